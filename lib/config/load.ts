@@ -1,0 +1,194 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, ConfigIssue } from './errors';
+import { checkSiteRules } from './rules';
+import { Site, SiteSchema } from './schema';
+
+type Path = readonly (string | number)[];
+
+/** Where a YAML document's nodes are: maps a field path to line and column. */
+export class SourceMap {
+  private readonly lines = new LineCounter();
+  public readonly doc;
+
+  constructor(public readonly file: string, text: string) {
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+  }
+
+  /** Position of the node at `path` (its key when `atKey`), or of its nearest existing ancestor. */
+  public locate(target: Path, atKey = false): { line: number; column: number } {
+    let node: unknown = this.doc.contents;
+    let offset = (node as Node | null)?.range?.[0] ?? 0;
+    for (let i = 0; i < target.length; i++) {
+      const seg = target[i];
+      const last = i === target.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        const key = pair.key as Node;
+        const value = pair.value as Node | null;
+        offset = (last && atKey) || !value?.range ? key.range![0] : value.range[0];
+        node = value;
+      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+        node = node.items[seg];
+        offset = (node as Node).range?.[0] ?? offset;
+      } else {
+        break;
+      }
+    }
+    const pos = this.lines.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  }
+
+  public issue(target: Path, message: string, atKey = false): ConfigIssue {
+    return { file: this.file, ...this.locate(target, atKey), field: formatPath(target), message };
+  }
+}
+
+export function formatPath(p: Path): string {
+  return p.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
+}
+
+/** Reads a YAML file into plain data, reporting syntax errors with positions. */
+export function readYaml(file: string, text: string): { data: unknown; source: SourceMap } {
+  const source = new SourceMap(file, text);
+  const errors = source.doc.errors;
+  if (errors.length > 0) {
+    throw new ConfigError(errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return { file, line: pos?.line ?? 0, column: pos?.col ?? 0, field: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
+    }));
+  }
+  return { data: source.doc.toJS({ maxAliasCount: 100 }), source };
+}
+
+/** Describes a value for a message: `"abc"`, `42`, `a list`, `nothing`. */
+function describe(value: unknown): string {
+  if (value === undefined || value === null) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return JSON.stringify(value);
+}
+
+function valueAt(data: unknown, p: Path): unknown {
+  let cur: unknown = data;
+  for (const seg of p) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** The zod schema found at `p` inside `schema` (through lists, optionals and defaults). */
+function schemaAt(schema: z.ZodType, p: Path): z.ZodType | undefined {
+  let cur: z.ZodType | undefined = schema;
+  const unwrap = (s: z.ZodType): z.ZodType => {
+    let x = s;
+    while (x instanceof z.ZodOptional || x instanceof z.ZodDefault || x instanceof z.ZodNullable) x = (x as z.ZodOptional<z.ZodType>).unwrap() as z.ZodType;
+    return x;
+  };
+  for (const seg of p) {
+    if (!cur) return undefined;
+    const s = unwrap(cur);
+    if (s instanceof z.ZodObject) cur = (s.shape as Record<string, z.ZodType>)[String(seg)];
+    else if (s instanceof z.ZodArray) cur = s.element as z.ZodType;
+    else if (s instanceof z.ZodRecord) cur = s.valueType as z.ZodType;
+    else return undefined;
+  }
+  return cur ? unwrap(cur) : undefined;
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string', number: 'a number', boolean: 'true or false', object: 'a map', array: 'a list', int: 'an integer',
+};
+
+/** Turns zod issues into positioned, plain-language issues naming what is allowed. */
+export function zodIssues(error: z.ZodError, data: unknown, source: SourceMap, schema: z.ZodType): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    const p = issue.path.map((s) => (typeof s === 'symbol' ? String(s) : s));
+    const value = valueAt(data, p);
+    switch (issue.code) {
+      case 'unrecognized_keys': {
+        const shape = schemaAt(schema, p);
+        const allowed = shape instanceof z.ZodObject ? Object.keys(shape.shape).sort() : [];
+        for (const key of issue.keys) {
+          const near = allowed
+            .map((a) => ({ a, d: distance(a.toLowerCase(), key.toLowerCase()) }))
+            .filter((x) => x.d <= 2)
+            .sort((x, y) => x.d - y.d)
+            .map((x) => x.a);
+          const hint = near.length ? `did you mean "${near[0]}"? ` : '';
+          out.push(source.issue([...p, key], `unknown key "${key}"; ${hint}allowed: ${allowed.join(', ')}`, true));
+        }
+        break;
+      }
+      case 'invalid_type': {
+        const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
+        out.push(source.issue(p, value === undefined ? `is required (${expected})` : `must be ${expected}, got ${describe(value)}`));
+        break;
+      }
+      case 'invalid_value':
+        out.push(source.issue(p, value === undefined
+          ? `is required (one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')})`
+          : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(value)}`));
+        break;
+      case 'too_small':
+        out.push(source.issue(p, issue.origin === 'array' ? `needs at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}` : `must be at least ${issue.minimum}, got ${describe(value)}`));
+        break;
+      case 'too_big':
+        out.push(source.issue(p, `must be at most ${issue.maximum}, got ${describe(value)}`));
+        break;
+      default:
+        out.push(source.issue(p, `${issue.message}, got ${describe(value)}`));
+    }
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Parses and validates site YAML text; `file` is the name used in messages. */
+export function parseSite(text: string, file: string): Site {
+  const { data, source } = readYaml(file, text);
+  const parsed = SiteSchema.safeParse(data);
+  if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, SiteSchema)));
+  const ruleIssues = checkSiteRules(parsed.data).map((r) => source.issue(r.path, r.message, r.atKey));
+  if (ruleIssues.length > 0) throw new ConfigError(sortIssues(ruleIssues));
+  return deepFreeze(parsed.data);
+}
+
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column || a.message.localeCompare(b.message));
+}
+
+/** Loads and validates a site file from disk. */
+export function loadSite(file: string): Site {
+  const shown = path.relative(process.cwd(), file) || file;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError([{ file: shown, line: 0, column: 0, field: '', message: `cannot read the site file: ${(e as Error).message}` }]);
+  }
+  return parseSite(text, shown);
+}

@@ -1,0 +1,102 @@
+import { COMPONENT_NAMES } from '../versions';
+import { contains, formatRange, IpRange, overlaps, parseAddressBlock, parseCidr, parseIp } from './net';
+import type { Site } from './schema';
+
+/** A rule violation at a path in the document, before positions are attached. */
+export interface RuleIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  /** Point at the key rather than its value (e.g. an unknown key). */
+  readonly atKey?: boolean;
+}
+
+interface Claim {
+  readonly range: IpRange;
+  readonly what: string;
+  readonly path: readonly (string | number)[];
+}
+
+/**
+ * Cross-field rules of a site that a per-field schema cannot express:
+ * uniqueness, etcd quorum, subnets and address overlaps, DN nesting, version keys.
+ */
+export function checkSiteRules(site: Site): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const add = (path: readonly (string | number)[], message: string) => issues.push({ path, message });
+
+  // Nodes: unique names and IPs, on the node subnet.
+  const subnet = parseCidr(site.network.nodeCidr)!;
+  const byName = new Map<string, number>();
+  const byIp = new Map<string, number>();
+  site.nodes.forEach((node, i) => {
+    const prevName = byName.get(node.name);
+    if (prevName !== undefined) add(['nodes', i, 'name'], `duplicate node name "${node.name}" (also nodes[${prevName}]); node names must be unique`);
+    else byName.set(node.name, i);
+    const prevIp = byIp.get(node.ip);
+    if (prevIp !== undefined) add(['nodes', i, 'ip'], `duplicate node IP ${node.ip} (also nodes[${prevIp}] "${site.nodes[prevIp].name}"); node IPs must be unique`);
+    else byIp.set(node.ip, i);
+    if (!contains(subnet, parseIp(node.ip)!)) add(['nodes', i, 'ip'], `${node.ip} is outside network.nodeCidr ${site.network.nodeCidr}; every node must sit on the node subnet`);
+    if (node.rnd && node.role !== 'agent') add(['nodes', i, 'rnd'], `only agents can be R&D nodes; "${node.name}" is a ${node.role} (set rnd: false or role: agent)`);
+  });
+
+  // etcd quorum: an odd number of servers, at least 3.
+  const servers = site.nodes.filter((n) => n.role === 'server');
+  if (servers.length < 3 || servers.length % 2 === 0) {
+    add(['nodes'], `embedded etcd needs an odd number of servers, at least 3, to keep quorum when one fails; found ${servers.length}${servers.length ? ` (${servers.map((s) => s.name).join(', ')})` : ''}`);
+  }
+
+  // The API VIP: on the node subnet, not a node's address.
+  const vip = parseIp(site.network.apiVip)!;
+  if (!contains(subnet, vip)) add(['network', 'apiVip'], `${site.network.apiVip} is outside network.nodeCidr ${site.network.nodeCidr}; kube-vip announces the VIP by ARP on the node subnet`);
+  else if (vip === subnet.first || vip === subnet.last) add(['network', 'apiVip'], `${site.network.apiVip} is the network or broadcast address of ${site.network.nodeCidr}`);
+
+  // Address claims that no MetalLB pool may overlap.
+  const claims: Claim[] = [
+    ...site.nodes.map((n, i): Claim => ({ range: { first: parseIp(n.ip)!, last: parseIp(n.ip)! }, what: `node ${n.name} (${n.ip})`, path: ['nodes', i, 'ip'] })),
+    { range: { first: vip, last: vip }, what: `the API VIP network.apiVip (${site.network.apiVip})`, path: ['network', 'apiVip'] },
+    { range: { first: parseIp(site.network.haproxy.address)!, last: parseIp(site.network.haproxy.address)! }, what: `the HAProxy address (${site.network.haproxy.address})`, path: ['network', 'haproxy', 'address'] },
+  ];
+  for (const claim of claims.filter((c) => c.path[0] === 'nodes')) {
+    if (claim.range.first === vip) add(['network', 'apiVip'], `${site.network.apiVip} is also the IP of ${claim.what}; the VIP must be a free address`);
+  }
+
+  const poolNames = new Map<string, number>();
+  site.network.metallb.pools.forEach((pool, p) => {
+    const prev = poolNames.get(pool.name);
+    if (prev !== undefined) add(['network', 'metallb', 'pools', p, 'name'], `duplicate pool name "${pool.name}" (also pools[${prev}])`);
+    else poolNames.set(pool.name, p);
+    pool.addresses.forEach((text, a) => {
+      const path = ['network', 'metallb', 'pools', p, 'addresses', a];
+      const range = parseAddressBlock(text)!;
+      if (range.first < subnet.first || range.last > subnet.last) {
+        add(path, `${text} is not inside network.nodeCidr ${site.network.nodeCidr}; MetalLB L2 mode answers ARP only on the node subnet`);
+      }
+      for (const claim of claims) {
+        if (overlaps(range, claim.range)) {
+          const hit = formatRange({ first: Math.max(range.first, claim.range.first), last: Math.min(range.last, claim.range.last) });
+          add(path, `${text} overlaps ${claim.what} at ${hit}; pools must not contain node IPs, the API VIP or other pools`);
+        }
+      }
+      claims.push({ range, what: `pool "${pool.name}" addresses[${a}] (${text})`, path });
+    });
+  });
+
+  // LDAP DNs live under the base DN; the admin group under the groups DN.
+  const ldap = site.ldap;
+  const under = (child: string, parent: string) => child.toLowerCase().replace(/\s+/g, '').endsWith(`,${parent.toLowerCase().replace(/\s+/g, '')}`);
+  for (const key of ['usersDn', 'groupsDn', 'bindDn', 'adminGroup'] as const) {
+    if (!under(ldap[key], ldap.baseDn)) add(['ldap', key], `"${ldap[key]}" is not under ldap.baseDn "${ldap.baseDn}"`);
+  }
+  if (under(ldap.adminGroup, ldap.baseDn) && !under(ldap.adminGroup, ldap.groupsDn)) {
+    add(['ldap', 'adminGroup'], `"${ldap.adminGroup}" is not under ldap.groupsDn "${ldap.groupsDn}"`);
+  }
+
+  // Version overrides name known components only.
+  for (const key of Object.keys(site.versions)) {
+    if (!(COMPONENT_NAMES as string[]).includes(key)) {
+      issues.push({ path: ['versions', key], atKey: true, message: `unknown component "${key}" (allowed: ${COMPONENT_NAMES.join(', ')})` });
+    }
+  }
+  return issues;
+}
+

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { parseAddressBlock, parseCidr, parseIp } from './net';
+
+/**
+ * The schema of `site.yaml`: the single input a site owner edits.
+ * Objects are strict (an unknown key is a typo and an error); cross-field rules
+ * (quorum, overlaps, subnets) live in `rules.ts`.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+/** A label key: optional DNS prefix, then a name of at most 63 characters. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+/** A distinguished name: comma-separated attr=value pairs. */
+const DN = /^[A-Za-z][A-Za-z0-9-]*=[^,=]+(,[A-Za-z][A-Za-z0-9-]*=[^,=]+)*$/;
+/** Bitwarden reference: `bitwarden:<secret key>`; the value itself never lives in git. */
+export const BITWARDEN_REF = /^bitwarden:[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
+
+const dnsLabel = (what: string) =>
+  z.string().regex(DNS_LABEL, { message: `must be a DNS label (lower-case letters, digits and '-', at most 63, e.g. "db1"); ${what}` });
+
+const ipv4 = z.string().refine((v) => parseIp(v) !== undefined, {
+  message: 'must be an IPv4 address in dotted-quad form, e.g. "10.251.51.10"',
+});
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
+  message: 'must be an IPv4 CIDR with the host bits zero, e.g. "10.251.50.0/23"',
+});
+
+const addressBlock = z.string().refine((v) => parseAddressBlock(v) !== undefined, {
+  message: 'must be a CIDR ("10.251.51.192/27") or an ascending range ("10.251.51.200-10.251.51.250")',
+});
+
+const url = (schemes: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return schemes.includes(u.protocol.replace(/:$/, '')) && u.hostname.length > 0;
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with scheme ${schemes.join(' or ')}, e.g. "${schemes[0]}://host.example.com${schemes[0].startsWith('ldap') ? ':636' : '/path'}"` },
+  );
+
+const dn = z.string().regex(DN, { message: 'must be an LDAP distinguished name, e.g. "cn=users,dc=turnsys,dc=com"' });
+
+const bitwardenRef = z.string().regex(BITWARDEN_REF, {
+  message: 'must be a Bitwarden reference "bitwarden:<secret key>" (never the secret itself)',
+});
+
+const port = z.number().int().min(1).max(65535);
+
+const endpoint = z.strictObject({
+  /** DNS name or IP of the DBaaS service. */
+  host: z.string().regex(DNS_NAME, { message: 'must be a DNS name or IPv4 address, e.g. "pgsql.dbaas.turnsys.com"' }),
+  port,
+});
+
+export const NodeSchema = z.strictObject({
+  name: dnsLabel('node names are Kubernetes node names'),
+  ip: ipv4,
+  role: z.enum(['server', 'agent']),
+  /** Longhorn keeps replicas on this node's disks. */
+  storage: z.boolean().default(false),
+  /** R&D node: labelled and tainted so production work never lands there. */
+  rnd: z.boolean().default(false),
+  /** Extra node labels. */
+  labels: z
+    .record(
+      z.string().regex(LABEL_KEY, { message: 'label keys are [prefix/]name, name at most 63 of [A-Za-z0-9-_.]' }),
+      z.string().regex(LABEL_VALUE, { message: 'label values are at most 63 of [A-Za-z0-9-_.], starting and ending alphanumeric' }),
+    )
+    .default({}),
+});
+
+export const PoolSchema = z.strictObject({
+  name: dnsLabel('pool names become IPAddressPool names'),
+  addresses: z.array(addressBlock).min(1),
+  /** Whether MetalLB hands out addresses of this pool to any LoadBalancer Service. */
+  autoAssign: z.boolean().default(true),
+});
+
+export const SiteSchema = z.strictObject({
+  /** Short name of the site, used in object names and labels. */
+  name: dnsLabel('the site name'),
+  /** Base domain: every UI is published as <name>.<domain>; DNS is wild-carded to HAProxy. */
+  domain: z.string().regex(DNS_NAME, { message: 'must be a lower-case DNS domain, e.g. "turnsys.com"' }),
+  nodes: z.array(NodeSchema).min(1),
+  network: z.strictObject({
+    /** The subnet every node sits on (L2 segment for ARP). */
+    nodeCidr: cidr,
+    /** Virtual IP of the Kubernetes API (kube-vip on the servers). */
+    apiVip: ipv4,
+    /** OPNsense HAProxy: where TLS and L7 end. */
+    haproxy: z.strictObject({ address: ipv4 }),
+    metallb: z.strictObject({ pools: z.array(PoolSchema).min(1) }),
+  }),
+  ldap: z.strictObject({
+    url: url(['ldap', 'ldaps']),
+    baseDn: dn,
+    usersDn: dn,
+    groupsDn: dn,
+    bindDn: dn,
+    bindPassword: bitwardenRef,
+    adminGroup: dn,
+  }),
+  git: z.strictObject({
+    /** The Gitea repository Argo CD watches. */
+    repoUrl: url(['https', 'ssh']),
+    /** Branch or tag Argo CD follows. */
+    revision: z.string().regex(/^[A-Za-z0-9._/-]+$/, { message: 'must be a branch or tag name, e.g. "main"' }).default('main'),
+    /** The GitHub mirror of the repository. */
+    mirrorUrl: url(['https', 'ssh']),
+  }),
+  /** Endpoints of the existing HA database-as-a-service. */
+  dbaas: z.strictObject({
+    postgresql: endpoint.optional(),
+    mysql: endpoint.optional(),
+    redis: endpoint.optional(),
+    memcached: endpoint.optional(),
+    mongodb: endpoint.optional(),
+    etcd: endpoint.optional(),
+    mqtt: endpoint.optional(),
+    elasticsearch: endpoint.optional(),
+  }),
+  /** Overrides of `lib/versions.ts`, by component name. */
+  versions: z.record(z.string(), z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, {
+    message: 'must be a pinned version such as "0.15.2" or "v1.33.5+k3s1" (no ranges, no "latest")',
+  })).default({}),
+});
+
+export type SiteInput = z.input<typeof SiteSchema>;
+export type Site = z.output<typeof SiteSchema>;
+export type SiteNode = Site['nodes'][number];
+export type SitePool = Site['network']['metallb']['pools'][number];

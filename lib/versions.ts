@@ -1,0 +1,55 @@
+/**
+ * Every chart, image and binary version the platform deploys, in one place.
+ * `site.yaml` may override any entry's `version` by its key (`versions:`).
+ * Charts are rendered by Argo CD (or k3s's helm-controller) in the cluster.
+ */
+
+/** A Helm chart pulled by the cluster. */
+export interface ChartVersion {
+  readonly kind: 'chart';
+  /** Helm repository URL. */
+  readonly repo: string;
+  /** Chart name in that repository. */
+  readonly chart: string;
+  /** Pinned chart version. */
+  readonly version: string;
+}
+
+/** A container image or release binary. */
+export interface ArtifactVersion {
+  readonly kind: 'image' | 'binary';
+  /** Image repository or release name. */
+  readonly name: string;
+  /** Pinned tag or release. */
+  readonly version: string;
+}
+
+export type ComponentVersion = ChartVersion | ArtifactVersion;
+
+export const VERSIONS = {
+  /** k3s on every node (host install script, system-upgrade-controller Plans). */
+  k3s: { kind: 'binary', name: 'k3s', version: 'v1.33.5+k3s1' },
+  /** Argo CD: bootstrap and self-management. */
+  argocd: { kind: 'chart', repo: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '9.1.4' },
+  /** MetalLB: TCP load balancer in L2 mode. */
+  metallb: { kind: 'chart', repo: 'https://metallb.github.io/metallb', chart: 'metallb', version: '0.15.2' },
+  /** Longhorn: replicated block storage. */
+  longhorn: { kind: 'chart', repo: 'https://charts.longhorn.io', chart: 'longhorn', version: '1.12.0' },
+} as const satisfies Record<string, ComponentVersion>;
+
+export type ComponentName = keyof typeof VERSIONS;
+
+export const COMPONENT_NAMES = Object.keys(VERSIONS).sort() as ComponentName[];
+
+/** The versions map with a site's overrides applied. */
+export type Versions = { readonly [K in ComponentName]: (typeof VERSIONS)[K] & { readonly version: string } };
+
+/** Applies overrides (already validated against COMPONENT_NAMES) to the versions map. */
+export function resolveVersions(overrides: Readonly<Record<string, string>>): Versions {
+  const out: Record<string, ComponentVersion> = {};
+  for (const name of COMPONENT_NAMES) {
+    const base = VERSIONS[name];
+    out[name] = Object.freeze({ ...base, version: overrides[name] ?? base.version });
+  }
+  return Object.freeze(out) as unknown as Versions;
+}
