@@ -31,6 +31,8 @@ export const VERSIONS = {
   k3s: { kind: 'binary', name: 'k3s', version: 'v1.33.5+k3s1' },
   /** Argo CD: bootstrap and self-management. */
   argocd: { kind: 'chart', repo: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '9.1.4' },
+  /** argocd-apps: creates the root Application and the platform AppProject at bootstrap. */
+  'argocd-apps': { kind: 'chart', repo: 'https://argoproj.github.io/argo-helm', chart: 'argocd-apps', version: '2.0.2' },
   /** MetalLB: TCP load balancer in L2 mode. */
   metallb: { kind: 'chart', repo: 'https://metallb.github.io/metallb', chart: 'metallb', version: '0.15.2' },
   /** Longhorn: replicated block storage. */

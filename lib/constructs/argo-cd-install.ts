@@ -1,0 +1,69 @@
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
+import { HelmChart, HelmChartSpecFailurePolicy } from '../../imports/helm.cattle.io';
+import { ARGOCD_NAMESPACE, PLATFORM_PROJECT, ROOT_APP } from '../gitops/argocd';
+import { sortKeys } from '../render/sort';
+import type { ChartVersion } from '../versions';
+
+export interface ArgoCdInstallProps {
+  /** The argo-cd chart. */
+  readonly chart: ChartVersion;
+  /** The argocd-apps chart, which creates the root Application and the project. */
+  readonly appsChart: ChartVersion;
+  /** Typed values of the argo-cd chart. */
+  readonly values: object;
+  /** Spec of the root Application (app of apps). */
+  readonly rootApplication: object;
+  /** Spec of the platform AppProject. */
+  readonly project: object;
+}
+
+/** Namespace k3s's helm-controller reads HelmChart objects from. */
+export const HELM_CONTROLLER_NAMESPACE = 'kube-system';
+
+/**
+ * Argo CD installed by k3s's embedded helm-controller (`HelmChart` objects), so that one
+ * `kubectl apply -k argocd/` on a fresh k3s installs it with no helm CLI and no network at
+ * apply time. The same construct renders the self-managed copy in `dist/argocd`, so after
+ * bootstrap Argo CD owns the objects that install it.
+ */
+export class ArgoCdInstall extends Construct {
+  constructor(scope: Construct, id: string, props: ArgoCdInstallProps) {
+    super(scope, id);
+    new KubeNamespace(this, 'namespace', {
+      metadata: { name: ARGOCD_NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } },
+    });
+    new HelmChart(this, 'argo-cd', {
+      metadata: { name: 'argo-cd', namespace: HELM_CONTROLLER_NAMESPACE },
+      spec: {
+        repo: props.chart.repo,
+        chart: props.chart.chart,
+        version: props.chart.version,
+        targetNamespace: ARGOCD_NAMESPACE,
+        // A failed upgrade keeps the running release instead of uninstalling it.
+        failurePolicy: HelmChartSpecFailurePolicy.ABORT,
+        valuesContent: toYaml(props.values),
+      },
+    });
+    // The chart's job retries until the argo-cd chart has installed the Application CRDs.
+    new HelmChart(this, 'argocd-apps', {
+      metadata: { name: 'argocd-apps', namespace: HELM_CONTROLLER_NAMESPACE },
+      spec: {
+        repo: props.appsChart.repo,
+        chart: props.appsChart.chart,
+        version: props.appsChart.version,
+        targetNamespace: ARGOCD_NAMESPACE,
+        failurePolicy: HelmChartSpecFailurePolicy.ABORT,
+        valuesContent: toYaml({
+          applications: { [ROOT_APP]: { namespace: ARGOCD_NAMESPACE, ...props.rootApplication } },
+          projects: { [PLATFORM_PROJECT]: { namespace: ARGOCD_NAMESPACE, ...props.project } },
+        }),
+      },
+    });
+  }
+}
+
+function toYaml(value: object): string {
+  return stringify(sortKeys(value), { lineWidth: 0 });
+}

@@ -1,0 +1,61 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Application } from '../../imports/argoproj.io';
+import { ANNOTATIONS, ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from '../gitops/argocd';
+import { ApiRef, formatApiRef, Layer } from '../layer';
+import type { ChartVersion } from '../versions';
+
+export interface HelmComponentProps<V extends object> {
+  /** Component name: the Helm release and, with `-chart`, the Application name. A DNS label. */
+  readonly name: string;
+  /** The chart, from the versions map (`versions.<component>`). */
+  readonly chart: ChartVersion;
+  /** Namespace the chart is installed in. */
+  readonly namespace: string;
+  /** Typed Helm values; rendered as the Application's `helm.valuesObject`. */
+  readonly values: V;
+  /**
+   * APIs (CRDs) the chart installs. Objects of this layer that use them are synced after
+   * this component is healthy; other layers must depend on this layer to use them.
+   * @default - none
+   */
+  readonly providesApis?: readonly ApiRef[];
+  /**
+   * Sync with server-side apply.
+   * @default true when the chart provides APIs (CRDs are often too large for client-side apply)
+   */
+  readonly serverSideApply?: boolean;
+}
+
+/**
+ * An upstream component delivered as an Argo CD Application with a Helm chart source and
+ * typed values. The chart is rendered by Argo CD in the cluster, not here.
+ */
+export class HelmComponent<V extends object> extends Construct {
+  public readonly application: Application;
+  public readonly applicationName: string;
+
+  constructor(scope: Construct, id: string, props: HelmComponentProps<V>) {
+    super(scope, id);
+    const layer = Layer.of(this);
+    const provides = props.providesApis ?? [];
+    this.applicationName = `${props.name}-chart`;
+    const annotations: Record<string, string> = {};
+    if (provides.length) annotations[ANNOTATIONS.providesApis] = provides.map(formatApiRef).join(',');
+    this.application = new Application(this, 'application', {
+      metadata: { name: this.applicationName, namespace: ARGOCD_NAMESPACE, annotations },
+      spec: {
+        project: PLATFORM_PROJECT,
+        source: {
+          repoUrl: props.chart.repo,
+          chart: props.chart.chart,
+          targetRevision: props.chart.version,
+          helm: { releaseName: props.name, valuesObject: props.values as Record<string, unknown> },
+        },
+        destination: { server: IN_CLUSTER, namespace: props.namespace },
+        syncPolicy: syncPolicy({ serverSideApply: props.serverSideApply ?? provides.length > 0 }),
+      },
+    });
+    layer.addProvider(provides, this.application as ApiObject);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Argo CD conventions shared by every Application the platform renders.
+ */
+
+/** Namespace Argo CD runs in and where every Application object lives. */
+export const ARGOCD_NAMESPACE = 'argocd';
+/** The AppProject of every platform layer. */
+export const PLATFORM_PROJECT = 'platform';
+/** The root Application (app of apps) that syncs `dist/apps`. */
+export const ROOT_APP = 'root';
+/** The cluster Argo CD runs in. */
+export const IN_CLUSTER = 'https://kubernetes.default.svc';
+
+/** Annotation keys read by Argo CD and by `npm run verify`. */
+export const ANNOTATIONS = {
+  syncWave: 'argocd.argoproj.io/sync-wave',
+  syncOptions: 'argocd.argoproj.io/sync-options',
+  /** APIs (`group/Kind` or `group/*`, comma-separated) that syncing this Application installs. */
+  providesApis: 'platform.tsys/provides-apis',
+  /** Layers (comma-separated) this layer's Application waits for. */
+  dependsOn: 'platform.tsys/depends-on',
+} as const;
+
+export interface SyncPolicyOptions {
+  /**
+   * Apply with server-side apply (large CRDs do not fit the last-applied annotation).
+   * @default false
+   */
+  readonly serverSideApply?: boolean;
+}
+
+/**
+ * The sync policy of every platform Application: automated with prune and self-heal,
+ * namespaces created on demand, retries with exponential backoff.
+ */
+export function syncPolicy(options: SyncPolicyOptions = {}) {
+  const syncOptions = ['CreateNamespace=true', 'PruneLast=true'];
+  if (options.serverSideApply) syncOptions.push('ServerSideApply=true');
+  return {
+    automated: { prune: true, selfHeal: true },
+    syncOptions,
+    retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+  };
+}
+
+/**
+ * Argo CD has no health for Applications since 1.8: without this check a parent
+ * Application would not wait for its children, and sync waves of Applications mean nothing.
+ */
+export const APPLICATION_HEALTH_LUA = `hs = {}
+hs.status = "Progressing"
+hs.message = ""
+if obj.status ~= nil then
+  if obj.status.health ~= nil then
+    hs.status = obj.status.health.status
+    if obj.status.health.message ~= nil then
+      hs.message = obj.status.health.message
+    end
+  end
+end
+return hs
+`;

@@ -1,0 +1,32 @@
+import type { Site } from '../config/schema';
+import type { Versions } from '../versions';
+import { ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from './argocd';
+
+/** Folder (relative to the repo root) of the app of apps. */
+export const APPS_PATH = 'dist/apps';
+
+/** Spec of the AppProject every platform layer belongs to. */
+export function platformProjectSpec(site: Site, versions: Versions) {
+  const chartRepos = Object.values(versions).flatMap((v) => (v.kind === 'chart' ? [v.repo] : []));
+  return {
+    description: `TSYS platform layers of site ${site.name}, rendered into dist/ by cdk8s`,
+    sourceRepos: [...new Set([site.git.repoUrl, ...chartRepos])].sort(),
+    destinations: [{ server: IN_CLUSTER, namespace: '*' }],
+    clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+  };
+}
+
+/** Spec of the root Application: syncs `dist/apps`, which holds one Application per layer. */
+export function rootApplicationSpec(site: Site) {
+  return {
+    project: PLATFORM_PROJECT,
+    source: {
+      repoURL: site.git.repoUrl,
+      targetRevision: site.git.revision,
+      path: APPS_PATH,
+      directory: { include: '*.yaml' },
+    },
+    destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+    syncPolicy: syncPolicy(),
+  };
+}

@@ -1,0 +1,96 @@
+import { ANNOTATIONS } from './argocd';
+import { isBuiltinApi } from './builtin-apis';
+import { splitApiVersion } from '../verify/kinds';
+import { Layer } from '../layer';
+
+/** A platform wiring error found at synth time (dependency cycle, missing provider...). */
+export class PlatformError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlatformError';
+  }
+}
+
+/** Sync wave of a layer's objects that use APIs installed by a component of the same layer. */
+export const IN_LAYER_CONSUMER_WAVE = 1;
+
+/**
+ * Derives each layer's sync wave from its declared dependencies: a layer syncs one wave
+ * after the latest of its dependencies. Throws on unknown names, duplicates and cycles.
+ */
+export function deriveWaves(layers: readonly Layer[]): Map<string, number> {
+  const byName = new Map<string, Layer>();
+  for (const layer of layers) {
+    if (byName.has(layer.layerName)) throw new PlatformError(`two layers are named "${layer.layerName}"; layer names must be unique`);
+    byName.set(layer.layerName, layer);
+  }
+  for (const layer of layers) {
+    for (const dep of layer.dependsOn) {
+      if (!byName.has(dep)) {
+        throw new PlatformError(`layer "${layer.layerName}" depends on unknown layer "${dep}" (known: ${[...byName.keys()].sort().join(', ')})`);
+      }
+    }
+  }
+  const waves = new Map<string, number>();
+  const visiting: string[] = [];
+  const visit = (name: string): number => {
+    const known = waves.get(name);
+    if (known !== undefined) return known;
+    if (visiting.includes(name)) {
+      const cycle = [...visiting.slice(visiting.indexOf(name)), name];
+      throw new PlatformError(`layer dependency cycle: ${cycle.join(' -> ')}; remove one dependsOn entry`);
+    }
+    visiting.push(name);
+    const deps = byName.get(name)!.dependsOn;
+    const wave = deps.length === 0 ? 0 : 1 + Math.max(...deps.map(visit));
+    visiting.pop();
+    waves.set(name, wave);
+    return wave;
+  };
+  for (const name of [...byName.keys()].sort()) visit(name);
+  return waves;
+}
+
+/** Every layer `name` depends on, directly or through others. */
+export function transitiveDependencies(layers: readonly Layer[], name: string): Set<string> {
+  const byName = new Map(layers.map((l) => [l.layerName, l]));
+  const out = new Set<string>();
+  const stack = [...(byName.get(name)?.dependsOn ?? [])];
+  while (stack.length) {
+    const dep = stack.pop()!;
+    if (out.has(dep)) continue;
+    out.add(dep);
+    stack.push(...(byName.get(dep)?.dependsOn ?? []));
+  }
+  return out;
+}
+
+/**
+ * Checks that every custom resource's API is provided before it is synced, and orders
+ * custom resources after the component of their own layer that installs their CRDs
+ * (a later sync wave, and no dry-run while the CRD does not exist yet).
+ */
+export function wireApiProviders(layers: readonly Layer[]): void {
+  for (const layer of layers) {
+    const deps = transitiveDependencies(layers, layer.layerName);
+    for (const obj of layer.apiObjects) {
+      const { group } = splitApiVersion(obj.apiVersion);
+      if (isBuiltinApi(group, obj.kind)) continue;
+      const what = `${group}/${obj.kind} "${obj.name}"`;
+      const own = layer.providerOf(group, obj.kind);
+      if (own) {
+        if (own.object === obj) continue;
+        obj.metadata.addAnnotation(ANNOTATIONS.syncWave, String(IN_LAYER_CONSUMER_WAVE));
+        obj.metadata.addAnnotation(ANNOTATIONS.syncOptions, 'SkipDryRunOnMissingResource=true');
+        continue;
+      }
+      const providers = layers.filter((l) => l !== layer && l.providerOf(group, obj.kind));
+      if (providers.length === 0) {
+        throw new PlatformError(`layer "${layer.layerName}" renders ${what}, but no layer provides ${group}/${obj.kind}; declare it in the providesApis of the component that installs its CRD`);
+      }
+      if (!providers.some((p) => deps.has(p.layerName))) {
+        throw new PlatformError(`layer "${layer.layerName}" renders ${what} from layer "${providers[0].layerName}"; add "${providers[0].layerName}" to the dependsOn of layer "${layer.layerName}"`);
+      }
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+
+/** An API (custom resource kinds) that a layer installs: a group and optionally one kind. */
+export interface ApiRef {
+  /** API group, e.g. `metallb.io`. */
+  readonly group: string;
+  /**
+   * One kind of the group; omit for every kind of the group.
+   * @default every kind of the group
+   */
+  readonly kind?: string;
+}
+
+export function formatApiRef(ref: ApiRef): string {
+  return `${ref.group}/${ref.kind ?? '*'}`;
+}
+
+export function parseApiRef(text: string): ApiRef {
+  const i = text.lastIndexOf('/');
+  const kind = text.slice(i + 1);
+  return kind === '*' ? { group: text.slice(0, i) } : { group: text.slice(0, i), kind };
+}
+
+export function apiRefMatches(ref: ApiRef, group: string, kind: string): boolean {
+  return ref.group === group && (ref.kind === undefined || ref.kind === kind);
+}
+
+export interface LayerProps {
+  /**
+   * Layer name: the folder `dist/<name>` and the name of its Argo CD Application.
+   * A DNS label; it is API (renaming it moves every file and the Application).
+   */
+  readonly name: string;
+  /** One line on what the layer is for; shown in the Argo CD UI. */
+  readonly description: string;
+  /** The namespace the layer's Application deploys into by default. */
+  readonly namespace: string;
+  /**
+   * Layers that must be synced and healthy before this one (their CRDs or services).
+   * Sync waves are derived from these; a cycle or an unknown name is a synth error.
+   * @default - none
+   */
+  readonly dependsOn?: readonly string[];
+  /**
+   * Sync the layer with server-side apply (large CRDs, objects over the annotation limit).
+   * @default false
+   */
+  readonly serverSideApply?: boolean;
+}
+
+/** The objects of a layer that install APIs, and which. */
+export interface ApiProvider {
+  readonly apis: readonly ApiRef[];
+  /** The object (usually a Helm component's Application) whose sync installs them. */
+  readonly object: ApiObject;
+}
+
+const LAYER_SYMBOL = Symbol.for('tsys.platform.Layer');
+
+/**
+ * One platform layer: a cdk8s Chart rendered into `dist/<name>/` and synced by one
+ * Argo CD Application. Layers declare what they depend on and which APIs they provide.
+ */
+export class Layer extends Chart {
+  /** The layer that contains `scope`; throws when there is none. */
+  public static of(scope: IConstruct): Layer {
+    for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
+      if ((c as unknown as Record<symbol, boolean>)[LAYER_SYMBOL]) return c as Layer;
+    }
+    throw new Error(`${scope.node.path} is not inside a Layer; create platform constructs inside a layer chart`);
+  }
+
+  public readonly layerName: string;
+  public readonly description: string;
+  /** The namespace the layer's Application deploys into by default. */
+  public readonly destinationNamespace: string;
+  public readonly dependsOn: readonly string[];
+  public readonly serverSideApply: boolean;
+  private readonly providers: ApiProvider[] = [];
+
+  constructor(scope: Construct, props: LayerProps) {
+    super(scope, props.name, {
+      disableResourceNameHashes: true,
+      labels: { 'app.kubernetes.io/part-of': 'tsys-platform', 'platform.tsys/layer': props.name },
+    });
+    Object.defineProperty(this, LAYER_SYMBOL, { value: true });
+    if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(props.name)) {
+      throw new Error(`layer name "${props.name}" must be a DNS label of at most 42 characters (it names a folder and an Application)`);
+    }
+    this.layerName = props.name;
+    this.description = props.description;
+    this.destinationNamespace = props.namespace;
+    this.dependsOn = [...(props.dependsOn ?? [])].sort();
+    this.serverSideApply = props.serverSideApply ?? false;
+  }
+
+  /** Records that syncing `object` installs `apis` (called by Helm components). */
+  public addProvider(apis: readonly ApiRef[], object: ApiObject): void {
+    if (apis.length) this.providers.push({ apis, object });
+  }
+
+  /** APIs this layer installs. */
+  public get providedApis(): readonly ApiRef[] {
+    return this.providers.flatMap((p) => p.apis);
+  }
+
+  /** Which object of this layer installs the API of `group`/`kind`, if any. */
+  public providerOf(group: string, kind: string): ApiProvider | undefined {
+    return this.providers.find((p) => p.apis.some((r) => apiRefMatches(r, group, kind)));
+  }
+
+  /** Every API object of this layer, in construct-tree order. */
+  public get apiObjects(): ApiObject[] {
+    return this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+  }
+}

@@ -1,0 +1,6 @@
+import type { LayerFactory } from '../context';
+import { argoCdLayer } from './argocd';
+import { metalLbLayer } from './metallb';
+
+/** Every platform layer, in no particular order: sync waves come from their dependencies. */
+export const LAYERS: readonly LayerFactory[] = [argoCdLayer, metalLbLayer];

@@ -1,0 +1,46 @@
+import { App, Chart } from 'cdk8s';
+import type { Site } from './config/schema';
+import type { LayerFactory, PlatformContext } from './context';
+import { AppsChart } from './gitops/apps';
+import { BootstrapChart } from './gitops/bootstrap';
+import { deriveWaves, PlatformError, wireApiProviders } from './gitops/waves';
+import { Layer } from './layer';
+import { LAYERS } from './layers';
+import { resolveVersions } from './versions';
+
+/** Folder names under dist/ that no layer may take. */
+export const RESERVED_FOLDERS = ['apps', 'hosts'];
+
+/** The built construct tree and where each chart is written. */
+export interface Platform {
+  readonly app: App;
+  readonly layers: readonly Layer[];
+  readonly waves: ReadonlyMap<string, number>;
+  /** Output folder (relative to the repo root) of each chart. */
+  readonly outputs: readonly { readonly dir: string; readonly chart: Chart }[];
+}
+
+/** Builds every layer for `site`, derives the sync order and the app of apps. */
+export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS): Platform {
+  const app = new App({ outdir: '.cdk8s.out' });
+  const ctx: PlatformContext = { site, versions: resolveVersions(site.versions) };
+  const layers = factories.map((make) => make(app, ctx));
+  for (const layer of layers) {
+    if (RESERVED_FOLDERS.includes(layer.layerName)) throw new PlatformError(`layer name "${layer.layerName}" is reserved (dist/${layer.layerName} holds other files)`);
+  }
+  const waves = deriveWaves(layers);
+  wireApiProviders(layers);
+  const ordered = [...layers].sort((a, b) => a.layerName.localeCompare(b.layerName));
+  const apps = new AppsChart(app, 'apps', { ctx, layers: ordered, waves });
+  const bootstrap = new BootstrapChart(app, 'bootstrap', ctx);
+  return {
+    app,
+    layers: ordered,
+    waves,
+    outputs: [
+      { dir: 'dist/apps', chart: apps },
+      ...ordered.map((layer) => ({ dir: `dist/${layer.layerName}`, chart: layer as Chart })),
+      { dir: 'argocd', chart: bootstrap },
+    ],
+  };
+}

@@ -1,0 +1,61 @@
+import { ApiObject, Names } from 'cdk8s';
+import { stringify } from 'yaml';
+import { PlatformError } from '../gitops/waves';
+import type { Platform } from '../platform';
+import { sortKeys } from './sort';
+
+/** One file of the rendered tree, relative to the repo root. */
+export interface RenderedFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+export const HEADER = '# Rendered by `npm run synth` from site.yaml and lib/; edit those, not this file.\n';
+
+/** A Kubernetes object as rendered. */
+export interface K8sObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+/** YAML of one object: keys sorted, no line folding, so diffs stay small and stable. */
+export function toYamlDocument(obj: unknown): string {
+  return HEADER + stringify(sortKeys(obj), { lineWidth: 0 });
+}
+
+/**
+ * Renders every chart of the platform into files: one folder per chart, one file per object,
+ * named `<kind>-<name>.yaml` (with the namespace when two objects would share a name).
+ */
+export function renderPlatform(platform: Platform): RenderedFile[] {
+  const problems = platform.app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
+  for (const { chart } of platform.outputs) {
+    for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+      const generated = [Names.toDnsLabel(obj), Names.toDnsLabel(obj, { includeHash: false })];
+      if (generated.includes(obj.name)) problems.push(`${obj.node.path}: ${obj.kind} has no explicit metadata.name; set one (object names are API, never generated)`);
+    }
+  }
+  if (problems.length) throw new PlatformError(`construct validation failed:\n  ${problems.join('\n  ')}`);
+
+  const files: RenderedFile[] = [];
+  for (const { dir, chart } of platform.outputs) {
+    const objects = chart.toJson() as K8sObject[];
+    const base = (o: K8sObject) => `${o.kind.toLowerCase()}-${o.metadata.name}`;
+    const counts = new Map<string, number>();
+    for (const o of objects) counts.set(base(o), (counts.get(base(o)) ?? 0) + 1);
+    const names = new Set<string>();
+    for (const o of objects) {
+      const name = counts.get(base(o))! > 1 ? `${o.kind.toLowerCase()}-${o.metadata.namespace ?? 'cluster'}-${o.metadata.name}` : base(o);
+      if (names.has(name)) throw new PlatformError(`${dir}: two objects render as ${name}.yaml (${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}); object identities must be unique`);
+      names.add(name);
+      files.push({ path: `${dir}/${name}.yaml`, content: toYamlDocument(o) });
+    }
+    if (dir === 'argocd') {
+      const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...names].sort().map((n) => `${n}.yaml`) };
+      files.push({ path: `${dir}/kustomization.yaml`, content: toYamlDocument(kustomization) });
+    }
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
