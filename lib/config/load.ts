@@ -38,6 +38,11 @@ export class SourceMap {
         break;
       }
     }
+    return this.position(offset);
+  }
+
+  /** Line and column of a character offset. */
+  public position(offset: number): { line: number; column: number } {
     const pos = this.lines.linePos(offset);
     return { line: pos.line, column: pos.col };
   }
@@ -57,8 +62,8 @@ export function readYaml(file: string, text: string): { data: unknown; source: S
   const errors = source.doc.errors;
   if (errors.length > 0) {
     throw new ConfigError(errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return { file, line: pos?.line ?? 0, column: pos?.col ?? 0, field: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
+      const pos = source.position(e.pos[0]);
+      return { file, ...pos, field: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
     }));
   }
   return { data: source.doc.toJS({ maxAliasCount: 100 }), source };

@@ -1,0 +1,68 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ConfigError } from '../../lib/config/errors';
+import { loadSite, parseSite } from '../../lib/config/load';
+import { REPO } from '../helpers';
+
+const SITE = fs.readFileSync(path.join(REPO, 'site.yaml'), 'utf8');
+
+function errorOf(text: string): ConfigError {
+  try {
+    parseSite(text, 'site.yaml');
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('site config loader', () => {
+  test('GIVEN the shipped site.yaml WHEN loaded THEN it describes the TSYS site from the plan', () => {
+    const site = loadSite(path.join(REPO, 'site.yaml'));
+    const byName = Object.fromEntries(site.nodes.map((n) => [n.name, n]));
+    expect(site.nodes.filter((n) => n.role === 'server').map((n) => n.name)).toEqual(['db1', 'db2', 'db3']);
+    expect(['www1', 'www2', 'www3', 'subord'].map((n) => byName[n].role)).toEqual(['agent', 'agent', 'agent', 'agent']);
+    expect(byName.db1.ip).toBe('10.251.51.1');
+    expect(byName.www3.ip).toBe('10.251.50.3');
+    expect(byName.subord.rnd).toBe(true);
+    expect(site.nodes.filter((n) => n.storage).map((n) => n.name)).toEqual(['db1', 'db2', 'db3', 'www1', 'www2', 'www3']);
+    expect(site.ldap.bindPassword).toMatch(/^bitwarden:/);
+    expect(site.git.revision).toBe('main');
+  });
+
+  test('GIVEN a loaded site WHEN code tries to change it THEN it is frozen', () => {
+    const site = parseSite(SITE, 'site.yaml');
+    expect(Object.isFrozen(site)).toBe(true);
+    expect(Object.isFrozen(site.nodes[0])).toBe(true);
+    expect(() => {
+      (site.nodes as unknown as unknown[]).push({});
+    }).toThrow();
+  });
+
+  test('GIVEN several problems WHEN loaded THEN every one is reported, in file order', () => {
+    const text = SITE.replace('apiVip: 10.251.51.10', 'apiVip: 10.251.51.300').replace('    ip: 10.251.50.2\n', '    ip: nope\n');
+    const error = errorOf(text);
+    expect(error.issues.map((i) => i.field)).toEqual(['nodes[4].ip', 'network.apiVip']);
+    expect(error.issues[0].line).toBeLessThan(error.issues[1].line);
+  });
+
+  test('GIVEN a file that does not exist WHEN loaded THEN the error names it', () => {
+    expect(() => loadSite('/nonexistent/site.yaml')).toThrow(/nonexistent\/site\.yaml.*cannot read the site file/);
+  });
+
+  test('GIVEN a site missing a whole section WHEN loaded THEN the field is named as required', () => {
+    const text = SITE.replace(/\ngit:\n(  .*\n)+/, '\n');
+    expect(errorOf(text).issues.map((i) => `${i.field}: ${i.message}`)).toEqual(['git: is required (a map)']);
+  });
+
+  test('GIVEN a duplicate YAML key WHEN loaded THEN it is a syntax error with its line', () => {
+    const error = errorOf(SITE.replace('name: tsys\n', 'name: tsys\nname: other\n'));
+    expect(error.issues[0].message).toMatch(/YAML syntax: Map keys must be unique/);
+    expect(error.issues[0].line).toBe(SITE.split('\n').indexOf('name: tsys') + 2);
+  });
+
+  test('GIVEN bad label keys on a node WHEN loaded THEN the label is named', () => {
+    const text = SITE.replace('    rnd: true\n', '    rnd: true\n    labels:\n      "bad key!": x\n');
+    expect(errorOf(text).issues[0].field).toBe('nodes[6].labels.bad key!');
+  });
+});

@@ -1,0 +1,50 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadSite } from '../lib/config/load';
+import type { Site } from '../lib/config/schema';
+
+export const REPO = path.resolve(__dirname, '..');
+
+/** The shipped site.yaml, validated. */
+export function shippedSite(): Site {
+  return loadSite(path.join(REPO, 'site.yaml'));
+}
+
+/** The shipped site with changes applied to a mutable copy (for construct tests). */
+export function siteWith(change: (site: any) => void): Site { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const copy = JSON.parse(JSON.stringify(shippedSite()));
+  change(copy);
+  return copy;
+}
+
+/** Every file under `dir` with its content, keyed by relative path. */
+export function snapshotTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string, rel: string) => {
+    if (!fs.existsSync(d)) return;
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name), `${rel}${e.name}/`);
+      else out.set(`${rel}${e.name}`, fs.readFileSync(path.join(d, e.name), 'utf8'));
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+/** A temporary repo root holding a copy of the committed dist/ and argocd/. */
+export function tempRootWithOutputs(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-test-'));
+  for (const dir of ['dist', 'argocd']) fs.cpSync(path.join(REPO, dir), path.join(root, dir), { recursive: true });
+  return root;
+}
+
+/** Writes `files` (relative path -> content) under a new temporary folder. */
+export function writeTree(files: Record<string, string>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-tree-'));
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), content);
+  }
+  return root;
+}
