@@ -247,5 +247,6 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
     findings.push({ file: 'argocd/', message: 'the bootstrap is missing; run npm run synth' });
   }
   if (!files.some((f) => f.startsWith('dist/apps/'))) findings.push({ file: 'dist/apps/', message: 'the app of apps is missing; run npm run synth' });
-  return findings;
+  // Stable order: by file, then in the order the rules ran.
+  return findings.map((f, i) => ({ f, i })).sort((a, b) => (a.f.file < b.f.file ? -1 : a.f.file > b.f.file ? 1 : a.i - b.i)).map((x) => x.f);
 }

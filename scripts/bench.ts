@@ -1,0 +1,165 @@
+// `npm run bench`: how long synth takes, phase by phase, for the shipped site.yaml and a generated large
+// site (3 servers, 200 agents, 100 MetalLB pools): load+validate (parseSite), render (renderSite), write
+// and verify (writeAtomically into a temp root, verifyTree with one shared SchemaRegistry), and a
+// `kubectl kustomize` baseline over the same rendered dist/. It prints figures only; it asserts no timing,
+// but exits 1 when the large site is rejected or the rendered output has verify findings.
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse, stringify } from 'yaml';
+import { parseSite } from '../lib/config/load';
+import type { SiteInput } from '../lib/config/schema';
+import { renderSite } from '../lib/synth';
+import { writeAtomically } from '../lib/render/write';
+import { SchemaRegistry } from '../lib/verify/schemas';
+import { formatFinding, verifyTree } from '../lib/verify/verify';
+
+const ROOT = path.resolve(__dirname, '..');
+const TARGET_MS = 3000;
+
+const now = (): bigint => process.hrtime.bigint();
+const msSince = (start: bigint): number => Number(now() - start) / 1e6;
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The shipped site with its nodes and pools replaced: 3 servers + 200 agents, 100 pools of 8 addresses. */
+function largeSiteYaml(shipped: string): string {
+  const site = parse(shipped) as SiteInput;
+  const nodes: SiteInput['nodes'] = [
+    ...[1, 2, 3].map((i) => ({ name: `server-${i}`, ip: `10.200.0.${i}`, role: 'server' as const, storage: true })),
+    ...Array.from({ length: 200 }, (_, i) => ({ name: `agent-${String(i).padStart(3, '0')}`, ip: `10.200.1.${i + 1}`, role: 'agent' as const, storage: i % 2 === 0 })),
+  ];
+  // 10.200.200.0/29, 10.200.200.8/29, ... 10.200.203.24/29: inside 10.200.0.0/16, clear of nodes, VIP and HAProxy.
+  const pools = Array.from({ length: 100 }, (_, i) => ({
+    name: `pool-${String(i).padStart(3, '0')}`,
+    addresses: [`10.200.${200 + Math.floor((i * 8) / 256)}.${(i * 8) % 256}/29`],
+    autoAssign: i !== 0,
+  }));
+  site.nodes = nodes;
+  site.network = { ...site.network, nodeCidr: '10.200.0.0/16', apiVip: '10.200.0.10', haproxy: { address: '10.200.0.254' }, metallb: { pools } };
+  return stringify(site);
+}
+
+const kubectlFound = ((): boolean => {
+  const r = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+})();
+
+interface Runs {
+  load: number[]; render: number[]; write: number[]; verify: number[]; total: number[]; kustomize: number[];
+  objects: number; nodes: number; pools: number;
+}
+
+function bench(label: string, text: string, n: number, registry: SchemaRegistry): Runs {
+  const runs: Runs = { load: [], render: [], write: [], verify: [], total: [], kustomize: [], objects: 0, nodes: 0, pools: 0 };
+  for (let i = 0; i < n; i++) {
+    let t = now();
+    let site;
+    try {
+      site = parseSite(text, `${label}.yaml`);
+    } catch (e) {
+      console.error(`${label} site is invalid:\n${(e as Error).message}`);
+      process.exit(1);
+    }
+    const load = msSince(t);
+    t = now();
+    const files = renderSite(site);
+    const render = msSince(t);
+    runs.objects = files.filter((f) => !f.path.endsWith('kustomization.yaml')).length;
+    runs.nodes = site.nodes.length;
+    runs.pools = site.network.metallb.pools.length;
+
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    try {
+      let verify = 0;
+      let findings: ReturnType<typeof verifyTree> = [];
+      t = now();
+      writeAtomically(tmp, files, (tree) => {
+        const v = now();
+        findings = verifyTree(tree, registry);
+        verify = msSince(v);
+      });
+      const write = msSince(t) - verify;
+      if (findings.length) {
+        console.error(`${label}: verify found ${findings.length} problem(s) in the rendered output:\n  ${findings.map(formatFinding).join('\n  ')}`);
+        process.exit(1);
+      }
+      runs.load.push(load); runs.render.push(render); runs.write.push(write); runs.verify.push(verify);
+      runs.total.push(load + render + verify);
+
+      if (kubectlFound) {
+        const manifests = files.filter((f) => f.path.startsWith('dist/') && !f.path.endsWith('kustomization.yaml')).map((f) => f.path);
+        fs.writeFileSync(path.join(tmp, 'kustomization.yaml'), stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: manifests }));
+        t = now();
+        try {
+          execFileSync('kubectl', ['kustomize', tmp], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
+        } catch (e) {
+          console.error(`${label}: kubectl kustomize failed: ${(e as { stderr?: Buffer }).stderr?.toString() ?? (e as Error).message}`);
+          process.exit(1);
+        }
+        runs.kustomize.push(msSince(t));
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return runs;
+}
+
+const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+function main(): void {
+  const shippedText = fs.readFileSync(path.join(ROOT, 'site.yaml'), 'utf8');
+  const largeText = largeSiteYaml(shippedText);
+
+  let t = now();
+  const registry = new SchemaRegistry();
+  const schemaMs = msSince(t);
+
+  const inputs = [
+    { name: 'shipped', n: 5, runs: bench('shipped', shippedText, 5, registry) },
+    { name: 'large', n: 3, runs: bench('large', largeText, 3, registry) },
+  ];
+
+  type Row = [string, ...string[]];
+  const header: Row = ['', ...inputs.flatMap((x) => [`${x.name} median (N=${x.n})`, `${x.name} cold`])];
+  const both = (f: (r: Runs, pick: (xs: number[]) => number) => string): string[] =>
+    inputs.flatMap((x) => [f(x.runs, median), f(x.runs, (xs) => xs[0])]);
+  const rows: Row[] = [
+    ['nodes / pools', ...inputs.flatMap((x) => [`${x.runs.nodes} / ${x.runs.pools}`, ''])],
+    ['objects', ...inputs.flatMap((x) => [String(x.runs.objects), ''])],
+    ['load+validate ms', ...both((r, p) => fmt(p(r.load)))],
+    ['render ms', ...both((r, p) => fmt(p(r.render)))],
+    ['write ms', ...both((r, p) => fmt(p(r.write)))],
+    ['verify ms', ...both((r, p) => fmt(p(r.verify)))],
+    ['synth+verify ms (load+render+verify)', ...both((r, p) => fmt(p(r.total)))],
+    ['objects/s (render+verify)', ...both((r, p) => fmt(r.objects / ((p(r.render) + p(r.verify)) / 1000)))],
+  ];
+  if (kubectlFound) {
+    rows.push(['kubectl kustomize ms', ...both((r, p) => fmt(p(r.kustomize)))]);
+    rows.push(['ratio synth+verify / kustomize', ...both((r, p) => `${(p(r.total) / p(r.kustomize)).toFixed(2)}x`)]);
+  }
+
+  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
+  const line = (r: Row) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+
+  console.log(`node ${process.version} on ${os.platform()}/${os.arch()}, ${os.cpus().length} CPUs`);
+  console.log(`schema load ms (one SchemaRegistry, shared): ${fmt(schemaMs)}`);
+  console.log('');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  console.log('');
+  if (!kubectlFound) console.log('kubectl not found: kustomize baseline skipped');
+  console.log('cold = first run of that input; the shipped cold run also compiles each kind\'s schema, which the shared registry then reuses');
+  console.log('write = writeAtomically into a fresh temp root, excluding verify; synth+verify excludes write');
+  console.log('the 1,000-apps input will be added with the PaaS layer (apps are not supported yet)');
+  const shippedMedian = median(inputs[0].runs.total);
+  console.log(`target: synth+verify of the shipped site < ${TARGET_MS} ms: ${shippedMedian < TARGET_MS ? 'yes' : 'no'} (median ${fmt(shippedMedian)} ms)`);
+}
+
+main();

@@ -1,0 +1,131 @@
+import { ApiObject, App } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { LayerFactory } from '../../lib/context';
+import { HelmComponent } from '../../lib/constructs/helm-component';
+import { ANNOTATIONS } from '../../lib/gitops/argocd';
+import { deriveWaves, PlatformError, wireApiProviders } from '../../lib/gitops/waves';
+import { ApiRef, Layer } from '../../lib/layer';
+import { buildPlatform } from '../../lib/platform';
+import { shippedSite } from '../helpers';
+
+const CHART = { kind: 'chart', repo: 'https://charts.example.com', chart: 'thing', version: '1.0.0' } as const;
+
+interface FakeLayer {
+  readonly name: string;
+  readonly dependsOn?: string[];
+  /** APIs a chart of this layer installs. */
+  readonly provides?: ApiRef[];
+  /** `group/Kind` of custom resources this layer renders. */
+  readonly uses?: string[];
+}
+
+function fake(spec: FakeLayer): LayerFactory {
+  return (scope: Construct) => {
+    const layer = new Layer(scope, { name: spec.name, description: spec.name, namespace: spec.name, dependsOn: spec.dependsOn });
+    if (spec.provides) new HelmComponent(layer, 'chart', { name: spec.name, chart: CHART, namespace: spec.name, values: {}, providesApis: spec.provides });
+    (spec.uses ?? []).forEach((api, i) => {
+      const [group, kind] = api.split('/');
+      new ApiObject(layer, `cr-${i}`, { apiVersion: `${group}/v1`, kind, metadata: { name: `cr-${i}`, namespace: spec.name } });
+    });
+    return layer;
+  };
+}
+
+function layersOf(specs: FakeLayer[]): Layer[] {
+  const app = new App();
+  return specs.map((s) => fake(s)(app, { site: shippedSite(), versions: {} as never }));
+}
+
+describe('sync waves derived from layer dependencies', () => {
+  test('GIVEN a chain and a diamond WHEN waves are derived THEN each layer syncs one wave after its latest dependency', () => {
+    const waves = deriveWaves(layersOf([
+      { name: 'storage', dependsOn: ['secrets'] },
+      { name: 'secrets' },
+      { name: 'lb' },
+      { name: 'gateway', dependsOn: ['lb', 'secrets'] },
+      { name: 'rancher', dependsOn: ['gateway', 'storage'] },
+    ]));
+    expect(Object.fromEntries(waves)).toEqual({ secrets: 0, lb: 0, storage: 1, gateway: 1, rancher: 2 });
+  });
+
+  test('GIVEN a dependency cycle WHEN waves are derived THEN synth fails naming the cycle', () => {
+    expect(() => deriveWaves(layersOf([
+      { name: 'a', dependsOn: ['c'] },
+      { name: 'b', dependsOn: ['a'] },
+      { name: 'c', dependsOn: ['b'] },
+    ]))).toThrow(new PlatformError('layer dependency cycle: a -> c -> b -> a; remove one dependsOn entry'));
+  });
+
+  test('GIVEN a dependency on a layer that does not exist WHEN waves are derived THEN the error lists the known layers', () => {
+    expect(() => deriveWaves(layersOf([{ name: 'a', dependsOn: ['nope'] }, { name: 'b' }])))
+      .toThrow('layer "a" depends on unknown layer "nope" (known: a, b)');
+  });
+
+  test('GIVEN two layers with one name WHEN waves are derived THEN synth fails', () => {
+    const app = new App();
+    const one = fake({ name: 'a' })(app, {} as never);
+    const other = new App();
+    const two = fake({ name: 'a' })(other, {} as never);
+    expect(() => deriveWaves([one, two])).toThrow('two layers are named "a"');
+  });
+});
+
+describe('API providers', () => {
+  test('GIVEN a custom resource whose CRD comes from a chart of the same layer THEN it syncs one wave later without dry-run', () => {
+    const [layer] = layersOf([{ name: 'lb', provides: [{ group: 'metallb.io' }], uses: ['metallb.io/IPAddressPool'] }]);
+    wireApiProviders([layer]);
+    const json = layer.toJson() as { kind: string; metadata: { annotations?: Record<string, string> } }[];
+    const cr = json.find((o) => o.kind === 'IPAddressPool')!;
+    const chart = json.find((o) => o.kind === 'Application')!;
+    expect(cr.metadata.annotations).toEqual({ [ANNOTATIONS.syncWave]: '1', [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true' });
+    expect(chart.metadata.annotations?.[ANNOTATIONS.syncWave]).toBeUndefined();
+  });
+
+  test('GIVEN a custom resource that no layer provides WHEN wired THEN synth fails saying what to declare', () => {
+    const layers = layersOf([{ name: 'app', uses: ['example.io/Widget'] }]);
+    expect(() => wireApiProviders(layers)).toThrow('layer "app" renders example.io/Widget "cr-0", but no layer provides example.io/Widget; declare it in the providesApis of the component that installs its CRD');
+  });
+
+  test('GIVEN a custom resource from a layer that is not a dependency WHEN wired THEN synth asks for the dependency', () => {
+    const layers = layersOf([{ name: 'crds', provides: [{ group: 'example.io', kind: 'Widget' }] }, { name: 'app', uses: ['example.io/Widget'] }]);
+    expect(() => wireApiProviders(layers)).toThrow('layer "app" renders example.io/Widget "cr-0" from layer "crds"; add "crds" to the dependsOn of layer "app"');
+  });
+
+  test('GIVEN the provider is a transitive dependency WHEN wired THEN it is accepted', () => {
+    const layers = layersOf([
+      { name: 'crds', provides: [{ group: 'example.io' }] },
+      { name: 'middle', dependsOn: ['crds'] },
+      { name: 'app', dependsOn: ['middle'], uses: ['example.io/Widget'] },
+    ]);
+    expect(() => wireApiProviders(layers)).not.toThrow();
+  });
+
+  test('GIVEN a provider kind that does not match WHEN wired THEN the resource is unprovided', () => {
+    const layers = layersOf([{ name: 'crds', provides: [{ group: 'example.io', kind: 'Gadget' }] }, { name: 'app', dependsOn: ['crds'], uses: ['example.io/Widget'] }]);
+    expect(() => wireApiProviders(layers)).toThrow(/no layer provides example.io\/Widget/);
+  });
+
+  test('GIVEN built-in and pre-installed APIs WHEN wired THEN they need no provider', () => {
+    const layers = layersOf([{ name: 'app', uses: ['helm.cattle.io/HelmChart', 'argoproj.io/Application'] }]);
+    expect(() => wireApiProviders(layers)).not.toThrow();
+  });
+});
+
+describe('buildPlatform with custom layers', () => {
+  test('GIVEN layers with dependencies WHEN built THEN the app of apps carries the derived waves and dependencies', () => {
+    const platform = buildPlatform(shippedSite(), [
+      fake({ name: 'crds', provides: [{ group: 'example.io' }] }),
+      fake({ name: 'app', dependsOn: ['crds'], uses: ['example.io/Widget'] }),
+    ]);
+    const apps = platform.outputs.find((o) => o.dir === 'dist/apps')!.chart.toJson() as { kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec: { source: { path: string } } }[];
+    const app = apps.find((o) => o.metadata.name === 'app')!;
+    const crds = apps.find((o) => o.metadata.name === 'crds')!;
+    expect(app.metadata.annotations).toEqual({ [ANNOTATIONS.syncWave]: '1', [ANNOTATIONS.dependsOn]: 'crds' });
+    expect(crds.metadata.annotations).toEqual({ [ANNOTATIONS.syncWave]: '0', [ANNOTATIONS.providesApis]: 'example.io/*' });
+    expect(app.spec.source.path).toBe('dist/app');
+  });
+
+  test('GIVEN a layer named like a reserved folder WHEN built THEN synth fails', () => {
+    expect(() => buildPlatform(shippedSite(), [fake({ name: 'apps' })])).toThrow('layer name "apps" is reserved');
+  });
+});

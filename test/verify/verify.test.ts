@@ -1,0 +1,161 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { toYamlDocument } from '../../lib/render/render';
+import { renderSite } from '../../lib/synth';
+import { SchemaRegistry } from '../../lib/verify/schemas';
+import { formatFinding, verifyTree } from '../../lib/verify/verify';
+import { shippedSite, writeTree } from '../helpers';
+
+const registry = new SchemaRegistry();
+const rendered = renderSite(shippedSite());
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The shipped site's rendered tree with `change` applied to the parsed objects (path -> object). */
+function treeWith(change: (files: Map<string, Obj | string>) => void): string {
+  const files = new Map<string, Obj | string>(rendered.map((f) => [f.path, f.path.endsWith('kustomization.yaml') ? f.content : parse(f.content)]));
+  change(files);
+  return writeTree(Object.fromEntries([...files].map(([p, o]) => [p, typeof o === 'string' ? o : toYamlDocument(o)])));
+}
+
+function findingsOf(change: (files: Map<string, Obj | string>) => void): string[] {
+  const root = treeWith(change);
+  try {
+    return verifyTree(root, registry).map(formatFinding);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const POOL = 'dist/metallb/ipaddresspool-apps.yaml';
+const POOL_ID = 'metallb.io/v1beta1 IPAddressPool metallb-system/apps';
+
+describe('verify', () => {
+  test('GIVEN the shipped site rendered WHEN verified THEN there is no finding', () => {
+    expect(findingsOf(() => undefined)).toEqual([]);
+  });
+
+  test('GIVEN an unknown field in a custom resource WHEN verified THEN strict schema rejects it', () => {
+    expect(findingsOf((f) => ((f.get(POOL) as Obj).spec.autoAsign = true))).toEqual([`${POOL}: ${POOL_ID}: spec: unknown field "autoAsign"`]);
+  });
+
+  test('GIVEN an unknown field in core metadata of a custom resource WHEN verified THEN it is rejected', () => {
+    expect(findingsOf((f) => ((f.get(POOL) as Obj).metadata.lables = {}))).toEqual([`${POOL}: ${POOL_ID}: metadata: unknown field "lables"`]);
+  });
+
+  test('GIVEN an unknown field deep in a core kind WHEN verified THEN it is rejected', () => {
+    expect(findingsOf((f) => f.set('dist/metallb/deployment-x.yaml', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'metallb-system' },
+      spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', imagePullPolcy: 'Always' }] } } },
+    }))).toEqual(['dist/metallb/deployment-x.yaml: apps/v1 Deployment metallb-system/x: spec.template.spec.containers[0]: unknown field "imagePullPolcy"']);
+  });
+
+  test('GIVEN a wrong type WHEN verified THEN the field is named', () => {
+    expect(findingsOf((f) => ((f.get(POOL) as Obj).spec.autoAssign = 'yes'))).toEqual([`${POOL}: ${POOL_ID}: spec.autoAssign: must be boolean`]);
+  });
+
+  test('GIVEN a kind with no schema WHEN verified THEN it says how to add one', () => {
+    const found = findingsOf((f) => f.set('dist/metallb/widget-x.yaml', { apiVersion: 'example.io/v1', kind: 'Widget', metadata: { name: 'x', namespace: 'metallb-system' } }));
+    expect(found[0]).toContain('no schema for example.io/v1 Widget');
+    expect(found[0]).toContain('run npm run schemas');
+  });
+
+  test('GIVEN a Secret with data WHEN verified THEN it is refused', () => {
+    const found = findingsOf((f) => f.set('dist/metallb/secret-x.yaml', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'metallb-system' }, stringData: { password: 'hunter2' } }));
+    expect(found).toEqual(['dist/metallb/secret-x.yaml: v1 Secret metallb-system/x: a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead']);
+  });
+
+  test('GIVEN an undeclared namespace WHEN verified THEN the object is named', () => {
+    expect(findingsOf((f) => ((f.get(POOL) as Obj).metadata.namespace = 'metallb'))).toEqual([`${POOL}: metallb.io/v1beta1 IPAddressPool metallb/apps: namespace "metallb" is not declared; render a Namespace object for it`]);
+  });
+
+  test('GIVEN a namespaced object without namespace, or a cluster-scoped one with it, WHEN verified THEN both are found', () => {
+    const found = findingsOf((f) => {
+      delete (f.get(POOL) as Obj).metadata.namespace;
+      (f.get('dist/metallb/namespace-metallb-system.yaml') as Obj).metadata.namespace = 'default';
+    });
+    expect(found).toEqual([
+      `${POOL}: metallb.io/v1beta1 IPAddressPool apps: is namespaced but sets no metadata.namespace; set it explicitly`,
+      'dist/metallb/namespace-metallb-system.yaml: v1 Namespace default/metallb-system: is cluster-scoped but sets metadata.namespace "default"; remove it',
+    ]);
+  });
+
+  test('GIVEN a Service whose selector matches no pod template WHEN verified THEN it is found; a matching one passes', () => {
+    const service = (selector: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'metallb-system' }, spec: { selector, ports: [{ port: 80 }] } });
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'metallb-system' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web', tier: 'front' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } };
+    expect(findingsOf((f) => { f.set('dist/metallb/service-s.yaml', service({ app: 'api' })); f.set('dist/metallb/deployment-d.yaml', deployment); }))
+      .toEqual(['dist/metallb/service-s.yaml: v1 Service metallb-system/s: selector {"app":"api"} matches no pod template in namespace "metallb-system"']);
+    expect(findingsOf((f) => { f.set('dist/metallb/service-s.yaml', service({ app: 'web' })); f.set('dist/metallb/deployment-d.yaml', deployment); })).toEqual([]);
+  });
+
+  test('GIVEN an Application whose path does not exist WHEN verified THEN it is found', () => {
+    expect(findingsOf((f) => ((f.get('dist/apps/application-metallb.yaml') as Obj).spec.source.path = 'dist/metalb'))).toEqual([
+      'dist/apps/application-metallb.yaml: argoproj.io/v1alpha1 Application argocd/metallb: source path "dist/metalb" does not exist in the rendered tree (or holds no files)',
+      'dist/metallb: no Application in dist/apps syncs this folder; nothing would ever apply it',
+    ]);
+  });
+
+  test('GIVEN the same object twice in dist WHEN verified THEN the duplicate is found', () => {
+    expect(findingsOf((f) => f.set('dist/metallb/ipaddresspool-copy.yaml', f.get(POOL)!))).toEqual([
+      `dist/metallb/ipaddresspool-copy.yaml: ${POOL_ID}: duplicate object (also in ${POOL}); two Applications would fight over it`,
+    ]);
+  });
+
+  test('GIVEN a custom resource in the same wave as the chart that installs its CRD WHEN verified THEN it is found', () => {
+    expect(findingsOf((f) => delete (f.get(POOL) as Obj).metadata.annotations)).toEqual([
+      `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed by argoproj.io/v1alpha1 Application argocd/metallb-chart in the same layer, which syncs in wave 0; this object syncs in wave 0 and must sync later`,
+      `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed in the same sync; set argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true`,
+    ]);
+  });
+
+  test('GIVEN a custom resource whose provider layer does not sync earlier WHEN verified THEN it is found', () => {
+    const found = findingsOf((f) => {
+      f.set('dist/argocd/ipaddresspool-x.yaml', { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'x', namespace: 'argocd' }, spec: { addresses: ['10.0.0.1/32'] } });
+    });
+    expect(found).toEqual(['dist/argocd/ipaddresspool-x.yaml: metallb.io/v1beta1 IPAddressPool argocd/x: metallb.io/IPAddressPool is provided by layer "metallb" (wave 0), which does not sync before layer "argocd" (wave 0)']);
+  });
+
+  test('GIVEN a layer that depends on a later layer WHEN verified THEN the order is found', () => {
+    const found = findingsOf((f) => ((f.get('dist/apps/application-argocd.yaml') as Obj).metadata.annotations['platform.tsys/depends-on'] = 'metallb'));
+    expect(found).toEqual(['dist/apps/application-argocd.yaml: argoproj.io/v1alpha1 Application argocd/argocd: depends on layer "metallb" (wave 0) but syncs in wave 0; it must sync later']);
+  });
+
+  test('GIVEN the bootstrap drifts from its self-managed copy WHEN verified THEN it is found', () => {
+    const found = findingsOf((f) => ((f.get('argocd/helmchart-argo-cd.yaml') as Obj).spec.version = '0.0.1'));
+    expect(found).toEqual(['argocd/helmchart-argo-cd.yaml: helm.cattle.io/v1 HelmChart kube-system/argo-cd: differs from its self-managed copy dist/argocd/helmchart-argo-cd.yaml; the first sync would change what bootstrap installed']);
+  });
+
+  test('GIVEN a kustomization that misses a bootstrap file WHEN verified THEN it is found', () => {
+    const found = findingsOf((f) => f.set('argocd/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - namespace-argocd.yaml\n'));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^argocd\/kustomization.yaml: resources \["namespace-argocd.yaml"\] must list exactly the manifests/);
+  });
+
+  test('GIVEN a non-manifest file or a status block in dist WHEN verified THEN both are found', () => {
+    const found = findingsOf((f) => {
+      f.set('dist/metallb/NOTES.md', '# notes\n');
+      (f.get('dist/metallb/namespace-metallb-system.yaml') as Obj).status = { phase: 'Active' };
+    });
+    expect(found).toEqual([
+      'dist/metallb/NOTES.md: only .yaml manifests belong here (Argo CD reads every .yaml/.json in an Application path); move other files out',
+      'dist/metallb/namespace-metallb-system.yaml: v1 Namespace metallb-system: has a status block; rendered objects must not (Argo CD would show OutOfSync forever)',
+    ]);
+  });
+
+  test('GIVEN an empty tree WHEN verified THEN it is not valid', () => {
+    const root = writeTree({});
+    expect(verifyTree(root, registry).map(formatFinding)).toEqual([
+      'argocd/: the bootstrap is missing; run npm run synth',
+      'dist/apps/: the app of apps is missing; run npm run synth',
+    ]);
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('GIVEN a YAML file that does not parse WHEN verified THEN the file is named', () => {
+    const root = treeWith(() => undefined);
+    fs.writeFileSync(path.join(root, POOL), 'spec: [\n');
+    expect(verifyTree(root, registry).map(formatFinding)[0]).toMatch(new RegExp(`^${POOL}: YAML: `));
+    fs.rmSync(root, { recursive: true });
+  });
+});
