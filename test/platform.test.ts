@@ -1,0 +1,111 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { HEADER } from '../lib/render/render';
+import { renderSite, synth, VerifyError } from '../lib/synth';
+import { verifyTree } from '../lib/verify/verify';
+import { ApiObject } from 'cdk8s';
+import { Layer } from '../lib/layer';
+import { REPO, shippedSite, snapshotTree, tempRootWithOutputs } from './helpers';
+
+describe('the whole platform for the shipped site', () => {
+  const files = renderSite(shippedSite());
+
+  test('GIVEN the shipped site WHEN synthesized into a temp root THEN every object in dist/ and argocd/ validates strictly', () => {
+    const root = tempRootWithOutputs();
+    fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
+    const result = synth({ root });
+    expect(result.objects).toBeGreaterThanOrEqual(15);
+    expect(verifyTree(root)).toEqual([]);
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('GIVEN the same input twice WHEN rendered THEN the output is byte-identical', () => {
+    expect(renderSite(shippedSite())).toEqual(files);
+  });
+
+  test('GIVEN the committed dist/ and argocd/ WHEN compared with a fresh render THEN they are identical (run npm run synth and commit if not)', () => {
+    const committed = new Map<string, string>();
+    for (const dir of ['dist', 'argocd']) for (const [k, v] of snapshotTree(path.join(REPO, dir))) committed.set(`${dir}/${k}`, v);
+    expect(committed).toEqual(new Map(files.map((f) => [f.path, f.content])));
+  });
+
+  test('GIVEN the render WHEN read by a reviewer THEN there is one folder per layer, one file per object, named kind-name, no hashes', () => {
+    const dirs = [...new Set(files.map((f) => path.posix.dirname(f.path)))].sort();
+    expect(dirs).toEqual(['argocd', 'dist/apps', 'dist/argocd', 'dist/metallb']);
+    for (const f of files.filter((x) => !x.path.endsWith('kustomization.yaml'))) {
+      const docs = f.content.split(/^---$/m);
+      expect(docs).toHaveLength(1);
+      const obj = parse(f.content);
+      expect(path.posix.basename(f.path)).toBe(`${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`);
+      expect(obj.metadata.name).not.toMatch(/-c8[0-9a-f]{6,}$|-[0-9a-f]{8}$/);
+      expect(f.content.startsWith(HEADER)).toBe(true);
+    }
+  });
+
+  test('GIVEN a rendered object WHEN its keys are read THEN maps are sorted', () => {
+    const check = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(check);
+      else if (v && typeof v === 'object') {
+        const keys = Object.keys(v);
+        expect(keys).toEqual([...keys].sort());
+        Object.values(v).forEach(check);
+      }
+    };
+    for (const f of files) check(parse(f.content));
+  });
+
+  test('GIVEN a layer that renders an invalid object WHEN synthesized THEN verify fails naming it and dist/ is untouched', () => {
+    const root = tempRootWithOutputs();
+    const before = snapshotTree(root);
+    const broken = (scope: import('constructs').Construct) => {
+      const layer = new Layer(scope, { name: 'broken', description: 'x', namespace: 'default' });
+      new ApiObject(layer, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'default' }, dataa: { a: 'b' } } as never);
+      return layer;
+    };
+    let error: unknown;
+    try {
+      synth({ root, siteFile: path.join(REPO, 'site.yaml'), layers: [broken] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(VerifyError);
+    expect((error as Error).message).toContain('dist/broken/configmap-cm.yaml: v1 ConfigMap default/cm: unknown field "dataa"');
+    expect(snapshotTree(root)).toEqual(before);
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('GIVEN an object without an explicit name WHEN rendered THEN synth refuses generated names', () => {
+    const unnamed = (scope: import('constructs').Construct) => {
+      const layer = new Layer(scope, { name: 'unnamed', description: 'x', namespace: 'default' });
+      new ApiObject(layer, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'default' } });
+      return layer;
+    };
+    expect(() => renderSite(shippedSite(), [unnamed])).toThrow('unnamed/cm: ConfigMap has no explicit metadata.name');
+  });
+});
+
+describe('the command line', () => {
+  const tsx = path.join(REPO, 'node_modules', '.bin', 'tsx');
+
+  test('GIVEN a broken site WHEN npm run synth runs THEN it exits non-zero naming the field and dist/ is unchanged', () => {
+    const before = snapshotTree(path.join(REPO, 'dist'));
+    const run = spawnSync(tsx, ['main.ts', '--site', 'test/fixtures/invalid/two-servers.yaml'], { cwd: REPO, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('test/fixtures/invalid/two-servers.yaml:13:3: nodes: embedded etcd needs an odd number of servers');
+    expect(run.stderr).toContain('dist/ and argocd/ were left unchanged');
+    expect(snapshotTree(path.join(REPO, 'dist'))).toEqual(before);
+  });
+
+  test('GIVEN the committed tree WHEN npm run verify runs THEN it passes', () => {
+    const out = execFileSync(tsx, ['scripts/verify.ts'], { cwd: REPO, encoding: 'utf8' });
+    expect(out).toMatch(/^verify: dist\/ and argocd\/ are valid/);
+  });
+
+  test('GIVEN cdk8s.yaml WHEN read THEN cdk8s synth runs main.ts and never outputs into dist/ (cdk8s deletes its output folder first)', () => {
+    const config = parse(fs.readFileSync(path.join(REPO, 'cdk8s.yaml'), 'utf8'));
+    expect(config.app).toBe('npx tsx main.ts');
+    expect(config.output).not.toMatch(/^(\.\/)?(dist|argocd)\/?$/);
+  });
+});
