@@ -1,0 +1,84 @@
+import { parse } from 'yaml';
+import { renderSite } from '../../lib/synth';
+import { shippedSite } from '../helpers';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('Argo CD: bootstrap and self-management', () => {
+  const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
+  const obj = (p: string): Obj => parse(files.get(p)!);
+
+  test('GIVEN argocd/ WHEN applied with kubectl apply -k THEN it holds only objects a fresh k3s accepts (namespace and HelmCharts)', () => {
+    const k = obj('argocd/kustomization.yaml');
+    expect(k.resources).toEqual(['helmchart-argo-cd.yaml', 'helmchart-argocd-apps.yaml', 'namespace-argocd.yaml']);
+    expect(k.resources.map((r: string) => obj(`argocd/${r}`).apiVersion)).toEqual(['helm.cattle.io/v1', 'helm.cattle.io/v1', 'v1']);
+  });
+
+  test('GIVEN the argo-cd HelmChart WHEN read THEN it is pinned, HA, keeps CRDs, aborts failed upgrades and checks Application health', () => {
+    const chart = obj('argocd/helmchart-argo-cd.yaml');
+    expect(chart.metadata.namespace).toBe('kube-system');
+    expect(chart.spec).toMatchObject({ chart: 'argo-cd', repo: 'https://argoproj.github.io/argo-helm', version: '9.1.4', targetNamespace: 'argocd', failurePolicy: 'abort' });
+    const values = parse(chart.spec.valuesContent);
+    expect(values['redis-ha'].enabled).toBe(true);
+    expect(values.server.replicas).toBeGreaterThanOrEqual(2);
+    expect(values.repoServer.replicas).toBeGreaterThanOrEqual(2);
+    expect(values.applicationSet.replicas).toBeGreaterThanOrEqual(2);
+    expect(values.crds.keep).toBe(true);
+    expect(values.configs.params['server.insecure']).toBe(true);
+    expect(values.configs.cm['resource.customizations.health.argoproj.io_Application']).toContain('obj.status.health.status');
+  });
+
+  test('GIVEN the argocd-apps HelmChart WHEN read THEN it creates the root Application on dist/apps in the Gitea repo and the project', () => {
+    const values = parse(obj('argocd/helmchart-argocd-apps.yaml').spec.valuesContent);
+    expect(values.applications.root.source).toEqual({ repoURL: 'https://git.turnsys.com/tsys/platform.git', targetRevision: 'main', path: 'dist/apps', directory: { include: '*.yaml' } });
+    expect(values.applications.root.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(values.projects.platform.sourceRepos).toContain('https://git.turnsys.com/tsys/platform.git');
+  });
+
+  test('GIVEN bootstrap and dist WHEN compared THEN argocd/ objects equal their self-managed copies in dist/argocd', () => {
+    for (const f of ['helmchart-argo-cd.yaml', 'helmchart-argocd-apps.yaml', 'namespace-argocd.yaml']) {
+      expect(files.get(`argocd/${f}`)).toBe(files.get(`dist/argocd/${f}`));
+    }
+  });
+
+  test('GIVEN the root Application in dist/apps WHEN compared with the bootstrap THEN both describe the same spec', () => {
+    const root = obj('dist/apps/application-root.yaml');
+    const boot = parse(obj('argocd/helmchart-argocd-apps.yaml').spec.valuesContent).applications.root;
+    const { namespace, ...spec } = boot;
+    expect(namespace).toBe(root.metadata.namespace);
+    expect(spec).toEqual(root.spec);
+    const project = obj('dist/apps/appproject-platform.yaml');
+    const { namespace: pns, ...pspec } = parse(obj('argocd/helmchart-argocd-apps.yaml').spec.valuesContent).projects.platform;
+    expect(pns).toBe('argocd');
+    expect(pspec).toEqual(project.spec);
+  });
+});
+
+describe('the app of apps (dist/apps)', () => {
+  const files = renderSite(shippedSite());
+  const apps = files.filter((f) => f.path.startsWith('dist/apps/')).map((f) => parse(f.content) as Obj);
+  const layerApps = apps.filter((a) => a.kind === 'Application' && a.metadata.name !== 'root');
+
+  test('GIVEN the platform layers WHEN rendered THEN there is one Application per layer folder, pointing at dist/<layer>', () => {
+    const layerDirs = [...new Set(files.map((f) => f.path.split('/')).filter((p) => p[0] === 'dist' && p[1] !== 'apps').map((p) => p[1]))].sort();
+    expect(layerApps.map((a) => a.spec.source.path).sort()).toEqual(layerDirs.map((d) => `dist/${d}`));
+    for (const a of layerApps) expect(a.spec.source.repoURL).toBe('https://git.turnsys.com/tsys/platform.git');
+  });
+
+  test('GIVEN every Application WHEN read THEN it syncs automatically with prune, self-heal, retries with backoff and creates namespaces', () => {
+    const all = [...apps.filter((a) => a.kind === 'Application'), ...files.filter((f) => /application-.*-chart\.yaml$/.test(f.path)).map((f) => parse(f.content))];
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    for (const a of all) {
+      expect(a.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+      expect(a.spec.syncPolicy.retry).toEqual({ limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } });
+      expect(a.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+      expect(a.spec.project).toBe('platform');
+    }
+  });
+
+  test('GIVEN the project WHEN read THEN it syncs before the Applications and admits the repo and every chart repository', () => {
+    const project = apps.find((a) => a.kind === 'AppProject')!;
+    expect(project.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+    expect(project.spec.sourceRepos).toEqual(['https://argoproj.github.io/argo-helm', 'https://charts.longhorn.io', 'https://git.turnsys.com/tsys/platform.git', 'https://metallb.github.io/metallb']);
+  });
+});

@@ -1,0 +1,34 @@
+import { closeObjects, SchemaRegistry } from '../../lib/verify/schemas';
+
+describe('schema registry', () => {
+  const registry = new SchemaRegistry();
+
+  test('GIVEN a nested object schema WHEN closed THEN every level with properties rejects unknown fields, open maps stay open', () => {
+    const schema: Record<string, any> = { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'string' } } }, m: { type: 'object', additionalProperties: { type: 'string' } }, p: { type: 'object', properties: {}, 'x-kubernetes-preserve-unknown-fields': true } } }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    closeObjects(schema);
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.a.additionalProperties).toBe(false);
+    expect(schema.properties.m.additionalProperties).toEqual({ type: 'string' });
+    expect(schema.properties.p.additionalProperties).toBeUndefined();
+  });
+
+  test('GIVEN int-or-string and quantity fields WHEN validated THEN numbers and strings are both accepted', () => {
+    const svc = (targetPort: unknown) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { ports: [{ port: 80, targetPort }] } });
+    expect(registry.validate(svc(8080))).toEqual([]);
+    expect(registry.validate(svc('http'))).toEqual([]);
+    expect(registry.validate(svc(true))).not.toEqual([]);
+    const quota = (cpu: unknown) => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'default' }, spec: { hard: { cpu } } });
+    expect(registry.validate(quota(2))).toEqual([]);
+    expect(registry.validate(quota('500m'))).toEqual([]);
+  });
+
+  test('GIVEN missing required fields WHEN validated THEN they are named', () => {
+    expect(registry.validate({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' }, spec: { template: {} } }))
+      .toContainEqual({ field: 'spec', message: 'missing required field "selector"' });
+  });
+
+  test('GIVEN a core and a custom kind WHEN asked THEN only the core one is core', () => {
+    expect(registry.isCoreKind('apps/v1', 'Deployment')).toBe(true);
+    expect(registry.isCoreKind('metallb.io/v1beta1', 'IPAddressPool')).toBe(false);
+  });
+});
