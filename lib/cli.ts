@@ -12,18 +12,29 @@ function isUserError(e: unknown): e is Error {
   return e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError;
 }
 
-/** `npm run synth [-- --site <file>]`: returns the exit code. */
+/** The value after `--name`, if given. */
+function option(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  if (!args[i + 1]) throw new Error(`${name} needs a value`);
+  return args[i + 1];
+}
+
+/**
+ * `npm run synth [-- --site <file>] [--root <dir>]`: returns the exit code.
+ * `--root` renders into another checkout (dist/ and argocd/ there; site.yaml there by default).
+ */
 export function runSynthCli(args: readonly string[]): number {
-  const i = args.indexOf('--site');
-  const siteFile = i >= 0 ? path.resolve(args[i + 1] ?? '') : undefined;
   const started = process.hrtime.bigint();
   try {
-    const result = synth({ root: ROOT, siteFile });
+    const root = path.resolve(option(args, '--root') ?? ROOT);
+    const site = option(args, '--site');
+    const result = synth({ root, siteFile: site ? path.resolve(site) : undefined });
     // `cdk8s synth` passes CDK8S_OUTDIR and lists what it finds there; give it a copy.
     const outdir = process.env.CDK8S_OUTDIR;
     if (outdir) {
       fs.rmSync(outdir, { recursive: true, force: true });
-      fs.cpSync(path.join(ROOT, 'dist'), path.resolve(outdir), { recursive: true });
+      fs.cpSync(path.join(root, 'dist'), path.resolve(outdir), { recursive: true });
     }
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(`synth: ${result.objects} objects in ${result.files.length} files rendered, verified and written to dist/ and argocd/ in ${ms.toFixed(0)} ms`);

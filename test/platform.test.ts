@@ -103,6 +103,13 @@ describe('the command line', () => {
     expect(out).toMatch(/^verify: dist\/ and argocd\/ are valid/);
   });
 
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+  (kubectl ? test : test.skip)('GIVEN argocd/ WHEN built by kubectl kustomize offline THEN it yields the namespace and both HelmCharts', () => {
+    const out = execFileSync('kubectl', ['kustomize', path.join(REPO, 'argocd')], { encoding: 'utf8' });
+    const docs = out.split(/^---$/m).map((d) => parse(d));
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(['HelmChart/argo-cd', 'HelmChart/argocd-apps', 'Namespace/argocd']);
+  });
+
   test('GIVEN cdk8s.yaml WHEN read THEN cdk8s synth runs main.ts and never outputs into dist/ (cdk8s deletes its output folder first)', () => {
     const config = parse(fs.readFileSync(path.join(REPO, 'cdk8s.yaml'), 'utf8'));
     expect(config.app).toBe('npx tsx main.ts');
