@@ -34,32 +34,24 @@ export class ArgoCdInstall extends Construct {
     new KubeNamespace(this, 'namespace', {
       metadata: { name: ARGOCD_NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } },
     });
-    new HelmChart(this, 'argo-cd', {
-      metadata: { name: 'argo-cd', namespace: HELM_CONTROLLER_NAMESPACE },
-      spec: {
-        repo: props.chart.repo,
-        chart: props.chart.chart,
-        version: props.chart.version,
-        targetNamespace: ARGOCD_NAMESPACE,
-        // A failed upgrade keeps the running release instead of uninstalling it.
-        failurePolicy: HelmChartSpecFailurePolicy.ABORT,
-        valuesContent: toYaml(props.values),
-      },
-    });
-    // The chart's job retries until the argo-cd chart has installed the Application CRDs.
-    new HelmChart(this, 'argocd-apps', {
-      metadata: { name: 'argocd-apps', namespace: HELM_CONTROLLER_NAMESPACE },
-      spec: {
-        repo: props.appsChart.repo,
-        chart: props.appsChart.chart,
-        version: props.appsChart.version,
-        targetNamespace: ARGOCD_NAMESPACE,
-        failurePolicy: HelmChartSpecFailurePolicy.ABORT,
-        valuesContent: toYaml({
-          applications: { [ROOT_APP]: { namespace: ARGOCD_NAMESPACE, ...props.rootApplication } },
-          projects: { [PLATFORM_PROJECT]: { namespace: ARGOCD_NAMESPACE, ...props.project } },
-        }),
-      },
+    const helmChart = (name: string, chart: ChartVersion, values: object) =>
+      new HelmChart(this, name, {
+        metadata: { name, namespace: HELM_CONTROLLER_NAMESPACE },
+        spec: {
+          repo: chart.repo,
+          chart: chart.chart,
+          version: chart.version,
+          targetNamespace: ARGOCD_NAMESPACE,
+          // A failed upgrade keeps the running release instead of uninstalling it.
+          failurePolicy: HelmChartSpecFailurePolicy.ABORT,
+          valuesContent: toYaml(values),
+        },
+      });
+    helmChart('argo-cd', props.chart, props.values);
+    // The argocd-apps job retries until the argo-cd chart has installed the Application CRDs.
+    helmChart('argocd-apps', props.appsChart, {
+      applications: { [ROOT_APP]: { namespace: ARGOCD_NAMESPACE, ...props.rootApplication } },
+      projects: { [PLATFORM_PROJECT]: { namespace: ARGOCD_NAMESPACE, ...props.project } },
     });
   }
 }
