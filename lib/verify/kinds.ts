@@ -56,6 +56,16 @@ export const CRD_SCHEMAS: readonly CrdSchemaRef[] = [
   { group: 'helm.cattle.io', kind: 'HelmChart', version: 'v1', plural: 'helmcharts', typed: true },
   { group: 'metallb.io', kind: 'IPAddressPool', version: 'v1beta1', plural: 'ipaddresspools', typed: true },
   { group: 'metallb.io', kind: 'L2Advertisement', version: 'v1beta1', plural: 'l2advertisements', typed: true },
+  { group: 'external-secrets.io', kind: 'ExternalSecret', version: 'v1', plural: 'externalsecrets', typed: true },
+  { group: 'external-secrets.io', kind: 'ClusterSecretStore', version: 'v1', plural: 'clustersecretstores', typed: false },
+  { group: 'gateway.networking.k8s.io', kind: 'GatewayClass', version: 'v1', plural: 'gatewayclasses', typed: true },
+  { group: 'gateway.networking.k8s.io', kind: 'Gateway', version: 'v1', plural: 'gateways', typed: true },
+  { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', version: 'v1', plural: 'httproutes', typed: true },
+  { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', version: 'v1alpha1', plural: 'envoyproxies', typed: false },
+  { group: 'longhorn.io', kind: 'BackupTarget', version: 'v1beta2', plural: 'backuptargets', typed: true },
+  { group: 'longhorn.io', kind: 'RecurringJob', version: 'v1beta2', plural: 'recurringjobs', typed: true },
+  { group: 'upgrade.cattle.io', kind: 'Plan', version: 'v1', plural: 'plans', typed: true },
+  { group: 'management.cattle.io', kind: 'AuthConfig', version: 'v3', plural: 'authconfigs', typed: false },
 ];
 
 /** Path of a CRD schema relative to a schemas root (`crds/<group>/<kind>_<version>.json`). */
