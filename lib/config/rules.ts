@@ -81,6 +81,16 @@ export function checkSiteRules(site: Site): RuleIssue[] {
     });
   });
 
+  // The gateway address: inside a pool that never hands it out to anyone else.
+  const gw = parseIp(site.network.gateway.address)!;
+  const gwPool = site.network.metallb.pools.find((p) => p.addresses.some((a) => contains(parseAddressBlock(a)!, gw)));
+  if (!gwPool) add(['network', 'gateway', 'address'], `${site.network.gateway.address} is in no MetalLB pool; pick an address of a pool with autoAssign: false`);
+  else if (gwPool.autoAssign) add(['network', 'gateway', 'address'], `${site.network.gateway.address} is in pool "${gwPool.name}", which auto-assigns; MetalLB could give it to another service first (use a pool with autoAssign: false)`);
+
+  // Backup targets other than NFS need credentials.
+  const scheme = site.storage.backupTarget.split(':')[0];
+  if (scheme !== 'nfs' && !site.storage.backupCredentials) add(['storage', 'backupCredentials'], `is required for a ${scheme}:// backup target (a Bitwarden reference "bitwarden:<secret key>")`);
+
   // LDAP DNs live under the base DN; the admin group under the groups DN.
   const ldap = site.ldap;
   const under = (child: string, parent: string) => child.toLowerCase().replace(/\s+/g, '').endsWith(`,${parent.toLowerCase().replace(/\s+/g, '')}`);

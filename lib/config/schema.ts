@@ -97,6 +97,28 @@ export const SiteSchema = z.strictObject({
     /** OPNsense HAProxy: where TLS and L7 end. */
     haproxy: z.strictObject({ address: ipv4 }),
     metallb: z.strictObject({ pools: z.array(PoolSchema).min(1) }),
+    /** The shared Envoy gateway: one fixed MetalLB address in a pool that does not auto-assign. */
+    gateway: z.strictObject({ address: ipv4 }),
+  }),
+  k3s: z.strictObject({
+    /** Bitwarden item with the cluster join token; install scripts read it, git never holds it. */
+    token: bitwardenRef,
+    /** Network interface on the node subnet; kube-vip announces the API VIP on it. */
+    interface: z.string().regex(/^[A-Za-z0-9._-]{1,15}$/, { message: 'must be a network interface name such as "eth0" or "ens18"' }),
+  }),
+  storage: z.strictObject({
+    /** Longhorn backup target: s3://bucket@region/path, nfs://host:/export, cifs://host/share or azblob://container@endpoint/. */
+    backupTarget: url(['s3', 'nfs', 'cifs', 'azblob']),
+    /** Bitwarden item with the backup target's credentials (required for s3, cifs and azblob). */
+    backupCredentials: bitwardenRef.optional(),
+  }),
+  bitwarden: z.strictObject({
+    /** The Bitwarden (or Vaultwarden) server that `bw serve` logs in to. */
+    server: url(['https']),
+  }),
+  rancher: z.strictObject({
+    /** Bitwarden item with Rancher's first admin password. */
+    bootstrapPassword: bitwardenRef,
   }),
   ldap: z.strictObject({
     url: url(['ldap', 'ldaps']),
