@@ -1,4 +1,5 @@
 import { ApiObject, Names } from 'cdk8s';
+import { TextFile } from '../constructs/text-file';
 import { stringify } from 'yaml';
 import { PlatformError } from '../gitops/waves';
 import type { Platform } from '../platform';
@@ -8,6 +9,8 @@ import { sortKeys } from './sort';
 export interface RenderedFile {
   readonly path: string;
   readonly content: string;
+  /** Written with the executable bit (install scripts). */
+  readonly executable?: boolean;
 }
 
 export const HEADER = '# Rendered by `npm run synth` from site.yaml and lib/; edit those, not this file.\n';
@@ -56,6 +59,12 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
       const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...names].sort().map((n) => `${n}.yaml`) };
       files.push({ path: `${dir}/kustomization.yaml`, content: toYamlDocument(kustomization) });
     }
+  }
+  const seen = new Set(files.map((f) => f.path));
+  for (const text of platform.app.node.findAll().filter((c): c is TextFile => c instanceof TextFile)) {
+    if (seen.has(text.path)) throw new PlatformError(`${text.node.path}: a second file renders as ${text.path}`);
+    seen.add(text.path);
+    files.push({ path: text.path, content: text.render(), ...(text.executable ? { executable: true } : {}) });
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -4,6 +4,8 @@ import type { RenderedFile } from './render';
 
 /** Top-level folders the renderer owns and replaces as a whole. */
 export const OUTPUT_DIRS = ['dist', 'argocd'] as const;
+/** A folder where the renderer replaces its own files one by one and leaves the others alone. */
+export const SHARED_DIR = 'docs';
 
 /**
  * Writes `files` into a fresh temporary folder beside the outputs, runs `check` on it, and
@@ -19,13 +21,18 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
     for (const dir of OUTPUT_DIRS) fs.mkdirSync(path.join(tmp, dir), { recursive: true });
     for (const file of files) {
       const top = file.path.split('/')[0];
-      if (!(OUTPUT_DIRS as readonly string[]).includes(top) || file.path.includes('..')) throw new Error(`refusing to write ${file.path}: outside ${OUTPUT_DIRS.join(', ')}`);
+      if (![...OUTPUT_DIRS, SHARED_DIR].includes(top) || file.path.includes('..')) throw new Error(`refusing to write ${file.path}: outside ${[...OUTPUT_DIRS, SHARED_DIR].join(', ')}`);
       const target = path.join(tmp, file.path);
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, file.content);
+      fs.writeFileSync(target, file.content, { mode: file.executable ? 0o755 : 0o644 });
     }
     check(tmp);
     swap(root, tmp);
+    // Generated docs: each file replaced by a rename; hand-written files beside them stay.
+    for (const file of files.filter((f) => f.path.startsWith(`${SHARED_DIR}/`))) {
+      fs.mkdirSync(path.dirname(path.join(root, file.path)), { recursive: true });
+      fs.renameSync(path.join(tmp, file.path), path.join(root, file.path));
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

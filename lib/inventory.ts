@@ -1,0 +1,81 @@
+import { Construct, IConstruct } from 'constructs';
+
+/** A web UI published on the shared gateway: `<host>` -> HAProxy -> gateway VIP:port -> route. */
+export interface HttpEntry {
+  /** Full host name, e.g. `rancher.turnsys.com`. */
+  readonly host: string;
+  /** Layer that publishes it. */
+  readonly layer: string;
+  /** What it is, for the table ops read. */
+  readonly description: string;
+  /** Gateway address and port HAProxy sends the traffic to. */
+  readonly address: string;
+  readonly port: number;
+}
+
+/** A TCP service on its own MetalLB address. */
+export interface TcpEntry {
+  readonly name: string;
+  readonly layer: string;
+  readonly description: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+/** An account or group the platform needs in the UCS directory. */
+export interface LdapEntry {
+  /** Distinguished name. */
+  readonly dn: string;
+  readonly kind: 'service account' | 'group';
+  /** Who uses it and for what. */
+  readonly purpose: string;
+  /** The layer(s) that use it. */
+  readonly usedBy: string;
+}
+
+const ID = 'inventory';
+
+/**
+ * Site-wide lists that constructs add to while the tree is built, and that rendered files
+ * (the HAProxy backend list, docs/ldap.md) read at render time.
+ */
+export class Inventory extends Construct {
+  /** The inventory of the app that contains `scope` (created on first use). */
+  public static of(scope: IConstruct): Inventory {
+    const root = scope.node.root;
+    return (root.node.tryFindChild(ID) as Inventory | undefined) ?? new Inventory(root as Construct, ID);
+  }
+
+  public readonly http: HttpEntry[] = [];
+  public readonly tcp: TcpEntry[] = [];
+  public readonly ldap: LdapEntry[] = [];
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+  }
+
+  public addHttp(entry: HttpEntry): void {
+    const clash = this.http.find((e) => e.host === entry.host);
+    if (clash) throw new Error(`host ${entry.host} is published twice (layers ${clash.layer} and ${entry.layer}); host names must be unique`);
+    this.http.push(entry);
+  }
+
+  public addTcp(entry: TcpEntry): void {
+    const clash = this.tcp.find((e) => e.address === entry.address && e.port === entry.port);
+    if (clash) throw new Error(`${entry.address}:${entry.port} is used twice (${clash.name} and ${entry.name})`);
+    this.tcp.push(entry);
+  }
+
+  /** Records an LDAP need; the same DN from several layers is merged. */
+  public addLdap(entry: LdapEntry): void {
+    const same = this.ldap.findIndex((e) => e.dn.toLowerCase() === entry.dn.toLowerCase());
+    if (same < 0) {
+      this.ldap.push(entry);
+      return;
+    }
+    const prev = this.ldap[same];
+    const users = [...new Set([...prev.usedBy.split(', '), entry.usedBy])].sort().join(', ');
+    const purposes = prev.purpose === entry.purpose ? prev.purpose : `${prev.purpose}; ${entry.purpose}`;
+    this.ldap[same] = { ...prev, usedBy: users, purpose: purposes };
+  }
+}
