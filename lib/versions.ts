@@ -24,7 +24,18 @@ export interface ArtifactVersion {
   readonly version: string;
 }
 
-export type ComponentVersion = ChartVersion | ArtifactVersion;
+/** Plain manifests or a kustomization in a Git repository, synced by Argo CD. */
+export interface GitVersion {
+  readonly kind: 'git';
+  /** Repository URL. */
+  readonly repo: string;
+  /** Folder in the repository. */
+  readonly path: string;
+  /** Pinned tag. */
+  readonly version: string;
+}
+
+export type ComponentVersion = ChartVersion | ArtifactVersion | GitVersion;
 
 export const VERSIONS = {
   /** k3s on every node (host install script, system-upgrade-controller Plans). */
@@ -36,7 +47,19 @@ export const VERSIONS = {
   /** MetalLB: TCP load balancer in L2 mode. */
   metallb: { kind: 'chart', repo: 'https://metallb.github.io/metallb', chart: 'metallb', version: '0.15.2' },
   /** Longhorn: replicated block storage. */
-  longhorn: { kind: 'chart', repo: 'https://charts.longhorn.io', chart: 'longhorn', version: '1.12.0' },
+  longhorn: { kind: 'chart', repo: 'https://charts.longhorn.io', chart: 'longhorn', version: '1.12.1' },
+  /** kube-vip: the API VIP on the servers (ARP). */
+  'kube-vip': { kind: 'image', name: 'ghcr.io/kube-vip/kube-vip', version: 'v1.2.3' },
+  /** system-upgrade-controller: runs the k3s upgrade Plans (its repo's root kustomization). */
+  'system-upgrade-controller': { kind: 'git', repo: 'https://github.com/rancher/system-upgrade-controller', path: '.', version: 'v0.20.1' },
+  /** External Secrets Operator: Secrets from Bitwarden. */
+  'external-secrets': { kind: 'chart', repo: 'https://charts.external-secrets.io', chart: 'external-secrets', version: '2.9.0' },
+  /** Bitwarden CLI (`bw serve`) that External Secrets reads the vault through. */
+  'bitwarden-cli': { kind: 'image', name: 'ghcr.io/charlesthomas/bitwarden-cli', version: '2026.3.0' },
+  /** Envoy Gateway: the shared gateway (Gateway API) and the API gateway. OCI chart. */
+  'envoy-gateway': { kind: 'chart', repo: 'docker.io/envoyproxy', chart: 'gateway-helm', version: 'v1.9.0' },
+  /** Rancher: the control panel. */
+  rancher: { kind: 'chart', repo: 'https://releases.rancher.com/server-charts/stable', chart: 'rancher', version: '2.12.3' },
 } as const satisfies Record<string, ComponentVersion>;
 
 export type ComponentName = keyof typeof VERSIONS;

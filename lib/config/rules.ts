@@ -89,7 +89,7 @@ export function checkSiteRules(site: Site): RuleIssue[] {
 
   // Backup targets other than NFS need credentials.
   const scheme = site.storage.backupTarget.split(':')[0];
-  if (scheme !== 'nfs' && !site.storage.backupCredentials) add(['storage', 'backupCredentials'], `is required for a ${scheme}:// backup target (a Bitwarden reference "bitwarden:<secret key>")`);
+  if (scheme !== 'nfs' && !site.storage.backupCredentials) add(['storage', 'backupCredentials'], `is required for a ${scheme}:// backup target (a Bitwarden reference "bitwarden:<item name>")`);
 
   // LDAP DNs live under the base DN; the admin group under the groups DN.
   const ldap = site.ldap;

@@ -14,8 +14,11 @@ const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9]
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 /** A distinguished name: comma-separated attr=value pairs. */
 const DN = /^[A-Za-z][A-Za-z0-9-]*=[^,=]+(,[A-Za-z][A-Za-z0-9-]*=[^,=]+)*$/;
-/** Bitwarden reference: `bitwarden:<secret key>`; the value itself never lives in git. */
-export const BITWARDEN_REF = /^bitwarden:[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
+/**
+ * Bitwarden reference: `bitwarden:<item name>` (its password), or with `#username`, `#password`
+ * or `#notes` for another part of the item. The value itself never lives in git.
+ */
+export const BITWARDEN_REF = /^bitwarden:[A-Za-z0-9][A-Za-z0-9._/-]{0,127}(#(username|password|notes))?$/;
 
 const dnsLabel = (what: string) =>
   z.string().regex(DNS_LABEL, { message: `must be a DNS label (lower-case letters, digits and '-', at most 63, e.g. "db1"); ${what}` });
@@ -48,7 +51,7 @@ const url = (schemes: string[]) =>
 const dn = z.string().regex(DN, { message: 'must be an LDAP distinguished name, e.g. "cn=users,dc=turnsys,dc=com"' });
 
 const bitwardenRef = z.string().regex(BITWARDEN_REF, {
-  message: 'must be a Bitwarden reference "bitwarden:<secret key>" (never the secret itself)',
+  message: 'must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself)',
 });
 
 const port = z.number().int().min(1).max(65535);

@@ -7,7 +7,7 @@ export const APPS_PATH = 'dist/apps';
 
 /** Spec of the AppProject every platform layer belongs to. */
 export function platformProjectSpec(site: Site, versions: Versions) {
-  const chartRepos = Object.values(versions).flatMap((v) => (v.kind === 'chart' ? [v.repo] : []));
+  const chartRepos = Object.values(versions).flatMap((v) => (v.kind === 'chart' || v.kind === 'git' ? [v.repo] : []));
   return {
     description: `TSYS platform layers of site ${site.name}, rendered into dist/ by cdk8s`,
     sourceRepos: [...new Set([site.git.repoUrl, ...chartRepos])].sort(),

@@ -1,6 +1,7 @@
 import type { LayerFactory } from '../context';
 import { argoCdLayer } from './argocd';
 import { metalLbLayer } from './metallb';
+import { secretsLayer } from './secrets';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
-export const LAYERS: readonly LayerFactory[] = [argoCdLayer, metalLbLayer];
+export const LAYERS: readonly LayerFactory[] = [argoCdLayer, metalLbLayer, secretsLayer];

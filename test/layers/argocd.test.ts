@@ -79,6 +79,15 @@ describe('the app of apps (dist/apps)', () => {
   test('GIVEN the project WHEN read THEN it syncs before the Applications and admits the repo and every chart repository', () => {
     const project = apps.find((a) => a.kind === 'AppProject')!;
     expect(project.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
-    expect(project.spec.sourceRepos).toEqual(['https://argoproj.github.io/argo-helm', 'https://charts.longhorn.io', 'https://git.turnsys.com/tsys/platform.git', 'https://metallb.github.io/metallb']);
+    expect(project.spec.sourceRepos).toEqual([
+      'docker.io/envoyproxy',
+      'https://argoproj.github.io/argo-helm',
+      'https://charts.external-secrets.io',
+      'https://charts.longhorn.io',
+      'https://git.turnsys.com/tsys/platform.git',
+      'https://github.com/rancher/system-upgrade-controller',
+      'https://metallb.github.io/metallb',
+      'https://releases.rancher.com/server-charts/stable',
+    ]);
   });
 });

@@ -1,0 +1,81 @@
+import { Construct } from 'constructs';
+import { ExternalSecret, ExternalSecretSpecDataSourceRefStoreRefKind, ExternalSecretSpecSecretStoreRefKind } from '../../imports/external-secrets.io';
+import { BITWARDEN_REF } from '../config/schema';
+
+/** The ClusterSecretStores the secrets layer renders, by the part of a Bitwarden item they read. */
+export const BITWARDEN_STORES = {
+  /** `login.username` / `login.password` of the item with that exact name. */
+  login: 'bitwarden-login',
+  /** The item's secure notes. */
+  notes: 'bitwarden-notes',
+} as const;
+
+/** A parsed Bitwarden reference. */
+export interface BitwardenRef {
+  /** Exact item name in the vault. */
+  readonly item: string;
+  readonly part: 'username' | 'password' | 'notes';
+}
+
+/** Parses `bitwarden:<item>[#username|#password|#notes]`; throws with the allowed form otherwise. */
+export function parseBitwardenRef(ref: string): BitwardenRef {
+  if (!BITWARDEN_REF.test(ref)) throw new Error(`"${ref}" is not a Bitwarden reference; use "bitwarden:<item name>[#username|#password|#notes]"`);
+  const [item, part] = ref.slice('bitwarden:'.length).split('#');
+  return { item, part: (part as BitwardenRef['part'] | undefined) ?? 'password' };
+}
+
+export interface BitwardenSecretProps {
+  /** Name of the Kubernetes Secret External Secrets creates and keeps in sync. */
+  readonly name: string;
+  /** Namespace of that Secret. */
+  readonly namespace: string;
+  /** Each key of the Secret and the Bitwarden reference its value comes from. */
+  readonly data: Readonly<Record<string, string>>;
+  /**
+   * How often the value is read again from Bitwarden.
+   * @default '1h'
+   */
+  readonly refreshInterval?: string;
+  /**
+   * Labels on the created Secret (some consumers select their secrets by label).
+   * @default - none
+   */
+  readonly secretLabels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A Secret whose values come from Bitwarden through External Secrets: the only way a layer
+ * gets secret material. Git holds the references, never the values.
+ */
+export class BitwardenSecret extends Construct {
+  public readonly secretName: string;
+  public readonly externalSecret: ExternalSecret;
+
+  constructor(scope: Construct, id: string, props: BitwardenSecretProps) {
+    super(scope, id);
+    const keys = Object.keys(props.data).sort();
+    if (keys.length === 0) throw new Error(`${this.node.path}: a BitwardenSecret needs at least one key in data`);
+    const refs = keys.map((key) => ({ key, ref: parseBitwardenRef(props.data[key]) }));
+    const stores = new Set(refs.map(({ ref }) => (ref.part === 'notes' ? BITWARDEN_STORES.notes : BITWARDEN_STORES.login)));
+    this.secretName = props.name;
+    this.externalSecret = new ExternalSecret(this, 'external-secret', {
+      metadata: { name: props.name, namespace: props.namespace },
+      spec: {
+        refreshInterval: props.refreshInterval ?? '1h',
+        // One store for the whole secret when possible; per key otherwise.
+        ...(stores.size === 1 ? { secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: [...stores][0] } } : {}),
+        target: {
+          name: props.name,
+          ...(props.secretLabels ? { template: { metadata: { labels: { ...props.secretLabels } } } } : {}),
+        },
+        data: refs.map(({ key, ref }) => ({
+          secretKey: key,
+          remoteRef: ref.part === 'notes' ? { key: ref.item } : { key: ref.item, property: ref.part },
+          ...(stores.size > 1
+            ? { sourceRef: { storeRef: { kind: ExternalSecretSpecDataSourceRefStoreRefKind.CLUSTER_SECRET_STORE, name: ref.part === 'notes' ? BITWARDEN_STORES.notes : BITWARDEN_STORES.login } } }
+            : {}),
+        })),
+      },
+    });
+  }
+}

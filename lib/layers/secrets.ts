@@ -1,0 +1,142 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  IntOrString, KubeDeployment, KubeNamespace, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, Quantity,
+} from 'cdk8s-plus-25/lib/imports/k8s';
+import { BITWARDEN_STORES } from '../constructs/bitwarden-secret';
+import { HelmComponent } from '../constructs/helm-component';
+import type { PlatformContext } from '../context';
+import { Layer } from '../layer';
+
+export const ESO_NAMESPACE = 'external-secrets';
+export const BITWARDEN_NAMESPACE = 'bitwarden';
+/** Secret created by hand once per cluster: the API key and master password `bw serve` unlocks with. */
+export const BITWARDEN_BOOTSTRAP_SECRET = 'bitwarden-cli-bootstrap';
+const BW_PORT = 8087;
+const BW_LABELS = { 'app.kubernetes.io/name': 'bitwarden-cli', 'app.kubernetes.io/part-of': 'tsys-platform' };
+
+/** The values of the external-secrets chart that the platform sets (a typed subset). */
+export interface ExternalSecretsValues {
+  readonly installCRDs: boolean;
+  readonly replicaCount: number;
+  readonly leaderElect: boolean;
+  readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
+  readonly webhook: { readonly replicaCount: number; readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number } };
+  readonly certController: { readonly replicaCount: number; readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number } };
+}
+
+export function externalSecretsValues(): ExternalSecretsValues {
+  const pdb = { enabled: true, minAvailable: 1 };
+  return {
+    installCRDs: true,
+    // Two of each, leader-elected, never both evicted at once.
+    replicaCount: 2,
+    leaderElect: true,
+    podDisruptionBudget: pdb,
+    webhook: { replicaCount: 2, podDisruptionBudget: pdb },
+    certController: { replicaCount: 2, podDisruptionBudget: pdb },
+  };
+}
+
+/** The webhook provider spec of a ClusterSecretStore that reads one part of a vault item by exact name. */
+function webhookStore(part: string) {
+  const base = `http://bitwarden-cli.${BITWARDEN_NAMESPACE}.svc.cluster.local:${BW_PORT}`;
+  return {
+    webhook: {
+      url: `${base}/list/object/items?search={{ .remoteRef.key }}`,
+      method: 'GET',
+      headers: { 'Content-Type': 'application/json' },
+      result: { jsonPath: `$.data.data[?@.name=="{{ .remoteRef.key }}"].${part}` },
+    },
+  };
+}
+
+/**
+ * Secrets from Bitwarden: External Secrets Operator (HA), `bw serve` inside the cluster (the
+ * vault's REST API, reachable only from External Secrets), and ClusterSecretStores that read
+ * items by name. Every other layer asks for secrets with `BitwardenSecret`.
+ */
+export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
+  const layer = new Layer(scope, {
+    name: 'secrets',
+    description: 'External Secrets Operator reading Bitwarden through bw serve',
+    namespace: ESO_NAMESPACE,
+  });
+  new KubeNamespace(layer, 'namespace', { metadata: { name: ESO_NAMESPACE } });
+  new KubeNamespace(layer, 'bitwarden-namespace', {
+    metadata: { name: BITWARDEN_NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } },
+  });
+  new HelmComponent(layer, 'external-secrets', {
+    name: 'external-secrets',
+    chart: ctx.versions['external-secrets'],
+    namespace: ESO_NAMESPACE,
+    values: externalSecretsValues(),
+    providesApis: [{ group: 'external-secrets.io' }],
+  });
+
+  const image = ctx.versions['bitwarden-cli'];
+  const env = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: BITWARDEN_BOOTSTRAP_SECRET, key: name } } });
+  new KubeDeployment(layer, 'bitwarden-cli', {
+    metadata: { name: 'bitwarden-cli', namespace: BITWARDEN_NAMESPACE, labels: BW_LABELS },
+    spec: {
+      // Each replica logs in and keeps its own copy of the vault; two keep secrets readable
+      // while a node is down.
+      replicas: 2,
+      selector: { matchLabels: BW_LABELS },
+      template: {
+        metadata: { labels: BW_LABELS },
+        spec: {
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: BW_LABELS } }],
+          automountServiceAccountToken: false,
+          containers: [{
+            name: 'bw-serve',
+            image: `${image.name}:${image.version}`,
+            env: [{ name: 'BW_HOST', value: ctx.site.bitwarden.server }, env('BW_CLIENTID'), env('BW_CLIENTSECRET'), env('BW_PASSWORD')],
+            ports: [{ name: 'http', containerPort: BW_PORT }],
+            startupProbe: { tcpSocket: { port: IntOrString.fromNumber(BW_PORT) }, periodSeconds: 5, failureThreshold: 30 },
+            readinessProbe: { tcpSocket: { port: IntOrString.fromNumber(BW_PORT) }, periodSeconds: 10 },
+            // Forces a vault sync every two minutes; restarts the container when that fails.
+            livenessProbe: {
+              exec: { command: ['wget', '-q', `http://127.0.0.1:${BW_PORT}/sync?force=true`, "--post-data=''"] },
+              periodSeconds: 120, timeoutSeconds: 10, failureThreshold: 3,
+            },
+            resources: {
+              requests: { cpu: Quantity.fromString('50m'), memory: Quantity.fromString('128Mi') },
+              limits: { memory: Quantity.fromString('512Mi') },
+            },
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+          }],
+        },
+      },
+    },
+  });
+  new KubePodDisruptionBudget(layer, 'bitwarden-cli-pdb', {
+    metadata: { name: 'bitwarden-cli', namespace: BITWARDEN_NAMESPACE },
+    spec: { minAvailable: IntOrString.fromNumber(1), selector: { matchLabels: BW_LABELS } },
+  });
+  new KubeService(layer, 'bitwarden-cli-service', {
+    metadata: { name: 'bitwarden-cli', namespace: BITWARDEN_NAMESPACE, labels: BW_LABELS },
+    spec: { selector: BW_LABELS, ports: [{ name: 'http', port: BW_PORT, targetPort: IntOrString.fromString('http') }] },
+  });
+  // bw serve has no authentication: only External Secrets may reach it.
+  new KubeNetworkPolicy(layer, 'bitwarden-cli-ingress', {
+    metadata: { name: 'bitwarden-cli-from-external-secrets', namespace: BITWARDEN_NAMESPACE },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ESO_NAMESPACE } } }],
+        ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(BW_PORT) }],
+      }],
+    },
+  });
+  for (const [id, name, part] of [['login', BITWARDEN_STORES.login, 'login.{{ .remoteRef.property }}'], ['notes', BITWARDEN_STORES.notes, 'notes']] as const) {
+    new ApiObject(layer, `store-${id}`, {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name },
+      spec: { provider: webhookStore(part) },
+    });
+  }
+  return layer;
+}
