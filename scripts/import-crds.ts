@@ -31,6 +31,6 @@ for (const group of groups) {
   });
   const file = path.join(tmp, `${group}.yaml`);
   fs.writeFileSync(file, docs.map((d) => stringify(d)).join('---\n'));
-  execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['import', file, '-l', 'typescript', '-o', 'imports', '--no-check-upgrade'], { cwd: root, stdio: 'inherit' });
+  execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['import', file, '-l', 'typescript', '-o', 'imports', '--no-check-upgrade', '--no-save'], { cwd: root, stdio: 'inherit' });
 }
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -120,5 +120,7 @@ describe('the command line', () => {
     const config = parse(fs.readFileSync(path.join(REPO, 'cdk8s.yaml'), 'utf8'));
     expect(config.app).toBe('npx tsx main.ts');
     expect(config.output).not.toMatch(/^(\.\/)?(dist|argocd)\/?$/);
+    // `cdk8s import` must never record temporary CRD files here (npm run import passes --no-save).
+    expect(config.imports).toBeUndefined();
   });
 });
