@@ -26,24 +26,37 @@ function option(args: readonly string[], name: string): string | undefined {
  */
 export function runSynthCli(args: readonly string[]): number {
   const started = process.hrtime.bigint();
+  const unknown = args.filter((a, i) => a.startsWith('-') && !['--site', '--root'].includes(a) && !['--site', '--root'].includes(args[i - 1]));
+  if (unknown.length) {
+    console.error(`synth: unknown option "${unknown[0]}" (allowed: --site <file>, --root <dir>)`);
+    return 1;
+  }
+  let root: string;
+  let result: ReturnType<typeof synth>;
   try {
-    const root = path.resolve(option(args, '--root') ?? ROOT);
+    root = path.resolve(option(args, '--root') ?? ROOT);
     const site = option(args, '--site');
-    const result = synth({ root, siteFile: site ? path.resolve(site) : undefined });
-    // `cdk8s synth` passes CDK8S_OUTDIR and lists what it finds there; give it a copy.
-    const outdir = process.env.CDK8S_OUTDIR;
-    if (outdir) {
-      fs.rmSync(outdir, { recursive: true, force: true });
-      fs.cpSync(path.join(root, 'dist'), path.resolve(outdir), { recursive: true });
-    }
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    console.log(`synth: ${result.objects} objects in ${result.files.length} files rendered, verified and written to dist/ and argocd/ in ${ms.toFixed(0)} ms`);
-    return 0;
+    result = synth({ root, siteFile: site ? path.resolve(site) : undefined });
   } catch (e) {
     console.error(isUserError(e) ? `synth failed: ${e.message}` : e);
     console.error('synth: dist/ and argocd/ were left unchanged.');
     return 1;
   }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  console.log(`synth: ${result.objects} objects in ${result.files.length} files rendered, verified and written to dist/ and argocd/ in ${ms.toFixed(0)} ms`);
+  // `cdk8s synth` passes CDK8S_OUTDIR, deletes it first and lists what it finds there: give it a copy.
+  const outdir = process.env.CDK8S_OUTDIR ? path.resolve(process.env.CDK8S_OUTDIR) : undefined;
+  if (outdir) {
+    const owned = [path.join(root, 'dist'), path.join(root, 'argocd')];
+    const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}${path.sep}`);
+    if (owned.some((dir) => inside(outdir, dir) || inside(dir, outdir))) {
+      console.error(`synth: CDK8S_OUTDIR=${outdir} overlaps the rendered output; set cdk8s.yaml "output" to a scratch folder such as .cdk8s.out`);
+      return 1;
+    }
+    fs.rmSync(outdir, { recursive: true, force: true });
+    fs.cpSync(path.join(root, 'dist'), outdir, { recursive: true });
+  }
+  return 0;
 }
 
 /** `npm run verify`: checks the committed dist/ and argocd/; returns the exit code. */

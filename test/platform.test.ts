@@ -96,12 +96,46 @@ describe('the command line', () => {
   const tsx = path.join(REPO, 'node_modules', '.bin', 'tsx');
 
   test('GIVEN a broken site WHEN npm run synth runs THEN it exits non-zero naming the field and dist/ is unchanged', () => {
-    const before = snapshotTree(path.join(REPO, 'dist'));
-    const run = spawnSync(tsx, ['main.ts', '--site', 'test/fixtures/invalid/two-servers.yaml'], { cwd: REPO, encoding: 'utf8' });
+    const root = tempRootWithOutputs();
+    const before = snapshotTree(root);
+    const run = spawnSync(tsx, ['main.ts', '--root', root, '--site', 'test/fixtures/invalid/two-servers.yaml'], { cwd: REPO, encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('test/fixtures/invalid/two-servers.yaml:13:3: nodes: embedded etcd needs an odd number of servers');
+    expect(run.stderr).toContain('test/fixtures/invalid/two-servers.yaml:14:3: nodes: embedded etcd needs an odd number of servers');
     expect(run.stderr).toContain('dist/ and argocd/ were left unchanged');
-    expect(snapshotTree(path.join(REPO, 'dist'))).toEqual(before);
+    expect(snapshotTree(root)).toEqual(before);
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('GIVEN a valid site WHEN npm run synth runs on another checkout THEN it renders there and says so', () => {
+    const root = tempRootWithOutputs();
+    fs.rmSync(path.join(root, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
+    const run = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^synth: \d+ objects in \d+ files rendered, verified and written to dist\/ and argocd\/ in \d+ ms/);
+    expect(snapshotTree(path.join(root, 'dist'))).toEqual(snapshotTree(path.join(REPO, 'dist')));
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('GIVEN cdk8s synth (CDK8S_OUTDIR) WHEN main.ts runs THEN the scratch folder gets a copy, and an outdir overlapping dist/ is refused', () => {
+    const root = tempRootWithOutputs();
+    fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
+    const scratch = path.join(root, '.cdk8s.out');
+    const ok = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: scratch } });
+    expect(ok.status).toBe(0);
+    expect(snapshotTree(scratch)).toEqual(snapshotTree(path.join(root, 'dist')));
+    const bad = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: path.join(root, 'dist') } });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('overlaps the rendered output');
+    expect(snapshotTree(path.join(root, 'dist'))).toEqual(snapshotTree(path.join(REPO, 'dist')));
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('GIVEN an unknown option WHEN npm run synth runs THEN it refuses instead of ignoring it', () => {
+    const run = spawnSync(tsx, ['main.ts', '--sit', 'x.yaml'], { cwd: REPO, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('unknown option "--sit" (allowed: --site <file>, --root <dir>)');
   });
 
   test('GIVEN the committed tree WHEN npm run verify runs THEN it passes', () => {

@@ -42,7 +42,7 @@ describe('site config loader', () => {
   test('GIVEN several problems WHEN loaded THEN every one is reported, in file order', () => {
     const text = SITE.replace('apiVip: 10.251.51.10', 'apiVip: 10.251.51.300').replace('    ip: 10.251.50.2\n', '    ip: nope\n');
     const error = errorOf(text);
-    expect(error.issues.map((i) => i.field)).toEqual(['nodes[4].ip', 'network.apiVip']);
+    expect(error.issues.map((i) => i.field)).toEqual(['nodes[3].ip', 'network.apiVip']);
     expect(error.issues[0].line).toBeLessThan(error.issues[1].line);
   });
 
