@@ -13,11 +13,11 @@ export const SHARED_DIR = 'docs';
  * throws, the outputs are left exactly as they were.
  */
 export function writeAtomically(root: string, files: readonly RenderedFile[], check: (tmpRoot: string) => void): void {
-  for (const stale of fs.readdirSync(root).filter((f) => f.startsWith('.render-'))) {
-    fs.rmSync(path.join(root, stale), { recursive: true, force: true });
-  }
-  const tmp = fs.mkdtempSync(path.join(root, '.render-'));
+  const release = lock(root);
+  let tmp: string | undefined;
   try {
+    recoverStale(root);
+    tmp = fs.mkdtempSync(path.join(root, '.render-'));
     for (const dir of OUTPUT_DIRS) fs.mkdirSync(path.join(tmp, dir), { recursive: true });
     for (const file of files) {
       const top = file.path.split('/')[0];
@@ -34,7 +34,49 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       fs.renameSync(path.join(tmp, file.path), path.join(root, file.path));
     }
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    release();
+  }
+}
+
+/** One synth at a time per checkout: a lock file holding the owner's pid. */
+function lock(root: string): () => void {
+  const file = path.join(root, '.render.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(fs.readFileSync(file, 'utf8'));
+      if (owner && owner !== process.pid && alive(owner)) throw new Error(`another synth (pid ${owner}) is writing this checkout; wait for it or remove ${file} if it is gone`);
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`cannot take ${file}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A run killed in the middle of a swap leaves `.render-*` behind, maybe holding the only copy
+ * of an output folder (`<dir>.old`, moved aside): put such a folder back, then clean up.
+ */
+function recoverStale(root: string): void {
+  for (const stale of fs.readdirSync(root).filter((f) => f.startsWith('.render-'))) {
+    const dir = path.join(root, stale);
+    for (const out of OUTPUT_DIRS) {
+      const old = path.join(dir, `${out}.old`);
+      if (fs.existsSync(old) && !fs.existsSync(path.join(root, out))) fs.renameSync(old, path.join(root, out));
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -50,3 +50,32 @@ describe('atomic write', () => {
     fs.rmSync(fresh, { recursive: true });
   });
 });
+
+describe('atomic write after a crash', () => {
+  test('GIVEN a run killed between moving dist/ aside and moving the new one in WHEN the next run starts THEN the old dist/ is restored before anything else', () => {
+    const root = writeTree({ 'argocd/a.yaml': 'a\n', '.render-killed/dist.old/apps/old.yaml': 'old\n' });
+    let seen: Map<string, string> | undefined;
+    expect(() => writeAtomically(root, [{ path: 'dist/apps/new.yaml', content: 'new\n' }], () => {
+      seen = snapshotTree(path.join(root, 'dist'));
+      throw new Error('verify failed');
+    })).toThrow('verify failed');
+    expect(seen).toEqual(new Map([['apps/old.yaml', 'old\n']]));
+    expect(snapshotTree(root)).toEqual(new Map([['argocd/a.yaml', 'a\n'], ['dist/apps/old.yaml', 'old\n']]));
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('GIVEN another live synth holds the lock WHEN a second one starts THEN it refuses and changes nothing', () => {
+    const root = writeTree({ 'dist/apps/a.yaml': 'a\n', '.render.lock': String(process.ppid) });
+    expect(() => writeAtomically(root, [{ path: 'dist/apps/b.yaml', content: 'b\n' }], () => undefined)).toThrow(`another synth (pid ${process.ppid}) is writing this checkout`);
+    expect(snapshotTree(path.join(root, 'dist'))).toEqual(new Map([['apps/a.yaml', 'a\n']]));
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('GIVEN a lock left by a dead process WHEN a synth starts THEN it takes the lock and releases it after', () => {
+    const root = writeTree({ '.render.lock': '999999999' });
+    writeAtomically(root, [{ path: 'dist/apps/b.yaml', content: 'b\n' }], () => undefined);
+    expect(fs.existsSync(path.join(root, '.render.lock'))).toBe(false);
+    expect(snapshotTree(path.join(root, 'dist'))).toEqual(new Map([['apps/b.yaml', 'b\n']]));
+    fs.rmSync(root, { recursive: true });
+  });
+});
