@@ -176,12 +176,12 @@ function main(): void {
   for (const r of rows) console.log(line(r));
   console.log('');
   if (!kubectlFound) console.log('kubectl not found: kustomize baseline skipped');
-  console.log(`npm run synth as a process (tsx start-up, cold schema compile, render, verify, swap), shipped site, median of 3: ${fmt(median(processRuns()))} ms`);
+  const processMedian = median(processRuns());
+  console.log(`npm run synth as a process (tsx start-up, cold schema compile, render, verify, swap), shipped site, median of 3: ${fmt(processMedian)} ms`);
   console.log('cold = first run of that input; the shipped cold run also compiles each kind\'s schema, which the shared registry then reuses');
   console.log('write = writeAtomically into a fresh temp root (atomic swap included), excluding verify; synth+verify is the whole npm run synth minus process start-up');
   console.log('the 1,000-apps input will be added with the PaaS layer (apps are not supported yet)');
-  const shippedMedian = median(inputs[0].runs.total);
-  console.log(`target: synth+verify of the shipped site < ${TARGET_MS} ms: ${shippedMedian < TARGET_MS ? 'yes' : 'no'} (median ${fmt(shippedMedian)} ms)`);
+  console.log(`target: synth+verify of the shipped site, as a whole process, < ${TARGET_MS} ms: ${processMedian < TARGET_MS ? 'yes' : 'no'} (median ${fmt(processMedian)} ms)`);
 }
 
 main();

@@ -117,7 +117,7 @@ function distance(a: string, b: string): number {
 }
 
 const TYPE_WORDS: Record<string, string> = {
-  string: 'a string', number: 'a number', boolean: 'true or false', object: 'a map', array: 'a list', int: 'an integer',
+  string: 'a string', number: 'a number', boolean: 'true or false', object: 'a map', record: 'a map', array: 'a list', int: 'an integer',
 };
 
 /** Turns zod issues into positioned, plain-language issues naming what is allowed. */

@@ -35,7 +35,9 @@ export function checkSiteRules(site: Site): RuleIssue[] {
     const prevIp = byIp.get(node.ip);
     if (prevIp !== undefined) add(['nodes', i, 'ip'], `duplicate node IP ${node.ip} (also nodes[${prevIp}] "${site.nodes[prevIp].name}"); node IPs must be unique`);
     else byIp.set(node.ip, i);
-    if (!contains(subnet, parseIp(node.ip)!)) add(['nodes', i, 'ip'], `${node.ip} is outside network.nodeCidr ${site.network.nodeCidr}; every node must sit on the node subnet`);
+    const ip = parseIp(node.ip)!;
+    if (!contains(subnet, ip)) add(['nodes', i, 'ip'], `${node.ip} is outside network.nodeCidr ${site.network.nodeCidr}; every node must sit on the node subnet`);
+    else if (ip === subnet.first || ip === subnet.last) add(['nodes', i, 'ip'], `${node.ip} is the network or broadcast address of ${site.network.nodeCidr}`);
     if (node.rnd && node.role !== 'agent') add(['nodes', i, 'rnd'], `only agents can be R&D nodes; "${node.name}" is a ${node.role} (set rnd: false or role: agent)`);
   });
 
@@ -56,9 +58,12 @@ export function checkSiteRules(site: Site): RuleIssue[] {
     { range: { first: vip, last: vip }, what: `the API VIP network.apiVip (${site.network.apiVip})`, path: ['network', 'apiVip'] },
     { range: { first: parseIp(site.network.haproxy.address)!, last: parseIp(site.network.haproxy.address)! }, what: `the HAProxy address (${site.network.haproxy.address})`, path: ['network', 'haproxy', 'address'] },
   ];
+  const haproxy = parseIp(site.network.haproxy.address)!;
   for (const claim of claims.filter((c) => c.path[0] === 'nodes')) {
     if (claim.range.first === vip) add(['network', 'apiVip'], `${site.network.apiVip} is also the IP of ${claim.what}; the VIP must be a free address`);
+    if (claim.range.first === haproxy) add(['network', 'haproxy', 'address'], `${site.network.haproxy.address} is also the IP of ${claim.what}; HAProxy runs on OPNsense, outside the cluster`);
   }
+  if (haproxy === vip) add(['network', 'haproxy', 'address'], `${site.network.haproxy.address} is also the API VIP; HAProxy runs on OPNsense, outside the cluster`);
 
   const poolNames = new Map<string, number>();
   site.network.metallb.pools.forEach((pool, p) => {
