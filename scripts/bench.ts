@@ -40,7 +40,8 @@ function largeSiteYaml(shipped: string): string {
     autoAssign: i !== 0,
   }));
   site.nodes = nodes;
-  site.network = { ...site.network, nodeCidr: '10.200.0.0/16', apiVip: '10.200.0.10', haproxy: { address: '10.200.0.254' }, metallb: { pools } };
+  // The gateway takes the first address of pool-000, the one pool that does not auto-assign.
+  site.network = { ...site.network, nodeCidr: '10.200.0.0/16', apiVip: '10.200.0.10', haproxy: { address: '10.200.0.254' }, metallb: { pools }, gateway: { address: '10.200.200.1' } };
   return stringify(site);
 }
 
