@@ -1,7 +1,8 @@
 import type { LayerFactory } from '../context';
 import { argoCdLayer } from './argocd';
+import { longhornLayer } from './longhorn';
 import { metalLbLayer } from './metallb';
 import { secretsLayer } from './secrets';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
-export const LAYERS: readonly LayerFactory[] = [argoCdLayer, metalLbLayer, secretsLayer];
+export const LAYERS: readonly LayerFactory[] = [argoCdLayer, longhornLayer, metalLbLayer, secretsLayer];
