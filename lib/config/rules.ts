@@ -95,6 +95,7 @@ export function checkSiteRules(site: Site): RuleIssue[] {
   // Backup targets other than NFS need credentials.
   const scheme = site.storage.backupTarget.split(':')[0];
   if (scheme !== 'nfs' && !site.storage.backupCredentials) add(['storage', 'backupCredentials'], `is required for a ${scheme}:// backup target (a Bitwarden reference "bitwarden:<item name>")`);
+  if (scheme === 'nfs' && site.storage.backupCredentials) add(['storage', 'backupCredentials'], 'an nfs:// backup target takes no credentials (Longhorn uses them for s3, cifs and azblob); remove it');
 
   // LDAP DNs live under the base DN; the admin group under the groups DN.
   const ldap = site.ldap;
