@@ -1,4 +1,4 @@
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import type { Site } from './config/schema';
 import type { Layer } from './layer';
 import type { Versions } from './versions';
@@ -11,3 +11,17 @@ export interface PlatformContext {
 
 /** Builds one layer chart inside `scope`. */
 export type LayerFactory = (scope: Construct, ctx: PlatformContext) => Layer;
+
+const CONTEXT_KEY = 'tsys.platform/context';
+
+/** Makes `ctx` available to every construct below `app` (call before adding children). */
+export function setPlatformContext(app: IConstruct, ctx: PlatformContext): void {
+  app.node.setContext(CONTEXT_KEY, ctx);
+}
+
+/** The platform context of the app `scope` belongs to; throws outside a platform app. */
+export function platformContext(scope: IConstruct): PlatformContext {
+  const ctx = scope.node.tryGetContext(CONTEXT_KEY) as PlatformContext | undefined;
+  if (!ctx) throw new Error(`${scope.node.path}: no platform context; build constructs inside buildPlatform() or call setPlatformContext(app, ctx) first`);
+  return ctx;
+}

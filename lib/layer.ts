@@ -78,6 +78,7 @@ export class Layer extends Chart {
   public readonly dependsOn: readonly string[];
   public readonly serverSideApply: boolean;
   private readonly providers: ApiProvider[] = [];
+  private readonly orders: { readonly after: IConstruct; readonly before: IConstruct }[] = [];
 
   constructor(scope: Construct, props: LayerProps) {
     super(scope, props.name, {
@@ -98,6 +99,24 @@ export class Layer extends Chart {
   /** Records that syncing `object` installs `apis` (called by Helm components). */
   public addProvider(apis: readonly ApiRef[], object: ApiObject): void {
     if (apis.length) this.providers.push({ apis, object });
+  }
+
+  /**
+   * Syncs the objects of `after` in a later wave than those of `before` (both in this layer),
+   * e.g. a chart after the Secret it reads at first start. Waves are derived from these orders
+   * and from API providers; nothing sets a wave by hand.
+   */
+  public addOrder(after: IConstruct, before: IConstruct): void {
+    for (const c of [after, before]) {
+      if (Layer.of(c) !== this) throw new Error(`${c.node.path} is not in layer "${this.layerName}"; order objects of one layer only`);
+    }
+    this.orders.push({ after, before });
+  }
+
+  /** Explicit orders between objects of this layer: each object with the objects it must follow. */
+  public get objectOrders(): readonly { readonly after: ApiObject; readonly before: ApiObject }[] {
+    const objects = (c: IConstruct) => c.node.findAll().filter((x): x is ApiObject => x instanceof ApiObject);
+    return this.orders.flatMap(({ after, before }) => objects(after).flatMap((a) => objects(before).map((b) => ({ after: a, before: b }))));
   }
 
   /** APIs this layer installs. */

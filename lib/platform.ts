@@ -1,9 +1,10 @@
 import { App, Chart } from 'cdk8s';
 import type { Site } from './config/schema';
-import type { LayerFactory, PlatformContext } from './context';
+import { LayerFactory, PlatformContext, setPlatformContext } from './context';
 import { AppsChart } from './gitops/apps';
 import { BootstrapChart } from './gitops/bootstrap';
 import { deriveWaves, PlatformError, wireApiProviders } from './gitops/waves';
+import { HaproxyConfig } from './hosts/haproxy-config';
 import { Layer } from './layer';
 import { LAYERS } from './layers';
 import { resolveVersions } from './versions';
@@ -24,6 +25,7 @@ export interface Platform {
 export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS): Platform {
   const app = new App({ outdir: '.cdk8s.out' });
   const ctx: PlatformContext = { site, versions: resolveVersions(site.versions) };
+  setPlatformContext(app, ctx);
   const layers = factories.map((make) => make(app, ctx));
   for (const layer of layers) {
     if (RESERVED_FOLDERS.includes(layer.layerName)) throw new PlatformError(`layer name "${layer.layerName}" is reserved (dist/${layer.layerName} holds other files)`);
@@ -33,6 +35,7 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
   const ordered = [...layers].sort((a, b) => a.layerName.localeCompare(b.layerName));
   const apps = new AppsChart(app, 'apps', { ctx, layers: ordered, waves });
   const bootstrap = new BootstrapChart(app, 'bootstrap', ctx);
+  new HaproxyConfig(app, 'haproxy');
   return {
     app,
     layers: ordered,

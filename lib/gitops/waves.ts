@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { ANNOTATIONS } from './argocd';
 import { isBuiltinApi } from './builtin-apis';
 import { splitApiVersion } from '../verify/kinds';
@@ -10,9 +11,6 @@ export class PlatformError extends Error {
     this.name = 'PlatformError';
   }
 }
-
-/** Sync wave of a layer's objects that use APIs installed by a component of the same layer. */
-export const IN_LAYER_CONSUMER_WAVE = 1;
 
 /**
  * Derives each layer's sync wave from its declared dependencies: a layer syncs one wave
@@ -66,22 +64,27 @@ export function transitiveDependencies(layers: readonly Layer[], name: string): 
 }
 
 /**
- * Checks that every custom resource's API is provided before it is synced, and orders
- * custom resources after the component of their own layer that installs their CRDs
- * (a later sync wave, and no dry-run while the CRD does not exist yet).
+ * Checks that every custom resource's API is provided before it is synced, and derives the
+ * sync waves inside each layer: an object syncs one wave after everything it follows (the
+ * component of its own layer that installs its CRD, and explicit `Layer.addOrder`s). Custom
+ * resources whose CRD comes in the same sync skip the dry run. A hand-set wave is an error.
  */
 export function wireApiProviders(layers: readonly Layer[]): void {
   for (const layer of layers) {
     const deps = transitiveDependencies(layers, layer.layerName);
+    const follows = new Map<ApiObject, Set<ApiObject>>();
+    const follow = (after: ApiObject, before: ApiObject) => follows.set(after, (follows.get(after) ?? new Set()).add(before));
+    const skipDryRun = new Set<ApiObject>();
     for (const obj of layer.apiObjects) {
       const { group } = splitApiVersion(obj.apiVersion);
       if (isBuiltinApi(group, obj.kind)) continue;
       const what = `${group}/${obj.kind} "${obj.name}"`;
       const own = layer.providerOf(group, obj.kind);
       if (own) {
-        if (own.object === obj) continue;
-        obj.metadata.addAnnotation(ANNOTATIONS.syncWave, String(IN_LAYER_CONSUMER_WAVE));
-        obj.metadata.addAnnotation(ANNOTATIONS.syncOptions, 'SkipDryRunOnMissingResource=true');
+        if (own.object !== obj) {
+          follow(obj, own.object);
+          skipDryRun.add(obj);
+        }
         continue;
       }
       const providers = layers.filter((l) => l !== layer && l.providerOf(group, obj.kind));
@@ -91,6 +94,33 @@ export function wireApiProviders(layers: readonly Layer[]): void {
       if (!providers.some((p) => deps.has(p.layerName))) {
         throw new PlatformError(`layer "${layer.layerName}" renders ${what} from layer "${providers[0].layerName}"; add "${providers[0].layerName}" to the dependsOn of layer "${layer.layerName}"`);
       }
+    }
+    for (const { after, before } of layer.objectOrders) follow(after, before);
+
+    const waves = new Map<ApiObject, number>();
+    const visiting: ApiObject[] = [];
+    const waveOf = (obj: ApiObject): number => {
+      const known = waves.get(obj);
+      if (known !== undefined) return known;
+      if (visiting.includes(obj)) {
+        const cycle = [...visiting.slice(visiting.indexOf(obj)), obj].map((o) => `${o.kind}/${o.name}`);
+        throw new PlatformError(`layer "${layer.layerName}": objects ordered in a cycle: ${cycle.join(' -> ')}`);
+      }
+      visiting.push(obj);
+      const before = [...(follows.get(obj) ?? [])];
+      const wave = before.length === 0 ? 0 : 1 + Math.max(...before.map(waveOf));
+      visiting.pop();
+      waves.set(obj, wave);
+      return wave;
+    };
+    for (const obj of layer.apiObjects) {
+      const annotations = obj.metadata.toJson().annotations ?? {};
+      if (annotations[ANNOTATIONS.syncWave] !== undefined) {
+        throw new PlatformError(`${obj.node.path}: sets ${ANNOTATIONS.syncWave} by hand; waves are derived (use Layer.addOrder)`);
+      }
+      const wave = waveOf(obj);
+      if (wave > 0) obj.metadata.addAnnotation(ANNOTATIONS.syncWave, String(wave));
+      if (skipDryRun.has(obj)) obj.metadata.addAnnotation(ANNOTATIONS.syncOptions, 'SkipDryRunOnMissingResource=true');
     }
   }
 }

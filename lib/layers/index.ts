@@ -1,8 +1,9 @@
 import type { LayerFactory } from '../context';
 import { argoCdLayer } from './argocd';
+import { gatewayLayer } from './gateway';
 import { longhornLayer } from './longhorn';
 import { metalLbLayer } from './metallb';
 import { secretsLayer } from './secrets';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
-export const LAYERS: readonly LayerFactory[] = [argoCdLayer, longhornLayer, metalLbLayer, secretsLayer];
+export const LAYERS: readonly LayerFactory[] = [argoCdLayer, gatewayLayer, longhornLayer, metalLbLayer, secretsLayer];

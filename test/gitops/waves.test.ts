@@ -129,3 +129,42 @@ describe('buildPlatform with custom layers', () => {
     expect(() => buildPlatform(shippedSite(), [fake({ name: 'apps' })])).toThrow('layer name "apps" is reserved');
   });
 });
+
+describe('waves inside a layer', () => {
+  const make = () => {
+    const layer = new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
+    const secret = new ApiObject(layer, 'secret', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first', namespace: 'demo' } });
+    const chart = new HelmComponent(layer, 'chart', { name: 'thing', chart: CHART, namespace: 'demo', values: {}, providesApis: [{ group: 'example.io' }] });
+    const cr = new ApiObject(layer, 'cr', { apiVersion: 'example.io/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'demo' } });
+    return { layer, secret, chart, cr };
+  };
+  const wave = (o: ApiObject) => o.metadata.toJson().annotations?.[ANNOTATIONS.syncWave];
+
+  test('GIVEN a chart ordered after a Secret it reads WHEN wired THEN Secret, chart and its custom resources sync in waves 0, 1, 2', () => {
+    const { layer, secret, chart, cr } = make();
+    layer.addOrder(chart, secret);
+    wireApiProviders([layer]);
+    expect([wave(secret), wave(chart.application), wave(cr)]).toEqual([undefined, '1', '2']);
+    expect(cr.metadata.toJson().annotations[ANNOTATIONS.syncOptions]).toBe('SkipDryRunOnMissingResource=true');
+    expect(chart.application.metadata.toJson().annotations[ANNOTATIONS.syncOptions]).toBeUndefined();
+  });
+
+  test('GIVEN orders that form a cycle WHEN wired THEN synth fails naming it', () => {
+    const { layer, secret, chart } = make();
+    layer.addOrder(chart, secret);
+    layer.addOrder(secret, chart);
+    expect(() => wireApiProviders([layer])).toThrow('layer "demo": objects ordered in a cycle: ');
+  });
+
+  test('GIVEN a wave typed by hand WHEN wired THEN synth refuses it', () => {
+    const { layer, secret } = make();
+    secret.metadata.addAnnotation(ANNOTATIONS.syncWave, '5');
+    expect(() => wireApiProviders([layer])).toThrow('demo/secret: sets argocd.argoproj.io/sync-wave by hand; waves are derived (use Layer.addOrder)');
+  });
+
+  test('GIVEN an order with an object of another layer WHEN added THEN it is refused', () => {
+    const { layer, secret } = make();
+    const other = new Layer(new App(), { name: 'other', description: 'o', namespace: 'o' });
+    expect(() => layer.addOrder(secret, other)).toThrow('is not in layer "demo"');
+  });
+});

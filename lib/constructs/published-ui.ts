@@ -1,0 +1,57 @@
+import { Construct } from 'constructs';
+import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../../imports/gateway.networking.k8s.io';
+import { platformContext } from '../context';
+import { Inventory } from '../inventory';
+import { Layer } from '../layer';
+
+/** The shared gateway every UI is published on (rendered by the gateway layer). */
+export const SHARED_GATEWAY = { name: 'platform', namespace: 'envoy-gateway-system', listener: 'http', port: 80 } as const;
+
+export interface PublishedUiProps {
+  /** Sub-domain: the UI is published as `<name>.<site domain>`. A DNS label. */
+  readonly name: string;
+  /** Namespace of the Service (and of the HTTPRoute). */
+  readonly namespace: string;
+  /** The Service that serves the UI. */
+  readonly serviceName: string;
+  /** Its port. */
+  readonly servicePort: number;
+  /** What it is, for the HAProxy table ops read. */
+  readonly description: string;
+}
+
+/**
+ * A web UI published through the shared gateway: an HTTPRoute for `<name>.<domain>` and the
+ * matching HAProxy entry (host -> gateway VIP:port) in `dist/hosts/haproxy/`. TLS and L7 end
+ * at the OPNsense HAProxy; the gateway gets plain HTTP.
+ */
+export class PublishedUi extends Construct {
+  public readonly host: string;
+  public readonly route: HttpRoute;
+
+  constructor(scope: Construct, id: string, props: PublishedUiProps) {
+    super(scope, id);
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(props.name)) throw new Error(`${this.node.path}: "${props.name}" must be a DNS label (it becomes <name>.<domain>)`);
+    const { site } = platformContext(this);
+    const layer = Layer.of(this);
+    this.host = `${props.name}.${site.domain}`;
+    this.route = new HttpRoute(this, 'route', {
+      metadata: { name: props.name, namespace: props.namespace },
+      spec: {
+        parentRefs: [{ name: SHARED_GATEWAY.name, namespace: SHARED_GATEWAY.namespace, sectionName: SHARED_GATEWAY.listener }],
+        hostnames: [this.host],
+        rules: [{
+          matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }],
+          backendRefs: [{ name: props.serviceName, port: props.servicePort }],
+        }],
+      },
+    });
+    Inventory.of(this).addHttp({
+      host: this.host,
+      layer: layer.layerName,
+      description: props.description,
+      address: site.network.gateway.address,
+      port: SHARED_GATEWAY.port,
+    });
+  }
+}

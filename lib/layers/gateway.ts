@@ -1,0 +1,126 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
+import { Gateway, GatewayClass, GatewaySpecListenersAllowedRoutesNamespacesFrom } from '../../imports/gateway.networking.k8s.io';
+import { HelmComponent } from '../constructs/helm-component';
+import { SHARED_GATEWAY } from '../constructs/published-ui';
+import type { PlatformContext } from '../context';
+import { Layer } from '../layer';
+
+export const GATEWAY_CLASS = 'envoy';
+export const ENVOY_PROXY = 'platform-proxy';
+const PROXY_LABELS = { 'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy' };
+
+/** A topology spread constraint that keeps pods with `labels` on different nodes. */
+function spreadOverNodes(labels: Record<string, string>, matchLabelKeys?: string[]) {
+  return {
+    maxSkew: 1,
+    topologyKey: 'kubernetes.io/hostname',
+    whenUnsatisfiable: 'DoNotSchedule',
+    labelSelector: { matchLabels: labels },
+    ...(matchLabelKeys ? { matchLabelKeys } : {}),
+  };
+}
+
+/** The values of the gateway-helm chart that the platform sets (a typed subset). */
+export interface EnvoyGatewayValues {
+  readonly deployment: {
+    readonly replicas: number;
+    readonly pod: { readonly topologySpreadConstraints: readonly object[] };
+  };
+}
+
+export function envoyGatewayValues(): EnvoyGatewayValues {
+  return {
+    // The controller is leader-elected: two replicas keep configuration flowing while a node is down.
+    deployment: { replicas: 2, pod: { topologySpreadConstraints: [spreadOverNodes({ 'control-plane': 'envoy-gateway' })] } },
+  };
+}
+
+/** The part of the EnvoyProxy spec (gateway.envoyproxy.io/v1alpha1) the platform sets. */
+export interface EnvoyProxySpec {
+  readonly provider: {
+    readonly type: 'Kubernetes';
+    readonly kubernetes: {
+      readonly envoyDeployment: { readonly replicas: number; readonly pod: { readonly topologySpreadConstraints: readonly object[] } };
+      readonly envoyPDB: { readonly minAvailable: number };
+      readonly envoyService: {
+        readonly type: 'LoadBalancer';
+        readonly externalTrafficPolicy: 'Cluster' | 'Local';
+        readonly annotations: Readonly<Record<string, string>>;
+      };
+    };
+  };
+}
+
+/** Envoy proxies: two or more, one per node, behind the site's fixed MetalLB gateway address. */
+export function envoyProxySpec(ctx: PlatformContext): EnvoyProxySpec {
+  return {
+    provider: {
+      type: 'Kubernetes',
+      kubernetes: {
+        envoyDeployment: {
+          replicas: 2,
+          pod: {
+            topologySpreadConstraints: [spreadOverNodes(PROXY_LABELS, ['gateway.envoyproxy.io/owning-gateway-name', 'gateway.envoyproxy.io/owning-gateway-namespace'])],
+          },
+        },
+        envoyPDB: { minAvailable: 1 },
+        envoyService: {
+          type: 'LoadBalancer',
+          // Any node may take the MetalLB address; traffic reaches a proxy on any node.
+          externalTrafficPolicy: 'Cluster',
+          annotations: { 'metallb.io/loadBalancerIPs': ctx.site.network.gateway.address },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The shared gateway: Envoy Gateway (Gateway API), one GatewayClass, and one Gateway with an
+ * HTTP listener on the site's fixed MetalLB address. HAProxy ends TLS and sends plain HTTP here.
+ */
+export function gatewayLayer(scope: Construct, ctx: PlatformContext): Layer {
+  const layer = new Layer(scope, {
+    name: 'gateway',
+    description: 'Envoy Gateway: the shared HTTP gateway behind HAProxy, on a fixed MetalLB address',
+    namespace: SHARED_GATEWAY.namespace,
+    // The proxy Service takes its address from MetalLB.
+    dependsOn: ['metallb'],
+  });
+  new KubeNamespace(layer, 'namespace', { metadata: { name: SHARED_GATEWAY.namespace } });
+  new HelmComponent(layer, 'envoy-gateway', {
+    name: 'envoy-gateway',
+    chart: ctx.versions['envoy-gateway'],
+    namespace: SHARED_GATEWAY.namespace,
+    values: envoyGatewayValues(),
+    providesApis: [{ group: 'gateway.networking.k8s.io' }, { group: 'gateway.envoyproxy.io' }],
+  });
+  new ApiObject(layer, 'proxy', {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind: 'EnvoyProxy',
+    metadata: { name: ENVOY_PROXY, namespace: SHARED_GATEWAY.namespace },
+    spec: envoyProxySpec(ctx),
+  });
+  new GatewayClass(layer, 'class', {
+    metadata: { name: GATEWAY_CLASS },
+    spec: {
+      controllerName: 'gateway.envoyproxy.io/gatewayclass-controller',
+      parametersRef: { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: ENVOY_PROXY, namespace: SHARED_GATEWAY.namespace },
+    },
+  });
+  new Gateway(layer, 'gateway', {
+    metadata: { name: SHARED_GATEWAY.name, namespace: SHARED_GATEWAY.namespace },
+    spec: {
+      gatewayClassName: GATEWAY_CLASS,
+      listeners: [{
+        name: SHARED_GATEWAY.listener,
+        protocol: 'HTTP',
+        port: SHARED_GATEWAY.port,
+        allowedRoutes: { namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.ALL } },
+      }],
+    },
+  });
+  return layer;
+}

@@ -1,0 +1,78 @@
+import { parse } from 'yaml';
+import { haproxyConfig, haproxyTable } from '../../lib/hosts/haproxy-config';
+import { renderSite } from '../../lib/synth';
+import { shippedSite } from '../helpers';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('gateway layer', () => {
+  const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
+  const obj = (p: string): Obj => parse(files.get(p)!);
+
+  test('GIVEN the Envoy Gateway chart WHEN rendered THEN it is the pinned OCI chart with two spread controller replicas, installing the Gateway API', () => {
+    const app = obj('dist/gateway/application-envoy-gateway-chart.yaml');
+    expect(app.spec.source).toMatchObject({ repoURL: 'docker.io/envoyproxy', chart: 'gateway-helm', targetRevision: 'v1.9.0' });
+    expect(app.spec.source.helm.valuesObject.deployment.replicas).toBe(2);
+    expect(app.spec.source.helm.valuesObject.deployment.pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' });
+    expect(app.metadata.annotations['platform.tsys/provides-apis']).toBe('gateway.networking.k8s.io/*,gateway.envoyproxy.io/*');
+    expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+  });
+
+  test('GIVEN the proxies WHEN rendered THEN two or more run one per node behind the fixed MetalLB gateway address', () => {
+    const proxy = obj('dist/gateway/envoyproxy-platform-proxy.yaml').spec.provider.kubernetes;
+    expect(proxy.envoyDeployment.replicas).toBeGreaterThanOrEqual(2);
+    expect(proxy.envoyDeployment.pod.topologySpreadConstraints[0]).toMatchObject({ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' });
+    expect(proxy.envoyPDB).toEqual({ minAvailable: 1 });
+    expect(proxy.envoyService).toEqual({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', annotations: { 'metallb.io/loadBalancerIPs': '10.251.51.200' } });
+  });
+
+  test('GIVEN the class and the gateway WHEN rendered THEN one HTTP listener on port 80 takes routes from every namespace', () => {
+    expect(obj('dist/gateway/gatewayclass-envoy.yaml').spec).toEqual({
+      controllerName: 'gateway.envoyproxy.io/gatewayclass-controller',
+      parametersRef: { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: 'platform-proxy', namespace: 'envoy-gateway-system' },
+    });
+    expect(obj('dist/gateway/gateway-platform.yaml').spec).toEqual({
+      gatewayClassName: 'envoy',
+      listeners: [{ name: 'http', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'All' } } }],
+    });
+  });
+
+  test('GIVEN the gateway takes its address from MetalLB WHEN the app of apps is rendered THEN the gateway layer syncs after metallb', () => {
+    const app = obj('dist/apps/application-gateway.yaml');
+    expect(app.metadata.annotations['platform.tsys/depends-on']).toBe('metallb');
+    expect(Number(app.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeGreaterThan(Number(obj('dist/apps/application-metallb.yaml').metadata.annotations['argocd.argoproj.io/sync-wave']));
+  });
+});
+
+describe('HAProxy entries', () => {
+  const http = [
+    { host: 'rancher.turnsys.com', layer: 'rancher', description: 'Rancher', address: '10.251.51.200', port: 80 },
+    { host: 'argocd.turnsys.com', layer: 'argocd', description: 'Argo CD', address: '10.251.51.200', port: 80 },
+  ];
+  const tcp = [{ name: 'mqtt-bridge', layer: 'apps', description: 'MQTT', address: '10.251.51.221', port: 1883 }];
+
+  test('GIVEN published hosts and a TCP service WHEN rendered THEN haproxy.cfg routes each host to the gateway and each port to its address', () => {
+    const cfg = haproxyConfig(http, tcp, 'turnsys.com');
+    expect(cfg).toContain('    acl host_argocd_turnsys_com hdr(host) -i argocd.turnsys.com\n    use_backend k8s_gateway_10_251_51_200_80 if host_argocd_turnsys_com\n');
+    expect(cfg).toContain('    acl host_rancher_turnsys_com hdr(host) -i rancher.turnsys.com\n');
+    expect(cfg.match(/^backend k8s_gateway_/gm)).toHaveLength(1);
+    expect(cfg).toContain('    server gateway 10.251.51.200:80 check\n');
+    expect(cfg).toContain('frontend tcp_mqtt_bridge\n    mode tcp\n    bind :1883\n    default_backend tcp_mqtt_bridge\n');
+    expect(cfg).toContain('    server mqtt_bridge 10.251.51.221:1883 check\n');
+    // Hosts are sorted: the output does not depend on construction order.
+    expect(cfg.indexOf('argocd.turnsys.com')).toBeLessThan(cfg.indexOf('rancher.turnsys.com'));
+    expect(haproxyConfig([...http].reverse(), tcp, 'turnsys.com')).toBe(cfg);
+  });
+
+  test('GIVEN the same entries WHEN tabled THEN people read host, target, layer and purpose', () => {
+    const table = haproxyTable(http, []);
+    expect(table).toContain('| argocd.turnsys.com | 10.251.51.200:80 | argocd | Argo CD |');
+    expect(table).toContain('None yet.');
+  });
+
+  test('GIVEN the shipped site WHEN rendered THEN dist/hosts/haproxy holds the config and the table', () => {
+    const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
+    expect(files.has('dist/hosts/haproxy/haproxy.cfg')).toBe(true);
+    expect(files.has('dist/hosts/haproxy/README.md')).toBe(true);
+  });
+});
