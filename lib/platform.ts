@@ -4,6 +4,7 @@ import { LayerFactory, PlatformContext, setPlatformContext } from './context';
 import { AppsChart } from './gitops/apps';
 import { BootstrapChart } from './gitops/bootstrap';
 import { deriveWaves, PlatformError, wireApiProviders } from './gitops/waves';
+import { LdapDocs } from './docs/ldap-docs';
 import { HaproxyConfig } from './hosts/haproxy-config';
 import { Layer } from './layer';
 import { LAYERS } from './layers';
@@ -36,6 +37,7 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
   const apps = new AppsChart(app, 'apps', { ctx, layers: ordered, waves });
   const bootstrap = new BootstrapChart(app, 'bootstrap', ctx);
   new HaproxyConfig(app, 'haproxy');
+  new LdapDocs(app, 'ldap-docs');
   return {
     app,
     layers: ordered,

@@ -3,7 +3,8 @@ import { argoCdLayer } from './argocd';
 import { gatewayLayer } from './gateway';
 import { longhornLayer } from './longhorn';
 import { metalLbLayer } from './metallb';
+import { rancherLayer } from './rancher';
 import { secretsLayer } from './secrets';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
-export const LAYERS: readonly LayerFactory[] = [argoCdLayer, gatewayLayer, longhornLayer, metalLbLayer, secretsLayer];
+export const LAYERS: readonly LayerFactory[] = [argoCdLayer, gatewayLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer];

@@ -66,6 +66,7 @@ export const CRD_SCHEMAS: readonly CrdSchemaRef[] = [
   { group: 'longhorn.io', kind: 'RecurringJob', version: 'v1beta2', plural: 'recurringjobs', typed: true },
   { group: 'upgrade.cattle.io', kind: 'Plan', version: 'v1', plural: 'plans', typed: true },
   { group: 'management.cattle.io', kind: 'AuthConfig', version: 'v3', plural: 'authconfigs', typed: false },
+  { group: 'management.cattle.io', kind: 'GlobalRoleBinding', version: 'v3', plural: 'globalrolebindings', typed: false },
 ];
 
 /** Path of a CRD schema relative to a schemas root (`crds/<group>/<kind>_<version>.json`). */

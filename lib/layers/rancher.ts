@@ -1,0 +1,181 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
+import type { Site } from '../config/schema';
+import { BitwardenSecret } from '../constructs/bitwarden-secret';
+import { HelmComponent } from '../constructs/helm-component';
+import { PublishedUi } from '../constructs/published-ui';
+import type { PlatformContext } from '../context';
+import { Inventory } from '../inventory';
+import { Layer } from '../layer';
+
+export const RANCHER_NAMESPACE = 'cattle-system';
+/** Rancher keeps auth provider secrets here; it creates the namespace itself too. */
+export const RANCHER_GLOBAL_DATA = 'cattle-global-data';
+/** The Secret Rancher reads its first admin password from (key `bootstrapPassword`). */
+export const RANCHER_BOOTSTRAP_SECRET = 'bootstrap-secret';
+/** The Secret an `activedirectory` AuthConfig's service account password reference points at. */
+export const AD_PASSWORD_SECRET = 'activedirectoryconfig-serviceaccountpassword';
+
+/** The values of the rancher chart that the platform sets (a typed subset). */
+export interface RancherValues {
+  readonly hostname: string;
+  readonly replicas: number;
+  readonly tls: 'ingress' | 'external';
+  readonly ingress: { readonly enabled: boolean };
+  readonly antiAffinity: 'preferred' | 'required';
+  readonly topologyKey: string;
+  /** Agents of downstream clusters trust the public certificate HAProxy presents. */
+  readonly agentTLSMode: 'strict' | 'system-store';
+}
+
+export function rancherValues(site: Site): RancherValues {
+  return {
+    hostname: `rancher.${site.domain}`,
+    // Three replicas, never two on one node.
+    replicas: 3,
+    antiAffinity: 'required',
+    topologyKey: 'kubernetes.io/hostname',
+    // TLS ends at the OPNsense HAProxy; the UI comes through the shared gateway, not an Ingress.
+    tls: 'external',
+    ingress: { enabled: false },
+    agentTLSMode: 'system-store',
+  };
+}
+
+/**
+ * Rancher's Active Directory login (UCS is AD compatible). Rancher keeps these fields at the top
+ * level of the object; its CRD schema is open, so the fields are typed here.
+ */
+export interface ActiveDirectoryAuthConfig {
+  readonly type: 'activeDirectoryConfig';
+  readonly enabled: boolean;
+  readonly servers: readonly string[];
+  readonly port: number;
+  readonly tls: boolean;
+  readonly starttls: boolean;
+  readonly serviceAccountUsername: string;
+  /** `<namespace>:<secret>`: Rancher reads key `serviceaccountpassword` of that Secret. */
+  readonly serviceAccountPassword: string;
+  readonly userSearchBase: string;
+  readonly userLoginAttribute: string;
+  readonly userSearchAttribute: string;
+  readonly userObjectClass: string;
+  readonly userNameAttribute: string;
+  readonly userEnabledAttribute: string;
+  readonly userDisabledBitMask: number;
+  readonly groupSearchBase: string;
+  readonly groupSearchAttribute: string;
+  readonly groupObjectClass: string;
+  readonly groupNameAttribute: string;
+  readonly groupDNAttribute: string;
+  readonly groupMemberUserAttribute: string;
+  readonly groupMemberMappingAttribute: string;
+  readonly nestedGroupMembershipEnabled: boolean;
+  readonly connectionTimeout: number;
+  readonly accessMode: 'required' | 'restricted' | 'unrestricted';
+  readonly allowedPrincipalIds: readonly string[];
+}
+
+/** The AD principal of an LDAP group, as Rancher names it. */
+export function adGroupPrincipal(dn: string): string {
+  return `activedirectory_group://${dn}`;
+}
+
+export function activeDirectoryConfig(site: Site): ActiveDirectoryAuthConfig {
+  const url = new URL(site.ldap.url);
+  const tls = url.protocol === 'ldaps:';
+  return {
+    type: 'activeDirectoryConfig',
+    enabled: true,
+    servers: [url.hostname],
+    port: url.port ? Number(url.port) : tls ? 636 : 389,
+    tls,
+    starttls: false,
+    serviceAccountUsername: site.ldap.bindDn,
+    serviceAccountPassword: `${RANCHER_GLOBAL_DATA}:${AD_PASSWORD_SECRET}`,
+    userSearchBase: site.ldap.usersDn,
+    userLoginAttribute: 'sAMAccountName',
+    userSearchAttribute: 'sAMAccountName|sn|givenName',
+    userObjectClass: 'person',
+    userNameAttribute: 'name',
+    userEnabledAttribute: 'userAccountControl',
+    userDisabledBitMask: 2,
+    groupSearchBase: site.ldap.groupsDn,
+    groupSearchAttribute: 'sAMAccountName',
+    groupObjectClass: 'group',
+    groupNameAttribute: 'name',
+    groupDNAttribute: 'distinguishedName',
+    groupMemberUserAttribute: 'distinguishedName',
+    groupMemberMappingAttribute: 'member',
+    nestedGroupMembershipEnabled: false,
+    connectionTimeout: 5000,
+    // Only members of the admin group may log in until more groups are allowed.
+    accessMode: 'restricted',
+    allowedPrincipalIds: [adGroupPrincipal(site.ldap.adminGroup)],
+  };
+}
+
+/**
+ * Rancher, the control panel: three replicas on three nodes, TLS external, its UI through the
+ * shared gateway, the first admin password and the LDAP bind password from Bitwarden, and
+ * login against the UCS directory with the site's admin group as Rancher administrators.
+ */
+export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
+  const { site } = ctx;
+  const layer = new Layer(scope, {
+    name: 'rancher',
+    description: 'Rancher control panel, LDAP (UCS) login',
+    namespace: RANCHER_NAMESPACE,
+    dependsOn: ['gateway', 'secrets'],
+  });
+  new KubeNamespace(layer, 'namespace', { metadata: { name: RANCHER_NAMESPACE } });
+  new KubeNamespace(layer, 'global-data-namespace', { metadata: { name: RANCHER_GLOBAL_DATA } });
+
+  const bootstrap = new BitwardenSecret(layer, 'bootstrap-password', {
+    name: RANCHER_BOOTSTRAP_SECRET,
+    namespace: RANCHER_NAMESPACE,
+    data: { bootstrapPassword: site.rancher.bootstrapPassword },
+  });
+  const rancher = new HelmComponent(layer, 'rancher', {
+    name: 'rancher',
+    chart: ctx.versions.rancher,
+    namespace: RANCHER_NAMESPACE,
+    values: rancherValues(site),
+    // Rancher registers these CRDs itself when it starts.
+    providesApis: [{ group: 'management.cattle.io' }],
+  });
+  // Rancher reads the bootstrap password once, at its first start: the Secret must exist first.
+  layer.addOrder(rancher, bootstrap);
+
+  const adPassword = new BitwardenSecret(layer, 'ad-password', {
+    name: AD_PASSWORD_SECRET,
+    namespace: RANCHER_GLOBAL_DATA,
+    data: { serviceaccountpassword: site.ldap.bindPassword },
+  });
+  new ApiObject(layer, 'auth-config', {
+    apiVersion: 'management.cattle.io/v3',
+    kind: 'AuthConfig',
+    metadata: {
+      name: 'activedirectory',
+      // Rancher would otherwise reset the config and delete the secret if it were ever disabled.
+      annotations: { 'management.cattle.io/auth-provider-cleanup': 'user-locked' },
+    },
+    ...activeDirectoryConfig(site),
+  });
+  new ApiObject(layer, 'admins', {
+    apiVersion: 'management.cattle.io/v3',
+    kind: 'GlobalRoleBinding',
+    metadata: { name: 'ldap-platform-admins' },
+    globalRoleName: 'admin',
+    groupPrincipalName: adGroupPrincipal(site.ldap.adminGroup),
+  });
+  layer.addOrder(adPassword, rancher);
+
+  new PublishedUi(layer, 'ui', { name: 'rancher', namespace: RANCHER_NAMESPACE, serviceName: 'rancher', servicePort: 80, description: 'Rancher control panel' });
+
+  const inventory = Inventory.of(layer);
+  inventory.addLdap({ dn: site.ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy: 'rancher' });
+  inventory.addLdap({ dn: site.ldap.adminGroup, kind: 'group', purpose: 'platform administrators: Rancher admin (GlobalRole admin), the only group allowed to log in to Rancher at first', usedBy: 'rancher' });
+  return layer;
+}

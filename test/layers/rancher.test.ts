@@ -1,0 +1,92 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { renderSite } from '../../lib/synth';
+import { REPO, shippedSite, siteWith } from '../helpers';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('Rancher layer', () => {
+  const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
+  const obj = (p: string): Obj => parse(files.get(p)!);
+  const wave = (o: Obj) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+
+  test('GIVEN the chart WHEN rendered THEN three replicas are required on different nodes, TLS is external and no Ingress is made', () => {
+    const values = obj('dist/rancher/application-rancher-chart.yaml').spec.source.helm.valuesObject;
+    expect(values).toEqual({
+      hostname: 'rancher.turnsys.com', replicas: 3, antiAffinity: 'required', topologyKey: 'kubernetes.io/hostname',
+      tls: 'external', ingress: { enabled: false }, agentTLSMode: 'system-store',
+    });
+    expect(obj('dist/rancher/application-rancher-chart.yaml').spec.source).toMatchObject({ chart: 'rancher', repoURL: 'https://releases.rancher.com/server-charts/stable', targetRevision: '2.12.3' });
+  });
+
+  test('GIVEN the first admin password WHEN rendered THEN it comes from Bitwarden into bootstrap-secret, which syncs before Rancher starts', () => {
+    const es = obj('dist/rancher/externalsecret-bootstrap-secret.yaml');
+    expect(es.metadata.namespace).toBe('cattle-system');
+    expect(es.spec.data).toEqual([{ secretKey: 'bootstrapPassword', remoteRef: { key: 'rancher-bootstrap-password', property: 'password' } }]);
+    expect(wave(es)).toBeLessThan(wave(obj('dist/rancher/application-rancher-chart.yaml')));
+  });
+
+  test('GIVEN the UCS directory WHEN rendered THEN Rancher logs in with Active Directory settings from site.yaml and the bind password from a Secret', () => {
+    const ad = obj('dist/rancher/authconfig-activedirectory.yaml');
+    expect(ad).toMatchObject({
+      type: 'activeDirectoryConfig', enabled: true, servers: ['ucs.turnsys.com'], port: 636, tls: true, starttls: false,
+      serviceAccountUsername: 'uid=svc-k8s-platform,cn=users,dc=turnsys,dc=com',
+      serviceAccountPassword: 'cattle-global-data:activedirectoryconfig-serviceaccountpassword',
+      userSearchBase: 'cn=users,dc=turnsys,dc=com', groupSearchBase: 'cn=groups,dc=turnsys,dc=com',
+      accessMode: 'restricted', allowedPrincipalIds: ['activedirectory_group://cn=k8s-platform-admins,cn=groups,dc=turnsys,dc=com'],
+    });
+    const pw = obj('dist/rancher/externalsecret-activedirectoryconfig-serviceaccountpassword.yaml');
+    expect(pw.metadata.namespace).toBe('cattle-global-data');
+    expect(pw.spec.data).toEqual([{ secretKey: 'serviceaccountpassword', remoteRef: { key: 'ldap-svc-k8s-platform', property: 'password' } }]);
+    expect(obj('dist/rancher/globalrolebinding-ldap-platform-admins.yaml')).toMatchObject({ globalRoleName: 'admin', groupPrincipalName: 'activedirectory_group://cn=k8s-platform-admins,cn=groups,dc=turnsys,dc=com' });
+    // Rancher creates its CRDs at start: the AuthConfig syncs after the chart, without dry run.
+    expect(wave(ad)).toBeGreaterThan(wave(obj('dist/rancher/application-rancher-chart.yaml')));
+    expect(ad.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
+  });
+
+  test('GIVEN plain LDAP on port 389 in site.yaml WHEN rendered THEN TLS is off and the port follows', () => {
+    const site = siteWith((s) => { s.ldap.url = 'ldap://dc.turnsys.com'; });
+    const ad = parse(renderSite(site).find((f) => f.path === 'dist/rancher/authconfig-activedirectory.yaml')!.content);
+    expect([ad.servers, ad.port, ad.tls]).toEqual([['dc.turnsys.com'], 389, false]);
+  });
+
+  test('GIVEN the UI WHEN rendered THEN it is routed through the shared gateway and listed for HAProxy', () => {
+    const route = obj('dist/rancher/httproute-rancher.yaml');
+    expect(route.spec).toEqual({
+      hostnames: ['rancher.turnsys.com'],
+      parentRefs: [{ name: 'platform', namespace: 'envoy-gateway-system', sectionName: 'http' }],
+      rules: [{ backendRefs: [{ name: 'rancher', port: 80 }], matches: [{ path: { type: 'PathPrefix', value: '/' } }] }],
+    });
+    expect(files.get('dist/hosts/haproxy/haproxy.cfg')).toContain('acl host_rancher_turnsys_com hdr(host) -i rancher.turnsys.com');
+    expect(files.get('dist/hosts/haproxy/README.md')).toContain('| rancher.turnsys.com | 10.251.51.200:80 | rancher | Rancher control panel |');
+    expect(obj('dist/apps/application-rancher.yaml').metadata.annotations['platform.tsys/depends-on']).toBe('gateway,secrets');
+  });
+});
+
+describe('docs/ldap.md', () => {
+  const rendered = renderSite(shippedSite());
+  const doc = rendered.find((f) => f.path === 'docs/ldap.md')!.content;
+
+  test('GIVEN the rendered configuration WHEN the DNs it refers to are collected THEN docs/ldap.md lists exactly those accounts and groups', () => {
+    const site = shippedSite();
+    const referenced = new Set<string>();
+    const dn = /(?:uid|cn)=[^,"'\s]+(?:,(?:cn|ou|dc)=[^,"'\s]+)*,dc=turnsys,dc=com/g;
+    for (const f of rendered.filter((x) => x.path.startsWith('dist/') && x.path.endsWith('.yaml'))) {
+      for (const m of f.content.match(dn) ?? []) {
+        // Containers the components search are context, not accounts to create.
+        if (m !== site.ldap.usersDn && m !== site.ldap.groupsDn) referenced.add(m);
+      }
+    }
+    const listed = new Set([...doc.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]));
+    expect(listed).toEqual(referenced);
+    expect(listed).toEqual(new Set([site.ldap.bindDn, site.ldap.adminGroup]));
+  });
+
+  test('GIVEN the doc WHEN read THEN it says how to create each entry in UCS without a password in it', () => {
+    expect(doc).toContain('udm users/user create --position "cn=users,dc=turnsys,dc=com" --set username="svc-k8s-platform"');
+    expect(doc).toContain('udm groups/group create --position "cn=groups,dc=turnsys,dc=com" --set name="k8s-platform-admins"');
+    expect(doc).toContain('--set password="$BIND_PASSWORD"');
+    expect(fs.readFileSync(path.join(REPO, 'docs', 'ldap.md'), 'utf8')).toBe(doc);
+  });
+});
