@@ -161,3 +161,34 @@ describe('verify', () => {
     fs.rmSync(root, { recursive: true });
   });
 });
+
+describe('secret values outside Secrets', () => {
+  test('GIVEN a literal password in Helm values WHEN verified THEN it is found with its path', () => {
+    const found = findingsOf((f) => ((f.get('dist/metallb/application-metallb-chart.yaml') as Obj).spec.source.helm.valuesObject.adminPassword = 'hunter2'));
+    expect(found).toEqual(['dist/metallb/application-metallb-chart.yaml: argoproj.io/v1alpha1 Application argocd/metallb-chart: spec.source.helm.valuesObject.adminPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead']);
+  });
+
+  test('GIVEN a token inside a HelmChart valuesContent WHEN verified THEN the YAML inside the string is searched too', () => {
+    const found = findingsOf((f) => {
+      for (const p of ['argocd/helmchart-argo-cd.yaml', 'dist/argocd/helmchart-argo-cd.yaml']) (f.get(p) as Obj).spec.valuesContent += 'github:\n  token: ghp_abc\n';
+    });
+    expect(found).toEqual([
+      'argocd/helmchart-argo-cd.yaml: helm.cattle.io/v1 HelmChart kube-system/argo-cd: spec.valuesContent(yaml)[0].github.token holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead',
+      'dist/argocd/helmchart-argo-cd.yaml: helm.cattle.io/v1 HelmChart kube-system/argo-cd: spec.valuesContent(yaml)[0].github.token holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead',
+    ]);
+  });
+
+  test('GIVEN a ConfigMap with a password key WHEN verified THEN it is found; an empty value or a Bitwarden reference is not', () => {
+    const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'metallb-system' }, data });
+    expect(findingsOf((f) => f.set('dist/metallb/configmap-c.yaml', cm({ DB_PASSWORD: 's3cret' })))).toEqual([
+      'dist/metallb/configmap-c.yaml: v1 ConfigMap metallb-system/c: data.DB_PASSWORD holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead',
+    ]);
+    expect(findingsOf((f) => f.set('dist/metallb/configmap-c.yaml', cm({ DB_PASSWORD: '', API_TOKEN: 'bitwarden:api' })))).toEqual([]);
+  });
+
+  test('GIVEN the AuthConfig password reference WHEN it is a literal instead THEN it is found', () => {
+    expect(findingsOf(() => undefined)).toEqual([]);
+    const found = findingsOf((f) => ((f.get('dist/rancher/authconfig-activedirectory.yaml') as Obj).serviceAccountPassword = 'hunter2'));
+    expect(found).toEqual(['dist/rancher/authconfig-activedirectory.yaml: management.cattle.io/v3 AuthConfig activedirectory: serviceAccountPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead']);
+  });
+});

@@ -1,0 +1,34 @@
+import { renderSite } from '../lib/synth';
+import { shippedSite, siteWith } from './helpers';
+
+/**
+ * No secret value in anything rendered: manifests, host files, docs. The site only ever
+ * holds Bitwarden references; this checks nothing turns a reference into a value.
+ */
+describe('no secret value in the rendered output', () => {
+  test('GIVEN every rendered file WHEN searched THEN no Secret carries data, and no password/token field holds a literal', () => {
+    const files = renderSite(shippedSite());
+    const offenders: string[] = [];
+    for (const f of files) {
+      if (/^kind: Secret$/m.test(f.content) && /^(data|stringData):/m.test(f.content)) offenders.push(`${f.path}: Secret with data`);
+      for (const line of f.content.split('\n')) {
+        const m = /^\s*-?\s*"?([A-Za-z_]*(password|passwd|token|secret))"?\s*[:=]\s*"?([^"\s#]+)/i.exec(line);
+        if (!m) continue;
+        const value = m[3];
+        const allowed = value.startsWith('bitwarden:') || value.startsWith('$') || value.startsWith('/') || value.startsWith('cattle-global-data:') || value === '|' || value === '>' || /^(true|false|\d+)$/.test(value);
+        if (!allowed) offenders.push(`${f.path}: ${line.trim()}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  test('GIVEN an s3 backup target with credentials WHEN rendered THEN they arrive as an ExternalSecret only', () => {
+    const site = siteWith((s) => {
+      s.storage = { backupTarget: 's3://longhorn@us-east-1/', backupCredentials: 'bitwarden:longhorn-s3' };
+    });
+    const files = renderSite(site);
+    expect(files.some((f) => f.content.includes('longhorn-s3'))).toBe(true);
+    const holders = files.filter((f) => f.content.includes('longhorn-s3')).map((f) => f.path);
+    expect(holders).toEqual(['dist/longhorn/externalsecret-longhorn-backup-credentials.yaml']);
+  });
+});
