@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
 import { HelmChart, HelmChartSpecFailurePolicy } from '../../imports/helm.cattle.io';
-import { ARGOCD_NAMESPACE, PLATFORM_PROJECT, ROOT_APP } from '../gitops/argocd';
+import { ANNOTATIONS, ARGOCD_NAMESPACE, PLATFORM_PROJECT, ROOT_APP } from '../gitops/argocd';
+import type { ArgoCdValues, PlatformProjectSpec, RootApplicationSpec } from '../gitops/root';
 import { sortKeys } from '../render/sort';
 import type { ChartVersion } from '../versions';
 
@@ -12,12 +13,21 @@ export interface ArgoCdInstallProps {
   /** The argocd-apps chart, which creates the root Application and the project. */
   readonly appsChart: ChartVersion;
   /** Typed values of the argo-cd chart. */
-  readonly values: object;
+  readonly values: ArgoCdValues;
   /** Spec of the root Application (app of apps). */
-  readonly rootApplication: object;
+  readonly rootApplication: RootApplicationSpec;
   /** Spec of the platform AppProject. */
-  readonly project: object;
+  readonly project: PlatformProjectSpec;
 }
+
+/**
+ * What installs Argo CD must never be pruned or deleted by Argo CD itself: renaming or dropping
+ * one of these objects would uninstall Argo CD (helm-controller uninstalls a deleted HelmChart).
+ */
+export const NEVER_PRUNE = { [ANNOTATIONS.syncOptions]: 'Prune=false,Delete=false' } as const;
+
+/** Keeps the root Application and the project when the argocd-apps release is ever uninstalled. */
+export const HELM_KEEP = { 'helm.sh/resource-policy': 'keep' } as const;
 
 /** Namespace k3s's helm-controller reads HelmChart objects from. */
 export const HELM_CONTROLLER_NAMESPACE = 'kube-system';
@@ -32,11 +42,11 @@ export class ArgoCdInstall extends Construct {
   constructor(scope: Construct, id: string, props: ArgoCdInstallProps) {
     super(scope, id);
     new KubeNamespace(this, 'namespace', {
-      metadata: { name: ARGOCD_NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } },
+      metadata: { name: ARGOCD_NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'baseline' }, annotations: { ...NEVER_PRUNE } },
     });
     const helmChart = (name: string, chart: ChartVersion, values: object) =>
       new HelmChart(this, name, {
-        metadata: { name, namespace: HELM_CONTROLLER_NAMESPACE },
+        metadata: { name, namespace: HELM_CONTROLLER_NAMESPACE, annotations: { ...NEVER_PRUNE } },
         spec: {
           repo: chart.repo,
           chart: chart.chart,
@@ -50,8 +60,8 @@ export class ArgoCdInstall extends Construct {
     helmChart('argo-cd', props.chart, props.values);
     // The argocd-apps job retries until the argo-cd chart has installed the Application CRDs.
     helmChart('argocd-apps', props.appsChart, {
-      applications: { [ROOT_APP]: { namespace: ARGOCD_NAMESPACE, ...props.rootApplication } },
-      projects: { [PLATFORM_PROJECT]: { namespace: ARGOCD_NAMESPACE, ...props.project } },
+      applications: { [ROOT_APP]: { namespace: ARGOCD_NAMESPACE, additionalAnnotations: { ...HELM_KEEP }, ...props.rootApplication } },
+      projects: { [PLATFORM_PROJECT]: { namespace: ARGOCD_NAMESPACE, additionalAnnotations: { ...HELM_KEEP }, ...props.project } },
     });
   }
 }

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, AppProject } from '../../imports/argoproj.io';
 import type { PlatformContext } from '../context';
+import { HELM_KEEP } from '../constructs/argo-cd-install';
 import { formatApiRef, Layer } from '../layer';
 import { ANNOTATIONS, ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, ROOT_APP, syncPolicy } from './argocd';
 import { platformProjectSpec, rootApplicationSpec } from './root';
@@ -25,13 +26,14 @@ export class AppsChart extends Chart {
       metadata: {
         name: PLATFORM_PROJECT,
         namespace: ARGOCD_NAMESPACE,
-        // The project must exist before the Applications that belong to it.
-        annotations: { [ANNOTATIONS.syncWave]: '-1' },
+        // The project must exist before the Applications that belong to it; the bootstrap's
+        // argocd-apps release created it too and must never take it away.
+        annotations: { [ANNOTATIONS.syncWave]: '-1', ...HELM_KEEP },
       },
       spec: platformProjectSpec(site, versions),
     });
     new Application(this, 'root', {
-      metadata: { name: ROOT_APP, namespace: ARGOCD_NAMESPACE },
+      metadata: { name: ROOT_APP, namespace: ARGOCD_NAMESPACE, annotations: { ...HELM_KEEP } },
       spec: toApplicationSpec(rootApplicationSpec(site)),
     });
     for (const layer of props.layers) {

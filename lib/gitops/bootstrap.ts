@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ArgoCdInstall } from '../constructs/argo-cd-install';
 import type { PlatformContext } from '../context';
-import { argoCdInstallProps } from '../layers/argocd';
+import { argoCdInstallProps } from './root';
 
 /**
  * `argocd/`: what one `kubectl apply -k argocd/` puts on a fresh k3s: the argocd namespace,

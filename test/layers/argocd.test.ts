@@ -35,6 +35,12 @@ describe('Argo CD: bootstrap and self-management', () => {
     expect(values.projects.platform.sourceRepos).toContain('https://git.turnsys.com/tsys/platform.git');
   });
 
+  test('GIVEN the objects that install Argo CD WHEN synced by Argo CD THEN they are never pruned or deleted by it', () => {
+    for (const f of ['helmchart-argo-cd.yaml', 'helmchart-argocd-apps.yaml', 'namespace-argocd.yaml']) {
+      expect(obj(`dist/argocd/${f}`).metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    }
+  });
+
   test('GIVEN bootstrap and dist WHEN compared THEN argocd/ objects equal their self-managed copies in dist/argocd', () => {
     for (const f of ['helmchart-argo-cd.yaml', 'helmchart-argocd-apps.yaml', 'namespace-argocd.yaml']) {
       expect(files.get(`argocd/${f}`)).toBe(files.get(`dist/argocd/${f}`));
@@ -44,12 +50,15 @@ describe('Argo CD: bootstrap and self-management', () => {
   test('GIVEN the root Application in dist/apps WHEN compared with the bootstrap THEN both describe the same spec', () => {
     const root = obj('dist/apps/application-root.yaml');
     const boot = parse(obj('argocd/helmchart-argocd-apps.yaml').spec.valuesContent).applications.root;
-    const { namespace, ...spec } = boot;
+    const { namespace, additionalAnnotations, ...spec } = boot;
     expect(namespace).toBe(root.metadata.namespace);
+    expect(additionalAnnotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    expect(root.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
     expect(spec).toEqual(root.spec);
     const project = obj('dist/apps/appproject-platform.yaml');
-    const { namespace: pns, ...pspec } = parse(obj('argocd/helmchart-argocd-apps.yaml').spec.valuesContent).projects.platform;
+    const { namespace: pns, additionalAnnotations: pann, ...pspec } = parse(obj('argocd/helmchart-argocd-apps.yaml').spec.valuesContent).projects.platform;
     expect(pns).toBe('argocd');
+    expect(pann).toEqual({ 'helm.sh/resource-policy': 'keep' });
     expect(pspec).toEqual(project.spec);
   });
 });
