@@ -14,7 +14,9 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 /** The shipped site's rendered tree with `change` applied to the parsed objects (path -> object). */
 function treeWith(change: (files: Map<string, Obj | string>) => void): string {
-  const files = new Map<string, Obj | string>(rendered.map((f) => [f.path, f.path.endsWith('kustomization.yaml') ? f.content : parse(f.content)]));
+  // Host files (scripts, README, multi-document kube-vip) are not manifests: kept as text.
+  const asText = (p: string) => p.endsWith('kustomization.yaml') || p.startsWith('dist/hosts/');
+  const files = new Map<string, Obj | string>(rendered.map((f) => [f.path, asText(f.path) ? f.content : parse(f.content)]));
   change(files);
   return writeTree(Object.fromEntries([...files].map(([p, o]) => [p, typeof o === 'string' ? o : toYamlDocument(o)])));
 }
