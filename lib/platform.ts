@@ -6,6 +6,7 @@ import { BootstrapChart } from './gitops/bootstrap';
 import { deriveWaves, PlatformError, wireApiProviders } from './gitops/waves';
 import { LdapDocs } from './docs/ldap-docs';
 import { HaproxyConfig } from './hosts/haproxy-config';
+import { K3sHosts } from './hosts/k3s-hosts';
 import { Layer } from './layer';
 import { LAYERS } from './layers';
 import { resolveVersions } from './versions';
@@ -18,6 +19,8 @@ export interface Platform {
   readonly app: App;
   readonly layers: readonly Layer[];
   readonly waves: ReadonlyMap<string, number>;
+  /** Host files under dist/hosts (k3s on the nodes); not Argo CD objects, not in `outputs`. */
+  readonly hosts: K3sHosts;
   /** Output folder (relative to the repo root) of each chart. */
   readonly outputs: readonly { readonly dir: string; readonly chart: Chart }[];
 }
@@ -36,12 +39,14 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
   const ordered = [...layers].sort((a, b) => a.layerName.localeCompare(b.layerName));
   const apps = new AppsChart(app, 'apps', { ctx, layers: ordered, waves });
   const bootstrap = new BootstrapChart(app, 'bootstrap', ctx);
+  const hosts = new K3sHosts(app, 'hosts', { ctx });
   new HaproxyConfig(app, 'haproxy');
   new LdapDocs(app, 'ldap-docs');
   return {
     app,
     layers: ordered,
     waves,
+    hosts,
     outputs: [
       { dir: 'dist/apps', chart: apps },
       ...ordered.map((layer) => ({ dir: `dist/${layer.layerName}`, chart: layer as Chart })),

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { loadSite } from './config/load';
+import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
 import { buildPlatform } from './platform';
@@ -32,6 +33,11 @@ export interface SynthResult {
   readonly objects: number;
 }
 
+/** Kubernetes objects among rendered files: one per manifest (no kustomization, host files or docs). */
+export function countObjects(files: readonly RenderedFile[]): number {
+  return files.filter((f) => !f.path.endsWith('kustomization.yaml') && !TEXT_FILE_ROOTS.some((root) => f.path.startsWith(root))).length;
+}
+
 /** Builds the platform for a validated site and renders it to files (no I/O). */
 export function renderSite(site: Site, layers?: readonly LayerFactory[]): RenderedFile[] {
   return renderPlatform(buildPlatform(site, layers));
@@ -49,5 +55,5 @@ export function synth(options: SynthOptions): SynthResult {
     const findings = verifyTree(tmp, registry);
     if (findings.length) throw new VerifyError(findings);
   });
-  return { files, objects: files.filter((f) => !f.path.endsWith('kustomization.yaml')).length };
+  return { files, objects: countObjects(files) };
 }

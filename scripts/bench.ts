@@ -10,7 +10,7 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { parseSite } from '../lib/config/load';
 import type { SiteInput } from '../lib/config/schema';
-import { renderSite } from '../lib/synth';
+import { countObjects, renderSite } from '../lib/synth';
 import { writeAtomically } from '../lib/render/write';
 import { SchemaRegistry } from '../lib/verify/schemas';
 import { formatFinding, verifyTree } from '../lib/verify/verify';
@@ -70,7 +70,7 @@ function bench(label: string, text: string, n: number, registry: SchemaRegistry)
     t = now();
     const files = renderSite(site);
     const render = msSince(t);
-    runs.objects = files.filter((f) => !f.path.endsWith('kustomization.yaml')).length;
+    runs.objects = countObjects(files);
     runs.nodes = site.nodes.length;
     runs.pools = site.network.metallb.pools.length;
 
@@ -93,7 +93,7 @@ function bench(label: string, text: string, n: number, registry: SchemaRegistry)
       runs.total.push(load + render + write + verify);
 
       if (kubectlFound) {
-        const manifests = files.filter((f) => f.path.startsWith('dist/') && !f.path.endsWith('kustomization.yaml')).map((f) => f.path);
+        const manifests = files.filter((f) => f.path.startsWith('dist/') && !f.path.startsWith('dist/hosts/') && !f.path.endsWith('kustomization.yaml')).map((f) => f.path);
         fs.writeFileSync(path.join(tmp, 'kustomization.yaml'), stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: manifests }));
         t = now();
         try {

@@ -5,6 +5,7 @@ import { longhornLayer } from './longhorn';
 import { metalLbLayer } from './metallb';
 import { rancherLayer } from './rancher';
 import { secretsLayer } from './secrets';
+import { upgradesLayer } from './upgrades';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
-export const LAYERS: readonly LayerFactory[] = [argoCdLayer, gatewayLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer];
+export const LAYERS: readonly LayerFactory[] = [argoCdLayer, gatewayLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer];

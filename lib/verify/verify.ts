@@ -85,9 +85,12 @@ function provides(obj: Json): ApiRef[] {
   return text ? text.split(',').map((s) => parseApiRef(s.trim())) : [];
 }
 
-function sourcePaths(app: Json): string[] {
+/** Folders of an Application's sources; only those in `repos` when given. */
+function sourcePaths(app: Json, repos?: ReadonlySet<string>): string[] {
   const sources: Json[] = [...(app.spec?.source ? [app.spec.source] : []), ...(app.spec?.sources ?? [])];
-  return sources.filter((s) => typeof s.path === 'string').map((s) => String(s.path).replace(/\/+$/, ''));
+  return sources
+    .filter((s) => typeof s.path === 'string' && (!repos || repos.has(String(s.repoURL))))
+    .map((s) => String(s.path).replace(/\/+$/, ''));
 }
 
 /** Field names whose values are secrets (compared lower-case). */
@@ -223,10 +226,14 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   }
 
   // 6. Applications point at folders that exist; every layer folder has exactly one Application.
+  // This repository is the one the app of apps reads from; other repositories' folders (upstream
+  // components from Git) are not in this tree.
   const apps = valid.filter((o) => o.obj.kind === 'Application' && splitApiVersion(o.obj.apiVersion).group === 'argoproj.io');
+  const ownRepos = new Set(apps.filter((a) => a.file.startsWith('dist/apps/')).flatMap((a) => [a.obj.spec?.source, ...(a.obj.spec?.sources ?? [])])
+    .filter((s: Json | undefined) => typeof s?.path === 'string' && String(s.path).startsWith('dist/')).map((s: Json) => String(s.repoURL)));
   const dirs = new Set(files.map((f) => path.posix.dirname(f)));
   for (const app of apps) {
-    for (const p of sourcePaths(app.obj)) {
+    for (const p of sourcePaths(app.obj, ownRepos)) {
       if (!dirs.has(p)) add(app, `source path "${p}" does not exist in the rendered tree (or holds no files)`);
     }
   }

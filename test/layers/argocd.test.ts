@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { RESERVED_FOLDERS } from '../../lib/platform';
 import { renderSite } from '../../lib/synth';
 import { shippedSite } from '../helpers';
 
@@ -69,7 +70,7 @@ describe('the app of apps (dist/apps)', () => {
   const layerApps = apps.filter((a) => a.kind === 'Application' && a.metadata.name !== 'root');
 
   test('GIVEN the platform layers WHEN rendered THEN there is one Application per layer folder, pointing at dist/<layer>', () => {
-    const layerDirs = [...new Set(files.map((f) => f.path.split('/')).filter((p) => p[0] === 'dist' && p[1] !== 'apps' && p[1] !== 'hosts').map((p) => p[1]))].sort();
+    const layerDirs = [...new Set(files.map((f) => f.path.split('/')).filter((p) => p[0] === 'dist' && !RESERVED_FOLDERS.includes(p[1])).map((p) => p[1]))].sort();
     expect(layerApps.map((a) => a.spec.source.path).sort()).toEqual(layerDirs.map((d) => `dist/${d}`));
     for (const a of layerApps) expect(a.spec.source.repoURL).toBe('https://git.turnsys.com/tsys/platform.git');
   });

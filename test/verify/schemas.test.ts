@@ -1,4 +1,4 @@
-import { closeObjects, SchemaRegistry } from '../../lib/verify/schemas';
+import { closeObjects, expandIntOrString, SchemaRegistry } from '../../lib/verify/schemas';
 
 describe('schema registry', () => {
   const registry = new SchemaRegistry();
@@ -20,6 +20,24 @@ describe('schema registry', () => {
     const quota = (cpu: unknown) => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'default' }, spec: { hard: { cpu } } });
     expect(registry.validate(quota(2))).toEqual([]);
     expect(registry.validate(quota('500m'))).toEqual([]);
+  });
+
+  test('GIVEN a wrangler-generated int-or-string without a type WHEN expanded THEN it is an integer or a string, or null when nullable', () => {
+    const schema: Record<string, any> = { properties: { t: { nullable: true, 'x-kubernetes-int-or-string': true }, u: { 'x-kubernetes-int-or-string': true }, v: { anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true } } }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expandIntOrString(schema);
+    expect(schema.properties.t).toEqual({ anyOf: [{ type: 'integer' }, { type: 'string' }, { type: 'null' }], 'x-kubernetes-int-or-string': true });
+    expect(schema.properties.u).toEqual({ anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true });
+    expect(schema.properties.v).toEqual({ anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true });
+  });
+
+  test('GIVEN an upgrade Plan (a CRD schema listing only spec and status) WHEN validated THEN type meta is accepted, drain.timeout takes a duration or nanoseconds, and unknown fields are still rejected', () => {
+    const plan = (spec: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ apiVersion: 'upgrade.cattle.io/v1', kind: 'Plan', metadata: { name: 'p', namespace: 'system-upgrade' }, spec: { upgrade: { image: 'rancher/k3s-upgrade' }, ...spec }, ...extra });
+    expect(registry.validate(plan({ drain: { timeout: '10m' } }))).toEqual([]);
+    expect(registry.validate(plan({ drain: { timeout: 600000000000 } }))).toEqual([]);
+    expect(registry.validate(plan({ drain: { timeout: true } }))).not.toEqual([]);
+    expect(registry.validate(plan({ cordn: true }))).toEqual([{ field: 'spec', message: 'unknown field "cordn"' }]);
+    expect(registry.validate(plan({}, { extra: 1 }))).toEqual([{ field: '', message: 'unknown field "extra"' }]);
+    expect(registry.validate(plan({}, { metadata: { name: 'p', namespace: 'system-upgrade', labelz: {} } }))).toEqual([{ field: 'metadata', message: 'unknown field "labelz"' }]);
   });
 
   test('GIVEN missing required fields WHEN validated THEN they are named', () => {

@@ -98,6 +98,14 @@ describe('verify', () => {
     ]);
   });
 
+  test('GIVEN an Application from another Git repository WHEN verified THEN its path is not looked for here; the same path in this repository is', () => {
+    const SUC = 'dist/upgrades/application-system-upgrade-controller-git.yaml';
+    expect(findingsOf((f) => ((f.get(SUC) as Obj).spec.source.path = 'deploy/elsewhere'))).toEqual([]);
+    expect(findingsOf((f) => ((f.get(SUC) as Obj).spec.source.repoURL = 'https://git.turnsys.com/tsys/platform.git'))).toEqual([
+      `${SUC}: argoproj.io/v1alpha1 Application argocd/system-upgrade-controller-git: source path "." does not exist in the rendered tree (or holds no files)`,
+    ]);
+  });
+
   test('GIVEN the same object twice in dist WHEN verified THEN the duplicate is found', () => {
     expect(findingsOf((f) => f.set('dist/metallb/ipaddresspool-copy.yaml', f.get(POOL)!))).toEqual([
       `dist/metallb/ipaddresspool-copy.yaml: ${POOL_ID}: duplicate object (also in ${POOL}); two Applications would fight over it`,

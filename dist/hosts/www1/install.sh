@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs or upgrades k3s on www1 (agent, joins through the API VIP).
+# Rendered by `npm run synth` from site.yaml and lib/hosts/; edit those, not this file.
+# Copy the whole dist/hosts folder to the node, then in its folder: sudo --preserve-env=K3S_TOKEN ./install.sh
+# (dist/hosts/README.md is the runbook). Safe to run again: it changes only what differs.
+set -euo pipefail
+
+NODE_NAME='www1'
+NODE_IP='10.251.50.1'
+K3S_VERSION='v1.33.5+k3s1'
+K3S_ROLE='agent'
+K3S_SERVICE='k3s-agent'
+API_URL='https://10.251.51.10:6443'
+TOKEN_ITEM='k3s-cluster-token'
+CONFIG_FILE='/etc/rancher/k3s/config.yaml'
+TOKEN_FILE='/etc/rancher/k3s/token'
+HERE="$(cd "$(dirname "$0")" && pwd)"
+
+say() { echo "install.sh [$NODE_NAME]: $*"; }
+die() { echo "install.sh [$NODE_NAME]: error: $*" >&2; exit 1; }
+sha() { if [ -f "$1" ]; then sha256sum "$1" | cut -d" " -f1; else echo none; fi; }
+
+# 1. The right host, as root, and never an older k3s than installed.
+[ "$(id -u)" -eq 0 ] || die "run as root: sudo --preserve-env=K3S_TOKEN $0"
+host="$(hostname -s)"
+[ "$host" = "$NODE_NAME" ] || die "this script is for $NODE_NAME but this host is $host; run dist/hosts/$host/install.sh there instead"
+addresses="$(ip -4 -o addr show)"
+grep -qwF -- "$NODE_IP" <<<"$addresses" || die "$NODE_IP (site.yaml nodes[].ip of $NODE_NAME) is not configured on this host; configure it, or correct site.yaml and run npm run synth"
+# Files older than the cluster would downgrade it: k3s is only ever upgraded (here or by the upgrades layer).
+installed="$(k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }' || true)"
+if [ -n "$installed" ] && [ "$installed" != "$K3S_VERSION" ] && [ "$(printf '%s\n%s\n' "$installed" "$K3S_VERSION" | sort -V | tail -n 1)" = "$installed" ]; then
+  die "k3s $installed is newer than $K3S_VERSION pinned here: these files are stale (pull, npm run synth); k3s is never downgraded"
+fi
+
+# 2. Join through the API VIP: wait until it answers (k3s answers /ping without credentials; -k because
+#    the cluster CA is not installed here yet, and nothing secret is sent).
+for attempt in $(seq 1 60); do
+  if curl -ksf --max-time 5 "$API_URL/ping" >/dev/null 2>&1; then break; fi
+  [ "$attempt" -lt 60 ] || die "nothing answered at $API_URL/ping for 5 minutes; join db1 first (dist/hosts/README.md), and check kube-vip on a server: k3s kubectl -n kube-system get pods -l app.kubernetes.io/name=kube-vip -o wide"
+  say "waiting for the API at $API_URL ($attempt/60)"
+  sleep 5
+done
+
+# 3. The join token: from $K3S_TOKEN or Bitwarden, never from git.
+if [ -n "${K3S_TOKEN:-}" ]; then
+  token="$K3S_TOKEN"
+elif command -v bw >/dev/null 2>&1; then
+  say "reading the join token from Bitwarden item $TOKEN_ITEM"
+  token="$(bw get password "$TOKEN_ITEM")" || die "bw could not read item $TOKEN_ITEM; unlock the vault (export BW_SESSION=\"\$(bw unlock --raw)\") and run sudo --preserve-env=BW_SESSION $0, or pass K3S_TOKEN"
+else
+  die "no join token: run export K3S_TOKEN=\"\$(bw get password 'k3s-cluster-token')\" and then sudo --preserve-env=K3S_TOKEN $0"
+fi
+[ -n "$token" ] || die "the join token is empty; check Bitwarden item $TOKEN_ITEM"
+install -d -m 0755 "$(dirname "$TOKEN_FILE")"
+if [ -f "$TOKEN_FILE" ] && [ "$(cat "$TOKEN_FILE")" != "$token" ]; then
+  die "$TOKEN_FILE holds another token; a running cluster keeps its token (rotate it with k3s token rotate, then update Bitwarden item $TOKEN_ITEM)"
+fi
+(umask 077 && printf '%s' "$token" >"$TOKEN_FILE")
+chmod 0600 "$TOKEN_FILE"
+unset token
+
+# 4. The k3s configuration from this folder.
+[ -f "$HERE/config.yaml" ] || die "$HERE/config.yaml is missing; copy the whole dist/hosts folder to this host"
+config_changed=no
+if [ "$(sha "$HERE/config.yaml")" != "$(sha "$CONFIG_FILE")" ]; then
+  install -m 0600 "$HERE/config.yaml" "$CONFIG_FILE"
+  config_changed=yes
+  say "installed $CONFIG_FILE ($(sha "$CONFIG_FILE"))"
+fi
+
+# 5. k3s itself: install or upgrade to the pinned version, restart when only the configuration changed.
+if [ "$installed" != "$K3S_VERSION" ]; then
+  say "installing k3s $K3S_VERSION as $K3S_ROLE (found: ${installed:-none})"
+  curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION="$K3S_VERSION" INSTALL_K3S_EXEC="$K3S_ROLE" sh -
+elif [ "$config_changed" = yes ]; then
+  say "k3s $K3S_VERSION is installed and the configuration changed: restarting $K3S_SERVICE"
+  systemctl restart "$K3S_SERVICE"
+else
+  say "k3s $K3S_VERSION is installed and the configuration is unchanged: nothing to do"
+fi
+say "done; check on a server: sudo k3s kubectl get node $NODE_NAME -o wide"

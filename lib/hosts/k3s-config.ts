@@ -1,0 +1,142 @@
+import type { Site, SiteNode } from '../config/schema';
+import { PlatformError } from '../gitops/waves';
+import { formatTaint, LONGHORN_DEFAULT_DISK_LABEL, NodeTaint, RND_KEY, RND_TAINT, SERVER_TAINT } from './node-labels';
+
+/** Where k3s reads its configuration and where install.sh writes the join token. */
+export const K3S_CONFIG_FILE = '/etc/rancher/k3s/config.yaml';
+export const K3S_TOKEN_FILE = '/etc/rancher/k3s/token';
+/** The Kubernetes API (and k3s supervisor) port on every server and on the VIP. */
+export const API_PORT = 6443;
+
+/**
+ * How fast pods leave a dead node, in seconds. The kubelet reports every
+ * `nodeStatusUpdateFrequencySeconds`; the node controller checks every
+ * `nodeMonitorPeriodSeconds` and marks a node silent for `nodeMonitorGracePeriodSeconds`
+ * NotReady/Unreachable; pods then tolerate that for `tolerationSeconds` (the API server's default
+ * tolerations) before they are evicted and rescheduled.
+ */
+export const EVICTION = {
+  nodeStatusUpdateFrequencySeconds: 4,
+  nodeMonitorPeriodSeconds: 2,
+  nodeMonitorGracePeriodSeconds: 20,
+  tolerationSeconds: 20,
+} as const;
+
+/** The eviction settings' shape, for checking other values. */
+export interface EvictionSettings {
+  readonly nodeStatusUpdateFrequencySeconds: number;
+  readonly nodeMonitorPeriodSeconds: number;
+  readonly nodeMonitorGracePeriodSeconds: number;
+  readonly tolerationSeconds: number;
+}
+
+/**
+ * Worst case from a node's last heartbeat until its pods are evicted: the grace period, plus
+ * at most one node-monitor period before the controller notices, plus the toleration.
+ */
+export function worstCaseEvictionSeconds(e: EvictionSettings = EVICTION): number {
+  return e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds + e.tolerationSeconds;
+}
+
+/** The URL every joining node registers with: the API VIP, never one server's address. */
+export function apiUrl(site: Site): string {
+  return `https://${site.network.apiVip}:${API_PORT}`;
+}
+
+/** Servers in site order; the first one starts the cluster (`cluster-init`). */
+export function servers(site: Site): SiteNode[] {
+  return site.nodes.filter((n) => n.role === 'server');
+}
+
+export function isFirstServer(site: Site, node: SiteNode): boolean {
+  return servers(site)[0]?.name === node.name;
+}
+
+/**
+ * The order nodes join in: the first server (cluster-init), the other servers, then agents in
+ * site order, R&D agents last. Reorder `nodes:` in site.yaml to change the agents' order.
+ */
+export function joinOrder(site: Site): SiteNode[] {
+  const agents = site.nodes.filter((n) => n.role === 'agent');
+  return [...servers(site), ...agents.filter((n) => !n.rnd), ...agents.filter((n) => n.rnd)];
+}
+
+/** Taints k3s sets when the node registers. */
+export function nodeTaints(node: SiteNode): NodeTaint[] {
+  return [...(node.role === 'server' ? [SERVER_TAINT] : []), ...(node.rnd ? [RND_TAINT] : [])];
+}
+
+/** Label keys kubelet may set on its own node in the kubernetes.io / k8s.io namespaces. */
+const KUBELET_ALLOWED = new Set([
+  'kubernetes.io/hostname', 'kubernetes.io/instance-type', 'kubernetes.io/os', 'kubernetes.io/arch',
+  'beta.kubernetes.io/instance-type', 'beta.kubernetes.io/os', 'beta.kubernetes.io/arch',
+  'failure-domain.beta.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/region',
+  'topology.kubernetes.io/zone', 'topology.kubernetes.io/region',
+]);
+
+function kubeletMaySet(key: string): boolean {
+  const slash = key.indexOf('/');
+  if (slash < 0) return true;
+  const prefix = key.slice(0, slash);
+  const reserved = /(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix);
+  if (!reserved) return true;
+  return KUBELET_ALLOWED.has(key) || /(^|\.)(kubelet|node)\.kubernetes\.io$/.test(prefix);
+}
+
+/**
+ * Labels k3s sets when the node registers, `key=value`, sorted: the storage and R&D labels
+ * the platform derives, plus the node's own `labels` from site.yaml.
+ */
+export function nodeLabels(node: SiteNode): string[] {
+  const derived: Record<string, string> = {};
+  if (node.storage) derived[LONGHORN_DEFAULT_DISK_LABEL] = 'true';
+  if (node.rnd) derived[RND_KEY] = 'true';
+  const platformKeys: Record<string, string> = { [LONGHORN_DEFAULT_DISK_LABEL]: 'storage: true', [RND_KEY]: 'rnd: true' };
+  for (const key of Object.keys(node.labels)) {
+    if (platformKeys[key]) {
+      throw new PlatformError(`node ${node.name}: label "${key}" is derived by the platform; remove it from nodes[].labels in site.yaml and set ${platformKeys[key]} on the node instead`);
+    }
+    if (!kubeletMaySet(key)) {
+      throw new PlatformError(`node ${node.name}: kubelet refuses to set label "${key}" on itself (kubernetes.io and k8s.io labels are reserved); use your own prefix such as "platform.tsys/", or set it with kubectl label after the node joins`);
+    }
+  }
+  return Object.entries({ ...derived, ...node.labels }).map(([k, v]) => `${k}=${v}`).sort();
+}
+
+/**
+ * The content of /etc/rancher/k3s/config.yaml for `node` (k3s reads the same keys as its
+ * command-line flags). Servers run embedded etcd behind the API VIP; everyone joins through the VIP.
+ */
+export function k3sConfig(site: Site, node: SiteNode): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    'token-file': K3S_TOKEN_FILE,
+    'node-name': node.name,
+    'node-ip': node.ip,
+    // With the node-monitor grace period below: a silent node is NotReady after 20 s (>= 4 reports missed).
+    'kubelet-arg': [`node-status-update-frequency=${EVICTION.nodeStatusUpdateFrequencySeconds}s`],
+  };
+  const labels = nodeLabels(node);
+  if (labels.length) config['node-label'] = labels;
+  const taints = nodeTaints(node).map(formatTaint);
+  if (taints.length) config['node-taint'] = taints;
+  if (node.role === 'agent') return { ...config, server: apiUrl(site) };
+
+  const sans = new Set<string>([site.network.apiVip, ...servers(site).flatMap((s) => [s.name, s.ip])]);
+  return {
+    ...config,
+    ...(isFirstServer(site, node) ? { 'cluster-init': true } : { server: apiUrl(site) }),
+    'tls-san': [...sans].sort(),
+    // MetalLB replaces servicelb, Envoy Gateway replaces traefik, Longhorn replaces local-path.
+    disable: ['servicelb', 'traefik', 'local-storage'],
+    'etcd-expose-metrics': true,
+    'kube-apiserver-arg': [
+      `default-not-ready-toleration-seconds=${EVICTION.tolerationSeconds}`,
+      `default-unreachable-toleration-seconds=${EVICTION.tolerationSeconds}`,
+    ],
+    'kube-controller-manager-arg': [
+      `node-monitor-period=${EVICTION.nodeMonitorPeriodSeconds}s`,
+      `node-monitor-grace-period=${EVICTION.nodeMonitorGracePeriodSeconds}s`,
+    ],
+    'write-kubeconfig-mode': '0600',
+  };
+}

@@ -1,0 +1,56 @@
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { TextFile } from '../constructs/text-file';
+import type { PlatformContext } from '../context';
+import { PlatformError } from '../gitops/waves';
+import { HEADER } from '../render/render';
+import { sortKeys } from '../render/sort';
+import { installScript } from './install-script';
+import { isFirstServer, K3S_CONFIG_FILE, k3sConfig } from './k3s-config';
+import { KubeVip } from './kube-vip';
+import { hostsRunbook } from './runbook';
+
+export { EVICTION, worstCaseEvictionSeconds } from './k3s-config';
+
+/** Folder of the host files: outside every Argo CD path. */
+export const HOSTS_DIR = 'dist/hosts';
+/** Sub-folder of the kube-vip manifests, beside the node folders. */
+export const KUBE_VIP_DIR = 'kube-vip';
+
+export interface K3sHostsProps {
+  /** The validated site and the resolved versions. */
+  readonly ctx: PlatformContext;
+}
+
+/**
+ * The files that install k3s on the nodes, outside Argo CD: per node `config.yaml` and
+ * `install.sh`, the kube-vip manifests every server installs, and the join runbook.
+ * `dist/hosts/<node>/`, `dist/hosts/kube-vip/kube-vip.yaml`, `dist/hosts/README.md`.
+ */
+export class K3sHosts extends Construct {
+  /** The kube-vip objects (a Chart that is not a layer: k3s applies it, not Argo CD). */
+  public readonly kubeVip: KubeVip;
+
+  constructor(scope: Construct, id: string, props: K3sHostsProps) {
+    super(scope, id);
+    const { site, versions } = props.ctx;
+    const clash = site.nodes.find((n) => n.name === KUBE_VIP_DIR);
+    if (clash) throw new PlatformError(`node name "${clash.name}" would share ${HOSTS_DIR}/${KUBE_VIP_DIR}/ with the kube-vip manifests; rename the node in site.yaml`);
+    this.kubeVip = new KubeVip(this, 'kube-vip', { address: site.network.apiVip, interface: site.k3s.interface, image: versions['kube-vip'] });
+    new TextFile(this, 'kube-vip-file', { path: `${HOSTS_DIR}/${KUBE_VIP_DIR}/kube-vip.yaml`, content: () => this.kubeVip.toYaml() });
+    for (const node of site.nodes) {
+      const config = k3sConfig(site, node);
+      const role = isFirstServer(site, node) ? 'server; starts the cluster with cluster-init' : node.role;
+      new TextFile(this, `${node.name}-config`, {
+        path: `${HOSTS_DIR}/${node.name}/config.yaml`,
+        content: `# ${K3S_CONFIG_FILE} on ${node.name} (${role}); install.sh in this folder installs it.\n${HEADER}${stringify(sortKeys(config), { lineWidth: 0 })}`,
+      });
+      new TextFile(this, `${node.name}-install`, {
+        path: `${HOSTS_DIR}/${node.name}/install.sh`,
+        content: installScript(site, node, versions.k3s.version),
+        executable: true,
+      });
+    }
+    new TextFile(this, 'runbook', { path: `${HOSTS_DIR}/README.md`, content: hostsRunbook(site, versions) });
+  }
+}

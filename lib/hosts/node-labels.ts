@@ -1,0 +1,30 @@
+/**
+ * Node labels and taints the platform sets through k3s (dist/hosts/<node>/config.yaml) and that
+ * other parts of the platform select or tolerate (upgrade Plans, kube-vip, Longhorn).
+ */
+
+/** Set by k3s on every server (value "true"). */
+export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+
+/** Tells Longhorn to create its default disk on the node (storage nodes, with createDefaultDiskLabeledNodes). */
+export const LONGHORN_DEFAULT_DISK_LABEL = 'node.longhorn.io/create-default-disk';
+
+/** Marks the R&D node; label and taint share the key. */
+export const RND_KEY = 'platform.tsys/rnd';
+
+/** A node taint as k3s's `node-taint` option writes it: `key=value:Effect`. */
+export interface NodeTaint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** k3s's recommendation for dedicated servers: only critical add-ons run there; app workloads run on agents. */
+export const SERVER_TAINT: NodeTaint = { key: 'CriticalAddonsOnly', value: 'true', effect: 'NoExecute' };
+
+/** Keeps production work off the R&D node; R&D workloads tolerate it. */
+export const RND_TAINT: NodeTaint = { key: RND_KEY, value: 'true', effect: 'NoSchedule' };
+
+export function formatTaint(t: NodeTaint): string {
+  return `${t.key}=${t.value}:${t.effect}`;
+}
