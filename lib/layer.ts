@@ -121,12 +121,23 @@ export class Layer extends Chart {
 
   /** APIs this layer installs. */
   public get providedApis(): readonly ApiRef[] {
-    return this.providers.flatMap((p) => p.apis);
+    return this.allProviders().flatMap((p) => p.apis);
   }
 
   /** Which object of this layer installs the API of `group`/`kind`, if any. */
   public providerOf(group: string, kind: string): ApiProvider | undefined {
-    return this.providers.find((p) => p.apis.some((r) => apiRefMatches(r, group, kind)));
+    return this.allProviders().find((p) => p.apis.some((r) => apiRefMatches(r, group, kind)));
+  }
+
+  /** Components that declared APIs, and CustomResourceDefinitions rendered as plain objects. */
+  private allProviders(): ApiProvider[] {
+    const crds = this.apiObjects
+      .filter((o) => o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'))
+      .map((o) => {
+        const spec = (o.toJson() as { spec?: { group?: string; names?: { kind?: string } } }).spec;
+        return { apis: [{ group: spec?.group ?? '', kind: spec?.names?.kind ?? '' }], object: o };
+      });
+    return [...this.providers, ...crds];
   }
 
   /** Every API object of this layer, in construct-tree order. */

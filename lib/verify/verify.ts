@@ -80,7 +80,11 @@ function wave(obj: Json): number {
   return Number(obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? 0);
 }
 
+/** APIs an object installs: declared on Applications, or the CustomResourceDefinition itself. */
 function provides(obj: Json): ApiRef[] {
+  if (obj.kind === 'CustomResourceDefinition' && String(obj.apiVersion).startsWith('apiextensions.k8s.io/')) {
+    return [{ group: obj.spec?.group ?? '', kind: obj.spec?.names?.kind ?? '' }];
+  }
   const text: string | undefined = obj.metadata?.annotations?.[ANNOTATIONS.providesApis];
   return text ? text.split(',').map((s) => parseApiRef(s.trim())) : [];
 }

@@ -168,3 +168,18 @@ describe('waves inside a layer', () => {
     expect(() => layer.addOrder(secret, other)).toThrow('is not in layer "demo"');
   });
 });
+
+describe('CustomResourceDefinitions rendered as plain objects', () => {
+  test('GIVEN a layer that renders a CRD and a resource of it WHEN wired THEN the resource syncs after the CRD, and the layer provides the API', () => {
+    const layer = new Layer(new App(), { name: 'crds', description: 'd', namespace: 'demo' });
+    const crd = new ApiObject(layer, 'crd', {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.io' },
+      spec: { group: 'example.io', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Namespaced', versions: [] },
+    } as never);
+    const cr = new ApiObject(layer, 'cr', { apiVersion: 'example.io/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'demo' } });
+    wireApiProviders([layer]);
+    expect(cr.metadata.toJson().annotations).toEqual({ [ANNOTATIONS.syncWave]: '1', [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true' });
+    expect(crd.metadata.toJson().annotations).toBeUndefined();
+    expect(layer.providedApis).toEqual([{ group: 'example.io', kind: 'Widget' }]);
+  });
+});

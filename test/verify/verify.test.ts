@@ -200,3 +200,30 @@ describe('secret values outside Secrets', () => {
     expect(found).toEqual(['dist/rancher/authconfig-activedirectory.yaml: management.cattle.io/v3 AuthConfig activedirectory: serviceAccountPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead']);
   });
 });
+
+describe('CRDs rendered as plain objects', () => {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'ipaddresspools.metallb.io' },
+    spec: { group: 'metallb.io', names: { kind: 'IPAddressPool', plural: 'ipaddresspools' }, scope: 'Namespaced', versions: [{ name: 'v1beta1', served: true, storage: true }] },
+  };
+  const pool = (annotations?: Record<string, string>) => ({
+    apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'extra', namespace: 'argocd', ...(annotations ? { annotations } : {}) }, spec: { addresses: ['10.251.51.240/32'] },
+  });
+
+  test('GIVEN a layer with a CRD and a later-wave resource of it WHEN verified THEN the CRD counts as the provider', () => {
+    expect(findingsOf((f) => {
+      f.set('dist/argocd/customresourcedefinition-ipaddresspools.metallb.io.yaml', crd);
+      f.set('dist/argocd/ipaddresspool-extra.yaml', pool({ 'argocd.argoproj.io/sync-wave': '1', 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' }));
+    })).toEqual([]);
+  });
+
+  test('GIVEN the resource in the same wave as its CRD WHEN verified THEN it is found', () => {
+    expect(findingsOf((f) => {
+      f.set('dist/argocd/customresourcedefinition-ipaddresspools.metallb.io.yaml', crd);
+      f.set('dist/argocd/ipaddresspool-extra.yaml', pool());
+    })).toEqual([
+      'dist/argocd/ipaddresspool-extra.yaml: metallb.io/v1beta1 IPAddressPool argocd/extra: metallb.io/IPAddressPool is installed by apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io in the same layer, which syncs in wave 0; this object syncs in wave 0 and must sync later',
+      'dist/argocd/ipaddresspool-extra.yaml: metallb.io/v1beta1 IPAddressPool argocd/extra: metallb.io/IPAddressPool is installed in the same sync; set argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true',
+    ]);
+  });
+});
