@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError } from './config/errors';
-import { PlatformError } from './gitops/waves';
+import { PlatformError } from './platform-error';
 import { synth, VerifyError } from './synth';
 import { formatFinding, verifyTree } from './verify/verify';
 

@@ -3,16 +3,16 @@ import type { Site } from './config/schema';
 import { LayerFactory, PlatformContext, setPlatformContext } from './context';
 import { AppsChart } from './gitops/apps';
 import { BootstrapChart } from './gitops/bootstrap';
-import { deriveWaves, PlatformError, wireApiProviders } from './gitops/waves';
+import { deriveWaves, wireApiProviders } from './gitops/waves';
+import { PlatformError } from './platform-error';
 import { LdapDocs } from './docs/ldap-docs';
 import { HaproxyConfig } from './hosts/haproxy-config';
 import { K3sHosts } from './hosts/k3s-hosts';
 import { Layer } from './layer';
+import { RESERVED_FOLDERS } from './reserved';
 import { LAYERS } from './layers';
 import { resolveVersions } from './versions';
 
-/** Folder names under dist/ that no layer may take. */
-export const RESERVED_FOLDERS = ['apps', 'hosts'];
 
 /** The built construct tree and where each chart is written. */
 export interface Platform {

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { CRD_SCHEMAS, crdSchemaFile, isClusterScoped } from '../lib/verify/kinds';
+import { CRD_SCHEMAS, crdSchemaFile } from '../lib/verify/kinds';
 
 const root = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crd-import-'));
@@ -24,7 +24,7 @@ for (const group of groups) {
       spec: {
         group: c.group,
         names: { kind: c.kind, plural: c.plural, singular: c.kind.toLowerCase(), listKind: `${c.kind}List` },
-        scope: isClusterScoped(c.group, c.kind) ? 'Cluster' : 'Namespaced',
+        scope: c.scope,
         versions: [{ name: c.version, served: true, storage: true, schema: { openAPIV3Schema: schema } }],
       },
     };

@@ -3,14 +3,8 @@ import { ANNOTATIONS } from './argocd';
 import { isBuiltinApi } from './builtin-apis';
 import { splitApiVersion } from '../verify/kinds';
 import { Layer } from '../layer';
+import { PlatformError } from '../platform-error';
 
-/** A platform wiring error found at synth time (dependency cycle, missing provider...). */
-export class PlatformError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PlatformError';
-  }
-}
 
 /**
  * Derives each layer's sync wave from its declared dependencies: a layer syncs one wave

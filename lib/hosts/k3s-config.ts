@@ -1,5 +1,5 @@
 import type { Site, SiteNode } from '../config/schema';
-import { PlatformError } from '../gitops/waves';
+import { PlatformError } from '../platform-error';
 import { formatTaint, LONGHORN_DEFAULT_DISK_LABEL, NodeTaint, RND_KEY, RND_TAINT, SERVER_TAINT } from './node-labels';
 
 /** Where k3s reads its configuration and where install.sh writes the join token. */

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { TextFile } from '../constructs/text-file';
 import type { PlatformContext } from '../context';
-import { PlatformError } from '../gitops/waves';
+import { PlatformError } from '../platform-error';
 import { HEADER } from '../render/render';
 import { sortKeys } from '../render/sort';
 import { installScript } from './install-script';

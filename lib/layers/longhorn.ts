@@ -5,7 +5,7 @@ import { BitwardenSecret, parseBitwardenRef } from '../constructs/bitwarden-secr
 import { HelmComponent } from '../constructs/helm-component';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
-import { PlatformError } from '../gitops/waves';
+import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
 
 export const LONGHORN_NAMESPACE = 'longhorn-system';

@@ -1,7 +1,7 @@
 import { ApiObject, Names } from 'cdk8s';
 import { TextFile } from '../constructs/text-file';
 import { stringify } from 'yaml';
-import { PlatformError } from '../gitops/waves';
+import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
 import { sortKeys } from './sort';
 

@@ -3,34 +3,24 @@
  * and which custom-resource schemas the project vendors (and imports as typed classes).
  */
 
-/** `group/Kind` of every cluster-scoped kind the platform may render (core group is ""). */
-export const CLUSTER_SCOPED = new Set<string>([
-  '/Namespace',
-  '/Node',
-  '/PersistentVolume',
-  'rbac.authorization.k8s.io/ClusterRole',
-  'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'storage.k8s.io/StorageClass',
-  'storage.k8s.io/CSIDriver',
-  'apiextensions.k8s.io/CustomResourceDefinition',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'scheduling.k8s.io/PriorityClass',
-  'networking.k8s.io/IngressClass',
-  'gateway.networking.k8s.io/GatewayClass',
-  'external-secrets.io/ClusterSecretStore',
-  'external-secrets.io/ClusterExternalSecret',
-  'cert-manager.io/ClusterIssuer',
-  'kyverno.io/ClusterPolicy',
-  'management.cattle.io/AuthConfig',
-  'management.cattle.io/GlobalRole',
-  'management.cattle.io/GlobalRoleBinding',
-  'management.cattle.io/RoleTemplate',
-  'argoproj.io/ClusterAnalysisTemplate',
+/** `group/Kind` of every cluster-scoped built-in kind of Kubernetes 1.33 (core group is ""). */
+const CLUSTER_SCOPED_CORE = new Set<string>([
+  '/Namespace', '/Node', '/PersistentVolume', '/ComponentStatus',
+  'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'storage.k8s.io/CSINode', 'storage.k8s.io/VolumeAttachment', 'storage.k8s.io/VolumeAttributesClass',
+  'apiextensions.k8s.io/CustomResourceDefinition', 'apiregistration.k8s.io/APIService',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'admissionregistration.k8s.io/MutatingAdmissionPolicy', 'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding',
+  'scheduling.k8s.io/PriorityClass', 'networking.k8s.io/IngressClass', 'networking.k8s.io/IPAddress', 'networking.k8s.io/ServiceCIDR',
+  'node.k8s.io/RuntimeClass', 'certificates.k8s.io/CertificateSigningRequest', 'certificates.k8s.io/ClusterTrustBundle',
+  'flowcontrol.apiserver.k8s.io/FlowSchema', 'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
+  'internal.apiserver.k8s.io/StorageVersion', 'resource.k8s.io/DeviceClass', 'resource.k8s.io/ResourceSlice',
 ]);
 
+/** Whether objects of `group`/`kind` are cluster-scoped: built-in kinds, then the CRD table. */
 export function isClusterScoped(group: string, kind: string): boolean {
-  return CLUSTER_SCOPED.has(`${group}/${kind}`);
+  return CLUSTER_SCOPED_CORE.has(`${group}/${kind}`) || CRD_SCHEMAS.some((c) => c.group === group && c.kind === kind && c.scope === 'Cluster');
 }
 
 /** Splits `apiVersion` into group and version (`v1` -> core group ""). */
@@ -45,28 +35,30 @@ export interface CrdSchemaRef {
   readonly kind: string;
   readonly version: string;
   readonly plural: string;
+  /** Whether its objects live in a namespace. */
+  readonly scope: 'Namespaced' | 'Cluster';
   /** Generate a typed cdk8s class for it (`npm run import`). */
   readonly typed: boolean;
 }
 
 /** Custom resources the platform renders. Add one here, then `npm run schemas && npm run import`. */
 export const CRD_SCHEMAS: readonly CrdSchemaRef[] = [
-  { group: 'argoproj.io', kind: 'Application', version: 'v1alpha1', plural: 'applications', typed: true },
-  { group: 'argoproj.io', kind: 'AppProject', version: 'v1alpha1', plural: 'appprojects', typed: true },
-  { group: 'helm.cattle.io', kind: 'HelmChart', version: 'v1', plural: 'helmcharts', typed: true },
-  { group: 'metallb.io', kind: 'IPAddressPool', version: 'v1beta1', plural: 'ipaddresspools', typed: true },
-  { group: 'metallb.io', kind: 'L2Advertisement', version: 'v1beta1', plural: 'l2advertisements', typed: true },
-  { group: 'external-secrets.io', kind: 'ExternalSecret', version: 'v1', plural: 'externalsecrets', typed: true },
-  { group: 'external-secrets.io', kind: 'ClusterSecretStore', version: 'v1', plural: 'clustersecretstores', typed: false },
-  { group: 'gateway.networking.k8s.io', kind: 'GatewayClass', version: 'v1', plural: 'gatewayclasses', typed: true },
-  { group: 'gateway.networking.k8s.io', kind: 'Gateway', version: 'v1', plural: 'gateways', typed: true },
-  { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', version: 'v1', plural: 'httproutes', typed: true },
-  { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', version: 'v1alpha1', plural: 'envoyproxies', typed: false },
-  { group: 'longhorn.io', kind: 'BackupTarget', version: 'v1beta2', plural: 'backuptargets', typed: true },
-  { group: 'longhorn.io', kind: 'RecurringJob', version: 'v1beta2', plural: 'recurringjobs', typed: true },
-  { group: 'upgrade.cattle.io', kind: 'Plan', version: 'v1', plural: 'plans', typed: true },
-  { group: 'management.cattle.io', kind: 'AuthConfig', version: 'v3', plural: 'authconfigs', typed: false },
-  { group: 'management.cattle.io', kind: 'GlobalRoleBinding', version: 'v3', plural: 'globalrolebindings', typed: false },
+  { group: 'argoproj.io', kind: 'Application', version: 'v1alpha1', plural: 'applications', scope: 'Namespaced', typed: true },
+  { group: 'argoproj.io', kind: 'AppProject', version: 'v1alpha1', plural: 'appprojects', scope: 'Namespaced', typed: true },
+  { group: 'helm.cattle.io', kind: 'HelmChart', version: 'v1', plural: 'helmcharts', scope: 'Namespaced', typed: true },
+  { group: 'metallb.io', kind: 'IPAddressPool', version: 'v1beta1', plural: 'ipaddresspools', scope: 'Namespaced', typed: true },
+  { group: 'metallb.io', kind: 'L2Advertisement', version: 'v1beta1', plural: 'l2advertisements', scope: 'Namespaced', typed: true },
+  { group: 'external-secrets.io', kind: 'ExternalSecret', version: 'v1', plural: 'externalsecrets', scope: 'Namespaced', typed: true },
+  { group: 'external-secrets.io', kind: 'ClusterSecretStore', version: 'v1', plural: 'clustersecretstores', scope: 'Cluster', typed: false },
+  { group: 'gateway.networking.k8s.io', kind: 'GatewayClass', version: 'v1', plural: 'gatewayclasses', scope: 'Cluster', typed: true },
+  { group: 'gateway.networking.k8s.io', kind: 'Gateway', version: 'v1', plural: 'gateways', scope: 'Namespaced', typed: true },
+  { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', version: 'v1', plural: 'httproutes', scope: 'Namespaced', typed: true },
+  { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', version: 'v1alpha1', plural: 'envoyproxies', scope: 'Namespaced', typed: false },
+  { group: 'longhorn.io', kind: 'BackupTarget', version: 'v1beta2', plural: 'backuptargets', scope: 'Namespaced', typed: true },
+  { group: 'longhorn.io', kind: 'RecurringJob', version: 'v1beta2', plural: 'recurringjobs', scope: 'Namespaced', typed: true },
+  { group: 'upgrade.cattle.io', kind: 'Plan', version: 'v1', plural: 'plans', scope: 'Namespaced', typed: true },
+  { group: 'management.cattle.io', kind: 'AuthConfig', version: 'v3', plural: 'authconfigs', scope: 'Cluster', typed: false },
+  { group: 'management.cattle.io', kind: 'GlobalRoleBinding', version: 'v3', plural: 'globalrolebindings', scope: 'Cluster', typed: false },
 ];
 
 /** Path of a CRD schema relative to a schemas root (`crds/<group>/<kind>_<version>.json`). */

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { RESERVED_FOLDERS } from '../../lib/platform';
+import { RESERVED_FOLDERS } from '../../lib/reserved';
 import { renderSite } from '../../lib/synth';
 import { shippedSite } from '../helpers';
 

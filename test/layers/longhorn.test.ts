@@ -1,7 +1,8 @@
 import { App } from 'cdk8s';
 import * as fs from 'fs';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
-import { PlatformError, wireApiProviders } from '../../lib/gitops/waves';
+import { wireApiProviders } from '../../lib/gitops/waves';
+import { PlatformError } from '../../lib/platform-error';
 import { BACKUP_DAILY, longhornLayer, SNAPSHOT_HOURLY } from '../../lib/layers/longhorn';
 import { buildPlatform } from '../../lib/platform';
 import { renderSite } from '../../lib/synth';

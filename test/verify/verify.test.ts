@@ -227,3 +227,17 @@ describe('CRDs rendered as plain objects', () => {
     ]);
   });
 });
+
+describe('namespaces and layers', () => {
+  test('GIVEN an object in a namespace another layer declares, without depending on it, WHEN verified THEN the missing dependency is named', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'external-secrets' }, data: { a: 'b' } };
+    expect(findingsOf((f) => f.set('dist/metallb/configmap-c.yaml', cm))).toEqual([
+      'dist/metallb/configmap-c.yaml: v1 ConfigMap external-secrets/c: namespace "external-secrets" is declared by secrets, which layer "metallb" does not depend on; add the dependency or declare it here',
+    ]);
+  });
+
+  test('GIVEN a built-in cluster-scoped kind without a namespace WHEN verified THEN it is accepted', () => {
+    const rc = { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'gvisor' }, handler: 'runsc' };
+    expect(findingsOf((f) => f.set('dist/metallb/runtimeclass-gvisor.yaml', rc))).toEqual([]);
+  });
+});

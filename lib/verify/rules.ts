@@ -1,0 +1,210 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
+import { isBuiltinApi } from '../gitops/builtin-apis';
+import { apiRefMatches } from '../layer';
+import { isClusterScoped, splitApiVersion } from './kinds';
+import type { SchemaRegistry } from './schemas';
+import { secretLiterals } from './secret-literals';
+import { describeObject, identity, Json, LoadedObject, NON_LAYER_DIRS, podTemplateLabels, provides, sourcePaths, wave } from './tree';
+
+/** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
+const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
+
+/** What every rule sees: the rendered tree, read back. */
+export interface Tree {
+  readonly root: string;
+  /** Every file under dist/ and argocd/, relative to the root. */
+  readonly files: readonly string[];
+  /** Objects with apiVersion, kind and metadata.name. */
+  readonly objects: readonly LoadedObject[];
+  /** The Application in dist/apps that syncs each layer folder. */
+  readonly layerApps: ReadonlyMap<string, LoadedObject>;
+  readonly registry: SchemaRegistry;
+}
+
+/** Reports a finding about one object. */
+export type Report = (o: LoadedObject, message: string) => void;
+/** Reports a finding about a file. */
+export type ReportFile = (file: string, message: string) => void;
+
+/** The layer folder a file belongs to (`dist/<layer>/...`), if any. */
+export function layerOf(file: string): string | undefined {
+  const m = /^dist\/([^/]+)\//.exec(file);
+  return m && !NON_LAYER_DIRS.has(m[1]) ? m[1] : undefined;
+}
+
+/** Layers `layer` depends on, directly or through others, from the app of apps. */
+function dependenciesOf(tree: Tree, layer: string): Set<string> {
+  const out = new Set<string>();
+  const stack = [layer];
+  while (stack.length) {
+    const app = tree.layerApps.get(stack.pop()!);
+    const deps: string = app?.obj.metadata.annotations?.[ANNOTATIONS.dependsOn] ?? '';
+    for (const dep of deps.split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (!out.has(dep)) {
+        out.add(dep);
+        stack.push(dep);
+      }
+    }
+  }
+  return out;
+}
+
+/** Strict schemas, no status blocks, integer sync waves. */
+export function checkSchemas(tree: Tree, report: Report): void {
+  for (const o of tree.objects) {
+    for (const p of tree.registry.validate(o.obj)) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
+    if (o.obj.status !== undefined) report(o, 'has a status block; rendered objects must not (Argo CD would show OutOfSync forever)');
+    const w = o.obj.metadata?.annotations?.[ANNOTATIONS.syncWave];
+    if (w !== undefined && !/^-?\d+$/.test(String(w))) report(o, `${ANNOTATIONS.syncWave} "${w}" is not an integer`);
+  }
+}
+
+/** No secret material in git: no Secret with data, no literal in a field named like a secret. */
+export function checkSecrets(tree: Tree, report: Report): void {
+  for (const o of tree.objects) {
+    if (o.obj.kind === 'Secret' && splitApiVersion(o.obj.apiVersion).group === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined)) {
+      report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
+    }
+    for (const leak of secretLiterals(o.obj)) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
+  }
+}
+
+/** No object twice within dist/ or within argocd/. */
+export function checkDuplicates(tree: Tree, report: Report): void {
+  for (const top of ['dist/', 'argocd/']) {
+    const seen = new Map<string, string>();
+    for (const o of tree.objects.filter((x) => x.file.startsWith(top))) {
+      const id = identity(o.obj);
+      const prev = seen.get(id);
+      if (prev) report(o, `duplicate object (also in ${prev}); two Applications would fight over it`);
+      else seen.set(id, o.file);
+    }
+  }
+}
+
+/**
+ * Namespaced objects name a namespace that exists when they sync: one every cluster has, the
+ * bootstrap's, or one declared by their own layer or a layer it depends on (a Namespace that
+ * Argo CD creates on demand would miss its labels). Cluster-scoped objects name none.
+ */
+export function checkNamespaces(tree: Tree, report: Report): void {
+  const declaredIn = new Map<string, Set<string>>();
+  for (const o of tree.objects.filter((x) => x.obj.kind === 'Namespace' && x.obj.apiVersion === 'v1')) {
+    const where = layerOf(o.file) ?? o.file.split('/').slice(0, -1).join('/');
+    declaredIn.set(where, (declaredIn.get(where) ?? new Set()).add(o.obj.metadata.name));
+  }
+  for (const o of tree.objects) {
+    const { group } = splitApiVersion(o.obj.apiVersion);
+    const ns: string | undefined = o.obj.metadata.namespace;
+    if (isClusterScoped(group, o.obj.kind)) {
+      if (ns !== undefined) report(o, `is cluster-scoped but sets metadata.namespace "${ns}"; remove it`);
+      continue;
+    }
+    if (ns === undefined) {
+      report(o, 'is namespaced but sets no metadata.namespace; set it explicitly');
+      continue;
+    }
+    if (PRE_EXISTING_NAMESPACES.has(ns)) continue;
+    const layer = layerOf(o.file);
+    const visible = layer ? [layer, ...dependenciesOf(tree, layer)] : [o.file.split('/').slice(0, -1).join('/')];
+    if (visible.some((l) => declaredIn.get(l)?.has(ns))) continue;
+    const elsewhere = [...declaredIn.entries()].find(([, names]) => names.has(ns))?.[0];
+    report(o, elsewhere
+      ? `namespace "${ns}" is declared by ${elsewhere}, which ${layer ? `layer "${layer}" does not depend on` : 'is not synced first'}; add the dependency or declare it here`
+      : `namespace "${ns}" is not declared; render a Namespace object for it`);
+  }
+}
+
+/** Service selectors match a pod template in the same namespace. */
+export function checkServiceSelectors(tree: Tree, report: Report): void {
+  for (const o of tree.objects.filter((x) => x.obj.kind === 'Service' && x.obj.apiVersion === 'v1')) {
+    const selector: Record<string, string> | undefined = o.obj.spec?.selector;
+    if (!selector || Object.keys(selector).length === 0 || o.obj.spec?.type === 'ExternalName') continue;
+    const matched = tree.objects.some((p) => {
+      const labels = p.obj.metadata.namespace === o.obj.metadata.namespace ? podTemplateLabels(p.obj) : undefined;
+      return !!labels && Object.entries(selector).every(([k, v]) => labels[k] === v);
+    });
+    if (!matched) report(o, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${o.obj.metadata.namespace}"`);
+  }
+}
+
+/**
+ * Applications point at folders that exist (in this repository: upstream components from other
+ * Git repositories are not in this tree); every layer folder has exactly one Application.
+ */
+export function checkApplicationPaths(tree: Tree, report: Report, reportFile: ReportFile, apps: readonly LoadedObject[], ownRepos: ReadonlySet<string>): void {
+  const dirs = new Set(tree.files.map((f) => path.posix.dirname(f)));
+  for (const app of apps) {
+    for (const p of sourcePaths(app.obj, ownRepos)) {
+      if (!dirs.has(p)) report(app, `source path "${p}" does not exist in the rendered tree (or holds no files)`);
+    }
+  }
+  const layerDirs = [...new Set(tree.files.filter((f) => f.startsWith('dist/')).map((f) => f.split('/')[1]))].filter((d) => !NON_LAYER_DIRS.has(d) && !d.includes('.'));
+  for (const dir of layerDirs) {
+    if (!tree.layerApps.has(dir)) reportFile(`dist/${dir}`, 'no Application in dist/apps syncs this folder; nothing would ever apply it');
+  }
+}
+
+/** Layers sync after the layers they depend on. */
+export function checkLayerOrder(tree: Tree, report: Report): void {
+  for (const app of tree.layerApps.values()) {
+    const deps: string = app.obj.metadata.annotations?.[ANNOTATIONS.dependsOn] ?? '';
+    for (const dep of deps.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const depApp = tree.layerApps.get(dep);
+      if (!depApp) report(app, `depends on layer "${dep}", which has no Application in dist/apps`);
+      else if (wave(depApp.obj) >= wave(app.obj)) report(app, `depends on layer "${dep}" (wave ${wave(depApp.obj)}) but syncs in wave ${wave(app.obj)}; it must sync later`);
+    }
+  }
+}
+
+/** Every custom resource's API is installed before it syncs: by an earlier layer or earlier in its own. */
+export function checkApiProviders(tree: Tree, report: Report): void {
+  for (const o of tree.objects) {
+    const { group } = splitApiVersion(o.obj.apiVersion);
+    const kind: string = o.obj.kind;
+    if (tree.registry.isCoreKind(o.obj.apiVersion, kind) || isBuiltinApi(group, kind)) continue;
+    const api = `${group}/${kind}`;
+    const layer = layerOf(o.file);
+    if (!layer) {
+      report(o, `${api} is not installed before ${o.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);
+      continue;
+    }
+    const own = tree.objects.find((p) => p.file.startsWith(`dist/${layer}/`) && p !== o && provides(p.obj).some((r) => apiRefMatches(r, group, kind)));
+    if (own) {
+      if (wave(o.obj) <= wave(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs in wave ${wave(own.obj)}; this object syncs in wave ${wave(o.obj)} and must sync later`);
+      const opts: string = o.obj.metadata.annotations?.[ANNOTATIONS.syncOptions] ?? '';
+      if (!opts.includes('SkipDryRunOnMissingResource=true')) report(o, `${api} is installed in the same sync; set ${ANNOTATIONS.syncOptions}: SkipDryRunOnMissingResource=true`);
+      continue;
+    }
+    const mine = tree.layerApps.get(layer);
+    const earlier = [...tree.layerApps.entries()].filter(([, app]) => provides(app.obj).some((r) => apiRefMatches(r, group, kind)));
+    if (earlier.length === 0) report(o, `no layer provides ${api} (no Application declares it in ${ANNOTATIONS.providesApis})`);
+    else if (mine && !earlier.some(([, app]) => wave(app.obj) < wave(mine.obj))) {
+      report(o, `${api} is provided by layer "${earlier[0][0]}" (wave ${wave(earlier[0][1].obj)}), which does not sync before layer "${layer}" (wave ${wave(mine.obj)})`);
+    }
+  }
+}
+
+/** The bootstrap is the self-managed copy: argocd/ equals its twins in dist/argocd, and its kustomization lists it. */
+export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFile): void {
+  const distById = new Map(tree.objects.filter((o) => o.file.startsWith('dist/')).map((o) => [identity(o.obj), o]));
+  for (const o of tree.objects.filter((x) => x.file.startsWith('argocd/'))) {
+    const twin = distById.get(identity(o.obj));
+    if (!twin) report(o, 'is in the bootstrap but not in dist/; after bootstrap nothing would manage it');
+    else if (JSON.stringify(twin.obj) !== JSON.stringify(o.obj)) report(o, `differs from its self-managed copy ${twin.file}; the first sync would change what bootstrap installed`);
+  }
+  if (tree.files.some((f) => f.startsWith('argocd/'))) {
+    const kfile = path.join(tree.root, 'argocd', 'kustomization.yaml');
+    const listed: string[] = fs.existsSync(kfile) ? ((parseAllDocuments(fs.readFileSync(kfile, 'utf8')) as unknown as { toJS(): Json }[])[0]?.toJS()?.resources ?? []) : [];
+    const present = tree.files.filter((f) => f.startsWith('argocd/') && f !== 'argocd/kustomization.yaml').map((f) => f.slice('argocd/'.length));
+    if (JSON.stringify([...listed].sort()) !== JSON.stringify([...present].sort())) {
+      reportFile('argocd/kustomization.yaml', `resources ${JSON.stringify(listed)} must list exactly the manifests in argocd/ ${JSON.stringify(present)}`);
+    }
+  } else {
+    reportFile('argocd/', 'the bootstrap is missing; run npm run synth');
+  }
+  if (!tree.files.some((f) => f.startsWith('dist/apps/'))) reportFile('dist/apps/', 'the app of apps is missing; run npm run synth');
+}

@@ -1,0 +1,53 @@
+import { parseAllDocuments } from 'yaml';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Field names whose values are secrets (compared lower-case). */
+const SECRET_KEYS = new Set(['password', 'passwd', 'pass', 'token', 'secret', 'apikey', 'api_key', 'privatekey', 'private_key',
+  'clientsecret', 'client_secret', 'secretkey', 'secret_key', 'accesskey', 'access_key', 'secretaccesskey', 'secret_access_key']);
+const SECRET_SUFFIXES = ['password', 'passwd', 'token', 'apikey', 'privatekey'];
+/** Kinds this rule skips: External Secrets plumbing holds references by design; a Secret's data has its own rule. */
+const REFERENCE_KINDS = new Set(['ExternalSecret', 'ClusterExternalSecret', 'SecretStore', 'ClusterSecretStore', 'Secret']);
+
+/** Fields that look like secrets but hold a reference, with the form the reference must have. */
+const SECRET_REFERENCES: readonly { kind: string; field: string; form: RegExp }[] = [
+  // Rancher resolves `<namespace>:<secret>` to the Secret's `serviceaccountpassword` key.
+  { kind: 'AuthConfig', field: 'serviceAccountPassword', form: /^cattle-global-data:[a-z0-9.-]+$/ },
+];
+
+function isSecretKey(key: string): boolean {
+  const k = key.toLowerCase();
+  return SECRET_KEYS.has(k) || SECRET_SUFFIXES.some((s) => k.endsWith(s));
+}
+
+/**
+ * Paths of string fields named like secrets that hold a literal value, including inside Helm
+ * values (`valuesObject`, and the YAML of a HelmChart's `valuesContent`).
+ */
+export function secretLiterals(obj: Json): string[] {
+  const out: string[] = [];
+  if (REFERENCE_KINDS.has(String(obj.kind))) return out;
+  const walk = (value: unknown, at: string, key: string) => {
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${at}[${i}]`, key));
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k);
+    } else if (typeof value === 'string') {
+      if (key === 'valuesContent') {
+        let parsed: unknown;
+        try {
+          parsed = parseAllDocuments(value).map((d) => d.toJS());
+        } catch {
+          parsed = undefined;
+        }
+        walk(parsed, `${at}(yaml)`, '');
+      } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:')) {
+        const ref = SECRET_REFERENCES.find((r) => r.kind === obj.kind && r.field === at);
+        if (!ref || !ref.form.test(value)) out.push(at);
+      }
+    }
+  };
+  walk(obj, '', '');
+  return out;
+}
+
