@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
 import { HelmChart, HelmChartSpecFailurePolicy } from '../../imports/helm.cattle.io';
 import { ANNOTATIONS, ARGOCD_NAMESPACE, PLATFORM_PROJECT, ROOT_APP } from '../gitops/argocd';
 import type { ArgoCdValues, PlatformProjectSpec, RootApplicationSpec } from '../gitops/root';
 import { sortKeys } from '../render/sort';
 import type { ChartVersion } from '../versions';
+import { PlatformNamespace } from './platform-namespace';
 
 export interface ArgoCdInstallProps {
   /** The argo-cd chart. */
@@ -41,9 +41,7 @@ export const HELM_CONTROLLER_NAMESPACE = 'kube-system';
 export class ArgoCdInstall extends Construct {
   constructor(scope: Construct, id: string, props: ArgoCdInstallProps) {
     super(scope, id);
-    new KubeNamespace(this, 'namespace', {
-      metadata: { name: ARGOCD_NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'baseline' }, annotations: { ...NEVER_PRUNE } },
-    });
+    new PlatformNamespace(this, 'namespace', { name: ARGOCD_NAMESPACE, annotations: NEVER_PRUNE });
     const helmChart = (name: string, chart: ChartVersion, values: object) =>
       new HelmChart(this, name, {
         metadata: { name, namespace: HELM_CONTROLLER_NAMESPACE, annotations: { ...NEVER_PRUNE } },

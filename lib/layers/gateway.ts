@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Gateway, GatewayClass, GatewaySpecListenersAllowedRoutesNamespacesFrom } from '../../imports/gateway.networking.k8s.io';
 import { HelmComponent } from '../constructs/helm-component';
 import { SHARED_GATEWAY } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
+import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
 
 export const GATEWAY_CLASS = 'envoy';
@@ -89,7 +89,7 @@ export function gatewayLayer(scope: Construct, ctx: PlatformContext): Layer {
     // The proxy Service takes its address from MetalLB.
     dependsOn: ['metallb'],
   });
-  new KubeNamespace(layer, 'namespace', { metadata: { name: SHARED_GATEWAY.namespace } });
+  new PlatformNamespace(layer, 'namespace', { name: SHARED_GATEWAY.namespace });
   new HelmComponent(layer, 'envoy-gateway', {
     name: 'envoy-gateway',
     chart: ctx.versions['envoy-gateway'],

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
 import { RecurringJob, RecurringJobSpecTask } from '../../imports/longhorn.io';
 import { BitwardenSecret, parseBitwardenRef } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
+import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import { PlatformError } from '../platform-error';
@@ -200,17 +200,8 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
     // none, and storage then does not wait for the secrets layer.
     dependsOn: credentials ? ['secrets'] : [],
   });
-  new KubeNamespace(layer, 'namespace', {
-    metadata: {
-      name: LONGHORN_NAMESPACE,
-      // The manager, instance managers and CSI plugin are privileged and use host paths.
-      labels: {
-        'pod-security.kubernetes.io/enforce': 'privileged',
-        'pod-security.kubernetes.io/audit': 'privileged',
-        'pod-security.kubernetes.io/warn': 'privileged',
-      },
-    },
-  });
+  // The manager, instance managers and CSI plugin are privileged and use host paths.
+  new PlatformNamespace(layer, 'namespace', { name: LONGHORN_NAMESPACE, podSecurity: 'privileged' });
   // The site's backup target reaches Longhorn through the chart values only. Since Longhorn
   // 1.8 the manager creates a BackupTarget named `default` from `defaultBackupStore` (the
   // longhorn-default-resource ConfigMap), keeps it in sync, and its webhook refuses to delete

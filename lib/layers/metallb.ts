@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
 import { IpAddressPool, L2Advertisement } from '../../imports/metallb.io';
 import { HelmComponent } from '../constructs/helm-component';
+import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { PlatformContext } from '../context';
 import { Layer } from '../layer';
 
@@ -44,17 +44,8 @@ export function metalLbLayer(scope: Construct, ctx: PlatformContext): Layer {
     description: 'MetalLB: TCP load-balancer addresses (L2) from the site pools',
     namespace: METALLB_NAMESPACE,
   });
-  new KubeNamespace(layer, 'namespace', {
-    metadata: {
-      name: METALLB_NAMESPACE,
-      // Speakers need host networking and NET_RAW.
-      labels: {
-        'pod-security.kubernetes.io/enforce': 'privileged',
-        'pod-security.kubernetes.io/audit': 'privileged',
-        'pod-security.kubernetes.io/warn': 'privileged',
-      },
-    },
-  });
+  // Speakers need host networking and NET_RAW.
+  new PlatformNamespace(layer, 'namespace', { name: METALLB_NAMESPACE, podSecurity: 'privileged' });
   new HelmComponent(layer, 'metallb', {
     name: 'metallb',
     chart: ctx.versions.metallb,

@@ -1,12 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
 import type { Site } from '../config/schema';
 import { BitwardenSecret } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
 import { Inventory } from '../inventory';
+import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
 
 export const RANCHER_NAMESPACE = 'cattle-system';
@@ -129,8 +129,8 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: RANCHER_NAMESPACE,
     dependsOn: ['gateway', 'secrets'],
   });
-  new KubeNamespace(layer, 'namespace', { metadata: { name: RANCHER_NAMESPACE } });
-  new KubeNamespace(layer, 'global-data-namespace', { metadata: { name: RANCHER_GLOBAL_DATA } });
+  new PlatformNamespace(layer, 'namespace', { name: RANCHER_NAMESPACE });
+  new PlatformNamespace(layer, 'global-data-namespace', { name: RANCHER_GLOBAL_DATA, podSecurity: 'restricted' });
 
   const bootstrap = new BitwardenSecret(layer, 'bootstrap-password', {
     name: RANCHER_BOOTSTRAP_SECRET,

@@ -1,11 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  IntOrString, KubeDeployment, KubeNamespace, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, Quantity,
+  IntOrString, KubeDeployment, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, Quantity,
 } from 'cdk8s-plus-25/lib/imports/k8s';
 import { BITWARDEN_STORES } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import type { PlatformContext } from '../context';
+import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
 
 export const ESO_NAMESPACE = 'external-secrets';
@@ -62,10 +63,9 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
     description: 'External Secrets Operator reading Bitwarden through bw serve',
     namespace: ESO_NAMESPACE,
   });
-  new KubeNamespace(layer, 'namespace', { metadata: { name: ESO_NAMESPACE } });
-  new KubeNamespace(layer, 'bitwarden-namespace', {
-    metadata: { name: BITWARDEN_NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } },
-  });
+  new PlatformNamespace(layer, 'namespace', { name: ESO_NAMESPACE });
+  // baseline, not restricted: the bw CLI image does not declare a non-root user.
+  new PlatformNamespace(layer, 'bitwarden-namespace', { name: BITWARDEN_NAMESPACE });
   new HelmComponent(layer, 'external-secrets', {
     name: 'external-secrets',
     chart: ctx.versions['external-secrets'],

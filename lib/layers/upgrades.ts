@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Plan } from '../../imports/upgrade.cattle.io';
 import { GitComponent } from '../constructs/git-component';
 import type { PlatformContext } from '../context';
 import { CONTROL_PLANE_LABEL, RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
+import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
 
 export const UPGRADES_NAMESPACE = 'system-upgrade';
@@ -25,17 +25,8 @@ export function upgradesLayer(scope: Construct, ctx: PlatformContext): Layer {
     description: 'system-upgrade-controller and the k3s upgrade Plans (servers, then agents)',
     namespace: UPGRADES_NAMESPACE,
   });
-  new KubeNamespace(layer, 'namespace', {
-    metadata: {
-      name: UPGRADES_NAMESPACE,
-      // Upgrade Jobs are privileged: they replace the k3s binary on the host and restart it.
-      labels: {
-        'pod-security.kubernetes.io/enforce': 'privileged',
-        'pod-security.kubernetes.io/audit': 'privileged',
-        'pod-security.kubernetes.io/warn': 'privileged',
-      },
-    },
-  });
+  // Upgrade Jobs are privileged: they replace the k3s binary on the host and restart it.
+  new PlatformNamespace(layer, 'namespace', { name: UPGRADES_NAMESPACE, podSecurity: 'privileged' });
   const suc = ctx.versions['system-upgrade-controller'];
   new GitComponent(layer, 'system-upgrade-controller', {
     name: 'system-upgrade-controller',

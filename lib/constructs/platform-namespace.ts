@@ -1,0 +1,45 @@
+import { Construct } from 'constructs';
+import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
+
+/** Pod Security Standards level (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+
+export interface PlatformNamespaceProps {
+  /** Namespace name. */
+  readonly name: string;
+  /**
+   * The Pod Security level enforced (and audited and warned about) in the namespace.
+   * @default 'baseline'
+   */
+  readonly podSecurity?: PodSecurityLevel;
+  /**
+   * Annotations, e.g. sync options.
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A namespace a layer owns, with its Pod Security level set on purpose: what may run there is
+ * decided here, not by whatever the cluster defaults to.
+ */
+export class PlatformNamespace extends Construct {
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: PlatformNamespaceProps) {
+    super(scope, id);
+    const level = props.podSecurity ?? 'baseline';
+    this.name = props.name;
+    new KubeNamespace(this, 'namespace', {
+      metadata: {
+        name: props.name,
+        labels: {
+          'pod-security.kubernetes.io/enforce': level,
+          'pod-security.kubernetes.io/audit': level,
+          'pod-security.kubernetes.io/warn': level,
+        },
+        ...(props.annotations ? { annotations: { ...props.annotations } } : {}),
+      },
+    });
+  }
+}
