@@ -15,7 +15,7 @@ describe('no secret value in the rendered output', () => {
         const m = /^\s*-?\s*"?([A-Za-z_]*(password|passwd|token|secret))"?\s*[:=]\s*"?([^"\s#]+)/i.exec(line);
         if (!m) continue;
         const value = m[3];
-        const allowed = value.startsWith('bitwarden:') || value.startsWith('$') || value.startsWith('/') || value.startsWith('cattle-global-data:') || value === '|' || value === '>' || /^(true|false|\d+)$/.test(value);
+        const allowed = value.startsWith('bitwarden:') || value.startsWith('$') || value.startsWith('{{') || value.startsWith('/') || value.startsWith('cattle-global-data:') || value === '|' || value === '>' || /^(true|false|\d+)$/.test(value);
         if (!allowed) offenders.push(`${f.path}: ${line.trim()}`);
       }
     }

@@ -100,12 +100,13 @@ export function checkSiteRules(site: Site): RuleIssue[] {
   // LDAP DNs live under the base DN; the admin group under the groups DN.
   const ldap = site.ldap;
   const under = (child: string, parent: string) => child.toLowerCase().replace(/\s+/g, '').endsWith(`,${parent.toLowerCase().replace(/\s+/g, '')}`);
-  for (const key of ['usersDn', 'groupsDn', 'bindDn', 'adminGroup'] as const) {
+  for (const key of ['usersDn', 'groupsDn', 'bindDn', 'adminGroup', 'viewerGroup'] as const) {
     if (!under(ldap[key], ldap.baseDn)) add(['ldap', key], `"${ldap[key]}" is not under ldap.baseDn "${ldap.baseDn}"`);
   }
-  if (under(ldap.adminGroup, ldap.baseDn) && !under(ldap.adminGroup, ldap.groupsDn)) {
-    add(['ldap', 'adminGroup'], `"${ldap.adminGroup}" is not under ldap.groupsDn "${ldap.groupsDn}"`);
+  for (const key of ['adminGroup', 'viewerGroup'] as const) {
+    if (under(ldap[key], ldap.baseDn) && !under(ldap[key], ldap.groupsDn)) add(['ldap', key], `"${ldap[key]}" is not under ldap.groupsDn "${ldap.groupsDn}"`);
   }
+  if (ldap.adminGroup.toLowerCase() === ldap.viewerGroup.toLowerCase()) add(['ldap', 'viewerGroup'], 'must differ from ldap.adminGroup (read-only and admin are different groups)');
 
   // Version overrides name known components only.
   for (const key of Object.keys(site.versions)) {

@@ -130,7 +130,10 @@ export const SiteSchema = z.strictObject({
     groupsDn: dn,
     bindDn: dn,
     bindPassword: bitwardenRef,
+    /** Platform administrators (admin in Rancher, Argo CD and the other tools). */
     adminGroup: dn,
+    /** Read-only access to the platform tools. */
+    viewerGroup: dn,
   }),
   git: z.strictObject({
     /** The Gitea repository Argo CD watches. */
@@ -139,6 +142,10 @@ export const SiteSchema = z.strictObject({
     revision: z.string().regex(/^[A-Za-z0-9._/-]+$/, { message: 'must be a branch or tag name, e.g. "main"' }).default('main'),
     /** The GitHub mirror of the repository. */
     mirrorUrl: url(['https', 'ssh']),
+    /** Bitwarden login item (username + token) Argo CD reads the repository with; omit for a public repository. */
+    credentials: bitwardenRef.optional(),
+    /** Bitwarden item with the secret of the Gitea webhook that makes Argo CD sync on push. */
+    webhookSecret: bitwardenRef,
   }),
   /** Endpoints of the existing HA database-as-a-service. */
   dbaas: z.strictObject({

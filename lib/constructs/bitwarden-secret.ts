@@ -1,5 +1,8 @@
 import { Construct } from 'constructs';
-import { ExternalSecret, ExternalSecretSpecDataSourceRefStoreRefKind, ExternalSecretSpecSecretStoreRefKind } from '../../imports/external-secrets.io';
+import {
+  ExternalSecret, ExternalSecretSpecDataSourceRefStoreRefKind, ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy, ExternalSecretSpecTargetTemplateEngineVersion,
+} from '../../imports/external-secrets.io';
 import { BITWARDEN_REF } from '../config/schema';
 
 /** The ClusterSecretStores the secrets layer renders, by the part of a Bitwarden item they read. */
@@ -41,6 +44,16 @@ export interface BitwardenSecretProps {
    * @default - none
    */
   readonly secretLabels?: Readonly<Record<string, string>>;
+  /**
+   * Plain, non-secret keys written beside the Bitwarden values (e.g. a repository URL).
+   * @default - none
+   */
+  readonly plainData?: Readonly<Record<string, string>>;
+  /**
+   * Add the keys to a Secret that something else owns (e.g. a chart), instead of owning it.
+   * @default false
+   */
+  readonly mergeIntoExisting?: boolean;
 }
 
 /**
@@ -55,6 +68,10 @@ export class BitwardenSecret extends Construct {
     super(scope, id);
     const keys = Object.keys(props.data).sort();
     if (keys.length === 0) throw new Error(`${this.node.path}: a BitwardenSecret needs at least one key in data`);
+    const clash = Object.keys(props.plainData ?? {}).find((k) => k in props.data);
+    if (clash) throw new Error(`${this.node.path}: key "${clash}" is in both data and plainData; pick one`);
+    const badKey = keys.find((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+    if (props.plainData && badKey) throw new Error(`${this.node.path}: key "${badKey}" cannot be used in a template; use letters, digits and _ only`);
     const refs = keys.map((key) => ({ key, ref: parseBitwardenRef(props.data[key]) }));
     const stores = new Set(refs.map(({ ref }) => (ref.part === 'notes' ? BITWARDEN_STORES.notes : BITWARDEN_STORES.login)));
     this.secretName = props.name;
@@ -66,7 +83,17 @@ export class BitwardenSecret extends Construct {
         ...(stores.size === 1 ? { secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: [...stores][0] } } : {}),
         target: {
           name: props.name,
-          ...(props.secretLabels ? { template: { metadata: { labels: { ...props.secretLabels } } } } : {}),
+          ...(props.mergeIntoExisting ? { creationPolicy: ExternalSecretSpecTargetCreationPolicy.MERGE } : {}),
+          ...(props.secretLabels || props.plainData ? {
+            template: {
+              ...(props.secretLabels ? { metadata: { labels: { ...props.secretLabels } } } : {}),
+              ...(props.plainData ? {
+                engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
+                // With a template, only its keys are written: the Bitwarden keys are passed through.
+                data: { ...props.plainData, ...Object.fromEntries(keys.map((k) => [k, `{{ .${k} }}`])) },
+              } : {}),
+            },
+          } : {}),
         },
         data: refs.map(({ key, ref }) => ({
           secretKey: key,

@@ -42,21 +42,3 @@ export function syncPolicy(options: SyncPolicyOptions = {}) {
     retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
   };
 }
-
-/**
- * Argo CD has no health for Applications since 1.8: without this check a parent
- * Application would not wait for its children, and sync waves of Applications mean nothing.
- */
-export const APPLICATION_HEALTH_LUA = `hs = {}
-hs.status = "Progressing"
-hs.message = ""
-if obj.status ~= nil then
-  if obj.status.health ~= nil then
-    hs.status = obj.status.health.status
-    if obj.status.health.message ~= nil then
-      hs.message = obj.status.health.message
-    end
-  end
-end
-return hs
-`;

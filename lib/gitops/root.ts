@@ -1,8 +1,10 @@
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import type { ArgoCdInstallProps } from '../constructs/argo-cd-install';
+export type { ArgoCdValues } from './argocd-values';
 import type { Versions } from '../versions';
-import { APPLICATION_HEALTH_LUA, ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from './argocd';
+import { ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from './argocd';
+import { argoCdValues } from './argocd-values';
 
 /** Folder (relative to the repo root) of the app of apps. */
 export const APPS_PATH = 'dist/apps';
@@ -33,43 +35,6 @@ export function rootApplicationSpec(site: Site) {
     },
     destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
     syncPolicy: syncPolicy(),
-  };
-}
-
-/** The values of the argo-cd chart that the platform sets (a typed subset). */
-export interface ArgoCdValues {
-  readonly global: { readonly domain: string };
-  readonly crds: { readonly keep: boolean };
-  readonly 'redis-ha': { readonly enabled: boolean };
-  readonly controller: { readonly replicas: number };
-  readonly server: { readonly replicas: number; readonly autoscaling: { readonly enabled: boolean } };
-  readonly repoServer: { readonly replicas: number; readonly autoscaling: { readonly enabled: boolean } };
-  readonly applicationSet: { readonly replicas: number };
-  readonly configs: {
-    readonly params: Readonly<Record<string, string | boolean>>;
-    readonly cm: Readonly<Record<string, string>>;
-  };
-}
-
-/** Argo CD values for HA: redis-ha, two of each stateless server, TLS ending at HAProxy. */
-export function argoCdValues(ctx: PlatformContext): ArgoCdValues {
-  return {
-    global: { domain: `argocd.${ctx.site.domain}` },
-    // Deleting the release must never delete every Application with it.
-    crds: { keep: true },
-    'redis-ha': { enabled: true },
-    controller: { replicas: 1 },
-    server: { replicas: 2, autoscaling: { enabled: false } },
-    repoServer: { replicas: 2, autoscaling: { enabled: false } },
-    applicationSet: { replicas: 2 },
-    configs: {
-      // TLS ends at the OPNsense HAProxy; the server speaks plain HTTP behind it.
-      params: { 'server.insecure': true },
-      cm: {
-        'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA,
-        'timeout.reconciliation': '180s',
-      },
-    },
   };
 }
 

@@ -1,19 +1,61 @@
 import { Construct } from 'constructs';
 import { ArgoCdInstall } from '../constructs/argo-cd-install';
+import { BitwardenSecret } from '../constructs/bitwarden-secret';
+import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
-import { ARGOCD_NAMESPACE } from '../gitops/argocd';
+import { ARGOCD_NAMESPACE, PLATFORM_PROJECT } from '../gitops/argocd';
+import { ARGOCD_LDAP_SECRET } from '../gitops/argocd-values';
 import { argoCdInstallProps } from '../gitops/root';
+import { Inventory } from '../inventory';
 import { Layer } from '../layer';
 
+/** Secret Argo CD reads the Gitea repository with (when it is private). */
+export const ARGOCD_REPO_SECRET = 'repo-platform';
+
 /**
- * Argo CD managing itself: the same objects `argocd/` bootstraps, synced from `dist/argocd`.
+ * Argo CD managing itself: the same objects `argocd/` bootstraps, synced from `dist/argocd`,
+ * plus what needs the platform first: the LDAP bind password for Dex, the repository
+ * credentials and the webhook secret from Bitwarden, and its UI through the shared gateway.
  */
 export function argoCdLayer(scope: Construct, ctx: PlatformContext): Layer {
+  const { site } = ctx;
   const layer = new Layer(scope, {
     name: 'argocd',
-    description: 'Argo CD (HA) managing itself, the root Application and the platform project',
+    description: 'Argo CD (HA) managing itself, LDAP login, the root Application and the platform project',
     namespace: ARGOCD_NAMESPACE,
+    dependsOn: ['gateway', 'secrets'],
   });
   new ArgoCdInstall(layer, 'install', argoCdInstallProps(ctx));
+
+  // Dex reads `$argocd-ldap:bindPW`; Argo CD only resolves secrets labelled as its own.
+  new BitwardenSecret(layer, 'ldap-bind', {
+    name: ARGOCD_LDAP_SECRET,
+    namespace: ARGOCD_NAMESPACE,
+    data: { bindPW: site.ldap.bindPassword },
+    secretLabels: { 'app.kubernetes.io/part-of': 'argocd' },
+  });
+  if (site.git.credentials) {
+    const item = `bitwarden:${site.git.credentials.split('#')[0].slice('bitwarden:'.length)}`;
+    new BitwardenSecret(layer, 'repository', {
+      name: ARGOCD_REPO_SECRET,
+      namespace: ARGOCD_NAMESPACE,
+      data: { username: `${item}#username`, password: `${item}#password` },
+      plainData: { type: 'git', url: site.git.repoUrl, project: PLATFORM_PROJECT },
+      secretLabels: { 'argocd.argoproj.io/secret-type': 'repository' },
+    });
+  }
+  // Gitea sends Gogs-compatible webhooks: a push syncs in seconds instead of the 3-minute poll.
+  new BitwardenSecret(layer, 'webhook', {
+    name: 'argocd-secret',
+    namespace: ARGOCD_NAMESPACE,
+    data: { 'webhook.gogs.secret': site.git.webhookSecret },
+    mergeIntoExisting: true,
+  });
+  new PublishedUi(layer, 'ui', { name: 'argocd', namespace: ARGOCD_NAMESPACE, serviceName: 'argocd-server', servicePort: 80, description: 'Argo CD: GitOps sync status' });
+
+  const inventory = Inventory.of(layer);
+  inventory.addLdap({ dn: site.ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy: 'argocd' });
+  inventory.addLdap({ dn: site.ldap.adminGroup, kind: 'group', purpose: 'platform administrators', usedBy: 'argocd' });
+  inventory.addLdap({ dn: site.ldap.viewerGroup, kind: 'group', purpose: 'read-only access to the platform tools', usedBy: 'argocd' });
   return layer;
 }

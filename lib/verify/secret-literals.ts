@@ -4,7 +4,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 /** Field names whose values are secrets (compared lower-case). */
 const SECRET_KEYS = new Set(['password', 'passwd', 'pass', 'token', 'secret', 'apikey', 'api_key', 'privatekey', 'private_key',
-  'clientsecret', 'client_secret', 'secretkey', 'secret_key', 'accesskey', 'access_key', 'secretaccesskey', 'secret_access_key']);
+  'clientsecret', 'client_secret', 'bindpw', 'secretkey', 'secret_key', 'accesskey', 'access_key', 'secretaccesskey', 'secret_access_key']);
 const SECRET_SUFFIXES = ['password', 'passwd', 'token', 'apikey', 'privatekey'];
 /** Kinds this rule skips: External Secrets plumbing holds references by design; a Secret's data has its own rule. */
 const REFERENCE_KINDS = new Set(['ExternalSecret', 'ClusterExternalSecret', 'SecretStore', 'ClusterSecretStore', 'Secret']);
@@ -14,6 +14,11 @@ const SECRET_REFERENCES: readonly { kind: string; field: string; form: RegExp }[
   // Rancher resolves `<namespace>:<secret>` to the Secret's `serviceaccountpassword` key.
   { kind: 'AuthConfig', field: 'serviceAccountPassword', form: /^cattle-global-data:[a-z0-9.-]+$/ },
 ];
+
+/** String fields that hold YAML documents of their own, searched too. */
+const YAML_STRING_KEYS = new Set(['valuesContent', 'dex.config', 'oidc.config']);
+/** Argo CD's reference to a key of a Secret: `$<secret>:<key>` or `$<key>` of argocd-secret. */
+const ARGOCD_SECRET_REF = /^\$[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?$/;
 
 function isSecretKey(key: string): boolean {
   const k = key.toLowerCase();
@@ -33,7 +38,7 @@ export function secretLiterals(obj: Json): string[] {
     } else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k);
     } else if (typeof value === 'string') {
-      if (key === 'valuesContent') {
+      if (YAML_STRING_KEYS.has(key)) {
         let parsed: unknown;
         try {
           parsed = parseAllDocuments(value).map((d) => d.toJS());
@@ -41,7 +46,7 @@ export function secretLiterals(obj: Json): string[] {
           parsed = undefined;
         }
         walk(parsed, `${at}(yaml)`, '');
-      } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:')) {
+      } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value)) {
         const ref = SECRET_REFERENCES.find((r) => r.kind === obj.kind && r.field === at);
         if (!ref || !ref.form.test(value)) out.push(at);
       }

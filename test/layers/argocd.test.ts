@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { RESERVED_FOLDERS } from '../../lib/reserved';
 import { renderSite } from '../../lib/synth';
-import { shippedSite } from '../helpers';
+import { shippedSite, siteWith } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -99,5 +99,74 @@ describe('the app of apps (dist/apps)', () => {
       'https://metallb.github.io/metallb',
       'https://releases.rancher.com/server-charts/stable',
     ]);
+  });
+});
+
+describe('Argo CD: LDAP login, repository access, webhook, health', () => {
+  const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
+  const obj = (p: string): Obj => parse(files.get(p)!);
+  const values = parse(obj('dist/argocd/helmchart-argo-cd.yaml').spec.valuesContent);
+
+  test('GIVEN the UCS directory WHEN Argo CD is configured THEN Dex binds with the bind DN and a password from a labelled Secret', () => {
+    const dex = parse(values.configs.cm['dex.config']).connectors[0];
+    expect(dex).toMatchObject({ type: 'ldap', id: 'ucs' });
+    expect(dex.config).toMatchObject({
+      host: 'ucs.turnsys.com:636', bindDN: 'uid=svc-k8s-platform,cn=users,dc=turnsys,dc=com', bindPW: '$argocd-ldap:bindPW',
+      userSearch: { baseDN: 'cn=users,dc=turnsys,dc=com' }, groupSearch: { baseDN: 'cn=groups,dc=turnsys,dc=com', nameAttr: 'cn' },
+    });
+    expect(dex.config.insecureNoSSL).toBeUndefined();
+    const es = obj('dist/argocd/externalsecret-argocd-ldap.yaml');
+    expect(es.spec.target.template.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'argocd' });
+    expect(es.spec.data).toEqual([{ secretKey: 'bindPW', remoteRef: { key: 'ldap-svc-k8s-platform', property: 'password' } }]);
+    expect(values.configs.cm.url).toBe('https://argocd.turnsys.com');
+  });
+
+  test('GIVEN the admin and viewer groups WHEN RBAC is rendered THEN admins administer, viewers read, everyone else gets nothing', () => {
+    expect(values.configs.rbac).toEqual({
+      'policy.default': '',
+      'policy.csv': 'g, k8s-platform-admins, role:admin\ng, k8s-platform-viewers, role:readonly\n',
+      scopes: '[groups]',
+    });
+  });
+
+  test('GIVEN a private Gitea repository WHEN rendered THEN its credentials come from Bitwarden into a repository Secret', () => {
+    const es = obj('dist/argocd/externalsecret-repo-platform.yaml');
+    expect(es.spec.target.template).toMatchObject({
+      metadata: { labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+      data: { type: 'git', url: 'https://git.turnsys.com/tsys/platform.git', project: 'platform', username: '{{ .username }}', password: '{{ .password }}' },
+    });
+    expect(es.spec.data.map((d: Obj) => d.remoteRef)).toEqual([
+      { key: 'gitea-argocd-read', property: 'password' },
+      { key: 'gitea-argocd-read', property: 'username' },
+    ]);
+  });
+
+  test('GIVEN a public repository WHEN rendered THEN no repository Secret is made', () => {
+    const site = siteWith((s) => { delete s.git.credentials; });
+    expect(renderSite(site).some((f) => f.path === 'dist/argocd/externalsecret-repo-platform.yaml')).toBe(false);
+  });
+
+  test('GIVEN the Gitea webhook WHEN rendered THEN its secret is merged into argocd-secret from Bitwarden', () => {
+    const es = obj('dist/argocd/externalsecret-argocd-secret.yaml');
+    expect(es.spec.target).toEqual({ name: 'argocd-secret', creationPolicy: 'Merge' });
+    expect(es.spec.data).toEqual([{ secretKey: 'webhook.gogs.secret', remoteRef: { key: 'gitea-argocd-webhook', property: 'password' } }]);
+  });
+
+  test('GIVEN the platform kinds WHEN Argo CD reports health THEN Applications, ExternalSecrets, Gateways and Longhorn volumes have real checks', () => {
+    const checks = Object.keys(values.configs.cm).filter((k) => k.startsWith('resource.customizations.health.')).sort();
+    expect(checks).toEqual([
+      'resource.customizations.health.argoproj.io_Application',
+      'resource.customizations.health.external-secrets.io_ExternalSecret',
+      'resource.customizations.health.gateway.networking.k8s.io_Gateway',
+      'resource.customizations.health.longhorn.io_Volume',
+    ]);
+    expect(values.configs.cm['resource.customizations.health.longhorn.io_Volume']).toContain('r == "faulted"');
+  });
+
+  test('GIVEN the UI WHEN rendered THEN argocd.<domain> is routed to argocd-server and listed for HAProxy; the layer waits for gateway and secrets', () => {
+    expect(obj('dist/argocd/httproute-argocd.yaml').spec.rules[0].backendRefs).toEqual([{ name: 'argocd-server', port: 80 }]);
+    expect(values.fullnameOverride).toBe('argocd');
+    expect(files.get('dist/hosts/haproxy/README.md')).toContain('| argocd.turnsys.com | 10.251.51.200:80 | argocd |');
+    expect(obj('dist/apps/application-argocd.yaml').metadata.annotations['platform.tsys/depends-on']).toBe('gateway,secrets');
   });
 });

@@ -68,19 +68,19 @@ describe('docs/ldap.md', () => {
   const rendered = renderSite(shippedSite());
   const doc = rendered.find((f) => f.path === 'docs/ldap.md')!.content;
 
-  test('GIVEN the rendered configuration WHEN the DNs it refers to are collected THEN docs/ldap.md lists exactly those accounts and groups', () => {
+  test('GIVEN the rendered configuration WHEN the accounts and groups it refers to are collected THEN docs/ldap.md lists exactly those', () => {
     const site = shippedSite();
-    const referenced = new Set<string>();
+    const manifests = rendered.filter((x) => x.path.startsWith('dist/') && x.path.endsWith('.yaml')).map((x) => x.content).join('\n');
+    // Referenced by full DN (bind accounts, Rancher principals) ...
     const dn = /(?:uid|cn)=[^,"'\s]+(?:,(?:cn|ou|dc)=[^,"'\s]+)*,dc=turnsys,dc=com/g;
-    for (const f of rendered.filter((x) => x.path.startsWith('dist/') && x.path.endsWith('.yaml'))) {
-      for (const m of f.content.match(dn) ?? []) {
-        // Containers the components search are context, not accounts to create.
-        if (m !== site.ldap.usersDn && m !== site.ldap.groupsDn) referenced.add(m);
-      }
-    }
-    const listed = new Set([...doc.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]));
-    expect(listed).toEqual(referenced);
-    expect(listed).toEqual(new Set([site.ldap.bindDn, site.ldap.adminGroup]));
+    const byDn = new Set([...manifests.matchAll(dn)].map((m) => m[0]).filter((m) => m !== site.ldap.usersDn && m !== site.ldap.groupsDn));
+    // ... or, for groups in Argo CD RBAC, by the group's common name.
+    const byName = new Set([...manifests.matchAll(/g, ([^,\s]+), role:/g)].map((m) => m[1]));
+    const listed = [...doc.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
+    for (const entry of listed) expect([entry, byDn.has(entry) || byName.has(entry.split(',')[0].split('=')[1])]).toEqual([entry, true]);
+    for (const ref of byDn) expect(listed).toContain(ref);
+    for (const name of byName) expect(listed.map((d) => d.split(',')[0].split('=')[1])).toContain(name);
+    expect(new Set(listed)).toEqual(new Set([site.ldap.bindDn, site.ldap.adminGroup, site.ldap.viewerGroup]));
   });
 
   test('GIVEN the doc WHEN read THEN it says how to create each entry in UCS without a password in it', () => {

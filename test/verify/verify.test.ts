@@ -121,14 +121,17 @@ describe('verify', () => {
 
   test('GIVEN a custom resource whose provider layer does not sync earlier WHEN verified THEN it is found', () => {
     const found = findingsOf((f) => {
-      f.set('dist/argocd/ipaddresspool-x.yaml', { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'x', namespace: 'argocd' }, spec: { addresses: ['10.0.0.1/32'] } });
+      f.set('dist/secrets/ipaddresspool-x.yaml', { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'x', namespace: 'external-secrets' }, spec: { addresses: ['10.0.0.1/32'] } });
     });
-    expect(found).toEqual(['dist/argocd/ipaddresspool-x.yaml: metallb.io/v1beta1 IPAddressPool argocd/x: metallb.io/IPAddressPool is provided by layer "metallb" (wave 0), which does not sync before layer "argocd" (wave 0)']);
+    expect(found).toEqual(['dist/secrets/ipaddresspool-x.yaml: metallb.io/v1beta1 IPAddressPool external-secrets/x: metallb.io/IPAddressPool is provided by layer "metallb" (wave 0), which does not sync before layer "secrets" (wave 0)']);
   });
 
   test('GIVEN a layer that depends on a later layer WHEN verified THEN the order is found', () => {
-    const found = findingsOf((f) => ((f.get('dist/apps/application-argocd.yaml') as Obj).metadata.annotations['platform.tsys/depends-on'] = 'metallb'));
-    expect(found).toEqual(['dist/apps/application-argocd.yaml: argoproj.io/v1alpha1 Application argocd/argocd: depends on layer "metallb" (wave 0) but syncs in wave 0; it must sync later']);
+    const found = findingsOf((f) => {
+      const app = f.get('dist/apps/application-secrets.yaml') as Obj;
+      app.metadata.annotations = { ...app.metadata.annotations, 'platform.tsys/depends-on': 'metallb' };
+    });
+    expect(found).toEqual(['dist/apps/application-secrets.yaml: argoproj.io/v1alpha1 Application argocd/secrets: depends on layer "metallb" (wave 0) but syncs in wave 0; it must sync later']);
   });
 
   test('GIVEN the bootstrap drifts from its self-managed copy WHEN verified THEN it is found', () => {
@@ -239,5 +242,19 @@ describe('namespaces and layers', () => {
   test('GIVEN a built-in cluster-scoped kind without a namespace WHEN verified THEN it is accepted', () => {
     const rc = { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'gvisor' }, handler: 'runsc' };
     expect(findingsOf((f) => f.set('dist/metallb/runtimeclass-gvisor.yaml', rc))).toEqual([]);
+  });
+});
+
+describe('secrets inside Argo CD configuration', () => {
+  test('GIVEN a literal LDAP bind password in the Dex config WHEN verified THEN it is found; the $secret:key reference is not', () => {
+    expect(findingsOf(() => undefined)).toEqual([]);
+    const found = findingsOf((f) => {
+      for (const p of ['argocd/helmchart-argo-cd.yaml', 'dist/argocd/helmchart-argo-cd.yaml']) {
+        const chart = f.get(p) as Obj;
+        chart.spec.valuesContent = chart.spec.valuesContent.replace('bindPW: $argocd-ldap:bindPW', 'bindPW: hunter2');
+      }
+    });
+    expect(found).toHaveLength(2);
+    expect(found[0]).toContain("spec.valuesContent(yaml)[0].configs.cm.dex.config(yaml)[0].connectors[0].config.bindPW holds a literal secret");
   });
 });
