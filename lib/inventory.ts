@@ -33,6 +33,20 @@ export interface LdapEntry {
   readonly usedBy: string;
 }
 
+/** A database (or keyspace, vhost...) the platform needs on the existing DBaaS. */
+export interface DatabaseEntry {
+  /** DBaaS engine, as named under `dbaas:` in site.yaml. */
+  readonly engine: 'postgresql' | 'mysql' | 'redis' | 'memcached' | 'mongodb' | 'etcd' | 'mqtt' | 'elasticsearch';
+  /** Database name (or redis DB index, key prefix...). */
+  readonly database: string;
+  /** Account the component connects as. */
+  readonly user: string;
+  /** Bitwarden reference of that account's password. */
+  readonly passwordRef: string;
+  readonly usedBy: string;
+  readonly purpose: string;
+}
+
 const ID = 'inventory';
 
 /**
@@ -49,6 +63,7 @@ export class Inventory extends Construct {
   public readonly http: HttpEntry[] = [];
   public readonly tcp: TcpEntry[] = [];
   public readonly ldap: LdapEntry[] = [];
+  public readonly databases: DatabaseEntry[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -64,6 +79,13 @@ export class Inventory extends Construct {
     const clash = this.tcp.find((e) => e.address === entry.address && e.port === entry.port);
     if (clash) throw new Error(`${entry.address}:${entry.port} is used twice (${clash.name} and ${entry.name})`);
     this.tcp.push(entry);
+  }
+
+  /** Records a DBaaS database a component needs; the same engine/database twice is an error. */
+  public addDatabase(entry: DatabaseEntry): void {
+    const clash = this.databases.find((e) => e.engine === entry.engine && e.database === entry.database);
+    if (clash) throw new Error(`${entry.engine} database "${entry.database}" is claimed by ${clash.usedBy} and ${entry.usedBy}; give each component its own`);
+    this.databases.push(entry);
   }
 
   /** Records an LDAP need; the same DN from several layers is merged. */

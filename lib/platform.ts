@@ -5,6 +5,7 @@ import { AppsChart } from './gitops/apps';
 import { BootstrapChart } from './gitops/bootstrap';
 import { deriveWaves, wireApiProviders } from './gitops/waves';
 import { PlatformError } from './platform-error';
+import { DatabaseDocs } from './docs/database-docs';
 import { LdapDocs } from './docs/ldap-docs';
 import { HaproxyConfig } from './hosts/haproxy-config';
 import { K3sHosts } from './hosts/k3s-hosts';
@@ -42,6 +43,7 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
   const hosts = new K3sHosts(app, 'hosts', { ctx });
   new HaproxyConfig(app, 'haproxy');
   new LdapDocs(app, 'ldap-docs');
+  new DatabaseDocs(app, 'database-docs');
   return {
     app,
     layers: ordered,
