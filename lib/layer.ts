@@ -64,7 +64,7 @@ export class Layer extends Chart {
   /** The layer that contains `scope`; throws when there is none. */
   public static of(scope: IConstruct): Layer {
     for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
-      if (c instanceof Layer) return c as Layer;
+      if (c instanceof Layer) return c;
     }
     throw new Error(`${scope.node.path} is not inside a Layer; create platform constructs inside a layer chart`);
   }
