@@ -56,6 +56,8 @@ export interface ApiProvider {
   readonly object: ApiObject;
 }
 
+const LAYER_SYMBOL = Symbol.for('tsys.platform.Layer');
+
 /**
  * One platform layer: a cdk8s Chart rendered into `dist/<name>/` and synced by one
  * Argo CD Application. Layers declare what they depend on and which APIs they provide.
@@ -64,7 +66,7 @@ export class Layer extends Chart {
   /** The layer that contains `scope`; throws when there is none. */
   public static of(scope: IConstruct): Layer {
     for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
-      if (c instanceof Layer) return c;
+      if ((c as unknown as Record<symbol, boolean>)[LAYER_SYMBOL]) return c as Layer;
     }
     throw new Error(`${scope.node.path} is not inside a Layer; create platform constructs inside a layer chart`);
   }
@@ -83,6 +85,7 @@ export class Layer extends Chart {
       disableResourceNameHashes: true,
       labels: { 'app.kubernetes.io/part-of': 'tsys-platform', 'platform.tsys/layer': props.name },
     });
+    Object.defineProperty(this, LAYER_SYMBOL, { value: true });
     if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(props.name)) {
       throw new Error(`layer name "${props.name}" must be a DNS label of at most 42 characters (it names a folder and an Application)`);
     }
