@@ -56,6 +56,10 @@ export interface ApiProvider {
   readonly object: ApiObject;
 }
 
+/**
+ * Marks layers: `instanceof Layer` is true for every cdk8s Chart (Chart overrides
+ * Symbol.hasInstance to work across copies of the library), so it cannot tell layers apart.
+ */
 const LAYER_SYMBOL = Symbol.for('tsys.platform.Layer');
 
 /**
