@@ -22,6 +22,22 @@ export interface TcpEntry {
   readonly port: number;
 }
 
+/** How a published API authenticates its callers. */
+export type ApiAuth = 'none' | 'oidc' | 'jwt';
+
+/** An API published on the shared gateway (a host, or a path prefix of a host). */
+export interface ApiEntry {
+  /** Full host name, e.g. `billing.turnsys.com`. */
+  readonly host: string;
+  /** Path prefix on that host: `/` for the whole host. */
+  readonly pathPrefix: string;
+  readonly layer: string;
+  readonly description: string;
+  readonly auth: ApiAuth;
+  /** Where the API gateway's OIDC login returns to (`auth: 'oidc'` only); Keycloak must allow it. */
+  readonly redirectUrl?: string;
+}
+
 /** An account or group the platform needs in the UCS directory. */
 export interface LdapEntry {
   /** Distinguished name. */
@@ -64,6 +80,7 @@ export class Inventory extends Construct {
   public readonly tcp: TcpEntry[] = [];
   public readonly ldap: LdapEntry[] = [];
   public readonly databases: DatabaseEntry[] = [];
+  public readonly apis: ApiEntry[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -79,6 +96,29 @@ export class Inventory extends Construct {
     const clash = this.tcp.find((e) => e.address === entry.address && e.port === entry.port);
     if (clash) throw new Error(`${entry.address}:${entry.port} is used twice (${clash.name} and ${entry.name})`);
     this.tcp.push(entry);
+  }
+
+  /**
+   * Records a published API; the same host and path prefix twice is an error. The first API on
+   * a host also adds the host's HAProxy entry to `gateway`, described by every API sharing it.
+   */
+  public addApi(entry: ApiEntry, gateway: { readonly address: string; readonly port: number }): void {
+    const clash = this.apis.find((e) => e.host === entry.host && e.pathPrefix === entry.pathPrefix);
+    if (clash) throw new Error(`API ${entry.host}${entry.pathPrefix} is published twice (layers ${clash.layer} and ${entry.layer}); give each API its own host or path prefix`);
+    const apis = this.apis;
+    if (!apis.some((e) => e.host === entry.host)) {
+      this.addHttp({
+        host: entry.host,
+        layer: entry.layer,
+        // Read at render time: APIs added later on the same host are described too.
+        get description() {
+          return apis.filter((e) => e.host === entry.host).map((e) => (e.pathPrefix === '/' ? e.description : `${e.pathPrefix}: ${e.description}`)).join('; ');
+        },
+        address: gateway.address,
+        port: gateway.port,
+      });
+    }
+    apis.push(entry);
   }
 
   /** Records a DBaaS database a component needs; the same engine/database twice is an error. */

@@ -58,6 +58,12 @@ export const VERSIONS = {
   'bitwarden-cli': { kind: 'image', name: 'ghcr.io/charlesthomas/bitwarden-cli', version: '2026.3.0' },
   /** Envoy Gateway: the shared gateway (Gateway API) and the API gateway. OCI chart. */
   'envoy-gateway': { kind: 'chart', repo: 'docker.io/envoyproxy', chart: 'gateway-helm', version: 'v1.9.0' },
+  /**
+   * Keycloak operator: its CRDs and Deployment, the upstream kustomization of the release tag
+   * (namespace `keycloak`, which the operator's ClusterRoleBinding names). The operator runs the
+   * Keycloak image of the same release.
+   */
+  'keycloak-operator': { kind: 'git', repo: 'https://github.com/keycloak/keycloak-k8s-resources', path: 'kubernetes', version: '26.7.3' },
   /** Rancher: the control panel. */
   rancher: { kind: 'chart', repo: 'https://releases.rancher.com/server-charts/stable', chart: 'rancher', version: '2.12.3' },
 } as const satisfies Record<string, ComponentVersion>;

@@ -86,12 +86,12 @@ function valueAt(data: unknown, p: Path): unknown {
   return cur;
 }
 
-/** The zod schema found at `p` inside `schema` (through lists, optionals and defaults). */
+/** The zod schema found at `p` inside `schema` (through lists, optionals and defaults, parsed or not). */
 function schemaAt(schema: z.ZodType, p: Path): z.ZodType | undefined {
   let cur: z.ZodType | undefined = schema;
   const unwrap = (s: z.ZodType): z.ZodType => {
     let x = s;
-    while (x instanceof z.ZodOptional || x instanceof z.ZodDefault || x instanceof z.ZodNullable) x = (x as z.ZodOptional<z.ZodType>).unwrap() as z.ZodType;
+    while (x instanceof z.ZodOptional || x instanceof z.ZodDefault || x instanceof z.ZodPrefault || x instanceof z.ZodNullable) x = (x as z.ZodOptional<z.ZodType>).unwrap() as z.ZodType;
     return x;
   };
   for (const seg of p) {

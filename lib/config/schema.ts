@@ -158,6 +158,27 @@ export const SiteSchema = z.strictObject({
     mqtt: endpoint.optional(),
     elasticsearch: endpoint.optional(),
   }),
+  /**
+   * Keycloak (IAM at `iam.<domain>`): its DBaaS account and the Bitwarden items of its secrets.
+   * Every field has a default, so a site that does not mention Keycloak gets these names.
+   */
+  keycloak: z.strictObject({
+    /** PostgreSQL account (on `dbaas.postgresql`) that owns the database `keycloak`. */
+    databaseUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a PostgreSQL role name (lower-case letters, digits and _), e.g. "keycloak"' }).default('keycloak'),
+    /** Bitwarden item with that account's password. */
+    databasePassword: bitwardenRef.default('bitwarden:keycloak-db'),
+    /** Bitwarden login item (username + password) of the first admin of the master realm. */
+    bootstrapAdmin: bitwardenRef.default('bitwarden:keycloak-bootstrap-admin'),
+    /** Bitwarden items with the secret of each OIDC client of the platform realm. */
+    clientSecrets: z.strictObject({
+      'api-gateway': bitwardenRef.default('bitwarden:keycloak-client-api-gateway'),
+      argocd: bitwardenRef.default('bitwarden:keycloak-client-argocd'),
+      grafana: bitwardenRef.default('bitwarden:keycloak-client-grafana'),
+      harbor: bitwardenRef.default('bitwarden:keycloak-client-harbor'),
+      jenkins: bitwardenRef.default('bitwarden:keycloak-client-jenkins'),
+      rancher: bitwardenRef.default('bitwarden:keycloak-client-rancher'),
+    }).prefault({}),
+  }).prefault({}),
   /** Overrides of `lib/versions.ts`, by component name. */
   versions: z.record(z.string(), z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, {
     message: 'must be a pinned version such as "0.15.2" or "v1.33.5+k3s1" (no ranges, no "latest")',

@@ -4,7 +4,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 /** Field names whose values are secrets (compared lower-case). */
 const SECRET_KEYS = new Set(['password', 'passwd', 'pass', 'token', 'secret', 'apikey', 'api_key', 'privatekey', 'private_key',
-  'clientsecret', 'client_secret', 'bindpw', 'secretkey', 'secret_key', 'accesskey', 'access_key', 'secretaccesskey', 'secret_access_key']);
+  'clientsecret', 'client_secret', 'bindpw', 'bindcredential', 'secretkey', 'secret_key', 'accesskey', 'access_key', 'secretaccesskey', 'secret_access_key']);
 const SECRET_SUFFIXES = ['password', 'passwd', 'token', 'apikey', 'privatekey'];
 /** Kinds this rule skips: External Secrets plumbing holds references by design; a Secret's data has its own rule. */
 const REFERENCE_KINDS = new Set(['ExternalSecret', 'ClusterExternalSecret', 'SecretStore', 'ClusterSecretStore', 'Secret']);
@@ -13,7 +13,21 @@ const REFERENCE_KINDS = new Set(['ExternalSecret', 'ClusterExternalSecret', 'Sec
 const SECRET_REFERENCES: readonly { kind: string; field: string; form: RegExp }[] = [
   // Rancher resolves `<namespace>:<secret>` to the Secret's `serviceaccountpassword` key.
   { kind: 'AuthConfig', field: 'serviceAccountPassword', form: /^cattle-global-data:[a-z0-9.-]+$/ },
+  // The Keycloak operator reads the first admin's username and password from the Secret named here.
+  { kind: 'Keycloak', field: 'spec.bootstrapAdmin.user.secret', form: /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/ },
 ];
+
+/**
+ * A Keycloak realm import placeholder, `${NAME}`: the import Job gets NAME as an environment
+ * variable from the Secret that `spec.placeholders.NAME` names, and puts its value there.
+ */
+const KEYCLOAK_PLACEHOLDER = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+/** Whether `value` is a placeholder that `obj` (a KeycloakRealmImport) fills from a Secret. */
+function isSecretPlaceholder(obj: Json, value: string): boolean {
+  const name = KEYCLOAK_PLACEHOLDER.exec(value)?.[1];
+  return obj.kind === 'KeycloakRealmImport' && name !== undefined && typeof obj.spec?.placeholders?.[name]?.secret?.name === 'string';
+}
 
 /** String fields that hold YAML documents of their own, searched too. */
 const YAML_STRING_KEYS = new Set(['valuesContent', 'dex.config', 'oidc.config']);
@@ -46,7 +60,7 @@ export function secretLiterals(obj: Json): string[] {
           parsed = undefined;
         }
         walk(parsed, `${at}(yaml)`, '');
-      } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value)) {
+      } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !isSecretPlaceholder(obj, value)) {
         const ref = SECRET_REFERENCES.find((r) => r.kind === obj.kind && r.field === at);
         if (!ref || !ref.form.test(value)) out.push(at);
       }

@@ -65,4 +65,25 @@ describe('site config loader', () => {
     const text = SITE.replace('    rnd: true\n', '    rnd: true\n    labels:\n      "bad key!": x\n');
     expect(errorOf(text).issues[0].field).toBe('nodes[6].labels.bad key!');
   });
+
+  test('GIVEN a site without a keycloak section WHEN loaded THEN every Keycloak field takes its default Bitwarden item', () => {
+    const site = parseSite(SITE.replace(/\n# Keycloak \(IAM[\s\S]*$/, '\n'), 'site.yaml');
+    expect(site.keycloak).toEqual({
+      databaseUser: 'keycloak',
+      databasePassword: 'bitwarden:keycloak-db',
+      bootstrapAdmin: 'bitwarden:keycloak-bootstrap-admin',
+      clientSecrets: {
+        'api-gateway': 'bitwarden:keycloak-client-api-gateway', argocd: 'bitwarden:keycloak-client-argocd', grafana: 'bitwarden:keycloak-client-grafana',
+        harbor: 'bitwarden:keycloak-client-harbor', jenkins: 'bitwarden:keycloak-client-jenkins', rancher: 'bitwarden:keycloak-client-rancher',
+      },
+    });
+  });
+
+  test('GIVEN a client secret given as a value or an unknown client WHEN loaded THEN both are named, the typo with the allowed clients', () => {
+    const text = SITE.replace('    argocd: bitwarden:keycloak-client-argocd\n', '    argocd: s3cr3t\n    argocdd: bitwarden:x\n');
+    expect(errorOf(text).issues.map((i) => `${i.field}: ${i.message}`)).toEqual([
+      'keycloak.clientSecrets.argocd: must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself), got "s3cr3t"',
+      'keycloak.clientSecrets.argocdd: unknown key "argocdd"; did you mean "argocd"? allowed: api-gateway, argocd, grafana, harbor, jenkins, rancher',
+    ]);
+  });
 });

@@ -95,6 +95,7 @@ describe('the app of apps (dist/apps)', () => {
       'https://charts.external-secrets.io',
       'https://charts.longhorn.io',
       'https://git.turnsys.com/tsys/platform.git',
+      'https://github.com/keycloak/keycloak-k8s-resources',
       'https://github.com/rancher/system-upgrade-controller',
       'https://metallb.github.io/metallb',
       'https://releases.rancher.com/server-charts/stable',

@@ -204,6 +204,20 @@ describe('secret values outside Secrets', () => {
   });
 });
 
+describe('Keycloak realm import placeholders', () => {
+  const REALM = 'dist/keycloak/keycloakrealmimport-platform.yaml';
+  const ID = 'k8s.keycloak.org/v2beta1 KeycloakRealmImport keycloak/platform';
+
+  test('GIVEN a client secret written as a value, or as a placeholder no Secret fills, WHEN verified THEN each is found; declared placeholders are not', () => {
+    expect(findingsOf((f) => ((f.get(REALM) as Obj).spec.realm.clients[1].secret = 'hunter2'))).toEqual([
+      `${REALM}: ${ID}: spec.realm.clients[1].secret holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+    ]);
+    expect(findingsOf((f) => delete (f.get(REALM) as Obj).spec.placeholders.CLIENT_SECRET_ARGOCD)).toEqual([
+      `${REALM}: ${ID}: spec.realm.clients[1].secret holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+    ]);
+  });
+});
+
 describe('CRDs rendered as plain objects', () => {
   const crd = {
     apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'ipaddresspools.metallb.io' },

@@ -1,0 +1,429 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
+import { Construct } from 'constructs';
+import type { Site } from '../config/schema';
+import { BitwardenSecret } from '../constructs/bitwarden-secret';
+import { GitComponent } from '../constructs/git-component';
+import { PlatformNamespace } from '../constructs/platform-namespace';
+import { PublishedUi } from '../constructs/published-ui';
+import type { PlatformContext } from '../context';
+import { dbaasEndpoint } from '../docs/database-docs';
+import { API_GATEWAY_CLIENT, IAM_HOST, iamUrl, PLATFORM_REALM } from '../iam';
+import { Inventory } from '../inventory';
+import { Layer } from '../layer';
+
+export const KEYCLOAK_NAMESPACE = 'keycloak';
+/** The Keycloak CR; the operator names the Service `<name>-service` and labels pods with it. */
+export const KEYCLOAK_NAME = 'keycloak';
+export const KEYCLOAK_SERVICE = `${KEYCLOAK_NAME}-service`;
+/** The operator's HTTP port (Service and pods) when `http.httpEnabled` is set. */
+export const KEYCLOAK_HTTP_PORT = 8080;
+/** Labels the operator puts on every pod of the Keycloak CR. */
+export const KEYCLOAK_POD_LABELS = { app: 'keycloak', 'app.kubernetes.io/instance': KEYCLOAK_NAME } as const;
+/** Database on `dbaas.postgresql`. */
+export const KEYCLOAK_DATABASE = 'keycloak';
+export const KEYCLOAK_DB_SECRET = 'keycloak-db';
+export const KEYCLOAK_ADMIN_SECRET = 'keycloak-bootstrap-admin';
+/** Secret the realm import's placeholders read (LDAP bind password, client secrets). */
+export const REALM_SECRET = `keycloak-realm-${PLATFORM_REALM}`;
+
+/** The OIDC clients of the platform realm, each with its secret in `keycloak.clientSecrets`. */
+export const OIDC_CLIENTS = [API_GATEWAY_CLIENT, 'argocd', 'grafana', 'harbor', 'jenkins', 'rancher'] as const;
+export type OidcClientName = (typeof OIDC_CLIENTS)[number];
+
+/** A key of a Secret in the Keycloak CR's namespace. */
+export interface SecretKeyRef {
+  readonly name: string;
+  readonly key: string;
+}
+
+/** A topology spread constraint (the Keycloak CR takes the Kubernetes shape). */
+export interface TopologySpread {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  readonly labelSelector: { readonly matchLabels: Readonly<Record<string, string>> };
+}
+
+/** The part of the Keycloak spec (k8s.keycloak.org/v2beta1) the platform sets. */
+export interface KeycloakSpec {
+  readonly instances: number;
+  readonly db: {
+    readonly vendor: 'postgres';
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly usernameSecret: SecretKeyRef;
+    readonly passwordSecret: SecretKeyRef;
+  };
+  /** A full URL: scheme, host and port of every front-end URL are fixed, whatever the request says. */
+  readonly hostname: { readonly hostname: string };
+  readonly http: { readonly httpEnabled: boolean };
+  readonly proxy: { readonly headers: 'xforwarded' | 'forwarded' };
+  readonly ingress: { readonly enabled: boolean };
+  readonly bootstrapAdmin: { readonly user: { readonly secret: string } };
+  readonly scheduling: { readonly topologySpreadConstraints: readonly TopologySpread[] };
+}
+
+/**
+ * Keycloak: two instances on different nodes (they share sessions through the embedded cache
+ * cluster the operator sets up), the DBaaS PostgreSQL, plain HTTP behind the gateway with TLS
+ * ending at HAProxy, and the first admin from Bitwarden instead of a generated one.
+ */
+export function keycloakSpec(site: Site): KeycloakSpec {
+  const db = dbaasEndpoint(site, 'postgresql');
+  return {
+    instances: 2,
+    db: {
+      vendor: 'postgres',
+      host: db.host,
+      port: db.port,
+      database: KEYCLOAK_DATABASE,
+      usernameSecret: { name: KEYCLOAK_DB_SECRET, key: 'username' },
+      passwordSecret: { name: KEYCLOAK_DB_SECRET, key: 'password' },
+    },
+    hostname: { hostname: iamUrl(site.domain) },
+    http: { httpEnabled: true },
+    // HAProxy sets X-Forwarded-For and X-Forwarded-Proto (dist/hosts/haproxy) for every request.
+    proxy: { headers: 'xforwarded' },
+    // The UI comes through the shared gateway (PublishedUi), not an Ingress of the operator.
+    ingress: { enabled: false },
+    bootstrapAdmin: { user: { secret: KEYCLOAK_ADMIN_SECRET } },
+    scheduling: {
+      // The operator's default anti-affinity is only preferred: never two instances on one node.
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { ...KEYCLOAK_POD_LABELS } } }],
+    },
+  };
+}
+
+/** A realm import placeholder: the import Job reads environment variable `name` from a Secret key. */
+export interface Placeholder {
+  readonly secret: SecretKeyRef;
+}
+
+/** A Keycloak component (user storage provider or one of its mappers); every config value is a list. */
+export interface RealmComponent {
+  readonly name: string;
+  readonly providerId: string;
+  readonly config: Readonly<Record<string, readonly string[]>>;
+  readonly subComponents?: Readonly<Record<string, readonly RealmComponent[]>>;
+}
+
+/** A protocol mapper of a client. */
+export interface ProtocolMapper {
+  readonly name: string;
+  readonly protocol: 'openid-connect';
+  readonly protocolMapper: string;
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** An OIDC client of the realm (ClientRepresentation, the part the platform sets). */
+export interface OidcClient {
+  readonly clientId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly enabled: boolean;
+  readonly protocol: 'openid-connect';
+  readonly publicClient: boolean;
+  readonly clientAuthenticatorType: 'client-secret';
+  /** A placeholder (`${NAME}`), never a value. */
+  readonly secret: string;
+  readonly standardFlowEnabled: boolean;
+  readonly implicitFlowEnabled: boolean;
+  readonly directAccessGrantsEnabled: boolean;
+  readonly serviceAccountsEnabled: boolean;
+  readonly rootUrl?: string;
+  readonly redirectUris: readonly string[];
+  readonly webOrigins: readonly string[];
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly protocolMappers: readonly ProtocolMapper[];
+}
+
+/** The realm (RealmRepresentation, the part the platform sets). */
+export interface PlatformRealm {
+  readonly realm: string;
+  readonly displayName: string;
+  readonly enabled: boolean;
+  readonly sslRequired: 'external' | 'all';
+  readonly registrationAllowed: boolean;
+  /** Passwords live in UCS; Keycloak cannot reset them (the directory is read-only to it). */
+  readonly resetPasswordAllowed: boolean;
+  readonly loginWithEmailAllowed: boolean;
+  readonly duplicateEmailsAllowed: boolean;
+  readonly bruteForceProtected: boolean;
+  readonly clients: readonly OidcClient[];
+  readonly components: Readonly<Record<string, readonly RealmComponent[]>>;
+}
+
+/** The KeycloakRealmImport spec (k8s.keycloak.org/v2beta1). */
+export interface RealmImportSpec {
+  readonly keycloakCRName: string;
+  readonly placeholders: Readonly<Record<string, Placeholder>>;
+  readonly realm: PlatformRealm;
+}
+
+/** Placeholder of the LDAP bind password. */
+export const LDAP_BIND_PLACEHOLDER = 'LDAP_BIND_CREDENTIAL';
+
+/** Placeholder (environment variable) of a client's secret: `CLIENT_SECRET_API_GATEWAY`. */
+export function clientSecretPlaceholder(client: OidcClientName): string {
+  return `CLIENT_SECRET_${client.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Key of a client's secret in the realm Secret: `client-secret-api-gateway`. */
+export function clientSecretKey(client: OidcClientName): string {
+  return `client-secret-${client}`;
+}
+
+const USER_STORAGE = 'org.keycloak.storage.UserStorageProvider';
+const LDAP_MAPPER = 'org.keycloak.storage.ldap.mappers.LDAPStorageMapper';
+
+/** A read-only mapping of an LDAP attribute onto a user property. */
+function attributeMapper(name: string, ldapAttribute: string, userAttribute: string, mandatory: boolean): RealmComponent {
+  return {
+    name,
+    providerId: 'user-attribute-ldap-mapper',
+    config: {
+      'ldap.attribute': [ldapAttribute],
+      'user.model.attribute': [userAttribute],
+      'read.only': ['true'],
+      'always.read.value.from.ldap': ['true'],
+      'is.mandatory.in.ldap': [String(mandatory)],
+    },
+  };
+}
+
+/**
+ * User federation with the UCS directory, read-only. UCS keeps its accounts in OpenLDAP (the
+ * site's DNs are `uid=...,cn=users`): the generic LDAP vendor with OpenLDAP attributes (`uid`,
+ * `entryUUID`, groups as `posixGroup` listing member DNs in `uniqueMember`) matches it, as the
+ * Argo CD Dex connector does. The "ad" vendor would expect `sAMAccountName`, `objectGUID` and
+ * `userAccountControl`, which only UCS's optional Samba AD interface has, under other DNs.
+ * A realm import creates components without their default mappers: every mapper is listed.
+ */
+export function ldapFederation(site: Site): RealmComponent {
+  return {
+    name: 'ucs',
+    providerId: 'ldap',
+    config: {
+      enabled: ['true'],
+      priority: ['0'],
+      vendor: ['other'],
+      connectionUrl: [site.ldap.url],
+      startTls: ['false'],
+      useTruststoreSpi: ['always'],
+      connectionPooling: ['true'],
+      connectionTimeout: ['5000'],
+      authType: ['simple'],
+      bindDn: [site.ldap.bindDn],
+      bindCredential: [`\${${LDAP_BIND_PLACEHOLDER}}`],
+      editMode: ['READ_ONLY'],
+      usersDn: [site.ldap.usersDn],
+      searchScope: ['2'],
+      usernameLDAPAttribute: ['uid'],
+      rdnLDAPAttribute: ['uid'],
+      uuidLDAPAttribute: ['entryUUID'],
+      userObjectClasses: ['person'],
+      // Univention's filter for user accounts (not machine or other person-like objects).
+      customUserSearchFilter: ['(univentionObjectType=users/user)'],
+      pagination: ['true'],
+      importEnabled: ['true'],
+      syncRegistrations: ['false'],
+      trustEmail: ['true'],
+      validatePasswordPolicy: ['false'],
+      allowKerberosAuthentication: ['false'],
+      // Users are imported at first login; changed accounts are picked up every hour.
+      fullSyncPeriod: ['-1'],
+      changedSyncPeriod: ['3600'],
+      cachePolicy: ['DEFAULT'],
+    },
+    subComponents: {
+      [LDAP_MAPPER]: [
+        attributeMapper('username', 'uid', 'username', true),
+        attributeMapper('first name', 'givenName', 'firstName', false),
+        attributeMapper('last name', 'sn', 'lastName', true),
+        attributeMapper('email', 'mail', 'email', false),
+        {
+          name: 'groups',
+          providerId: 'group-ldap-mapper',
+          config: {
+            'groups.dn': [site.ldap.groupsDn],
+            'group.name.ldap.attribute': ['cn'],
+            'group.object.classes': ['posixGroup'],
+            'preserve.group.inheritance': ['false'],
+            'ignore.missing.groups': ['true'],
+            'membership.ldap.attribute': ['uniqueMember'],
+            'membership.attribute.type': ['DN'],
+            'membership.user.ldap.attribute': ['uid'],
+            mode: ['READ_ONLY'],
+            'user.roles.retrieve.strategy': ['LOAD_GROUPS_BY_MEMBER_ATTRIBUTE'],
+            'drop.non.existing.groups.during.sync': ['false'],
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** Puts the user's LDAP group names (the `cn`s) into the `groups` claim: the tools map them to roles. */
+export const GROUPS_MAPPER: ProtocolMapper = {
+  name: 'groups',
+  protocol: 'openid-connect',
+  protocolMapper: 'oidc-group-membership-mapper',
+  config: { 'claim.name': 'groups', 'full.path': 'false', 'id.token.claim': 'true', 'access.token.claim': 'true', 'userinfo.token.claim': 'true' },
+};
+
+const CLIENT_PURPOSE: Readonly<Record<OidcClientName, string>> = {
+  'api-gateway': 'Envoy Gateway: browser login for APIs published with auth "oidc"',
+  argocd: 'Argo CD',
+  grafana: 'Grafana',
+  harbor: 'Harbor',
+  jenkins: 'Jenkins',
+  rancher: 'Rancher',
+};
+
+/**
+ * A confidential client (every platform tool logs users in server-side and can keep a secret),
+ * authorization-code flow only, its secret from a placeholder. A tool's client is allowed back
+ * to any path of `<name>.<domain>`; the API gateway's to the callbacks of the published APIs.
+ */
+export function oidcClient(site: Site, client: OidcClientName, apiCallbacks: readonly string[] = []): OidcClient {
+  const base = `https://${client}.${site.domain}`;
+  const tool = client !== API_GATEWAY_CLIENT;
+  return {
+    clientId: client,
+    name: client,
+    description: CLIENT_PURPOSE[client],
+    enabled: true,
+    protocol: 'openid-connect',
+    publicClient: false,
+    clientAuthenticatorType: 'client-secret',
+    secret: `\${${clientSecretPlaceholder(client)}}`,
+    standardFlowEnabled: true,
+    implicitFlowEnabled: false,
+    directAccessGrantsEnabled: false,
+    serviceAccountsEnabled: false,
+    ...(tool ? { rootUrl: base } : {}),
+    redirectUris: tool ? [`${base}/*`] : apiCallbacks,
+    webOrigins: tool ? [base] : [],
+    attributes: tool ? { 'post.logout.redirect.uris': `${base}/*` } : {},
+    protocolMappers: [GROUPS_MAPPER],
+  };
+}
+
+/** The platform realm: login against UCS, the OIDC clients; nobody registers or resets passwords here. */
+export function platformRealm(site: Site, apiCallbacks: readonly string[] = []): PlatformRealm {
+  return {
+    realm: PLATFORM_REALM,
+    displayName: `${site.name.toUpperCase()} platform`,
+    enabled: true,
+    sslRequired: 'external',
+    registrationAllowed: false,
+    resetPasswordAllowed: false,
+    loginWithEmailAllowed: true,
+    duplicateEmailsAllowed: false,
+    bruteForceProtected: true,
+    clients: OIDC_CLIENTS.map((c) => oidcClient(site, c, apiCallbacks)),
+    components: { [USER_STORAGE]: [ldapFederation(site)] },
+  };
+}
+
+/** Every placeholder of the realm import: environment variable -> key of the realm Secret. */
+export function realmPlaceholders(): Record<string, Placeholder> {
+  return {
+    [LDAP_BIND_PLACEHOLDER]: { secret: { name: REALM_SECRET, key: 'ldap-bind-credential' } },
+    ...Object.fromEntries(OIDC_CLIENTS.map((c) => [clientSecretPlaceholder(c), { secret: { name: REALM_SECRET, key: clientSecretKey(c) } }])),
+  };
+}
+
+/** `bitwarden:<item>` of a reference that may name a part: the item's username and password are read separately. */
+function loginItem(ref: string): { username: string; password: string } {
+  const item = `bitwarden:${ref.split('#')[0].slice('bitwarden:'.length)}`;
+  return { username: `${item}#username`, password: `${item}#password` };
+}
+
+/**
+ * Keycloak, the platform's IAM at `iam.<domain>`: the operator from its pinned release, a
+ * two-instance Keycloak on the DBaaS PostgreSQL, and the `platform` realm (LDAP federation with
+ * UCS, OIDC clients for the API gateway and the tools) imported once. Every secret comes from
+ * Bitwarden; the realm import reads them through placeholders, never as values.
+ *
+ * A realm import only creates a realm that does not exist yet: later changes to the realm here
+ * do not reach a running Keycloak (follow-up: keycloak-config-cli, see README).
+ */
+export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
+  const { site } = ctx;
+  const layer = new Layer(scope, {
+    name: 'keycloak',
+    description: 'Keycloak (IAM): 2 instances on the DBaaS PostgreSQL, realm "platform" with UCS login and OIDC clients',
+    namespace: KEYCLOAK_NAMESPACE,
+    dependsOn: ['gateway', 'secrets'],
+  });
+  new PlatformNamespace(layer, 'namespace', { name: KEYCLOAK_NAMESPACE });
+  new GitComponent(layer, 'operator', {
+    name: 'keycloak-operator',
+    source: ctx.versions['keycloak-operator'],
+    namespace: KEYCLOAK_NAMESPACE,
+    providesApis: [{ group: 'k8s.keycloak.org' }],
+  });
+
+  const database = new BitwardenSecret(layer, 'database', {
+    name: KEYCLOAK_DB_SECRET,
+    namespace: KEYCLOAK_NAMESPACE,
+    data: { password: site.keycloak.databasePassword },
+    plainData: { username: site.keycloak.databaseUser },
+  });
+  const admin = new BitwardenSecret(layer, 'bootstrap-admin', {
+    name: KEYCLOAK_ADMIN_SECRET,
+    namespace: KEYCLOAK_NAMESPACE,
+    data: loginItem(site.keycloak.bootstrapAdmin),
+  });
+  const keycloak = new ApiObject(layer, 'server', {
+    apiVersion: 'k8s.keycloak.org/v2beta1',
+    kind: 'Keycloak',
+    metadata: { name: KEYCLOAK_NAME, namespace: KEYCLOAK_NAMESPACE },
+    spec: keycloakSpec(site),
+  });
+  // Keycloak reads the database login at start and the admin only when it creates the master realm.
+  layer.addOrder(keycloak, database);
+  layer.addOrder(keycloak, admin);
+  // Node drains (k3s upgrades) take one instance at a time.
+  new KubePodDisruptionBudget(layer, 'disruption-budget', {
+    metadata: { name: KEYCLOAK_NAME, namespace: KEYCLOAK_NAMESPACE },
+    spec: { minAvailable: IntOrString.fromNumber(1), selector: { matchLabels: { ...KEYCLOAK_POD_LABELS } } },
+  });
+
+  const realmSecret = new BitwardenSecret(layer, 'realm-secrets', {
+    name: REALM_SECRET,
+    namespace: KEYCLOAK_NAMESPACE,
+    data: {
+      'ldap-bind-credential': site.ldap.bindPassword,
+      ...Object.fromEntries(OIDC_CLIENTS.map((c) => [clientSecretKey(c), site.keycloak.clientSecrets[c]])),
+    },
+  });
+  const inventory = Inventory.of(layer);
+  // The API gateway's client may return to the callback of every API published with OIDC login.
+  const apiCallbacks = Lazy.any({ produce: () => inventory.apis.flatMap((a) => (a.redirectUrl ? [a.redirectUrl] : [])).sort() });
+  const spec: RealmImportSpec = { keycloakCRName: KEYCLOAK_NAME, placeholders: realmPlaceholders(), realm: platformRealm(site, apiCallbacks) };
+  const realmImport = new ApiObject(layer, 'realm', {
+    apiVersion: 'k8s.keycloak.org/v2beta1',
+    kind: 'KeycloakRealmImport',
+    metadata: { name: PLATFORM_REALM, namespace: KEYCLOAK_NAMESPACE },
+    spec,
+  });
+  layer.addOrder(realmImport, keycloak);
+  layer.addOrder(realmImport, realmSecret);
+
+  new PublishedUi(layer, 'ui', { name: IAM_HOST, namespace: KEYCLOAK_NAMESPACE, serviceName: KEYCLOAK_SERVICE, servicePort: KEYCLOAK_HTTP_PORT, description: 'Keycloak: platform login (realm platform) and admin console' });
+
+  inventory.addLdap({ dn: site.ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy: 'keycloak' });
+  inventory.addDatabase({
+    engine: 'postgresql',
+    database: KEYCLOAK_DATABASE,
+    user: site.keycloak.databaseUser,
+    passwordRef: site.keycloak.databasePassword,
+    usedBy: 'keycloak',
+    purpose: 'Keycloak: realms, clients, sessions, users imported from LDAP',
+  });
+  return layer;
+}

@@ -1,0 +1,220 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { parse } from 'yaml';
+import { PublishedApi } from '../../lib/constructs/published-api';
+import { Layer } from '../../lib/layer';
+import { LAYERS } from '../../lib/layers';
+import { renderSite } from '../../lib/synth';
+import { secretLiterals } from '../../lib/verify/secret-literals';
+import { REPO, shippedSite, siteWith } from '../helpers';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const DIR = 'dist/keycloak';
+const CLIENTS = ['api-gateway', 'argocd', 'grafana', 'harbor', 'jenkins', 'rancher'];
+
+describe('Keycloak layer', () => {
+  const rendered = renderSite(shippedSite());
+  const files = new Map(rendered.map((f) => [f.path, f.content]));
+  const obj = (p: string): Obj => parse(files.get(p)!);
+  const layerObjects = rendered.filter((f) => f.path.startsWith(`${DIR}/`)).map((f) => parse(f.content) as Obj);
+  const wave = (o: Obj) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+  const keycloak = obj(`${DIR}/keycloak-keycloak.yaml`);
+  const realmImport = obj(`${DIR}/keycloakrealmimport-platform.yaml`);
+  const realm = realmImport.spec.realm;
+  const federation = realm.components['org.keycloak.storage.UserStorageProvider'][0];
+  const mappers: Obj[] = federation.subComponents['org.keycloak.storage.ldap.mappers.LDAPStorageMapper'];
+
+  test('GIVEN the operator WHEN rendered THEN it is the pinned upstream kubernetes/ folder of keycloak-k8s-resources, applied server-side, providing the k8s.keycloak.org API', () => {
+    const app = obj(`${DIR}/application-keycloak-operator-git.yaml`);
+    expect(app.spec.source).toEqual({ repoURL: 'https://github.com/keycloak/keycloak-k8s-resources', path: 'kubernetes', targetRevision: '26.7.3' });
+    expect(app.spec.destination.namespace).toBe('keycloak');
+    expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+    expect(app.metadata.annotations['platform.tsys/provides-apis']).toBe('k8s.keycloak.org/*');
+    expect(obj(`${DIR}/namespace-keycloak.yaml`).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+  });
+
+  test('GIVEN the Keycloak CR WHEN rendered THEN two instances are required on different nodes and a disruption budget keeps one through drains', () => {
+    expect(keycloak.apiVersion).toBe('k8s.keycloak.org/v2beta1');
+    expect(keycloak.spec.instances).toBe(2);
+    const podLabels = { app: 'keycloak', 'app.kubernetes.io/instance': 'keycloak' };
+    expect(keycloak.spec.scheduling).toEqual({
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: podLabels } }],
+    });
+    expect(obj(`${DIR}/poddisruptionbudget-keycloak.yaml`).spec).toEqual({ minAvailable: 1, selector: { matchLabels: podLabels } });
+  });
+
+  test('GIVEN the DBaaS WHEN rendered THEN Keycloak uses database keycloak on dbaas.postgresql with a login from Bitwarden', () => {
+    expect(keycloak.spec.db).toEqual({
+      vendor: 'postgres', host: 'pgsql.dbaas.turnsys.com', port: 5432, database: 'keycloak',
+      usernameSecret: { name: 'keycloak-db', key: 'username' }, passwordSecret: { name: 'keycloak-db', key: 'password' },
+    });
+    const es = obj(`${DIR}/externalsecret-keycloak-db.yaml`);
+    expect(es.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'keycloak-db', property: 'password' } }]);
+    expect(es.spec.target.template.data).toEqual({ username: 'keycloak', password: '{{ .password }}' });
+  });
+
+  test('GIVEN a site without dbaas.postgresql WHEN rendered THEN it fails naming the missing key', () => {
+    const site = siteWith((s) => { delete s.dbaas.postgresql; });
+    expect(() => renderSite(site)).toThrow('site.yaml has no dbaas.postgresql endpoint, which a component needs; add dbaas.postgresql: { host, port }');
+  });
+
+  test('GIVEN TLS ending at HAProxy WHEN rendered THEN Keycloak serves plain HTTP behind the proxy with its public URL fixed, no Ingress, and its first admin from Bitwarden', () => {
+    expect(keycloak.spec).toMatchObject({
+      hostname: { hostname: 'https://iam.turnsys.com' },
+      http: { httpEnabled: true },
+      proxy: { headers: 'xforwarded' },
+      ingress: { enabled: false },
+      bootstrapAdmin: { user: { secret: 'keycloak-bootstrap-admin' } },
+    });
+    expect(obj(`${DIR}/externalsecret-keycloak-bootstrap-admin.yaml`).spec.data).toEqual([
+      { secretKey: 'password', remoteRef: { key: 'keycloak-bootstrap-admin', property: 'password' } },
+      { secretKey: 'username', remoteRef: { key: 'keycloak-bootstrap-admin', property: 'username' } },
+    ]);
+  });
+
+  test('GIVEN the UI WHEN rendered THEN iam.<domain> is routed to the operator Service on port 8080 and listed for HAProxy', () => {
+    expect(obj(`${DIR}/httproute-iam.yaml`).spec).toEqual({
+      hostnames: ['iam.turnsys.com'],
+      parentRefs: [{ name: 'platform', namespace: 'envoy-gateway-system', sectionName: 'http' }],
+      rules: [{ backendRefs: [{ name: 'keycloak-service', port: 8080 }], matches: [{ path: { type: 'PathPrefix', value: '/' } }] }],
+    });
+    expect(files.get('dist/hosts/haproxy/haproxy.cfg')).toContain('    acl host_iam_turnsys_com hdr(host) -i iam.turnsys.com\n    use_backend k8s_gateway_10_251_51_200_80 if host_iam_turnsys_com\n');
+    expect(files.get('dist/hosts/haproxy/README.md')).toContain('| iam.turnsys.com | 10.251.51.200:80 | keycloak |');
+    expect(obj('dist/apps/application-keycloak.yaml').metadata.annotations['platform.tsys/depends-on']).toBe('gateway,secrets');
+  });
+
+  test('GIVEN the realm WHEN rendered THEN users log in to realm platform against UCS, read-only, with OpenLDAP attributes and groups from ldap.groupsDn', () => {
+    expect(realmImport.spec.keycloakCRName).toBe('keycloak');
+    expect(realm).toMatchObject({ realm: 'platform', enabled: true, registrationAllowed: false, resetPasswordAllowed: false, bruteForceProtected: true });
+    expect(federation).toMatchObject({ name: 'ucs', providerId: 'ldap' });
+    expect(federation.config).toMatchObject({
+      vendor: ['other'],
+      connectionUrl: ['ldaps://ucs.turnsys.com:636'],
+      usersDn: ['cn=users,dc=turnsys,dc=com'],
+      bindDn: ['uid=svc-k8s-platform,cn=users,dc=turnsys,dc=com'],
+      bindCredential: ['${LDAP_BIND_CREDENTIAL}'],
+      authType: ['simple'],
+      editMode: ['READ_ONLY'],
+      usernameLDAPAttribute: ['uid'],
+      rdnLDAPAttribute: ['uid'],
+      uuidLDAPAttribute: ['entryUUID'],
+      importEnabled: ['true'],
+    });
+    expect(mappers.map((m) => `${m.name}:${m.providerId}`)).toEqual([
+      'username:user-attribute-ldap-mapper', 'first name:user-attribute-ldap-mapper', 'last name:user-attribute-ldap-mapper',
+      'email:user-attribute-ldap-mapper', 'groups:group-ldap-mapper',
+    ]);
+    expect(mappers.filter((m) => m.providerId === 'user-attribute-ldap-mapper').map((m) => [m.config['ldap.attribute'][0], m.config['user.model.attribute'][0], m.config['read.only'][0]]))
+      .toEqual([['uid', 'username', 'true'], ['givenName', 'firstName', 'true'], ['sn', 'lastName', 'true'], ['mail', 'email', 'true']]);
+    expect(mappers[4].config).toMatchObject({
+      'groups.dn': ['cn=groups,dc=turnsys,dc=com'],
+      'group.name.ldap.attribute': ['cn'],
+      'group.object.classes': ['posixGroup'],
+      'membership.ldap.attribute': ['uniqueMember'],
+      'membership.attribute.type': ['DN'],
+      mode: ['READ_ONLY'],
+    });
+  });
+
+  test('GIVEN a plain LDAP URL in site.yaml WHEN rendered THEN the federation connects to it', () => {
+    const site = siteWith((s) => { s.ldap.url = 'ldap://dc.turnsys.com'; });
+    const ri = parse(renderSite(site).find((f) => f.path === `${DIR}/keycloakrealmimport-platform.yaml`)!.content);
+    expect(ri.spec.realm.components['org.keycloak.storage.UserStorageProvider'][0].config.connectionUrl).toEqual(['ldap://dc.turnsys.com']);
+  });
+
+  test('GIVEN the OIDC clients WHEN rendered THEN the API gateway and every tool has a confidential client, back only to its own host, with LDAP groups in the tokens', () => {
+    expect(realm.clients.map((c: Obj) => c.clientId)).toEqual(CLIENTS);
+    for (const c of realm.clients) {
+      expect([c.clientId, c.publicClient, c.clientAuthenticatorType, c.standardFlowEnabled, c.implicitFlowEnabled, c.directAccessGrantsEnabled])
+        .toEqual([c.clientId, false, 'client-secret', true, false, false]);
+      expect(c.protocolMappers).toEqual([{
+        name: 'groups', protocol: 'openid-connect', protocolMapper: 'oidc-group-membership-mapper',
+        config: { 'claim.name': 'groups', 'full.path': 'false', 'id.token.claim': 'true', 'access.token.claim': 'true', 'userinfo.token.claim': 'true' },
+      }]);
+    }
+    for (const c of realm.clients.filter((x: Obj) => x.clientId !== 'api-gateway')) {
+      expect([c.clientId, c.redirectUris, c.webOrigins, c.rootUrl]).toEqual([c.clientId, [`https://${c.clientId}.turnsys.com/*`], [`https://${c.clientId}.turnsys.com`], `https://${c.clientId}.turnsys.com`]);
+    }
+    // Nothing is published with OIDC login yet: the API gateway may redirect nowhere.
+    expect(realm.clients[0].redirectUris).toEqual([]);
+  });
+
+  test('GIVEN APIs published with OIDC login WHEN rendered THEN the api-gateway client may return to exactly their callbacks', () => {
+    const apis = (scope: Construct) => {
+      const layer = new Layer(scope, { name: 'billing', description: 'd', namespace: 'billing', dependsOn: ['gateway', 'secrets'] });
+      const base = { namespace: 'billing', serviceName: 'billing', servicePort: 80, description: 'API' } as const;
+      new PublishedApi(layer, 'invoices', { name: 'invoices', ...base, auth: 'oidc', host: 'api', pathPrefix: '/invoices' });
+      new PublishedApi(layer, 'billing', { name: 'billing', ...base, auth: 'oidc' });
+      new PublishedApi(layer, 'machines', { name: 'machines', ...base, auth: 'jwt' });
+      return layer;
+    };
+    const ri = parse(renderSite(shippedSite(), [...LAYERS, apis]).find((f) => f.path === `${DIR}/keycloakrealmimport-platform.yaml`)!.content);
+    expect(ri.spec.realm.clients[0]).toMatchObject({ clientId: 'api-gateway', redirectUris: ['https://api.turnsys.com/invoices/oauth2/callback', 'https://billing.turnsys.com/oauth2/callback'] });
+  });
+
+  test('GIVEN the secrets WHEN rendered THEN no field holds a value: the realm import reads each from a placeholder that names a key of a Secret filled from Bitwarden', () => {
+    for (const o of layerObjects) expect([o.kind, secretLiterals(o)]).toEqual([o.kind, []]);
+    const placeholders: Record<string, Obj> = realmImport.spec.placeholders;
+    const used = [...JSON.stringify(realm).matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]).sort();
+    expect(used).toEqual(Object.keys(placeholders).sort());
+    expect(used).toEqual(['CLIENT_SECRET_API_GATEWAY', 'CLIENT_SECRET_ARGOCD', 'CLIENT_SECRET_GRAFANA', 'CLIENT_SECRET_HARBOR', 'CLIENT_SECRET_JENKINS', 'CLIENT_SECRET_RANCHER', 'LDAP_BIND_CREDENTIAL']);
+    for (const c of realm.clients) expect(c.secret).toBe(`\${CLIENT_SECRET_${c.clientId.toUpperCase().replace('-', '_')}}`);
+    const es = obj(`${DIR}/externalsecret-keycloak-realm-platform.yaml`);
+    expect(new Set(Object.values(placeholders).map((p) => p.secret.name))).toEqual(new Set([es.spec.target.name]));
+    const fromBitwarden = Object.fromEntries(es.spec.data.map((d: Obj) => [d.secretKey, `${d.remoteRef.key}#${d.remoteRef.property}`]));
+    expect(Object.values(placeholders).map((p) => p.secret.key).sort()).toEqual(Object.keys(fromBitwarden).sort());
+    expect(fromBitwarden).toEqual({
+      'ldap-bind-credential': 'ldap-svc-k8s-platform#password',
+      ...Object.fromEntries(CLIENTS.map((c) => [`client-secret-${c}`, `keycloak-client-${c}#password`])),
+    });
+    // Every Secret the layer refers to is made by an ExternalSecret of the layer.
+    const made = new Set(layerObjects.filter((o) => o.kind === 'ExternalSecret').map((o) => o.spec.target.name));
+    expect([...new Set([keycloak.spec.db.usernameSecret.name, keycloak.spec.db.passwordSecret.name, keycloak.spec.bootstrapAdmin.user.secret])].filter((n) => !made.has(n))).toEqual([]);
+    expect(layerObjects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  test('GIVEN a literal or an undeclared placeholder in the realm WHEN checked THEN both are secret literals', () => {
+    const withBind = (value: string) => {
+      const copy = JSON.parse(JSON.stringify(realmImport));
+      copy.spec.realm.components['org.keycloak.storage.UserStorageProvider'][0].config.bindCredential = [value];
+      return secretLiterals(copy);
+    };
+    const at = 'spec.realm.components.org.keycloak.storage.UserStorageProvider[0].config.bindCredential[0]';
+    expect(withBind('hunter2')).toEqual([at]);
+    expect(withBind('${NOT_DECLARED}')).toEqual([at]);
+    expect(withBind('${LDAP_BIND_CREDENTIAL}')).toEqual([]);
+  });
+
+  test('GIVEN the sync order WHEN rendered THEN the operator and the Secrets come first, then Keycloak, then the realm import', () => {
+    const operator = obj(`${DIR}/application-keycloak-operator-git.yaml`);
+    const secrets = ['keycloak-db', 'keycloak-bootstrap-admin', 'keycloak-realm-platform'].map((n) => obj(`${DIR}/externalsecret-${n}.yaml`));
+    for (const s of [operator, ...secrets]) expect(wave(s)).toBeLessThan(wave(keycloak));
+    expect(wave(realmImport)).toBeGreaterThan(wave(keycloak));
+    for (const cr of [keycloak, realmImport]) expect(cr.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
+  });
+});
+
+describe('docs/databases.md', () => {
+  const site = shippedSite();
+  const rendered = renderSite(site);
+  const doc = rendered.find((f) => f.path === 'docs/databases.md')!.content;
+
+  test('GIVEN the rendered configuration WHEN the databases it connects to are collected THEN docs/databases.md lists exactly those, with account and Bitwarden item', () => {
+    const engineAt = (host: string, port: number) => Object.entries(site.dbaas).find(([, ep]) => ep && ep.host === host && ep.port === port)?.[0];
+    const referenced = rendered.filter((f) => f.path.startsWith('dist/') && !f.path.startsWith('dist/hosts/') && f.path.endsWith('.yaml')).map((f) => parse(f.content) as Obj)
+      .filter((o) => o.kind === 'Keycloak')
+      .map((o) => `${engineAt(o.spec.db.host, o.spec.db.port)} ${o.spec.db.database}`);
+    const listed = [...doc.matchAll(/^\| (\w+) \| [^|]+ \| `([^`]+)` \|/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(listed.sort()).toEqual(referenced.sort());
+    expect(listed).toEqual(['postgresql keycloak']);
+    expect(doc).toContain('| postgresql | pgsql.dbaas.turnsys.com:5432 | `keycloak` | `keycloak` | `bitwarden:keycloak-db` | keycloak |');
+    expect(fs.readFileSync(path.join(REPO, 'docs', 'databases.md'), 'utf8')).toBe(doc);
+  });
+
+  test('GIVEN docs/ldap.md WHEN read THEN the bind account is listed as used by Keycloak too', () => {
+    const ldap = rendered.find((f) => f.path === 'docs/ldap.md')!.content;
+    expect(ldap).toContain('| `uid=svc-k8s-platform,cn=users,dc=turnsys,dc=com` | argocd, keycloak, rancher | bind account: searches users and groups (read only) |');
+  });
+});
