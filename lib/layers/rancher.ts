@@ -14,8 +14,8 @@ export const RANCHER_NAMESPACE = 'cattle-system';
 export const RANCHER_GLOBAL_DATA = 'cattle-global-data';
 /** The Secret Rancher reads its first admin password from (key `bootstrapPassword`). */
 export const RANCHER_BOOTSTRAP_SECRET = 'bootstrap-secret';
-/** The Secret an `activedirectory` AuthConfig's service account password reference points at. */
-export const AD_PASSWORD_SECRET = 'activedirectoryconfig-serviceaccountpassword';
+/** The Secret an `openldap` AuthConfig's service account password reference points at. */
+export const LDAP_PASSWORD_SECRET = 'openldapconfig-serviceaccountpassword';
 
 /** The values of the rancher chart that the platform sets (a typed subset). */
 export interface RancherValues {
@@ -44,17 +44,20 @@ export function rancherValues(site: Site): RancherValues {
 }
 
 /**
- * Rancher's Active Directory login (UCS is AD compatible). Rancher keeps these fields at the top
- * level of the object; its CRD schema is open, so the fields are typed here.
+ * Rancher's OpenLDAP login. The site's DNs are in OpenLDAP form (`uid=...,cn=users,...`), and
+ * Argo CD (Dex) and Keycloak read the same UCS directory the same way (uid, posixGroup,
+ * uniqueMember); UCS's Active Directory attributes exist only with its optional Samba AD.
+ * Rancher keeps these fields at the top level of the object; its CRD schema is open, so the
+ * fields are typed here.
  */
-export interface ActiveDirectoryAuthConfig {
-  readonly type: 'activeDirectoryConfig';
+export interface OpenLdapAuthConfig {
+  readonly type: 'openLdapConfig';
   readonly enabled: boolean;
   readonly servers: readonly string[];
   readonly port: number;
   readonly tls: boolean;
   readonly starttls: boolean;
-  readonly serviceAccountUsername: string;
+  readonly serviceAccountDistinguishedName: string;
   /** `<namespace>:<secret>`: Rancher reads key `serviceaccountpassword` of that Secret. */
   readonly serviceAccountPassword: string;
   readonly userSearchBase: string;
@@ -62,8 +65,7 @@ export interface ActiveDirectoryAuthConfig {
   readonly userSearchAttribute: string;
   readonly userObjectClass: string;
   readonly userNameAttribute: string;
-  readonly userEnabledAttribute: string;
-  readonly userDisabledBitMask: number;
+  readonly userMemberAttribute: string;
   readonly groupSearchBase: string;
   readonly groupSearchAttribute: string;
   readonly groupObjectClass: string;
@@ -77,42 +79,41 @@ export interface ActiveDirectoryAuthConfig {
   readonly allowedPrincipalIds: readonly string[];
 }
 
-/** The AD principal of an LDAP group, as Rancher names it. */
-export function adGroupPrincipal(dn: string): string {
-  return `activedirectory_group://${dn}`;
+/** The principal of an LDAP group, as Rancher's OpenLDAP provider names it. */
+export function ldapGroupPrincipal(dn: string): string {
+  return `openldap_group://${dn}`;
 }
 
-export function activeDirectoryConfig(site: Site): ActiveDirectoryAuthConfig {
+export function openLdapConfig(site: Site): OpenLdapAuthConfig {
   const url = new URL(site.ldap.url);
   const tls = url.protocol === 'ldaps:';
   return {
-    type: 'activeDirectoryConfig',
+    type: 'openLdapConfig',
     enabled: true,
     servers: [url.hostname],
     port: url.port ? Number(url.port) : tls ? 636 : 389,
     tls,
     starttls: false,
-    serviceAccountUsername: site.ldap.bindDn,
-    serviceAccountPassword: `${RANCHER_GLOBAL_DATA}:${AD_PASSWORD_SECRET}`,
+    serviceAccountDistinguishedName: site.ldap.bindDn,
+    serviceAccountPassword: `${RANCHER_GLOBAL_DATA}:${LDAP_PASSWORD_SECRET}`,
     userSearchBase: site.ldap.usersDn,
-    userLoginAttribute: 'sAMAccountName',
-    userSearchAttribute: 'sAMAccountName|sn|givenName',
-    userObjectClass: 'person',
-    userNameAttribute: 'name',
-    userEnabledAttribute: 'userAccountControl',
-    userDisabledBitMask: 2,
+    userLoginAttribute: 'uid',
+    userSearchAttribute: 'uid|sn|givenName',
+    userObjectClass: 'inetOrgPerson',
+    userNameAttribute: 'cn',
+    userMemberAttribute: 'memberOf',
     groupSearchBase: site.ldap.groupsDn,
-    groupSearchAttribute: 'sAMAccountName',
-    groupObjectClass: 'group',
-    groupNameAttribute: 'name',
-    groupDNAttribute: 'distinguishedName',
-    groupMemberUserAttribute: 'distinguishedName',
-    groupMemberMappingAttribute: 'member',
+    groupSearchAttribute: 'cn',
+    groupObjectClass: 'posixGroup',
+    groupNameAttribute: 'cn',
+    groupDNAttribute: 'entryDN',
+    groupMemberUserAttribute: 'entryDN',
+    groupMemberMappingAttribute: 'uniqueMember',
     nestedGroupMembershipEnabled: false,
     connectionTimeout: 5000,
     // Only members of the admin group may log in until more groups are allowed.
     accessMode: 'restricted',
-    allowedPrincipalIds: [adGroupPrincipal(site.ldap.adminGroup)],
+    allowedPrincipalIds: [ldapGroupPrincipal(site.ldap.adminGroup), ldapGroupPrincipal(site.ldap.viewerGroup)],
   };
 }
 
@@ -148,8 +149,8 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
   // Rancher reads the bootstrap password once, at its first start: the Secret must exist first.
   layer.addOrder(rancher, bootstrap);
 
-  const adPassword = new BitwardenSecret(layer, 'ad-password', {
-    name: AD_PASSWORD_SECRET,
+  const ldapPassword = new BitwardenSecret(layer, 'ldap-password', {
+    name: LDAP_PASSWORD_SECRET,
     namespace: RANCHER_GLOBAL_DATA,
     data: { serviceaccountpassword: site.ldap.bindPassword },
   });
@@ -157,20 +158,20 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
     apiVersion: 'management.cattle.io/v3',
     kind: 'AuthConfig',
     metadata: {
-      name: 'activedirectory',
+      name: 'openldap',
       // Rancher would otherwise reset the config and delete the secret if it were ever disabled.
       annotations: { 'management.cattle.io/auth-provider-cleanup': 'user-locked' },
     },
-    ...activeDirectoryConfig(site),
+    ...openLdapConfig(site),
   });
   new ApiObject(layer, 'admins', {
     apiVersion: 'management.cattle.io/v3',
     kind: 'GlobalRoleBinding',
     metadata: { name: 'ldap-platform-admins' },
     globalRoleName: 'admin',
-    groupPrincipalName: adGroupPrincipal(site.ldap.adminGroup),
+    groupPrincipalName: ldapGroupPrincipal(site.ldap.adminGroup),
   });
-  layer.addOrder(adPassword, rancher);
+  layer.addOrder(ldapPassword, rancher);
 
   new PublishedUi(layer, 'ui', { name: 'rancher', namespace: RANCHER_NAMESPACE, serviceName: 'rancher', servicePort: 80, description: 'Rancher control panel' });
 

@@ -27,27 +27,29 @@ describe('Rancher layer', () => {
     expect(wave(es)).toBeLessThan(wave(obj('dist/rancher/application-rancher-chart.yaml')));
   });
 
-  test('GIVEN the UCS directory WHEN rendered THEN Rancher logs in with Active Directory settings from site.yaml and the bind password from a Secret', () => {
-    const ad = obj('dist/rancher/authconfig-activedirectory.yaml');
-    expect(ad).toMatchObject({
-      type: 'activeDirectoryConfig', enabled: true, servers: ['ucs.turnsys.com'], port: 636, tls: true, starttls: false,
-      serviceAccountUsername: 'uid=svc-k8s-platform,cn=users,dc=turnsys,dc=com',
-      serviceAccountPassword: 'cattle-global-data:activedirectoryconfig-serviceaccountpassword',
-      userSearchBase: 'cn=users,dc=turnsys,dc=com', groupSearchBase: 'cn=groups,dc=turnsys,dc=com',
-      accessMode: 'restricted', allowedPrincipalIds: ['activedirectory_group://cn=k8s-platform-admins,cn=groups,dc=turnsys,dc=com'],
+  test('GIVEN the UCS directory WHEN rendered THEN Rancher logs in with OpenLDAP settings from site.yaml and the bind password from a Secret', () => {
+    const ldap = obj('dist/rancher/authconfig-openldap.yaml');
+    expect(ldap).toMatchObject({
+      type: 'openLdapConfig', enabled: true, servers: ['ucs.turnsys.com'], port: 636, tls: true, starttls: false,
+      serviceAccountDistinguishedName: 'uid=svc-k8s-platform,cn=users,dc=turnsys,dc=com',
+      serviceAccountPassword: 'cattle-global-data:openldapconfig-serviceaccountpassword',
+      userSearchBase: 'cn=users,dc=turnsys,dc=com', userLoginAttribute: 'uid',
+      groupSearchBase: 'cn=groups,dc=turnsys,dc=com', groupObjectClass: 'posixGroup', groupMemberMappingAttribute: 'uniqueMember',
+      accessMode: 'restricted',
+      allowedPrincipalIds: ['openldap_group://cn=k8s-platform-admins,cn=groups,dc=turnsys,dc=com', 'openldap_group://cn=k8s-platform-viewers,cn=groups,dc=turnsys,dc=com'],
     });
-    const pw = obj('dist/rancher/externalsecret-activedirectoryconfig-serviceaccountpassword.yaml');
+    const pw = obj('dist/rancher/externalsecret-openldapconfig-serviceaccountpassword.yaml');
     expect(pw.metadata.namespace).toBe('cattle-global-data');
     expect(pw.spec.data).toEqual([{ secretKey: 'serviceaccountpassword', remoteRef: { key: 'ldap-svc-k8s-platform', property: 'password' } }]);
-    expect(obj('dist/rancher/globalrolebinding-ldap-platform-admins.yaml')).toMatchObject({ globalRoleName: 'admin', groupPrincipalName: 'activedirectory_group://cn=k8s-platform-admins,cn=groups,dc=turnsys,dc=com' });
+    expect(obj('dist/rancher/globalrolebinding-ldap-platform-admins.yaml')).toMatchObject({ globalRoleName: 'admin', groupPrincipalName: 'openldap_group://cn=k8s-platform-admins,cn=groups,dc=turnsys,dc=com' });
     // Rancher creates its CRDs at start: the AuthConfig syncs after the chart, without dry run.
-    expect(wave(ad)).toBeGreaterThan(wave(obj('dist/rancher/application-rancher-chart.yaml')));
-    expect(ad.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
+    expect(wave(ldap)).toBeGreaterThan(wave(obj('dist/rancher/application-rancher-chart.yaml')));
+    expect(ldap.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
   });
 
   test('GIVEN plain LDAP on port 389 in site.yaml WHEN rendered THEN TLS is off and the port follows', () => {
     const site = siteWith((s) => { s.ldap.url = 'ldap://dc.turnsys.com'; });
-    const ad = parse(renderSite(site).find((f) => f.path === 'dist/rancher/authconfig-activedirectory.yaml')!.content);
+    const ad = parse(renderSite(site).find((f) => f.path === 'dist/rancher/authconfig-openldap.yaml')!.content);
     expect([ad.servers, ad.port, ad.tls]).toEqual([['dc.turnsys.com'], 389, false]);
   });
 

@@ -199,8 +199,8 @@ describe('secret values outside Secrets', () => {
 
   test('GIVEN the AuthConfig password reference WHEN it is a literal instead THEN it is found', () => {
     expect(findingsOf(() => undefined)).toEqual([]);
-    const found = findingsOf((f) => ((f.get('dist/rancher/authconfig-activedirectory.yaml') as Obj).serviceAccountPassword = 'hunter2'));
-    expect(found).toEqual(['dist/rancher/authconfig-activedirectory.yaml: management.cattle.io/v3 AuthConfig activedirectory: serviceAccountPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead']);
+    const found = findingsOf((f) => ((f.get('dist/rancher/authconfig-openldap.yaml') as Obj).serviceAccountPassword = 'hunter2'));
+    expect(found).toEqual(['dist/rancher/authconfig-openldap.yaml: management.cattle.io/v3 AuthConfig openldap: serviceAccountPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead']);
   });
 });
 
