@@ -1,0 +1,130 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { ConfigError } from '../config/errors';
+import { loadSite } from '../config/load';
+import type { Site } from '../config/schema';
+import { DeliveryError } from './delivery-error';
+import { createForge, Forge, ForgeKind } from './forge';
+import { DEFAULT_APPROVAL_LABEL, reviewPullRequest, REVIEW_CONTEXT } from './pr-review';
+import { parseRepoUrl } from './repo-url';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** What a delivery command reads and writes besides its arguments (tests pass their own). */
+export interface CliIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  /** Standard input, read whole (`--body -`). */
+  readonly stdin: () => Promise<string>;
+}
+
+/** The process's environment, stdout, stderr and stdin. */
+export function processIo(): CliIo {
+  return {
+    env: process.env,
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    stdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+/** Parses `args` strictly (an unknown option is an error, not ignored). */
+function parse<T extends OptionSpec>(usage: string, args: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new DeliveryError(`${(e as Error).message}\nusage: ${usage}`);
+  }
+}
+
+function siteFrom(file: string | undefined): Site {
+  return loadSite(path.resolve(file ?? path.join(ROOT, 'site.yaml')));
+}
+
+/** Runs a command body; user errors print their message alone and exit 1. */
+async function guard(command: string, io: CliIo, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof DeliveryError || e instanceof ConfigError) io.err(`${command}: ${e.message}`);
+    else io.err(`${command}: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+/** The pr-comment command line (the CI workflows call it). */
+export const PR_COMMENT_USAGE =
+  'npm run pr-comment -- --pr <n> --sha <commit> --body <file|-> [--forge gitea|github|both] [--verify-failed] [--risky] ' +
+  `[--approval-label <label>] [--target-url <url>] [--site <file>] [--gitea-api-url <url>] [--github-api-url <url>]`;
+
+const TOKENS: Record<ForgeKind, { env: string; what: string }> = {
+  gitea: { env: 'GITEA_TOKEN', what: 'a Gitea token that may comment on pull requests and set commit statuses of the repository in git.repoUrl' },
+  github: { env: 'GITHUB_TOKEN', what: 'a GitHub token that may comment on pull requests and set commit statuses of the repository in git.mirrorUrl' },
+};
+
+/**
+ * `npm run pr-comment`: posts (or edits in place) the rendered diff on a pull request and sets
+ * the `tsys-platform/review` status on its head commit. Exit 0 when every forge got both
+ * (whatever the status says), 1 otherwise.
+ */
+export function runPrCommentCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return guard('pr-comment', io, async () => {
+    const o = parse(PR_COMMENT_USAGE, args, {
+      pr: { type: 'string' }, sha: { type: 'string' }, body: { type: 'string' }, forge: { type: 'string' },
+      'verify-failed': { type: 'boolean' }, risky: { type: 'boolean' }, 'approval-label': { type: 'string' }, 'target-url': { type: 'string' },
+      site: { type: 'string' }, 'gitea-api-url': { type: 'string' }, 'github-api-url': { type: 'string' },
+    });
+    const pr = Number(o.pr);
+    if (!o.pr || !Number.isInteger(pr) || pr <= 0) throw new DeliveryError(`--pr needs the pull request number, e.g. --pr 12\nusage: ${PR_COMMENT_USAGE}`);
+    if (!o.sha || !/^[0-9a-f]{7,64}$/i.test(o.sha)) throw new DeliveryError(`--sha needs the pull request's head commit (hex), e.g. --sha "$(git rev-parse HEAD)"\nusage: ${PR_COMMENT_USAGE}`);
+    if (!o.body) throw new DeliveryError(`--body needs the Markdown file to post (or - for stdin), e.g. --body diff.md\nusage: ${PR_COMMENT_USAGE}`);
+    const forgeArg = o.forge ?? 'gitea';
+    if (!['gitea', 'github', 'both'].includes(forgeArg)) throw new DeliveryError(`--forge must be gitea, github or both, not "${forgeArg}"`);
+    const kinds: ForgeKind[] = forgeArg === 'both' ? ['gitea', 'github'] : [forgeArg as ForgeKind];
+    const missing = kinds.filter((k) => !io.env[TOKENS[k].env]?.trim());
+    if (missing.length) throw new DeliveryError(missing.map((k) => `${TOKENS[k].env} is not set: it must hold ${TOKENS[k].what}`).join('\n'));
+
+    let body: string;
+    try {
+      body = o.body === '-' ? await io.stdin() : fs.readFileSync(o.body, 'utf8');
+    } catch (e) {
+      throw new DeliveryError(`cannot read the comment body from ${o.body} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); write it first: npm run diff -- --format markdown --out ${o.body}`);
+    }
+    if (!body.trim()) throw new DeliveryError(`the comment body in ${o.body === '-' ? 'stdin' : o.body} is empty; did npm run diff write it?`);
+
+    const site = siteFrom(o.site);
+    const forges: Forge[] = kinds.map((k) =>
+      createForge(k, {
+        repo: parseRepoUrl(k === 'gitea' ? site.git.repoUrl : site.git.mirrorUrl),
+        token: io.env[TOKENS[k].env]!.trim(),
+        tokenSource: TOKENS[k].env,
+        apiUrl: k === 'gitea' ? o['gitea-api-url'] : o['github-api-url'],
+      }),
+    );
+    const input = {
+      pr, sha: o.sha, body, verifyFailed: o['verify-failed'] ?? false, risky: o.risky ?? false,
+      approvalLabel: o['approval-label'] ?? DEFAULT_APPROVAL_LABEL, targetUrl: o['target-url'],
+    };
+    let failed = 0;
+    for (const forge of forges) {
+      try {
+        const r = await reviewPullRequest(forge, input);
+        io.out(`pr-comment: ${r.forge}: comment ${r.comment.id} ${r.comment.action} on pull request ${pr}${r.comment.url ? ` (${r.comment.url})` : ''}`);
+        io.out(`pr-comment: ${r.forge}: ${REVIEW_CONTEXT} = ${r.verdict.state} on ${o.sha.slice(0, 12)}: ${r.verdict.description}`);
+      } catch (e) {
+        if (!(e instanceof DeliveryError)) throw e;
+        io.err(`pr-comment: ${e.message}`);
+        failed++;
+      }
+    }
+    return failed ? 1 : 0;
+  });
+}
