@@ -7,6 +7,7 @@ import type { Site } from '../config/schema';
 import { DeliveryError } from './delivery-error';
 import { createForge, Forge, ForgeKind } from './forge';
 import { DEFAULT_APPROVAL_LABEL, reviewPullRequest, REVIEW_CONTEXT } from './pr-review';
+import { publish } from './publish';
 import { parseRepoUrl } from './repo-url';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -126,5 +127,20 @@ export function runPrCommentCli(args: readonly string[], io: CliIo = processIo()
       }
     }
     return failed ? 1 : 0;
+  });
+}
+
+const PUBLISH_USAGE = 'npm run publish -- [--remote <name>] [--site <file>] [--root <dir>]';
+
+/** `npm run publish`: exit 0 when the branch Argo CD follows holds HEAD, 1 when refused or failed. */
+export function runPublishCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return guard('publish', io, async () => {
+    const o = parse(PUBLISH_USAGE, args, { remote: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' } });
+    const root = path.resolve(o.root ?? ROOT);
+    const result = publish({ root, remote: o.remote, siteFile: o.site ? path.resolve(o.site) : undefined, log: io.out });
+    io.out(result.upToDate
+      ? `publish: ${result.remote} ${result.branch} already is at ${result.head.slice(0, 12)}; nothing to push`
+      : `publish: pushed ${result.head.slice(0, 12)} to ${result.remote} ${result.branch}; Argo CD syncs it on its next refresh (npm run status shows progress)`);
+    return 0;
   });
 }
