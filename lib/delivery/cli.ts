@@ -6,9 +6,10 @@ import { loadSite } from '../config/load';
 import type { Site } from '../config/schema';
 import { DeliveryError } from './delivery-error';
 import { createForge, Forge, ForgeKind } from './forge';
+import { DEFAULT_MIRROR_ITEM, listPushMirrors, MIRROR_INTERVAL, readMirrorToken, setupPushMirror } from './mirror';
 import { DEFAULT_APPROVAL_LABEL, reviewPullRequest, REVIEW_CONTEXT } from './pr-review';
 import { publish } from './publish';
-import { parseRepoUrl } from './repo-url';
+import { httpsCloneUrl, parseRepoUrl, sameRepository } from './repo-url';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -44,6 +45,13 @@ function parse<T extends OptionSpec>(usage: string, args: readonly string[], opt
   } catch (e) {
     throw new DeliveryError(`${(e as Error).message}\nusage: ${usage}`);
   }
+}
+
+/** A required environment variable; the refusal says what it is for. */
+function requireEnv(io: CliIo, name: string, forWhat: string): string {
+  const value = io.env[name]?.trim();
+  if (!value) throw new DeliveryError(`${name} is not set: it must hold ${forWhat}. Set it in the environment (never in site.yaml or git)`);
+  return value;
 }
 
 function siteFrom(file: string | undefined): Site {
@@ -141,6 +149,50 @@ export function runPublishCli(args: readonly string[], io: CliIo = processIo()):
     io.out(result.upToDate
       ? `publish: ${result.remote} ${result.branch} already is at ${result.head.slice(0, 12)}; nothing to push`
       : `publish: pushed ${result.head.slice(0, 12)} to ${result.remote} ${result.branch}; Argo CD syncs it on its next refresh (npm run status shows progress)`);
+    return 0;
+  });
+}
+
+const MIRROR_USAGE = 'npm run mirror -- [--setup] [--bw-item <item>] [--mirror-user <name>] [--site <file>] [--gitea-api-url <url>]';
+
+/**
+ * `npm run mirror`: shows Gitea's push mirrors (exit 0 when the one to git.mirrorUrl exists without
+ * an error, 2 otherwise); with `--setup`, creates it unless it exists (exit 0). Errors exit 1.
+ */
+export function runMirrorCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return guard('mirror', io, async () => {
+    const o = parse(MIRROR_USAGE, args, {
+      setup: { type: 'boolean' }, 'bw-item': { type: 'string' }, 'mirror-user': { type: 'string' }, site: { type: 'string' }, 'gitea-api-url': { type: 'string' },
+    });
+    const token = requireEnv(io, 'GITEA_TOKEN', 'a Gitea token with admin rights on the repository in git.repoUrl (push mirrors are repository settings)');
+    const site = siteFrom(o.site);
+    const mirrorRef = parseRepoUrl(site.git.mirrorUrl);
+    const address = httpsCloneUrl(mirrorRef);
+    const access = { repo: parseRepoUrl(site.git.repoUrl), token, tokenSource: 'GITEA_TOKEN', apiUrl: o['gitea-api-url'] };
+    if (o.setup) {
+      const item = o['bw-item'] ?? DEFAULT_MIRROR_ITEM;
+      const result = await setupPushMirror({ ...access, mirrorUrl: site.git.mirrorUrl, mirrorUser: o['mirror-user'] ?? mirrorRef.owner, mirrorToken: () => readMirrorToken(io.env, item) });
+      if (result.action === 'exists') {
+        io.out(`mirror: a push mirror to ${result.mirror.remote_address} already exists (interval ${result.mirror.interval ?? '?'}, sync on commit ${result.mirror.sync_on_commit ?? '?'}); nothing changed`);
+      } else {
+        io.out(`mirror: created the push mirror to ${address}: every ${MIRROR_INTERVAL} and on every commit`);
+        if (result.syncWarning) io.err(`mirror: warning: the first push could not be started (${result.syncWarning}); Gitea pushes on the next commit`);
+      }
+      return 0;
+    }
+    const mirrors = await listPushMirrors(access);
+    for (const m of mirrors) {
+      io.out(`mirror: ${m.remote_name ?? '?'} -> ${m.remote_address}: interval ${m.interval ?? '?'}, sync on commit ${m.sync_on_commit ?? '?'}, last update ${m.last_update ?? 'never'}${m.last_error ? `, last error: ${m.last_error}` : ''}`);
+    }
+    const ours = mirrors.find((m) => sameRepository(m.remote_address, address));
+    if (!ours) {
+      io.err(`mirror: no push mirror to ${address}; create it with npm run mirror -- --setup`);
+      return 2;
+    }
+    if (ours.last_error) {
+      io.err(`mirror: the push mirror to ${address} failed last time; if the token expired, store a new one and recreate the mirror in Gitea's repository settings`);
+      return 2;
+    }
     return 0;
   });
 }
