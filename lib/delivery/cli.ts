@@ -4,12 +4,14 @@ import { parseArgs } from 'util';
 import { ConfigError } from '../config/errors';
 import { loadSite } from '../config/load';
 import type { Site } from '../config/schema';
+import { PLATFORM_PROJECT } from '../gitops/argocd';
 import { DeliveryError } from './delivery-error';
 import { createForge, Forge, ForgeKind } from './forge';
 import { DEFAULT_MIRROR_ITEM, listPushMirrors, MIRROR_INTERVAL, readMirrorToken, setupPushMirror } from './mirror';
 import { DEFAULT_APPROVAL_LABEL, reviewPullRequest, REVIEW_CONTEXT } from './pr-review';
 import { publish } from './publish';
 import { httpsCloneUrl, parseRepoUrl, sameRepository } from './repo-url';
+import { allHealthy, argoBaseUrl, compareRevision, fetchApplications, formatReport, localHead, reportApplications } from './status';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -194,5 +196,29 @@ export function runMirrorCli(args: readonly string[], io: CliIo = processIo()): 
       return 2;
     }
     return 0;
+  });
+}
+
+const STATUS_USAGE = 'npm run status -- [--project <name>] [--site <file>] [--root <dir>]';
+
+/** `npm run status`: exit 0 when every Application is Synced and Healthy, 2 when not, 1 on errors. */
+export function runStatusCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return guard('status', io, async () => {
+    const o = parse(STATUS_USAGE, args, { project: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' } });
+    const server = requireEnv(io, 'ARGOCD_SERVER', 'the Argo CD URL, e.g. https://argocd.turnsys.com');
+    const token = requireEnv(io, 'ARGOCD_AUTH_TOKEN', 'an Argo CD API token allowed to get applications (argocd account generate-token)');
+    const site = siteFrom(o.site);
+    const root = path.resolve(o.root ?? ROOT);
+    const project = o.project ?? PLATFORM_PROJECT;
+    const apps = await fetchApplications({ server, token, tokenSource: 'ARGOCD_AUTH_TOKEN' }, project);
+    const head = localHead(root);
+    io.out(`status: Argo CD ${argoBaseUrl(server)}, project ${project}, ${apps.length} Applications; local HEAD ${head ? head.slice(0, 12) : '(no git checkout)'}`);
+    if (!apps.length) {
+      io.err(`status: no Applications in project ${project}; is Argo CD bootstrapped (README: Bootstrapping a cluster) and may the token read them?`);
+      return 2;
+    }
+    const reports = reportApplications(apps, site.git.repoUrl, (revision) => (head ? compareRevision(root, revision, head) : 'no local HEAD'));
+    io.out(formatReport(reports));
+    return allHealthy(reports) ? 0 : 2;
   });
 }
