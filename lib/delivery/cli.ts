@@ -1,0 +1,224 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { ConfigError } from '../config/errors';
+import { loadSite } from '../config/load';
+import type { Site } from '../config/schema';
+import { PLATFORM_PROJECT } from '../gitops/argocd';
+import { DeliveryError } from './delivery-error';
+import { createForge, Forge, ForgeKind } from './forge';
+import { DEFAULT_MIRROR_ITEM, listPushMirrors, MIRROR_INTERVAL, readMirrorToken, setupPushMirror } from './mirror';
+import { DEFAULT_APPROVAL_LABEL, reviewPullRequest, REVIEW_CONTEXT } from './pr-review';
+import { publish } from './publish';
+import { httpsCloneUrl, parseRepoUrl, sameRepository } from './repo-url';
+import { allHealthy, argoBaseUrl, compareRevision, fetchApplications, formatReport, localHead, reportApplications } from './status';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** What a delivery command reads and writes besides its arguments (tests pass their own). */
+export interface CliIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  /** Standard input, read whole (`--body -`). */
+  readonly stdin: () => Promise<string>;
+}
+
+/** The process's environment, stdout, stderr and stdin. */
+export function processIo(): CliIo {
+  return {
+    env: process.env,
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    stdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+/** Parses `args` strictly (an unknown option is an error, not ignored). */
+function parse<T extends OptionSpec>(usage: string, args: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new DeliveryError(`${(e as Error).message}\nusage: ${usage}`);
+  }
+}
+
+/** A required environment variable; the refusal says what it is for. */
+function requireEnv(io: CliIo, name: string, forWhat: string): string {
+  const value = io.env[name]?.trim();
+  if (!value) throw new DeliveryError(`${name} is not set: it must hold ${forWhat}. Set it in the environment (never in site.yaml or git)`);
+  return value;
+}
+
+function siteFrom(file: string | undefined): Site {
+  return loadSite(path.resolve(file ?? path.join(ROOT, 'site.yaml')));
+}
+
+/** Runs a command body; user errors print their message alone and exit 1. */
+async function guard(command: string, io: CliIo, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof DeliveryError || e instanceof ConfigError) io.err(`${command}: ${e.message}`);
+    else io.err(`${command}: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+/** The pr-comment command line (the CI workflows call it). */
+export const PR_COMMENT_USAGE =
+  'npm run pr-comment -- --pr <n> --sha <commit> --body <file|-> [--forge gitea|github|both] [--verify-failed] [--risky] ' +
+  `[--approval-label <label>] [--target-url <url>] [--site <file>] [--gitea-api-url <url>] [--github-api-url <url>]`;
+
+const TOKENS: Record<ForgeKind, { env: string; what: string }> = {
+  gitea: { env: 'GITEA_TOKEN', what: 'a Gitea token that may comment on pull requests and set commit statuses of the repository in git.repoUrl' },
+  github: { env: 'GITHUB_TOKEN', what: 'a GitHub token that may comment on pull requests and set commit statuses of the repository in git.mirrorUrl' },
+};
+
+/**
+ * `npm run pr-comment`: posts (or edits in place) the rendered diff on a pull request and sets
+ * the `tsys-platform/review` status on its head commit. Exit 0 when every forge got both
+ * (whatever the status says), 1 otherwise.
+ */
+export function runPrCommentCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return guard('pr-comment', io, async () => {
+    const o = parse(PR_COMMENT_USAGE, args, {
+      pr: { type: 'string' }, sha: { type: 'string' }, body: { type: 'string' }, forge: { type: 'string' },
+      'verify-failed': { type: 'boolean' }, risky: { type: 'boolean' }, 'approval-label': { type: 'string' }, 'target-url': { type: 'string' },
+      site: { type: 'string' }, 'gitea-api-url': { type: 'string' }, 'github-api-url': { type: 'string' },
+    });
+    const pr = Number(o.pr);
+    if (!o.pr || !Number.isInteger(pr) || pr <= 0) throw new DeliveryError(`--pr needs the pull request number, e.g. --pr 12\nusage: ${PR_COMMENT_USAGE}`);
+    if (!o.sha || !/^[0-9a-f]{7,64}$/i.test(o.sha)) throw new DeliveryError(`--sha needs the pull request's head commit (hex), e.g. --sha "$(git rev-parse HEAD)"\nusage: ${PR_COMMENT_USAGE}`);
+    if (!o.body) throw new DeliveryError(`--body needs the Markdown file to post (or - for stdin), e.g. --body diff.md\nusage: ${PR_COMMENT_USAGE}`);
+    const forgeArg = o.forge ?? 'gitea';
+    if (!['gitea', 'github', 'both'].includes(forgeArg)) throw new DeliveryError(`--forge must be gitea, github or both, not "${forgeArg}"`);
+    const kinds: ForgeKind[] = forgeArg === 'both' ? ['gitea', 'github'] : [forgeArg as ForgeKind];
+    const missing = kinds.filter((k) => !io.env[TOKENS[k].env]?.trim());
+    if (missing.length) throw new DeliveryError(missing.map((k) => `${TOKENS[k].env} is not set: it must hold ${TOKENS[k].what}`).join('\n'));
+
+    let body: string;
+    try {
+      body = o.body === '-' ? await io.stdin() : fs.readFileSync(o.body, 'utf8');
+    } catch (e) {
+      throw new DeliveryError(`cannot read the comment body from ${o.body} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); write it first: npm run diff -- --format markdown --out ${o.body}`);
+    }
+    if (!body.trim()) throw new DeliveryError(`the comment body in ${o.body === '-' ? 'stdin' : o.body} is empty; did npm run diff write it?`);
+
+    const site = siteFrom(o.site);
+    const forges: Forge[] = kinds.map((k) =>
+      createForge(k, {
+        repo: parseRepoUrl(k === 'gitea' ? site.git.repoUrl : site.git.mirrorUrl),
+        token: io.env[TOKENS[k].env]!.trim(),
+        tokenSource: TOKENS[k].env,
+        apiUrl: k === 'gitea' ? o['gitea-api-url'] : o['github-api-url'],
+      }),
+    );
+    const input = {
+      pr, sha: o.sha, body, verifyFailed: o['verify-failed'] ?? false, risky: o.risky ?? false,
+      approvalLabel: o['approval-label'] ?? DEFAULT_APPROVAL_LABEL, targetUrl: o['target-url'],
+    };
+    let failed = 0;
+    for (const forge of forges) {
+      try {
+        const r = await reviewPullRequest(forge, input);
+        io.out(`pr-comment: ${r.forge}: comment ${r.comment.id} ${r.comment.action} on pull request ${pr}${r.comment.url ? ` (${r.comment.url})` : ''}`);
+        io.out(`pr-comment: ${r.forge}: ${REVIEW_CONTEXT} = ${r.verdict.state} on ${o.sha.slice(0, 12)}: ${r.verdict.description}`);
+      } catch (e) {
+        if (!(e instanceof DeliveryError)) throw e;
+        io.err(`pr-comment: ${e.message}`);
+        failed++;
+      }
+    }
+    return failed ? 1 : 0;
+  });
+}
+
+const PUBLISH_USAGE = 'npm run publish -- [--remote <name>] [--site <file>] [--root <dir>]';
+
+/** `npm run publish`: exit 0 when the branch Argo CD follows holds HEAD, 1 when refused or failed. */
+export function runPublishCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return guard('publish', io, async () => {
+    const o = parse(PUBLISH_USAGE, args, { remote: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' } });
+    const root = path.resolve(o.root ?? ROOT);
+    const result = publish({ root, remote: o.remote, siteFile: o.site ? path.resolve(o.site) : undefined, log: io.out });
+    io.out(result.upToDate
+      ? `publish: ${result.remote} ${result.branch} already is at ${result.head.slice(0, 12)}; nothing to push`
+      : `publish: pushed ${result.head.slice(0, 12)} to ${result.remote} ${result.branch}; Argo CD syncs it on its next refresh (npm run status shows progress)`);
+    return 0;
+  });
+}
+
+const MIRROR_USAGE = 'npm run mirror -- [--setup] [--bw-item <item>] [--mirror-user <name>] [--site <file>] [--gitea-api-url <url>]';
+
+/**
+ * `npm run mirror`: shows Gitea's push mirrors (exit 0 when the one to git.mirrorUrl exists without
+ * an error, 2 otherwise); with `--setup`, creates it unless it exists (exit 0). Errors exit 1.
+ */
+export function runMirrorCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return guard('mirror', io, async () => {
+    const o = parse(MIRROR_USAGE, args, {
+      setup: { type: 'boolean' }, 'bw-item': { type: 'string' }, 'mirror-user': { type: 'string' }, site: { type: 'string' }, 'gitea-api-url': { type: 'string' },
+    });
+    const token = requireEnv(io, 'GITEA_TOKEN', 'a Gitea token with admin rights on the repository in git.repoUrl (push mirrors are repository settings)');
+    const site = siteFrom(o.site);
+    const mirrorRef = parseRepoUrl(site.git.mirrorUrl);
+    const address = httpsCloneUrl(mirrorRef);
+    const access = { repo: parseRepoUrl(site.git.repoUrl), token, tokenSource: 'GITEA_TOKEN', apiUrl: o['gitea-api-url'] };
+    if (o.setup) {
+      const item = o['bw-item'] ?? DEFAULT_MIRROR_ITEM;
+      const result = await setupPushMirror({ ...access, mirrorUrl: site.git.mirrorUrl, mirrorUser: o['mirror-user'] ?? mirrorRef.owner, mirrorToken: () => readMirrorToken(io.env, item) });
+      if (result.action === 'exists') {
+        io.out(`mirror: a push mirror to ${result.mirror.remote_address} already exists (interval ${result.mirror.interval ?? '?'}, sync on commit ${result.mirror.sync_on_commit ?? '?'}); nothing changed`);
+      } else {
+        io.out(`mirror: created the push mirror to ${address}: every ${MIRROR_INTERVAL} and on every commit`);
+        if (result.syncWarning) io.err(`mirror: warning: the first push could not be started (${result.syncWarning}); Gitea pushes on the next commit`);
+      }
+      return 0;
+    }
+    const mirrors = await listPushMirrors(access);
+    for (const m of mirrors) {
+      io.out(`mirror: ${m.remote_name ?? '?'} -> ${m.remote_address}: interval ${m.interval ?? '?'}, sync on commit ${m.sync_on_commit ?? '?'}, last update ${m.last_update ?? 'never'}${m.last_error ? `, last error: ${m.last_error}` : ''}`);
+    }
+    const ours = mirrors.find((m) => sameRepository(m.remote_address, address));
+    if (!ours) {
+      io.err(`mirror: no push mirror to ${address}; create it with npm run mirror -- --setup`);
+      return 2;
+    }
+    if (ours.last_error) {
+      io.err(`mirror: the push mirror to ${address} failed last time; if the token expired, store a new one and recreate the mirror in Gitea's repository settings`);
+      return 2;
+    }
+    return 0;
+  });
+}
+
+const STATUS_USAGE = 'npm run status -- [--project <name>] [--site <file>] [--root <dir>]';
+
+/** `npm run status`: exit 0 when every Application is Synced and Healthy, 2 when not, 1 on errors. */
+export function runStatusCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return guard('status', io, async () => {
+    const o = parse(STATUS_USAGE, args, { project: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' } });
+    const server = requireEnv(io, 'ARGOCD_SERVER', 'the Argo CD URL, e.g. https://argocd.turnsys.com');
+    const token = requireEnv(io, 'ARGOCD_AUTH_TOKEN', 'an Argo CD API token allowed to get applications (argocd account generate-token)');
+    const site = siteFrom(o.site);
+    const root = path.resolve(o.root ?? ROOT);
+    const project = o.project ?? PLATFORM_PROJECT;
+    const apps = await fetchApplications({ server, token, tokenSource: 'ARGOCD_AUTH_TOKEN' }, project);
+    const head = localHead(root);
+    io.out(`status: Argo CD ${argoBaseUrl(server)}, project ${project}, ${apps.length} Applications; local HEAD ${head ? head.slice(0, 12) : '(no git checkout)'}`);
+    if (!apps.length) {
+      io.err(`status: no Applications in project ${project}; is Argo CD bootstrapped (README: Bootstrapping a cluster) and may the token read them?`);
+      return 2;
+    }
+    const reports = reportApplications(apps, site.git.repoUrl, (revision) => (head ? compareRevision(root, revision, head) : 'no local HEAD'));
+    io.out(formatReport(reports));
+    return allHealthy(reports) ? 0 : 2;
+  });
+}

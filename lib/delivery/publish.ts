@@ -1,0 +1,174 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ConfigError } from '../config/errors';
+import { loadSite } from '../config/load';
+import type { LayerFactory } from '../context';
+import { PlatformError } from '../platform-error';
+import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
+import { renderSite, synth, VerifyError } from '../synth';
+import type { SchemaRegistry } from '../verify/schemas';
+import { DeliveryError } from './delivery-error';
+import { git, gitStatus, hasCommit, isAncestor, runGit, StatusEntry } from './git';
+
+/** Subjects longer than this are cut in the render commit's message. */
+const MAX_SUBJECT = 60;
+
+export interface PublishOptions {
+  /** The repository root (its top-level folder): site.yaml, dist/, argocd/ and docs/ are here. */
+  readonly root: string;
+  /**
+   * The git remote of the Gitea repository Argo CD reads.
+   * @default origin
+   */
+  readonly remote?: string;
+  /** @default `<root>/site.yaml` */
+  readonly siteFile?: string;
+  /** @default the platform's layers */
+  readonly layers?: readonly LayerFactory[];
+  /** @default a registry over imports/schemas */
+  readonly registry?: SchemaRegistry;
+  /**
+   * Called after the render commit, just before `git push`. Tests push a competing commit here
+   * to see a push rejected by the remote.
+   * @default - nothing
+   */
+  readonly beforePush?: () => void;
+  /**
+   * Progress lines.
+   * @default - none
+   */
+  readonly log?: (line: string) => void;
+}
+
+export interface PublishResult {
+  /** The branch pushed to: site.git.revision. */
+  readonly branch: string;
+  readonly remote: string;
+  /** The commit holding the new render, when the render changed. */
+  readonly renderCommit?: string;
+  /** The commit the remote branch now points to. */
+  readonly head: string;
+  /** The remote branch already was at `head`: nothing was pushed. */
+  readonly upToDate: boolean;
+}
+
+/** `<code> <path>` lines for a message. */
+function describe(entries: readonly StatusEntry[]): string {
+  return entries.map((e) => `  ${e.code} ${e.paths[0]}${e.paths[1] ? ` (from ${e.paths[1]})` : ''}`).join('\n');
+}
+
+/** The HEAD subject for the render commit's message, cut to a readable length. */
+function shortSubject(subject: string): string {
+  return subject.length <= MAX_SUBJECT ? subject : `${subject.slice(0, MAX_SUBJECT - 1)}…`;
+}
+
+/** Runs `f`; a site, wiring or verify error becomes a refusal saying nothing was changed. */
+function refuseOnSynthError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError) {
+      throw new DeliveryError(`refused: synth failed; nothing was committed or pushed, dist/ and argocd/ are unchanged:\n${e.message}`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * `npm run publish`: renders the committed source and pushes it to the branch Argo CD follows.
+ *
+ * 1. Refuses when anything but the rendered output (dist/, argocd/, the generated docs) has
+ *    uncommitted changes: source changes are committed by their author, with their own message.
+ *    A hand edit inside dist/ or argocd/ is not source: synth overwrites it.
+ * 2. Refuses when the remote branch has commits HEAD lacks (the push would not be a fast-forward).
+ * 3. Runs synth, which verifies; refuses on any failure with nothing committed.
+ * 4. Commits the rendered output when it changed: "Render dist/ for <HEAD subject>".
+ * 5. Pushes HEAD to `<remote> <site.git.revision>`; a rejected push is explained.
+ */
+export function publish(options: PublishOptions): PublishResult {
+  const log = options.log ?? (() => undefined);
+  const root = fs.realpathSync(options.root);
+  const remote = options.remote ?? 'origin';
+  const top = git(root, ['rev-parse', '--show-toplevel'], `refused: ${root} is not a git checkout`);
+  if (fs.realpathSync(top) !== root) throw new DeliveryError(`refused: ${root} is inside the repository ${top}, not its top folder; run publish from the top`);
+  const siteFile = options.siteFile ?? path.join(root, 'site.yaml');
+
+  const site = refuseOnSynthError(() => loadSite(siteFile));
+  const branch = site.git.revision;
+
+  // 1. Only the rendered output may be uncommitted: dist/, argocd/ and the docs/ files synth
+  //    generates (hand-written docs/ files are source; the render says which are generated).
+  const inOutputDirs = (p: string) => OUTPUT_DIRS.some((d) => p.startsWith(`${d}/`));
+  let dirty = gitStatus(root).filter((e) => !e.paths.every(inOutputDirs));
+  if (dirty.some((e) => e.paths.some((p) => p.startsWith(`${SHARED_DIR}/`)))) {
+    const generated = new Set(refuseOnSynthError(() => renderSite(site, options.layers)).map((f) => f.path));
+    dirty = dirty.filter((e) => !e.paths.every((p) => inOutputDirs(p) || generated.has(p)));
+  }
+  if (dirty.length) {
+    throw new DeliveryError(
+      `refused: uncommitted changes outside the rendered output (dist/, argocd/ and the ${SHARED_DIR}/ files synth generates):\n${describe(dirty)}\n` +
+        'Commit them (git add <file>... && git commit) or stash them (git stash -u), then run npm run publish again. Nothing was rendered, committed or pushed.',
+    );
+  }
+
+  // 2. The push must be a fast-forward.
+  if (runGit(root, ['remote', 'get-url', remote]).status !== 0) {
+    throw new DeliveryError(`refused: there is no git remote "${remote}"; add the Gitea repository Argo CD reads: git remote add ${remote} ${site.git.repoUrl}`);
+  }
+  const refs = git(root, ['ls-remote', remote, `refs/heads/${branch}`, `refs/tags/${branch}`], `refused: cannot read ${remote}`)
+    .split('\n').filter(Boolean).map((l) => l.split('\t'));
+  const remoteHead = refs.find(([, ref]) => ref === `refs/heads/${branch}`)?.[0];
+  if (!remoteHead && refs.some(([, ref]) => ref === `refs/tags/${branch}`)) {
+    throw new DeliveryError(`refused: git.revision "${branch}" is a tag on ${remote}; publish pushes to a branch: set git.revision in site.yaml to the branch Argo CD should follow`);
+  }
+  if (remoteHead) {
+    if (!hasCommit(root, remoteHead)) git(root, ['fetch', '--no-tags', remote, `refs/heads/${branch}`], `refused: cannot fetch ${remote} ${branch}`);
+    if (!isAncestor(root, remoteHead, 'HEAD')) {
+      throw new DeliveryError(
+        `refused: ${remote} ${branch} (${remoteHead.slice(0, 12)}) has commits that HEAD does not have, so the push would not be a fast-forward.\n` +
+          `Run git pull --rebase ${remote} ${branch}, check the result, then npm run publish again. Nothing was rendered, committed or pushed.`,
+      );
+    }
+  }
+
+  // 3. Render and verify; nothing is committed when this fails.
+  log(`publish: rendering ${path.relative(root, siteFile) || siteFile}`);
+  const rendered = refuseOnSynthError(() => synth({ root, siteFile, layers: options.layers, registry: options.registry }));
+  log(`publish: ${rendered.objects} objects rendered and verified`);
+
+  // 4. Commit the render when it changed.
+  const outputs = [...OUTPUT_DIRS, ...rendered.files.map((f) => f.path).filter((p) => !inOutputDirs(p))];
+  let renderCommit: string | undefined;
+  const changed = gitStatus(root, outputs);
+  if (changed.length) {
+    const subject = git(root, ['log', '-1', '--format=%s', 'HEAD'], 'cannot read HEAD');
+    git(root, ['add', '-A', '--', ...outputs], 'cannot stage the rendered output');
+    git(root, ['commit', '--quiet', '-m', `Render dist/ for ${shortSubject(subject)}`], 'cannot commit the rendered output');
+    renderCommit = git(root, ['rev-parse', 'HEAD'], 'cannot read HEAD');
+    log(`publish: committed ${changed.length} rendered file${changed.length === 1 ? '' : 's'} as ${renderCommit.slice(0, 12)}`);
+  } else {
+    log('publish: the committed render is current');
+  }
+  const head = git(root, ['rev-parse', 'HEAD'], 'cannot read HEAD');
+
+  // 5. Push.
+  options.beforePush?.();
+  if (remoteHead === head) return { branch, remote, renderCommit, head, upToDate: true };
+  const push = runGit(root, ['push', remote, `HEAD:refs/heads/${branch}`]);
+  if (push.status !== 0) {
+    const output = `${push.stdout}\n${push.stderr}`;
+    const kept = renderCommit ? `, including the render commit ${renderCommit.slice(0, 12)},` : '';
+    if (/\[rejected\]|non-fast-forward|fetch first/.test(output)) {
+      throw new DeliveryError(
+        `refused: ${remote} rejected the push to ${branch} because it is not a fast-forward (someone pushed in the meantime).\n` +
+          `Your commits${kept} are still here: run git pull --rebase ${remote} ${branch}, then npm run publish again.`,
+      );
+    }
+    const reason = /\[remote rejected\][^\n]*/.exec(output)?.[0];
+    throw new DeliveryError(
+      `failed: git push ${remote} HEAD:refs/heads/${branch} did not succeed${reason ? ` (${reason.trim()}: a protected branch or a server hook?)` : ''}:\n${output.trim()}\n` +
+        `Your commits${kept} are still here; fix the cause and run npm run publish again.`,
+    );
+  }
+  return { branch, remote, renderCommit, head, upToDate: false };
+}
