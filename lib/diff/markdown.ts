@@ -13,8 +13,9 @@ export interface MarkdownOptions {
    */
   readonly maxFieldsPerObject?: number;
   /**
-   * Size budget in characters: group sections that would go past it are left out with a note
-   * (GitHub and Gitea comments hold at most 65,536). The risk table takes at most half of it.
+   * Size budget in characters (GitHub and Gitea comments hold at most 65,536): a group section
+   * that would go past it lists its objects without field changes, or is left out, with a note.
+   * The risk table takes at most half of it.
    * @default 60000
    */
   readonly maxChars?: number;
@@ -57,7 +58,9 @@ function fieldValues(c: FieldChange): string {
   }
 }
 
+/** A changed object with up to `maxFields` field lines; with 0, its name and field count only. */
 function changedObject(c: ObjectChange, maxFields: number): string[] {
+  if (maxFields === 0) return [`- changed ${code(describeRef(c.object))} (${c.fields.length} field${c.fields.length === 1 ? '' : 's'}${c.previous.file !== c.object.file ? ', moved' : ''})`];
   const lines = [`- changed ${code(describeRef(c.object))}`];
   if (c.previous.file !== c.object.file) lines.push(`  - moved from ${code(c.previous.file)} to ${code(c.object.file)}`);
   for (const f of c.fields.slice(0, maxFields)) lines.push(`  - ${code(f.path)}: ${fieldValues(f)}`);
@@ -118,16 +121,36 @@ export function renderMarkdown(diff: TreeDiff, options: MarkdownOptions): string
 
   const risksIn = new Map<string, number>();
   for (const r of diff.risks) risksIn.set(r.object.group, (risksIn.get(r.object.group) ?? 0) + 1);
-  let text = `${out.join('\n')}\n`;
-  for (let i = 0; i < diff.groups.length; i++) {
-    const g = diff.groups[i];
-    const s = section(g, risksIn.get(g.group) ?? 0, maxFields);
-    if (text.length + s.length > maxChars) {
-      const left = diff.groups.slice(i).map((x) => code(x.group)).join(', ');
-      text += `${i ? '\n' : ''}_${diff.groups.length - i} more group${diff.groups.length - i === 1 ? '' : 's'} left out to stay under ${maxChars} characters (${left}); run \`npm run diff\` locally to see everything._\n`;
-      break;
+  // Each section in full if it fits the budget, else with object names only, else left out.
+  const head = `${out.join('\n')}\n`;
+  const sections: { group: string; text: string; short: boolean }[] = [];
+  const left: string[] = [];
+  // Room kept for the notes below (each names at most 8 groups).
+  const budget = maxChars - Math.min(600, maxChars / 10);
+  let size = head.length;
+  for (const g of diff.groups) {
+    const risks = risksIn.get(g.group) ?? 0;
+    const full = section(g, risks, maxFields);
+    const text = size + full.length + 1 > budget ? section(g, risks, 0) : full;
+    if (size + text.length + 1 > budget) left.push(g.group);
+    else {
+      sections.push({ group: g.group, text, short: text !== full });
+      size += text.length + 1;
     }
-    text += `${i ? '\n' : ''}${s}`;
+  }
+  const list = (groups: readonly string[]) => `${groups.slice(0, 8).map(code).join(', ')}${groups.length > 8 ? ` and ${groups.length - 8} more` : ''}`;
+  const compose = (): string => {
+    const shortened = sections.filter((x) => x.short).map((x) => x.group);
+    let text = `${head}${sections.map((x) => x.text).join('\n')}`;
+    if (shortened.length) text += `\n_Field changes left out to stay under ${maxChars} characters in ${list(shortened)}; run \`npm run diff\` locally to see them._\n`;
+    if (left.length) text += `\n_${left.length} group${left.length === 1 ? '' : 's'} left out to stay under ${maxChars} characters: ${list(left)}; run \`npm run diff\` locally to see everything._\n`;
+    return text;
+  };
+  let text = compose();
+  // Should the notes need more room than kept: drop sections from the end until everything fits.
+  while (text.length > maxChars && sections.length > 0) {
+    left.unshift(sections.pop()!.group);
+    text = compose();
   }
   return text;
 }

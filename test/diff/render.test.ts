@@ -79,16 +79,38 @@ describe('diff renderers', () => {
     expect(renderMarkdown(withPipe, labels)).toContain('| x \\\\| y |');
   });
 
-  test('GIVEN a diff larger than the size budget WHEN rendered as Markdown THEN later sections are left out with a note, and objects with many fields are cut', () => {
+  describe('GIVEN a diff larger than the size budget', () => {
     const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i).padStart(3, '0')}`, String(i)]));
     const big = diffTrees(
       Array.from({ length: 30 }, (_, i) => file(`dist/l${String(i).padStart(2, '0')}`, configMap('c', `ns${i}`, many(60)))),
       Array.from({ length: 30 }, (_, i) => file(`dist/l${String(i).padStart(2, '0')}`, configMap('c', `ns${i}`, many(0)))),
     );
-    const text = renderMarkdown(big, { ...labels, maxChars: 10000, maxFieldsPerObject: 5 });
-    expect(text.length).toBeLessThan(10000);
-    expect(text).toContain('  - … and 55 more fields (run `npm run diff` to see all)');
-    expect(text).toMatch(/_\d+ more groups left out to stay under 10000 characters \(`dist\/l\d\d`.*\); run `npm run diff` locally to see everything._\n$/);
+
+    test('WHEN rendered as Markdown THEN objects with many fields are cut', () => {
+      const text = renderMarkdown(big, { ...labels, maxChars: 10000, maxFieldsPerObject: 5 });
+      expect(text.length).toBeLessThan(10000);
+      expect(text).toContain('<details><summary><b>layer l00 (dist/l00)</b>: 1 changed</summary>\n\n- changed `ConfigMap ns0/c`\n  - `data.k000`: removed (was `"0"`)\n');
+      expect(text).toContain('  - … and 55 more fields (run `npm run diff` to see all)');
+    });
+
+    test('WHEN a section does not fit THEN it lists its objects only; when even that does not fit, it is named in a note; smaller ones after it still fit', () => {
+      const mixed = diffTrees(
+        [file('dist/a', configMap('c', 'a', many(60)))],
+        [file('dist/a', configMap('c', 'a', many(0))), ...Array.from({ length: 60 }, (_, i) => file('dist/b', configMap(`cm-${i}`, 'b'))), file('dist/c', configMap('one', 'c'))],
+      );
+      const text = renderMarkdown(mixed, { ...labels, maxChars: 2000, maxFieldsPerObject: 60 });
+      expect(text.length).toBeLessThan(2000);
+      expect(text).toContain('<details><summary><b>layer a (dist/a)</b>: 1 changed</summary>\n\n- changed `ConfigMap a/c` (60 fields)\n\n</details>\n');
+      expect(text).not.toContain('dist/b)</b>');
+      expect(text).toContain('<details><summary><b>layer c (dist/c)</b>: 1 added</summary>\n\n- added `ConfigMap c/one`\n\n</details>\n');
+      expect(text).toMatch(/\n_Field changes left out to stay under 2000 characters in `dist\/a`; run `npm run diff` locally to see them._\n\n_1 group left out to stay under 2000 characters: `dist\/b`; run `npm run diff` locally to see everything._\n$/);
+    });
+
+    test('WHEN even object names do not fit THEN the remaining groups are named in a note and the text stays under budget', () => {
+      const text = renderMarkdown(big, { ...labels, maxChars: 1500 });
+      expect(text.length).toBeLessThan(1500);
+      expect(text).toMatch(/\n_\d+ groups left out to stay under 1500 characters: `dist\/l\d\d`(, `dist\/l\d\d`){7} and \d+ more; run `npm run diff` locally to see everything._\n$/);
+    });
   });
 
   test('GIVEN a diff WHEN rendered for a terminal without colour THEN it lists risks, then + - ~ per group with fields indented', () => {
