@@ -57,7 +57,8 @@ export function defaultBase(root: string): { sha: string; label: string } {
 
 /**
  * Reads the committed files of `dist/`, `argocd/` and `docs/` at a commit, straight from git:
- * one `git ls-tree`, then every blob through one `git cat-file --batch`.
+ * one `git ls-tree`, then every blob through one `git cat-file --batch` (fast when the objects
+ * are packed, as in a clone; loose objects cost a file each).
  */
 export function readRevision(root: string, sha: string, folders: readonly string[] = DIFF_FOLDERS): RenderedFile[] {
   const { prefix } = repository(root);
@@ -71,7 +72,7 @@ export function readRevision(root: string, sha: string, folders: readonly string
     entries.push({ path: line.slice(tab + 1 + prefix.length), oid, executable: mode === '100755' });
   }
   if (entries.length === 0) return [];
-  const out = git(root, ['cat-file', '--batch'], `${entries.map((e) => e.oid).join('\n')}\n`);
+  const out = git(root, ['cat-file', '--batch', '--buffer'], `${entries.map((e) => e.oid).join('\n')}\n`);
   const files: RenderedFile[] = [];
   let pos = 0;
   for (const entry of entries) {
