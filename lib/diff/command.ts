@@ -99,7 +99,8 @@ const USAGE = 'npm run diff -- [--base <git-ref>] [--format markdown|terminal] [
 export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }, defaultRoot = ROOT): number {
   const unknown = unknownOptions(args, ALLOWED);
   if (unknown.length) {
-    io.stderr.write(`diff: unknown option "${unknown[0]}"; usage: ${USAGE}\n`);
+    const what = unknown[0].startsWith('-') ? `unknown option "${unknown[0]}"` : `unexpected argument "${unknown[0]}" (a revision goes after --base)`;
+    io.stderr.write(`diff: ${what}; usage: ${USAGE}\n`);
     return 1;
   }
   try {

@@ -1,5 +1,5 @@
 import { compactValue } from './format-value';
-import type { FieldChange, GroupDiff, TreeDiff } from './model';
+import { FieldChange, GroupDiff, isEmptyDiff, TreeDiff } from './model';
 
 /**
  * Words shared by the Markdown and terminal views, so both say the same thing.
@@ -12,7 +12,7 @@ function plural(n: number, word: string, many = `${word}s`): string {
 /** `2 added, 1 removed, 3 changed objects; 1 file changed (40 files unchanged)`. */
 export function summaryLine(diff: TreeDiff): string {
   const s = diff.summary;
-  if (diff.groups.length === 0) return `no differences (${plural(s.unchangedFiles, 'file')} unchanged)`;
+  if (isEmptyDiff(diff)) return `no differences (${plural(s.unchangedFiles, 'file')} unchanged)`;
   const objects = `${s.added} added, ${s.removed} removed, ${s.changed} changed ${s.added + s.removed + s.changed === 1 ? 'object' : 'objects'}`;
   const files = s.files ? `; ${plural(s.files, 'file')} changed` : '';
   return `${objects}${files} in ${plural(diff.groups.length, 'group')} (${plural(s.unchangedFiles, 'file')} unchanged)`;

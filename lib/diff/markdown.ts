@@ -1,6 +1,6 @@
 import { groupCounts, summaryLine } from './describe';
 import { compactValue } from './format-value';
-import { describeRef, FieldChange, GroupDiff, ObjectChange, TreeDiff } from './model';
+import { describeRef, FieldChange, GroupDiff, isEmptyDiff, ObjectChange, TreeDiff } from './model';
 
 export interface MarkdownOptions {
   /** What the base is, e.g. `1a2b3c4 (merge base with main)`. */
@@ -97,7 +97,7 @@ export function renderMarkdown(diff: TreeDiff, options: MarkdownOptions): string
     `${summaryLine(diff)}.`,
     '',
   ];
-  if (diff.groups.length === 0) return `${out.join('\n')}\nNothing to review: the rendered objects are identical.\n`;
+  if (isEmptyDiff(diff)) return `${out.join('\n')}\nNothing to review: the rendered objects are identical.\n`;
 
   if (diff.risks.length) {
     out.push(`#### ⚠ ${diff.risks.length} risky change${diff.risks.length === 1 ? '' : 's'}`, '');

@@ -1,5 +1,5 @@
 import { fieldValues, groupCounts, summaryLine } from './describe';
-import { describeRef, TreeDiff } from './model';
+import { describeRef, isEmptyDiff, TreeDiff } from './model';
 
 export interface TerminalOptions {
   /** What the base is, e.g. `1a2b3c4 (merge base with main)`. */
@@ -27,7 +27,7 @@ const CODES = { bold: 1, red: 31, green: 32, yellow: 33, cyan: 36, dim: 2 } as c
 export function renderTerminal(diff: TreeDiff, options: TerminalOptions): string {
   const paint = (style: keyof typeof CODES, text: string) => (options.color ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text);
   const lines: string[] = [paint('bold', `Rendered diff: ${options.base} → ${options.head}`), summaryLine(diff)];
-  if (diff.groups.length === 0) return `${lines.join('\n')}\n`;
+  if (isEmptyDiff(diff)) return `${lines.join('\n')}\n`;
 
   lines.push('');
   if (diff.risks.length) {

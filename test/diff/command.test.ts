@@ -111,6 +111,10 @@ describe('npm run diff against a git revision', () => {
     const unknown = io();
     expect(runDiffCli(['--bse', 'main'], unknown.io)).toBe(1);
     expect(unknown.err.join('')).toBe('diff: unknown option "--bse"; usage: npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>]\n');
+
+    const positional = io();
+    expect(runDiffCli(['main'], positional.io)).toBe(1);
+    expect(positional.err.join('')).toBe('diff: unexpected argument "main" (a revision goes after --base); usage: npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>]\n');
   });
 
   describe('on a checkout of the platform', () => {
