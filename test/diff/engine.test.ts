@@ -121,6 +121,13 @@ describe('diff engine', () => {
     expect(diff.groups[0].changed[0].fields).toEqual([{ path: 'spec.valuesContent.server.replicas', op: 'changed', before: 2, after: 3 }]);
   });
 
+  test('GIVEN a file holding several YAML documents WHEN diffed THEN each document is its own object and only the changed one is reported', () => {
+    const two = { path: 'dist/web/bundle.yaml', content: `${toYamlDocument(configMap('a', 'web'))}---\n${toYamlDocument(configMap('b', 'web'))}` };
+    const changed = { ...two, content: two.content.replace('a: "1"', 'a: "2"') };
+    const diff = diffTrees([two], [changed]);
+    expect(diff.groups.map(readable)).toEqual([{ group: 'dist/web', title: 'layer web (dist/web)', added: [], removed: [], changed: [{ object: 'ConfigMap web/a', fields: ['data.a'] }], files: [] }]);
+  });
+
   test('GIVEN a file whose YAML breaks WHEN diffed THEN it is reported as a file with the error, and its old objects as removed', () => {
     const broken = { path: 'dist/web/service-site.yaml', content: 'kind: [' };
     const diff = diffTrees(base, [...base.filter((f) => f.path !== broken.path), broken]);
