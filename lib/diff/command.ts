@@ -11,7 +11,7 @@ import { summaryLine } from './describe';
 import { diffTrees } from './engine';
 import { defaultBase, DiffError, readRevision, resolveRevision } from './git';
 import { renderMarkdown } from './markdown';
-import type { TreeDiff } from './model';
+import { describeRef, TreeDiff } from './model';
 import { renderTerminal, shouldColor } from './terminal';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -82,6 +82,31 @@ export function diffWorkingTree(options: DiffRunOptions): DiffRun {
   return { diff: diffTrees(baseFiles, headFiles), baseSha: base.sha, baseLabel, headLabel: options.headLabel ?? 'working tree' };
 }
 
+/** What `diff.json` holds: the review gate reads `risky` (a missing or unreadable file counts as risky). */
+export interface DiffSummaryFile {
+  readonly risky: boolean;
+  /** The base commit. */
+  readonly base: string;
+  readonly summary: TreeDiff['summary'];
+  readonly risks: readonly { readonly rule: string; readonly object: string; readonly group: string; readonly message: string }[];
+}
+
+/** The summary written beside `--out`: `diff.md` -> `diff.json` (`x.json` -> `x.summary.json`). */
+export function summaryPath(out: string): string {
+  const ext = path.extname(out);
+  if (ext === '.json') return `${out.slice(0, -ext.length)}.summary.json`;
+  return `${ext ? out.slice(0, -ext.length) : out}.json`;
+}
+
+export function summaryFile(run: DiffRun): DiffSummaryFile {
+  return {
+    risky: run.diff.risks.length > 0,
+    base: run.baseSha,
+    summary: run.diff.summary,
+    risks: run.diff.risks.map((r) => ({ rule: r.rule, object: `${r.object.apiVersion} ${describeRef(r.object)}`, group: r.object.group, message: r.message })),
+  };
+}
+
 /** Where the CLI writes: the process's streams and environment by default. */
 export interface DiffIo {
   readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
@@ -93,8 +118,9 @@ const ALLOWED = ['--base', '--format', '--out', '--root', '--site'];
 const USAGE = 'npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>]';
 
 /**
- * `npm run diff`: prints the terminal view, or writes Markdown to `--out` and says where.
- * Exits 0 whatever the diff holds (risks included); 1 only on an error.
+ * `npm run diff`: prints the terminal view, or writes Markdown to `--out` (and `diff.json`
+ * beside it, see `DiffSummaryFile`) and says where. Exits 0 whatever the diff holds (risks
+ * included); 1 only on an error.
  */
 export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }, defaultRoot = ROOT): number {
   const unknown = unknownOptions(args, ALLOWED);
@@ -105,6 +131,8 @@ export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: proce
   }
   try {
     const out = option(args, '--out');
+    // A stale summary must never pass the review gate for a diff that failed this time.
+    if (out) fs.rmSync(summaryPath(out), { force: true });
     const format = option(args, '--format') ?? (out ? 'markdown' : 'terminal');
     if (format !== 'markdown' && format !== 'terminal') throw new DiffError(`--format must be markdown or terminal, got "${format}"`);
     const site = option(args, '--site');
@@ -120,8 +148,10 @@ export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: proce
     if (out) {
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
       fs.writeFileSync(out, text);
+      const json = summaryPath(out);
+      fs.writeFileSync(json, `${JSON.stringify(summaryFile(run), null, 2)}\n`);
       const risks = run.diff.risks.length;
-      io.stdout.write(`diff: ${format === 'markdown' ? 'Markdown' : 'terminal view'} written to ${out}: ${summaryLine(run.diff)}; ${risks} risky change${risks === 1 ? '' : 's'}\n`);
+      io.stdout.write(`diff: ${format === 'markdown' ? 'Markdown' : 'terminal view'} written to ${out} (summary for CI: ${json}): ${summaryLine(run.diff)}; ${risks} risky change${risks === 1 ? '' : 's'}\n`);
     } else {
       io.stdout.write(text);
     }

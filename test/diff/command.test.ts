@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { diffWorkingTree, runDiffCli } from '../../lib/diff/command';
+import { diffWorkingTree, runDiffCli, summaryFile, summaryPath } from '../../lib/diff/command';
 import { defaultBase, readRevision } from '../../lib/diff/git';
 import { describeRef } from '../../lib/diff/model';
 import type { RenderedFile } from '../../lib/render/render';
@@ -42,6 +42,8 @@ function onDisk(root: string): () => RenderedFile[] {
   return () => ['dist', 'argocd', 'docs'].flatMap((dir) => [...snapshotTree(path.join(root, dir))].map(([rel, content]) => ({ path: `${dir}/${rel}`, content })));
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** Captures what the CLI writes. */
 function io(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -65,6 +67,22 @@ describe('npm run diff against a git revision', () => {
       ['dist/web', [], ['PersistentVolumeClaim web/data'], [['spec.replicas']]],
     ]);
     expect(run.diff.risks.map((r) => r.rule)).toEqual(['stateful-removed', 'replicas-lowered', 'ha-broken']);
+  });
+
+  test('GIVEN a risky change WHEN written with --out THEN diff.json beside the Markdown says risky, with each risk (the CI review gate reads it)', () => {
+    const root = track(repo(tree([file('dist/web', pvc('data', 'web'))])));
+    put(root, { 'dist/web/persistentvolumeclaim-data.yaml': null });
+    const out = path.join(root, 'diff.md');
+    const run = diffWorkingTree({ root, base: 'HEAD', head: onDisk(root) });
+    expect(summaryFile(run)).toEqual({
+      risky: true,
+      base: run.baseSha,
+      summary: { added: 0, removed: 1, changed: 0, files: 0, unchangedFiles: 0 },
+      risks: [{ rule: 'stateful-removed', object: 'v1 PersistentVolumeClaim web/data', group: 'dist/web', message: expect.stringMatching(/^removed: Argo CD prunes the claim/) }],
+    });
+    expect(summaryPath(out)).toBe(path.join(root, 'diff.json'));
+    expect(summaryPath('review')).toBe('review.json');
+    expect(summaryPath('x/diff.json')).toBe('x/diff.summary.json');
   });
 
   test('GIVEN a revision WHEN read from git THEN only dist/, argocd/ and docs/ come back, with contents byte for byte and the executable bit', () => {
@@ -93,10 +111,13 @@ describe('npm run diff against a git revision', () => {
     expect(defaultBase(solo)).toEqual({ sha: head, label: `${head.slice(0, 12)} (HEAD; there is no branch main)` });
   });
 
-  test('GIVEN a bad revision, a folder outside git, a bad format or an unknown option WHEN the CLI runs THEN it exits 1 saying what to do', () => {
+  test('GIVEN a bad revision, a folder outside git, a bad format or an unknown option WHEN the CLI runs THEN it exits 1 saying what to do (and leaves no stale diff.json)', () => {
     const root = track(repo({ 'dist/web/a.yaml': 'a: 1\n' }));
     const bad = io();
-    expect(runDiffCli(['--root', root, '--base', 'no-such-branch'], bad.io)).toBe(1);
+    const stale = path.join(root, 'diff.json');
+    fs.writeFileSync(stale, '{"risky":false}\n');
+    expect(runDiffCli(['--root', root, '--base', 'no-such-branch', '--out', path.join(root, 'diff.md')], bad.io)).toBe(1);
+    expect(fs.existsSync(stale)).toBe(false);
     expect(bad.err.join('')).toBe('diff failed: unknown git revision "no-such-branch": pass a branch, tag or commit of this repository to --base (git log --oneline lists commits; fetch first if it is remote)\n');
 
     const outside = track(fs.mkdtempSync(path.join(os.tmpdir(), 'diff-nogit-')));
@@ -142,7 +163,9 @@ describe('npm run diff against a git revision', () => {
         const out = path.join(root, 'out', 'diff.md');
         const run = io();
         expect(runDiffCli(['--root', root, '--base', 'HEAD', '--out', out], run.io)).toBe(0);
-        expect(run.out.join('')).toMatch(new RegExp(`^diff: Markdown written to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 0 added, 0 removed, 1 changed object in 1 group \\(\\d+ files unchanged\\); 0 risky changes\\n$`));
+        const json = path.join(root, 'out', 'diff.json');
+        expect(run.out.join('')).toMatch(new RegExp(`^diff: Markdown written to ${escape(out)} \\(summary for CI: ${escape(json)}\\): 0 added, 0 removed, 1 changed object in 1 group \\(\\d+ files unchanged\\); 0 risky changes\\n$`));
+        expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ risky: false, base: git(root, 'rev-parse', 'HEAD'), summary: { added: 0, removed: 0, changed: 1, files: 0, unchangedFiles: expect.any(Number) }, risks: [] });
         const markdown = fs.readFileSync(out, 'utf8');
         expect(markdown).toContain('<details><summary><b>layer longhorn (dist/longhorn)</b>: 1 changed</summary>');
         expect(markdown).toContain('  - `spec.source.helm.valuesObject.defaultBackupStore.backupTarget`: `"nfs://nas.turnsys.com:/export/longhorn-backups"` → `"nfs://nas2.turnsys.com:/export/longhorn"`');
