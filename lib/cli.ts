@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { option } from './args';
 import { ConfigError } from './config/errors';
 import { PlatformError } from './platform-error';
 import { synth, VerifyError } from './synth';
@@ -10,14 +11,6 @@ const ROOT = path.resolve(__dirname, '..');
 /** Errors a user can fix: print the message alone, no stack. */
 function isUserError(e: unknown): e is Error {
   return e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError;
-}
-
-/** The value after `--name`, if given. */
-function option(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  if (!args[i + 1]) throw new Error(`${name} needs a value`);
-  return args[i + 1];
 }
 
 /**

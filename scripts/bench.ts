@@ -1,8 +1,10 @@
 // `npm run bench`: how long synth takes, phase by phase, for the shipped site.yaml and a generated large
 // site (3 servers, 200 agents, 100 MetalLB pools): load+validate (parseSite), render (renderSite), write
 // and verify (writeAtomically into a temp root, verifyTree with one shared SchemaRegistry), and a
-// `kubectl kustomize` baseline over the same rendered dist/. It prints figures only; it asserts no timing,
-// but exits 1 when the large site is rejected or the rendered output has verify findings.
+// `kubectl kustomize` baseline over the same rendered dist/. Then the semantic diff (scripts/bench-diff.ts) on
+// 1,000 synthetic apps, and `npm run diff` as a process. It prints figures only; it asserts no timing, but exits 1
+// when the large site is rejected or the rendered output has verify findings.
+// `npm run bench -- --diff` runs the diff part alone.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,6 +16,7 @@ import { countObjects, renderSite } from '../lib/synth';
 import { writeAtomically } from '../lib/render/write';
 import { SchemaRegistry } from '../lib/verify/schemas';
 import { formatFinding, verifyTree } from '../lib/verify/verify';
+import { runDiffBench } from './bench-diff';
 
 const ROOT = path.resolve(__dirname, '..');
 const TARGET_MS = 3000;
@@ -134,7 +137,31 @@ function processRuns(): number[] {
   return times;
 }
 
+/** Wall time of `npm run diff` (`tsx scripts/diff.ts --base HEAD`) on this checkout, three runs. */
+function diffProcessRuns(): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = now();
+    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'diff.ts'), '--base', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+    times.push(msSince(t));
+    if (r.status !== 0) {
+      console.error(`npm run diff failed:\n${r.stderr}`);
+      process.exit(1);
+    }
+  }
+  return times;
+}
+
+function diffPart(): void {
+  runDiffBench();
+  console.log(`npm run diff as a process (tsx start-up, git read, render of the working tree, diff), this checkout against HEAD, median of 3: ${fmt(median(diffProcessRuns()))} ms`);
+}
+
 function main(): void {
+  if (process.argv.includes('--diff')) {
+    diffPart();
+    return;
+  }
   const shippedText = fs.readFileSync(path.join(ROOT, 'site.yaml'), 'utf8');
   const largeText = largeSiteYaml(shippedText);
 
@@ -181,8 +208,10 @@ function main(): void {
   console.log(`npm run synth as a process (tsx start-up, cold schema compile, render, verify, swap), shipped site, median of 3: ${fmt(processMedian)} ms`);
   console.log('cold = first run of that input; the shipped cold run also compiles each kind\'s schema, which the shared registry then reuses');
   console.log('write = writeAtomically into a fresh temp root (atomic swap included), excluding verify; synth+verify is the whole npm run synth minus process start-up');
-  console.log('the 1,000-apps input will be added with the PaaS layer (apps are not supported yet)');
+  console.log('the 1,000-apps synth input will be added with the PaaS layer (apps are not supported yet); the diff part below uses 1,000 synthetic apps');
   console.log(`target: synth+verify of the shipped site, as a whole process, < ${TARGET_MS} ms: ${processMedian < TARGET_MS ? 'yes' : 'no'} (median ${fmt(processMedian)} ms)`);
+  console.log('');
+  diffPart();
 }
 
 main();

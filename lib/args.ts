@@ -1,0 +1,16 @@
+/**
+ * Command-line options of the form `--name value`, shared by the npm scripts.
+ */
+
+/** The value after `--name`, if given; throws when the value is missing. */
+export function option(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  if (!args[i + 1]) throw new Error(`${name} needs a value`);
+  return args[i + 1];
+}
+
+/** Arguments that are neither an allowed `--name` nor the value after one. */
+export function unknownOptions(args: readonly string[], allowed: readonly string[]): string[] {
+  return args.filter((a, i) => !allowed.includes(a) && !(i > 0 && allowed.includes(args[i - 1])));
+}

@@ -1,0 +1,165 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { option, unknownOptions } from '../args';
+import { ConfigError } from '../config/errors';
+import { loadSite } from '../config/load';
+import { PlatformError } from '../platform-error';
+import type { RenderedFile } from '../render/render';
+import { SHARED_DIR } from '../render/write';
+import { renderSite } from '../synth';
+import { summaryLine } from './describe';
+import { diffTrees } from './engine';
+import { defaultBase, DiffError, readRevision, resolveRevision } from './git';
+import { renderMarkdown } from './markdown';
+import { describeRef, TreeDiff } from './model';
+import { renderTerminal, shouldColor } from './terminal';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface DiffRunOptions {
+  /** Repository checkout to diff. */
+  readonly root: string;
+  /** Git revision of the base. @default the merge base of HEAD and main, else HEAD */
+  readonly base?: string;
+  /** @default `<root>/site.yaml` */
+  readonly siteFile?: string;
+  /**
+   * The head tree. @default the working tree as `npm run synth` would leave it: the site
+   * rendered in memory, plus the hand-written files of `docs/` on disk
+   */
+  readonly head?: () => readonly RenderedFile[];
+  /** @default `working tree` */
+  readonly headLabel?: string;
+}
+
+export interface DiffRun {
+  readonly diff: TreeDiff;
+  /** The base commit. */
+  readonly baseSha: string;
+  /** The base as the output names it, e.g. `1a2b3c4d5e6f (merge base of HEAD and main)`. */
+  readonly baseLabel: string;
+  readonly headLabel: string;
+}
+
+/** Files of `docs/` on disk that the render does not produce (synth leaves them alone). */
+function handWrittenDocs(root: string, rendered: readonly RenderedFile[]): RenderedFile[] {
+  const owned = new Set(rendered.map((f) => f.path));
+  const out: RenderedFile[] = [];
+  const walk = (rel: string) => {
+    const dir = path.join(root, rel);
+    if (!fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(file);
+      else if (e.isFile() && !owned.has(file)) out.push({ path: file, content: fs.readFileSync(path.join(root, file), 'utf8') });
+    }
+  };
+  walk(SHARED_DIR);
+  return out;
+}
+
+/** Renders the working tree's site in memory (nothing is written). */
+export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
+  const rendered = renderSite(loadSite(siteFile ?? path.join(root, 'site.yaml')));
+  return [...rendered, ...handWrittenDocs(root, rendered)];
+}
+
+/**
+ * The semantic diff between a revision and the working tree.
+ *
+ * The base is the revision's **committed** `dist/`, `argocd/` and `docs/`, read from git: CI
+ * checks on every commit that they equal a fresh synth of that commit, so they are what its
+ * code renders, without checking out and running old code. The head is rendered from the
+ * working tree in memory, so uncommitted changes to `site.yaml` or `lib/` are included and
+ * `dist/` is not touched.
+ */
+export function diffWorkingTree(options: DiffRunOptions): DiffRun {
+  const root = path.resolve(options.root);
+  const base = options.base !== undefined ? { sha: resolveRevision(root, options.base), label: '' } : defaultBase(root);
+  const baseLabel = base.label || `${options.base} (${base.sha.slice(0, 12)})`;
+  const baseFiles = readRevision(root, base.sha);
+  const headFiles = options.head ? options.head() : renderWorkingTree(root, options.siteFile);
+  return { diff: diffTrees(baseFiles, headFiles), baseSha: base.sha, baseLabel, headLabel: options.headLabel ?? 'working tree' };
+}
+
+/** What `diff.json` holds: the review gate reads `risky` (a missing or unreadable file counts as risky). */
+export interface DiffSummaryFile {
+  readonly risky: boolean;
+  /** The base commit. */
+  readonly base: string;
+  readonly summary: TreeDiff['summary'];
+  readonly risks: readonly { readonly rule: string; readonly object: string; readonly group: string; readonly message: string }[];
+}
+
+/** The summary written beside `--out`: `diff.md` -> `diff.json` (`x.json` -> `x.summary.json`). */
+export function summaryPath(out: string): string {
+  const ext = path.extname(out);
+  if (ext === '.json') return `${out.slice(0, -ext.length)}.summary.json`;
+  return `${ext ? out.slice(0, -ext.length) : out}.json`;
+}
+
+export function summaryFile(run: DiffRun): DiffSummaryFile {
+  return {
+    risky: run.diff.risks.length > 0,
+    base: run.baseSha,
+    summary: run.diff.summary,
+    risks: run.diff.risks.map((r) => ({ rule: r.rule, object: `${r.object.apiVersion} ${describeRef(r.object)}`, group: r.object.group, message: r.message })),
+  };
+}
+
+/** Where the CLI writes: the process's streams and environment by default. */
+export interface DiffIo {
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown };
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const ALLOWED = ['--base', '--format', '--out', '--root', '--site'];
+const USAGE = 'npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>]';
+
+/**
+ * `npm run diff`: prints the terminal view, or writes Markdown to `--out` (and `diff.json`
+ * beside it, see `DiffSummaryFile`) and says where. Exits 0 whatever the diff holds (risks
+ * included); 1 only on an error.
+ */
+export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }, defaultRoot = ROOT): number {
+  const unknown = unknownOptions(args, ALLOWED);
+  if (unknown.length) {
+    const what = unknown[0].startsWith('-') ? `unknown option "${unknown[0]}"` : `unexpected argument "${unknown[0]}" (a revision goes after --base)`;
+    io.stderr.write(`diff: ${what}; usage: ${USAGE}\n`);
+    return 1;
+  }
+  try {
+    const out = option(args, '--out');
+    // A stale summary must never pass the review gate for a diff that failed this time.
+    if (out) fs.rmSync(summaryPath(out), { force: true });
+    const format = option(args, '--format') ?? (out ? 'markdown' : 'terminal');
+    if (format !== 'markdown' && format !== 'terminal') throw new DiffError(`--format must be markdown or terminal, got "${format}"`);
+    const site = option(args, '--site');
+    const run = diffWorkingTree({
+      root: path.resolve(option(args, '--root') ?? defaultRoot),
+      base: option(args, '--base'),
+      siteFile: site ? path.resolve(site) : undefined,
+    });
+    const labels = { base: run.baseLabel, head: run.headLabel };
+    const text = format === 'markdown'
+      ? renderMarkdown(run.diff, labels)
+      : renderTerminal(run.diff, { ...labels, color: !out && shouldColor(io.stdout, io.env) });
+    if (out) {
+      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      fs.writeFileSync(out, text);
+      const json = summaryPath(out);
+      fs.writeFileSync(json, `${JSON.stringify(summaryFile(run), null, 2)}\n`);
+      const risks = run.diff.risks.length;
+      io.stdout.write(`diff: ${format === 'markdown' ? 'Markdown' : 'terminal view'} written to ${out} (summary for CI: ${json}): ${summaryLine(run.diff)}; ${risks} risky change${risks === 1 ? '' : 's'}\n`);
+    } else {
+      io.stdout.write(text);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof PlatformError) io.stderr.write(`diff failed: cannot render the working tree: ${e.message}\n`);
+    else if (e instanceof DiffError || (e instanceof Error && / needs a value$/.test(e.message))) io.stderr.write(`diff failed: ${e.message}\n`);
+    else io.stderr.write(`diff failed: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}

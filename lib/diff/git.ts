@@ -1,0 +1,88 @@
+import { execFileSync } from 'child_process';
+import type { RenderedFile } from '../render/render';
+
+/** A problem the user can fix (bad revision, not a repository): the message says how. */
+export class DiffError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DiffError';
+  }
+}
+
+/** Folders of a revision the diff reads: the rendered output and the generated docs. */
+export const DIFF_FOLDERS = ['dist', 'argocd', 'docs'] as const;
+
+function git(root: string, args: readonly string[], input?: string): Buffer {
+  return execFileSync('git', ['-C', root, ...args], { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Runs git; undefined when it exits non-zero (for questions whose answer may be "no"). */
+function tryGit(root: string, args: readonly string[]): string | undefined {
+  try {
+    return git(root, args).toString('utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The repository's top folder and `root`'s path inside it (`""` or `sub/`). */
+function repository(root: string): { top: string; prefix: string } {
+  const top = tryGit(root, ['rev-parse', '--show-toplevel']);
+  if (top === undefined) throw new DiffError(`${root} is not inside a git repository; run the diff in a clone of the platform repository (or pass --root <checkout>)`);
+  return { top, prefix: tryGit(root, ['rev-parse', '--show-prefix']) ?? '' };
+}
+
+/** The commit a revision names, or a DiffError saying what to pass instead. */
+export function resolveRevision(root: string, ref: string): string {
+  repository(root);
+  if (ref.startsWith('-')) throw new DiffError(`"${ref}" is not a git revision; pass a branch, tag or commit to --base`);
+  const sha = tryGit(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  if (!sha) throw new DiffError(`unknown git revision "${ref}": pass a branch, tag or commit of this repository to --base (git log --oneline lists commits; fetch first if it is remote)`);
+  return sha;
+}
+
+/** The default base: the merge base of HEAD and `main` (or `origin/main`), else HEAD itself. */
+export function defaultBase(root: string): { sha: string; label: string } {
+  repository(root);
+  const head = tryGit(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+  if (!head) throw new DiffError('the repository has no commit yet: commit something, or pass --base <ref>');
+  for (const main of ['main', 'origin/main']) {
+    if (!tryGit(root, ['rev-parse', '--verify', '--quiet', `${main}^{commit}`])) continue;
+    const base = tryGit(root, ['merge-base', 'HEAD', main]);
+    if (!base) throw new DiffError(`HEAD and ${main} share no history: pass --base <ref> to choose what to compare with`);
+    return { sha: base, label: `${base.slice(0, 12)} (merge base of HEAD and ${main})` };
+  }
+  return { sha: head, label: `${head.slice(0, 12)} (HEAD; there is no branch main)` };
+}
+
+/**
+ * Reads the committed files of `dist/`, `argocd/` and `docs/` at a commit, straight from git:
+ * one `git ls-tree`, then every blob through one `git cat-file --batch` (fast when the objects
+ * are packed, as in a clone; loose objects cost a file each).
+ */
+export function readRevision(root: string, sha: string, folders: readonly string[] = DIFF_FOLDERS): RenderedFile[] {
+  const { prefix } = repository(root);
+  const listing = git(root, ['ls-tree', '-r', '-z', '--full-tree', sha, '--', ...folders.map((f) => `${prefix}${f}`)]).toString('utf8');
+  const entries: { path: string; oid: string; executable: boolean }[] = [];
+  for (const line of listing.split('\0')) {
+    const tab = line.indexOf('\t');
+    if (tab < 0) continue;
+    const [mode, type, oid] = line.slice(0, tab).split(' ');
+    if (type !== 'blob') continue;
+    entries.push({ path: line.slice(tab + 1 + prefix.length), oid, executable: mode === '100755' });
+  }
+  if (entries.length === 0) return [];
+  const out = git(root, ['cat-file', '--batch', '--buffer'], `${entries.map((e) => e.oid).join('\n')}\n`);
+  const files: RenderedFile[] = [];
+  let pos = 0;
+  for (const entry of entries) {
+    const eol = out.indexOf(0x0a, pos);
+    const header = out.toString('utf8', pos, eol).split(' ');
+    if (header[0] !== entry.oid || header[1] !== 'blob') throw new DiffError(`git cat-file returned "${header.join(' ')}" for ${entry.path}; is the repository intact (git fsck)?`);
+    const size = Number(header[2]);
+    const content = out.toString('utf8', eol + 1, eol + 1 + size);
+    pos = eol + 1 + size + 1;
+    files.push({ path: entry.path, content, ...(entry.executable ? { executable: true } : {}) });
+  }
+  return files;
+}

@@ -1,0 +1,60 @@
+import { Document, parseAllDocuments, parseDocument } from 'yaml';
+import type { RenderedFile } from '../render/render';
+import { identity } from '../verify/tree';
+import { groupOf } from './groups';
+import { expandEmbeddedValues } from './helm-values';
+import type { ObjectRef } from './model';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** One object read from a rendered file, with embedded Helm values expanded. */
+export interface ParsedObject {
+  readonly ref: ObjectRef;
+  readonly obj: Json;
+}
+
+/** What a manifest file holds: its objects, or why it is compared as text instead. */
+export type ParsedFile =
+  | { readonly objects: readonly ParsedObject[]; readonly problem?: undefined }
+  | { readonly objects?: undefined; readonly problem: string };
+
+/** A line that starts or ends a YAML document. */
+const SEPARATOR = /^(---|\.\.\.)(\s|$)/m;
+
+function isObject(doc: unknown): doc is Json {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return false;
+  const d = doc as Json;
+  return typeof d.apiVersion === 'string' && typeof d.kind === 'string' && typeof d.metadata?.name === 'string';
+}
+
+/**
+ * Parses every YAML document of a file into objects. A file that is not YAML, or holds a
+ * document that is not a Kubernetes object (a `kustomization.yaml`), is compared as text.
+ */
+export function parseManifests(file: RenderedFile): ParsedFile {
+  if (!/\.ya?ml$/.test(file.path)) return { problem: 'not a YAML manifest' };
+  const objects: ParsedObject[] = [];
+  // One document per file is the rule (synth writes one object per file); parsing it alone is faster.
+  const docs: Iterable<Document> = SEPARATOR.test(file.content) ? parseAllDocuments(file.content, { prettyErrors: false }) : [parseDocument(file.content, { prettyErrors: false })];
+  for (const doc of docs) {
+    if (doc.errors.length) return { problem: `YAML error: ${doc.errors[0].message.split('\n')[0]}` };
+    const data: unknown = doc.toJS();
+    if (data === null || data === undefined) continue;
+    if (!isObject(data)) return { problem: 'not a Kubernetes object' };
+    expandEmbeddedValues(data);
+    const ns = data.metadata.namespace;
+    objects.push({
+      ref: {
+        id: identity(data),
+        apiVersion: data.apiVersion,
+        kind: data.kind,
+        ...(typeof ns === 'string' && ns ? { namespace: ns } : {}),
+        name: data.metadata.name,
+        group: groupOf(file.path),
+        file: file.path,
+      },
+      obj: data,
+    });
+  }
+  return { objects };
+}

@@ -1,0 +1,419 @@
+import { ANNOTATIONS } from '../gitops/argocd';
+import { splitApiVersion } from '../verify/kinds';
+import { fieldValues } from './describe';
+import { diffFields, isEqual, joinKey } from './field-diff';
+import { compactValue } from './format-value';
+import { helmValues } from './helm-values';
+import { isPinnedImage, isPinnedTag } from './images';
+import type { RiskFlag, RiskId } from './model';
+import type { ParsedObject } from './parse';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** One object on both sides of the diff: `before` only when removed, `after` only when added. */
+export interface ObjectPair {
+  readonly before?: ParsedObject;
+  readonly after?: ParsedObject;
+}
+
+/** A risk rule: looks at one added, removed or changed object and says what is risky about it. */
+export interface RiskRule {
+  readonly id: RiskId;
+  /** Short title for the summary table. */
+  readonly title: string;
+  /** One message per risky change found; empty when the rule has nothing to say. */
+  check(pair: ObjectPair): string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers over plain objects
+
+function isMap(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Whether `obj` is a `kind` of API `group` (core group is ""). */
+function is(obj: Json | undefined, group: string, ...kinds: string[]): boolean {
+  return !!obj && kinds.includes(obj.kind) && splitApiVersion(String(obj.apiVersion)).group === group;
+}
+
+/** An integer from a number or a string of digits (`3`, `"3"`). */
+function count(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^\s*\d+\s*$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** Every value under a key named in `keys`, anywhere below `value`, by field path. */
+function collectKeys(value: unknown, keys: ReadonlySet<string>, path: string, out: Map<string, unknown> = new Map()): Map<string, unknown> {
+  if (Array.isArray(value)) value.forEach((v, i) => collectKeys(v, keys, `${path}[${i}]`, out));
+  else if (isMap(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const p = joinKey(path, k);
+      if (keys.has(k)) out.set(p, v);
+      collectKeys(v, keys, p, out);
+    }
+  }
+  return out;
+}
+
+/** Values under `keys` in every Helm values map of an object. */
+function helmKeys(obj: Json | undefined, keys: ReadonlySet<string>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const { path, values } of helmValues(obj)) collectKeys(values, keys, path, out);
+  return out;
+}
+
+/** Pairs of values present on both sides under the same path. */
+function* common<T>(before: ReadonlyMap<string, T>, after: ReadonlyMap<string, T>): Generator<[string, T, T]> {
+  for (const [path, a] of before) if (after.has(path)) yield [path, a, after.get(path) as T];
+}
+
+const WORKLOADS_WITH_REPLICAS = [
+  { group: 'apps', kinds: ['Deployment', 'StatefulSet', 'ReplicaSet'] },
+  { group: 'argoproj.io', kinds: ['Rollout'] },
+];
+
+function hasReplicas(obj: Json | undefined): boolean {
+  return WORKLOADS_WITH_REPLICAS.some((w) => is(obj, w.group, ...w.kinds));
+}
+
+/** Replicas a workload runs (Kubernetes defaults an absent `spec.replicas` to 1). */
+function replicas(obj: Json): number | undefined {
+  return obj.spec?.replicas === undefined ? 1 : count(obj.spec.replicas);
+}
+
+const REPLICA_KEYS = new Set(['replicas', 'replicaCount']);
+
+/** Replica counts that went from `before` to `after` on both sides: the workload's, then Helm values'. */
+function replicaChanges(pair: ObjectPair): { path: string; before: number; after: number; shown: string }[] {
+  const a = pair.before?.obj;
+  const b = pair.after?.obj;
+  if (!a || !b) return [];
+  const out: { path: string; before: number; after: number; shown: string }[] = [];
+  if (hasReplicas(a) && hasReplicas(b)) {
+    const ra = replicas(a);
+    const rb = replicas(b);
+    if (ra !== undefined && rb !== undefined && ra !== rb) {
+      out.push({ path: 'spec.replicas', before: ra, after: rb, shown: b.spec?.replicas === undefined ? `${ra} → unset (defaults to 1)` : `${ra} → ${rb}` });
+    }
+  }
+  for (const [path, va, vb] of common(helmKeys(a, REPLICA_KEYS), helmKeys(b, REPLICA_KEYS))) {
+    const ra = count(va);
+    const rb = count(vb);
+    if (ra !== undefined && rb !== undefined && ra !== rb) out.push({ path, before: ra, after: rb, shown: `${ra} → ${rb}` });
+  }
+  return out;
+}
+
+/** Where a pod template's spec is, for kinds that have one. */
+function podSpec(obj: Json | undefined): { path: string; spec: Json } | undefined {
+  if (!obj) return undefined;
+  const at = (path: string, spec: unknown) => (isMap(spec) ? { path, spec } : undefined);
+  if (is(obj, '', 'Pod')) return at('spec', obj.spec);
+  if (is(obj, '', 'PodTemplate')) return at('template.spec', obj.template?.spec);
+  if (is(obj, 'batch', 'CronJob')) return at('spec.jobTemplate.spec.template.spec', obj.spec?.jobTemplate?.spec?.template?.spec);
+  if (is(obj, 'apps', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet') || is(obj, 'batch', 'Job') || is(obj, 'argoproj.io', 'Rollout')) {
+    return at('spec.template.spec', obj.spec?.template?.spec);
+  }
+  return undefined;
+}
+
+/** Storage quantity in bytes (`10Gi`, `500M`, `1.5Ti`); undefined when not a quantity. */
+export function quantityBytes(v: unknown): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(String(v ?? '').trim());
+  if (!m) return undefined;
+  const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+  return Number(m[1]) * (m[2] ? units[m[2]] : 1);
+}
+
+/** What changed under `field`: `spec.selector.matchLabels.tier: added "front"` (at most two leaves). */
+function whatChanged(field: string, before: unknown, after: unknown): string {
+  const changes = diffFields(before, after, field);
+  const shown = changes.slice(0, 2).map((c) => `${c.path}: ${fieldValues(c, 40)}`);
+  if (changes.length > 2) shown.push(`${changes.length - 2} more`);
+  return shown.join(', ');
+}
+
+function sizeChange(before: unknown, after: unknown): string {
+  const a = quantityBytes(before);
+  const b = quantityBytes(after);
+  if (a === undefined || b === undefined) return '';
+  return b < a ? ' (shrinks: Kubernetes refuses to shrink a claim)' : ' (grows: needs a StorageClass with allowVolumeExpansion)';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rules
+
+/** (a) A PersistentVolumeClaim or StatefulSet removed. */
+const statefulRemoved: RiskRule = {
+  id: 'stateful-removed',
+  title: 'PVC or StatefulSet removed',
+  check({ before, after }) {
+    if (!before || after) return [];
+    if (is(before.obj, '', 'PersistentVolumeClaim')) {
+      return ['removed: Argo CD prunes the claim, and with reclaim policy Delete its volume and data go with it; keep it, or confirm the data is backed up or no longer needed'];
+    }
+    if (is(before.obj, 'apps', 'StatefulSet')) {
+      return ['removed: its pods stop, and its claims are deleted too if persistentVolumeClaimRetentionPolicy says so; confirm nothing needs its data'];
+    }
+    return [];
+  },
+};
+
+/** (b) A PVC's storage request changed, or a StatefulSet's volumeClaimTemplates. */
+const storageChanged: RiskRule = {
+  id: 'storage-changed',
+  title: 'storage changed',
+  check({ before, after }) {
+    if (!before || !after) return [];
+    const a = before.obj;
+    const b = after.obj;
+    if (is(a, '', 'PersistentVolumeClaim') && is(b, '', 'PersistentVolumeClaim')) {
+      const sa = a.spec?.resources?.requests?.storage;
+      const sb = b.spec?.resources?.requests?.storage;
+      if (!isEqual(sa, sb)) return [`spec.resources.requests.storage ${compactValue(sa)} → ${compactValue(sb)}${sizeChange(sa, sb)}`];
+    }
+    if (is(a, 'apps', 'StatefulSet') && is(b, 'apps', 'StatefulSet') && !isEqual(a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)) {
+      return [`spec.volumeClaimTemplates changed (${whatChanged('spec.volumeClaimTemplates', a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)}): existing claims keep their old size and class; resize each claim by hand, and recreate the StatefulSet (kubectl delete --cascade=orphan) so new pods get the new template`];
+    }
+    return [];
+  },
+};
+
+/** (c) Replicas lowered to 1 or 0: workloads' spec.replicas and Helm values' replicas/replicaCount. */
+const replicasLowered: RiskRule = {
+  id: 'replicas-lowered',
+  title: 'replicas lowered to 1 or 0',
+  check(pair) {
+    return replicaChanges(pair)
+      .filter((c) => c.after < c.before && c.after <= 1)
+      .map((c) => `${c.path} ${c.shown}: ${c.after === 0 ? 'nothing runs any more' : 'one pod left, no redundancy'}`);
+  },
+};
+
+interface ImmutableFields {
+  readonly group: string;
+  readonly kinds: readonly string[];
+  readonly fields: readonly string[];
+  /** What to do instead of an in-place update. */
+  readonly fix: string;
+}
+
+const REPLACE = 'Argo CD\'s apply fails until the object is replaced: delete it and let Argo CD recreate it, or sync it with Replace=true';
+
+/** Fields the API server refuses to update in place. */
+export const IMMUTABLE_FIELDS: readonly ImmutableFields[] = [
+  { group: 'apps', kinds: ['Deployment', 'DaemonSet'], fields: ['spec.selector'], fix: REPLACE },
+  {
+    group: 'apps', kinds: ['StatefulSet'], fields: ['spec.selector', 'spec.serviceName', 'spec.volumeClaimTemplates', 'spec.podManagementPolicy'],
+    fix: 'Argo CD\'s apply fails: delete the StatefulSet with kubectl delete --cascade=orphan (pods and claims stay) and let Argo CD recreate it',
+  },
+  {
+    group: '', kinds: ['PersistentVolumeClaim'], fields: ['spec.storageClassName', 'spec.accessModes', 'spec.volumeName', 'spec.volumeMode'],
+    fix: 'a bound claim cannot change this; create a new claim and move the data',
+  },
+  { group: 'batch', kinds: ['Job'], fields: ['spec.template', 'spec.selector'], fix: REPLACE },
+  {
+    group: 'storage.k8s.io', kinds: ['StorageClass'], fields: ['provisioner', 'parameters', 'reclaimPolicy', 'volumeBindingMode'],
+    fix: 'delete and recreate the StorageClass (existing volumes keep what they were created with)',
+  },
+];
+
+function at(obj: Json, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) cur = isMap(cur) ? cur[key] : undefined;
+  return cur;
+}
+
+/** (d) An immutable field changed: the object needs a replace. */
+const immutableField: RiskRule = {
+  id: 'immutable-field',
+  title: 'immutable field changed (needs replace)',
+  check({ before, after }) {
+    if (!before || !after) return [];
+    const a = before.obj;
+    const b = after.obj;
+    const out: string[] = [];
+    for (const rule of IMMUTABLE_FIELDS) {
+      if (!is(a, rule.group, ...rule.kinds) || !is(b, rule.group, ...rule.kinds)) continue;
+      for (const field of rule.fields) {
+        const va = at(a, field);
+        const vb = at(b, field);
+        if (!isEqual(va, vb)) out.push(`${field} is immutable (${whatChanged(field, va, vb)}); ${rule.fix}`);
+      }
+    }
+    if (is(a, '', 'Service') && is(b, '', 'Service')) {
+      const ta = a.spec?.type ?? 'ClusterIP';
+      const tb = b.spec?.type ?? 'ClusterIP';
+      if ((ta === 'ExternalName') !== (tb === 'ExternalName')) {
+        out.push(`spec.type ${ta} → ${tb}: a Service cannot switch to or from ExternalName in place (it has no cluster IP); ${REPLACE}`);
+      } else {
+        for (const field of ['spec.clusterIP', 'spec.clusterIPs']) {
+          const va = at(a, field);
+          const vb = at(b, field);
+          if (!isEqual(va, vb)) out.push(`${field} is immutable (${whatChanged(field, va, vb)}); ${REPLACE}`);
+        }
+      }
+    }
+    return out;
+  },
+};
+
+/** (e) A CustomResourceDefinition removed. */
+const crdRemoved: RiskRule = {
+  id: 'crd-removed',
+  title: 'CRD removed',
+  check({ before, after }) {
+    if (!before || after || !is(before.obj, 'apiextensions.k8s.io', 'CustomResourceDefinition')) return [];
+    const kind = before.obj.spec?.names?.kind ?? 'custom resource';
+    return [`removed: Kubernetes deletes every ${kind} (${before.obj.spec?.group ?? '?'}) in the cluster with it; keep it unless none of them must survive`];
+  },
+};
+
+/** (f) A Namespace removed. */
+const namespaceRemoved: RiskRule = {
+  id: 'namespace-removed',
+  title: 'namespace removed',
+  check({ before, after }) {
+    if (!before || after || !is(before.obj, '', 'Namespace')) return [];
+    return ['removed: Kubernetes deletes every object in it, claims and their volumes included; move or back up what must survive first'];
+  },
+};
+
+/** Image references of an object: its pod template's containers by name, and Helm values' `image`. */
+function images(obj: Json | undefined): Map<string, { shown: string; pinned: boolean }> {
+  const out = new Map<string, { shown: string; pinned: boolean }>();
+  const pod = podSpec(obj);
+  if (pod) {
+    for (const list of ['initContainers', 'containers']) {
+      const containers: unknown = pod.spec[list];
+      if (!Array.isArray(containers)) continue;
+      for (const c of containers) {
+        if (isMap(c) && typeof c.name === 'string' && typeof c.image === 'string' && c.image) {
+          out.set(`${pod.path}.${list}[name=${c.name}].image`, { shown: c.image, pinned: isPinnedImage(c.image) });
+        }
+      }
+    }
+  }
+  for (const [path, v] of helmKeys(obj, new Set(['image']))) {
+    if (typeof v === 'string' && v) out.set(path, { shown: v, pinned: isPinnedImage(v) });
+    else if (isMap(v)) {
+      // Chart style `image: {repository, tag, digest}`; an absent or empty tag means the chart's own pinned appVersion.
+      const tag = typeof v.tag === 'number' ? String(v.tag) : v.tag;
+      const digest = typeof v.digest === 'string' && v.digest !== '';
+      if (digest || (typeof tag === 'string' && tag)) {
+        out.set(`${path}.tag`, { shown: `${v.repository ?? '(chart default)'}:${tag ?? ''}${digest ? `@${v.digest}` : ''}`, pinned: digest || isPinnedTag(tag) });
+      }
+    }
+  }
+  return out;
+}
+
+/** (g) An image moved from a digest or a version tag to a mutable tag. */
+const mutableImage: RiskRule = {
+  id: 'mutable-image',
+  title: 'image moved to a mutable tag',
+  check({ before, after }) {
+    if (!before || !after) return [];
+    const out: string[] = [];
+    for (const [path, ia, ib] of common(images(before.obj), images(after.obj))) {
+      if (ia.pinned && !ib.pinned) out.push(`${path} ${ia.shown} → ${ib.shown}: a tag the registry can move, so nodes may run different code; pin a version (1.2.3) or a digest (@sha256:...)`);
+    }
+    return out;
+  },
+};
+
+const LONGHORN_REPLICA_KEYS = new Set(['numberOfReplicas', 'defaultReplicaCount', 'defaultClassReplicaCount']);
+
+/** A Longhorn replica count: a number, a string of digits, or Longhorn 1.8+'s `{"v1":"3","v2":"3"}` (the lowest). */
+function longhornCount(v: unknown): number | undefined {
+  const n = count(v);
+  if (n !== undefined) return n;
+  if (typeof v !== 'string' || !v.trim().startsWith('{')) return undefined;
+  try {
+    const counts = Object.values(JSON.parse(v) as Record<string, unknown>).map(count).filter((x): x is number => x !== undefined);
+    return counts.length ? Math.min(...counts) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** (h) An HA rule newly broken. */
+const haBroken: RiskRule = {
+  id: 'ha-broken',
+  title: 'HA rule newly broken',
+  check(pair) {
+    const { before, after } = pair;
+    if (before && !after) {
+      return is(before.obj, 'policy', 'PodDisruptionBudget')
+        ? ['removed: voluntary disruptions (drains, k3s upgrades) may take every pod it protected down at once']
+        : [];
+    }
+    if (!before || !after) return [];
+    const out: string[] = [];
+    for (const c of replicaChanges(pair)) {
+      if (c.before >= 2 && c.after < 2) out.push(`${c.path} ${c.shown}: fewer than 2 replicas, one node failure stops it`);
+    }
+    const pa = podSpec(before.obj);
+    const pb = podSpec(after.obj);
+    if (pa && pb) {
+      const spreadA = pa.spec.topologySpreadConstraints;
+      const spreadB = pb.spec.topologySpreadConstraints;
+      if (Array.isArray(spreadA) && spreadA.length > 0 && !(Array.isArray(spreadB) && spreadB.length > 0)) {
+        out.push(`${pa.path}.topologySpreadConstraints removed: replicas may all land on one node`);
+      }
+      const antiA = pa.spec.affinity?.podAntiAffinity;
+      const antiB = pb.spec.affinity?.podAntiAffinity;
+      if (isMap(antiA) && Object.keys(antiA).length > 0 && !(isMap(antiB) && Object.keys(antiB).length > 0)) {
+        out.push(`${pa.path}.affinity.podAntiAffinity removed: replicas may all land on one node`);
+      } else if (isMap(antiA) && isMap(antiB) && antiA.requiredDuringSchedulingIgnoredDuringExecution && !antiB.requiredDuringSchedulingIgnoredDuringExecution) {
+        out.push(`${pa.path}.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution removed: anti-affinity is only preferred now, replicas may share a node`);
+      }
+    }
+    for (const [path, va, vb] of common(collectKeys(before.obj, LONGHORN_REPLICA_KEYS, ''), collectKeys(after.obj, LONGHORN_REPLICA_KEYS, ''))) {
+      const ra = longhornCount(va);
+      const rb = longhornCount(vb);
+      if (ra !== undefined && rb !== undefined && ra >= 3 && rb < 3) out.push(`${path} ${compactValue(va)} → ${compactValue(vb)}: Longhorn volumes keep fewer than 3 replicas`);
+    }
+    return out;
+  },
+};
+
+/** The layer a layer Application in `dist/apps` syncs, when it is one. */
+function layerOf(p: ParsedObject): string | undefined {
+  if (p.ref.group !== 'dist/apps' || !is(p.obj, 'argoproj.io', 'Application')) return undefined;
+  const path: unknown = p.obj.spec?.source?.path;
+  return typeof path === 'string' && path.startsWith('dist/') ? path.slice('dist/'.length).replace(/\/+$/, '') : undefined;
+}
+
+/** (i) A sync wave reordered: the sync-wave annotation changed (absent means 0). */
+const syncWave: RiskRule = {
+  id: 'sync-wave',
+  title: 'sync wave reordered',
+  check({ before, after }) {
+    if (!before || !after) return [];
+    const wa: unknown = before.obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? '0';
+    const wb: unknown = after.obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? '0';
+    const na = Number(wa);
+    const nb = Number(wb);
+    const same = Number.isFinite(na) && Number.isFinite(nb) ? na === nb : String(wa) === String(wb);
+    if (same) return [];
+    const later = Number.isFinite(na) && Number.isFinite(nb) ? (nb > na ? 'later' : 'earlier') : 'in another order';
+    const layer = layerOf(after);
+    if (layer) return [`layer ${layer} now syncs in wave ${wb} (was ${wa}), ${later} than before: check the layers it needs still sync first`];
+    return [`sync wave ${wa} → ${wb}: applied ${later} in its sync; check it still comes after what it needs`];
+  },
+};
+
+/** Every risk rule, in report order. */
+export const RISK_RULES: readonly RiskRule[] = [
+  statefulRemoved, storageChanged, replicasLowered, immutableField, crdRemoved, namespaceRemoved, mutableImage, haBroken, syncWave,
+];
+
+/** Runs every rule on one added, removed or changed object. */
+export function findRisks(pair: ObjectPair, rules: readonly RiskRule[] = RISK_RULES): RiskFlag[] {
+  const object = (pair.after ?? pair.before)?.ref;
+  if (!object) return [];
+  return rules.flatMap((rule) => rule.check(pair).map((message) => ({ rule: rule.id, title: rule.title, object, message })));
+}

@@ -1,0 +1,205 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { diffWorkingTree, runDiffCli, summaryFile, summaryPath } from '../../lib/diff/command';
+import { defaultBase, readRevision } from '../../lib/diff/git';
+import { describeRef } from '../../lib/diff/model';
+import type { RenderedFile } from '../../lib/render/render';
+import { REPO, snapshotTree } from '../helpers';
+import { deployment, file, namespace, pvc } from './fixtures';
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', ['-C', dir, '-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' }).trim();
+}
+
+/** Writes files under `dir` (deleting those mapped to null). */
+function put(dir: string, files: Record<string, string | null>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const target = path.join(dir, rel);
+    if (content === null) fs.rmSync(target, { force: true });
+    else {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, content);
+    }
+  }
+}
+
+/** A new git repository on `branch` with `files` committed. */
+function repo(files: Record<string, string>, branch = 'main'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-repo-'));
+  git(dir, 'init', '-q', '-b', branch);
+  put(dir, files);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'base');
+  return dir;
+}
+
+const tree = (files: readonly RenderedFile[]): Record<string, string> => Object.fromEntries(files.map((f) => [f.path, f.content]));
+
+/** The working tree's dist/, argocd/ and docs/ as they are on disk (the head for crafted repos). */
+function onDisk(root: string): () => RenderedFile[] {
+  return () => ['dist', 'argocd', 'docs'].flatMap((dir) => [...snapshotTree(path.join(root, dir))].map(([rel, content]) => ({ path: `${dir}/${rel}`, content })));
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Captures what the CLI writes. */
+function io(env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, env } };
+}
+
+describe('npm run diff against a git revision', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  const track = (d: string) => (dirs.push(d), d);
+
+  test('GIVEN a committed dist/ tree changed in the working tree WHEN diffed against HEAD THEN added, removed and changed objects and their risks are found', () => {
+    const root = track(repo(tree([file('dist/web', namespace('web')), file('dist/web', deployment('site', 'web', 3)), file('dist/web', pvc('data', 'web'))])));
+    put(root, { ...tree([file('dist/web', deployment('site', 'web', 1)), file('dist/cache', namespace('cache'))]), 'dist/web/persistentvolumeclaim-data.yaml': null });
+    const run = diffWorkingTree({ root, base: 'HEAD', head: onDisk(root) });
+    expect(run.baseSha).toBe(git(root, 'rev-parse', 'HEAD'));
+    expect(run.baseLabel).toBe(`HEAD (${run.baseSha.slice(0, 12)})`);
+    expect(run.diff.groups.map((g) => [g.group, g.added.map(describeRef), g.removed.map(describeRef), g.changed.map((c) => c.fields.map((f) => f.path))])).toEqual([
+      ['dist/cache', ['Namespace cache'], [], []],
+      ['dist/web', [], ['PersistentVolumeClaim web/data'], [['spec.replicas']]],
+    ]);
+    expect(run.diff.risks.map((r) => r.rule)).toEqual(['stateful-removed', 'replicas-lowered', 'ha-broken']);
+  });
+
+  test('GIVEN a risky change WHEN written with --out THEN diff.json beside the Markdown says risky, with each risk (the CI review gate reads it)', () => {
+    const root = track(repo(tree([file('dist/web', pvc('data', 'web'))])));
+    put(root, { 'dist/web/persistentvolumeclaim-data.yaml': null });
+    const out = path.join(root, 'diff.md');
+    const run = diffWorkingTree({ root, base: 'HEAD', head: onDisk(root) });
+    expect(summaryFile(run)).toEqual({
+      risky: true,
+      base: run.baseSha,
+      summary: { added: 0, removed: 1, changed: 0, files: 0, unchangedFiles: 0 },
+      risks: [{ rule: 'stateful-removed', object: 'v1 PersistentVolumeClaim web/data', group: 'dist/web', message: expect.stringMatching(/^removed: Argo CD prunes the claim/) }],
+    });
+    expect(summaryPath(out)).toBe(path.join(root, 'diff.json'));
+    expect(summaryPath('review')).toBe('review.json');
+    expect(summaryPath('x/diff.json')).toBe('x/diff.summary.json');
+  });
+
+  test('GIVEN a revision WHEN read from git THEN only dist/, argocd/ and docs/ come back, with contents byte for byte and the executable bit', () => {
+    const root = track(repo({ 'dist/hosts/db1/install.sh': '#!/bin/sh\necho é\n', 'argocd/namespace-argocd.yaml': 'kind: Namespace\n', 'docs/ldap.md': '# LDAP\n', 'site.yaml': 'name: x\n', 'lib/x.ts': '' }));
+    fs.chmodSync(path.join(root, 'dist/hosts/db1/install.sh'), 0o755);
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'exec');
+    expect(readRevision(root, git(root, 'rev-parse', 'HEAD'))).toEqual([
+      { path: 'argocd/namespace-argocd.yaml', content: 'kind: Namespace\n' },
+      { path: 'dist/hosts/db1/install.sh', content: '#!/bin/sh\necho é\n', executable: true },
+      { path: 'docs/ldap.md', content: '# LDAP\n' },
+    ]);
+    expect(readRevision(root, git(root, 'rev-parse', 'HEAD'), ['nothing-here'])).toEqual([]);
+  });
+
+  test('GIVEN a feature branch off main WHEN no base is given THEN the base is the merge base with main, or HEAD when there is no main', () => {
+    const root = track(repo({ 'dist/web/a.yaml': 'a: 1\n' }));
+    const mainTip = git(root, 'rev-parse', 'HEAD');
+    git(root, 'checkout', '-q', '-b', 'feature');
+    put(root, { 'dist/web/a.yaml': 'a: 2\n' });
+    git(root, 'commit', '-q', '-am', 'feature');
+    expect(defaultBase(root)).toEqual({ sha: mainTip, label: `${mainTip.slice(0, 12)} (merge base of HEAD and main)` });
+
+    const solo = track(repo({ 'dist/web/a.yaml': 'a: 1\n' }, 'trunk'));
+    const head = git(solo, 'rev-parse', 'HEAD');
+    expect(defaultBase(solo)).toEqual({ sha: head, label: `${head.slice(0, 12)} (HEAD; there is no branch main)` });
+  });
+
+  test('GIVEN a bad revision, a folder outside git, a bad format or an unknown option WHEN the CLI runs THEN it exits 1 saying what to do (and leaves no stale diff.json)', () => {
+    const root = track(repo({ 'dist/web/a.yaml': 'a: 1\n' }));
+    const bad = io();
+    const stale = path.join(root, 'diff.json');
+    fs.writeFileSync(stale, '{"risky":false}\n');
+    expect(runDiffCli(['--root', root, '--base', 'no-such-branch', '--out', path.join(root, 'diff.md')], bad.io)).toBe(1);
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(bad.err.join('')).toBe('diff failed: unknown git revision "no-such-branch": pass a branch, tag or commit of this repository to --base (git log --oneline lists commits; fetch first if it is remote)\n');
+
+    const outside = track(fs.mkdtempSync(path.join(os.tmpdir(), 'diff-nogit-')));
+    const nogit = io();
+    expect(runDiffCli(['--root', outside], nogit.io)).toBe(1);
+    expect(nogit.err.join('')).toBe(`diff failed: ${outside} is not inside a git repository; run the diff in a clone of the platform repository (or pass --root <checkout>)\n`);
+
+    const format = io();
+    expect(runDiffCli(['--root', root, '--format', 'html'], format.io)).toBe(1);
+    expect(format.err.join('')).toBe('diff failed: --format must be markdown or terminal, got "html"\n');
+
+    const unknown = io();
+    expect(runDiffCli(['--bse', 'main'], unknown.io)).toBe(1);
+    expect(unknown.err.join('')).toBe('diff: unknown option "--bse"; usage: npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>]\n');
+
+    const positional = io();
+    expect(runDiffCli(['main'], positional.io)).toBe(1);
+    expect(positional.err.join('')).toBe('diff: unexpected argument "main" (a revision goes after --base); usage: npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>]\n');
+  });
+
+  describe('on a checkout of the platform', () => {
+    let root: string;
+    beforeAll(() => {
+      root = track(repo({ 'site.yaml': fs.readFileSync(path.join(REPO, 'site.yaml'), 'utf8') }));
+      // cpSync keeps the executable bit of the install scripts, as the clone has it.
+      for (const dir of ['dist', 'argocd', 'docs']) fs.cpSync(path.join(REPO, dir), path.join(root, dir), { recursive: true });
+      git(root, 'add', '-A');
+      git(root, 'commit', '-q', '-m', 'rendered output');
+    });
+
+    test('GIVEN an unchanged checkout WHEN npm run diff renders the working tree THEN the committed output and the fresh render agree', () => {
+      const run = io();
+      expect(runDiffCli(['--root', root, '--base', 'HEAD'], run.io)).toBe(0);
+      expect(run.err).toEqual([]);
+      expect(run.out.join('')).toMatch(/^Rendered diff: HEAD \([0-9a-f]{12}\) → working tree\nno differences \(\d+ files unchanged\)\n$/);
+    });
+
+    test('GIVEN an uncommitted site.yaml change WHEN npm run diff writes Markdown to --out THEN it says where, and the file holds the changed object with its field path', () => {
+      const site = path.join(root, 'site.yaml');
+      const original = fs.readFileSync(site, 'utf8');
+      fs.writeFileSync(site, original.replace('nfs://nas.turnsys.com:/export/longhorn-backups', 'nfs://nas2.turnsys.com:/export/longhorn'));
+      try {
+        const out = path.join(root, 'out', 'diff.md');
+        const run = io();
+        expect(runDiffCli(['--root', root, '--base', 'HEAD', '--out', out], run.io)).toBe(0);
+        const json = path.join(root, 'out', 'diff.json');
+        expect(run.out.join('')).toMatch(new RegExp(`^diff: Markdown written to ${escape(out)} \\(summary for CI: ${escape(json)}\\): 0 added, 0 removed, 1 changed object in 1 group \\(\\d+ files unchanged\\); 0 risky changes\\n$`));
+        expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ risky: false, base: git(root, 'rev-parse', 'HEAD'), summary: { added: 0, removed: 0, changed: 1, files: 0, unchangedFiles: expect.any(Number) }, risks: [] });
+        const markdown = fs.readFileSync(out, 'utf8');
+        expect(markdown).toContain('<details><summary><b>layer longhorn (dist/longhorn)</b>: 1 changed</summary>');
+        expect(markdown).toContain('  - `spec.source.helm.valuesObject.defaultBackupStore.backupTarget`: `"nfs://nas.turnsys.com:/export/longhorn-backups"` → `"nfs://nas2.turnsys.com:/export/longhorn"`');
+        // The working tree's dist/ is never written by the diff.
+        expect(git(root, 'status', '--porcelain', '--', 'dist', 'argocd', 'docs')).toBe('');
+      } finally {
+        fs.writeFileSync(site, original);
+      }
+    });
+
+    test('GIVEN a hand-written doc beside the generated ones WHEN it is added in the working tree THEN it is a file change (synth leaves such docs alone, so they are part of the head)', () => {
+      const notes = path.join(root, 'docs', 'notes.md');
+      fs.writeFileSync(notes, '# Notes\n');
+      try {
+        const run = diffWorkingTree({ root, base: 'HEAD' });
+        expect(run.diff.groups.map((g) => [g.group, g.files.map((f) => `${f.status} ${f.path}`)])).toEqual([['docs', ['added docs/notes.md']]]);
+      } finally {
+        fs.rmSync(notes);
+      }
+    });
+
+    test('GIVEN an invalid site.yaml WHEN npm run diff runs THEN it exits 1 with the site error', () => {
+      const run = io();
+      expect(runDiffCli(['--root', root, '--base', 'HEAD', '--site', path.join(REPO, 'test/fixtures/invalid/two-servers.yaml')], run.io)).toBe(1);
+      expect(run.err.join('')).toContain('diff failed: cannot render the working tree: invalid configuration (1 problem):');
+      expect(run.err.join('')).toContain('nodes: embedded etcd needs an odd number of servers');
+    });
+
+    test('GIVEN the npm script WHEN run as a process THEN it prints the terminal view without colour (not a TTY) and exits 0', () => {
+      const run = spawnSync(path.join(REPO, 'node_modules', '.bin', 'tsx'), ['scripts/diff.ts', '--root', root, '--base', 'HEAD'], { cwd: REPO, encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/^Rendered diff: HEAD \([0-9a-f]{12}\) → working tree\nno differences/);
+      expect(run.stdout).not.toContain('\u001b[');
+    });
+  });
+});
