@@ -5,7 +5,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 /** Field names whose values are secrets (compared lower-case). */
 const SECRET_KEYS = new Set(['password', 'passwd', 'pass', 'token', 'secret', 'apikey', 'api_key', 'privatekey', 'private_key',
   'clientsecret', 'client_secret', 'bindpw', 'secretkey', 'secret_key', 'accesskey', 'access_key', 'secretaccesskey', 'secret_access_key']);
-const SECRET_SUFFIXES = ['password', 'passwd', 'token', 'apikey', 'privatekey'];
+const SECRET_SUFFIXES = ['password', 'passwd', 'token', 'apikey', 'privatekey', 'passwordsecret'];
 /** Kinds this rule skips: External Secrets plumbing holds references by design; a Secret's data has its own rule. */
 const REFERENCE_KINDS = new Set(['ExternalSecret', 'ClusterExternalSecret', 'SecretStore', 'ClusterSecretStore', 'Secret']);
 
@@ -17,8 +17,12 @@ const SECRET_REFERENCES: readonly { kind: string; field: string; form: RegExp }[
 
 /** String fields that hold YAML documents of their own, searched too. */
 const YAML_STRING_KEYS = new Set(['valuesContent', 'dex.config', 'oidc.config']);
+/** Maps whose every string value is a YAML document: Jenkins configuration-as-code scripts and pod templates. */
+const YAML_STRING_MAPS = new Set(['configScripts', 'podTemplates']);
 /** Argo CD's reference to a key of a Secret: `$<secret>:<key>` or `$<key>` of argocd-secret. */
 const ARGOCD_SECRET_REF = /^\$[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?$/;
+/** Jenkins configuration-as-code's reference to a mounted secret or variable: `${name}`. */
+const JCASC_SECRET_REF = /^\$\{[A-Za-z0-9._-]+\}$/;
 
 function isSecretKey(key: string): boolean {
   const k = key.toLowerCase();
@@ -27,18 +31,19 @@ function isSecretKey(key: string): boolean {
 
 /**
  * Paths of string fields named like secrets that hold a literal value, including inside Helm
- * values (`valuesObject`, and the YAML of a HelmChart's `valuesContent`).
+ * values (`valuesObject`, the YAML of a HelmChart's `valuesContent`, Jenkins' JCasC scripts).
+ * `secretNames` are the Secrets External Secrets creates: a field may name one (`existingSecret`).
  */
-export function secretLiterals(obj: Json): string[] {
+export function secretLiterals(obj: Json, secretNames: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   if (REFERENCE_KINDS.has(String(obj.kind))) return out;
-  const walk = (value: unknown, at: string, key: string) => {
+  const walk = (value: unknown, at: string, key: string, parent = '') => {
     if (Array.isArray(value)) {
       value.forEach((v, i) => walk(v, `${at}[${i}]`, key));
     } else if (value && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k);
+      for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k, key);
     } else if (typeof value === 'string') {
-      if (YAML_STRING_KEYS.has(key)) {
+      if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent)) {
         let parsed: unknown;
         try {
           parsed = parseAllDocuments(value).map((d) => d.toJS());
@@ -46,7 +51,9 @@ export function secretLiterals(obj: Json): string[] {
           parsed = undefined;
         }
         walk(parsed, `${at}(yaml)`, '');
-      } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value)) {
+      } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !JCASC_SECRET_REF.test(value)
+        // The name of a Secret External Secrets creates (`existingSecret: harbor-secrets`) is a reference.
+        && !secretNames.has(value)) {
         const ref = SECRET_REFERENCES.find((r) => r.kind === obj.kind && r.field === at);
         if (!ref || !ref.form.test(value)) out.push(at);
       }

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { toYamlDocument } from '../../lib/render/render';
 import { renderSite } from '../../lib/synth';
 import { SchemaRegistry } from '../../lib/verify/schemas';
-import { formatFinding, verifyTree } from '../../lib/verify/verify';
+import { formatFinding, secretLiterals, verifyTree } from '../../lib/verify/verify';
 import { shippedSite, writeTree } from '../helpers';
 
 const registry = new SchemaRegistry();
@@ -201,6 +201,21 @@ describe('secret values outside Secrets', () => {
     expect(findingsOf(() => undefined)).toEqual([]);
     const found = findingsOf((f) => ((f.get('dist/rancher/authconfig-activedirectory.yaml') as Obj).serviceAccountPassword = 'hunter2'));
     expect(found).toEqual(['dist/rancher/authconfig-activedirectory.yaml: management.cattle.io/v3 AuthConfig activedirectory: serviceAccountPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead']);
+  });
+});
+
+describe('secretLiterals: references that look like secrets', () => {
+  const app = (values: Obj) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a' }, spec: { source: { helm: { valuesObject: values } } } });
+
+  test('GIVEN a password field naming a Secret WHEN External Secrets creates that Secret THEN it is a reference; otherwise a literal', () => {
+    expect(secretLiterals(app({ existingSecretAdminPassword: 'harbor-secrets' }), new Set(['harbor-secrets']))).toEqual([]);
+    expect(secretLiterals(app({ existingSecretAdminPassword: 'harbor-secrets' }))).toEqual(['spec.source.helm.valuesObject.existingSecretAdminPassword']);
+  });
+
+  test('GIVEN JCasC scripts WHEN searched THEN their YAML is read: a ${secret} reference passes, a literal password is found', () => {
+    const casc = (v: string) => app({ controller: { JCasC: { configScripts: { ldap: `jenkins:\n  securityRealm:\n    ldap:\n      configurations:\n        - managerPasswordSecret: ${v}\n` } } } });
+    expect(secretLiterals(casc('${jenkins-ldap-bind-password}'))).toEqual([]);
+    expect(secretLiterals(casc('hunter2'))).toEqual(['spec.source.helm.valuesObject.controller.JCasC.configScripts.ldap(yaml)[0].jenkins.securityRealm.ldap.configurations[0].managerPasswordSecret']);
   });
 });
 
