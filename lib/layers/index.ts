@@ -1,6 +1,7 @@
 import type { LayerFactory } from '../context';
 import { argoCdLayer } from './argocd';
 import { gatewayLayer } from './gateway';
+import { harborLayer } from './harbor';
 import { longhornLayer } from './longhorn';
 import { metalLbLayer } from './metallb';
 import { rancherLayer } from './rancher';
@@ -8,4 +9,6 @@ import { secretsLayer } from './secrets';
 import { upgradesLayer } from './upgrades';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
-export const LAYERS: readonly LayerFactory[] = [argoCdLayer, gatewayLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer];
+export const LAYERS: readonly LayerFactory[] = [
+  argoCdLayer, gatewayLayer, harborLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer,
+];

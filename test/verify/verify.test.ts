@@ -219,6 +219,21 @@ describe('secretLiterals: references that look like secrets', () => {
   });
 });
 
+describe('secrets in Harbor values', () => {
+  const HARBOR = 'dist/harbor/application-harbor-chart.yaml';
+
+  test('GIVEN a password field naming a Secret no ExternalSecret creates WHEN verified THEN it is found; naming harbor-secrets it is not', () => {
+    const found = findingsOf((f) => { (f.get(HARBOR) as Obj).spec.source.helm.valuesObject.existingSecretAdminPassword = 'Harbor12345'; });
+    expect(found).toEqual([
+      `${HARBOR}: argoproj.io/v1alpha1 Application argocd/harbor-chart: spec.source.helm.valuesObject.existingSecretAdminPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+    ]);
+    // Without the ExternalSecret, the same name is no longer a reference.
+    expect(findingsOf((f) => f.delete('dist/harbor/externalsecret-harbor-secrets.yaml'))).toContainEqual(
+      `${HARBOR}: argoproj.io/v1alpha1 Application argocd/harbor-chart: spec.source.helm.valuesObject.existingSecretAdminPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+    );
+  });
+});
+
 describe('CRDs rendered as plain objects', () => {
   const crd = {
     apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'ipaddresspools.metallb.io' },
