@@ -2,6 +2,7 @@ import type { LayerFactory } from '../context';
 import { argoCdLayer } from './argocd';
 import { gatewayLayer } from './gateway';
 import { harborLayer } from './harbor';
+import { jenkinsLayer } from './jenkins';
 import { longhornLayer } from './longhorn';
 import { metalLbLayer } from './metallb';
 import { rancherLayer } from './rancher';
@@ -10,5 +11,5 @@ import { upgradesLayer } from './upgrades';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
 export const LAYERS: readonly LayerFactory[] = [
-  argoCdLayer, gatewayLayer, harborLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer,
+  argoCdLayer, gatewayLayer, harborLayer, jenkinsLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer,
 ];

@@ -219,8 +219,21 @@ describe('secretLiterals: references that look like secrets', () => {
   });
 });
 
-describe('secrets in Harbor values', () => {
+describe('secrets in Harbor and Jenkins values', () => {
+  const JENKINS = 'dist/jenkins/application-jenkins-chart.yaml';
   const HARBOR = 'dist/harbor/application-harbor-chart.yaml';
+  const JENKINS_ID = 'argoproj.io/v1alpha1 Application argocd/jenkins-chart';
+
+  test('GIVEN a literal LDAP password in a JCasC script WHEN verified THEN the YAML inside the script is searched and it is found; the ${secret} reference is not', () => {
+    expect(findingsOf(() => undefined)).toEqual([]);
+    const found = findingsOf((f) => {
+      const scripts = (f.get(JENKINS) as Obj).spec.source.helm.valuesObject.controller.JCasC.configScripts;
+      scripts['ldap-security'] = scripts['ldap-security'].replace('managerPasswordSecret: ${jenkins-ldap-bind-password}', 'managerPasswordSecret: hunter2');
+    });
+    expect(found).toEqual([
+      `${JENKINS}: ${JENKINS_ID}: spec.source.helm.valuesObject.controller.JCasC.configScripts.ldap-security(yaml)[0].jenkins.securityRealm.ldap.configurations[0].managerPasswordSecret holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+    ]);
+  });
 
   test('GIVEN a password field naming a Secret no ExternalSecret creates WHEN verified THEN it is found; naming harbor-secrets it is not', () => {
     const found = findingsOf((f) => { (f.get(HARBOR) as Obj).spec.source.helm.valuesObject.existingSecretAdminPassword = 'Harbor12345'; });
