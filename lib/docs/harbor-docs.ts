@@ -63,7 +63,7 @@ export function harborDoc(site: Site): string {
     '',
     '## 1. Before the first sync: Bitwarden items',
     '',
-    'Create these items (names from `site.yaml`). Harbor never sees them in Git; External Secrets copies them',
+    'Create these items (names from `site.yaml`); Git holds only their names. External Secrets copies them',
     'into the Secrets `harbor-secrets` and `harbor-env` of namespace `harbor`.',
     '',
     '| site.yaml | Bitwarden item | what to store |',
