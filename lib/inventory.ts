@@ -63,6 +63,18 @@ export interface DatabaseEntry {
   readonly purpose: string;
 }
 
+/** An upstream registry the k3s nodes pull through a mirror (`/etc/rancher/k3s/registries.yaml`). */
+export interface RegistryMirror {
+  /** Upstream registry as images name it, e.g. `docker.io`. */
+  readonly registry: string;
+  /** Mirror endpoint, e.g. `https://registry.turnsys.com`. */
+  readonly endpoint: string;
+  /** Repository rewrites on the mirror (regex -> replacement), e.g. `^(.*)$` -> `proxy-docker.io/$1`. */
+  readonly rewrite: Readonly<Record<string, string>>;
+  /** Layer that serves the mirror. */
+  readonly layer: string;
+}
+
 const ID = 'inventory';
 
 /**
@@ -81,6 +93,7 @@ export class Inventory extends Construct {
   public readonly ldap: LdapEntry[] = [];
   public readonly databases: DatabaseEntry[] = [];
   public readonly apis: ApiEntry[] = [];
+  public readonly registryMirrors: RegistryMirror[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -126,6 +139,13 @@ export class Inventory extends Construct {
     const clash = this.databases.find((e) => e.engine === entry.engine && e.database === entry.database);
     if (clash) throw new Error(`${entry.engine} database "${entry.database}" is claimed by ${clash.usedBy} and ${entry.usedBy}; give each component its own`);
     this.databases.push(entry);
+  }
+
+  /** Records a registry mirror for the nodes; one mirror per upstream registry. */
+  public addRegistryMirror(entry: RegistryMirror): void {
+    const clash = this.registryMirrors.find((e) => e.registry === entry.registry);
+    if (clash) throw new Error(`registry ${entry.registry} is mirrored twice (layers ${clash.layer} and ${entry.layer}); a node pulls each registry through one mirror`);
+    this.registryMirrors.push(entry);
   }
 
   /** Records an LDAP need; the same DN from several layers is merged. */

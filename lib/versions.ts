@@ -66,6 +66,16 @@ export const VERSIONS = {
   'keycloak-operator': { kind: 'git', repo: 'https://github.com/keycloak/keycloak-k8s-resources', path: 'kubernetes', version: '26.7.3' },
   /** Rancher: the control panel. */
   rancher: { kind: 'chart', repo: 'https://releases.rancher.com/server-charts/stable', chart: 'rancher', version: '2.12.3' },
+  /** Harbor: the container registry (chart 1.19.1 ships Harbor 2.15.1). */
+  harbor: { kind: 'chart', repo: 'https://helm.goharbor.io', chart: 'harbor', version: '1.19.1' },
+  /** Jenkins: CI, controller and Kubernetes pod agents (chart 5.9.53 ships Jenkins 2.568.2). */
+  jenkins: { kind: 'chart', repo: 'https://charts.jenkins.io', chart: 'jenkins', version: '5.9.53' },
+  /**
+   * kaniko: image builds in Jenkins agent pods (the debug image has the busybox shell the
+   * Kubernetes plugin needs). GoogleContainerTools archived kaniko in June 2025; v1.24.0 is its
+   * last release.
+   */
+  kaniko: { kind: 'image', name: 'gcr.io/kaniko-project/executor', version: 'v1.24.0-debug' },
 } as const satisfies Record<string, ComponentVersion>;
 
 export type ComponentName = keyof typeof VERSIONS;

@@ -86,6 +86,74 @@ export const PoolSchema = z.strictObject({
   autoAssign: z.boolean().default(true),
 });
 
+/** A Kubernetes storage size such as "100Gi". */
+const storageSize = z.string().regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, { message: 'must be a size in Mi, Gi or Ti, e.g. "100Gi"' });
+
+/** Bitwarden items Harbor needs when site.yaml names none (docs/harbor.md says how to create each). */
+export const HARBOR_DEFAULTS = {
+  adminPassword: 'bitwarden:harbor-admin',
+  databasePassword: 'bitwarden:harbor-db',
+  redisPassword: 'bitwarden:harbor-redis',
+  secretKey: 'bitwarden:harbor-secret-key',
+  coreSecret: 'bitwarden:harbor-core-secret',
+  jobserviceSecret: 'bitwarden:harbor-jobservice-secret',
+  registryHttpSecret: 'bitwarden:harbor-registry-http-secret',
+  registryCredentials: 'bitwarden:harbor-registry-credentials',
+  csrfKey: 'bitwarden:harbor-csrf-key',
+  tokenKey: 'bitwarden:harbor-token-key#notes',
+  robotAccount: 'bitwarden:harbor-robot-ci-push',
+  storageSize: '100Gi',
+} as const;
+
+export const HarborSchema = z.strictObject({
+  /** Harbor's first admin password (read once, when Harbor creates its database). */
+  adminPassword: bitwardenRef.default(HARBOR_DEFAULTS.adminPassword),
+  /** Password of the `harbor` PostgreSQL user on the DBaaS. */
+  databasePassword: bitwardenRef.default(HARBOR_DEFAULTS.databasePassword),
+  /** Password of the DBaaS redis. */
+  redisPassword: bitwardenRef.default(HARBOR_DEFAULTS.redisPassword),
+  /** Harbor's encryption key for credentials it stores: exactly 16 characters. */
+  secretKey: bitwardenRef.default(HARBOR_DEFAULTS.secretKey),
+  /** Shared secret of Harbor core and the other components: 16 characters. */
+  coreSecret: bitwardenRef.default(HARBOR_DEFAULTS.coreSecret),
+  /** Shared secret of the job service: 16 characters. */
+  jobserviceSecret: bitwardenRef.default(HARBOR_DEFAULTS.jobserviceSecret),
+  /** The registry's HTTP secret (upload state): 16 characters. */
+  registryHttpSecret: bitwardenRef.default(HARBOR_DEFAULTS.registryHttpSecret),
+  /** Login item: the password core uses against the registry, its bcrypt htpasswd line in the notes. */
+  registryCredentials: bitwardenRef.default(HARBOR_DEFAULTS.registryCredentials),
+  /** Harbor's CSRF key: 32 characters. */
+  csrfKey: bitwardenRef.default(HARBOR_DEFAULTS.csrfKey),
+  /** PEM private key Harbor signs registry tokens with (usually the item's notes). */
+  tokenKey: bitwardenRef.default(HARBOR_DEFAULTS.tokenKey),
+  /** Login item of the robot account CI pushes images with (username `robot$ci-push`, password its secret). */
+  robotAccount: bitwardenRef.default(HARBOR_DEFAULTS.robotAccount),
+  /** Size of the registry's Longhorn volume (ignored with `s3`). */
+  storageSize: storageSize.default(HARBOR_DEFAULTS.storageSize),
+  /** Keep images in an S3 bucket instead of a Longhorn volume. */
+  s3: z.strictObject({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name, e.g. "harbor-images"' }),
+    region: z.string().regex(/^[a-z0-9-]{1,32}$/, { message: 'must be a region name, e.g. "us-east-1"' }),
+    /** An S3-compatible endpoint other than AWS (MinIO, Ceph RGW...). */
+    endpoint: url(['https', 'http']).optional(),
+    /** Login item: access key ID as username, secret access key as password. */
+    credentials: bitwardenRef,
+  }).optional(),
+});
+
+/** Bitwarden items and sizes Jenkins uses when site.yaml names none. */
+export const JENKINS_DEFAULTS = {
+  adminCredentials: 'bitwarden:jenkins-admin',
+  storageSize: '50Gi',
+} as const;
+
+export const JenkinsSchema = z.strictObject({
+  /** Login item: the local admin Jenkins keeps for when the directory is unreachable. */
+  adminCredentials: bitwardenRef.default(JENKINS_DEFAULTS.adminCredentials),
+  /** Size of the controller's Longhorn volume (JENKINS_HOME). */
+  storageSize: storageSize.default(JENKINS_DEFAULTS.storageSize),
+});
+
 export const SiteSchema = z.strictObject({
   /** Short name of the site, used in object names and labels. */
   name: dnsLabel('the site name'),
@@ -179,6 +247,10 @@ export const SiteSchema = z.strictObject({
       rancher: bitwardenRef.default('bitwarden:keycloak-client-rancher'),
     }).prefault({}),
   }).prefault({}),
+  /** Harbor, the container registry (registry.<domain>): its Bitwarden items and storage. */
+  harbor: HarborSchema.default(HARBOR_DEFAULTS),
+  /** Jenkins, CI (jenkins.<domain>): its Bitwarden items and storage. */
+  jenkins: JenkinsSchema.default(JENKINS_DEFAULTS),
   /** Overrides of `lib/versions.ts`, by component name. */
   versions: z.record(z.string(), z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, {
     message: 'must be a pinned version such as "0.15.2" or "v1.33.5+k3s1" (no ranges, no "latest")',

@@ -54,6 +54,12 @@ export interface BitwardenSecretProps {
    * @default false
    */
   readonly mergeIntoExisting?: boolean;
+  /**
+   * Type of the created Secret, e.g. `kubernetes.io/dockerconfigjson` (whose `.dockerconfigjson`
+   * key a `plainData` template then fills).
+   * @default Opaque
+   */
+  readonly secretType?: string;
 }
 
 /**
@@ -84,8 +90,9 @@ export class BitwardenSecret extends Construct {
         target: {
           name: props.name,
           ...(props.mergeIntoExisting ? { creationPolicy: ExternalSecretSpecTargetCreationPolicy.MERGE } : {}),
-          ...(props.secretLabels || props.plainData ? {
+          ...(props.secretLabels || props.plainData || props.secretType ? {
             template: {
+              ...(props.secretType ? { type: props.secretType } : {}),
               ...(props.secretLabels ? { metadata: { labels: { ...props.secretLabels } } } : {}),
               ...(props.plainData ? {
                 engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,

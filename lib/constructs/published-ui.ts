@@ -18,6 +18,12 @@ export interface PublishedUiProps {
   readonly servicePort: number;
   /** What it is, for the HAProxy table ops read. */
   readonly description: string;
+  /**
+   * How long one request may take from the gateway to the backend and back (a Gateway API
+   * duration such as "30m"): long uploads, e.g. image layers pushed to a registry.
+   * @default - the gateway's default (Envoy: 15 s)
+   */
+  readonly requestTimeout?: string;
 }
 
 /**
@@ -32,6 +38,9 @@ export class PublishedUi extends Construct {
   constructor(scope: Construct, id: string, props: PublishedUiProps) {
     super(scope, id);
     if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(props.name)) throw new Error(`${this.node.path}: "${props.name}" must be a DNS label (it becomes <name>.<domain>)`);
+    if (props.requestTimeout !== undefined && !/^([0-9]{1,5}(h|m|s|ms)){1,4}$/.test(props.requestTimeout)) {
+      throw new Error(`${this.node.path}: requestTimeout "${props.requestTimeout}" must be a Gateway API duration such as "30m" or "1h30m"`);
+    }
     const { site } = platformContext(this);
     const layer = Layer.of(this);
     this.host = `${props.name}.${site.domain}`;
@@ -43,6 +52,7 @@ export class PublishedUi extends Construct {
         rules: [{
           matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }],
           backendRefs: [{ name: props.serviceName, port: props.servicePort }],
+          ...(props.requestTimeout ? { timeouts: { request: props.requestTimeout } } : {}),
         }],
       },
     });

@@ -1,6 +1,7 @@
 import type { Site, SiteNode } from '../config/schema';
 import { parseBitwardenRef } from '../constructs/bitwarden-secret';
 import { apiUrl, isFirstServer, K3S_CONFIG_FILE, K3S_TOKEN_FILE, servers } from './k3s-config';
+import { K3S_REGISTRIES_FILE, REGISTRIES_RELATIVE } from './registries';
 
 /** Where k3s applies manifests from on every server (its deploy controller watches it). */
 export const K3S_MANIFESTS_DIR = '/var/lib/rancher/k3s/server/manifests';
@@ -25,13 +26,21 @@ export function bwTokenCommand(site: Site): string {
   return `bw get ${ref.part} ${shellQuote(ref.item)}`;
 }
 
+export interface InstallScriptOptions {
+  /**
+   * Install `dist/hosts/registries.yaml` (registry mirrors) as k3s's registries.yaml.
+   * @default false
+   */
+  readonly registries?: boolean;
+}
+
 /**
  * install.sh for one node: checks it runs on that node, writes the join token (from
- * `$K3S_TOKEN` or Bitwarden, never from git) and the k3s configuration, on servers the kube-vip
- * manifests, waits for the API VIP when joining, then installs the pinned k3s, or restarts it
- * when only the configuration changed. Safe to run again.
+ * `$K3S_TOKEN` or Bitwarden, never from git), the k3s configuration and the registry mirrors,
+ * on servers the kube-vip manifests, waits for the API VIP when joining, then installs the
+ * pinned k3s, or restarts it when only the configuration changed. Safe to run again.
  */
-export function installScript(site: Site, node: SiteNode, k3sVersion: string): string {
+export function installScript(site: Site, node: SiteNode, k3sVersion: string, options: InstallScriptOptions = {}): string {
   const server = node.role === 'server';
   const first = isFirstServer(site, node);
   const ref = parseBitwardenRef(site.k3s.token);
@@ -55,6 +64,7 @@ export function installScript(site: Site, node: SiteNode, k3sVersion: string): s
     `TOKEN_ITEM=${shellQuote(ref.item)}`,
     ...(server ? [`VIP_INTERFACE=${shellQuote(site.k3s.interface)}`] : []),
     `CONFIG_FILE=${shellQuote(K3S_CONFIG_FILE)}`,
+    ...(options.registries ? [`REGISTRIES_FILE=${shellQuote(K3S_REGISTRIES_FILE)}`] : []),
     `TOKEN_FILE=${shellQuote(K3S_TOKEN_FILE)}`,
     'HERE="$(cd "$(dirname "$0")" && pwd)"',
     '',
@@ -126,6 +136,19 @@ export function installScript(site: Site, node: SiteNode, k3sVersion: string): s
     '  say "installed $CONFIG_FILE ($(sha "$CONFIG_FILE"))"',
     'fi',
   );
+  if (options.registries) {
+    lines.push(
+      '',
+      heading('Registry mirrors (dist/hosts/registries.yaml): k3s reads them only at start, so a change restarts it.'),
+      `registries="$HERE/${REGISTRIES_RELATIVE}"`,
+      '[ -f "$registries" ] || die "$registries is missing; copy the whole dist/hosts folder to this host"',
+      'if [ "$(sha "$registries")" != "$(sha "$REGISTRIES_FILE")" ]; then',
+      '  install -m 0600 "$registries" "$REGISTRIES_FILE"',
+      '  config_changed=yes',
+      '  say "installed $REGISTRIES_FILE ($(sha "$REGISTRIES_FILE"))"',
+      'fi',
+    );
+  }
   if (server) {
     lines.push(
       '',

@@ -5,9 +5,11 @@ import type { PlatformContext } from '../context';
 import { PlatformError } from '../platform-error';
 import { HEADER } from '../render/render';
 import { sortKeys } from '../render/sort';
+import { Inventory } from '../inventory';
 import { installScript } from './install-script';
 import { isFirstServer, K3S_CONFIG_FILE, k3sConfig } from './k3s-config';
 import { KubeVip } from './kube-vip';
+import { registriesYaml } from './registries';
 import { hostsRunbook } from './runbook';
 
 export { EVICTION, worstCaseEvictionSeconds } from './k3s-config';
@@ -16,6 +18,8 @@ export { EVICTION, worstCaseEvictionSeconds } from './k3s-config';
 export const HOSTS_DIR = 'dist/hosts';
 /** Sub-folder of the kube-vip manifests, beside the node folders. */
 export const KUBE_VIP_DIR = 'kube-vip';
+/** k3s's registries.yaml, beside the node folders (when a layer mirrors registries for the nodes). */
+export const REGISTRIES_FILE = 'registries.yaml';
 
 export interface K3sHostsProps {
   /** The validated site and the resolved versions. */
@@ -24,8 +28,10 @@ export interface K3sHostsProps {
 
 /**
  * The files that install k3s on the nodes, outside Argo CD: per node `config.yaml` and
- * `install.sh`, the kube-vip manifests every server installs, and the join runbook.
- * `dist/hosts/<node>/`, `dist/hosts/kube-vip/kube-vip.yaml`, `dist/hosts/README.md`.
+ * `install.sh`, the kube-vip manifests every server installs, the registry mirrors every node
+ * pulls through (when a layer registered any), and the join runbook.
+ * `dist/hosts/<node>/`, `dist/hosts/kube-vip/kube-vip.yaml`, `dist/hosts/registries.yaml`,
+ * `dist/hosts/README.md`. Build it after the layers: it reads the mirrors they registered.
  */
 export class K3sHosts extends Construct {
   /** The kube-vip objects (a Chart that is not a layer: k3s applies it, not Argo CD). */
@@ -38,6 +44,8 @@ export class K3sHosts extends Construct {
     if (clash) throw new PlatformError(`node name "${clash.name}" would share ${HOSTS_DIR}/${KUBE_VIP_DIR}/ with the kube-vip manifests; rename the node in site.yaml`);
     this.kubeVip = new KubeVip(this, 'kube-vip', { address: site.network.apiVip, interface: site.k3s.interface, image: versions['kube-vip'] });
     new TextFile(this, 'kube-vip-file', { path: `${HOSTS_DIR}/${KUBE_VIP_DIR}/kube-vip.yaml`, content: () => this.kubeVip.toYaml() });
+    const mirrors = [...Inventory.of(this).registryMirrors];
+    if (mirrors.length) new TextFile(this, 'registries', { path: `${HOSTS_DIR}/${REGISTRIES_FILE}`, content: registriesYaml(mirrors) });
     for (const node of site.nodes) {
       const config = k3sConfig(site, node);
       const role = isFirstServer(site, node) ? 'server; starts the cluster with cluster-init' : node.role;
@@ -47,10 +55,10 @@ export class K3sHosts extends Construct {
       });
       new TextFile(this, `${node.name}-install`, {
         path: `${HOSTS_DIR}/${node.name}/install.sh`,
-        content: installScript(site, node, versions.k3s.version),
+        content: installScript(site, node, versions.k3s.version, { registries: mirrors.length > 0 }),
         executable: true,
       });
     }
-    new TextFile(this, 'runbook', { path: `${HOSTS_DIR}/README.md`, content: hostsRunbook(site, versions) });
+    new TextFile(this, 'runbook', { path: `${HOSTS_DIR}/README.md`, content: hostsRunbook(site, versions, mirrors) });
   }
 }

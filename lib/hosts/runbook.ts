@@ -1,4 +1,5 @@
 import type { Site, SiteNode } from '../config/schema';
+import type { RegistryMirror } from '../inventory';
 import type { Versions } from '../versions';
 import { apiUrl, EVICTION, isFirstServer, joinOrder, nodeLabels, nodeTaints, worstCaseEvictionSeconds } from './k3s-config';
 import { parseBitwardenRef } from '../constructs/bitwarden-secret';
@@ -18,7 +19,7 @@ function list(values: readonly string[]): string {
  * dist/hosts/README.md: the join-order runbook with the exact commands per node, how to check
  * each step, the node table and the failover numbers. Derived from the site only.
  */
-export function hostsRunbook(site: Site, versions: Versions): string {
+export function hostsRunbook(site: Site, versions: Versions, mirrors: readonly RegistryMirror[] = []): string {
   const order = joinOrder(site);
   const vip = site.network.apiVip;
   const first = order[0];
@@ -37,6 +38,7 @@ export function hostsRunbook(site: Site, versions: Versions): string {
     '| `<node>/config.yaml` | `/etc/rancher/k3s/config.yaml` of that node |',
     '| `<node>/install.sh` | installs the token, the configuration and the pinned k3s on that node; refuses to run on another host |',
     '| `kube-vip/kube-vip.yaml` | kube-vip for the API VIP; `install.sh` copies it into `/var/lib/rancher/k3s/server/manifests/` on servers |',
+    ...(mirrors.length ? ['| `registries.yaml` | `/etc/rancher/k3s/registries.yaml` of every node: registry mirrors (see below) |'] : []),
     '',
     'These files are not synced by Argo CD: they are copied to the nodes by hand, and only the `upgrades` layer',
     'changes k3s afterwards (system-upgrade-controller moves every node to `versions.k3s`).',
@@ -126,6 +128,7 @@ export function hostsRunbook(site: Site, versions: Versions): string {
     'Pods of StatefulSets and pods with ReadWriteOnce volumes may wait longer (their volume must be released first).',
     `If the server holding the VIP dies, another server takes it within the kube-vip lease (about 15 s).`,
     '',
+    ...registryMirrorSection(mirrors),
     '## Running it again, changes, upgrades',
     '',
     '- `install.sh` is idempotent: with the same k3s version and configuration it does nothing; when only',
@@ -141,4 +144,27 @@ export function hostsRunbook(site: Site, versions: Versions): string {
     '',
   );
   return out.join('\n');
+}
+
+/** The runbook section on registry mirrors, when a layer registered any. */
+function registryMirrorSection(mirrors: readonly RegistryMirror[]): string[] {
+  if (mirrors.length === 0) return [];
+  const sorted = [...mirrors].sort((a, b) => a.registry.localeCompare(b.registry));
+  return [
+    '## Registry mirrors',
+    '',
+    'Every node pulls these registries through a mirror first (`registries.yaml`, installed by `install.sh`;',
+    'k3s reads it only at start, so `install.sh` restarts k3s when it changed):',
+    '',
+    '| registry | mirror | repository rewrite | served by |',
+    '|---|---|---|---|',
+    ...sorted.map((m) => `| ${m.registry} | ${m.endpoint} | ${Object.entries(m.rewrite).map(([from, to]) => `\`${from}\` -> \`${to}\``).join('<br>')} | ${m.layer} |`),
+    '',
+    'containerd still tries the upstream registry last (without the rewrite), so nodes pull while the mirror is',
+    'down or before it exists (the mirror itself starts from upstream images).',
+    ...(sorted.some((m) => m.registry === 'docker.io')
+      ? ['Check on a node: `sudo k3s crictl pull docker.io/library/busybox:latest`, then find the image in the mirror\'s proxy-cache project.']
+      : []),
+    '',
+  ];
 }

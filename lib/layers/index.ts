@@ -1,6 +1,8 @@
 import type { LayerFactory } from '../context';
 import { argoCdLayer } from './argocd';
 import { gatewayLayer } from './gateway';
+import { harborLayer } from './harbor';
+import { jenkinsLayer } from './jenkins';
 import { keycloakLayer } from './keycloak';
 import { longhornLayer } from './longhorn';
 import { metalLbLayer } from './metallb';
@@ -9,4 +11,6 @@ import { secretsLayer } from './secrets';
 import { upgradesLayer } from './upgrades';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
-export const LAYERS: readonly LayerFactory[] = [argoCdLayer, gatewayLayer, keycloakLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer];
+export const LAYERS: readonly LayerFactory[] = [
+  argoCdLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer,
+];

@@ -64,11 +64,15 @@ export function checkSchemas(tree: Tree, report: Report): void {
 
 /** No secret material in git: no Secret with data, no literal in a field named like a secret. */
 export function checkSecrets(tree: Tree, report: Report): void {
+  // Helm values may name these Secrets (existingSecret...): External Secrets fills them from Bitwarden.
+  const fromBitwarden = new Set(tree.objects
+    .filter((o) => o.obj.kind === 'ExternalSecret' && splitApiVersion(o.obj.apiVersion).group === 'external-secrets.io')
+    .map((o) => String(o.obj.spec?.target?.name ?? o.obj.metadata.name)));
   for (const o of tree.objects) {
     if (o.obj.kind === 'Secret' && splitApiVersion(o.obj.apiVersion).group === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
-    for (const leak of secretLiterals(o.obj)) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
+    for (const leak of secretLiterals(o.obj, fromBitwarden)) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
   }
 }
 

@@ -5,7 +5,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 /** Field names whose values are secrets (compared lower-case). */
 const SECRET_KEYS = new Set(['password', 'passwd', 'pass', 'token', 'secret', 'apikey', 'api_key', 'privatekey', 'private_key',
   'clientsecret', 'client_secret', 'bindpw', 'bindcredential', 'secretkey', 'secret_key', 'accesskey', 'access_key', 'secretaccesskey', 'secret_access_key']);
-const SECRET_SUFFIXES = ['password', 'passwd', 'token', 'apikey', 'privatekey'];
+const SECRET_SUFFIXES = ['password', 'passwd', 'token', 'apikey', 'privatekey', 'passwordsecret'];
 /** Kinds this rule skips: External Secrets plumbing holds references by design; a Secret's data has its own rule. */
 const REFERENCE_KINDS = new Set(['ExternalSecret', 'ClusterExternalSecret', 'SecretStore', 'ClusterSecretStore', 'Secret']);
 
@@ -31,8 +31,12 @@ function isSecretPlaceholder(obj: Json, value: string): boolean {
 
 /** String fields that hold YAML documents of their own, searched too. */
 const YAML_STRING_KEYS = new Set(['valuesContent', 'dex.config', 'oidc.config']);
+/** Maps whose every string value is a YAML document: Jenkins configuration-as-code scripts and pod templates. */
+const YAML_STRING_MAPS = new Set(['configScripts', 'podTemplates']);
 /** Argo CD's reference to a key of a Secret: `$<secret>:<key>` or `$<key>` of argocd-secret. */
 const ARGOCD_SECRET_REF = /^\$[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?$/;
+/** Jenkins configuration-as-code's reference to a mounted secret or variable: `${name}`. */
+const JCASC_SECRET_REF = /^\$\{[A-Za-z0-9._-]+\}$/;
 
 function isSecretKey(key: string): boolean {
   const k = key.toLowerCase();
@@ -41,26 +45,31 @@ function isSecretKey(key: string): boolean {
 
 /**
  * Paths of string fields named like secrets that hold a literal value, including inside Helm
- * values (`valuesObject`, and the YAML of a HelmChart's `valuesContent`).
+ * values (`valuesObject`, the YAML of a HelmChart's `valuesContent`, Jenkins' JCasC scripts).
+ * `secretNames` are the Secrets External Secrets creates: a field may name one (`existingSecret`).
  */
-export function secretLiterals(obj: Json): string[] {
+export function secretLiterals(obj: Json, secretNames: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   if (REFERENCE_KINDS.has(String(obj.kind))) return out;
-  const walk = (value: unknown, at: string, key: string) => {
+  // `jcasc`: inside a Jenkins configuration-as-code document, where `${name}` is a reference.
+  const walk = (value: unknown, at: string, key: string, parent = '', jcasc = false) => {
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, `${at}[${i}]`, key));
+      value.forEach((v, i) => walk(v, `${at}[${i}]`, key, '', jcasc));
     } else if (value && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k);
+      for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k, key, jcasc);
     } else if (typeof value === 'string') {
-      if (YAML_STRING_KEYS.has(key)) {
+      if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent)) {
         let parsed: unknown;
         try {
           parsed = parseAllDocuments(value).map((d) => d.toJS());
         } catch {
           parsed = undefined;
         }
-        walk(parsed, `${at}(yaml)`, '');
-      } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !isSecretPlaceholder(obj, value)) {
+        walk(parsed, `${at}(yaml)`, '', '', jcasc || YAML_STRING_MAPS.has(parent));
+      } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !(jcasc && JCASC_SECRET_REF.test(value))
+        && !isSecretPlaceholder(obj, value)
+        // The name of a Secret External Secrets creates (`existingSecret: harbor-secrets`) is a reference.
+        && !secretNames.has(value)) {
         const ref = SECRET_REFERENCES.find((r) => r.kind === obj.kind && r.field === at);
         if (!ref || !ref.form.test(value)) out.push(at);
       }

@@ -55,6 +55,30 @@ describe('site config loader', () => {
     expect(errorOf(text).issues.map((i) => `${i.field}: ${i.message}`)).toEqual(['git: is required (a map)']);
   });
 
+  test('GIVEN a site without harbor and jenkins sections WHEN loaded THEN the documented Bitwarden items and sizes apply', () => {
+    const text = SITE.replace(/\nharbor:\n(  .*\n)+/, '\n').replace(/\njenkins:\n(  .*\n)+/, '\n');
+    expect(text).not.toMatch(/^(harbor|jenkins):/m);
+    const site = parseSite(text, 'site.yaml');
+    expect(site.harbor).toEqual({
+      adminPassword: 'bitwarden:harbor-admin', databasePassword: 'bitwarden:harbor-db', redisPassword: 'bitwarden:harbor-redis',
+      secretKey: 'bitwarden:harbor-secret-key', coreSecret: 'bitwarden:harbor-core-secret', jobserviceSecret: 'bitwarden:harbor-jobservice-secret',
+      registryHttpSecret: 'bitwarden:harbor-registry-http-secret', registryCredentials: 'bitwarden:harbor-registry-credentials',
+      csrfKey: 'bitwarden:harbor-csrf-key', tokenKey: 'bitwarden:harbor-token-key#notes', robotAccount: 'bitwarden:harbor-robot-ci-push',
+      storageSize: '100Gi',
+    });
+    expect(site.jenkins).toEqual({ adminCredentials: 'bitwarden:jenkins-admin', storageSize: '50Gi' });
+    // The shipped site spells out the same values.
+    expect(parseSite(SITE, 'site.yaml').harbor).toEqual(site.harbor);
+    expect(parseSite(SITE, 'site.yaml').jenkins).toEqual(site.jenkins);
+  });
+
+  test('GIVEN a Harbor secret written as a value WHEN loaded THEN only a Bitwarden reference is accepted', () => {
+    const error = errorOf(SITE.replace('  redisPassword: bitwarden:harbor-redis', '  redisPassword: hunter2'));
+    expect(error.issues.map((i) => `${i.field}: ${i.message}`)).toEqual([
+      'harbor.redisPassword: must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself), got "hunter2"',
+    ]);
+  });
+
   test('GIVEN a duplicate YAML key WHEN loaded THEN it is a syntax error with its line', () => {
     const error = errorOf(SITE.replace('name: tsys\n', 'name: tsys\nname: other\n'));
     expect(error.issues[0].message).toMatch(/YAML syntax: Map keys must be unique/);

@@ -35,6 +35,28 @@ describe('BitwardenSecret', () => {
     expect(() => render({})).toThrow('needs at least one key');
   });
 
+  test('GIVEN a Secret type and a template WHEN rendered THEN the created Secret has that type and the template fills its key', () => {
+    const layer = new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
+    new BitwardenSecret(layer, 's', {
+      name: 'pull', namespace: 'demo', secretType: 'kubernetes.io/dockerconfigjson',
+      data: { username: 'bitwarden:robot#username', password: 'bitwarden:robot#password' },
+      plainData: { '.dockerconfigjson': '{"auths":{"r.example.com":{"auth":"{{ printf "%s:%s" .username .password | b64enc }}"}}}' },
+    });
+    const es = (layer.toJson() as Obj[])[0];
+    expect(es.spec.target).toEqual({
+      name: 'pull',
+      template: {
+        type: 'kubernetes.io/dockerconfigjson',
+        engineVersion: 'v2',
+        data: {
+          '.dockerconfigjson': '{"auths":{"r.example.com":{"auth":"{{ printf "%s:%s" .username .password | b64enc }}"}}}',
+          password: '{{ .password }}',
+          username: '{{ .username }}',
+        },
+      },
+    });
+  });
+
   test('GIVEN references WHEN parsed THEN the part defaults to the password', () => {
     expect(parseBitwardenRef('bitwarden:k3s-token')).toEqual({ item: 'k3s-token', part: 'password' });
     expect(parseBitwardenRef('bitwarden:svc/rancher#notes')).toEqual({ item: 'svc/rancher', part: 'notes' });

@@ -25,7 +25,7 @@ describe('PlatformNamespace', () => {
       .map((ns) => [ns.metadata.name, ns.metadata.labels['pod-security.kubernetes.io/enforce']]));
     expect(levels).toEqual({
       argocd: 'baseline', bitwarden: 'baseline', 'cattle-global-data': 'restricted', 'cattle-system': 'baseline',
-      'envoy-gateway-system': 'baseline', 'external-secrets': 'baseline', keycloak: 'baseline', 'longhorn-system': 'privileged',
+      'envoy-gateway-system': 'baseline', 'external-secrets': 'baseline', harbor: 'baseline', jenkins: 'baseline', keycloak: 'baseline', 'longhorn-system': 'privileged',
       'metallb-system': 'privileged', 'system-upgrade': 'privileged',
     });
   });

@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Site } from '../../lib/config/schema';
+import { LAYERS } from '../../lib/layers';
+import { harborLayer } from '../../lib/layers/harbor';
 import { renderSite } from '../../lib/synth';
 import { shippedSite, siteWith } from '../helpers';
 
@@ -59,6 +61,27 @@ describe('install.sh: content', () => {
   test('GIVEN a k3s version override WHEN rendered THEN every script pins it', () => {
     const s = filesOf(siteWith((x) => { x.versions = { k3s: 'v1.33.6+k3s1' }; })).get('dist/hosts/www1/install.sh')!;
     expect(s).toContain("\nK3S_VERSION='v1.33.6+k3s1'\n");
+  });
+
+  test('GIVEN Harbor mirrors registries WHEN scripts are rendered THEN every node installs the shared registries.yaml as k3s\'s and restarts k3s on a change', () => {
+    for (const node of ['db1', 'db2', 'www2', 'subord']) {
+      const s = script(node);
+      expect(s).toContain("\nREGISTRIES_FILE='/etc/rancher/k3s/registries.yaml'\n");
+      expect(s).toContain([
+        'registries="$HERE/../registries.yaml"',
+        '[ -f "$registries" ] || die "$registries is missing; copy the whole dist/hosts folder to this host"',
+        'if [ "$(sha "$registries")" != "$(sha "$REGISTRIES_FILE")" ]; then',
+        '  install -m 0600 "$registries" "$REGISTRIES_FILE"',
+        '  config_changed=yes',
+      ].join('\n'));
+    }
+  });
+
+  test('GIVEN no layer mirrors registries WHEN rendered THEN there is no registries.yaml and no script touches k3s\'s', () => {
+    const rendered = new Map(renderSite(shippedSite(), LAYERS.filter((l) => l !== harborLayer)).map((f) => [f.path, f.content]));
+    expect(rendered.has('dist/hosts/registries.yaml')).toBe(false);
+    expect(rendered.get('dist/hosts/www2/install.sh')).not.toContain('registries');
+    expect(rendered.get('dist/hosts/README.md')).not.toContain('registries.yaml');
   });
 });
 
@@ -204,6 +227,30 @@ class FakeHost {
     expect(r.status).toBe(1);
     expect(r.log.filter((l) => l.endsWith('/ping'))).toHaveLength(60);
     expect(r.stderr).toContain('error: nothing answered at https://10.251.51.10:6443/ping for 5 minutes; join db1 first');
+    expect(r.log).not.toContain('curl -sfL https://get.k3s.io');
+  });
+
+  test('GIVEN registry mirrors WHEN an agent runs THEN registries.yaml is installed (0600) with k3s; a changed file later restarts k3s-agent', () => {
+    const h = host('www3', '10.251.50.3');
+    const first = h.run();
+    expect([first.status, first.stderr]).toEqual([0, '']);
+    expect(h.file('etc/rancher/k3s/registries.yaml')).toBe(h.file('hosts/registries.yaml'));
+    expect(fs.statSync(path.join(h.root, 'etc/rancher/k3s/registries.yaml')).mode & 0o777).toBe(0o600);
+    expect(h.run().stdout).toContain('the configuration is unchanged: nothing to do');
+    fs.appendFileSync(path.join(h.root, 'hosts/registries.yaml'), '  registry.k8s.io:\n    endpoint:\n      - https://registry.turnsys.com\n');
+    const changed = h.run();
+    expect(changed.status).toBe(0);
+    expect(changed.stdout).toContain('installed');
+    expect(changed.log.filter((l) => l.startsWith('systemctl'))).toEqual(['systemctl restart k3s-agent']);
+    expect(h.file('etc/rancher/k3s/registries.yaml')).toContain('registry.k8s.io');
+  });
+
+  test('GIVEN the registries file was not copied WHEN a node runs THEN it stops naming it, before installing k3s', () => {
+    const h = host('www1', '10.251.50.1');
+    fs.rmSync(path.join(h.root, 'hosts/registries.yaml'));
+    const r = h.run();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('hosts/www1/../registries.yaml is missing; copy the whole dist/hosts folder to this host');
     expect(r.log).not.toContain('curl -sfL https://get.k3s.io');
   });
 

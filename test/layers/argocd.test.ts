@@ -93,10 +93,12 @@ describe('the app of apps (dist/apps)', () => {
       'docker.io/envoyproxy',
       'https://argoproj.github.io/argo-helm',
       'https://charts.external-secrets.io',
+      'https://charts.jenkins.io',
       'https://charts.longhorn.io',
       'https://git.turnsys.com/tsys/platform.git',
       'https://github.com/keycloak/keycloak-k8s-resources',
       'https://github.com/rancher/system-upgrade-controller',
+      'https://helm.goharbor.io',
       'https://metallb.github.io/metallb',
       'https://releases.rancher.com/server-charts/stable',
     ]);

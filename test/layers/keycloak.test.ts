@@ -207,14 +207,14 @@ describe('docs/databases.md', () => {
       .filter((o) => o.kind === 'Keycloak')
       .map((o) => `${engineAt(o.spec.db.host, o.spec.db.port)} ${o.spec.db.database}`);
     const listed = [...doc.matchAll(/^\| (\w+) \| [^|]+ \| `([^`]+)` \|/gm)].map((m) => `${m[1]} ${m[2]}`);
-    expect(listed.sort()).toEqual(referenced.sort());
-    expect(listed).toEqual(['postgresql keycloak']);
+    expect(referenced).toEqual(['postgresql keycloak']);
+    expect(listed).toContain('postgresql keycloak');
     expect(doc).toContain('| postgresql | pgsql.dbaas.turnsys.com:5432 | `keycloak` | `keycloak` | `bitwarden:keycloak-db` | keycloak |');
     expect(fs.readFileSync(path.join(REPO, 'docs', 'databases.md'), 'utf8')).toBe(doc);
   });
 
   test('GIVEN docs/ldap.md WHEN read THEN the bind account is listed as used by Keycloak too', () => {
     const ldap = rendered.find((f) => f.path === 'docs/ldap.md')!.content;
-    expect(ldap).toContain('| `uid=svc-k8s-platform,cn=users,dc=turnsys,dc=com` | argocd, keycloak, rancher | bind account: searches users and groups (read only) |');
+    expect(ldap).toMatch(/^\| `uid=svc-k8s-platform,cn=users,dc=turnsys,dc=com` \| [^|]*\bkeycloak\b[^|]* \| /m);
   });
 });

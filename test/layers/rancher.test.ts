@@ -76,8 +76,12 @@ describe('docs/ldap.md', () => {
     // Referenced by full DN (bind accounts, Rancher principals) ...
     const dn = /(?:uid|cn)=[^,"'\s]+(?:,(?:cn|ou|dc)=[^,"'\s]+)*,dc=turnsys,dc=com/g;
     const byDn = new Set([...manifests.matchAll(dn)].map((m) => m[0]).filter((m) => m !== site.ldap.usersDn && m !== site.ldap.groupsDn));
-    // ... or, for groups in Argo CD RBAC, by the group's common name.
-    const byName = new Set([...manifests.matchAll(/g, ([^,\s]+), role:/g)].map((m) => m[1]));
+    // ... or, for groups in Argo CD RBAC and Jenkins' authorization matrix, by the group's common name.
+    const byName = new Set([
+      ...[...manifests.matchAll(/g, ([^,\s]+), role:/g)].map((m) => m[1]),
+      ...[...manifests.matchAll(/- group:\n\s+name: (\S+)/g)].map((m) => m[1]),
+    ]);
+    expect(byName).toEqual(new Set(['k8s-platform-admins', 'k8s-platform-viewers']));
     const listed = [...doc.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
     for (const entry of listed) expect([entry, byDn.has(entry) || byName.has(entry.split(',')[0].split('=')[1])]).toEqual([entry, true]);
     for (const ref of byDn) expect(listed).toContain(ref);

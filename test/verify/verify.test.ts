@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { toYamlDocument } from '../../lib/render/render';
 import { renderSite } from '../../lib/synth';
 import { SchemaRegistry } from '../../lib/verify/schemas';
-import { formatFinding, verifyTree } from '../../lib/verify/verify';
+import { formatFinding, secretLiterals, verifyTree } from '../../lib/verify/verify';
 import { shippedSite, writeTree } from '../helpers';
 
 const registry = new SchemaRegistry();
@@ -215,6 +215,49 @@ describe('Keycloak realm import placeholders', () => {
     expect(findingsOf((f) => delete (f.get(REALM) as Obj).spec.placeholders.CLIENT_SECRET_ARGOCD)).toEqual([
       `${REALM}: ${ID}: spec.realm.clients[1].secret holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
     ]);
+  });
+});
+
+describe('secretLiterals: references that look like secrets', () => {
+  const app = (values: Obj) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a' }, spec: { source: { helm: { valuesObject: values } } } });
+
+  test('GIVEN a password field naming a Secret WHEN External Secrets creates that Secret THEN it is a reference; otherwise a literal', () => {
+    expect(secretLiterals(app({ existingSecretAdminPassword: 'harbor-secrets' }), new Set(['harbor-secrets']))).toEqual([]);
+    expect(secretLiterals(app({ existingSecretAdminPassword: 'harbor-secrets' }))).toEqual(['spec.source.helm.valuesObject.existingSecretAdminPassword']);
+  });
+
+  test('GIVEN JCasC scripts WHEN searched THEN their YAML is read: a ${secret} reference passes, a literal password is found', () => {
+    const casc = (v: string) => app({ controller: { JCasC: { configScripts: { ldap: `jenkins:\n  securityRealm:\n    ldap:\n      configurations:\n        - managerPasswordSecret: ${v}\n` } } } });
+    expect(secretLiterals(casc('${jenkins-ldap-bind-password}'))).toEqual([]);
+    expect(secretLiterals(casc('hunter2'))).toEqual(['spec.source.helm.valuesObject.controller.JCasC.configScripts.ldap(yaml)[0].jenkins.securityRealm.ldap.configurations[0].managerPasswordSecret']);
+  });
+});
+
+describe('secrets in Harbor and Jenkins values', () => {
+  const JENKINS = 'dist/jenkins/application-jenkins-chart.yaml';
+  const HARBOR = 'dist/harbor/application-harbor-chart.yaml';
+  const JENKINS_ID = 'argoproj.io/v1alpha1 Application argocd/jenkins-chart';
+
+  test('GIVEN a literal LDAP password in a JCasC script WHEN verified THEN the YAML inside the script is searched and it is found; the ${secret} reference is not', () => {
+    expect(findingsOf(() => undefined)).toEqual([]);
+    const found = findingsOf((f) => {
+      const scripts = (f.get(JENKINS) as Obj).spec.source.helm.valuesObject.controller.JCasC.configScripts;
+      scripts['ldap-security'] = scripts['ldap-security'].replace('managerPasswordSecret: ${jenkins-ldap-bind-password}', 'managerPasswordSecret: hunter2');
+    });
+    expect(found).toEqual([
+      `${JENKINS}: ${JENKINS_ID}: spec.source.helm.valuesObject.controller.JCasC.configScripts.ldap-security(yaml)[0].jenkins.securityRealm.ldap.configurations[0].managerPasswordSecret holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+    ]);
+  });
+
+  test('GIVEN a password field naming a Secret no ExternalSecret creates WHEN verified THEN it is found; naming harbor-secrets it is not', () => {
+    const found = findingsOf((f) => { (f.get(HARBOR) as Obj).spec.source.helm.valuesObject.existingSecretAdminPassword = 'Harbor12345'; });
+    expect(found).toEqual([
+      `${HARBOR}: argoproj.io/v1alpha1 Application argocd/harbor-chart: spec.source.helm.valuesObject.existingSecretAdminPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+    ]);
+    // Without the ExternalSecret, the same name is no longer a reference.
+    expect(findingsOf((f) => f.delete('dist/harbor/externalsecret-harbor-secrets.yaml'))).toContainEqual(
+      `${HARBOR}: argoproj.io/v1alpha1 Application argocd/harbor-chart: spec.source.helm.valuesObject.existingSecretAdminPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+    );
   });
 });
 

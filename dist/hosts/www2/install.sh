@@ -13,6 +13,7 @@ K3S_SERVICE='k3s-agent'
 API_URL='https://10.251.51.10:6443'
 TOKEN_ITEM='k3s-cluster-token'
 CONFIG_FILE='/etc/rancher/k3s/config.yaml'
+REGISTRIES_FILE='/etc/rancher/k3s/registries.yaml'
 TOKEN_FILE='/etc/rancher/k3s/token'
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
@@ -68,7 +69,16 @@ if [ "$(sha "$HERE/config.yaml")" != "$(sha "$CONFIG_FILE")" ]; then
   say "installed $CONFIG_FILE ($(sha "$CONFIG_FILE"))"
 fi
 
-# 5. k3s itself: install or upgrade to the pinned version, restart when only the configuration changed.
+# 5. Registry mirrors (dist/hosts/registries.yaml): k3s reads them only at start, so a change restarts it.
+registries="$HERE/../registries.yaml"
+[ -f "$registries" ] || die "$registries is missing; copy the whole dist/hosts folder to this host"
+if [ "$(sha "$registries")" != "$(sha "$REGISTRIES_FILE")" ]; then
+  install -m 0600 "$registries" "$REGISTRIES_FILE"
+  config_changed=yes
+  say "installed $REGISTRIES_FILE ($(sha "$REGISTRIES_FILE"))"
+fi
+
+# 6. k3s itself: install or upgrade to the pinned version, restart when only the configuration changed.
 if [ "$installed" != "$K3S_VERSION" ]; then
   say "installing k3s $K3S_VERSION as $K3S_ROLE (found: ${installed:-none})"
   curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION="$K3S_VERSION" INSTALL_K3S_EXEC="$K3S_ROLE" sh -

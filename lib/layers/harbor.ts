@@ -1,0 +1,385 @@
+import { Construct } from 'constructs';
+import type { Site } from '../config/schema';
+import { BitwardenSecret, parseBitwardenRef } from '../constructs/bitwarden-secret';
+import { HelmComponent } from '../constructs/helm-component';
+import { PlatformNamespace } from '../constructs/platform-namespace';
+import { PublishedUi } from '../constructs/published-ui';
+import { TextFile } from '../constructs/text-file';
+import type { PlatformContext } from '../context';
+import { dbaasEndpoint } from '../docs/database-docs';
+import { harborDoc } from '../docs/harbor-docs';
+import { Inventory } from '../inventory';
+import { Layer } from '../layer';
+
+export const HARBOR_NAMESPACE = 'harbor';
+/** Sub-domain of the registry: `registry.<domain>`. */
+export const HARBOR_SUBDOMAIN = 'registry';
+/** The chart's nginx Service with `expose.type: clusterIP` (`expose.clusterIP.name`, `httpPort`). */
+export const HARBOR_SERVICE = { name: 'harbor', port: 80 } as const;
+/**
+ * Longest a single request through the gateway may take: one image layer upload or download
+ * (Envoy Gateway's default, 15 s, would cut large layers off).
+ */
+export const HARBOR_REQUEST_TIMEOUT = '30m';
+/** Secret with every fixed key Harbor's components share, its admin and database passwords (from Bitwarden). */
+export const HARBOR_SECRETS = 'harbor-secrets';
+/** Secret with the environment that carries secrets in values Harbor reads whole: LDAP settings, redis URLs. */
+export const HARBOR_ENV = 'harbor-env';
+/** Secret with the S3 access key, when images live in S3. */
+export const HARBOR_S3_SECRET = 'harbor-s3';
+/** PostgreSQL database and user of Harbor on the DBaaS. */
+export const HARBOR_DATABASE = { database: 'harbor', user: 'harbor' } as const;
+/**
+ * The DBaaS redis databases Harbor uses. Harbor's core must use database 0 (its redis library
+ * cannot select another); the chart's defaults are kept for the others. Trivy's (5) is unused.
+ */
+export const HARBOR_REDIS_DATABASES = { core: 0, jobservice: 1, registry: 2 } as const;
+/** The account Harbor core uses against its own registry (basic auth, htpasswd). */
+export const HARBOR_REGISTRY_USER = 'harbor_registry_user';
+/** Upstream registries the nodes pull through Harbor proxy-cache projects named `proxy-<registry>`. */
+export const PROXY_CACHE_REGISTRIES = ['docker.io', 'ghcr.io', 'quay.io'] as const;
+
+/** The proxy-cache project of an upstream registry: `proxy-docker.io`. */
+export function proxyCacheProject(registry: string): string {
+  return `proxy-${registry}`;
+}
+
+/** A topology spread constraint as the chart takes it (it adds the component's labelSelector itself). */
+export interface HarborSpread {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  /** Tainted nodes (servers, R&D, dead nodes) are no spreading domain: only nodes the pods may use count. */
+  readonly nodeTaintsPolicy: 'Honor' | 'Ignore';
+}
+
+/** An environment variable read from a key of a Secret. */
+export interface SecretEnvVar {
+  readonly name: string;
+  readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } };
+}
+
+/** Replicas, spread and disruption budget: what every stateless Harbor component gets. */
+export interface HarborHa {
+  readonly replicas: number;
+  readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
+  readonly topologySpreadConstraints: readonly HarborSpread[];
+}
+
+/**
+ * The values of the harbor chart that the platform sets (a typed subset). Every key was checked
+ * against values.yaml and the templates of the pinned chart (goharbor/harbor-helm v1.19.1).
+ */
+export interface HarborValues {
+  readonly expose: {
+    /** nginx behind a ClusterIP Service; the shared gateway routes to it. */
+    readonly type: 'clusterIP';
+    readonly tls: { readonly enabled: boolean };
+    readonly clusterIP: { readonly name: string; readonly ports: { readonly httpPort: number } };
+  };
+  readonly externalURL: string;
+  readonly persistence: {
+    readonly enabled: boolean;
+    readonly resourcePolicy: 'keep';
+    readonly persistentVolumeClaim: {
+      readonly registry: { readonly storageClass: string; readonly accessMode: 'ReadWriteMany'; readonly size: string };
+    };
+    readonly imageChartStorage:
+      | { readonly type: 'filesystem' }
+      | { readonly type: 's3'; readonly disableredirect: boolean; readonly s3: { readonly region: string; readonly bucket: string; readonly regionendpoint?: string; readonly existingSecret: string } };
+  };
+  readonly existingSecretAdminPassword: string;
+  readonly existingSecretAdminPasswordKey: string;
+  /** Secret holding `secretKey`, Harbor's encryption key. */
+  readonly existingSecretSecretKey: string;
+  readonly metrics: { readonly enabled: boolean };
+  readonly trivy: { readonly enabled: boolean };
+  readonly nginx: HarborHa;
+  readonly portal: HarborHa;
+  readonly core: HarborHa & {
+    /** Secret with key `secret`. */
+    readonly existingSecret: string;
+    readonly existingXsrfSecret: string;
+    readonly existingXsrfSecretKey: string;
+    /** Secret with key `tls.key`, the token service's private key. */
+    readonly secretName: string;
+    readonly extraEnvVars: readonly SecretEnvVar[];
+  };
+  readonly jobservice: HarborHa & {
+    readonly existingSecret: string;
+    readonly existingSecretKey: string;
+    /** Job logs in the database: nothing on a per-pod volume, any replica shows any log. */
+    readonly jobLoggers: readonly ('database' | 'file' | 'stdout')[];
+    readonly extraEnvVars: readonly SecretEnvVar[];
+  };
+  readonly registry: HarborHa & {
+    readonly existingSecret: string;
+    readonly existingSecretKey: string;
+    /** Keys `REGISTRY_PASSWD` and `REGISTRY_HTPASSWD` of `existingSecret`. */
+    readonly credentials: { readonly username: string; readonly existingSecret: string };
+    readonly registry: { readonly extraEnvVars: readonly SecretEnvVar[] };
+  };
+  readonly database: {
+    readonly type: 'external';
+    readonly external: {
+      readonly host: string;
+      readonly port: string;
+      readonly username: string;
+      readonly coreDatabase: string;
+      /** Secret with key `password`. */
+      readonly existingSecret: string;
+      readonly sslmode: 'disable' | 'require' | 'verify-ca' | 'verify-full';
+    };
+  };
+  readonly redis: {
+    readonly type: 'external';
+    readonly external: {
+      readonly addr: string;
+      readonly coreDatabaseIndex: string;
+      readonly jobserviceDatabaseIndex: string;
+      readonly registryDatabaseIndex: string;
+    };
+  };
+}
+
+/** Two replicas on two nodes, at most one down at a time by choice. */
+export const HARBOR_HA: HarborHa = {
+  replicas: 2,
+  podDisruptionBudget: { enabled: true, minAvailable: 1 },
+  topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor' }],
+};
+
+/** The keys of the `harbor-secrets` Secret, each with the Bitwarden reference it comes from. */
+export function harborSecretData(site: Site): Record<string, string> {
+  const h = site.harbor;
+  const credentials = `bitwarden:${parseBitwardenRef(h.registryCredentials).item}`;
+  return {
+    // Key names are the chart's: fixed ones (secret, secretKey, password, REGISTRY_*, tls.key)
+    // and the defaults of the configurable ones (*Key values below).
+    HARBOR_ADMIN_PASSWORD: h.adminPassword,
+    secretKey: h.secretKey,
+    secret: h.coreSecret,
+    CSRF_KEY: h.csrfKey,
+    'tls.key': h.tokenKey,
+    JOBSERVICE_SECRET: h.jobserviceSecret,
+    REGISTRY_HTTP_SECRET: h.registryHttpSecret,
+    REGISTRY_PASSWD: `${credentials}#password`,
+    REGISTRY_HTPASSWD: `${credentials}#notes`,
+    password: h.databasePassword,
+  };
+}
+
+/**
+ * Harbor's LDAP settings, applied by Harbor core from `CONFIG_OVERWRITE_JSON` at every start
+ * (and then read-only in the UI). Names from goharbor/harbor src/common/const.go; UCS attributes
+ * as Argo CD's Dex uses them. The search password is not here: `harborEnvTemplates` adds it.
+ */
+export function harborLdapSettings(site: Site): Record<string, string | number | boolean> {
+  return {
+    auth_mode: 'ldap_auth',
+    ldap_url: site.ldap.url,
+    ldap_verify_cert: true,
+    ldap_search_dn: site.ldap.bindDn,
+    ldap_base_dn: site.ldap.usersDn,
+    ldap_filter: '(objectClass=person)',
+    ldap_uid: 'uid',
+    ldap_scope: 2,
+    ldap_group_base_dn: site.ldap.groupsDn,
+    ldap_group_search_filter: '(objectClass=posixGroup)',
+    ldap_group_attribute_name: 'cn',
+    ldap_group_search_scope: 2,
+    // Members of this group are Harbor system administrators.
+    ldap_group_admin_dn: site.ldap.adminGroup,
+    // UCS keeps a user's groups in memberOf (its memberOf overlay).
+    ldap_group_membership_attribute: 'memberOf',
+  };
+}
+
+/** The keys of `harbor-env` that come from Bitwarden (template variables). */
+export function harborEnvData(site: Site): Record<string, string> {
+  return { ldapSearchPassword: site.ldap.bindPassword, redisPassword: site.harbor.redisPassword };
+}
+
+/**
+ * The templated keys of `harbor-env` (External Secrets template v2): Harbor reads its LDAP
+ * settings and its redis URLs whole, so the secrets in them are filled in by External Secrets,
+ * never by Helm. The chart builds redis URLs with a password only through Helm's `lookup`,
+ * which Argo CD does not run; these variables override the chart's password-less ones.
+ */
+export function harborEnvTemplates(site: Site): Record<string, string> {
+  const settings = harborLdapSettings(site);
+  const json = JSON.stringify(Object.fromEntries(Object.keys(settings).sort().map((k) => [k, settings[k]])));
+  const redis = dbaasEndpoint(site, 'redis');
+  const url = (db: number, idle: boolean) => `redis://:{{ .redisPassword | urlquery }}@${redis.host}:${redis.port}/${db}${idle ? '?idle_timeout_seconds=30' : ''}`;
+  return {
+    CONFIG_OVERWRITE_JSON: `${json.slice(0, -1)},"ldap_search_password":{{ .ldapSearchPassword | toJson }}}`,
+    // The URLs the chart would render (templates/_helpers.tpl), with the password.
+    _REDIS_URL_CORE: url(HARBOR_REDIS_DATABASES.core, true),
+    _REDIS_URL_REG: url(HARBOR_REDIS_DATABASES.registry, true),
+    // Job service: its worker pool's redis (src/jobservice/config/config.go).
+    JOB_SERVICE_POOL_REDIS_URL: url(HARBOR_REDIS_DATABASES.jobservice, false),
+    // Registry (distribution): overrides redis.password of its config.yml.
+    REGISTRY_REDIS_PASSWORD: '{{ .redisPassword }}',
+  };
+}
+
+function fromEnvSecret(...names: string[]): SecretEnvVar[] {
+  return names.map((name) => ({ name, valueFrom: { secretKeyRef: { name: HARBOR_ENV, key: name } } }));
+}
+
+export function harborValues(site: Site): HarborValues {
+  const db = dbaasEndpoint(site, 'postgresql');
+  const redis = dbaasEndpoint(site, 'redis');
+  const s3 = site.harbor.s3;
+  return {
+    // TLS ends at the OPNsense HAProxy; nginx serves plain HTTP behind the shared gateway.
+    expose: { type: 'clusterIP', tls: { enabled: false }, clusterIP: { name: HARBOR_SERVICE.name, ports: { httpPort: HARBOR_SERVICE.port } } },
+    externalURL: `https://${HARBOR_SUBDOMAIN}.${site.domain}`,
+    persistence: {
+      enabled: true,
+      resourcePolicy: 'keep',
+      // Both registry replicas mount the same volume: Longhorn RWX (an NFS share Longhorn
+      // serves; the nodes need an NFS client). Unused when images live in S3.
+      persistentVolumeClaim: { registry: { storageClass: 'longhorn', accessMode: 'ReadWriteMany', size: site.harbor.storageSize } },
+      imageChartStorage: s3
+        ? {
+          type: 's3',
+          // S3-compatible stores other than AWS often cannot serve redirects.
+          disableredirect: s3.endpoint !== undefined,
+          s3: { region: s3.region, bucket: s3.bucket, ...(s3.endpoint ? { regionendpoint: s3.endpoint } : {}), existingSecret: HARBOR_S3_SECRET },
+        }
+        : { type: 'filesystem' },
+    },
+    // Read once, when Harbor initialises its database; change it in Harbor afterwards.
+    existingSecretAdminPassword: HARBOR_SECRETS,
+    existingSecretAdminPasswordKey: 'HARBOR_ADMIN_PASSWORD',
+    existingSecretSecretKey: HARBOR_SECRETS,
+    metrics: { enabled: false },
+    // Image scanning stays off to keep Harbor small; turn it on with its own redis database (5).
+    trivy: { enabled: false },
+    nginx: HARBOR_HA,
+    portal: HARBOR_HA,
+    core: {
+      ...HARBOR_HA,
+      // Fixed keys from Bitwarden: without them the chart generates new ones at every render
+      // (Argo CD cannot run Helm's lookup), restarting Harbor and invalidating sessions.
+      existingSecret: HARBOR_SECRETS,
+      existingXsrfSecret: HARBOR_SECRETS,
+      existingXsrfSecretKey: 'CSRF_KEY',
+      secretName: HARBOR_SECRETS,
+      extraEnvVars: fromEnvSecret('CONFIG_OVERWRITE_JSON', '_REDIS_URL_CORE', '_REDIS_URL_REG'),
+    },
+    jobservice: {
+      ...HARBOR_HA,
+      existingSecret: HARBOR_SECRETS,
+      existingSecretKey: 'JOBSERVICE_SECRET',
+      jobLoggers: ['database'],
+      extraEnvVars: fromEnvSecret('JOB_SERVICE_POOL_REDIS_URL'),
+    },
+    registry: {
+      ...HARBOR_HA,
+      existingSecret: HARBOR_SECRETS,
+      existingSecretKey: 'REGISTRY_HTTP_SECRET',
+      credentials: { username: HARBOR_REGISTRY_USER, existingSecret: HARBOR_SECRETS },
+      registry: { extraEnvVars: fromEnvSecret('REGISTRY_REDIS_PASSWORD') },
+    },
+    database: {
+      type: 'external',
+      external: {
+        host: db.host,
+        port: String(db.port),
+        username: HARBOR_DATABASE.user,
+        coreDatabase: HARBOR_DATABASE.database,
+        existingSecret: HARBOR_SECRETS,
+        // The chart's default; the DBaaS sits on the site network. Raise it when the DBaaS serves TLS.
+        sslmode: 'disable',
+      },
+    },
+    redis: {
+      type: 'external',
+      external: {
+        addr: `${redis.host}:${redis.port}`,
+        coreDatabaseIndex: String(HARBOR_REDIS_DATABASES.core),
+        jobserviceDatabaseIndex: String(HARBOR_REDIS_DATABASES.jobservice),
+        registryDatabaseIndex: String(HARBOR_REDIS_DATABASES.registry),
+      },
+    },
+  };
+}
+
+/**
+ * Harbor, the container registry: nginx, portal, core, job service and registry with two
+ * replicas each on two nodes, PostgreSQL and redis from the DBaaS, images on a Longhorn RWX
+ * volume (or S3), login against the UCS directory with the admin group as Harbor
+ * administrators, every key from Bitwarden, the UI and registry at `registry.<domain>`, and the
+ * mirrors the k3s nodes pull docker.io, ghcr.io and quay.io through.
+ */
+export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
+  const { site } = ctx;
+  const s3 = site.harbor.s3;
+  const layer = new Layer(scope, {
+    name: 'harbor',
+    description: 'Harbor container registry (HA), LDAP (UCS) login, DBaaS PostgreSQL and redis',
+    namespace: HARBOR_NAMESPACE,
+    // Longhorn only for the registry volume; with S3 nothing of Longhorn is used.
+    dependsOn: ['gateway', 'secrets', ...(s3 ? [] : ['longhorn'])],
+  });
+  new PlatformNamespace(layer, 'namespace', { name: HARBOR_NAMESPACE });
+
+  const secrets = new BitwardenSecret(layer, 'secrets', { name: HARBOR_SECRETS, namespace: HARBOR_NAMESPACE, data: harborSecretData(site) });
+  const env = new BitwardenSecret(layer, 'env', {
+    name: HARBOR_ENV,
+    namespace: HARBOR_NAMESPACE,
+    data: harborEnvData(site),
+    plainData: harborEnvTemplates(site),
+  });
+  const harbor = new HelmComponent(layer, 'harbor', {
+    name: 'harbor',
+    chart: ctx.versions.harbor,
+    namespace: HARBOR_NAMESPACE,
+    values: harborValues(site),
+  });
+  // Harbor's pods start with these Secrets mounted: they must exist first.
+  layer.addOrder(harbor, secrets);
+  layer.addOrder(harbor, env);
+  if (s3) {
+    const item = `bitwarden:${parseBitwardenRef(s3.credentials).item}`;
+    const s3Secret = new BitwardenSecret(layer, 's3', {
+      name: HARBOR_S3_SECRET,
+      namespace: HARBOR_NAMESPACE,
+      data: { REGISTRY_STORAGE_S3_ACCESSKEY: `${item}#username`, REGISTRY_STORAGE_S3_SECRETKEY: `${item}#password` },
+    });
+    layer.addOrder(harbor, s3Secret);
+  }
+
+  const ui = new PublishedUi(layer, 'ui', {
+    name: HARBOR_SUBDOMAIN,
+    namespace: HARBOR_NAMESPACE,
+    serviceName: HARBOR_SERVICE.name,
+    servicePort: HARBOR_SERVICE.port,
+    description: 'Harbor: container registry (UI, docker and OCI API)',
+    requestTimeout: HARBOR_REQUEST_TIMEOUT,
+  });
+
+  const inventory = Inventory.of(layer);
+  for (const registry of PROXY_CACHE_REGISTRIES) {
+    inventory.addRegistryMirror({ registry, endpoint: `https://${ui.host}`, rewrite: { '^(.*)$': `${proxyCacheProject(registry)}/$1` }, layer: layer.layerName });
+  }
+  inventory.addLdap({ dn: site.ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy: 'harbor' });
+  inventory.addLdap({ dn: site.ldap.adminGroup, kind: 'group', purpose: 'platform administrators', usedBy: 'harbor' });
+  inventory.addDatabase({
+    engine: 'postgresql', ...HARBOR_DATABASE, passwordRef: site.harbor.databasePassword, usedBy: 'harbor',
+    purpose: 'Harbor: projects, users, artifacts metadata, job logs',
+  });
+  const redisUses: Record<keyof typeof HARBOR_REDIS_DATABASES, string> = {
+    core: 'Harbor core: sessions and cache (must be database 0)',
+    jobservice: 'Harbor job service: job queue',
+    registry: 'Harbor registry: layer metadata cache',
+  };
+  for (const [component, index] of Object.entries(HARBOR_REDIS_DATABASES) as [keyof typeof HARBOR_REDIS_DATABASES, number][]) {
+    inventory.addDatabase({ engine: 'redis', database: String(index), user: 'default', passwordRef: site.harbor.redisPassword, usedBy: 'harbor', purpose: redisUses[component] });
+  }
+
+  new TextFile(layer, 'doc', { path: 'docs/harbor.md', content: harborDoc(site) });
+  return layer;
+}

@@ -1,0 +1,278 @@
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import type { Site } from '../config/schema';
+import { BitwardenSecret, parseBitwardenRef } from '../constructs/bitwarden-secret';
+import { HelmComponent } from '../constructs/helm-component';
+import { PlatformNamespace } from '../constructs/platform-namespace';
+import { PublishedUi } from '../constructs/published-ui';
+import type { PlatformContext } from '../context';
+import { groupName } from '../gitops/argocd-values';
+import { EVICTION, worstCaseEvictionSeconds } from '../hosts/k3s-config';
+import { Inventory } from '../inventory';
+import { Layer } from '../layer';
+import { sortKeys } from '../render/sort';
+import type { Versions } from '../versions';
+import { HARBOR_SUBDOMAIN } from './harbor';
+
+export const JENKINS_NAMESPACE = 'jenkins';
+/** The controller's Service: the chart names it after the release (`jenkins`), port `controller.servicePort`. */
+export const JENKINS_SERVICE = { name: 'jenkins', port: 8080 } as const;
+/** Secret with the local admin's user name and password (chart keys). */
+export const JENKINS_ADMIN_SECRET = 'jenkins-admin';
+/** Secret with the LDAP bind password; mounted for JCasC as `${jenkins-ldap-bind-password}`. */
+export const JENKINS_LDAP_SECRET = { name: 'jenkins-ldap', key: 'bind-password' } as const;
+/** Docker config Secret of Harbor's CI robot account, mounted by image-build agents. */
+export const HARBOR_PUSH_SECRET = 'harbor-ci-push';
+/** Label of the image-build pod template: `agent { label 'kaniko' }`, then `container('kaniko')`. */
+export const KANIKO_LABEL = 'kaniko';
+
+/**
+ * Plugins beyond the chart's own (kubernetes, workflow-aggregator, git, configuration-as-code):
+ * the LDAP security realm and matrix authorization. Jenkins versions plugins in its own scheme
+ * (`807.v7d7de30930cf`), which site.yaml's version overrides do not take, so they are pinned
+ * here beside the chart that installs them: the latest tags of jenkinsci/ldap-plugin and
+ * jenkinsci/matrix-auth-plugin.
+ */
+export const JENKINS_PLUGINS = ['ldap:807.v7d7de30930cf', 'matrix-auth:3.2.8'] as const;
+
+/**
+ * The controller is a declared singleton (the chart refuses more than one replica: Jenkins keeps
+ * its state in JENKINS_HOME on one volume). It tolerates an unreachable or not-ready node for as
+ * long as every platform pod does (the API server's default tolerations, set here explicitly so
+ * the number below cannot drift from the pod), then it is evicted; Longhorn's node-down policy
+ * (`delete-both-statefulset-and-deployment-pod`) force-deletes the pod stuck on the dead node so
+ * the StatefulSet can start it elsewhere and the volume can move.
+ */
+export const CONTROLLER_TOLERATION_SECONDS = EVICTION.tolerationSeconds;
+/** The controller's startup probe (the chart's defaults, pinned): how long Jenkins may take to start. */
+export const CONTROLLER_STARTUP_PROBE = { failureThreshold: 12, periodSeconds: 10 } as const;
+
+/** How long the singleton controller is away when its node dies, step by step (seconds). */
+export const JENKINS_RECOVERY = {
+  /** Node failure until the pod is evicted: node-monitor grace period + monitor period + toleration. */
+  evictionSeconds: worstCaseEvictionSeconds({ ...EVICTION, tolerationSeconds: CONTROLLER_TOLERATION_SECONDS }),
+  /**
+   * Longhorn force-deletes the evicted pod and moves the volume to the new node. A budget, not a
+   * measurement: check it with a node-failure drill on the site.
+   */
+  volumeMoveSeconds: 60,
+  /** Jenkins starts within its startup probe's window, or is restarted. */
+  startupSeconds: CONTROLLER_STARTUP_PROBE.failureThreshold * CONTROLLER_STARTUP_PROBE.periodSeconds,
+} as const;
+
+/** Worst case from a node failure until Jenkins answers again on another node: 42 + 60 + 120 = 222 s. */
+export const JENKINS_RECOVERY_SECONDS = JENKINS_RECOVERY.evictionSeconds + JENKINS_RECOVERY.volumeMoveSeconds + JENKINS_RECOVERY.startupSeconds;
+
+/** A toleration as the chart's `controller.tolerations` takes it. */
+export interface JenkinsToleration {
+  readonly key: string;
+  readonly operator: 'Exists';
+  readonly effect: 'NoExecute';
+  readonly tolerationSeconds: number;
+}
+
+/**
+ * The values of the jenkins chart that the platform sets (a typed subset). Every key was checked
+ * against values.yaml and the templates of the pinned chart (jenkinsci/helm-charts jenkins-5.9.53).
+ */
+export interface JenkinsValues {
+  readonly controller: {
+    /** The chart fails for anything but 0 or 1. */
+    readonly replicas: 1;
+    readonly jenkinsUrl: string;
+    readonly admin: { readonly existingSecret: string; readonly userKey: string; readonly passwordKey: string; readonly createSecret: boolean };
+    readonly additionalPlugins: readonly string[];
+    /** Mounted under /run/secrets/additional as `<name>-<keyName>`, read by JCasC as `${<name>-<keyName>}`. */
+    readonly additionalExistingSecrets: readonly { readonly name: string; readonly keyName: string }[];
+    readonly tolerations: readonly JenkinsToleration[];
+    /** Merged by Helm into the chart's probes (the httpGet stays). */
+    readonly probes: { readonly startupProbe: { readonly failureThreshold: number; readonly periodSeconds: number } };
+    readonly JCasC: {
+      /** The chart's own configuration: the Kubernetes cloud with the default and extra pod templates. */
+      readonly defaultConfig: boolean;
+      /** One file per key; a `securityRealm:` or `authorizationStrategy:` here replaces the chart's. */
+      readonly configScripts: Readonly<Record<string, string>>;
+    };
+  };
+  readonly persistence: { readonly enabled: boolean; readonly storageClass: string; readonly accessMode: 'ReadWriteOnce'; readonly size: string };
+  readonly agent: {
+    readonly enabled: boolean;
+    /** Where agent pods run. */
+    readonly namespace: string;
+    /** Extra pod templates of the Kubernetes cloud, each a JCasC list entry as YAML text. */
+    readonly podTemplates: Readonly<Record<string, string>>;
+  };
+}
+
+/** `cn=users,dc=turnsys,dc=com` below `dc=turnsys,dc=com` -> `cn=users` (the LDAP plugin's bases are relative to rootDN). */
+export function relativeDn(dn: string, base: string): string {
+  if (dn.toLowerCase() === base.toLowerCase()) return '';
+  const suffix = `,${base}`;
+  if (!dn.toLowerCase().endsWith(suffix.toLowerCase())) throw new Error(`${dn} is not below ${base}`);
+  return dn.slice(0, dn.length - suffix.length);
+}
+
+/** The Jenkins permissions each LDAP group gets (matrix-auth), by group CN. */
+export function jenkinsPermissions(site: Site): { readonly group: string; readonly permissions: readonly string[] }[] {
+  return [
+    { group: groupName(site.ldap.adminGroup), permissions: ['Overall/Administer'] },
+    { group: groupName(site.ldap.viewerGroup), permissions: ['Overall/Read', 'Job/Read', 'View/Read'] },
+  ];
+}
+
+/**
+ * JCasC: login against the UCS directory (the bind password read from the mounted Secret), the
+ * admin group administers, the viewer group reads, everyone else (even logged in) gets nothing.
+ */
+export function jenkinsSecurityConfig(site: Site): object {
+  return {
+    jenkins: {
+      securityRealm: {
+        ldap: {
+          configurations: [{
+            server: site.ldap.url,
+            rootDN: site.ldap.baseDn,
+            userSearchBase: relativeDn(site.ldap.usersDn, site.ldap.baseDn),
+            userSearch: 'uid={0}',
+            groupSearchBase: relativeDn(site.ldap.groupsDn, site.ldap.baseDn),
+            groupSearchFilter: '(&(cn={0})(objectClass=posixGroup))',
+            managerDN: site.ldap.bindDn,
+            managerPasswordSecret: `\${${JENKINS_LDAP_SECRET.name}-${JENKINS_LDAP_SECRET.key}}`,
+            displayNameAttributeName: 'displayName',
+            mailAddressAttributeName: 'mail',
+          }],
+          userIdStrategy: 'CaseInsensitive',
+          groupIdStrategy: 'CaseInsensitive',
+        },
+      },
+      authorizationStrategy: {
+        globalMatrix: {
+          entries: jenkinsPermissions(site).map((p) => ({ group: { name: p.group, permissions: [...p.permissions] } })),
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The image-build pod template: the default agent (jnlp) plus kaniko, with Harbor's robot
+ * account as its docker config. A pipeline builds and pushes with
+ * `/kaniko/executor --context . --destination registry.<domain>/<project>/<image>:<tag>`.
+ */
+export function kanikoPodTemplate(versions: Versions): object[] {
+  const kaniko = versions.kaniko;
+  return [{
+    name: KANIKO_LABEL,
+    label: KANIKO_LABEL,
+    namespace: JENKINS_NAMESPACE,
+    inheritFrom: 'default',
+    yamlMergeStrategy: 'merge',
+    yaml: stringify(sortKeys({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      spec: {
+        containers: [{
+          name: 'kaniko',
+          image: `${kaniko.name}:${kaniko.version}`,
+          // The debug image's busybox keeps the container alive for the pipeline's steps.
+          command: ['/busybox/cat'],
+          tty: true,
+          volumeMounts: [{ name: 'docker-config', mountPath: '/kaniko/.docker', readOnly: true }],
+        }],
+        volumes: [{ name: 'docker-config', secret: { secretName: HARBOR_PUSH_SECRET, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }],
+      },
+    }), { lineWidth: 0 }),
+  }];
+}
+
+/** The docker config of Harbor's robot account: `auth` is base64 of `user:secret`, filled in by External Secrets. */
+export function robotDockerConfig(site: Site): string {
+  return `{"auths":{"${HARBOR_SUBDOMAIN}.${site.domain}":{"auth":"{{ printf "%s:%s" .username .password | b64enc }}"}}}`;
+}
+
+export function jenkinsValues(site: Site, versions: Versions): JenkinsValues {
+  const toleration = (key: string): JenkinsToleration => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: CONTROLLER_TOLERATION_SECONDS });
+  return {
+    controller: {
+      replicas: 1,
+      jenkinsUrl: `https://jenkins.${site.domain}/`,
+      // Without the directory Jenkins has no users; this local admin (from Bitwarden) is what the
+      // chart's `local` realm would use if the LDAP realm is ever switched off in an emergency.
+      admin: { existingSecret: JENKINS_ADMIN_SECRET, userKey: 'jenkins-admin-user', passwordKey: 'jenkins-admin-password', createSecret: true },
+      additionalPlugins: [...JENKINS_PLUGINS],
+      additionalExistingSecrets: [{ name: JENKINS_LDAP_SECRET.name, keyName: JENKINS_LDAP_SECRET.key }],
+      tolerations: [toleration('node.kubernetes.io/unreachable'), toleration('node.kubernetes.io/not-ready')],
+      probes: { startupProbe: { ...CONTROLLER_STARTUP_PROBE } },
+      JCasC: {
+        defaultConfig: true,
+        configScripts: { 'ldap-security': stringify(sortKeys(jenkinsSecurityConfig(site)), { lineWidth: 0 }) },
+      },
+    },
+    persistence: { enabled: true, storageClass: 'longhorn', accessMode: 'ReadWriteOnce', size: site.jenkins.storageSize },
+    agent: {
+      enabled: true,
+      namespace: JENKINS_NAMESPACE,
+      podTemplates: { [KANIKO_LABEL]: stringify(sortKeys(kanikoPodTemplate(versions)), { lineWidth: 0 }) },
+    },
+  };
+}
+
+/**
+ * Jenkins: the controller as a declared singleton on a Longhorn volume (rescheduled after a node
+ * failure, see JENKINS_RECOVERY), LDAP login with group-based authorization, Kubernetes pod
+ * agents in its namespace and a kaniko agent that pushes images to Harbor with the CI robot
+ * account, the UI at `jenkins.<domain>`.
+ */
+export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
+  const { site } = ctx;
+  const layer = new Layer(scope, {
+    name: 'jenkins',
+    description: 'Jenkins CI: singleton controller on Longhorn, LDAP (UCS) login, Kubernetes and kaniko agents',
+    namespace: JENKINS_NAMESPACE,
+    // Harbor is not a dependency: Jenkins runs without it; only image builds need it.
+    dependsOn: ['gateway', 'longhorn', 'secrets'],
+  });
+  // baseline: kaniko builds run as root (no privileges, no host access).
+  new PlatformNamespace(layer, 'namespace', { name: JENKINS_NAMESPACE });
+
+  const adminItem = `bitwarden:${parseBitwardenRef(site.jenkins.adminCredentials).item}`;
+  const admin = new BitwardenSecret(layer, 'admin', {
+    name: JENKINS_ADMIN_SECRET,
+    namespace: JENKINS_NAMESPACE,
+    data: { 'jenkins-admin-user': `${adminItem}#username`, 'jenkins-admin-password': `${adminItem}#password` },
+  });
+  const ldap = new BitwardenSecret(layer, 'ldap', {
+    name: JENKINS_LDAP_SECRET.name,
+    namespace: JENKINS_NAMESPACE,
+    data: { [JENKINS_LDAP_SECRET.key]: site.ldap.bindPassword },
+  });
+  const jenkins = new HelmComponent(layer, 'jenkins', {
+    name: 'jenkins',
+    chart: ctx.versions.jenkins,
+    namespace: JENKINS_NAMESPACE,
+    values: jenkinsValues(site, ctx.versions),
+  });
+  // The controller mounts both at start.
+  layer.addOrder(jenkins, admin);
+  layer.addOrder(jenkins, ldap);
+
+  const robotItem = `bitwarden:${parseBitwardenRef(site.harbor.robotAccount).item}`;
+  const robot = new BitwardenSecret(layer, 'harbor-push', {
+    name: HARBOR_PUSH_SECRET,
+    namespace: JENKINS_NAMESPACE,
+    secretType: 'kubernetes.io/dockerconfigjson',
+    data: { username: `${robotItem}#username`, password: `${robotItem}#password` },
+    plainData: { '.dockerconfigjson': robotDockerConfig(site) },
+  });
+  // The robot account exists only once Harbor runs (docs/harbor.md): until its Bitwarden item
+  // exists this ExternalSecret is degraded, so it syncs after Jenkins and never holds it back.
+  layer.addOrder(robot, jenkins);
+
+  new PublishedUi(layer, 'ui', { name: 'jenkins', namespace: JENKINS_NAMESPACE, serviceName: JENKINS_SERVICE.name, servicePort: JENKINS_SERVICE.port, description: 'Jenkins CI' });
+
+  const inventory = Inventory.of(layer);
+  inventory.addLdap({ dn: site.ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy: 'jenkins' });
+  inventory.addLdap({ dn: site.ldap.adminGroup, kind: 'group', purpose: 'platform administrators', usedBy: 'jenkins' });
+  inventory.addLdap({ dn: site.ldap.viewerGroup, kind: 'group', purpose: 'read-only access to the platform tools', usedBy: 'jenkins' });
+  return layer;
+}
