@@ -25,6 +25,12 @@ export interface HelmComponentProps<V extends object> {
    * @default true when the chart provides APIs (CRDs are often too large for client-side apply)
    */
   readonly serverSideApply?: boolean;
+  /**
+   * Parts of objects the chart renders that something else owns (e.g. a Secret the chart
+   * creates empty while External Secrets fills it): Argo CD neither shows nor reverts them.
+   * @default - none
+   */
+  readonly ignoreDifferences?: readonly { readonly kind: string; readonly name: string; readonly jsonPointers: readonly string[] }[];
 }
 
 /**
@@ -53,7 +59,10 @@ export class HelmComponent<V extends object> extends Construct {
           helm: { releaseName: props.name, valuesObject: props.values as Record<string, unknown> },
         },
         destination: { server: IN_CLUSTER, namespace: props.namespace },
-        syncPolicy: syncPolicy({ serverSideApply: props.serverSideApply ?? provides.length > 0 }),
+        ...(props.ignoreDifferences?.length ? {
+          ignoreDifferences: props.ignoreDifferences.map((d) => ({ kind: d.kind, name: d.name, namespace: props.namespace, jsonPointers: [...d.jsonPointers] })),
+        } : {}),
+        syncPolicy: syncPolicy({ serverSideApply: props.serverSideApply ?? provides.length > 0, respectIgnoreDifferences: !!props.ignoreDifferences?.length }),
       },
     });
     layer.addProvider(provides, this.application as ApiObject);

@@ -27,6 +27,11 @@ export interface SyncPolicyOptions {
    * @default false
    */
   readonly serverSideApply?: boolean;
+  /**
+   * Keep the ignored differences (spec.ignoreDifferences) during syncs too, not only in the diff.
+   * @default false
+   */
+  readonly respectIgnoreDifferences?: boolean;
 }
 
 /**
@@ -36,6 +41,7 @@ export interface SyncPolicyOptions {
 export function syncPolicy(options: SyncPolicyOptions = {}) {
   const syncOptions = ['CreateNamespace=true', 'PruneLast=true'];
   if (options.serverSideApply) syncOptions.push('ServerSideApply=true');
+  if (options.respectIgnoreDifferences) syncOptions.push('RespectIgnoreDifferences=true');
   return {
     automated: { prune: true, selfHeal: true },
     syncOptions,

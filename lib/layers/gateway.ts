@@ -103,6 +103,17 @@ export function gatewayLayer(scope: Construct, ctx: PlatformContext): Layer {
     metadata: { name: ENVOY_PROXY, namespace: SHARED_GATEWAY.namespace },
     spec: envoyProxySpec(ctx),
   });
+  // HAProxy is the one hop in front: trust its X-Forwarded-For/-Proto so the apps see the
+  // client address and https (Keycloak, Rancher and Jenkins build their redirects from them).
+  new ApiObject(layer, 'trust-haproxy', {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind: 'ClientTrafficPolicy',
+    metadata: { name: 'trust-haproxy', namespace: SHARED_GATEWAY.namespace },
+    spec: {
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: SHARED_GATEWAY.name }],
+      clientIPDetection: { xForwardedFor: { numTrustedHops: 1 } },
+    },
+  });
   new GatewayClass(layer, 'class', {
     metadata: { name: GATEWAY_CLASS },
     spec: {

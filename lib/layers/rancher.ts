@@ -145,6 +145,9 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
     values: rancherValues(site),
     // Rancher registers these CRDs itself when it starts.
     providesApis: [{ group: 'management.cattle.io' }],
+    // The chart renders bootstrap-secret too, with an empty password (it keeps a live value only
+    // through Helm's lookup, which Argo CD does not run): External Secrets owns its data.
+    ignoreDifferences: [{ kind: 'Secret', name: RANCHER_BOOTSTRAP_SECRET, jsonPointers: ['/data', '/stringData'] }],
   });
   // Rancher reads the bootstrap password once, at its first start: the Secret must exist first.
   layer.addOrder(rancher, bootstrap);

@@ -53,6 +53,7 @@ export const CRD_SCHEMAS: readonly CrdSchemaRef[] = [
   { group: 'gateway.networking.k8s.io', kind: 'GatewayClass', version: 'v1', plural: 'gatewayclasses', scope: 'Cluster', typed: true },
   { group: 'gateway.networking.k8s.io', kind: 'Gateway', version: 'v1', plural: 'gateways', scope: 'Namespaced', typed: true },
   { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', version: 'v1', plural: 'httproutes', scope: 'Namespaced', typed: true },
+  { group: 'gateway.envoyproxy.io', kind: 'ClientTrafficPolicy', version: 'v1alpha1', plural: 'clienttrafficpolicies', scope: 'Namespaced', typed: false },
   { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', version: 'v1alpha1', plural: 'envoyproxies', scope: 'Namespaced', typed: false },
   { group: 'gateway.envoyproxy.io', kind: 'SecurityPolicy', version: 'v1alpha1', plural: 'securitypolicies', scope: 'Namespaced', typed: false },
   { group: 'gateway.envoyproxy.io', kind: 'BackendTrafficPolicy', version: 'v1alpha1', plural: 'backendtrafficpolicies', scope: 'Namespaced', typed: false },

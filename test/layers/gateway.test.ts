@@ -37,6 +37,14 @@ describe('gateway layer', () => {
     });
   });
 
+  test('GIVEN HAProxy in front WHEN the gateway is rendered THEN Envoy trusts exactly one forwarding hop, so apps see https and the client address', () => {
+    const policy = obj('dist/gateway/clienttrafficpolicy-trust-haproxy.yaml');
+    expect(policy.spec).toEqual({
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'platform' }],
+      clientIPDetection: { xForwardedFor: { numTrustedHops: 1 } },
+    });
+  });
+
   test('GIVEN the gateway takes its address from MetalLB WHEN the app of apps is rendered THEN the gateway layer syncs after metallb', () => {
     const app = obj('dist/apps/application-gateway.yaml');
     expect(app.metadata.annotations['platform.tsys/depends-on']).toBe('metallb');

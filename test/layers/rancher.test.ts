@@ -25,6 +25,10 @@ describe('Rancher layer', () => {
     expect(es.metadata.namespace).toBe('cattle-system');
     expect(es.spec.data).toEqual([{ secretKey: 'bootstrapPassword', remoteRef: { key: 'rancher-bootstrap-password', property: 'password' } }]);
     expect(wave(es)).toBeLessThan(wave(obj('dist/rancher/application-rancher-chart.yaml')));
+    // The chart renders the same Secret empty: Argo CD must keep the data External Secrets wrote.
+    const chart = obj('dist/rancher/application-rancher-chart.yaml');
+    expect(chart.spec.ignoreDifferences).toEqual([{ kind: 'Secret', name: 'bootstrap-secret', namespace: 'cattle-system', jsonPointers: ['/data', '/stringData'] }]);
+    expect(chart.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
   });
 
   test('GIVEN the UCS directory WHEN rendered THEN Rancher logs in with OpenLDAP settings from site.yaml and the bind password from a Secret', () => {
