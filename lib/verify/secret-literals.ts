@@ -6,8 +6,11 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const SECRET_KEYS = new Set(['password', 'passwd', 'pass', 'token', 'secret', 'apikey', 'api_key', 'privatekey', 'private_key',
   'clientsecret', 'client_secret', 'bindpw', 'bindcredential', 'secretkey', 'secret_key', 'accesskey', 'access_key', 'secretaccesskey', 'secret_access_key']);
 const SECRET_SUFFIXES = ['password', 'passwd', 'token', 'apikey', 'privatekey', 'passwordsecret'];
-/** Kinds this rule skips: External Secrets plumbing holds references by design; a Secret's data has its own rule. */
-const REFERENCE_KINDS = new Set(['ExternalSecret', 'ClusterExternalSecret', 'SecretStore', 'ClusterSecretStore', 'Secret']);
+/**
+ * Kinds this rule skips: stores hold references by design; a Secret's data has its own rule.
+ * ExternalSecrets are searched only where literals would land in the Secret: template data.
+ */
+const REFERENCE_KINDS = new Set(['ClusterExternalSecret', 'SecretStore', 'ClusterSecretStore', 'Secret']);
 
 /** Fields that look like secrets but hold a reference, with the form the reference must have. */
 const SECRET_REFERENCES: readonly { kind: string; field: string; form: RegExp }[] = [
@@ -51,11 +54,24 @@ function isSecretKey(key: string): boolean {
 export function secretLiterals(obj: Json, secretNames: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   if (REFERENCE_KINDS.has(String(obj.kind))) return out;
+  if (obj.kind === 'ExternalSecret') {
+    const data: Record<string, unknown> = obj.spec?.target?.template?.data ?? {};
+    for (const [k, v] of Object.entries(data)) {
+      if (isSecretKey(k) && typeof v === 'string' && v !== '' && !v.includes('{{')) out.push(`spec.target.template.data.${k}`);
+    }
+    return out;
+  }
   // `jcasc`: inside a Jenkins configuration-as-code document, where `${name}` is a reference.
   const walk = (value: unknown, at: string, key: string, parent = '', jcasc = false) => {
     if (Array.isArray(value)) {
       value.forEach((v, i) => walk(v, `${at}[${i}]`, key, '', jcasc));
     } else if (value && typeof value === 'object') {
+      // `{ name: DB_PASSWORD, value: ... }` (container env and the like): the name says it is a secret.
+      const pair = value as { name?: unknown; value?: unknown };
+      if (typeof pair.name === 'string' && typeof pair.value === 'string' && isSecretKey(pair.name.replace(/[-_]/g, '')) && pair.value !== ''
+        && !pair.value.startsWith('bitwarden:') && !(jcasc && JCASC_SECRET_REF.test(pair.value))) {
+        out.push(`${at}.value`);
+      }
       for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k, key, jcasc);
     } else if (typeof value === 'string') {
       if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent)) {

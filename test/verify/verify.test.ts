@@ -315,3 +315,27 @@ describe('secrets inside Argo CD configuration', () => {
     expect(found[0]).toContain("spec.valuesContent(yaml)[0].configs.cm.dex.config(yaml)[0].connectors[0].config.bindPW holds a literal secret");
   });
 });
+
+describe('secret literals in ExternalSecret templates and env pairs', () => {
+  test('GIVEN a literal password in an ExternalSecret template WHEN verified THEN it is found; a {{ }} template value is not', () => {
+    const es = (password: string) => ({
+      apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'x', namespace: 'metallb-system' },
+      spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'bitwarden-login' }, target: { name: 'x', template: { engineVersion: 'v2', data: { url: 'https://x', password } } }, data: [{ secretKey: 'password', remoteRef: { key: 'x', property: 'password' } }] },
+    });
+    const found = findingsOf((f) => f.set('dist/secrets/externalsecret-x.yaml', { ...es('hunter2'), metadata: { name: 'x', namespace: 'external-secrets' } }));
+    expect(found).toContain('dist/secrets/externalsecret-x.yaml: external-secrets.io/v1 ExternalSecret external-secrets/x: spec.target.template.data.password holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead');
+    const quiet = findingsOf((f) => f.set('dist/secrets/externalsecret-x.yaml', { ...es('{{ .password }}'), metadata: { name: 'x', namespace: 'external-secrets' } }));
+    expect(quiet.filter((x) => x.includes('literal secret'))).toEqual([]);
+  });
+
+  test('GIVEN an env pair named like a secret with a literal value WHEN verified THEN it is found', () => {
+    const deployment = (env: Obj[]) => ({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'metallb-system' },
+      spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i:1.0', env }] } } },
+    });
+    expect(findingsOf((f) => f.set('dist/metallb/deployment-d.yaml', deployment([{ name: 'DB_PASSWORD', value: 'hunter2' }])))).toEqual([
+      'dist/metallb/deployment-d.yaml: apps/v1 Deployment metallb-system/d: spec.template.spec.containers[0].env[0].value holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead',
+    ]);
+    expect(findingsOf((f) => f.set('dist/metallb/deployment-d.yaml', deployment([{ name: 'DB_HOST', value: 'pg' }, { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'p' } } }])))).toEqual([]);
+  });
+});
