@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import { sortKeys } from '../render/sort';
+import { LDAP_SCHEMA } from '../ldap-schema';
 
 /** Secret (labelled for Argo CD) with the LDAP bind password Dex reads as `$argocd-ldap:bindPW`. */
 export const ARGOCD_LDAP_SECRET = 'argocd-ldap';
@@ -71,8 +72,8 @@ export function dexConfig(site: Site): string {
         bindDN: site.ldap.bindDn,
         bindPW: `$${ARGOCD_LDAP_SECRET}:bindPW`,
         usernamePrompt: 'TSYS user name',
-        userSearch: { baseDN: site.ldap.usersDn, filter: '(objectClass=person)', username: 'uid', idAttr: 'uid', emailAttr: 'mail', nameAttr: 'displayName' },
-        groupSearch: { baseDN: site.ldap.groupsDn, filter: '(objectClass=posixGroup)', userMatchers: [{ userAttr: 'DN', groupAttr: 'uniqueMember' }], nameAttr: 'cn' },
+        userSearch: { baseDN: site.ldap.usersDn, filter: LDAP_SCHEMA.userFilter, username: LDAP_SCHEMA.userLoginAttribute, idAttr: LDAP_SCHEMA.userLoginAttribute, emailAttr: 'mail', nameAttr: 'displayName' },
+        groupSearch: { baseDN: site.ldap.groupsDn, filter: LDAP_SCHEMA.groupFilter, userMatchers: [{ userAttr: 'DN', groupAttr: LDAP_SCHEMA.groupMemberAttribute }], nameAttr: LDAP_SCHEMA.groupNameAttribute },
       },
     }],
   }), { lineWidth: 0 });

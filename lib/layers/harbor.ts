@@ -10,6 +10,7 @@ import { dbaasEndpoint } from '../docs/database-docs';
 import { harborDoc } from '../docs/harbor-docs';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
+import { LDAP_SCHEMA } from '../ldap-schema';
 
 export const HARBOR_NAMESPACE = 'harbor';
 /** Sub-domain of the registry: `registry.<domain>`. */
@@ -181,11 +182,11 @@ export function harborLdapSettings(site: Site): Record<string, string | number |
     ldap_verify_cert: true,
     ldap_search_dn: site.ldap.bindDn,
     ldap_base_dn: site.ldap.usersDn,
-    ldap_filter: '(objectClass=person)',
+    ldap_filter: LDAP_SCHEMA.userFilter,
     ldap_uid: 'uid',
     ldap_scope: 2,
     ldap_group_base_dn: site.ldap.groupsDn,
-    ldap_group_search_filter: '(objectClass=posixGroup)',
+    ldap_group_search_filter: LDAP_SCHEMA.groupFilter,
     ldap_group_attribute_name: 'cn',
     ldap_group_search_scope: 2,
     // Members of this group are Harbor system administrators.

@@ -13,6 +13,7 @@ import { Layer } from '../layer';
 import { sortKeys } from '../render/sort';
 import type { Versions } from '../versions';
 import { HARBOR_SUBDOMAIN } from './harbor';
+import { LDAP_SCHEMA } from '../ldap-schema';
 
 export const JENKINS_NAMESPACE = 'jenkins';
 /** The controller's Service: the chart names it after the release (`jenkins`), port `controller.servicePort`. */
@@ -135,7 +136,7 @@ export function jenkinsSecurityConfig(site: Site): object {
             userSearchBase: relativeDn(site.ldap.usersDn, site.ldap.baseDn),
             userSearch: 'uid={0}',
             groupSearchBase: relativeDn(site.ldap.groupsDn, site.ldap.baseDn),
-            groupSearchFilter: '(&(cn={0})(objectClass=posixGroup))',
+            groupSearchFilter: `(&(cn={0})${LDAP_SCHEMA.groupFilter})`,
             managerDN: site.ldap.bindDn,
             managerPasswordSecret: `\${${JENKINS_LDAP_SECRET.name}-${JENKINS_LDAP_SECRET.key}}`,
             displayNameAttributeName: 'displayName',

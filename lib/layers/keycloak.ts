@@ -11,6 +11,7 @@ import { dbaasEndpoint } from '../docs/database-docs';
 import { API_GATEWAY_CLIENT, IAM_HOST, iamUrl, PLATFORM_REALM } from '../iam';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
+import { LDAP_SCHEMA } from '../ldap-schema';
 
 export const KEYCLOAK_NAMESPACE = 'keycloak';
 /** The Keycloak CR; the operator names the Service `<name>-service` and labels pods with it. */
@@ -225,7 +226,7 @@ export function ldapFederation(site: Site): RealmComponent {
       uuidLDAPAttribute: ['entryUUID'],
       userObjectClasses: ['person'],
       // Univention's filter for user accounts (not machine or other person-like objects).
-      customUserSearchFilter: ['(univentionObjectType=users/user)'],
+      customUserSearchFilter: [LDAP_SCHEMA.userFilter],
       pagination: ['true'],
       importEnabled: ['true'],
       syncRegistrations: ['false'],
@@ -249,10 +250,10 @@ export function ldapFederation(site: Site): RealmComponent {
           config: {
             'groups.dn': [site.ldap.groupsDn],
             'group.name.ldap.attribute': ['cn'],
-            'group.object.classes': ['posixGroup'],
+            'group.object.classes': [LDAP_SCHEMA.groupObjectClass],
             'preserve.group.inheritance': ['false'],
             'ignore.missing.groups': ['true'],
-            'membership.ldap.attribute': ['uniqueMember'],
+            'membership.ldap.attribute': [LDAP_SCHEMA.groupMemberAttribute],
             'membership.attribute.type': ['DN'],
             'membership.user.ldap.attribute': ['uid'],
             mode: ['READ_ONLY'],

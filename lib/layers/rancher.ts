@@ -8,6 +8,7 @@ import type { PlatformContext } from '../context';
 import { Inventory } from '../inventory';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
+import { LDAP_SCHEMA } from '../ldap-schema';
 
 export const RANCHER_NAMESPACE = 'cattle-system';
 /** Rancher keeps auth provider secrets here; it creates the namespace itself too. */
@@ -97,18 +98,18 @@ export function openLdapConfig(site: Site): OpenLdapAuthConfig {
     serviceAccountDistinguishedName: site.ldap.bindDn,
     serviceAccountPassword: `${RANCHER_GLOBAL_DATA}:${LDAP_PASSWORD_SECRET}`,
     userSearchBase: site.ldap.usersDn,
-    userLoginAttribute: 'uid',
+    userLoginAttribute: LDAP_SCHEMA.userLoginAttribute,
     userSearchAttribute: 'uid|sn|givenName',
-    userObjectClass: 'inetOrgPerson',
+    userObjectClass: LDAP_SCHEMA.userObjectClass,
     userNameAttribute: 'cn',
     userMemberAttribute: 'memberOf',
     groupSearchBase: site.ldap.groupsDn,
     groupSearchAttribute: 'cn',
-    groupObjectClass: 'posixGroup',
+    groupObjectClass: LDAP_SCHEMA.groupObjectClass,
     groupNameAttribute: 'cn',
     groupDNAttribute: 'entryDN',
     groupMemberUserAttribute: 'entryDN',
-    groupMemberMappingAttribute: 'uniqueMember',
+    groupMemberMappingAttribute: LDAP_SCHEMA.groupMemberAttribute,
     nestedGroupMembershipEnabled: false,
     connectionTimeout: 5000,
     // Only members of the admin group may log in until more groups are allowed.
