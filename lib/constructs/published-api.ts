@@ -1,12 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../../imports/gateway.networking.k8s.io';
+import type { HttpRoute } from '../../imports/gateway.networking.k8s.io';
 import { platformContext } from '../context';
 import { API_GATEWAY_CLIENT, platformIssuer, platformJwksUri } from '../iam';
 import { ApiAuth, Inventory } from '../inventory';
 import { Layer } from '../layer';
 import { BitwardenSecret } from './bitwarden-secret';
-import { SHARED_GATEWAY } from './published-ui';
+import { SHARED_GATEWAY, sharedGatewayRoute } from './published-ui';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** `/` or `/segment[/segment...]`, no trailing slash. */
@@ -142,16 +142,9 @@ export class PublishedApi extends Construct {
     const layer = Layer.of(this);
     this.host = `${label}.${site.domain}`;
     this.pathPrefix = prefix;
-    this.route = new HttpRoute(this, 'route', {
-      metadata: { name: props.name, namespace: props.namespace },
-      spec: {
-        parentRefs: [{ name: SHARED_GATEWAY.name, namespace: SHARED_GATEWAY.namespace, sectionName: SHARED_GATEWAY.listener }],
-        hostnames: [this.host],
-        rules: [{
-          matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: prefix } }],
-          backendRefs: [{ name: props.serviceName, port: props.servicePort }],
-        }],
-      },
+    this.route = sharedGatewayRoute(this, {
+      name: props.name, namespace: props.namespace, host: this.host, pathPrefix: prefix,
+      serviceName: props.serviceName, servicePort: props.servicePort,
     });
     const targetRefs: RouteTargetRef[] = [{ group: GATEWAY_API_GROUP, kind: 'HTTPRoute', name: props.name }];
     // The OAuth2 filter only sees requests of its route: callback and logout live under the prefix.

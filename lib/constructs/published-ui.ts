@@ -7,6 +7,34 @@ import { Layer } from '../layer';
 /** The shared gateway every UI is published on (rendered by the gateway layer). */
 export const SHARED_GATEWAY = { name: 'platform', namespace: 'envoy-gateway-system', listener: 'http', port: 80 } as const;
 
+/** What a route on the shared gateway sends where. */
+export interface SharedGatewayRouteProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly host: string;
+  readonly pathPrefix: string;
+  readonly serviceName: string;
+  readonly servicePort: number;
+  /** Gateway API duration; @default - the gateway's default */
+  readonly requestTimeout?: string;
+}
+
+/** An HTTPRoute on the shared gateway's HTTP listener: `host` + `pathPrefix` to a Service. */
+export function sharedGatewayRoute(scope: Construct, props: SharedGatewayRouteProps): HttpRoute {
+  return new HttpRoute(scope, 'route', {
+    metadata: { name: props.name, namespace: props.namespace },
+    spec: {
+      parentRefs: [{ name: SHARED_GATEWAY.name, namespace: SHARED_GATEWAY.namespace, sectionName: SHARED_GATEWAY.listener }],
+      hostnames: [props.host],
+      rules: [{
+        matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: props.pathPrefix } }],
+        backendRefs: [{ name: props.serviceName, port: props.servicePort }],
+        ...(props.requestTimeout ? { timeouts: { request: props.requestTimeout } } : {}),
+      }],
+    },
+  });
+}
+
 export interface PublishedUiProps {
   /** Sub-domain: the UI is published as `<name>.<site domain>`. A DNS label. */
   readonly name: string;
@@ -44,17 +72,9 @@ export class PublishedUi extends Construct {
     const { site } = platformContext(this);
     const layer = Layer.of(this);
     this.host = `${props.name}.${site.domain}`;
-    this.route = new HttpRoute(this, 'route', {
-      metadata: { name: props.name, namespace: props.namespace },
-      spec: {
-        parentRefs: [{ name: SHARED_GATEWAY.name, namespace: SHARED_GATEWAY.namespace, sectionName: SHARED_GATEWAY.listener }],
-        hostnames: [this.host],
-        rules: [{
-          matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }],
-          backendRefs: [{ name: props.serviceName, port: props.servicePort }],
-          ...(props.requestTimeout ? { timeouts: { request: props.requestTimeout } } : {}),
-        }],
-      },
+    this.route = sharedGatewayRoute(this, {
+      name: props.name, namespace: props.namespace, host: this.host, pathPrefix: '/',
+      serviceName: props.serviceName, servicePort: props.servicePort, requestTimeout: props.requestTimeout,
     });
     Inventory.of(this).addHttp({
       host: this.host,
