@@ -109,6 +109,17 @@ export function installScript(site: Site, node: SiteNode, k3sVersion: string, op
   }
   lines.push(
     '',
+    heading('Longhorn needs iSCSI on every node that runs pods with volumes, and an NFS client for ReadWriteMany volumes.'),
+    'missing=""',
+    'command -v iscsiadm >/dev/null 2>&1 || missing="$missing open-iscsi"',
+    'command -v mount.nfs >/dev/null 2>&1 || [ -x /sbin/mount.nfs ] || missing="$missing nfs-common"',
+    'if [ -n "$missing" ]; then',
+    '  command -v apt-get >/dev/null 2>&1 || die "Longhorn needs$missing on this node; install them with the system\'s package manager and run again"',
+    '  say "installing$missing for Longhorn"',
+    '  DEBIAN_FRONTEND=noninteractive apt-get install -y$missing',
+    'fi',
+    'systemctl is-enabled iscsid >/dev/null 2>&1 || systemctl enable --now iscsid',
+    '',
     heading('The join token: from $K3S_TOKEN or Bitwarden, never from git.'),
     'if [ -n "${K3S_TOKEN:-}" ]; then',
     '  token="$K3S_TOKEN"',

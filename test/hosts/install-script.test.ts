@@ -111,7 +111,11 @@ class FakeHost {
       'echo "2: $FAKE_IFACE    inet $FAKE_IP/23 brd 10.251.51.255 scope global $FAKE_IFACE\\       valid_lft forever preferred_lft forever"',
     ].join('\n'));
     stub('sleep', 'true');
-    stub('systemctl', 'echo "systemctl $*" >> "$LOG"');
+    stub('systemctl', 'case "$1" in is-enabled|is-active) exit 0 ;; esac\necho "systemctl $*" >> "$LOG"');
+    // Longhorn's prerequisites, present unless a test removes them.
+    stub('iscsiadm', 'true');
+    stub('mount.nfs', 'true');
+    stub('apt-get', 'echo "apt-get $*" >> "$LOG"');
     stub('curl', [
       'echo "curl $*" >> "$LOG"',
       'case "$*" in',
@@ -204,6 +208,17 @@ class FakeHost {
     expect(r.status).toBe(0);
     expect(r.log).toContain('bw get password k3s-cluster-token');
     expect(h.file('etc/rancher/k3s/token')).toBe('from-the-vault');
+  });
+
+  test('GIVEN a node without iSCSI and NFS tools WHEN run THEN it installs open-iscsi and nfs-common before k3s (Longhorn needs them)', () => {
+    const h = host('www2', '10.251.50.2');
+    fs.rmSync(path.join(h.bin, 'iscsiadm'));
+    fs.rmSync(path.join(h.bin, 'mount.nfs'));
+    const r = h.run();
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const apt = r.log.indexOf('apt-get install -y open-iscsi nfs-common');
+    expect(apt).toBeGreaterThanOrEqual(0);
+    expect(apt).toBeLessThan(r.log.indexOf('installer v1.33.5+k3s1 agent'));
   });
 
   test('GIVEN neither K3S_TOKEN nor the Bitwarden CLI WHEN run THEN it stops with the command to run', () => {

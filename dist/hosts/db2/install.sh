@@ -44,7 +44,18 @@ for attempt in $(seq 1 60); do
   sleep 5
 done
 
-# 3. The join token: from $K3S_TOKEN or Bitwarden, never from git.
+# 3. Longhorn needs iSCSI on every node that runs pods with volumes, and an NFS client for ReadWriteMany volumes.
+missing=""
+command -v iscsiadm >/dev/null 2>&1 || missing="$missing open-iscsi"
+command -v mount.nfs >/dev/null 2>&1 || [ -x /sbin/mount.nfs ] || missing="$missing nfs-common"
+if [ -n "$missing" ]; then
+  command -v apt-get >/dev/null 2>&1 || die "Longhorn needs$missing on this node; install them with the system's package manager and run again"
+  say "installing$missing for Longhorn"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y$missing
+fi
+systemctl is-enabled iscsid >/dev/null 2>&1 || systemctl enable --now iscsid
+
+# 4. The join token: from $K3S_TOKEN or Bitwarden, never from git.
 if [ -n "${K3S_TOKEN:-}" ]; then
   token="$K3S_TOKEN"
 elif command -v bw >/dev/null 2>&1; then
@@ -62,7 +73,7 @@ fi
 chmod 0600 "$TOKEN_FILE"
 unset token
 
-# 4. The k3s configuration from this folder.
+# 5. The k3s configuration from this folder.
 [ -f "$HERE/config.yaml" ] || die "$HERE/config.yaml is missing; copy the whole dist/hosts folder to this host"
 config_changed=no
 if [ "$(sha "$HERE/config.yaml")" != "$(sha "$CONFIG_FILE")" ]; then
@@ -71,7 +82,7 @@ if [ "$(sha "$HERE/config.yaml")" != "$(sha "$CONFIG_FILE")" ]; then
   say "installed $CONFIG_FILE ($(sha "$CONFIG_FILE"))"
 fi
 
-# 5. Registry mirrors (dist/hosts/registries.yaml): k3s reads them only at start, so a change restarts it.
+# 6. Registry mirrors (dist/hosts/registries.yaml): k3s reads them only at start, so a change restarts it.
 registries="$HERE/../registries.yaml"
 [ -f "$registries" ] || die "$registries is missing; copy the whole dist/hosts folder to this host"
 if [ "$(sha "$registries")" != "$(sha "$REGISTRIES_FILE")" ]; then
@@ -80,7 +91,7 @@ if [ "$(sha "$registries")" != "$(sha "$REGISTRIES_FILE")" ]; then
   say "installed $REGISTRIES_FILE ($(sha "$REGISTRIES_FILE"))"
 fi
 
-# 6. kube-vip (the API VIP): k3s applies this folder at start and whenever a file changes.
+# 7. kube-vip (the API VIP): k3s applies this folder at start and whenever a file changes.
 vip_manifest="$HERE/../kube-vip/kube-vip.yaml"
 [ -f "$vip_manifest" ] || die "$vip_manifest is missing; copy the whole dist/hosts folder to this host"
 install -d -m 0755 /var/lib/rancher/k3s/server/manifests
@@ -89,7 +100,7 @@ if [ "$(sha "$vip_manifest")" != "$(sha /var/lib/rancher/k3s/server/manifests/ku
   say "installed /var/lib/rancher/k3s/server/manifests/kube-vip.yaml"
 fi
 
-# 7. k3s itself: install or upgrade to the pinned version, restart when only the configuration changed.
+# 8. k3s itself: install or upgrade to the pinned version, restart when only the configuration changed.
 if [ "$installed" != "$K3S_VERSION" ]; then
   say "installing k3s $K3S_VERSION as $K3S_ROLE (found: ${installed:-none})"
   curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION="$K3S_VERSION" INSTALL_K3S_EXEC="$K3S_ROLE" sh -
