@@ -148,6 +148,20 @@ export class Inventory extends Construct {
     this.registryMirrors.push(entry);
   }
 
+  /**
+   * Records that `usedBy` binds with the site's bind account and gives rights to the site's
+   * admin group (with `admins`: true, or what the group may do there) and viewer group.
+   */
+  public addDirectoryUse(
+    ldap: { readonly bindDn: string; readonly adminGroup: string; readonly viewerGroup: string },
+    usedBy: string,
+    groups: { readonly admins?: true | string; readonly viewers?: boolean } = {},
+  ): void {
+    this.addLdap({ dn: ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy });
+    if (groups.admins) this.addLdap({ dn: ldap.adminGroup, kind: 'group', purpose: groups.admins === true ? 'platform administrators' : groups.admins, usedBy });
+    if (groups.viewers) this.addLdap({ dn: ldap.viewerGroup, kind: 'group', purpose: 'read-only access to the platform tools', usedBy });
+  }
+
   /** Records an LDAP need; the same DN from several layers is merged. */
   public addLdap(entry: LdapEntry): void {
     const same = this.ldap.findIndex((e) => e.dn.toLowerCase() === entry.dn.toLowerCase());

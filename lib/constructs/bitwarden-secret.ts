@@ -27,6 +27,16 @@ export function parseBitwardenRef(ref: string): BitwardenRef {
   return { item, part: (part as BitwardenRef['part'] | undefined) ?? 'password' };
 }
 
+/** The reference to one part of the item `ref` names, whatever part `ref` itself names. */
+export function bitwardenPart(ref: string, part: BitwardenRef['part']): string {
+  return `bitwarden:${parseBitwardenRef(ref).item}#${part}`;
+}
+
+/** A login item's username and password, as two references (e.g. an access key and its secret). */
+export function bitwardenLogin(ref: string): { readonly username: string; readonly password: string } {
+  return { username: bitwardenPart(ref, 'username'), password: bitwardenPart(ref, 'password') };
+}
+
 export interface BitwardenSecretProps {
   /** Name of the Kubernetes Secret External Secrets creates and keeps in sync. */
   readonly name: string;

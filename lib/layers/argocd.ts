@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ArgoCdInstall } from '../constructs/argo-cd-install';
-import { BitwardenSecret } from '../constructs/bitwarden-secret';
+import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
 import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
 import { ARGOCD_NAMESPACE, PLATFORM_PROJECT } from '../gitops/argocd';
@@ -35,11 +35,10 @@ export function argoCdLayer(scope: Construct, ctx: PlatformContext): Layer {
     secretLabels: { 'app.kubernetes.io/part-of': 'argocd' },
   });
   if (site.git.credentials) {
-    const item = `bitwarden:${site.git.credentials.split('#')[0].slice('bitwarden:'.length)}`;
     new BitwardenSecret(layer, 'repository', {
       name: ARGOCD_REPO_SECRET,
       namespace: ARGOCD_NAMESPACE,
-      data: { username: `${item}#username`, password: `${item}#password` },
+      data: bitwardenLogin(site.git.credentials),
       plainData: { type: 'git', url: site.git.repoUrl, project: PLATFORM_PROJECT },
       secretLabels: { 'argocd.argoproj.io/secret-type': 'repository' },
     });
@@ -54,8 +53,6 @@ export function argoCdLayer(scope: Construct, ctx: PlatformContext): Layer {
   new PublishedUi(layer, 'ui', { name: 'argocd', namespace: ARGOCD_NAMESPACE, serviceName: 'argocd-server', servicePort: 80, description: 'Argo CD: GitOps sync status' });
 
   const inventory = Inventory.of(layer);
-  inventory.addLdap({ dn: site.ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy: 'argocd' });
-  inventory.addLdap({ dn: site.ldap.adminGroup, kind: 'group', purpose: 'platform administrators', usedBy: 'argocd' });
-  inventory.addLdap({ dn: site.ldap.viewerGroup, kind: 'group', purpose: 'read-only access to the platform tools', usedBy: 'argocd' });
+  inventory.addDirectoryUse(site.ldap, 'argocd', { admins: true, viewers: true });
   return layer;
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { Site } from '../config/schema';
-import { BitwardenSecret, parseBitwardenRef } from '../constructs/bitwarden-secret';
+import { BitwardenSecret, bitwardenPart } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
@@ -153,7 +153,6 @@ export const HARBOR_HA: HarborHa = {
 /** The keys of the `harbor-secrets` Secret, each with the Bitwarden reference it comes from. */
 export function harborSecretData(site: Site): Record<string, string> {
   const h = site.harbor;
-  const credentials = `bitwarden:${parseBitwardenRef(h.registryCredentials).item}`;
   return {
     // Key names are the chart's: fixed ones (secret, secretKey, password, REGISTRY_*, tls.key)
     // and the defaults of the configurable ones (*Key values below).
@@ -164,8 +163,8 @@ export function harborSecretData(site: Site): Record<string, string> {
     'tls.key': h.tokenKey,
     JOBSERVICE_SECRET: h.jobserviceSecret,
     REGISTRY_HTTP_SECRET: h.registryHttpSecret,
-    REGISTRY_PASSWD: `${credentials}#password`,
-    REGISTRY_HTPASSWD: `${credentials}#notes`,
+    REGISTRY_PASSWD: bitwardenPart(h.registryCredentials, 'password'),
+    REGISTRY_HTPASSWD: bitwardenPart(h.registryCredentials, 'notes'),
     password: h.databasePassword,
   };
 }
@@ -344,11 +343,10 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
   layer.addOrder(harbor, secrets);
   layer.addOrder(harbor, env);
   if (s3) {
-    const item = `bitwarden:${parseBitwardenRef(s3.credentials).item}`;
     const s3Secret = new BitwardenSecret(layer, 's3', {
       name: HARBOR_S3_SECRET,
       namespace: HARBOR_NAMESPACE,
-      data: { REGISTRY_STORAGE_S3_ACCESSKEY: `${item}#username`, REGISTRY_STORAGE_S3_SECRETKEY: `${item}#password` },
+      data: { REGISTRY_STORAGE_S3_ACCESSKEY: bitwardenPart(s3.credentials, 'username'), REGISTRY_STORAGE_S3_SECRETKEY: bitwardenPart(s3.credentials, 'password') },
     });
     layer.addOrder(harbor, s3Secret);
   }
@@ -366,8 +364,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
   for (const registry of PROXY_CACHE_REGISTRIES) {
     inventory.addRegistryMirror({ registry, endpoint: `https://${ui.host}`, rewrite: { '^(.*)$': `${proxyCacheProject(registry)}/$1` }, layer: layer.layerName });
   }
-  inventory.addLdap({ dn: site.ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy: 'harbor' });
-  inventory.addLdap({ dn: site.ldap.adminGroup, kind: 'group', purpose: 'platform administrators', usedBy: 'harbor' });
+  inventory.addDirectoryUse(site.ldap, 'harbor', { admins: true });
   inventory.addDatabase({
     engine: 'postgresql', ...HARBOR_DATABASE, passwordRef: site.harbor.databasePassword, usedBy: 'harbor',
     purpose: 'Harbor: projects, users, artifacts metadata, job logs',

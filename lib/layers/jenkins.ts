@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { Site } from '../config/schema';
-import { BitwardenSecret, parseBitwardenRef } from '../constructs/bitwarden-secret';
+import { BitwardenSecret, bitwardenLogin, bitwardenPart } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
@@ -236,11 +236,10 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
   // baseline: kaniko builds run as root (no privileges, no host access).
   new PlatformNamespace(layer, 'namespace', { name: JENKINS_NAMESPACE });
 
-  const adminItem = `bitwarden:${parseBitwardenRef(site.jenkins.adminCredentials).item}`;
   const admin = new BitwardenSecret(layer, 'admin', {
     name: JENKINS_ADMIN_SECRET,
     namespace: JENKINS_NAMESPACE,
-    data: { 'jenkins-admin-user': `${adminItem}#username`, 'jenkins-admin-password': `${adminItem}#password` },
+    data: { 'jenkins-admin-user': bitwardenPart(site.jenkins.adminCredentials, 'username'), 'jenkins-admin-password': bitwardenPart(site.jenkins.adminCredentials, 'password') },
   });
   const ldap = new BitwardenSecret(layer, 'ldap', {
     name: JENKINS_LDAP_SECRET.name,
@@ -257,12 +256,11 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
   layer.addOrder(jenkins, admin);
   layer.addOrder(jenkins, ldap);
 
-  const robotItem = `bitwarden:${parseBitwardenRef(site.harbor.robotAccount).item}`;
   const robot = new BitwardenSecret(layer, 'harbor-push', {
     name: HARBOR_PUSH_SECRET,
     namespace: JENKINS_NAMESPACE,
     secretType: 'kubernetes.io/dockerconfigjson',
-    data: { username: `${robotItem}#username`, password: `${robotItem}#password` },
+    data: bitwardenLogin(site.harbor.robotAccount),
     plainData: { '.dockerconfigjson': robotDockerConfig(site) },
   });
   // The robot account exists only once Harbor runs (docs/harbor.md): until its Bitwarden item
@@ -272,8 +270,6 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
   new PublishedUi(layer, 'ui', { name: 'jenkins', namespace: JENKINS_NAMESPACE, serviceName: JENKINS_SERVICE.name, servicePort: JENKINS_SERVICE.port, description: 'Jenkins CI' });
 
   const inventory = Inventory.of(layer);
-  inventory.addLdap({ dn: site.ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy: 'jenkins' });
-  inventory.addLdap({ dn: site.ldap.adminGroup, kind: 'group', purpose: 'platform administrators', usedBy: 'jenkins' });
-  inventory.addLdap({ dn: site.ldap.viewerGroup, kind: 'group', purpose: 'read-only access to the platform tools', usedBy: 'jenkins' });
+  inventory.addDirectoryUse(site.ldap, 'jenkins', { admins: true, viewers: true });
   return layer;
 }

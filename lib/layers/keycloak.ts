@@ -2,7 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
 import type { Site } from '../config/schema';
-import { BitwardenSecret } from '../constructs/bitwarden-secret';
+import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
 import { GitComponent } from '../constructs/git-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
@@ -337,12 +337,6 @@ export function realmPlaceholders(): Record<string, Placeholder> {
   };
 }
 
-/** `bitwarden:<item>` of a reference that may name a part: the item's username and password are read separately. */
-function loginItem(ref: string): { username: string; password: string } {
-  const item = `bitwarden:${ref.split('#')[0].slice('bitwarden:'.length)}`;
-  return { username: `${item}#username`, password: `${item}#password` };
-}
-
 /**
  * Keycloak, the platform's IAM at `iam.<domain>`: the operator from its pinned release, a
  * two-instance Keycloak on the DBaaS PostgreSQL, and the `platform` realm (LDAP federation with
@@ -377,7 +371,7 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
   const admin = new BitwardenSecret(layer, 'bootstrap-admin', {
     name: KEYCLOAK_ADMIN_SECRET,
     namespace: KEYCLOAK_NAMESPACE,
-    data: loginItem(site.keycloak.bootstrapAdmin),
+    data: bitwardenLogin(site.keycloak.bootstrapAdmin),
   });
   const keycloak = new ApiObject(layer, 'server', {
     apiVersion: 'k8s.keycloak.org/v2beta1',
@@ -417,7 +411,7 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
 
   new PublishedUi(layer, 'ui', { name: IAM_HOST, namespace: KEYCLOAK_NAMESPACE, serviceName: KEYCLOAK_SERVICE, servicePort: KEYCLOAK_HTTP_PORT, description: 'Keycloak: platform login (realm platform) and admin console' });
 
-  inventory.addLdap({ dn: site.ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy: 'keycloak' });
+  inventory.addDirectoryUse(site.ldap, 'keycloak');
   inventory.addDatabase({
     engine: 'postgresql',
     database: KEYCLOAK_DATABASE,

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { RecurringJob, RecurringJobSpecTask } from '../../imports/longhorn.io';
-import { BitwardenSecret, parseBitwardenRef } from '../constructs/bitwarden-secret';
+import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { Site } from '../config/schema';
@@ -107,8 +107,8 @@ export function backupCredentialData(storage: Site['storage']): Record<string, s
   if (!keys) {
     throw new PlatformError(`storage.backupCredentials: a ${scheme}:// backup target takes no credentials (Longhorn uses them for ${Object.keys(BACKUP_CREDENTIAL_KEYS).join(', ')} only); remove it`);
   }
-  const item = `bitwarden:${parseBitwardenRef(storage.backupCredentials).item}`;
-  return { [keys.username]: `${item}#username`, [keys.password]: `${item}#password` };
+  const login = bitwardenLogin(storage.backupCredentials);
+  return { [keys.username]: login.username, [keys.password]: login.password };
 }
 
 export function longhornValues(ctx: PlatformContext): LonghornValues {

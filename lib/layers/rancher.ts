@@ -180,7 +180,6 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
   new PublishedUi(layer, 'ui', { name: 'rancher', namespace: RANCHER_NAMESPACE, serviceName: 'rancher', servicePort: 80, description: 'Rancher control panel' });
 
   const inventory = Inventory.of(layer);
-  inventory.addLdap({ dn: site.ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy: 'rancher' });
-  inventory.addLdap({ dn: site.ldap.adminGroup, kind: 'group', purpose: 'platform administrators: Rancher admin (GlobalRole admin), the only group allowed to log in to Rancher at first', usedBy: 'rancher' });
+  inventory.addDirectoryUse(site.ldap, 'rancher', { admins: 'platform administrators: Rancher admin (GlobalRole admin), the only group allowed to log in to Rancher at first' });
   return layer;
 }
