@@ -260,4 +260,3 @@ export const SiteSchema = z.strictObject({
 export type SiteInput = z.input<typeof SiteSchema>;
 export type Site = z.output<typeof SiteSchema>;
 export type SiteNode = Site['nodes'][number];
-export type SitePool = Site['network']['metallb']['pools'][number];
