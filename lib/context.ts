@@ -1,12 +1,15 @@
 import type { Construct, IConstruct } from 'constructs';
+import type { AppSpec } from './config/app-schema';
 import type { Site } from './config/schema';
 import type { Layer } from './layer';
 import type { Versions } from './versions';
 
-/** What every layer is built from: the validated site and the resolved versions map. */
+/** What every layer is built from: the validated site, the resolved versions map and the app specs. */
 export interface PlatformContext {
   readonly site: Site;
   readonly versions: Versions;
+  /** The validated app specs of `apps/*.yaml`, sorted by name. */
+  readonly apps: readonly AppSpec[];
 }
 
 /** Builds one layer chart inside `scope`. */

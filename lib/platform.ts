@@ -1,4 +1,5 @@
 import { App, Chart } from 'cdk8s';
+import type { AppSpec } from './config/app-schema';
 import type { Site } from './config/schema';
 import { LayerFactory, PlatformContext, setPlatformContext } from './context';
 import { AppsChart } from './gitops/apps';
@@ -27,9 +28,9 @@ export interface Platform {
 }
 
 /** Builds every layer for `site`, derives the sync order and the app of apps. */
-export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS): Platform {
+export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS, appSpecs: readonly AppSpec[] = []): Platform {
   const app = new App({ outdir: '.cdk8s.out' });
-  const ctx: PlatformContext = { site, versions: resolveVersions(site.versions) };
+  const ctx: PlatformContext = { site, versions: resolveVersions(site.versions), apps: appSpecs };
   setPlatformContext(app, ctx);
   const layers = factories.map((make) => make(app, ctx));
   for (const layer of layers) {

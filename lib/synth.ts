@@ -1,5 +1,7 @@
 import * as path from 'path';
+import type { AppSpec } from './config/app-schema';
 import { loadSite } from './config/load';
+import { loadApps } from './config/load-apps';
 import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
@@ -22,6 +24,8 @@ export interface SynthOptions {
   readonly root: string;
   /** @default `<root>/site.yaml` */
   readonly siteFile?: string;
+  /** Folder of the app specs (`*.yaml`, one per app). @default `<root>/apps` */
+  readonly appsDir?: string;
   /** @default the platform's layers */
   readonly layers?: readonly LayerFactory[];
   /** @default a registry over imports/schemas */
@@ -38,9 +42,22 @@ export function countObjects(files: readonly RenderedFile[]): number {
   return files.filter((f) => !f.path.endsWith('kustomization.yaml') && !TEXT_FILE_ROOTS.some((root) => f.path.startsWith(root))).length;
 }
 
-/** Builds the platform for a validated site and renders it to files (no I/O). */
-export function renderSite(site: Site, layers?: readonly LayerFactory[]): RenderedFile[] {
-  return renderPlatform(buildPlatform(site, layers));
+/** What the platform is rendered from: the validated site and app specs. */
+export interface PlatformInputs {
+  readonly site: Site;
+  readonly apps: readonly AppSpec[];
+}
+
+/** Loads and validates `site.yaml` and the app specs of `apps/`; throws a ConfigError naming every problem. */
+export function loadInputs(root: string, siteFile?: string, appsDir?: string): PlatformInputs {
+  const site = loadSite(siteFile ?? path.join(root, 'site.yaml'));
+  const apps = loadApps(appsDir ?? path.join(root, 'apps'), site);
+  return { site, apps };
+}
+
+/** Builds the platform for a validated site (and its apps) and renders it to files (no I/O). */
+export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = []): RenderedFile[] {
+  return renderPlatform(buildPlatform(site, layers, apps));
 }
 
 /**
@@ -48,8 +65,8 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[]): Render
  * for `dist/` and `argocd/`. Any error throws and leaves both folders as they were.
  */
 export function synth(options: SynthOptions): SynthResult {
-  const site = loadSite(options.siteFile ?? path.join(options.root, 'site.yaml'));
-  const files = renderSite(site, options.layers);
+  const { site, apps } = loadInputs(options.root, options.siteFile, options.appsDir);
+  const files = renderSite(site, options.layers, apps);
   const registry = options.registry ?? new SchemaRegistry();
   writeAtomically(options.root, files, (tmp) => {
     const findings = verifyTree(tmp, registry);

@@ -164,7 +164,7 @@ export function zodIssues(error: z.ZodError, data: unknown, source: SourceMap, s
   return out;
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
@@ -182,7 +182,7 @@ export function parseSite(text: string, file: string): Site {
   return deepFreeze(parsed.data);
 }
 
-function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort((a, b) => a.line - b.line || a.column - b.column || a.message.localeCompare(b.message));
 }
 

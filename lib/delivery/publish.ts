@@ -1,11 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError } from '../config/errors';
-import { loadSite } from '../config/load';
 import type { LayerFactory } from '../context';
 import { PlatformError } from '../platform-error';
 import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
-import { renderSite, synth, VerifyError } from '../synth';
+import { loadInputs, renderSite, synth, VerifyError } from '../synth';
 import type { SchemaRegistry } from '../verify/schemas';
 import { DeliveryError } from './delivery-error';
 import { git, gitStatus, hasCommit, isAncestor, runGit, StatusEntry } from './git';
@@ -93,7 +92,7 @@ export function publish(options: PublishOptions): PublishResult {
   if (fs.realpathSync(top) !== root) throw new DeliveryError(`refused: ${root} is inside the repository ${top}, not its top folder; run publish from the top`);
   const siteFile = options.siteFile ?? path.join(root, 'site.yaml');
 
-  const site = refuseOnSynthError(() => loadSite(siteFile));
+  const { site, apps } = refuseOnSynthError(() => loadInputs(root, siteFile));
   const branch = site.git.revision;
 
   // 1. Only the rendered output may be uncommitted: dist/, argocd/ and the docs/ files synth
@@ -101,7 +100,7 @@ export function publish(options: PublishOptions): PublishResult {
   const inOutputDirs = (p: string) => OUTPUT_DIRS.some((d) => p.startsWith(`${d}/`));
   let dirty = gitStatus(root).filter((e) => !e.paths.every(inOutputDirs));
   if (dirty.some((e) => e.paths.some((p) => p.startsWith(`${SHARED_DIR}/`)))) {
-    const generated = new Set(refuseOnSynthError(() => renderSite(site, options.layers)).map((f) => f.path));
+    const generated = new Set(refuseOnSynthError(() => renderSite(site, options.layers, apps)).map((f) => f.path));
     dirty = dirty.filter((e) => !e.paths.every((p) => inOutputDirs(p) || generated.has(p)));
   }
   if (dirty.length) {

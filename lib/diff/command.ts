@@ -2,11 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { option, unknownOptions } from '../args';
 import { ConfigError } from '../config/errors';
-import { loadSite } from '../config/load';
+
 import { PlatformError } from '../platform-error';
 import type { RenderedFile } from '../render/render';
 import { SHARED_DIR } from '../render/write';
-import { renderSite } from '../synth';
+import { loadInputs, renderSite } from '../synth';
 import { summaryLine } from './describe';
 import { diffTrees } from './engine';
 import { defaultBase, DiffError, readRevision, resolveRevision } from './git';
@@ -60,7 +60,8 @@ function handWrittenDocs(root: string, rendered: readonly RenderedFile[]): Rende
 
 /** Renders the working tree's site in memory (nothing is written). */
 export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
-  const rendered = renderSite(loadSite(siteFile ?? path.join(root, 'site.yaml')));
+  const { site, apps } = loadInputs(root, siteFile);
+  const rendered = renderSite(site, undefined, apps);
   return [...rendered, ...handWrittenDocs(root, rendered)];
 }
 

@@ -21,7 +21,7 @@ const BASE = { namespace: 'billing', serviceName: 'billing-api', servicePort: 80
 /** A layer `demo` of an app for the shipped site. */
 function demoLayer(): { layer: Layer; inventory: Inventory } {
   const app = new App();
-  const ctx: PlatformContext = { site: shippedSite(), versions: resolveVersions({}) };
+  const ctx: PlatformContext = { site: shippedSite(), versions: resolveVersions({}), apps: [] };
   setPlatformContext(app, ctx);
   const layer = new Layer(app, { name: 'demo', description: 'd', namespace: 'billing', dependsOn: ['gateway', 'secrets'] });
   return { layer, inventory: Inventory.of(layer) };

@@ -10,7 +10,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 function publish(extra: Partial<PublishedUiProps>): { route: Obj; app: App } {
   const app = new App();
-  setPlatformContext(app, { site: shippedSite(), versions: resolveVersions({}) });
+  setPlatformContext(app, { site: shippedSite(), versions: resolveVersions({}), apps: [] });
   const layer = new Layer(app, { name: 'demo', description: 'd', namespace: 'demo' });
   new PublishedUi(layer, 'ui', { name: 'demo', namespace: 'demo', serviceName: 'web', servicePort: 8080, description: 'Demo', ...extra });
   return { route: (layer.toJson() as Obj[])[0], app };

@@ -34,7 +34,7 @@ function fake(spec: FakeLayer): LayerFactory {
 
 function layersOf(specs: FakeLayer[]): Layer[] {
   const app = new App();
-  return specs.map((s) => fake(s)(app, { site: shippedSite(), versions: {} as never }));
+  return specs.map((s) => fake(s)(app, { site: shippedSite(), versions: {} as never, apps: [] }));
 }
 
 describe('sync waves derived from layer dependencies', () => {

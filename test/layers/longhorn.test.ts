@@ -14,7 +14,7 @@ import type { Site } from '../../lib/config/schema';
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function render(site: Site): { objects: Obj[]; dependsOn: readonly string[] } {
-  const layer = longhornLayer(new App(), { site, versions: resolveVersions(site.versions) });
+  const layer = longhornLayer(new App(), { site, versions: resolveVersions(site.versions), apps: [] });
   return { objects: layer.toJson() as Obj[], dependsOn: layer.dependsOn };
 }
 
@@ -23,7 +23,7 @@ const s3Site = () => siteWith((s) => { s.storage = { backupTarget: 's3://tsys-ba
 
 describe('Longhorn layer', () => {
   const site = shippedSite();
-  const layer = longhornLayer(new App(), { site, versions: resolveVersions(site.versions) });
+  const layer = longhornLayer(new App(), { site, versions: resolveVersions(site.versions), apps: [] });
   wireApiProviders([layer]);
   const objects = layer.toJson() as Obj[];
   const byKind = (kind: string) => objects.filter((o) => o.kind === kind);

@@ -9,7 +9,7 @@ import type { Site } from '../../lib/config/schema';
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function render(site: Site): Obj[] {
-  const layer = metalLbLayer(new App(), { site, versions: resolveVersions(site.versions) });
+  const layer = metalLbLayer(new App(), { site, versions: resolveVersions(site.versions), apps: [] });
   wireApiProviders([layer]);
   return layer.toJson() as Obj[];
 }

@@ -8,7 +8,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 describe('secrets layer', () => {
   const site = shippedSite();
-  const layer = secretsLayer(new App(), { site, versions: resolveVersions(site.versions) });
+  const layer = secretsLayer(new App(), { site, versions: resolveVersions(site.versions), apps: [] });
   wireApiProviders([layer]);
   const objects = layer.toJson() as Obj[];
   const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;

@@ -11,7 +11,7 @@ import type { Site } from '../../lib/config/schema';
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function render(site: Site): Obj[] {
-  const layer = upgradesLayer(new App(), { site, versions: resolveVersions(site.versions) });
+  const layer = upgradesLayer(new App(), { site, versions: resolveVersions(site.versions), apps: [] });
   wireApiProviders([layer]);
   return layer.toJson() as Obj[];
 }

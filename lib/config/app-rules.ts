@@ -1,0 +1,105 @@
+import type { AppSpec } from './app-schema';
+import type { RuleIssue } from './rules';
+import type { Site } from './schema';
+
+type Spec = Omit<AppSpec, 'name' | 'file'>;
+type Path = readonly (string | number)[];
+
+/**
+ * Cross-field rules of one app spec that a per-field schema cannot express: references to
+ * port names, the single-replica contract, volumes versus rollout strategy, uniqueness.
+ */
+export function checkAppRules(app: Spec): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const add = (path: Path, message: string) => issues.push({ path, message });
+  const portNames = app.ports.map((p) => p.name);
+  const known = `the app's ports are ${portNames.map((n) => `"${n}"`).join(', ')}`;
+
+  // Ports: unique names and numbers.
+  const seenName = new Map<string, number>();
+  const seenPort = new Map<string, number>();
+  app.ports.forEach((p, i) => {
+    if (seenName.has(p.name)) add(['ports', i, 'name'], `duplicate port name "${p.name}" (also ports[${seenName.get(p.name)}])`);
+    else seenName.set(p.name, i);
+    const key = `${p.port}/${p.protocol}`;
+    if (seenPort.has(key)) add(['ports', i, 'port'], `duplicate port ${key} (also ports[${seenPort.get(key)}])`);
+    else seenPort.set(key, i);
+  });
+  const portRef = (path: Path, name: string | undefined, tcpOnly: string | undefined) => {
+    if (name === undefined) return;
+    const port = app.ports.find((p) => p.name === name);
+    if (!port) add(path, `names no port "${name}"; ${known}`);
+    else if (tcpOnly && port.protocol !== 'TCP') add(path, `port "${name}" is ${port.protocol}; ${tcpOnly}`);
+  };
+  portRef(['health', 'port'], app.health.port, 'health checks need a TCP port');
+  portRef(['expose', 'http', 'port'], app.expose.http?.port, 'HTTP goes over TCP');
+  portRef(['metrics', 'port'], app.metrics?.port, 'metrics are scraped over HTTP (TCP)');
+  if (!app.health.port && app.ports[0].protocol !== 'TCP') add(['health'], `the first port "${app.ports[0].name}" is UDP; name a TCP port in health.port`);
+  if (app.expose.http && !app.expose.http.port && app.ports[0].protocol !== 'TCP') add(['expose', 'http'], `the first port "${app.ports[0].name}" is UDP; name a TCP port in expose.http.port`);
+  const external = new Map<number, number>();
+  app.expose.tcp.forEach((t, i) => {
+    portRef(['expose', 'tcp', i, 'port'], t.port, 'MetalLB load balancers here carry TCP only');
+    const number = t.externalPort ?? app.ports.find((p) => p.name === t.port)?.port;
+    if (number === undefined) return;
+    if (external.has(number)) add(['expose', 'tcp', i], `external port ${number} is used twice (also expose.tcp[${external.get(number)}])`);
+    else external.set(number, i);
+  });
+
+  // One replica only as a declared singleton; autoscaling keeps at least two.
+  const singleReplica = app.replicas === 1 && !app.autoscaling;
+  if (singleReplica && !app.singleton) add(['replicas'], 'one replica is a single point of failure: run at least 2, or declare `singleton: "<why one replica>"`');
+  if (app.singleton && !singleReplica) add(['singleton'], 'a singleton runs exactly one replica: set `replicas: 1` and remove `autoscaling`, or remove `singleton`');
+  if (app.autoscaling) {
+    if (app.autoscaling.min < 2) add(['autoscaling', 'min'], `must be at least 2 so that losing a node keeps the app up, got ${app.autoscaling.min}`);
+    if (app.autoscaling.max < app.autoscaling.min) add(['autoscaling', 'max'], `must be at least autoscaling.min (${app.autoscaling.min}), got ${app.autoscaling.max}`);
+  }
+
+  // Volumes: unique names and mount paths; ReadWriteOnce means one pod at a time.
+  const volNames = new Map<string, number>();
+  const mounts = new Map<string, string>();
+  app.volumes.forEach((v, i) => {
+    if (volNames.has(v.name)) add(['volumes', i, 'name'], `duplicate volume name "${v.name}" (also volumes[${volNames.get(v.name)}])`);
+    else volNames.set(v.name, i);
+    if (mounts.has(v.mountPath)) add(['volumes', i, 'mountPath'], `${v.mountPath} is already mounted by ${mounts.get(v.mountPath)}`);
+    else mounts.set(v.mountPath, `volumes[${i}]`);
+    if (v.accessMode !== 'ReadWriteOnce') return;
+    if (!singleReplica) add(['volumes', i, 'accessMode'], 'a ReadWriteOnce volume can be mounted by one pod on one node: use ReadWriteMany for an app with several replicas, or make the app a singleton');
+    else if (app.strategy.type !== 'recreate') add(['strategy', 'type'], `"${app.strategy.type}" starts the new pod before the old one stops, but volume "${v.name}" is ReadWriteOnce: use "recreate"`);
+  });
+  app.writablePaths.forEach((p, i) => {
+    if (mounts.has(p)) add(['writablePaths', i], `${p} is already mounted by ${mounts.get(p)}`);
+    else mounts.set(p, `writablePaths[${i}]`);
+  });
+
+  // Variables: plain and secret names do not collide, nor with database bindings.
+  for (const name of Object.keys(app.secrets)) {
+    if (name in app.env) add(['secrets', name], `"${name}" is also set in env; a variable comes from one place`);
+  }
+  const prefixes = new Map<string, number>();
+  app.databases.forEach((d, i) => {
+    const prefix = d.envPrefix ?? d.engine.toUpperCase();
+    if (prefixes.has(prefix)) add(['databases', i], `two bindings set ${prefix}_* variables (also databases[${prefixes.get(prefix)}]); give one an envPrefix`);
+    else prefixes.set(prefix, i);
+  });
+
+  // Strategies.
+  if (app.strategy.type === 'canary') {
+    const weights = app.strategy.steps.flatMap((s, i) => ('setWeight' in s ? [{ w: s.setWeight, i }] : []));
+    if (weights.length === 0) add(['strategy', 'steps'], 'a canary needs at least one { setWeight: <1-100> } step');
+    weights.forEach(({ w, i }, k) => {
+      if (k > 0 && w <= weights[k - 1].w) add(['strategy', 'steps', i, 'setWeight'], `weights must increase step by step (${weights[k - 1].w} before this one), got ${w}`);
+    });
+  }
+  return issues;
+}
+
+/** Rules of an app against the site: the DBaaS it binds to exists. */
+export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const dbaas = site.dbaas as Record<string, unknown>;
+  const offered = Object.keys(dbaas).filter((k) => dbaas[k] !== undefined).sort();
+  app.databases.forEach((d, i) => {
+    if (dbaas[d.engine] === undefined) issues.push({ path: ['databases', i, 'engine'], message: `the site has no dbaas.${d.engine} endpoint; site.yaml offers ${offered.length ? offered.join(', ') : 'none'}` });
+  });
+  return issues;
+}

@@ -1,0 +1,191 @@
+import { z } from 'zod';
+import { BITWARDEN_REF } from './schema';
+
+/**
+ * The schema of an app spec, `apps/<name>.yaml`: what the operations team writes to run a web
+ * application on the platform. The app's name is its file name. Objects are strict (an
+ * unknown key is a typo and an error); cross-field rules live in `app-rules.ts`.
+ */
+
+/** Environments (namespaces of the same name), as the older TSYS designs ask. */
+export const ENVIRONMENTS = ['sit', 'uat', 'prod'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** App names: DNS labels short enough to prefix every object name (`<app>-preview`, ...). */
+export const APP_NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
+/** IANA service names, as Kubernetes port names take them: at most 15, a letter, no `--`. */
+const PORT_NAME = /^(?=.{1,15}$)(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+/** Environment variable names (POSIX portable). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * An image pinned to a tag that is not `latest`, a digest, or both:
+ * `[registry/]repository:tag`, `[registry/]repository@sha256:<64 hex>`, `...:tag@sha256:...`.
+ */
+export const IMAGE_REF = /^(?<repo>[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*)(:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@(?<digest>sha256:[a-f0-9]{64}))?$/;
+const QUANTITY_CPU = /^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/;
+const QUANTITY_MEMORY = /^[1-9][0-9]*(Mi|Gi)$/;
+const QUANTITY_STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
+
+const portName = z.string().regex(PORT_NAME, {
+  message: 'must be a port name: at most 15 lower-case letters, digits and "-", e.g. "http"',
+});
+
+const image = z.string().superRefine((v, ctx) => {
+  const m = IMAGE_REF.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: 'must be an image reference "registry/repository:tag" or "...@sha256:<digest>"' });
+    return;
+  }
+  const { tag, digest } = m.groups as { tag?: string; digest?: string };
+  if (!tag && !digest) ctx.addIssue({ code: 'custom', message: 'must be pinned: add a tag (not "latest") or a digest "@sha256:..."' });
+  else if (!digest && tag === 'latest') ctx.addIssue({ code: 'custom', message: 'must not use the mutable tag "latest": pin a version tag or a digest "@sha256:..."' });
+});
+
+const bitwardenRef = z.string().regex(BITWARDEN_REF, {
+  message: 'must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself)',
+});
+
+const cpu = z.string().regex(QUANTITY_CPU, { message: 'must be a CPU quantity such as "250m" or "1"' });
+const memory = z.string().regex(QUANTITY_MEMORY, { message: 'must be a memory size in Mi or Gi, e.g. "256Mi"' });
+
+export const APP_DEFAULTS = {
+  replicas: 2,
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { memory: '256Mi' },
+} as const;
+
+export const PortSchema = z.strictObject({
+  /** Port name, referred to by `health`, `expose` and `metrics`. */
+  name: portName,
+  /** The container port (also the Service port). */
+  port: z.number().int().min(1).max(65535),
+  protocol: z.enum(['TCP', 'UDP']).default('TCP'),
+});
+
+const canaryStep = z.union([
+  z.strictObject({
+    /** Percentage of traffic (and of replicas) on the new version. */
+    setWeight: z.number().int().min(1).max(100),
+  }),
+  z.strictObject({
+    /** Wait `duration` seconds, or until promoted when omitted. */
+    pause: z.strictObject({ duration: z.number().int().min(1).max(86400).optional() }),
+  }),
+], { message: 'each canary step is either { setWeight: <1-100> } or { pause: { duration: <seconds> } } (no duration: wait for promotion)' });
+
+export const StrategySchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('rolling'),
+    /** Extra pods during a rollout (count or percentage). */
+    maxSurge: z.union([z.number().int().min(0), z.string().regex(/^[0-9]{1,3}%$/)]).default('25%'),
+    /** Pods that may be unavailable during a rollout (count or percentage). */
+    maxUnavailable: z.union([z.number().int().min(0), z.string().regex(/^[0-9]{1,3}%$/)]).default(0),
+  }),
+  z.strictObject({ type: z.literal('recreate') }),
+  z.strictObject({
+    type: z.literal('blueGreen'),
+    /** Switch traffic to the new version once it is ready, without a person promoting it. @default false in prod, true elsewhere */
+    autoPromotion: z.boolean().optional(),
+    /** Seconds the old version keeps running after the switch (fast rollback). */
+    scaleDownDelaySeconds: z.number().int().min(0).max(86400).default(30),
+  }),
+  z.strictObject({
+    type: z.literal('canary'),
+    steps: z.array(canaryStep).min(1),
+  }),
+], { message: 'type must be one of "rolling", "recreate", "blueGreen", "canary"' });
+
+export const VolumeSchema = z.strictObject({
+  /** Volume name (PVC `<app>-<name>`). */
+  name: portName,
+  /** Where the container sees it. */
+  mountPath: z.string().regex(/^\/[^\0]*$/, { message: 'must be an absolute path, e.g. "/data"' }),
+  size: z.string().regex(QUANTITY_STORAGE, { message: 'must be a size in Mi, Gi or Ti, e.g. "10Gi"' }),
+  /** ReadWriteMany lets replicas on several nodes share it (Longhorn share manager). */
+  accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany']).default('ReadWriteOnce'),
+});
+
+export const AppSpecSchema = z.strictObject({
+  /** One line on what the app is (shown in Argo CD). */
+  description: z.string().min(1).max(200).optional(),
+  /** The namespace the app runs in. */
+  environment: z.enum(ENVIRONMENTS),
+  /** Container image, pinned by tag (not `latest`) or digest. */
+  image: image,
+  /** Container command and arguments, when the image's defaults are not right. */
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  /** Pods; ignored as a fixed count when `autoscaling` is set (it is then the minimum). */
+  replicas: z.number().int().min(1).max(100).default(APP_DEFAULTS.replicas),
+  /**
+   * Why this app runs exactly one replica (required with `replicas: 1`), e.g. a single writer
+   * of a ReadWriteOnce volume. It is then rescheduled, not replicated, when its node dies.
+   */
+  singleton: z.string().min(10, { message: 'must say why the app cannot run two replicas (at least 10 characters)' }).optional(),
+  strategy: StrategySchema.default({ type: 'rolling', maxSurge: '25%', maxUnavailable: 0 }),
+  ports: z.array(PortSchema).min(1),
+  /** Readiness and liveness: HTTP GET of `path` on `port`, or a TCP check of `port` without a path. */
+  health: z.strictObject({
+    path: z.string().regex(/^\/[^\s]*$/, { message: 'must be an absolute URL path, e.g. "/healthz"' }).optional(),
+    /** @default the first port */
+    port: portName.optional(),
+    /** Seconds the app may take to start before liveness checks begin counting. */
+    startupSeconds: z.number().int().min(1).max(600).default(60),
+  }).prefault({}),
+  resources: z.strictObject({
+    requests: z.strictObject({ cpu: cpu, memory: memory }).default(APP_DEFAULTS.requests),
+    limits: z.strictObject({ cpu: cpu.optional(), memory: memory }).default(APP_DEFAULTS.limits),
+  }).prefault({}),
+  /** Plain environment variables (never secrets: use `secrets`). */
+  env: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _' }), z.string()).default({}),
+  /** Environment variables filled from Bitwarden through External Secrets. */
+  secrets: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _' }), bitwardenRef).default({}),
+  /** Persistent volumes on Longhorn (3 replicas). */
+  volumes: z.array(VolumeSchema).default([]),
+  /** The container runs as this non-root user (and group). */
+  runAsUser: z.number().int().min(1).max(2147483647).default(1000),
+  /** Writable scratch folders (emptyDir) beside the read-only root filesystem, e.g. ["/tmp"]. */
+  writablePaths: z.array(z.string().regex(/^\/[^\0]*$/, { message: 'must be an absolute path, e.g. "/tmp"' })).default(['/tmp']),
+  /** How the app is reached. */
+  expose: z.strictObject({
+    /** A host name through the shared gateway (TLS at the HAProxy). */
+    http: z.strictObject({
+      host: z.string().regex(DNS_NAME, { message: 'must be a lower-case DNS name, e.g. "wiki.turnsys.com"' }),
+      /** @default the first port */
+      port: portName.optional(),
+    }).optional(),
+    /** Raw TCP ports on a MetalLB address of the `apps` pool (allocated and locked in apps.lock.yaml). */
+    tcp: z.array(z.strictObject({
+      port: portName,
+      /** The port on the load balancer address. @default the container port */
+      externalPort: z.number().int().min(1).max(65535).optional(),
+    })).default([]),
+  }).prefault({}),
+  autoscaling: z.strictObject({
+    min: z.number().int().min(1).max(100),
+    max: z.number().int().min(1).max(100),
+    /** Average CPU utilisation (percent of requests) to aim for. */
+    cpuTarget: z.number().int().min(10).max(100).default(70),
+  }).optional(),
+  /** Databases the app needs on the site's DBaaS; credentials arrive as an ExternalSecret. */
+  databases: z.array(z.strictObject({
+    engine: z.enum(['postgresql', 'mysql', 'redis', 'memcached', 'mongodb', 'etcd', 'mqtt', 'elasticsearch']),
+    /** Database (or key prefix) name. @default the app name */
+    name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a database name: lower-case letters, digits and _' }).optional(),
+    /** Bitwarden login item (username + password) of the app's account. @default bitwarden:app-<app>-<engine> */
+    credentials: bitwardenRef.optional(),
+    /** Prefix of the environment variables the binding sets (`<prefix>_HOST`, `_PORT`, `_NAME`, `_USER`, `_PASSWORD`). @default the engine in capitals */
+    envPrefix: z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: 'must be upper-case letters, digits and _, e.g. "DB"' }).optional(),
+  })).default([]),
+  /** Prometheus metrics the app exposes (a ServiceMonitor is rendered). */
+  metrics: z.strictObject({
+    port: portName,
+    path: z.string().regex(/^\/[^\s]*$/).default('/metrics'),
+  }).optional(),
+});
+
+export type AppSpecInput = z.input<typeof AppSpecSchema>;
+/** A validated app spec, with its name (the file name) and the file it came from. */
+export type AppSpec = z.output<typeof AppSpecSchema> & { readonly name: string; readonly file: string };
+export type AppStrategy = AppSpec['strategy'];

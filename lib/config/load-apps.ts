@@ -1,0 +1,77 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkAppAgainstSite, checkAppRules } from './app-rules';
+import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
+import { ConfigError, ConfigIssue } from './errors';
+import { deepFreeze, readYaml, sortIssues, zodIssues } from './load';
+import type { Site } from './schema';
+
+/** The app's name from its file: `apps/wiki.yaml` is the app `wiki`. */
+export function appNameOf(file: string): string {
+  return path.basename(file).replace(/\.ya?ml$/, '');
+}
+
+/**
+ * Parses and validates one app spec; `file` is the name used in messages and gives the app
+ * its name. Throws a ConfigError naming file, line, field and what is allowed.
+ */
+export function parseApp(text: string, file: string, site: Site): AppSpec {
+  const name = appNameOf(file);
+  if (!APP_NAME.test(name)) {
+    throw new ConfigError([{ file, line: 0, column: 0, field: '', message: `the file name gives the app its name, and "${name}" is not one: lower-case letters, digits and "-", starting with a letter, at most 40 (rename the file)` }]);
+  }
+  const { data, source } = readYaml(file, text);
+  const parsed = AppSpecSchema.safeParse(data ?? {});
+  if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, AppSpecSchema)));
+  const rules = [...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site)].map((r) => source.issue(r.path, r.message, r.atKey));
+  if (rules.length) throw new ConfigError(sortIssues(rules));
+  return deepFreeze({ ...parsed.data, name, file });
+}
+
+/** App spec files of a folder (`*.yaml`), sorted by name; none when the folder does not exist. */
+export function appFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+}
+
+/**
+ * Loads every app spec of `dir` (`apps/*.yaml`) and checks them together: every file's
+ * problems are reported at once, then rules across apps (one app per host name).
+ */
+export function loadApps(dir: string, site: Site): AppSpec[] {
+  const issues: ConfigIssue[] = [];
+  const apps: AppSpec[] = [];
+  const names = new Map<string, string>();
+  const texts = new Map<string, string>();
+  for (const file of appFiles(dir)) {
+    const shown = path.relative(process.cwd(), file) || file;
+    const name = appNameOf(file);
+    if (names.has(name)) {
+      issues.push({ file: shown, line: 0, column: 0, field: '', message: `the app "${name}" is also defined by ${names.get(name)}; keep one file per app` });
+      continue;
+    }
+    names.set(name, shown);
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      texts.set(name, text);
+      apps.push(parseApp(text, shown, site));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      issues.push(...e.issues);
+    }
+  }
+  const hosts = new Map<string, AppSpec>();
+  for (const app of apps) {
+    const host = app.expose.http?.host;
+    if (!host) continue;
+    const other = hosts.get(host);
+    if (other) {
+      const { source } = readYaml(app.file, texts.get(app.name)!);
+      issues.push(source.issue(['expose', 'http', 'host'], `host "${host}" is already used by the app "${other.name}" (${other.file}); one app per host name`));
+    } else {
+      hosts.set(host, app);
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return apps;
+}

@@ -1,0 +1,98 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ConfigError, formatIssue } from '../../lib/config/errors';
+import { loadApps, parseApp } from '../../lib/config/load-apps';
+import { shippedSite } from '../helpers';
+
+const site = shippedSite();
+
+function errorsOf(text: string, file = 'apps/demo.yaml'): string[] {
+  try {
+    parseApp(text, file, site);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues.map(formatIssue);
+    throw e;
+  }
+  return [];
+}
+
+const MINIMAL = 'environment: prod\nimage: nginx:1.27.3\nports:\n  - { name: http, port: 8080 }\n';
+
+describe('app specs (apps/<name>.yaml)', () => {
+  test('GIVEN a minimal spec WHEN parsed THEN the name comes from the file and HA defaults apply', () => {
+    const app = parseApp(MINIMAL, 'apps/demo.yaml', site);
+    expect(app.name).toBe('demo');
+    expect(app.replicas).toBe(2);
+    expect(app.strategy).toEqual({ type: 'rolling', maxSurge: '25%', maxUnavailable: 0 });
+    expect(app.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } });
+    expect(app.writablePaths).toEqual(['/tmp']);
+    expect(Object.isFrozen(app)).toBe(true);
+  });
+
+  test('GIVEN schema errors WHEN parsed THEN each names file, line, field and what is allowed', () => {
+    expect(errorsOf('environment: production\nimage: nginx\nports: []\nsecrets: { DB_PASS: hunter2 }\n')).toEqual([
+      'apps/demo.yaml:1:14: environment: must be one of "sit", "uat", "prod", got "production"',
+      'apps/demo.yaml:2:8: image: must be pinned: add a tag (not "latest") or a digest "@sha256:...", got "nginx"',
+      'apps/demo.yaml:3:8: ports: needs at least 1 entry',
+      'apps/demo.yaml:4:21: secrets.DB_PASS: must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself), got "hunter2"',
+    ]);
+    expect(errorsOf(MINIMAL.replace('nginx:1.27.3', 'nginx:latest'))).toEqual(['apps/demo.yaml:2:8: image: must not use the mutable tag "latest": pin a version tag or a digest "@sha256:...", got "nginx:latest"']);
+    expect(errorsOf(`${MINIMAL}replica: 3\n`)[0]).toMatch(/^apps\/demo.yaml:5:1: replica: unknown key "replica"; did you mean "replicas"\? allowed: /);
+  });
+
+  test('GIVEN cross-field mistakes WHEN parsed THEN the rules name the field and the fix', () => {
+    const text = [
+      'environment: prod', 'image: nginx:1.27.3', 'replicas: 1',
+      'strategy: { type: canary, steps: [ {setWeight: 50}, {setWeight: 20} ] }',
+      'ports:', '  - { name: http, port: 80 }', '  - { name: http, port: 81 }',
+      'health: { port: web }', 'databases: [ { engine: postgresql }, { engine: postgresql } ]',
+      'volumes: [ { name: data, mountPath: /data, size: 1Gi } ]',
+    ].join('\n');
+    expect(errorsOf(text)).toEqual([
+      'apps/demo.yaml:3:11: replicas: one replica is a single point of failure: run at least 2, or declare `singleton: "<why one replica>"`',
+      'apps/demo.yaml:4:19: strategy.type: "canary" starts the new pod before the old one stops, but volume "data" is ReadWriteOnce: use "recreate"',
+      'apps/demo.yaml:4:65: strategy.steps[1].setWeight: weights must increase step by step (50 before this one), got 20',
+      'apps/demo.yaml:7:13: ports[1].name: duplicate port name "http" (also ports[0])',
+      'apps/demo.yaml:8:17: health.port: names no port "web"; the app\'s ports are "http", "http"',
+      'apps/demo.yaml:9:38: databases[1]: two bindings set POSTGRESQL_* variables (also databases[0]); give one an envPrefix',
+    ]);
+  });
+
+  test('GIVEN a singleton with a ReadWriteOnce volume WHEN its strategy is recreate THEN it is valid, and replicas 2 with that volume is not', () => {
+    const single = `${MINIMAL}replicas: 1\nsingleton: one writer of the boards volume\nstrategy: { type: recreate }\nvolumes: [ { name: data, mountPath: /data, size: 1Gi } ]\n`;
+    expect(errorsOf(single)).toEqual([]);
+    expect(errorsOf(single.replace('replicas: 1\nsingleton: one writer of the boards volume\n', ''))).toEqual([
+      'apps/demo.yaml:6:12: volumes[0].accessMode: a ReadWriteOnce volume can be mounted by one pod on one node: use ReadWriteMany for an app with several replicas, or make the app a singleton',
+    ]);
+  });
+
+  test('GIVEN a binding to a DBaaS the site lacks WHEN parsed THEN the error lists what the site offers', () => {
+    const noRedis = { ...site, dbaas: { postgresql: site.dbaas.postgresql } };
+    expect(() => parseApp(`${MINIMAL}databases: [ { engine: redis } ]\n`, 'apps/demo.yaml', noRedis)).toThrow('apps/demo.yaml:5:24: databases[0].engine: the site has no dbaas.redis endpoint; site.yaml offers postgresql');
+  });
+
+  test('GIVEN a folder of apps WHEN two share a host or a file name is not an app name THEN every problem is reported at once', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apps-'));
+    try {
+      const web = `${MINIMAL}expose:\n  http: { host: wiki.turnsys.com }\n`;
+      fs.writeFileSync(path.join(dir, 'alpha.yaml'), web);
+      fs.writeFileSync(path.join(dir, 'beta.yaml'), web);
+      fs.writeFileSync(path.join(dir, 'Bad_Name.yaml'), MINIMAL);
+      fs.writeFileSync(path.join(dir, 'README.md'), 'not an app');
+      let error: ConfigError | undefined;
+      try { loadApps(dir, site); } catch (e) { error = e as ConfigError; }
+      const lines = error!.issues.map(formatIssue).map((l) => l.replaceAll(`${path.relative(process.cwd(), dir)}/`, 'apps/'));
+      expect(lines).toEqual([
+        'apps/Bad_Name.yaml: (document): the file name gives the app its name, and "Bad_Name" is not one: lower-case letters, digits and "-", starting with a letter, at most 40 (rename the file)',
+        'apps/beta.yaml:6:17: expose.http.host: host "wiki.turnsys.com" is already used by the app "alpha" (apps/alpha.yaml); one app per host name',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN no apps folder WHEN loaded THEN there are no apps', () => {
+    expect(loadApps(path.join(os.tmpdir(), 'no-such-apps-folder'), site)).toEqual([]);
+  });
+});
