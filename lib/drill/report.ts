@@ -10,7 +10,7 @@ export function formatDrillReport(r: DrillReport): string {
     `  downtime:           ${r.downtimeSeconds === undefined ? 'not over' : s(r.downtimeSeconds)} (first failing probe of ${r.url} to the first success after)`,
   ];
   for (const w of r.windows) lines.push(`    failing +${w.fromSeconds} s to ${w.toSeconds === undefined ? 'the end' : `+${w.toSeconds} s`}: ${w.error}`);
-  if (r.mode === 'power-off') lines.push(`  node NotReady after: ${s(r.nodeNotReadySeconds)}`);
+  if (r.mode === 'power-off') lines.push(`  node NotReady:      ${r.nodeNotReadySeconds === undefined ? 'never seen' : `after ${r.nodeNotReadySeconds} s`}`);
   lines.push(`  time to reschedule: ${s(r.rescheduleSeconds)} (failure to a new Ready pod on another node)`);
   lines.push(`  new node:           ${r.newNode ?? '-'}`);
   lines.push(`  data survived:      ${r.dataSurvived === undefined ? 'not compared' : r.dataSurvived ? 'yes' : 'NO'} (${r.marker})`);

@@ -60,7 +60,7 @@ describe('npm run drill and npm run promote command lines', () => {
     expect(report[0]).toBe('drill report: whiteboard, node www1 powered off');
     expect(report).toContain('  downtime:           57 s (first failing probe of https://whiteboard.example.org/ to the first success after)');
     expect(report).toContain('  expected recovery:  at most 152 s (32 s eviction (20 s grace + 2 s monitor + 10 s toleration) + 60 s volume move budget + 60 s startup probe window); measured 57 s, within it');
-    expect(report).toContain('  node NotReady after: 17 s');
+    expect(report).toContain('  node NotReady:      after 17 s');
     expect(io.stdout).toContain('drill: data marker board "drill" (https://whiteboard.example.org/download/drill): 19 bytes, sha256 ' + io.stdout.find((l) => l.startsWith('drill: data marker'))!.slice(-12));
   });
 

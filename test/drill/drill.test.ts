@@ -93,7 +93,7 @@ describe('node-failure drill against a fake clock and cluster', () => {
     expect(world.calls.filter((c) => !c.startsWith('listPods'))).toEqual([]);
     expect(o.lines).toContain('drill: POWER OFF node www1 NOW (pull the plug or hard power-off, no shutdown); waiting up to 600 s');
     expect(r).toMatchObject({ cameBack: true, downtimeSeconds: 65, nodeNotReadySeconds: 22, rescheduleSeconds: 65, newNode: 'www3', dataSurvived: true, uncordoned: false, exitCode: 0 });
-    expect(formatDrillReport(r)).toContain('  node NotReady after: 22 s');
+    expect(formatDrillReport(r)).toContain('  node NotReady:      after 22 s');
   });
 
   test('GIVEN the app never comes back WHEN the timeout passes THEN the report says why, uncordons, and exits 1', async () => {
