@@ -1,0 +1,141 @@
+import * as path from 'path';
+import { parseArgs } from 'util';
+import type { AppSpec } from '../config/app-schema';
+import { ConfigError } from '../config/errors';
+import type { CliIo } from '../delivery/cli';
+import { processIo } from '../delivery/cli';
+import { loadInputs } from '../synth';
+import { Clock, systemClock } from './clock';
+import type { Cluster } from './cluster';
+import { boardMarker, DataMarker, pathMarker } from './data-marker';
+import { runDrill } from './drill';
+import { DrillError, DrillInterrupted } from './drill-error';
+import { expectedRecovery } from './expected-recovery';
+import { KubeApi } from './kube-api';
+import { KubeCluster } from './kube-cluster';
+import { kubeconfigPath, loadKubeconfig } from './kubeconfig';
+import { httpProber, Prober } from './prober';
+import { abortRollout, formatPromoteResult, promoteRollout } from './promote';
+import { formatDrillReport } from './report';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** What the commands use besides their arguments; tests pass fakes, the scripts the real ones. */
+export interface DrillCliDeps {
+  /** The Kubernetes API; built from the kubeconfig when absent. */
+  readonly api?: KubeApi;
+  /** The drill's cluster; a KubeCluster over `api` when absent. */
+  readonly cluster?: Cluster;
+  readonly prober?: Prober;
+  readonly clock?: Clock;
+  /** Aborted on Ctrl-C. */
+  readonly signal?: AbortSignal;
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+function parse<T extends OptionSpec>(usage: string, args: readonly string[], options: T, positionals = false) {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: positionals });
+  } catch (e) {
+    throw new DrillError(`${(e as Error).message}\nusage: ${usage}`);
+  }
+}
+
+/** The app spec `name` from `apps/` (validated with the site), or an error listing the apps. */
+function findApp(root: string, name: string, appsDir?: string): AppSpec {
+  const { apps } = loadInputs(root, undefined, appsDir);
+  const app = apps.find((a) => a.name === name);
+  if (!app) throw new DrillError(`no app "${name}" in ${appsDir ?? path.join(root, 'apps')}; known apps: ${apps.map((a) => a.name).join(', ') || 'none'}`);
+  return app;
+}
+
+function seconds(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new DrillError(`${flag} must be a positive number of seconds, not "${value}"`);
+  return n;
+}
+
+function apiFrom(deps: DrillCliDeps, kubeconfig: string | undefined, io: CliIo): KubeApi {
+  return deps.api ?? new KubeApi(loadKubeconfig(kubeconfigPath(kubeconfig, io.env)));
+}
+
+/** Runs a command body; user errors print their message alone and exit 1 (130 when interrupted). */
+async function guard(command: string, io: CliIo, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof DrillInterrupted) {
+      io.err(`${command}: ${e.message}`);
+      return 130;
+    }
+    if (e instanceof DrillError || e instanceof ConfigError) io.err(`${command}: ${e.message}`);
+    else io.err(`${command}: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+export const DRILL_USAGE =
+  'npm run drill -- --app <name> --node <name> [--power-off] (--board <name> | --check-path <path>) [--kubeconfig <file>] [--url https://...] [--timeout 600] [--interval 1] [--root <repo>] [--apps <dir>]';
+
+/**
+ * `npm run drill`: the node-failure drill on the real cluster. Exit 0 when the app came back on
+ * another node within the timeout with its data, 1 otherwise, 130 when interrupted.
+ */
+export function runDrillCli(args: readonly string[], io: CliIo = processIo(), deps: DrillCliDeps = {}): Promise<number> {
+  return guard('drill', io, async () => {
+    const { values: o } = parse(DRILL_USAGE, args, {
+      app: { type: 'string' }, node: { type: 'string' }, 'power-off': { type: 'boolean' }, kubeconfig: { type: 'string' },
+      url: { type: 'string' }, timeout: { type: 'string' }, interval: { type: 'string' }, board: { type: 'string' }, 'check-path': { type: 'string' },
+      root: { type: 'string' }, apps: { type: 'string' },
+    });
+    if (!o.app) throw new DrillError(`--app needs the app's name (its file apps/<name>.yaml), e.g. --app whiteboard\nusage: ${DRILL_USAGE}`);
+    if (!o.node) throw new DrillError(`--node needs the node running the app's pod, e.g. --node www1 (kubectl get pods -o wide shows it)\nusage: ${DRILL_USAGE}`);
+    if (o.board && o['check-path']) throw new DrillError('give either --board or --check-path, not both');
+    const root = path.resolve(o.root ?? ROOT);
+    const app = findApp(root, o.app, o.apps ? path.resolve(o.apps) : undefined);
+    const host = app.expose.http?.host;
+    if (!o.url && !host) throw new DrillError(`the app "${app.name}" has no expose.http.host in ${app.file}; pass the URL to probe with --url https://...`);
+    const url = o.url ?? `https://${host}/`;
+    const prober = deps.prober ?? httpProber();
+    let marker: DataMarker;
+    if (o.board) marker = boardMarker(prober, url, o.board);
+    else if (o['check-path']) marker = pathMarker(prober, url, o['check-path']);
+    else throw new DrillError(`say which data must survive: --board <name> (a WBO board you drew on, ${new URL('/boards/drill', url)}) or --check-path <path> (a URL path whose body must be identical after)\nusage: ${DRILL_USAGE}`);
+    const mode = o['power-off'] ? 'power-off' : 'drain';
+    const cluster = deps.cluster ?? new KubeCluster(apiFrom(deps, o.kubeconfig, io));
+    const report = await runDrill(
+      { clock: deps.clock ?? systemClock, cluster, prober },
+      {
+        app: app.name, namespace: app.environment, node: o.node, mode, url,
+        timeoutSeconds: seconds(o.timeout, 600, '--timeout'), intervalSeconds: seconds(o.interval, 1, '--interval'),
+        marker, expected: expectedRecovery(path.join(root, 'dist'), app.name, app.environment, mode), signal: deps.signal, log: io.out,
+      },
+    );
+    io.out(formatDrillReport(report));
+    return report.exitCode;
+  });
+}
+
+export const PROMOTE_USAGE = 'npm run promote -- <app> [--full | --abort] [--kubeconfig <file>] [--root <repo>] [--apps <dir>]';
+
+/**
+ * `npm run promote`: promotes (or aborts) the paused blue/green or canary release of an app,
+ * as `kubectl argo rollouts promote|abort` does. Exit 0 when done, 1 when refused.
+ */
+export function runPromoteCli(args: readonly string[], io: CliIo = processIo(), deps: DrillCliDeps = {}): Promise<number> {
+  return guard('promote', io, async () => {
+    const { values: o, positionals } = parse(PROMOTE_USAGE, args, { full: { type: 'boolean' }, abort: { type: 'boolean' }, kubeconfig: { type: 'string' }, root: { type: 'string' }, apps: { type: 'string' } }, true);
+    if (positionals.length !== 1) throw new DrillError(`name one app, e.g. npm run promote -- whiteboard\nusage: ${PROMOTE_USAGE}`);
+    if (o.full && o.abort) throw new DrillError('--full promotes and --abort rolls back: choose one');
+    const app = findApp(path.resolve(o.root ?? ROOT), positionals[0], o.apps ? path.resolve(o.apps) : undefined);
+    if (app.strategy.type !== 'blueGreen' && app.strategy.type !== 'canary') {
+      throw new DrillError(`the app "${app.name}" deploys with strategy ${app.strategy.type} (a Deployment): there is no release to promote; only blueGreen and canary apps pause for promotion`);
+    }
+    const api = apiFrom(deps, o.kubeconfig, io);
+    const result = o.abort ? await abortRollout(api, app.environment, app.name) : await promoteRollout(api, app.environment, app.name, o.full ?? false);
+    io.out(`promote: ${formatPromoteResult(result)}`);
+    return 0;
+  });
+}

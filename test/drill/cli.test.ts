@@ -1,0 +1,131 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runDrillCli, runPromoteCli } from '../../lib/drill/cli';
+import { KubeApi } from '../../lib/drill/kube-api';
+import { parseKubeconfig } from '../../lib/drill/kubeconfig';
+import { testIo } from '../delivery/cli-io';
+import { REPO } from '../helpers';
+import { FakeWorld } from './fake-world';
+import { KubeTestServer, status } from './kube-server';
+
+const WHITEBOARD = [
+  'environment: prod', 'image: lovasoa/wbo:v1.20.1', 'replicas: 1', 'singleton: a single writer of its board files on one volume',
+  'strategy: { type: recreate }', 'ports: [ { name: http, port: 8080 } ]',
+  'volumes: [ { name: data, mountPath: /opt/app/server-data, size: 1Gi } ]', 'expose: { http: { host: whiteboard.example.org } }',
+].join('\n');
+const SHOP = ['environment: uat', 'image: nginx:1.27.3', 'strategy: { type: blueGreen }', 'ports: [ { name: http, port: 8080 } ]'].join('\n');
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: whiteboard, namespace: prod }
+spec:
+  template:
+    spec:
+      tolerations: [ { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 10 } ]
+      volumes: [ { name: data, persistentVolumeClaim: { claimName: whiteboard-data } } ]
+      containers: [ { name: app, image: x, startupProbe: { periodSeconds: 5, failureThreshold: 12 } } ]
+`;
+
+describe('npm run drill and npm run promote command lines', () => {
+  let root: string;
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-cli-'));
+    fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
+    fs.mkdirSync(path.join(root, 'apps'));
+    fs.writeFileSync(path.join(root, 'apps', 'whiteboard.yaml'), WHITEBOARD);
+    fs.writeFileSync(path.join(root, 'apps', 'shop.yaml'), SHOP);
+    fs.mkdirSync(path.join(root, 'dist', 'apps-prod'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'dist', 'apps-prod', 'deployment-whiteboard.yaml'), DEPLOYMENT);
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('GIVEN the whiteboard app spec and a fake cluster WHEN the drill powers www1 off THEN it probes https://<host>/, reads the board and prints the report with the expected recovery from the rendered Deployment', async () => {
+    const world = new FakeWorld();
+    world.addPod('whiteboard-a', 'www1');
+    world.after(3, () => {
+      world.up = false;
+    });
+    world.after(20, () => world.nodeDown('www1'));
+    world.after(60, () => {
+      world.pods = [];
+      world.addPod('whiteboard-b', 'www2');
+      world.up = true;
+    });
+    const io = testIo({});
+    const code = await runDrillCli(['--app', 'whiteboard', '--node', 'www1', '--power-off', '--board', 'drill', '--root', root], io, { cluster: world.cluster, prober: world.prober, clock: world.clock });
+    expect(io.stderr).toEqual([]);
+    expect(code).toBe(0);
+    const report = io.stdout[io.stdout.length - 1].split('\n');
+    expect(report[0]).toBe('drill report: whiteboard, node www1 powered off');
+    expect(report).toContain('  downtime:           57 s (first failing probe of https://whiteboard.example.org/ to the first success after)');
+    expect(report).toContain('  expected recovery:  at most 152 s (32 s eviction (20 s grace + 2 s monitor + 10 s toleration) + 60 s volume move budget + 60 s startup probe window); measured 57 s, within it');
+    expect(report).toContain('  node NotReady:      after 17 s');
+    expect(io.stdout).toContain('drill: data marker board "drill" (https://whiteboard.example.org/download/drill): 19 bytes, sha256 ' + io.stdout.find((l) => l.startsWith('drill: data marker'))!.slice(-12));
+  });
+
+  test('GIVEN a drain WHEN the expected recovery is computed THEN it counts the termination grace instead of the eviction', async () => {
+    const world = new FakeWorld();
+    world.addPod('whiteboard-a', 'www1');
+    world.onEvicted = () => world.after(5, () => {
+      world.pods = [];
+      world.addPod('whiteboard-b', 'www3');
+    });
+    const io = testIo({});
+    expect(await runDrillCli(['--app', 'whiteboard', '--node', 'www1', '--check-path', '/download/x', '--root', root, '--interval', '2'], io, { cluster: world.cluster, prober: world.prober, clock: world.clock })).toBe(0);
+    expect(io.stdout.join('\n')).toContain('expected recovery:  at most 150 s (30 s termination grace + 60 s volume move budget + 60 s startup probe window)');
+  });
+
+  test('GIVEN wrong arguments WHEN the drill starts THEN each is refused with what to do', async () => {
+    const run = async (...args: string[]) => {
+      const io = testIo({});
+      expect(await runDrillCli([...args, '--root', root], io, { cluster: new FakeWorld().cluster })).toBe(1);
+      return io.stderr.join('\n');
+    };
+    expect(await run('--node', 'www1')).toMatch(/^drill: --app needs the app's name/);
+    expect(await run('--app', 'wiki', '--node', 'www1', '--board', 'b')).toBe(`drill: no app "wiki" in ${path.join(root, 'apps')}; known apps: shop, whiteboard`);
+    expect(await run('--app', 'whiteboard', '--node', 'www1')).toMatch(/^drill: say which data must survive: --board <name> \(a WBO board you drew on, https:\/\/whiteboard.example.org\/boards\/drill\) or --check-path <path>/);
+    expect(await run('--app', 'shop', '--node', 'www1', '--board', 'b')).toBe(`drill: the app "shop" has no expose.http.host in ${path.relative(process.cwd(), path.join(root, 'apps', 'shop.yaml'))}; pass the URL to probe with --url https://...`);
+    expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--timeout', 'soon')).toBe('drill: --timeout must be a positive number of seconds, not "soon"');
+    expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--bogus')).toMatch(/^drill: Unknown option '--bogus'/);
+  });
+
+  describe('promote', () => {
+    let server: KubeTestServer;
+    let api: KubeApi;
+    const PATH = '/apis/argoproj.io/v1alpha1/namespaces/uat/rollouts/shop';
+    beforeEach(async () => {
+      const paused = { metadata: { name: 'shop' }, spec: { strategy: { blueGreen: {} } }, status: { phase: 'Paused', message: 'BlueGreenPause', pauseConditions: [{ reason: 'BlueGreenPause' }] } };
+      server = new KubeTestServer((r) => (r.path === PATH || r.path === `${PATH}/status` ? { status: 200, body: paused } : status(404, 'NotFound', 'x')));
+      const base = await server.start();
+      api = new KubeApi(parseKubeconfig(`current-context: c\ncontexts: [ { name: c, context: { cluster: k, user: u } } ]\nclusters: [ { name: k, cluster: { server: "${base}" } } ]\nusers: [ { name: u, user: { token: t } } ]\n`, 'kc'));
+    });
+    afterEach(() => server.close());
+
+    test('GIVEN the blue/green app shop in uat WHEN promoted THEN its Rollout in namespace uat is promoted', async () => {
+      const io = testIo({});
+      expect(await runPromoteCli(['shop', '--root', root], io, { api })).toBe(0);
+      expect(server.log()).toEqual([`GET ${PATH}`, `PATCH ${PATH}/status application/merge-patch+json`]);
+      expect(io.stdout).toEqual(["promote: rollout 'shop' promoted (phase Paused: BlueGreenPause)"]);
+    });
+
+    test('GIVEN --abort WHEN run THEN status.abort is patched', async () => {
+      const io = testIo({});
+      expect(await runPromoteCli(['shop', '--abort', '--root', root], io, { api })).toBe(0);
+      expect(server.requests[1].body).toEqual({ status: { abort: true } });
+    });
+
+    test('GIVEN a recreate app, both flags or no app WHEN promote runs THEN it refuses without calling the API', async () => {
+      const errors: string[] = [];
+      for (const args of [['whiteboard'], ['shop', '--full', '--abort'], []]) {
+        const io = testIo({});
+        expect(await runPromoteCli([...args, '--root', root], io, { api })).toBe(1);
+        errors.push(io.stderr.join('\n'));
+      }
+      expect(errors[0]).toBe('promote: the app "whiteboard" deploys with strategy recreate (a Deployment): there is no release to promote; only blueGreen and canary apps pause for promotion');
+      expect(errors[1]).toBe('promote: --full promotes and --abort rolls back: choose one');
+      expect(errors[2]).toMatch(/^promote: name one app, e.g. npm run promote -- whiteboard/);
+      expect(server.requests).toEqual([]);
+    });
+  });
+});
