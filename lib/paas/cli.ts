@@ -8,6 +8,7 @@ import { CliIo, processIo } from '../delivery/cli';
 import { DeliveryError } from '../delivery/delivery-error';
 import { ComposeError } from './compose';
 import { formatImport, importCompose, writeImport } from './import-compose';
+import { release } from './release';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -72,5 +73,25 @@ export function runImportComposeCli(args: readonly string[], io: CliIo = process
     const written = outcomes.filter((x) => x.kind === 'app').length - existing.length;
     io.out(`import-compose: ${written} app spec${written === 1 ? '' : 's'} written to ${shownOut}/${missing ? `; ${missing} service${missing === 1 ? '' : 's'} not written (see above)` : ''}; review the "Needs a person" notes in each file, then npm run synth`);
     return missing ? 1 : 0;
+  });
+}
+
+export const RELEASE_USAGE = 'npm run release -- <app> <image|tag|sha256:digest> [--remote origin] [--site site.yaml] [--root .]';
+
+/**
+ * `npm run release`: exit 0 when the branch Argo CD follows holds the release, 1 when refused or
+ * failed (the message says what to do).
+ */
+export function runReleaseCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  return guard('release', io, async () => {
+    const { values: o, positionals } = parse(RELEASE_USAGE, args, { remote: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' } }, 2);
+    const [app, ref] = positionals;
+    const cwd = process.env.INIT_CWD ?? process.cwd();
+    const root = path.resolve(cwd, o.root ?? ROOT);
+    const result = release({ root, app, ref, remote: o.remote, siteFile: o.site ? path.resolve(cwd, o.site) : undefined, log: io.out });
+    io.out(result.upToDate
+      ? `release: ${result.remote} ${result.branch} already is at ${result.head.slice(0, 12)}; nothing to push`
+      : `release: pushed ${result.head.slice(0, 12)} to ${result.remote} ${result.branch}: ${app} runs ${result.image} once Argo CD syncs (npm run status shows progress)`);
+    return 0;
   });
 }
