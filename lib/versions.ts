@@ -76,6 +76,8 @@ export const VERSIONS = {
    * last release.
    */
   kaniko: { kind: 'image', name: 'gcr.io/kaniko-project/executor', version: 'v1.24.0-debug' },
+  /** Node.js with git: the Jenkins agent container that runs `npm run release` in a platform checkout (Node 22 LTS). */
+  'node-ci': { kind: 'image', name: 'docker.io/library/node', version: '22.20.0-bookworm' },
 } as const satisfies Record<string, ComponentVersion>;
 
 export type ComponentName = keyof typeof VERSIONS;

@@ -145,6 +145,7 @@ export const HarborSchema = z.strictObject({
 export const JENKINS_DEFAULTS = {
   adminCredentials: 'bitwarden:jenkins-admin',
   storageSize: '50Gi',
+  releaseCredentials: 'bitwarden:gitea-jenkins-release',
 } as const;
 
 export const JenkinsSchema = z.strictObject({
@@ -152,6 +153,11 @@ export const JenkinsSchema = z.strictObject({
   adminCredentials: bitwardenRef.default(JENKINS_DEFAULTS.adminCredentials),
   /** Size of the controller's Longhorn volume (JENKINS_HOME). */
   storageSize: storageSize.default(JENKINS_DEFAULTS.storageSize),
+  /**
+   * Login item: the Gitea user and token with which app pipelines clone the platform repository
+   * (the `platform` shared library) and push releases (`npm run release`) to git.revision.
+   */
+  releaseCredentials: bitwardenRef.default(JENKINS_DEFAULTS.releaseCredentials),
 });
 
 export const SiteSchema = z.strictObject({

@@ -7,7 +7,8 @@ import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
 import { loadInputs, renderSite, synth, VerifyError } from '../synth';
 import type { SchemaRegistry } from '../verify/schemas';
 import { DeliveryError } from './delivery-error';
-import { git, gitStatus, hasCommit, isAncestor, runGit, StatusEntry } from './git';
+import { fastForwardBase, pushHead } from './branch';
+import { git, gitStatus, StatusEntry } from './git';
 
 /** Subjects longer than this are cut in the render commit's message. */
 const MAX_SUBJECT = 60;
@@ -111,24 +112,7 @@ export function publish(options: PublishOptions): PublishResult {
   }
 
   // 2. The push must be a fast-forward.
-  if (runGit(root, ['remote', 'get-url', remote]).status !== 0) {
-    throw new DeliveryError(`refused: there is no git remote "${remote}"; add the Gitea repository Argo CD reads: git remote add ${remote} ${site.git.repoUrl}`);
-  }
-  const refs = git(root, ['ls-remote', remote, `refs/heads/${branch}`, `refs/tags/${branch}`], `refused: cannot read ${remote}`)
-    .split('\n').filter(Boolean).map((l) => l.split('\t'));
-  const remoteHead = refs.find(([, ref]) => ref === `refs/heads/${branch}`)?.[0];
-  if (!remoteHead && refs.some(([, ref]) => ref === `refs/tags/${branch}`)) {
-    throw new DeliveryError(`refused: git.revision "${branch}" is a tag on ${remote}; publish pushes to a branch: set git.revision in site.yaml to the branch Argo CD should follow`);
-  }
-  if (remoteHead) {
-    if (!hasCommit(root, remoteHead)) git(root, ['fetch', '--no-tags', remote, `refs/heads/${branch}`], `refused: cannot fetch ${remote} ${branch}`);
-    if (!isAncestor(root, remoteHead, 'HEAD')) {
-      throw new DeliveryError(
-        `refused: ${remote} ${branch} (${remoteHead.slice(0, 12)}) has commits that HEAD does not have, so the push would not be a fast-forward.\n` +
-          `Run git pull --rebase ${remote} ${branch}, check the result, then npm run publish again. Nothing was rendered, committed or pushed.`,
-      );
-    }
-  }
+  const remoteHead = fastForwardBase(root, remote, site, 'publish');
 
   // 3. Render and verify; nothing is committed when this fails.
   log(`publish: rendering ${path.relative(root, siteFile) || siteFile}`);
@@ -153,21 +137,6 @@ export function publish(options: PublishOptions): PublishResult {
   // 5. Push.
   options.beforePush?.();
   if (remoteHead === head) return { branch, remote, renderCommit, head, upToDate: true };
-  const push = runGit(root, ['push', remote, `HEAD:refs/heads/${branch}`]);
-  if (push.status !== 0) {
-    const output = `${push.stdout}\n${push.stderr}`;
-    const kept = renderCommit ? `, including the render commit ${renderCommit.slice(0, 12)},` : '';
-    if (/\[rejected\]|non-fast-forward|fetch first/.test(output)) {
-      throw new DeliveryError(
-        `refused: ${remote} rejected the push to ${branch} because it is not a fast-forward (someone pushed in the meantime).\n` +
-          `Your commits${kept} are still here: run git pull --rebase ${remote} ${branch}, then npm run publish again.`,
-      );
-    }
-    const reason = /\[remote rejected\][^\n]*/.exec(output)?.[0];
-    throw new DeliveryError(
-      `failed: git push ${remote} HEAD:refs/heads/${branch} did not succeed${reason ? ` (${reason.trim()}: a protected branch or a server hook?)` : ''}:\n${output.trim()}\n` +
-        `Your commits${kept} are still here; fix the cause and run npm run publish again.`,
-    );
-  }
+  pushHead(root, remote, branch, 'publish', renderCommit ? `, including the render commit ${renderCommit.slice(0, 12)},` : '');
   return { branch, remote, renderCommit, head, upToDate: false };
 }

@@ -28,6 +28,26 @@ export const HARBOR_PUSH_SECRET = 'harbor-ci-push';
 export const KANIKO_LABEL = 'kaniko';
 
 /**
+ * Continuous delivery of apps: the `platform` shared library (`jenkins/vars/platformRelease.groovy`
+ * of this repository) builds an app's image with kaniko, pushes it to Harbor's `apps` project and
+ * runs `npm run release` in a checkout of this repository, on an agent labelled `platform-release`.
+ */
+export const PLATFORM_RELEASE = {
+  /** `@Library('platform') _` in an app's Jenkinsfile. */
+  library: 'platform',
+  /** The library's folder in this repository (vars/ below it). */
+  libraryPath: 'jenkins/',
+  /** Jenkins credentials (Gitea user and token) to clone the library and push releases. */
+  credentialsId: 'platform-git',
+  /** The Secret those credentials are mounted from (keys `username`, `password`). */
+  secret: 'jenkins-platform-git',
+  /** The agent that runs `npm ci && npm run release`: jnlp plus a `node` container. */
+  label: 'platform-release',
+  /** Harbor project app images are pushed to: `registry.<domain>/apps/<app>:<git sha>`. */
+  harborProject: 'apps',
+} as const;
+
+/**
  * Plugins beyond the chart's own (kubernetes, workflow-aggregator, git, configuration-as-code):
  * the LDAP security realm and matrix authorization. Jenkins versions plugins in its own scheme
  * (`807.v7d7de30930cf`), which site.yaml's version overrides do not take, so they are pinned
@@ -186,6 +206,88 @@ export function kanikoPodTemplate(versions: Versions): object[] {
   }];
 }
 
+/**
+ * JCasC for app releases: the Gitea credentials (read from the mounted Secret, never literal),
+ * the platform facts pipelines read as environment variables, and the `platform` shared library
+ * loaded from this repository at git.revision.
+ */
+export function platformReleaseConfig(site: Site): object {
+  const ref = (key: string) => `\${${PLATFORM_RELEASE.secret}-${key}}`;
+  const env = {
+    PLATFORM_REGISTRY: `${HARBOR_SUBDOMAIN}.${site.domain}`,
+    PLATFORM_APPS_PROJECT: PLATFORM_RELEASE.harborProject,
+    PLATFORM_REPO: site.git.repoUrl,
+    PLATFORM_BRANCH: site.git.revision,
+    PLATFORM_GIT_EMAIL: `jenkins@${site.domain}`,
+  };
+  return {
+    credentials: {
+      system: {
+        domainCredentials: [{
+          credentials: [{
+            usernamePassword: {
+              id: PLATFORM_RELEASE.credentialsId,
+              scope: 'GLOBAL',
+              description: 'Gitea: clone the platform repository and push releases (Bitwarden, via External Secrets)',
+              username: ref('username'),
+              password: ref('password'),
+            },
+          }],
+        }],
+      },
+    },
+    jenkins: {
+      globalNodeProperties: [{ envVars: { env: Object.entries(env).map(([key, value]) => ({ key, value })) } }],
+    },
+    unclassified: {
+      globalLibraries: {
+        libraries: [{
+          name: PLATFORM_RELEASE.library,
+          defaultVersion: site.git.revision,
+          implicit: false,
+          allowVersionOverride: false,
+          includeInChangesets: false,
+          retriever: {
+            modernSCM: {
+              libraryPath: PLATFORM_RELEASE.libraryPath,
+              scm: { git: { remote: site.git.repoUrl, credentialsId: PLATFORM_RELEASE.credentialsId } },
+            },
+          },
+        }],
+      },
+    },
+  };
+}
+
+/**
+ * The release pod template: the default agent (jnlp, which has git) plus Node.js with git for
+ * `npm ci && npm run release` in a checkout of this repository, as the agent's uid.
+ */
+export function releasePodTemplate(versions: Versions): object[] {
+  const node = versions['node-ci'];
+  return [{
+    name: PLATFORM_RELEASE.label,
+    label: PLATFORM_RELEASE.label,
+    namespace: JENKINS_NAMESPACE,
+    inheritFrom: 'default',
+    yamlMergeStrategy: 'merge',
+    yaml: stringify(sortKeys({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      spec: {
+        containers: [{
+          name: 'node',
+          image: `${node.name}:${node.version}`,
+          command: ['cat'],
+          tty: true,
+          env: [{ name: 'HOME', value: '/home/jenkins/agent' }, { name: 'npm_config_cache', value: '/home/jenkins/agent/.npm' }],
+          securityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: false },
+        }],
+      },
+    }), { lineWidth: 0 }),
+  }];
+}
+
 /** The docker config of Harbor's robot account: `auth` is base64 of `user:secret`, filled in by External Secrets. */
 export function robotDockerConfig(site: Site): string {
   return `{"auths":{"${HARBOR_SUBDOMAIN}.${site.domain}":{"auth":"{{ printf "%s:%s" .username .password | b64enc }}"}}}`;
@@ -201,19 +303,29 @@ export function jenkinsValues(site: Site, versions: Versions): JenkinsValues {
       // chart's `local` realm would use if the LDAP realm is ever switched off in an emergency.
       admin: { existingSecret: JENKINS_ADMIN_SECRET, userKey: 'jenkins-admin-user', passwordKey: 'jenkins-admin-password', createSecret: true },
       additionalPlugins: [...JENKINS_PLUGINS],
-      additionalExistingSecrets: [{ name: JENKINS_LDAP_SECRET.name, keyName: JENKINS_LDAP_SECRET.key }],
+      additionalExistingSecrets: [
+        { name: JENKINS_LDAP_SECRET.name, keyName: JENKINS_LDAP_SECRET.key },
+        { name: PLATFORM_RELEASE.secret, keyName: 'username' },
+        { name: PLATFORM_RELEASE.secret, keyName: 'password' },
+      ],
       tolerations: [toleration('node.kubernetes.io/unreachable'), toleration('node.kubernetes.io/not-ready')],
       probes: { startupProbe: { ...CONTROLLER_STARTUP_PROBE } },
       JCasC: {
         defaultConfig: true,
-        configScripts: { 'ldap-security': stringify(sortKeys(jenkinsSecurityConfig(site)), { lineWidth: 0 }) },
+        configScripts: {
+          'ldap-security': stringify(sortKeys(jenkinsSecurityConfig(site)), { lineWidth: 0 }),
+          'platform-release': stringify(sortKeys(platformReleaseConfig(site)), { lineWidth: 0 }),
+        },
       },
     },
     persistence: { enabled: true, storageClass: 'longhorn', accessMode: 'ReadWriteOnce', size: site.jenkins.storageSize },
     agent: {
       enabled: true,
       namespace: JENKINS_NAMESPACE,
-      podTemplates: { [KANIKO_LABEL]: stringify(sortKeys(kanikoPodTemplate(versions)), { lineWidth: 0 }) },
+      podTemplates: {
+        [KANIKO_LABEL]: stringify(sortKeys(kanikoPodTemplate(versions)), { lineWidth: 0 }),
+        [PLATFORM_RELEASE.label]: stringify(sortKeys(releasePodTemplate(versions)), { lineWidth: 0 }),
+      },
     },
   };
 }
@@ -252,9 +364,15 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: JENKINS_NAMESPACE,
     values: jenkinsValues(site, ctx.versions),
   });
-  // The controller mounts both at start.
+  const releaseGit = new BitwardenSecret(layer, 'platform-git', {
+    name: PLATFORM_RELEASE.secret,
+    namespace: JENKINS_NAMESPACE,
+    data: bitwardenLogin(site.jenkins.releaseCredentials),
+  });
+  // The controller mounts them at start.
   layer.addOrder(jenkins, admin);
   layer.addOrder(jenkins, ldap);
+  layer.addOrder(jenkins, releaseGit);
 
   const robot = new BitwardenSecret(layer, 'harbor-push', {
     name: HARBOR_PUSH_SECRET,

@@ -66,7 +66,7 @@ describe('site config loader', () => {
       csrfKey: 'bitwarden:harbor-csrf-key', tokenKey: 'bitwarden:harbor-token-key#notes', robotAccount: 'bitwarden:harbor-robot-ci-push',
       storageSize: '100Gi',
     });
-    expect(site.jenkins).toEqual({ adminCredentials: 'bitwarden:jenkins-admin', storageSize: '50Gi' });
+    expect(site.jenkins).toEqual({ adminCredentials: 'bitwarden:jenkins-admin', storageSize: '50Gi', releaseCredentials: 'bitwarden:gitea-jenkins-release' });
     // The shipped site spells out the same values.
     expect(parseSite(SITE, 'site.yaml').harbor).toEqual(site.harbor);
     expect(parseSite(SITE, 'site.yaml').jenkins).toEqual(site.jenkins);

@@ -59,7 +59,7 @@ describe('Jenkins layer', () => {
       },
     });
     // The chart mounts jenkins-ldap's key bind-password as /run/secrets/additional/jenkins-ldap-bind-password.
-    expect(values.controller.additionalExistingSecrets).toEqual([{ name: 'jenkins-ldap', keyName: 'bind-password' }]);
+    expect(values.controller.additionalExistingSecrets).toContainEqual({ name: 'jenkins-ldap', keyName: 'bind-password' });
     const es = obj('dist/jenkins/externalsecret-jenkins-ldap.yaml');
     expect(es.spec.data).toEqual([{ secretKey: 'bind-password', remoteRef: { key: 'ldap-svc-k8s-platform', property: 'password' } }]);
     expect(values.controller.additionalPlugins).toEqual(['ldap:807.v7d7de30930cf', 'matrix-auth:3.2.8']);

@@ -1,0 +1,55 @@
+import type { Site } from '../config/schema';
+import { DeliveryError } from './delivery-error';
+import { git, hasCommit, isAncestor, runGit } from './git';
+
+/** The npm command a refusal tells the user to run again (`publish`, `release`). */
+export type DeliveryCommand = string;
+
+/**
+ * The commit `<remote>/<branch>` points to (undefined when the branch does not exist yet), after
+ * checking that pushing HEAD there will be a fast-forward: refuses a missing remote, a tag as
+ * git.revision, and a remote branch with commits HEAD lacks.
+ */
+export function fastForwardBase(root: string, remote: string, site: Site, command: DeliveryCommand): string | undefined {
+  const branch = site.git.revision;
+  if (runGit(root, ['remote', 'get-url', remote]).status !== 0) {
+    throw new DeliveryError(`refused: there is no git remote "${remote}"; add the Gitea repository Argo CD reads: git remote add ${remote} ${site.git.repoUrl}`);
+  }
+  const refs = git(root, ['ls-remote', remote, `refs/heads/${branch}`, `refs/tags/${branch}`], `refused: cannot read ${remote}`)
+    .split('\n').filter(Boolean).map((l) => l.split('\t'));
+  const remoteHead = refs.find(([, ref]) => ref === `refs/heads/${branch}`)?.[0];
+  if (!remoteHead && refs.some(([, ref]) => ref === `refs/tags/${branch}`)) {
+    throw new DeliveryError(`refused: git.revision "${branch}" is a tag on ${remote}; ${command} pushes to a branch: set git.revision in site.yaml to the branch Argo CD should follow`);
+  }
+  if (remoteHead) {
+    if (!hasCommit(root, remoteHead)) git(root, ['fetch', '--no-tags', remote, `refs/heads/${branch}`], `refused: cannot fetch ${remote} ${branch}`);
+    if (!isAncestor(root, remoteHead, 'HEAD')) {
+      throw new DeliveryError(
+        `refused: ${remote} ${branch} (${remoteHead.slice(0, 12)}) has commits that HEAD does not have, so the push would not be a fast-forward.\n` +
+          `Run git pull --rebase ${remote} ${branch}, check the result, then npm run ${command} again. Nothing was rendered, committed or pushed.`,
+      );
+    }
+  }
+  return remoteHead;
+}
+
+/**
+ * Pushes HEAD to `refs/heads/<branch>` of `remote`; a rejected push is explained. `kept` names
+ * the commits that stay local when it fails (", including the render commit abc,").
+ */
+export function pushHead(root: string, remote: string, branch: string, command: DeliveryCommand, kept: string): void {
+  const push = runGit(root, ['push', remote, `HEAD:refs/heads/${branch}`]);
+  if (push.status === 0) return;
+  const output = `${push.stdout}\n${push.stderr}`;
+  if (/\[rejected\]|non-fast-forward|fetch first/.test(output)) {
+    throw new DeliveryError(
+      `refused: ${remote} rejected the push to ${branch} because it is not a fast-forward (someone pushed in the meantime).\n` +
+        `Your commits${kept} are still here: run git pull --rebase ${remote} ${branch}, then npm run ${command} again.`,
+    );
+  }
+  const reason = /\[remote rejected\][^\n]*/.exec(output)?.[0];
+  throw new DeliveryError(
+    `failed: git push ${remote} HEAD:refs/heads/${branch} did not succeed${reason ? ` (${reason.trim()}: a protected branch or a server hook?)` : ''}:\n${output.trim()}\n` +
+      `Your commits${kept} are still here; fix the cause and run npm run ${command} again.`,
+  );
+}

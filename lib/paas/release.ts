@@ -1,0 +1,182 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { isScalar, parseDocument, Scalar } from 'yaml';
+import { APP_NAME, IMAGE_REF } from '../config/app-schema';
+import { ConfigError } from '../config/errors';
+import { loadSite } from '../config/load';
+import { appFiles, appNameOf, parseApp } from '../config/load-apps';
+import type { LayerFactory } from '../context';
+import { fastForwardBase, pushHead } from '../delivery/branch';
+import { DeliveryError } from '../delivery/delivery-error';
+import { git, gitStatus, StatusEntry } from '../delivery/git';
+import { PlatformError } from '../platform-error';
+import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
+import { renderSite, synth, VerifyError } from '../synth';
+import type { SchemaRegistry } from '../verify/schemas';
+
+/** The allocation lock of the apps' load-balancer addresses, committed beside them when present. */
+export const APPS_LOCK = 'apps.lock.yaml';
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+export interface ReleaseOptions {
+  /** The repository root (its top-level folder). */
+  readonly root: string;
+  /** The app: `apps/<app>.yaml`. */
+  readonly app: string;
+  /** A full image reference, or a tag or `sha256:` digest of the app's current repository. */
+  readonly ref: string;
+  /** @default origin */
+  readonly remote?: string;
+  /** @default `<root>/site.yaml` */
+  readonly siteFile?: string;
+  /** @default the platform's layers */
+  readonly layers?: readonly LayerFactory[];
+  /** @default a registry over imports/schemas */
+  readonly registry?: SchemaRegistry;
+  /** Called just before `git push` (tests push a competing commit here). */
+  readonly beforePush?: () => void;
+  /** Progress lines. */
+  readonly log?: (line: string) => void;
+}
+
+export interface ReleaseResult {
+  readonly app: string;
+  /** The image the app ran before. */
+  readonly previous: string;
+  /** The image it runs now. */
+  readonly image: string;
+  /** The release commit; none when the app already ran `image`. */
+  readonly commit?: string;
+  readonly branch: string;
+  readonly remote: string;
+  /** The commit the remote branch now points to. */
+  readonly head: string;
+  /** The remote branch already was at `head`: nothing was pushed. */
+  readonly upToDate: boolean;
+}
+
+/**
+ * The image a release reference means for an app that runs `current`: a full reference as it
+ * is; a tag or a `sha256:` digest on the current repository (a digest alone replaces tag and
+ * digest). Refuses anything that is not pinned.
+ */
+export function resolveImage(current: string, ref: string): string {
+  const repo = IMAGE_REF.exec(current)?.groups?.repo;
+  if (DIGEST.test(ref) || (TAG.test(ref) && !ref.startsWith('sha256'))) {
+    if (!repo) throw new DeliveryError(`refused: the app's current image "${current}" has no repository to put "${ref}" on; give the full image reference`);
+    if (ref === 'latest') throw new DeliveryError('refused: "latest" is a mutable tag: release a version tag, a digest sha256:<64 hex>, or repository@sha256:<digest>');
+    return DIGEST.test(ref) ? `${repo}@${ref}` : `${repo}:${ref}`;
+  }
+  const m = IMAGE_REF.exec(ref);
+  const tag = m?.groups?.tag;
+  if (!m || ref.startsWith('sha256:') || (!m.groups?.digest && (!tag || tag === 'latest')) || !(ref.includes('/') || ref.includes(':') || ref.includes('@'))) {
+    throw new DeliveryError(
+      `refused: "${ref}" is not a release reference: give a full pinned image (registry.example.com/apps/wiki:1.4.2, ...@sha256:<64 hex>), a tag (1.4.2) or a digest (sha256:<64 hex>); "latest" and untagged images are not pinned`,
+    );
+  }
+  return ref;
+}
+
+/** The text of an app spec with its `image` replaced; only that scalar changes (comments, quoting and layout stay). */
+export function replaceImage(text: string, file: string, image: string): { text: string; previous: string } {
+  const doc = parseDocument(text, { keepSourceTokens: true });
+  if (doc.errors.length) throw new DeliveryError(`refused: ${file} is not valid YAML (${doc.errors[0].message.split('\n')[0]}); fix it first`);
+  const node = doc.get('image', true);
+  if (!isScalar(node) || typeof node.value !== 'string' || !node.range) throw new DeliveryError(`refused: ${file} has no image: line to release; add "image: <registry/repository:tag>"`);
+  const [start, end] = node.range;
+  const written = node.type === Scalar.QUOTE_DOUBLE ? JSON.stringify(image) : node.type === Scalar.QUOTE_SINGLE ? `'${image}'` : image;
+  const next = `${text.slice(0, start)}${written}${text.slice(end)}`;
+  if (parseDocument(next).get('image') !== image) throw new Error(`replacing the image of ${file} went wrong`);
+  return { text: next, previous: node.value };
+}
+
+/** `<code> <path>` lines for a message. */
+function describe(entries: readonly StatusEntry[]): string {
+  return entries.map((e) => `  ${e.code} ${e.paths[0]}`).join('\n');
+}
+
+/** Runs `f`; a site, app, wiring or verify error becomes a refusal. */
+function refuseOnSynthError<T>(f: () => T, what: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError) throw new DeliveryError(`refused: ${what}:\n${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * `npm run release -- <app> <image-tag-or-digest>`: sets the app's image in `apps/<app>.yaml`
+ * (only that value changes), validates the app, synthesizes and verifies, commits the app file
+ * with the render as "Release <app> <image>" and pushes to site.git.revision.
+ *
+ * Refuses an unknown app, an unpinned reference, uncommitted changes outside the app file and
+ * the rendered output, and a push that would not be a fast-forward. When validation or synth
+ * fails, the app file is restored and nothing is committed.
+ */
+export function release(options: ReleaseOptions): ReleaseResult {
+  const log = options.log ?? (() => undefined);
+  const root = fs.realpathSync(options.root);
+  const remote = options.remote ?? 'origin';
+  const top = git(root, ['rev-parse', '--show-toplevel'], `refused: ${root} is not a git checkout`);
+  if (fs.realpathSync(top) !== root) throw new DeliveryError(`refused: ${root} is inside the repository ${top}, not its top folder; run release from the top`);
+  const siteFile = options.siteFile ?? path.join(root, 'site.yaml');
+  const site = refuseOnSynthError(() => loadSite(siteFile), 'site.yaml is invalid');
+  const branch = site.git.revision;
+
+  // The app and the reference.
+  const known = appFiles(path.join(root, 'apps')).map(appNameOf);
+  if (!APP_NAME.test(options.app) || !known.includes(options.app)) {
+    throw new DeliveryError(`refused: there is no app "${options.app}" (apps/${options.app}.yaml); the apps are ${known.length ? known.join(', ') : 'none yet'}`);
+  }
+  const rel = `apps/${options.app}.yaml`;
+  const file = path.join(root, rel);
+  const original = fs.readFileSync(file, 'utf8');
+  const current = parseDocument(original).get('image');
+  const image = resolveImage(typeof current === 'string' ? current : '', options.ref);
+
+  // Only the app file and the rendered output may be uncommitted.
+  const inOutputDirs = (p: string) => OUTPUT_DIRS.some((d) => p.startsWith(`${d}/`));
+  let dirty = gitStatus(root).filter((e) => !e.paths.every((p) => p === rel || inOutputDirs(p)));
+  if (dirty.some((e) => e.paths.some((p) => p.startsWith(`${SHARED_DIR}/`)))) {
+    const generated = new Set(renderSite(site, options.layers).map((f) => f.path));
+    dirty = dirty.filter((e) => !e.paths.every((p) => inOutputDirs(p) || generated.has(p)));
+  }
+  if (dirty.length) {
+    throw new DeliveryError(
+      `refused: uncommitted changes besides ${rel} and the rendered output:\n${describe(dirty)}\n` +
+        'Commit them (git add <file>... && git commit) or stash them (git stash -u), then run npm run release again. Nothing was changed.',
+    );
+  }
+  const remoteHead = fastForwardBase(root, remote, site, 'release');
+
+  // Edit, validate, render; any failure puts the file back.
+  const { text, previous } = replaceImage(original, rel, image);
+  let commit: string | undefined;
+  if (previous === image && text === original) {
+    log(`release: ${options.app} already runs ${image}`);
+  } else {
+    fs.writeFileSync(file, text);
+    let rendered;
+    try {
+      refuseOnSynthError(() => parseApp(text, rel, site), `${rel} would not be valid with image ${image}`);
+      log(`release: ${rel}: image ${previous} -> ${image}; rendering`);
+      rendered = refuseOnSynthError(() => synth({ root, siteFile, layers: options.layers, registry: options.registry }), 'synth failed; the app file is restored, dist/ and argocd/ are unchanged');
+    } catch (e) {
+      fs.writeFileSync(file, original);
+      throw e;
+    }
+    const outputs = [rel, ...OUTPUT_DIRS, ...rendered.files.map((f) => f.path).filter((p) => !inOutputDirs(p))];
+    if (fs.existsSync(path.join(root, APPS_LOCK))) outputs.push(APPS_LOCK);
+    git(root, ['add', '-A', '--', ...outputs], 'cannot stage the release');
+    git(root, ['commit', '--quiet', '-m', `Release ${options.app} ${image}`], 'cannot commit the release');
+    commit = git(root, ['rev-parse', 'HEAD'], 'cannot read HEAD');
+    log(`release: committed ${commit.slice(0, 12)} (${rendered.objects} objects rendered and verified)`);
+  }
+  const head = git(root, ['rev-parse', 'HEAD'], 'cannot read HEAD');
+  options.beforePush?.();
+  if (remoteHead === head) return { app: options.app, previous, image, commit, branch, remote, head, upToDate: true };
+  pushHead(root, remote, branch, 'release', commit ? `, including the release commit ${commit.slice(0, 12)},` : '');
+  return { app: options.app, previous, image, commit, branch, remote, head, upToDate: false };
+}

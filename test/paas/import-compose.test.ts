@@ -1,0 +1,178 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { parseApp } from '../../lib/config/load-apps';
+import { runImportComposeCli } from '../../lib/paas/cli';
+import { formatImport, importCompose, ServiceOutcome } from '../../lib/paas/import-compose';
+import { testIo } from '../delivery/cli-io';
+import { REPO, shippedSite } from '../helpers';
+
+const FIXTURES = path.join(REPO, 'test/fixtures/compose');
+const site = shippedSite();
+
+/** Imports a fixture the way the command line names it from the repository root. */
+function importFixture(name: string): ServiceOutcome[] {
+  const source = `test/fixtures/compose/${name}/docker-compose.yml`;
+  return importCompose(fs.readFileSync(path.join(REPO, source), 'utf8'), { site, source, outDir: 'apps' });
+}
+
+function importText(text: string, options: { environment?: 'sit' | 'uat' | 'prod'; domain?: string } = {}): ServiceOutcome[] {
+  return importCompose(text, { site, source: 'docker-compose.yml', outDir: 'apps', ...options });
+}
+
+const apps = (outcomes: readonly ServiceOutcome[]) => outcomes.flatMap((o) => (o.kind === 'app' ? [o] : []));
+
+describe('import-compose on real-world-shaped compose files', () => {
+  const fixtures = fs.readdirSync(FIXTURES).sort();
+
+  test('GIVEN the fixtures THEN there are at least four, each with its expected specs and report', () => {
+    expect(fixtures).toEqual(['gitea', 'legacy', 'n8n', 'nextcloud', 'wordpress']);
+  });
+
+  test.each(fixtures)('GIVEN %s WHEN imported THEN the specs and the report are exactly the expected ones, and every spec is valid', (name) => {
+    const outcomes = importFixture(name);
+    const expectedDir = path.join(FIXTURES, name, 'expected');
+    const expectedSpecs = fs.readdirSync(expectedDir).filter((f) => f.endsWith('.yaml')).sort();
+    expect(apps(outcomes).map((a) => `${a.app}.yaml`).sort()).toEqual(expectedSpecs);
+    for (const a of apps(outcomes)) {
+      expect(a.text).toBe(fs.readFileSync(path.join(expectedDir, `${a.app}.yaml`), 'utf8'));
+      expect(() => parseApp(a.text, `apps/${a.app}.yaml`, site)).not.toThrow();
+    }
+    expect(formatImport(outcomes).join('\n') + '\n').toBe(fs.readFileSync(path.join(expectedDir, 'report.txt'), 'utf8'));
+  });
+
+  test('GIVEN WordPress + MySQL WHEN imported THEN MySQL becomes a binding under the app\'s own variable prefix and the app a singleton on its volume', () => {
+    const outcomes = importFixture('wordpress');
+    const spec = parse(apps(outcomes)[0].text);
+    expect(spec).toEqual({
+      description: 'wordpress, imported from docker-compose',
+      environment: 'sit',
+      image: 'wordpress:6.6.2-apache',
+      replicas: 1,
+      singleton: 'single writer of its ReadWriteOnce volume wp-data (imported from docker-compose)',
+      strategy: { type: 'recreate' },
+      ports: [{ name: 'http', port: 80 }],
+      volumes: [{ name: 'wp-data', mountPath: '/var/www/html', size: '10Gi' }],
+      expose: { http: { host: 'wordpress.turnsys.com' } },
+      databases: [{ engine: 'mysql', envPrefix: 'WORDPRESS_DB' }],
+    });
+    expect(outcomes.find((o) => o.kind === 'database')).toEqual({ kind: 'database', service: 'db', image: 'mysql:8.0.39', engine: 'mysql', usedBy: ['wordpress'] });
+    // The compose file's passwords are never copied.
+    expect(apps(outcomes)[0].text).not.toMatch(/somewordpress|PASSWORD: wordpress/);
+  });
+
+  test('GIVEN a file with build:, privileged, latest and no ports WHEN imported THEN those services are rejected with what to do, never written', () => {
+    const outcomes = importFixture('legacy');
+    const rejected = outcomes.filter((o) => o.kind === 'rejected');
+    expect(rejected.map((o) => o.service)).toEqual(['web', 'worker']);
+    expect(rejected[0]).toMatchObject({
+      reasons: ['image "tsys/legacy-web:latest" is not pinned: write a version tag (not "latest") or a digest @sha256:..., the one running today (docker inspect --format \'{{index .RepoDigests 0}}\' tsys/legacy-web:latest)'],
+    });
+    expect(rejected[0].kind === 'rejected' && rejected[0].untranslated).toEqual(expect.arrayContaining([
+      'privileged: never allowed; containers run with a restricted security context',
+      'volume /var/run/docker.sock:/var/run/docker.sock: there is no Docker socket on the nodes',
+    ]));
+    expect(formatImport(outcomes).join('\n')).not.toContain('abc123');
+  });
+});
+
+describe('import-compose translation rules', () => {
+  test('GIVEN secret-named variables in list and map form WHEN imported THEN they become Bitwarden references and no value is written', () => {
+    const outcomes = importText([
+      'services:',
+      '  api:',
+      '    image: ghcr.io/tsys/api:1.4.2',
+      '    ports: ["8000:8000"]',
+      '    environment:',
+      '      - DB_PASSWORD=hunter2',
+      '      - SESSION_SECRET=s3cr3t',
+      '      - GITHUB_TOKEN=ghp_abc',
+      '      - STRIPE_API_KEY=sk_live_x',
+      '      - LOG_LEVEL=debug',
+    ].join('\n'));
+    const [app] = apps(outcomes);
+    expect(parse(app.text).secrets).toEqual({
+      DB_PASSWORD: 'bitwarden:app-api-db-password',
+      SESSION_SECRET: 'bitwarden:app-api-session-secret',
+      GITHUB_TOKEN: 'bitwarden:app-api-github-token',
+      STRIPE_API_KEY: 'bitwarden:app-api-stripe-api-key',
+    });
+    expect(parse(app.text).env).toEqual({ LOG_LEVEL: 'debug' });
+    expect(app.text).not.toMatch(/hunter2|s3cr3t|ghp_abc|sk_live_x/);
+  });
+
+  test('GIVEN a non-HTTP published port, --env prod and --domain WHEN imported THEN it is exposed as TCP on its published port and the host uses the domain', () => {
+    const outcomes = importText([
+      'services:',
+      '  mail:',
+      '    image: docker.io/tsys/mail:3.1.0',
+      '    ports: ["2525:25", "8080:8080"]',
+      '    deploy: { replicas: 3 }',
+    ].join('\n'), { environment: 'prod', domain: 'example.org' });
+    const spec = parse(apps(outcomes)[0].text);
+    expect(spec).toMatchObject({
+      environment: 'prod',
+      replicas: 3,
+      ports: [{ name: 'http', port: 8080 }, { name: 'tcp-25', port: 25 }],
+      expose: { http: { host: 'mail.example.org' }, tcp: [{ port: 'tcp-25', externalPort: 2525 }] },
+    });
+  });
+
+  test('GIVEN a healthcheck with curl on an unpublished port WHEN imported THEN health.path is its path and the port is added', () => {
+    const outcomes = importText([
+      'services:',
+      '  kuma:',
+      '    image: louislam/uptime-kuma:1.23.16',
+      '    ports: ["3001:3001"]',
+      '    healthcheck:',
+      '      test: ["CMD", "curl", "-f", "http://localhost:9090/api/health?full=1"]',
+    ].join('\n'));
+    const spec = parse(apps(outcomes)[0].text);
+    expect(spec.ports).toEqual([{ name: 'http', port: 3001 }, { name: 'tcp-9090', port: 9090 }]);
+    expect(spec.health).toEqual({ path: '/api/health?full=1' });
+  });
+
+  test('GIVEN a file that is not a compose file WHEN imported THEN it is refused by name', () => {
+    expect(() => importText('version: "3"\n')).toThrow('docker-compose.yml has no "services:" map; is it a docker-compose file?');
+  });
+});
+
+describe('npm run import-compose', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'import-compose-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('GIVEN WordPress WHEN run twice THEN the spec is written once and the second run leaves it alone and fails', async () => {
+    const compose = path.join(FIXTURES, 'wordpress/docker-compose.yml');
+    const io = testIo({});
+    expect(await runImportComposeCli([compose, '--out', 'apps', '--site', path.join(REPO, 'site.yaml')], io, dir)).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'apps'))).toEqual(['wordpress.yaml']);
+    expect(io.stderr[0]).toBe('import-compose: wordpress: wrote apps/wordpress.yaml');
+    expect(io.stdout).toEqual(['import-compose: 1 app spec written to apps/; review the "Needs a person" notes in each file, then npm run synth']);
+    fs.writeFileSync(path.join(dir, 'apps/wordpress.yaml'), '# mine\n');
+    const again = testIo({});
+    expect(await runImportComposeCli([compose, '--out', 'apps', '--site', path.join(REPO, 'site.yaml')], again, dir)).toBe(1);
+    expect(fs.readFileSync(path.join(dir, 'apps/wordpress.yaml'), 'utf8')).toBe('# mine\n');
+    expect(again.stderr).toContain('import-compose:   cannot: apps/wordpress.yaml exists already: left alone (--force overwrites it)');
+  });
+
+  test('GIVEN the legacy file WHEN run THEN the valid spec is written, the rest reported, and the exit code is 1', async () => {
+    const io = testIo({});
+    expect(await runImportComposeCli([path.join(FIXTURES, 'legacy/docker-compose.yml'), '--out', 'apps', '--env', 'uat'], io, dir)).toBe(1);
+    expect(fs.readdirSync(path.join(dir, 'apps'))).toEqual(['gateway.yaml']);
+    expect(parse(fs.readFileSync(path.join(dir, 'apps/gateway.yaml'), 'utf8')).environment).toBe('uat');
+    expect(io.stdout).toEqual(['import-compose: 1 app spec written to apps/; 2 services not written (see above); review the "Needs a person" notes in each file, then npm run synth']);
+  });
+
+  test('GIVEN bad arguments WHEN run THEN they are refused with the usage', async () => {
+    const io = testIo({});
+    expect(await runImportComposeCli(['a.yml', '--env', 'staging'], io, dir)).toBe(1);
+    expect(io.stderr).toEqual(['import-compose: --env must be one of sit, uat, prod, not "staging"']);
+    const none = testIo({});
+    expect(await runImportComposeCli([], none, dir)).toBe(1);
+    expect(none.stderr[0]).toMatch(/^import-compose: expected 1 argument, got 0\nusage: npm run import-compose -- <docker-compose.yml>/);
+  });
+});

@@ -1,0 +1,210 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { parse } from 'yaml';
+import type { LayerFactory, PlatformContext } from '../../lib/context';
+import { DeliveryError } from '../../lib/delivery/delivery-error';
+import { Layer } from '../../lib/layer';
+import { LAYERS } from '../../lib/layers';
+import { runReleaseCli } from '../../lib/paas/cli';
+import { release, ReleaseOptions, replaceImage, resolveImage } from '../../lib/paas/release';
+import { synth } from '../../lib/synth';
+import { SchemaRegistry } from '../../lib/verify/schemas';
+import { snapshotTree } from '../helpers';
+import { testIo } from '../delivery/cli-io';
+import { commitAll, gitIn, platformCheckout, PlatformCheckout } from '../delivery/git-fixtures';
+
+const DIGEST = `sha256:${'a1'.repeat(32)}`;
+const WIKI = [
+  '# The team wiki: its image is set by npm run release (Jenkins platformRelease).',
+  'description: Team wiki   # shown in Argo CD',
+  'environment: sit',
+  '',
+  '# Pinned by the release pipeline.',
+  'image: registry.turnsys.com/apps/wiki:1.0.0  # set by npm run release',
+  'ports:',
+  '  - { name: http, port: 3000 }   # flow style stays',
+  'expose:',
+  '  http:',
+  '    host: wiki.turnsys.com',
+  '',
+].join('\n');
+
+/**
+ * Renders every app's image into a ConfigMap of its own layer, so these tests see the rendered
+ * output follow a release. TODO(paas branch): once the WebApp construct renders apps, also
+ * assert on the app's Deployment/Rollout in dist/ (the lead finishes this at merge).
+ */
+const appImages: LayerFactory = (scope: Construct, ctx: PlatformContext) => {
+  const layer = new Layer(scope, { name: 'app-images', description: 'test: the image of every app', namespace: 'default' });
+  for (const app of ctx.apps) {
+    new ApiObject(layer, app.name, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `image-${app.name}`, namespace: 'default' }, data: { image: app.image } });
+  }
+  return layer;
+};
+const LAYERS_WITH_IMAGES = [...LAYERS, appImages];
+const RENDERED_IMAGE = 'dist/app-images/configmap-image-wiki.yaml';
+
+describe('npm run release against a local bare remote', () => {
+  const registry = new SchemaRegistry();
+  let template: PlatformCheckout;
+  let repo: PlatformCheckout;
+  beforeAll(() => {
+    template = platformCheckout();
+    fs.mkdirSync(path.join(template.work, 'apps'));
+    fs.writeFileSync(path.join(template.work, 'apps/wiki.yaml'), WIKI);
+    synth({ root: template.work, layers: LAYERS_WITH_IMAGES, registry });
+    commitAll(template.work, 'Add the wiki');
+    gitIn(template.work, 'push', '--quiet', 'origin', 'main');
+  });
+  afterAll(() => fs.rmSync(template.base, { recursive: true, force: true }));
+  beforeEach(() => {
+    repo = platformCheckout(template);
+  });
+  afterEach(() => fs.rmSync(repo.base, { recursive: true, force: true }));
+
+  const head = () => gitIn(repo.work, 'rev-parse', 'HEAD');
+  const remoteHead = () => gitIn(repo.remote, 'rev-parse', 'main');
+  const wiki = () => fs.readFileSync(path.join(repo.work, 'apps/wiki.yaml'), 'utf8');
+  const run = (options: Partial<ReleaseOptions> = {}) => release({ root: repo.work, app: 'wiki', ref: '1.1.0', layers: LAYERS_WITH_IMAGES, registry, ...options });
+  const refusal = (options: Partial<ReleaseOptions> = {}): Error => {
+    try {
+      run(options);
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error('release did not refuse');
+  };
+
+  test('GIVEN a tag WHEN released THEN only the image value changes (comments kept), the render follows, and one commit is pushed', () => {
+    const before = head();
+    const lines: string[] = [];
+    const result = run({ log: (l) => lines.push(l) });
+    expect(wiki()).toBe(WIKI.replace('image: registry.turnsys.com/apps/wiki:1.0.0', 'image: registry.turnsys.com/apps/wiki:1.1.0'));
+    expect(result).toEqual({
+      app: 'wiki', previous: 'registry.turnsys.com/apps/wiki:1.0.0', image: 'registry.turnsys.com/apps/wiki:1.1.0',
+      commit: head(), branch: 'main', remote: 'origin', head: head(), upToDate: false,
+    });
+    expect(gitIn(repo.work, 'rev-parse', 'HEAD~1')).toBe(before);
+    expect(gitIn(repo.work, 'log', '-1', '--format=%s')).toBe('Release wiki registry.turnsys.com/apps/wiki:1.1.0');
+    expect(gitIn(repo.work, 'show', '--name-only', '--format=', 'HEAD').split('\n')).toEqual(['apps/wiki.yaml', RENDERED_IMAGE]);
+    expect(parse(fs.readFileSync(path.join(repo.work, RENDERED_IMAGE), 'utf8')).data.image).toBe('registry.turnsys.com/apps/wiki:1.1.0');
+    expect(remoteHead()).toBe(head());
+    expect(gitIn(repo.work, 'status', '--porcelain')).toBe('');
+    expect(lines).toEqual([
+      'release: apps/wiki.yaml: image registry.turnsys.com/apps/wiki:1.0.0 -> registry.turnsys.com/apps/wiki:1.1.0; rendering',
+      expect.stringMatching(new RegExp(`^release: committed ${head().slice(0, 12)} \\(\\d+ objects rendered and verified\\)$`)),
+    ]);
+  });
+
+  test.todo('GIVEN a release WHEN the WebApp construct (branch paas) renders the app THEN its Deployment/Rollout image in dist/ changes too');
+
+  test('GIVEN a digest, then a full reference WHEN released THEN the digest keeps the repository and the full reference is taken as it is', () => {
+    run({ ref: DIGEST });
+    expect(parse(wiki()).image).toBe(`registry.turnsys.com/apps/wiki@${DIGEST}`);
+    run({ ref: `registry.turnsys.com/apps/wiki-next:2.0.0@${DIGEST}` });
+    expect(parse(wiki()).image).toBe(`registry.turnsys.com/apps/wiki-next:2.0.0@${DIGEST}`);
+    expect(gitIn(repo.work, 'log', '-2', '--format=%s').split('\n')).toEqual([
+      `Release wiki registry.turnsys.com/apps/wiki-next:2.0.0@${DIGEST}`,
+      `Release wiki registry.turnsys.com/apps/wiki@${DIGEST}`,
+    ]);
+    expect(remoteHead()).toBe(head());
+  });
+
+  test('GIVEN the image the app already runs WHEN released THEN nothing is committed or pushed', () => {
+    const before = head();
+    expect(run({ ref: '1.0.0' })).toMatchObject({ commit: undefined, head: before, upToDate: true });
+    expect(head()).toBe(before);
+  });
+
+  test('GIVEN an unknown app or an unpinned reference WHEN released THEN it is refused and nothing changes', () => {
+    const before = head();
+    expect(refusal({ app: 'blog' }).message).toBe('refused: there is no app "blog" (apps/blog.yaml); the apps are wiki');
+    expect(refusal({ ref: 'latest' }).message).toBe('refused: "latest" is a mutable tag: release a version tag, a digest sha256:<64 hex>, or repository@sha256:<digest>');
+    for (const ref of ['registry.turnsys.com/apps/wiki', 'registry.turnsys.com/apps/wiki:latest', 'sha256:abc', 'Wiki Next']) {
+      const error = refusal({ ref });
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect(error.message).toMatch(new RegExp(`^refused: "${ref.replace(/[.]/g, '\\.')}" is not a release reference`));
+    }
+    expect(wiki()).toBe(WIKI);
+    expect(head()).toBe(before);
+  });
+
+  test('GIVEN uncommitted changes besides the app file WHEN released THEN it refuses listing them; an uncommitted edit of the app file itself is released', () => {
+    fs.writeFileSync(path.join(repo.work, 'notes.txt'), 'todo\n');
+    expect(refusal().message).toBe(
+      'refused: uncommitted changes besides apps/wiki.yaml and the rendered output:\n  ?? notes.txt\n' +
+        'Commit them (git add <file>... && git commit) or stash them (git stash -u), then run npm run release again. Nothing was changed.',
+    );
+    expect(wiki()).toBe(WIKI);
+    fs.rmSync(path.join(repo.work, 'notes.txt'));
+    fs.writeFileSync(path.join(repo.work, 'apps/wiki.yaml'), WIKI.replace('description: Team wiki', 'description: The team wiki'));
+    run();
+    expect(gitIn(repo.work, 'show', 'HEAD:apps/wiki.yaml')).toContain('description: The team wiki   # shown in Argo CD');
+  });
+
+  test('GIVEN a remote with a commit HEAD lacks WHEN released THEN it refuses before editing', () => {
+    gitIn(repo.work, 'commit', '--quiet', '--allow-empty', '-m', 'Someone else');
+    gitIn(repo.work, 'push', '--quiet', 'origin', 'main');
+    gitIn(repo.work, 'reset', '--quiet', '--hard', 'HEAD~1');
+    const error = refusal();
+    expect(error.message).toMatch(/^refused: origin main \([0-9a-f]{12}\) has commits that HEAD does not have, so the push would not be a fast-forward\.\nRun git pull --rebase origin main, check the result, then npm run release again\./);
+    expect(wiki()).toBe(WIKI);
+  });
+
+  test('GIVEN someone pushes during the release WHEN it pushes THEN the rejection is explained and the release commit stays local', () => {
+    const other = platformCheckout(template);
+    try {
+      const error = refusal({
+        beforePush: () => {
+          gitIn(other.work, 'remote', 'set-url', 'origin', repo.remote);
+          gitIn(other.work, 'commit', '--quiet', '--allow-empty', '-m', 'Concurrent');
+          gitIn(other.work, 'push', '--quiet', 'origin', 'main');
+        },
+      });
+      expect(error.message).toBe(
+        `refused: origin rejected the push to main because it is not a fast-forward (someone pushed in the meantime).\n` +
+          `Your commits, including the release commit ${head().slice(0, 12)}, are still here: run git pull --rebase origin main, then npm run release again.`,
+      );
+      expect(gitIn(repo.work, 'log', '-1', '--format=%s')).toBe('Release wiki registry.turnsys.com/apps/wiki:1.1.0');
+    } finally {
+      fs.rmSync(other.base, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN a render that fails verification WHEN released THEN the app file is restored and nothing is committed', () => {
+    const broken: LayerFactory = (scope) => {
+      const layer = new Layer(scope, { name: 'broken', description: 'x', namespace: 'default' });
+      new ApiObject(layer, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'default' }, dataa: { a: 'b' } } as never);
+      return layer;
+    };
+    const before = head();
+    const dist = snapshotTree(path.join(repo.work, 'dist'));
+    const error = refusal({ layers: [...LAYERS_WITH_IMAGES, broken] });
+    expect(error.message).toMatch(/^refused: synth failed; the app file is restored, dist\/ and argocd\/ are unchanged:\nverify found/);
+    expect(wiki()).toBe(WIKI);
+    expect(head()).toBe(before);
+    expect(snapshotTree(path.join(repo.work, 'dist'))).toEqual(dist);
+    expect(gitIn(repo.work, 'status', '--porcelain')).toBe('');
+  });
+
+  test('GIVEN the command line WHEN run with missing arguments THEN it shows the usage and exits 1', async () => {
+    const io = testIo({});
+    expect(await runReleaseCli(['wiki', '--root', repo.work], io)).toBe(1);
+    expect(io.stderr[0]).toBe('release: expected 2 arguments, got 1 (wiki)\nusage: npm run release -- <app> <image|tag|sha256:digest> [--remote origin] [--site site.yaml] [--root .]');
+  });
+});
+
+describe('release references and edits', () => {
+  test('GIVEN references WHEN resolved against the current image THEN tags and digests keep the repository', () => {
+    expect(resolveImage('registry.turnsys.com/apps/wiki:1.0.0', '1.2.3')).toBe('registry.turnsys.com/apps/wiki:1.2.3');
+    expect(resolveImage(`registry.turnsys.com/apps/wiki:1.0.0@${DIGEST}`, DIGEST)).toBe(`registry.turnsys.com/apps/wiki@${DIGEST}`);
+    expect(resolveImage('registry.turnsys.com/apps/wiki:1.0.0', 'registry.turnsys.com/apps/wiki:2.0.0')).toBe('registry.turnsys.com/apps/wiki:2.0.0');
+  });
+
+  test('GIVEN a quoted image WHEN replaced THEN the quoting stays', () => {
+    expect(replaceImage('image: "a/b:1.0.0" # c\nports: []\n', 'apps/x.yaml', 'a/b:2.0.0')).toEqual({ text: 'image: "a/b:2.0.0" # c\nports: []\n', previous: 'a/b:1.0.0' });
+    expect(replaceImage("image: 'a/b:1.0.0'\n", 'apps/x.yaml', 'a/b:2.0.0').text).toBe("image: 'a/b:2.0.0'\n");
+  });
+});
