@@ -1,5 +1,6 @@
 import type { LayerFactory } from '../context';
 import { argoCdLayer } from './argocd';
+import { backupsLayer } from './backups';
 import { gatewayLayer } from './gateway';
 import { harborLayer } from './harbor';
 import { jenkinsLayer } from './jenkins';
@@ -12,5 +13,5 @@ import { upgradesLayer } from './upgrades';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
 export const LAYERS: readonly LayerFactory[] = [
-  argoCdLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer,
+  argoCdLayer, backupsLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer,
 ];

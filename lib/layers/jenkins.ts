@@ -251,6 +251,8 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.jenkins,
     namespace: JENKINS_NAMESPACE,
     values: jenkinsValues(site, ctx.versions),
+    // JENKINS_HOME: the chart names the claim after the release.
+    volumes: [{ name: 'jenkins', namespace: JENKINS_NAMESPACE, storageClass: 'longhorn', size: site.jenkins.storageSize }],
   });
   // The controller mounts both at start.
   layer.addOrder(jenkins, admin);
