@@ -7,11 +7,12 @@ import { jenkinsLayer } from './jenkins';
 import { keycloakLayer } from './keycloak';
 import { longhornLayer } from './longhorn';
 import { metalLbLayer } from './metallb';
+import { monitoringLayer } from './monitoring';
 import { rancherLayer } from './rancher';
 import { secretsLayer } from './secrets';
 import { upgradesLayer } from './upgrades';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
 export const LAYERS: readonly LayerFactory[] = [
-  argoCdLayer, backupsLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer,
+  argoCdLayer, backupsLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, longhornLayer, metalLbLayer, monitoringLayer, rancherLayer, secretsLayer, upgradesLayer,
 ];
