@@ -5,6 +5,7 @@ import { gatewayLayer } from './gateway';
 import { harborLayer } from './harbor';
 import { jenkinsLayer } from './jenkins';
 import { keycloakLayer } from './keycloak';
+import { loggingLayer } from './logging';
 import { longhornLayer } from './longhorn';
 import { metalLbLayer } from './metallb';
 import { monitoringLayer } from './monitoring';
@@ -14,5 +15,5 @@ import { upgradesLayer } from './upgrades';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
 export const LAYERS: readonly LayerFactory[] = [
-  argoCdLayer, backupsLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, longhornLayer, metalLbLayer, monitoringLayer, rancherLayer, secretsLayer, upgradesLayer,
+  argoCdLayer, backupsLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, loggingLayer, longhornLayer, metalLbLayer, monitoringLayer, rancherLayer, secretsLayer, upgradesLayer,
 ];
