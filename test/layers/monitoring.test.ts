@@ -156,3 +156,12 @@ describe('monitoring layer', () => {
     expect(values.grafana.additionalDataSources).toEqual([expect.objectContaining({ type: 'loki', url: 'http://loki-gateway.logging.svc.cluster.local' })]);
   });
 });
+
+describe('metrics endpoints the monitors scrape', () => {
+  const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
+  test('GIVEN Argo CD and Keycloak WHEN rendered THEN the application controller metrics Service and Keycloak metrics are on', () => {
+    const argo = parse(parse(files.get('dist/argocd/helmchart-argo-cd.yaml')!).spec.valuesContent);
+    expect(argo.controller.metrics).toEqual({ enabled: true });
+    expect(parse(files.get('dist/keycloak/keycloak-keycloak.yaml')!).spec.additionalOptions).toEqual([{ name: 'metrics-enabled', value: 'true' }]);
+  });
+});
