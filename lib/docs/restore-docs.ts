@@ -41,7 +41,7 @@ export function restoreDoc(site: Site, versions: Versions, objects: readonly { f
     `- **Velero** (chart ${versions.velero.version}, namespace \`${VELERO_NAMESPACE}\`) takes CSI snapshots of the volumes (VolumeSnapshotClass`,
     '  `longhorn-snapshot`) and its node agents copy their data with kopia to the object store',
     `  ${s3 ? `\`${s3.endpoint ?? 'AWS S3'}\`, bucket \`${s3.bucket}\`` : '(none configured: set `backups.s3`)'}, together with every Kubernetes object of the namespaces.`,
-    `- **Longhorn** backs up every volume of its default group to \`${site.storage.backupTarget}\` on its own schedule,`,
+    '- **Longhorn** backs up every volume of its default group to the site\'s `storage.backupTarget` on its own schedule,',
     '  independent of Velero (and keeps hourly in-cluster snapshots).',
     '- Databases live on the DBaaS (docs/databases.md) and secrets in Bitwarden: their backups are theirs.',
     '',
