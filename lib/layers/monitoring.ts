@@ -17,7 +17,7 @@ import { LDAP_SCHEMA } from '../ldap-schema';
 import { AlertGroup, APP_ALERTS, platformAlertGroups } from '../monitoring/alert-rules';
 import { dashboardJson, platformDashboards } from '../monitoring/dashboards';
 import { sortKeys } from '../render/sort';
-import { VELERO_NAMESPACE } from './backups';
+import { HA_ANNOTATIONS, VELERO_NAMESPACE } from './backups';
 import { HARBOR_NAMESPACE } from './harbor';
 import { JENKINS_NAMESPACE } from './jenkins';
 import { KEYCLOAK_POD_LABELS } from './keycloak';
@@ -188,7 +188,11 @@ export function kubePrometheusStackValues(site: Site, servers: readonly string[]
         ...(Object.keys(am.secretData).length ? { secrets: [ALERTMANAGER_SECRET] } : {}),
       },
     },
+    // The chart fixes the operator at one replica; Prometheus and Alertmanager run on without it.
+    prometheusOperator: { annotations: { [HA_ANNOTATIONS.singleton]: 'the chart runs one operator (replicas fixed); Prometheus and Alertmanager keep running without it, it only applies changes' } },
+    'kube-state-metrics': { annotations: { [HA_ANNOTATIONS.singleton]: 'a second replica would export every series twice; it restarts within seconds, shorter than any alert\'s for: window' } },
     'prometheus-node-exporter': {
+      daemonsetAnnotations: { [HA_ANNOTATIONS.systemComponent]: 'node exporter: metrics of its own node; one per node by design' },
       // Every node: servers (NoExecute taint) and the R&D node included.
       tolerations: [{ key: SERVER_TAINT.key, operator: 'Exists', effect: SERVER_TAINT.effect }, { key: RND_KEY, operator: 'Exists' }],
     },

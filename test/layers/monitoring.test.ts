@@ -38,6 +38,13 @@ describe('monitoring layer', () => {
     for (const k of ['serviceMonitor', 'podMonitor', 'rule', 'probe', 'scrapeConfig']) expect(p[`${k}SelectorNilUsesHelmValues`]).toBe(false);
   });
 
+  test('GIVEN the chart\'s single-replica workloads WHEN rendered THEN the operator and kube-state-metrics are declared singletons and the node exporter a system component on every node', () => {
+    expect(values.prometheusOperator.annotations['platform.tsys/singleton']).toMatch(/one operator/);
+    expect(values['kube-state-metrics'].annotations['platform.tsys/singleton']).toMatch(/twice/);
+    expect(values['prometheus-node-exporter'].daemonsetAnnotations['platform.tsys/system-component']).toMatch(/one per node/);
+    expect(values['prometheus-node-exporter'].tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoExecute' }, { key: 'platform.tsys/rnd', operator: 'Exists' }]);
+  });
+
   test('GIVEN Grafana WHEN rendered THEN it runs 2 replicas on different nodes with a PDB, sharing the DBaaS PostgreSQL, at grafana.<domain>', () => {
     const g = values.grafana;
     expect(g.replicas).toBe(2);
