@@ -78,6 +78,27 @@ export const VERSIONS = {
   kaniko: { kind: 'image', name: 'gcr.io/kaniko-project/executor', version: 'v1.24.0-debug' },
   /** Node.js with git: the Jenkins agent container that runs `npm run release` in a platform checkout (Node 22 LTS). */
   'node-ci': { kind: 'image', name: 'docker.io/library/node', version: '22.20.0-bookworm' },
+  /**
+   * kube-prometheus-stack: Prometheus operator, Prometheus, Alertmanager, Grafana (chart 12.11.1
+   * from grafana-community), node exporter and kube-state-metrics. Chart 88.5.3 ships operator v0.93.1.
+   */
+  'kube-prometheus-stack': { kind: 'chart', repo: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' },
+  /**
+   * Loki: log store. The OSS chart moved to grafana-community in March 2026 (grafana/loki keeps
+   * the enterprise chart); 18.11.0 ships Loki 3.7.6.
+   */
+  loki: { kind: 'chart', repo: 'https://grafana-community.github.io/helm-charts', chart: 'loki', version: '18.11.0' },
+  /** Grafana Alloy: the log collector on every node (chart 1.11.1 ships Alloy v1.18.1). */
+  alloy: { kind: 'chart', repo: 'https://grafana.github.io/helm-charts', chart: 'alloy', version: '1.11.1' },
+  /** Velero: cluster backups (chart 12.1.0 ships Velero v1.18.1). */
+  velero: { kind: 'chart', repo: 'https://vmware-tanzu.github.io/helm-charts', chart: 'velero', version: '12.1.0' },
+  /** Velero's object-store plugin for S3 and S3-compatible stores (the line released with Velero 1.18). */
+  'velero-plugin-for-aws': { kind: 'image', name: 'velero/velero-plugin-for-aws', version: 'v1.14.0' },
+  /**
+   * CSI snapshot CRDs (this folder) and the snapshot controller (`deploy/kubernetes/snapshot-controller`
+   * of the same tag): k3s ships neither, Longhorn's CSI snapshots and Velero need both.
+   */
+  'external-snapshotter': { kind: 'git', repo: 'https://github.com/kubernetes-csi/external-snapshotter', path: 'client/config/crd', version: 'v8.6.0' },
 } as const satisfies Record<string, ComponentVersion>;
 
 export type ComponentName = keyof typeof VERSIONS;

@@ -39,7 +39,7 @@ describe('the whole platform for the shipped site', () => {
   test('GIVEN the render WHEN read by a reviewer THEN there is one folder per layer, one file per object, named kind-name, no hashes', () => {
     const manifests = files.filter((f) => !f.path.startsWith('dist/hosts/') && !f.path.startsWith('docs/'));
     const dirs = [...new Set(manifests.map((f) => path.posix.dirname(f.path)))].sort();
-    expect(dirs).toEqual(['argocd', 'dist/apps', 'dist/argocd', 'dist/gateway', 'dist/harbor', 'dist/jenkins', 'dist/keycloak', 'dist/longhorn', 'dist/metallb', 'dist/rancher', 'dist/secrets', 'dist/upgrades']);
+    expect(dirs).toEqual(['argocd', 'dist/apps', 'dist/argocd', 'dist/backups', 'dist/gateway', 'dist/harbor', 'dist/jenkins', 'dist/keycloak', 'dist/logging', 'dist/longhorn', 'dist/metallb', 'dist/monitoring', 'dist/rancher', 'dist/secrets', 'dist/upgrades']);
     for (const f of manifests.filter((x) => !x.path.endsWith('kustomization.yaml'))) {
       const docs = f.content.split(/^---$/m);
       expect(docs).toHaveLength(1);

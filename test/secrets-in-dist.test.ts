@@ -21,12 +21,14 @@ describe('no secret value in the rendered output', () => {
         // Shell in install scripts and runbooks: reading the value at run time is the point.
         if ((f.path.endsWith('.sh') || f.path.endsWith('.md')) && /^"?\$\(/.test(value)) continue;
         // Only exact reference forms pass: Bitwarden references, Argo CD `$secret:key`, JCasC and
-        // realm-import `${name}`, External Secrets `{{ .key }}`, file paths, Rancher's
+        // realm-import `${name}`, Grafana `$__env{NAME}`, External Secrets `{{ .key }}`, file paths, Rancher's
         // `cattle-global-data:<secret>`, names of Secrets made from Bitwarden, YAML block markers, booleans and numbers.
         const allowed = fromBitwarden.has(value)
           || /^bitwarden:[A-Za-z0-9][A-Za-z0-9._/-]*(#(username|password|notes))?$/.test(value)
           || /^\$[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?$/.test(value)
           || /^\$\{[A-Za-z0-9._-]+\}$/.test(value)
+          // Grafana's expansion in grafana.ini and ldap.toml: an environment variable or a mounted file.
+          || /^\$__(env|file)\{[A-Za-z0-9._/-]+\}$/.test(value)
           || /^\{\{ ?\.[A-Za-z0-9_]+ ?\}\}$/.test(value)
           || /^\/[A-Za-z0-9._/-]+$/.test(value)
           || /^cattle-global-data:[a-z0-9.-]+$/.test(value)

@@ -160,6 +160,100 @@ export const JenkinsSchema = z.strictObject({
   releaseCredentials: bitwardenRef.default(JENKINS_DEFAULTS.releaseCredentials),
 });
 
+/** A five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 3 * * *". */
+const cron = z.string().regex(/^(\S+\s+){4}\S+$/, { message: 'must be a five-field cron expression, e.g. "0 3 * * *" (03:00 every day)' });
+/** A duration in hours, e.g. "720h" (Velero TTLs, Loki retention). */
+const hours = z.string().regex(/^[1-9][0-9]*h$/, { message: 'must be a whole number of hours, e.g. "720h" (30 days)' });
+/** A Prometheus retention such as "15d". */
+const retention = z.string().regex(/^[1-9][0-9]*(h|d|w|y)$/, { message: 'must be a Prometheus duration such as "15d" or "2w"' });
+const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'must be an e-mail address, e.g. "ops@turnsys.com"' });
+
+/** Defaults of the monitoring section (Prometheus, Alertmanager, Grafana). */
+export const MONITORING_DEFAULTS = {
+  retention: '15d',
+  prometheusStorageSize: '50Gi',
+  alertmanagerStorageSize: '2Gi',
+  grafana: { adminCredentials: 'bitwarden:grafana-admin', databaseUser: 'grafana', databasePassword: 'bitwarden:grafana-db' },
+} as const;
+
+export const MonitoringSchema = z.strictObject({
+  /** How long Prometheus keeps metrics. */
+  retention: retention.default(MONITORING_DEFAULTS.retention),
+  /** Size of each Prometheus replica's Longhorn volume. */
+  prometheusStorageSize: storageSize.default(MONITORING_DEFAULTS.prometheusStorageSize),
+  /** Size of each Alertmanager replica's Longhorn volume (silences, notification log). */
+  alertmanagerStorageSize: storageSize.default(MONITORING_DEFAULTS.alertmanagerStorageSize),
+  /** Grafana at grafana.<domain>: its local admin and its database on dbaas.postgresql. */
+  grafana: z.strictObject({
+    /** Login item: Grafana's local admin, for when the directory is unreachable. */
+    adminCredentials: bitwardenRef.default(MONITORING_DEFAULTS.grafana.adminCredentials),
+    /** PostgreSQL account (on `dbaas.postgresql`) that owns the database `grafana`. */
+    databaseUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a PostgreSQL role name, e.g. "grafana"' }).default(MONITORING_DEFAULTS.grafana.databaseUser),
+    /** Bitwarden item with that account's password. */
+    databasePassword: bitwardenRef.default(MONITORING_DEFAULTS.grafana.databasePassword),
+  }).prefault({}),
+  /** Where Alertmanager sends alerts: e-mail, a webhook, or both. Without either, alerts stay in Alertmanager's UI. */
+  alerts: z.strictObject({
+    email: z.strictObject({
+      to: email,
+      from: email,
+      /** SMTP relay as host:port. */
+      smarthost: z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, { message: 'must be host:port, e.g. "smtp.turnsys.com:587"' }),
+      /** SMTP login user (not a secret). */
+      username: z.string().min(1).optional(),
+      /** Bitwarden reference of the SMTP password. */
+      password: bitwardenRef.optional(),
+    }).optional(),
+    webhook: z.strictObject({
+      /** The webhook URL, or a Bitwarden reference when the URL carries a token (chat webhooks do). */
+      url: z.union([bitwardenRef, url(['https', 'http'])]),
+    }).optional(),
+  }).prefault({}),
+});
+
+/** Defaults of the logging section (Loki). */
+export const LOGGING_DEFAULTS = { retention: '744h', replicas: 3, storageSize: '10Gi', bucket: 'loki' } as const;
+
+export const LoggingSchema = z.strictObject({
+  /** How long Loki keeps logs. */
+  retention: hours.default(LOGGING_DEFAULTS.retention),
+  /** Loki replicas, one per node (replication factor 3 needs 3). */
+  replicas: z.number().int().min(3).max(9).default(LOGGING_DEFAULTS.replicas),
+  /** Each replica's Longhorn volume (write-ahead log, index cache); chunks live in object storage. */
+  storageSize: storageSize.default(LOGGING_DEFAULTS.storageSize),
+  /** Bucket for Loki's chunks and index on the object store `backups.s3` names. */
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name, e.g. "loki"' }).default(LOGGING_DEFAULTS.bucket),
+});
+
+/** Defaults of the backups section (Velero). */
+export const BACKUP_DEFAULTS = {
+  platform: { schedule: '0 3 * * *', ttl: '720h' },
+  apps: { schedule: '0 * * * *', ttl: '168h', namespaces: ['sit', 'uat', 'prod'] },
+} as const;
+
+export const BackupsSchema = z.strictObject({
+  /**
+   * The S3-compatible object store Velero (and Loki) write to. Velero needs object storage: a
+   * site with only an NFS share runs MinIO on the NAS and names it here (`endpoint`).
+   */
+  s3: z.strictObject({
+    /** An S3-compatible endpoint other than AWS (MinIO on the NAS, Ceph RGW...). */
+    endpoint: url(['https', 'http']).optional(),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name, e.g. "velero"' }),
+    region: z.string().regex(/^[a-z0-9-]{1,32}$/, { message: 'must be a region name, e.g. "us-east-1" (MinIO: any, e.g. "minio")' }),
+    /** Login item: access key ID as username, secret access key as password. */
+    credentials: bitwardenRef,
+  }).optional(),
+  /** Platform state (every namespace but the app namespaces, cluster objects included). */
+  platform: z.strictObject({ schedule: cron.default(BACKUP_DEFAULTS.platform.schedule), ttl: hours.default(BACKUP_DEFAULTS.platform.ttl) }).prefault({}),
+  /** App data: the PaaS namespaces. */
+  apps: z.strictObject({
+    schedule: cron.default(BACKUP_DEFAULTS.apps.schedule),
+    ttl: hours.default(BACKUP_DEFAULTS.apps.ttl),
+    namespaces: z.array(dnsLabel('namespaces')).min(1).default([...BACKUP_DEFAULTS.apps.namespaces]),
+  }).prefault({}),
+});
+
 export const SiteSchema = z.strictObject({
   /** Short name of the site, used in object names and labels. */
   name: dnsLabel('the site name'),
@@ -261,6 +355,12 @@ export const SiteSchema = z.strictObject({
   versions: z.record(z.string(), z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, {
     message: 'must be a pinned version such as "0.15.2" or "v1.33.5+k3s1" (no ranges, no "latest")',
   })).default({}),
+  /** Metrics, alerts and dashboards (monitoring layer). */
+  monitoring: MonitoringSchema.prefault({}),
+  /** Logs (logging layer). */
+  logging: LoggingSchema.prefault({}),
+  /** Velero backups (backups layer): the object store and the schedules. */
+  backups: BackupsSchema.prefault({}),
 });
 
 export type SiteInput = z.input<typeof SiteSchema>;

@@ -2,7 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application } from '../../imports/argoproj.io';
 import { ANNOTATIONS, ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from '../gitops/argocd';
+import { BACKUP_ANNOTATIONS, HelmVolume } from '../backups/coverage';
 import { ApiRef, formatApiRef, Layer } from '../layer';
+import { sortKeys } from '../render/sort';
 import type { ChartVersion } from '../versions';
 
 export interface HelmComponentProps<V extends object> {
@@ -31,6 +33,13 @@ export interface HelmComponentProps<V extends object> {
    * @default - none
    */
   readonly ignoreDifferences?: readonly { readonly kind: string; readonly name: string; readonly jsonPointers: readonly string[] }[];
+  /**
+   * The volumes the chart creates (PVCs, StatefulSet claims), declared so that the backup-coverage
+   * rule sees them: charts are rendered in the cluster, not in dist/. Written to the Application
+   * as the annotation `platform.tsys/volumes`.
+   * @default - the chart creates no volume
+   */
+  readonly volumes?: readonly HelmVolume[];
 }
 
 /**
@@ -48,6 +57,10 @@ export class HelmComponent<V extends object> extends Construct {
     this.applicationName = `${props.name}-chart`;
     const annotations: Record<string, string> = {};
     if (provides.length) annotations[ANNOTATIONS.providesApis] = provides.map(formatApiRef).join(',');
+    for (const v of props.volumes ?? []) {
+      if (v.backupOptOut !== undefined && v.backupOptOut.trim() === '') throw new Error(`${this.node.path}: volume ${v.namespace}/${v.name}: backupOptOut needs a reason`);
+    }
+    if (props.volumes?.length) annotations[BACKUP_ANNOTATIONS.volumes] = JSON.stringify(props.volumes.map((v) => sortKeys(v)));
     this.application = new Application(this, 'application', {
       metadata: { name: this.applicationName, namespace: ARGOCD_NAMESPACE, annotations },
       spec: {

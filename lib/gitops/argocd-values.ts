@@ -95,7 +95,8 @@ export interface ArgoCdValues {
   readonly global: { readonly domain: string };
   readonly crds: { readonly keep: boolean };
   readonly 'redis-ha': { readonly enabled: boolean };
-  readonly controller: { readonly replicas: number };
+  /** `metrics.enabled`: the `argocd-application-controller-metrics` Service (argocd_app_info), scraped by the monitoring layer. */
+  readonly controller: { readonly replicas: number; readonly metrics: { readonly enabled: boolean } };
   readonly server: { readonly replicas: number; readonly autoscaling: { readonly enabled: boolean } };
   readonly repoServer: { readonly replicas: number; readonly autoscaling: { readonly enabled: boolean } };
   readonly applicationSet: { readonly replicas: number };
@@ -119,7 +120,7 @@ export function argoCdValues(ctx: PlatformContext): ArgoCdValues {
     // Deleting the release must never delete every Application with it.
     crds: { keep: true },
     'redis-ha': { enabled: true },
-    controller: { replicas: 1 },
+    controller: { replicas: 1, metrics: { enabled: true } },
     server: { replicas: 2, autoscaling: { enabled: false } },
     repoServer: { replicas: 2, autoscaling: { enabled: false } },
     applicationSet: { replicas: 2 },

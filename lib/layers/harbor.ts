@@ -93,7 +93,10 @@ export interface HarborValues {
   readonly existingSecretAdminPasswordKey: string;
   /** Secret holding `secretKey`, Harbor's encryption key. */
   readonly existingSecretSecretKey: string;
+  /** /metrics on port 8001 of core, registry, job service and the exporter (Services' port `http-metrics`), scraped by the monitoring layer. */
   readonly metrics: { readonly enabled: boolean };
+  /** The exporter reads Harbor's database and the job service's redis to export project and quota metrics. */
+  readonly exporter: HarborHa & { readonly extraEnvVars: readonly SecretEnvVar[] };
   readonly trivy: { readonly enabled: boolean };
   readonly nginx: HarborHa;
   readonly portal: HarborHa;
@@ -254,7 +257,13 @@ export function harborValues(site: Site): HarborValues {
     existingSecretAdminPassword: HARBOR_SECRETS,
     existingSecretAdminPasswordKey: 'HARBOR_ADMIN_PASSWORD',
     existingSecretSecretKey: HARBOR_SECRETS,
-    metrics: { enabled: false },
+    metrics: { enabled: true },
+    exporter: {
+      ...HARBOR_HA,
+      // The chart builds the exporter's redis URL without the password (Argo CD runs no lookup):
+      // the job service's full URL from harbor-env replaces it.
+      extraEnvVars: [{ name: 'HARBOR_REDIS_URL', valueFrom: { secretKeyRef: { name: HARBOR_ENV, key: 'JOB_SERVICE_POOL_REDIS_URL' } } }],
+    },
     // Image scanning stays off to keep Harbor small; turn it on with its own redis database (5).
     trivy: { enabled: false },
     nginx: HARBOR_HA,
@@ -338,6 +347,8 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.harbor,
     namespace: HARBOR_NAMESPACE,
     values: harborValues(site),
+    // The chart's registry claim (`<release>-registry`); none when images live in S3.
+    volumes: s3 ? [] : [{ name: 'harbor-registry', namespace: HARBOR_NAMESPACE, storageClass: 'longhorn', size: site.harbor.storageSize }],
   });
   // Harbor's pods start with these Secrets mounted: they must exist first.
   layer.addOrder(harbor, secrets);

@@ -49,12 +49,13 @@ export const PLATFORM_RELEASE = {
 
 /**
  * Plugins beyond the chart's own (kubernetes, workflow-aggregator, git, configuration-as-code):
- * the LDAP security realm and matrix authorization. Jenkins versions plugins in its own scheme
+ * the LDAP security realm, matrix authorization and the Prometheus metrics endpoint (`/prometheus/`,
+ * scraped by the monitoring layer). Jenkins versions plugins in its own scheme
  * (`807.v7d7de30930cf`), which site.yaml's version overrides do not take, so they are pinned
- * here beside the chart that installs them: the latest tags of jenkinsci/ldap-plugin and
- * jenkinsci/matrix-auth-plugin.
+ * here beside the chart that installs them: the latest tags of jenkinsci/ldap-plugin,
+ * jenkinsci/matrix-auth-plugin and jenkinsci/prometheus-plugin.
  */
-export const JENKINS_PLUGINS = ['ldap:807.v7d7de30930cf', 'matrix-auth:3.2.8'] as const;
+export const JENKINS_PLUGINS = ['ldap:807.v7d7de30930cf', 'matrix-auth:3.2.8', 'prometheus:852.v317db_5d17a_b_0'] as const;
 
 /**
  * The controller is a declared singleton (the chart refuses more than one replica: Jenkins keeps
@@ -363,6 +364,8 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.jenkins,
     namespace: JENKINS_NAMESPACE,
     values: jenkinsValues(site, ctx.versions),
+    // JENKINS_HOME: the chart names the claim after the release.
+    volumes: [{ name: 'jenkins', namespace: JENKINS_NAMESPACE, storageClass: 'longhorn', size: site.jenkins.storageSize }],
   });
   const releaseGit = new BitwardenSecret(layer, 'platform-git', {
     name: PLATFORM_RELEASE.secret,

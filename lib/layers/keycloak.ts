@@ -64,6 +64,8 @@ export interface KeycloakSpec {
   readonly ingress: { readonly enabled: boolean };
   readonly bootstrapAdmin: { readonly user: { readonly secret: string } };
   readonly scheduling: { readonly topologySpreadConstraints: readonly TopologySpread[] };
+  /** Server options without a field of their own (`metrics-enabled`: /metrics on the management port 9000). */
+  readonly additionalOptions: readonly { readonly name: string; readonly value: string }[];
 }
 
 /**
@@ -94,6 +96,8 @@ export function keycloakSpec(site: Site): KeycloakSpec {
       // The operator's default anti-affinity is only preferred: never two instances on one node.
       topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { ...KEYCLOAK_POD_LABELS } } }],
     },
+    // Scraped by the monitoring layer.
+    additionalOptions: [{ name: 'metrics-enabled', value: 'true' }],
   };
 }
 

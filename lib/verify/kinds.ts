@@ -64,6 +64,12 @@ export const CRD_SCHEMAS: readonly CrdSchemaRef[] = [
   { group: 'upgrade.cattle.io', kind: 'Plan', version: 'v1', plural: 'plans', scope: 'Namespaced', typed: true },
   { group: 'management.cattle.io', kind: 'AuthConfig', version: 'v3', plural: 'authconfigs', scope: 'Cluster', typed: false },
   { group: 'management.cattle.io', kind: 'GlobalRoleBinding', version: 'v3', plural: 'globalrolebindings', scope: 'Cluster', typed: false },
+  { group: 'monitoring.coreos.com', kind: 'ServiceMonitor', version: 'v1', plural: 'servicemonitors', scope: 'Namespaced', typed: true },
+  { group: 'monitoring.coreos.com', kind: 'PodMonitor', version: 'v1', plural: 'podmonitors', scope: 'Namespaced', typed: true },
+  { group: 'monitoring.coreos.com', kind: 'PrometheusRule', version: 'v1', plural: 'prometheusrules', scope: 'Namespaced', typed: true },
+  { group: 'velero.io', kind: 'Schedule', version: 'v1', plural: 'schedules', scope: 'Namespaced', typed: true },
+  // Not in the shared schemas: kept in vendor-schemas/ (external-snapshotter v8.6.0).
+  { group: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshotClass', version: 'v1', plural: 'volumesnapshotclasses', scope: 'Cluster', typed: false },
 ];
 
 /** Path of a CRD schema relative to a schemas root (`crds/<group>/<kind>_<version>.json`). */

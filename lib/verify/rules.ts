@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { backupCoverage, coverageProblem } from '../backups/coverage';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { apiRefMatches } from '../layer';
@@ -211,4 +212,17 @@ export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFil
     reportFile('argocd/', 'the bootstrap is missing; run npm run synth');
   }
   if (!tree.files.some((f) => f.startsWith('dist/apps/'))) reportFile('dist/apps/', 'the app of apps is missing; run npm run synth');
+}
+
+/**
+ * Every volume in dist/ (PersistentVolumeClaims, StatefulSet claim templates, the volumes Helm
+ * components declare) is covered by a backup schedule (a Velero Schedule or a Longhorn backup
+ * RecurringJob), or opted out with a reason (`platform.tsys/backup-opt-out`).
+ */
+export function checkBackupCoverage(tree: Tree, report: Report): void {
+  const loaded = new Map(tree.objects.map((o) => [o.obj, o]));
+  for (const { claim, schedules } of backupCoverage(tree.objects)) {
+    const problem = coverageProblem(claim, schedules);
+    if (problem) report(loaded.get(claim.object) ?? { file: claim.file, obj: claim.object }, problem);
+  }
 }

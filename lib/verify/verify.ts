@@ -1,5 +1,5 @@
 import { splitApiVersion } from './kinds';
-import { checkApiProviders, checkApplicationPaths, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, Tree } from './rules';
+import { checkApiProviders, checkApplicationPaths, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, Tree } from './rules';
 import { SchemaRegistry } from './schemas';
 import { describeObject, Finding, Json, loadTree, LoadedObject, sourcePaths } from './tree';
 
@@ -45,6 +45,7 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   checkLayerOrder(tree, report);
   checkApiProviders(tree, report);
   checkBootstrap(tree, report, reportFile);
+  checkBackupCoverage(tree, report);
   // Stable order: by file, then in the order the rules ran.
   return findings.map((f, i) => ({ f, i })).sort((a, b) => (a.f.file < b.f.file ? -1 : a.f.file > b.f.file ? 1 : a.i - b.i)).map((x) => x.f);
 }

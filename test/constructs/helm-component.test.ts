@@ -46,4 +46,23 @@ describe('HelmComponent', () => {
   test('GIVEN a layer name that is not a DNS label WHEN created THEN it fails', () => {
     expect(() => new Layer(new App(), { name: 'Bad_Name', description: 'd', namespace: 'x' })).toThrow('layer name "Bad_Name" must be a DNS label');
   });
+
+  test('GIVEN the volumes a chart creates WHEN rendered THEN the Application declares them for the backup-coverage rule', () => {
+    const layer = new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
+    new HelmComponent(layer, 'thing', {
+      name: 'thing', chart: CHART, namespace: 'things', values: {},
+      volumes: [{ name: 'data-thing-*', namespace: 'things', size: '5Gi', storageClass: 'longhorn' }, { name: 'cache', namespace: 'things', size: '1Gi', backupOptOut: 'cache, rebuilt on start' }],
+    });
+    const [app] = layer.toJson() as Obj[];
+    expect(JSON.parse(app.metadata.annotations['platform.tsys/volumes'])).toEqual([
+      { name: 'data-thing-*', namespace: 'things', size: '5Gi', storageClass: 'longhorn' },
+      { backupOptOut: 'cache, rebuilt on start', name: 'cache', namespace: 'things', size: '1Gi' },
+    ]);
+  });
+
+  test('GIVEN a declared volume opted out of backups without a reason WHEN built THEN it throws and asks for one', () => {
+    const layer = new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
+    expect(() => new HelmComponent(layer, 'thing', { name: 'thing', chart: CHART, namespace: 'things', values: {}, volumes: [{ name: 'cache', namespace: 'things', size: '1Gi', backupOptOut: '' }] }))
+      .toThrow('demo/thing: volume things/cache: backupOptOut needs a reason');
+  });
 });

@@ -27,6 +27,8 @@ describe('PlatformNamespace', () => {
       argocd: 'baseline', bitwarden: 'baseline', 'cattle-global-data': 'restricted', 'cattle-system': 'baseline',
       'envoy-gateway-system': 'baseline', 'external-secrets': 'baseline', harbor: 'baseline', jenkins: 'baseline', keycloak: 'baseline', 'longhorn-system': 'privileged',
       'metallb-system': 'privileged', 'system-upgrade': 'privileged',
+      // Host access: node exporter (host network, /proc, /sys), Alloy (/var/log), Velero's node agents (kubelet pod volumes).
+      logging: 'privileged', monitoring: 'privileged', velero: 'privileged',
     });
   });
 });

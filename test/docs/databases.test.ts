@@ -35,9 +35,10 @@ describe('docs/databases.md', () => {
     for (const f of manifests) {
       // PostgreSQL: Helm values naming the DBaaS host, with the database and the user.
       for (const o of objectsIn(parse(f.content))) {
-        if (o.host === pg.host) {
-          expect([f.path, String(o.port)]).toEqual([f.path, String(pg.port)]);
-          referenced.add(`postgresql ${pg.host}:${pg.port} ${o.coreDatabase ?? o.database} ${o.username ?? o.user ?? usernameFromSecret(o.usernameSecret)}`);
+        // Grafana's grafana.ini names `host:port` in one key, the database as `name`.
+        if (o.host === pg.host || o.host === `${pg.host}:${pg.port}`) {
+          if (o.host === pg.host) expect([f.path, String(o.port)]).toEqual([f.path, String(pg.port)]);
+          referenced.add(`postgresql ${pg.host}:${pg.port} ${o.coreDatabase ?? o.database ?? o.name} ${o.username ?? o.user ?? usernameFromSecret(o.usernameSecret)}`);
         }
       }
       // redis: connection URLs to the DBaaS (the user before the colon; none is the default user).

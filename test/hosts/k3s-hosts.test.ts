@@ -249,12 +249,14 @@ describe('K3sHosts: runbook', () => {
 describe('K3sHosts: what a site change touches', () => {
   const before = filesOf(shippedSite());
 
-  test('GIVEN a server\'s IP changes WHEN rendered again THEN exactly every server config (SANs), its install.sh and the runbook change', () => {
+  test('GIVEN a server\'s IP changes WHEN rendered again THEN exactly every server config (SANs), its install.sh, the runbook and the etcd scrape targets change', () => {
     const after = filesOf(siteWith((s) => { nodeOf(s, 'db2').ip = '10.251.51.4'; }));
     expect(diff(before, after)).toEqual({
       added: [],
       removed: [],
-      changed: ['dist/hosts/README.md', 'dist/hosts/db1/config.yaml', 'dist/hosts/db2/config.yaml', 'dist/hosts/db2/install.sh', 'dist/hosts/db3/config.yaml'],
+      changed: ['dist/hosts/README.md', 'dist/hosts/db1/config.yaml', 'dist/hosts/db2/config.yaml', 'dist/hosts/db2/install.sh', 'dist/hosts/db3/config.yaml',
+        // Prometheus scrapes etcd on every server's address (kubeEtcd.endpoints).
+        'dist/monitoring/application-kube-prometheus-stack-chart.yaml'],
     });
   });
 

@@ -97,10 +97,15 @@ describe('the app of apps (dist/apps)', () => {
       'https://charts.longhorn.io',
       'https://git.turnsys.com/tsys/platform.git',
       'https://github.com/keycloak/keycloak-k8s-resources',
+      'https://github.com/kubernetes-csi/external-snapshotter',
       'https://github.com/rancher/system-upgrade-controller',
+      'https://grafana-community.github.io/helm-charts',
+      'https://grafana.github.io/helm-charts',
       'https://helm.goharbor.io',
       'https://metallb.github.io/metallb',
+      'https://prometheus-community.github.io/helm-charts',
       'https://releases.rancher.com/server-charts/stable',
+      'https://vmware-tanzu.github.io/helm-charts',
     ]);
   });
 });

@@ -26,7 +26,9 @@ describe('Harbor layer', () => {
     }
     // Job logs in the database: no ReadWriteOnce log volume shared by two job services.
     expect(values.jobservice.jobLoggers).toEqual(['database']);
-    expect([values.trivy.enabled, values.metrics.enabled]).toEqual([false, false]);
+    expect([values.trivy.enabled, values.metrics.enabled]).toEqual([false, true]);
+    expect(values.exporter).toMatchObject({ replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } });
+    expect(values.exporter.extraEnvVars).toEqual([{ name: 'HARBOR_REDIS_URL', valueFrom: { secretKeyRef: { name: 'harbor-env', key: 'JOB_SERVICE_POOL_REDIS_URL' } } }]);
   });
 
   test('GIVEN the default storage WHEN rendered THEN images live on one Longhorn ReadWriteMany volume both registries mount, and the layer waits for Longhorn', () => {

@@ -62,7 +62,7 @@ describe('Jenkins layer', () => {
     expect(values.controller.additionalExistingSecrets).toContainEqual({ name: 'jenkins-ldap', keyName: 'bind-password' });
     const es = obj('dist/jenkins/externalsecret-jenkins-ldap.yaml');
     expect(es.spec.data).toEqual([{ secretKey: 'bind-password', remoteRef: { key: 'ldap-svc-k8s-platform', property: 'password' } }]);
-    expect(values.controller.additionalPlugins).toEqual(['ldap:807.v7d7de30930cf', 'matrix-auth:3.2.8']);
+    expect(values.controller.additionalPlugins).toEqual(['ldap:807.v7d7de30930cf', 'matrix-auth:3.2.8', 'prometheus:852.v317db_5d17a_b_0']);
     expect(relativeDn('cn=users,dc=turnsys,dc=com', 'dc=turnsys,dc=com')).toBe('cn=users');
     expect(() => relativeDn('cn=users,dc=other,dc=com', 'dc=turnsys,dc=com')).toThrow('is not below');
   });

@@ -1,0 +1,177 @@
+/**
+ * Which backup schedule covers which volume, read from rendered objects only: the
+ * backup-coverage verify rule, `npm run backup-report` and docs/restore.md share it.
+ *
+ * Volumes are PersistentVolumeClaims, the volumeClaimTemplates of StatefulSets, and the volumes
+ * Helm components declare on their Application (`platform.tsys/volumes`, see HelmVolume), since
+ * charts are rendered in the cluster. Schedules are Velero `Schedule`s and Longhorn backup
+ * `RecurringJob`s.
+ */
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Annotation keys of the backup rule. */
+export const BACKUP_ANNOTATIONS = {
+  /** On a PVC (or a claim template, or a declared Helm volume): why it needs no backup. */
+  optOut: 'platform.tsys/backup-opt-out',
+  /** On a Helm component's Application: the volumes its chart creates, as JSON (HelmVolume[]). */
+  volumes: 'platform.tsys/volumes',
+} as const;
+
+/** The StorageClass a claim without `storageClassName` gets: Longhorn's, the cluster default. */
+export const DEFAULT_STORAGE_CLASS = 'longhorn';
+
+/** Longhorn's PVC labels (a claim with `source: enabled` hands its job labels to its volume). */
+const LONGHORN_SOURCE = 'recurring-job.longhorn.io/source';
+const LONGHORN_GROUP_PREFIX = 'recurring-job-group.longhorn.io/';
+const LONGHORN_JOB_PREFIX = 'recurring-job.longhorn.io/';
+
+/** A volume a Helm chart creates, declared by the component (charts are rendered in the cluster). */
+export interface HelmVolume {
+  /** Claim name; for a StatefulSet's claims `<template>-<statefulset>-*`. */
+  readonly name: string;
+  readonly namespace: string;
+  /** @default the cluster default (longhorn) */
+  readonly storageClass?: string;
+  readonly size: string;
+  /** Labels the chart puts on the claim (Velero label selectors). @default none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Why the volume needs no backup. @default - it needs one */
+  readonly backupOptOut?: string;
+}
+
+/** One volume found in the rendered objects. */
+export interface VolumeClaim {
+  readonly namespace: string;
+  /** Claim name (`-*` for each ordinal of a StatefulSet). */
+  readonly name: string;
+  readonly storageClass: string;
+  readonly size?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The opt-out reason as written (may be empty: that is a finding). */
+  readonly optOut?: string;
+  /** Where it comes from, e.g. `PersistentVolumeClaim`, `StatefulSet loki`, `Helm component jenkins-chart`. */
+  readonly source: string;
+  /** The object that declares it. */
+  readonly object: Json;
+  readonly file: string;
+}
+
+/** One backup schedule. */
+export interface BackupSchedule {
+  readonly kind: 'velero' | 'longhorn';
+  /** `namespace/name` of the Schedule or RecurringJob. */
+  readonly name: string;
+  readonly cron: string;
+  /** How long or how many: `ttl 720h`, `keeps 14`. */
+  readonly retention: string;
+  /** What it backs up, in words. */
+  readonly scope: string;
+  readonly covers: (claim: VolumeClaim) => boolean;
+}
+
+function labelSelectorMatches(selector: Json | undefined, labels: Readonly<Record<string, string>>): boolean {
+  if (!selector) return true;
+  const match = Object.entries((selector.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
+  const exprs = ((selector.matchExpressions ?? []) as { key: string; operator: string; values?: string[] }[]).every((e) => {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    switch (e.operator) {
+      case 'In': return has && (e.values ?? []).includes(labels[e.key]);
+      case 'NotIn': return !has || !(e.values ?? []).includes(labels[e.key]);
+      case 'Exists': return has;
+      case 'DoesNotExist': return !has;
+      default: return false;
+    }
+  });
+  return match && exprs;
+}
+
+/** Every volume the rendered objects create. */
+export function volumeClaims(objects: readonly { readonly file: string; readonly obj: Json }[]): VolumeClaim[] {
+  const out: VolumeClaim[] = [];
+  for (const { file, obj } of objects) {
+    if (!file.startsWith('dist/')) continue;
+    if (obj.kind === 'PersistentVolumeClaim' && obj.apiVersion === 'v1') {
+      out.push({
+        namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, storageClass: obj.spec?.storageClassName ?? DEFAULT_STORAGE_CLASS,
+        size: obj.spec?.resources?.requests?.storage, labels: obj.metadata.labels ?? {}, optOut: obj.metadata.annotations?.[BACKUP_ANNOTATIONS.optOut],
+        source: 'PersistentVolumeClaim', object: obj, file,
+      });
+    } else if (obj.kind === 'StatefulSet' && obj.apiVersion === 'apps/v1') {
+      for (const t of (obj.spec?.volumeClaimTemplates ?? []) as Json[]) {
+        out.push({
+          namespace: obj.metadata.namespace ?? '', name: `${t.metadata?.name}-${obj.metadata.name}-*`, storageClass: t.spec?.storageClassName ?? DEFAULT_STORAGE_CLASS,
+          size: t.spec?.resources?.requests?.storage, labels: t.metadata?.labels ?? {},
+          optOut: t.metadata?.annotations?.[BACKUP_ANNOTATIONS.optOut] ?? obj.metadata.annotations?.[BACKUP_ANNOTATIONS.optOut],
+          source: `StatefulSet ${obj.metadata.name}`, object: obj, file,
+        });
+      }
+    } else if (obj.kind === 'Application' && typeof obj.metadata?.annotations?.[BACKUP_ANNOTATIONS.volumes] === 'string') {
+      let declared: HelmVolume[] = [];
+      try {
+        declared = JSON.parse(obj.metadata.annotations[BACKUP_ANNOTATIONS.volumes]) as HelmVolume[];
+      } catch {
+        declared = [];
+      }
+      for (const v of declared) {
+        out.push({
+          namespace: v.namespace, name: v.name, storageClass: v.storageClass ?? DEFAULT_STORAGE_CLASS, size: v.size, labels: v.labels ?? {},
+          optOut: v.backupOptOut, source: `Helm component ${obj.metadata.name}`, object: obj, file,
+        });
+      }
+    }
+  }
+  return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}
+
+/** Every backup schedule in the rendered objects. */
+export function backupSchedules(objects: readonly { readonly file: string; readonly obj: Json }[]): BackupSchedule[] {
+  const out: BackupSchedule[] = [];
+  for (const { file, obj } of objects) {
+    if (!file.startsWith('dist/')) continue;
+    const id = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+    if (obj.kind === 'Schedule' && String(obj.apiVersion).startsWith('velero.io/')) {
+      const t: Json = obj.spec?.template ?? {};
+      const included: string[] = t.includedNamespaces?.length ? t.includedNamespaces : ['*'];
+      const excluded: string[] = t.excludedNamespaces ?? [];
+      const volumes = t.snapshotVolumes !== false || t.defaultVolumesToFsBackup === true;
+      out.push({
+        kind: 'velero', name: id, cron: String(obj.spec?.schedule ?? ''), retention: `ttl ${t.ttl ?? '720h (Velero default)'}`,
+        scope: `namespaces ${included.join(', ')}${excluded.length ? ` except ${excluded.join(', ')}` : ''}${t.labelSelector ? ` with labels ${JSON.stringify(t.labelSelector)}` : ''}`,
+        covers: (c) => volumes && (included.includes('*') || included.includes(c.namespace)) && !excluded.includes(c.namespace) && labelSelectorMatches(t.labelSelector, c.labels),
+      });
+    } else if (obj.kind === 'RecurringJob' && String(obj.apiVersion).startsWith('longhorn.io/')) {
+      const task = String(obj.spec?.task ?? '');
+      if (task !== 'backup' && task !== 'backup-force-create') continue;
+      const groups: string[] = obj.spec?.groups ?? [];
+      const jobName = String(obj.spec?.name ?? obj.metadata.name);
+      out.push({
+        kind: 'longhorn', name: id, cron: String(obj.spec?.cron ?? ''), retention: `keeps ${obj.spec?.retain ?? '?'}`,
+        scope: `Longhorn volumes in group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}`,
+        covers: (c) => {
+          if (c.storageClass !== DEFAULT_STORAGE_CLASS) return false;
+          if (c.labels[LONGHORN_SOURCE] !== 'enabled') return groups.includes('default');
+          return groups.some((g) => c.labels[`${LONGHORN_GROUP_PREFIX}${g}`] === 'enabled') || c.labels[`${LONGHORN_JOB_PREFIX}${jobName}`] === 'enabled';
+        },
+      });
+    }
+  }
+  return out.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+}
+
+/** Each volume with the schedules that back it up. */
+export function backupCoverage(objects: readonly { readonly file: string; readonly obj: Json }[]): { readonly claim: VolumeClaim; readonly schedules: readonly BackupSchedule[] }[] {
+  const schedules = backupSchedules(objects);
+  return volumeClaims(objects).map((claim) => ({ claim, schedules: schedules.filter((s) => s.covers(claim)) }));
+}
+
+/** The finding for a volume, if any: uncovered without an opt-out, or an opt-out without a reason. */
+export function coverageProblem(claim: VolumeClaim, schedules: readonly BackupSchedule[]): string | undefined {
+  const what = `volume ${claim.namespace}/${claim.name} (${claim.source})`;
+  if (claim.optOut !== undefined) {
+    return claim.optOut.trim() === '' ? `${what}: ${BACKUP_ANNOTATIONS.optOut} needs a reason, e.g. "cache, rebuilt on start"` : undefined;
+  }
+  if (schedules.length > 0) return undefined;
+  return `${what} is not covered by any backup schedule: include namespace "${claim.namespace}" in a Velero Schedule (site.yaml backups), `
+    + `keep it on StorageClass "${DEFAULT_STORAGE_CLASS}" in a Longhorn backup group, or annotate it ${BACKUP_ANNOTATIONS.optOut}: "<reason>"`;
+}

@@ -1,0 +1,197 @@
+import { Construct } from 'constructs';
+import type { Site } from '../config/schema';
+import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
+import { HelmComponent } from '../constructs/helm-component';
+import { PlatformNamespace } from '../constructs/platform-namespace';
+import type { PlatformContext } from '../context';
+import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
+import { Layer } from '../layer';
+import { PlatformError } from '../platform-error';
+import { HA_ANNOTATIONS } from './backups';
+
+export const LOGGING_NAMESPACE = 'logging';
+/** Loki's S3 credentials as the AWS SDK reads them from the environment. */
+export const LOKI_S3_SECRET = 'loki-s3';
+/** Where the collectors push: Loki's gateway (the same URL is Grafana's data source). */
+export const LOKI_PUSH_URL = 'http://loki-gateway.logging.svc.cluster.local/loki/api/v1/push';
+/** The first day of the schema below (fixed: changing it would re-index history). */
+export const LOKI_SCHEMA_FROM = '2026-01-01';
+
+/** The site's object store, or an error that says how to get one. */
+function objectStore(site: Site): NonNullable<Site['backups']['s3']> {
+  if (!site.backups.s3) {
+    throw new PlatformError('backups.s3: Loki keeps its chunks in object storage and site.yaml names none. '
+      + 'A site with only an NFS share runs MinIO on the NAS and sets backups.s3: { endpoint: https://<nas>:9000, bucket, region, credentials: bitwarden:<login item> }');
+  }
+  return site.backups.s3;
+}
+
+/**
+ * The values of the loki chart that the platform sets. Every key was checked against values.yaml
+ * and templates/_helpers.tpl of the pinned chart (grafana-community/helm-charts loki 18.11.0).
+ */
+export function lokiValues(site: Site): Record<string, unknown> {
+  const s3 = objectStore(site);
+  const l = site.logging;
+  const endpoint = s3.endpoint ? new URL(s3.endpoint) : undefined;
+  return {
+    // One binary with every target, replicated: writes go to 3 replicas, chunks to S3.
+    deploymentMode: 'Monolithic',
+    loki: {
+      // One tenant: the platform's.
+      auth_enabled: false,
+      commonConfig: { replication_factor: 3 },
+      storage: {
+        type: 's3',
+        bucketNames: { chunks: l.bucket, ruler: l.bucket, admin: l.bucket },
+        // Credentials come from the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), never from values.
+        s3: {
+          region: s3.region,
+          ...(endpoint ? { endpoint: endpoint.host, s3ForcePathStyle: true, insecure: endpoint.protocol === 'http:' } : {}),
+        },
+      },
+      schemaConfig: { configs: [{ from: LOKI_SCHEMA_FROM, store: 'tsdb', object_store: 's3', schema: 'v13', index: { prefix: 'index_', period: '24h' } }] },
+      limits_config: { retention_period: l.retention },
+      compactor: { retention_enabled: true, delete_request_store: 's3' },
+    },
+    singleBinary: {
+      replicas: l.replicas,
+      // The chart's default affinity already requires one replica per node (kubernetes.io/hostname);
+      // its PodDisruptionBudget is on by default.
+      podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+      persistence: { enabled: true, storageClass: 'longhorn', size: l.storageSize },
+      extraEnvFrom: [{ secretRef: { name: LOKI_S3_SECRET } }],
+    },
+    // Two nginx gateways on different nodes (the chart's default required anti-affinity), PDB on.
+    gateway: { replicas: 2, podDisruptionBudget: { enabled: true } },
+    // The memcached caches default to 8 GiB single-replica StatefulSets: not worth it at this size.
+    chunksCache: { enabled: false },
+    resultsCache: { enabled: false },
+    lokiCanary: { enabled: false },
+    test: { enabled: false },
+    minio: { enabled: false },
+  };
+}
+
+/** Alloy's pipeline: every container log of its own node, labelled, to Loki. */
+export function alloyConfig(): string {
+  return `// Container logs of this node, read from /var/log/pods, labelled by namespace, pod, container and app.
+discovery.kubernetes "pods" {
+  role = "pod"
+  selectors {
+    role  = "pod"
+    field = "spec.nodeName=" + sys.env("NODE_NAME")
+  }
+}
+
+discovery.relabel "pods" {
+  targets = discovery.kubernetes.pods.targets
+  rule {
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_name"]
+    target_label  = "pod"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_container_name"]
+    target_label  = "container"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]
+    target_label  = "app"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_node_name"]
+    target_label  = "node"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"]
+    separator     = "/"
+    target_label  = "__path__"
+    replacement   = "/var/log/pods/*$1/*.log"
+  }
+}
+
+local.file_match "pods" {
+  path_targets = discovery.relabel.pods.output
+}
+
+loki.source.file "pods" {
+  targets    = local.file_match.pods.targets
+  forward_to = [loki.process.pods.receiver]
+}
+
+loki.process "pods" {
+  stage.cri {}
+  forward_to = [loki.write.loki.receiver]
+}
+
+loki.write "loki" {
+  endpoint {
+    url = "${LOKI_PUSH_URL}"
+  }
+}
+`;
+}
+
+/**
+ * The values of the alloy chart that the platform sets. Every key was checked against values.yaml
+ * and the templates of the pinned chart (grafana/alloy helm-chart/1.11.1).
+ */
+export function alloyValues(): Record<string, unknown> {
+  return {
+    alloy: {
+      configMap: { content: alloyConfig() },
+      mounts: { varlog: true },
+      extraEnv: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+    },
+    controller: {
+      type: 'daemonset',
+      extraAnnotations: { [HA_ANNOTATIONS.systemComponent]: 'log collector: reads the container logs of its own node; one per node by design' },
+      // Every node: servers (NoExecute taint) and the R&D node too.
+      tolerations: [{ key: SERVER_TAINT.key, operator: 'Exists', effect: SERVER_TAINT.effect }, { key: RND_KEY, operator: 'Exists' }],
+    },
+  };
+}
+
+/**
+ * Logging: Loki (3 replicas on 3 nodes, replication factor 3, chunks in the site's object
+ * store, retention from site.yaml) and Grafana Alloy on every node shipping every container's
+ * log. Grafana (monitoring layer) reads Loki as a data source.
+ */
+export function loggingLayer(scope: Construct, ctx: PlatformContext): Layer {
+  const { site } = ctx;
+  const layer = new Layer(scope, {
+    name: 'logging',
+    description: 'Loki (replicated, chunks in S3) and Grafana Alloy on every node',
+    namespace: LOGGING_NAMESPACE,
+    dependsOn: ['longhorn', 'secrets'],
+  });
+  // Alloy reads the nodes' /var/log.
+  new PlatformNamespace(layer, 'namespace', { name: LOGGING_NAMESPACE, podSecurity: 'privileged' });
+  const login = bitwardenLogin(objectStore(site).credentials);
+  const credentials = new BitwardenSecret(layer, 's3', {
+    name: LOKI_S3_SECRET,
+    namespace: LOGGING_NAMESPACE,
+    data: { AWS_ACCESS_KEY_ID: login.username, AWS_SECRET_ACCESS_KEY: login.password },
+  });
+  const loki = new HelmComponent(layer, 'loki', {
+    name: 'loki',
+    chart: ctx.versions.loki,
+    namespace: LOGGING_NAMESPACE,
+    values: lokiValues(site),
+    // The StatefulSet `loki`, claim template `storage`: write-ahead log and index cache.
+    volumes: [{ name: 'storage-loki-*', namespace: LOGGING_NAMESPACE, storageClass: 'longhorn', size: site.logging.storageSize }],
+  });
+  layer.addOrder(loki, credentials);
+  const alloy = new HelmComponent(layer, 'alloy', {
+    name: 'alloy',
+    chart: ctx.versions.alloy,
+    namespace: LOGGING_NAMESPACE,
+    values: alloyValues(),
+  });
+  layer.addOrder(alloy, loki);
+  return layer;
+}

@@ -1,0 +1,104 @@
+import * as fs from 'fs';
+import { parse } from 'yaml';
+import { toYamlDocument } from '../../lib/render/render';
+import { renderSite } from '../../lib/synth';
+import { SchemaRegistry } from '../../lib/verify/schemas';
+import { formatFinding, verifyTree } from '../../lib/verify/verify';
+import { shippedSite, writeTree } from '../helpers';
+
+const registry = new SchemaRegistry();
+const rendered = renderSite(shippedSite());
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Verifies the shipped render with `change` applied to its parsed objects (path -> object). */
+function findingsOf(change: (files: Map<string, Obj | string>) => void): string[] {
+  const raw = (p: string) => p.endsWith('kustomization.yaml') || !p.endsWith('.yaml') || p.startsWith('dist/hosts/') || p.startsWith('docs/');
+  const files = new Map<string, Obj | string>(rendered.map((f) => [f.path, raw(f.path) ? f.content : parse(f.content)]));
+  change(files);
+  const root = writeTree(Object.fromEntries([...files].map(([p, o]) => [p, typeof o === 'string' ? o : toYamlDocument(o)])));
+  try {
+    return verifyTree(root, registry).map(formatFinding);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const PVC_FILE = 'dist/jenkins/persistentvolumeclaim-scratch.yaml';
+const PVC_ID = 'v1 PersistentVolumeClaim jenkins/scratch';
+
+function pvc(annotations?: Record<string, string>, storageClassName = 'longhorn'): Obj {
+  return {
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+    metadata: { name: 'scratch', namespace: 'jenkins', ...(annotations ? { annotations } : {}) },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: '1Gi' } } },
+  };
+}
+
+/** Removes every Velero Schedule and Longhorn backup job: nothing is backed up any more. */
+function withoutSchedules(files: Map<string, Obj | string>): void {
+  for (const [p, o] of [...files]) {
+    if (typeof o !== 'string' && (o.kind === 'Schedule' || (o.kind === 'RecurringJob' && o.spec?.task === 'backup'))) files.delete(p);
+  }
+}
+
+const UNCOVERED = `${PVC_FILE}: ${PVC_ID}: volume jenkins/scratch (PersistentVolumeClaim) is not covered by any backup schedule: `
+  + 'include namespace "jenkins" in a Velero Schedule (site.yaml backups), keep it on StorageClass "longhorn" in a Longhorn backup group, '
+  + 'or annotate it platform.tsys/backup-opt-out: "<reason>"';
+
+describe('backup coverage rule', () => {
+  test('GIVEN a PVC and no backup schedule WHEN verified THEN verify fails naming the PVC and the ways to fix it', () => {
+    const found = findingsOf((f) => {
+      withoutSchedules(f);
+      f.set(PVC_FILE, pvc());
+    });
+    expect(found.filter((x) => x.startsWith(PVC_FILE))).toEqual([UNCOVERED]);
+  });
+
+  test('GIVEN a PVC on another StorageClass in a namespace the platform schedule covers WHEN verified THEN it passes', () => {
+    expect(findingsOf((f) => f.set(PVC_FILE, pvc(undefined, 'nfs')))).toEqual([]);
+  });
+
+  test('GIVEN a Longhorn PVC with only the Longhorn daily backup job WHEN verified THEN the default group covers it', () => {
+    expect(findingsOf((f) => {
+      for (const [p, o] of [...f]) if (typeof o !== 'string' && o.kind === 'Schedule') f.delete(p);
+      f.set(PVC_FILE, pvc());
+    })).toEqual([]);
+  });
+
+  test('GIVEN an uncovered PVC opted out with a reason WHEN verified THEN it passes', () => {
+    const found = findingsOf((f) => {
+      withoutSchedules(f);
+      f.set(PVC_FILE, pvc({ 'platform.tsys/backup-opt-out': 'build cache, rebuilt by the next build' }));
+    });
+    expect(found.filter((x) => x.startsWith(PVC_FILE))).toEqual([]);
+  });
+
+  test('GIVEN an opt-out without a reason WHEN verified THEN verify fails and asks for one', () => {
+    expect(findingsOf((f) => f.set(PVC_FILE, pvc({ 'platform.tsys/backup-opt-out': ' ' })))).toEqual([
+      `${PVC_FILE}: ${PVC_ID}: volume jenkins/scratch (PersistentVolumeClaim): platform.tsys/backup-opt-out needs a reason, e.g. "cache, rebuilt on start"`,
+    ]);
+  });
+
+  test('GIVEN a StatefulSet claim template and no schedule WHEN verified THEN the template is named', () => {
+    const found = findingsOf((f) => {
+      withoutSchedules(f);
+      f.set('dist/jenkins/statefulset-cache.yaml', {
+        apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache', namespace: 'jenkins' },
+        spec: {
+          serviceName: 'cache', selector: { matchLabels: { app: 'cache' } },
+          template: { metadata: { labels: { app: 'cache' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+          volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+        },
+      });
+    });
+    expect(found.filter((x) => x.startsWith('dist/jenkins/statefulset-cache.yaml'))).toEqual([expect.stringContaining('apps/v1 StatefulSet jenkins/cache: volume jenkins/data-cache-* (StatefulSet cache) is not covered by any backup schedule')]);
+  });
+
+  test('GIVEN the volumes Helm components declare and no schedule WHEN verified THEN each declared volume is a finding on its Application', () => {
+    const found = findingsOf(withoutSchedules);
+    expect(found).toEqual(expect.arrayContaining([
+      expect.stringContaining('dist/jenkins/application-jenkins-chart.yaml: argoproj.io/v1alpha1 Application argocd/jenkins-chart: volume jenkins/jenkins (Helm component jenkins-chart) is not covered'),
+    ]));
+  });
+});
