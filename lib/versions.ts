@@ -76,6 +76,8 @@ export const VERSIONS = {
    * last release.
    */
   kaniko: { kind: 'image', name: 'gcr.io/kaniko-project/executor', version: 'v1.24.0-debug' },
+  /** Argo Rollouts: blue/green and canary deploys of the PaaS apps (chart 2.41.0 ships Argo Rollouts v1.9.0). */
+  'argo-rollouts': { kind: 'chart', repo: 'https://argoproj.github.io/argo-helm', chart: 'argo-rollouts', version: '2.41.0' },
 } as const satisfies Record<string, ComponentVersion>;
 
 export type ComponentName = keyof typeof VERSIONS;

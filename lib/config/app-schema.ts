@@ -145,6 +145,12 @@ export const AppSpecSchema = z.strictObject({
   volumes: z.array(VolumeSchema).default([]),
   /** The container runs as this non-root user (and group). */
   runAsUser: z.number().int().min(1).max(2147483647).default(1000),
+  /**
+   * Capabilities added to the container; the restricted Pod Security level allows
+   * NET_BIND_SERVICE only. Needed for a port below 1024, or by an image whose binary carries
+   * that file capability (exec fails without it in the bounding set), e.g. lovasoa/wbo.
+   */
+  capabilities: z.array(z.enum(['NET_BIND_SERVICE'], { message: 'the restricted Pod Security level allows only "NET_BIND_SERVICE"' })).default([]),
   /** Writable scratch folders (emptyDir) beside the read-only root filesystem, e.g. ["/tmp"]. */
   writablePaths: z.array(z.string().regex(/^\/[^\0]*$/, { message: 'must be an absolute path, e.g. "/tmp"' })).default(['/tmp']),
   /** How the app is reached. */

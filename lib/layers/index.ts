@@ -6,11 +6,13 @@ import { jenkinsLayer } from './jenkins';
 import { keycloakLayer } from './keycloak';
 import { longhornLayer } from './longhorn';
 import { metalLbLayer } from './metallb';
+import { paasLayer } from './paas';
 import { rancherLayer } from './rancher';
+import { rolloutsLayer } from './rollouts';
 import { secretsLayer } from './secrets';
 import { upgradesLayer } from './upgrades';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
 export const LAYERS: readonly LayerFactory[] = [
-  argoCdLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, longhornLayer, metalLbLayer, rancherLayer, secretsLayer, upgradesLayer,
+  argoCdLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, longhornLayer, metalLbLayer, paasLayer, rancherLayer, rolloutsLayer, secretsLayer, upgradesLayer,
 ];

@@ -3,6 +3,7 @@ import { TextFile } from '../constructs/text-file';
 import { stringify } from 'yaml';
 import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
+import { formatLock, LOCK_FILE } from '../paas/lock';
 import { sortKeys } from './sort';
 
 /** One file of the rendered tree, relative to the repo root. */
@@ -66,5 +67,7 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
     seen.add(text.path);
     files.push({ path: text.path, content: text.render(), ...(text.executable ? { executable: true } : {}) });
   }
+  // The apps' address lock, at the repository root beside apps/ (not read by Argo CD).
+  files.push({ path: LOCK_FILE, content: formatLock(platform.appsLock) });
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
