@@ -8,6 +8,7 @@ import { deriveWaves, wireApiProviders } from './gitops/waves';
 import { PlatformError } from './platform-error';
 import { DatabaseDocs } from './docs/database-docs';
 import { LdapDocs } from './docs/ldap-docs';
+import { WhiteboardDocs } from './docs/whiteboard-docs';
 import { HaproxyConfig } from './hosts/haproxy-config';
 import { K3sHosts } from './hosts/k3s-hosts';
 import { Layer } from './layer';
@@ -54,6 +55,7 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
   new HaproxyConfig(app, 'haproxy');
   new LdapDocs(app, 'ldap-docs');
   new DatabaseDocs(app, 'database-docs');
+  new WhiteboardDocs(app, 'whiteboard-docs');
   const workloads = app.node.children.filter(WorkloadChart.isWorkloadChart).sort((a, b) => a.appName.localeCompare(b.appName));
   return {
     app,
