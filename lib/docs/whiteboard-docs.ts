@@ -95,28 +95,25 @@ export function whiteboardDoc(input: WhiteboardDocInput): string {
   return lines.join('\n');
 }
 
-/** Renders docs/demo-whiteboard.md when the site runs the whiteboard app. */
+/** Renders docs/demo-whiteboard.md when the platform runs the whiteboard app (build it after the layers). */
 export class WhiteboardDocs extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const ctx = platformContext(this);
     const app = ctx.apps.find((a) => a.name === WHITEBOARD_APP);
-    if (!app) return;
+    const chart = this.node.root.node.children.find((c) => WorkloadChart.isWorkloadChart(c) && c.appName === WHITEBOARD_APP) as WorkloadChart | undefined;
+    // Without the paas layer (e.g. a test platform of other layers) nothing runs the app.
+    if (!app || !chart) return;
     const longhorn = longhornValues(ctx);
     new TextFile(this, 'doc', {
       path: 'docs/demo-whiteboard.md',
-      content: () => {
-        const chart = this.node.root.node.children.find((c) => WorkloadChart.isWorkloadChart(c) && c.appName === WHITEBOARD_APP) as WorkloadChart | undefined;
-        if (!chart) throw new Error(`${this.node.path}: the whiteboard app has no workload chart; is the paas layer in the platform?`);
-        const template = chart.webApp.podTemplate as { spec: RecoveryPod };
-        return whiteboardDoc({
-          app,
-          pod: template.spec,
-          site: ctx.site,
-          nodeDownPodDeletionPolicy: longhorn.defaultSettings.nodeDownPodDeletionPolicy,
-          volumeReplicas: longhorn.persistence.defaultClassReplicaCount,
-        });
-      },
+      content: () => whiteboardDoc({
+        app,
+        pod: (chart.webApp.podTemplate as { spec: RecoveryPod }).spec,
+        site: ctx.site,
+        nodeDownPodDeletionPolicy: longhorn.defaultSettings.nodeDownPodDeletionPolicy,
+        volumeReplicas: longhorn.persistence.defaultClassReplicaCount,
+      }),
     });
   }
 }
