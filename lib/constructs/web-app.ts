@@ -53,6 +53,12 @@ export class WebApp extends Construct {
   public readonly service: KubeService;
   /** The pod template as rendered (Kubernetes JSON): the recovery estimate reads it. */
   public readonly podTemplate: Record<string, unknown>;
+  /**
+   * What Prometheus scrapes when the spec has `metrics`: the app's Service, the port name and
+   * path. The hook for the monitoring layer: render a ServiceMonitor from it (and an ingress
+   * allow from Prometheus's namespace to the port) once monitoring.coreos.com is provided.
+   */
+  public readonly metrics?: { readonly namespace: string; readonly service: string; readonly port: string; readonly path: string };
 
   constructor(scope: Construct, id: string, props: WebAppProps) {
     super(scope, id);
@@ -196,9 +202,9 @@ export class WebApp extends Construct {
         usedBy: `app ${name} (${app.environment})`, purpose: `${what}: ${b.prefix}_* variables`,
       });
     }
-    // Metrics: when `metrics` is set, the ServiceMonitor for `<app>` (port metrics.port, path
-    // metrics.path) and an ingress allow from Prometheus's namespace go here, once the
-    // monitoring layer provides monitoring.coreos.com.
+    // Metrics: the ServiceMonitor for `<app>` and the ingress allow from Prometheus go here,
+    // once the monitoring layer provides monitoring.coreos.com (see `metrics`).
+    if (app.metrics) this.metrics = { namespace, service: name, port: app.metrics.port, path: app.metrics.path };
   }
 }
 

@@ -4,6 +4,8 @@ import { parse } from 'yaml';
 import type { AppSpec } from '../../lib/config/app-schema';
 import { parseApp } from '../../lib/config/load-apps';
 import { LOCK_FILE, parseLock } from '../../lib/paas/lock';
+import { WorkloadChart } from '../../lib/paas/workload-chart';
+import { buildPlatform } from '../../lib/platform';
 import { renderSite, synth } from '../../lib/synth';
 import { verifyTree } from '../../lib/verify/verify';
 import { REPO, shippedSite, snapshotTree, tempRootWithOutputs } from '../helpers';
@@ -23,6 +25,7 @@ export const SAMPLE_APPS: Record<string, string> = {
     'databases: [ { engine: postgresql } , { engine: redis, envPrefix: CACHE, credentials: "bitwarden:wiki-redis" } ]',
     'volumes: [ { name: uploads, mountPath: /srv/uploads, size: 5Gi, accessMode: ReadWriteMany } ]',
     'expose: { http: { host: wiki.turnsys.com } }',
+    'metrics: { port: metrics }',
   ].join('\n'),
   ledger: [
     'environment: uat', 'image: registry.turnsys.com/tsys/ledger@sha256:' + 'a'.repeat(64), 'replicas: 1',
@@ -221,6 +224,16 @@ describe('WebApp', () => {
     const wave = (o: Obj) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
     expect(wave(a)).toBeGreaterThan(wave(obj('dist/paas/appproject-apps.yaml')));
     expect(wave(a)).toBeGreaterThan(wave(obj('dist/paas/namespace-prod.yaml')));
+  });
+
+  test('GIVEN metrics WHEN built THEN no ServiceMonitor yet, but the hook names the Service, port and path for the monitoring layer', () => {
+    const platform = buildPlatform(site, undefined, specs(['wiki', 'ledger']));
+    const charts = platform.outputs.map((o) => o.chart).filter(WorkloadChart.isWorkloadChart);
+    expect(charts.map((c) => [c.appName, c.webApp.metrics])).toEqual([
+      ['ledger', undefined],
+      ['wiki', { namespace: 'prod', service: 'wiki', port: 'metrics', path: '/metrics' }],
+    ]);
+    expect(app('wiki').some((f) => f.startsWith('servicemonitor-'))).toBe(false);
   });
 
   test('GIVEN the apps in a temporary checkout WHEN synthesized THEN every rendered object validates strictly, the lock is written, and a failing synth leaves it untouched', () => {
