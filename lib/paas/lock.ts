@@ -53,6 +53,21 @@ export interface ReservedAddress {
   readonly what: string;
 }
 
+/** A port no app may expose over TCP, and what holds it. */
+export interface ReservedPort {
+  readonly port: number;
+  readonly what: string;
+}
+
+/**
+ * Ports HAProxy's own frontends hold on its address: every app's TCP port becomes a frontend
+ * `bind :<port>` there too, so these stay free.
+ */
+export const HAPROXY_PORTS: readonly ReservedPort[] = [
+  { port: 80, what: 'HAProxy\'s HTTP frontend' },
+  { port: 443, what: 'HAProxy\'s HTTPS frontend' },
+];
+
 /** The empty lock of a pool (no app exposes TCP yet). */
 export function emptyLock(pool: string): AppsLock {
   return { pool, apps: {} };
@@ -84,7 +99,11 @@ export function reservedAddresses(site: Site): ReservedAddress[] {
  * PlatformError naming the lock file, the app and what to do when a locked address lies outside
  * the pool, two apps hold one address, a locked address is reserved, or the pool is exhausted.
  */
-export function allocate(requests: readonly LoadBalancerRequest[], previous: AppsLock, pool: AllocationPool, reserved: readonly ReservedAddress[] = []): AppsLock {
+export function allocate(
+  requests: readonly LoadBalancerRequest[], previous: AppsLock, pool: AllocationPool,
+  reserved: readonly ReservedAddress[] = [], reservedPorts: readonly ReservedPort[] = HAPROXY_PORTS,
+): AppsLock {
+  checkPorts(requests, reservedPorts);
   const problems: string[] = [];
   const poolText = `pool "${pool.name}" (${pool.ranges.map(formatRange).join(', ')})`;
   const inPool = (ip: number) => pool.ranges.some((r) => contains(r, ip));
@@ -119,6 +138,24 @@ export function allocate(requests: readonly LoadBalancerRequest[], previous: App
     out[app] = { address: formatIp(free[i]), ports: { ...wanted.get(app)!.ports } };
   });
   return { pool: pool.name, apps: Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]])) };
+}
+
+/**
+ * Ports are the one thing apps share: each app's address is its own, but HAProxy publishes every
+ * TCP port on its single address, one frontend per port. Two apps on one port, or an app on a
+ * port HAProxy keeps for itself, is an error naming the apps and the fix.
+ */
+function checkPorts(requests: readonly LoadBalancerRequest[], reservedPorts: readonly ReservedPort[]): void {
+  const problems: string[] = [];
+  const owner = new Map<number, string>(reservedPorts.map((r) => [r.port, r.what]));
+  for (const r of [...requests].sort((a, b) => a.app.localeCompare(b.app))) {
+    for (const [name, port] of Object.entries(r.ports).sort(([a], [b]) => a.localeCompare(b))) {
+      const held = owner.get(port);
+      if (held) problems.push(`app "${r.app}" exposes TCP port ${port} (expose.tcp "${name}"), which ${held} already uses on HAProxy's address; set another expose.tcp externalPort in apps/${r.app}.yaml`);
+      else owner.set(port, `app "${r.app}"`);
+    }
+  }
+  if (problems.length) throw new PlatformError(`TCP ports of the apps clash (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
 }
 
 /** Free addresses of the pool in ascending order (site rules keep pools off the node subnet's network and broadcast addresses). */

@@ -48,7 +48,7 @@ export const SAMPLE_APPS: Record<string, string> = {
     'environment: prod', 'image: eclipse-mosquitto:2.0.22', 'replicas: 2',
     'strategy: { type: canary, steps: [ { setWeight: 25 }, { pause: { duration: 300 } }, { setWeight: 50 }, { pause: {} } ] }',
     'ports: [ { name: mqtt, port: 1883 }, { name: ws, port: 9001 } ]',
-    'expose: { tcp: [ { port: mqtt }, { port: ws, externalPort: 443 } ] }',
+    'expose: { tcp: [ { port: mqtt }, { port: ws, externalPort: 8443 } ] }',
   ].join('\n'),
 };
 
@@ -204,12 +204,12 @@ describe('WebApp', () => {
     expect(lb.metadata.annotations).toEqual({ 'metallb.io/loadBalancerIPs': '10.251.51.220', 'metallb.io/address-pool': 'apps' });
     expect(lb.spec).toEqual({
       type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: false, selector: { 'app.kubernetes.io/name': 'broker' },
-      ports: [{ name: 'mqtt', port: 1883, targetPort: 'mqtt', protocol: 'TCP' }, { name: 'ws', port: 443, targetPort: 'ws', protocol: 'TCP' }],
+      ports: [{ name: 'mqtt', port: 1883, targetPort: 'mqtt', protocol: 'TCP' }, { name: 'ws', port: 8443, targetPort: 'ws', protocol: 'TCP' }],
     });
-    expect(parseLock(files.get(LOCK_FILE)!)).toEqual({ pool: 'apps', apps: { broker: { address: '10.251.51.220', ports: { mqtt: 1883, ws: 443 } } } });
+    expect(parseLock(files.get(LOCK_FILE)!)).toEqual({ pool: 'apps', apps: { broker: { address: '10.251.51.220', ports: { mqtt: 1883, ws: 8443 } } } });
     const cfg = files.get('dist/hosts/haproxy/haproxy.cfg')!;
     expect(cfg).toContain('frontend tcp_broker_mqtt\n    mode tcp\n    bind :1883\n    default_backend tcp_broker_mqtt\n\nbackend tcp_broker_mqtt\n    mode tcp\n    server broker_mqtt 10.251.51.220:1883 check');
-    expect(cfg).toContain('server broker_ws 10.251.51.220:443 check');
+    expect(cfg).toContain('server broker_ws 10.251.51.220:8443 check');
   });
 
   test('GIVEN the apps WHEN rendered THEN the paas layer has one Application per app in project apps, syncing its folder into its environment after the project', () => {
@@ -251,7 +251,7 @@ describe('WebApp', () => {
       fs.writeFileSync(path.join(root, 'apps', 'aaa-db.yaml'), 'environment: sit\nimage: postgres:17.2\nports: [ { name: pg, port: 5432 } ]\nexpose: { tcp: [ { port: pg } ] }\n');
       synth({ root });
       expect(parseLock(fs.readFileSync(path.join(root, LOCK_FILE), 'utf8')).apps).toEqual({
-        'aaa-db': { address: '10.251.51.221', ports: { pg: 5432 } }, broker: { address: '10.251.51.220', ports: { mqtt: 1883, ws: 443 } },
+        'aaa-db': { address: '10.251.51.221', ports: { pg: 5432 } }, broker: { address: '10.251.51.220', ports: { mqtt: 1883, ws: 8443 } },
       });
 
       // A hand edit puts an app outside the pool: synth fails, dist/ and the lock stay as they were.

@@ -4,7 +4,9 @@ import { PlatformError } from '../../lib/platform-error';
 import { shippedSite, siteWith } from '../helpers';
 
 const POOL = { name: 'apps', ranges: [parseAddressBlock('10.0.0.10-10.0.0.13')!] };
-const req = (app: string, ports: Record<string, number> = { tcp: 5432 }): LoadBalancerRequest => ({ app, ports });
+/** A request; by default one port per app name (apps never share a port: HAProxy binds each once). */
+const portOf = (app: string) => 10000 + [...app].reduce((n, c) => (n * 31 + c.charCodeAt(0)) % 50000, 0);
+const req = (app: string, ports: Record<string, number> = { tcp: portOf(app) }): LoadBalancerRequest => ({ app, ports });
 const addresses = (lock: AppsLock) => Object.fromEntries(Object.entries(lock.apps).map(([k, v]) => [k, v.address]));
 const errorOf = (f: () => unknown): string => {
   try {
@@ -19,7 +21,7 @@ const errorOf = (f: () => unknown): string => {
 describe('apps.lock.yaml allocation', () => {
   test('GIVEN new apps WHEN allocated THEN each takes the lowest free address in name order, with its ports', () => {
     const lock = allocate([req('mqtt', { mqtt: 1883 }), req('db')], emptyLock('apps'), POOL);
-    expect(lock).toEqual({ pool: 'apps', apps: { db: { address: '10.0.0.10', ports: { tcp: 5432 } }, mqtt: { address: '10.0.0.11', ports: { mqtt: 1883 } } } });
+    expect(lock).toEqual({ pool: 'apps', apps: { db: { address: '10.0.0.10', ports: { tcp: portOf('db') } }, mqtt: { address: '10.0.0.11', ports: { mqtt: 1883 } } } });
   });
 
   test('GIVEN a lock WHEN an app is added before the others by name THEN no existing app moves', () => {
@@ -69,6 +71,14 @@ describe('apps.lock.yaml allocation', () => {
     expect(errorOf(() => allocate([req('a'), req('b'), req('c'), req('d')], first, POOL, reserved))).toBe(
       'pool "apps" (10.0.0.10-10.0.0.13) is exhausted: 4 addresses, 2 held by apps, 1 reserved, 1 free, but 2 new apps need one each (c, d); add addresses to the pool in site.yaml (network.metallb.pools) or remove expose.tcp from an app',
     );
+  });
+
+  test('GIVEN two apps on one TCP port, or an app on HAProxy\'s 443 WHEN allocating THEN the clash names the apps and the fix', () => {
+    expect(errorOf(() => allocate([req('a', { pg: 5432 }), req('b', { db: 5432 }), req('c', { tls: 443 })], emptyLock('apps'), POOL))).toBe([
+      'TCP ports of the apps clash (2 problems):',
+      '  app "b" exposes TCP port 5432 (expose.tcp "db"), which app "a" already uses on HAProxy\'s address; set another expose.tcp externalPort in apps/b.yaml',
+      '  app "c" exposes TCP port 443 (expose.tcp "tls"), which HAProxy\'s HTTPS frontend already uses on HAProxy\'s address; set another expose.tcp externalPort in apps/c.yaml',
+    ].join('\n'));
   });
 
   test('GIVEN a lock WHEN written and read back THEN it round-trips, and a broken file is a clear error', () => {
