@@ -177,7 +177,7 @@ export const AppSpecSchema = z.strictObject({
   /** Databases the app needs on the site's DBaaS; credentials arrive as an ExternalSecret. */
   databases: z.array(z.strictObject({
     engine: z.enum(['postgresql', 'mysql', 'redis', 'memcached', 'mongodb', 'etcd', 'mqtt', 'elasticsearch']),
-    /** Database (or key prefix) name. @default the app name */
+    /** Database (or key prefix) name. @default the app name, "-" written as "_" */
     name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a database name: lower-case letters, digits and _' }).optional(),
     /** Bitwarden login item (username + password) of the app's account. @default bitwarden:app-<app>-<engine> */
     credentials: bitwardenRef.optional(),
