@@ -11,10 +11,11 @@ describe('the whiteboard demo', () => {
   const deployment = obj('dist/workloads/whiteboard/deployment-whiteboard.yaml');
   const pod = deployment.spec.template.spec;
 
-  test('GIVEN apps/whiteboard.yaml WHEN rendered THEN WBO runs as uid 1000 on port 80 (NET_BIND_SERVICE kept for its setcap node binary), one replica, Recreate, declared singleton', () => {
+  test('GIVEN apps/whiteboard.yaml WHEN rendered THEN WBO runs as uid 1000 on port 8080 (NET_BIND_SERVICE kept for its setcap node binary), one replica, Recreate, declared singleton', () => {
     expect(pod.containers[0]).toMatchObject({
       image: 'lovasoa/wbo:v2.17.0',
-      ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }],
+      ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+      env: expect.arrayContaining([{ name: 'PORT', value: '8080' }]),
       securityContext: { runAsUser: 1000, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
       volumeMounts: [{ name: 'vol-boards', mountPath: '/opt/app/server-data' }, { name: 'scratch-0', mountPath: '/tmp' }],
     });
