@@ -2,6 +2,7 @@ import type { Construct, IConstruct } from 'constructs';
 import type { AppSpec } from './config/app-schema';
 import type { Site } from './config/schema';
 import type { Layer } from './layer';
+import type { AppsLock } from './paas/lock';
 import type { Versions } from './versions';
 
 /** What every layer is built from: the validated site, the resolved versions map and the app specs. */
@@ -10,6 +11,11 @@ export interface PlatformContext {
   readonly versions: Versions;
   /** The validated app specs of `apps/*.yaml`, sorted by name. */
   readonly apps: readonly AppSpec[];
+  /**
+   * Each TCP-exposed app's MetalLB address and ports (apps.lock.yaml, updated for `apps`).
+   * @default - allocated afresh from the site's PaaS pool (buildPlatform always sets it)
+   */
+  readonly appsLock?: AppsLock;
 }
 
 /** Builds one layer chart inside `scope`. */

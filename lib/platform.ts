@@ -9,12 +9,15 @@ import { PlatformError } from './platform-error';
 import { DatabaseDocs } from './docs/database-docs';
 import { LdapDocs } from './docs/ldap-docs';
 import { RestoreDocs } from './docs/restore-docs';
+import { WhiteboardDocs } from './docs/whiteboard-docs';
 import { HaproxyConfig } from './hosts/haproxy-config';
 import { K3sHosts } from './hosts/k3s-hosts';
 import { Layer } from './layer';
 import { RESERVED_FOLDERS } from './reserved';
 import { LAYERS } from './layers';
 import { resolveVersions } from './versions';
+import { allocate, AppsLock, emptyLock, loadBalancerRequests, paasPool, reservedAddresses } from './paas/lock';
+import { WorkloadChart } from './paas/workload-chart';
 
 
 /** The built construct tree and where each chart is written. */
@@ -26,12 +29,19 @@ export interface Platform {
   readonly hosts: K3sHosts;
   /** Output folder (relative to the repo root) of each chart. */
   readonly outputs: readonly { readonly dir: string; readonly chart: Chart }[];
+  /** The apps' load-balancer allocations: what apps.lock.yaml must now say. */
+  readonly appsLock: AppsLock;
 }
 
-/** Builds every layer for `site`, derives the sync order and the app of apps. */
-export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS, appSpecs: readonly AppSpec[] = []): Platform {
+/**
+ * Builds every layer for `site` (and the apps' workload charts), derives the sync order and the
+ * app of apps. `previousLock` is the committed apps.lock.yaml: addresses it holds are kept.
+ */
+export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS, appSpecs: readonly AppSpec[] = [], previousLock?: AppsLock): Platform {
   const app = new App({ outdir: '.cdk8s.out' });
-  const ctx: PlatformContext = { site, versions: resolveVersions(site.versions), apps: appSpecs };
+  const pool = paasPool(site);
+  const appsLock = allocate(loadBalancerRequests(appSpecs), previousLock ?? emptyLock(pool.name), pool, reservedAddresses(site));
+  const ctx: PlatformContext = { site, versions: resolveVersions(site.versions), apps: appSpecs, appsLock };
   setPlatformContext(app, ctx);
   const layers = factories.map((make) => make(app, ctx));
   for (const layer of layers) {
@@ -47,6 +57,8 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
   new LdapDocs(app, 'ldap-docs');
   new DatabaseDocs(app, 'database-docs');
   new RestoreDocs(app, 'restore-docs');
+  new WhiteboardDocs(app, 'whiteboard-docs');
+  const workloads = app.node.children.filter(WorkloadChart.isWorkloadChart).sort((a, b) => a.appName.localeCompare(b.appName));
   return {
     app,
     layers: ordered,
@@ -55,7 +67,9 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
     outputs: [
       { dir: 'dist/apps', chart: apps },
       ...ordered.map((layer) => ({ dir: `dist/${layer.layerName}`, chart: layer as Chart })),
+      ...workloads.map((w) => ({ dir: w.folder, chart: w as Chart })),
       { dir: 'argocd', chart: bootstrap },
     ],
+    appsLock,
   };
 }

@@ -1,2 +1,2 @@
-/** Folders under dist/ that are not layers: the app of apps and the host files. */
-export const RESERVED_FOLDERS: readonly string[] = ['apps', 'hosts'];
+/** Folders under dist/ that are not layers: the app of apps, the host files and the apps' folders. */
+export const RESERVED_FOLDERS: readonly string[] = ['apps', 'hosts', 'workloads'];

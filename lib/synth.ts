@@ -7,7 +7,8 @@ import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
 import { buildPlatform } from './platform';
 import { renderPlatform, RenderedFile } from './render/render';
-import { writeAtomically } from './render/write';
+import { ROOT_FILES, writeAtomically } from './render/write';
+import { AppsLock, LOCK_FILE, readLock } from './paas/lock';
 import { SchemaRegistry } from './verify/schemas';
 import { Finding, formatFinding, verifyTree } from './verify/verify';
 
@@ -39,25 +40,31 @@ export interface SynthResult {
 
 /** Kubernetes objects among rendered files: one per manifest (no kustomization, host files or docs). */
 export function countObjects(files: readonly RenderedFile[]): number {
-  return files.filter((f) => !f.path.endsWith('kustomization.yaml') && !TEXT_FILE_ROOTS.some((root) => f.path.startsWith(root))).length;
+  return files.filter((f) => !f.path.endsWith('kustomization.yaml') && !TEXT_FILE_ROOTS.some((root) => f.path.startsWith(root)) && !ROOT_FILES.includes(f.path)).length;
 }
 
-/** What the platform is rendered from: the validated site and app specs. */
+/** What the platform is rendered from: the validated site and app specs, and the committed address lock. */
 export interface PlatformInputs {
   readonly site: Site;
   readonly apps: readonly AppSpec[];
+  /** apps.lock.yaml as committed (empty when there is none yet). */
+  readonly lock: AppsLock;
 }
 
-/** Loads and validates `site.yaml` and the app specs of `apps/`; throws a ConfigError naming every problem. */
+/** Loads and validates `site.yaml`, the app specs of `apps/` and `apps.lock.yaml`; throws naming every problem. */
 export function loadInputs(root: string, siteFile?: string, appsDir?: string): PlatformInputs {
   const site = loadSite(siteFile ?? path.join(root, 'site.yaml'));
   const apps = loadApps(appsDir ?? path.join(root, 'apps'), site);
-  return { site, apps };
+  const lock = readLock(path.join(root, LOCK_FILE), site.paas.pool);
+  return { site, apps, lock };
 }
 
-/** Builds the platform for a validated site (and its apps) and renders it to files (no I/O). */
-export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = []): RenderedFile[] {
-  return renderPlatform(buildPlatform(site, layers, apps));
+/**
+ * Builds the platform for a validated site (and its apps) and renders it to files (no I/O);
+ * `lock` is the committed apps.lock.yaml, whose addresses are kept.
+ */
+export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock): RenderedFile[] {
+  return renderPlatform(buildPlatform(site, layers, apps, lock));
 }
 
 /**
@@ -65,8 +72,8 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
  * for `dist/` and `argocd/`. Any error throws and leaves both folders as they were.
  */
 export function synth(options: SynthOptions): SynthResult {
-  const { site, apps } = loadInputs(options.root, options.siteFile, options.appsDir);
-  const files = renderSite(site, options.layers, apps);
+  const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir);
+  const files = renderSite(site, options.layers, apps, lock);
   const registry = options.registry ?? new SchemaRegistry();
   writeAtomically(options.root, files, (tmp) => {
     const findings = verifyTree(tmp, registry);

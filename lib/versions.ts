@@ -99,6 +99,8 @@ export const VERSIONS = {
    * of the same tag): k3s ships neither, Longhorn's CSI snapshots and Velero need both.
    */
   'external-snapshotter': { kind: 'git', repo: 'https://github.com/kubernetes-csi/external-snapshotter', path: 'client/config/crd', version: 'v8.6.0' },
+  /** Argo Rollouts: blue/green and canary deploys of the PaaS apps (chart 2.41.0 ships Argo Rollouts v1.9.0). */
+  'argo-rollouts': { kind: 'chart', repo: 'https://argoproj.github.io/argo-helm', chart: 'argo-rollouts', version: '2.41.0' },
 } as const satisfies Record<string, ComponentVersion>;
 
 export type ComponentName = keyof typeof VERSIONS;

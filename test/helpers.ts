@@ -3,6 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadSite } from '../lib/config/load';
 import type { Site } from '../lib/config/schema';
+import { LOCK_FILE } from '../lib/paas/lock';
+import type { RenderedFile } from '../lib/render/render';
+import { loadInputs, renderSite } from '../lib/synth';
 
 export const REPO = path.resolve(__dirname, '..');
 
@@ -32,10 +35,17 @@ export function snapshotTree(dir: string): Map<string, string> {
   return out;
 }
 
-/** A temporary repo root holding a copy of the committed dist/ and argocd/. */
+/** The shipped site with the shipped apps (apps/) and address lock (apps.lock.yaml), rendered: what synth writes. */
+export function shippedRender(): RenderedFile[] {
+  const { site, apps, lock } = loadInputs(REPO);
+  return renderSite(site, undefined, apps, lock);
+}
+
+/** A temporary repo root holding a copy of the committed dist/ and argocd/, and the shipped apps/ and apps.lock.yaml. */
 export function tempRootWithOutputs(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-test-'));
-  for (const dir of ['dist', 'argocd']) fs.cpSync(path.join(REPO, dir), path.join(root, dir), { recursive: true });
+  for (const dir of ['dist', 'argocd', 'apps']) fs.cpSync(path.join(REPO, dir), path.join(root, dir), { recursive: true });
+  fs.copyFileSync(path.join(REPO, LOCK_FILE), path.join(root, LOCK_FILE));
   return root;
 }
 

@@ -1,3 +1,6 @@
+import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
+import { appProbes } from '../paas/probes';
+import { recoveryFromPod } from '../paas/recovery';
 import type { AppSpec } from './app-schema';
 import type { RuleIssue } from './rules';
 import type { Site } from './schema';
@@ -36,6 +39,9 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   portRef(['metrics', 'port'], app.metrics?.port, 'metrics are scraped over HTTP (TCP)');
   if (!app.health.port && app.ports[0].protocol !== 'TCP') add(['health'], `the first port "${app.ports[0].name}" is UDP; name a TCP port in health.port`);
   if (app.expose.http && !app.expose.http.port && app.ports[0].protocol !== 'TCP') add(['expose', 'http'], `the first port "${app.ports[0].name}" is UDP; name a TCP port in expose.http.port`);
+  app.ports.forEach((p, i) => {
+    if (p.port < 1024 && !app.capabilities.includes('NET_BIND_SERVICE')) add(['ports', i, 'port'], `the container runs as a non-root user, which binds a port below 1024 only with \`capabilities: [NET_BIND_SERVICE]\`; add that, or listen on a port from 1024 up`);
+  });
   const external = new Map<number, number>();
   app.expose.tcp.forEach((t, i) => {
     portRef(['expose', 'tcp', i, 'port'], t.port, 'MetalLB load balancers here carry TCP only');
@@ -81,6 +87,13 @@ export function checkAppRules(app: Spec): RuleIssue[] {
     if (prefixes.has(prefix)) add(['databases', i], `two bindings set ${prefix}_* variables (also databases[${prefixes.get(prefix)}]); give one an envPrefix`);
     else prefixes.set(prefix, i);
   });
+  const bindingVars = new Map<string, number>();
+  for (const [prefix, i] of prefixes) for (const v of BINDING_VARIABLES) bindingVars.set(`${prefix}_${v}`, i);
+  for (const [where, vars] of [['env', app.env], ['secrets', app.secrets]] as const) {
+    for (const name of Object.keys(vars)) {
+      if (bindingVars.has(name)) add([where, name], `"${name}" is set by the binding databases[${bindingVars.get(name)}]; rename the variable or give the binding another envPrefix`);
+    }
+  }
 
   // Strategies.
   if (app.strategy.type === 'canary') {
@@ -93,9 +106,28 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   return issues;
 }
 
-/** Rules of an app against the site: the DBaaS it binds to exists. */
+/** Variables each DBaaS binding sets, after its prefix: `<PREFIX>_HOST`... */
+export const BINDING_VARIABLES = ['HOST', 'PORT', 'NAME', 'USER', 'PASSWORD'] as const;
+
+/**
+ * Rules of an app against the site: the DBaaS it binds to exists; a singleton is back within
+ * the site's recovery budget after its node dies.
+ */
 export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
   const issues: RuleIssue[] = [];
+  if (app.singleton && app.replicas === 1 && !app.autoscaling) {
+    const { startupProbe, readinessProbe } = appProbes(app);
+    const dead = (key: string) => ({ key, effect: 'NoExecute', tolerationSeconds: SINGLETON_TOLERATION_SECONDS });
+    const estimate = recoveryFromPod({
+      tolerations: [dead('node.kubernetes.io/not-ready'), dead('node.kubernetes.io/unreachable')],
+      containers: [{ startupProbe, readinessProbe }],
+      volumes: app.volumes.map(() => ({ persistentVolumeClaim: {} })),
+    });
+    if (estimate.totalSeconds > site.paas.recoveryBudgetSeconds) {
+      const sum = estimate.steps.map((s) => `${s.step} ${s.seconds}`).join(' + ');
+      issues.push({ path: ['singleton'], message: `a singleton must be back within paas.recoveryBudgetSeconds (${site.paas.recoveryBudgetSeconds} s) after its node dies, but ${sum} = ${estimate.totalSeconds} s; lower health.startupSeconds (or raise the budget in site.yaml)` });
+    }
+  }
   const dbaas = site.dbaas as Record<string, unknown>;
   const offered = Object.keys(dbaas).filter((k) => dbaas[k] !== undefined).sort();
   app.databases.forEach((d, i) => {

@@ -145,6 +145,12 @@ export const AppSpecSchema = z.strictObject({
   volumes: z.array(VolumeSchema).default([]),
   /** The container runs as this non-root user (and group). */
   runAsUser: z.number().int().min(1).max(2147483647).default(1000),
+  /**
+   * Capabilities added to the container; the restricted Pod Security level allows
+   * NET_BIND_SERVICE only. Needed for a port below 1024, or by an image whose binary carries
+   * that file capability (exec fails without it in the bounding set), e.g. lovasoa/wbo.
+   */
+  capabilities: z.array(z.enum(['NET_BIND_SERVICE'], { message: 'the restricted Pod Security level allows only "NET_BIND_SERVICE"' })).default([]),
   /** Writable scratch folders (emptyDir) beside the read-only root filesystem, e.g. ["/tmp"]. */
   writablePaths: z.array(z.string().regex(/^\/[^\0]*$/, { message: 'must be an absolute path, e.g. "/tmp"' })).default(['/tmp']),
   /** How the app is reached. */
@@ -171,7 +177,7 @@ export const AppSpecSchema = z.strictObject({
   /** Databases the app needs on the site's DBaaS; credentials arrive as an ExternalSecret. */
   databases: z.array(z.strictObject({
     engine: z.enum(['postgresql', 'mysql', 'redis', 'memcached', 'mongodb', 'etcd', 'mqtt', 'elasticsearch']),
-    /** Database (or key prefix) name. @default the app name */
+    /** Database (or key prefix) name. @default the app name, "-" written as "_" */
     name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a database name: lower-case letters, digits and _' }).optional(),
     /** Bitwarden login item (username + password) of the app's account. @default bitwarden:app-<app>-<engine> */
     credentials: bitwardenRef.optional(),

@@ -92,6 +92,10 @@ export function checkSiteRules(site: Site): RuleIssue[] {
   if (!gwPool) add(['network', 'gateway', 'address'], `${site.network.gateway.address} is in no MetalLB pool; pick an address of a pool with autoAssign: false`);
   else if (gwPool.autoAssign) add(['network', 'gateway', 'address'], `${site.network.gateway.address} is in pool "${gwPool.name}", which auto-assigns; MetalLB could give it to another service first (use a pool with autoAssign: false)`);
 
+  // The PaaS pool exists; MetalLB would never hand out its addresses otherwise.
+  const poolList = site.network.metallb.pools.map((p) => `"${p.name}"`).join(', ');
+  if (!site.network.metallb.pools.some((p) => p.name === site.paas.pool)) add(['paas', 'pool'], `names no pool of network.metallb.pools (${poolList}); app load balancers take their addresses from one of them`);
+
   // Backup targets other than NFS need credentials.
   const scheme = site.storage.backupTarget.split(':')[0];
   if (scheme !== 'nfs' && !site.storage.backupCredentials) add(['storage', 'backupCredentials'], `is required for a ${scheme}:// backup target (a Bitwarden reference "bitwarden:<item name>")`);

@@ -254,6 +254,25 @@ export const BackupsSchema = z.strictObject({
   }).prefault({}),
 });
 
+/** PaaS settings when site.yaml names none. */
+export const PAAS_DEFAULTS = {
+  pool: 'apps',
+  recoveryBudgetSeconds: 90,
+} as const;
+
+export const PaasSchema = z.strictObject({
+  /**
+   * The MetalLB pool (of `network.metallb.pools`) app load balancers take their addresses from,
+   * one address per app with TCP exposure, recorded in apps.lock.yaml.
+   */
+  pool: dnsLabel('the name of a pool under network.metallb.pools').default(PAAS_DEFAULTS.pool),
+  /**
+   * Seconds a singleton app may be away after its node dies: the rendered eviction, volume move
+   * and start-up settings must add up to less (docs/demo-whiteboard.md shows the sum).
+   */
+  recoveryBudgetSeconds: z.number().int().min(30).max(3600).default(PAAS_DEFAULTS.recoveryBudgetSeconds),
+});
+
 export const SiteSchema = z.strictObject({
   /** Short name of the site, used in object names and labels. */
   name: dnsLabel('the site name'),
@@ -351,6 +370,8 @@ export const SiteSchema = z.strictObject({
   harbor: HarborSchema.default(HARBOR_DEFAULTS),
   /** Jenkins, CI (jenkins.<domain>): its Bitwarden items and storage. */
   jenkins: JenkinsSchema.default(JENKINS_DEFAULTS),
+  /** The PaaS (apps/*.yaml): where app load balancers get their addresses, the singleton recovery budget. */
+  paas: PaasSchema.default(PAAS_DEFAULTS),
   /** Overrides of `lib/versions.ts`, by component name. */
   versions: z.record(z.string(), z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, {
     message: 'must be a pinned version such as "0.15.2" or "v1.33.5+k3s1" (no ranges, no "latest")',

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ConfigError } from '../config/errors';
 import type { LayerFactory } from '../context';
 import { PlatformError } from '../platform-error';
-import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
+import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIR } from '../render/write';
 import { loadInputs, renderSite, synth, VerifyError } from '../synth';
 import type { SchemaRegistry } from '../verify/schemas';
 import { DeliveryError } from './delivery-error';
@@ -93,15 +93,15 @@ export function publish(options: PublishOptions): PublishResult {
   if (fs.realpathSync(top) !== root) throw new DeliveryError(`refused: ${root} is inside the repository ${top}, not its top folder; run publish from the top`);
   const siteFile = options.siteFile ?? path.join(root, 'site.yaml');
 
-  const { site, apps } = refuseOnSynthError(() => loadInputs(root, siteFile));
+  const { site, apps, lock } = refuseOnSynthError(() => loadInputs(root, siteFile));
   const branch = site.git.revision;
 
   // 1. Only the rendered output may be uncommitted: dist/, argocd/ and the docs/ files synth
   //    generates (hand-written docs/ files are source; the render says which are generated).
-  const inOutputDirs = (p: string) => OUTPUT_DIRS.some((d) => p.startsWith(`${d}/`));
+  const inOutputDirs = (p: string) => OUTPUT_DIRS.some((d) => p.startsWith(`${d}/`)) || ROOT_FILES.includes(p);
   let dirty = gitStatus(root).filter((e) => !e.paths.every(inOutputDirs));
   if (dirty.some((e) => e.paths.some((p) => p.startsWith(`${SHARED_DIR}/`)))) {
-    const generated = new Set(refuseOnSynthError(() => renderSite(site, options.layers, apps)).map((f) => f.path));
+    const generated = new Set(refuseOnSynthError(() => renderSite(site, options.layers, apps, lock)).map((f) => f.path));
     dirty = dirty.filter((e) => !e.paths.every((p) => inOutputDirs(p) || generated.has(p)));
   }
   if (dirty.length) {
@@ -120,7 +120,7 @@ export function publish(options: PublishOptions): PublishResult {
   log(`publish: ${rendered.objects} objects rendered and verified`);
 
   // 4. Commit the render when it changed.
-  const outputs = [...OUTPUT_DIRS, ...rendered.files.map((f) => f.path).filter((p) => !inOutputDirs(p))];
+  const outputs = [...OUTPUT_DIRS, ...rendered.files.map((f) => f.path).filter((p) => !inOutputDirs(p) || ROOT_FILES.includes(p))];
   let renderCommit: string | undefined;
   const changed = gitStatus(root, outputs);
   if (changed.length) {

@@ -5,7 +5,7 @@ import { ConfigError } from '../config/errors';
 
 import { PlatformError } from '../platform-error';
 import type { RenderedFile } from '../render/render';
-import { SHARED_DIR } from '../render/write';
+import { ROOT_FILES, SHARED_DIR } from '../render/write';
 import { loadInputs, renderSite } from '../synth';
 import { summaryLine } from './describe';
 import { diffTrees } from './engine';
@@ -60,8 +60,9 @@ function handWrittenDocs(root: string, rendered: readonly RenderedFile[]): Rende
 
 /** Renders the working tree's site in memory (nothing is written). */
 export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
-  const { site, apps } = loadInputs(root, siteFile);
-  const rendered = renderSite(site, undefined, apps);
+  const { site, apps, lock } = loadInputs(root, siteFile);
+  // apps.lock.yaml is not compared: the load-balancer Services show the addresses it holds.
+  const rendered = renderSite(site, undefined, apps, lock).filter((f) => !ROOT_FILES.includes(f.path));
   return [...rendered, ...handWrittenDocs(root, rendered)];
 }
 

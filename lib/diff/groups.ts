@@ -1,4 +1,5 @@
 import { TEXT_FILE_ROOTS } from '../constructs/text-file';
+import { WORKLOADS_DIR } from '../paas/conventions';
 
 /**
  * Groups of a rendered tree, as a reviewer reads them: the bootstrap (`argocd/`), the app of
@@ -8,6 +9,8 @@ import { TEXT_FILE_ROOTS } from '../constructs/text-file';
 /** The group of a rendered file: its folder at layer depth (`dist/<layer>`, `argocd`, `docs`). */
 export function groupOf(file: string): string {
   const parts = file.split('/');
+  // App folders: one group per app (`dist/workloads/<app>`).
+  if (parts[0] === 'dist' && parts[1] === WORKLOADS_DIR && parts.length > 3) return `dist/${WORKLOADS_DIR}/${parts[2]}`;
   if (parts[0] === 'dist' && parts.length > 2) return `dist/${parts[1]}`;
   return parts.length > 1 ? parts[0] : '.';
 }
@@ -23,6 +26,7 @@ export function groupTitle(group: string): string {
   if (group === 'dist/apps') return 'app of apps (dist/apps)';
   if (group === 'dist/hosts') return 'host files (dist/hosts)';
   if (group === 'docs') return 'docs (docs/)';
+  if (group.startsWith(`dist/${WORKLOADS_DIR}/`)) return `app ${group.split('/')[2]} (${group})`;
   if (group.startsWith('dist/')) return `layer ${group.slice('dist/'.length)} (${group})`;
   return group === '.' ? 'repository root' : `${group}/`;
 }

@@ -9,7 +9,8 @@ import { Layer } from '../layer';
 
 export const GATEWAY_CLASS = 'envoy';
 export const ENVOY_PROXY = 'platform-proxy';
-const PROXY_LABELS = { 'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy' };
+/** Labels of the Envoy proxy pods Envoy Gateway runs for the shared gateway. */
+export const ENVOY_PROXY_LABELS = { 'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy' } as const;
 
 /** A topology spread constraint that keeps pods with `labels` on different nodes. */
 function spreadOverNodes(labels: Record<string, string>, matchLabelKeys?: string[]) {
@@ -62,7 +63,7 @@ export function envoyProxySpec(ctx: PlatformContext): EnvoyProxySpec {
         envoyDeployment: {
           replicas: 2,
           pod: {
-            topologySpreadConstraints: [spreadOverNodes(PROXY_LABELS, ['gateway.envoyproxy.io/owning-gateway-name', 'gateway.envoyproxy.io/owning-gateway-namespace'])],
+            topologySpreadConstraints: [spreadOverNodes({ ...ENVOY_PROXY_LABELS }, ['gateway.envoyproxy.io/owning-gateway-name', 'gateway.envoyproxy.io/owning-gateway-namespace'])],
           },
         },
         envoyPDB: { minAvailable: 1 },

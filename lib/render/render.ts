@@ -3,6 +3,8 @@ import { TextFile } from '../constructs/text-file';
 import { stringify } from 'yaml';
 import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
+import { formatLock, LOCK_FILE } from '../paas/lock';
+import { WorkloadChart } from '../paas/workload-chart';
 import { sortKeys } from './sort';
 
 /** One file of the rendered tree, relative to the repo root. */
@@ -44,7 +46,12 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
 
   const files: RenderedFile[] = [];
   for (const { dir, chart } of platform.outputs) {
-    const objects = chart.toJson() as K8sObject[];
+    // cdk8s resolves and validates the whole app on every Chart.toJson(): fine for a dozen
+    // layers, quadratic for a thousand app charts. Those hold plain objects without
+    // cross-chart dependencies (and every construct was validated above): read them directly.
+    const objects = (WorkloadChart.isWorkloadChart(chart)
+      ? chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson())
+      : chart.toJson()) as K8sObject[];
     const base = (o: K8sObject) => `${o.kind.toLowerCase()}-${o.metadata.name}`;
     const counts = new Map<string, number>();
     for (const o of objects) counts.set(base(o), (counts.get(base(o)) ?? 0) + 1);
@@ -66,5 +73,7 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
     seen.add(text.path);
     files.push({ path: text.path, content: text.render(), ...(text.executable ? { executable: true } : {}) });
   }
+  // The apps' address lock, at the repository root beside apps/ (not read by Argo CD).
+  files.push({ path: LOCK_FILE, content: formatLock(platform.appsLock) });
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -45,6 +45,8 @@ export interface CrdSchemaRef {
 export const CRD_SCHEMAS: readonly CrdSchemaRef[] = [
   { group: 'argoproj.io', kind: 'Application', version: 'v1alpha1', plural: 'applications', scope: 'Namespaced', typed: true },
   { group: 'argoproj.io', kind: 'AppProject', version: 'v1alpha1', plural: 'appprojects', scope: 'Namespaced', typed: true },
+  // Untyped: the PaaS builds one pod template for Deployments and Rollouts as plain JSON.
+  { group: 'argoproj.io', kind: 'Rollout', version: 'v1alpha1', plural: 'rollouts', scope: 'Namespaced', typed: false },
   { group: 'helm.cattle.io', kind: 'HelmChart', version: 'v1', plural: 'helmcharts', scope: 'Namespaced', typed: true },
   { group: 'metallb.io', kind: 'IPAddressPool', version: 'v1beta1', plural: 'ipaddresspools', scope: 'Namespaced', typed: true },
   { group: 'metallb.io', kind: 'L2Advertisement', version: 'v1beta1', plural: 'l2advertisements', scope: 'Namespaced', typed: true },

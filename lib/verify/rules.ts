@@ -5,6 +5,7 @@ import { backupCoverage, coverageProblem } from '../backups/coverage';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { apiRefMatches } from '../layer';
+import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
 import { isClusterScoped, splitApiVersion } from './kinds';
 import type { SchemaRegistry } from './schemas';
 import { secretLiterals } from './secret-literals';
@@ -22,6 +23,12 @@ export interface Tree {
   readonly objects: readonly LoadedObject[];
   /** The Application in dist/apps that syncs each layer folder. */
   readonly layerApps: ReadonlyMap<string, LoadedObject>;
+  /**
+   * The Application (in a layer folder) that syncs each app folder `dist/workloads/<app>`, and
+   * that layer: the app folder syncs after it and sees what it sees.
+   * @default - none
+   */
+  readonly workloadApps?: ReadonlyMap<string, { readonly app: LoadedObject; readonly layer: string }>;
   readonly registry: SchemaRegistry;
 }
 
@@ -34,6 +41,11 @@ export type ReportFile = (file: string, message: string) => void;
 export function layerOf(file: string): string | undefined {
   const m = /^dist\/([^/]+)\//.exec(file);
   return m && !NON_LAYER_DIRS.has(m[1]) ? m[1] : undefined;
+}
+
+/** The layer a file syncs with: its layer folder's, or for an app folder the layer whose Application syncs it. */
+export function ownerLayer(tree: Tree, file: string): string | undefined {
+  return layerOf(file) ?? tree.workloadApps?.get(path.posix.dirname(file))?.layer;
 }
 
 /** Layers `layer` depends on, directly or through others, from the app of apps. */
@@ -113,7 +125,7 @@ export function checkNamespaces(tree: Tree, report: Report): void {
       continue;
     }
     if (PRE_EXISTING_NAMESPACES.has(ns)) continue;
-    const layer = layerOf(o.file);
+    const layer = ownerLayer(tree, o.file);
     const visible = layer ? [layer, ...dependenciesOf(tree, layer)] : [o.file.split('/').slice(0, -1).join('/')];
     if (visible.some((l) => declaredIn.get(l)?.has(ns))) continue;
     const elsewhere = [...declaredIn.entries()].find(([, names]) => names.has(ns))?.[0];
@@ -151,6 +163,10 @@ export function checkApplicationPaths(tree: Tree, report: Report, reportFile: Re
   for (const dir of layerDirs) {
     if (!tree.layerApps.has(dir)) reportFile(`dist/${dir}`, 'no Application in dist/apps syncs this folder; nothing would ever apply it');
   }
+  const appDirs = [...new Set(tree.files.filter((f) => f.startsWith(`dist/${WORKLOADS_DIR}/`)).map((f) => f.split('/').slice(0, 3).join('/')))];
+  for (const dir of appDirs) {
+    if (!tree.workloadApps?.has(dir)) reportFile(dir, `no Application of a layer syncs this app folder; the paas layer renders one per app (${APPS_PROJECT} project)`);
+  }
 }
 
 /** Layers sync after the layers they depend on. */
@@ -172,7 +188,7 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     const kind: string = o.obj.kind;
     if (tree.registry.isCoreKind(o.obj.apiVersion, kind) || isBuiltinApi(group, kind)) continue;
     const api = `${group}/${kind}`;
-    const layer = layerOf(o.file);
+    const layer = ownerLayer(tree, o.file);
     if (!layer) {
       report(o, `${api} is not installed before ${o.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);
       continue;

@@ -1,5 +1,6 @@
 import { splitApiVersion } from './kinds';
-import { checkApiProviders, checkApplicationPaths, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, Tree } from './rules';
+import { WORKLOADS_DIR } from '../paas/conventions';
+import { checkApiProviders, checkApplicationPaths, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, layerOf, Tree } from './rules';
 import { SchemaRegistry } from './schemas';
 import { describeObject, Finding, Json, loadTree, LoadedObject, sourcePaths } from './tree';
 
@@ -34,7 +35,17 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
       else layerApps.set(m[1], app);
     }
   }
-  const tree: Tree = { root, files, objects: valid, layerApps, registry };
+  // App folders (dist/workloads/<app>): each synced by one Application of a layer (the paas layer).
+  const workloadApps = new Map<string, { app: LoadedObject; layer: string }>();
+  for (const app of apps.filter((a) => !a.file.startsWith('dist/apps/'))) {
+    const layer = layerOf(app.file);
+    for (const p of sourcePaths(app.obj, ownRepos)) {
+      if (!p.startsWith(`dist/${WORKLOADS_DIR}/`) || !layer) continue;
+      if (workloadApps.has(p)) report(app, `a second Application for ${p} (also ${workloadApps.get(p)!.app.file})`);
+      else workloadApps.set(p, { app, layer });
+    }
+  }
+  const tree: Tree = { root, files, objects: valid, layerApps, workloadApps, registry };
 
   checkSchemas(tree, report);
   checkSecrets(tree, report);

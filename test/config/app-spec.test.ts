@@ -53,14 +53,16 @@ describe('app specs (apps/<name>.yaml)', () => {
       'apps/demo.yaml:3:11: replicas: one replica is a single point of failure: run at least 2, or declare `singleton: "<why one replica>"`',
       'apps/demo.yaml:4:19: strategy.type: "canary" starts the new pod before the old one stops, but volume "data" is ReadWriteOnce: use "recreate"',
       'apps/demo.yaml:4:65: strategy.steps[1].setWeight: weights must increase step by step (50 before this one), got 20',
+      'apps/demo.yaml:6:25: ports[0].port: the container runs as a non-root user, which binds a port below 1024 only with `capabilities: [NET_BIND_SERVICE]`; add that, or listen on a port from 1024 up',
       'apps/demo.yaml:7:13: ports[1].name: duplicate port name "http" (also ports[0])',
+      'apps/demo.yaml:7:25: ports[1].port: the container runs as a non-root user, which binds a port below 1024 only with `capabilities: [NET_BIND_SERVICE]`; add that, or listen on a port from 1024 up',
       'apps/demo.yaml:8:17: health.port: names no port "web"; the app\'s ports are "http", "http"',
       'apps/demo.yaml:9:38: databases[1]: two bindings set POSTGRESQL_* variables (also databases[0]); give one an envPrefix',
     ]);
   });
 
   test('GIVEN a singleton with a ReadWriteOnce volume WHEN its strategy is recreate THEN it is valid, and replicas 2 with that volume is not', () => {
-    const single = `${MINIMAL}replicas: 1\nsingleton: one writer of the boards volume\nstrategy: { type: recreate }\nvolumes: [ { name: data, mountPath: /data, size: 1Gi } ]\n`;
+    const single = `${MINIMAL}replicas: 1\nsingleton: one writer of the boards volume\nstrategy: { type: recreate }\nvolumes: [ { name: data, mountPath: /data, size: 1Gi } ]\nhealth: { startupSeconds: 10 }\n`;
     expect(errorsOf(single)).toEqual([]);
     expect(errorsOf(single.replace('replicas: 1\nsingleton: one writer of the boards volume\n', ''))).toEqual([
       'apps/demo.yaml:6:12: volumes[0].accessMode: a ReadWriteOnce volume can be mounted by one pod on one node: use ReadWriteMany for an app with several replicas, or make the app a singleton',

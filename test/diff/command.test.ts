@@ -143,7 +143,8 @@ describe('npm run diff against a git revision', () => {
     beforeAll(() => {
       root = track(repo({ 'site.yaml': fs.readFileSync(path.join(REPO, 'site.yaml'), 'utf8') }));
       // cpSync keeps the executable bit of the install scripts, as the clone has it.
-      for (const dir of ['dist', 'argocd', 'docs']) fs.cpSync(path.join(REPO, dir), path.join(root, dir), { recursive: true });
+      for (const dir of ['dist', 'argocd', 'docs', 'apps']) fs.cpSync(path.join(REPO, dir), path.join(root, dir), { recursive: true });
+      fs.copyFileSync(path.join(REPO, 'apps.lock.yaml'), path.join(root, 'apps.lock.yaml'));
       git(root, 'add', '-A');
       git(root, 'commit', '-q', '-m', 'rendered output');
     });

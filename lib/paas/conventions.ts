@@ -1,0 +1,72 @@
+import type { AppSpec, Environment } from '../config/app-schema';
+import type { Site } from '../config/schema';
+import { EVICTION } from '../hosts/k3s-config';
+
+/**
+ * Names, labels and annotations shared by the PaaS layer, the WebApp construct, verify rules
+ * and the drill. They are API: renaming one moves or orphans objects in the cluster.
+ */
+
+/** Folder (under dist/) of the app folders: `dist/workloads/<app>/`, one Argo CD Application each. */
+export const WORKLOADS_DIR = 'workloads';
+/** The Argo CD AppProject every app belongs to. */
+export const APPS_PROJECT = 'apps';
+/** Label on the sit/uat/prod namespaces. */
+export const APP_NAMESPACE_LABEL = 'platform.tsys/app-namespace';
+/**
+ * Annotation of a workload that runs one replica by design, with the reason. HA rules accept a
+ * single replica only with it; no PodDisruptionBudget is rendered for it so a drain can move it.
+ */
+export const SINGLETON_ANNOTATION = 'platform.tsys/singleton';
+/** The container's name in every app pod. */
+export const APP_CONTAINER = 'app';
+
+/** The Argo CD Application of an app. */
+export function appApplicationName(app: string): string {
+  return `app-${app}`;
+}
+
+/** Folder (relative to the repo root) of an app's rendered objects. */
+export function appPath(app: string): string {
+  return `dist/${WORKLOADS_DIR}/${app}`;
+}
+
+/** Labels on every object of an app. */
+export function appLabels(app: Pick<AppSpec, 'name' | 'environment'>): Record<string, string> {
+  return { 'app.kubernetes.io/name': app.name, 'app.kubernetes.io/part-of': app.environment };
+}
+
+/** The labels Services, PDBs and spread constraints select an app's pods by (the app name is unique in the site). */
+export function selectorLabels(app: Pick<AppSpec, 'name'>): Record<string, string> {
+  return { 'app.kubernetes.io/name': app.name };
+}
+
+/** The namespace an app runs in: its environment. */
+export function appNamespace(app: Pick<AppSpec, 'environment'>): Environment {
+  return app.environment;
+}
+
+/**
+ * How long an app's pods stay on a node that stopped answering (not-ready or unreachable),
+ * after the node-monitor grace period. A singleton is down until it moves, so it leaves after
+ * 5 s (the node has then been silent for 27 s at least); replicated apps keep serving from
+ * their other pods and wait as long as every platform pod (EVICTION.tolerationSeconds), which
+ * rides out a short network blip without restarting anything.
+ */
+export const SINGLETON_TOLERATION_SECONDS = 5;
+export function tolerationSeconds(app: Pick<AppSpec, 'singleton'>): number {
+  return app.singleton ? SINGLETON_TOLERATION_SECONDS : EVICTION.tolerationSeconds;
+}
+
+/**
+ * Nodes an app pod may run on: agents that are not R&D nodes (servers carry
+ * `CriticalAddonsOnly=true:NoExecute`, the R&D node its own taint; apps tolerate neither).
+ */
+export function appNodes(site: Site): string[] {
+  return site.nodes.filter((n) => n.role === 'agent' && !n.rnd).map((n) => n.name);
+}
+
+/** The most pods an app runs at once outside a rollout: its replicas, or the autoscaler's maximum. */
+export function maxPods(app: Pick<AppSpec, 'replicas' | 'autoscaling'>): number {
+  return app.autoscaling?.max ?? app.replicas;
+}

@@ -1,0 +1,65 @@
+import { Construct } from 'constructs';
+import { IntOrString, KubeNetworkPolicy } from 'cdk8s-plus-25/lib/imports/k8s';
+import type { AppSpec } from '../config/app-schema';
+import { SHARED_GATEWAY } from '../constructs/published-ui';
+import { ENVOY_PROXY_LABELS } from '../layers/gateway';
+import { appNamespace, selectorLabels } from './conventions';
+import type { DatabaseBinding } from './pod-template';
+
+/**
+ * The namespace's default-deny (rendered by the paas layer) lets nothing in or out but DNS;
+ * these are the allows an app needs, each its own NetworkPolicy named after what it allows:
+ *
+ * - `<app>-from-gateway`: the shared gateway's Envoy proxies to the HTTP port (`expose.http`);
+ * - `<app>-from-anywhere`: any source to the TCP-exposed ports (`expose.tcp`); MetalLB traffic
+ *   arrives from any node (externalTrafficPolicy Cluster), so the source cannot be narrowed;
+ * - `<app>-to-dbaas`: egress to the bound DBaaS endpoints' ports (`databases`); they are DNS
+ *   names outside the cluster, which a NetworkPolicy cannot name, so any address on those ports.
+ *
+ * Not allowed, on purpose: app to app, app to the Internet, app to the Kubernetes API. Kubelet
+ * probes come from the node itself, which k3s's network policy controller always admits.
+ * Prometheus scraping of `metrics` is wired with the ServiceMonitor (see WebApp).
+ */
+export function appNetworkPolicies(scope: Construct, app: AppSpec, bindings: readonly DatabaseBinding[], httpPort: string | undefined): KubeNetworkPolicy[] {
+  const namespace = appNamespace(app);
+  const podSelector = { matchLabels: selectorLabels(app) };
+  const out: KubeNetworkPolicy[] = [];
+  if (httpPort) {
+    out.push(new KubeNetworkPolicy(scope, 'from-gateway', {
+      metadata: { name: `${app.name}-from-gateway`, namespace },
+      spec: {
+        podSelector,
+        policyTypes: ['Ingress'],
+        ingress: [{
+          from: [{
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': SHARED_GATEWAY.namespace } },
+            podSelector: { matchLabels: { ...ENVOY_PROXY_LABELS } },
+          }],
+          ports: [{ protocol: 'TCP', port: IntOrString.fromString(httpPort) }],
+        }],
+      },
+    }));
+  }
+  if (app.expose.tcp.length) {
+    out.push(new KubeNetworkPolicy(scope, 'from-anywhere', {
+      metadata: { name: `${app.name}-from-anywhere`, namespace },
+      spec: {
+        podSelector,
+        policyTypes: ['Ingress'],
+        ingress: [{ ports: app.expose.tcp.map((t) => ({ protocol: 'TCP', port: IntOrString.fromString(t.port) })) }],
+      },
+    }));
+  }
+  if (bindings.length) {
+    const ports = [...new Set(bindings.map((b) => b.port))].sort((a, b) => a - b);
+    out.push(new KubeNetworkPolicy(scope, 'to-dbaas', {
+      metadata: { name: `${app.name}-to-dbaas`, namespace },
+      spec: {
+        podSelector,
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: ports.map((port) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) })) }],
+      },
+    }));
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { AppSpec } from '../config/app-schema';
+import { WebApp } from '../constructs/web-app';
+import { appLabels, appPath } from './conventions';
+import type { AppAllocation } from './lock';
+
+/** Marks workload charts (Chart overrides instanceof, see Layer). */
+const WORKLOAD_SYMBOL = Symbol.for('tsys.platform.WorkloadChart');
+
+export interface WorkloadChartProps {
+  readonly spec: AppSpec;
+  /** @default - none (the app exposes no TCP port) */
+  readonly allocation?: AppAllocation;
+  /** The MetalLB pool of app load balancers. */
+  readonly pool: string;
+  /** The layer whose Application syncs this folder (it registers the app's HAProxy entries). */
+  readonly owner: string;
+}
+
+/**
+ * One app's objects, rendered into `dist/workloads/<app>/` and synced by the app's own Argo CD
+ * Application (project `apps`), not by a layer.
+ */
+export class WorkloadChart extends Chart {
+  public static isWorkloadChart(x: unknown): x is WorkloadChart {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, boolean>)[WORKLOAD_SYMBOL] === true;
+  }
+
+  public readonly appName: string;
+  /** Output folder relative to the repo root. */
+  public readonly folder: string;
+  public readonly webApp: WebApp;
+
+  constructor(scope: Construct, props: WorkloadChartProps) {
+    super(scope, `workload-${props.spec.name}`, { disableResourceNameHashes: true, labels: appLabels(props.spec) });
+    Object.defineProperty(this, WORKLOAD_SYMBOL, { value: true });
+    this.appName = props.spec.name;
+    this.folder = appPath(props.spec.name);
+    this.webApp = new WebApp(this, 'app', { spec: props.spec, allocation: props.allocation, pool: props.pool, owner: props.owner });
+  }
+}

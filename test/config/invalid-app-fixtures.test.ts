@@ -1,0 +1,48 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ConfigError } from '../../lib/config/errors';
+import { loadApps, parseApp } from '../../lib/config/load-apps';
+import { REPO, shippedSite } from '../helpers';
+
+const DIR = path.join(REPO, 'test', 'fixtures', 'invalid-apps');
+const fixtures = fs.readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
+const site = shippedSite();
+
+/** `# expect: <line>:<col> <field>: <message>` lines at the end of each fixture. */
+function expectations(file: string): string[] {
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('# expect: ')).map((l) => l.slice('# expect: '.length));
+}
+
+describe('invalid app spec fixtures (test/fixtures/invalid-apps)', () => {
+  test('GIVEN the fixture folder THEN it holds at least 10 broken apps, schema and cross-field rules alike', () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(10);
+  });
+
+  test.each(fixtures)('GIVEN %s WHEN parsed THEN it fails with exactly its expected errors, each naming file, line and field', (name) => {
+    const file = path.relative(process.cwd(), path.join(DIR, name));
+    const expected = expectations(file);
+    expect(expected.length).toBeGreaterThan(0);
+    let error: unknown;
+    try {
+      parseApp(fs.readFileSync(file, 'utf8'), file, site);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues;
+    expect(issues.map((i) => `${i.line}:${i.column} ${i.field}: ${i.message}`)).toEqual(expected);
+    for (const issue of issues) expect((error as Error).message).toContain(`${file}:${issue.line}:${issue.column}: ${issue.field}: `);
+  });
+
+  test('GIVEN the whole folder WHEN loaded as apps/ THEN every file\'s problems are reported at once', () => {
+    let error: unknown;
+    try {
+      loadApps(DIR, site);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const total = fixtures.reduce((n, f) => n + expectations(path.join(DIR, f)).length, 0);
+    expect((error as ConfigError).issues).toHaveLength(total);
+  });
+});

@@ -1,0 +1,63 @@
+import { parse } from 'yaml';
+import { EVICTION } from '../../lib/hosts/k3s-config';
+import { IMAGE_PULL_BUDGET_SECONDS, recoveryFromPod, VOLUME_MOVE_BUDGET_SECONDS } from '../../lib/paas/recovery';
+import { shippedRender, shippedSite } from '../helpers';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('the whiteboard demo', () => {
+  const files = new Map(shippedRender().map((f) => [f.path, f.content]));
+  const obj = (p: string): Obj => parse(files.get(p)!);
+  const deployment = obj('dist/workloads/whiteboard/deployment-whiteboard.yaml');
+  const pod = deployment.spec.template.spec;
+
+  test('GIVEN apps/whiteboard.yaml WHEN rendered THEN WBO runs as uid 1000 on port 8080 (NET_BIND_SERVICE kept for its setcap node binary), one replica, Recreate, declared singleton', () => {
+    expect(pod.containers[0]).toMatchObject({
+      image: 'lovasoa/wbo:v2.17.0',
+      ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+      env: expect.arrayContaining([{ name: 'PORT', value: '8080' }]),
+      securityContext: { runAsUser: 1000, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+      volumeMounts: [{ name: 'vol-boards', mountPath: '/opt/app/server-data' }, { name: 'scratch-0', mountPath: '/tmp' }],
+    });
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(deployment.metadata.annotations['platform.tsys/singleton']).toMatch(/one ReadWriteOnce volume/);
+    expect(files.has('dist/workloads/whiteboard/poddisruptionbudget-whiteboard.yaml')).toBe(false);
+    expect(obj('dist/workloads/whiteboard/httproute-whiteboard.yaml').spec.hostnames).toEqual(['whiteboard.turnsys.com']);
+  });
+
+  test('GIVEN the boards volume WHEN rendered THEN it is a Longhorn claim with 3 replicas, and Longhorn deletes pods of a dead node so it can move', () => {
+    expect(obj('dist/workloads/whiteboard/persistentvolumeclaim-whiteboard-boards.yaml').spec).toEqual({ storageClassName: 'longhorn', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
+    const longhorn = obj('dist/longhorn/application-longhorn-chart.yaml').spec.source.helm.valuesObject;
+    expect(longhorn.persistence.defaultClassReplicaCount).toBe(3);
+    expect(longhorn.defaultSettings.nodeDownPodDeletionPolicy).toBe('delete-both-statefulset-and-deployment-pod');
+  });
+
+  test('GIVEN the rendered pod WHEN its node dies THEN it is back within the site budget: 27 + 30 + 10 + 10 + 5 = 82 s < 90 s', () => {
+    expect(pod.tolerations).toEqual([
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 },
+    ]);
+    const estimate = recoveryFromPod(pod);
+    expect(estimate.steps.map((s) => [s.step, s.seconds])).toEqual([
+      ['eviction', EVICTION.nodeMonitorGracePeriodSeconds + EVICTION.nodeMonitorPeriodSeconds + 5],
+      ['volume move', VOLUME_MOVE_BUDGET_SECONDS],
+      ['image pull', IMAGE_PULL_BUDGET_SECONDS],
+      ['start-up', pod.containers[0].startupProbe.periodSeconds * pod.containers[0].startupProbe.failureThreshold],
+      ['ready', pod.containers[0].readinessProbe.periodSeconds],
+    ]);
+    expect(estimate.totalSeconds).toBe(82);
+    expect(estimate.totalSeconds).toBeLessThan(shippedSite().paas.recoveryBudgetSeconds);
+    // A pod without explicit tolerations cannot be estimated: the API server's default would apply silently.
+    expect(() => recoveryFromPod({ containers: [{}] })).toThrow('does not tolerate');
+  });
+
+  test('GIVEN the render WHEN docs/demo-whiteboard.md is generated THEN it shows each step, the total against the budget, and the runbook', () => {
+    const doc = files.get('docs/demo-whiteboard.md')!;
+    expect(doc).toContain('| eviction | 27 | node-monitor-grace-period 20 s + node-monitor-period 2 s + the pod\'s not-ready/unreachable toleration 5 s |');
+    expect(doc).toContain('| **total** | **82** | site budget `paas.recoveryBudgetSeconds`: 90 s (within) |');
+    expect(doc).toContain('Power the node off hard');
+    expect(doc).toContain('Reload the board: the drawing is there.');
+    expect(doc).toContain('kubectl -n prod get pod -l app.kubernetes.io/name=whiteboard -o wide');
+  });
+});
