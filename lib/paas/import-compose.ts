@@ -23,6 +23,12 @@ type Json = Record<string, unknown>;
 /** Size given to every imported volume: a guess the header asks a person to correct. */
 export const IMPORTED_VOLUME_SIZE = '10Gi';
 
+/**
+ * health.startupSeconds of an imported singleton: with the shipped budget of 90 s the rest of a
+ * singleton's recovery (eviction, volume move, image pull, readiness) takes 72 s.
+ */
+const SINGLETON_STARTUP_SECONDS = 15;
+
 /** Container ports that usually speak HTTP (besides the port a curl/wget healthcheck fetches). */
 const HTTP_PORTS = new Set([80, 3000, 3001, 2368, 4000, 5000, 5678, 8000, 8008, 8080, 8081, 8088, 8888, 9000]);
 /** Ports that usually speak TLS themselves (the gateway forwards plain HTTP). */
@@ -184,6 +190,11 @@ function translatePorts(d: Draft, ports: readonly ComposePort[], healthPort: num
     tcp.push({ port: nameOf(p), ...(p.published !== undefined && p.published !== p.container ? { externalPort: p.published } : {}) });
   }
   if (tcp.length) (d.spec.expose as Json).tcp = tcp;
+  const low = unique.filter((p) => p.container < 1024).map((p) => p.container);
+  if (low.length) {
+    d.spec.capabilities = ['NET_BIND_SERVICE'];
+    d.notes.push(`listens on port ${low.join(', ')} (below 1024) as a non-root user: granted capabilities [NET_BIND_SERVICE]; drop it if the app can listen on a port from 1024 up`);
+  }
   if (!ports.length) d.fatal.push('no ports (ports: or expose:): an app spec needs at least one port; add it by hand if the service listens');
 }
 
@@ -336,6 +347,8 @@ function translateProcess(d: Draft, spec: Json, healthUrl: URL | undefined, sing
     d.spec.replicas = 1;
     d.spec.singleton = `single writer of its ReadWriteOnce volume${singleWriter.length > 1 ? 's' : ''} ${singleWriter.join(', ')} (imported from docker-compose)`;
     d.spec.strategy = { type: 'recreate' };
+    (d.spec.health as Json).startupSeconds = SINGLETON_STARTUP_SECONDS;
+    d.notes.push(`start-up limited to ${SINGLETON_STARTUP_SECONDS} s (health.startupSeconds) so that a singleton is back within paas.recoveryBudgetSeconds after its node dies; measure the real start-up with npm run drill`);
     d.notes.push('a singleton (one replica, recreate) because its volumes take one writer; if the app can share them, use accessMode: ReadWriteMany and more replicas');
     if (replicas !== undefined && replicas > 1) d.notes.push(`deploy.replicas was ${replicas}: lowered to 1 for the ReadWriteOnce volumes`);
   } else if (replicas !== undefined && replicas >= 2) {
@@ -380,7 +393,7 @@ function renderSpec(d: Draft, service: string, options: ImportOptions): string {
   section('Needs a person', d.notes);
   section('Not translated', d.untranslated);
   if (d.ignored.length) lines.push('#', `# Ignored (the platform does this its own way): ${d.ignored.join(', ')}`);
-  const order = ['description', 'environment', 'image', 'command', 'args', 'replicas', 'singleton', 'strategy', 'ports', 'health', 'env', 'secrets', 'volumes', 'runAsUser', 'writablePaths', 'expose', 'databases'];
+  const order = ['description', 'environment', 'image', 'command', 'args', 'replicas', 'singleton', 'strategy', 'ports', 'health', 'env', 'secrets', 'volumes', 'runAsUser', 'capabilities', 'writablePaths', 'expose', 'databases'];
   const ordered: Json = {};
   for (const key of order) {
     const v = d.spec[key];

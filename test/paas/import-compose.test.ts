@@ -53,6 +53,9 @@ describe('import-compose on real-world-shaped compose files', () => {
       singleton: 'single writer of its ReadWriteOnce volume wp-data (imported from docker-compose)',
       strategy: { type: 'recreate' },
       ports: [{ name: 'http', port: 80 }],
+      // Port 80 as a non-root user; a singleton starts within what the recovery budget leaves.
+      capabilities: ['NET_BIND_SERVICE'],
+      health: { startupSeconds: 15 },
       volumes: [{ name: 'wp-data', mountPath: '/var/www/html', size: '10Gi' }],
       expose: { http: { host: 'wordpress.turnsys.com' } },
       databases: [{ engine: 'mysql', envPrefix: 'WORDPRESS_DB' }],

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { ApiObject } from 'cdk8s';
-import type { Construct } from 'constructs';
+import type { LayerFactory } from '../../lib/context';
+import * as path from 'path';
 import { parse } from 'yaml';
-import type { LayerFactory, PlatformContext } from '../../lib/context';
+
 import { DeliveryError } from '../../lib/delivery/delivery-error';
 import { Layer } from '../../lib/layer';
 import { LAYERS } from '../../lib/layers';
@@ -31,20 +31,9 @@ const WIKI = [
   '',
 ].join('\n');
 
-/**
- * Renders every app's image into a ConfigMap of its own layer, so these tests see the rendered
- * output follow a release. TODO(paas branch): once the WebApp construct renders apps, also
- * assert on the app's Deployment/Rollout in dist/ (the lead finishes this at merge).
- */
-const appImages: LayerFactory = (scope: Construct, ctx: PlatformContext) => {
-  const layer = new Layer(scope, { name: 'app-images', description: 'test: the image of every app', namespace: 'default' });
-  for (const app of ctx.apps) {
-    new ApiObject(layer, app.name, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `image-${app.name}`, namespace: 'default' }, data: { image: app.image } });
-  }
-  return layer;
-};
-const LAYERS_WITH_IMAGES = [...LAYERS, appImages];
-const RENDERED_IMAGE = 'dist/app-images/configmap-image-wiki.yaml';
+/** The platform's own layers render the app (WebApp): the release must show in its Deployment. */
+const LAYERS_WITH_IMAGES = LAYERS;
+const RENDERED_IMAGE = 'dist/workloads/wiki/deployment-wiki.yaml';
 
 describe('npm run release against a local bare remote', () => {
   const registry = new SchemaRegistry();
@@ -52,7 +41,7 @@ describe('npm run release against a local bare remote', () => {
   let repo: PlatformCheckout;
   beforeAll(() => {
     template = platformCheckout();
-    fs.mkdirSync(path.join(template.work, 'apps'));
+    fs.mkdirSync(path.join(template.work, 'apps'), { recursive: true });
     fs.writeFileSync(path.join(template.work, 'apps/wiki.yaml'), WIKI);
     synth({ root: template.work, layers: LAYERS_WITH_IMAGES, registry });
     commitAll(template.work, 'Add the wiki');
@@ -89,7 +78,7 @@ describe('npm run release against a local bare remote', () => {
     expect(gitIn(repo.work, 'rev-parse', 'HEAD~1')).toBe(before);
     expect(gitIn(repo.work, 'log', '-1', '--format=%s')).toBe('Release wiki registry.turnsys.com/apps/wiki:1.1.0');
     expect(gitIn(repo.work, 'show', '--name-only', '--format=', 'HEAD').split('\n')).toEqual(['apps/wiki.yaml', RENDERED_IMAGE]);
-    expect(parse(fs.readFileSync(path.join(repo.work, RENDERED_IMAGE), 'utf8')).data.image).toBe('registry.turnsys.com/apps/wiki:1.1.0');
+    expect(parse(fs.readFileSync(path.join(repo.work, RENDERED_IMAGE), 'utf8')).spec.template.spec.containers[0].image).toBe('registry.turnsys.com/apps/wiki:1.1.0');
     expect(remoteHead()).toBe(head());
     expect(gitIn(repo.work, 'status', '--porcelain')).toBe('');
     expect(lines).toEqual([
@@ -97,8 +86,6 @@ describe('npm run release against a local bare remote', () => {
       expect.stringMatching(new RegExp(`^release: committed ${head().slice(0, 12)} \\(\\d+ objects rendered and verified\\)$`)),
     ]);
   });
-
-  test.todo('GIVEN a release WHEN the WebApp construct (branch paas) renders the app THEN its Deployment/Rollout image in dist/ changes too');
 
   test('GIVEN a digest, then a full reference WHEN released THEN the digest keeps the repository and the full reference is taken as it is', () => {
     run({ ref: DIGEST });
@@ -120,7 +107,7 @@ describe('npm run release against a local bare remote', () => {
 
   test('GIVEN an unknown app or an unpinned reference WHEN released THEN it is refused and nothing changes', () => {
     const before = head();
-    expect(refusal({ app: 'blog' }).message).toBe('refused: there is no app "blog" (apps/blog.yaml); the apps are wiki');
+    expect(refusal({ app: 'blog' }).message).toBe('refused: there is no app "blog" (apps/blog.yaml); the apps are whiteboard, wiki');
     expect(refusal({ ref: 'latest' }).message).toBe('refused: "latest" is a mutable tag: release a version tag, a digest sha256:<64 hex>, or repository@sha256:<digest>');
     for (const ref of ['registry.turnsys.com/apps/wiki', 'registry.turnsys.com/apps/wiki:latest', 'sha256:abc', 'Wiki Next']) {
       const error = refusal({ ref });
