@@ -1,55 +1,37 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { EVICTION, worstCaseEvictionSeconds } from '../hosts/k3s-config';
+import { EVICTION } from '../hosts/k3s-config';
+import { RecoveryPod, recoveryFromPod } from '../paas/recovery';
 import type { DrillMode, ExpectedRecovery } from './drill';
 
-/**
- * Seconds Longhorn gets to detach a volume from the old node and attach it on the new one: the
- * platform's budget (the same as the Jenkins layer's), checked by this drill.
- */
-export const VOLUME_MOVE_BUDGET_SECONDS = 60;
 /** Kubernetes' default terminationGracePeriodSeconds. */
 const DEFAULT_GRACE_SECONDS = 30;
+const DEAD_NODE_TAINTS = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'];
 
-interface Probe {
-  readonly initialDelaySeconds?: number;
-  readonly periodSeconds?: number;
-  readonly failureThreshold?: number;
-}
 /** The fields of a rendered pod template the estimate reads. */
-export interface PodTemplateSpec {
+export interface PodTemplateSpec extends Partial<RecoveryPod> {
   readonly terminationGracePeriodSeconds?: number;
-  readonly tolerations?: readonly { readonly key?: string; readonly effect?: string; readonly tolerationSeconds?: number }[];
-  readonly volumes?: readonly { readonly persistentVolumeClaim?: object }[];
-  readonly containers?: readonly { readonly startupProbe?: Probe; readonly readinessProbe?: Probe }[];
-}
-
-/** The worst case of a probe: initial delay plus every allowed failure (Kubernetes defaults: period 10 s, threshold 3). */
-function probeWindow(p: Probe): number {
-  return (p.initialDelaySeconds ?? 0) + (p.periodSeconds ?? 10) * (p.failureThreshold ?? 3);
 }
 
 /**
- * The recovery the pod template promises, worst case: for a power-off, the eviction (node
- * monitor grace and period plus the pod's toleration of an unreachable node); for a drain, the
- * old pod's termination grace; then the volume move budget when it mounts a claim; then the
- * startup window (startup probe, else readiness probe).
+ * The recovery the pod template promises, worst case, computed by the platform's one recovery
+ * model (lib/paas/recovery.ts, the same numbers as docs/demo-whiteboard.md and synth's budget
+ * check): for a power-off, the eviction (node monitor grace and period plus the pod's toleration
+ * of a dead node; the API server's default when the pod sets none); for a drain, the old pod's
+ * termination grace instead; then the volume move and image pull budgets, the startup window and
+ * the first readiness probe.
  */
 export function expectedFromPodSpec(spec: PodTemplateSpec, mode: DrillMode): ExpectedRecovery {
-  const parts: [number, string][] = [];
-  if (mode === 'power-off') {
-    const tol = spec.tolerations?.find((t) => t.key === 'node.kubernetes.io/unreachable' && (t.effect ?? 'NoExecute') === 'NoExecute')?.tolerationSeconds;
-    const tolerationSeconds = tol ?? EVICTION.tolerationSeconds;
-    parts.push([worstCaseEvictionSeconds({ ...EVICTION, tolerationSeconds }), `eviction (${EVICTION.nodeMonitorGracePeriodSeconds} s grace + ${EVICTION.nodeMonitorPeriodSeconds} s monitor + ${tolerationSeconds} s toleration)`]);
-  } else {
-    parts.push([spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS, 'termination grace']);
-  }
-  if (spec.volumes?.some((v) => v.persistentVolumeClaim)) parts.push([VOLUME_MOVE_BUDGET_SECONDS, 'volume move budget']);
-  const c = spec.containers?.[0];
-  const probe = c?.startupProbe ?? c?.readinessProbe;
-  if (probe) parts.push([probeWindow(probe), c?.startupProbe ? 'startup probe window' : 'readiness probe window']);
-  return { seconds: parts.reduce((sum, [s]) => sum + s, 0), explanation: parts.map(([s, what]) => `${s} s ${what}`).join(' + ') };
+  const explicit = (spec.tolerations ?? []).filter((t) => DEAD_NODE_TAINTS.includes(t.key ?? '') && t.tolerationSeconds !== undefined);
+  const tolerations = explicit.length === DEAD_NODE_TAINTS.length
+    ? spec.tolerations
+    : DEAD_NODE_TAINTS.map((key) => ({ key, effect: 'NoExecute', tolerationSeconds: EVICTION.tolerationSeconds }));
+  const estimate = recoveryFromPod({ tolerations, containers: spec.containers?.length ? spec.containers : [{}], volumes: spec.volumes });
+  const steps = estimate.steps.map((s) => (s.step === 'eviction' && mode === 'drain'
+    ? { step: 'termination grace', seconds: spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS }
+    : s));
+  return { seconds: steps.reduce((sum, s) => sum + s.seconds, 0), explanation: steps.map((s) => `${s.seconds} s ${s.step}`).join(' + ') };
 }
 
 /** Every `.yaml` file under `dir`. */

@@ -11,7 +11,7 @@ import { KubeTestServer, status } from './kube-server';
 
 const WHITEBOARD = [
   'environment: prod', 'image: lovasoa/wbo:v1.20.1', 'replicas: 1', 'singleton: a single writer of its board files on one volume',
-  'strategy: { type: recreate }', 'ports: [ { name: http, port: 8080 } ]',
+  'strategy: { type: recreate }', 'ports: [ { name: http, port: 8080 } ]', 'health: { startupSeconds: 15 }',
   'volumes: [ { name: data, mountPath: /opt/app/server-data, size: 1Gi } ]', 'expose: { http: { host: whiteboard.example.org } }',
 ].join('\n');
 const SHOP = ['environment: uat', 'image: nginx:1.27.3', 'strategy: { type: blueGreen }', 'ports: [ { name: http, port: 8080 } ]'].join('\n');
@@ -59,7 +59,7 @@ describe('npm run drill and npm run promote command lines', () => {
     const report = io.stdout[io.stdout.length - 1].split('\n');
     expect(report[0]).toBe('drill report: whiteboard, node www1 powered off');
     expect(report).toContain('  downtime:           57 s (first failing probe of https://whiteboard.example.org/ to the first success after)');
-    expect(report).toContain('  expected recovery:  at most 152 s (32 s eviction (20 s grace + 2 s monitor + 10 s toleration) + 60 s volume move budget + 60 s startup probe window); measured 57 s, within it');
+    expect(report).toContain('  expected recovery:  at most 152 s (42 s eviction + 30 s volume move + 10 s image pull + 60 s start-up + 10 s ready); measured 57 s, within it');
     expect(report).toContain('  node NotReady:      after 17 s');
     expect(io.stdout).toContain('drill: data marker board "drill" (https://whiteboard.example.org/download/drill): 19 bytes, sha256 ' + io.stdout.find((l) => l.startsWith('drill: data marker'))!.slice(-12));
   });
@@ -73,7 +73,7 @@ describe('npm run drill and npm run promote command lines', () => {
     });
     const io = testIo({});
     expect(await runDrillCli(['--app', 'whiteboard', '--node', 'www1', '--check-path', '/download/x', '--root', root, '--interval', '2'], io, { cluster: world.cluster, prober: world.prober, clock: world.clock })).toBe(0);
-    expect(io.stdout.join('\n')).toContain('expected recovery:  at most 150 s (30 s termination grace + 60 s volume move budget + 60 s startup probe window)');
+    expect(io.stdout.join('\n')).toContain('expected recovery:  at most 140 s (30 s termination grace + 30 s volume move + 10 s image pull + 60 s start-up + 10 s ready)');
   });
 
   test('GIVEN wrong arguments WHEN the drill starts THEN each is refused with what to do', async () => {
