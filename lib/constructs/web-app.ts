@@ -1,3 +1,4 @@
+import { PlatformServiceMonitor } from './service-monitor';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
@@ -54,7 +55,7 @@ export class WebApp extends Construct {
   /** The pod template as rendered (Kubernetes JSON): the recovery estimate reads it. */
   public readonly podTemplate: Record<string, unknown>;
   /**
-   * What Prometheus scrapes when the spec has `metrics`: the app's Service, the port name and
+   * What Prometheus scrapes (a PodMonitor `<app>` is rendered) when the spec has `metrics`: the app's Service, the port name and
    * path. The hook for the monitoring layer: render a ServiceMonitor from it (and an ingress
    * allow from Prometheus's namespace to the port) once monitoring.coreos.com is provided.
    */
@@ -202,9 +203,12 @@ export class WebApp extends Construct {
         usedBy: `app ${name} (${app.environment})`, purpose: `${what}: ${b.prefix}_* variables`,
       });
     }
-    // Metrics: the ServiceMonitor for `<app>` and the ingress allow from Prometheus go here,
-    // once the monitoring layer provides monitoring.coreos.com (see `metrics`).
-    if (app.metrics) this.metrics = { namespace, service: name, port: app.metrics.port, path: app.metrics.path };
+    // Metrics: a PodMonitor (every pod scraped once, whichever Services of a blue/green or canary
+    // release select it); the ingress allow from Prometheus is among the NetworkPolicies above.
+    if (app.metrics) {
+      this.metrics = { namespace, service: name, port: app.metrics.port, path: app.metrics.path };
+      new PlatformServiceMonitor(this, 'metrics', { name, namespace, pods: true, selector: selectorLabels(app), endpoints: [{ port: app.metrics.port, path: app.metrics.path }] });
+    }
   }
 }
 

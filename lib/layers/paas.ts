@@ -44,7 +44,7 @@ export function paasLayer(scope: Construct, ctx: PlatformContext): Layer {
     description: 'PaaS: sit/uat/prod namespaces, the apps project and one Application per app (apps/*.yaml)',
     namespace: ARGOCD_NAMESPACE,
     // Rollouts for blue/green and canary apps, the gateway for routes, External Secrets for their secrets.
-    dependsOn: ['gateway', 'rollouts', 'secrets'],
+    dependsOn: ['gateway', 'monitoring', 'rollouts', 'secrets'],
   });
   const namespaces = new Construct(layer, 'namespaces');
   for (const env of ENVIRONMENTS) {

@@ -1,3 +1,4 @@
+import { MONITORING_NAMESPACE } from '../layers/monitoring';
 import { Construct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy } from 'cdk8s-plus-25/lib/imports/k8s';
 import type { AppSpec } from '../config/app-schema';
@@ -18,7 +19,7 @@ import type { DatabaseBinding } from './pod-template';
  *
  * Not allowed, on purpose: app to app, app to the Internet, app to the Kubernetes API. Kubelet
  * probes come from the node itself, which k3s's network policy controller always admits.
- * Prometheus scraping of `metrics` is wired with the ServiceMonitor (see WebApp).
+ * - `<app>-from-prometheus`: Prometheus (its pods in the monitoring namespace) to the `metrics` port.
  */
 export function appNetworkPolicies(scope: Construct, app: AppSpec, bindings: readonly DatabaseBinding[], httpPort: string | undefined): KubeNetworkPolicy[] {
   const namespace = appNamespace(app);
@@ -47,6 +48,22 @@ export function appNetworkPolicies(scope: Construct, app: AppSpec, bindings: rea
         podSelector,
         policyTypes: ['Ingress'],
         ingress: [{ ports: app.expose.tcp.map((t) => ({ protocol: 'TCP', port: IntOrString.fromString(t.port) })) }],
+      },
+    }));
+  }
+  if (app.metrics) {
+    out.push(new KubeNetworkPolicy(scope, 'from-prometheus', {
+      metadata: { name: `${app.name}-from-prometheus`, namespace },
+      spec: {
+        podSelector,
+        policyTypes: ['Ingress'],
+        ingress: [{
+          from: [{
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': MONITORING_NAMESPACE } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          }],
+          ports: [{ protocol: 'TCP', port: IntOrString.fromString(app.metrics.port) }],
+        }],
       },
     }));
   }

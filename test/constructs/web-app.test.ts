@@ -68,8 +68,8 @@ describe('WebApp', () => {
 
   test('GIVEN a rolling app WHEN rendered THEN a Deployment with its surge settings, spread hard over the 3 app nodes, a PDB, probes and resources', () => {
     expect(app('wiki')).toEqual([
-      'deployment-wiki.yaml', 'externalsecret-wiki-env.yaml', 'httproute-wiki.yaml', 'networkpolicy-wiki-from-gateway.yaml', 'networkpolicy-wiki-to-dbaas.yaml',
-      'persistentvolumeclaim-wiki-uploads.yaml', 'poddisruptionbudget-wiki.yaml', 'service-wiki.yaml',
+      'deployment-wiki.yaml', 'externalsecret-wiki-env.yaml', 'httproute-wiki.yaml', 'networkpolicy-wiki-from-gateway.yaml', 'networkpolicy-wiki-from-prometheus.yaml',
+      'networkpolicy-wiki-to-dbaas.yaml', 'persistentvolumeclaim-wiki-uploads.yaml', 'poddisruptionbudget-wiki.yaml', 'podmonitor-wiki.yaml', 'service-wiki.yaml',
     ]);
     const d = obj('dist/workloads/wiki/deployment-wiki.yaml');
     expect(d.metadata).toEqual({ name: 'wiki', namespace: 'prod', labels: { 'app.kubernetes.io/name': 'wiki', 'app.kubernetes.io/part-of': 'prod' } });
@@ -226,14 +226,24 @@ describe('WebApp', () => {
     expect(wave(a)).toBeGreaterThan(wave(obj('dist/paas/namespace-prod.yaml')));
   });
 
-  test('GIVEN metrics WHEN built THEN no ServiceMonitor yet, but the hook names the Service, port and path for the monitoring layer', () => {
-    const platform = buildPlatform(site, undefined, specs(['wiki', 'ledger']));
-    const charts = platform.outputs.map((o) => o.chart).filter(WorkloadChart.isWorkloadChart);
-    expect(charts.map((c) => [c.appName, c.webApp.metrics])).toEqual([
-      ['ledger', undefined],
-      ['wiki', { namespace: 'prod', service: 'wiki', port: 'metrics', path: '/metrics' }],
-    ]);
-    expect(app('wiki').some((f) => f.startsWith('servicemonitor-'))).toBe(false);
+  test('GIVEN metrics WHEN rendered THEN a PodMonitor scrapes each pod once on the metrics port and Prometheus may reach that port; an app without metrics has neither', () => {
+    expect(obj('dist/workloads/wiki/podmonitor-wiki.yaml')).toEqual({
+      apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor',
+      metadata: { name: 'wiki', namespace: 'prod', labels: { 'app.kubernetes.io/name': 'wiki', 'app.kubernetes.io/part-of': 'prod', 'platform.tsys/monitor': 'true' } },
+      spec: { selector: { matchLabels: { 'app.kubernetes.io/name': 'wiki' } }, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics' }] },
+    });
+    expect(obj('dist/workloads/wiki/networkpolicy-wiki-from-prometheus.yaml').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'wiki' } },
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+        ports: [{ protocol: 'TCP', port: 'metrics' }],
+      }],
+    });
+    expect(app('ledger').filter((f) => f.startsWith('podmonitor-') || f.includes('from-prometheus'))).toEqual([]);
+    const platform = buildPlatform(site, undefined, specs(['wiki']));
+    const chart = platform.outputs.map((o) => o.chart).filter(WorkloadChart.isWorkloadChart)[0];
+    expect(chart.webApp.metrics).toEqual({ namespace: 'prod', service: 'wiki', port: 'metrics', path: '/metrics' });
   });
 
   test('GIVEN the apps in a temporary checkout WHEN synthesized THEN every rendered object validates strictly, the lock is written, and a failing synth leaves it untouched', () => {
