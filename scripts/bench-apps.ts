@@ -45,7 +45,7 @@ export function generatedApp(i: number, tag = '1.0.0'): { name: string; text: st
     'expose:',
     `  http: { host: ${name}.apps.turnsys.com }`,
   ];
-  if (i < 20) lines.push('  tcp: [ { port: http, externalPort: 8080 } ]');
+  if (i < 20) lines.push(`  tcp: [ { port: http, externalPort: ${10000 + i} } ]`);
   switch (i % 10) {
     case 6: lines.push('strategy: { type: blueGreen }'); break;
     case 7: lines.push('strategy: { type: canary, steps: [ { setWeight: 20 }, { pause: { duration: 60 } }, { setWeight: 50 }, { pause: {} } ] }'); break;

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { ANNOTATIONS } from '../gitops/argocd';
 import { ApiRef, parseApiRef } from '../layer';
 import { RESERVED_FOLDERS } from '../reserved';
@@ -59,14 +59,18 @@ export function loadTree(root: string): { objects: LoadedObject[]; findings: Fin
       continue;
     }
     if (file === 'argocd/kustomization.yaml') continue;
-    const docs = parseAllDocuments(fs.readFileSync(path.join(root, file), 'utf8'));
-    for (const doc of Array.isArray(docs) ? docs : [docs]) {
-      if (doc.errors.length) {
-        findings.push({ file, message: `YAML: ${doc.errors[0].message.split('\n')[0]}` });
-        continue;
-      }
-      const obj = doc.toJS() as Json | null;
-      if (obj === null) continue;
+    // js-yaml (YAML 1.2 core schema, duplicate keys rejected): several times faster than the
+    // `yaml` package on thousands of files, which matters once a site runs a thousand apps.
+    let docs: unknown[];
+    try {
+      docs = loadAll(fs.readFileSync(path.join(root, file), 'utf8'), undefined, { schema: CORE_SCHEMA, filename: file });
+    } catch (e) {
+      findings.push({ file, message: `YAML: ${(e as Error).message.split('\n')[0]}` });
+      continue;
+    }
+    for (const doc of docs) {
+      const obj = doc as Json | null | undefined;
+      if (obj === null || obj === undefined) continue;
       if (typeof obj !== 'object' || Array.isArray(obj)) findings.push({ file, message: 'a manifest must be a map with apiVersion, kind and metadata' });
       else objects.push({ file, obj });
     }

@@ -44,9 +44,9 @@ describe('paas layer', () => {
     for (const ns of platformNamespaces) expect(project.spec.destinations.map((d: Obj) => d.namespace)).not.toContain(ns);
   });
 
-  test('GIVEN the layer WHEN ordered THEN it syncs after rollouts, the gateway and External Secrets', () => {
+  test('GIVEN the layer WHEN ordered THEN it syncs after rollouts, the gateway, monitoring (PodMonitors) and External Secrets', () => {
     const layer = obj('dist/apps/application-paas.yaml');
-    expect(layer.metadata.annotations['platform.tsys/depends-on']).toBe('gateway,rollouts,secrets');
+    expect(layer.metadata.annotations['platform.tsys/depends-on']).toBe('gateway,monitoring,rollouts,secrets');
     expect(layer.spec.source.path).toBe('dist/paas');
     expect(obj('dist/paas/application-app-whiteboard.yaml').spec.source.path).toBe('dist/workloads/whiteboard');
   });
