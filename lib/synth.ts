@@ -5,6 +5,7 @@ import { loadApps } from './config/load-apps';
 import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
+import { failureReportFile } from './ha/analysis';
 import { buildPlatform } from './platform';
 import { renderPlatform, RenderedFile } from './render/render';
 import { ROOT_FILES, writeAtomically } from './render/write';
@@ -60,11 +61,13 @@ export function loadInputs(root: string, siteFile?: string, appsDir?: string): P
 }
 
 /**
- * Builds the platform for a validated site (and its apps) and renders it to files (no I/O);
- * `lock` is the committed apps.lock.yaml, whose addresses are kept.
+ * Builds the platform for a validated site (and its apps) and renders it to files (no I/O), with
+ * the node-failure report computed from those files (reports/failure-simulation.md); `lock` is the
+ * committed apps.lock.yaml, whose addresses are kept.
  */
 export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock): RenderedFile[] {
-  return renderPlatform(buildPlatform(site, layers, apps, lock));
+  const files = renderPlatform(buildPlatform(site, layers, apps, lock));
+  return [...files, failureReportFile(files)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /**

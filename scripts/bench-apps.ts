@@ -14,6 +14,7 @@ import { countObjects, loadInputs, renderSite } from '../lib/synth';
 import { writeAtomically } from '../lib/render/write';
 import { SchemaRegistry } from '../lib/verify/schemas';
 import { formatFinding, verifyTree } from '../lib/verify/verify';
+import { parse, stringify } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -61,10 +62,22 @@ export function generatedApp(i: number, tag = '1.0.0'): { name: string; text: st
   return { name, text: `${lines.join('\n')}\n` };
 }
 
+/**
+ * The shipped site with nodes big enough for `n` apps: verify's node-failure simulation places
+ * every pod against each node's capacity (4 cores and 8Gi by default), and a thousand apps of
+ * about two 100m / 128Mi pods each need more than three such agents, also with one of them lost.
+ * The bench times verify; it does not size the site.
+ */
+function siteFor(n: number): string {
+  const site = parse(fs.readFileSync(path.join(ROOT, 'site.yaml'), 'utf8')) as { nodes: Record<string, unknown>[] };
+  for (const node of site.nodes) Object.assign(node, { cpu: 8 + Math.ceil(n * 0.2), memory: `${16 + Math.ceil(n * 0.3)}Gi` });
+  return stringify(site);
+}
+
 /** A temporary repository root with the shipped site and `n` generated apps. */
 function rootWithApps(n: number, tag = '1.0.0'): string {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `bench-apps-${n}-`));
-  fs.copyFileSync(path.join(ROOT, 'site.yaml'), path.join(tmp, 'site.yaml'));
+  fs.writeFileSync(path.join(tmp, 'site.yaml'), siteFor(n));
   fs.mkdirSync(path.join(tmp, 'apps'));
   for (let i = 0; i < n; i++) {
     const app = generatedApp(i, tag);

@@ -2,10 +2,12 @@
 // site (3 servers, 200 agents, 100 MetalLB pools): load+validate (parseSite), render (renderSite), write
 // and verify (writeAtomically into a temp root, verifyTree with one shared SchemaRegistry), and a
 // `kubectl kustomize` baseline over the same rendered dist/. Then the semantic diff (scripts/bench-diff.ts) on
-// 1,000 synthetic apps, and `npm run diff` as a process. It prints figures only; it asserts no timing, but exits 1
+// 1,000 synthetic apps, and `npm run diff` as a process; verify with the HA rules and the N-1 simulation over
+// 1,000 generated apps (scripts/bench-ha.ts). It prints figures only; it asserts no timing, but exits 1
 // when the large site is rejected or the rendered output has verify findings.
 // Then the PaaS: 100, 1,000 and 5,000 generated apps (time, peak memory) and `npm run diff` of a 1,000-app
-// change (scripts/bench-apps.ts). `npm run bench -- --diff` runs the diff part alone, `-- --apps` the PaaS part.
+// change (scripts/bench-apps.ts). `npm run bench -- --diff` runs the diff part alone, `-- --apps` the PaaS part,
+// `-- --ha` the HA part.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -19,6 +21,7 @@ import { SchemaRegistry } from '../lib/verify/schemas';
 import { formatFinding, verifyTree } from '../lib/verify/verify';
 import { runAppsBench } from './bench-apps';
 import { runDiffBench } from './bench-diff';
+import { runHaBench } from './bench-ha';
 
 const ROOT = path.resolve(__dirname, '..');
 const TARGET_MS = 3000;
@@ -168,6 +171,10 @@ function main(): void {
     runAppsBench();
     return;
   }
+  if (process.argv.includes('--ha')) {
+    runHaBench();
+    return;
+  }
   const shippedText = fs.readFileSync(path.join(ROOT, 'site.yaml'), 'utf8');
   const largeText = largeSiteYaml(shippedText);
 
@@ -215,6 +222,8 @@ function main(): void {
   console.log('cold = first run of that input; the shipped cold run also compiles each kind\'s schema, which the shared registry then reuses');
   console.log('write = writeAtomically into a fresh temp root (atomic swap included), excluding verify; synth+verify is the whole npm run synth minus process start-up');
   console.log(`target: synth+verify of the shipped site, as a whole process, < ${TARGET_MS} ms: ${processMedian < TARGET_MS ? 'yes' : 'no'} (median ${fmt(processMedian)} ms)`);
+  console.log('');
+  runHaBench();
   console.log('');
   diffPart();
   runAppsBench();

@@ -29,8 +29,8 @@ describe('the whole platform for the shipped site', () => {
   test('GIVEN the committed dist/ and argocd/ WHEN compared with a fresh render THEN they are identical (run npm run synth and commit if not)', () => {
     const committed = new Map<string, string>();
     for (const dir of ['dist', 'argocd']) for (const [k, v] of snapshotTree(path.join(REPO, dir))) committed.set(`${dir}/${k}`, v);
-    // Generated docs sit beside hand-written ones: compare the generated files only.
-    for (const f of files.filter((x) => x.path.startsWith('docs/') || x.path === LOCK_FILE)) {
+    // Generated docs and reports sit beside hand-written ones: compare the generated files only.
+    for (const f of files.filter((x) => x.path.startsWith('docs/') || x.path.startsWith('reports/') || x.path === LOCK_FILE)) {
       committed.set(f.path, fs.existsSync(path.join(REPO, f.path)) ? fs.readFileSync(path.join(REPO, f.path), 'utf8') : '(missing)');
     }
     expect(committed).toEqual(new Map(files.map((f) => [f.path, f.content])));
@@ -38,7 +38,7 @@ describe('the whole platform for the shipped site', () => {
   });
 
   test('GIVEN the render WHEN read by a reviewer THEN there is one folder per layer, one file per object, named kind-name, no hashes', () => {
-    const manifests = files.filter((f) => !f.path.startsWith('dist/hosts/') && !f.path.startsWith('docs/') && f.path !== LOCK_FILE);
+    const manifests = files.filter((f) => !f.path.startsWith('dist/hosts/') && !f.path.startsWith('docs/') && !f.path.startsWith('reports/') && f.path !== LOCK_FILE);
     const dirs = [...new Set(manifests.map((f) => path.posix.dirname(f.path)))].sort();
     expect(dirs).toEqual([
       'argocd', 'dist/apps', 'dist/argocd', 'dist/backups', 'dist/gateway', 'dist/harbor', 'dist/jenkins', 'dist/keycloak', 'dist/logging', 'dist/longhorn', 'dist/metallb',

@@ -62,6 +62,11 @@ const endpoint = z.strictObject({
   port,
 });
 
+/** A node's capacity when site.yaml gives none: 4 cores, 8 GiB. */
+export const NODE_CAPACITY_DEFAULTS = { cpu: 4, memory: '8Gi' } as const;
+/** The site's HA settings when site.yaml gives none. */
+export const HA_DEFAULTS = { recoveryBudgetSeconds: 90 } as const;
+
 export const NodeSchema = z.strictObject({
   name: dnsLabel('node names are Kubernetes node names'),
   ip: ipv4,
@@ -77,6 +82,22 @@ export const NodeSchema = z.strictObject({
       z.string().regex(LABEL_VALUE, { message: 'label values are at most 63 of [A-Za-z0-9-_.], starting and ending alphanumeric' }),
     )
     .default({}),
+  /** Allocatable CPU cores (the node-failure simulation's capacity model): a number of cores or a quantity such as "3500m". */
+  cpu: z.union([
+    z.number().min(0.5),
+    z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/, { message: 'must be a number of cores such as 4 or a quantity such as "3500m"' }),
+  ]).default(NODE_CAPACITY_DEFAULTS.cpu),
+  /** Allocatable memory (the node-failure simulation's capacity model), e.g. "16Gi". */
+  memory: z.string().regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, { message: 'must be a size in Mi, Gi or Ti, e.g. "16Gi"' }).default(NODE_CAPACITY_DEFAULTS.memory),
+});
+
+/** HA settings of the site. */
+export const HaSchema = z.strictObject({
+  /**
+   * Longest a declared singleton may be away after its node fails (seconds): `npm run verify`
+   * fails when the node-failure simulation computes a longer recovery.
+   */
+  recoveryBudgetSeconds: z.number().int().min(1).default(HA_DEFAULTS.recoveryBudgetSeconds),
 });
 
 export const PoolSchema = z.strictObject({
@@ -382,6 +403,8 @@ export const SiteSchema = z.strictObject({
   logging: LoggingSchema.prefault({}),
   /** Velero backups (backups layer): the object store and the schedules. */
   backups: BackupsSchema.prefault({}),
+  /** HA settings: the recovery budget of singletons. */
+  ha: HaSchema.prefault({}),
 });
 
 export type SiteInput = z.input<typeof SiteSchema>;

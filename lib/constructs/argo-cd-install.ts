@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { HelmChart, HelmChartSpecFailurePolicy } from '../../imports/helm.cattle.io';
 import { ANNOTATIONS, ARGOCD_NAMESPACE, PLATFORM_PROJECT, ROOT_APP } from '../gitops/argocd';
+import { declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
 import type { ArgoCdValues, PlatformProjectSpec, RootApplicationSpec } from '../gitops/root';
 import { sortKeys } from '../render/sort';
 import type { ChartVersion } from '../versions';
@@ -18,6 +19,8 @@ export interface ArgoCdInstallProps {
   readonly rootApplication: RootApplicationSpec;
   /** Spec of the platform AppProject. */
   readonly project: PlatformProjectSpec;
+  /** The argo-cd chart's workloads (paths into `values`), for the HA rules and the node-failure simulation. */
+  readonly workloads?: readonly WorkloadDeclaration[];
 }
 
 /**
@@ -55,7 +58,8 @@ export class ArgoCdInstall extends Construct {
           valuesContent: toYaml(values),
         },
       });
-    helmChart('argo-cd', props.chart, props.values);
+    const argoCd = helmChart('argo-cd', props.chart, props.values);
+    declareWorkloads(argoCd, props.workloads ?? []);
     // The argocd-apps job retries until the argo-cd chart has installed the Application CRDs.
     helmChart('argocd-apps', props.appsChart, {
       applications: { [ROOT_APP]: { namespace: ARGOCD_NAMESPACE, additionalAnnotations: { ...HELM_KEEP }, ...props.rootApplication } },

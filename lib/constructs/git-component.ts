@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, ApplicationSpecSourceKustomize } from '../../imports/argoproj.io';
 import { ANNOTATIONS, ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from '../gitops/argocd';
+import { declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
 import { ApiRef, formatApiRef, Layer } from '../layer';
 import type { GitVersion } from '../versions';
 
@@ -47,6 +48,12 @@ export interface GitComponentProps {
    * @default true when the component provides APIs (as HelmComponent)
    */
   readonly serverSideApply?: boolean;
+  /**
+   * The upstream manifests' Deployments, StatefulSets and DaemonSets (every fact `fixed`, with
+   * why: there are no values), for the HA rules and the node-failure simulation.
+   * @default - none
+   */
+  readonly workloads?: readonly WorkloadDeclaration[];
 }
 
 /**
@@ -86,6 +93,7 @@ export class GitComponent extends Construct {
         syncPolicy: syncPolicy({ serverSideApply: props.serverSideApply ?? provides.length > 0 }),
       },
     });
+    declareWorkloads(this.application as ApiObject, props.workloads ?? []);
     layer.addProvider(provides, this.application as ApiObject);
   }
 }

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application } from '../../imports/argoproj.io';
 import { ANNOTATIONS, ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from '../gitops/argocd';
+import { declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
 import { BACKUP_ANNOTATIONS, HelmVolume } from '../backups/coverage';
 import { ApiRef, formatApiRef, Layer } from '../layer';
 import { sortKeys } from '../render/sort';
@@ -40,6 +41,13 @@ export interface HelmComponentProps<V extends object> {
    * @default - the chart creates no volume
    */
   readonly volumes?: readonly HelmVolume[];
+  /**
+   * The chart's Deployments, StatefulSets and DaemonSets, each fact a path into `values` (or a
+   * value the chart fixes): `npm run verify` holds them to the HA rules and the node-failure
+   * simulation from the rendered Application alone. See lib/ha/workloads.ts.
+   * @default - none (a chart that runs no pods)
+   */
+  readonly workloads?: readonly WorkloadDeclaration[];
 }
 
 /**
@@ -78,6 +86,7 @@ export class HelmComponent<V extends object> extends Construct {
         syncPolicy: syncPolicy({ serverSideApply: props.serverSideApply ?? provides.length > 0, respectIgnoreDifferences: !!props.ignoreDifferences?.length }),
       },
     });
+    declareWorkloads(this.application as ApiObject, props.workloads ?? []);
     layer.addProvider(provides, this.application as ApiObject);
   }
 }

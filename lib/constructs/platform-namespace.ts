@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
+import { APP_NAMESPACE_LABEL } from '../ha/annotations';
 
 /** Pod Security Standards level (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
@@ -17,6 +18,12 @@ export interface PlatformNamespaceProps {
    * @default - none
    */
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * An application namespace (the PaaS's sit, uat, prod): labelled `platform.tsys/app-namespace`,
+   * which makes `npm run verify` require a default-deny NetworkPolicy in it (lib/ha/default-deny.ts).
+   * @default false
+   */
+  readonly app?: boolean;
 }
 
 /**
@@ -37,6 +44,7 @@ export class PlatformNamespace extends Construct {
           'pod-security.kubernetes.io/enforce': level,
           'pod-security.kubernetes.io/audit': level,
           'pod-security.kubernetes.io/warn': level,
+          ...(props.app ? { [APP_NAMESPACE_LABEL]: 'true' } : {}),
         },
         ...(props.annotations ? { annotations: { ...props.annotations } } : {}),
       },

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 
 /** Where files that are not Kubernetes objects may go: outside every Argo CD path. */
-export const TEXT_FILE_ROOTS = ['dist/hosts/', 'docs/'] as const;
+export const TEXT_FILE_ROOTS = ['dist/hosts/', 'docs/', 'reports/'] as const;
 
 export interface TextFileProps {
-  /** Path relative to the repo root, under `dist/hosts/` or `docs/`. */
+  /** Path relative to the repo root, under `dist/hosts/`, `docs/` or `reports/`. */
   readonly path: string;
   /**
    * The content, or a function computed at render time (after every construct exists,

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ConfigError } from '../config/errors';
 import type { LayerFactory } from '../context';
 import { PlatformError } from '../platform-error';
-import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIR } from '../render/write';
+import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS } from '../render/write';
 import { loadInputs, renderSite, synth, VerifyError } from '../synth';
 import type { SchemaRegistry } from '../verify/schemas';
 import { DeliveryError } from './delivery-error';
@@ -100,13 +100,13 @@ export function publish(options: PublishOptions): PublishResult {
   //    generates (hand-written docs/ files are source; the render says which are generated).
   const inOutputDirs = (p: string) => OUTPUT_DIRS.some((d) => p.startsWith(`${d}/`)) || ROOT_FILES.includes(p);
   let dirty = gitStatus(root).filter((e) => !e.paths.every(inOutputDirs));
-  if (dirty.some((e) => e.paths.some((p) => p.startsWith(`${SHARED_DIR}/`)))) {
+  if (dirty.some((e) => e.paths.some((p) => SHARED_DIRS.some((d) => p.startsWith(`${d}/`))))) {
     const generated = new Set(refuseOnSynthError(() => renderSite(site, options.layers, apps, lock)).map((f) => f.path));
     dirty = dirty.filter((e) => !e.paths.every((p) => inOutputDirs(p) || generated.has(p)));
   }
   if (dirty.length) {
     throw new DeliveryError(
-      `refused: uncommitted changes outside the rendered output (dist/, argocd/ and the ${SHARED_DIR}/ files synth generates):\n${describe(dirty)}\n` +
+      `refused: uncommitted changes outside the rendered output (dist/, argocd/ and the ${SHARED_DIRS.map((d) => `${d}/`).join(' and ')} files synth generates):\n${describe(dirty)}\n` +
         'Commit them (git add <file>... && git commit) or stash them (git stash -u), then run npm run publish again. Nothing was rendered, committed or pushed.',
     );
   }

@@ -10,7 +10,7 @@ export class DiffError extends Error {
 }
 
 /** Folders of a revision the diff reads: the rendered output and the generated docs. */
-export const DIFF_FOLDERS = ['dist', 'argocd', 'docs'] as const;
+export const DIFF_FOLDERS = ['dist', 'argocd', 'docs', 'reports'] as const;
 
 function git(root: string, args: readonly string[], input?: string): Buffer {
   return execFileSync('git', ['-C', root, ...args], { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });

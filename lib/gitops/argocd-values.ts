@@ -1,6 +1,9 @@
 import { stringify } from 'yaml';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
+import {
+  at, DeadNodeToleration, deadNodeTolerations, fixed, HOSTNAME_SPREAD, HostnameSpread, STATELESS_SINGLETON_TOLERATION_SECONDS, WorkloadDeclaration,
+} from '../ha/workloads';
 import { sortKeys } from '../render/sort';
 import { LDAP_SCHEMA } from '../ldap-schema';
 
@@ -88,24 +91,113 @@ export function rbacPolicy(site: Site): string {
   ].join('\n');
 }
 
+/** Replicas, spread and disruption budget of a stateless Argo CD component (chart keys). */
+export interface ArgoCdComponentHa {
+  readonly replicas: number;
+  /** The chart adds the component's label selector to each constraint. */
+  readonly topologySpreadConstraints: readonly HostnameSpread[];
+  readonly pdb: { readonly enabled: boolean; readonly minAvailable: number };
+}
+
 /** The values of the argo-cd chart that the platform sets (a typed subset). */
 export interface ArgoCdValues {
   /** Standard object names (argocd-server, ...) whatever the release is called. */
   readonly fullnameOverride: string;
   readonly global: { readonly domain: string };
   readonly crds: { readonly keep: boolean };
-  readonly 'redis-ha': { readonly enabled: boolean };
-  /** `metrics.enabled`: the `argocd-application-controller-metrics` Service (argocd_app_info), scraped by the monitoring layer. */
-  readonly controller: { readonly replicas: number; readonly metrics: { readonly enabled: boolean } };
-  readonly server: { readonly replicas: number; readonly autoscaling: { readonly enabled: boolean } };
-  readonly repoServer: { readonly replicas: number; readonly autoscaling: { readonly enabled: boolean } };
-  readonly applicationSet: { readonly replicas: number };
-  readonly dex: { readonly enabled: boolean };
+  readonly 'redis-ha': {
+    readonly enabled: boolean;
+    /** Three redis servers with sentinels, hard anti-affinity (the subchart's default): two keep the sentinel quorum. */
+    readonly podDisruptionBudget: { readonly minAvailable: number };
+    readonly haproxy: { readonly podDisruptionBudget: { readonly minAvailable: number } };
+  };
+  readonly controller: {
+    readonly replicas: number;
+    /** A Deployment instead of a StatefulSet: a dead node's pod is replaced after eviction. */
+    readonly dynamicClusterDistribution: boolean;
+    /** `metrics.enabled`: the `argocd-application-controller-metrics` Service (argocd_app_info), scraped by the monitoring layer. */
+    readonly metrics: { readonly enabled: boolean };
+    /** A stateless singleton leaves a dead node sooner than the platform default. */
+    readonly tolerations: readonly DeadNodeToleration[];
+  };
+  readonly server: ArgoCdComponentHa & { readonly autoscaling: { readonly enabled: boolean } };
+  readonly repoServer: ArgoCdComponentHa & { readonly autoscaling: { readonly enabled: boolean } };
+  readonly applicationSet: ArgoCdComponentHa;
+  readonly dex: {
+    readonly enabled: boolean;
+    readonly tolerations: readonly DeadNodeToleration[];
+    readonly livenessProbe: { readonly enabled: boolean };
+    readonly readinessProbe: { readonly enabled: boolean };
+  };
+  readonly notifications: { readonly enabled: boolean };
   readonly configs: {
     readonly params: Readonly<Record<string, string | boolean>>;
     readonly cm: Readonly<Record<string, string>>;
     readonly rbac: Readonly<Record<string, string>>;
   };
+}
+
+/** Two replicas on two nodes, at most one evicted at a time. */
+export const ARGOCD_HA: ArgoCdComponentHa = { replicas: 2, topologySpreadConstraints: [HOSTNAME_SPREAD], pdb: { enabled: true, minAvailable: 1 } };
+
+/** The chart's probe defaults (argo-cd chart 9.1.4 values.yaml) the platform keeps. */
+const CHART_READINESS = { failureThreshold: 3, initialDelaySeconds: 10, periodSeconds: 10 } as const;
+const DEX_READINESS = { failureThreshold: 3, initialDelaySeconds: 10, periodSeconds: 10 } as const;
+
+/**
+ * The argo-cd chart's workloads (chart 9.1.4 with `fullnameOverride: argocd`; redis-ha 4.34.11 as
+ * its subchart), every fact a path into the values above.
+ */
+export function argoCdWorkloads(): WorkloadDeclaration[] {
+  const stateless = (name: string, key: string): WorkloadDeclaration => ({
+    name,
+    kind: 'Deployment',
+    replicas: at(`${key}.replicas`),
+    spread: { topologySpread: at(`${key}.topologySpreadConstraints`) },
+    pdb: { enabled: at(`${key}.pdb.enabled`), minAvailable: at(`${key}.pdb.minAvailable`) },
+    tolerations: at(`${key}.tolerations`, []),
+    resources: at(`${key}.resources`, {}),
+    startup: { probe: at(`${key}.readinessProbe`, CHART_READINESS) },
+  });
+  return [
+    {
+      name: 'argocd-application-controller',
+      kind: 'Deployment',
+      replicas: at('controller.replicas'),
+      singleton: 'one cluster is one shard: a second controller would stand idle; syncs pause while it moves, running workloads do not notice',
+      tolerations: at('controller.tolerations', []),
+      resources: at('controller.resources', {}),
+      startup: { probe: at('controller.readinessProbe', CHART_READINESS) },
+    },
+    stateless('argocd-server', 'server'),
+    stateless('argocd-repo-server', 'repoServer'),
+    stateless('argocd-applicationset-controller', 'applicationSet'),
+    {
+      name: 'argocd-dex-server',
+      kind: 'Deployment',
+      replicas: fixed(1, 'the chart renders one Dex'),
+      singleton: 'directory login only: sessions already logged in, the API and kubectl keep working while it moves',
+      tolerations: at('dex.tolerations', []),
+      resources: at('dex.resources', {}),
+      startup: { probe: at('dex.readinessProbe', DEX_READINESS) },
+    },
+    {
+      name: 'argocd-redis-ha-server',
+      kind: 'StatefulSet',
+      replicas: at('redis-ha.replicas', 3),
+      spread: { preset: at('redis-ha.hardAntiAffinity', true), hardWhen: true },
+      pdb: { minAvailable: at('redis-ha.podDisruptionBudget.minAvailable') },
+      tolerations: at('redis-ha.tolerations', []),
+    },
+    {
+      name: 'argocd-redis-ha-haproxy',
+      kind: 'Deployment',
+      replicas: at('redis-ha.haproxy.replicas', 3),
+      spread: { preset: at('redis-ha.haproxy.hardAntiAffinity', true), hardWhen: true },
+      pdb: { minAvailable: at('redis-ha.haproxy.podDisruptionBudget.minAvailable') },
+      tolerations: at('redis-ha.haproxy.tolerations', []),
+    },
+  ];
 }
 
 /**
@@ -119,12 +211,17 @@ export function argoCdValues(ctx: PlatformContext): ArgoCdValues {
     global: { domain: `argocd.${site.domain}` },
     // Deleting the release must never delete every Application with it.
     crds: { keep: true },
-    'redis-ha': { enabled: true },
-    controller: { replicas: 1, metrics: { enabled: true } },
-    server: { replicas: 2, autoscaling: { enabled: false } },
-    repoServer: { replicas: 2, autoscaling: { enabled: false } },
-    applicationSet: { replicas: 2 },
-    dex: { enabled: true },
+    'redis-ha': { enabled: true, podDisruptionBudget: { minAvailable: 2 }, haproxy: { podDisruptionBudget: { minAvailable: 2 } } },
+    // One application controller (one cluster, one shard), as a Deployment: the StatefulSet's pod
+    // on a dead node would never be replaced (reports/failure-simulation.md).
+    controller: { replicas: 1, dynamicClusterDistribution: true, metrics: { enabled: true }, tolerations: deadNodeTolerations(STATELESS_SINGLETON_TOLERATION_SECONDS) },
+    server: { ...ARGOCD_HA, autoscaling: { enabled: false } },
+    repoServer: { ...ARGOCD_HA, autoscaling: { enabled: false } },
+    applicationSet: ARGOCD_HA,
+    // Dex's probes are off in the chart; on, they bound its start-up (it is a singleton).
+    dex: { enabled: true, livenessProbe: { enabled: true }, readinessProbe: { enabled: true }, tolerations: deadNodeTolerations(STATELESS_SINGLETON_TOLERATION_SECONDS) },
+    // No notification service is configured: the controller would have nothing to send.
+    notifications: { enabled: false },
     configs: {
       // TLS ends at the OPNsense HAProxy; the server speaks plain HTTP behind it.
       params: { 'server.insecure': true },

@@ -4,7 +4,7 @@ import type { ArgoCdInstallProps } from '../constructs/argo-cd-install';
 export type { ArgoCdValues } from './argocd-values';
 import type { Versions } from '../versions';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from './argocd';
-import { argoCdValues } from './argocd-values';
+import { argoCdValues, argoCdWorkloads } from './argocd-values';
 
 /** Folder (relative to the repo root) of the app of apps. */
 export const APPS_PATH = 'dist/apps';
@@ -46,5 +46,6 @@ export function argoCdInstallProps(ctx: PlatformContext): ArgoCdInstallProps {
     values: argoCdValues(ctx),
     rootApplication: rootApplicationSpec(ctx.site),
     project: platformProjectSpec(ctx.site, ctx.versions),
+    workloads: argoCdWorkloads(),
   };
 }

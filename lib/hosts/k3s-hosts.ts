@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { TextFile } from '../constructs/text-file';
+import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import { PlatformError } from '../platform-error';
 import { HEADER } from '../render/render';
@@ -20,6 +21,21 @@ export const HOSTS_DIR = 'dist/hosts';
 export const KUBE_VIP_DIR = 'kube-vip';
 /** k3s's registries.yaml, beside the node folders (when a layer mirrors registries for the nodes). */
 export const REGISTRIES_FILE = 'registries.yaml';
+/** What the node-failure simulation reads beside each node's config.yaml (lib/ha/model.ts FAILURE_MODEL_FILE). */
+export const FAILURE_MODEL = 'failure-model.yaml';
+
+/**
+ * The facts of the site the node-failure simulation needs that no k3s configuration carries:
+ * each node's allocatable capacity and the singletons' recovery budget. Roles, labels, taints and
+ * eviction timings it reads from the nodes' config.yaml, so they cannot drift from what k3s runs.
+ */
+export function failureModelYaml(site: Site): string {
+  const model = {
+    recoveryBudgetSeconds: site.ha.recoveryBudgetSeconds,
+    nodes: site.nodes.map((n) => ({ name: n.name, cpu: String(n.cpu), memory: n.memory })),
+  };
+  return `# The node-failure simulation (npm run verify, npm run whatif) reads this beside each node's config.yaml:\n# capacity from site.yaml nodes[].cpu and .memory, the budget from ha.recoveryBudgetSeconds.\n${HEADER}${stringify(sortKeys(model), { lineWidth: 0 })}`;
+}
 
 export interface K3sHostsProps {
   /** The validated site and the resolved versions. */
@@ -60,5 +76,6 @@ export class K3sHosts extends Construct {
       });
     }
     new TextFile(this, 'runbook', { path: `${HOSTS_DIR}/README.md`, content: hostsRunbook(site, versions, mirrors) });
+    new TextFile(this, 'failure-model', { path: `${HOSTS_DIR}/${FAILURE_MODEL}`, content: failureModelYaml(site) });
   }
 }

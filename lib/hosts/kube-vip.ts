@@ -1,7 +1,8 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { KubeClusterRole, KubeClusterRoleBinding, KubeDaemonSet, KubeServiceAccount } from 'cdk8s-plus-25/lib/imports/k8s';
+import { KubeClusterRole, KubeClusterRoleBinding, KubeDaemonSet, KubeServiceAccount, Quantity } from 'cdk8s-plus-25/lib/imports/k8s';
+import { haAnnotations } from '../ha/annotations';
 import { HEADER } from '../render/render';
 import { sortKeys } from '../render/sort';
 import type { ArtifactVersion } from '../versions';
@@ -56,7 +57,17 @@ export class KubeVip extends Chart {
     });
     const env = (name: string, value: string) => ({ name, value });
     new KubeDaemonSet(this, 'daemon-set', {
-      metadata: { name: KUBE_VIP_NAMES.daemonSet, namespace: KUBE_VIP_NAMESPACE, labels: LABELS },
+      metadata: {
+        name: KUBE_VIP_NAMES.daemonSet,
+        namespace: KUBE_VIP_NAMESPACE,
+        labels: LABELS,
+        annotations: haAnnotations({
+          systemComponent: 'announces the API VIP by ARP on the host network (NET_ADMIN, NET_RAW), on every server',
+          exempt: {
+            'ha/probes': 'kube-vip serves no health endpoint in ARP mode: a hung instance stops renewing its lease and another server takes the VIP',
+          },
+        }),
+      },
       spec: {
         selector: { matchLabels: { 'app.kubernetes.io/name': 'kube-vip' } },
         template: {
@@ -96,6 +107,8 @@ export class KubeVip extends Chart {
                 env('vip_retryperiod', '2'),
                 env('address', props.address),
               ],
+              // A small Go process: requests reserve room for it on the server, the limit stops a leak.
+              resources: { requests: { cpu: Quantity.fromString('20m'), memory: Quantity.fromString('64Mi') }, limits: { memory: Quantity.fromString('256Mi') } },
               securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] } },
             }],
           },

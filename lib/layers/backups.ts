@@ -11,6 +11,7 @@ import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
 import { Layer } from '../layer';
 import { PlatformError } from '../platform-error';
 import type { Versions } from '../versions';
+import { HA_ANNOTATIONS } from '../ha/annotations';
 
 export const VELERO_NAMESPACE = 'velero';
 /** Namespace of the CSI snapshot controller (upstream's choice; it exists in every cluster). */
@@ -26,8 +27,8 @@ export const LONGHORN_SNAPSHOT_CLASS = 'longhorn-snapshot';
 /** Label that makes Velero pick a VolumeSnapshotClass for its driver. */
 export const VELERO_SNAPSHOT_CLASS_LABEL = 'velero.io/csi-volumesnapshot-class';
 
-/** The singleton and host-agent annotations the HA checker reads. */
-export const HA_ANNOTATIONS = { singleton: 'platform.tsys/singleton', systemComponent: 'platform.tsys/system-component' } as const;
+/** The singleton and host-agent annotations the HA checker reads (one definition: lib/ha/annotations.ts). */
+export { HA_ANNOTATIONS };
 
 /** One Velero schedule: which namespaces, how often, how long backups are kept. */
 export interface VeleroScheduleSpec {

@@ -4,6 +4,7 @@ import { Gateway, GatewayClass, GatewaySpecListenersAllowedRoutesNamespacesFrom 
 import { HelmComponent } from '../constructs/helm-component';
 import { SHARED_GATEWAY } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
+import { at, declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
 
@@ -29,13 +30,43 @@ export interface EnvoyGatewayValues {
     readonly replicas: number;
     readonly pod: { readonly topologySpreadConstraints: readonly object[] };
   };
+  /** The chart renders the budget only when minAvailable (or maxUnavailable) is at least 1; its default is 0. */
+  readonly podDisruptionBudget: { readonly minAvailable: number };
 }
 
 export function envoyGatewayValues(): EnvoyGatewayValues {
   return {
     // The controller is leader-elected: two replicas keep configuration flowing while a node is down.
     deployment: { replicas: 2, pod: { topologySpreadConstraints: [spreadOverNodes({ 'control-plane': 'envoy-gateway' })] } },
+    podDisruptionBudget: { minAvailable: 1 },
   };
+}
+
+/** The chart's controller Deployment (gateway-helm v1.9.0 templates/envoy-gateway-deployment.yaml). */
+export function envoyGatewayWorkloads(): WorkloadDeclaration[] {
+  return [{
+    name: 'envoy-gateway',
+    kind: 'Deployment',
+    replicas: at('deployment.replicas'),
+    spread: { topologySpread: at('deployment.pod.topologySpreadConstraints') },
+    pdb: { minAvailable: at('podDisruptionBudget.minAvailable') },
+    tolerations: at('deployment.pod.tolerations', []),
+  }];
+}
+
+/** The proxies Envoy Gateway runs for the shared Gateway, as the EnvoyProxy spec sets them (paths into it). */
+export function envoyProxyWorkloads(): WorkloadDeclaration[] {
+  const d = 'provider.kubernetes.envoyDeployment';
+  return [{
+    // Envoy Gateway names the Deployment envoy-<gateway namespace>-<gateway name>-<hash>.
+    name: `envoy-${SHARED_GATEWAY.namespace}-${SHARED_GATEWAY.name}`,
+    kind: 'Deployment',
+    replicas: at(`${d}.replicas`),
+    spread: { topologySpread: at(`${d}.pod.topologySpreadConstraints`) },
+    pdb: { minAvailable: at('provider.kubernetes.envoyPDB.minAvailable') },
+    tolerations: at(`${d}.pod.tolerations`, []),
+    role: 'gateway-proxy',
+  }];
 }
 
 /** The part of the EnvoyProxy spec (gateway.envoyproxy.io/v1alpha1) the platform sets. */
@@ -97,13 +128,15 @@ export function gatewayLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: SHARED_GATEWAY.namespace,
     values: envoyGatewayValues(),
     providesApis: [{ group: 'gateway.networking.k8s.io' }, { group: 'gateway.envoyproxy.io' }],
+    workloads: envoyGatewayWorkloads(),
   });
-  new ApiObject(layer, 'proxy', {
+  const proxy = new ApiObject(layer, 'proxy', {
     apiVersion: 'gateway.envoyproxy.io/v1alpha1',
     kind: 'EnvoyProxy',
     metadata: { name: ENVOY_PROXY, namespace: SHARED_GATEWAY.namespace },
     spec: envoyProxySpec(ctx),
   });
+  declareWorkloads(proxy, envoyProxyWorkloads());
   // HAProxy is the one hop in front: trust its X-Forwarded-For/-Proto so the apps see the
   // client address and https (Keycloak, Rancher and Jenkins build their redirects from them).
   new ApiObject(layer, 'trust-haproxy', {

@@ -6,6 +6,7 @@ import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import { TextFile } from '../constructs/text-file';
 import type { PlatformContext } from '../context';
+import { at, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../docs/database-docs';
 import { harborDoc } from '../docs/harbor-docs';
 import { Inventory } from '../inventory';
@@ -152,6 +153,23 @@ export const HARBOR_HA: HarborHa = {
   podDisruptionBudget: { enabled: true, minAvailable: 1 },
   topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor' }],
 };
+
+/**
+ * The chart's Deployments (harbor chart v1.19.1: `harbor-<component>`). The registry mounts the
+ * images volume: Longhorn RWX, served by one share manager, unless images live in S3.
+ */
+export function harborWorkloads(site: Site): WorkloadDeclaration[] {
+  return (['nginx', 'portal', 'core', 'jobservice', 'registry'] as const).map((c): WorkloadDeclaration => ({
+    name: `harbor-${c}`,
+    kind: 'Deployment',
+    replicas: at(`${c}.replicas`),
+    spread: { topologySpread: at(`${c}.topologySpreadConstraints`) },
+    pdb: { enabled: at(`${c}.podDisruptionBudget.enabled`), minAvailable: at(`${c}.podDisruptionBudget.minAvailable`) },
+    tolerations: at(`${c}.tolerations`, []),
+    resources: at(`${c}.resources`, {}),
+    ...(c === 'registry' && !site.harbor.s3 ? { volume: { storageClass: 'longhorn', accessMode: 'ReadWriteMany' } as const } : {}),
+  }));
+}
 
 /** The keys of the `harbor-secrets` Secret, each with the Bitwarden reference it comes from. */
 export function harborSecretData(site: Site): Record<string, string> {
@@ -349,6 +367,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
     values: harborValues(site),
     // The chart's registry claim (`<release>-registry`); none when images live in S3.
     volumes: s3 ? [] : [{ name: 'harbor-registry', namespace: HARBOR_NAMESPACE, storageClass: 'longhorn', size: site.harbor.storageSize }],
+    workloads: harborWorkloads(site),
   });
   // Harbor's pods start with these Secrets mounted: they must exist first.
   layer.addOrder(harbor, secrets);

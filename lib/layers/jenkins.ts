@@ -13,7 +13,10 @@ import { Layer } from '../layer';
 import { sortKeys } from '../render/sort';
 import type { Versions } from '../versions';
 import { HARBOR_SUBDOMAIN } from './harbor';
+import { LONGHORN_ATTACH_SECONDS } from './longhorn';
+import { at, WorkloadDeclaration } from '../ha/workloads';
 import { LDAP_SCHEMA } from '../ldap-schema';
+import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
 
 export const JENKINS_NAMESPACE = 'jenkins';
 /** The controller's Service: the chart names it after the release (`jenkins`), port `controller.servicePort`. */
@@ -69,21 +72,58 @@ export const CONTROLLER_TOLERATION_SECONDS = EVICTION.tolerationSeconds;
 /** The controller's startup probe (the chart's defaults, pinned): how long Jenkins may take to start. */
 export const CONTROLLER_STARTUP_PROBE = { failureThreshold: 12, periodSeconds: 10 } as const;
 
-/** How long the singleton controller is away when its node dies, step by step (seconds). */
+/**
+ * The controller's termination grace period (Kubernetes' default, pinned): Longhorn force-deletes
+ * the evicted pod only once its deletion time, eviction plus this grace, has passed.
+ */
+export const CONTROLLER_TERMINATION_GRACE_SECONDS = 30;
+
+/**
+ * How long the singleton controller is away when its node dies, step by step (seconds). The
+ * node-failure simulation computes the same figure from the rendered settings (reports/failure-simulation.md).
+ */
 export const JENKINS_RECOVERY = {
   /** Node failure until the pod is evicted: node-monitor grace period + monitor period + toleration. */
   evictionSeconds: worstCaseEvictionSeconds({ ...EVICTION, tolerationSeconds: CONTROLLER_TOLERATION_SECONDS }),
   /**
-   * Longhorn force-deletes the evicted pod and moves the volume to the new node. A budget, not a
-   * measurement: check it with a node-failure drill on the site.
+   * Longhorn force-deletes the evicted pod once its grace period is over, then the volume attaches
+   * on the new node (a budget, not a measurement: check it with a node-failure drill on the site).
    */
-  volumeMoveSeconds: 60,
+  volumeMoveSeconds: CONTROLLER_TERMINATION_GRACE_SECONDS + LONGHORN_ATTACH_SECONDS,
+  /** Pulling the image on the new node (the platform's budget, lib/paas/recovery.ts). */
+  imagePullSeconds: IMAGE_PULL_BUDGET_SECONDS,
   /** Jenkins starts within its startup probe's window, or is restarted. */
   startupSeconds: CONTROLLER_STARTUP_PROBE.failureThreshold * CONTROLLER_STARTUP_PROBE.periodSeconds,
 } as const;
 
-/** Worst case from a node failure until Jenkins answers again on another node: 42 + 60 + 120 = 222 s. */
-export const JENKINS_RECOVERY_SECONDS = JENKINS_RECOVERY.evictionSeconds + JENKINS_RECOVERY.volumeMoveSeconds + JENKINS_RECOVERY.startupSeconds;
+/** Worst case from a node failure until Jenkins answers again on another node: 42 + 60 + 10 + 120 = 232 s. */
+export const JENKINS_RECOVERY_SECONDS = JENKINS_RECOVERY.evictionSeconds + JENKINS_RECOVERY.volumeMoveSeconds + JENKINS_RECOVERY.imagePullSeconds + JENKINS_RECOVERY.startupSeconds;
+
+/**
+ * Jenkins' own recovery budget, above the site's: one controller on one RWO volume cannot come back
+ * within 90 s (eviction and the volume move alone take 102 s), and the startup window is what
+ * Jenkins with its plugins needs. Four minutes without CI is accepted; the serving path never waits on it.
+ */
+export const JENKINS_RECOVERY_BUDGET = {
+  seconds: 240,
+  reason: 'CI only, not on any serving path: one controller on one RWO volume (the chart allows no second) needs 42 s eviction + 60 s volume move + 10 s image pull + its 120 s startup window',
+} as const;
+
+/** The chart's controller StatefulSet (jenkins chart 5.9.53: named after the release). */
+export function jenkinsWorkloads(): WorkloadDeclaration[] {
+  return [{
+    name: 'jenkins',
+    kind: 'StatefulSet',
+    replicas: at('controller.replicas'),
+    singleton: 'Jenkins keeps its state in JENKINS_HOME on one volume; the chart refuses a second controller',
+    recoveryBudget: JENKINS_RECOVERY_BUDGET,
+    tolerations: at('controller.tolerations'),
+    resources: at('controller.resources', { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '2000m', memory: '4096Mi' } }),
+    startup: { probe: at('controller.probes.startupProbe') },
+    terminationGracePeriodSeconds: at('controller.terminationGracePeriodSeconds'),
+    volume: { storageClass: 'longhorn', accessMode: 'ReadWriteOnce' },
+  }];
+}
 
 /** A toleration as the chart's `controller.tolerations` takes it. */
 export interface JenkinsToleration {
@@ -107,6 +147,7 @@ export interface JenkinsValues {
     /** Mounted under /run/secrets/additional as `<name>-<keyName>`, read by JCasC as `${<name>-<keyName>}`. */
     readonly additionalExistingSecrets: readonly { readonly name: string; readonly keyName: string }[];
     readonly tolerations: readonly JenkinsToleration[];
+    readonly terminationGracePeriodSeconds: number;
     /** Merged by Helm into the chart's probes (the httpGet stays). */
     readonly probes: { readonly startupProbe: { readonly failureThreshold: number; readonly periodSeconds: number } };
     readonly JCasC: {
@@ -310,6 +351,7 @@ export function jenkinsValues(site: Site, versions: Versions): JenkinsValues {
         { name: PLATFORM_RELEASE.secret, keyName: 'password' },
       ],
       tolerations: [toleration('node.kubernetes.io/unreachable'), toleration('node.kubernetes.io/not-ready')],
+      terminationGracePeriodSeconds: CONTROLLER_TERMINATION_GRACE_SECONDS,
       probes: { startupProbe: { ...CONTROLLER_STARTUP_PROBE } },
       JCasC: {
         defaultConfig: true,
@@ -366,6 +408,7 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
     values: jenkinsValues(site, ctx.versions),
     // JENKINS_HOME: the chart names the claim after the release.
     volumes: [{ name: 'jenkins', namespace: JENKINS_NAMESPACE, storageClass: 'longhorn', size: site.jenkins.storageSize }],
+    workloads: jenkinsWorkloads(),
   });
   const releaseGit = new BitwardenSecret(layer, 'platform-git', {
     name: PLATFORM_RELEASE.secret,

@@ -7,6 +7,7 @@ import { GitComponent } from '../constructs/git-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
+import { at, declareWorkloads, fixed, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../docs/database-docs';
 import { API_GATEWAY_CLIENT, IAM_HOST, iamUrl, PLATFORM_REALM } from '../iam';
 import { Inventory } from '../inventory';
@@ -99,6 +100,35 @@ export function keycloakSpec(site: Site): KeycloakSpec {
     // Scraped by the monitoring layer.
     additionalOptions: [{ name: 'metrics-enabled', value: 'true' }],
   };
+}
+
+/**
+ * The operator's Deployment, from the upstream manifests of the release (kubernetes/kubernetes.yml:
+ * one replica, startup probe 5 s + 3 x 10 s, requests 300m CPU and 450Mi). Read at 26.0.0; the
+ * Deployment has not changed shape since.
+ */
+export function keycloakOperatorWorkloads(): WorkloadDeclaration[] {
+  const upstream = 'the upstream manifests of the pinned release';
+  return [{
+    name: 'keycloak-operator',
+    kind: 'Deployment',
+    replicas: fixed(1, `${upstream} run one operator`),
+    singleton: 'reconciles the Keycloak resource only: the Keycloak instances keep serving logins while it is away',
+    startup: { probe: fixed({ initialDelaySeconds: 5, failureThreshold: 3, periodSeconds: 10 }, `the startup probe of ${upstream}`) },
+    resources: fixed({ requests: { cpu: '300m', memory: '450Mi' } }, `the requests of ${upstream}`),
+  }];
+}
+
+/** The StatefulSet the operator runs for the Keycloak resource (paths into its spec). */
+export function keycloakWorkloads(): WorkloadDeclaration[] {
+  return [{
+    name: KEYCLOAK_NAME,
+    kind: 'StatefulSet',
+    replicas: at('instances'),
+    spread: { topologySpread: at('scheduling.topologySpreadConstraints') },
+    pdb: { rendered: KEYCLOAK_NAME },
+    tolerations: at('scheduling.tolerations', []),
+  }];
 }
 
 /** A realm import placeholder: the import Job reads environment variable `name` from a Secret key. */
@@ -364,6 +394,7 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
     source: ctx.versions['keycloak-operator'],
     namespace: KEYCLOAK_NAMESPACE,
     providesApis: [{ group: 'k8s.keycloak.org' }],
+    workloads: keycloakOperatorWorkloads(),
   });
 
   const database = new BitwardenSecret(layer, 'database', {
@@ -383,6 +414,7 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
     metadata: { name: KEYCLOAK_NAME, namespace: KEYCLOAK_NAMESPACE },
     spec: keycloakSpec(site),
   });
+  declareWorkloads(keycloak, keycloakWorkloads());
   // Keycloak reads the database login at start and the admin only when it creates the master realm.
   layer.addOrder(keycloak, database);
   layer.addOrder(keycloak, admin);

@@ -1,3 +1,5 @@
+import { ApiObject } from 'cdk8s';
+import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { RecurringJob, RecurringJobSpecTask } from '../../imports/longhorn.io';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
@@ -5,6 +7,7 @@ import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
+import { at, declareStorage, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
 
@@ -44,8 +47,15 @@ export interface LonghornValues {
     readonly defaultFsType: 'ext4' | 'xfs';
   };
   readonly preUpgradeChecker: { readonly jobEnabled: boolean };
-  readonly longhornUI: { readonly replicas: number };
+  readonly longhornUI: {
+    readonly replicas: number;
+    /** Replaces the chart's preferred anti-affinity. */
+    readonly affinity: { readonly podAntiAffinity: { readonly requiredDuringSchedulingIgnoredDuringExecution: readonly object[] } };
+    readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
+  };
   readonly csi: {
+    /** `hard`: never two pods of a CSI component on one node (Longhorn's default is `soft`). */
+    readonly podAntiAffinityPreset: 'soft' | 'hard';
     readonly attacherReplicaCount: number;
     readonly provisionerReplicaCount: number;
     readonly resizerReplicaCount: number;
@@ -63,6 +73,8 @@ export interface LonghornValues {
     readonly taintToleration: string;
     readonly upgradeChecker: boolean;
     readonly storageMinimalAvailablePercentage: number;
+    /** An RWX volume's share manager moves when its lease lapses, not after the node is evicted. */
+    readonly rwxVolumeFastFailover: boolean;
   };
   /** The `default` BackupTarget, applied by the manager from the `longhorn-default-resource` ConfigMap. */
   readonly defaultBackupStore: {
@@ -75,6 +87,76 @@ export interface LonghornValues {
 
 /** Copies Longhorn replicates every volume into: one per storage node, at most on three nodes. */
 export const REPLICA_COUNT = 3;
+
+/**
+ * How long attaching a volume on another node takes once the dead node's pod is gone: a budget,
+ * not a measurement (Longhorn's own node-down tests see the replacement running in about 30 s).
+ * Check it with a node-failure drill on the site.
+ */
+export const LONGHORN_ATTACH_SECONDS = 30;
+
+/** The DaemonSets of Longhorn's node agent (the chart) and of its CSI plugin (deployed by the driver deployer). */
+export const LONGHORN_MANAGER = 'longhorn-manager';
+export const LONGHORN_CSI_PLUGIN = 'longhorn-csi-plugin';
+/** CSI sidecars the driver deployer runs; longhorn-manager keeps a PodDisruptionBudget (minAvailable 1) for the first two while a volume is attached. */
+const CSI_WITH_LONGHORN_PDB = ['csi-attacher', 'csi-provisioner'] as const;
+/** CSI sidecars with no budget of Longhorn's: the layer renders one each. */
+export const CSI_WITH_PLATFORM_PDB = ['csi-resizer', 'csi-snapshotter'] as const;
+
+/** What the node-failure simulation needs to know about Longhorn, each fact a path into its values. */
+export function longhornStorage(): StorageDeclaration {
+  return {
+    storageClass: 'longhorn',
+    defaultClass: at('persistence.defaultClass'),
+    replicaCount: at('defaultSettings.defaultReplicaCount'),
+    softAntiAffinity: at('defaultSettings.replicaSoftAntiAffinity'),
+    nodeDownPodDeletionPolicy: at('defaultSettings.nodeDownPodDeletionPolicy'),
+    rwxFastFailover: at('defaultSettings.rwxVolumeFastFailover'),
+    diskNodeLabel: LONGHORN_DEFAULT_DISK_LABEL,
+    managerDaemonSet: LONGHORN_MANAGER,
+    csiDaemonSet: LONGHORN_CSI_PLUGIN,
+    attachSeconds: fixed(LONGHORN_ATTACH_SECONDS, 'a budget for Longhorn attaching the volume on another node; check it in a node-failure drill'),
+  };
+}
+
+/** The chart's workloads and those its driver deployer runs (Longhorn chart 1.12.1, longhorn-manager v1.12.1 csi/). */
+export function longhornWorkloads(): WorkloadDeclaration[] {
+  const system = 'Longhorn runs privileged with host paths and host networking to serve block devices (iSCSI) on the node';
+  const csi = (name: string, replicas: string): WorkloadDeclaration => ({
+    name,
+    kind: 'Deployment',
+    replicas: at(`csi.${replicas}`),
+    spread: { preset: at('csi.podAntiAffinityPreset', 'soft'), hardWhen: 'hard' },
+    pdb: (CSI_WITH_LONGHORN_PDB as readonly string[]).includes(name)
+      ? { minAvailable: fixed(1, 'longhorn-manager creates this PodDisruptionBudget while any volume is attached (controller/kubernetes_pdb_controller.go)') }
+      : { rendered: name },
+    tolerations: at('defaultSettings.taintToleration'),
+  });
+  return [
+    { name: LONGHORN_MANAGER, kind: 'DaemonSet', tolerations: at('global.tolerations'), systemComponent: system },
+    { name: LONGHORN_CSI_PLUGIN, kind: 'DaemonSet', tolerations: at('defaultSettings.taintToleration'), systemComponent: system },
+    {
+      name: 'longhorn-driver-deployer',
+      kind: 'Deployment',
+      replicas: fixed(1, 'the chart renders one deployer'),
+      singleton: 'deploys the CSI driver and then only watches it: the CSI plugin and sidecars keep serving volumes while it is away',
+      tolerations: at('global.tolerations'),
+      startup: { seconds: fixed(30, 'the chart gives it no probe; it is ready once its container runs') },
+    },
+    {
+      name: 'longhorn-ui',
+      kind: 'Deployment',
+      replicas: at('longhornUI.replicas'),
+      spread: { affinity: at('longhornUI.affinity') },
+      pdb: { enabled: at('longhornUI.podDisruptionBudget.enabled'), minAvailable: at('longhornUI.podDisruptionBudget.minAvailable') },
+      tolerations: at('global.tolerations'),
+    },
+    csi('csi-attacher', 'attacherReplicaCount'),
+    csi('csi-provisioner', 'provisionerReplicaCount'),
+    csi('csi-resizer', 'resizerReplicaCount'),
+    csi('csi-snapshotter', 'snapshotterReplicaCount'),
+  ];
+}
 
 /**
  * The Secret keys Longhorn reads for each backup store type that takes credentials
@@ -131,8 +213,16 @@ export function longhornValues(ctx: PlatformContext): LonghornValues {
     },
     // Longhorn's values.yaml: disable the pre-upgrade Helm hook under Argo CD (GitOps).
     preUpgradeChecker: { jobEnabled: false },
-    longhornUI: { replicas: 2 },
-    csi: { attacherReplicaCount: 3, provisionerReplicaCount: 3, resizerReplicaCount: 3, snapshotterReplicaCount: 3 },
+    longhornUI: {
+      replicas: 2,
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'longhorn-ui' } }, topologyKey: 'kubernetes.io/hostname' }],
+        },
+      },
+      podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    },
+    csi: { podAntiAffinityPreset: 'hard', attacherReplicaCount: 3, provisionerReplicaCount: 3, resizerReplicaCount: 3, snapshotterReplicaCount: 3 },
     defaultSettings: {
       // Hard anti-affinity: never two replicas of a volume on one node, so losing a node
       // loses at most one copy.
@@ -152,6 +242,9 @@ export function longhornValues(ctx: PlatformContext): LonghornValues {
       // Versions are pinned in git; nothing should phone home for new ones.
       upgradeChecker: false,
       storageMinimalAvailablePercentage: 25,
+      // Harbor's images volume is RWX: its share manager moves in about a minute instead of after
+      // eviction plus a 90 s NFS grace period (reports/failure-simulation.md).
+      rwxVolumeFastFailover: true,
     },
     defaultBackupStore: {
       backupTarget: storage.backupTarget,
@@ -207,13 +300,22 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
   // longhorn-default-resource ConfigMap), keeps it in sync, and its webhook refuses to delete
   // it. A BackupTarget `default` rendered here would have two owners overwriting each other,
   // so there is none.
-  new HelmComponent(layer, 'longhorn', {
+  const longhorn = new HelmComponent(layer, 'longhorn', {
     name: 'longhorn',
     chart: ctx.versions.longhorn,
     namespace: LONGHORN_NAMESPACE,
     values: longhornValues(ctx),
     providesApis: [{ group: 'longhorn.io' }],
+    workloads: longhornWorkloads(),
   });
+  declareStorage(longhorn.application as ApiObject, longhornStorage());
+  // Longhorn renders budgets for the attacher and provisioner only; drains take one of the others at a time too.
+  for (const name of CSI_WITH_PLATFORM_PDB) {
+    new KubePodDisruptionBudget(layer, `${name}-pdb`, {
+      metadata: { name, namespace: LONGHORN_NAMESPACE },
+      spec: { minAvailable: IntOrString.fromNumber(1), selector: { matchLabels: { app: name } } },
+    });
+  }
   if (credentials) {
     new BitwardenSecret(layer, 'backup-credentials', { name: LONGHORN_BACKUP_SECRET, namespace: LONGHORN_NAMESPACE, data: credentials });
   }

@@ -1,10 +1,12 @@
 import { ApiObject } from 'cdk8s';
+import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
 import type { Site } from '../config/schema';
 import { BitwardenSecret } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
+import { at, WorkloadDeclaration } from '../ha/workloads';
 import { Inventory } from '../inventory';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
@@ -42,6 +44,25 @@ export function rancherValues(site: Site): RancherValues {
     ingress: { enabled: false },
     agentTLSMode: 'system-store',
   };
+}
+
+/** Rancher's pods carry `app: <release>` (chart templates/deployment.yaml). */
+const RANCHER_POD_LABELS = { app: 'rancher' } as const;
+/** The chart's startup probe (rancher chart 2.12.3 values.yaml): ready within 2 minutes. */
+const RANCHER_STARTUP_PROBE = { failureThreshold: 12, periodSeconds: 10, timeoutSeconds: 5 } as const;
+
+/** The chart's Deployment; its PodDisruptionBudget is the platform's (the chart renders none). */
+export function rancherWorkloads(): WorkloadDeclaration[] {
+  return [{
+    name: 'rancher',
+    kind: 'Deployment',
+    replicas: at('replicas'),
+    spread: { preset: at('antiAffinity', 'preferred'), hardWhen: 'required', topologyKey: at('topologyKey', 'kubernetes.io/hostname') },
+    pdb: { rendered: 'rancher' },
+    tolerations: at('extraTolerations', []),
+    resources: at('resources', {}),
+    startup: { probe: at('startupProbe', RANCHER_STARTUP_PROBE) },
+  }];
 }
 
 /**
@@ -149,6 +170,12 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
     // The chart renders bootstrap-secret too, with an empty password (it keeps a live value only
     // through Helm's lookup, which Argo CD does not run): External Secrets owns its data.
     ignoreDifferences: [{ kind: 'Secret', name: RANCHER_BOOTSTRAP_SECRET, jsonPointers: ['/data', '/stringData'] }],
+    workloads: rancherWorkloads(),
+  });
+  // The chart renders no PodDisruptionBudget: drains take at most one of the three at a time.
+  new KubePodDisruptionBudget(layer, 'disruption-budget', {
+    metadata: { name: 'rancher', namespace: RANCHER_NAMESPACE },
+    spec: { minAvailable: IntOrString.fromNumber(2), selector: { matchLabels: { ...RANCHER_POD_LABELS } } },
   });
   // Rancher reads the bootstrap password once, at its first start: the Secret must exist first.
   layer.addOrder(rancher, bootstrap);

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { PlatformContext } from '../context';
+import { at, WorkloadDeclaration } from '../ha/workloads';
 import { ApiRef, Layer } from '../layer';
 
 export const ROLLOUTS_NAMESPACE = 'argo-rollouts';
@@ -63,6 +64,18 @@ export function rolloutsValues(): RolloutsValues {
  * Argo Rollouts: the controller behind the PaaS apps' blue/green and canary deploys
  * (`Rollout` objects), two leader-elected replicas on two nodes with a PDB.
  */
+/** The chart's controller Deployment (argo-rollouts chart 2.41.0: named after the release), for the HA rules. */
+export function rolloutsWorkloads(): WorkloadDeclaration[] {
+  return [{
+    name: ROLLOUTS_RELEASE,
+    kind: 'Deployment',
+    replicas: at('controller.replicas'),
+    spread: { topologySpread: at('controller.topologySpreadConstraints') },
+    pdb: { enabled: at('controller.pdb.enabled'), minAvailable: at('controller.pdb.minAvailable') },
+    tolerations: at('controller.tolerations', []),
+  }];
+}
+
 export function rolloutsLayer(scope: Construct, ctx: PlatformContext): Layer {
   const layer = new Layer(scope, {
     name: 'rollouts',
@@ -76,6 +89,7 @@ export function rolloutsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: ROLLOUTS_NAMESPACE,
     values: rolloutsValues(),
     providesApis: ROLLOUTS_APIS,
+    workloads: rolloutsWorkloads(),
   });
   return layer;
 }

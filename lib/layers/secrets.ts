@@ -5,6 +5,8 @@ import {
 } from 'cdk8s-plus-25/lib/imports/k8s';
 import { BITWARDEN_STORES } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
+import { haAnnotations } from '../ha/annotations';
+import { at, HOSTNAME_SPREAD, HostnameSpread, WorkloadDeclaration } from '../ha/workloads';
 import type { PlatformContext } from '../context';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
@@ -16,27 +18,50 @@ export const BITWARDEN_BOOTSTRAP_SECRET = 'bitwarden-cli-bootstrap';
 const BW_PORT = 8087;
 const BW_LABELS = { 'app.kubernetes.io/name': 'bitwarden-cli', 'app.kubernetes.io/part-of': 'tsys-platform' };
 
-/** The values of the external-secrets chart that the platform sets (a typed subset). */
-export interface ExternalSecretsValues {
-  readonly installCRDs: boolean;
+/** Replicas, disruption budget and spread of one external-secrets component (chart keys). */
+export interface EsoComponentHa {
   readonly replicaCount: number;
-  readonly leaderElect: boolean;
   readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
-  readonly webhook: { readonly replicaCount: number; readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number } };
-  readonly certController: { readonly replicaCount: number; readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number } };
+  /** The chart adds the component's label selector to each constraint. */
+  readonly topologySpreadConstraints: readonly HostnameSpread[];
+}
+
+/** The values of the external-secrets chart that the platform sets (a typed subset). */
+export interface ExternalSecretsValues extends EsoComponentHa {
+  readonly installCRDs: boolean;
+  readonly leaderElect: boolean;
+  readonly webhook: EsoComponentHa;
+  readonly certController: EsoComponentHa;
 }
 
 export function externalSecretsValues(): ExternalSecretsValues {
-  const pdb = { enabled: true, minAvailable: 1 };
+  // Two of each, on two nodes, never both evicted at once.
+  const ha: EsoComponentHa = { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 }, topologySpreadConstraints: [HOSTNAME_SPREAD] };
   return {
     installCRDs: true,
-    // Two of each, leader-elected, never both evicted at once.
-    replicaCount: 2,
+    // Leader-elected: one reconciles, the other takes over when it goes.
     leaderElect: true,
-    podDisruptionBudget: pdb,
-    webhook: { replicaCount: 2, podDisruptionBudget: pdb },
-    certController: { replicaCount: 2, podDisruptionBudget: pdb },
+    ...ha,
+    webhook: ha,
+    certController: ha,
   };
+}
+
+/**
+ * The chart's Deployments (external-secrets chart 2.9.0: deployment.yaml, webhook-deployment.yaml,
+ * cert-controller-deployment.yaml; names are the release name plus the component).
+ */
+export function externalSecretsWorkloads(): WorkloadDeclaration[] {
+  const component = (name: string, prefix: string): WorkloadDeclaration => ({
+    name,
+    kind: 'Deployment',
+    replicas: at(`${prefix}replicaCount`),
+    spread: { topologySpread: at(`${prefix}topologySpreadConstraints`) },
+    pdb: { enabled: at(`${prefix}podDisruptionBudget.enabled`), minAvailable: at(`${prefix}podDisruptionBudget.minAvailable`) },
+    tolerations: at(`${prefix}tolerations`, []),
+    resources: at(`${prefix}resources`, {}),
+  });
+  return [component('external-secrets', ''), component('external-secrets-webhook', 'webhook.'), component('external-secrets-cert-controller', 'certController.')];
 }
 
 /** The webhook provider spec of a ClusterSecretStore that reads one part of a vault item by exact name. */
@@ -72,12 +97,25 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: ESO_NAMESPACE,
     values: externalSecretsValues(),
     providesApis: [{ group: 'external-secrets.io' }],
+    workloads: externalSecretsWorkloads(),
   });
 
   const image = ctx.versions['bitwarden-cli'];
   const env = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: BITWARDEN_BOOTSTRAP_SECRET, key: name } } });
   new KubeDeployment(layer, 'bitwarden-cli', {
-    metadata: { name: 'bitwarden-cli', namespace: BITWARDEN_NAMESPACE, labels: BW_LABELS },
+    metadata: {
+      name: 'bitwarden-cli',
+      namespace: BITWARDEN_NAMESPACE,
+      labels: BW_LABELS,
+      annotations: haAnnotations({
+        exempt: {
+          // Follow-up: run it as a fixed non-root user with HOME and BITWARDENCLI_APPDATA_DIR on an
+          // emptyDir, once that is tried against a live vault.
+          'ha/non-root': 'the image (debian, no USER) runs bw as root, and running it as another user is untested',
+          'ha/read-only-root': 'bw writes its login and vault cache under $HOME in the image',
+        },
+      }),
+    },
     spec: {
       // Each replica logs in and keeps its own copy of the vault; two keep secrets readable
       // while a node is down.

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Plan } from '../../imports/upgrade.cattle.io';
 import { GitComponent } from '../constructs/git-component';
 import type { PlatformContext } from '../context';
+import { fixed, WorkloadDeclaration } from '../ha/workloads';
 import { CONTROL_PLANE_LABEL, RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
@@ -13,6 +14,23 @@ export const UPGRADE_SERVICE_ACCOUNT = 'system-upgrade';
 export const K3S_UPGRADE_IMAGE = 'rancher/k3s-upgrade';
 export const SERVER_PLAN = 'server-plan';
 export const AGENT_PLAN = 'agent-plan';
+
+/**
+ * The controller's Deployment in the upstream manifests of the pinned tag
+ * (manifests/system-upgrade-controller.yaml): one replica on a server, no probes.
+ */
+export function systemUpgradeControllerWorkloads(): WorkloadDeclaration[] {
+  const upstream = 'the upstream manifest of the pinned tag';
+  return [{
+    name: 'system-upgrade-controller',
+    kind: 'Deployment',
+    replicas: fixed(1, `${upstream} runs one controller`),
+    singleton: 'runs the k3s upgrade Plans only: nothing serving waits on it, and a Plan resumes where it stopped',
+    nodeAffinity: fixed({ requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: CONTROL_PLANE_LABEL, operator: 'Exists' }] }] } }, `${upstream} runs it on a control-plane node`),
+    tolerations: fixed([{ key: SERVER_TAINT.key, operator: 'Exists' }, { key: CONTROL_PLANE_LABEL, operator: 'Exists', effect: 'NoSchedule' }], `the tolerations of ${upstream}`),
+    startup: { seconds: fixed(30, `${upstream} has no probe; a small Go controller, ready once it runs`) },
+  }];
+}
 
 /**
  * k3s upgrades through the cluster: system-upgrade-controller (from its Git repository, pinned)
@@ -42,6 +60,7 @@ export function upgradesLayer(scope: Construct, ctx: PlatformContext): Layer {
     }],
     // The controller registers the Plan CRD itself when it starts.
     providesApis: [{ group: 'upgrade.cattle.io' }],
+    workloads: systemUpgradeControllerWorkloads(),
   });
 
   const version = ctx.versions.k3s.version;

@@ -1,6 +1,7 @@
 import type { AppSpec, Environment } from '../config/app-schema';
 import type { Site } from '../config/schema';
 import { EVICTION } from '../hosts/k3s-config';
+import { APP_NAMESPACE_LABEL as HA_APP_NAMESPACE_LABEL, HA_ANNOTATIONS } from '../ha/annotations';
 
 /**
  * Names, labels and annotations shared by the PaaS layer, the WebApp construct, verify rules
@@ -12,12 +13,12 @@ export const WORKLOADS_DIR = 'workloads';
 /** The Argo CD AppProject every app belongs to. */
 export const APPS_PROJECT = 'apps';
 /** Label on the sit/uat/prod namespaces. */
-export const APP_NAMESPACE_LABEL = 'platform.tsys/app-namespace';
+export const APP_NAMESPACE_LABEL = HA_APP_NAMESPACE_LABEL;
 /**
  * Annotation of a workload that runs one replica by design, with the reason. HA rules accept a
  * single replica only with it; no PodDisruptionBudget is rendered for it so a drain can move it.
  */
-export const SINGLETON_ANNOTATION = 'platform.tsys/singleton';
+export const SINGLETON_ANNOTATION = HA_ANNOTATIONS.singleton;
 /** The container's name in every app pod. */
 export const APP_CONTAINER = 'app';
 

@@ -6,13 +6,18 @@ import type { RenderedFile } from './render';
 export const OUTPUT_DIRS = ['dist', 'argocd'] as const;
 /** A folder where the renderer replaces its own files one by one and leaves the others alone. */
 export const SHARED_DIR = 'docs';
+/** Generated reports (the node-failure simulation), kept like docs/: outside every Argo CD path. */
+export const REPORTS_DIR = 'reports';
+/** Folders whose generated files are replaced one by one. */
+export const SHARED_DIRS = [SHARED_DIR, REPORTS_DIR] as const;
+
 /** Files at the repository root that the renderer owns and replaces one by one (the apps' address lock). */
 export const ROOT_FILES: readonly string[] = ['apps.lock.yaml'];
 
-/** Whether a rendered path is allowed: inside an output folder or docs/, or one of the root files. */
+/** Whether a rendered path is allowed: inside an output folder, docs/ or reports/, or one of the root files. */
 function writable(p: string): boolean {
   if (p.includes('..')) return false;
-  return ROOT_FILES.includes(p) || [...OUTPUT_DIRS, SHARED_DIR].includes(p.split('/')[0]) && p.includes('/');
+  return ROOT_FILES.includes(p) || ([...OUTPUT_DIRS, ...SHARED_DIRS] as string[]).includes(p.split('/')[0]) && p.includes('/');
 }
 
 /**
@@ -28,15 +33,15 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
     tmp = fs.mkdtempSync(path.join(root, '.render-'));
     for (const dir of OUTPUT_DIRS) fs.mkdirSync(path.join(tmp, dir), { recursive: true });
     for (const file of files) {
-      if (!writable(file.path)) throw new Error(`refusing to write ${file.path}: outside ${[...OUTPUT_DIRS, SHARED_DIR].join(', ')} and the root files ${ROOT_FILES.join(', ')}`);
+      if (!writable(file.path)) throw new Error(`refusing to write ${file.path}: outside ${[...OUTPUT_DIRS, ...SHARED_DIRS].join(', ')} and the root files ${ROOT_FILES.join(', ')}`);
       const target = path.join(tmp, file.path);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, file.content, { mode: file.executable ? 0o755 : 0o644 });
     }
     check(tmp);
     swap(root, tmp);
-    // Generated docs and root files: each replaced by a rename; hand-written files beside them stay.
-    for (const file of files.filter((f) => f.path.startsWith(`${SHARED_DIR}/`) || ROOT_FILES.includes(f.path))) {
+    // Generated docs, reports and root files: each replaced by a rename; hand-written files beside them stay.
+    for (const file of files.filter((f) => SHARED_DIRS.some((d) => f.path.startsWith(`${d}/`)) || ROOT_FILES.includes(f.path))) {
       fs.mkdirSync(path.dirname(path.join(root, file.path)), { recursive: true });
       fs.renameSync(path.join(tmp, file.path), path.join(root, file.path));
     }

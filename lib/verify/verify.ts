@@ -1,3 +1,4 @@
+import { HA_CHECKS, haContext } from './ha-rules';
 import { splitApiVersion } from './kinds';
 import { WORKLOADS_DIR } from '../paas/conventions';
 import { checkApiProviders, checkApplicationPaths, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, layerOf, Tree } from './rules';
@@ -57,6 +58,9 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   checkApiProviders(tree, report);
   checkBootstrap(tree, report, reportFile);
   checkBackupCoverage(tree, report);
+  // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
+  const ha = haContext(root, valid);
+  for (const check of HA_CHECKS) check(ha, report, reportFile);
   // Stable order: by file, then in the order the rules ran.
   return findings.map((f, i) => ({ f, i })).sort((a, b) => (a.f.file < b.f.file ? -1 : a.f.file > b.f.file ? 1 : a.i - b.i)).map((x) => x.f);
 }

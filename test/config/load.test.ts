@@ -30,6 +30,17 @@ describe('site config loader', () => {
     expect(site.git.revision).toBe('main');
   });
 
+  test('GIVEN the shipped site WHEN loaded THEN every node has the default capacity and the budget is 90 s; a site without an ha section gets the same', () => {
+    const site = parseSite(SITE, 'site.yaml');
+    expect(site.nodes.map((n) => [n.cpu, n.memory])).toEqual(site.nodes.map(() => [4, '8Gi']));
+    expect(site.ha).toEqual({ recoveryBudgetSeconds: 90 });
+    const without = SITE.replace(/\n# HA: the node-failure[\s\S]*$/, '\n');
+    expect(without).not.toMatch(/^ha:/m);
+    expect(parseSite(without, 'site.yaml').ha).toEqual({ recoveryBudgetSeconds: 90 });
+    const sized = parseSite(SITE.replace('    rnd: true\n', '    rnd: true\n    cpu: "3500m"\n    memory: 16Gi\n'), 'site.yaml');
+    expect([sized.nodes[6].cpu, sized.nodes[6].memory]).toEqual(['3500m', '16Gi']);
+  });
+
   test('GIVEN a loaded site WHEN code tries to change it THEN it is frozen', () => {
     const site = parseSite(SITE, 'site.yaml');
     expect(Object.isFrozen(site)).toBe(true);

@@ -174,8 +174,8 @@ describe('WebApp', () => {
     expect(r.apiVersion).toBe('argoproj.io/v1alpha1');
     expect(r.spec.replicas).toBeUndefined();
     expect(r.spec.strategy).toEqual({ blueGreen: { activeService: 'shop', previewService: 'shop-preview', autoPromotionEnabled: false, scaleDownDelaySeconds: 60 } });
-    // max 6 pods > 3 app nodes: spread as well as possible, never Pending for it.
-    expect(r.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ whenUnsatisfiable: 'ScheduleAnyway', matchLabelKeys: ['rollouts-pod-template-hash'] });
+    // max 6 pods > 3 app nodes: still a hard spread (2, 2, 2), each revision counted on its own.
+    expect(r.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ whenUnsatisfiable: 'DoNotSchedule', matchLabelKeys: ['rollouts-pod-template-hash'], nodeTaintsPolicy: 'Honor' });
     expect(obj('dist/workloads/shop/horizontalpodautoscaler-shop.yaml').spec).toEqual({
       scaleTargetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'shop' }, minReplicas: 2, maxReplicas: 6,
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],

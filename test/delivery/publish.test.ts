@@ -73,7 +73,7 @@ describe('npm run publish against a local bare remote', () => {
     const error = publishError();
     expect(error).toBeInstanceOf(DeliveryError);
     expect(error.message).toBe(
-      'refused: uncommitted changes outside the rendered output (dist/, argocd/ and the docs/ files synth generates):\n' +
+      'refused: uncommitted changes outside the rendered output (dist/, argocd/ and the docs/ and reports/ files synth generates):\n' +
         '   M site.yaml\n  ?? docs/runbook.md\n  ?? notes.txt\n' +
         'Commit them (git add <file>... && git commit) or stash them (git stash -u), then run npm run publish again. Nothing was rendered, committed or pushed.',
     );

@@ -143,7 +143,7 @@ describe('npm run diff against a git revision', () => {
     beforeAll(() => {
       root = track(repo({ 'site.yaml': fs.readFileSync(path.join(REPO, 'site.yaml'), 'utf8') }));
       // cpSync keeps the executable bit of the install scripts, as the clone has it.
-      for (const dir of ['dist', 'argocd', 'docs', 'apps']) fs.cpSync(path.join(REPO, dir), path.join(root, dir), { recursive: true });
+      for (const dir of ['dist', 'argocd', 'docs', 'reports', 'apps']) fs.cpSync(path.join(REPO, dir), path.join(root, dir), { recursive: true });
       fs.copyFileSync(path.join(REPO, 'apps.lock.yaml'), path.join(root, 'apps.lock.yaml'));
       git(root, 'add', '-A');
       git(root, 'commit', '-q', '-m', 'rendered output');
@@ -171,7 +171,7 @@ describe('npm run diff against a git revision', () => {
         expect(markdown).toContain('<details><summary><b>layer longhorn (dist/longhorn)</b>: 1 changed</summary>');
         expect(markdown).toContain('  - `spec.source.helm.valuesObject.defaultBackupStore.backupTarget`: `"nfs://nas.turnsys.com:/export/longhorn-backups"` → `"nfs://nas2.turnsys.com:/export/longhorn"`');
         // The working tree's dist/ is never written by the diff.
-        expect(git(root, 'status', '--porcelain', '--', 'dist', 'argocd', 'docs')).toBe('');
+        expect(git(root, 'status', '--porcelain', '--', 'dist', 'argocd', 'docs', 'reports')).toBe('');
       } finally {
         fs.writeFileSync(site, original);
       }

@@ -197,7 +197,8 @@ describe('K3sHosts: kube-vip', () => {
     const platform = buildPlatform(shippedSite());
     expect(platform.hosts).toBeInstanceOf(K3sHosts);
     expect(platform.outputs.map((o) => o.chart)).not.toContain(platform.hosts.kubeVip);
-    const elsewhere = [...files].filter(([p, c]) => !p.startsWith('dist/hosts/') && c.includes('kube-vip')).map(([p]) => p);
+    // The node-failure report names it too (the API VIP line): it is no manifest.
+    const elsewhere = [...files].filter(([p, c]) => !p.startsWith('dist/hosts/') && !p.startsWith('reports/') && c.includes('kube-vip')).map(([p]) => p);
     expect(elsewhere).toEqual([]);
   });
 });
@@ -265,8 +266,11 @@ describe('K3sHosts: what a site change touches', () => {
     expect(diff(before, after)).toEqual({ added: [], removed: [], changed: ['dist/hosts/README.md', 'dist/hosts/www2/config.yaml', 'dist/hosts/www2/install.sh'] });
   });
 
-  test('GIVEN an agent is added WHEN rendered again THEN exactly its two files are added and the runbook changes', () => {
-    const after = filesOf(siteWith((s) => { s.nodes.push({ name: 'www4', ip: '10.251.50.4', role: 'agent', storage: true, rnd: false, labels: {} }); }));
-    expect(diff(before, after)).toEqual({ added: ['dist/hosts/www4/config.yaml', 'dist/hosts/www4/install.sh'], removed: [], changed: ['dist/hosts/README.md'] });
+  test('GIVEN an agent is added WHEN rendered again THEN exactly its two files are added, the runbook and the failure model and report change', () => {
+    const after = filesOf(siteWith((s) => { s.nodes.push({ name: 'www4', ip: '10.251.50.4', role: 'agent', storage: true, rnd: false, labels: {}, cpu: 4, memory: '8Gi' }); }));
+    expect(diff(before, after)).toEqual({
+      added: ['dist/hosts/www4/config.yaml', 'dist/hosts/www4/install.sh'], removed: [],
+      changed: ['dist/hosts/README.md', 'dist/hosts/failure-model.yaml', 'reports/failure-simulation.md'],
+    });
   });
 });

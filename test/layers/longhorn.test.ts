@@ -69,9 +69,18 @@ describe('Longhorn layer', () => {
     expect(values.defaultSettings.storageMinimalAvailablePercentage).toBe(25);
   });
 
-  test('GIVEN the stateless parts WHEN rendered THEN two UIs and three of each CSI sidecar run', () => {
-    expect(values.longhornUI).toEqual({ replicas: 2 });
-    expect(values.csi).toEqual({ attacherReplicaCount: 3, provisionerReplicaCount: 3, resizerReplicaCount: 3, snapshotterReplicaCount: 3 });
+  test('GIVEN the stateless parts WHEN rendered THEN two UIs and three of each CSI sidecar run, each on its own node, with disruption budgets', () => {
+    expect(values.longhornUI).toEqual({
+      replicas: 2,
+      affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'longhorn-ui' } }, topologyKey: 'kubernetes.io/hostname' }] } },
+      podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    });
+    expect(values.csi).toEqual({ podAntiAffinityPreset: 'hard', attacherReplicaCount: 3, provisionerReplicaCount: 3, resizerReplicaCount: 3, snapshotterReplicaCount: 3 });
+    // Longhorn keeps budgets for the attacher and provisioner itself; the layer renders the other two.
+    expect(byKind('PodDisruptionBudget').map((p) => [p.metadata.name, p.spec])).toEqual([
+      ['csi-resizer', { minAvailable: 1, selector: { matchLabels: { app: 'csi-resizer' } } }],
+      ['csi-snapshotter', { minAvailable: 1, selector: { matchLabels: { app: 'csi-snapshotter' } } }],
+    ]);
   });
 
   test('GIVEN the shipped NFS target WHEN rendered THEN the default backup store is the site target, without credentials, and no BackupTarget object is ours', () => {

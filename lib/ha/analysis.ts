@@ -1,0 +1,72 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { buildHaModel, HaInput, HaModel, HaObject, isModelHostFile } from './model';
+import { FAILURE_REPORT, failureReport } from './report';
+import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
+import type { Json } from './k8s';
+
+/**
+ * Entry points of the HA analysis: the model from a rendered tree on disk (verify, whatif) or
+ * from rendered files in memory (synth's report), and the N-1 run over every node.
+ */
+
+/** The model's input from a tree on disk: dist/ objects as verify loaded them, and the host files it reads. */
+export function haInputFromDisk(root: string, objects: readonly HaObject[]): HaInput {
+  const hostFiles = new Map<string, string>();
+  const hosts = path.join(root, 'dist', 'hosts');
+  if (fs.existsSync(hosts)) {
+    const walk = (dir: string, rel: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        const file = `${rel}${e.name}`;
+        if (e.isDirectory()) walk(path.join(dir, e.name), `${file}/`);
+        else if (isModelHostFile(file)) hostFiles.set(file, fs.readFileSync(path.join(dir, e.name), 'utf8'));
+      }
+    };
+    walk(hosts, 'dist/hosts/');
+  }
+  return { objects: objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/')), hostFiles };
+}
+
+/** The model's input from rendered files in memory (path and content). */
+export function haInputFromFiles(files: readonly { readonly path: string; readonly content: string }[]): HaInput {
+  const hostFiles = new Map<string, string>();
+  const objects: HaObject[] = [];
+  for (const f of files) {
+    if (isModelHostFile(f.path)) hostFiles.set(f.path, f.content);
+    if (!f.path.startsWith('dist/') || f.path.startsWith('dist/hosts/') || !f.path.endsWith('.yaml')) continue;
+    // js-yaml, as verify reads the tree (lib/verify/tree.ts): a thousand apps parse fast.
+    let docs: unknown[];
+    try {
+      docs = loadAll(f.content, undefined, { schema: CORE_SCHEMA, filename: f.path });
+    } catch {
+      continue; // verify reports the file
+    }
+    for (const obj of docs) {
+      if (obj && typeof obj === 'object' && !Array.isArray(obj)) objects.push({ file: f.path, obj: obj as Json });
+    }
+  }
+  return { objects, hostFiles };
+}
+
+export function haModel(input: HaInput): HaModel {
+  return buildHaModel(input);
+}
+
+/** Every node lost on its own, in the site's node order. */
+export function nMinusOne(model: HaModel): ScenarioResult[] {
+  const cluster = model.cluster;
+  if (!cluster) return [];
+  return cluster.nodes.map((n) => simulate(cluster, model.workloads, [n.name]));
+}
+
+/** The outcomes of a scenario that break the rules. */
+export function violations(result: ScenarioResult): Outcome[] {
+  return result.outcomes.filter(isViolation);
+}
+
+/** The N-1 report synth writes (reports/failure-simulation.md), from the rendered files themselves. */
+export function failureReportFile(files: readonly { readonly path: string; readonly content: string }[]): { path: string; content: string } {
+  const model = haModel(haInputFromFiles(files));
+  return { path: FAILURE_REPORT, content: failureReport(model, nMinusOne(model)) };
+}

@@ -1,0 +1,159 @@
+/**
+ * The HA conventions every construct and `npm run verify` share: annotation keys, the ids of the
+ * HA rules, and the helpers that write and read the annotations. One place, so a construct and
+ * the rule that checks it cannot disagree on a spelling.
+ */
+
+/** Annotation keys on a workload (Deployment, StatefulSet, DaemonSet, Rollout, pod template owner). */
+export const HA_ANNOTATIONS = {
+  /** `"<reason>"`: one replica on purpose; the node-failure simulation then holds it to the recovery budget. */
+  singleton: 'platform.tsys/singleton',
+  /** `"<reason>"`: a system component: host network/PID/IPC/paths and a non-restricted security context are allowed. */
+  systemComponent: 'platform.tsys/system-component',
+  /** `"<rule-id>: <reason>[; <rule-id>: <reason>]"`: this object is exempt from the named rules. */
+  exempt: 'platform.tsys/ha-exempt',
+  /** `"<seconds>: <reason>"`: a singleton's own recovery budget, instead of the site's `ha.recoveryBudgetSeconds`. */
+  recoveryBudget: 'platform.tsys/recovery-budget',
+  /**
+   * JSON list of the workloads an object stands for whose pods this repository does not render:
+   * a Helm chart (Argo CD Application, k3s HelmChart), an upstream Git component or a custom
+   * resource an operator turns into pods. See `lib/ha/workloads.ts`.
+   */
+  workloads: 'platform.tsys/workloads',
+  /** JSON: the replicated storage an object installs (Longhorn's Application), for the simulation. */
+  storage: 'platform.tsys/storage',
+} as const;
+
+/** Namespace label marking an application namespace (the PaaS's `sit`, `uat`, `prod`): it must have a default-deny NetworkPolicy. */
+export const APP_NAMESPACE_LABEL = 'platform.tsys/app-namespace';
+
+/** Every HA rule of `npm run verify`, by id, with what it asks for. */
+export const HA_RULES = {
+  'ha/replicas': 'at least 2 replicas, unless the workload is a declared singleton',
+  'ha/spread': 'replicas kept on different nodes: required pod anti-affinity or a DoNotSchedule topology spread on kubernetes.io/hostname',
+  'ha/pdb': 'a PodDisruptionBudget that protects the workload and still allows a node drain',
+  'ha/probes': 'readiness and liveness probes on every container',
+  'ha/resources': 'CPU and memory requests and a memory limit on every container',
+  'ha/image-pinned': 'every image pinned to a tag that is not "latest", or to a digest',
+  'ha/security-context': 'no privileged container or privilege escalation, capabilities dropped (ALL), seccomp RuntimeDefault',
+  'ha/non-root': 'runAsNonRoot: true',
+  'ha/read-only-root': 'readOnlyRootFilesystem: true',
+  'ha/host-namespaces': 'no host network, PID, IPC or hostPath volumes outside declared system components',
+  'ha/default-deny': 'every app namespace has a NetworkPolicy that denies all ingress by default',
+  'ha/annotations': 'HA annotations and workload declarations are well-formed, each with a reason',
+  'ha/failure': 'no single node\'s loss causes an outage; singletons recover within the budget',
+} as const;
+
+export type HaRuleId = keyof typeof HA_RULES;
+
+export function isHaRuleId(id: string): id is HaRuleId {
+  return Object.prototype.hasOwnProperty.call(HA_RULES, id);
+}
+
+/** A singleton's own recovery budget: allowed only as an explicit, reasoned declaration. */
+export interface RecoveryBudget {
+  readonly seconds: number;
+  readonly reason: string;
+}
+
+/** The HA declarations of one workload, as a construct states them. */
+export interface HaDeclaration {
+  /** Why one replica is right; the simulation then holds its recovery to the budget. */
+  readonly singleton?: string;
+  /** Why it needs the host (network, PID, IPC, paths) or privileges. */
+  readonly systemComponent?: string;
+  /** Rules this workload is exempt from, each with the reason. */
+  readonly exempt?: Readonly<Partial<Record<HaRuleId, string>>>;
+  /** Its own recovery budget (singletons only), instead of the site's. */
+  readonly recoveryBudget?: RecoveryBudget;
+}
+
+/**
+ * The annotations for a workload's metadata. Every reason must be non-empty: an empty one is
+ * refused here and reported by verify when written by hand.
+ */
+export function haAnnotations(decl: HaDeclaration): Record<string, string> {
+  const out: Record<string, string> = {};
+  const need = (what: string, reason: string | undefined) => {
+    if (reason !== undefined && reason.trim() === '') throw new Error(`${what} needs a reason`);
+    return reason;
+  };
+  if (need('a singleton', decl.singleton) !== undefined) out[HA_ANNOTATIONS.singleton] = decl.singleton!;
+  if (need('a system component', decl.systemComponent) !== undefined) out[HA_ANNOTATIONS.systemComponent] = decl.systemComponent!;
+  const exempt = Object.entries(decl.exempt ?? {}).filter(([, r]) => r !== undefined) as [string, string][];
+  if (exempt.length) {
+    for (const [id, reason] of exempt) {
+      need(`the exemption from ${id}`, reason);
+      if (reason.includes(';')) throw new Error(`the exemption from ${id}: a reason cannot contain ";" (it separates exemptions)`);
+    }
+    out[HA_ANNOTATIONS.exempt] = exempt.sort(([a], [b]) => a.localeCompare(b)).map(([id, reason]) => `${id}: ${reason}`).join('; ');
+  }
+  if (decl.recoveryBudget) {
+    if (decl.singleton === undefined) throw new Error('a recovery budget applies to a declared singleton only');
+    need('a recovery budget', decl.recoveryBudget.reason);
+    out[HA_ANNOTATIONS.recoveryBudget] = formatRecoveryBudget(decl.recoveryBudget);
+  }
+  return out;
+}
+
+export function formatRecoveryBudget(b: RecoveryBudget): string {
+  if (!Number.isInteger(b.seconds) || b.seconds <= 0) throw new Error(`a recovery budget is a whole number of seconds, got ${b.seconds}`);
+  return `${b.seconds}: ${b.reason}`;
+}
+
+/** A declaration read back from annotations, with what was wrong in them. */
+export interface ParsedHaAnnotations {
+  readonly singleton?: string;
+  readonly systemComponent?: string;
+  readonly exempt: ReadonlyMap<HaRuleId, string>;
+  readonly recoveryBudget?: RecoveryBudget;
+  /** Problems, each a sentence that says how to fix it. */
+  readonly problems: readonly string[];
+}
+
+/** Reads the HA annotations of an object's metadata. */
+export function parseHaAnnotations(annotations: Readonly<Record<string, unknown>> | undefined): ParsedHaAnnotations {
+  const a = annotations ?? {};
+  const problems: string[] = [];
+  const reason = (key: string): string | undefined => {
+    if (!(key in a)) return undefined;
+    const v = a[key];
+    if (typeof v !== 'string' || v.trim() === '') {
+      problems.push(`${key} has no reason; write why (e.g. ${key}: "only allocates addresses; traffic never passes through it")`);
+      return undefined;
+    }
+    return v.trim();
+  };
+  const singleton = reason(HA_ANNOTATIONS.singleton);
+  const systemComponent = reason(HA_ANNOTATIONS.systemComponent);
+  const exempt = parseExemptions(a[HA_ANNOTATIONS.exempt], problems);
+  let recoveryBudget: RecoveryBudget | undefined;
+  if (HA_ANNOTATIONS.recoveryBudget in a) {
+    const text = String(a[HA_ANNOTATIONS.recoveryBudget] ?? '');
+    const m = /^\s*(\d+)\s*:\s*(.*\S)\s*$/.exec(text);
+    if (!m || Number(m[1]) <= 0) problems.push(`${HA_ANNOTATIONS.recoveryBudget} "${text}" is malformed; write "<seconds>: <reason>"`);
+    else if (!(HA_ANNOTATIONS.singleton in a)) problems.push(`${HA_ANNOTATIONS.recoveryBudget} applies to declared singletons only; add ${HA_ANNOTATIONS.singleton} or remove it`);
+    else recoveryBudget = { seconds: Number(m[1]), reason: m[2] };
+  }
+  return { singleton, systemComponent, exempt, recoveryBudget, problems };
+}
+
+/** `"ha/probes: why; ha/pdb: why"` into a map; problems for unknown ids and missing reasons. */
+export function parseExemptions(value: unknown, problems: string[]): Map<HaRuleId, string> {
+  const out = new Map<HaRuleId, string>();
+  if (value === undefined) return out;
+  if (typeof value !== 'string' || value.trim() === '') {
+    problems.push(`${HA_ANNOTATIONS.exempt} is empty; write "<rule-id>: <reason>[; <rule-id>: <reason>]" or remove it`);
+    return out;
+  }
+  for (const part of value.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const i = part.indexOf(':');
+    const id = (i < 0 ? part : part.slice(0, i)).trim();
+    const why = i < 0 ? '' : part.slice(i + 1).trim();
+    if (!isHaRuleId(id)) problems.push(`${HA_ANNOTATIONS.exempt} names unknown rule "${id}"; name one of ${Object.keys(HA_RULES).join(', ')}`);
+    else if (!why) problems.push(`${HA_ANNOTATIONS.exempt} exempts ${id} without a reason; write "${id}: <why the rule cannot apply>"`);
+    else if (id === 'ha/annotations' || id === 'ha/failure') problems.push(`${HA_ANNOTATIONS.exempt}: ${id} cannot be waived; fix what it reports (a singleton may declare its own budget with ${HA_ANNOTATIONS.recoveryBudget})`);
+    else out.set(id, why);
+  }
+  return out;
+}

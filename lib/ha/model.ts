@@ -1,0 +1,648 @@
+import { parse, parseAllDocuments } from 'yaml';
+import { HA_ANNOTATIONS, HaRuleId, parseHaAnnotations, RecoveryBudget } from './annotations';
+import {
+  cpuMillis, Json, memoryBytes, nodeTermsMatch, parseTaint, parseTolerations, pdbMinAvailable, probeWindowSeconds,
+  selectorMatches, Taint, Toleration, tolerates, valueAt,
+} from './k8s';
+import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, parseStorage, parseWorkloads, WorkloadRole } from './workloads';
+
+/**
+ * The model the HA rules and the node-failure simulation work on, built from the rendered tree
+ * only: the nodes (their k3s configuration under dist/hosts and the capacity in
+ * dist/hosts/failure-model.yaml), the storage, and every workload: rendered Deployments,
+ * StatefulSets, DaemonSets and Rollouts, and the declared workloads of charts, Git components
+ * and custom resources.
+ */
+
+/** One object read back from the rendered tree (the same shape verify uses). */
+export interface HaObject {
+  readonly file: string;
+  readonly obj: Json;
+}
+
+/** Where the failure model lives, beside the nodes' k3s configuration. */
+export const FAILURE_MODEL_FILE = 'dist/hosts/failure-model.yaml';
+/** The kube-vip manifests every server applies (not an Argo CD path, but pods all the same). */
+export const KUBE_VIP_FILE = 'dist/hosts/kube-vip/kube-vip.yaml';
+
+/**
+ * Kubernetes 1.33's own values, used when the rendered k3s configuration sets none:
+ * node-monitor-grace-period 50 s (since 1.32), node-monitor-period 5 s, toleration 300 s.
+ */
+export const KUBERNETES_DEFAULTS = { nodeMonitorGracePeriodSeconds: 50, nodeMonitorPeriodSeconds: 5, tolerationSeconds: 300, terminationGracePeriodSeconds: 30 } as const;
+
+/** Labels k3s puts on every node by itself; servers get the control-plane, master and etcd roles. */
+export function automaticLabels(name: string, role: 'server' | 'agent'): Record<string, string> {
+  return {
+    'kubernetes.io/hostname': name,
+    'kubernetes.io/os': 'linux',
+    'beta.kubernetes.io/os': 'linux',
+    // Assumed: the site's nodes are x86-64 (nothing in site.yaml says otherwise).
+    'kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/arch': 'amd64',
+    'node.kubernetes.io/instance-type': 'k3s',
+    ...(role === 'server' ? { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true', 'node-role.kubernetes.io/etcd': 'true' } : {}),
+  };
+}
+
+export interface NodeModel {
+  readonly name: string;
+  readonly role: 'server' | 'agent';
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
+}
+
+export interface EvictionModel {
+  readonly nodeMonitorGracePeriodSeconds: number;
+  readonly nodeMonitorPeriodSeconds: number;
+  /** The API server's default-unreachable-toleration-seconds: pods without their own toleration leave after it. */
+  readonly defaultUnreachableTolerationSeconds: number;
+}
+
+export interface StorageModel {
+  readonly storageClass: string;
+  readonly defaultClass: boolean;
+  readonly replicaCount: number;
+  readonly hardAntiAffinity: boolean;
+  readonly nodeDownPodDeletionPolicy: string;
+  readonly rwxFastFailover: boolean;
+  readonly diskNodeLabel: string;
+  readonly managerDaemonSet: string;
+  readonly csiDaemonSet: string;
+  readonly attachSeconds: number;
+  /** Where it is declared (an Application). */
+  readonly origin: HaObject;
+}
+
+export interface ClusterModel {
+  readonly nodes: readonly NodeModel[];
+  readonly eviction: EvictionModel;
+  readonly recoveryBudgetSeconds: number;
+  readonly storage?: StorageModel;
+}
+
+/** How a workload keeps its replicas apart, when it does so by a hard rule. */
+export type HardSpread =
+  | { readonly kind: 'anti-affinity' }
+  | { readonly kind: 'spread'; readonly maxSkew: number; readonly honorTaints: boolean };
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Rollout';
+
+export interface VolumeUse {
+  readonly name: string;
+  readonly storageClass?: string;
+  readonly accessMode: 'ReadWriteOnce' | 'ReadWriteMany' | 'ReadOnlyMany' | 'ReadWriteOncePod';
+}
+
+/** One workload, rendered or declared, as the rules and the simulation see it. */
+export interface Workload {
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  /** `namespace/name (Kind)`. */
+  readonly label: string;
+  /** The object findings are reported on: the workload itself, or the object that declares it. */
+  readonly origin: HaObject;
+  /** Declared (chart, Git component, custom resource) rather than rendered here. */
+  readonly declared: boolean;
+  readonly replicas: number;
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly requiredNodeTerms?: readonly Json[];
+  readonly tolerations: readonly Toleration[];
+  readonly spread?: HardSpread;
+  /** Why it has no hard spread (for messages), when it has none. */
+  readonly spreadNote?: string;
+  /** The PodDisruptionBudget's minimum available for `replicas`, when one protects it. */
+  readonly pdbMin?: number;
+  readonly pdbNote: string;
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
+  readonly singleton?: string;
+  readonly recoveryBudget?: RecoveryBudget;
+  readonly systemComponent?: string;
+  readonly exempt: ReadonlyMap<HaRuleId, string>;
+  /** How long a new pod may take to become ready, and where the figure comes from. */
+  readonly startupSeconds?: number;
+  readonly startupNote: string;
+  readonly terminationGraceSeconds: number;
+  readonly volumes: readonly VolumeUse[];
+  readonly role?: WorkloadRole | 'api-vip';
+  /** kube-vip: how long the VIP lease lasts (the VIP moves within it). */
+  readonly leaseSeconds?: number;
+  /** The pod template, for rendered workloads (the container rules read it). */
+  readonly podSpec?: Json;
+  readonly podLabels?: Readonly<Record<string, string>>;
+}
+
+/** A problem found while building the model: an HA rule finding on an object or a file. */
+export interface HaProblem {
+  readonly origin: HaObject | string;
+  readonly rule: HaRuleId;
+  readonly message: string;
+}
+
+export interface HaModel {
+  readonly cluster?: ClusterModel;
+  readonly workloads: readonly Workload[];
+  /** Rendered pod templates that are not long-running workloads (Jobs, CronJobs, Pods): container rules only. */
+  readonly otherPods: readonly OtherPod[];
+  readonly problems: readonly HaProblem[];
+}
+
+/** A pod template that is not a long-running workload (Job, CronJob, Pod, bare ReplicaSet). */
+export interface OtherPod {
+  readonly origin: HaObject;
+  readonly podSpec: Json;
+  readonly label: string;
+  readonly systemComponent?: string;
+  readonly exempt: ReadonlyMap<HaRuleId, string>;
+}
+
+/** What the model is built from: rendered objects under dist/ and the host files' text. */
+export interface HaInput {
+  /** Objects of dist/ (not argocd/, the bootstrap twin; not dist/hosts). */
+  readonly objects: readonly HaObject[];
+  /** Text of the files under dist/hosts/ the model reads, by path. */
+  readonly hostFiles: ReadonlyMap<string, string>;
+}
+
+/** Host files the model reads: each node's k3s config, the failure model, kube-vip. */
+export function isModelHostFile(file: string): boolean {
+  return file === FAILURE_MODEL_FILE || file === KUBE_VIP_FILE || /^dist\/hosts\/[^/]+\/config\.yaml$/.test(file);
+}
+
+export function groupOf(apiVersion: unknown): string {
+  const s = String(apiVersion ?? '');
+  const i = s.lastIndexOf('/');
+  return i < 0 ? '' : s.slice(0, i);
+}
+
+const WORKLOAD_KINDS: Record<string, string> = { Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', Rollout: 'argoproj.io' };
+const OTHER_POD_KINDS: Record<string, string> = { Job: 'batch', CronJob: 'batch', Pod: '', ReplicaSet: 'apps' };
+
+export function buildHaModel(input: HaInput): HaModel {
+  const problems: HaProblem[] = [];
+  const objects = [...input.objects, ...kubeVipObjects(input.hostFiles, problems)];
+  const storageDecl = findStorage(objects, problems);
+  const cluster = buildCluster(input.hostFiles, storageDecl, problems);
+  const workloads: Workload[] = [];
+  const otherPods: OtherPod[] = [];
+  const pdbs = objects.filter((o) => o.obj.kind === 'PodDisruptionBudget' && groupOf(o.obj.apiVersion) === 'policy');
+  const pdbIndex = indexPdbs(pdbs);
+  const hpas = objects.filter((o) => o.obj.kind === 'HorizontalPodAutoscaler' && groupOf(o.obj.apiVersion) === 'autoscaling');
+  const pvcs = objects.filter((o) => o.obj.kind === 'PersistentVolumeClaim' && o.obj.apiVersion === 'v1');
+
+  for (const o of objects) {
+    const kind = String(o.obj.kind);
+    const group = groupOf(o.obj.apiVersion);
+    if (WORKLOAD_KINDS[kind] === group) {
+      const w = renderedWorkload(o, kind as WorkloadKind, { pdbs: pdbIndex, hpas, pvcs }, problems);
+      if (w) workloads.push(w);
+    } else if (OTHER_POD_KINDS[kind] === group) {
+      const podSpec = kind === 'CronJob' ? o.obj.spec?.jobTemplate?.spec?.template?.spec : kind === 'Pod' ? o.obj.spec : o.obj.spec?.template?.spec;
+      if (podSpec) {
+        const ha = parseHaAnnotations(o.obj.metadata?.annotations);
+        for (const m of ha.problems) problems.push({ origin: o, rule: 'ha/annotations', message: m });
+        otherPods.push({ origin: o, podSpec, label: `${o.obj.metadata?.namespace ?? ''}/${o.obj.metadata?.name} (${kind})`, systemComponent: ha.systemComponent, exempt: ha.exempt });
+      }
+    }
+    const declared = o.obj.metadata?.annotations?.[HA_ANNOTATIONS.workloads];
+    if (declared !== undefined) workloads.push(...declaredWorkloads(o, String(declared), pdbs, problems));
+  }
+  const storage = cluster?.storage;
+  for (const ds of storage ? [storage.managerDaemonSet, storage.csiDaemonSet] : []) {
+    if (!workloads.some((w) => w.kind === 'DaemonSet' && w.name === ds)) {
+      problems.push({ origin: storage!.origin, rule: 'ha/annotations', message: `the storage declaration names DaemonSet ${ds}, which no workload declaration has; declare it (where its pods run decides where volumes live and attach)` });
+    }
+  }
+  return { cluster, workloads, otherPods, problems };
+}
+
+/** Objects of dist/hosts/kube-vip/kube-vip.yaml (k3s applies them on every server). */
+function kubeVipObjects(hostFiles: ReadonlyMap<string, string>, problems: HaProblem[]): HaObject[] {
+  const text = hostFiles.get(KUBE_VIP_FILE);
+  if (text === undefined) return [];
+  const out: HaObject[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length) {
+      problems.push({ origin: KUBE_VIP_FILE, rule: 'ha/annotations', message: `YAML: ${doc.errors[0].message.split('\n')[0]}; run npm run synth` });
+      continue;
+    }
+    const obj = doc.toJS() as Json | null;
+    if (obj && typeof obj === 'object') out.push({ file: KUBE_VIP_FILE, obj });
+  }
+  return out;
+}
+
+function findStorage(objects: readonly HaObject[], problems: HaProblem[]): { origin: HaObject; storage: ParsedStorage } | undefined {
+  let found: { origin: HaObject; storage: ParsedStorage } | undefined;
+  for (const o of objects) {
+    const text = o.obj.metadata?.annotations?.[HA_ANNOTATIONS.storage];
+    if (text === undefined) continue;
+    const { storage, problems: p } = parseStorage(String(text));
+    for (const m of p) problems.push({ origin: o, rule: 'ha/annotations', message: m });
+    if (storage && found) problems.push({ origin: o, rule: 'ha/annotations', message: `a second storage declaration (also ${found.origin.file}); declare the storage once` });
+    else if (storage) found = { origin: o, storage };
+  }
+  return found;
+}
+
+/** The values a declaration's paths read: Helm values, a HelmChart's valuesContent, or a custom resource's spec. */
+function valuesOf(o: HaObject): { values: unknown; where: string; namespace?: string } {
+  const obj = o.obj;
+  if (obj.kind === 'Application' && groupOf(obj.apiVersion) === 'argoproj.io') {
+    const source = obj.spec?.source ?? {};
+    return source.chart !== undefined
+      ? { values: source.helm?.valuesObject ?? {}, where: 'spec.source.helm.valuesObject', namespace: obj.spec?.destination?.namespace }
+      : { values: undefined, where: 'the upstream manifests (no values)', namespace: obj.spec?.destination?.namespace };
+  }
+  if (obj.kind === 'HelmChart' && groupOf(obj.apiVersion) === 'helm.cattle.io') {
+    let values: unknown = {};
+    try {
+      values = parse(String(obj.spec?.valuesContent ?? '')) ?? {};
+    } catch {
+      values = {};
+    }
+    return { values, where: 'spec.valuesContent', namespace: obj.spec?.targetNamespace ?? obj.metadata?.namespace };
+  }
+  return { values: obj.spec ?? {}, where: 'spec', namespace: obj.metadata?.namespace };
+}
+
+/** Resolves one declared fact; records a problem when it cannot. */
+function resolver(o: HaObject, values: unknown, where: string, workload: string, problems: HaProblem[]) {
+  return <T>(v: ChartValue<T> | undefined, field: string): T | undefined => {
+    if (v === undefined) return undefined;
+    if ('fixed' in v) return v.fixed;
+    if (values === undefined) {
+      problems.push({ origin: o, rule: 'ha/annotations', message: `workload ${workload}: ${field} reads values path "${v.path}", but ${where}; declare it fixed, with why` });
+      return undefined;
+    }
+    const found = valueAt(values, v.path);
+    // Helm merges the values into the chart's: maps deep, everything else replaced.
+    if (found !== undefined && found !== null) return (isMap(found) && isMap(v.default) ? deepMerge(v.default, found) : found) as T;
+    if (v.default !== undefined) return v.default;
+    problems.push({ origin: o, rule: 'ha/annotations', message: `workload ${workload}: ${field}: "${v.path}" is not set in ${where} and no chart default is declared; set it, or declare the chart's default` });
+    return undefined;
+  };
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Helm's merge of values over chart defaults: maps merge key by key, other values replace. */
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isMap(v) && isMap(base[k]) ? deepMerge(base[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
+function declaredWorkloads(o: HaObject, text: string, pdbs: readonly HaObject[], problems: HaProblem[]): Workload[] {
+  const { workloads, problems: p } = parseWorkloads(text);
+  for (const m of p) problems.push({ origin: o, rule: 'ha/annotations', message: m });
+  const { values, where, namespace: defaultNamespace } = valuesOf(o);
+  return workloads.map((d) => declaredWorkload(o, d, values, where, defaultNamespace, pdbs, problems));
+}
+
+function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, where: string, defaultNamespace: string | undefined, pdbs: readonly HaObject[], problems: HaProblem[]): Workload {
+  const namespace = d.namespace ?? defaultNamespace ?? '';
+  const label = `${namespace}/${d.name} (${d.kind})`;
+  const get = resolver(o, values, where, label, problems);
+  const replicas = d.kind === 'DaemonSet' ? 0 : Number(get(d.replicas as ChartValue<number>, 'replicas') ?? 1);
+
+  let spread: HardSpread | undefined;
+  let spreadNote: string | undefined;
+  if (d.spread && 'topologySpread' in d.spread) {
+    const list = get(d.spread.topologySpread as ChartValue<Json[]>, 'spread') ?? [];
+    ({ spread, note: spreadNote } = hardSpreadOf(list, undefined));
+  } else if (d.spread && 'affinity' in d.spread) {
+    const affinity = get(d.spread.affinity as ChartValue<Json>, 'spread') as Json | undefined;
+    ({ spread, note: spreadNote } = hardAntiAffinityOf(affinity, undefined));
+  } else if (d.spread && 'preset' in d.spread) {
+    const preset = get(d.spread.preset, 'spread');
+    const key = d.spread.topologyKey ? get(d.spread.topologyKey, 'spread topologyKey') : 'kubernetes.io/hostname';
+    if (preset === d.spread.hardWhen && key === 'kubernetes.io/hostname') spread = { kind: 'anti-affinity' };
+    else spreadNote = preset !== d.spread.hardWhen ? `its anti-affinity setting is ${JSON.stringify(preset)}, not ${JSON.stringify(d.spread.hardWhen)} (required)` : `its anti-affinity is on ${key}, not kubernetes.io/hostname`;
+  } else {
+    spreadNote = 'it declares no spread';
+  }
+
+  let pdbMin: number | undefined;
+  let pdbNote = 'no PodDisruptionBudget';
+  if (d.pdb && 'rendered' in d.pdb) {
+    const pdb = pdbs.find((p) => p.obj.metadata?.name === (d.pdb as { rendered: string }).rendered && p.obj.metadata?.namespace === namespace);
+    if (!pdb) {
+      problems.push({ origin: o, rule: 'ha/annotations', message: `workload ${label}: its PodDisruptionBudget "${d.pdb.rendered}" is not rendered in namespace "${namespace}"; render it (KubePodDisruptionBudget) or fix the name` });
+    } else {
+      pdbMin = pdbMinAvailable(pdb.obj.spec ?? {}, replicas);
+      pdbNote = `PodDisruptionBudget ${namespace}/${d.pdb.rendered}`;
+    }
+  } else if (d.pdb) {
+    const decl = d.pdb as { enabled?: ChartValue<boolean>; minAvailable?: ChartValue<number | string>; maxUnavailable?: ChartValue<number | string> };
+    const enabled = decl.enabled ? get(decl.enabled, 'pdb.enabled') : undefined;
+    const minAvailable = decl.minAvailable ? get(decl.minAvailable, 'pdb.minAvailable') : undefined;
+    const maxUnavailable = decl.maxUnavailable ? get(decl.maxUnavailable, 'pdb.maxUnavailable') : undefined;
+    const set = (v: unknown) => v !== undefined && v !== '' && v !== 0 && v !== '0';
+    const on = decl.enabled ? enabled === true : set(minAvailable) || set(maxUnavailable);
+    if (on) {
+      pdbMin = pdbMinAvailable({ minAvailable, maxUnavailable: set(maxUnavailable) ? maxUnavailable : undefined }, replicas) ?? 0;
+      pdbNote = `its PodDisruptionBudget (${set(maxUnavailable) ? `maxUnavailable ${maxUnavailable}` : `minAvailable ${minAvailable ?? 0}`})`;
+    } else {
+      pdbNote = decl.enabled ? 'its PodDisruptionBudget is disabled in the values' : 'its PodDisruptionBudget is not set in the values';
+    }
+  }
+
+  const resources = (get(d.resources as ChartValue<Json>, 'resources') ?? {}) as Json;
+  let startupSeconds: number | undefined;
+  let startupNote = 'no start-up window declared';
+  if (d.startup && 'probe' in d.startup) {
+    const probe = get(d.startup.probe as ChartValue<Json>, 'startup probe') as Json | undefined;
+    startupSeconds = probeWindowSeconds(probe);
+    startupNote = `${'fixed' in d.startup.probe ? 'the upstream probe' : `probe ${d.startup.probe.path}`}: ${describeProbe(probe)}`;
+  } else if (d.startup && 'seconds' in d.startup) {
+    startupSeconds = Number(get(d.startup.seconds, 'startup seconds'));
+    startupNote = 'fixed' in d.startup.seconds ? `declared ${startupSeconds} s: ${d.startup.seconds.because}` : `${d.startup.seconds.path} = ${startupSeconds} s`;
+  }
+  const tolerations = parseTolerations(get(d.tolerations as ChartValue<Json[] | string>, 'tolerations'));
+  const nodeAffinity = get(d.nodeAffinity as ChartValue<Json>, 'nodeAffinity') as Json | undefined;
+  return {
+    kind: d.kind,
+    namespace,
+    name: d.name,
+    label,
+    origin: o,
+    declared: true,
+    replicas,
+    nodeSelector: (get(d.nodeSelector, 'nodeSelector') ?? {}) as Record<string, string>,
+    requiredNodeTerms: nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+    tolerations,
+    spread,
+    spreadNote: spread ? undefined : spreadNote,
+    pdbMin,
+    pdbNote,
+    cpuMillis: cpuMillis(resources.requests?.cpu) ?? 0,
+    memoryBytes: memoryBytes(resources.requests?.memory) ?? 0,
+    singleton: d.singleton,
+    recoveryBudget: d.recoveryBudget,
+    systemComponent: d.systemComponent,
+    exempt: exemptions(d),
+    startupSeconds,
+    startupNote,
+    terminationGraceSeconds: Number(get(d.terminationGracePeriodSeconds, 'terminationGracePeriodSeconds') ?? KUBERNETES_DEFAULTS.terminationGracePeriodSeconds),
+    volumes: d.volume ? [{ name: '', storageClass: d.volume.storageClass, accessMode: d.volume.accessMode }] : [],
+    role: d.role,
+  };
+}
+
+function describeProbe(p: Json | undefined): string {
+  if (!p) return 'none';
+  return `${p.initialDelaySeconds ?? 0} s + ${p.failureThreshold ?? 3} x ${p.periodSeconds ?? 10} s`;
+}
+
+/** Hard hostname spread among topology spread constraints (selector checked against `labels` when given). */
+export function hardSpreadOf(list: readonly Json[], labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
+  const onHost = list.filter((c) => c?.topologyKey === 'kubernetes.io/hostname');
+  if (!onHost.length) return { note: list.length ? 'its topology spread is not on kubernetes.io/hostname' : 'it has no topology spread or required anti-affinity' };
+  const hard = onHost.filter((c) => c.whenUnsatisfiable === 'DoNotSchedule');
+  if (!hard.length) return { note: 'its hostname spread is ScheduleAnyway (a preference; replicas may still share a node)' };
+  const own = labels ? hard.filter((c) => selectorMatches(c.labelSelector, labels)) : hard;
+  if (!own.length) return { note: 'its hostname spread selects other pods than its own (labelSelector)' };
+  const c = own.reduce((a, b) => (Number(a.maxSkew ?? 1) <= Number(b.maxSkew ?? 1) ? a : b));
+  return { spread: { kind: 'spread', maxSkew: Math.max(1, Number(c.maxSkew ?? 1)), honorTaints: c.nodeTaintsPolicy === 'Honor' } };
+}
+
+/** Required pod anti-affinity on the hostname (against its own pods when `labels` is given). */
+export function hardAntiAffinityOf(affinity: Json | undefined, labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
+  const terms: Json[] = affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  const own = terms.filter((t) => t.topologyKey === 'kubernetes.io/hostname' && (!labels || selectorMatches(t.labelSelector, labels)));
+  if (own.length) return { spread: { kind: 'anti-affinity' } };
+  if ((affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length) return { note: 'its pod anti-affinity is only preferred (replicas may still share a node)' };
+  return { note: 'it has no topology spread or required anti-affinity' };
+}
+
+/** PodDisruptionBudgets that may select pods with `labels` in `namespace` (a superset; the caller matches). */
+type PdbIndex = (namespace: string, labels: Readonly<Record<string, string>>) => HaObject[];
+
+/** Indexes budgets by namespace and one of their matchLabels, so a thousand apps do not each scan every budget. */
+function indexPdbs(pdbs: readonly HaObject[]): PdbIndex {
+  const byLabel = new Map<string, HaObject[]>();
+  const other = new Map<string, HaObject[]>();
+  const add = (m: Map<string, HaObject[]>, k: string, o: HaObject) => m.set(k, [...(m.get(k) ?? []), o]);
+  for (const p of pdbs) {
+    const ns = String(p.obj.metadata?.namespace ?? '');
+    const first = Object.entries(p.obj.spec?.selector?.matchLabels ?? {})[0];
+    if (first) add(byLabel, `${ns}\n${first[0]}=${first[1]}`, p);
+    else add(other, ns, p);
+  }
+  return (namespace, labels) => [
+    ...Object.entries(labels).flatMap(([k, v]) => byLabel.get(`${namespace}\n${k}=${v}`) ?? []),
+    ...(other.get(namespace) ?? []),
+  ];
+}
+
+function renderedWorkload(
+  o: HaObject, kind: WorkloadKind,
+  related: { pdbs: PdbIndex; hpas: readonly HaObject[]; pvcs: readonly HaObject[] },
+  problems: HaProblem[],
+): Workload | undefined {
+  const obj = o.obj;
+  const namespace = String(obj.metadata?.namespace ?? '');
+  const name = String(obj.metadata?.name);
+  const label = `${namespace}/${name} (${kind})`;
+  if (kind === 'Rollout' && obj.spec?.workloadRef) return undefined; // its Deployment is checked instead
+  const template = obj.spec?.template ?? {};
+  const pod: Json = template.spec ?? {};
+  const labels: Record<string, string> = template.metadata?.labels ?? {};
+  const ha = parseHaAnnotations(obj.metadata?.annotations);
+  for (const m of ha.problems) problems.push({ origin: o, rule: 'ha/annotations', message: m });
+
+  let replicas = kind === 'DaemonSet' ? 0 : Number(obj.spec?.replicas ?? 1);
+  const hpa = related.hpas.find((h) => h.obj.metadata?.namespace === namespace && h.obj.spec?.scaleTargetRef?.kind === kind && h.obj.spec?.scaleTargetRef?.name === name);
+  if (hpa) replicas = obj.spec?.replicas === undefined ? Number(hpa.obj.spec?.minReplicas ?? 1) : Math.max(replicas, Number(hpa.obj.spec?.minReplicas ?? 1));
+
+  const byAnti = hardAntiAffinityOf(pod.affinity, labels);
+  const bySpread = hardSpreadOf(pod.topologySpreadConstraints ?? [], labels);
+  const spread = byAnti.spread ?? bySpread.spread;
+  const spreadNote = spread ? undefined : (pod.topologySpreadConstraints?.length ? bySpread.note : byAnti.note);
+
+  const matching = related.pdbs(namespace, labels).filter((p) => selectorMatches(p.obj.spec?.selector, labels));
+  let pdbMin: number | undefined;
+  let pdbNote = `no PodDisruptionBudget selects its pods in namespace "${namespace}"`;
+  for (const p of matching) {
+    const min = pdbMinAvailable(p.obj.spec ?? {}, replicas);
+    if (min !== undefined && (pdbMin === undefined || min > pdbMin)) {
+      pdbMin = min;
+      pdbNote = `PodDisruptionBudget ${namespace}/${p.obj.metadata?.name}`;
+    }
+  }
+
+  const containers: Json[] = pod.containers ?? [];
+  const sum = (pick: (c: Json) => number | undefined) => containers.reduce((s, c) => s + (pick(c) ?? 0), 0);
+  // A startup probe's window, then one readiness period before traffic; else the readiness window.
+  const readyAfterStartup = (c: Json) => (c.startupProbe && c.readinessProbe ? Number(c.readinessProbe.periodSeconds ?? 10) : 0);
+  const windows = containers.map((c) => ({ c, w: c.startupProbe ? probeWindowSeconds(c.startupProbe)! + readyAfterStartup(c) : probeWindowSeconds(c.readinessProbe) }));
+  const withWindow = windows.filter((x) => x.w !== undefined);
+  const startupSeconds = withWindow.length ? Math.max(...withWindow.map((x) => x.w!)) : undefined;
+  const startupNote = withWindow.length
+    ? withWindow.map((x) => `${x.c.name}: ${x.c.startupProbe ? `startup probe ${describeProbe(x.c.startupProbe)}${readyAfterStartup(x.c) ? ` + readiness period ${readyAfterStartup(x.c)} s` : ''}` : `readiness probe ${describeProbe(x.c.readinessProbe)}`}`).join(', ')
+    : 'no startup or readiness probe';
+
+  const volumes: VolumeUse[] = [];
+  for (const v of (pod.volumes ?? []) as Json[]) {
+    const claim = v.persistentVolumeClaim?.claimName;
+    if (!claim) continue;
+    const pvc = related.pvcs.find((p) => p.obj.metadata?.namespace === namespace && p.obj.metadata?.name === claim);
+    volumes.push({ name: String(claim), storageClass: pvc?.obj.spec?.storageClassName, accessMode: (pvc?.obj.spec?.accessModes?.[0] ?? 'ReadWriteOnce') });
+  }
+  for (const t of (obj.spec?.volumeClaimTemplates ?? []) as Json[]) {
+    volumes.push({ name: String(t.metadata?.name), storageClass: t.spec?.storageClassName, accessMode: t.spec?.accessModes?.[0] ?? 'ReadWriteOnce' });
+  }
+
+  const env = (c: Json, n: string) => (c.env ?? []).find((e: Json) => e.name === n)?.value;
+  const vip = containers.find((c) => env(c, 'cp_enable') === 'true' && env(c, 'vip_leaderelection') === 'true');
+
+  return {
+    kind,
+    namespace,
+    name,
+    label,
+    origin: o,
+    declared: false,
+    replicas,
+    nodeSelector: pod.nodeSelector ?? {},
+    requiredNodeTerms: pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+    tolerations: parseTolerations(pod.tolerations),
+    spread,
+    spreadNote,
+    pdbMin,
+    pdbNote,
+    cpuMillis: sum((c) => cpuMillis(c.resources?.requests?.cpu)),
+    memoryBytes: sum((c) => memoryBytes(c.resources?.requests?.memory)),
+    singleton: ha.singleton,
+    recoveryBudget: ha.recoveryBudget,
+    systemComponent: ha.systemComponent,
+    exempt: ha.exempt,
+    startupSeconds,
+    startupNote,
+    terminationGraceSeconds: Number(pod.terminationGracePeriodSeconds ?? KUBERNETES_DEFAULTS.terminationGracePeriodSeconds),
+    volumes,
+    ...(vip ? { role: 'api-vip' as const, leaseSeconds: Number(env(vip, 'vip_leaseduration') ?? 15) } : {}),
+    podSpec: pod,
+    podLabels: labels,
+  };
+}
+
+/** `key=value` flags of a k3s argument list (`node-monitor-period=2s`). */
+function flag(args: unknown, name: string): string | undefined {
+  const list = Array.isArray(args) ? args.map(String) : [];
+  const hit = list.find((a) => a.startsWith(`${name}=`));
+  return hit?.slice(name.length + 1);
+}
+
+function seconds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)(s|m)?$/.exec(text);
+  return m ? Number(m[1]) * (m[2] === 'm' ? 60 : 1) : undefined;
+}
+
+function buildCluster(hostFiles: ReadonlyMap<string, string>, storageDecl: { origin: HaObject; storage: ParsedStorage } | undefined, problems: HaProblem[]): ClusterModel | undefined {
+  const configs = [...hostFiles.keys()].filter((f) => /^dist\/hosts\/[^/]+\/config\.yaml$/.test(f)).sort();
+  if (!configs.length) return undefined;
+  const modelText = hostFiles.get(FAILURE_MODEL_FILE);
+  let model: Json = {};
+  if (modelText === undefined) problems.push({ origin: FAILURE_MODEL_FILE, rule: 'ha/failure', message: 'the failure model (node capacity, recovery budget) is missing; run npm run synth' });
+  else {
+    try {
+      model = (parse(modelText) ?? {}) as Json;
+    } catch (e) {
+      problems.push({ origin: FAILURE_MODEL_FILE, rule: 'ha/failure', message: `YAML: ${(e as Error).message.split('\n')[0]}; run npm run synth` });
+    }
+  }
+  const capacity = new Map<string, Json>(((model.nodes ?? []) as Json[]).map((n) => [String(n.name), n]));
+  const nodes: NodeModel[] = [];
+  const servers: Json[] = [];
+  for (const file of configs) {
+    let config: Json;
+    try {
+      config = (parse(hostFiles.get(file)!) ?? {}) as Json;
+    } catch (e) {
+      problems.push({ origin: file, rule: 'ha/failure', message: `YAML: ${(e as Error).message.split('\n')[0]}; run npm run synth` });
+      continue;
+    }
+    const name = String(config['node-name'] ?? file.split('/')[2]);
+    // Only servers carry these (k3s server flags); agents join with `server:` alone.
+    const role = config['cluster-init'] !== undefined || config['tls-san'] !== undefined || config['kube-apiserver-arg'] !== undefined ? 'server' : 'agent';
+    if (role === 'server') servers.push(config);
+    const labels: Record<string, string> = { ...automaticLabels(name, role) };
+    for (const l of (config['node-label'] ?? []) as string[]) {
+      const i = String(l).indexOf('=');
+      if (i > 0) labels[String(l).slice(0, i)] = String(l).slice(i + 1);
+    }
+    const taints = ((config['node-taint'] ?? []) as string[]).map((t) => parseTaint(String(t))).filter((t): t is Taint => !!t);
+    const cap = capacity.get(name);
+    if (!cap && modelText !== undefined) problems.push({ origin: FAILURE_MODEL_FILE, rule: 'ha/failure', message: `node ${name} has no capacity in the failure model; run npm run synth` });
+    nodes.push({ name, role, labels, taints, cpuMillis: cpuMillis(cap?.cpu) ?? 0, memoryBytes: memoryBytes(cap?.memory) ?? 0 });
+  }
+  const first = servers[0] ?? {};
+  const eviction: EvictionModel = {
+    nodeMonitorGracePeriodSeconds: seconds(flag(first['kube-controller-manager-arg'], 'node-monitor-grace-period')) ?? KUBERNETES_DEFAULTS.nodeMonitorGracePeriodSeconds,
+    nodeMonitorPeriodSeconds: seconds(flag(first['kube-controller-manager-arg'], 'node-monitor-period')) ?? KUBERNETES_DEFAULTS.nodeMonitorPeriodSeconds,
+    defaultUnreachableTolerationSeconds: Number(flag(first['kube-apiserver-arg'], 'default-unreachable-toleration-seconds') ?? KUBERNETES_DEFAULTS.tolerationSeconds),
+  };
+  for (const s of servers.slice(1)) {
+    for (const key of ['kube-controller-manager-arg', 'kube-apiserver-arg']) {
+      if (JSON.stringify(s[key] ?? []) !== JSON.stringify(first[key] ?? [])) {
+        problems.push({ origin: `dist/hosts/${s['node-name']}/config.yaml`, rule: 'ha/failure', message: `${key} differs from the first server's; every server must run the same eviction settings` });
+      }
+    }
+  }
+  let storage: StorageModel | undefined;
+  if (storageDecl) {
+    const { origin, storage: s } = storageDecl;
+    const { values, where } = valuesOf(origin);
+    const get = resolver(origin, values, where, `storage ${s.storageClass}`, problems);
+    storage = {
+      storageClass: s.storageClass,
+      defaultClass: get(s.defaultClass, 'defaultClass') === true,
+      replicaCount: Number(get(s.replicaCount, 'replicaCount') ?? 3),
+      hardAntiAffinity: get(s.softAntiAffinity, 'softAntiAffinity') === false,
+      nodeDownPodDeletionPolicy: String(get(s.nodeDownPodDeletionPolicy, 'nodeDownPodDeletionPolicy') ?? 'do-nothing'),
+      rwxFastFailover: get(s.rwxFastFailover, 'rwxFastFailover') === true,
+      diskNodeLabel: s.diskNodeLabel,
+      managerDaemonSet: s.managerDaemonSet,
+      csiDaemonSet: s.csiDaemonSet,
+      attachSeconds: Number(get(s.attachSeconds, 'attachSeconds') ?? 0),
+      origin,
+    };
+  }
+  const budget = Number(model.recoveryBudgetSeconds ?? 90);
+  return { nodes, eviction, recoveryBudgetSeconds: budget, storage };
+}
+
+/** Why a pod of `w` cannot run on `node`, or undefined when it can (node selector, required affinity, NoSchedule/NoExecute taints). */
+export function blockedBy(w: Pick<Workload, 'nodeSelector' | 'requiredNodeTerms' | 'tolerations'>, node: NodeModel): string | undefined {
+  for (const [k, v] of Object.entries(w.nodeSelector)) {
+    if (node.labels[k] !== v) return `node selector ${k}=${v}`;
+  }
+  if (!nodeTermsMatch(w.requiredNodeTerms, node.labels)) return 'required node affinity';
+  for (const t of node.taints) {
+    if (t.effect === 'PreferNoSchedule') continue;
+    if (!w.tolerations.some((x) => tolerates(x, t))) return `taint ${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+  }
+  return undefined;
+}
+
+/**
+ * Seconds a pod of `w` stays bound to an unreachable node before it is evicted: its own
+ * toleration of `node.kubernetes.io/unreachable:NoExecute` (the smallest when several match), or
+ * the API server's default; Infinity when it tolerates it forever.
+ */
+export function unreachableToleration(w: Pick<Workload, 'tolerations' | 'kind'>, eviction: EvictionModel): number {
+  if (w.kind === 'DaemonSet') return Infinity;
+  const taint: Taint = { key: 'node.kubernetes.io/unreachable', value: '', effect: 'NoExecute' };
+  const matching = w.tolerations.filter((t) => tolerates(t, taint));
+  if (!matching.length) return eviction.defaultUnreachableTolerationSeconds;
+  return Math.min(...matching.map((t) => (t.tolerationSeconds === undefined ? Infinity : Number(t.tolerationSeconds))));
+}

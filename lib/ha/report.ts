@@ -1,0 +1,132 @@
+import { HA_ANNOTATIONS } from './annotations';
+import { formatCpu, formatMemory, formatTaint } from './k8s';
+import { ClusterModel, HaModel, Workload } from './model';
+import { budgetOf, isViolation, Outcome, ScenarioResult, storageNodes } from './simulate';
+
+/** Where synth writes the N-1 report: outside every Argo CD path. */
+export const FAILURE_REPORT = 'reports/failure-simulation.md';
+
+const secs = (n: number): string => (Number.isFinite(n) ? String(Math.round(n)) : 'never');
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function roleLines(r: ScenarioResult): string[] {
+  const lines: string[] = [];
+  const alive = r.survivingServers;
+  lines.push(r.quorum
+    ? `etcd keeps quorum: ${alive.length} of ${r.servers} servers (${alive.join(', ')})`
+    : `**etcd loses quorum**: ${alive.length} of ${r.servers} servers left (needs ${Math.floor(r.servers / 2) + 1}); the API stops and nothing is rescheduled until a server returns`);
+  if (r.apiVip) {
+    const v = r.apiVip;
+    lines.push(!v.moves
+      ? `API VIP: unaffected (kube-vip runs on ${v.holders.join(', ')})`
+      : v.holders.length && Number.isFinite(v.seconds)
+        ? `API VIP: kube-vip on ${v.holders.join(', ')} takes it over within ${v.seconds} s (its lease)`
+        : `**API VIP lost**: ${v.holders.length ? 'no quorum to elect a holder' : 'no kube-vip left on a server'}`);
+  }
+  for (const [role, what] of [['lb-speaker', 'load-balancer speakers'], ['gateway-proxy', 'gateway proxies']] as const) {
+    for (const o of r.outcomes.filter((x) => x.workload.role === role && !x.label.includes('share manager'))) {
+      lines.push(`${what} (${o.workload.namespace}/${o.workload.name}): ${o.before} before, ${o.after} after${o.outageSeconds > 0 ? `, **unavailable ${secs(o.outageSeconds)} s**` : ', no outage'}`);
+    }
+  }
+  return lines;
+}
+
+/** One scenario as a Markdown table (affected workloads) with the cluster lines above it. */
+export function scenarioMarkdown(model: HaModel, r: ScenarioResult): string {
+  const cluster = model.cluster!;
+  const title = r.failed.map((n) => `${n} (${cluster.nodes.find((x) => x.name === n)?.role})`).join(' and ');
+  const out = [`## Losing ${title}`, '', ...roleLines(r).map((l) => `- ${l}`), ''];
+  const affected = r.outcomes.filter((o) => o.affected);
+  const bad = affected.filter(isViolation);
+  out.push(bad.length ? `**${bad.length} workload${bad.length === 1 ? '' : 's'} break the rules** (an outage, or a singleton over its budget).` : 'Every workload keeps running or recovers within its budget.');
+  out.push('');
+  out.push('| workload | before | after | outage s | why |', '|---|---:|---:|---:|---|');
+  for (const o of affected) out.push(`| ${cell(o.label)}${o.singleton ? ' *singleton*' : ''} | ${o.before} | ${o.after} | ${isViolation(o) ? `**${secs(o.outageSeconds)}**` : secs(o.outageSeconds)} | ${cell(o.why)} |`);
+  const untouched = r.outcomes.filter((o) => !o.affected);
+  if (untouched.length) out.push('', `Cannot run on ${r.failed.join(', ')}, so unaffected: ${untouched.map((o) => o.label).join(', ')}.`);
+  return `${out.join('\n')}\n`;
+}
+
+/** One scenario as a plain-text table for the terminal (`npm run whatif`). */
+export function scenarioText(model: HaModel, r: ScenarioResult, all = false): string {
+  const rows = r.outcomes.filter((o) => all || o.affected);
+  const head = ['workload', 'before', 'after', 'outage s', 'why'];
+  const body = rows.map((o) => [`${isViolation(o) ? '! ' : '  '}${o.label}${o.singleton ? ' [singleton]' : ''}`, String(o.before), String(o.after), secs(o.outageSeconds), o.why]);
+  const widths = head.slice(0, 4).map((h, i) => Math.max(h.length + (i === 0 ? 2 : 0), ...body.map((b) => b[i].length)));
+  const line = (cols: string[]) => cols.map((c, i) => (i === 4 ? c : i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const title = `Losing ${r.failed.map((n) => `${n} (${model.cluster?.nodes.find((x) => x.name === n)?.role ?? 'unknown'})`).join(', ')}`;
+  const bad = rows.filter(isViolation).length;
+  return [
+    title,
+    '='.repeat(title.length),
+    ...roleLines(r).map((l) => l.replace(/\*\*/g, '')),
+    '',
+    line([`  ${head[0]}`, ...head.slice(1)]),
+    ...body.map(line),
+    '',
+    bad ? `${bad} workload${bad === 1 ? '' : 's'} break the rules (marked !)` : 'no outage; every singleton recovers within its budget',
+    '',
+  ].join('\n');
+}
+
+function nodeTable(cluster: ClusterModel, workloads: readonly Workload[]): string[] {
+  const disks = new Set(storageNodes(cluster, workloads));
+  return [
+    '| node | role | taints | CPU | memory | Longhorn replicas |',
+    '|---|---|---|---:|---:|---|',
+    ...cluster.nodes.map((n) => `| ${n.name} | ${n.role} | ${n.taints.map(formatTaint).join(', ') || '-'} | ${formatCpu(n.cpuMillis)} | ${formatMemory(n.memoryBytes)} | ${disks.has(n.name) ? 'yes' : 'no'} |`),
+  ];
+}
+
+/** The worst recovery of each singleton over the N-1 scenarios. */
+function singletonTable(cluster: ClusterModel, results: readonly ScenarioResult[]): string[] {
+  const worst = new Map<string, { o: Outcome; node: string }>();
+  for (const r of results) {
+    for (const o of r.outcomes.filter((x) => x.singleton && x.affected)) {
+      const prev = worst.get(o.label);
+      if (!prev || o.outageSeconds > prev.o.outageSeconds) worst.set(o.label, { o, node: r.failed.join(', ') });
+    }
+  }
+  const rows = [...worst.values()].sort((a, b) => a.o.label.localeCompare(b.o.label));
+  if (!rows.length) return ['No singletons.'];
+  return [
+    '| singleton | why one | worst recovery s (losing) | budget s |',
+    '|---|---|---:|---|',
+    ...rows.map(({ o, node }) => {
+      const w = o.workload;
+      const reason = o.label.includes('share manager') ? 'Longhorn serves an RWX volume from one share manager' : w.singleton ?? '';
+      const budget = o.label.includes('share manager') ? `${cluster.recoveryBudgetSeconds}` : `${budgetOf(cluster, w)}${w.recoveryBudget ? ` (own: ${w.recoveryBudget.reason})` : ''}`;
+      return `| ${cell(o.label)} | ${cell(reason)} | ${isViolation(o) ? `**${secs(o.outageSeconds)}**` : secs(o.outageSeconds)} (${node}) | ${cell(budget)} |`;
+    }),
+  ];
+}
+
+/** The Markdown report of the N-1 simulation: `reports/failure-simulation.md`. */
+export function failureReport(model: HaModel, results: readonly ScenarioResult[]): string {
+  const out = ['# Node-failure simulation (N-1)', '',
+    'Rendered by `npm run synth` from the rendered `dist/` (the model `npm run verify` checks on every synth and in CI).',
+    'Run other cases with `npm run whatif -- --fail <node>[,<node>]`. Placement is worst case for the lost node: each',
+    'workload has as many pods there as its constraints allow (all of them when nothing keeps its replicas apart).', ''];
+  const cluster = model.cluster;
+  if (!cluster) {
+    out.push('No node configuration was rendered (dist/hosts/<node>/config.yaml): nothing to simulate.');
+    return `${out.join('\n')}\n`;
+  }
+  const e = cluster.eviction;
+  const s = cluster.storage;
+  out.push('## How recovery is computed', '',
+    `- Budget: **${cluster.recoveryBudgetSeconds} s** per singleton (\`ha.recoveryBudgetSeconds\` in site.yaml); a singleton may declare its own with a reason (\`${HA_ANNOTATIONS.recoveryBudget}\`), listed below.`,
+    `- Eviction: node-monitor-grace-period ${e.nodeMonitorGracePeriodSeconds} s + node-monitor-period ${e.nodeMonitorPeriodSeconds} s + the pod's unreachable toleration (default ${e.defaultUnreachableTolerationSeconds} s) = ${e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds + e.defaultUnreachableTolerationSeconds} s by default (dist/hosts/<server>/config.yaml).`,
+    '- Requests to pods on the lost node fail until it is marked unreachable; replicas elsewhere keep serving, so a workload whose survivors meet its PodDisruptionBudget minimum has no outage.',
+    '- Deployments are replaced after eviction; a StatefulSet pod is replaced only when Longhorn force-deletes it (its pod uses a Longhorn volume); DaemonSet pods are per node.',
+    s ? `- Longhorn (${s.origin.file}): ${s.replicaCount} replicas per volume, ${s.hardAntiAffinity ? 'hard' : 'soft'} anti-affinity, nodeDownPodDeletionPolicy ${s.nodeDownPodDeletionPolicy}, rwxVolumeFastFailover ${s.rwxFastFailover}; an RWO volume attaches elsewhere within the ${s.attachSeconds} s attach budget once the pod is evicted (a StatefulSet's pod also waits out its termination grace period: only then does Longhorn force-delete it and the StatefulSet recreate it).` : '- No replicated storage is declared.',
+    '- Image pull on the new node: a 10 s budget (Harbor\'s proxy cache on the LAN), the same as the PaaS recovery model (lib/paas/recovery.ts) and `npm run drill`.',
+    '- Start-up: the startup probe window and one readiness period, else the readiness probe\'s window (initial delay + failure threshold x period), or the declared figure of a chart.',
+    '- Capacity: requests against each node\'s allocatable CPU and memory; a pod without requests counts as nothing, as the scheduler counts it.',
+    '- Not modelled: pods operators create at run time that no declaration names (Rancher\'s fleet and webhook, Longhorn\'s instance managers and engine images, Jenkins\' build agents); scheduling latency; node architecture (amd64 assumed).',
+    '', '## Nodes', '', ...nodeTable(cluster, model.workloads), '', '## Singletons', '', ...singletonTable(cluster, results), '');
+  const violations = results.flatMap((r) => r.outcomes.filter(isViolation).map((o) => `losing ${r.failed.join(', ')}: ${o.label}`));
+  out.push('## Verdict', '', violations.length ? `**${violations.length} problem${violations.length === 1 ? '' : 's'}**:\n\n${violations.map((v) => `- ${v}`).join('\n')}` : `No single node's loss causes an outage, and every singleton recovers within its budget (${results.length} nodes simulated).`, '');
+  for (const r of results) out.push(scenarioMarkdown(model, r));
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}

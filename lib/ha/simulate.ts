@@ -1,0 +1,403 @@
+import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
+import { formatCpu, formatMemory } from './k8s';
+import { blockedBy, ClusterModel, NodeModel, unreachableToleration, Workload } from './model';
+
+/**
+ * The node-failure simulation: place every workload on the site's nodes as the scheduler would
+ * (node selectors, required node affinity, taints and tolerations, hard hostname spread, requests
+ * against capacity), lose some nodes, and work out what keeps running, what is rescheduled, and
+ * how long each workload is unavailable.
+ *
+ * Placement is worst case for the lost nodes: each workload puts as many pods on them as its
+ * constraints allow (a workload with nothing keeping its replicas apart is assumed to have all of
+ * them there; a singleton is assumed to run there). Everything else is placed where the most
+ * CPU is free. Timings come from the rendered settings:
+ *
+ *   eviction = node-monitor-grace-period + node-monitor-period + the pod's unreachable toleration
+ *   RWO Longhorn volume: + the declared attach budget (Longhorn deletes the dead node's
+ *     VolumeAttachment at eviction, and a Deployment's replacement is already waiting); a
+ *     StatefulSet's replacement only comes once Longhorn force-deletes the old pod, when its
+ *     deletion time has passed: + its terminationGracePeriodSeconds
+ *   + the image pull on the new node (a budget shared with the PaaS recovery model and the drill)
+ *   + the start-up window (startup probe, then one readiness period; else the readiness probe:
+ *     initial delay + failures x period)
+ */
+
+/** Longhorn's own timings for an RWX volume's share manager (longhorn-manager v1.12.1, controller/share_manager_controller.go). */
+export const LONGHORN_SHARE_MANAGER = {
+  /** With rwxVolumeFastFailover the share manager's lease (7 s) expiring moves it, without waiting for node eviction. */
+  leaseSeconds: 7,
+  /** The NFS server's grace period for clients to reclaim their state: 30 s with fast failover, 90 s without. */
+  nfsGraceFastSeconds: 30,
+  nfsGraceSeconds: 90,
+} as const;
+
+export type Verdict = 'ok' | 'degraded' | 'outage' | 'over-budget' | 'unknown';
+
+export interface Outcome {
+  readonly workload: Workload;
+  /** Row label (a share manager row names its volume's workload). */
+  readonly label: string;
+  /** Pods placed on the intact site (a DaemonSet: one per eligible node). */
+  readonly before: number;
+  /** Pods lost with the failed nodes (worst case). */
+  readonly lost: number;
+  /** Pods running once rescheduling settles. */
+  readonly after: number;
+  /** Seconds without enough ready pods (PDB minimum; 1 for a singleton); Infinity when it does not come back. */
+  readonly outageSeconds: number;
+  /** The budget a singleton is held to, and where it comes from. */
+  readonly budgetSeconds?: number;
+  readonly verdict: Verdict;
+  readonly why: string;
+  /** Whether any failed node could hold its pods. */
+  readonly affected: boolean;
+  readonly singleton: boolean;
+}
+
+export interface ScenarioResult {
+  readonly failed: readonly string[];
+  readonly servers: number;
+  readonly survivingServers: readonly string[];
+  readonly quorum: boolean;
+  /** The API VIP: who can take it over, whether a failed node may have held it, and how long it may be unanswered. */
+  readonly apiVip?: { readonly holders: readonly string[]; readonly moves: boolean; readonly seconds: number };
+  readonly outcomes: readonly Outcome[];
+  /** Pods the intact site cannot place at all (capacity or constraints). */
+  readonly unplaced: readonly { readonly workload: Workload; readonly pods: number; readonly why: string }[];
+}
+
+interface Ledger {
+  cpu: Map<string, number>;
+  mem: Map<string, number>;
+}
+
+interface Placed {
+  readonly w: Workload;
+  readonly eligible: readonly NodeModel[];
+  /** Pods per node name. */
+  readonly pods: Map<string, number>;
+  readonly pending: number;
+  readonly pendingWhy: string;
+}
+
+const SEC = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} s` : 'never');
+
+/** Nodes a workload's pods may run on, and why each other node is excluded. */
+function eligibility(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined): { eligible: NodeModel[]; excluded: Map<string, string> } {
+  const eligible: NodeModel[] = [];
+  const excluded = new Map<string, string>();
+  const longhorn = usesLonghorn(cluster, w);
+  for (const n of cluster.nodes) {
+    const why = blockedBy(w, n) ?? (longhorn && csiNodes && !csiNodes.has(n.name) ? `no Longhorn CSI plugin on ${n.name}` : undefined);
+    if (why) excluded.set(n.name, why);
+    else eligible.push(n);
+  }
+  return { eligible, excluded };
+}
+
+function usesLonghorn(cluster: ClusterModel, w: Workload): boolean {
+  const s = cluster.storage;
+  return !!s && w.volumes.some((v) => v.storageClass === s.storageClass || (v.storageClass === undefined && s.defaultClass));
+}
+
+function longhornVolumes(cluster: ClusterModel, w: Workload) {
+  const s = cluster.storage;
+  return s ? w.volumes.filter((v) => v.storageClass === s.storageClass || (v.storageClass === undefined && s.defaultClass)) : [];
+}
+
+/** Topology spread domains: nodes the pod's selector and affinity allow, and (with nodeTaintsPolicy Honor) whose taints it tolerates. */
+function spreadDomains(cluster: ClusterModel, w: Workload, alive: ReadonlySet<string>): string[] {
+  if (w.spread?.kind !== 'spread') return [];
+  const honor = w.spread.honorTaints;
+  return cluster.nodes.filter((n) => {
+    const selectorOnly = { nodeSelector: w.nodeSelector, requiredNodeTerms: w.requiredNodeTerms, tolerations: [{ operator: 'Exists' }] };
+    if (blockedBy(selectorOnly, n)) return false;
+    // A dead node is tainted unreachable:NoSchedule: not a domain under Honor; still one (with no pods) under Ignore.
+    if (honor) return alive.has(n.name) && !blockedBy(w, n);
+    return true;
+  }).map((n) => n.name);
+}
+
+/** Whether one more pod of `w` may go on `node`, given the pods already placed (hard spread only). */
+function spreadAllows(w: Workload, node: string, pods: ReadonlyMap<string, number>, domains: readonly string[]): boolean {
+  const here = pods.get(node) ?? 0;
+  if (w.spread?.kind === 'anti-affinity') return here === 0;
+  if (w.spread?.kind === 'spread') {
+    if (!domains.includes(node)) return false;
+    const min = Math.min(...domains.map((d) => pods.get(d) ?? 0));
+    return here + 1 - min <= w.spread.maxSkew;
+  }
+  return true;
+}
+
+function fits(ledger: Ledger, node: string, w: Workload): boolean {
+  return (ledger.cpu.get(node) ?? 0) >= w.cpuMillis && (ledger.mem.get(node) ?? 0) >= w.memoryBytes;
+}
+
+function take(ledger: Ledger, node: string, w: Workload): void {
+  ledger.cpu.set(node, (ledger.cpu.get(node) ?? 0) - w.cpuMillis);
+  ledger.mem.set(node, (ledger.mem.get(node) ?? 0) - w.memoryBytes);
+}
+
+/** Places `count` more pods of `w`; returns how many could not be placed and why. */
+function placePods(
+  cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], pods: Map<string, number>, count: number,
+  prefer: readonly string[], alive: ReadonlySet<string>,
+): { pending: number; why: string } {
+  const domains = spreadDomains(cluster, w, alive);
+  const capacity = new Map(cluster.nodes.map((n) => [n.name, n]));
+  let pending = 0;
+  let why = '';
+  for (let i = 0; i < count; i++) {
+    const ok = candidates.filter((n) => alive.has(n.name) && spreadAllows(w, n.name, pods, domains));
+    const roomy = ok.filter((n) => fits(ledger, n.name, w));
+    if (!roomy.length) {
+      pending++;
+      if (!candidates.some((n) => alive.has(n.name))) why = 'no node it may run on is left';
+      else if (!ok.length) why = w.spread?.kind === 'anti-affinity' ? 'required anti-affinity: every node it may run on already has one' : 'its hostname spread allows no further pod on the nodes left';
+      else {
+        const best = [...ok].sort((a, b) => (ledger.cpu.get(b.name) ?? 0) - (ledger.cpu.get(a.name) ?? 0))[0];
+        why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu.get(best.name) ?? 0))} CPU / ${formatMemory(Math.max(0, ledger.mem.get(best.name) ?? 0))} (${best.name})`;
+      }
+      continue;
+    }
+    const preferred = prefer.map((p) => roomy.find((n) => n.name === p)).find((n) => n);
+    const pick = preferred ?? [...roomy].sort((a, b) => {
+      const ra = 1 - (ledger.cpu.get(a.name) ?? 0) / Math.max(1, capacity.get(a.name)!.cpuMillis);
+      const rb = 1 - (ledger.cpu.get(b.name) ?? 0) / Math.max(1, capacity.get(b.name)!.cpuMillis);
+      if (ra !== rb) return ra - rb;
+      const pa = pods.get(a.name) ?? 0;
+      const pb = pods.get(b.name) ?? 0;
+      return pa - pb;
+    })[0];
+    pods.set(pick.name, (pods.get(pick.name) ?? 0) + 1);
+    take(ledger, pick.name, w);
+  }
+  return { pending, why };
+}
+
+function order(workloads: readonly Workload[]): Workload[] {
+  const rank = (w: Workload) => (w.kind === 'DaemonSet' ? 0 : w.singleton ? 1 : 2);
+  return [...workloads].sort((a, b) => rank(a) - rank(b) || a.label.localeCompare(b.label));
+}
+
+/** The intact site's placement, worst case for `prefer` (the nodes about to fail). */
+function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer: readonly string[], csiNodes: ReadonlySet<string> | undefined): { placed: Placed[]; ledger: Ledger } {
+  const ledger: Ledger = { cpu: new Map(cluster.nodes.map((n) => [n.name, n.cpuMillis])), mem: new Map(cluster.nodes.map((n) => [n.name, n.memoryBytes])) };
+  const alive = new Set(cluster.nodes.map((n) => n.name));
+  const placed: Placed[] = [];
+  for (const w of order(workloads)) {
+    const { eligible } = eligibility(cluster, w, csiNodes);
+    const pods = new Map<string, number>();
+    if (w.kind === 'DaemonSet') {
+      let pending = 0;
+      for (const n of eligible) {
+        if (fits(ledger, n.name, w)) {
+          pods.set(n.name, 1);
+          take(ledger, n.name, w);
+        } else pending++;
+      }
+      placed.push({ w, eligible, pods, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '' });
+      continue;
+    }
+    const { pending, why } = placePods(cluster, ledger, w, eligible, pods, w.replicas, prefer, alive);
+    placed.push({ w, eligible, pods, pending, pendingWhy: why });
+  }
+  return { placed, ledger };
+}
+
+/** Nodes where the storage's CSI plugin runs (volumes attach only there). */
+function csiNodesOf(cluster: ClusterModel, workloads: readonly Workload[]): Set<string> | undefined {
+  const s = cluster.storage;
+  if (!s) return undefined;
+  const csi = workloads.find((w) => w.kind === 'DaemonSet' && w.name === s.csiDaemonSet);
+  // Not declared (the model reports it): no restriction rather than no node at all.
+  if (!csi) return undefined;
+  return new Set(cluster.nodes.filter((n) => !blockedBy(csi, n)).map((n) => n.name));
+}
+
+/** Nodes that hold the storage's volume replicas: disk-labelled nodes where its manager runs. */
+export function storageNodes(cluster: ClusterModel, workloads: readonly Workload[]): string[] {
+  const s = cluster.storage;
+  if (!s) return [];
+  const manager = workloads.find((w) => w.kind === 'DaemonSet' && w.name === s.managerDaemonSet);
+  return cluster.nodes.filter((n) => n.labels[s.diskNodeLabel] === 'true' && (!manager || !blockedBy(manager, n))).map((n) => n.name);
+}
+
+export function evictionSeconds(cluster: ClusterModel, w: Workload): number {
+  const e = cluster.eviction;
+  return e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds + unreachableToleration(w, e);
+}
+
+export function budgetOf(cluster: ClusterModel, w: Workload): number {
+  return w.recoveryBudget?.seconds ?? cluster.recoveryBudgetSeconds;
+}
+
+/** Loses `failed` and works out every workload's fate. */
+export function simulate(cluster: ClusterModel, workloads: readonly Workload[], failed: readonly string[]): ScenarioResult {
+  const known = new Set(cluster.nodes.map((n) => n.name));
+  const lostNodes = failed.filter((f) => known.has(f));
+  const alive = new Set(cluster.nodes.map((n) => n.name).filter((n) => !lostNodes.includes(n)));
+  const csiNodes = csiNodesOf(cluster, workloads);
+  const { placed, ledger } = placeAll(cluster, workloads, lostNodes, csiNodes);
+
+  const servers = cluster.nodes.filter((n) => n.role === 'server');
+  const survivingServers = servers.filter((n) => alive.has(n.name)).map((n) => n.name);
+  const quorum = survivingServers.length > servers.length / 2;
+
+  // The failed nodes' capacity and pods are gone.
+  for (const n of lostNodes) {
+    ledger.cpu.set(n, 0);
+    ledger.mem.set(n, 0);
+  }
+  const e = cluster.eviction;
+  const storage = cluster.storage;
+  const disks = storageNodes(cluster, workloads);
+  const lostDisks = disks.filter((d) => lostNodes.includes(d));
+  const outcomes: Outcome[] = [];
+  const unplaced = placed.filter((p) => p.pending > 0).map((p) => ({ workload: p.w, pods: p.pending, why: p.pendingWhy }));
+
+  for (const p of placed) {
+    const w = p.w;
+    const before = [...p.pods.values()].reduce((a, b) => a + b, 0);
+    const lost = lostNodes.reduce((s, n) => s + (p.pods.get(n) ?? 0), 0);
+    const affected = p.eligible.some((n) => lostNodes.includes(n.name));
+    const survivors = before - lost;
+    const singleton = !!w.singleton;
+    const needed = w.kind === 'DaemonSet' ? (before > 0 ? 1 : 0) : singleton ? 1 : Math.max(1, w.pdbMin ?? 1);
+    const budget = singleton ? budgetOf(cluster, w) : undefined;
+    const base = { workload: w, label: w.label, before, lost, affected, singleton, ...(budget !== undefined ? { budgetSeconds: budget } : {}) };
+
+    if (!affected || lost === 0) {
+      const why = !affected
+        ? `cannot run on ${lostNodes.join(', ')} (${lostNodes.map((n) => eligibility(cluster, w, csiNodes).excluded.get(n)).filter(Boolean)[0] ?? 'not eligible'})`
+        : 'no pod on the failed nodes';
+      outcomes.push({ ...base, after: survivors, outageSeconds: 0, verdict: 'ok', why });
+      continue;
+    }
+
+    const kept = `${survivors} of ${before} kept`;
+    if (w.kind === 'DaemonSet') {
+      const verdict: Verdict = survivors >= needed ? 'ok' : 'outage';
+      outcomes.push({ ...base, after: survivors, outageSeconds: verdict === 'ok' ? 0 : Infinity, verdict, why: `one pod per node: ${kept}${survivors ? ` (${[...p.pods.keys()].filter((n) => alive.has(n)).join(', ')})` : ''}` });
+      continue;
+    }
+
+    // Can the lost pods come back elsewhere, and when?
+    const steps: string[] = [];
+    let blocker: string | undefined;
+    const tolerate = unreachableToleration(w, e);
+    const evict = e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds + tolerate;
+    steps.push(`eviction ${SEC(evict)} (grace ${e.nodeMonitorGracePeriodSeconds} + period ${e.nodeMonitorPeriodSeconds} + toleration ${Number.isFinite(tolerate) ? tolerate : 'forever'})`);
+    if (!Number.isFinite(tolerate)) blocker = 'it tolerates an unreachable node forever, so its pods are never evicted';
+    let ready = evict;
+    const rwo = longhornVolumes(cluster, w).filter((v) => v.accessMode === 'ReadWriteOnce' || v.accessMode === 'ReadWriteOncePod');
+    const otherRwo = w.volumes.filter((v) => !longhornVolumes(cluster, w).includes(v) && v.accessMode !== 'ReadWriteMany' && v.accessMode !== 'ReadOnlyMany');
+    if (!quorum) blocker = `etcd has lost quorum (${survivingServers.length} of ${servers.length} servers): nothing is evicted or rescheduled`;
+    if (!blocker && otherRwo.length) blocker = `its volume ${otherRwo[0].name} is not on replicated storage the simulation knows (${otherRwo[0].storageClass ?? 'default class'})`;
+    if (!blocker && rwo.length && storage) {
+      const policy = storage.nodeDownPodDeletionPolicy;
+      const covered = policy === 'delete-both-statefulset-and-deployment-pod'
+        || (policy === 'delete-statefulset-pod' && w.kind === 'StatefulSet')
+        || (policy === 'delete-deployment-pod' && w.kind !== 'StatefulSet');
+      if (!covered) blocker = `Longhorn's nodeDownPodDeletionPolicy is ${policy}: the pod stays Terminating on the dead node and holds its volume`;
+      else if (!storage.hardAntiAffinity) blocker = 'Longhorn replica anti-affinity is soft: every replica of its volume may have been on the failed node';
+      else if (lostDisks.length >= storage.replicaCount) blocker = `${lostDisks.length} storage nodes lost (${lostDisks.join(', ')}) and volumes keep ${storage.replicaCount} replicas: all of a volume's replicas may be gone`;
+      else if (w.kind === 'StatefulSet') {
+        // Its replacement is created only once the old pod is gone: Longhorn force-deletes it when
+        // its deletion time (eviction + grace period) has passed.
+        ready += w.terminationGraceSeconds + storage.attachSeconds;
+        steps.push(`volume moves ${w.terminationGraceSeconds + storage.attachSeconds} s (termination grace ${w.terminationGraceSeconds}, then Longhorn force-deletes the pod; attach ${storage.attachSeconds})`);
+      } else {
+        // The replacement is already waiting: Longhorn deletes the dead node's VolumeAttachment at
+        // eviction, and the volume attaches on the new node.
+        ready += storage.attachSeconds;
+        steps.push(`volume moves ${storage.attachSeconds} s (Longhorn releases it at eviction; attach ${storage.attachSeconds})`);
+      }
+    }
+    if (!blocker && w.kind === 'StatefulSet' && !rwo.length) blocker = 'a StatefulSet pod on a dead node is never replaced until the node returns (Kubernetes does not force-delete it, and no Longhorn volume makes Longhorn do so)';
+    ready += IMAGE_PULL_BUDGET_SECONDS;
+    steps.push(`image pull ${IMAGE_PULL_BUDGET_SECONDS} s (budget)`);
+    if (w.startupSeconds !== undefined) {
+      ready += w.startupSeconds;
+      steps.push(`start-up ${w.startupSeconds} s (${w.startupNote})`);
+    } else steps.push('start-up unknown (no startup or readiness probe)');
+
+    let replaced = 0;
+    let pendingWhy = '';
+    // Pods on the dead node are terminating: they count for neither anti-affinity nor spread.
+    for (const n of lostNodes) p.pods.delete(n);
+    if (!blocker) {
+      const r = placePods(cluster, ledger, w, p.eligible, p.pods, lost, [], alive);
+      replaced = lost - r.pending;
+      pendingWhy = r.pending ? `${r.pending} not rescheduled: ${r.why}` : '';
+    }
+    const after = survivors + replaced;
+    const where = lostNodes.length === 1 ? lostNodes[0] : lostNodes.join(', ');
+    const lostText = singleton ? `on ${where}` : before === 1 ? `its only pod on ${where}` : `${lost} of ${before} on ${where}${w.spread ? '' : ' (nothing keeps its replicas apart)'}`;
+    let outage: number;
+    let verdict: Verdict;
+    let why: string;
+    if (survivors >= needed) {
+      outage = 0;
+      verdict = after < before ? 'degraded' : 'ok';
+      const backAfter = `${SEC(ready)}${w.startupSeconds === undefined ? ' + start-up' : ''}`;
+      why = `${lostText}; ${survivors} ${survivors === 1 ? 'keeps' : 'keep'} serving (minimum ${needed}: ${w.pdbNote})${replaced ? `; ${replaced} back after ${backAfter}` : ''}${blocker ? `; not replaced: ${blocker}` : ''}${pendingWhy ? `; ${pendingWhy}` : ''}`;
+    } else if (!blocker && after >= needed) {
+      outage = ready;
+      const known = w.startupSeconds !== undefined;
+      verdict = !singleton ? 'outage' : !known ? 'unknown' : ready <= budget! ? 'ok' : 'over-budget';
+      why = `${lostText}; back after ${steps.join(' + ')} = ${SEC(ready)}${singleton ? ` (budget ${budget} s${w.recoveryBudget ? `, its own: ${w.recoveryBudget.reason}` : ''})` : ` (below its minimum ${needed})`}${pendingWhy ? `; ${pendingWhy}` : ''}`;
+    } else {
+      outage = Infinity;
+      verdict = singleton ? 'over-budget' : 'outage';
+      why = `${lostText}; does not come back: ${blocker ?? pendingWhy}`;
+    }
+    outcomes.push({ ...base, after, outageSeconds: outage, verdict, why });
+  }
+  // An RWX volume is served by a Longhorn share manager, a singleton of its own wherever the pods are.
+  for (const p of placed) {
+    for (const v of longhornVolumes(cluster, p.w).filter((x) => x.accessMode === 'ReadWriteMany')) outcomes.push(shareManagerOutcome(cluster, p.w, v.name, lostNodes, disks, workloads));
+  }
+
+  const vip = workloads.find((w) => w.role === 'api-vip');
+  let apiVip: ScenarioResult['apiVip'];
+  if (vip) {
+    const runs = cluster.nodes.filter((n) => !blockedBy(vip, n)).map((n) => n.name);
+    const holders = runs.filter((n) => alive.has(n));
+    const moves = runs.some((n) => lostNodes.includes(n));
+    apiVip = { holders, moves, seconds: !moves ? 0 : quorum && holders.length ? vip.leaseSeconds ?? 0 : Infinity };
+  }
+  return { failed: lostNodes, servers: servers.length, survivingServers, quorum, apiVip, outcomes: outcomes.sort((a, b) => a.label.localeCompare(b.label)), unplaced };
+}
+
+/** The share manager serving an RWX volume: where Longhorn's manager runs, moved by lease (fast failover) or after the node is NotReady. */
+function shareManagerOutcome(cluster: ClusterModel, w: Workload, volume: string, lostNodes: readonly string[], disks: readonly string[], workloads: readonly Workload[]): Outcome {
+  const s = cluster.storage!;
+  const manager = workloads.find((x) => x.kind === 'DaemonSet' && x.name === s.managerDaemonSet);
+  const hosts = cluster.nodes.filter((n) => !manager || !blockedBy(manager, n)).map((n) => n.name);
+  const label = `${w.namespace}/${w.name} RWX volume${volume ? ` ${volume}` : ''} (Longhorn share manager)`;
+  const affected = hosts.some((h) => lostNodes.includes(h));
+  const budget = cluster.recoveryBudgetSeconds;
+  const base = { workload: w, label, before: 1, lost: affected ? 1 : 0, affected, singleton: true, budgetSeconds: budget };
+  if (!affected) return { ...base, after: 1, outageSeconds: 0, verdict: 'ok', why: `the share manager cannot run on ${lostNodes.join(', ')}` };
+  const e = cluster.eviction;
+  const lostDisks = disks.filter((d) => lostNodes.includes(d));
+  const servers = cluster.nodes.filter((n) => n.role === 'server');
+  const quorum = servers.filter((n) => !lostNodes.includes(n.name)).length > servers.length / 2;
+  if (!quorum) return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: 'etcd has lost quorum: Longhorn cannot move it' };
+  if (!s.hardAntiAffinity || lostDisks.length >= s.replicaCount) {
+    return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: `every replica of the volume may be gone (${lostDisks.length} storage nodes lost, ${s.replicaCount} replicas${s.hardAntiAffinity ? '' : ', soft anti-affinity'})` };
+  }
+  const detect = s.rwxFastFailover ? LONGHORN_SHARE_MANAGER.leaseSeconds : e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds;
+  const grace = s.rwxFastFailover ? LONGHORN_SHARE_MANAGER.nfsGraceFastSeconds : LONGHORN_SHARE_MANAGER.nfsGraceSeconds;
+  const total = detect + IMAGE_PULL_BUDGET_SECONDS + s.attachSeconds + grace;
+  const why = `may run on ${lostNodes.join(', ')}; ${s.rwxFastFailover ? `rwxVolumeFastFailover: lease expires ${detect} s` : `no fast failover: node NotReady ${detect} s`} + image pull ${IMAGE_PULL_BUDGET_SECONDS} s + attach ${s.attachSeconds} s + NFS grace ${grace} s = ${total} s (budget ${budget} s); the pods keep running but their volume stalls`;
+  return { ...base, after: 1, outageSeconds: total, verdict: total <= budget ? 'ok' : 'over-budget', why };
+}
+
+/** Whether an outcome breaks the rules: an outage of a non-singleton, a singleton over its budget, an unknown recovery. */
+export function isViolation(o: Outcome): boolean {
+  return o.verdict === 'outage' || o.verdict === 'over-budget' || (o.verdict === 'unknown' && o.outageSeconds > 0);
+}

@@ -1,0 +1,49 @@
+import * as path from 'path';
+import { option } from '../args';
+import { loadTree } from '../verify/tree';
+import { haInputFromDisk, haModel, nMinusOne } from './analysis';
+import { scenarioText } from './report';
+import { isViolation, simulate } from './simulate';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * `npm run whatif -- --fail <node>[,<node>] [--all] [--root <dir>]`: loses those nodes together
+ * in the rendered dist/ and prints a table per scenario (workload, before, after, outage seconds,
+ * why). Without --fail, every node is lost on its own (the N-1 run verify does). --all lists the
+ * workloads that cannot run on the lost nodes too. Returns 0 when nothing breaks the rules, 2 when
+ * something does, 1 on bad input.
+ */
+export function runWhatIfCli(args: readonly string[], root: string = ROOT): number {
+  const known = ['--fail', '--root', '--all'];
+  const unknown = args.filter((a, i) => a.startsWith('-') && !known.includes(a) && !['--fail', '--root'].includes(args[i - 1]));
+  if (unknown.length) {
+    console.error(`whatif: unknown option "${unknown[0]}" (allowed: --fail <node>[,<node>], --all, --root <dir>)`);
+    return 1;
+  }
+  const dir = path.resolve(option(args, '--root') ?? root);
+  const { objects } = loadTree(dir);
+  const model = haModel(haInputFromDisk(dir, objects));
+  const cluster = model.cluster;
+  if (!cluster) {
+    console.error(`whatif: no node configuration under ${path.join(dir, 'dist', 'hosts')}; run npm run synth first`);
+    return 1;
+  }
+  const fail = option(args, '--fail');
+  const names = cluster.nodes.map((n) => n.name);
+  let results;
+  if (fail !== undefined) {
+    const failed = fail.split(',').map((s) => s.trim()).filter(Boolean);
+    const wrong = failed.filter((f) => !names.includes(f));
+    if (!failed.length || wrong.length) {
+      console.error(`whatif: ${wrong.length ? `unknown node "${wrong[0]}"` : '--fail needs node names'} (nodes: ${names.join(', ')})`);
+      return 1;
+    }
+    results = [simulate(cluster, model.workloads, [...new Set(failed)])];
+  } else {
+    results = nMinusOne(model);
+  }
+  for (const p of model.problems) console.error(`note: ${typeof p.origin === 'string' ? p.origin : p.origin.file}: [${p.rule}] ${p.message}`);
+  for (const r of results) console.log(scenarioText(model, r, args.includes('--all')));
+  return results.some((r) => !r.quorum || r.outcomes.some(isViolation)) ? 2 : 0;
+}

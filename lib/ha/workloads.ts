@@ -1,0 +1,266 @@
+import type { ApiObject } from 'cdk8s';
+import { z } from 'zod';
+import { sortKeys } from '../render/sort';
+import { HA_ANNOTATIONS, HA_RULES, HaDeclaration, HaRuleId, haAnnotations } from './annotations';
+
+/**
+ * Typed declarations of workloads whose pods this repository does not render: the Deployments,
+ * StatefulSets and DaemonSets of a Helm chart (rendered by Argo CD or k3s in the cluster), of an
+ * upstream Git component, or of a custom resource an operator turns into pods (EnvoyProxy,
+ * Keycloak). Each fact is either a path into the values the platform renders (the Helm values,
+ * or the custom resource's `spec`) or a value the upstream fixes, with why. `npm run verify`
+ * reads them from the rendered YAML only, resolves the paths and holds the workloads to the same
+ * HA rules and the same node-failure simulation as rendered ones.
+ */
+
+/**
+ * Where one fact about a chart's workload comes from: a dot-separated path into the values
+ * (`server.replicas`), with the chart's default at the pinned version when the platform does not
+ * set it; or a value the chart (or upstream manifest) fixes, and why.
+ */
+export type ChartValue<T> =
+  | { readonly path: string; readonly default?: T }
+  | { readonly fixed: T; readonly because: string };
+
+/** A fact read from the values at `path`; `chartDefault` is the chart's own value when the platform sets none. */
+export function at<T>(path: string, chartDefault?: T): ChartValue<T> {
+  return chartDefault === undefined ? { path } : { path, default: chartDefault };
+}
+
+/** A fact the chart or upstream manifest fixes (no value changes it), and why it is what it is. */
+export function fixed<T>(value: T, because: string): ChartValue<T> {
+  return { fixed: value, because };
+}
+
+/** How a workload keeps its replicas on different nodes. */
+export type SpreadDeclaration =
+  /** A list of Kubernetes topology spread constraints (the chart adds the label selector). */
+  | { readonly topologySpread: ChartValue<readonly object[]> }
+  /** A Kubernetes pod affinity object (`podAntiAffinity.requiredDuringScheduling...`). */
+  | { readonly affinity: ChartValue<object> }
+  /**
+   * A switch of the chart's own (`antiAffinity: required`, `hardAntiAffinity: true`): required
+   * pod anti-affinity when it equals `hardWhen`, on `topologyKey` (the hostname when omitted).
+   */
+  | { readonly preset: ChartValue<string | boolean>; readonly hardWhen: string | boolean; readonly topologyKey?: ChartValue<string> };
+
+/** How a workload's PodDisruptionBudget comes about. */
+export type PdbDeclaration =
+  /** The chart renders it from values: enabled (when the chart has a switch) and its minAvailable or maxUnavailable. */
+  | { readonly enabled?: ChartValue<boolean>; readonly minAvailable?: ChartValue<number | string>; readonly maxUnavailable?: ChartValue<number | string> }
+  /** The platform renders it: a PodDisruptionBudget of this name in the workload's namespace. */
+  | { readonly rendered: string };
+
+/** How long a new pod may take to become ready: a probe (its window) or a number of seconds. */
+export type StartupDeclaration = { readonly probe: ChartValue<object> } | { readonly seconds: ChartValue<number> };
+
+export type DeclaredKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
+
+/** One workload of a chart, Git component or custom resource. */
+export interface WorkloadDeclaration extends HaDeclaration {
+  /** The object's name as the chart renders it (`argocd-server`). */
+  readonly name: string;
+  readonly kind: DeclaredKind;
+  /**
+   * Namespace of the workload.
+   * @default the component's (the Application's destination, the HelmChart's target, the resource's own)
+   */
+  readonly namespace?: string;
+  /** Replicas (not for DaemonSets). */
+  readonly replicas?: ChartValue<number>;
+  readonly spread?: SpreadDeclaration;
+  readonly pdb?: PdbDeclaration;
+  /** Where its pods may run: node selector, tolerations (a list, or Longhorn's `key=value:Effect;...`), required node affinity. */
+  readonly nodeSelector?: ChartValue<Readonly<Record<string, string>>>;
+  readonly tolerations?: ChartValue<readonly object[] | string>;
+  readonly nodeAffinity?: ChartValue<object>;
+  /** Resource requests and limits of one pod (`{requests: {cpu, memory}}`), for the capacity model. */
+  readonly resources?: ChartValue<object>;
+  /** How long a new pod may take to become ready (singletons: part of the recovery time). */
+  readonly startup?: StartupDeclaration;
+  /** @default 30 (Kubernetes' default) */
+  readonly terminationGracePeriodSeconds?: ChartValue<number>;
+  /** A Longhorn volume the pods mount (RWO: one node at a time; RWX: served by a Longhorn share manager). */
+  readonly volume?: { readonly storageClass: 'longhorn'; readonly accessMode: 'ReadWriteOnce' | 'ReadWriteMany' };
+  /** What the failure report calls out beside etcd and the API VIP: the load-balancer speakers, the gateway's proxies. */
+  readonly role?: WorkloadRole;
+}
+
+export type WorkloadRole = 'lb-speaker' | 'gateway-proxy';
+
+/**
+ * The replicated storage the simulation needs to know about (declared on Longhorn's Application):
+ * where volume replicas live, how many, and how a volume leaves a dead node.
+ */
+export interface StorageDeclaration {
+  /** The StorageClass this describes. */
+  readonly storageClass: 'longhorn';
+  /** Whether it is the cluster's default StorageClass (claims without a class use it). */
+  readonly defaultClass: ChartValue<boolean>;
+  /** Replicas of each volume (a number or Longhorn's string form). */
+  readonly replicaCount: ChartValue<number | string>;
+  /** Whether two replicas of a volume may share a node (false: hard anti-affinity). */
+  readonly softAntiAffinity: ChartValue<boolean>;
+  /** Longhorn's `nodeDownPodDeletionPolicy`: which pods of a dead node it force-deletes so their volumes can move. */
+  readonly nodeDownPodDeletionPolicy: ChartValue<string>;
+  /** Longhorn's `rwxVolumeFastFailover`: an RWX volume's share manager moves on a lease, not on node eviction. */
+  readonly rwxFastFailover: ChartValue<boolean>;
+  /** Nodes with this label set to "true" hold volume replicas (where the manager runs too). */
+  readonly diskNodeLabel: string;
+  /** The declared DaemonSets of the node agent (replicas live where it runs) and of the CSI plugin (volumes attach where it runs). */
+  readonly managerDaemonSet: string;
+  readonly csiDaemonSet: string;
+  /** How long attaching a volume on another node takes: a budget to check in a node-failure drill. */
+  readonly attachSeconds: ChartValue<number>;
+}
+
+/** Puts the storage declaration on the object that installs the storage (Longhorn's Application). */
+export function declareStorage(obj: ApiObject, storage: StorageDeclaration): void {
+  obj.metadata.addAnnotation(HA_ANNOTATIONS.storage, JSON.stringify(sortKeys(storage)));
+}
+
+/** Puts the declarations on the object that stands for the workloads (an Application, HelmChart or custom resource). */
+export function declareWorkloads(obj: ApiObject, workloads: readonly WorkloadDeclaration[]): void {
+  if (!workloads.length) return;
+  obj.metadata.addAnnotation(HA_ANNOTATIONS.workloads, formatWorkloads(workloads));
+}
+
+/** The annotation value: the declarations as JSON with sorted keys (stable renders). */
+export function formatWorkloads(workloads: readonly WorkloadDeclaration[]): string {
+  const names = new Set<string>();
+  for (const w of workloads) {
+    const key = `${w.namespace ?? ''}/${w.kind}/${w.name}`;
+    if (names.has(key)) throw new Error(`workload ${w.kind} ${w.name} is declared twice`);
+    names.add(key);
+    // Same checks as on rendered workloads: every reason present, budgets only for singletons.
+    haAnnotations(w);
+    if (w.kind === 'DaemonSet' && w.replicas) throw new Error(`DaemonSet ${w.name}: a DaemonSet has no replicas (one pod per eligible node)`);
+  }
+  return JSON.stringify(sortKeys(workloads));
+}
+
+const chartValue = <T extends z.ZodTypeAny>(t: T) => z.union([
+  z.strictObject({ path: z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, { message: 'must be a dot-separated values path such as "server.replicas"' }), default: t.optional() }),
+  z.strictObject({ fixed: t, because: z.string().min(1, { message: 'says why the upstream fixes it' }) }),
+]);
+
+const anyJson = z.unknown();
+const reason = z.string().refine((s) => s.trim() !== '', { message: 'needs a reason' });
+
+/** Strict schema of one declaration as rendered (verify reads it back from YAML). */
+export const WorkloadDeclarationSchema = z.strictObject({
+  name: z.string().min(1),
+  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']),
+  namespace: z.string().optional(),
+  replicas: chartValue(z.number().int().min(0)).optional(),
+  spread: z.union([
+    z.strictObject({ topologySpread: chartValue(z.array(anyJson)) }),
+    z.strictObject({ affinity: chartValue(anyJson) }),
+    z.strictObject({ preset: chartValue(z.union([z.string(), z.boolean()])), hardWhen: z.union([z.string(), z.boolean()]), topologyKey: chartValue(z.string()).optional() }),
+  ]).optional(),
+  pdb: z.union([
+    z.strictObject({ rendered: z.string().min(1) }),
+    z.strictObject({
+      enabled: chartValue(z.boolean()).optional(),
+      minAvailable: chartValue(z.union([z.number(), z.string()])).optional(),
+      maxUnavailable: chartValue(z.union([z.number(), z.string()])).optional(),
+    }),
+  ]).optional(),
+  nodeSelector: chartValue(z.record(z.string(), z.string())).optional(),
+  tolerations: chartValue(z.union([z.array(anyJson), z.string()])).optional(),
+  nodeAffinity: chartValue(anyJson).optional(),
+  resources: chartValue(anyJson).optional(),
+  startup: z.union([z.strictObject({ probe: chartValue(anyJson) }), z.strictObject({ seconds: chartValue(z.number().min(0)) })]).optional(),
+  terminationGracePeriodSeconds: chartValue(z.number().int().min(0)).optional(),
+  volume: z.strictObject({ storageClass: z.literal('longhorn'), accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany']) }).optional(),
+  role: z.enum(['lb-speaker', 'gateway-proxy']).optional(),
+  singleton: reason.optional(),
+  systemComponent: reason.optional(),
+  exempt: z.record(z.string(), reason).optional(),
+  recoveryBudget: z.strictObject({ seconds: z.number().int().positive(), reason }).optional(),
+});
+
+export type ParsedDeclaration = z.infer<typeof WorkloadDeclarationSchema>;
+
+/** Reads the annotation back: the declarations, or the problems (each names the field). */
+export function parseWorkloads(text: string): { workloads: ParsedDeclaration[]; problems: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { workloads: [], problems: [`${HA_ANNOTATIONS.workloads} is not JSON (${(e as Error).message}); render it with declareWorkloads (lib/ha/workloads.ts)`] };
+  }
+  const parsed = z.array(WorkloadDeclarationSchema).safeParse(json);
+  if (!parsed.success) {
+    return { workloads: [], problems: parsed.error.issues.map((i) => `${HA_ANNOTATIONS.workloads}[${i.path.join('.')}]: ${i.message}; fix the declaration (lib/ha/workloads.ts WorkloadDeclaration)`) };
+  }
+  const problems: string[] = [];
+  for (const w of parsed.data) {
+    for (const id of Object.keys(w.exempt ?? {})) {
+      if (!(id in HA_RULES)) problems.push(`${HA_ANNOTATIONS.workloads}: ${w.name} exempts unknown rule "${id}"; name one of ${Object.keys(HA_RULES).join(', ')}`);
+    }
+    if (w.recoveryBudget && !w.singleton) problems.push(`${HA_ANNOTATIONS.workloads}: ${w.name} declares a recovery budget but is not a singleton; remove it or declare the singleton with its reason`);
+    if (w.kind === 'DaemonSet' && w.replicas) problems.push(`${HA_ANNOTATIONS.workloads}: DaemonSet ${w.name} declares replicas; a DaemonSet runs one pod per eligible node`);
+    if (w.kind !== 'DaemonSet' && !w.replicas) problems.push(`${HA_ANNOTATIONS.workloads}: ${w.kind} ${w.name} declares no replicas; give a values path or a fixed count`);
+  }
+  return { workloads: parsed.data, problems };
+}
+
+export const StorageDeclarationSchema = z.strictObject({
+  storageClass: z.literal('longhorn'),
+  defaultClass: chartValue(z.boolean()),
+  replicaCount: chartValue(z.union([z.number(), z.string()])),
+  softAntiAffinity: chartValue(z.boolean()),
+  nodeDownPodDeletionPolicy: chartValue(z.string()),
+  rwxFastFailover: chartValue(z.boolean()),
+  diskNodeLabel: z.string().min(1),
+  managerDaemonSet: z.string().min(1),
+  csiDaemonSet: z.string().min(1),
+  attachSeconds: chartValue(z.number().min(0)),
+});
+
+export type ParsedStorage = z.infer<typeof StorageDeclarationSchema>;
+
+export function parseStorage(text: string): { storage?: ParsedStorage; problems: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { problems: [`${HA_ANNOTATIONS.storage} is not JSON (${(e as Error).message}); render it with declareStorage (lib/ha/workloads.ts)`] };
+  }
+  const parsed = StorageDeclarationSchema.safeParse(json);
+  return parsed.success ? { storage: parsed.data, problems: [] } : { problems: parsed.error.issues.map((i) => `${HA_ANNOTATIONS.storage}.${i.path.join('.')}: ${i.message}; fix the declaration (lib/ha/workloads.ts StorageDeclaration)`) };
+}
+
+/** A rule id of an exemption in a parsed declaration (already checked). */
+export function exemptions(w: ParsedDeclaration): Map<HaRuleId, string> {
+  return new Map(Object.entries(w.exempt ?? {}).filter(([id]) => id in HA_RULES) as [HaRuleId, string][]);
+}
+
+/**
+ * A hard topology spread over nodes as most charts take it: they add the component's own label
+ * selector when the constraint names none (argo-cd, external-secrets, harbor).
+ */
+export const HOSTNAME_SPREAD = { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' } as const;
+
+export type HostnameSpread = typeof HOSTNAME_SPREAD;
+
+/** A toleration of a dead node's NoExecute taints, as charts take it. */
+export interface DeadNodeToleration {
+  readonly key: 'node.kubernetes.io/unreachable' | 'node.kubernetes.io/not-ready';
+  readonly operator: 'Exists';
+  readonly effect: 'NoExecute';
+  readonly tolerationSeconds: number;
+}
+
+/**
+ * How long a stateless singleton (no volume to release, nothing to hand over) stays bound to an
+ * unreachable node: half the platform's 20 s. Leaving early costs nothing but a restart elsewhere
+ * if the node was only briefly cut off, and it keeps such a singleton within the recovery budget.
+ */
+export const STATELESS_SINGLETON_TOLERATION_SECONDS = 10;
+
+/** Explicit tolerations of a dead node (unreachable and not-ready, NoExecute) for `seconds`. */
+export function deadNodeTolerations(seconds: number): DeadNodeToleration[] {
+  return (['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'] as const).map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds }));
+}

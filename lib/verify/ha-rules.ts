@@ -1,0 +1,241 @@
+import { APP_NAMESPACE_LABEL, HA_ANNOTATIONS, HaRuleId } from '../ha/annotations';
+import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
+import type { Json } from '../ha/k8s';
+import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
+import { isViolation, Outcome, simulate } from '../ha/simulate';
+import type { LoadedObject } from './tree';
+
+/**
+ * The HA and safety rules of `npm run verify`, one function per rule id (lib/ha/annotations.ts
+ * lists them). Each finding starts with the rule id and says how to fix it; an object opts out
+ * of a rule only with a reason (`platform.tsys/ha-exempt: "<rule-id>: <reason>"`).
+ */
+
+/** What every HA rule sees: the model of the rendered tree and its dist/ objects. */
+export interface HaContext {
+  readonly model: HaModel;
+  readonly objects: readonly HaObject[];
+}
+
+export type HaReport = (o: HaObject, message: string) => void;
+export type HaReportFile = (file: string, message: string) => void;
+
+/** Builds the HA context of a rendered tree on disk (verify's `objects` are dist/ and argocd/). */
+export function haContext(root: string, objects: readonly LoadedObject[]): HaContext {
+  const input = haInputFromDisk(root, objects);
+  return { model: haModel(input), objects: input.objects };
+}
+
+const tag = (id: HaRuleId, message: string) => `[${id}] ${message}`;
+/** The subject of a finding: declared workloads are reported on the object that declares them. */
+const subject = (w: Workload) => (w.declared ? `workload ${w.label}: ` : '');
+
+/** A pod template to hold to the container rules: rendered workloads and other pods. */
+interface PodTarget {
+  readonly origin: HaObject;
+  readonly podSpec: Json;
+  readonly systemComponent?: string;
+  readonly exempt: ReadonlyMap<HaRuleId, string>;
+  readonly longRunning: boolean;
+}
+
+function podTargets(ctx: HaContext): PodTarget[] {
+  const workloads = ctx.model.workloads.filter((w) => w.podSpec).map((w) => ({ origin: w.origin, podSpec: w.podSpec!, systemComponent: w.systemComponent, exempt: w.exempt, longRunning: true }));
+  const others = ctx.model.otherPods.map((p: OtherPod) => ({ origin: p.origin, podSpec: p.podSpec, systemComponent: p.systemComponent, exempt: p.exempt, longRunning: false }));
+  return [...workloads, ...others];
+}
+
+function containers(pod: Json, withInit: boolean): Json[] {
+  return [...(pod.containers ?? []), ...(withInit ? pod.initContainers ?? [] : [])] as Json[];
+}
+
+/** Well-formed HA annotations and workload declarations, each with a reason; the failure model present. */
+export function checkHaAnnotations(ctx: HaContext, report: HaReport, reportFile: HaReportFile): void {
+  for (const p of ctx.model.problems) {
+    if (typeof p.origin === 'string') reportFile(p.origin, tag(p.rule, p.message));
+    else report(p.origin, tag(p.rule, p.message));
+  }
+}
+
+/** At least two replicas unless declared a singleton (which then runs exactly one). */
+export function checkHaReplicas(ctx: HaContext, report: HaReport): void {
+  for (const w of ctx.model.workloads) {
+    if (w.kind === 'DaemonSet' || w.exempt.has('ha/replicas')) continue;
+    if (w.singleton && w.replicas > 1) report(w.origin, tag('ha/replicas', `${subject(w)}declared a singleton but runs ${w.replicas} replicas; remove ${HA_ANNOTATIONS.singleton} or run one`));
+    else if (!w.singleton && w.replicas < 2) {
+      report(w.origin, tag('ha/replicas', `${subject(w)}runs ${w.replicas} replica${w.replicas === 1 ? '' : 's'}; run at least 2 (spread over nodes, with a PodDisruptionBudget), or declare it a singleton with ${HA_ANNOTATIONS.singleton}: "<why one is right>" and let the simulation hold it to the recovery budget`));
+    }
+  }
+}
+
+/** Replicas kept on different nodes by a hard rule on kubernetes.io/hostname. */
+export function checkHaSpread(ctx: HaContext, report: HaReport): void {
+  for (const w of ctx.model.workloads) {
+    if (w.kind === 'DaemonSet' || w.singleton || w.replicas < 2 || w.spread || w.exempt.has('ha/spread')) continue;
+    report(w.origin, tag('ha/spread', `${subject(w)}${w.spreadNote ?? 'nothing keeps its replicas on different nodes'}; add a topology spread constraint on kubernetes.io/hostname with whenUnsatisfiable: DoNotSchedule (or required pod anti-affinity) so one node holds at most one`));
+  }
+}
+
+/** A PodDisruptionBudget that protects at least one pod and still lets a drain evict one. */
+export function checkHaPdb(ctx: HaContext, report: HaReport): void {
+  for (const w of ctx.model.workloads) {
+    if (w.kind === 'DaemonSet' || w.exempt.has('ha/pdb')) continue;
+    if (w.singleton) {
+      if (w.pdbMin !== undefined && w.pdbMin >= w.replicas && w.replicas > 0) report(w.origin, tag('ha/pdb', `${subject(w)}a singleton whose PodDisruptionBudget (${w.pdbNote}) keeps its only pod blocks every drain of its node; remove the budget`));
+      continue;
+    }
+    if (w.pdbMin === undefined) report(w.origin, tag('ha/pdb', `${subject(w)}${w.pdbNote}; add one with minAvailable ${Math.max(1, w.replicas - 1)} (or maxUnavailable 1) so a drain never takes every replica at once`));
+    else if (w.pdbMin < 1) report(w.origin, tag('ha/pdb', `${subject(w)}${w.pdbNote} protects no pod (minimum available 0); set minAvailable to at least 1`));
+    else if (w.replicas - w.pdbMin < 1) report(w.origin, tag('ha/pdb', `${subject(w)}${w.pdbNote} keeps all ${w.replicas} replicas (minimum ${w.pdbMin}): no drain can ever evict one; set minAvailable below the replica count`));
+  }
+}
+
+/** Readiness and liveness probes on every container of a long-running workload. */
+export function checkHaProbes(ctx: HaContext, report: HaReport): void {
+  for (const t of podTargets(ctx).filter((x) => x.longRunning && !x.exempt.has('ha/probes'))) {
+    for (const c of containers(t.podSpec, false)) {
+      const missing = ['readinessProbe', 'livenessProbe'].filter((p) => !c[p]);
+      if (missing.length) report(t.origin, tag('ha/probes', `container "${c.name}" has no ${missing.join(' or ')}; add ${missing.length === 2 ? 'both' : 'it'} so traffic reaches only ready pods and a hung one is restarted`));
+    }
+  }
+}
+
+/** CPU and memory requests and a memory limit on every container. */
+export function checkHaResources(ctx: HaContext, report: HaReport): void {
+  for (const t of podTargets(ctx).filter((x) => !x.exempt.has('ha/resources'))) {
+    for (const c of containers(t.podSpec, false)) {
+      const missing = [
+        ...(c.resources?.requests?.cpu === undefined ? ['requests.cpu'] : []),
+        ...(c.resources?.requests?.memory === undefined ? ['requests.memory'] : []),
+        ...(c.resources?.limits?.memory === undefined ? ['limits.memory'] : []),
+      ];
+      if (missing.length) report(t.origin, tag('ha/resources', `container "${c.name}" sets no ${missing.join(', ')}; set them so the scheduler reserves room for it and a leak cannot take its node down (a CPU limit is optional: it only throttles)`));
+    }
+  }
+}
+
+/** `image:tag` (not latest) or `image@sha256:...`. */
+export function imagePin(image: string): 'digest' | 'tag' | 'latest' | 'none' {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return 'digest';
+  const last = image.split('/').pop() ?? image;
+  const i = last.indexOf(':');
+  if (i < 0) return 'none';
+  return last.slice(i + 1) === 'latest' ? 'latest' : 'tag';
+}
+
+/** Every image pinned to a tag that is not `latest`, or to a digest. */
+export function checkHaImagePinned(ctx: HaContext, report: HaReport): void {
+  for (const t of podTargets(ctx).filter((x) => !x.exempt.has('ha/image-pinned'))) {
+    for (const c of containers(t.podSpec, true)) {
+      const pin = imagePin(String(c.image ?? ''));
+      if (pin === 'none' || pin === 'latest') report(t.origin, tag('ha/image-pinned', `container "${c.name}" image "${c.image}" ${pin === 'none' ? 'has no tag (that means latest)' : 'is tagged latest'}: nodes would run whatever was pushed last; pin a version tag, better a digest (@sha256:...)`));
+    }
+  }
+}
+
+const restrictedTargets = (ctx: HaContext, id: HaRuleId) => podTargets(ctx).filter((x) => !x.systemComponent && !x.exempt.has(id));
+const SYSTEM_HINT = `or declare it a system component (${HA_ANNOTATIONS.systemComponent}: "<why it needs the host>")`;
+
+/** No privilege: no privileged container or escalation, ALL capabilities dropped (only NET_BIND_SERVICE added), seccomp RuntimeDefault. */
+export function checkHaSecurityContext(ctx: HaContext, report: HaReport): void {
+  for (const t of restrictedTargets(ctx, 'ha/security-context')) {
+    const podSeccomp = t.podSpec.securityContext?.seccompProfile?.type;
+    for (const c of containers(t.podSpec, true)) {
+      const sc = c.securityContext ?? {};
+      const wrong: string[] = [];
+      if (sc.privileged === true) wrong.push('privileged: true');
+      if (sc.allowPrivilegeEscalation !== false) wrong.push('allowPrivilegeEscalation is not false');
+      if (!(sc.capabilities?.drop ?? []).includes('ALL')) wrong.push('capabilities.drop lacks ALL');
+      const added = (sc.capabilities?.add ?? []).filter((x: string) => x !== 'NET_BIND_SERVICE');
+      if (added.length) wrong.push(`capabilities.add ${added.join(', ')}`);
+      const seccomp = sc.seccompProfile?.type ?? podSeccomp;
+      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') wrong.push('no seccompProfile RuntimeDefault');
+      if (wrong.length) report(t.origin, tag('ha/security-context', `container "${c.name}": ${wrong.join(', ')}; set allowPrivilegeEscalation: false, capabilities.drop: [ALL], seccompProfile.type: RuntimeDefault, ${SYSTEM_HINT}`));
+    }
+  }
+}
+
+/** runAsNonRoot: true on the pod or every container. */
+export function checkHaNonRoot(ctx: HaContext, report: HaReport): void {
+  for (const t of restrictedTargets(ctx, 'ha/non-root')) {
+    for (const c of containers(t.podSpec, true)) {
+      if ((c.securityContext?.runAsNonRoot ?? t.podSpec.securityContext?.runAsNonRoot) !== true) {
+        report(t.origin, tag('ha/non-root', `container "${c.name}" may run as root; set runAsNonRoot: true (and runAsUser when the image declares no user), ${SYSTEM_HINT}`));
+      }
+    }
+  }
+}
+
+/** readOnlyRootFilesystem: true on every container (writable paths as emptyDir volumes). */
+export function checkHaReadOnlyRoot(ctx: HaContext, report: HaReport): void {
+  for (const t of restrictedTargets(ctx, 'ha/read-only-root')) {
+    for (const c of containers(t.podSpec, true)) {
+      if (c.securityContext?.readOnlyRootFilesystem !== true) {
+        report(t.origin, tag('ha/read-only-root', `container "${c.name}" has a writable root filesystem; set readOnlyRootFilesystem: true and mount emptyDir volumes where it writes, or opt out with ${HA_ANNOTATIONS.exempt}: "ha/read-only-root: <why it must write>"`));
+      }
+    }
+  }
+}
+
+/** No host network, PID, IPC, ports or paths outside declared system components. */
+export function checkHaHostNamespaces(ctx: HaContext, report: HaReport): void {
+  for (const t of restrictedTargets(ctx, 'ha/host-namespaces')) {
+    const p = t.podSpec;
+    const used = [
+      ...(['hostNetwork', 'hostPID', 'hostIPC'] as const).filter((k) => p[k] === true),
+      ...((p.volumes ?? []) as Json[]).filter((v) => v.hostPath).map((v) => `hostPath volume "${v.name}" (${v.hostPath.path})`),
+      ...containers(p, true).flatMap((c) => ((c.ports ?? []) as Json[]).filter((x) => x.hostPort).map((x) => `hostPort ${x.hostPort} of "${c.name}"`)),
+    ];
+    if (used.length) report(t.origin, tag('ha/host-namespaces', `uses ${used.join(', ')}; remove it, ${SYSTEM_HINT}`));
+  }
+}
+
+/** Every app namespace (labelled `platform.tsys/app-namespace: "true"`) has a NetworkPolicy denying all ingress. */
+export function checkHaDefaultDeny(ctx: HaContext, report: HaReport): void {
+  const policies = ctx.objects.filter((o) => o.obj.kind === 'NetworkPolicy' && o.obj.apiVersion === 'networking.k8s.io/v1');
+  for (const ns of ctx.objects.filter((o) => o.obj.kind === 'Namespace' && o.obj.apiVersion === 'v1' && o.obj.metadata?.labels?.[APP_NAMESPACE_LABEL] === 'true')) {
+    const name = ns.obj.metadata.name;
+    const denies = policies.some((p) => {
+      const spec = p.obj.spec ?? {};
+      const everyPod = !spec.podSelector || (Object.keys(spec.podSelector.matchLabels ?? {}).length === 0 && (spec.podSelector.matchExpressions ?? []).length === 0);
+      const types: string[] = spec.policyTypes ?? ['Ingress'];
+      return p.obj.metadata?.namespace === name && everyPod && types.includes('Ingress') && (spec.ingress ?? []).length === 0;
+    });
+    if (!denies) report(ns, tag('ha/default-deny', `app namespace "${name}" has no default-deny NetworkPolicy; render one with podSelector: {} and policyTypes [Ingress, Egress] and no rules (lib/ha/default-deny.ts), then allow what each app needs`));
+  }
+}
+
+/** N-1: no single node's loss causes an outage of a non-singleton; every singleton recovers within its budget. */
+export function checkHaFailure(ctx: HaContext, report: HaReport, reportFile: HaReportFile): void {
+  const cluster = ctx.model.cluster;
+  if (!cluster) return;
+  const intact = simulate(cluster, ctx.model.workloads, []);
+  for (const u of intact.unplaced) report(u.workload.origin, tag('ha/failure', `${subject(u.workload)}${u.pods} pod${u.pods === 1 ? '' : 's'} cannot be placed on the intact site: ${u.why}; add capacity or relax its constraints`));
+  const results = nMinusOne(ctx.model);
+  // One finding per workload and kind of problem, naming every node whose loss causes it.
+  const grouped = new Map<string, { o: Outcome; nodes: string[] }>();
+  for (const r of results) {
+    if (!r.quorum) reportFile('dist/hosts/failure-model.yaml', tag('ha/failure', `losing ${r.failed.join(', ')} loses etcd quorum (${r.survivingServers.length} of ${r.servers} servers); run an odd number of servers, at least 3`));
+    if (r.apiVip && (!r.apiVip.holders.length || !Number.isFinite(r.apiVip.seconds))) reportFile('dist/hosts/kube-vip/kube-vip.yaml', tag('ha/failure', `losing ${r.failed.join(', ')} leaves no kube-vip to take over the API VIP`));
+    for (const o of r.outcomes.filter(isViolation)) {
+      const key = `${o.label}|${o.verdict}`;
+      const g = grouped.get(key) ?? { o, nodes: [] };
+      g.nodes.push(...r.failed);
+      grouped.set(key, g);
+    }
+  }
+  for (const { o, nodes } of grouped.values()) {
+    const w = o.workload;
+    const fix = o.singleton
+      ? `shorten its recovery (tolerations, start-up window) or run 2 replicas; a singleton may declare its own budget only with a reason (${HA_ANNOTATIONS.recoveryBudget}: "<seconds>: <why>")`
+      : 'run replicas on different nodes (hard hostname spread) with a PodDisruptionBudget whose minimum the survivors meet';
+    const what = o.verdict === 'unknown' ? 'its recovery time is unknown' : o.singleton ? `is back after ${Number.isFinite(o.outageSeconds) ? `${Math.round(o.outageSeconds)} s, over its ${o.budgetSeconds} s budget` : 'never'}` : `is unavailable for ${Number.isFinite(o.outageSeconds) ? `${Math.round(o.outageSeconds)} s` : 'good'}`;
+    report(w.origin, tag('ha/failure', `losing ${nodes.join(' or ')}: ${o.label} ${what} (${o.why}); ${fix}`));
+  }
+}
+
+/** Every HA rule, in the order verify runs them. */
+export const HA_CHECKS: readonly ((ctx: HaContext, report: HaReport, reportFile: HaReportFile) => void)[] = [
+  checkHaAnnotations, checkHaReplicas, checkHaSpread, checkHaPdb, checkHaProbes, checkHaResources, checkHaImagePinned,
+  checkHaSecurityContext, checkHaNonRoot, checkHaReadOnlyRoot, checkHaHostNamespaces, checkHaDefaultDeny, checkHaFailure,
+];

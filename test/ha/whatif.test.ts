@@ -1,0 +1,44 @@
+import { runWhatIfCli } from '../../lib/ha/whatif';
+import { REPO } from '../helpers';
+
+/** Runs the CLI on the committed dist/, capturing what it prints. */
+function run(args: string[]): { code: number; out: string; err: string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((m: string) => { out.push(m); });
+  const error = jest.spyOn(console, 'error').mockImplementation((m: string) => { err.push(m); });
+  try {
+    return { code: runWhatIfCli(args, REPO), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+describe('npm run whatif', () => {
+  test('GIVEN one agent WHEN it fails THEN a table with before, after, outage and why, and exit 0', () => {
+    const r = run(['--fail', 'www2']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Losing www2 (agent)');
+    expect(r.out).toMatch(/workload +before +after +outage s +why/);
+    expect(r.out).toMatch(/jenkins\/jenkins \(StatefulSet\) \[singleton\] +1 +1 +232 +on www2; back after eviction 42 s/);
+    expect(r.out).toContain('no outage; every singleton recovers within its budget');
+  });
+
+  test('GIVEN two of three servers WHEN they fail together THEN quorum is lost and it exits 2', () => {
+    const r = run(['--fail', 'db1,db2']);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('etcd loses quorum: 1 of 3 servers left (needs 2)');
+  });
+
+  test('GIVEN an unknown node or option THEN it exits 1 and names the nodes', () => {
+    expect(run(['--fail', 'www9'])).toMatchObject({ code: 1, err: expect.stringContaining('unknown node "www9" (nodes: db1, db2, db3, subord, www1, www2, www3)') });
+    expect(run(['--fial', 'www1']).code).toBe(1);
+  });
+
+  test('GIVEN no --fail WHEN run THEN every node is lost in turn', () => {
+    const r = run([]);
+    expect(r.code).toBe(0);
+    expect(r.out.match(/^Losing /gm)).toHaveLength(7);
+  });
+});

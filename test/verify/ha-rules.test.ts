@@ -1,0 +1,122 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { HA_RULES } from '../../lib/ha/annotations';
+import { haInputFromFiles } from '../../lib/ha/analysis';
+import { buildHaModel, HaObject } from '../../lib/ha/model';
+import { renderSite } from '../../lib/synth';
+import { HA_CHECKS, HaContext } from '../../lib/verify/ha-rules';
+import { describeObject, formatFinding, verifyTree } from '../../lib/verify/verify';
+import { toYamlDocument } from '../../lib/render/render';
+import { REPO, shippedSite, writeTree } from '../helpers';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const FIXTURES = path.join(REPO, 'test', 'fixtures', 'ha');
+const rendered = renderSite(shippedSite());
+/** The shipped site's nodes: each node's k3s config, the failure model, kube-vip. */
+const hostFiles = haInputFromFiles(rendered).hostFiles;
+
+/** `ns/name (Kind)` of an object, or the file when a finding is about a file. */
+function label(o: HaObject): string {
+  const ns = o.obj.metadata?.namespace;
+  return `${ns ? `${ns}/` : ''}${o.obj.metadata?.name} (${o.obj.kind})`;
+}
+
+/** Every HA finding for the objects of a fixture file, on the shipped site's nodes. */
+function haFindings(file: string): string[] {
+  const objects: HaObject[] = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => ({ file: 'dist/fixture/objects.yaml', obj: d.toJS() as Obj }));
+  const ctx: HaContext = { model: buildHaModel({ objects, hostFiles }), objects };
+  const out: string[] = [];
+  for (const check of HA_CHECKS) check(ctx, (o, m) => out.push(`${label(o)}: ${m}`), (f, m) => out.push(`${f}: ${m}`));
+  return out;
+}
+
+function expectations(file: string): string[] {
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('# expect: ')).map((l) => l.slice('# expect: '.length));
+}
+
+const rules = fs.readdirSync(FIXTURES).filter((d) => fs.statSync(path.join(FIXTURES, d)).isDirectory()).sort();
+
+describe('HA rules: one fixture that breaks each rule, one that satisfies it', () => {
+  test('GIVEN the fixture folders THEN every rule has both', () => {
+    expect(rules.map((r) => `ha/${r}`).sort()).toEqual(Object.keys(HA_RULES).sort());
+    for (const r of rules) for (const f of ['breaks.yaml', 'satisfies.yaml']) expect(fs.existsSync(path.join(FIXTURES, r, f))).toBe(true);
+  });
+
+  test.each(rules)('GIVEN %s/breaks.yaml WHEN checked THEN exactly its expected findings of that rule, each saying how to fix it', (rule) => {
+    const file = path.join(FIXTURES, rule, 'breaks.yaml');
+    const found = haFindings(file).filter((f) => f.includes(`[ha/${rule}]`));
+    const expected = expectations(file);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(found).toHaveLength(expected.length);
+    found.forEach((f, i) => expect(f).toContain(expected[i]));
+    // Every finding goes on to say what to do.
+    for (const f of found) expect(f).toMatch(/; [a-z]/);
+  });
+
+  test.each(rules)('GIVEN %s/satisfies.yaml WHEN checked THEN that rule finds nothing', (rule) => {
+    expect(haFindings(path.join(FIXTURES, rule, 'satisfies.yaml')).filter((f) => f.includes(`[ha/${rule}]`))).toEqual([]);
+  });
+});
+
+describe('HA rules through npm run verify, on the rendered tree', () => {
+  const raw = (p: string) => p.endsWith('kustomization.yaml') || !p.endsWith('.yaml') || p.startsWith('dist/hosts/') || p.startsWith('docs/');
+  function findingsOf(change: (files: Map<string, Obj | string>) => void): string[] {
+    const files = new Map<string, Obj | string>(rendered.map((f) => [f.path, raw(f.path) ? f.content : parseAllDocuments(f.content)[0].toJS()]));
+    change(files);
+    const root = writeTree(Object.fromEntries([...files].map(([p, o]) => [p, typeof o === 'string' ? o : toYamlDocument(o)])));
+    try {
+      return verifyTree(root).map(formatFinding);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  test('GIVEN the shipped site WHEN verified THEN no HA finding, and every workload is declared or rendered', () => {
+    expect(findingsOf(() => undefined)).toEqual([]);
+  });
+
+  test('GIVEN a chart whose values drop to one replica WHEN verified THEN the finding is on its Application, naming the workload', () => {
+    const APP = 'dist/secrets/application-external-secrets-chart.yaml';
+    const found = findingsOf((f) => { (f.get(APP) as Obj).spec.source.helm.valuesObject.webhook.replicaCount = 1; });
+    expect(found).toEqual([
+      `${APP}: argoproj.io/v1alpha1 Application argocd/external-secrets-chart: [ha/replicas] workload external-secrets/external-secrets-webhook (Deployment): runs 1 replica; run at least 2 (spread over nodes, with a PodDisruptionBudget), or declare it a singleton with platform.tsys/singleton: "<why one is right>" and let the simulation hold it to the recovery budget`,
+      `${APP}: argoproj.io/v1alpha1 Application argocd/external-secrets-chart: [ha/pdb] workload external-secrets/external-secrets-webhook (Deployment): its PodDisruptionBudget (minAvailable 1) keeps all 1 replicas (minimum 1): no drain can ever evict one; set minAvailable below the replica count`,
+      expect.stringMatching(new RegExp(`^${APP}: .*\\[ha/failure\\] losing www1 or www2 or www3: external-secrets/external-secrets-webhook \\(Deployment\\) is unavailable for 52 s`)),
+    ]);
+  });
+
+  test('GIVEN the argo-cd values in the k3s HelmChart lose their spread WHEN verified THEN it is found in the bootstrap\'s self-managed copy', () => {
+    const found = findingsOf((f) => {
+      for (const p of ['argocd/helmchart-argo-cd.yaml', 'dist/argocd/helmchart-argo-cd.yaml']) {
+        const chart = f.get(p) as Obj;
+        chart.spec.valuesContent = chart.spec.valuesContent.replace(/  topologySpreadConstraints:\n(    .*\n)+/g, '  topologySpreadConstraints: []\n');
+      }
+    });
+    expect(found.filter((x) => x.includes('[ha/spread]'))).toEqual([
+      expect.stringMatching(/^dist\/argocd\/helmchart-argo-cd.yaml: helm.cattle.io\/v1 HelmChart kube-system\/argo-cd: \[ha\/spread\] workload argocd\/argocd-server \(Deployment\): it has no topology spread/),
+      expect.stringMatching(/\[ha\/spread\] workload argocd\/argocd-repo-server/),
+      expect.stringMatching(/\[ha\/spread\] workload argocd\/argocd-applicationset-controller/),
+    ]);
+  });
+
+  test('GIVEN the failure model is missing WHEN verified THEN verify says to synth', () => {
+    expect(findingsOf((f) => f.delete('dist/hosts/failure-model.yaml'))).toContain('dist/hosts/failure-model.yaml: [ha/failure] the failure model (node capacity, recovery budget) is missing; run npm run synth');
+  });
+
+  test('GIVEN Jenkins loses its own budget WHEN verified THEN its 232 s recovery is over the site\'s 90 s on every node it may run on', () => {
+    const APP = 'dist/jenkins/application-jenkins-chart.yaml';
+    const found = findingsOf((f) => {
+      const app = f.get(APP) as Obj;
+      const decl = JSON.parse(app.metadata.annotations['platform.tsys/workloads']);
+      delete decl[0].recoveryBudget;
+      app.metadata.annotations['platform.tsys/workloads'] = JSON.stringify(decl);
+    });
+    expect(found).toEqual([expect.stringContaining(`${APP}: argoproj.io/v1alpha1 Application argocd/jenkins-chart: [ha/failure] losing www1 or www2 or www3: jenkins/jenkins (StatefulSet) is back after 232 s, over its 90 s budget`)]);
+  });
+
+  test('GIVEN an object in the rendered tree WHEN described THEN findings name it as the other rules do', () => {
+    expect(describeObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'y' } })).toBe('apps/v1 Deployment y/x');
+  });
+});
