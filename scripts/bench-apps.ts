@@ -8,7 +8,6 @@
 // `npm run bench -- --apps` runs this part alone.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { countObjects, loadInputs, renderSite } from '../lib/synth';
 import { writeAtomically } from '../lib/render/write';
@@ -23,6 +22,18 @@ const TARGET_MS = 5000;
 const TARGET_MB = 500;
 const DIFF_TARGET_MS = 5000;
 const ENVS = ['sit', 'uat', 'prod'] as const;
+
+/**
+ * Where the bench's temporary checkouts live: inside this checkout (`.bench/`, git-ignored), on
+ * the filesystem synth itself writes to (its temporary render folder is inside the checkout).
+ * The system temp folder can be a different, much slower filesystem (measured here: 930 ms for
+ * 3,000 small files in /tmp, 114 ms in the checkout), which would time the disk, not synth.
+ */
+export function benchDir(): string {
+  const dir = path.join(ROOT, '.bench');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 const now = (): bigint => process.hrtime.bigint();
 const msSince = (start: bigint): number => Number(now() - start) / 1e6;
@@ -75,8 +86,8 @@ function siteFor(n: number): string {
 }
 
 /** A temporary repository root with the shipped site and `n` generated apps. */
-function rootWithApps(n: number, tag = '1.0.0'): string {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `bench-apps-${n}-`));
+export function rootWithApps(n: number, tag = '1.0.0'): string {
+  const tmp = fs.mkdtempSync(path.join(benchDir(), `apps-${n}-`));
   fs.writeFileSync(path.join(tmp, 'site.yaml'), siteFor(n));
   fs.mkdirSync(path.join(tmp, 'apps'));
   for (let i = 0; i < n; i++) {
@@ -100,7 +111,7 @@ interface ChildResult {
 /** One size, in this process: load, render, write+verify; prints a JSON line. */
 function child(n: number): void {
   const root = rootWithApps(n);
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-apps-out-'));
+  const out = fs.mkdtempSync(path.join(benchDir(), 'apps-out-'));
   try {
     let t = now();
     const { site, apps } = loadInputs(root);
@@ -184,8 +195,12 @@ function diffOfAThousandApps(): { ms: number[]; changed: string } {
 /** Prints the app-count curve and the 1,000-app diff. */
 export function runAppsBench(): void {
   console.log('');
-  console.log(`PaaS: the shipped site with N generated apps (each N in a fresh process; target for 1,000 apps: under ${TARGET_MS} ms and ${TARGET_MB} MB)`);
-  const results = SIZES.map(runChild);
+  console.log(`PaaS: the shipped site with N generated apps (each N in fresh processes, median of 3 up to 1,000 apps; target for 1,000 apps: under ${TARGET_MS} ms and ${TARGET_MB} MB)`);
+  // Three fresh processes per size up to 1,000 apps (disk writes here vary run to run), the median by total.
+  const results = SIZES.map((n) => {
+    const runs = Array.from({ length: n <= 1000 ? 3 : 1 }, () => runChild(n)).sort((a, b) => a.totalMs - b.totalMs);
+    return runs[Math.floor(runs.length / 2)];
+  });
   const header = ['apps', 'objects', 'load ms', 'render ms', 'write ms', 'verify ms', 'total ms', 'ms per app', 'peak RSS MB'];
   const rows = results.map((r) => [r.apps, r.objects, r.loadMs, r.renderMs, r.writeMs, r.verifyMs, r.totalMs, r.totalMs / r.apps, r.maxRssMb].map((x, c) => (c < 2 ? String(x) : fmt(x as number))));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));

@@ -19,7 +19,7 @@ import { countObjects, renderSite } from '../lib/synth';
 import { writeAtomically } from '../lib/render/write';
 import { SchemaRegistry } from '../lib/verify/schemas';
 import { formatFinding, verifyTree } from '../lib/verify/verify';
-import { runAppsBench } from './bench-apps';
+import { benchDir, runAppsBench } from './bench-apps';
 import { runDiffBench } from './bench-diff';
 import { runHaBench } from './bench-ha';
 
@@ -82,7 +82,7 @@ function bench(label: string, text: string, n: number, registry: SchemaRegistry)
     runs.nodes = site.nodes.length;
     runs.pools = site.network.metallb.pools.length;
 
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    const tmp = fs.mkdtempSync(path.join(benchDir(), 'site-'));
     try {
       let verify = 0;
       let findings: ReturnType<typeof verifyTree> = [];
@@ -123,7 +123,7 @@ const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 /** Wall time of the real CLI (`tsx main.ts --root <temp>`) on the shipped site, three runs. */
 function processRuns(): number[] {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cli-'));
+  const tmp = fs.mkdtempSync(path.join(benchDir(), 'cli-'));
   fs.copyFileSync(path.join(ROOT, 'site.yaml'), path.join(tmp, 'site.yaml'));
   const times: number[] = [];
   try {

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { buildHaModel, HaInput, HaModel, HaObject, isModelHostFile } from './model';
+import { HA_ANNOTATIONS } from './annotations';
+import { buildHaModel, HaInput, HaModel, HaObject, isModelHostFile, OTHER_POD_KINDS, WORKLOAD_KINDS } from './model';
 import { FAILURE_REPORT, failureReport } from './report';
 import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
 import type { Json } from './k8s';
@@ -28,6 +29,21 @@ export function haInputFromDisk(root: string, objects: readonly HaObject[]): HaI
   return { objects: objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/')), hostFiles };
 }
 
+/** Kinds the model reads besides workloads and other pods. */
+const RELATED_KINDS = new Set(['PodDisruptionBudget', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim']);
+
+/**
+ * Whether a rendered file can matter to the model, judged from its text before parsing it: a
+ * workload, pod or related kind (synth writes `kind:` at the top level, unindented), or an object
+ * declaring chart workloads or storage. Skips most of a thousand apps' Services, routes and policies.
+ */
+function mayMatter(content: string): boolean {
+  const kind = /^kind: (\S+)$/m.exec(content)?.[1];
+  if (kind === undefined) return true;
+  if (kind in WORKLOAD_KINDS || kind in OTHER_POD_KINDS || RELATED_KINDS.has(kind)) return true;
+  return content.includes(HA_ANNOTATIONS.workloads) || content.includes(HA_ANNOTATIONS.storage);
+}
+
 /** The model's input from rendered files in memory (path and content). */
 export function haInputFromFiles(files: readonly { readonly path: string; readonly content: string }[]): HaInput {
   const hostFiles = new Map<string, string>();
@@ -35,6 +51,7 @@ export function haInputFromFiles(files: readonly { readonly path: string; readon
   for (const f of files) {
     if (isModelHostFile(f.path)) hostFiles.set(f.path, f.content);
     if (!f.path.startsWith('dist/') || f.path.startsWith('dist/hosts/') || !f.path.endsWith('.yaml')) continue;
+    if (!mayMatter(f.content)) continue;
     // js-yaml, as verify reads the tree (lib/verify/tree.ts): a thousand apps parse fast.
     let docs: unknown[];
     try {

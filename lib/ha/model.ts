@@ -179,8 +179,8 @@ export function groupOf(apiVersion: unknown): string {
   return i < 0 ? '' : s.slice(0, i);
 }
 
-const WORKLOAD_KINDS: Record<string, string> = { Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', Rollout: 'argoproj.io' };
-const OTHER_POD_KINDS: Record<string, string> = { Job: 'batch', CronJob: 'batch', Pod: '', ReplicaSet: 'apps' };
+export const WORKLOAD_KINDS: Record<string, string> = { Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', Rollout: 'argoproj.io' };
+export const OTHER_POD_KINDS: Record<string, string> = { Job: 'batch', CronJob: 'batch', Pod: '', ReplicaSet: 'apps' };
 
 export function buildHaModel(input: HaInput): HaModel {
   const problems: HaProblem[] = [];

@@ -42,7 +42,8 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
   const problems = platform.app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
   for (const { chart } of platform.outputs) {
     for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-      const generated = [Names.toDnsLabel(obj), Names.toDnsLabel(obj, { includeHash: false })];
+      // The hashed form ends in 8 hex digits: hash only names that could be one.
+      const generated = [Names.toDnsLabel(obj, { includeHash: false }), ...(/-[0-9a-f]{8}$/.test(obj.name) ? [Names.toDnsLabel(obj)] : [])];
       if (generated.includes(obj.name)) problems.push(`${obj.node.path}: ${obj.kind} has no explicit metadata.name; set one (object names are API, never generated)`);
     }
   }

@@ -32,10 +32,15 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
     recoverStale(root);
     tmp = fs.mkdtempSync(path.join(root, '.render-'));
     for (const dir of OUTPUT_DIRS) fs.mkdirSync(path.join(tmp, dir), { recursive: true });
+    const made = new Set<string>();
     for (const file of files) {
       if (!writable(file.path)) throw new Error(`refusing to write ${file.path}: outside ${[...OUTPUT_DIRS, ...SHARED_DIRS].join(', ')} and the root files ${ROOT_FILES.join(', ')}`);
       const target = path.join(tmp, file.path);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const dir = path.dirname(target);
+      if (!made.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
       fs.writeFileSync(target, file.content, { mode: file.executable ? 0o755 : 0o644 });
     }
     check(tmp);

@@ -137,13 +137,19 @@ export function checkNamespaces(tree: Tree, report: Report): void {
 
 /** Service selectors match a pod template in the same namespace. */
 export function checkServiceSelectors(tree: Tree, report: Report): void {
+  // Pod templates by namespace, so each Service looks only at its own namespace's.
+  const templates = new Map<string, Record<string, string>[]>();
+  for (const p of tree.objects) {
+    const labels = podTemplateLabels(p.obj);
+    if (!labels) continue;
+    const ns = String(p.obj.metadata.namespace);
+    if (!templates.has(ns)) templates.set(ns, []);
+    templates.get(ns)!.push(labels);
+  }
   for (const o of tree.objects.filter((x) => x.obj.kind === 'Service' && x.obj.apiVersion === 'v1')) {
     const selector: Record<string, string> | undefined = o.obj.spec?.selector;
     if (!selector || Object.keys(selector).length === 0 || o.obj.spec?.type === 'ExternalName') continue;
-    const matched = tree.objects.some((p) => {
-      const labels = p.obj.metadata.namespace === o.obj.metadata.namespace ? podTemplateLabels(p.obj) : undefined;
-      return !!labels && Object.entries(selector).every(([k, v]) => labels[k] === v);
-    });
+    const matched = (templates.get(String(o.obj.metadata.namespace)) ?? []).some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
     if (!matched) report(o, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${o.obj.metadata.namespace}"`);
   }
 }
@@ -183,6 +189,15 @@ export function checkLayerOrder(tree: Tree, report: Report): void {
 
 /** Every custom resource's API is installed before it syncs: by an earlier layer or earlier in its own. */
 export function checkApiProviders(tree: Tree, report: Report): void {
+  // Objects that install APIs, by layer folder (few): looked up for every custom resource.
+  const providersByLayer = new Map<string, LoadedObject[]>();
+  for (const p of tree.objects) {
+    if (provides(p.obj).length === 0) continue;
+    const m = /^dist\/([^/]+)\//.exec(p.file);
+    if (!m) continue;
+    if (!providersByLayer.has(m[1])) providersByLayer.set(m[1], []);
+    providersByLayer.get(m[1])!.push(p);
+  }
   for (const o of tree.objects) {
     const { group } = splitApiVersion(o.obj.apiVersion);
     const kind: string = o.obj.kind;
@@ -193,7 +208,7 @@ export function checkApiProviders(tree: Tree, report: Report): void {
       report(o, `${api} is not installed before ${o.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);
       continue;
     }
-    const own = tree.objects.find((p) => p.file.startsWith(`dist/${layer}/`) && p !== o && provides(p.obj).some((r) => apiRefMatches(r, group, kind)));
+    const own = (providersByLayer.get(layer) ?? []).find((p) => p !== o && provides(p.obj).some((r) => apiRefMatches(r, group, kind)));
     if (own) {
       if (wave(o.obj) <= wave(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs in wave ${wave(own.obj)}; this object syncs in wave ${wave(o.obj)} and must sync later`);
       const opts: string = o.obj.metadata.annotations?.[ANNOTATIONS.syncOptions] ?? '';
