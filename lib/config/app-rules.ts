@@ -123,9 +123,9 @@ export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
       containers: [{ startupProbe, readinessProbe }],
       volumes: app.volumes.map(() => ({ persistentVolumeClaim: {} })),
     });
-    if (estimate.totalSeconds > site.paas.recoveryBudgetSeconds) {
+    if (estimate.totalSeconds > site.ha.recoveryBudgetSeconds) {
       const sum = estimate.steps.map((s) => `${s.step} ${s.seconds}`).join(' + ');
-      issues.push({ path: ['singleton'], message: `a singleton must be back within paas.recoveryBudgetSeconds (${site.paas.recoveryBudgetSeconds} s) after its node dies, but ${sum} = ${estimate.totalSeconds} s; lower health.startupSeconds (or raise the budget in site.yaml)` });
+      issues.push({ path: ['singleton'], message: `a singleton must be back within ha.recoveryBudgetSeconds (${site.ha.recoveryBudgetSeconds} s) after its node dies, but ${sum} = ${estimate.totalSeconds} s; lower health.startupSeconds (or raise the budget in site.yaml)` });
     }
   }
   const dbaas = site.dbaas as Record<string, unknown>;

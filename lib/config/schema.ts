@@ -278,7 +278,6 @@ export const BackupsSchema = z.strictObject({
 /** PaaS settings when site.yaml names none. */
 export const PAAS_DEFAULTS = {
   pool: 'apps',
-  recoveryBudgetSeconds: 90,
 } as const;
 
 export const PaasSchema = z.strictObject({
@@ -287,11 +286,6 @@ export const PaasSchema = z.strictObject({
    * one address per app with TCP exposure, recorded in apps.lock.yaml.
    */
   pool: dnsLabel('the name of a pool under network.metallb.pools').default(PAAS_DEFAULTS.pool),
-  /**
-   * Seconds a singleton app may be away after its node dies: the rendered eviction, volume move
-   * and start-up settings must add up to less (docs/demo-whiteboard.md shows the sum).
-   */
-  recoveryBudgetSeconds: z.number().int().min(30).max(3600).default(PAAS_DEFAULTS.recoveryBudgetSeconds),
 });
 
 export const SiteSchema = z.strictObject({

@@ -28,7 +28,7 @@ export interface WhiteboardDocInput {
 export function whiteboardDoc(input: WhiteboardDocInput): string {
   const { app, site } = input;
   const estimate: RecoveryEstimate = recoveryFromPod(input.pod);
-  const budget = site.paas.recoveryBudgetSeconds;
+  const budget = site.ha.recoveryBudgetSeconds;
   const ns = appNamespace(app);
   const url = app.expose.http ? `https://${app.expose.http.host}` : '(not exposed over HTTP)';
   const selector = `app.kubernetes.io/name=${app.name}`;
@@ -51,7 +51,7 @@ export function whiteboardDoc(input: WhiteboardDocInput): string {
     '| step | seconds | from |',
     '|---|---|---|',
     ...estimate.steps.map((s) => `| ${s.step} | ${s.seconds} | ${s.how} |`),
-    `| **total** | **${estimate.totalSeconds}** | site budget \`paas.recoveryBudgetSeconds\`: ${budget} s (${estimate.totalSeconds <= budget ? 'within' : 'OVER'}) |`,
+    `| **total** | **${estimate.totalSeconds}** | site budget \`ha.recoveryBudgetSeconds\`: ${budget} s (${estimate.totalSeconds <= budget ? 'within' : 'OVER'}) |`,
     '',
     `Settings behind the numbers: k3s \`node-monitor-grace-period=${EVICTION.nodeMonitorGracePeriodSeconds}s\`, \`node-monitor-period=${EVICTION.nodeMonitorPeriodSeconds}s\``,
     `(dist/hosts/<server>/config.yaml); the pod's \`node.kubernetes.io/not-ready\` and \`unreachable\` tolerations`,

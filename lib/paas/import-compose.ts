@@ -348,7 +348,7 @@ function translateProcess(d: Draft, spec: Json, healthUrl: URL | undefined, sing
     d.spec.singleton = `single writer of its ReadWriteOnce volume${singleWriter.length > 1 ? 's' : ''} ${singleWriter.join(', ')} (imported from docker-compose)`;
     d.spec.strategy = { type: 'recreate' };
     (d.spec.health as Json).startupSeconds = SINGLETON_STARTUP_SECONDS;
-    d.notes.push(`start-up limited to ${SINGLETON_STARTUP_SECONDS} s (health.startupSeconds) so that a singleton is back within paas.recoveryBudgetSeconds after its node dies; measure the real start-up with npm run drill`);
+    d.notes.push(`start-up limited to ${SINGLETON_STARTUP_SECONDS} s (health.startupSeconds) so that a singleton is back within ha.recoveryBudgetSeconds after its node dies; measure the real start-up with npm run drill`);
     d.notes.push('a singleton (one replica, recreate) because its volumes take one writer; if the app can share them, use accessMode: ReadWriteMany and more replicas');
     if (replicas !== undefined && replicas > 1) d.notes.push(`deploy.replicas was ${replicas}: lowered to 1 for the ReadWriteOnce volumes`);
   } else if (replicas !== undefined && replicas >= 2) {

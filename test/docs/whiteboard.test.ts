@@ -47,7 +47,7 @@ describe('the whiteboard demo', () => {
       ['ready', pod.containers[0].readinessProbe.periodSeconds],
     ]);
     expect(estimate.totalSeconds).toBe(82);
-    expect(estimate.totalSeconds).toBeLessThan(shippedSite().paas.recoveryBudgetSeconds);
+    expect(estimate.totalSeconds).toBeLessThan(shippedSite().ha.recoveryBudgetSeconds);
     // A pod without explicit tolerations cannot be estimated: the API server's default would apply silently.
     expect(() => recoveryFromPod({ containers: [{}] })).toThrow('does not tolerate');
   });
@@ -55,7 +55,7 @@ describe('the whiteboard demo', () => {
   test('GIVEN the render WHEN docs/demo-whiteboard.md is generated THEN it shows each step, the total against the budget, and the runbook', () => {
     const doc = files.get('docs/demo-whiteboard.md')!;
     expect(doc).toContain('| eviction | 27 | node-monitor-grace-period 20 s + node-monitor-period 2 s + the pod\'s not-ready/unreachable toleration 5 s |');
-    expect(doc).toContain('| **total** | **82** | site budget `paas.recoveryBudgetSeconds`: 90 s (within) |');
+    expect(doc).toContain('| **total** | **82** | site budget `ha.recoveryBudgetSeconds`: 90 s (within) |');
     expect(doc).toContain('Power the node off hard');
     expect(doc).toContain('Reload the board: the drawing is there.');
     expect(doc).toContain('kubectl -n prod get pod -l app.kubernetes.io/name=whiteboard -o wide');
