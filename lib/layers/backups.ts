@@ -1,5 +1,7 @@
 import { ApiObject } from 'cdk8s';
+import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
+import { stringify } from 'yaml';
 import { Schedule } from '../../imports/velero.io';
 import type { Site } from '../config/schema';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
@@ -7,7 +9,10 @@ import { GitComponent } from '../constructs/git-component';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { PlatformContext } from '../context';
+import { worstCaseEvictionSeconds } from '../hosts/k3s-config';
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
+import { at, fixed, WorkloadDeclaration } from '../ha/workloads';
+import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
 import { Layer } from '../layer';
 import { PlatformError } from '../platform-error';
 import type { Versions } from '../versions';
@@ -29,6 +34,101 @@ export const VELERO_SNAPSHOT_CLASS_LABEL = 'velero.io/csi-volumesnapshot-class';
 
 /** The singleton and host-agent annotations the HA checker reads (one definition: lib/ha/annotations.ts). */
 export { HA_ANNOTATIONS };
+
+/** Why Velero runs one server (on its Deployment in the cluster and in the HA declaration). */
+const VELERO_SINGLETON = 'Velero runs one server by design (its controllers do not elect a leader); a restart only delays the next scheduled backup';
+const NODE_AGENT_SYSTEM = 'Velero node agent: moves CSI snapshot data of the pods on its node; one per node by design';
+
+/** The server's readiness probe (velero chart 12.1.0 values.yaml, rendered while metrics are on), which the platform keeps. */
+export const VELERO_READINESS = { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 5 } as const;
+
+/**
+ * How long the singleton server is away when its node dies, step by step (seconds); the
+ * node-failure simulation computes the same figure from the rendered values. It has no volume and
+ * no toleration of its own, so the API server's default applies.
+ */
+export const VELERO_RECOVERY = {
+  /** Node failure until the pod is evicted: node-monitor grace + monitor period + the default toleration. */
+  evictionSeconds: worstCaseEvictionSeconds(),
+  imagePullSeconds: IMAGE_PULL_BUDGET_SECONDS,
+  /** The chart's readiness window: 10 s + 5 x 30 s. */
+  startupSeconds: VELERO_READINESS.initialDelaySeconds + VELERO_READINESS.failureThreshold * VELERO_READINESS.periodSeconds,
+} as const;
+
+/** Worst case from a node failure until Velero is ready on another node: 42 + 10 + 160 = 212 s. */
+export const VELERO_RECOVERY_SECONDS = VELERO_RECOVERY.evictionSeconds + VELERO_RECOVERY.imagePullSeconds + VELERO_RECOVERY.startupSeconds;
+
+/**
+ * Velero's own recovery budget, above the site's 90 s: the chart's readiness window alone is
+ * 160 s, and nothing serving waits on Velero. A schedule whose time passes while the server is
+ * away is run when it is back (the schedule controller runs a due backup at once).
+ */
+export const VELERO_RECOVERY_BUDGET = {
+  seconds: 240,
+  reason: 'backups only, not on any serving path: a schedule due while it moves runs when it is back; 42 s eviction + 10 s image pull + the chart\'s 160 s readiness window',
+} as const;
+
+/** The server Deployment and the node-agent DaemonSet (velero chart 12.1.0: templates/deployment.yaml, node-agent-daemonset.yaml). */
+export function veleroWorkloads(): WorkloadDeclaration[] {
+  return [
+    {
+      name: 'velero',
+      kind: 'Deployment',
+      replicas: fixed(1, 'templates/deployment.yaml renders replicas: 1 and has no value for it'),
+      singleton: VELERO_SINGLETON,
+      recoveryBudget: VELERO_RECOVERY_BUDGET,
+      nodeSelector: at('nodeSelector', {}),
+      tolerations: at('tolerations', []),
+      resources: at('resources', {}),
+      startup: { probe: at('readinessProbe', VELERO_READINESS) },
+    },
+    {
+      name: 'node-agent',
+      kind: 'DaemonSet',
+      systemComponent: NODE_AGENT_SYSTEM,
+      nodeSelector: at('nodeAgent.nodeSelector', {}),
+      tolerations: at('nodeAgent.tolerations', []),
+      resources: at('nodeAgent.resources', {}),
+    },
+  ];
+}
+
+/** The CSI snapshot controller's Deployment and pod labels (external-snapshotter deploy/kubernetes/snapshot-controller). */
+export const SNAPSHOT_CONTROLLER = 'snapshot-controller';
+const SNAPSHOT_CONTROLLER_LABELS = { 'app.kubernetes.io/name': SNAPSHOT_CONTROLLER } as const;
+
+/**
+ * Required anti-affinity of the two snapshot controllers on the hostname. Upstream runs 2
+ * leader-elected replicas with nothing keeping them apart; this layer adds it with a kustomize
+ * patch of the Application, so one node's loss never takes both.
+ */
+export const SNAPSHOT_CONTROLLER_AFFINITY = {
+  podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { ...SNAPSHOT_CONTROLLER_LABELS } }, topologyKey: 'kubernetes.io/hostname' }] },
+} as const;
+
+/** The strategic-merge patch that adds the anti-affinity to the upstream Deployment. */
+export function snapshotControllerPatch(): string {
+  return stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: SNAPSHOT_CONTROLLER, namespace: SNAPSHOT_CONTROLLER_NAMESPACE },
+    spec: { template: { spec: { affinity: SNAPSHOT_CONTROLLER_AFFINITY } } },
+  });
+}
+
+/** The upstream Deployment (no values: every fact fixed), with the platform's patch and budget. */
+export function snapshotControllerWorkloads(): WorkloadDeclaration[] {
+  const upstream = 'setup-snapshot-controller.yaml of the pinned release';
+  return [{
+    name: SNAPSHOT_CONTROLLER,
+    kind: 'Deployment',
+    replicas: fixed(2, `${upstream} runs 2 with leader election (one active, one standby)`),
+    spread: { affinity: fixed(SNAPSHOT_CONTROLLER_AFFINITY, `not upstream (${upstream} has none): the kustomize patch of this Application adds it`) },
+    pdb: { rendered: SNAPSHOT_CONTROLLER },
+    tolerations: fixed([], `${upstream} sets none`),
+    resources: fixed({}, `${upstream} requests nothing`),
+  }];
+}
 
 /** One Velero schedule: which namespaces, how often, how long backups are kept. */
 export interface VeleroScheduleSpec {
@@ -118,7 +218,7 @@ export function veleroValues(site: Site, versions: Versions): VeleroValues {
   }
   const plugin = versions['velero-plugin-for-aws'];
   return {
-    annotations: { [HA_ANNOTATIONS.singleton]: 'Velero runs one server by design (its controllers do not elect a leader); a restart only delays the next scheduled backup' },
+    annotations: { [HA_ANNOTATIONS.singleton]: VELERO_SINGLETON },
     initContainers: [{ name: 'velero-plugin-for-aws', image: `${plugin.name}:${plugin.version}`, imagePullPolicy: 'IfNotPresent', volumeMounts: [{ mountPath: '/target', name: 'plugins' }] }],
     upgradeCRDs: false,
     configuration: {
@@ -141,7 +241,7 @@ export function veleroValues(site: Site, versions: Versions): VeleroValues {
     snapshotsEnabled: false,
     deployNodeAgent: true,
     nodeAgent: {
-      annotations: { [HA_ANNOTATIONS.systemComponent]: 'Velero node agent: moves CSI snapshot data of the pods on its node; one per node by design' },
+      annotations: { [HA_ANNOTATIONS.systemComponent]: NODE_AGENT_SYSTEM },
       // Every node that runs pods with volumes: servers (Longhorn) and the R&D node too.
       tolerations: [{ key: SERVER_TAINT.key, operator: 'Exists', effect: SERVER_TAINT.effect }, { key: RND_KEY, operator: 'Exists' }],
     },
@@ -176,13 +276,20 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: SNAPSHOT_CONTROLLER_NAMESPACE,
     providesApis: [{ group: 'snapshot.storage.k8s.io' }, { group: 'groupsnapshot.storage.k8s.io' }],
   });
-  // Upstream: 2 replicas with leader election.
+  // Upstream: 2 replicas with leader election; this layer keeps them on different nodes and
+  // renders their PodDisruptionBudget (upstream has neither).
   const controller = new GitComponent(layer, 'snapshot-controller', {
-    name: 'snapshot-controller',
+    name: SNAPSHOT_CONTROLLER,
     source: { ...snapshotter, path: 'deploy/kubernetes/snapshot-controller' },
     namespace: SNAPSHOT_CONTROLLER_NAMESPACE,
+    patches: [{ target: { group: 'apps', version: 'v1', kind: 'Deployment', name: SNAPSHOT_CONTROLLER }, patch: snapshotControllerPatch() }],
+    workloads: snapshotControllerWorkloads(),
   });
   layer.addOrder(controller, crds);
+  new KubePodDisruptionBudget(layer, 'snapshot-controller-pdb', {
+    metadata: { name: SNAPSHOT_CONTROLLER, namespace: SNAPSHOT_CONTROLLER_NAMESPACE },
+    spec: { minAvailable: IntOrString.fromNumber(1), selector: { matchLabels: { ...SNAPSHOT_CONTROLLER_LABELS } } },
+  });
 
   new ApiObject(layer, 'snapshot-class', {
     apiVersion: 'snapshot.storage.k8s.io/v1',
@@ -209,6 +316,7 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: VELERO_NAMESPACE,
     values,
     providesApis: [{ group: 'velero.io' }],
+    workloads: veleroWorkloads(),
   });
   layer.addOrder(velero, credentials);
 

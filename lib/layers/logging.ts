@@ -4,6 +4,7 @@ import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret'
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { PlatformContext } from '../context';
+import { at, WorkloadDeclaration } from '../ha/workloads';
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
 import { Layer } from '../layer';
 import { PlatformError } from '../platform-error';
@@ -62,8 +63,10 @@ export function lokiValues(site: Site): Record<string, unknown> {
       persistence: { enabled: true, storageClass: 'longhorn', size: l.storageSize },
       extraEnvFrom: [{ secretRef: { name: LOKI_S3_SECRET } }],
     },
-    // Two nginx gateways on different nodes (the chart's default required anti-affinity), PDB on.
-    gateway: { replicas: 2, podDisruptionBudget: { enabled: true } },
+    // Two nginx gateways on different nodes (the chart's default required anti-affinity). The
+    // chart renders its PodDisruptionBudget only with minAvailable or maxUnavailable set
+    // (templates/_helpers.tpl "loki.pdb"): `enabled` alone renders none.
+    gateway: { replicas: 2, podDisruptionBudget: { enabled: true, maxUnavailable: 1 } },
     // The memcached caches default to 8 GiB single-replica StatefulSets: not worth it at this size.
     chunksCache: { enabled: false },
     resultsCache: { enabled: false },
@@ -71,6 +74,77 @@ export function lokiValues(site: Site): Record<string, unknown> {
     test: { enabled: false },
     minio: { enabled: false },
   };
+}
+
+/** The chart's probe defaults (loki 18.11.0 values.yaml), which the platform keeps. */
+const LOKI_READINESS = { httpGet: { path: '/ready', port: 'http-metrics' }, initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 3 } as const;
+const GATEWAY_READINESS = { httpGet: { path: '/', port: 'http' }, initialDelaySeconds: 15 } as const;
+
+/**
+ * The chart's required pod anti-affinity on the hostname (loki 18.11.0 values.yaml, the same for
+ * `singleBinary` and `gateway` but for the component label), which the platform keeps.
+ */
+function lokiChartAntiAffinity(component: 'single-binary' | 'gateway') {
+  return {
+    podAntiAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [{
+        labelSelector: { matchLabels: { 'app.kubernetes.io/component': component, 'app.kubernetes.io/name': '{{ include "loki.name" . }}', 'app.kubernetes.io/instance': '{{ .Release.Name }}' } },
+        topologyKey: 'kubernetes.io/hostname',
+      }],
+    },
+  };
+}
+
+/**
+ * Loki's workloads in Monolithic mode (loki chart 18.11.0): the StatefulSet `loki`
+ * (templates/monolithic/workload.yaml, named after the release) and the nginx gateway
+ * Deployment `loki-gateway`. Caches, canary and MinIO are off.
+ */
+export function lokiWorkloads(): WorkloadDeclaration[] {
+  return [
+    {
+      name: 'loki',
+      kind: 'StatefulSet',
+      replicas: at('singleBinary.replicas', 0),
+      spread: { affinity: at('singleBinary.affinity', lokiChartAntiAffinity('single-binary')) },
+      pdb: { enabled: at('singleBinary.podDisruptionBudget.enabled', true), maxUnavailable: at('singleBinary.podDisruptionBudget.maxUnavailable') },
+      nodeSelector: at('singleBinary.nodeSelector', {}),
+      tolerations: at('singleBinary.tolerations', []),
+      resources: at('singleBinary.resources', {}),
+      startup: { probe: at('loki.readinessProbe', LOKI_READINESS) },
+      terminationGracePeriodSeconds: at('singleBinary.terminationGracePeriodSeconds', 30),
+      volume: { storageClass: 'longhorn', accessMode: 'ReadWriteOnce' },
+    },
+    {
+      name: 'loki-gateway',
+      kind: 'Deployment',
+      replicas: at('gateway.replicas', 1),
+      spread: { affinity: at('gateway.affinity', lokiChartAntiAffinity('gateway')) },
+      pdb: { enabled: at('gateway.podDisruptionBudget.enabled', true), maxUnavailable: at('gateway.podDisruptionBudget.maxUnavailable') },
+      nodeSelector: at('gateway.nodeSelector', {}),
+      tolerations: at('gateway.tolerations', []),
+      resources: at('gateway.resources', {}),
+      startup: { probe: at('gateway.readinessProbe', GATEWAY_READINESS) },
+    },
+  ];
+}
+
+/** Why Alloy runs on every node with the host's log folder mounted. */
+const ALLOY_SYSTEM = 'log collector: reads the container logs of its own node; one per node by design';
+
+/**
+ * Alloy as the platform runs it (alloy chart 1.11.1): `controller.type: daemonset` renders the
+ * DaemonSet `alloy` (named after the release).
+ */
+export function alloyWorkloads(): WorkloadDeclaration[] {
+  return [{
+    name: 'alloy',
+    kind: 'DaemonSet',
+    systemComponent: ALLOY_SYSTEM,
+    nodeSelector: at('controller.nodeSelector', {}),
+    tolerations: at('controller.tolerations', []),
+    resources: at('alloy.resources', {}),
+  }];
 }
 
 /** Alloy's pipeline: every container log of its own node, labelled, to Loki. */
@@ -149,7 +223,7 @@ export function alloyValues(): Record<string, unknown> {
     },
     controller: {
       type: 'daemonset',
-      extraAnnotations: { [HA_ANNOTATIONS.systemComponent]: 'log collector: reads the container logs of its own node; one per node by design' },
+      extraAnnotations: { [HA_ANNOTATIONS.systemComponent]: ALLOY_SYSTEM },
       // Every node: servers (NoExecute taint) and the R&D node too.
       tolerations: [{ key: SERVER_TAINT.key, operator: 'Exists', effect: SERVER_TAINT.effect }, { key: RND_KEY, operator: 'Exists' }],
     },
@@ -184,6 +258,7 @@ export function loggingLayer(scope: Construct, ctx: PlatformContext): Layer {
     values: lokiValues(site),
     // The StatefulSet `loki`, claim template `storage`: write-ahead log and index cache.
     volumes: [{ name: 'storage-loki-*', namespace: LOGGING_NAMESPACE, storageClass: 'longhorn', size: site.logging.storageSize }],
+    workloads: lokiWorkloads(),
   });
   layer.addOrder(loki, credentials);
   const alloy = new HelmComponent(layer, 'alloy', {
@@ -191,6 +266,7 @@ export function loggingLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.alloy,
     namespace: LOGGING_NAMESPACE,
     values: alloyValues(),
+    workloads: alloyWorkloads(),
   });
   layer.addOrder(alloy, loki);
   return layer;

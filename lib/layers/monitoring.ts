@@ -8,6 +8,7 @@ import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import { PlatformServiceMonitor } from '../constructs/service-monitor';
 import type { PlatformContext } from '../context';
+import { at, fixed, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../docs/database-docs';
 import { ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
@@ -132,6 +133,115 @@ export function alertmanagerConfig(site: Site): { secretData: Record<string, str
   };
 }
 
+/** Why the operator runs alone (on its Deployment in the cluster and in the HA declaration). */
+const OPERATOR_SINGLETON = 'the chart runs one operator (replicas fixed); Prometheus and Alertmanager keep running without it, it only applies changes';
+/** Why kube-state-metrics runs alone. */
+const KSM_SINGLETON = 'a second replica would export every series twice; it restarts within seconds, shorter than any alert\'s for: window';
+const NODE_EXPORTER_SYSTEM = 'node exporter: metrics of its own node; one per node by design';
+
+/**
+ * Object names as kube-prometheus-stack 88.5.3 renders them for the release `kube-prometheus-stack`
+ * (its fullname is the release: the release contains the chart name). The operator names each
+ * StatefulSet after its custom resource (`<release>-prometheus`, `<release>-alertmanager`) with
+ * the kind as prefix; the subcharts name theirs `<release>-<chart>`.
+ */
+export const KPS_WORKLOADS = {
+  prometheus: `prometheus-${KPS_RELEASE}-prometheus`,
+  alertmanager: `alertmanager-${KPS_RELEASE}-alertmanager`,
+  operator: `${KPS_RELEASE}-operator`,
+  grafana: `${KPS_RELEASE}-grafana`,
+  kubeStateMetrics: `${KPS_RELEASE}-kube-state-metrics`,
+  nodeExporter: `${KPS_RELEASE}-prometheus-node-exporter`,
+} as const;
+
+/**
+ * Termination grace periods the Prometheus operator (v0.93.1) gives the pods of its StatefulSets
+ * when the resource sets none: Prometheus 600 s (DefaultTerminationGracePeriodSeconds, time to
+ * checkpoint its WAL), Alertmanager 120 s.
+ */
+const OPERATOR_TERMINATION_GRACE = { prometheus: 600, alertmanager: 120 } as const;
+
+/** The chart's probe defaults (values.yaml of kube-prometheus-stack 88.5.3 and kube-state-metrics 8.4.0), which the platform keeps. */
+const OPERATOR_READINESS = { enabled: true, failureThreshold: 3, initialDelaySeconds: 0, periodSeconds: 10 } as const;
+const KSM_READINESS = { failureThreshold: 3, initialDelaySeconds: 5, periodSeconds: 10 } as const;
+const GRAFANA_READINESS = { httpGet: { path: '/api/health', port: 'grafana' } } as const;
+
+/**
+ * The stack's Deployments, StatefulSets and DaemonSets (kube-prometheus-stack 88.5.3, with its
+ * grafana 12.11.1, kube-state-metrics 8.4.0 and prometheus-node-exporter 4.56.1 subcharts), each
+ * fact a path into the values above, for the HA rules and the node-failure simulation.
+ */
+export function kubePrometheusStackWorkloads(): WorkloadDeclaration[] {
+  const longhornRwo = { storageClass: 'longhorn', accessMode: 'ReadWriteOnce' } as const;
+  return [
+    {
+      // One StatefulSet (one shard) with `replicas` pods, each with its own volume.
+      name: KPS_WORKLOADS.prometheus,
+      kind: 'StatefulSet',
+      replicas: at('prometheus.prometheusSpec.replicas', 1),
+      spread: { preset: at('prometheus.prometheusSpec.podAntiAffinity', 'soft'), hardWhen: 'hard', topologyKey: at('prometheus.prometheusSpec.podAntiAffinityTopologyKey', TOPOLOGY_KEY) },
+      pdb: { enabled: at('prometheus.podDisruptionBudget.enabled', false), minAvailable: at('prometheus.podDisruptionBudget.minAvailable', 1) },
+      nodeSelector: at('prometheus.prometheusSpec.nodeSelector', {}),
+      tolerations: at('prometheus.prometheusSpec.tolerations', []),
+      resources: at('prometheus.prometheusSpec.resources', {}),
+      terminationGracePeriodSeconds: at('prometheus.prometheusSpec.terminationGracePeriodSeconds', OPERATOR_TERMINATION_GRACE.prometheus),
+      volume: longhornRwo,
+    },
+    {
+      name: KPS_WORKLOADS.alertmanager,
+      kind: 'StatefulSet',
+      replicas: at('alertmanager.alertmanagerSpec.replicas', 1),
+      spread: { preset: at('alertmanager.alertmanagerSpec.podAntiAffinity', 'soft'), hardWhen: 'hard', topologyKey: at('alertmanager.alertmanagerSpec.podAntiAffinityTopologyKey', TOPOLOGY_KEY) },
+      pdb: { enabled: at('alertmanager.podDisruptionBudget.enabled', false), minAvailable: at('alertmanager.podDisruptionBudget.minAvailable', 1) },
+      nodeSelector: at('alertmanager.alertmanagerSpec.nodeSelector', {}),
+      tolerations: at('alertmanager.alertmanagerSpec.tolerations', []),
+      resources: at('alertmanager.alertmanagerSpec.resources', {}),
+      terminationGracePeriodSeconds: at('alertmanager.alertmanagerSpec.terminationGracePeriodSeconds', OPERATOR_TERMINATION_GRACE.alertmanager),
+      volume: longhornRwo,
+    },
+    {
+      name: KPS_WORKLOADS.operator,
+      kind: 'Deployment',
+      replicas: fixed(1, 'templates/prometheus-operator/deployment.yaml renders replicas: 1 and has no value for it'),
+      singleton: OPERATOR_SINGLETON,
+      nodeSelector: at('prometheusOperator.nodeSelector', {}),
+      tolerations: at('prometheusOperator.tolerations', []),
+      resources: at('prometheusOperator.resources', {}),
+      startup: { probe: at('prometheusOperator.readinessProbe', OPERATOR_READINESS) },
+    },
+    {
+      // Grafana keeps nothing on disk (persistence off, state in the DBaaS PostgreSQL): a Deployment.
+      name: KPS_WORKLOADS.grafana,
+      kind: 'Deployment',
+      replicas: at('grafana.replicas', 1),
+      spread: { affinity: at('grafana.affinity', {}) },
+      pdb: { minAvailable: at('grafana.podDisruptionBudget.minAvailable') },
+      nodeSelector: at('grafana.nodeSelector', {}),
+      tolerations: at('grafana.tolerations', []),
+      resources: at('grafana.resources', {}),
+      startup: { probe: at('grafana.readinessProbe', GRAFANA_READINESS) },
+    },
+    {
+      name: KPS_WORKLOADS.kubeStateMetrics,
+      kind: 'Deployment',
+      replicas: at('kube-state-metrics.replicas', 1),
+      singleton: KSM_SINGLETON,
+      nodeSelector: at('kube-state-metrics.nodeSelector', {}),
+      tolerations: at('kube-state-metrics.tolerations', []),
+      resources: at('kube-state-metrics.resources', {}),
+      startup: { probe: at('kube-state-metrics.readinessProbe', KSM_READINESS) },
+    },
+    {
+      name: KPS_WORKLOADS.nodeExporter,
+      kind: 'DaemonSet',
+      systemComponent: NODE_EXPORTER_SYSTEM,
+      nodeSelector: at('prometheus-node-exporter.nodeSelector', { 'kubernetes.io/os': 'linux' }),
+      tolerations: at('prometheus-node-exporter.tolerations'),
+      resources: at('prometheus-node-exporter.resources', {}),
+    },
+  ];
+}
+
 /** Required anti-affinity of a chart's pods on `labels`: never two on one node. */
 function hardAntiAffinity(labels: Record<string, string>) {
   return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: labels }, topologyKey: TOPOLOGY_KEY }] } };
@@ -189,10 +299,10 @@ export function kubePrometheusStackValues(site: Site, servers: readonly string[]
       },
     },
     // The chart fixes the operator at one replica; Prometheus and Alertmanager run on without it.
-    prometheusOperator: { annotations: { [HA_ANNOTATIONS.singleton]: 'the chart runs one operator (replicas fixed); Prometheus and Alertmanager keep running without it, it only applies changes' } },
-    'kube-state-metrics': { annotations: { [HA_ANNOTATIONS.singleton]: 'a second replica would export every series twice; it restarts within seconds, shorter than any alert\'s for: window' } },
+    prometheusOperator: { annotations: { [HA_ANNOTATIONS.singleton]: OPERATOR_SINGLETON } },
+    'kube-state-metrics': { annotations: { [HA_ANNOTATIONS.singleton]: KSM_SINGLETON } },
     'prometheus-node-exporter': {
-      daemonsetAnnotations: { [HA_ANNOTATIONS.systemComponent]: 'node exporter: metrics of its own node; one per node by design' },
+      daemonsetAnnotations: { [HA_ANNOTATIONS.systemComponent]: NODE_EXPORTER_SYSTEM },
       // Every node: servers (NoExecute taint) and the R&D node included.
       tolerations: [{ key: SERVER_TAINT.key, operator: 'Exists', effect: SERVER_TAINT.effect }, { key: RND_KEY, operator: 'Exists' }],
     },
@@ -273,6 +383,7 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
       { name: `prometheus-${KPS_RELEASE}-prometheus-db-prometheus-${KPS_RELEASE}-prometheus-*`, namespace: MONITORING_NAMESPACE, storageClass: 'longhorn', size: site.monitoring.prometheusStorageSize },
       { name: `alertmanager-${KPS_RELEASE}-alertmanager-db-alertmanager-${KPS_RELEASE}-alertmanager-*`, namespace: MONITORING_NAMESPACE, storageClass: 'longhorn', size: site.monitoring.alertmanagerStorageSize },
     ],
+    workloads: kubePrometheusStackWorkloads(),
   });
   for (const s of [admin, env, ...(receivers ? [receivers] : [])]) layer.addOrder(stack, s);
 

@@ -22,7 +22,8 @@ describe('logging layer', () => {
     expect(v.loki.commonConfig.replication_factor).toBe(3);
     expect(v.loki.storage).toEqual({ type: 's3', bucketNames: { chunks: 'loki', ruler: 'loki', admin: 'loki' }, s3: { region: 'minio', endpoint: 'minio.nas.turnsys.com:9000', s3ForcePathStyle: true, insecure: false } });
     expect(v.loki.limits_config.retention_period).toBe(site.logging.retention);
-    expect(v.gateway).toEqual({ replicas: 2, podDisruptionBudget: { enabled: true } });
+    // The chart renders the gateway's PodDisruptionBudget only with a number: `enabled` alone renders none.
+    expect(v.gateway).toEqual({ replicas: 2, podDisruptionBudget: { enabled: true, maxUnavailable: 1 } });
     expect(v.singleBinary.extraEnvFrom).toEqual([{ secretRef: { name: 'loki-s3' } }]);
     const es = obj('dist/logging/externalsecret-loki-s3.yaml');
     expect(es.spec.data.map((d: Obj) => [d.secretKey, d.remoteRef])).toEqual([

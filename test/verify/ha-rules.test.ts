@@ -101,6 +101,23 @@ describe('HA rules through npm run verify, on the rendered tree', () => {
     ]);
   });
 
+  test('GIVEN the Loki gateway\'s budget loses its number WHEN verified THEN the declaration says to set it (the chart renders no PodDisruptionBudget from `enabled` alone)', () => {
+    const APP = 'dist/logging/application-loki-chart.yaml';
+    const found = findingsOf((f) => { delete (f.get(APP) as Obj).spec.source.helm.valuesObject.gateway.podDisruptionBudget.maxUnavailable; });
+    expect(found).toEqual([
+      `${APP}: argoproj.io/v1alpha1 Application argocd/loki-chart: [ha/annotations] workload logging/loki-gateway (Deployment): pdb.maxUnavailable: "gateway.podDisruptionBudget.maxUnavailable" is not set in spec.source.helm.valuesObject and no chart default is declared; set it, or declare the chart's default`,
+      `${APP}: argoproj.io/v1alpha1 Application argocd/loki-chart: [ha/pdb] workload logging/loki-gateway (Deployment): its PodDisruptionBudget (minAvailable 0) protects no pod (minimum available 0); set minAvailable to at least 1`,
+    ]);
+  });
+
+  test('GIVEN Prometheus\' anti-affinity goes soft WHEN verified THEN the spread rule names the chart value', () => {
+    const APP = 'dist/monitoring/application-kube-prometheus-stack-chart.yaml';
+    const found = findingsOf((f) => { (f.get(APP) as Obj).spec.source.helm.valuesObject.prometheus.prometheusSpec.podAntiAffinity = 'soft'; });
+    expect(found.filter((x) => x.includes('[ha/spread]'))).toEqual([
+      expect.stringContaining('[ha/spread] workload monitoring/prometheus-kube-prometheus-stack-prometheus (StatefulSet): its anti-affinity setting is "soft", not "hard" (required)'),
+    ]);
+  });
+
   test('GIVEN the failure model is missing WHEN verified THEN verify says to synth', () => {
     expect(findingsOf((f) => f.delete('dist/hosts/failure-model.yaml'))).toContain('dist/hosts/failure-model.yaml: [ha/failure] the failure model (node capacity, recovery budget) is missing; run npm run synth');
   });
