@@ -19,7 +19,7 @@ import { countObjects, renderSite } from '../lib/synth';
 import { writeAtomically } from '../lib/render/write';
 import { SchemaRegistry } from '../lib/verify/schemas';
 import { formatFinding, verifyTree } from '../lib/verify/verify';
-import { benchDir, runAppsBench } from './bench-apps';
+import { benchDir, NODE_TS, runAppsBench } from './bench-apps';
 import { runDiffBench } from './bench-diff';
 import { runHaBench } from './bench-ha';
 
@@ -129,7 +129,7 @@ function processRuns(): number[] {
   try {
     for (let i = 0; i < 3; i++) {
       const t = now();
-      const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'main.ts'), '--root', tmp], { encoding: 'utf8' });
+      const r = spawnSync(NODE_TS[0], [...NODE_TS.slice(1), path.join(ROOT, 'main.ts'), '--root', tmp], { encoding: 'utf8' });
       times.push(msSince(t));
       if (r.status !== 0) {
         console.error(`npm run synth failed:\n${r.stderr}`);
@@ -147,7 +147,7 @@ function diffProcessRuns(): number[] {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = now();
-    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'diff.ts'), '--base', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(NODE_TS[0], [...NODE_TS.slice(1), path.join(ROOT, 'scripts', 'diff.ts'), '--base', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
     times.push(msSince(t));
     if (r.status !== 0) {
       console.error(`npm run diff failed:\n${r.stderr}`);

@@ -158,7 +158,7 @@ describe('the command line', () => {
 
   test('GIVEN cdk8s.yaml WHEN read THEN cdk8s synth runs main.ts and never outputs into dist/ (cdk8s deletes its output folder first)', () => {
     const config = parse(fs.readFileSync(path.join(REPO, 'cdk8s.yaml'), 'utf8'));
-    expect(config.app).toBe('npx tsx main.ts');
+    expect(config.app).toBe('node --require tsx/cjs main.ts');
     expect(config.output).not.toMatch(/^(\.\/)?(dist|argocd)\/?$/);
     // `cdk8s import` must never record temporary CRD files here (npm run import passes --no-save).
     expect(config.imports).toBeUndefined();
