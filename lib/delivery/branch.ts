@@ -1,4 +1,8 @@
+import * as fs from 'fs';
+import { ConfigError } from '../config/errors';
 import type { Site } from '../config/schema';
+import { PlatformError } from '../platform-error';
+import { VerifyError } from '../synth';
 import { DeliveryError } from './delivery-error';
 import { git, hasCommit, isAncestor, runGit } from './git';
 
@@ -52,4 +56,25 @@ export function pushHead(root: string, remote: string, branch: string, command: 
     `failed: git push ${remote} HEAD:refs/heads/${branch} did not succeed${reason ? ` (${reason.trim()}: a protected branch or a server hook?)` : ''}:\n${output.trim()}\n` +
       `Your commits${kept} are still here; fix the cause and run npm run ${command} again.`,
   );
+}
+
+/**
+ * Runs `f`; an invalid site or app spec, a wiring error or a verify failure becomes a refusal
+ * (`refused: <what>:` and the error), anything else is a bug and passes through.
+ */
+export function refuseOnSynthError<T>(f: () => T, what: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError) throw new DeliveryError(`refused: ${what}:\n${e.message}`);
+    throw e;
+  }
+}
+
+/** The real path of `root`, which must be the top folder of a git checkout (`command` runs from there). */
+export function checkoutTop(root: string, command: DeliveryCommand): string {
+  const real = fs.realpathSync(root);
+  const top = git(real, ['rev-parse', '--show-toplevel'], `refused: ${real} is not a git checkout`);
+  if (fs.realpathSync(top) !== real) throw new DeliveryError(`refused: ${real} is inside the repository ${top}, not its top folder; run ${command} from the top`);
+  return real;
 }

@@ -1,13 +1,10 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError } from '../config/errors';
 import type { LayerFactory } from '../context';
-import { PlatformError } from '../platform-error';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS } from '../render/write';
-import { loadInputs, renderSite, synth, VerifyError } from '../synth';
+import { loadInputs, renderSite, synth } from '../synth';
 import type { SchemaRegistry } from '../verify/schemas';
 import { DeliveryError } from './delivery-error';
-import { fastForwardBase, pushHead } from './branch';
+import { checkoutTop, fastForwardBase, pushHead, refuseOnSynthError } from './branch';
 import { git, gitStatus, StatusEntry } from './git';
 
 /** Subjects longer than this are cut in the render commit's message. */
@@ -57,21 +54,12 @@ function describe(entries: readonly StatusEntry[]): string {
   return entries.map((e) => `  ${e.code} ${e.paths[0]}${e.paths[1] ? ` (from ${e.paths[1]})` : ''}`).join('\n');
 }
 
+/** What a refusal of publish says happened. */
+const NOTHING_CHANGED = 'synth failed; nothing was committed or pushed, dist/ and argocd/ are unchanged';
+
 /** The HEAD subject for the render commit's message, cut to a readable length. */
 function shortSubject(subject: string): string {
   return subject.length <= MAX_SUBJECT ? subject : `${subject.slice(0, MAX_SUBJECT - 1)}…`;
-}
-
-/** Runs `f`; a site, wiring or verify error becomes a refusal saying nothing was changed. */
-function refuseOnSynthError<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError) {
-      throw new DeliveryError(`refused: synth failed; nothing was committed or pushed, dist/ and argocd/ are unchanged:\n${e.message}`);
-    }
-    throw e;
-  }
 }
 
 /**
@@ -87,13 +75,11 @@ function refuseOnSynthError<T>(f: () => T): T {
  */
 export function publish(options: PublishOptions): PublishResult {
   const log = options.log ?? (() => undefined);
-  const root = fs.realpathSync(options.root);
+  const root = checkoutTop(options.root, 'publish');
   const remote = options.remote ?? 'origin';
-  const top = git(root, ['rev-parse', '--show-toplevel'], `refused: ${root} is not a git checkout`);
-  if (fs.realpathSync(top) !== root) throw new DeliveryError(`refused: ${root} is inside the repository ${top}, not its top folder; run publish from the top`);
   const siteFile = options.siteFile ?? path.join(root, 'site.yaml');
 
-  const { site, apps, lock } = refuseOnSynthError(() => loadInputs(root, siteFile));
+  const { site, apps, lock } = refuseOnSynthError(() => loadInputs(root, siteFile), NOTHING_CHANGED);
   const branch = site.git.revision;
 
   // 1. Only the rendered output may be uncommitted: dist/, argocd/ and the docs/ files synth
@@ -101,7 +87,7 @@ export function publish(options: PublishOptions): PublishResult {
   const inOutputDirs = (p: string) => OUTPUT_DIRS.some((d) => p.startsWith(`${d}/`)) || ROOT_FILES.includes(p);
   let dirty = gitStatus(root).filter((e) => !e.paths.every(inOutputDirs));
   if (dirty.some((e) => e.paths.some((p) => SHARED_DIRS.some((d) => p.startsWith(`${d}/`))))) {
-    const generated = new Set(refuseOnSynthError(() => renderSite(site, options.layers, apps, lock)).map((f) => f.path));
+    const generated = new Set(refuseOnSynthError(() => renderSite(site, options.layers, apps, lock), NOTHING_CHANGED).map((f) => f.path));
     dirty = dirty.filter((e) => !e.paths.every((p) => inOutputDirs(p) || generated.has(p)));
   }
   if (dirty.length) {
@@ -116,7 +102,7 @@ export function publish(options: PublishOptions): PublishResult {
 
   // 3. Render and verify; nothing is committed when this fails.
   log(`publish: rendering ${path.relative(root, siteFile) || siteFile}`);
-  const rendered = refuseOnSynthError(() => synth({ root, siteFile, layers: options.layers, registry: options.registry }));
+  const rendered = refuseOnSynthError(() => synth({ root, siteFile, layers: options.layers, registry: options.registry }), NOTHING_CHANGED);
   log(`publish: ${rendered.objects} objects rendered and verified`);
 
   // 4. Commit the render when it changed.

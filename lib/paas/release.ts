@@ -2,16 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isScalar, parseDocument, Scalar } from 'yaml';
 import { APP_NAME, IMAGE_REF } from '../config/app-schema';
-import { ConfigError } from '../config/errors';
 import { loadSite } from '../config/load';
 import { appFiles, appNameOf, parseApp } from '../config/load-apps';
 import type { LayerFactory } from '../context';
-import { fastForwardBase, pushHead } from '../delivery/branch';
+import { checkoutTop, fastForwardBase, pushHead, refuseOnSynthError } from '../delivery/branch';
 import { DeliveryError } from '../delivery/delivery-error';
 import { git, gitStatus, StatusEntry } from '../delivery/git';
-import { PlatformError } from '../platform-error';
 import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
-import { renderSite, synth, VerifyError } from '../synth';
+import { renderSite, synth } from '../synth';
 import type { SchemaRegistry } from '../verify/schemas';
 
 /** The allocation lock of the apps' load-balancer addresses, committed beside them when present. */
@@ -97,15 +95,6 @@ function describe(entries: readonly StatusEntry[]): string {
 }
 
 /** Runs `f`; a site, app, wiring or verify error becomes a refusal. */
-function refuseOnSynthError<T>(f: () => T, what: string): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError) throw new DeliveryError(`refused: ${what}:\n${e.message}`);
-    throw e;
-  }
-}
-
 /**
  * `npm run release -- <app> <image-tag-or-digest>`: sets the app's image in `apps/<app>.yaml`
  * (only that value changes), validates the app, synthesizes and verifies, commits the app file
@@ -117,10 +106,8 @@ function refuseOnSynthError<T>(f: () => T, what: string): T {
  */
 export function release(options: ReleaseOptions): ReleaseResult {
   const log = options.log ?? (() => undefined);
-  const root = fs.realpathSync(options.root);
+  const root = checkoutTop(options.root, 'release');
   const remote = options.remote ?? 'origin';
-  const top = git(root, ['rev-parse', '--show-toplevel'], `refused: ${root} is not a git checkout`);
-  if (fs.realpathSync(top) !== root) throw new DeliveryError(`refused: ${root} is inside the repository ${top}, not its top folder; run release from the top`);
   const siteFile = options.siteFile ?? path.join(root, 'site.yaml');
   const site = refuseOnSynthError(() => loadSite(siteFile), 'site.yaml is invalid');
   const branch = site.git.revision;
