@@ -1,7 +1,18 @@
+import { ConfigError } from './config/errors';
 import { Construct, IConstruct } from 'constructs';
 
 /** A web UI published on the shared gateway: `<host>` -> HAProxy -> gateway VIP:port -> route. */
+/** The input field an entry comes from, when a person wrote it (an app spec): clashes name it. */
+export interface EntrySource {
+  /** The file, e.g. `apps/wiki.yaml`. */
+  readonly file: string;
+  /** The field, e.g. `expose.http.host`. */
+  readonly field: string;
+}
+
 export interface HttpEntry {
+  /** @default - written by the platform's code */
+  readonly source?: EntrySource;
   /** Full host name, e.g. `rancher.turnsys.com`. */
   readonly host: string;
   /** Layer that publishes it. */
@@ -51,6 +62,8 @@ export interface LdapEntry {
 
 /** A database (or keyspace, vhost...) the platform needs on the existing DBaaS. */
 export interface DatabaseEntry {
+  /** @default - written by the platform's code */
+  readonly source?: EntrySource;
   /** DBaaS engine, as named under `dbaas:` in site.yaml. */
   readonly engine: 'postgresql' | 'mysql' | 'redis' | 'memcached' | 'mongodb' | 'etcd' | 'mqtt' | 'elasticsearch';
   /** Database name (or redis DB index, key prefix...). */
@@ -101,7 +114,7 @@ export class Inventory extends Construct {
 
   public addHttp(entry: HttpEntry): void {
     const clash = this.http.find((e) => e.host === entry.host);
-    if (clash) throw new Error(`host ${entry.host} is published twice (layers ${clash.layer} and ${entry.layer}); host names must be unique`);
+    if (clash) clashError(clash.source ?? entry.source, `host ${entry.host} is published twice (layers ${clash.layer} and ${entry.layer}); host names must be unique`);
     this.http.push(entry);
   }
 
@@ -137,7 +150,7 @@ export class Inventory extends Construct {
   /** Records a DBaaS database a component needs; the same engine/database twice is an error. */
   public addDatabase(entry: DatabaseEntry): void {
     const clash = this.databases.find((e) => e.engine === entry.engine && e.database === entry.database);
-    if (clash) throw new Error(`${entry.engine} database "${entry.database}" is claimed by ${clash.usedBy} and ${entry.usedBy}; give each component its own`);
+    if (clash) clashError(entry.source ?? clash.source, `${entry.engine} database "${entry.database}" is claimed by ${clash.usedBy} and ${entry.usedBy}; give each component its own`);
     this.databases.push(entry);
   }
 
@@ -174,4 +187,13 @@ export class Inventory extends Construct {
     const purposes = prev.purpose === entry.purpose ? prev.purpose : `${prev.purpose}; ${entry.purpose}`;
     this.ldap[same] = { ...prev, usedBy: users, purpose: purposes };
   }
+}
+
+/**
+ * A clash: when a person's input (an app spec) is one side, a ConfigError naming its file and
+ * field (synth prints it without a stack); otherwise a bug in the platform's code.
+ */
+function clashError(source: EntrySource | undefined, message: string): never {
+  if (source) throw new ConfigError([{ file: source.file, line: 0, column: 0, field: source.field, message }]);
+  throw new Error(message);
 }

@@ -190,19 +190,21 @@ export class WebApp extends Construct {
     if (app.expose.http) {
       const port = ports.find((p) => p.name === httpPortName)!;
       sharedGatewayRoute(this, { name, namespace, host: app.expose.http.host, pathPrefix: '/', serviceName: name, servicePort: port.port });
-      inventory.addHttp({ host: app.expose.http.host, layer: owner, description: what, address: site.network.gateway.address, port: SHARED_GATEWAY.port });
+      inventory.addHttp({ source: { file: app.file, field: 'expose.http.host' }, host: app.expose.http.host, layer: owner, description: what, address: site.network.gateway.address, port: SHARED_GATEWAY.port });
     }
     if (allocation) {
       for (const t of app.expose.tcp) {
         inventory.addTcp({ name: `${name}-${t.port}`, layer: owner, description: `${what}: port ${t.port}`, address: allocation.address, port: allocation.ports[t.port] });
       }
     }
-    for (const b of bindings) {
+    bindings.forEach((b, i) => {
       inventory.addDatabase({
+        // Bindings follow app.databases one to one.
+        source: { file: app.file, field: `databases[${i}]` },
         engine: b.engine, database: b.database, user: `${b.credentials.replace(/#.*$/, '')}#username`, passwordRef: `${b.credentials.replace(/#.*$/, '')}#password`,
         usedBy: `app ${name} (${app.environment})`, purpose: `${what}: ${b.prefix}_* variables`,
       });
-    }
+    });
     // Metrics: a PodMonitor (every pod scraped once, whichever Services of a blue/green or canary
     // release select it); the ingress allow from Prometheus is among the NetworkPolicies above.
     if (app.metrics) {

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import type { AppSpec } from '../../lib/config/app-schema';
+import { ConfigError, formatIssue } from '../../lib/config/errors';
 import { parseApp } from '../../lib/config/load-apps';
 import { LOCK_FILE, parseLock } from '../../lib/paas/lock';
 import { WorkloadChart } from '../../lib/paas/workload-chart';
@@ -244,6 +245,21 @@ describe('WebApp', () => {
     const platform = buildPlatform(site, undefined, specs(['wiki']));
     const chart = platform.outputs.map((o) => o.chart).filter(WorkloadChart.isWorkloadChart)[0];
     expect(chart.webApp.metrics).toEqual({ namespace: 'prod', service: 'wiki', port: 'metrics', path: '/metrics' });
+  });
+
+  test('GIVEN an app on a platform UI host or two apps on one database WHEN built THEN a ConfigError names the app file and field (no stack trace)', () => {
+    const onGrafana = parseApp('environment: prod\nimage: nginx:1.27.3\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: grafana.turnsys.com } }\n', 'apps/dash.yaml', site);
+    let error: unknown;
+    try { buildPlatform(site, undefined, [onGrafana]); } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map(formatIssue)).toEqual([
+      expect.stringMatching(/^apps\/dash\.yaml: expose\.http\.host: host grafana\.turnsys\.com is published twice \(layers \w+ and \w+\); host names must be unique$/),
+    ]);
+    const db = (n: string) => parseApp('environment: prod\nimage: nginx:1.27.3\nports: [ { name: http, port: 8080 } ]\ndatabases: [ { engine: postgresql, name: shared } ]\n', `apps/${n}.yaml`, site);
+    expect(() => buildPlatform(site, undefined, [db('one'), db('two')])).toThrow(ConfigError);
+    try { buildPlatform(site, undefined, [db('one'), db('two')]); } catch (e) {
+      expect((e as ConfigError).issues.map(formatIssue)).toEqual(['apps/two.yaml: databases[0]: postgresql database "shared" is claimed by app one (prod) and app two (prod); give each component its own']);
+    }
   });
 
   test('GIVEN the apps in a temporary checkout WHEN synthesized THEN every rendered object validates strictly, the lock is written, and a failing synth leaves it untouched', () => {
