@@ -92,8 +92,8 @@ export const VERSIONS = {
   alloy: { kind: 'chart', repo: 'https://grafana.github.io/helm-charts', chart: 'alloy', version: '1.11.1' },
   /** Velero: cluster backups (chart 12.1.0 ships Velero v1.18.1). */
   velero: { kind: 'chart', repo: 'https://vmware-tanzu.github.io/helm-charts', chart: 'velero', version: '12.1.0' },
-  /** Velero's object-store plugin for S3 and S3-compatible stores (the line released with Velero 1.18). */
-  'velero-plugin-for-aws': { kind: 'image', name: 'velero/velero-plugin-for-aws', version: 'v1.14.0' },
+  /** Velero's object-store plugin for S3 and S3-compatible stores: the v1.14 line pairs with Velero 1.18 (v1.14.4, 2026-09-28, carries CVE fixes). */
+  'velero-plugin-for-aws': { kind: 'image', name: 'velero/velero-plugin-for-aws', version: 'v1.14.4' },
   /**
    * CSI snapshot CRDs (this folder) and the snapshot controller (`deploy/kubernetes/snapshot-controller`
    * of the same tag): k3s ships neither, Longhorn's CSI snapshots and Velero need both.

@@ -35,7 +35,7 @@ describe('backups layer', () => {
       config: { region: 'minio', s3Url: 'https://minio.nas.turnsys.com:9000', s3ForcePathStyle: 'true' },
     }]);
     expect(v.configuration).toMatchObject({ features: 'EnableCSI', defaultSnapshotMoveData: true, uploaderType: 'kopia' });
-    expect(v.initContainers[0].image).toBe('velero/velero-plugin-for-aws:v1.14.0');
+    expect(v.initContainers[0].image).toBe('velero/velero-plugin-for-aws:v1.14.4');
     expect(v.deployNodeAgent).toBe(true);
     expect(v.nodeAgent.annotations['platform.tsys/system-component']).toBeTruthy();
     expect(v.annotations['platform.tsys/singleton']).toBeTruthy();
