@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BITWARDEN_REF } from './schema';
+import { bitwardenRef, DNS_NAME } from './schema';
 
 /**
  * The schema of an app spec, `apps/<name>.yaml`: what the operations team writes to run a web
@@ -15,7 +15,6 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const APP_NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
 /** IANA service names, as Kubernetes port names take them: at most 15, a letter, no `--`. */
 const PORT_NAME = /^(?=.{1,15}$)(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 /** Environment variable names (POSIX portable). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
@@ -40,10 +39,6 @@ const image = z.string().superRefine((v, ctx) => {
   const { tag, digest } = m.groups as { tag?: string; digest?: string };
   if (!tag && !digest) ctx.addIssue({ code: 'custom', message: 'must be pinned: add a tag (not "latest") or a digest "@sha256:..."' });
   else if (!digest && tag === 'latest') ctx.addIssue({ code: 'custom', message: 'must not use the mutable tag "latest": pin a version tag or a digest "@sha256:..."' });
-});
-
-const bitwardenRef = z.string().regex(BITWARDEN_REF, {
-  message: 'must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself)',
 });
 
 const cpu = z.string().regex(QUANTITY_CPU, { message: 'must be a CPU quantity such as "250m" or "1"' });

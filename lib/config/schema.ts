@@ -8,7 +8,8 @@ import { parseAddressBlock, parseCidr, parseIp } from './net';
  */
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+/** A lower-case DNS name (host or domain). */
+export const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 /** A label key: optional DNS prefix, then a name of at most 63 characters. */
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
@@ -50,7 +51,8 @@ const url = (schemes: string[]) =>
 
 const dn = z.string().regex(DN, { message: 'must be an LDAP distinguished name, e.g. "cn=users,dc=turnsys,dc=com"' });
 
-const bitwardenRef = z.string().regex(BITWARDEN_REF, {
+/** A Bitwarden reference field: the only way a secret is named in site.yaml or an app spec. */
+export const bitwardenRef = z.string().regex(BITWARDEN_REF, {
   message: 'must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself)',
 });
 
