@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CORE_SCHEMA, load } from 'js-yaml';
+import { loadYamlData } from '../render/manifest-yaml';
 import { checkAppAgainstSite, checkAppRules } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
 import { ConfigError, ConfigIssue } from './errors';
@@ -25,7 +25,7 @@ export function parseApp(text: string, file: string, site: Site): AppSpec {
   // the rules; only a file with a problem is parsed again with positions for the messages.
   let quick: unknown;
   try {
-    quick = load(text, { schema: CORE_SCHEMA });
+    quick = loadYamlData(text);
   } catch {
     quick = undefined;
   }

@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { loadManifests } from '../render/manifest-yaml';
 import type { RenderedFile } from '../render/render';
 import { identity } from '../verify/tree';
 import { groupOf } from './groups';
@@ -31,10 +31,9 @@ function isObject(doc: unknown): doc is Json {
 export function parseManifests(file: RenderedFile): ParsedFile {
   if (!/\.ya?ml$/.test(file.path)) return { problem: 'not a YAML manifest' };
   const objects: ParsedObject[] = [];
-  // js-yaml (YAML 1.2 core schema, as synth writes and verify reads): fast on thousands of files.
   let docs: unknown[];
   try {
-    docs = loadAll(file.content, undefined, { schema: CORE_SCHEMA, filename: file.path });
+    docs = loadManifests(file.content, file.path);
   } catch (e) {
     return { problem: `YAML error: ${(e as Error).message.split('\n')[0]}` };
   }

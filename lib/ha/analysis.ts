@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { loadManifests } from '../render/manifest-yaml';
 import { HA_ANNOTATIONS } from './annotations';
 import { buildHaModel, HaInput, HaModel, HaObject, isModelHostFile, OTHER_POD_KINDS, WORKLOAD_KINDS } from './model';
 import { FAILURE_REPORT, failureReport } from './report';
@@ -52,10 +52,9 @@ export function haInputFromFiles(files: readonly { readonly path: string; readon
     if (isModelHostFile(f.path)) hostFiles.set(f.path, f.content);
     if (!f.path.startsWith('dist/') || f.path.startsWith('dist/hosts/') || !f.path.endsWith('.yaml')) continue;
     if (!mayMatter(f.content)) continue;
-    // js-yaml, as verify reads the tree (lib/verify/tree.ts): a thousand apps parse fast.
     let docs: unknown[];
     try {
-      docs = loadAll(f.content, undefined, { schema: CORE_SCHEMA, filename: f.path });
+      docs = loadManifests(f.content, f.path);
     } catch {
       continue; // verify reports the file
     }

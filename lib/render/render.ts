@@ -1,6 +1,6 @@
 import { ApiObject, Names } from 'cdk8s';
 import { TextFile } from '../constructs/text-file';
-import { CORE_SCHEMA, dump } from 'js-yaml';
+import { dumpManifest } from './manifest-yaml';
 import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
 import { formatLock, LOCK_FILE } from '../paas/lock';
@@ -25,13 +25,9 @@ export interface K8sObject {
   readonly [key: string]: unknown;
 }
 
-/**
- * YAML of one object: keys sorted, no line folding, so diffs stay small and stable. js-yaml
- * (YAML 1.2 core schema; strings that other YAML readers could take for another type are
- * quoted) is several times faster than the `yaml` package, which counts at a thousand apps.
- */
+/** YAML of one object (lib/render/manifest-yaml.ts): keys sorted, so diffs stay small and stable. */
 export function toYamlDocument(obj: unknown): string {
-  return HEADER + dump(sortKeys(obj), { lineWidth: -1, noRefs: true, schema: CORE_SCHEMA, quotingType: '"' });
+  return HEADER + dumpManifest(sortKeys(obj));
 }
 
 /**
