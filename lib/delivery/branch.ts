@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import { ConfigError } from '../config/errors';
 import type { Site } from '../config/schema';
+import type { LayerFactory } from '../context';
+import type { SchemaRegistry } from '../verify/schemas';
 import { PlatformError } from '../platform-error';
 import { VerifyError } from '../synth';
 import { DeliveryError } from './delivery-error';
@@ -77,4 +79,32 @@ export function checkoutTop(root: string, command: DeliveryCommand): string {
   const top = git(real, ['rev-parse', '--show-toplevel'], `refused: ${real} is not a git checkout`);
   if (fs.realpathSync(top) !== real) throw new DeliveryError(`refused: ${real} is inside the repository ${top}, not its top folder; run ${command} from the top`);
   return real;
+}
+
+/** What the commands that render, commit and push a checkout (publish, release) take. */
+export interface CheckoutCommandOptions {
+  /** The repository root (its top-level folder): site.yaml, apps/, dist/, argocd/ and docs/ are here. */
+  readonly root: string;
+  /**
+   * The git remote of the Gitea repository Argo CD reads.
+   * @default origin
+   */
+  readonly remote?: string;
+  /** @default `<root>/site.yaml` */
+  readonly siteFile?: string;
+  /** @default the platform's layers */
+  readonly layers?: readonly LayerFactory[];
+  /** @default a registry over imports/schemas */
+  readonly registry?: SchemaRegistry;
+  /**
+   * Called after the render commit, just before `git push`. Tests push a competing commit here
+   * to see a push rejected by the remote.
+   * @default - nothing
+   */
+  readonly beforePush?: () => void;
+  /**
+   * Progress lines.
+   * @default - none
+   */
+  readonly log?: (line: string) => void;
 }

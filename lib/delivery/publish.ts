@@ -1,41 +1,15 @@
 import * as path from 'path';
-import type { LayerFactory } from '../context';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS } from '../render/write';
 import { loadInputs, renderSite, synth } from '../synth';
-import type { SchemaRegistry } from '../verify/schemas';
 import { DeliveryError } from './delivery-error';
-import { checkoutTop, fastForwardBase, pushHead, refuseOnSynthError } from './branch';
+import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, refuseOnSynthError } from './branch';
 import { git, gitStatus, StatusEntry } from './git';
 
 /** Subjects longer than this are cut in the render commit's message. */
 const MAX_SUBJECT = 60;
 
-export interface PublishOptions {
-  /** The repository root (its top-level folder): site.yaml, dist/, argocd/ and docs/ are here. */
-  readonly root: string;
-  /**
-   * The git remote of the Gitea repository Argo CD reads.
-   * @default origin
-   */
-  readonly remote?: string;
-  /** @default `<root>/site.yaml` */
-  readonly siteFile?: string;
-  /** @default the platform's layers */
-  readonly layers?: readonly LayerFactory[];
-  /** @default a registry over imports/schemas */
-  readonly registry?: SchemaRegistry;
-  /**
-   * Called after the render commit, just before `git push`. Tests push a competing commit here
-   * to see a push rejected by the remote.
-   * @default - nothing
-   */
-  readonly beforePush?: () => void;
-  /**
-   * Progress lines.
-   * @default - none
-   */
-  readonly log?: (line: string) => void;
-}
+/** `npm run publish` takes the options every checkout command shares. */
+export type PublishOptions = CheckoutCommandOptions;
 
 export interface PublishResult {
   /** The branch pushed to: site.git.revision. */

@@ -4,38 +4,22 @@ import { isScalar, parseDocument, Scalar } from 'yaml';
 import { APP_NAME, IMAGE_REF } from '../config/app-schema';
 import { loadSite } from '../config/load';
 import { appFiles, appNameOf, parseApp } from '../config/load-apps';
-import type { LayerFactory } from '../context';
-import { checkoutTop, fastForwardBase, pushHead, refuseOnSynthError } from '../delivery/branch';
+import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, refuseOnSynthError } from '../delivery/branch';
 import { DeliveryError } from '../delivery/delivery-error';
 import { git, gitStatus, StatusEntry } from '../delivery/git';
 import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
 import { renderSite, synth } from '../synth';
-import type { SchemaRegistry } from '../verify/schemas';
 
 /** The allocation lock of the apps' load-balancer addresses, committed beside them when present. */
 export const APPS_LOCK = 'apps.lock.yaml';
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-export interface ReleaseOptions {
-  /** The repository root (its top-level folder). */
-  readonly root: string;
+export interface ReleaseOptions extends CheckoutCommandOptions {
   /** The app: `apps/<app>.yaml`. */
   readonly app: string;
   /** A full image reference, or a tag or `sha256:` digest of the app's current repository. */
   readonly ref: string;
-  /** @default origin */
-  readonly remote?: string;
-  /** @default `<root>/site.yaml` */
-  readonly siteFile?: string;
-  /** @default the platform's layers */
-  readonly layers?: readonly LayerFactory[];
-  /** @default a registry over imports/schemas */
-  readonly registry?: SchemaRegistry;
-  /** Called just before `git push` (tests push a competing commit here). */
-  readonly beforePush?: () => void;
-  /** Progress lines. */
-  readonly log?: (line: string) => void;
 }
 
 export interface ReleaseResult {

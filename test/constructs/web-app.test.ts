@@ -256,10 +256,10 @@ describe('WebApp', () => {
       expect.stringMatching(/^apps\/dash\.yaml: expose\.http\.host: host grafana\.turnsys\.com is published twice \(layers \w+ and \w+\); host names must be unique$/),
     ]);
     const db = (n: string) => parseApp('environment: prod\nimage: nginx:1.27.3\nports: [ { name: http, port: 8080 } ]\ndatabases: [ { engine: postgresql, name: shared } ]\n', `apps/${n}.yaml`, site);
-    expect(() => buildPlatform(site, undefined, [db('one'), db('two')])).toThrow(ConfigError);
-    try { buildPlatform(site, undefined, [db('one'), db('two')]); } catch (e) {
-      expect((e as ConfigError).issues.map(formatIssue)).toEqual(['apps/two.yaml: databases[0]: postgresql database "shared" is claimed by app one (prod) and app two (prod); give each component its own']);
-    }
+    let dbError: unknown;
+    try { buildPlatform(site, undefined, [db('one'), db('two')]); } catch (e) { dbError = e; }
+    expect(dbError).toBeInstanceOf(ConfigError);
+    expect((dbError as ConfigError).issues.map(formatIssue)).toEqual(['apps/two.yaml: databases[0]: postgresql database "shared" is claimed by app one (prod) and app two (prod); give each component its own']);
   });
 
   test('GIVEN the apps in a temporary checkout WHEN synthesized THEN every rendered object validates strictly, the lock is written, and a failing synth leaves it untouched', () => {
