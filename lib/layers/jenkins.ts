@@ -224,27 +224,31 @@ export function jenkinsSecurityConfig(site: Site): object {
  */
 export function kanikoPodTemplate(versions: Versions): object[] {
   const kaniko = versions.kaniko;
+  return agentPodTemplate(KANIKO_LABEL, {
+    containers: [{
+      name: 'kaniko',
+      image: `${kaniko.name}:${kaniko.version}`,
+      // The debug image's busybox keeps the container alive for the pipeline's steps.
+      command: ['/busybox/cat'],
+      tty: true,
+      volumeMounts: [{ name: 'docker-config', mountPath: '/kaniko/.docker', readOnly: true }],
+    }],
+    volumes: [{ name: 'docker-config', secret: { secretName: HARBOR_PUSH_SECRET, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }],
+  });
+}
+
+/**
+ * An agent pod template of the chart's Kubernetes cloud: the default agent (jnlp) plus the pod
+ * spec given here, merged in, under `label` (what a pipeline's `agent { label ... }` names).
+ */
+function agentPodTemplate(label: string, spec: object): object[] {
   return [{
-    name: KANIKO_LABEL,
-    label: KANIKO_LABEL,
+    name: label,
+    label,
     namespace: JENKINS_NAMESPACE,
     inheritFrom: 'default',
     yamlMergeStrategy: 'merge',
-    yaml: stringify(sortKeys({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      spec: {
-        containers: [{
-          name: 'kaniko',
-          image: `${kaniko.name}:${kaniko.version}`,
-          // The debug image's busybox keeps the container alive for the pipeline's steps.
-          command: ['/busybox/cat'],
-          tty: true,
-          volumeMounts: [{ name: 'docker-config', mountPath: '/kaniko/.docker', readOnly: true }],
-        }],
-        volumes: [{ name: 'docker-config', secret: { secretName: HARBOR_PUSH_SECRET, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }],
-      },
-    }), { lineWidth: 0 }),
+    yaml: stringify(sortKeys({ apiVersion: 'v1', kind: 'Pod', spec }), { lineWidth: 0 }),
   }];
 }
 
@@ -307,27 +311,16 @@ export function platformReleaseConfig(site: Site): object {
  */
 export function releasePodTemplate(versions: Versions): object[] {
   const node = versions['node-ci'];
-  return [{
-    name: PLATFORM_RELEASE.label,
-    label: PLATFORM_RELEASE.label,
-    namespace: JENKINS_NAMESPACE,
-    inheritFrom: 'default',
-    yamlMergeStrategy: 'merge',
-    yaml: stringify(sortKeys({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      spec: {
-        containers: [{
-          name: 'node',
-          image: `${node.name}:${node.version}`,
-          command: ['cat'],
-          tty: true,
-          env: [{ name: 'HOME', value: '/home/jenkins/agent' }, { name: 'npm_config_cache', value: '/home/jenkins/agent/.npm' }],
-          securityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: false },
-        }],
-      },
-    }), { lineWidth: 0 }),
-  }];
+  return agentPodTemplate(PLATFORM_RELEASE.label, {
+    containers: [{
+      name: 'node',
+      image: `${node.name}:${node.version}`,
+      command: ['cat'],
+      tty: true,
+      env: [{ name: 'HOME', value: '/home/jenkins/agent' }, { name: 'npm_config_cache', value: '/home/jenkins/agent/.npm' }],
+      securityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: false },
+    }],
+  });
 }
 
 /** The docker config of Harbor's robot account: `auth` is base64 of `user:secret`, filled in by External Secrets. */
