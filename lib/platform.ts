@@ -18,6 +18,9 @@ import { LAYERS } from './layers';
 import { resolveVersions } from './versions';
 import { allocate, AppsLock, emptyLock, loadBalancerRequests, paasPool, reservedAddresses } from './paas/lock';
 import { WorkloadChart } from './paas/workload-chart';
+import { UpstreamObjects } from './constructs/upstream-objects';
+import { apiVersionsFor } from './render/api-versions';
+import { ChartRenderer } from './render/chart-renderer';
 
 
 /** The built construct tree and where each chart is written. */
@@ -31,13 +34,15 @@ export interface Platform {
   readonly outputs: readonly { readonly dir: string; readonly chart: Chart }[];
   /** The apps' load-balancer allocations: what apps.lock.yaml must now say. */
   readonly appsLock: AppsLock;
+  /** What rendered the vendored charts and manifests (its renders become render-cache/). */
+  readonly renderer: ChartRenderer;
 }
 
 /**
  * Builds every layer for `site` (and the apps' workload charts), derives the sync order and the
  * app of apps. `previousLock` is the committed apps.lock.yaml: addresses it holds are kept.
  */
-export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS, appSpecs: readonly AppSpec[] = [], previousLock?: AppsLock): Platform {
+export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS, appSpecs: readonly AppSpec[] = [], previousLock?: AppsLock, renderer: ChartRenderer = new ChartRenderer()): Platform {
   const app = new App({ outdir: '.cdk8s.out' });
   const pool = paasPool(site);
   const appsLock = allocate(loadBalancerRequests(appSpecs), previousLock ?? emptyLock(pool.name), pool, reservedAddresses(site));
@@ -47,11 +52,15 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
   for (const layer of layers) {
     if (RESERVED_FOLDERS.includes(layer.layerName)) throw new PlatformError(`layer name "${layer.layerName}" is reserved (dist/${layer.layerName} holds other files)`);
   }
+  const bootstrap = new BootstrapChart(app, 'bootstrap', ctx);
+  // Upstream charts and manifests render once every layer is known: helm sees what they provide.
+  const provided = [...layers.flatMap((l) => l.providedApis), ...UpstreamObjects.all(app).flatMap((c) => c.providesApis)];
+  UpstreamObjects.materializeAll(app, renderer, apiVersionsFor(provided));
+  bootstrap.labelInstall();
   const waves = deriveWaves(layers);
   wireApiProviders(layers);
   const ordered = [...layers].sort((a, b) => a.layerName.localeCompare(b.layerName));
   const apps = new AppsChart(app, 'apps', { ctx, layers: ordered, waves });
-  const bootstrap = new BootstrapChart(app, 'bootstrap', ctx);
   const hosts = new K3sHosts(app, 'hosts', { ctx });
   new HaproxyConfig(app, 'haproxy');
   new LdapDocs(app, 'ldap-docs');
@@ -71,5 +80,6 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
       { dir: 'argocd', chart: bootstrap },
     ],
     appsLock,
+    renderer,
   };
 }

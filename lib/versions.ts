@@ -59,11 +59,12 @@ export const VERSIONS = {
   /** Envoy Gateway: the shared gateway (Gateway API) and the API gateway. OCI chart. */
   'envoy-gateway': { kind: 'chart', repo: 'docker.io/envoyproxy', chart: 'gateway-helm', version: 'v1.9.0' },
   /**
-   * Keycloak operator: its CRDs and Deployment, the upstream kustomization of the release tag
+   * Keycloak operator: its CRDs and Deployment, the folder `kubernetes` of the release tag
    * (namespace `keycloak`, which the operator's ClusterRoleBinding names). The operator runs the
-   * Keycloak image of the same release.
+   * Keycloak image of the same release. 26.0.0: the newest tag of keycloak-k8s-resources this
+   * project could vendor (the mirror holds no later one); bump it with npm run vendor.
    */
-  'keycloak-operator': { kind: 'git', repo: 'https://github.com/keycloak/keycloak-k8s-resources', path: 'kubernetes', version: '26.7.3' },
+  'keycloak-operator': { kind: 'git', repo: 'https://github.com/keycloak/keycloak-k8s-resources', path: 'kubernetes', version: '26.0.0' },
   /** Rancher: the control panel. */
   rancher: { kind: 'chart', repo: 'https://releases.rancher.com/server-charts/stable', chart: 'rancher', version: '2.12.3' },
   /** Harbor: the container registry (chart 1.19.1 ships Harbor 2.15.1). */

@@ -1,92 +1,71 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Application } from '../../imports/argoproj.io';
-import { ANNOTATIONS, ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from '../gitops/argocd';
-import { declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
-import { BACKUP_ANNOTATIONS, HelmVolume } from '../backups/coverage';
-import { ApiRef, formatApiRef, Layer } from '../layer';
-import { sortKeys } from '../render/sort';
+import { platformContext } from '../context';
+import { PlatformError } from '../platform-error';
+import { ChartRenderer } from '../render/chart-renderer';
 import type { ChartVersion } from '../versions';
+import { unreadValues } from '../render/values-check';
+import { UpstreamObjects, UpstreamObjectsProps } from './upstream-objects';
 
-export interface HelmComponentProps<V extends object> {
-  /** Component name: the Helm release and, with `-chart`, the Application name. A DNS label. */
+export interface HelmComponentProps<V extends object> extends UpstreamObjectsProps {
+  /** Component name: the Helm release. A DNS label; it is API (every object name derives from it). */
   readonly name: string;
-  /** The chart, from the versions map (`versions.<component>`). */
+  /** The chart, from the versions map (`versions.<component>`); vendored under vendor/charts. */
   readonly chart: ChartVersion;
-  /** Namespace the chart is installed in. */
+  /** Namespace the chart is installed in (the release namespace, set on every namespaced object). */
   readonly namespace: string;
-  /** Typed Helm values; rendered as the Application's `helm.valuesObject`. */
+  /** Typed Helm values. Every key must be one the chart reads (or lie under `freeFormValues`). */
   readonly values: V;
   /**
-   * APIs (CRDs) the chart installs. Objects of this layer that use them are synced after
-   * this component is healthy; other layers must depend on this layer to use them.
+   * Value paths under which any key is accepted although no template names it (dot paths, `*`
+   * for one segment), e.g. a map the chart passes to `tpl` by a computed name.
    * @default - none
    */
-  readonly providesApis?: readonly ApiRef[];
-  /**
-   * Sync with server-side apply.
-   * @default true when the chart provides APIs (CRDs are often too large for client-side apply)
-   */
-  readonly serverSideApply?: boolean;
-  /**
-   * Parts of objects the chart renders that something else owns (e.g. a Secret the chart
-   * creates empty while External Secrets fills it): Argo CD neither shows nor reverts them.
-   * @default - none
-   */
-  readonly ignoreDifferences?: readonly { readonly kind: string; readonly name: string; readonly jsonPointers: readonly string[] }[];
-  /**
-   * The volumes the chart creates (PVCs, StatefulSet claims), declared so that the backup-coverage
-   * rule sees them: charts are rendered in the cluster, not in dist/. Written to the Application
-   * as the annotation `platform.tsys/volumes`.
-   * @default - the chart creates no volume
-   */
-  readonly volumes?: readonly HelmVolume[];
-  /**
-   * The chart's Deployments, StatefulSets and DaemonSets, each fact a path into `values` (or a
-   * value the chart fixes): `npm run verify` holds them to the HA rules and the node-failure
-   * simulation from the rendered Application alone. See lib/ha/workloads.ts.
-   * @default - none (a chart that runs no pods)
-   */
-  readonly workloads?: readonly WorkloadDeclaration[];
+  readonly freeFormValues?: readonly string[];
 }
 
 /**
- * An upstream component delivered as an Argo CD Application with a Helm chart source and
- * typed values. The chart is rendered by Argo CD in the cluster, not here.
+ * An upstream Helm chart rendered at synth: the vendored chart (vendor/lock.yaml) goes through
+ * the pinned helm with the typed values, and every object it renders becomes a plain object of
+ * the layer, one file each in `dist/<layer>/`. What helm does is deterministic here: a chart
+ * that renders random values is a synth error.
  */
-export class HelmComponent<V extends object> extends Construct {
-  public readonly application: Application;
-  public readonly applicationName: string;
+export class HelmComponent<V extends object> extends UpstreamObjects {
+  public readonly props: HelmComponentProps<V>;
 
   constructor(scope: Construct, id: string, props: HelmComponentProps<V>) {
-    super(scope, id);
-    const layer = Layer.of(this);
-    const provides = props.providesApis ?? [];
-    this.applicationName = `${props.name}-chart`;
-    const annotations: Record<string, string> = {};
-    if (provides.length) annotations[ANNOTATIONS.providesApis] = provides.map(formatApiRef).join(',');
-    for (const v of props.volumes ?? []) {
-      if (v.backupOptOut !== undefined && v.backupOptOut.trim() === '') throw new Error(`${this.node.path}: volume ${v.namespace}/${v.name}: backupOptOut needs a reason`);
+    super(scope, id, props);
+    if (!/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/.test(props.name)) {
+      throw new Error(`${this.node.path}: release name "${props.name}" must be a DNS label of at most 53 characters`);
     }
-    if (props.volumes?.length) annotations[BACKUP_ANNOTATIONS.volumes] = JSON.stringify(props.volumes.map((v) => sortKeys(v)));
-    this.application = new Application(this, 'application', {
-      metadata: { name: this.applicationName, namespace: ARGOCD_NAMESPACE, annotations },
-      spec: {
-        project: PLATFORM_PROJECT,
-        source: {
-          repoUrl: props.chart.repo,
-          chart: props.chart.chart,
-          targetRevision: props.chart.version,
-          helm: { releaseName: props.name, valuesObject: props.values as Record<string, unknown> },
-        },
-        destination: { server: IN_CLUSTER, namespace: props.namespace },
-        ...(props.ignoreDifferences?.length ? {
-          ignoreDifferences: props.ignoreDifferences.map((d) => ({ kind: d.kind, name: d.name, namespace: props.namespace, jsonPointers: [...d.jsonPointers] })),
-        } : {}),
-        syncPolicy: syncPolicy({ serverSideApply: props.serverSideApply ?? provides.length > 0, respectIgnoreDifferences: !!props.ignoreDifferences?.length }),
-      },
-    });
-    declareWorkloads(this.application as ApiObject, props.workloads ?? []);
-    layer.addProvider(provides, this.application as ApiObject);
+    this.props = props;
+  }
+
+  protected valuesForDeclarations(): unknown {
+    return this.props.values;
+  }
+
+  protected describe(): string {
+    return `chart ${this.props.chart.chart} ${this.props.chart.version} (release ${this.props.name})`;
+  }
+
+  protected renderObjects(renderer: ChartRenderer, apiVersions: readonly string[]) {
+    const ctx = platformContext(this);
+    const kubeVersion = ctx.versions.k3s.version.replace(/\+.*$/, '');
+    const req = {
+      chart: this.props.chart.chart,
+      version: this.props.chart.version,
+      release: this.props.name,
+      namespace: this.props.namespace,
+      values: this.props.values,
+      kubeVersion,
+      apiVersions,
+    };
+    const source = renderer.vendored(req.chart, req.version);
+    const unread = unreadValues(`${renderer.root}/${source.path}`, this.props.values, this.props.freeFormValues ?? []);
+    if (unread.length) {
+      throw new PlatformError(`${this.node.path}: ${unread.length} value${unread.length === 1 ? '' : 's'} that ${this.describe()} does not read (helm would drop ${unread.length === 1 ? 'it' : 'them'} silently):\n  ${unread.map((f) => `${f.path}: ${f.reason}`).join('\n  ')}\nremove ${unread.length === 1 ? 'it' : 'them'}, use the path the chart reads, or list a free-form subtree in freeFormValues with why`);
+    }
+    const render = renderer.render(req);
+    return renderer.objectsOf(render, this.describe());
   }
 }

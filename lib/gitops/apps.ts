@@ -1,10 +1,10 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, AppProject } from '../../imports/argoproj.io';
 import type { PlatformContext } from '../context';
-import { HELM_KEEP } from '../constructs/argo-cd-install';
 import { formatApiRef, Layer } from '../layer';
-import { ANNOTATIONS, ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, ROOT_APP, syncPolicy } from './argocd';
+import { ANNOTATIONS, ARGOCD_NAMESPACE, IN_CLUSTER, NEVER_PRUNE, PLATFORM_PROJECT, ROOT_APP, syncPolicy } from './argocd';
+import type { Site } from '../config/schema';
 import { platformProjectSpec, rootApplicationSpec } from './root';
 
 export interface AppsChartProps {
@@ -21,21 +21,8 @@ export interface AppsChartProps {
 export class AppsChart extends Chart {
   constructor(scope: Construct, id: string, props: AppsChartProps) {
     super(scope, id, { disableResourceNameHashes: true, labels: { 'app.kubernetes.io/part-of': 'tsys-platform' } });
-    const { site, versions } = props.ctx;
-    new AppProject(this, 'project', {
-      metadata: {
-        name: PLATFORM_PROJECT,
-        namespace: ARGOCD_NAMESPACE,
-        // The project must exist before the Applications that belong to it; the bootstrap's
-        // argocd-apps release created it too and must never take it away.
-        annotations: { [ANNOTATIONS.syncWave]: '-1', ...HELM_KEEP },
-      },
-      spec: platformProjectSpec(site, versions),
-    });
-    new Application(this, 'root', {
-      metadata: { name: ROOT_APP, namespace: ARGOCD_NAMESPACE, annotations: { ...HELM_KEEP } },
-      spec: toApplicationSpec(rootApplicationSpec(site)),
-    });
+    const { site } = props.ctx;
+    addRootAndProject(this, site);
     for (const layer of props.layers) {
       const annotations: Record<string, string> = { [ANNOTATIONS.syncWave]: String(props.waves.get(layer.layerName)) };
       if (layer.dependsOn.length) annotations[ANNOTATIONS.dependsOn] = layer.dependsOn.join(',');
@@ -60,6 +47,27 @@ export class AppsChart extends Chart {
 }
 
 /** Maps the plain (YAML-cased) root spec to the generated class's property names. */
+/**
+ * The platform AppProject and the root Application (app of apps, syncing dist/apps): rendered in
+ * dist/apps, where Argo CD manages them, and identically in the bootstrap.
+ */
+export function addRootAndProject(scope: Construct, site: Site): ApiObject[] {
+  const project = new AppProject(scope, 'project', {
+    metadata: {
+      name: PLATFORM_PROJECT,
+      namespace: ARGOCD_NAMESPACE,
+      // The project must exist before the Applications that belong to it; Argo CD never takes it away.
+      annotations: { [ANNOTATIONS.syncWave]: '-1', ...NEVER_PRUNE },
+    },
+    spec: platformProjectSpec(site),
+  });
+  const root = new Application(scope, 'root', {
+    metadata: { name: ROOT_APP, namespace: ARGOCD_NAMESPACE, annotations: { ...NEVER_PRUNE } },
+    spec: toApplicationSpec(rootApplicationSpec(site)),
+  });
+  return [project, root];
+}
+
 function toApplicationSpec(spec: ReturnType<typeof rootApplicationSpec>) {
   const { repoURL, ...source } = spec.source;
   return { ...spec, source: { ...source, repoUrl: repoURL } };

@@ -2,9 +2,10 @@ import { stringify } from 'yaml';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import {
-  at, DeadNodeToleration, deadNodeTolerations, fixed, HOSTNAME_SPREAD, HostnameSpread, STATELESS_SINGLETON_TOLERATION_SECONDS, WorkloadDeclaration,
+  DeadNodeToleration, deadNodeTolerations, HOSTNAME_SPREAD, HostnameSpread, STATELESS_SINGLETON_TOLERATION_SECONDS,
 } from '../ha/workloads';
 import { sortKeys } from '../render/sort';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { LDAP_SCHEMA } from '../ldap-schema';
 
 /** Secret (labelled for Argo CD) with the LDAP bind password Dex reads as `$argocd-ldap:bindPW`. */
@@ -140,62 +141,18 @@ export interface ArgoCdValues {
 /** Two replicas on two nodes, at most one evicted at a time. */
 export const ARGOCD_HA: ArgoCdComponentHa = { replicas: 2, topologySpreadConstraints: [HOSTNAME_SPREAD], pdb: { enabled: true, minAvailable: 1 } };
 
-/** The chart's probe defaults (argo-cd chart 9.1.4 values.yaml) the platform keeps. */
-const CHART_READINESS = { failureThreshold: 3, initialDelaySeconds: 10, periodSeconds: 10 } as const;
-const DEX_READINESS = { failureThreshold: 3, initialDelaySeconds: 10, periodSeconds: 10 } as const;
-
-/**
- * The argo-cd chart's workloads (chart 9.1.4 with `fullnameOverride: argocd`; redis-ha 4.34.11 as
- * its subchart), every fact a path into the values above.
- */
-export function argoCdWorkloads(): WorkloadDeclaration[] {
-  const stateless = (name: string, key: string): WorkloadDeclaration => ({
-    name,
-    kind: 'Deployment',
-    replicas: at(`${key}.replicas`),
-    spread: { topologySpread: at(`${key}.topologySpreadConstraints`) },
-    pdb: { enabled: at(`${key}.pdb.enabled`), minAvailable: at(`${key}.pdb.minAvailable`) },
-    tolerations: at(`${key}.tolerations`, []),
-    resources: at(`${key}.resources`, {}),
-    startup: { probe: at(`${key}.readinessProbe`, CHART_READINESS) },
-  });
+/** HA facts of the argo-cd chart's workloads that the rendered objects cannot say themselves. */
+export function argoCdHa(): RenderedWorkloadHa[] {
   return [
     {
+      kind: 'Deployment',
       name: 'argocd-application-controller',
-      kind: 'Deployment',
-      replicas: at('controller.replicas'),
       singleton: 'one cluster is one shard: a second controller would stand idle; syncs pause while it moves, running workloads do not notice',
-      tolerations: at('controller.tolerations', []),
-      resources: at('controller.resources', {}),
-      startup: { probe: at('controller.readinessProbe', CHART_READINESS) },
     },
-    stateless('argocd-server', 'server'),
-    stateless('argocd-repo-server', 'repoServer'),
-    stateless('argocd-applicationset-controller', 'applicationSet'),
     {
+      kind: 'Deployment',
       name: 'argocd-dex-server',
-      kind: 'Deployment',
-      replicas: fixed(1, 'the chart renders one Dex'),
       singleton: 'directory login only: sessions already logged in, the API and kubectl keep working while it moves',
-      tolerations: at('dex.tolerations', []),
-      resources: at('dex.resources', {}),
-      startup: { probe: at('dex.readinessProbe', DEX_READINESS) },
-    },
-    {
-      name: 'argocd-redis-ha-server',
-      kind: 'StatefulSet',
-      replicas: at('redis-ha.replicas', 3),
-      spread: { preset: at('redis-ha.hardAntiAffinity', true), hardWhen: true },
-      pdb: { minAvailable: at('redis-ha.podDisruptionBudget.minAvailable') },
-      tolerations: at('redis-ha.tolerations', []),
-    },
-    {
-      name: 'argocd-redis-ha-haproxy',
-      kind: 'Deployment',
-      replicas: at('redis-ha.haproxy.replicas', 3),
-      spread: { preset: at('redis-ha.haproxy.hardAntiAffinity', true), hardWhen: true },
-      pdb: { minAvailable: at('redis-ha.haproxy.podDisruptionBudget.minAvailable') },
-      tolerations: at('redis-ha.haproxy.tolerations', []),
     },
   ];
 }

@@ -21,6 +21,13 @@ export const ANNOTATIONS = {
   dependsOn: 'platform.tsys/depends-on',
 } as const;
 
+/**
+ * What installs Argo CD and the app of apps must never be pruned or deleted by Argo CD itself:
+ * dropping the argocd namespace, the root Application or the project would take the platform's
+ * GitOps down with it.
+ */
+export const NEVER_PRUNE = { [ANNOTATIONS.syncOptions]: 'Prune=false,Delete=false' } as const;
+
 export interface SyncPolicyOptions {
   /**
    * Apply with server-side apply (large CRDs do not fit the last-applied annotation).

@@ -2,19 +2,18 @@ import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import type { ArgoCdInstallProps } from '../constructs/argo-cd-install';
 export type { ArgoCdValues } from './argocd-values';
-import type { Versions } from '../versions';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from './argocd';
-import { argoCdValues, argoCdWorkloads } from './argocd-values';
+import { argoCdHa, argoCdValues } from './argocd-values';
 
 /** Folder (relative to the repo root) of the app of apps. */
 export const APPS_PATH = 'dist/apps';
 
 /** Spec of the AppProject every platform layer belongs to. */
-export function platformProjectSpec(site: Site, versions: Versions) {
-  const chartRepos = Object.values(versions).flatMap((v) => (v.kind === 'chart' || v.kind === 'git' ? [v.repo] : []));
+export function platformProjectSpec(site: Site) {
   return {
     description: `TSYS platform layers of site ${site.name}, rendered into dist/ by cdk8s`,
-    sourceRepos: [...new Set([site.git.repoUrl, ...chartRepos])].sort(),
+    // Every object is rendered into this repository: no chart repository, no other Git source.
+    sourceRepos: [site.git.repoUrl],
     destinations: [{ server: IN_CLUSTER, namespace: '*' }],
     clusterResourceWhitelist: [{ group: '*', kind: '*' }],
   };
@@ -42,10 +41,8 @@ export function rootApplicationSpec(site: Site) {
 export function argoCdInstallProps(ctx: PlatformContext): ArgoCdInstallProps {
   return {
     chart: ctx.versions.argocd,
-    appsChart: ctx.versions['argocd-apps'],
     values: argoCdValues(ctx),
-    rootApplication: rootApplicationSpec(ctx.site),
-    project: platformProjectSpec(ctx.site, ctx.versions),
-    workloads: argoCdWorkloads(),
+    site: ctx.site,
+    ha: argoCdHa(),
   };
 }

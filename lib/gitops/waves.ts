@@ -114,7 +114,10 @@ export function wireApiProviders(layers: readonly Layer[]): void {
       }
       const wave = waveOf(obj);
       if (wave > 0) obj.metadata.addAnnotation(ANNOTATIONS.syncWave, String(wave));
-      if (skipDryRun.has(obj)) obj.metadata.addAnnotation(ANNOTATIONS.syncOptions, 'SkipDryRunOnMissingResource=true');
+      if (skipDryRun.has(obj)) {
+        const own = String(annotations[ANNOTATIONS.syncOptions] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        obj.metadata.addAnnotation(ANNOTATIONS.syncOptions, [...new Set([...own, 'SkipDryRunOnMissingResource=true'])].join(','));
+      }
     }
   }
 }

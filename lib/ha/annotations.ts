@@ -24,6 +24,12 @@ export const HA_ANNOTATIONS = {
   storage: 'platform.tsys/storage',
 } as const;
 
+/**
+ * On a Service: `"<reason>"`: it selects pods a controller creates at run time (an operator's
+ * StatefulSet, a webhook served from another component's pods), which no rendered template has.
+ */
+export const SELECTS_RUNTIME_PODS = 'platform.tsys/selects-runtime-pods';
+
 /** Namespace label marking an application namespace (the PaaS's `sit`, `uat`, `prod`): it must have a default-deny NetworkPolicy. */
 export const APP_NAMESPACE_LABEL = 'platform.tsys/app-namespace';
 

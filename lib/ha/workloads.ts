@@ -84,6 +84,12 @@ export interface WorkloadDeclaration extends HaDeclaration {
   readonly volume?: { readonly storageClass: 'longhorn'; readonly accessMode: 'ReadWriteOnce' | 'ReadWriteMany' };
   /** What the failure report calls out beside etcd and the API VIP: the load-balancer speakers, the gateway's proxies. */
   readonly role?: WorkloadRole;
+  /**
+   * For a workload the upstream does not render but a controller creates at run time (Longhorn's
+   * CSI plugin, an operator's StatefulSet): which controller, and from what. Without it, a
+   * declaration must name a rendered object, whose own spec then speaks for it.
+   */
+  readonly createdBy?: string;
 }
 
 export type WorkloadRole = 'lb-speaker' | 'gateway-proxy';
@@ -174,6 +180,7 @@ export const WorkloadDeclarationSchema = z.strictObject({
   terminationGracePeriodSeconds: chartValue(z.number().int().min(0)).optional(),
   volume: z.strictObject({ storageClass: z.literal('longhorn'), accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany']) }).optional(),
   role: z.enum(['lb-speaker', 'gateway-proxy']).optional(),
+  createdBy: z.string().optional(),
   singleton: reason.optional(),
   systemComponent: reason.optional(),
   exempt: z.record(z.string(), reason).optional(),
@@ -230,6 +237,35 @@ export function parseStorage(text: string): { storage?: ParsedStorage; problems:
   }
   const parsed = StorageDeclarationSchema.safeParse(json);
   return parsed.success ? { storage: parsed.data, problems: [] } : { problems: parsed.error.issues.map((i) => `${HA_ANNOTATIONS.storage}.${i.path.join('.')}: ${i.message}; fix the declaration (lib/ha/workloads.ts StorageDeclaration)`) };
+}
+
+/**
+ * A declaration with every values path resolved against `values` (Helm's merge over the declared
+ * chart default): what a workload created at run time looks like, as fixed facts. Returns the
+ * problems when a path has neither a value nor a declared default.
+ */
+export function resolveDeclaration<T>(decl: T, values: unknown, where: string): { resolved: T; problems: string[] } {
+  const problems: string[] = [];
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (!v || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    if (typeof o.path === 'string' && Object.keys(o).every((k) => k === 'path' || k === 'default')) {
+      const found = o.path.split('.').reduce<unknown>((acc, k) => (acc && typeof acc === 'object' ? (acc as Record<string, unknown>)[k] : undefined), values);
+      const isMap = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+      if (found !== undefined && found !== null) {
+        const merged = isMap(found) && isMap(o.default) ? { ...o.default, ...found } : found;
+        return { fixed: merged, because: `${where} ${o.path}` };
+      }
+      if (o.default !== undefined) return { fixed: o.default, because: `the chart's default of ${o.path}` };
+      problems.push(`"${o.path}" is not set in ${where} and no chart default is declared`);
+      return { fixed: null, because: 'unresolved' };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(o)) out[k] = walk(x);
+    return out;
+  };
+  return { resolved: walk(decl) as T, problems };
 }
 
 /** A rule id of an exemption in a parsed declaration (already checked). */

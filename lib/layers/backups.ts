@@ -272,6 +272,7 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
   const snapshotter = ctx.versions['external-snapshotter'];
   const crds = new GitComponent(layer, 'snapshot-crds', {
     name: 'snapshot-crds',
+    upstream: 'external-snapshotter',
     source: snapshotter,
     namespace: SNAPSHOT_CONTROLLER_NAMESPACE,
     providesApis: [{ group: 'snapshot.storage.k8s.io' }, { group: 'groupsnapshot.storage.k8s.io' }],
@@ -280,6 +281,7 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
   // renders their PodDisruptionBudget (upstream has neither).
   const controller = new GitComponent(layer, 'snapshot-controller', {
     name: SNAPSHOT_CONTROLLER,
+    upstream: 'external-snapshotter',
     source: { ...snapshotter, path: 'deploy/kubernetes/snapshot-controller' },
     namespace: SNAPSHOT_CONTROLLER_NAMESPACE,
     patches: [{ target: { group: 'apps', version: 'v1', kind: 'Deployment', name: SNAPSHOT_CONTROLLER }, patch: snapshotControllerPatch() }],

@@ -365,8 +365,6 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.harbor,
     namespace: HARBOR_NAMESPACE,
     values: harborValues(site),
-    // The chart's registry claim (`<release>-registry`); none when images live in S3.
-    volumes: s3 ? [] : [{ name: 'harbor-registry', namespace: HARBOR_NAMESPACE, storageClass: 'longhorn', size: site.harbor.storageSize }],
     workloads: harborWorkloads(site),
   });
   // Harbor's pods start with these Secrets mounted: they must exist first.

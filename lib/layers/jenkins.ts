@@ -399,8 +399,6 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.jenkins,
     namespace: JENKINS_NAMESPACE,
     values: jenkinsValues(site, ctx.versions),
-    // JENKINS_HOME: the chart names the claim after the release.
-    volumes: [{ name: 'jenkins', namespace: JENKINS_NAMESPACE, storageClass: 'longhorn', size: site.jenkins.storageSize }],
     workloads: jenkinsWorkloads(),
   });
   const releaseGit = new BitwardenSecret(layer, 'platform-git', {

@@ -391,6 +391,7 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
   new PlatformNamespace(layer, 'namespace', { name: KEYCLOAK_NAMESPACE });
   new GitComponent(layer, 'operator', {
     name: 'keycloak-operator',
+    upstream: 'keycloak-operator',
     source: ctx.versions['keycloak-operator'],
     namespace: KEYCLOAK_NAMESPACE,
     providesApis: [{ group: 'k8s.keycloak.org' }],

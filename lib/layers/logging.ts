@@ -67,6 +67,11 @@ export function lokiValues(site: Site): Record<string, unknown> {
     // chart renders its PodDisruptionBudget only with minAvailable or maxUnavailable set
     // (templates/_helpers.tpl "loki.pdb"): `enabled` alone renders none.
     gateway: { replicas: 2, podDisruptionBudget: { enabled: true, maxUnavailable: 1 } },
+    // Monolithic mode: the simple-scalable targets must have no replicas, or the chart refuses to
+    // render (templates/validate.yaml; their defaults are 3 each).
+    read: { replicas: 0 },
+    write: { replicas: 0 },
+    backend: { replicas: 0 },
     // The memcached caches default to 8 GiB single-replica StatefulSets: not worth it at this size.
     chunksCache: { enabled: false },
     resultsCache: { enabled: false },
@@ -256,8 +261,6 @@ export function loggingLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.loki,
     namespace: LOGGING_NAMESPACE,
     values: lokiValues(site),
-    // The StatefulSet `loki`, claim template `storage`: write-ahead log and index cache.
-    volumes: [{ name: 'storage-loki-*', namespace: LOGGING_NAMESPACE, storageClass: 'longhorn', size: site.logging.storageSize }],
     workloads: lokiWorkloads(),
   });
   layer.addOrder(loki, credentials);

@@ -1,4 +1,3 @@
-import { ApiObject } from 'cdk8s';
 import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { RecurringJob, RecurringJobSpecTask } from '../../imports/longhorn.io';
@@ -7,7 +6,7 @@ import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
-import { at, declareStorage, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
+import { at, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
 
@@ -51,7 +50,6 @@ export interface LonghornValues {
     readonly replicas: number;
     /** Replaces the chart's preferred anti-affinity. */
     readonly affinity: { readonly podAntiAffinity: { readonly requiredDuringSchedulingIgnoredDuringExecution: readonly object[] } };
-    readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
   };
   readonly csi: {
     /** `hard`: never two pods of a CSI component on one node (Longhorn's default is `soft`). */
@@ -103,6 +101,12 @@ const CSI_WITH_LONGHORN_PDB = ['csi-attacher', 'csi-provisioner'] as const;
 /** CSI sidecars with no budget of Longhorn's: the layer renders one each. */
 export const CSI_WITH_PLATFORM_PDB = ['csi-resizer', 'csi-snapshotter'] as const;
 
+/**
+ * Longhorn 1.12.1 documents `longhornUI.podDisruptionBudget` in values.yaml, but no template
+ * reads it: the platform renders the UI's budget itself.
+ */
+export const LONGHORN_UI_PDB = 'longhorn-ui';
+
 /** What the node-failure simulation needs to know about Longhorn, each fact a path into its values. */
 export function longhornStorage(): StorageDeclaration {
   return {
@@ -122,9 +126,11 @@ export function longhornStorage(): StorageDeclaration {
 /** The chart's workloads and those its driver deployer runs (Longhorn chart 1.12.1, longhorn-manager v1.12.1 csi/). */
 export function longhornWorkloads(): WorkloadDeclaration[] {
   const system = 'Longhorn runs privileged with host paths and host networking to serve block devices (iSCSI) on the node';
+  const deployer = 'longhorn-driver-deployer, from the values below (longhorn-manager csi/deployment.go)';
   const csi = (name: string, replicas: string): WorkloadDeclaration => ({
     name,
     kind: 'Deployment',
+    createdBy: deployer,
     replicas: at(`csi.${replicas}`),
     spread: { preset: at('csi.podAntiAffinityPreset', 'soft'), hardWhen: 'hard' },
     pdb: (CSI_WITH_LONGHORN_PDB as readonly string[]).includes(name)
@@ -134,7 +140,7 @@ export function longhornWorkloads(): WorkloadDeclaration[] {
   });
   return [
     { name: LONGHORN_MANAGER, kind: 'DaemonSet', tolerations: at('global.tolerations'), systemComponent: system },
-    { name: LONGHORN_CSI_PLUGIN, kind: 'DaemonSet', tolerations: at('defaultSettings.taintToleration'), systemComponent: system },
+    { name: LONGHORN_CSI_PLUGIN, kind: 'DaemonSet', createdBy: deployer, tolerations: at('defaultSettings.taintToleration'), systemComponent: system },
     {
       name: 'longhorn-driver-deployer',
       kind: 'Deployment',
@@ -220,7 +226,6 @@ export function longhornValues(ctx: PlatformContext): LonghornValues {
           requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'longhorn-ui' } }, topologyKey: 'kubernetes.io/hostname' }],
         },
       },
-      podDisruptionBudget: { enabled: true, minAvailable: 1 },
     },
     csi: { podAntiAffinityPreset: 'hard', attacherReplicaCount: 3, provisionerReplicaCount: 3, resizerReplicaCount: 3, snapshotterReplicaCount: 3 },
     defaultSettings: {
@@ -300,17 +305,17 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
   // longhorn-default-resource ConfigMap), keeps it in sync, and its webhook refuses to delete
   // it. A BackupTarget `default` rendered here would have two owners overwriting each other,
   // so there is none.
-  const longhorn = new HelmComponent(layer, 'longhorn', {
+  new HelmComponent(layer, 'longhorn', {
     name: 'longhorn',
     chart: ctx.versions.longhorn,
     namespace: LONGHORN_NAMESPACE,
     values: longhornValues(ctx),
     providesApis: [{ group: 'longhorn.io' }],
     workloads: longhornWorkloads(),
+    storage: longhornStorage(),
   });
-  declareStorage(longhorn.application as ApiObject, longhornStorage());
   // Longhorn renders budgets for the attacher and provisioner only; drains take one of the others at a time too.
-  for (const name of CSI_WITH_PLATFORM_PDB) {
+  for (const name of [...CSI_WITH_PLATFORM_PDB, LONGHORN_UI_PDB]) {
     new KubePodDisruptionBudget(layer, `${name}-pdb`, {
       metadata: { name, namespace: LONGHORN_NAMESPACE },
       spec: { minAvailable: IntOrString.fromNumber(1), selector: { matchLabels: { app: name } } },

@@ -178,6 +178,7 @@ export function kubePrometheusStackWorkloads(): WorkloadDeclaration[] {
       // One StatefulSet (one shard) with `replicas` pods, each with its own volume.
       name: KPS_WORKLOADS.prometheus,
       kind: 'StatefulSet',
+      createdBy: 'the Prometheus operator, from the Prometheus resource the chart renders from these values',
       replicas: at('prometheus.prometheusSpec.replicas', 1),
       spread: { preset: at('prometheus.prometheusSpec.podAntiAffinity', 'soft'), hardWhen: 'hard', topologyKey: at('prometheus.prometheusSpec.podAntiAffinityTopologyKey', TOPOLOGY_KEY) },
       pdb: { enabled: at('prometheus.podDisruptionBudget.enabled', false), minAvailable: at('prometheus.podDisruptionBudget.minAvailable', 1) },
@@ -190,6 +191,7 @@ export function kubePrometheusStackWorkloads(): WorkloadDeclaration[] {
     {
       name: KPS_WORKLOADS.alertmanager,
       kind: 'StatefulSet',
+      createdBy: 'the Prometheus operator, from the Alertmanager resource the chart renders from these values',
       replicas: at('alertmanager.alertmanagerSpec.replicas', 1),
       spread: { preset: at('alertmanager.alertmanagerSpec.podAntiAffinity', 'soft'), hardWhen: 'hard', topologyKey: at('alertmanager.alertmanagerSpec.podAntiAffinityTopologyKey', TOPOLOGY_KEY) },
       pdb: { enabled: at('alertmanager.podDisruptionBudget.enabled', false), minAvailable: at('alertmanager.podDisruptionBudget.minAvailable', 1) },

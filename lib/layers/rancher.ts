@@ -167,9 +167,8 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
     values: rancherValues(site),
     // Rancher registers these CRDs itself when it starts.
     providesApis: [{ group: 'management.cattle.io' }],
-    // The chart renders bootstrap-secret too, with an empty password (it keeps a live value only
-    // through Helm's lookup, which Argo CD does not run): External Secrets owns its data.
-    ignoreDifferences: [{ kind: 'Secret', name: RANCHER_BOOTSTRAP_SECRET, jsonPointers: ['/data', '/stringData'] }],
+    // No bootstrapPassword value: the chart then renders no bootstrap-secret (its template keeps a
+    // live one only through lookup); External Secrets creates it from Bitwarden.
     workloads: rancherWorkloads(),
   });
   // The chart renders no PodDisruptionBudget: drains take at most one of the three at a time.

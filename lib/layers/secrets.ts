@@ -97,6 +97,8 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: ESO_NAMESPACE,
     values: externalSecretsValues(),
     providesApis: [{ group: 'external-secrets.io' }],
+    // TEMPORARY until the chart's release-time CRDs are vendored (templates/crds is filled by upstream's release).
+    freeFormValues: ['installCRDs'],
     workloads: externalSecretsWorkloads(),
   });
 

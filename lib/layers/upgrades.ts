@@ -48,6 +48,7 @@ export function upgradesLayer(scope: Construct, ctx: PlatformContext): Layer {
   const suc = ctx.versions['system-upgrade-controller'];
   new GitComponent(layer, 'system-upgrade-controller', {
     name: 'system-upgrade-controller',
+    upstream: 'system-upgrade-controller',
     source: suc,
     namespace: UPGRADES_NAMESPACE,
     // The repository's root kustomization pins a stale controller image at release tags.

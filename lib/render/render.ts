@@ -76,5 +76,7 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
   }
   // The apps' address lock, at the repository root beside apps/ (not read by Argo CD).
   files.push({ path: LOCK_FILE, content: formatLock(platform.appsLock) });
+  // What helm rendered, reused by the next synth while its inputs are the same.
+  files.push(...platform.renderer.cacheFiles());
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

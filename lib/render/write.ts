@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { RenderedFile } from './render';
 
 /** Top-level folders the renderer owns and replaces as a whole. */
-export const OUTPUT_DIRS = ['dist', 'argocd'] as const;
+export const OUTPUT_DIRS = ['dist', 'argocd', 'render-cache'] as const;
 /** A folder where the renderer replaces its own files one by one and leaves the others alone. */
 export const SHARED_DIR = 'docs';
 /** Generated reports (the node-failure simulation), kept like docs/: outside every Argo CD path. */

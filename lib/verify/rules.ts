@@ -1,3 +1,4 @@
+import { SELECTS_RUNTIME_PODS } from '../ha/annotations';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
@@ -67,6 +68,10 @@ function dependenciesOf(tree: Tree, layer: string): Set<string> {
 
 /** Strict schemas, no status blocks, integer sync waves. */
 export function checkSchemas(tree: Tree, report: Report): void {
+  // Custom resources whose CRD the tree renders are checked against that CRD.
+  for (const o of tree.objects) {
+    if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj);
+  }
   for (const o of tree.objects) {
     for (const p of tree.registry.validate(o.obj)) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
     if (o.obj.status !== undefined) report(o, 'has a status block; rendered objects must not (Argo CD would show OutOfSync forever)');
@@ -146,10 +151,26 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
     if (!templates.has(ns)) templates.set(ns, []);
     templates.get(ns)!.push(labels);
   }
+  // The StatefulSet controller labels each pod with its name (<set>-<ordinal>).
+  const sets = new Map<string, { name: string; labels: Record<string, string> }[]>();
+  for (const p of tree.objects.filter((x) => x.obj.kind === 'StatefulSet')) {
+    const ns = String(p.obj.metadata.namespace);
+    sets.set(ns, [...(sets.get(ns) ?? []), { name: String(p.obj.metadata.name), labels: podTemplateLabels(p.obj) ?? {} }]);
+  }
   for (const o of tree.objects.filter((x) => x.obj.kind === 'Service' && x.obj.apiVersion === 'v1')) {
     const selector: Record<string, string> | undefined = o.obj.spec?.selector;
     if (!selector || Object.keys(selector).length === 0 || o.obj.spec?.type === 'ExternalName') continue;
-    const matched = (templates.get(String(o.obj.metadata.namespace)) ?? []).some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
+    const runtime = o.obj.metadata.annotations?.[SELECTS_RUNTIME_PODS];
+    if (runtime !== undefined) {
+      if (!String(runtime).trim()) report(o, `${SELECTS_RUNTIME_PODS} needs a reason: which controller creates the pods this Service selects`);
+      continue;
+    }
+    const ns = String(o.obj.metadata.namespace);
+    const podName = selector['statefulset.kubernetes.io/pod-name'];
+    const matched = podName !== undefined
+      ? (sets.get(ns) ?? []).some((s) => podName.startsWith(`${s.name}-`) && /^\d+$/.test(podName.slice(s.name.length + 1))
+        && Object.entries(selector).every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || s.labels[k] === v))
+      : (templates.get(ns) ?? []).some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
     if (!matched) report(o, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${o.obj.metadata.namespace}"`);
   }
 }
@@ -172,6 +193,27 @@ export function checkApplicationPaths(tree: Tree, report: Report, reportFile: Re
   const appDirs = [...new Set(tree.files.filter((f) => f.startsWith(`dist/${WORKLOADS_DIR}/`)).map((f) => f.split('/').slice(0, 3).join('/')))];
   for (const dir of appDirs) {
     if (!tree.workloadApps?.has(dir)) reportFile(dir, `no Application of a layer syncs this app folder; the paas layer renders one per app (${APPS_PROJECT} project)`);
+  }
+}
+
+/**
+ * dist/ and argocd/ are the platform itself: every Application syncs a folder of this repository
+ * (the root Application's), none renders a Helm chart or reads another repository, and no k3s
+ * HelmChart installs one behind Argo CD's back. What is reviewed is what runs.
+ */
+export function checkPlainSources(tree: Tree, report: Report, apps: readonly LoadedObject[]): void {
+  const root = apps.find((a) => a.file === 'dist/apps/application-root.yaml' || (a.file.startsWith('argocd/') && a.obj.metadata?.name === 'root'));
+  const platformRepo: string | undefined = root?.obj.spec?.source?.repoURL;
+  for (const app of apps) {
+    const sources: Json[] = [...(app.obj.spec?.source ? [app.obj.spec.source] : []), ...(app.obj.spec?.sources ?? [])];
+    for (const s of sources) {
+      if (s.chart !== undefined || s.helm !== undefined) report(app, `has a Helm source (${s.chart ?? 'helm'} from ${s.repoURL}); render the chart at synth with a HelmComponent (vendor it with npm run vendor)`);
+      else if (platformRepo !== undefined && s.repoURL !== platformRepo) report(app, `reads ${s.repoURL}, not the platform repository ${platformRepo}; vendor the manifests and render them with a GitComponent`);
+      else if (typeof s.path !== 'string' || !String(s.path).startsWith('dist/')) report(app, `syncs "${s.path ?? ''}", not a folder of dist/`);
+    }
+  }
+  for (const o of tree.objects) {
+    if (splitApiVersion(String(o.obj.apiVersion)).group === 'helm.cattle.io') report(o, `is a k3s ${o.obj.kind}: the helm-controller would render a chart in the cluster; render it at synth instead`);
   }
 }
 

@@ -49,6 +49,21 @@ export function expandIntOrString(schema: unknown): void {
   for (const value of Object.values(s)) expandIntOrString(value);
 }
 
+/** OpenAPI's `nullable: true` as JSON Schema: null is allowed beside the type. */
+export function allowNullable(schema: unknown): void {
+  if (Array.isArray(schema)) {
+    schema.forEach(allowNullable);
+    return;
+  }
+  if (!schema || typeof schema !== 'object') return;
+  const s = schema as Json;
+  if (s.nullable === true && typeof s.type === 'string') {
+    s.type = [s.type, 'null'];
+    delete s.nullable;
+  }
+  for (const value of Object.values(s)) allowNullable(value);
+}
+
 /**
  * Adds `apiVersion`, `kind` and `metadata` to a CRD schema that lists only its own fields (the
  * API server accepts them on every object; metadata is checked against ObjectMeta separately).
@@ -156,6 +171,30 @@ export class SchemaRegistry {
     const meta = validate(obj.metadata ?? {}, { $ref: `${K8S_URI}#/definitions/${OBJECT_META}` }, '7', this.lookup, false);
     for (const p of problemsOf(meta.errors)) problems.push({ field: p.field ? `metadata.${p.field}` : 'metadata', message: p.message });
     return problems;
+  }
+
+  /**
+   * Registers the schemas of a CustomResourceDefinition the tree renders: its objects are then
+   * validated against exactly what the cluster will serve (strict, as the API server prunes and
+   * rejects), before any vendored schema of the same kind. Returns how many versions it added.
+   */
+  public addCrd(crd: Json): number {
+    const spec = (crd.spec ?? {}) as { group?: string; names?: { kind?: string }; versions?: { name?: string; schema?: { openAPIV3Schema?: Json } }[] };
+    let added = 0;
+    for (const v of spec.versions ?? []) {
+      const schemaJson = v.schema?.openAPIV3Schema;
+      if (!spec.group || !spec.names?.kind || !v.name || !schemaJson) continue;
+      const key = `${spec.group}/${v.name}/${spec.names.kind}`;
+      const json = JSON.parse(JSON.stringify(schemaJson)) as Json;
+      allowNullable(json);
+      expandIntOrString(json);
+      withTypeMeta(json);
+      closeObjects(json);
+      const schema = { ...json, $id: `https://schemas.platform.tsys/rendered/${key}.json` } as Schema;
+      this.crds.set(key, { schema, lookup: dereference(schema) });
+      added++;
+    }
+    return added;
   }
 
   private crdSchema(group: string, kind: string, version: string): { schema: Schema; lookup: Lookup } | null {

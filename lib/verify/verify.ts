@@ -1,7 +1,7 @@
 import { HA_CHECKS, haContext } from './ha-rules';
 import { splitApiVersion } from './kinds';
 import { WORKLOADS_DIR } from '../paas/conventions';
-import { checkApiProviders, checkApplicationPaths, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, layerOf, Tree } from './rules';
+import { checkApiProviders, checkApplicationPaths, checkPlainSources, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, layerOf, Tree } from './rules';
 import { SchemaRegistry } from './schemas';
 import { describeObject, Finding, Json, loadTree, LoadedObject, sourcePaths } from './tree';
 
@@ -54,6 +54,7 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   checkNamespaces(tree, report);
   checkServiceSelectors(tree, report);
   checkApplicationPaths(tree, report, reportFile, apps, ownRepos);
+  checkPlainSources(tree, report, apps);
   checkLayerOrder(tree, report);
   checkApiProviders(tree, report);
   checkBootstrap(tree, report, reportFile);

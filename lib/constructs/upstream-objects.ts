@@ -1,0 +1,314 @@
+import { ApiObject } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { HA_ANNOTATIONS, HaDeclaration, haAnnotations, SELECTS_RUNTIME_PODS } from '../ha/annotations';
+import { declareStorage, formatWorkloads, resolveDeclaration, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
+import { BACKUP_ANNOTATIONS, HelmVolume } from '../backups/coverage';
+import { sortKeys } from '../render/sort';
+import { ApiRef, formatApiRef, Layer } from '../layer';
+import { ANNOTATIONS } from '../gitops/argocd';
+import { PlatformError } from '../platform-error';
+import { ChartObject, ChartRenderer } from '../render/chart-renderer';
+import { isClusterScoped, splitApiVersion } from '../verify/kinds';
+
+/** Picks one rendered object: kind and name, and the namespace when the name is not unique. */
+export interface RenderedObjectRef {
+  readonly kind: string;
+  readonly name: string;
+  /** @default any namespace */
+  readonly namespace?: string;
+}
+
+/** HA facts for one rendered workload (annotations written onto it): why it is a singleton, a system component, exempt. */
+export type RenderedWorkloadHa = RenderedObjectRef & HaDeclaration;
+
+/** An object the upstream renders that the platform does not apply, and why. */
+export type ExcludedObject = RenderedObjectRef & { readonly because: string };
+
+export interface UpstreamObjectsProps {
+  /** Namespace of the release: set on every namespaced object that names none. */
+  readonly namespace: string;
+  /**
+   * APIs the component installs and serves (its CRDs with the controller or webhook behind them).
+   * Objects of this layer that use them sync after the component's objects; other layers must
+   * depend on this layer to use them.
+   * @default - none beyond the CRDs it renders
+   */
+  readonly providesApis?: readonly ApiRef[];
+  /**
+   * HA declarations of rendered workloads (singletons, system components, exemptions), each
+   * with its reason; written as annotations onto the object. A declaration that matches no
+   * rendered object is an error.
+   * @default - none
+   */
+  readonly ha?: readonly RenderedWorkloadHa[];
+  /**
+   * Workload declarations (lib/ha/workloads.ts): one that names a rendered Deployment,
+   * StatefulSet or DaemonSet contributes only its HA declarations (singleton, system component,
+   * exemptions, budget): the rendered spec speaks for the rest. One with `createdBy` stands for a
+   * workload a controller creates at run time; its values paths are resolved here and it is
+   * written onto the component's first Deployment for the HA rules and the simulation. Any other
+   * declaration that matches nothing rendered is an error.
+   * @default - none
+   */
+  readonly workloads?: readonly WorkloadDeclaration[];
+  /**
+   * Volumes a controller creates at run time (an operator's StatefulSet claims), declared so the
+   * backup-coverage rule sees them; rendered claims and claim templates speak for themselves.
+   * @default - none
+   */
+  readonly volumes?: readonly HelmVolume[];
+  /**
+   * The replicated storage this component installs, for the node-failure simulation; its values
+   * paths are resolved against the component's values.
+   * @default - none
+   */
+  readonly storage?: StorageDeclaration;
+  /**
+   * Rendered Services that select pods a controller creates at run time (no rendered template
+   * has their labels), each with which controller: verify's selector rule then trusts them.
+   * @default - none
+   */
+  readonly runtimeSelectors?: readonly { readonly service: string; readonly because: string }[];
+  /**
+   * Rendered objects the platform does not apply (e.g. a Secret that External Secrets owns).
+   * One that matches nothing is an error.
+   * @default - none
+   */
+  readonly exclude?: readonly ExcludedObject[];
+}
+
+/** Helm hook phases and the Argo CD hook each becomes (https://argo-cd.readthedocs.io/en/stable/user-guide/helm/#helm-hooks). */
+const HOOK_PHASES: Readonly<Record<string, string | null>> = {
+  'crd-install': 'PreSync',
+  'pre-install': 'PreSync',
+  'pre-upgrade': 'PreSync',
+  'post-install': 'PostSync',
+  'post-upgrade': 'PostSync',
+  'pre-delete': 'PreDelete',
+  'post-delete': 'PostDelete',
+  'pre-rollback': null,
+  'post-rollback': null,
+};
+const HOOK_DELETE: Readonly<Record<string, string>> = {
+  'before-hook-creation': 'BeforeHookCreation',
+  'hook-succeeded': 'HookSucceeded',
+  'hook-failed': 'HookFailed',
+};
+
+const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+/** Sync options of every rendered CustomResourceDefinition. */
+export const CRD_SYNC_OPTIONS = ['Delete=false', 'Prune=false', 'ServerSideApply=true'] as const;
+
+/**
+ * An object as the upstream rendered it. Its body is plain JSON already: cdk8s's token
+ * resolution would only walk it (several seconds for the large CRDs), so only the metadata,
+ * where the layer adds labels and annotations, goes through cdk8s.
+ */
+class RenderedObject extends ApiObject {
+  constructor(scope: Construct, id: string, private readonly body: Record<string, unknown>, metadata: Record<string, unknown>) {
+    super(scope, id, { apiVersion: String(body.apiVersion), kind: String(body.kind), metadata: metadata as never });
+  }
+
+  public toJson(): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { ...this.body, metadata: this.metadata.toJson() };
+  }
+}
+
+/** A copy without null values: to the API server a null field is an unset one. */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== null).map(dropNulls);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== null && v !== undefined) out[k] = dropNulls(v);
+  return out;
+}
+
+const COMPONENT_SYMBOL = Symbol.for('tsys.platform.UpstreamObjects');
+
+/**
+ * Objects rendered from vendored upstream sources (a Helm chart, a kustomization) into plain
+ * objects of the layer. They are rendered once the whole platform is built
+ * (`UpstreamObjects.materializeAll`, called by buildPlatform), because the API list helm sees
+ * is derived from what every layer provides.
+ */
+export abstract class UpstreamObjects extends Construct {
+  /** Every upstream component below `scope`, in construct-tree order. */
+  public static all(scope: IConstruct): UpstreamObjects[] {
+    return scope.node.findAll().filter((c): c is UpstreamObjects => (c as unknown as Record<symbol, boolean>)[COMPONENT_SYMBOL] === true);
+  }
+
+  /**
+   * Renders every upstream component below `scope` and adds its objects to its layer.
+   * `apiVersions` is what the cluster will serve beyond the built-in APIs.
+   */
+  public static materializeAll(scope: IConstruct, renderer: ChartRenderer, apiVersions: readonly string[]): void {
+    const components = UpstreamObjects.all(scope).filter((c) => !c.done);
+    const rendered = components.map((c) => ({ c, objects: c.renderObjects(renderer, apiVersions) }));
+    const scopes = new Map<string, boolean>();
+    for (const { objects } of rendered) {
+      for (const { object } of objects) {
+        if (object.kind !== 'CustomResourceDefinition') continue;
+        const spec = object.spec as { group?: string; names?: { kind?: string }; scope?: string } | undefined;
+        if (spec?.group && spec.names?.kind) scopes.set(`${spec.group}/${spec.names.kind}`, spec.scope === 'Cluster');
+      }
+    }
+    for (const { c, objects } of rendered) c.addObjects(objects, scopes);
+  }
+
+  public readonly namespace: string;
+  private readonly upstreamProps: UpstreamObjectsProps;
+  private done = false;
+  private rendered: ApiObject[] = [];
+
+  constructor(scope: Construct, id: string, props: UpstreamObjectsProps) {
+    super(scope, id);
+    Object.defineProperty(this, COMPONENT_SYMBOL, { value: true });
+    this.namespace = props.namespace;
+    this.upstreamProps = props;
+    for (const d of props.ha ?? []) haAnnotations(d);
+    for (const e of props.exclude ?? []) {
+      if (!e.because?.trim()) throw new Error(`${this.node.path}: excluding ${e.kind}/${e.name} needs a reason (because)`);
+    }
+  }
+
+  /** The APIs this component declares it provides. */
+  public get providesApis(): readonly ApiRef[] {
+    return this.upstreamProps.providesApis ?? [];
+  }
+
+  /** The objects rendered for this component (empty until the platform is built). */
+  public get objects(): readonly ApiObject[] {
+    return this.rendered;
+  }
+
+  /** The values that declarations' paths read (a chart's values; none for plain manifests). */
+  protected valuesForDeclarations(): unknown {
+    return undefined;
+  }
+
+  /** What the component is, for messages (`chart longhorn 1.12.1`). */
+  protected abstract describe(): string;
+
+  /** Runs the upstream renderer; returns the objects in output order. */
+  protected abstract renderObjects(renderer: ChartRenderer, apiVersions: readonly string[]): ChartObject[];
+
+  private addObjects(objects: readonly ChartObject[], crdScopes: ReadonlyMap<string, boolean>): void {
+    this.done = true;
+    const props = this.upstreamProps;
+    const matches = (ref: RenderedObjectRef, o: Record<string, unknown>) => {
+      const meta = o.metadata as { name?: string; namespace?: string };
+      return o.kind === ref.kind && meta.name === ref.name && (ref.namespace === undefined || (meta.namespace ?? this.namespace) === ref.namespace);
+    };
+    const problems: string[] = [];
+    for (const e of props.exclude ?? []) {
+      if (!objects.some(({ object }) => matches(e, object))) problems.push(`exclude names ${e.kind}/${e.name}, which ${this.describe()} does not render`);
+    }
+    for (const r of props.runtimeSelectors ?? []) {
+      if (!r.because.trim()) problems.push(`runtimeSelectors: Service ${r.service} needs a reason`);
+      if (!objects.some(({ object }) => object.kind === 'Service' && (object.metadata as { name?: string }).name === r.service)) problems.push(`runtimeSelectors names Service ${r.service}, which ${this.describe()} does not render`);
+    }
+    for (const d of props.ha ?? []) {
+      if (!objects.some(({ object }) => matches(d, object))) problems.push(`ha declares ${d.kind}/${d.name}, which ${this.describe()} does not render`);
+    }
+    const runtime: WorkloadDeclaration[] = [];
+    const fromWorkloads: RenderedWorkloadHa[] = [];
+    for (const w of props.workloads ?? []) {
+      const rendered = objects.some(({ object }) => matches(w, object));
+      if (rendered && w.createdBy) problems.push(`workloads declares ${w.kind}/${w.name} as created by ${w.createdBy}, but ${this.describe()} renders it; drop createdBy and the values paths`);
+      else if (rendered) {
+        if (w.singleton !== undefined || w.systemComponent !== undefined || w.exempt !== undefined || w.recoveryBudget !== undefined) {
+          fromWorkloads.push({ kind: w.kind, name: w.name, namespace: w.namespace, singleton: w.singleton, systemComponent: w.systemComponent, exempt: w.exempt, recoveryBudget: w.recoveryBudget });
+        }
+      } else if (w.createdBy) {
+        const { resolved, problems: p } = resolveDeclaration(w, this.valuesForDeclarations(), 'the values');
+        problems.push(...p.map((m) => `workload ${w.kind}/${w.name}: ${m}`));
+        runtime.push(resolved);
+      } else {
+        const names = objects.filter(({ object }) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(String(object.kind))).map(({ object }) => `${object.kind}/${(object.metadata as { name?: string }).name}`);
+        problems.push(`workloads declares ${w.kind}/${w.name}, which ${this.describe()} does not render (it renders ${names.join(', ') || 'no workload'}); use the rendered name, or say which controller creates it (createdBy)`);
+      }
+    }
+    const haDecls = [...(props.ha ?? []), ...fromWorkloads];
+    const seen = new Set<string>();
+    for (const { source, object } of objects) {
+      const where = `${this.describe()}${source ? `, ${source}` : ''}`;
+      if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
+        problems.push(`${where}: an object without apiVersion or kind`);
+        continue;
+      }
+      const meta = { ...((object.metadata ?? {}) as Record<string, unknown>) } as { name?: string; namespace?: string; generateName?: string; annotations?: Record<string, string> };
+      if (!meta.name) {
+        problems.push(`${where}: ${object.kind} has no metadata.name${meta.generateName ? ` (generateName ${meta.generateName})` : ''}; Argo CD cannot track a generated name: turn the chart feature off`);
+        continue;
+      }
+      if ((props.exclude ?? []).some((e) => matches(e, object))) continue;
+      const annotations = { ...(meta.annotations ?? {}) };
+      const hook = annotations['helm.sh/hook'];
+      if (hook !== undefined) {
+        const phases = hook.split(',').map((s) => s.trim()).filter(Boolean);
+        if (phases.some((p) => p.startsWith('test'))) continue;
+        const unknown = phases.filter((p) => !(p in HOOK_PHASES));
+        if (unknown.length) problems.push(`${where}: ${object.kind}/${meta.name} has helm hook ${unknown.join(',')}, which has no Argo CD equivalent`);
+        const argo = [...new Set(phases.map((p) => HOOK_PHASES[p]).filter((p): p is string => !!p))];
+        if (!argo.length) continue; // rollback-only hooks: Argo CD has no rollback
+        delete annotations['helm.sh/hook'];
+        delete annotations['helm.sh/hook-weight'];
+        annotations['argocd.argoproj.io/hook'] = argo.join(',');
+        const policies = (annotations['helm.sh/hook-delete-policy'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        delete annotations['helm.sh/hook-delete-policy'];
+        const argoPolicies = policies.map((p) => HOOK_DELETE[p]).filter(Boolean);
+        if (argoPolicies.length) annotations['argocd.argoproj.io/hook-delete-policy'] = argoPolicies.join(',');
+      }
+      const { group } = splitApiVersion(object.apiVersion);
+      const cluster = crdScopes.get(`${group}/${object.kind}`) ?? isClusterScoped(group, object.kind);
+      if (cluster) delete meta.namespace;
+      else meta.namespace ??= this.namespace;
+      if (object.kind === 'CustomResourceDefinition') {
+        // Deleting a CRD deletes every object of it (volumes, Applications, ...): Argo CD never
+        // prunes or deletes one; large schemas need server-side apply.
+        const own = (annotations[SYNC_OPTIONS] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        annotations[SYNC_OPTIONS] = [...new Set([...own, ...CRD_SYNC_OPTIONS])].join(',');
+      }
+      const runtimeSelector = object.kind === 'Service' ? (props.runtimeSelectors ?? []).find((r) => r.service === meta.name) : undefined;
+      if (runtimeSelector) annotations[SELECTS_RUNTIME_PODS] = runtimeSelector.because;
+      const decl = haDecls.find((d) => matches(d, { ...object, metadata: meta }));
+      if (decl) Object.assign(annotations, haAnnotations(decl));
+      if (Object.keys(annotations).length) meta.annotations = annotations;
+      else delete meta.annotations;
+      const id = `${object.kind}-${meta.namespace ?? 'cluster'}-${meta.name}`;
+      if (seen.has(id)) {
+        problems.push(`${where}: renders ${object.kind} ${meta.namespace ?? ''}/${meta.name} twice`);
+        continue;
+      }
+      seen.add(id);
+      // Status is what the cluster reports, never desired state (some upstream CRDs ship an empty one).
+      const { status: _status, ...desired } = object;
+      void _status;
+      this.rendered.push(new RenderedObject(this, id, dropNulls(desired) as Record<string, unknown>, meta));
+    }
+    if (problems.length) throw new PlatformError(`${this.node.path}:\n  ${problems.join('\n  ')}`);
+    const provider = this.rendered.find((o) => o.kind === 'Deployment') ?? this.rendered[0];
+    if (runtime.length) {
+      if (!provider) throw new PlatformError(`${this.node.path}: declares workloads created at run time, but renders nothing to carry them`);
+      provider.metadata.addAnnotation(HA_ANNOTATIONS.workloads, formatWorkloads(runtime));
+    }
+    if (props.volumes?.length) {
+      if (!provider) throw new PlatformError(`${this.node.path}: declares volumes, but renders nothing to carry them`);
+      for (const v of props.volumes) {
+        if (v.backupOptOut !== undefined && v.backupOptOut.trim() === '') throw new PlatformError(`${this.node.path}: volume ${v.namespace}/${v.name}: backupOptOut needs a reason`);
+      }
+      provider.metadata.addAnnotation(BACKUP_ANNOTATIONS.volumes, JSON.stringify(props.volumes.map((v) => sortKeys(v))));
+    }
+    if (props.storage) {
+      if (!provider) throw new PlatformError(`${this.node.path}: declares storage, but renders nothing to carry it`);
+      const { resolved, problems: p } = resolveDeclaration(props.storage, this.valuesForDeclarations(), 'the values');
+      if (p.length) throw new PlatformError(`${this.node.path}: storage: ${p.join('; ')}`);
+      declareStorage(provider, resolved);
+    }
+    if (provider && props.providesApis?.length) {
+      Layer.of(this).addProvider(props.providesApis, provider);
+      // verify reads the rendered tree only: it finds the provider of these APIs by this annotation.
+      provider.metadata.addAnnotation(ANNOTATIONS.providesApis, props.providesApis.map(formatApiRef).join(','));
+    }
+  }
+}

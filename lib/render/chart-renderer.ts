@@ -1,0 +1,321 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { PlatformError } from '../platform-error';
+import * as os from 'os';
+import { hashTree, readVendorLock, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
+import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
+import { sortKeys } from './sort';
+
+/**
+ * Renders vendored charts with the pinned helm, through a cache: the committed render of a
+ * chart (`render-cache/<release>.yaml`) is reused while its key matches, so a synth only needs
+ * helm when a chart's inputs change. The key covers everything the output depends on: the
+ * chart's content hash, the values, helm's version, the Kubernetes version and the API list.
+ */
+
+/** Folder (relative to the repository root) of the committed chart renders: outside every Argo CD path. */
+export const RENDER_CACHE_DIR = 'render-cache';
+
+/** Bumped when the way renders are made or cached changes (invalidates every cache entry). */
+const RENDERER_REVISION = 1;
+
+export interface ChartRenderRequest {
+  /** The chart's name in vendor/lock.yaml (`argo-cd`). */
+  readonly chart: string;
+  /** The version the versions map (or site.yaml) pins. */
+  readonly version: string;
+  readonly release: string;
+  readonly namespace: string;
+  readonly values: object;
+  /** `--kube-version`, e.g. v1.33.5. */
+  readonly kubeVersion: string;
+  /** `--api-versions`, sorted. */
+  readonly apiVersions: readonly string[];
+}
+
+export interface KustomizeRenderRequest {
+  /** The manifest set's name in vendor/lock.yaml. */
+  readonly name: string;
+  readonly version: string;
+  /** Names the render in render-cache/ (unique per platform). */
+  readonly release: string;
+  /** The Kustomization to build: `resources` are relative to the vendored folder; patches, images, namespace as kustomize takes them. */
+  readonly kustomization: { readonly resources?: readonly string[]; readonly [key: string]: unknown };
+}
+
+/** One chart's rendered output. */
+export interface ChartRender {
+  readonly key: string;
+  /** `helm template`'s output as it printed it. */
+  readonly text: string;
+  /** The vendored folder it came from. */
+  readonly source: { readonly path: string };
+  /** Where it came from this time: the committed render, the local cache, or helm. */
+  readonly origin: 'committed' | 'local' | 'helm';
+}
+
+export interface ChartRendererOptions {
+  /**
+   * The checkout whose vendor/ and render-cache/ are used.
+   * @default the repository this code is in
+   */
+  readonly root?: string;
+  /**
+   * Ignore the committed and local caches and render each chart with helm (once per process):
+   * CI's synth proves the committed renders this way.
+   * @default true when the environment variable TSYS_FRESH_RENDER is set (`npm run synth -- --fresh`)
+   */
+  readonly fresh?: boolean;
+}
+
+/** One process-wide memo: tests build the platform many times with the same charts. */
+const memo = new Map<string, ChartRender>();
+const checkedTrees = new Map<string, string>();
+const parsedMemo = new Map<string, ChartObject[]>();
+
+export class ChartRenderer {
+  public readonly root: string;
+  public readonly fresh: boolean;
+  private lockCache?: VendorLock;
+  /** The renders this build used, by release (each becomes `render-cache/<release>.yaml`). */
+  private readonly usedRenders = new Map<string, ChartRender>();
+
+  constructor(options: ChartRendererOptions = {}) {
+    this.root = options.root ?? REPO_ROOT;
+    this.fresh = options.fresh ?? !!process.env.TSYS_FRESH_RENDER;
+  }
+
+  public get lock(): VendorLock {
+    return (this.lockCache ??= readVendorLock(this.root));
+  }
+
+  /** The vendored chart for a pinned version; throws saying how to vendor it when it is missing or altered. */
+  public vendored(chart: string, version: string): VendoredChart {
+    const entry = this.lock.charts[chart];
+    if (!entry) {
+      throw new PlatformError(`chart ${chart} ${version} is not vendored (${path.relative(this.root, this.lock.file)} has no charts.${chart}); run npm run vendor -- ${chart} ${version}`);
+    }
+    if (entry.version !== version) {
+      throw new PlatformError(`chart ${chart} is pinned to ${version}, but ${path.relative(this.root, this.lock.file)} vendors ${entry.version}; run npm run vendor -- ${chart} ${version} (or pin ${entry.version})`);
+    }
+    this.checkTree(entry.path, entry.sha256, `${chart} ${version}`);
+    return entry;
+  }
+
+  /** Renders a chart (or reuses a render with the same key). */
+  public render(req: ChartRenderRequest): ChartRender {
+    const source = this.vendored(req.chart, req.version);
+    const key = renderKey(req, source);
+    return this.cached(req.release, key, source, `chart ${req.chart} ${req.version} (release ${req.release})`, () => {
+      const helm = locateHelm(this.root);
+      const template = { chartDir: path.join(this.root, source.path), release: req.release, namespace: req.namespace, values: req.values, kubeVersion: req.kubeVersion, apiVersions: req.apiVersions };
+      return [helmTemplate(template, helm), helmTemplate(template, helm)];
+    });
+  }
+
+  /** The vendored manifest set for a pinned version; throws saying how to vendor it when it is missing or altered. */
+  public vendoredManifests(name: string, version: string): VendoredManifests {
+    const entry = this.lock.manifests[name];
+    const lockFile = path.relative(this.root, this.lock.file);
+    if (!entry) throw new PlatformError(`manifests ${name} ${version} are not vendored (${lockFile} has no manifests.${name}); run npm run vendor -- ${name} ${version}`);
+    if (entry.version !== version) throw new PlatformError(`${name} is pinned to ${version}, but ${lockFile} vendors ${entry.version}; run npm run vendor -- ${name} ${version} (or pin ${entry.version})`);
+    this.checkTree(entry.path, entry.sha256, `${name} ${version}`);
+    return entry;
+  }
+
+  /**
+   * Renders a kustomization over a vendored manifest set with `kubectl kustomize` (or reuses a
+   * render with the same key). `kustomization` is a Kustomization whose `resources` are paths
+   * inside the vendored folder.
+   */
+  public renderKustomization(req: KustomizeRenderRequest): ChartRender {
+    const source = this.vendoredManifests(req.name, req.version);
+    const key = createHash('sha256').update(JSON.stringify({
+      revision: RENDERER_REVISION, kubectl: HELM.kubectlVersion, name: req.name, version: req.version, sha256: source.sha256, kustomization: sortKeys(req.kustomization),
+    })).digest('hex');
+    return this.cached(req.release, key, source, `manifests ${req.name} ${req.version}`, () => {
+      const kubectl = locateKubectl(this.root);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsys-kustomize-'));
+      try {
+        // kustomize takes no absolute roots: build over a copy of the vendored folder.
+        fs.cpSync(path.join(this.root, source.path), path.join(dir, 'upstream'), { recursive: true });
+        // A folder of plain manifests (no kustomization of its own) stands for its YAML files, sorted.
+        const resources = (req.kustomization.resources ?? []).flatMap((r) => {
+          const abs = path.join(dir, 'upstream', r);
+          const isDir = fs.statSync(abs).isDirectory();
+          if (!isDir || ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((k) => fs.existsSync(path.join(abs, k)))) return [path.posix.join('upstream', r)];
+          return fs.readdirSync(abs).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.posix.join('upstream', r, f));
+        });
+        fs.writeFileSync(path.join(dir, 'kustomization.yaml'), JSON.stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...req.kustomization, resources }));
+        return [kustomizeBuild(dir, kubectl), kustomizeBuild(dir, kubectl)];
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  private checkTree(rel: string, sha256: string, what: string): void {
+    const dir = path.join(this.root, rel);
+    if (!fs.existsSync(dir)) throw new PlatformError(`${rel}: missing, although ${path.relative(this.root, this.lock.file)} lists ${what}; run npm run vendor -- ${what}`);
+    let actual = checkedTrees.get(dir);
+    if (actual === undefined) {
+      actual = hashTree(dir);
+      checkedTrees.set(dir, actual);
+    }
+    if (actual !== sha256) {
+      throw new PlatformError(`${rel}: its content hash is ${actual}, the lock says ${sha256}: the vendored files were edited; restore them with git checkout -- ${rel} or re-vendor with npm run vendor -- ${what}`);
+    }
+  }
+
+  private cached(release: string, key: string, source: { path: string }, what: string, produce: () => [string, string]): ChartRender {
+    const committedFile = path.join(this.root, RENDER_CACHE_DIR, `${release}.yaml`);
+    const localFile = path.join(helmCacheDir(this.root), 'renders', `${key}.yaml`);
+    // A fresh renderer still reuses what helm rendered in this process.
+    let render: ChartRender | undefined = memo.get(key);
+    if (render && this.fresh && render.origin !== 'helm') render = undefined;
+    if (!render && !this.fresh) {
+      const committed = readCacheFile(committedFile);
+      if (committed?.key === key) render = { key, text: committed.text, source, origin: 'committed' };
+      else {
+        const local = readCacheFile(localFile);
+        if (local?.key === key) render = { key, text: local.text, source, origin: 'local' };
+      }
+    }
+    if (!render) {
+      const [first, second] = produce();
+      if (first !== second) throw new PlatformError(randomnessMessage(what, first, second));
+      render = { key, text: first, source, origin: 'helm' };
+      try {
+        fs.mkdirSync(path.dirname(localFile), { recursive: true });
+        const tmp = `${localFile}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, cacheFileText(render, { release }));
+        fs.renameSync(tmp, localFile);
+      } catch {
+        // The local cache is an optimisation only.
+      }
+    }
+    memo.set(key, render);
+    const previous = this.usedRenders.get(release);
+    if (previous && previous.key !== key) {
+      throw new PlatformError(`two renders named ${release} with different inputs; give each upstream component its own name`);
+    }
+    this.usedRenders.set(release, render);
+    return render;
+  }
+
+  /**
+   * The objects of a render (chartObjects), read through a JSON copy in the local cache: YAML 1.1
+   * parsing of the large charts costs seconds, JSON.parse milliseconds.
+   */
+  public objectsOf(render: ChartRender, what: string): ChartObject[] {
+    const cached = parsedMemo.get(render.key);
+    if (cached) return cached;
+    const file = path.join(helmCacheDir(this.root), 'renders', `${render.key}.objects.json`);
+    let objects: ChartObject[] | undefined;
+    try {
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; objects?: ChartObject[] };
+      if (parsed.key === render.key && Array.isArray(parsed.objects)) objects = parsed.objects;
+    } catch {
+      objects = undefined;
+    }
+    if (!objects) {
+      objects = chartObjects(render.text, what);
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify({ key: render.key, objects }));
+        fs.renameSync(tmp, file);
+      } catch {
+        // An optimisation only.
+      }
+    }
+    parsedMemo.set(render.key, objects);
+    return objects;
+  }
+
+  /** The committed render files for every chart this build used (`render-cache/<release>.yaml`). */
+  public cacheFiles(): { path: string; content: string }[] {
+    return [...this.usedRenders.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([release, r]) => ({ path: `${RENDER_CACHE_DIR}/${release}.yaml`, content: cacheFileText(r, { release }) }));
+  }
+}
+
+/** The cache key of a render: every input that can change helm's output. */
+export function renderKey(req: ChartRenderRequest, source: VendoredChart): string {
+  const inputs = {
+    revision: RENDERER_REVISION,
+    helm: HELM.version,
+    chart: { name: req.chart, version: source.version, sha256: source.sha256 },
+    release: req.release,
+    namespace: req.namespace,
+    kubeVersion: req.kubeVersion,
+    apiVersions: [...req.apiVersions].sort(),
+    values: sortKeys(req.values),
+  };
+  return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
+}
+
+function cacheFileText(r: ChartRender, req: { release: string }): string {
+  return `# helm ${HELM.version} template ${req.release} ${r.source.path}: written by npm run synth, reused while the key matches. Not applied by Argo CD.\n# key: ${r.key}\n${r.text}`;
+}
+
+function readCacheFile(file: string): { key: string; text: string } | undefined {
+  let content: string;
+  try {
+    content = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const first = content.indexOf('\n');
+  const second = content.indexOf('\n', first + 1);
+  if (first < 0 || second < 0) return undefined;
+  const m = /^# key: ([0-9a-f]{64})$/.exec(content.slice(first + 1, second));
+  return m ? { key: m[1], text: content.slice(second + 1) } : undefined;
+}
+
+/** Names the objects that differ between two renders of the same inputs, and what to do. */
+function randomnessMessage(what: string, a: string, b: string): string {
+  const split = (text: string) => {
+    const out = new Map<string, string>();
+    for (const doc of text.split(/^---\s*$/m)) {
+      const source = /^# Source: (.*)$/m.exec(doc)?.[1] ?? '?';
+      const kind = /^kind: (.*)$/m.exec(doc)?.[1] ?? '?';
+      const name = /^ {2}name: (.*)$/m.exec(doc)?.[1] ?? '?';
+      out.set(`${kind} ${name} (${source})`, (out.get(`${kind} ${name} (${source})`) ?? '') + doc);
+    }
+    return out;
+  };
+  const first = split(a);
+  const second = split(b);
+  const differing = [...new Set([...first.keys(), ...second.keys()])].filter((k) => first.get(k) !== second.get(k)).sort();
+  return `${what} renders different output each time, in ${differing.join(', ')}: ` +
+    'a template uses randAlphaNum, genCA, genSignedCert, uuidv4 or now. That makes dist/ non-deterministic and puts generated secrets in git. ' +
+    'Set the chart value that makes it use an existing Secret and supply that Secret through External Secrets (BitwardenSecret), or let the controller create its own certificate.';
+}
+
+/** One object of a chart's output, with the file helm rendered it from. */
+export interface ChartObject {
+  readonly source: string;
+  readonly object: Record<string, unknown>;
+}
+
+/**
+ * The objects of a render, read as the Kubernetes API reads YAML (YAML 1.1: `0644` is octal,
+ * `on` is true), in output order. Empty documents are dropped.
+ */
+export function chartObjects(text: string, what: string): ChartObject[] {
+  const out: ChartObject[] = [];
+  for (const doc of parseAllDocuments(text, { version: '1.1', merge: true, uniqueKeys: true, prettyErrors: false })) {
+    if (doc.errors.length) throw new PlatformError(`${what}: helm printed invalid YAML: ${doc.errors[0].message}`);
+    const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'object' || Array.isArray(value)) throw new PlatformError(`${what}: a rendered document is not an object`);
+    const comment = doc.commentBefore ?? '';
+    const source = /Source: (.*)/.exec(comment)?.[1]?.trim() ?? '';
+    out.push({ source, object: value as Record<string, unknown> });
+  }
+  return out;
+}
