@@ -109,7 +109,7 @@ export class ChartRenderer {
     const source = this.vendored(req.chart, req.version);
     const key = renderKey(req, source);
     return this.cached(req.release, key, source, `chart ${req.chart} ${req.version} (release ${req.release})`, () => {
-      const helm = locateHelm(this.root);
+      const helm = locateHelm();
       const template = { chartDir: path.join(this.root, source.path), release: req.release, namespace: req.namespace, values: req.values, kubeVersion: req.kubeVersion, apiVersions: req.apiVersions };
       return [helmTemplate(template, helm), helmTemplate(template, helm)];
     });
@@ -136,7 +136,7 @@ export class ChartRenderer {
       revision: RENDERER_REVISION, kubectl: HELM.kubectlVersion, name: req.name, version: req.version, sha256: source.sha256, kustomization: sortKeys(req.kustomization),
     })).digest('hex');
     return this.cached(req.release, key, source, `manifests ${req.name} ${req.version}`, () => {
-      const kubectl = locateKubectl(this.root);
+      const kubectl = locateKubectl();
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsys-kustomize-'));
       try {
         // kustomize takes no absolute roots: build over a copy of the vendored folder.
@@ -210,13 +210,15 @@ export class ChartRenderer {
    * parsing of the large charts costs seconds, JSON.parse milliseconds.
    */
   public objectsOf(render: ChartRender, what: string): ChartObject[] {
-    const cached = parsedMemo.get(render.key);
+    // Keyed by the text itself: a committed render and a fresh one of the same inputs may differ.
+    const textHash = createHash('sha256').update(render.text).digest('hex');
+    const cached = parsedMemo.get(textHash);
     if (cached) return cached;
-    const file = path.join(helmCacheDir(this.root), 'renders', `${render.key}.objects.json`);
+    const file = path.join(helmCacheDir(this.root), 'renders', `${textHash}.objects.json`);
     let objects: ChartObject[] | undefined;
     try {
       const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; objects?: ChartObject[] };
-      if (parsed.key === render.key && Array.isArray(parsed.objects)) objects = parsed.objects;
+      if (parsed.key === textHash && Array.isArray(parsed.objects)) objects = parsed.objects;
     } catch {
       objects = undefined;
     }
@@ -225,13 +227,13 @@ export class ChartRenderer {
       try {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify({ key: render.key, objects }));
+        fs.writeFileSync(tmp, JSON.stringify({ key: textHash, objects }));
         fs.renameSync(tmp, file);
       } catch {
         // An optimisation only.
       }
     }
-    parsedMemo.set(render.key, objects);
+    parsedMemo.set(textHash, objects);
     return objects;
   }
 

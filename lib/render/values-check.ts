@@ -138,6 +138,8 @@ interface ChartModel {
   readonly reads: ReadNode;
   /** Values key (dependency name or alias) -> subchart folder. */
   readonly subcharts: Map<string, string>;
+  /** The helpers (`define`) of its templates. */
+  readonly defines: ReadonlyMap<string, readonly Action[]>;
   /** `.Values.global` as read by this chart and its subcharts (computed on first use). */
   globals?: ReadNode;
 }
@@ -156,9 +158,6 @@ function loadChart(dir: string): ChartModel {
   const meta = readYaml(path.join(dir, 'Chart.yaml')) as { name?: string; version?: string; dependencies?: Dependency[] } | undefined;
   if (!meta?.name) throw new Error(`${dir}: not a Helm chart (no Chart.yaml with a name)`);
   const label = `${meta.name} ${meta.version ?? '(no version)'}`;
-  const reads = newNode();
-  const scanner = new TemplateScanner(reads);
-  for (const file of templateFiles(dir)) scanner.scan(fs.readFileSync(file, 'utf8'));
 
   // Subcharts: every chart unpacked under charts/ (Helm renders them all), keyed by name, or by
   // each alias the dependencies give it.
@@ -175,6 +174,7 @@ function loadChart(dir: string): ChartModel {
   const requirements = readYaml(path.join(dir, 'requirements.yaml')) as { dependencies?: Dependency[] } | undefined;
   const deps = [...(meta.dependencies ?? []), ...(requirements?.dependencies ?? [])];
   const subcharts = new Map<string, string>(byName);
+  const reads = newNode();
   for (const dep of deps) {
     const sub = byName.get(dep.name);
     if (!sub) throw new Error(`${dir}: dependency ${dep.name} is not unpacked under charts/`);
@@ -185,9 +185,32 @@ function loadChart(dir: string): ChartModel {
     for (const cond of (dep.condition ?? '').split(',').map((c) => c.trim()).filter(Boolean)) addRead(reads, cond.split('.'), true);
   }
   addRead(reads, ['tags'], true);
-  const model: ChartModel = { dir, label, reads, subcharts };
+
+  // Helm shares helpers between a chart and its subcharts: argo-cd calls redis-ha's
+  // "redis-ha.fullname" with `(dict "Values" (index .Values "redis-ha") ...)`.
+  const subDefine = (name: string): readonly Action[] | undefined => {
+    for (const sub of new Set(subcharts.values())) {
+      const found = findDefine(loadChart(sub), name);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const templates = new ChartTemplates(reads, subDefine);
+  for (const file of templateFiles(dir)) templates.add(fs.readFileSync(file, 'utf8'));
+  templates.scan();
+  const model: ChartModel = { dir, label, reads, subcharts, defines: templates.defines };
   charts.set(dir, model);
   return model;
+}
+
+function findDefine(chart: ChartModel, name: string): readonly Action[] | undefined {
+  const own = chart.defines.get(name);
+  if (own) return own;
+  for (const sub of new Set(chart.subcharts.values())) {
+    const found = findDefine(loadChart(sub), name);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function readYaml(file: string): unknown {
@@ -213,8 +236,8 @@ function templateFiles(dir: string): string[] {
   return out;
 }
 
-/** Folders of a chart that are not rendered (crds/ is applied as is), or are subcharts. */
-const SKIPPED_DIRS = new Set(['charts', 'crds', 'ci', 'unittests']);
+/** Folders of a chart that are not rendered (crds/ is applied as is; ci/, tests/, unittests/ are the chart's own tests), or are subcharts. */
+const SKIPPED_DIRS = new Set(['charts', 'crds', 'ci', 'tests', 'unittests']);
 
 const usesValues = (text: string) => text.includes('.Values') && /\{\{[^}]*\.Values/.test(text);
 
@@ -231,10 +254,14 @@ function treeGlobals(chart: ChartModel): ReadNode {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Templates: actions, tokens, and a small evaluator that tracks where dot and variables point.
+// Templates: actions, tokens, and a small evaluator that tracks what dot, `$` and variables are.
 
-/** Where an expression's value comes from: a path under .Values, the template context (`$`, `.` at the top), or anything else. */
-type Origin = { readonly values: readonly string[] } | 'context' | undefined;
+/** What an expression's value is, as far as values go. */
+type Origin =
+  | { readonly values: readonly string[] } // .Values at this path
+  | { readonly dict: ReadonlyMap<string, Origin> } // `dict "k" v ...` with literal keys, as helpers take their arguments
+  | 'context' // the template's context: `.` at the top of a template, `$`
+  | undefined; // anything else
 
 type Token =
   | { readonly t: 'str'; readonly v: string }
@@ -245,14 +272,16 @@ type Token =
 /** One action, tokenized once per chart however often it occurs (kube-prometheus-stack: 20,000 actions, 5,000 distinct). */
 interface Action {
   readonly toks: readonly Token[];
-  /** Uses a variable other than `$`: its reads depend on the variables in scope. */
+  /** The first word (`if`, `end`, `include`...), or ''. */
+  readonly head: string;
+  /** Uses a variable other than `$`: what it reads depends on the variables in scope. */
   readonly vars: boolean;
-  /** Uses dot without `.Values`: its reads depend on what dot is. */
+  /** Uses dot, or `$`, without `.Values`: what it reads depends on what they are. */
   readonly dot: boolean;
   /** Uses `.Values` somewhere. */
   readonly values: boolean;
-  /** For an action that depends on neither: evaluated already (its reads are in the chart's trie), and its value. */
-  done?: { readonly value: Origin };
+  /** For an action that depends on neither: the trie it was evaluated into, and its value. */
+  done?: { readonly reads: ReadNode; readonly value: Origin };
 }
 
 interface Frame {
@@ -264,15 +293,63 @@ interface Frame {
   vars?: Map<string, Origin>;
 }
 
-/** Reads the templates of one chart into its trie. */
-class TemplateScanner {
+/** How deep helpers may call helpers with values before the call reads its argument whole. */
+const MAX_CALL_DEPTH = 8;
+
+/**
+ * The templates of one chart and what they read. Every template is run once with dot = the
+ * context; a helper (`define`) is also run for each distinct values argument it is called with
+ * (`include "x" .Values.a`, `include "x" (dict "component" .Values.controller "context" $)`), so
+ * that `.component.affinity` inside it reads controller.affinity, not all of controller.
+ */
+class ChartTemplates {
   private readonly parsed = new Map<string, Action>();
+  private readonly files: Action[][] = [];
+  readonly defines = new Map<string, readonly Action[]>();
+  /** `name\0argument` of every helper run (or running) with a values argument. */
+  private readonly called = new Set<string>();
+  private depth = 0;
 
-  constructor(private readonly reads: ReadNode) {}
+  constructor(
+    private readonly reads: ReadNode,
+    /** A helper of a subchart. */
+    private readonly subDefine: (name: string) => readonly Action[] | undefined,
+  ) {}
 
-  /** Adds every `.Values` path the template reads. */
-  scan(text: string): void {
-    const stack: Frame[] = [{ kind: 'top', dot: 'context', outerDot: 'context' }];
+  add(text: string): void {
+    const actions: Action[] = [];
+    ACTION.lastIndex = 0;
+    for (let m = ACTION.exec(text); m; m = ACTION.exec(text)) {
+      if (!m[1]) continue; // a comment
+      let action = this.parsed.get(m[1]);
+      if (!action) this.parsed.set(m[1], (action = tokenize(m[1])));
+      actions.push(action);
+    }
+    this.files.push(actions);
+    collectDefines(actions, this.defines);
+  }
+
+  /** Adds every `.Values` path the templates read to the trie. */
+  scan(): void {
+    for (const actions of this.files) this.run(actions, 'context', 'top');
+  }
+
+  /** `include "name" arg`, `template "name" arg`. */
+  private call(name: string | undefined, arg: Origin, ev: Evaluator): void {
+    if (!holdsValues(arg)) return; // the helper's own run (dot = the context) covers it
+    const body = name === undefined ? undefined : this.defines.get(name) ?? this.subDefine(name);
+    if (!body || this.depth >= MAX_CALL_DEPTH) return ev.use(arg); // another chart's helper, or too deep: read whole
+    const key = `${name}\0${originKey(arg)}`;
+    if (this.called.has(key)) return;
+    this.called.add(key);
+    this.depth++;
+    this.run(body, arg, 'define');
+    this.depth--;
+  }
+
+  /** Runs a template, or a helper's body, with dot = `entry`. */
+  private run(actions: readonly Action[], entry: Origin, kind: 'top' | 'define'): void {
+    const stack: Frame[] = [{ kind, dot: entry, outerDot: entry }];
     const frame = () => stack[stack.length - 1];
     /** The frame that declares `name` (a define's variables are its own). */
     const declaring = (name: string): Frame | undefined => {
@@ -282,17 +359,18 @@ class TemplateScanner {
       }
       return undefined;
     };
+    /** `$`: dot where the template, or the define around it, starts. */
+    const root = (): Origin => {
+      for (let i = stack.length - 1; i > 0; i--) if (stack[i].kind === 'define') return stack[i].dot;
+      return entry;
+    };
     const declare = (f: Frame, names: readonly string[], o: Origin) => {
       for (const n of names) (f.vars ??= new Map()).set(n, o);
     };
-    const ev = new Evaluator(this.reads, () => frame().dot, (name) => (name === '$' ? 'context' : declaring(name)?.vars?.get(name)));
+    const ev = new Evaluator(this.reads, () => frame().dot, (name) => (name === '$' ? root() : declaring(name)?.vars?.get(name)), (name, arg) => this.call(name, arg, ev));
 
-    ACTION.lastIndex = 0;
-    for (let m = ACTION.exec(text); m; m = ACTION.exec(text)) {
-      if (!m[1]) continue; // a comment
-      const action = this.action(m[1]);
-      const toks = action.toks;
-      const head = toks[0].t === 'ident' ? toks[0].v : '';
+    for (const action of actions) {
+      const { toks, head } = action;
       if (head === 'end') {
         if (stack.length > 1) stack.pop();
         continue;
@@ -312,21 +390,23 @@ class TemplateScanner {
       }
       if (head === 'break' || head === 'continue') continue;
       const block = head === 'if' || head === 'with' || head === 'range' || head === 'block';
-      const f: Frame | undefined = block ? { kind: head === 'block' ? 'define' : head, dot: frame().dot, outerDot: frame().dot } : undefined;
       const { names, rest, declare: isNew } = declaration(toks.slice(block || head === 'template' ? 1 : 0));
-      const body = head === 'block' || head === 'template' ? rest.slice(1) : rest; // after the template's name
-      // the value of the pipeline, evaluated once per chart when it depends on neither variables nor dot
+      const body = head === 'block' || head === 'template' ? rest.slice(1) : rest; // after the helper's name
+      // the pipeline's value: an action that depends on neither variables nor dot is evaluated once per chart
+      // (`.Values` depends on dot too when dot is a dict with "Values", as a helper of a subchart is given)
       let value: Origin;
-      const pure = !action.vars && !action.dot;
-      if (pure && action.done) value = action.done.value;
-      else if (!action.values && !action.vars && (!action.dot || typeof frame().dot !== 'object')) value = undefined; // reads nothing
+      const pure = !action.vars && !action.dot && !isDict(frame().dot) && !isDict(root());
+      if (pure && action.done?.reads === this.reads) value = action.done.value;
+      else if (!action.values && !action.vars && (!action.dot || (typeof frame().dot !== 'object' && typeof root() !== 'object'))) value = undefined; // reads nothing
       else {
         value = ev.pipeline(body);
         if (head === 'with' || head === 'block') ev.touch(value);
+        else if (head === 'template') this.call(toks[1]?.t === 'str' ? toks[1].v : undefined, value, ev);
         else if (head === 'if' || head === 'range' || !names.length) ev.use(value);
-        if (pure) action.done = { value };
+        if (pure) action.done = { reads: this.reads, value };
       }
-      if (f) {
+      if (block) {
+        const f: Frame = { kind: head === 'block' ? 'define' : head, dot: frame().dot, outerDot: frame().dot };
         if (head === 'with' || head === 'block') f.dot = value;
         if (head === 'range') f.dot = undefined;
         // `with $x := P` binds P; `range $i, $e := P` binds keys and elements, unknown here
@@ -336,12 +416,38 @@ class TemplateScanner {
       else for (const n of names) declaring(n)?.vars?.set(n, value);
     }
   }
+}
 
-  private action(body: string): Action {
-    let action = this.parsed.get(body);
-    if (!action) this.parsed.set(body, (action = tokenize(body)));
-    return action;
-  }
+/** The body of each `define "name"` (and `block "name"`) among a template's actions. */
+function collectDefines(actions: readonly Action[], into: Map<string, readonly Action[]>): void {
+  const open: { name: string; start: number; depth: number }[] = [];
+  let depth = 0;
+  actions.forEach((a, i) => {
+    if (a.head === 'if' || a.head === 'with' || a.head === 'range' || a.head === 'define' || a.head === 'block') {
+      depth++;
+      const name = a.toks[1];
+      if ((a.head === 'define' || a.head === 'block') && name?.t === 'str') open.push({ name: name.v, start: i + 1, depth });
+    } else if (a.head === 'end') {
+      const top = open[open.length - 1];
+      if (top?.depth === depth) {
+        into.set(top.name, actions.slice(top.start, i));
+        open.pop();
+      }
+      depth--;
+    }
+  });
+}
+
+/** A values path, or a dict with one in it. */
+const holdsValues = (o: Origin): boolean => typeof o === 'object' && ('values' in o || [...o.dict.values()].some(holdsValues));
+
+const isDict = (o: Origin): o is { readonly dict: ReadonlyMap<string, Origin> } => typeof o === 'object' && 'dict' in o;
+
+/** A key for a helper's argument: the helper runs once per distinct argument. */
+function originKey(o: Origin): string {
+  if (o === undefined || o === 'context') return String(o);
+  if ('values' in o) return `.${o.values.join('\u0001')}`;
+  return `{${[...o.dict].map(([k, v]) => `${k}=${originKey(v)}`).join(',')}}`;
 }
 
 /** Splits `$a := pipeline`, `$a, $b := pipeline`, `$a = pipeline`; names is empty when there is no declaration. */
@@ -358,21 +464,32 @@ function declaration(toks: readonly Token[]): { names: string[]; rest: readonly 
 /** Functions whose value is a part of their map argument. */
 const LOOKUPS = new Set(['index', 'dig', 'get', 'pluck', 'hasKey']);
 
+/** One key deeper into a value: a values path goes deeper, a dict gives its entry. */
+function step(o: Origin, key: string): Origin {
+  if (o === undefined || o === 'context') return undefined;
+  return 'values' in o ? { values: [...o.values, key] } : o.dict.get(key);
+}
+
 class Evaluator {
   constructor(
     private readonly reads: ReadNode,
     private readonly dot: () => Origin,
     private readonly lookup: (name: string) => Origin,
+    private readonly include: (name: string | undefined, arg: Origin) => void,
   ) {}
 
   /** The value is used as a whole: everything under its path is read. */
   use(o: Origin): void {
-    if (o && o !== 'context') addRead(this.reads, o.values, true);
+    if (o === undefined || o === 'context') return;
+    if ('values' in o) addRead(this.reads, o.values, true);
+    else for (const v of o.dict.values()) this.use(v);
   }
 
   /** A reference that only goes through the path (`with`'s subject). */
   touch(o: Origin): void {
-    if (o && o !== 'context') addRead(this.reads, o.values, false);
+    if (o === undefined || o === 'context') return;
+    if ('values' in o) addRead(this.reads, o.values, false);
+    else for (const v of o.dict.values()) this.touch(v);
   }
 
   /** Evaluates `cmd | cmd | ...`: a single command keeps its origin, a chain uses every stage. */
@@ -407,7 +524,16 @@ class Evaluator {
       return first.origin;
     }
     if (LOOKUPS.has(first.fn)) return this.lookupFn(first.fn, rest);
-    if (first.fn === 'set' || first.fn === 'unset') { // writes the map (`set .Values "a" x`), reads only the value set
+    if (first.fn === 'include' && rest.length === 2) {
+      this.include(rest[0].str, rest[1].origin);
+      return undefined;
+    }
+    if (first.fn === 'dict' && rest.length % 2 === 0 && rest.every((a, i) => i % 2 === 1 || a.str !== undefined)) {
+      const dict = new Map<string, Origin>();
+      for (let i = 0; i < rest.length; i += 2) dict.set(rest[i].str!, rest[i + 1].origin);
+      return { dict };
+    }
+    if (first.fn === 'set' || first.fn === 'unset') { // writes the map (`set $ctx "a" x`), reads only the value set
       this.touch(rest[0]?.origin);
       this.use(rest[2]?.origin);
       return undefined;
@@ -419,18 +545,16 @@ class Evaluator {
   /** `index M "a" "b"`, `dig "a" "b" default M`, `get M "a"`, `hasKey M "a"`, `pluck "a" M...`. */
   private lookupFn(fn: string, args: Operand[]): Origin {
     const within = (map: Operand | undefined, keys: Operand[]): Origin => {
-      const base = map?.origin;
-      if (!base || base === 'context') return undefined;
-      const p = base.values.slice();
+      let o = map?.origin;
       for (const k of keys) {
         if (k.str === undefined) {
           this.use(k.origin);
-          this.use({ values: p }); // a dynamic key, or a list index: the part before it is read whole
+          this.use(o); // a dynamic key, or a list index: the part before it is read whole
           return undefined;
         }
-        p.push(k.str);
+        o = step(o, k.str);
       }
-      return { values: p };
+      return o;
     };
     switch (fn) {
       case 'index':
@@ -464,28 +588,39 @@ class Evaluator {
         let o = this.pipeline(toks.slice(i + 1, j - 1));
         const after = toks[j];
         if (after?.t === 'fields') {
-          o = this.follow(o, after.fields);
+          o = follow(o, after.fields);
           j++;
         }
         out.push({ origin: o });
         i = j - 1;
-      } else if (t.t === 'dot') out.push({ origin: this.follow(this.dot(), t.fields) });
-      else if (t.t === 'var') out.push({ origin: this.follow(this.lookup(t.v), t.fields) });
+      } else if (t.t === 'dot') out.push({ origin: follow(this.dot(), t.fields) });
+      else if (t.t === 'var') out.push({ origin: follow(this.lookup(t.v), t.fields) });
       else if (t.t === 'str') out.push({ origin: undefined, str: t.v });
       else if (t.t === 'ident' && out.length === 0) out.push({ origin: undefined, fn: t.v });
       else out.push({ origin: undefined });
     }
     return out;
   }
+}
 
-  /** `base.f1.f2`: under a values path the fields go deeper; anything followed by `.Values` is the values root. */
-  private follow(base: Origin, fields: readonly string[]): Origin {
-    if (base && base !== 'context') return fields.length ? { values: base.values.concat(fields) } : base;
-    const at = fields.indexOf('Values');
-    if (at < 0) return fields.length ? undefined : base;
-    const rest = fields.slice(at + 1);
-    return { values: rest[0] === 'AsMap' ? rest.slice(1) : rest };
+/**
+ * `base.f1.f2`: fields go deeper into a values path or a dict; `.Values` (after anything but a
+ * dict that has it) is the values root, `.Values.AsMap` too.
+ */
+function follow(base: Origin, fields: readonly string[]): Origin {
+  let o = base;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    if (f === 'Values' && !(isDict(o) && o.dict.has(f))) {
+      o = { values: [] };
+      if (fields[i + 1] === 'AsMap') i++;
+    } else if (typeof o === 'object' && 'values' in o) {
+      return { values: o.values.concat(fields.slice(i)) };
+    } else {
+      o = step(o, f);
+    }
   }
+  return o;
 }
 
 interface Operand {
@@ -526,8 +661,9 @@ function tokenize(s: string): Action {
     else if (quoted !== undefined) toks.push({ t: 'str', v: quoted.includes('\\') ? quoted.replace(/\\(.)/g, '$1') : quoted });
     else if (variable !== undefined) {
       toks.push({ t: 'var', v: variable, fields: m[4] ? m[4].slice(1).split('.') : NO_FIELDS });
-      if (variable !== '$') vars = true;
       if (m[4]?.includes('.Values')) values = true;
+      else if (variable === '$') dot = true; // `$`, `$.x`: what the template (or helper) was given
+      if (variable !== '$') vars = true;
     } else if (fields !== undefined) {
       // fields right after `)` apply to the parenthesised value: `(index .Values "a").b`
       const afterParen = s.charCodeAt(m.index) === 46 && toks[toks.length - 1]?.v === ')';
@@ -542,5 +678,5 @@ function tokenize(s: string): Action {
     else if (word !== undefined) toks.push({ t: 'ident', v: word });
     if (TOKEN.lastIndex === s.length) break;
   }
-  return { toks, vars, dot, values };
+  return { toks, head: toks[0]?.t === 'ident' ? toks[0].v : '', vars, dot, values };
 }

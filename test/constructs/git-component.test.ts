@@ -1,66 +1,43 @@
-import { App, Chart } from 'cdk8s';
 import { GitComponent } from '../../lib/constructs/git-component';
-import { ANNOTATIONS } from '../../lib/gitops/argocd';
-import { Layer } from '../../lib/layer';
-import { SchemaRegistry } from '../../lib/verify/schemas';
+import { DEMO_MANIFESTS, Obj, renderDemo, vendoredRoot } from './upstream-fixtures';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+jest.setTimeout(60_000);
 
-const SOURCE = { kind: 'git', repo: 'https://github.com/example/thing', path: 'deploy', version: 'v1.2.3' } as const;
-
-function demoLayer(): Layer {
-  return new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
-}
+const find = (objects: Obj[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('GitComponent', () => {
-  test('GIVEN a pinned folder of a repository WHEN rendered THEN it is an Argo CD Application named <name>-git with that repo, path and tag and no kustomize block', () => {
-    const layer = demoLayer();
-    new GitComponent(layer, 'thing', { name: 'thing', source: SOURCE, namespace: 'things' });
-    const [app] = layer.toJson() as Obj[];
-    expect(app).toMatchObject({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'thing-git', namespace: 'argocd' },
-      spec: {
-        project: 'platform',
-        source: { repoURL: 'https://github.com/example/thing', path: 'deploy', targetRevision: 'v1.2.3' },
-        destination: { server: 'https://kubernetes.default.svc', namespace: 'things' },
-      },
-    });
-    expect(app.spec.source.kustomize).toBeUndefined();
-    expect(app.spec.syncPolicy.syncOptions).toEqual(['CreateNamespace=true', 'PruneLast=true']);
-    expect(app.metadata.annotations ?? {}).toEqual({});
-    expect(layer.providedApis).toEqual([]);
+  const root = vendoredRoot();
+
+  test('GIVEN vendored manifests WHEN the platform is built THEN kustomize renders them into plain objects of the layer, in the component namespace', () => {
+    const { objects } = renderDemo(root, (layer) => new GitComponent(layer, 'demo', { name: 'demo', upstream: 'demo', source: DEMO_MANIFESTS, namespace: 'demo-system' }));
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Deployment/demo-controller', 'Namespace/demo-system']);
+    expect(find(objects, 'Deployment', 'demo-controller')!.metadata.namespace).toBe('demo-system');
+    expect(find(objects, 'Namespace', 'demo-system')!.metadata.namespace).toBeUndefined();
   });
 
-  test('GIVEN image overrides, a patch and provided APIs WHEN rendered THEN kustomize carries them, sync is server-side and the layer records the provider', () => {
-    const layer = demoLayer();
-    const c = new GitComponent(layer, 'thing', {
-      name: 'thing',
-      source: SOURCE,
-      namespace: 'things',
-      images: ['example/thing:v1.2.3'],
-      patches: [{ target: { kind: 'Namespace', name: 'things' }, patch: '$patch: delete\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: things\n' }],
-      providesApis: [{ group: 'example.io' }],
-    });
-    const [app] = layer.toJson() as Obj[];
-    expect(app.spec.source.kustomize).toEqual({
-      images: ['example/thing:v1.2.3'],
-      patches: [{ target: { kind: 'Namespace', name: 'things' }, patch: '$patch: delete\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: things\n' }],
-    });
-    expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
-    expect(app.metadata.annotations[ANNOTATIONS.providesApis]).toBe('example.io/*');
-    expect(layer.providerOf('example.io', 'Anything')?.object).toBe(c.application);
-    expect(new SchemaRegistry().validate(app)).toEqual([]);
+  test('GIVEN images and patches WHEN rendered THEN kustomize applies them (an image pinned anew, an object the layer owns deleted)', () => {
+    const { objects } = renderDemo(root, (layer) => new GitComponent(layer, 'demo', {
+      name: 'demo', upstream: 'demo', source: DEMO_MANIFESTS, namespace: 'demo-system',
+      images: ['registry.example.com/demo-controller:v0.2.0'],
+      patches: [{ target: { version: 'v1', kind: 'Namespace', name: 'demo-system' }, patch: '$patch: delete\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo-system\n' }],
+    }));
+    expect(find(objects, 'Deployment', 'demo-controller')!.spec.template.spec.containers[0].image).toBe('registry.example.com/demo-controller:v0.2.0');
+    expect(find(objects, 'Namespace', 'demo-system')).toBeUndefined();
   });
 
-  test('GIVEN a scope outside any layer WHEN a component is created THEN it fails saying where to put it', () => {
-    const chart = new Chart(new App(), 'plain');
-    expect(() => new GitComponent(chart, 'thing', { name: 'thing', source: SOURCE, namespace: 'x' })).toThrow('plain/thing is not inside a Layer; create platform constructs inside a layer chart');
+  test('GIVEN a singleton declared with its reason WHEN rendered THEN the rendered Deployment carries it', () => {
+    const { objects } = renderDemo(root, (layer) => new GitComponent(layer, 'demo', {
+      name: 'demo', upstream: 'demo', source: DEMO_MANIFESTS, namespace: 'demo-system', ha: [{ kind: 'Deployment', name: 'demo-controller', singleton: 'leader-elected; one is enough' }],
+    }));
+    expect(find(objects, 'Deployment', 'demo-controller')!.metadata.annotations['platform.tsys/singleton']).toBe('leader-elected; one is enough');
   });
 
-  test('GIVEN a name that is not a DNS label WHEN created THEN it fails naming the Application it would produce', () => {
-    expect(() => new GitComponent(demoLayer(), 'bad', { name: 'Bad_Name', source: SOURCE, namespace: 'x' }))
-      .toThrow('demo/bad: component name "Bad_Name" must be a DNS label of at most 59 characters (it names the Application "Bad_Name-git")');
+  test('GIVEN a manifest set that is not vendored WHEN built THEN synth says which command vendors it', () => {
+    expect(() => renderDemo(root, (layer) => new GitComponent(layer, 'demo', { name: 'demo', upstream: 'other', source: DEMO_MANIFESTS, namespace: 'demo-system' })))
+      .toThrow('manifests other v0.1.0 are not vendored (vendor/lock.yaml has no manifests.other); run npm run vendor -- other v0.1.0');
+  });
+
+  test('GIVEN a component name that is no DNS label WHEN constructed THEN it is refused', () => {
+    expect(() => renderDemo(root, (layer) => new GitComponent(layer, 'demo', { name: 'Demo_1', upstream: 'demo', source: DEMO_MANIFESTS, namespace: 'demo-system' }))).toThrow('must be a DNS label');
   });
 });

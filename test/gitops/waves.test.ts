@@ -8,8 +8,14 @@ import { PlatformError } from '../../lib/platform-error';
 import { ApiRef, Layer } from '../../lib/layer';
 import { buildPlatform } from '../../lib/platform';
 import { shippedSite } from '../helpers';
+import { setPlatformContext } from '../../lib/context';
+import { UpstreamObjects } from '../../lib/constructs/upstream-objects';
+import { ChartRenderer } from '../../lib/render/chart-renderer';
+import { resolveVersions } from '../../lib/versions';
+import { DEMO_CHART, vendoredRoot } from '../constructs/upstream-fixtures';
 
-const CHART = { kind: 'chart', repo: 'https://charts.example.com', chart: 'thing', version: '1.0.0' } as const;
+jest.setTimeout(60_000);
+
 
 interface FakeLayer {
   readonly name: string;
@@ -23,7 +29,11 @@ interface FakeLayer {
 function fake(spec: FakeLayer): LayerFactory {
   return (scope: Construct) => {
     const layer = new Layer(scope, { name: spec.name, description: spec.name, namespace: spec.name, dependsOn: spec.dependsOn });
-    if (spec.provides) new HelmComponent(layer, 'chart', { name: spec.name, chart: CHART, namespace: spec.name, values: {}, providesApis: spec.provides });
+    if (spec.provides) {
+      // What a chart's controller does: serve the APIs once it runs.
+      const controller = new ApiObject(layer, 'controller', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `${spec.name}-controller`, namespace: spec.name } });
+      layer.addProvider(spec.provides, controller);
+    }
     (spec.uses ?? []).forEach((api, i) => {
       const [group, kind] = api.split('/');
       new ApiObject(layer, `cr-${i}`, { apiVersion: `${group}/v1`, kind, metadata: { name: `cr-${i}`, namespace: spec.name } });
@@ -72,12 +82,12 @@ describe('sync waves derived from layer dependencies', () => {
 });
 
 describe('API providers', () => {
-  test('GIVEN a custom resource whose CRD comes from a chart of the same layer THEN it syncs one wave later without dry-run', () => {
+  test('GIVEN a custom resource whose API a controller of the same layer serves THEN it syncs one wave later without dry-run', () => {
     const [layer] = layersOf([{ name: 'lb', provides: [{ group: 'metallb.io' }], uses: ['metallb.io/IPAddressPool'] }]);
     wireApiProviders([layer]);
     const json = layer.toJson() as { kind: string; metadata: { annotations?: Record<string, string> } }[];
     const cr = json.find((o) => o.kind === 'IPAddressPool')!;
-    const chart = json.find((o) => o.kind === 'Application')!;
+    const chart = json.find((o) => o.kind === 'Deployment')!;
     expect(cr.metadata.annotations).toEqual({ [ANNOTATIONS.syncWave]: '1', [ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true' });
     expect(chart.metadata.annotations?.[ANNOTATIONS.syncWave]).toBeUndefined();
   });
@@ -132,22 +142,30 @@ describe('buildPlatform with custom layers', () => {
 });
 
 describe('waves inside a layer', () => {
+  const root = vendoredRoot();
   const make = () => {
-    const layer = new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
+    const app = new App();
+    const site = shippedSite();
+    setPlatformContext(app, { site, versions: resolveVersions(site.versions), apps: [] });
+    const layer = new Layer(app, { name: 'demo', description: 'd', namespace: 'demo' });
     const secret = new ApiObject(layer, 'secret', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first', namespace: 'demo' } });
-    const chart = new HelmComponent(layer, 'chart', { name: 'thing', chart: CHART, namespace: 'demo', values: {}, providesApis: [{ group: 'example.io' }] });
+    const chart = new HelmComponent(layer, 'chart', { name: 'demo', chart: DEMO_CHART, namespace: 'demo', values: {}, providesApis: [{ group: 'example.io' }] });
     const cr = new ApiObject(layer, 'cr', { apiVersion: 'example.io/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'demo' } });
-    return { layer, secret, chart, cr };
+    UpstreamObjects.materializeAll(app, new ChartRenderer({ root }), []);
+    const deployment = chart.objects.find((o) => o.kind === 'Deployment')!;
+    return { layer, secret, chart, cr, deployment };
   };
   const wave = (o: ApiObject) => o.metadata.toJson().annotations?.[ANNOTATIONS.syncWave];
 
   test('GIVEN a chart ordered after a Secret it reads WHEN wired THEN Secret, chart and its custom resources sync in waves 0, 1, 2', () => {
-    const { layer, secret, chart, cr } = make();
+    const { layer, secret, chart, cr, deployment } = make();
     layer.addOrder(chart, secret);
     wireApiProviders([layer]);
-    expect([wave(secret), wave(chart.application), wave(cr)]).toEqual([undefined, '1', '2']);
+    expect([wave(secret), wave(deployment), wave(cr)]).toEqual([undefined, '1', '2']);
+    // Every object of the chart syncs in its wave, its own CRD included.
+    expect(new Set(chart.objects.map(wave))).toEqual(new Set(['1']));
     expect(cr.metadata.toJson().annotations[ANNOTATIONS.syncOptions]).toBe('SkipDryRunOnMissingResource=true');
-    expect(chart.application.metadata.toJson().annotations[ANNOTATIONS.syncOptions]).toBeUndefined();
+    expect(deployment.metadata.toJson().annotations[ANNOTATIONS.syncOptions]).toBeUndefined();
   });
 
   test('GIVEN orders that form a cycle WHEN wired THEN synth fails naming it', () => {
