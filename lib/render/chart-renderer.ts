@@ -111,7 +111,10 @@ export class ChartRenderer {
     return this.cached(req.release, key, source, `chart ${req.chart} ${req.version} (release ${req.release})`, () => {
       const helm = locateHelm();
       const template = { chartDir: path.join(this.root, source.path), release: req.release, namespace: req.namespace, values: req.values, kubeVersion: req.kubeVersion, apiVersions: req.apiVersions };
-      return [helmTemplate(template, helm), helmTemplate(template, helm)];
+      const first = helmTemplate(template, helm);
+      // Only templates that call a random or clock function can render differently twice:
+      // those charts are rendered a second time to prove this render is not one of them.
+      return [first, randomFunctionsIn(template.chartDir).length ? helmTemplate(template, helm) : first];
     });
   }
 
@@ -243,6 +246,26 @@ export class ChartRenderer {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([release, r]) => ({ path: `${RENDER_CACHE_DIR}/${release}.yaml`, content: cacheFileText(r, { release }) }));
   }
+}
+
+const RANDOM_FUNCTIONS = /\b(randAlphaNum|randAlpha|randNumeric|randAscii|randBytes|randInt|genCA|genCAWithKey|genPrivateKey|genSelfSignedCert|genSelfSignedCertWithKey|genSignedCert|genSignedCertWithKey|uuidv4|now|htpasswd|shuffle|bcrypt|encryptAES|derivePassword)\b/;
+const randomScan = new Map<string, string[]>();
+
+/** Template files of a chart (subcharts included) that call a random or clock function. */
+export function randomFunctionsIn(chartDir: string): string[] {
+  let found = randomScan.get(chartDir);
+  if (found) return found;
+  found = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/[\\/]templates[\\/]/.test(p) && RANDOM_FUNCTIONS.test(fs.readFileSync(p, 'utf8'))) found!.push(path.relative(chartDir, p));
+    }
+  };
+  walk(chartDir);
+  randomScan.set(chartDir, found.sort());
+  return found;
 }
 
 /** The cache key of a render: every input that can change helm's output. */

@@ -525,6 +525,7 @@ class Evaluator {
     }
     if (LOOKUPS.has(first.fn)) return this.lookupFn(first.fn, rest);
     if (first.fn === 'include' && rest.length === 2) {
+      this.use(rest[0].origin); // a name computed from values
       this.include(rest[0].str, rest[1].origin);
       return undefined;
     }

@@ -91,7 +91,16 @@ export function checkSecrets(tree: Tree, report: Report): void {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
     for (const leak of secretLiterals(o.obj, fromBitwarden)) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
+    for (const field of privateKeys(o.obj, '')) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
   }
+}
+
+/** Fields whose string value contains a PEM private key block. */
+function privateKeys(value: unknown, at: string): string[] {
+  if (typeof value === 'string') return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value) ? [at || '(value)'] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => privateKeys(v, `${at}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => privateKeys(v, at ? `${at}.${k}` : k));
+  return [];
 }
 
 /** No object twice within dist/ or within argocd/. */

@@ -14,7 +14,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 /** The shipped site's rendered tree with `change` applied to the parsed objects (path -> object). */
 function treeWith(change: (files: Map<string, Obj | string>) => void): string {
-  const raw = (p: string) => p.endsWith('kustomization.yaml') || !p.endsWith('.yaml') || p.startsWith('dist/hosts/') || p.startsWith('docs/');
+  const raw = (p: string) => p.endsWith('kustomization.yaml') || !p.endsWith('.yaml') || p.startsWith('dist/hosts/') || p.startsWith('docs/') || p.startsWith('render-cache/');
   const files = new Map<string, Obj | string>(rendered.map((f) => [f.path, raw(f.path) ? f.content : parse(f.content)]));
   change(files);
   return writeTree(Object.fromEntries([...files].map(([p, o]) => [p, typeof o === 'string' ? o : toYamlDocument(o)])));
