@@ -1,13 +1,13 @@
 /**
  * Every chart, image and binary version the platform deploys, in one place.
  * `site.yaml` may override any entry's `version` by its key (`versions:`).
- * Charts are rendered by Argo CD (or k3s's helm-controller) in the cluster.
+ * Charts and upstream manifests are vendored (vendor/lock.yaml) and rendered at synth into dist/.
  */
 
-/** A Helm chart pulled by the cluster. */
+/** A Helm chart, vendored under vendor/charts and rendered at synth. */
 export interface ChartVersion {
   readonly kind: 'chart';
-  /** Helm repository URL. */
+  /** The chart's Helm repository URL (where it is published; the vendored copy comes from its Git tag). */
   readonly repo: string;
   /** Chart name in that repository. */
   readonly chart: string;
@@ -24,7 +24,7 @@ export interface ArtifactVersion {
   readonly version: string;
 }
 
-/** Plain manifests or a kustomization in a Git repository, synced by Argo CD. */
+/** Plain manifests or a kustomization from a Git repository tag, vendored under vendor/manifests and rendered at synth. */
 export interface GitVersion {
   readonly kind: 'git';
   /** Repository URL. */
@@ -42,8 +42,6 @@ export const VERSIONS = {
   k3s: { kind: 'binary', name: 'k3s', version: 'v1.33.5+k3s1' },
   /** Argo CD: bootstrap and self-management. */
   argocd: { kind: 'chart', repo: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '9.1.4' },
-  /** argocd-apps: creates the root Application and the platform AppProject at bootstrap. */
-  'argocd-apps': { kind: 'chart', repo: 'https://argoproj.github.io/argo-helm', chart: 'argocd-apps', version: '2.0.2' },
   /** MetalLB: TCP load balancer in L2 mode. */
   metallb: { kind: 'chart', repo: 'https://metallb.github.io/metallb', chart: 'metallb', version: '0.15.2' },
   /** Longhorn: replicated block storage. */
