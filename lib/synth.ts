@@ -1,4 +1,7 @@
+import * as fs from 'fs';
 import * as path from 'path';
+import { ChartRenderer } from './render/chart-renderer';
+import { VENDOR_LOCK } from './vendor/lock';
 import type { AppSpec } from './config/app-schema';
 import { loadSite } from './config/load';
 import { loadApps } from './config/load-apps';
@@ -65,8 +68,8 @@ export function loadInputs(root: string, siteFile?: string, appsDir?: string): P
  * the node-failure report computed from those files (reports/failure-simulation.md); `lock` is the
  * committed apps.lock.yaml, whose addresses are kept.
  */
-export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock): RenderedFile[] {
-  const files = renderPlatform(buildPlatform(site, layers, apps, lock));
+export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): RenderedFile[] {
+  const files = renderPlatform(buildPlatform(site, layers, apps, lock, renderer));
   return [...files, failureReportFile(files)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -76,7 +79,9 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
  */
 export function synth(options: SynthOptions): SynthResult {
   const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir);
-  const files = renderSite(site, options.layers, apps, lock);
+  // The checkout's own vendored charts and committed renders when it has them, else this code's.
+  const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
+  const files = renderSite(site, options.layers, apps, lock, renderer);
   const registry = options.registry ?? new SchemaRegistry();
   writeAtomically(options.root, files, (tmp) => {
     const findings = verifyTree(tmp, registry);
