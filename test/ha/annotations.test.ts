@@ -1,10 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import { PlatformNamespace } from '../../lib/constructs/platform-namespace';
-import { HelmComponent } from '../../lib/constructs/helm-component';
 import { HA_ANNOTATIONS, haAnnotations, parseHaAnnotations } from '../../lib/ha/annotations';
 import { DefaultDenyNetworkPolicy } from '../../lib/ha/default-deny';
 import { at, fixed, formatWorkloads, parseWorkloads } from '../../lib/ha/workloads';
-import { Layer } from '../../lib/layer';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -55,16 +53,6 @@ describe('workload declarations', () => {
   test('GIVEN a workload declared twice, or a DaemonSet with replicas WHEN formatted THEN the construct refuses it', () => {
     expect(() => formatWorkloads([{ name: 'a', kind: 'Deployment', replicas: fixed(1, 'x'), singleton: 'x' }, { name: 'a', kind: 'Deployment', replicas: fixed(1, 'x'), singleton: 'x' }])).toThrow('declared twice');
     expect(() => formatWorkloads([{ name: 'a', kind: 'DaemonSet', replicas: fixed(1, 'x') }])).toThrow('has no replicas');
-  });
-
-  test('GIVEN a HelmComponent with workloads WHEN rendered THEN its Application carries them', () => {
-    const layer = new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
-    new HelmComponent(layer, 'thing', {
-      name: 'thing', chart: { kind: 'chart', repo: 'https://charts.example.com', chart: 'thing', version: '1.0.0' }, namespace: 'things', values: { replicas: 2 },
-      workloads: [{ name: 'thing', kind: 'Deployment', replicas: at('replicas') }],
-    });
-    const [app] = layer.toJson() as Obj[];
-    expect(JSON.parse(app.metadata.annotations[HA_ANNOTATIONS.workloads])).toEqual([{ name: 'thing', kind: 'Deployment', replicas: { path: 'replicas' } }]);
   });
 });
 
