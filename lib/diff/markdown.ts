@@ -1,4 +1,4 @@
-import { groupCounts, summaryLine } from './describe';
+import { crdCount, crdLines, groupCounts, summaryLine } from './describe';
 import { compactValue } from './format-value';
 import { describeRef, FieldChange, GroupDiff, isEmptyDiff, ObjectChange, TreeDiff } from './model';
 
@@ -58,11 +58,18 @@ function fieldValues(c: FieldChange): string {
   }
 }
 
-/** A changed object with up to `maxFields` field lines; with 0, its name and field count only. */
+/**
+ * A changed object with up to `maxFields` field lines (a CRD's version summary first); with 0,
+ * its name and field count only.
+ */
 function changedObject(c: ObjectChange, maxFields: number): string[] {
-  if (maxFields === 0) return [`- changed ${code(describeRef(c.object))} (${c.fields.length} field${c.fields.length === 1 ? '' : 's'}${c.previous.file !== c.object.file ? ', moved' : ''})`];
+  if (maxFields === 0) return [`- changed ${code(describeRef(c.object))} (${c.fields.length} field${c.fields.length === 1 ? '' : 's'}${c.crd ? `, ${crdCount(c.crd)}` : ''}${c.previous.file !== c.object.file ? ', moved' : ''})`];
   const lines = [`- changed ${code(describeRef(c.object))}`];
   if (c.previous.file !== c.object.file) lines.push(`  - moved from ${code(c.previous.file)} to ${code(c.object.file)}`);
+  for (const line of c.crd ? crdLines(c.crd, code) : []) {
+    lines.push(`  - ${line.text}`);
+    for (const d of line.details) lines.push(`    - ${d}`);
+  }
   for (const f of c.fields.slice(0, maxFields)) lines.push(`  - ${code(f.path)}: ${fieldValues(f)}`);
   if (c.fields.length > maxFields) lines.push(`  - … and ${c.fields.length - maxFields} more fields (run \`npm run diff\` to see all)`);
   return lines;
