@@ -1,4 +1,4 @@
-import { compactValue } from './format-value';
+import { compactPair, compactValue } from './format-value';
 import type { CrdChange, CrdVersionChange, CrdVersionInfo, FieldChange, GroupDiff, SchemaField, TreeDiff } from './model';
 import { isEmptyDiff } from './model';
 
@@ -36,10 +36,14 @@ export function fieldValues(c: FieldChange, max = 60): string {
       return `added ${compactValue(c.after, max)}`;
     case 'removed':
       return `removed (was ${compactValue(c.before, max)})`;
-    case 'reordered':
-      return `order ${compactValue(c.before, max)} → ${compactValue(c.after, max)}`;
-    default:
-      return `${compactValue(c.before, max)} → ${compactValue(c.after, max)}`;
+    case 'reordered': {
+      const [a, b] = compactPair(c.before, c.after, max);
+      return `order ${a} → ${b}`;
+    }
+    default: {
+      const [a, b] = compactPair(c.before, c.after, max);
+      return `${a} → ${b}`;
+    }
   }
 }
 

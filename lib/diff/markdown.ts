@@ -1,5 +1,5 @@
 import { crdCount, crdLines, groupCounts, summaryLine } from './describe';
-import { compactValue } from './format-value';
+import { compactPair, compactValue } from './format-value';
 import { describeRef, FieldChange, GroupDiff, isEmptyDiff, ObjectChange, TreeDiff } from './model';
 
 export interface MarkdownOptions {
@@ -51,10 +51,14 @@ function fieldValues(c: FieldChange): string {
       return `added ${v(c.after)}`;
     case 'removed':
       return `removed (was ${v(c.before)})`;
-    case 'reordered':
-      return `order ${v(c.before)} → ${v(c.after)}`;
-    default:
-      return `${v(c.before)} → ${v(c.after)}`;
+    case 'reordered': {
+      const [a, b] = compactPair(c.before, c.after);
+      return `order ${code(a)} → ${code(b)}`;
+    }
+    default: {
+      const [a, b] = compactPair(c.before, c.after);
+      return `${code(a)} → ${code(b)}`;
+    }
   }
 }
 

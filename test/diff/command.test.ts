@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { diffWorkingTree, runDiffCli, summaryFile, summaryPath } from '../../lib/diff/command';
+import { diffWorkingTree, isCompared, renderWorkingTree, runDiffCli, summaryFile, summaryPath } from '../../lib/diff/command';
 import { defaultBase, readRevision } from '../../lib/diff/git';
 import { describeRef } from '../../lib/diff/model';
 import type { RenderedFile } from '../../lib/render/render';
@@ -186,6 +186,14 @@ describe('npm run diff against a git revision', () => {
       } finally {
         fs.rmSync(notes);
       }
+    });
+
+    test('GIVEN the working tree rendered as the head WHEN compared with a revision THEN it holds only the folders read from the revision (no render-cache/ of chart renders, no apps.lock.yaml)', () => {
+      const folders = new Set(renderWorkingTree(root).map((f) => f.path.split('/')[0]));
+      expect([...folders].sort()).toEqual(['argocd', 'dist', 'docs', 'reports']);
+      expect(isCompared('render-cache/metallb.yaml')).toBe(false);
+      expect(isCompared('apps.lock.yaml')).toBe(false);
+      expect(isCompared('dist/metallb/customresourcedefinition-bgppeers.metallb.io.yaml')).toBe(true);
     });
 
     test('GIVEN an invalid site.yaml WHEN npm run diff runs THEN it exits 1 with the site error', () => {
