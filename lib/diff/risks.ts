@@ -227,7 +227,21 @@ function at(obj: Json, path: string): unknown {
   return cur;
 }
 
-/** (d) An immutable field changed: the object needs a replace. */
+/**
+ * Whether Argo CD deletes and recreates the object on every sync: a hook (Argo CD's
+ * `argocd.argoproj.io/hook`, or Helm's `helm.sh/hook`, which Argo CD maps) whose delete policy
+ * is BeforeHookCreation, which is what a hook without a policy gets.
+ */
+function recreatedEachSync(obj: Json): boolean {
+  const annotations: Json = isMap(obj.metadata?.annotations) ? obj.metadata.annotations : {};
+  const [hook, policy] = annotations['argocd.argoproj.io/hook'] !== undefined
+    ? [annotations['argocd.argoproj.io/hook'], annotations['argocd.argoproj.io/hook-delete-policy']]
+    : [annotations['helm.sh/hook'], annotations['helm.sh/hook-delete-policy']];
+  if (typeof hook !== 'string' || hook === '' || hook === 'Skip') return false;
+  return policy === undefined || String(policy).split(',').some((p) => /^\s*(BeforeHookCreation|before-hook-creation)\s*$/.test(p));
+}
+
+/** (d) An immutable field changed: the object needs a replace (unless Argo CD recreates it each sync, as hook Jobs). */
 const immutableField: RiskRule = {
   id: 'immutable-field',
   title: 'immutable field changed (needs replace)',
@@ -238,6 +252,7 @@ const immutableField: RiskRule = {
     const out: string[] = [];
     for (const rule of IMMUTABLE_FIELDS) {
       if (!is(a, rule.group, ...rule.kinds) || !is(b, rule.group, ...rule.kinds)) continue;
+      if (is(b, 'batch', 'Job') && recreatedEachSync(a) && recreatedEachSync(b)) continue;
       for (const field of rule.fields) {
         const va = at(a, field);
         const vb = at(b, field);
@@ -308,8 +323,8 @@ const crdVersionRemoved: RiskRule = {
       const n = pruned.reduce((sum, f) => sum + 1 + f.nested, 0);
       out.push(
         `${v.name} (${v.before.storage ? 'the storage version' : 'the new storage version'}): ${n} field${n === 1 ? '' : 's'} removed from its schema ` +
-        `(${schemaFieldList(pruned, (t) => t, RISK_FIELDS)}): the API server drops them from stored ${kind} objects the next time each is written; ` +
-        'check that nothing still sets them, or save that data first',
+        `(${schemaFieldList(pruned, (t) => t, RISK_FIELDS)}): the API server drops ${n === 1 ? 'it' : 'them'} from stored ${kind} objects the next time each is written; ` +
+        `check that nothing still sets ${n === 1 ? 'it' : 'them'}, or save that data first`,
       );
     }
     return out;

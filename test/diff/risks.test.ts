@@ -110,6 +110,18 @@ describe('risk rules', () => {
       ];
       expect(risksOf('immutable-field', before, after)).toEqual([]);
     });
+
+    test('GIVEN hook Jobs that Argo CD recreates each sync (Argo CD or Helm hook, BeforeHookCreation or no policy) WHEN their template changes THEN nothing is flagged, but a hook kept after success is', () => {
+      const job = (name: string, image: string, annotations: Record<string, string>) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'web', annotations }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image }] } } } });
+      const hooks: Record<string, Record<string, string>> = {
+        argo: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+        bare: { 'argocd.argoproj.io/hook': 'Sync' },
+        helm: { 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' },
+        kept: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'HookFailed' },
+      };
+      const side = (image: string) => Object.entries(hooks).map(([name, a]) => file(L, job(name, image, a)));
+      expect(risksOf('immutable-field', side('m:1.0.0'), side('m:1.0.1')).map((r) => r.object)).toEqual(['Job web/kept']);
+    });
   });
 
   describe('(e) CRD removed', () => {
@@ -144,7 +156,7 @@ describe('risk rules', () => {
       const before = [file(W, crd([crdVersion('v1beta1', strings('a', 'b'), { storage: true }), crdVersion('v1', strings('a', 'b'))]))];
       const after = [file(W, crd([crdVersion('v1beta1', strings('a', 'b')), crdVersion('v1', strings('a'), { storage: true })]))];
       expect(risksOf('crd-version-removed', before, after)).toEqual([
-        { object: 'CustomResourceDefinition widgets.example.com', message: 'v1 (the new storage version): 1 field removed from its schema (spec.b): the API server drops them from stored Widget objects the next time each is written; check that nothing still sets them, or save that data first' },
+        { object: 'CustomResourceDefinition widgets.example.com', message: 'v1 (the new storage version): 1 field removed from its schema (spec.b): the API server drops it from stored Widget objects the next time each is written; check that nothing still sets it, or save that data first' },
       ]);
     });
 
