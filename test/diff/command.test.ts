@@ -169,7 +169,11 @@ describe('npm run diff against a git revision', () => {
         expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ risky: false, base: git(root, 'rev-parse', 'HEAD'), summary: { added: 0, removed: 0, changed: 1, files: 0, unchangedFiles: expect.any(Number) }, risks: [] });
         const markdown = fs.readFileSync(out, 'utf8');
         expect(markdown).toContain('<details><summary><b>layer longhorn (dist/longhorn)</b>: 1 changed</summary>');
-        expect(markdown).toContain('  - `spec.source.helm.valuesObject.defaultBackupStore.backupTarget`: `"nfs://nas.turnsys.com:/export/longhorn-backups"` → `"nfs://nas2.turnsys.com:/export/longhorn"`');
+        // The Longhorn chart is rendered at synth: the setting lands in the chart's default-resource ConfigMap.
+        expect(markdown).toContain([
+          '- changed `ConfigMap longhorn-system/longhorn-default-resource`',
+          '  - `data["default-resource.yaml"]`: `"backup-target: nfs://nas.turnsys.com:/export/lon… (2 lines)` → `"backup-target: nfs://nas2.turnsys.com:/export/lo… (2 lines)`',
+        ].join('\n'));
         // The working tree's dist/ is never written by the diff.
         expect(git(root, 'status', '--porcelain', '--', 'dist', 'argocd', 'docs', 'reports')).toBe('');
       } finally {
