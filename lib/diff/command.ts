@@ -5,11 +5,11 @@ import { ConfigError } from '../config/errors';
 
 import { PlatformError } from '../platform-error';
 import type { RenderedFile } from '../render/render';
-import { ROOT_FILES, SHARED_DIR } from '../render/write';
+import { SHARED_DIR } from '../render/write';
 import { loadInputs, renderSite } from '../synth';
 import { summaryLine } from './describe';
 import { diffTrees } from './engine';
-import { defaultBase, DiffError, readRevision, resolveRevision } from './git';
+import { defaultBase, DIFF_FOLDERS, DiffError, readRevision, resolveRevision } from './git';
 import { renderMarkdown } from './markdown';
 import { describeRef, TreeDiff } from './model';
 import { renderTerminal, shouldColor } from './terminal';
@@ -58,11 +58,18 @@ function handWrittenDocs(root: string, rendered: readonly RenderedFile[]): Rende
   return out;
 }
 
+/** Whether a rendered file is part of what the diff compares (the folders of `DIFF_FOLDERS`). */
+export function isCompared(file: string): boolean {
+  return (DIFF_FOLDERS as readonly string[]).includes(file.split('/')[0]);
+}
+
 /** Renders the working tree's site in memory (nothing is written). */
 export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
   const { site, apps, lock } = loadInputs(root, siteFile);
-  // apps.lock.yaml is not compared: the load-balancer Services show the addresses it holds.
-  const rendered = renderSite(site, undefined, apps, lock).filter((f) => !ROOT_FILES.includes(f.path));
+  // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
+  // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
+  // objects are the ones in dist/).
+  const rendered = renderSite(site, undefined, apps, lock).filter((f) => isCompared(f.path));
   return [...rendered, ...handWrittenDocs(root, rendered)];
 }
 

@@ -1,5 +1,5 @@
 import type { RenderedFile } from '../render/render';
-import { diffFields } from './field-diff';
+import { diffObject } from './crd';
 import { compareGroups, groupOf, groupTitle, isTextFile } from './groups';
 import { describeRef, FileChange, GroupDiff, ObjectChange, ObjectRef, RISK_IDS, RiskFlag, TreeDiff } from './model';
 import { ParsedObject, parseManifests } from './parse';
@@ -59,6 +59,9 @@ interface GroupBuilder {
 
 /**
  * Compares two rendered trees object by object and field by field.
+ *
+ * A CustomResourceDefinition's version schemas are summarised per version (fields added,
+ * removed and changed, as dot paths; see `crd.ts`) instead of listed key by key.
  *
  * Files under `dist/hosts/` and `docs/` are compared as text. Every other `.yaml` file is
  * parsed, and its objects are matched by identity (API group, kind, namespace, name), not by
@@ -134,9 +137,9 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
         groupFor(q.ref.group).added.push(q.ref);
         check({ after: q });
       } else if (p && q) {
-        const fields = diffFields(p.obj, q.obj);
-        if (fields.length === 0 && p.ref.file === q.ref.file) continue;
-        groupFor(q.ref.group).changed.push({ object: q.ref, previous: p.ref, fields });
+        const { fields, crd } = diffObject(p.obj, q.obj);
+        if (fields.length === 0 && !crd && p.ref.file === q.ref.file) continue;
+        groupFor(q.ref.group).changed.push({ object: q.ref, previous: p.ref, fields, ...(crd ? { crd } : {}) });
         check({ before: p, after: q });
       }
     }

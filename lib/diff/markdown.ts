@@ -1,5 +1,5 @@
-import { groupCounts, summaryLine } from './describe';
-import { compactValue } from './format-value';
+import { crdCount, crdLines, groupCounts, summaryLine } from './describe';
+import { compactPair, compactValue } from './format-value';
 import { describeRef, FieldChange, GroupDiff, isEmptyDiff, ObjectChange, TreeDiff } from './model';
 
 export interface MarkdownOptions {
@@ -51,18 +51,29 @@ function fieldValues(c: FieldChange): string {
       return `added ${v(c.after)}`;
     case 'removed':
       return `removed (was ${v(c.before)})`;
-    case 'reordered':
-      return `order ${v(c.before)} → ${v(c.after)}`;
-    default:
-      return `${v(c.before)} → ${v(c.after)}`;
+    case 'reordered': {
+      const [a, b] = compactPair(c.before, c.after);
+      return `order ${code(a)} → ${code(b)}`;
+    }
+    default: {
+      const [a, b] = compactPair(c.before, c.after);
+      return `${code(a)} → ${code(b)}`;
+    }
   }
 }
 
-/** A changed object with up to `maxFields` field lines; with 0, its name and field count only. */
+/**
+ * A changed object with up to `maxFields` field lines (a CRD's version summary first); with 0,
+ * its name and field count only.
+ */
 function changedObject(c: ObjectChange, maxFields: number): string[] {
-  if (maxFields === 0) return [`- changed ${code(describeRef(c.object))} (${c.fields.length} field${c.fields.length === 1 ? '' : 's'}${c.previous.file !== c.object.file ? ', moved' : ''})`];
+  if (maxFields === 0) return [`- changed ${code(describeRef(c.object))} (${c.fields.length} field${c.fields.length === 1 ? '' : 's'}${c.crd ? `, ${crdCount(c.crd)}` : ''}${c.previous.file !== c.object.file ? ', moved' : ''})`];
   const lines = [`- changed ${code(describeRef(c.object))}`];
   if (c.previous.file !== c.object.file) lines.push(`  - moved from ${code(c.previous.file)} to ${code(c.object.file)}`);
+  for (const line of c.crd ? crdLines(c.crd, code) : []) {
+    lines.push(`  - ${line.text}`);
+    for (const d of line.details) lines.push(`    - ${d}`);
+  }
   for (const f of c.fields.slice(0, maxFields)) lines.push(`  - ${code(f.path)}: ${fieldValues(f)}`);
   if (c.fields.length > maxFields) lines.push(`  - … and ${c.fields.length - maxFields} more fields (run \`npm run diff\` to see all)`);
   return lines;

@@ -42,8 +42,66 @@ export interface ObjectChange {
   readonly object: ObjectRef;
   /** The object as the base has it (same id; group or file may differ when it moved). */
   readonly previous: ObjectRef;
-  /** Field changes in document order (keys sorted, named lists in head order); empty when only the file moved. */
+  /**
+   * Field changes in document order (keys sorted, named lists in head order); empty when only the
+   * file moved. For a CustomResourceDefinition with `crd`, the changes that `crd` summarises
+   * (version schemas, versions added or removed, `served` and `storage`) are not repeated here.
+   */
   readonly fields: readonly FieldChange[];
+  /** For a CustomResourceDefinition whose versions or their schemas changed: the summary of that. */
+  readonly crd?: CrdChange;
+}
+
+/** A field of a CRD version's schema that is on one side only, as a dot path (`spec.ports[].name`, `spec.labels.*`). */
+export interface SchemaField {
+  readonly path: string;
+  /** Fields below it that came or went with it (they are not listed on their own). */
+  readonly nested: number;
+}
+
+/** A schema field on both sides whose own definition differs (not counting the fields below it). */
+export interface SchemaFieldChange {
+  /** Dot path; `(root)` for the schema's root. */
+  readonly path: string;
+  /** The schema keywords that differ, sorted: `description`, `enum`, `required`, `type`, `x-kubernetes-…`. */
+  readonly keywords: readonly string[];
+}
+
+/** A CRD version as one side has it. */
+export interface CrdVersionInfo {
+  readonly name: string;
+  readonly served: boolean;
+  readonly storage: boolean;
+  /** Fields its schema defines. */
+  readonly fields: number;
+}
+
+/** A CRD version on both sides whose flags or schema changed. */
+export interface CrdVersionChange {
+  readonly name: string;
+  readonly before: CrdVersionInfo;
+  readonly after: CrdVersionInfo;
+  /** Fields the head's schema has and the base's has not, outermost only (see `SchemaField.nested`), in schema order. */
+  readonly fieldsAdded: readonly SchemaField[];
+  /** Fields the base's schema has and the head's has not, outermost only. */
+  readonly fieldsRemoved: readonly SchemaField[];
+  /** Fields on both sides whose definition changed. */
+  readonly fieldsChanged: readonly SchemaFieldChange[];
+}
+
+/**
+ * What changed in a CustomResourceDefinition's versions, summarised: schemas are compared field
+ * by field (dot paths) instead of listing the raw changes of `openAPIV3Schema`.
+ */
+export interface CrdChange {
+  /** Versions in the head only, in head order. */
+  readonly versionsAdded: readonly CrdVersionInfo[];
+  /** Versions in the base only, in base order. */
+  readonly versionsRemoved: readonly CrdVersionInfo[];
+  /** Versions on both sides whose `served`, `storage` or schema changed, in head order. */
+  readonly versions: readonly CrdVersionChange[];
+  /** The storage version on each side, when it differs (absent: none marked). */
+  readonly storage?: { readonly before?: string; readonly after?: string };
 }
 
 /** A file that is not compared object by object: host files, docs, non-manifests. */
@@ -62,6 +120,8 @@ export const RISK_IDS = [
   'replicas-lowered',
   'immutable-field',
   'crd-removed',
+  'crd-version-removed',
+  'crd-storage-version',
   'namespace-removed',
   'mutable-image',
   'ha-broken',

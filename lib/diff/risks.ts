@@ -1,6 +1,7 @@
 import { ANNOTATIONS } from '../gitops/argocd';
 import { splitApiVersion } from '../verify/kinds';
-import { fieldValues } from './describe';
+import { crdChange, isCrd, prunedFields } from './crd';
+import { fieldValues, schemaFieldList } from './describe';
 import { diffFields, isEqual, joinKey } from './field-diff';
 import { compactValue } from './format-value';
 import { helmValues } from './helm-values';
@@ -226,7 +227,21 @@ function at(obj: Json, path: string): unknown {
   return cur;
 }
 
-/** (d) An immutable field changed: the object needs a replace. */
+/**
+ * Whether Argo CD deletes and recreates the object on every sync: a hook (Argo CD's
+ * `argocd.argoproj.io/hook`, or Helm's `helm.sh/hook`, which Argo CD maps) whose delete policy
+ * is BeforeHookCreation, which is what a hook without a policy gets.
+ */
+function recreatedEachSync(obj: Json): boolean {
+  const annotations: Json = isMap(obj.metadata?.annotations) ? obj.metadata.annotations : {};
+  const [hook, policy] = annotations['argocd.argoproj.io/hook'] !== undefined
+    ? [annotations['argocd.argoproj.io/hook'], annotations['argocd.argoproj.io/hook-delete-policy']]
+    : [annotations['helm.sh/hook'], annotations['helm.sh/hook-delete-policy']];
+  if (typeof hook !== 'string' || hook === '' || hook === 'Skip') return false;
+  return policy === undefined || String(policy).split(',').some((p) => /^\s*(BeforeHookCreation|before-hook-creation)\s*$/.test(p));
+}
+
+/** (d) An immutable field changed: the object needs a replace (unless Argo CD recreates it each sync, as hook Jobs). */
 const immutableField: RiskRule = {
   id: 'immutable-field',
   title: 'immutable field changed (needs replace)',
@@ -237,6 +252,7 @@ const immutableField: RiskRule = {
     const out: string[] = [];
     for (const rule of IMMUTABLE_FIELDS) {
       if (!is(a, rule.group, ...rule.kinds) || !is(b, rule.group, ...rule.kinds)) continue;
+      if (is(b, 'batch', 'Job') && recreatedEachSync(a) && recreatedEachSync(b)) continue;
       for (const field of rule.fields) {
         const va = at(a, field);
         const vb = at(b, field);
@@ -268,6 +284,66 @@ const crdRemoved: RiskRule = {
     if (!before || after || !is(before.obj, 'apiextensions.k8s.io', 'CustomResourceDefinition')) return [];
     const kind = before.obj.spec?.names?.kind ?? 'custom resource';
     return [`removed: Kubernetes deletes every ${kind} (${before.obj.spec?.group ?? '?'}) in the cluster with it; keep it unless none of them must survive`];
+  },
+};
+
+/** The kind a CRD defines, for messages. */
+function crdKind(obj: Json): string {
+  return typeof obj.spec?.names?.kind === 'string' ? obj.spec.names.kind : 'custom resource';
+}
+
+/** Fields named in a risk message: a few, then `… and N more`. */
+const RISK_FIELDS = 5;
+
+/**
+ * (e2) A CRD version removed, or fields removed from the schema of a stored version (the storage
+ * version on either side): data in the cluster at risk.
+ */
+const crdVersionRemoved: RiskRule = {
+  id: 'crd-version-removed',
+  title: 'CRD version or stored field removed (data at risk)',
+  check({ before, after }) {
+    if (!before || !after || !isCrd(before.obj) || !isCrd(after.obj)) return [];
+    const change = crdChange(before.obj, after.obj);
+    if (!change) return [];
+    const kind = crdKind(after.obj);
+    const storage = (after.obj.spec.versions as Json[]).find((v) => isMap(v) && v.storage === true)?.name ?? 'the storage version';
+    const out: string[] = [];
+    for (const v of change.versionsRemoved) {
+      out.push(
+        `version ${v.name} removed (was ${v.served ? 'served' : 'not served'}${v.storage ? ', the storage version' : ''}): ` +
+        `the API server refuses the update while status.storedVersions lists ${v.name}, and ${kind} objects still stored as ${v.name} cannot be read; ` +
+        `first rewrite them as ${storage} (storage migration) and drop ${v.name} from status.storedVersions${v.served ? `, and move clients off ${v.name}` : ''}`,
+      );
+    }
+    for (const v of change.versions) {
+      if (!v.before.storage && !v.after.storage) continue;
+      const pruned = prunedFields(before.obj, after.obj, v.name);
+      if (!pruned.length) continue;
+      const n = pruned.reduce((sum, f) => sum + 1 + f.nested, 0);
+      out.push(
+        `${v.name} (${v.before.storage ? 'the storage version' : 'the new storage version'}): ${n} field${n === 1 ? '' : 's'} removed from its schema ` +
+        `(${schemaFieldList(pruned, (t) => t, RISK_FIELDS)}): the API server drops ${n === 1 ? 'it' : 'them'} from stored ${kind} objects the next time each is written; ` +
+        `check that nothing still sets ${n === 1 ? 'it' : 'them'}, or save that data first`,
+      );
+    }
+    return out;
+  },
+};
+
+/** (e3) The version a CRD stores its objects as changed. */
+const crdStorageVersion: RiskRule = {
+  id: 'crd-storage-version',
+  title: 'CRD storage version changed',
+  check({ before, after }) {
+    if (!before || !after || !isCrd(before.obj) || !isCrd(after.obj)) return [];
+    const moved = crdChange(before.obj, after.obj)?.storage;
+    if (!moved?.before || !moved.after) return [];
+    const { before: was, after: now } = moved;
+    return [
+      `storage version ${was} → ${now}: new and rewritten ${crdKind(after.obj)} objects are stored as ${now}, existing ones stay ${was} until rewritten; ` +
+      `keep ${was} in spec.versions (and the conversion between them) until a storage migration has rewritten every object and ${was} is dropped from status.storedVersions`,
+    ];
   },
 };
 
@@ -408,7 +484,7 @@ const syncWave: RiskRule = {
 
 /** Every risk rule, in report order. */
 export const RISK_RULES: readonly RiskRule[] = [
-  statefulRemoved, storageChanged, replicasLowered, immutableField, crdRemoved, namespaceRemoved, mutableImage, haBroken, syncWave,
+  statefulRemoved, storageChanged, replicasLowered, immutableField, crdRemoved, crdVersionRemoved, crdStorageVersion, namespaceRemoved, mutableImage, haBroken, syncWave,
 ];
 
 /** Runs every rule on one added, removed or changed object. */

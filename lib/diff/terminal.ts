@@ -1,4 +1,4 @@
-import { fieldValues, groupCounts, summaryLine } from './describe';
+import { crdLines, fieldValues, groupCounts, summaryLine } from './describe';
 import { describeRef, isEmptyDiff, TreeDiff } from './model';
 
 export interface TerminalOptions {
@@ -22,7 +22,8 @@ const CODES = { bold: 1, red: 31, green: 32, yellow: 33, cyan: 36, dim: 2 } as c
 
 /**
  * The diff as plain text for a terminal: risks first, then each group with `+` added,
- * `-` removed and `~` changed objects (changed fields indented below them).
+ * `-` removed and `~` changed objects (changed fields indented below them, a CRD's version
+ * summary first).
  */
 export function renderTerminal(diff: TreeDiff, options: TerminalOptions): string {
   const paint = (style: keyof typeof CODES, text: string) => (options.color ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text);
@@ -48,6 +49,10 @@ export function renderTerminal(diff: TreeDiff, options: TerminalOptions): string
     for (const c of g.changed) {
       lines.push(paint('yellow', `  ~ ${describeRef(c.object)}`));
       if (c.previous.file !== c.object.file) lines.push(`      moved from ${c.previous.file} to ${c.object.file}`);
+      for (const line of c.crd ? crdLines(c.crd, (t) => paint('cyan', t)) : []) {
+        lines.push(`      ${paint('yellow', '~')} ${line.text}`);
+        for (const d of line.details) lines.push(`          ${d}`);
+      }
       for (const f of c.fields) {
         const mark = f.op === 'added' ? paint('green', '+') : f.op === 'removed' ? paint('red', '-') : paint('yellow', '~');
         lines.push(`      ${mark} ${paint('cyan', f.path)}: ${fieldValues(f)}`);

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { diffWorkingTree, runDiffCli, summaryFile, summaryPath } from '../../lib/diff/command';
+import { diffWorkingTree, isCompared, renderWorkingTree, runDiffCli, summaryFile, summaryPath } from '../../lib/diff/command';
 import { defaultBase, readRevision } from '../../lib/diff/git';
 import { describeRef } from '../../lib/diff/model';
 import type { RenderedFile } from '../../lib/render/render';
@@ -169,7 +169,11 @@ describe('npm run diff against a git revision', () => {
         expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ risky: false, base: git(root, 'rev-parse', 'HEAD'), summary: { added: 0, removed: 0, changed: 1, files: 0, unchangedFiles: expect.any(Number) }, risks: [] });
         const markdown = fs.readFileSync(out, 'utf8');
         expect(markdown).toContain('<details><summary><b>layer longhorn (dist/longhorn)</b>: 1 changed</summary>');
-        expect(markdown).toContain('  - `spec.source.helm.valuesObject.defaultBackupStore.backupTarget`: `"nfs://nas.turnsys.com:/export/longhorn-backups"` → `"nfs://nas2.turnsys.com:/export/longhorn"`');
+        // The Longhorn chart is rendered at synth: the setting lands in the chart's default-resource ConfigMap.
+        expect(markdown).toContain([
+          '- changed `ConfigMap longhorn-system/longhorn-default-resource`',
+          '  - `data["default-resource.yaml"]`: `"backup-target: nfs://nas.turnsys.com:/export/lon… (2 lines)` → `"backup-target: nfs://nas2.turnsys.com:/export/lo… (2 lines)`',
+        ].join('\n'));
         // The working tree's dist/ is never written by the diff.
         expect(git(root, 'status', '--porcelain', '--', 'dist', 'argocd', 'docs', 'reports')).toBe('');
       } finally {
@@ -186,6 +190,14 @@ describe('npm run diff against a git revision', () => {
       } finally {
         fs.rmSync(notes);
       }
+    });
+
+    test('GIVEN the working tree rendered as the head WHEN compared with a revision THEN it holds only the folders read from the revision (no render-cache/ of chart renders, no apps.lock.yaml)', () => {
+      const folders = new Set(renderWorkingTree(root).map((f) => f.path.split('/')[0]));
+      expect([...folders].sort()).toEqual(['argocd', 'dist', 'docs', 'reports']);
+      expect(isCompared('render-cache/metallb.yaml')).toBe(false);
+      expect(isCompared('apps.lock.yaml')).toBe(false);
+      expect(isCompared('dist/metallb/customresourcedefinition-bgppeers.metallb.io.yaml')).toBe(true);
     });
 
     test('GIVEN an invalid site.yaml WHEN npm run diff runs THEN it exits 1 with the site error', () => {

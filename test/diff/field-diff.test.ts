@@ -1,5 +1,5 @@
 import { diffFields, isEqual } from '../../lib/diff/field-diff';
-import { compactValue } from '../../lib/diff/format-value';
+import { compactPair, compactValue } from '../../lib/diff/format-value';
 import { isPinnedImage, parseImage } from '../../lib/diff/images';
 
 describe('field differ', () => {
@@ -63,6 +63,15 @@ describe('field differ', () => {
     expect(compactValue({ cpu: '50m' })).toBe('{"cpu":"50m"}');
     expect(compactValue('x'.repeat(100), 20)).toBe(`"${'x'.repeat(18)}…`);
     expect(compactValue('hs = {}\nhs.status = 1\nreturn hs\n')).toBe('"hs = {}" (3 lines)');
+  });
+
+  test('GIVEN two long values that differ only past the cut WHEN shown as a pair THEN each skips the common start and shows where they differ', () => {
+    const apis = (...extra: string[]) => ['metallb.io/BFDProfile', 'metallb.io/BGPAdvertisement', 'metallb.io/BGPPeer', ...extra].join(',');
+    expect(compactPair(apis(), apis('metallb.io/ConfigurationState'), 40)).toEqual(['…/BGPPeer"', '…/BGPPeer,metallb.io/ConfigurationState"']);
+    expect(compactPair(['a'.repeat(50), 'b'], ['a'.repeat(50), 'c'], 30)).toEqual(['…aaaaa","b"]', '…aaaaa","c"]']);
+    // Values that already read differently are left as compactValue shows them.
+    expect(compactPair('a'.repeat(100), 'b'.repeat(100), 10)).toEqual([compactValue('a'.repeat(100), 10), compactValue('b'.repeat(100), 10)]);
+    expect(compactPair(undefined, 'x')).toEqual(['unset', '"x"']);
   });
 });
 

@@ -100,6 +100,37 @@ export function layerApp(layer: string, wave: number): Obj {
   };
 }
 
+/** Schema properties of the given names, each a string (`{a: {type: 'string'}}`). */
+export function strings(...names: string[]): Obj {
+  return Object.fromEntries(names.map((n) => [n, { type: 'string' }]));
+}
+
+/** One version of a CRD whose schema has these `spec` (and `status`) properties. */
+export function crdVersion(name: string, spec: Obj, flags: { served?: boolean; storage?: boolean } = {}, status: Obj = strings('phase')): Obj {
+  return {
+    name,
+    served: flags.served ?? true,
+    storage: flags.storage ?? false,
+    schema: {
+      openAPIV3Schema: {
+        type: 'object',
+        properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, spec: { type: 'object', properties: spec }, status: { type: 'object', properties: status } },
+      },
+    },
+    subresources: { status: {} },
+  };
+}
+
+/** The CustomResourceDefinition `widgets.example.com` (kind Widget) with these versions. */
+export function crd(versions: Obj[], spec: Obj = {}): Obj {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com', annotations: { 'controller-gen.kubebuilder.io/version': 'v0.16.0' } },
+    spec: { group: 'example.com', names: { kind: 'Widget', listKind: 'WidgetList', plural: 'widgets', singular: 'widget' }, scope: 'Namespaced', versions, ...spec },
+  };
+}
+
 /** Risks of the diff from `before` to `after`, as `{rule, object, message}` for exact assertions. */
 export function risks(before: readonly RenderedFile[], after: readonly RenderedFile[]): { rule: string; object: string; message: string }[] {
   return diffTrees(before, after).risks.map((r) => ({ rule: r.rule, object: describeRef(r.object), message: r.message }));

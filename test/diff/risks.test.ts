@@ -1,6 +1,6 @@
 import { RISK_IDS } from '../../lib/diff/model';
 import { quantityBytes, RISK_RULES } from '../../lib/diff/risks';
-import { configMap, deployment, edit, file, helmApp, layerApp, namespace, pvc, risks, risksOf, service, statefulSet } from './fixtures';
+import { configMap, crd, crdVersion, deployment, edit, file, helmApp, layerApp, namespace, pvc, risks, risksOf, service, statefulSet, strings } from './fixtures';
 
 const L = 'dist/web';
 
@@ -110,6 +110,18 @@ describe('risk rules', () => {
       ];
       expect(risksOf('immutable-field', before, after)).toEqual([]);
     });
+
+    test('GIVEN hook Jobs that Argo CD recreates each sync (Argo CD or Helm hook, BeforeHookCreation or no policy) WHEN their template changes THEN nothing is flagged, but a hook kept after success is', () => {
+      const job = (name: string, image: string, annotations: Record<string, string>) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'web', annotations }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image }] } } } });
+      const hooks: Record<string, Record<string, string>> = {
+        argo: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+        bare: { 'argocd.argoproj.io/hook': 'Sync' },
+        helm: { 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded' },
+        kept: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'HookFailed' },
+      };
+      const side = (image: string) => Object.entries(hooks).map(([name, a]) => file(L, job(name, image, a)));
+      expect(risksOf('immutable-field', side('m:1.0.0'), side('m:1.0.1')).map((r) => r.object)).toEqual(['Job web/kept']);
+    });
   });
 
   describe('(e) CRD removed', () => {
@@ -125,6 +137,59 @@ describe('risk rules', () => {
       const before = [file('dist/widgets', crd), file('dist/widgets', { ...configMap('crd', 'web'), kind: 'CustomResourceDefinition', apiVersion: 'example.com/v1' })];
       const after = [file('dist/widgets', edit(crd, (c) => { c.metadata.labels = { a: 'b' }; }))];
       expect(risksOf('crd-removed', before, after)).toEqual([]);
+    });
+  });
+
+  describe('(e2) CRD version or stored field removed', () => {
+    const W = 'dist/widgets';
+
+    test('GIVEN a served version removed and fields removed from the storage version WHEN diffed THEN each is flagged, with the outermost fields named', () => {
+      const before = [file(W, crd([crdVersion('v1alpha1', strings('a')), crdVersion('v1beta1', { ...strings('a', 'b'), old: { type: 'object', properties: strings('x', 'y') } }, { storage: true })]))];
+      const after = [file(W, crd([crdVersion('v1beta1', strings('a'), { storage: true })]))];
+      expect(risksOf('crd-version-removed', before, after)).toEqual([
+        { object: 'CustomResourceDefinition widgets.example.com', message: 'version v1alpha1 removed (was served): the API server refuses the update while status.storedVersions lists v1alpha1, and Widget objects still stored as v1alpha1 cannot be read; first rewrite them as v1beta1 (storage migration) and drop v1alpha1 from status.storedVersions, and move clients off v1alpha1' },
+        { object: 'CustomResourceDefinition widgets.example.com', message: 'v1beta1 (the storage version): 4 fields removed from its schema (spec.b, spec.old (+2 below)): the API server drops them from stored Widget objects the next time each is written; check that nothing still sets them, or save that data first' },
+      ]);
+    });
+
+    test('GIVEN a field removed from the version that becomes the storage version WHEN diffed THEN it is flagged as the new storage version', () => {
+      const before = [file(W, crd([crdVersion('v1beta1', strings('a', 'b'), { storage: true }), crdVersion('v1', strings('a', 'b'))]))];
+      const after = [file(W, crd([crdVersion('v1beta1', strings('a', 'b')), crdVersion('v1', strings('a'), { storage: true })]))];
+      expect(risksOf('crd-version-removed', before, after)).toEqual([
+        { object: 'CustomResourceDefinition widgets.example.com', message: 'v1 (the new storage version): 1 field removed from its schema (spec.b): the API server drops it from stored Widget objects the next time each is written; check that nothing still sets it, or save that data first' },
+      ]);
+    });
+
+    test('GIVEN fields removed only from a version that is not stored, from status, and under an object keeping unknown fields, fields and a version added, and a new CRD WHEN diffed THEN nothing is flagged', () => {
+      const open = (props: string[]) => ({ extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: strings(...props) } });
+      const before = [file(W, crd([crdVersion('v1beta1', strings('a', 'b')), crdVersion('v1', { ...strings('a'), ...open(['p', 'q']) }, { storage: true }, strings('phase', 'message'))]))];
+      const after = [
+        file(W, crd([crdVersion('v1beta1', strings('a')), crdVersion('v1', { ...strings('a', 'c'), ...open(['p']) }, { storage: true }, strings('phase')), crdVersion('v2', strings('a'), { served: false })])),
+        file(W, edit(crd([crdVersion('v1', strings('a'), { storage: true })]), (c) => { c.metadata.name = 'gadgets.example.com'; })),
+      ];
+      expect(risksOf('crd-version-removed', before, after)).toEqual([]);
+    });
+  });
+
+  describe('(e3) CRD storage version changed', () => {
+    const W = 'dist/widgets';
+
+    test('GIVEN the storage flag moved from v1beta1 to v1 WHEN diffed THEN it is flagged with what to keep until the migration', () => {
+      const before = [file(W, crd([crdVersion('v1beta1', strings('a'), { storage: true }), crdVersion('v1', strings('a'))]))];
+      const after = [file(W, crd([crdVersion('v1beta1', strings('a')), crdVersion('v1', strings('a'), { storage: true })]))];
+      expect(risksOf('crd-storage-version', before, after)).toEqual([
+        { object: 'CustomResourceDefinition widgets.example.com', message: 'storage version v1beta1 → v1: new and rewritten Widget objects are stored as v1, existing ones stay v1beta1 until rewritten; keep v1beta1 in spec.versions (and the conversion between them) until a storage migration has rewritten every object and v1beta1 is dropped from status.storedVersions' },
+      ]);
+    });
+
+    test('GIVEN the storage version\'s schema and another version\'s served flag changed, and a CRD added and one removed WHEN diffed THEN nothing is flagged', () => {
+      const gadget = edit(crd([crdVersion('v1', strings('a'), { storage: true })]), (c) => { c.metadata.name = 'gadgets.example.com'; });
+      const before = [file(W, crd([crdVersion('v1beta1', strings('a')), crdVersion('v1', strings('a'), { storage: true })])), file(W, gadget)];
+      const after = [
+        file(W, crd([crdVersion('v1beta1', strings('a'), { served: false }), crdVersion('v1', strings('a', 'b'), { storage: true })])),
+        file(W, edit(gadget, (c) => { c.metadata.name = 'sprockets.example.com'; })),
+      ];
+      expect(risksOf('crd-storage-version', before, after)).toEqual([]);
     });
   });
 
