@@ -92,6 +92,22 @@ export function rbacPolicy(site: Site): string {
   ].join('\n');
 }
 
+/** CPU and memory requests and a memory limit of one container (chart `resources` keys). */
+export interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly memory: string };
+}
+
+/** Requests what the container needs when idle on a small cluster; the memory limit leaves room for a busy spell. */
+function resources(cpu: string, memory: string, memoryLimit: string): ContainerResources {
+  return { requests: { cpu, memory }, limits: { memory: memoryLimit } };
+}
+
+/** A chart switch for a probe the chart leaves off by default. */
+export interface ProbeSwitch {
+  readonly enabled: boolean;
+}
+
 /** Replicas, spread and disruption budget of a stateless Argo CD component (chart keys). */
 export interface ArgoCdComponentHa {
   readonly replicas: number;
@@ -108,10 +124,24 @@ export interface ArgoCdValues {
   readonly crds: { readonly keep: boolean };
   readonly 'redis-ha': {
     readonly enabled: boolean;
+    /** Names the subchart's objects argocd-redis-ha-* (the argo-cd chart derives the Redis address from it), not `<release>-redis-ha-*`. */
+    readonly fullnameOverride: string;
     /** Three redis servers with sentinels, hard anti-affinity (the subchart's default): two keep the sentinel quorum. */
     readonly podDisruptionBudget: { readonly minAvailable: number };
-    readonly haproxy: { readonly podDisruptionBudget: { readonly minAvailable: number } };
+    readonly redis: { readonly resources: ContainerResources };
+    readonly sentinel: { readonly resources: ContainerResources };
+    /** The split-brain-fix container of each redis pod. */
+    readonly splitBrainDetection: { readonly resources: ContainerResources };
+    /** The config-init container of each redis pod. */
+    readonly init: { readonly resources: ContainerResources };
+    readonly haproxy: {
+      readonly podDisruptionBudget: { readonly minAvailable: number };
+      readonly resources: ContainerResources;
+      readonly init: { readonly resources: ContainerResources };
+    };
   };
+  /** The Job that creates the argocd-redis password Secret once. */
+  readonly redisSecretInit: { readonly resources: ContainerResources };
   readonly controller: {
     readonly replicas: number;
     /** A Deployment instead of a StatefulSet: a dead node's pod is replaced after eviction. */
@@ -120,15 +150,21 @@ export interface ArgoCdValues {
     readonly metrics: { readonly enabled: boolean };
     /** A stateless singleton leaves a dead node sooner than the platform default. */
     readonly tolerations: readonly DeadNodeToleration[];
+    readonly resources: ContainerResources;
   };
-  readonly server: ArgoCdComponentHa & { readonly autoscaling: { readonly enabled: boolean } };
-  readonly repoServer: ArgoCdComponentHa & { readonly autoscaling: { readonly enabled: boolean } };
-  readonly applicationSet: ArgoCdComponentHa;
+  readonly server: ArgoCdComponentHa & { readonly autoscaling: { readonly enabled: boolean }; readonly resources: ContainerResources };
+  readonly repoServer: ArgoCdComponentHa & { readonly autoscaling: { readonly enabled: boolean }; readonly resources: ContainerResources };
+  readonly applicationSet: ArgoCdComponentHa & {
+    readonly resources: ContainerResources;
+    readonly readinessProbe: ProbeSwitch;
+    readonly livenessProbe: ProbeSwitch;
+  };
   readonly dex: {
     readonly enabled: boolean;
     readonly tolerations: readonly DeadNodeToleration[];
-    readonly livenessProbe: { readonly enabled: boolean };
-    readonly readinessProbe: { readonly enabled: boolean };
+    readonly livenessProbe: ProbeSwitch;
+    readonly readinessProbe: ProbeSwitch;
+    readonly resources: ContainerResources;
   };
   readonly notifications: { readonly enabled: boolean };
   readonly configs: {
@@ -141,6 +177,9 @@ export interface ArgoCdValues {
 /** Two replicas on two nodes, at most one evicted at a time. */
 export const ARGOCD_HA: ArgoCdComponentHa = { replicas: 2, topologySpreadConstraints: [HOSTNAME_SPREAD], pdb: { enabled: true, minAvailable: 1 } };
 
+/** Prefix of the redis-ha subchart's objects (its fullnameOverride). */
+export const ARGOCD_REDIS_HA = 'argocd-redis-ha';
+
 /** HA facts of the argo-cd chart's workloads that the rendered objects cannot say themselves. */
 export function argoCdHa(): RenderedWorkloadHa[] {
   return [
@@ -148,11 +187,21 @@ export function argoCdHa(): RenderedWorkloadHa[] {
       kind: 'Deployment',
       name: 'argocd-application-controller',
       singleton: 'one cluster is one shard: a second controller would stand idle; syncs pause while it moves, running workloads do not notice',
+      exempt: {
+        'ha/probes': 'the argo-cd chart (9.1.4) renders only a readiness probe for the application controller (/healthz on its metrics port) and has no value for a liveness probe',
+      },
     },
     {
       kind: 'Deployment',
       name: 'argocd-dex-server',
       singleton: 'directory login only: sessions already logged in, the API and kubectl keep working while it moves',
+    },
+    {
+      kind: 'StatefulSet',
+      name: `${ARGOCD_REDIS_HA}-server`,
+      exempt: {
+        'ha/probes': 'only its split-brain-fix container lacks probes: the redis-ha subchart renders that shell loop (it checks every 60 s that redis and sentinel agree on the master) with no probe and no value for one. It serves nothing, and the redis and sentinel containers beside it have readiness and liveness probes',
+      },
     },
   ];
 }
@@ -168,15 +217,46 @@ export function argoCdValues(ctx: PlatformContext): ArgoCdValues {
     global: { domain: `argocd.${site.domain}` },
     // Deleting the release must never delete every Application with it.
     crds: { keep: true },
-    'redis-ha': { enabled: true, podDisruptionBudget: { minAvailable: 2 }, haproxy: { podDisruptionBudget: { minAvailable: 2 } } },
+    'redis-ha': {
+      enabled: true,
+      fullnameOverride: ARGOCD_REDIS_HA,
+      podDisruptionBudget: { minAvailable: 2 },
+      // Argo CD's cache: manifests and app state of a few dozen Applications, no persistence.
+      redis: { resources: resources('50m', '128Mi', '512Mi') },
+      sentinel: { resources: resources('10m', '32Mi', '64Mi') },
+      splitBrainDetection: { resources: resources('10m', '32Mi', '64Mi') },
+      init: { resources: resources('10m', '32Mi', '64Mi') },
+      haproxy: {
+        podDisruptionBudget: { minAvailable: 2 },
+        resources: resources('20m', '64Mi', '256Mi'),
+        init: { resources: resources('10m', '32Mi', '64Mi') },
+      },
+    },
+    redisSecretInit: { resources: resources('10m', '64Mi', '256Mi') },
     // One application controller (one cluster, one shard), as a Deployment: the StatefulSet's pod
-    // on a dead node would never be replaced (reports/failure-simulation.md).
-    controller: { replicas: 1, dynamicClusterDistribution: true, metrics: { enabled: true }, tolerations: deadNodeTolerations(STATELESS_SINGLETON_TOLERATION_SECONDS) },
-    server: { ...ARGOCD_HA, autoscaling: { enabled: false } },
-    repoServer: { ...ARGOCD_HA, autoscaling: { enabled: false } },
-    applicationSet: ARGOCD_HA,
+    // on a dead node would never be replaced (reports/failure-simulation.md). It caches every
+    // object of the cluster it manages: the most memory of Argo CD, and room to grow.
+    controller: {
+      replicas: 1,
+      dynamicClusterDistribution: true,
+      metrics: { enabled: true },
+      tolerations: deadNodeTolerations(STATELESS_SINGLETON_TOLERATION_SECONDS),
+      resources: resources('250m', '512Mi', '1536Mi'),
+    },
+    server: { ...ARGOCD_HA, autoscaling: { enabled: false }, resources: resources('50m', '128Mi', '512Mi') },
+    // Renders plain directories of YAML (dist/<layer>): no Helm or Kustomize at sync time.
+    repoServer: { ...ARGOCD_HA, autoscaling: { enabled: false }, resources: resources('50m', '128Mi', '1Gi') },
+    // The chart leaves the ApplicationSet controller's probes off; on, a hung controller is
+    // restarted and a new one takes traffic (its webhook) only once it listens.
+    applicationSet: { ...ARGOCD_HA, resources: resources('10m', '64Mi', '256Mi'), readinessProbe: { enabled: true }, livenessProbe: { enabled: true } },
     // Dex's probes are off in the chart; on, they bound its start-up (it is a singleton).
-    dex: { enabled: true, livenessProbe: { enabled: true }, readinessProbe: { enabled: true }, tolerations: deadNodeTolerations(STATELESS_SINGLETON_TOLERATION_SECONDS) },
+    dex: {
+      enabled: true,
+      livenessProbe: { enabled: true },
+      readinessProbe: { enabled: true },
+      tolerations: deadNodeTolerations(STATELESS_SINGLETON_TOLERATION_SECONDS),
+      resources: resources('10m', '64Mi', '256Mi'),
+    },
     // No notification service is configured: the controller would have nothing to send.
     notifications: { enabled: false },
     configs: {

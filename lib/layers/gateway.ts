@@ -32,6 +32,15 @@ export interface EnvoyGatewayValues {
   };
   /** The chart renders the budget only when minAvailable (or maxUnavailable) is at least 1; its default is 0. */
   readonly podDisruptionBudget: { readonly minAvailable: number };
+  /** The Job that writes the control plane's TLS certificates before each sync (a PreSync hook). */
+  readonly certgen: {
+    readonly job: {
+      readonly resources: {
+        readonly requests: { readonly cpu: string; readonly memory: string };
+        readonly limits: { readonly memory: string };
+      };
+    };
+  };
 }
 
 export function envoyGatewayValues(): EnvoyGatewayValues {
@@ -39,19 +48,9 @@ export function envoyGatewayValues(): EnvoyGatewayValues {
     // The controller is leader-elected: two replicas keep configuration flowing while a node is down.
     deployment: { replicas: 2, pod: { topologySpreadConstraints: [spreadOverNodes({ 'control-plane': 'envoy-gateway' })] } },
     podDisruptionBudget: { minAvailable: 1 },
+    // The controller's own requests and limits are the chart's (100m/256Mi, 1Gi limit).
+    certgen: { job: { resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } } } },
   };
-}
-
-/** The chart's controller Deployment (gateway-helm v1.9.0 templates/envoy-gateway-deployment.yaml). */
-export function envoyGatewayWorkloads(): WorkloadDeclaration[] {
-  return [{
-    name: 'envoy-gateway',
-    kind: 'Deployment',
-    replicas: at('deployment.replicas'),
-    spread: { topologySpread: at('deployment.pod.topologySpreadConstraints') },
-    pdb: { minAvailable: at('podDisruptionBudget.minAvailable') },
-    tolerations: at('deployment.pod.tolerations', []),
-  }];
 }
 
 /** The proxies Envoy Gateway runs for the shared Gateway, as the EnvoyProxy spec sets them (paths into it). */
@@ -128,7 +127,6 @@ export function gatewayLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: SHARED_GATEWAY.namespace,
     values: envoyGatewayValues(),
     providesApis: [{ group: 'gateway.networking.k8s.io' }, { group: 'gateway.envoyproxy.io' }],
-    workloads: envoyGatewayWorkloads(),
   });
   const proxy = new ApiObject(layer, 'proxy', {
     apiVersion: 'gateway.envoyproxy.io/v1alpha1',

@@ -2,67 +2,79 @@ import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from '../../imports/metallb.io';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { PlatformContext } from '../context';
-import { at, DeadNodeToleration, deadNodeTolerations, fixed, STATELESS_SINGLETON_TOLERATION_SECONDS, WorkloadDeclaration } from '../ha/workloads';
+import { DeadNodeToleration, deadNodeTolerations, STATELESS_SINGLETON_TOLERATION_SECONDS } from '../ha/workloads';
 import { Layer } from '../layer';
 
 export const METALLB_NAMESPACE = 'metallb-system';
 
+/** CPU and memory requests and a memory limit of one container (chart `resources` keys). */
+export interface MetalLbResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly memory: string };
+}
+
 /** The values of the metallb chart that the platform sets (a typed subset). */
 export interface MetalLbValues {
   readonly crds: { readonly enabled: boolean };
-  /** A stateless singleton: it leaves a dead node sooner than the platform default. */
-  readonly controller: { readonly logLevel: string; readonly tolerations: readonly DeadNodeToleration[] };
+  readonly controller: {
+    readonly logLevel: string;
+    /** A stateless singleton: it leaves a dead node sooner than the platform default. */
+    readonly tolerations: readonly DeadNodeToleration[];
+    readonly resources: MetalLbResources;
+    /** The pod's security context: helm merges it into the chart's (non-root user 65534). */
+    readonly securityContext: { readonly seccompProfile: { readonly type: 'RuntimeDefault' } };
+  };
   readonly speaker: {
     readonly logLevel: string;
     readonly tolerations: readonly { readonly operator: 'Exists'; readonly effect?: string }[];
+    readonly resources: MetalLbResources;
     readonly frr: { readonly enabled: boolean };
   };
 }
 
 export function metalLbValues(): MetalLbValues {
+  const resources = (cpu: string, memory: string, memoryLimit: string): MetalLbResources => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
   return {
     crds: { enabled: true },
     // The controller only allocates addresses; traffic never passes through it, so one
     // replica rescheduled by its Deployment is enough. Speakers answer ARP on every node.
-    controller: { logLevel: 'info', tolerations: deadNodeTolerations(STATELESS_SINGLETON_TOLERATION_SECONDS) },
+    controller: {
+      logLevel: 'info',
+      tolerations: deadNodeTolerations(STATELESS_SINGLETON_TOLERATION_SECONDS),
+      resources: resources('25m', '64Mi', '256Mi'),
+      // The chart's container context already drops every capability; its pod context lacks seccomp.
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+    },
     speaker: {
       logLevel: 'info',
       // Speakers on every node, including tainted servers and the R&D node, so an address
       // fails over to any surviving node.
       tolerations: [{ operator: 'Exists' }],
+      resources: resources('25m', '64Mi', '256Mi'),
       // L2 mode only: TLS and L7 end at the OPNsense HAProxy.
       frr: { enabled: false },
     },
   };
 }
 
-/** The chart's probe defaults (metallb chart 0.15.2 values.yaml), which the platform keeps. */
-const CONTROLLER_READINESS = { failureThreshold: 3, initialDelaySeconds: 10, periodSeconds: 10 } as const;
-
 /** Workload names: the release name plus the component (metallb chart 0.15.2 templates). */
 export const METALLB_CONTROLLER = 'metallb-controller';
 export const METALLB_SPEAKER = 'metallb-speaker';
 
-/** The chart's controller Deployment and speaker DaemonSet. */
-export function metalLbWorkloads(): WorkloadDeclaration[] {
+/** HA facts of the chart's controller Deployment and speaker DaemonSet that their specs cannot say. */
+export function metalLbHa(): RenderedWorkloadHa[] {
   return [
     {
-      name: METALLB_CONTROLLER,
       kind: 'Deployment',
-      replicas: fixed(1, 'the chart renders one controller and has no replicas value'),
+      name: METALLB_CONTROLLER,
       singleton: 'only allocates addresses to new LoadBalancer Services; traffic never passes through it and the speakers keep announcing every address while it is away',
-      tolerations: at('controller.tolerations', []),
-      resources: at('controller.resources', {}),
-      startup: { probe: at('controller.readinessProbe', CONTROLLER_READINESS) },
     },
     {
-      name: METALLB_SPEAKER,
       kind: 'DaemonSet',
-      tolerations: at('speaker.tolerations'),
-      resources: at('speaker.resources', {}),
+      name: METALLB_SPEAKER,
       systemComponent: 'answers ARP for the load-balancer addresses on the host network (NET_RAW)',
-      role: 'lb-speaker',
     },
   ];
 }
@@ -84,7 +96,7 @@ export function metalLbLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: METALLB_NAMESPACE,
     values: metalLbValues(),
     providesApis: [{ group: 'metallb.io' }],
-    workloads: metalLbWorkloads(),
+    ha: metalLbHa(),
   });
   const pools = ctx.site.network.metallb.pools;
   for (const pool of pools) {

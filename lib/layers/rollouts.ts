@@ -2,7 +2,6 @@ import { Construct } from 'constructs';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { PlatformContext } from '../context';
-import { at, WorkloadDeclaration } from '../ha/workloads';
 import { ApiRef, Layer } from '../layer';
 
 export const ROLLOUTS_NAMESPACE = 'argo-rollouts';
@@ -24,7 +23,8 @@ export const ROLLOUTS_APIS: readonly ApiRef[] = ['AnalysisRun', 'AnalysisTemplat
  * checked against values.yaml and the templates of the pinned chart (argoproj/argo-helm
  * argo-rollouts-2.41.0): `installCRDs`, `keepCRDs`, `controller.replicas` (more than 1 adds
  * `--leader-elect` in templates/controller/deployment.yaml), `controller.topologySpreadConstraints`,
- * `controller.affinity`, `controller.pdb.{enabled,minAvailable}`, `dashboard.enabled`.
+ * `controller.affinity`, `controller.pdb.{enabled,minAvailable}`, `controller.resources`,
+ * `dashboard.enabled`.
  */
 export interface RolloutsValues {
   readonly installCRDs: boolean;
@@ -35,6 +35,10 @@ export interface RolloutsValues {
     readonly topologySpreadConstraints: readonly object[];
     readonly affinity: object;
     readonly pdb: { readonly enabled: boolean; readonly minAvailable: number };
+    readonly resources: {
+      readonly requests: { readonly cpu: string; readonly memory: string };
+      readonly limits: { readonly memory: string };
+    };
   };
   readonly dashboard: { readonly enabled: boolean };
 }
@@ -53,6 +57,8 @@ export function rolloutsValues(): RolloutsValues {
         podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: selector }] },
       },
       pdb: { enabled: true, minAvailable: 1 },
+      // Caches the Rollouts, ReplicaSets and Services it manages, cluster-wide.
+      resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
     },
     // The dashboard has no login of its own (it acts with its service account): it stays off.
     // Promote with `kubectl argo rollouts promote <app> -n <env>` or the Argo CD UI's Rollout actions.
@@ -64,18 +70,6 @@ export function rolloutsValues(): RolloutsValues {
  * Argo Rollouts: the controller behind the PaaS apps' blue/green and canary deploys
  * (`Rollout` objects), two leader-elected replicas on two nodes with a PDB.
  */
-/** The chart's controller Deployment (argo-rollouts chart 2.41.0: named after the release), for the HA rules. */
-export function rolloutsWorkloads(): WorkloadDeclaration[] {
-  return [{
-    name: ROLLOUTS_RELEASE,
-    kind: 'Deployment',
-    replicas: at('controller.replicas'),
-    spread: { topologySpread: at('controller.topologySpreadConstraints') },
-    pdb: { enabled: at('controller.pdb.enabled'), minAvailable: at('controller.pdb.minAvailable') },
-    tolerations: at('controller.tolerations', []),
-  }];
-}
-
 export function rolloutsLayer(scope: Construct, ctx: PlatformContext): Layer {
   const layer = new Layer(scope, {
     name: 'rollouts',
@@ -89,7 +83,6 @@ export function rolloutsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: ROLLOUTS_NAMESPACE,
     values: rolloutsValues(),
     providesApis: ROLLOUTS_APIS,
-    workloads: rolloutsWorkloads(),
   });
   return layer;
 }

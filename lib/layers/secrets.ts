@@ -6,7 +6,7 @@ import {
 import { BITWARDEN_STORES } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import { haAnnotations } from '../ha/annotations';
-import { at, HOSTNAME_SPREAD, HostnameSpread, WorkloadDeclaration } from '../ha/workloads';
+import { HOSTNAME_SPREAD, HostnameSpread } from '../ha/workloads';
 import type { PlatformContext } from '../context';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
@@ -18,50 +18,50 @@ export const BITWARDEN_BOOTSTRAP_SECRET = 'bitwarden-cli-bootstrap';
 const BW_PORT = 8087;
 const BW_LABELS = { 'app.kubernetes.io/name': 'bitwarden-cli', 'app.kubernetes.io/part-of': 'tsys-platform' };
 
-/** Replicas, disruption budget and spread of one external-secrets component (chart keys). */
+/** CPU and memory requests and a memory limit of one container (chart `resources` keys). */
+export interface EsoResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly memory: string };
+}
+
+/** Replicas, disruption budget, spread and resources of one external-secrets component (chart keys). */
 export interface EsoComponentHa {
   readonly replicaCount: number;
   readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
   /** The chart adds the component's label selector to each constraint. */
   readonly topologySpreadConstraints: readonly HostnameSpread[];
+  readonly resources: EsoResources;
 }
 
 /** The values of the external-secrets chart that the platform sets (a typed subset). */
 export interface ExternalSecretsValues extends EsoComponentHa {
   readonly installCRDs: boolean;
   readonly leaderElect: boolean;
-  readonly webhook: EsoComponentHa;
-  readonly certController: EsoComponentHa;
+  /** The controller's probes (both served by its health server, `--live-addr`), off in the chart. */
+  readonly livenessProbe: { readonly enabled: boolean };
+  readonly readinessProbe: { readonly enabled: boolean };
+  readonly webhook: EsoComponentHa & { readonly livenessProbe: { readonly enabled: boolean } };
+  readonly certController: EsoComponentHa & { readonly livenessProbe: { readonly enabled: boolean } };
 }
 
 export function externalSecretsValues(): ExternalSecretsValues {
   // Two of each, on two nodes, never both evicted at once.
-  const ha: EsoComponentHa = { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 }, topologySpreadConstraints: [HOSTNAME_SPREAD] };
+  const ha = { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 }, topologySpreadConstraints: [HOSTNAME_SPREAD] };
+  const resources = (cpu: string, memory: string, memoryLimit: string): EsoResources => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
   return {
     installCRDs: true,
     // Leader-elected: one reconciles, the other takes over when it goes.
     leaderElect: true,
     ...ha,
-    webhook: ha,
-    certController: ha,
+    // The controller caches the ExternalSecrets and the Secrets they own.
+    resources: resources('50m', '128Mi', '512Mi'),
+    // /healthz and /readyz answer on the standby too (a ping check each), so both replicas are ready.
+    livenessProbe: { enabled: true },
+    readinessProbe: { enabled: true },
+    // The chart renders their readiness probes; their liveness probes (/healthz) are off by default.
+    webhook: { ...ha, resources: resources('20m', '64Mi', '256Mi'), livenessProbe: { enabled: true } },
+    certController: { ...ha, resources: resources('20m', '64Mi', '256Mi'), livenessProbe: { enabled: true } },
   };
-}
-
-/**
- * The chart's Deployments (external-secrets chart 2.9.0: deployment.yaml, webhook-deployment.yaml,
- * cert-controller-deployment.yaml; names are the release name plus the component).
- */
-export function externalSecretsWorkloads(): WorkloadDeclaration[] {
-  const component = (name: string, prefix: string): WorkloadDeclaration => ({
-    name,
-    kind: 'Deployment',
-    replicas: at(`${prefix}replicaCount`),
-    spread: { topologySpread: at(`${prefix}topologySpreadConstraints`) },
-    pdb: { enabled: at(`${prefix}podDisruptionBudget.enabled`), minAvailable: at(`${prefix}podDisruptionBudget.minAvailable`) },
-    tolerations: at(`${prefix}tolerations`, []),
-    resources: at(`${prefix}resources`, {}),
-  });
-  return [component('external-secrets', ''), component('external-secrets-webhook', 'webhook.'), component('external-secrets-cert-controller', 'certController.')];
 }
 
 /** The webhook provider spec of a ClusterSecretStore that reads one part of a vault item by exact name. */
@@ -99,7 +99,6 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
     providesApis: [{ group: 'external-secrets.io' }],
     // TEMPORARY until the chart's release-time CRDs are vendored (templates/crds is filled by upstream's release).
     freeFormValues: ['installCRDs'],
-    workloads: externalSecretsWorkloads(),
   });
 
   const image = ctx.versions['bitwarden-cli'];

@@ -1,8 +1,10 @@
+import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
+import { stringify } from 'yaml';
 import { Plan } from '../../imports/upgrade.cattle.io';
 import { GitComponent } from '../constructs/git-component';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { PlatformContext } from '../context';
-import { fixed, WorkloadDeclaration } from '../ha/workloads';
 import { CONTROL_PLANE_LABEL, RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
@@ -15,20 +17,47 @@ export const K3S_UPGRADE_IMAGE = 'rancher/k3s-upgrade';
 export const SERVER_PLAN = 'server-plan';
 export const AGENT_PLAN = 'agent-plan';
 
+/** Name of the controller's Deployment (and of its `upgrade.cattle.io/controller` pod label) in the upstream manifests. */
+export const SUC_DEPLOYMENT = 'system-upgrade-controller';
+const SUC_SELECTOR = { 'upgrade.cattle.io/controller': SUC_DEPLOYMENT } as const;
+
 /**
- * The controller's Deployment in the upstream manifests of the pinned tag
- * (manifests/system-upgrade-controller.yaml): one replica on a server, no probes.
+ * What the platform changes in the upstream Deployment (manifests/system-upgrade-controller.yaml
+ * runs one replica, no resources, a writable root filesystem), as a strategic-merge patch.
  */
-export function systemUpgradeControllerWorkloads(): WorkloadDeclaration[] {
-  const upstream = 'the upstream manifest of the pinned tag';
-  return [{
-    name: 'system-upgrade-controller',
+export function systemUpgradeControllerPatch(): object {
+  return {
+    apiVersion: 'apps/v1',
     kind: 'Deployment',
-    replicas: fixed(1, `${upstream} runs one controller`),
-    singleton: 'runs the k3s upgrade Plans only: nothing serving waits on it, and a Plan resumes where it stopped',
-    nodeAffinity: fixed({ requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: CONTROL_PLANE_LABEL, operator: 'Exists' }] }] } }, `${upstream} runs it on a control-plane node`),
-    tolerations: fixed([{ key: SERVER_TAINT.key, operator: 'Exists' }, { key: CONTROL_PLANE_LABEL, operator: 'Exists', effect: 'NoSchedule' }], `the tolerations of ${upstream}`),
-    startup: { seconds: fixed(30, `${upstream} has no probe; a small Go controller, ready once it runs`) },
+    metadata: { name: SUC_DEPLOYMENT, namespace: UPGRADES_NAMESPACE },
+    spec: {
+      // It elects a leader (SYSTEM_UPGRADE_CONTROLLER_LEADER_ELECT in the upstream ConfigMap) and
+      // its required anti-affinity puts each replica on another server: the standby takes the
+      // lease when the leader's node goes (a server Plan restarts k3s on every server in turn).
+      replicas: 2,
+      template: {
+        spec: {
+          containers: [{
+            name: SUC_DEPLOYMENT,
+            resources: { requests: { cpu: '25m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+            // It writes only to /tmp, an emptyDir in the upstream manifest.
+            securityContext: { readOnlyRootFilesystem: true },
+          }],
+        },
+      },
+    },
+  };
+}
+
+/** HA facts of the controller Deployment that its spec cannot say. */
+export function systemUpgradeControllerHa(): RenderedWorkloadHa[] {
+  return [{
+    kind: 'Deployment',
+    name: SUC_DEPLOYMENT,
+    exempt: {
+      'ha/probes': 'the controller (v0.20.1) serves no port at all, no health or metrics endpoint, and its image is FROM scratch with only the binary: there is nothing a probe could ask',
+      'ha/host-namespaces': 'mounts the node\'s CA bundles (/etc/ssl, /etc/pki, /etc/ca-certificates) read-only, as upstream does: its scratch image has no CA certificates of its own, and it needs them to resolve Plan channels over HTTPS',
+    },
   }];
 }
 
@@ -53,15 +82,24 @@ export function upgradesLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: UPGRADES_NAMESPACE,
     // The repository's root kustomization pins a stale controller image at release tags.
     images: [`rancher/system-upgrade-controller:${suc.version}`],
-    // The upstream manifests carry the namespace too; this layer owns it (one owner per object,
-    // or the two Applications would keep relabelling it).
-    patches: [{
-      target: { version: 'v1', kind: 'Namespace', name: UPGRADES_NAMESPACE },
-      patch: `$patch: delete\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${UPGRADES_NAMESPACE}\n`,
-    }],
+    patches: [
+      // The upstream manifests carry the namespace too; this layer owns it (one owner per object,
+      // or the two Applications would keep relabelling it).
+      {
+        target: { version: 'v1', kind: 'Namespace', name: UPGRADES_NAMESPACE },
+        patch: `$patch: delete\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${UPGRADES_NAMESPACE}\n`,
+      },
+      // Two leader-elected replicas, resources, a read-only root.
+      { target: { group: 'apps', version: 'v1', kind: 'Deployment', name: SUC_DEPLOYMENT }, patch: stringify(systemUpgradeControllerPatch()) },
+    ],
     // The controller registers the Plan CRD itself when it starts.
     providesApis: [{ group: 'upgrade.cattle.io' }],
-    workloads: systemUpgradeControllerWorkloads(),
+    ha: systemUpgradeControllerHa(),
+  });
+  // One of the two controllers may be evicted at a time (a drain of its server).
+  new KubePodDisruptionBudget(layer, 'system-upgrade-controller-pdb', {
+    metadata: { name: SUC_DEPLOYMENT, namespace: UPGRADES_NAMESPACE },
+    spec: { minAvailable: IntOrString.fromNumber(1), selector: { matchLabels: { ...SUC_SELECTOR } } },
   });
 
   const version = ctx.versions.k3s.version;

@@ -1,21 +1,54 @@
 import { parse } from 'yaml';
+import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { haproxyConfig, haproxyTable } from '../../lib/hosts/haproxy-config';
-import { renderSite } from '../../lib/synth';
-import { shippedSite } from '../helpers';
+import { loadManifests } from '../../lib/render/manifest-yaml';
+import { shippedRender } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe('gateway layer', () => {
-  const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
-  const obj = (p: string): Obj => parse(files.get(p)!);
+const rendered = shippedRender();
 
-  test('GIVEN the Envoy Gateway chart WHEN rendered THEN it is the pinned OCI chart with two spread controller replicas, installing the Gateway API', () => {
-    const app = obj('dist/gateway/application-envoy-gateway-chart.yaml');
-    expect(app.spec.source).toMatchObject({ repoURL: 'docker.io/envoyproxy', chart: 'gateway-helm', targetRevision: 'v1.9.0' });
-    expect(app.spec.source.helm.valuesObject.deployment.replicas).toBe(2);
-    expect(app.spec.source.helm.valuesObject.deployment.pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' });
-    expect(app.metadata.annotations['platform.tsys/provides-apis']).toBe('gateway.networking.k8s.io/*,gateway.envoyproxy.io/*');
-    expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+describe('gateway layer', () => {
+  const files = new Map(rendered.map((f) => [f.path, f.content]));
+  const obj = (p: string): Obj => parse(files.get(p)!);
+  const objects = rendered.filter((f) => f.path.startsWith('dist/gateway/')).flatMap((f) => loadManifests(f.content, f.path) as Obj[]);
+  const find = (kind: string, name: string): Obj => {
+    const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+    if (!o) throw new Error(`dist/gateway has no ${kind}/${name}`);
+    return o;
+  };
+  const controller = find('Deployment', 'envoy-gateway');
+
+  test('GIVEN the Envoy Gateway chart WHEN rendered THEN it installs the Gateway API and Envoy Gateway CRDs, server-side and never pruned, and the controller provides both', () => {
+    const groups = [...new Set(objects.filter((o) => o.kind === 'CustomResourceDefinition').map((c) => c.spec.group))].sort();
+    expect(groups).toEqual(['gateway.envoyproxy.io', 'gateway.networking.k8s.io', 'gateway.networking.x-k8s.io']);
+    for (const c of objects.filter((o) => o.kind === 'CustomResourceDefinition')) expect(c.metadata.annotations[ANNOTATIONS.syncOptions]).toContain('ServerSideApply=true');
+    expect(controller.metadata.annotations[ANNOTATIONS.providesApis]).toBe('gateway.networking.k8s.io/*,gateway.envoyproxy.io/*');
+  });
+
+  test('GIVEN the controller is leader-elected WHEN rendered THEN two replicas run on two nodes and a drain evicts at most one', () => {
+    expect(controller.spec.replicas).toBe(2);
+    expect(controller.spec.template.spec.topologySpreadConstraints).toEqual([{
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'control-plane': 'envoy-gateway' } },
+    }]);
+    expect(find('PodDisruptionBudget', 'envoy-gateway').spec).toEqual({ minAvailable: 1, selector: { matchLabels: controller.spec.selector.matchLabels } });
+  });
+
+  test('GIVEN the controller WHEN rendered THEN it has probes, the chart\'s resources, and runs non-root, read-only, without privileges', () => {
+    const c = controller.spec.template.spec.containers[0];
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 8081 });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 8081 });
+    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1024Mi' } });
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+  });
+
+  test('GIVEN the certgen Job WHEN rendered THEN it runs before each sync as an Argo CD hook, with resources, non-root and read-only', () => {
+    const job = find('Job', 'envoy-gateway-gateway-helm-certgen');
+    expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('PreSync');
+    expect(job.metadata.annotations['helm.sh/hook']).toBeUndefined();
+    const c = job.spec.template.spec.containers[0];
+    expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } });
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
   });
 
   test('GIVEN the proxies WHEN rendered THEN two or more run one per node behind the fixed MetalLB gateway address', () => {
@@ -79,8 +112,8 @@ describe('HAProxy entries', () => {
   });
 
   test('GIVEN the shipped site WHEN rendered THEN dist/hosts/haproxy holds the config and the table', () => {
-    const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
-    expect(files.has('dist/hosts/haproxy/haproxy.cfg')).toBe(true);
-    expect(files.has('dist/hosts/haproxy/README.md')).toBe(true);
+    const paths = rendered.map((f) => f.path);
+    expect(paths).toContain('dist/hosts/haproxy/haproxy.cfg');
+    expect(paths).toContain('dist/hosts/haproxy/README.md');
   });
 });

@@ -1,29 +1,71 @@
-import { App } from 'cdk8s';
-import { wireApiProviders } from '../../lib/gitops/waves';
-import { secretsLayer } from '../../lib/layers/secrets';
-import { resolveVersions } from '../../lib/versions';
-import { shippedSite } from '../helpers';
+import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
+import { loadManifests } from '../../lib/render/manifest-yaml';
+import { shippedRender } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('secrets layer', () => {
-  const site = shippedSite();
-  const layer = secretsLayer(new App(), { site, versions: resolveVersions(site.versions), apps: [] });
-  wireApiProviders([layer]);
-  const objects = layer.toJson() as Obj[];
-  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+  const rendered = shippedRender();
+  const objects = rendered.filter((f) => f.path.startsWith('dist/secrets/')).flatMap((f) => loadManifests(f.content, f.path) as Obj[]);
+  const find = (kind: string, name: string): Obj => {
+    const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+    if (!o) throw new Error(`dist/secrets has no ${kind}/${name}`);
+    return o;
+  };
+  const esoComponents = [
+    { deployment: 'external-secrets', container: 'external-secrets', pdb: 'external-secrets-pdb' },
+    { deployment: 'external-secrets-webhook', container: 'webhook', pdb: 'external-secrets-webhook-pdb' },
+    { deployment: 'external-secrets-cert-controller', container: 'cert-controller', pdb: 'external-secrets-cert-controller-pdb' },
+  ];
+  const esoContainer = (deployment: string, name: string): Obj => find('Deployment', deployment).spec.template.spec.containers.find((c: Obj) => c.name === name);
 
-  test('GIVEN the External Secrets chart WHEN rendered THEN controller, webhook and cert controller run two replicas with PDBs and leader election', () => {
-    const values = find('Application', 'external-secrets-chart').spec.source.helm.valuesObject;
-    expect(values.replicaCount).toBe(2);
-    expect(values.leaderElect).toBe(true);
-    expect(values.webhook.replicaCount).toBe(2);
-    expect(values.certController.replicaCount).toBe(2);
-    for (const pdb of [values.podDisruptionBudget, values.webhook.podDisruptionBudget, values.certController.podDisruptionBudget]) expect(pdb).toEqual({ enabled: true, minAvailable: 1 });
+  test('GIVEN the External Secrets chart WHEN rendered THEN controller, webhook and cert controller each run two replicas on two nodes with a PDB', () => {
+    for (const { deployment, pdb } of esoComponents) {
+      const d = find('Deployment', deployment);
+      expect([deployment, d.spec.replicas]).toEqual([deployment, 2]);
+      expect(d.spec.template.spec.topologySpreadConstraints).toEqual([{
+        maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: d.spec.selector.matchLabels },
+      }]);
+      expect(find('PodDisruptionBudget', pdb).spec).toEqual({ minAvailable: 1, selector: { matchLabels: d.spec.selector.matchLabels } });
+    }
+  });
+
+  test('GIVEN two controllers and two cert controllers WHEN rendered THEN they elect a leader', () => {
+    expect(esoContainer('external-secrets', 'external-secrets').args).toContain('--enable-leader-election=true');
+    expect(esoContainer('external-secrets-cert-controller', 'cert-controller').args).toContain('--enable-leader-election=true');
+  });
+
+  test('GIVEN the chart leaves the controller without probes WHEN rendered THEN its health server answers readiness and liveness, and the webhook and cert controller have liveness probes too', () => {
+    const controller = esoContainer('external-secrets', 'external-secrets');
+    expect(controller.args).toContain('--live-addr=:8082');
+    expect(controller.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'live' });
+    expect(controller.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'live' });
+    expect(controller.ports).toContainEqual({ name: 'live', containerPort: 8082, protocol: 'TCP' });
+    for (const [deployment, name] of [['external-secrets-webhook', 'webhook'], ['external-secrets-cert-controller', 'cert-controller']]) {
+      const c = esoContainer(deployment, name);
+      expect([name, c.livenessProbe.httpGet]).toEqual([name, { path: '/healthz', port: 8081 }]);
+      expect([name, c.readinessProbe.httpGet]).toEqual([name, { path: '/readyz', port: 'ready' }]);
+    }
+  });
+
+  test('GIVEN every External Secrets container WHEN rendered THEN it requests CPU and memory, has a memory limit, and runs non-root, read-only, without privileges', () => {
+    for (const { deployment, container } of esoComponents) {
+      const c = esoContainer(deployment, container);
+      expect([container, c.resources.requests.cpu, c.resources.requests.memory, c.resources.limits.memory].every(Boolean)).toBe(true);
+      expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    }
+    expect(esoContainer('external-secrets', 'external-secrets').resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+  });
+
+  test('GIVEN the webhook certificate Secret WHEN rendered THEN it carries no data: the cert controller fills it in the cluster', () => {
+    const secret = find('Secret', 'external-secrets-webhook');
+    expect(secret.data).toBeUndefined();
+    expect(secret.stringData).toBeUndefined();
   });
 
   test('GIVEN bw serve WHEN rendered THEN it runs two replicas spread over nodes, logs in to the site server with a hand-made bootstrap secret', () => {
     const d = find('Deployment', 'bitwarden-cli');
+    expect(d.metadata.namespace).toBe('bitwarden');
     expect(d.spec.replicas).toBe(2);
     expect(d.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' });
     const env = d.spec.template.spec.containers[0].env;
@@ -32,13 +74,19 @@ describe('secrets layer', () => {
     expect(find('PodDisruptionBudget', 'bitwarden-cli').spec.minAvailable).toBe(1);
   });
 
+  test('GIVEN the bw image runs as root and writes its vault cache WHEN rendered THEN both exemptions say why', () => {
+    const exempt = find('Deployment', 'bitwarden-cli').metadata.annotations[HA_ANNOTATIONS.exempt];
+    expect(exempt).toMatch(/ha\/non-root: the image \(debian, no USER\)/);
+    expect(exempt).toMatch(/ha\/read-only-root: bw writes its login and vault cache/);
+  });
+
   test('GIVEN bw serve has no authentication WHEN rendered THEN only the External Secrets namespace may reach it', () => {
     const np = find('NetworkPolicy', 'bitwarden-cli-from-external-secrets');
     expect(np.spec.podSelector).toEqual({});
     expect(np.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'external-secrets' } } }], ports: [{ protocol: 'TCP', port: 8087 }] }]);
   });
 
-  test('GIVEN the stores WHEN rendered THEN they read items by exact name from bw serve, after the chart installs their CRD', () => {
+  test('GIVEN the stores WHEN rendered THEN they read items by exact name from bw serve and sync after the chart objects', () => {
     const login = find('ClusterSecretStore', 'bitwarden-login');
     expect(login.spec.provider.webhook.url).toBe('http://bitwarden-cli.bitwarden.svc.cluster.local:8087/list/object/items?search={{ .remoteRef.key }}');
     expect(login.spec.provider.webhook.result.jsonPath).toBe('$.data.data[?@.name=="{{ .remoteRef.key }}"].login.{{ .remoteRef.property }}');
