@@ -67,11 +67,11 @@ describe('plain YAML for every layer', () => {
     expect(pdbs).toHaveLength(1);
   });
 
-  test('GIVEN the argo-cd chart with its redis-ha subchart WHEN simulated THEN the failure report names the workloads as they render', () => {
-    expect(inDist('StatefulSet', 'argo-cd-redis-ha-server', 'argocd')).toHaveLength(1);
+  test('GIVEN the argo-cd chart with its redis-ha subchart WHEN simulated THEN the failure report names the redis-ha workloads as they render', () => {
+    const redis = objects.filter((o) => o.file.startsWith('dist/argocd/') && ['StatefulSet', 'Deployment'].includes(o.obj.kind) && o.obj.spec.template.metadata.labels?.app?.startsWith('redis-ha'));
+    expect(redis.map((o) => o.obj.kind).sort()).toEqual(['Deployment', 'StatefulSet']);
     const report = files.find((f) => f.path === 'reports/failure-simulation.md')!.content;
-    expect(report).toContain('argo-cd-redis-ha-server');
-    expect(report).not.toContain('argocd-redis-ha-server');
+    for (const o of redis) expect(report).toContain(`argocd/${o.obj.metadata.name}`);
   });
 
   test('GIVEN the whole render WHEN searched THEN no Secret has data and no object holds a private key', () => {

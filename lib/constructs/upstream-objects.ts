@@ -217,7 +217,7 @@ export abstract class UpstreamObjects extends Construct {
       if (rendered && w.createdBy) problems.push(`workloads declares ${w.kind}/${w.name} as created by ${w.createdBy}, but ${this.describe()} renders it; drop createdBy and the values paths`);
       else if (rendered) {
         if (w.singleton !== undefined || w.systemComponent !== undefined || w.exempt !== undefined || w.recoveryBudget !== undefined) {
-          fromWorkloads.push({ kind: w.kind, name: w.name, namespace: w.namespace, singleton: w.singleton, systemComponent: w.systemComponent, exempt: w.exempt, recoveryBudget: w.recoveryBudget });
+          fromWorkloads.push({ kind: w.kind, name: w.name, namespace: w.namespace, singleton: w.singleton, systemComponent: w.systemComponent, exempt: w.exempt, recoveryBudget: w.recoveryBudget, role: w.role });
         }
       } else if (w.createdBy) {
         const { resolved, problems: p } = resolveDeclaration(w, this.valuesForDeclarations(), 'the values');

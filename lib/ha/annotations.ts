@@ -20,6 +20,8 @@ export const HA_ANNOTATIONS = {
    * resource an operator turns into pods. See `lib/ha/workloads.ts`.
    */
   workloads: 'platform.tsys/workloads',
+  /** `lb-speaker` or `gateway-proxy`: what the failure report calls out beside etcd and the API VIP. */
+  role: 'platform.tsys/role',
   /** JSON: the replicated storage an object installs (Longhorn's Application), for the simulation. */
   storage: 'platform.tsys/storage',
 } as const;
@@ -72,6 +74,8 @@ export interface HaDeclaration {
   readonly exempt?: Readonly<Partial<Record<HaRuleId, string>>>;
   /** Its own recovery budget (singletons only), instead of the site's. */
   readonly recoveryBudget?: RecoveryBudget;
+  /** What the failure report calls out beside etcd and the API VIP: the load-balancer speakers, the gateway's proxies. */
+  readonly role?: 'lb-speaker' | 'gateway-proxy';
 }
 
 /**
@@ -94,6 +98,7 @@ export function haAnnotations(decl: HaDeclaration): Record<string, string> {
     }
     out[HA_ANNOTATIONS.exempt] = exempt.sort(([a], [b]) => a.localeCompare(b)).map(([id, reason]) => `${id}: ${reason}`).join('; ');
   }
+  if (decl.role) out[HA_ANNOTATIONS.role] = decl.role;
   if (decl.recoveryBudget) {
     if (decl.singleton === undefined) throw new Error('a recovery budget applies to a declared singleton only');
     need('a recovery budget', decl.recoveryBudget.reason);

@@ -529,6 +529,8 @@ function renderedWorkload(
     terminationGraceSeconds: Number(pod.terminationGracePeriodSeconds ?? KUBERNETES_DEFAULTS.terminationGracePeriodSeconds),
     volumes,
     ...(vip ? { role: 'api-vip' as const, leaseSeconds: Number(env(vip, 'vip_leaseduration') ?? 15) } : {}),
+    ...(!vip && ['lb-speaker', 'gateway-proxy'].includes(String(o.obj.metadata?.annotations?.[HA_ANNOTATIONS.role]))
+      ? { role: o.obj.metadata.annotations[HA_ANNOTATIONS.role] as WorkloadRole } : {}),
     podSpec: pod,
     podLabels: labels,
   };

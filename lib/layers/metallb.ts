@@ -75,6 +75,7 @@ export function metalLbHa(): RenderedWorkloadHa[] {
       kind: 'DaemonSet',
       name: METALLB_SPEAKER,
       systemComponent: 'answers ARP for the load-balancer addresses on the host network (NET_RAW)',
+      role: 'lb-speaker',
     },
   ];
 }
