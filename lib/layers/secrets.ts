@@ -96,9 +96,7 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions['external-secrets'],
     namespace: ESO_NAMESPACE,
     values: externalSecretsValues(),
-    providesApis: [{ group: 'external-secrets.io' }],
-    // TEMPORARY until the chart's release-time CRDs are vendored (templates/crds is filled by upstream's release).
-    freeFormValues: ['installCRDs'],
+    providesApis: [{ group: 'external-secrets.io' }, { group: 'generators.external-secrets.io' }],
   });
 
   const image = ctx.versions['bitwarden-cli'];

@@ -74,6 +74,11 @@ export interface ChartSource {
   readonly archive?: boolean;
   /** Release-time replacements of the upstream release process. */
   readonly substitutions?: (ctx: SubstitutionContext) => Substitution[];
+  /**
+   * Files the upstream release process generates into the chart before it publishes (e.g. CRD
+   * templates built from a bundle in the repository); recorded in the lock with how.
+   */
+  readonly generate?: (ctx: SubstitutionContext) => { readonly how: string; readonly files: Readonly<Record<string, string>> };
 }
 
 export interface ChartComponent extends ChartSource {
@@ -116,7 +121,14 @@ export const COMPONENTS: ComponentTable = {
   'argo-cd': { kind: 'chart', repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argo-cd', tag: 'argo-cd-{version}', aliases: ['argocd'] },
   'argo-rollouts': { kind: 'chart', repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argo-rollouts', tag: 'argo-rollouts-{version}' },
   'argocd-apps': { kind: 'chart', repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argocd-apps', tag: 'argocd-apps-{version}' },
-  'external-secrets': { kind: 'chart', repository: 'https://github.com/external-secrets/external-secrets', path: 'deploy/charts/external-secrets', tag: 'helm-chart-{version}' },
+  'external-secrets': {
+    kind: 'chart',
+    repository: 'https://github.com/external-secrets/external-secrets',
+    path: 'deploy/charts/external-secrets',
+    tag: 'helm-chart-{version}',
+    // The published chart's templates/crds/ is made at release time (make helm.generate).
+    generate: (ctx) => ({ how: 'hack/helm.generate.sh deploy/crds deploy/charts/external-secrets (make helm.generate), reimplemented in lib/vendor/vendor-command.ts', files: externalSecretsCrdTemplates(ctx.readRepoFile('deploy/crds/bundle.yaml')) }),
+  },
   'gateway-helm': {
     kind: 'chart',
     repository: 'https://github.com/envoyproxy/gateway',
@@ -220,6 +232,8 @@ export interface LockedDependency {
 }
 
 export interface LockedChart {
+  /** Files the upstream release process generates, and how (see ChartSource.generate). */
+  readonly generated?: { readonly how: string; readonly files: readonly string[] };
   readonly version: string;
   readonly path: string;
   readonly repository: string;
@@ -697,7 +711,7 @@ class Vendorer {
   ) {}
 
   /** Reads a chart release: its files, substitutions applied, licence added. */
-  readChart(source: ChartSource, release: Release, name: string, version: string, where: string): { files: Map<string, Buffer>; chartPath: string; substitutions: Substitution[]; added: string[] } {
+  readChart(source: ChartSource, release: Release, name: string, version: string, where: string): { files: Map<string, Buffer>; chartPath: string; substitutions: Substitution[]; added: string[]; generated?: { how: string; files: string[] } } {
     const chartPath = expand(source.path, { name, version });
     const files = source.archive ? unpackChart(release.readFile(chartPath), `${where}: ${chartPath}`) : release.readFiles(chartPath);
     const upstream = new Map(files);
@@ -711,11 +725,21 @@ class Vendorer {
       readRepoFile: (f) => release.readFile(f).toString('utf8'),
     }) ?? [];
     substitute(files, substitutions, where);
+    let generated: { how: string; files: string[] } | undefined;
+    if (source.generate) {
+      const made = source.generate({
+        version,
+        readFile: (f) => upstream.get(f)?.toString('utf8') ?? '',
+        readRepoFile: (f) => release.readFile(f).toString('utf8'),
+      });
+      for (const [f, content] of Object.entries(made.files)) files.set(f, Buffer.from(content));
+      generated = { how: made.how, files: Object.keys(made.files).sort() };
+    }
     const meta = chartMeta(files, where);
     if (meta.name !== name) throw new VendorError(`${where}: ${chartPath} holds chart "${meta.name}", not "${name}"`);
     if (meta.version !== version) throw new VendorError(`${where}: ${chartPath} holds ${name} version ${meta.version}, not ${version}`);
     const added = addLicence(files, release);
-    return { files, chartPath, substitutions, added };
+    return { files, chartPath, substitutions, added, ...(generated ? { generated } : {}) };
   }
 
   /** Resolves a chart folder's dependencies into its charts/, recursively; returns their lock entries. */
@@ -1030,6 +1054,7 @@ export function vendor(options: VendorOptions): VendorResult {
         dependencies,
         ...(read.substitutions.length ? { substitutions: read.substitutions } : {}),
         ...(read.added.length ? { added: read.added } : {}),
+        ...(read.generated ? { generated: read.generated } : {}),
       };
       const removed = removePrevious(root, lock.charts[key]?.path, rel);
       lock.charts[key] = entry;
@@ -1136,4 +1161,45 @@ export function runVendorCli(
     if (!(e instanceof VendorError) && process.env.VENDOR_DEBUG) io.err(String((e as Error).stack));
     return 1;
   }
+}
+
+/**
+ * The CRD templates of the external-secrets chart as its release makes them
+ * (hack/helm.generate.sh): one `templates/crds/<singular>.yaml` per CRD of deploy/crds/bundle.yaml,
+ * wrapped in `installCRDs` (and `crds.create<Kind>` for cluster-wide kinds and PushSecret), the
+ * v1beta1 `served: false` of the ExternalSecret and SecretStore kinds made a value, the webhook
+ * service names templated, and the CRD annotations block inserted after the first `annotations`.
+ */
+export function externalSecretsCrdTemplates(bundle: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of bundle.split(/^---[ \t]*$/m)) {
+    const doc = raw.replace(/^\n+/, '');
+    if (!/^kind: CustomResourceDefinition$/m.test(doc)) continue;
+    const singular = /^ {4}singular: (\S+)$/m.exec(doc)?.[1];
+    const kind = /^ {4}kind: (\S+)$/m.exec(doc)?.[1];
+    if (!singular || !kind) throw new VendorError(`external-secrets: a CRD of deploy/crds/bundle.yaml has no spec.names.singular or kind; update ${THIS_FILE}`);
+    const flag = `create${kind}`;
+    let body = doc.endsWith('\n') ? doc : `${doc}\n`;
+    if (flag.includes('ExternalSecret') || flag.includes('SecretStore')) {
+      body = body.replace(/(name: v1beta1[\s\S]*?)served: false/, '$1served: {{ .Values.crds.unsafeServeV1Beta1 }}');
+    }
+    const open = flag.includes('Cluster') || flag.includes('PushSecret') ? `{{- if and (.Values.installCRDs) (.Values.crds.${flag}) }}` : '{{- if .Values.installCRDs }}';
+    let text = `${open}\n${body}{{- end }}\n`;
+    text = text.replace(/name: kubernetes/g, 'name: {{ include "external-secrets.fullname" . }}-webhook');
+    text = text.replace(/namespace: default/g, 'namespace: {{ .Release.Namespace | quote }}');
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.includes('annotations'));
+    if (at >= 0) {
+      lines.splice(at + 1, 0,
+        '    {{- with .Values.crds.annotations }}',
+        '    {{- toYaml . | nindent 4}}',
+        '    {{- end }}',
+        '    {{- if and .Values.crds.conversion.enabled .Values.webhook.certManager.enabled .Values.webhook.certManager.addInjectorAnnotations }}',
+        '    cert-manager.io/inject-ca-from: {{ .Release.Namespace }}/{{ include "external-secrets.fullname" . }}-webhook',
+        '    {{- end }}');
+    }
+    out[`templates/crds/${singular}.yaml`] = lines.join('\n');
+  }
+  if (!Object.keys(out).length) throw new VendorError(`external-secrets: deploy/crds/bundle.yaml holds no CRD; update ${THIS_FILE}`);
+  return out;
 }
