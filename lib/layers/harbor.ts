@@ -5,8 +5,8 @@ import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import { TextFile } from '../constructs/text-file';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { PlatformContext } from '../context';
-import { at, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../docs/database-docs';
 import { harborDoc } from '../docs/harbor-docs';
 import { Inventory } from '../inventory';
@@ -61,6 +61,12 @@ export interface SecretEnvVar {
   readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } };
 }
 
+/** CPU and memory requests and a memory limit of one container. */
+export interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly memory: string };
+}
+
 /** Replicas, spread and disruption budget: what every stateless Harbor component gets. */
 export interface HarborHa {
   readonly replicas: number;
@@ -97,11 +103,12 @@ export interface HarborValues {
   /** /metrics on port 8001 of core, registry, job service and the exporter (Services' port `http-metrics`), scraped by the monitoring layer. */
   readonly metrics: { readonly enabled: boolean };
   /** The exporter reads Harbor's database and the job service's redis to export project and quota metrics. */
-  readonly exporter: HarborHa & { readonly extraEnvVars: readonly SecretEnvVar[] };
+  readonly exporter: HarborHa & { readonly resources: ContainerResources; readonly extraEnvVars: readonly SecretEnvVar[] };
   readonly trivy: { readonly enabled: boolean };
-  readonly nginx: HarborHa;
-  readonly portal: HarborHa;
+  readonly nginx: HarborHa & { readonly resources: ContainerResources };
+  readonly portal: HarborHa & { readonly resources: ContainerResources };
   readonly core: HarborHa & {
+    readonly resources: ContainerResources;
     /** Secret with key `secret`. */
     readonly existingSecret: string;
     readonly existingXsrfSecret: string;
@@ -111,6 +118,7 @@ export interface HarborValues {
     readonly extraEnvVars: readonly SecretEnvVar[];
   };
   readonly jobservice: HarborHa & {
+    readonly resources: ContainerResources;
     readonly existingSecret: string;
     readonly existingSecretKey: string;
     /** Job logs in the database: nothing on a per-pod volume, any replica shows any log. */
@@ -122,7 +130,10 @@ export interface HarborValues {
     readonly existingSecretKey: string;
     /** Keys `REGISTRY_PASSWD` and `REGISTRY_HTPASSWD` of `existingSecret`. */
     readonly credentials: { readonly username: string; readonly existingSecret: string };
-    readonly registry: { readonly extraEnvVars: readonly SecretEnvVar[] };
+    /** The registry container (the chart reads `registry.registry.resources`, not `registry.resources`). */
+    readonly registry: { readonly resources: ContainerResources; readonly extraEnvVars: readonly SecretEnvVar[] };
+    /** The registryctl container. */
+    readonly controller: { readonly resources: ContainerResources };
   };
   readonly database: {
     readonly type: 'external';
@@ -143,6 +154,12 @@ export interface HarborValues {
       readonly coreDatabaseIndex: string;
       readonly jobserviceDatabaseIndex: string;
       readonly registryDatabaseIndex: string;
+      /**
+       * Secret with key `REDIS_PASSWORD`. The chart reads it only through Helm's `lookup` (which
+       * renders nothing here); set, it keeps the password out of the harbor-registry Secret the
+       * chart renders. The components get their URLs and password from harbor-env.
+       */
+      readonly existingSecret: string;
     };
   };
 }
@@ -155,20 +172,36 @@ export const HARBOR_HA: HarborHa = {
 };
 
 /**
- * The chart's Deployments (harbor chart v1.19.1: `harbor-<component>`). The registry mounts the
- * images volume: Longhorn RWX, served by one share manager, unless images live in S3.
+ * Requests and memory limits of Harbor's containers, sized for a small on-prem registry: the
+ * scheduler reserves the requests, the limit stops a leak from taking the node down. No CPU
+ * limits: they only throttle.
  */
-export function harborWorkloads(site: Site): WorkloadDeclaration[] {
-  return (['nginx', 'portal', 'core', 'jobservice', 'registry'] as const).map((c): WorkloadDeclaration => ({
-    name: `harbor-${c}`,
-    kind: 'Deployment',
-    replicas: at(`${c}.replicas`),
-    spread: { topologySpread: at(`${c}.topologySpreadConstraints`) },
-    pdb: { enabled: at(`${c}.podDisruptionBudget.enabled`), minAvailable: at(`${c}.podDisruptionBudget.minAvailable`) },
-    tolerations: at(`${c}.tolerations`, []),
-    resources: at(`${c}.resources`, {}),
-    ...(c === 'registry' && !site.harbor.s3 ? { volume: { storageClass: 'longhorn', accessMode: 'ReadWriteMany' } as const } : {}),
-  }));
+export const HARBOR_RESOURCES = {
+  nginx: { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '256Mi' } },
+  portal: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+  core: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+  jobservice: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+  registry: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+  registryctl: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+  exporter: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+} as const satisfies Record<string, ContainerResources>;
+
+/**
+ * Why Harbor's Go components keep a writable root: each image's entrypoint runs install_cert.sh
+ * (goharbor/harbor make/photon/common), which copies the CA bundle to $HOME and rewrites
+ * /etc/pki/tls/certs/ca-bundle.crt at every start under `set -e`; the chart (1.19.1) sets one
+ * security context for every container and has no value to mount a writable volume there.
+ */
+const HARBOR_CA_BUNDLE_WRITE = 'the goharbor image\'s entrypoint runs install_cert.sh, which rewrites /etc/pki/tls/certs/ca-bundle.crt and writes $HOME at every start (set -e: it fails on a read-only root), and the harbor chart 1.19.1 has no value to mount a writable volume there';
+/** Why Harbor's nginx-based components keep a writable root. */
+const HARBOR_NGINX_WRITE = 'nginx writes its pid and request buffers under /tmp (the chart\'s nginx.conf) and the harbor chart 1.19.1 mounts no volume there and has no value to add one';
+
+/** HA declarations of the chart's Deployments (harbor chart v1.19.1: `harbor-<component>`); the rendered specs speak for the rest. */
+export function harborHa(): RenderedWorkloadHa[] {
+  return [
+    ...(['core', 'jobservice', 'registry', 'exporter'] as const).map((c): RenderedWorkloadHa => ({ kind: 'Deployment', name: `harbor-${c}`, exempt: { 'ha/read-only-root': HARBOR_CA_BUNDLE_WRITE } })),
+    ...(['nginx', 'portal'] as const).map((c): RenderedWorkloadHa => ({ kind: 'Deployment', name: `harbor-${c}`, exempt: { 'ha/read-only-root': HARBOR_NGINX_WRITE } })),
+  ];
 }
 
 /** The keys of the `harbor-secrets` Secret, each with the Bitwarden reference it comes from. */
@@ -241,6 +274,8 @@ export function harborEnvTemplates(site: Site): Record<string, string> {
     JOB_SERVICE_POOL_REDIS_URL: url(HARBOR_REDIS_DATABASES.jobservice, false),
     // Registry (distribution): overrides redis.password of its config.yml.
     REGISTRY_REDIS_PASSWORD: '{{ .redisPassword }}',
+    // The key the chart's redis.external.existingSecret names.
+    REDIS_PASSWORD: '{{ .redisPassword }}',
   };
 }
 
@@ -278,16 +313,18 @@ export function harborValues(site: Site): HarborValues {
     metrics: { enabled: true },
     exporter: {
       ...HARBOR_HA,
+      resources: HARBOR_RESOURCES.exporter,
       // The chart builds the exporter's redis URL without the password (Argo CD runs no lookup):
       // the job service's full URL from harbor-env replaces it.
       extraEnvVars: [{ name: 'HARBOR_REDIS_URL', valueFrom: { secretKeyRef: { name: HARBOR_ENV, key: 'JOB_SERVICE_POOL_REDIS_URL' } } }],
     },
     // Image scanning stays off to keep Harbor small; turn it on with its own redis database (5).
     trivy: { enabled: false },
-    nginx: HARBOR_HA,
-    portal: HARBOR_HA,
+    nginx: { ...HARBOR_HA, resources: HARBOR_RESOURCES.nginx },
+    portal: { ...HARBOR_HA, resources: HARBOR_RESOURCES.portal },
     core: {
       ...HARBOR_HA,
+      resources: HARBOR_RESOURCES.core,
       // Fixed keys from Bitwarden: without them the chart generates new ones at every render
       // (Argo CD cannot run Helm's lookup), restarting Harbor and invalidating sessions.
       existingSecret: HARBOR_SECRETS,
@@ -298,6 +335,7 @@ export function harborValues(site: Site): HarborValues {
     },
     jobservice: {
       ...HARBOR_HA,
+      resources: HARBOR_RESOURCES.jobservice,
       existingSecret: HARBOR_SECRETS,
       existingSecretKey: 'JOBSERVICE_SECRET',
       jobLoggers: ['database'],
@@ -308,7 +346,8 @@ export function harborValues(site: Site): HarborValues {
       existingSecret: HARBOR_SECRETS,
       existingSecretKey: 'REGISTRY_HTTP_SECRET',
       credentials: { username: HARBOR_REGISTRY_USER, existingSecret: HARBOR_SECRETS },
-      registry: { extraEnvVars: fromEnvSecret('REGISTRY_REDIS_PASSWORD') },
+      registry: { resources: HARBOR_RESOURCES.registry, extraEnvVars: fromEnvSecret('REGISTRY_REDIS_PASSWORD') },
+      controller: { resources: HARBOR_RESOURCES.registryctl },
     },
     database: {
       type: 'external',
@@ -329,6 +368,7 @@ export function harborValues(site: Site): HarborValues {
         coreDatabaseIndex: String(HARBOR_REDIS_DATABASES.core),
         jobserviceDatabaseIndex: String(HARBOR_REDIS_DATABASES.jobservice),
         registryDatabaseIndex: String(HARBOR_REDIS_DATABASES.registry),
+        existingSecret: HARBOR_ENV,
       },
     },
   };
@@ -365,7 +405,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.harbor,
     namespace: HARBOR_NAMESPACE,
     values: harborValues(site),
-    workloads: harborWorkloads(site),
+    ha: harborHa(),
   });
   // Harbor's pods start with these Secrets mounted: they must exist first.
   layer.addOrder(harbor, secrets);

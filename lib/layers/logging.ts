@@ -2,13 +2,12 @@ import { Construct } from 'constructs';
 import type { Site } from '../config/schema';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { PlatformContext } from '../context';
-import { at, WorkloadDeclaration } from '../ha/workloads';
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
 import { Layer } from '../layer';
 import { PlatformError } from '../platform-error';
-import { HA_ANNOTATIONS } from './backups';
 
 export const LOGGING_NAMESPACE = 'logging';
 /** Loki's S3 credentials as the AWS SDK reads them from the environment. */
@@ -26,6 +25,23 @@ function objectStore(site: Site): NonNullable<Site['backups']['s3']> {
   }
   return site.backups.s3;
 }
+
+/**
+ * Requests and memory limits of the logging containers, sized for a small on-prem cluster: the
+ * scheduler reserves the requests, the limit stops a leak from taking the node down. No CPU
+ * limits: they only throttle.
+ */
+export const LOGGING_RESOURCES = {
+  /** One Loki replica with every target (ingester, querier, compactor, ...). */
+  loki: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } },
+  /** Loki's k8s-sidecar that loads rule ConfigMaps (a Python process and its watchers). */
+  rulesSidecar: { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+  gatewayNginx: { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+  /** The gateway's access-log exporter. */
+  gatewayExporter: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+  alloy: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+  alloyConfigReloader: { requests: { cpu: '10m', memory: '50Mi' }, limits: { memory: '64Mi' } },
+} as const;
 
 /**
  * The values of the loki chart that the platform sets. Every key was checked against values.yaml
@@ -62,11 +78,21 @@ export function lokiValues(site: Site): Record<string, unknown> {
       podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
       persistence: { enabled: true, storageClass: 'longhorn', size: l.storageSize },
       extraEnvFrom: [{ secretRef: { name: LOKI_S3_SECRET } }],
+      resources: LOGGING_RESOURCES.loki,
     },
+    // The rules sidecar (loki-sc-rules) in the Loki pods.
+    sidecar: { resources: LOGGING_RESOURCES.rulesSidecar },
     // Two nginx gateways on different nodes (the chart's default required anti-affinity). The
     // chart renders its PodDisruptionBudget only with minAvailable or maxUnavailable set
     // (templates/_helpers.tpl "loki.pdb"): `enabled` alone renders none.
-    gateway: { replicas: 2, podDisruptionBudget: { enabled: true, maxUnavailable: 1 } },
+    gateway: {
+      replicas: 2,
+      podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+      resources: LOGGING_RESOURCES.gatewayNginx,
+      // nginx answers `location = /` itself (200 OK): a hung worker fails it; Loki being down does not.
+      livenessProbe: { httpGet: { path: '/', port: 'http' }, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 },
+      metrics: { resources: LOGGING_RESOURCES.gatewayExporter },
+    },
     // Monolithic mode: the simple-scalable targets must have no replicas, or the chart refuses to
     // render (templates/validate.yaml; their defaults are 3 each).
     read: { replicas: 0 },
@@ -81,74 +107,19 @@ export function lokiValues(site: Site): Record<string, unknown> {
   };
 }
 
-/** The chart's probe defaults (loki 18.11.0 values.yaml), which the platform keeps. */
-const LOKI_READINESS = { httpGet: { path: '/ready', port: 'http-metrics' }, initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 3 } as const;
-const GATEWAY_READINESS = { httpGet: { path: '/', port: 'http' }, initialDelaySeconds: 15 } as const;
-
-/**
- * The chart's required pod anti-affinity on the hostname (loki 18.11.0 values.yaml, the same for
- * `singleBinary` and `gateway` but for the component label), which the platform keeps.
- */
-function lokiChartAntiAffinity(component: 'single-binary' | 'gateway') {
-  return {
-    podAntiAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: [{
-        labelSelector: { matchLabels: { 'app.kubernetes.io/component': component, 'app.kubernetes.io/name': '{{ include "loki.name" . }}', 'app.kubernetes.io/instance': '{{ .Release.Name }}' } },
-        topologyKey: 'kubernetes.io/hostname',
-      }],
-    },
-  };
-}
-
-/**
- * Loki's workloads in Monolithic mode (loki chart 18.11.0): the StatefulSet `loki`
- * (templates/monolithic/workload.yaml, named after the release) and the nginx gateway
- * Deployment `loki-gateway`. Caches, canary and MinIO are off.
- */
-export function lokiWorkloads(): WorkloadDeclaration[] {
-  return [
-    {
-      name: 'loki',
-      kind: 'StatefulSet',
-      replicas: at('singleBinary.replicas', 0),
-      spread: { affinity: at('singleBinary.affinity', lokiChartAntiAffinity('single-binary')) },
-      pdb: { enabled: at('singleBinary.podDisruptionBudget.enabled', true), maxUnavailable: at('singleBinary.podDisruptionBudget.maxUnavailable') },
-      nodeSelector: at('singleBinary.nodeSelector', {}),
-      tolerations: at('singleBinary.tolerations', []),
-      resources: at('singleBinary.resources', {}),
-      startup: { probe: at('loki.readinessProbe', LOKI_READINESS) },
-      terminationGracePeriodSeconds: at('singleBinary.terminationGracePeriodSeconds', 30),
-      volume: { storageClass: 'longhorn', accessMode: 'ReadWriteOnce' },
-    },
-    {
-      name: 'loki-gateway',
-      kind: 'Deployment',
-      replicas: at('gateway.replicas', 1),
-      spread: { affinity: at('gateway.affinity', lokiChartAntiAffinity('gateway')) },
-      pdb: { enabled: at('gateway.podDisruptionBudget.enabled', true), maxUnavailable: at('gateway.podDisruptionBudget.maxUnavailable') },
-      nodeSelector: at('gateway.nodeSelector', {}),
-      tolerations: at('gateway.tolerations', []),
-      resources: at('gateway.resources', {}),
-      startup: { probe: at('gateway.readinessProbe', GATEWAY_READINESS) },
-    },
-  ];
-}
-
 /** Why Alloy runs on every node with the host's log folder mounted. */
 const ALLOY_SYSTEM = 'log collector: reads the container logs of its own node; one per node by design';
 
-/**
- * Alloy as the platform runs it (alloy chart 1.11.1): `controller.type: daemonset` renders the
- * DaemonSet `alloy` (named after the release).
- */
-export function alloyWorkloads(): WorkloadDeclaration[] {
+/** HA declarations of the alloy chart's rendered workloads. */
+export function alloyHa(): RenderedWorkloadHa[] {
   return [{
-    name: 'alloy',
     kind: 'DaemonSet',
+    name: 'alloy',
     systemComponent: ALLOY_SYSTEM,
-    nodeSelector: at('controller.nodeSelector', {}),
-    tolerations: at('controller.tolerations', []),
-    resources: at('alloy.resources', {}),
+    exempt: {
+      // Its own container has both probes (alloy.livenessProbe below and the chart's readiness).
+      'ha/probes': 'the config-reloader container (prometheus-config-reloader, which reloads Alloy when its ConfigMap changes) gets no probe from the alloy chart 1.11.1 (templates/containers/_watch.yaml has no value for one), it serves no traffic, and a hung one only delays a reload',
+    },
   }];
 }
 
@@ -225,10 +196,14 @@ export function alloyValues(): Record<string, unknown> {
       configMap: { content: alloyConfig() },
       mounts: { varlog: true },
       extraEnv: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+      resources: LOGGING_RESOURCES.alloy,
+      // /-/ready answers once the configuration is loaded; unlike /-/healthy it stays up while a
+      // component (Loki unreachable) is unhealthy, which a restart would not cure.
+      livenessProbe: { httpGet: { path: '/-/ready', port: 12345, scheme: 'HTTP' }, initialDelaySeconds: 30, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 5 },
     },
+    configReloader: { resources: LOGGING_RESOURCES.alloyConfigReloader },
     controller: {
       type: 'daemonset',
-      extraAnnotations: { [HA_ANNOTATIONS.systemComponent]: ALLOY_SYSTEM },
       // Every node: servers (NoExecute taint) and the R&D node too.
       tolerations: [{ key: SERVER_TAINT.key, operator: 'Exists', effect: SERVER_TAINT.effect }, { key: RND_KEY, operator: 'Exists' }],
     },
@@ -261,7 +236,6 @@ export function loggingLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.loki,
     namespace: LOGGING_NAMESPACE,
     values: lokiValues(site),
-    workloads: lokiWorkloads(),
   });
   layer.addOrder(loki, credentials);
   const alloy = new HelmComponent(layer, 'alloy', {
@@ -269,7 +243,7 @@ export function loggingLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.alloy,
     namespace: LOGGING_NAMESPACE,
     values: alloyValues(),
-    workloads: alloyWorkloads(),
+    ha: alloyHa(),
   });
   layer.addOrder(alloy, loki);
   return layer;

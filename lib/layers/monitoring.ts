@@ -1,14 +1,17 @@
+import { createHash } from 'crypto';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeConfigMap } from 'cdk8s-plus-25/lib/imports/k8s';
 import { PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import type { Site } from '../config/schema';
 import { BitwardenSecret, bitwardenPart } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import { PlatformServiceMonitor } from '../constructs/service-monitor';
 import type { PlatformContext } from '../context';
-import { at, fixed, WorkloadDeclaration } from '../ha/workloads';
+import { at, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../docs/database-docs';
 import { ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
@@ -18,7 +21,7 @@ import { LDAP_SCHEMA } from '../ldap-schema';
 import { AlertGroup, APP_ALERTS, platformAlertGroups } from '../monitoring/alert-rules';
 import { dashboardJson, platformDashboards } from '../monitoring/dashboards';
 import { sortKeys } from '../render/sort';
-import { HA_ANNOTATIONS, VELERO_NAMESPACE } from './backups';
+import { VELERO_NAMESPACE } from './backups';
 import { HARBOR_NAMESPACE } from './harbor';
 import { JENKINS_NAMESPACE } from './jenkins';
 import { KEYCLOAK_POD_LABELS } from './keycloak';
@@ -36,9 +39,16 @@ export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 export const GRAFANA_ENV_SECRET = 'grafana-env';
 /** Database on `dbaas.postgresql` (docs/databases.md). */
 export const GRAFANA_DATABASE = 'grafana';
-/** Passwords the Alertmanager config reads from files (alertmanagerSpec.secrets mounts it under /etc/alertmanager/secrets/<name>/). */
+/** Secret values Alertmanager's receivers reference (AlertmanagerConfig secret key selectors). */
 export const ALERTMANAGER_SECRET = 'alertmanager-receivers';
-const ALERTMANAGER_SECRET_DIR = `/etc/alertmanager/secrets/${ALERTMANAGER_SECRET}`;
+/**
+ * The AlertmanagerConfig the operator builds Alertmanager's whole configuration from
+ * (`alertmanagerSpec.alertmanagerConfiguration`): routes and receivers are a resource in git,
+ * the secrets it references stay in `ALERTMANAGER_SECRET`, and the chart renders no config Secret.
+ */
+export const ALERTMANAGER_CONFIG = 'platform';
+/** ConfigMap holding Grafana's ldap.toml (no secret in it: the bind password comes from the environment). */
+export const GRAFANA_LDAP_CONFIGMAP = 'grafana-ldap';
 /** Label and value Grafana's sidecar loads dashboards by (the chart's defaults). */
 export const DASHBOARD_LABEL = { grafana_dashboard: '1' } as const;
 /** Loki's gateway, Grafana's log data source (logging layer). */
@@ -93,47 +103,55 @@ export function grafanaLdapToml(site: Site): string {
   return lines.join('\n');
 }
 
-/** Alertmanager's configuration: everything to the site's receivers, grouped by alert and namespace. */
-export function alertmanagerConfig(site: Site): { secretData: Record<string, string>; config: Record<string, unknown> } {
+/** An AlertmanagerConfig matcher (`name = value`). */
+function equals(name: string, value: string): { name: string; value: string; matchType: '=' } {
+  return { name, value, matchType: '=' };
+}
+
+/**
+ * Alertmanager's configuration as the `AlertmanagerConfig` (monitoring.coreos.com/v1alpha1) the
+ * operator reads: everything to the site's receivers, grouped by alert and namespace. Secret
+ * values (SMTP password, a webhook URL that carries a token) are references into
+ * `ALERTMANAGER_SECRET`, filled from Bitwarden; `secretData` says which.
+ */
+export function alertmanagerConfig(site: Site): { secretData: Record<string, string>; spec: Record<string, unknown> } {
   const { email, webhook } = site.monitoring.alerts;
   const secretData: Record<string, string> = {};
   const receiver: Record<string, unknown> = { name: 'platform' };
   if (email) {
     if (email.password) secretData.smtp_password = email.password;
-    receiver.email_configs = [{
-      to: email.to, from: email.from, smarthost: email.smarthost, send_resolved: true,
-      ...(email.username ? { auth_username: email.username } : {}),
-      ...(email.password ? { auth_password_file: `${ALERTMANAGER_SECRET_DIR}/smtp_password` } : {}),
+    receiver.emailConfigs = [{
+      to: email.to, from: email.from, smarthost: email.smarthost, sendResolved: true,
+      ...(email.username ? { authUsername: email.username } : {}),
+      ...(email.password ? { authPassword: { name: ALERTMANAGER_SECRET, key: 'smtp_password' } } : {}),
     }];
   }
   if (webhook) {
     const secret = webhook.url.startsWith('bitwarden:');
     if (secret) secretData.webhook_url = webhook.url;
-    receiver.webhook_configs = [{ send_resolved: true, ...(secret ? { url_file: `${ALERTMANAGER_SECRET_DIR}/webhook_url` } : { url: webhook.url }) }];
+    receiver.webhookConfigs = [{ sendResolved: true, ...(secret ? { urlSecret: { name: ALERTMANAGER_SECRET, key: 'webhook_url' } } : { url: webhook.url }) }];
   }
   return {
     secretData,
-    config: {
-      global: { resolve_timeout: '5m' },
+    spec: {
       route: {
         receiver: 'platform',
-        group_by: ['alertname', 'namespace'],
-        group_wait: '30s', group_interval: '5m', repeat_interval: '4h',
+        groupBy: ['alertname', 'namespace'],
+        groupWait: '30s', groupInterval: '5m', repeatInterval: '4h',
         // The always-firing Watchdog proves the pipeline works; it goes nowhere.
-        routes: [{ receiver: 'null', matchers: ['alertname = "Watchdog"'] }],
+        routes: [{ receiver: 'null', matchers: [equals('alertname', 'Watchdog')] }],
       },
       receivers: [receiver, { name: 'null' }],
-      inhibit_rules: [
-        { source_matchers: ['severity = "critical"'], target_matchers: ['severity = "warning"'], equal: ['alertname', 'namespace'] },
+      inhibitRules: [
+        { sourceMatch: [equals('severity', 'critical')], targetMatch: [equals('severity', 'warning')], equal: ['alertname', 'namespace'] },
         // A node that is down explains everything else on it.
-        { source_matchers: ['alertname = "NodeDown"'], target_matchers: ['severity = "warning"'], equal: ['node'] },
+        { sourceMatch: [equals('alertname', 'NodeDown')], targetMatch: [equals('severity', 'warning')], equal: ['node'] },
       ],
-      templates: ['/etc/alertmanager/config/*.tmpl'],
     },
   };
 }
 
-/** Why the operator runs alone (on its Deployment in the cluster and in the HA declaration). */
+/** Why the operator runs alone. */
 const OPERATOR_SINGLETON = 'the chart runs one operator (replicas fixed); Prometheus and Alertmanager keep running without it, it only applies changes';
 /** Why kube-state-metrics runs alone. */
 const KSM_SINGLETON = 'a second replica would export every series twice; it restarts within seconds, shorter than any alert\'s for: window';
@@ -161,17 +179,22 @@ export const KPS_WORKLOADS = {
  */
 const OPERATOR_TERMINATION_GRACE = { prometheus: 600, alertmanager: 120 } as const;
 
-/** The chart's probe defaults (values.yaml of kube-prometheus-stack 88.5.3 and kube-state-metrics 8.4.0), which the platform keeps. */
-const OPERATOR_READINESS = { enabled: true, failureThreshold: 3, initialDelaySeconds: 0, periodSeconds: 10 } as const;
-const KSM_READINESS = { failureThreshold: 3, initialDelaySeconds: 5, periodSeconds: 10 } as const;
-const GRAFANA_READINESS = { httpGet: { path: '/api/health', port: 'grafana' } } as const;
+/** HA declarations of the stack's rendered workloads (the rendered specs speak for the rest). */
+export function kubePrometheusStackHa(): RenderedWorkloadHa[] {
+  return [
+    // templates/prometheus-operator/deployment.yaml renders replicas: 1 and has no value for it.
+    { kind: 'Deployment', name: KPS_WORKLOADS.operator, singleton: OPERATOR_SINGLETON },
+    { kind: 'Deployment', name: KPS_WORKLOADS.kubeStateMetrics, singleton: KSM_SINGLETON },
+    { kind: 'DaemonSet', name: KPS_WORKLOADS.nodeExporter, systemComponent: NODE_EXPORTER_SYSTEM },
+  ];
+}
 
 /**
- * The stack's Deployments, StatefulSets and DaemonSets (kube-prometheus-stack 88.5.3, with its
- * grafana 12.11.1, kube-state-metrics 8.4.0 and prometheus-node-exporter 4.56.1 subcharts), each
- * fact a path into the values above, for the HA rules and the node-failure simulation.
+ * The StatefulSets the Prometheus operator creates at run time from the Prometheus and
+ * Alertmanager resources the chart renders, each fact a path into the values below, for the HA
+ * rules and the node-failure simulation.
  */
-export function kubePrometheusStackWorkloads(): WorkloadDeclaration[] {
+export function kubePrometheusStackRuntimeWorkloads(): WorkloadDeclaration[] {
   const longhornRwo = { storageClass: 'longhorn', accessMode: 'ReadWriteOnce' } as const;
   return [
     {
@@ -201,48 +224,47 @@ export function kubePrometheusStackWorkloads(): WorkloadDeclaration[] {
       terminationGracePeriodSeconds: at('alertmanager.alertmanagerSpec.terminationGracePeriodSeconds', OPERATOR_TERMINATION_GRACE.alertmanager),
       volume: longhornRwo,
     },
-    {
-      name: KPS_WORKLOADS.operator,
-      kind: 'Deployment',
-      replicas: fixed(1, 'templates/prometheus-operator/deployment.yaml renders replicas: 1 and has no value for it'),
-      singleton: OPERATOR_SINGLETON,
-      nodeSelector: at('prometheusOperator.nodeSelector', {}),
-      tolerations: at('prometheusOperator.tolerations', []),
-      resources: at('prometheusOperator.resources', {}),
-      startup: { probe: at('prometheusOperator.readinessProbe', OPERATOR_READINESS) },
-    },
-    {
-      // Grafana keeps nothing on disk (persistence off, state in the DBaaS PostgreSQL): a Deployment.
-      name: KPS_WORKLOADS.grafana,
-      kind: 'Deployment',
-      replicas: at('grafana.replicas', 1),
-      spread: { affinity: at('grafana.affinity', {}) },
-      pdb: { minAvailable: at('grafana.podDisruptionBudget.minAvailable') },
-      nodeSelector: at('grafana.nodeSelector', {}),
-      tolerations: at('grafana.tolerations', []),
-      resources: at('grafana.resources', {}),
-      startup: { probe: at('grafana.readinessProbe', GRAFANA_READINESS) },
-    },
-    {
-      name: KPS_WORKLOADS.kubeStateMetrics,
-      kind: 'Deployment',
-      replicas: at('kube-state-metrics.replicas', 1),
-      singleton: KSM_SINGLETON,
-      nodeSelector: at('kube-state-metrics.nodeSelector', {}),
-      tolerations: at('kube-state-metrics.tolerations', []),
-      resources: at('kube-state-metrics.resources', {}),
-      startup: { probe: at('kube-state-metrics.readinessProbe', KSM_READINESS) },
-    },
-    {
-      name: KPS_WORKLOADS.nodeExporter,
-      kind: 'DaemonSet',
-      systemComponent: NODE_EXPORTER_SYSTEM,
-      nodeSelector: at('prometheus-node-exporter.nodeSelector', { 'kubernetes.io/os': 'linux' }),
-      tolerations: at('prometheus-node-exporter.tolerations'),
-      resources: at('prometheus-node-exporter.resources', {}),
-    },
   ];
 }
+
+/**
+ * Requests and memory limits, sized for a small on-prem cluster (a few dozen nodes' worth of
+ * series at most): the scheduler reserves the requests, the limit stops a leak from taking the
+ * node down. No CPU limits: they only throttle.
+ */
+export const MONITORING_RESOURCES = {
+  prometheus: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '3Gi' } },
+  alertmanager: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+  operator: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+  /** The config reloader the operator adds to the Prometheus and Alertmanager pods. */
+  configReloader: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+  /** The admission webhook's certificate Jobs (kube-webhook-certgen). */
+  admissionJobs: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+  kubeStateMetrics: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+  nodeExporter: { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+  grafana: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+  /** Each of Grafana's k8s-sidecar containers (dashboards, data sources): a Python process and its watchers. */
+  grafanaSidecar: { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+} as const;
+
+/** The restricted container security context of the grafana chart's containers, with a read-only root. */
+const GRAFANA_CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+  readOnlyRootFilesystem: true,
+} as const;
+
+/**
+ * Health ports of Grafana's k8s-sidecar containers (HEALTH_PORT, default 8080; the two share
+ * the pod's network, so each gets its own) and the probe they share: the chart has one probe
+ * value for every sidecar, so it asks the container's own port. /healthz answers 503 until the
+ * first sync is done (readiness) and once a watcher process died or the API server has been
+ * out of reach for 60 s (liveness). The image is Alpine: sh and busybox wget are there.
+ */
+export const GRAFANA_SIDECAR_HEALTH_PORTS = { dashboards: '8080', datasources: '8082' } as const;
+const GRAFANA_SIDECAR_HEALTH = { exec: { command: ['sh', '-c', 'wget -q -T 5 -O /dev/null "http://127.0.0.1:${HEALTH_PORT}/healthz"'] } } as const;
 
 /** Required anti-affinity of a chart's pods on `labels`: never two on one node. */
 function hardAntiAffinity(labels: Record<string, string>) {
@@ -262,7 +284,7 @@ function claimTemplate(size: string) {
 export function kubePrometheusStackValues(site: Site, servers: readonly string[]): Record<string, unknown> {
   const m = site.monitoring;
   const db = dbaasEndpoint(site, 'postgresql');
-  const am = alertmanagerConfig(site);
+  const r = MONITORING_RESOURCES;
   return {
     crds: { enabled: true },
     defaultRules: { create: true },
@@ -281,6 +303,7 @@ export function kubePrometheusStackValues(site: Site, servers: readonly string[]
         podAntiAffinityTopologyKey: TOPOLOGY_KEY,
         retention: m.retention,
         storageSpec: claimTemplate(m.prometheusStorageSize),
+        resources: r.prometheus,
         // Every ServiceMonitor, PodMonitor, Probe, ScrapeConfig and PrometheusRule in every namespace.
         serviceMonitorSelectorNilUsesHelmValues: false,
         podMonitorSelectorNilUsesHelmValues: false,
@@ -291,20 +314,28 @@ export function kubePrometheusStackValues(site: Site, servers: readonly string[]
     },
     alertmanager: {
       podDisruptionBudget: { enabled: true, minAvailable: 2 },
-      config: am.config,
       alertmanagerSpec: {
         replicas: 3,
         podAntiAffinity: 'hard',
         podAntiAffinityTopologyKey: TOPOLOGY_KEY,
         storage: claimTemplate(m.alertmanagerStorageSize),
-        ...(Object.keys(am.secretData).length ? { secrets: [ALERTMANAGER_SECRET] } : {}),
+        resources: r.alertmanager,
+        // The operator builds the configuration from the AlertmanagerConfig `platform` (rendered
+        // by this layer, its secrets referenced from alertmanager-receivers): the chart renders
+        // no config Secret, so none holds secret material in git.
+        useExistingSecret: true,
+        alertmanagerConfiguration: { name: ALERTMANAGER_CONFIG, global: { resolveTimeout: '5m' } },
       },
     },
-    // The chart fixes the operator at one replica; Prometheus and Alertmanager run on without it.
-    prometheusOperator: { annotations: { [HA_ANNOTATIONS.singleton]: OPERATOR_SINGLETON } },
-    'kube-state-metrics': { annotations: { [HA_ANNOTATIONS.singleton]: KSM_SINGLETON } },
+    prometheusOperator: {
+      resources: r.operator,
+      admissionWebhooks: { patch: { resources: r.admissionJobs } },
+      // The config reloader the operator adds to the Prometheus and Alertmanager pods.
+      prometheusConfigReloader: { enableProbe: true, resources: r.configReloader },
+    },
+    'kube-state-metrics': { resources: r.kubeStateMetrics },
     'prometheus-node-exporter': {
-      daemonsetAnnotations: { [HA_ANNOTATIONS.systemComponent]: NODE_EXPORTER_SYSTEM },
+      resources: r.nodeExporter,
       // Every node: servers (NoExecute taint) and the R&D node included.
       tolerations: [{ key: SERVER_TAINT.key, operator: 'Exists', effect: SERVER_TAINT.effect }, { key: RND_KEY, operator: 'Exists' }],
     },
@@ -312,18 +343,44 @@ export function kubePrometheusStackValues(site: Site, servers: readonly string[]
       replicas: 2,
       affinity: hardAntiAffinity({ 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': KPS_RELEASE }),
       podDisruptionBudget: { minAvailable: 1 },
+      resources: r.grafana,
       // Sessions, users and settings live in the DBaaS PostgreSQL: both replicas share them.
       persistence: { enabled: false },
       admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
       envFromSecrets: [{ name: GRAFANA_ENV_SECRET }],
-      ldap: { enabled: true, config: grafanaLdapToml(site) },
+      // ldap.toml holds no secret (the bind password comes from grafana-env): it is the
+      // ConfigMap grafana-ldap, mounted where auth.ldap reads it. The chart's `ldap` values
+      // would render it into a Secret; its checksum rolls the pods when it changes.
+      extraConfigmapMounts: [{ name: 'ldap', mountPath: '/etc/grafana/ldap.toml', subPath: 'ldap.toml', configMap: GRAFANA_LDAP_CONFIGMAP, readOnly: true }],
+      podAnnotations: { 'checksum/ldap-toml': createHash('sha256').update(grafanaLdapToml(site)).digest('hex') },
+      // A read-only root: Grafana writes only to its data and search volumes (emptyDirs) and /tmp.
+      containerSecurityContext: GRAFANA_CONTAINER_SECURITY,
+      extraEmptyDirMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      extraVolumes: [{ name: 'sc-dashboard-tmp', emptyDir: {} }, { name: 'sc-datasources-tmp', emptyDir: {} }],
       'grafana.ini': {
         server: { root_url: `https://grafana.${site.domain}` },
         database: { type: 'postgres', host: `${db.host}:${db.port}`, name: GRAFANA_DATABASE, user: m.grafana.databaseUser, ssl_mode: 'disable' },
         'auth.ldap': { enabled: true, allow_sign_up: true, config_file: '/etc/grafana/ldap.toml' },
         analytics: { check_for_updates: false, reporting_enabled: false },
       },
-      sidecar: { dashboards: { enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: Object.values(DASHBOARD_LABEL)[0], searchNamespace: 'ALL' } },
+      sidecar: {
+        resources: r.grafanaSidecar,
+        // The sidecars (Python) start worker processes, which need a writable /tmp: an emptyDir each.
+        securityContext: GRAFANA_CONTAINER_SECURITY,
+        readinessProbe: { ...GRAFANA_SIDECAR_HEALTH, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 6 },
+        // The first sync may wait for Grafana (its reload request retries): a minute before the
+        // first liveness check, 90 s more before a restart.
+        livenessProbe: { ...GRAFANA_SIDECAR_HEALTH, initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 6, failureThreshold: 3 },
+        dashboards: {
+          enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: Object.values(DASHBOARD_LABEL)[0], searchNamespace: 'ALL',
+          env: { HEALTH_PORT: GRAFANA_SIDECAR_HEALTH_PORTS.dashboards },
+          extraMounts: [{ name: 'sc-dashboard-tmp', mountPath: '/tmp' }],
+        },
+        datasources: {
+          env: { HEALTH_PORT: GRAFANA_SIDECAR_HEALTH_PORTS.datasources },
+          extraMounts: [{ name: 'sc-datasources-tmp', mountPath: '/tmp' }],
+        },
+      },
       additionalDataSources: [{ name: 'Loki', uid: 'loki', type: 'loki', access: 'proxy', url: LOKI_URL, isDefault: false }],
     },
   };
@@ -374,6 +431,11 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
     ? new BitwardenSecret(layer, 'alertmanager-receivers', { name: ALERTMANAGER_SECRET, namespace: MONITORING_NAMESPACE, data: am.secretData })
     : undefined;
 
+  const ldap = new KubeConfigMap(layer, 'grafana-ldap', {
+    metadata: { name: GRAFANA_LDAP_CONFIGMAP, namespace: MONITORING_NAMESPACE },
+    data: { 'ldap.toml': grafanaLdapToml(site) },
+  });
+
   const servers = site.nodes.filter((n) => n.role === 'server').map((n) => n.ip);
   const stack = new HelmComponent(layer, 'kube-prometheus-stack', {
     name: KPS_RELEASE,
@@ -385,9 +447,25 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
       { name: `prometheus-${KPS_RELEASE}-prometheus-db-prometheus-${KPS_RELEASE}-prometheus-*`, namespace: MONITORING_NAMESPACE, storageClass: 'longhorn', size: site.monitoring.prometheusStorageSize },
       { name: `alertmanager-${KPS_RELEASE}-alertmanager-db-alertmanager-${KPS_RELEASE}-alertmanager-*`, namespace: MONITORING_NAMESPACE, storageClass: 'longhorn', size: site.monitoring.alertmanagerStorageSize },
     ],
-    workloads: kubePrometheusStackWorkloads(),
+    ha: kubePrometheusStackHa(),
+    workloads: kubePrometheusStackRuntimeWorkloads(),
+    runtimeSelectors: [
+      { service: `${KPS_RELEASE}-prometheus`, because: `selects the pods of StatefulSet ${KPS_WORKLOADS.prometheus}, which the Prometheus operator creates from the Prometheus resource` },
+      { service: `${KPS_RELEASE}-alertmanager`, because: `selects the pods of StatefulSet ${KPS_WORKLOADS.alertmanager}, which the Prometheus operator creates from the Alertmanager resource` },
+      { service: `${KPS_RELEASE}-coredns`, because: 'selects the CoreDNS pods (k8s-app: kube-dns) in kube-system, which k3s deploys itself from its bundled coredns manifest, for scraping' },
+    ],
   });
-  for (const s of [admin, env, ...(receivers ? [receivers] : [])]) layer.addOrder(stack, s);
+  for (const s of [admin, env, ldap, ...(receivers ? [receivers] : [])]) layer.addOrder(stack, s);
+
+  // Alertmanager's configuration: the operator reads it (and the secrets it references) and
+  // writes the Secret Alertmanager loads; nothing secret is in git.
+  const amConfig = new ApiObject(layer, 'alertmanager-config', {
+    apiVersion: 'monitoring.coreos.com/v1alpha1',
+    kind: 'AlertmanagerConfig',
+    metadata: { name: ALERTMANAGER_CONFIG, namespace: MONITORING_NAMESPACE },
+    spec: am.spec,
+  });
+  if (receivers) layer.addOrder(amConfig, receivers);
 
   new PublishedUi(layer, 'grafana-ui', { name: 'grafana', namespace: MONITORING_NAMESPACE, serviceName: GRAFANA_SERVICE.name, servicePort: GRAFANA_SERVICE.port, description: 'Grafana: dashboards, logs' });
 

@@ -5,8 +5,8 @@ import type { Site } from '../config/schema';
 import { BitwardenSecret } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import { PublishedUi } from '../constructs/published-ui';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { PlatformContext } from '../context';
-import { at, WorkloadDeclaration } from '../ha/workloads';
 import { Inventory } from '../inventory';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
@@ -30,7 +30,16 @@ export interface RancherValues {
   readonly topologyKey: string;
   /** Agents of downstream clusters trust the public certificate HAProxy presents. */
   readonly agentTLSMode: 'strict' | 'system-store';
+  /** Of the rancher container (the chart has no value for its hook Jobs' resources). */
+  readonly resources: { readonly requests: { readonly cpu: string; readonly memory: string }; readonly limits: { readonly memory: string } };
 }
+
+/**
+ * Requests and memory limit of each Rancher replica, sized for a small on-prem installation
+ * (the local cluster, few downstream clusters): the scheduler reserves the requests, the limit
+ * stops a leak from taking the node down. No CPU limit: it only throttles.
+ */
+export const RANCHER_RESOURCES = { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '3Gi' } } as const;
 
 export function rancherValues(site: Site): RancherValues {
   return {
@@ -43,26 +52,34 @@ export function rancherValues(site: Site): RancherValues {
     tls: 'external',
     ingress: { enabled: false },
     agentTLSMode: 'system-store',
+    resources: RANCHER_RESOURCES,
   };
 }
 
 /** Rancher's pods carry `app: <release>` (chart templates/deployment.yaml). */
 const RANCHER_POD_LABELS = { app: 'rancher' } as const;
-/** The chart's startup probe (rancher chart 2.12.3 values.yaml): ready within 2 minutes. */
-const RANCHER_STARTUP_PROBE = { failureThreshold: 12, periodSeconds: 10, timeoutSeconds: 5 } as const;
 
-/** The chart's Deployment; its PodDisruptionBudget is the platform's (the chart renders none). */
-export function rancherWorkloads(): WorkloadDeclaration[] {
-  return [{
-    name: 'rancher',
-    kind: 'Deployment',
-    replicas: at('replicas'),
-    spread: { preset: at('antiAffinity', 'preferred'), hardWhen: 'required', topologyKey: at('topologyKey', 'kubernetes.io/hostname') },
-    pdb: { rendered: 'rancher' },
-    tolerations: at('extraTolerations', []),
-    resources: at('resources', {}),
-    startup: { probe: at('startupProbe', RANCHER_STARTUP_PROBE) },
-  }];
+/** Why the Rancher server runs as root with a writable root filesystem. */
+const RANCHER_ROOT = 'the rancher chart 2.12.3 renders no securityContext for the rancher container and has no value for one, and the rancher/rancher image runs as root and writes its state (/var/lib/rancher: management data, catalog and chart caches) into its own filesystem';
+/** Why the chart's hook Jobs run as they do. */
+const RANCHER_HOOK = (when: string) => `a hook Job of the rancher chart 2.12.3 that runs once ${when} and exits, and its template hard-codes securityContext runAsUser: 0 and has no value for its resources or security context (rancher/shell runs kubectl and helm, which write their caches under $HOME)`;
+
+/**
+ * HA declarations of the chart's rendered workloads: the Deployment (3 replicas on 3 nodes,
+ * its PodDisruptionBudget the platform's: the chart renders none) and the two hook Jobs.
+ */
+export function rancherHa(): RenderedWorkloadHa[] {
+  const hook = (name: string, when: string): RenderedWorkloadHa => ({
+    kind: 'Job', name,
+    exempt: { 'ha/resources': RANCHER_HOOK(when), 'ha/security-context': RANCHER_HOOK(when), 'ha/non-root': RANCHER_HOOK(when), 'ha/read-only-root': RANCHER_HOOK(when) },
+  });
+  return [
+    { kind: 'Deployment', name: 'rancher', exempt: { 'ha/security-context': RANCHER_ROOT, 'ha/non-root': RANCHER_ROOT, 'ha/read-only-root': RANCHER_ROOT } },
+    // Argo CD PreSync: refuses an upgrade while RKE1 clusters exist (scripts/pre-upgrade-hook.sh).
+    hook('rancher-pre-upgrade', 'before each sync (Argo CD PreSync: it checks that no RKE1 cluster exists)'),
+    // Argo CD PostDelete: uninstalls Rancher's apps when Rancher is removed.
+    hook('rancher-post-delete', 'after Rancher is deleted (Argo CD PostDelete: it uninstalls the apps Rancher installed)'),
+  ];
 }
 
 /**
@@ -169,7 +186,7 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
     providesApis: [{ group: 'management.cattle.io' }],
     // No bootstrapPassword value: the chart then renders no bootstrap-secret (its template keeps a
     // live one only through lookup); External Secrets creates it from Bitwarden.
-    workloads: rancherWorkloads(),
+    ha: rancherHa(),
   });
   // The chart renders no PodDisruptionBudget: drains take at most one of the three at a time.
   new KubePodDisruptionBudget(layer, 'disruption-budget', {

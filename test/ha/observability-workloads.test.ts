@@ -9,11 +9,12 @@ import { shippedSite } from '../helpers';
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
- * The chart and Git workloads of the monitoring, logging and backups layers, declared to the HA
- * checker: what the model reads from the rendered Applications, and what the node-failure
- * simulation makes of them.
+ * The chart and Git workloads of the backups layer, declared to the HA checker: what the model
+ * reads from the rendered Applications, and what the node-failure simulation makes of them.
+ * (The monitoring and logging layers render their charts' workloads: their HA facts are tested
+ * on the rendered objects in test/layers/monitoring.test.ts and test/layers/logging.test.ts.)
  */
-describe('HA declarations of the monitoring, logging and backups layers', () => {
+describe('HA declarations of the backups layer', () => {
   const rendered = renderSite(shippedSite());
   const files = new Map(rendered.map((f) => [f.path, f.content]));
   const model = buildHaModel(haInputFromFiles(rendered));
@@ -26,33 +27,14 @@ describe('HA declarations of the monitoring, logging and backups layers', () => 
 
   test('GIVEN the rendered Applications WHEN read THEN each declares its chart\'s workloads by the names the charts render', () => {
     const names = (app: string) => declared(app).map((d) => `${d.kind} ${d.name}`);
-    expect(names('dist/monitoring/application-kube-prometheus-stack-chart.yaml').sort()).toEqual([
-      'StatefulSet alertmanager-kube-prometheus-stack-alertmanager',
-      'Deployment kube-prometheus-stack-grafana',
-      'Deployment kube-prometheus-stack-kube-state-metrics',
-      'Deployment kube-prometheus-stack-operator',
-      'DaemonSet kube-prometheus-stack-prometheus-node-exporter',
-      'StatefulSet prometheus-kube-prometheus-stack-prometheus',
-    ].sort());
-    expect(names('dist/logging/application-loki-chart.yaml').sort()).toEqual(['Deployment loki-gateway', 'StatefulSet loki']);
-    expect(names('dist/logging/application-alloy-chart.yaml')).toEqual(['DaemonSet alloy']);
     expect(names('dist/backups/application-velero-chart.yaml').sort()).toEqual(['DaemonSet node-agent', 'Deployment velero']);
     expect(names('dist/backups/application-snapshot-controller-git.yaml')).toEqual(['Deployment snapshot-controller']);
     // Every declaration resolves: no ha/annotations problem on these Applications.
-    expect(model.problems.filter((p) => typeof p.origin !== 'string' && /monitoring|logging|backups/.test(p.origin.file))).toEqual([]);
+    expect(model.problems.filter((p) => typeof p.origin !== 'string' && /backups/.test(p.origin.file))).toEqual([]);
   });
 
   test.each([
     // label, replicas, hard spread, PDB minimum, singleton, system component
-    ['monitoring/prometheus-kube-prometheus-stack-prometheus (StatefulSet)', 2, true, 1, false, false],
-    ['monitoring/alertmanager-kube-prometheus-stack-alertmanager (StatefulSet)', 3, true, 2, false, false],
-    ['monitoring/kube-prometheus-stack-grafana (Deployment)', 2, true, 1, false, false],
-    ['monitoring/kube-prometheus-stack-operator (Deployment)', 1, false, undefined, true, false],
-    ['monitoring/kube-prometheus-stack-kube-state-metrics (Deployment)', 1, false, undefined, true, false],
-    ['monitoring/kube-prometheus-stack-prometheus-node-exporter (DaemonSet)', 0, false, undefined, false, true],
-    ['logging/loki (StatefulSet)', 3, true, 2, false, false],
-    ['logging/loki-gateway (Deployment)', 2, true, 1, false, false],
-    ['logging/alloy (DaemonSet)', 0, false, undefined, false, true],
     ['velero/velero (Deployment)', 1, false, undefined, true, false],
     ['velero/node-agent (DaemonSet)', 0, false, undefined, false, true],
     ['kube-system/snapshot-controller (Deployment)', 2, true, 1, false, false],
@@ -76,11 +58,6 @@ describe('HA declarations of the monitoring, logging and backups layers', () => 
     };
 
     test.each([
-      ['monitoring/prometheus-kube-prometheus-stack-prometheus (StatefulSet)', 2, 1],
-      ['monitoring/alertmanager-kube-prometheus-stack-alertmanager (StatefulSet)', 3, 2],
-      ['monitoring/kube-prometheus-stack-grafana (Deployment)', 2, 1],
-      ['logging/loki (StatefulSet)', 3, 2],
-      ['logging/loki-gateway (Deployment)', 2, 1],
       ['kube-system/snapshot-controller (Deployment)', 2, 1],
     ])('THEN %s keeps %d - 1 = %d serving and has no outage', (label, before, kept) => {
       const o = outcome(label);
@@ -89,16 +66,7 @@ describe('HA declarations of the monitoring, logging and backups layers', () => 
       expect(o.why).toContain(`${kept} ${kept === 1 ? 'keeps' : 'keep'} serving`);
     });
 
-    test('THEN Alertmanager and Loki wait for the node to return (hard anti-affinity, three agents), still at their PDB minimum', () => {
-      for (const l of ['monitoring/alertmanager-kube-prometheus-stack-alertmanager (StatefulSet)', 'logging/loki (StatefulSet)']) {
-        expect(outcome(l)).toMatchObject({ after: 2, verdict: 'degraded' });
-        expect(outcome(l).why).toContain('required anti-affinity: every node it may run on already has one');
-      }
-    });
-
-    test('THEN the singletons come back within their budgets: operator 82 s, kube-state-metrics 87 s (site 90 s), Velero 212 s (its own 240 s)', () => {
-      expect(outcome('monitoring/kube-prometheus-stack-operator (Deployment)')).toMatchObject({ outageSeconds: 82, budgetSeconds: 90, verdict: 'ok' });
-      expect(outcome('monitoring/kube-prometheus-stack-kube-state-metrics (Deployment)')).toMatchObject({ outageSeconds: 87, budgetSeconds: 90, verdict: 'ok' });
+    test('THEN the singleton Velero comes back within its own budget: 212 s (its own 240 s)', () => {
       expect(outcome('velero/velero (Deployment)')).toMatchObject({ outageSeconds: VELERO_RECOVERY_SECONDS, budgetSeconds: VELERO_RECOVERY_BUDGET.seconds, verdict: 'ok' });
       expect(VELERO_RECOVERY_SECONDS).toBe(212);
       // Over the site's budget: the own budget is what lets it pass.
@@ -106,7 +74,7 @@ describe('HA declarations of the monitoring, logging and backups layers', () => 
     });
 
     test('THEN the DaemonSets lose only the pod of www1', () => {
-      for (const l of ['monitoring/kube-prometheus-stack-prometheus-node-exporter (DaemonSet)', 'logging/alloy (DaemonSet)', 'velero/node-agent (DaemonSet)']) {
+      for (const l of ['velero/node-agent (DaemonSet)']) {
         expect(outcome(l)).toMatchObject({ before: 7, after: 6, verdict: 'ok' });
       }
     });

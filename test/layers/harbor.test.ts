@@ -1,65 +1,106 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'yaml';
 import { HARBOR_ENV, HARBOR_SECRETS } from '../../lib/layers/harbor';
+import { loadManifests } from '../../lib/render/manifest-yaml';
+import type { RenderedFile } from '../../lib/render/render';
 import { renderSite } from '../../lib/synth';
-import { secretLiterals } from '../../lib/verify/secret-literals';
-import { REPO, shippedSite, siteWith } from '../helpers';
+import { REPO, shippedRender, siteWith } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const CHART = 'dist/harbor/application-harbor-chart.yaml';
-const COMPONENTS = ['nginx', 'portal', 'core', 'jobservice', 'registry'];
+const DIR = 'dist/harbor/';
+const COMPONENTS = ['nginx', 'portal', 'core', 'jobservice', 'registry', 'exporter'];
+const deployment = (c: string) => `${DIR}deployment-harbor-${c}.yaml`;
+
+/** The rendered files by path, and the objects of the layer. */
+function tree(rendered: readonly RenderedFile[]) {
+  const files = new Map(rendered.map((f) => [f.path, f.content]));
+  const obj = (p: string): Obj => {
+    const content = files.get(p);
+    if (content === undefined) throw new Error(`${p} is not rendered`);
+    return loadManifests(content, p)[0] as Obj;
+  };
+  const layer = [...files.keys()].filter((p) => p.startsWith(DIR)).map((p) => ({ path: p, obj: obj(p) }));
+  return { files, obj, layer };
+}
 
 describe('Harbor layer', () => {
-  const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
-  const obj = (p: string): Obj => parse(files.get(p)!);
+  const t = tree(shippedRender());
+  const { files, obj } = t;
   const wave = (o: Obj) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
-  const values = obj(CHART).spec.source.helm.valuesObject;
+  const containers = (c: string): Obj[] => obj(deployment(c)).spec.template.spec.containers;
+  const env = (c: string, container = 0): Obj[] => containers(c)[container].env ?? [];
 
-  test('GIVEN the chart WHEN rendered THEN it is the pinned harbor chart and every stateless component runs twice, on two nodes, one down at most', () => {
-    expect(obj(CHART).spec.source).toMatchObject({ chart: 'harbor', repoURL: 'https://helm.goharbor.io', targetRevision: '1.19.1' });
-    expect(obj(CHART).spec.destination.namespace).toBe('harbor');
+  test('GIVEN the chart WHEN rendered THEN every component runs twice, spread over two nodes (tainted ones no domain), one down at most, and job logs go to the database', () => {
     for (const c of COMPONENTS) {
-      expect([c, values[c].replicas, values[c].podDisruptionBudget]).toEqual([c, 2, { enabled: true, minAvailable: 1 }]);
-      expect([c, values[c].topologySpreadConstraints]).toEqual([c, [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor' }]]);
+      const d = obj(deployment(c));
+      expect([c, d.metadata.namespace, d.spec.replicas]).toEqual([c, 'harbor', 2]);
+      expect([c, d.spec.template.spec.topologySpreadConstraints]).toEqual([c, [{
+        labelSelector: { matchLabels: { app: 'harbor', component: c, release: 'harbor' } },
+        maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor',
+      }]]);
+      expect([c, obj(`${DIR}poddisruptionbudget-harbor-${c}.yaml`).spec.minAvailable]).toEqual([c, 1]);
     }
     // Job logs in the database: no ReadWriteOnce log volume shared by two job services.
-    expect(values.jobservice.jobLoggers).toEqual(['database']);
-    expect([values.trivy.enabled, values.metrics.enabled]).toEqual([false, true]);
-    expect(values.exporter).toMatchObject({ replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } });
-    expect(values.exporter.extraEnvVars).toEqual([{ name: 'HARBOR_REDIS_URL', valueFrom: { secretKeyRef: { name: 'harbor-env', key: 'JOB_SERVICE_POOL_REDIS_URL' } } }]);
+    expect(obj(`${DIR}configmap-harbor-jobservice.yaml`).data['config.yml']).toMatch(/job_loggers:\n\s+- name: "DB"/);
+    // No scanner; metrics on.
+    expect(files.has(`${DIR}statefulset-harbor-trivy.yaml`)).toBe(false);
+    expect(obj(`${DIR}service-harbor-exporter.yaml`).spec.ports.map((p: Obj) => p.name)).toContain('http-metrics');
   });
 
-  test('GIVEN the default storage WHEN rendered THEN images live on one Longhorn ReadWriteMany volume both registries mount, and the layer waits for Longhorn', () => {
-    expect(values.persistence).toEqual({
-      enabled: true,
-      resourcePolicy: 'keep',
-      persistentVolumeClaim: { registry: { storageClass: 'longhorn', accessMode: 'ReadWriteMany', size: '100Gi' } },
-      imageChartStorage: { type: 'filesystem' },
-    });
+  test('GIVEN Harbor\'s containers WHEN rendered THEN each has CPU and memory requests and a memory limit (registry and registryctl each their own), and both probes', () => {
+    const sized = COMPONENTS.flatMap((c) => containers(c).map((k) => [k.name, k.resources]));
+    expect(sized).toEqual([
+      ['nginx', { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '256Mi' } }],
+      ['portal', { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } }],
+      ['core', { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } }],
+      ['jobservice', { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } }],
+      ['registry', { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } }],
+      ['registryctl', { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } }],
+      ['exporter', { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } }],
+    ]);
+    for (const c of COMPONENTS) for (const k of containers(c)) expect([k.name, !!k.readinessProbe, !!k.livenessProbe]).toEqual([k.name, true, true]);
+  });
+
+  test('GIVEN Harbor\'s images WHEN rendered THEN every container runs restricted (non-root, no escalation, no capabilities, RuntimeDefault), and each Deployment says why its root stays writable', () => {
+    for (const c of COMPONENTS) {
+      for (const k of containers(c)) {
+        expect([k.name, k.securityContext]).toEqual([k.name, { privileged: false, allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } }]);
+      }
+      const exempt = obj(deployment(c)).metadata.annotations['platform.tsys/ha-exempt'];
+      expect([c, exempt]).toEqual([c, ['nginx', 'portal'].includes(c) ? expect.stringMatching(/^ha\/read-only-root: nginx writes its pid and request buffers under \/tmp/) : expect.stringMatching(/^ha\/read-only-root: .*install_cert\.sh/)]);
+    }
+  });
+
+  test('GIVEN the default storage WHEN rendered THEN images live on one Longhorn ReadWriteMany volume both registries mount, kept when Harbor is removed, and the layer waits for Longhorn', () => {
+    const pvc = obj(`${DIR}persistentvolumeclaim-harbor-registry.yaml`);
+    expect(pvc.spec).toEqual({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '100Gi' } }, storageClassName: 'longhorn' });
+    expect(pvc.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
+    expect(obj(deployment('registry')).spec.template.spec.volumes).toContainEqual({ name: 'registry-data', persistentVolumeClaim: { claimName: 'harbor-registry' } });
+    expect(obj(`${DIR}configmap-harbor-registry.yaml`).data['config.yml']).toContain('filesystem:\n    rootdirectory: /storage');
     expect(obj('dist/apps/application-harbor.yaml').metadata.annotations['platform.tsys/depends-on']).toBe('gateway,longhorn,secrets');
   });
 
   test('GIVEN an S3 bucket in site.yaml WHEN rendered THEN images go to S3 with the access key from Bitwarden, and Longhorn is no dependency', () => {
-    const site = siteWith((s) => { s.harbor.s3 = { bucket: 'harbor-images', region: 'eu-1', endpoint: 'https://s3.turnsys.com', credentials: 'bitwarden:harbor-s3' }; });
-    const s3Files = new Map(renderSite(site).map((f) => [f.path, f.content]));
-    const v = parse(s3Files.get(CHART)!).spec.source.helm.valuesObject;
-    expect(v.persistence.imageChartStorage).toEqual({
-      type: 's3', disableredirect: true, s3: { region: 'eu-1', bucket: 'harbor-images', regionendpoint: 'https://s3.turnsys.com', existingSecret: 'harbor-s3' },
-    });
-    const es = parse(s3Files.get('dist/harbor/externalsecret-harbor-s3.yaml')!);
+    const s3 = tree(renderSite(siteWith((s) => { s.harbor.s3 = { bucket: 'harbor-images', region: 'eu-1', endpoint: 'https://s3.turnsys.com', credentials: 'bitwarden:harbor-s3' }; })));
+    const config: string = s3.obj(`${DIR}configmap-harbor-registry.yaml`).data['config.yml'];
+    expect(config).toMatch(/s3:\n\s+region: eu-1\n\s+bucket: harbor-images\n\s+regionendpoint: https:\/\/s3\.turnsys\.com/);
+    expect(s3.files.has(`${DIR}persistentvolumeclaim-harbor-registry.yaml`)).toBe(false);
+    const registry = s3.obj(deployment('registry')).spec.template.spec.containers[0];
+    expect(registry.envFrom).toContainEqual({ secretRef: { name: 'harbor-s3' } });
+    const es = s3.obj(`${DIR}externalsecret-harbor-s3.yaml`);
     expect(es.spec.data).toEqual([
       { secretKey: 'REGISTRY_STORAGE_S3_ACCESSKEY', remoteRef: { key: 'harbor-s3', property: 'username' } },
       { secretKey: 'REGISTRY_STORAGE_S3_SECRETKEY', remoteRef: { key: 'harbor-s3', property: 'password' } },
     ]);
-    expect(wave(es)).toBeLessThan(wave(parse(s3Files.get(CHART)!)));
-    expect(parse(s3Files.get('dist/apps/application-harbor.yaml')!).metadata.annotations['platform.tsys/depends-on']).toBe('gateway,secrets');
-    expect(s3Files.get('docs/harbor.md')).toContain('images in the S3 bucket `harbor-images` (eu-1, https://s3.turnsys.com)');
+    expect(wave(es)).toBeLessThan(wave(s3.obj(deployment('registry'))));
+    expect(s3.obj('dist/apps/application-harbor.yaml').metadata.annotations['platform.tsys/depends-on']).toBe('gateway,secrets');
+    expect(s3.files.get('docs/harbor.md')).toContain('images in the S3 bucket `harbor-images` (eu-1, https://s3.turnsys.com)');
+    expect(s3.layer.filter(({ obj: o }) => o.kind === 'Secret' && (o.data || o.stringData))).toEqual([]);
   });
 
   test('GIVEN the UCS directory WHEN Harbor starts THEN CONFIG_OVERWRITE_JSON sets LDAP login with the admin group, and the search password comes only from Bitwarden', () => {
-    const es = obj('dist/harbor/externalsecret-harbor-env.yaml');
+    const es = obj(`${DIR}externalsecret-harbor-env.yaml`);
     const template: string = es.spec.target.template.data.CONFIG_OVERWRITE_JSON;
     // What External Secrets writes, for a password that needs JSON escaping.
     const written = JSON.parse(template.replace('{{ .ldapSearchPassword | toJson }}', JSON.stringify('p"w\\d')));
@@ -82,41 +123,36 @@ describe('Harbor layer', () => {
     });
     expect(es.spec.data).toContainEqual({ secretKey: 'ldapSearchPassword', remoteRef: { key: 'ldap-svc-k8s-platform', property: 'password' } });
     // Core reads it from that Secret; the chart's configureUserSettings (a plain value) stays unset.
-    expect(values.core.extraEnvVars).toContainEqual({ name: 'CONFIG_OVERWRITE_JSON', valueFrom: { secretKeyRef: { name: 'harbor-env', key: 'CONFIG_OVERWRITE_JSON' } } });
-    expect(values.core.configureUserSettings).toBeUndefined();
+    expect(env('core')).toContainEqual({ name: 'CONFIG_OVERWRITE_JSON', valueFrom: { secretKeyRef: { name: 'harbor-env', key: 'CONFIG_OVERWRITE_JSON' } } });
+    expect(obj(`${DIR}configmap-harbor-core.yaml`).data.CONFIG_OVERWRITE_JSON).toBeUndefined();
   });
 
-  test('GIVEN the DBaaS WHEN rendered THEN PostgreSQL and redis are external at the site endpoints, their passwords only in Secrets', () => {
-    expect(values.database).toEqual({
-      type: 'external',
-      external: { host: 'pgsql.dbaas.turnsys.com', port: '5432', username: 'harbor', coreDatabase: 'harbor', existingSecret: 'harbor-secrets', sslmode: 'disable' },
+  test('GIVEN the DBaaS WHEN rendered THEN PostgreSQL and redis are external at the site endpoints, their passwords only in Secrets External Secrets fills', () => {
+    expect(obj(`${DIR}configmap-harbor-core.yaml`).data).toMatchObject({
+      DATABASE_TYPE: 'postgresql', POSTGRESQL_HOST: 'pgsql.dbaas.turnsys.com', POSTGRESQL_PORT: '5432', POSTGRESQL_USERNAME: 'harbor', POSTGRESQL_DATABASE: 'harbor', POSTGRESQL_SSLMODE: 'disable',
     });
-    expect(values.redis).toEqual({
-      type: 'external',
-      external: { addr: 'redis.dbaas.turnsys.com:6379', coreDatabaseIndex: '0', jobserviceDatabaseIndex: '1', registryDatabaseIndex: '2' },
-    });
+    expect(env('core')).toContainEqual({ name: 'POSTGRESQL_PASSWORD', valueFrom: { secretKeyRef: { name: 'harbor-secrets', key: 'password' } } });
+    expect(obj(`${DIR}configmap-harbor-registry.yaml`).data['config.yml']).toMatch(/redis:\n\s+addr: redis\.dbaas\.turnsys\.com:6379\n\s+db: 2/);
     // Argo CD cannot run Helm's lookup, so the chart's redis URLs carry no password: each component
-    // gets its URL (or password) from harbor-env, filled in by External Secrets.
-    const env = obj('dist/harbor/externalsecret-harbor-env.yaml');
-    const data = env.spec.target.template.data;
+    // gets its URL (or password) from harbor-env, filled in by External Secrets; env wins over the
+    // chart's ConfigMaps.
+    const es = obj(`${DIR}externalsecret-harbor-env.yaml`);
+    const data = es.spec.target.template.data;
     expect(data._REDIS_URL_CORE).toBe('redis://:{{ .redisPassword | urlquery }}@redis.dbaas.turnsys.com:6379/0?idle_timeout_seconds=30');
     expect(data._REDIS_URL_REG).toBe('redis://:{{ .redisPassword | urlquery }}@redis.dbaas.turnsys.com:6379/2?idle_timeout_seconds=30');
     expect(data.JOB_SERVICE_POOL_REDIS_URL).toBe('redis://:{{ .redisPassword | urlquery }}@redis.dbaas.turnsys.com:6379/1');
-    expect(data.REGISTRY_REDIS_PASSWORD).toBe('{{ .redisPassword }}');
-    expect(env.spec.data).toContainEqual({ secretKey: 'redisPassword', remoteRef: { key: 'harbor-redis', property: 'password' } });
-    const envVars = (list: Obj[]) => list.map((e) => `${e.name}<-${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
-    expect(envVars(values.core.extraEnvVars)).toEqual(['CONFIG_OVERWRITE_JSON<-harbor-env/CONFIG_OVERWRITE_JSON', '_REDIS_URL_CORE<-harbor-env/_REDIS_URL_CORE', '_REDIS_URL_REG<-harbor-env/_REDIS_URL_REG']);
-    expect(envVars(values.jobservice.extraEnvVars)).toEqual(['JOB_SERVICE_POOL_REDIS_URL<-harbor-env/JOB_SERVICE_POOL_REDIS_URL']);
-    expect(envVars(values.registry.registry.extraEnvVars)).toEqual(['REGISTRY_REDIS_PASSWORD<-harbor-env/REGISTRY_REDIS_PASSWORD']);
+    expect([data.REGISTRY_REDIS_PASSWORD, data.REDIS_PASSWORD]).toEqual(['{{ .redisPassword }}', '{{ .redisPassword }}']);
+    expect(es.spec.data).toContainEqual({ secretKey: 'redisPassword', remoteRef: { key: 'harbor-redis', property: 'password' } });
+    const fromEnv = (list: Obj[]) => list.filter((e) => e.valueFrom?.secretKeyRef?.name === HARBOR_ENV).map((e) => `${e.name}<-${e.valueFrom.secretKeyRef.key}`);
+    expect(fromEnv(env('core'))).toEqual(['CONFIG_OVERWRITE_JSON<-CONFIG_OVERWRITE_JSON', '_REDIS_URL_CORE<-_REDIS_URL_CORE', '_REDIS_URL_REG<-_REDIS_URL_REG']);
+    expect(fromEnv(env('jobservice'))).toEqual(['JOB_SERVICE_POOL_REDIS_URL<-JOB_SERVICE_POOL_REDIS_URL']);
+    expect(fromEnv(env('registry'))).toEqual(['REGISTRY_REDIS_PASSWORD<-REGISTRY_REDIS_PASSWORD']);
+    expect(fromEnv(env('exporter'))).toEqual(['HARBOR_REDIS_URL<-JOB_SERVICE_POOL_REDIS_URL']);
   });
 
-  test('GIVEN every secret Harbor reads WHEN rendered THEN it names a Secret External Secrets fills from Bitwarden, synced before the chart, and no value is literal', () => {
-    const named = [
-      values.existingSecretAdminPassword, values.existingSecretSecretKey, values.core.existingSecret, values.core.existingXsrfSecret, values.core.secretName,
-      values.jobservice.existingSecret, values.registry.existingSecret, values.registry.credentials.existingSecret, values.database.external.existingSecret,
-    ];
-    expect(new Set(named)).toEqual(new Set([HARBOR_SECRETS]));
-    const es = obj('dist/harbor/externalsecret-harbor-secrets.yaml');
+  test('GIVEN every secret Harbor reads WHEN rendered THEN it comes from a Secret External Secrets fills from Bitwarden, synced first, and no Secret the chart renders holds data', () => {
+    expect(t.layer.filter(({ obj: o }) => o.kind === 'Secret' && (o.data || o.stringData)).map(({ path: p }) => p)).toEqual([]);
+    const es = obj(`${DIR}externalsecret-harbor-secrets.yaml`);
     expect(es.metadata.namespace).toBe('harbor');
     expect(Object.fromEntries(es.spec.data.map((d: Obj) => [d.secretKey, `${d.remoteRef.key}${d.remoteRef.property ? `#${d.remoteRef.property}` : '#notes'}`]))).toEqual({
       HARBOR_ADMIN_PASSWORD: 'harbor-admin#password',
@@ -130,21 +166,26 @@ describe('Harbor layer', () => {
       REGISTRY_HTPASSWD: 'harbor-registry-credentials#notes',
       password: 'harbor-db#password',
     });
-    // The keys the chart looks up under configurable names are the ones the Secret has.
-    expect([values.existingSecretAdminPasswordKey, values.core.existingXsrfSecretKey, values.jobservice.existingSecretKey, values.registry.existingSecretKey])
-      .toEqual(['HARBOR_ADMIN_PASSWORD', 'CSRF_KEY', 'JOBSERVICE_SECRET', 'REGISTRY_HTTP_SECRET']);
-    for (const p of ['dist/harbor/externalsecret-harbor-secrets.yaml', 'dist/harbor/externalsecret-harbor-env.yaml']) expect(wave(obj(p))).toBeLessThan(wave(obj(CHART)));
-    expect(secretLiterals(obj(CHART), new Set([HARBOR_SECRETS, HARBOR_ENV]))).toEqual([]);
-    expect(files.get(CHART)).not.toMatch(/harborAdminPassword|secretKey: |\bpassword: /);
-    expect([...files.keys()].filter((p) => p.startsWith('dist/harbor/'))).toEqual([
-      'dist/harbor/application-harbor-chart.yaml', 'dist/harbor/externalsecret-harbor-env.yaml', 'dist/harbor/externalsecret-harbor-secrets.yaml',
-      'dist/harbor/httproute-registry.yaml', 'dist/harbor/namespace-harbor.yaml',
-    ]);
+    // Every key a container reads from a Secret by name is one of these two ExternalSecrets' keys.
+    const keys = new Map([[HARBOR_SECRETS, new Set(es.spec.data.map((d: Obj) => d.secretKey))], [HARBOR_ENV, new Set(Object.keys(obj(`${DIR}externalsecret-harbor-env.yaml`).spec.target.template.data))]]);
+    for (const c of COMPONENTS) {
+      for (const k of containers(c)) {
+        for (const e of (k.env ?? []).filter((x: Obj) => x.valueFrom?.secretKeyRef)) {
+          const ref = e.valueFrom.secretKeyRef;
+          expect([k.name, e.name, keys.get(ref.name)?.has(ref.key)]).toEqual([k.name, e.name, true]);
+        }
+      }
+    }
+    for (const p of [`${DIR}externalsecret-harbor-secrets.yaml`, `${DIR}externalsecret-harbor-env.yaml`]) {
+      for (const c of COMPONENTS) expect(wave(obj(p))).toBeLessThan(wave(obj(deployment(c))));
+    }
   });
 
   test('GIVEN the UI and registry API WHEN rendered THEN registry.<domain> is routed to the chart\'s nginx with a long request timeout and listed for HAProxy', () => {
-    expect(values.expose).toEqual({ type: 'clusterIP', tls: { enabled: false }, clusterIP: { name: 'harbor', ports: { httpPort: 80 } } });
-    expect(values.externalURL).toBe('https://registry.turnsys.com');
+    // nginx behind a plain-HTTP ClusterIP Service: TLS ends at HAProxy.
+    const svc = obj(`${DIR}service-harbor.yaml`);
+    expect([svc.spec.type, svc.spec.ports.map((p: Obj) => p.port), svc.spec.selector.component]).toEqual(['ClusterIP', [80], 'nginx']);
+    expect(obj(`${DIR}configmap-harbor-core.yaml`).data.EXT_ENDPOINT).toBe('https://registry.turnsys.com');
     expect(obj('dist/harbor/httproute-registry.yaml').spec).toEqual({
       hostnames: ['registry.turnsys.com'],
       parentRefs: [{ name: 'platform', namespace: 'envoy-gateway-system', sectionName: 'http' }],
@@ -157,7 +198,7 @@ describe('Harbor layer', () => {
 
   test('GIVEN the nodes WHEN registries.yaml is rendered THEN docker.io, ghcr.io and quay.io go through Harbor proxy-cache projects', () => {
     const text = files.get('dist/hosts/registries.yaml')!;
-    expect(parse(text)).toEqual({
+    expect(loadManifests(text, 'registries.yaml')[0]).toEqual({
       mirrors: {
         'docker.io': { endpoint: ['https://registry.turnsys.com'], rewrite: { '^(.*)$': 'proxy-docker.io/$1' } },
         'ghcr.io': { endpoint: ['https://registry.turnsys.com'], rewrite: { '^(.*)$': 'proxy-ghcr.io/$1' } },
@@ -176,7 +217,7 @@ describe('Harbor layer', () => {
   test('GIVEN docs/harbor.md WHEN read THEN it names every Bitwarden item Harbor and its CI robot use, with no value, and matches the committed file', () => {
     const doc = files.get('docs/harbor.md')!;
     const items = new Set([...files].filter(([p]) => p.startsWith('dist/harbor/externalsecret-'))
-      .flatMap(([, c]) => (parse(c).spec.data as Obj[]).map((d) => d.remoteRef.key))
+      .flatMap(([p, c]) => ((loadManifests(c, p)[0] as Obj).spec.data as Obj[]).map((d) => d.remoteRef.key))
       .filter((k) => k !== 'ldap-svc-k8s-platform'));
     expect(items.size).toBe(10);
     for (const item of [...items, 'harbor-robot-ci-push']) expect([item, doc.includes(`| \`${item}\` |`)]).toEqual([item, true]);

@@ -1,66 +1,156 @@
-import { parse } from 'yaml';
+import { createHash } from 'crypto';
+import { haInputFromFiles } from '../../lib/ha/analysis';
+import { buildHaModel } from '../../lib/ha/model';
+import { Outcome, simulate } from '../../lib/ha/simulate';
+import { grafanaLdapToml } from '../../lib/layers/monitoring';
 import { cronIntervalSeconds, lateAfterSeconds } from '../../lib/monitoring/alert-rules';
+import { loadManifests } from '../../lib/render/manifest-yaml';
+import type { RenderedFile } from '../../lib/render/render';
 import { renderSite } from '../../lib/synth';
-import { shippedSite, siteWith } from '../helpers';
+import { shippedRender, shippedSite, siteWith } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const CHART = 'dist/monitoring/application-kube-prometheus-stack-chart.yaml';
+const DIR = 'dist/monitoring/';
+const GRAFANA = `${DIR}deployment-kube-prometheus-stack-grafana.yaml`;
+const PROMETHEUS = `${DIR}prometheus-kube-prometheus-stack-prometheus.yaml`;
+const ALERTMANAGER = `${DIR}alertmanager-kube-prometheus-stack-alertmanager.yaml`;
+
+/** The rendered files by path, and the one object of a file. */
+function tree(rendered: readonly RenderedFile[]) {
+  const files = new Map(rendered.map((f) => [f.path, f.content]));
+  const obj = (p: string): Obj => {
+    const content = files.get(p);
+    if (content === undefined) throw new Error(`${p} is not rendered`);
+    return loadManifests(content, p)[0] as Obj;
+  };
+  let parsed: { path: string; obj: Obj }[] | undefined;
+  const layer = () => (parsed ??= [...files.keys()].filter((p) => p.startsWith(DIR)).map((p) => ({ path: p, obj: obj(p) })));
+  return { files, obj, layer };
+}
 
 /** Every alert rule rendered in dist/monitoring, by alert name. */
-function alertRules(files: Map<string, string>): Map<string, Obj[]> {
+function alertRules(t: ReturnType<typeof tree>): Map<string, Obj[]> {
   const out = new Map<string, Obj[]>();
-  for (const [p, content] of files) {
-    if (!p.startsWith('dist/monitoring/prometheusrule-')) continue;
-    for (const g of parse(content).spec.groups) for (const r of g.rules) out.set(r.alert, [...(out.get(r.alert) ?? []), r]);
+  for (const { path, obj } of t.layer()) {
+    if (!path.startsWith(`${DIR}prometheusrule-`)) continue;
+    for (const g of obj.spec.groups) for (const r of g.rules) out.set(r.alert, [...(out.get(r.alert) ?? []), r]);
   }
   return out;
 }
 
+const containers = (w: Obj): Obj[] => w.spec.template.spec.containers;
+
 describe('monitoring layer', () => {
   const site = shippedSite();
-  const files = new Map(renderSite(site).map((f) => [f.path, f.content]));
-  const obj = (p: string): Obj => parse(files.get(p)!);
-  const values = obj(CHART).spec.source.helm.valuesObject;
-  const rules = alertRules(files);
+  const rendered = shippedRender();
+  const t = tree(rendered);
+  const { files, obj } = t;
+  const rules = alertRules(t);
 
-  test('GIVEN the chart WHEN rendered THEN Prometheus runs 2 and Alertmanager 3 replicas, never two on one node, on Longhorn, with PDBs and the site retention', () => {
-    expect(obj(CHART).spec.source).toMatchObject({ chart: 'kube-prometheus-stack', repoURL: 'https://prometheus-community.github.io/helm-charts', targetRevision: '88.5.3' });
-    const p = values.prometheus.prometheusSpec;
-    expect([p.replicas, p.podAntiAffinity, p.podAntiAffinityTopologyKey, p.retention]).toEqual([2, 'hard', 'kubernetes.io/hostname', site.monitoring.retention]);
-    expect(p.storageSpec.volumeClaimTemplate.spec).toEqual({ storageClassName: 'longhorn', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } });
-    expect(values.prometheus.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
-    const a = values.alertmanager.alertmanagerSpec;
-    expect([a.replicas, a.podAntiAffinity, a.podAntiAffinityTopologyKey]).toEqual([3, 'hard', 'kubernetes.io/hostname']);
-    expect(a.storage.volumeClaimTemplate.spec.storageClassName).toBe('longhorn');
-    expect(values.alertmanager.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 2 });
+  test('GIVEN Prometheus WHEN rendered THEN its resource runs 2 replicas required on different nodes, on Longhorn, with the site retention, requests and a memory limit, and a PDB of 1', () => {
+    const p = obj(PROMETHEUS).spec;
+    expect([p.replicas, p.retention]).toEqual([2, site.monitoring.retention]);
+    expect(p.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([expect.objectContaining({ topologyKey: 'kubernetes.io/hostname' })]);
+    expect(p.storage.volumeClaimTemplate.spec).toEqual({ storageClassName: 'longhorn', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } });
+    expect(p.resources).toEqual({ requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '3Gi' } });
+    expect(obj(`${DIR}poddisruptionbudget-kube-prometheus-stack-prometheus.yaml`).spec.minAvailable).toBe(1);
     // Every monitor and rule in every namespace is picked up.
-    for (const k of ['serviceMonitor', 'podMonitor', 'rule', 'probe', 'scrapeConfig']) expect(p[`${k}SelectorNilUsesHelmValues`]).toBe(false);
+    for (const k of ['serviceMonitor', 'podMonitor', 'rule', 'probe', 'scrapeConfig']) expect([k, p[`${k}Selector`], p[`${k}NamespaceSelector`]]).toEqual([k, {}, {}]);
   });
 
-  test('GIVEN the chart\'s single-replica workloads WHEN rendered THEN the operator and kube-state-metrics are declared singletons and the node exporter a system component on every node', () => {
-    expect(values.prometheusOperator.annotations['platform.tsys/singleton']).toMatch(/one operator/);
-    expect(values['kube-state-metrics'].annotations['platform.tsys/singleton']).toMatch(/twice/);
-    expect(values['prometheus-node-exporter'].daemonsetAnnotations['platform.tsys/system-component']).toMatch(/one per node/);
-    expect(values['prometheus-node-exporter'].tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoExecute' }, { key: 'platform.tsys/rnd', operator: 'Exists' }]);
+  test('GIVEN Alertmanager WHEN rendered THEN its resource runs 3 replicas required on different nodes, on Longhorn, with requests and a memory limit, and a PDB of 2', () => {
+    const a = obj(ALERTMANAGER).spec;
+    expect(a.replicas).toBe(3);
+    expect(a.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([expect.objectContaining({ topologyKey: 'kubernetes.io/hostname' })]);
+    expect(a.storage.volumeClaimTemplate.spec.storageClassName).toBe('longhorn');
+    expect(a.resources).toEqual({ requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } });
+    expect(obj(`${DIR}poddisruptionbudget-kube-prometheus-stack-alertmanager.yaml`).spec.minAvailable).toBe(2);
   });
 
-  test('GIVEN Grafana WHEN rendered THEN it runs 2 replicas on different nodes with a PDB, sharing the DBaaS PostgreSQL, at grafana.<domain>', () => {
-    const g = values.grafana;
-    expect(g.replicas).toBe(2);
-    expect(g.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
-    expect(g.podDisruptionBudget).toEqual({ minAvailable: 1 });
-    expect(g['grafana.ini'].database).toEqual({ type: 'postgres', host: 'pgsql.dbaas.turnsys.com:5432', name: 'grafana', user: 'grafana', ssl_mode: 'disable' });
-    expect(obj('dist/monitoring/httproute-grafana.yaml').spec.hostnames).toEqual(['grafana.turnsys.com']);
-    expect(obj('dist/monitoring/httproute-grafana.yaml').spec.rules[0].backendRefs).toEqual([{ name: 'kube-prometheus-stack-grafana', port: 80 }]);
+  test('GIVEN the operator\'s StatefulSets WHEN rendered THEN they are declared as created by the operator, and the Services that select their pods say so', () => {
+    const declared: Obj[] = JSON.parse(obj(GRAFANA).metadata.annotations['platform.tsys/workloads']);
+    expect(declared.map((d) => [d.kind, d.name, d.createdBy])).toEqual([
+      ['StatefulSet', 'prometheus-kube-prometheus-stack-prometheus', expect.stringContaining('Prometheus operator')],
+      ['StatefulSet', 'alertmanager-kube-prometheus-stack-alertmanager', expect.stringContaining('Prometheus operator')],
+    ]);
+    for (const s of ['prometheus', 'alertmanager']) {
+      expect([s, obj(`${DIR}service-kube-prometheus-stack-${s}.yaml`).metadata.annotations['platform.tsys/selects-runtime-pods']]).toEqual([s, expect.stringContaining('Prometheus operator creates')]);
+    }
+  });
+
+  test('GIVEN the CoreDNS scrape Service WHEN rendered THEN it is in kube-system, selects k3s\'s bundled CoreDNS pods and says that k3s creates them', () => {
+    const svc = obj(`${DIR}service-kube-prometheus-stack-coredns.yaml`);
+    expect([svc.metadata.namespace, svc.spec.selector]).toEqual(['kube-system', { 'k8s-app': 'kube-dns' }]);
+    expect(svc.metadata.annotations['platform.tsys/selects-runtime-pods']).toMatch(/k3s deploys itself/);
+  });
+
+  test('GIVEN the chart\'s single-replica workloads WHEN rendered THEN the operator and kube-state-metrics are singletons with a reason and the node exporter a system component on every node', () => {
+    const operator = obj(`${DIR}deployment-kube-prometheus-stack-operator.yaml`);
+    const ksm = obj(`${DIR}deployment-kube-prometheus-stack-kube-state-metrics.yaml`);
+    expect([operator.spec.replicas, operator.metadata.annotations['platform.tsys/singleton']]).toEqual([1, expect.stringMatching(/one operator/)]);
+    expect([ksm.spec.replicas, ksm.metadata.annotations['platform.tsys/singleton']]).toEqual([1, expect.stringMatching(/twice/)]);
+    const exporter = obj(`${DIR}daemonset-kube-prometheus-stack-prometheus-node-exporter.yaml`);
+    expect(exporter.metadata.annotations['platform.tsys/system-component']).toMatch(/one per node/);
+    expect(exporter.spec.template.spec.tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoExecute' }, { key: 'platform.tsys/rnd', operator: 'Exists' }]);
+  });
+
+  test('GIVEN every workload and Job of the layer WHEN rendered THEN each container has CPU and memory requests and a memory limit', () => {
+    const pods = t.layer().filter(({ obj: o }) => ['Deployment', 'DaemonSet', 'StatefulSet', 'Job'].includes(o.kind));
+    expect(pods.map(({ obj: o }) => `${o.kind} ${o.metadata.name}`).sort()).toEqual([
+      'DaemonSet kube-prometheus-stack-prometheus-node-exporter', 'Deployment kube-prometheus-stack-grafana', 'Deployment kube-prometheus-stack-kube-state-metrics',
+      'Deployment kube-prometheus-stack-operator', 'Job kube-prometheus-stack-admission-create', 'Job kube-prometheus-stack-admission-patch',
+    ]);
+    for (const { obj: w } of pods) {
+      for (const c of containers(w)) {
+        expect([w.metadata.name, c.name, c.resources?.requests?.cpu, c.resources?.requests?.memory, c.resources?.limits?.memory])
+          .toEqual([w.metadata.name, c.name, expect.any(String), expect.any(String), expect.any(String)]);
+      }
+    }
+    // The config reloader the operator adds to the Prometheus and Alertmanager pods: sized and probed.
+    const args: string[] = containers(obj(`${DIR}deployment-kube-prometheus-stack-operator.yaml`))[0].args;
+    expect(args).toEqual(expect.arrayContaining(['--config-reloader-cpu-request=10m', '--config-reloader-memory-request=32Mi', '--config-reloader-memory-limit=64Mi', '--enable-config-reloader-probes=true']));
+  });
+
+  test('GIVEN Grafana WHEN rendered THEN it runs 2 replicas required on different nodes with a PDB, sharing the DBaaS PostgreSQL, at grafana.<domain>', () => {
+    const g = obj(GRAFANA);
+    expect(g.spec.replicas).toBe(2);
+    expect(g.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
+    expect(obj(`${DIR}poddisruptionbudget-kube-prometheus-stack-grafana.yaml`).spec.minAvailable).toBe(1);
+    const ini: string = obj(`${DIR}configmap-kube-prometheus-stack-grafana.yaml`).data['grafana.ini'];
+    expect(ini).toContain('[database]\nhost = pgsql.dbaas.turnsys.com:5432\nname = grafana\nssl_mode = disable\ntype = postgres\nuser = grafana\n');
+    expect(obj(`${DIR}httproute-grafana.yaml`).spec.hostnames).toEqual(['grafana.turnsys.com']);
+    expect(obj(`${DIR}httproute-grafana.yaml`).spec.rules[0].backendRefs).toEqual([{ name: 'kube-prometheus-stack-grafana', port: 80 }]);
     expect(files.get('docs/databases.md')).toContain('`grafana`');
   });
 
-  test('GIVEN Grafana WHEN rendered THEN it logs in against UCS with the one LDAP schema, admins as Admin, viewers as Viewer, the bind password from Bitwarden', () => {
-    const g = values.grafana;
-    expect(g.ldap.enabled).toBe(true);
-    expect(g['grafana.ini']['auth.ldap']).toEqual({ enabled: true, allow_sign_up: true, config_file: '/etc/grafana/ldap.toml' });
-    const toml: string = g.ldap.config;
+  test('GIVEN Grafana\'s containers WHEN rendered THEN each has a read-only root with writable emptyDirs, requests and a memory limit, and readiness and liveness probes', () => {
+    const pod = obj(GRAFANA).spec.template.spec;
+    expect(pod.containers.map((c: Obj) => c.name)).toEqual(['grafana-sc-dashboard', 'grafana-sc-datasources', 'grafana']);
+    for (const c of pod.containers) {
+      expect([c.name, c.securityContext]).toEqual([c.name, expect.objectContaining({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } })]);
+      expect([c.name, !!c.readinessProbe, !!c.livenessProbe]).toEqual([c.name, true, true]);
+      expect([c.name, c.volumeMounts.find((m: Obj) => m.mountPath === '/tmp')?.name]).toEqual([c.name, expect.any(String)]);
+    }
+    const emptyDirs = new Set(pod.volumes.filter((v: Obj) => v.emptyDir).map((v: Obj) => v.name));
+    for (const c of pod.containers) expect(emptyDirs.has(c.volumeMounts.find((m: Obj) => m.mountPath === '/tmp').name)).toBe(true);
+    expect(pod.containers[2].resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } });
+  });
+
+  test('GIVEN Grafana\'s two sidecars share the pod network WHEN rendered THEN each serves its health on its own port and the shared probe asks the container\'s own', () => {
+    const [dashboards, datasources] = containers(obj(GRAFANA));
+    const port = (c: Obj) => c.env.find((e: Obj) => e.name === 'HEALTH_PORT').value;
+    expect([port(dashboards), port(datasources)]).toEqual(['8080', '8082']);
+    for (const c of [dashboards, datasources]) {
+      for (const probe of [c.readinessProbe, c.livenessProbe]) expect(probe.exec.command).toEqual(['sh', '-c', 'wget -q -T 5 -O /dev/null "http://127.0.0.1:${HEALTH_PORT}/healthz"']);
+    }
+  });
+
+  test('GIVEN Grafana WHEN rendered THEN it logs in against UCS with the one LDAP schema from a ConfigMap (no secret in it), admins as Admin, viewers as Viewer, the passwords from Bitwarden', () => {
+    const ini: string = obj(`${DIR}configmap-kube-prometheus-stack-grafana.yaml`).data['grafana.ini'];
+    expect(ini).toContain('[auth.ldap]\nallow_sign_up = true\nconfig_file = /etc/grafana/ldap.toml\nenabled = true\n');
+    const toml: string = obj(`${DIR}configmap-grafana-ldap.yaml`).data['ldap.toml'];
+    expect(toml).toBe(grafanaLdapToml(site));
     expect(toml).toContain('host = "ucs.turnsys.com"\nport = 636\nuse_ssl = true');
     expect(toml).toContain(`bind_dn = "${site.ldap.bindDn}"`);
     expect(toml).toContain('bind_password = "$__env{LDAP_BIND_PASSWORD}"');
@@ -70,14 +160,25 @@ describe('monitoring layer', () => {
     expect(toml).toContain(`group_search_base_dns = ["${site.ldap.groupsDn}"]`);
     expect(toml).toContain(`[[servers.group_mappings]]\ngroup_dn = "${site.ldap.adminGroup}"\norg_role = "Admin"\ngrafana_admin = true`);
     expect(toml).toContain(`[[servers.group_mappings]]\ngroup_dn = "${site.ldap.viewerGroup}"\norg_role = "Viewer"\ngrafana_admin = false`);
-    // The environment comes from Bitwarden: LDAP bind password and database password.
-    expect(g.envFromSecrets).toEqual([{ name: 'grafana-env' }]);
-    const env = obj('dist/monitoring/externalsecret-grafana-env.yaml');
+    // Mounted from the ConfigMap; a change rolls the pods.
+    const pod = obj(GRAFANA).spec.template;
+    expect(pod.spec.volumes).toContainEqual({ name: 'ldap', configMap: { name: 'grafana-ldap' } });
+    expect(containers(obj(GRAFANA))[2].volumeMounts).toContainEqual({ name: 'ldap', mountPath: '/etc/grafana/ldap.toml', subPath: 'ldap.toml', readOnly: true });
+    expect(pod.metadata.annotations['checksum/ldap-toml']).toBe(createHash('sha256').update(toml).digest('hex'));
+    // The environment comes from Bitwarden: LDAP bind password and database password; the admin too.
+    expect(containers(obj(GRAFANA))[2].envFrom).toEqual([{ secretRef: { name: 'grafana-env', optional: false } }]);
+    const env = obj(`${DIR}externalsecret-grafana-env.yaml`);
     expect(env.spec.data.map((d: Obj) => [d.secretKey, d.remoteRef.key])).toEqual([
       ['GF_DATABASE_PASSWORD', 'grafana-db'],
       ['LDAP_BIND_PASSWORD', site.ldap.bindPassword.slice('bitwarden:'.length)],
     ]);
+    expect(containers(obj(GRAFANA))[2].env).toContainEqual({ name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'admin-password' } } });
     expect(files.get('docs/ldap.md')).toMatch(/grafana/);
+  });
+
+  test('GIVEN the chart\'s Secrets WHEN rendered THEN the layer has none: Grafana\'s admin and Alertmanager\'s config come from elsewhere, only ExternalSecrets carry secret material', () => {
+    expect(t.layer().filter(({ obj: o }) => o.kind === 'Secret').map(({ path }) => path)).toEqual([]);
+    expect(t.layer().filter(({ obj: o }) => o.kind === 'ExternalSecret').map(({ obj: o }) => o.metadata.name).sort()).toEqual(['alertmanager-receivers', 'grafana-admin', 'grafana-env']);
   });
 
   test.each([
@@ -114,61 +215,100 @@ describe('monitoring layer', () => {
   });
 
   test('GIVEN the default alert set for apps WHEN rendered THEN it matches every namespace (no namespace matcher)', () => {
-    const group = obj('dist/monitoring/prometheusrule-platform-workloads.yaml').spec.groups[0];
+    const group = obj(`${DIR}prometheusrule-platform-workloads.yaml`).spec.groups[0];
     expect(group.rules.map((r: Obj) => r.alert)).toEqual(['PodCrashLooping', 'DeploymentBelowDesiredReplicas', 'StatefulSetBelowDesiredReplicas', 'RolloutBelowDesiredReplicas', 'PersistentVolumeClaimAlmostFull']);
     for (const r of group.rules) expect(r.expr).not.toMatch(/namespace=/);
   });
 
   test('GIVEN the platform components WHEN rendered THEN each is scraped by a monitor in the monitoring namespace, and k3s etcd on every server', () => {
-    const monitors = [...files.keys()].filter((p) => /^dist\/monitoring\/(servicemonitor|podmonitor)-/.test(p)).map((p) => obj(p));
+    const monitors = t.layer().filter(({ path }) => /^dist\/monitoring\/(servicemonitor|podmonitor)-/.test(path)).map(({ obj: o }) => o);
     const byName = new Map(monitors.map((m) => [m.metadata.name, m]));
     for (const [name, ns] of [['longhorn', 'longhorn-system'], ['metallb', 'metallb-system'], ['envoy-gateway', 'envoy-gateway-system'], ['envoy-proxy', 'envoy-gateway-system'],
       ['argocd', 'argocd'], ['harbor', 'harbor'], ['keycloak', 'keycloak'], ['jenkins', 'jenkins'], ['velero', 'velero']]) {
       expect([name, byName.get(name)?.metadata.namespace, byName.get(name)?.spec.namespaceSelector]).toEqual([name, 'monitoring', { matchNames: [ns] }]);
     }
-    expect(values.kubeEtcd).toEqual({ enabled: true, endpoints: ['10.251.51.1', '10.251.51.2', '10.251.51.3'], service: { enabled: true, port: 2381, targetPort: 2381 } });
+    const etcd = obj(`${DIR}endpoints-kube-prometheus-stack-kube-etcd.yaml`);
+    expect(etcd.subsets[0].addresses.map((a: Obj) => a.ip)).toEqual(['10.251.51.1', '10.251.51.2', '10.251.51.3']);
+    expect(etcd.subsets[0].ports[0].port).toBe(2381);
     expect(files.get('dist/hosts/db1/config.yaml')).toMatch(/^etcd-expose-metrics: true$/m);
   });
 
-  test('GIVEN alert receivers in site.yaml WHEN rendered THEN Alertmanager routes to them and reads the secrets from files filled from Bitwarden', () => {
-    const receiver = values.alertmanager.config.receivers.find((r: Obj) => r.name === 'platform');
-    expect(values.alertmanager.config.route.receiver).toBe('platform');
-    expect(receiver.email_configs).toEqual([{ to: 'ops@turnsys.com', from: 'alertmanager@turnsys.com', smarthost: 'smtp.turnsys.com:587', send_resolved: true, auth_username: 'alertmanager@turnsys.com', auth_password_file: '/etc/alertmanager/secrets/alertmanager-receivers/smtp_password' }]);
-    expect(receiver.webhook_configs).toEqual([{ send_resolved: true, url_file: '/etc/alertmanager/secrets/alertmanager-receivers/webhook_url' }]);
-    expect(values.alertmanager.alertmanagerSpec.secrets).toEqual(['alertmanager-receivers']);
-    const es = obj('dist/monitoring/externalsecret-alertmanager-receivers.yaml');
+  test('GIVEN alert receivers in site.yaml WHEN rendered THEN Alertmanager is configured by the AlertmanagerConfig `platform`, whose secrets are references into a Secret filled from Bitwarden', () => {
+    expect(obj(ALERTMANAGER).spec.alertmanagerConfiguration).toEqual({ name: 'platform', global: { resolveTimeout: '5m' } });
+    const config = obj(`${DIR}alertmanagerconfig-platform.yaml`);
+    expect(config.metadata.namespace).toBe('monitoring');
+    expect(config.spec.route).toMatchObject({ receiver: 'platform', groupBy: ['alertname', 'namespace'], routes: [{ receiver: 'null', matchers: [{ name: 'alertname', value: 'Watchdog', matchType: '=' }] }] });
+    const receiver = config.spec.receivers.find((r: Obj) => r.name === 'platform');
+    expect(receiver.emailConfigs).toEqual([{
+      to: 'ops@turnsys.com', from: 'alertmanager@turnsys.com', smarthost: 'smtp.turnsys.com:587', sendResolved: true,
+      authUsername: 'alertmanager@turnsys.com', authPassword: { name: 'alertmanager-receivers', key: 'smtp_password' },
+    }]);
+    expect(receiver.webhookConfigs).toEqual([{ sendResolved: true, urlSecret: { name: 'alertmanager-receivers', key: 'webhook_url' } }]);
+    const es = obj(`${DIR}externalsecret-alertmanager-receivers.yaml`);
     expect(es.spec.data.map((d: Obj) => [d.secretKey, d.remoteRef.key])).toEqual([['smtp_password', 'alertmanager-smtp'], ['webhook_url', 'alertmanager-webhook']]);
+    // The operator reads the Secret: it must exist before the configuration.
+    const wave = (o: Obj) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    expect(wave(es)).toBeLessThan(wave(config));
   });
 
-  test('GIVEN a site without alert receivers and a plain webhook URL WHEN rendered THEN no receiver secret is needed', () => {
-    const plain = siteWith((s) => {
+  test('GIVEN a site without alert receivers and a plain webhook URL WHEN rendered THEN the URL is in the AlertmanagerConfig and no receiver secret is needed', () => {
+    const plain = tree(renderSite(siteWith((s) => {
       s.monitoring.alerts = { webhook: { url: 'https://hooks.turnsys.com/alertmanager' } };
-    });
-    const out = new Map(renderSite(plain).map((f) => [f.path, f.content]));
-    const v = parse(out.get(CHART)!).spec.source.helm.valuesObject;
-    expect(v.alertmanager.config.receivers[0]).toEqual({ name: 'platform', webhook_configs: [{ send_resolved: true, url: 'https://hooks.turnsys.com/alertmanager' }] });
-    expect(v.alertmanager.alertmanagerSpec.secrets).toBeUndefined();
-    expect(out.has('dist/monitoring/externalsecret-alertmanager-receivers.yaml')).toBe(false);
+    })));
+    expect(plain.obj(`${DIR}alertmanagerconfig-platform.yaml`).spec.receivers[0]).toEqual({ name: 'platform', webhookConfigs: [{ sendResolved: true, url: 'https://hooks.turnsys.com/alertmanager' }] });
+    expect(plain.files.has(`${DIR}externalsecret-alertmanager-receivers.yaml`)).toBe(false);
+    expect(plain.layer().filter(({ obj: o }) => o.kind === 'Secret')).toEqual([]);
   });
 
-  test('GIVEN the dashboards WHEN rendered THEN node, storage, app, GitOps and backup health are ConfigMaps Grafana loads', () => {
-    const maps = [...files.keys()].filter((p) => p.startsWith('dist/monitoring/configmap-dashboard-')).map((p) => obj(p));
+  test('GIVEN the dashboards WHEN rendered THEN node, storage, app, GitOps and backup health are ConfigMaps Grafana\'s sidecar loads from every namespace, beside a Loki data source', () => {
+    const maps = t.layer().filter(({ path }) => path.startsWith(`${DIR}configmap-dashboard-`)).map(({ obj: o }) => o);
     expect(maps.map((m) => m.metadata.name)).toEqual(['dashboard-platform-apps', 'dashboard-platform-backups', 'dashboard-platform-gitops', 'dashboard-platform-nodes', 'dashboard-platform-storage']);
     for (const m of maps) {
       expect(m.metadata.labels.grafana_dashboard).toBe('1');
       const json = JSON.parse(Object.values(m.data)[0] as string);
       expect(json.panels.length).toBeGreaterThanOrEqual(3);
     }
-    expect(values.grafana.sidecar.dashboards).toEqual({ enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
-    expect(values.grafana.additionalDataSources).toEqual([expect.objectContaining({ type: 'loki', url: 'http://loki-gateway.logging.svc.cluster.local' })]);
+    const env = Object.fromEntries(containers(obj(GRAFANA))[0].env.filter((e: Obj) => 'value' in e).map((e: Obj) => [e.name, e.value]));
+    expect(env).toMatchObject({ LABEL: 'grafana_dashboard', LABEL_VALUE: '1', NAMESPACE: 'ALL' });
+    const sources: string = Object.values(obj(`${DIR}configmap-kube-prometheus-stack-grafana-datasource.yaml`).data)[0] as string;
+    expect(sources).toContain('url: http://loki-gateway.logging.svc.cluster.local');
+  });
+
+  describe('GIVEN www1 (an agent) is lost', () => {
+    const model = buildHaModel(haInputFromFiles(rendered));
+    const result = simulate(model.cluster!, model.workloads, ['www1']);
+    const outcome = (label: string): Outcome => {
+      const o = result.outcomes.find((x) => x.label === label);
+      if (!o) throw new Error(`${label} has no outcome`);
+      return o;
+    };
+
+    test.each([
+      ['monitoring/prometheus-kube-prometheus-stack-prometheus (StatefulSet)', 2, 1],
+      ['monitoring/alertmanager-kube-prometheus-stack-alertmanager (StatefulSet)', 3, 2],
+      ['monitoring/kube-prometheus-stack-grafana (Deployment)', 2, 1],
+    ])('THEN %s keeps %d - 1 = %d serving and has no outage', (label, before, kept) => {
+      const o = outcome(label);
+      expect(o).toMatchObject({ before, lost: 1, outageSeconds: 0 });
+      expect(o.before - o.lost).toBe(kept);
+    });
+
+    test('THEN Alertmanager waits for the node to return (hard anti-affinity, three agents), still at its PDB minimum', () => {
+      expect(outcome('monitoring/alertmanager-kube-prometheus-stack-alertmanager (StatefulSet)')).toMatchObject({ after: 2, verdict: 'degraded' });
+    });
+
+    test('THEN the singletons come back within the site budget: operator 82 s, kube-state-metrics 87 s (90 s), and the node exporter loses only the pod of www1', () => {
+      expect(outcome('monitoring/kube-prometheus-stack-operator (Deployment)')).toMatchObject({ outageSeconds: 82, budgetSeconds: 90, verdict: 'ok' });
+      expect(outcome('monitoring/kube-prometheus-stack-kube-state-metrics (Deployment)')).toMatchObject({ outageSeconds: 87, budgetSeconds: 90, verdict: 'ok' });
+      expect(outcome('monitoring/kube-prometheus-stack-prometheus-node-exporter (DaemonSet)')).toMatchObject({ before: 7, after: 6, verdict: 'ok' });
+    });
   });
 });
 
 describe('metrics endpoints the monitors scrape', () => {
-  const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
+  const { obj } = tree(shippedRender());
   test('GIVEN Argo CD and Keycloak WHEN rendered THEN the application controller metrics Service and Keycloak metrics are on', () => {
-    const argo = parse(parse(files.get('dist/argocd/helmchart-argo-cd.yaml')!).spec.valuesContent);
-    expect(argo.controller.metrics).toEqual({ enabled: true });
-    expect(parse(files.get('dist/keycloak/keycloak-keycloak.yaml')!).spec.additionalOptions).toEqual([{ name: 'metrics-enabled', value: 'true' }]);
+    expect(obj('dist/argocd/service-argocd-application-controller-metrics.yaml').metadata.labels['app.kubernetes.io/name']).toBe('argocd-metrics');
+    expect(obj('dist/keycloak/keycloak-keycloak.yaml').spec.additionalOptions).toEqual([{ name: 'metrics-enabled', value: 'true' }]);
   });
 });

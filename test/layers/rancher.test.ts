@@ -1,34 +1,67 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'yaml';
+import { loadManifests } from '../../lib/render/manifest-yaml';
 import { renderSite } from '../../lib/synth';
-import { REPO, shippedSite, siteWith } from '../helpers';
+import { REPO, shippedRender, shippedSite, siteWith } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+const DIR = 'dist/rancher/';
+const RANCHER = `${DIR}deployment-rancher.yaml`;
+
 describe('Rancher layer', () => {
-  const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
-  const obj = (p: string): Obj => parse(files.get(p)!);
+  const files = new Map(shippedRender().map((f) => [f.path, f.content]));
+  const obj = (p: string): Obj => {
+    const content = files.get(p);
+    if (content === undefined) throw new Error(`${p} is not rendered`);
+    return loadManifests(content, p)[0] as Obj;
+  };
+  const layer = [...files.keys()].filter((p) => p.startsWith(DIR)).map((p) => ({ path: p, obj: obj(p) }));
   const wave = (o: Obj) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
 
-  test('GIVEN the chart WHEN rendered THEN three replicas are required on different nodes, TLS is external and no Ingress is made', () => {
-    const values = obj('dist/rancher/application-rancher-chart.yaml').spec.source.helm.valuesObject;
-    expect(values).toEqual({
-      hostname: 'rancher.turnsys.com', replicas: 3, antiAffinity: 'required', topologyKey: 'kubernetes.io/hostname',
-      tls: 'external', ingress: { enabled: false }, agentTLSMode: 'system-store',
-    });
-    expect(obj('dist/rancher/application-rancher-chart.yaml').spec.source).toMatchObject({ chart: 'rancher', repoURL: 'https://releases.rancher.com/server-charts/stable', targetRevision: '2.12.3' });
+  test('GIVEN the chart WHEN rendered THEN three replicas are required on different nodes, a PodDisruptionBudget lets one go, TLS is external and no Ingress is made', () => {
+    const d = obj(RANCHER);
+    expect([d.metadata.namespace, d.spec.replicas]).toEqual(['cattle-system', 3]);
+    expect(d.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([{
+      labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['rancher'] }] }, topologyKey: 'kubernetes.io/hostname',
+    }]);
+    expect(obj(`${DIR}poddisruptionbudget-rancher.yaml`).spec).toEqual({ minAvailable: 2, selector: { matchLabels: { app: 'rancher' } } });
+    const [c] = d.spec.template.spec.containers;
+    // tls: external: plain HTTP behind the gateway; agents trust the public certificate.
+    expect(c.args).toEqual(['--no-cacerts', '--http-listen-port=80', '--https-listen-port=443', '--add-local=true']);
+    expect(c.env).toContainEqual({ name: 'CATTLE_AGENT_TLS_MODE', value: 'system-store' });
+    expect(layer.filter(({ obj: o }) => o.kind === 'Ingress')).toEqual([]);
   });
 
-  test('GIVEN the first admin password WHEN rendered THEN it comes from Bitwarden into bootstrap-secret, which syncs before Rancher starts', () => {
-    const es = obj('dist/rancher/externalsecret-bootstrap-secret.yaml');
+  test('GIVEN the rancher container WHEN rendered THEN it has CPU and memory requests, a memory limit and its probes, and says why it runs as root with a writable root', () => {
+    const d = obj(RANCHER);
+    const [c] = d.spec.template.spec.containers;
+    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '3Gi' } });
+    expect([!!c.startupProbe, !!c.readinessProbe, !!c.livenessProbe]).toEqual([true, true, true]);
+    const exempt: string = d.metadata.annotations['platform.tsys/ha-exempt'];
+    expect(exempt.split('; ').map((e) => e.split(':')[0])).toEqual(['ha/non-root', 'ha/read-only-root', 'ha/security-context']);
+    expect(exempt).toContain('the rancher/rancher image runs as root and writes its state (/var/lib/rancher');
+  });
+
+  test('GIVEN the chart\'s hook Jobs WHEN rendered THEN they become Argo CD hooks, and each says why it runs as root and unsized (the chart has no value for either)', () => {
+    const pre = obj(`${DIR}job-rancher-pre-upgrade.yaml`);
+    const post = obj(`${DIR}job-rancher-post-delete.yaml`);
+    expect([pre.metadata.annotations['argocd.argoproj.io/hook'], post.metadata.annotations['argocd.argoproj.io/hook']]).toEqual(['PreSync', 'PostDelete']);
+    for (const j of [pre, post]) {
+      expect(j.spec.template.spec.containers[0].securityContext).toEqual({ runAsUser: 0 });
+      const exempt: string = j.metadata.annotations['platform.tsys/ha-exempt'];
+      expect([j.metadata.name, exempt.split('; ').map((e) => e.split(':')[0])]).toEqual([j.metadata.name, ['ha/non-root', 'ha/read-only-root', 'ha/resources', 'ha/security-context']]);
+      expect(exempt).toContain('hard-codes securityContext runAsUser: 0 and has no value for its resources or security context');
+    }
+  });
+
+  test('GIVEN the first admin password WHEN rendered THEN it comes from Bitwarden into bootstrap-secret, which syncs before Rancher starts, and the chart renders no Secret', () => {
+    const es = obj(`${DIR}externalsecret-bootstrap-secret.yaml`);
     expect(es.metadata.namespace).toBe('cattle-system');
     expect(es.spec.data).toEqual([{ secretKey: 'bootstrapPassword', remoteRef: { key: 'rancher-bootstrap-password', property: 'password' } }]);
-    expect(wave(es)).toBeLessThan(wave(obj('dist/rancher/application-rancher-chart.yaml')));
-    // The chart renders the same Secret empty: Argo CD must keep the data External Secrets wrote.
-    const chart = obj('dist/rancher/application-rancher-chart.yaml');
-    expect(chart.spec.ignoreDifferences).toEqual([{ kind: 'Secret', name: 'bootstrap-secret', namespace: 'cattle-system', jsonPointers: ['/data', '/stringData'] }]);
-    expect(chart.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    expect(wave(es)).toBeLessThan(wave(obj(RANCHER)));
+    // No bootstrapPassword value: the chart's bootstrap-secret would keep a live one only through lookup.
+    expect(layer.filter(({ obj: o }) => o.kind === 'Secret').map(({ path: p }) => p)).toEqual([]);
   });
 
   test('GIVEN the UCS directory WHEN rendered THEN Rancher logs in with OpenLDAP settings from site.yaml and the bind password from a Secret', () => {
@@ -46,14 +79,14 @@ describe('Rancher layer', () => {
     expect(pw.metadata.namespace).toBe('cattle-global-data');
     expect(pw.spec.data).toEqual([{ secretKey: 'serviceaccountpassword', remoteRef: { key: 'ldap-svc-k8s-platform', property: 'password' } }]);
     expect(obj('dist/rancher/globalrolebinding-ldap-platform-admins.yaml')).toMatchObject({ globalRoleName: 'admin', groupPrincipalName: 'openldap_group://cn=k8s-platform-admins,cn=groups,dc=turnsys,dc=com' });
-    // Rancher creates its CRDs at start: the AuthConfig syncs after the chart, without dry run.
-    expect(wave(ldap)).toBeGreaterThan(wave(obj('dist/rancher/application-rancher-chart.yaml')));
+    // Rancher creates its CRDs at start: the AuthConfig syncs after Rancher, without dry run.
+    expect(wave(ldap)).toBeGreaterThan(wave(obj(RANCHER)));
     expect(ldap.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
   });
 
   test('GIVEN plain LDAP on port 389 in site.yaml WHEN rendered THEN TLS is off and the port follows', () => {
     const site = siteWith((s) => { s.ldap.url = 'ldap://dc.turnsys.com'; });
-    const ad = parse(renderSite(site).find((f) => f.path === 'dist/rancher/authconfig-openldap.yaml')!.content);
+    const ad = loadManifests(renderSite(site).find((f) => f.path === 'dist/rancher/authconfig-openldap.yaml')!.content, 'authconfig-openldap.yaml')[0] as Obj;
     expect([ad.servers, ad.port, ad.tls]).toEqual([['dc.turnsys.com'], 389, false]);
   });
 

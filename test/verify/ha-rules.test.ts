@@ -101,19 +101,23 @@ describe('HA rules through npm run verify, on the rendered tree', () => {
     ]);
   });
 
-  test('GIVEN the Loki gateway\'s budget loses its number WHEN verified THEN the declaration says to set it (the chart renders no PodDisruptionBudget from `enabled` alone)', () => {
-    const APP = 'dist/logging/application-loki-chart.yaml';
-    const found = findingsOf((f) => { delete (f.get(APP) as Obj).spec.source.helm.valuesObject.gateway.podDisruptionBudget.maxUnavailable; });
+  test('GIVEN the Loki gateway loses its PodDisruptionBudget WHEN verified THEN the PDB rule finds it on the rendered Deployment', () => {
+    const GATEWAY = 'dist/logging/deployment-loki-gateway.yaml';
+    const found = findingsOf((f) => f.delete('dist/logging/poddisruptionbudget-loki-gateway.yaml')).filter((x) => x.startsWith('dist/logging/'));
     expect(found).toEqual([
-      `${APP}: argoproj.io/v1alpha1 Application argocd/loki-chart: [ha/annotations] workload logging/loki-gateway (Deployment): pdb.maxUnavailable: "gateway.podDisruptionBudget.maxUnavailable" is not set in spec.source.helm.valuesObject and no chart default is declared; set it, or declare the chart's default`,
-      `${APP}: argoproj.io/v1alpha1 Application argocd/loki-chart: [ha/pdb] workload logging/loki-gateway (Deployment): its PodDisruptionBudget (minAvailable 0) protects no pod (minimum available 0); set minAvailable to at least 1`,
+      expect.stringMatching(new RegExp(`^${GATEWAY}: apps/v1 Deployment logging/loki-gateway: \\[ha/pdb\\] .*; add one with minAvailable 1 \\(or maxUnavailable 1\\)`)),
     ]);
   });
 
-  test('GIVEN Prometheus\' anti-affinity goes soft WHEN verified THEN the spread rule names the chart value', () => {
-    const APP = 'dist/monitoring/application-kube-prometheus-stack-chart.yaml';
-    const found = findingsOf((f) => { (f.get(APP) as Obj).spec.source.helm.valuesObject.prometheus.prometheusSpec.podAntiAffinity = 'soft'; });
-    expect(found.filter((x) => x.includes('[ha/spread]'))).toEqual([
+  test('GIVEN Prometheus\' anti-affinity goes soft in its declaration WHEN verified THEN the spread rule names the chart value', () => {
+    const CARRIER = 'dist/monitoring/deployment-kube-prometheus-stack-grafana.yaml';
+    const found = findingsOf((f) => {
+      const annotations = (f.get(CARRIER) as Obj).metadata.annotations;
+      const declared = JSON.parse(annotations['platform.tsys/workloads']);
+      declared.find((d: Obj) => d.name === 'prometheus-kube-prometheus-stack-prometheus').spread.preset.fixed = 'soft';
+      annotations['platform.tsys/workloads'] = JSON.stringify(declared);
+    });
+    expect(found.filter((x) => x.includes('[ha/spread]') && x.startsWith('dist/monitoring/'))).toEqual([
       expect.stringContaining('[ha/spread] workload monitoring/prometheus-kube-prometheus-stack-prometheus (StatefulSet): its anti-affinity setting is "soft", not "hard" (required)'),
     ]);
   });

@@ -240,7 +240,6 @@ describe('secretLiterals: references that look like secrets', () => {
 
 describe('secrets in Harbor and Jenkins values', () => {
   const JENKINS = 'dist/jenkins/application-jenkins-chart.yaml';
-  const HARBOR = 'dist/harbor/application-harbor-chart.yaml';
   const JENKINS_ID = 'argoproj.io/v1alpha1 Application argocd/jenkins-chart';
 
   test('GIVEN a literal LDAP password in a JCasC script WHEN verified THEN the YAML inside the script is searched and it is found; the ${secret} reference is not', () => {
@@ -254,15 +253,18 @@ describe('secrets in Harbor and Jenkins values', () => {
     ]);
   });
 
-  test('GIVEN a password field naming a Secret no ExternalSecret creates WHEN verified THEN it is found; naming harbor-secrets it is not', () => {
-    const found = findingsOf((f) => { (f.get(HARBOR) as Obj).spec.source.helm.valuesObject.existingSecretAdminPassword = 'Harbor12345'; });
-    expect(found).toEqual([
-      `${HARBOR}: argoproj.io/v1alpha1 Application argocd/harbor-chart: spec.source.helm.valuesObject.existingSecretAdminPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+  test('GIVEN Harbor core\'s admin password as a literal instead of its reference into harbor-secrets WHEN verified THEN it is found on the rendered Deployment', () => {
+    const CORE = 'dist/harbor/deployment-harbor-core.yaml';
+    let i = -1;
+    const found = findingsOf((f) => {
+      const env: Obj[] = (f.get(CORE) as Obj).spec.template.spec.containers[0].env;
+      i = env.findIndex((e) => e.name === 'HARBOR_ADMIN_PASSWORD');
+      env[i] = { name: 'HARBOR_ADMIN_PASSWORD', value: 'Harbor12345' };
+    });
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(found.filter((x) => x.startsWith('dist/harbor/'))).toEqual([
+      `${CORE}: apps/v1 Deployment harbor/harbor-core: spec.template.spec.containers[0].env[${i}].value holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
     ]);
-    // Without the ExternalSecret, the same name is no longer a reference.
-    expect(findingsOf((f) => f.delete('dist/harbor/externalsecret-harbor-secrets.yaml'))).toContainEqual(
-      `${HARBOR}: argoproj.io/v1alpha1 Application argocd/harbor-chart: spec.source.helm.valuesObject.existingSecretAdminPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
-    );
   });
 });
 
