@@ -60,7 +60,8 @@ export function lokiValues(site: Site): Record<string, unknown> {
       commonConfig: { replication_factor: 3 },
       storage: {
         type: 's3',
-        bucketNames: { chunks: l.bucket, ruler: l.bucket, admin: l.bucket },
+        // chunks and ruler: the OSS chart reads no admin bucket (that is the enterprise chart's).
+        bucketNames: { chunks: l.bucket, ruler: l.bucket },
         // Credentials come from the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), never from values.
         s3: {
           region: s3.region,

@@ -97,7 +97,7 @@ export function checkSecrets(tree: Tree, report: Report): void {
 
 /** Fields whose string value contains a PEM private key block. */
 function privateKeys(value: unknown, at: string): string[] {
-  if (typeof value === 'string') return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value) ? [at || '(value)'] : [];
+  if (typeof value === 'string') return /-----BEGIN [A-Z ]*PRIVATE KEY-----\s*[A-Za-z0-9+/=\s]{40,}-----END [A-Z ]*PRIVATE KEY-----/.test(value) ? [at || '(value)'] : [];
   if (Array.isArray(value)) return value.flatMap((v, i) => privateKeys(v, `${at}[${i}]`));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => privateKeys(v, at ? `${at}.${k}` : k));
   return [];

@@ -111,7 +111,6 @@ describe('unreadValues: what counts as a read', () => {
       server: { replicas: 2, pdb: { minAvailable: 1, maxUnavailable: 1 }, other: 1 },
       fallbackReplicas: 1,
       image: { repository: 'r', tag: 't', pullPolicy: 'Always' },
-      config: { level: 'debug', deep: { anything: 1 } },
       network: { port: 1 },
       network2: { port: 2, other: 1 },
     });
@@ -120,10 +119,18 @@ describe('unreadValues: what counts as a read', () => {
       { path: 'server.pdb.maxUnavailable', reason: 'no template of scopes 0.1.0 reads .Values.server.pdb.maxUnavailable (nor server.pdb as a whole)' },
       { path: 'server.other', reason: 'no template of scopes 0.1.0 reads .Values.server.other (nor server as a whole)' },
       { path: 'image.pullPolicy', reason: 'no template of scopes 0.1.0 reads .Values.image.pullPolicy (nor image as a whole)' },
-      // $net := .Values.network, then $net = .Values.network2: $net.port reads network2.port only
+      // $net := .Values.network, then $net = .Values.network2 in the same block: $net.port reads network2.port only
       { path: 'network', reason: 'no template of scopes 0.1.0 reads .Values.network' },
       { path: 'network2.other', reason: 'no template of scopes 0.1.0 reads .Values.network2.other (nor network2 as a whole)' },
     ]);
+  });
+
+  test('GIVEN variables bound through default, reassigned inside an if, or to what no path names WHEN keys are set THEN default passes its value on, the reassigned variable is either map, and the unknown is read whole', () => {
+    expect(paths(unreadValues(fixture('scopes'), {
+      config: { level: 'debug', deep: { anything: 1 } }, // $cfg := .Values.config | default dict; $cfg.level
+      raw: { level: 'x', anything: 1 }, // $raw := .Values.raw | toJson | fromJson
+      autoscaling: { minReplicas: 1, other: 1, horizontal: { enabled: true, minReplicas: 2 } }, // as alloy's hpa.yaml
+    }))).toEqual(['config.deep', 'autoscaling.other']);
   });
 
   test('GIVEN helpers called with a values map or a dict of them WHEN keys are set THEN what the helper reads of its argument is read, and the rest is not', () => {
@@ -138,18 +145,30 @@ describe('unreadValues: what counts as a read', () => {
     expect(findings[1].reason).toBe('no chart of helpers 0.1.0 or its subcharts reads .Values.global.affinity.nodeAffinity (nor global.affinity as a whole)');
   });
 
+  test('GIVEN a helper given a dict filled with set, or a value chosen by ternary WHEN keys are set THEN the helper reads them through the dict', () => {
+    expect(paths(unreadValues(fixture('helpers'), {
+      repoServer: { affinity: { x: 1 }, replicas: 2 }, // $ctx := dict "context" $; set $ctx "component" .Values.repoServer
+      mode: 'single',
+      single: { affinity: { x: 1 }, replicas: 1 }, // (eq .Values.mode "single" | ternary .Values.single .Values.multi)
+      multi: { affinity: { x: 1 } },
+    }))).toEqual(['repoServer.replicas', 'single.replicas']);
+  });
+
   test('GIVEN a values map passed to a helper the chart does not define, or to one named at run time WHEN keys under it are set THEN it is read whole (lenient)', () => {
     expect(unreadValues(fixture('helpers'), { passedToUnknown: { any: { thing: 1 } }, helperName: 'helpers.limits', passedByComputedName: { any: 1 } })).toEqual([]);
   });
 
-  test('GIVEN dynamic references (a computed index key, tpl of toYaml, range, merge) WHEN keys under them are set THEN they are read whole, and an unrelated key is still reported', () => {
+  test('GIVEN dynamic references (a computed index key, tpl of toYaml, range) WHEN keys under them are set THEN they are read whole; a merge passes its maps on; an unrelated key is reported', () => {
     expect(unreadValues(fixture('dynamic'), {
       components: { a: { image: 'x', anything: 1 } },
       extraConfig: { any: { deep: 1 } },
       hosts: [{ name: 'a' }],
-      overrides: { key: 1, other: 2 },
+      overrides: { key: 1, other: 2 }, // $merged := merge (dict) .Values.overrides; $merged.key
       unrelated: 1,
-    })).toEqual([{ path: 'unrelated', reason: 'no template of dynamic 0.1.0 reads .Values.unrelated' }]);
+    })).toEqual([
+      { path: 'overrides.other', reason: 'no template of dynamic 0.1.0 reads .Values.overrides.other (nor overrides as a whole)' },
+      { path: 'unrelated', reason: 'no template of dynamic 0.1.0 reads .Values.unrelated' },
+    ]);
   });
 
   test('GIVEN a chart that passes all of .Values on (toYaml .Values) WHEN any key is set THEN nothing is reported', () => {
@@ -159,6 +178,10 @@ describe('unreadValues: what counts as a read', () => {
   test('GIVEN a file rendered with tpl (.Files.Get ...), a comment, a string and a raw string that mention .Values WHEN keys are set THEN only the file reads', () => {
     expect(paths(unreadValues(fixture('files'), { server: { port: 8080, other: 1 }, commented: { key: 1 }, inString: 1, inRawString: 1 })))
       .toEqual(['server.other', 'commented', 'inString', 'inRawString']);
+  });
+
+  test('GIVEN values.yaml strings the chart renders with tpl, files loaded by a glob, and files no template loads (hack/, docs/) WHEN keys they mention are set THEN only the first two read', () => {
+    expect(paths(unreadValues(fixture('files'), { config: 'port: 1', fromValuesTpl: 1, fromGlob: 1, inHack: true, inDocs: 1 }))).toEqual(['inHack', 'inDocs']);
   });
 
   test('GIVEN leaves that are empty maps and arrays WHEN the chart reads deeper or the array itself THEN they are read; an empty map nothing reads is reported', () => {
@@ -172,7 +195,7 @@ describe('unreadValues: subcharts, conditions, tags and globals', () => {
       database: { enabled: true, replicas: 1, resources: { requests: { cpu: '1' } }, storage: '1Gi', global: { imagePullSecrets: [] } },
       replica: { enabled: true, replicas: 1 }, // alias of database; its condition is replicaDatabase.enabled
       replicaDatabase: { enabled: true },
-      cache: { enabled: true, host: 'cache', replicas: 1 }, // no condition; the parent reads cache.host
+      cache: { enabled: true, host: 'cache', replicas: 1 }, // aliased as itself, no condition; the parent reads cache.host
       tags: { caching: true },
     });
     expect(findings).toEqual([

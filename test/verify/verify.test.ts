@@ -42,6 +42,13 @@ describe('verify', () => {
     expect(findingsOf(() => undefined)).toEqual([]);
   });
 
+  test('GIVEN a PEM private key in a ConfigMap WHEN verified THEN it is named as secret material in git, while a schema text that only mentions the marker is not', () => {
+    const key = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun', '-----END RSA PRIVATE KEY-----'].join('\n');
+    expect(nonHaFindingsOf((files) => {
+      files.set('dist/secrets/configmap-pasted.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pasted', namespace: 'external-secrets' }, data: { 'tls.key': key, doc: 'paste the -----BEGIN PRIVATE KEY----- block here' } });
+    })).toEqual([expect.stringMatching(/configmap-pasted.yaml: .*data\.tls\.key holds a private key/)]);
+  });
+
   test('GIVEN an unknown field in a custom resource WHEN verified THEN strict schema rejects it', () => {
     expect(findingsOf((f) => ((f.get(POOL) as Obj).spec.autoAsign = true))).toEqual([`${POOL}: ${POOL_ID}: spec: unknown field "autoAsign"`]);
   });
