@@ -12,7 +12,8 @@ describe('no secret value in the rendered output', () => {
     const fromBitwarden = new Set(files.filter((f) => /^kind: ExternalSecret$/m.test(f.content)).map((f) => /^ {4}name: (\S+)$/m.exec(f.content.split(/^ {2}target:$/m)[1])![1]));
     expect(fromBitwarden.size).toBeGreaterThanOrEqual(5);
     const offenders: string[] = [];
-    for (const f of files) {
+    // The committed chart renders repeat what dist/ holds; CRDs are schemas (their descriptions mention tokens and passwords).
+    for (const f of files.filter((x) => !x.path.startsWith('render-cache/') && !/^kind: CustomResourceDefinition$/m.test(x.content))) {
       if (/^kind: Secret$/m.test(f.content) && /^(data|stringData):/m.test(f.content)) offenders.push(`${f.path}: Secret with data`);
       for (const line of f.content.split('\n')) {
         const m = /^\s*-?\s*"?([A-Za-z_]*(password|passwd|token|secret))"?\s*[:=]\s*(.+)$/i.exec(line);
@@ -32,7 +33,9 @@ describe('no secret value in the rendered output', () => {
           || /^\{\{ ?\.[A-Za-z0-9_]+ ?\}\}$/.test(value)
           || /^\/[A-Za-z0-9._/-]+$/.test(value)
           || /^cattle-global-data:[a-z0-9.-]+$/.test(value)
-          || value === '|' || value === '>' || value === '|-' || /^(true|false|\d+)$/.test(value);
+          || value === '|' || value === '>' || value === '|-' || /^(true|false|\d+)$/.test(value)
+          // An empty value holds no secret (Harbor's chart always renders its redis password key, empty when it comes from a Secret).
+          || value === '' || value === '""';
         if (!allowed) offenders.push(`${f.path}: ${line.trim()}`);
       }
     }

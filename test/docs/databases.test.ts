@@ -41,6 +41,20 @@ describe('docs/databases.md', () => {
           referenced.add(`postgresql ${pg.host}:${pg.port} ${o.coreDatabase ?? o.database ?? o.name} ${o.username ?? o.user ?? usernameFromSecret(o.usernameSecret)}`);
         }
       }
+      // Rendered chart configuration: Harbor's env ConfigMap and Grafana's grafana.ini.
+      const obj = parse(f.content) as Obj;
+      if (obj.kind === 'ConfigMap') {
+        const data: Record<string, string> = obj.data ?? {};
+        if (data.POSTGRESQL_HOST === pg.host) {
+          expect([f.path, data.POSTGRESQL_PORT ?? String(pg.port)]).toEqual([f.path, String(pg.port)]);
+          referenced.add(`postgresql ${pg.host}:${pg.port} ${data.POSTGRESQL_DATABASE} ${data.POSTGRESQL_USERNAME}`);
+        }
+        for (const ini of Object.values(data)) {
+          const section = /^\[database\]\n([\s\S]*?)(?:^\[|(?![\s\S]))/m.exec(ini)?.[1];
+          const key = (k: string) => section && new RegExp(`^${k} = (.+)$`, 'm').exec(section)?.[1].trim();
+          if (key('host') === `${pg.host}:${pg.port}`) referenced.add(`postgresql ${pg.host}:${pg.port} ${key('name')} ${key('user')}`);
+        }
+      }
       // redis: connection URLs to the DBaaS (the user before the colon; none is the default user).
       for (const m of f.content.matchAll(/redis:\/\/([^:@\s/]*):[^@\n]*@([^:/\s]+):(\d+)\/(\d+)/g)) {
         expect(`${m[2]}:${m[3]}`).toBe(`${redis.host}:${redis.port}`);
