@@ -7,13 +7,14 @@ import type { Site } from '../config/schema';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
 import { GitComponent } from '../constructs/git-component';
 import { HelmComponent } from '../constructs/helm-component';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { PlatformContext } from '../context';
 import { worstCaseEvictionSeconds } from '../hosts/k3s-config';
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
-import { at, fixed, WorkloadDeclaration } from '../ha/workloads';
 import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
 import { Layer } from '../layer';
+import type { ContainerResources } from './longhorn';
 import { PlatformError } from '../platform-error';
 import type { Versions } from '../versions';
 import { HA_ANNOTATIONS } from '../ha/annotations';
@@ -68,30 +69,39 @@ export const VELERO_RECOVERY_BUDGET = {
   reason: 'backups only, not on any serving path: a schedule due while it moves runs when it is back; 42 s eviction + 10 s image pull + the chart\'s 160 s readiness window',
 } as const;
 
-/** The server Deployment and the node-agent DaemonSet (velero chart 12.1.0: templates/deployment.yaml, node-agent-daemonset.yaml). */
-export function veleroWorkloads(): WorkloadDeclaration[] {
+/**
+ * HA declarations of the server Deployment and the node-agent DaemonSet, as the chart renders them
+ * (velero chart 12.1.0: templates/deployment.yaml, node-agent-daemonset.yaml).
+ */
+export function veleroHa(): RenderedWorkloadHa[] {
   return [
+    // templates/deployment.yaml renders replicas: 1 and has no value for it.
+    { kind: 'Deployment', name: 'velero', singleton: VELERO_SINGLETON, recoveryBudget: VELERO_RECOVERY_BUDGET },
     {
-      name: 'velero',
-      kind: 'Deployment',
-      replicas: fixed(1, 'templates/deployment.yaml renders replicas: 1 and has no value for it'),
-      singleton: VELERO_SINGLETON,
-      recoveryBudget: VELERO_RECOVERY_BUDGET,
-      nodeSelector: at('nodeSelector', {}),
-      tolerations: at('tolerations', []),
-      resources: at('resources', {}),
-      startup: { probe: at('readinessProbe', VELERO_READINESS) },
-    },
-    {
-      name: 'node-agent',
       kind: 'DaemonSet',
+      name: 'node-agent',
       systemComponent: NODE_AGENT_SYSTEM,
-      nodeSelector: at('nodeAgent.nodeSelector', {}),
-      tolerations: at('nodeAgent.tolerations', []),
-      resources: at('nodeAgent.resources', {}),
+      exempt: { 'ha/probes': 'templates/node-agent-daemonset.yaml renders no probe and reads no value for one (the server\'s livenessProbe and readinessProbe values are its own), and the node agent serves only metrics' },
     },
   ];
 }
+
+/** Velero's images run as the `cnb` user of their Paketo base (jammy-tiny run image: uid 1002, gid 1000, home /home/cnb). */
+export const VELERO_USER = { uid: 1002, gid: 1000, home: '/home/cnb' } as const;
+
+/** Sizes for a small on-prem cluster. */
+export const VELERO_RESOURCES = {
+  /** The server: controllers, backup and restore item processing (data moves happen in the node agents). */
+  server: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+  /** The plugin's init container: one `cp`. */
+  plugin: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+  /** A node agent: kopia uploads of the snapshot data of its node's pods. */
+  nodeAgent: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+  snapshotController: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+} as const satisfies Record<string, ContainerResources>;
+
+/** The restricted container security context (Pod Security "restricted"). */
+const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true } as const;
 
 /** The CSI snapshot controller's Deployment and pod labels (external-snapshotter deploy/kubernetes/snapshot-controller). */
 export const SNAPSHOT_CONTROLLER = 'snapshot-controller';
@@ -100,34 +110,48 @@ const SNAPSHOT_CONTROLLER_LABELS = { 'app.kubernetes.io/name': SNAPSHOT_CONTROLL
 /**
  * Required anti-affinity of the two snapshot controllers on the hostname. Upstream runs 2
  * leader-elected replicas with nothing keeping them apart; this layer adds it with a kustomize
- * patch of the Application, so one node's loss never takes both.
+ * patch, so one node's loss never takes both.
  */
 export const SNAPSHOT_CONTROLLER_AFFINITY = {
   podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { ...SNAPSHOT_CONTROLLER_LABELS } }, topologyKey: 'kubernetes.io/hostname' }] },
 } as const;
 
-/** The strategic-merge patch that adds the anti-affinity to the upstream Deployment. */
+/** Port of the snapshot controller's diagnostics server (`--http-endpoint`): metrics and the leader-election health check. */
+export const SNAPSHOT_CONTROLLER_HTTP_PORT = 8080;
+/** distroless/static's nonroot user (the upstream image declares none, so it would run as root). */
+const DISTROLESS_NONROOT = 65532;
+
+/**
+ * The strategic-merge patch of the upstream Deployment, which has only the image and two flags:
+ * the anti-affinity, the diagnostics endpoint and probes on its leader-election health check
+ * (`/healthz/leader-election`: healthy on the standby, and on the leader while it renews its
+ * lease), requests and limits, and the restricted security context.
+ */
 export function snapshotControllerPatch(): string {
+  const probe = { httpGet: { path: '/healthz/leader-election', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5 };
   return stringify({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: SNAPSHOT_CONTROLLER, namespace: SNAPSHOT_CONTROLLER_NAMESPACE },
-    spec: { template: { spec: { affinity: SNAPSHOT_CONTROLLER_AFFINITY } } },
+    spec: {
+      template: {
+        spec: {
+          affinity: SNAPSHOT_CONTROLLER_AFFINITY,
+          securityContext: { runAsNonRoot: true, runAsUser: DISTROLESS_NONROOT, runAsGroup: DISTROLESS_NONROOT, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{
+            name: SNAPSHOT_CONTROLLER,
+            // Upstream's two flags, and the diagnostics endpoint the probes use (a list replaces the upstream one).
+            args: ['--v=5', '--leader-election=true', `--http-endpoint=:${SNAPSHOT_CONTROLLER_HTTP_PORT}`],
+            ports: [{ name: 'http', containerPort: SNAPSHOT_CONTROLLER_HTTP_PORT }],
+            readinessProbe: { ...probe, failureThreshold: 3 },
+            livenessProbe: { ...probe, failureThreshold: 6 },
+            resources: VELERO_RESOURCES.snapshotController,
+            securityContext: RESTRICTED_CONTAINER,
+          }],
+        },
+      },
+    },
   });
-}
-
-/** The upstream Deployment (no values: every fact fixed), with the platform's patch and budget. */
-export function snapshotControllerWorkloads(): WorkloadDeclaration[] {
-  const upstream = 'setup-snapshot-controller.yaml of the pinned release';
-  return [{
-    name: SNAPSHOT_CONTROLLER,
-    kind: 'Deployment',
-    replicas: fixed(2, `${upstream} runs 2 with leader election (one active, one standby)`),
-    spread: { affinity: fixed(SNAPSHOT_CONTROLLER_AFFINITY, `not upstream (${upstream} has none): the kustomize patch of this Application adds it`) },
-    pdb: { rendered: SNAPSHOT_CONTROLLER },
-    tolerations: fixed([], `${upstream} sets none`),
-    resources: fixed({}, `${upstream} requests nothing`),
-  }];
 }
 
 /** One Velero schedule: which namespaces, how often, how long backups are kept. */
@@ -168,6 +192,8 @@ export interface VeleroPluginContainer {
   readonly name: string;
   readonly image: string;
   readonly imagePullPolicy: 'IfNotPresent';
+  readonly resources: ContainerResources;
+  readonly securityContext: typeof RESTRICTED_CONTAINER;
   readonly volumeMounts: readonly { readonly mountPath: string; readonly name: string }[];
 }
 
@@ -176,9 +202,20 @@ export interface VeleroPluginContainer {
  * against values.yaml and the templates of the pinned chart (vmware-tanzu/helm-charts velero 12.1.0).
  */
 export interface VeleroValues {
-  /** On the server Deployment's metadata (templates/deployment.yaml). */
-  readonly annotations: Readonly<Record<string, string>>;
   readonly initContainers: readonly VeleroPluginContainer[];
+  /** The server container's requests and limits. */
+  readonly resources: ContainerResources;
+  /** The server pod's security context (`securityContext` is its deprecated name). */
+  readonly podSecurityContext: {
+    readonly runAsNonRoot: boolean;
+    readonly runAsUser: number;
+    readonly runAsGroup: number;
+    readonly seccompProfile: { readonly type: 'RuntimeDefault' };
+  };
+  /** The server container's; with readOnlyRootFilesystem the chart mounts an emptyDir at /tmp. */
+  readonly containerSecurityContext: typeof RESTRICTED_CONTAINER;
+  readonly extraVolumes: readonly { readonly name: string; readonly emptyDir: Record<string, never> }[];
+  readonly extraVolumeMounts: readonly { readonly name: string; readonly mountPath: string }[];
   /** CRDs come from the chart's crds/ folder (Argo CD applies it); no kubectl hook Job. */
   readonly upgradeCRDs: boolean;
   readonly configuration: {
@@ -204,7 +241,7 @@ export interface VeleroValues {
   readonly snapshotsEnabled: boolean;
   readonly deployNodeAgent: boolean;
   readonly nodeAgent: {
-    readonly annotations: Readonly<Record<string, string>>;
+    readonly resources: ContainerResources;
     readonly tolerations: readonly { readonly key: string; readonly operator: 'Exists'; readonly effect?: string }[];
   };
   readonly metrics: { readonly enabled: boolean; readonly serviceMonitor: { readonly enabled: boolean } };
@@ -218,8 +255,22 @@ export function veleroValues(site: Site, versions: Versions): VeleroValues {
   }
   const plugin = versions['velero-plugin-for-aws'];
   return {
-    annotations: { [HA_ANNOTATIONS.singleton]: VELERO_SINGLETON },
-    initContainers: [{ name: 'velero-plugin-for-aws', image: `${plugin.name}:${plugin.version}`, imagePullPolicy: 'IfNotPresent', volumeMounts: [{ mountPath: '/target', name: 'plugins' }] }],
+    initContainers: [{
+      name: 'velero-plugin-for-aws',
+      image: `${plugin.name}:${plugin.version}`,
+      imagePullPolicy: 'IfNotPresent',
+      // It copies its binary into the plugins emptyDir (as the pod's user; the image's own is 65532).
+      resources: VELERO_RESOURCES.plugin,
+      securityContext: RESTRICTED_CONTAINER,
+      volumeMounts: [{ mountPath: '/target', name: 'plugins' }],
+    }],
+    resources: VELERO_RESOURCES.server,
+    podSecurityContext: { runAsNonRoot: true, runAsUser: VELERO_USER.uid, runAsGroup: VELERO_USER.gid, seccompProfile: { type: 'RuntimeDefault' } },
+    containerSecurityContext: RESTRICTED_CONTAINER,
+    // Kopia writes its repository configuration ($HOME/udmrepo) and cache under $HOME: an emptyDir
+    // there keeps the root read-only (/tmp and /scratch are emptyDirs of the chart's).
+    extraVolumes: [{ name: 'home', emptyDir: {} }],
+    extraVolumeMounts: [{ name: 'home', mountPath: VELERO_USER.home }],
     upgradeCRDs: false,
     configuration: {
       backupStorageLocation: [{
@@ -241,7 +292,7 @@ export function veleroValues(site: Site, versions: Versions): VeleroValues {
     snapshotsEnabled: false,
     deployNodeAgent: true,
     nodeAgent: {
-      annotations: { [HA_ANNOTATIONS.systemComponent]: NODE_AGENT_SYSTEM },
+      resources: VELERO_RESOURCES.nodeAgent,
       // Every node that runs pods with volumes: servers (Longhorn) and the R&D node too.
       tolerations: [{ key: SERVER_TAINT.key, operator: 'Exists', effect: SERVER_TAINT.effect }, { key: RND_KEY, operator: 'Exists' }],
     },
@@ -277,15 +328,14 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: SNAPSHOT_CONTROLLER_NAMESPACE,
     providesApis: [{ group: 'snapshot.storage.k8s.io' }, { group: 'groupsnapshot.storage.k8s.io' }],
   });
-  // Upstream: 2 replicas with leader election; this layer keeps them on different nodes and
-  // renders their PodDisruptionBudget (upstream has neither).
+  // Upstream: 2 replicas with leader election and nothing else; the patch keeps them on different
+  // nodes, probes them, sizes and restricts them, and the layer renders their PodDisruptionBudget.
   const controller = new GitComponent(layer, 'snapshot-controller', {
     name: SNAPSHOT_CONTROLLER,
     upstream: 'external-snapshotter',
     source: { ...snapshotter, path: 'deploy/kubernetes/snapshot-controller' },
     namespace: SNAPSHOT_CONTROLLER_NAMESPACE,
     patches: [{ target: { group: 'apps', version: 'v1', kind: 'Deployment', name: SNAPSHOT_CONTROLLER }, patch: snapshotControllerPatch() }],
-    workloads: snapshotControllerWorkloads(),
   });
   layer.addOrder(controller, crds);
   new KubePodDisruptionBudget(layer, 'snapshot-controller-pdb', {
@@ -318,7 +368,7 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: VELERO_NAMESPACE,
     values,
     providesApis: [{ group: 'velero.io' }],
-    workloads: veleroWorkloads(),
+    ha: veleroHa(),
   });
   layer.addOrder(velero, credentials);
 

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import type { Site } from '../config/schema';
 import { BitwardenSecret, bitwardenLogin, bitwardenPart } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
@@ -13,8 +14,7 @@ import { Layer } from '../layer';
 import { sortKeys } from '../render/sort';
 import type { Versions } from '../versions';
 import { HARBOR_SUBDOMAIN } from './harbor';
-import { LONGHORN_ATTACH_SECONDS } from './longhorn';
-import { at, WorkloadDeclaration } from '../ha/workloads';
+import { ContainerResources, LONGHORN_ATTACH_SECONDS } from './longhorn';
 import { LDAP_SCHEMA } from '../ldap-schema';
 import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
 
@@ -71,6 +71,11 @@ export const JENKINS_PLUGINS = ['ldap:807.v7d7de30930cf', 'matrix-auth:3.2.8', '
 export const CONTROLLER_TOLERATION_SECONDS = EVICTION.tolerationSeconds;
 /** The controller's startup probe (the chart's defaults, pinned): how long Jenkins may take to start. */
 export const CONTROLLER_STARTUP_PROBE = { failureThreshold: 12, periodSeconds: 10 } as const;
+/**
+ * The controller's readiness probe period (the chart's default, pinned): the readiness probe first
+ * runs once the startup probe has passed, so traffic may wait up to one period more.
+ */
+export const CONTROLLER_READINESS_PROBE = { periodSeconds: 10 } as const;
 
 /**
  * The controller's termination grace period (Kubernetes' default, pinned): Longhorn force-deletes
@@ -94,36 +99,53 @@ export const JENKINS_RECOVERY = {
   imagePullSeconds: IMAGE_PULL_BUDGET_SECONDS,
   /** Jenkins starts within its startup probe's window, or is restarted. */
   startupSeconds: CONTROLLER_STARTUP_PROBE.failureThreshold * CONTROLLER_STARTUP_PROBE.periodSeconds,
+  /** Then its first readiness check, at most one period later, lets traffic in. */
+  readinessSeconds: CONTROLLER_READINESS_PROBE.periodSeconds,
 } as const;
 
-/** Worst case from a node failure until Jenkins answers again on another node: 42 + 60 + 10 + 120 = 232 s. */
-export const JENKINS_RECOVERY_SECONDS = JENKINS_RECOVERY.evictionSeconds + JENKINS_RECOVERY.volumeMoveSeconds + JENKINS_RECOVERY.imagePullSeconds + JENKINS_RECOVERY.startupSeconds;
+/** Worst case from a node failure until Jenkins answers again on another node: 42 + 60 + 10 + 120 + 10 = 242 s. */
+export const JENKINS_RECOVERY_SECONDS = JENKINS_RECOVERY.evictionSeconds + JENKINS_RECOVERY.volumeMoveSeconds + JENKINS_RECOVERY.imagePullSeconds
+  + JENKINS_RECOVERY.startupSeconds + JENKINS_RECOVERY.readinessSeconds;
 
 /**
  * Jenkins' own recovery budget, above the site's: one controller on one RWO volume cannot come back
  * within 90 s (eviction and the volume move alone take 102 s), and the startup window is what
- * Jenkins with its plugins needs. Four minutes without CI is accepted; the serving path never waits on it.
+ * Jenkins with its plugins needs. About four minutes without CI is accepted; the serving path never
+ * waits on it. The sum includes the first readiness check after the startup window (the
+ * simulation counts it from the rendered probes; the hand-typed declaration before left it out).
  */
 export const JENKINS_RECOVERY_BUDGET = {
-  seconds: 240,
-  reason: 'CI only, not on any serving path: one controller on one RWO volume (the chart allows no second) needs 42 s eviction + 60 s volume move + 10 s image pull + its 120 s startup window',
+  seconds: 250,
+  reason: 'CI only, not on any serving path: one controller on one RWO volume (the chart allows no second) needs 42 s eviction + 60 s volume move + 10 s image pull + its 120 s startup window + 10 s to its first readiness check = 242 s',
 } as const;
 
-/** The chart's controller StatefulSet (jenkins chart 5.9.53: named after the release). */
-export function jenkinsWorkloads(): WorkloadDeclaration[] {
+/** HA declarations of the chart's controller StatefulSet (jenkins chart 5.9.53: named after the release). */
+export function jenkinsHa(): RenderedWorkloadHa[] {
   return [{
-    name: 'jenkins',
     kind: 'StatefulSet',
-    replicas: at('controller.replicas'),
+    name: 'jenkins',
     singleton: 'Jenkins keeps its state in JENKINS_HOME on one volume; the chart refuses a second controller',
     recoveryBudget: JENKINS_RECOVERY_BUDGET,
-    tolerations: at('controller.tolerations'),
-    resources: at('controller.resources', { requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '2000m', memory: '4096Mi' } }),
-    startup: { probe: at('controller.probes.startupProbe') },
-    terminationGracePeriodSeconds: at('controller.terminationGracePeriodSeconds'),
-    volume: { storageClass: 'longhorn', accessMode: 'ReadWriteOnce' },
+    exempt: {
+      'ha/probes': 'the chart renders no probes for the config-reload sidecar (k8s-sidecar) and reads no value for them (templates/_helpers.tpl, jenkins.configReloadContainer): it only forwards JCasC ConfigMap changes to Jenkins, whose container has startup, readiness and liveness probes',
+    },
   }];
 }
+
+/** Sizes for a small on-prem cluster. */
+export const JENKINS_RESOURCES = {
+  /**
+   * The controller (and its plugin-installing init container): a JVM that settles around 1 GiB
+   * with a handful of plugins (the chart's 256Mi request would let the scheduler overcommit the
+   * node); its heap defaults to a quarter of the limit. The chart's CPU limit is kept.
+   */
+  controller: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '4Gi' } },
+  /** k8s-sidecar (Python): watches the JCasC ConfigMaps and calls Jenkins' reload endpoint. */
+  configReload: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '192Mi' } },
+} as const satisfies Record<string, ContainerResources>;
+
+/** No capabilities (the restricted profile), for the chart's containers. */
+const DROP_ALL = { drop: ['ALL'] } as const;
 
 /** A toleration as the chart's `controller.tolerations` takes it. */
 export interface JenkinsToleration {
@@ -148,8 +170,35 @@ export interface JenkinsValues {
     readonly additionalExistingSecrets: readonly { readonly name: string; readonly keyName: string }[];
     readonly tolerations: readonly JenkinsToleration[];
     readonly terminationGracePeriodSeconds: number;
+    readonly resources: ContainerResources;
+    /** Replaces the pod security context the chart builds from runAsUser and fsGroup. */
+    readonly podSecurityContextOverride: {
+      readonly runAsUser: number;
+      readonly runAsNonRoot: boolean;
+      readonly fsGroup: number;
+      readonly fsGroupChangePolicy: 'OnRootMismatch';
+      readonly seccompProfile: { readonly type: 'RuntimeDefault' };
+    };
+    /** The controller's and its init container's (replaces the chart's default). */
+    readonly containerSecurityContext: {
+      readonly runAsUser: number;
+      readonly runAsGroup: number;
+      readonly readOnlyRootFilesystem: boolean;
+      readonly allowPrivilegeEscalation: boolean;
+      readonly capabilities: typeof DROP_ALL;
+    };
     /** Merged by Helm into the chart's probes (the httpGet stays). */
-    readonly probes: { readonly startupProbe: { readonly failureThreshold: number; readonly periodSeconds: number } };
+    readonly probes: {
+      readonly startupProbe: { readonly failureThreshold: number; readonly periodSeconds: number };
+      readonly readinessProbe: { readonly periodSeconds: number };
+    };
+    /** The JCasC reload sidecar and its init container. */
+    readonly sidecars: {
+      readonly configAutoReload: {
+        readonly resources: ContainerResources;
+        readonly containerSecurityContext: { readonly readOnlyRootFilesystem: boolean; readonly allowPrivilegeEscalation: boolean; readonly capabilities: typeof DROP_ALL };
+      };
+    };
     readonly JCasC: {
       /** The chart's own configuration: the Kubernetes cloud with the default and extra pod templates. */
       readonly defaultConfig: boolean;
@@ -345,7 +394,19 @@ export function jenkinsValues(site: Site, versions: Versions): JenkinsValues {
       ],
       tolerations: [toleration('node.kubernetes.io/unreachable'), toleration('node.kubernetes.io/not-ready')],
       terminationGracePeriodSeconds: CONTROLLER_TERMINATION_GRACE_SECONDS,
-      probes: { startupProbe: { ...CONTROLLER_STARTUP_PROBE } },
+      resources: JENKINS_RESOURCES.controller,
+      // The chart's pod and container contexts (uid and gid 1000, the image's jenkins user; fsGroup
+      // for the home volume; read-only root with emptyDirs for /tmp and the war), plus seccomp
+      // RuntimeDefault for every container and no capabilities.
+      podSecurityContextOverride: { runAsUser: 1000, runAsNonRoot: true, fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } },
+      containerSecurityContext: { runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: DROP_ALL },
+      probes: { startupProbe: { ...CONTROLLER_STARTUP_PROBE }, readinessProbe: { ...CONTROLLER_READINESS_PROBE } },
+      sidecars: {
+        configAutoReload: {
+          resources: JENKINS_RESOURCES.configReload,
+          containerSecurityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: DROP_ALL },
+        },
+      },
       JCasC: {
         defaultConfig: true,
         configScripts: {
@@ -399,7 +460,7 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
     chart: ctx.versions.jenkins,
     namespace: JENKINS_NAMESPACE,
     values: jenkinsValues(site, ctx.versions),
-    workloads: jenkinsWorkloads(),
+    ha: jenkinsHa(),
   });
   const releaseGit = new BitwardenSecret(layer, 'platform-git', {
     name: PLATFORM_RELEASE.secret,

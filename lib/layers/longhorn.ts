@@ -2,13 +2,15 @@ import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/
 import { Construct } from 'constructs';
 import { RecurringJob, RecurringJobSpecTask } from '../../imports/longhorn.io';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
-import { HelmComponent } from '../constructs/helm-component';
+import { HelmComponent, HelmComponentProps } from '../constructs/helm-component';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import { at, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
+import type { ChartObject, ChartRenderer } from '../render/chart-renderer';
 
 export const LONGHORN_NAMESPACE = 'longhorn-system';
 /** Secret (from Bitwarden) with the backup target's credentials, when the target needs any. */
@@ -46,6 +48,8 @@ export interface LonghornValues {
     readonly defaultFsType: 'ext4' | 'xfs';
   };
   readonly preUpgradeChecker: { readonly jobEnabled: boolean };
+  /** The manager container's requests and limits (templates/daemonset-sa.yaml). */
+  readonly longhornManager: { readonly resources: ContainerResources };
   readonly longhornUI: {
     readonly replicas: number;
     /** Replaces the chart's preferred anti-affinity. */
@@ -107,6 +111,9 @@ export const CSI_WITH_PLATFORM_PDB = ['csi-resizer', 'csi-snapshotter'] as const
  */
 export const LONGHORN_UI_PDB = 'longhorn-ui';
 
+/** Services of the manager's admission webhook and recovery backend: they select the label the manager puts on its own pod at run time. */
+export const LONGHORN_MANAGER_SERVICES = ['longhorn-admission-webhook', 'longhorn-recovery-backend'] as const;
+
 /** What the node-failure simulation needs to know about Longhorn, each fact a path into its values. */
 export function longhornStorage(): StorageDeclaration {
   return {
@@ -123,9 +130,104 @@ export function longhornStorage(): StorageDeclaration {
   };
 }
 
-/** The chart's workloads and those its driver deployer runs (Longhorn chart 1.12.1, longhorn-manager v1.12.1 csi/). */
-export function longhornWorkloads(): WorkloadDeclaration[] {
-  const system = 'Longhorn runs privileged with host paths and host networking to serve block devices (iSCSI) on the node';
+/** The chart's Deployments besides the manager DaemonSet. */
+export const LONGHORN_DRIVER_DEPLOYER = 'longhorn-driver-deployer';
+export const LONGHORN_UI = 'longhorn-ui';
+/** The longhorn-ui image's nginx user (its Dockerfile: `USER 499`). */
+export const LONGHORN_UI_UID = 499;
+/** Paths nginx writes under a read-only root that the chart mounts nothing at (volume name, mount path). */
+export const LONGHORN_UI_WRITABLE = [['nginx-lib', '/var/lib/nginx'], ['nginx-log', '/var/log/nginx'], ['tmp', '/tmp']] as const;
+/** The manager API the deployer deploys against (the chart's --manager-url). */
+const LONGHORN_MANAGER_URL = 'http://longhorn-backend:9500/v1';
+/** An unprivileged uid for the pods that only call APIs (the longhorn-manager image declares no user). */
+const NOBODY = 65534;
+
+/** Requests and limits of one container: CPU and memory requests and a memory limit (a CPU limit only throttles). */
+export interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu?: string; readonly memory: string };
+}
+
+/** Sizes for a small on-prem cluster (a few dozen volumes). */
+export const LONGHORN_RESOURCES = {
+  /** The node agent: controllers of every Longhorn object on its node, the API, the webhooks. */
+  manager: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+  /** `sleep infinity`, kept only so the share-manager image stays on the node. */
+  prePull: { requests: { cpu: '1m', memory: '8Mi' }, limits: { memory: '32Mi' } },
+  /** nginx serving the UI's static files and proxying its API calls. */
+  ui: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+  /** The driver deployer and the hook Jobs: one Go process calling the Kubernetes and Longhorn APIs. */
+  apiClient: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+} as const satisfies Record<string, ContainerResources>;
+
+/** The restricted container security context (Pod Security "restricted"). */
+const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true } as const;
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A change to one object the chart renders, for what no value of the chart sets. */
+export interface ChartPatch {
+  readonly kind: string;
+  readonly name: string;
+  /** Why the chart's values cannot do it (the template that lacks the value). */
+  readonly because: string;
+  /** Changes the object in place (it is a copy). */
+  readonly patch: (object: Json) => void;
+}
+
+function podSpecOf(o: Json): Json {
+  const pod = o.spec?.template?.spec;
+  if (!pod) throw new PlatformError(`${o.kind} ${o.metadata?.name} has no pod template`);
+  return pod;
+}
+
+function containerOf(o: Json, name: string): Json {
+  const c = (podSpecOf(o).containers ?? []).find((x: Json) => x.name === name);
+  if (!c) throw new PlatformError(`${o.kind} ${o.metadata?.name} has no container ${name}`);
+  return c;
+}
+
+/**
+ * The longhorn chart, with the layer's patches applied to what helm rendered (on copies: renders
+ * are shared within a process). A patch that matches no rendered object is an error, so a chart
+ * bump that renames an object cannot silently drop it.
+ */
+export class PatchedHelmComponent<V extends object> extends HelmComponent<V> {
+  constructor(scope: Construct, id: string, props: HelmComponentProps<V>, private readonly patches: readonly ChartPatch[]) {
+    super(scope, id, props);
+    for (const p of patches) if (!p.because.trim()) throw new Error(`${this.node.path}: the patch of ${p.kind}/${p.name} needs a reason (because)`);
+  }
+
+  protected renderObjects(renderer: ChartRenderer, apiVersions: readonly string[]): ChartObject[] {
+    const objects = super.renderObjects(renderer, apiVersions);
+    const unmatched = this.patches.filter((p) => !objects.some(({ object }) => matches(p, object)));
+    if (unmatched.length) throw new PlatformError(`${this.node.path}: patches name ${unmatched.map((p) => `${p.kind}/${p.name}`).join(', ')}, which the chart does not render`);
+    return objects.map((o) => {
+      const mine = this.patches.filter((p) => matches(p, o.object));
+      if (!mine.length) return o;
+      const object = structuredClone(o.object);
+      for (const p of mine) p.patch(object);
+      return { ...o, object };
+    });
+  }
+}
+
+const matches = (p: ChartPatch, o: Record<string, unknown>) => o.kind === p.kind && (o.metadata as { name?: string } | undefined)?.name === p.name;
+
+/**
+ * Why Longhorn's node agents (the chart's manager, and the CSI plugin the deployer creates) need
+ * the host: both run privileged with host paths (the manager /dev, /proc and /var/lib/longhorn;
+ * the CSI plugin /, /dev, /sys and the kubelet's directories, with the host PID namespace), with
+ * bidirectional mount propagation, to attach and mount the volumes' block devices on the node.
+ */
+const LONGHORN_SYSTEM_COMPONENT = 'Longhorn\'s node agents run privileged with host paths (/dev, /proc or the host PID namespace, Longhorn\'s and the kubelet\'s directories, bidirectional mount propagation) to attach and mount block devices (iSCSI) on the node';
+
+/**
+ * The workloads the driver deployer creates at run time (longhorn-manager v1.12.1 csi/): the CSI
+ * plugin DaemonSet and the four CSI sidecar Deployments, each fact a path into the values the
+ * deployer reads (the chart passes them as its environment).
+ */
+export function longhornCsiWorkloads(): WorkloadDeclaration[] {
   const deployer = 'longhorn-driver-deployer, from the values below (longhorn-manager csi/deployment.go)';
   const csi = (name: string, replicas: string): WorkloadDeclaration => ({
     name,
@@ -139,28 +241,107 @@ export function longhornWorkloads(): WorkloadDeclaration[] {
     tolerations: at('defaultSettings.taintToleration'),
   });
   return [
-    { name: LONGHORN_MANAGER, kind: 'DaemonSet', tolerations: at('global.tolerations'), systemComponent: system },
-    { name: LONGHORN_CSI_PLUGIN, kind: 'DaemonSet', createdBy: deployer, tolerations: at('defaultSettings.taintToleration'), systemComponent: system },
-    {
-      name: 'longhorn-driver-deployer',
-      kind: 'Deployment',
-      replicas: fixed(1, 'the chart renders one deployer'),
-      singleton: 'deploys the CSI driver and then only watches it: the CSI plugin and sidecars keep serving volumes while it is away',
-      tolerations: at('global.tolerations'),
-      startup: { seconds: fixed(30, 'the chart gives it no probe; it is ready once its container runs') },
-    },
-    {
-      name: 'longhorn-ui',
-      kind: 'Deployment',
-      replicas: at('longhornUI.replicas'),
-      spread: { affinity: at('longhornUI.affinity') },
-      pdb: { enabled: at('longhornUI.podDisruptionBudget.enabled'), minAvailable: at('longhornUI.podDisruptionBudget.minAvailable') },
-      tolerations: at('global.tolerations'),
-    },
+    { name: LONGHORN_CSI_PLUGIN, kind: 'DaemonSet', createdBy: deployer, tolerations: at('defaultSettings.taintToleration'), systemComponent: LONGHORN_SYSTEM_COMPONENT },
     csi('csi-attacher', 'attacherReplicaCount'),
     csi('csi-provisioner', 'provisionerReplicaCount'),
     csi('csi-resizer', 'resizerReplicaCount'),
     csi('csi-snapshotter', 'snapshotterReplicaCount'),
+  ];
+}
+
+/**
+ * HA declarations of the chart's own workloads, as rendered (chart 1.12.1): the manager is a
+ * system component, the driver deployer a singleton; the rest of their spec speaks for itself.
+ */
+export function longhornHa(): RenderedWorkloadHa[] {
+  return [
+    {
+      kind: 'DaemonSet',
+      name: LONGHORN_MANAGER,
+      systemComponent: LONGHORN_SYSTEM_COMPONENT,
+      exempt: {
+        'ha/probes': 'Longhorn gives longhorn-manager a readiness probe (its admission webhook, /v1/healthz on 9502) and no liveness probe (upstream feature request longhorn/longhorn#13717), and pre-pull-share-manager-image only sleeps to keep the share-manager image on the node and serves nothing to probe',
+      },
+    },
+    {
+      kind: 'Deployment',
+      name: LONGHORN_DRIVER_DEPLOYER,
+      singleton: 'deploys the CSI driver and then only watches it: the CSI plugin and sidecars keep serving volumes while it is away',
+      exempt: {
+        'ha/probes': 'deploy-driver serves no endpoint to check for liveness: it deploys the CSI driver once and then waits for its shutdown signal (longhorn-manager app/driver.go), so it has only the readiness probe on the manager API it deploys against',
+      },
+    },
+  ];
+}
+
+/**
+ * What the chart renders without a value to change it (chart 1.12.1), changed after helm: resource
+ * requests and limits, probes of the UI, and the restricted security context for the pods that
+ * only call the Kubernetes and Longhorn APIs or serve the UI.
+ */
+export function longhornPatches(): ChartPatch[] {
+  // Pods that only talk to the Kubernetes and Longhorn APIs: any unprivileged user will do.
+  const apiClient: ChartPatch['patch'] = (o) => {
+    const pod = podSpecOf(o);
+    pod.securityContext = { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } };
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+      c.securityContext = { ...RESTRICTED_CONTAINER };
+      c.resources = LONGHORN_RESOURCES.apiClient;
+    }
+  };
+  return [
+    {
+      kind: 'DaemonSet',
+      name: LONGHORN_MANAGER,
+      because: 'templates/daemonset-sa.yaml reads longhornManager.resources for the manager only, nothing for the pre-pull container',
+      patch: (o) => { containerOf(o, 'pre-pull-share-manager-image').resources = LONGHORN_RESOURCES.prePull; },
+    },
+    {
+      kind: 'Deployment',
+      name: LONGHORN_DRIVER_DEPLOYER,
+      because: 'templates/deployment-driver.yaml reads no resources, probes or container securityContext, and fixes the pod\'s runAsUser: 0, which dates from PodSecurityPolicy selection (longhorn commit 1867b85, 2020): deploy-driver and its wait-longhorn-manager init container only call the Kubernetes and Longhorn APIs',
+      patch: (o) => {
+        apiClient(o);
+        // deploy-driver serves nothing. It is ready when the manager API it deploys the CSI driver
+        // against answers: the condition its init container waits for (templates/deployment-driver.yaml),
+        // which also bounds how long a replacement takes to become ready after a node failure.
+        containerOf(o, LONGHORN_DRIVER_DEPLOYER).readinessProbe = {
+          exec: { command: ['curl', '-sf', '-m', '2', '-o', '/dev/null', `${LONGHORN_MANAGER_URL}`] },
+          periodSeconds: 10,
+          timeoutSeconds: 5,
+          failureThreshold: 3,
+        };
+      },
+    },
+    ...(['longhorn-post-upgrade', 'longhorn-uninstall'] as const).map((name): ChartPatch => ({
+      kind: 'Job',
+      name,
+      because: `templates/${name === 'longhorn-uninstall' ? 'uninstall-job' : 'postupgrade-job'}.yaml reads no resources or securityContext; the Job only calls the Kubernetes and Longhorn APIs`,
+      patch: apiClient,
+    })),
+    {
+      kind: 'Deployment',
+      name: LONGHORN_UI,
+      because: 'templates/deployment-ui.yaml reads no probes, resources or securityContext',
+      patch: (o) => {
+        const pod = podSpecOf(o);
+        const ui = containerOf(o, LONGHORN_UI);
+        // The image runs nginx as its nginx user (uid 499, longhorn-ui Dockerfile) on port 8000.
+        pod.securityContext = { runAsNonRoot: true, runAsUser: LONGHORN_UI_UID, seccompProfile: { type: 'RuntimeDefault' } };
+        ui.securityContext = { ...RESTRICTED_CONTAINER };
+        ui.resources = LONGHORN_RESOURCES.ui;
+        // nginx serves the UI's static files at / (proxying /v1 to the manager): ready as soon as it listens.
+        const probe = { httpGet: { path: '/', port: 'http' }, periodSeconds: 10, timeoutSeconds: 3 };
+        ui.readinessProbe = { ...probe, failureThreshold: 3 };
+        ui.livenessProbe = { ...probe, failureThreshold: 6 };
+        // With a read-only root, nginx writes its temp files, logs and the /tmp the entrypoint uses
+        // to emptyDirs (the chart mounts /var/cache/nginx, /var/config/nginx and /var/run already).
+        for (const [name, mountPath] of LONGHORN_UI_WRITABLE) {
+          pod.volumes = [...(pod.volumes ?? []), { name, emptyDir: {} }];
+          ui.volumeMounts = [...(ui.volumeMounts ?? []), { name, mountPath }];
+        }
+      },
+    },
   ];
 }
 
@@ -219,6 +400,7 @@ export function longhornValues(ctx: PlatformContext): LonghornValues {
     },
     // Longhorn's values.yaml: disable the pre-upgrade Helm hook under Argo CD (GitOps).
     preUpgradeChecker: { jobEnabled: false },
+    longhornManager: { resources: LONGHORN_RESOURCES.manager },
     longhornUI: {
       replicas: 2,
       affinity: {
@@ -305,15 +487,20 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
   // longhorn-default-resource ConfigMap), keeps it in sync, and its webhook refuses to delete
   // it. A BackupTarget `default` rendered here would have two owners overwriting each other,
   // so there is none.
-  new HelmComponent(layer, 'longhorn', {
+  new PatchedHelmComponent(layer, 'longhorn', {
     name: 'longhorn',
     chart: ctx.versions.longhorn,
     namespace: LONGHORN_NAMESPACE,
     values: longhornValues(ctx),
     providesApis: [{ group: 'longhorn.io' }],
-    workloads: longhornWorkloads(),
+    ha: longhornHa(),
+    workloads: longhornCsiWorkloads(),
     storage: longhornStorage(),
-  });
+    runtimeSelectors: LONGHORN_MANAGER_SERVICES.map((service) => ({
+      service,
+      because: 'longhorn-manager labels its own pod for this Service once the endpoint serves (app/daemon.go, AddLabelToManagerPod), takes the label off a node suspected down for RWX failover (controller/share_manager_controller.go) and puts it back (controller/node_controller.go): no template has the label',
+    })),
+  }, longhornPatches());
   // Longhorn renders budgets for the attacher and provisioner only; drains take one of the others at a time too.
   for (const name of [...CSI_WITH_PLATFORM_PDB, LONGHORN_UI_PDB]) {
     new KubePodDisruptionBudget(layer, `${name}-pdb`, {

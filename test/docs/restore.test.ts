@@ -35,7 +35,7 @@ describe('docs/restore.md and npm run backup-report', () => {
     try {
       const out = report(root);
       expect(out.status).toBe(0);
-      expect(out.stdout).toContain('| `jenkins/jenkins` | Helm component jenkins-chart | longhorn | 50Gi | Longhorn longhorn-system/backup-daily (0 2 * * *, keeps 14)<br>Velero velero/platform-daily (0 3 * * *, ttl 720h) | covered |');
+      expect(out.stdout).toContain('| `jenkins/jenkins` | PersistentVolumeClaim | longhorn | 50Gi | Longhorn longhorn-system/backup-daily (0 2 * * *, keeps 14)<br>Velero velero/platform-daily (0 3 * * *, ttl 720h) | covered |');
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -28,9 +28,10 @@ describe('the whiteboard demo', () => {
 
   test('GIVEN the boards volume WHEN rendered THEN it is a Longhorn claim with 3 replicas, and Longhorn deletes pods of a dead node so it can move', () => {
     expect(obj('dist/workloads/whiteboard/persistentvolumeclaim-whiteboard-boards.yaml').spec).toEqual({ storageClassName: 'longhorn', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
-    const longhorn = obj('dist/longhorn/application-longhorn-chart.yaml').spec.source.helm.valuesObject;
-    expect(longhorn.persistence.defaultClassReplicaCount).toBe(3);
-    expect(longhorn.defaultSettings.nodeDownPodDeletionPolicy).toBe('delete-both-statefulset-and-deployment-pod');
+    // Longhorn's manager reads its StorageClass and settings from the chart's ConfigMaps.
+    const configMap = (name: string, key: string) => parse(obj(`dist/longhorn/configmap-${name}.yaml`).data[key]);
+    expect(configMap('longhorn-storageclass', 'storageclass.yaml').parameters.numberOfReplicas).toBe('3');
+    expect(configMap('longhorn-default-setting', 'default-setting.yaml')['node-down-pod-deletion-policy']).toBe('delete-both-statefulset-and-deployment-pod');
   });
 
   test('GIVEN the rendered pod WHEN its node dies THEN it is back within the site budget: 27 + 30 + 10 + 10 + 5 = 82 s < 90 s', () => {

@@ -21,7 +21,7 @@ describe('npm run whatif', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('Losing www2 (agent)');
     expect(r.out).toMatch(/workload +before +after +outage s +why/);
-    expect(r.out).toMatch(/jenkins\/jenkins \(StatefulSet\) \[singleton\] +1 +1 +232 +on www2; back after eviction 42 s/);
+    expect(r.out).toMatch(/jenkins\/jenkins \(StatefulSet\) \[singleton\] +1 +1 +242 +on www2; back after eviction 42 s/);
     expect(r.out).toContain('no outage; every singleton recovers within its budget');
   });
 

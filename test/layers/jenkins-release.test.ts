@@ -2,22 +2,23 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { KANIKO_LABEL, PLATFORM_RELEASE } from '../../lib/layers/jenkins';
-import { renderSite } from '../../lib/synth';
 import { VERSIONS } from '../../lib/versions';
-import { secretLiterals } from '../../lib/verify/secret-literals';
-import { REPO, shippedSite } from '../helpers';
+import { REPO, shippedRender } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const CHART = 'dist/jenkins/application-jenkins-chart.yaml';
+/** The chart's JCasC ConfigMap of the layer's `platform-release` configScripts key, and the controller. */
+const CASC = 'dist/jenkins/configmap-jenkins-jenkins-config-platform-release.yaml';
+const CLOUD = 'dist/jenkins/configmap-jenkins-jenkins-jcasc-config.yaml';
+const STATEFULSET = 'dist/jenkins/statefulset-jenkins.yaml';
 const LIBRARY_STEP = path.join(REPO, PLATFORM_RELEASE.libraryPath, 'vars/platformRelease.groovy');
 const APP_JENKINSFILE = path.join(REPO, 'jenkins/Jenkinsfile.app');
 
 describe('Jenkins release pipeline for apps', () => {
-  const files = new Map(renderSite(shippedSite()).map((f) => [f.path, f.content]));
-  const chart: Obj = parse(files.get(CHART)!);
-  const values = chart.spec.source.helm.valuesObject;
-  const casc: Obj = parse(values.controller.JCasC.configScripts['platform-release']);
+  const files = new Map(shippedRender().map((f) => [f.path, f.content]));
+  const cascMap: Obj = parse(files.get(CASC)!);
+  const casc: Obj = parse(cascMap.data['platform-release.yaml']);
+  const pod: Obj = parse(files.get(STATEFULSET)!).spec.template.spec;
   const step = fs.readFileSync(LIBRARY_STEP, 'utf8');
   const code = step.split('\n').filter((l) => !l.trim().startsWith('//')).join('\n');
 
@@ -59,18 +60,19 @@ describe('Jenkins release pipeline for apps', () => {
         password: '${jenkins-platform-git-password}',
       },
     }]);
-    expect(values.controller.additionalExistingSecrets).toEqual(expect.arrayContaining([
-      { name: 'jenkins-platform-git', keyName: 'username' },
-      { name: 'jenkins-platform-git', keyName: 'password' },
+    // Mounted as /run/secrets/additional/jenkins-platform-git-<key>, where JCasC reads ${jenkins-platform-git-<key>}.
+    expect(pod.volumes.find((v: Obj) => v.name === 'jenkins-secrets').projected.sources).toEqual(expect.arrayContaining([
+      { secret: { name: 'jenkins-platform-git', items: [{ key: 'username', path: 'jenkins-platform-git-username' }] } },
+      { secret: { name: 'jenkins-platform-git', items: [{ key: 'password', path: 'jenkins-platform-git-password' }] } },
     ]));
     const external: Obj = parse(files.get('dist/jenkins/externalsecret-jenkins-platform-git.yaml')!);
     expect(external.spec.target.name).toBe('jenkins-platform-git');
     expect(JSON.stringify(external.spec)).toContain('gitea-jenkins-release');
-    expect(secretLiterals(chart)).toEqual([]);
   });
 
   test('GIVEN the release agent WHEN rendered THEN it runs pinned Node.js as the agent user beside jnlp', () => {
-    const template = parse(values.agent.podTemplates['platform-release'])[0];
+    const cloud = parse(parse(files.get(CLOUD)!).data['jcasc-default-config.yaml']).jenkins.clouds[0].kubernetes;
+    const template = cloud.templates.find((t: Obj) => t.name === 'platform-release');
     expect(template).toMatchObject({ name: 'platform-release', label: 'platform-release', namespace: 'jenkins', inheritFrom: 'default' });
     const [node] = parse(template.yaml).spec.containers;
     expect(node).toMatchObject({ name: 'node', image: `docker.io/library/node:${VERSIONS['node-ci'].version}`, securityContext: { runAsUser: 1000, runAsNonRoot: true } });

@@ -3,6 +3,8 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { PublishedApi } from '../../lib/constructs/published-api';
+import { haInputFromFiles, haModel, nMinusOne } from '../../lib/ha/analysis';
+import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
 import { Layer } from '../../lib/layer';
 import { LAYERS } from '../../lib/layers';
 import { renderSite } from '../../lib/synth';
@@ -25,14 +27,38 @@ describe('Keycloak layer', () => {
   const realm = realmImport.spec.realm;
   const federation = realm.components['org.keycloak.storage.UserStorageProvider'][0];
   const mappers: Obj[] = federation.subComponents['org.keycloak.storage.ldap.mappers.LDAPStorageMapper'];
+  const operator = obj(`${DIR}/deployment-keycloak-operator.yaml`);
+  const container: Obj = operator.spec.template.spec.containers[0];
 
-  test('GIVEN the operator WHEN rendered THEN it is the pinned upstream kubernetes/ folder of keycloak-k8s-resources, applied server-side, providing the k8s.keycloak.org API', () => {
-    const app = obj(`${DIR}/application-keycloak-operator-git.yaml`);
-    expect(app.spec.source).toEqual({ repoURL: 'https://github.com/keycloak/keycloak-k8s-resources', path: 'kubernetes', targetRevision: '26.7.3' });
-    expect(app.spec.destination.namespace).toBe('keycloak');
-    expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
-    expect(app.metadata.annotations['platform.tsys/provides-apis']).toBe('k8s.keycloak.org/*');
+  test('GIVEN the operator WHEN rendered THEN it is the vendored kubernetes/ folder of keycloak-k8s-resources 26.0.0, its CRDs never pruned, announcing the k8s.keycloak.org API', () => {
+    expect(operator.metadata.labels['app.kubernetes.io/version']).toBe('26.0.0');
+    expect(container.image).toBe('quay.io/keycloak/keycloak-operator:26.0.0');
+    expect(operator.metadata.annotations['platform.tsys/provides-apis']).toBe('k8s.keycloak.org/*');
+    for (const crd of ['keycloaks.k8s.keycloak.org', 'keycloakrealmimports.k8s.keycloak.org']) {
+      expect(obj(`${DIR}/customresourcedefinition-${crd}.yaml`).metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Delete=false,Prune=false,ServerSideApply=true');
+    }
     expect(obj(`${DIR}/namespace-keycloak.yaml`).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+  });
+
+  test('GIVEN the operator singleton WHEN its node dies THEN it leaves the dead node after 10 s and is back within the site\'s 90 s: 32 s eviction + 10 s image pull + 45 s start-up', () => {
+    expect(operator.spec.replicas).toBe(1);
+    expect(operator.metadata.annotations[HA_ANNOTATIONS.singleton]).toContain('reconciles the Keycloak resource only');
+    expect(operator.metadata.annotations[HA_ANNOTATIONS.recoveryBudget]).toBeUndefined();
+    expect(operator.spec.template.spec.tolerations).toEqual(['unreachable', 'not-ready'].map((t) => ({ key: `node.kubernetes.io/${t}`, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 })));
+    // Upstream's own start-up window, unchanged: 5 s + 3 x 10 s, then one readiness period.
+    expect(container.startupProbe).toMatchObject({ initialDelaySeconds: 5, failureThreshold: 3, periodSeconds: 10 });
+    expect(container.readinessProbe.periodSeconds).toBe(10);
+    const model = haModel(haInputFromFiles(rendered));
+    const outcome = nMinusOne(model).find((r) => r.failed[0] === 'www1')!.outcomes.find((o) => o.label === 'keycloak/keycloak-operator (Deployment)')!;
+    expect(outcome).toMatchObject({ outageSeconds: 87, budgetSeconds: 90, verdict: 'ok' });
+  });
+
+  test('GIVEN the operator WHEN rendered THEN it keeps upstream\'s requests and limits and runs as its image\'s user, restricted, with an emptyDir for /tmp under a read-only root', () => {
+    expect(container.resources).toEqual({ requests: { cpu: '300m', memory: '450Mi' }, limits: { cpu: '700m', memory: '450Mi' } });
+    expect(operator.spec.template.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(operator.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
   });
 
   test('GIVEN the Keycloak CR WHEN rendered THEN two instances are required on different nodes and a disruption budget keeps one through drains', () => {
@@ -188,7 +214,6 @@ describe('Keycloak layer', () => {
   });
 
   test('GIVEN the sync order WHEN rendered THEN the operator and the Secrets come first, then Keycloak, then the realm import', () => {
-    const operator = obj(`${DIR}/application-keycloak-operator-git.yaml`);
     const secrets = ['keycloak-db', 'keycloak-bootstrap-admin', 'keycloak-realm-platform'].map((n) => obj(`${DIR}/externalsecret-${n}.yaml`));
     for (const s of [operator, ...secrets]) expect(wave(s)).toBeLessThan(wave(keycloak));
     expect(wave(realmImport)).toBeGreaterThan(wave(keycloak));

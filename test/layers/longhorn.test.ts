@@ -1,109 +1,209 @@
 import { App } from 'cdk8s';
 import * as fs from 'fs';
+import { parse } from 'yaml';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
-import { wireApiProviders } from '../../lib/gitops/waves';
+import { HA_ANNOTATIONS, SELECTS_RUNTIME_PODS } from '../../lib/ha/annotations';
 import { PlatformError } from '../../lib/platform-error';
-import { BACKUP_DAILY, longhornLayer, SNAPSHOT_HOURLY } from '../../lib/layers/longhorn';
+import { BACKUP_DAILY, LONGHORN_NAMESPACE, LONGHORN_RESOURCES, LONGHORN_UI_WRITABLE, longhornLayer, longhornValues, PatchedHelmComponent, SNAPSHOT_HOURLY } from '../../lib/layers/longhorn';
+import { UpstreamObjects } from '../../lib/constructs/upstream-objects';
+import { setPlatformContext } from '../../lib/context';
+import { Layer } from '../../lib/layer';
 import { buildPlatform } from '../../lib/platform';
-import { renderSite } from '../../lib/synth';
+import { ChartRenderer } from '../../lib/render/chart-renderer';
 import { resolveVersions } from '../../lib/versions';
-import { verifyTree } from '../../lib/verify/verify';
-import { shippedSite, siteWith, writeTree } from '../helpers';
+import type { RenderedFile } from '../../lib/render/render';
+import { loadManifests } from '../../lib/render/manifest-yaml';
+import { renderSite } from '../../lib/synth';
+import { formatFinding, verifyTree } from '../../lib/verify/verify';
+import { shippedRender, shippedSite, siteWith, writeTree } from '../helpers';
 import type { Site } from '../../lib/config/schema';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function render(site: Site): { objects: Obj[]; dependsOn: readonly string[] } {
-  const layer = longhornLayer(new App(), { site, versions: resolveVersions(site.versions), apps: [] });
-  return { objects: layer.toJson() as Obj[], dependsOn: layer.dependsOn };
+const DIR = 'dist/longhorn';
+
+/** The objects of dist/longhorn/ of a render. */
+function layerObjects(files: readonly RenderedFile[]): Obj[] {
+  return files.filter((f) => f.path.startsWith(`${DIR}/`)).flatMap((f) => loadManifests(f.content, f.path) as Obj[]);
 }
+
+const ofKind = (objects: readonly Obj[], kind: string) => objects.filter((o) => o.kind === kind);
+function named(objects: readonly Obj[], kind: string, name: string): Obj {
+  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`${kind} ${name} is not rendered`);
+  return o;
+}
+const container = (o: Obj, name: string): Obj => [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].find((c: Obj) => c.name === name);
+/** The YAML document a chart ConfigMap carries. */
+const configData = (objects: readonly Obj[], name: string, key: string) => parse(named(objects, 'ConfigMap', name).data[key]);
 
 /** The shipped site backing up to S3, credentials from the Bitwarden login item `longhorn-s3`. */
 const s3Site = () => siteWith((s) => { s.storage = { backupTarget: 's3://tsys-backups@us-east-1/longhorn', backupCredentials: 'bitwarden:longhorn-s3#password' }; });
 
 describe('Longhorn layer', () => {
-  const site = shippedSite();
-  const layer = longhornLayer(new App(), { site, versions: resolveVersions(site.versions), apps: [] });
-  wireApiProviders([layer]);
-  const objects = layer.toJson() as Obj[];
-  const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
-  const app = byKind('Application')[0];
-  const values = app.spec.source.helm.valuesObject;
+  const objects = layerObjects(shippedRender());
+  const obj = (kind: string, name: string) => named(objects, kind, name);
+  const manager = obj('DaemonSet', 'longhorn-manager');
+  const deployer = obj('Deployment', 'longhorn-driver-deployer');
+  const ui = obj('Deployment', 'longhorn-ui');
+  const settings = configData(objects, 'longhorn-default-setting', 'default-setting.yaml');
 
-  test('GIVEN the chart WHEN rendered THEN it is the pinned longhorn chart in longhorn-system, providing longhorn.io with server-side apply', () => {
-    expect(app.metadata.name).toBe('longhorn-chart');
-    expect(app.spec.source).toMatchObject({ repoURL: 'https://charts.longhorn.io', chart: 'longhorn', targetRevision: '1.12.1' });
-    expect(app.spec.source.helm.releaseName).toBe('longhorn');
-    expect(app.spec.destination.namespace).toBe('longhorn-system');
-    expect(app.metadata.annotations[ANNOTATIONS.providesApis]).toBe('longhorn.io/*');
-    expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+  test('GIVEN the chart WHEN rendered THEN it is the vendored longhorn 1.12.1 in longhorn-system, its CRDs never pruned, and the deployer announces longhorn.io', () => {
+    for (const o of [manager, deployer, ui]) expect([o.metadata.namespace, o.metadata.labels['helm.sh/chart']]).toEqual(['longhorn-system', 'longhorn-1.12.1']);
+    const crds = ofKind(objects, 'CustomResourceDefinition');
+    expect(crds.map((c) => c.metadata.name)).toContain('volumes.longhorn.io');
+    for (const c of crds) expect(c.metadata.annotations[ANNOTATIONS.syncOptions]).toBe('Delete=false,Prune=false,ServerSideApply=true');
+    expect(deployer.metadata.annotations[ANNOTATIONS.providesApis]).toBe('longhorn.io/*');
   });
 
-  test('GIVEN the chart StorageClass WHEN rendered THEN it is the cluster default with 3 replicas, best-effort locality, Retain, ext4, and no StorageClass of ours', () => {
-    expect(values.persistence).toEqual({ defaultClass: true, defaultClassReplicaCount: 3, defaultDataLocality: 'best-effort', reclaimPolicy: 'Retain', defaultFsType: 'ext4' });
-    expect(values.defaultSettings.defaultReplicaCount).toBe('3');
-    expect(byKind('StorageClass')).toEqual([]);
+  test('GIVEN the chart StorageClass WHEN rendered THEN the manager makes it the cluster default with 3 replicas, best-effort locality, Retain, ext4, and no StorageClass is ours', () => {
+    const sc = configData(objects, 'longhorn-storageclass', 'storageclass.yaml');
+    expect(sc.metadata).toEqual({ name: 'longhorn', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } });
+    expect(sc.reclaimPolicy).toBe('Retain');
+    expect(sc.parameters).toMatchObject({ numberOfReplicas: '3', fsType: 'ext4', dataLocality: 'best-effort' });
+    expect(settings['default-replica-count']).toBe('3');
+    expect(ofKind(objects, 'StorageClass')).toEqual([]);
   });
 
   test('GIVEN replica placement WHEN rendered THEN anti-affinity is hard across nodes and soft across zones', () => {
-    expect(values.defaultSettings.replicaSoftAntiAffinity).toBe(false);
-    expect(values.defaultSettings.replicaZoneSoftAntiAffinity).toBe(true);
+    expect([settings['replica-soft-anti-affinity'], settings['replica-zone-soft-anti-affinity']]).toEqual([false, true]);
   });
 
-  test('GIVEN a node goes down WHEN rendered THEN Longhorn deletes its StatefulSet and Deployment pods to release their volumes', () => {
-    expect(values.defaultSettings.nodeDownPodDeletionPolicy).toBe('delete-both-statefulset-and-deployment-pod');
+  test('GIVEN a node goes down WHEN rendered THEN Longhorn deletes its StatefulSet and Deployment pods to release their volumes, and RWX volumes fail over fast', () => {
+    expect(settings['node-down-pod-deletion-policy']).toBe('delete-both-statefulset-and-deployment-pod');
+    expect(settings['rwx-volume-fast-failover']).toBe(true);
   });
 
-  test('GIVEN Argo CD installs the chart WHEN rendered THEN the pre-upgrade hook and the upgrade checker are off', () => {
-    expect(values.preUpgradeChecker).toEqual({ jobEnabled: false });
-    expect(values.defaultSettings.upgradeChecker).toBe(false);
+  test('GIVEN Argo CD syncs the chart WHEN rendered THEN there is no pre-upgrade hook, no upgrade checker, and the post-upgrade Job is a PostSync hook', () => {
+    expect(ofKind(objects, 'Job').map((j) => [j.metadata.name, j.metadata.annotations['argocd.argoproj.io/hook']])).toEqual([
+      ['longhorn-post-upgrade', 'PostSync'],
+      ['longhorn-uninstall', 'PreDelete'],
+    ]);
+    expect(settings['upgrade-checker']).toBe(false);
   });
 
-  test('GIVEN servers tainted CriticalAddonsOnly that hold storage WHEN rendered THEN system-managed and chart components tolerate the taint', () => {
-    expect(values.defaultSettings.taintToleration).toBe('CriticalAddonsOnly=true:NoExecute');
-    expect(values.global.tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Equal', value: 'true', effect: 'NoExecute' }]);
+  test('GIVEN servers tainted CriticalAddonsOnly that hold storage WHEN rendered THEN the chart\'s workloads and the ones Longhorn deploys tolerate the taint', () => {
+    const taint = [{ key: 'CriticalAddonsOnly', operator: 'Equal', value: 'true', effect: 'NoExecute' }];
+    for (const o of [manager, deployer, ui]) expect(o.spec.template.spec.tolerations).toEqual(taint);
+    expect(settings['taint-toleration']).toBe('CriticalAddonsOnly=true:NoExecute');
   });
 
   test('GIVEN storage nodes are labelled WHEN rendered THEN default disks are created on labelled nodes only and 25% stays free', () => {
-    expect(values.defaultSettings.createDefaultDiskLabeledNodes).toBe(true);
-    expect(values.defaultSettings.storageMinimalAvailablePercentage).toBe(25);
+    expect([settings['create-default-disk-labeled-nodes'], settings['storage-minimal-available-percentage']]).toEqual([true, '25']);
   });
 
-  test('GIVEN the stateless parts WHEN rendered THEN two UIs and three of each CSI sidecar run, each on its own node, with disruption budgets', () => {
-    expect(values.longhornUI).toEqual({
-      replicas: 2,
-      affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'longhorn-ui' } }, topologyKey: 'kubernetes.io/hostname' }] } },
-      podDisruptionBudget: { enabled: true, minAvailable: 1 },
-    });
-    expect(values.csi).toEqual({ podAntiAffinityPreset: 'hard', attacherReplicaCount: 3, provisionerReplicaCount: 3, resizerReplicaCount: 3, snapshotterReplicaCount: 3 });
+  test('GIVEN the manager needs the host WHEN rendered THEN it is a declared system component, sized, and exempt from a liveness probe only with Longhorn\'s reason', () => {
+    const ha = manager.metadata.annotations;
+    expect(ha[HA_ANNOTATIONS.systemComponent]).toContain('privileged with host paths');
+    expect(container(manager, 'longhorn-manager').securityContext).toEqual({ privileged: true });
+    expect(container(manager, 'longhorn-manager').resources).toEqual(LONGHORN_RESOURCES.manager);
+    expect(container(manager, 'pre-pull-share-manager-image').resources).toEqual(LONGHORN_RESOURCES.prePull);
+    expect(container(manager, 'longhorn-manager').readinessProbe.httpGet).toEqual({ path: '/v1/healthz', port: 9502, scheme: 'HTTPS' });
+    expect(ha[HA_ANNOTATIONS.exempt]).toMatch(/^ha\/probes: .*longhorn\/longhorn#13717.*pre-pull-share-manager-image only sleeps/);
+  });
+
+  test('GIVEN the UI WHEN rendered THEN two replicas run on different nodes with a disruption budget of the layer\'s, since the chart ignores longhornUI.podDisruptionBudget', () => {
+    expect(ui.spec.replicas).toBe(2);
+    expect(ui.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { labelSelector: { matchLabels: { app: 'longhorn-ui' } }, topologyKey: 'kubernetes.io/hostname' },
+    ]);
+    const pdb = obj('PodDisruptionBudget', 'longhorn-ui');
+    expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: { app: 'longhorn-ui' } } });
+    expect(pdb.metadata.labels['helm.sh/chart']).toBeUndefined();
+  });
+
+  test('GIVEN the UI WHEN rendered THEN nginx is probed on its port, sized, and runs as its own user, restricted, writing only to emptyDirs', () => {
+    const c = container(ui, 'longhorn-ui');
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/', port: 'http' }, periodSeconds: 10 });
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/', port: 'http' } });
+    expect(c.resources).toEqual(LONGHORN_RESOURCES.ui);
+    expect(ui.spec.template.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 499, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
+    const emptyDirs = new Set(ui.spec.template.spec.volumes.filter((v: Obj) => v.emptyDir).map((v: Obj) => v.name));
+    const written = c.volumeMounts.filter((m: Obj) => emptyDirs.has(m.name)).map((m: Obj) => m.mountPath.replace(/\/$/, ''));
+    expect(written.sort()).toEqual(['/tmp', '/var/cache/nginx', '/var/config/nginx', '/var/lib/nginx', '/var/log/nginx', '/var/run']);
+    expect(LONGHORN_UI_WRITABLE.map(([, p]) => p).every((p) => written.includes(p))).toBe(true);
+  });
+
+  test('GIVEN the driver deployer WHEN rendered THEN it is a declared singleton, ready once the manager API answers, running restricted as nobody instead of the chart\'s root', () => {
+    expect(deployer.spec.replicas).toBe(1);
+    expect(deployer.metadata.annotations[HA_ANNOTATIONS.singleton]).toContain('deploys the CSI driver');
+    const c = container(deployer, 'longhorn-driver-deployer');
+    expect(c.readinessProbe).toMatchObject({ exec: { command: ['curl', '-sf', '-m', '2', '-o', '/dev/null', 'http://longhorn-backend:9500/v1'] }, periodSeconds: 10, failureThreshold: 3 });
+    // The probe checks what its init container waits for, at the URL the chart gives deploy-driver.
+    expect(c.command).toContain('http://longhorn-backend:9500/v1');
+    expect(deployer.spec.template.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+    for (const name of ['wait-longhorn-manager', 'longhorn-driver-deployer']) {
+      expect(container(deployer, name).securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
+      expect(container(deployer, name).resources).toEqual(LONGHORN_RESOURCES.apiClient);
+    }
+    expect(deployer.metadata.annotations[HA_ANNOTATIONS.exempt]).toMatch(/^ha\/probes: deploy-driver serves no endpoint/);
+  });
+
+  test('GIVEN the hook Jobs WHEN rendered THEN they are sized and run restricted as nobody', () => {
+    for (const j of ofKind(objects, 'Job')) {
+      expect(j.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534 });
+      for (const c of j.spec.template.spec.containers) expect([c.resources, c.securityContext.readOnlyRootFilesystem]).toEqual([LONGHORN_RESOURCES.apiClient, true]);
+    }
+  });
+
+  test('GIVEN the CSI components the deployer creates WHEN rendered THEN three of each sidecar run on different nodes, declared with their budgets', () => {
+    const env = Object.fromEntries(container(deployer, 'longhorn-driver-deployer').env.filter((e: Obj) => 'value' in e).map((e: Obj) => [e.name, e.value]));
+    expect(env).toMatchObject({ CSI_POD_ANTI_AFFINITY_PRESET: 'hard', CSI_ATTACHER_REPLICA_COUNT: '3', CSI_PROVISIONER_REPLICA_COUNT: '3', CSI_RESIZER_REPLICA_COUNT: '3', CSI_SNAPSHOTTER_REPLICA_COUNT: '3' });
+    const declared: Obj[] = JSON.parse(deployer.metadata.annotations[HA_ANNOTATIONS.workloads]);
+    expect(declared.map((d) => `${d.kind} ${d.name}`)).toEqual(['DaemonSet longhorn-csi-plugin', 'Deployment csi-attacher', 'Deployment csi-provisioner', 'Deployment csi-resizer', 'Deployment csi-snapshotter']);
+    for (const d of declared) expect(d.createdBy).toContain('longhorn-driver-deployer');
     // Longhorn keeps budgets for the attacher and provisioner itself; the layer renders the other two.
-    expect(byKind('PodDisruptionBudget').map((p) => [p.metadata.name, p.spec])).toEqual([
-      ['csi-resizer', { minAvailable: 1, selector: { matchLabels: { app: 'csi-resizer' } } }],
-      ['csi-snapshotter', { minAvailable: 1, selector: { matchLabels: { app: 'csi-snapshotter' } } }],
+    expect(['csi-resizer', 'csi-snapshotter'].map((n) => obj('PodDisruptionBudget', n).spec)).toEqual([
+      { minAvailable: 1, selector: { matchLabels: { app: 'csi-resizer' } } },
+      { minAvailable: 1, selector: { matchLabels: { app: 'csi-snapshotter' } } },
     ]);
   });
 
+  test('GIVEN the node-failure simulation WHEN rendered THEN the storage it needs is declared from the values: 3 hard replicas, the manager and CSI DaemonSets', () => {
+    expect(JSON.parse(deployer.metadata.annotations[HA_ANNOTATIONS.storage])).toMatchObject({
+      storageClass: 'longhorn',
+      defaultClass: { fixed: true },
+      replicaCount: { fixed: '3' },
+      softAntiAffinity: { fixed: false },
+      nodeDownPodDeletionPolicy: { fixed: 'delete-both-statefulset-and-deployment-pod' },
+      rwxFastFailover: { fixed: true },
+      managerDaemonSet: 'longhorn-manager',
+      csiDaemonSet: 'longhorn-csi-plugin',
+      diskNodeLabel: 'node.longhorn.io/create-default-disk',
+      attachSeconds: { fixed: 30 },
+    });
+  });
+
+  test('GIVEN the webhook and recovery backend Services WHEN rendered THEN they are trusted to select the label the manager puts on its own pod', () => {
+    for (const name of ['longhorn-admission-webhook', 'longhorn-recovery-backend']) {
+      const svc = obj('Service', name);
+      expect(Object.keys(svc.spec.selector)[0]).toMatch(/^longhorn\.io\//);
+      expect(svc.metadata.annotations[SELECTS_RUNTIME_PODS]).toContain('longhorn-manager labels its own pod');
+    }
+    expect(obj('Service', 'longhorn-backend').metadata.annotations?.[SELECTS_RUNTIME_PODS]).toBeUndefined();
+  });
+
   test('GIVEN the shipped NFS target WHEN rendered THEN the default backup store is the site target, without credentials, and no BackupTarget object is ours', () => {
-    expect(values.defaultBackupStore).toEqual({ backupTarget: 'nfs://nas.turnsys.com:/export/longhorn-backups', pollInterval: 300 });
-    expect(byKind('BackupTarget')).toEqual([]);
-    expect(byKind('ExternalSecret')).toEqual([]);
-    expect(layer.dependsOn).toEqual([]);
+    expect(configData(objects, 'longhorn-default-resource', 'default-resource.yaml')).toEqual({ 'backup-target': 'nfs://nas.turnsys.com:/export/longhorn-backups', 'backupstore-poll-interval': 300 });
+    expect(ofKind(objects, 'BackupTarget')).toEqual([]);
+    expect(ofKind(objects, 'ExternalSecret')).toEqual([]);
   });
 
   test('GIVEN the manager and CSI run privileged WHEN rendered THEN longhorn-system allows privileged pods', () => {
-    expect(byKind('Namespace').map((n) => [n.metadata.name, n.metadata.labels['pod-security.kubernetes.io/enforce']])).toEqual([['longhorn-system', 'privileged']]);
+    expect(ofKind(objects, 'Namespace').map((n) => [n.metadata.name, n.metadata.labels['pod-security.kubernetes.io/enforce']])).toEqual([['longhorn-system', 'privileged']]);
   });
 
   test('GIVEN the recurring jobs WHEN rendered THEN hourly snapshots keep 24 and daily backups at 02:00 keep 14, for the default group', () => {
-    expect(byKind('RecurringJob').map((j) => [j.apiVersion, j.metadata.name, j.metadata.namespace, j.spec])).toEqual([
-      ['longhorn.io/v1beta2', 'snapshot-hourly', 'longhorn-system', { name: 'snapshot-hourly', task: 'snapshot', cron: '0 * * * *', retain: 24, concurrency: 2, groups: ['default'] }],
+    expect(ofKind(objects, 'RecurringJob').map((j) => [j.apiVersion, j.metadata.name, j.metadata.namespace, j.spec])).toEqual([
       ['longhorn.io/v1beta2', 'backup-daily', 'longhorn-system', { name: 'backup-daily', task: 'backup', cron: '0 2 * * *', retain: 14, concurrency: 2, groups: ['default'] }],
+      ['longhorn.io/v1beta2', 'snapshot-hourly', 'longhorn-system', { name: 'snapshot-hourly', task: 'snapshot', cron: '0 * * * *', retain: 24, concurrency: 2, groups: ['default'] }],
     ]);
     expect([SNAPSHOT_HOURLY.cron, BACKUP_DAILY.cron]).toEqual(['0 * * * *', '0 2 * * *']);
   });
 
   test('GIVEN the recurring jobs WHEN wired THEN they sync in wave 1, after the chart installs their CRD, without dry-run', () => {
-    for (const j of byKind('RecurringJob')) {
+    for (const j of ofKind(objects, 'RecurringJob')) {
       expect(j.metadata.annotations[ANNOTATIONS.syncWave]).toBe('1');
       expect(j.metadata.annotations[ANNOTATIONS.syncOptions]).toBe('SkipDryRunOnMissingResource=true');
     }
@@ -111,12 +211,14 @@ describe('Longhorn layer', () => {
 });
 
 describe('Longhorn layer with an S3 backup target', () => {
-  const { objects, dependsOn } = render(s3Site());
-  const values = objects.find((o) => o.kind === 'Application')!.spec.source.helm.valuesObject;
+  const files = renderSite(s3Site());
+  const objects = layerObjects(files);
   const es = objects.find((o) => o.kind === 'ExternalSecret')!;
 
-  test('GIVEN an s3 target with a Bitwarden item WHEN rendered THEN the values name the credentials Secret', () => {
-    expect(values.defaultBackupStore).toEqual({ backupTarget: 's3://tsys-backups@us-east-1/longhorn', backupTargetCredentialSecret: 'longhorn-backup-credentials', pollInterval: 300 });
+  test('GIVEN an s3 target with a Bitwarden item WHEN rendered THEN the default backup store names the credentials Secret', () => {
+    expect(configData(objects, 'longhorn-default-resource', 'default-resource.yaml')).toEqual({
+      'backup-target': 's3://tsys-backups@us-east-1/longhorn', 'backup-target-credential-secret': 'longhorn-backup-credentials', 'backupstore-poll-interval': 300,
+    });
   });
 
   test('GIVEN an s3 target WHEN rendered THEN the Secret maps the item username and password to the AWS keys, whatever #part the site named', () => {
@@ -130,28 +232,30 @@ describe('Longhorn layer with an S3 backup target', () => {
   });
 
   test('GIVEN the ExternalSecret comes from the secrets layer WHEN the platform is built THEN longhorn depends on secrets and syncs one wave after it', () => {
-    expect(dependsOn).toEqual(['secrets']);
     const platform = buildPlatform(s3Site());
+    expect(platform.layers.find((l) => l.layerName === 'longhorn')!.dependsOn).toEqual(['secrets']);
     expect(platform.waves.get('longhorn')).toBe(platform.waves.get('secrets')! + 1);
-    const longhorn = platform.layers.find((l) => l.layerName === 'longhorn')!;
-    const rendered = (longhorn.toJson() as Obj[]).find((o) => o.kind === 'ExternalSecret')!;
-    expect(rendered.metadata.annotations?.[ANNOTATIONS.syncWave]).toBeUndefined();
+    expect(es.metadata.annotations?.[ANNOTATIONS.syncWave]).toBeUndefined();
   });
 
-  test('GIVEN an s3 site WHEN rendered and verified THEN every object validates strictly (the ExternalSecret included)', () => {
-    const root = writeTree(Object.fromEntries(renderSite(s3Site()).map((f) => [f.path, f.content])));
-    expect(verifyTree(root)).toEqual([]);
+  test('GIVEN an s3 site WHEN rendered and verified THEN nothing in dist/longhorn has a finding (the ExternalSecret included)', () => {
+    const root = writeTree(Object.fromEntries(files.map((f) => [f.path, f.content])));
+    expect(verifyTree(root).filter((f) => f.file.startsWith(`${DIR}/`)).map(formatFinding)).toEqual([]);
     fs.rmSync(root, { recursive: true });
   });
 
   test('GIVEN the shipped NFS target WHEN the platform is built THEN longhorn depends on nothing and syncs in wave 0', () => {
-    expect(buildPlatform(shippedSite()).waves.get('longhorn')).toBe(0);
+    const platform = buildPlatform(shippedSite());
+    expect(platform.layers.find((l) => l.layerName === 'longhorn')!.dependsOn).toEqual([]);
+    expect(platform.waves.get('longhorn')).toBe(0);
   });
 });
 
 describe('Longhorn backup credentials for other targets', () => {
+  // The layer alone (its ExternalSecret is the layer's own object; the chart is rendered only for a whole platform).
+  const render = (site: Site) => longhornLayer(new App(), { site, versions: resolveVersions(site.versions), apps: [] }).toJson() as Obj[];
   const secretData = (target: string) => {
-    const { objects } = render(siteWith((s) => { s.storage = { backupTarget: target, backupCredentials: 'bitwarden:nas-backup' }; }));
+    const objects = render(siteWith((s) => { s.storage = { backupTarget: target, backupCredentials: 'bitwarden:nas-backup' }; }));
     return objects.find((o) => o.kind === 'ExternalSecret')!.spec.data.map((d: Obj) => [d.secretKey, d.remoteRef.property]);
   };
 
@@ -167,5 +271,26 @@ describe('Longhorn backup credentials for other targets', () => {
     const site = siteWith((s) => { s.storage.backupCredentials = 'bitwarden:nas-backup'; });
     expect(() => render(site)).toThrow(PlatformError);
     expect(() => render(site)).toThrow('storage.backupCredentials: a nfs:// backup target takes no credentials (Longhorn uses them for s3, cifs, azblob only); remove it');
+  });
+});
+
+describe('Longhorn chart patches', () => {
+  const site = shippedSite();
+  const ctx = { site, versions: resolveVersions(site.versions), apps: [] };
+  const chartWith = (patch: { kind: string; name: string; because: string }) => {
+    const app = new App();
+    setPlatformContext(app, ctx);
+    const layer = new Layer(app, { name: 'longhorn', description: 'd', namespace: LONGHORN_NAMESPACE });
+    new PatchedHelmComponent(layer, 'longhorn', { name: 'longhorn', chart: ctx.versions.longhorn, namespace: LONGHORN_NAMESPACE, values: longhornValues(ctx) }, [{ ...patch, patch: () => undefined }]);
+    return app;
+  };
+
+  test('GIVEN a patch of an object the chart does not render WHEN the chart is rendered THEN synth fails naming it', () => {
+    const app = chartWith({ kind: 'Deployment', name: 'longhorn-gone', because: 'a renamed object' });
+    expect(() => UpstreamObjects.materializeAll(app, new ChartRenderer(), [])).toThrow('patches name Deployment/longhorn-gone, which the chart does not render');
+  });
+
+  test('GIVEN a patch without a reason WHEN declared THEN it is refused', () => {
+    expect(() => chartWith({ kind: 'Deployment', name: 'longhorn-ui', because: ' ' })).toThrow('the patch of Deployment/longhorn-ui needs a reason (because)');
   });
 });
