@@ -84,7 +84,9 @@ const HOOK_PHASES: Readonly<Record<string, string | null>> = {
   'pre-upgrade': 'PreSync',
   'post-install': 'PostSync',
   'post-upgrade': 'PostSync',
-  'pre-delete': 'PreDelete',
+  // Argo CD 3.2 (chart 9.1.4) has no PreDelete hook; such hooks (Longhorn's uninstall Job) are not
+  // applied: an uninstall must never run because an Application was deleted by accident.
+  'pre-delete': null,
   'post-delete': 'PostDelete',
   'pre-rollback': null,
   'post-rollback': null,
@@ -250,7 +252,7 @@ export abstract class UpstreamObjects extends Construct {
         const unknown = phases.filter((p) => !(p in HOOK_PHASES));
         if (unknown.length) problems.push(`${where}: ${object.kind}/${meta.name} has helm hook ${unknown.join(',')}, which has no Argo CD equivalent`);
         const argo = [...new Set(phases.map((p) => HOOK_PHASES[p]).filter((p): p is string => !!p))];
-        if (!argo.length) continue; // rollback-only hooks: Argo CD has no rollback
+        if (!argo.length) continue; // rollback and pre-delete hooks: Argo CD 3.2 runs neither
         delete annotations['helm.sh/hook'];
         delete annotations['helm.sh/hook-weight'];
         annotations['argocd.argoproj.io/hook'] = argo.join(',');
