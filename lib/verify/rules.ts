@@ -66,6 +66,19 @@ function dependenciesOf(tree: Tree, layer: string): Set<string> {
   return out;
 }
 
+/**
+ * Results of the per-object checks of CustomResourceDefinitions, by their content: the same
+ * upstream CRDs (hundreds of kilobytes of schema each) come back in every verify of a process
+ * (tests, whatif, the bench), and checking one costs far more than writing it out.
+ */
+const crdChecks = new Map<string, unknown>();
+function perCrd<T>(o: LoadedObject, check: string, run: () => T): T {
+  if (o.obj.kind !== 'CustomResourceDefinition') return run();
+  const key = `${check}\0${JSON.stringify(o.obj)}`;
+  if (!crdChecks.has(key)) crdChecks.set(key, run());
+  return crdChecks.get(key) as T;
+}
+
 /** Strict schemas, no status blocks, integer sync waves. */
 export function checkSchemas(tree: Tree, report: Report): void {
   // Custom resources whose CRD the tree renders are checked against that CRD.
@@ -73,7 +86,7 @@ export function checkSchemas(tree: Tree, report: Report): void {
     if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj);
   }
   for (const o of tree.objects) {
-    for (const p of tree.registry.validate(o.obj)) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
+    for (const p of perCrd(o, 'schema', () => tree.registry.validate(o.obj))) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
     if (o.obj.status !== undefined) report(o, 'has a status block; rendered objects must not (Argo CD would show OutOfSync forever)');
     const w = o.obj.metadata?.annotations?.[ANNOTATIONS.syncWave];
     if (w !== undefined && !/^-?\d+$/.test(String(w))) report(o, `${ANNOTATIONS.syncWave} "${w}" is not an integer`);
@@ -90,8 +103,8 @@ export function checkSecrets(tree: Tree, report: Report): void {
     if (o.obj.kind === 'Secret' && splitApiVersion(o.obj.apiVersion).group === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
-    for (const leak of secretLiterals(o.obj, fromBitwarden)) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
-    for (const field of privateKeys(o.obj, '')) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
+    for (const leak of perCrd(o, `literals ${[...fromBitwarden].sort().join(',')}`, () => secretLiterals(o.obj, fromBitwarden))) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
+    for (const field of perCrd(o, 'keys', () => privateKeys(o.obj, ''))) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
   }
 }
 
