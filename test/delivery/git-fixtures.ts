@@ -52,7 +52,7 @@ export function platformCheckout(template?: PlatformCheckout): PlatformCheckout 
   const remote = path.join(base, 'remote.git');
   fs.mkdirSync(work);
   for (const f of ['site.yaml', '.gitignore', 'apps.lock.yaml']) fs.copyFileSync(path.join(REPO, f), path.join(work, f));
-  for (const d of ['dist', 'argocd', 'docs', 'reports', 'apps']) fs.cpSync(path.join(REPO, d), path.join(work, d), { recursive: true });
+  for (const d of ['dist', 'argocd', 'docs', 'reports', 'apps', 'render-cache']) fs.cpSync(path.join(REPO, d), path.join(work, d), { recursive: true });
   fs.writeFileSync(path.join(work, 'README.md'), '# platform\n');
   initRepo(work);
   gitIn(work, 'add', '-A');

@@ -36,21 +36,21 @@ describe('npm run publish against a local bare remote', () => {
   };
 
   test('GIVEN a committed source change WHEN published THEN the render is committed on top and both commits are pushed', () => {
-    edit(repo.work, 'site.yaml', 'versions: {}', 'versions: { metallb: 0.15.3 }');
-    const source = commitAll(repo.work, 'Pin MetalLB 0.15.3');
+    edit(repo.work, 'site.yaml', 'ip: 10.251.50.3', 'ip: 10.251.50.13');
+    const source = commitAll(repo.work, 'Move www3 to 10.251.50.13');
     const lines: string[] = [];
     const result = publish({ root: repo.work, registry, log: (l) => lines.push(l) });
     expect(result).toEqual({ branch: 'main', remote: 'origin', renderCommit: head(), head: head(), upToDate: false });
     expect(remoteHead()).toBe(head());
     expect(gitIn(repo.work, 'rev-parse', 'HEAD~1')).toBe(source);
-    expect(gitIn(repo.work, 'log', '-1', '--format=%s')).toBe('Render dist/ for Pin MetalLB 0.15.3');
-    expect(gitIn(repo.work, 'show', '--name-only', '--format=', 'HEAD').split('\n')).toEqual(['dist/metallb/application-metallb-chart.yaml']);
-    expect(fs.readFileSync(path.join(repo.work, 'dist/metallb/application-metallb-chart.yaml'), 'utf8')).toContain('targetRevision: 0.15.3');
+    expect(gitIn(repo.work, 'log', '-1', '--format=%s')).toBe('Render dist/ for Move www3 to 10.251.50.13');
+    expect(gitIn(repo.work, 'show', '--name-only', '--format=', 'HEAD').split('\n')).toEqual(['dist/hosts/README.md', 'dist/hosts/www3/config.yaml', 'dist/hosts/www3/install.sh']);
+    expect(fs.readFileSync(path.join(repo.work, 'dist/hosts/www3/config.yaml'), 'utf8')).toContain('10.251.50.13');
     expect(gitIn(repo.work, 'status', '--porcelain')).toBe('');
     expect(lines).toEqual([
       'publish: rendering site.yaml',
       expect.stringMatching(/^publish: \d+ objects rendered and verified$/),
-      `publish: committed 1 rendered file as ${head().slice(0, 12)}`,
+      `publish: committed 3 rendered files as ${head().slice(0, 12)}`,
     ]);
   });
 
@@ -63,7 +63,7 @@ describe('npm run publish against a local bare remote', () => {
   });
 
   test('GIVEN uncommitted source, untracked and hand-written docs files WHEN published THEN it refuses listing them and changes nothing', () => {
-    edit(repo.work, 'site.yaml', 'versions: {}', 'versions: { metallb: 0.15.3 }');
+    edit(repo.work, 'site.yaml', 'ip: 10.251.50.3', 'ip: 10.251.50.13');
     fs.writeFileSync(path.join(repo.work, 'notes.txt'), 'todo\n');
     fs.writeFileSync(path.join(repo.work, 'docs/runbook.md'), '# runbook\n');
     // A hand edit of rendered output (generated docs included) is not source: synth overwrites it.
@@ -83,8 +83,8 @@ describe('npm run publish against a local bare remote', () => {
   });
 
   test('GIVEN a render that fails verify WHEN published THEN it refuses with the findings and nothing is committed, pushed or rewritten', () => {
-    edit(repo.work, 'site.yaml', 'versions: {}', 'versions: { metallb: 0.15.3 }');
-    const source = commitAll(repo.work, 'Pin MetalLB 0.15.3');
+    edit(repo.work, 'site.yaml', 'ip: 10.251.50.3', 'ip: 10.251.50.13');
+    const source = commitAll(repo.work, 'Move www3 to 10.251.50.13');
     const dist = snapshotTree(path.join(repo.work, 'dist'));
     const broken = (scope: Construct) => {
       const layer = new Layer(scope, { name: 'broken', description: 'x', namespace: 'default' });
@@ -113,8 +113,8 @@ describe('npm run publish against a local bare remote', () => {
     fs.writeFileSync(path.join(other, 'CHANGELOG.md'), 'someone else\n');
     const theirs = commitAll(other, 'Someone else pushed');
     gitIn(other, 'push', '--quiet', 'origin', 'main');
-    edit(repo.work, 'site.yaml', 'versions: {}', 'versions: { metallb: 0.15.3 }');
-    const ours = commitAll(repo.work, 'Pin MetalLB 0.15.3');
+    edit(repo.work, 'site.yaml', 'ip: 10.251.50.3', 'ip: 10.251.50.13');
+    const ours = commitAll(repo.work, 'Move www3 to 10.251.50.13');
     const error = publishError();
     expect(error.message).toBe(
       `refused: origin main (${theirs.slice(0, 12)}) has commits that HEAD does not have, so the push would not be a fast-forward.\n` +
@@ -122,15 +122,15 @@ describe('npm run publish against a local bare remote', () => {
     );
     expect(head()).toBe(ours);
     expect(remoteHead()).toBe(theirs);
-    expect(fs.readFileSync(path.join(repo.work, 'dist/metallb/application-metallb-chart.yaml'), 'utf8')).toContain('targetRevision: 0.15.2');
+    expect(fs.readFileSync(path.join(repo.work, 'dist/hosts/www3/config.yaml'), 'utf8')).not.toContain('10.251.50.13');
   });
 
   test('GIVEN someone pushes between the check and the push WHEN published THEN the rejected push is explained and the render commit stays local', () => {
     const other = path.join(repo.base, 'other');
     gitIn(repo.base, 'clone', '--quiet', repo.remote, other);
     initRepo(other);
-    edit(repo.work, 'site.yaml', 'versions: {}', 'versions: { metallb: 0.15.3 }');
-    commitAll(repo.work, 'Pin MetalLB 0.15.3');
+    edit(repo.work, 'site.yaml', 'ip: 10.251.50.3', 'ip: 10.251.50.13');
+    commitAll(repo.work, 'Move www3 to 10.251.50.13');
     let theirs = '';
     const error = publishError({
       beforePush: () => {
@@ -140,7 +140,7 @@ describe('npm run publish against a local bare remote', () => {
       },
     });
     const render = head();
-    expect(gitIn(repo.work, 'log', '-1', '--format=%s')).toBe('Render dist/ for Pin MetalLB 0.15.3');
+    expect(gitIn(repo.work, 'log', '-1', '--format=%s')).toBe('Render dist/ for Move www3 to 10.251.50.13');
     expect(error.message).toBe(
       'refused: origin rejected the push to main because it is not a fast-forward (someone pushed in the meantime).\n' +
         `Your commits, including the render commit ${render.slice(0, 12)}, are still here: run git pull --rebase origin main, then npm run publish again.`,
@@ -153,8 +153,8 @@ describe('npm run publish against a local bare remote', () => {
   });
 
   test('GIVEN the command line WHEN publish runs THEN it prints what it pushed (exit 0), or the refusal alone (exit 1)', async () => {
-    edit(repo.work, 'site.yaml', 'versions: {}', 'versions: { metallb: 0.15.3 }');
-    commitAll(repo.work, 'Pin MetalLB 0.15.3');
+    edit(repo.work, 'site.yaml', 'ip: 10.251.50.3', 'ip: 10.251.50.13');
+    commitAll(repo.work, 'Move www3 to 10.251.50.13');
     const ok = testIo({});
     expect(await runPublishCli(['--root', repo.work], ok)).toBe(0);
     expect(ok.stdout[ok.stdout.length - 1]).toBe(`publish: pushed ${head().slice(0, 12)} to origin main; Argo CD syncs it on its next refresh (npm run status shows progress)`);

@@ -256,8 +256,8 @@ describe('K3sHosts: what a site change touches', () => {
       added: [],
       removed: [],
       changed: ['dist/hosts/README.md', 'dist/hosts/db1/config.yaml', 'dist/hosts/db2/config.yaml', 'dist/hosts/db2/install.sh', 'dist/hosts/db3/config.yaml',
-        // Prometheus scrapes etcd on every server's address (kubeEtcd.endpoints).
-        'dist/monitoring/application-kube-prometheus-stack-chart.yaml'],
+        // Prometheus scrapes etcd on every server's address (kubeEtcd.endpoints): the chart's Endpoints and its render.
+        'dist/monitoring/endpoints-kube-prometheus-stack-kube-etcd.yaml', 'render-cache/kube-prometheus-stack.yaml'],
     });
   });
 

@@ -287,10 +287,12 @@ describe('monitoring layer', () => {
       ['monitoring/prometheus-kube-prometheus-stack-prometheus (StatefulSet)', 2, 1],
       ['monitoring/alertmanager-kube-prometheus-stack-alertmanager (StatefulSet)', 3, 2],
       ['monitoring/kube-prometheus-stack-grafana (Deployment)', 2, 1],
-    ])('THEN %s keeps %d - 1 = %d serving and has no outage', (label, before, kept) => {
+    ])('THEN %s keeps at least %d - 1 = %d serving and has no outage', (label, before, kept) => {
+      // Whether a replica sat on www1 depends on where the simulation placed it: at most one did (hard spread).
       const o = outcome(label);
-      expect(o).toMatchObject({ before, lost: 1, outageSeconds: 0 });
-      expect(o.before - o.lost).toBe(kept);
+      expect(o).toMatchObject({ before, outageSeconds: 0 });
+      expect(o.lost).toBeLessThanOrEqual(1);
+      expect(o.before - o.lost).toBeGreaterThanOrEqual(kept);
     });
 
     test('THEN Alertmanager waits for the node to return (hard anti-affinity, three agents), still at its PDB minimum', () => {
