@@ -276,8 +276,8 @@ export function longhornHa(): RenderedWorkloadHa[] {
 
 /**
  * What the chart renders without a value to change it (chart 1.12.1), changed after helm: resource
- * requests and limits, probes of the UI, and the restricted security context for the pods that
- * only call the Kubernetes and Longhorn APIs or serve the UI.
+ * requests and limits, probes of the UI and the driver deployer, and the restricted security context
+ * for the pods that only call the Kubernetes and Longhorn APIs or serve the UI.
  */
 export function longhornPatches(): ChartPatch[] {
   // Pods that only talk to the Kubernetes and Longhorn APIs: any unprivileged user will do.
@@ -313,12 +313,13 @@ export function longhornPatches(): ChartPatch[] {
         };
       },
     },
-    ...(['longhorn-post-upgrade', 'longhorn-uninstall'] as const).map((name): ChartPatch => ({
+    {
+      // The chart's other Job, longhorn-uninstall, is a pre-delete hook: never applied (lib/constructs/upstream-objects.ts).
       kind: 'Job',
-      name,
-      because: `templates/${name === 'longhorn-uninstall' ? 'uninstall-job' : 'postupgrade-job'}.yaml reads no resources or securityContext; the Job only calls the Kubernetes and Longhorn APIs`,
+      name: 'longhorn-post-upgrade',
+      because: 'templates/postupgrade-job.yaml reads no resources or securityContext; the Job only calls the Kubernetes and Longhorn APIs',
       patch: apiClient,
-    })),
+    },
     {
       kind: 'Deployment',
       name: LONGHORN_UI,

@@ -74,11 +74,8 @@ describe('Longhorn layer', () => {
     expect(settings['rwx-volume-fast-failover']).toBe(true);
   });
 
-  test('GIVEN Argo CD syncs the chart WHEN rendered THEN there is no pre-upgrade hook, no upgrade checker, and the post-upgrade Job is a PostSync hook', () => {
-    expect(ofKind(objects, 'Job').map((j) => [j.metadata.name, j.metadata.annotations['argocd.argoproj.io/hook']])).toEqual([
-      ['longhorn-post-upgrade', 'PostSync'],
-      ['longhorn-uninstall', 'PreDelete'],
-    ]);
+  test('GIVEN Argo CD syncs the chart WHEN rendered THEN there is no pre-upgrade hook, no uninstall hook, no upgrade checker, and the post-upgrade Job is a PostSync hook', () => {
+    expect(ofKind(objects, 'Job').map((j) => [j.metadata.name, j.metadata.annotations['argocd.argoproj.io/hook']])).toEqual([['longhorn-post-upgrade', 'PostSync']]);
     expect(settings['upgrade-checker']).toBe(false);
   });
 
@@ -140,7 +137,7 @@ describe('Longhorn layer', () => {
     expect(deployer.metadata.annotations[HA_ANNOTATIONS.exempt]).toMatch(/^ha\/probes: deploy-driver serves no endpoint/);
   });
 
-  test('GIVEN the hook Jobs WHEN rendered THEN they are sized and run restricted as nobody', () => {
+  test('GIVEN the post-upgrade Job WHEN rendered THEN it is sized and runs restricted as nobody', () => {
     for (const j of ofKind(objects, 'Job')) {
       expect(j.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534 });
       for (const c of j.spec.template.spec.containers) expect([c.resources, c.securityContext.readOnlyRootFilesystem]).toEqual([LONGHORN_RESOURCES.apiClient, true]);
