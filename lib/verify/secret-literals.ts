@@ -74,14 +74,18 @@ export function secretLiterals(obj: Json, secretNames: ReadonlySet<string> = new
       }
       for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k, key, jcasc);
     } else if (typeof value === 'string') {
-      if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent)) {
+      // A ConfigMap file that is YAML (a chart's rendered JCasC script, a tool's config): searched
+      // too; Jenkins' configuration-as-code ConfigMaps (label jenkins-jenkins-config) take `${name}` references.
+      const yamlFile = obj.kind === 'ConfigMap' && parent === 'data' && /\.ya?ml$/.test(key);
+      const jcascFile = yamlFile && Object.keys(obj.metadata?.labels ?? {}).some((l) => /-jenkins-config$/.test(l));
+      if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent) || yamlFile) {
         let parsed: unknown;
         try {
           parsed = parseAllDocuments(value).map((d) => d.toJS());
         } catch {
           parsed = undefined;
         }
-        walk(parsed, `${at}(yaml)`, '', '', jcasc || YAML_STRING_MAPS.has(parent));
+        walk(parsed, `${at}(yaml)`, '', '', jcasc || YAML_STRING_MAPS.has(parent) || jcascFile);
       } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !(jcasc && JCASC_SECRET_REF.test(value))
         && !isSecretPlaceholder(obj, value)
         // The name of a Secret External Secrets creates (`existingSecret: harbor-secrets`) is a reference.
