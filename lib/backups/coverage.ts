@@ -3,7 +3,7 @@
  * backup-coverage verify rule, `npm run backup-report` and docs/restore.md share it.
  *
  * Volumes are PersistentVolumeClaims, the volumeClaimTemplates of StatefulSets, and the volumes
- * Helm components declare on their Application (`platform.tsys/volumes`, see HelmVolume), since
+ * components declare for the volumes a controller creates at run time (`platform.tsys/volumes`, see HelmVolume), since
  * charts are rendered in the cluster. Schedules are Velero `Schedule`s and Longhorn backup
  * `RecurringJob`s.
  */
@@ -106,7 +106,10 @@ export function volumeClaims(objects: readonly { readonly file: string; readonly
           source: `StatefulSet ${obj.metadata.name}`, object: obj, file,
         });
       }
-    } else if (obj.kind === 'Application' && typeof obj.metadata?.annotations?.[BACKUP_ANNOTATIONS.volumes] === 'string') {
+    }
+    // Volumes a controller creates at run time (an operator's StatefulSet claims), declared on the
+    // rendered object that carries them (or, before charts rendered at synth, on an Application).
+    if (typeof obj.metadata?.annotations?.[BACKUP_ANNOTATIONS.volumes] === 'string') {
       let declared: HelmVolume[] = [];
       try {
         declared = JSON.parse(obj.metadata.annotations[BACKUP_ANNOTATIONS.volumes]) as HelmVolume[];
@@ -116,7 +119,7 @@ export function volumeClaims(objects: readonly { readonly file: string; readonly
       for (const v of declared) {
         out.push({
           namespace: v.namespace, name: v.name, storageClass: v.storageClass ?? DEFAULT_STORAGE_CLASS, size: v.size, labels: v.labels ?? {},
-          optOut: v.backupOptOut, source: `Helm component ${obj.metadata.name}`, object: obj, file,
+          optOut: v.backupOptOut, source: `declared on ${obj.kind} ${obj.metadata.name}`, object: obj, file,
         });
       }
     }

@@ -55,14 +55,14 @@ describe.each(WORKFLOWS)('the CI workflow $file', ({ file, forge, token }) => {
       checkout,
       stepRunning('npm ci --no-audit --no-fund', true),
       stepRunning('npm test', true),
-      stepRunning('npm run synth', true),
-      stepRunning('git status --porcelain -- dist argocd docs reports apps.lock.yaml'),
+      stepRunning('TSYS_FRESH_RENDER=1 npm run synth', true),
+      stepRunning('git status --porcelain -- dist argocd docs reports apps.lock.yaml render-cache vendor'),
       stepRunning('npm run verify', true),
       stepRunning('npm run diff -- --base "origin/$BASE_REF" --format markdown --out diff.md'),
       stepRunning('npm run pr-comment -- "${args[@]}"'),
     ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(steps[order[4]].run).toMatch(/if \[ -n "\$\(git status --porcelain -- dist argocd docs reports apps.lock.yaml\)" \]; then[\s\S]*exit 1\n {0}fi/);
+    expect(steps[order[4]].run).toMatch(/if \[ -n "\$\(git status --porcelain -- dist argocd docs reports apps.lock.yaml render-cache vendor\)" \]; then[\s\S]*exit 1\n {0}fi/);
   });
 
   test('GIVEN a failing synth or verify WHEN the job runs THEN the comment still runs with --verify-failed and a last step fails the job', () => {

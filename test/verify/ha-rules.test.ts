@@ -77,27 +77,19 @@ describe('HA rules through npm run verify, on the rendered tree', () => {
     expect(findingsOf(() => undefined)).toEqual([]);
   });
 
-  test('GIVEN a chart whose values drop to one replica WHEN verified THEN the finding is on its Application, naming the workload', () => {
-    const APP = 'dist/secrets/application-external-secrets-chart.yaml';
-    const found = findingsOf((f) => { (f.get(APP) as Obj).spec.source.helm.valuesObject.webhook.replicaCount = 1; });
-    expect(found).toEqual([
-      `${APP}: argoproj.io/v1alpha1 Application argocd/external-secrets-chart: [ha/replicas] workload external-secrets/external-secrets-webhook (Deployment): runs 1 replica; run at least 2 (spread over nodes, with a PodDisruptionBudget), or declare it a singleton with platform.tsys/singleton: "<why one is right>" and let the simulation hold it to the recovery budget`,
-      `${APP}: argoproj.io/v1alpha1 Application argocd/external-secrets-chart: [ha/pdb] workload external-secrets/external-secrets-webhook (Deployment): its PodDisruptionBudget (minAvailable 1) keeps all 1 replicas (minimum 1): no drain can ever evict one; set minAvailable below the replica count`,
-      expect.stringMatching(new RegExp(`^${APP}: .*\\[ha/failure\\] losing www1 or www2 or www3: external-secrets/external-secrets-webhook \\(Deployment\\) is unavailable for 52 s`)),
+  test('GIVEN a chart workload rendered with one replica WHEN verified THEN the replicas rule names the rendered Deployment', () => {
+    const WEBHOOK = 'dist/secrets/deployment-external-secrets-webhook.yaml';
+    const found = findingsOf((f) => { (f.get(WEBHOOK) as Obj).spec.replicas = 1; });
+    expect(found.filter((x) => x.includes('[ha/replicas]'))).toEqual([
+      expect.stringMatching(new RegExp(`^${WEBHOOK}: apps/v1 Deployment external-secrets/external-secrets-webhook: \\[ha/replicas\\] .*runs 1 replica`)),
     ]);
   });
 
-  test('GIVEN the argo-cd values in the k3s HelmChart lose their spread WHEN verified THEN it is found in the bootstrap\'s self-managed copy', () => {
-    const found = findingsOf((f) => {
-      for (const p of ['argocd/helmchart-argo-cd.yaml', 'dist/argocd/helmchart-argo-cd.yaml']) {
-        const chart = f.get(p) as Obj;
-        chart.spec.valuesContent = chart.spec.valuesContent.replace(/  topologySpreadConstraints:\n(    .*\n)+/g, '  topologySpreadConstraints: []\n');
-      }
-    });
+  test('GIVEN the self-managed argo-cd server loses its spread WHEN verified THEN the spread rule names the rendered Deployment', () => {
+    const SERVER = 'dist/argocd/deployment-argocd-server.yaml';
+    const found = findingsOf((f) => { delete (f.get(SERVER) as Obj).spec.template.spec.topologySpreadConstraints; });
     expect(found.filter((x) => x.includes('[ha/spread]'))).toEqual([
-      expect.stringMatching(/^dist\/argocd\/helmchart-argo-cd.yaml: helm.cattle.io\/v1 HelmChart kube-system\/argo-cd: \[ha\/spread\] workload argocd\/argocd-server \(Deployment\): it has no topology spread/),
-      expect.stringMatching(/\[ha\/spread\] workload argocd\/argocd-repo-server/),
-      expect.stringMatching(/\[ha\/spread\] workload argocd\/argocd-applicationset-controller/),
+      expect.stringMatching(new RegExp(`^${SERVER}: apps/v1 Deployment argocd/argocd-server: \\[ha/spread\\]`)),
     ]);
   });
 

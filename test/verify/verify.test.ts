@@ -36,6 +36,16 @@ function nonHaFindingsOf(change: (files: Map<string, Obj | string>) => void): st
 
 const POOL = 'dist/metallb/ipaddresspool-apps.yaml';
 const POOL_ID = 'metallb.io/v1beta1 IPAddressPool metallb-system/apps';
+const PLATFORM_REPO = 'https://git.turnsys.com/tsys/platform.git';
+const LITERAL = 'holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead';
+
+/** An Application in a layer folder (dist/upgrades) with the given source. */
+function appIn(name: string, source: Obj): Obj {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace: 'argocd' },
+    spec: { project: 'platform', destination: { server: 'https://kubernetes.default.svc', namespace: 'system-upgrade' }, source },
+  };
+}
 
 describe('verify', () => {
   test('GIVEN the shipped site rendered WHEN verified THEN there is no finding', () => {
@@ -110,11 +120,26 @@ describe('verify', () => {
     ]);
   });
 
-  test('GIVEN an Application from another Git repository WHEN verified THEN its path is not looked for here; the same path in this repository is', () => {
-    const SUC = 'dist/upgrades/application-system-upgrade-controller-git.yaml';
-    expect(findingsOf((f) => ((f.get(SUC) as Obj).spec.source.path = 'deploy/elsewhere'))).toEqual([]);
-    expect(findingsOf((f) => ((f.get(SUC) as Obj).spec.source.repoURL = 'https://git.turnsys.com/tsys/platform.git'))).toEqual([
-      `${SUC}: argoproj.io/v1alpha1 Application argocd/system-upgrade-controller-git: source path "." does not exist in the rendered tree (or holds no files)`,
+  test('GIVEN an Application reading another Git repository WHEN verified THEN it is found as not plain YAML and its path is not looked for here; the same path in this repository is', () => {
+    const SUC = 'dist/upgrades/application-suc-git.yaml';
+    const ID = 'argoproj.io/v1alpha1 Application argocd/suc-git';
+    const GITHUB = 'https://github.com/rancher/system-upgrade-controller.git';
+    expect(findingsOf((f) => f.set(SUC, appIn('suc-git', { repoURL: GITHUB, path: 'manifests', targetRevision: 'v0.16.0' })))).toEqual([
+      `${SUC}: ${ID}: reads ${GITHUB}, not the platform repository ${PLATFORM_REPO}; vendor the manifests and render them with a GitComponent`,
+    ]);
+    expect(findingsOf((f) => f.set(SUC, appIn('suc-git', { repoURL: PLATFORM_REPO, path: 'manifests', targetRevision: 'main' })))).toEqual([
+      `${SUC}: ${ID}: source path "manifests" does not exist in the rendered tree (or holds no files)`,
+      `${SUC}: ${ID}: syncs "manifests", not a folder of dist/`,
+    ]);
+  });
+
+  test('GIVEN an Application with a Helm chart source WHEN verified THEN it is found: charts are rendered at synth; its values are still searched for secrets', () => {
+    const CHART = 'dist/upgrades/application-suc-chart.yaml';
+    const ID = 'argoproj.io/v1alpha1 Application argocd/suc-chart';
+    const source = { repoURL: 'https://charts.rancher.io', chart: 'system-upgrade-controller', targetRevision: '106.0.0', helm: { valuesObject: { adminPassword: 'hunter2' } } };
+    expect(findingsOf((f) => f.set(CHART, appIn('suc-chart', source)))).toEqual([
+      `${CHART}: ${ID}: spec.source.helm.valuesObject.adminPassword ${LITERAL}`,
+      `${CHART}: ${ID}: has a Helm source (system-upgrade-controller from https://charts.rancher.io); render the chart at synth with a HelmComponent (vendor it with npm run vendor)`,
     ]);
   });
 
@@ -125,9 +150,16 @@ describe('verify', () => {
   });
 
   test('GIVEN a custom resource in the same wave as the chart that installs its CRD WHEN verified THEN it is found', () => {
+    // The chart's rendered CRD is the provider; without it, its controller Deployment that declares the group (platform.tsys/provides-apis: metallb.io/*).
     expect(findingsOf((f) => delete (f.get(POOL) as Obj).metadata.annotations)).toEqual([
-      `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed by argoproj.io/v1alpha1 Application argocd/metallb-chart in the same layer, which syncs in wave 0; this object syncs in wave 0 and must sync later`,
+      `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed by apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io in the same layer, which syncs in wave 0; this object syncs in wave 0 and must sync later`,
       `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed in the same sync; set argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true`,
+    ]);
+    expect(findingsOf((f) => {
+      f.delete('dist/metallb/customresourcedefinition-ipaddresspools.metallb.io.yaml');
+      delete (f.get(POOL) as Obj).metadata.annotations['argocd.argoproj.io/sync-wave'];
+    })).toEqual([
+      `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed by apps/v1 Deployment metallb-system/metallb-controller in the same layer, which syncs in wave 0; this object syncs in wave 0 and must sync later`,
     ]);
   });
 
@@ -147,8 +179,8 @@ describe('verify', () => {
   });
 
   test('GIVEN the bootstrap drifts from its self-managed copy WHEN verified THEN it is found', () => {
-    const found = findingsOf((f) => ((f.get('argocd/helmchart-argo-cd.yaml') as Obj).spec.version = '0.0.1'));
-    expect(found).toEqual(['argocd/helmchart-argo-cd.yaml: helm.cattle.io/v1 HelmChart kube-system/argo-cd: differs from its self-managed copy dist/argocd/helmchart-argo-cd.yaml; the first sync would change what bootstrap installed']);
+    const found = findingsOf((f) => ((f.get('argocd/deployment-argocd-server.yaml') as Obj).spec.template.spec.containers[0].image = 'quay.io/argoproj/argocd:v3.1.0'));
+    expect(found).toEqual(['argocd/deployment-argocd-server.yaml: apps/v1 Deployment argocd/argocd-server: differs from its self-managed copy dist/argocd/deployment-argocd-server.yaml; the first sync would change what bootstrap installed']);
   });
 
   test('GIVEN a kustomization that misses a bootstrap file WHEN verified THEN it is found', () => {
@@ -186,18 +218,36 @@ describe('verify', () => {
 });
 
 describe('secret values outside Secrets', () => {
-  test('GIVEN a literal password in Helm values WHEN verified THEN it is found with its path', () => {
-    const found = findingsOf((f) => ((f.get('dist/metallb/application-metallb-chart.yaml') as Obj).spec.source.helm.valuesObject.adminPassword = 'hunter2'));
-    expect(found).toEqual(['dist/metallb/application-metallb-chart.yaml: argoproj.io/v1alpha1 Application argocd/metallb-chart: spec.source.helm.valuesObject.adminPassword holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead']);
+  test('GIVEN a literal password in a rendered chart\'s Deployment WHEN verified THEN it is found with its path', () => {
+    const GRAFANA = 'dist/monitoring/deployment-kube-prometheus-stack-grafana.yaml';
+    let at = '';
+    const found = findingsOf((f) => {
+      const containers: Obj[] = (f.get(GRAFANA) as Obj).spec.template.spec.containers;
+      const c = containers.findIndex((x) => x.name === 'grafana');
+      const i = (containers[c]?.env ?? []).findIndex((e: Obj) => e.name === 'GF_SECURITY_ADMIN_PASSWORD');
+      if (c < 0 || i < 0) return;
+      containers[c].env[i] = { name: 'GF_SECURITY_ADMIN_PASSWORD', value: 'hunter2' };
+      at = `spec.template.spec.containers[${c}].env[${i}].value`;
+    });
+    expect(at).not.toBe('');
+    expect(found).toEqual([`${GRAFANA}: apps/v1 Deployment monitoring/kube-prometheus-stack-grafana: ${at} ${LITERAL}`]);
   });
 
-  test('GIVEN a token inside a HelmChart valuesContent WHEN verified THEN the YAML inside the string is searched too', () => {
-    const found = findingsOf((f) => {
-      for (const p of ['argocd/helmchart-argo-cd.yaml', 'dist/argocd/helmchart-argo-cd.yaml']) (f.get(p) as Obj).spec.valuesContent += 'github:\n  token: ghp_abc\n';
-    });
-    expect(found).toEqual([
-      'argocd/helmchart-argo-cd.yaml: helm.cattle.io/v1 HelmChart kube-system/argo-cd: spec.valuesContent(yaml)[0].github.token holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead',
-      'dist/argocd/helmchart-argo-cd.yaml: helm.cattle.io/v1 HelmChart kube-system/argo-cd: spec.valuesContent(yaml)[0].github.token holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead',
+  test('GIVEN a k3s HelmChart anywhere WHEN verified THEN it is found: charts are rendered at synth; the YAML of its valuesContent is searched too', () => {
+    const HC = 'dist/upgrades/helmchart-extra.yaml';
+    const ID = 'helm.cattle.io/v1 HelmChart kube-system/extra';
+    const chart = { apiVersion: 'helm.cattle.io/v1', kind: 'HelmChart', metadata: { name: 'extra', namespace: 'kube-system' }, spec: { chart: 'extra', repo: 'https://charts.example.com', version: '1.0.0', valuesContent: 'github:\n  token: ghp_abc\n' } };
+    expect(findingsOf((f) => f.set(HC, chart))).toEqual([
+      `${HC}: ${ID}: spec.valuesContent(yaml)[0].github.token ${LITERAL}`,
+      `${HC}: ${ID}: is a k3s HelmChart: the helm-controller would render a chart in the cluster; render it at synth instead`,
+    ]);
+  });
+
+  test('GIVEN a token in a YAML file of a ConfigMap WHEN verified THEN the YAML inside the string is searched; the same text in a file that is not YAML is not', () => {
+    const text = 'github:\n  token: ghp_abc\n';
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'metallb-system' }, data: { 'config.yaml': text, 'notes.txt': text } };
+    expect(findingsOf((f) => f.set('dist/metallb/configmap-c.yaml', cm))).toEqual([
+      `dist/metallb/configmap-c.yaml: v1 ConfigMap metallb-system/c: data.config.yaml(yaml)[0].github.token ${LITERAL}`,
     ]);
   });
 
@@ -246,17 +296,21 @@ describe('secretLiterals: references that look like secrets', () => {
 });
 
 describe('secrets in Harbor and Jenkins values', () => {
-  const JENKINS = 'dist/jenkins/application-jenkins-chart.yaml';
-  const JENKINS_ID = 'argoproj.io/v1alpha1 Application argocd/jenkins-chart';
+  // The chart renders each JCasC script as a file of a ConfigMap labelled jenkins-jenkins-config.
+  const JCASC = 'dist/jenkins/configmap-jenkins-jenkins-config-ldap-security.yaml';
+  const JCASC_ID = 'v1 ConfigMap jenkins/jenkins-jenkins-config-ldap-security';
+  const REF = 'managerPasswordSecret: ${jenkins-ldap-bind-password}';
 
   test('GIVEN a literal LDAP password in a JCasC script WHEN verified THEN the YAML inside the script is searched and it is found; the ${secret} reference is not', () => {
-    expect(findingsOf(() => undefined)).toEqual([]);
+    const shipped = parse(rendered.find((r) => r.path === JCASC)!.content) as Obj;
+    expect(shipped.data['ldap-security.yaml']).toContain(REF);
+    expect(secretLiterals(shipped)).toEqual([]);
     const found = findingsOf((f) => {
-      const scripts = (f.get(JENKINS) as Obj).spec.source.helm.valuesObject.controller.JCasC.configScripts;
-      scripts['ldap-security'] = scripts['ldap-security'].replace('managerPasswordSecret: ${jenkins-ldap-bind-password}', 'managerPasswordSecret: hunter2');
+      const data = (f.get(JCASC) as Obj).data;
+      data['ldap-security.yaml'] = data['ldap-security.yaml'].replace(REF, 'managerPasswordSecret: hunter2');
     });
     expect(found).toEqual([
-      `${JENKINS}: ${JENKINS_ID}: spec.source.helm.valuesObject.controller.JCasC.configScripts.ldap-security(yaml)[0].jenkins.securityRealm.ldap.configurations[0].managerPasswordSecret holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+      `${JCASC}: ${JCASC_ID}: data.ldap-security.yaml(yaml)[0].jenkins.securityRealm.ldap.configurations[0].managerPasswordSecret ${LITERAL}`,
     ]);
   });
 
@@ -276,28 +330,39 @@ describe('secrets in Harbor and Jenkins values', () => {
 });
 
 describe('CRDs rendered as plain objects', () => {
+  // An API nothing else in the tree provides (no Application or Deployment declares it), in the argocd layer.
+  const CRD = 'dist/argocd/customresourcedefinition-gadgets.example.tsys.yaml';
+  const GADGET = 'dist/argocd/gadget-extra.yaml';
+  const GADGET_ID = 'example.tsys/v1 Gadget argocd/extra';
   const crd = {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'ipaddresspools.metallb.io' },
-    spec: { group: 'metallb.io', names: { kind: 'IPAddressPool', plural: 'ipaddresspools' }, scope: 'Namespaced', versions: [{ name: 'v1beta1', served: true, storage: true }] },
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gadgets.example.tsys' },
+    spec: {
+      group: 'example.tsys', names: { kind: 'Gadget', listKind: 'GadgetList', plural: 'gadgets', singular: 'gadget' }, scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+    },
   };
-  const pool = (annotations?: Record<string, string>) => ({
-    apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'extra', namespace: 'argocd', ...(annotations ? { annotations } : {}) }, spec: { addresses: ['10.251.51.240/32'] },
+  const gadget = (annotations?: Record<string, string>) => ({
+    apiVersion: 'example.tsys/v1', kind: 'Gadget', metadata: { name: 'extra', namespace: 'argocd', ...(annotations ? { annotations } : {}) }, spec: { size: 1 },
   });
+  const later = { 'argocd.argoproj.io/sync-wave': '1', 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' };
 
   test('GIVEN a layer with a CRD and a later-wave resource of it WHEN verified THEN the CRD counts as the provider', () => {
     expect(findingsOf((f) => {
-      f.set('dist/argocd/customresourcedefinition-ipaddresspools.metallb.io.yaml', crd);
-      f.set('dist/argocd/ipaddresspool-extra.yaml', pool({ 'argocd.argoproj.io/sync-wave': '1', 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' }));
+      f.set(CRD, crd);
+      f.set(GADGET, gadget(later));
     })).toEqual([]);
+    expect(findingsOf((f) => f.set(GADGET, gadget(later)))).toContain(
+      `${GADGET}: ${GADGET_ID}: no layer provides example.tsys/Gadget (no Application declares it in platform.tsys/provides-apis)`,
+    );
   });
 
   test('GIVEN the resource in the same wave as its CRD WHEN verified THEN it is found', () => {
     expect(findingsOf((f) => {
-      f.set('dist/argocd/customresourcedefinition-ipaddresspools.metallb.io.yaml', crd);
-      f.set('dist/argocd/ipaddresspool-extra.yaml', pool());
+      f.set(CRD, crd);
+      f.set(GADGET, gadget());
     })).toEqual([
-      'dist/argocd/ipaddresspool-extra.yaml: metallb.io/v1beta1 IPAddressPool argocd/extra: metallb.io/IPAddressPool is installed by apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io in the same layer, which syncs in wave 0; this object syncs in wave 0 and must sync later',
-      'dist/argocd/ipaddresspool-extra.yaml: metallb.io/v1beta1 IPAddressPool argocd/extra: metallb.io/IPAddressPool is installed in the same sync; set argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true',
+      `${GADGET}: ${GADGET_ID}: example.tsys/Gadget is installed by apiextensions.k8s.io/v1 CustomResourceDefinition gadgets.example.tsys in the same layer, which syncs in wave 0; this object syncs in wave 0 and must sync later`,
+      `${GADGET}: ${GADGET_ID}: example.tsys/Gadget is installed in the same sync; set argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true`,
     ]);
   });
 });
@@ -318,15 +383,19 @@ describe('namespaces and layers', () => {
 
 describe('secrets inside Argo CD configuration', () => {
   test('GIVEN a literal LDAP bind password in the Dex config WHEN verified THEN it is found; the $secret:key reference is not', () => {
-    expect(findingsOf(() => undefined)).toEqual([]);
+    // The chart's argocd-cm, in the bootstrap and in its self-managed copy.
+    const CMS = ['argocd/configmap-argocd-cm.yaml', 'dist/argocd/configmap-argocd-cm.yaml'];
+    const REF = 'bindPW: $argocd-ldap:bindPW';
+    const shipped = parse(rendered.find((r) => r.path === CMS[1])!.content) as Obj;
+    expect(shipped.data['dex.config']).toContain(REF);
+    expect(secretLiterals(shipped)).toEqual([]);
     const found = findingsOf((f) => {
-      for (const p of ['argocd/helmchart-argo-cd.yaml', 'dist/argocd/helmchart-argo-cd.yaml']) {
-        const chart = f.get(p) as Obj;
-        chart.spec.valuesContent = chart.spec.valuesContent.replace('bindPW: $argocd-ldap:bindPW', 'bindPW: hunter2');
+      for (const p of CMS) {
+        const cm = f.get(p) as Obj;
+        cm.data['dex.config'] = cm.data['dex.config'].replace(REF, 'bindPW: hunter2');
       }
     });
-    expect(found).toHaveLength(2);
-    expect(found[0]).toContain("spec.valuesContent(yaml)[0].configs.cm.dex.config(yaml)[0].connectors[0].config.bindPW holds a literal secret");
+    expect(found).toEqual(CMS.map((p) => `${p}: v1 ConfigMap argocd/argocd-cm: data.dex.config(yaml)[0].connectors[0].config.bindPW ${LITERAL}`));
   });
 });
 
