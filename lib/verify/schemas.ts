@@ -188,16 +188,11 @@ export class SchemaRegistry {
       if (!spec.group || !spec.names?.kind || !v.name || !schemaJson) continue;
       const key = `${spec.group}/${v.name}/${spec.names.kind}`;
       const text = JSON.stringify(schemaJson);
-      // The same CRD in every verify of a test run: prepared once.
+      // The same CRD in every verify of a test run: prepared once, and only when an object of it
+      // is validated (most CRDs a chart installs have no object in the tree).
       if (this.rendered.get(key) === text) continue;
       this.rendered.set(key, text);
-      const json = JSON.parse(text) as Json;
-      allowNullable(json);
-      expandIntOrString(json);
-      withTypeMeta(json);
-      closeObjects(json);
-      const schema = { ...json, $id: `https://schemas.platform.tsys/rendered/${key}.json` } as Schema;
-      this.crds.set(key, { schema, lookup: dereference(schema) });
+      this.crds.delete(key);
       added++;
     }
     return added;
@@ -205,6 +200,16 @@ export class SchemaRegistry {
 
   private crdSchema(group: string, kind: string, version: string): { schema: Schema; lookup: Lookup } | null {
     const key = `${group}/${version}/${kind}`;
+    const rendered = this.rendered.get(key);
+    if (!this.crds.has(key) && rendered !== undefined) {
+      const json = JSON.parse(rendered) as Json;
+      allowNullable(json);
+      expandIntOrString(json);
+      withTypeMeta(json);
+      closeObjects(json);
+      const schema = { ...json, $id: `https://schemas.platform.tsys/rendered/${key}.json` } as Schema;
+      this.crds.set(key, { schema, lookup: dereference(schema) });
+    }
     if (!this.crds.has(key)) {
       const file = path.join(this.dir, crdSchemaFile(group, kind, version));
       let entry: { schema: Schema; lookup: Lookup } | null = null;
