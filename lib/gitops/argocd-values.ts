@@ -6,6 +6,7 @@ import {
 } from '../ha/workloads';
 import { sortKeys } from '../render/sort';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
+import type { ContainerResources } from '../constructs/container';
 import { LDAP_SCHEMA } from '../ldap-schema';
 
 /** Secret (labelled for Argo CD) with the LDAP bind password Dex reads as `$argocd-ldap:bindPW`. */
@@ -92,11 +93,6 @@ export function rbacPolicy(site: Site): string {
   ].join('\n');
 }
 
-/** CPU and memory requests and a memory limit of one container (chart `resources` keys). */
-export interface ContainerResources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly memory: string };
-}
 
 /** Requests what the container needs when idle on a small cluster; the memory limit leaves room for a busy spell. */
 function resources(cpu: string, memory: string, memoryLimit: string): ContainerResources {

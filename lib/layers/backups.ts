@@ -14,7 +14,7 @@ import { worstCaseEvictionSeconds } from '../hosts/k3s-config';
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
 import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
 import { Layer } from '../layer';
-import type { ContainerResources } from './longhorn';
+import { ContainerResources, RESTRICTED_CONTAINER } from '../constructs/container';
 import { PlatformError } from '../platform-error';
 import type { Versions } from '../versions';
 import { HA_ANNOTATIONS } from '../ha/annotations';
@@ -100,8 +100,6 @@ export const VELERO_RESOURCES = {
   snapshotController: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
 } as const satisfies Record<string, ContainerResources>;
 
-/** The restricted container security context (Pod Security "restricted"). */
-const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true } as const;
 
 /** The CSI snapshot controller's Deployment and pod labels (external-snapshotter deploy/kubernetes/snapshot-controller). */
 export const SNAPSHOT_CONTROLLER = 'snapshot-controller';

@@ -1,3 +1,4 @@
+import type { ContainerResources } from '../constructs/container';
 import { Construct } from 'constructs';
 import type { Site } from '../config/schema';
 import { BitwardenSecret, bitwardenPart } from '../constructs/bitwarden-secret';
@@ -61,11 +62,6 @@ export interface SecretEnvVar {
   readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } };
 }
 
-/** CPU and memory requests and a memory limit of one container. */
-export interface ContainerResources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly memory: string };
-}
 
 /** Replicas, spread and disruption budget: what every stateless Harbor component gets. */
 export interface HarborHa {

@@ -14,7 +14,8 @@ import { Layer } from '../layer';
 import { sortKeys } from '../render/sort';
 import type { Versions } from '../versions';
 import { HARBOR_SUBDOMAIN } from './harbor';
-import { ContainerResources, LONGHORN_ATTACH_SECONDS } from './longhorn';
+import type { ContainerResources } from '../constructs/container';
+import { LONGHORN_ATTACH_SECONDS } from './longhorn';
 import { LDAP_SCHEMA } from '../ldap-schema';
 import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
 

@@ -1,3 +1,4 @@
+import { RESTRICTED_CONTAINER } from '../constructs/container';
 import { ApiObject, Lazy } from 'cdk8s';
 import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
@@ -141,7 +142,7 @@ export function keycloakOperatorPatch(): string {
           tolerations: deadNodeTolerations(STATELESS_SINGLETON_TOLERATION_SECONDS),
           containers: [{
             name: KEYCLOAK_OPERATOR,
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+            securityContext: RESTRICTED_CONTAINER,
             volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
           }],
           volumes: [{ name: 'tmp', emptyDir: {} }],

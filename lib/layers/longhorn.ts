@@ -1,8 +1,9 @@
+import { ContainerResources, RESTRICTED_CONTAINER } from '../constructs/container';
 import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { RecurringJob, RecurringJobSpecTask } from '../../imports/longhorn.io';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
-import { HelmComponent, HelmComponentProps } from '../constructs/helm-component';
+import { ChartPatch, HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { Site } from '../config/schema';
@@ -10,7 +11,6 @@ import type { PlatformContext } from '../context';
 import { at, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
-import type { ChartObject, ChartRenderer } from '../render/chart-renderer';
 
 export const LONGHORN_NAMESPACE = 'longhorn-system';
 /** Secret (from Bitwarden) with the backup target's credentials, when the target needs any. */
@@ -142,11 +142,6 @@ const LONGHORN_MANAGER_URL = 'http://longhorn-backend:9500/v1';
 /** An unprivileged uid for the pods that only call APIs (the longhorn-manager image declares no user). */
 const NOBODY = 65534;
 
-/** Requests and limits of one container: CPU and memory requests and a memory limit (a CPU limit only throttles). */
-export interface ContainerResources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly cpu?: string; readonly memory: string };
-}
 
 /** Sizes for a small on-prem cluster (a few dozen volumes). */
 export const LONGHORN_RESOURCES = {
@@ -160,20 +155,8 @@ export const LONGHORN_RESOURCES = {
   apiClient: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } },
 } as const satisfies Record<string, ContainerResources>;
 
-/** The restricted container security context (Pod Security "restricted"). */
-const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true } as const;
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** A change to one object the chart renders, for what no value of the chart sets. */
-export interface ChartPatch {
-  readonly kind: string;
-  readonly name: string;
-  /** Why the chart's values cannot do it (the template that lacks the value). */
-  readonly because: string;
-  /** Changes the object in place (it is a copy). */
-  readonly patch: (object: Json) => void;
-}
 
 function podSpecOf(o: Json): Json {
   const pod = o.spec?.template?.spec;
@@ -187,32 +170,6 @@ function containerOf(o: Json, name: string): Json {
   return c;
 }
 
-/**
- * The longhorn chart, with the layer's patches applied to what helm rendered (on copies: renders
- * are shared within a process). A patch that matches no rendered object is an error, so a chart
- * bump that renames an object cannot silently drop it.
- */
-export class PatchedHelmComponent<V extends object> extends HelmComponent<V> {
-  constructor(scope: Construct, id: string, props: HelmComponentProps<V>, private readonly patches: readonly ChartPatch[]) {
-    super(scope, id, props);
-    for (const p of patches) if (!p.because.trim()) throw new Error(`${this.node.path}: the patch of ${p.kind}/${p.name} needs a reason (because)`);
-  }
-
-  protected renderObjects(renderer: ChartRenderer, apiVersions: readonly string[]): ChartObject[] {
-    const objects = super.renderObjects(renderer, apiVersions);
-    const unmatched = this.patches.filter((p) => !objects.some(({ object }) => matches(p, object)));
-    if (unmatched.length) throw new PlatformError(`${this.node.path}: patches name ${unmatched.map((p) => `${p.kind}/${p.name}`).join(', ')}, which the chart does not render`);
-    return objects.map((o) => {
-      const mine = this.patches.filter((p) => matches(p, o.object));
-      if (!mine.length) return o;
-      const object = structuredClone(o.object);
-      for (const p of mine) p.patch(object);
-      return { ...o, object };
-    });
-  }
-}
-
-const matches = (p: ChartPatch, o: Record<string, unknown>) => o.kind === p.kind && (o.metadata as { name?: string } | undefined)?.name === p.name;
 
 /**
  * Why Longhorn's node agents (the chart's manager, and the CSI plugin the deployer creates) need
@@ -488,7 +445,7 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
   // longhorn-default-resource ConfigMap), keeps it in sync, and its webhook refuses to delete
   // it. A BackupTarget `default` rendered here would have two owners overwriting each other,
   // so there is none.
-  new PatchedHelmComponent(layer, 'longhorn', {
+  new HelmComponent(layer, 'longhorn', {
     name: 'longhorn',
     chart: ctx.versions.longhorn,
     namespace: LONGHORN_NAMESPACE,
@@ -501,7 +458,8 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
       service,
       because: 'longhorn-manager labels its own pod for this Service once the endpoint serves (app/daemon.go, AddLabelToManagerPod), takes the label off a node suspected down for RWX failover (controller/share_manager_controller.go) and puts it back (controller/node_controller.go): no template has the label',
     })),
-  }, longhornPatches());
+    patches: longhornPatches(),
+  });
   // Longhorn renders budgets for the attacher and provisioner only; drains take one of the others at a time too.
   for (const name of [...CSI_WITH_PLATFORM_PDB, LONGHORN_UI_PDB]) {
     new KubePodDisruptionBudget(layer, `${name}-pdb`, {

