@@ -3,7 +3,6 @@ import { platformContext } from '../context';
 import { PlatformError } from '../platform-error';
 import { ChartObject, ChartRenderer } from '../render/chart-renderer';
 import type { ChartVersion } from '../versions';
-import { unreadValues } from '../render/values-check';
 import { UpstreamObjects, UpstreamObjectsProps } from './upstream-objects';
 
 /** A change to one object the chart renders, for what no value of the chart sets. */
@@ -79,7 +78,7 @@ export class HelmComponent<V extends object> extends UpstreamObjects {
       apiVersions,
     };
     const source = renderer.vendored(req.chart, req.version);
-    const unread = unreadValues(`${renderer.root}/${source.path}`, this.props.values, this.props.freeFormValues ?? []);
+    const unread = renderer.unreadValues(source, this.props.values, this.props.freeFormValues ?? []);
     if (unread.length) {
       throw new PlatformError(`${this.node.path}: ${unread.length} value${unread.length === 1 ? '' : 's'} that ${this.describe()} does not read (helm would drop ${unread.length === 1 ? 'it' : 'them'} silently):\n  ${unread.map((f) => `${f.path}: ${f.reason}`).join('\n  ')}\nremove ${unread.length === 1 ? 'it' : 'them'}, use the path the chart reads, or list a free-form subtree in freeFormValues with why`);
     }

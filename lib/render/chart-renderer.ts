@@ -7,6 +7,7 @@ import * as os from 'os';
 import { hashTree, readVendorLock, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
 import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
 import { sortKeys } from './sort';
+import { unreadValues, ValuesFinding } from './values-check';
 
 /**
  * Renders vendored charts with the pinned helm, through a cache: the committed render of a
@@ -74,6 +75,17 @@ export interface ChartRendererOptions {
 const memo = new Map<string, ChartRender>();
 const checkedTrees = new Map<string, string>();
 const parsedMemo = new Map<string, ChartObject[]>();
+
+/** The values check's own source: a change to it makes every cached result stale. */
+let valuesCheckRevision: string | undefined;
+function valuesCheckSource(): string {
+  if (valuesCheckRevision === undefined) {
+    const candidates = ['values-check.ts', 'values-check.js'].map((f) => path.join(__dirname, f));
+    const found = candidates.find((f) => fs.existsSync(f));
+    valuesCheckRevision = createHash('sha256').update(found ? fs.readFileSync(found) : 'unknown').digest('hex');
+  }
+  return valuesCheckRevision;
+}
 
 export class ChartRenderer {
   public readonly root: string;
@@ -206,6 +218,39 @@ export class ChartRenderer {
     }
     this.usedRenders.set(release, render);
     return render;
+  }
+
+  /**
+   * The values a vendored chart does not read (lib/render/values-check.ts), through the local
+   * cache: the answer depends only on the chart's files (their hash in the lock), the values, the
+   * free-form paths and the check's own source, and scanning the large charts' templates costs a
+   * second or more on every synth. A fresh renderer (CI) always scans.
+   */
+  public unreadValues(source: VendoredChart, values: object, freeForm: readonly string[] = []): readonly ValuesFinding[] {
+    const key = createHash('sha256').update(JSON.stringify({
+      check: valuesCheckSource(), chart: source.sha256, path: source.path, values: sortKeys(values), freeForm: [...freeForm].sort(),
+    })).digest('hex');
+    const file = path.join(helmCacheDir(this.root), 'values-checks', `${key}.json`);
+    if (!this.fresh) {
+      try {
+        const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; findings?: ValuesFinding[] };
+        if (parsed.key === key && Array.isArray(parsed.findings) && parsed.findings.every((f) => typeof f?.path === 'string' && typeof f?.reason === 'string')) {
+          return parsed.findings;
+        }
+      } catch {
+        // Missing or unreadable: scan.
+      }
+    }
+    const findings = unreadValues(path.join(this.root, source.path), values, freeForm);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify({ key, findings }));
+      fs.renameSync(tmp, file);
+    } catch {
+      // An optimisation only.
+    }
+    return findings;
   }
 
   /**
