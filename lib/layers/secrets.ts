@@ -5,7 +5,6 @@ import {
 } from 'cdk8s-plus-25/lib/imports/k8s';
 import { BITWARDEN_STORES } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
-import { haAnnotations } from '../ha/annotations';
 import { HOSTNAME_SPREAD, HostnameSpread } from '../ha/workloads';
 import type { PlatformContext } from '../context';
 import { PlatformNamespace } from '../constructs/platform-namespace';
@@ -16,6 +15,27 @@ export const BITWARDEN_NAMESPACE = 'bitwarden';
 /** Secret created by hand once per cluster: the API key and master password `bw serve` unlocks with. */
 export const BITWARDEN_BOOTSTRAP_SECRET = 'bitwarden-cli-bootstrap';
 const BW_PORT = 8087;
+/** The unprivileged user bw runs as (the image declares none), and its home on an emptyDir. */
+const BW_UID = 10001;
+const BW_HOME = '/home/bw';
+/** How often each replica pulls the vault from the Bitwarden server. */
+export const BW_SYNC_SECONDS = 120;
+
+/**
+ * The container's command: the image's entrypoint (log in with the API key, unlock, `bw serve`)
+ * with a loop beside it that syncs the vault every BW_SYNC_SECONDS. A failed sync (the server is
+ * down) is logged and retried; it never stops the container, so secrets stay readable from the
+ * last copy while the vault is away.
+ */
+export function bwServeScript(): string {
+  return [
+    `( while sleep ${BW_SYNC_SECONDS}; do`,
+    `wget -q -O /dev/null --post-data='' http://127.0.0.1:${BW_PORT}/sync`,
+    `|| echo "bw sync failed: the Bitwarden server is unreachable; serving the last copy of the vault" >&2;`,
+    'done ) &',
+    'exec /entrypoint.sh',
+  ].join(' ');
+}
 const BW_LABELS = { 'app.kubernetes.io/name': 'bitwarden-cli', 'app.kubernetes.io/part-of': 'tsys-platform' };
 
 /** CPU and memory requests and a memory limit of one container (chart `resources` keys). */
@@ -89,8 +109,8 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: ESO_NAMESPACE,
   });
   new PlatformNamespace(layer, 'namespace', { name: ESO_NAMESPACE });
-  // baseline, not restricted: the bw CLI image does not declare a non-root user.
-  new PlatformNamespace(layer, 'bitwarden-namespace', { name: BITWARDEN_NAMESPACE });
+  // bw runs as a fixed non-root user with a read-only root: the restricted profile holds.
+  new PlatformNamespace(layer, 'bitwarden-namespace', { name: BITWARDEN_NAMESPACE, podSecurity: 'restricted' });
   new HelmComponent(layer, 'external-secrets', {
     name: 'external-secrets',
     chart: ctx.versions['external-secrets'],
@@ -102,19 +122,7 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
   const image = ctx.versions['bitwarden-cli'];
   const env = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: BITWARDEN_BOOTSTRAP_SECRET, key: name } } });
   new KubeDeployment(layer, 'bitwarden-cli', {
-    metadata: {
-      name: 'bitwarden-cli',
-      namespace: BITWARDEN_NAMESPACE,
-      labels: BW_LABELS,
-      annotations: haAnnotations({
-        exempt: {
-          // Follow-up: run it as a fixed non-root user with HOME and BITWARDENCLI_APPDATA_DIR on an
-          // emptyDir, once that is tried against a live vault.
-          'ha/non-root': 'the image (debian, no USER) runs bw as root, and running it as another user is untested',
-          'ha/read-only-root': 'bw writes its login and vault cache under $HOME in the image',
-        },
-      }),
-    },
+    metadata: { name: 'bitwarden-cli', namespace: BITWARDEN_NAMESPACE, labels: BW_LABELS },
     spec: {
       // Each replica logs in and keeps its own copy of the vault; two keep secrets readable
       // while a node is down.
@@ -125,23 +133,33 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
         spec: {
           topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: BW_LABELS } }],
           automountServiceAccountToken: false,
+          // The image declares no user: run bw as a fixed unprivileged one, its home (login,
+          // vault cache) and /tmp on emptyDirs, the root filesystem read-only.
+          securityContext: { runAsNonRoot: true, runAsUser: BW_UID, runAsGroup: BW_UID, fsGroup: BW_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          volumes: [{ name: 'home', emptyDir: { sizeLimit: Quantity.fromString('256Mi') } }, { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('64Mi') } }],
           containers: [{
             name: 'bw-serve',
             image: `${image.name}:${image.version}`,
-            env: [{ name: 'BW_HOST', value: ctx.site.bitwarden.server }, env('BW_CLIENTID'), env('BW_CLIENTSECRET'), env('BW_PASSWORD')],
+            command: ['/bin/bash', '-c', bwServeScript()],
+            env: [
+              { name: 'BW_HOST', value: ctx.site.bitwarden.server }, env('BW_CLIENTID'), env('BW_CLIENTSECRET'), env('BW_PASSWORD'),
+              { name: 'HOME', value: BW_HOME }, { name: 'BITWARDENCLI_APPDATA_DIR', value: `${BW_HOME}/appdata` },
+            ],
             ports: [{ name: 'http', containerPort: BW_PORT }],
+            volumeMounts: [{ name: 'home', mountPath: BW_HOME }, { name: 'tmp', mountPath: '/tmp' }],
             startupProbe: { tcpSocket: { port: IntOrString.fromNumber(BW_PORT) }, periodSeconds: 5, failureThreshold: 30 },
             readinessProbe: { tcpSocket: { port: IntOrString.fromNumber(BW_PORT) }, periodSeconds: 10 },
-            // Forces a vault sync every two minutes; restarts the container when that fails.
-            livenessProbe: {
-              exec: { command: ['wget', '-q', `http://127.0.0.1:${BW_PORT}/sync?force=true`, "--post-data=''"] },
-              periodSeconds: 120, timeoutSeconds: 10, failureThreshold: 3,
-            },
+            // /status answers from the local state (login, lock, last sync) without asking the
+            // Bitwarden server: an unreachable vault does not restart the pods, which go on
+            // serving the last copy (External Secrets keeps the Secrets it already wrote).
+            livenessProbe: { httpGet: { path: '/status', port: IntOrString.fromString('http') }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
             resources: {
               requests: { cpu: Quantity.fromString('50m'), memory: Quantity.fromString('128Mi') },
               limits: { memory: Quantity.fromString('512Mi') },
             },
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: {
+              allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' },
+            },
           }],
         },
       },

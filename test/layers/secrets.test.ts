@@ -70,14 +70,31 @@ describe('secrets layer', () => {
     expect(d.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' });
     const env = d.spec.template.spec.containers[0].env;
     expect(env[0]).toEqual({ name: 'BW_HOST', value: 'https://bitwarden.turnsys.com' });
-    expect(env.slice(1).map((e: Obj) => e.valueFrom.secretKeyRef.name)).toEqual(['bitwarden-cli-bootstrap', 'bitwarden-cli-bootstrap', 'bitwarden-cli-bootstrap']);
+    expect(env.slice(1).filter((e: Obj) => e.valueFrom).map((e: Obj) => e.valueFrom.secretKeyRef.name)).toEqual(['bitwarden-cli-bootstrap', 'bitwarden-cli-bootstrap', 'bitwarden-cli-bootstrap']);
     expect(find('PodDisruptionBudget', 'bitwarden-cli').spec.minAvailable).toBe(1);
   });
 
-  test('GIVEN the bw image runs as root and writes its vault cache WHEN rendered THEN both exemptions say why', () => {
-    const exempt = find('Deployment', 'bitwarden-cli').metadata.annotations[HA_ANNOTATIONS.exempt];
-    expect(exempt).toMatch(/ha\/non-root: the image \(debian, no USER\)/);
-    expect(exempt).toMatch(/ha\/read-only-root: bw writes its login and vault cache/);
+  test('GIVEN the bw image declares no user WHEN rendered THEN bw serve runs as a fixed non-root user with a read-only root, its home and /tmp on emptyDirs, under the restricted profile, with no HA exemption', () => {
+    const d = find('Deployment', 'bitwarden-cli');
+    const pod = d.spec.template.spec;
+    const c = pod.containers[0];
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 });
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.volumeMounts.map((m: Obj) => m.mountPath).sort()).toEqual(['/home/bw', '/tmp']);
+    expect(pod.volumes.every((v: Obj) => v.emptyDir)).toBe(true);
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'HOME', value: '/home/bw' }, { name: 'BITWARDENCLI_APPDATA_DIR', value: '/home/bw/appdata' }]));
+    expect(d.metadata.annotations?.[HA_ANNOTATIONS.exempt]).toBeUndefined();
+    expect(find('Namespace', 'bitwarden').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  test('GIVEN the Bitwarden server is unreachable WHEN the probes run THEN none of them asks the server (liveness reads the local /status), and the vault sync loop logs a failure and carries on', () => {
+    const c = find('Deployment', 'bitwarden-cli').spec.template.spec.containers[0];
+    for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) expect(JSON.stringify(probe)).not.toMatch(/sync/);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/status', port: 'http' });
+    expect(c.command.slice(0, 2)).toEqual(['/bin/bash', '-c']);
+    const script: string = c.command[2];
+    // The sync runs beside bw serve, every two minutes; a failure is reported, never fatal.
+    expect(script).toMatch(/^\( while sleep 120; do wget -q -O \/dev\/null --post-data='' http:\/\/127\.0\.0\.1:8087\/sync \|\| echo "[^"]+" >&2; done \) & exec \/entrypoint\.sh$/);
   });
 
   test('GIVEN bw serve has no authentication WHEN rendered THEN only the External Secrets namespace may reach it', () => {
