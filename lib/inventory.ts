@@ -88,6 +88,27 @@ export interface RegistryMirror {
   readonly layer: string;
 }
 
+/**
+ * A service outside the cluster that the platform depends on. The catalogue (what each is, where
+ * site.yaml names it, what an operator does while it is down) is in lib/docs/dependencies-docs.ts.
+ */
+export type OutsideService =
+  | 'directory' | 'bitwarden' | 'git' | 'git-mirror' | 'haproxy' | 'dns' | 'registries'
+  | 'backup-nfs' | 'backup-s3' | 'smtp' | 'alert-webhook' | `dbaas-${DatabaseEntry['engine']}`;
+
+/** One component's use of an outside service, and what happens to it while the service is down. */
+export interface OutsideUse {
+  readonly service: OutsideService;
+  /** The component (layer or tool) that uses it. */
+  readonly usedBy: string;
+  /** What for, in a few words. */
+  readonly purpose: string;
+  /** What stops working for this component while the service is down. */
+  readonly whileDown: string;
+  /** What the platform does about it (the last copy kept, retries, a second path...). */
+  readonly mitigation: string;
+}
+
 const ID = 'inventory';
 
 /**
@@ -107,6 +128,7 @@ export class Inventory extends Construct {
   public readonly databases: DatabaseEntry[] = [];
   public readonly apis: ApiEntry[] = [];
   public readonly registryMirrors: RegistryMirror[] = [];
+  public readonly outside: OutsideUse[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -152,6 +174,13 @@ export class Inventory extends Construct {
     const clash = this.databases.find((e) => e.engine === entry.engine && e.database === entry.database);
     if (clash) clashError(entry.source ?? clash.source, `${entry.engine} database "${entry.database}" is claimed by ${clash.usedBy} and ${entry.usedBy}; give each component its own`);
     this.databases.push(entry);
+    this.addOutsideUse({
+      service: `dbaas-${entry.engine}`,
+      usedBy: entry.usedBy,
+      purpose: `${entry.engine} "${entry.database}": ${entry.purpose}`,
+      whileDown: `${entry.usedBy} cannot read or write "${entry.database}": its requests that need it fail`,
+      mitigation: 'the DBaaS is highly available on its own; the component reconnects when it is back',
+    });
   }
 
   /** Records a registry mirror for the nodes; one mirror per upstream registry. */
@@ -159,6 +188,13 @@ export class Inventory extends Construct {
     const clash = this.registryMirrors.find((e) => e.registry === entry.registry);
     if (clash) throw new Error(`registry ${entry.registry} is mirrored twice (layers ${clash.layer} and ${entry.layer}); a node pulls each registry through one mirror`);
     this.registryMirrors.push(entry);
+    this.addOutsideUse({
+      service: 'registries',
+      usedBy: `${entry.layer} proxy cache of ${entry.registry}`,
+      purpose: `every node pulls ${entry.registry} images through ${entry.endpoint}`,
+      whileDown: `an image of ${entry.registry} not yet in the cache cannot be pulled: a new version (or a pod on a node without it) waits in ImagePullBackOff`,
+      mitigation: 'images already pulled once are served from the proxy cache; running pods are not affected',
+    });
   }
 
   /**
@@ -171,8 +207,30 @@ export class Inventory extends Construct {
     groups: { readonly admins?: true | string; readonly viewers?: boolean } = {},
   ): void {
     this.addLdap({ dn: ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy });
+    this.addOutsideUse({
+      service: 'directory',
+      usedBy,
+      purpose: 'logins of directory users and their groups',
+      whileDown: `directory users cannot log in to ${usedBy}; sessions already open go on until they expire`,
+      mitigation: 'the local admin account (its password in Bitwarden) still logs in',
+    });
     if (groups.admins) this.addLdap({ dn: ldap.adminGroup, kind: 'group', purpose: groups.admins === true ? 'platform administrators' : groups.admins, usedBy });
     if (groups.viewers) this.addLdap({ dn: ldap.viewerGroup, kind: 'group', purpose: 'read-only access to the platform tools', usedBy });
+  }
+
+  /** Records a component's use of an outside service; the same service and component twice is merged into one row. */
+  public addOutsideUse(entry: OutsideUse): void {
+    for (const [field, text] of [['purpose', entry.purpose], ['whileDown', entry.whileDown], ['mitigation', entry.mitigation]] as const) {
+      if (!text.trim()) throw new Error(`the use of ${entry.service} by ${entry.usedBy} has no ${field}; say it`);
+    }
+    const same = this.outside.findIndex((e) => e.service === entry.service && e.usedBy === entry.usedBy);
+    if (same < 0) {
+      this.outside.push(entry);
+      return;
+    }
+    const prev = this.outside[same];
+    const join = (a: string, b: string) => (a === b ? a : `${a}; ${b}`);
+    this.outside[same] = { ...prev, purpose: join(prev.purpose, entry.purpose), whileDown: join(prev.whileDown, entry.whileDown), mitigation: join(prev.mitigation, entry.mitigation) };
   }
 
   /** Records an LDAP need; the same DN from several layers is merged. */

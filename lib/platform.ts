@@ -7,6 +7,7 @@ import { BootstrapChart } from './gitops/bootstrap';
 import { deriveWaves, wireApiProviders } from './gitops/waves';
 import { PlatformError } from './platform-error';
 import { DatabaseDocs } from './docs/database-docs';
+import { DependenciesDocs } from './docs/dependencies-docs';
 import { LdapDocs } from './docs/ldap-docs';
 import { RestoreDocs } from './docs/restore-docs';
 import { WhiteboardDocs } from './docs/whiteboard-docs';
@@ -64,6 +65,7 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
   const hosts = new K3sHosts(app, 'hosts', { ctx });
   new HaproxyConfig(app, 'haproxy');
   new LdapDocs(app, 'ldap-docs');
+  new DependenciesDocs(app, 'dependencies-docs');
   new DatabaseDocs(app, 'database-docs');
   new RestoreDocs(app, 'restore-docs');
   new WhiteboardDocs(app, 'whiteboard-docs');

@@ -54,5 +54,12 @@ export function argoCdLayer(scope: Construct, ctx: PlatformContext): Layer {
 
   const inventory = Inventory.of(layer);
   inventory.addDirectoryUse(site.ldap, 'argocd', { admins: true, viewers: true });
+  inventory.addOutsideUse({
+    service: 'git',
+    usedBy: 'argocd',
+    purpose: `reads ${site.git.repoUrl} (dist/) and syncs it`,
+    whileDown: 'no commit deploys: Applications stay as they run, sync and refresh fail',
+    mitigation: 'what runs keeps running; Argo CD syncs the next commit once Gitea answers',
+  });
   return layer;
 }

@@ -18,6 +18,7 @@ import { ContainerResources, RESTRICTED_CONTAINER } from '../constructs/containe
 import { PlatformError } from '../platform-error';
 import type { Versions } from '../versions';
 import { HA_ANNOTATIONS } from '../ha/annotations';
+import { Inventory } from '../inventory';
 
 export const VELERO_NAMESPACE = 'velero';
 /** Namespace of the CSI snapshot controller (upstream's choice; it exists in every cluster). */
@@ -388,5 +389,12 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
       },
     });
   }
+  Inventory.of(layer).addOutsideUse({
+    service: 'backup-s3',
+    usedBy: 'backups (Velero)',
+    purpose: 'scheduled backups of the platform and the app namespaces, and restores',
+    whileDown: 'scheduled backups fail (PartiallyFailed/Failed) and nothing can be restored',
+    mitigation: 'the workloads are not affected; the next schedule runs again',
+  });
   return layer;
 }

@@ -488,5 +488,12 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
 
   const inventory = Inventory.of(layer);
   inventory.addDirectoryUse(site.ldap, 'jenkins', { admins: true, viewers: true });
+  inventory.addOutsideUse({
+    service: 'git',
+    usedBy: 'jenkins',
+    purpose: 'clones the platform repository and pushes app releases (npm run release)',
+    whileDown: 'pipelines cannot clone or release',
+    mitigation: 'a failed release changes nothing in the cluster; run it again once Gitea answers',
+  });
   return layer;
 }

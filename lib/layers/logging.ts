@@ -8,6 +8,7 @@ import type { PlatformContext } from '../context';
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
 import { Layer } from '../layer';
 import { PlatformError } from '../platform-error';
+import { Inventory } from '../inventory';
 
 export const LOGGING_NAMESPACE = 'logging';
 /** Loki's S3 credentials as the AWS SDK reads them from the environment. */
@@ -247,5 +248,12 @@ export function loggingLayer(scope: Construct, ctx: PlatformContext): Layer {
     ha: alloyHa(),
   });
   layer.addOrder(alloy, loki);
+  Inventory.of(layer).addOutsideUse({
+    service: 'backup-s3',
+    usedBy: 'logging (Loki)',
+    purpose: 'log chunks and indexes (the bucket in logging.bucket)',
+    whileDown: 'flushes of new chunks fail and queries of older logs fail',
+    mitigation: 'ingesters keep recent logs in their write-ahead log on replicated volumes and flush them when the store is back',
+  });
   return layer;
 }

@@ -11,6 +11,7 @@ import type { PlatformContext } from '../context';
 import { at, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
+import { Inventory } from '../inventory';
 
 export const LONGHORN_NAMESPACE = 'longhorn-system';
 /** Secret (from Bitwarden) with the backup target's credentials, when the target needs any. */
@@ -483,5 +484,12 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
       },
     });
   }
+  Inventory.of(layer).addOutsideUse({
+    service: 'backup-nfs',
+    usedBy: 'longhorn',
+    purpose: 'recurring volume backups to storage.backupTarget',
+    whileDown: 'volume backups fail; restores from the NAS are impossible',
+    mitigation: 'volumes keep serving from their replicas; the next recurring job backs up again',
+  });
   return layer;
 }

@@ -512,5 +512,23 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
     usedBy: 'monitoring',
     purpose: 'Grafana: users, sessions, settings shared by both replicas',
   });
+  if (site.monitoring.alerts.email) {
+    inventory.addOutsideUse({
+      service: 'smtp',
+      usedBy: 'monitoring (Alertmanager)',
+      purpose: `alert e-mails to ${site.monitoring.alerts.email.to}`,
+      whileDown: 'alert e-mails are not delivered',
+      mitigation: 'Alertmanager retries; alerts stay visible in Alertmanager and Grafana',
+    });
+  }
+  if (site.monitoring.alerts.webhook) {
+    inventory.addOutsideUse({
+      service: 'alert-webhook',
+      usedBy: 'monitoring (Alertmanager)',
+      purpose: 'alert notifications to the chat webhook',
+      whileDown: 'chat notifications are not delivered',
+      mitigation: 'Alertmanager retries; e-mail (when configured) still goes out',
+    });
+  }
   return layer;
 }

@@ -9,6 +9,7 @@ import { HOSTNAME_SPREAD, HostnameSpread } from '../ha/workloads';
 import type { PlatformContext } from '../context';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
+import { Inventory } from '../inventory';
 
 export const ESO_NAMESPACE = 'external-secrets';
 export const BITWARDEN_NAMESPACE = 'bitwarden';
@@ -193,5 +194,12 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
       spec: { provider: webhookStore(part) },
     });
   }
+  Inventory.of(layer).addOutsideUse({
+    service: 'bitwarden',
+    usedBy: 'secrets (bw serve for External Secrets)',
+    purpose: 'every secret of the platform and the apps',
+    whileDown: 'new and changed secrets do not reach the cluster; a bw serve pod that starts meanwhile cannot log in',
+    mitigation: 'bw serve keeps serving its last copy of the vault (its liveness does not ask the server) and External Secrets keeps the Secrets it wrote, retrying every refresh',
+  });
   return layer;
 }
