@@ -1,7 +1,9 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { parse } from 'yaml';
 import { EVICTION } from '../../lib/hosts/k3s-config';
 import { IMAGE_PULL_BUDGET_SECONDS, recoveryFromPod, VOLUME_MOVE_BUDGET_SECONDS } from '../../lib/paas/recovery';
-import { shippedRender, shippedSite } from '../helpers';
+import { REPO, shippedRender, shippedSite } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -10,15 +12,18 @@ describe('the whiteboard demo', () => {
   const obj = (p: string): Obj => parse(files.get(p)!);
   const deployment = obj('dist/workloads/whiteboard/deployment-whiteboard.yaml');
   const pod = deployment.spec.template.spec;
+  // The image the app spec pins: a release (npm run release) changes it, and this test stays green.
+  const specImage = (parse(fs.readFileSync(path.join(REPO, 'apps', 'whiteboard.yaml'), 'utf8')) as { image: string }).image;
 
-  test('GIVEN apps/whiteboard.yaml WHEN rendered THEN WBO runs as uid 1000 on port 8080 (NET_BIND_SERVICE kept for its setcap node binary), one replica, Recreate, declared singleton', () => {
+  test('GIVEN apps/whiteboard.yaml WHEN rendered THEN WBO runs the image the spec pins (a WBO image), as uid 1000 on port 8080 (NET_BIND_SERVICE kept for its setcap node binary), one replica, Recreate, declared singleton', () => {
     expect(pod.containers[0]).toMatchObject({
-      image: 'lovasoa/wbo:v2.17.0',
+      image: specImage,
       ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
       env: expect.arrayContaining([{ name: 'PORT', value: '8080' }]),
       securityContext: { runAsUser: 1000, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
       volumeMounts: [{ name: 'vol-boards', mountPath: '/opt/app/server-data' }, { name: 'scratch-0', mountPath: '/tmp' }],
     });
+    expect(specImage).toMatch(/^lovasoa\/wbo:v\d+\.\d+\.\d+$/);
     expect(deployment.spec.replicas).toBe(1);
     expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
     expect(deployment.metadata.annotations['platform.tsys/singleton']).toMatch(/one ReadWriteOnce volume/);
