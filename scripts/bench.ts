@@ -48,6 +48,8 @@ function largeSiteYaml(shipped: string): string {
     autoAssign: i !== 0,
   }));
   site.nodes = nodes;
+  // App load balancers take their addresses from an auto-assigning pool.
+  site.paas = { ...site.paas, pool: 'pool-001' };
   // The gateway takes the first address of pool-000, the one pool that does not auto-assign.
   site.network = { ...site.network, nodeCidr: '10.200.0.0/16', apiVip: '10.200.0.10', haproxy: { address: '10.200.0.254' }, metallb: { pools }, gateway: { address: '10.200.200.1' } };
   return stringify(site);
@@ -63,7 +65,7 @@ interface Runs {
   objects: number; nodes: number; pools: number;
 }
 
-function bench(label: string, text: string, n: number, registry: SchemaRegistry): Runs {
+function bench(label: string, text: string, n: number, registry: SchemaRegistry, kustomize = kubectlFound): Runs {
   const runs: Runs = { load: [], render: [], write: [], verify: [], total: [], kustomize: [], objects: 0, nodes: 0, pools: 0 };
   for (let i = 0; i < n; i++) {
     let t = now();
@@ -100,7 +102,7 @@ function bench(label: string, text: string, n: number, registry: SchemaRegistry)
       runs.load.push(load); runs.render.push(render); runs.write.push(write); runs.verify.push(verify);
       runs.total.push(load + render + write + verify);
 
-      if (kubectlFound) {
+      if (kustomize) {
         const manifests = files.filter((f) => f.path.startsWith('dist/') && !f.path.startsWith('dist/hosts/') && !f.path.endsWith('kustomization.yaml')).map((f) => f.path);
         fs.writeFileSync(path.join(tmp, 'kustomization.yaml'), stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: manifests }));
         t = now();
@@ -195,20 +197,57 @@ function diffPart(): void {
   console.log(`npm run diff as a process (tsx start-up, git read, render of the working tree, diff), this checkout against HEAD, median of 3: ${fmt(median(diffProcessRuns()))} ms`);
 }
 
+const USAGE = `usage: npm run bench [-- --quick | --diff | --apps | --charts | --ha]
+  (no option)  everything: the shipped and a large site (203 nodes, 100 pools), HA, diff, PaaS, charts
+  --quick      the shipped and the large site once each, no kustomize baseline (CI runs this)
+  --diff       the semantic diff alone;  --apps  the PaaS (100 to 5,000 apps);  --ha  verify with the N-1 simulation
+  --charts     cold and warm synth as a process, sizes of dist/, render-cache/, vendor/
+It prints figures only and asserts no timing; it exits 1 when a site is rejected or its render has verify findings.`;
+
+/** The one option given (undefined for the full run); a usage line and exit 2 for anything else. */
+function option(args: readonly string[]): string | undefined {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const known = ['--quick', '--diff', '--apps', '--charts', '--ha'];
+  const unknown = args.filter((a) => !known.includes(a));
+  if (unknown.length || args.length > 1) {
+    console.error(`bench: ${unknown.length ? `unknown argument ${unknown.map((a) => `"${a}"`).join(', ')}` : 'give one option at most'}; see npm run bench -- --help`);
+    process.exit(2);
+  }
+  return args[0];
+}
+
+function quickPart(): void {
+  const shippedText = fs.readFileSync(path.join(ROOT, 'site.yaml'), 'utf8');
+  const registry = new SchemaRegistry();
+  console.log(`node ${process.version} on ${os.platform()}/${os.arch()}, ${os.cpus().length} CPUs; one run each, no kustomize baseline`);
+  for (const [name, text] of [['shipped', shippedText], ['large', largeSiteYaml(shippedText)]] as const) {
+    const r = bench(name, text, 1, registry, false);
+    console.log(`${name}: ${r.nodes} nodes, ${r.pools} pools, ${r.objects} objects; load ${fmt(r.load[0])} ms, render ${fmt(r.render[0])} ms, write ${fmt(r.write[0])} ms, verify ${fmt(r.verify[0])} ms, total ${fmt(r.total[0])} ms`);
+  }
+}
+
 function main(): void {
-  if (process.argv.includes('--diff')) {
+  const opt = option(process.argv.slice(2));
+  if (opt === '--quick') {
+    quickPart();
+    return;
+  }
+  if (opt === '--diff') {
     diffPart();
     return;
   }
-  if (process.argv.includes('--apps')) {
+  if (opt === '--apps') {
     runAppsBench();
     return;
   }
-  if (process.argv.includes('--charts')) {
+  if (opt === '--charts') {
     chartsPart(median(processRuns()));
     return;
   }
-  if (process.argv.includes('--ha')) {
+  if (opt === '--ha') {
     runHaBench();
     return;
   }
