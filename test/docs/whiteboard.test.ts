@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { EVICTION } from '../../lib/hosts/k3s-config';
-import { IMAGE_PULL_BUDGET_SECONDS, recoveryFromPod, VOLUME_MOVE_BUDGET_SECONDS } from '../../lib/paas/recovery';
+import { IMAGE_PULL_BUDGET_SECONDS, recoveryFromPod, VOLUME_MOVE_BUDGET_SECONDS } from '../../lib/ha/recovery';
 import { shippedRender, shippedSite } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
