@@ -1,6 +1,6 @@
 import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
 import { appProbes } from '../paas/probes';
-import { recoveryFromPod } from '../paas/recovery';
+import { DEAD_NODE_TAINTS, recoveryFromPod } from '../ha/recovery';
 import type { AppSpec } from './app-schema';
 import type { RuleIssue } from './rules';
 import type { Site } from './schema';
@@ -119,7 +119,7 @@ export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
     const { startupProbe, readinessProbe } = appProbes(app);
     const dead = (key: string) => ({ key, effect: 'NoExecute', tolerationSeconds: SINGLETON_TOLERATION_SECONDS });
     const estimate = recoveryFromPod({
-      tolerations: [dead('node.kubernetes.io/not-ready'), dead('node.kubernetes.io/unreachable')],
+      tolerations: [dead(DEAD_NODE_TAINTS.notReady), dead(DEAD_NODE_TAINTS.unreachable)],
       containers: [{ startupProbe, readinessProbe }],
       volumes: app.volumes.map(() => ({ persistentVolumeClaim: {} })),
     });

@@ -7,7 +7,7 @@ import { EVICTION } from '../hosts/k3s-config';
 import { longhornValues } from '../layers/longhorn';
 import { appNamespace, SINGLETON_ANNOTATION } from '../paas/conventions';
 import { claimName } from '../paas/pod-template';
-import { RecoveryEstimate, RecoveryPod, recoveryFromPod } from '../paas/recovery';
+import { DEAD_NODE_TAINTS, notReadySeconds, RecoveryEstimate, RecoveryPod, recoveryFromPod } from '../ha/recovery';
 import { WorkloadChart } from '../paas/workload-chart';
 
 /** The app the demo runs. */
@@ -54,7 +54,7 @@ export function whiteboardDoc(input: WhiteboardDocInput): string {
     `| **total** | **${estimate.totalSeconds}** | site budget \`ha.recoveryBudgetSeconds\`: ${budget} s (${estimate.totalSeconds <= budget ? 'within' : 'OVER'}) |`,
     '',
     `Settings behind the numbers: k3s \`node-monitor-grace-period=${EVICTION.nodeMonitorGracePeriodSeconds}s\`, \`node-monitor-period=${EVICTION.nodeMonitorPeriodSeconds}s\``,
-    `(dist/hosts/<server>/config.yaml); the pod's \`node.kubernetes.io/not-ready\` and \`unreachable\` tolerations`,
+    `(dist/hosts/<server>/config.yaml); the pod's \`${DEAD_NODE_TAINTS.notReady}\` and \`unreachable\` tolerations`,
     `(\`${app.name}\` Deployment in dist/workloads/${app.name}/); Longhorn \`nodeDownPodDeletionPolicy: ${input.nodeDownPodDeletionPolicy}\``,
     '(dist/longhorn/), which force-deletes the pod left on the dead node so the volume can attach elsewhere;',
     'the volume-move and image-pull figures are budgets: the drill measures them.',
@@ -79,7 +79,7 @@ export function whiteboardDoc(input: WhiteboardDocInput): string {
     '   or let the drill do the watching and the arithmetic:',
     `   \`npm run drill -- --app ${app.name} --node <node> --power-off\`.`,
     '4. Power the node off hard (not a clean shutdown). Expect, in the watch:',
-    `   - after about ${EVICTION.nodeMonitorGracePeriodSeconds + EVICTION.nodeMonitorPeriodSeconds} s the node is \`NotReady\` (\`kubectl get nodes\`);`,
+    `   - after about ${notReadySeconds(EVICTION)} s the node is \`NotReady\` (\`kubectl get nodes\`);`,
     `   - after ${estimate.steps[0].seconds} s the pod is \`Terminating\` and a new one is \`Pending\`/\`ContainerCreating\` on another worker;`,
     '   - Longhorn force-deletes the old pod, the volume attaches on the new node, the container starts;',
     `   - within ${estimate.totalSeconds} s in total the URL answers \`200\` again.`,

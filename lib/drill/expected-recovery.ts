@@ -2,12 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { EVICTION } from '../hosts/k3s-config';
-import { RecoveryPod, recoveryFromPod } from '../paas/recovery';
+import { DEAD_NODE_TAINT_KEYS, RecoveryPod, recoveryFromPod } from '../ha/recovery';
 import type { DrillMode, ExpectedRecovery } from './drill';
 
 /** Kubernetes' default terminationGracePeriodSeconds. */
 const DEFAULT_GRACE_SECONDS = 30;
-const DEAD_NODE_TAINTS = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'];
 
 /** The fields of a rendered pod template the estimate reads. */
 export interface PodTemplateSpec extends Partial<RecoveryPod> {
@@ -16,17 +15,18 @@ export interface PodTemplateSpec extends Partial<RecoveryPod> {
 
 /**
  * The recovery the pod template promises, worst case, computed by the platform's one recovery
- * model (lib/paas/recovery.ts, the same numbers as docs/demo-whiteboard.md and synth's budget
+ * model (lib/ha/recovery.ts, the same numbers as docs/demo-whiteboard.md and synth's budget
  * check): for a power-off, the eviction (node monitor grace and period plus the pod's toleration
  * of a dead node; the API server's default when the pod sets none); for a drain, the old pod's
  * termination grace instead; then the volume move and image pull budgets, the startup window and
  * the first readiness probe.
  */
 export function expectedFromPodSpec(spec: PodTemplateSpec, mode: DrillMode): ExpectedRecovery {
-  const explicit = (spec.tolerations ?? []).filter((t) => DEAD_NODE_TAINTS.includes(t.key ?? '') && t.tolerationSeconds !== undefined);
-  const tolerations = explicit.length === DEAD_NODE_TAINTS.length
+  const keys: readonly string[] = DEAD_NODE_TAINT_KEYS;
+  const explicit = (spec.tolerations ?? []).filter((t) => keys.includes(t.key ?? '') && t.tolerationSeconds !== undefined);
+  const tolerations = explicit.length === keys.length
     ? spec.tolerations
-    : DEAD_NODE_TAINTS.map((key) => ({ key, effect: 'NoExecute', tolerationSeconds: EVICTION.tolerationSeconds }));
+    : keys.map((key) => ({ key, effect: 'NoExecute', tolerationSeconds: EVICTION.tolerationSeconds }));
   const estimate = recoveryFromPod({ tolerations, containers: spec.containers?.length ? spec.containers : [{}], volumes: spec.volumes });
   const steps = estimate.steps.map((s) => (s.step === 'eviction' && mode === 'drain'
     ? { step: 'termination grace', seconds: spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS }

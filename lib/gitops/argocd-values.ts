@@ -1,9 +1,8 @@
 import { stringify } from 'yaml';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
-import {
-  DeadNodeToleration, deadNodeTolerations, HOSTNAME_SPREAD, HostnameSpread, STATELESS_SINGLETON_TOLERATION_SECONDS,
-} from '../ha/workloads';
+import { DeadNodeToleration, deadNodeTolerations, STATELESS_SINGLETON_TOLERATION_SECONDS } from '../ha/recovery';
+import { HOSTNAME_SPREAD, HostnameSpread } from '../ha/workloads';
 import { sortKeys } from '../render/sort';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { ContainerResources } from '../constructs/container';

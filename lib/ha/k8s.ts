@@ -121,12 +121,6 @@ export function nodeTermsMatch(terms: readonly Json[] | undefined, labels: Reado
   return terms.some((t) => ((t.matchExpressions ?? []) as NodeSelectorRequirement[]).every((e) => requirementMatches(e, labels)));
 }
 
-/** The window a probe gives a container: initial delay plus failureThreshold periods (Kubernetes defaults 0, 3, 10 s). */
-export function probeWindowSeconds(probe: Json | undefined): number | undefined {
-  if (!probe || typeof probe !== 'object' || probe.enabled === false) return undefined;
-  return Number(probe.initialDelaySeconds ?? 0) + Number(probe.failureThreshold ?? 3) * Number(probe.periodSeconds ?? 10);
-}
-
 /** Reads `a.b.c` from a value; undefined when any step is missing. */
 export function valueAt(values: unknown, path: string): unknown {
   let cur: unknown = values;

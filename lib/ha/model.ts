@@ -1,9 +1,10 @@
 import { parse, parseAllDocuments } from 'yaml';
 import { HA_ANNOTATIONS, HaRuleId, parseHaAnnotations, RecoveryBudget } from './annotations';
 import {
-  cpuMillis, Json, memoryBytes, nodeTermsMatch, parseTaint, parseTolerations, pdbMinAvailable, probeWindowSeconds,
+  cpuMillis, Json, memoryBytes, nodeTermsMatch, parseTaint, parseTolerations, pdbMinAvailable,
   selectorMatches, Taint, Toleration, tolerates, valueAt,
 } from './k8s';
+import { containerStartupSeconds, DEAD_NODE_TAINTS, probeWindowSeconds, readyAfterStartupSeconds } from './recovery';
 import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, parseStorage, parseWorkloads, WorkloadRole } from './workloads';
 
 /**
@@ -481,12 +482,11 @@ function renderedWorkload(
   const containers: Json[] = pod.containers ?? [];
   const sum = (pick: (c: Json) => number | undefined) => containers.reduce((s, c) => s + (pick(c) ?? 0), 0);
   // A startup probe's window, then one readiness period before traffic; else the readiness window.
-  const readyAfterStartup = (c: Json) => (c.startupProbe && c.readinessProbe ? Number(c.readinessProbe.periodSeconds ?? 10) : 0);
-  const windows = containers.map((c) => ({ c, w: c.startupProbe ? probeWindowSeconds(c.startupProbe)! + readyAfterStartup(c) : probeWindowSeconds(c.readinessProbe) }));
+  const windows = containers.map((c) => ({ c, w: containerStartupSeconds(c) }));
   const withWindow = windows.filter((x) => x.w !== undefined);
   const startupSeconds = withWindow.length ? Math.max(...withWindow.map((x) => x.w!)) : undefined;
   const startupNote = withWindow.length
-    ? withWindow.map((x) => `${x.c.name}: ${x.c.startupProbe ? `startup probe ${describeProbe(x.c.startupProbe)}${readyAfterStartup(x.c) ? ` + readiness period ${readyAfterStartup(x.c)} s` : ''}` : `readiness probe ${describeProbe(x.c.readinessProbe)}`}`).join(', ')
+    ? withWindow.map((x) => `${x.c.name}: ${x.c.startupProbe ? `startup probe ${describeProbe(x.c.startupProbe)}${readyAfterStartupSeconds(x.c) ? ` + readiness period ${readyAfterStartupSeconds(x.c)} s` : ''}` : `readiness probe ${describeProbe(x.c.readinessProbe)}`}`).join(', ')
     : 'no startup or readiness probe';
 
   const volumes: VolumeUse[] = [];
@@ -638,12 +638,12 @@ export function blockedBy(w: Pick<Workload, 'nodeSelector' | 'requiredNodeTerms'
 
 /**
  * Seconds a pod of `w` stays bound to an unreachable node before it is evicted: its own
- * toleration of `node.kubernetes.io/unreachable:NoExecute` (the smallest when several match), or
+ * toleration of the unreachable taint (NoExecute; the smallest when several match), or
  * the API server's default; Infinity when it tolerates it forever.
  */
 export function unreachableToleration(w: Pick<Workload, 'tolerations' | 'kind'>, eviction: EvictionModel): number {
   if (w.kind === 'DaemonSet') return Infinity;
-  const taint: Taint = { key: 'node.kubernetes.io/unreachable', value: '', effect: 'NoExecute' };
+  const taint: Taint = { key: DEAD_NODE_TAINTS.unreachable, value: '', effect: 'NoExecute' };
   const matching = w.tolerations.filter((t) => tolerates(t, taint));
   if (!matching.length) return eviction.defaultUnreachableTolerationSeconds;
   return Math.min(...matching.map((t) => (t.tolerationSeconds === undefined ? Infinity : Number(t.tolerationSeconds))));

@@ -1,6 +1,7 @@
 import { HA_ANNOTATIONS } from './annotations';
 import { formatCpu, formatMemory, formatTaint } from './k8s';
 import { ClusterModel, HaModel, Workload } from './model';
+import { evictionSeconds, IMAGE_PULL_BUDGET_SECONDS } from './recovery';
 import { budgetOf, isViolation, Outcome, ScenarioResult, storageNodes } from './simulate';
 
 /** Where synth writes the N-1 report: outside every Argo CD path. */
@@ -116,11 +117,11 @@ export function failureReport(model: HaModel, results: readonly ScenarioResult[]
   const s = cluster.storage;
   out.push('## How recovery is computed', '',
     `- Budget: **${cluster.recoveryBudgetSeconds} s** per singleton (\`ha.recoveryBudgetSeconds\` in site.yaml); a singleton may declare its own with a reason (\`${HA_ANNOTATIONS.recoveryBudget}\`), listed below.`,
-    `- Eviction: node-monitor-grace-period ${e.nodeMonitorGracePeriodSeconds} s + node-monitor-period ${e.nodeMonitorPeriodSeconds} s + the pod's unreachable toleration (default ${e.defaultUnreachableTolerationSeconds} s) = ${e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds + e.defaultUnreachableTolerationSeconds} s by default (dist/hosts/<server>/config.yaml).`,
+    `- Eviction: node-monitor-grace-period ${e.nodeMonitorGracePeriodSeconds} s + node-monitor-period ${e.nodeMonitorPeriodSeconds} s + the pod's unreachable toleration (default ${e.defaultUnreachableTolerationSeconds} s) = ${evictionSeconds(e, e.defaultUnreachableTolerationSeconds)} s by default (dist/hosts/<server>/config.yaml).`,
     '- Requests to pods on the lost node fail until it is marked unreachable; replicas elsewhere keep serving, so a workload whose survivors meet its PodDisruptionBudget minimum has no outage.',
     '- Deployments are replaced after eviction; a StatefulSet pod is replaced only when Longhorn force-deletes it (its pod uses a Longhorn volume); DaemonSet pods are per node.',
     s ? `- Longhorn (${s.origin.file}): ${s.replicaCount} replicas per volume, ${s.hardAntiAffinity ? 'hard' : 'soft'} anti-affinity, nodeDownPodDeletionPolicy ${s.nodeDownPodDeletionPolicy}, rwxVolumeFastFailover ${s.rwxFastFailover}; an RWO volume attaches elsewhere within the ${s.attachSeconds} s attach budget once the pod is evicted (a StatefulSet's pod also waits out its termination grace period: only then does Longhorn force-delete it and the StatefulSet recreate it).` : '- No replicated storage is declared.',
-    '- Image pull on the new node: a 10 s budget (Harbor\'s proxy cache on the LAN), the same as the PaaS recovery model (lib/paas/recovery.ts) and `npm run drill`.',
+    `- Image pull on the new node: a ${IMAGE_PULL_BUDGET_SECONDS} s budget (Harbor's proxy cache on the LAN), the same as the recovery model (lib/ha/recovery.ts) and \`npm run drill\`.`,
     '- Start-up: the startup probe window and one readiness period, else the readiness probe\'s window (initial delay + failure threshold x period), or the declared figure of a chart.',
     '- Capacity: requests against each node\'s allocatable CPU and memory; a pod without requests counts as nothing, as the scheduler counts it.',
     '- Not modelled: pods operators create at run time that no declaration names (Rancher\'s fleet and webhook, Longhorn\'s instance managers and engine images, Jenkins\' build agents); scheduling latency; node architecture (amd64 assumed).',

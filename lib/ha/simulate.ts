@@ -1,6 +1,6 @@
-import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
 import { formatCpu, formatMemory } from './k8s';
-import { blockedBy, ClusterModel, NodeModel, unreachableToleration, Workload } from './model';
+import { blockedBy, ClusterModel, EvictionModel, NodeModel, unreachableToleration, Workload } from './model';
+import { recovery, RecoveryStep, shareManagerRecovery, VolumeMove } from './recovery';
 
 /**
  * The node-failure simulation: place every workload on the site's nodes as the scheduler would
@@ -11,26 +11,18 @@ import { blockedBy, ClusterModel, NodeModel, unreachableToleration, Workload } f
  * Placement is worst case for the lost nodes: each workload puts as many pods on them as its
  * constraints allow (a workload with nothing keeping its replicas apart is assumed to have all of
  * them there; a singleton is assumed to run there). Everything else is placed where the most
- * CPU is free. Timings come from the rendered settings:
+ * CPU is free. Timings come from the rendered settings, through the platform's one recovery
+ * model (./recovery.ts):
  *
  *   eviction = node-monitor-grace-period + node-monitor-period + the pod's unreachable toleration
  *   RWO Longhorn volume: + the declared attach budget (Longhorn deletes the dead node's
  *     VolumeAttachment at eviction, and a Deployment's replacement is already waiting); a
  *     StatefulSet's replacement only comes once Longhorn force-deletes the old pod, when its
  *     deletion time has passed: + its terminationGracePeriodSeconds
- *   + the image pull on the new node (a budget shared with the PaaS recovery model and the drill)
+ *   + the image pull on the new node (a budget shared with the PaaS and the drill)
  *   + the start-up window (startup probe, then one readiness period; else the readiness probe:
  *     initial delay + failures x period)
  */
-
-/** Longhorn's own timings for an RWX volume's share manager (longhorn-manager v1.12.1, controller/share_manager_controller.go). */
-export const LONGHORN_SHARE_MANAGER = {
-  /** With rwxVolumeFastFailover the share manager's lease (7 s) expiring moves it, without waiting for node eviction. */
-  leaseSeconds: 7,
-  /** The NFS server's grace period for clients to reclaim their state: 30 s with fast failover, 90 s without. */
-  nfsGraceFastSeconds: 30,
-  nfsGraceSeconds: 90,
-} as const;
 
 export type Verdict = 'ok' | 'degraded' | 'outage' | 'over-budget' | 'unknown';
 
@@ -225,11 +217,6 @@ export function storageNodes(cluster: ClusterModel, workloads: readonly Workload
   return cluster.nodes.filter((n) => n.labels[s.diskNodeLabel] === 'true' && (!manager || !blockedBy(manager, n))).map((n) => n.name);
 }
 
-export function evictionSeconds(cluster: ClusterModel, w: Workload): number {
-  const e = cluster.eviction;
-  return e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds + unreachableToleration(w, e);
-}
-
 export function budgetOf(cluster: ClusterModel, w: Workload): number {
   return w.recoveryBudget?.seconds ?? cluster.recoveryBudgetSeconds;
 }
@@ -285,13 +272,10 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     }
 
     // Can the lost pods come back elsewhere, and when?
-    const steps: string[] = [];
     let blocker: string | undefined;
     const tolerate = unreachableToleration(w, e);
-    const evict = e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds + tolerate;
-    steps.push(`eviction ${SEC(evict)} (grace ${e.nodeMonitorGracePeriodSeconds} + period ${e.nodeMonitorPeriodSeconds} + toleration ${Number.isFinite(tolerate) ? tolerate : 'forever'})`);
     if (!Number.isFinite(tolerate)) blocker = 'it tolerates an unreachable node forever, so its pods are never evicted';
-    let ready = evict;
+    let volume: VolumeMove | undefined;
     const rwo = longhornVolumes(cluster, w).filter((v) => v.accessMode === 'ReadWriteOnce' || v.accessMode === 'ReadWriteOncePod');
     const otherRwo = w.volumes.filter((v) => !longhornVolumes(cluster, w).includes(v) && v.accessMode !== 'ReadWriteMany' && v.accessMode !== 'ReadOnlyMany');
     if (!quorum) blocker = `etcd has lost quorum (${survivingServers.length} of ${servers.length} servers): nothing is evicted or rescheduled`;
@@ -304,25 +288,21 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
       if (!covered) blocker = `Longhorn's nodeDownPodDeletionPolicy is ${policy}: the pod stays Terminating on the dead node and holds its volume`;
       else if (!storage.hardAntiAffinity) blocker = 'Longhorn replica anti-affinity is soft: every replica of its volume may have been on the failed node';
       else if (lostDisks.length >= storage.replicaCount) blocker = `${lostDisks.length} storage nodes lost (${lostDisks.join(', ')}) and volumes keep ${storage.replicaCount} replicas: all of a volume's replicas may be gone`;
-      else if (w.kind === 'StatefulSet') {
-        // Its replacement is created only once the old pod is gone: Longhorn force-deletes it when
-        // its deletion time (eviction + grace period) has passed.
-        ready += w.terminationGraceSeconds + storage.attachSeconds;
-        steps.push(`volume moves ${w.terminationGraceSeconds + storage.attachSeconds} s (termination grace ${w.terminationGraceSeconds}, then Longhorn force-deletes the pod; attach ${storage.attachSeconds})`);
-      } else {
-        // The replacement is already waiting: Longhorn deletes the dead node's VolumeAttachment at
-        // eviction, and the volume attaches on the new node.
-        ready += storage.attachSeconds;
-        steps.push(`volume moves ${storage.attachSeconds} s (Longhorn releases it at eviction; attach ${storage.attachSeconds})`);
-      }
+      // A StatefulSet's replacement is created only once the old pod is gone: Longhorn force-deletes
+      // it when its deletion time (eviction + grace period) has passed. A Deployment's is already
+      // waiting: Longhorn deletes the dead node's VolumeAttachment at eviction.
+      else volume = { attachSeconds: storage.attachSeconds, ...(w.kind === 'StatefulSet' ? { terminationGraceSeconds: w.terminationGraceSeconds } : {}) };
     }
     if (!blocker && w.kind === 'StatefulSet' && !rwo.length) blocker = 'a StatefulSet pod on a dead node is never replaced until the node returns (Kubernetes does not force-delete it, and no Longhorn volume makes Longhorn do so)';
-    ready += IMAGE_PULL_BUDGET_SECONDS;
-    steps.push(`image pull ${IMAGE_PULL_BUDGET_SECONDS} s (budget)`);
-    if (w.startupSeconds !== undefined) {
-      ready += w.startupSeconds;
-      steps.push(`start-up ${w.startupSeconds} s (${w.startupNote})`);
-    } else steps.push('start-up unknown (no startup or readiness probe)');
+    const estimate = recovery({
+      nodeMonitor: e,
+      tolerationSeconds: tolerate,
+      volume,
+      startup: w.startupSeconds !== undefined ? { seconds: w.startupSeconds, how: w.startupNote } : undefined,
+    });
+    const ready = estimate.totalSeconds;
+    const steps = estimate.steps.map((s) => simulationStep(s, e, tolerate, volume));
+    if (w.startupSeconds === undefined) steps.push('start-up unknown (no startup or readiness probe)');
 
     let replaced = 0;
     let pendingWhy = '';
@@ -390,11 +370,26 @@ function shareManagerOutcome(cluster: ClusterModel, w: Workload, volume: string,
   if (!s.hardAntiAffinity || lostDisks.length >= s.replicaCount) {
     return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: `every replica of the volume may be gone (${lostDisks.length} storage nodes lost, ${s.replicaCount} replicas${s.hardAntiAffinity ? '' : ', soft anti-affinity'})` };
   }
-  const detect = s.rwxFastFailover ? LONGHORN_SHARE_MANAGER.leaseSeconds : e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds;
-  const grace = s.rwxFastFailover ? LONGHORN_SHARE_MANAGER.nfsGraceFastSeconds : LONGHORN_SHARE_MANAGER.nfsGraceSeconds;
-  const total = detect + IMAGE_PULL_BUDGET_SECONDS + s.attachSeconds + grace;
-  const why = `may run on ${lostNodes.join(', ')}; ${s.rwxFastFailover ? `rwxVolumeFastFailover: lease expires ${detect} s` : `no fast failover: node NotReady ${detect} s`} + image pull ${IMAGE_PULL_BUDGET_SECONDS} s + attach ${s.attachSeconds} s + NFS grace ${grace} s = ${total} s (budget ${budget} s); the pods keep running but their volume stalls`;
+  const m = shareManagerRecovery({ nodeMonitor: e, fastFailover: s.rwxFastFailover, attachSeconds: s.attachSeconds });
+  const total = m.totalSeconds;
+  const why = `may run on ${lostNodes.join(', ')}; ${s.rwxFastFailover ? `rwxVolumeFastFailover: lease expires ${m.detectSeconds} s` : `no fast failover: node NotReady ${m.detectSeconds} s`} + image pull ${m.imagePullSeconds} s + attach ${m.attachSeconds} s + NFS grace ${m.nfsGraceSeconds} s = ${total} s (budget ${budget} s); the pods keep running but their volume stalls`;
   return { ...base, after: 1, outageSeconds: total, verdict: total <= budget ? 'ok' : 'over-budget', why };
+}
+
+/** One step of the model's estimate as the simulation's report words it. */
+function simulationStep(s: RecoveryStep, e: EvictionModel, tolerate: number, volume: VolumeMove | undefined): string {
+  switch (s.step) {
+    case 'eviction':
+      return `eviction ${SEC(s.seconds)} (grace ${e.nodeMonitorGracePeriodSeconds} + period ${e.nodeMonitorPeriodSeconds} + toleration ${Number.isFinite(tolerate) ? tolerate : 'forever'})`;
+    case 'volume move':
+      return volume?.terminationGraceSeconds !== undefined
+        ? `volume moves ${s.seconds} s (termination grace ${volume.terminationGraceSeconds}, then Longhorn force-deletes the pod; attach ${volume.attachSeconds})`
+        : `volume moves ${s.seconds} s (Longhorn releases it at eviction; attach ${volume?.attachSeconds})`;
+    case 'image pull':
+      return `image pull ${s.seconds} s (budget)`;
+    default:
+      return `${s.step} ${s.seconds} s (${s.how})`;
+  }
 }
 
 /** Whether an outcome breaks the rules: an outage of a non-singleton, a singleton over its budget, an unknown recovery. */

@@ -280,23 +280,3 @@ export function exemptions(w: ParsedDeclaration): Map<HaRuleId, string> {
 export const HOSTNAME_SPREAD = { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' } as const;
 
 export type HostnameSpread = typeof HOSTNAME_SPREAD;
-
-/** A toleration of a dead node's NoExecute taints, as charts take it. */
-export interface DeadNodeToleration {
-  readonly key: 'node.kubernetes.io/unreachable' | 'node.kubernetes.io/not-ready';
-  readonly operator: 'Exists';
-  readonly effect: 'NoExecute';
-  readonly tolerationSeconds: number;
-}
-
-/**
- * How long a stateless singleton (no volume to release, nothing to hand over) stays bound to an
- * unreachable node: half the platform's 20 s. Leaving early costs nothing but a restart elsewhere
- * if the node was only briefly cut off, and it keeps such a singleton within the recovery budget.
- */
-export const STATELESS_SINGLETON_TOLERATION_SECONDS = 10;
-
-/** Explicit tolerations of a dead node (unreachable and not-ready, NoExecute) for `seconds`. */
-export function deadNodeTolerations(seconds: number): DeadNodeToleration[] {
-  return (['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'] as const).map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds }));
-}

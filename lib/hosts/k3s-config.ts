@@ -13,7 +13,8 @@ export const API_PORT = 6443;
  * `nodeStatusUpdateFrequencySeconds`; the node controller checks every
  * `nodeMonitorPeriodSeconds` and marks a node silent for `nodeMonitorGracePeriodSeconds`
  * NotReady/Unreachable; pods then tolerate that for `tolerationSeconds` (the API server's default
- * tolerations) before they are evicted and rescheduled.
+ * tolerations) before they are evicted and rescheduled. The recovery model (lib/ha/recovery.ts)
+ * turns them into seconds.
  */
 export const EVICTION = {
   nodeStatusUpdateFrequencySeconds: 4,
@@ -28,14 +29,6 @@ export interface EvictionSettings {
   readonly nodeMonitorPeriodSeconds: number;
   readonly nodeMonitorGracePeriodSeconds: number;
   readonly tolerationSeconds: number;
-}
-
-/**
- * Worst case from a node's last heartbeat until its pods are evicted: the grace period, plus
- * at most one node-monitor period before the controller notices, plus the toleration.
- */
-export function worstCaseEvictionSeconds(e: EvictionSettings = EVICTION): number {
-  return e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds + e.tolerationSeconds;
 }
 
 /** The URL every joining node registers with: the API VIP, never one server's address. */

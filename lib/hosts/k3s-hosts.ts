@@ -13,7 +13,7 @@ import { KubeVip } from './kube-vip';
 import { registriesYaml } from './registries';
 import { hostsRunbook } from './runbook';
 
-export { EVICTION, worstCaseEvictionSeconds } from './k3s-config';
+export { EVICTION } from './k3s-config';
 
 /** Folder of the host files: outside every Argo CD path. */
 export const HOSTS_DIR = 'dist/hosts';

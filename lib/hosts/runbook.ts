@@ -1,7 +1,8 @@
 import type { Site, SiteNode } from '../config/schema';
 import type { RegistryMirror } from '../inventory';
 import type { Versions } from '../versions';
-import { apiUrl, EVICTION, isFirstServer, joinOrder, nodeLabels, nodeTaints, worstCaseEvictionSeconds } from './k3s-config';
+import { notReadySeconds, worstCaseEvictionSeconds } from '../ha/recovery';
+import { apiUrl, EVICTION, isFirstServer, joinOrder, nodeLabels, nodeTaints } from './k3s-config';
 import { parseBitwardenRef } from '../constructs/bitwarden-secret';
 import { bwTokenCommand } from './install-script';
 import { formatTaint } from './node-labels';
@@ -123,7 +124,7 @@ export function hostsRunbook(site: Site, versions: Versions, mirrors: readonly R
     `| \`default-not-ready-toleration-seconds\`, \`default-unreachable-toleration-seconds\` | API server, servers | ${e.tolerationSeconds} s |`,
     `| kube-vip lease duration / renew deadline / retry | kube-vip | 15 s / 10 s / 2 s |`,
     '',
-    `A dead node is marked NotReady at most ${e.nodeMonitorGracePeriodSeconds + e.nodeMonitorPeriodSeconds} s after its last report; its pods are evicted and`,
+    `A dead node is marked NotReady at most ${notReadySeconds(e)} s after its last report; its pods are evicted and`,
     `rescheduled ${e.tolerationSeconds} s later: **at most ${worstCaseEvictionSeconds()} s** from failure to replacement pods, well under a minute.`,
     'Pods of StatefulSets and pods with ReadWriteOnce volumes may wait longer (their volume must be released first).',
     `If the server holding the VIP dies, another server takes it within the kube-vip lease (about 15 s).`,

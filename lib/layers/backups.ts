@@ -10,9 +10,9 @@ import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { PlatformContext } from '../context';
-import { worstCaseEvictionSeconds } from '../hosts/k3s-config';
+import { EVICTION } from '../hosts/k3s-config';
+import { readinessWindowStep, recovery, RecoveryEstimate, RecoveryStepName, stepSeconds } from '../ha/recovery';
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
-import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
 import { Layer } from '../layer';
 import { ContainerResources, RESTRICTED_CONTAINER } from '../constructs/container';
 import { PlatformError } from '../platform-error';
@@ -45,29 +45,29 @@ const NODE_AGENT_SYSTEM = 'Velero node agent: moves CSI snapshot data of the pod
 export const VELERO_READINESS = { initialDelaySeconds: 10, periodSeconds: 30, failureThreshold: 5 } as const;
 
 /**
- * How long the singleton server is away when its node dies, step by step (seconds); the
- * node-failure simulation computes the same figure from the rendered values. It has no volume and
- * no toleration of its own, so the API server's default applies.
+ * How long the singleton server is away when its node dies, step by step, from the recovery model
+ * (lib/ha/recovery.ts); the node-failure simulation computes the same figure from the rendered
+ * values. It has no volume and no toleration of its own, so the API server's default applies, and
+ * no startup probe: the chart's readiness window (initial delay + failures x period) is its start-up.
  */
-export const VELERO_RECOVERY = {
-  /** Node failure until the pod is evicted: node-monitor grace + monitor period + the default toleration. */
-  evictionSeconds: worstCaseEvictionSeconds(),
-  imagePullSeconds: IMAGE_PULL_BUDGET_SECONDS,
-  /** The chart's readiness window: 10 s + 5 x 30 s. */
-  startupSeconds: VELERO_READINESS.initialDelaySeconds + VELERO_READINESS.failureThreshold * VELERO_READINESS.periodSeconds,
-} as const;
+export const VELERO_RECOVERY: RecoveryEstimate = recovery({
+  tolerationSeconds: EVICTION.tolerationSeconds,
+  startup: readinessWindowStep(VELERO_READINESS),
+});
 
-/** Worst case from a node failure until Velero is ready on another node: 42 + 10 + 160 = 212 s. */
-export const VELERO_RECOVERY_SECONDS = VELERO_RECOVERY.evictionSeconds + VELERO_RECOVERY.imagePullSeconds + VELERO_RECOVERY.startupSeconds;
+/** Worst case from a node failure until Velero is ready on another node (212 s with the shipped settings). */
+export const VELERO_RECOVERY_SECONDS = VELERO_RECOVERY.totalSeconds;
+
+const veleroStep = (step: RecoveryStepName) => stepSeconds(VELERO_RECOVERY, step);
 
 /**
  * Velero's own recovery budget, above the site's 90 s: the chart's readiness window alone is
- * 160 s, and nothing serving waits on Velero. A schedule whose time passes while the server is
+ * longer, and nothing serving waits on Velero. A schedule whose time passes while the server is
  * away is run when it is back (the schedule controller runs a due backup at once).
  */
 export const VELERO_RECOVERY_BUDGET = {
   seconds: 240,
-  reason: 'backups only, not on any serving path: a schedule due while it moves runs when it is back; 42 s eviction + 10 s image pull + the chart\'s 160 s readiness window',
+  reason: `backups only, not on any serving path: a schedule due while it moves runs when it is back; ${veleroStep('eviction')} s eviction + ${veleroStep('image pull')} s image pull + the chart's ${veleroStep('start-up')} s readiness window`,
 } as const;
 
 /**

@@ -8,16 +8,15 @@ import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
 import { groupName } from '../gitops/argocd-values';
-import { EVICTION, worstCaseEvictionSeconds } from '../hosts/k3s-config';
+import { deadNodeTolerations, readyStep, recovery, RecoveryEstimate, RecoveryStepName, startupProbeStep, stepSeconds } from '../ha/recovery';
+import { EVICTION } from '../hosts/k3s-config';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
 import { sortKeys } from '../render/sort';
 import type { Versions } from '../versions';
 import { HARBOR_SUBDOMAIN } from './harbor';
 import type { ContainerResources } from '../constructs/container';
-import { LONGHORN_ATTACH_SECONDS } from './longhorn';
 import { LDAP_SCHEMA } from '../ldap-schema';
-import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
 
 export const JENKINS_NAMESPACE = 'jenkins';
 /** The controller's Service: the chart names it after the release (`jenkins`), port `controller.servicePort`. */
@@ -85,39 +84,35 @@ export const CONTROLLER_READINESS_PROBE = { periodSeconds: 10 } as const;
 export const CONTROLLER_TERMINATION_GRACE_SECONDS = 30;
 
 /**
- * How long the singleton controller is away when its node dies, step by step (seconds). The
- * node-failure simulation computes the same figure from the rendered settings (reports/failure-simulation.md).
+ * How long the singleton controller is away when its node dies, step by step, from the recovery
+ * model (lib/ha/recovery.ts) and the controller's own settings: eviction after its toleration;
+ * the volume move of a StatefulSet (Longhorn force-deletes the evicted pod once its grace period
+ * is over, then the volume attaches on the new node); the image pull; its startup probe's window
+ * (Jenkins starts within it, or is restarted); then its first readiness check. The node-failure
+ * simulation computes the same figure from the rendered settings (reports/failure-simulation.md).
  */
-export const JENKINS_RECOVERY = {
-  /** Node failure until the pod is evicted: node-monitor grace period + monitor period + toleration. */
-  evictionSeconds: worstCaseEvictionSeconds({ ...EVICTION, tolerationSeconds: CONTROLLER_TOLERATION_SECONDS }),
-  /**
-   * Longhorn force-deletes the evicted pod once its grace period is over, then the volume attaches
-   * on the new node (a budget, not a measurement: check it with a node-failure drill on the site).
-   */
-  volumeMoveSeconds: CONTROLLER_TERMINATION_GRACE_SECONDS + LONGHORN_ATTACH_SECONDS,
-  /** Pulling the image on the new node (the platform's budget, lib/paas/recovery.ts). */
-  imagePullSeconds: IMAGE_PULL_BUDGET_SECONDS,
-  /** Jenkins starts within its startup probe's window, or is restarted. */
-  startupSeconds: CONTROLLER_STARTUP_PROBE.failureThreshold * CONTROLLER_STARTUP_PROBE.periodSeconds,
-  /** Then its first readiness check, at most one period later, lets traffic in. */
-  readinessSeconds: CONTROLLER_READINESS_PROBE.periodSeconds,
-} as const;
+export const JENKINS_RECOVERY: RecoveryEstimate = recovery({
+  tolerationSeconds: CONTROLLER_TOLERATION_SECONDS,
+  volume: { terminationGraceSeconds: CONTROLLER_TERMINATION_GRACE_SECONDS },
+  startup: startupProbeStep(CONTROLLER_STARTUP_PROBE),
+  ready: readyStep(CONTROLLER_READINESS_PROBE),
+});
 
-/** Worst case from a node failure until Jenkins answers again on another node: 42 + 60 + 10 + 120 + 10 = 242 s. */
-export const JENKINS_RECOVERY_SECONDS = JENKINS_RECOVERY.evictionSeconds + JENKINS_RECOVERY.volumeMoveSeconds + JENKINS_RECOVERY.imagePullSeconds
-  + JENKINS_RECOVERY.startupSeconds + JENKINS_RECOVERY.readinessSeconds;
+/** Worst case from a node failure until Jenkins answers again on another node (242 s with the shipped settings). */
+export const JENKINS_RECOVERY_SECONDS = JENKINS_RECOVERY.totalSeconds;
+
+const jenkinsStep = (step: RecoveryStepName) => stepSeconds(JENKINS_RECOVERY, step);
 
 /**
  * Jenkins' own recovery budget, above the site's: one controller on one RWO volume cannot come back
- * within 90 s (eviction and the volume move alone take 102 s), and the startup window is what
+ * within 90 s (eviction and the volume move alone take longer), and the startup window is what
  * Jenkins with its plugins needs. About four minutes without CI is accepted; the serving path never
  * waits on it. The sum includes the first readiness check after the startup window (the
  * simulation counts it from the rendered probes; the hand-typed declaration before left it out).
  */
 export const JENKINS_RECOVERY_BUDGET = {
   seconds: 250,
-  reason: 'CI only, not on any serving path: one controller on one RWO volume (the chart allows no second) needs 42 s eviction + 60 s volume move + 10 s image pull + its 120 s startup window + 10 s to its first readiness check = 242 s',
+  reason: `CI only, not on any serving path: one controller on one RWO volume (the chart allows no second) needs ${jenkinsStep('eviction')} s eviction + ${jenkinsStep('volume move')} s volume move + ${jenkinsStep('image pull')} s image pull + its ${jenkinsStep('start-up')} s startup window + ${jenkinsStep('ready')} s to its first readiness check = ${JENKINS_RECOVERY_SECONDS} s`,
 } as const;
 
 /** HA declarations of the chart's controller StatefulSet (jenkins chart 5.9.53: named after the release). */
@@ -379,7 +374,6 @@ export function robotDockerConfig(site: Site): string {
 }
 
 export function jenkinsValues(site: Site, versions: Versions): JenkinsValues {
-  const toleration = (key: string): JenkinsToleration => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: CONTROLLER_TOLERATION_SECONDS });
   return {
     controller: {
       replicas: 1,
@@ -393,7 +387,7 @@ export function jenkinsValues(site: Site, versions: Versions): JenkinsValues {
         { name: PLATFORM_RELEASE.secret, keyName: 'username' },
         { name: PLATFORM_RELEASE.secret, keyName: 'password' },
       ],
-      tolerations: [toleration('node.kubernetes.io/unreachable'), toleration('node.kubernetes.io/not-ready')],
+      tolerations: deadNodeTolerations(CONTROLLER_TOLERATION_SECONDS),
       terminationGracePeriodSeconds: CONTROLLER_TERMINATION_GRACE_SECONDS,
       resources: JENKINS_RESOURCES.controller,
       // The chart's pod and container contexts (uid and gid 1000, the image's jenkins user; fsGroup

@@ -10,7 +10,8 @@ import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
-import { at, deadNodeTolerations, declareWorkloads, STATELESS_SINGLETON_TOLERATION_SECONDS, WorkloadDeclaration } from '../ha/workloads';
+import { deadNodeTolerations, STATELESS_SINGLETON_TOLERATION_SECONDS } from '../ha/recovery';
+import { at, declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../docs/database-docs';
 import { API_GATEWAY_CLIENT, IAM_HOST, iamUrl, PLATFORM_REALM } from '../iam';
 import { Inventory } from '../inventory';
@@ -112,8 +113,9 @@ export const KEYCLOAK_OPERATOR_UID = 1000;
 
 /**
  * The operator's HA declaration: one replica (the upstream manifests run one), reconciling only.
- * Its recovery after a node failure: eviction (20 + 2 + its 10 s toleration) + 10 s image pull +
- * the upstream startup window (5 s + 3 x 10 s) and one readiness period (10 s) = 87 s.
+ * Its recovery after a node failure, as the simulation computes it with the recovery model
+ * (lib/ha/recovery.ts): eviction after its 10 s toleration, the image pull, the upstream startup
+ * window and one readiness period (87 s in reports/failure-simulation.md).
  */
 export function keycloakOperatorHa(): RenderedWorkloadHa[] {
   return [{

@@ -9,6 +9,7 @@ import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import { at, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
+import { VOLUME_MOVE_BUDGET_SECONDS } from '../ha/recovery';
 import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
 import { Inventory } from '../inventory';
@@ -91,13 +92,6 @@ export interface LonghornValues {
 /** Copies Longhorn replicates every volume into: one per storage node, at most on three nodes. */
 export const REPLICA_COUNT = 3;
 
-/**
- * How long attaching a volume on another node takes once the dead node's pod is gone: a budget,
- * not a measurement (Longhorn's own node-down tests see the replacement running in about 30 s).
- * Check it with a node-failure drill on the site.
- */
-export const LONGHORN_ATTACH_SECONDS = 30;
-
 /** The DaemonSets of Longhorn's node agent (the chart) and of its CSI plugin (deployed by the driver deployer). */
 export const LONGHORN_MANAGER = 'longhorn-manager';
 export const LONGHORN_CSI_PLUGIN = 'longhorn-csi-plugin';
@@ -127,7 +121,7 @@ export function longhornStorage(): StorageDeclaration {
     diskNodeLabel: LONGHORN_DEFAULT_DISK_LABEL,
     managerDaemonSet: LONGHORN_MANAGER,
     csiDaemonSet: LONGHORN_CSI_PLUGIN,
-    attachSeconds: fixed(LONGHORN_ATTACH_SECONDS, 'a budget for Longhorn attaching the volume on another node; check it in a node-failure drill'),
+    attachSeconds: fixed(VOLUME_MOVE_BUDGET_SECONDS, 'a budget for Longhorn attaching the volume on another node; check it in a node-failure drill'),
   };
 }
 

@@ -4,7 +4,7 @@ import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { PlatformContext } from '../context';
-import { DeadNodeToleration, deadNodeTolerations, STATELESS_SINGLETON_TOLERATION_SECONDS } from '../ha/workloads';
+import { DeadNodeToleration, deadNodeTolerations, STATELESS_SINGLETON_TOLERATION_SECONDS } from '../ha/recovery';
 import { Layer } from '../layer';
 
 export const METALLB_NAMESPACE = 'metallb-system';

@@ -5,10 +5,13 @@ import { APP_NAME, Environment, IMAGE_REF } from '../config/app-schema';
 import { ConfigError, formatIssue } from '../config/errors';
 import { parseApp } from '../config/load-apps';
 import type { Site } from '../config/schema';
+import { readyStep, startupAllowanceSeconds } from '../ha/recovery';
 import {
   ComposeMount, ComposePort, ComposeService, dependenciesOf, environmentOf, healthcheckUrl, interpolate, mountsOf, portsOf, readCompose, scalar, splitCommand,
 } from './compose';
 import { databaseEngine, databaseServiceSettings, DbaasEngine } from './compose-databases';
+import { SINGLETON_TOLERATION_SECONDS } from './conventions';
+import { PROBE_TIMING } from './probes';
 
 /**
  * `npm run import-compose`: one app spec per service of a docker-compose file. Database services
@@ -24,10 +27,27 @@ type Json = Record<string, unknown>;
 export const IMPORTED_VOLUME_SIZE = '10Gi';
 
 /**
- * health.startupSeconds of an imported singleton: with the shipped budget of 90 s the rest of a
- * singleton's recovery (eviction, volume move, image pull, readiness) takes 72 s.
+ * health.startupSeconds of an imported singleton, at most: a guess with some slack under the
+ * shipped budget (90 s, of which the rest of the recovery takes 72 s); less when the site's
+ * budget leaves less (singletonStartupSeconds).
  */
 const SINGLETON_STARTUP_SECONDS = 15;
+
+/**
+ * The start-up an imported singleton gets: what the site's recovery budget leaves after the rest of
+ * a singleton app's recovery (the recovery model: eviction after its toleration, the volume move,
+ * the image pull, one readiness period), in whole startup-probe periods, at most
+ * SINGLETON_STARTUP_SECONDS and at least 1 s (parseApp then reports a budget nothing fits).
+ */
+export function singletonStartupSeconds(site: Site): number {
+  const allowance = startupAllowanceSeconds({
+    tolerationSeconds: SINGLETON_TOLERATION_SECONDS,
+    volume: {},
+    ready: readyStep({ periodSeconds: PROBE_TIMING.readinessPeriodSeconds }),
+  }, site.ha.recoveryBudgetSeconds);
+  const fits = Math.floor(allowance / PROBE_TIMING.startupPeriodSeconds) * PROBE_TIMING.startupPeriodSeconds;
+  return Math.max(1, Math.min(SINGLETON_STARTUP_SECONDS, fits));
+}
 
 /** Container ports that usually speak HTTP (besides the port a curl/wget healthcheck fetches). */
 const HTTP_PORTS = new Set([80, 3000, 3001, 2368, 4000, 5000, 5678, 8000, 8008, 8080, 8081, 8088, 8888, 9000]);
@@ -326,7 +346,7 @@ function translateImage(d: Draft, spec: Json): void {
 }
 
 /** Command/entrypoint, healthcheck path, replicas, user. */
-function translateProcess(d: Draft, spec: Json, healthUrl: URL | undefined, singleWriter: readonly string[]): void {
+function translateProcess(d: Draft, spec: Json, healthUrl: URL | undefined, singleWriter: readonly string[], startupSeconds: number): void {
   const command = splitCommand(spec.entrypoint);
   const args = splitCommand(spec.command);
   if (command) d.spec.command = command;
@@ -347,8 +367,8 @@ function translateProcess(d: Draft, spec: Json, healthUrl: URL | undefined, sing
     d.spec.replicas = 1;
     d.spec.singleton = `single writer of its ReadWriteOnce volume${singleWriter.length > 1 ? 's' : ''} ${singleWriter.join(', ')} (imported from docker-compose)`;
     d.spec.strategy = { type: 'recreate' };
-    (d.spec.health as Json).startupSeconds = SINGLETON_STARTUP_SECONDS;
-    d.notes.push(`start-up limited to ${SINGLETON_STARTUP_SECONDS} s (health.startupSeconds) so that a singleton is back within ha.recoveryBudgetSeconds after its node dies; measure the real start-up with npm run drill`);
+    (d.spec.health as Json).startupSeconds = startupSeconds;
+    d.notes.push(`start-up limited to ${startupSeconds} s (health.startupSeconds) so that a singleton is back within ha.recoveryBudgetSeconds after its node dies; measure the real start-up with npm run drill`);
     d.notes.push('a singleton (one replica, recreate) because its volumes take one writer; if the app can share them, use accessMode: ReadWriteMany and more replicas');
     if (replicas !== undefined && replicas > 1) d.notes.push(`deploy.replicas was ${replicas}: lowered to 1 for the ReadWriteOnce volumes`);
   } else if (replicas !== undefined && replicas >= 2) {
@@ -448,7 +468,7 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
     if (healthPort !== undefined && !ports.some((p) => p.container === healthPort)) ports.push({ container: healthPort, protocol: 'TCP' });
     translatePorts(d, ports, healthPort, app, domain);
     const singleWriter = translateVolumes(d, mountsOf(svc.spec), declaredVolumes, app);
-    translateProcess(d, svc.spec, healthUrl, singleWriter);
+    translateProcess(d, svc.spec, healthUrl, singleWriter, singletonStartupSeconds(options.site));
     for (const dep of dependenciesOf(svc.spec).keys()) {
       if (!databases.has(dep)) d.notes.push(`depends on the service "${dep}": reach it as http://${kebabName(dep)}.${options.environment ?? 'sit'}.svc (its Service), not "${dep}"`);
     }

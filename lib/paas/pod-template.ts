@@ -2,6 +2,7 @@ import type { AppSpec } from '../config/app-schema';
 import type { Site } from '../config/schema';
 import { bitwardenPart } from '../constructs/bitwarden-secret';
 import { dbaasEndpoint } from '../docs/database-docs';
+import { DEAD_NODE_TAINTS, deadNodeTolerations } from '../ha/recovery';
 import { APP_CONTAINER, appLabels, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds } from './conventions';
 import { appProbes } from './probes';
 
@@ -155,7 +156,8 @@ export function podTemplate(app: AppSpec, site: Site, hashLabel: string): Json {
       },
       containers: [container],
       ...(volumes.length ? { volumes } : {}),
-      tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds })),
+      // not-ready first: the order apps have always rendered in.
+      tolerations: deadNodeTolerations(seconds, [DEAD_NODE_TAINTS.notReady, DEAD_NODE_TAINTS.unreachable]),
       ...(spread.length ? { topologySpreadConstraints: spread } : {}),
     },
   };

@@ -1,6 +1,7 @@
 import { parse, parseAllDocuments } from 'yaml';
 import type { Site } from '../../lib/config/schema';
-import { EVICTION, K3sHosts, worstCaseEvictionSeconds } from '../../lib/hosts/k3s-hosts';
+import { worstCaseEvictionSeconds } from '../../lib/ha/recovery';
+import { EVICTION, K3sHosts } from '../../lib/hosts/k3s-hosts';
 import { joinOrder } from '../../lib/hosts/k3s-config';
 import { buildPlatform } from '../../lib/platform';
 import { renderSite } from '../../lib/synth';

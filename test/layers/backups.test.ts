@@ -130,6 +130,7 @@ describe('backups layer', () => {
 
     test('THEN Velero is back after 42 s eviction + 10 s image pull + its 160 s readiness window = 212 s, within its own 240 s budget (over the site\'s 90 s)', () => {
       expect(VELERO_RECOVERY_SECONDS).toBe(212);
+      expect(VELERO_RECOVERY_BUDGET.reason).toContain('42 s eviction + 10 s image pull + the chart\'s 160 s readiness window');
       expect(outcome('velero/velero (Deployment)')).toMatchObject({ outageSeconds: VELERO_RECOVERY_SECONDS, budgetSeconds: VELERO_RECOVERY_BUDGET.seconds, verdict: 'ok' });
       expect(VELERO_RECOVERY_SECONDS).toBeGreaterThan(model.cluster!.recoveryBudgetSeconds);
     });

@@ -3,7 +3,7 @@ import { haInputFromFiles, haModel, nMinusOne } from '../../lib/ha/analysis';
 import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
 import { EVICTION } from '../../lib/hosts/k3s-config';
 import { CONTROLLER_TOLERATION_SECONDS, JENKINS_RECOVERY, JENKINS_RECOVERY_BUDGET, JENKINS_RECOVERY_SECONDS, JENKINS_RESOURCES, relativeDn } from '../../lib/layers/jenkins';
-import { LONGHORN_ATTACH_SECONDS } from '../../lib/layers/longhorn';
+import { RecoveryStepName, stepSeconds, VOLUME_MOVE_BUDGET_SECONDS } from '../../lib/ha/recovery';
 import type { RenderedFile } from '../../lib/render/render';
 import { renderSite } from '../../lib/synth';
 import { secretLiterals } from '../../lib/verify/secret-literals';
@@ -47,13 +47,14 @@ describe('Jenkins layer', () => {
   });
 
   test('GIVEN the singleton WHEN its node dies THEN the recovery time is eviction + volume move + image pull + startup window + first readiness check: 42 + 60 + 10 + 120 + 10 = 242 s', () => {
-    expect(JENKINS_RECOVERY).toEqual({ evictionSeconds: 42, volumeMoveSeconds: 60, imagePullSeconds: 10, startupSeconds: 120, readinessSeconds: 10 });
-    expect(JENKINS_RECOVERY.evictionSeconds).toBe(EVICTION.nodeMonitorGracePeriodSeconds + EVICTION.nodeMonitorPeriodSeconds + pod.tolerations[0].tolerationSeconds);
-    expect(JENKINS_RECOVERY.startupSeconds).toBe(jenkins.startupProbe.failureThreshold * jenkins.startupProbe.periodSeconds);
-    expect(JENKINS_RECOVERY.readinessSeconds).toBe(jenkins.readinessProbe.periodSeconds);
+    const step = (s: RecoveryStepName) => stepSeconds(JENKINS_RECOVERY, s);
+    expect(JENKINS_RECOVERY.steps.map((s) => [s.step, s.seconds])).toEqual([['eviction', 42], ['volume move', 60], ['image pull', 10], ['start-up', 120], ['ready', 10]]);
+    expect(step('eviction')).toBe(EVICTION.nodeMonitorGracePeriodSeconds + EVICTION.nodeMonitorPeriodSeconds + pod.tolerations[0].tolerationSeconds);
+    expect(step('start-up')).toBe(jenkins.startupProbe.failureThreshold * jenkins.startupProbe.periodSeconds);
+    expect(step('ready')).toBe(jenkins.readinessProbe.periodSeconds);
     // The volume moves once the evicted pod's grace period is over (Longhorn then force-deletes it) and it attaches elsewhere.
     expect(pod.terminationGracePeriodSeconds).toBe(30);
-    expect(JENKINS_RECOVERY.volumeMoveSeconds).toBe(pod.terminationGracePeriodSeconds + LONGHORN_ATTACH_SECONDS);
+    expect(step('volume move')).toBe(pod.terminationGracePeriodSeconds + VOLUME_MOVE_BUDGET_SECONDS);
     expect(JENKINS_RECOVERY_SECONDS).toBe(242);
     // Longhorn force-deletes pods stuck on a dead node: without it the StatefulSet pod would wait forever.
     expect(parse(parse(files.get('dist/longhorn/configmap-longhorn-default-setting.yaml')!).data['default-setting.yaml'])['node-down-pod-deletion-policy']).toBe('delete-both-statefulset-and-deployment-pod');
@@ -61,7 +62,7 @@ describe('Jenkins layer', () => {
 
   test('GIVEN 242 s is over the site\'s 90 s WHEN simulated THEN Jenkins is back within its own reasoned 250 s budget, and the simulation computes the layer\'s figure', () => {
     expect(sts.metadata.annotations[HA_ANNOTATIONS.recoveryBudget]).toBe(`250: ${JENKINS_RECOVERY_BUDGET.reason}`);
-    expect(JENKINS_RECOVERY_BUDGET.reason).toContain(`= ${JENKINS_RECOVERY_SECONDS} s`);
+    expect(JENKINS_RECOVERY_BUDGET.reason).toContain('needs 42 s eviction + 60 s volume move + 10 s image pull + its 120 s startup window + 10 s to its first readiness check = 242 s');
     const outcome = nMinusOne(haModel(haInputFromFiles(rendered))).find((r) => r.failed[0] === 'www1')!.outcomes.find((o) => o.label === 'jenkins/jenkins (StatefulSet)')!;
     expect(outcome).toMatchObject({ outageSeconds: JENKINS_RECOVERY_SECONDS, budgetSeconds: 250, verdict: 'ok' });
   });
