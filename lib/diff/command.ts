@@ -4,7 +4,7 @@ import { option, unknownOptions } from '../args';
 import { ConfigError } from '../config/errors';
 
 import { PlatformError } from '../platform-error';
-import type { RenderedFile } from '../render/render';
+import type { RenderedFile } from '../render/rendered-file';
 import { SHARED_DIR } from '../render/write';
 import { loadInputs, renderSite } from '../synth';
 import { summaryLine } from './describe';

@@ -1,4 +1,4 @@
-import type { RenderedFile } from '../render/render';
+import type { RenderedFile } from '../render/rendered-file';
 import { diffObject } from './crd';
 import { compareGroups, groupOf, groupTitle, isTextFile } from './groups';
 import { describeRef, FileChange, GroupDiff, ObjectChange, ObjectRef, RISK_IDS, RiskFlag, TreeDiff } from './model';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import type { RenderedFile } from '../render/render';
+import type { RenderedFile } from '../render/rendered-file';
 
 /** A problem the user can fix (bad revision, not a repository): the message says how. */
 export class DiffError extends Error {

@@ -1,5 +1,5 @@
 import { loadManifests } from '../render/manifest-yaml';
-import type { RenderedFile } from '../render/render';
+import type { RenderedFile } from '../render/rendered-file';
 import { identity } from '../verify/tree';
 import { groupOf } from './groups';
 import { expandEmbeddedValues } from './helm-values';

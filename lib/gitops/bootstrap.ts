@@ -1,8 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ArgoCdInstall } from '../constructs/argo-cd-install';
+import { ArgoCdInstall, argoCdInstallProps } from './argo-cd-install';
 import type { PlatformContext } from '../context';
-import { argoCdInstallProps } from './root';
 
 /**
  * `argocd/`: what one `kubectl apply -k argocd/` puts on a fresh k3s: the argocd namespace,

@@ -1,9 +1,5 @@
 import type { Site } from '../config/schema';
-import type { PlatformContext } from '../context';
-import type { ArgoCdInstallProps } from '../constructs/argo-cd-install';
-export type { ArgoCdValues } from './argocd-values';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, PLATFORM_PROJECT, syncPolicy } from './argocd';
-import { argoCdHa, argoCdValues } from './argocd-values';
 
 /** Folder (relative to the repo root) of the app of apps. */
 export const APPS_PATH = 'dist/apps';
@@ -34,15 +30,5 @@ export function rootApplicationSpec(site: Site) {
     },
     destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
     syncPolicy: syncPolicy(),
-  };
-}
-
-/** What the bootstrap and the self-managed argocd layer install: the same, from the same site. */
-export function argoCdInstallProps(ctx: PlatformContext): ArgoCdInstallProps {
-  return {
-    chart: ctx.versions.argocd,
-    values: argoCdValues(ctx),
-    site: ctx.site,
-    ha: argoCdHa(),
   };
 }

@@ -4,7 +4,7 @@ import { TextFile } from '../constructs/text-file';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import { PlatformError } from '../platform-error';
-import { HEADER } from '../render/render';
+import { HEADER } from '../render/rendered-file';
 import { sortKeys } from '../render/sort';
 import { Inventory } from '../inventory';
 import { installScript } from './install-script';

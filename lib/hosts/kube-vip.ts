@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { KubeClusterRole, KubeClusterRoleBinding, KubeDaemonSet, KubeServiceAccount, Quantity } from 'cdk8s-plus-25/lib/imports/k8s';
 import { haAnnotations } from '../ha/annotations';
-import { HEADER } from '../render/render';
+import { HEADER } from '../render/rendered-file';
 import { sortKeys } from '../render/sort';
 import type { ArtifactVersion } from '../versions';
 import { API_PORT } from './k3s-config';

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { RegistryMirror } from '../inventory';
-import { HEADER } from '../render/render';
+import { HEADER } from '../render/rendered-file';
 import { sortKeys } from '../render/sort';
 
 /** Where k3s reads its registry configuration from, at start only. */

@@ -1,11 +1,10 @@
 import { Construct } from 'constructs';
-import { ArgoCdInstall } from '../constructs/argo-cd-install';
+import { ArgoCdInstall, argoCdInstallProps } from '../gitops/argo-cd-install';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
 import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
 import { ARGOCD_NAMESPACE, PLATFORM_PROJECT } from '../gitops/argocd';
 import { ARGOCD_LDAP_SECRET } from '../gitops/argocd-values';
-import { argoCdInstallProps } from '../gitops/root';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
 

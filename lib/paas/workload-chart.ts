@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { AppSpec } from '../config/app-schema';
-import { WebApp } from '../constructs/web-app';
+import { WebApp } from './web-app';
 import { appLabels, appPath } from './conventions';
 import type { AppAllocation } from './lock';
 

@@ -1,34 +1,14 @@
 import { ApiObject, Names } from 'cdk8s';
 import { TextFile } from '../constructs/text-file';
-import { dumpManifest } from './manifest-yaml';
 import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
 import { formatLock, LOCK_FILE } from '../paas/lock';
 import { WorkloadChart } from '../paas/workload-chart';
-import { sortKeys } from './sort';
+import { K8sObject, RenderedFile, toYamlDocument } from './rendered-file';
 
-/** One file of the rendered tree, relative to the repo root. */
-export interface RenderedFile {
-  readonly path: string;
-  readonly content: string;
-  /** Written with the executable bit (install scripts). */
-  readonly executable?: boolean;
-}
-
-export const HEADER = '# Rendered by `npm run synth` from site.yaml and lib/; edit those, not this file.\n';
-
-/** A Kubernetes object as rendered. */
-export interface K8sObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
-
-/** YAML of one object (lib/render/manifest-yaml.ts): keys sorted, so diffs stay small and stable. */
-export function toYamlDocument(obj: unknown): string {
-  return HEADER + dumpManifest(sortKeys(obj));
-}
+/** The file types, for callers outside lib/ that import them from here. */
+export { HEADER, toYamlDocument } from './rendered-file';
+export type { K8sObject, RenderedFile } from './rendered-file';
 
 /**
  * Renders every chart of the platform into files: one folder per chart, one file per object,

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { RenderedFile } from './render';
+import type { RenderedFile } from './rendered-file';
 
 /** Top-level folders the renderer owns and replaces as a whole. */
 export const OUTPUT_DIRS = ['dist', 'argocd', 'render-cache'] as const;

@@ -1,4 +1,4 @@
-import { runWhatIfCli } from '../../lib/ha/whatif';
+import { runWhatIfCli } from '../../lib/verify/whatif';
 import { REPO } from '../helpers';
 
 /** Runs the CLI on the committed dist/, capturing what it prints. */

@@ -1,13 +1,14 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Site } from '../config/schema';
-import { addRootAndProject } from '../gitops/apps';
-import { ARGOCD_NAMESPACE, NEVER_PRUNE } from '../gitops/argocd';
-import type { ArgoCdValues } from '../gitops/root';
+import { HelmComponent } from '../constructs/helm-component';
+import { PlatformNamespace } from '../constructs/platform-namespace';
+import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
+import type { PlatformContext } from '../context';
 import type { ChartVersion } from '../versions';
-import { HelmComponent } from './helm-component';
-import { PlatformNamespace } from './platform-namespace';
-import type { RenderedWorkloadHa } from './upstream-objects';
+import { addRootAndProject } from './apps';
+import { ARGOCD_NAMESPACE, NEVER_PRUNE } from './argocd';
+import { argoCdHa, argoCdValues, type ArgoCdValues } from './argocd-values';
 
 export interface ArgoCdInstallProps {
   /** The argo-cd chart (vendored). */
@@ -48,4 +49,14 @@ export class ArgoCdInstall extends Construct {
     });
     if (props.rootAndProject) this.rootAndProjectObjects = addRootAndProject(this, props.site);
   }
+}
+
+/** What the bootstrap and the self-managed argocd layer install: the same, from the same site. */
+export function argoCdInstallProps(ctx: PlatformContext): ArgoCdInstallProps {
+  return {
+    chart: ctx.versions.argocd,
+    values: argoCdValues(ctx),
+    site: ctx.site,
+    ha: argoCdHa(),
+  };
 }

@@ -1,9 +1,9 @@
 import * as path from 'path';
 import { option } from '../args';
-import { loadTree } from '../verify/tree';
-import { haInputFromDisk, haModel, nMinusOne } from './analysis';
-import { scenarioText } from './report';
-import { isViolation, simulate } from './simulate';
+import { loadTree } from './tree';
+import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
+import { scenarioText } from '../ha/report';
+import { isViolation, simulate } from '../ha/simulate';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

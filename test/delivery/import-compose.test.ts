@@ -3,9 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { parseApp } from '../../lib/config/load-apps';
-import { runImportComposeCli } from '../../lib/paas/cli';
-import { formatImport, importCompose, ServiceOutcome } from '../../lib/paas/import-compose';
-import { testIo } from '../delivery/cli-io';
+import { runImportComposeCli } from '../../lib/delivery/app-cli';
+import { formatImport, importCompose, ServiceOutcome } from '../../lib/delivery/import-compose';
+import { testIo } from './cli-io';
 import { REPO, shippedSite } from '../helpers';
 
 const FIXTURES = path.join(REPO, 'test/fixtures/compose');

@@ -10,8 +10,8 @@ import {
   ComposeMount, ComposePort, ComposeService, dependenciesOf, environmentOf, healthcheckUrl, interpolate, mountsOf, portsOf, readCompose, scalar, splitCommand,
 } from './compose';
 import { databaseEngine, databaseServiceSettings, DbaasEngine } from './compose-databases';
-import { SINGLETON_TOLERATION_SECONDS } from './conventions';
-import { PROBE_TIMING } from './probes';
+import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
+import { PROBE_TIMING } from '../paas/probes';
 
 /**
  * `npm run import-compose`: one app spec per service of a docker-compose file. Database services

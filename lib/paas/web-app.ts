@@ -1,4 +1,4 @@
-import { PlatformServiceMonitor } from './service-monitor';
+import { PlatformServiceMonitor } from '../constructs/service-monitor';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
@@ -7,12 +7,12 @@ import {
 import type { AppSpec } from '../config/app-schema';
 import { platformContext } from '../context';
 import { Inventory } from '../inventory';
-import { appLabels, appNamespace, SINGLETON_ANNOTATION, selectorLabels } from '../paas/conventions';
-import type { AppAllocation } from '../paas/lock';
-import { appNetworkPolicies } from '../paas/network-policies';
-import { claimName, databaseBindings, envSecretData, envSecretName, podTemplate } from '../paas/pod-template';
-import { BitwardenSecret } from './bitwarden-secret';
-import { SHARED_GATEWAY, sharedGatewayRoute } from './published-ui';
+import { appLabels, appNamespace, SINGLETON_ANNOTATION, selectorLabels } from './conventions';
+import type { AppAllocation } from './lock';
+import { appNetworkPolicies } from './network-policies';
+import { claimName, databaseBindings, envSecretData, envSecretName, podTemplate } from './pod-template';
+import { BitwardenSecret } from '../constructs/bitwarden-secret';
+import { SHARED_GATEWAY, sharedGatewayRoute } from '../constructs/published-ui';
 
 /** The Rollouts label on each revision's pods (the Deployment controller's is `pod-template-hash`). */
 const ROLLOUT_HASH_LABEL = 'rollouts-pod-template-hash';

@@ -4,9 +4,9 @@ import { isScalar, parseDocument, Scalar } from 'yaml';
 import { APP_NAME, IMAGE_REF } from '../config/app-schema';
 import { loadSite } from '../config/load';
 import { appFiles, appNameOf, parseApp } from '../config/load-apps';
-import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, refuseOnSynthError } from '../delivery/branch';
-import { DeliveryError } from '../delivery/delivery-error';
-import { git, gitStatus, StatusEntry } from '../delivery/git';
+import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, refuseOnSynthError } from './branch';
+import { DeliveryError } from './delivery-error';
+import { git, gitStatus, StatusEntry } from './git';
 import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
 import { renderSite, synth } from '../synth';
 

@@ -7,13 +7,13 @@ import { parse } from 'yaml';
 import { DeliveryError } from '../../lib/delivery/delivery-error';
 import { Layer } from '../../lib/layer';
 import { LAYERS } from '../../lib/layers';
-import { runReleaseCli } from '../../lib/paas/cli';
-import { release, ReleaseOptions, replaceImage, resolveImage } from '../../lib/paas/release';
+import { runReleaseCli } from '../../lib/delivery/app-cli';
+import { release, ReleaseOptions, replaceImage, resolveImage } from '../../lib/delivery/release';
 import { synth } from '../../lib/synth';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import { snapshotTree } from '../helpers';
-import { testIo } from '../delivery/cli-io';
-import { commitAll, gitIn, platformCheckout, PlatformCheckout } from '../delivery/git-fixtures';
+import { testIo } from './cli-io';
+import { commitAll, gitIn, platformCheckout, PlatformCheckout } from './git-fixtures';
 
 const DIGEST = `sha256:${'a1'.repeat(32)}`;
 const WIKI = [

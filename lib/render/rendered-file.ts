@@ -1,0 +1,30 @@
+/**
+ * The files a render produces: the path and text of each, and the one header and YAML form of
+ * every rendered manifest. Low in lib/: hosts, synth, the diff and the writer share these
+ * without importing the render of the whole platform (lib/render/render.ts).
+ */
+import { dumpManifest } from './manifest-yaml';
+import { sortKeys } from './sort';
+
+/** One file of the rendered tree, relative to the repo root. */
+export interface RenderedFile {
+  readonly path: string;
+  readonly content: string;
+  /** Written with the executable bit (install scripts). */
+  readonly executable?: boolean;
+}
+
+export const HEADER = '# Rendered by `npm run synth` from site.yaml and lib/; edit those, not this file.\n';
+
+/** A Kubernetes object as rendered. */
+export interface K8sObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+/** YAML of one object (lib/render/manifest-yaml.ts): keys sorted, so diffs stay small and stable. */
+export function toYamlDocument(obj: unknown): string {
+  return HEADER + dumpManifest(sortKeys(obj));
+}

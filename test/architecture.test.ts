@@ -1,0 +1,50 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { REPO } from './helpers';
+
+/** One broken rule as dependency-cruiser reports it. */
+interface Violation {
+  readonly rule: { readonly name: string };
+  readonly from: string;
+  readonly to: string;
+}
+
+const CONFIG = path.join(REPO, '.dependency-cruiser.cjs');
+// dependency-cruiser is ES modules only (jest runs CommonJS): run its command, as `npm run graph` does.
+const DEPCRUISE = path.join(REPO, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+
+/** The violations of `.dependency-cruiser.cjs` in `lib/` below `root`. */
+function cruise(root: string): Violation[] {
+  const run = spawnSync(process.execPath, [DEPCRUISE, 'lib', '--config', CONFIG, '--output-type', 'json'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (!run.stdout) throw new Error(`dependency-cruiser printed nothing (exit ${run.status}): ${run.stderr}`);
+  return JSON.parse(run.stdout).summary.violations;
+}
+
+const lines = (violations: readonly Violation[]) => violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort();
+
+describe('the import graph of lib/ (docs/architecture.md, Floors)', () => {
+  test('GIVEN lib/ WHEN cruised with .dependency-cruiser.cjs THEN no circle and no import up the floors', () => {
+    // WHEN
+    const violations = cruise(REPO);
+
+    // THEN: on failure the list names each import; `npm run graph` prints the same with the rule's why.
+    expect(lines(violations)).toEqual([]);
+  });
+
+  test('GIVEN a lib/ with a circle, an upward import, a value import of a types-only interface and a file on no floor WHEN cruised THEN each is reported and the allowed import type is not', () => {
+    // GIVEN
+    const fixture = path.join(REPO, 'test/fixtures/import-graph');
+
+    // WHEN
+    const violations = cruise(fixture);
+
+    // THEN
+    expect(lines(violations)).toEqual([
+      'every-file-on-a-floor: lib/stray.ts -> lib/args.ts',
+      'floor-1-base-imports-down: lib/args.ts -> lib/layers/a.ts',
+      'interface-0-types-only-from-below: lib/render/helm.ts -> lib/config/schema.ts',
+      'no-circular: lib/layers/a.ts -> lib/layers/b.ts',
+    ]);
+    expect(violations.some((v) => v.from === 'lib/render/sort.ts')).toBe(false);
+  });
+});
