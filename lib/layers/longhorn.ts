@@ -89,6 +89,11 @@ export interface LonghornValues {
 
 /** Copies Longhorn replicates every volume into: one per storage node, at most on three nodes. */
 export const REPLICA_COUNT = 3;
+/**
+ * Longhorn's replica anti-affinity is hard (not soft): never two replicas of a volume on one
+ * node, so a site needs at least REPLICA_COUNT storage nodes (lib/config/rules.ts checks it).
+ */
+export const REPLICA_SOFT_ANTI_AFFINITY = false;
 
 /**
  * How long attaching a volume on another node takes once the dead node's pod is gone: a budget,
@@ -371,7 +376,7 @@ export function longhornValues(ctx: PlatformContext): LonghornValues {
     defaultSettings: {
       // Hard anti-affinity: never two replicas of a volume on one node, so losing a node
       // loses at most one copy.
-      replicaSoftAntiAffinity: false,
+      replicaSoftAntiAffinity: REPLICA_SOFT_ANTI_AFFINITY,
       // No zones here: nodes without a zone label count as one zone, which soft zone
       // anti-affinity allows (the default, stated so it cannot drift).
       replicaZoneSoftAntiAffinity: true,
