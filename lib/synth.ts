@@ -3,12 +3,16 @@ import * as path from 'path';
 import { ChartRenderer } from './render/chart-renderer';
 import { VENDOR_LOCK } from './vendor/lock';
 import type { AppSpec } from './config/app-schema';
-import { loadSite } from './config/load';
+import { ConfigError } from './config/errors';
+import { loadSite, siteFileIssues } from './config/load';
 import { loadApps } from './config/load-apps';
 import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
-import { failureReportFile } from './ha/analysis';
+import { capacityIssues } from './config/capacity';
+import { failureReportOf, haInputFromFiles, haModel } from './ha/analysis';
+import type { HaModel } from './ha/model';
+import { simulate } from './ha/simulate';
 import { buildPlatform } from './platform';
 import { renderPlatform } from './render/render';
 import type { RenderedFile } from './render/rendered-file';
@@ -70,8 +74,24 @@ export function loadInputs(root: string, siteFile?: string, appsDir?: string): P
  * committed apps.lock.yaml, whose addresses are kept.
  */
 export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): RenderedFile[] {
+  return renderSiteAnalysed(site, layers, apps, lock, renderer).files;
+}
+
+/** renderSite, with the node-failure model its report was computed from. */
+export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): { files: RenderedFile[]; model: HaModel } {
   const files = renderPlatform(buildPlatform(site, layers, apps, lock, renderer));
-  return [...files, failureReportFile(files)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const model = haModel(haInputFromFiles(files));
+  return { files: [...files, failureReportOf(model)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), model };
+}
+
+/**
+ * Refuses a site whose nodes cannot hold what the platform runs (the intact site's placement),
+ * naming the nodes' cpu and memory fields in `siteFile` rather than a rendered file.
+ */
+export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string): void {
+  if (!model.cluster) return;
+  const issues = capacityIssues(site, simulate(model.cluster, model.workloads, []));
+  if (issues.length) throw new ConfigError(siteFileIssues(siteFile, issues));
 }
 
 /**
@@ -82,7 +102,8 @@ export function synth(options: SynthOptions): SynthResult {
   const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir);
   // The checkout's own vendored charts and committed renders when it has them, else this code's.
   const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
-  const files = renderSite(site, options.layers, apps, lock, renderer);
+  const { files, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer);
+  refuseOverCapacity(site, model, options.siteFile ?? path.join(options.root, 'site.yaml'));
   const registry = options.registry ?? new SchemaRegistry();
   writeAtomically(options.root, files, (tmp) => {
     const findings = verifyTree(tmp, registry);

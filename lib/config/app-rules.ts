@@ -1,9 +1,12 @@
+import { AppObject, appObjects } from '../paas/app-objects';
 import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
 import { appProbes } from '../paas/probes';
 import { DEAD_NODE_TAINTS, recoveryFromPod } from '../ha/recovery';
-import type { AppSpec } from './app-schema';
+import { AppSpec, AppSpecSchema } from './app-schema';
+import { formatPath } from './load';
 import type { RuleIssue } from './rules';
-import type { Site } from './schema';
+import { BITWARDEN_REF, Site } from './schema';
+import { misplacedSecretRefs } from './secret-refs';
 
 type Spec = Omit<AppSpec, 'name' | 'file'>;
 type Path = readonly (string | number)[];
@@ -95,6 +98,19 @@ export function checkAppRules(app: Spec): RuleIssue[] {
     }
   }
 
+  // Bitwarden references only where a secret is read: anywhere else the pod gets the literal text.
+  for (const p of misplacedSecretRefs(AppSpecSchema, app)) {
+    if (p[0] === 'env' && p.length === 2) {
+      const text = app.env[p[1]];
+      const ref = BITWARDEN_REF.test(text) ? text : 'bitwarden:<item>';
+      add(p, `a Bitwarden reference in env reaches the container as this literal text (env values are plain); move the variable to secrets, \`secrets: { ${p[1]}: "${ref}" }\`, which External Secrets fill from Bitwarden`);
+    } else if (p[0] === 'command' || p[0] === 'args') {
+      add(p, `a Bitwarden reference in ${p[0]} reaches the process as this literal text; put it in secrets, e.g. \`secrets: { SECRET_VALUE: "bitwarden:<item>" }\`, and write $(SECRET_VALUE) here (Kubernetes expands variables in command and args)`);
+    } else {
+      add(p, 'a Bitwarden reference here reaches the pod as literal text: only secrets.<VARIABLE> and databases[].credentials are read from Bitwarden; put the secret in secrets and read it from that environment variable');
+    }
+  }
+
   // Strategies.
   if (app.strategy.type === 'canary') {
     const weights = app.strategy.steps.flatMap((s, i) => ('setWeight' in s ? [{ w: s.setWeight, i }] : []));
@@ -133,5 +149,44 @@ export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
   app.databases.forEach((d, i) => {
     if (dbaas[d.engine] === undefined) issues.push({ path: ['databases', i, 'engine'], message: `the site has no dbaas.${d.engine} endpoint; site.yaml offers ${offered.length ? offered.join(', ') : 'none'}` });
   });
+  return issues;
+}
+
+/** A problem found across apps: the app (its file) and the path in it. */
+export interface AppsIssue {
+  readonly app: AppSpec;
+  readonly path: Path;
+  readonly message: string;
+}
+
+/**
+ * Rules across the apps of a site: no two apps render an object of the same kind, namespace and
+ * name (the Service `wiki-preview` of a blueGreen `wiki` and the app `wiki-preview`'s own), since
+ * the second would overwrite the first. Reported in the app whose field makes it render the
+ * object, naming the other app's file.
+ */
+export function checkAppsTogether(apps: readonly AppSpec[]): AppsIssue[] {
+  const issues: AppsIssue[] = [];
+  const owners = new Map<string, { app: AppSpec; obj: AppObject }>();
+  const origin = (o: { app: AppSpec; obj: AppObject }) => `${o.app.file}, ${o.obj.field.length ? `from ${formatPath(o.obj.field)}` : 'named after the app, whose name is its file name'}`;
+  for (const app of apps) {
+    for (const obj of appObjects(app)) {
+      const key = `${obj.kind}/${obj.namespace}/${obj.name}`;
+      const first = owners.get(key);
+      if (!first) {
+        owners.set(key, { app, obj });
+        continue;
+      }
+      if (first.app === app) continue;
+      const second = { app, obj };
+      // Reported where a field asks for the object (it can be changed there), else in the later file.
+      const [here, other] = second.obj.field.length || !first.obj.field.length ? [second, first] : [first, second];
+      issues.push({
+        app: here.app,
+        path: here.obj.field,
+        message: `${obj.kind} "${obj.name}" (namespace ${obj.namespace}), ${here.obj.role} here, is also ${other.obj.role} of the app "${other.app.name}" (${origin(other)}); one would overwrite the other in the cluster: rename one of the apps (rename its file)${here.obj.field.length ? `, change ${formatPath(here.obj.field)}` : ''} or run them in different environments`,
+      });
+    }
+  }
   return issues;
 }

@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadYamlData } from '../render/manifest-yaml';
-import { checkAppAgainstSite, checkAppRules } from './app-rules';
+import { checkAppAgainstSite, checkAppRules, checkAppsTogether } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
 import { ConfigError, ConfigIssue } from './errors';
 import { deepFreeze, readYaml, sortIssues, zodIssues } from './load';
 import type { Site } from './schema';
+import { decodeUtf8 } from './utf8';
 
 /** The app's name from its file: `apps/wiki.yaml` is the app `wiki`. */
 export function appNameOf(file: string): string {
@@ -51,7 +52,8 @@ export function appFiles(dir: string): string[] {
 
 /**
  * Loads every app spec of `dir` (`apps/*.yaml`) and checks them together: every file's
- * problems are reported at once, then rules across apps (one app per host name).
+ * problems are reported at once, then rules across apps (one app per host name, no object two
+ * apps would both render).
  */
 export function loadApps(dir: string, site: Site): AppSpec[] {
   const issues: ConfigIssue[] = [];
@@ -67,7 +69,7 @@ export function loadApps(dir: string, site: Site): AppSpec[] {
     }
     names.set(name, shown);
     try {
-      const text = fs.readFileSync(file, 'utf8');
+      const text = decodeUtf8(fs.readFileSync(file), shown);
       texts.set(name, text);
       apps.push(parseApp(text, shown, site));
     } catch (e) {
@@ -86,6 +88,11 @@ export function loadApps(dir: string, site: Site): AppSpec[] {
     } else {
       hosts.set(host, app);
     }
+  }
+  // Objects two apps would both render (the Service "<app>-preview" of a blueGreen app and an app of that name).
+  for (const clash of checkAppsTogether(apps)) {
+    const { source } = readYaml(clash.app.file, texts.get(clash.app.name)!);
+    issues.push(source.issue(clash.path, clash.message));
   }
   if (issues.length) throw new ConfigError(issues);
   return apps;

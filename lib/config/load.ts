@@ -3,8 +3,9 @@ import * as path from 'path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, ConfigIssue } from './errors';
-import { checkSiteRules } from './rules';
+import { checkSiteRules, RuleIssue } from './rules';
 import { Site, SiteSchema } from './schema';
+import { decodeUtf8 } from './utf8';
 
 type Path = readonly (string | number)[];
 
@@ -186,14 +187,24 @@ export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort((a, b) => a.line - b.line || a.column - b.column || a.message.localeCompare(b.message));
 }
 
+/**
+ * Positions issues found after the site was loaded (in the render: node capacity) in the site
+ * file they blame, by field path.
+ */
+export function siteFileIssues(file: string, issues: readonly RuleIssue[]): ConfigIssue[] {
+  const shown = path.relative(process.cwd(), file) || file;
+  const source = new SourceMap(shown, decodeUtf8(fs.readFileSync(file), shown));
+  return sortIssues(issues.map((r) => source.issue(r.path, r.message, r.atKey)));
+}
+
 /** Loads and validates a site file from disk. */
 export function loadSite(file: string): Site {
   const shown = path.relative(process.cwd(), file) || file;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (e) {
     throw new ConfigError([{ file: shown, line: 0, column: 0, field: '', message: `cannot read the site file: ${(e as Error).message}` }]);
   }
-  return parseSite(text, shown);
+  return parseSite(decodeUtf8(bytes, shown), shown);
 }

@@ -1,6 +1,8 @@
+import { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY } from '../ha/storage';
 import { COMPONENT_NAMES } from '../versions';
 import { contains, formatRange, IpRange, overlaps, parseAddressBlock, parseCidr, parseIp } from './net';
-import type { Site } from './schema';
+import { Site, SiteSchema } from './schema';
+import { misplacedSecretRefs } from './secret-refs';
 
 /** A rule violation at a path in the document, before positions are attached. */
 export interface RuleIssue {
@@ -45,6 +47,18 @@ export function checkSiteRules(site: Site): RuleIssue[] {
   const servers = site.nodes.filter((n) => n.role === 'server');
   if (servers.length < 3 || servers.length % 2 === 0) {
     add(['nodes'], `embedded etcd needs an odd number of servers, at least 3, to keep quorum when one fails; found ${servers.length}${servers.length ? ` (${servers.map((s) => s.name).join(', ')})` : ''}`);
+  }
+
+  // Longhorn keeps REPLICA_COUNT replicas of every volume, with hard anti-affinity each on its own
+  // storage node (storage: true), where its manager runs: not on the R&D node, whose taint it
+  // does not tolerate. With fewer storage nodes no volume is ever healthy.
+  if (!REPLICA_SOFT_ANTI_AFFINITY) {
+    const storage = site.nodes.filter((n) => n.storage && !n.rnd);
+    if (storage.length < REPLICA_COUNT) {
+      const rnd = site.nodes.filter((n) => n.storage && n.rnd).map((n) => n.name);
+      const missing = REPLICA_COUNT - storage.length;
+      add(['nodes'], `Longhorn keeps ${REPLICA_COUNT} replicas of every volume, each on a different node (hard anti-affinity), but only ${storage.length} node${storage.length === 1 ? '' : 's'} carr${storage.length === 1 ? 'ies' : 'y'} storage${storage.length ? ` (${storage.map((n) => n.name).join(', ')})` : ''}, so no volume could ever be healthy; set \`storage: true\` on ${missing} more node${missing === 1 ? '' : 's'}, adding nodes if need be (the replica count, REPLICA_COUNT in lib/ha/storage.ts, is not a site setting)${rnd.length ? `; R&D nodes do not count (${rnd.join(', ')}): Longhorn does not run on them` : ''}`);
+    }
   }
 
   // The API VIP: on the node subnet, not a node's address.
@@ -111,6 +125,11 @@ export function checkSiteRules(site: Site): RuleIssue[] {
     if (under(ldap[key], ldap.baseDn) && !under(ldap[key], ldap.groupsDn)) add(['ldap', key], `"${ldap[key]}" is not under ldap.groupsDn "${ldap.groupsDn}"`);
   }
   if (ldap.adminGroup.toLowerCase() === ldap.viewerGroup.toLowerCase()) add(['ldap', 'viewerGroup'], 'must differ from ldap.adminGroup (read-only and admin are different groups)');
+
+  // Bitwarden references only in the fields read from Bitwarden; elsewhere the text is used as it is.
+  for (const p of misplacedSecretRefs(SiteSchema, site)) {
+    add(p, 'a Bitwarden reference here is used as literal text: this field is not read from Bitwarden (secret fields such as k3s.token or ldap.bindPassword are); write the plain value here');
+  }
 
   // Version overrides name known components only.
   for (const key of Object.keys(site.versions)) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronProblem } from './cron';
 import { parseAddressBlock, parseCidr, parseIp } from './net';
 
 /**
@@ -183,8 +184,14 @@ export const JenkinsSchema = z.strictObject({
   releaseCredentials: bitwardenRef.default(JENKINS_DEFAULTS.releaseCredentials),
 });
 
-/** A five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 3 * * *". */
-const cron = z.string().regex(/^(\S+\s+){4}\S+$/, { message: 'must be a five-field cron expression, e.g. "0 3 * * *" (03:00 every day)' });
+/**
+ * A cron expression as Velero and Kubernetes accept it (minute hour day-of-month month
+ * day-of-week, e.g. "0 3 * * *", or a descriptor such as "@daily"), checked field by field.
+ */
+const cron = z.string().superRefine((v, ctx) => {
+  const problem = cronProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 /** A duration in hours, e.g. "720h" (Velero TTLs, Loki retention). */
 const hours = z.string().regex(/^[1-9][0-9]*h$/, { message: 'must be a whole number of hours, e.g. "720h" (30 days)' });
 /** A Prometheus retention such as "15d". */

@@ -83,6 +83,10 @@ export function violations(result: ScenarioResult): Outcome[] {
 
 /** The N-1 report synth writes (reports/failure-simulation.md), from the rendered files themselves. */
 export function failureReportFile(files: readonly { readonly path: string; readonly content: string }[]): { path: string; content: string } {
-  const model = haModel(haInputFromFiles(files));
+  return failureReportOf(haModel(haInputFromFiles(files)));
+}
+
+/** The N-1 report of a model already built from the rendered files. */
+export function failureReportOf(model: HaModel): { path: string; content: string } {
   return { path: FAILURE_REPORT, content: failureReport(model, nMinusOne(model)) };
 }

@@ -56,7 +56,22 @@ export interface ScenarioResult {
   readonly apiVip?: { readonly holders: readonly string[]; readonly moves: boolean; readonly seconds: number };
   readonly outcomes: readonly Outcome[];
   /** Pods the intact site cannot place at all (capacity or constraints). */
-  readonly unplaced: readonly { readonly workload: Workload; readonly pods: number; readonly why: string }[];
+  readonly unplaced: readonly Unplaced[];
+}
+
+/** A node a pod was allowed on but did not fit, and what it lacked. */
+export interface NodeShortage {
+  readonly node: string;
+  readonly cpu: boolean;
+  readonly memory: boolean;
+}
+
+export interface Unplaced {
+  readonly workload: Workload;
+  readonly pods: number;
+  readonly why: string;
+  /** When capacity is why: the nodes its constraints allowed, each lacking CPU, memory or both. */
+  readonly short: readonly NodeShortage[];
 }
 
 interface Ledger {
@@ -71,6 +86,7 @@ interface Placed {
   readonly pods: Map<string, number>;
   readonly pending: number;
   readonly pendingWhy: string;
+  readonly pendingShort: readonly NodeShortage[];
 }
 
 const SEC = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} s` : 'never');
@@ -127,6 +143,11 @@ function fits(ledger: Ledger, node: string, w: Workload): boolean {
   return (ledger.cpu.get(node) ?? 0) >= w.cpuMillis && (ledger.mem.get(node) ?? 0) >= w.memoryBytes;
 }
 
+/** What `node` lacks for one pod of `w`. */
+function shortage(ledger: Ledger, node: string, w: Workload): NodeShortage {
+  return { node, cpu: (ledger.cpu.get(node) ?? 0) < w.cpuMillis, memory: (ledger.mem.get(node) ?? 0) < w.memoryBytes };
+}
+
 function take(ledger: Ledger, node: string, w: Workload): void {
   ledger.cpu.set(node, (ledger.cpu.get(node) ?? 0) - w.cpuMillis);
   ledger.mem.set(node, (ledger.mem.get(node) ?? 0) - w.memoryBytes);
@@ -136,19 +157,22 @@ function take(ledger: Ledger, node: string, w: Workload): void {
 function placePods(
   cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], pods: Map<string, number>, count: number,
   prefer: readonly string[], alive: ReadonlySet<string>,
-): { pending: number; why: string } {
+): { pending: number; why: string; short: NodeShortage[] } {
   const domains = spreadDomains(cluster, w, alive);
   const capacity = new Map(cluster.nodes.map((n) => [n.name, n]));
   let pending = 0;
   let why = '';
+  let short: NodeShortage[] = [];
   for (let i = 0; i < count; i++) {
     const ok = candidates.filter((n) => alive.has(n.name) && spreadAllows(w, n.name, pods, domains));
     const roomy = ok.filter((n) => fits(ledger, n.name, w));
     if (!roomy.length) {
       pending++;
+      short = [];
       if (!candidates.some((n) => alive.has(n.name))) why = 'no node it may run on is left';
       else if (!ok.length) why = w.spread?.kind === 'anti-affinity' ? 'required anti-affinity: every node it may run on already has one' : 'its hostname spread allows no further pod on the nodes left';
       else {
+        short = ok.map((n) => shortage(ledger, n.name, w));
         const best = [...ok].sort((a, b) => (ledger.cpu.get(b.name) ?? 0) - (ledger.cpu.get(a.name) ?? 0))[0];
         why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu.get(best.name) ?? 0))} CPU / ${formatMemory(Math.max(0, ledger.mem.get(best.name) ?? 0))} (${best.name})`;
       }
@@ -166,7 +190,7 @@ function placePods(
     pods.set(pick.name, (pods.get(pick.name) ?? 0) + 1);
     take(ledger, pick.name, w);
   }
-  return { pending, why };
+  return { pending, why, short };
 }
 
 function order(workloads: readonly Workload[]): Workload[] {
@@ -183,18 +207,19 @@ function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer:
     const { eligible } = eligibility(cluster, w, csiNodes);
     const pods = new Map<string, number>();
     if (w.kind === 'DaemonSet') {
-      let pending = 0;
+      const short: NodeShortage[] = [];
       for (const n of eligible) {
         if (fits(ledger, n.name, w)) {
           pods.set(n.name, 1);
           take(ledger, n.name, w);
-        } else pending++;
+        } else short.push(shortage(ledger, n.name, w));
       }
-      placed.push({ w, eligible, pods, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '' });
+      const pending = short.length;
+      placed.push({ w, eligible, pods, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '', pendingShort: short });
       continue;
     }
-    const { pending, why } = placePods(cluster, ledger, w, eligible, pods, w.replicas, prefer, alive);
-    placed.push({ w, eligible, pods, pending, pendingWhy: why });
+    const { pending, why, short } = placePods(cluster, ledger, w, eligible, pods, w.replicas, prefer, alive);
+    placed.push({ w, eligible, pods, pending, pendingWhy: why, pendingShort: short });
   }
   return { placed, ledger };
 }
@@ -243,7 +268,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
   const disks = storageNodes(cluster, workloads);
   const lostDisks = disks.filter((d) => lostNodes.includes(d));
   const outcomes: Outcome[] = [];
-  const unplaced = placed.filter((p) => p.pending > 0).map((p) => ({ workload: p.w, pods: p.pending, why: p.pendingWhy }));
+  const unplaced = placed.filter((p) => p.pending > 0).map((p): Unplaced => ({ workload: p.w, pods: p.pending, why: p.pendingWhy, short: p.pendingShort }));
 
   for (const p of placed) {
     const w = p.w;

@@ -13,6 +13,7 @@ import { VOLUME_MOVE_BUDGET_SECONDS } from '../ha/recovery';
 import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
 import { Inventory } from '../inventory';
+import { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY } from '../ha/storage';
 
 export const LONGHORN_NAMESPACE = 'longhorn-system';
 /** Secret (from Bitwarden) with the backup target's credentials, when the target needs any. */
@@ -89,8 +90,7 @@ export interface LonghornValues {
   };
 }
 
-/** Copies Longhorn replicates every volume into: one per storage node, at most on three nodes. */
-export const REPLICA_COUNT = 3;
+export { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY } from '../ha/storage';
 
 /** The DaemonSets of Longhorn's node agent (the chart) and of its CSI plugin (deployed by the driver deployer). */
 export const LONGHORN_MANAGER = 'longhorn-manager';
@@ -366,7 +366,7 @@ export function longhornValues(ctx: PlatformContext): LonghornValues {
     defaultSettings: {
       // Hard anti-affinity: never two replicas of a volume on one node, so losing a node
       // loses at most one copy.
-      replicaSoftAntiAffinity: false,
+      replicaSoftAntiAffinity: REPLICA_SOFT_ANTI_AFFINITY,
       // No zones here: nodes without a zone label count as one zone, which soft zone
       // anti-affinity allows (the default, stated so it cannot drift).
       replicaZoneSoftAntiAffinity: true,

@@ -71,3 +71,13 @@ export function appNodes(site: Site): string[] {
 export function maxPods(app: Pick<AppSpec, 'replicas' | 'autoscaling'>): number {
   return app.autoscaling?.max ?? app.replicas;
 }
+
+/** The Secret (filled from Bitwarden by External Secrets) with an app's secret variables and database logins. */
+export function envSecretName(app: Pick<AppSpec, 'name'>): string {
+  return `${app.name}-env`;
+}
+
+/** A PersistentVolumeClaim of an app: `<app>-<volume>`. */
+export function claimName(app: Pick<AppSpec, 'name'>, volume: string): string {
+  return `${app.name}-${volume}`;
+}

@@ -3,20 +3,13 @@ import type { Site } from '../config/schema';
 import { bitwardenPart } from '../constructs/bitwarden-secret';
 import { dbaasEndpoint } from '../docs/database-docs';
 import { DEAD_NODE_TAINTS, deadNodeTolerations } from '../ha/recovery';
-import { APP_CONTAINER, appLabels, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds } from './conventions';
+import { APP_CONTAINER, appLabels, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds } from './conventions';
 import { appProbes } from './probes';
 
 type Json = Record<string, unknown>;
 
-/** The Secret (filled from Bitwarden by External Secrets) with an app's secret variables and database logins. */
-export function envSecretName(app: Pick<AppSpec, 'name'>): string {
-  return `${app.name}-env`;
-}
-
-/** A PersistentVolumeClaim of an app: `<app>-<volume>`. */
-export function claimName(app: Pick<AppSpec, 'name'>, volume: string): string {
-  return `${app.name}-${volume}`;
-}
+// The names of an app's Secret and claims are conventions (lib/paas/conventions.ts): the app rules read them too.
+export { claimName, envSecretName } from './conventions';
 
 /** One DBaaS binding, resolved against the site. */
 export interface DatabaseBinding {

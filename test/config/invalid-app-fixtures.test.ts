@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError } from '../../lib/config/errors';
 import { loadApps, parseApp } from '../../lib/config/load-apps';
+import { decodeUtf8 } from '../../lib/config/utf8';
 import { REPO, shippedSite } from '../helpers';
 
 const DIR = path.join(REPO, 'test', 'fixtures', 'invalid-apps');
@@ -24,14 +25,15 @@ describe('invalid app spec fixtures (test/fixtures/invalid-apps)', () => {
     expect(expected.length).toBeGreaterThan(0);
     let error: unknown;
     try {
-      parseApp(fs.readFileSync(file, 'utf8'), file, site);
+      // As loadApps reads it: the bytes decoded as UTF-8 (a file that is not UTF-8 fails there).
+      parseApp(decodeUtf8(fs.readFileSync(file), file), file, site);
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues;
     expect(issues.map((i) => `${i.line}:${i.column} ${i.field}: ${i.message}`)).toEqual(expected);
-    for (const issue of issues) expect((error as Error).message).toContain(`${file}:${issue.line}:${issue.column}: ${issue.field}: `);
+    for (const issue of issues) expect((error as Error).message).toContain(`${file}:${issue.line}:${issue.column}: ${issue.field || '(document)'}: `);
   });
 
   test('GIVEN the whole folder WHEN loaded as apps/ THEN every file\'s problems are reported at once', () => {

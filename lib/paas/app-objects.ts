@@ -1,0 +1,52 @@
+import type { AppSpec } from '../config/app-schema';
+import { appNamespace, claimName, envSecretName } from './conventions';
+
+/**
+ * The objects an app spec renders into `dist/workloads/<app>/` (WebApp), by kind, namespace and
+ * name, each with the spec field that asks for it. Two apps must never render the same one: the
+ * second would overwrite the first in the cluster. test/paas/app-objects.test.ts holds this list
+ * to what WebApp renders for every strategy and option.
+ */
+
+type Path = readonly (string | number)[];
+
+export interface AppObject {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** The spec field that makes the app render it; empty when the app's name alone does (its file name). */
+  readonly field: Path;
+  /** What the object is to its app, for messages: "the preview Service of the blueGreen strategy". */
+  readonly role: string;
+}
+
+type Spec = Pick<AppSpec, 'name' | 'environment' | 'strategy' | 'singleton' | 'autoscaling' | 'volumes' | 'secrets' | 'databases' | 'expose' | 'metrics'>;
+
+/** Every object `app` renders, in the order WebApp creates them. */
+export function appObjects(app: Spec): AppObject[] {
+  const namespace = appNamespace(app);
+  const name = app.name;
+  const out: AppObject[] = [];
+  const add = (kind: string, objectName: string, field: Path, role: string) => out.push({ kind, namespace, name: objectName, field, role });
+  const type = app.strategy.type;
+
+  if (Object.keys(app.secrets).length) add('ExternalSecret', envSecretName(app), ['secrets'], 'the Secret of the secret variables');
+  else if (app.databases.length) add('ExternalSecret', envSecretName(app), ['databases'], 'the Secret of the database logins');
+  app.volumes.forEach((v, i) => add('PersistentVolumeClaim', claimName(app, v.name), ['volumes', i, 'name'], `the claim of volume "${v.name}"`));
+  add(type === 'blueGreen' || type === 'canary' ? 'Rollout' : 'Deployment', name, [], 'the workload');
+  add('Service', name, [], 'the main Service');
+  if (type === 'blueGreen') add('Service', `${name}-preview`, ['strategy', 'type'], 'the preview Service of the blueGreen strategy');
+  if (type === 'canary') {
+    add('Service', `${name}-stable`, ['strategy', 'type'], 'the stable Service of the canary strategy');
+    add('Service', `${name}-canary`, ['strategy', 'type'], 'the canary Service of the canary strategy');
+  }
+  if (!app.singleton) add('PodDisruptionBudget', name, [], 'the PodDisruptionBudget');
+  if (app.autoscaling) add('HorizontalPodAutoscaler', name, ['autoscaling'], 'the autoscaler');
+  if (app.expose.http) add('NetworkPolicy', `${name}-from-gateway`, ['expose', 'http'], 'the policy letting the gateway in');
+  if (app.expose.tcp.length) add('NetworkPolicy', `${name}-from-anywhere`, ['expose', 'tcp'], 'the policy letting TCP clients in');
+  if (app.metrics) add('NetworkPolicy', `${name}-from-prometheus`, ['metrics'], 'the policy letting Prometheus in');
+  if (app.databases.length) add('NetworkPolicy', `${name}-to-dbaas`, ['databases'], 'the policy letting the app reach the DBaaS');
+  if (app.expose.http) add('HTTPRoute', name, ['expose', 'http'], 'the route on the shared gateway');
+  if (app.metrics) add('PodMonitor', name, ['metrics'], 'the PodMonitor');
+  return out;
+}

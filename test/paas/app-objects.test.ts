@@ -1,0 +1,66 @@
+import { parse } from 'yaml';
+import { parseApp } from '../../lib/config/load-apps';
+import { appObjects } from '../../lib/paas/app-objects';
+import { renderSite } from '../../lib/synth';
+import { shippedSite } from '../helpers';
+
+const site = shippedSite();
+
+/** Apps covering every strategy and every option that adds an object. */
+const APPS: Record<string, string> = {
+  // rolling: secrets and databases (ExternalSecret), a volume, HTTP, metrics, autoscaling.
+  full: [
+    'environment: prod', 'image: registry.turnsys.com/tsys/full:1.0.0',
+    'strategy: { type: rolling }',
+    'ports: [ { name: http, port: 8080 }, { name: metrics, port: 9090 } ]',
+    'secrets: { SESSION_KEY: "bitwarden:full-session" }',
+    'databases: [ { engine: postgresql } ]',
+    'volumes: [ { name: uploads, mountPath: /srv/uploads, size: 1Gi, accessMode: ReadWriteMany } ]',
+    'expose: { http: { host: full.turnsys.com } }',
+    'metrics: { port: metrics }',
+    'autoscaling: { min: 2, max: 4 }',
+  ].join('\n'),
+  // recreate singleton: no PodDisruptionBudget; databases without secrets still render the Secret.
+  single: [
+    'environment: uat', 'image: registry.turnsys.com/tsys/single:1.0.0', 'replicas: 1',
+    'singleton: one writer of its journal, by design', 'strategy: { type: recreate }',
+    'ports: [ { name: api, port: 7000 } ]', 'health: { startupSeconds: 10 }',
+    'databases: [ { engine: redis } ]',
+    'volumes: [ { name: journal, mountPath: /var/lib/single, size: 1Gi } ]',
+  ].join('\n'),
+  // blueGreen: the preview Service.
+  blue: [
+    'environment: prod', 'image: registry.turnsys.com/tsys/blue:1.0.0',
+    'strategy: { type: blueGreen }', 'ports: [ { name: http, port: 8080 } ]',
+    'expose: { http: { host: blue.turnsys.com } }',
+  ].join('\n'),
+  // canary: stable and canary Services; TCP exposure.
+  bird: [
+    'environment: sit', 'image: eclipse-mosquitto:2.0.22',
+    'strategy: { type: canary, steps: [ { setWeight: 50 } ] }',
+    'ports: [ { name: mqtt, port: 1883 } ]',
+    'expose: { tcp: [ { port: mqtt } ] }',
+  ].join('\n'),
+  // Nothing optional.
+  bare: ['environment: sit', 'image: registry.turnsys.com/tsys/bare:1.0.0', 'ports: [ { name: http, port: 8080 } ]'].join('\n'),
+};
+
+describe('appObjects: the objects an app renders, for the rules across apps', () => {
+  const specs = Object.keys(APPS).sort().map((n) => parseApp(APPS[n], `apps/${n}.yaml`, site));
+  const files = renderSite(site, undefined, specs);
+
+  test.each(Object.keys(APPS).sort())('GIVEN the app %s WHEN rendered THEN dist/workloads/<app>/ holds exactly the objects appObjects lists', (name) => {
+    const spec = specs.find((s) => s.name === name)!;
+    const rendered = files.filter((f) => f.path.startsWith(`dist/workloads/${name}/`)).map((f) => parse(f.content))
+      .map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort();
+    expect(rendered.length).toBeGreaterThan(0);
+    expect(appObjects(spec).map((o) => `${o.kind} ${o.namespace}/${o.name}`).sort()).toEqual(rendered);
+  });
+
+  test('GIVEN the strategies WHEN listed THEN each extra Service comes from strategy.type, the main objects from the app name alone', () => {
+    const of = (n: string) => appObjects(specs.find((s) => s.name === n)!);
+    expect(of('blue').filter((o) => o.field.length === 0).map((o) => `${o.kind} ${o.name}`)).toEqual(['Rollout blue', 'Service blue', 'PodDisruptionBudget blue']);
+    expect(of('blue').find((o) => o.name === 'blue-preview')).toMatchObject({ kind: 'Service', field: ['strategy', 'type'] });
+    expect(of('bird').filter((o) => o.field[0] === 'strategy').map((o) => o.name)).toEqual(['bird-stable', 'bird-canary']);
+  });
+});
