@@ -3,12 +3,13 @@ import * as path from 'path';
 import { ChartRenderer } from './render/chart-renderer';
 import { VENDOR_LOCK } from './vendor/lock';
 import type { AppSpec } from './config/app-schema';
-import { loadSite } from './config/load';
+import { loadSite, siteFieldIssue } from './config/load';
 import { loadApps } from './config/load-apps';
 import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
 import { failureReportFile } from './ha/analysis';
+import { SiteFieldError } from './platform-error';
 import { buildPlatform } from './platform';
 import { renderPlatform, RenderedFile } from './render/render';
 import { ROOT_FILES, writeAtomically } from './render/write';
@@ -81,7 +82,13 @@ export function synth(options: SynthOptions): SynthResult {
   const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir);
   // The checkout's own vendored charts and committed renders when it has them, else this code's.
   const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
-  const files = renderSite(site, options.layers, apps, lock, renderer);
+  let files: RenderedFile[];
+  try {
+    files = renderSite(site, options.layers, apps, lock, renderer);
+  } catch (e) {
+    if (e instanceof SiteFieldError) throw siteFieldIssue(options.siteFile ?? path.join(options.root, 'site.yaml'), e.field, e.problem);
+    throw e;
+  }
   const registry = options.registry ?? new SchemaRegistry();
   writeAtomically(options.root, files, (tmp) => {
     const findings = verifyTree(tmp, registry);

@@ -31,7 +31,7 @@ describe('invalid app spec fixtures (test/fixtures/invalid-apps)', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues;
     expect(issues.map((i) => `${i.line}:${i.column} ${i.field}: ${i.message}`)).toEqual(expected);
-    for (const issue of issues) expect((error as Error).message).toContain(`${file}:${issue.line}:${issue.column}: ${issue.field}: `);
+    for (const issue of issues) expect((error as Error).message).toContain(`${file}:${issue.line}:${issue.column}: ${issue.field || '(document)'}: `);
   });
 
   test('GIVEN the whole folder WHEN loaded as apps/ THEN every file\'s problems are reported at once', () => {
