@@ -2,11 +2,19 @@
  * Command-line options of the form `--name value`, shared by the npm scripts.
  */
 
-/** The value after `--name`, if given; throws when the value is missing. */
+/** A command line the command cannot run with (a missing value, an unknown option). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The value after `--name`, if given; throws a UsageError when the value is missing. */
 export function option(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
   if (i < 0) return undefined;
-  if (!args[i + 1]) throw new Error(`${name} needs a value`);
+  if (!args[i + 1]) throw new UsageError(`${name} needs a value`);
   return args[i + 1];
 }
 

@@ -1,37 +1,34 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { option } from './args';
-import { ConfigError } from './config/errors';
-import { PlatformError } from './platform-error';
+import { debugRequested, formatCliError } from './cli-errors';
 import { synth, VerifyError } from './synth';
 import { formatFinding, verifyTree } from './verify/verify';
 
 const ROOT = path.resolve(__dirname, '..');
-
-/** Errors a user can fix: print the message alone, no stack. */
-function isUserError(e: unknown): e is Error {
-  return e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError;
-}
+const SYNTH_OPTIONS = ['--site', '--root'];
 
 /**
- * `npm run synth [-- --site <file>] [--root <dir>]`: returns the exit code.
+ * `npm run synth [-- --site <file>] [--root <dir>] [--debug]`: returns the exit code.
  * `--root` renders into another checkout (dist/ and argocd/ there; site.yaml there by default).
+ * A failure is one message naming the file and what to do; `--debug` (or TSYS_DEBUG=1) adds the stack.
  */
 export function runSynthCli(args: readonly string[]): number {
   const started = process.hrtime.bigint();
-  const unknown = args.filter((a, i) => a.startsWith('-') && !['--site', '--root'].includes(a) && !['--site', '--root'].includes(args[i - 1]));
+  const debug = debugRequested(args);
+  const unknown = args.filter((a, i) => a.startsWith('-') && a !== '--debug' && !SYNTH_OPTIONS.includes(a) && !SYNTH_OPTIONS.includes(args[i - 1]));
   if (unknown.length) {
-    console.error(`synth: unknown option "${unknown[0]}" (allowed: --site <file>, --root <dir>)`);
+    console.error(`synth: unknown option "${unknown[0]}" (allowed: --site <file>, --root <dir>, --debug)`);
     return 1;
   }
-  let root: string;
+  let root = ROOT;
   let result: ReturnType<typeof synth>;
   try {
     root = path.resolve(option(args, '--root') ?? ROOT);
     const site = option(args, '--site');
     result = synth({ root, siteFile: site ? path.resolve(site) : undefined });
   } catch (e) {
-    console.error(isUserError(e) ? `synth failed: ${e.message}` : e);
+    console.error(formatCliError(e, { command: 'synth', debug, where: root, userErrors: [VerifyError] }));
     console.error('synth: dist/ and argocd/ were left unchanged.');
     return 1;
   }
@@ -46,16 +43,28 @@ export function runSynthCli(args: readonly string[]): number {
       console.error(`synth: CDK8S_OUTDIR=${outdir} overlaps the rendered output; set cdk8s.yaml "output" to a scratch folder such as .cdk8s.out`);
       return 1;
     }
-    fs.rmSync(outdir, { recursive: true, force: true });
-    fs.cpSync(path.join(root, 'dist'), outdir, { recursive: true });
+    try {
+      fs.rmSync(outdir, { recursive: true, force: true });
+      fs.cpSync(path.join(root, 'dist'), outdir, { recursive: true });
+    } catch (e) {
+      console.error(formatCliError(e, { command: 'synth', debug, where: outdir }));
+      console.error(`synth: dist/ and argocd/ were written; only the copy for cdk8s in ${outdir} failed.`);
+      return 1;
+    }
   }
   return 0;
 }
 
-/** `npm run verify`: checks the committed dist/ and argocd/; returns the exit code. */
-export function runVerifyCli(root: string = ROOT): number {
+/** `npm run verify [-- --debug]`: checks the committed dist/ and argocd/; returns the exit code. */
+export function runVerifyCli(root: string = ROOT, args: readonly string[] = []): number {
   const started = process.hrtime.bigint();
-  const findings = verifyTree(root);
+  let findings: ReturnType<typeof verifyTree>;
+  try {
+    findings = verifyTree(root);
+  } catch (e) {
+    console.error(formatCliError(e, { command: 'verify', debug: debugRequested(args), where: root }));
+    return 1;
+  }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (findings.length) {
     for (const f of findings) console.error(formatFinding(f));

@@ -7,6 +7,7 @@ import { formatPath } from './load';
 import type { RuleIssue } from './rules';
 import { BITWARDEN_REF, Site } from './schema';
 import { misplacedSecretRefs } from './secret-refs';
+import { quoteValue } from './quote';
 
 type Spec = Omit<AppSpec, 'name' | 'file'>;
 type Path = readonly (string | number)[];
@@ -69,20 +70,20 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   app.volumes.forEach((v, i) => {
     if (volNames.has(v.name)) add(['volumes', i, 'name'], `duplicate volume name "${v.name}" (also volumes[${volNames.get(v.name)}])`);
     else volNames.set(v.name, i);
-    if (mounts.has(v.mountPath)) add(['volumes', i, 'mountPath'], `${v.mountPath} is already mounted by ${mounts.get(v.mountPath)}`);
+    if (mounts.has(v.mountPath)) add(['volumes', i, 'mountPath'], `${quoteValue(v.mountPath)} is already mounted by ${mounts.get(v.mountPath)}`);
     else mounts.set(v.mountPath, `volumes[${i}]`);
     if (v.accessMode !== 'ReadWriteOnce') return;
     if (!singleReplica) add(['volumes', i, 'accessMode'], 'a ReadWriteOnce volume can be mounted by one pod on one node: use ReadWriteMany for an app with several replicas, or make the app a singleton');
     else if (app.strategy.type !== 'recreate') add(['strategy', 'type'], `"${app.strategy.type}" starts the new pod before the old one stops, but volume "${v.name}" is ReadWriteOnce: use "recreate"`);
   });
   app.writablePaths.forEach((p, i) => {
-    if (mounts.has(p)) add(['writablePaths', i], `${p} is already mounted by ${mounts.get(p)}`);
+    if (mounts.has(p)) add(['writablePaths', i], `${quoteValue(p)} is already mounted by ${mounts.get(p)}`);
     else mounts.set(p, `writablePaths[${i}]`);
   });
 
   // Variables: plain and secret names do not collide, nor with database bindings.
   for (const name of Object.keys(app.secrets)) {
-    if (name in app.env) add(['secrets', name], `"${name}" is also set in env; a variable comes from one place`);
+    if (name in app.env) add(['secrets', name], `${quoteValue(name)} is also set in env; a variable comes from one place`);
   }
   const prefixes = new Map<string, number>();
   app.databases.forEach((d, i) => {
@@ -94,7 +95,7 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   for (const [prefix, i] of prefixes) for (const v of BINDING_VARIABLES) bindingVars.set(`${prefix}_${v}`, i);
   for (const [where, vars] of [['env', app.env], ['secrets', app.secrets]] as const) {
     for (const name of Object.keys(vars)) {
-      if (bindingVars.has(name)) add([where, name], `"${name}" is set by the binding databases[${bindingVars.get(name)}]; rename the variable or give the binding another envPrefix`);
+      if (bindingVars.has(name)) add([where, name], `${quoteValue(name)} is set by the binding databases[${bindingVars.get(name)}]; rename the variable or give the binding another envPrefix`);
     }
   }
 

@@ -4,9 +4,9 @@ import { loadYamlData } from '../render/manifest-yaml';
 import { checkAppAgainstSite, checkAppRules, checkAppsTogether } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
 import { ConfigError, ConfigIssue } from './errors';
+import { isSystemError, readInputFile, unreadable } from './input-file';
 import { deepFreeze, readYaml, sortIssues, zodIssues } from './load';
 import type { Site } from './schema';
-import { decodeUtf8 } from './utf8';
 
 /** The app's name from its file: `apps/wiki.yaml` is the app `wiki`. */
 export function appNameOf(file: string): string {
@@ -44,10 +44,29 @@ export function parseApp(text: string, file: string, site: Site): AppSpec {
   return deepFreeze({ ...parsed.data, name, file });
 }
 
-/** App spec files of a folder (`*.yaml`), sorted by name; none when the folder does not exist. */
+/**
+ * Whether a file name in `apps/` is an app spec: `*.yaml` or `*.yml`, not hidden. Dotfiles and
+ * editor files (Emacs `.#x.yaml` lock links and `#x.yaml#`, Vim `.x.yaml.swp`, `x.yaml~`,
+ * `x.yaml.bak`, `x.yaml.orig`) are not, and are ignored.
+ */
+export function isAppSpecName(name: string): boolean {
+  return /\.ya?ml$/.test(name) && !/^[.#]/.test(name);
+}
+
+/**
+ * App spec files of a folder (see isAppSpecName), sorted by name; none when the folder does not
+ * exist. Throws a ConfigError naming the folder when it cannot be listed.
+ */
 export function appFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    if (!isSystemError(e)) throw e;
+    if (e.code === 'ENOENT') return [];
+    throw unreadable(e, path.relative(process.cwd(), dir) || dir, 'the app folder');
+  }
+  return names.filter(isAppSpecName).sort().map((f) => path.join(dir, f));
 }
 
 /**
@@ -69,7 +88,7 @@ export function loadApps(dir: string, site: Site): AppSpec[] {
     }
     names.set(name, shown);
     try {
-      const text = decodeUtf8(fs.readFileSync(file), shown);
+      const text = readInputFile(file, shown, 'the app spec');
       texts.set(name, text);
       apps.push(parseApp(text, shown, site));
     } catch (e) {

@@ -1,11 +1,11 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, ConfigIssue } from './errors';
+import { readInputFile } from './input-file';
+import { quoteValue } from './quote';
 import { checkSiteRules, RuleIssue } from './rules';
 import { Site, SiteSchema } from './schema';
-import { decodeUtf8 } from './utf8';
 
 type Path = readonly (string | number)[];
 
@@ -57,7 +57,13 @@ export function formatPath(p: Path): string {
   return p.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
 }
 
-/** Reads a YAML file into plain data, reporting syntax errors with positions. */
+/**
+ * Nodes that aliases may expand to in one input file (the `yaml` package's limit, counted per
+ * alias): ample for anchors used as intended, far below a "billion laughs" bomb.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** Reads a YAML file into plain data, reporting syntax errors and alias bombs with positions. */
 export function readYaml(file: string, text: string): { data: unknown; source: SourceMap } {
   const source = new SourceMap(file, text);
   const errors = source.doc.errors;
@@ -67,7 +73,19 @@ export function readYaml(file: string, text: string): { data: unknown; source: S
       return { file, ...pos, field: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
     }));
   }
-  return { data: source.doc.toJS({ maxAliasCount: 100 }), source };
+  try {
+    return { data: source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), source };
+  } catch (e) {
+    // The yaml package throws a ReferenceError for an alias bomb or an alias without its anchor.
+    if (!(e instanceof ReferenceError) && (e as Error)?.name !== 'ReferenceError') throw e;
+    let alias: Node | undefined;
+    visit(source.doc, { Alias: (_key, node) => { alias = node; return visit.BREAK; } });
+    const pos = source.position(alias?.range?.[0] ?? 0);
+    const message = /alias count/i.test((e as Error).message)
+      ? `YAML aliases in this file (the first one here) expand to more than ${MAX_ALIAS_COUNT} nodes (a "billion laughs" bomb?); write the values out instead of nesting aliases`
+      : `YAML alias: ${(e as Error).message.split('\n')[0]}; define the anchor (&name) before the alias (*name)`;
+    throw new ConfigError([{ file, ...pos, field: '', message }]);
+  }
 }
 
 /** Describes a value for a message: `"abc"`, `42`, `a list`, `nothing`. */
@@ -75,7 +93,7 @@ function describe(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
-  return JSON.stringify(value);
+  return quoteValue(value);
 }
 
 function valueAt(data: unknown, p: Path): unknown {
@@ -133,12 +151,13 @@ export function zodIssues(error: z.ZodError, data: unknown, source: SourceMap, s
         const allowed = shape instanceof z.ZodObject ? Object.keys(shape.shape).sort() : [];
         for (const key of issue.keys) {
           const near = allowed
+            .filter((a) => Math.abs(a.length - key.length) <= 2)
             .map((a) => ({ a, d: distance(a.toLowerCase(), key.toLowerCase()) }))
             .filter((x) => x.d <= 2)
             .sort((x, y) => x.d - y.d)
             .map((x) => x.a);
           const hint = near.length ? `did you mean "${near[0]}"? ` : '';
-          out.push(source.issue([...p, key], `unknown key "${key}"; ${hint}allowed: ${allowed.join(', ')}`, true));
+          out.push(source.issue([...p, key], `unknown key ${quoteValue(key)}; ${hint}allowed: ${allowed.join(', ')}`, true));
         }
         break;
       }
@@ -193,18 +212,27 @@ export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
  */
 export function siteFileIssues(file: string, issues: readonly RuleIssue[]): ConfigIssue[] {
   const shown = path.relative(process.cwd(), file) || file;
-  const source = new SourceMap(shown, decodeUtf8(fs.readFileSync(file), shown));
+  const source = new SourceMap(shown, readInputFile(file, shown, 'the site file'));
   return sortIssues(issues.map((r) => source.issue(r.path, r.message, r.atKey)));
 }
 
 /** Loads and validates a site file from disk. */
 export function loadSite(file: string): Site {
   const shown = path.relative(process.cwd(), file) || file;
-  let bytes: Buffer;
+  return parseSite(readInputFile(file, shown, 'the site file'), shown);
+}
+
+/**
+ * A problem with one field of the site file found after validation (while building the platform):
+ * a ConfigError at that field's line in `file`, or at its nearest existing parent.
+ */
+export function siteFieldIssue(file: string, field: Path, message: string): ConfigError {
+  const shown = path.relative(process.cwd(), file) || file;
+  let text = '';
   try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new ConfigError([{ file: shown, line: 0, column: 0, field: '', message: `cannot read the site file: ${(e as Error).message}` }]);
+    text = readInputFile(file, shown, 'the site file');
+  } catch {
+    // Gone since it was loaded: the message still names the file and the field.
   }
-  return parseSite(decodeUtf8(bytes, shown), shown);
+  return new ConfigError([new SourceMap(shown, text).issue(field, message, true)]);
 }

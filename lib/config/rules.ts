@@ -3,6 +3,7 @@ import { COMPONENT_NAMES } from '../versions';
 import { contains, formatRange, IpRange, overlaps, parseAddressBlock, parseCidr, parseIp } from './net';
 import { Site, SiteSchema } from './schema';
 import { misplacedSecretRefs } from './secret-refs';
+import { quoteValue } from './quote';
 
 /** A rule violation at a path in the document, before positions are attached. */
 export interface RuleIssue {
@@ -119,10 +120,10 @@ export function checkSiteRules(site: Site): RuleIssue[] {
   const ldap = site.ldap;
   const under = (child: string, parent: string) => child.toLowerCase().replace(/\s+/g, '').endsWith(`,${parent.toLowerCase().replace(/\s+/g, '')}`);
   for (const key of ['usersDn', 'groupsDn', 'bindDn', 'adminGroup', 'viewerGroup'] as const) {
-    if (!under(ldap[key], ldap.baseDn)) add(['ldap', key], `"${ldap[key]}" is not under ldap.baseDn "${ldap.baseDn}"`);
+    if (!under(ldap[key], ldap.baseDn)) add(['ldap', key], `${quoteValue(ldap[key])} is not under ldap.baseDn ${quoteValue(ldap.baseDn)}`);
   }
   for (const key of ['adminGroup', 'viewerGroup'] as const) {
-    if (under(ldap[key], ldap.baseDn) && !under(ldap[key], ldap.groupsDn)) add(['ldap', key], `"${ldap[key]}" is not under ldap.groupsDn "${ldap.groupsDn}"`);
+    if (under(ldap[key], ldap.baseDn) && !under(ldap[key], ldap.groupsDn)) add(['ldap', key], `${quoteValue(ldap[key])} is not under ldap.groupsDn ${quoteValue(ldap.groupsDn)}`);
   }
   if (ldap.adminGroup.toLowerCase() === ldap.viewerGroup.toLowerCase()) add(['ldap', 'viewerGroup'], 'must differ from ldap.adminGroup (read-only and admin are different groups)');
 

@@ -1,5 +1,7 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { parse, stringify } from 'yaml';
+import { readInputFile } from '../config/input-file';
 import { contains, formatIp, formatRange, IpRange, parseAddressBlock, parseIp, rangeSize } from '../config/net';
 import type { AppSpec } from '../config/app-schema';
 import type { Site } from '../config/schema';
@@ -206,5 +208,5 @@ export function parseLock(text: string, file: string = LOCK_FILE): AppsLock {
 
 /** Reads the lock file at `file`; the empty lock of `pool` when there is none yet. */
 export function readLock(file: string, pool: string): AppsLock {
-  return fs.existsSync(file) ? parseLock(fs.readFileSync(file, 'utf8'), file) : emptyLock(pool);
+  return fs.existsSync(file) ? parseLock(readInputFile(file, path.relative(process.cwd(), file) || file, 'the address lock'), file) : emptyLock(pool);
 }

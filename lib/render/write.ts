@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { PlatformError } from '../platform-error';
 import type { RenderedFile } from './rendered-file';
 
 /** Top-level folders the renderer owns and replaces as a whole. */
@@ -66,7 +67,7 @@ function lock(root: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = Number(fs.readFileSync(file, 'utf8'));
-      if (owner && owner !== process.pid && alive(owner)) throw new Error(`another synth (pid ${owner}) is writing this checkout; wait for it or remove ${file} if it is gone`);
+      if (owner && owner !== process.pid && alive(owner)) throw new PlatformError(`another synth (pid ${owner}) is writing this checkout; wait for it or remove ${file} if it is gone`);
       fs.rmSync(file, { force: true });
     }
   }

@@ -58,7 +58,7 @@ describe('site config loader', () => {
   });
 
   test('GIVEN a file that does not exist WHEN loaded THEN the error names it', () => {
-    expect(() => loadSite('/nonexistent/site.yaml')).toThrow(/nonexistent\/site\.yaml.*cannot read the site file/);
+    expect(() => loadSite('/nonexistent/site.yaml')).toThrow(/nonexistent\/site\.yaml.*the site file does not exist/);
   });
 
   test('GIVEN a site missing a whole section WHEN loaded THEN the field is named as required', () => {

@@ -83,7 +83,7 @@ describe('Keycloak layer', () => {
 
   test('GIVEN a site without dbaas.postgresql WHEN rendered THEN it fails naming the missing key', () => {
     const site = siteWith((s) => { delete s.dbaas.postgresql; });
-    expect(() => renderSite(site)).toThrow('site.yaml has no dbaas.postgresql endpoint, which a component needs; add dbaas.postgresql: { host, port }');
+    expect(() => renderSite(site)).toThrow('site.yaml: dbaas.postgresql: is missing, and a platform component keeps its data on that DBaaS; add dbaas.postgresql: { host, port }');
   });
 
   test('GIVEN TLS ending at HAProxy WHEN rendered THEN Keycloak serves plain HTTP behind the proxy with its public URL fixed, no Ingress, and its first admin from Bitwarden', () => {

@@ -1,0 +1,88 @@
+import * as path from 'path';
+import { UsageError } from './args';
+import { ConfigError } from './config/errors';
+import { FileAccess, fsProblem, isSystemError, SystemError } from './config/input-file';
+import { PlatformError } from './platform-error';
+
+/**
+ * The one way a command reports a failure: a user or environment error (bad input, a file that
+ * cannot be read or written, a full disk, another synth holding the lock) is one message naming
+ * the file and what to do, without a stack trace; anything else is a bug in this code, reported
+ * as one with its stack. `--debug` (or TSYS_DEBUG=1) adds the stack to every report.
+ */
+
+/** An error class whose message is written for the user as it is. */
+export type UserErrorClass = abstract new (...args: never[]) => Error;
+
+export interface ErrorReportOptions {
+  /** The command, e.g. "synth": starts the message. */
+  readonly command: string;
+  /** Show the stack trace of every error, not only of bugs. */
+  readonly debug?: boolean;
+  /** What a system error without a path of its own is about (the checkout being written). */
+  readonly where?: string;
+  /** Error classes of this command whose message is for the user, besides ConfigError, PlatformError and UsageError. */
+  readonly userErrors?: readonly UserErrorClass[];
+  /** Paths in messages are shown relative to this folder. @default process.cwd() */
+  readonly cwd?: string;
+}
+
+/** Whether the user asked for stack traces: `--debug` among the arguments or TSYS_DEBUG=1. */
+export function debugRequested(args: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  return args.includes('--debug') || env.TSYS_DEBUG === '1';
+}
+
+/** Syscalls that only read; `open` may do either; the others write. */
+const READING = new Set(['read', 'scandir', 'opendir', 'readlink', 'stat', 'lstat', 'access', 'realpath']);
+
+function shown(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
+/** One line for a system error: the file (or `where`), what went wrong and what to do. */
+function systemMessage(e: SystemError, o: ErrorReportOptions): string {
+  const cwd = o.cwd ?? process.cwd();
+  const file = e.path ?? o.where;
+  const access: FileAccess = ['ENOSPC', 'EROFS', 'EDQUOT'].includes(e.code) ? 'write'
+    : READING.has(e.syscall ?? '') ? 'read'
+      : e.syscall === 'open' ? 'open'
+        : e.syscall === 'rename' ? 'move' : 'write';
+  const problem = fsProblem(e.code, access);
+  if (!problem) return e.message; // Node's own message, with the path when the call had one
+  if (!file) return `a file ${problem} (${e.syscall ?? 'system call'})`;
+  // A rename that finds something in the way: the destination is the culprit, not the source.
+  const target = e.syscall === 'rename' && e.dest && ['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code) ? e.dest : e.path;
+  return `${target ? shown(target, cwd) : `a file under ${shown(file, cwd)}`} ${problem}`;
+}
+
+/** Name, message and stack of anything thrown (duck-typed: errors may come from another realm). */
+function parts(e: unknown): { name: string; message: string; stack?: string } {
+  if (typeof e === 'object' && e !== null && typeof (e as Error).message === 'string') {
+    const x = e as Error;
+    return { name: typeof x.name === 'string' ? x.name : 'Error', message: x.message, stack: typeof x.stack === 'string' ? x.stack : undefined };
+  }
+  return { name: typeof e, message: String(e) };
+}
+
+/** A YAML parser error that escaped the loaders (they normally name the file themselves). */
+function yamlMessage(e: { name: string; message: string }): string | undefined {
+  if (e.name === 'YAMLParseError' || e.name === 'YAMLException' || e.name === 'YAMLWarning') return `invalid YAML: ${e.message.split('\n')[0]}`;
+  if (e.name === 'ReferenceError' && /alias/i.test(e.message)) return `a YAML file's aliases expand too far (a "billion laughs" bomb?): ${e.message}`;
+  return undefined;
+}
+
+/**
+ * The report of a failed command, ready for stderr. User and environment errors: one message
+ * without a stack (unless `debug`). Anything else: "this is a bug" with the stack.
+ */
+export function formatCliError(e: unknown, o: ErrorReportOptions): string {
+  const p = parts(e);
+  const debugStack = o.debug && p.stack ? `\n${p.stack}` : '';
+  const user = [ConfigError, PlatformError, UsageError, ...(o.userErrors ?? [])];
+  if (user.some((c) => e instanceof c)) return `${o.command} failed: ${p.message}${debugStack}`;
+  if (isSystemError(e)) return `${o.command} failed: ${systemMessage(e, o)}${debugStack}`;
+  const yaml = yamlMessage(p);
+  if (yaml) return `${o.command} failed: ${yaml}${debugStack}`;
+  return `${o.command} failed with an internal error; this is a bug, please report it with the text below:\n${p.stack ?? `${p.name}: ${p.message}`}`;
+}
