@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
+import { OUTPUT_DIRS, writable } from './outputs';
 
 /**
  * The journal of a swap in progress, at the repository root. It is written (whole, by a rename)
@@ -177,7 +178,7 @@ function readJournal(root: string): SwapJournal {
   const j = JSON.parse(fs.readFileSync(path.join(root, JOURNAL_FILE), 'utf8')) as SwapJournal;
   const ok = j && j.version === 1 && typeof j.tmp === 'string' && new RegExp(`^\\${TEMP_PREFIX}[^/\\\\]+$`).test(j.tmp) &&
     Array.isArray(j.dirs) && j.dirs.every((d) => inside(d)) &&
-    Array.isArray(j.outputs) && j.outputs.every((o) => inside(o.path) && !o.path.startsWith(TEMP_PREFIX) && inside(o.next, j.tmp) && (o.backup === undefined || inside(o.backup, j.tmp)));
+    Array.isArray(j.outputs) && j.outputs.every((o) => inside(o.path) && ((OUTPUT_DIRS as readonly string[]).includes(o.path) || writable(o.path)) && inside(o.next, j.tmp) && (o.backup === undefined || inside(o.backup, j.tmp)));
   if (!ok) throw new Error('it is not a journal this version of synth wrote');
   return j;
 }

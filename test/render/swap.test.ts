@@ -234,7 +234,7 @@ describe('a journal the next command cannot use', () => {
   });
 
   test('GIVEN an unreadable or edited journal WHEN a command starts THEN it refuses and moves nothing', () => {
-    const root = writeTree({ ...OLD, [JOURNAL_FILE]: '{"version":1,"tmp":".render-x","dirs":[],"outputs":[{"path":"site.yaml","next":"../elsewhere"}]}' });
+    const root = writeTree({ ...OLD, [JOURNAL_FILE]: '{"version":1,"tmp":".render-x","dirs":[],"outputs":[{"path":"site.yaml","next":".render-x/site.yaml"}]}' });
     expect(() => recoverInterruptedSynth(root)).toThrow(`an interrupted synth left ${JOURNAL_FILE}, which cannot be read (it is not a journal this version of synth wrote)`);
     fs.writeFileSync(path.join(root, JOURNAL_FILE), '{"vers');
     expect(() => recoverInterruptedSynth(root)).toThrow(OutputError);
