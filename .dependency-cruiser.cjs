@@ -36,7 +36,7 @@ const FLOORS = [
   { name: 'layers', paths: ['^lib/(layers|gitops|hosts|monitoring|docs)/'] },
   { name: 'verify', paths: ['^lib/verify/'] },
   { name: 'platform', paths: ['^lib/(platform|synth)\\.ts$', '^lib/render/render\\.ts$'] },
-  { name: 'tools', paths: ['^lib/(diff|drill|delivery)/'] },
+  { name: 'tools', paths: ['^lib/(diff|drill|delivery)/', '^lib/cli-errors\\.ts$'] },
   { name: 'cli', paths: ['^lib/cli\\.ts$'] },
 ];
 

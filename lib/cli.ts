@@ -2,11 +2,45 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { option } from './args';
 import { debugRequested, formatCliError } from './cli-errors';
+import { OutputError, OutputState } from './render/output-error';
+import { OutputLockError } from './render/output-lock';
+import { JOURNAL_FILE, recoverBeforeCommand } from './render/swap';
+import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS } from './render/write';
 import { synth, VerifyError } from './synth';
 import { formatFinding, verifyTree } from './verify/verify';
 
 const ROOT = path.resolve(__dirname, '..');
 const SYNTH_OPTIONS = ['--site', '--root'];
+
+
+/** Every output synth writes, for messages: `dist/, argocd/, ..., apps.lock.yaml`. */
+const ALL_OUTPUTS = [...OUTPUT_DIRS, ...SHARED_DIRS].map((d) => `${d}/`).concat(ROOT_FILES).join(', ');
+
+/** The last line of a failed synth: what the outputs are now (`recovered`: it first undid an interrupted synth). */
+export function outcomeLine(state: OutputState, recovered: boolean): string {
+  switch (state) {
+    case 'unchanged':
+      return recovered
+        ? 'synth: wrote nothing after undoing the interrupted synth above: every output is as it was before that synth.'
+        : `synth: left every output unchanged (${ALL_OUTPUTS}).`;
+    case 'restored':
+      return 'synth: rolled back: the outputs already replaced were moved back, so every output is as it was before this run.';
+    case 'mixed':
+      return `synth: the outputs are half-replaced (some old, some new): do not commit them. Fix the cause above and run npm run synth again: it finishes the roll-back first (${JOURNAL_FILE} lists every move).`;
+  }
+}
+
+/** `dist/, argocd/, render-cache/, docs/ (6 files), reports/ (1 file) and apps.lock.yaml`: what a synth replaced. */
+export function describeOutputs(outputs: readonly string[]): string {
+  const parts: string[] = [];
+  for (const dir of OUTPUT_DIRS) if (outputs.includes(dir)) parts.push(`${dir}/`);
+  for (const dir of SHARED_DIRS) {
+    const n = outputs.filter((o) => o.startsWith(`${dir}/`)).length;
+    if (n) parts.push(`${dir}/ (${n} file${n === 1 ? '' : 's'})`);
+  }
+  parts.push(...ROOT_FILES.filter((f) => outputs.includes(f)));
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts.join('');
+}
 
 /**
  * `npm run synth [-- --site <file>] [--root <dir>] [--debug]`: returns the exit code.
@@ -23,17 +57,26 @@ export function runSynthCli(args: readonly string[]): number {
   }
   let root = ROOT;
   let result: ReturnType<typeof synth>;
+  let recovered = false;
+  const log = (line: string) => {
+    recovered = true;
+    console.error(`synth: ${line}`);
+  };
   try {
     root = path.resolve(option(args, '--root') ?? ROOT);
     const site = option(args, '--site');
-    result = synth({ root, siteFile: site ? path.resolve(site) : undefined });
+    result = synth({ root, siteFile: site ? path.resolve(site) : undefined, log });
   } catch (e) {
-    console.error(formatCliError(e, { command: 'synth', debug, where: root, userErrors: [VerifyError] }));
-    console.error('synth: dist/ and argocd/ were left unchanged.');
+    if (e instanceof OutputLockError) {
+      console.error(`synth: refused: ${e.message}`);
+      return 1;
+    }
+    console.error(formatCliError(e, { command: 'synth', debug, where: root, userErrors: [VerifyError, OutputError] }));
+    console.error(outcomeLine(e instanceof OutputError ? e.outputs : 'unchanged', recovered));
     return 1;
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  console.log(`synth: ${result.objects} objects in ${result.files.length} files rendered, verified and written to dist/ and argocd/ in ${ms.toFixed(0)} ms`);
+  console.log(`synth: wrote ${result.objects} objects in ${result.files.length} files, rendered and verified, to ${describeOutputs(result.outputs)} in ${ms.toFixed(0)} ms`);
   // `cdk8s synth` passes CDK8S_OUTDIR, deletes it first and lists what it finds there: give it a copy.
   const outdir = process.env.CDK8S_OUTDIR ? path.resolve(process.env.CDK8S_OUTDIR) : undefined;
   if (outdir) {
@@ -58,6 +101,7 @@ export function runSynthCli(args: readonly string[]): number {
 /** `npm run verify [-- --debug]`: checks the committed dist/ and argocd/; returns the exit code. */
 export function runVerifyCli(root: string = ROOT, args: readonly string[] = []): number {
   const started = process.hrtime.bigint();
+  if (!recoverBeforeCommand(root, 'verify')) return 1;
   let findings: ReturnType<typeof verifyTree>;
   try {
     findings = verifyTree(root);

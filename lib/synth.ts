@@ -17,6 +17,8 @@ import { SiteFieldError } from './platform-error';
 import { buildPlatform } from './platform';
 import { renderPlatform } from './render/render';
 import type { RenderedFile } from './render/rendered-file';
+import { withOutputLock } from './render/output-lock';
+import { recoverInterruptedSynth } from './render/swap';
 import { ROOT_FILES, writeAtomically } from './render/write';
 import { AppsLock, LOCK_FILE, readLock } from './paas/lock';
 import { SchemaRegistry } from './verify/schemas';
@@ -41,11 +43,15 @@ export interface SynthOptions {
   readonly layers?: readonly LayerFactory[];
   /** @default a registry over imports/schemas */
   readonly registry?: SchemaRegistry;
+  /** Where the sentence about an interrupted synth put right goes. @default stderr, as `synth: ...` */
+  readonly log?: (line: string) => void;
 }
 
 export interface SynthResult {
   readonly files: readonly RenderedFile[];
   readonly objects: number;
+  /** The outputs replaced, relative to the root (see `WriteResult`). */
+  readonly outputs: readonly string[];
 }
 
 /** Kubernetes objects among rendered files: one per manifest (no kustomization, host files or docs). */
@@ -96,27 +102,33 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
 }
 
 /**
- * Load and validate the site, render, verify in a temporary folder, then swap the result in
- * for `dist/` and `argocd/`. Any error throws and leaves both folders as they were.
+ * Holding the checkout's output lock: puts right an interrupted synth (before apps.lock.yaml is
+ * read), loads and validates the site, renders, verifies in a temporary folder, then swaps the
+ * result in for every output (`writeAtomically`). An error before the swap leaves every output
+ * as it was; one during the swap is an `OutputError` that says what the outputs are now.
  */
 export function synth(options: SynthOptions): SynthResult {
-  const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir);
-  // The checkout's own vendored charts and committed renders when it has them, else this code's.
-  const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
-  const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
-  let analysed: ReturnType<typeof renderSiteAnalysed>;
-  try {
-    analysed = renderSiteAnalysed(site, options.layers, apps, lock, renderer);
-  } catch (e) {
-    if (e instanceof SiteFieldError) throw siteFieldIssue(siteFile, e.field, e.problem);
-    throw e;
-  }
-  const { files, model } = analysed;
-  refuseOverCapacity(site, model, siteFile);
-  const registry = options.registry ?? new SchemaRegistry();
-  writeAtomically(options.root, files, (tmp) => {
-    const findings = verifyTree(tmp, registry);
-    if (findings.length) throw new VerifyError(findings);
+  return withOutputLock(options.root, () => {
+    const recovered = recoverInterruptedSynth(options.root);
+    if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
+    const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir);
+    // The checkout's own vendored charts and committed renders when it has them, else this code's.
+    const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
+    const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
+    let analysed: ReturnType<typeof renderSiteAnalysed>;
+    try {
+      analysed = renderSiteAnalysed(site, options.layers, apps, lock, renderer);
+    } catch (e) {
+      if (e instanceof SiteFieldError) throw siteFieldIssue(siteFile, e.field, e.problem);
+      throw e;
+    }
+    const { files, model } = analysed;
+    refuseOverCapacity(site, model, siteFile);
+    const registry = options.registry ?? new SchemaRegistry();
+    const written = writeAtomically(options.root, files, (tmp) => {
+      const findings = verifyTree(tmp, registry);
+      if (findings.length) throw new VerifyError(findings);
+    });
+    return { files, objects: countObjects(files), outputs: written.outputs };
   });
-  return { files, objects: countObjects(files) };
 }

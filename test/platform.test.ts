@@ -109,7 +109,7 @@ describe('the command line', () => {
     const run = spawnSync(tsx, ['main.ts', '--root', root, '--site', 'test/fixtures/invalid/two-servers.yaml'], { cwd: REPO, encoding: 'utf8' });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('test/fixtures/invalid/two-servers.yaml:14:3: nodes: embedded etcd needs an odd number of servers');
-    expect(run.stderr).toContain('dist/ and argocd/ were left unchanged');
+    expect(run.stderr).toContain('synth: left every output unchanged (dist/, argocd/, render-cache/, docs/, reports/, apps.lock.yaml).');
     expect(snapshotTree(root)).toEqual(before);
     fs.rmSync(root, { recursive: true });
   });
@@ -121,7 +121,7 @@ describe('the command line', () => {
     const run = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^synth: \d+ objects in \d+ files rendered, verified and written to dist\/ and argocd\/ in \d+ ms/);
+    expect(run.stdout).toMatch(/^synth: wrote \d+ objects in \d+ files, rendered and verified, to dist\/, argocd\/, render-cache\/, docs\/ \(\d+ files\), reports\/ \(1 file\) and apps\.lock\.yaml in \d+ ms\n$/);
     expect(snapshotTree(path.join(root, 'dist'))).toEqual(snapshotTree(path.join(REPO, 'dist')));
     fs.rmSync(root, { recursive: true });
   });

@@ -4,6 +4,8 @@ import type { Site } from '../config/schema';
 import type { LayerFactory } from '../context';
 import type { SchemaRegistry } from '../verify/schemas';
 import { PlatformError } from '../platform-error';
+import { OutputError } from '../render/output-error';
+import { recoverInterruptedSynth } from '../render/swap';
 import { VerifyError } from '../synth';
 import { DeliveryError } from './delivery-error';
 import { git, hasCommit, isAncestor, runGit } from './git';
@@ -68,7 +70,25 @@ export function refuseOnSynthError<T>(f: () => T, what: string): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError) throw new DeliveryError(`refused: ${what}:\n${e.message}`);
+    if (e instanceof OutputError && e.outputs !== 'unchanged') {
+      const now = e.outputs === 'restored' ? 'every output is as it was' : 'the outputs are half-replaced: do not commit them; run npm run synth once the cause is fixed, it finishes the roll-back';
+      throw new DeliveryError(`refused: synth failed while replacing the outputs; nothing was committed or pushed, and ${now}:\n${e.message}`);
+    }
+    if (e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError || e instanceof OutputError) throw new DeliveryError(`refused: ${what}:\n${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Puts right a synth that was interrupted in this checkout (`recoverInterruptedSynth`) before
+ * `command` reads or commits anything, saying so on `log`; when that cannot be done, refuses.
+ */
+export function recoverCheckout(root: string, command: DeliveryCommand, log: (line: string) => void): void {
+  try {
+    const done = recoverInterruptedSynth(root);
+    if (done) log(`${command}: ${done}`);
+  } catch (e) {
+    if (e instanceof OutputError) throw new DeliveryError(`refused: ${e.message}`);
     throw e;
   }
 }

@@ -5,6 +5,7 @@ import { ConfigError } from '../config/errors';
 import { loadSite } from '../config/load';
 import type { Site } from '../config/schema';
 import { PLATFORM_PROJECT } from '../gitops/argocd';
+import { recoverBeforeCommand } from '../render/swap';
 import { DeliveryError } from './delivery-error';
 import { createForge, Forge, ForgeKind } from './forge';
 import { DEFAULT_MIRROR_ITEM, listPushMirrors, MIRROR_INTERVAL, readMirrorToken, setupPushMirror } from './mirror';
@@ -99,6 +100,7 @@ export function runPrCommentCli(args: readonly string[], io: CliIo = processIo()
     if (!o.body) throw new DeliveryError(`--body needs the Markdown file to post (or - for stdin), e.g. --body diff.md\nusage: ${PR_COMMENT_USAGE}`);
     const forgeArg = o.forge ?? 'gitea';
     if (!['gitea', 'github', 'both'].includes(forgeArg)) throw new DeliveryError(`--forge must be gitea, github or both, not "${forgeArg}"`);
+    if (!recoverBeforeCommand(ROOT, 'pr-comment', io.err)) return 1;
     const kinds: ForgeKind[] = forgeArg === 'both' ? ['gitea', 'github'] : [forgeArg as ForgeKind];
     const missing = kinds.filter((k) => !io.env[TOKENS[k].env]?.trim());
     if (missing.length) throw new DeliveryError(missing.map((k) => `${TOKENS[k].env} is not set: it must hold ${TOKENS[k].what}`).join('\n'));
@@ -207,8 +209,9 @@ export function runStatusCli(args: readonly string[], io: CliIo = processIo()): 
     const o = parse(STATUS_USAGE, args, { project: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' } });
     const server = requireEnv(io, 'ARGOCD_SERVER', 'the Argo CD URL, e.g. https://argocd.turnsys.com');
     const token = requireEnv(io, 'ARGOCD_AUTH_TOKEN', 'an Argo CD API token allowed to get applications (argocd account generate-token)');
-    const site = siteFrom(o.site);
     const root = path.resolve(o.root ?? ROOT);
+    if (!recoverBeforeCommand(root, 'status', io.err)) return 1;
+    const site = siteFrom(o.site);
     const project = o.project ?? PLATFORM_PROJECT;
     const apps = await fetchApplications({ server, token, tokenSource: 'ARGOCD_AUTH_TOKEN' }, project);
     const head = localHead(root);

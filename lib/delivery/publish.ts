@@ -2,7 +2,7 @@ import * as path from 'path';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS } from '../render/write';
 import { loadInputs, renderSite, synth } from '../synth';
 import { DeliveryError } from './delivery-error';
-import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, refuseOnSynthError } from './branch';
+import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, recoverCheckout, refuseOnSynthError } from './branch';
 import { git, gitStatus, StatusEntry } from './git';
 
 /** Subjects longer than this are cut in the render commit's message. */
@@ -52,6 +52,8 @@ export function publish(options: PublishOptions): PublishResult {
   const root = checkoutTop(options.root, 'publish');
   const remote = options.remote ?? 'origin';
   const siteFile = options.siteFile ?? path.join(root, 'site.yaml');
+  // A synth killed part-way must not leave a mixed render to commit.
+  recoverCheckout(root, 'publish', log);
 
   const { site, apps, lock } = refuseOnSynthError(() => loadInputs(root, siteFile), NOTHING_CHANGED);
   const branch = site.git.revision;

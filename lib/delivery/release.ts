@@ -4,7 +4,7 @@ import { isScalar, parseDocument, Scalar } from 'yaml';
 import { APP_NAME, IMAGE_REF } from '../config/app-schema';
 import { loadSite } from '../config/load';
 import { appFiles, appNameOf, parseApp } from '../config/load-apps';
-import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, refuseOnSynthError } from './branch';
+import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, recoverCheckout, refuseOnSynthError } from './branch';
 import { DeliveryError } from './delivery-error';
 import { git, gitStatus, StatusEntry } from './git';
 import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
@@ -93,6 +93,8 @@ export function release(options: ReleaseOptions): ReleaseResult {
   const root = checkoutTop(options.root, 'release');
   const remote = options.remote ?? 'origin';
   const siteFile = options.siteFile ?? path.join(root, 'site.yaml');
+  // A synth killed part-way must not leave a mixed render to commit.
+  recoverCheckout(root, 'release', log);
   const site = refuseOnSynthError(() => loadSite(siteFile), 'site.yaml is invalid');
   const branch = site.git.revision;
 

@@ -5,6 +5,7 @@ import { ConfigError } from '../config/errors';
 
 import { PlatformError } from '../platform-error';
 import type { RenderedFile } from '../render/rendered-file';
+import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
 import { loadInputs, renderSite } from '../synth';
 import { summaryLine } from './describe';
@@ -139,6 +140,7 @@ export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: proce
     return 1;
   }
   try {
+    if (!recoverBeforeCommand(path.resolve(option(args, '--root') ?? defaultRoot), 'diff', (line) => io.stderr.write(`${line}\n`))) return 1;
     const out = option(args, '--out');
     // A stale summary must never pass the review gate for a diff that failed this time.
     if (out) fs.rmSync(summaryPath(out), { force: true });

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { option } from '../args';
+import { recoverBeforeCommand } from '../render/swap';
 import { loadTree } from './tree';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
 import { scenarioText } from '../ha/report';
@@ -22,6 +23,7 @@ export function runWhatIfCli(args: readonly string[], root: string = ROOT): numb
     return 1;
   }
   const dir = path.resolve(option(args, '--root') ?? root);
+  if (!recoverBeforeCommand(dir, 'whatif')) return 1;
   const { objects } = loadTree(dir);
   const model = haModel(haInputFromDisk(dir, objects));
   const cluster = model.cluster;

@@ -1,0 +1,245 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { OutputError } from './output-error';
+import { withOutputLock } from './output-lock';
+import { OUTPUT_DIRS, writable } from './outputs';
+
+/**
+ * The journal of a swap in progress, at the repository root. It is written (whole, by a rename)
+ * before the first output moves and removed right after the last new output is in place: its
+ * removal is the commit point. So a journal on disk always means "roll back": every command
+ * puts the old outputs back before it reads anything (`recoverInterruptedSynth`).
+ */
+export const JOURNAL_FILE = '.synth-journal.json';
+
+/** Prefix of the temporary folders of a synth, beside the outputs (same filesystem, so moves are renames). */
+export const TEMP_PREFIX = '.render-';
+
+/** Inside the temporary folder: where the old outputs are kept while the swap runs. */
+export const BACKUP_DIR = '.backup';
+
+/** One output the swap replaces; every path is relative to the repository root. */
+export interface JournalEntry {
+  /** The output: `dist`, `docs/ldap.md`, `apps.lock.yaml`. */
+  readonly path: string;
+  /** Where the new version waits until it is moved in (inside `tmp`). */
+  readonly next: string;
+  /** Where the old version is moved to (inside `tmp`); absent when there was none. */
+  readonly backup?: string;
+}
+
+/** What `.synth-journal.json` holds. */
+export interface SwapJournal {
+  readonly version: 1;
+  /** The synth that wrote it. */
+  readonly pid: number;
+  /** When it was written (ISO 8601). */
+  readonly started: string;
+  /** The synth's temporary folder: the new outputs and the backups of the old ones. */
+  readonly tmp: string;
+  /** Folders the swap creates for new outputs, parents first; removed again on roll-back when empty. */
+  readonly dirs: readonly string[];
+  /** The outputs, in the order they are replaced. */
+  readonly outputs: readonly JournalEntry[];
+}
+
+/** A step of a swap or of its roll-back. */
+export type SwapAction = 'journal' | 'mkdir' | 'backup' | 'install' | 'commit' | 'undo-install' | 'undo-backup' | 'undo-mkdir';
+
+/** What a step hook is told, before the step runs. */
+export interface SwapStep {
+  /** 0-based position among the steps of this swap (or of this recovery). */
+  readonly index: number;
+  readonly action: SwapAction;
+  /** The output or folder the step moves or creates (the journal for `journal` and `commit`). */
+  readonly path: string;
+}
+
+/**
+ * Called before every step of a swap and of a roll-back; tests throw from it to fail at that
+ * step, or kill the process there. Production code passes none.
+ */
+export type StepHook = (step: SwapStep) => void;
+
+/** Whether anything (a file, a folder, a symlink, even a dangling one) is at `p`. */
+function present(p: string): boolean {
+  return fs.lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+}
+
+/** The error's code and message, on one line. */
+function reason(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+/** Writes the journal whole or not at all: a temporary file, flushed, then renamed over. */
+function writeJournal(root: string, journal: SwapJournal): void {
+  const file = path.join(root, JOURNAL_FILE);
+  const partial = `${file}.partial`;
+  try {
+    const fd = fs.openSync(partial, 'w');
+    try {
+      fs.writeSync(fd, `${JSON.stringify(journal, null, 2)}\n`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(partial, file);
+  } catch (e) {
+    fs.rmSync(partial, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Replaces the outputs the journal lists: writes the journal, creates the missing folders, then
+ * for each output moves the old version to its backup and the new one in (renames only), and
+ * removes the journal (the commit). When a step fails, everything moved so far is put back in
+ * reverse order before the error is thrown (an `OutputError`: `restored`, or `mixed` with the
+ * journal left for the next command when the roll-back fails too). The backups stay in the
+ * temporary folder for the caller to delete.
+ */
+export function swapOutputs(root: string, journal: SwapJournal, onStep?: StepHook): void {
+  let index = 0;
+  const step = (action: SwapAction, p: string) => onStep?.({ index: index++, action, path: p });
+  const abs = (p: string) => path.join(root, p);
+  step('journal', JOURNAL_FILE);
+  writeJournal(root, journal);
+  let moved = 0;
+  try {
+    for (const dir of journal.dirs) {
+      step('mkdir', dir);
+      fs.mkdirSync(abs(dir));
+    }
+    for (const out of journal.outputs) {
+      if (out.backup) {
+        step('backup', out.path);
+        fs.renameSync(abs(out.path), abs(out.backup));
+        moved++;
+      }
+      step('install', out.path);
+      fs.renameSync(abs(out.next), abs(out.path));
+      moved++;
+    }
+    step('commit', JOURNAL_FILE);
+    fs.rmSync(abs(JOURNAL_FILE));
+  } catch (e) {
+    const what = `replacing the outputs failed after ${moved} of ${journal.outputs.length * 2 - journal.outputs.filter((o) => !o.backup).length} moves (${reason(e)})`;
+    let undone: number;
+    try {
+      undone = rollBack(root, journal, step);
+    } catch (undo) {
+      throw new OutputError(
+        `${what}, and putting the old outputs back failed too (${reason(undo)}); ${JOURNAL_FILE} lists where each old output is kept: fix the cause and run npm run synth again, it finishes the roll-back first`,
+        'mixed',
+      );
+    }
+    throw undone ? new OutputError(`${what}; all ${undone} were undone`, 'restored') : new OutputError(`${what}; nothing had moved yet`, 'unchanged');
+  }
+}
+
+/**
+ * Undoes a swap from its journal, whatever step it stopped at, and removes the journal (last).
+ * Each move is undone only when it happened, so running it again after it was itself
+ * interrupted is safe. Returns how many moves were undone.
+ */
+function rollBack(root: string, journal: SwapJournal, step: (action: SwapAction, p: string) => void): number {
+  const abs = (p: string) => path.join(root, p);
+  let undone = 0;
+  for (const out of [...journal.outputs].reverse()) {
+    // The new version left its place in the temporary folder only by being moved in.
+    if (!present(abs(out.next)) && present(abs(out.path))) {
+      step('undo-install', out.path);
+      fs.renameSync(abs(out.path), abs(out.next));
+      undone++;
+    }
+    if (out.backup && present(abs(out.backup))) {
+      step('undo-backup', out.path);
+      fs.renameSync(abs(out.backup), abs(out.path));
+      undone++;
+    }
+  }
+  for (const dir of [...journal.dirs].reverse()) {
+    if (present(abs(dir)) && fs.readdirSync(abs(dir)).length === 0) {
+      step('undo-mkdir', dir);
+      fs.rmdirSync(abs(dir));
+    }
+  }
+  fs.rmSync(abs(JOURNAL_FILE), { force: true });
+  return undone;
+}
+
+/** A relative path that stays inside the root. */
+function inside(p: unknown, under?: string): p is string {
+  return typeof p === 'string' && p !== '' && !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..') && (!under || p.startsWith(`${under}/`));
+}
+
+/** The journal on disk, checked enough that a damaged or edited one cannot move files outside the outputs. */
+function readJournal(root: string): SwapJournal {
+  const j = JSON.parse(fs.readFileSync(path.join(root, JOURNAL_FILE), 'utf8')) as SwapJournal;
+  const ok = j && j.version === 1 && typeof j.tmp === 'string' && new RegExp(`^\\${TEMP_PREFIX}[^/\\\\]+$`).test(j.tmp) &&
+    Array.isArray(j.dirs) && j.dirs.every((d) => inside(d)) &&
+    Array.isArray(j.outputs) && j.outputs.every((o) => inside(o.path) && ((OUTPUT_DIRS as readonly string[]).includes(o.path) || writable(o.path)) && inside(o.next, j.tmp) && (o.backup === undefined || inside(o.backup, j.tmp)));
+  if (!ok) throw new Error('it is not a journal this version of synth wrote');
+  return j;
+}
+
+/** Options of `recoverInterruptedSynth`. */
+export interface RecoverOptions {
+  /** Test hook, called before every step of the roll-back. */
+  readonly onStep?: StepHook;
+}
+
+/**
+ * Every command of the project calls this first. When a synth was killed while it replaced the
+ * outputs (its journal is on disk), puts the old outputs back, removes its temporary folder and
+ * returns one sentence saying so; returns undefined when there was nothing to do. Throws an
+ * `OutputError` (`mixed`), naming the journal and what to do, when it cannot finish, and one
+ * (`unchanged`) when another synth holds the lock (its swap is not interrupted, only running).
+ */
+export function recoverInterruptedSynth(root: string, options: RecoverOptions = {}): string | undefined {
+  if (!present(path.join(root, JOURNAL_FILE))) return undefined;
+  return withOutputLock(root, () => {
+    if (!present(path.join(root, JOURNAL_FILE))) return undefined;
+    const restore = 'restore the outputs with git checkout -- dist argocd render-cache docs reports apps.lock.yaml (or from the backups under .render-*/.backup), then delete';
+    let journal: SwapJournal;
+    try {
+      journal = readJournal(root);
+    } catch (e) {
+      throw new OutputError(`an interrupted synth left ${JOURNAL_FILE}, which cannot be read (${reason(e)}), so the outputs may be half-replaced: ${restore} ${JOURNAL_FILE}`, 'mixed');
+    }
+    if (!present(path.join(root, journal.tmp))) {
+      throw new OutputError(`an interrupted synth (pid ${journal.pid}) left ${JOURNAL_FILE}, but its folder ${journal.tmp} with the old outputs is gone, so they cannot be put back: ${restore} ${JOURNAL_FILE}`, 'mixed');
+    }
+    let index = 0;
+    let undone: number;
+    try {
+      undone = rollBack(root, journal, (action, p) => options.onStep?.({ index: index++, action, path: p }));
+    } catch (e) {
+      throw new OutputError(
+        `an interrupted synth (pid ${journal.pid}) left the outputs half-replaced, and putting the old ones back failed (${reason(e)}): fix that and run this again, it finishes the roll-back (${JOURNAL_FILE} lists where each old output is kept)`,
+        'mixed',
+      );
+    }
+    fs.rmSync(path.join(root, journal.tmp), { recursive: true, force: true });
+    return undone
+      ? `a synth (pid ${journal.pid}, started ${journal.started}) was interrupted while replacing the outputs; undid its ${undone} move${undone === 1 ? '' : 's'}, so every output is as before it`
+      : `a synth (pid ${journal.pid}, started ${journal.started}) was interrupted before it moved any output; removed its journal (every output is as before it)`;
+  });
+}
+
+/**
+ * For a command's entry point: `recoverInterruptedSynth`, with its sentence printed on `err` as
+ * `<command>: ...`. Returns false after printing the refusal (one line) when the outputs cannot be
+ * put back, or another synth is writing them.
+ */
+export function recoverBeforeCommand(root: string, command: string, err: (line: string) => void = (line) => console.error(line)): boolean {
+  try {
+    const done = recoverInterruptedSynth(root);
+    if (done) err(`${command}: ${done}`);
+    return true;
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    err(`${command}: refused: ${e.message}`);
+    return false;
+  }
+}
