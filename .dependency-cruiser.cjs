@@ -17,7 +17,7 @@ const FLOORS = [
       '^lib/verify/kinds\\.ts$',
     ],
   },
-  { name: 'base', paths: ['^lib/(platform-error|reserved|versions|args|layer|iam|ldap-schema)\\.ts$', '^lib/vendor/'] },
+  { name: 'base', paths: ['^lib/(platform-error|system-error|reserved|versions|args|layer|iam|ldap-schema)\\.ts$', '^lib/vendor/'] },
   { name: 'render-engine', paths: ['^lib/render/(?!render\\.ts$)'] },
   {
     name: 'model',

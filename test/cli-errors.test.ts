@@ -81,13 +81,17 @@ afterEach(() => {
 
 /** GIVEN a scratch checkout WHEN synth runs and fails THEN exit 1, one message naming `names`, no stack, outputs untouched. */
 function refused(change: (root: string) => void, ...args: string[]): { stderr: string; root: string } {
+  return refusedWith(/^synth failed: /, change, ...args);
+}
+
+function refusedWith(first: RegExp, change: (root: string) => void, ...args: string[]): { stderr: string; root: string } {
   const root = scratch();
   roots.push(root);
   change(root);
   const before = outputs(root);
   const { code, stderr } = runSynth(root, ...args);
   expect(code).toBe(1);
-  expect(stderr).toMatch(/^synth failed: /);
+  expect(stderr).toMatch(first);
   expect(stderr).not.toMatch(STACK);
   expect(stderr).not.toContain('this is a bug');
   expect(outputs(root)).toEqual(before);
@@ -96,8 +100,9 @@ function refused(change: (root: string) => void, ...args: string[]): { stderr: s
 
 describe('synth command line: environment errors while writing', () => {
   test('GIVEN another synth holding the lock WHEN synth runs THEN it names the lock file and waits for no one, in one message', () => {
-    const { stderr, root } = refused((r) => realFs.writeFileSync(path.join(r, '.render.lock'), String(process.ppid)));
-    expect(stderr).toContain(`another synth (pid ${process.ppid}) is writing this checkout; wait for it or remove ${path.join(root, '.render.lock')} if it is gone`);
+    const { stderr, root } = refusedWith(/^synth: refused: /, (r) => realFs.writeFileSync(path.join(r, '.render.lock'), String(process.ppid)));
+    expect(stderr).toContain(`another synth (pid ${process.ppid}) is writing this checkout (.render.lock): wait for it to finish and run this again; if no synth is running, delete ${path.join(root, '.render.lock')}`);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
   });
 
   test.each([
@@ -118,8 +123,11 @@ describe('synth command line: environment errors while writing', () => {
     expect(stderr).toContain(`a file under ${root} cannot be written: no space left on the device (ENOSPC); free some disk space`);
   });
 
-  test('GIVEN an output folder that cannot be moved (EACCES on rename) WHEN synth runs THEN that folder is named', () => {
-    jest.mocked(fs.renameSync).mockImplementation(((from: fs.PathLike, to: fs.PathLike) => { throw systemError('EACCES', 'rename', String(from), String(to)); }) as typeof fs.renameSync);
+  test('GIVEN an output folder that cannot be moved (EACCES on rename) WHEN synth runs THEN that folder is named, and what moved before it is moved back', () => {
+    jest.mocked(fs.renameSync).mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
+      if (String(from).endsWith(`${path.sep}dist`)) throw systemError('EACCES', 'rename', String(from), String(to));
+      return realFs.renameSync(from, to);
+    }) as typeof fs.renameSync);
     const { stderr, root } = refused(() => undefined);
     expect(stderr).toContain(`${path.join(root, 'dist')} cannot be moved: permission denied (EACCES)`);
   });

@@ -143,7 +143,7 @@ describe('the command line', () => {
   test('GIVEN an unknown option WHEN npm run synth runs THEN it refuses instead of ignoring it', () => {
     const run = spawnSync(tsx, ['main.ts', '--sit', 'x.yaml'], { cwd: REPO, encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('unknown option "--sit" (allowed: --site <file>, --root <dir>)');
+    expect(run.stderr).toContain('unknown option "--sit" (allowed: --site <file>, --root <dir>, --debug)');
   });
 
   test('GIVEN the committed tree WHEN npm run verify runs THEN it passes', () => {

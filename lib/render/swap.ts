@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { fsProblem, isSystemError } from '../system-error';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, writable } from './outputs';
@@ -68,6 +69,9 @@ function present(p: string): boolean {
 
 /** The error's code and message, on one line. */
 function reason(e: unknown): string {
+  // A system error on an output: the path and what to do, as every command words it.
+  const problem = isSystemError(e) ? fsProblem(e.code, 'move') : undefined;
+  if (problem && isSystemError(e) && e.path) return `${e.path} ${problem}`;
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 

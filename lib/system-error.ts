@@ -1,0 +1,74 @@
+/**
+ * Node.js system errors (`fs`, `child_process`) and what each means for a file: the one wording
+ * the input readers (lib/config/input-file.ts), the output swap (lib/render/swap.ts) and the
+ * command lines (lib/cli-errors.ts) share.
+ */
+
+/** A Node.js system error (`fs`, `child_process`): a code such as `EACCES`, maybe a path. */
+export interface SystemError extends Error {
+  readonly code: string;
+  readonly syscall?: string;
+  readonly path?: string;
+  readonly dest?: string;
+}
+
+/** Duck-typed, not `instanceof Error`: errors from Node's own modules may come from another realm (vm, jest). */
+export function isSystemError(e: unknown): e is SystemError {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && typeof (e as { message?: unknown }).message === 'string';
+}
+
+/** How a file was being used when a system call failed. */
+export type FileAccess = 'read' | 'write' | 'open' | 'move';
+
+/**
+ * What a system error code means for a file and what to do about it, worded to follow the file's
+ * name ("site.yaml is a folder where a file belongs; ..."); undefined for codes without advice.
+ */
+export function fsProblem(code: string, access: FileAccess): string | undefined {
+  const cannot = { read: 'cannot be read', write: 'cannot be written', open: 'cannot be opened', move: 'cannot be moved' }[access];
+  switch (code) {
+    case 'ENOENT':
+      return access === 'read'
+        ? 'does not exist (moved or deleted while the command ran?); restore it or pass the right path'
+        : 'does not exist (moved or deleted while the command ran?); run the command again';
+    case 'EACCES':
+    case 'EPERM': {
+      const fix = {
+        read: 'make it readable for this user',
+        write: 'make the checkout and its output folders writable for this user, or run as their owner',
+        move: 'make the checkout and its output folders writable for this user, or run as their owner',
+        open: 'give this user access to it and to its folder',
+      }[access];
+      return `${cannot}: permission denied (${code}); ${fix} (ls -l shows the owner and mode; chmod or chown)`;
+    }
+    case 'EISDIR':
+      return 'is a folder where a file belongs; remove or rename the folder';
+    case 'ENOTDIR':
+      return 'is a file where a folder belongs (or a part of its path is); remove or rename that file';
+    case 'ENOTEMPTY':
+    case 'EEXIST':
+      return `is in the way (${code}): a folder or file stands where the command puts its own; move it away and run the command again`;
+    case 'ELOOP':
+      return 'is a symbolic link that loops; point it at a real file';
+    case 'ENAMETOOLONG':
+      return 'has a name too long for the file system; shorten it';
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `${cannot}: no space left on the device (${code}); free some disk space (or raise the quota) and run the command again`;
+    case 'EROFS':
+      return `${cannot}: the file system is read-only (EROFS); remount it read-write or work in a writable checkout`;
+    case 'EMFILE':
+    case 'ENFILE':
+      return `${cannot}: too many open files (${code}); raise the limit (ulimit -n 4096) or close other programs, then run the command again`;
+    case 'EBUSY':
+    case 'ETXTBSY':
+      return `${cannot}: it is in use by another program (${code}); close that program and run the command again`;
+    case 'EIO':
+      return `${cannot}: the disk reported an I/O error (EIO); check the disk (dmesg) before trusting any file on it`;
+    case 'ENOMEM':
+      return `${cannot}: the system ran out of memory (ENOMEM); close other programs and run the command again`;
+    default:
+      return undefined;
+  }
+}
