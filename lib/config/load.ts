@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { valueAt } from '../k8s/manifest';
 import { ConfigError, ConfigIssue } from './errors';
 import { checkSiteRules } from './rules';
 import { Site, SiteSchema } from './schema';
@@ -75,15 +76,6 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
   return JSON.stringify(value);
-}
-
-function valueAt(data: unknown, p: Path): unknown {
-  let cur: unknown = data;
-  for (const seg of p) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[seg];
-  }
-  return cur;
 }
 
 /** The zod schema found at `p` inside `schema` (through lists, optionals and defaults, parsed or not). */

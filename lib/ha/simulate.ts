@@ -1,5 +1,5 @@
+import { formatCpu, formatMemory } from '../k8s/scheduling';
 import { IMAGE_PULL_BUDGET_SECONDS } from '../paas/recovery';
-import { formatCpu, formatMemory } from './k8s';
 import { blockedBy, ClusterModel, NodeModel, unreachableToleration, Workload } from './model';
 
 /**

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { option } from '../args';
-import { loadTree } from '../verify/tree';
+import { loadTree } from '../k8s/tree';
 import { haInputFromDisk, haModel, nMinusOne } from './analysis';
 import { scenarioText } from './report';
 import { isViolation, simulate } from './simulate';

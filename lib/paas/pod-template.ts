@@ -2,10 +2,9 @@ import type { AppSpec } from '../config/app-schema';
 import type { Site } from '../config/schema';
 import { bitwardenPart } from '../constructs/bitwarden-secret';
 import { dbaasEndpoint } from '../docs/database-docs';
+import type { JsonMap } from '../k8s/manifest';
 import { APP_CONTAINER, appLabels, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds } from './conventions';
 import { appProbes } from './probes';
-
-type Json = Record<string, unknown>;
 
 /** The Secret (filled from Bitwarden by External Secrets) with an app's secret variables and database logins. */
 export function envSecretName(app: Pick<AppSpec, 'name'>): string {
@@ -54,7 +53,7 @@ export function envSecretData(app: AppSpec, site: Site): Record<string, string> 
 }
 
 /** The container's environment: plain variables, the bindings' endpoints, then every key of `<app>-env`. */
-function containerEnv(app: AppSpec, site: Site): Json[] {
+function containerEnv(app: AppSpec, site: Site): JsonMap[] {
   const plain = Object.keys(app.env).sort().map((name) => ({ name, value: app.env[name] }));
   const bindings = databaseBindings(app, site).flatMap((b) => [
     { name: `${b.prefix}_HOST`, value: b.host },
@@ -79,7 +78,7 @@ const scratchVolume = (i: number) => `scratch-${i}`;
  * nodes); a pod stays Pending only when a node has no room left, which the node-failure
  * simulation reports as a capacity problem. A singleton has nothing to spread.
  */
-export function topologySpread(app: AppSpec, _site: Site, hashLabel: string): Json[] {
+export function topologySpread(app: AppSpec, _site: Site, hashLabel: string): JsonMap[] {
   if (app.singleton) return [];
   return [{
     maxSkew: 1,
@@ -98,7 +97,7 @@ export function topologySpread(app: AppSpec, _site: Site, hashLabel: string): Js
  * writable paths), probes, resources, explicit dead-node tolerations, spread over nodes.
  * `hashLabel` is the label the controller puts on each revision's pods.
  */
-export function podTemplate(app: AppSpec, site: Site, hashLabel: string): Json {
+export function podTemplate(app: AppSpec, site: Site, hashLabel: string): JsonMap {
   const uid = app.runAsUser;
   const mounts = [
     ...app.volumes.map((v) => ({ name: claimVolume(v.name), mountPath: v.mountPath })),
@@ -110,7 +109,7 @@ export function podTemplate(app: AppSpec, site: Site, hashLabel: string): Json {
   ];
   const seconds = tolerationSeconds(app);
   const env = containerEnv(app, site);
-  const container: Json = {
+  const container: JsonMap = {
     name: APP_CONTAINER,
     image: app.image,
     imagePullPolicy: 'IfNotPresent',

@@ -1,6 +1,6 @@
 import { ApiObject, Names } from 'cdk8s';
 import { TextFile } from '../constructs/text-file';
-import { dumpManifest } from './manifest-yaml';
+import { dumpManifest } from '../k8s/manifest-yaml';
 import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
 import { formatLock, LOCK_FILE } from '../paas/lock';
@@ -25,7 +25,7 @@ export interface K8sObject {
   readonly [key: string]: unknown;
 }
 
-/** YAML of one object (lib/render/manifest-yaml.ts): keys sorted, so diffs stay small and stable. */
+/** YAML of one object (lib/k8s/manifest-yaml.ts): keys sorted, so diffs stay small and stable. */
 export function toYamlDocument(obj: unknown): string {
   return HEADER + dumpManifest(sortKeys(obj));
 }
