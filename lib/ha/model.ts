@@ -3,7 +3,7 @@ import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
 import { apiGroup, isMap, JsonAny, valueAt } from '../k8s/manifest';
 import { podSpecOf, podTemplateOf } from '../k8s/pod-template';
 import {
-  cpuMillis, memoryBytes, nodeTermsMatch, parseTaint, parseTolerations, pdbMinAvailable, probeWindowSeconds,
+  cpuMillis, formatTaint, memoryBytes, nodeTermsMatch, parseTaint, parseTolerations, pdbMinAvailable, probeWindowSeconds,
   selectorMatches, Taint, Toleration, tolerates,
 } from '../k8s/scheduling';
 import { HA_ANNOTATIONS, HaRuleId, parseHaAnnotations, RecoveryBudget } from './annotations';
@@ -621,7 +621,7 @@ export function blockedBy(w: Pick<Workload, 'nodeSelector' | 'requiredNodeTerms'
   if (!nodeTermsMatch(w.requiredNodeTerms, node.labels)) return 'required node affinity';
   for (const t of node.taints) {
     if (t.effect === 'PreferNoSchedule') continue;
-    if (!w.tolerations.some((x) => tolerates(x, t))) return `taint ${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+    if (!w.tolerations.some((x) => tolerates(x, t))) return `taint ${formatTaint(t)}`;
   }
   return undefined;
 }
