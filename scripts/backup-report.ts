@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { backupReportMarkdown, backupReportRows } from '../lib/backups/report';
-import { loadTree } from '../lib/verify/tree';
+import { loadTree } from '../lib/k8s/tree';
 
 const args = process.argv.slice(2);
 const rootAt = args.indexOf('--root');

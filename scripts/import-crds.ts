@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { CRD_SCHEMAS, crdSchemaFile } from '../lib/verify/kinds';
+import { CRD_SCHEMAS, crdSchemaFile } from '../lib/k8s/kinds';
 
 const root = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crd-import-'));

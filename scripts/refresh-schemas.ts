@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CRD_SCHEMAS, crdSchemaFile, KUBERNETES_DEFINITIONS } from '../lib/verify/kinds';
+import { CRD_SCHEMAS, crdSchemaFile, KUBERNETES_DEFINITIONS } from '../lib/k8s/kinds';
 
 const root = path.resolve(__dirname, '..');
 const src = path.resolve(process.env.SCHEMAS_SRC ?? path.join(root, '..', 'shared', 'schemas'));

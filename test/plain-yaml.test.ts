@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { loadManifests } from '../lib/render/manifest-yaml';
+import { loadManifests } from '../lib/k8s/manifest-yaml';
 import { RENDER_CACHE_DIR } from '../lib/render/chart-renderer';
 import { readVendorLock, hashTree } from '../lib/vendor/lock';
 import { REPO, shippedRender } from './helpers';

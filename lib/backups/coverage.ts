@@ -8,7 +8,9 @@
  * `RecurringJob`s.
  */
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { JsonAny } from '../k8s/manifest';
+import type { LoadedObject } from '../k8s/tree';
+import { selectorMatches } from '../k8s/scheduling';
 
 /** Annotation keys of the backup rule. */
 export const BACKUP_ANNOTATIONS = {
@@ -53,7 +55,7 @@ export interface VolumeClaim {
   /** Where it comes from, e.g. `PersistentVolumeClaim`, `StatefulSet loki`, `Helm component jenkins-chart`. */
   readonly source: string;
   /** The object that declares it. */
-  readonly object: Json;
+  readonly object: JsonAny;
   readonly file: string;
 }
 
@@ -70,24 +72,8 @@ export interface BackupSchedule {
   readonly covers: (claim: VolumeClaim) => boolean;
 }
 
-function labelSelectorMatches(selector: Json | undefined, labels: Readonly<Record<string, string>>): boolean {
-  if (!selector) return true;
-  const match = Object.entries((selector.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
-  const exprs = ((selector.matchExpressions ?? []) as { key: string; operator: string; values?: string[] }[]).every((e) => {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    switch (e.operator) {
-      case 'In': return has && (e.values ?? []).includes(labels[e.key]);
-      case 'NotIn': return !has || !(e.values ?? []).includes(labels[e.key]);
-      case 'Exists': return has;
-      case 'DoesNotExist': return !has;
-      default: return false;
-    }
-  });
-  return match && exprs;
-}
-
 /** Every volume the rendered objects create. */
-export function volumeClaims(objects: readonly { readonly file: string; readonly obj: Json }[]): VolumeClaim[] {
+export function volumeClaims(objects: readonly LoadedObject[]): VolumeClaim[] {
   const out: VolumeClaim[] = [];
   for (const { file, obj } of objects) {
     if (!file.startsWith('dist/')) continue;
@@ -98,7 +84,7 @@ export function volumeClaims(objects: readonly { readonly file: string; readonly
         source: 'PersistentVolumeClaim', object: obj, file,
       });
     } else if (obj.kind === 'StatefulSet' && obj.apiVersion === 'apps/v1') {
-      for (const t of (obj.spec?.volumeClaimTemplates ?? []) as Json[]) {
+      for (const t of (obj.spec?.volumeClaimTemplates ?? []) as JsonAny[]) {
         out.push({
           namespace: obj.metadata.namespace ?? '', name: `${t.metadata?.name}-${obj.metadata.name}-*`, storageClass: t.spec?.storageClassName ?? DEFAULT_STORAGE_CLASS,
           size: t.spec?.resources?.requests?.storage, labels: t.metadata?.labels ?? {},
@@ -128,20 +114,20 @@ export function volumeClaims(objects: readonly { readonly file: string; readonly
 }
 
 /** Every backup schedule in the rendered objects. */
-export function backupSchedules(objects: readonly { readonly file: string; readonly obj: Json }[]): BackupSchedule[] {
+export function backupSchedules(objects: readonly LoadedObject[]): BackupSchedule[] {
   const out: BackupSchedule[] = [];
   for (const { file, obj } of objects) {
     if (!file.startsWith('dist/')) continue;
     const id = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
     if (obj.kind === 'Schedule' && String(obj.apiVersion).startsWith('velero.io/')) {
-      const t: Json = obj.spec?.template ?? {};
+      const t: JsonAny = obj.spec?.template ?? {};
       const included: string[] = t.includedNamespaces?.length ? t.includedNamespaces : ['*'];
       const excluded: string[] = t.excludedNamespaces ?? [];
       const volumes = t.snapshotVolumes !== false || t.defaultVolumesToFsBackup === true;
       out.push({
         kind: 'velero', name: id, cron: String(obj.spec?.schedule ?? ''), retention: `ttl ${t.ttl ?? '720h (Velero default)'}`,
         scope: `namespaces ${included.join(', ')}${excluded.length ? ` except ${excluded.join(', ')}` : ''}${t.labelSelector ? ` with labels ${JSON.stringify(t.labelSelector)}` : ''}`,
-        covers: (c) => volumes && (included.includes('*') || included.includes(c.namespace)) && !excluded.includes(c.namespace) && labelSelectorMatches(t.labelSelector, c.labels),
+        covers: (c) => volumes && (included.includes('*') || included.includes(c.namespace)) && !excluded.includes(c.namespace) && (!t.labelSelector || selectorMatches(t.labelSelector, c.labels)),
       });
     } else if (obj.kind === 'RecurringJob' && String(obj.apiVersion).startsWith('longhorn.io/')) {
       const task = String(obj.spec?.task ?? '');
@@ -163,7 +149,7 @@ export function backupSchedules(objects: readonly { readonly file: string; reado
 }
 
 /** Each volume with the schedules that back it up. */
-export function backupCoverage(objects: readonly { readonly file: string; readonly obj: Json }[]): { readonly claim: VolumeClaim; readonly schedules: readonly BackupSchedule[] }[] {
+export function backupCoverage(objects: readonly LoadedObject[]): { readonly claim: VolumeClaim; readonly schedules: readonly BackupSchedule[] }[] {
   const schedules = backupSchedules(objects);
   return volumeClaims(objects).map((claim) => ({ claim, schedules: schedules.filter((s) => s.covers(claim)) }));
 }

@@ -1,6 +1,5 @@
+import type { LoadedObject } from '../k8s/tree';
 import { backupCoverage, backupSchedules, BackupSchedule, VolumeClaim } from './coverage';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** One row of the backup report: a volume, what backs it up, or why nothing does. */
 export interface BackupReportRow {
@@ -22,7 +21,7 @@ function statusOf(claim: VolumeClaim, schedules: readonly BackupSchedule[]): str
 }
 
 /** Every volume of the rendered objects with its schedules and retention. */
-export function backupReportRows(objects: readonly { readonly file: string; readonly obj: Json }[]): BackupReportRow[] {
+export function backupReportRows(objects: readonly LoadedObject[]): BackupReportRow[] {
   return backupCoverage(objects).map(({ claim, schedules }) => ({
     volume: `${claim.namespace}/${claim.name}`,
     source: claim.source,
@@ -34,7 +33,7 @@ export function backupReportRows(objects: readonly { readonly file: string; read
 }
 
 /** The report as Markdown: the schedules, then each volume. */
-export function backupReportMarkdown(objects: readonly { readonly file: string; readonly obj: Json }[]): string {
+export function backupReportMarkdown(objects: readonly LoadedObject[]): string {
   const schedules = backupSchedules(objects);
   const rows = backupReportRows(objects);
   return [

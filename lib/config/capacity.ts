@@ -1,6 +1,6 @@
 import type { RuleIssue } from './rules';
 import { NODE_CAPACITY_DEFAULTS, Site } from './schema';
-import { formatCpu, formatMemory } from '../ha/k8s';
+import { formatCpu, formatMemory } from '../k8s/scheduling';
 import type { ScenarioResult } from '../ha/simulate';
 
 /**

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadYamlData } from '../render/manifest-yaml';
+import { loadYamlData } from '../k8s/manifest-yaml';
 import { checkAppAgainstSite, checkAppRules, checkAppsTogether } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
 import { ConfigError, ConfigIssue } from './errors';

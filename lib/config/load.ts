@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
+import { valueAt } from '../k8s/manifest';
 import { ConfigError, ConfigIssue } from './errors';
 import { readInputFile } from './input-file';
 import { quoteValue } from './quote';
@@ -94,15 +95,6 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
   return quoteValue(value);
-}
-
-function valueAt(data: unknown, p: Path): unknown {
-  let cur: unknown = data;
-  for (const seg of p) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[seg];
-  }
-  return cur;
 }
 
 /** The zod schema found at `p` inside `schema` (through lists, optionals and defaults, parsed or not). */

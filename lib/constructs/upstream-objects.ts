@@ -3,12 +3,13 @@ import { Construct, IConstruct } from 'constructs';
 import { HA_ANNOTATIONS, HaDeclaration, haAnnotations, SELECTS_RUNTIME_PODS } from '../ha/annotations';
 import { declareStorage, formatWorkloads, resolveDeclaration, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { BACKUP_ANNOTATIONS, HelmVolume } from '../backups/coverage';
+import { isClusterScoped } from '../k8s/kinds';
+import { splitApiVersion } from '../k8s/manifest';
 import { sortKeys } from '../render/sort';
 import { ApiRef, formatApiRef, Layer } from '../layer';
 import { ANNOTATIONS } from '../gitops/argocd';
 import { PlatformError } from '../platform-error';
 import { ChartObject, ChartRenderer } from '../render/chart-renderer';
-import { isClusterScoped, splitApiVersion } from '../verify/kinds';
 
 /** Picks one rendered object: kind and name, and the namespace when the name is not unique. */
 export interface RenderedObjectRef {

@@ -1,11 +1,10 @@
 import { parse } from 'yaml';
+import { isMap, JsonMap } from '../k8s/manifest';
 
 /**
  * Reading a docker-compose file: the parts `import-compose` translates, normalised from the
  * short and long forms compose accepts. Nothing here knows about app specs.
  */
-
-type Json = Record<string, unknown>;
 
 /** A compose file that cannot be read at all (not YAML, no `services:`). */
 export class ComposeError extends Error {
@@ -18,13 +17,13 @@ export class ComposeError extends Error {
 /** One service of a compose file, as written (keys not yet interpreted). */
 export interface ComposeService {
   readonly name: string;
-  readonly spec: Json;
+  readonly spec: JsonMap;
 }
 
 /** A compose file: its services in file order and its top-level named volumes. */
 export interface ComposeFile {
   readonly services: readonly ComposeService[];
-  readonly volumes: Readonly<Record<string, Json | null>>;
+  readonly volumes: Readonly<Record<string, JsonMap | null>>;
 }
 
 /** Parses a compose file (YAML merge keys `<<: *anchor` honoured). */
@@ -35,14 +34,14 @@ export function readCompose(text: string, file: string): ComposeFile {
   } catch (e) {
     throw new ComposeError(`${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
-  const services = (data as Json | null)?.services;
-  if (!services || typeof services !== 'object' || Array.isArray(services)) {
+  const services = (data as JsonMap | null)?.services;
+  if (!isMap(services)) {
     throw new ComposeError(`${file} has no "services:" map; is it a docker-compose file?`);
   }
-  const volumes = (data as Json).volumes;
+  const volumes = (data as JsonMap).volumes;
   return {
-    services: Object.entries(services as Json).map(([name, spec]) => ({ name, spec: (spec ?? {}) as Json })),
-    volumes: volumes && typeof volumes === 'object' ? (volumes as Record<string, Json | null>) : {},
+    services: Object.entries(services as JsonMap).map(([name, spec]) => ({ name, spec: (spec ?? {}) as JsonMap })),
+    volumes: volumes && typeof volumes === 'object' ? (volumes as Record<string, JsonMap | null>) : {},
   };
 }
 
@@ -76,7 +75,7 @@ export function scalar(value: unknown): string | undefined {
 }
 
 /** `environment:` in list (`A=b`, `A`) or map form; a variable without a value is `undefined` (taken from the shell). */
-export function environmentOf(spec: Json): [string, string | undefined][] {
+export function environmentOf(spec: JsonMap): [string, string | undefined][] {
   const env = spec.environment;
   if (Array.isArray(env)) {
     return env.map((item) => {
@@ -85,7 +84,7 @@ export function environmentOf(spec: Json): [string, string | undefined][] {
       return eq < 0 ? [s, undefined] : [s.slice(0, eq), s.slice(eq + 1)];
     });
   }
-  if (env && typeof env === 'object') return Object.entries(env as Json).map(([k, v]) => [k, scalar(v)]);
+  if (env && typeof env === 'object') return Object.entries(env as JsonMap).map(([k, v]) => [k, scalar(v)]);
   return [];
 }
 
@@ -99,13 +98,13 @@ export interface ComposePort {
 }
 
 /** `ports:` in short (`"8080:80"`, `"127.0.0.1:53:53/udp"`) and long form; ranges and junk are returned as problems. */
-export function portsOf(spec: Json): { ports: ComposePort[]; problems: string[] } {
+export function portsOf(spec: JsonMap): { ports: ComposePort[]; problems: string[] } {
   const ports: ComposePort[] = [];
   const problems: string[] = [];
   const list = Array.isArray(spec.ports) ? spec.ports : [];
   for (const entry of list) {
     if (entry && typeof entry === 'object') {
-      const e = entry as Json;
+      const e = entry as JsonMap;
       const container = Number(e.target);
       const published = e.published === undefined ? undefined : Number(e.published);
       if (!Number.isInteger(container) || (published !== undefined && !Number.isInteger(published))) {
@@ -148,11 +147,11 @@ export interface ComposeMount {
 }
 
 /** `volumes:` of a service (short `src:target[:ro]` and long form) and `tmpfs:`. */
-export function mountsOf(spec: Json): ComposeMount[] {
+export function mountsOf(spec: JsonMap): ComposeMount[] {
   const mounts: ComposeMount[] = [];
   for (const entry of Array.isArray(spec.volumes) ? spec.volumes : []) {
     if (entry && typeof entry === 'object') {
-      const e = entry as Json;
+      const e = entry as JsonMap;
       const type = String(e.type ?? 'volume');
       const source = e.source === undefined ? undefined : String(e.source);
       const kind = type === 'bind' ? 'bind' : type === 'tmpfs' ? 'tmpfs' : source ? 'volume' : 'anonymous';
@@ -176,7 +175,7 @@ export function mountsOf(spec: Json): ComposeMount[] {
 }
 
 /** Services a service depends on, by name, with the host names it reaches them by (`links: [db:mysql]` adds `mysql`). */
-export function dependenciesOf(spec: Json): Map<string, Set<string>> {
+export function dependenciesOf(spec: JsonMap): Map<string, Set<string>> {
   const deps = new Map<string, Set<string>>();
   const add = (service: string, alias?: string) => {
     const hosts = deps.get(service) ?? new Set<string>([service]);
@@ -221,8 +220,8 @@ export function splitCommand(value: unknown): string[] | undefined {
 }
 
 /** The URL a healthcheck's curl or wget fetches, if it is one. */
-export function healthcheckUrl(spec: Json): URL | undefined {
-  const hc = spec.healthcheck as Json | undefined;
+export function healthcheckUrl(spec: JsonMap): URL | undefined {
+  const hc = spec.healthcheck as JsonMap | undefined;
   if (!hc || hc.disable === true) return undefined;
   const test = Array.isArray(hc.test) ? hc.test.map(String).join(' ') : String(hc.test ?? '');
   if (!/\b(curl|wget)\b/.test(test)) return undefined;

@@ -6,6 +6,7 @@ import { ConfigError, formatIssue } from '../config/errors';
 import { parseApp } from '../config/load-apps';
 import type { Site } from '../config/schema';
 import { readyStep, startupAllowanceSeconds } from '../ha/recovery';
+import { isMap, JsonMap } from '../k8s/manifest';
 import {
   ComposeMount, ComposePort, ComposeService, dependenciesOf, environmentOf, healthcheckUrl, interpolate, mountsOf, portsOf, readCompose, scalar, splitCommand,
 } from './compose';
@@ -20,8 +21,6 @@ import { PROBE_TIMING } from '../paas/probes';
  * Every spec is validated with parseApp against the site before it is written; one that cannot
  * be valid (unpinned image, no port, ...) is reported instead.
  */
-
-type Json = Record<string, unknown>;
 
 /** Size given to every imported volume: a guess the header asks a person to correct. */
 export const IMPORTED_VOLUME_SIZE = '10Gi';
@@ -155,7 +154,7 @@ interface DatabaseService {
 
 /** The spec under construction, with what the header will say. */
 interface Draft {
-  readonly spec: Json;
+  readonly spec: JsonMap;
   readonly notes: string[];
   readonly untranslated: string[];
   readonly ignored: string[];
@@ -188,7 +187,7 @@ function translatePorts(d: Draft, ports: readonly ComposePort[], healthPort: num
   const ordered = [...unique].sort((a, b) => rank(a) - rank(b));
   const nameOf = (p: ComposePort) => (p === httpPort ? 'http' : `${p.protocol.toLowerCase()}-${p.container}`);
   d.spec.ports = ordered.map((p) => ({ name: nameOf(p), port: p.container, ...(p.protocol === 'UDP' ? { protocol: 'UDP' } : {}) }));
-  const tcp: Json[] = [];
+  const tcp: JsonMap[] = [];
   for (const p of ports) {
     if (p.published === undefined && p.hostIp === undefined) continue;
     const local = p.hostIp !== undefined && /^(127\.|::1$|localhost$)/.test(p.hostIp);
@@ -198,7 +197,7 @@ function translatePorts(d: Draft, ports: readonly ComposePort[], healthPort: num
     }
     if (p === httpPort) {
       if (local) d.notes.push(`port ${p.container} was published on ${p.hostIp} only (for a reverse proxy on the host): the gateway takes that role`);
-      (d.spec.expose as Json).http = { host: `${app}.${domain}` };
+      (d.spec.expose as JsonMap).http = { host: `${app}.${domain}` };
       d.notes.push(`published port ${p.published ?? p.container} -> http://${app}.${domain} through the gateway (TLS at HAProxy; add the entry of dist/hosts/haproxy/)`);
       continue;
     }
@@ -209,7 +208,7 @@ function translatePorts(d: Draft, ports: readonly ComposePort[], healthPort: num
     if (TLS_PORTS.has(p.container)) d.notes.push(`port ${p.container} usually serves TLS itself: exposed as raw TCP; prefer its plain HTTP port behind the gateway`);
     tcp.push({ port: nameOf(p), ...(p.published !== undefined && p.published !== p.container ? { externalPort: p.published } : {}) });
   }
-  if (tcp.length) (d.spec.expose as Json).tcp = tcp;
+  if (tcp.length) (d.spec.expose as JsonMap).tcp = tcp;
   const low = unique.filter((p) => p.container < 1024).map((p) => p.container);
   if (low.length) {
     d.spec.capabilities = ['NET_BIND_SERVICE'];
@@ -219,8 +218,8 @@ function translatePorts(d: Draft, ports: readonly ComposePort[], healthPort: num
 }
 
 /** Volumes (Longhorn, ReadWriteOnce), tmpfs as writable paths; a volume makes the app a single writer. */
-function translateVolumes(d: Draft, mounts: readonly ComposeMount[], declared: Readonly<Record<string, Json | null>>, app: string): string[] {
-  const volumes: Json[] = [];
+function translateVolumes(d: Draft, mounts: readonly ComposeMount[], declared: Readonly<Record<string, JsonMap | null>>, app: string): string[] {
+  const volumes: JsonMap[] = [];
   const writable = ['/tmp'];
   const names = new Set<string>();
   for (const m of mounts) {
@@ -258,12 +257,12 @@ function translateVolumes(d: Draft, mounts: readonly ComposeMount[], declared: R
 /** `depends_on` / `links` to database services: DBaaS bindings; the variables the binding sets replace the app's. */
 function translateDatabases(d: Draft, svc: ComposeService, env: Map<string, string | undefined>, databases: ReadonlyMap<string, DatabaseService>, app: string): string[] {
   const bound: string[] = [];
-  const bindings: Json[] = [];
+  const bindings: JsonMap[] = [];
   for (const [dep, hosts] of dependenciesOf(svc.spec)) {
     const db = databases.get(dep);
     if (!db) continue;
     bound.push(dep);
-    const binding: Json = { engine: db.engine };
+    const binding: JsonMap = { engine: db.engine };
     // The app's host variable: `<P>_HOST` pointing at the database service gives the binding prefix P.
     const hostVars = [...env].filter(([, v]) => v !== undefined && mentionsHost(v, hosts)).map(([k]) => k);
     const prefixVar = hostVars.find((k) => k.endsWith('_HOST') && ENV_PREFIX.test(k.slice(0, -5)));
@@ -305,8 +304,8 @@ function translateDatabases(d: Draft, svc: ComposeService, env: Map<string, stri
 
 /** Environment: plain values to env:, secret-named ones to Bitwarden references under secrets:. */
 function translateEnvironment(d: Draft, env: ReadonlyMap<string, string | undefined>, app: string): void {
-  const plain: Json = {};
-  const secrets: Json = {};
+  const plain: JsonMap = {};
+  const secrets: JsonMap = {};
   for (const [name, raw] of env) {
     if (SECRET_NAME.test(name)) {
       secrets[name] = secretReference(app, name);
@@ -328,7 +327,7 @@ function translateEnvironment(d: Draft, env: ReadonlyMap<string, string | undefi
 }
 
 /** The image, interpolated; an unpinned one is fatal (the spec would not validate). */
-function translateImage(d: Draft, spec: Json): void {
+function translateImage(d: Draft, spec: JsonMap): void {
   if (spec.image === undefined) {
     d.fatal.push(spec.build !== undefined
       ? 'no image (only build:): build and push it to Harbor first (Jenkins platformRelease), then write image: registry.<domain>/apps/<app>:<tag>'
@@ -346,7 +345,7 @@ function translateImage(d: Draft, spec: Json): void {
 }
 
 /** Command/entrypoint, healthcheck path, replicas, user. */
-function translateProcess(d: Draft, spec: Json, healthUrl: URL | undefined, singleWriter: readonly string[], startupSeconds: number): void {
+function translateProcess(d: Draft, spec: JsonMap, healthUrl: URL | undefined, singleWriter: readonly string[], startupSeconds: number): void {
   const command = splitCommand(spec.entrypoint);
   const args = splitCommand(spec.command);
   if (command) d.spec.command = command;
@@ -356,18 +355,18 @@ function translateProcess(d: Draft, spec: Json, healthUrl: URL | undefined, sing
     if (/[|&;<>$`]/.test(joined)) d.notes.push('the command uses shell syntax: run it through ["sh", "-c", "..."] if the image has a shell');
   }
   if (healthUrl) {
-    (d.spec.health as Json).path = `${healthUrl.pathname}${healthUrl.search}`;
+    (d.spec.health as JsonMap).path = `${healthUrl.pathname}${healthUrl.search}`;
   } else {
     d.notes.push('no curl/wget healthcheck: readiness is a TCP check of the first port; set health.path to an HTTP endpoint that answers 200 when the app is ready');
   }
-  const deploy = (spec.deploy ?? {}) as Json;
+  const deploy = (spec.deploy ?? {}) as JsonMap;
   const replicas = typeof deploy.replicas === 'number' ? deploy.replicas : undefined;
   for (const key of Object.keys(deploy).filter((k) => k !== 'replicas')) d.untranslated.push(`deploy.${key}: set ${key === 'resources' ? 'resources:' : 'it'} by hand`);
   if (singleWriter.length) {
     d.spec.replicas = 1;
     d.spec.singleton = `single writer of its ReadWriteOnce volume${singleWriter.length > 1 ? 's' : ''} ${singleWriter.join(', ')} (imported from docker-compose)`;
     d.spec.strategy = { type: 'recreate' };
-    (d.spec.health as Json).startupSeconds = startupSeconds;
+    (d.spec.health as JsonMap).startupSeconds = startupSeconds;
     d.notes.push(`start-up limited to ${startupSeconds} s (health.startupSeconds) so that a singleton is back within ha.recoveryBudgetSeconds after its node dies; measure the real start-up with npm run drill`);
     d.notes.push('a singleton (one replica, recreate) because its volumes take one writer; if the app can share them, use accessMode: ReadWriteMany and more replicas');
     if (replicas !== undefined && replicas > 1) d.notes.push(`deploy.replicas was ${replicas}: lowered to 1 for the ReadWriteOnce volumes`);
@@ -390,7 +389,7 @@ function translateProcess(d: Draft, spec: Json, healthUrl: URL | undefined, sing
 }
 
 /** Keys of the service that are neither translated nor ignored. */
-function untranslatedKeys(d: Draft, spec: Json): void {
+function untranslatedKeys(d: Draft, spec: JsonMap): void {
   for (const key of Object.keys(spec)) {
     if (TRANSLATED_KEYS.has(key) || key.startsWith('x-')) continue;
     if (IGNORED_KEYS.has(key)) d.ignored.push(key);
@@ -414,10 +413,10 @@ function renderSpec(d: Draft, service: string, options: ImportOptions): string {
   section('Not translated', d.untranslated);
   if (d.ignored.length) lines.push('#', `# Ignored (the platform does this its own way): ${d.ignored.join(', ')}`);
   const order = ['description', 'environment', 'image', 'command', 'args', 'replicas', 'singleton', 'strategy', 'ports', 'health', 'env', 'secrets', 'volumes', 'runAsUser', 'capabilities', 'writablePaths', 'expose', 'databases'];
-  const ordered: Json = {};
+  const ordered: JsonMap = {};
   for (const key of order) {
     const v = d.spec[key];
-    if (v === undefined || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as Json).length === 0)) continue;
+    if (v === undefined || (isMap(v) && Object.keys(v).length === 0)) continue;
     ordered[key] = v;
   }
   return `${lines.join('\n')}\n${stringify(ordered, { lineWidth: 0 })}`;

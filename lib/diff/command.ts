@@ -3,6 +3,7 @@ import * as path from 'path';
 import { option, unknownOptions } from '../args';
 import { ConfigError } from '../config/errors';
 
+import { listFiles } from '../k8s/walk';
 import { PlatformError } from '../platform-error';
 import type { RenderedFile } from '../render/rendered-file';
 import { recoverBeforeCommand } from '../render/swap';
@@ -45,18 +46,9 @@ export interface DiffRun {
 /** Files of `docs/` on disk that the render does not produce (synth leaves them alone). */
 function handWrittenDocs(root: string, rendered: readonly RenderedFile[]): RenderedFile[] {
   const owned = new Set(rendered.map((f) => f.path));
-  const out: RenderedFile[] = [];
-  const walk = (rel: string) => {
-    const dir = path.join(root, rel);
-    if (!fs.existsSync(dir)) return;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const file = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(file);
-      else if (e.isFile() && !owned.has(file)) out.push({ path: file, content: fs.readFileSync(path.join(root, file), 'utf8') });
-    }
-  };
-  walk(SHARED_DIR);
-  return out;
+  return listFiles(path.join(root, SHARED_DIR), `${SHARED_DIR}/`)
+    .filter((file) => !owned.has(file) && fs.lstatSync(path.join(root, file)).isFile())
+    .map((file) => ({ path: file, content: fs.readFileSync(path.join(root, file), 'utf8') }));
 }
 
 /** Whether a rendered file is part of what the diff compares (the folders of `DIFF_FOLDERS`). */

@@ -1,4 +1,4 @@
-import { splitApiVersion } from '../verify/kinds';
+import { isMap, JsonAny, splitApiVersion } from '../k8s/manifest';
 import { diffFields, isEqual, joinKey } from './field-diff';
 import type { CrdChange, CrdVersionChange, CrdVersionInfo, FieldChange, SchemaField, SchemaFieldChange } from './model';
 
@@ -10,14 +10,8 @@ import type { CrdChange, CrdVersionChange, CrdVersionInfo, FieldChange, SchemaFi
  * `served`/`storage` flags that moved. Every other field of a CRD is diffed as usual.
  */
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function isMap(v: unknown): v is Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 /** Whether an object is an `apiextensions.k8s.io` CustomResourceDefinition. */
-export function isCrd(obj: Json | undefined): boolean {
+export function isCrd(obj: JsonAny | undefined): boolean {
   return !!obj && obj.kind === 'CustomResourceDefinition' && splitApiVersion(String(obj.apiVersion)).group === 'apiextensions.k8s.io';
 }
 
@@ -26,7 +20,7 @@ type Step = { readonly property: string } | { readonly items: true } | { readonl
 
 /** A field a schema defines. */
 interface SchemaEntry {
-  readonly node: Json;
+  readonly node: JsonAny;
   /** The nearest enclosing field (absent at the top). */
   readonly parent?: string;
   /** How to reach it from the root. */
@@ -63,7 +57,7 @@ export function schemaFields(schema: unknown): Map<string, SchemaEntry> {
 }
 
 /** A node's own keywords: everything but the fields below it; item and value schemas' own keywords prefixed (`items.type`). */
-function ownKeywords(node: Json, prefix = '', out: Map<string, unknown> = new Map()): Map<string, unknown> {
+function ownKeywords(node: JsonAny, prefix = '', out: Map<string, unknown> = new Map()): Map<string, unknown> {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'properties' && isMap(value)) continue;
     if ((key === 'items' || key === 'additionalProperties') && isMap(value)) ownKeywords(value, `${prefix}${key}.`, out);
@@ -73,7 +67,7 @@ function ownKeywords(node: Json, prefix = '', out: Map<string, unknown> = new Ma
 }
 
 /** The keywords that differ between two nodes' own definitions, sorted. */
-function changedKeywords(a: Json, b: Json): string[] {
+function changedKeywords(a: JsonAny, b: JsonAny): string[] {
   const ka = ownKeywords(a);
   const kb = ownKeywords(b);
   return [...new Set([...ka.keys(), ...kb.keys()])].filter((k) => !isEqual(ka.get(k), kb.get(k))).sort();
@@ -95,10 +89,10 @@ function outermost(paths: readonly string[], entries: ReadonlyMap<string, Schema
 }
 
 /** A CRD's versions by name, or undefined when `spec.versions` is not a list of uniquely named maps. */
-function versionsOf(obj: Json): Map<string, Json> | undefined {
+function versionsOf(obj: JsonAny): Map<string, JsonAny> | undefined {
   const list: unknown = obj.spec?.versions;
   if (!Array.isArray(list)) return undefined;
-  const out = new Map<string, Json>();
+  const out = new Map<string, JsonAny>();
   for (const v of list) {
     if (!isMap(v) || typeof v.name !== 'string' || out.has(v.name)) return undefined;
     out.set(v.name, v);
@@ -106,20 +100,20 @@ function versionsOf(obj: Json): Map<string, Json> | undefined {
   return out;
 }
 
-function schemaOf(version: Json): unknown {
+function schemaOf(version: JsonAny): unknown {
   return isMap(version.schema) ? version.schema.openAPIV3Schema : undefined;
 }
 
-function info(version: Json, fields: number = schemaFields(schemaOf(version)).size): CrdVersionInfo {
+function info(version: JsonAny, fields: number = schemaFields(schemaOf(version)).size): CrdVersionInfo {
   return { name: version.name, served: version.served === true, storage: version.storage === true, fields };
 }
 
-function storageVersion(versions: ReadonlyMap<string, Json>): string | undefined {
+function storageVersion(versions: ReadonlyMap<string, JsonAny>): string | undefined {
   return [...versions.values()].find((v) => v.storage === true)?.name;
 }
 
 /** How one version on both sides changed; undefined when it did not. */
-function versionChange(a: Json, b: Json): CrdVersionChange | undefined {
+function versionChange(a: JsonAny, b: JsonAny): CrdVersionChange | undefined {
   const sa = schemaOf(a);
   const sb = schemaOf(b);
   const sameSchema = isEqual(sa, sb);
@@ -149,7 +143,7 @@ function versionChange(a: Json, b: Json): CrdVersionChange | undefined {
   };
 }
 
-function computeCrdChange(before: Json, after: Json): CrdChange | undefined {
+function computeCrdChange(before: JsonAny, after: JsonAny): CrdChange | undefined {
   if (!isCrd(before) || !isCrd(after)) return undefined;
   const va = versionsOf(before);
   const vb = versionsOf(after);
@@ -178,7 +172,7 @@ const memo = new WeakMap<object, { after: object; change: CrdChange | undefined 
  * schema. Undefined when the objects are not CRDs, their versions are not uniquely named, or
  * nothing of that changed.
  */
-export function crdChange(before: Json, after: Json): CrdChange | undefined {
+export function crdChange(before: JsonAny, after: JsonAny): CrdChange | undefined {
   const hit = memo.get(before);
   if (hit && hit.after === after) return hit.change;
   const change = computeCrdChange(before, after);
@@ -187,16 +181,16 @@ export function crdChange(before: Json, after: Json): CrdChange | undefined {
 }
 
 /** A copy of a CRD without the schemas of its versions (the summary covers them). */
-function withoutSchemas(obj: Json): Json {
+function withoutSchemas(obj: JsonAny): JsonAny {
   return {
     ...obj,
     spec: {
       ...obj.spec,
-      versions: (obj.spec.versions as Json[]).map((v) => {
+      versions: (obj.spec.versions as JsonAny[]).map((v) => {
         if (!isMap(v) || !isMap(v.schema) || !('openAPIV3Schema' in v.schema)) return v;
-        const schema: Json = { ...v.schema };
+        const schema: JsonAny = { ...v.schema };
         delete schema.openAPIV3Schema;
-        const version: Json = { ...v };
+        const version: JsonAny = { ...v };
         if (Object.keys(schema).length) version.schema = schema;
         else delete version.schema;
         return version;
@@ -210,7 +204,7 @@ function withoutSchemas(obj: Json): Json {
  * whose versions changed, the summary of that (`crd`) in place of the raw field changes of the
  * version schemas, of the versions added or removed, and of their `served`/`storage` flags.
  */
-export function diffObject(before: Json, after: Json): { fields: FieldChange[]; crd?: CrdChange } {
+export function diffObject(before: JsonAny, after: JsonAny): { fields: FieldChange[]; crd?: CrdChange } {
   const crd = crdChange(before, after);
   if (!crd) return { fields: diffFields(before, after) };
   const summarised = new Set<string>();
@@ -229,7 +223,7 @@ export function diffObject(before: Json, after: Json): { fields: FieldChange[]; 
  * objects: outermost fields only, leaving out `status` (its controller writes it afresh) and
  * fields whose enclosing object keeps unknown fields in the head (`x-kubernetes-preserve-unknown-fields`).
  */
-export function prunedFields(before: Json, after: Json, version: string): SchemaField[] {
+export function prunedFields(before: JsonAny, after: JsonAny, version: string): SchemaField[] {
   const change = crdChange(before, after)?.versions.find((v) => v.name === version);
   if (!change || !change.fieldsRemoved.length) return [];
   const base = schemaFields(schemaOf(versionsOf(before)?.get(version) ?? {}));
@@ -241,7 +235,7 @@ export function prunedFields(before: Json, after: Json, version: string): Schema
     let node: unknown = head;
     for (const step of steps.slice(0, -1)) {
       if (!isMap(node)) break;
-      node = 'property' in step ? node.properties?.[step.property] : 'items' in step ? node.items : node.additionalProperties;
+      node = 'property' in step ? (isMap(node.properties) ? node.properties[step.property] : undefined) : 'items' in step ? node.items : node.additionalProperties;
     }
     return !(isMap(node) && node['x-kubernetes-preserve-unknown-fields'] === true);
   });

@@ -1,3 +1,4 @@
+import { isMap, JsonMap } from '../k8s/manifest';
 import type { FieldChange } from './model';
 
 /**
@@ -18,12 +19,6 @@ export function diffFields(before: unknown, after: unknown, root = ''): FieldCha
   return out;
 }
 
-type Json = Record<string, unknown>;
-
-function isMap(v: unknown): v is Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 /** Deep equality of JSON-like values (maps compared by keys, not key order). */
 export function isEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -37,7 +32,7 @@ export function isEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   for (const k of ka) {
-    if (!Object.prototype.hasOwnProperty.call(b, k) || !isEqual((a as Json)[k], (b as Json)[k])) return false;
+    if (!Object.prototype.hasOwnProperty.call(b, k) || !isEqual((a as JsonMap)[k], (b as JsonMap)[k])) return false;
   }
   return true;
 }
@@ -110,19 +105,19 @@ function diffList(a: readonly unknown[], b: readonly unknown[], path: string, ou
   const namesA = uniqueNames(a);
   const namesB = namesA ? uniqueNames(b) : undefined;
   if (namesA && namesB) {
-    const byName = new Map(a.map((item) => [(item as Json).name as string, item]));
+    const byName = new Map(a.map((item) => [(item as JsonMap).name as string, item]));
     const inB = new Set(namesB);
     const common = namesA.filter((n) => inB.has(n));
     const commonInB = namesB.filter((n) => byName.has(n));
     if (common.join('\0') !== commonInB.join('\0')) out.push({ path, op: 'reordered', before: common, after: commonInB });
     for (const item of b) {
-      const name = (item as Json).name as string;
+      const name = (item as JsonMap).name as string;
       const p = `${path}[name=${name}]`;
       if (byName.has(name)) diffValue(byName.get(name), item, p, out);
       else out.push({ path: p, op: 'added', after: item });
     }
     for (const item of a) {
-      const name = (item as Json).name as string;
+      const name = (item as JsonMap).name as string;
       if (!inB.has(name)) out.push({ path: `${path}[name=${name}]`, op: 'removed', before: item });
     }
     return;

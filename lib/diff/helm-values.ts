@@ -1,21 +1,15 @@
 import { parse } from 'yaml';
-import { splitApiVersion } from '../verify/kinds';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { isMap, JsonAny, splitApiVersion } from '../k8s/manifest';
 
 /** Helm values held by an object, and where. */
 export interface HelmValues {
   /** Field path of the values map, e.g. `spec.source.helm.valuesObject`, `spec.valuesContent`. */
   readonly path: string;
-  readonly values: Json;
-}
-
-function isMap(v: unknown): v is Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  readonly values: JsonAny;
 }
 
 /** Parses a values string into a map; undefined when it is not YAML of a map. */
-function parseValues(text: unknown): Json | undefined {
+function parseValues(text: unknown): JsonAny | undefined {
   if (typeof text !== 'string') return undefined;
   try {
     const data: unknown = parse(text, { prettyErrors: false });
@@ -25,18 +19,18 @@ function parseValues(text: unknown): Json | undefined {
   }
 }
 
-function isApplication(obj: Json): boolean {
+function isApplication(obj: JsonAny): boolean {
   return obj.kind === 'Application' && splitApiVersion(String(obj.apiVersion)).group === 'argoproj.io';
 }
 
 /** k3s's helm-controller kinds, whose values are a YAML string in `spec.valuesContent`. */
-function isHelmController(obj: Json): boolean {
+function isHelmController(obj: JsonAny): boolean {
   return (obj.kind === 'HelmChart' || obj.kind === 'HelmChartConfig') && splitApiVersion(String(obj.apiVersion)).group === 'helm.cattle.io';
 }
 
 /** The Argo CD sources of an Application, with the path of each. */
-function sources(obj: Json): { path: string; source: Json }[] {
-  const out: { path: string; source: Json }[] = [];
+function sources(obj: JsonAny): { path: string; source: JsonAny }[] {
+  const out: { path: string; source: JsonAny }[] = [];
   if (isMap(obj.spec?.source)) out.push({ path: 'spec.source', source: obj.spec.source });
   if (Array.isArray(obj.spec?.sources)) obj.spec.sources.forEach((s: unknown, i: number) => isMap(s) && out.push({ path: `spec.sources[${i}]`, source: s }));
   return out;
@@ -47,7 +41,7 @@ function sources(obj: Json): { path: string; source: Json }[] {
  * `spec.valuesContent`) with the map they hold, in place, so they are compared field by field.
  * Text that is not YAML of a map stays text.
  */
-export function expandEmbeddedValues(obj: Json): void {
+export function expandEmbeddedValues(obj: JsonAny): void {
   if (isApplication(obj)) {
     for (const { source } of sources(obj)) {
       const parsed = isMap(source.helm) ? parseValues(source.helm.values) : undefined;
@@ -60,7 +54,7 @@ export function expandEmbeddedValues(obj: Json): void {
 }
 
 /** Every Helm values map of an object (after `expandEmbeddedValues`). */
-export function helmValues(obj: Json | undefined): HelmValues[] {
+export function helmValues(obj: JsonAny | undefined): HelmValues[] {
   if (!obj) return [];
   if (isApplication(obj)) {
     return sources(obj).flatMap(({ path, source }) => {

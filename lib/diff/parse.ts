@@ -1,16 +1,14 @@
-import { loadManifests } from '../render/manifest-yaml';
+import { identity, isMap, JsonAny } from '../k8s/manifest';
+import { loadManifests } from '../k8s/manifest-yaml';
 import type { RenderedFile } from '../render/rendered-file';
-import { identity } from '../verify/tree';
 import { groupOf } from './groups';
 import { expandEmbeddedValues } from './helm-values';
 import type { ObjectRef } from './model';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 /** One object read from a rendered file, with embedded Helm values expanded. */
 export interface ParsedObject {
   readonly ref: ObjectRef;
-  readonly obj: Json;
+  readonly obj: JsonAny;
 }
 
 /** What a manifest file holds: its objects, or why it is compared as text instead. */
@@ -18,9 +16,9 @@ export type ParsedFile =
   | { readonly objects: readonly ParsedObject[]; readonly problem?: undefined }
   | { readonly objects?: undefined; readonly problem: string };
 
-function isObject(doc: unknown): doc is Json {
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return false;
-  const d = doc as Json;
+function isObject(doc: unknown): doc is JsonAny {
+  if (!isMap(doc)) return false;
+  const d = doc as JsonAny;
   return typeof d.apiVersion === 'string' && typeof d.kind === 'string' && typeof d.metadata?.name === 'string';
 }
 

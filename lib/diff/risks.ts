@@ -1,5 +1,6 @@
 import { ANNOTATIONS } from '../gitops/argocd';
-import { splitApiVersion } from '../verify/kinds';
+import { isKind, isMap, JsonAny, valueAt } from '../k8s/manifest';
+import { podSpecAt } from '../k8s/pod-template';
 import { crdChange, isCrd, prunedFields } from './crd';
 import { fieldValues, schemaFieldList } from './describe';
 import { diffFields, isEqual, joinKey } from './field-diff';
@@ -8,8 +9,6 @@ import { helmValues } from './helm-values';
 import { isPinnedImage, isPinnedTag } from './images';
 import type { RiskFlag, RiskId } from './model';
 import type { ParsedObject } from './parse';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** One object on both sides of the diff: `before` only when removed, `after` only when added. */
 export interface ObjectPair {
@@ -28,15 +27,6 @@ export interface RiskRule {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers over plain objects
-
-function isMap(v: unknown): v is Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Whether `obj` is a `kind` of API `group` (core group is ""). */
-function is(obj: Json | undefined, group: string, ...kinds: string[]): boolean {
-  return !!obj && kinds.includes(obj.kind) && splitApiVersion(String(obj.apiVersion)).group === group;
-}
 
 /** An integer from a number or a string of digits (`3`, `"3"`). */
 function count(v: unknown): number | undefined {
@@ -59,7 +49,7 @@ function collectKeys(value: unknown, keys: ReadonlySet<string>, path: string, ou
 }
 
 /** Values under `keys` in every Helm values map of an object. */
-function helmKeys(obj: Json | undefined, keys: ReadonlySet<string>): Map<string, unknown> {
+function helmKeys(obj: JsonAny | undefined, keys: ReadonlySet<string>): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const { path, values } of helmValues(obj)) collectKeys(values, keys, path, out);
   return out;
@@ -75,12 +65,12 @@ const WORKLOADS_WITH_REPLICAS = [
   { group: 'argoproj.io', kinds: ['Rollout'] },
 ];
 
-function hasReplicas(obj: Json | undefined): boolean {
-  return WORKLOADS_WITH_REPLICAS.some((w) => is(obj, w.group, ...w.kinds));
+function hasReplicas(obj: JsonAny | undefined): boolean {
+  return WORKLOADS_WITH_REPLICAS.some((w) => isKind(obj, w.group, ...w.kinds));
 }
 
 /** Replicas a workload runs (Kubernetes defaults an absent `spec.replicas` to 1). */
-function replicas(obj: Json): number | undefined {
+function replicas(obj: JsonAny): number | undefined {
   return obj.spec?.replicas === undefined ? 1 : count(obj.spec.replicas);
 }
 
@@ -105,19 +95,6 @@ function replicaChanges(pair: ObjectPair): { path: string; before: number; after
     if (ra !== undefined && rb !== undefined && ra !== rb) out.push({ path, before: ra, after: rb, shown: `${ra} → ${rb}` });
   }
   return out;
-}
-
-/** Where a pod template's spec is, for kinds that have one. */
-function podSpec(obj: Json | undefined): { path: string; spec: Json } | undefined {
-  if (!obj) return undefined;
-  const at = (path: string, spec: unknown) => (isMap(spec) ? { path, spec } : undefined);
-  if (is(obj, '', 'Pod')) return at('spec', obj.spec);
-  if (is(obj, '', 'PodTemplate')) return at('template.spec', obj.template?.spec);
-  if (is(obj, 'batch', 'CronJob')) return at('spec.jobTemplate.spec.template.spec', obj.spec?.jobTemplate?.spec?.template?.spec);
-  if (is(obj, 'apps', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet') || is(obj, 'batch', 'Job') || is(obj, 'argoproj.io', 'Rollout')) {
-    return at('spec.template.spec', obj.spec?.template?.spec);
-  }
-  return undefined;
 }
 
 /** Storage quantity in bytes (`10Gi`, `500M`, `1.5Ti`); undefined when not a quantity. */
@@ -152,10 +129,10 @@ const statefulRemoved: RiskRule = {
   title: 'PVC or StatefulSet removed',
   check({ before, after }) {
     if (!before || after) return [];
-    if (is(before.obj, '', 'PersistentVolumeClaim')) {
+    if (isKind(before.obj, '', 'PersistentVolumeClaim')) {
       return ['removed: Argo CD prunes the claim, and with reclaim policy Delete its volume and data go with it; keep it, or confirm the data is backed up or no longer needed'];
     }
-    if (is(before.obj, 'apps', 'StatefulSet')) {
+    if (isKind(before.obj, 'apps', 'StatefulSet')) {
       return ['removed: its pods stop, and its claims are deleted too if persistentVolumeClaimRetentionPolicy says so; confirm nothing needs its data'];
     }
     return [];
@@ -170,12 +147,12 @@ const storageChanged: RiskRule = {
     if (!before || !after) return [];
     const a = before.obj;
     const b = after.obj;
-    if (is(a, '', 'PersistentVolumeClaim') && is(b, '', 'PersistentVolumeClaim')) {
+    if (isKind(a, '', 'PersistentVolumeClaim') && isKind(b, '', 'PersistentVolumeClaim')) {
       const sa = a.spec?.resources?.requests?.storage;
       const sb = b.spec?.resources?.requests?.storage;
       if (!isEqual(sa, sb)) return [`spec.resources.requests.storage ${compactValue(sa)} → ${compactValue(sb)}${sizeChange(sa, sb)}`];
     }
-    if (is(a, 'apps', 'StatefulSet') && is(b, 'apps', 'StatefulSet') && !isEqual(a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)) {
+    if (isKind(a, 'apps', 'StatefulSet') && isKind(b, 'apps', 'StatefulSet') && !isEqual(a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)) {
       return [`spec.volumeClaimTemplates changed (${whatChanged('spec.volumeClaimTemplates', a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)}): existing claims keep their old size and class; resize each claim by hand, and recreate the StatefulSet (kubectl delete --cascade=orphan) so new pods get the new template`];
     }
     return [];
@@ -221,19 +198,13 @@ export const IMMUTABLE_FIELDS: readonly ImmutableFields[] = [
   },
 ];
 
-function at(obj: Json, path: string): unknown {
-  let cur: unknown = obj;
-  for (const key of path.split('.')) cur = isMap(cur) ? cur[key] : undefined;
-  return cur;
-}
-
 /**
  * Whether Argo CD deletes and recreates the object on every sync: a hook (Argo CD's
  * `argocd.argoproj.io/hook`, or Helm's `helm.sh/hook`, which Argo CD maps) whose delete policy
  * is BeforeHookCreation, which is what a hook without a policy gets.
  */
-function recreatedEachSync(obj: Json): boolean {
-  const annotations: Json = isMap(obj.metadata?.annotations) ? obj.metadata.annotations : {};
+function recreatedEachSync(obj: JsonAny): boolean {
+  const annotations: JsonAny = isMap(obj.metadata?.annotations) ? obj.metadata.annotations : {};
   const [hook, policy] = annotations['argocd.argoproj.io/hook'] !== undefined
     ? [annotations['argocd.argoproj.io/hook'], annotations['argocd.argoproj.io/hook-delete-policy']]
     : [annotations['helm.sh/hook'], annotations['helm.sh/hook-delete-policy']];
@@ -251,23 +222,23 @@ const immutableField: RiskRule = {
     const b = after.obj;
     const out: string[] = [];
     for (const rule of IMMUTABLE_FIELDS) {
-      if (!is(a, rule.group, ...rule.kinds) || !is(b, rule.group, ...rule.kinds)) continue;
-      if (is(b, 'batch', 'Job') && recreatedEachSync(a) && recreatedEachSync(b)) continue;
+      if (!isKind(a, rule.group, ...rule.kinds) || !isKind(b, rule.group, ...rule.kinds)) continue;
+      if (isKind(b, 'batch', 'Job') && recreatedEachSync(a) && recreatedEachSync(b)) continue;
       for (const field of rule.fields) {
-        const va = at(a, field);
-        const vb = at(b, field);
+        const va = valueAt(a, field);
+        const vb = valueAt(b, field);
         if (!isEqual(va, vb)) out.push(`${field} is immutable (${whatChanged(field, va, vb)}); ${rule.fix}`);
       }
     }
-    if (is(a, '', 'Service') && is(b, '', 'Service')) {
+    if (isKind(a, '', 'Service') && isKind(b, '', 'Service')) {
       const ta = a.spec?.type ?? 'ClusterIP';
       const tb = b.spec?.type ?? 'ClusterIP';
       if ((ta === 'ExternalName') !== (tb === 'ExternalName')) {
         out.push(`spec.type ${ta} → ${tb}: a Service cannot switch to or from ExternalName in place (it has no cluster IP); ${REPLACE}`);
       } else {
         for (const field of ['spec.clusterIP', 'spec.clusterIPs']) {
-          const va = at(a, field);
-          const vb = at(b, field);
+          const va = valueAt(a, field);
+          const vb = valueAt(b, field);
           if (!isEqual(va, vb)) out.push(`${field} is immutable (${whatChanged(field, va, vb)}); ${REPLACE}`);
         }
       }
@@ -281,14 +252,14 @@ const crdRemoved: RiskRule = {
   id: 'crd-removed',
   title: 'CRD removed',
   check({ before, after }) {
-    if (!before || after || !is(before.obj, 'apiextensions.k8s.io', 'CustomResourceDefinition')) return [];
+    if (!before || after || !isKind(before.obj, 'apiextensions.k8s.io', 'CustomResourceDefinition')) return [];
     const kind = before.obj.spec?.names?.kind ?? 'custom resource';
     return [`removed: Kubernetes deletes every ${kind} (${before.obj.spec?.group ?? '?'}) in the cluster with it; keep it unless none of them must survive`];
   },
 };
 
 /** The kind a CRD defines, for messages. */
-function crdKind(obj: Json): string {
+function crdKind(obj: JsonAny): string {
   return typeof obj.spec?.names?.kind === 'string' ? obj.spec.names.kind : 'custom resource';
 }
 
@@ -307,7 +278,7 @@ const crdVersionRemoved: RiskRule = {
     const change = crdChange(before.obj, after.obj);
     if (!change) return [];
     const kind = crdKind(after.obj);
-    const storage = (after.obj.spec.versions as Json[]).find((v) => isMap(v) && v.storage === true)?.name ?? 'the storage version';
+    const storage = (after.obj.spec.versions as JsonAny[]).find((v) => isMap(v) && v.storage === true)?.name ?? 'the storage version';
     const out: string[] = [];
     for (const v of change.versionsRemoved) {
       out.push(
@@ -352,15 +323,15 @@ const namespaceRemoved: RiskRule = {
   id: 'namespace-removed',
   title: 'namespace removed',
   check({ before, after }) {
-    if (!before || after || !is(before.obj, '', 'Namespace')) return [];
+    if (!before || after || !isKind(before.obj, '', 'Namespace')) return [];
     return ['removed: Kubernetes deletes every object in it, claims and their volumes included; move or back up what must survive first'];
   },
 };
 
 /** Image references of an object: its pod template's containers by name, and Helm values' `image`. */
-function images(obj: Json | undefined): Map<string, { shown: string; pinned: boolean }> {
+function images(obj: JsonAny | undefined): Map<string, { shown: string; pinned: boolean }> {
   const out = new Map<string, { shown: string; pinned: boolean }>();
-  const pod = podSpec(obj);
+  const pod = podSpecAt(obj);
   if (pod) {
     for (const list of ['initContainers', 'containers']) {
       const containers: unknown = pod.spec[list];
@@ -379,7 +350,7 @@ function images(obj: Json | undefined): Map<string, { shown: string; pinned: boo
       const tag = typeof v.tag === 'number' ? String(v.tag) : v.tag;
       const digest = typeof v.digest === 'string' && v.digest !== '';
       if (digest || (typeof tag === 'string' && tag)) {
-        out.set(`${path}.tag`, { shown: `${v.repository ?? '(chart default)'}:${tag ?? ''}${digest ? `@${v.digest}` : ''}`, pinned: digest || isPinnedTag(tag) });
+        out.set(`${path}.tag`, { shown: `${v.repository ?? '(chart default)'}:${tag ?? ''}${digest ? `@${v.digest}` : ''}`, pinned: digest || isPinnedTag(String(tag)) });
       }
     }
   }
@@ -422,7 +393,7 @@ const haBroken: RiskRule = {
   check(pair) {
     const { before, after } = pair;
     if (before && !after) {
-      return is(before.obj, 'policy', 'PodDisruptionBudget')
+      return isKind(before.obj, 'policy', 'PodDisruptionBudget')
         ? ['removed: voluntary disruptions (drains, k3s upgrades) may take every pod it protected down at once']
         : [];
     }
@@ -431,8 +402,8 @@ const haBroken: RiskRule = {
     for (const c of replicaChanges(pair)) {
       if (c.before >= 2 && c.after < 2) out.push(`${c.path} ${c.shown}: fewer than 2 replicas, one node failure stops it`);
     }
-    const pa = podSpec(before.obj);
-    const pb = podSpec(after.obj);
+    const pa = podSpecAt(before.obj);
+    const pb = podSpecAt(after.obj);
     if (pa && pb) {
       const spreadA = pa.spec.topologySpreadConstraints;
       const spreadB = pb.spec.topologySpreadConstraints;
@@ -458,7 +429,7 @@ const haBroken: RiskRule = {
 
 /** The layer a layer Application in `dist/apps` syncs, when it is one. */
 function layerOf(p: ParsedObject): string | undefined {
-  if (p.ref.group !== 'dist/apps' || !is(p.obj, 'argoproj.io', 'Application')) return undefined;
+  if (p.ref.group !== 'dist/apps' || !isKind(p.obj, 'argoproj.io', 'Application')) return undefined;
   const path: unknown = p.obj.spec?.source?.path;
   return typeof path === 'string' && path.startsWith('dist/') ? path.slice('dist/'.length).replace(/\/+$/, '') : undefined;
 }

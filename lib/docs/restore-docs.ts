@@ -4,14 +4,14 @@ import { backupReportMarkdown } from '../backups/report';
 import type { Site } from '../config/schema';
 import { TextFile } from '../constructs/text-file';
 import { platformContext } from '../context';
+import type { JsonAny } from '../k8s/manifest';
+import type { LoadedObject } from '../k8s/tree';
 import { Layer } from '../layer';
 import { VELERO_NAMESPACE } from '../layers/backups';
 import type { Versions } from '../versions';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 /** The objects of every layer below `root`, as they are rendered into dist/<layer>/. */
-export function layerObjects(root: IConstruct): { file: string; obj: Json }[] {
+export function layerObjects(root: IConstruct): LoadedObject[] {
   return root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).flatMap((o) => {
     let layer: Layer;
     try {
@@ -19,12 +19,12 @@ export function layerObjects(root: IConstruct): { file: string; obj: Json }[] {
     } catch {
       return [];
     }
-    return [{ file: `dist/${layer.layerName}/${o.kind.toLowerCase()}-${o.name}.yaml`, obj: o.toJson() as Json }];
+    return [{ file: `dist/${layer.layerName}/${o.kind.toLowerCase()}-${o.name}.yaml`, obj: o.toJson() as JsonAny }];
   });
 }
 
 /** docs/restore.md: what is backed up, and the restore drill step by step. */
-export function restoreDoc(site: Site, versions: Versions, objects: readonly { file: string; obj: Json }[]): string {
+export function restoreDoc(site: Site, versions: Versions, objects: readonly LoadedObject[]): string {
   const b = site.backups;
   const s3 = b.s3;
   const appNs = b.apps.namespaces;

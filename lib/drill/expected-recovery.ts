@@ -1,8 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { EVICTION } from '../hosts/k3s-config';
 import { DEAD_NODE_TAINT_KEYS, RecoveryPod, recoveryFromPod } from '../ha/recovery';
+import { isKind, JsonAny } from '../k8s/manifest';
+import { loadManifests } from '../k8s/manifest-yaml';
+import { podSpecOf } from '../k8s/pod-template';
+import { listFiles } from '../k8s/walk';
 import type { DrillMode, ExpectedRecovery } from './drill';
 
 /** Kubernetes' default terminationGracePeriodSeconds. */
@@ -34,28 +37,20 @@ export function expectedFromPodSpec(spec: PodTemplateSpec, mode: DrillMode): Exp
   return { seconds: steps.reduce((sum, s) => sum + s.seconds, 0), explanation: steps.map((s) => `${s.seconds} s ${s.step}`).join(' + ') };
 }
 
-/** Every `.yaml` file under `dir`. */
-function yamlFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? yamlFiles(p) : e.name.endsWith('.yaml') ? [p] : [];
-  });
-}
-
 /**
  * The expected recovery of `app` from its rendered Deployment or Rollout in `distDir` (named
  * `<app>` in namespace `namespace`); undefined when it is not rendered there.
  */
 export function expectedRecovery(distDir: string, app: string, namespace: string, mode: DrillMode): ExpectedRecovery | undefined {
-  for (const file of yamlFiles(distDir)) {
-    const text = fs.readFileSync(file, 'utf8');
+  for (const file of listFiles(distDir).filter((f) => f.endsWith('.yaml'))) {
+    const text = fs.readFileSync(path.join(distDir, file), 'utf8');
     if (!text.includes(app)) continue;
-    for (const doc of parseAllDocuments(text)) {
-      const o = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: { template?: { spec?: PodTemplateSpec } } } | null;
-      if (!o || (o.kind !== 'Deployment' && o.kind !== 'Rollout') || o.metadata?.name !== app || o.metadata?.namespace !== namespace) continue;
-      const spec = o.spec?.template?.spec;
-      if (spec) return expectedFromPodSpec(spec, mode);
+    for (const doc of loadManifests(text, file)) {
+      const o = doc as JsonAny | null;
+      if (!o || (!isKind(o, 'apps', 'Deployment') && !isKind(o, 'argoproj.io', 'Rollout'))) continue;
+      if (o.metadata?.name !== app || o.metadata?.namespace !== namespace) continue;
+      const spec = podSpecOf(o);
+      if (spec) return expectedFromPodSpec(spec as PodTemplateSpec, mode);
     }
   }
   return undefined;

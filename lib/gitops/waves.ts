@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
+import { splitApiVersion } from '../k8s/manifest';
 import { ANNOTATIONS } from './argocd';
 import { isBuiltinApi } from './builtin-apis';
-import { splitApiVersion } from '../verify/kinds';
 import { Layer } from '../layer';
 import { PlatformError } from '../platform-error';
 

@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadManifests } from '../render/manifest-yaml';
+import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
+import { isMap, JsonAny } from '../k8s/manifest';
+import { loadManifests } from '../k8s/manifest-yaml';
+import { listFiles } from '../k8s/walk';
 import { HA_ANNOTATIONS } from './annotations';
-import { buildHaModel, HaInput, HaModel, HaObject, isModelHostFile, OTHER_POD_KINDS, WORKLOAD_KINDS } from './model';
+import { buildHaModel, HaInput, HaModel, HaObject, isModelHostFile } from './model';
 import { FAILURE_REPORT, failureReport } from './report';
 import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
-import type { Json } from './k8s';
 
 /**
  * Entry points of the HA analysis: the model from a rendered tree on disk (verify, whatif) or
@@ -15,16 +17,8 @@ import type { Json } from './k8s';
 /** The model's input from a tree on disk: dist/ objects as verify loaded them, and the host files it reads. */
 export function haInputFromDisk(root: string, objects: readonly HaObject[]): HaInput {
   const hostFiles = new Map<string, string>();
-  const hosts = path.join(root, 'dist', 'hosts');
-  if (fs.existsSync(hosts)) {
-    const walk = (dir: string, rel: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-        const file = `${rel}${e.name}`;
-        if (e.isDirectory()) walk(path.join(dir, e.name), `${file}/`);
-        else if (isModelHostFile(file)) hostFiles.set(file, fs.readFileSync(path.join(dir, e.name), 'utf8'));
-      }
-    };
-    walk(hosts, 'dist/hosts/');
+  for (const file of listFiles(path.join(root, 'dist', 'hosts'), 'dist/hosts/').filter(isModelHostFile)) {
+    hostFiles.set(file, fs.readFileSync(path.join(root, file), 'utf8'));
   }
   return { objects: objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/')), hostFiles };
 }
@@ -59,7 +53,7 @@ export function haInputFromFiles(files: readonly { readonly path: string; readon
       continue; // verify reports the file
     }
     for (const obj of docs) {
-      if (obj && typeof obj === 'object' && !Array.isArray(obj)) objects.push({ file: f.path, obj: obj as Json });
+      if (isMap(obj)) objects.push({ file: f.path, obj: obj as JsonAny });
     }
   }
   return { objects, hostFiles };

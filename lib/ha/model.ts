@@ -1,10 +1,13 @@
 import { parse, parseAllDocuments } from 'yaml';
-import { HA_ANNOTATIONS, HaRuleId, parseHaAnnotations, RecoveryBudget } from './annotations';
+import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
+import { apiGroup, isMap, JsonAny, valueAt } from '../k8s/manifest';
+import { podSpecOf, podTemplateOf } from '../k8s/pod-template';
 import {
-  cpuMillis, Json, memoryBytes, nodeTermsMatch, parseTaint, parseTolerations, pdbMinAvailable,
-  selectorMatches, Taint, Toleration, tolerates, valueAt,
-} from './k8s';
+  cpuMillis, formatTaint, memoryBytes, nodeTermsMatch, parseTaint, parseTolerations, pdbMinAvailable,
+  selectorMatches, Taint, Toleration, tolerates,
+} from '../k8s/scheduling';
 import { containerStartupSeconds, DEAD_NODE_TAINTS, probeWindowSeconds, readyAfterStartupSeconds } from './recovery';
+import { HA_ANNOTATIONS, HaRuleId, parseHaAnnotations, RecoveryBudget } from './annotations';
 import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, parseStorage, parseWorkloads, WorkloadRole } from './workloads';
 
 /**
@@ -18,7 +21,7 @@ import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, parseStorage,
 /** One object read back from the rendered tree (the same shape verify uses). */
 export interface HaObject {
   readonly file: string;
-  readonly obj: Json;
+  readonly obj: JsonAny;
 }
 
 /** Where the failure model lives, beside the nodes' k3s configuration. */
@@ -110,7 +113,7 @@ export interface Workload {
   readonly declared: boolean;
   readonly replicas: number;
   readonly nodeSelector: Readonly<Record<string, string>>;
-  readonly requiredNodeTerms?: readonly Json[];
+  readonly requiredNodeTerms?: readonly JsonAny[];
   readonly tolerations: readonly Toleration[];
   readonly spread?: HardSpread;
   /** Why it has no hard spread (for messages), when it has none. */
@@ -133,7 +136,7 @@ export interface Workload {
   /** kube-vip: how long the VIP lease lasts (the VIP moves within it). */
   readonly leaseSeconds?: number;
   /** The pod template, for rendered workloads (the container rules read it). */
-  readonly podSpec?: Json;
+  readonly podSpec?: JsonAny;
   readonly podLabels?: Readonly<Record<string, string>>;
 }
 
@@ -155,7 +158,7 @@ export interface HaModel {
 /** A pod template that is not a long-running workload (Job, CronJob, Pod, bare ReplicaSet). */
 export interface OtherPod {
   readonly origin: HaObject;
-  readonly podSpec: Json;
+  readonly podSpec: JsonAny;
   readonly label: string;
   readonly systemComponent?: string;
   readonly exempt: ReadonlyMap<HaRuleId, string>;
@@ -174,15 +177,6 @@ export function isModelHostFile(file: string): boolean {
   return file === FAILURE_MODEL_FILE || file === KUBE_VIP_FILE || /^dist\/hosts\/[^/]+\/config\.yaml$/.test(file);
 }
 
-export function groupOf(apiVersion: unknown): string {
-  const s = String(apiVersion ?? '');
-  const i = s.lastIndexOf('/');
-  return i < 0 ? '' : s.slice(0, i);
-}
-
-export const WORKLOAD_KINDS: Record<string, string> = { Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', Rollout: 'argoproj.io' };
-export const OTHER_POD_KINDS: Record<string, string> = { Job: 'batch', CronJob: 'batch', Pod: '', ReplicaSet: 'apps' };
-
 export function buildHaModel(input: HaInput): HaModel {
   const problems: HaProblem[] = [];
   const objects = [...input.objects, ...kubeVipObjects(input.hostFiles, problems)];
@@ -190,19 +184,19 @@ export function buildHaModel(input: HaInput): HaModel {
   const cluster = buildCluster(input.hostFiles, storageDecl, problems);
   const workloads: Workload[] = [];
   const otherPods: OtherPod[] = [];
-  const pdbs = objects.filter((o) => o.obj.kind === 'PodDisruptionBudget' && groupOf(o.obj.apiVersion) === 'policy');
+  const pdbs = objects.filter((o) => o.obj.kind === 'PodDisruptionBudget' && apiGroup(o.obj.apiVersion) === 'policy');
   const pdbIndex = indexPdbs(pdbs);
-  const hpas = objects.filter((o) => o.obj.kind === 'HorizontalPodAutoscaler' && groupOf(o.obj.apiVersion) === 'autoscaling');
+  const hpas = objects.filter((o) => o.obj.kind === 'HorizontalPodAutoscaler' && apiGroup(o.obj.apiVersion) === 'autoscaling');
   const pvcs = objects.filter((o) => o.obj.kind === 'PersistentVolumeClaim' && o.obj.apiVersion === 'v1');
 
   for (const o of objects) {
     const kind = String(o.obj.kind);
-    const group = groupOf(o.obj.apiVersion);
+    const group = apiGroup(o.obj.apiVersion);
     if (WORKLOAD_KINDS[kind] === group) {
       const w = renderedWorkload(o, kind as WorkloadKind, { pdbs: pdbIndex, hpas, pvcs }, problems);
       if (w) workloads.push(w);
     } else if (OTHER_POD_KINDS[kind] === group) {
-      const podSpec = kind === 'CronJob' ? o.obj.spec?.jobTemplate?.spec?.template?.spec : kind === 'Pod' ? o.obj.spec : o.obj.spec?.template?.spec;
+      const podSpec = podSpecOf(o.obj);
       if (podSpec) {
         const ha = parseHaAnnotations(o.obj.metadata?.annotations);
         for (const m of ha.problems) problems.push({ origin: o, rule: 'ha/annotations', message: m });
@@ -231,7 +225,7 @@ function kubeVipObjects(hostFiles: ReadonlyMap<string, string>, problems: HaProb
       problems.push({ origin: KUBE_VIP_FILE, rule: 'ha/annotations', message: `YAML: ${doc.errors[0].message.split('\n')[0]}; run npm run synth` });
       continue;
     }
-    const obj = doc.toJS() as Json | null;
+    const obj = doc.toJS() as JsonAny | null;
     if (obj && typeof obj === 'object') out.push({ file: KUBE_VIP_FILE, obj });
   }
   return out;
@@ -253,13 +247,13 @@ function findStorage(objects: readonly HaObject[], problems: HaProblem[]): { ori
 /** The values a declaration's paths read: Helm values, a HelmChart's valuesContent, or a custom resource's spec. */
 function valuesOf(o: HaObject): { values: unknown; where: string; namespace?: string } {
   const obj = o.obj;
-  if (obj.kind === 'Application' && groupOf(obj.apiVersion) === 'argoproj.io') {
+  if (obj.kind === 'Application' && apiGroup(obj.apiVersion) === 'argoproj.io') {
     const source = obj.spec?.source ?? {};
     return source.chart !== undefined
       ? { values: source.helm?.valuesObject ?? {}, where: 'spec.source.helm.valuesObject', namespace: obj.spec?.destination?.namespace }
       : { values: undefined, where: 'the upstream manifests (no values)', namespace: obj.spec?.destination?.namespace };
   }
-  if (obj.kind === 'HelmChart' && groupOf(obj.apiVersion) === 'helm.cattle.io') {
+  if (obj.kind === 'HelmChart' && apiGroup(obj.apiVersion) === 'helm.cattle.io') {
     let values: unknown = {};
     try {
       values = parse(String(obj.spec?.valuesContent ?? '')) ?? {};
@@ -289,10 +283,6 @@ function resolver(o: HaObject, values: unknown, where: string, workload: string,
   };
 }
 
-function isMap(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
-
 /** Helm's merge of values over chart defaults: maps merge key by key, other values replace. */
 export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
@@ -316,10 +306,10 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
   let spread: HardSpread | undefined;
   let spreadNote: string | undefined;
   if (d.spread && 'topologySpread' in d.spread) {
-    const list = get(d.spread.topologySpread as ChartValue<Json[]>, 'spread') ?? [];
+    const list = get(d.spread.topologySpread as ChartValue<JsonAny[]>, 'spread') ?? [];
     ({ spread, note: spreadNote } = hardSpreadOf(list, undefined));
   } else if (d.spread && 'affinity' in d.spread) {
-    const affinity = get(d.spread.affinity as ChartValue<Json>, 'spread') as Json | undefined;
+    const affinity = get(d.spread.affinity as ChartValue<JsonAny>, 'spread') as JsonAny | undefined;
     ({ spread, note: spreadNote } = hardAntiAffinityOf(affinity, undefined));
   } else if (d.spread && 'preset' in d.spread) {
     const preset = get(d.spread.preset, 'spread');
@@ -355,19 +345,19 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
     }
   }
 
-  const resources = (get(d.resources as ChartValue<Json>, 'resources') ?? {}) as Json;
+  const resources = (get(d.resources as ChartValue<JsonAny>, 'resources') ?? {}) as JsonAny;
   let startupSeconds: number | undefined;
   let startupNote = 'no start-up window declared';
   if (d.startup && 'probe' in d.startup) {
-    const probe = get(d.startup.probe as ChartValue<Json>, 'startup probe') as Json | undefined;
+    const probe = get(d.startup.probe as ChartValue<JsonAny>, 'startup probe') as JsonAny | undefined;
     startupSeconds = probeWindowSeconds(probe);
     startupNote = `${'fixed' in d.startup.probe ? 'the upstream probe' : `probe ${d.startup.probe.path}`}: ${describeProbe(probe)}`;
   } else if (d.startup && 'seconds' in d.startup) {
     startupSeconds = Number(get(d.startup.seconds, 'startup seconds'));
     startupNote = 'fixed' in d.startup.seconds ? `declared ${startupSeconds} s: ${d.startup.seconds.because}` : `${d.startup.seconds.path} = ${startupSeconds} s`;
   }
-  const tolerations = parseTolerations(get(d.tolerations as ChartValue<Json[] | string>, 'tolerations'));
-  const nodeAffinity = get(d.nodeAffinity as ChartValue<Json>, 'nodeAffinity') as Json | undefined;
+  const tolerations = parseTolerations(get(d.tolerations as ChartValue<JsonAny[] | string>, 'tolerations'));
+  const nodeAffinity = get(d.nodeAffinity as ChartValue<JsonAny>, 'nodeAffinity') as JsonAny | undefined;
   return {
     kind: d.kind,
     namespace,
@@ -397,13 +387,13 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
   };
 }
 
-function describeProbe(p: Json | undefined): string {
+function describeProbe(p: JsonAny | undefined): string {
   if (!p) return 'none';
   return `${p.initialDelaySeconds ?? 0} s + ${p.failureThreshold ?? 3} x ${p.periodSeconds ?? 10} s`;
 }
 
 /** Hard hostname spread among topology spread constraints (selector checked against `labels` when given). */
-export function hardSpreadOf(list: readonly Json[], labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
+export function hardSpreadOf(list: readonly JsonAny[], labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
   const onHost = list.filter((c) => c?.topologyKey === 'kubernetes.io/hostname');
   if (!onHost.length) return { note: list.length ? 'its topology spread is not on kubernetes.io/hostname' : 'it has no topology spread or required anti-affinity' };
   const hard = onHost.filter((c) => c.whenUnsatisfiable === 'DoNotSchedule');
@@ -415,8 +405,8 @@ export function hardSpreadOf(list: readonly Json[], labels: Readonly<Record<stri
 }
 
 /** Required pod anti-affinity on the hostname (against its own pods when `labels` is given). */
-export function hardAntiAffinityOf(affinity: Json | undefined, labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
-  const terms: Json[] = affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+export function hardAntiAffinityOf(affinity: JsonAny | undefined, labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
+  const terms: JsonAny[] = affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
   const own = terms.filter((t) => t.topologyKey === 'kubernetes.io/hostname' && (!labels || selectorMatches(t.labelSelector, labels)));
   if (own.length) return { spread: { kind: 'anti-affinity' } };
   if ((affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length) return { note: 'its pod anti-affinity is only preferred (replicas may still share a node)' };
@@ -453,8 +443,8 @@ function renderedWorkload(
   const name = String(obj.metadata?.name);
   const label = `${namespace}/${name} (${kind})`;
   if (kind === 'Rollout' && obj.spec?.workloadRef) return undefined; // its Deployment is checked instead
-  const template = obj.spec?.template ?? {};
-  const pod: Json = template.spec ?? {};
+  const template = podTemplateOf(obj) ?? {};
+  const pod: JsonAny = template.spec ?? {};
   const labels: Record<string, string> = template.metadata?.labels ?? {};
   const ha = parseHaAnnotations(obj.metadata?.annotations);
   for (const m of ha.problems) problems.push({ origin: o, rule: 'ha/annotations', message: m });
@@ -479,8 +469,8 @@ function renderedWorkload(
     }
   }
 
-  const containers: Json[] = pod.containers ?? [];
-  const sum = (pick: (c: Json) => number | undefined) => containers.reduce((s, c) => s + (pick(c) ?? 0), 0);
+  const containers: JsonAny[] = pod.containers ?? [];
+  const sum = (pick: (c: JsonAny) => number | undefined) => containers.reduce((s, c) => s + (pick(c) ?? 0), 0);
   // A startup probe's window, then one readiness period before traffic; else the readiness window.
   const windows = containers.map((c) => ({ c, w: containerStartupSeconds(c) }));
   const withWindow = windows.filter((x) => x.w !== undefined);
@@ -490,17 +480,17 @@ function renderedWorkload(
     : 'no startup or readiness probe';
 
   const volumes: VolumeUse[] = [];
-  for (const v of (pod.volumes ?? []) as Json[]) {
+  for (const v of (pod.volumes ?? []) as JsonAny[]) {
     const claim = v.persistentVolumeClaim?.claimName;
     if (!claim) continue;
     const pvc = related.pvcs.find((p) => p.obj.metadata?.namespace === namespace && p.obj.metadata?.name === claim);
     volumes.push({ name: String(claim), storageClass: pvc?.obj.spec?.storageClassName, accessMode: (pvc?.obj.spec?.accessModes?.[0] ?? 'ReadWriteOnce') });
   }
-  for (const t of (obj.spec?.volumeClaimTemplates ?? []) as Json[]) {
+  for (const t of (obj.spec?.volumeClaimTemplates ?? []) as JsonAny[]) {
     volumes.push({ name: String(t.metadata?.name), storageClass: t.spec?.storageClassName, accessMode: t.spec?.accessModes?.[0] ?? 'ReadWriteOnce' });
   }
 
-  const env = (c: Json, n: string) => (c.env ?? []).find((e: Json) => e.name === n)?.value;
+  const env = (c: JsonAny, n: string) => (c.env ?? []).find((e: JsonAny) => e.name === n)?.value;
   const vip = containers.find((c) => env(c, 'cp_enable') === 'true' && env(c, 'vip_leaderelection') === 'true');
 
   return {
@@ -553,22 +543,22 @@ function buildCluster(hostFiles: ReadonlyMap<string, string>, storageDecl: { ori
   const configs = [...hostFiles.keys()].filter((f) => /^dist\/hosts\/[^/]+\/config\.yaml$/.test(f)).sort();
   if (!configs.length) return undefined;
   const modelText = hostFiles.get(FAILURE_MODEL_FILE);
-  let model: Json = {};
+  let model: JsonAny = {};
   if (modelText === undefined) problems.push({ origin: FAILURE_MODEL_FILE, rule: 'ha/failure', message: 'the failure model (node capacity, recovery budget) is missing; run npm run synth' });
   else {
     try {
-      model = (parse(modelText) ?? {}) as Json;
+      model = (parse(modelText) ?? {}) as JsonAny;
     } catch (e) {
       problems.push({ origin: FAILURE_MODEL_FILE, rule: 'ha/failure', message: `YAML: ${(e as Error).message.split('\n')[0]}; run npm run synth` });
     }
   }
-  const capacity = new Map<string, Json>(((model.nodes ?? []) as Json[]).map((n) => [String(n.name), n]));
+  const capacity = new Map<string, JsonAny>(((model.nodes ?? []) as JsonAny[]).map((n) => [String(n.name), n]));
   const nodes: NodeModel[] = [];
-  const servers: Json[] = [];
+  const servers: JsonAny[] = [];
   for (const file of configs) {
-    let config: Json;
+    let config: JsonAny;
     try {
-      config = (parse(hostFiles.get(file)!) ?? {}) as Json;
+      config = (parse(hostFiles.get(file)!) ?? {}) as JsonAny;
     } catch (e) {
       problems.push({ origin: file, rule: 'ha/failure', message: `YAML: ${(e as Error).message.split('\n')[0]}; run npm run synth` });
       continue;
@@ -631,7 +621,7 @@ export function blockedBy(w: Pick<Workload, 'nodeSelector' | 'requiredNodeTerms'
   if (!nodeTermsMatch(w.requiredNodeTerms, node.labels)) return 'required node affinity';
   for (const t of node.taints) {
     if (t.effect === 'PreferNoSchedule') continue;
-    if (!w.tolerations.some((x) => tolerates(x, t))) return `taint ${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+    if (!w.tolerations.some((x) => tolerates(x, t))) return `taint ${formatTaint(t)}`;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
+import { formatCpu, formatMemory, formatTaint } from '../k8s/scheduling';
 import { HA_ANNOTATIONS } from './annotations';
-import { formatCpu, formatMemory, formatTaint } from './k8s';
 import { ClusterModel, HaModel, Workload } from './model';
 import { evictionSeconds, IMAGE_PULL_BUDGET_SECONDS } from './recovery';
 import { budgetOf, isViolation, Outcome, ScenarioResult, storageNodes } from './simulate';

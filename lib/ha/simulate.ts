@@ -1,4 +1,4 @@
-import { formatCpu, formatMemory } from './k8s';
+import { formatCpu, formatMemory } from '../k8s/scheduling';
 import { blockedBy, ClusterModel, EvictionModel, NodeModel, unreachableToleration, Workload } from './model';
 import { recovery, RecoveryStep, shareManagerRecovery, VolumeMove } from './recovery';
 

@@ -1,5 +1,6 @@
 import type { ApiObject } from 'cdk8s';
 import { z } from 'zod';
+import { isMap, valueAt } from '../k8s/manifest';
 import { sortKeys } from '../render/sort';
 import { HA_ANNOTATIONS, HA_RULES, HaDeclaration, HaRuleId, haAnnotations } from './annotations';
 
@@ -251,8 +252,7 @@ export function resolveDeclaration<T>(decl: T, values: unknown, where: string): 
     if (!v || typeof v !== 'object') return v;
     const o = v as Record<string, unknown>;
     if (typeof o.path === 'string' && Object.keys(o).every((k) => k === 'path' || k === 'default')) {
-      const found = o.path.split('.').reduce<unknown>((acc, k) => (acc && typeof acc === 'object' ? (acc as Record<string, unknown>)[k] : undefined), values);
-      const isMap = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+      const found = valueAt(values, o.path);
       if (found !== undefined && found !== null) {
         const merged = isMap(found) && isMap(o.default) ? { ...o.default, ...found } : found;
         return { fixed: merged, because: `${where} ${o.path}` };

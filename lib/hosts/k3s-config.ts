@@ -1,6 +1,7 @@
 import type { Site, SiteNode } from '../config/schema';
 import { PlatformError } from '../platform-error';
-import { formatTaint, LONGHORN_DEFAULT_DISK_LABEL, NodeTaint, RND_KEY, RND_TAINT, SERVER_TAINT } from './node-labels';
+import { formatTaint, Taint } from '../k8s/scheduling';
+import { LONGHORN_DEFAULT_DISK_LABEL, RND_KEY, RND_TAINT, SERVER_TAINT } from './node-labels';
 
 /** Where k3s reads its configuration and where install.sh writes the join token. */
 export const K3S_CONFIG_FILE = '/etc/rancher/k3s/config.yaml';
@@ -55,7 +56,7 @@ export function joinOrder(site: Site): SiteNode[] {
 }
 
 /** Taints k3s sets when the node registers. */
-export function nodeTaints(node: SiteNode): NodeTaint[] {
+export function nodeTaints(node: SiteNode): Taint[] {
   return [...(node.role === 'server' ? [SERVER_TAINT] : []), ...(node.rnd ? [RND_TAINT] : [])];
 }
 

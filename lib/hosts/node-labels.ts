@@ -3,6 +3,8 @@
  * other parts of the platform select or tolerate (upgrade Plans, kube-vip, Longhorn).
  */
 
+import type { Taint } from '../k8s/scheduling';
+
 /** Set by k3s on every server (value "true"). */
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 
@@ -12,19 +14,8 @@ export const LONGHORN_DEFAULT_DISK_LABEL = 'node.longhorn.io/create-default-disk
 /** Marks the R&D node; label and taint share the key. */
 export const RND_KEY = 'platform.tsys/rnd';
 
-/** A node taint as k3s's `node-taint` option writes it: `key=value:Effect`. */
-export interface NodeTaint {
-  readonly key: string;
-  readonly value: string;
-  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-}
-
 /** k3s's recommendation for dedicated servers: only critical add-ons run there; app workloads run on agents. */
-export const SERVER_TAINT: NodeTaint = { key: 'CriticalAddonsOnly', value: 'true', effect: 'NoExecute' };
+export const SERVER_TAINT: Taint = { key: 'CriticalAddonsOnly', value: 'true', effect: 'NoExecute' };
 
 /** Keeps production work off the R&D node; R&D workloads tolerate it. */
-export const RND_TAINT: NodeTaint = { key: RND_KEY, value: 'true', effect: 'NoSchedule' };
-
-export function formatTaint(t: NodeTaint): string {
-  return `${t.key}=${t.value}:${t.effect}`;
-}
+export const RND_TAINT: Taint = { key: RND_KEY, value: 'true', effect: 'NoSchedule' };

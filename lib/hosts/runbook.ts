@@ -1,11 +1,11 @@
 import type { Site, SiteNode } from '../config/schema';
 import type { RegistryMirror } from '../inventory';
+import { formatTaint } from '../k8s/scheduling';
 import type { Versions } from '../versions';
 import { notReadySeconds, worstCaseEvictionSeconds } from '../ha/recovery';
 import { apiUrl, EVICTION, isFirstServer, joinOrder, nodeLabels, nodeTaints } from './k3s-config';
 import { parseBitwardenRef } from '../constructs/bitwarden-secret';
 import { bwTokenCommand } from './install-script';
-import { formatTaint } from './node-labels';
 
 function roleText(site: Site, node: SiteNode): string {
   if (isFirstServer(site, node)) return 'server (cluster-init)';

@@ -10,6 +10,8 @@ import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import { at, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { VOLUME_MOVE_BUDGET_SECONDS } from '../ha/recovery';
+import type { JsonAny } from '../k8s/manifest';
+import { podSpecOf } from '../k8s/pod-template';
 import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
 import { Inventory } from '../inventory';
@@ -151,16 +153,15 @@ export const LONGHORN_RESOURCES = {
 } as const satisfies Record<string, ContainerResources>;
 
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function podSpecOf(o: Json): Json {
-  const pod = o.spec?.template?.spec;
+/** The pod spec of a chart object this layer patches; throws when it has none. */
+function podSpecToPatch(o: JsonAny): JsonAny {
+  const pod = podSpecOf(o);
   if (!pod) throw new PlatformError(`${o.kind} ${o.metadata?.name} has no pod template`);
   return pod;
 }
 
-function containerOf(o: Json, name: string): Json {
-  const c = (podSpecOf(o).containers ?? []).find((x: Json) => x.name === name);
+function containerOf(o: JsonAny, name: string): JsonAny {
+  const c = (podSpecToPatch(o).containers ?? []).find((x: JsonAny) => x.name === name);
   if (!c) throw new PlatformError(`${o.kind} ${o.metadata?.name} has no container ${name}`);
   return c;
 }
@@ -234,7 +235,7 @@ export function longhornHa(): RenderedWorkloadHa[] {
 export function longhornPatches(): ChartPatch[] {
   // Pods that only talk to the Kubernetes and Longhorn APIs: any unprivileged user will do.
   const apiClient: ChartPatch['patch'] = (o) => {
-    const pod = podSpecOf(o);
+    const pod = podSpecToPatch(o);
     pod.securityContext = { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } };
     for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
       c.securityContext = { ...RESTRICTED_CONTAINER };
@@ -277,7 +278,7 @@ export function longhornPatches(): ChartPatch[] {
       name: LONGHORN_UI,
       because: 'templates/deployment-ui.yaml reads no probes, resources or securityContext',
       patch: (o) => {
-        const pod = podSpecOf(o);
+        const pod = podSpecToPatch(o);
         const ui = containerOf(o, LONGHORN_UI);
         // The image runs nginx as its nginx user (uid 499, longhorn-ui Dockerfile) on port 8000.
         pod.securityContext = { runAsNonRoot: true, runAsUser: LONGHORN_UI_UID, seccompProfile: { type: 'RuntimeDefault' } };

@@ -5,6 +5,7 @@ import { readInputFile } from '../config/input-file';
 import { contains, formatIp, formatRange, IpRange, parseAddressBlock, parseIp, rangeSize } from '../config/net';
 import type { AppSpec } from '../config/app-schema';
 import type { Site } from '../config/schema';
+import { isMap } from '../k8s/manifest';
 import { PlatformError } from '../platform-error';
 import { sortKeys } from '../render/sort';
 
@@ -191,10 +192,10 @@ export function parseLock(text: string, file: string = LOCK_FILE): AppsLock {
     throw new PlatformError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]}); restore it from git (git checkout -- ${LOCK_FILE})`);
   }
   const bad = (what: string) => new PlatformError(`${file}: ${what}; restore it from git (git checkout -- ${LOCK_FILE}) or delete it to allocate every address afresh`);
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw bad('must be a map with "pool" and "apps"');
+  if (!isMap(data)) throw bad('must be a map with "pool" and "apps"');
   const { pool, apps } = data as Record<string, unknown>;
   if (typeof pool !== 'string') throw bad('"pool" must be the name of a MetalLB pool');
-  if (typeof apps !== 'object' || apps === null || Array.isArray(apps)) throw bad('"apps" must map app names to { address, ports }');
+  if (!isMap(apps)) throw bad('"apps" must map app names to { address, ports }');
   const out: Record<string, AppAllocation> = {};
   for (const [app, entry] of Object.entries(apps as Record<string, unknown>)) {
     const e = entry as Record<string, unknown> | null;

@@ -6,7 +6,7 @@ import { DEAD_NODE_TAINTS, deadNodeTolerations } from '../ha/recovery';
 import { APP_CONTAINER, appLabels, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds } from './conventions';
 import { appProbes } from './probes';
 
-type Json = Record<string, unknown>;
+import type { JsonMap } from '../k8s/manifest';
 
 // The names of an app's Secret and claims are conventions (lib/paas/conventions.ts): the app rules read them too.
 export { claimName, envSecretName } from './conventions';
@@ -48,7 +48,7 @@ export function envSecretData(app: AppSpec, site: Site): Record<string, string> 
 }
 
 /** The container's environment: plain variables, the bindings' endpoints, then every key of `<app>-env`. */
-function containerEnv(app: AppSpec, site: Site): Json[] {
+function containerEnv(app: AppSpec, site: Site): JsonMap[] {
   const plain = Object.keys(app.env).sort().map((name) => ({ name, value: app.env[name] }));
   const bindings = databaseBindings(app, site).flatMap((b) => [
     { name: `${b.prefix}_HOST`, value: b.host },
@@ -73,7 +73,7 @@ const scratchVolume = (i: number) => `scratch-${i}`;
  * nodes); a pod stays Pending only when a node has no room left, which the node-failure
  * simulation reports as a capacity problem. A singleton has nothing to spread.
  */
-export function topologySpread(app: AppSpec, _site: Site, hashLabel: string): Json[] {
+export function topologySpread(app: AppSpec, _site: Site, hashLabel: string): JsonMap[] {
   if (app.singleton) return [];
   return [{
     maxSkew: 1,
@@ -92,7 +92,7 @@ export function topologySpread(app: AppSpec, _site: Site, hashLabel: string): Js
  * writable paths), probes, resources, explicit dead-node tolerations, spread over nodes.
  * `hashLabel` is the label the controller puts on each revision's pods.
  */
-export function podTemplate(app: AppSpec, site: Site, hashLabel: string): Json {
+export function podTemplate(app: AppSpec, site: Site, hashLabel: string): JsonMap {
   const uid = app.runAsUser;
   const mounts = [
     ...app.volumes.map((v) => ({ name: claimVolume(v.name), mountPath: v.mountPath })),
@@ -104,7 +104,7 @@ export function podTemplate(app: AppSpec, site: Site, hashLabel: string): Json {
   ];
   const seconds = tolerationSeconds(app);
   const env = containerEnv(app, site);
-  const container: Json = {
+  const container: JsonMap = {
     name: APP_CONTAINER,
     image: app.image,
     imagePullPolicy: 'IfNotPresent',

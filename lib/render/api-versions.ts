@@ -1,5 +1,5 @@
+import { CRD_SCHEMAS } from '../k8s/kinds';
 import { ApiRef, apiRefMatches } from '../layer';
-import { CRD_SCHEMAS } from '../verify/kinds';
 
 /**
  * The `--api-versions` helm sees: every version and kind of the custom resources the platform's

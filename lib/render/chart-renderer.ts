@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { isMap } from '../k8s/manifest';
 import { PlatformError } from '../platform-error';
 import * as os from 'os';
 import { hashTree, readVendorLock, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
@@ -382,10 +383,10 @@ export function chartObjects(text: string, what: string): ChartObject[] {
     if (doc.errors.length) throw new PlatformError(`${what}: helm printed invalid YAML: ${doc.errors[0].message}`);
     const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
     if (value === null || value === undefined) continue;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new PlatformError(`${what}: a rendered document is not an object`);
+    if (!isMap(value)) throw new PlatformError(`${what}: a rendered document is not an object`);
     const comment = doc.commentBefore ?? '';
     const source = /Source: (.*)/.exec(comment)?.[1]?.trim() ?? '';
-    out.push({ source, object: value as Record<string, unknown> });
+    out.push({ source, object: value });
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * every rendered manifest. Low in lib/: hosts, synth, the diff and the writer share these
  * without importing the render of the whole platform (lib/render/render.ts).
  */
-import { dumpManifest } from './manifest-yaml';
+import { dumpManifest } from '../k8s/manifest-yaml';
 import { sortKeys } from './sort';
 
 /** One file of the rendered tree, relative to the repo root. */
@@ -24,7 +24,7 @@ export interface K8sObject {
   readonly [key: string]: unknown;
 }
 
-/** YAML of one object (lib/render/manifest-yaml.ts): keys sorted, so diffs stay small and stable. */
+/** YAML of one object (lib/k8s/manifest-yaml.ts): keys sorted, so diffs stay small and stable. */
 export function toYamlDocument(obj: unknown): string {
   return HEADER + dumpManifest(sortKeys(obj));
 }

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { load } from 'js-yaml';
+import { isMap } from '../k8s/manifest';
 
 /**
  * Values the chart ignores. Helm silently drops a values key that no template reads, so a typo or
@@ -113,10 +114,6 @@ function readDepth(root: ReadNode, p: readonly string[]): number {
     if (!n) return i;
   }
   return p.length; // the exact path, or something under it, is referenced
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Reports each leaf of `value` (at `rel` under the chart's values, `at` under the user's) that no trie reads. */

@@ -1,9 +1,9 @@
 import { APP_NAMESPACE_LABEL, HA_ANNOTATIONS, HaRuleId } from '../ha/annotations';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
-import type { Json } from '../ha/k8s';
 import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
 import { isViolation, Outcome, simulate } from '../ha/simulate';
-import type { LoadedObject } from './tree';
+import type { JsonAny } from '../k8s/manifest';
+import type { LoadedObject } from '../k8s/tree';
 
 /**
  * The HA and safety rules of `npm run verify`, one function per rule id (lib/ha/annotations.ts
@@ -33,7 +33,7 @@ const subject = (w: Workload) => (w.declared ? `workload ${w.label}: ` : '');
 /** A pod template to hold to the container rules: rendered workloads and other pods. */
 interface PodTarget {
   readonly origin: HaObject;
-  readonly podSpec: Json;
+  readonly podSpec: JsonAny;
   readonly systemComponent?: string;
   readonly exempt: ReadonlyMap<HaRuleId, string>;
   readonly longRunning: boolean;
@@ -45,8 +45,8 @@ function podTargets(ctx: HaContext): PodTarget[] {
   return [...workloads, ...others];
 }
 
-function containers(pod: Json, withInit: boolean): Json[] {
-  return [...(pod.containers ?? []), ...(withInit ? pod.initContainers ?? [] : [])] as Json[];
+function containers(pod: JsonAny, withInit: boolean): JsonAny[] {
+  return [...(pod.containers ?? []), ...(withInit ? pod.initContainers ?? [] : [])] as JsonAny[];
 }
 
 /** Well-formed HA annotations and workload declarations, each with a reason; the failure model present. */
@@ -183,8 +183,8 @@ export function checkHaHostNamespaces(ctx: HaContext, report: HaReport): void {
     const p = t.podSpec;
     const used = [
       ...(['hostNetwork', 'hostPID', 'hostIPC'] as const).filter((k) => p[k] === true),
-      ...((p.volumes ?? []) as Json[]).filter((v) => v.hostPath).map((v) => `hostPath volume "${v.name}" (${v.hostPath.path})`),
-      ...containers(p, true).flatMap((c) => ((c.ports ?? []) as Json[]).filter((x) => x.hostPort).map((x) => `hostPort ${x.hostPort} of "${c.name}"`)),
+      ...((p.volumes ?? []) as JsonAny[]).filter((v) => v.hostPath).map((v) => `hostPath volume "${v.name}" (${v.hostPath.path})`),
+      ...containers(p, true).flatMap((c) => ((c.ports ?? []) as JsonAny[]).filter((x) => x.hostPort).map((x) => `hostPort ${x.hostPort} of "${c.name}"`)),
     ];
     if (used.length) report(t.origin, tag('ha/host-namespaces', `uses ${used.join(', ')}; remove it, ${SYSTEM_HINT}`));
   }

@@ -5,12 +5,15 @@ import { parseAllDocuments } from 'yaml';
 import { backupCoverage, coverageProblem } from '../backups/coverage';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
+import { isClusterScoped } from '../k8s/kinds';
+import { describeObject, identity, JsonAny, splitApiVersion } from '../k8s/manifest';
+import { podTemplateLabels } from '../k8s/pod-template';
+import type { LoadedObject } from '../k8s/tree';
 import { apiRefMatches } from '../layer';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
-import { isClusterScoped, splitApiVersion } from './kinds';
 import type { SchemaRegistry } from './schemas';
 import { secretLiterals } from './secret-literals';
-import { describeObject, identity, Json, LoadedObject, NON_LAYER_DIRS, podTemplateLabels, provides, sourcePaths, wave } from './tree';
+import { NON_LAYER_DIRS, provides, sourcePaths, wave } from './tree';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
 const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
@@ -227,7 +230,7 @@ export function checkPlainSources(tree: Tree, report: Report, apps: readonly Loa
   const root = apps.find((a) => a.file === 'dist/apps/application-root.yaml' || (a.file.startsWith('argocd/') && a.obj.metadata?.name === 'root'));
   const platformRepo: string | undefined = root?.obj.spec?.source?.repoURL;
   for (const app of apps) {
-    const sources: Json[] = [...(app.obj.spec?.source ? [app.obj.spec.source] : []), ...(app.obj.spec?.sources ?? [])];
+    const sources: JsonAny[] = [...(app.obj.spec?.source ? [app.obj.spec.source] : []), ...(app.obj.spec?.sources ?? [])];
     for (const s of sources) {
       if (s.chart !== undefined || s.helm !== undefined) report(app, `has a Helm source (${s.chart ?? 'helm'} from ${s.repoURL}); render the chart at synth with a HelmComponent (vendor it with npm run vendor)`);
       else if (platformRepo !== undefined && s.repoURL !== platformRepo) report(app, `reads ${s.repoURL}, not the platform repository ${platformRepo}; vendor the manifests and render them with a GitComponent`);
@@ -298,7 +301,7 @@ export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFil
   }
   if (tree.files.some((f) => f.startsWith('argocd/'))) {
     const kfile = path.join(tree.root, 'argocd', 'kustomization.yaml');
-    const listed: string[] = fs.existsSync(kfile) ? ((parseAllDocuments(fs.readFileSync(kfile, 'utf8')) as unknown as { toJS(): Json }[])[0]?.toJS()?.resources ?? []) : [];
+    const listed: string[] = fs.existsSync(kfile) ? ((parseAllDocuments(fs.readFileSync(kfile, 'utf8')) as unknown as { toJS(): JsonAny }[])[0]?.toJS()?.resources ?? []) : [];
     const present = tree.files.filter((f) => f.startsWith('argocd/') && f !== 'argocd/kustomization.yaml').map((f) => f.slice('argocd/'.length));
     if (JSON.stringify([...listed].sort()) !== JSON.stringify([...present].sort())) {
       reportFile('argocd/kustomization.yaml', `resources ${JSON.stringify(listed)} must list exactly the manifests in argocd/ ${JSON.stringify(present)}`);

@@ -1,12 +1,13 @@
 import { dereference, OutputUnit, Schema, validate } from '@cfworker/json-schema';
 import * as fs from 'fs';
 import * as path from 'path';
-import { crdSchemaFile, KUBERNETES_DEFINITIONS, splitApiVersion } from './kinds';
+import { crdSchemaFile, KUBERNETES_DEFINITIONS } from '../k8s/kinds';
+import { splitApiVersion } from '../k8s/manifest';
+import type { JsonMap } from '../k8s/manifest';
 
 /** The vendored schemas (`npm run schemas` refreshes them from ../shared/schemas). */
 export const DEFAULT_SCHEMAS_DIR = path.resolve(__dirname, '..', '..', 'imports', 'schemas');
 
-type Json = Record<string, unknown>;
 type Lookup = ReturnType<typeof dereference>;
 
 /** Base URI the Kubernetes definitions are registered under. */
@@ -23,7 +24,7 @@ export function closeObjects(schema: unknown): void {
     return;
   }
   if (!schema || typeof schema !== 'object') return;
-  const s = schema as Json;
+  const s = schema as JsonMap;
   if (s.properties && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) {
     s.additionalProperties = false;
   }
@@ -41,7 +42,7 @@ export function expandIntOrString(schema: unknown): void {
     return;
   }
   if (!schema || typeof schema !== 'object') return;
-  const s = schema as Json;
+  const s = schema as JsonMap;
   if (s['x-kubernetes-int-or-string'] === true && s.type === undefined && s.anyOf === undefined && s.oneOf === undefined) {
     s.anyOf = [{ type: 'integer' }, { type: 'string' }, ...(s.nullable === true ? [{ type: 'null' }] : [])];
     delete s.nullable;
@@ -56,7 +57,7 @@ export function allowNullable(schema: unknown): void {
     return;
   }
   if (!schema || typeof schema !== 'object') return;
-  const s = schema as Json;
+  const s = schema as JsonMap;
   if (s.nullable === true && typeof s.type === 'string') {
     s.type = [s.type, 'null'];
     delete s.nullable;
@@ -69,7 +70,7 @@ export function allowNullable(schema: unknown): void {
  * API server accepts them on every object; metadata is checked against ObjectMeta separately).
  */
 export function withTypeMeta(schema: Record<string, unknown>): void {
-  const props = (schema.properties ??= {}) as Json;
+  const props = (schema.properties ??= {}) as JsonMap;
   props.apiVersion ??= { type: 'string' };
   props.kind ??= { type: 'string' };
   props.metadata ??= { type: 'object' };
@@ -141,7 +142,7 @@ export class SchemaRegistry {
   constructor(private readonly dir: string = DEFAULT_SCHEMAS_DIR) {
     const file = path.join(dir, KUBERNETES_DEFINITIONS);
     if (!fs.existsSync(file)) throw new Error(`no Kubernetes schemas at ${file}; run npm run schemas`);
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, Json> };
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, JsonMap> };
     closeObjects(doc.definitions);
     for (const [name, def] of Object.entries(doc.definitions)) {
       for (const gvk of (def['x-kubernetes-group-version-kind'] as { group: string; version: string; kind: string }[] | undefined) ?? []) {
@@ -158,7 +159,7 @@ export class SchemaRegistry {
   }
 
   /** Validates one object; an unknown kind is itself a problem. */
-  public validate(obj: Json): SchemaProblem[] {
+  public validate(obj: JsonMap): SchemaProblem[] {
     const apiVersion = String(obj.apiVersion ?? '');
     const kind = String(obj.kind ?? '');
     const { group, version } = splitApiVersion(apiVersion);
@@ -166,7 +167,7 @@ export class SchemaRegistry {
     if (def) return problemsOf(validate(obj, { $ref: `${K8S_URI}#/definitions/${def}` }, '7', this.lookup, false).errors);
     const crd = this.crdSchema(group, kind, version);
     if (!crd) {
-      return [{ field: '', message: `no schema for ${apiVersion} ${kind} (looked for imports/schemas/${crdSchemaFile(group, kind, version)}); add it to CRD_SCHEMAS in lib/verify/kinds.ts and run npm run schemas` }];
+      return [{ field: '', message: `no schema for ${apiVersion} ${kind} (looked for imports/schemas/${crdSchemaFile(group, kind, version)}); add it to CRD_SCHEMAS in lib/k8s/kinds.ts and run npm run schemas` }];
     }
     const problems = problemsOf(validate(obj, crd.schema, '7', crd.lookup, false).errors);
     // CRD schemas leave metadata open; hold it to ObjectMeta like the API server does.
@@ -180,8 +181,8 @@ export class SchemaRegistry {
    * validated against exactly what the cluster will serve (strict, as the API server prunes and
    * rejects), before any vendored schema of the same kind. Returns how many versions it added.
    */
-  public addCrd(crd: Json): number {
-    const spec = (crd.spec ?? {}) as { group?: string; names?: { kind?: string }; versions?: { name?: string; schema?: { openAPIV3Schema?: Json } }[] };
+  public addCrd(crd: JsonMap): number {
+    const spec = (crd.spec ?? {}) as { group?: string; names?: { kind?: string }; versions?: { name?: string; schema?: { openAPIV3Schema?: JsonMap } }[] };
     let added = 0;
     for (const v of spec.versions ?? []) {
       const schemaJson = v.schema?.openAPIV3Schema;
@@ -202,7 +203,7 @@ export class SchemaRegistry {
     const key = `${group}/${version}/${kind}`;
     const rendered = this.rendered.get(key);
     if (!this.crds.has(key) && rendered !== undefined) {
-      const json = JSON.parse(rendered) as Json;
+      const json = JSON.parse(rendered) as JsonMap;
       allowNullable(json);
       expandIntOrString(json);
       withTypeMeta(json);
@@ -214,7 +215,7 @@ export class SchemaRegistry {
       const file = path.join(this.dir, crdSchemaFile(group, kind, version));
       let entry: { schema: Schema; lookup: Lookup } | null = null;
       if (fs.existsSync(file)) {
-        const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
+        const json = JSON.parse(fs.readFileSync(file, 'utf8')) as JsonMap;
         delete json.$schema;
         expandIntOrString(json);
         withTypeMeta(json);

@@ -1,6 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { JsonAny } from '../k8s/manifest';
 
 /** Field names whose values are secrets (compared lower-case). */
 const SECRET_KEYS = new Set(['password', 'passwd', 'pass', 'token', 'secret', 'apikey', 'api_key', 'privatekey', 'private_key',
@@ -27,7 +26,7 @@ const SECRET_REFERENCES: readonly { kind: string; field: string; form: RegExp }[
 const KEYCLOAK_PLACEHOLDER = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /** Whether `value` is a placeholder that `obj` (a KeycloakRealmImport) fills from a Secret. */
-function isSecretPlaceholder(obj: Json, value: string): boolean {
+function isSecretPlaceholder(obj: JsonAny, value: string): boolean {
   const name = KEYCLOAK_PLACEHOLDER.exec(value)?.[1];
   return obj.kind === 'KeycloakRealmImport' && name !== undefined && typeof obj.spec?.placeholders?.[name]?.secret?.name === 'string';
 }
@@ -51,7 +50,7 @@ function isSecretKey(key: string): boolean {
  * values (`valuesObject`, the YAML of a HelmChart's `valuesContent`, Jenkins' JCasC scripts).
  * `secretNames` are the Secrets External Secrets creates: a field may name one (`existingSecret`).
  */
-export function secretLiterals(obj: Json, secretNames: ReadonlySet<string> = new Set()): string[] {
+export function secretLiterals(obj: JsonAny, secretNames: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   if (REFERENCE_KINDS.has(String(obj.kind))) return out;
   if (obj.kind === 'ExternalSecret') {

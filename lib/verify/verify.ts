@@ -1,12 +1,13 @@
-import { HA_CHECKS, haContext } from './ha-rules';
-import { splitApiVersion } from './kinds';
+import { describeObject, JsonAny, splitApiVersion } from '../k8s/manifest';
+import { loadTree, LoadedObject } from '../k8s/tree';
 import { WORKLOADS_DIR } from '../paas/conventions';
+import { HA_CHECKS, haContext } from './ha-rules';
 import { checkApiProviders, checkApplicationPaths, checkPlainSources, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, layerOf, Tree } from './rules';
 import { SchemaRegistry } from './schemas';
-import { describeObject, Finding, Json, loadTree, LoadedObject, sourcePaths } from './tree';
+import { Finding, sourcePaths } from './tree';
 
-export { describeObject, formatFinding, loadTree } from './tree';
-export type { Finding, LoadedObject } from './tree';
+export { formatFinding } from './tree';
+export type { Finding } from './tree';
 export { secretLiterals } from './secret-literals';
 
 /**
@@ -14,7 +15,8 @@ export { secretLiterals } from './secret-literals';
  * strict schemas, then the reference rules. Returns every finding; empty means valid.
  */
 export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRegistry()): Finding[] {
-  const { objects, findings, files } = loadTree(root);
+  const { objects, problems, files } = loadTree(root);
+  const findings: Finding[] = [...problems];
   const report = (o: LoadedObject, message: string) => findings.push({ file: o.file, object: describeObject(o.obj), message });
   const reportFile = (file: string, message: string) => findings.push({ file, message });
 
@@ -26,7 +28,7 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   // The app of apps: one Application per layer folder, in this repository.
   const apps = valid.filter((o) => o.obj.kind === 'Application' && splitApiVersion(o.obj.apiVersion).group === 'argoproj.io');
   const ownRepos = new Set(apps.filter((a) => a.file.startsWith('dist/apps/')).flatMap((a) => [a.obj.spec?.source, ...(a.obj.spec?.sources ?? [])])
-    .filter((s: Json | undefined) => typeof s?.path === 'string' && String(s.path).startsWith('dist/')).map((s: Json) => String(s.repoURL)));
+    .filter((s: JsonAny | undefined) => typeof s?.path === 'string' && String(s.path).startsWith('dist/')).map((s: JsonAny) => String(s.repoURL)));
   const layerApps = new Map<string, LoadedObject>();
   for (const app of apps.filter((a) => a.file.startsWith('dist/apps/'))) {
     for (const p of sourcePaths(app.obj, ownRepos)) {

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { option } from '../args';
 import { recoverBeforeCommand } from '../render/swap';
-import { loadTree } from './tree';
+import { loadTree } from '../k8s/tree';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
 import { scenarioText } from '../ha/report';
 import { isViolation, simulate } from '../ha/simulate';

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
-import { loadManifests } from '../../lib/render/manifest-yaml';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { RESERVED_FOLDERS } from '../../lib/reserved';
 import { renderSite } from '../../lib/synth';
 import { shippedRender, shippedSite, siteWith } from '../helpers';

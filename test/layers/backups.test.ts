@@ -3,7 +3,7 @@ import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
 import { haInputFromFiles, haModel } from '../../lib/ha/analysis';
 import { Outcome, simulate } from '../../lib/ha/simulate';
 import { SNAPSHOT_CONTROLLER_AFFINITY, VELERO_RECOVERY_BUDGET, VELERO_RECOVERY_SECONDS, VELERO_RESOURCES } from '../../lib/layers/backups';
-import { loadManifests } from '../../lib/render/manifest-yaml';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import type { RenderedFile } from '../../lib/render/render';
 import { renderSite } from '../../lib/synth';
 import { shippedRender, siteWith } from '../helpers';

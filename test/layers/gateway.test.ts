@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { haproxyConfig, haproxyTable } from '../../lib/hosts/haproxy-config';
-import { loadManifests } from '../../lib/render/manifest-yaml';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { shippedRender } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -2,7 +2,7 @@ import { haInputFromFiles } from '../../lib/ha/analysis';
 import { buildHaModel } from '../../lib/ha/model';
 import { Outcome, simulate } from '../../lib/ha/simulate';
 import { LOKI_PUSH_URL } from '../../lib/layers/logging';
-import { loadManifests } from '../../lib/render/manifest-yaml';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { renderSite } from '../../lib/synth';
 import { shippedRender, shippedSite, siteWith } from '../helpers';
 

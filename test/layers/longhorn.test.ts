@@ -13,7 +13,7 @@ import { buildPlatform } from '../../lib/platform';
 import { ChartRenderer } from '../../lib/render/chart-renderer';
 import { resolveVersions } from '../../lib/versions';
 import type { RenderedFile } from '../../lib/render/render';
-import { loadManifests } from '../../lib/render/manifest-yaml';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { renderSite } from '../../lib/synth';
 import { formatFinding, verifyTree } from '../../lib/verify/verify';
 import { shippedRender, shippedSite, siteWith, writeTree } from '../helpers';

@@ -4,7 +4,7 @@ import { buildHaModel } from '../../lib/ha/model';
 import { Outcome, simulate } from '../../lib/ha/simulate';
 import { grafanaLdapToml } from '../../lib/layers/monitoring';
 import { cronIntervalSeconds, lateAfterSeconds } from '../../lib/monitoring/alert-rules';
-import { loadManifests } from '../../lib/render/manifest-yaml';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import type { RenderedFile } from '../../lib/render/render';
 import { renderSite } from '../../lib/synth';
 import { shippedRender, shippedSite, siteWith } from '../helpers';

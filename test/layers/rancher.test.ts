@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadManifests } from '../../lib/render/manifest-yaml';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { renderSite } from '../../lib/synth';
 import { REPO, shippedRender, shippedSite, siteWith } from '../helpers';
 

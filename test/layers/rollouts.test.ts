@@ -1,5 +1,5 @@
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
-import { loadManifests } from '../../lib/render/manifest-yaml';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { shippedRender } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

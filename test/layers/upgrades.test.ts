@@ -1,6 +1,6 @@
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
-import { loadManifests } from '../../lib/render/manifest-yaml';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import type { RenderedFile } from '../../lib/render/render';
 import { renderSite } from '../../lib/synth';
 import { SchemaRegistry } from '../../lib/verify/schemas';

@@ -6,7 +6,8 @@ import { haInputFromFiles } from '../../lib/ha/analysis';
 import { buildHaModel, HaObject } from '../../lib/ha/model';
 import { renderSite } from '../../lib/synth';
 import { HA_CHECKS, HaContext } from '../../lib/verify/ha-rules';
-import { describeObject, formatFinding, verifyTree } from '../../lib/verify/verify';
+import { describeObject } from '../../lib/k8s/manifest';
+import { formatFinding, verifyTree } from '../../lib/verify/verify';
 import { toYamlDocument } from '../../lib/render/render';
 import { REPO, shippedSite, writeTree } from '../helpers';
 

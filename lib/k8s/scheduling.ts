@@ -1,10 +1,10 @@
 /**
- * The few Kubernetes scheduling semantics the HA rules and the node-failure simulation need,
- * over plain JSON read back from the rendered YAML: quantities, label selectors, node affinity,
- * taints and tolerations, probes.
+ * The few Kubernetes scheduling semantics the HA rules, the node-failure simulation and the
+ * backup coverage need, over plain JSON read back from the rendered YAML: quantities, label
+ * selectors, node affinity, taints and tolerations, probes.
  */
 
-export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { JsonAny } from './manifest';
 
 export interface Taint {
   readonly key: string;
@@ -93,7 +93,7 @@ export function formatMemory(bytes: number): string {
 }
 
 /** A label selector (`matchLabels` and `matchExpressions`) against labels. */
-export function selectorMatches(selector: Json | undefined, labels: Readonly<Record<string, string>>): boolean {
+export function selectorMatches(selector: JsonAny | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (!selector || typeof selector !== 'object') return false;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of (selector.matchExpressions ?? []) as NodeSelectorRequirement[]) if (!requirementMatches(e, labels)) return false;
@@ -116,19 +116,9 @@ export function requirementMatches(e: NodeSelectorRequirement, labels: Readonly<
 }
 
 /** Required node affinity: any term matches (each term: every expression). */
-export function nodeTermsMatch(terms: readonly Json[] | undefined, labels: Readonly<Record<string, string>>): boolean {
+export function nodeTermsMatch(terms: readonly JsonAny[] | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (!terms || terms.length === 0) return true;
   return terms.some((t) => ((t.matchExpressions ?? []) as NodeSelectorRequirement[]).every((e) => requirementMatches(e, labels)));
-}
-
-/** Reads `a.b.c` from a value; undefined when any step is missing. */
-export function valueAt(values: unknown, path: string): unknown {
-  let cur: unknown = values;
-  for (const seg of path.split('.')) {
-    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
-    cur = (cur as Record<string, unknown>)[seg];
-  }
-  return cur;
 }
 
 /** Allowed disruptions and minimum available of a PodDisruptionBudget for `replicas` pods. */

@@ -1,6 +1,6 @@
 /**
- * Facts about kinds that the JSON schemas do not carry: which are cluster-scoped,
- * and which custom-resource schemas the project vendors (and imports as typed classes).
+ * Facts about kinds that the JSON schemas do not carry: which are cluster-scoped, which run
+ * pods, and which custom-resource schemas the project vendors (and imports as typed classes).
  */
 
 /** `group/Kind` of every cluster-scoped built-in kind of Kubernetes 1.33 (core group is ""). */
@@ -23,11 +23,11 @@ export function isClusterScoped(group: string, kind: string): boolean {
   return CLUSTER_SCOPED_CORE.has(`${group}/${kind}`) || CRD_SCHEMAS.some((c) => c.group === group && c.kind === kind && c.scope === 'Cluster');
 }
 
-/** Splits `apiVersion` into group and version (`v1` -> core group ""). */
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const i = apiVersion.lastIndexOf('/');
-  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
-}
+/** Long-running workloads by kind, with their API group: what the HA rules and the failure model judge. */
+export const WORKLOAD_KINDS: Readonly<Record<string, string>> = { Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', Rollout: 'argoproj.io' };
+
+/** Other kinds that run pods (to completion, or unmanaged), with their API group. */
+export const OTHER_POD_KINDS: Readonly<Record<string, string>> = { Job: 'batch', CronJob: 'batch', Pod: '', ReplicaSet: 'apps' };
 
 /** A custom resource schema the project uses: vendored into imports/schemas, imported into imports/. */
 export interface CrdSchemaRef {

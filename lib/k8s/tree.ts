@@ -1,0 +1,58 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { JsonAny } from './manifest';
+import { loadManifests } from './manifest-yaml';
+import { listFiles } from './walk';
+
+/** One object read back from the rendered tree. */
+export interface LoadedObject {
+  /** Path relative to the tree root, e.g. `dist/metallb/l2advertisement-l2.yaml`. */
+  readonly file: string;
+  readonly obj: JsonAny;
+}
+
+/** A file of the tree that does not read as manifests, and why. */
+export interface TreeProblem {
+  readonly file: string;
+  readonly message: string;
+}
+
+/** What a rendered tree holds: its objects, the files that do not read, and every file's path. */
+export interface LoadedTree {
+  readonly objects: LoadedObject[];
+  readonly problems: TreeProblem[];
+  /** Every file under dist/ and argocd/, relative to the root (dist/hosts/ too, which holds no manifests). */
+  readonly files: string[];
+}
+
+/**
+ * Reads every manifest under `<root>/dist` and `<root>/argocd` in the dialect synth writes
+ * (lib/k8s/manifest-yaml.ts). dist/hosts/ (node files, not manifests) and argocd/kustomization.yaml
+ * are skipped; a file that is not `.yaml`, not YAML, or holds a document that is not a map is a problem.
+ */
+export function loadTree(root: string): LoadedTree {
+  const objects: LoadedObject[] = [];
+  const problems: TreeProblem[] = [];
+  const files = [...listFiles(path.join(root, 'dist'), 'dist/'), ...listFiles(path.join(root, 'argocd'), 'argocd/')];
+  for (const file of files) {
+    if (file.startsWith('dist/hosts/')) continue;
+    if (!file.endsWith('.yaml')) {
+      problems.push({ file, message: 'only .yaml manifests belong here (Argo CD reads every .yaml/.json in an Application path); move other files out' });
+      continue;
+    }
+    if (file === 'argocd/kustomization.yaml') continue;
+    let docs: unknown[];
+    try {
+      docs = loadManifests(fs.readFileSync(path.join(root, file), 'utf8'), file);
+    } catch (e) {
+      problems.push({ file, message: `YAML: ${(e as Error).message.split('\n')[0]}` });
+      continue;
+    }
+    for (const doc of docs) {
+      if (doc === null || doc === undefined) continue;
+      if (typeof doc !== 'object' || Array.isArray(doc)) problems.push({ file, message: 'a manifest must be a map with apiVersion, kind and metadata' });
+      else objects.push({ file, obj: doc as JsonAny });
+    }
+  }
+  return { objects, problems, files };
+}
