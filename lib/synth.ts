@@ -10,7 +10,8 @@ import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
 import { failureReportFile } from './ha/analysis';
 import { buildPlatform } from './platform';
-import { renderPlatform, RenderedFile } from './render/render';
+import { renderPlatformWithFacts, RenderedFile } from './render/render';
+import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
 import { AppsLock, LOCK_FILE, readLock } from './paas/lock';
 import { SchemaRegistry } from './verify/schemas';
@@ -69,8 +70,13 @@ export function loadInputs(root: string, siteFile?: string, appsDir?: string): P
  * committed apps.lock.yaml, whose addresses are kept.
  */
 export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): RenderedFile[] {
-  const files = renderPlatform(buildPlatform(site, layers, apps, lock, renderer));
-  return [...files, failureReportFile(files)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return renderSiteWithFacts(site, layers, apps, lock, renderer).files;
+}
+
+/** renderSite, with the typed facts the build declared (lib/facts), for checks that follow in the same process. */
+export function renderSiteWithFacts(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): { files: RenderedFile[]; facts: PlatformFacts } {
+  const { files, facts } = renderPlatformWithFacts(buildPlatform(site, layers, apps, lock, renderer));
+  return { files: [...files, failureReportFile(files, facts)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts };
 }
 
 /**
@@ -81,10 +87,10 @@ export function synth(options: SynthOptions): SynthResult {
   const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir);
   // The checkout's own vendored charts and committed renders when it has them, else this code's.
   const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
-  const files = renderSite(site, options.layers, apps, lock, renderer);
+  const { files, facts } = renderSiteWithFacts(site, options.layers, apps, lock, renderer);
   const registry = options.registry ?? new SchemaRegistry();
   writeAtomically(options.root, files, (tmp) => {
-    const findings = verifyTree(tmp, registry);
+    const findings = verifyTree(tmp, registry, facts);
     if (findings.length) throw new VerifyError(findings);
   });
   return { files, objects: countObjects(files) };

@@ -3,10 +3,12 @@
  * backup-coverage verify rule, `npm run backup-report` and docs/restore.md share it.
  *
  * Volumes are PersistentVolumeClaims, the volumeClaimTemplates of StatefulSets, and the volumes
- * components declare for the volumes a controller creates at run time (`platform.tsys/volumes`, see HelmVolume), since
+ * components declare for the volumes a controller creates at run time (the `volumes` fact, see HelmVolume), since
  * charts are rendered in the cluster. Schedules are Velero `Schedule`s and Longhorn backup
  * `RecurringJob`s.
  */
+
+import { factsOf, PlatformFacts } from '../facts/facts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -14,7 +16,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 export const BACKUP_ANNOTATIONS = {
   /** On a PVC (or a claim template, or a declared Helm volume): why it needs no backup. */
   optOut: 'platform.tsys/backup-opt-out',
-  /** On a Helm component's Application: the volumes its chart creates, as JSON (HelmVolume[]). */
+  /** On the object that carries a component's volumes created at run time, as JSON (HelmVolume[]) for reviewers; verify reads the facts. */
   volumes: 'platform.tsys/volumes',
 } as const;
 
@@ -87,7 +89,7 @@ function labelSelectorMatches(selector: Json | undefined, labels: Readonly<Recor
 }
 
 /** Every volume the rendered objects create. */
-export function volumeClaims(objects: readonly { readonly file: string; readonly obj: Json }[]): VolumeClaim[] {
+export function volumeClaims(objects: readonly { readonly file: string; readonly obj: Json }[], facts: PlatformFacts): VolumeClaim[] {
   const out: VolumeClaim[] = [];
   for (const { file, obj } of objects) {
     if (!file.startsWith('dist/')) continue;
@@ -107,21 +109,13 @@ export function volumeClaims(objects: readonly { readonly file: string; readonly
         });
       }
     }
-    // Volumes a controller creates at run time (an operator's StatefulSet claims), declared on the
-    // rendered object that carries them (or, before charts rendered at synth, on an Application).
-    if (typeof obj.metadata?.annotations?.[BACKUP_ANNOTATIONS.volumes] === 'string') {
-      let declared: HelmVolume[] = [];
-      try {
-        declared = JSON.parse(obj.metadata.annotations[BACKUP_ANNOTATIONS.volumes]) as HelmVolume[];
-      } catch {
-        declared = [];
-      }
-      for (const v of declared) {
-        out.push({
-          namespace: v.namespace, name: v.name, storageClass: v.storageClass ?? DEFAULT_STORAGE_CLASS, size: v.size, labels: v.labels ?? {},
-          optOut: v.backupOptOut, source: `declared on ${obj.kind} ${obj.metadata.name}`, object: obj, file,
-        });
-      }
+    // Volumes a controller creates at run time (an operator's StatefulSet claims), declared (in the
+    // facts) on the rendered object that carries them.
+    for (const v of factsOf(facts, obj)?.volumes ?? []) {
+      out.push({
+        namespace: v.namespace, name: v.name, storageClass: v.storageClass ?? DEFAULT_STORAGE_CLASS, size: v.size, labels: v.labels ?? {},
+        optOut: v.backupOptOut, source: `declared on ${obj.kind} ${obj.metadata.name}`, object: obj, file,
+      });
     }
   }
   return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
@@ -163,9 +157,9 @@ export function backupSchedules(objects: readonly { readonly file: string; reado
 }
 
 /** Each volume with the schedules that back it up. */
-export function backupCoverage(objects: readonly { readonly file: string; readonly obj: Json }[]): { readonly claim: VolumeClaim; readonly schedules: readonly BackupSchedule[] }[] {
+export function backupCoverage(objects: readonly { readonly file: string; readonly obj: Json }[], facts: PlatformFacts): { readonly claim: VolumeClaim; readonly schedules: readonly BackupSchedule[] }[] {
   const schedules = backupSchedules(objects);
-  return volumeClaims(objects).map((claim) => ({ claim, schedules: schedules.filter((s) => s.covers(claim)) }));
+  return volumeClaims(objects, facts).map((claim) => ({ claim, schedules: schedules.filter((s) => s.covers(claim)) }));
 }
 
 /** The finding for a volume, if any: uncovered without an opt-out, or an opt-out without a reason. */

@@ -1,4 +1,5 @@
 import { backupCoverage, backupSchedules, BackupSchedule, VolumeClaim } from './coverage';
+import type { PlatformFacts } from '../facts/facts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -21,9 +22,9 @@ function statusOf(claim: VolumeClaim, schedules: readonly BackupSchedule[]): str
   return schedules.length ? 'covered' : 'NOT COVERED';
 }
 
-/** Every volume of the rendered objects with its schedules and retention. */
-export function backupReportRows(objects: readonly { readonly file: string; readonly obj: Json }[]): BackupReportRow[] {
-  return backupCoverage(objects).map(({ claim, schedules }) => ({
+/** Every volume of the rendered objects (and those the facts declare) with its schedules and retention. */
+export function backupReportRows(objects: readonly { readonly file: string; readonly obj: Json }[], facts: PlatformFacts): BackupReportRow[] {
+  return backupCoverage(objects, facts).map(({ claim, schedules }) => ({
     volume: `${claim.namespace}/${claim.name}`,
     source: claim.source,
     storageClass: claim.storageClass,
@@ -34,9 +35,9 @@ export function backupReportRows(objects: readonly { readonly file: string; read
 }
 
 /** The report as Markdown: the schedules, then each volume. */
-export function backupReportMarkdown(objects: readonly { readonly file: string; readonly obj: Json }[]): string {
+export function backupReportMarkdown(objects: readonly { readonly file: string; readonly obj: Json }[], facts: PlatformFacts): string {
   const schedules = backupSchedules(objects);
-  const rows = backupReportRows(objects);
+  const rows = backupReportRows(objects, facts);
   return [
     '| schedule | kind | when (cron) | retention | what |',
     '|---|---|---|---|---|',

@@ -8,6 +8,7 @@ import type { AppSpec } from '../config/app-schema';
 import { platformContext } from '../context';
 import { Inventory } from '../inventory';
 import { appLabels, appNamespace, SINGLETON_ANNOTATION, selectorLabels } from '../paas/conventions';
+import { declareFacts } from '../facts/declare';
 import type { AppAllocation } from '../paas/lock';
 import { appNetworkPolicies } from '../paas/network-policies';
 import { claimName, databaseBindings, envSecretData, envSecretName, podTemplate } from '../paas/pod-template';
@@ -138,6 +139,7 @@ export class WebApp extends Construct {
         },
       });
     }
+    if (app.singleton) declareFacts(this.workload, { ha: { singleton: app.singleton } });
 
     // Services: `<app>` (the route's backend; the load balancer when the app exposes TCP).
     const allocation = props.allocation;

@@ -5,7 +5,8 @@ import {
 } from 'cdk8s-plus-25/lib/imports/k8s';
 import { BITWARDEN_STORES } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
-import { haAnnotations } from '../ha/annotations';
+import { HaDeclaration, haAnnotations } from '../ha/annotations';
+import { declareFacts } from '../facts/declare';
 import { HOSTNAME_SPREAD, HostnameSpread } from '../ha/workloads';
 import type { PlatformContext } from '../context';
 import { PlatformNamespace } from '../constructs/platform-namespace';
@@ -101,19 +102,20 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
 
   const image = ctx.versions['bitwarden-cli'];
   const env = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: BITWARDEN_BOOTSTRAP_SECRET, key: name } } });
-  new KubeDeployment(layer, 'bitwarden-cli', {
+  const ha: HaDeclaration = {
+    exempt: {
+      // Follow-up: run it as a fixed non-root user with HOME and BITWARDENCLI_APPDATA_DIR on an
+      // emptyDir, once that is tried against a live vault.
+      'ha/non-root': 'the image (debian, no USER) runs bw as root, and running it as another user is untested',
+      'ha/read-only-root': 'bw writes its login and vault cache under $HOME in the image',
+    },
+  };
+  const bitwarden = new KubeDeployment(layer, 'bitwarden-cli', {
     metadata: {
       name: 'bitwarden-cli',
       namespace: BITWARDEN_NAMESPACE,
       labels: BW_LABELS,
-      annotations: haAnnotations({
-        exempt: {
-          // Follow-up: run it as a fixed non-root user with HOME and BITWARDENCLI_APPDATA_DIR on an
-          // emptyDir, once that is tried against a live vault.
-          'ha/non-root': 'the image (debian, no USER) runs bw as root, and running it as another user is untested',
-          'ha/read-only-root': 'bw writes its login and vault cache under $HOME in the image',
-        },
-      }),
+      annotations: haAnnotations(ha),
     },
     spec: {
       // Each replica logs in and keeps its own copy of the vault; two keep secrets readable
@@ -147,6 +149,7 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
       },
     },
   });
+  declareFacts(bitwarden, { ha });
   new KubePodDisruptionBudget(layer, 'bitwarden-cli-pdb', {
     metadata: { name: 'bitwarden-cli', namespace: BITWARDEN_NAMESPACE },
     spec: { minAvailable: IntOrString.fromNumber(1), selector: { matchLabels: BW_LABELS } },
