@@ -19,6 +19,7 @@ const FLOORS = [
     name: 'model',
     paths: [
       '^lib/ha/',
+      '^lib/facts/',
       '^lib/backups/',
       // Files whose folder is higher up: facts that the spec rules and the failure model read.
       '^lib/gitops/argocd\\.ts$',

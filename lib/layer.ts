@@ -16,12 +16,6 @@ export function formatApiRef(ref: ApiRef): string {
   return `${ref.group}/${ref.kind ?? '*'}`;
 }
 
-export function parseApiRef(text: string): ApiRef {
-  const i = text.lastIndexOf('/');
-  const kind = text.slice(i + 1);
-  return kind === '*' ? { group: text.slice(0, i) } : { group: text.slice(0, i), kind };
-}
-
 export function apiRefMatches(ref: ApiRef, group: string, kind: string): boolean {
   return ref.group === group && (ref.kind === undefined || ref.kind === kind);
 }

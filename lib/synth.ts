@@ -15,10 +15,11 @@ import type { HaModel } from './ha/model';
 import { simulate } from './ha/simulate';
 import { SiteFieldError } from './platform-error';
 import { buildPlatform } from './platform';
-import { renderPlatform } from './render/render';
+import { renderPlatformWithFacts } from './render/render';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
 import { recoverInterruptedSynth } from './render/swap';
+import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
 import { AppsLock, LOCK_FILE, readLock } from './paas/lock';
 import { SchemaRegistry } from './verify/schemas';
@@ -84,11 +85,17 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
   return renderSiteAnalysed(site, layers, apps, lock, renderer).files;
 }
 
-/** renderSite, with the node-failure model its report was computed from. */
-export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): { files: RenderedFile[]; model: HaModel } {
-  const files = renderPlatform(buildPlatform(site, layers, apps, lock, renderer));
-  const model = haModel(haInputFromFiles(files));
-  return { files: [...files, failureReportOf(model)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), model };
+/** renderSite, with the typed facts the build declared (lib/facts), for checks that follow in the same process. */
+export function renderSiteWithFacts(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): { files: RenderedFile[]; facts: PlatformFacts } {
+  const { files, facts } = renderSiteAnalysed(site, layers, apps, lock, renderer);
+  return { files, facts };
+}
+
+/** renderSite, with the typed facts the build declared and the node-failure model its report was computed from. */
+export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel } {
+  const { files, facts } = renderPlatformWithFacts(buildPlatform(site, layers, apps, lock, renderer));
+  const model = haModel(haInputFromFiles(files, facts));
+  return { files: [...files, failureReportOf(model)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model };
 }
 
 /**
@@ -122,11 +129,11 @@ export function synth(options: SynthOptions): SynthResult {
       if (e instanceof SiteFieldError) throw siteFieldIssue(siteFile, e.field, e.problem);
       throw e;
     }
-    const { files, model } = analysed;
+    const { files, facts, model } = analysed;
     refuseOverCapacity(site, model, siteFile);
     const registry = options.registry ?? new SchemaRegistry();
     const written = writeAtomically(options.root, files, (tmp) => {
-      const findings = verifyTree(tmp, registry);
+      const findings = verifyTree(tmp, registry, facts);
       if (findings.length) throw new VerifyError(findings);
     });
     return { files, objects: countObjects(files), outputs: written.outputs };

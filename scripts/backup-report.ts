@@ -7,6 +7,7 @@
 import * as path from 'path';
 import { backupReportMarkdown, backupReportRows } from '../lib/backups/report';
 import { loadTree } from '../lib/k8s/tree';
+import { readFactsFile } from '../lib/facts/facts';
 
 const args = process.argv.slice(2);
 const rootAt = args.indexOf('--root');
@@ -14,8 +15,10 @@ const root = path.resolve(rootAt >= 0 ? args[rootAt + 1] : path.join(__dirname, 
 try {
   const { objects } = loadTree(root);
   if (!objects.some((o) => o.file.startsWith('dist/'))) throw new Error(`no rendered objects under ${root}/dist; run npm run synth first`);
-  const rows = backupReportRows(objects);
-  process.stdout.write(args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : backupReportMarkdown(objects));
+  const { facts, problems } = readFactsFile(root);
+  if (problems.length) throw new Error(problems.join('; '));
+  const rows = backupReportRows(objects, facts);
+  process.stdout.write(args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : backupReportMarkdown(objects, facts));
   process.exitCode = rows.some((r) => r.status === 'NOT COVERED' || r.status.startsWith('opt-out without')) ? 2 : 0;
 } catch (e) {
   console.error(`backup-report: ${(e as Error).message}`);

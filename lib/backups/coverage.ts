@@ -3,7 +3,7 @@
  * backup-coverage verify rule, `npm run backup-report` and docs/restore.md share it.
  *
  * Volumes are PersistentVolumeClaims, the volumeClaimTemplates of StatefulSets, and the volumes
- * components declare for the volumes a controller creates at run time (`platform.tsys/volumes`, see HelmVolume), since
+ * components declare for the volumes a controller creates at run time (the `volumes` fact, see HelmVolume), since
  * charts are rendered in the cluster. Schedules are Velero `Schedule`s and Longhorn backup
  * `RecurringJob`s.
  */
@@ -11,12 +11,13 @@
 import type { JsonAny } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import { selectorMatches } from '../k8s/scheduling';
+import { factsOf, PlatformFacts } from '../facts/facts';
 
 /** Annotation keys of the backup rule. */
 export const BACKUP_ANNOTATIONS = {
   /** On a PVC (or a claim template, or a declared Helm volume): why it needs no backup. */
   optOut: 'platform.tsys/backup-opt-out',
-  /** On a Helm component's Application: the volumes its chart creates, as JSON (HelmVolume[]). */
+  /** On the object that carries a component's volumes created at run time, as JSON (HelmVolume[]) for reviewers; verify reads the facts. */
   volumes: 'platform.tsys/volumes',
 } as const;
 
@@ -73,7 +74,7 @@ export interface BackupSchedule {
 }
 
 /** Every volume the rendered objects create. */
-export function volumeClaims(objects: readonly LoadedObject[]): VolumeClaim[] {
+export function volumeClaims(objects: readonly LoadedObject[], facts: PlatformFacts): VolumeClaim[] {
   const out: VolumeClaim[] = [];
   for (const { file, obj } of objects) {
     if (!file.startsWith('dist/')) continue;
@@ -93,21 +94,13 @@ export function volumeClaims(objects: readonly LoadedObject[]): VolumeClaim[] {
         });
       }
     }
-    // Volumes a controller creates at run time (an operator's StatefulSet claims), declared on the
-    // rendered object that carries them (or, before charts rendered at synth, on an Application).
-    if (typeof obj.metadata?.annotations?.[BACKUP_ANNOTATIONS.volumes] === 'string') {
-      let declared: HelmVolume[] = [];
-      try {
-        declared = JSON.parse(obj.metadata.annotations[BACKUP_ANNOTATIONS.volumes]) as HelmVolume[];
-      } catch {
-        declared = [];
-      }
-      for (const v of declared) {
-        out.push({
-          namespace: v.namespace, name: v.name, storageClass: v.storageClass ?? DEFAULT_STORAGE_CLASS, size: v.size, labels: v.labels ?? {},
-          optOut: v.backupOptOut, source: `declared on ${obj.kind} ${obj.metadata.name}`, object: obj, file,
-        });
-      }
+    // Volumes a controller creates at run time (an operator's StatefulSet claims), declared (in the
+    // facts) on the rendered object that carries them.
+    for (const v of factsOf(facts, obj)?.volumes ?? []) {
+      out.push({
+        namespace: v.namespace, name: v.name, storageClass: v.storageClass ?? DEFAULT_STORAGE_CLASS, size: v.size, labels: v.labels ?? {},
+        optOut: v.backupOptOut, source: `declared on ${obj.kind} ${obj.metadata.name}`, object: obj, file,
+      });
     }
   }
   return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
@@ -149,9 +142,9 @@ export function backupSchedules(objects: readonly LoadedObject[]): BackupSchedul
 }
 
 /** Each volume with the schedules that back it up. */
-export function backupCoverage(objects: readonly LoadedObject[]): { readonly claim: VolumeClaim; readonly schedules: readonly BackupSchedule[] }[] {
+export function backupCoverage(objects: readonly LoadedObject[], facts: PlatformFacts): { readonly claim: VolumeClaim; readonly schedules: readonly BackupSchedule[] }[] {
   const schedules = backupSchedules(objects);
-  return volumeClaims(objects).map((claim) => ({ claim, schedules: schedules.filter((s) => s.covers(claim)) }));
+  return volumeClaims(objects, facts).map((claim) => ({ claim, schedules: schedules.filter((s) => s.covers(claim)) }));
 }
 
 /** The finding for a volume, if any: uncovered without an opt-out, or an opt-out without a reason. */

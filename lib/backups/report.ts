@@ -1,5 +1,6 @@
 import type { LoadedObject } from '../k8s/tree';
 import { backupCoverage, backupSchedules, BackupSchedule, VolumeClaim } from './coverage';
+import type { PlatformFacts } from '../facts/facts';
 
 /** One row of the backup report: a volume, what backs it up, or why nothing does. */
 export interface BackupReportRow {
@@ -20,9 +21,9 @@ function statusOf(claim: VolumeClaim, schedules: readonly BackupSchedule[]): str
   return schedules.length ? 'covered' : 'NOT COVERED';
 }
 
-/** Every volume of the rendered objects with its schedules and retention. */
-export function backupReportRows(objects: readonly LoadedObject[]): BackupReportRow[] {
-  return backupCoverage(objects).map(({ claim, schedules }) => ({
+/** Every volume of the rendered objects (and those the facts declare) with its schedules and retention. */
+export function backupReportRows(objects: readonly LoadedObject[], facts: PlatformFacts): BackupReportRow[] {
+  return backupCoverage(objects, facts).map(({ claim, schedules }) => ({
     volume: `${claim.namespace}/${claim.name}`,
     source: claim.source,
     storageClass: claim.storageClass,
@@ -33,9 +34,9 @@ export function backupReportRows(objects: readonly LoadedObject[]): BackupReport
 }
 
 /** The report as Markdown: the schedules, then each volume. */
-export function backupReportMarkdown(objects: readonly LoadedObject[]): string {
+export function backupReportMarkdown(objects: readonly LoadedObject[], facts: PlatformFacts): string {
   const schedules = backupSchedules(objects);
-  const rows = backupReportRows(objects);
+  const rows = backupReportRows(objects, facts);
   return [
     '| schedule | kind | when (cron) | retention | what |',
     '|---|---|---|---|---|',

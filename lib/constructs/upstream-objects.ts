@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { HA_ANNOTATIONS, HaDeclaration, haAnnotations, SELECTS_RUNTIME_PODS } from '../ha/annotations';
-import { declareStorage, formatWorkloads, resolveDeclaration, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
+import { HaDeclaration, haAnnotations, SELECTS_RUNTIME_PODS } from '../ha/annotations';
+import { declareStorage, declareWorkloads, resolveDeclaration, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
+import { declareFacts } from '../facts/declare';
 import { BACKUP_ANNOTATIONS, HelmVolume } from '../backups/coverage';
 import { isClusterScoped } from '../k8s/kinds';
 import { splitApiVersion } from '../k8s/manifest';
@@ -287,13 +288,16 @@ export abstract class UpstreamObjects extends Construct {
       // Status is what the cluster reports, never desired state (some upstream CRDs ship an empty one).
       const { status: _status, ...desired } = object;
       void _status;
-      this.rendered.push(new RenderedObject(this, id, dropNulls(desired) as Record<string, unknown>, meta));
+      const rendered = new RenderedObject(this, id, dropNulls(desired) as Record<string, unknown>, meta);
+      if (decl) declareFacts(rendered, { ha: { singleton: decl.singleton, systemComponent: decl.systemComponent, exempt: decl.exempt, recoveryBudget: decl.recoveryBudget, role: decl.role } });
+      if (runtimeSelector) declareFacts(rendered, { selectsRuntimePods: runtimeSelector.because });
+      this.rendered.push(rendered);
     }
     if (problems.length) throw new PlatformError(`${this.node.path}:\n  ${problems.join('\n  ')}`);
     const provider = this.rendered.find((o) => o.kind === 'Deployment') ?? this.rendered[0];
     if (runtime.length) {
       if (!provider) throw new PlatformError(`${this.node.path}: declares workloads created at run time, but renders nothing to carry them`);
-      provider.metadata.addAnnotation(HA_ANNOTATIONS.workloads, formatWorkloads(runtime));
+      declareWorkloads(provider, runtime);
     }
     if (props.volumes?.length) {
       if (!provider) throw new PlatformError(`${this.node.path}: declares volumes, but renders nothing to carry them`);
@@ -301,6 +305,7 @@ export abstract class UpstreamObjects extends Construct {
         if (v.backupOptOut !== undefined && v.backupOptOut.trim() === '') throw new PlatformError(`${this.node.path}: volume ${v.namespace}/${v.name}: backupOptOut needs a reason`);
       }
       provider.metadata.addAnnotation(BACKUP_ANNOTATIONS.volumes, JSON.stringify(props.volumes.map((v) => sortKeys(v))));
+      declareFacts(provider, { volumes: [...props.volumes] });
     }
     if (props.storage) {
       if (!provider) throw new PlatformError(`${this.node.path}: declares storage, but renders nothing to carry it`);
@@ -310,8 +315,9 @@ export abstract class UpstreamObjects extends Construct {
     }
     if (provider && props.providesApis?.length) {
       Layer.of(this).addProvider(props.providesApis, provider);
-      // verify reads the rendered tree only: it finds the provider of these APIs by this annotation.
+      // The annotation shows reviewers what it provides; verify reads the facts.
       provider.metadata.addAnnotation(ANNOTATIONS.providesApis, props.providesApis.map(formatApiRef).join(','));
+      declareFacts(provider, { providesApis: [...props.providesApis] });
     }
   }
 }

@@ -1,6 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { backupReportMarkdown } from '../backups/report';
+import { collectFacts } from '../facts/declare';
+import type { PlatformFacts } from '../facts/facts';
 import type { Site } from '../config/schema';
 import { TextFile } from '../constructs/text-file';
 import { platformContext } from '../context';
@@ -24,7 +26,7 @@ export function layerObjects(root: IConstruct): LoadedObject[] {
 }
 
 /** docs/restore.md: what is backed up, and the restore drill step by step. */
-export function restoreDoc(site: Site, versions: Versions, objects: readonly LoadedObject[]): string {
+export function restoreDoc(site: Site, versions: Versions, objects: readonly LoadedObject[], facts: PlatformFacts): string {
   const b = site.backups;
   const s3 = b.s3;
   const appNs = b.apps.namespaces;
@@ -45,7 +47,7 @@ export function restoreDoc(site: Site, versions: Versions, objects: readonly Loa
     '  independent of Velero (and keeps hourly in-cluster snapshots).',
     '- Databases live on the DBaaS (docs/databases.md) and secrets in Bitwarden: their backups are theirs.',
     '',
-    backupReportMarkdown(objects),
+    backupReportMarkdown(objects, facts),
     'A volume without a schedule fails `npm run verify`; a volume that needs no backup carries',
     'the annotation `platform.tsys/backup-opt-out: "<reason>"`.',
     '',
@@ -104,6 +106,6 @@ export class RestoreDocs extends Construct {
     super(scope, id);
     const { site, versions } = platformContext(this);
     const root = this.node.root;
-    new TextFile(this, 'doc', { path: 'docs/restore.md', content: () => restoreDoc(site, versions, layerObjects(root)) });
+    new TextFile(this, 'doc', { path: 'docs/restore.md', content: () => restoreDoc(site, versions, layerObjects(root), collectFacts(root)) });
   }
 }

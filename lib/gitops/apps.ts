@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Application, AppProject } from '../../imports/argoproj.io';
 import type { PlatformContext } from '../context';
 import { formatApiRef, Layer } from '../layer';
+import { declareFacts } from '../facts/declare';
 import { ANNOTATIONS, ARGOCD_NAMESPACE, IN_CLUSTER, NEVER_PRUNE, PLATFORM_PROJECT, ROOT_APP, syncPolicy } from './argocd';
 import type { Site } from '../config/schema';
 import { platformProjectSpec, rootApplicationSpec } from './root';
@@ -27,7 +28,7 @@ export class AppsChart extends Chart {
       const annotations: Record<string, string> = { [ANNOTATIONS.syncWave]: String(props.waves.get(layer.layerName)) };
       if (layer.dependsOn.length) annotations[ANNOTATIONS.dependsOn] = layer.dependsOn.join(',');
       if (layer.providedApis.length) annotations[ANNOTATIONS.providesApis] = layer.providedApis.map(formatApiRef).join(',');
-      new Application(this, `layer-${layer.layerName}`, {
+      const app = new Application(this, `layer-${layer.layerName}`, {
         metadata: { name: layer.layerName, namespace: ARGOCD_NAMESPACE, annotations },
         spec: {
           project: PLATFORM_PROJECT,
@@ -42,6 +43,7 @@ export class AppsChart extends Chart {
           syncPolicy: syncPolicy({ serverSideApply: layer.serverSideApply }),
         },
       });
+      declareFacts(app, { dependsOn: layer.dependsOn.length ? [...layer.dependsOn] : undefined, providesApis: layer.providedApis.length ? [...layer.providedApis] : undefined });
     }
   }
 }

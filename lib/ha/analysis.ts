@@ -4,8 +4,8 @@ import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
 import { isMap, JsonAny } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
 import { listFiles } from '../k8s/walk';
-import { HA_ANNOTATIONS } from './annotations';
 import { buildHaModel, HaInput, HaModel, HaObject, isModelHostFile } from './model';
+import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
 import { FAILURE_REPORT, failureReport } from './report';
 import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
 
@@ -14,13 +14,16 @@ import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
  * from rendered files in memory (synth's report), and the N-1 run over every node.
  */
 
-/** The model's input from a tree on disk: dist/ objects as verify loaded them, and the host files it reads. */
-export function haInputFromDisk(root: string, objects: readonly HaObject[]): HaInput {
+/**
+ * The model's input from a tree on disk: dist/ objects as verify loaded them, the host files it
+ * reads, and the facts: given (synth passes what the build declared), else read from the facts file.
+ */
+export function haInputFromDisk(root: string, objects: readonly HaObject[], declared: { facts: PlatformFacts; problems?: readonly string[] } = readFactsFile(root)): HaInput {
   const hostFiles = new Map<string, string>();
   for (const file of listFiles(path.join(root, 'dist', 'hosts'), 'dist/hosts/').filter(isModelHostFile)) {
     hostFiles.set(file, fs.readFileSync(path.join(root, file), 'utf8'));
   }
-  return { objects: objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/')), hostFiles };
+  return { objects: objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/')), hostFiles, facts: declared.facts, factsProblems: declared.problems ?? [] };
 }
 
 /** Kinds the model reads besides workloads and other pods. */
@@ -28,24 +31,42 @@ const RELATED_KINDS = new Set(['PodDisruptionBudget', 'HorizontalPodAutoscaler',
 
 /**
  * Whether a rendered file can matter to the model, judged from its text before parsing it: a
- * workload, pod or related kind (synth writes `kind:` at the top level, unindented), or an object
- * declaring chart workloads or storage. Skips most of a thousand apps' Services, routes and policies.
+ * workload, pod or related kind (synth writes `kind:` at the top level, unindented), or possibly
+ * an object the facts say declares workloads or storage (its kind, and its name in the text).
+ * Skips most of a thousand apps' Services, routes and policies.
  */
-function mayMatter(content: string): boolean {
+function mayMatter(content: string, declaring: ReadonlyMap<string, readonly string[]>): boolean {
   const kind = /^kind: (\S+)$/m.exec(content)?.[1];
   if (kind === undefined) return true;
   if (kind in WORKLOAD_KINDS || kind in OTHER_POD_KINDS || RELATED_KINDS.has(kind)) return true;
-  return content.includes(HA_ANNOTATIONS.workloads) || content.includes(HA_ANNOTATIONS.storage);
+  return (declaring.get(kind) ?? []).some((name) => content.includes(name));
 }
 
-/** The model's input from rendered files in memory (path and content). */
-export function haInputFromFiles(files: readonly { readonly path: string; readonly content: string }[]): HaInput {
+/** Kind to names of the objects whose facts declare workloads or storage. */
+function declaringObjects(facts: PlatformFacts): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [key, f] of facts) {
+    if (!f.workloads && !f.storage) continue;
+    const [, kind, , name] = key.split('/');
+    out.set(kind, [...(out.get(kind) ?? []), name]);
+  }
+  return out;
+}
+
+/**
+ * The model's input from rendered files in memory (path and content), with the facts the build
+ * declared; without them, the facts file among the files is read back.
+ */
+export function haInputFromFiles(files: readonly { readonly path: string; readonly content: string }[], facts?: PlatformFacts): HaInput {
   const hostFiles = new Map<string, string>();
   const objects: HaObject[] = [];
+  const factsFile = facts ? undefined : files.find((f) => f.path === FACTS_FILE);
+  const declared = facts ? { facts, problems: [] } : factsFile ? parseFacts(factsFile.content) : { facts: NO_FACTS, problems: [] };
+  const declaring = declaringObjects(declared.facts);
   for (const f of files) {
     if (isModelHostFile(f.path)) hostFiles.set(f.path, f.content);
     if (!f.path.startsWith('dist/') || f.path.startsWith('dist/hosts/') || !f.path.endsWith('.yaml')) continue;
-    if (!mayMatter(f.content)) continue;
+    if (!mayMatter(f.content, declaring)) continue;
     let docs: unknown[];
     try {
       docs = loadManifests(f.content, f.path);
@@ -56,7 +77,7 @@ export function haInputFromFiles(files: readonly { readonly path: string; readon
       if (isMap(obj)) objects.push({ file: f.path, obj: obj as JsonAny });
     }
   }
-  return { objects, hostFiles };
+  return { objects, hostFiles, facts: declared.facts, factsProblems: declared.problems };
 }
 
 export function haModel(input: HaInput): HaModel {
@@ -75,9 +96,9 @@ export function violations(result: ScenarioResult): Outcome[] {
   return result.outcomes.filter(isViolation);
 }
 
-/** The N-1 report synth writes (reports/failure-simulation.md), from the rendered files themselves. */
-export function failureReportFile(files: readonly { readonly path: string; readonly content: string }[]): { path: string; content: string } {
-  return failureReportOf(haModel(haInputFromFiles(files)));
+/** The N-1 report synth writes (reports/failure-simulation.md), from the rendered files and the facts the build declared. */
+export function failureReportFile(files: readonly { readonly path: string; readonly content: string }[], facts?: PlatformFacts): { path: string; content: string } {
+  return failureReportOf(haModel(haInputFromFiles(files, facts)));
 }
 
 /** The N-1 report of a model already built from the rendered files. */

@@ -1,7 +1,8 @@
 /**
  * The HA conventions every construct and `npm run verify` share: annotation keys, the ids of the
- * HA rules, and the helpers that write and read the annotations. One place, so a construct and
- * the rule that checks it cannot disagree on a spelling.
+ * HA rules, and the helper that writes the annotations. The annotations show a reviewer the
+ * declarations in the rendered YAML; verify and the simulation read the same declarations as
+ * typed facts (lib/facts), never the annotations.
  */
 
 /** Annotation keys on a workload (Deployment, StatefulSet, DaemonSet, Rollout, pod template owner). */
@@ -48,7 +49,7 @@ export const HA_RULES = {
   'ha/read-only-root': 'readOnlyRootFilesystem: true',
   'ha/host-namespaces': 'no host network, PID, IPC or hostPath volumes outside declared system components',
   'ha/default-deny': 'every app namespace has a NetworkPolicy that denies all ingress by default',
-  'ha/annotations': 'HA annotations and workload declarations are well-formed, each with a reason',
+  'ha/annotations': 'the declared facts (lib/facts: HA declarations, workload and storage declarations) are well-formed, each with a reason',
   'ha/failure': 'no single node\'s loss causes an outage; singletons recover within the budget',
 } as const;
 
@@ -79,8 +80,8 @@ export interface HaDeclaration {
 }
 
 /**
- * The annotations for a workload's metadata. Every reason must be non-empty: an empty one is
- * refused here and reported by verify when written by hand.
+ * The annotations for a workload's metadata (record the same declaration with declareFacts).
+ * Every reason must be non-empty: an empty one is refused here.
  */
 export function haAnnotations(decl: HaDeclaration): Record<string, string> {
   const out: Record<string, string> = {};
@@ -110,61 +111,4 @@ export function haAnnotations(decl: HaDeclaration): Record<string, string> {
 export function formatRecoveryBudget(b: RecoveryBudget): string {
   if (!Number.isInteger(b.seconds) || b.seconds <= 0) throw new Error(`a recovery budget is a whole number of seconds, got ${b.seconds}`);
   return `${b.seconds}: ${b.reason}`;
-}
-
-/** A declaration read back from annotations, with what was wrong in them. */
-export interface ParsedHaAnnotations {
-  readonly singleton?: string;
-  readonly systemComponent?: string;
-  readonly exempt: ReadonlyMap<HaRuleId, string>;
-  readonly recoveryBudget?: RecoveryBudget;
-  /** Problems, each a sentence that says how to fix it. */
-  readonly problems: readonly string[];
-}
-
-/** Reads the HA annotations of an object's metadata. */
-export function parseHaAnnotations(annotations: Readonly<Record<string, unknown>> | undefined): ParsedHaAnnotations {
-  const a = annotations ?? {};
-  const problems: string[] = [];
-  const reason = (key: string): string | undefined => {
-    if (!(key in a)) return undefined;
-    const v = a[key];
-    if (typeof v !== 'string' || v.trim() === '') {
-      problems.push(`${key} has no reason; write why (e.g. ${key}: "only allocates addresses; traffic never passes through it")`);
-      return undefined;
-    }
-    return v.trim();
-  };
-  const singleton = reason(HA_ANNOTATIONS.singleton);
-  const systemComponent = reason(HA_ANNOTATIONS.systemComponent);
-  const exempt = parseExemptions(a[HA_ANNOTATIONS.exempt], problems);
-  let recoveryBudget: RecoveryBudget | undefined;
-  if (HA_ANNOTATIONS.recoveryBudget in a) {
-    const text = String(a[HA_ANNOTATIONS.recoveryBudget] ?? '');
-    const m = /^\s*(\d+)\s*:\s*(.*\S)\s*$/.exec(text);
-    if (!m || Number(m[1]) <= 0) problems.push(`${HA_ANNOTATIONS.recoveryBudget} "${text}" is malformed; write "<seconds>: <reason>"`);
-    else if (!(HA_ANNOTATIONS.singleton in a)) problems.push(`${HA_ANNOTATIONS.recoveryBudget} applies to declared singletons only; add ${HA_ANNOTATIONS.singleton} or remove it`);
-    else recoveryBudget = { seconds: Number(m[1]), reason: m[2] };
-  }
-  return { singleton, systemComponent, exempt, recoveryBudget, problems };
-}
-
-/** `"ha/probes: why; ha/pdb: why"` into a map; problems for unknown ids and missing reasons. */
-export function parseExemptions(value: unknown, problems: string[]): Map<HaRuleId, string> {
-  const out = new Map<HaRuleId, string>();
-  if (value === undefined) return out;
-  if (typeof value !== 'string' || value.trim() === '') {
-    problems.push(`${HA_ANNOTATIONS.exempt} is empty; write "<rule-id>: <reason>[; <rule-id>: <reason>]" or remove it`);
-    return out;
-  }
-  for (const part of value.split(';').map((s) => s.trim()).filter(Boolean)) {
-    const i = part.indexOf(':');
-    const id = (i < 0 ? part : part.slice(0, i)).trim();
-    const why = i < 0 ? '' : part.slice(i + 1).trim();
-    if (!isHaRuleId(id)) problems.push(`${HA_ANNOTATIONS.exempt} names unknown rule "${id}"; name one of ${Object.keys(HA_RULES).join(', ')}`);
-    else if (!why) problems.push(`${HA_ANNOTATIONS.exempt} exempts ${id} without a reason; write "${id}: <why the rule cannot apply>"`);
-    else if (id === 'ha/annotations' || id === 'ha/failure') problems.push(`${HA_ANNOTATIONS.exempt}: ${id} cannot be waived; fix what it reports (a singleton may declare its own budget with ${HA_ANNOTATIONS.recoveryBudget})`);
-    else out.set(id, why);
-  }
-  return out;
 }

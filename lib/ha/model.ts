@@ -7,8 +7,9 @@ import {
   selectorMatches, Taint, Toleration, tolerates,
 } from '../k8s/scheduling';
 import { containerStartupSeconds, DEAD_NODE_TAINTS, probeWindowSeconds, readyAfterStartupSeconds } from './recovery';
-import { HA_ANNOTATIONS, HaRuleId, parseHaAnnotations, RecoveryBudget } from './annotations';
-import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, parseStorage, parseWorkloads, WorkloadRole } from './workloads';
+import { FACTS_FILE, factsOf, PlatformFacts, WorkloadFact } from '../facts/facts';
+import { HaRuleId, RecoveryBudget } from './annotations';
+import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, WorkloadRole } from './workloads';
 
 /**
  * The model the HA rules and the node-failure simulation work on, built from the rendered tree
@@ -170,6 +171,10 @@ export interface HaInput {
   readonly objects: readonly HaObject[];
   /** Text of the files under dist/hosts/ the model reads, by path. */
   readonly hostFiles: ReadonlyMap<string, string>;
+  /** What the platform declares about its objects (lib/facts): singletons, exemptions, workloads created at run time, storage. */
+  readonly facts: PlatformFacts;
+  /** What was wrong in the facts as read back from their file (lib/facts parseFacts), reported by ha/annotations. */
+  readonly factsProblems?: readonly string[];
 }
 
 /** Host files the model reads: each node's k3s config, the failure model, kube-vip. */
@@ -178,9 +183,10 @@ export function isModelHostFile(file: string): boolean {
 }
 
 export function buildHaModel(input: HaInput): HaModel {
-  const problems: HaProblem[] = [];
+  const problems: HaProblem[] = (input.factsProblems ?? []).map((message) => ({ origin: FACTS_FILE, rule: 'ha/annotations', message }));
+  const { facts } = input;
   const objects = [...input.objects, ...kubeVipObjects(input.hostFiles, problems)];
-  const storageDecl = findStorage(objects, problems);
+  const storageDecl = findStorage(objects, facts, problems);
   const cluster = buildCluster(input.hostFiles, storageDecl, problems);
   const workloads: Workload[] = [];
   const otherPods: OtherPod[] = [];
@@ -193,18 +199,17 @@ export function buildHaModel(input: HaInput): HaModel {
     const kind = String(o.obj.kind);
     const group = apiGroup(o.obj.apiVersion);
     if (WORKLOAD_KINDS[kind] === group) {
-      const w = renderedWorkload(o, kind as WorkloadKind, { pdbs: pdbIndex, hpas, pvcs }, problems);
+      const w = renderedWorkload(o, kind as WorkloadKind, { pdbs: pdbIndex, hpas, pvcs }, facts);
       if (w) workloads.push(w);
     } else if (OTHER_POD_KINDS[kind] === group) {
       const podSpec = podSpecOf(o.obj);
       if (podSpec) {
-        const ha = parseHaAnnotations(o.obj.metadata?.annotations);
-        for (const m of ha.problems) problems.push({ origin: o, rule: 'ha/annotations', message: m });
+        const ha = haOf(facts, o.obj);
         otherPods.push({ origin: o, podSpec, label: `${o.obj.metadata?.namespace ?? ''}/${o.obj.metadata?.name} (${kind})`, systemComponent: ha.systemComponent, exempt: ha.exempt });
       }
     }
-    const declared = o.obj.metadata?.annotations?.[HA_ANNOTATIONS.workloads];
-    if (declared !== undefined) workloads.push(...declaredWorkloads(o, String(declared), pdbs, problems));
+    const declared = factsOf(facts, o.obj)?.workloads;
+    if (declared) workloads.push(...declaredWorkloads(o, declared, pdbs, problems));
   }
   const storage = cluster?.storage;
   for (const ds of storage ? [storage.managerDaemonSet, storage.csiDaemonSet] : []) {
@@ -231,15 +236,19 @@ function kubeVipObjects(hostFiles: ReadonlyMap<string, string>, problems: HaProb
   return out;
 }
 
-function findStorage(objects: readonly HaObject[], problems: HaProblem[]): { origin: HaObject; storage: ParsedStorage } | undefined {
+/** An object's own HA declarations, from the facts. */
+function haOf(facts: PlatformFacts, obj: JsonAny) {
+  const ha = factsOf(facts, obj)?.ha ?? {};
+  return { ...ha, exempt: new Map(Object.entries(ha.exempt ?? {})) as ReadonlyMap<HaRuleId, string> };
+}
+
+function findStorage(objects: readonly HaObject[], facts: PlatformFacts, problems: HaProblem[]): { origin: HaObject; storage: ParsedStorage } | undefined {
   let found: { origin: HaObject; storage: ParsedStorage } | undefined;
   for (const o of objects) {
-    const text = o.obj.metadata?.annotations?.[HA_ANNOTATIONS.storage];
-    if (text === undefined) continue;
-    const { storage, problems: p } = parseStorage(String(text));
-    for (const m of p) problems.push({ origin: o, rule: 'ha/annotations', message: m });
-    if (storage && found) problems.push({ origin: o, rule: 'ha/annotations', message: `a second storage declaration (also ${found.origin.file}); declare the storage once` });
-    else if (storage) found = { origin: o, storage };
+    const storage = factsOf(facts, o.obj)?.storage;
+    if (!storage) continue;
+    if (found) problems.push({ origin: o, rule: 'ha/annotations', message: `a second storage declaration (also ${found.origin.file}); declare the storage once` });
+    else found = { origin: o, storage };
   }
   return found;
 }
@@ -290,9 +299,7 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
   return out;
 }
 
-function declaredWorkloads(o: HaObject, text: string, pdbs: readonly HaObject[], problems: HaProblem[]): Workload[] {
-  const { workloads, problems: p } = parseWorkloads(text);
-  for (const m of p) problems.push({ origin: o, rule: 'ha/annotations', message: m });
+function declaredWorkloads(o: HaObject, workloads: readonly WorkloadFact[], pdbs: readonly HaObject[], problems: HaProblem[]): Workload[] {
   const { values, where, namespace: defaultNamespace } = valuesOf(o);
   return workloads.map((d) => declaredWorkload(o, d, values, where, defaultNamespace, pdbs, problems));
 }
@@ -436,7 +443,7 @@ function indexPdbs(pdbs: readonly HaObject[]): PdbIndex {
 function renderedWorkload(
   o: HaObject, kind: WorkloadKind,
   related: { pdbs: PdbIndex; hpas: readonly HaObject[]; pvcs: readonly HaObject[] },
-  problems: HaProblem[],
+  facts: PlatformFacts,
 ): Workload | undefined {
   const obj = o.obj;
   const namespace = String(obj.metadata?.namespace ?? '');
@@ -446,8 +453,7 @@ function renderedWorkload(
   const template = podTemplateOf(obj) ?? {};
   const pod: JsonAny = template.spec ?? {};
   const labels: Record<string, string> = template.metadata?.labels ?? {};
-  const ha = parseHaAnnotations(obj.metadata?.annotations);
-  for (const m of ha.problems) problems.push({ origin: o, rule: 'ha/annotations', message: m });
+  const ha = haOf(facts, obj);
 
   let replicas = kind === 'DaemonSet' ? 0 : Number(obj.spec?.replicas ?? 1);
   const hpa = related.hpas.find((h) => h.obj.metadata?.namespace === namespace && h.obj.spec?.scaleTargetRef?.kind === kind && h.obj.spec?.scaleTargetRef?.name === name);
@@ -519,8 +525,7 @@ function renderedWorkload(
     terminationGraceSeconds: Number(pod.terminationGracePeriodSeconds ?? KUBERNETES_DEFAULTS.terminationGracePeriodSeconds),
     volumes,
     ...(vip ? { role: 'api-vip' as const, leaseSeconds: Number(env(vip, 'vip_leaseduration') ?? 15) } : {}),
-    ...(!vip && ['lb-speaker', 'gateway-proxy'].includes(String(o.obj.metadata?.annotations?.[HA_ANNOTATIONS.role]))
-      ? { role: o.obj.metadata.annotations[HA_ANNOTATIONS.role] as WorkloadRole } : {}),
+    ...(!vip && ha.role ? { role: ha.role as WorkloadRole } : {}),
     podSpec: pod,
     podLabels: labels,
   };

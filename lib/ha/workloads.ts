@@ -1,6 +1,6 @@
 import type { ApiObject } from 'cdk8s';
-import { z } from 'zod';
 import { isMap, valueAt } from '../k8s/manifest';
+import { declareFacts } from '../facts/declare';
 import { sortKeys } from '../render/sort';
 import { HA_ANNOTATIONS, HA_RULES, HaDeclaration, HaRuleId, haAnnotations } from './annotations';
 
@@ -9,9 +9,10 @@ import { HA_ANNOTATIONS, HA_RULES, HaDeclaration, HaRuleId, haAnnotations } from
  * StatefulSets and DaemonSets of a Helm chart (rendered by Argo CD or k3s in the cluster), of an
  * upstream Git component, or of a custom resource an operator turns into pods (EnvoyProxy,
  * Keycloak). Each fact is either a path into the values the platform renders (the Helm values,
- * or the custom resource's `spec`) or a value the upstream fixes, with why. `npm run verify`
- * reads them from the rendered YAML only, resolves the paths and holds the workloads to the same
- * HA rules and the same node-failure simulation as rendered ones.
+ * or the custom resource's `spec`) or a value the upstream fixes, with why. They are recorded as
+ * facts (lib/facts) of the object that stands for them; the model resolves the paths against
+ * that object's rendered values and holds the workloads to the same HA rules and the same
+ * node-failure simulation as rendered ones.
  */
 
 /**
@@ -124,12 +125,14 @@ export interface StorageDeclaration {
 /** Puts the storage declaration on the object that installs the storage (Longhorn's Application). */
 export function declareStorage(obj: ApiObject, storage: StorageDeclaration): void {
   obj.metadata.addAnnotation(HA_ANNOTATIONS.storage, JSON.stringify(sortKeys(storage)));
+  declareFacts(obj, { storage });
 }
 
 /** Puts the declarations on the object that stands for the workloads (an Application, HelmChart or custom resource). */
 export function declareWorkloads(obj: ApiObject, workloads: readonly WorkloadDeclaration[]): void {
   if (!workloads.length) return;
   obj.metadata.addAnnotation(HA_ANNOTATIONS.workloads, formatWorkloads(workloads));
+  declareFacts(obj, { workloads: [...workloads] });
 }
 
 /** The annotation value: the declarations as JSON with sorted keys (stable renders). */
@@ -146,99 +149,10 @@ export function formatWorkloads(workloads: readonly WorkloadDeclaration[]): stri
   return JSON.stringify(sortKeys(workloads));
 }
 
-const chartValue = <T extends z.ZodTypeAny>(t: T) => z.union([
-  z.strictObject({ path: z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, { message: 'must be a dot-separated values path such as "server.replicas"' }), default: t.optional() }),
-  z.strictObject({ fixed: t, because: z.string().min(1, { message: 'says why the upstream fixes it' }) }),
-]);
-
-const anyJson = z.unknown();
-const reason = z.string().refine((s) => s.trim() !== '', { message: 'needs a reason' });
-
-/** Strict schema of one declaration as rendered (verify reads it back from YAML). */
-export const WorkloadDeclarationSchema = z.strictObject({
-  name: z.string().min(1),
-  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']),
-  namespace: z.string().optional(),
-  replicas: chartValue(z.number().int().min(0)).optional(),
-  spread: z.union([
-    z.strictObject({ topologySpread: chartValue(z.array(anyJson)) }),
-    z.strictObject({ affinity: chartValue(anyJson) }),
-    z.strictObject({ preset: chartValue(z.union([z.string(), z.boolean()])), hardWhen: z.union([z.string(), z.boolean()]), topologyKey: chartValue(z.string()).optional() }),
-  ]).optional(),
-  pdb: z.union([
-    z.strictObject({ rendered: z.string().min(1) }),
-    z.strictObject({
-      enabled: chartValue(z.boolean()).optional(),
-      minAvailable: chartValue(z.union([z.number(), z.string()])).optional(),
-      maxUnavailable: chartValue(z.union([z.number(), z.string()])).optional(),
-    }),
-  ]).optional(),
-  nodeSelector: chartValue(z.record(z.string(), z.string())).optional(),
-  tolerations: chartValue(z.union([z.array(anyJson), z.string()])).optional(),
-  nodeAffinity: chartValue(anyJson).optional(),
-  resources: chartValue(anyJson).optional(),
-  startup: z.union([z.strictObject({ probe: chartValue(anyJson) }), z.strictObject({ seconds: chartValue(z.number().min(0)) })]).optional(),
-  terminationGracePeriodSeconds: chartValue(z.number().int().min(0)).optional(),
-  volume: z.strictObject({ storageClass: z.literal('longhorn'), accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany']) }).optional(),
-  role: z.enum(['lb-speaker', 'gateway-proxy']).optional(),
-  createdBy: z.string().optional(),
-  singleton: reason.optional(),
-  systemComponent: reason.optional(),
-  exempt: z.record(z.string(), reason).optional(),
-  recoveryBudget: z.strictObject({ seconds: z.number().int().positive(), reason }).optional(),
-});
-
-export type ParsedDeclaration = z.infer<typeof WorkloadDeclarationSchema>;
-
-/** Reads the annotation back: the declarations, or the problems (each names the field). */
-export function parseWorkloads(text: string): { workloads: ParsedDeclaration[]; problems: string[] } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return { workloads: [], problems: [`${HA_ANNOTATIONS.workloads} is not JSON (${(e as Error).message}); render it with declareWorkloads (lib/ha/workloads.ts)`] };
-  }
-  const parsed = z.array(WorkloadDeclarationSchema).safeParse(json);
-  if (!parsed.success) {
-    return { workloads: [], problems: parsed.error.issues.map((i) => `${HA_ANNOTATIONS.workloads}[${i.path.join('.')}]: ${i.message}; fix the declaration (lib/ha/workloads.ts WorkloadDeclaration)`) };
-  }
-  const problems: string[] = [];
-  for (const w of parsed.data) {
-    for (const id of Object.keys(w.exempt ?? {})) {
-      if (!(id in HA_RULES)) problems.push(`${HA_ANNOTATIONS.workloads}: ${w.name} exempts unknown rule "${id}"; name one of ${Object.keys(HA_RULES).join(', ')}`);
-    }
-    if (w.recoveryBudget && !w.singleton) problems.push(`${HA_ANNOTATIONS.workloads}: ${w.name} declares a recovery budget but is not a singleton; remove it or declare the singleton with its reason`);
-    if (w.kind === 'DaemonSet' && w.replicas) problems.push(`${HA_ANNOTATIONS.workloads}: DaemonSet ${w.name} declares replicas; a DaemonSet runs one pod per eligible node`);
-    if (w.kind !== 'DaemonSet' && !w.replicas) problems.push(`${HA_ANNOTATIONS.workloads}: ${w.kind} ${w.name} declares no replicas; give a values path or a fixed count`);
-  }
-  return { workloads: parsed.data, problems };
-}
-
-export const StorageDeclarationSchema = z.strictObject({
-  storageClass: z.literal('longhorn'),
-  defaultClass: chartValue(z.boolean()),
-  replicaCount: chartValue(z.union([z.number(), z.string()])),
-  softAntiAffinity: chartValue(z.boolean()),
-  nodeDownPodDeletionPolicy: chartValue(z.string()),
-  rwxFastFailover: chartValue(z.boolean()),
-  diskNodeLabel: z.string().min(1),
-  managerDaemonSet: z.string().min(1),
-  csiDaemonSet: z.string().min(1),
-  attachSeconds: chartValue(z.number().min(0)),
-});
-
-export type ParsedStorage = z.infer<typeof StorageDeclarationSchema>;
-
-export function parseStorage(text: string): { storage?: ParsedStorage; problems: string[] } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return { problems: [`${HA_ANNOTATIONS.storage} is not JSON (${(e as Error).message}); render it with declareStorage (lib/ha/workloads.ts)`] };
-  }
-  const parsed = StorageDeclarationSchema.safeParse(json);
-  return parsed.success ? { storage: parsed.data, problems: [] } : { problems: parsed.error.issues.map((i) => `${HA_ANNOTATIONS.storage}.${i.path.join('.')}: ${i.message}; fix the declaration (lib/ha/workloads.ts StorageDeclaration)`) };
-}
+// The offline schemas of these declarations live in lib/facts/schemas.ts (the facts file reads them).
+export { StorageDeclarationSchema, WorkloadDeclarationSchema } from '../facts/schemas';
+import type { ParsedDeclaration } from '../facts/schemas';
+export type { ParsedDeclaration, ParsedStorage } from '../facts/schemas';
 
 /**
  * A declaration with every values path resolved against `values` (Helm's merge over the declared

@@ -2,7 +2,8 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { KubeClusterRole, KubeClusterRoleBinding, KubeDaemonSet, KubeServiceAccount, Quantity } from 'cdk8s-plus-25/lib/imports/k8s';
-import { haAnnotations } from '../ha/annotations';
+import { HaDeclaration, haAnnotations } from '../ha/annotations';
+import { declareFacts } from '../facts/declare';
 import { HEADER } from '../render/rendered-file';
 import { sortKeys } from '../render/sort';
 import type { ArtifactVersion } from '../versions';
@@ -56,17 +57,18 @@ export class KubeVip extends Chart {
       subjects: [{ kind: 'ServiceAccount', name: KUBE_VIP_NAMES.serviceAccount, namespace: KUBE_VIP_NAMESPACE }],
     });
     const env = (name: string, value: string) => ({ name, value });
-    new KubeDaemonSet(this, 'daemon-set', {
+    const ha: HaDeclaration = {
+      systemComponent: 'announces the API VIP by ARP on the host network (NET_ADMIN, NET_RAW), on every server',
+      exempt: {
+        'ha/probes': 'kube-vip serves no health endpoint in ARP mode: a hung instance stops renewing its lease and another server takes the VIP',
+      },
+    };
+    const daemonSet = new KubeDaemonSet(this, 'daemon-set', {
       metadata: {
         name: KUBE_VIP_NAMES.daemonSet,
         namespace: KUBE_VIP_NAMESPACE,
         labels: LABELS,
-        annotations: haAnnotations({
-          systemComponent: 'announces the API VIP by ARP on the host network (NET_ADMIN, NET_RAW), on every server',
-          exempt: {
-            'ha/probes': 'kube-vip serves no health endpoint in ARP mode: a hung instance stops renewing its lease and another server takes the VIP',
-          },
-        }),
+        annotations: haAnnotations(ha),
       },
       spec: {
         selector: { matchLabels: { 'app.kubernetes.io/name': 'kube-vip' } },
@@ -115,6 +117,7 @@ export class KubeVip extends Chart {
         },
       },
     });
+    declareFacts(daemonSet, { ha });
   }
 
   /** Every object, as rendered. */

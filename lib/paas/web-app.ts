@@ -13,6 +13,7 @@ import { appNetworkPolicies } from './network-policies';
 import { claimName, databaseBindings, envSecretData, envSecretName, podTemplate } from './pod-template';
 import { BitwardenSecret } from '../constructs/bitwarden-secret';
 import { SHARED_GATEWAY, sharedGatewayRoute } from '../constructs/published-ui';
+import { declareFacts } from '../facts/declare';
 
 /** The Rollouts label on each revision's pods (the Deployment controller's is `pod-template-hash`). */
 const ROLLOUT_HASH_LABEL = 'rollouts-pod-template-hash';
@@ -138,6 +139,7 @@ export class WebApp extends Construct {
         },
       });
     }
+    if (app.singleton) declareFacts(this.workload, { ha: { singleton: app.singleton } });
 
     // Services: `<app>` (the route's backend; the load balancer when the app exposes TCP).
     const allocation = props.allocation;

@@ -1,5 +1,7 @@
 import { ApiObject, Names } from 'cdk8s';
 import { TextFile } from '../constructs/text-file';
+import { collectFacts } from '../facts/declare';
+import { FACTS_FILE, formatFacts, PlatformFacts } from '../facts/facts';
 import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
 import { formatLock, LOCK_FILE } from '../paas/lock';
@@ -15,6 +17,15 @@ export type { K8sObject, RenderedFile } from './rendered-file';
  * named `<kind>-<name>.yaml` (with the namespace when two objects would share a name).
  */
 export function renderPlatform(platform: Platform): RenderedFile[] {
+  return renderPlatformWithFacts(platform).files;
+}
+
+/**
+ * Renders the platform (as renderPlatform) and returns what it declares about its objects too:
+ * the typed facts the simulation, verify and backup coverage read, also written to FACTS_FILE
+ * for checks of the tree on disk.
+ */
+export function renderPlatformWithFacts(platform: Platform): { files: RenderedFile[]; facts: PlatformFacts } {
   const problems = platform.app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
   for (const { chart } of platform.outputs) {
     for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
@@ -54,9 +65,12 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
     seen.add(text.path);
     files.push({ path: text.path, content: text.render(), ...(text.executable ? { executable: true } : {}) });
   }
+  const facts = collectFacts(platform.app);
+  if (seen.has(FACTS_FILE)) throw new PlatformError(`a text file renders as ${FACTS_FILE}, where the platform's facts go; move it`);
+  files.push({ path: FACTS_FILE, content: formatFacts(facts) });
   // The apps' address lock, at the repository root beside apps/ (not read by Argo CD).
   files.push({ path: LOCK_FILE, content: formatLock(platform.appsLock) });
   // What helm rendered, reused by the next synth while its inputs are the same.
   files.push(...platform.renderer.cacheFiles());
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts };
 }

@@ -4,6 +4,7 @@ import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
 import { isViolation, Outcome, simulate } from '../ha/simulate';
 import type { JsonAny } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
+import type { PlatformFacts } from '../facts/facts';
 
 /**
  * The HA and safety rules of `npm run verify`, one function per rule id (lib/ha/annotations.ts
@@ -21,8 +22,8 @@ export type HaReport = (o: HaObject, message: string) => void;
 export type HaReportFile = (file: string, message: string) => void;
 
 /** Builds the HA context of a rendered tree on disk (verify's `objects` are dist/ and argocd/). */
-export function haContext(root: string, objects: readonly LoadedObject[]): HaContext {
-  const input = haInputFromDisk(root, objects);
+export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }): HaContext {
+  const input = haInputFromDisk(root, objects, declared);
   return { model: haModel(input), objects: input.objects };
 }
 

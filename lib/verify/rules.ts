@@ -1,8 +1,8 @@
-import { SELECTS_RUNTIME_PODS } from '../ha/annotations';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { backupCoverage, coverageProblem } from '../backups/coverage';
+import { factsOf, PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
@@ -34,6 +34,8 @@ export interface Tree {
    */
   readonly workloadApps?: ReadonlyMap<string, { readonly app: LoadedObject; readonly layer: string }>;
   readonly registry: SchemaRegistry;
+  /** What the platform declares about its objects (lib/facts): runtime selectors, API providers, layer dependencies, volumes. */
+  readonly facts: PlatformFacts;
 }
 
 /** Reports a finding about one object. */
@@ -58,8 +60,7 @@ function dependenciesOf(tree: Tree, layer: string): Set<string> {
   const stack = [layer];
   while (stack.length) {
     const app = tree.layerApps.get(stack.pop()!);
-    const deps: string = app?.obj.metadata.annotations?.[ANNOTATIONS.dependsOn] ?? '';
-    for (const dep of deps.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const dep of app ? factsOf(tree.facts, app.obj)?.dependsOn ?? [] : []) {
       if (!out.has(dep)) {
         out.add(dep);
         stack.push(dep);
@@ -185,11 +186,8 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
   for (const o of tree.objects.filter((x) => x.obj.kind === 'Service' && x.obj.apiVersion === 'v1')) {
     const selector: Record<string, string> | undefined = o.obj.spec?.selector;
     if (!selector || Object.keys(selector).length === 0 || o.obj.spec?.type === 'ExternalName') continue;
-    const runtime = o.obj.metadata.annotations?.[SELECTS_RUNTIME_PODS];
-    if (runtime !== undefined) {
-      if (!String(runtime).trim()) report(o, `${SELECTS_RUNTIME_PODS} needs a reason: which controller creates the pods this Service selects`);
-      continue;
-    }
+    // Declared (with which controller) to select pods a controller creates at run time.
+    if (factsOf(tree.facts, o.obj)?.selectsRuntimePods !== undefined) continue;
     const ns = String(o.obj.metadata.namespace);
     const podName = selector['statefulset.kubernetes.io/pod-name'];
     const matched = podName !== undefined
@@ -245,8 +243,7 @@ export function checkPlainSources(tree: Tree, report: Report, apps: readonly Loa
 /** Layers sync after the layers they depend on. */
 export function checkLayerOrder(tree: Tree, report: Report): void {
   for (const app of tree.layerApps.values()) {
-    const deps: string = app.obj.metadata.annotations?.[ANNOTATIONS.dependsOn] ?? '';
-    for (const dep of deps.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const dep of factsOf(tree.facts, app.obj)?.dependsOn ?? []) {
       const depApp = tree.layerApps.get(dep);
       if (!depApp) report(app, `depends on layer "${dep}", which has no Application in dist/apps`);
       else if (wave(depApp.obj) >= wave(app.obj)) report(app, `depends on layer "${dep}" (wave ${wave(depApp.obj)}) but syncs in wave ${wave(app.obj)}; it must sync later`);
@@ -259,7 +256,7 @@ export function checkApiProviders(tree: Tree, report: Report): void {
   // Objects that install APIs, by layer folder (few): looked up for every custom resource.
   const providersByLayer = new Map<string, LoadedObject[]>();
   for (const p of tree.objects) {
-    if (provides(p.obj).length === 0) continue;
+    if (provides(p.obj, tree.facts).length === 0) continue;
     const m = /^dist\/([^/]+)\//.exec(p.file);
     if (!m) continue;
     if (!providersByLayer.has(m[1])) providersByLayer.set(m[1], []);
@@ -275,7 +272,7 @@ export function checkApiProviders(tree: Tree, report: Report): void {
       report(o, `${api} is not installed before ${o.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);
       continue;
     }
-    const own = (providersByLayer.get(layer) ?? []).find((p) => p !== o && provides(p.obj).some((r) => apiRefMatches(r, group, kind)));
+    const own = (providersByLayer.get(layer) ?? []).find((p) => p !== o && provides(p.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)));
     if (own) {
       if (wave(o.obj) <= wave(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs in wave ${wave(own.obj)}; this object syncs in wave ${wave(o.obj)} and must sync later`);
       const opts: string = o.obj.metadata.annotations?.[ANNOTATIONS.syncOptions] ?? '';
@@ -283,7 +280,7 @@ export function checkApiProviders(tree: Tree, report: Report): void {
       continue;
     }
     const mine = tree.layerApps.get(layer);
-    const earlier = [...tree.layerApps.entries()].filter(([, app]) => provides(app.obj).some((r) => apiRefMatches(r, group, kind)));
+    const earlier = [...tree.layerApps.entries()].filter(([, app]) => provides(app.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)));
     if (earlier.length === 0) report(o, `no layer provides ${api} (no Application declares it in ${ANNOTATIONS.providesApis})`);
     else if (mine && !earlier.some(([, app]) => wave(app.obj) < wave(mine.obj))) {
       report(o, `${api} is provided by layer "${earlier[0][0]}" (wave ${wave(earlier[0][1].obj)}), which does not sync before layer "${layer}" (wave ${wave(mine.obj)})`);
@@ -319,7 +316,7 @@ export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFil
  */
 export function checkBackupCoverage(tree: Tree, report: Report): void {
   const loaded = new Map(tree.objects.map((o) => [o.obj, o]));
-  for (const { claim, schedules } of backupCoverage(tree.objects)) {
+  for (const { claim, schedules } of backupCoverage(tree.objects, tree.facts)) {
     const problem = coverageProblem(claim, schedules);
     if (problem) report(loaded.get(claim.object) ?? { file: claim.file, obj: claim.object }, problem);
   }

@@ -1,6 +1,7 @@
 import { ANNOTATIONS } from '../gitops/argocd';
 import type { JsonAny } from '../k8s/manifest';
-import { ApiRef, parseApiRef } from '../layer';
+import { ApiRef } from '../layer';
+import { factsOf, PlatformFacts } from '../facts/facts';
 import { RESERVED_FOLDERS } from '../reserved';
 
 /** One problem: the file, the object in it, and what is wrong. */
@@ -22,13 +23,12 @@ export function wave(obj: JsonAny): number {
   return Number(obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? 0);
 }
 
-/** APIs an object installs: declared on Applications, or the CustomResourceDefinition itself. */
-export function provides(obj: JsonAny): ApiRef[] {
+/** APIs an object installs: the CustomResourceDefinition itself, or declared (a layer's Application, a component's controller) in the facts. */
+export function provides(obj: JsonAny, facts: PlatformFacts): readonly ApiRef[] {
   if (obj.kind === 'CustomResourceDefinition' && String(obj.apiVersion).startsWith('apiextensions.k8s.io/')) {
     return [{ group: obj.spec?.group ?? '', kind: obj.spec?.names?.kind ?? '' }];
   }
-  const text: string | undefined = obj.metadata?.annotations?.[ANNOTATIONS.providesApis];
-  return text ? text.split(',').map((s) => parseApiRef(s.trim())) : [];
+  return factsOf(facts, obj)?.providesApis ?? [];
 }
 
 /** Folders of an Application's sources; only those in `repos` when given. */

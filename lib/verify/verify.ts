@@ -4,6 +4,7 @@ import { WORKLOADS_DIR } from '../paas/conventions';
 import { HA_CHECKS, haContext } from './ha-rules';
 import { checkApiProviders, checkApplicationPaths, checkPlainSources, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, layerOf, Tree } from './rules';
 import { SchemaRegistry } from './schemas';
+import { PlatformFacts, readFactsFile } from '../facts/facts';
 import { Finding, sourcePaths } from './tree';
 
 export { formatFinding } from './tree';
@@ -12,11 +13,14 @@ export { secretLiterals } from './secret-literals';
 
 /**
  * Checks a rendered tree (`<root>/dist`, `<root>/argocd`) exactly as Argo CD will apply it:
- * strict schemas, then the reference rules. Returns every finding; empty means valid.
+ * strict schemas, then the reference rules. Returns every finding; empty means valid. `facts` are
+ * what the build declared (synth passes them); without them the tree's facts file is read.
  */
-export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRegistry()): Finding[] {
+export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRegistry(), facts?: PlatformFacts): Finding[] {
   const { objects, problems, files } = loadTree(root);
   const findings: Finding[] = [...problems];
+  // What the platform declares about its objects: as the build returned them (synth), else from their file.
+  const declared = facts ? { facts, problems: [] } : readFactsFile(root);
   const report = (o: LoadedObject, message: string) => findings.push({ file: o.file, object: describeObject(o.obj), message });
   const reportFile = (file: string, message: string) => findings.push({ file, message });
 
@@ -48,7 +52,7 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
       else workloadApps.set(p, { app, layer });
     }
   }
-  const tree: Tree = { root, files, objects: valid, layerApps, workloadApps, registry };
+  const tree: Tree = { root, files, objects: valid, layerApps, workloadApps, registry, facts: declared.facts };
 
   checkSchemas(tree, report);
   checkSecrets(tree, report);
@@ -62,7 +66,7 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   checkBootstrap(tree, report, reportFile);
   checkBackupCoverage(tree, report);
   // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
-  const ha = haContext(root, valid);
+  const ha = haContext(root, valid, declared);
   for (const check of HA_CHECKS) check(ha, report, reportFile);
   // Stable order: by file, then in the order the rules ran.
   return findings.map((f, i) => ({ f, i })).sort((a, b) => (a.f.file < b.f.file ? -1 : a.f.file > b.f.file ? 1 : a.i - b.i)).map((x) => x.f);

@@ -3,20 +3,20 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { backupReportMarkdown, backupReportRows } from '../../lib/backups/report';
-import { renderSite } from '../../lib/synth';
+import { renderSiteWithFacts } from '../../lib/synth';
 import { REPO, shippedSite, tempRootWithOutputs } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('docs/restore.md and npm run backup-report', () => {
-  const rendered = renderSite(shippedSite());
+  const { files: rendered, facts } = renderSiteWithFacts(shippedSite());
   const doc = rendered.find((f) => f.path === 'docs/restore.md')!.content;
   const objects = rendered.filter((f) => f.path.startsWith('dist/') && f.path.endsWith('.yaml') && !f.path.startsWith('dist/hosts/'))
     .map((f) => ({ file: f.path, obj: parse(f.content) as Obj }));
 
   test('GIVEN the rendered objects WHEN docs/restore.md is generated THEN it lists exactly the schedules and volumes read back from dist/', () => {
-    expect(doc).toContain(backupReportMarkdown(objects));
-    const rows = backupReportRows(objects);
+    expect(doc).toContain(backupReportMarkdown(objects, facts));
+    const rows = backupReportRows(objects, facts);
     expect(rows.map((r) => r.volume)).toEqual(expect.arrayContaining(['jenkins/jenkins', 'harbor/harbor-registry', 'logging/storage-loki-*']));
     for (const r of rows) expect(r.status).toBe('covered');
   });

@@ -1,13 +1,14 @@
 import { App, Chart } from 'cdk8s';
 import { PlatformNamespace } from '../../lib/constructs/platform-namespace';
-import { HA_ANNOTATIONS, haAnnotations, parseHaAnnotations } from '../../lib/ha/annotations';
+import { haAnnotations } from '../../lib/ha/annotations';
 import { DefaultDenyNetworkPolicy } from '../../lib/ha/default-deny';
-import { at, fixed, formatWorkloads, parseWorkloads } from '../../lib/ha/workloads';
+import { at, fixed, formatWorkloads } from '../../lib/ha/workloads';
+import { ObjectFactsSchema } from '../../lib/facts/facts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('HA annotations', () => {
-  test('GIVEN a declaration WHEN written THEN the lead\'s keys carry each reason, exemptions sorted; read back it is the same', () => {
+  test('GIVEN a declaration WHEN written THEN the lead\'s keys carry each reason, exemptions sorted; as a fact it passes the schema unchanged', () => {
     const a = haAnnotations({
       singleton: 'one writer', systemComponent: 'host network for ARP',
       exempt: { 'ha/read-only-root': 'writes its cache', 'ha/probes': 'no health endpoint' },
@@ -19,10 +20,12 @@ describe('HA annotations', () => {
       'platform.tsys/ha-exempt': 'ha/probes: no health endpoint; ha/read-only-root: writes its cache',
       'platform.tsys/recovery-budget': '120: slow to start',
     });
-    const back = parseHaAnnotations(a);
-    expect([back.singleton, back.systemComponent, [...back.exempt], back.recoveryBudget, back.problems]).toEqual([
-      'one writer', 'host network for ARP', [['ha/probes', 'no health endpoint'], ['ha/read-only-root', 'writes its cache']], { seconds: 120, reason: 'slow to start' }, [],
-    ]);
+    const decl = {
+      singleton: 'one writer', systemComponent: 'host network for ARP',
+      exempt: { 'ha/read-only-root': 'writes its cache', 'ha/probes': 'no health endpoint' },
+      recoveryBudget: { seconds: 120, reason: 'slow to start' },
+    } as const;
+    expect(ObjectFactsSchema.parse({ ha: decl })).toEqual({ ha: decl });
   });
 
   test('GIVEN a missing reason, a budget without a singleton or ";" in a reason WHEN written THEN the construct refuses it', () => {
@@ -32,21 +35,26 @@ describe('HA annotations', () => {
     expect(() => haAnnotations({ exempt: { 'ha/probes': 'a; b' } })).toThrow('cannot contain ";"');
   });
 
-  test('GIVEN the rule the simulation enforces WHEN an object tries to waive it THEN it cannot', () => {
-    expect(parseHaAnnotations({ [HA_ANNOTATIONS.exempt]: 'ha/failure: too slow' }).problems).toEqual([
-      'platform.tsys/ha-exempt: ha/failure cannot be waived; fix what it reports (a singleton may declare its own budget with platform.tsys/recovery-budget)',
+  test('GIVEN the rule the simulation enforces WHEN a fact tries to waive it THEN the schema refuses it', () => {
+    const r = ObjectFactsSchema.safeParse({ ha: { exempt: { 'ha/failure': 'too slow' } } });
+    expect(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'ha.exempt.ha/failure: ha/failure cannot be waived; fix what it reports (a singleton may declare its own recoveryBudget)',
     ]);
   });
 });
 
 describe('workload declarations', () => {
-  test('GIVEN declarations WHEN formatted THEN sorted-key JSON that parses back strictly', () => {
+  test('GIVEN declarations WHEN formatted THEN sorted-key JSON, and as facts the schema holds them strictly', () => {
     const text = formatWorkloads([{ name: 'web', kind: 'Deployment', replicas: at('web.replicas', 1), spread: { topologySpread: at('web.spread') }, pdb: { rendered: 'web' } }]);
     expect(text).toBe('[{"kind":"Deployment","name":"web","pdb":{"rendered":"web"},"replicas":{"default":1,"path":"web.replicas"},"spread":{"topologySpread":{"path":"web.spread"}}}]');
-    expect(parseWorkloads(text).problems).toEqual([]);
-    expect(parseWorkloads('[{"kind":"Deployment","name":"web","replicas":{"fixed":2}}]').problems[0]).toMatch(/^platform.tsys\/workloads\[0.replicas\]: /);
-    expect(parseWorkloads('[{"kind":"DaemonSet","name":"a","replicas":{"fixed":2,"because":"x"}}]').problems).toEqual([
-      'platform.tsys/workloads: DaemonSet a declares replicas; a DaemonSet runs one pod per eligible node',
+    const issues = (workloads: unknown) => {
+      const r = ObjectFactsSchema.safeParse({ workloads });
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(issues(JSON.parse(text))).toEqual([]);
+    expect(issues([{ kind: 'Deployment', name: 'web', replicas: { fixed: 2 } }])[0]).toMatch(/^workloads\.0\.replicas: /);
+    expect(issues([{ kind: 'DaemonSet', name: 'a', replicas: { fixed: 2, because: 'x' } }])).toEqual([
+      'workloads.0.replicas: DaemonSet a declares replicas; a DaemonSet runs one pod per eligible node',
     ]);
   });
 

@@ -4,18 +4,20 @@ import { parseAllDocuments } from 'yaml';
 import { HA_RULES } from '../../lib/ha/annotations';
 import { haInputFromFiles } from '../../lib/ha/analysis';
 import { buildHaModel, HaObject } from '../../lib/ha/model';
-import { renderSite } from '../../lib/synth';
+import { renderSiteWithFacts } from '../../lib/synth';
 import { HA_CHECKS, HaContext } from '../../lib/verify/ha-rules';
 import { describeObject } from '../../lib/k8s/manifest';
 import { formatFinding, verifyTree } from '../../lib/verify/verify';
 import { toYamlDocument } from '../../lib/render/render';
+import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts } from '../../lib/facts/facts';
+import { stringify } from 'yaml';
 import { REPO, shippedSite, writeTree } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'ha');
-const rendered = renderSite(shippedSite());
-/** The shipped site's nodes: each node's k3s config, the failure model, kube-vip. */
+const { files: rendered, facts: shippedFacts } = renderSiteWithFacts(shippedSite());
+/** The shipped site's nodes: each node's k3s config, the failure model, kube-vip (with its facts). */
 const hostFiles = haInputFromFiles(rendered).hostFiles;
 
 /** `ns/name (Kind)` of an object, or the file when a finding is about a file. */
@@ -24,10 +26,17 @@ function label(o: HaObject): string {
   return `${ns ? `${ns}/` : ''}${o.obj.metadata?.name} (${o.obj.kind})`;
 }
 
-/** Every HA finding for the objects of a fixture file, on the shipped site's nodes. */
+/** The declarations of a fixture's objects: its sibling `<name>.facts.yaml`, read as verify reads dist/hosts/facts.yaml. */
+function fixtureFacts(file: string): { facts: PlatformFacts; problems: string[] } {
+  const factsFile = file.replace(/\.yaml$/, '.facts.yaml');
+  return fs.existsSync(factsFile) ? parseFacts(fs.readFileSync(factsFile, 'utf8')) : { facts: NO_FACTS, problems: [] };
+}
+
+/** Every HA finding for the objects of a fixture file (and its facts), on the shipped site's nodes. */
 function haFindings(file: string): string[] {
   const objects: HaObject[] = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => ({ file: 'dist/fixture/objects.yaml', obj: d.toJS() as Obj }));
-  const ctx: HaContext = { model: buildHaModel({ objects, hostFiles }), objects };
+  const { facts, problems } = fixtureFacts(file);
+  const ctx: HaContext = { model: buildHaModel({ objects, hostFiles, facts: new Map([...shippedFacts, ...facts]), factsProblems: problems }), objects };
   const out: string[] = [];
   for (const check of HA_CHECKS) check(ctx, (o, m) => out.push(`${label(o)}: ${m}`), (f, m) => out.push(`${f}: ${m}`));
   return out;
@@ -74,6 +83,13 @@ describe('HA rules through npm run verify, on the rendered tree', () => {
     }
   }
 
+  /** Changes the facts file among the files (what synth wrote to dist/hosts/facts.yaml). */
+  function changeFacts(files: Map<string, Obj | string>, change: (facts: Obj) => void): void {
+    const facts = parseAllDocuments(String(files.get(FACTS_FILE)))[0].toJS() as Obj;
+    change(facts);
+    files.set(FACTS_FILE, stringify(facts));
+  }
+
   test('GIVEN the shipped site WHEN verified THEN no HA finding, and every workload is declared or rendered', () => {
     expect(findingsOf(() => undefined)).toEqual([]);
   });
@@ -103,13 +119,10 @@ describe('HA rules through npm run verify, on the rendered tree', () => {
   });
 
   test('GIVEN Prometheus\' anti-affinity goes soft in its declaration WHEN verified THEN the spread rule names the chart value', () => {
-    const CARRIER = 'dist/monitoring/deployment-kube-prometheus-stack-grafana.yaml';
-    const found = findingsOf((f) => {
-      const annotations = (f.get(CARRIER) as Obj).metadata.annotations;
-      const declared = JSON.parse(annotations['platform.tsys/workloads']);
+    const found = findingsOf((f) => changeFacts(f, (facts) => {
+      const declared = facts['apps/Deployment/monitoring/kube-prometheus-stack-grafana'].workloads;
       declared.find((d: Obj) => d.name === 'prometheus-kube-prometheus-stack-prometheus').spread.preset.fixed = 'soft';
-      annotations['platform.tsys/workloads'] = JSON.stringify(declared);
-    });
+    }));
     expect(found.filter((x) => x.includes('[ha/spread]') && x.startsWith('dist/monitoring/'))).toEqual([
       expect.stringContaining('[ha/spread] workload monitoring/prometheus-kube-prometheus-stack-prometheus (StatefulSet): its anti-affinity setting is "soft", not "hard" (required)'),
     ]);
@@ -121,7 +134,7 @@ describe('HA rules through npm run verify, on the rendered tree', () => {
 
   test('GIVEN Jenkins loses its own budget WHEN verified THEN its 242 s recovery is over the site\'s 90 s on every node it may run on', () => {
     const STS = 'dist/jenkins/statefulset-jenkins.yaml';
-    const found = findingsOf((f) => { delete (f.get(STS) as Obj).metadata.annotations['platform.tsys/recovery-budget']; });
+    const found = findingsOf((f) => changeFacts(f, (facts) => { delete facts['apps/StatefulSet/jenkins/jenkins'].ha.recoveryBudget; }));
     expect(found).toEqual([expect.stringContaining(`${STS}: apps/v1 StatefulSet jenkins/jenkins: [ha/failure] losing www1 or www2 or www3: jenkins/jenkins (StatefulSet) is back after 242 s, over its 90 s budget`)]);
   });
 

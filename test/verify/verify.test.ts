@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { FACTS_FILE } from '../../lib/facts/facts';
 import { toYamlDocument } from '../../lib/render/render';
 import { renderSite } from '../../lib/synth';
 import { SchemaRegistry } from '../../lib/verify/schemas';
@@ -150,7 +151,7 @@ describe('verify', () => {
   });
 
   test('GIVEN a custom resource in the same wave as the chart that installs its CRD WHEN verified THEN it is found', () => {
-    // The chart's rendered CRD is the provider; without it, its controller Deployment that declares the group (platform.tsys/provides-apis: metallb.io/*).
+    // The chart's rendered CRD is the provider; without it, its controller Deployment that declares the group (its providesApis fact: metallb.io/*).
     expect(findingsOf((f) => delete (f.get(POOL) as Obj).metadata.annotations)).toEqual([
       `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed by apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io in the same layer, which syncs in wave 0; this object syncs in wave 0 and must sync later`,
       `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed in the same sync; set argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true`,
@@ -172,8 +173,11 @@ describe('verify', () => {
 
   test('GIVEN a layer that depends on a later layer WHEN verified THEN the order is found', () => {
     const found = findingsOf((f) => {
-      const app = f.get('dist/apps/application-secrets.yaml') as Obj;
-      app.metadata.annotations = { ...app.metadata.annotations, 'platform.tsys/depends-on': 'metallb' };
+      // What the layer depends on is a fact of its Application (dist/hosts/facts.yaml), not its annotation.
+      const facts = parse(String(f.get(FACTS_FILE)));
+      const key = 'argoproj.io/Application/argocd/secrets';
+      facts[key] = { ...facts[key], dependsOn: [...(facts[key]?.dependsOn ?? []), 'metallb'] };
+      f.set(FACTS_FILE, stringify(facts));
     });
     expect(found).toEqual(['dist/apps/application-secrets.yaml: argoproj.io/v1alpha1 Application argocd/secrets: depends on layer "metallb" (wave 0) but syncs in wave 0; it must sync later']);
   });
