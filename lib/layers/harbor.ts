@@ -428,7 +428,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
   for (const registry of PROXY_CACHE_REGISTRIES) {
     inventory.addRegistryMirror({ registry, endpoint: `https://${ui.host}`, rewrite: { '^(.*)$': `${proxyCacheProject(registry)}/$1` }, layer: layer.layerName });
   }
-  inventory.addDirectoryUse(site.ldap, 'harbor', { admins: true });
+  inventory.addDirectoryUse(site.ldap, 'harbor', { admins: true, memberOf: true });
   inventory.addDatabase({
     engine: 'postgresql', ...HARBOR_DATABASE, passwordRef: site.harbor.databasePassword, usedBy: 'harbor',
     purpose: 'Harbor: projects, users, artifacts metadata, job logs',
