@@ -129,6 +129,8 @@ export class Inventory extends Construct {
   public readonly apis: ApiEntry[] = [];
   public readonly registryMirrors: RegistryMirror[] = [];
   public readonly outside: OutsideUse[] = [];
+  /** Components that read a user's groups from `memberOf` (UCS's memberOf overlay must be on), sorted. */
+  public readonly memberOfReaders: string[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -199,13 +201,18 @@ export class Inventory extends Construct {
 
   /**
    * Records that `usedBy` binds with the site's bind account and gives rights to the site's
-   * admin group (with `admins`: true, or what the group may do there) and viewer group.
+   * admin group (with `admins`: true, or what the group may do there) and viewer group; with
+   * `memberOf`, that it reads a user's groups from the `memberOf` attribute.
    */
   public addDirectoryUse(
     ldap: { readonly bindDn: string; readonly adminGroup: string; readonly viewerGroup: string },
     usedBy: string,
-    groups: { readonly admins?: true | string; readonly viewers?: boolean } = {},
+    groups: { readonly admins?: true | string; readonly viewers?: boolean; readonly memberOf?: boolean } = {},
   ): void {
+    if (groups.memberOf && !this.memberOfReaders.includes(usedBy)) {
+      this.memberOfReaders.push(usedBy);
+      this.memberOfReaders.sort();
+    }
     this.addLdap({ dn: ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy });
     this.addOutsideUse({
       service: 'directory',

@@ -15,7 +15,7 @@ import { HaproxyConfig } from './hosts/haproxy-config';
 import { K3sHosts } from './hosts/k3s-hosts';
 import { Layer } from './layer';
 import { RESERVED_FOLDERS } from './reserved';
-import { LAYERS } from './layers';
+import { enabledLayers, LAYERS } from './layers';
 import { resolveVersions } from './versions';
 import { allocate, AppsLock, emptyLock, loadBalancerRequests, paasPool, reservedAddresses } from './paas/lock';
 import { WorkloadChart } from './paas/workload-chart';
@@ -40,8 +40,9 @@ export interface Platform {
 }
 
 /**
- * Builds every layer for `site` (and the apps' workload charts), derives the sync order and the
- * app of apps. `previousLock` is the committed apps.lock.yaml: addresses it holds are kept.
+ * Builds every layer for `site` but those of the components it switches off (`enabledLayers`),
+ * and the apps' workload charts; derives the sync order and the app of apps. `previousLock` is
+ * the committed apps.lock.yaml: addresses it holds are kept.
  */
 export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS, appSpecs: readonly AppSpec[] = [], previousLock?: AppsLock, renderer: ChartRenderer = new ChartRenderer()): Platform {
   const app = new App({ outdir: '.cdk8s.out' });
@@ -49,7 +50,7 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
   const appsLock = allocate(loadBalancerRequests(appSpecs), previousLock ?? emptyLock(pool.name), pool, reservedAddresses(site));
   const ctx: PlatformContext = { site, versions: resolveVersions(site.versions), apps: appSpecs, appsLock };
   setPlatformContext(app, ctx);
-  const layers = factories.map((make) => make(app, ctx));
+  const layers = enabledLayers(site, factories).map((make) => make(app, ctx));
   for (const layer of layers) {
     if (RESERVED_FOLDERS.includes(layer.layerName)) throw new PlatformError(`layer name "${layer.layerName}" is reserved (dist/${layer.layerName} holds other files)`);
   }

@@ -1,4 +1,5 @@
 import { AppObject, appObjects } from '../paas/app-objects';
+import { HARBOR_SUBDOMAIN } from '../registry';
 import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
 import { appProbes } from '../paas/probes';
 import { DEAD_NODE_TAINTS, recoveryFromPod } from '../ha/recovery';
@@ -150,6 +151,7 @@ export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
   app.databases.forEach((d, i) => {
     if (dbaas[d.engine] === undefined) issues.push({ path: ['databases', i, 'engine'], message: `the site has no dbaas.${d.engine} endpoint; site.yaml offers ${offered.length ? offered.join(', ') : 'none'}` });
   });
+  issues.push(...checkAppAgainstComponents(app, site));
   return issues;
 }
 
@@ -190,4 +192,19 @@ export function checkAppsTogether(apps: readonly AppSpec[]): AppsIssue[] {
     }
   }
   return issues;
+}
+
+/** The registry host of an image reference (`registry.example.com` of `registry.example.com/apps/wiki:1.0`), if it names one. */
+export function imageRegistry(image: string): string | undefined {
+  const first = image.split('/')[0];
+  return image.includes('/') && /[.:]|^localhost$/.test(first) ? first.replace(/:[0-9]+$/, '') : undefined;
+}
+
+/** Rules of an app against the optional components (`<component>.enabled`) of the site. */
+export function checkAppAgainstComponents(app: Spec, site: Site): RuleIssue[] {
+  const harborHost = `${HARBOR_SUBDOMAIN}.${site.domain}`;
+  if (!site.harbor.enabled && imageRegistry(app.image) === harborHost) {
+    return [{ path: ['image'], message: `is on Harbor (${harborHost}), which site.yaml switches off (harbor.enabled: false): no node could pull it; set harbor.enabled: true, or name an image on another registry` }];
+  }
+  return [];
 }

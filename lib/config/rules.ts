@@ -138,6 +138,22 @@ export function checkSiteRules(site: Site): RuleIssue[] {
       issues.push({ path: ['versions', key], atKey: true, message: `unknown component "${key}" (allowed: ${COMPONENT_NAMES.join(', ')})` });
     }
   }
+  issues.push(...checkOptionalComponents(site));
+  return issues;
+}
+
+/**
+ * Optional components (`<component>.enabled`) that another enabled one cannot do without:
+ * Jenkins' release pipeline pushes every app image to Harbor with Harbor's robot account.
+ */
+export function checkOptionalComponents(site: Site): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  if (site.jenkins.enabled && !site.harbor.enabled) {
+    issues.push({
+      path: ['harbor', 'enabled'],
+      message: 'Harbor is off but Jenkins is on (jenkins.enabled, true by default), and Jenkins\' release pipeline (platformRelease) pushes every app image to Harbor with harbor.robotAccount; set jenkins.enabled: false too, or keep Harbor on',
+    });
+  }
   return issues;
 }
 

@@ -113,8 +113,19 @@ export const PoolSchema = z.strictObject({
 /** A Kubernetes storage size such as "100Gi". */
 const storageSize = z.string().regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, { message: 'must be a size in Mi, Gi or Ti, e.g. "100Gi"' });
 
+/**
+ * The platform components a site may switch off (`<component>.enabled: false` in site.yaml): the
+ * layer of each is then not built, and nothing else refers to it. Every other layer is always on.
+ */
+export const OPTIONAL_COMPONENTS = ['harbor', 'jenkins', 'keycloak'] as const;
+export type OptionalComponent = (typeof OPTIONAL_COMPONENTS)[number];
+
+/** Switches an optional component on or off; on unless site.yaml says `enabled: false`. */
+const componentEnabled = z.boolean().default(true);
+
 /** Bitwarden items Harbor needs when site.yaml names none (docs/harbor.md says how to create each). */
 export const HARBOR_DEFAULTS = {
+  enabled: true,
   adminPassword: 'bitwarden:harbor-admin',
   databasePassword: 'bitwarden:harbor-db',
   redisPassword: 'bitwarden:harbor-redis',
@@ -130,6 +141,11 @@ export const HARBOR_DEFAULTS = {
 } as const;
 
 export const HarborSchema = z.strictObject({
+  /**
+   * Render Harbor (and the registry mirrors the nodes pull through). Off, the nodes pull from the
+   * upstream registries directly, and Jenkins (which pushes app images to Harbor) must be off too.
+   */
+  enabled: componentEnabled,
   /** Harbor's first admin password (read once, when Harbor creates its database). */
   adminPassword: bitwardenRef.default(HARBOR_DEFAULTS.adminPassword),
   /** Password of the `harbor` PostgreSQL user on the DBaaS. */
@@ -167,12 +183,15 @@ export const HarborSchema = z.strictObject({
 
 /** Bitwarden items and sizes Jenkins uses when site.yaml names none. */
 export const JENKINS_DEFAULTS = {
+  enabled: true,
   adminCredentials: 'bitwarden:jenkins-admin',
   storageSize: '50Gi',
   releaseCredentials: 'bitwarden:gitea-jenkins-release',
 } as const;
 
 export const JenkinsSchema = z.strictObject({
+  /** Render Jenkins (CI and the app release pipeline, which needs Harbor). */
+  enabled: componentEnabled,
   /** Login item: the local admin Jenkins keeps for when the directory is unreachable. */
   adminCredentials: bitwardenRef.default(JENKINS_DEFAULTS.adminCredentials),
   /** Size of the controller's Longhorn volume (JENKINS_HOME). */
@@ -374,6 +393,8 @@ export const SiteSchema = z.strictObject({
    * Every field has a default, so a site that does not mention Keycloak gets these names.
    */
   keycloak: z.strictObject({
+    /** Render Keycloak. Off, nothing may log in through it: no API may be published with auth `oidc` or `jwt`. */
+    enabled: componentEnabled,
     /** PostgreSQL account (on `dbaas.postgresql`) that owns the database `keycloak`. */
     databaseUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a PostgreSQL role name (lower-case letters, digits and _), e.g. "keycloak"' }).default('keycloak'),
     /** Bitwarden item with that account's password. */

@@ -83,7 +83,8 @@ export interface PublishedApiProps {
   /**
    * Who may call it: `none` (anyone), `oidc` (browsers log in to Keycloak's platform realm
    * through the gateway, as client `api-gateway`), `jwt` (machine clients send a bearer token
-   * of the platform realm whose audience includes one of `audiences`).
+   * of the platform realm whose audience includes one of `audiences`). `oidc` and `jwt` need
+   * Keycloak: with `keycloak.enabled: false` in site.yaml they are an error.
    */
   readonly auth: ApiAuth;
   /**
@@ -139,6 +140,9 @@ export class PublishedApi extends Construct {
     if (audiences.length < 1 || audiences.length > 8) throw new Error(`${where}: give 1 to 8 audiences, got ${audiences.length}`);
 
     const { site } = platformContext(this);
+    if (props.auth !== 'none' && !site.keycloak.enabled) {
+      throw new Error(`${where}: auth "${props.auth}" validates logins against Keycloak, which site.yaml switches off (keycloak.enabled: false); set keycloak.enabled: true, or publish the API with auth "none"`);
+    }
     const layer = Layer.of(this);
     this.host = `${label}.${site.domain}`;
     this.pathPrefix = prefix;

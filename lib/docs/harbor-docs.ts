@@ -18,6 +18,29 @@ function item(ref: string): string {
   return parseBitwardenRef(ref).item;
 }
 
+/** Section 3 of docs/harbor.md: creating the robot account Jenkins pushes with (only when Jenkins is rendered). */
+function robotAccountSteps(robotItem: string, admin: string, api: string): string[] {
+  return [
+    '## 3. The robot account CI pushes with',
+    '',
+    `Jenkins' image builds push with the system robot account \`${CI_ROBOT.account}\` (push and pull on every project).`,
+    'Create it, then store its secret in Bitwarden; External Secrets turns that item into the docker config',
+    'Secret `harbor-ci-push` in namespace `jenkins`, which the kaniko agent mounts at `/kaniko/.docker`.',
+    '',
+    '```sh',
+    `secret=$(curl -fsS -u "${admin}" -H 'Content-Type: application/json' -X POST ${api}/robots \\`,
+    `  -d '{"name":"${CI_ROBOT.name}","level":"system","duration":-1,"permissions":[{"kind":"project","namespace":"*","access":[{"resource":"repository","action":"push"},{"resource":"repository","action":"pull"}]}]}' \\`,
+    '  | jq -r .secret)',
+    `bw get template item | jq --arg s "$secret" '.type=1 | .name="${robotItem}" | .login={username:"${CI_ROBOT.account}",password:$s}' \\`,
+    '  | bw encode | bw create item',
+    '```',
+    '',
+    'The secret is shown only once. To rotate it, `PATCH /robots/{id}` with `{}` returns a new one: update the',
+    'Bitwarden item with it; External Secrets picks it up within the hour.',
+    '',
+  ];
+}
+
 /**
  * docs/harbor.md: what Harbor needs by hand, because Harbor keeps it in its database and offers
  * it through its API only (robot accounts, proxy-cache projects), and the Bitwarden items to
@@ -39,7 +62,8 @@ export function harborDoc(site: Site): string {
     ['harbor.registryCredentials', item(h.registryCredentials), 'login: password `openssl rand -hex 16`; notes: its bcrypt line, `htpasswd -nbB harbor_registry_user "$PASSWORD"`'],
     ['harbor.csrfKey', item(h.csrfKey), 'password, exactly 32 characters: `openssl rand -hex 16`'],
     ['harbor.tokenKey', item(h.tokenKey), 'notes: a PEM RSA key, `openssl genrsa 4096`; signs registry tokens'],
-    ['harbor.robotAccount', item(h.robotAccount), `login: \`${CI_ROBOT.account}\` and its secret (created after Harbor is up, below)`],
+    // Only Jenkins pushes with the robot account: without Jenkins nobody creates it.
+    ...(site.jenkins.enabled ? [['harbor.robotAccount', item(h.robotAccount), `login: \`${CI_ROBOT.account}\` and its secret (created after Harbor is up, below)`] as [string, string, string]] : []),
     ...(h.s3 ? [['harbor.s3.credentials', item(h.s3.credentials), 'login: S3 access key ID as username, secret access key as password'] as [string, string, string]] : []),
   ];
   const registries = Object.entries(PROXY_CACHE_UPSTREAMS);
@@ -88,23 +112,7 @@ export function harborDoc(site: Site): string {
     ]),
     '```',
     '',
-    '## 3. The robot account CI pushes with',
-    '',
-    `Jenkins' image builds push with the system robot account \`${CI_ROBOT.account}\` (push and pull on every project).`,
-    'Create it, then store its secret in Bitwarden; External Secrets turns that item into the docker config',
-    'Secret `harbor-ci-push` in namespace `jenkins`, which the kaniko agent mounts at `/kaniko/.docker`.',
-    '',
-    '```sh',
-    `secret=$(curl -fsS -u "${admin}" -H 'Content-Type: application/json' -X POST ${api}/robots \\`,
-    `  -d '{"name":"${CI_ROBOT.name}","level":"system","duration":-1,"permissions":[{"kind":"project","namespace":"*","access":[{"resource":"repository","action":"push"},{"resource":"repository","action":"pull"}]}]}' \\`,
-    '  | jq -r .secret)',
-    `bw get template item | jq --arg s "$secret" '.type=1 | .name="${item(h.robotAccount)}" | .login={username:"${CI_ROBOT.account}",password:$s}' \\`,
-    '  | bw encode | bw create item',
-    '```',
-    '',
-    'The secret is shown only once. To rotate it, `PATCH /robots/{id}` with `{}` returns a new one: update the',
-    'Bitwarden item with it; External Secrets picks it up within the hour.',
-    '',
+    ...(site.jenkins.enabled ? robotAccountSteps(item(h.robotAccount), admin, api) : []),
     `Projects for your own images (for example \`${site.name}\`) are created in the Harbor UI or with \`POST ${api}/projects\`.`,
     '',
   ];

@@ -9,11 +9,32 @@ function splitDn(dn: string): { name: string; position: string } {
   return { name: dn.slice(0, i).split('=')[1], position: dn.slice(i + 1) };
 }
 
-/** docs/ldap.md: every account and group the platform needs in UCS, from what the code registered. */
-export function ldapDoc(entries: readonly LdapEntry[], ldap: { url: string; baseDn: string; usersDn: string; groupsDn: string; bindPassword: string }): string {
+/**
+ * The note on UCS's memberOf overlay, naming the components that read `memberOf` (`Harbor and`,
+ * `Rancher also read ...`): the end of the line before it, then its lines. None: no note.
+ */
+function memberOfNote(readers: readonly string[]): { lead: string; lines: string[] } {
+  if (readers.length === 0) return { lead: '', lines: [] };
+  const names = readers.map((r) => r.charAt(0).toUpperCase() + r.slice(1));
+  const one = names.length === 1;
+  return {
+    lead: one ? '' : ` ${names.slice(0, -1).join(', ')} and`,
+    lines: [
+      `${names[names.length - 1]} also read${one ? 's' : ''} a user's groups from \`memberOf\`: enable UCS's memberOf overlay`,
+      `(\`ucr set ldap/overlay/memberof=yes\`, then restart slapd) before ${one ? 'it is' : 'they are'} used.`,
+    ],
+  };
+}
+
+/**
+ * docs/ldap.md: every account and group the platform needs in UCS, from what the code registered;
+ * `memberOfReaders` are the components that read a user's groups from `memberOf`.
+ */
+export function ldapDoc(entries: readonly LdapEntry[], ldap: { url: string; baseDn: string; usersDn: string; groupsDn: string; bindPassword: string }, memberOfReaders: readonly string[] = []): string {
   const sorted = [...entries].sort((a, b) => a.kind.localeCompare(b.kind) || a.dn.localeCompare(b.dn));
   const accounts = sorted.filter((e) => e.kind === 'service account');
   const groups = sorted.filter((e) => e.kind === 'group');
+  const memberOf = memberOfNote(memberOfReaders);
   const lines = [
     '# LDAP (UCS) accounts and groups the platform needs',
     '',
@@ -23,9 +44,8 @@ export function ldapDoc(entries: readonly LdapEntry[], ldap: { url: string; base
     '',
     `Directory: \`${ldap.url}\`, base \`${ldap.baseDn}\`, users under \`${ldap.usersDn}\`, groups under \`${ldap.groupsDn}\`.`,
     'Components bind as a service account and search users and groups with the OpenLDAP',
-    'attributes UCS serves: users by `uid`, groups as `posixGroup` with `uniqueMember`. Harbor and',
-    'Rancher also read a user\'s groups from `memberOf`: enable UCS\'s memberOf overlay',
-    '(`ucr set ldap/overlay/memberof=yes`, then restart slapd) before they are used.',
+    `attributes UCS serves: users by \`uid\`, groups as \`posixGroup\` with \`uniqueMember\`.${memberOf.lead}`,
+    ...memberOf.lines,
     '',
     '## Service accounts',
     '',
@@ -65,6 +85,6 @@ export class LdapDocs extends Construct {
     super(scope, id);
     const inventory = Inventory.of(this);
     const { site } = platformContext(this);
-    new TextFile(this, 'doc', { path: 'docs/ldap.md', content: () => ldapDoc(inventory.ldap, site.ldap) });
+    new TextFile(this, 'doc', { path: 'docs/ldap.md', content: () => ldapDoc(inventory.ldap, site.ldap, inventory.memberOfReaders) });
   }
 }

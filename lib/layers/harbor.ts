@@ -13,10 +13,10 @@ import { harborDoc } from '../docs/harbor-docs';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
 import { LDAP_SCHEMA } from '../ldap-schema';
+import { HARBOR_SUBDOMAIN } from '../registry';
 
 export const HARBOR_NAMESPACE = 'harbor';
-/** Sub-domain of the registry: `registry.<domain>`. */
-export const HARBOR_SUBDOMAIN = 'registry';
+export { HARBOR_SUBDOMAIN } from '../registry';
 /** The chart's nginx Service with `expose.type: clusterIP` (`expose.clusterIP.name`, `httpPort`). */
 export const HARBOR_SERVICE = { name: 'harbor', port: 80 } as const;
 /**
@@ -428,7 +428,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
   for (const registry of PROXY_CACHE_REGISTRIES) {
     inventory.addRegistryMirror({ registry, endpoint: `https://${ui.host}`, rewrite: { '^(.*)$': `${proxyCacheProject(registry)}/$1` }, layer: layer.layerName });
   }
-  inventory.addDirectoryUse(site.ldap, 'harbor', { admins: true });
+  inventory.addDirectoryUse(site.ldap, 'harbor', { admins: true, memberOf: true });
   inventory.addDatabase({
     engine: 'postgresql', ...HARBOR_DATABASE, passwordRef: site.harbor.databasePassword, usedBy: 'harbor',
     purpose: 'Harbor: projects, users, artifacts metadata, job logs',

@@ -1,3 +1,5 @@
+import { OPTIONAL_COMPONENTS } from '../config/schema';
+import type { OptionalComponent, Site } from '../config/schema';
 import type { LayerFactory } from '../context';
 import { argoCdLayer } from './argocd';
 import { backupsLayer } from './backups';
@@ -19,3 +21,16 @@ import { upgradesLayer } from './upgrades';
 export const LAYERS: readonly LayerFactory[] = [
   argoCdLayer, backupsLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, loggingLayer, longhornLayer, metalLbLayer, monitoringLayer, paasLayer, rancherLayer, rolloutsLayer, secretsLayer, upgradesLayer,
 ];
+
+/** The layer of each optional component: built only while site.yaml leaves the component on. */
+export const OPTIONAL_LAYERS: Readonly<Record<OptionalComponent, LayerFactory>> = {
+  harbor: harborLayer,
+  jenkins: jenkinsLayer,
+  keycloak: keycloakLayer,
+};
+
+/** `factories` without the layers of the components `site` switches off (`<component>.enabled: false`). */
+export function enabledLayers(site: Site, factories: readonly LayerFactory[] = LAYERS): LayerFactory[] {
+  const off = new Set(OPTIONAL_COMPONENTS.filter((c) => !site[c].enabled).map((c) => OPTIONAL_LAYERS[c]));
+  return factories.filter((make) => !off.has(make));
+}

@@ -3,7 +3,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import type { Site } from '../config/schema';
+import type { OptionalComponent, Site } from '../config/schema';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
 import { GitComponent } from '../constructs/git-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
@@ -36,6 +36,17 @@ export const REALM_SECRET = `keycloak-realm-${PLATFORM_REALM}`;
 /** The OIDC clients of the platform realm, each with its secret in `keycloak.clientSecrets`. */
 export const OIDC_CLIENTS = [API_GATEWAY_CLIENT, 'argocd', 'grafana', 'harbor', 'jenkins', 'rancher'] as const;
 export type OidcClientName = (typeof OIDC_CLIENTS)[number];
+
+/** The clients of tools the site may switch off: each exists only while its tool is rendered. */
+const OPTIONAL_CLIENTS: Readonly<Partial<Record<OidcClientName, OptionalComponent>>> = { harbor: 'harbor', jenkins: 'jenkins' };
+
+/** The OIDC clients of `site`'s realm: every client but those of the tools it switches off. */
+export function realmClients(site: Site): OidcClientName[] {
+  return OIDC_CLIENTS.filter((c) => {
+    const component = OPTIONAL_CLIENTS[c];
+    return !component || site[component].enabled;
+  });
+}
 
 /** A key of a Secret in the Keycloak CR's namespace. */
 export interface SecretKeyRef {
@@ -381,7 +392,7 @@ export function oidcClient(site: Site, client: OidcClientName, apiCallbacks: rea
   };
 }
 
-/** The platform realm: login against UCS, the OIDC clients; nobody registers or resets passwords here. */
+/** The platform realm: login against UCS, the OIDC clients (`realmClients`); nobody registers or resets passwords here. */
 export function platformRealm(site: Site, apiCallbacks: readonly string[] = []): PlatformRealm {
   return {
     realm: PLATFORM_REALM,
@@ -393,16 +404,16 @@ export function platformRealm(site: Site, apiCallbacks: readonly string[] = []):
     loginWithEmailAllowed: true,
     duplicateEmailsAllowed: false,
     bruteForceProtected: true,
-    clients: OIDC_CLIENTS.map((c) => oidcClient(site, c, apiCallbacks)),
+    clients: realmClients(site).map((c) => oidcClient(site, c, apiCallbacks)),
     components: { [USER_STORAGE]: [ldapFederation(site)] },
   };
 }
 
-/** Every placeholder of the realm import: environment variable -> key of the realm Secret. */
-export function realmPlaceholders(): Record<string, Placeholder> {
+/** Every placeholder of the realm import of `site`: environment variable -> key of the realm Secret. */
+export function realmPlaceholders(site: Site): Record<string, Placeholder> {
   return {
     [LDAP_BIND_PLACEHOLDER]: { secret: { name: REALM_SECRET, key: 'ldap-bind-credential' } },
-    ...Object.fromEntries(OIDC_CLIENTS.map((c) => [clientSecretPlaceholder(c), { secret: { name: REALM_SECRET, key: clientSecretKey(c) } }])),
+    ...Object.fromEntries(realmClients(site).map((c) => [clientSecretPlaceholder(c), { secret: { name: REALM_SECRET, key: clientSecretKey(c) } }])),
   };
 }
 
@@ -466,13 +477,13 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: KEYCLOAK_NAMESPACE,
     data: {
       'ldap-bind-credential': site.ldap.bindPassword,
-      ...Object.fromEntries(OIDC_CLIENTS.map((c) => [clientSecretKey(c), site.keycloak.clientSecrets[c]])),
+      ...Object.fromEntries(realmClients(site).map((c) => [clientSecretKey(c), site.keycloak.clientSecrets[c]])),
     },
   });
   const inventory = Inventory.of(layer);
   // The API gateway's client may return to the callback of every API published with OIDC login.
   const apiCallbacks = Lazy.any({ produce: () => inventory.apis.flatMap((a) => (a.redirectUrl ? [a.redirectUrl] : [])).sort() });
-  const spec: RealmImportSpec = { keycloakCRName: KEYCLOAK_NAME, placeholders: realmPlaceholders(), realm: platformRealm(site, apiCallbacks) };
+  const spec: RealmImportSpec = { keycloakCRName: KEYCLOAK_NAME, placeholders: realmPlaceholders(site), realm: platformRealm(site, apiCallbacks) };
   const realmImport = new ApiObject(layer, 'realm', {
     apiVersion: 'k8s.keycloak.org/v2beta1',
     kind: 'KeycloakRealmImport',

@@ -3,7 +3,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeConfigMap } from 'cdk8s-plus-25/lib/imports/k8s';
 import { PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
-import type { Site } from '../config/schema';
+import type { OptionalComponent, Site } from '../config/schema';
 import { BitwardenSecret, bitwardenPart } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
@@ -469,19 +469,20 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
 
   new PublishedUi(layer, 'grafana-ui', { name: 'grafana', namespace: MONITORING_NAMESPACE, serviceName: GRAFANA_SERVICE.name, servicePort: GRAFANA_SERVICE.port, description: 'Grafana: dashboards, logs' });
 
-  // Scrape targets of the other layers, from this namespace (so no layer waits for this one).
-  const monitors: { name: string; namespace: string; selector: Record<string, string>; port: string; path?: string; pods?: boolean }[] = [
+  // Scrape targets of the other layers, from this namespace (so no layer waits for this one);
+  // those of a component the site switches off are left out.
+  const monitors: { name: string; namespace: string; selector: Record<string, string>; port: string; path?: string; pods?: boolean; component?: OptionalComponent }[] = [
     { name: 'longhorn', namespace: LONGHORN_NAMESPACE, selector: { app: 'longhorn-manager' }, port: 'manager' },
     { name: 'metallb', namespace: METALLB_NAMESPACE, selector: { 'app.kubernetes.io/name': 'metallb' }, port: 'monitoring', pods: true },
     { name: 'envoy-gateway', namespace: ENVOY_GATEWAY_NAMESPACE, selector: { 'control-plane': 'envoy-gateway' }, port: 'metrics' },
     { name: 'envoy-proxy', namespace: ENVOY_GATEWAY_NAMESPACE, selector: { 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway' }, port: 'metrics', path: '/stats/prometheus', pods: true },
     { name: 'argocd', namespace: ARGOCD_NAMESPACE, selector: { 'app.kubernetes.io/name': 'argocd-metrics' }, port: 'http-metrics' },
-    { name: 'harbor', namespace: HARBOR_NAMESPACE, selector: { app: 'harbor' }, port: 'http-metrics' },
-    { name: 'keycloak', namespace: KEYCLOAK_NAMESPACE, selector: { ...KEYCLOAK_POD_LABELS }, port: 'management' },
-    { name: 'jenkins', namespace: JENKINS_NAMESPACE, selector: { 'app.kubernetes.io/component': 'jenkins-controller', 'app.kubernetes.io/instance': 'jenkins' }, port: 'http', path: '/prometheus/' },
+    { name: 'harbor', namespace: HARBOR_NAMESPACE, selector: { app: 'harbor' }, port: 'http-metrics', component: 'harbor' },
+    { name: 'keycloak', namespace: KEYCLOAK_NAMESPACE, selector: { ...KEYCLOAK_POD_LABELS }, port: 'management', component: 'keycloak' },
+    { name: 'jenkins', namespace: JENKINS_NAMESPACE, selector: { 'app.kubernetes.io/component': 'jenkins-controller', 'app.kubernetes.io/instance': 'jenkins' }, port: 'http', path: '/prometheus/', component: 'jenkins' },
     { name: 'velero', namespace: VELERO_NAMESPACE, selector: { 'app.kubernetes.io/name': 'velero', 'app.kubernetes.io/instance': 'velero' }, port: 'http-monitoring' },
   ];
-  for (const t of monitors) {
+  for (const t of monitors.filter((m) => !m.component || site[m.component].enabled)) {
     new PlatformServiceMonitor(layer, `monitor-${t.name}`, {
       name: t.name, namespace: MONITORING_NAMESPACE, targetNamespaces: [t.namespace], selector: t.selector,
       endpoints: [{ port: t.port, ...(t.path ? { path: t.path } : {}) }], pods: t.pods,

@@ -223,6 +223,6 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
   new PublishedUi(layer, 'ui', { name: 'rancher', namespace: RANCHER_NAMESPACE, serviceName: 'rancher', servicePort: 80, description: 'Rancher control panel' });
 
   const inventory = Inventory.of(layer);
-  inventory.addDirectoryUse(site.ldap, 'rancher', { admins: 'platform administrators: Rancher admin (GlobalRole admin), the only group allowed to log in to Rancher at first' });
+  inventory.addDirectoryUse(site.ldap, 'rancher', { admins: 'platform administrators: Rancher admin (GlobalRole admin), the only group allowed to log in to Rancher at first', memberOf: true });
   return layer;
 }

@@ -66,18 +66,19 @@ describe('site config loader', () => {
     expect(errorOf(text).issues.map((i) => `${i.field}: ${i.message}`)).toEqual(['git: is required (a map)']);
   });
 
-  test('GIVEN a site without harbor and jenkins sections WHEN loaded THEN the documented Bitwarden items and sizes apply', () => {
+  test('GIVEN a site without harbor and jenkins sections WHEN loaded THEN both are on, with the documented Bitwarden items and sizes', () => {
     const text = SITE.replace(/\nharbor:\n(  .*\n)+/, '\n').replace(/\njenkins:\n(  .*\n)+/, '\n');
     expect(text).not.toMatch(/^(harbor|jenkins):/m);
     const site = parseSite(text, 'site.yaml');
     expect(site.harbor).toEqual({
+      enabled: true,
       adminPassword: 'bitwarden:harbor-admin', databasePassword: 'bitwarden:harbor-db', redisPassword: 'bitwarden:harbor-redis',
       secretKey: 'bitwarden:harbor-secret-key', coreSecret: 'bitwarden:harbor-core-secret', jobserviceSecret: 'bitwarden:harbor-jobservice-secret',
       registryHttpSecret: 'bitwarden:harbor-registry-http-secret', registryCredentials: 'bitwarden:harbor-registry-credentials',
       csrfKey: 'bitwarden:harbor-csrf-key', tokenKey: 'bitwarden:harbor-token-key#notes', robotAccount: 'bitwarden:harbor-robot-ci-push',
       storageSize: '100Gi',
     });
-    expect(site.jenkins).toEqual({ adminCredentials: 'bitwarden:jenkins-admin', storageSize: '50Gi', releaseCredentials: 'bitwarden:gitea-jenkins-release' });
+    expect(site.jenkins).toEqual({ enabled: true, adminCredentials: 'bitwarden:jenkins-admin', storageSize: '50Gi', releaseCredentials: 'bitwarden:gitea-jenkins-release' });
     // The shipped site spells out the same values.
     expect(parseSite(SITE, 'site.yaml').harbor).toEqual(site.harbor);
     expect(parseSite(SITE, 'site.yaml').jenkins).toEqual(site.jenkins);
@@ -101,9 +102,10 @@ describe('site config loader', () => {
     expect(errorOf(text).issues[0].field).toBe('nodes[6].labels.bad key!');
   });
 
-  test('GIVEN a site without a keycloak section WHEN loaded THEN every Keycloak field takes its default Bitwarden item', () => {
+  test('GIVEN a site without a keycloak section WHEN loaded THEN Keycloak is on and every field takes its default Bitwarden item', () => {
     const site = parseSite(SITE.replace(/\n# Keycloak \(IAM[\s\S]*$/, '\n'), 'site.yaml');
     expect(site.keycloak).toEqual({
+      enabled: true,
       databaseUser: 'keycloak',
       databasePassword: 'bitwarden:keycloak-db',
       bootstrapAdmin: 'bitwarden:keycloak-bootstrap-admin',
