@@ -30,11 +30,9 @@ export function expectedFromPodSpec(spec: PodTemplateSpec, mode: DrillMode): Exp
   const tolerations = explicit.length === keys.length
     ? spec.tolerations
     : keys.map((key) => ({ key, effect: 'NoExecute', tolerationSeconds: EVICTION.tolerationSeconds }));
-  const estimate = recoveryFromPod({ tolerations, containers: spec.containers?.length ? spec.containers : [{}], volumes: spec.volumes });
-  const steps = estimate.steps.map((s) => (s.step === 'eviction' && mode === 'drain'
-    ? { step: 'termination grace', seconds: spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS }
-    : s));
-  return { seconds: steps.reduce((sum, s) => sum + s.seconds, 0), explanation: steps.map((s) => `${s.seconds} s ${s.step}`).join(' + ') };
+  const drainGrace = mode === 'drain' ? spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS : undefined;
+  const estimate = recoveryFromPod({ tolerations, containers: spec.containers?.length ? spec.containers : [{}], volumes: spec.volumes }, EVICTION, drainGrace);
+  return { seconds: estimate.totalSeconds, explanation: estimate.steps.map((s) => `${s.seconds} s ${s.step}`).join(' + ') };
 }
 
 /**

@@ -157,7 +157,7 @@ export interface RecoveryStep {
   readonly how: string;
 }
 
-export type RecoveryStepName = 'eviction' | 'volume move' | 'image pull' | 'start-up' | 'ready';
+export type RecoveryStepName = 'eviction' | 'termination grace' | 'volume move' | 'image pull' | 'start-up' | 'ready';
 
 /** The recovery of one workload after its node dies. */
 export interface RecoveryEstimate {
@@ -177,6 +177,12 @@ export interface RecoveryInputs {
   readonly nodeMonitor?: NodeMonitor;
   /** How long the pod tolerates a dead node's taints (Infinity: forever, never evicted). */
   readonly tolerationSeconds: number;
+  /**
+   * The node is drained, not lost: the old pod leaves within its termination grace (these
+   * seconds) instead of being evicted from a dead node.
+   * @default - the node dies (power-off): eviction
+   */
+  readonly drainGraceSeconds?: number;
   /** The volume it waits for; unset when it mounts no replicated volume. */
   readonly volume?: VolumeMove;
   /** @default IMAGE_PULL_BUDGET_SECONDS */
@@ -197,7 +203,11 @@ export function recovery(inputs: RecoveryInputs): RecoveryEstimate {
   const toleration = inputs.tolerationSeconds;
   const v = inputs.volume;
   const steps: RecoveryStep[] = [
-    {
+    inputs.drainGraceSeconds !== undefined ? {
+      step: 'termination grace',
+      seconds: inputs.drainGraceSeconds,
+      how: 'the node is drained: the old pod stops within its terminationGracePeriodSeconds',
+    } : {
       step: 'eviction',
       seconds: evictionSeconds(m, toleration),
       how: `node-monitor-grace-period ${m.nodeMonitorGracePeriodSeconds} s + node-monitor-period ${m.nodeMonitorPeriodSeconds} s + the pod's not-ready/unreachable toleration ${Number.isFinite(toleration) ? `${toleration} s` : 'forever'}`,
@@ -275,10 +285,11 @@ export function podTolerationSeconds(pod: Pick<RecoveryPod, 'tolerations'>): num
  * a volume move when it mounts a claim, the first container's startup probe window (Kubernetes'
  * defaults when unset) and one readiness period.
  */
-export function recoveryFromPod(pod: RecoveryPod, eviction: NodeMonitor = EVICTION): RecoveryEstimate {
+export function recoveryFromPod(pod: RecoveryPod, eviction: NodeMonitor = EVICTION, drainGraceSeconds?: number): RecoveryEstimate {
   const container = pod.containers[0];
   return recovery({
     nodeMonitor: eviction,
+    drainGraceSeconds,
     tolerationSeconds: podTolerationSeconds(pod),
     volume: (pod.volumes ?? []).some((v) => v.persistentVolumeClaim) ? {} : undefined,
     startup: startupProbeStep(container.startupProbe),

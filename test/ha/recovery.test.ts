@@ -145,7 +145,7 @@ describe('the recovery model is what the simulation, the layers and the importer
   });
 
   test('GIVEN the site\'s budget WHEN a compose singleton is imported THEN its start-up is what the model leaves, at most 15 s', () => {
-    const { singletonStartupSeconds } = jest.requireActual<typeof import('../../lib/delivery/import-compose')>('../../lib/paas/import-compose');
+    const { singletonStartupSeconds } = jest.requireActual<typeof import('../../lib/delivery/import-compose')>('../../lib/delivery/import-compose');
     expect(singletonStartupSeconds(shippedSite())).toBe(15);
     // 27 s eviction + 30 s volume move + 10 s image pull + 5 s ready = 72 s: 80 s leaves 8.
     expect(singletonStartupSeconds(siteWith((s) => { s.ha.recoveryBudgetSeconds = 80; }))).toBe(8);
