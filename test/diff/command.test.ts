@@ -165,9 +165,11 @@ describe('npm run diff against a git revision', () => {
         const run = io();
         expect(runDiffCli(['--root', root, '--base', 'HEAD', '--out', out], run.io)).toBe(0);
         const json = path.join(root, 'out', 'diff.json');
-        expect(run.out.join('')).toMatch(new RegExp(`^diff: Markdown written to ${escape(out)} \\(summary for CI: ${escape(json)}\\): 0 added, 0 removed, 1 changed object in 1 group \\(\\d+ files unchanged\\); 0 risky changes\\n$`));
-        expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ risky: false, base: git(root, 'rev-parse', 'HEAD'), summary: { added: 0, removed: 0, changed: 1, files: 0, unchangedFiles: expect.any(Number) }, risks: [] });
+        expect(run.out.join('')).toMatch(new RegExp(`^diff: Markdown written to ${escape(out)} \\(summary for CI: ${escape(json)}\\): 0 added, 0 removed, 1 changed object; 1 file changed in 2 groups \\(\\d+ files unchanged\\); 0 risky changes\\n$`));
+        expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ risky: false, base: git(root, 'rev-parse', 'HEAD'), summary: { added: 0, removed: 0, changed: 1, files: 1, unchangedFiles: expect.any(Number) }, risks: [] });
         const markdown = fs.readFileSync(out, 'utf8');
+        // The generated list of outside dependencies names the backup target's address too.
+        expect(markdown).toContain('docs/dependencies.md');
         expect(markdown).toContain('<details><summary><b>layer longhorn (dist/longhorn)</b>: 1 changed</summary>');
         // The Longhorn chart is rendered at synth: the setting lands in the chart's default-resource ConfigMap.
         expect(markdown).toContain([
