@@ -5,4 +5,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 60000,
+  // Suites run in a worker process that is replaced once it holds more than this after a suite:
+  // on a 2-core machine jest would otherwise run every suite in one process, whose heap grows
+  // suite after suite until a large allocation fails (a RangeError no test caused).
+  workerIdleMemoryLimit: '2GB',
 };
