@@ -25,7 +25,7 @@ describe('PlatformNamespace', () => {
       .map((ns) => [ns.metadata.name, ns.metadata.labels['pod-security.kubernetes.io/enforce']]));
     expect(levels).toEqual({
       'argo-rollouts': 'restricted',
-      argocd: 'baseline', bitwarden: 'baseline', 'cattle-global-data': 'restricted', 'cattle-system': 'baseline',
+      argocd: 'baseline', bitwarden: 'restricted', 'cattle-global-data': 'restricted', 'cattle-system': 'baseline',
       'envoy-gateway-system': 'baseline', 'external-secrets': 'baseline', harbor: 'baseline', jenkins: 'baseline', keycloak: 'baseline', 'longhorn-system': 'privileged',
       'metallb-system': 'privileged', prod: 'restricted', sit: 'restricted', 'system-upgrade': 'privileged', uat: 'restricted',
       // Host access: node exporter (host network, /proc, /sys), Alloy (/var/log), Velero's node agents (kubelet pod volumes).
