@@ -1,11 +1,11 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { formatCliError } from '../lib/cli-errors';
 import { runSynthCli } from '../lib/cli';
 import { ConfigError } from '../lib/config/errors';
-import { REPO, snapshotTree } from './helpers';
+import { REPO } from './helpers';
+import { outputsOf, scratchCheckout } from './scratch-checkout';
 
 // Faults the tests inject where root cannot provoke them (a full disk, a read-only or forbidden
 // checkout): fs is replaced by a copy whose writing functions a test may make fail.
@@ -28,26 +28,6 @@ const realFs = jest.requireActual<typeof import('fs')>('fs');
  */
 
 const STACK = /\n\s+at /;
-const OUTPUTS = ['dist', 'argocd', 'docs', 'reports', 'render-cache'];
-
-/** A scratch checkout: shipped inputs, and a stand-in file in each output folder. */
-function scratch(): string {
-  const root = realFs.mkdtempSync(path.join(os.tmpdir(), 'cli-errors-test-'));
-  for (const item of ['apps', 'site.yaml', 'apps.lock.yaml']) realFs.cpSync(path.join(REPO, item), path.join(root, item), { recursive: true });
-  for (const dir of OUTPUTS) {
-    realFs.mkdirSync(path.join(root, dir, 'sub'), { recursive: true });
-    realFs.writeFileSync(path.join(root, dir, 'sub', 'stand-in.yaml'), `${dir}: as it was\n`);
-  }
-  return root;
-}
-
-function outputs(root: string): Map<string, string> {
-  const all = new Map<string, string>();
-  for (const dir of OUTPUTS) for (const [k, v] of snapshotTree(path.join(root, dir))) all.set(`${dir}/${k}`, v);
-  all.set('apps.lock.yaml', realFs.readFileSync(path.join(root, 'apps.lock.yaml'), 'utf8'));
-  all.set('(top level)', realFs.readdirSync(root).filter((f) => f !== '.render.lock').sort().join(' '));
-  return all;
-}
 
 /** An error like the ones Node's fs throws. */
 function systemError(code: string, syscall: string, file?: string, dest?: string): NodeJS.ErrnoException {
@@ -85,16 +65,16 @@ function refused(change: (root: string) => void, ...args: string[]): { stderr: s
 }
 
 function refusedWith(first: RegExp, change: (root: string) => void, ...args: string[]): { stderr: string; root: string } {
-  const root = scratch();
+  const root = scratchCheckout('cli-errors-test');
   roots.push(root);
   change(root);
-  const before = outputs(root);
+  const before = outputsOf(root, true);
   const { code, stderr } = runSynth(root, ...args);
   expect(code).toBe(1);
   expect(stderr).toMatch(first);
   expect(stderr).not.toMatch(STACK);
   expect(stderr).not.toContain('this is a bug');
-  expect(outputs(root)).toEqual(before);
+  expect(outputsOf(root, true)).toEqual(before);
   return { stderr, root };
 }
 
@@ -140,7 +120,7 @@ describe('synth command line: input errors, bugs and --debug', () => {
   });
 
   test('GIVEN a broken app spec and --debug WHEN synth runs THEN the message and then the stack are shown', () => {
-    const root = scratch();
+    const root = scratchCheckout('cli-errors-test');
     roots.push(root);
     realFs.writeFileSync(path.join(root, 'apps', 'whiteboard.yaml'), 'image: [unclosed\n');
     const { code, stderr } = runSynth(root, '--debug');
@@ -150,7 +130,7 @@ describe('synth command line: input errors, bugs and --debug', () => {
   });
 
   test('GIVEN TSYS_DEBUG=1 WHEN synth fails on input THEN the stack is shown', () => {
-    const root = scratch();
+    const root = scratchCheckout('cli-errors-test');
     roots.push(root);
     realFs.rmSync(path.join(root, 'site.yaml'));
     process.env.TSYS_DEBUG = '1';
@@ -161,7 +141,7 @@ describe('synth command line: input errors, bugs and --debug', () => {
 
   test('GIVEN a programming error (a TypeError) WHEN synth runs THEN it says this is a bug and shows the stack', () => {
     jest.mocked(fs.readdirSync).mockImplementation((() => { throw new TypeError('cannot read properties of undefined'); }) as typeof fs.readdirSync);
-    const root = scratch();
+    const root = scratchCheckout('cli-errors-test');
     roots.push(root);
     const { code, stderr } = runSynth(root);
     expect(code).toBe(1);
@@ -184,17 +164,17 @@ describe('synth command line, run as npm run synth does', () => {
   }
 
   test('GIVEN an alias bomb in an app spec WHEN synth runs THEN exit 1 and one message naming the file and line, no stack', () => {
-    const root = scratch();
+    const root = scratchCheckout('cli-errors-test');
     roots.push(root);
     const app = path.join(root, 'apps', 'whiteboard.yaml');
     const bomb = ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n');
     realFs.appendFileSync(app, `\n${bomb}\n`);
-    const before = outputs(root);
+    const before = outputsOf(root, true);
     const { code, stderr } = synthProcess(root);
     expect(code).toBe(1);
     expect(stderr).toMatch(new RegExp(`^synth failed: invalid configuration \\(1 problem\\):\\n  \\S*${path.basename(root)}/apps/whiteboard\\.yaml:\\d+:\\d+: \\(document\\): YAML aliases`));
     expect(stderr).not.toMatch(STACK);
-    expect(outputs(root)).toEqual(before);
+    expect(outputsOf(root, true)).toEqual(before);
   });
 });
 

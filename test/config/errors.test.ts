@@ -7,7 +7,8 @@ import { appFiles, isAppSpecName, loadApps } from '../../lib/config/load-apps';
 import { loadSite, MAX_ALIAS_COUNT } from '../../lib/config/load';
 import { quoteValue } from '../../lib/config/quote';
 import { synth } from '../../lib/synth';
-import { REPO, shippedSite, snapshotTree } from '../helpers';
+import { REPO, shippedSite } from '../helpers';
+import { outputsOf, scratchCheckout } from '../scratch-checkout';
 
 // Node's fs exports cannot be redefined by jest.spyOn: the module is replaced by a copy whose
 // readFileSync a test may make fail (EACCES, EPERM, EMFILE), as root cannot chmod its way there.
@@ -28,32 +29,6 @@ const STACK = /\n\s+at /;
 /** Nine levels of nine aliases: 9^9 nodes once expanded. */
 const BOMB = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
   ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
-
-const OUTPUTS = ['dist', 'argocd', 'docs', 'reports', 'render-cache'];
-
-/**
- * A scratch checkout: the shipped site.yaml, apps/ and apps.lock.yaml, and a small stand-in file in
- * each output folder (synth reads none of them: any move or rewrite of a folder shows).
- */
-function scratch(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'errors-test-'));
-  for (const item of ['apps', 'site.yaml', 'apps.lock.yaml']) fs.cpSync(path.join(REPO, item), path.join(root, item), { recursive: true });
-  for (const dir of OUTPUTS) {
-    fs.mkdirSync(path.join(root, dir, 'sub'), { recursive: true });
-    fs.writeFileSync(path.join(root, dir, 'sub', 'stand-in.yaml'), `${dir}: as it was\n`);
-  }
-  return root;
-}
-
-/** Every output file with its content, and apps.lock.yaml. */
-function outputs(root: string): Map<string, string> {
-  const all = new Map<string, string>();
-  for (const dir of OUTPUTS) for (const [k, v] of snapshotTree(path.join(root, dir))) all.set(`${dir}/${k}`, v);
-  const lock = path.join(root, 'apps.lock.yaml');
-  all.set('apps.lock.yaml', fs.statSync(lock).isFile() ? fs.readFileSync(lock, 'utf8') : '(a folder)');
-  all.set('(top level)', fs.readdirSync(root).sort().join(' '));
-  return all;
-}
 
 /** Runs synth on `root`; returns what it threw. */
 function synthError(root: string): unknown {
@@ -83,16 +58,16 @@ afterEach(() => {
 describe('input errors: one message naming the file', () => {
   /** GIVEN a scratch checkout changed by `change` WHEN synthesized THEN a ConfigError naming `file` (relative to the checkout), outputs untouched. */
   function refused(change: (root: string) => void, file: string): ConfigError {
-    const root = scratch();
+    const root = scratchCheckout('errors-test');
     roots.push(root);
     change(root);
-    const before = outputs(root);
+    const before = outputsOf(root);
     const error = synthError(root);
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
     expect(message).toContain(path.relative(process.cwd(), path.join(root, file)));
     expect(message).not.toMatch(STACK);
-    expect(outputs(root)).toEqual(before);
+    expect(outputsOf(root)).toEqual(before);
     return error as ConfigError;
   }
 
@@ -169,17 +144,17 @@ describe('input errors: one message naming the file', () => {
   test('GIVEN a 20 MB value in a field WHEN npm run synth runs THEN the message quotes 80 characters, an ellipsis and the length', () => {
     // A process of its own: jest runs every suite in one worker on a 2-core machine, whose heap
     // by then may not spare the buffers of a 20 MB file (a RangeError that is not this test's).
-    const root = scratch();
+    const root = scratchCheckout('errors-test');
     roots.push(root);
     realFs.writeFileSync(path.join(root, 'apps', 'whiteboard.yaml'), APP.replace(/^image: .*$/m, `image: ${'x'.repeat(20_000_000)}`));
-    const before = outputs(root);
+    const before = outputsOf(root);
     const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts', '--root', root], { cwd: REPO, encoding: 'utf8', maxBuffer: 1 << 20 });
     expect(run.status).toBe(1);
     expect(run.stderr.length).toBeLessThan(1000);
     expect(run.stderr).toContain(path.join('apps', 'whiteboard.yaml'));
     expect(run.stderr).toContain(`got "${'x'.repeat(80)}…" (20000000 characters)`);
     expect(run.stderr).not.toMatch(STACK);
-    expect(outputs(root)).toEqual(before);
+    expect(outputsOf(root)).toEqual(before);
   });
 
   test('GIVEN a 1 MB unknown key WHEN loaded THEN it is quoted short and refused quickly', () => {

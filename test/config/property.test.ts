@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
@@ -7,7 +6,8 @@ import { ConfigError } from '../../lib/config/errors';
 import { PlatformError } from '../../lib/platform-error';
 import { loadInputs, synth, VerifyError } from '../../lib/synth';
 import { verifyTree } from '../../lib/verify/verify';
-import { REPO, snapshotTree } from '../helpers';
+import { REPO } from '../helpers';
+import { outputsOf, scratchCheckout } from '../scratch-checkout';
 
 /**
  * Property-based tests of the whole input path (fast-check): generated mutations of the shipped
@@ -23,7 +23,6 @@ const RUNS = Number(process.env.TSYS_PROPERTY_RUNS ?? 100);
 const SITE = fs.readFileSync(path.join(REPO, 'site.yaml'), 'utf8');
 const APP = fs.readFileSync(path.join(REPO, 'apps', 'whiteboard.yaml'), 'utf8');
 const STACK = /\n\s+at /;
-const OUTPUTS = ['dist', 'argocd', 'docs', 'reports', 'render-cache'];
 
 type Path = (string | number)[];
 
@@ -120,27 +119,6 @@ function mutate(text: string, m: Mutation): Buffer {
   }
 }
 
-/** A scratch checkout with the mutated site.yaml and apps/whiteboard.yaml, and a stand-in file in each output folder. */
-function scratch(site: Buffer, app: Buffer): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'property-test-'));
-  fs.mkdirSync(path.join(root, 'apps'));
-  fs.writeFileSync(path.join(root, 'site.yaml'), site);
-  fs.writeFileSync(path.join(root, 'apps', 'whiteboard.yaml'), app);
-  fs.copyFileSync(path.join(REPO, 'apps.lock.yaml'), path.join(root, 'apps.lock.yaml'));
-  for (const dir of OUTPUTS) {
-    fs.mkdirSync(path.join(root, dir, 'sub'), { recursive: true });
-    fs.writeFileSync(path.join(root, dir, 'sub', 'stand-in.yaml'), `${dir}: as it was\n`);
-  }
-  return root;
-}
-
-function outputs(root: string): Map<string, string> {
-  const all = new Map<string, string>();
-  for (const dir of OUTPUTS) for (const [k, v] of snapshotTree(path.join(root, dir))) all.set(`${dir}/${k}`, v);
-  all.set('apps.lock.yaml', fs.readFileSync(path.join(root, 'apps.lock.yaml'), 'utf8'));
-  return all;
-}
-
 /** The error is one a user can act on: a known class, naming one of the input files, without a stack. */
 function expectUserError(e: unknown, root: string): void {
   if (!(e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError)) {
@@ -165,7 +143,7 @@ describe('property: mutated site and app files', () => {
   test('GIVEN generated mutations (100 in CI) of site.yaml and an app spec WHEN loaded and validated THEN they load, or fail naming a file without a stack', () => {
     fc.assert(
       fc.property(siteAndApp, ({ site, app }) => {
-        const root = scratch(mutate(SITE, site), mutate(APP, app));
+        const root = scratchCheckout('property-test', { site: mutate(SITE, site), apps: { 'whiteboard.yaml': mutate(APP, app) } });
         roots.push(root);
         try {
           loadInputs(root);
@@ -182,9 +160,9 @@ describe('property: mutated site and app files', () => {
   test('GIVEN 5 generated mutations WHEN synthesized THEN synth succeeds and verify is clean, or it fails naming a file with every output untouched', () => {
     fc.assert(
       fc.property(siteAndApp, ({ site, app }) => {
-        const root = scratch(mutate(SITE, site), mutate(APP, app));
+        const root = scratchCheckout('property-test', { site: mutate(SITE, site), apps: { 'whiteboard.yaml': mutate(APP, app) } });
         roots.push(root);
-        const before = outputs(root);
+        const before = outputsOf(root);
         let failed: unknown;
         try {
           synth({ root });
@@ -195,7 +173,7 @@ describe('property: mutated site and app files', () => {
           expect(verifyTree(root)).toEqual([]);
         } else {
           expectUserError(failed, root);
-          expect(outputs(root)).toEqual(before);
+          expect(outputsOf(root)).toEqual(before);
         }
         fs.rmSync(root, { recursive: true, force: true });
       }),
