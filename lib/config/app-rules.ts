@@ -3,7 +3,8 @@ import { HARBOR_SUBDOMAIN } from '../registry';
 import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
 import { appProbes } from '../paas/probes';
 import { DEAD_NODE_TAINTS, recoveryFromPod } from '../ha/recovery';
-import { AppSpec, AppSpecSchema } from './app-schema';
+import { AppSpec, AppSpecSchema, RND_ENVIRONMENT } from './app-schema';
+import { RND_STORAGE_CLASS } from '../ha/storage';
 import { formatPath } from './load';
 import type { RuleIssue } from './rules';
 import { BITWARDEN_REF, Site } from './schema';
@@ -146,6 +147,7 @@ export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
       issues.push({ path: ['singleton'], message: `a singleton must be back within ha.recoveryBudgetSeconds (${site.ha.recoveryBudgetSeconds} s) after its node dies, but ${sum} = ${estimate.totalSeconds} s; lower health.startupSeconds (or raise the budget in site.yaml)` });
     }
   }
+  issues.push(...checkRndApp(app, site));
   const dbaas = site.dbaas as Record<string, unknown>;
   const offered = Object.keys(dbaas).filter((k) => dbaas[k] !== undefined).sort();
   app.databases.forEach((d, i) => {
@@ -153,6 +155,21 @@ export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
   });
   issues.push(...checkAppAgainstComponents(app, site));
   return issues;
+}
+
+/**
+ * An R&D app (`environment: rnd`) runs only on the site's R&D agents and keeps its volumes on
+ * their disks (the R&D StorageClass): the site must have an R&D agent, and one with storage when
+ * the app has volumes.
+ */
+export function checkRndApp(app: Pick<Spec, 'environment' | 'volumes'>, site: Site): RuleIssue[] {
+  if (app.environment !== RND_ENVIRONMENT) return [];
+  const rnd = site.nodes.filter((n) => n.rnd && n.role === 'agent');
+  if (!rnd.length) return [{ path: ['environment'], message: 'an R&D app runs only on R&D nodes, and site.yaml has none: set `rnd: true` on an agent in nodes:, or use another environment (sit, uat, prod)' }];
+  if (app.volumes.length && !rnd.some((n) => n.storage)) {
+    return [{ path: ['volumes'], message: `an R&D app's volumes live on the R&D nodes' disks (StorageClass ${RND_STORAGE_CLASS}), and no R&D node has storage: set \`storage: true\` on ${rnd.map((n) => n.name).join(' or ')} in site.yaml, or remove the volumes` }];
+  }
+  return [];
 }
 
 /** A problem found across apps: the app (its file) and the path in it. */

@@ -7,9 +7,15 @@ import { bitwardenRef, DNS_NAME } from './schema';
  * unknown key is a typo and an error); cross-field rules live in `app-rules.ts`.
  */
 
-/** Environments (namespaces of the same name), as the older TSYS designs ask. */
-export const ENVIRONMENTS = ['sit', 'uat', 'prod'] as const;
+/**
+ * Environments (namespaces of the same name), as the older TSYS designs ask, and `rnd`: R&D apps,
+ * which run only on the site's R&D nodes (`rnd: true`) with volumes on the R&D StorageClass, and
+ * are not highly available by design (lib/paas/conventions.ts).
+ */
+export const ENVIRONMENTS = ['sit', 'uat', 'prod', 'rnd'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
+/** The R&D environment. */
+export const RND_ENVIRONMENT = 'rnd' satisfies Environment;
 
 /** App names: DNS labels short enough to prefix every object name (`<app>-preview`, ...). */
 export const APP_NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
@@ -136,7 +142,7 @@ export const AppSpecSchema = z.strictObject({
   env: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _' }), z.string()).default({}),
   /** Environment variables filled from Bitwarden through External Secrets. */
   secrets: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _' }), bitwardenRef).default({}),
-  /** Persistent volumes on Longhorn (3 replicas). */
+  /** Persistent volumes on Longhorn (3 replicas; R&D apps: 1 replica on the R&D node). */
   volumes: z.array(VolumeSchema).default([]),
   /** The container runs as this non-root user (and group). */
   runAsUser: z.number().int().min(1).max(2147483647).default(1000),

@@ -50,15 +50,16 @@ export function checkSiteRules(site: Site): RuleIssue[] {
     add(['nodes'], `embedded etcd needs an odd number of servers, at least 3, to keep quorum when one fails; found ${servers.length}${servers.length ? ` (${servers.map((s) => s.name).join(', ')})` : ''}`);
   }
 
-  // Longhorn keeps REPLICA_COUNT replicas of every volume, with hard anti-affinity each on its own
-  // storage node (storage: true), where its manager runs: not on the R&D node, whose taint it
-  // does not tolerate. With fewer storage nodes no volume is ever healthy.
+  // Longhorn keeps REPLICA_COUNT replicas of every production volume, with hard anti-affinity each
+  // on its own production storage node (storage: true, disk tagged prod). An R&D node's disk is
+  // tagged rnd and no production StorageClass selects it. With fewer production storage nodes no
+  // production volume is ever healthy.
   if (!REPLICA_SOFT_ANTI_AFFINITY) {
     const storage = site.nodes.filter((n) => n.storage && !n.rnd);
     if (storage.length < REPLICA_COUNT) {
       const rnd = site.nodes.filter((n) => n.storage && n.rnd).map((n) => n.name);
       const missing = REPLICA_COUNT - storage.length;
-      add(['nodes'], `Longhorn keeps ${REPLICA_COUNT} replicas of every volume, each on a different node (hard anti-affinity), but only ${storage.length} node${storage.length === 1 ? '' : 's'} carr${storage.length === 1 ? 'ies' : 'y'} storage${storage.length ? ` (${storage.map((n) => n.name).join(', ')})` : ''}, so no volume could ever be healthy; set \`storage: true\` on ${missing} more node${missing === 1 ? '' : 's'}, adding nodes if need be (the replica count, REPLICA_COUNT in lib/ha/storage.ts, is not a site setting)${rnd.length ? `; R&D nodes do not count (${rnd.join(', ')}): Longhorn does not run on them` : ''}`);
+      add(['nodes'], `Longhorn keeps ${REPLICA_COUNT} replicas of every volume, each on a different node (hard anti-affinity), but only ${storage.length} node${storage.length === 1 ? '' : 's'} carr${storage.length === 1 ? 'ies' : 'y'} storage${storage.length ? ` (${storage.map((n) => n.name).join(', ')})` : ''}, so no volume could ever be healthy; set \`storage: true\` on ${missing} more node${missing === 1 ? '' : 's'}, adding nodes if need be (the replica count, REPLICA_COUNT in lib/ha/storage.ts, is not a site setting)${rnd.length ? `; R&D nodes do not count (${rnd.join(', ')}): their disks are tagged for R&D volumes only` : ''}`);
     }
   }
 

@@ -34,6 +34,7 @@ export const HaDeclarationSchema = z.strictObject({
   exempt: z.partialRecord(z.enum(ruleIds), reason).optional(),
   recoveryBudget: z.strictObject({ seconds: z.number().int().positive(), reason }).optional(),
   role: z.enum(['lb-speaker', 'gateway-proxy']).optional(),
+  outsideHa: reason.optional(),
 }).superRefine((d, ctx) => {
   for (const id of Object.keys(d.exempt ?? {})) {
     if (UNWAIVABLE.has(id)) ctx.addIssue({ code: 'custom', path: ['exempt', id], message: `${id} cannot be waived; fix what it reports (a singleton may declare its own recoveryBudget)` });

@@ -58,6 +58,7 @@ export const StorageDeclarationSchema = z.strictObject({
   nodeDownPodDeletionPolicy: chartValue(z.string()),
   rwxFastFailover: chartValue(z.boolean()),
   diskNodeLabel: z.string().min(1),
+  diskNodeValue: z.string().min(1).optional(),
   managerDaemonSet: z.string().min(1),
   csiDaemonSet: z.string().min(1),
   attachSeconds: chartValue(z.number().min(0)),

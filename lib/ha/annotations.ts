@@ -13,6 +13,11 @@ export const HA_ANNOTATIONS = {
   systemComponent: 'platform.tsys/system-component',
   /** `"<rule-id>: <reason>[; <rule-id>: <reason>]"`: this object is exempt from the named rules. */
   exempt: 'platform.tsys/ha-exempt',
+  /**
+   * `"<reason>"`: a workload that is not highly available by design (an R&D app, bound to the R&D
+   * node): the node-failure simulation reports it down while its nodes are down, not as a violation.
+   */
+  outsideHa: 'platform.tsys/outside-ha',
   /** `"<seconds>: <reason>"`: a singleton's own recovery budget, instead of the site's `ha.recoveryBudgetSeconds`. */
   recoveryBudget: 'platform.tsys/recovery-budget',
   /**
@@ -75,6 +80,8 @@ export interface HaDeclaration {
   readonly exempt?: Readonly<Partial<Record<HaRuleId, string>>>;
   /** Its own recovery budget (singletons only), instead of the site's. */
   readonly recoveryBudget?: RecoveryBudget;
+  /** Why it is not highly available by design (an R&D app): its outage while its nodes are down is reported, not a violation. */
+  readonly outsideHa?: string;
   /** What the failure report calls out beside etcd and the API VIP: the load-balancer speakers, the gateway's proxies. */
   readonly role?: 'lb-speaker' | 'gateway-proxy';
 }
@@ -100,6 +107,7 @@ export function haAnnotations(decl: HaDeclaration): Record<string, string> {
     out[HA_ANNOTATIONS.exempt] = exempt.sort(([a], [b]) => a.localeCompare(b)).map(([id, reason]) => `${id}: ${reason}`).join('; ');
   }
   if (decl.role) out[HA_ANNOTATIONS.role] = decl.role;
+  if (need('being outside HA', decl.outsideHa) !== undefined) out[HA_ANNOTATIONS.outsideHa] = decl.outsideHa!;
   if (decl.recoveryBudget) {
     if (decl.singleton === undefined) throw new Error('a recovery budget applies to a declared singleton only');
     need('a recovery budget', decl.recoveryBudget.reason);

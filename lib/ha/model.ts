@@ -74,6 +74,8 @@ export interface StorageModel {
   readonly nodeDownPodDeletionPolicy: string;
   readonly rwxFastFailover: boolean;
   readonly diskNodeLabel: string;
+  /** The diskNodeLabel value of the nodes holding replicas of the class (default "true"). */
+  readonly diskNodeValue?: string;
   readonly managerDaemonSet: string;
   readonly csiDaemonSet: string;
   readonly attachSeconds: number;
@@ -126,6 +128,8 @@ export interface Workload {
   readonly memoryBytes: number;
   readonly singleton?: string;
   readonly recoveryBudget?: RecoveryBudget;
+  /** Why it is not highly available by design (an R&D app): down while its nodes are down, reported but no violation. */
+  readonly outsideHa?: string;
   readonly systemComponent?: string;
   readonly exempt: ReadonlyMap<HaRuleId, string>;
   /** How long a new pod may take to become ready, and where the figure comes from. */
@@ -518,6 +522,7 @@ function renderedWorkload(
     memoryBytes: sum((c) => memoryBytes(c.resources?.requests?.memory)),
     singleton: ha.singleton,
     recoveryBudget: ha.recoveryBudget,
+    ...(ha.outsideHa ? { outsideHa: ha.outsideHa } : {}),
     systemComponent: ha.systemComponent,
     exempt: ha.exempt,
     startupSeconds,
@@ -608,6 +613,7 @@ function buildCluster(hostFiles: ReadonlyMap<string, string>, storageDecl: { ori
       nodeDownPodDeletionPolicy: String(get(s.nodeDownPodDeletionPolicy, 'nodeDownPodDeletionPolicy') ?? 'do-nothing'),
       rwxFastFailover: get(s.rwxFastFailover, 'rwxFastFailover') === true,
       diskNodeLabel: s.diskNodeLabel,
+      ...(s.diskNodeValue !== undefined ? { diskNodeValue: s.diskNodeValue } : {}),
       managerDaemonSet: s.managerDaemonSet,
       csiDaemonSet: s.csiDaemonSet,
       attachSeconds: Number(get(s.attachSeconds, 'attachSeconds') ?? 0),

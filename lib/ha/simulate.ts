@@ -24,7 +24,8 @@ import { recovery, RecoveryStep, shareManagerRecovery, VolumeMove } from './reco
  *     initial delay + failures x period)
  */
 
-export type Verdict = 'ok' | 'degraded' | 'outage' | 'over-budget' | 'unknown';
+/** `outside-ha`: down while the failed nodes are down, declared not highly available by design (an R&D app); no violation. */
+export type Verdict = 'ok' | 'degraded' | 'outage' | 'over-budget' | 'unknown' | 'outside-ha';
 
 export interface Outcome {
   readonly workload: Workload;
@@ -234,12 +235,15 @@ function csiNodesOf(cluster: ClusterModel, workloads: readonly Workload[]): Set<
   return new Set(cluster.nodes.filter((n) => !blockedBy(csi, n)).map((n) => n.name));
 }
 
-/** Nodes that hold the storage's volume replicas: disk-labelled nodes where its manager runs. */
+/**
+ * Nodes that hold the storage class's volume replicas: nodes labelled for its disks (a production
+ * class: production storage nodes only, never an R&D node's disk) where its manager runs.
+ */
 export function storageNodes(cluster: ClusterModel, workloads: readonly Workload[]): string[] {
   const s = cluster.storage;
   if (!s) return [];
   const manager = workloads.find((w) => w.kind === 'DaemonSet' && w.name === s.managerDaemonSet);
-  return cluster.nodes.filter((n) => n.labels[s.diskNodeLabel] === 'true' && (!manager || !blockedBy(manager, n))).map((n) => n.name);
+  return cluster.nodes.filter((n) => n.labels[s.diskNodeLabel] === (s.diskNodeValue ?? 'true') && (!manager || !blockedBy(manager, n))).map((n) => n.name);
 }
 
 export function budgetOf(cluster: ClusterModel, w: Workload): number {
@@ -359,7 +363,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
       verdict = singleton ? 'over-budget' : 'outage';
       why = `${lostText}; does not come back: ${blocker ?? pendingWhy}`;
     }
-    outcomes.push({ ...base, after, outageSeconds: outage, verdict, why });
+    outcomes.push(w.outsideHa && outage > 0 ? outsideHa({ ...base, after, outageSeconds: outage, verdict, why }, lostNodes) : { ...base, after, outageSeconds: outage, verdict, why });
   }
   // An RWX volume is served by a Longhorn share manager, a singleton of its own wherever the pods are.
   for (const p of placed) {
@@ -377,11 +381,22 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
   return { failed: lostNodes, servers: servers.length, survivingServers, quorum, apiVip, outcomes: outcomes.sort((a, b) => a.label.localeCompare(b.label)), unplaced };
 }
 
+/**
+ * The outcome of a workload declared outside HA (an R&D app) whose loss of pods is an outage: its
+ * outage stands, reported as "down while <nodes> is down", with the declared reason, and is no violation.
+ */
+function outsideHa(o: Outcome, lostNodes: readonly string[]): Outcome {
+  const where = lostNodes.join(', ');
+  return { ...o, verdict: 'outside-ha', why: `down while ${where} ${lostNodes.length === 1 ? 'is' : 'are'} down (outside HA: ${o.workload.outsideHa}); ${o.why}` };
+}
+
 /** The share manager serving an RWX volume: where Longhorn's manager runs, moved by lease (fast failover) or after the node is NotReady. */
 function shareManagerOutcome(cluster: ClusterModel, w: Workload, volume: string, lostNodes: readonly string[], disks: readonly string[], workloads: readonly Workload[]): Outcome {
   const s = cluster.storage!;
   const manager = workloads.find((x) => x.kind === 'DaemonSet' && x.name === s.managerDaemonSet);
-  const hosts = cluster.nodes.filter((n) => !manager || !blockedBy(manager, n)).map((n) => n.name);
+  // The class's share managers run on its disk nodes when it selects them by tag, else wherever the manager runs.
+  const tagged = s.diskNodeValue !== undefined ? new Set(disks) : undefined;
+  const hosts = cluster.nodes.filter((n) => (!manager || !blockedBy(manager, n)) && (!tagged || tagged.has(n.name))).map((n) => n.name);
   const label = `${w.namespace}/${w.name} RWX volume${volume ? ` ${volume}` : ''} (Longhorn share manager)`;
   const affected = hosts.some((h) => lostNodes.includes(h));
   const budget = cluster.recoveryBudgetSeconds;

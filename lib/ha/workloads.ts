@@ -113,8 +113,14 @@ export interface StorageDeclaration {
   readonly nodeDownPodDeletionPolicy: ChartValue<string>;
   /** Longhorn's `rwxVolumeFastFailover`: an RWX volume's share manager moves on a lease, not on node eviction. */
   readonly rwxFastFailover: ChartValue<boolean>;
-  /** Nodes with this label set to "true" hold volume replicas (where the manager runs too). */
+  /** Nodes with this label set to `diskNodeValue` hold the class's volume replicas (where the manager runs too). */
   readonly diskNodeLabel: string;
+  /**
+   * The label value of the nodes whose disks the class uses (their Longhorn disk tag, when the
+   * class selects disks by tag); its RWX volumes' share managers run on those nodes too.
+   * @default "true"
+   */
+  readonly diskNodeValue?: string;
   /** The declared DaemonSets of the node agent (replicas live where it runs) and of the CSI plugin (volumes attach where it runs). */
   readonly managerDaemonSet: string;
   readonly csiDaemonSet: string;

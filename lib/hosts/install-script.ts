@@ -1,6 +1,6 @@
 import type { Site, SiteNode } from '../config/schema';
 import { parseBitwardenRef } from '../constructs/bitwarden-secret';
-import { apiUrl, isFirstServer, K3S_CONFIG_FILE, K3S_TOKEN_FILE, servers } from './k3s-config';
+import { apiUrl, isFirstServer, K3S_CONFIG_FILE, K3S_TOKEN_FILE, longhornNodeAnnotations, servers } from './k3s-config';
 import { K3S_REGISTRIES_FILE, REGISTRIES_RELATIVE } from './registries';
 
 /** Where k3s applies manifests from on every server (its deploy controller watches it). */
@@ -9,6 +9,13 @@ export const K3S_MANIFESTS_DIR = '/var/lib/rancher/k3s/server/manifests';
 export const KUBE_VIP_RELATIVE = '../kube-vip/kube-vip.yaml';
 /** How long joining nodes wait for the API VIP: attempts x seconds. */
 export const VIP_WAIT = { attempts: 60, intervalSeconds: 5 } as const;
+/** How long a storage node waits for its Node object before annotating it: attempts x seconds. */
+export const NODE_WAIT = { attempts: 60, intervalSeconds: 5 } as const;
+/**
+ * The kubelet's own credentials (k3s writes them on servers and agents): the Node authorizer lets
+ * a node patch its own Node object, which is all the Longhorn annotations need.
+ */
+export const KUBELET_KUBECONFIG = '/var/lib/rancher/k3s/agent/kubelet.kubeconfig';
 
 /** Single-quotes `value` for bash. */
 export function shellQuote(value: string): string {
@@ -185,6 +192,26 @@ export function installScript(site: Site, node: SiteNode, k3sVersion: string, op
     'else',
     '  say "k3s $K3S_VERSION is installed and the configuration is unchanged: nothing to do"',
     'fi',
+  );
+  const annotations = Object.entries(longhornNodeAnnotations(node)).sort(([a], [b]) => a.localeCompare(b));
+  if (annotations.length) {
+    lines.push(
+      '',
+      heading('Longhorn disk and node tags (lib/ha/storage.ts): k3s sets no node annotations, so they are set here once'),
+      '#    the node is registered, with the kubelet\'s own credentials (a node may patch its own Node object). Longhorn',
+      '#    reads them while its node has no disk and no tag yet (the node label create-default-disk=config makes it wait).',
+      `for attempt in $(seq 1 ${NODE_WAIT.attempts}); do`,
+      `  if [ -f ${KUBELET_KUBECONFIG} ] && k3s kubectl --kubeconfig ${KUBELET_KUBECONFIG} get node "$NODE_NAME" >/dev/null 2>&1; then break; fi`,
+      `  [ "$attempt" -lt ${NODE_WAIT.attempts} ] || die "node $NODE_NAME did not register within ${(NODE_WAIT.attempts * NODE_WAIT.intervalSeconds) / 60} minutes; check journalctl -u $K3S_SERVICE, then run again to set its Longhorn annotations"`,
+      `  say "waiting for node $NODE_NAME to register ($attempt/${NODE_WAIT.attempts})"`,
+      `  sleep ${NODE_WAIT.intervalSeconds}`,
+      'done',
+      `k3s kubectl --kubeconfig ${KUBELET_KUBECONFIG} annotate --overwrite node "$NODE_NAME" \\`,
+      ...annotations.map(([k, v], i) => `  ${shellQuote(`${k}=${v}`)}${i < annotations.length - 1 ? ' \\' : ''}`),
+      'say "set the Longhorn disk and node tags of $NODE_NAME"',
+    );
+  }
+  lines.push(
     server
       ? 'say "done; check: sudo k3s kubectl get nodes -o wide"'
       : 'say "done; check on a server: sudo k3s kubectl get node $NODE_NAME -o wide"',

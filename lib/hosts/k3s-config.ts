@@ -1,7 +1,11 @@
 import type { Site, SiteNode } from '../config/schema';
 import { PlatformError } from '../platform-error';
 import { formatTaint, Taint } from '../k8s/scheduling';
-import { LONGHORN_DEFAULT_DISK_LABEL, RND_KEY, RND_TAINT, SERVER_TAINT } from './node-labels';
+import { storageTag } from '../ha/storage';
+import {
+  LONGHORN_DATA_PATH, LONGHORN_DEFAULT_DISK_CONFIG, LONGHORN_DEFAULT_DISK_LABEL, LONGHORN_DISKS_ANNOTATION, LONGHORN_NODE_TAGS_ANNOTATION,
+  RND_KEY, RND_TAINT, SERVER_TAINT, STORAGE_TAG_LABEL,
+} from './node-labels';
 
 /** Where k3s reads its configuration and where install.sh writes the join token. */
 export const K3S_CONFIG_FILE = '/etc/rancher/k3s/config.yaml';
@@ -83,9 +87,12 @@ function kubeletMaySet(key: string): boolean {
  */
 export function nodeLabels(node: SiteNode): string[] {
   const derived: Record<string, string> = {};
-  if (node.storage) derived[LONGHORN_DEFAULT_DISK_LABEL] = 'true';
+  if (node.storage) {
+    derived[LONGHORN_DEFAULT_DISK_LABEL] = LONGHORN_DEFAULT_DISK_CONFIG;
+    derived[STORAGE_TAG_LABEL] = storageTag(node);
+  }
   if (node.rnd) derived[RND_KEY] = 'true';
-  const platformKeys: Record<string, string> = { [LONGHORN_DEFAULT_DISK_LABEL]: 'storage: true', [RND_KEY]: 'rnd: true' };
+  const platformKeys: Record<string, string> = { [LONGHORN_DEFAULT_DISK_LABEL]: 'storage: true', [STORAGE_TAG_LABEL]: 'storage: true (and rnd: true for an R&D disk)', [RND_KEY]: 'rnd: true' };
   for (const key of Object.keys(node.labels)) {
     if (platformKeys[key]) {
       throw new PlatformError(`node ${node.name}: label "${key}" is derived by the platform; remove it from nodes[].labels in site.yaml and set ${platformKeys[key]} on the node instead`);
@@ -95,6 +102,22 @@ export function nodeLabels(node: SiteNode): string[] {
     }
   }
   return Object.entries({ ...derived, ...node.labels }).map(([k, v]) => `${k}=${v}`).sort();
+}
+
+/**
+ * The annotations a storage node needs so that Longhorn creates its default disk tagged for
+ * production or R&D (lib/ha/storage.ts): the disk at Longhorn's data path with the node's tag,
+ * and the same tag on the Longhorn node. k3s sets labels at registration (`node-label`) but no
+ * annotations, so install.sh sets these once the node is registered (installScript); Longhorn
+ * reads them while its node object has no disk and no tag yet. Empty for other nodes.
+ */
+export function longhornNodeAnnotations(node: SiteNode): Record<string, string> {
+  if (!node.storage) return {};
+  const tag = storageTag(node);
+  return {
+    [LONGHORN_DISKS_ANNOTATION]: JSON.stringify([{ path: LONGHORN_DATA_PATH, allowScheduling: true, tags: [tag] }]),
+    [LONGHORN_NODE_TAGS_ANNOTATION]: JSON.stringify([tag]),
+  };
 }
 
 /**

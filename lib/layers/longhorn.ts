@@ -1,5 +1,5 @@
 import { ContainerResources, RESTRICTED_CONTAINER } from '../constructs/container';
-import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
+import { IntOrString, KubePodDisruptionBudget, KubeStorageClass } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { RecurringJob, RecurringJobSpecTask } from '../../imports/longhorn.io';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
@@ -15,19 +15,27 @@ import { podSpecOf } from '../k8s/pod-template';
 import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
 import { Inventory } from '../inventory';
-import { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY } from '../ha/storage';
+import { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY, RND_REPLICA_COUNT, RND_STORAGE_CLASS, STORAGE_TAGS } from '../ha/storage';
+import { RND_TAINT, STORAGE_TAG_LABEL } from '../hosts/node-labels';
 
 export const LONGHORN_NAMESPACE = 'longhorn-system';
 /** Secret (from Bitwarden) with the backup target's credentials, when the target needs any. */
 export const LONGHORN_BACKUP_SECRET = 'longhorn-backup-credentials';
 /**
  * Node label that makes Longhorn create its default disk on a node (with
- * `createDefaultDiskLabeledNodes`): set to "true" on the site's `storage: true` nodes by their
- * k3s configuration.
+ * `createDefaultDiskLabeledNodes`): set to "config" on the site's `storage: true` nodes by their
+ * k3s configuration, so that Longhorn creates the disk their annotations describe, tagged prod or rnd.
  */
 export const LONGHORN_DEFAULT_DISK_LABEL = 'node.longhorn.io/create-default-disk';
 /** The taint k3s servers carry; they hold storage too, so Longhorn tolerates it. */
 export const SERVER_TAINT = { key: 'CriticalAddonsOnly', value: 'true', effect: 'NoExecute' } as const;
+/** The chart's StorageClass: production volumes, on disks tagged `prod` only. */
+export const LONGHORN_STORAGE_CLASS = 'longhorn';
+
+/** A taint as Longhorn's taintToleration setting and StorageClass parameters spell it: `key=value:effect`. */
+function longhornTaint(t: { readonly key: string; readonly value: string; readonly effect: string }): string {
+  return `${t.key}=${t.value}:${t.effect}`;
+}
 
 /** A Kubernetes toleration as the chart's `tolerations` values take it. */
 export interface LonghornToleration {
@@ -51,10 +59,19 @@ export interface LonghornValues {
     readonly defaultDataLocality: 'disabled' | 'best-effort';
     readonly reclaimPolicy: 'Retain' | 'Delete';
     readonly defaultFsType: 'ext4' | 'xfs';
+    /** Longhorn disk tags the class's replicas may use (StorageClass parameter `diskSelector`). */
+    readonly defaultDiskSelector: { readonly enable: boolean; readonly selector: string };
+    /** Longhorn node tags the class's replicas may use (`nodeSelector`). */
+    readonly defaultNodeSelector: { readonly enable: boolean; readonly selector: string };
+    /** Longhorn node tags an RWX volume's share manager may run on (`shareManagerNodeSelector`). */
+    readonly shareManagerNodeSelector: { readonly enable: boolean; readonly selector: string };
   };
   readonly preUpgradeChecker: { readonly jobEnabled: boolean };
-  /** The manager container's requests and limits (templates/daemonset-sa.yaml). */
-  readonly longhornManager: { readonly resources: ContainerResources };
+  /**
+   * The manager container's requests and limits, and the manager DaemonSet's tolerations, which
+   * replace `global.tolerations` for it alone (templates/daemonset-sa.yaml).
+   */
+  readonly longhornManager: { readonly resources: ContainerResources; readonly tolerations: readonly LonghornToleration[] };
   readonly longhornUI: {
     readonly replicas: number;
     /** Replaces the chart's preferred anti-affinity. */
@@ -120,7 +137,9 @@ export function longhornStorage(): StorageDeclaration {
     softAntiAffinity: at('defaultSettings.replicaSoftAntiAffinity'),
     nodeDownPodDeletionPolicy: at('defaultSettings.nodeDownPodDeletionPolicy'),
     rwxFastFailover: at('defaultSettings.rwxVolumeFastFailover'),
-    diskNodeLabel: LONGHORN_DEFAULT_DISK_LABEL,
+    // Production volumes use only disks tagged prod: the nodes labelled with that tag (lib/hosts/k3s-config.ts).
+    diskNodeLabel: STORAGE_TAG_LABEL,
+    diskNodeValue: STORAGE_TAGS.production,
     managerDaemonSet: LONGHORN_MANAGER,
     csiDaemonSet: LONGHORN_CSI_PLUGIN,
     attachSeconds: fixed(VOLUME_MOVE_BUDGET_SECONDS, 'a budget for Longhorn attaching the volume on another node; check it in a node-failure drill'),
@@ -334,14 +353,29 @@ export function backupCredentialData(storage: Site['storage']): Record<string, s
   return { [keys.username]: login.username, [keys.password]: login.password };
 }
 
+/**
+ * Taints the components Longhorn deploys itself tolerate (its `taintToleration` setting): the
+ * servers' (they hold storage) and, when the site has an R&D storage node, the R&D taint, so that
+ * its instance managers and CSI plugin run there and R&D volumes attach there.
+ */
+export function longhornTaintToleration(site: Site): string {
+  const rnd = site.nodes.some((n) => n.rnd && n.storage);
+  return [SERVER_TAINT, ...(rnd ? [RND_TAINT] : [])].map(longhornTaint).join(';');
+}
+
 export function longhornValues(ctx: PlatformContext): LonghornValues {
   const storage = ctx.site.storage;
+  const server: LonghornToleration = { key: SERVER_TAINT.key, operator: 'Equal', value: SERVER_TAINT.value, effect: SERVER_TAINT.effect };
+  const rndStorage = ctx.site.nodes.some((n) => n.rnd && n.storage);
+  const rnd: LonghornToleration = { key: RND_TAINT.key, operator: 'Equal', value: RND_TAINT.value, effect: RND_TAINT.effect as 'NoSchedule' };
+  const prod = { enable: true, selector: STORAGE_TAGS.production };
   return {
     // The manager must run on every storage node, servers included (they carry the
     // CriticalAddonsOnly taint). `defaultSettings.taintToleration` covers only the components
     // Longhorn deploys itself (instance managers, engine images, CSI); the chart's own
-    // workloads take theirs from here.
-    global: { tolerations: [{ key: SERVER_TAINT.key, operator: 'Equal', value: SERVER_TAINT.value, effect: SERVER_TAINT.effect }] },
+    // workloads take theirs from here. Only the manager tolerates the R&D taint: the UI and
+    // the driver deployer stay on production nodes.
+    global: { tolerations: [server] },
     persistence: {
       // The chart's StorageClass `longhorn` becomes the cluster default (k3s's local-path is
       // disabled on the servers). No StorageClass of ours: the manager owns that one.
@@ -351,10 +385,15 @@ export function longhornValues(ctx: PlatformContext): LonghornValues {
       // Deleting a claim by mistake must not delete its data.
       reclaimPolicy: 'Retain',
       defaultFsType: 'ext4',
+      // Production volumes: replicas only on disks and nodes tagged prod (never an R&D node's
+      // disk, lib/hosts/k3s-config.ts longhornNodeAnnotations), share managers only on prod nodes.
+      defaultDiskSelector: prod,
+      defaultNodeSelector: prod,
+      shareManagerNodeSelector: prod,
     },
     // Longhorn's values.yaml: disable the pre-upgrade Helm hook under Argo CD (GitOps).
     preUpgradeChecker: { jobEnabled: false },
-    longhornManager: { resources: LONGHORN_RESOURCES.manager },
+    longhornManager: { resources: LONGHORN_RESOURCES.manager, tolerations: rndStorage ? [server, rnd] : [server] },
     longhornUI: {
       replicas: 2,
       affinity: {
@@ -379,7 +418,8 @@ export function longhornValues(ctx: PlatformContext): LonghornValues {
       defaultReplicaCount: String(REPLICA_COUNT),
       // Disks only on nodes labelled node.longhorn.io/create-default-disk=true (storage nodes).
       createDefaultDiskLabeledNodes: true,
-      taintToleration: `${SERVER_TAINT.key}=${SERVER_TAINT.value}:${SERVER_TAINT.effect}`,
+      // Changing it restarts Longhorn's system components: change it with every volume detached.
+      taintToleration: longhornTaintToleration(ctx.site),
       // Versions are pinned in git; nothing should phone home for new ones.
       upgradeChecker: false,
       storageMinimalAvailablePercentage: 25,
@@ -421,6 +461,38 @@ export const BACKUP_DAILY: RecurringJobSchedule = {
 export const RECURRING_JOBS: readonly RecurringJobSchedule[] = [SNAPSHOT_HOURLY, BACKUP_DAILY];
 
 /**
+ * The parameters of the R&D StorageClass: one replica (RND_REPLICA_COUNT: R&D volumes live on
+ * the R&D node only, and hard anti-affinity allows one replica per node) on disks and nodes
+ * tagged rnd, the share manager of an RWX volume on an R&D node too.
+ */
+export function rndStorageClassParameters(): Record<string, string> {
+  return {
+    numberOfReplicas: String(RND_REPLICA_COUNT),
+    staleReplicaTimeout: '30',
+    dataLocality: 'best-effort',
+    fsType: 'ext4',
+    diskSelector: STORAGE_TAGS.rnd,
+    nodeSelector: STORAGE_TAGS.rnd,
+    shareManagerNodeSelector: STORAGE_TAGS.rnd,
+  };
+}
+
+/**
+ * `longhorn-rnd`: the StorageClass of R&D volumes (apps with `environment: rnd`), on the R&D
+ * nodes' disks only (tagged rnd, never a production disk). Not the default class.
+ */
+export function rndStorageClass(scope: Construct): KubeStorageClass {
+  return new KubeStorageClass(scope, 'rnd-storage-class', {
+    metadata: { name: RND_STORAGE_CLASS, labels: { [STORAGE_TAG_LABEL]: STORAGE_TAGS.rnd } },
+    provisioner: 'driver.longhorn.io',
+    allowVolumeExpansion: true,
+    reclaimPolicy: 'Retain',
+    volumeBindingMode: 'Immediate',
+    parameters: rndStorageClassParameters(),
+  });
+}
+
+/**
  * Longhorn: replicated block storage (three replicas on three nodes), the default
  * StorageClass, the site's backup target and recurring snapshots and backups.
  */
@@ -456,6 +528,7 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
     })),
     patches: longhornPatches(),
   });
+  if (ctx.site.nodes.some((n) => n.rnd && n.storage)) rndStorageClass(layer);
   // Longhorn renders budgets for the attacher and provisioner only; drains take one of the others at a time too.
   for (const name of [...CSI_WITH_PLATFORM_PDB, LONGHORN_UI_PDB]) {
     new KubePodDisruptionBudget(layer, `${name}-pdb`, {

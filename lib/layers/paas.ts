@@ -12,10 +12,10 @@ import { WorkloadChart } from '../paas/workload-chart';
 
 export const PAAS_LAYER = 'paas';
 
-/** Spec of the AppProject `apps`: the site repository into sit, uat and prod only, nothing cluster-scoped. */
+/** Spec of the AppProject `apps`: the site repository into the app environments (sit, uat, prod, rnd) only, nothing cluster-scoped. */
 export function appsProjectSpec(site: Site) {
   return {
-    description: 'TSYS apps (apps/*.yaml), rendered into dist/workloads/<app>: only the sit, uat and prod namespaces, no cluster-scoped objects',
+    description: `TSYS apps (apps/*.yaml), rendered into dist/workloads/<app>: only the ${ENVIRONMENTS.join(', ')} namespaces, no cluster-scoped objects`,
     sourceRepos: [site.git.repoUrl],
     destinations: ENVIRONMENTS.map((namespace) => ({ server: IN_CLUSTER, namespace })),
     // Empty: Namespaces, CRDs, ClusterRoles... are all refused for apps.
@@ -32,7 +32,7 @@ export function appSyncPolicy() {
 }
 
 /**
- * The PaaS: the sit, uat and prod namespaces (restricted Pod Security, default-deny network
+ * The PaaS: the sit, uat, prod and rnd namespaces (restricted Pod Security, default-deny network
  * policies with DNS allowed), the Argo CD project `apps` that confines apps to them, and one
  * Application per app (`app-<name>`) syncing `dist/workloads/<app>`, whose objects the app's
  * WorkloadChart renders.
@@ -41,7 +41,7 @@ export function paasLayer(scope: Construct, ctx: PlatformContext): Layer {
   const { site } = ctx;
   const layer = new Layer(scope, {
     name: PAAS_LAYER,
-    description: 'PaaS: sit/uat/prod namespaces, the apps project and one Application per app (apps/*.yaml)',
+    description: `PaaS: ${ENVIRONMENTS.join('/')} namespaces, the apps project and one Application per app (apps/*.yaml)`,
     namespace: ARGOCD_NAMESPACE,
     // Rollouts for blue/green and canary apps, the gateway for routes, External Secrets for their secrets.
     dependsOn: ['gateway', 'monitoring', 'rollouts', 'secrets'],

@@ -1,6 +1,8 @@
 import type { AppSpec, Environment } from '../config/app-schema';
 import type { Site } from '../config/schema';
 import { EVICTION } from '../hosts/k3s-config';
+import { RND_KEY, RND_TAINT } from '../hosts/node-labels';
+import { RND_STORAGE_CLASS } from '../ha/storage';
 import { APP_NAMESPACE_LABEL as HA_APP_NAMESPACE_LABEL, HA_ANNOTATIONS } from '../ha/annotations';
 
 /**
@@ -12,7 +14,7 @@ import { APP_NAMESPACE_LABEL as HA_APP_NAMESPACE_LABEL, HA_ANNOTATIONS } from '.
 export const WORKLOADS_DIR = 'workloads';
 /** The Argo CD AppProject every app belongs to. */
 export const APPS_PROJECT = 'apps';
-/** Label on the sit/uat/prod namespaces. */
+/** Label on the app namespaces (sit, uat, prod, rnd). */
 export const APP_NAMESPACE_LABEL = HA_APP_NAMESPACE_LABEL;
 /**
  * Annotation of a workload that runs one replica by design, with the reason. HA rules accept a
@@ -59,12 +61,47 @@ export function tolerationSeconds(app: Pick<AppSpec, 'singleton'>): number {
   return app.singleton ? SINGLETON_TOLERATION_SECONDS : EVICTION.tolerationSeconds;
 }
 
+/** The R&D environment (RND_ENVIRONMENT of lib/config/app-schema.ts, which this floor may not import). */
+const RND: Environment = 'rnd';
+
+/** Whether an app is an R&D app (`environment: rnd`): it runs on the R&D nodes only. */
+export function isRndApp(app: Pick<AppSpec, 'environment'>): boolean {
+  return app.environment === RND;
+}
+
 /**
- * Nodes an app pod may run on: agents that are not R&D nodes (servers carry
- * `CriticalAddonsOnly=true:NoExecute`, the R&D node its own taint; apps tolerate neither).
+ * Nodes an app pod may run on: production apps on agents that are not R&D nodes (servers carry
+ * `CriticalAddonsOnly=true:NoExecute`, the R&D node its own taint; they tolerate neither), R&D
+ * apps on the R&D nodes only (they select the R&D label and tolerate its taint).
  */
-export function appNodes(site: Site): string[] {
-  return site.nodes.filter((n) => n.role === 'agent' && !n.rnd).map((n) => n.name);
+export function appNodes(site: Site, app: Pick<AppSpec, 'environment'> = { environment: 'prod' }): string[] {
+  const rnd = isRndApp(app);
+  return site.nodes.filter((n) => n.role === 'agent' && n.rnd === rnd).map((n) => n.name);
+}
+
+/** The node selector of an app's pods: the R&D label for an R&D app, none otherwise. */
+export function appNodeSelector(app: Pick<AppSpec, 'environment'>): Record<string, string> {
+  return isRndApp(app) ? { [RND_KEY]: 'true' } : {};
+}
+
+/** The tolerations an app needs besides the dead-node ones: the R&D taint for an R&D app. */
+export function appPlacementTolerations(app: Pick<AppSpec, 'environment'>): { key: string; operator: 'Equal'; value: string; effect: string }[] {
+  return isRndApp(app) ? [{ key: RND_TAINT.key, operator: 'Equal', value: RND_TAINT.value, effect: RND_TAINT.effect }] : [];
+}
+
+/** The StorageClass of an app's volumes: the R&D class (the R&D nodes' disks only) for an R&D app, Longhorn's production class otherwise. */
+export function appStorageClass(app: Pick<AppSpec, 'environment'>): string {
+  return isRndApp(app) ? RND_STORAGE_CLASS : 'longhorn';
+}
+
+/**
+ * Why an R&D app is outside the HA rules' N-1 guarantee (its declared `outsideHa` reason): it
+ * runs on the R&D nodes only, so it is down while they are down. The node-failure simulation
+ * reports that as it is, without counting it as a violation.
+ */
+export function rndOutsideHaReason(site: Site): string {
+  const nodes = site.nodes.filter((n) => n.rnd).map((n) => n.name);
+  return `R&D app: runs only on the R&D node${nodes.length === 1 ? '' : 's'} (${nodes.join(', ') || 'none in site.yaml'}) and is not highly available by design`;
 }
 
 /** The most pods an app runs at once outside a rollout: its replicas, or the autoscaler's maximum. */

@@ -3,7 +3,9 @@ import type { Site } from '../config/schema';
 import { bitwardenPart } from '../constructs/bitwarden-secret';
 import { dbaasEndpoint } from '../docs/database-docs';
 import { DEAD_NODE_TAINTS, deadNodeTolerations } from '../ha/recovery';
-import { APP_CONTAINER, appLabels, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds } from './conventions';
+import {
+  APP_CONTAINER, appLabels, appNodeSelector, appPlacementTolerations, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds,
+} from './conventions';
 import { appProbes } from './probes';
 
 import type { JsonMap } from '../k8s/manifest';
@@ -130,6 +132,7 @@ export function podTemplate(app: AppSpec, site: Site, hashLabel: string): JsonMa
     ...(mounts.length ? { volumeMounts: mounts } : {}),
   };
   const spread = topologySpread(app, site, hashLabel);
+  const nodeSelector = appNodeSelector(app);
   return {
     metadata: {
       labels: appLabels(app),
@@ -149,8 +152,10 @@ export function podTemplate(app: AppSpec, site: Site, hashLabel: string): JsonMa
       },
       containers: [container],
       ...(volumes.length ? { volumes } : {}),
+      // An R&D app: on the R&D nodes only, tolerating their taint.
+      ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),
       // not-ready first: the order apps have always rendered in.
-      tolerations: deadNodeTolerations(seconds, [DEAD_NODE_TAINTS.notReady, DEAD_NODE_TAINTS.unreachable]),
+      tolerations: [...deadNodeTolerations(seconds, [DEAD_NODE_TAINTS.notReady, DEAD_NODE_TAINTS.unreachable]), ...appPlacementTolerations(app)],
       ...(spread.length ? { topologySpreadConstraints: spread } : {}),
     },
   };

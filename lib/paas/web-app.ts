@@ -7,7 +7,8 @@ import {
 import type { AppSpec } from '../config/app-schema';
 import { platformContext } from '../context';
 import { Inventory } from '../inventory';
-import { appLabels, appNamespace, SINGLETON_ANNOTATION, selectorLabels } from './conventions';
+import { appLabels, appNamespace, appStorageClass, isRndApp, rndOutsideHaReason, SINGLETON_ANNOTATION, selectorLabels } from './conventions';
+import { HA_ANNOTATIONS } from '../ha/annotations';
 import type { AppAllocation } from './lock';
 import { appNetworkPolicies } from './network-policies';
 import { claimName, databaseBindings, envSecretData, envSecretName, podTemplate } from './pod-template';
@@ -83,14 +84,17 @@ export class WebApp extends Construct {
     for (const v of app.volumes) {
       new KubePersistentVolumeClaim(this, `volume-${v.name}`, {
         metadata: { name: claimName(app, v.name), namespace, labels: appLabels(app) },
-        spec: { storageClassName: 'longhorn', accessModes: [v.accessMode], resources: { requests: { storage: Quantity.fromString(v.size) } } },
+        spec: { storageClassName: appStorageClass(app), accessModes: [v.accessMode], resources: { requests: { storage: Quantity.fromString(v.size) } } },
       });
     }
 
     // The workload.
     this.podTemplate = podTemplate(app, site, isRollout ? ROLLOUT_HASH_LABEL : DEPLOYMENT_HASH_LABEL);
     const replicas = app.autoscaling ? {} : { replicas: app.replicas };
-    const annotations = app.singleton ? { annotations: { [SINGLETON_ANNOTATION]: app.singleton } } : {};
+    const outsideHa = isRndApp(app) ? rndOutsideHaReason(site) : undefined;
+    const annotations = app.singleton || outsideHa
+      ? { annotations: { ...(app.singleton ? { [SINGLETON_ANNOTATION]: app.singleton } : {}), ...(outsideHa ? { [HA_ANNOTATIONS.outsideHa]: outsideHa } : {}) } }
+      : {};
     const metadata = { name, namespace, ...annotations };
     if (strategy.type === 'rolling' || strategy.type === 'recreate') {
       this.workload = new ApiObject(this, 'deployment', {
@@ -139,7 +143,7 @@ export class WebApp extends Construct {
         },
       });
     }
-    if (app.singleton) declareFacts(this.workload, { ha: { singleton: app.singleton } });
+    if (app.singleton || outsideHa) declareFacts(this.workload, { ha: { ...(app.singleton ? { singleton: app.singleton } : {}), ...(outsideHa ? { outsideHa } : {}) } });
 
     // Services: `<app>` (the route's backend; the load balancer when the app exposes TCP).
     const allocation = props.allocation;

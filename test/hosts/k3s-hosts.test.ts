@@ -13,7 +13,8 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 const VIP_URL = 'https://10.251.51.10:6443';
 const SERVER_TAINT = 'CriticalAddonsOnly=true:NoExecute';
 const RND_TAINT = 'platform.tsys/rnd=true:NoSchedule';
-const DISK = 'node.longhorn.io/create-default-disk=true';
+const DISK = 'node.longhorn.io/create-default-disk=config';
+const PROD_TAG = 'platform.tsys/storage-tag=prod';
 
 /** The node called `name` in a mutable site copy. */
 function nodeOf(site: Obj, name: string): Obj {
@@ -40,13 +41,13 @@ describe('K3sHosts: k3s config.yaml per node', () => {
 
   // node, cluster-init, join address, taints, labels
   const expected: [string, boolean, string | undefined, string[] | undefined, string[]][] = [
-    ['db1', true, undefined, [SERVER_TAINT], [DISK]],
-    ['db2', false, VIP_URL, [SERVER_TAINT], [DISK]],
-    ['db3', false, VIP_URL, [SERVER_TAINT], [DISK]],
-    ['www1', false, VIP_URL, undefined, [DISK]],
-    ['www2', false, VIP_URL, undefined, [DISK]],
-    ['www3', false, VIP_URL, undefined, [DISK]],
-    ['subord', false, VIP_URL, [RND_TAINT], ['platform.tsys/rnd=true']],
+    ['db1', true, undefined, [SERVER_TAINT], [DISK, PROD_TAG]],
+    ['db2', false, VIP_URL, [SERVER_TAINT], [DISK, PROD_TAG]],
+    ['db3', false, VIP_URL, [SERVER_TAINT], [DISK, PROD_TAG]],
+    ['www1', false, VIP_URL, undefined, [DISK, PROD_TAG]],
+    ['www2', false, VIP_URL, undefined, [DISK, PROD_TAG]],
+    ['www3', false, VIP_URL, undefined, [DISK, PROD_TAG]],
+    ['subord', false, VIP_URL, [RND_TAINT], [DISK, 'platform.tsys/rnd=true', 'platform.tsys/storage-tag=rnd']],
   ];
 
   test.each(expected)('GIVEN node %s WHEN its config is rendered THEN cluster-init=%s, it joins through %s, with the expected taints and labels', (node, init, server, taints, labels) => {
@@ -79,7 +80,7 @@ describe('K3sHosts: k3s config.yaml per node', () => {
       'kube-apiserver-arg': ['default-not-ready-toleration-seconds=20', 'default-unreachable-toleration-seconds=20'],
       'kube-controller-manager-arg': ['node-monitor-period=2s', 'node-monitor-grace-period=20s'],
       'kubelet-arg': ['node-status-update-frequency=4s'],
-      'node-label': [DISK],
+      'node-label': [DISK, PROD_TAG],
       'node-taint': [SERVER_TAINT],
       'tls-san': ['10.251.51.1', '10.251.51.10', '10.251.51.2', '10.251.51.3', 'db1', 'db2', 'db3'],
       'token-file': '/etc/rancher/k3s/token',
@@ -102,7 +103,7 @@ describe('K3sHosts: k3s config.yaml per node', () => {
 
   test('GIVEN extra node labels in the site WHEN rendered THEN they join the derived labels, sorted', () => {
     const c = parse(filesOf(siteWith((s) => { nodeOf(s, 'www2').labels = { 'topology.kubernetes.io/zone': 'rack2', 'platform.tsys/tier': 'web' }; })).get('dist/hosts/www2/config.yaml')!);
-    expect(c['node-label']).toEqual([DISK, 'platform.tsys/tier=web', 'topology.kubernetes.io/zone=rack2']);
+    expect(c['node-label']).toEqual([DISK, PROD_TAG, 'platform.tsys/tier=web', 'topology.kubernetes.io/zone=rack2']);
   });
 
   test('GIVEN a label kubelet may not set, or one the platform derives, WHEN rendered THEN synth fails saying what to do', () => {
@@ -241,8 +242,8 @@ describe('K3sHosts: runbook', () => {
   test('GIVEN the runbook WHEN read THEN it shows the VIP, the node table with taints and labels, and the eviction numbers', () => {
     const text = readme(shippedSite());
     expect(text).toContain('virtual IP **10.251.51.10** (`https://10.251.51.10:6443`)');
-    expect(text).toContain('| 1 | db1 | 10.251.51.1 | server (cluster-init) | `CriticalAddonsOnly=true:NoExecute` | `node.longhorn.io/create-default-disk=true` |');
-    expect(text).toContain('| 7 | subord | 10.251.50.10 | agent (R&D) | `platform.tsys/rnd=true:NoSchedule` | `platform.tsys/rnd=true` |');
+    expect(text).toContain('| 1 | db1 | 10.251.51.1 | server (cluster-init) | `CriticalAddonsOnly=true:NoExecute` | `node.longhorn.io/create-default-disk=config`<br>`platform.tsys/storage-tag=prod` |');
+    expect(text).toContain('| 7 | subord | 10.251.50.10 | agent (R&D) | `platform.tsys/rnd=true:NoSchedule` | `node.longhorn.io/create-default-disk=config`<br>`platform.tsys/rnd=true`<br>`platform.tsys/storage-tag=rnd` |');
     expect(text).toContain('| `node-monitor-grace-period` | controller manager, servers | 20 s |');
     expect(text).toContain('**at most 42 s** from failure to replacement pods, well under a minute');
   });

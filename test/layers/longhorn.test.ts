@@ -57,13 +57,13 @@ describe('Longhorn layer', () => {
     expect(deployer.metadata.annotations[ANNOTATIONS.providesApis]).toBe('longhorn.io/*');
   });
 
-  test('GIVEN the chart StorageClass WHEN rendered THEN the manager makes it the cluster default with 3 replicas, best-effort locality, Retain, ext4, and no StorageClass is ours', () => {
+  test('GIVEN the chart StorageClass WHEN rendered THEN the manager makes it the cluster default with 3 replicas, best-effort locality, Retain, ext4, and the only StorageClass of ours is the R&D one (docs/rnd.md)', () => {
     const sc = configData(objects, 'longhorn-storageclass', 'storageclass.yaml');
     expect(sc.metadata).toEqual({ name: 'longhorn', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } });
     expect(sc.reclaimPolicy).toBe('Retain');
     expect(sc.parameters).toMatchObject({ numberOfReplicas: '3', fsType: 'ext4', dataLocality: 'best-effort' });
     expect(settings['default-replica-count']).toBe('3');
-    expect(ofKind(objects, 'StorageClass')).toEqual([]);
+    expect(ofKind(objects, 'StorageClass').map((o) => o.metadata.name)).toEqual(['longhorn-rnd']);
   });
 
   test('GIVEN replica placement WHEN rendered THEN anti-affinity is hard across nodes and soft across zones', () => {
@@ -80,10 +80,11 @@ describe('Longhorn layer', () => {
     expect(settings['upgrade-checker']).toBe(false);
   });
 
-  test('GIVEN servers tainted CriticalAddonsOnly that hold storage WHEN rendered THEN the chart\'s workloads and the ones Longhorn deploys tolerate the taint', () => {
+  test('GIVEN servers tainted CriticalAddonsOnly that hold storage WHEN rendered THEN the chart\'s workloads and the ones Longhorn deploys tolerate the taint (the manager and those also the R&D node\'s)', () => {
     const taint = [{ key: 'CriticalAddonsOnly', operator: 'Equal', value: 'true', effect: 'NoExecute' }];
-    for (const o of [manager, deployer, ui]) expect(o.spec.template.spec.tolerations).toEqual(taint);
-    expect(settings['taint-toleration']).toBe('CriticalAddonsOnly=true:NoExecute');
+    for (const o of [deployer, ui]) expect(o.spec.template.spec.tolerations).toEqual(taint);
+    expect(manager.spec.template.spec.tolerations).toEqual([...taint, { key: 'platform.tsys/rnd', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+    expect(settings['taint-toleration']).toBe('CriticalAddonsOnly=true:NoExecute;platform.tsys/rnd=true:NoSchedule');
   });
 
   test('GIVEN storage nodes are labelled WHEN rendered THEN default disks are created on labelled nodes only and 25% stays free', () => {
@@ -168,7 +169,8 @@ describe('Longhorn layer', () => {
       rwxFastFailover: { fixed: true },
       managerDaemonSet: 'longhorn-manager',
       csiDaemonSet: 'longhorn-csi-plugin',
-      diskNodeLabel: 'node.longhorn.io/create-default-disk',
+      diskNodeLabel: 'platform.tsys/storage-tag',
+      diskNodeValue: 'prod',
       attachSeconds: { fixed: 30 },
     });
   });
