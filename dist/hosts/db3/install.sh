@@ -110,4 +110,18 @@ elif [ "$config_changed" = yes ]; then
 else
   say "k3s $K3S_VERSION is installed and the configuration is unchanged: nothing to do"
 fi
+
+# 9. Longhorn disk and node tags (lib/ha/storage.ts): k3s sets no node annotations, so they are set here once
+#    the node is registered, with the kubelet's own credentials (a node may patch its own Node object). Longhorn
+#    reads them while its node has no disk and no tag yet (the node label create-default-disk=config makes it wait).
+for attempt in $(seq 1 60); do
+  if [ -f /var/lib/rancher/k3s/agent/kubelet.kubeconfig ] && k3s kubectl --kubeconfig /var/lib/rancher/k3s/agent/kubelet.kubeconfig get node "$NODE_NAME" >/dev/null 2>&1; then break; fi
+  [ "$attempt" -lt 60 ] || die "node $NODE_NAME did not register within 5 minutes; check journalctl -u $K3S_SERVICE, then run again to set its Longhorn annotations"
+  say "waiting for node $NODE_NAME to register ($attempt/60)"
+  sleep 5
+done
+k3s kubectl --kubeconfig /var/lib/rancher/k3s/agent/kubelet.kubeconfig annotate --overwrite node "$NODE_NAME" \
+  'node.longhorn.io/default-disks-config=[{"path":"/var/lib/longhorn/","allowScheduling":true,"tags":["prod"]}]' \
+  'node.longhorn.io/default-node-tags=["prod"]'
+say "set the Longhorn disk and node tags of $NODE_NAME"
 say "done; check: sudo k3s kubectl get nodes -o wide"
