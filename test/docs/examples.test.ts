@@ -184,6 +184,19 @@ describe('what the hand-written docs state about the rendered platform', () => {
     expect(doc).toContain(`${expected.explanation} = ${expected.seconds} s`);
   });
 
+  test('GIVEN the failed synth shown in docs/adapting-to-your-site.md WHEN the shipped site loses db3 THEN the loader reports exactly that problem', () => {
+    const text = fs.readFileSync(path.join(REPO, 'site.yaml'), 'utf8').replace(/\n  - name: db3\n(    .*\n)+/, '\n');
+    let message = '';
+    try {
+      parseSite(text, 'site.yaml');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const [sample] = EXAMPLES.filter((e) => e.file === 'docs/adapting-to-your-site.md' && e.lang === 'text' && e.body.startsWith('synth failed: invalid configuration'));
+    expect(message).not.toBe('');
+    expect(sample.body).toContain(`synth failed: ${message}\n`);
+  });
+
   test('GIVEN Jenkins in docs/layers.md and docs/decisions.md WHEN compared with its recovery model THEN the figures are the rendered ones', () => {
     for (const file of ['docs/layers.md', 'docs/decisions.md']) {
       const doc = fs.readFileSync(path.join(REPO, file), 'utf8').replace(/\s+/g, ' ');
