@@ -42,6 +42,16 @@ export function describeOutputs(outputs: readonly string[]): string {
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts.join('');
 }
 
+/** The folder `cdk8s synth` asked for (CDK8S_OUTDIR, from cdk8s.yaml `output`), absolute; undefined outside cdk8s. */
+function cdk8sOutdir(): string | undefined {
+  return process.env.CDK8S_OUTDIR ? path.resolve(process.env.CDK8S_OUTDIR) : undefined;
+}
+
+/** Whether `cdk8s synth` (output: dist) emptied dist/ before this synth, which then failed: dist/ is missing. */
+function cdk8sDeletedDist(root: string): boolean {
+  return cdk8sOutdir() === path.join(root, 'dist') && !fs.existsSync(path.join(root, 'dist'));
+}
+
 /**
  * `npm run synth [-- --site <file>] [--root <dir>] [--debug]`: returns the exit code.
  * `--root` renders into another checkout (dist/ and argocd/ there; site.yaml there by default).
@@ -73,17 +83,19 @@ export function runSynthCli(args: readonly string[]): number {
     }
     console.error(formatCliError(e, { command: 'synth', debug, where: root, userErrors: [VerifyError, OutputError] }));
     console.error(outcomeLine(e instanceof OutputError ? e.outputs : 'unchanged', recovered));
+    if (cdk8sDeletedDist(root)) console.error('synth: cdk8s synth deleted dist/ before it ran this synth (cdk8s empties its output folder first): `git checkout -- dist` brings back the committed one.');
     return 1;
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   console.log(`synth: wrote ${result.objects} objects in ${result.files.length} files, rendered and verified, to ${describeOutputs(result.outputs)} in ${ms.toFixed(0)} ms`);
-  // `cdk8s synth` passes CDK8S_OUTDIR, deletes it first and lists what it finds there: give it a copy.
-  const outdir = process.env.CDK8S_OUTDIR ? path.resolve(process.env.CDK8S_OUTDIR) : undefined;
-  if (outdir) {
+  // `cdk8s synth` passes CDK8S_OUTDIR (cdk8s.yaml `output`), deletes it first and lists what it
+  // finds there. dist/ itself is what synth just wrote; any other folder gets a copy of it.
+  const outdir = cdk8sOutdir();
+  if (outdir && outdir !== path.join(root, 'dist')) {
     const owned = [path.join(root, 'dist'), path.join(root, 'argocd')];
     const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}${path.sep}`);
     if (owned.some((dir) => inside(outdir, dir) || inside(dir, outdir))) {
-      console.error(`synth: CDK8S_OUTDIR=${outdir} overlaps the rendered output; set cdk8s.yaml "output" to a scratch folder such as .cdk8s.out`);
+      console.error(`synth: CDK8S_OUTDIR=${outdir} overlaps the rendered output; set cdk8s.yaml "output" to dist (synth's own output) or to a folder outside dist/ and argocd/`);
       return 1;
     }
     try {

@@ -9,6 +9,7 @@ import { ApiObject } from 'cdk8s';
 import { Layer } from '../lib/layer';
 import { LOCK_FILE } from '../lib/paas/lock';
 import { locateKubectl } from '../lib/render/helm';
+import { crdImportFiles } from '../lib/k8s/crd-imports';
 import { REPO, shippedRender, shippedSite, snapshotTree, tempRootWithOutputs } from './helpers';
 
 describe('the whole platform for the shipped site', () => {
@@ -126,17 +127,33 @@ describe('the command line', () => {
     fs.rmSync(root, { recursive: true });
   });
 
-  test('GIVEN cdk8s synth (CDK8S_OUTDIR) WHEN main.ts runs THEN the scratch folder gets a copy, and an outdir overlapping dist/ is refused', () => {
+  test('GIVEN cdk8s synth (CDK8S_OUTDIR) WHEN main.ts runs THEN output dist/ is what synth wrote, another folder gets a copy, and one overlapping dist/ is refused', () => {
     const root = tempRootWithOutputs();
     fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
+    // As cdk8s does with `output: dist`: empty the folder, then run the app with CDK8S_OUTDIR.
+    fs.rmSync(path.join(root, 'dist'), { recursive: true });
+    const dist = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: path.join(root, 'dist') } });
+    expect(dist.stderr).toBe('');
+    expect(dist.status).toBe(0);
+    expect(snapshotTree(path.join(root, 'dist'))).toEqual(snapshotTree(path.join(REPO, 'dist')));
     const scratch = path.join(root, '.cdk8s.out');
     const ok = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: scratch } });
     expect(ok.status).toBe(0);
     expect(snapshotTree(scratch)).toEqual(snapshotTree(path.join(root, 'dist')));
-    const bad = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: path.join(root, 'dist') } });
+    const bad = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: path.join(root, 'dist', 'apps') } });
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain('overlaps the rendered output');
+    expect(bad.stderr).toContain('overlaps the rendered output; set cdk8s.yaml "output" to dist');
     expect(snapshotTree(path.join(root, 'dist'))).toEqual(snapshotTree(path.join(REPO, 'dist')));
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('GIVEN cdk8s synth emptied dist/ WHEN the synth then fails THEN it says how to bring the committed dist/ back', () => {
+    const root = tempRootWithOutputs();
+    fs.writeFileSync(path.join(root, 'site.yaml'), 'name: [not, a, name]\n');
+    fs.rmSync(path.join(root, 'dist'), { recursive: true });
+    const run = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: path.join(root, 'dist') } });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('synth: cdk8s synth deleted dist/ before it ran this synth (cdk8s empties its output folder first): `git checkout -- dist` brings back the committed one.');
     fs.rmSync(root, { recursive: true });
   });
 
@@ -162,11 +179,15 @@ describe('the command line', () => {
     expect(docs.filter((d) => d.kind === 'HelmChart')).toEqual([]);
   });
 
-  test('GIVEN cdk8s.yaml WHEN read THEN cdk8s synth runs main.ts and never outputs into dist/ (cdk8s deletes its output folder first)', () => {
+  test('GIVEN cdk8s.yaml WHEN read THEN cdk8s synth runs main.ts into dist/ and cdk8s import reads the committed CRD files npm run import writes', () => {
     const config = parse(fs.readFileSync(path.join(REPO, 'cdk8s.yaml'), 'utf8'));
     expect(config.app).toBe('node --require tsx/cjs main.ts');
-    expect(config.output).not.toMatch(/^(\.\/)?(dist|argocd)\/?$/);
-    // `cdk8s import` must never record temporary CRD files here (npm run import passes --no-save).
-    expect(config.imports).toBeUndefined();
+    expect(config.output).toBe('dist');
+    expect(config.language).toBe('typescript');
+    const expected = crdImportFiles((file) => JSON.parse(fs.readFileSync(path.join(REPO, 'imports', 'schemas', file), 'utf8')));
+    expect(config.imports).toEqual(expected.map((f) => f.path));
+    for (const f of expected) expect(fs.readFileSync(path.join(REPO, f.path), 'utf8')).toBe(f.content);
+    // Each listed group has its generated classes (cdk8s names the module after the group).
+    for (const f of expected) expect(fs.existsSync(path.join(REPO, 'imports', `${path.basename(f.path, '.yaml')}.ts`))).toBe(true);
   });
 });

@@ -1,0 +1,30 @@
+import { runDrillCli } from '../../lib/drill/cli';
+import { testIo } from '../delivery/cli-io';
+import { FakeWorld } from '../drill/fake-world';
+import { REPO } from '../helpers';
+
+/** The drill command the sample in docs/operations.md shows. */
+export const DRILL_SAMPLE_ARGS = ['--app', 'whiteboard', '--node', 'www1', '--board', 'drill', '--power-off'] as const;
+
+/**
+ * What `npm run drill` prints for the shipped whiteboard (apps/whiteboard.yaml and its rendered
+ * Deployment in dist/) when www1 is powered off, against a fake cluster and clock: the app fails
+ * from +3 s, the node goes NotReady at +20 s, and a new pod answers on www2 at +60 s.
+ */
+export async function drillSample(): Promise<string> {
+  const world = new FakeWorld();
+  world.addPod('whiteboard-a', 'www1');
+  world.after(3, () => {
+    world.up = false;
+  });
+  world.after(20, () => world.nodeDown('www1'));
+  world.after(60, () => {
+    world.pods = [];
+    world.addPod('whiteboard-b', 'www2');
+    world.up = true;
+  });
+  const io = testIo({});
+  const code = await runDrillCli([...DRILL_SAMPLE_ARGS, '--root', REPO], io, { cluster: world.cluster, prober: world.prober, clock: world.clock });
+  if (code !== 0 || io.stderr.length) throw new Error(`the drill sample failed (exit ${code}): ${io.stderr.join('\n')}`);
+  return [`$ npm run drill -- ${DRILL_SAMPLE_ARGS.join(' ')}`, ...io.stdout].join('\n');
+}
