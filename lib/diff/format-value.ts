@@ -50,14 +50,16 @@ export function compactPair(before: unknown, after: unknown, max = 60): [string,
     const lb = after.split('\n');
     let k = 0;
     while (k < la.length && k < lb.length && la[k] === lb[k]) k++;
-    if (k > 0 || a === b) {
-      const count = (lines: string[]) => (lines[lines.length - 1] === '' ? lines.length - 1 : lines.length);
-      const suffix = (lines: string[]) => (count(lines) > 1 ? ` (${count(lines)} lines)` : '');
-      const prefix = `line ${k + 1}: `;
-      const room = Math.max(16, max - prefix.length - 12);
-      const [x, y] = compactPair(la[k] ?? '', lb[k] ?? '', room);
-      return [`${prefix}${k < la.length ? x : 'none'}${suffix(la)}`, `${prefix}${k < lb.length ? y : 'none'}${suffix(lb)}`];
+    const count = (lines: string[]) => (lines[lines.length - 1] === '' ? lines.length - 1 : lines.length);
+    const suffix = (lines: string[]) => (count(lines) > 1 ? ` (${count(lines)} lines)` : '');
+    if (k === 0) {
+      const [x, y] = compactPair(la[0], lb[0], Math.max(12, max - Math.max(suffix(la).length, suffix(lb).length)));
+      return [`${x}${suffix(la)}`, `${y}${suffix(lb)}`];
     }
+    const prefix = `line ${k + 1}: `;
+    const room = Math.max(16, max - prefix.length - 12);
+    const [x, y] = compactPair(la[k] ?? '', lb[k] ?? '', room);
+    return [`${prefix}${k < count(la) ? x : 'none'}${suffix(la)}`, `${prefix}${k < count(lb) ? y : 'none'}${suffix(lb)}`];
   }
   const ta = JSON.stringify(before) ?? String(before);
   const tb = JSON.stringify(after) ?? String(after);
