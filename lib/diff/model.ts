@@ -133,6 +133,8 @@ export const RISK_IDS = [
   'crd-version-removed',
   'crd-storage-version',
   'namespace-removed',
+  'rbac-changed',
+  'exposure-changed',
   'mutable-image',
   'ha-broken',
   'sync-wave',
