@@ -57,7 +57,8 @@ function counts(c: Counts): string {
  */
 export function synthSummary(previous: readonly RenderedFile[], next: readonly RenderedFile[], folders: readonly string[] = ['dist', 'argocd']): string[] {
   const compared = next.filter((f) => folders.includes(f.path.split('/')[0]));
-  if (previous.length === 0) {
+  // No dist/ before: a first render (the bootstrap argocd/ alone may be there from a clone).
+  if (!previous.some((f) => f.path.startsWith('dist/'))) {
     const objects = compared.filter((f) => isObjectFile(f.path));
     const groups = new Set(objects.map((f) => groupOf(f.path)));
     return [`first render: ${objects.length} objects in ${groups.size} groups; join the nodes as ${HOSTS_DIR}/README.md says`];
