@@ -91,5 +91,6 @@ export function failureImpact(base: readonly SideFile[], head: readonly SideFile
   else if (after.unplaced < before.unplaced) better.push(`${before.unplaced - after.unplaced} pods that did not fit the intact site now do`);
   const quorumLost = after.results.filter((r) => !r.quorum).map((r) => r.failed.join(', ')).filter((n) => was.has(n) && before.results.find((r) => r.failed.join(', ') === n)?.quorum);
   for (const n of quorumLost) worse.unshift(`losing ${n} now loses the servers' quorum (etcd stops)`);
-  return [...worse, ...better];
+  const all = [...worse, ...better];
+  return all.length > MAX_IMPACT_LINES ? [...all.slice(0, MAX_IMPACT_LINES), `… and ${all.length - MAX_IMPACT_LINES} more (npm run whatif -- --fail <node> shows each case)`] : all;
 }
