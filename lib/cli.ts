@@ -6,6 +6,7 @@ import { OutputError, OutputState } from './render/output-error';
 import { OutputLockError } from './render/output-lock';
 import { JOURNAL_FILE, recoverBeforeCommand } from './render/swap';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS } from './render/write';
+import { synthSummary } from './diff/synth-summary';
 import { synth, VerifyError } from './synth';
 import { formatFinding, verifyTree } from './verify/verify';
 
@@ -87,6 +88,8 @@ export function runSynthCli(args: readonly string[]): number {
     return 1;
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  // What changed, in a few lines; the line after them stays the last (scripts and tests read it).
+  for (const line of synthSummary(result.previous, result.files)) console.log(`synth: ${line}`);
   console.log(`synth: wrote ${result.objects} objects in ${result.files.length} files, rendered and verified, to ${describeOutputs(result.outputs)} in ${ms.toFixed(0)} ms`);
   // `cdk8s synth` passes CDK8S_OUTDIR (cdk8s.yaml `output`), deletes it first and lists what it
   // finds there. dist/ itself is what synth just wrote; any other folder gets a copy of it.

@@ -18,6 +18,7 @@ import { buildPlatform } from './platform';
 import { renderPlatformWithFacts } from './render/render';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
+import { readPreviousRender } from './render/previous';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
@@ -53,6 +54,8 @@ export interface SynthResult {
   readonly objects: number;
   /** The outputs replaced, relative to the root (see `WriteResult`). */
   readonly outputs: readonly string[];
+  /** The previous render's `dist/` and `argocd/` as they were before the swap (empty on a first render), to say what changed. */
+  readonly previous: readonly RenderedFile[];
 }
 
 /** Kubernetes objects among rendered files: one per manifest (no kustomization, host files or docs). */
@@ -132,10 +135,12 @@ export function synth(options: SynthOptions): SynthResult {
     const { files, facts, model } = analysed;
     refuseOverCapacity(site, model, siteFile);
     const registry = options.registry ?? new SchemaRegistry();
+    // Read under the output lock, before the swap: what this render replaces.
+    const previous = readPreviousRender(options.root);
     const written = writeAtomically(options.root, files, (tmp) => {
       const findings = verifyTree(tmp, registry, facts);
       if (findings.length) throw new VerifyError(findings);
     });
-    return { files, objects: countObjects(files), outputs: written.outputs };
+    return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
 }

@@ -122,8 +122,13 @@ describe('the command line', () => {
     const run = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^synth: wrote \d+ objects in \d+ files, rendered and verified, to dist\/, argocd\/, render-cache\/, docs\/ \(\d+ files\), reports\/ \(1 file\) and apps\.lock\.yaml in \d+ ms\n$/);
+    // What it did first (no dist/ there before: a first render), then its last line as ever.
+    expect(run.stdout).toMatch(/^synth: first render: \d+ objects in \d+ groups; join the nodes as dist\/hosts\/README\.md says\nsynth: wrote \d+ objects in \d+ files, rendered and verified, to dist\/, argocd\/, render-cache\/, docs\/ \(\d+ files\), reports\/ \(1 file\) and apps\.lock\.yaml in \d+ ms\n$/);
     expect(snapshotTree(path.join(root, 'dist'))).toEqual(snapshotTree(path.join(REPO, 'dist')));
+    // Again on the same checkout: nothing changed, and it says so.
+    const again = spawnSync(tsx, ['main.ts', '--root', root], { cwd: REPO, encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/^synth: no rendered object changed since the previous render \(nor any host file\)\nsynth: wrote \d+ objects/);
     fs.rmSync(root, { recursive: true });
   });
 

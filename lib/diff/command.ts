@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { option, unknownOptions } from '../args';
+import { option, unknownOptions, UsageError } from '../args';
 import { ConfigError } from '../config/errors';
 
 import { listFiles } from '../k8s/walk';
@@ -13,7 +13,9 @@ import { summaryLine } from './describe';
 import { diffTrees } from './engine';
 import { defaultBase, DIFF_FOLDERS, DiffError, readRevision, resolveRevision } from './git';
 import { renderMarkdown } from './markdown';
-import { describeRef, TreeDiff } from './model';
+import { argoCdApi, connectionFromEnv } from './argocd-api';
+import { hasLiveDifferences, liveDiff, renderLive } from './live';
+import { describeRef, isEmptyDiff, TreeDiff } from './model';
 import { renderTerminal, shouldColor } from './terminal';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -117,22 +119,50 @@ export interface DiffIo {
 }
 
 const ALLOWED = ['--base', '--format', '--out', '--root', '--site'];
-const USAGE = 'npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>]';
+/** Options without a value. */
+const FLAGS = ['--exit-code', '--live'];
+const USAGE = 'npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>] [--exit-code] [--live]';
+
+/** Exit codes with `--exit-code`, as `kubectl diff` has them. */
+export const EXIT = { same: 0, differs: 1, error: 2 } as const;
+
+/** The one-line message of a failed diff. */
+function failure(e: unknown): string {
+  if (e instanceof ConfigError || e instanceof PlatformError) return `diff failed: cannot render the working tree: ${e.message}`;
+  if (e instanceof DiffError || e instanceof UsageError) return `diff failed: ${e.message}`;
+  return `diff failed: ${(e as Error)?.stack ?? String(e)}`;
+}
 
 /**
  * `npm run diff`: prints the terminal view, or writes Markdown to `--out` (and `diff.json`
- * beside it, see `DiffSummaryFile`) and says where. Exits 0 whatever the diff holds (risks
- * included); 1 only on an error.
+ * beside it, see `DiffSummaryFile`) and says where. Without `--exit-code` it exits 0 whatever
+ * the diff holds (risks included), 1 only on an error; with it, like `kubectl diff`: 0 when
+ * nothing differs, 1 when something does, 2 on an error (a bad option included).
+ *
+ * `--live` compares the working tree's render with what Argo CD reports instead (see `live.ts`;
+ * ARGOCD_SERVER and ARGOCD_AUTH_TOKEN say where and how): the result is then a promise.
  */
-export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }, defaultRoot = ROOT): number {
-  const unknown = unknownOptions(args, ALLOWED);
+export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }, defaultRoot = ROOT): number | Promise<number> {
+  const exitCode = args.includes('--exit-code');
+  const live = args.includes('--live');
+  const errorCode = exitCode ? EXIT.error : 1;
+  const rest = args.filter((a) => !FLAGS.includes(a));
+  const unknown = unknownOptions(rest, ALLOWED);
   if (unknown.length) {
     const what = unknown[0].startsWith('-') ? `unknown option "${unknown[0]}"` : `unexpected argument "${unknown[0]}" (a revision goes after --base)`;
     io.stderr.write(`diff: ${what}; usage: ${USAGE}\n`);
-    return 1;
+    return errorCode;
+  }
+  if (live) {
+    const clash = ['--base', '--format', '--out'].find((o) => rest.includes(o));
+    if (clash) {
+      io.stderr.write(`diff: --live compares the working tree's render with Argo CD, not with a revision: leave out ${clash}; usage: ${USAGE}\n`);
+      return errorCode;
+    }
+    return runLive(rest, io, defaultRoot, exitCode);
   }
   try {
-    if (!recoverBeforeCommand(path.resolve(option(args, '--root') ?? defaultRoot), 'diff', (line) => io.stderr.write(`${line}\n`))) return 1;
+    if (!recoverBeforeCommand(path.resolve(option(args, '--root') ?? defaultRoot), 'diff', (line) => io.stderr.write(`${line}\n`))) return errorCode;
     const out = option(args, '--out');
     // A stale summary must never pass the review gate for a diff that failed this time.
     if (out) fs.rmSync(summaryPath(out), { force: true });
@@ -158,11 +188,29 @@ export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: proce
     } else {
       io.stdout.write(text);
     }
-    return 0;
+    if (!exitCode) return 0;
+    return isEmptyDiff(run.diff) ? EXIT.same : EXIT.differs;
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof PlatformError) io.stderr.write(`diff failed: cannot render the working tree: ${e.message}\n`);
-    else if (e instanceof DiffError || (e instanceof Error && / needs a value$/.test(e.message))) io.stderr.write(`diff failed: ${e.message}\n`);
-    else io.stderr.write(`diff failed: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 1;
+    io.stderr.write(`${failure(e)}\n`);
+    return errorCode;
+  }
+}
+
+/** `diff --live`: renders the working tree in memory and compares it with what Argo CD reports. */
+async function runLive(args: readonly string[], io: DiffIo, defaultRoot: string, exitCode: boolean): Promise<number> {
+  const errorCode = exitCode ? EXIT.error : 1;
+  try {
+    const root = path.resolve(option(args, '--root') ?? defaultRoot);
+    const site = option(args, '--site');
+    // The environment first: a missing server or token is said before the render takes its time.
+    const api = argoCdApi(connectionFromEnv(io.env));
+    if (!recoverBeforeCommand(root, 'diff', (line) => io.stderr.write(`${line}\n`))) return errorCode;
+    const report = await liveDiff(api, () => renderWorkingTree(root, site ? path.resolve(site) : undefined));
+    io.stdout.write(renderLive(report));
+    if (!exitCode) return 0;
+    return hasLiveDifferences(report) ? EXIT.differs : EXIT.same;
+  } catch (e) {
+    io.stderr.write(`${failure(e)}\n`);
+    return errorCode;
   }
 }

@@ -1,13 +1,36 @@
 import type { RenderedFile } from '../render/rendered-file';
+import { dumpManifest } from '../k8s/manifest-yaml';
 import { diffObject } from './crd';
+import { failureImpact } from './failure-impact';
 import { compareGroups, groupOf, groupTitle, isTextFile } from './groups';
-import { describeRef, FileChange, GroupDiff, ObjectChange, ObjectRef, RISK_IDS, RiskFlag, TreeDiff } from './model';
+import { HOSTS_DIR, manualActions } from './manual-actions';
+import { describeRef, FileChange, GroupDiff, ObjectChange, ObjectRef, RISK_IDS, RiskFlag, TreeDiff, WholeObject } from './model';
 import { ParsedObject, parseManifests } from './parse';
 import { findRisks, ObjectPair, RISK_RULES, RiskRule } from './risks';
+import { unifiedDiff } from './text-diff';
 
 export interface DiffOptions {
   /** @default every rule of `RISK_RULES` */
   readonly rules?: readonly RiskRule[];
+  /**
+   * Whether a changed node-failure report is explained by simulating both sides (`failure-impact.ts`).
+   * @default true
+   */
+  readonly failureImpact?: boolean;
+}
+
+/** Comment lines at the top of a rendered file (the header), left out when an object is shown in full. */
+function withoutHeader(text: string): string {
+  return text.replace(/^(#[^\n]*\n)+/, '');
+}
+
+/**
+ * An added or removed object in full: the text of its file when the file holds only it (as synth
+ * writes them: the reviewer sees the rendered text), else the object dumped the same way.
+ */
+function whole(p: ParsedObject, file: RenderedFile | undefined, objectsInFile: number): WholeObject {
+  const yaml = file && objectsInFile === 1 ? withoutHeader(file.content).replace(/^---\n/, '') : dumpManifest(p.obj);
+  return { ...p.ref, yaml };
 }
 
 /**
@@ -51,8 +74,8 @@ function pairUp(olds: readonly ParsedObject[], news: readonly ParsedObject[]): [
 
 /** A mutable group while the diff is built. */
 interface GroupBuilder {
-  added: ObjectRef[];
-  removed: ObjectRef[];
+  added: WholeObject[];
+  removed: WholeObject[];
   changed: ObjectChange[];
   files: FileChange[];
 }
@@ -77,6 +100,7 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
   const after = new Map<string, ParsedObject[]>();
   const warnings: string[] = [];
   const fileChanges: FileChange[] = [];
+  const objectsIn = new Map<string, number>();
   let unchangedFiles = 0;
 
   const add = (into: Map<string, ParsedObject[]>, p: ParsedObject) => {
@@ -98,7 +122,9 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
     const status = !a ? 'added' : !b ? 'removed' : 'changed';
     if (text) {
       const modeOnly = a && b && a.content === b.content;
-      fileChanges.push({ path, group: groupOf(path), status, ...(modeOnly ? { detail: `mode: ${b.executable ? 'now executable' : 'no longer executable'}` } : {}) });
+      // Host files are copied to machines by hand: the reviewer reads the text that changes.
+      const patch = path.startsWith(`${HOSTS_DIR}/`) && !modeOnly ? unifiedDiff(a?.content ?? '', b?.content ?? '') : '';
+      fileChanges.push({ path, group: groupOf(path), status, ...(modeOnly ? { detail: `mode: ${b.executable ? 'now executable' : 'no longer executable'}` } : {}), ...(patch ? { patch } : {}) });
       continue;
     }
     const problems: string[] = [];
@@ -106,7 +132,10 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
       if (!file) continue;
       const parsed = parseManifests(file);
       if (parsed.problem !== undefined) problems.push(`${side}: ${parsed.problem}`);
-      else for (const p of parsed.objects) add(into, p);
+      else {
+        objectsIn.set(`${side}:${path}`, parsed.objects.length);
+        for (const p of parsed.objects) add(into, p);
+      }
     }
     if (problems.length) fileChanges.push({ path, group: groupOf(path), status, detail: problems.join('; ') });
   }
@@ -131,10 +160,10 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
     }
     for (const [p, q] of pairUp(olds, news)) {
       if (p && !q) {
-        groupFor(p.ref.group).removed.push(p.ref);
+        groupFor(p.ref.group).removed.push(whole(p, baseFiles.get(p.ref.file), objectsIn.get(`base:${p.ref.file}`) ?? 0));
         check({ before: p });
       } else if (q && !p) {
-        groupFor(q.ref.group).added.push(q.ref);
+        groupFor(q.ref.group).added.push(whole(q, headFiles.get(q.ref.file), objectsIn.get(`head:${q.ref.file}`) ?? 0));
         check({ after: q });
       } else if (p && q) {
         const { fields, crd } = diffObject(p.obj, q.obj);
@@ -172,5 +201,7 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
       unchangedFiles,
     },
     warnings,
+    manualActions: manualActions(fileChanges, base, head),
+    failureImpact: options.failureImpact === false ? [] : failureImpact(base, head),
   };
 }

@@ -1,6 +1,7 @@
 import { crdCount, crdLines, groupCounts, summaryLine } from './describe';
 import { compactPair, compactValue } from './format-value';
-import { describeRef, FieldChange, GroupDiff, isEmptyDiff, ObjectChange, TreeDiff } from './model';
+import { FAILURE_REPORT } from '../ha/report';
+import { describeRef, FieldChange, GroupDiff, isEmptyDiff, ObjectChange, TreeDiff, WholeObject } from './model';
 
 export interface MarkdownOptions {
   /** What the base is, e.g. `1a2b3c4 (merge base with main)`. */
@@ -79,25 +80,65 @@ function changedObject(c: ObjectChange, maxFields: number): string[] {
   return lines;
 }
 
-function section(g: GroupDiff, risks: number, maxFields: number): string {
+/** A fenced code block that survives fences inside the text. */
+export function fenced(text: string, lang: string): string[] {
+  const runs = text.match(/`{3,}/g) ?? [];
+  const fence = '`'.repeat(Math.max(2, ...runs.map((r) => r.length)) + 1);
+  return [`${fence}${lang}`, ...text.replace(/\n$/, '').split('\n'), fence];
+}
+
+/** A list item with its text collapsed below it (`<details>` inside the item, indented to stay in it). */
+function collapsed(item: string, summary: string, body: readonly string[]): string[] {
+  return [item, '', `  <details><summary>${summary}</summary>`, '', ...body.map((l) => (l ? `  ${l}` : l)), '', '  </details>', ''];
+}
+
+/**
+ * A group: added and removed objects with their YAML collapsed below each (`full`), changed
+ * objects with up to `maxFields` field lines, files (host files with their unified diff collapsed).
+ * With `full` false: names and counts only.
+ */
+function section(g: GroupDiff, risks: number, maxFields: number, full = maxFields > 0): string {
   const warn = risks ? ` · ⚠ ${risks} risk${risks === 1 ? '' : 's'}` : '';
+  const object = (verb: string, r: WholeObject) => (full ? collapsed(`- ${verb} ${code(describeRef(r))}`, 'YAML', fenced(r.yaml, 'yaml')) : [`- ${verb} ${code(describeRef(r))}`]);
   const lines = [
     `<details${risks ? ' open' : ''}><summary><b>${html(g.title)}</b>: ${groupCounts(g)}${warn}</summary>`,
     '',
-    ...g.added.map((r) => `- added ${code(describeRef(r))}`),
-    ...g.removed.map((r) => `- removed ${code(describeRef(r))}`),
+    ...g.added.flatMap((r) => object('added', r)),
+    ...g.removed.flatMap((r) => object('removed', r)),
     ...g.changed.flatMap((c) => changedObject(c, maxFields)),
-    ...g.files.map((f) => `- file ${f.status} ${code(f.path)}${f.detail ? `: ${escapeText(f.detail)}` : ''}`),
+    ...g.files.flatMap((f) => {
+      const item = `- file ${f.status} ${code(f.path)}${f.detail ? `: ${escapeText(f.detail)}` : ''}`;
+      return full && f.patch ? collapsed(item, 'diff', fenced(f.patch, 'diff')) : [item];
+    }),
     '',
     '</details>',
   ];
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
+}
+
+/** The manual steps and what the node-failure simulation says now, as Markdown sections (empty when neither). */
+function actionsAndImpact(diff: TreeDiff): string[] {
+  const out: string[] = [];
+  if (diff.manualActions.length) {
+    out.push(`#### Manual actions`, '', 'Argo CD does not apply these files: after merging, someone must.', '');
+    for (const a of diff.manualActions) out.push(`- [ ] ${escapeText(a.step)} (${a.files.map(code).join(', ')})`);
+    out.push('');
+  }
+  if (diff.failureImpact.length) {
+    out.push(`#### Node-failure simulation (${code(FAILURE_REPORT)})`, '');
+    for (const line of diff.failureImpact) out.push(`- ${escapeText(line)}`);
+    out.push('');
+  }
+  return out;
 }
 
 /**
  * The diff as Markdown for a pull request: a headline, the risk table at the top (each row
- * marked ⚠), then one collapsible section per group listing added, removed and changed
- * objects with their changed field paths. Sections with risks start open.
+ * marked ⚠), the manual actions (a checklist) and what the node-failure simulation says now,
+ * then one collapsible section per group listing added and removed objects (their YAML
+ * collapsed below each), changed objects with their changed field paths, and files (host files
+ * with their diff collapsed). Sections with risks start open. A section too big for the budget
+ * lists names only.
  */
 export function renderMarkdown(diff: TreeDiff, options: MarkdownOptions): string {
   const maxFields = options.maxFieldsPerObject ?? 40;
@@ -128,6 +169,7 @@ export function renderMarkdown(diff: TreeDiff, options: MarkdownOptions): string
     out.push('No risky changes found.');
   }
   out.push('');
+  out.push(...actionsAndImpact(diff));
   for (const w of diff.warnings) out.push(`> ${escapeText(w)}`, '');
 
   const risksIn = new Map<string, number>();

@@ -1,3 +1,5 @@
+import type { ManualAction } from './manual-actions';
+
 /**
  * What a semantic diff of two rendered trees says: objects added, removed and changed (field by
  * field), files that are not Kubernetes objects, and risky changes, grouped by the folder they
@@ -17,6 +19,12 @@ export interface ObjectRef {
   readonly group: string;
   /** File it was read from, relative to the repository root. */
   readonly file: string;
+}
+
+/** An object added or removed: its reference and its YAML in full, for the reviewer to read. */
+export interface WholeObject extends ObjectRef {
+  /** The object as rendered (YAML, without the file's header comment). */
+  readonly yaml: string;
 }
 
 /** How one field differs. */
@@ -111,6 +119,8 @@ export interface FileChange {
   readonly status: 'added' | 'removed' | 'changed';
   /** Why it is listed as a file, or what changed besides content (`mode`). */
   readonly detail?: string;
+  /** For files copied by hand (`dist/hosts/`): the unified diff of the text (hunks only), when the text differs. */
+  readonly patch?: string;
 }
 
 /** Identifiers of the risk rules, in the order they are reported. */
@@ -123,6 +133,8 @@ export const RISK_IDS = [
   'crd-version-removed',
   'crd-storage-version',
   'namespace-removed',
+  'rbac-changed',
+  'exposure-changed',
   'mutable-image',
   'ha-broken',
   'sync-wave',
@@ -147,8 +159,8 @@ export interface GroupDiff {
   readonly group: string;
   /** Human title: `layer longhorn (dist/longhorn)`, `bootstrap (argocd/)`. */
   readonly title: string;
-  readonly added: readonly ObjectRef[];
-  readonly removed: readonly ObjectRef[];
+  readonly added: readonly WholeObject[];
+  readonly removed: readonly WholeObject[];
   readonly changed: readonly ObjectChange[];
   readonly files: readonly FileChange[];
 }
@@ -172,6 +184,13 @@ export interface TreeDiff {
   readonly summary: DiffSummary;
   /** Oddities met while reading the trees (duplicate identities), already accounted for. */
   readonly warnings: readonly string[];
+  /** Steps to take by hand for the changed files Argo CD does not apply (`dist/hosts/`), see `manual-actions.ts`. */
+  readonly manualActions: readonly ManualAction[];
+  /**
+   * What a change of the node-failure report means, one sentence each (`app wiki: a 77 s outage
+   * when www2 is lost (was none)`), when that report changed; see `failure-impact.ts`.
+   */
+  readonly failureImpact: readonly string[];
 }
 
 /** Whether the diff found nothing at all. */

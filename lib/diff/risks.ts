@@ -155,7 +155,7 @@ const storageChanged: RiskRule = {
     if (isKind(a, 'apps', 'StatefulSet') && isKind(b, 'apps', 'StatefulSet') && !isEqual(a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)) {
       return [`spec.volumeClaimTemplates changed (${whatChanged('spec.volumeClaimTemplates', a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)}): existing claims keep their old size and class; resize each claim by hand, and recreate the StatefulSet (kubectl delete --cascade=orphan) so new pods get the new template`];
     }
-    return [];
+    return storageClassChanges.check({ before, after });
   },
 };
 
@@ -454,8 +454,119 @@ const syncWave: RiskRule = {
 };
 
 /** Every risk rule, in report order. */
+
+// ---------------------------------------------------------------------------------------------
+// RBAC and exposure: who may do what, and what is reachable from outside, wherever rendered
+
+const RBAC_ROLES = ['Role', 'ClusterRole'];
+const RBAC_BINDINGS = ['RoleBinding', 'ClusterRoleBinding'];
+
+function isRbac(obj: JsonAny | undefined, kinds: readonly string[]): boolean {
+  return !!obj && kinds.some((k) => isKind(obj, 'rbac.authorization.k8s.io', k));
+}
+
+/** One rule of a Role as text: `get,list on core/secrets`, `* on apps/deployments` (with resourceNames or URLs when set). */
+function grant(rule: JsonAny): string {
+  const list = (v: unknown) => (Array.isArray(v) ? v.join(',') : '');
+  const what = Array.isArray(rule.nonResourceURLs) ? `URLs ${list(rule.nonResourceURLs)}` : `${(rule.apiGroups ?? ['']).map((g: string) => `${g || 'core'}`).join(',')}/${list(rule.resources)}`;
+  return `${list(rule.verbs)} on ${what}${Array.isArray(rule.resourceNames) ? ` (${list(rule.resourceNames)})` : ''}`;
+}
+
+/** What makes a grant worth a second look: a wildcard, Secrets read, or escalation verbs. */
+function grantNote(rule: JsonAny): string | undefined {
+  const has = (v: unknown, x: string) => Array.isArray(v) && v.includes(x);
+  if (has(rule.verbs, '*') || has(rule.resources, '*') || has(rule.apiGroups, '*')) return 'wildcard';
+  if (has(rule.resources, 'secrets') && ['get', 'list', 'watch'].some((v) => has(rule.verbs, v))) return 'reads Secrets';
+  if (['escalate', 'bind', 'impersonate'].some((v) => has(rule.verbs, v))) return 'can escalate';
+  return undefined;
+}
+
+const RBAC_SHOWN = 3;
+
+const rbacChanged: RiskRule = {
+  id: 'rbac-changed',
+  title: 'RBAC granted or rebound',
+  check({ before, after }) {
+    if (!after) return [];
+    if (isRbac(after.obj, RBAC_ROLES)) {
+      const old = new Set(((before?.obj.rules ?? []) as JsonAny[]).map((r) => JSON.stringify(r)));
+      const added = ((after.obj.rules ?? []) as JsonAny[]).filter((r) => !old.has(JSON.stringify(r)));
+      if (added.length === 0) return [];
+      const shown = added.slice(0, RBAC_SHOWN).map((r) => `${grant(r)}${grantNote(r) ? ` [${grantNote(r)}]` : ''}`);
+      if (added.length > RBAC_SHOWN) shown.push(`… and ${added.length - RBAC_SHOWN} more`);
+      return [`${before ? 'now also grants' : 'new role grants'}: ${shown.join('; ')}`];
+    }
+    if (isRbac(after.obj, RBAC_BINDINGS)) {
+      const ref = (o: JsonAny | undefined) => (o?.roleRef ? `${o.roleRef.kind} ${o.roleRef.name}` : 'nothing');
+      const subjects = (o: JsonAny | undefined) => ((o?.subjects ?? []) as JsonAny[]).map((x) => `${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}`);
+      const oldSubjects = new Set(subjects(before?.obj));
+      const newSubjects = subjects(after.obj).filter((x) => !oldSubjects.has(x));
+      const roleMoved = before && ref(before.obj) !== ref(after.obj);
+      if (!before) return [`binds ${ref(after.obj)} to ${subjects(after.obj).join(', ') || 'no subject'}`];
+      const out: string[] = [];
+      if (roleMoved) out.push(`roleRef ${ref(before.obj)} → ${ref(after.obj)}`);
+      if (newSubjects.length) out.push(`${ref(after.obj)} now also bound to ${newSubjects.join(', ')}`);
+      return out.length ? [out.join('; ')] : [];
+    }
+    return [];
+  },
+};
+
+/** Route kinds of the Gateway API and Ingress: the hosts and parents that expose a backend. */
+const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'];
+
+function exposureOf(obj: JsonAny): string | undefined {
+  if (isKind(obj, '', 'Service')) {
+    const type = obj.spec?.type ?? 'ClusterIP';
+    if (type !== 'LoadBalancer' && type !== 'NodePort') return undefined;
+    const ip = obj.spec?.loadBalancerIP ?? obj.metadata?.annotations?.['metallb.universe.tf/loadBalancerIPs'] ?? obj.metadata?.annotations?.['metallb.io/loadBalancerIPs'];
+    const ports = ((obj.spec?.ports ?? []) as JsonAny[]).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+    return `${type}${ip ? ` ${ip}` : ''} ports ${ports}`;
+  }
+  if (isKind(obj, 'networking.k8s.io', 'Ingress')) {
+    const hosts = ((obj.spec?.rules ?? []) as JsonAny[]).map((r) => r.host ?? '*');
+    return `hosts ${hosts.join(',') || '*'}`;
+  }
+  if (typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('gateway.networking.k8s.io/')) {
+    if (ROUTE_KINDS.includes(obj.kind)) {
+      const parents = ((obj.spec?.parentRefs ?? []) as JsonAny[]).map((r) => `${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.sectionName ? `#${r.sectionName}` : ''}`);
+      return `hosts ${(obj.spec?.hostnames ?? ['*']).join(',')} via ${parents.join(',') || 'no gateway'}`;
+    }
+    if (obj.kind === 'Gateway') {
+      return `listeners ${((obj.spec?.listeners ?? []) as JsonAny[]).map((l) => `${l.name} ${l.protocol}:${l.port}${l.hostname ? ` ${l.hostname}` : ''}`).join(', ')}${obj.spec?.addresses ? ` at ${(obj.spec.addresses as JsonAny[]).map((a) => a.value).join(',')}` : ''}`;
+    }
+  }
+  return undefined;
+}
+
+const exposureChanged: RiskRule = {
+  id: 'exposure-changed',
+  title: 'exposure changed',
+  check({ before, after }) {
+    const a = before ? exposureOf(before.obj) : undefined;
+    const b = after ? exposureOf(after.obj) : undefined;
+    if (a === b) return [];
+    if (b && !a) return [`${before ? 'now exposed' : 'exposes'}: ${b}; check who may reach it (HAProxy, firewall, NetworkPolicy, login)`];
+    if (a && !b) return [after ? `no longer exposed (was ${a}): clients that used it lose access` : `removed (was ${a}): clients that used it lose access`];
+    return [`${a} → ${b}`];
+  },
+};
+
+/** StorageClass settings that decide where data lives and what happens to it (part of `storage-changed`). */
+const storageClassChanges = {
+  check({ before, after }: ObjectPair): string[] {
+    if (!before || !after || !isKind(after.obj, 'storage.k8s.io', 'StorageClass')) return [];
+    const out: string[] = [];
+    for (const f of ['reclaimPolicy', 'provisioner', 'volumeBindingMode', 'allowVolumeExpansion'] as const) {
+      if (!isEqual(before.obj[f], after.obj[f])) out.push(`${f} ${compactValue(before.obj[f])} → ${compactValue(after.obj[f])}`);
+    }
+    for (const c of diffFields(before.obj.parameters, after.obj.parameters, 'parameters')) out.push(`${c.path}: ${fieldValues(c)}`);
+    return out.length ? [`${out.join('; ')}: applies to volumes provisioned from now on (a StorageClass is immutable: Argo CD must replace it)`] : [];
+  },
+};
+
 export const RISK_RULES: readonly RiskRule[] = [
-  statefulRemoved, storageChanged, replicasLowered, immutableField, crdRemoved, crdVersionRemoved, crdStorageVersion, namespaceRemoved, mutableImage, haBroken, syncWave,
+  statefulRemoved, storageChanged, replicasLowered, immutableField, crdRemoved, crdVersionRemoved, crdStorageVersion, namespaceRemoved, rbacChanged, exposureChanged, mutableImage, haBroken, syncWave,
 ];
 
 /** Runs every rule on one added, removed or changed object. */

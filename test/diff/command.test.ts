@@ -131,11 +131,11 @@ describe('npm run diff against a git revision', () => {
 
     const unknown = io();
     expect(runDiffCli(['--bse', 'main'], unknown.io)).toBe(1);
-    expect(unknown.err.join('')).toBe('diff: unknown option "--bse"; usage: npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>]\n');
+    expect(unknown.err.join('')).toBe('diff: unknown option "--bse"; usage: npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>] [--exit-code] [--live]\n');
 
     const positional = io();
     expect(runDiffCli(['main'], positional.io)).toBe(1);
-    expect(positional.err.join('')).toBe('diff: unexpected argument "main" (a revision goes after --base); usage: npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>]\n');
+    expect(positional.err.join('')).toBe('diff: unexpected argument "main" (a revision goes after --base); usage: npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>] [--exit-code] [--live]\n');
   });
 
   describe('on a checkout of the platform', () => {
@@ -181,6 +181,31 @@ describe('npm run diff against a git revision', () => {
       } finally {
         fs.writeFileSync(site, original);
       }
+    });
+
+    test('GIVEN --exit-code WHEN nothing differs, a node IP changes, or an option is wrong THEN it exits 0, 1 (listing the manual action for that node) and 2, like kubectl diff', () => {
+      const same = io();
+      expect(runDiffCli(['--root', root, '--base', 'HEAD', '--exit-code'], same.io)).toBe(0);
+      expect(same.err).toEqual([]);
+      const site = path.join(root, 'site.yaml');
+      const original = fs.readFileSync(site, 'utf8');
+      expect(original).toMatch(/^ {4}ip: 10\.251\.50\.1$/m);
+      fs.writeFileSync(site, original.replace(/^ {4}ip: 10\.251\.50\.1$/m, '    ip: 10.251.50.11'));
+      try {
+        const changed = io();
+        expect(runDiffCli(['--root', root, '--base', 'HEAD', '--exit-code'], changed.io)).toBe(1);
+        const text = changed.out.join('');
+        expect(text).toContain('Manual actions (files Argo CD does not apply; 1 step):\n  → re-run dist/hosts/www1/install.sh on www1 (copy the whole dist/hosts folder there first)\n');
+        expect(text).toContain('      -node-ip: 10.251.50.1\n      +node-ip: 10.251.50.11\n');
+        // Without the flag a successful diff exits 0 whatever it found.
+        expect(runDiffCli(['--root', root, '--base', 'HEAD'], io().io)).toBe(0);
+      } finally {
+        fs.writeFileSync(site, original);
+      }
+      const bad = io();
+      expect(runDiffCli(['--root', root, '--exit-code', '--bogus'], bad.io)).toBe(2);
+      expect(bad.err.join('')).toMatch(/^diff: unknown option "--bogus"; usage: npm run diff -- .*--exit-code.*\n$/);
+      expect(runDiffCli(['--root', root, '--base', 'no-such-branch', '--exit-code'], io().io)).toBe(2);
     });
 
     test('GIVEN a hand-written doc beside the generated ones WHEN it is added in the working tree THEN it is a file change (synth leaves such docs alone, so they are part of the head)', () => {

@@ -296,3 +296,38 @@ describe('risk rules', () => {
     ]);
   });
 });
+
+describe('RBAC, exposure and storage classes, wherever rendered', () => {
+  const role = (rules: object[], kind = 'ClusterRole') => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name: 'reader', ...(kind === 'Role' ? { namespace: 'web' } : {}) }, rules });
+  const binding = (subjects: object[], roleName = 'reader') => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName }, subjects });
+  const pods = { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] };
+
+  test('GIVEN a role that gains rules and a binding that gains a subject WHEN diffed THEN each new grant and subject is flagged, wildcards and Secrets marked', () => {
+    expect(risksOf('rbac-changed', [file('dist/a', role([pods]))], [file('dist/a', role([pods, { apiGroups: [''], resources: ['secrets'], verbs: ['get'] }, { apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]))])).toEqual([
+      { object: 'ClusterRole reader', message: 'now also grants: get on core/secrets [reads Secrets]; * on */* [wildcard]' },
+    ]);
+    const sa = { kind: 'ServiceAccount', namespace: 'web', name: 'site' };
+    expect(risksOf('rbac-changed', [file('dist/a', binding([sa]))], [file('dist/a', binding([sa, { kind: 'Group', name: 'devs' }], 'admin'))])).toEqual([
+      { object: 'ClusterRoleBinding reader', message: 'roleRef ClusterRole reader → ClusterRole admin; ClusterRole admin now also bound to Group devs' },
+    ]);
+    expect(risksOf('rbac-changed', [], [file('dist/b', binding([sa]))])).toEqual([{ object: 'ClusterRoleBinding reader', message: 'binds ClusterRole reader to ServiceAccount web/site' }]);
+    expect(risksOf('rbac-changed', [file('dist/a', role([pods]))], [])).toEqual([]);
+  });
+
+  test('GIVEN a Service turned LoadBalancer and a route that gains a hostname WHEN diffed THEN both exposures are flagged', () => {
+    expect(risksOf('exposure-changed', [file(L, service('site', 'web'))], [file(L, service('site', 'web', { type: 'LoadBalancer', loadBalancerIP: '10.0.0.50' }))])).toEqual([
+      { object: 'Service web/site', message: 'now exposed: LoadBalancer 10.0.0.50 ports 80/TCP; check who may reach it (HAProxy, firewall, NetworkPolicy, login)' },
+    ]);
+    const route = (hostnames: string[]) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'site', namespace: 'web' }, spec: { hostnames, parentRefs: [{ name: 'platform', namespace: 'gateway' }] } });
+    expect(risksOf('exposure-changed', [file(L, route(['a.example.com']))], [file(L, route(['a.example.com', 'b.example.com']))])).toEqual([
+      { object: 'HTTPRoute web/site', message: 'hosts a.example.com via gateway/platform → hosts a.example.com,b.example.com via gateway/platform' },
+    ]);
+  });
+
+  test('GIVEN a StorageClass whose reclaim policy changes WHEN diffed THEN it is a storage change', () => {
+    const sc = (reclaimPolicy: string) => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'longhorn' }, provisioner: 'driver.longhorn.io', reclaimPolicy, parameters: { numberOfReplicas: '3' } });
+    expect(risksOf('storage-changed', [file('dist/longhorn', sc('Retain'))], [file('dist/longhorn', sc('Delete'))])).toEqual([
+      { object: 'StorageClass longhorn', message: 'reclaimPolicy "Retain" → "Delete": applies to volumes provisioned from now on (a StorageClass is immutable: Argo CD must replace it)' },
+    ]);
+  });
+});
