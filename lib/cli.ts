@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { option } from './args';
+import { option, UsageError } from './args';
 import { debugRequested, formatCliError } from './cli-errors';
 import { OutputError, OutputState } from './render/output-error';
 import { OutputLockError } from './render/output-lock';
@@ -53,7 +53,7 @@ export function runSynthCli(args: readonly string[]): number {
   const unknown = args.filter((a, i) => a.startsWith('-') && a !== '--debug' && !SYNTH_OPTIONS.includes(a) && !SYNTH_OPTIONS.includes(args[i - 1]));
   if (unknown.length) {
     console.error(`synth: unknown option "${unknown[0]}" (allowed: --site <file>, --root <dir>, --debug)`);
-    return 1;
+    return 2;
   }
   let root = ROOT;
   let result: ReturnType<typeof synth>;
@@ -72,6 +72,7 @@ export function runSynthCli(args: readonly string[]): number {
       return 1;
     }
     console.error(formatCliError(e, { command: 'synth', debug, where: root, userErrors: [VerifyError, OutputError] }));
+    if (e instanceof UsageError) return 2;
     console.error(outcomeLine(e instanceof OutputError ? e.outputs : 'unchanged', recovered));
     return 1;
   }
@@ -98,9 +99,23 @@ export function runSynthCli(args: readonly string[]): number {
   return 0;
 }
 
-/** `npm run verify [-- --debug]`: checks the committed dist/ and argocd/; returns the exit code. */
-export function runVerifyCli(root: string = ROOT, args: readonly string[] = []): number {
+/**
+ * `npm run verify [-- --root <dir>] [--debug]`: checks the committed dist/ and argocd/ (of
+ * `--root`, else of `root`); returns the exit code. A checkout without dist/ is an error, not valid.
+ */
+export function runVerifyCli(defaultRoot: string = ROOT, args: readonly string[] = []): number {
   const started = process.hrtime.bigint();
+  let root: string;
+  try {
+    root = path.resolve(option(args, '--root') ?? defaultRoot);
+  } catch (e) {
+    console.error(formatCliError(e, { command: 'verify' }));
+    return 2;
+  }
+  if (!fs.existsSync(path.join(root, 'dist'))) {
+    console.error(`verify failed: ${root} has no dist/ folder: give the top folder of a checkout with --root, or run npm run synth there first`);
+    return 1;
+  }
   if (!recoverBeforeCommand(root, 'verify')) return 1;
   let findings: ReturnType<typeof verifyTree>;
   try {

@@ -229,8 +229,14 @@ function quickPart(): void {
   }
 }
 
-function main(): void {
-  const opt = option(process.argv.slice(2));
+/** `tsys bench [--quick | --diff | --apps | --charts | --ha]`: prints the figures; exit 0 (a rejected site exits 1 on its own). */
+export function runBench(args: readonly string[]): number {
+  main(args);
+  return 0;
+}
+
+function main(args: readonly string[]): void {
+  const opt = option(args);
   if (opt === '--quick') {
     quickPart();
     return;
@@ -306,4 +312,4 @@ function main(): void {
   runAppsBench();
 }
 
-main();
+if (require.main === module) main(process.argv.slice(2));
