@@ -43,17 +43,17 @@ export function describeOutputs(outputs: readonly string[]): string {
 }
 
 /**
- * A progress line per phase on `stream` (`synth: rendering...`, with the seconds since the
- * start), only when it is a terminal: piped or in CI, the result line says it all. Dim unless
+ * A progress line per phase on `stream` (`synth: rendering... (1.2 s)`, with the seconds since
+ * the start), only when it is a terminal: piped or in CI, the result line says it all. Dim unless
  * NO_COLOR is set.
  */
-export function progressLine(stream: { readonly isTTY?: boolean; write(text: string): unknown }, env: NodeJS.ProcessEnv): ((phase: string) => void) | undefined {
+export function progressLine(command: string, stream: { readonly isTTY?: boolean; write(text: string): unknown }, env: NodeJS.ProcessEnv): ((phase: string) => void) | undefined {
   if (!stream.isTTY) return undefined;
   const started = process.hrtime.bigint();
   const dim = (text: string) => (env.NO_COLOR ? text : `\u001b[2m${text}\u001b[0m`);
   return (phase) => {
     const s = Number(process.hrtime.bigint() - started) / 1e9;
-    stream.write(`${dim(`synth: ${phase}... (${s.toFixed(1)} s)`)}\n`);
+    stream.write(`${dim(`${command}: ${phase}... (${s.toFixed(1)} s)`)}\n`);
   };
 }
 
@@ -80,7 +80,7 @@ export function runSynthCli(args: readonly string[]): number {
   try {
     root = path.resolve(option(args, '--root') ?? ROOT);
     const site = option(args, '--site');
-    result = synth({ root, siteFile: site ? path.resolve(site) : undefined, log, progress: progressLine(process.stderr, process.env) });
+    result = synth({ root, siteFile: site ? path.resolve(site) : undefined, log, progress: progressLine('synth', process.stderr, process.env) });
   } catch (e) {
     if (e instanceof OutputLockError) {
       console.error(`synth: refused: ${e.message}`);
@@ -132,6 +132,7 @@ export function runVerifyCli(defaultRoot: string = ROOT, args: readonly string[]
     return 1;
   }
   if (!recoverBeforeCommand(root, 'verify')) return 1;
+  progressLine('verify', process.stderr, process.env)?.('checking dist/ and argocd/');
   let findings: ReturnType<typeof verifyTree>;
   try {
     findings = verifyTree(root);
