@@ -8,7 +8,7 @@ import type { CommandSpec, OptionSpec } from './spec';
 const site: OptionSpec = { name: 'site', value: '<file>', description: 'the site spec to use (default: site.yaml of the checkout)' };
 const root: OptionSpec = { name: 'root', value: '<dir>', description: 'the checkout to work on (default: this one)' };
 const debug: OptionSpec = { name: 'debug', description: 'print the stack trace of every error (also TSYS_DEBUG=1)' };
-const remote: OptionSpec = { name: 'remote', value: '<name>', description: 'the git remote Argo CD reads (default: the one whose URL is git.repoUrl)' };
+const remote: OptionSpec = { name: 'remote', value: '<name>', description: 'the git remote of the Gitea repository Argo CD reads (default: origin)' };
 const kubeconfig: OptionSpec = { name: 'kubeconfig', value: '<file>', description: 'the kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)' };
 const apps: OptionSpec = { name: 'apps', value: '<dir>', description: 'the app specs folder (default: apps/ of the checkout)' };
 const dryRun = (what: string): OptionSpec => ({ name: 'dry-run', description: `show ${what} without committing or pushing anything` });
@@ -86,8 +86,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'approval-label', value: '<label>', description: 'the label that approves risky changes' },
       { name: 'target-url', value: '<url>', description: 'the link of the commit status (the CI run)' },
       site,
-      { name: 'gitea-api-url', value: '<url>', description: 'the Gitea API (default: from git.repoUrl)' },
-      { name: 'github-api-url', value: '<url>', description: 'the GitHub API (default: https://api.github.com)' },
+      { name: 'gitea-api-url', value: '<url>', description: 'the Gitea API (default: derived from git.repoUrl)' },
+      { name: 'github-api-url', value: '<url>', description: 'the GitHub API (default: derived from git.mirrorUrl)' },
     ],
     examples: ['pr-comment --pr 12 --sha "$(git rev-parse HEAD)" --body diff.md --forge both'],
   },
@@ -103,8 +103,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: 'Needs GITEA_TOKEN. Exit 1 when the mirror is missing or failed last time.',
     options: [
       { name: 'setup', description: 'create the push mirror unless it exists' },
-      { name: 'bw-item', value: '<item>', description: 'the Bitwarden item holding the GitHub token' },
-      { name: 'mirror-user', value: '<name>', description: 'the GitHub user the mirror pushes as' },
+      { name: 'bw-item', value: '<item>', description: 'the Bitwarden item holding the GitHub token (default: github-mirror-token)' },
+      { name: 'mirror-user', value: '<name>', description: 'the GitHub user the mirror pushes as (default: the owner in git.mirrorUrl)' },
       site,
       { name: 'gitea-api-url', value: '<url>', description: 'the Gitea API (default: from git.repoUrl)' },
     ],
@@ -141,7 +141,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'promote (or abort) an app\'s paused blue/green or canary release',
     arguments: [{ name: 'app', description: 'the app (apps/<app>.yaml)' }],
     options: [
-      { name: 'full', description: 'skip the remaining canary steps' },
+      { name: 'full', description: 'promote fully, past the remaining steps (kubectl argo rollouts promote --full)' },
       { name: 'abort', description: 'roll the release back instead' },
       kubeconfig,
       root,
