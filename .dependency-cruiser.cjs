@@ -34,7 +34,7 @@ const FLOORS = [
   { name: 'verify', paths: ['^lib/verify/'] },
   { name: 'platform', paths: ['^lib/(platform|synth)\\.ts$', '^lib/render/render\\.ts$'] },
   { name: 'tools', paths: ['^lib/(diff|drill|delivery)/', '^lib/cli-errors\\.ts$'] },
-  { name: 'cli', paths: ['^lib/cli\\.ts$'] },
+  { name: 'cli', paths: ['^lib/cli\\.ts$', '^lib/command-line/'] },
 ];
 
 /**

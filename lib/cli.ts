@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { option } from './args';
+import { option, UsageError } from './args';
 import { debugRequested, formatCliError } from './cli-errors';
 import { OutputError, OutputState } from './render/output-error';
 import { OutputLockError } from './render/output-lock';
@@ -54,6 +54,21 @@ function cdk8sDeletedDist(root: string): boolean {
 }
 
 /**
+ * A progress line per phase on `stream` (`synth: rendering... (1.2 s)`, with the seconds since
+ * the start), only when it is a terminal: piped or in CI, the result line says it all. Dim unless
+ * NO_COLOR is set.
+ */
+export function progressLine(command: string, stream: { readonly isTTY?: boolean; write(text: string): unknown }, env: NodeJS.ProcessEnv): ((phase: string) => void) | undefined {
+  if (!stream.isTTY) return undefined;
+  const started = process.hrtime.bigint();
+  const dim = (text: string) => (env.NO_COLOR ? text : `\u001b[2m${text}\u001b[0m`);
+  return (phase) => {
+    const s = Number(process.hrtime.bigint() - started) / 1e9;
+    stream.write(`${dim(`${command}: ${phase}... (${s.toFixed(1)} s)`)}\n`);
+  };
+}
+
+/**
  * `npm run synth [-- --site <file>] [--root <dir>] [--debug]`: returns the exit code.
  * `--root` renders into another checkout (dist/ and argocd/ there; site.yaml there by default).
  * A failure is one message naming the file and what to do; `--debug` (or TSYS_DEBUG=1) adds the stack.
@@ -64,7 +79,7 @@ export function runSynthCli(args: readonly string[]): number {
   const unknown = args.filter((a, i) => a.startsWith('-') && a !== '--debug' && !SYNTH_OPTIONS.includes(a) && !SYNTH_OPTIONS.includes(args[i - 1]));
   if (unknown.length) {
     console.error(`synth: unknown option "${unknown[0]}" (allowed: --site <file>, --root <dir>, --debug)`);
-    return 1;
+    return 2;
   }
   let root = ROOT;
   let result: ReturnType<typeof synth>;
@@ -76,13 +91,14 @@ export function runSynthCli(args: readonly string[]): number {
   try {
     root = path.resolve(option(args, '--root') ?? ROOT);
     const site = option(args, '--site');
-    result = synth({ root, siteFile: site ? path.resolve(site) : undefined, log });
+    result = synth({ root, siteFile: site ? path.resolve(site) : undefined, log, progress: progressLine('synth', process.stderr, process.env) });
   } catch (e) {
     if (e instanceof OutputLockError) {
       console.error(`synth: refused: ${e.message}`);
       return 1;
     }
     console.error(formatCliError(e, { command: 'synth', debug, where: root, userErrors: [VerifyError, OutputError] }));
+    if (e instanceof UsageError) return 2;
     console.error(outcomeLine(e instanceof OutputError ? e.outputs : 'unchanged', recovered));
     if (cdk8sDeletedDist(root)) console.error('synth: cdk8s synth deleted dist/ before it ran this synth (cdk8s empties its output folder first): `git checkout -- dist` brings back the committed one.');
     return 1;
@@ -113,10 +129,25 @@ export function runSynthCli(args: readonly string[]): number {
   return 0;
 }
 
-/** `npm run verify [-- --debug]`: checks the committed dist/ and argocd/; returns the exit code. */
-export function runVerifyCli(root: string = ROOT, args: readonly string[] = []): number {
+/**
+ * `npm run verify [-- --root <dir>] [--debug]`: checks the committed dist/ and argocd/ (of
+ * `--root`, else of `root`); returns the exit code. A checkout without dist/ is an error, not valid.
+ */
+export function runVerifyCli(defaultRoot: string = ROOT, args: readonly string[] = []): number {
   const started = process.hrtime.bigint();
+  let root: string;
+  try {
+    root = path.resolve(option(args, '--root') ?? defaultRoot);
+  } catch (e) {
+    console.error(formatCliError(e, { command: 'verify' }));
+    return 2;
+  }
+  if (!fs.existsSync(path.join(root, 'dist'))) {
+    console.error(`verify failed: ${root} has no dist/ folder: give the top folder of a checkout with --root, or run npm run synth there first`);
+    return 1;
+  }
   if (!recoverBeforeCommand(root, 'verify')) return 1;
+  progressLine('verify', process.stderr, process.env)?.('checking dist/ and argocd/');
   let findings: ReturnType<typeof verifyTree>;
   try {
     findings = verifyTree(root);

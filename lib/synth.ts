@@ -47,6 +47,8 @@ export interface SynthOptions {
   readonly registry?: SchemaRegistry;
   /** Where the sentence about an interrupted synth put right goes. @default stderr, as `synth: ...` */
   readonly log?: (line: string) => void;
+  /** Told when each phase starts: `loading`, `rendering`, `verifying and writing`. @default - nothing */
+  readonly progress?: (phase: string) => void;
 }
 
 export interface SynthResult {
@@ -121,11 +123,13 @@ export function synth(options: SynthOptions): SynthResult {
   return withOutputLock(options.root, () => {
     const recovered = recoverInterruptedSynth(options.root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
+    options.progress?.('loading');
     const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir);
     // The checkout's own vendored charts and committed renders when it has them, else this code's.
     const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
     const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
     let analysed: ReturnType<typeof renderSiteAnalysed>;
+    options.progress?.('rendering');
     try {
       analysed = renderSiteAnalysed(site, options.layers, apps, lock, renderer);
     } catch (e) {
@@ -137,6 +141,7 @@ export function synth(options: SynthOptions): SynthResult {
     const registry = options.registry ?? new SchemaRegistry();
     // Read under the output lock, before the swap: what this render replaces.
     const previous = readPreviousRender(options.root);
+    options.progress?.('verifying and writing');
     const written = writeAtomically(options.root, files, (tmp) => {
       const findings = verifyTree(tmp, registry, facts);
       if (findings.length) throw new VerifyError(findings);

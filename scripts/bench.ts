@@ -19,6 +19,7 @@ import { countObjects, renderSite } from '../lib/synth';
 import { writeAtomically } from '../lib/render/write';
 import { SchemaRegistry } from '../lib/verify/schemas';
 import { formatFinding, verifyTree } from '../lib/verify/verify';
+import { progressLine } from '../lib/cli';
 import { benchDir, NODE_TS, runAppsBench } from './bench-apps';
 import { runDiffBench } from './bench-diff';
 import { runHaBench } from './bench-ha';
@@ -229,8 +230,17 @@ function quickPart(): void {
   }
 }
 
-function main(): void {
-  const opt = option(process.argv.slice(2));
+/** `tsys bench [--quick | --diff | --apps | --charts | --ha]`: prints the figures; exit 0 (a rejected site exits 1 on its own). */
+export function runBench(args: readonly string[]): number {
+  main(args);
+  return 0;
+}
+
+function main(args: readonly string[]): void {
+  const opt = option(args);
+  // Figures go to stdout as they come; on a terminal, stderr says which part is running.
+  const progress = progressLine('bench', process.stderr, process.env);
+  progress?.(opt ? `the ${opt.slice(2)} part` : 'every part (several minutes): the shipped and the large site first');
   if (opt === '--quick') {
     quickPart();
     return;
@@ -300,10 +310,13 @@ function main(): void {
   console.log('write = writeAtomically into a fresh temp root (atomic swap included), excluding verify; synth+verify is the whole npm run synth minus process start-up');
   console.log(`target: synth+verify of the shipped site, as a whole process, < ${TARGET_MS} ms: ${processMedian < TARGET_MS ? 'yes' : 'no'} (median ${fmt(processMedian)} ms)`);
   console.log('');
+  progress?.('the HA part');
   runHaBench();
   console.log('');
+  progress?.('the diff part');
   diffPart();
+  progress?.('the PaaS part');
   runAppsBench();
 }
 
-main();
+if (require.main === module) main(process.argv.slice(2));

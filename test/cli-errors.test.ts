@@ -114,9 +114,12 @@ describe('synth command line: environment errors while writing', () => {
 });
 
 describe('synth command line: input errors, bugs and --debug', () => {
-  test('GIVEN --site without its value WHEN synth runs THEN one line says so', () => {
-    const { stderr } = refused(() => undefined, '--site');
-    expect(stderr.split('\n')[0]).toBe('synth failed: --site needs a value');
+  test('GIVEN --site without its value WHEN synth runs THEN one line says so, exit 2 (a usage error, docs/cli.md)', () => {
+    const root = scratchCheckout('cli-errors-test');
+    roots.push(root);
+    const { code, stderr } = runSynth(root, '--site');
+    expect(code).toBe(2);
+    expect(stderr).toBe('synth failed: --site needs a value');
   });
 
   test('GIVEN a broken app spec and --debug WHEN synth runs THEN the message and then the stack are shown', () => {

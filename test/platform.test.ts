@@ -162,9 +162,9 @@ describe('the command line', () => {
     fs.rmSync(root, { recursive: true });
   });
 
-  test('GIVEN an unknown option WHEN npm run synth runs THEN it refuses instead of ignoring it', () => {
+  test('GIVEN an unknown option WHEN npm run synth runs THEN it refuses instead of ignoring it (exit 2: a usage error)', () => {
     const run = spawnSync(tsx, ['main.ts', '--sit', 'x.yaml'], { cwd: REPO, encoding: 'utf8' });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stderr).toContain('unknown option "--sit" (allowed: --site <file>, --root <dir>, --debug)');
   });
 

@@ -8,6 +8,8 @@ import { CliIo, processIo } from './cli';
 import { DeliveryError } from './delivery-error';
 import { ComposeError } from './compose';
 import { formatImport, importCompose, writeImport } from './import-compose';
+import { renderTerminal, shouldColor } from '../diff/terminal';
+import { formatPreview } from './preview';
 import { release } from './release';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -76,7 +78,7 @@ export function runImportComposeCli(args: readonly string[], io: CliIo = process
   });
 }
 
-export const RELEASE_USAGE = 'npm run release -- <app> <image|tag|sha256:digest> [--remote origin] [--site site.yaml] [--root .]';
+export const RELEASE_USAGE = 'npm run release -- <app> <image|tag|sha256:digest> [--remote origin] [--site site.yaml] [--root .] [--dry-run] [--allow-repository-change]';
 
 /**
  * `npm run release`: exit 0 when the branch Argo CD follows holds the release, 1 when refused or
@@ -84,14 +86,28 @@ export const RELEASE_USAGE = 'npm run release -- <app> <image|tag|sha256:digest>
  */
 export function runReleaseCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
   return guard('release', io, async () => {
-    const { values: o, positionals } = parse(RELEASE_USAGE, args, { remote: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' } }, 2);
+    const { values: o, positionals } = parse(RELEASE_USAGE, args, {
+      remote: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'allow-repository-change': { type: 'boolean' },
+    }, 2);
     const [app, ref] = positionals;
     const cwd = process.env.INIT_CWD ?? process.cwd();
     const root = path.resolve(cwd, o.root ?? ROOT);
-    const result = release({ root, app, ref, remote: o.remote, siteFile: o.site ? path.resolve(cwd, o.site) : undefined, log: io.out });
+    const result = release({
+      root, app, ref, remote: o.remote, siteFile: o.site ? path.resolve(cwd, o.site) : undefined, log: io.out,
+      dryRun: o['dry-run'] ?? false, allowRepositoryChange: o['allow-repository-change'] ?? false,
+    });
+    const runs = result.waitsForPromotion
+      ? `once Argo CD syncs, ${app}'s rollout starts ${result.image} and pauses: it serves traffic only after npm run promote -- ${app} (npm run status shows progress)`
+      : `${app} runs ${result.image} once Argo CD syncs (npm run status shows progress)`;
+    if (result.preview) {
+      const pushTo = result.upToDate ? '' : `push to ${result.remote} ${result.branch}; ${runs}`;
+      const diffText = renderTerminal(result.preview.diff, { base: `HEAD (${result.head.slice(0, 12)})`, head: `release of ${result.image}`, color: shouldColor(process.stdout, io.env) });
+      for (const line of formatPreview('release', result.preview, diffText, pushTo)) io.out(line);
+      return 0;
+    }
     io.out(result.upToDate
       ? `release: ${result.remote} ${result.branch} already is at ${result.head.slice(0, 12)}; nothing to push`
-      : `release: pushed ${result.head.slice(0, 12)} to ${result.remote} ${result.branch}: ${app} runs ${result.image} once Argo CD syncs (npm run status shows progress)`);
+      : `release: pushed ${result.head.slice(0, 12)} to ${result.remote} ${result.branch}: ${runs}`);
     return 0;
   });
 }

@@ -127,4 +127,11 @@ export interface CheckoutCommandOptions {
    * @default - none
    */
   readonly log?: (line: string) => void;
+  /**
+   * Render in memory and return the commit it would make (message, files, diff) instead of
+   * writing, committing and pushing anything. The render is not verified (the real run verifies
+   * before it commits).
+   * @default false
+   */
+  readonly dryRun?: boolean;
 }

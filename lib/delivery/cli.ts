@@ -10,6 +10,8 @@ import { DeliveryError } from './delivery-error';
 import { createForge, Forge, ForgeKind } from './forge';
 import { DEFAULT_MIRROR_ITEM, listPushMirrors, MIRROR_INTERVAL, readMirrorToken, setupPushMirror } from './mirror';
 import { DEFAULT_APPROVAL_LABEL, reviewPullRequest, REVIEW_CONTEXT } from './pr-review';
+import { renderTerminal, shouldColor } from '../diff/terminal';
+import { formatPreview } from './preview';
 import { publish } from './publish';
 import { httpsCloneUrl, parseRepoUrl, sameRepository } from './repo-url';
 import { allHealthy, argoBaseUrl, compareRevision, fetchApplications, formatReport, localHead, reportApplications } from './status';
@@ -142,14 +144,20 @@ export function runPrCommentCli(args: readonly string[], io: CliIo = processIo()
   });
 }
 
-const PUBLISH_USAGE = 'npm run publish -- [--remote <name>] [--site <file>] [--root <dir>]';
+const PUBLISH_USAGE = 'npm run publish -- [--remote <name>] [--site <file>] [--root <dir>] [--dry-run]';
 
 /** `npm run publish`: exit 0 when the branch Argo CD follows holds HEAD, 1 when refused or failed. */
 export function runPublishCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
   return guard('publish', io, async () => {
-    const o = parse(PUBLISH_USAGE, args, { remote: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' } });
+    const o = parse(PUBLISH_USAGE, args, { remote: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' }, 'dry-run': { type: 'boolean' } });
     const root = path.resolve(o.root ?? ROOT);
-    const result = publish({ root, remote: o.remote, siteFile: o.site ? path.resolve(o.site) : undefined, log: io.out });
+    const result = publish({ root, remote: o.remote, siteFile: o.site ? path.resolve(o.site) : undefined, log: io.out, dryRun: o['dry-run'] ?? false });
+    if (result.preview) {
+      const pushTo = result.upToDate ? '' : `push to ${result.remote} ${result.branch}`;
+      const diffText = renderTerminal(result.preview.diff, { base: `HEAD (${result.head.slice(0, 12)})`, head: 'the render of HEAD', color: shouldColor(process.stdout, io.env) });
+      for (const line of formatPreview('publish', result.preview, diffText, pushTo)) io.out(line);
+      return 0;
+    }
     io.out(result.upToDate
       ? `publish: ${result.remote} ${result.branch} already is at ${result.head.slice(0, 12)}; nothing to push`
       : `publish: pushed ${result.head.slice(0, 12)} to ${result.remote} ${result.branch}; Argo CD syncs it on its next refresh (npm run status shows progress)`);
@@ -161,7 +169,7 @@ const MIRROR_USAGE = 'npm run mirror -- [--setup] [--bw-item <item>] [--mirror-u
 
 /**
  * `npm run mirror`: shows Gitea's push mirrors (exit 0 when the one to git.mirrorUrl exists without
- * an error, 2 otherwise); with `--setup`, creates it unless it exists (exit 0). Errors exit 1.
+ * an error, 1 otherwise); with `--setup`, creates it unless it exists (exit 0). Errors exit 1.
  */
 export function runMirrorCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
   return guard('mirror', io, async () => {
@@ -191,11 +199,11 @@ export function runMirrorCli(args: readonly string[], io: CliIo = processIo()): 
     const ours = mirrors.find((m) => sameRepository(m.remote_address, address));
     if (!ours) {
       io.err(`mirror: no push mirror to ${address}; create it with npm run mirror -- --setup`);
-      return 2;
+      return 1;
     }
     if (ours.last_error) {
       io.err(`mirror: the push mirror to ${address} failed last time; if the token expired, store a new one and recreate the mirror in Gitea's repository settings`);
-      return 2;
+      return 1;
     }
     return 0;
   });
@@ -203,7 +211,7 @@ export function runMirrorCli(args: readonly string[], io: CliIo = processIo()): 
 
 const STATUS_USAGE = 'npm run status -- [--project <name>] [--site <file>] [--root <dir>]';
 
-/** `npm run status`: exit 0 when every Application is Synced and Healthy, 2 when not, 1 on errors. */
+/** `npm run status`: exit 0 when every Application is Synced and Healthy, 1 when not or on errors. */
 export function runStatusCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
   return guard('status', io, async () => {
     const o = parse(STATUS_USAGE, args, { project: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' } });
@@ -218,10 +226,10 @@ export function runStatusCli(args: readonly string[], io: CliIo = processIo()): 
     io.out(`status: Argo CD ${argoBaseUrl(server)}, project ${project}, ${apps.length} Applications; local HEAD ${head ? head.slice(0, 12) : '(no git checkout)'}`);
     if (!apps.length) {
       io.err(`status: no Applications in project ${project}; is Argo CD bootstrapped (README: Bootstrapping a cluster) and may the token read them?`);
-      return 2;
+      return 1;
     }
     const reports = reportApplications(apps, site.git.repoUrl, (revision) => (head ? compareRevision(root, revision, head) : 'no local HEAD'));
     io.out(formatReport(reports));
-    return allHealthy(reports) ? 0 : 2;
+    return allHealthy(reports) ? 0 : 1;
   });
 }

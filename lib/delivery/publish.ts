@@ -4,6 +4,7 @@ import { loadInputs, renderSite, synth } from '../synth';
 import { DeliveryError } from './delivery-error';
 import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, recoverCheckout, refuseOnSynthError } from './branch';
 import { git, gitStatus, StatusEntry } from './git';
+import { CommitPreview, previewCommit, renderInMemory } from './preview';
 
 /** Subjects longer than this are cut in the render commit's message. */
 const MAX_SUBJECT = 60;
@@ -21,6 +22,8 @@ export interface PublishResult {
   readonly head: string;
   /** The remote branch already was at `head`: nothing was pushed. */
   readonly upToDate: boolean;
+  /** With `dryRun`: the render commit publish would make; nothing was written, committed or pushed. */
+  readonly preview?: CommitPreview;
 }
 
 /** `<code> <path>` lines for a message. */
@@ -75,6 +78,14 @@ export function publish(options: PublishOptions): PublishResult {
 
   // 2. The push must be a fast-forward.
   const remoteHead = fastForwardBase(root, remote, site, 'publish');
+
+  if (options.dryRun) {
+    const rendered = refuseOnSynthError(() => renderInMemory({ root, site, apps, lock, layers: options.layers }), NOTHING_CHANGED);
+    const subject = git(root, ['log', '-1', '--format=%s', 'HEAD'], 'cannot read HEAD');
+    const preview = previewCommit(root, `Render dist/ for ${shortSubject(subject)}`, rendered);
+    const head = git(root, ['rev-parse', 'HEAD'], 'cannot read HEAD');
+    return { branch, remote, head, upToDate: remoteHead === head && !preview.files.length, preview };
+  }
 
   // 3. Render and verify; nothing is committed when this fails.
   log(`publish: rendering ${path.relative(root, siteFile) || siteFile}`);

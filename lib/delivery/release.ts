@@ -1,14 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isScalar, parseDocument, Scalar } from 'yaml';
-import { APP_NAME, IMAGE_REF } from '../config/app-schema';
+import { APP_NAME, AppSpec, IMAGE_REF } from '../config/app-schema';
 import { loadSite } from '../config/load';
 import { appFiles, appNameOf, parseApp } from '../config/load-apps';
 import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, recoverCheckout, refuseOnSynthError } from './branch';
 import { DeliveryError } from './delivery-error';
 import { git, gitStatus, StatusEntry } from './git';
 import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
-import { renderSite, synth } from '../synth';
+import { loadInputs, renderSite, synth } from '../synth';
+import { CommitPreview, previewCommit, renderInMemory } from './preview';
 
 /** The allocation lock of the apps' load-balancer addresses, committed beside them when present. */
 export const APPS_LOCK = 'apps.lock.yaml';
@@ -20,6 +21,11 @@ export interface ReleaseOptions extends CheckoutCommandOptions {
   readonly app: string;
   /** A full image reference, or a tag or `sha256:` digest of the app's current repository. */
   readonly ref: string;
+  /**
+   * Accept a full image reference from another repository than the app's current one.
+   * @default false: refused (a typo or a pasted reference of another app must not ship)
+   */
+  readonly allowRepositoryChange?: boolean;
 }
 
 export interface ReleaseResult {
@@ -36,6 +42,40 @@ export interface ReleaseResult {
   readonly head: string;
   /** The remote branch already was at `head`: nothing was pushed. */
   readonly upToDate: boolean;
+  /**
+   * The app's rollout pauses for `npm run promote -- <app>` (blueGreen without auto-promotion, as
+   * in prod by default; canary with a pause that has no duration).
+   */
+  readonly waitsForPromotion: boolean;
+  /** With `dryRun`: the commit the release would make; nothing was written, committed or pushed. */
+  readonly preview?: CommitPreview;
+}
+
+/** Whether a release of `app` waits for `npm run promote` once Argo CD syncs (the rendered Rollout's pause). */
+export function waitsForPromotion(app: AppSpec): boolean {
+  const s = app.strategy;
+  if (s.type === 'blueGreen') return !(s.autoPromotion ?? app.environment !== 'prod');
+  if (s.type === 'canary') return (s.steps ?? []).some((step) => 'pause' in step && step.pause?.duration === undefined);
+  return false;
+}
+
+/** The repository of an image reference (`registry.example.com/apps/wiki`), if it has one. */
+export function imageRepository(image: string): string | undefined {
+  return IMAGE_REF.exec(image)?.groups?.repo;
+}
+
+/**
+ * Refuses an image from another repository than the app's current one (unless `allow`): a release
+ * changes the version of what runs, not what runs.
+ */
+export function refuseRepositoryChange(app: string, current: string, image: string, allow: boolean): void {
+  const before = imageRepository(current);
+  const after = imageRepository(image);
+  if (allow || !before || before === after) return;
+  throw new DeliveryError(
+    `refused: ${image} is from the repository ${after ?? '(none)'}, but ${app} runs images of ${before}; ` +
+      `if the app really moves to another repository, run the release again with --allow-repository-change. Nothing was changed.`,
+  );
 }
 
 /**
@@ -108,6 +148,7 @@ export function release(options: ReleaseOptions): ReleaseResult {
   const original = fs.readFileSync(file, 'utf8');
   const current = parseDocument(original).get('image');
   const image = resolveImage(typeof current === 'string' ? current : '', options.ref);
+  refuseRepositoryChange(options.app, typeof current === 'string' ? current : '', image, options.allowRepositoryChange ?? false);
 
   // Only the app file and the rendered output may be uncommitted.
   const inOutputDirs = (p: string) => OUTPUT_DIRS.some((d) => p.startsWith(`${d}/`));
@@ -126,6 +167,17 @@ export function release(options: ReleaseOptions): ReleaseResult {
 
   // Edit, validate, render; any failure puts the file back.
   const { text, previous } = replaceImage(original, rel, image);
+  const spec = refuseOnSynthError(() => parseApp(text, rel, site), `${rel} would not be valid with image ${image}`);
+  const waits = waitsForPromotion(spec);
+  if (options.dryRun) {
+    const inputs = refuseOnSynthError(() => loadInputs(root, siteFile), 'the checkout does not render');
+    const apps = inputs.apps.map((a) => (a.name === options.app ? spec : a));
+    const rendered = refuseOnSynthError(() => renderInMemory({ root, site: inputs.site, apps, lock: inputs.lock, layers: options.layers }), `${rel} would not render with image ${image}`);
+    const unchanged = previous === image && text === original;
+    const preview = previewCommit(root, `Release ${options.app} ${image}`, rendered, unchanged ? [] : [rel]);
+    const head = git(root, ['rev-parse', 'HEAD'], 'cannot read HEAD');
+    return { app: options.app, previous, image, branch, remote, head, upToDate: remoteHead === head && !preview.files.length, waitsForPromotion: waits, preview };
+  }
   let commit: string | undefined;
   if (previous === image && text === original) {
     log(`release: ${options.app} already runs ${image}`);
@@ -133,7 +185,6 @@ export function release(options: ReleaseOptions): ReleaseResult {
     fs.writeFileSync(file, text);
     let rendered;
     try {
-      refuseOnSynthError(() => parseApp(text, rel, site), `${rel} would not be valid with image ${image}`);
       log(`release: ${rel}: image ${previous} -> ${image}; rendering`);
       rendered = refuseOnSynthError(() => synth({ root, siteFile, layers: options.layers, registry: options.registry }), 'synth failed; the app file is restored, dist/ and argocd/ are unchanged');
     } catch (e) {
@@ -149,7 +200,7 @@ export function release(options: ReleaseOptions): ReleaseResult {
   }
   const head = git(root, ['rev-parse', 'HEAD'], 'cannot read HEAD');
   options.beforePush?.();
-  if (remoteHead === head) return { app: options.app, previous, image, commit, branch, remote, head, upToDate: true };
+  if (remoteHead === head) return { app: options.app, previous, image, commit, branch, remote, head, upToDate: true, waitsForPromotion: waits };
   pushHead(root, remote, branch, 'release', commit ? `, including the release commit ${commit.slice(0, 12)},` : '');
-  return { app: options.app, previous, image, commit, branch, remote, head, upToDate: false };
+  return { app: options.app, previous, image, commit, branch, remote, head, upToDate: false, waitsForPromotion: waits };
 }

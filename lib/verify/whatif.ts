@@ -12,15 +12,16 @@ const ROOT = path.resolve(__dirname, '..', '..');
  * `npm run whatif -- --fail <node>[,<node>] [--all] [--root <dir>]`: loses those nodes together
  * in the rendered dist/ and prints a table per scenario (workload, before, after, outage seconds,
  * why). Without --fail, every node is lost on its own (the N-1 run verify does). --all lists the
- * workloads that cannot run on the lost nodes too. Returns 0 when nothing breaks the rules, 2 when
- * something does, 1 on bad input.
+ * workloads that cannot run on the lost nodes too. Returns 0 when nothing breaks the rules, 1 when
+ * something does (or there is no render), 2 on a bad command line (an unknown option or node):
+ * the convention of docs/cli.md.
  */
 export function runWhatIfCli(args: readonly string[], root: string = ROOT): number {
   const known = ['--fail', '--root', '--all'];
   const unknown = args.filter((a, i) => a.startsWith('-') && !known.includes(a) && !['--fail', '--root'].includes(args[i - 1]));
   if (unknown.length) {
     console.error(`whatif: unknown option "${unknown[0]}" (allowed: --fail <node>[,<node>], --all, --root <dir>)`);
-    return 1;
+    return 2;
   }
   const dir = path.resolve(option(args, '--root') ?? root);
   if (!recoverBeforeCommand(dir, 'whatif')) return 1;
@@ -39,7 +40,7 @@ export function runWhatIfCli(args: readonly string[], root: string = ROOT): numb
     const wrong = failed.filter((f) => !names.includes(f));
     if (!failed.length || wrong.length) {
       console.error(`whatif: ${wrong.length ? `unknown node "${wrong[0]}"` : '--fail needs node names'} (nodes: ${names.join(', ')})`);
-      return 1;
+      return 2;
     }
     results = [simulate(cluster, model.workloads, [...new Set(failed)])];
   } else {
@@ -47,5 +48,5 @@ export function runWhatIfCli(args: readonly string[], root: string = ROOT): numb
   }
   for (const p of model.problems) console.error(`note: ${typeof p.origin === 'string' ? p.origin : p.origin.file}: [${p.rule}] ${p.message}`);
   for (const r of results) console.log(scenarioText(model, r, args.includes('--all')));
-  return results.some((r) => !r.quorum || r.outcomes.some(isViolation)) ? 2 : 0;
+  return results.some((r) => !r.quorum || r.outcomes.some(isViolation)) ? 1 : 0;
 }

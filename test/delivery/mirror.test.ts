@@ -79,15 +79,15 @@ describe('npm run mirror', () => {
     expect(gitea.server.requests).toEqual([]);
   });
 
-  test('GIVEN mirrors WHEN mirror runs without --setup THEN it lists them: exit 2 without ours or with an error, 0 with ours healthy', async () => {
+  test('GIVEN mirrors WHEN mirror runs without --setup THEN it lists them: exit 1 without ours or with an error, 0 with ours healthy', async () => {
     const env = { GITEA_TOKEN: 'gitea-t' };
     const none = testIo(env);
-    expect(await runMirrorCli(['--gitea-api-url', gitea.url], none)).toBe(2);
+    expect(await runMirrorCli(['--gitea-api-url', gitea.url], none)).toBe(1);
     expect(none.stderr).toEqual([`mirror: no push mirror to ${MIRROR}; create it with npm run mirror -- --setup`]);
 
     gitea.pushMirrors.push({ remote_name: 'remote_mirror_x', remote_address: MIRROR, interval: '8h0m0s', sync_on_commit: true, last_update: '2025-06-01T10:00:00Z', last_error: 'authentication failed' });
     const failing = testIo(env);
-    expect(await runMirrorCli(['--gitea-api-url', gitea.url], failing)).toBe(2);
+    expect(await runMirrorCli(['--gitea-api-url', gitea.url], failing)).toBe(1);
     expect(failing.stdout).toEqual([`mirror: remote_mirror_x -> ${MIRROR}: interval 8h0m0s, sync on commit true, last update 2025-06-01T10:00:00Z, last error: authentication failed`]);
 
     (gitea.pushMirrors[0] as { last_error: string }).last_error = '';

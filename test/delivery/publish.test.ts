@@ -148,6 +148,36 @@ describe('npm run publish against a local bare remote', () => {
     expect(remoteHead()).toBe(theirs);
   });
 
+  test('GIVEN --dry-run WHEN published THEN it returns the render commit it would make and the diff, and writes, commits and pushes nothing', async () => {
+    edit(repo.work, 'site.yaml', 'ip: 10.251.50.3', 'ip: 10.251.50.13');
+    const source = commitAll(repo.work, 'Move www3 to 10.251.50.13');
+    const pushed = remoteHead();
+    const dist = snapshotTree(path.join(repo.work, 'dist'));
+    const result = publish({ root: repo.work, registry, dryRun: true, beforePush: () => { throw new Error('a dry run must not reach the push'); } });
+    expect(result.preview?.message).toBe('Render dist/ for Move www3 to 10.251.50.13');
+    expect(result.preview?.files).toEqual(['M dist/hosts/README.md', 'M dist/hosts/www3/config.yaml', 'M dist/hosts/www3/install.sh']);
+    expect(result).toMatchObject({ head: source, upToDate: false });
+    expect(result.renderCommit).toBeUndefined();
+    expect(head()).toBe(source);
+    expect(remoteHead()).toBe(pushed);
+    expect(snapshotTree(path.join(repo.work, 'dist'))).toEqual(dist);
+    expect(gitIn(repo.work, 'status', '--porcelain')).toBe('');
+
+    const io = testIo({});
+    expect(await runPublishCli(['--root', repo.work, '--dry-run'], io)).toBe(0);
+    expect(io.stdout[0]).toBe('publish: dry run: would commit "Render dist/ for Move www3 to 10.251.50.13" with 3 files, then push to origin main:');
+    expect(io.stdout.slice(1, 4)).toEqual(['  M dist/hosts/README.md', '  M dist/hosts/www3/config.yaml', '  M dist/hosts/www3/install.sh']);
+    expect(io.stdout[io.stdout.length - 1]).toBe('publish: dry run: nothing was written, committed or pushed');
+    expect(head()).toBe(source);
+    expect(remoteHead()).toBe(pushed);
+  });
+
+  test('GIVEN a current render WHEN published with --dry-run THEN it says there is nothing to commit', async () => {
+    const io = testIo({});
+    expect(await runPublishCli(['--root', repo.work, '--dry-run'], io)).toBe(0);
+    expect(io.stdout).toEqual(['publish: dry run: the committed render is current; nothing to commit']);
+  });
+
   test('GIVEN no such remote WHEN published THEN it says how to add the Gitea repository', () => {
     expect(publishError({ remote: 'gitea' }).message).toBe('refused: there is no git remote "gitea"; add the Gitea repository Argo CD reads: git remote add gitea https://git.turnsys.com/tsys/platform.git');
   });

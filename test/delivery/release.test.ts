@@ -8,7 +8,8 @@ import { DeliveryError } from '../../lib/delivery/delivery-error';
 import { Layer } from '../../lib/layer';
 import { LAYERS } from '../../lib/layers';
 import { runReleaseCli } from '../../lib/delivery/app-cli';
-import { release, ReleaseOptions, replaceImage, resolveImage } from '../../lib/delivery/release';
+import type { AppSpec } from '../../lib/config/app-schema';
+import { release, ReleaseOptions, replaceImage, resolveImage, waitsForPromotion } from '../../lib/delivery/release';
 import { synth } from '../../lib/synth';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import { snapshotTree } from '../helpers';
@@ -73,7 +74,7 @@ describe('npm run release against a local bare remote', () => {
     expect(wiki()).toBe(WIKI.replace('image: registry.turnsys.com/apps/wiki:1.0.0', 'image: registry.turnsys.com/apps/wiki:1.1.0'));
     expect(result).toEqual({
       app: 'wiki', previous: 'registry.turnsys.com/apps/wiki:1.0.0', image: 'registry.turnsys.com/apps/wiki:1.1.0',
-      commit: head(), branch: 'main', remote: 'origin', head: head(), upToDate: false,
+      commit: head(), branch: 'main', remote: 'origin', head: head(), upToDate: false, waitsForPromotion: false,
     });
     expect(gitIn(repo.work, 'rev-parse', 'HEAD~1')).toBe(before);
     expect(gitIn(repo.work, 'log', '-1', '--format=%s')).toBe('Release wiki registry.turnsys.com/apps/wiki:1.1.0');
@@ -90,7 +91,7 @@ describe('npm run release against a local bare remote', () => {
   test('GIVEN a digest, then a full reference WHEN released THEN the digest keeps the repository and the full reference is taken as it is', () => {
     run({ ref: DIGEST });
     expect(parse(wiki()).image).toBe(`registry.turnsys.com/apps/wiki@${DIGEST}`);
-    run({ ref: `registry.turnsys.com/apps/wiki-next:2.0.0@${DIGEST}` });
+    run({ ref: `registry.turnsys.com/apps/wiki-next:2.0.0@${DIGEST}`, allowRepositoryChange: true });
     expect(parse(wiki()).image).toBe(`registry.turnsys.com/apps/wiki-next:2.0.0@${DIGEST}`);
     expect(gitIn(repo.work, 'log', '-2', '--format=%s').split('\n')).toEqual([
       `Release wiki registry.turnsys.com/apps/wiki-next:2.0.0@${DIGEST}`,
@@ -176,14 +177,79 @@ describe('npm run release against a local bare remote', () => {
     expect(gitIn(repo.work, 'status', '--porcelain')).toBe('');
   });
 
+  test('GIVEN an image of another repository WHEN released without --allow-repository-change THEN it is refused naming the flag, and nothing changes', () => {
+    const before = head();
+    expect(refusal({ ref: 'registry.turnsys.com/apps/blog:1.0.0' }).message).toBe(
+      'refused: registry.turnsys.com/apps/blog:1.0.0 is from the repository registry.turnsys.com/apps/blog, but wiki runs images of registry.turnsys.com/apps/wiki; ' +
+        'if the app really moves to another repository, run the release again with --allow-repository-change. Nothing was changed.',
+    );
+    expect(wiki()).toBe(WIKI);
+    expect(head()).toBe(before);
+    expect(gitIn(repo.work, 'status', '--porcelain')).toBe('');
+  });
+
+  test('GIVEN --dry-run WHEN released THEN it returns the commit it would make and the diff, and writes, commits and pushes nothing', () => {
+    const before = head();
+    const pushed = remoteHead();
+    const dist = snapshotTree(path.join(repo.work, 'dist'));
+    const result = run({ dryRun: true, beforePush: () => { throw new Error('a dry run must not reach the push'); } });
+    expect(result.preview?.message).toBe('Release wiki registry.turnsys.com/apps/wiki:1.1.0');
+    expect(result.preview?.files).toEqual(['M apps/wiki.yaml', `M ${RENDERED_IMAGE}`]);
+    expect(result.preview?.diff.summary).toMatchObject({ changed: 1, added: 0, removed: 0 });
+    expect(result).toMatchObject({ head: before, upToDate: false, image: 'registry.turnsys.com/apps/wiki:1.1.0' });
+    expect(result.commit).toBeUndefined();
+    expect(wiki()).toBe(WIKI);
+    expect(head()).toBe(before);
+    expect(remoteHead()).toBe(pushed);
+    expect(snapshotTree(path.join(repo.work, 'dist'))).toEqual(dist);
+    expect(gitIn(repo.work, 'status', '--porcelain')).toBe('');
+  });
+
+  test('GIVEN --dry-run on the command line WHEN release runs THEN it prints the message, the files and the diff, and says nothing was pushed', async () => {
+    const before = head();
+    const io = testIo({});
+    expect(await runReleaseCli(['wiki', '1.1.0', '--root', repo.work, '--dry-run'], io)).toBe(0);
+    const out = io.stdout.join('\n');
+    expect(out).toContain('release: dry run: would commit "Release wiki registry.turnsys.com/apps/wiki:1.1.0" with 2 files, then push to origin main; wiki runs registry.turnsys.com/apps/wiki:1.1.0 once Argo CD syncs');
+    expect(out).toContain(`  M ${RENDERED_IMAGE}`);
+    expect(out).toContain('~ Deployment sit/wiki');
+    expect(out).toContain('image: "registry.turnsys.com/apps/wiki:1.0.0" → "registry.turnsys.com/apps/wiki:1.1.0"');
+    expect(io.stdout[io.stdout.length - 1]).toBe('release: dry run: nothing was written, committed or pushed');
+    expect(head()).toBe(before);
+    expect(wiki()).toBe(WIKI);
+  });
+
+  test('GIVEN a blueGreen app in prod WHEN released THEN the message names the promotion step instead of "runs once Argo CD syncs"', async () => {
+    fs.writeFileSync(path.join(repo.work, 'apps/shop.yaml'), [
+      'environment: prod', 'image: registry.turnsys.com/apps/shop:1.0.0', 'ports:', '  - { name: http, port: 8080 }', 'strategy: { type: blueGreen }', '',
+    ].join('\n'));
+    synth({ root: repo.work, layers: LAYERS_WITH_IMAGES, registry });
+    commitAll(repo.work, 'Add the shop');
+    const io = testIo({});
+    expect(await runReleaseCli(['shop', '1.1.0', '--root', repo.work], io)).toBe(0);
+    expect(io.stdout[io.stdout.length - 1]).toBe(
+      `release: pushed ${head().slice(0, 12)} to origin main: once Argo CD syncs, shop's rollout starts registry.turnsys.com/apps/shop:1.1.0 and pauses: it serves traffic only after npm run promote -- shop (npm run status shows progress)`,
+    );
+  });
+
   test('GIVEN the command line WHEN run with missing arguments THEN it shows the usage and exits 1', async () => {
     const io = testIo({});
     expect(await runReleaseCli(['wiki', '--root', repo.work], io)).toBe(1);
-    expect(io.stderr[0]).toBe('release: expected 2 arguments, got 1 (wiki)\nusage: npm run release -- <app> <image|tag|sha256:digest> [--remote origin] [--site site.yaml] [--root .]');
+    expect(io.stderr[0]).toBe('release: expected 2 arguments, got 1 (wiki)\nusage: npm run release -- <app> <image|tag|sha256:digest> [--remote origin] [--site site.yaml] [--root .] [--dry-run] [--allow-repository-change]');
   });
 });
 
 describe('release references and edits', () => {
+  test('GIVEN app specs WHEN asked whether a release waits for promote THEN blueGreen without auto-promotion and canary with an open pause do', () => {
+    const app = (environment: string, strategy: object) => ({ environment, strategy }) as unknown as AppSpec;
+    expect(waitsForPromotion(app('prod', { type: 'blueGreen' }))).toBe(true);
+    expect(waitsForPromotion(app('sit', { type: 'blueGreen' }))).toBe(false);
+    expect(waitsForPromotion(app('prod', { type: 'blueGreen', autoPromotion: true }))).toBe(false);
+    expect(waitsForPromotion(app('sit', { type: 'canary', steps: [{ setWeight: 20 }, { pause: {} }] }))).toBe(true);
+    expect(waitsForPromotion(app('prod', { type: 'canary', steps: [{ setWeight: 20 }, { pause: { duration: 60 } }] }))).toBe(false);
+    expect(waitsForPromotion(app('prod', { type: 'rolling' }))).toBe(false);
+  });
+
   test('GIVEN references WHEN resolved against the current image THEN tags and digests keep the repository', () => {
     expect(resolveImage('registry.turnsys.com/apps/wiki:1.0.0', '1.2.3')).toBe('registry.turnsys.com/apps/wiki:1.2.3');
     expect(resolveImage(`registry.turnsys.com/apps/wiki:1.0.0@${DIGEST}`, DIGEST)).toBe(`registry.turnsys.com/apps/wiki@${DIGEST}`);

@@ -51,9 +51,9 @@ describe('npm run status against a recorded Argo CD answer', () => {
 
   const env = () => ({ ARGOCD_SERVER: server, ARGOCD_AUTH_TOKEN: 'argo-t' });
 
-  test('GIVEN the recorded answer WHEN status runs THEN each layer shows sync, health, revision against HEAD and out-of-sync objects, exit 2', async () => {
+  test('GIVEN the recorded answer WHEN status runs THEN each layer shows sync, health, revision against HEAD and out-of-sync objects, exit 1', async () => {
     const io = testIo(env());
-    expect(await runStatusCli(['--root', checkout], io)).toBe(2);
+    expect(await runStatusCli(['--root', checkout], io)).toBe(1);
     expect(io.stderr).toEqual([]);
     expect(argocd.log()).toEqual(['GET /api/v1/applications?projects=platform']);
     expect(io.stdout[0]).toBe(`status: Argo CD ${server}, project platform, 14 Applications; local HEAD ${C3.slice(0, 12)}`);
@@ -97,7 +97,7 @@ describe('npm run status against a recorded Argo CD answer', () => {
 
     answer = () => ({ metadata: { resourceVersion: '1' }, items: null });
     const empty = testIo(env());
-    expect(await runStatusCli(['--root', checkout], empty)).toBe(2);
+    expect(await runStatusCli(['--root', checkout], empty)).toBe(1);
     expect(empty.stderr).toEqual(['status: no Applications in project platform; is Argo CD bootstrapped (README: Bootstrapping a cluster) and may the token read them?']);
 
     const noServer = testIo({ ARGOCD_AUTH_TOKEN: 'argo-t' });

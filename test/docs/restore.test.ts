@@ -41,14 +41,14 @@ describe('docs/restore.md and npm run backup-report', () => {
     }
   });
 
-  test('GIVEN a volume no schedule covers WHEN npm run backup-report runs THEN it is marked NOT COVERED and the exit code is 2', () => {
+  test('GIVEN a volume no schedule covers WHEN npm run backup-report runs THEN it is marked NOT COVERED and the exit code is 1', () => {
     const root = tempRootWithOutputs();
     try {
       fs.writeFileSync(path.join(root, 'dist/jenkins/persistentvolumeclaim-scratch.yaml'),
         'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: scratch\n  namespace: jenkins\nspec:\n  storageClassName: nfs\n  resources:\n    requests:\n      storage: 1Gi\n');
       for (const f of ['dist/backups/schedule-platform-daily.yaml']) fs.rmSync(path.join(root, f));
       const out = report(root);
-      expect(out.status).toBe(2);
+      expect(out.status).toBe(1);
       expect(out.stdout).toContain('| `jenkins/scratch` | PersistentVolumeClaim | nfs | 1Gi | - | NOT COVERED |');
     } finally {
       fs.rmSync(root, { recursive: true, force: true });

@@ -1,19 +1,71 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { replaceImage, resolveImage } from '../../lib/delivery/release';
 import { EVICTION } from '../../lib/hosts/k3s-config';
 import { IMAGE_PULL_BUDGET_SECONDS, recoveryFromPod, VOLUME_MOVE_BUDGET_SECONDS } from '../../lib/ha/recovery';
+import { LOCK_FILE } from '../../lib/paas/lock';
+import type { RenderedFile } from '../../lib/render/rendered-file';
+import { loadInputs, renderSite } from '../../lib/synth';
 import { REPO, shippedRender, shippedSite } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe('the whiteboard demo', () => {
-  const files = new Map(shippedRender().map((f) => [f.path, f.content]));
+/** What the assertions read: the render and the image the app spec in that checkout pins. */
+interface Checkout {
+  readonly files: readonly RenderedFile[];
+  readonly specImage: string;
+}
+
+/** The image `apps/whiteboard.yaml` of a checkout pins. */
+const specImageOf = (root: string): string => (parse(fs.readFileSync(path.join(root, 'apps', 'whiteboard.yaml'), 'utf8')) as { image: string }).image;
+
+/**
+ * A scratch copy of the shipped inputs (site.yaml, apps/, apps.lock.yaml) where the whiteboard is
+ * released with `tag`, edited as npm run release edits it (resolveImage, replaceImage), rendered.
+ */
+function releasedCheckout(tag: string): Checkout {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'whiteboard-release-'));
+  try {
+    fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
+    fs.copyFileSync(path.join(REPO, LOCK_FILE), path.join(root, LOCK_FILE));
+    fs.cpSync(path.join(REPO, 'apps'), path.join(root, 'apps'), { recursive: true });
+    const file = path.join(root, 'apps', 'whiteboard.yaml');
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, replaceImage(text, 'apps/whiteboard.yaml', resolveImage(specImageOf(REPO), tag)).text);
+    const { site, apps, lock } = loadInputs(root);
+    return { files: renderSite(site, undefined, apps, lock), specImage: specImageOf(root) };
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Rendered once, when first asked for. */
+const once = <T>(f: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => (value ??= f());
+};
+const released = once(() => releasedCheckout('v9.8.7'));
+
+/** The shipped checkout, and one where the whiteboard was released: the same properties hold for both. */
+const CHECKOUTS: readonly [string, () => Checkout][] = [
+  ['the shipped checkout', () => ({ files: shippedRender(), specImage: specImageOf(REPO) })],
+  ['a checkout where npm run release -- whiteboard v9.8.7 ran', released],
+];
+
+test('GIVEN a simulated release of the whiteboard THEN its spec pins the new tag of the same repository (the suite below runs on that checkout too)', () => {
+  expect(released().specImage).toBe('lovasoa/wbo:v9.8.7');
+  expect(parse(new Map(released().files.map((f) => [f.path, f.content])).get('dist/workloads/whiteboard/deployment-whiteboard.yaml')!).spec.template.spec.containers[0].image).toBe('lovasoa/wbo:v9.8.7');
+});
+
+describe.each(CHECKOUTS)('the whiteboard demo, in %s', (_label, checkout) => {
+  const { files: rendered, specImage } = checkout();
+  const files = new Map(rendered.map((f) => [f.path, f.content]));
   const obj = (p: string): Obj => parse(files.get(p)!);
   const deployment = obj('dist/workloads/whiteboard/deployment-whiteboard.yaml');
   const pod = deployment.spec.template.spec;
-  // The image the app spec pins: a release (npm run release) changes it, and this test stays green.
-  const specImage = (parse(fs.readFileSync(path.join(REPO, 'apps', 'whiteboard.yaml'), 'utf8')) as { image: string }).image;
+  // The image the app spec pins: a release (npm run release) changes it, and this suite stays green.
 
   test('GIVEN apps/whiteboard.yaml WHEN rendered THEN WBO runs the image the spec pins (a WBO image), as uid 1000 on port 8080 (NET_BIND_SERVICE kept for its setcap node binary), one replica, Recreate, declared singleton', () => {
     expect(pod.containers[0]).toMatchObject({

@@ -25,15 +25,15 @@ describe('npm run whatif', () => {
     expect(r.out).toContain('no outage; every singleton recovers within its budget');
   });
 
-  test('GIVEN two of three servers WHEN they fail together THEN quorum is lost and it exits 2', () => {
+  test('GIVEN two of three servers WHEN they fail together THEN quorum is lost and it exits 1 (a finding)', () => {
     const r = run(['--fail', 'db1,db2']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.out).toContain('etcd loses quorum: 1 of 3 servers left (needs 2)');
   });
 
-  test('GIVEN an unknown node or option THEN it exits 1 and names the nodes', () => {
-    expect(run(['--fail', 'www9'])).toMatchObject({ code: 1, err: expect.stringContaining('unknown node "www9" (nodes: db1, db2, db3, subord, www1, www2, www3)') });
-    expect(run(['--fial', 'www1']).code).toBe(1);
+  test('GIVEN an unknown node or option THEN it exits 2 (a usage error) and names the nodes', () => {
+    expect(run(['--fail', 'www9'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown node "www9" (nodes: db1, db2, db3, subord, www1, www2, www3)') });
+    expect(run(['--fial', 'www1']).code).toBe(2);
   });
 
   test('GIVEN no --fail WHEN run THEN every node is lost in turn', () => {

@@ -1,0 +1,30 @@
+// `tsys <command>` (bin/tsys.js, and every npm script): the one command line of the platform
+// (lib/command-line/). The commands whose code lives in scripts/ are wired here; the others in
+// lib/command-line/runners.ts.
+import { Runner, runProgram } from '../lib/command-line/program';
+import { LIB_RUNNERS } from '../lib/command-line/runners';
+
+/** Every command's runner: lib/'s and those of scripts/, each loaded when its command runs. */
+export const RUNNERS: Readonly<Record<string, Runner>> = {
+  ...LIB_RUNNERS,
+  bench: (args) => (require('./bench') as typeof import('./bench')).runBench(args),
+  schemas: () => (require('./refresh-schemas') as typeof import('./refresh-schemas')).refreshSchemas(),
+  import: () => (require('./import-crds') as typeof import('./import-crds')).importCrds(),
+  'backup-report': (args) => (require('./backup-report') as typeof import('./backup-report')).runBackupReport(args),
+};
+
+/** Runs the process's command line and sets its exit code. */
+export function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // `tsys diff | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+  return runProgram(argv, RUNNERS).then((code) => {
+    process.exitCode = code;
+    // The drill may leave watches and timers behind; it has said everything it had to say.
+    if (argv[0] === 'drill') process.exit(code);
+  });
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,163 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { COMMANDS } from '../lib/command-line/commands';
+import { Runner, runProgram } from '../lib/command-line/program';
+import type { CommandSpec } from '../lib/command-line/spec';
+import { RUNNERS } from '../scripts/tsys';
+import { REPO } from './helpers';
+
+/** A command line run in-process: what it printed and which actions ran (none of the real ones: every runner is a spy). */
+async function tsys(...argv: string[]): Promise<{ code: number; out: string; err: string; ran: { command: string; args: readonly string[] }[] }> {
+  let out = '';
+  let err = '';
+  const ran: { command: string; args: readonly string[] }[] = [];
+  const spies: Record<string, Runner> = Object.fromEntries(COMMANDS.map((c) => [c.name, (args: readonly string[]) => {
+    ran.push({ command: c.name, args });
+    return 0;
+  }]));
+  const code = await runProgram(argv, spies, { stdout: (t) => { out += t; }, stderr: (t) => { err += t; } });
+  return { code, out, err, ran };
+}
+
+/** What a command needs to get past its required arguments and options: `<name>`s and required `--option value`s. */
+function required(spec: CommandSpec): string[] {
+  return [
+    ...(spec.arguments ?? []).map((a) => `some-${a.name}`),
+    ...(spec.options ?? []).filter((o) => o.required).flatMap((o) => [`--${o.name}`, o.choices?.[0] ?? 'x']),
+  ];
+}
+
+/** `git status` of the checkout: a command line that is refused or asks for help must not change it. */
+const gitStatus = () => spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: REPO, encoding: 'utf8' }).stdout;
+
+/** One line, no stack trace. */
+const ONE_LINE = /^[^\n]+\n$/;
+
+describe('tsys: one command line for every command', () => {
+  const before = gitStatus();
+  afterAll(() => expect(gitStatus()).toBe(before));
+
+  test('GIVEN the entry WHEN wired THEN every command of the table has a runner and every npm script of a command calls the entry', () => {
+    expect(Object.keys(RUNNERS).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+    const scripts = (require(path.join(REPO, 'package.json')) as { scripts: Record<string, string>; bin: Record<string, string> });
+    expect(scripts.bin).toEqual({ tsys: 'bin/tsys.js' });
+    for (const c of COMMANDS) expect(scripts.scripts[c.name]).toBe(`node bin/tsys.js ${c.name}`);
+  });
+
+  test('GIVEN --help and -h on the root THEN the commands, the exit codes and examples are printed, exit 0; no command is a usage error (exit 2)', async () => {
+    for (const flag of ['--help', '-h']) {
+      const r = await tsys(flag);
+      expect(r.code).toBe(0);
+      for (const c of COMMANDS) expect(r.out).toMatch(new RegExp(`^  ${c.name}\\b`, 'm'));
+      expect(r.out).toContain('Exit codes (every command):');
+      expect(r.out).toContain('2  the command line is wrong');
+      expect(r.out).toContain('Examples:');
+      expect(r.ran).toEqual([]);
+    }
+    const none = await tsys();
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('Usage: tsys <command> [options]');
+    const unknown = await tsys('synthesize');
+    expect(unknown).toMatchObject({ code: 2, err: expect.stringMatching(ONE_LINE) });
+    expect(unknown.err).toContain("unknown command 'synthesize'");
+  });
+
+  describe.each(COMMANDS.map((c) => [c.name, c] as const))('%s', (name, spec) => {
+    test('GIVEN --help or -h THEN usage, options and an example are printed, exit 0, and the command does not run', async () => {
+      for (const flag of ['--help', '-h']) {
+        const r = await tsys(name, ...required(spec), flag);
+        expect(r.code).toBe(0);
+        expect(r.out).toContain(`Usage: tsys ${name}`);
+        expect(r.out).toContain('Examples:');
+        expect(r.out).toContain(`tsys ${spec.examples[0]}`);
+        for (const o of spec.options ?? []) expect(r.out).toContain(`--${o.name}`);
+        expect(r.err).toBe('');
+        expect(r.ran).toEqual([]);
+      }
+      expect((await tsys('help', name)).out).toContain(`Usage: tsys ${name}`);
+    });
+
+    test('GIVEN an unknown option THEN one line on stderr naming it, no stack trace, exit 2, and the command does not run', async () => {
+      const r = await tsys(name, ...required(spec), '--no-such-option');
+      expect(r).toMatchObject({ code: 2, out: '', ran: [] });
+      expect(r.err).toMatch(ONE_LINE);
+      expect(r.err).toContain(`${name}: unknown option '--no-such-option'`);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    });
+
+    test('GIVEN a stray argument THEN one line on stderr, exit 2, and the command does not run', async () => {
+      const r = await tsys(name, ...required(spec), 'stray');
+      expect(r).toMatchObject({ code: 2, out: '', ran: [] });
+      expect(r.err).toMatch(ONE_LINE);
+      expect(r.err).toContain('too many arguments');
+    });
+
+    const valued = (spec.options ?? []).find((o) => o.value);
+    (valued ? test : test.skip)('GIVEN an option without its value (at the end, or followed by another option) THEN one line, exit 2, and the command does not run', async () => {
+      const flag = `--${valued!.name}`;
+      const others = required(spec).filter((_, i, all) => all[i] !== flag && all[i - 1] !== flag);
+      const atEnd = await tsys(name, ...others, flag);
+      expect(atEnd).toMatchObject({ code: 2, out: '', ran: [] });
+      expect(atEnd.err).toMatch(ONE_LINE);
+      expect(atEnd.err).toContain(`option '${flag} ${valued!.value}' argument missing`);
+      const followed = await tsys(name, ...others, flag, '--help');
+      // `--x --help`: the help wins and nothing runs; `--x --other` with a value option is refused.
+      expect(followed.ran).toEqual([]);
+    });
+
+    test('GIVEN a valid command line THEN the command runs once with its canonical arguments', async () => {
+      const r = await tsys(name, ...required(spec));
+      expect(r.code).toBe(0);
+      expect(r.ran).toEqual([{ command: name, args: required(spec) }]);
+    });
+  });
+
+  test('GIVEN --name=value, options before arguments and a value that is an option THEN the runner gets --name value, arguments first; a value may not be another option', async () => {
+    expect((await tsys('whatif', '--fail=www1,www2', '--all')).ran).toEqual([{ command: 'whatif', args: ['--fail', 'www1,www2', '--all'] }]);
+    expect((await tsys('release', '--dry-run', 'whiteboard', 'v2.18.0')).ran).toEqual([{ command: 'release', args: ['whiteboard', 'v2.18.0', '--dry-run'] }]);
+    expect((await tsys('pr-comment', '--pr', '3', '--sha', 'abc1234', '--body', '-')).ran[0].args).toEqual(['--pr', '3', '--sha', 'abc1234', '--body', '-']);
+    const swallowed = await tsys('whatif', '--fail', '--all');
+    expect(swallowed).toMatchObject({ code: 2, ran: [] });
+    expect(swallowed.err).toContain('it needs a value, but "--all" follows it');
+    const choice = await tsys('diff', '--format', 'html');
+    expect(choice).toMatchObject({ code: 2, ran: [] });
+    expect(choice.err).toContain('Allowed choices are markdown, terminal');
+  });
+});
+
+describe('tsys as a process (bin/tsys.js and the npm scripts)', () => {
+  const node = (args: string[]) => spawnSync(process.execPath, [path.join(REPO, 'bin', 'tsys.js'), ...args], { cwd: REPO, encoding: 'utf8' });
+
+  test('GIVEN npm run import -- --help THEN it prints the usage and leaves imports/ alone (it used to rewrite it)', () => {
+    const before = spawnSync('git', ['status', '--porcelain', '--', 'imports'], { cwd: REPO, encoding: 'utf8' }).stdout;
+    const r = node(['import', '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage: tsys import');
+    expect(spawnSync('git', ['status', '--porcelain', '--', 'imports'], { cwd: REPO, encoding: 'utf8' }).stdout).toBe(before);
+  });
+
+  test('GIVEN a stray argument to whatif (it used to simulate every node) THEN exit 2 with one line on stderr', () => {
+    const r = node(['whatif', 'www1']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("whatif: too many arguments for 'whatif'. Expected 0 arguments but got 1. (tsys whatif --help shows the usage)\n");
+  });
+
+  test('GIVEN --fail without a value (it used to end in a stack trace) THEN exit 2 with one line', () => {
+    const r = node(['whatif', '--fail']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("whatif: option '--fail <nodes>' argument missing (tsys whatif --help shows the usage)\n");
+  });
+
+  test('GIVEN npm run whatif -- --fail www1 THEN the simulation runs as before', () => {
+    const r = spawnSync('npm', ['run', '--silent', 'whatif', '--', '--fail', 'www1'], { cwd: REPO, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Losing www1');
+  });
+
+  test('GIVEN verify --root on a folder without a render (it used to say "valid") THEN exit 1 naming it', () => {
+    const r = node(['verify', '--root', path.join(REPO, 'no-such-checkout')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^verify failed: .*no-such-checkout has no dist\/ folder/);
+  });
+});
