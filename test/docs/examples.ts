@@ -1,4 +1,6 @@
 import * as fs from 'fs';
+import { COMMANDS } from '../../lib/command-line/commands';
+import type { CommandSpec } from '../../lib/command-line/spec';
 import * as path from 'path';
 
 /**
@@ -111,35 +113,10 @@ export function optionsOf(words: readonly string[]): string[] {
   return words.flatMap((w) => [...w.matchAll(/(?:^|[[(|])(--[a-z][a-z0-9-]*)/g)].map((m) => m[1]));
 }
 
-/** The script file an npm script runs (`node --require tsx/cjs scripts/x.ts` -> `scripts/x.ts`), or undefined. */
-export function scriptFile(command: string): string | undefined {
-  return /(?:^|\s)((?:scripts\/)?[\w./-]+\.ts)(?:\s|$)/.exec(command)?.[1];
-}
-
-/** Every local TypeScript file `entry` imports, transitively (relative imports only), with `entry` itself. */
-export function importClosure(root: string, entry: string): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = fs.readFileSync(path.join(root, file), 'utf8');
-    for (const m of text.matchAll(/(?:from|import|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
-      const base = path.join(path.dirname(file), m[1]);
-      const hit = [`${base}.ts`, path.join(base, 'index.ts'), base].find((c) => c.endsWith('.ts') && fs.existsSync(path.join(root, c)));
-      if (hit) visit(hit);
-    }
-  };
-  visit(entry);
-  return [...seen];
-}
-
-/** The options a script's code names anywhere (`--fail`, `--root`, ...): what its command line can accept. */
-export function knownOptions(root: string, entry: string): Set<string> {
-  const known = new Set<string>();
-  for (const file of importClosure(root, entry)) {
-    for (const m of fs.readFileSync(path.join(root, file), 'utf8').matchAll(/--[a-z][a-z0-9-]*/g)) known.add(m[0]);
-  }
-  return known;
+/** The `tsys` command an npm script runs (`node bin/tsys.js whatif`), from the one command table. */
+export function tsysCommand(script: string): CommandSpec | undefined {
+  const name = /(?:^|\s)bin\/tsys\.js\s+([\w-]+)/.exec(script)?.[1];
+  return COMMANDS.find((c) => c.name === name);
 }
 
 /** Maps are merged key by key; anything else in `patch` replaces what `base` has. */
