@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { COMMANDS } from '../../lib/command-line/commands';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { parseApp } from '../../lib/config/load-apps';
 import { parseSite } from '../../lib/config/load';
@@ -12,7 +13,7 @@ import { synth } from '../../lib/synth';
 import { REPO } from '../helpers';
 import { drillSample } from './drill-sample';
 import {
-  anchorsOf, DocExample, examplesOf, handWrittenDocs, mergePatch, notOffline, optionsOf, tsysCommand, shellCommands, where,
+  anchorsOf, DocExample, examplesOf, handWrittenDocs, mergePatch, notOffline, optionsOf, tsysCommand, tsysInvocation, shellCommands, where,
 } from './examples';
 
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
@@ -124,9 +125,23 @@ describe('the examples of README.md and the hand-written docs/', () => {
     const problems: string[] = [];
     for (const e of SHELL) {
       for (const c of shellCommands(e.body)) {
+        const tsys = tsysInvocation(c.words);
+        if (tsys) {
+          if (tsys.name === undefined || tsys.name === 'help') continue;
+          const command = COMMANDS.find((k) => k.name === tsys.name);
+          if (!command) {
+            problems.push(`${where(e)}: \`${c.text}\` names no tsys command (lib/command-line/commands.ts has ${COMMANDS.map((k) => k.name).join(', ')})`);
+            continue;
+          }
+          const known = new Set(['--help', '-h', ...(command.options ?? []).map((o) => `--${o.name}`)]);
+          for (const option of optionsOf(tsys.args)) {
+            if (!known.has(option)) problems.push(`${where(e)}: \`${c.text}\`: tsys ${command.name} knows no option ${option} (lib/command-line/commands.ts)`);
+          }
+          continue;
+        }
         const [tool, sub, script] = c.words;
         if (tool !== 'npm') {
-          if (!notOffline(e)) problems.push(`${where(e)}: \`${c.text}\` is not an npm command: run it in the tests, or mark the block needs-<what>: <reason>`);
+          if (!notOffline(e)) problems.push(`${where(e)}: \`${c.text}\` is not an npm or tsys command: run it in the tests, or mark the block needs-<what>: <reason>`);
           continue;
         }
         if (sub === 'ci' || sub === 'test') continue;

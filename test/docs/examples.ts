@@ -113,6 +113,17 @@ export function optionsOf(words: readonly string[]): string[] {
   return words.flatMap((w) => [...w.matchAll(/(?:^|[[(|])(--[a-z][a-z0-9-]*)/g)].map((m) => m[1]));
 }
 
+/**
+ * A direct call of the command line (`tsys <command>`, `npx tsys <command>`, `node bin/tsys.js
+ * <command>`): the command's name (undefined for `tsys --help`) and its arguments; undefined for anything else.
+ */
+export function tsysInvocation(words: readonly string[]): { name?: string; args: string[] } | undefined {
+  const at = words[0] === 'tsys' ? 1 : words[0] === 'npx' && words[1] === 'tsys' ? 2 : words[0] === 'node' && words[1] === 'bin/tsys.js' ? 2 : -1;
+  if (at < 0) return undefined;
+  const rest = words.slice(at);
+  return rest.length && !rest[0].startsWith('-') ? { name: rest[0], args: rest.slice(1) } : { args: rest };
+}
+
 /** The `tsys` command an npm script runs (`node bin/tsys.js whatif`), from the one command table. */
 export function tsysCommand(script: string): CommandSpec | undefined {
   const name = /(?:^|\s)bin\/tsys\.js\s+([\w-]+)/.exec(script)?.[1];
