@@ -21,7 +21,7 @@ export const HA_ANNOTATIONS = {
    * resource an operator turns into pods. See `lib/ha/workloads.ts`.
    */
   workloads: 'platform.tsys/workloads',
-  /** `lb-speaker` or `gateway-proxy`: what the failure report calls out beside etcd and the API VIP. */
+  /** `lb-speaker`, `gateway-proxy`, `cluster-dns` or `metrics-api`: what the failure report calls out beside etcd and the API VIP. */
   role: 'platform.tsys/role',
   /** JSON: the replicated storage an object installs (Longhorn's Application), for the simulation. */
   storage: 'platform.tsys/storage',
@@ -75,8 +75,8 @@ export interface HaDeclaration {
   readonly exempt?: Readonly<Partial<Record<HaRuleId, string>>>;
   /** Its own recovery budget (singletons only), instead of the site's. */
   readonly recoveryBudget?: RecoveryBudget;
-  /** What the failure report calls out beside etcd and the API VIP: the load-balancer speakers, the gateway's proxies. */
-  readonly role?: 'lb-speaker' | 'gateway-proxy';
+  /** What the failure report calls out beside etcd and the API VIP: the load-balancer speakers, the gateway's proxies, cluster DNS, the metrics API. */
+  readonly role?: 'lb-speaker' | 'gateway-proxy' | 'cluster-dns' | 'metrics-api';
 }
 
 /**
