@@ -5,9 +5,6 @@ import type { PlatformContext } from '../context';
 import { CLUSTER_ADDONS_LAYER } from '../layers/cluster-addons';
 import { CoreDns, coreDnsProps } from '../layers/coredns';
 
-/** The label selector of the bootstrap's cluster DNS objects: the runbook applies them first (`kubectl apply -k argocd/ -l ...`). */
-export const BOOTSTRAP_DNS_SELECTOR = `platform.tsys/layer=${CLUSTER_ADDONS_LAYER}`;
-
 /**
  * `argocd/`: what one `kubectl apply -k argocd/` puts on a fresh k3s: the cluster DNS (CoreDNS,
  * which k3s no longer bundles and Argo CD needs to reach its repository), the argocd namespace,

@@ -6,6 +6,11 @@ import { MetricsServer } from './metrics-server';
 
 /** The layer's name: its folder dist/cluster-addons and its Argo CD Application. */
 export const CLUSTER_ADDONS_LAYER = 'cluster-addons';
+/**
+ * The label selector of this layer's objects (every layer labels its objects `platform.tsys/layer`):
+ * the runbook applies the bootstrap's CoreDNS objects first with it (`kubectl apply -k argocd/ -l ...`).
+ */
+export const CLUSTER_ADDONS_SELECTOR = `platform.tsys/layer=${CLUSTER_ADDONS_LAYER}`;
 
 /**
  * The k3s add-ons that k3s would run as single pods (disabled in every server's config.yaml),

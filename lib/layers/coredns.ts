@@ -73,7 +73,8 @@ export interface CoreDnsValues {
  * k3s's optional `coredns-custom` imports are not carried over: change the Corefile here instead.
  */
 export function corefilePlugins(site: Site): CoreDnsPlugin[] {
-  const nodeHosts = site.nodes.map((n) => `${n.ip} ${n.name}`);
+  // By name: reordering nodes in site.yaml (the join order) leaves the Corefile as it is.
+  const nodeHosts = [...site.nodes].sort((a, b) => a.name.localeCompare(b.name)).map((n) => `${n.ip} ${n.name}`);
   return [
     { name: 'errors' },
     // lameduck: a stopping replica keeps answering while the Service stops sending to it.
