@@ -42,6 +42,13 @@ export const VERSIONS = {
   k3s: { kind: 'binary', name: 'k3s', version: 'v1.33.5+k3s1' },
   /** Argo CD: bootstrap and self-management. */
   argocd: { kind: 'chart', repo: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '9.1.4' },
+  /**
+   * CoreDNS: the cluster DNS (chart 1.46.2 ships CoreDNS 1.13.1), in place of the single pod k3s
+   * bundles (disabled in every server's config.yaml).
+   */
+  coredns: { kind: 'chart', repo: 'https://coredns.github.io/helm', chart: 'coredns', version: '1.46.2' },
+  /** metrics-server: the resource metrics API behind kubectl top and every HPA (chart 3.13.1 ships metrics-server 0.8.1), in place of k3s's bundled one. */
+  'metrics-server': { kind: 'chart', repo: 'https://kubernetes-sigs.github.io/metrics-server/', chart: 'metrics-server', version: '3.13.1' },
   /** MetalLB: TCP load balancer in L2 mode. */
   metallb: { kind: 'chart', repo: 'https://metallb.github.io/metallb', chart: 'metallb', version: '0.15.2' },
   /** Longhorn: replicated block storage. */

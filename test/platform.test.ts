@@ -43,7 +43,7 @@ describe('the whole platform for the shipped site', () => {
     const manifests = files.filter((f) => !f.path.startsWith('dist/hosts/') && !f.path.startsWith('docs/') && !f.path.startsWith('reports/') && !f.path.startsWith('render-cache/') && f.path !== LOCK_FILE);
     const dirs = [...new Set(manifests.map((f) => path.posix.dirname(f.path)))].sort();
     expect(dirs).toEqual([
-      'argocd', 'dist/apps', 'dist/argocd', 'dist/backups', 'dist/gateway', 'dist/harbor', 'dist/jenkins', 'dist/keycloak', 'dist/logging', 'dist/longhorn', 'dist/metallb',
+      'argocd', 'dist/apps', 'dist/argocd', 'dist/backups', 'dist/cluster-addons', 'dist/gateway', 'dist/harbor', 'dist/jenkins', 'dist/keycloak', 'dist/logging', 'dist/longhorn', 'dist/metallb',
       'dist/monitoring', 'dist/paas', 'dist/rancher', 'dist/rollouts', 'dist/secrets', 'dist/upgrades', 'dist/workloads/whiteboard',
     ]);
     for (const f of manifests.filter((x) => !x.path.endsWith('kustomization.yaml'))) {

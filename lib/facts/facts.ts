@@ -33,7 +33,7 @@ export const HaDeclarationSchema = z.strictObject({
   systemComponent: reason.optional(),
   exempt: z.partialRecord(z.enum(ruleIds), reason).optional(),
   recoveryBudget: z.strictObject({ seconds: z.number().int().positive(), reason }).optional(),
-  role: z.enum(['lb-speaker', 'gateway-proxy']).optional(),
+  role: z.enum(['lb-speaker', 'gateway-proxy', 'cluster-dns', 'metrics-api']).optional(),
   outsideHa: reason.optional(),
 }).superRefine((d, ctx) => {
   for (const id of Object.keys(d.exempt ?? {})) {

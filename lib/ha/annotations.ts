@@ -26,7 +26,7 @@ export const HA_ANNOTATIONS = {
    * resource an operator turns into pods. See `lib/ha/workloads.ts`.
    */
   workloads: 'platform.tsys/workloads',
-  /** `lb-speaker` or `gateway-proxy`: what the failure report calls out beside etcd and the API VIP. */
+  /** `lb-speaker`, `gateway-proxy`, `cluster-dns` or `metrics-api`: what the failure report calls out beside etcd and the API VIP. */
   role: 'platform.tsys/role',
   /** JSON: the replicated storage an object installs (Longhorn's Application), for the simulation. */
   storage: 'platform.tsys/storage',
@@ -82,8 +82,8 @@ export interface HaDeclaration {
   readonly recoveryBudget?: RecoveryBudget;
   /** Why it is not highly available by design (an R&D app): its outage while its nodes are down is reported, not a violation. */
   readonly outsideHa?: string;
-  /** What the failure report calls out beside etcd and the API VIP: the load-balancer speakers, the gateway's proxies. */
-  readonly role?: 'lb-speaker' | 'gateway-proxy';
+  /** What the failure report calls out beside etcd and the API VIP: the load-balancer speakers, the gateway's proxies, cluster DNS, the metrics API. */
+  readonly role?: 'lb-speaker' | 'gateway-proxy' | 'cluster-dns' | 'metrics-api';
 }
 
 /**

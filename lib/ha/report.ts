@@ -24,9 +24,9 @@ function roleLines(r: ScenarioResult): string[] {
         ? `API VIP: kube-vip on ${v.holders.join(', ')} takes it over within ${v.seconds} s (its lease)`
         : `**API VIP lost**: ${v.holders.length ? 'no quorum to elect a holder' : 'no kube-vip left on a server'}`);
   }
-  for (const [role, what] of [['lb-speaker', 'load-balancer speakers'], ['gateway-proxy', 'gateway proxies']] as const) {
+  for (const [role, what] of [['lb-speaker', 'load-balancer speakers'], ['gateway-proxy', 'gateway proxies'], ['cluster-dns', 'cluster DNS'], ['metrics-api', 'metrics API']] as const) {
     for (const o of r.outcomes.filter((x) => x.workload.role === role && !x.label.includes('share manager'))) {
-      lines.push(`${what} (${o.workload.namespace}/${o.workload.name}): ${o.before} before, ${o.after} after${o.outageSeconds > 0 ? `, **unavailable ${secs(o.outageSeconds)} s**` : ', no outage'}`);
+      lines.push(`${what} (${o.workload.namespace}/${o.workload.name}): ${o.before} before, ${o.after} after, ${o.before - o.lost} serving throughout${o.outageSeconds > 0 ? `, **unavailable ${secs(o.outageSeconds)} s**` : ', no outage'}`);
     }
   }
   return lines;

@@ -94,7 +94,7 @@ export interface WorkloadDeclaration extends HaDeclaration {
   readonly createdBy?: string;
 }
 
-export type WorkloadRole = 'lb-speaker' | 'gateway-proxy';
+export type WorkloadRole = 'lb-speaker' | 'gateway-proxy' | 'cluster-dns' | 'metrics-api';
 
 /**
  * The replicated storage the simulation needs to know about (declared on Longhorn's Application):

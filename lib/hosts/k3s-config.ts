@@ -28,6 +28,27 @@ export const EVICTION = {
   tolerationSeconds: 20,
 } as const;
 
+/**
+ * The cluster's service network and DNS, k3s's defaults stated outright: every server's
+ * config.yaml sets them, kubelets get `--cluster-dns` from them, and the platform's CoreDNS
+ * Service (lib/layers/coredns.ts) takes the same address. Change them here only on a fresh cluster.
+ */
+export const CLUSTER_DNS = {
+  /** `service-cidr`: the ClusterIP range. */
+  serviceCidr: '10.43.0.0/16',
+  /** `cluster-dns`: the ClusterIP of the kube-dns Service, written into every pod's resolv.conf. */
+  address: '10.43.0.10',
+  /** `cluster-domain`. */
+  domain: 'cluster.local',
+} as const;
+
+/**
+ * What the platform renders in place of k3s's bundled single-pod add-ons (`disable:` in every
+ * server's config.yaml): MetalLB replaces servicelb, Envoy Gateway traefik, Longhorn local-path;
+ * the cluster-addons layer runs CoreDNS (3 replicas) and metrics-server (2) highly available.
+ */
+export const K3S_DISABLED_ADDONS = ['servicelb', 'traefik', 'local-storage', 'coredns', 'metrics-server'] as const;
+
 /** The eviction settings' shape, for checking other values. */
 export interface EvictionSettings {
   readonly nodeStatusUpdateFrequencySeconds: number;
@@ -143,8 +164,10 @@ export function k3sConfig(site: Site, node: SiteNode): Record<string, unknown> {
     ...config,
     ...(isFirstServer(site, node) ? { 'cluster-init': true } : { server: apiUrl(site) }),
     'tls-san': [...sans].sort(),
-    // MetalLB replaces servicelb, Envoy Gateway replaces traefik, Longhorn replaces local-path.
-    disable: ['servicelb', 'traefik', 'local-storage'],
+    disable: [...K3S_DISABLED_ADDONS],
+    'service-cidr': CLUSTER_DNS.serviceCidr,
+    'cluster-dns': CLUSTER_DNS.address,
+    'cluster-domain': CLUSTER_DNS.domain,
     'etcd-expose-metrics': true,
     'kube-apiserver-arg': [
       `default-not-ready-toleration-seconds=${EVICTION.tolerationSeconds}`,

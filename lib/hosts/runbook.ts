@@ -3,8 +3,9 @@ import type { RegistryMirror } from '../inventory';
 import { formatTaint } from '../k8s/scheduling';
 import type { Versions } from '../versions';
 import { notReadySeconds, worstCaseEvictionSeconds } from '../ha/recovery';
-import { apiUrl, EVICTION, isFirstServer, joinOrder, nodeLabels, nodeTaints } from './k3s-config';
+import { apiUrl, CLUSTER_DNS, EVICTION, isFirstServer, joinOrder, nodeLabels, nodeTaints } from './k3s-config';
 import { parseBitwardenRef } from '../constructs/bitwarden-secret';
+import { CLUSTER_ADDONS_SELECTOR } from '../layers/cluster-addons';
 import { bwTokenCommand } from './install-script';
 
 function roleText(site: Site, node: SiteNode): string {
@@ -112,7 +113,23 @@ export function hostsRunbook(site: Site, versions: Versions, mirrors: readonly R
     `- \`sudo k3s kubectl get nodes -o wide\` on a server lists all ${site.nodes.length} nodes \`Ready\`.`,
     `- For \`kubectl\` from your workstation, copy \`/etc/rancher/k3s/k3s.yaml\` from a server (mode 0600) and set its`,
     `  \`server:\` to \`${apiUrl(site)}\` (the VIP is in every server certificate).`,
-    '- Then bootstrap Argo CD: `kubectl apply -k argocd/` (see the repository README).',
+    '',
+    '## Cluster DNS, then Argo CD',
+    '',
+    `k3s runs no CoreDNS here (\`disable: coredns\` in every server's \`config.yaml\`): until the next step nothing in the`,
+    `cluster resolves names, and kubelets already point every pod at \`${CLUSTER_DNS.address}\` (\`cluster-dns\`). The platform's`,
+    'CoreDNS (3 replicas, one per node) comes with the bootstrap, and it goes first because Argo CD needs DNS to reach',
+    'its repository. From a clone of this repository, with the kubeconfig above:',
+    '',
+    '```sh',
+    `kubectl apply --server-side -k argocd/ -l ${CLUSTER_ADDONS_SELECTOR}`,
+    'kubectl -n kube-system rollout status deployment/coredns --timeout=5m',
+    'kubectl apply --server-side -k argocd/',
+    '```',
+    '',
+    `Check: \`kubectl -n kube-system get endpoints kube-dns\` lists 3 addresses; \`kubectl run dns-check --rm -it --restart=Never`,
+    `--image=busybox:1.37 -- nslookup kubernetes.default.svc.${CLUSTER_DNS.domain}\` answers. Argo CD's \`cluster-addons\` Application`,
+    '(the first sync wave) then adopts the same objects from `dist/cluster-addons`, with metrics-server. See docs/cluster-dns.md.',
     '',
     '## Failover numbers',
     '',

@@ -3,6 +3,7 @@ import type { OptionalComponent, Site } from '../config/schema';
 import type { LayerFactory } from '../context';
 import { argoCdLayer } from './argocd';
 import { backupsLayer } from './backups';
+import { clusterAddonsLayer } from './cluster-addons';
 import { gatewayLayer } from './gateway';
 import { harborLayer } from './harbor';
 import { jenkinsLayer } from './jenkins';
@@ -19,7 +20,7 @@ import { upgradesLayer } from './upgrades';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
 export const LAYERS: readonly LayerFactory[] = [
-  argoCdLayer, backupsLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, loggingLayer, longhornLayer, metalLbLayer, monitoringLayer, paasLayer, rancherLayer, rolloutsLayer, secretsLayer, upgradesLayer,
+  argoCdLayer, backupsLayer, clusterAddonsLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, loggingLayer, longhornLayer, metalLbLayer, monitoringLayer, paasLayer, rancherLayer, rolloutsLayer, secretsLayer, upgradesLayer,
 ];
 
 /** The layer of each optional component: built only while site.yaml leaves the component on. */

@@ -452,7 +452,6 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
     runtimeSelectors: [
       { service: `${KPS_RELEASE}-prometheus`, because: `selects the pods of StatefulSet ${KPS_WORKLOADS.prometheus}, which the Prometheus operator creates from the Prometheus resource` },
       { service: `${KPS_RELEASE}-alertmanager`, because: `selects the pods of StatefulSet ${KPS_WORKLOADS.alertmanager}, which the Prometheus operator creates from the Alertmanager resource` },
-      { service: `${KPS_RELEASE}-coredns`, because: 'selects the CoreDNS pods (k8s-app: kube-dns) in kube-system, which k3s deploys itself from its bundled coredns manifest, for scraping' },
     ],
   });
   for (const s of [admin, env, ldap, ...(receivers ? [receivers] : [])]) layer.addOrder(stack, s);

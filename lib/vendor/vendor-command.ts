@@ -121,6 +121,7 @@ export const COMPONENTS: ComponentTable = {
   'argo-cd': { kind: 'chart', repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argo-cd', tag: 'argo-cd-{version}', aliases: ['argocd'] },
   'argo-rollouts': { kind: 'chart', repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argo-rollouts', tag: 'argo-rollouts-{version}' },
   'argocd-apps': { kind: 'chart', repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argocd-apps', tag: 'argocd-apps-{version}' },
+  'coredns': { kind: 'chart', repository: 'https://github.com/coredns/helm', path: 'charts/coredns', tag: 'coredns-{version}' },
   'external-secrets': {
     kind: 'chart',
     repository: 'https://github.com/external-secrets/external-secrets',
@@ -150,6 +151,7 @@ export const COMPONENTS: ComponentTable = {
   'loki': { kind: 'chart', repository: 'https://github.com/grafana-community/helm-charts', path: 'charts/loki', tag: 'loki-{version}' },
   'longhorn': { kind: 'chart', repository: 'https://github.com/longhorn/longhorn', path: 'chart', tag: 'v{bare}' },
   'metallb': { kind: 'chart', repository: 'https://github.com/metallb/metallb', path: 'charts/metallb', tag: 'v{bare}' },
+  'metrics-server': { kind: 'chart', repository: 'https://github.com/kubernetes-sigs/metrics-server', path: 'charts/metrics-server', tag: 'metrics-server-helm-chart-{version}' },
   'rancher': {
     kind: 'chart',
     repository: 'https://github.com/rancher/rancher',

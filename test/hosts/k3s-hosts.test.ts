@@ -72,16 +72,19 @@ describe('K3sHosts: k3s config.yaml per node', () => {
     }
   });
 
-  test('GIVEN the servers WHEN rendered THEN each has exactly the control-plane settings: SANs, disabled add-ons, etcd metrics, fast eviction, private kubeconfig', () => {
+  test('GIVEN the servers WHEN rendered THEN each has exactly the control-plane settings: SANs, disabled add-ons, the service network and cluster DNS, etcd metrics, fast eviction, private kubeconfig', () => {
     const { 'node-name': _n, 'node-ip': _i, 'cluster-init': _c, server: _s, ...rest } = config('db2');
     expect(rest).toEqual({
-      disable: ['servicelb', 'traefik', 'local-storage'],
+      'cluster-dns': '10.43.0.10',
+      'cluster-domain': 'cluster.local',
+      disable: ['servicelb', 'traefik', 'local-storage', 'coredns', 'metrics-server'],
       'etcd-expose-metrics': true,
       'kube-apiserver-arg': ['default-not-ready-toleration-seconds=20', 'default-unreachable-toleration-seconds=20'],
       'kube-controller-manager-arg': ['node-monitor-period=2s', 'node-monitor-grace-period=20s'],
       'kubelet-arg': ['node-status-update-frequency=4s'],
       'node-label': [DISK, PROD_TAG],
       'node-taint': [SERVER_TAINT],
+      'service-cidr': '10.43.0.0/16',
       'tls-san': ['10.251.51.1', '10.251.51.10', '10.251.51.2', '10.251.51.3', 'db1', 'db2', 'db3'],
       'token-file': '/etc/rancher/k3s/token',
       'write-kubeconfig-mode': '0600',
@@ -251,28 +254,31 @@ describe('K3sHosts: runbook', () => {
 
 describe('K3sHosts: what a site change touches', () => {
   const before = filesOf(shippedSite());
+  // CoreDNS answers for the nodes' names (its Corefile's hosts block, like k3s's NodeHosts): its
+  // ConfigMap and the Deployment's config checksum, in the layer and in the bootstrap.
+  const COREDNS_NODE_HOSTS = ['argocd/configmap-coredns.yaml', 'argocd/deployment-coredns.yaml', 'dist/cluster-addons/configmap-coredns.yaml', 'dist/cluster-addons/deployment-coredns.yaml'];
 
   test('GIVEN a server\'s IP changes WHEN rendered again THEN exactly every server config (SANs), its install.sh, the runbook and the etcd scrape targets change', () => {
     const after = filesOf(siteWith((s) => { nodeOf(s, 'db2').ip = '10.251.51.4'; }));
     expect(diff(before, after)).toEqual({
       added: [],
       removed: [],
-      changed: ['dist/hosts/README.md', 'dist/hosts/db1/config.yaml', 'dist/hosts/db2/config.yaml', 'dist/hosts/db2/install.sh', 'dist/hosts/db3/config.yaml',
+      changed: [...COREDNS_NODE_HOSTS, 'dist/hosts/README.md', 'dist/hosts/db1/config.yaml', 'dist/hosts/db2/config.yaml', 'dist/hosts/db2/install.sh', 'dist/hosts/db3/config.yaml',
         // Prometheus scrapes etcd on every server's address (kubeEtcd.endpoints): the chart's Endpoints and its render.
-        'dist/monitoring/endpoints-kube-prometheus-stack-kube-etcd.yaml', 'render-cache/kube-prometheus-stack.yaml'],
+        'dist/monitoring/endpoints-kube-prometheus-stack-kube-etcd.yaml', 'render-cache/coredns.yaml', 'render-cache/kube-prometheus-stack.yaml'],
     });
   });
 
   test('GIVEN an agent\'s IP changes WHEN rendered again THEN exactly its config, its install.sh and the runbook change', () => {
     const after = filesOf(siteWith((s) => { nodeOf(s, 'www2').ip = '10.251.50.5'; }));
-    expect(diff(before, after)).toEqual({ added: [], removed: [], changed: ['dist/hosts/README.md', 'dist/hosts/www2/config.yaml', 'dist/hosts/www2/install.sh'] });
+    expect(diff(before, after)).toEqual({ added: [], removed: [], changed: [...COREDNS_NODE_HOSTS, 'dist/hosts/README.md', 'dist/hosts/www2/config.yaml', 'dist/hosts/www2/install.sh', 'render-cache/coredns.yaml'] });
   });
 
   test('GIVEN an agent is added WHEN rendered again THEN exactly its two files are added, the runbook and the failure model and report change', () => {
     const after = filesOf(siteWith((s) => { s.nodes.push({ name: 'www4', ip: '10.251.50.4', role: 'agent', storage: true, rnd: false, labels: {}, cpu: 4, memory: '8Gi' }); }));
     expect(diff(before, after)).toEqual({
       added: ['dist/hosts/www4/config.yaml', 'dist/hosts/www4/install.sh'], removed: [],
-      changed: ['dist/hosts/README.md', 'dist/hosts/failure-model.yaml', 'reports/failure-simulation.md'],
+      changed: [...COREDNS_NODE_HOSTS, 'dist/hosts/README.md', 'dist/hosts/failure-model.yaml', 'render-cache/coredns.yaml', 'reports/failure-simulation.md'],
     });
   });
 });

@@ -37,10 +37,12 @@ describe('Argo CD: bootstrap and self-management', () => {
     expect(k.resources.map((r: string) => obj(`argocd/${r}`).kind)).not.toContain('HelmChart');
   });
 
-  test('GIVEN bootstrap and dist WHEN compared THEN every chart object in argocd/ equals its self-managed copy in dist/argocd', () => {
+  test('GIVEN bootstrap and dist WHEN compared THEN every chart object in argocd/ equals its self-managed copy in dist/argocd (the cluster DNS objects theirs in dist/cluster-addons)', () => {
     const boot = [...files.keys()].filter((p) => p.startsWith('argocd/') && !['argocd/kustomization.yaml', 'argocd/application-root.yaml', 'argocd/appproject-platform.yaml'].includes(p));
     expect(boot.length).toBeGreaterThan(50);
-    for (const p of boot) expect([p, files.get(p)]).toEqual([p, files.get(`dist/${p}`)]);
+    const layerOf = (p: string) => obj(p).metadata.labels['platform.tsys/layer'];
+    for (const p of boot) expect([p, files.get(p)]).toEqual([p, files.get(`dist/${layerOf(p)}/${p.slice('argocd/'.length)}`)]);
+    expect([...new Set(boot.map(layerOf))].sort()).toEqual(['argocd', 'cluster-addons']);
   });
 
   test('GIVEN the objects that install Argo CD WHEN synced by Argo CD THEN the namespace and the CRDs are never pruned or deleted by it', () => {

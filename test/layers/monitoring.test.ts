@@ -79,10 +79,11 @@ describe('monitoring layer', () => {
     }
   });
 
-  test('GIVEN the CoreDNS scrape Service WHEN rendered THEN it is in kube-system, selects k3s\'s bundled CoreDNS pods and says that k3s creates them', () => {
+  test('GIVEN the CoreDNS scrape Service WHEN rendered THEN it is in kube-system and selects the CoreDNS pods the cluster-addons layer renders (no run-time pods declared)', () => {
     const svc = obj(`${DIR}service-kube-prometheus-stack-coredns.yaml`);
     expect([svc.metadata.namespace, svc.spec.selector]).toEqual(['kube-system', { 'k8s-app': 'kube-dns' }]);
-    expect(svc.metadata.annotations['platform.tsys/selects-runtime-pods']).toMatch(/k3s deploys itself/);
+    expect(svc.metadata.annotations?.['platform.tsys/selects-runtime-pods']).toBeUndefined();
+    expect(obj('dist/cluster-addons/deployment-coredns.yaml').spec.template.metadata.labels['k8s-app']).toBe('kube-dns');
   });
 
   test('GIVEN the chart\'s single-replica workloads WHEN rendered THEN the operator and kube-state-metrics are singletons with a reason and the node exporter a system component on every node', () => {
