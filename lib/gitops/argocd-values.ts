@@ -7,6 +7,7 @@ import { sortKeys } from '../render/sort';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { ContainerResources } from '../constructs/container';
 import { LDAP_SCHEMA } from '../ldap-schema';
+import { DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA } from '../ha/argo-health';
 
 /** Secret (labelled for Argo CD) with the LDAP bind password Dex reads as `$argocd-ldap:bindPW`. */
 export const ARGOCD_LDAP_SECRET = 'argocd-ldap';
@@ -39,6 +40,10 @@ if obj.status ~= nil and obj.status.health ~= nil then
 end
 return hs
 `,
+  // One pod down (its node lost or rebooting) leaves a DaemonSet Healthy, saying so: with Argo CD's
+  // built-in rule a lost node, still registered, keeps every DaemonSet Progressing and the root
+  // app's sync waves wait for it (docs/deployability.md).
+  [DAEMONSET_HEALTH_KEY]: DAEMONSET_HEALTH_LUA,
   'external-secrets.io_ExternalSecret': conditionHealth('Ready'),
   'gateway.networking.k8s.io_Gateway': conditionHealth('Programmed'),
   // A Longhorn volume is degraded when it runs short of replicas and faulted when it has none.

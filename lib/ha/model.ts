@@ -10,6 +10,8 @@ import { containerStartupSeconds, DEAD_NODE_TAINTS, probeWindowSeconds, readyAft
 import { FACTS_FILE, factsOf, PlatformFacts, WorkloadFact } from '../facts/facts';
 import { HaRuleId, RecoveryBudget } from './annotations';
 import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, WorkloadRole } from './workloads';
+import { DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, DaemonSetHealthRule } from './argo-health';
+import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 
 /**
  * The model the HA rules and the node-failure simulation work on, built from the rendered tree
@@ -83,6 +85,8 @@ export interface StorageModel {
 
 export interface ClusterModel {
   readonly nodes: readonly NodeModel[];
+  /** Node names in the order they join (site.yaml's node order, as the failure model lists them); `nodes`' order when not given. */
+  readonly joinOrder?: readonly string[];
   readonly eviction: EvictionModel;
   readonly recoveryBudgetSeconds: number;
   readonly storage?: StorageModel;
@@ -148,9 +152,26 @@ export interface HaProblem {
   readonly message: string;
 }
 
+/** One Argo CD Application of the render: what it syncs, and in which wave of its parent. */
+export interface ApplicationModel {
+  readonly name: string;
+  /** The directory it syncs (`spec.source.path`), when it syncs one from the platform's repository. */
+  readonly path?: string;
+  /** Whether it syncs the directory's subdirectories too (`spec.source.directory.recurse`). */
+  readonly recurse: boolean;
+  /** Its sync wave (`argocd.argoproj.io/sync-wave`, 0 when unset): its parent syncs it after every lower wave is Healthy. */
+  readonly wave: number;
+  /** Where it is rendered: the Application whose path holds this file is its parent. */
+  readonly origin: HaObject;
+}
+
 export interface HaModel {
   readonly cluster?: ClusterModel;
   readonly workloads: readonly Workload[];
+  /** Every Argo CD Application rendered under dist/ (the app of apps, the layers, the apps). */
+  readonly applications: readonly ApplicationModel[];
+  /** How Argo CD judges a DaemonSet in this render: its built-in rule, or the platform's customisation (./argo-health.ts) found in argocd-cm. */
+  readonly daemonSetHealth: DaemonSetHealthRule;
   /** Rendered pod templates that are not long-running workloads (Jobs, CronJobs, Pods): container rules only. */
   readonly otherPods: readonly OtherPod[];
   readonly problems: readonly HaProblem[];
@@ -217,7 +238,31 @@ export function buildHaModel(input: HaInput): HaModel {
       problems.push({ origin: storage!.origin, rule: 'ha/annotations', message: `the storage declaration names DaemonSet ${ds}, which no workload declaration has; declare it (where its pods run decides where volumes live and attach)` });
     }
   }
-  return { cluster, workloads, otherPods, problems };
+  return { cluster, workloads, otherPods, problems, applications: applicationsOf(objects), daemonSetHealth: daemonSetHealthOf(objects) };
+}
+
+/** The config map where Argo CD reads its health customisations. */
+export const ARGOCD_CM = 'argocd-cm';
+
+/** Argo CD Applications among the rendered objects. */
+function applicationsOf(objects: readonly HaObject[]): ApplicationModel[] {
+  return objects.filter((o) => o.obj.kind === 'Application' && apiGroup(o.obj.apiVersion) === 'argoproj.io').map((o) => {
+    const source = o.obj.spec?.source ?? {};
+    const wave = Number(o.obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? 0);
+    return {
+      name: String(o.obj.metadata?.name),
+      ...(source.chart === undefined && typeof source.path === 'string' ? { path: String(source.path).replace(/\/+$/, '') } : {}),
+      recurse: source.directory?.recurse === true,
+      wave: Number.isFinite(wave) ? wave : 0,
+      origin: o,
+    };
+  });
+}
+
+/** The DaemonSet health rule of the rendered argocd-cm: the platform's customisation when it is there unchanged, else Argo CD's built-in one. */
+function daemonSetHealthOf(objects: readonly HaObject[]): DaemonSetHealthRule {
+  const cm = objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.apiVersion === 'v1' && o.obj.metadata?.name === ARGOCD_CM && o.obj.metadata?.namespace === ARGOCD_NAMESPACE);
+  return cm?.obj.data?.[`resource.customizations.health.${DAEMONSET_HEALTH_KEY}`] === DAEMONSET_HEALTH_LUA ? 'one-unavailable' : 'builtin';
 }
 
 /** Objects of dist/hosts/kube-vip/kube-vip.yaml (k3s applies them on every server). */
@@ -615,7 +660,10 @@ function buildCluster(hostFiles: ReadonlyMap<string, string>, storageDecl: { ori
     };
   }
   const budget = Number(model.recoveryBudgetSeconds ?? 90);
-  return { nodes, eviction, recoveryBudgetSeconds: budget, storage };
+  // The failure model lists the nodes in site.yaml's order, the join order; nodes it does not list join last.
+  const listed = [...capacity.keys()].filter((n) => nodes.some((x) => x.name === n));
+  const joinOrder = [...listed, ...nodes.map((n) => n.name).filter((n) => !listed.includes(n))];
+  return { nodes, joinOrder, eviction, recoveryBudgetSeconds: budget, storage };
 }
 
 /** Why a pod of `w` cannot run on `node`, or undefined when it can (node selector, required affinity, NoSchedule/NoExecute taints). */
