@@ -200,9 +200,10 @@ describe('Argo CD: LDAP login, repository access, webhook, health', () => {
     expect(secret.stringData).toBeUndefined();
   });
 
-  test('GIVEN the platform kinds WHEN Argo CD reports health THEN Applications, ExternalSecrets, Gateways and Longhorn volumes have real checks', () => {
+  test('GIVEN the platform kinds WHEN Argo CD reports health THEN Applications, ExternalSecrets, Gateways and Longhorn volumes have real checks, and DaemonSets tolerate one node down', () => {
     const checks = Object.keys(cm()).filter((k) => k.startsWith('resource.customizations.health.')).sort();
     expect(checks).toEqual([
+      'resource.customizations.health.apps_DaemonSet',
       'resource.customizations.health.argoproj.io_Application',
       'resource.customizations.health.external-secrets.io_ExternalSecret',
       'resource.customizations.health.gateway.networking.k8s.io_Gateway',
@@ -210,6 +211,7 @@ describe('Argo CD: LDAP login, repository access, webhook, health', () => {
     ]);
     expect(cm()['resource.customizations.health.argoproj.io_Application']).toContain('obj.status.health.status');
     expect(cm()['resource.customizations.health.longhorn.io_Volume']).toContain('r == "faulted"');
+    expect(cm()['resource.customizations.health.apps_DaemonSet']).toContain('desired - available <= 1');
   });
 
   test('GIVEN the UI WHEN rendered THEN argocd.<domain> is routed to argocd-server and listed for HAProxy; the layer waits for gateway and secrets', () => {
