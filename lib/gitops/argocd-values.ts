@@ -7,7 +7,7 @@ import { sortKeys } from '../render/sort';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { ContainerResources } from '../constructs/container';
 import { LDAP_SCHEMA } from '../ldap-schema';
-import { DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA } from '../ha/argo-health';
+import { DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, KEYCLOAK_HEALTH_KEY, KEYCLOAK_HEALTH_LUA } from '../ha/argo-health';
 
 /** Secret (labelled for Argo CD) with the LDAP bind password Dex reads as `$argocd-ldap:bindPW`. */
 export const ARGOCD_LDAP_SECRET = 'argocd-ldap';
@@ -44,6 +44,9 @@ return hs
   // built-in rule a lost node, still registered, keeps every DaemonSet Progressing and the root
   // app's sync waves wait for it (docs/deployability.md).
   [DAEMONSET_HEALTH_KEY]: DAEMONSET_HEALTH_LUA,
+  // Argo CD's Keycloak check, except that one instance missing (stuck on a dead node, never
+  // replaced) with no error is Healthy, saying so (docs/deployability.md).
+  [KEYCLOAK_HEALTH_KEY]: KEYCLOAK_HEALTH_LUA,
   'external-secrets.io_ExternalSecret': conditionHealth('Ready'),
   'gateway.networking.k8s.io_Gateway': conditionHealth('Programmed'),
   // A Longhorn volume is degraded when it runs short of replicas and faulted when it has none.

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { AppHealth, daemonSetHealth, DaemonSetHealthRule, replicaSetHealth } from './argo-health';
+import { AppHealth, daemonSetHealth, DaemonSetHealthRule, replicaSetHealth, resourceHealthRule } from './argo-health';
 import { ApplicationModel, ClusterModel, HaModel, Workload } from './model';
 import { ScenarioResult, simulate } from './simulate';
 
@@ -15,6 +15,9 @@ import { ScenarioResult, simulate } from './simulate';
  *   scheduler and the eviction have done their work; a DaemonSet by the rule the render's
  *   argocd-cm sets, counting one pod per registered node it may run on (a lost node stays
  *   registered; a node that has not joined yet is not).
+ * - Only what Argo CD manages counts: a workload an operator creates from a custom resource counts
+ *   through that resource's health check (built-in or argocd-cm's), not at all when the kind has
+ *   none, and one a controller creates from values does not count.
  * - An Application is Healthy when its workloads and its child Applications are (the platform's
  *   health check of `argoproj.io/Application` passes a child's health up to its parent).
  * - A parent syncs its children wave by wave and waits for a wave to be Healthy before the next:
@@ -107,7 +110,7 @@ function appOfWorkload(apps: readonly ApplicationModel[], w: Workload): Applicat
 }
 
 /** Each workload's health in a simulated scenario. */
-function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, lost: readonly string[]): Map<Workload, WorkloadHealth> {
+function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisations: Readonly<Record<string, string>>, lost: readonly string[]): Map<Workload, WorkloadHealth> {
   const out = new Map<Workload, WorkloadHealth>();
   const pending = new Map(r.unplaced.map((u) => [u.workload, u]));
   for (const o of r.outcomes) {
@@ -126,11 +129,20 @@ function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, lost: rea
     }
     const desired = w.replicas;
     const running = Math.min(o.after, desired);
+    const short = `${running} of ${desired} replicas: ${unplaced && o.lost === 0 ? `${unplaced.pods} never placed: ${unplaced.why}` : o.why}`;
+    if (w.argo.via === 'none') {
+      out.set(w, { workload: w, health: 'Healthy', desired, running, why: `${running >= desired ? `${running} of ${desired} replicas` : short}; Argo CD does not manage it (${w.argo.why})` });
+      continue;
+    }
+    if (w.argo.via === 'resource') {
+      const cr = resourceHealthRule(w.argo.group, w.argo.kind, customisations);
+      const health = cr.health ? cr.health(desired, running) : 'Healthy';
+      const through = `counts through its ${w.argo.kind} resource: ${cr.source}`;
+      out.set(w, { workload: w, health, desired, running, why: `${running >= desired ? `${running} of ${desired} replicas` : short}; ${through}` });
+      continue;
+    }
     const health = replicaSetHealth(desired, running);
-    const why = health === 'Healthy'
-      ? `${running} of ${desired} replicas`
-      : `${running} of ${desired} replicas: ${unplaced && o.lost === 0 ? `${unplaced.pods} never placed: ${unplaced.why}` : o.why}`;
-    out.set(w, { workload: w, health, desired, running, why });
+    out.set(w, { workload: w, health, desired, running, why: health === 'Healthy' ? `${running} of ${desired} replicas` : short });
   }
   return out;
 }
@@ -142,7 +154,7 @@ export function deployability(model: HaModel, scenario: DeployScenario): Deploya
   const r = scenario.kind === 'loss'
     ? simulate(cluster, model.workloads, scenario.lost)
     : simulate({ ...cluster, nodes: cluster.nodes.filter((n) => scenario.present.includes(n.name)) }, model.workloads, []);
-  const healths = workloadHealths(r, model.daemonSetHealth, scenario.kind === 'loss' ? scenario.lost : []);
+  const healths = workloadHealths(r, model.daemonSetHealth, model.healthCustomisations, scenario.kind === 'loss' ? scenario.lost : []);
   const apps = model.applications;
   const byApp = new Map<ApplicationModel, WorkloadHealth[]>();
   const unsynced: Workload[] = [];

@@ -10,7 +10,7 @@ import { containerStartupSeconds, DEAD_NODE_TAINTS, probeWindowSeconds, readyAft
 import { FACTS_FILE, factsOf, PlatformFacts, WorkloadFact } from '../facts/facts';
 import { HaRuleId, RecoveryBudget } from './annotations';
 import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, WorkloadRole } from './workloads';
-import { DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, DaemonSetHealthRule } from './argo-health';
+import { ArgoView, DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, DaemonSetHealthRule } from './argo-health';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 
 /**
@@ -138,6 +138,8 @@ export interface Workload {
   readonly terminationGraceSeconds: number;
   readonly volumes: readonly VolumeUse[];
   readonly role?: WorkloadRole | 'api-vip';
+  /** How Argo CD sees it: a resource it manages, through a custom resource's health, or not at all. */
+  readonly argo: ArgoView;
   /** kube-vip: how long the VIP lease lasts (the VIP moves within it). */
   readonly leaseSeconds?: number;
   /** The pod template, for rendered workloads (the container rules read it). */
@@ -172,6 +174,8 @@ export interface HaModel {
   readonly applications: readonly ApplicationModel[];
   /** How Argo CD judges a DaemonSet in this render: its built-in rule, or the platform's customisation (./argo-health.ts) found in argocd-cm. */
   readonly daemonSetHealth: DaemonSetHealthRule;
+  /** The health customisations of argocd-cm (`resource.customizations.health.<group>_<kind>`: Lua), by key. */
+  readonly healthCustomisations: Readonly<Record<string, string>>;
   /** Rendered pod templates that are not long-running workloads (Jobs, CronJobs, Pods): container rules only. */
   readonly otherPods: readonly OtherPod[];
   readonly problems: readonly HaProblem[];
@@ -238,7 +242,7 @@ export function buildHaModel(input: HaInput): HaModel {
       problems.push({ origin: storage!.origin, rule: 'ha/annotations', message: `the storage declaration names DaemonSet ${ds}, which no workload declaration has; declare it (where its pods run decides where volumes live and attach)` });
     }
   }
-  return { cluster, workloads, otherPods, problems, applications: applicationsOf(objects), daemonSetHealth: daemonSetHealthOf(objects) };
+  return { cluster, workloads, otherPods, problems, applications: applicationsOf(objects), daemonSetHealth: daemonSetHealthOf(objects), healthCustomisations: healthCustomisationsOf(objects) };
 }
 
 /** The config map where Argo CD reads its health customisations. */
@@ -259,9 +263,20 @@ function applicationsOf(objects: readonly HaObject[]): ApplicationModel[] {
   });
 }
 
+/** The rendered argocd-cm's health customisations, by `<group>_<kind>` key. */
+function healthCustomisationsOf(objects: readonly HaObject[]): Record<string, string> {
+  const prefix = 'resource.customizations.health.';
+  const data = (argocdCm(objects)?.obj.data ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(data).filter(([k, v]) => k.startsWith(prefix) && typeof v === 'string').map(([k, v]) => [k.slice(prefix.length), v as string]));
+}
+
+function argocdCm(objects: readonly HaObject[]): HaObject | undefined {
+  return objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.apiVersion === 'v1' && o.obj.metadata?.name === ARGOCD_CM && o.obj.metadata?.namespace === ARGOCD_NAMESPACE);
+}
+
 /** The DaemonSet health rule of the rendered argocd-cm: the platform's customisation when it is there unchanged, else Argo CD's built-in one. */
 function daemonSetHealthOf(objects: readonly HaObject[]): DaemonSetHealthRule {
-  const cm = objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.apiVersion === 'v1' && o.obj.metadata?.name === ARGOCD_CM && o.obj.metadata?.namespace === ARGOCD_NAMESPACE);
+  const cm = argocdCm(objects);
   return cm?.obj.data?.[`resource.customizations.health.${DAEMONSET_HEALTH_KEY}`] === DAEMONSET_HEALTH_LUA ? 'one-unavailable' : 'builtin';
 }
 
@@ -347,6 +362,21 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
 function declaredWorkloads(o: HaObject, workloads: readonly WorkloadFact[], pdbs: readonly HaObject[], problems: HaProblem[]): Workload[] {
   const { values, where, namespace: defaultNamespace } = valuesOf(o);
   return workloads.map((d) => declaredWorkload(o, d, values, where, defaultNamespace, pdbs, problems));
+}
+
+/**
+ * How Argo CD sees a declared workload: one a controller creates from a custom resource counts
+ * through that resource's health (the one `createdFrom` names, or the resource it is declared on:
+ * a Keycloak, an EnvoyProxy, a k3s HelmChart); one a controller creates from values does not
+ * count; one a chart's Application renders is a resource that Application manages.
+ */
+function argoViewOf(o: HaObject, d: ParsedDeclaration): ArgoView {
+  if (d.createdFrom) return { via: 'resource', group: d.createdFrom.group, kind: d.createdFrom.kind };
+  if (d.createdBy) return { via: 'none', why: `created at run time by ${d.createdBy}` };
+  const kind = String(o.obj.kind);
+  const group = apiGroup(o.obj.apiVersion);
+  if (kind === 'Application' && group === 'argoproj.io') return { via: 'self' };
+  return { via: 'resource', group, kind };
 }
 
 function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, where: string, defaultNamespace: string | undefined, pdbs: readonly HaObject[], problems: HaProblem[]): Workload {
@@ -436,6 +466,7 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
     terminationGraceSeconds: Number(get(d.terminationGracePeriodSeconds, 'terminationGracePeriodSeconds') ?? KUBERNETES_DEFAULTS.terminationGracePeriodSeconds),
     volumes: d.volume ? [{ name: '', storageClass: d.volume.storageClass, accessMode: d.volume.accessMode }] : [],
     role: d.role,
+    argo: argoViewOf(o, d),
   };
 }
 
@@ -571,6 +602,7 @@ function renderedWorkload(
     volumes,
     ...(vip ? { role: 'api-vip' as const, leaseSeconds: Number(env(vip, 'vip_leaseduration') ?? 15) } : {}),
     ...(!vip && ha.role ? { role: ha.role as WorkloadRole } : {}),
+    argo: { via: 'self' },
     podSpec: pod,
     podLabels: labels,
   };

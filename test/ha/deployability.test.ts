@@ -1,4 +1,4 @@
-import { DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, daemonSetHealth } from '../../lib/ha/argo-health';
+import { DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, daemonSetHealth, KEYCLOAK_HEALTH_KEY, KEYCLOAK_HEALTH_LUA, resourceHealthRule } from '../../lib/ha/argo-health';
 import { bringUpStages, deployability, stageBefore, whyNotDeployable } from '../../lib/ha/deployability';
 import { ApplicationModel, automaticLabels, ClusterModel, HaModel, NodeModel, Workload } from '../../lib/ha/model';
 import { HEALTH_CHECKS } from '../../lib/gitops/argocd-values';
@@ -29,7 +29,7 @@ function workload(layer: string, name: string, w: Partial<Workload> = {}): Workl
   return {
     kind: 'Deployment', namespace: layer, name, label: `${layer}/${name} (${w.kind ?? 'Deployment'})`, origin: { file: `dist/${layer}/deployment-${name}.yaml`, obj: { kind: w.kind ?? 'Deployment' } }, declared: false,
     replicas: 2, nodeSelector: {}, tolerations: [], pdbNote: 'no PodDisruptionBudget', cpuMillis: 0, memoryBytes: 0, exempt: new Map(),
-    startupSeconds: 10, startupNote: 'readiness probe', terminationGraceSeconds: 30, volumes: [],
+    startupSeconds: 10, startupNote: 'readiness probe', terminationGraceSeconds: 30, volumes: [], argo: { via: 'self' },
     ...w,
   };
 }
@@ -38,7 +38,7 @@ const ANTI = { kind: 'anti-affinity' } as const;
 const TOLERATE_SERVERS = [{ key: SERVER_TAINT.key, operator: 'Exists' as const }];
 
 /** Root (dist/apps) with three layers in waves 0, 1 and 2 and an app Application inside the last. */
-function model(workloads: Workload[], daemonSetHealthRule: HaModel['daemonSetHealth'] = 'one-unavailable'): HaModel {
+function model(workloads: Workload[], daemonSetHealthRule: HaModel['daemonSetHealth'] = 'one-unavailable', healthCustomisations: HaModel['healthCustomisations'] = {}): HaModel {
   const applications = [
     app('root', 0, 'dist/apps'),
     app('metallb', 0),
@@ -46,7 +46,7 @@ function model(workloads: Workload[], daemonSetHealthRule: HaModel['daemonSetHea
     app('paas', 2),
     app('app-demo', 1, 'dist/workloads/demo', 'dist/paas/application-app-demo.yaml'),
   ];
-  return { cluster: cluster(), workloads, otherPods: [], problems: [], applications, daemonSetHealth: daemonSetHealthRule };
+  return { cluster: cluster(), workloads, otherPods: [], problems: [], applications, daemonSetHealth: daemonSetHealthRule, healthCustomisations };
 }
 
 const healthOf = (m: HaModel, scenario: Parameters<typeof deployability>[1], name: string) => deployability(m, scenario).apps.find((a) => a.app.name === name)!.health;
@@ -101,13 +101,38 @@ describe('deployability: Argo CD health per node lost and per bring-up stage', (
     expect(daemonSetHealth('one-unavailable', 7, 5)).toBe('Progressing');
   });
 
+  test('GIVEN a StatefulSet an operator creates from a custom resource WHEN a node holding one of its pods is lost THEN it counts only through that resource\'s health check', () => {
+    // Agents only, on purpose: the pod on www1 is stuck and its replacement has nowhere to go.
+    const set = (argo: Workload['argo']) => workload('logging', 'db', { kind: 'StatefulSet', replicas: 2, spread: ANTI, argo });
+    const lost = { kind: 'loss', lost: ['www1'] } as const;
+    // Argo CD v3.2.0 has no health check for Alertmanager: the resource does not count.
+    expect(healthOf(model([set({ via: 'resource', group: 'monitoring.coreos.com', kind: 'Alertmanager' })]), lost, 'logging')).toBe('Healthy');
+    // Prometheus's built-in check wants every pod ready (Available), Keycloak's every instance (Ready).
+    expect(healthOf(model([set({ via: 'resource', group: 'monitoring.coreos.com', kind: 'Prometheus' })]), lost, 'logging')).toBe('Progressing');
+    const keycloak = set({ via: 'resource', group: 'k8s.keycloak.org', kind: 'Keycloak' });
+    expect(healthOf(model([keycloak]), lost, 'logging')).toBe('Progressing');
+    // The platform's Keycloak customisation tolerates one missing instance, only when argocd-cm carries its exact text.
+    expect(healthOf(model([keycloak], 'one-unavailable', { [KEYCLOAK_HEALTH_KEY]: KEYCLOAK_HEALTH_LUA }), lost, 'logging')).toBe('Healthy');
+    expect(healthOf(model([keycloak], 'one-unavailable', { [KEYCLOAK_HEALTH_KEY]: 'return { status = "Healthy" }' }), lost, 'logging')).toBe('Progressing');
+    // A workload a controller creates from values (Longhorn's CSI deployments) is not an Argo CD resource.
+    expect(healthOf(model([set({ via: 'none', why: 'the driver deployer' })]), lost, 'logging')).toBe('Healthy');
+    // A kind the simulation does not know: the cautious answer, said.
+    expect(resourceHealthRule('example.com', 'Db', {}).source).toContain('assumed');
+  });
+
+  test('GIVEN the Keycloak customisation WHEN both instances are missing THEN it stays Progressing (never all of them)', () => {
+    const rule = resourceHealthRule('k8s.keycloak.org', 'Keycloak', { [KEYCLOAK_HEALTH_KEY]: KEYCLOAK_HEALTH_LUA });
+    expect([rule.health!(2, 2), rule.health!(2, 1), rule.health!(2, 0), rule.health!(1, 0), rule.health!(3, 1)]).toEqual(['Healthy', 'Healthy', 'Progressing', 'Progressing', 'Progressing']);
+  });
+
   test('GIVEN the join order WHEN listing the bring-up stages THEN each stage adds the next node', () => {
     expect(bringUpStages(cluster()).map((s) => (s.kind === 'bring-up' ? s.present.join(',') : ''))).toEqual([
       'db1', 'db1,db2', 'db1,db2,db3', 'db1,db2,db3,www2', 'db1,db2,db3,www2,www3', 'db1,db2,db3,www2,www3,www1',
     ]);
   });
 
-  test('GIVEN the Argo CD values WHEN rendered THEN the DaemonSet customisation the simulation assumes is the one Argo CD gets', () => {
+  test('GIVEN the Argo CD values WHEN rendered THEN the DaemonSet and Keycloak customisations the simulation assumes are the ones Argo CD gets', () => {
     expect(HEALTH_CHECKS[DAEMONSET_HEALTH_KEY]).toBe(DAEMONSET_HEALTH_LUA);
+    expect(HEALTH_CHECKS[KEYCLOAK_HEALTH_KEY]).toBe(KEYCLOAK_HEALTH_LUA);
   });
 });
