@@ -7,6 +7,7 @@ import { sortKeys } from '../render/sort';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { ContainerResources } from '../constructs/container';
 import { LDAP_SCHEMA } from '../ldap-schema';
+import { SERVER_TOLERATION } from '../hosts/node-labels';
 import { DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, KEYCLOAK_HEALTH_KEY, KEYCLOAK_HEALTH_LUA } from '../ha/argo-health';
 
 /** Secret (labelled for Argo CD) with the LDAP bind password Dex reads as `$argocd-ldap:bindPW`. */
@@ -131,6 +132,8 @@ export interface ArgoCdValues {
     readonly fullnameOverride: string;
     /** Three redis servers with sentinels, hard anti-affinity (the subchart's default): two keep the sentinel quorum. */
     readonly podDisruptionBudget: { readonly minAvailable: number };
+    /** Of the redis servers and the haproxy pods alike (the subchart has one value for both). */
+    readonly tolerations: readonly object[];
     readonly redis: { readonly resources: ContainerResources };
     readonly sentinel: { readonly resources: ContainerResources };
     /** The split-brain-fix container of each redis pod. */
@@ -224,6 +227,9 @@ export function argoCdValues(ctx: PlatformContext): ArgoCdValues {
       enabled: true,
       fullnameOverride: ARGOCD_REDIS_HA,
       podDisruptionBudget: { minAvailable: 2 },
+      // The servers too: three of each with required anti-affinity then have five nodes, so one
+      // agent down or www1 not joined leaves none Pending (docs/deployability.md).
+      tolerations: [SERVER_TOLERATION],
       // Argo CD's cache: manifests and app state of a few dozen Applications, no persistence.
       redis: { resources: resources('50m', '128Mi', '512Mi') },
       sentinel: { resources: resources('10m', '32Mi', '64Mi') },

@@ -200,13 +200,14 @@ describe('Argo CD: LDAP login, repository access, webhook, health', () => {
     expect(secret.stringData).toBeUndefined();
   });
 
-  test('GIVEN the platform kinds WHEN Argo CD reports health THEN Applications, ExternalSecrets, Gateways and Longhorn volumes have real checks, and DaemonSets tolerate one node down', () => {
+  test('GIVEN the platform kinds WHEN Argo CD reports health THEN Applications, ExternalSecrets, Gateways and Longhorn volumes have real checks, and DaemonSets and Keycloak tolerate one node down', () => {
     const checks = Object.keys(cm()).filter((k) => k.startsWith('resource.customizations.health.')).sort();
     expect(checks).toEqual([
       'resource.customizations.health.apps_DaemonSet',
       'resource.customizations.health.argoproj.io_Application',
       'resource.customizations.health.external-secrets.io_ExternalSecret',
       'resource.customizations.health.gateway.networking.k8s.io_Gateway',
+      'resource.customizations.health.k8s.keycloak.org_Keycloak',
       'resource.customizations.health.longhorn.io_Volume',
     ]);
     expect(cm()['resource.customizations.health.argoproj.io_Application']).toContain('obj.status.health.status');
