@@ -1,4 +1,6 @@
 import { parse } from 'yaml';
+import { BACKUP_ANNOTATIONS } from '../../lib/backups/coverage';
+import { REDIS_HA_BACKUP_OPT_OUT } from '../../lib/gitops/argocd-values';
 import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { RESERVED_FOLDERS } from '../../lib/reserved';
@@ -126,6 +128,19 @@ describe('Argo CD: high availability of the rendered workloads', () => {
       expect(container('StatefulSet', 'argocd-redis-ha-server', c).livenessProbe).toBeDefined();
     }
     expect(server.metadata.annotations[HA_ANNOTATIONS.exempt]).toMatch(/^ha\/probes: only its split-brain-fix container lacks probes/);
+  });
+
+  test('GIVEN redis-ha WHEN rendered THEN each server has a small Longhorn volume (so Longhorn force-deletes a server pod stuck on a dead node) opted out of backups with a reason, and tolerates the servers', () => {
+    const server = find('StatefulSet', 'argocd-redis-ha-server');
+    expect(server.spec.volumeClaimTemplates).toEqual([{
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', labels: {}, annotations: { [BACKUP_ANNOTATIONS.optOut]: REDIS_HA_BACKUP_OPT_OUT } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'longhorn' },
+    }]);
+    expect(REDIS_HA_BACKUP_OPT_OUT.trim()).not.toBe('');
+    // The data volume is the claim, no longer an emptyDir.
+    expect(server.spec.template.spec.volumes.map((v: Obj) => v.name)).not.toContain('data');
+    expect(server.spec.template.spec.tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoExecute' }]);
   });
 
   test('GIVEN every Argo CD workload WHEN rendered THEN each container requests CPU and memory, has a memory limit and runs non-root with a read-only root', () => {
