@@ -14,7 +14,7 @@ import type { PlatformContext } from '../context';
 import { at, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../docs/database-docs';
 import { ARGOCD_NAMESPACE } from '../gitops/argocd';
-import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
+import { RND_KEY, SERVER_TAINT, SERVER_TOLERATION } from '../hosts/node-labels';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
 import { LDAP_SCHEMA } from '../ldap-schema';
@@ -320,6 +320,9 @@ export function kubePrometheusStackValues(site: Site, servers: readonly string[]
         replicas: 3,
         podAntiAffinity: 'hard',
         podAntiAffinityTopologyKey: TOPOLOGY_KEY,
+        // The servers too: three replicas with required anti-affinity then have five nodes, so
+        // one agent down (or www1 not joined) leaves the third a node (docs/deployability.md).
+        tolerations: [SERVER_TOLERATION],
         storage: claimTemplate(m.alertmanagerStorageSize),
         resources: r.alertmanager,
         // The operator builds the configuration from the AlertmanagerConfig `platform` (rendered

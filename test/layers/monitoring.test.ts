@@ -59,9 +59,11 @@ describe('monitoring layer', () => {
     for (const k of ['serviceMonitor', 'podMonitor', 'rule', 'probe', 'scrapeConfig']) expect([k, p[`${k}Selector`], p[`${k}NamespaceSelector`]]).toEqual([k, {}, {}]);
   });
 
-  test('GIVEN Alertmanager WHEN rendered THEN its resource runs 3 replicas required on different nodes, on Longhorn, with requests and a memory limit, and a PDB of 2', () => {
+  test('GIVEN Alertmanager WHEN rendered THEN its resource runs 3 replicas required on different nodes (servers included), on Longhorn, with requests and a memory limit, and a PDB of 2', () => {
     const a = obj(ALERTMANAGER).spec;
     expect(a.replicas).toBe(3);
+    // The servers too: a www node down still leaves the third replica a node (docs/deployability.md).
+    expect(a.tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoExecute' }]);
     expect(a.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([expect.objectContaining({ topologyKey: 'kubernetes.io/hostname' })]);
     expect(a.storage.volumeClaimTemplate.spec.storageClassName).toBe('longhorn');
     expect(a.resources).toEqual({ requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } });
