@@ -33,9 +33,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       { name: 'fail', value: '<nodes>', description: 'the nodes that fail together, comma-separated (default: each node alone, N-1)' },
       { name: 'all', description: 'list every workload, not only the affected ones' },
+      { name: 'bring-up', description: 'also every bring-up stage of the join order: would every Argo CD Application be Healthy (default without --fail)' },
       root,
     ],
-    examples: ['whatif --fail www1', 'whatif --fail www1,www2 --all'],
+    examples: ['whatif --fail www1', 'whatif --fail www1,www2 --all', 'whatif --fail www2 --bring-up'],
   },
   {
     name: 'diff',

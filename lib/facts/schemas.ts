@@ -42,6 +42,7 @@ export const WorkloadDeclarationSchema = z.strictObject({
   volume: z.strictObject({ storageClass: z.literal('longhorn'), accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany']) }).optional(),
   role: z.enum(['lb-speaker', 'gateway-proxy', 'cluster-dns', 'metrics-api']).optional(),
   createdBy: z.string().optional(),
+  createdFrom: z.strictObject({ group: z.string().min(1), kind: z.string().min(1) }).optional(),
   singleton: reason.optional(),
   systemComponent: reason.optional(),
   exempt: z.record(z.string(), reason).optional(),

@@ -7,6 +7,9 @@ import { sortKeys } from '../render/sort';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { ContainerResources } from '../constructs/container';
 import { LDAP_SCHEMA } from '../ldap-schema';
+import { SERVER_TOLERATION } from '../hosts/node-labels';
+import { BACKUP_ANNOTATIONS, DEFAULT_STORAGE_CLASS } from '../backups/coverage';
+import { DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, KEYCLOAK_HEALTH_KEY, KEYCLOAK_HEALTH_LUA } from '../ha/argo-health';
 
 /** Secret (labelled for Argo CD) with the LDAP bind password Dex reads as `$argocd-ldap:bindPW`. */
 export const ARGOCD_LDAP_SECRET = 'argocd-ldap';
@@ -39,6 +42,13 @@ if obj.status ~= nil and obj.status.health ~= nil then
 end
 return hs
 `,
+  // One pod down (its node lost or rebooting) leaves a DaemonSet Healthy, saying so: with Argo CD's
+  // built-in rule a lost node, still registered, keeps every DaemonSet Progressing and the root
+  // app's sync waves wait for it (docs/deployability.md).
+  [DAEMONSET_HEALTH_KEY]: DAEMONSET_HEALTH_LUA,
+  // Argo CD's Keycloak check, except that one instance missing (stuck on a dead node, never
+  // replaced) with no error is Healthy, saying so (docs/deployability.md).
+  [KEYCLOAK_HEALTH_KEY]: KEYCLOAK_HEALTH_LUA,
   'external-secrets.io_ExternalSecret': conditionHealth('Ready'),
   'gateway.networking.k8s.io_Gateway': conditionHealth('Programmed'),
   // A Longhorn volume is degraded when it runs short of replicas and faulted when it has none.
@@ -123,6 +133,21 @@ export interface ArgoCdValues {
     readonly fullnameOverride: string;
     /** Three redis servers with sentinels, hard anti-affinity (the subchart's default): two keep the sentinel quorum. */
     readonly podDisruptionBudget: { readonly minAvailable: number };
+    /** Of the redis servers and the haproxy pods alike (the subchart has one value for both). */
+    readonly tolerations: readonly object[];
+    /**
+     * A small Longhorn volume per redis server: not for its data (Argo CD's cache, no snapshots)
+     * but so that Longhorn force-deletes a server pod left on a dead node and the StatefulSet
+     * replaces it elsewhere (docs/deployability.md).
+     */
+    readonly persistentVolume: {
+      readonly enabled: boolean;
+      readonly storageClass: string;
+      readonly accessModes: readonly string[];
+      readonly size: string;
+      /** Rendered unquoted by the subchart (`{{ $key }}: {{ $value }}`): plain YAML scalars only. */
+      readonly annotations: Readonly<Record<string, string>>;
+    };
     readonly redis: { readonly resources: ContainerResources };
     readonly sentinel: { readonly resources: ContainerResources };
     /** The split-brain-fix container of each redis pod. */
@@ -175,6 +200,12 @@ export const ARGOCD_HA: ArgoCdComponentHa = { replicas: 2, topologySpreadConstra
 /** Prefix of the redis-ha subchart's objects (its fullnameOverride). */
 export const ARGOCD_REDIS_HA = 'argocd-redis-ha';
 
+/**
+ * Why the redis servers' volumes need no backup. The subchart writes volume annotations unquoted,
+ * so the reason must stay a plain YAML scalar (no ": ", no " #", no leading quote or indicator).
+ */
+export const REDIS_HA_BACKUP_OPT_OUT = "Argo CD's redis cache (manifests and app state, no snapshots), rebuilt from git and the cluster";
+
 /** HA facts of the argo-cd chart's workloads that the rendered objects cannot say themselves. */
 export function argoCdHa(): RenderedWorkloadHa[] {
   return [
@@ -216,7 +247,22 @@ export function argoCdValues(ctx: PlatformContext): ArgoCdValues {
       enabled: true,
       fullnameOverride: ARGOCD_REDIS_HA,
       podDisruptionBudget: { minAvailable: 2 },
-      // Argo CD's cache: manifests and app state of a few dozen Applications, no persistence.
+      // The servers too: three of each with required anti-affinity then have five nodes, so one
+      // agent down or www1 not joined leaves none Pending (docs/deployability.md).
+      tolerations: [SERVER_TOLERATION],
+      // Argo CD's cache: manifests and app state of a few dozen Applications; redis saves no
+      // snapshots (the argo-cd chart's `save: ""`). The volume is there for the node-loss path:
+      // with it Longhorn's nodeDownPodDeletionPolicy force-deletes a server pod stuck on a dead
+      // node, so the StatefulSet replaces it and the argocd Application gets back to Healthy;
+      // without it the pod stays Terminating until the node returns. It holds only the rendered
+      // redis.conf and sentinel.conf: 1Gi (Longhorn's thin volumes use what is written).
+      persistentVolume: {
+        enabled: true,
+        storageClass: DEFAULT_STORAGE_CLASS,
+        accessModes: ['ReadWriteOnce'],
+        size: '1Gi',
+        annotations: { [BACKUP_ANNOTATIONS.optOut]: REDIS_HA_BACKUP_OPT_OUT },
+      },
       redis: { resources: resources('50m', '128Mi', '512Mi') },
       sentinel: { resources: resources('10m', '32Mi', '64Mi') },
       splitBrainDetection: { resources: resources('10m', '32Mi', '64Mi') },

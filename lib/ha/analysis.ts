@@ -4,7 +4,7 @@ import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
 import { isMap, JsonAny } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
 import { listFiles } from '../k8s/walk';
-import { buildHaModel, HaInput, HaModel, HaObject, isModelHostFile } from './model';
+import { ARGOCD_CM, buildHaModel, HaInput, HaModel, HaObject, isModelHostFile } from './model';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
 import { FAILURE_REPORT, failureReport } from './report';
 import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
@@ -27,7 +27,7 @@ export function haInputFromDisk(root: string, objects: readonly HaObject[], decl
 }
 
 /** Kinds the model reads besides workloads and other pods. */
-const RELATED_KINDS = new Set(['PodDisruptionBudget', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim']);
+const RELATED_KINDS = new Set(['PodDisruptionBudget', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim', 'Application']);
 
 /**
  * Whether a rendered file can matter to the model, judged from its text before parsing it: a
@@ -39,6 +39,8 @@ function mayMatter(content: string, declaring: ReadonlyMap<string, readonly stri
   const kind = /^kind: (\S+)$/m.exec(content)?.[1];
   if (kind === undefined) return true;
   if (kind in WORKLOAD_KINDS || kind in OTHER_POD_KINDS || RELATED_KINDS.has(kind)) return true;
+  // Argo CD's config map: its health customisations decide how the deployability simulation judges DaemonSets.
+  if (kind === 'ConfigMap' && content.includes(`name: ${ARGOCD_CM}\n`)) return true;
   return (declaring.get(kind) ?? []).some((name) => content.includes(name));
 }
 

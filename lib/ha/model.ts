@@ -10,6 +10,8 @@ import { containerStartupSeconds, DEAD_NODE_TAINTS, probeWindowSeconds, readyAft
 import { FACTS_FILE, factsOf, PlatformFacts, WorkloadFact } from '../facts/facts';
 import { HaRuleId, RecoveryBudget } from './annotations';
 import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, WorkloadRole } from './workloads';
+import { ArgoView, DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, DaemonSetHealthRule } from './argo-health';
+import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 
 /**
  * The model the HA rules and the node-failure simulation work on, built from the rendered tree
@@ -85,6 +87,8 @@ export interface StorageModel {
 
 export interface ClusterModel {
   readonly nodes: readonly NodeModel[];
+  /** Node names in the order they join (site.yaml's node order, as the failure model lists them); `nodes`' order when not given. */
+  readonly joinOrder?: readonly string[];
   readonly eviction: EvictionModel;
   readonly recoveryBudgetSeconds: number;
   readonly storage?: StorageModel;
@@ -138,6 +142,8 @@ export interface Workload {
   readonly terminationGraceSeconds: number;
   readonly volumes: readonly VolumeUse[];
   readonly role?: WorkloadRole | 'api-vip';
+  /** How Argo CD sees it: a resource it manages, through a custom resource's health, or not at all. */
+  readonly argo: ArgoView;
   /** kube-vip: how long the VIP lease lasts (the VIP moves within it). */
   readonly leaseSeconds?: number;
   /** The pod template, for rendered workloads (the container rules read it). */
@@ -152,9 +158,28 @@ export interface HaProblem {
   readonly message: string;
 }
 
+/** One Argo CD Application of the render: what it syncs, and in which wave of its parent. */
+export interface ApplicationModel {
+  readonly name: string;
+  /** The directory it syncs (`spec.source.path`), when it syncs one from the platform's repository. */
+  readonly path?: string;
+  /** Whether it syncs the directory's subdirectories too (`spec.source.directory.recurse`). */
+  readonly recurse: boolean;
+  /** Its sync wave (`argocd.argoproj.io/sync-wave`, 0 when unset): its parent syncs it after every lower wave is Healthy. */
+  readonly wave: number;
+  /** Where it is rendered: the Application whose path holds this file is its parent. */
+  readonly origin: HaObject;
+}
+
 export interface HaModel {
   readonly cluster?: ClusterModel;
   readonly workloads: readonly Workload[];
+  /** Every Argo CD Application rendered under dist/ (the app of apps, the layers, the apps). */
+  readonly applications: readonly ApplicationModel[];
+  /** How Argo CD judges a DaemonSet in this render: its built-in rule, or the platform's customisation (./argo-health.ts) found in argocd-cm. */
+  readonly daemonSetHealth: DaemonSetHealthRule;
+  /** The health customisations of argocd-cm (`resource.customizations.health.<group>_<kind>`: Lua), by key. */
+  readonly healthCustomisations: Readonly<Record<string, string>>;
   /** Rendered pod templates that are not long-running workloads (Jobs, CronJobs, Pods): container rules only. */
   readonly otherPods: readonly OtherPod[];
   readonly problems: readonly HaProblem[];
@@ -221,7 +246,42 @@ export function buildHaModel(input: HaInput): HaModel {
       problems.push({ origin: storage!.origin, rule: 'ha/annotations', message: `the storage declaration names DaemonSet ${ds}, which no workload declaration has; declare it (where its pods run decides where volumes live and attach)` });
     }
   }
-  return { cluster, workloads, otherPods, problems };
+  return { cluster, workloads, otherPods, problems, applications: applicationsOf(objects), daemonSetHealth: daemonSetHealthOf(objects), healthCustomisations: healthCustomisationsOf(objects) };
+}
+
+/** The config map where Argo CD reads its health customisations. */
+export const ARGOCD_CM = 'argocd-cm';
+
+/** Argo CD Applications among the rendered objects. */
+function applicationsOf(objects: readonly HaObject[]): ApplicationModel[] {
+  return objects.filter((o) => o.obj.kind === 'Application' && apiGroup(o.obj.apiVersion) === 'argoproj.io').map((o) => {
+    const source = o.obj.spec?.source ?? {};
+    const wave = Number(o.obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? 0);
+    return {
+      name: String(o.obj.metadata?.name),
+      ...(source.chart === undefined && typeof source.path === 'string' ? { path: String(source.path).replace(/\/+$/, '') } : {}),
+      recurse: source.directory?.recurse === true,
+      wave: Number.isFinite(wave) ? wave : 0,
+      origin: o,
+    };
+  });
+}
+
+/** The rendered argocd-cm's health customisations, by `<group>_<kind>` key. */
+function healthCustomisationsOf(objects: readonly HaObject[]): Record<string, string> {
+  const prefix = 'resource.customizations.health.';
+  const data = (argocdCm(objects)?.obj.data ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(data).filter(([k, v]) => k.startsWith(prefix) && typeof v === 'string').map(([k, v]) => [k.slice(prefix.length), v as string]));
+}
+
+function argocdCm(objects: readonly HaObject[]): HaObject | undefined {
+  return objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.apiVersion === 'v1' && o.obj.metadata?.name === ARGOCD_CM && o.obj.metadata?.namespace === ARGOCD_NAMESPACE);
+}
+
+/** The DaemonSet health rule of the rendered argocd-cm: the platform's customisation when it is there unchanged, else Argo CD's built-in one. */
+function daemonSetHealthOf(objects: readonly HaObject[]): DaemonSetHealthRule {
+  const cm = argocdCm(objects);
+  return cm?.obj.data?.[`resource.customizations.health.${DAEMONSET_HEALTH_KEY}`] === DAEMONSET_HEALTH_LUA ? 'one-unavailable' : 'builtin';
 }
 
 /** Objects of dist/hosts/kube-vip/kube-vip.yaml (k3s applies them on every server). */
@@ -306,6 +366,21 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
 function declaredWorkloads(o: HaObject, workloads: readonly WorkloadFact[], pdbs: readonly HaObject[], problems: HaProblem[]): Workload[] {
   const { values, where, namespace: defaultNamespace } = valuesOf(o);
   return workloads.map((d) => declaredWorkload(o, d, values, where, defaultNamespace, pdbs, problems));
+}
+
+/**
+ * How Argo CD sees a declared workload: one a controller creates from a custom resource counts
+ * through that resource's health (the one `createdFrom` names, or the resource it is declared on:
+ * a Keycloak, an EnvoyProxy, a k3s HelmChart); one a controller creates from values does not
+ * count; one a chart's Application renders is a resource that Application manages.
+ */
+function argoViewOf(o: HaObject, d: ParsedDeclaration): ArgoView {
+  if (d.createdFrom) return { via: 'resource', group: d.createdFrom.group, kind: d.createdFrom.kind };
+  if (d.createdBy) return { via: 'none', why: `created at run time by ${d.createdBy}` };
+  const kind = String(o.obj.kind);
+  const group = apiGroup(o.obj.apiVersion);
+  if (kind === 'Application' && group === 'argoproj.io') return { via: 'self' };
+  return { via: 'resource', group, kind };
 }
 
 function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, where: string, defaultNamespace: string | undefined, pdbs: readonly HaObject[], problems: HaProblem[]): Workload {
@@ -395,6 +470,7 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
     terminationGraceSeconds: Number(get(d.terminationGracePeriodSeconds, 'terminationGracePeriodSeconds') ?? KUBERNETES_DEFAULTS.terminationGracePeriodSeconds),
     volumes: d.volume ? [{ name: '', storageClass: d.volume.storageClass, accessMode: d.volume.accessMode }] : [],
     role: d.role,
+    argo: argoViewOf(o, d),
   };
 }
 
@@ -531,6 +607,7 @@ function renderedWorkload(
     volumes,
     ...(vip ? { role: 'api-vip' as const, leaseSeconds: Number(env(vip, 'vip_leaseduration') ?? 15) } : {}),
     ...(!vip && ha.role ? { role: ha.role as WorkloadRole } : {}),
+    argo: { via: 'self' },
     podSpec: pod,
     podLabels: labels,
   };
@@ -621,7 +698,10 @@ function buildCluster(hostFiles: ReadonlyMap<string, string>, storageDecl: { ori
     };
   }
   const budget = Number(model.recoveryBudgetSeconds ?? 90);
-  return { nodes, eviction, recoveryBudgetSeconds: budget, storage };
+  // The failure model lists the nodes in site.yaml's order, the join order; nodes it does not list join last.
+  const listed = [...capacity.keys()].filter((n) => nodes.some((x) => x.name === n));
+  const joinOrder = [...listed, ...nodes.map((n) => n.name).filter((n) => !listed.includes(n))];
+  return { nodes, joinOrder, eviction, recoveryBudgetSeconds: budget, storage };
 }
 
 /** Why a pod of `w` cannot run on `node`, or undefined when it can (node selector, required affinity, NoSchedule/NoExecute taints). */

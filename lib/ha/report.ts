@@ -3,6 +3,7 @@ import { HA_ANNOTATIONS } from './annotations';
 import { ClusterModel, HaModel, Workload } from './model';
 import { evictionSeconds, IMAGE_PULL_BUDGET_SECONDS } from './recovery';
 import { budgetOf, isViolation, Outcome, ScenarioResult, storageNodes } from './simulate';
+import { allHealthy, bringUpStages, deployability, DeployabilityResult, progressingLines, scenarioTitle } from './deployability';
 
 /** Where synth writes the N-1 report: outside every Argo CD path. */
 export const FAILURE_REPORT = 'reports/failure-simulation.md';
@@ -33,10 +34,10 @@ function roleLines(r: ScenarioResult): string[] {
 }
 
 /** One scenario as a Markdown table (affected workloads) with the cluster lines above it. */
-export function scenarioMarkdown(model: HaModel, r: ScenarioResult): string {
+export function scenarioMarkdown(model: HaModel, r: ScenarioResult, d: DeployabilityResult = deployability(model, { kind: 'loss', lost: r.failed })): string {
   const cluster = model.cluster!;
   const title = r.failed.map((n) => `${n} (${cluster.nodes.find((x) => x.name === n)?.role})`).join(' and ');
-  const out = [`## Losing ${title}`, '', ...roleLines(r).map((l) => `- ${l}`), ''];
+  const out = [`## Losing ${title}`, '', ...roleLines(r).map((l) => `- ${l}`), ...deployabilityLines(d).map((l) => `- ${cell(l)}`), ''];
   const affected = r.outcomes.filter((o) => o.affected);
   const bad = affected.filter(isViolation);
   out.push(bad.length ? `**${bad.length} workload${bad.length === 1 ? '' : 's'} break the rules** (an outage, or a singleton over its budget).` : 'Every workload keeps running or recovers within its budget.');
@@ -49,7 +50,7 @@ export function scenarioMarkdown(model: HaModel, r: ScenarioResult): string {
 }
 
 /** One scenario as a plain-text table for the terminal (`npm run whatif`). */
-export function scenarioText(model: HaModel, r: ScenarioResult, all = false): string {
+export function scenarioText(model: HaModel, r: ScenarioResult, all = false, d: DeployabilityResult = deployability(model, { kind: 'loss', lost: r.failed })): string {
   const rows = r.outcomes.filter((o) => all || o.affected);
   const head = ['workload', 'before', 'after', 'outage s', 'why'];
   const body = rows.map((o) => [`${isViolation(o) ? '! ' : '  '}${o.label}${o.singleton ? ' [singleton]' : ''}`, String(o.before), String(o.after), secs(o.outageSeconds), o.why]);
@@ -66,8 +67,15 @@ export function scenarioText(model: HaModel, r: ScenarioResult, all = false): st
     ...body.map(line),
     '',
     bad ? `${bad} workload${bad === 1 ? '' : 's'} break the rules (marked !)` : 'no outage; every singleton recovers within its budget',
+    ...deployabilityLines(d),
     '',
   ].join('\n');
+}
+
+/** One bring-up stage as plain text for the terminal (`npm run whatif -- --bring-up`). */
+export function bringUpText(d: DeployabilityResult): string {
+  const title = scenarioTitle(d.scenario).replace(/^b/, 'B');
+  return [title, '='.repeat(title.length), ...deployabilityLines(d), ''].join('\n');
 }
 
 function nodeTable(cluster: ClusterModel, workloads: readonly Workload[]): string[] {
@@ -128,6 +136,44 @@ export function failureReport(model: HaModel, results: readonly ScenarioResult[]
     '', '## Nodes', '', ...nodeTable(cluster, model.workloads), '', '## Singletons', '', ...singletonTable(cluster, results), '');
   const violations = results.flatMap((r) => r.outcomes.filter(isViolation).map((o) => `losing ${r.failed.join(', ')}: ${o.label}`));
   out.push('## Verdict', '', violations.length ? `**${violations.length} problem${violations.length === 1 ? '' : 's'}**:\n\n${violations.map((v) => `- ${v}`).join('\n')}` : `No single node's loss causes an outage, and every singleton recovers within its budget (${results.length} nodes simulated).`, '');
-  for (const r of results) out.push(scenarioMarkdown(model, r));
+  const losses = results.map((r) => deployability(model, { kind: 'loss', lost: r.failed }));
+  const stages = bringUpStages(cluster).map((st) => deployability(model, st));
+  out.push('## Deployability (Argo CD health)', '',
+    'Whether every Argo CD Application would be Healthy once pods are rescheduled, for each node lost and for each bring-up stage',
+    '(the nodes that have joined, in site.yaml\'s order), and which Application holds its parent\'s sync waves back: a parent waits',
+    'for a wave to be Healthy before the next, so the lowest-wave Application that is not Healthy holds back every later wave.',
+    `Health follows Argo CD's rules for Deployments, StatefulSets and DaemonSets (DaemonSets: ${model.daemonSetHealth === 'one-unavailable' ? 'the platform\'s customisation in argocd-cm, one unavailable pod tolerated' : 'Argo CD\'s built-in rule, every pod on a registered node available'}); see docs/deployability.md.`,
+    '', ...deployabilityTable([...losses, ...stages]), '');
+  results.forEach((r, i) => out.push(scenarioMarkdown(model, r, losses[i])));
+  for (const d of stages) out.push(bringUpMarkdown(d));
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}
+
+/** One scenario's Application health as lines (Markdown list items without the dash, or terminal lines). */
+export function deployabilityLines(d: DeployabilityResult): string[] {
+  const healthy = d.apps.filter((a) => a.health === 'Healthy').length;
+  const lines = [allHealthy(d)
+    ? `Argo CD: all ${d.apps.length} Applications Healthy once pods are rescheduled; no sync wave is held back`
+    : `Argo CD: ${healthy} of ${d.apps.length} Applications Healthy once pods are rescheduled${d.quorum ? '' : ' (etcd has no quorum: nothing syncs)'}`];
+  for (const h of d.holds) lines.push(`waves held back: in ${h.parent}, ${h.blocker} (wave ${h.wave}) is Progressing${h.held.length ? ` and holds back ${h.held.join(', ')}` : ' (no later wave)'}`);
+  for (const l of progressingLines(d)) lines.push(`Progressing: ${l}`);
+  return lines;
+}
+
+/** Markdown section of one bring-up stage. */
+function bringUpMarkdown(d: DeployabilityResult): string {
+  return [`## Bring-up: ${scenarioTitle(d.scenario).replace(/^bring-up with /, '')}`, '', ...deployabilityLines(d).map((l) => `- ${cell(l)}`), ''].join('\n');
+}
+
+/** The summary table of every scenario's Application health. */
+function deployabilityTable(ds: readonly DeployabilityResult[]): string[] {
+  return [
+    '| scenario | Applications Healthy | Progressing | holds the waves back |',
+    '|---|---:|---|---|',
+    ...ds.map((d) => {
+      const bad = d.apps.filter((a) => a.health !== 'Healthy').map((a) => a.app.name);
+      const top = d.holds.find((h) => !d.apps.find((a) => a.app.name === h.parent)?.parent) ?? d.holds[0];
+      return `| ${scenarioTitle(d.scenario)} | ${d.apps.length - bad.length} of ${d.apps.length} | ${bad.join(', ') || '-'} | ${top ? `${top.blocker} (wave ${top.wave} of ${top.parent})` : '-'} |`;
+    }),
+  ];
 }

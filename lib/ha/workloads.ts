@@ -92,6 +92,14 @@ export interface WorkloadDeclaration extends HaDeclaration {
    * declaration must name a rendered object, whose own spec then speaks for it.
    */
   readonly createdBy?: string;
+  /**
+   * With `createdBy`, for a workload a controller creates from a custom resource the chart renders
+   * (the Prometheus operator's StatefulSets): that resource's API group and kind. Argo CD manages
+   * only what the chart renders, so it sees such a workload only through that resource's health
+   * check (./argo-health.ts); without it (and declared on a chart's Application), Argo CD does not
+   * see the workload at all. A declaration on a custom resource needs none: it is that resource.
+   */
+  readonly createdFrom?: { readonly group: string; readonly kind: string };
 }
 
 export type WorkloadRole = 'lb-speaker' | 'gateway-proxy' | 'cluster-dns' | 'metrics-api';

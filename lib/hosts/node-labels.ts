@@ -38,5 +38,12 @@ export const RND_KEY = 'platform.tsys/rnd';
 /** k3s's recommendation for dedicated servers: only critical add-ons run there; app workloads run on agents. */
 export const SERVER_TAINT: Taint = { key: 'CriticalAddonsOnly', value: 'true', effect: 'NoExecute' };
 
+/**
+ * The toleration of the servers' taint for the platform's replicated components: a set of three
+ * with required hostname anti-affinity then has five eligible nodes, so one agent down (or www1
+ * not joined yet) leaves its third replica somewhere to go (docs/deployability.md).
+ */
+export const SERVER_TOLERATION = { key: SERVER_TAINT.key, operator: 'Exists', effect: SERVER_TAINT.effect } as const;
+
 /** Keeps production work off the R&D node; R&D workloads tolerate it. */
 export const RND_TAINT: Taint = { key: RND_KEY, value: 'true', effect: 'NoSchedule' };

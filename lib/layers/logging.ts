@@ -5,7 +5,7 @@ import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { PlatformContext } from '../context';
-import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
+import { RND_KEY, SERVER_TAINT, SERVER_TOLERATION } from '../hosts/node-labels';
 import { Layer } from '../layer';
 import { PlatformError } from '../platform-error';
 import { Inventory } from '../inventory';
@@ -78,6 +78,9 @@ export function lokiValues(site: Site): Record<string, unknown> {
       // The chart's default affinity already requires one replica per node (kubernetes.io/hostname);
       // its PodDisruptionBudget is on by default.
       podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+      // The servers too: with one agent down (or www1 not joined) the third replica has a node
+      // (docs/deployability.md); the required anti-affinity stays.
+      tolerations: [SERVER_TOLERATION],
       persistence: { enabled: true, storageClass: 'longhorn', size: l.storageSize },
       extraEnvFrom: [{ secretRef: { name: LOKI_S3_SECRET } }],
       resources: LOGGING_RESOURCES.loki,

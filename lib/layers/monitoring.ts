@@ -14,7 +14,7 @@ import type { PlatformContext } from '../context';
 import { at, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../docs/database-docs';
 import { ARGOCD_NAMESPACE } from '../gitops/argocd';
-import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
+import { RND_KEY, SERVER_TAINT, SERVER_TOLERATION } from '../hosts/node-labels';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
 import { LDAP_SCHEMA } from '../ldap-schema';
@@ -202,6 +202,7 @@ export function kubePrometheusStackRuntimeWorkloads(): WorkloadDeclaration[] {
       name: KPS_WORKLOADS.prometheus,
       kind: 'StatefulSet',
       createdBy: 'the Prometheus operator, from the Prometheus resource the chart renders from these values',
+      createdFrom: { group: 'monitoring.coreos.com', kind: 'Prometheus' },
       replicas: at('prometheus.prometheusSpec.replicas', 1),
       spread: { preset: at('prometheus.prometheusSpec.podAntiAffinity', 'soft'), hardWhen: 'hard', topologyKey: at('prometheus.prometheusSpec.podAntiAffinityTopologyKey', TOPOLOGY_KEY) },
       pdb: { enabled: at('prometheus.podDisruptionBudget.enabled', false), minAvailable: at('prometheus.podDisruptionBudget.minAvailable', 1) },
@@ -215,6 +216,7 @@ export function kubePrometheusStackRuntimeWorkloads(): WorkloadDeclaration[] {
       name: KPS_WORKLOADS.alertmanager,
       kind: 'StatefulSet',
       createdBy: 'the Prometheus operator, from the Alertmanager resource the chart renders from these values',
+      createdFrom: { group: 'monitoring.coreos.com', kind: 'Alertmanager' },
       replicas: at('alertmanager.alertmanagerSpec.replicas', 1),
       spread: { preset: at('alertmanager.alertmanagerSpec.podAntiAffinity', 'soft'), hardWhen: 'hard', topologyKey: at('alertmanager.alertmanagerSpec.podAntiAffinityTopologyKey', TOPOLOGY_KEY) },
       pdb: { enabled: at('alertmanager.podDisruptionBudget.enabled', false), minAvailable: at('alertmanager.podDisruptionBudget.minAvailable', 1) },
@@ -318,6 +320,9 @@ export function kubePrometheusStackValues(site: Site, servers: readonly string[]
         replicas: 3,
         podAntiAffinity: 'hard',
         podAntiAffinityTopologyKey: TOPOLOGY_KEY,
+        // The servers too: three replicas with required anti-affinity then have five nodes, so
+        // one agent down (or www1 not joined) leaves the third a node (docs/deployability.md).
+        tolerations: [SERVER_TOLERATION],
         storage: claimTemplate(m.alertmanagerStorageSize),
         resources: r.alertmanager,
         // The operator builds the configuration from the AlertmanagerConfig `platform` (rendered

@@ -9,6 +9,7 @@ import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { PlatformContext } from '../context';
 import { Inventory } from '../inventory';
 import { PlatformNamespace } from '../constructs/platform-namespace';
+import { SERVER_TOLERATION } from '../hosts/node-labels';
 import { Layer } from '../layer';
 import { LDAP_SCHEMA } from '../ldap-schema';
 
@@ -187,6 +188,12 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
     // No bootstrapPassword value: the chart then renders no bootstrap-secret (its template keeps a
     // live one only through lookup); External Secrets creates it from Bitwarden.
     ha: rancherHa(),
+    patches: [{
+      kind: 'Deployment',
+      name: 'rancher',
+      because: 'the rancher chart 2.12.3 fixes the pod\'s tolerations (cattle.io/os only) and has no value for them; tolerating the servers gives the three replicas (required anti-affinity) five nodes, so one agent down or www1 not joined leaves none Pending (docs/deployability.md)',
+      patch: (o) => { o.spec.template.spec.tolerations = [...(o.spec.template.spec.tolerations ?? []), SERVER_TOLERATION]; },
+    }],
   });
   // The chart renders no PodDisruptionBudget: drains take at most one of the three at a time.
   new KubePodDisruptionBudget(layer, 'disruption-budget', {

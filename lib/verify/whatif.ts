@@ -3,7 +3,8 @@ import { option } from '../args';
 import { recoverBeforeCommand } from '../render/swap';
 import { loadTree } from '../k8s/tree';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
-import { scenarioText } from '../ha/report';
+import { bringUpText, scenarioText } from '../ha/report';
+import { bringUpStages, deployability } from '../ha/deployability';
 import { isViolation, simulate } from '../ha/simulate';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -12,15 +13,17 @@ const ROOT = path.resolve(__dirname, '..', '..');
  * `npm run whatif -- --fail <node>[,<node>] [--all] [--root <dir>]`: loses those nodes together
  * in the rendered dist/ and prints a table per scenario (workload, before, after, outage seconds,
  * why). Without --fail, every node is lost on its own (the N-1 run verify does). --all lists the
- * workloads that cannot run on the lost nodes too. Returns 0 when nothing breaks the rules, 1 when
- * something does (or there is no render), 2 on a bad command line (an unknown option or node):
- * the convention of docs/cli.md.
+ * workloads that cannot run on the lost nodes too. Each scenario also says whether every Argo CD
+ * Application would be Healthy and which one holds the sync waves back (lib/ha/deployability.ts);
+ * without --fail, or with --bring-up, every bring-up stage of the join order follows. Returns 0
+ * when nothing breaks the rules, 1 when something does (or there is no render), 2 on a bad command
+ * line (an unknown option or node): the convention of docs/cli.md.
  */
 export function runWhatIfCli(args: readonly string[], root: string = ROOT): number {
-  const known = ['--fail', '--root', '--all'];
+  const known = ['--fail', '--root', '--all', '--bring-up'];
   const unknown = args.filter((a, i) => a.startsWith('-') && !known.includes(a) && !['--fail', '--root'].includes(args[i - 1]));
   if (unknown.length) {
-    console.error(`whatif: unknown option "${unknown[0]}" (allowed: --fail <node>[,<node>], --all, --root <dir>)`);
+    console.error(`whatif: unknown option "${unknown[0]}" (allowed: --fail <node>[,<node>], --all, --bring-up, --root <dir>)`);
     return 2;
   }
   const dir = path.resolve(option(args, '--root') ?? root);
@@ -48,5 +51,8 @@ export function runWhatIfCli(args: readonly string[], root: string = ROOT): numb
   }
   for (const p of model.problems) console.error(`note: ${typeof p.origin === 'string' ? p.origin : p.origin.file}: [${p.rule}] ${p.message}`);
   for (const r of results) console.log(scenarioText(model, r, args.includes('--all')));
+  if (fail === undefined || args.includes('--bring-up')) {
+    for (const stage of bringUpStages(cluster)) console.log(bringUpText(deployability(model, stage)));
+  }
   return results.some((r) => !r.quorum || r.outcomes.some(isViolation)) ? 1 : 0;
 }

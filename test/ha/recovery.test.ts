@@ -110,7 +110,7 @@ describe('the recovery model is what the simulation, the layers and the importer
     kind: 'StatefulSet', namespace: 'shop', name: 'db', label: 'shop/db (StatefulSet)', origin: { file: 'dist/shop/db.yaml', obj: {} }, declared: false,
     replicas: 1, singleton: 'one writer', nodeSelector: {}, tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 7 }],
     pdbNote: 'none', cpuMillis: 0, memoryBytes: 0, exempt: new Map(), startupSeconds: 40, startupNote: 'probe', terminationGraceSeconds: 15,
-    volumes: [{ name: 'data', storageClass: 'longhorn', accessMode: 'ReadWriteOnce' }],
+    volumes: [{ name: 'data', storageClass: 'longhorn', accessMode: 'ReadWriteOnce' }], argo: { via: 'self' },
   };
 
   test('GIVEN a StatefulSet singleton WHEN the simulation loses its node THEN its outage is the model\'s total, and follows the eviction settings', () => {

@@ -30,7 +30,7 @@ function workload(name: string, w: Partial<Workload> = {}): Workload {
   return {
     kind: 'Deployment', namespace: 'shop', name, label: `shop/${name} (${w.kind ?? 'Deployment'})`, origin: { file: `dist/shop/${name}.yaml`, obj: {} }, declared: false,
     replicas: 2, nodeSelector: {}, tolerations: [], pdbNote: 'no PodDisruptionBudget', cpuMillis: 0, memoryBytes: 0, exempt: new Map(),
-    startupSeconds: 30, startupNote: 'readiness probe', terminationGraceSeconds: 30, volumes: [],
+    startupSeconds: 30, startupNote: 'readiness probe', terminationGraceSeconds: 30, volumes: [], argo: { via: 'self' },
     ...w,
   };
 }

@@ -1,4 +1,6 @@
 import { parse } from 'yaml';
+import { BACKUP_ANNOTATIONS } from '../../lib/backups/coverage';
+import { REDIS_HA_BACKUP_OPT_OUT } from '../../lib/gitops/argocd-values';
 import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { RESERVED_FOLDERS } from '../../lib/reserved';
@@ -130,6 +132,19 @@ describe('Argo CD: high availability of the rendered workloads', () => {
     expect(server.metadata.annotations[HA_ANNOTATIONS.exempt]).toMatch(/^ha\/probes: only its split-brain-fix container lacks probes/);
   });
 
+  test('GIVEN redis-ha WHEN rendered THEN each server has a small Longhorn volume (so Longhorn force-deletes a server pod stuck on a dead node) opted out of backups with a reason, and tolerates the servers', () => {
+    const server = find('StatefulSet', 'argocd-redis-ha-server');
+    expect(server.spec.volumeClaimTemplates).toEqual([{
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', labels: {}, annotations: { [BACKUP_ANNOTATIONS.optOut]: REDIS_HA_BACKUP_OPT_OUT } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'longhorn' },
+    }]);
+    expect(REDIS_HA_BACKUP_OPT_OUT.trim()).not.toBe('');
+    // The data volume is the claim, no longer an emptyDir.
+    expect(server.spec.template.spec.volumes.map((v: Obj) => v.name)).not.toContain('data');
+    expect(server.spec.template.spec.tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoExecute' }]);
+  });
+
   test('GIVEN every Argo CD workload WHEN rendered THEN each container requests CPU and memory, has a memory limit and runs non-root with a read-only root', () => {
     const workloads = argocd.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind));
     expect(workloads.map((w) => `${w.kind}/${w.metadata.name}`).sort()).toEqual([
@@ -202,16 +217,19 @@ describe('Argo CD: LDAP login, repository access, webhook, health', () => {
     expect(secret.stringData).toBeUndefined();
   });
 
-  test('GIVEN the platform kinds WHEN Argo CD reports health THEN Applications, ExternalSecrets, Gateways and Longhorn volumes have real checks', () => {
+  test('GIVEN the platform kinds WHEN Argo CD reports health THEN Applications, ExternalSecrets, Gateways and Longhorn volumes have real checks, and DaemonSets and Keycloak tolerate one node down', () => {
     const checks = Object.keys(cm()).filter((k) => k.startsWith('resource.customizations.health.')).sort();
     expect(checks).toEqual([
+      'resource.customizations.health.apps_DaemonSet',
       'resource.customizations.health.argoproj.io_Application',
       'resource.customizations.health.external-secrets.io_ExternalSecret',
       'resource.customizations.health.gateway.networking.k8s.io_Gateway',
+      'resource.customizations.health.k8s.keycloak.org_Keycloak',
       'resource.customizations.health.longhorn.io_Volume',
     ]);
     expect(cm()['resource.customizations.health.argoproj.io_Application']).toContain('obj.status.health.status');
     expect(cm()['resource.customizations.health.longhorn.io_Volume']).toContain('r == "faulted"');
+    expect(cm()['resource.customizations.health.apps_DaemonSet']).toContain('desired - available <= 1');
   });
 
   test('GIVEN the UI WHEN rendered THEN argocd.<domain> is routed to argocd-server and listed for HAProxy; the layer waits for gateway and secrets', () => {

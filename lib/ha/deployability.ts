@@ -1,0 +1,257 @@
+import * as path from 'path';
+import { AppHealth, daemonSetHealth, DaemonSetHealthRule, replicaSetHealth, resourceHealthRule } from './argo-health';
+import { ApplicationModel, ClusterModel, HaModel, Workload } from './model';
+import { ScenarioResult, simulate } from './simulate';
+
+/**
+ * Whether GitOps keeps deploying: for a scenario (a node lost, or a bring-up stage where only the
+ * first nodes of the join order have joined), the health Argo CD would give every Application once
+ * pods are rescheduled, and which Application holds its parent's sync waves back.
+ *
+ * - A workload belongs to the Application whose directory holds the file it is rendered in (or,
+ *   for a chart's declared workloads, to the Application that renders the chart).
+ * - Its health follows Argo CD's rules (./argo-health.ts) on the simulation's placement: a
+ *   Deployment, StatefulSet or Rollout is Healthy when every desired replica runs once the
+ *   scheduler and the eviction have done their work; a DaemonSet by the rule the render's
+ *   argocd-cm sets, counting one pod per registered node it may run on (a lost node stays
+ *   registered; a node that has not joined yet is not).
+ * - Only what Argo CD manages counts: a workload an operator creates from a custom resource counts
+ *   through that resource's health check (built-in or argocd-cm's), not at all when the kind has
+ *   none, and one a controller creates from values does not count.
+ * - An Application is Healthy when its workloads and its child Applications are (the platform's
+ *   health check of `argoproj.io/Application` passes a child's health up to its parent).
+ * - A parent syncs its children wave by wave and waits for a wave to be Healthy before the next:
+ *   the lowest-wave child that is not Healthy holds back every child of a later wave.
+ */
+
+export type DeployScenario =
+  | { readonly kind: 'loss'; readonly lost: readonly string[] }
+  | { readonly kind: 'bring-up'; readonly present: readonly string[]; readonly next?: string };
+
+export interface WorkloadHealth {
+  readonly workload: Workload;
+  readonly health: AppHealth;
+  /** Desired pods (replicas, or one per registered eligible node) and the pods that run. */
+  readonly desired: number;
+  readonly running: number;
+  readonly why: string;
+}
+
+export interface AppResult {
+  readonly app: ApplicationModel;
+  /** The Application that syncs this one's file, if any. */
+  readonly parent?: string;
+  readonly health: AppHealth;
+  /** Its own workloads that are not Healthy. */
+  readonly progressing: readonly WorkloadHealth[];
+  /** Child Applications that are not Healthy. */
+  readonly progressingChildren: readonly string[];
+  readonly workloads: number;
+}
+
+/** A parent's sync waves held back: the lowest-wave child that is not Healthy, and the children of later waves. */
+export interface WaveHold {
+  readonly parent: string;
+  readonly blocker: string;
+  readonly wave: number;
+  readonly held: readonly string[];
+}
+
+export interface DeployabilityResult {
+  readonly scenario: DeployScenario;
+  /** Whether the API keeps etcd quorum (without it Argo CD syncs nothing). */
+  readonly quorum: boolean;
+  readonly apps: readonly AppResult[];
+  readonly holds: readonly WaveHold[];
+  /** Workloads no Application syncs (k3s applies kube-vip itself). */
+  readonly unsynced: readonly Workload[];
+}
+
+/** The node names in join order. */
+export function joinOrder(cluster: ClusterModel): string[] {
+  return [...(cluster.joinOrder ?? cluster.nodes.map((n) => n.name))];
+}
+
+/** Every bring-up stage: the nodes present after each join, in join order. */
+export function bringUpStages(cluster: ClusterModel): DeployScenario[] {
+  const order = joinOrder(cluster);
+  return order.map((_, i) => ({ kind: 'bring-up', present: order.slice(0, i + 1), ...(order[i + 1] ? { next: order[i + 1] } : {}) }));
+}
+
+/** The bring-up stage just before `node` joins (undefined when it is first or unknown). */
+export function stageBefore(cluster: ClusterModel, node: string): DeployScenario | undefined {
+  const order = joinOrder(cluster);
+  const i = order.indexOf(node);
+  return i > 0 ? { kind: 'bring-up', present: order.slice(0, i), next: node } : undefined;
+}
+
+/** The scenario's title, as reports and the terminal print it. */
+export function scenarioTitle(s: DeployScenario): string {
+  return s.kind === 'loss'
+    ? `losing ${s.lost.join(', ')}`
+    : `bring-up with ${s.present.join(', ')}${s.next ? ` (before ${s.next} joins)` : ' (every node joined)'}`;
+}
+
+/** Which Application syncs `file` (the deepest directory that holds it). */
+function ownerOf(apps: readonly ApplicationModel[], file: string): ApplicationModel | undefined {
+  const dir = path.posix.dirname(file);
+  const holding = apps.filter((a) => a.path !== undefined && (dir === a.path || (a.recurse && dir.startsWith(`${a.path}/`))));
+  return holding.sort((a, b) => b.path!.length - a.path!.length)[0];
+}
+
+/** The Application a workload belongs to: the chart's Application for a declared one, else the owner of its file. */
+function appOfWorkload(apps: readonly ApplicationModel[], w: Workload): ApplicationModel | undefined {
+  const o = w.origin.obj;
+  if (o.kind === 'Application') {
+    const own = apps.find((a) => a.origin === w.origin);
+    if (own) return own;
+  }
+  return ownerOf(apps, w.origin.file);
+}
+
+/** Each workload's health in a simulated scenario. */
+function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisations: Readonly<Record<string, string>>, lost: readonly string[]): Map<Workload, WorkloadHealth> {
+  const out = new Map<Workload, WorkloadHealth>();
+  const pending = new Map(r.unplaced.map((u) => [u.workload, u]));
+  for (const o of r.outcomes) {
+    const w = o.workload;
+    if (o.label !== w.label) continue; // a share manager row: its volume, not the workload's pods
+    const unplaced = pending.get(w);
+    if (w.kind === 'DaemonSet') {
+      const desired = o.before + (unplaced?.pods ?? 0);
+      const running = o.before - o.lost;
+      const health = daemonSetHealth(rule, desired, running);
+      const why = running >= desired
+        ? `${running} of ${desired} pods`
+        : `${running} of ${desired} pods${o.lost ? ` (${lost.join(', ')} is down but still registered)` : ''}${unplaced ? `; ${unplaced.pods} unplaced: ${unplaced.why}` : ''}${health === 'Healthy' ? '; Healthy by the DaemonSet health customisation (one pod down is tolerated)' : rule === 'builtin' ? '; Argo CD\'s built-in rule wants every pod available' : ''}`;
+      out.set(w, { workload: w, health, desired, running, why });
+      continue;
+    }
+    const desired = w.replicas;
+    const running = Math.min(o.after, desired);
+    const short = `${running} of ${desired} replicas: ${unplaced && o.lost === 0 ? `${unplaced.pods} never placed: ${unplaced.why}` : o.why}`;
+    if (w.argo.via === 'none') {
+      out.set(w, { workload: w, health: 'Healthy', desired, running, why: `${running >= desired ? `${running} of ${desired} replicas` : short}; Argo CD does not manage it (${w.argo.why})` });
+      continue;
+    }
+    if (w.argo.via === 'resource') {
+      const cr = resourceHealthRule(w.argo.group, w.argo.kind, customisations);
+      const health = cr.health ? cr.health(desired, running) : 'Healthy';
+      const through = `counts through its ${w.argo.kind} resource: ${cr.source}`;
+      out.set(w, { workload: w, health, desired, running, why: `${running >= desired ? `${running} of ${desired} replicas` : short}; ${through}` });
+      continue;
+    }
+    const health = replicaSetHealth(desired, running);
+    out.set(w, { workload: w, health, desired, running, why: health === 'Healthy' ? `${running} of ${desired} replicas` : short });
+  }
+  return out;
+}
+
+/** Application health and wave holds for one scenario. */
+export function deployability(model: HaModel, scenario: DeployScenario): DeployabilityResult {
+  const cluster = model.cluster;
+  if (!cluster) return { scenario, quorum: false, apps: [], holds: [], unsynced: [] };
+  const r = scenario.kind === 'loss'
+    ? simulate(cluster, model.workloads, scenario.lost)
+    : simulate({ ...cluster, nodes: cluster.nodes.filter((n) => scenario.present.includes(n.name)) }, model.workloads, []);
+  const healths = workloadHealths(r, model.daemonSetHealth, model.healthCustomisations, scenario.kind === 'loss' ? scenario.lost : []);
+  const apps = model.applications;
+  const byApp = new Map<ApplicationModel, WorkloadHealth[]>();
+  const unsynced: Workload[] = [];
+  for (const w of model.workloads) {
+    const app = appOfWorkload(apps, w);
+    const h = healths.get(w);
+    if (!app) unsynced.push(w);
+    else if (h) byApp.set(app, [...(byApp.get(app) ?? []), h]);
+  }
+  const parentOf = new Map<ApplicationModel, ApplicationModel | undefined>(apps.map((a) => {
+    const p = ownerOf(apps, a.origin.file);
+    return [a, p === a ? undefined : p];
+  }));
+  const children = (a: ApplicationModel) => apps.filter((c) => parentOf.get(c) === a);
+  const health = new Map<ApplicationModel, AppHealth>();
+  const visiting = new Set<ApplicationModel>();
+  const healthOf = (a: ApplicationModel): AppHealth => {
+    const known = health.get(a);
+    if (known) return known;
+    if (visiting.has(a)) return 'Healthy'; // a cycle of paths: no new information
+    visiting.add(a);
+    const own = (byApp.get(a) ?? []).every((h) => h.health === 'Healthy');
+    const h: AppHealth = own && children(a).every((c) => healthOf(c) === 'Healthy') ? 'Healthy' : 'Progressing';
+    visiting.delete(a);
+    health.set(a, h);
+    return h;
+  };
+  const results: AppResult[] = apps.map((a) => ({
+    app: a,
+    ...(parentOf.get(a) ? { parent: parentOf.get(a)!.name } : {}),
+    health: healthOf(a),
+    progressing: (byApp.get(a) ?? []).filter((h) => h.health !== 'Healthy'),
+    progressingChildren: children(a).filter((c) => healthOf(c) !== 'Healthy').map((c) => c.name),
+    workloads: (byApp.get(a) ?? []).length,
+  }));
+  const holds: WaveHold[] = [];
+  for (const parent of apps) {
+    const kids = children(parent);
+    const bad = kids.filter((c) => healthOf(c) !== 'Healthy').sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name));
+    if (!bad.length) continue;
+    const blocker = bad[0];
+    const held = kids.filter((c) => c.wave > blocker.wave).sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name)).map((c) => c.name);
+    holds.push({ parent: parent.name, blocker: blocker.name, wave: blocker.wave, held });
+  }
+  const order = (a: AppResult) => [a.parent ?? '', String(a.app.wave).padStart(4, '0'), a.app.name].join('\n');
+  return { scenario, quorum: r.quorum, apps: results.sort((a, b) => order(a).localeCompare(order(b))), holds, unsynced };
+}
+
+/** The chain of Applications from the top down to `name` (its ancestors first). */
+export function ancestry(result: DeployabilityResult, name: string): string[] {
+  const byName = new Map(result.apps.map((a) => [a.app.name, a]));
+  const chain: string[] = [];
+  let cur = byName.get(name);
+  while (cur && !chain.includes(cur.app.name)) {
+    chain.unshift(cur.app.name);
+    cur = cur.parent ? byName.get(cur.parent) : undefined;
+  }
+  return chain;
+}
+
+/**
+ * Why `name` cannot deploy and become Healthy in this scenario: the holds that keep it or one of
+ * its ancestors from syncing, and its own health. Empty when it deploys.
+ */
+export function whyNotDeployable(result: DeployabilityResult, name: string): string[] {
+  const chain = ancestry(result, name);
+  if (!chain.length) return [`no Application "${name}" is rendered`];
+  const why: string[] = [];
+  if (!result.quorum) why.push('etcd has no quorum: the API does not answer and Argo CD syncs nothing');
+  const byName = new Map(result.apps.map((a) => [a.app.name, a]));
+  for (const n of chain) {
+    const a = byName.get(n)!;
+    const hold = result.holds.find((h) => h.parent === a.parent && h.held.includes(n));
+    if (hold) why.push(`${n} (wave ${a.app.wave}) waits for ${hold.blocker} (wave ${hold.wave} of ${hold.parent}), which is Progressing`);
+  }
+  const own = byName.get(name)!;
+  if (own.health !== 'Healthy') why.push(`${name} itself is Progressing`);
+  return why;
+}
+
+/** Whether every Application is Healthy (and etcd keeps quorum). */
+export function allHealthy(result: DeployabilityResult): boolean {
+  return result.quorum && result.apps.every((a) => a.health === 'Healthy');
+}
+
+/** One line per Application that is not Healthy, with what makes it so (its workloads, or its children). */
+export function progressingLines(result: DeployabilityResult): string[] {
+  return result.apps.filter((a) => a.health !== 'Healthy').map((a) => {
+    const parts = [
+      ...a.progressing.map((h) => `${h.workload.label} ${h.why}`),
+      ...(a.progressingChildren.length ? [`child Application${a.progressingChildren.length === 1 ? '' : 's'} ${a.progressingChildren.join(', ')}`] : []),
+    ];
+    return `${a.app.name} (wave ${a.app.wave}${a.parent ? ` of ${a.parent}` : ''}): ${parts.join('; ')}`;
+  });
+}
+
+/** One line per wave hold. */
+export function holdLines(result: DeployabilityResult): string[] {
+  return result.holds.map((h) => `${h.parent}: ${h.blocker} (wave ${h.wave}) holds back ${h.held.length ? `waves > ${h.wave}: ${h.held.join(', ')}` : 'no later wave'}`);
+}
