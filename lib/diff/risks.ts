@@ -1,5 +1,5 @@
 import { ANNOTATIONS } from '../gitops/argocd';
-import { isKind, isMap, JsonAny, valueAt } from '../k8s/manifest';
+import { isKind, isMap, JsonMap, mapAt, mapsAt, stringAt, valueAt } from '../k8s/manifest';
 import { podSpecAt } from '../k8s/pod-template';
 import { crdChange, isCrd, prunedFields } from './crd';
 import { fieldValues, schemaFieldList } from './describe';
@@ -49,7 +49,7 @@ function collectKeys(value: unknown, keys: ReadonlySet<string>, path: string, ou
 }
 
 /** Values under `keys` in every Helm values map of an object. */
-function helmKeys(obj: JsonAny | undefined, keys: ReadonlySet<string>): Map<string, unknown> {
+function helmKeys(obj: JsonMap | undefined, keys: ReadonlySet<string>): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const { path, values } of helmValues(obj)) collectKeys(values, keys, path, out);
   return out;
@@ -65,13 +65,14 @@ const WORKLOADS_WITH_REPLICAS = [
   { group: 'argoproj.io', kinds: ['Rollout'] },
 ];
 
-function hasReplicas(obj: JsonAny | undefined): boolean {
+function hasReplicas(obj: JsonMap | undefined): boolean {
   return WORKLOADS_WITH_REPLICAS.some((w) => isKind(obj, w.group, ...w.kinds));
 }
 
 /** Replicas a workload runs (Kubernetes defaults an absent `spec.replicas` to 1). */
-function replicas(obj: JsonAny): number | undefined {
-  return obj.spec?.replicas === undefined ? 1 : count(obj.spec.replicas);
+function replicas(obj: JsonMap): number | undefined {
+  const replicas = valueAt(obj, 'spec.replicas');
+  return replicas === undefined ? 1 : count(replicas);
 }
 
 const REPLICA_KEYS = new Set(['replicas', 'replicaCount']);
@@ -86,7 +87,7 @@ function replicaChanges(pair: ObjectPair): { path: string; before: number; after
     const ra = replicas(a);
     const rb = replicas(b);
     if (ra !== undefined && rb !== undefined && ra !== rb) {
-      out.push({ path: 'spec.replicas', before: ra, after: rb, shown: b.spec?.replicas === undefined ? `${ra} → unset (defaults to 1)` : `${ra} → ${rb}` });
+      out.push({ path: 'spec.replicas', before: ra, after: rb, shown: valueAt(b, 'spec.replicas') === undefined ? `${ra} → unset (defaults to 1)` : `${ra} → ${rb}` });
     }
   }
   for (const [path, va, vb] of common(helmKeys(a, REPLICA_KEYS), helmKeys(b, REPLICA_KEYS))) {
@@ -148,12 +149,12 @@ const storageChanged: RiskRule = {
     const a = before.obj;
     const b = after.obj;
     if (isKind(a, '', 'PersistentVolumeClaim') && isKind(b, '', 'PersistentVolumeClaim')) {
-      const sa = a.spec?.resources?.requests?.storage;
-      const sb = b.spec?.resources?.requests?.storage;
+      const sa = valueAt(a, 'spec.resources.requests.storage');
+      const sb = valueAt(b, 'spec.resources.requests.storage');
       if (!isEqual(sa, sb)) return [`spec.resources.requests.storage ${compactValue(sa)} → ${compactValue(sb)}${sizeChange(sa, sb)}`];
     }
-    if (isKind(a, 'apps', 'StatefulSet') && isKind(b, 'apps', 'StatefulSet') && !isEqual(a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)) {
-      return [`spec.volumeClaimTemplates changed (${whatChanged('spec.volumeClaimTemplates', a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)}): existing claims keep their old size and class; resize each claim by hand, and recreate the StatefulSet (kubectl delete --cascade=orphan) so new pods get the new template`];
+    if (isKind(a, 'apps', 'StatefulSet') && isKind(b, 'apps', 'StatefulSet') && !isEqual(valueAt(a, 'spec.volumeClaimTemplates'), valueAt(b, 'spec.volumeClaimTemplates'))) {
+      return [`spec.volumeClaimTemplates changed (${whatChanged('spec.volumeClaimTemplates', valueAt(a, 'spec.volumeClaimTemplates'), valueAt(b, 'spec.volumeClaimTemplates'))}): existing claims keep their old size and class; resize each claim by hand, and recreate the StatefulSet (kubectl delete --cascade=orphan) so new pods get the new template`];
     }
     return [];
   },
@@ -203,8 +204,8 @@ export const IMMUTABLE_FIELDS: readonly ImmutableFields[] = [
  * `argocd.argoproj.io/hook`, or Helm's `helm.sh/hook`, which Argo CD maps) whose delete policy
  * is BeforeHookCreation, which is what a hook without a policy gets.
  */
-function recreatedEachSync(obj: JsonAny): boolean {
-  const annotations: JsonAny = isMap(obj.metadata?.annotations) ? obj.metadata.annotations : {};
+function recreatedEachSync(obj: JsonMap): boolean {
+  const annotations: JsonMap = mapAt(obj, 'metadata.annotations') ?? {};
   const [hook, policy] = annotations['argocd.argoproj.io/hook'] !== undefined
     ? [annotations['argocd.argoproj.io/hook'], annotations['argocd.argoproj.io/hook-delete-policy']]
     : [annotations['helm.sh/hook'], annotations['helm.sh/hook-delete-policy']];
@@ -231,8 +232,8 @@ const immutableField: RiskRule = {
       }
     }
     if (isKind(a, '', 'Service') && isKind(b, '', 'Service')) {
-      const ta = a.spec?.type ?? 'ClusterIP';
-      const tb = b.spec?.type ?? 'ClusterIP';
+      const ta = valueAt(a, 'spec.type') ?? 'ClusterIP';
+      const tb = valueAt(b, 'spec.type') ?? 'ClusterIP';
       if ((ta === 'ExternalName') !== (tb === 'ExternalName')) {
         out.push(`spec.type ${ta} → ${tb}: a Service cannot switch to or from ExternalName in place (it has no cluster IP); ${REPLACE}`);
       } else {
@@ -253,14 +254,14 @@ const crdRemoved: RiskRule = {
   title: 'CRD removed',
   check({ before, after }) {
     if (!before || after || !isKind(before.obj, 'apiextensions.k8s.io', 'CustomResourceDefinition')) return [];
-    const kind = before.obj.spec?.names?.kind ?? 'custom resource';
-    return [`removed: Kubernetes deletes every ${kind} (${before.obj.spec?.group ?? '?'}) in the cluster with it; keep it unless none of them must survive`];
+    const kind = valueAt(before.obj, 'spec.names.kind') ?? 'custom resource';
+    return [`removed: Kubernetes deletes every ${kind} (${valueAt(before.obj, 'spec.group') ?? '?'}) in the cluster with it; keep it unless none of them must survive`];
   },
 };
 
 /** The kind a CRD defines, for messages. */
-function crdKind(obj: JsonAny): string {
-  return typeof obj.spec?.names?.kind === 'string' ? obj.spec.names.kind : 'custom resource';
+function crdKind(obj: JsonMap): string {
+  return stringAt(obj, 'spec.names.kind') ?? 'custom resource';
 }
 
 /** Fields named in a risk message: a few, then `… and N more`. */
@@ -278,7 +279,7 @@ const crdVersionRemoved: RiskRule = {
     const change = crdChange(before.obj, after.obj);
     if (!change) return [];
     const kind = crdKind(after.obj);
-    const storage = (after.obj.spec.versions as JsonAny[]).find((v) => isMap(v) && v.storage === true)?.name ?? 'the storage version';
+    const storage = mapsAt(after.obj, 'spec.versions').find((v) => v.storage === true)?.name ?? 'the storage version';
     const out: string[] = [];
     for (const v of change.versionsRemoved) {
       out.push(
@@ -329,7 +330,7 @@ const namespaceRemoved: RiskRule = {
 };
 
 /** Image references of an object: its pod template's containers by name, and Helm values' `image`. */
-function images(obj: JsonAny | undefined): Map<string, { shown: string; pinned: boolean }> {
+function images(obj: JsonMap | undefined): Map<string, { shown: string; pinned: boolean }> {
   const out = new Map<string, { shown: string; pinned: boolean }>();
   const pod = podSpecAt(obj);
   if (pod) {
@@ -410,8 +411,8 @@ const haBroken: RiskRule = {
       if (Array.isArray(spreadA) && spreadA.length > 0 && !(Array.isArray(spreadB) && spreadB.length > 0)) {
         out.push(`${pa.path}.topologySpreadConstraints removed: replicas may all land on one node`);
       }
-      const antiA = pa.spec.affinity?.podAntiAffinity;
-      const antiB = pb.spec.affinity?.podAntiAffinity;
+      const antiA = valueAt(pa.spec, 'affinity.podAntiAffinity');
+      const antiB = valueAt(pb.spec, 'affinity.podAntiAffinity');
       if (isMap(antiA) && Object.keys(antiA).length > 0 && !(isMap(antiB) && Object.keys(antiB).length > 0)) {
         out.push(`${pa.path}.affinity.podAntiAffinity removed: replicas may all land on one node`);
       } else if (isMap(antiA) && isMap(antiB) && antiA.requiredDuringSchedulingIgnoredDuringExecution && !antiB.requiredDuringSchedulingIgnoredDuringExecution) {
@@ -430,7 +431,7 @@ const haBroken: RiskRule = {
 /** The layer a layer Application in `dist/apps` syncs, when it is one. */
 function layerOf(p: ParsedObject): string | undefined {
   if (p.ref.group !== 'dist/apps' || !isKind(p.obj, 'argoproj.io', 'Application')) return undefined;
-  const path: unknown = p.obj.spec?.source?.path;
+  const path = valueAt(p.obj, 'spec.source.path');
   return typeof path === 'string' && path.startsWith('dist/') ? path.slice('dist/'.length).replace(/\/+$/, '') : undefined;
 }
 
@@ -440,8 +441,8 @@ const syncWave: RiskRule = {
   title: 'sync wave reordered',
   check({ before, after }) {
     if (!before || !after) return [];
-    const wa: unknown = before.obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? '0';
-    const wb: unknown = after.obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? '0';
+    const wa = valueAt(before.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? '0';
+    const wb = valueAt(after.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? '0';
     const na = Number(wa);
     const nb = Number(wb);
     const same = Number.isFinite(na) && Number.isFinite(nb) ? na === nb : String(wa) === String(wb);

@@ -6,7 +6,7 @@ import { haInputFromFiles } from '../../lib/ha/analysis';
 import { buildHaModel, HaObject } from '../../lib/ha/model';
 import { renderSiteWithFacts } from '../../lib/synth';
 import { HA_CHECKS, HaContext } from '../../lib/verify/ha-rules';
-import { describeObject } from '../../lib/k8s/manifest';
+import { describeObject, valueAt } from '../../lib/k8s/manifest';
 import { formatFinding, verifyTree } from '../../lib/verify/verify';
 import { toYamlDocument } from '../../lib/render/render';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts } from '../../lib/facts/facts';
@@ -22,8 +22,8 @@ const hostFiles = haInputFromFiles(rendered).hostFiles;
 
 /** `ns/name (Kind)` of an object, or the file when a finding is about a file. */
 function label(o: HaObject): string {
-  const ns = o.obj.metadata?.namespace;
-  return `${ns ? `${ns}/` : ''}${o.obj.metadata?.name} (${o.obj.kind})`;
+  const ns = valueAt(o.obj, 'metadata.namespace');
+  return `${ns ? `${ns}/` : ''}${valueAt(o.obj, 'metadata.name')} (${o.obj.kind})`;
 }
 
 /** The declarations of a fixture's objects: its sibling `<name>.facts.yaml`, read as verify reads dist/hosts/facts.yaml. */
