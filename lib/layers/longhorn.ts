@@ -92,7 +92,6 @@ export interface LonghornValues {
   };
 }
 
-export { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY } from '../ha/storage';
 
 /** The DaemonSets of Longhorn's node agent (the chart) and of its CSI plugin (deployed by the driver deployer). */
 export const LONGHORN_MANAGER = 'longhorn-manager';

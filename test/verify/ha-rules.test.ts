@@ -4,11 +4,11 @@ import { parseAllDocuments } from 'yaml';
 import { HA_RULES } from '../../lib/ha/annotations';
 import { haInputFromFiles } from '../../lib/ha/analysis';
 import { buildHaModel, HaObject } from '../../lib/ha/model';
-import { renderSiteWithFacts } from '../../lib/synth';
+import { renderSiteAnalysed } from '../../lib/synth';
 import { HA_CHECKS, HaContext } from '../../lib/verify/ha-rules';
 import { describeObject, valueAt } from '../../lib/k8s/manifest';
 import { formatFinding, verifyTree } from '../../lib/verify/verify';
-import { toYamlDocument } from '../../lib/render/render';
+import { toYamlDocument } from '../../lib/render/rendered-file';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts } from '../../lib/facts/facts';
 import { stringify } from 'yaml';
 import { REPO, shippedSite, writeTree } from '../helpers';
@@ -16,7 +16,7 @@ import { REPO, shippedSite, writeTree } from '../helpers';
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'ha');
-const { files: rendered, facts: shippedFacts } = renderSiteWithFacts(shippedSite());
+const { files: rendered, facts: shippedFacts } = renderSiteAnalysed(shippedSite());
 /** The shipped site's nodes: each node's k3s config, the failure model, kube-vip (with its facts). */
 const hostFiles = haInputFromFiles(rendered).hostFiles;
 
