@@ -9,6 +9,8 @@ import { helmValues } from './helm-values';
 import { isPinnedImage, isPinnedTag } from './images';
 import type { RiskFlag, RiskId } from './model';
 import type { ParsedObject } from './parse';
+import { RISK_FIXTURES, RiskFixture } from './risk-fixtures';
+import type { Rule } from '../rule';
 
 /** One object on both sides of the diff: `before` only when removed, `after` only when added. */
 export interface ObjectPair {
@@ -16,13 +18,22 @@ export interface ObjectPair {
   readonly after?: ParsedObject;
 }
 
-/** A risk rule: looks at one added, removed or changed object and says what is risky about it. */
-export interface RiskRule {
+/** A risk rule (lib/rule.ts): looks at one added, removed or changed object and says what is risky about it. */
+export interface RiskRule extends Rule<ObjectPair, RiskFixture> {
   readonly id: RiskId;
   /** Short title for the summary table. */
   readonly title: string;
-  /** One message per risky change found; empty when the rule has nothing to say. */
-  check(pair: ObjectPair): string[];
+}
+
+/** A risk rule from its id, title and messages (one per risky change found; none when it has nothing to say); its fixtures are RISK_FIXTURES[id]. */
+function riskRule(spec: { readonly id: RiskId; readonly title: string; messages(pair: ObjectPair): string[] }): RiskRule {
+  return {
+    id: spec.id,
+    title: spec.title,
+    description: spec.title,
+    check: (pair) => spec.messages(pair).map((message) => ({ rule: spec.id, message })),
+    fixtures: RISK_FIXTURES[spec.id],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,10 +136,10 @@ function sizeChange(before: unknown, after: unknown): string {
 // The rules
 
 /** (a) A PersistentVolumeClaim or StatefulSet removed. */
-const statefulRemoved: RiskRule = {
+const statefulRemoved = riskRule({
   id: 'stateful-removed',
   title: 'PVC or StatefulSet removed',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || after) return [];
     if (isKind(before.obj, '', 'PersistentVolumeClaim')) {
       return ['removed: Argo CD prunes the claim, and with reclaim policy Delete its volume and data go with it; keep it, or confirm the data is backed up or no longer needed'];
@@ -138,13 +149,13 @@ const statefulRemoved: RiskRule = {
     }
     return [];
   },
-};
+});
 
 /** (b) A PVC's storage request changed, or a StatefulSet's volumeClaimTemplates. */
-const storageChanged: RiskRule = {
+const storageChanged = riskRule({
   id: 'storage-changed',
   title: 'storage changed',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after) return [];
     const a = before.obj;
     const b = after.obj;
@@ -158,18 +169,18 @@ const storageChanged: RiskRule = {
     }
     return [];
   },
-};
+});
 
 /** (c) Replicas lowered to 1 or 0: workloads' spec.replicas and Helm values' replicas/replicaCount. */
-const replicasLowered: RiskRule = {
+const replicasLowered = riskRule({
   id: 'replicas-lowered',
   title: 'replicas lowered to 1 or 0',
-  check(pair) {
+  messages(pair) {
     return replicaChanges(pair)
       .filter((c) => c.after < c.before && c.after <= 1)
       .map((c) => `${c.path} ${c.shown}: ${c.after === 0 ? 'nothing runs any more' : 'one pod left, no redundancy'}`);
   },
-};
+});
 
 interface ImmutableFields {
   readonly group: string;
@@ -214,10 +225,10 @@ function recreatedEachSync(obj: JsonMap): boolean {
 }
 
 /** (d) An immutable field changed: the object needs a replace (unless Argo CD recreates it each sync, as hook Jobs). */
-const immutableField: RiskRule = {
+const immutableField = riskRule({
   id: 'immutable-field',
   title: 'immutable field changed (needs replace)',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after) return [];
     const a = before.obj;
     const b = after.obj;
@@ -246,18 +257,18 @@ const immutableField: RiskRule = {
     }
     return out;
   },
-};
+});
 
 /** (e) A CustomResourceDefinition removed. */
-const crdRemoved: RiskRule = {
+const crdRemoved = riskRule({
   id: 'crd-removed',
   title: 'CRD removed',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || after || !isKind(before.obj, 'apiextensions.k8s.io', 'CustomResourceDefinition')) return [];
     const kind = valueAt(before.obj, 'spec.names.kind') ?? 'custom resource';
     return [`removed: Kubernetes deletes every ${kind} (${valueAt(before.obj, 'spec.group') ?? '?'}) in the cluster with it; keep it unless none of them must survive`];
   },
-};
+});
 
 /** The kind a CRD defines, for messages. */
 function crdKind(obj: JsonMap): string {
@@ -271,10 +282,10 @@ const RISK_FIELDS = 5;
  * (e2) A CRD version removed, or fields removed from the schema of a stored version (the storage
  * version on either side): data in the cluster at risk.
  */
-const crdVersionRemoved: RiskRule = {
+const crdVersionRemoved = riskRule({
   id: 'crd-version-removed',
   title: 'CRD version or stored field removed (data at risk)',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after || !isCrd(before.obj) || !isCrd(after.obj)) return [];
     const change = crdChange(before.obj, after.obj);
     if (!change) return [];
@@ -301,13 +312,13 @@ const crdVersionRemoved: RiskRule = {
     }
     return out;
   },
-};
+});
 
 /** (e3) The version a CRD stores its objects as changed. */
-const crdStorageVersion: RiskRule = {
+const crdStorageVersion = riskRule({
   id: 'crd-storage-version',
   title: 'CRD storage version changed',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after || !isCrd(before.obj) || !isCrd(after.obj)) return [];
     const moved = crdChange(before.obj, after.obj)?.storage;
     if (!moved?.before || !moved.after) return [];
@@ -317,17 +328,17 @@ const crdStorageVersion: RiskRule = {
       `keep ${was} in spec.versions (and the conversion between them) until a storage migration has rewritten every object and ${was} is dropped from status.storedVersions`,
     ];
   },
-};
+});
 
 /** (f) A Namespace removed. */
-const namespaceRemoved: RiskRule = {
+const namespaceRemoved = riskRule({
   id: 'namespace-removed',
   title: 'namespace removed',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || after || !isKind(before.obj, '', 'Namespace')) return [];
     return ['removed: Kubernetes deletes every object in it, claims and their volumes included; move or back up what must survive first'];
   },
-};
+});
 
 /** Image references of an object: its pod template's containers by name, and Helm values' `image`. */
 function images(obj: JsonMap | undefined): Map<string, { shown: string; pinned: boolean }> {
@@ -359,10 +370,10 @@ function images(obj: JsonMap | undefined): Map<string, { shown: string; pinned: 
 }
 
 /** (g) An image moved from a digest or a version tag to a mutable tag. */
-const mutableImage: RiskRule = {
+const mutableImage = riskRule({
   id: 'mutable-image',
   title: 'image moved to a mutable tag',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after) return [];
     const out: string[] = [];
     for (const [path, ia, ib] of common(images(before.obj), images(after.obj))) {
@@ -370,7 +381,7 @@ const mutableImage: RiskRule = {
     }
     return out;
   },
-};
+});
 
 const LONGHORN_REPLICA_KEYS = new Set(['numberOfReplicas', 'defaultReplicaCount', 'defaultClassReplicaCount']);
 
@@ -388,10 +399,10 @@ function longhornCount(v: unknown): number | undefined {
 }
 
 /** (h) An HA rule newly broken. */
-const haBroken: RiskRule = {
+const haBroken = riskRule({
   id: 'ha-broken',
   title: 'HA rule newly broken',
-  check(pair) {
+  messages(pair) {
     const { before, after } = pair;
     if (before && !after) {
       return isKind(before.obj, 'policy', 'PodDisruptionBudget')
@@ -426,7 +437,7 @@ const haBroken: RiskRule = {
     }
     return out;
   },
-};
+});
 
 /** The layer a layer Application in `dist/apps` syncs, when it is one. */
 function layerOf(p: ParsedObject): string | undefined {
@@ -436,10 +447,10 @@ function layerOf(p: ParsedObject): string | undefined {
 }
 
 /** (i) A sync wave reordered: the sync-wave annotation changed (absent means 0). */
-const syncWave: RiskRule = {
+const syncWave = riskRule({
   id: 'sync-wave',
   title: 'sync wave reordered',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after) return [];
     const wa = valueAt(before.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? '0';
     const wb = valueAt(after.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? '0';
@@ -452,7 +463,7 @@ const syncWave: RiskRule = {
     if (layer) return [`layer ${layer} now syncs in wave ${wb} (was ${wa}), ${later} than before: check the layers it needs still sync first`];
     return [`sync wave ${wa} → ${wb}: applied ${later} in its sync; check it still comes after what it needs`];
   },
-};
+});
 
 /** Every risk rule, in report order. */
 export const RISK_RULES: readonly RiskRule[] = [
@@ -463,5 +474,5 @@ export const RISK_RULES: readonly RiskRule[] = [
 export function findRisks(pair: ObjectPair, rules: readonly RiskRule[] = RISK_RULES): RiskFlag[] {
   const object = (pair.after ?? pair.before)?.ref;
   if (!object) return [];
-  return rules.flatMap((rule) => rule.check(pair).map((message) => ({ rule: rule.id, title: rule.title, object, message })));
+  return rules.flatMap((rule) => rule.check(pair).map((f) => ({ rule: rule.id, title: rule.title, object, message: f.message })));
 }

@@ -1,8 +1,9 @@
-import { APP_NAMESPACE_LABEL, HA_ANNOTATIONS, HaRuleId } from '../ha/annotations';
+import { APP_NAMESPACE_LABEL, HA_ANNOTATIONS, HA_RULES, HaRuleId } from '../ha/annotations';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
 import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
 import { isViolation, Outcome, simulate } from '../ha/simulate';
-import { asList, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
+import { asList, describeObject, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
+import type { Rule, RuleFinding } from '../rule';
 import type { LoadedObject } from '../k8s/tree';
 import type { PlatformFacts } from '../facts/facts';
 
@@ -235,8 +236,38 @@ export function checkHaFailure(ctx: HaContext, report: HaReport, reportFile: HaR
   }
 }
 
+/**
+ * A case of an HA rule: a YAML file of dist/ objects (with its sibling `.facts.yaml`, the facts
+ * synth would declare), relative to the repository root, checked on the shipped site's nodes
+ * (test/fixtures/ha/README.md).
+ */
+export type HaFixture = string;
+
+/** An HA rule (lib/rule.ts); its id is one of HA_RULES (lib/ha/annotations.ts). */
+export interface HaRule extends Rule<HaContext, HaFixture> {
+  readonly id: HaRuleId;
+}
+
+/** The findings of one HA check as rule findings; a finding tagged with another rule id (a model problem) keeps that id. */
+function haRule(id: HaRuleId, run: (ctx: HaContext, report: HaReport, reportFile: HaReportFile) => void): HaRule {
+  const ruleOf = (message: string) => /^\[(ha\/[a-z-]+)\] /.exec(message)?.[1] ?? id;
+  const folder = `test/fixtures/ha/${id.slice('ha/'.length)}`;
+  return {
+    id,
+    description: HA_RULES[id],
+    check(ctx) {
+      const out: RuleFinding[] = [];
+      run(ctx, (o, message) => out.push({ rule: ruleOf(message), file: o.file, object: describeObject(o.obj), message }), (file, message) => out.push({ rule: ruleOf(message), file, message }));
+      return out;
+    },
+    fixtures: { breaking: `${folder}/breaks.yaml`, satisfying: `${folder}/satisfies.yaml` },
+  };
+}
+
 /** Every HA rule, in the order verify runs them. */
-export const HA_CHECKS: readonly ((ctx: HaContext, report: HaReport, reportFile: HaReportFile) => void)[] = [
-  checkHaAnnotations, checkHaReplicas, checkHaSpread, checkHaPdb, checkHaProbes, checkHaResources, checkHaImagePinned,
-  checkHaSecurityContext, checkHaNonRoot, checkHaReadOnlyRoot, checkHaHostNamespaces, checkHaDefaultDeny, checkHaFailure,
+export const HA_CHECKS: readonly HaRule[] = [
+  haRule('ha/annotations', checkHaAnnotations), haRule('ha/replicas', checkHaReplicas), haRule('ha/spread', checkHaSpread), haRule('ha/pdb', checkHaPdb),
+  haRule('ha/probes', checkHaProbes), haRule('ha/resources', checkHaResources), haRule('ha/image-pinned', checkHaImagePinned),
+  haRule('ha/security-context', checkHaSecurityContext), haRule('ha/non-root', checkHaNonRoot), haRule('ha/read-only-root', checkHaReadOnlyRoot),
+  haRule('ha/host-namespaces', checkHaHostNamespaces), haRule('ha/default-deny', checkHaDefaultDeny), haRule('ha/failure', checkHaFailure),
 ];

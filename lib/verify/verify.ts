@@ -67,7 +67,9 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   checkBackupCoverage(tree, report);
   // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
   const ha = haContext(root, valid, declared);
-  for (const check of HA_CHECKS) check(ha, report, reportFile);
+  for (const rule of HA_CHECKS) {
+    for (const f of rule.check(ha)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
+  }
   // Stable order: by file, then in the order the rules ran.
   return findings.map((f, i) => ({ f, i })).sort((a, b) => (a.f.file < b.f.file ? -1 : a.f.file > b.f.file ? 1 : a.i - b.i)).map((x) => x.f);
 }
