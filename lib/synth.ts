@@ -90,12 +90,6 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
   return renderSiteAnalysed(site, layers, apps, lock, renderer).files;
 }
 
-/** renderSite, with the typed facts the build declared (lib/facts), for checks that follow in the same process. */
-export function renderSiteWithFacts(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): { files: RenderedFile[]; facts: PlatformFacts } {
-  const { files, facts } = renderSiteAnalysed(site, layers, apps, lock, renderer);
-  return { files, facts };
-}
-
 /** renderSite, with the typed facts the build declared and the node-failure model its report was computed from. */
 export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel } {
   const { files, facts } = renderPlatformWithFacts(buildPlatform(site, layers, apps, lock, renderer));

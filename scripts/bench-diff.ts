@@ -10,7 +10,7 @@ import { diffTrees } from '../lib/diff/engine';
 import { readRevision } from '../lib/diff/git';
 import { renderMarkdown } from '../lib/diff/markdown';
 import { renderTerminal } from '../lib/diff/terminal';
-import { RenderedFile, toYamlDocument } from '../lib/render/render';
+import { RenderedFile, toYamlDocument } from '../lib/render/rendered-file';
 
 const APPS = 1000;
 const LAYERS = 10;

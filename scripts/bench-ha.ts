@@ -8,7 +8,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { APP_NAMESPACE_LABEL } from '../lib/ha/annotations';
 import { loadSite } from '../lib/config/load';
-import { toYamlDocument } from '../lib/render/render';
+import { toYamlDocument } from '../lib/render/rendered-file';
 import { renderSite } from '../lib/synth';
 import { SchemaRegistry } from '../lib/verify/schemas';
 import { formatFinding, verifyTree } from '../lib/verify/verify';

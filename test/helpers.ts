@@ -4,7 +4,7 @@ import * as path from 'path';
 import { loadSite } from '../lib/config/load';
 import type { Site } from '../lib/config/schema';
 import { LOCK_FILE } from '../lib/paas/lock';
-import type { RenderedFile } from '../lib/render/render';
+import type { RenderedFile } from '../lib/render/rendered-file';
 import { loadInputs, renderSite } from '../lib/synth';
 
 export const REPO = path.resolve(__dirname, '..');

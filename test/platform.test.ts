@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
-import { HEADER } from '../lib/render/render';
+import { HEADER } from '../lib/render/rendered-file';
 import { renderSite, synth, VerifyError } from '../lib/synth';
 import { verifyTree } from '../lib/verify/verify';
 import { ApiObject } from 'cdk8s';

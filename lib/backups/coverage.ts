@@ -8,7 +8,7 @@
  * `RecurringJob`s.
  */
 
-import type { JsonAny } from '../k8s/manifest';
+import { JsonMap, listAt, mapAt, mapsAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import { selectorMatches } from '../k8s/scheduling';
 import { factsOf, PlatformFacts } from '../facts/facts';
@@ -56,7 +56,7 @@ export interface VolumeClaim {
   /** Where it comes from, e.g. `PersistentVolumeClaim`, `StatefulSet loki`, `Helm component jenkins-chart`. */
   readonly source: string;
   /** The object that declares it. */
-  readonly object: JsonAny;
+  readonly object: JsonMap;
   readonly file: string;
 }
 
@@ -78,19 +78,22 @@ export function volumeClaims(objects: readonly LoadedObject[], facts: PlatformFa
   const out: VolumeClaim[] = [];
   for (const { file, obj } of objects) {
     if (!file.startsWith('dist/')) continue;
+    const namespace = stringAt(obj, 'metadata.namespace') ?? '';
+    const name = stringAt(obj, 'metadata.name') ?? '';
+    const optOut = stringAt(obj, ['metadata', 'annotations', BACKUP_ANNOTATIONS.optOut]);
     if (obj.kind === 'PersistentVolumeClaim' && obj.apiVersion === 'v1') {
       out.push({
-        namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, storageClass: obj.spec?.storageClassName ?? DEFAULT_STORAGE_CLASS,
-        size: obj.spec?.resources?.requests?.storage, labels: obj.metadata.labels ?? {}, optOut: obj.metadata.annotations?.[BACKUP_ANNOTATIONS.optOut],
+        namespace, name, storageClass: stringAt(obj, 'spec.storageClassName') ?? DEFAULT_STORAGE_CLASS,
+        size: stringAt(obj, 'spec.resources.requests.storage'), labels: stringMapAt(obj, 'metadata.labels') ?? {}, optOut,
         source: 'PersistentVolumeClaim', object: obj, file,
       });
     } else if (obj.kind === 'StatefulSet' && obj.apiVersion === 'apps/v1') {
-      for (const t of (obj.spec?.volumeClaimTemplates ?? []) as JsonAny[]) {
+      for (const t of mapsAt(obj, 'spec.volumeClaimTemplates')) {
         out.push({
-          namespace: obj.metadata.namespace ?? '', name: `${t.metadata?.name}-${obj.metadata.name}-*`, storageClass: t.spec?.storageClassName ?? DEFAULT_STORAGE_CLASS,
-          size: t.spec?.resources?.requests?.storage, labels: t.metadata?.labels ?? {},
-          optOut: t.metadata?.annotations?.[BACKUP_ANNOTATIONS.optOut] ?? obj.metadata.annotations?.[BACKUP_ANNOTATIONS.optOut],
-          source: `StatefulSet ${obj.metadata.name}`, object: obj, file,
+          namespace, name: `${valueAt(t, 'metadata.name')}-${name}-*`, storageClass: stringAt(t, 'spec.storageClassName') ?? DEFAULT_STORAGE_CLASS,
+          size: stringAt(t, 'spec.resources.requests.storage'), labels: stringMapAt(t, 'metadata.labels') ?? {},
+          optOut: stringAt(t, ['metadata', 'annotations', BACKUP_ANNOTATIONS.optOut]) ?? optOut,
+          source: `StatefulSet ${name}`, object: obj, file,
         });
       }
     }
@@ -99,7 +102,7 @@ export function volumeClaims(objects: readonly LoadedObject[], facts: PlatformFa
     for (const v of factsOf(facts, obj)?.volumes ?? []) {
       out.push({
         namespace: v.namespace, name: v.name, storageClass: v.storageClass ?? DEFAULT_STORAGE_CLASS, size: v.size, labels: v.labels ?? {},
-        optOut: v.backupOptOut, source: `declared on ${obj.kind} ${obj.metadata.name}`, object: obj, file,
+        optOut: v.backupOptOut, source: `declared on ${obj.kind} ${name}`, object: obj, file,
       });
     }
   }
@@ -111,24 +114,26 @@ export function backupSchedules(objects: readonly LoadedObject[]): BackupSchedul
   const out: BackupSchedule[] = [];
   for (const { file, obj } of objects) {
     if (!file.startsWith('dist/')) continue;
-    const id = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+    const id = `${valueAt(obj, 'metadata.namespace')}/${valueAt(obj, 'metadata.name')}`;
     if (obj.kind === 'Schedule' && String(obj.apiVersion).startsWith('velero.io/')) {
-      const t: JsonAny = obj.spec?.template ?? {};
-      const included: string[] = t.includedNamespaces?.length ? t.includedNamespaces : ['*'];
-      const excluded: string[] = t.excludedNamespaces ?? [];
+      const t: JsonMap = mapAt(obj, 'spec.template') ?? {};
+      const includedList = listAt(t, 'includedNamespaces').map(String);
+      const included: string[] = includedList.length ? includedList : ['*'];
+      const excluded: string[] = listAt(t, 'excludedNamespaces').map(String);
       const volumes = t.snapshotVolumes !== false || t.defaultVolumesToFsBackup === true;
+      const labelSelector = mapAt(t, 'labelSelector');
       out.push({
-        kind: 'velero', name: id, cron: String(obj.spec?.schedule ?? ''), retention: `ttl ${t.ttl ?? '720h (Velero default)'}`,
-        scope: `namespaces ${included.join(', ')}${excluded.length ? ` except ${excluded.join(', ')}` : ''}${t.labelSelector ? ` with labels ${JSON.stringify(t.labelSelector)}` : ''}`,
-        covers: (c) => volumes && (included.includes('*') || included.includes(c.namespace)) && !excluded.includes(c.namespace) && (!t.labelSelector || selectorMatches(t.labelSelector, c.labels)),
+        kind: 'velero', name: id, cron: String(valueAt(obj, 'spec.schedule') ?? ''), retention: `ttl ${t.ttl ?? '720h (Velero default)'}`,
+        scope: `namespaces ${included.join(', ')}${excluded.length ? ` except ${excluded.join(', ')}` : ''}${labelSelector ? ` with labels ${JSON.stringify(labelSelector)}` : ''}`,
+        covers: (c) => volumes && (included.includes('*') || included.includes(c.namespace)) && !excluded.includes(c.namespace) && (!labelSelector || selectorMatches(labelSelector, c.labels)),
       });
     } else if (obj.kind === 'RecurringJob' && String(obj.apiVersion).startsWith('longhorn.io/')) {
-      const task = String(obj.spec?.task ?? '');
+      const task = String(valueAt(obj, 'spec.task') ?? '');
       if (task !== 'backup' && task !== 'backup-force-create') continue;
-      const groups: string[] = obj.spec?.groups ?? [];
-      const jobName = String(obj.spec?.name ?? obj.metadata.name);
+      const groups: string[] = listAt(obj, 'spec.groups').map(String);
+      const jobName = String(valueAt(obj, 'spec.name') ?? valueAt(obj, 'metadata.name'));
       out.push({
-        kind: 'longhorn', name: id, cron: String(obj.spec?.cron ?? ''), retention: `keeps ${obj.spec?.retain ?? '?'}`,
+        kind: 'longhorn', name: id, cron: String(valueAt(obj, 'spec.cron') ?? ''), retention: `keeps ${valueAt(obj, 'spec.retain') ?? '?'}`,
         scope: `Longhorn volumes in group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}`,
         covers: (c) => {
           if (c.storageClass !== DEFAULT_STORAGE_CLASS) return false;

@@ -6,6 +6,8 @@ import { Layer } from '../layer';
 
 /** The shared gateway every UI is published on (rendered by the gateway layer). */
 export const SHARED_GATEWAY = { name: 'platform', namespace: 'envoy-gateway-system', listener: 'http', port: 80 } as const;
+/** Labels of the Envoy proxy pods Envoy Gateway runs for the shared gateway (the gateway layer spreads them; app network policies admit them). */
+export const ENVOY_PROXY_LABELS = { 'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy' } as const;
 
 /** What a route on the shared gateway sends where. */
 export interface SharedGatewayRouteProps {

@@ -8,6 +8,9 @@ import { PodMonitor, ServiceMonitor } from '../../imports/monitoring.coreos.com'
  */
 export const MONITOR_LABELS = { 'platform.tsys/monitor': 'true' } as const;
 
+/** The namespace Prometheus scrapes from (the monitoring layer's); app network policies admit it. */
+export const MONITORING_NAMESPACE = 'monitoring';
+
 export interface MetricsEndpoint {
   /** Name of the Service (or container) port that serves metrics. */
   readonly port: string;

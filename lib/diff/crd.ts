@@ -1,4 +1,4 @@
-import { isMap, JsonAny, splitApiVersion } from '../k8s/manifest';
+import { isMap, JsonMap, listAt, mapAt, splitApiVersion, valueAt } from '../k8s/manifest';
 import { diffFields, isEqual, joinKey } from './field-diff';
 import type { CrdChange, CrdVersionChange, CrdVersionInfo, FieldChange, SchemaField, SchemaFieldChange } from './model';
 
@@ -11,7 +11,7 @@ import type { CrdChange, CrdVersionChange, CrdVersionInfo, FieldChange, SchemaFi
  */
 
 /** Whether an object is an `apiextensions.k8s.io` CustomResourceDefinition. */
-export function isCrd(obj: JsonAny | undefined): boolean {
+export function isCrd(obj: JsonMap | undefined): boolean {
   return !!obj && obj.kind === 'CustomResourceDefinition' && splitApiVersion(String(obj.apiVersion)).group === 'apiextensions.k8s.io';
 }
 
@@ -20,7 +20,7 @@ type Step = { readonly property: string } | { readonly items: true } | { readonl
 
 /** A field a schema defines. */
 interface SchemaEntry {
-  readonly node: JsonAny;
+  readonly node: JsonMap;
   /** The nearest enclosing field (absent at the top). */
   readonly parent?: string;
   /** How to reach it from the root. */
@@ -57,7 +57,7 @@ export function schemaFields(schema: unknown): Map<string, SchemaEntry> {
 }
 
 /** A node's own keywords: everything but the fields below it; item and value schemas' own keywords prefixed (`items.type`). */
-function ownKeywords(node: JsonAny, prefix = '', out: Map<string, unknown> = new Map()): Map<string, unknown> {
+function ownKeywords(node: JsonMap, prefix = '', out: Map<string, unknown> = new Map()): Map<string, unknown> {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'properties' && isMap(value)) continue;
     if ((key === 'items' || key === 'additionalProperties') && isMap(value)) ownKeywords(value, `${prefix}${key}.`, out);
@@ -67,7 +67,7 @@ function ownKeywords(node: JsonAny, prefix = '', out: Map<string, unknown> = new
 }
 
 /** The keywords that differ between two nodes' own definitions, sorted. */
-function changedKeywords(a: JsonAny, b: JsonAny): string[] {
+function changedKeywords(a: JsonMap, b: JsonMap): string[] {
   const ka = ownKeywords(a);
   const kb = ownKeywords(b);
   return [...new Set([...ka.keys(), ...kb.keys()])].filter((k) => !isEqual(ka.get(k), kb.get(k))).sort();
@@ -88,32 +88,35 @@ function outermost(paths: readonly string[], entries: ReadonlyMap<string, Schema
   }).map((path) => ({ path, nested: nested.get(path) ?? 0 }));
 }
 
+/** One entry of a CRD's `spec.versions`, named. */
+type CrdVersion = JsonMap & { readonly name: string };
+
 /** A CRD's versions by name, or undefined when `spec.versions` is not a list of uniquely named maps. */
-function versionsOf(obj: JsonAny): Map<string, JsonAny> | undefined {
-  const list: unknown = obj.spec?.versions;
+function versionsOf(obj: JsonMap): Map<string, CrdVersion> | undefined {
+  const list = valueAt(obj, 'spec.versions');
   if (!Array.isArray(list)) return undefined;
-  const out = new Map<string, JsonAny>();
+  const out = new Map<string, CrdVersion>();
   for (const v of list) {
     if (!isMap(v) || typeof v.name !== 'string' || out.has(v.name)) return undefined;
-    out.set(v.name, v);
+    out.set(v.name, v as CrdVersion);
   }
   return out;
 }
 
-function schemaOf(version: JsonAny): unknown {
+function schemaOf(version: JsonMap): unknown {
   return isMap(version.schema) ? version.schema.openAPIV3Schema : undefined;
 }
 
-function info(version: JsonAny, fields: number = schemaFields(schemaOf(version)).size): CrdVersionInfo {
+function info(version: CrdVersion, fields: number = schemaFields(schemaOf(version)).size): CrdVersionInfo {
   return { name: version.name, served: version.served === true, storage: version.storage === true, fields };
 }
 
-function storageVersion(versions: ReadonlyMap<string, JsonAny>): string | undefined {
+function storageVersion(versions: ReadonlyMap<string, CrdVersion>): string | undefined {
   return [...versions.values()].find((v) => v.storage === true)?.name;
 }
 
 /** How one version on both sides changed; undefined when it did not. */
-function versionChange(a: JsonAny, b: JsonAny): CrdVersionChange | undefined {
+function versionChange(a: CrdVersion, b: CrdVersion): CrdVersionChange | undefined {
   const sa = schemaOf(a);
   const sb = schemaOf(b);
   const sameSchema = isEqual(sa, sb);
@@ -143,7 +146,7 @@ function versionChange(a: JsonAny, b: JsonAny): CrdVersionChange | undefined {
   };
 }
 
-function computeCrdChange(before: JsonAny, after: JsonAny): CrdChange | undefined {
+function computeCrdChange(before: JsonMap, after: JsonMap): CrdChange | undefined {
   if (!isCrd(before) || !isCrd(after)) return undefined;
   const va = versionsOf(before);
   const vb = versionsOf(after);
@@ -172,7 +175,7 @@ const memo = new WeakMap<object, { after: object; change: CrdChange | undefined 
  * schema. Undefined when the objects are not CRDs, their versions are not uniquely named, or
  * nothing of that changed.
  */
-export function crdChange(before: JsonAny, after: JsonAny): CrdChange | undefined {
+export function crdChange(before: JsonMap, after: JsonMap): CrdChange | undefined {
   const hit = memo.get(before);
   if (hit && hit.after === after) return hit.change;
   const change = computeCrdChange(before, after);
@@ -181,16 +184,16 @@ export function crdChange(before: JsonAny, after: JsonAny): CrdChange | undefine
 }
 
 /** A copy of a CRD without the schemas of its versions (the summary covers them). */
-function withoutSchemas(obj: JsonAny): JsonAny {
+function withoutSchemas(obj: JsonMap): JsonMap {
   return {
     ...obj,
     spec: {
-      ...obj.spec,
-      versions: (obj.spec.versions as JsonAny[]).map((v) => {
+      ...mapAt(obj, 'spec'),
+      versions: listAt(obj, 'spec.versions').map((v) => {
         if (!isMap(v) || !isMap(v.schema) || !('openAPIV3Schema' in v.schema)) return v;
-        const schema: JsonAny = { ...v.schema };
+        const schema: JsonMap = { ...v.schema };
         delete schema.openAPIV3Schema;
-        const version: JsonAny = { ...v };
+        const version: JsonMap = { ...v };
         if (Object.keys(schema).length) version.schema = schema;
         else delete version.schema;
         return version;
@@ -204,7 +207,7 @@ function withoutSchemas(obj: JsonAny): JsonAny {
  * whose versions changed, the summary of that (`crd`) in place of the raw field changes of the
  * version schemas, of the versions added or removed, and of their `served`/`storage` flags.
  */
-export function diffObject(before: JsonAny, after: JsonAny): { fields: FieldChange[]; crd?: CrdChange } {
+export function diffObject(before: JsonMap, after: JsonMap): { fields: FieldChange[]; crd?: CrdChange } {
   const crd = crdChange(before, after);
   if (!crd) return { fields: diffFields(before, after) };
   const summarised = new Set<string>();
@@ -223,7 +226,7 @@ export function diffObject(before: JsonAny, after: JsonAny): { fields: FieldChan
  * objects: outermost fields only, leaving out `status` (its controller writes it afresh) and
  * fields whose enclosing object keeps unknown fields in the head (`x-kubernetes-preserve-unknown-fields`).
  */
-export function prunedFields(before: JsonAny, after: JsonAny, version: string): SchemaField[] {
+export function prunedFields(before: JsonMap, after: JsonMap, version: string): SchemaField[] {
   const change = crdChange(before, after)?.versions.find((v) => v.name === version);
   if (!change || !change.fieldsRemoved.length) return [];
   const base = schemaFields(schemaOf(versionsOf(before)?.get(version) ?? {}));

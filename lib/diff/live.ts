@@ -1,4 +1,4 @@
-import { isMap, JsonAny } from '../k8s/manifest';
+import { isMap, JsonMap, mapAt, stringAt, valueAt } from '../k8s/manifest';
 import type { RenderedFile } from '../render/rendered-file';
 import type { ArgoApplication, ArgoCdApi, ArgoResourceDiff } from './argocd-api';
 import { diffFields } from './field-diff';
@@ -56,8 +56,9 @@ export function renderedApplications(objects: readonly ParsedObject[]): { name: 
   return objects
     .filter((p) => p.ref.kind === 'Application' && p.ref.apiVersion.startsWith('argoproj.io/'))
     .map((p) => {
-      const source = p.obj.spec?.source;
-      return { name: p.ref.name, namespace: p.ref.namespace, path: typeof source?.path === 'string' && !source.chart ? source.path : undefined, recurse: source?.directory?.recurse === true };
+      const source = mapAt(p.obj, 'spec.source');
+      const sourcePath = stringAt(source, 'path');
+      return { name: p.ref.name, namespace: p.ref.namespace, path: sourcePath !== undefined && !source?.chart ? sourcePath : undefined, recurse: valueAt(source, 'directory.recurse') === true };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -71,37 +72,37 @@ export function projectOnto(shape: unknown, value: unknown): unknown {
   if (isMap(shape)) {
     if (!isMap(value)) return value;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(shape)) if (k in (value as object)) out[k] = projectOnto((shape as JsonAny)[k], (value as JsonAny)[k]);
+    for (const k of Object.keys(shape)) if (k in (value as object)) out[k] = projectOnto((shape as JsonMap)[k], (value as JsonMap)[k]);
     return out;
   }
   if (Array.isArray(shape) && Array.isArray(value)) {
-    const named = shape.every((x) => isMap(x) && typeof (x as JsonAny).name === 'string') && value.every((x) => isMap(x));
+    const named = shape.every((x) => isMap(x) && typeof (x as JsonMap).name === 'string') && value.every((x) => isMap(x));
     if (named) {
       return shape.map((s) => {
-        const match = value.find((v) => (v as JsonAny).name === (s as JsonAny).name);
+        const match = value.find((v) => (v as JsonMap).name === (s as JsonMap).name);
         return match === undefined ? undefined : projectOnto(s, match);
-      }).filter((x) => x !== undefined).concat(value.filter((v) => !shape.some((s) => (s as JsonAny).name === (v as JsonAny).name)));
+      }).filter((x) => x !== undefined).concat(value.filter((v) => !shape.some((s) => (s as JsonMap).name === (v as JsonMap).name)));
     }
     return value.map((v, i) => (i < shape.length ? projectOnto(shape[i], v) : v));
   }
   return value;
 }
 
-function state(text: string | undefined): JsonAny | undefined {
+function state(text: string | undefined): JsonMap | undefined {
   if (!text || text === 'null') return undefined;
   try {
     const parsed = JSON.parse(text) as unknown;
     if (!isMap(parsed)) return undefined;
     // As the render's objects are read (parse.ts): embedded Helm values as data.
-    expandEmbeddedValues(parsed as JsonAny);
-    return parsed as JsonAny;
+    expandEmbeddedValues(parsed as JsonMap);
+    return parsed as JsonMap;
   } catch {
     return undefined;
   }
 }
 
 /** Argo CD leaves out `status` and masks Secret values; neither is compared. */
-function comparable(obj: JsonAny): JsonAny {
+function comparable(obj: JsonMap): JsonMap {
   const { status: _status, ...rest } = obj;
   void _status;
   if (obj.kind === 'Secret') {
@@ -138,7 +139,7 @@ export function compareLive(server: string, objects: readonly ParsedObject[], ap
       if (!file.startsWith(`${d.path}/`) || file.endsWith('kustomization.yaml')) return false;
       return d.recurse || !file.slice(d.path!.length + 1).includes('/');
     });
-    const destination = app ? ((app.spec as JsonAny | undefined)?.destination?.namespace as string | undefined) : undefined;
+    const destination = app ? stringAt(app.spec, 'destination.namespace') : undefined;
     const rendered = new Map<string, ParsedObject>();
     for (const p of inFolder) rendered.set(p.ref.id, p);
     const find = (r: { group?: string; kind: string; namespace?: string; name: string }) =>

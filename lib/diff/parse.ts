@@ -1,4 +1,4 @@
-import { identity, isMap, JsonAny } from '../k8s/manifest';
+import { identity, isMap, JsonMap, valueAt } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
 import type { RenderedFile } from '../render/rendered-file';
 import { groupOf } from './groups';
@@ -8,7 +8,7 @@ import type { ObjectRef } from './model';
 /** One object read from a rendered file, with embedded Helm values expanded. */
 export interface ParsedObject {
   readonly ref: ObjectRef;
-  readonly obj: JsonAny;
+  readonly obj: JsonMap;
 }
 
 /** What a manifest file holds: its objects, or why it is compared as text instead. */
@@ -16,10 +16,11 @@ export type ParsedFile =
   | { readonly objects: readonly ParsedObject[]; readonly problem?: undefined }
   | { readonly objects?: undefined; readonly problem: string };
 
-function isObject(doc: unknown): doc is JsonAny {
-  if (!isMap(doc)) return false;
-  const d = doc as JsonAny;
-  return typeof d.apiVersion === 'string' && typeof d.kind === 'string' && typeof d.metadata?.name === 'string';
+/** A Kubernetes object as the diff reads it: a map with these fields set. */
+type KubeObject = JsonMap & { apiVersion: string; kind: string; metadata: JsonMap & { name: string } };
+
+function isObject(doc: unknown): doc is KubeObject {
+  return isMap(doc) && typeof doc.apiVersion === 'string' && typeof doc.kind === 'string' && typeof valueAt(doc, 'metadata.name') === 'string';
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ANNOTATIONS } from '../gitops/argocd';
-import { isKind, isMap, JsonAny, valueAt } from '../k8s/manifest';
+import { isKind, isMap, JsonMap, mapAt, mapsAt, stringAt, valueAt } from '../k8s/manifest';
 import { podSpecAt } from '../k8s/pod-template';
 import { crdChange, isCrd, prunedFields } from './crd';
 import { fieldValues, schemaFieldList } from './describe';
@@ -9,6 +9,8 @@ import { helmValues } from './helm-values';
 import { isPinnedImage, isPinnedTag } from './images';
 import type { RiskFlag, RiskId } from './model';
 import type { ParsedObject } from './parse';
+import { RISK_FIXTURES, RiskFixture } from './risk-fixtures';
+import type { Rule } from '../rule';
 
 /** One object on both sides of the diff: `before` only when removed, `after` only when added. */
 export interface ObjectPair {
@@ -16,13 +18,22 @@ export interface ObjectPair {
   readonly after?: ParsedObject;
 }
 
-/** A risk rule: looks at one added, removed or changed object and says what is risky about it. */
-export interface RiskRule {
+/** A risk rule (lib/rule.ts): looks at one added, removed or changed object and says what is risky about it. */
+export interface RiskRule extends Rule<ObjectPair, RiskFixture> {
   readonly id: RiskId;
   /** Short title for the summary table. */
   readonly title: string;
-  /** One message per risky change found; empty when the rule has nothing to say. */
-  check(pair: ObjectPair): string[];
+}
+
+/** A risk rule from its id, title and messages (one per risky change found; none when it has nothing to say); its fixtures are RISK_FIXTURES[id]. */
+function riskRule(spec: { readonly id: RiskId; readonly title: string; messages(pair: ObjectPair): string[] }): RiskRule {
+  return {
+    id: spec.id,
+    title: spec.title,
+    description: spec.title,
+    check: (pair) => spec.messages(pair).map((message) => ({ rule: spec.id, message })),
+    fixtures: RISK_FIXTURES[spec.id],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -49,7 +60,7 @@ function collectKeys(value: unknown, keys: ReadonlySet<string>, path: string, ou
 }
 
 /** Values under `keys` in every Helm values map of an object. */
-function helmKeys(obj: JsonAny | undefined, keys: ReadonlySet<string>): Map<string, unknown> {
+function helmKeys(obj: JsonMap | undefined, keys: ReadonlySet<string>): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const { path, values } of helmValues(obj)) collectKeys(values, keys, path, out);
   return out;
@@ -65,13 +76,14 @@ const WORKLOADS_WITH_REPLICAS = [
   { group: 'argoproj.io', kinds: ['Rollout'] },
 ];
 
-function hasReplicas(obj: JsonAny | undefined): boolean {
+function hasReplicas(obj: JsonMap | undefined): boolean {
   return WORKLOADS_WITH_REPLICAS.some((w) => isKind(obj, w.group, ...w.kinds));
 }
 
 /** Replicas a workload runs (Kubernetes defaults an absent `spec.replicas` to 1). */
-function replicas(obj: JsonAny): number | undefined {
-  return obj.spec?.replicas === undefined ? 1 : count(obj.spec.replicas);
+function replicas(obj: JsonMap): number | undefined {
+  const replicas = valueAt(obj, 'spec.replicas');
+  return replicas === undefined ? 1 : count(replicas);
 }
 
 const REPLICA_KEYS = new Set(['replicas', 'replicaCount']);
@@ -86,7 +98,7 @@ function replicaChanges(pair: ObjectPair): { path: string; before: number; after
     const ra = replicas(a);
     const rb = replicas(b);
     if (ra !== undefined && rb !== undefined && ra !== rb) {
-      out.push({ path: 'spec.replicas', before: ra, after: rb, shown: b.spec?.replicas === undefined ? `${ra} → unset (defaults to 1)` : `${ra} → ${rb}` });
+      out.push({ path: 'spec.replicas', before: ra, after: rb, shown: valueAt(b, 'spec.replicas') === undefined ? `${ra} → unset (defaults to 1)` : `${ra} → ${rb}` });
     }
   }
   for (const [path, va, vb] of common(helmKeys(a, REPLICA_KEYS), helmKeys(b, REPLICA_KEYS))) {
@@ -124,10 +136,10 @@ function sizeChange(before: unknown, after: unknown): string {
 // The rules
 
 /** (a) A PersistentVolumeClaim or StatefulSet removed. */
-const statefulRemoved: RiskRule = {
+const statefulRemoved = riskRule({
   id: 'stateful-removed',
   title: 'PVC or StatefulSet removed',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || after) return [];
     if (isKind(before.obj, '', 'PersistentVolumeClaim')) {
       return ['removed: Argo CD prunes the claim, and with reclaim policy Delete its volume and data go with it; keep it, or confirm the data is backed up or no longer needed'];
@@ -137,38 +149,38 @@ const statefulRemoved: RiskRule = {
     }
     return [];
   },
-};
+});
 
 /** (b) A PVC's storage request changed, or a StatefulSet's volumeClaimTemplates. */
-const storageChanged: RiskRule = {
+const storageChanged = riskRule({
   id: 'storage-changed',
   title: 'storage changed',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after) return [];
     const a = before.obj;
     const b = after.obj;
     if (isKind(a, '', 'PersistentVolumeClaim') && isKind(b, '', 'PersistentVolumeClaim')) {
-      const sa = a.spec?.resources?.requests?.storage;
-      const sb = b.spec?.resources?.requests?.storage;
+      const sa = valueAt(a, 'spec.resources.requests.storage');
+      const sb = valueAt(b, 'spec.resources.requests.storage');
       if (!isEqual(sa, sb)) return [`spec.resources.requests.storage ${compactValue(sa)} → ${compactValue(sb)}${sizeChange(sa, sb)}`];
     }
-    if (isKind(a, 'apps', 'StatefulSet') && isKind(b, 'apps', 'StatefulSet') && !isEqual(a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)) {
-      return [`spec.volumeClaimTemplates changed (${whatChanged('spec.volumeClaimTemplates', a.spec?.volumeClaimTemplates, b.spec?.volumeClaimTemplates)}): existing claims keep their old size and class; resize each claim by hand, and recreate the StatefulSet (kubectl delete --cascade=orphan) so new pods get the new template`];
+    if (isKind(a, 'apps', 'StatefulSet') && isKind(b, 'apps', 'StatefulSet') && !isEqual(valueAt(a, 'spec.volumeClaimTemplates'), valueAt(b, 'spec.volumeClaimTemplates'))) {
+      return [`spec.volumeClaimTemplates changed (${whatChanged('spec.volumeClaimTemplates', valueAt(a, 'spec.volumeClaimTemplates'), valueAt(b, 'spec.volumeClaimTemplates'))}): existing claims keep their old size and class; resize each claim by hand, and recreate the StatefulSet (kubectl delete --cascade=orphan) so new pods get the new template`];
     }
     return storageClassChanges.check({ before, after });
   },
-};
+});
 
 /** (c) Replicas lowered to 1 or 0: workloads' spec.replicas and Helm values' replicas/replicaCount. */
-const replicasLowered: RiskRule = {
+const replicasLowered = riskRule({
   id: 'replicas-lowered',
   title: 'replicas lowered to 1 or 0',
-  check(pair) {
+  messages(pair) {
     return replicaChanges(pair)
       .filter((c) => c.after < c.before && c.after <= 1)
       .map((c) => `${c.path} ${c.shown}: ${c.after === 0 ? 'nothing runs any more' : 'one pod left, no redundancy'}`);
   },
-};
+});
 
 interface ImmutableFields {
   readonly group: string;
@@ -203,8 +215,8 @@ export const IMMUTABLE_FIELDS: readonly ImmutableFields[] = [
  * `argocd.argoproj.io/hook`, or Helm's `helm.sh/hook`, which Argo CD maps) whose delete policy
  * is BeforeHookCreation, which is what a hook without a policy gets.
  */
-function recreatedEachSync(obj: JsonAny): boolean {
-  const annotations: JsonAny = isMap(obj.metadata?.annotations) ? obj.metadata.annotations : {};
+function recreatedEachSync(obj: JsonMap): boolean {
+  const annotations: JsonMap = mapAt(obj, 'metadata.annotations') ?? {};
   const [hook, policy] = annotations['argocd.argoproj.io/hook'] !== undefined
     ? [annotations['argocd.argoproj.io/hook'], annotations['argocd.argoproj.io/hook-delete-policy']]
     : [annotations['helm.sh/hook'], annotations['helm.sh/hook-delete-policy']];
@@ -213,10 +225,10 @@ function recreatedEachSync(obj: JsonAny): boolean {
 }
 
 /** (d) An immutable field changed: the object needs a replace (unless Argo CD recreates it each sync, as hook Jobs). */
-const immutableField: RiskRule = {
+const immutableField = riskRule({
   id: 'immutable-field',
   title: 'immutable field changed (needs replace)',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after) return [];
     const a = before.obj;
     const b = after.obj;
@@ -231,8 +243,8 @@ const immutableField: RiskRule = {
       }
     }
     if (isKind(a, '', 'Service') && isKind(b, '', 'Service')) {
-      const ta = a.spec?.type ?? 'ClusterIP';
-      const tb = b.spec?.type ?? 'ClusterIP';
+      const ta = valueAt(a, 'spec.type') ?? 'ClusterIP';
+      const tb = valueAt(b, 'spec.type') ?? 'ClusterIP';
       if ((ta === 'ExternalName') !== (tb === 'ExternalName')) {
         out.push(`spec.type ${ta} → ${tb}: a Service cannot switch to or from ExternalName in place (it has no cluster IP); ${REPLACE}`);
       } else {
@@ -245,22 +257,22 @@ const immutableField: RiskRule = {
     }
     return out;
   },
-};
+});
 
 /** (e) A CustomResourceDefinition removed. */
-const crdRemoved: RiskRule = {
+const crdRemoved = riskRule({
   id: 'crd-removed',
   title: 'CRD removed',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || after || !isKind(before.obj, 'apiextensions.k8s.io', 'CustomResourceDefinition')) return [];
-    const kind = before.obj.spec?.names?.kind ?? 'custom resource';
-    return [`removed: Kubernetes deletes every ${kind} (${before.obj.spec?.group ?? '?'}) in the cluster with it; keep it unless none of them must survive`];
+    const kind = valueAt(before.obj, 'spec.names.kind') ?? 'custom resource';
+    return [`removed: Kubernetes deletes every ${kind} (${valueAt(before.obj, 'spec.group') ?? '?'}) in the cluster with it; keep it unless none of them must survive`];
   },
-};
+});
 
 /** The kind a CRD defines, for messages. */
-function crdKind(obj: JsonAny): string {
-  return typeof obj.spec?.names?.kind === 'string' ? obj.spec.names.kind : 'custom resource';
+function crdKind(obj: JsonMap): string {
+  return stringAt(obj, 'spec.names.kind') ?? 'custom resource';
 }
 
 /** Fields named in a risk message: a few, then `… and N more`. */
@@ -270,15 +282,15 @@ const RISK_FIELDS = 5;
  * (e2) A CRD version removed, or fields removed from the schema of a stored version (the storage
  * version on either side): data in the cluster at risk.
  */
-const crdVersionRemoved: RiskRule = {
+const crdVersionRemoved = riskRule({
   id: 'crd-version-removed',
   title: 'CRD version or stored field removed (data at risk)',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after || !isCrd(before.obj) || !isCrd(after.obj)) return [];
     const change = crdChange(before.obj, after.obj);
     if (!change) return [];
     const kind = crdKind(after.obj);
-    const storage = (after.obj.spec.versions as JsonAny[]).find((v) => isMap(v) && v.storage === true)?.name ?? 'the storage version';
+    const storage = mapsAt(after.obj, 'spec.versions').find((v) => v.storage === true)?.name ?? 'the storage version';
     const out: string[] = [];
     for (const v of change.versionsRemoved) {
       out.push(
@@ -300,13 +312,13 @@ const crdVersionRemoved: RiskRule = {
     }
     return out;
   },
-};
+});
 
 /** (e3) The version a CRD stores its objects as changed. */
-const crdStorageVersion: RiskRule = {
+const crdStorageVersion = riskRule({
   id: 'crd-storage-version',
   title: 'CRD storage version changed',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after || !isCrd(before.obj) || !isCrd(after.obj)) return [];
     const moved = crdChange(before.obj, after.obj)?.storage;
     if (!moved?.before || !moved.after) return [];
@@ -316,20 +328,20 @@ const crdStorageVersion: RiskRule = {
       `keep ${was} in spec.versions (and the conversion between them) until a storage migration has rewritten every object and ${was} is dropped from status.storedVersions`,
     ];
   },
-};
+});
 
 /** (f) A Namespace removed. */
-const namespaceRemoved: RiskRule = {
+const namespaceRemoved = riskRule({
   id: 'namespace-removed',
   title: 'namespace removed',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || after || !isKind(before.obj, '', 'Namespace')) return [];
     return ['removed: Kubernetes deletes every object in it, claims and their volumes included; move or back up what must survive first'];
   },
-};
+});
 
 /** Image references of an object: its pod template's containers by name, and Helm values' `image`. */
-function images(obj: JsonAny | undefined): Map<string, { shown: string; pinned: boolean }> {
+function images(obj: JsonMap | undefined): Map<string, { shown: string; pinned: boolean }> {
   const out = new Map<string, { shown: string; pinned: boolean }>();
   const pod = podSpecAt(obj);
   if (pod) {
@@ -358,10 +370,10 @@ function images(obj: JsonAny | undefined): Map<string, { shown: string; pinned: 
 }
 
 /** (g) An image moved from a digest or a version tag to a mutable tag. */
-const mutableImage: RiskRule = {
+const mutableImage = riskRule({
   id: 'mutable-image',
   title: 'image moved to a mutable tag',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after) return [];
     const out: string[] = [];
     for (const [path, ia, ib] of common(images(before.obj), images(after.obj))) {
@@ -369,7 +381,7 @@ const mutableImage: RiskRule = {
     }
     return out;
   },
-};
+});
 
 const LONGHORN_REPLICA_KEYS = new Set(['numberOfReplicas', 'defaultReplicaCount', 'defaultClassReplicaCount']);
 
@@ -387,10 +399,10 @@ function longhornCount(v: unknown): number | undefined {
 }
 
 /** (h) An HA rule newly broken. */
-const haBroken: RiskRule = {
+const haBroken = riskRule({
   id: 'ha-broken',
   title: 'HA rule newly broken',
-  check(pair) {
+  messages(pair) {
     const { before, after } = pair;
     if (before && !after) {
       return isKind(before.obj, 'policy', 'PodDisruptionBudget')
@@ -410,8 +422,8 @@ const haBroken: RiskRule = {
       if (Array.isArray(spreadA) && spreadA.length > 0 && !(Array.isArray(spreadB) && spreadB.length > 0)) {
         out.push(`${pa.path}.topologySpreadConstraints removed: replicas may all land on one node`);
       }
-      const antiA = pa.spec.affinity?.podAntiAffinity;
-      const antiB = pb.spec.affinity?.podAntiAffinity;
+      const antiA = valueAt(pa.spec, 'affinity.podAntiAffinity');
+      const antiB = valueAt(pb.spec, 'affinity.podAntiAffinity');
       if (isMap(antiA) && Object.keys(antiA).length > 0 && !(isMap(antiB) && Object.keys(antiB).length > 0)) {
         out.push(`${pa.path}.affinity.podAntiAffinity removed: replicas may all land on one node`);
       } else if (isMap(antiA) && isMap(antiB) && antiA.requiredDuringSchedulingIgnoredDuringExecution && !antiB.requiredDuringSchedulingIgnoredDuringExecution) {
@@ -425,23 +437,23 @@ const haBroken: RiskRule = {
     }
     return out;
   },
-};
+});
 
 /** The layer a layer Application in `dist/apps` syncs, when it is one. */
 function layerOf(p: ParsedObject): string | undefined {
   if (p.ref.group !== 'dist/apps' || !isKind(p.obj, 'argoproj.io', 'Application')) return undefined;
-  const path: unknown = p.obj.spec?.source?.path;
+  const path = valueAt(p.obj, 'spec.source.path');
   return typeof path === 'string' && path.startsWith('dist/') ? path.slice('dist/'.length).replace(/\/+$/, '') : undefined;
 }
 
 /** (i) A sync wave reordered: the sync-wave annotation changed (absent means 0). */
-const syncWave: RiskRule = {
+const syncWave = riskRule({
   id: 'sync-wave',
   title: 'sync wave reordered',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!before || !after) return [];
-    const wa: unknown = before.obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? '0';
-    const wb: unknown = after.obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? '0';
+    const wa = valueAt(before.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? '0';
+    const wb = valueAt(after.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? '0';
     const na = Number(wa);
     const nb = Number(wb);
     const same = Number.isFinite(na) && Number.isFinite(nb) ? na === nb : String(wa) === String(wb);
@@ -451,7 +463,7 @@ const syncWave: RiskRule = {
     if (layer) return [`layer ${layer} now syncs in wave ${wb} (was ${wa}), ${later} than before: check the layers it needs still sync first`];
     return [`sync wave ${wa} → ${wb}: applied ${later} in its sync; check it still comes after what it needs`];
   },
-};
+});
 
 /** Every risk rule, in report order. */
 
@@ -461,88 +473,113 @@ const syncWave: RiskRule = {
 const RBAC_ROLES = ['Role', 'ClusterRole'];
 const RBAC_BINDINGS = ['RoleBinding', 'ClusterRoleBinding'];
 
-function isRbac(obj: JsonAny | undefined, kinds: readonly string[]): boolean {
+function isRbac(obj: JsonMap | undefined, kinds: readonly string[]): boolean {
   return !!obj && kinds.some((k) => isKind(obj, 'rbac.authorization.k8s.io', k));
 }
 
+/** The strings of the list at `key` of `m` (other entries skipped). */
+function strings(m: JsonMap, key: string): string[] {
+  const v = m[key];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
 /** One rule of a Role as text: `get,list on core/secrets`, `* on apps/deployments` (with resourceNames or URLs when set). */
-function grant(rule: JsonAny): string {
-  const list = (v: unknown) => (Array.isArray(v) ? v.join(',') : '');
-  const what = Array.isArray(rule.nonResourceURLs) ? `URLs ${list(rule.nonResourceURLs)}` : `${(rule.apiGroups ?? ['']).map((g: string) => `${g || 'core'}`).join(',')}/${list(rule.resources)}`;
-  return `${list(rule.verbs)} on ${what}${Array.isArray(rule.resourceNames) ? ` (${list(rule.resourceNames)})` : ''}`;
+function grant(rule: JsonMap): string {
+  const groups = Array.isArray(rule.apiGroups) ? strings(rule, 'apiGroups') : [''];
+  const what = Array.isArray(rule.nonResourceURLs) ? `URLs ${strings(rule, 'nonResourceURLs').join(',')}` : `${groups.map((g) => g || 'core').join(',')}/${strings(rule, 'resources').join(',')}`;
+  return `${strings(rule, 'verbs').join(',')} on ${what}${Array.isArray(rule.resourceNames) ? ` (${strings(rule, 'resourceNames').join(',')})` : ''}`;
 }
 
 /** What makes a grant worth a second look: a wildcard, Secrets read, or escalation verbs. */
-function grantNote(rule: JsonAny): string | undefined {
-  const has = (v: unknown, x: string) => Array.isArray(v) && v.includes(x);
-  if (has(rule.verbs, '*') || has(rule.resources, '*') || has(rule.apiGroups, '*')) return 'wildcard';
-  if (has(rule.resources, 'secrets') && ['get', 'list', 'watch'].some((v) => has(rule.verbs, v))) return 'reads Secrets';
-  if (['escalate', 'bind', 'impersonate'].some((v) => has(rule.verbs, v))) return 'can escalate';
+function grantNote(rule: JsonMap): string | undefined {
+  const has = (key: string, x: string) => strings(rule, key).includes(x);
+  if (has('verbs', '*') || has('resources', '*') || has('apiGroups', '*')) return 'wildcard';
+  if (has('resources', 'secrets') && ['get', 'list', 'watch'].some((v) => has('verbs', v))) return 'reads Secrets';
+  if (['escalate', 'bind', 'impersonate'].some((v) => has('verbs', v))) return 'can escalate';
   return undefined;
 }
 
 const RBAC_SHOWN = 3;
 
-const rbacChanged: RiskRule = {
+/** A binding's role as text (`ClusterRole admin`), or `nothing`. */
+function roleRefOf(o: JsonMap | undefined): string {
+  const ref = mapAt(o, 'roleRef');
+  return ref ? `${stringAt(ref, 'kind')} ${stringAt(ref, 'name')}` : 'nothing';
+}
+
+/** A binding's subjects as text (`ServiceAccount argocd/argocd-server`). */
+function subjectsOf(o: JsonMap | undefined): string[] {
+  return mapsAt(o, 'subjects').map((x) => `${stringAt(x, 'kind')} ${stringAt(x, 'namespace') ? `${stringAt(x, 'namespace')}/` : ''}${stringAt(x, 'name')}`);
+}
+
+const rbacChanged = riskRule({
   id: 'rbac-changed',
   title: 'RBAC granted or rebound',
-  check({ before, after }) {
+  messages({ before, after }) {
     if (!after) return [];
     if (isRbac(after.obj, RBAC_ROLES)) {
-      const old = new Set(((before?.obj.rules ?? []) as JsonAny[]).map((r) => JSON.stringify(r)));
-      const added = ((after.obj.rules ?? []) as JsonAny[]).filter((r) => !old.has(JSON.stringify(r)));
+      const old = new Set(mapsAt(before?.obj, 'rules').map((r) => JSON.stringify(r)));
+      const added = mapsAt(after.obj, 'rules').filter((r) => !old.has(JSON.stringify(r)));
       if (added.length === 0) return [];
       const shown = added.slice(0, RBAC_SHOWN).map((r) => `${grant(r)}${grantNote(r) ? ` [${grantNote(r)}]` : ''}`);
       if (added.length > RBAC_SHOWN) shown.push(`… and ${added.length - RBAC_SHOWN} more`);
       return [`${before ? 'now also grants' : 'new role grants'}: ${shown.join('; ')}`];
     }
     if (isRbac(after.obj, RBAC_BINDINGS)) {
-      const ref = (o: JsonAny | undefined) => (o?.roleRef ? `${o.roleRef.kind} ${o.roleRef.name}` : 'nothing');
-      const subjects = (o: JsonAny | undefined) => ((o?.subjects ?? []) as JsonAny[]).map((x) => `${x.kind} ${x.namespace ? `${x.namespace}/` : ''}${x.name}`);
-      const oldSubjects = new Set(subjects(before?.obj));
-      const newSubjects = subjects(after.obj).filter((x) => !oldSubjects.has(x));
-      const roleMoved = before && ref(before.obj) !== ref(after.obj);
-      if (!before) return [`binds ${ref(after.obj)} to ${subjects(after.obj).join(', ') || 'no subject'}`];
+      if (!before) return [`binds ${roleRefOf(after.obj)} to ${subjectsOf(after.obj).join(', ') || 'no subject'}`];
+      const oldSubjects = new Set(subjectsOf(before.obj));
+      const newSubjects = subjectsOf(after.obj).filter((x) => !oldSubjects.has(x));
       const out: string[] = [];
-      if (roleMoved) out.push(`roleRef ${ref(before.obj)} → ${ref(after.obj)}`);
-      if (newSubjects.length) out.push(`${ref(after.obj)} now also bound to ${newSubjects.join(', ')}`);
+      if (roleRefOf(before.obj) !== roleRefOf(after.obj)) out.push(`roleRef ${roleRefOf(before.obj)} → ${roleRefOf(after.obj)}`);
+      if (newSubjects.length) out.push(`${roleRefOf(after.obj)} now also bound to ${newSubjects.join(', ')}`);
       return out.length ? [out.join('; ')] : [];
     }
     return [];
   },
-};
+});
 
 /** Route kinds of the Gateway API and Ingress: the hosts and parents that expose a backend. */
 const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'];
 
-function exposureOf(obj: JsonAny): string | undefined {
+/** A value for a message: the string or number, or '' when absent. */
+function text(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+}
+
+function exposureOf(obj: JsonMap): string | undefined {
   if (isKind(obj, '', 'Service')) {
-    const type = obj.spec?.type ?? 'ClusterIP';
+    const type = stringAt(obj, 'spec.type') ?? 'ClusterIP';
     if (type !== 'LoadBalancer' && type !== 'NodePort') return undefined;
-    const ip = obj.spec?.loadBalancerIP ?? obj.metadata?.annotations?.['metallb.universe.tf/loadBalancerIPs'] ?? obj.metadata?.annotations?.['metallb.io/loadBalancerIPs'];
-    const ports = ((obj.spec?.ports ?? []) as JsonAny[]).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+    const annotations = mapAt(obj, 'metadata.annotations');
+    const ip = stringAt(obj, 'spec.loadBalancerIP') ?? stringAt(annotations, ['metallb.universe.tf/loadBalancerIPs']) ?? stringAt(annotations, ['metallb.io/loadBalancerIPs']);
+    const ports = mapsAt(obj, 'spec.ports').map((p) => `${text(p.port)}${p.nodePort ? `:${text(p.nodePort)}` : ''}/${stringAt(p, 'protocol') ?? 'TCP'}`).join(',');
     return `${type}${ip ? ` ${ip}` : ''} ports ${ports}`;
   }
   if (isKind(obj, 'networking.k8s.io', 'Ingress')) {
-    const hosts = ((obj.spec?.rules ?? []) as JsonAny[]).map((r) => r.host ?? '*');
+    const hosts = mapsAt(obj, 'spec.rules').map((r) => stringAt(r, 'host') ?? '*');
     return `hosts ${hosts.join(',') || '*'}`;
   }
-  if (typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('gateway.networking.k8s.io/')) {
-    if (ROUTE_KINDS.includes(obj.kind)) {
-      const parents = ((obj.spec?.parentRefs ?? []) as JsonAny[]).map((r) => `${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.sectionName ? `#${r.sectionName}` : ''}`);
-      return `hosts ${(obj.spec?.hostnames ?? ['*']).join(',')} via ${parents.join(',') || 'no gateway'}`;
+  const apiVersion = stringAt(obj, 'apiVersion');
+  const kind = stringAt(obj, 'kind') ?? '';
+  if (apiVersion?.startsWith('gateway.networking.k8s.io/')) {
+    if (ROUTE_KINDS.includes(kind)) {
+      const parents = mapsAt(obj, 'spec.parentRefs').map((r) => `${stringAt(r, 'namespace') ? `${stringAt(r, 'namespace')}/` : ''}${stringAt(r, 'name')}${stringAt(r, 'sectionName') ? `#${stringAt(r, 'sectionName')}` : ''}`);
+      const hostnames = Array.isArray(valueAt(obj, 'spec.hostnames')) ? strings(mapAt(obj, 'spec')!, 'hostnames') : ['*'];
+      return `hosts ${hostnames.join(',')} via ${parents.join(',') || 'no gateway'}`;
     }
-    if (obj.kind === 'Gateway') {
-      return `listeners ${((obj.spec?.listeners ?? []) as JsonAny[]).map((l) => `${l.name} ${l.protocol}:${l.port}${l.hostname ? ` ${l.hostname}` : ''}`).join(', ')}${obj.spec?.addresses ? ` at ${(obj.spec.addresses as JsonAny[]).map((a) => a.value).join(',')}` : ''}`;
+    if (kind === 'Gateway') {
+      const listeners = mapsAt(obj, 'spec.listeners').map((l) => `${stringAt(l, 'name')} ${stringAt(l, 'protocol')}:${text(l.port)}${stringAt(l, 'hostname') ? ` ${stringAt(l, 'hostname')}` : ''}`).join(', ');
+      const addresses = Array.isArray(valueAt(obj, 'spec.addresses')) ? ` at ${mapsAt(obj, 'spec.addresses').map((a) => text(a.value)).join(',')}` : '';
+      return `listeners ${listeners}${addresses}`;
     }
   }
   return undefined;
 }
 
-const exposureChanged: RiskRule = {
+const exposureChanged = riskRule({
   id: 'exposure-changed',
   title: 'exposure changed',
-  check({ before, after }) {
+  messages({ before, after }) {
     const a = before ? exposureOf(before.obj) : undefined;
     const b = after ? exposureOf(after.obj) : undefined;
     if (a === b) return [];
@@ -550,7 +587,7 @@ const exposureChanged: RiskRule = {
     if (a && !b) return [after ? `no longer exposed (was ${a}): clients that used it lose access` : `removed (was ${a}): clients that used it lose access`];
     return [`${a} → ${b}`];
   },
-};
+});
 
 /** StorageClass settings that decide where data lives and what happens to it (part of `storage-changed`). */
 const storageClassChanges = {
@@ -573,5 +610,5 @@ export const RISK_RULES: readonly RiskRule[] = [
 export function findRisks(pair: ObjectPair, rules: readonly RiskRule[] = RISK_RULES): RiskFlag[] {
   const object = (pair.after ?? pair.before)?.ref;
   if (!object) return [];
-  return rules.flatMap((rule) => rule.check(pair).map((message) => ({ rule: rule.id, title: rule.title, object, message })));
+  return rules.flatMap((rule) => rule.check(pair).map((f) => ({ rule: rule.id, title: rule.title, object, message: f.message })));
 }

@@ -3,14 +3,6 @@ import type { Site } from '../config/schema';
 import { TextFile } from '../constructs/text-file';
 import { platformContext } from '../context';
 import { DatabaseEntry, Inventory } from '../inventory';
-import { SiteFieldError } from '../platform-error';
-
-/** The endpoint of a DBaaS engine from site.yaml; throws naming the missing `dbaas.<engine>` key. */
-export function dbaasEndpoint(site: Site, engine: DatabaseEntry['engine']): { host: string; port: number } {
-  const endpoint = site.dbaas[engine];
-  if (!endpoint) throw new SiteFieldError(['dbaas', engine], `is missing, and a platform component keeps its data on that DBaaS; add dbaas.${engine}: { host, port }`);
-  return endpoint;
-}
 
 /** docs/databases.md: every DBaaS database and account the platform needs, from what the code registered. */
 export function databaseDoc(entries: readonly DatabaseEntry[], site: Site): string {

@@ -6,7 +6,7 @@ import type { PlatformFacts } from '../facts/facts';
 import type { Site } from '../config/schema';
 import { TextFile } from '../constructs/text-file';
 import { platformContext } from '../context';
-import type { JsonAny } from '../k8s/manifest';
+import type { JsonMap } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import { Layer } from '../layer';
 import { VELERO_NAMESPACE } from '../layers/backups';
@@ -21,7 +21,7 @@ export function layerObjects(root: IConstruct): LoadedObject[] {
     } catch {
       return [];
     }
-    return [{ file: `dist/${layer.layerName}/${o.kind.toLowerCase()}-${o.name}.yaml`, obj: o.toJson() as JsonAny }];
+    return [{ file: `dist/${layer.layerName}/${o.kind.toLowerCase()}-${o.name}.yaml`, obj: o.toJson() as JsonMap }];
   });
 }
 

@@ -6,7 +6,7 @@ import { platformContext } from '../context';
 import { EVICTION } from '../hosts/k3s-config';
 import { longhornValues } from '../layers/longhorn';
 import { appNamespace, SINGLETON_ANNOTATION } from '../paas/conventions';
-import { claimName } from '../paas/pod-template';
+import { claimName } from '../paas/conventions';
 import { DEAD_NODE_TAINTS, notReadySeconds, RecoveryEstimate, RecoveryPod, recoveryFromPod } from '../ha/recovery';
 import { WorkloadChart } from '../paas/workload-chart';
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EVICTION } from '../hosts/k3s-config';
 import { DEAD_NODE_TAINT_KEYS, RecoveryPod, recoveryFromPod } from '../ha/recovery';
-import { isKind, JsonAny } from '../k8s/manifest';
+import { asMap, isKind, valueAt } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
 import { podSpecOf } from '../k8s/pod-template';
 import { listFiles } from '../k8s/walk';
@@ -44,9 +44,9 @@ export function expectedRecovery(distDir: string, app: string, namespace: string
     const text = fs.readFileSync(path.join(distDir, file), 'utf8');
     if (!text.includes(app)) continue;
     for (const doc of loadManifests(text, file)) {
-      const o = doc as JsonAny | null;
+      const o = asMap(doc);
       if (!o || (!isKind(o, 'apps', 'Deployment') && !isKind(o, 'argoproj.io', 'Rollout'))) continue;
-      if (o.metadata?.name !== app || o.metadata?.namespace !== namespace) continue;
+      if (valueAt(o, 'metadata.name') !== app || valueAt(o, 'metadata.namespace') !== namespace) continue;
       const spec = podSpecOf(o);
       if (spec) return expectedFromPodSpec(spec as PodTemplateSpec, mode);
     }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
-import { isMap, JsonAny } from '../k8s/manifest';
+import { isMap } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
 import { listFiles } from '../k8s/walk';
 import { ARGOCD_CM, buildHaModel, HaInput, HaModel, HaObject, isModelHostFile } from './model';
@@ -76,7 +76,7 @@ export function haInputFromFiles(files: readonly { readonly path: string; readon
       continue; // verify reports the file
     }
     for (const obj of docs) {
-      if (isMap(obj)) objects.push({ file: f.path, obj: obj as JsonAny });
+      if (isMap(obj)) objects.push({ file: f.path, obj });
     }
   }
   return { objects, hostFiles, facts: declared.facts, factsProblems: declared.problems };

@@ -1,12 +1,12 @@
 import { parse, parseAllDocuments } from 'yaml';
 import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
-import { apiGroup, isMap, JsonAny, valueAt } from '../k8s/manifest';
+import { apiGroup, asList, asMap, isMap, JsonMap, listAt, mapAt, mapsAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
 import { podSpecOf, podTemplateOf } from '../k8s/pod-template';
 import {
   cpuMillis, formatTaint, memoryBytes, nodeTermsMatch, parseTaint, parseTolerations, pdbMinAvailable,
   selectorMatches, Taint, Toleration, tolerates,
 } from '../k8s/scheduling';
-import { containerStartupSeconds, DEAD_NODE_TAINTS, probeWindowSeconds, readyAfterStartupSeconds } from './recovery';
+import { containerStartupSeconds, DEAD_NODE_TAINTS, ProbeTiming, probeWindowSeconds, readyAfterStartupSeconds } from './recovery';
 import { FACTS_FILE, factsOf, PlatformFacts, WorkloadFact } from '../facts/facts';
 import { HaRuleId, RecoveryBudget } from './annotations';
 import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, WorkloadRole } from './workloads';
@@ -24,7 +24,7 @@ import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 /** One object read back from the rendered tree (the same shape verify uses). */
 export interface HaObject {
   readonly file: string;
-  readonly obj: JsonAny;
+  readonly obj: JsonMap;
 }
 
 /** Where the failure model lives, beside the nodes' k3s configuration. */
@@ -120,7 +120,7 @@ export interface Workload {
   readonly declared: boolean;
   readonly replicas: number;
   readonly nodeSelector: Readonly<Record<string, string>>;
-  readonly requiredNodeTerms?: readonly JsonAny[];
+  readonly requiredNodeTerms?: readonly JsonMap[];
   readonly tolerations: readonly Toleration[];
   readonly spread?: HardSpread;
   /** Why it has no hard spread (for messages), when it has none. */
@@ -147,7 +147,7 @@ export interface Workload {
   /** kube-vip: how long the VIP lease lasts (the VIP moves within it). */
   readonly leaseSeconds?: number;
   /** The pod template, for rendered workloads (the container rules read it). */
-  readonly podSpec?: JsonAny;
+  readonly podSpec?: JsonMap;
   readonly podLabels?: Readonly<Record<string, string>>;
 }
 
@@ -188,7 +188,7 @@ export interface HaModel {
 /** A pod template that is not a long-running workload (Job, CronJob, Pod, bare ReplicaSet). */
 export interface OtherPod {
   readonly origin: HaObject;
-  readonly podSpec: JsonAny;
+  readonly podSpec: JsonMap;
   readonly label: string;
   readonly systemComponent?: string;
   readonly exempt: ReadonlyMap<HaRuleId, string>;
@@ -234,7 +234,7 @@ export function buildHaModel(input: HaInput): HaModel {
       const podSpec = podSpecOf(o.obj);
       if (podSpec) {
         const ha = haOf(facts, o.obj);
-        otherPods.push({ origin: o, podSpec, label: `${o.obj.metadata?.namespace ?? ''}/${o.obj.metadata?.name} (${kind})`, systemComponent: ha.systemComponent, exempt: ha.exempt });
+        otherPods.push({ origin: o, podSpec, label: `${valueAt(o.obj, 'metadata.namespace') ?? ''}/${valueAt(o.obj, 'metadata.name')} (${kind})`, systemComponent: ha.systemComponent, exempt: ha.exempt });
       }
     }
     const declared = factsOf(facts, o.obj)?.workloads;
@@ -255,12 +255,13 @@ export const ARGOCD_CM = 'argocd-cm';
 /** Argo CD Applications among the rendered objects. */
 function applicationsOf(objects: readonly HaObject[]): ApplicationModel[] {
   return objects.filter((o) => o.obj.kind === 'Application' && apiGroup(o.obj.apiVersion) === 'argoproj.io').map((o) => {
-    const source = o.obj.spec?.source ?? {};
-    const wave = Number(o.obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? 0);
+    const source = mapAt(o.obj, 'spec.source') ?? {};
+    const wave = Number(stringAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? 0);
+    const sourcePath = stringAt(source, 'path');
     return {
-      name: String(o.obj.metadata?.name),
-      ...(source.chart === undefined && typeof source.path === 'string' ? { path: String(source.path).replace(/\/+$/, '') } : {}),
-      recurse: source.directory?.recurse === true,
+      name: String(stringAt(o.obj, 'metadata.name')),
+      ...(source.chart === undefined && sourcePath !== undefined ? { path: sourcePath.replace(/\/+$/, '') } : {}),
+      recurse: valueAt(source, 'directory.recurse') === true,
       wave: Number.isFinite(wave) ? wave : 0,
       origin: o,
     };
@@ -270,18 +271,18 @@ function applicationsOf(objects: readonly HaObject[]): ApplicationModel[] {
 /** The rendered argocd-cm's health customisations, by `<group>_<kind>` key. */
 function healthCustomisationsOf(objects: readonly HaObject[]): Record<string, string> {
   const prefix = 'resource.customizations.health.';
-  const data = (argocdCm(objects)?.obj.data ?? {}) as Record<string, unknown>;
+  const data = mapAt(argocdCm(objects)?.obj, 'data') ?? {};
   return Object.fromEntries(Object.entries(data).filter(([k, v]) => k.startsWith(prefix) && typeof v === 'string').map(([k, v]) => [k.slice(prefix.length), v as string]));
 }
 
 function argocdCm(objects: readonly HaObject[]): HaObject | undefined {
-  return objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.apiVersion === 'v1' && o.obj.metadata?.name === ARGOCD_CM && o.obj.metadata?.namespace === ARGOCD_NAMESPACE);
+  return objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.apiVersion === 'v1' && stringAt(o.obj, 'metadata.name') === ARGOCD_CM && stringAt(o.obj, 'metadata.namespace') === ARGOCD_NAMESPACE);
 }
 
 /** The DaemonSet health rule of the rendered argocd-cm: the platform's customisation when it is there unchanged, else Argo CD's built-in one. */
 function daemonSetHealthOf(objects: readonly HaObject[]): DaemonSetHealthRule {
   const cm = argocdCm(objects);
-  return cm?.obj.data?.[`resource.customizations.health.${DAEMONSET_HEALTH_KEY}`] === DAEMONSET_HEALTH_LUA ? 'one-unavailable' : 'builtin';
+  return stringAt(cm?.obj, ['data', `resource.customizations.health.${DAEMONSET_HEALTH_KEY}`]) === DAEMONSET_HEALTH_LUA ? 'one-unavailable' : 'builtin';
 }
 
 /** Objects of dist/hosts/kube-vip/kube-vip.yaml (k3s applies them on every server). */
@@ -294,14 +295,14 @@ function kubeVipObjects(hostFiles: ReadonlyMap<string, string>, problems: HaProb
       problems.push({ origin: KUBE_VIP_FILE, rule: 'ha/annotations', message: `YAML: ${doc.errors[0].message.split('\n')[0]}; run npm run synth` });
       continue;
     }
-    const obj = doc.toJS() as JsonAny | null;
-    if (obj && typeof obj === 'object') out.push({ file: KUBE_VIP_FILE, obj });
+    const obj = asMap(doc.toJS());
+    if (obj) out.push({ file: KUBE_VIP_FILE, obj });
   }
   return out;
 }
 
 /** An object's own HA declarations, from the facts. */
-function haOf(facts: PlatformFacts, obj: JsonAny) {
+function haOf(facts: PlatformFacts, obj: JsonMap) {
   const ha = factsOf(facts, obj)?.ha ?? {};
   return { ...ha, exempt: new Map(Object.entries(ha.exempt ?? {})) as ReadonlyMap<HaRuleId, string> };
 }
@@ -321,21 +322,22 @@ function findStorage(objects: readonly HaObject[], facts: PlatformFacts, problem
 function valuesOf(o: HaObject): { values: unknown; where: string; namespace?: string } {
   const obj = o.obj;
   if (obj.kind === 'Application' && apiGroup(obj.apiVersion) === 'argoproj.io') {
-    const source = obj.spec?.source ?? {};
+    const source = mapAt(obj, 'spec.source') ?? {};
+    const namespace = stringAt(obj, 'spec.destination.namespace');
     return source.chart !== undefined
-      ? { values: source.helm?.valuesObject ?? {}, where: 'spec.source.helm.valuesObject', namespace: obj.spec?.destination?.namespace }
-      : { values: undefined, where: 'the upstream manifests (no values)', namespace: obj.spec?.destination?.namespace };
+      ? { values: valueAt(source, 'helm.valuesObject') ?? {}, where: 'spec.source.helm.valuesObject', namespace }
+      : { values: undefined, where: 'the upstream manifests (no values)', namespace };
   }
   if (obj.kind === 'HelmChart' && apiGroup(obj.apiVersion) === 'helm.cattle.io') {
     let values: unknown = {};
     try {
-      values = parse(String(obj.spec?.valuesContent ?? '')) ?? {};
+      values = parse(String(valueAt(obj, 'spec.valuesContent') ?? '')) ?? {};
     } catch {
       values = {};
     }
-    return { values, where: 'spec.valuesContent', namespace: obj.spec?.targetNamespace ?? obj.metadata?.namespace };
+    return { values, where: 'spec.valuesContent', namespace: stringAt(obj, 'spec.targetNamespace') ?? stringAt(obj, 'metadata.namespace') };
   }
-  return { values: obj.spec ?? {}, where: 'spec', namespace: obj.metadata?.namespace };
+  return { values: obj.spec ?? {}, where: 'spec', namespace: stringAt(obj, 'metadata.namespace') };
 }
 
 /** Resolves one declared fact; records a problem when it cannot. */
@@ -392,10 +394,10 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
   let spread: HardSpread | undefined;
   let spreadNote: string | undefined;
   if (d.spread && 'topologySpread' in d.spread) {
-    const list = get(d.spread.topologySpread as ChartValue<JsonAny[]>, 'spread') ?? [];
+    const list = get(d.spread.topologySpread as ChartValue<JsonMap[]>, 'spread') ?? [];
     ({ spread, note: spreadNote } = hardSpreadOf(list, undefined));
   } else if (d.spread && 'affinity' in d.spread) {
-    const affinity = get(d.spread.affinity as ChartValue<JsonAny>, 'spread') as JsonAny | undefined;
+    const affinity = get(d.spread.affinity as ChartValue<JsonMap>, 'spread') as JsonMap | undefined;
     ({ spread, note: spreadNote } = hardAntiAffinityOf(affinity, undefined));
   } else if (d.spread && 'preset' in d.spread) {
     const preset = get(d.spread.preset, 'spread');
@@ -409,11 +411,11 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
   let pdbMin: number | undefined;
   let pdbNote = 'no PodDisruptionBudget';
   if (d.pdb && 'rendered' in d.pdb) {
-    const pdb = pdbs.find((p) => p.obj.metadata?.name === (d.pdb as { rendered: string }).rendered && p.obj.metadata?.namespace === namespace);
+    const pdb = pdbs.find((p) => valueAt(p.obj, 'metadata.name') === (d.pdb as { rendered: string }).rendered && valueAt(p.obj, 'metadata.namespace') === namespace);
     if (!pdb) {
       problems.push({ origin: o, rule: 'ha/annotations', message: `workload ${label}: its PodDisruptionBudget "${d.pdb.rendered}" is not rendered in namespace "${namespace}"; render it (KubePodDisruptionBudget) or fix the name` });
     } else {
-      pdbMin = pdbMinAvailable(pdb.obj.spec ?? {}, replicas);
+      pdbMin = pdbMinAvailable(mapAt(pdb.obj, 'spec') ?? {}, replicas);
       pdbNote = `PodDisruptionBudget ${namespace}/${d.pdb.rendered}`;
     }
   } else if (d.pdb) {
@@ -431,19 +433,19 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
     }
   }
 
-  const resources = (get(d.resources as ChartValue<JsonAny>, 'resources') ?? {}) as JsonAny;
+  const resources = (get(d.resources as ChartValue<JsonMap>, 'resources') ?? {}) as JsonMap;
   let startupSeconds: number | undefined;
   let startupNote = 'no start-up window declared';
   if (d.startup && 'probe' in d.startup) {
-    const probe = get(d.startup.probe as ChartValue<JsonAny>, 'startup probe') as JsonAny | undefined;
+    const probe = get(d.startup.probe as ChartValue<JsonMap>, 'startup probe') as JsonMap | undefined;
     startupSeconds = probeWindowSeconds(probe);
     startupNote = `${'fixed' in d.startup.probe ? 'the upstream probe' : `probe ${d.startup.probe.path}`}: ${describeProbe(probe)}`;
   } else if (d.startup && 'seconds' in d.startup) {
     startupSeconds = Number(get(d.startup.seconds, 'startup seconds'));
     startupNote = 'fixed' in d.startup.seconds ? `declared ${startupSeconds} s: ${d.startup.seconds.because}` : `${d.startup.seconds.path} = ${startupSeconds} s`;
   }
-  const tolerations = parseTolerations(get(d.tolerations as ChartValue<JsonAny[] | string>, 'tolerations'));
-  const nodeAffinity = get(d.nodeAffinity as ChartValue<JsonAny>, 'nodeAffinity') as JsonAny | undefined;
+  const tolerations = parseTolerations(get(d.tolerations as ChartValue<JsonMap[] | string>, 'tolerations'));
+  const nodeAffinity = get(d.nodeAffinity as ChartValue<JsonMap>, 'nodeAffinity') as JsonMap | undefined;
   return {
     kind: d.kind,
     namespace,
@@ -453,14 +455,14 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
     declared: true,
     replicas,
     nodeSelector: (get(d.nodeSelector, 'nodeSelector') ?? {}) as Record<string, string>,
-    requiredNodeTerms: nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+    requiredNodeTerms: mapsAt(nodeAffinity, 'requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms'),
     tolerations,
     spread,
     spreadNote: spread ? undefined : spreadNote,
     pdbMin,
     pdbNote,
-    cpuMillis: cpuMillis(resources.requests?.cpu) ?? 0,
-    memoryBytes: memoryBytes(resources.requests?.memory) ?? 0,
+    cpuMillis: cpuMillis(valueAt(resources, 'requests.cpu')) ?? 0,
+    memoryBytes: memoryBytes(valueAt(resources, 'requests.memory')) ?? 0,
     singleton: d.singleton,
     recoveryBudget: d.recoveryBudget,
     systemComponent: d.systemComponent,
@@ -474,29 +476,29 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
   };
 }
 
-function describeProbe(p: JsonAny | undefined): string {
+function describeProbe(p: JsonMap | undefined): string {
   if (!p) return 'none';
   return `${p.initialDelaySeconds ?? 0} s + ${p.failureThreshold ?? 3} x ${p.periodSeconds ?? 10} s`;
 }
 
 /** Hard hostname spread among topology spread constraints (selector checked against `labels` when given). */
-export function hardSpreadOf(list: readonly JsonAny[], labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
+export function hardSpreadOf(list: readonly JsonMap[], labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
   const onHost = list.filter((c) => c?.topologyKey === 'kubernetes.io/hostname');
   if (!onHost.length) return { note: list.length ? 'its topology spread is not on kubernetes.io/hostname' : 'it has no topology spread or required anti-affinity' };
   const hard = onHost.filter((c) => c.whenUnsatisfiable === 'DoNotSchedule');
   if (!hard.length) return { note: 'its hostname spread is ScheduleAnyway (a preference; replicas may still share a node)' };
-  const own = labels ? hard.filter((c) => selectorMatches(c.labelSelector, labels)) : hard;
+  const own = labels ? hard.filter((c) => selectorMatches(asMap(c.labelSelector), labels)) : hard;
   if (!own.length) return { note: 'its hostname spread selects other pods than its own (labelSelector)' };
   const c = own.reduce((a, b) => (Number(a.maxSkew ?? 1) <= Number(b.maxSkew ?? 1) ? a : b));
   return { spread: { kind: 'spread', maxSkew: Math.max(1, Number(c.maxSkew ?? 1)), honorTaints: c.nodeTaintsPolicy === 'Honor' } };
 }
 
 /** Required pod anti-affinity on the hostname (against its own pods when `labels` is given). */
-export function hardAntiAffinityOf(affinity: JsonAny | undefined, labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
-  const terms: JsonAny[] = affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
-  const own = terms.filter((t) => t.topologyKey === 'kubernetes.io/hostname' && (!labels || selectorMatches(t.labelSelector, labels)));
+export function hardAntiAffinityOf(affinity: JsonMap | undefined, labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
+  const terms = mapsAt(affinity, 'podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution');
+  const own = terms.filter((t) => t.topologyKey === 'kubernetes.io/hostname' && (!labels || selectorMatches(asMap(t.labelSelector), labels)));
   if (own.length) return { spread: { kind: 'anti-affinity' } };
-  if ((affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length) return { note: 'its pod anti-affinity is only preferred (replicas may still share a node)' };
+  if (listAt(affinity, 'podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution').length) return { note: 'its pod anti-affinity is only preferred (replicas may still share a node)' };
   return { note: 'it has no topology spread or required anti-affinity' };
 }
 
@@ -509,8 +511,8 @@ function indexPdbs(pdbs: readonly HaObject[]): PdbIndex {
   const other = new Map<string, HaObject[]>();
   const add = (m: Map<string, HaObject[]>, k: string, o: HaObject) => m.set(k, [...(m.get(k) ?? []), o]);
   for (const p of pdbs) {
-    const ns = String(p.obj.metadata?.namespace ?? '');
-    const first = Object.entries(p.obj.spec?.selector?.matchLabels ?? {})[0];
+    const ns = String(valueAt(p.obj, 'metadata.namespace') ?? '');
+    const first = Object.entries(mapAt(p.obj, 'spec.selector.matchLabels') ?? {})[0];
     if (first) add(byLabel, `${ns}\n${first[0]}=${first[1]}`, p);
     else add(other, ns, p);
   }
@@ -526,57 +528,59 @@ function renderedWorkload(
   facts: PlatformFacts,
 ): Workload | undefined {
   const obj = o.obj;
-  const namespace = String(obj.metadata?.namespace ?? '');
-  const name = String(obj.metadata?.name);
+  const namespace = String(valueAt(obj, 'metadata.namespace') ?? '');
+  const name = String(valueAt(obj, 'metadata.name'));
   const label = `${namespace}/${name} (${kind})`;
-  if (kind === 'Rollout' && obj.spec?.workloadRef) return undefined; // its Deployment is checked instead
+  if (kind === 'Rollout' && valueAt(obj, 'spec.workloadRef')) return undefined; // its Deployment is checked instead
   const template = podTemplateOf(obj) ?? {};
-  const pod: JsonAny = template.spec ?? {};
-  const labels: Record<string, string> = template.metadata?.labels ?? {};
+  const pod: JsonMap = mapAt(template, 'spec') ?? {};
+  const labels: Record<string, string> = stringMapAt(template, 'metadata.labels') ?? {};
   const ha = haOf(facts, obj);
 
-  let replicas = kind === 'DaemonSet' ? 0 : Number(obj.spec?.replicas ?? 1);
-  const hpa = related.hpas.find((h) => h.obj.metadata?.namespace === namespace && h.obj.spec?.scaleTargetRef?.kind === kind && h.obj.spec?.scaleTargetRef?.name === name);
-  if (hpa) replicas = obj.spec?.replicas === undefined ? Number(hpa.obj.spec?.minReplicas ?? 1) : Math.max(replicas, Number(hpa.obj.spec?.minReplicas ?? 1));
+  const specReplicas = valueAt(obj, 'spec.replicas');
+  let replicas = kind === 'DaemonSet' ? 0 : Number(specReplicas ?? 1);
+  const hpa = related.hpas.find((h) => valueAt(h.obj, 'metadata.namespace') === namespace && valueAt(h.obj, 'spec.scaleTargetRef.kind') === kind && valueAt(h.obj, 'spec.scaleTargetRef.name') === name);
+  const hpaMin = Number(valueAt(hpa?.obj, 'spec.minReplicas') ?? 1);
+  if (hpa) replicas = specReplicas === undefined ? hpaMin : Math.max(replicas, hpaMin);
 
-  const byAnti = hardAntiAffinityOf(pod.affinity, labels);
-  const bySpread = hardSpreadOf(pod.topologySpreadConstraints ?? [], labels);
+  const byAnti = hardAntiAffinityOf(mapAt(pod, 'affinity'), labels);
+  const bySpread = hardSpreadOf(mapsAt(pod, 'topologySpreadConstraints'), labels);
   const spread = byAnti.spread ?? bySpread.spread;
-  const spreadNote = spread ? undefined : (pod.topologySpreadConstraints?.length ? bySpread.note : byAnti.note);
+  const spreadNote = spread ? undefined : (listAt(pod, 'topologySpreadConstraints').length ? bySpread.note : byAnti.note);
 
-  const matching = related.pdbs(namespace, labels).filter((p) => selectorMatches(p.obj.spec?.selector, labels));
+  const matching = related.pdbs(namespace, labels).filter((p) => selectorMatches(mapAt(p.obj, 'spec.selector'), labels));
   let pdbMin: number | undefined;
   let pdbNote = `no PodDisruptionBudget selects its pods in namespace "${namespace}"`;
   for (const p of matching) {
-    const min = pdbMinAvailable(p.obj.spec ?? {}, replicas);
+    const min = pdbMinAvailable(mapAt(p.obj, 'spec') ?? {}, replicas);
     if (min !== undefined && (pdbMin === undefined || min > pdbMin)) {
       pdbMin = min;
-      pdbNote = `PodDisruptionBudget ${namespace}/${p.obj.metadata?.name}`;
+      pdbNote = `PodDisruptionBudget ${namespace}/${valueAt(p.obj, 'metadata.name')}`;
     }
   }
 
-  const containers: JsonAny[] = pod.containers ?? [];
-  const sum = (pick: (c: JsonAny) => number | undefined) => containers.reduce((s, c) => s + (pick(c) ?? 0), 0);
+  const containers = mapsAt(pod, 'containers');
+  const sum = (pick: (c: JsonMap) => number | undefined) => containers.reduce((s, c) => s + (pick(c) ?? 0), 0);
   // A startup probe's window, then one readiness period before traffic; else the readiness window.
-  const windows = containers.map((c) => ({ c, w: containerStartupSeconds(c) }));
+  const windows = containers.map((c) => ({ c, w: containerStartupSeconds(containerProbes(c)) }));
   const withWindow = windows.filter((x) => x.w !== undefined);
   const startupSeconds = withWindow.length ? Math.max(...withWindow.map((x) => x.w!)) : undefined;
   const startupNote = withWindow.length
-    ? withWindow.map((x) => `${x.c.name}: ${x.c.startupProbe ? `startup probe ${describeProbe(x.c.startupProbe)}${readyAfterStartupSeconds(x.c) ? ` + readiness period ${readyAfterStartupSeconds(x.c)} s` : ''}` : `readiness probe ${describeProbe(x.c.readinessProbe)}`}`).join(', ')
+    ? withWindow.map((x) => `${x.c.name}: ${x.c.startupProbe ? `startup probe ${describeProbe(asMap(x.c.startupProbe))}${readyAfterStartupSeconds(containerProbes(x.c)) ? ` + readiness period ${readyAfterStartupSeconds(containerProbes(x.c))} s` : ''}` : `readiness probe ${describeProbe(asMap(x.c.readinessProbe))}`}`).join(', ')
     : 'no startup or readiness probe';
 
   const volumes: VolumeUse[] = [];
-  for (const v of (pod.volumes ?? []) as JsonAny[]) {
-    const claim = v.persistentVolumeClaim?.claimName;
+  for (const v of mapsAt(pod, 'volumes')) {
+    const claim = valueAt(v, 'persistentVolumeClaim.claimName');
     if (!claim) continue;
-    const pvc = related.pvcs.find((p) => p.obj.metadata?.namespace === namespace && p.obj.metadata?.name === claim);
-    volumes.push({ name: String(claim), storageClass: pvc?.obj.spec?.storageClassName, accessMode: (pvc?.obj.spec?.accessModes?.[0] ?? 'ReadWriteOnce') });
+    const pvc = related.pvcs.find((p) => valueAt(p.obj, 'metadata.namespace') === namespace && valueAt(p.obj, 'metadata.name') === claim);
+    volumes.push({ name: String(claim), storageClass: stringAt(pvc?.obj, 'spec.storageClassName'), accessMode: accessModeAt(pvc?.obj, 'spec.accessModes.0') });
   }
-  for (const t of (obj.spec?.volumeClaimTemplates ?? []) as JsonAny[]) {
-    volumes.push({ name: String(t.metadata?.name), storageClass: t.spec?.storageClassName, accessMode: t.spec?.accessModes?.[0] ?? 'ReadWriteOnce' });
+  for (const t of mapsAt(obj, 'spec.volumeClaimTemplates')) {
+    volumes.push({ name: String(valueAt(t, 'metadata.name')), storageClass: stringAt(t, 'spec.storageClassName'), accessMode: accessModeAt(t, 'spec.accessModes.0') });
   }
 
-  const env = (c: JsonAny, n: string) => (c.env ?? []).find((e: JsonAny) => e.name === n)?.value;
+  const env = (c: JsonMap, n: string) => mapsAt(c, 'env').find((e) => e.name === n)?.value;
   const vip = containers.find((c) => env(c, 'cp_enable') === 'true' && env(c, 'vip_leaderelection') === 'true');
 
   return {
@@ -587,15 +591,15 @@ function renderedWorkload(
     origin: o,
     declared: false,
     replicas,
-    nodeSelector: pod.nodeSelector ?? {},
-    requiredNodeTerms: pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+    nodeSelector: stringMapAt(pod, 'nodeSelector') ?? {},
+    requiredNodeTerms: mapsAt(pod, 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms'),
     tolerations: parseTolerations(pod.tolerations),
     spread,
     spreadNote,
     pdbMin,
     pdbNote,
-    cpuMillis: sum((c) => cpuMillis(c.resources?.requests?.cpu)),
-    memoryBytes: sum((c) => memoryBytes(c.resources?.requests?.memory)),
+    cpuMillis: sum((c) => cpuMillis(valueAt(c, 'resources.requests.cpu'))),
+    memoryBytes: sum((c) => memoryBytes(valueAt(c, 'resources.requests.memory'))),
     singleton: ha.singleton,
     recoveryBudget: ha.recoveryBudget,
     ...(ha.outsideHa ? { outsideHa: ha.outsideHa } : {}),
@@ -611,6 +615,25 @@ function renderedWorkload(
     podSpec: pod,
     podLabels: labels,
   };
+}
+
+const ACCESS_MODES: readonly VolumeUse['accessMode'][] = ['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany', 'ReadWriteOncePod'];
+
+/** The access mode at `path` below `obj`; ReadWriteOnce (Kubernetes' usual) when unset or not one of the modes. */
+function accessModeAt(obj: unknown, path: string): VolumeUse['accessMode'] {
+  const mode = stringAt(obj, path);
+  return ACCESS_MODES.find((m) => m === mode) ?? 'ReadWriteOnce';
+}
+
+/** A container's probes as their timing (`Number` of each field that is set), for the recovery model. */
+function containerProbes(c: JsonMap): { startupProbe?: ProbeTiming & { readonly enabled?: unknown }; readinessProbe?: ProbeTiming & { readonly enabled?: unknown } } {
+  const timing = (v: unknown) => {
+    const p = asMap(v);
+    if (!p) return undefined;
+    const n = (x: unknown) => (x === undefined || x === null ? undefined : Number(x));
+    return { initialDelaySeconds: n(p.initialDelaySeconds), periodSeconds: n(p.periodSeconds), failureThreshold: n(p.failureThreshold), enabled: p.enabled };
+  };
+  return { startupProbe: timing(c.startupProbe), readinessProbe: timing(c.readinessProbe) };
 }
 
 /** `key=value` flags of a k3s argument list (`node-monitor-period=2s`). */
@@ -630,22 +653,22 @@ function buildCluster(hostFiles: ReadonlyMap<string, string>, storageDecl: { ori
   const configs = [...hostFiles.keys()].filter((f) => /^dist\/hosts\/[^/]+\/config\.yaml$/.test(f)).sort();
   if (!configs.length) return undefined;
   const modelText = hostFiles.get(FAILURE_MODEL_FILE);
-  let model: JsonAny = {};
+  let model: JsonMap = {};
   if (modelText === undefined) problems.push({ origin: FAILURE_MODEL_FILE, rule: 'ha/failure', message: 'the failure model (node capacity, recovery budget) is missing; run npm run synth' });
   else {
     try {
-      model = (parse(modelText) ?? {}) as JsonAny;
+      model = asMap(parse(modelText)) ?? {};
     } catch (e) {
       problems.push({ origin: FAILURE_MODEL_FILE, rule: 'ha/failure', message: `YAML: ${(e as Error).message.split('\n')[0]}; run npm run synth` });
     }
   }
-  const capacity = new Map<string, JsonAny>(((model.nodes ?? []) as JsonAny[]).map((n) => [String(n.name), n]));
+  const capacity = new Map<string, JsonMap>(mapsAt(model, 'nodes').map((n) => [String(n.name), n]));
   const nodes: NodeModel[] = [];
-  const servers: JsonAny[] = [];
+  const servers: JsonMap[] = [];
   for (const file of configs) {
-    let config: JsonAny;
+    let config: JsonMap;
     try {
-      config = (parse(hostFiles.get(file)!) ?? {}) as JsonAny;
+      config = asMap(parse(hostFiles.get(file)!)) ?? {};
     } catch (e) {
       problems.push({ origin: file, rule: 'ha/failure', message: `YAML: ${(e as Error).message.split('\n')[0]}; run npm run synth` });
       continue;
@@ -655,11 +678,11 @@ function buildCluster(hostFiles: ReadonlyMap<string, string>, storageDecl: { ori
     const role = config['cluster-init'] !== undefined || config['tls-san'] !== undefined || config['kube-apiserver-arg'] !== undefined ? 'server' : 'agent';
     if (role === 'server') servers.push(config);
     const labels: Record<string, string> = { ...automaticLabels(name, role) };
-    for (const l of (config['node-label'] ?? []) as string[]) {
+    for (const l of asList(config['node-label'])) {
       const i = String(l).indexOf('=');
       if (i > 0) labels[String(l).slice(0, i)] = String(l).slice(i + 1);
     }
-    const taints = ((config['node-taint'] ?? []) as string[]).map((t) => parseTaint(String(t))).filter((t): t is Taint => !!t);
+    const taints = asList(config['node-taint']).map((t) => parseTaint(String(t))).filter((t): t is Taint => !!t);
     const cap = capacity.get(name);
     if (!cap && modelText !== undefined) problems.push({ origin: FAILURE_MODEL_FILE, rule: 'ha/failure', message: `node ${name} has no capacity in the failure model; run npm run synth` });
     nodes.push({ name, role, labels, taints, cpuMillis: cpuMillis(cap?.cpu) ?? 0, memoryBytes: memoryBytes(cap?.memory) ?? 0 });

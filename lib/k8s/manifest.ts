@@ -4,14 +4,14 @@
  * nothing else from lib/.
  */
 
-/** A JSON map whose fields are checked where they are read: use this where the code permits. */
+/**
+ * A JSON map, the one JSON type of lib/: its fields are `unknown` and checked where they are
+ * read, with the typed accessors below (`mapAt`, `mapsAt`, `stringAt`, ...) rather than casts.
+ */
 export type JsonMap = Record<string, unknown>;
 
-/**
- * A JSON map read without checks (`obj.spec?.template?.spec`), for code that walks rendered
- * objects field by field and checks the values it takes. The one `any` alias of lib/.
- */
-export type JsonAny = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A path below a value: `a.b.c`, or its segments. */
+export type ValuePath = string | readonly (string | number)[];
 
 /** Whether `v` is a JSON map (an object, not an array, not null). */
 export function isMap(v: unknown): v is JsonMap {
@@ -22,7 +22,7 @@ export function isMap(v: unknown): v is JsonMap {
  * The value at `path` (`a.b.c`, or the segments) below `value`: maps by their own keys, lists by
  * index (`containers.0.image`); undefined when any step is missing.
  */
-export function valueAt(value: unknown, path: string | readonly (string | number)[]): unknown {
+export function valueAt(value: unknown, path: ValuePath): unknown {
   let cur: unknown = value;
   for (const seg of typeof path === 'string' ? path.split('.') : path) {
     if (Array.isArray(cur)) {
@@ -36,6 +36,55 @@ export function valueAt(value: unknown, path: string | readonly (string | number
     }
   }
   return cur;
+}
+
+/** `v` when it is a JSON map, else undefined. */
+export function asMap(v: unknown): JsonMap | undefined {
+  return isMap(v) ? v : undefined;
+}
+
+/** The maps of `v` when it is a list (its other entries skipped); [] when it is no list. */
+export function asMaps(v: unknown): JsonMap[] {
+  return Array.isArray(v) ? v.filter(isMap) : [];
+}
+
+/** `v` when it is a list, else []. */
+export function asList(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** The map at `path` below `value`; undefined when missing or not a map. */
+export function mapAt(value: unknown, path: ValuePath): JsonMap | undefined {
+  return asMap(valueAt(value, path));
+}
+
+/** The maps of the list at `path` below `value` (other entries skipped); [] when there is no list. */
+export function mapsAt(value: unknown, path: ValuePath): JsonMap[] {
+  return asMaps(valueAt(value, path));
+}
+
+/** The list at `path` below `value`; [] when missing or not a list. */
+export function listAt(value: unknown, path: ValuePath): readonly unknown[] {
+  return asList(valueAt(value, path));
+}
+
+/** The string at `path` below `value`; undefined when missing or not a string. */
+export function stringAt(value: unknown, path: ValuePath): string | undefined {
+  const v = valueAt(value, path);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The number at `path` below `value`; undefined when missing or not a number. */
+export function numberAt(value: unknown, path: ValuePath): number | undefined {
+  const v = valueAt(value, path);
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** The string-valued entries of the map at `path` below `value` (labels, annotations); undefined when there is no map. */
+export function stringMapAt(value: unknown, path: ValuePath): Record<string, string> | undefined {
+  const m = mapAt(value, path);
+  if (!m) return undefined;
+  return Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 /** Splits `apiVersion` into group and version (`v1` -> core group ""). */
@@ -55,12 +104,12 @@ export function isKind(obj: JsonMap | undefined, group: string, ...kinds: readon
 }
 
 /** The object in messages: `apiVersion Kind namespace/name`. */
-export function describeObject(obj: JsonAny): string {
-  const ns = obj?.metadata?.namespace;
-  return `${obj?.apiVersion} ${obj?.kind} ${ns ? `${ns}/` : ''}${obj?.metadata?.name}`;
+export function describeObject(obj: unknown): string {
+  const ns = valueAt(obj, 'metadata.namespace');
+  return `${valueAt(obj, 'apiVersion')} ${valueAt(obj, 'kind')} ${ns ? `${ns}/` : ''}${valueAt(obj, 'metadata.name')}`;
 }
 
 /** What names one object across versions of its API: `group/Kind/namespace/name`. */
-export function identity(obj: JsonAny): string {
-  return `${apiGroup(obj.apiVersion)}/${obj.kind}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}`;
+export function identity(obj: JsonMap): string {
+  return `${apiGroup(obj.apiVersion)}/${obj.kind}/${valueAt(obj, 'metadata.namespace') ?? ''}/${valueAt(obj, 'metadata.name')}`;
 }

@@ -4,7 +4,7 @@
  * selectors, node affinity, taints and tolerations, probes.
  */
 
-import type { JsonAny } from './manifest';
+import type { JsonMap } from './manifest';
 
 export interface Taint {
   readonly key: string;
@@ -93,7 +93,7 @@ export function formatMemory(bytes: number): string {
 }
 
 /** A label selector (`matchLabels` and `matchExpressions`) against labels. */
-export function selectorMatches(selector: JsonAny | undefined, labels: Readonly<Record<string, string>>): boolean {
+export function selectorMatches(selector: JsonMap | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (!selector || typeof selector !== 'object') return false;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of (selector.matchExpressions ?? []) as NodeSelectorRequirement[]) if (!requirementMatches(e, labels)) return false;
@@ -116,7 +116,7 @@ export function requirementMatches(e: NodeSelectorRequirement, labels: Readonly<
 }
 
 /** Required node affinity: any term matches (each term: every expression). */
-export function nodeTermsMatch(terms: readonly JsonAny[] | undefined, labels: Readonly<Record<string, string>>): boolean {
+export function nodeTermsMatch(terms: readonly JsonMap[] | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (!terms || terms.length === 0) return true;
   return terms.some((t) => ((t.matchExpressions ?? []) as NodeSelectorRequirement[]).every((e) => requirementMatches(e, labels)));
 }

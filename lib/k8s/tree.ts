@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { JsonAny } from './manifest';
+import { isMap, JsonMap } from './manifest';
 import { loadManifests } from './manifest-yaml';
 import { listFiles } from './walk';
 
@@ -8,7 +8,7 @@ import { listFiles } from './walk';
 export interface LoadedObject {
   /** Path relative to the tree root, e.g. `dist/metallb/l2advertisement-l2.yaml`. */
   readonly file: string;
-  readonly obj: JsonAny;
+  readonly obj: JsonMap;
 }
 
 /** A file of the tree that does not read as manifests, and why. */
@@ -50,8 +50,8 @@ export function loadTree(root: string): LoadedTree {
     }
     for (const doc of docs) {
       if (doc === null || doc === undefined) continue;
-      if (typeof doc !== 'object' || Array.isArray(doc)) problems.push({ file, message: 'a manifest must be a map with apiVersion, kind and metadata' });
-      else objects.push({ file, obj: doc as JsonAny });
+      if (!isMap(doc)) problems.push({ file, message: 'a manifest must be a map with apiVersion, kind and metadata' });
+      else objects.push({ file, obj: doc });
     }
   }
   return { objects, problems, files };

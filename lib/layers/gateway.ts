@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Gateway, GatewayClass, GatewaySpecListenersAllowedRoutesNamespacesFrom } from '../../imports/gateway.networking.k8s.io';
 import { HelmComponent } from '../constructs/helm-component';
-import { SHARED_GATEWAY } from '../constructs/published-ui';
+import { ENVOY_PROXY_LABELS, SHARED_GATEWAY } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
 import { at, declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformNamespace } from '../constructs/platform-namespace';
@@ -10,8 +10,6 @@ import { Layer } from '../layer';
 
 export const GATEWAY_CLASS = 'envoy';
 export const ENVOY_PROXY = 'platform-proxy';
-/** Labels of the Envoy proxy pods Envoy Gateway runs for the shared gateway. */
-export const ENVOY_PROXY_LABELS = { 'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy' } as const;
 
 /** A topology spread constraint that keeps pods with `labels` on different nodes. */
 function spreadOverNodes(labels: Record<string, string>, matchLabelKeys?: string[]) {

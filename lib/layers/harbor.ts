@@ -8,7 +8,7 @@ import { PublishedUi } from '../constructs/published-ui';
 import { TextFile } from '../constructs/text-file';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { PlatformContext } from '../context';
-import { dbaasEndpoint } from '../docs/database-docs';
+import { dbaasEndpoint } from '../config/dbaas';
 import { harborDoc } from '../docs/harbor-docs';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
@@ -16,7 +16,6 @@ import { LDAP_SCHEMA } from '../ldap-schema';
 import { HARBOR_SUBDOMAIN } from '../registry';
 
 export const HARBOR_NAMESPACE = 'harbor';
-export { HARBOR_SUBDOMAIN } from '../registry';
 /** The chart's nginx Service with `expose.type: clusterIP` (`expose.clusterIP.name`, `httpPort`). */
 export const HARBOR_SERVICE = { name: 'harbor', port: 80 } as const;
 /**

@@ -14,7 +14,7 @@ import { Inventory } from '../inventory';
 import { Layer } from '../layer';
 import { sortKeys } from '../render/sort';
 import type { Versions } from '../versions';
-import { HARBOR_SUBDOMAIN } from './harbor';
+import { HARBOR_SUBDOMAIN } from '../registry';
 import type { ContainerResources } from '../constructs/container';
 import { LDAP_SCHEMA } from '../ldap-schema';
 

@@ -12,7 +12,7 @@ import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
 import { deadNodeTolerations, STATELESS_SINGLETON_TOLERATION_SECONDS } from '../ha/recovery';
 import { at, declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
-import { dbaasEndpoint } from '../docs/database-docs';
+import { dbaasEndpoint } from '../config/dbaas';
 import { API_GATEWAY_CLIENT, IAM_HOST, iamUrl, PLATFORM_REALM } from '../iam';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';

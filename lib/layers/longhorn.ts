@@ -10,7 +10,7 @@ import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import { at, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { VOLUME_MOVE_BUDGET_SECONDS } from '../ha/recovery';
-import type { JsonAny } from '../k8s/manifest';
+import { JsonMap, listAt, mapsAt, valueAt } from '../k8s/manifest';
 import { podSpecOf } from '../k8s/pod-template';
 import { PlatformError } from '../platform-error';
 import { Layer } from '../layer';
@@ -109,7 +109,6 @@ export interface LonghornValues {
   };
 }
 
-export { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY } from '../ha/storage';
 
 /** The DaemonSets of Longhorn's node agent (the chart) and of its CSI plugin (deployed by the driver deployer). */
 export const LONGHORN_MANAGER = 'longhorn-manager';
@@ -173,15 +172,15 @@ export const LONGHORN_RESOURCES = {
 
 
 /** The pod spec of a chart object this layer patches; throws when it has none. */
-function podSpecToPatch(o: JsonAny): JsonAny {
+function podSpecToPatch(o: JsonMap): JsonMap {
   const pod = podSpecOf(o);
-  if (!pod) throw new PlatformError(`${o.kind} ${o.metadata?.name} has no pod template`);
+  if (!pod) throw new PlatformError(`${o.kind} ${valueAt(o, 'metadata.name')} has no pod template`);
   return pod;
 }
 
-function containerOf(o: JsonAny, name: string): JsonAny {
-  const c = (podSpecToPatch(o).containers ?? []).find((x: JsonAny) => x.name === name);
-  if (!c) throw new PlatformError(`${o.kind} ${o.metadata?.name} has no container ${name}`);
+function containerOf(o: JsonMap, name: string): JsonMap {
+  const c = mapsAt(podSpecToPatch(o), 'containers').find((x) => x.name === name);
+  if (!c) throw new PlatformError(`${o.kind} ${valueAt(o, 'metadata.name')} has no container ${name}`);
   return c;
 }
 
@@ -256,7 +255,7 @@ export function longhornPatches(): ChartPatch[] {
   const apiClient: ChartPatch['patch'] = (o) => {
     const pod = podSpecToPatch(o);
     pod.securityContext = { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } };
-    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+    for (const c of [...mapsAt(pod, 'initContainers'), ...mapsAt(pod, 'containers')]) {
       c.securityContext = { ...RESTRICTED_CONTAINER };
       c.resources = LONGHORN_RESOURCES.apiClient;
     }
@@ -310,8 +309,8 @@ export function longhornPatches(): ChartPatch[] {
         // With a read-only root, nginx writes its temp files, logs and the /tmp the entrypoint uses
         // to emptyDirs (the chart mounts /var/cache/nginx, /var/config/nginx and /var/run already).
         for (const [name, mountPath] of LONGHORN_UI_WRITABLE) {
-          pod.volumes = [...(pod.volumes ?? []), { name, emptyDir: {} }];
-          ui.volumeMounts = [...(ui.volumeMounts ?? []), { name, mountPath }];
+          pod.volumes = [...listAt(pod, 'volumes'), { name, emptyDir: {} }];
+          ui.volumeMounts = [...listAt(ui, 'volumeMounts'), { name, mountPath }];
         }
       },
     },

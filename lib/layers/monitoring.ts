@@ -9,10 +9,10 @@ import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
-import { PlatformServiceMonitor } from '../constructs/service-monitor';
+import { MONITORING_NAMESPACE, PlatformServiceMonitor } from '../constructs/service-monitor';
 import type { PlatformContext } from '../context';
 import { at, WorkloadDeclaration } from '../ha/workloads';
-import { dbaasEndpoint } from '../docs/database-docs';
+import { dbaasEndpoint } from '../config/dbaas';
 import { ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { RND_KEY, SERVER_TAINT, SERVER_TOLERATION } from '../hosts/node-labels';
 import { Inventory } from '../inventory';
@@ -28,7 +28,6 @@ import { KEYCLOAK_POD_LABELS } from './keycloak';
 import { LONGHORN_NAMESPACE } from './longhorn';
 import { METALLB_NAMESPACE } from './metallb';
 
-export const MONITORING_NAMESPACE = 'monitoring';
 /** The Helm release: object names start with it (`kube-prometheus-stack-grafana`, ...). */
 export const KPS_RELEASE = 'kube-prometheus-stack';
 /** Grafana's Service (chart: `<release>-grafana`, port 80). */

@@ -1,9 +1,8 @@
-import { MONITORING_NAMESPACE } from '../layers/monitoring';
 import { Construct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy } from 'cdk8s-plus-25/lib/imports/k8s';
 import type { AppSpec } from '../config/app-schema';
-import { SHARED_GATEWAY } from '../constructs/published-ui';
-import { ENVOY_PROXY_LABELS } from '../layers/gateway';
+import { ENVOY_PROXY_LABELS, SHARED_GATEWAY } from '../constructs/published-ui';
+import { MONITORING_NAMESPACE } from '../constructs/service-monitor';
 import { appNamespace, selectorLabels } from './conventions';
 import type { DatabaseBinding } from './pod-template';
 

@@ -1,7 +1,7 @@
 import type { AppSpec } from '../config/app-schema';
 import type { Site } from '../config/schema';
 import { bitwardenPart } from '../constructs/bitwarden-secret';
-import { dbaasEndpoint } from '../docs/database-docs';
+import { dbaasEndpoint } from '../config/dbaas';
 import { DEAD_NODE_TAINTS, deadNodeTolerations } from '../ha/recovery';
 import {
   APP_CONTAINER, appLabels, appNodeSelector, appPlacementTolerations, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds,
@@ -11,7 +11,6 @@ import { appProbes } from './probes';
 import type { JsonMap } from '../k8s/manifest';
 
 // The names of an app's Secret and claims are conventions (lib/paas/conventions.ts): the app rules read them too.
-export { claimName, envSecretName } from './conventions';
 
 /** One DBaaS binding, resolved against the site. */
 export interface DatabaseBinding {

@@ -7,11 +7,11 @@ import {
 import type { AppSpec } from '../config/app-schema';
 import { platformContext } from '../context';
 import { Inventory } from '../inventory';
-import { appLabels, appNamespace, appStorageClass, isRndApp, rndOutsideHaReason, SINGLETON_ANNOTATION, selectorLabels } from './conventions';
+import { appLabels, appNamespace, appStorageClass, claimName, envSecretName, isRndApp, rndOutsideHaReason, SINGLETON_ANNOTATION, selectorLabels } from './conventions';
 import { HA_ANNOTATIONS } from '../ha/annotations';
 import type { AppAllocation } from './lock';
 import { appNetworkPolicies } from './network-policies';
-import { claimName, databaseBindings, envSecretData, envSecretName, podTemplate } from './pod-template';
+import { databaseBindings, envSecretData, podTemplate } from './pod-template';
 import { BitwardenSecret } from '../constructs/bitwarden-secret';
 import { SHARED_GATEWAY, sharedGatewayRoute } from '../constructs/published-ui';
 import { declareFacts } from '../facts/declare';

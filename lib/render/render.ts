@@ -9,8 +9,6 @@ import { WorkloadChart } from '../paas/workload-chart';
 import { K8sObject, RenderedFile, toYamlDocument } from './rendered-file';
 
 /** The file types, for callers outside lib/ that import them from here. */
-export { HEADER, toYamlDocument } from './rendered-file';
-export type { K8sObject, RenderedFile } from './rendered-file';
 
 /**
  * Renders every chart of the platform into files: one folder per chart, one file per object,

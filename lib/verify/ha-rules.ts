@@ -1,8 +1,9 @@
-import { APP_NAMESPACE_LABEL, HA_ANNOTATIONS, HaRuleId } from '../ha/annotations';
+import { APP_NAMESPACE_LABEL, HA_ANNOTATIONS, HA_RULES, HaRuleId } from '../ha/annotations';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
 import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
 import { isViolation, Outcome, simulate } from '../ha/simulate';
-import type { JsonAny } from '../k8s/manifest';
+import { asList, describeObject, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
+import type { Rule, RuleFinding } from '../rule';
 import type { LoadedObject } from '../k8s/tree';
 import type { PlatformFacts } from '../facts/facts';
 
@@ -34,7 +35,7 @@ const subject = (w: Workload) => (w.declared ? `workload ${w.label}: ` : '');
 /** A pod template to hold to the container rules: rendered workloads and other pods. */
 interface PodTarget {
   readonly origin: HaObject;
-  readonly podSpec: JsonAny;
+  readonly podSpec: JsonMap;
   readonly systemComponent?: string;
   readonly exempt: ReadonlyMap<HaRuleId, string>;
   readonly longRunning: boolean;
@@ -46,8 +47,8 @@ function podTargets(ctx: HaContext): PodTarget[] {
   return [...workloads, ...others];
 }
 
-function containers(pod: JsonAny, withInit: boolean): JsonAny[] {
-  return [...(pod.containers ?? []), ...(withInit ? pod.initContainers ?? [] : [])] as JsonAny[];
+function containers(pod: JsonMap, withInit: boolean): JsonMap[] {
+  return [...mapsAt(pod, 'containers'), ...(withInit ? mapsAt(pod, 'initContainers') : [])];
 }
 
 /** Well-formed HA annotations and workload declarations, each with a reason; the failure model present. */
@@ -106,9 +107,9 @@ export function checkHaResources(ctx: HaContext, report: HaReport): void {
   for (const t of podTargets(ctx).filter((x) => !x.exempt.has('ha/resources'))) {
     for (const c of containers(t.podSpec, false)) {
       const missing = [
-        ...(c.resources?.requests?.cpu === undefined ? ['requests.cpu'] : []),
-        ...(c.resources?.requests?.memory === undefined ? ['requests.memory'] : []),
-        ...(c.resources?.limits?.memory === undefined ? ['limits.memory'] : []),
+        ...(valueAt(c, 'resources.requests.cpu') === undefined ? ['requests.cpu'] : []),
+        ...(valueAt(c, 'resources.requests.memory') === undefined ? ['requests.memory'] : []),
+        ...(valueAt(c, 'resources.limits.memory') === undefined ? ['limits.memory'] : []),
       ];
       if (missing.length) report(t.origin, tag('ha/resources', `container "${c.name}" sets no ${missing.join(', ')}; set them so the scheduler reserves room for it and a leak cannot take its node down (a CPU limit is optional: it only throttles)`));
     }
@@ -140,16 +141,16 @@ const SYSTEM_HINT = `or declare it a system component (${HA_ANNOTATIONS.systemCo
 /** No privilege: no privileged container or escalation, ALL capabilities dropped (only NET_BIND_SERVICE added), seccomp RuntimeDefault. */
 export function checkHaSecurityContext(ctx: HaContext, report: HaReport): void {
   for (const t of restrictedTargets(ctx, 'ha/security-context')) {
-    const podSeccomp = t.podSpec.securityContext?.seccompProfile?.type;
+    const podSeccomp = valueAt(t.podSpec, 'securityContext.seccompProfile.type');
     for (const c of containers(t.podSpec, true)) {
-      const sc = c.securityContext ?? {};
+      const sc = mapAt(c, 'securityContext') ?? {};
       const wrong: string[] = [];
       if (sc.privileged === true) wrong.push('privileged: true');
       if (sc.allowPrivilegeEscalation !== false) wrong.push('allowPrivilegeEscalation is not false');
-      if (!(sc.capabilities?.drop ?? []).includes('ALL')) wrong.push('capabilities.drop lacks ALL');
-      const added = (sc.capabilities?.add ?? []).filter((x: string) => x !== 'NET_BIND_SERVICE');
+      if (!listAt(sc, 'capabilities.drop').includes('ALL')) wrong.push('capabilities.drop lacks ALL');
+      const added = listAt(sc, 'capabilities.add').filter((x) => x !== 'NET_BIND_SERVICE');
       if (added.length) wrong.push(`capabilities.add ${added.join(', ')}`);
-      const seccomp = sc.seccompProfile?.type ?? podSeccomp;
+      const seccomp = valueAt(sc, 'seccompProfile.type') ?? podSeccomp;
       if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') wrong.push('no seccompProfile RuntimeDefault');
       if (wrong.length) report(t.origin, tag('ha/security-context', `container "${c.name}": ${wrong.join(', ')}; set allowPrivilegeEscalation: false, capabilities.drop: [ALL], seccompProfile.type: RuntimeDefault, ${SYSTEM_HINT}`));
     }
@@ -160,7 +161,7 @@ export function checkHaSecurityContext(ctx: HaContext, report: HaReport): void {
 export function checkHaNonRoot(ctx: HaContext, report: HaReport): void {
   for (const t of restrictedTargets(ctx, 'ha/non-root')) {
     for (const c of containers(t.podSpec, true)) {
-      if ((c.securityContext?.runAsNonRoot ?? t.podSpec.securityContext?.runAsNonRoot) !== true) {
+      if ((valueAt(c, 'securityContext.runAsNonRoot') ?? valueAt(t.podSpec, 'securityContext.runAsNonRoot')) !== true) {
         report(t.origin, tag('ha/non-root', `container "${c.name}" may run as root; set runAsNonRoot: true (and runAsUser when the image declares no user), ${SYSTEM_HINT}`));
       }
     }
@@ -171,7 +172,7 @@ export function checkHaNonRoot(ctx: HaContext, report: HaReport): void {
 export function checkHaReadOnlyRoot(ctx: HaContext, report: HaReport): void {
   for (const t of restrictedTargets(ctx, 'ha/read-only-root')) {
     for (const c of containers(t.podSpec, true)) {
-      if (c.securityContext?.readOnlyRootFilesystem !== true) {
+      if (valueAt(c, 'securityContext.readOnlyRootFilesystem') !== true) {
         report(t.origin, tag('ha/read-only-root', `container "${c.name}" has a writable root filesystem; set readOnlyRootFilesystem: true and mount emptyDir volumes where it writes, or opt out with ${HA_ANNOTATIONS.exempt}: "ha/read-only-root: <why it must write>"`));
       }
     }
@@ -184,8 +185,8 @@ export function checkHaHostNamespaces(ctx: HaContext, report: HaReport): void {
     const p = t.podSpec;
     const used = [
       ...(['hostNetwork', 'hostPID', 'hostIPC'] as const).filter((k) => p[k] === true),
-      ...((p.volumes ?? []) as JsonAny[]).filter((v) => v.hostPath).map((v) => `hostPath volume "${v.name}" (${v.hostPath.path})`),
-      ...containers(p, true).flatMap((c) => ((c.ports ?? []) as JsonAny[]).filter((x) => x.hostPort).map((x) => `hostPort ${x.hostPort} of "${c.name}"`)),
+      ...mapsAt(p, 'volumes').filter((v) => v.hostPath).map((v) => `hostPath volume "${v.name}" (${valueAt(v, 'hostPath.path')})`),
+      ...containers(p, true).flatMap((c) => mapsAt(c, 'ports').filter((x) => x.hostPort).map((x) => `hostPort ${x.hostPort} of "${c.name}"`)),
     ];
     if (used.length) report(t.origin, tag('ha/host-namespaces', `uses ${used.join(', ')}; remove it, ${SYSTEM_HINT}`));
   }
@@ -194,13 +195,13 @@ export function checkHaHostNamespaces(ctx: HaContext, report: HaReport): void {
 /** Every app namespace (labelled `platform.tsys/app-namespace: "true"`) has a NetworkPolicy denying all ingress. */
 export function checkHaDefaultDeny(ctx: HaContext, report: HaReport): void {
   const policies = ctx.objects.filter((o) => o.obj.kind === 'NetworkPolicy' && o.obj.apiVersion === 'networking.k8s.io/v1');
-  for (const ns of ctx.objects.filter((o) => o.obj.kind === 'Namespace' && o.obj.apiVersion === 'v1' && o.obj.metadata?.labels?.[APP_NAMESPACE_LABEL] === 'true')) {
-    const name = ns.obj.metadata.name;
+  for (const ns of ctx.objects.filter((o) => o.obj.kind === 'Namespace' && o.obj.apiVersion === 'v1' && valueAt(o.obj, ['metadata', 'labels', APP_NAMESPACE_LABEL]) === 'true')) {
+    const name = valueAt(ns.obj, 'metadata.name');
     const denies = policies.some((p) => {
-      const spec = p.obj.spec ?? {};
-      const everyPod = !spec.podSelector || (Object.keys(spec.podSelector.matchLabels ?? {}).length === 0 && (spec.podSelector.matchExpressions ?? []).length === 0);
-      const types: string[] = spec.policyTypes ?? ['Ingress'];
-      return p.obj.metadata?.namespace === name && everyPod && types.includes('Ingress') && (spec.ingress ?? []).length === 0;
+      const spec = mapAt(p.obj, 'spec') ?? {};
+      const everyPod = !spec.podSelector || (Object.keys(mapAt(spec, 'podSelector.matchLabels') ?? {}).length === 0 && listAt(spec, 'podSelector.matchExpressions').length === 0);
+      const types = asList(spec.policyTypes ?? ['Ingress']);
+      return valueAt(p.obj, 'metadata.namespace') === name && everyPod && types.includes('Ingress') && listAt(spec, 'ingress').length === 0;
     });
     if (!denies) report(ns, tag('ha/default-deny', `app namespace "${name}" has no default-deny NetworkPolicy; render one with podSelector: {} and policyTypes [Ingress, Egress] and no rules (lib/ha/default-deny.ts), then allow what each app needs`));
   }
@@ -235,8 +236,38 @@ export function checkHaFailure(ctx: HaContext, report: HaReport, reportFile: HaR
   }
 }
 
+/**
+ * A case of an HA rule: a YAML file of dist/ objects (with its sibling `.facts.yaml`, the facts
+ * synth would declare), relative to the repository root, checked on the shipped site's nodes
+ * (test/fixtures/ha/README.md).
+ */
+export type HaFixture = string;
+
+/** An HA rule (lib/rule.ts); its id is one of HA_RULES (lib/ha/annotations.ts). */
+export interface HaRule extends Rule<HaContext, HaFixture> {
+  readonly id: HaRuleId;
+}
+
+/** The findings of one HA check as rule findings; a finding tagged with another rule id (a model problem) keeps that id. */
+function haRule(id: HaRuleId, run: (ctx: HaContext, report: HaReport, reportFile: HaReportFile) => void): HaRule {
+  const ruleOf = (message: string) => /^\[(ha\/[a-z-]+)\] /.exec(message)?.[1] ?? id;
+  const folder = `test/fixtures/ha/${id.slice('ha/'.length)}`;
+  return {
+    id,
+    description: HA_RULES[id],
+    check(ctx) {
+      const out: RuleFinding[] = [];
+      run(ctx, (o, message) => out.push({ rule: ruleOf(message), file: o.file, object: describeObject(o.obj), message }), (file, message) => out.push({ rule: ruleOf(message), file, message }));
+      return out;
+    },
+    fixtures: { breaking: `${folder}/breaks.yaml`, satisfying: `${folder}/satisfies.yaml` },
+  };
+}
+
 /** Every HA rule, in the order verify runs them. */
-export const HA_CHECKS: readonly ((ctx: HaContext, report: HaReport, reportFile: HaReportFile) => void)[] = [
-  checkHaAnnotations, checkHaReplicas, checkHaSpread, checkHaPdb, checkHaProbes, checkHaResources, checkHaImagePinned,
-  checkHaSecurityContext, checkHaNonRoot, checkHaReadOnlyRoot, checkHaHostNamespaces, checkHaDefaultDeny, checkHaFailure,
+export const HA_CHECKS: readonly HaRule[] = [
+  haRule('ha/annotations', checkHaAnnotations), haRule('ha/replicas', checkHaReplicas), haRule('ha/spread', checkHaSpread), haRule('ha/pdb', checkHaPdb),
+  haRule('ha/probes', checkHaProbes), haRule('ha/resources', checkHaResources), haRule('ha/image-pinned', checkHaImagePinned),
+  haRule('ha/security-context', checkHaSecurityContext), haRule('ha/non-root', checkHaNonRoot), haRule('ha/read-only-root', checkHaReadOnlyRoot),
+  haRule('ha/host-namespaces', checkHaHostNamespaces), haRule('ha/default-deny', checkHaDefaultDeny), haRule('ha/failure', checkHaFailure),
 ];

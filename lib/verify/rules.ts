@@ -6,14 +6,14 @@ import { factsOf, PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
-import { describeObject, identity, JsonAny, splitApiVersion } from '../k8s/manifest';
+import { apiGroup, describeObject, identity, listAt, splitApiVersion, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
 import { podTemplateLabels } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
 import { apiRefMatches } from '../layer';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
 import type { SchemaRegistry } from './schemas';
 import { secretLiterals } from './secret-literals';
-import { NON_LAYER_DIRS, provides, sourcePaths, wave } from './tree';
+import { applicationSources, NON_LAYER_DIRS, provides, sourcePaths, wave } from './tree';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
 const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
@@ -92,7 +92,7 @@ export function checkSchemas(tree: Tree, report: Report): void {
   for (const o of tree.objects) {
     for (const p of perCrd(o, 'schema', () => tree.registry.validate(o.obj))) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
     if (o.obj.status !== undefined) report(o, 'has a status block; rendered objects must not (Argo CD would show OutOfSync forever)');
-    const w = o.obj.metadata?.annotations?.[ANNOTATIONS.syncWave];
+    const w = valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
     if (w !== undefined && !/^-?\d+$/.test(String(w))) report(o, `${ANNOTATIONS.syncWave} "${w}" is not an integer`);
   }
 }
@@ -101,10 +101,10 @@ export function checkSchemas(tree: Tree, report: Report): void {
 export function checkSecrets(tree: Tree, report: Report): void {
   // Helm values may name these Secrets (existingSecret...): External Secrets fills them from Bitwarden.
   const fromBitwarden = new Set(tree.objects
-    .filter((o) => o.obj.kind === 'ExternalSecret' && splitApiVersion(o.obj.apiVersion).group === 'external-secrets.io')
-    .map((o) => String(o.obj.spec?.target?.name ?? o.obj.metadata.name)));
+    .filter((o) => o.obj.kind === 'ExternalSecret' && apiGroup(o.obj.apiVersion) === 'external-secrets.io')
+    .map((o) => String(valueAt(o.obj, 'spec.target.name') ?? valueAt(o.obj, 'metadata.name'))));
   for (const o of tree.objects) {
-    if (o.obj.kind === 'Secret' && splitApiVersion(o.obj.apiVersion).group === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined)) {
+    if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
     for (const leak of perCrd(o, `literals ${[...fromBitwarden].sort().join(',')}`, () => secretLiterals(o.obj, fromBitwarden))) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
@@ -142,12 +142,12 @@ export function checkNamespaces(tree: Tree, report: Report): void {
   const declaredIn = new Map<string, Set<string>>();
   for (const o of tree.objects.filter((x) => x.obj.kind === 'Namespace' && x.obj.apiVersion === 'v1')) {
     const where = layerOf(o.file) ?? o.file.split('/').slice(0, -1).join('/');
-    declaredIn.set(where, (declaredIn.get(where) ?? new Set()).add(o.obj.metadata.name));
+    declaredIn.set(where, (declaredIn.get(where) ?? new Set()).add(String(valueAt(o.obj, 'metadata.name'))));
   }
   for (const o of tree.objects) {
-    const { group } = splitApiVersion(o.obj.apiVersion);
-    const ns: string | undefined = o.obj.metadata.namespace;
-    if (isClusterScoped(group, o.obj.kind)) {
+    const group = apiGroup(o.obj.apiVersion);
+    const ns = stringAt(o.obj, 'metadata.namespace');
+    if (isClusterScoped(group, String(o.obj.kind))) {
       if (ns !== undefined) report(o, `is cluster-scoped but sets metadata.namespace "${ns}"; remove it`);
       continue;
     }
@@ -173,28 +173,28 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
   for (const p of tree.objects) {
     const labels = podTemplateLabels(p.obj);
     if (!labels) continue;
-    const ns = String(p.obj.metadata.namespace);
+    const ns = String(valueAt(p.obj, 'metadata.namespace'));
     if (!templates.has(ns)) templates.set(ns, []);
     templates.get(ns)!.push(labels);
   }
   // The StatefulSet controller labels each pod with its name (<set>-<ordinal>).
   const sets = new Map<string, { name: string; labels: Record<string, string> }[]>();
   for (const p of tree.objects.filter((x) => x.obj.kind === 'StatefulSet')) {
-    const ns = String(p.obj.metadata.namespace);
-    sets.set(ns, [...(sets.get(ns) ?? []), { name: String(p.obj.metadata.name), labels: podTemplateLabels(p.obj) ?? {} }]);
+    const ns = String(valueAt(p.obj, 'metadata.namespace'));
+    sets.set(ns, [...(sets.get(ns) ?? []), { name: String(valueAt(p.obj, 'metadata.name')), labels: podTemplateLabels(p.obj) ?? {} }]);
   }
   for (const o of tree.objects.filter((x) => x.obj.kind === 'Service' && x.obj.apiVersion === 'v1')) {
-    const selector: Record<string, string> | undefined = o.obj.spec?.selector;
-    if (!selector || Object.keys(selector).length === 0 || o.obj.spec?.type === 'ExternalName') continue;
+    const selector = stringMapAt(o.obj, 'spec.selector');
+    if (!selector || Object.keys(selector).length === 0 || valueAt(o.obj, 'spec.type') === 'ExternalName') continue;
     // Declared (with which controller) to select pods a controller creates at run time.
     if (factsOf(tree.facts, o.obj)?.selectsRuntimePods !== undefined) continue;
-    const ns = String(o.obj.metadata.namespace);
+    const ns = String(valueAt(o.obj, 'metadata.namespace'));
     const podName = selector['statefulset.kubernetes.io/pod-name'];
     const matched = podName !== undefined
       ? (sets.get(ns) ?? []).some((s) => podName.startsWith(`${s.name}-`) && /^\d+$/.test(podName.slice(s.name.length + 1))
         && Object.entries(selector).every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || s.labels[k] === v))
       : (templates.get(ns) ?? []).some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
-    if (!matched) report(o, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${o.obj.metadata.namespace}"`);
+    if (!matched) report(o, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${valueAt(o.obj, 'metadata.namespace')}"`);
   }
 }
 
@@ -225,11 +225,10 @@ export function checkApplicationPaths(tree: Tree, report: Report, reportFile: Re
  * HelmChart installs one behind Argo CD's back. What is reviewed is what runs.
  */
 export function checkPlainSources(tree: Tree, report: Report, apps: readonly LoadedObject[]): void {
-  const root = apps.find((a) => a.file === 'dist/apps/application-root.yaml' || (a.file.startsWith('argocd/') && a.obj.metadata?.name === 'root'));
-  const platformRepo: string | undefined = root?.obj.spec?.source?.repoURL;
+  const root = apps.find((a) => a.file === 'dist/apps/application-root.yaml' || (a.file.startsWith('argocd/') && valueAt(a.obj, 'metadata.name') === 'root'));
+  const platformRepo = valueAt(root?.obj, 'spec.source.repoURL');
   for (const app of apps) {
-    const sources: JsonAny[] = [...(app.obj.spec?.source ? [app.obj.spec.source] : []), ...(app.obj.spec?.sources ?? [])];
-    for (const s of sources) {
+    for (const s of applicationSources(app.obj)) {
       if (s.chart !== undefined || s.helm !== undefined) report(app, `has a Helm source (${s.chart ?? 'helm'} from ${s.repoURL}); render the chart at synth with a HelmComponent (vendor it with npm run vendor)`);
       else if (platformRepo !== undefined && s.repoURL !== platformRepo) report(app, `reads ${s.repoURL}, not the platform repository ${platformRepo}; vendor the manifests and render them with a GitComponent`);
       else if (typeof s.path !== 'string' || !String(s.path).startsWith('dist/')) report(app, `syncs "${s.path ?? ''}", not a folder of dist/`);
@@ -263,9 +262,10 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     providersByLayer.get(m[1])!.push(p);
   }
   for (const o of tree.objects) {
-    const { group } = splitApiVersion(o.obj.apiVersion);
-    const kind: string = o.obj.kind;
-    if (tree.registry.isCoreKind(o.obj.apiVersion, kind) || isBuiltinApi(group, kind)) continue;
+    const apiVersion = String(o.obj.apiVersion);
+    const { group } = splitApiVersion(apiVersion);
+    const kind = String(o.obj.kind);
+    if (tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)) continue;
     const api = `${group}/${kind}`;
     const layer = ownerLayer(tree, o.file);
     if (!layer) {
@@ -275,7 +275,7 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     const own = (providersByLayer.get(layer) ?? []).find((p) => p !== o && provides(p.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)));
     if (own) {
       if (wave(o.obj) <= wave(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs in wave ${wave(own.obj)}; this object syncs in wave ${wave(o.obj)} and must sync later`);
-      const opts: string = o.obj.metadata.annotations?.[ANNOTATIONS.syncOptions] ?? '';
+      const opts = String(valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncOptions]) ?? '');
       if (!opts.includes('SkipDryRunOnMissingResource=true')) report(o, `${api} is installed in the same sync; set ${ANNOTATIONS.syncOptions}: SkipDryRunOnMissingResource=true`);
       continue;
     }
@@ -298,7 +298,7 @@ export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFil
   }
   if (tree.files.some((f) => f.startsWith('argocd/'))) {
     const kfile = path.join(tree.root, 'argocd', 'kustomization.yaml');
-    const listed: string[] = fs.existsSync(kfile) ? ((parseAllDocuments(fs.readFileSync(kfile, 'utf8')) as unknown as { toJS(): JsonAny }[])[0]?.toJS()?.resources ?? []) : [];
+    const listed = fs.existsSync(kfile) ? listAt(parseAllDocuments(fs.readFileSync(kfile, 'utf8'))[0]?.toJS(), 'resources') : [];
     const present = tree.files.filter((f) => f.startsWith('argocd/') && f !== 'argocd/kustomization.yaml').map((f) => f.slice('argocd/'.length));
     if (JSON.stringify([...listed].sort()) !== JSON.stringify([...present].sort())) {
       reportFile('argocd/kustomization.yaml', `resources ${JSON.stringify(listed)} must list exactly the manifests in argocd/ ${JSON.stringify(present)}`);

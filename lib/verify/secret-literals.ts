@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import type { JsonAny } from '../k8s/manifest';
+import { JsonMap, mapAt, valueAt } from '../k8s/manifest';
 
 /** Field names whose values are secrets (compared lower-case). */
 const SECRET_KEYS = new Set(['password', 'passwd', 'pass', 'token', 'secret', 'apikey', 'api_key', 'privatekey', 'private_key',
@@ -26,9 +26,9 @@ const SECRET_REFERENCES: readonly { kind: string; field: string; form: RegExp }[
 const KEYCLOAK_PLACEHOLDER = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /** Whether `value` is a placeholder that `obj` (a KeycloakRealmImport) fills from a Secret. */
-function isSecretPlaceholder(obj: JsonAny, value: string): boolean {
+function isSecretPlaceholder(obj: JsonMap, value: string): boolean {
   const name = KEYCLOAK_PLACEHOLDER.exec(value)?.[1];
-  return obj.kind === 'KeycloakRealmImport' && name !== undefined && typeof obj.spec?.placeholders?.[name]?.secret?.name === 'string';
+  return obj.kind === 'KeycloakRealmImport' && name !== undefined && typeof valueAt(obj, ['spec', 'placeholders', name, 'secret', 'name']) === 'string';
 }
 
 /** String fields that hold YAML documents of their own, searched too. */
@@ -50,11 +50,11 @@ function isSecretKey(key: string): boolean {
  * values (`valuesObject`, the YAML of a HelmChart's `valuesContent`, Jenkins' JCasC scripts).
  * `secretNames` are the Secrets External Secrets creates: a field may name one (`existingSecret`).
  */
-export function secretLiterals(obj: JsonAny, secretNames: ReadonlySet<string> = new Set()): string[] {
+export function secretLiterals(obj: JsonMap, secretNames: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   if (REFERENCE_KINDS.has(String(obj.kind))) return out;
   if (obj.kind === 'ExternalSecret') {
-    const data: Record<string, unknown> = obj.spec?.target?.template?.data ?? {};
+    const data: Record<string, unknown> = mapAt(obj, 'spec.target.template.data') ?? {};
     for (const [k, v] of Object.entries(data)) {
       if (isSecretKey(k) && typeof v === 'string' && v !== '' && !v.includes('{{')) out.push(`spec.target.template.data.${k}`);
     }
@@ -76,7 +76,7 @@ export function secretLiterals(obj: JsonAny, secretNames: ReadonlySet<string> = 
       // A ConfigMap file that is YAML (a chart's rendered JCasC script, a tool's config): searched
       // too; Jenkins' configuration-as-code ConfigMaps (label jenkins-jenkins-config) take `${name}` references.
       const yamlFile = obj.kind === 'ConfigMap' && parent === 'data' && /\.ya?ml$/.test(key);
-      const jcascFile = yamlFile && Object.keys(obj.metadata?.labels ?? {}).some((l) => /-jenkins-config$/.test(l));
+      const jcascFile = yamlFile && Object.keys(mapAt(obj, 'metadata.labels') ?? {}).some((l) => /-jenkins-config$/.test(l));
       if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent) || yamlFile) {
         let parsed: unknown;
         try {

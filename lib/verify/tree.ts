@@ -1,5 +1,5 @@
 import { ANNOTATIONS } from '../gitops/argocd';
-import type { JsonAny } from '../k8s/manifest';
+import { JsonMap, mapAt, mapsAt, valueAt } from '../k8s/manifest';
 import { ApiRef } from '../layer';
 import { factsOf, PlatformFacts } from '../facts/facts';
 import { RESERVED_FOLDERS } from '../reserved';
@@ -19,21 +19,27 @@ export function formatFinding(f: Finding): string {
 /** Folders under dist/ that are not layers. */
 export const NON_LAYER_DIRS: ReadonlySet<string> = new Set(RESERVED_FOLDERS);
 
-export function wave(obj: JsonAny): number {
-  return Number(obj.metadata?.annotations?.[ANNOTATIONS.syncWave] ?? 0);
+export function wave(obj: JsonMap): number {
+  return Number(valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? 0);
 }
 
 /** APIs an object installs: the CustomResourceDefinition itself, or declared (a layer's Application, a component's controller) in the facts. */
-export function provides(obj: JsonAny, facts: PlatformFacts): readonly ApiRef[] {
+export function provides(obj: JsonMap, facts: PlatformFacts): readonly ApiRef[] {
   if (obj.kind === 'CustomResourceDefinition' && String(obj.apiVersion).startsWith('apiextensions.k8s.io/')) {
-    return [{ group: obj.spec?.group ?? '', kind: obj.spec?.names?.kind ?? '' }];
+    return [{ group: String(valueAt(obj, 'spec.group') ?? ''), kind: String(valueAt(obj, 'spec.names.kind') ?? '') }];
   }
   return factsOf(facts, obj)?.providesApis ?? [];
 }
 
+/** An Application's sources: its `source` and its `sources`. */
+export function applicationSources(app: JsonMap): JsonMap[] {
+  const source = mapAt(app, 'spec.source');
+  return [...(source ? [source] : []), ...mapsAt(app, 'spec.sources')];
+}
+
 /** Folders of an Application's sources; only those in `repos` when given. */
-export function sourcePaths(app: JsonAny, repos?: ReadonlySet<string>): string[] {
-  const sources: JsonAny[] = [...(app.spec?.source ? [app.spec.source] : []), ...(app.spec?.sources ?? [])];
+export function sourcePaths(app: JsonMap, repos?: ReadonlySet<string>): string[] {
+  const sources = applicationSources(app);
   return sources
     .filter((s) => typeof s.path === 'string' && (!repos || repos.has(String(s.repoURL))))
     .map((s) => String(s.path).replace(/\/+$/, ''));

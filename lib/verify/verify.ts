@@ -1,11 +1,11 @@
-import { describeObject, JsonAny, splitApiVersion } from '../k8s/manifest';
+import { describeObject, splitApiVersion, valueAt } from '../k8s/manifest';
 import { loadTree, LoadedObject } from '../k8s/tree';
 import { WORKLOADS_DIR } from '../paas/conventions';
 import { HA_CHECKS, haContext } from './ha-rules';
 import { checkApiProviders, checkApplicationPaths, checkPlainSources, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, layerOf, Tree } from './rules';
 import { SchemaRegistry } from './schemas';
 import { PlatformFacts, readFactsFile } from '../facts/facts';
-import { Finding, sourcePaths } from './tree';
+import { applicationSources, Finding, sourcePaths } from './tree';
 
 export { formatFinding } from './tree';
 export type { Finding } from './tree';
@@ -26,13 +26,13 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
 
   const valid: LoadedObject[] = [];
   for (const o of objects) {
-    if (typeof o.obj.apiVersion !== 'string' || typeof o.obj.kind !== 'string' || typeof o.obj.metadata?.name !== 'string') report(o, 'apiVersion, kind and metadata.name are required');
+    if (typeof o.obj.apiVersion !== 'string' || typeof o.obj.kind !== 'string' || typeof valueAt(o.obj, 'metadata.name') !== 'string') report(o, 'apiVersion, kind and metadata.name are required');
     else valid.push(o);
   }
   // The app of apps: one Application per layer folder, in this repository.
-  const apps = valid.filter((o) => o.obj.kind === 'Application' && splitApiVersion(o.obj.apiVersion).group === 'argoproj.io');
-  const ownRepos = new Set(apps.filter((a) => a.file.startsWith('dist/apps/')).flatMap((a) => [a.obj.spec?.source, ...(a.obj.spec?.sources ?? [])])
-    .filter((s: JsonAny | undefined) => typeof s?.path === 'string' && String(s.path).startsWith('dist/')).map((s: JsonAny) => String(s.repoURL)));
+  const apps = valid.filter((o) => o.obj.kind === 'Application' && splitApiVersion(String(o.obj.apiVersion)).group === 'argoproj.io');
+  const ownRepos = new Set(apps.filter((a) => a.file.startsWith('dist/apps/')).flatMap((a) => applicationSources(a.obj))
+    .filter((s) => typeof s.path === 'string' && s.path.startsWith('dist/')).map((s) => String(s.repoURL)));
   const layerApps = new Map<string, LoadedObject>();
   for (const app of apps.filter((a) => a.file.startsWith('dist/apps/'))) {
     for (const p of sourcePaths(app.obj, ownRepos)) {
@@ -67,7 +67,9 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   checkBackupCoverage(tree, report);
   // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
   const ha = haContext(root, valid, declared);
-  for (const check of HA_CHECKS) check(ha, report, reportFile);
+  for (const rule of HA_CHECKS) {
+    for (const f of rule.check(ha)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
+  }
   // Stable order: by file, then in the order the rules ran.
   return findings.map((f, i) => ({ f, i })).sort((a, b) => (a.f.file < b.f.file ? -1 : a.f.file > b.f.file ? 1 : a.i - b.i)).map((x) => x.f);
 }

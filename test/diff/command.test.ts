@@ -5,7 +5,7 @@ import * as path from 'path';
 import { diffWorkingTree, isCompared, renderWorkingTree, runDiffCli, summaryFile, summaryPath } from '../../lib/diff/command';
 import { defaultBase, readRevision } from '../../lib/diff/git';
 import { describeRef } from '../../lib/diff/model';
-import type { RenderedFile } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
 import { REPO, snapshotTree } from '../helpers';
 import { deployment, file, namespace, pvc } from './fixtures';
 

@@ -1,6 +1,6 @@
 import { diffTrees } from '../../lib/diff/engine';
 import { describeRef, GroupDiff } from '../../lib/diff/model';
-import { toYamlDocument } from '../../lib/render/render';
+import { toYamlDocument } from '../../lib/render/rendered-file';
 import { renderSite } from '../../lib/synth';
 import { shippedSite } from '../helpers';
 import { configMap, deployment, edit, file, namespace, service } from './fixtures';

@@ -1,6 +1,6 @@
 // Crafted rendered trees for the diff tests: objects written the way synth writes them.
-import type { RenderedFile } from '../../lib/render/render';
-import { toYamlDocument } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
+import { toYamlDocument } from '../../lib/render/rendered-file';
 import { diffTrees } from '../../lib/diff/engine';
 import { describeRef } from '../../lib/diff/model';
 

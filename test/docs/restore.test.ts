@@ -3,13 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { backupReportMarkdown, backupReportRows } from '../../lib/backups/report';
-import { renderSiteWithFacts } from '../../lib/synth';
+import { renderSiteAnalysed } from '../../lib/synth';
 import { REPO, shippedSite, tempRootWithOutputs } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('docs/restore.md and npm run backup-report', () => {
-  const { files: rendered, facts } = renderSiteWithFacts(shippedSite());
+  const { files: rendered, facts } = renderSiteAnalysed(shippedSite());
   const doc = rendered.find((f) => f.path === 'docs/restore.md')!.content;
   const objects = rendered.filter((f) => f.path.startsWith('dist/') && f.path.endsWith('.yaml') && !f.path.startsWith('dist/hosts/'))
     .map((f) => ({ file: f.path, obj: parse(f.content) as Obj }));

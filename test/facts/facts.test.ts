@@ -3,16 +3,16 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { FACTS_FILE, parseFacts } from '../../lib/facts/facts';
 import { failureReportFile } from '../../lib/ha/analysis';
 import { FAILURE_REPORT } from '../../lib/ha/report';
-import { toYamlDocument } from '../../lib/render/render';
+import { toYamlDocument } from '../../lib/render/rendered-file';
 import { sortKeys } from '../../lib/render/sort';
-import { renderSiteWithFacts } from '../../lib/synth';
+import { renderSiteAnalysed } from '../../lib/synth';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import { formatFinding, verifyTree } from '../../lib/verify/verify';
 import { shippedSite, writeTree } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const { files, facts } = renderSiteWithFacts(shippedSite());
+const { files, facts } = renderSiteAnalysed(shippedSite());
 const registry = new SchemaRegistry();
 
 /** The rendered files with every `platform.tsys/*` annotation removed from every object (dist/, argocd/, kube-vip). */

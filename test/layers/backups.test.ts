@@ -4,7 +4,7 @@ import { haInputFromFiles, haModel } from '../../lib/ha/analysis';
 import { Outcome, simulate } from '../../lib/ha/simulate';
 import { SNAPSHOT_CONTROLLER_AFFINITY, VELERO_RECOVERY_BUDGET, VELERO_RECOVERY_SECONDS, VELERO_RESOURCES } from '../../lib/layers/backups';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
-import type { RenderedFile } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
 import { renderSite } from '../../lib/synth';
 import { shippedRender, siteWith } from '../helpers';
 

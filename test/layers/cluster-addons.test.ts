@@ -6,7 +6,7 @@ import { SERVER_TAINT } from '../../lib/hosts/node-labels';
 import { CLUSTER_DNS, k3sConfig } from '../../lib/hosts/k3s-config';
 import { CLUSTER_ADDONS_SELECTOR } from '../../lib/layers/cluster-addons';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
-import type { RenderedFile } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
 import { runWhatIfCli } from '../../lib/verify/whatif';
 import { shippedRender, shippedSite, writeTree } from '../helpers';
 

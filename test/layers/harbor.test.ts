@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { HARBOR_ENV, HARBOR_SECRETS } from '../../lib/layers/harbor';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
-import type { RenderedFile } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
 import { renderSite } from '../../lib/synth';
 import { REPO, shippedRender, siteWith } from '../helpers';
 

@@ -4,7 +4,7 @@ import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
 import { EVICTION } from '../../lib/hosts/k3s-config';
 import { CONTROLLER_TOLERATION_SECONDS, JENKINS_RECOVERY, JENKINS_RECOVERY_BUDGET, JENKINS_RECOVERY_SECONDS, JENKINS_RESOURCES, relativeDn } from '../../lib/layers/jenkins';
 import { RecoveryStepName, stepSeconds, VOLUME_MOVE_BUDGET_SECONDS } from '../../lib/ha/recovery';
-import type { RenderedFile } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
 import { renderSite } from '../../lib/synth';
 import { secretLiterals } from '../../lib/verify/secret-literals';
 import { shippedRender, siteWith } from '../helpers';

@@ -12,7 +12,7 @@ import { Layer } from '../../lib/layer';
 import { buildPlatform } from '../../lib/platform';
 import { ChartRenderer } from '../../lib/render/chart-renderer';
 import { resolveVersions } from '../../lib/versions';
-import type { RenderedFile } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { renderSite } from '../../lib/synth';
 import { formatFinding, verifyTree } from '../../lib/verify/verify';

@@ -2,7 +2,7 @@ import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { renderSite } from '../../lib/synth';
-import type { RenderedFile } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
 import { shippedRender, siteWith } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

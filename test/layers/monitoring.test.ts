@@ -5,7 +5,7 @@ import { Outcome, simulate } from '../../lib/ha/simulate';
 import { grafanaLdapToml } from '../../lib/layers/monitoring';
 import { cronIntervalSeconds, lateAfterSeconds } from '../../lib/monitoring/alert-rules';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
-import type { RenderedFile } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
 import { renderSite } from '../../lib/synth';
 import { shippedRender, shippedSite, siteWith } from '../helpers';
 

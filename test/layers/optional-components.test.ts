@@ -11,7 +11,7 @@ import { PublishedApi } from '../../lib/constructs/published-api';
 import { PlatformContext, setPlatformContext } from '../../lib/context';
 import { Layer } from '../../lib/layer';
 import { enabledLayers, LAYERS, OPTIONAL_LAYERS } from '../../lib/layers';
-import type { RenderedFile } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
 import { writeAtomically } from '../../lib/render/write';
 import { loadInputs, renderSite } from '../../lib/synth';
 import { resolveVersions } from '../../lib/versions';

@@ -9,7 +9,7 @@ import { runDiffCli } from '../../lib/diff/command';
 import { runWhatIfCli } from '../../lib/verify/whatif';
 import { OutputError } from '../../lib/render/output-error';
 import { OutputLockError } from '../../lib/render/output-lock';
-import type { RenderedFile } from '../../lib/render/render';
+import type { RenderedFile } from '../../lib/render/rendered-file';
 import { JOURNAL_FILE, recoverBeforeCommand, recoverInterruptedSynth, SwapStep } from '../../lib/render/swap';
 import { writeAtomically } from '../../lib/render/write';
 import { snapshotTree, tempRootWithOutputs, writeTree } from '../helpers';

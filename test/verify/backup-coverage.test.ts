@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { parse } from 'yaml';
-import { toYamlDocument } from '../../lib/render/render';
+import { toYamlDocument } from '../../lib/render/rendered-file';
 import { renderSite } from '../../lib/synth';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import { formatFinding, verifyTree } from '../../lib/verify/verify';

@@ -4,11 +4,11 @@ import { parseAllDocuments } from 'yaml';
 import { HA_RULES } from '../../lib/ha/annotations';
 import { haInputFromFiles } from '../../lib/ha/analysis';
 import { buildHaModel, HaObject } from '../../lib/ha/model';
-import { renderSiteWithFacts } from '../../lib/synth';
+import { renderSiteAnalysed } from '../../lib/synth';
 import { HA_CHECKS, HaContext } from '../../lib/verify/ha-rules';
 import { describeObject } from '../../lib/k8s/manifest';
 import { formatFinding, verifyTree } from '../../lib/verify/verify';
-import { toYamlDocument } from '../../lib/render/render';
+import { toYamlDocument } from '../../lib/render/rendered-file';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts } from '../../lib/facts/facts';
 import { stringify } from 'yaml';
 import { REPO, shippedSite, writeTree } from '../helpers';
@@ -16,14 +16,14 @@ import { REPO, shippedSite, writeTree } from '../helpers';
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'ha');
-const { files: rendered, facts: shippedFacts } = renderSiteWithFacts(shippedSite());
+const { files: rendered, facts: shippedFacts } = renderSiteAnalysed(shippedSite());
 /** The shipped site's nodes: each node's k3s config, the failure model, kube-vip (with its facts). */
 const hostFiles = haInputFromFiles(rendered).hostFiles;
 
-/** `ns/name (Kind)` of an object, or the file when a finding is about a file. */
-function label(o: HaObject): string {
-  const ns = o.obj.metadata?.namespace;
-  return `${ns ? `${ns}/` : ''}${o.obj.metadata?.name} (${o.obj.kind})`;
+/** `ns/name (Kind)` from a finding's object (`apiVersion Kind ns/name`), as label() writes it. */
+function objectLabel(object: string): string {
+  const [, kind, ...rest] = object.split(' ');
+  return `${rest.join(' ')} (${kind})`;
 }
 
 /** The declarations of a fixture's objects: its sibling `<name>.facts.yaml`, read as verify reads dist/hosts/facts.yaml. */
@@ -38,7 +38,7 @@ function haFindings(file: string): string[] {
   const { facts, problems } = fixtureFacts(file);
   const ctx: HaContext = { model: buildHaModel({ objects, hostFiles, facts: new Map([...shippedFacts, ...facts]), factsProblems: problems }), objects };
   const out: string[] = [];
-  for (const check of HA_CHECKS) check(ctx, (o, m) => out.push(`${label(o)}: ${m}`), (f, m) => out.push(`${f}: ${m}`));
+  for (const rule of HA_CHECKS) for (const f of rule.check(ctx)) out.push(`${f.object !== undefined ? objectLabel(f.object) : f.file}: ${f.message}`);
   return out;
 }
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { FACTS_FILE } from '../../lib/facts/facts';
-import { toYamlDocument } from '../../lib/render/render';
+import { toYamlDocument } from '../../lib/render/rendered-file';
 import { renderSite } from '../../lib/synth';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import { formatFinding, secretLiterals, verifyTree } from '../../lib/verify/verify';
