@@ -51,7 +51,7 @@ function consumerTest(consumer: DirectoryConsumer, ldap: LdapDocSettings): strin
     `### ${consumer.usedBy}`,
     '',
     consumer.failover
-      ? `Tries ${hosts.map((h) => `\`${h}\``).join(', ')} in turn, port ${ldap.port}; trusts the CA in Secret \`${consumer.ca.namespace}/${consumer.ca.name}\`.`
+      ? `${hosts.length > 1 ? `Tries ${hosts.map((h) => `\`${h}\``).join(', ')} in turn` : `Uses \`${hosts[0]}\` (it would try more \`ldap.hosts\` in turn)`}, port ${ldap.port}; trusts the CA in Secret \`${consumer.ca.namespace}/${consumer.ca.name}\`.`
       : `Takes one host: \`${hosts[0]}\`, port ${ldap.port} (while it is down, directory logins to ${consumer.usedBy} fail); trusts the CA in Secret \`${consumer.ca.namespace}/${consumer.ca.name}\`.`,
     '',
     '```sh',
