@@ -60,6 +60,19 @@ export interface LdapEntry {
   readonly usedBy: string;
 }
 
+/** How one component reaches the directory: the hosts it tries and the CA it trusts. */
+export interface DirectoryClient {
+  /** Every directory node in turn (true), or the primary only (the component takes one host). */
+  readonly failover: boolean;
+  /** The Secret (in the component's namespace) that holds the CA certificate it trusts. */
+  readonly ca: { readonly namespace: string; readonly name: string; readonly key: string };
+}
+
+/** A component that logs users in against the directory. */
+export interface DirectoryConsumer extends DirectoryClient {
+  readonly usedBy: string;
+}
+
 /** A database (or keyspace, vhost...) the platform needs on the existing DBaaS. */
 export interface DatabaseEntry {
   /** @default - written by the platform's code */
@@ -129,6 +142,8 @@ export class Inventory extends Construct {
   public readonly apis: ApiEntry[] = [];
   public readonly registryMirrors: RegistryMirror[] = [];
   public readonly outside: OutsideUse[] = [];
+  /** Components that log in against the directory, how they reach it, sorted. */
+  public readonly directoryConsumers: DirectoryConsumer[] = [];
   /** Components that read a user's groups from `memberOf` (UCS's memberOf overlay must be on), sorted. */
   public readonly memberOfReaders: string[] = [];
 
@@ -202,13 +217,18 @@ export class Inventory extends Construct {
   /**
    * Records that `usedBy` binds with the site's bind account and gives rights to the site's
    * admin group (with `admins`: true, or what the group may do there) and viewer group; with
-   * `memberOf`, that it reads a user's groups from the `memberOf` attribute.
+   * `memberOf`, that it reads a user's groups from the `memberOf` attribute; `client`, which
+   * hosts it tries and which CA it trusts (docs/ldap.md gives a test command per component).
    */
   public addDirectoryUse(
     ldap: { readonly bindDn: string; readonly adminGroup: string; readonly viewerGroup: string },
     usedBy: string,
+    client: DirectoryClient,
     groups: { readonly admins?: true | string; readonly viewers?: boolean; readonly memberOf?: boolean } = {},
   ): void {
+    if (this.directoryConsumers.some((c) => c.usedBy === usedBy)) throw new Error(`${usedBy} registered its directory use twice`);
+    this.directoryConsumers.push({ usedBy, ...client });
+    this.directoryConsumers.sort((a, b) => a.usedBy.localeCompare(b.usedBy));
     if (groups.memberOf && !this.memberOfReaders.includes(usedBy)) {
       this.memberOfReaders.push(usedBy);
       this.memberOfReaders.sort();
@@ -218,7 +238,7 @@ export class Inventory extends Construct {
       service: 'directory',
       usedBy,
       purpose: 'logins of directory users and their groups',
-      whileDown: `directory users cannot log in to ${usedBy}; sessions already open go on until they expire`,
+      whileDown: `${client.failover ? 'while every directory node is down' : 'while the primary directory node is down (it takes one host)'}, directory users cannot log in to ${usedBy}; sessions already open go on until they expire`,
       mitigation: 'the local admin account (its password in Bitwarden) still logs in',
     });
     if (groups.admins) this.addLdap({ dn: ldap.adminGroup, kind: 'group', purpose: groups.admins === true ? 'platform administrators' : groups.admins, usedBy });

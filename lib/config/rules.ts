@@ -126,6 +126,13 @@ export function checkSiteRules(site: Site): RuleIssue[] {
   for (const key of ['adminGroup', 'viewerGroup'] as const) {
     if (under(ldap[key], ldap.baseDn) && !under(ldap[key], ldap.groupsDn)) add(['ldap', key], `${quoteValue(ldap[key])} is not under ldap.groupsDn ${quoteValue(ldap.groupsDn)}`);
   }
+  ldap.hosts.forEach((h, i) => {
+    const first = ldap.hosts.indexOf(h);
+    if (first !== i) add(['ldap', 'hosts', i], `"${h}" is listed twice (also hosts[${first}]); name each directory node once`);
+  });
+  if (ldap.server === 'samba-ad' && (ldap.port === 7636 || ldap.port === 7389)) {
+    add(['ldap', 'port'], `${ldap.port} is where UCS's OpenLDAP listens when the Samba AD DC holds the standard ports; the Samba AD DC (server: samba-ad) answers LDAPS on 636: write port: 636, or server: openldap to read OpenLDAP`);
+  }
   if (ldap.adminGroup.toLowerCase() === ldap.viewerGroup.toLowerCase()) add(['ldap', 'viewerGroup'], 'must differ from ldap.adminGroup (read-only and admin are different groups)');
 
   // Bitwarden references only in the fields read from Bitwarden; elsewhere the text is used as it is.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cronProblem } from './cron';
+import { pemProblem } from './pem';
 import { parseAddressBlock, parseCidr, parseIp } from './net';
 
 /**
@@ -59,11 +60,30 @@ export const bitwardenRef = z.string().regex(BITWARDEN_REF, {
 
 const port = z.number().int().min(1).max(65535);
 
+/**
+ * A public certificate: inline PEM (checked with node's X509Certificate), or a Bitwarden
+ * reference whose value External Secrets delivers (secret-refs treats it as read from Bitwarden).
+ */
+export const caCertificate = z.string().superRefine((v, ctx) => {
+  if (v.startsWith('bitwarden:')) {
+    if (!BITWARDEN_REF.test(v)) ctx.addIssue({ code: 'custom', message: 'must be a Bitwarden reference "bitwarden:<item name>[#notes]" or the PEM text itself' });
+    return;
+  }
+  const problem = pemProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const endpoint = z.strictObject({
   /** DNS name or IP of the DBaaS service. */
   host: z.string().regex(DNS_NAME, { message: 'must be a DNS name or IPv4 address, e.g. "pgsql.dbaas.turnsys.com"' }),
   port,
 });
+
+/** The directory services of UCS the platform can read (`ldap.server`). */
+export const LDAP_SERVERS = ['openldap', 'samba-ad'] as const;
+export type LdapServer = (typeof LDAP_SERVERS)[number];
+/** The `ldap` fields site.yaml may leave out. */
+export const LDAP_DEFAULTS = { server: 'openldap', port: 636, caCertificate: 'bitwarden:ucs-root-ca#notes' } as const;
 
 /** A node's capacity when site.yaml gives none: 4 cores, 8 GiB. */
 export const NODE_CAPACITY_DEFAULTS = { cpu: 4, memory: '8Gi' } as const;
@@ -354,7 +374,33 @@ export const SiteSchema = z.strictObject({
     bootstrapPassword: bitwardenRef,
   }),
   ldap: z.strictObject({
-    url: url(['ldap', 'ldaps']),
+    /** Replaced by `hosts` and `port`: kept only to say so. */
+    url: z.string().refine(() => false, {
+      message: 'was replaced by ldap.hosts (the directory nodes, primary first) and ldap.port (LDAPS, 636 by default); e.g. for "ldaps://ucs.turnsys.com:636" write `hosts: [ucs.turnsys.com]` and drop url',
+    }).optional(),
+    /**
+     * Which of UCS's directory services the platform reads, which picks the attribute mapping
+     * (lib/ldap-schema.ts): `openldap`, UCS's own directory (users `uid=...`, groups `posixGroup`
+     * with `uniqueMember`), or `samba-ad`, the Samba AD DC (users by `sAMAccountName`, groups
+     * `group` with `member`).
+     */
+    server: z.enum(LDAP_SERVERS).default(LDAP_DEFAULTS.server),
+    /**
+     * The directory nodes (UCS Primary and Backup Directory Nodes), primary first: consumers that
+     * take several fail over between them, the others use the first.
+     */
+    hosts: z.array(z.string().regex(DNS_NAME, { message: 'must be the DNS name of a directory node, as its TLS certificate names it, e.g. "ucs.turnsys.com"' })).min(1),
+    /**
+     * The LDAPS port: 636, or 7636 for UCS's OpenLDAP on a node that also runs the Samba AD DC
+     * (Samba then holds 389 and 636). Every consumer speaks LDAPS (TLS from the first byte).
+     */
+    port: port.default(LDAP_DEFAULTS.port),
+    /**
+     * The CA certificate that signs the directory nodes' TLS certificates (UCS's root CA,
+     * /etc/univention/ssl/ucsCA/CAcert.pem): inline PEM, or a Bitwarden reference (the item's
+     * notes). It is public; every consumer trusts it and nothing else for the directory.
+     */
+    caCertificate: caCertificate.default(LDAP_DEFAULTS.caCertificate),
     baseDn: dn,
     usersDn: dn,
     groupsDn: dn,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bitwardenRef } from './schema';
+import { bitwardenRef, caCertificate } from './schema';
 
 /**
  * Bitwarden references (`bitwarden:<item>`) are read from Bitwarden only in the fields whose
@@ -21,7 +21,7 @@ function unwrap(schema: z.ZodType): z.ZodType {
 /** Whether a field of this schema is read from Bitwarden (a reference, or a union that takes one). */
 function readsSecret(schema: z.ZodType): boolean {
   const s = unwrap(schema);
-  if (s === bitwardenRef) return true;
+  if (s === bitwardenRef || s === caCertificate) return true;
   return s instanceof z.ZodUnion && (s.options as readonly z.ZodType[]).some((o) => unwrap(o) === bitwardenRef);
 }
 

@@ -3,6 +3,7 @@ import { TextFile } from '../constructs/text-file';
 import type { Site } from '../config/schema';
 import { platformContext } from '../context';
 import { Inventory, OutsideService, OutsideUse, RegistryMirror } from '../inventory';
+import { ldapUrls } from '../ldap-schema';
 
 /** What one outside service is, where site.yaml names it, and what an operator does while it is down. */
 export interface OutsideServiceInfo {
@@ -26,8 +27,8 @@ const dbaas = (engine: keyof Site['dbaas'], title: string): OutsideServiceInfo =
 export const OUTSIDE_SERVICES: Readonly<Record<OutsideService, OutsideServiceInfo>> = {
   directory: {
     title: 'UCS LDAP directory',
-    endpoints: (site) => [site.ldap.url],
-    operator: 'log in with the local admin accounts (docs/ldap.md names the directory accounts); bring the UCS directory node back or point `ldap.url` at a backup directory node and run npm run synth',
+    endpoints: (site) => ldapUrls(site),
+    operator: 'log in with the local admin accounts (docs/ldap.md names the directory accounts); bring a UCS directory node back (components that take several hosts try `ldap.hosts` in turn; those that take one use the first: put a node that answers first in `ldap.hosts` and run npm run synth; docs/ldap.md has a connection test per component)',
   },
   bitwarden: {
     title: 'Bitwarden server',

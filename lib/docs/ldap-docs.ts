@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
 import { TextFile } from '../constructs/text-file';
 import { platformContext } from '../context';
-import { Inventory, LdapEntry } from '../inventory';
+import type { Site } from '../config/schema';
+import { pemCertificates } from '../config/pem';
+import { DirectoryConsumer, Inventory, LdapEntry } from '../inventory';
+import { LDAP_MAPPINGS } from '../ldap-schema';
 
 /** Splits `uid=svc,cn=users,dc=x` into the account name and its container. */
 function splitDn(dn: string): { name: string; position: string } {
@@ -26,15 +29,53 @@ function memberOfNote(readers: readonly string[]): { lead: string; lines: string
   };
 }
 
+/** The `ldap` settings docs/ldap.md describes. */
+export type LdapDocSettings = Pick<Site['ldap'], 'server' | 'hosts' | 'port' | 'caCertificate' | 'baseDn' | 'usersDn' | 'groupsDn' | 'bindDn' | 'bindPassword' | 'adminGroup'>;
+
+/** Single-quotes a word for sh. */
+function sh(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 /**
- * docs/ldap.md: every account and group the platform needs in UCS, from what the code registered;
- * `memberOfReaders` are the components that read a user's groups from `memberOf`.
+ * The test of one component's connection: fetch the CA it trusts from its own Secret, then for
+ * each host it tries, bind as the service account and look up the admin group with the mapping
+ * it uses (a bind or TLS failure, or an empty answer, is what the component would see).
  */
-export function ldapDoc(entries: readonly LdapEntry[], ldap: { url: string; baseDn: string; usersDn: string; groupsDn: string; bindPassword: string }, memberOfReaders: readonly string[] = []): string {
+function consumerTest(consumer: DirectoryConsumer, ldap: LdapDocSettings): string[] {
+  const map = LDAP_MAPPINGS[ldap.server];
+  const hosts = consumer.failover ? ldap.hosts : ldap.hosts.slice(0, 1);
+  const adminCn = ldap.adminGroup.split(',')[0];
+  const file = `/tmp/ldap-ca-${consumer.usedBy}.pem`;
+  return [
+    `### ${consumer.usedBy}`,
+    '',
+    consumer.failover
+      ? `${hosts.length > 1 ? `Tries ${hosts.map((h) => `\`${h}\``).join(', ')} in turn` : `Uses \`${hosts[0]}\` (it would try more \`ldap.hosts\` in turn)`}, port ${ldap.port}; trusts the CA in Secret \`${consumer.ca.namespace}/${consumer.ca.name}\`.`
+      : `Takes one host: \`${hosts[0]}\`, port ${ldap.port} (while it is down, directory logins to ${consumer.usedBy} fail); trusts the CA in Secret \`${consumer.ca.namespace}/${consumer.ca.name}\`.`,
+    '',
+    '```sh',
+    `kubectl -n ${consumer.ca.namespace} get secret ${consumer.ca.name} -o jsonpath=${sh(`{.data.${consumer.ca.key.replace(/\./g, '\\.')}}`)} | base64 -d > ${file}`,
+    ...hosts.map((h) => `LDAPTLS_CACERT=${file} ldapsearch -x -H ldaps://${h}:${ldap.port} -D ${sh(ldap.bindDn)} -w "$BIND_PASSWORD" -b ${sh(ldap.groupsDn)} ${sh(`(&${map.groupFilter}(${adminCn}))`)} ${map.groupNameAttribute} ${map.groupMemberAttribute}`),
+    '```',
+    '',
+  ];
+}
+
+/**
+ * docs/ldap.md: the directory the platform reads, every account and group it needs in UCS
+ * (from what the code registered), and per component a command that tests its bind and a group
+ * lookup the way it connects; `memberOfReaders` read a user's groups from `memberOf`.
+ */
+export function ldapDoc(entries: readonly LdapEntry[], ldap: LdapDocSettings, memberOfReaders: readonly string[] = [], consumers: readonly DirectoryConsumer[] = []): string {
   const sorted = [...entries].sort((a, b) => a.kind.localeCompare(b.kind) || a.dn.localeCompare(b.dn));
   const accounts = sorted.filter((e) => e.kind === 'service account');
   const groups = sorted.filter((e) => e.kind === 'group');
   const memberOf = memberOfNote(memberOfReaders);
+  const map = LDAP_MAPPINGS[ldap.server];
+  const ca = ldap.caCertificate.startsWith('bitwarden:')
+    ? `the CA certificate comes from Bitwarden (\`${ldap.caCertificate}\`, UCS's /etc/univention/ssl/ucsCA/CAcert.pem)`
+    : `the CA certificate is written in site.yaml (\`ldap.caCertificate\`, ${pemCertificates(ldap.caCertificate).map((c) => `\`${c.subject.replace(/\n/g, ', ')}\` SHA-256 ${c.fingerprint256}`).join('; ')})`;
   const lines = [
     '# LDAP (UCS) accounts and groups the platform needs',
     '',
@@ -42,9 +83,11 @@ export function ldapDoc(entries: readonly LdapEntry[], ldap: { url: string; base
     '`site.yaml`, not this file. A test checks that it lists exactly the DNs the rendered',
     'configuration refers to.',
     '',
-    `Directory: \`${ldap.url}\`, base \`${ldap.baseDn}\`, users under \`${ldap.usersDn}\`, groups under \`${ldap.groupsDn}\`.`,
-    'Components bind as a service account and search users and groups with the OpenLDAP',
-    `attributes UCS serves: users by \`uid\`, groups as \`posixGroup\` with \`uniqueMember\`.${memberOf.lead}`,
+    `Directory (\`${ldap.server}\`): ${ldap.hosts.map((h) => `\`ldaps://${h}:${ldap.port}\``).join(', ')} (primary first), base \`${ldap.baseDn}\`, users under \`${ldap.usersDn}\`, groups under \`${ldap.groupsDn}\`;`,
+    `${ca}. Every component speaks LDAPS and verifies the directory's certificate against that CA`,
+    '(`npm run verify` checks that they all agree on hosts, port, CA and attributes).',
+    'Components bind as a service account and search users and groups with the attributes',
+    `of the directory: users by \`${map.userLoginAttribute}\`, groups as \`${map.groupObjectClass}\` with \`${map.groupMemberAttribute}\`.${memberOf.lead}`,
     ...memberOf.lines,
     '',
     '## Service accounts',
@@ -75,6 +118,17 @@ export function ldapDoc(entries: readonly LdapEntry[], ldap: { url: string; base
     }),
     '```',
     '',
+    ...(consumers.length ? [
+      '## Testing each component\'s connection',
+      '',
+      'Run on a machine that reaches the directory like the nodes do (ldap-utils installed, kubectl',
+      'pointed at the cluster, `BIND_PASSWORD` exported as above). Each block fetches the CA the',
+      'component trusts from its own Secret, binds as its service account on every host it tries,',
+      'and looks up the admin group with the filter it uses: a TLS or bind error, or no entry, is',
+      'what the component meets at login.',
+      '',
+      ...consumers.flatMap((c) => consumerTest(c, ldap)),
+    ] : []),
   ];
   return lines.join('\n');
 }
@@ -85,6 +139,6 @@ export class LdapDocs extends Construct {
     super(scope, id);
     const inventory = Inventory.of(this);
     const { site } = platformContext(this);
-    new TextFile(this, 'doc', { path: 'docs/ldap.md', content: () => ldapDoc(inventory.ldap, site.ldap, inventory.memberOfReaders) });
+    new TextFile(this, 'doc', { path: 'docs/ldap.md', content: () => ldapDoc(inventory.ldap, site.ldap, inventory.memberOfReaders, inventory.directoryConsumers) });
   }
 }

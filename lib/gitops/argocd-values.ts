@@ -6,10 +6,10 @@ import { HOSTNAME_SPREAD, HostnameSpread } from '../ha/workloads';
 import { sortKeys } from '../render/sort';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { ContainerResources } from '../constructs/container';
-import { LDAP_SCHEMA } from '../ldap-schema';
 import { SERVER_TOLERATION } from '../hosts/node-labels';
 import { BACKUP_ANNOTATIONS, DEFAULT_STORAGE_CLASS } from '../backups/coverage';
 import { DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, KEYCLOAK_HEALTH_KEY, KEYCLOAK_HEALTH_LUA } from '../ha/argo-health';
+import { LDAP_CA_SECRET, ldapMapping } from '../ldap-schema';
 
 /** Secret (labelled for Argo CD) with the LDAP bind password Dex reads as `$argocd-ldap:bindPW`. */
 export const ARGOCD_LDAP_SECRET = 'argocd-ldap';
@@ -70,24 +70,29 @@ export function groupName(dn: string): string {
   return dn.split(',')[0].split('=')[1];
 }
 
-/** Dex's LDAP connector for the UCS directory. */
+/** Where Dex reads the directory's CA certificate (the `ldap-ca` Secret, mounted). */
+export const DEX_LDAP_CA_DIR = '/etc/dex/ldap-ca';
+
+/**
+ * Dex's LDAP connector for the UCS directory: LDAPS to the primary directory node, trusting the
+ * site's CA only. Dex's LDAP connector takes one host (no failover list): while the primary is
+ * down, Argo CD logins through Dex fail (the local admin still works).
+ */
 export function dexConfig(site: Site): string {
-  const url = new URL(site.ldap.url);
-  const tls = url.protocol === 'ldaps:';
-  const host = `${url.hostname}:${url.port || (tls ? 636 : 389)}`;
+  const map = ldapMapping(site);
   return stringify(sortKeys({
     connectors: [{
       type: 'ldap',
       id: 'ucs',
       name: 'TSYS directory (UCS)',
       config: {
-        host,
-        ...(tls ? {} : { insecureNoSSL: true }),
+        host: `${site.ldap.hosts[0]}:${site.ldap.port}`,
+        rootCA: `${DEX_LDAP_CA_DIR}/${LDAP_CA_SECRET.key}`,
         bindDN: site.ldap.bindDn,
         bindPW: `$${ARGOCD_LDAP_SECRET}:bindPW`,
         usernamePrompt: 'TSYS user name',
-        userSearch: { baseDN: site.ldap.usersDn, filter: LDAP_SCHEMA.userFilter, username: LDAP_SCHEMA.userLoginAttribute, idAttr: LDAP_SCHEMA.userLoginAttribute, emailAttr: 'mail', nameAttr: 'displayName' },
-        groupSearch: { baseDN: site.ldap.groupsDn, filter: LDAP_SCHEMA.groupFilter, userMatchers: [{ userAttr: 'DN', groupAttr: LDAP_SCHEMA.groupMemberAttribute }], nameAttr: LDAP_SCHEMA.groupNameAttribute },
+        userSearch: { baseDN: site.ldap.usersDn, filter: map.userFilter, username: map.userLoginAttribute, idAttr: map.userLoginAttribute, emailAttr: 'mail', nameAttr: 'displayName' },
+        groupSearch: { baseDN: site.ldap.groupsDn, filter: map.groupFilter, userMatchers: [{ userAttr: 'DN', groupAttr: map.groupMemberAttribute }], nameAttr: map.groupNameAttribute },
       },
     }],
   }), { lineWidth: 0 });
@@ -185,6 +190,9 @@ export interface ArgoCdValues {
     readonly livenessProbe: ProbeSwitch;
     readonly readinessProbe: ProbeSwitch;
     readonly resources: ContainerResources;
+    /** The directory's CA, mounted where the connector's rootCA points. */
+    readonly volumes: readonly { readonly name: string; readonly secret: { readonly secretName: string } }[];
+    readonly volumeMounts: readonly { readonly name: string; readonly mountPath: string; readonly readOnly: boolean }[];
   };
   readonly notifications: { readonly enabled: boolean };
   readonly configs: {
@@ -297,6 +305,8 @@ export function argoCdValues(ctx: PlatformContext): ArgoCdValues {
       readinessProbe: { enabled: true },
       tolerations: deadNodeTolerations(STATELESS_SINGLETON_TOLERATION_SECONDS),
       resources: resources('10m', '64Mi', '256Mi'),
+      volumes: [{ name: 'ldap-ca', secret: { secretName: LDAP_CA_SECRET.name } }],
+      volumeMounts: [{ name: 'ldap-ca', mountPath: DEX_LDAP_CA_DIR, readOnly: true }],
     },
     // No notification service is configured: the controller would have nothing to send.
     notifications: { enabled: false },

@@ -5,7 +5,9 @@ import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
 import { ARGOCD_NAMESPACE, PLATFORM_PROJECT } from '../gitops/argocd';
 import { ARGOCD_LDAP_SECRET } from '../gitops/argocd-values';
+import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 import { Inventory } from '../inventory';
+import { LDAP_CA_SECRET } from '../ldap-schema';
 import { Layer } from '../layer';
 
 /** Secret Argo CD reads the Gitea repository with (when it is private). */
@@ -33,6 +35,8 @@ export function argoCdLayer(scope: Construct, ctx: PlatformContext): Layer {
     data: { bindPW: site.ldap.bindPassword },
     secretLabels: { 'app.kubernetes.io/part-of': 'argocd' },
   });
+  // Dex trusts the directory's CA (mounted from this Secret) and nothing else for LDAPS.
+  new LdapCaSecret(layer, 'ldap-ca', { namespace: ARGOCD_NAMESPACE, caCertificate: site.ldap.caCertificate });
   if (site.git.credentials) {
     new BitwardenSecret(layer, 'repository', {
       name: ARGOCD_REPO_SECRET,
@@ -52,7 +56,7 @@ export function argoCdLayer(scope: Construct, ctx: PlatformContext): Layer {
   new PublishedUi(layer, 'ui', { name: 'argocd', namespace: ARGOCD_NAMESPACE, serviceName: 'argocd-server', servicePort: 80, description: 'Argo CD: GitOps sync status' });
 
   const inventory = Inventory.of(layer);
-  inventory.addDirectoryUse(site.ldap, 'argocd', { admins: true, viewers: true });
+  inventory.addDirectoryUse(site.ldap, 'argocd', { failover: false, ca: { namespace: ARGOCD_NAMESPACE, ...LDAP_CA_SECRET } }, { admins: true, viewers: true });
   inventory.addOutsideUse({
     service: 'git',
     usedBy: 'argocd',

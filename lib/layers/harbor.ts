@@ -12,7 +12,8 @@ import { dbaasEndpoint } from '../config/dbaas';
 import { harborDoc } from '../docs/harbor-docs';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
-import { LDAP_SCHEMA } from '../ldap-schema';
+import { LDAP_CA_SECRET, ldapMapping, ldapUrls } from '../ldap-schema';
+import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 import { HARBOR_SUBDOMAIN } from '../registry';
 
 export const HARBOR_NAMESPACE = 'harbor';
@@ -91,6 +92,11 @@ export interface HarborValues {
       | { readonly type: 'filesystem' }
       | { readonly type: 's3'; readonly disableredirect: boolean; readonly s3: { readonly region: string; readonly bucket: string; readonly regionendpoint?: string; readonly existingSecret: string } };
   };
+  /**
+   * Secret with `ca.crt`, added to the trust store of core, job service, registry and Trivy
+   * (mounted at /harbor_cust_cert/custom-ca.crt): the directory's CA.
+   */
+  readonly caBundleSecretName: string;
   readonly existingSecretAdminPassword: string;
   readonly existingSecretAdminPasswordKey: string;
   /** Secret holding `secretKey`, Harbor's encryption key. */
@@ -224,18 +230,21 @@ export function harborSecretData(site: Site): Record<string, string> {
  * as Argo CD's Dex uses them. The search password is not here: `harborEnvTemplates` adds it.
  */
 export function harborLdapSettings(site: Site): Record<string, string | number | boolean> {
+  const map = ldapMapping(site);
   return {
     auth_mode: 'ldap_auth',
-    ldap_url: site.ldap.url,
+    // Harbor takes one LDAP URL (no failover list): the primary directory node. It verifies the
+    // certificate against its trust store, which holds the directory's CA (caBundleSecretName).
+    ldap_url: ldapUrls(site)[0],
     ldap_verify_cert: true,
     ldap_search_dn: site.ldap.bindDn,
     ldap_base_dn: site.ldap.usersDn,
-    ldap_filter: LDAP_SCHEMA.userFilter,
-    ldap_uid: 'uid',
+    ldap_filter: map.userFilter,
+    ldap_uid: map.userLoginAttribute,
     ldap_scope: 2,
     ldap_group_base_dn: site.ldap.groupsDn,
-    ldap_group_search_filter: LDAP_SCHEMA.groupFilter,
-    ldap_group_attribute_name: 'cn',
+    ldap_group_search_filter: map.groupFilter,
+    ldap_group_attribute_name: map.groupNameAttribute,
     ldap_group_search_scope: 2,
     // Members of this group are Harbor system administrators.
     ldap_group_admin_dn: site.ldap.adminGroup,
@@ -302,6 +311,7 @@ export function harborValues(site: Site): HarborValues {
         : { type: 'filesystem' },
     },
     // Read once, when Harbor initialises its database; change it in Harbor afterwards.
+    caBundleSecretName: LDAP_CA_SECRET.name,
     existingSecretAdminPassword: HARBOR_SECRETS,
     existingSecretAdminPasswordKey: 'HARBOR_ADMIN_PASSWORD',
     existingSecretSecretKey: HARBOR_SECRETS,
@@ -395,6 +405,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
     data: harborEnvData(site),
     plainData: harborEnvTemplates(site),
   });
+  const ldapCa = new LdapCaSecret(layer, 'ldap-ca', { namespace: HARBOR_NAMESPACE, caCertificate: site.ldap.caCertificate });
   const harbor = new HelmComponent(layer, 'harbor', {
     name: 'harbor',
     chart: ctx.versions.harbor,
@@ -405,6 +416,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
   // Harbor's pods start with these Secrets mounted: they must exist first.
   layer.addOrder(harbor, secrets);
   layer.addOrder(harbor, env);
+  layer.addOrder(harbor, ldapCa);
   if (s3) {
     const s3Secret = new BitwardenSecret(layer, 's3', {
       name: HARBOR_S3_SECRET,
@@ -427,7 +439,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
   for (const registry of PROXY_CACHE_REGISTRIES) {
     inventory.addRegistryMirror({ registry, endpoint: `https://${ui.host}`, rewrite: { '^(.*)$': `${proxyCacheProject(registry)}/$1` }, layer: layer.layerName });
   }
-  inventory.addDirectoryUse(site.ldap, 'harbor', { admins: true, memberOf: true });
+  inventory.addDirectoryUse(site.ldap, 'harbor', { failover: false, ca: { namespace: HARBOR_NAMESPACE, ...LDAP_CA_SECRET } }, { admins: true, memberOf: true });
   inventory.addDatabase({
     engine: 'postgresql', ...HARBOR_DATABASE, passwordRef: site.harbor.databasePassword, usedBy: 'harbor',
     purpose: 'Harbor: projects, users, artifacts metadata, job logs',

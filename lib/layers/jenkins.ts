@@ -16,7 +16,8 @@ import { sortKeys } from '../render/sort';
 import type { Versions } from '../versions';
 import { HARBOR_SUBDOMAIN } from '../registry';
 import type { ContainerResources } from '../constructs/container';
-import { LDAP_SCHEMA } from '../ldap-schema';
+import { LDAP_CA_SECRET, ldapMapping, ldapUrls } from '../ldap-schema';
+import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 
 export const JENKINS_NAMESPACE = 'jenkins';
 /** The controller's Service: the chart names it after the release (`jenkins`), port `controller.servicePort`. */
@@ -136,6 +137,8 @@ export const JENKINS_RESOURCES = {
    * node); its heap defaults to a quarter of the limit. The chart's CPU limit is kept.
    */
   controller: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '2000m', memory: '4Gi' } },
+  /** The init container that builds the JVM trust store with the directory's CA (keytool, a short JVM). */
+  truststore: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
   /** k8s-sidecar (Python): watches the JCasC ConfigMaps and calls Jenkins' reload endpoint. */
   configReload: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '192Mi' } },
 } as const satisfies Record<string, ContainerResources>;
@@ -195,6 +198,10 @@ export interface JenkinsValues {
         readonly containerSecurityContext: { readonly readOnlyRootFilesystem: boolean; readonly allowPrivilegeEscalation: boolean; readonly capabilities: typeof DROP_ALL };
       };
     };
+    /** JVM options: the trust store that holds the directory's CA (JENKINS_TRUSTSTORE). */
+    readonly javaOpts: string;
+    /** Run before the chart's init container (templated by the chart: `tpl`). */
+    readonly customInitContainers: readonly object[];
     readonly JCasC: {
       /** The chart's own configuration: the Kubernetes cloud with the default and extra pod templates. */
       readonly defaultConfig: boolean;
@@ -202,13 +209,56 @@ export interface JenkinsValues {
       readonly configScripts: Readonly<Record<string, string>>;
     };
   };
-  readonly persistence: { readonly enabled: boolean; readonly storageClass: string; readonly accessMode: 'ReadWriteOnce'; readonly size: string };
+  readonly persistence: {
+    readonly enabled: boolean;
+    readonly storageClass: string;
+    readonly accessMode: 'ReadWriteOnce';
+    readonly size: string;
+    /** Extra volumes of the controller pod. */
+    readonly volumes: readonly object[];
+    /** Mounted into the controller and the chart's init container. */
+    readonly mounts: readonly { readonly name: string; readonly mountPath: string; readonly readOnly: boolean }[];
+  };
   readonly agent: {
     readonly enabled: boolean;
     /** Where agent pods run. */
     readonly namespace: string;
     /** Extra pod templates of the Kubernetes cloud, each a JCasC list entry as YAML text. */
     readonly podTemplates: Readonly<Record<string, string>>;
+  };
+}
+
+/**
+ * The JVM trust store of the controller: the JDK's CAs plus the directory's (the LDAP plugin
+ * verifies LDAPS with the JVM's default trust store, which reads no PEM). An init container
+ * copies the JDK's cacerts and imports every certificate of the mounted `ldap-ca` Secret; the
+ * password is the JDK's published default for cacerts (it guards nothing: certificates are public).
+ */
+export const JENKINS_TRUSTSTORE = { dir: '/var/jenkins-truststore', file: 'cacerts', caDir: '/var/jenkins-ldap-ca', storePassword: 'changeit' } as const;
+
+/** The init container that builds JENKINS_TRUSTSTORE, with the controller's image (it has keytool). */
+export function truststoreInitContainer(securityContext: object): object {
+  const t = JENKINS_TRUSTSTORE;
+  const script = [
+    'set -eu',
+    `cp "$JAVA_HOME/lib/security/cacerts" ${t.dir}/${t.file}`,
+    `chmod u+w ${t.dir}/${t.file}`,
+    // One file per certificate of the bundle: keytool imports one certificate per call.
+    `awk -v d=${t.dir} '/-----BEGIN CERTIFICATE-----/{n++} n{print > (d "/ldap-ca-" n ".pem")}' ${t.caDir}/${LDAP_CA_SECRET.key}`,
+    `for f in ${t.dir}/ldap-ca-*.pem; do keytool -importcert -noprompt -alias "ucs-$(basename "$f" .pem)" -file "$f" -keystore ${t.dir}/${t.file} -storepass ${t.storePassword}; rm "$f"; done`,
+  ].join('\n');
+  return {
+    name: 'ldap-truststore',
+    // The chart's own expression for the controller image (its init container uses the same).
+    image: '{{ .Values.controller.image.registry }}/{{ .Values.controller.image.repository }}:{{- include "controller.image.tag" . -}}',
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', '-c', script],
+    securityContext,
+    resources: JENKINS_RESOURCES.truststore,
+    volumeMounts: [
+      { name: 'ldap-ca', mountPath: t.caDir, readOnly: true },
+      { name: 'ldap-truststore', mountPath: t.dir },
+    ],
   };
 }
 
@@ -233,17 +283,19 @@ export function jenkinsPermissions(site: Site): { readonly group: string; readon
  * admin group administers, the viewer group reads, everyone else (even logged in) gets nothing.
  */
 export function jenkinsSecurityConfig(site: Site): object {
+  const map = ldapMapping(site);
   return {
     jenkins: {
       securityRealm: {
         ldap: {
           configurations: [{
-            server: site.ldap.url,
+            // Space-separated URLs: JNDI tries them in turn (primary, then the backups).
+            server: ldapUrls(site).join(' '),
             rootDN: site.ldap.baseDn,
             userSearchBase: relativeDn(site.ldap.usersDn, site.ldap.baseDn),
-            userSearch: 'uid={0}',
+            userSearch: `${map.userLoginAttribute}={0}`,
             groupSearchBase: relativeDn(site.ldap.groupsDn, site.ldap.baseDn),
-            groupSearchFilter: `(&(cn={0})${LDAP_SCHEMA.groupFilter})`,
+            groupSearchFilter: `(&(${map.groupNameAttribute}={0})${map.groupFilter})`,
             managerDN: site.ldap.bindDn,
             managerPasswordSecret: `\${${JENKINS_LDAP_SECRET.name}-${JENKINS_LDAP_SECRET.key}}`,
             displayNameAttributeName: 'displayName',
@@ -402,6 +454,8 @@ export function jenkinsValues(site: Site, versions: Versions): JenkinsValues {
           containerSecurityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: DROP_ALL },
         },
       },
+      javaOpts: `-Djavax.net.ssl.trustStore=${JENKINS_TRUSTSTORE.dir}/${JENKINS_TRUSTSTORE.file} -Djavax.net.ssl.trustStorePassword=${JENKINS_TRUSTSTORE.storePassword}`,
+      customInitContainers: [truststoreInitContainer({ runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: DROP_ALL })],
       JCasC: {
         defaultConfig: true,
         configScripts: {
@@ -410,7 +464,14 @@ export function jenkinsValues(site: Site, versions: Versions): JenkinsValues {
         },
       },
     },
-    persistence: { enabled: true, storageClass: 'longhorn', accessMode: 'ReadWriteOnce', size: site.jenkins.storageSize },
+    persistence: {
+      enabled: true,
+      storageClass: 'longhorn',
+      accessMode: 'ReadWriteOnce',
+      size: site.jenkins.storageSize,
+      volumes: [{ name: 'ldap-ca', secret: { secretName: LDAP_CA_SECRET.name } }, { name: 'ldap-truststore', emptyDir: {} }],
+      mounts: [{ name: 'ldap-truststore', mountPath: JENKINS_TRUSTSTORE.dir, readOnly: true }],
+    },
     agent: {
       enabled: true,
       namespace: JENKINS_NAMESPACE,
@@ -465,6 +526,8 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
   // The controller mounts them at start.
   layer.addOrder(jenkins, admin);
   layer.addOrder(jenkins, ldap);
+  const ldapCa = new LdapCaSecret(layer, 'ldap-ca', { namespace: JENKINS_NAMESPACE, caCertificate: site.ldap.caCertificate });
+  layer.addOrder(jenkins, ldapCa);
   layer.addOrder(jenkins, releaseGit);
 
   const robot = new BitwardenSecret(layer, 'harbor-push', {
@@ -481,7 +544,7 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
   new PublishedUi(layer, 'ui', { name: 'jenkins', namespace: JENKINS_NAMESPACE, serviceName: JENKINS_SERVICE.name, servicePort: JENKINS_SERVICE.port, description: 'Jenkins CI' });
 
   const inventory = Inventory.of(layer);
-  inventory.addDirectoryUse(site.ldap, 'jenkins', { admins: true, viewers: true });
+  inventory.addDirectoryUse(site.ldap, 'jenkins', { failover: true, ca: { namespace: JENKINS_NAMESPACE, ...LDAP_CA_SECRET } }, { admins: true, viewers: true });
   inventory.addOutsideUse({
     service: 'git',
     usedBy: 'jenkins',

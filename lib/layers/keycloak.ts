@@ -16,7 +16,8 @@ import { dbaasEndpoint } from '../config/dbaas';
 import { API_GATEWAY_CLIENT, IAM_HOST, iamUrl, PLATFORM_REALM } from '../iam';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
-import { LDAP_SCHEMA } from '../ldap-schema';
+import { LDAP_CA_SECRET, ldapMapping, ldapUrls } from '../ldap-schema';
+import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 
 export const KEYCLOAK_NAMESPACE = 'keycloak';
 /** The Keycloak CR; the operator names the Service `<name>-service` and labels pods with it. */
@@ -80,6 +81,11 @@ export interface KeycloakSpec {
   readonly ingress: { readonly enabled: boolean };
   readonly bootstrapAdmin: { readonly user: { readonly secret: string } };
   readonly scheduling: { readonly topologySpreadConstraints: readonly TopologySpread[] };
+  /**
+   * Secrets whose PEM certificates Keycloak trusts (the operator mounts each under
+   * conf/truststores, which Keycloak reads): the directory's CA, for LDAPS.
+   */
+  readonly truststores: Readonly<Record<string, { readonly secret: { readonly name: string } }>>;
   /** Server options without a field of their own (`metrics-enabled`: /metrics on the management port 9000). */
   readonly additionalOptions: readonly { readonly name: string; readonly value: string }[];
 }
@@ -112,6 +118,8 @@ export function keycloakSpec(site: Site): KeycloakSpec {
       // The operator's default anti-affinity is only preferred: never two instances on one node.
       topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { ...KEYCLOAK_POD_LABELS } } }],
     },
+    // LDAP federation (useTruststoreSpi: always) verifies the directory against this CA.
+    truststores: { [LDAP_CA_SECRET.name]: { secret: { name: LDAP_CA_SECRET.name } } },
     // Scraped by the monitoring layer.
     additionalOptions: [{ name: 'metrics-enabled', value: 'true' }],
   };
@@ -283,14 +291,16 @@ function attributeMapper(name: string, ldapAttribute: string, userAttribute: str
  * A realm import creates components without their default mappers: every mapper is listed.
  */
 export function ldapFederation(site: Site): RealmComponent {
+  const map = ldapMapping(site);
   return {
     name: 'ucs',
     providerId: 'ldap',
     config: {
       enabled: ['true'],
       priority: ['0'],
-      vendor: ['other'],
-      connectionUrl: [site.ldap.url],
+      vendor: [site.ldap.server === 'samba-ad' ? 'ad' : 'other'],
+      // Keycloak tries the URLs in turn: the primary directory node, then the backups.
+      connectionUrl: [ldapUrls(site).join(' ')],
       startTls: ['false'],
       useTruststoreSpi: ['always'],
       connectionPooling: ['true'],
@@ -301,12 +311,12 @@ export function ldapFederation(site: Site): RealmComponent {
       editMode: ['READ_ONLY'],
       usersDn: [site.ldap.usersDn],
       searchScope: ['2'],
-      usernameLDAPAttribute: ['uid'],
-      rdnLDAPAttribute: ['uid'],
-      uuidLDAPAttribute: ['entryUUID'],
-      userObjectClasses: ['person'],
+      usernameLDAPAttribute: [map.userLoginAttribute],
+      rdnLDAPAttribute: [map.userRdnAttribute],
+      uuidLDAPAttribute: [map.userUuidAttribute],
+      userObjectClasses: [map.userObjectClass],
       // Univention's filter for user accounts (not machine or other person-like objects).
-      customUserSearchFilter: [LDAP_SCHEMA.userFilter],
+      customUserSearchFilter: [map.userFilter],
       pagination: ['true'],
       importEnabled: ['true'],
       syncRegistrations: ['false'],
@@ -320,7 +330,7 @@ export function ldapFederation(site: Site): RealmComponent {
     },
     subComponents: {
       [LDAP_MAPPER]: [
-        attributeMapper('username', 'uid', 'username', true),
+        attributeMapper('username', map.userLoginAttribute, 'username', true),
         attributeMapper('first name', 'givenName', 'firstName', false),
         attributeMapper('last name', 'sn', 'lastName', true),
         attributeMapper('email', 'mail', 'email', false),
@@ -329,13 +339,13 @@ export function ldapFederation(site: Site): RealmComponent {
           providerId: 'group-ldap-mapper',
           config: {
             'groups.dn': [site.ldap.groupsDn],
-            'group.name.ldap.attribute': ['cn'],
-            'group.object.classes': [LDAP_SCHEMA.groupObjectClass],
+            'group.name.ldap.attribute': [map.groupNameAttribute],
+            'group.object.classes': [map.groupObjectClass],
             'preserve.group.inheritance': ['false'],
             'ignore.missing.groups': ['true'],
-            'membership.ldap.attribute': [LDAP_SCHEMA.groupMemberAttribute],
+            'membership.ldap.attribute': [map.groupMemberAttribute],
             'membership.attribute.type': ['DN'],
-            'membership.user.ldap.attribute': ['uid'],
+            'membership.user.ldap.attribute': [map.userLoginAttribute],
             mode: ['READ_ONLY'],
             'user.roles.retrieve.strategy': ['LOAD_GROUPS_BY_MEMBER_ATTRIBUTE'],
             'drop.non.existing.groups.during.sync': ['false'],
@@ -463,6 +473,9 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
     spec: keycloakSpec(site),
   });
   declareWorkloads(keycloak, keycloakWorkloads());
+  const ldapCa = new LdapCaSecret(layer, 'ldap-ca', { namespace: KEYCLOAK_NAMESPACE, caCertificate: site.ldap.caCertificate });
+  // The operator mounts the truststore Secret into the pods: it must exist when they start.
+  layer.addOrder(keycloak, ldapCa);
   // Keycloak reads the database login at start and the admin only when it creates the master realm.
   layer.addOrder(keycloak, database);
   layer.addOrder(keycloak, admin);
@@ -495,7 +508,7 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
 
   new PublishedUi(layer, 'ui', { name: IAM_HOST, namespace: KEYCLOAK_NAMESPACE, serviceName: KEYCLOAK_SERVICE, servicePort: KEYCLOAK_HTTP_PORT, description: 'Keycloak: platform login (realm platform) and admin console' });
 
-  inventory.addDirectoryUse(site.ldap, 'keycloak');
+  inventory.addDirectoryUse(site.ldap, 'keycloak', { failover: true, ca: { namespace: KEYCLOAK_NAMESPACE, ...LDAP_CA_SECRET } });
   inventory.addDatabase({
     engine: 'postgresql',
     database: KEYCLOAK_DATABASE,

@@ -17,7 +17,8 @@ import { ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { RND_KEY, SERVER_TAINT, SERVER_TOLERATION } from '../hosts/node-labels';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
-import { LDAP_SCHEMA } from '../ldap-schema';
+import { LDAP_CA_SECRET, ldapMapping } from '../ldap-schema';
+import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 import { AlertGroup, APP_ALERTS, platformAlertGroups } from '../monitoring/alert-rules';
 import { dashboardJson, platformDashboards } from '../monitoring/dashboards';
 import { sortKeys } from '../render/sort';
@@ -65,32 +66,36 @@ export function grafanaGroupMappings(site: Site): { group_dn: string; org_role: 
   ];
 }
 
+/** Where Grafana reads the directory's CA certificate (the `ldap-ca` Secret, mounted). */
+export const GRAFANA_LDAP_CA_DIR = '/etc/grafana/ldap-ca';
+
 /**
- * Grafana's ldap.toml: users by uid among persons under usersDn, groups as posixGroup with
- * uniqueMember (the one LDAP schema), the bind password from the pod environment (never here).
+ * Grafana's ldap.toml: users and groups with the site's attribute mapping (lib/ldap-schema.ts),
+ * LDAPS to every directory node (Grafana tries the space-separated hosts in turn), verified
+ * against the site's CA only; the bind password from the pod environment (never here).
  */
 export function grafanaLdapToml(site: Site): string {
-  const url = new URL(site.ldap.url);
-  const tls = url.protocol === 'ldaps:';
+  const map = ldapMapping(site);
   const q = (s: string) => JSON.stringify(s);
   const lines = [
     '[[servers]]',
-    `host = ${q(url.hostname)}`,
-    `port = ${url.port || (tls ? 636 : 389)}`,
-    `use_ssl = ${tls}`,
+    `host = ${q(site.ldap.hosts.join(' '))}`,
+    `port = ${site.ldap.port}`,
+    'use_ssl = true',
     'start_tls = false',
     'ssl_skip_verify = false',
+    `root_ca_cert = ${q(`${GRAFANA_LDAP_CA_DIR}/${LDAP_CA_SECRET.key}`)}`,
     `bind_dn = ${q(site.ldap.bindDn)}`,
     // Grafana expands $__env{...} in ldap.toml: the value comes from the grafana-env Secret.
     'bind_password = "$__env{LDAP_BIND_PASSWORD}"',
-    `search_filter = ${q(`(&(${LDAP_SCHEMA.userLoginAttribute}=%s)${LDAP_SCHEMA.userFilter})`)}`,
+    `search_filter = ${q(`(&(${map.userLoginAttribute}=%s)${map.userFilter})`)}`,
     `search_base_dns = [${q(site.ldap.usersDn)}]`,
-    `group_search_filter = ${q(`(&${LDAP_SCHEMA.groupFilter}(${LDAP_SCHEMA.groupMemberAttribute}=%s))`)}`,
+    `group_search_filter = ${q(`(&${map.groupFilter}(${map.groupMemberAttribute}=%s))`)}`,
     'group_search_filter_user_attribute = "dn"',
     `group_search_base_dns = [${q(site.ldap.groupsDn)}]`,
     '',
     '[servers.attributes]',
-    `username = ${q(LDAP_SCHEMA.userLoginAttribute)}`,
+    `username = ${q(map.userLoginAttribute)}`,
     'name = "givenName"',
     'surname = "sn"',
     'email = "mail"',
@@ -356,6 +361,8 @@ export function kubePrometheusStackValues(site: Site, servers: readonly string[]
       // ConfigMap grafana-ldap, mounted where auth.ldap reads it. The chart's `ldap` values
       // would render it into a Secret; its checksum rolls the pods when it changes.
       extraConfigmapMounts: [{ name: 'ldap', mountPath: '/etc/grafana/ldap.toml', subPath: 'ldap.toml', configMap: GRAFANA_LDAP_CONFIGMAP, readOnly: true }],
+      // The directory's CA, which ldap.toml's root_ca_cert names.
+      extraSecretMounts: [{ name: 'ldap-ca', mountPath: GRAFANA_LDAP_CA_DIR, secretName: LDAP_CA_SECRET.name, readOnly: true }],
       podAnnotations: { 'checksum/ldap-toml': createHash('sha256').update(grafanaLdapToml(site)).digest('hex') },
       // A read-only root: Grafana writes only to its data and search volumes (emptyDirs) and /tmp.
       containerSecurityContext: GRAFANA_CONTAINER_SECURITY,
@@ -458,7 +465,8 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
       { service: `${KPS_RELEASE}-alertmanager`, because: `selects the pods of StatefulSet ${KPS_WORKLOADS.alertmanager}, which the Prometheus operator creates from the Alertmanager resource` },
     ],
   });
-  for (const s of [admin, env, ldap, ...(receivers ? [receivers] : [])]) layer.addOrder(stack, s);
+  const ldapCa = new LdapCaSecret(layer, 'ldap-ca', { namespace: MONITORING_NAMESPACE, caCertificate: site.ldap.caCertificate });
+  for (const s of [admin, env, ldap, ldapCa, ...(receivers ? [receivers] : [])]) layer.addOrder(stack, s);
 
   // Alertmanager's configuration: the operator reads it (and the secrets it references) and
   // writes the Secret Alertmanager loads; nothing secret is in git.
@@ -507,7 +515,7 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
   }
 
   const inventory = Inventory.of(layer);
-  inventory.addDirectoryUse(site.ldap, 'grafana', { admins: true, viewers: true });
+  inventory.addDirectoryUse(site.ldap, 'grafana', { failover: true, ca: { namespace: MONITORING_NAMESPACE, ...LDAP_CA_SECRET } }, { admins: true, viewers: true });
   inventory.addDatabase({
     engine: 'postgresql',
     database: GRAFANA_DATABASE,

@@ -11,7 +11,8 @@ import { Inventory } from '../inventory';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { SERVER_TOLERATION } from '../hosts/node-labels';
 import { Layer } from '../layer';
-import { LDAP_SCHEMA } from '../ldap-schema';
+import { ldapMapping } from '../ldap-schema';
+import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 
 export const RANCHER_NAMESPACE = 'cattle-system';
 /** Rancher keeps auth provider secrets here; it creates the namespace itself too. */
@@ -31,6 +32,11 @@ export interface RancherValues {
   readonly topologyKey: string;
   /** Agents of downstream clusters trust the public certificate HAProxy presents. */
   readonly agentTLSMode: 'strict' | 'system-store';
+  /**
+   * Mount the Secret `tls-ca-additional` (key `ca-additional.pem`) into Rancher's system trust
+   * store: the directory's CA, which the LDAP provider verifies the servers against.
+   */
+  readonly additionalTrustedCAs: boolean;
   /** Of the rancher container (the chart has no value for its hook Jobs' resources). */
   readonly resources: { readonly requests: { readonly cpu: string; readonly memory: string }; readonly limits: { readonly memory: string } };
 }
@@ -53,9 +59,16 @@ export function rancherValues(site: Site): RancherValues {
     tls: 'external',
     ingress: { enabled: false },
     agentTLSMode: 'system-store',
+    additionalTrustedCAs: true,
     resources: RANCHER_RESOURCES,
   };
 }
+
+/**
+ * The Secret the rancher chart mounts into Rancher's trust store with `additionalTrustedCAs`
+ * (templates/deployment.yaml: /etc/pki/trust/anchors/ca-additional.pem), and its key.
+ */
+export const RANCHER_ADDITIONAL_CA = { name: 'tls-ca-additional', key: 'ca-additional.pem' } as const;
 
 /** Rancher's pods carry `app: <release>` (chart templates/deployment.yaml). */
 const RANCHER_POD_LABELS = { app: 'rancher' } as const;
@@ -125,30 +138,32 @@ export function ldapGroupPrincipal(dn: string): string {
 }
 
 export function openLdapConfig(site: Site): OpenLdapAuthConfig {
-  const url = new URL(site.ldap.url);
-  const tls = url.protocol === 'ldaps:';
+  const map = ldapMapping(site);
   return {
     type: 'openLdapConfig',
     enabled: true,
-    servers: [url.hostname],
-    port: url.port ? Number(url.port) : tls ? 636 : 389,
-    tls,
+    // Rancher dials the servers in turn until one answers: the primary, then the backups. It
+    // verifies them against the system trust store plus its `certificate` field (unset here): the
+    // directory's CA is in that store (RANCHER_ADDITIONAL_CA).
+    servers: [...site.ldap.hosts],
+    port: site.ldap.port,
+    tls: true,
     starttls: false,
     serviceAccountDistinguishedName: site.ldap.bindDn,
     serviceAccountPassword: `${RANCHER_GLOBAL_DATA}:${LDAP_PASSWORD_SECRET}`,
     userSearchBase: site.ldap.usersDn,
-    userLoginAttribute: LDAP_SCHEMA.userLoginAttribute,
-    userSearchAttribute: 'uid|sn|givenName',
-    userObjectClass: LDAP_SCHEMA.userObjectClass,
+    userLoginAttribute: map.userLoginAttribute,
+    userSearchAttribute: `${map.userLoginAttribute}|sn|givenName`,
+    userObjectClass: map.userObjectClass,
     userNameAttribute: 'cn',
     userMemberAttribute: 'memberOf',
     groupSearchBase: site.ldap.groupsDn,
     groupSearchAttribute: 'cn',
-    groupObjectClass: LDAP_SCHEMA.groupObjectClass,
+    groupObjectClass: map.groupObjectClass,
     groupNameAttribute: 'cn',
-    groupDNAttribute: 'entryDN',
-    groupMemberUserAttribute: 'entryDN',
-    groupMemberMappingAttribute: LDAP_SCHEMA.groupMemberAttribute,
+    groupDNAttribute: site.ldap.server === 'samba-ad' ? 'distinguishedName' : 'entryDN',
+    groupMemberUserAttribute: site.ldap.server === 'samba-ad' ? 'distinguishedName' : 'entryDN',
+    groupMemberMappingAttribute: map.groupMemberAttribute,
     nestedGroupMembershipEnabled: false,
     connectionTimeout: 5000,
     // Only members of the admin group may log in until more groups are allowed.
@@ -202,6 +217,9 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   // Rancher reads the bootstrap password once, at its first start: the Secret must exist first.
   layer.addOrder(rancher, bootstrap);
+  // The directory's CA, in Rancher's trust store (mounted by the chart: additionalTrustedCAs).
+  const ldapCa = new LdapCaSecret(layer, 'ldap-ca', { namespace: RANCHER_NAMESPACE, caCertificate: site.ldap.caCertificate, ...RANCHER_ADDITIONAL_CA });
+  layer.addOrder(rancher, ldapCa);
 
   const ldapPassword = new BitwardenSecret(layer, 'ldap-password', {
     name: LDAP_PASSWORD_SECRET,
@@ -230,6 +248,6 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
   new PublishedUi(layer, 'ui', { name: 'rancher', namespace: RANCHER_NAMESPACE, serviceName: 'rancher', servicePort: 80, description: 'Rancher control panel' });
 
   const inventory = Inventory.of(layer);
-  inventory.addDirectoryUse(site.ldap, 'rancher', { admins: 'platform administrators: Rancher admin (GlobalRole admin), the only group allowed to log in to Rancher at first', memberOf: true });
+  inventory.addDirectoryUse(site.ldap, 'rancher', { failover: true, ca: { namespace: RANCHER_NAMESPACE, ...RANCHER_ADDITIONAL_CA } }, { admins: 'platform administrators: Rancher admin (GlobalRole admin), the only group allowed to log in to Rancher at first', memberOf: true });
   return layer;
 }

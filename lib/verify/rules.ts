@@ -2,11 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { backupCoverage, coverageProblem } from '../backups/coverage';
+import { pemProblem } from '../config/pem';
 import { factsOf, PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
-import { apiGroup, describeObject, identity, listAt, splitApiVersion, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
+import { apiGroup, describeObject, identity, listAt, splitApiVersion, stringAt, stringMapAt, valueAt, JsonMap } from '../k8s/manifest';
 import { podTemplateLabels } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
 import { apiRefMatches } from '../layer';
@@ -104,12 +105,24 @@ export function checkSecrets(tree: Tree, report: Report): void {
     .filter((o) => o.obj.kind === 'ExternalSecret' && apiGroup(o.obj.apiVersion) === 'external-secrets.io')
     .map((o) => String(valueAt(o.obj, 'spec.target.name') ?? valueAt(o.obj, 'metadata.name'))));
   for (const o of tree.objects) {
-    if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined)) {
+    if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined) && !onlyCertificates(o.obj)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
     for (const leak of perCrd(o, `literals ${[...fromBitwarden].sort().join(',')}`, () => secretLiterals(o.obj, fromBitwarden))) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
     for (const field of perCrd(o, 'keys', () => privateKeys(o.obj, ''))) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
   }
+}
+
+/**
+ * Whether a Secret holds nothing but public certificates (a CA given inline in site.yaml, e.g.
+ * the directory's): every value a bundle of PEM CERTIFICATE blocks that parse, nothing else.
+ */
+function onlyCertificates(secret: JsonMap): boolean {
+  const values = [
+    ...Object.values((secret.stringData ?? {}) as Record<string, unknown>),
+    ...Object.values((secret.data ?? {}) as Record<string, unknown>).map((v) => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v)),
+  ];
+  return values.length > 0 && values.every((v) => typeof v === 'string' && pemProblem(v) === undefined);
 }
 
 /** Fields whose string value contains a PEM private key block. */

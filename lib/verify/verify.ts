@@ -2,6 +2,7 @@ import { describeObject, splitApiVersion, valueAt } from '../k8s/manifest';
 import { loadTree, LoadedObject } from '../k8s/tree';
 import { WORKLOADS_DIR } from '../paas/conventions';
 import { HA_CHECKS, haContext } from './ha-rules';
+import { checkDirectoryConsumers } from './ldap-rules';
 import { checkApiProviders, checkApplicationPaths, checkPlainSources, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkNamespaces, checkSchemas, checkSecrets, checkServiceSelectors, layerOf, Tree } from './rules';
 import { SchemaRegistry } from './schemas';
 import { PlatformFacts, readFactsFile } from '../facts/facts';
@@ -65,6 +66,7 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   checkApiProviders(tree, report);
   checkBootstrap(tree, report, reportFile);
   checkBackupCoverage(tree, report);
+  checkDirectoryConsumers(tree, report);
   // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
   const ha = haContext(root, valid, declared);
   for (const rule of HA_CHECKS) {

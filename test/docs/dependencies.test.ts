@@ -24,8 +24,10 @@ describe('docs/dependencies.md: every outside service, who uses it, what happens
     const site = shippedSite();
     const usedEngines = new Set(['postgresql', 'redis']);
     const addresses = outsideAddresses(site).filter((a) => !a.field.startsWith('dbaas.') || usedEngines.has(a.field.split('.')[1]));
-    expect(addresses.map((a) => a.field)).toEqual(expect.arrayContaining(['ldap.url', 'bitwarden.server', 'git.repoUrl', 'git.mirrorUrl', 'storage.backupTarget', 'backups.s3.endpoint']));
+    expect(addresses.map((a) => a.field)).toEqual(expect.arrayContaining(['bitwarden.server', 'git.repoUrl', 'git.mirrorUrl', 'storage.backupTarget', 'backups.s3.endpoint']));
     for (const a of addresses) expect([a.field, text.includes(a.value)]).toEqual([a.field, true]);
+    // The directory nodes (ldap.hosts are names; every consumer speaks LDAPS on ldap.port).
+    for (const h of site.ldap.hosts) expect(text).toContain(`ldaps://${h}:${site.ldap.port}`);
     // Addresses that are not URLs: the HAProxy, the SMTP relay, the DBaaS hosts in use.
     for (const a of [site.network.haproxy.address, site.monitoring.alerts.email!.smarthost, `${site.dbaas.postgresql!.host}:${site.dbaas.postgresql!.port}`]) expect(text).toContain(a);
   });

@@ -82,6 +82,24 @@ describe('Jenkins layer', () => {
     expect(sts.metadata.annotations[HA_ANNOTATIONS.exempt]).toMatch(/^ha\/probes: the chart renders no probes for the config-reload sidecar/);
   });
 
+  test('GIVEN the directory CA WHEN the controller starts THEN an init container imports it into a copy of the JDK trust store, which the JVM uses, from the ldap-ca Secret', () => {
+    const init = container('ldap-truststore');
+    expect(init.image).toBe(jenkins.image);
+    expect(init.command[2]).toContain('cp "$JAVA_HOME/lib/security/cacerts" /var/jenkins-truststore/cacerts');
+    expect(init.command[2]).toContain('keytool -importcert -noprompt');
+    expect(init.volumeMounts).toEqual([{ name: 'ldap-ca', mountPath: '/var/jenkins-ldap-ca', readOnly: true }, { name: 'ldap-truststore', mountPath: '/var/jenkins-truststore' }]);
+    expect(init.securityContext).toMatchObject({ runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(jenkins.env.find((e: Obj) => e.name === 'JAVA_OPTS').value).toContain('-Djavax.net.ssl.trustStore=/var/jenkins-truststore/cacerts -Djavax.net.ssl.trustStorePassword=changeit');
+    expect(jenkins.volumeMounts).toContainEqual({ name: 'ldap-truststore', mountPath: '/var/jenkins-truststore', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'ldap-ca', secret: { secretName: 'ldap-ca' } });
+    expect(obj(`${DIR}/externalsecret-ldap-ca.yaml`).spec.data).toEqual([{ secretKey: 'ca.crt', remoteRef: { key: 'ucs-root-ca' } }]);
+  });
+
+  test('GIVEN two directory nodes WHEN JCasC is rendered THEN the realm names both LDAPS URLs, space-separated (JNDI tries them in turn)', () => {
+    const other = new Map(renderSite(siteWith((s) => { s.ldap.hosts = ['ucs1.turnsys.com', 'ucs2.turnsys.com']; s.ldap.port = 7636; })).map((f) => [f.path, f.content]));
+    expect(cascOf(other, 'ldap-security').jenkins.securityRealm.ldap.configurations[0].server).toBe('ldaps://ucs1.turnsys.com:7636 ldaps://ucs2.turnsys.com:7636');
+  });
+
   test('GIVEN the UCS directory WHEN JCasC is rendered THEN the LDAP realm binds with the site bind DN and a password mounted from a Bitwarden Secret', () => {
     expect(casc.jenkins.securityRealm).toEqual({
       ldap: {

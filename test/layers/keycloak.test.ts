@@ -144,10 +144,14 @@ describe('Keycloak layer', () => {
     });
   });
 
-  test('GIVEN a plain LDAP URL in site.yaml WHEN rendered THEN the federation connects to it', () => {
-    const site = siteWith((s) => { s.ldap.url = 'ldap://dc.turnsys.com'; });
-    const ri = parse(renderSite(site).find((f) => f.path === `${DIR}/keycloakrealmimport-platform.yaml`)!.content);
-    expect(ri.spec.realm.components['org.keycloak.storage.UserStorageProvider'][0].config.connectionUrl).toEqual(['ldap://dc.turnsys.com']);
+  test('GIVEN two directory nodes of the Samba AD DC in site.yaml WHEN rendered THEN the federation tries both over LDAPS with AD attributes, and Keycloak trusts the ldap-ca Secret', () => {
+    const site = siteWith((s) => { s.ldap.hosts = ['ucs1.turnsys.com', 'ucs2.turnsys.com']; s.ldap.server = 'samba-ad'; });
+    const out = renderSite(site);
+    const ri = parse(out.find((f) => f.path === `${DIR}/keycloakrealmimport-platform.yaml`)!.content);
+    const config = ri.spec.realm.components['org.keycloak.storage.UserStorageProvider'][0].config;
+    expect(config).toMatchObject({ connectionUrl: ['ldaps://ucs1.turnsys.com:636 ldaps://ucs2.turnsys.com:636'], vendor: ['ad'], usernameLDAPAttribute: ['sAMAccountName'], uuidLDAPAttribute: ['objectGUID'], useTruststoreSpi: ['always'] });
+    const kc = parse(out.find((f) => f.path === `${DIR}/keycloak-keycloak.yaml`)!.content);
+    expect(kc.spec.truststores).toEqual({ 'ldap-ca': { secret: { name: 'ldap-ca' } } });
   });
 
   test('GIVEN the OIDC clients WHEN rendered THEN the API gateway and every tool has a confidential client, back only to its own host, with LDAP groups in the tokens', () => {

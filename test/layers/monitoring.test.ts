@@ -154,7 +154,7 @@ describe('monitoring layer', () => {
     expect(ini).toContain('[auth.ldap]\nallow_sign_up = true\nconfig_file = /etc/grafana/ldap.toml\nenabled = true\n');
     const toml: string = obj(`${DIR}configmap-grafana-ldap.yaml`).data['ldap.toml'];
     expect(toml).toBe(grafanaLdapToml(site));
-    expect(toml).toContain('host = "ucs.turnsys.com"\nport = 636\nuse_ssl = true');
+    expect(toml).toContain('host = "ucs.turnsys.com"\nport = 636\nuse_ssl = true\nstart_tls = false\nssl_skip_verify = false\nroot_ca_cert = "/etc/grafana/ldap-ca/ca.crt"');
     expect(toml).toContain(`bind_dn = "${site.ldap.bindDn}"`);
     expect(toml).toContain('bind_password = "$__env{LDAP_BIND_PASSWORD}"');
     expect(toml).toContain('search_filter = "(&(uid=%s)(objectClass=person))"');
@@ -181,7 +181,7 @@ describe('monitoring layer', () => {
 
   test('GIVEN the chart\'s Secrets WHEN rendered THEN the layer has none: Grafana\'s admin and Alertmanager\'s config come from elsewhere, only ExternalSecrets carry secret material', () => {
     expect(t.layer().filter(({ obj: o }) => o.kind === 'Secret').map(({ path }) => path)).toEqual([]);
-    expect(t.layer().filter(({ obj: o }) => o.kind === 'ExternalSecret').map(({ obj: o }) => o.metadata.name).sort()).toEqual(['alertmanager-receivers', 'grafana-admin', 'grafana-env']);
+    expect(t.layer().filter(({ obj: o }) => o.kind === 'ExternalSecret').map(({ obj: o }) => o.metadata.name).sort()).toEqual(['alertmanager-receivers', 'grafana-admin', 'grafana-env', 'ldap-ca']);
   });
 
   test.each([

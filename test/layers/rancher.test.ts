@@ -84,10 +84,15 @@ describe('Rancher layer', () => {
     expect(ldap.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
   });
 
-  test('GIVEN plain LDAP on port 389 in site.yaml WHEN rendered THEN TLS is off and the port follows', () => {
-    const site = siteWith((s) => { s.ldap.url = 'ldap://dc.turnsys.com'; });
-    const ad = loadManifests(renderSite(site).find((f) => f.path === 'dist/rancher/authconfig-openldap.yaml')!.content, 'authconfig-openldap.yaml')[0] as Obj;
-    expect([ad.servers, ad.port, ad.tls]).toEqual([['dc.turnsys.com'], 389, false]);
+  test('GIVEN a primary and a backup directory node on 7636 in site.yaml WHEN rendered THEN Rancher tries both over LDAPS and trusts the directory CA mounted into its trust store', () => {
+    const site = siteWith((s) => { s.ldap.hosts = ['ucs1.turnsys.com', 'ucs2.turnsys.com']; s.ldap.port = 7636; });
+    const out = renderSite(site);
+    const ad = loadManifests(out.find((f) => f.path === 'dist/rancher/authconfig-openldap.yaml')!.content, 'authconfig-openldap.yaml')[0] as Obj;
+    expect([ad.servers, ad.port, ad.tls, ad.starttls, ad.certificate]).toEqual([['ucs1.turnsys.com', 'ucs2.turnsys.com'], 7636, true, false, undefined]);
+    const ca = loadManifests(out.find((f) => f.path === 'dist/rancher/externalsecret-tls-ca-additional.yaml')!.content, 'ca')[0] as Obj;
+    expect(ca.spec.data).toEqual([{ secretKey: 'ca-additional.pem', remoteRef: { key: 'ucs-root-ca' } }]);
+    const deployment = loadManifests(out.find((f) => f.path === 'dist/rancher/deployment-rancher.yaml')!.content, 'rancher')[0] as Obj;
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'tls-ca-additional-volume', secret: { defaultMode: 256, secretName: 'tls-ca-additional' } });
   });
 
   test('GIVEN the UI WHEN rendered THEN it is routed through the shared gateway and listed for HAProxy', () => {
