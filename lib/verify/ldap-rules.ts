@@ -14,7 +14,7 @@ type Loose = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** An object of the render, as the loose view above. */
 function obj(o: LoadedObject): Loose {
-  return obj(o);
+  return o.obj;
 }
 
 /**
