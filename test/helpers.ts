@@ -3,9 +3,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadSite } from '../lib/config/load';
 import type { Site } from '../lib/config/schema';
+import { App } from 'cdk8s';
+import { LayerFactory, PlatformContext, setPlatformContext } from '../lib/context';
+import { enabledLayers, LAYERS } from '../lib/layers';
 import { LOCK_FILE } from '../lib/paas/lock';
 import type { RenderedFile } from '../lib/render/rendered-file';
 import { loadInputs, renderSite } from '../lib/synth';
+import { resolveVersions } from '../lib/versions';
 
 export const REPO = path.resolve(__dirname, '..');
 
@@ -57,4 +61,15 @@ export function writeTree(files: Record<string, string>): string {
     fs.writeFileSync(path.join(root, rel), content);
   }
   return root;
+}
+
+/**
+ * The names of the layers `site` builds from `factories` (their `dist/<name>` folders and Applications),
+ * sorted: read from the layer index, so a new layer needs no list in a test.
+ */
+export function layerNames(site: Site, factories: readonly LayerFactory[] = LAYERS): string[] {
+  const app = new App();
+  const ctx: PlatformContext = { site, versions: resolveVersions(site.versions), apps: [] };
+  setPlatformContext(app, ctx);
+  return enabledLayers(site, factories).map((make) => make(app, ctx).layerName).sort();
 }

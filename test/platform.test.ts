@@ -3,14 +3,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import { HEADER } from '../lib/render/rendered-file';
-import { renderSite, synth, VerifyError } from '../lib/synth';
+import { loadInputs, renderSite, synth, VerifyError } from '../lib/synth';
 import { verifyTree } from '../lib/verify/verify';
 import { ApiObject } from 'cdk8s';
 import { Layer } from '../lib/layer';
 import { LOCK_FILE } from '../lib/paas/lock';
 import { locateKubectl } from '../lib/render/helm';
 import { crdImportFiles } from '../lib/k8s/crd-imports';
-import { REPO, shippedRender, shippedSite, snapshotTree, tempRootWithOutputs } from './helpers';
+import { layerNames, REPO, shippedRender, shippedSite, snapshotTree, tempRootWithOutputs } from './helpers';
 
 describe('the whole platform for the shipped site', () => {
   const files = shippedRender();
@@ -42,10 +42,10 @@ describe('the whole platform for the shipped site', () => {
   test('GIVEN the render WHEN read by a reviewer THEN there is one folder per layer, one file per object, named kind-name, no hashes', () => {
     const manifests = files.filter((f) => !f.path.startsWith('dist/hosts/') && !f.path.startsWith('docs/') && !f.path.startsWith('reports/') && !f.path.startsWith('render-cache/') && f.path !== LOCK_FILE);
     const dirs = [...new Set(manifests.map((f) => path.posix.dirname(f.path)))].sort();
-    expect(dirs).toEqual([
-      'argocd', 'dist/apps', 'dist/argocd', 'dist/backups', 'dist/cluster-addons', 'dist/gateway', 'dist/harbor', 'dist/jenkins', 'dist/keycloak', 'dist/logging', 'dist/longhorn', 'dist/metallb',
-      'dist/monitoring', 'dist/paas', 'dist/rancher', 'dist/rollouts', 'dist/secrets', 'dist/upgrades', 'dist/workloads/whiteboard',
-    ]);
+    // One folder per layer of the layer index, the app of apps, the bootstrap and one per shipped app.
+    const { site, apps } = loadInputs(REPO);
+    const expected = ['argocd', 'dist/apps', ...layerNames(site).map((l) => `dist/${l}`), ...apps.map((a) => `dist/workloads/${a.name}`)];
+    expect(dirs).toEqual(expected.sort());
     for (const f of manifests.filter((x) => !x.path.endsWith('kustomization.yaml'))) {
       const docs = f.content.split(/^---$/m);
       expect(docs).toHaveLength(1);

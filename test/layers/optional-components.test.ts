@@ -16,7 +16,7 @@ import { writeAtomically } from '../../lib/render/write';
 import { loadInputs, renderSite } from '../../lib/synth';
 import { resolveVersions } from '../../lib/versions';
 import { verifyTree } from '../../lib/verify/verify';
-import { REPO, siteWith } from '../helpers';
+import { layerNames, REPO, siteWith } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -158,7 +158,8 @@ describe.each(CASES)('the shipped site with $title switched off', ({ off }) => {
       expect(layerDirs.has(c)).toBe(true);
       expect(applications).toContain(c);
     }
-    for (const dir of ['argocd', 'backups', 'gateway', 'logging', 'longhorn', 'metallb', 'monitoring', 'paas', 'rancher', 'rollouts', 'secrets', 'upgrades', 'workloads']) expect(layerDirs.has(dir)).toBe(true);
+    // Every layer of the layer index the site leaves on, and the apps' workloads.
+    for (const dir of [...layerNames(site), 'workloads']) expect(layerDirs.has(dir)).toBe(true);
   });
 
   test('WHEN rendered THEN nothing in dist/, argocd/, docs/ or render-cache/ refers to a switched-off component', () => {
