@@ -32,7 +32,7 @@ describe('app specs (apps/<name>.yaml)', () => {
 
   test('GIVEN schema errors WHEN parsed THEN each names file, line, field and what is allowed', () => {
     expect(errorsOf('environment: production\nimage: nginx\nports: []\nsecrets: { DB_PASS: hunter2 }\n')).toEqual([
-      'apps/demo.yaml:1:14: environment: must be one of "sit", "uat", "prod", got "production"',
+      'apps/demo.yaml:1:14: environment: must be one of "sit", "uat", "prod", "rnd", got "production"',
       'apps/demo.yaml:2:8: image: must be pinned: add a tag (not "latest") or a digest "@sha256:...", got "nginx"',
       'apps/demo.yaml:3:8: ports: needs at least 1 entry',
       'apps/demo.yaml:4:21: secrets.DB_PASS: must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself), got "hunter2"',
