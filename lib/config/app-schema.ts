@@ -169,6 +169,18 @@ export const AppSpecSchema = z.strictObject({
       externalPort: z.number().int().min(1).max(65535).optional(),
     })).default([]),
   }).prefault({}),
+  /**
+   * The preview of a blueGreen app: the next release, on its Service `<app>-preview` until it is
+   * promoted, published on a host of its own through the shared gateway beside `expose.http`.
+   * `host`: that host, or `false` for none. Only a blueGreen app with `expose.http` has one.
+   * @default host `preview-<app>.<site domain>` for a blueGreen app with `expose.http`
+   */
+  preview: z.strictObject({
+    host: z.union([
+      z.literal(false),
+      z.string().regex(DNS_NAME),
+    ], { message: 'must be a lower-case DNS name, e.g. "preview-wiki.turnsys.com", or false (no preview host)' }).optional(),
+  }).optional(),
   autoscaling: z.strictObject({
     min: z.number().int().min(1).max(100),
     max: z.number().int().min(1).max(100),
