@@ -122,6 +122,15 @@ export function checkAppRules(app: Spec): RuleIssue[] {
       if (k > 0 && w <= weights[k - 1].w) add(['strategy', 'steps', i, 'setWeight'], `weights must increase step by step (${weights[k - 1].w} before this one), got ${w}`);
     });
   }
+
+  // The preview host: a blueGreen app's, routed like expose.http.
+  if (app.preview && app.strategy.type !== 'blueGreen') {
+    add(['preview'], `only a blueGreen app has a preview (the release waiting for promotion on its Service <app>-preview), and this one is "${app.strategy.type}": remove preview, or use \`strategy: { type: blueGreen }\``);
+  } else if (typeof app.preview?.host === 'string' && !app.expose.http) {
+    add(['preview', 'host'], 'the preview host is routed to the port of expose.http, and the app has no expose.http: add `expose: { http: { host: ... } }`, or remove preview.host');
+  } else if (typeof app.preview?.host === 'string' && app.preview.host === app.expose.http?.host) {
+    add(['preview', 'host'], 'is the app\'s own host (expose.http.host): the release waiting for promotion needs a host of its own; name another host, or write `preview: { host: false }` for none');
+  }
   return issues;
 }
 

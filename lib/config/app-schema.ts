@@ -50,6 +50,8 @@ const image = z.string().superRefine((v, ctx) => {
 const cpu = z.string().regex(QUANTITY_CPU, { message: 'must be a CPU quantity such as "250m" or "1"' });
 const memory = z.string().regex(QUANTITY_MEMORY, { message: 'must be a memory size in Mi or Gi, e.g. "256Mi"' });
 
+const PREVIEW_HOST_MESSAGE = 'must be a lower-case DNS name, e.g. "preview-wiki.turnsys.com", or false (no preview host)';
+
 export const APP_DEFAULTS = {
   replicas: 2,
   requests: { cpu: '100m', memory: '128Mi' },
@@ -169,6 +171,18 @@ export const AppSpecSchema = z.strictObject({
       externalPort: z.number().int().min(1).max(65535).optional(),
     })).default([]),
   }).prefault({}),
+  /**
+   * The preview of a blueGreen app: the next release, on its Service `<app>-preview` until it is
+   * promoted, published on a host of its own through the shared gateway beside `expose.http`.
+   * `host`: that host, or `false` for none. Only a blueGreen app with `expose.http` has one.
+   * @default host `preview-<app>.<site domain>` for a blueGreen app with `expose.http`
+   */
+  preview: z.strictObject({
+    host: z.union([
+      z.literal(false),
+      z.string().regex(DNS_NAME, { message: PREVIEW_HOST_MESSAGE }),
+    ], { message: PREVIEW_HOST_MESSAGE }).optional(),
+  }).optional(),
   autoscaling: z.strictObject({
     min: z.number().int().min(1).max(100),
     max: z.number().int().min(1).max(100),

@@ -7,6 +7,7 @@ import { ConfigError, ConfigIssue } from './errors';
 import { isSystemError, readInputFile, unreadable } from './input-file';
 import { deepFreeze, readYaml, sortIssues, zodIssues } from './load';
 import type { Site } from './schema';
+import { previewHost, previewHostField } from '../paas/conventions';
 
 /** The app's name from its file: `apps/wiki.yaml` is the app `wiki`. */
 export function appNameOf(file: string): string {
@@ -96,16 +97,23 @@ export function loadApps(dir: string, site: Site): AppSpec[] {
       issues.push(...e.issues);
     }
   }
-  const hosts = new Map<string, AppSpec>();
+  // Host names: an app's own (expose.http.host) and its preview's (a blueGreen app's).
+  const hosts = new Map<string, { app: AppSpec; preview: boolean }>();
   for (const app of apps) {
-    const host = app.expose.http?.host;
-    if (!host) continue;
-    const other = hosts.get(host);
-    if (other) {
+    const own = app.expose.http?.host;
+    const preview = previewHost(app, site.domain);
+    for (const [host, isPreview] of [[own, false], [preview, true]] as const) {
+      if (!host) continue;
+      const other = hosts.get(host);
+      if (!other) {
+        hosts.set(host, { app, preview: isPreview });
+        continue;
+      }
       const { source } = readYaml(app.file, texts.get(app.name)!);
-      issues.push(source.issue(['expose', 'http', 'host'], `host "${host}" is already used by the app "${other.name}" (${other.file}); one app per host name`));
-    } else {
-      hosts.set(host, app);
+      const usedBy = other.app === app ? 'is already the app\'s own host (expose.http.host)' : `is already used by the app "${other.app.name}" (${other.app.file})${other.preview ? ' as its preview host' : ''}`;
+      issues.push(isPreview
+        ? source.issue(previewHostField(app), `the preview host "${host}" of this blueGreen app ${usedBy}; one app per host name: set preview.host to a host of its own, or write \`preview: { host: false }\` for none`)
+        : source.issue(['expose', 'http', 'host'], `host "${host}" ${usedBy}; one app per host name`));
     }
   }
   // Objects two apps would both render (the Service "<app>-preview" of a blueGreen app and an app of that name).

@@ -1,5 +1,5 @@
 import type { AppSpec } from '../config/app-schema';
-import { appNamespace, claimName, envSecretName } from './conventions';
+import { appNamespace, claimName, envSecretName, hasPreviewHost, previewHostField } from './conventions';
 
 /**
  * The objects an app spec renders into `dist/workloads/<app>/` (WebApp), by kind, namespace and
@@ -20,7 +20,7 @@ export interface AppObject {
   readonly role: string;
 }
 
-type Spec = Pick<AppSpec, 'name' | 'environment' | 'strategy' | 'singleton' | 'autoscaling' | 'volumes' | 'secrets' | 'databases' | 'expose' | 'metrics'>;
+type Spec = Pick<AppSpec, 'name' | 'environment' | 'strategy' | 'singleton' | 'autoscaling' | 'volumes' | 'secrets' | 'databases' | 'expose' | 'metrics' | 'preview'>;
 
 /** Every object `app` renders, in the order WebApp creates them. */
 export function appObjects(app: Spec): AppObject[] {
@@ -47,6 +47,7 @@ export function appObjects(app: Spec): AppObject[] {
   if (app.metrics) add('NetworkPolicy', `${name}-from-prometheus`, ['metrics'], 'the policy letting Prometheus in');
   if (app.databases.length) add('NetworkPolicy', `${name}-to-dbaas`, ['databases'], 'the policy letting the app reach the DBaaS');
   if (app.expose.http) add('HTTPRoute', name, ['expose', 'http'], 'the route on the shared gateway');
+  if (hasPreviewHost(app)) add('HTTPRoute', `${name}-preview`, previewHostField(app), 'the route of the preview host');
   if (app.metrics) add('PodMonitor', name, ['metrics'], 'the PodMonitor');
   return out;
 }

@@ -118,3 +118,24 @@ export function envSecretName(app: Pick<AppSpec, 'name'>): string {
 export function claimName(app: Pick<AppSpec, 'name'>, volume: string): string {
   return `${app.name}-${volume}`;
 }
+
+type PreviewFields = Pick<AppSpec, 'name' | 'strategy' | 'expose' | 'preview'>;
+
+/**
+ * Whether an app publishes its preview on a host of its own: a blueGreen app with `expose.http`,
+ * unless `preview: { host: false }`.
+ */
+export function hasPreviewHost(app: Omit<PreviewFields, 'name'>): boolean {
+  return app.strategy.type === 'blueGreen' && !!app.expose.http && app.preview?.host !== false;
+}
+
+/** The preview host of a blueGreen app: `preview.host`, else `preview-<app>.<domain>`; none without one (hasPreviewHost). */
+export function previewHost(app: PreviewFields, domain: string): string | undefined {
+  if (!hasPreviewHost(app)) return undefined;
+  return typeof app.preview?.host === 'string' ? app.preview.host : `preview-${app.name}.${domain}`;
+}
+
+/** The spec field that gives an app its preview host: `preview.host` when written, else `strategy.type` (blueGreen). */
+export function previewHostField(app: Pick<AppSpec, 'preview'>): readonly string[] {
+  return typeof app.preview?.host === 'string' ? ['preview', 'host'] : ['strategy', 'type'];
+}

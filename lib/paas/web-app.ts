@@ -7,7 +7,9 @@ import {
 import type { AppSpec } from '../config/app-schema';
 import { platformContext } from '../context';
 import { Inventory } from '../inventory';
-import { appLabels, appNamespace, appStorageClass, claimName, envSecretName, isRndApp, rndOutsideHaReason, SINGLETON_ANNOTATION, selectorLabels } from './conventions';
+import {
+  appLabels, appNamespace, appStorageClass, claimName, envSecretName, isRndApp, previewHost, previewHostField, rndOutsideHaReason, SINGLETON_ANNOTATION, selectorLabels,
+} from './conventions';
 import { HA_ANNOTATIONS } from '../ha/annotations';
 import type { AppAllocation } from './lock';
 import { appNetworkPolicies } from './network-policies';
@@ -46,8 +48,9 @@ export interface WebAppProps {
  * Services); Services with named ports (the app's Service is its MetalLB load balancer when it
  * exposes TCP); a PodDisruptionBudget (none for a declared singleton, so a drain can move it);
  * an HPA; PVCs on Longhorn; the allows beside the namespace's default-deny; the HTTPRoute on
- * the shared gateway; the Bitwarden-filled Secret of its secret variables and database logins;
- * and its HAProxy and database entries in the Inventory.
+ * the shared gateway (and one for the preview host of a blueGreen app); the Bitwarden-filled
+ * Secret of its secret variables and database logins; and its HAProxy and database entries in
+ * the Inventory.
  */
 export class WebApp extends Construct {
   /** The Deployment or Rollout. */
@@ -197,6 +200,15 @@ export class WebApp extends Construct {
       const port = ports.find((p) => p.name === httpPortName)!;
       sharedGatewayRoute(this, { name, namespace, host: app.expose.http.host, pathPrefix: '/', serviceName: name, servicePort: port.port });
       inventory.addHttp({ source: { file: app.file, field: 'expose.http.host' }, host: app.expose.http.host, layer: owner, description: what, address: site.network.gateway.address, port: SHARED_GATEWAY.port });
+      // The preview of a blueGreen app: the next release on `<app>-preview`, before promotion.
+      const preview = previewHost(app, site.domain);
+      if (preview) {
+        sharedGatewayRoute(new Construct(this, 'preview'), { name: `${name}-preview`, namespace, host: preview, pathPrefix: '/', serviceName: `${name}-preview`, servicePort: port.port });
+        inventory.addHttp({
+          source: { file: app.file, field: previewHostField(app).join('.') },
+          host: preview, layer: owner, description: `${what}: the release waiting for promotion (blueGreen preview)`, address: site.network.gateway.address, port: SHARED_GATEWAY.port,
+        });
+      }
     }
     if (allocation) {
       for (const t of app.expose.tcp) {

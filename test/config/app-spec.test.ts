@@ -94,6 +94,48 @@ describe('app specs (apps/<name>.yaml)', () => {
     }
   });
 
+  test('GIVEN a preview off blueGreen, without expose.http, on its own host or not a host WHEN parsed THEN each is refused at its field with the fix', () => {
+    const blue = `${MINIMAL}strategy: { type: blueGreen }\n`;
+    const http = 'expose: { http: { host: demo.turnsys.com } }\n';
+    expect(errorsOf(`${blue}${http}preview: { host: try-demo.turnsys.com }\n`)).toEqual([]);
+    expect(errorsOf(`${blue}${http}preview: { host: false }\n`)).toEqual([]);
+    expect(errorsOf(`${MINIMAL}${http}preview: { host: false }\n`)).toEqual([
+      'apps/demo.yaml:6:10: preview: only a blueGreen app has a preview (the release waiting for promotion on its Service <app>-preview), and this one is "rolling": remove preview, or use `strategy: { type: blueGreen }`',
+    ]);
+    expect(errorsOf(`${blue}preview: { host: try-demo.turnsys.com }\n`)).toEqual([
+      'apps/demo.yaml:6:18: preview.host: the preview host is routed to the port of expose.http, and the app has no expose.http: add `expose: { http: { host: ... } }`, or remove preview.host',
+    ]);
+    expect(errorsOf(`${blue}${http}preview: { host: demo.turnsys.com }\n`)).toEqual([
+      'apps/demo.yaml:7:18: preview.host: is the app\'s own host (expose.http.host): the release waiting for promotion needs a host of its own; name another host, or write `preview: { host: false }` for none',
+    ]);
+    expect(errorsOf(`${blue}${http}preview: { host: Try_Demo }\n`)).toEqual([
+      'apps/demo.yaml:7:18: preview.host: must be a lower-case DNS name, e.g. "preview-wiki.turnsys.com", or false (no preview host), got "Try_Demo"',
+    ]);
+  });
+
+  test('GIVEN a folder of apps WHEN a preview host is another app\'s host, or a host is another app\'s preview host THEN the later one is refused at the field that makes it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apps-'));
+    try {
+      const blue = `${MINIMAL}strategy: { type: blueGreen }\n`;
+      // alpha's default preview host is preview-alpha.turnsys.com; beta takes it as its own host.
+      fs.writeFileSync(path.join(dir, 'alpha.yaml'), `${blue}expose: { http: { host: alpha.turnsys.com } }\n`);
+      fs.writeFileSync(path.join(dir, 'beta.yaml'), `${MINIMAL}expose: { http: { host: preview-alpha.turnsys.com } }\n`);
+      // gamma names alpha's host as its preview; delta's default preview host is its own host.
+      fs.writeFileSync(path.join(dir, 'gamma.yaml'), `${blue}expose: { http: { host: gamma.turnsys.com } }\npreview: { host: alpha.turnsys.com }\n`);
+      fs.writeFileSync(path.join(dir, 'delta.yaml'), `${blue}expose: { http: { host: preview-delta.turnsys.com } }\n`);
+      let error: ConfigError | undefined;
+      try { loadApps(dir, site); } catch (e) { error = e as ConfigError; }
+      const lines = error!.issues.map(formatIssue).map((l) => l.replaceAll(`${path.relative(process.cwd(), dir)}/`, 'apps/'));
+      expect(lines).toEqual([
+        'apps/beta.yaml:5:25: expose.http.host: host "preview-alpha.turnsys.com" is already used by the app "alpha" (apps/alpha.yaml) as its preview host; one app per host name',
+        'apps/delta.yaml:5:19: strategy.type: the preview host "preview-delta.turnsys.com" of this blueGreen app is already the app\'s own host (expose.http.host); one app per host name: set preview.host to a host of its own, or write `preview: { host: false }` for none',
+        'apps/gamma.yaml:7:18: preview.host: the preview host "alpha.turnsys.com" of this blueGreen app is already used by the app "alpha" (apps/alpha.yaml); one app per host name: set preview.host to a host of its own, or write `preview: { host: false }` for none',
+      ].sort());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('GIVEN no apps folder WHEN loaded THEN there are no apps', () => {
     expect(loadApps(path.join(os.tmpdir(), 'no-such-apps-folder'), site)).toEqual([]);
   });

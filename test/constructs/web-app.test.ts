@@ -170,7 +170,10 @@ describe('WebApp', () => {
   });
 
   test('GIVEN blueGreen in prod with autoscaling WHEN rendered THEN a Rollout with active and preview Services, promotion by hand, no fixed replicas, and an HPA on the Rollout', () => {
-    expect(app('shop')).toEqual(['horizontalpodautoscaler-shop.yaml', 'httproute-shop.yaml', 'networkpolicy-shop-from-gateway.yaml', 'poddisruptionbudget-shop.yaml', 'rollout-shop.yaml', 'service-shop-preview.yaml', 'service-shop.yaml']);
+    expect(app('shop')).toEqual([
+      'horizontalpodautoscaler-shop.yaml', 'httproute-shop-preview.yaml', 'httproute-shop.yaml', 'networkpolicy-shop-from-gateway.yaml', 'poddisruptionbudget-shop.yaml',
+      'rollout-shop.yaml', 'service-shop-preview.yaml', 'service-shop.yaml',
+    ]);
     const r = obj('dist/workloads/shop/rollout-shop.yaml');
     expect(r.apiVersion).toBe('argoproj.io/v1alpha1');
     expect(r.spec.replicas).toBeUndefined();
@@ -191,6 +194,42 @@ describe('WebApp', () => {
     const manual = parseApp(`${SAMPLE_APPS.preview.replace('{ type: blueGreen }', '{ type: blueGreen, autoPromotion: false }')}`, 'apps/preview.yaml', site);
     const r = parse(renderSite(site, undefined, [manual]).find((f) => f.path === 'dist/workloads/preview/rollout-preview.yaml')!.content);
     expect(r.spec.strategy.blueGreen.autoPromotionEnabled).toBe(false);
+  });
+
+  test('GIVEN a blueGreen app with expose.http WHEN rendered THEN its preview Service has a route of its own at preview-<app>.<domain> on the shared gateway, and an HAProxy entry', () => {
+    const route = obj('dist/workloads/shop/httproute-shop-preview.yaml');
+    expect(route.metadata).toMatchObject({ name: 'shop-preview', namespace: 'prod' });
+    expect(route.spec).toEqual({
+      parentRefs: [{ name: 'platform', namespace: 'envoy-gateway-system', sectionName: 'http' }],
+      hostnames: ['preview-shop.turnsys.com'],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'shop-preview', port: 8080 }] }],
+    });
+    // The main route still goes to the active Service.
+    expect(obj('dist/workloads/shop/httproute-shop.yaml').spec.rules[0].backendRefs).toEqual([{ name: 'shop', port: 8080 }]);
+    expect(files.get('dist/hosts/haproxy/haproxy.cfg')).toContain('    acl host_preview_shop_turnsys_com hdr(host) -i preview-shop.turnsys.com\n    use_backend k8s_gateway_10_251_51_200_80 if host_preview_shop_turnsys_com\n');
+    expect(files.get('dist/hosts/haproxy/README.md')).toContain('| preview-shop.turnsys.com | 10.251.51.200:80 | paas | app shop (prod): the release waiting for promotion (blueGreen preview) |');
+  });
+
+  test('GIVEN apps without a preview host (canary, blueGreen without expose.http, preview.host false) WHEN rendered THEN no preview route; preview.host names the host', () => {
+    // broker (canary, TCP) and preview (blueGreen, no expose.http) of the sample apps.
+    expect([...files.keys()].filter((p) => /^dist\/workloads\/(broker|preview)\/httproute-/.test(p))).toEqual([]);
+    const variant = (name: string, strategy: string, ...more: string[]) => parseApp(
+      [SAMPLE_APPS.preview.replace('{ type: blueGreen }', strategy), `expose: { http: { host: ${name}.turnsys.com } }`, ...more].join('\n'), `apps/${name}.yaml`, site);
+    const rendered = renderSite(site, undefined, [
+      variant('canary', '{ type: canary, steps: [ { setWeight: 50 } ] }'), variant('rolling', '{ type: rolling }'),
+      variant('off', '{ type: blueGreen }', 'preview: { host: false }'), variant('named', '{ type: blueGreen }', 'preview: { host: try-named.turnsys.com }'),
+    ]);
+    const paths = rendered.map((f) => f.path);
+    expect(paths.filter((p) => /^dist\/workloads\/.*\/httproute-/.test(p)).sort()).toEqual([
+      'dist/workloads/canary/httproute-canary.yaml', 'dist/workloads/named/httproute-named-preview.yaml', 'dist/workloads/named/httproute-named.yaml',
+      'dist/workloads/off/httproute-off.yaml', 'dist/workloads/rolling/httproute-rolling.yaml',
+    ]);
+    expect(paths).toContain('dist/workloads/off/service-off-preview.yaml');
+    const content = (p: string) => rendered.find((f) => f.path === p)!.content;
+    expect(parse(content('dist/workloads/named/httproute-named-preview.yaml')).spec.hostnames).toEqual(['try-named.turnsys.com']);
+    const cfg = content('dist/hosts/haproxy/haproxy.cfg');
+    expect(cfg).toContain('hdr(host) -i try-named.turnsys.com\n');
+    expect(cfg).not.toMatch(/preview-(canary|rolling|off|named)\./);
   });
 
   test('GIVEN canary steps and TCP exposure WHEN rendered THEN a Rollout with its steps, stable and canary Services, and the app Service as the MetalLB load balancer on its locked address', () => {
@@ -254,6 +293,13 @@ describe('WebApp', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues.map(formatIssue)).toEqual([
       expect.stringMatching(/^apps\/dash\.yaml: expose\.http\.host: host grafana\.turnsys\.com is published twice \(layers \w+ and \w+\); host names must be unique$/),
+    ]);
+    // A preview host on a platform UI host: named at the field that makes it.
+    const previewOnGrafana = parseApp('environment: prod\nimage: nginx:1.27.3\nstrategy: { type: blueGreen }\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: dash.turnsys.com } }\npreview: { host: grafana.turnsys.com }\n', 'apps/dash.yaml', site);
+    let previewError: unknown;
+    try { buildPlatform(site, undefined, [previewOnGrafana]); } catch (e) { previewError = e; }
+    expect((previewError as ConfigError).issues.map(formatIssue)).toEqual([
+      expect.stringMatching(/^apps\/dash\.yaml: preview\.host: host grafana\.turnsys\.com is published twice \(layers \w+ and \w+\); host names must be unique$/),
     ]);
     const db = (n: string) => parseApp('environment: prod\nimage: nginx:1.27.3\nports: [ { name: http, port: 8080 } ]\ndatabases: [ { engine: postgresql, name: shared } ]\n', `apps/${n}.yaml`, site);
     let dbError: unknown;

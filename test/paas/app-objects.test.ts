@@ -28,7 +28,7 @@ const APPS: Record<string, string> = {
     'databases: [ { engine: redis } ]',
     'volumes: [ { name: journal, mountPath: /var/lib/single, size: 1Gi } ]',
   ].join('\n'),
-  // blueGreen: the preview Service.
+  // blueGreen: the preview Service and, with expose.http, the route of its preview host.
   blue: [
     'environment: prod', 'image: registry.turnsys.com/tsys/blue:1.0.0',
     'strategy: { type: blueGreen }', 'ports: [ { name: http, port: 8080 } ]',
@@ -62,5 +62,7 @@ describe('appObjects: the objects an app renders, for the rules across apps', ()
     expect(of('blue').filter((o) => o.field.length === 0).map((o) => `${o.kind} ${o.name}`)).toEqual(['Rollout blue', 'Service blue', 'PodDisruptionBudget blue']);
     expect(of('blue').find((o) => o.name === 'blue-preview')).toMatchObject({ kind: 'Service', field: ['strategy', 'type'] });
     expect(of('bird').filter((o) => o.field[0] === 'strategy').map((o) => o.name)).toEqual(['bird-stable', 'bird-canary']);
+    expect(of('blue').filter((o) => o.kind === 'HTTPRoute').map((o) => [o.name, o.field])).toEqual([['blue', ['expose', 'http']], ['blue-preview', ['strategy', 'type']]]);
+    expect(of('bird').filter((o) => o.kind === 'HTTPRoute')).toEqual([]);
   });
 });
