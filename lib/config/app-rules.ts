@@ -10,9 +10,31 @@ import type { RuleIssue } from './rules';
 import { BITWARDEN_REF, Site } from './schema';
 import { misplacedSecretRefs } from './secret-refs';
 import { quoteValue } from './quote';
+import { secretInValue, SecretValue } from './secret-values';
 
 type Spec = Omit<AppSpec, 'name' | 'file'>;
 type Path = readonly (string | number)[];
+
+/**
+ * String values of the spec that hold a secret by their shape (lib/config/secret-values.ts),
+ * with their paths; `secrets` holds Bitwarden references only. An env variable's name is passed
+ * on: a `*_FILE` variable's value is a path.
+ */
+function literalSecrets(app: Spec): { path: Path; found: SecretValue }[] {
+  const out: { path: Path; found: SecretValue }[] = [];
+  const walk = (value: unknown, at: Path) => {
+    if (typeof value === 'string') {
+      const found = secretInValue(value, at[0] === 'env' ? String(at[1]) : undefined);
+      if (found) out.push({ path: at, found });
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, [...at, i]));
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) if (!(at.length === 0 && k === 'secrets')) walk(v, [...at, k]);
+    }
+  };
+  walk(app, []);
+  return out;
+}
 
 /**
  * Cross-field rules of one app spec that a per-field schema cannot express: references to
@@ -111,6 +133,18 @@ export function checkAppRules(app: Spec): RuleIssue[] {
       add(p, `a Bitwarden reference in ${p[0]} reaches the process as this literal text; put it in secrets, e.g. \`secrets: { SECRET_VALUE: "bitwarden:<item>" }\`, and write $(SECRET_VALUE) here (Kubernetes expands variables in command and args)`);
     } else {
       add(p, 'a Bitwarden reference here reaches the pod as literal text: only secrets.<VARIABLE> and databases[].credentials are read from Bitwarden; put the secret in secrets and read it from that environment variable');
+    }
+  }
+
+  // Secrets by value, whatever the variable is called: the literal would be rendered into git.
+  for (const p of literalSecrets(app)) {
+    const found = p.found.what;
+    if (p.path[0] === 'env' && p.path.length === 2) {
+      add(p.path, `holds a secret, ${found}, and env values are rendered into git; put the whole value in a Bitwarden item and move the variable to secrets, \`secrets: { ${p.path[1]}: "bitwarden:<item>" }\``);
+    } else if (p.path[0] === 'command' || p.path[0] === 'args') {
+      add(p.path, `holds a secret, ${found}, rendered into git; put it in secrets, e.g. \`secrets: { SECRET_VALUE: "bitwarden:<item>" }\`, and write $(SECRET_VALUE) here (Kubernetes expands variables in command and args)`);
+    } else {
+      add(p.path, `holds a secret, ${found}, rendered into git; put it in a Bitwarden item under secrets and read it from that environment variable`);
     }
   }
 

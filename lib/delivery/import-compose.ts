@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { APP_NAME, Environment, IMAGE_REF } from '../config/app-schema';
 import { ConfigError, formatIssue } from '../config/errors';
 import { parseApp } from '../config/load-apps';
+import { secretInValue } from '../config/secret-values';
 import type { Site } from '../config/schema';
 import { readyStep, startupAllowanceSeconds } from '../ha/recovery';
 import { isMap, JsonMap } from '../k8s/manifest';
@@ -302,12 +303,17 @@ function translateDatabases(d: Draft, svc: ComposeService, env: Map<string, stri
   return bound;
 }
 
-/** Environment: plain values to env:, secret-named ones to Bitwarden references under secrets:. */
+/**
+ * Environment: plain values to env:, secret-named ones and values that hold a secret whatever
+ * the name (`SMTP_URL=smtp://user:password@host`: lib/config/secret-values.ts) to Bitwarden
+ * references under secrets:. A `*_FILE` variable holding a path names a file and stays plain.
+ */
 function translateEnvironment(d: Draft, env: ReadonlyMap<string, string | undefined>, app: string): void {
   const plain: JsonMap = {};
   const secrets: JsonMap = {};
   for (const [name, raw] of env) {
-    if (SECRET_NAME.test(name)) {
+    const fileName = /_FILE$/i.test(name) && raw !== undefined && /^\.{0,2}\//.test(raw);
+    if (SECRET_NAME.test(name) && !fileName) {
       secrets[name] = secretReference(app, name);
       continue;
     }
@@ -316,6 +322,13 @@ function translateEnvironment(d: Draft, env: ReadonlyMap<string, string | undefi
       continue;
     }
     const { value, unresolved } = interpolate(raw);
+    const found = secretInValue(value, name);
+    if (found) {
+      secrets[name] = secretReference(app, name);
+      d.notes.push(`env ${name} holds ${found.what}: it is a secret whatever its name, so it became ${secretReference(app, name)} under secrets: (put the whole value in that Bitwarden item)`);
+      continue;
+    }
+    if (fileName) d.notes.push(`env ${name} names a file (${value}) that compose secrets: filled; they are not carried over: mount the file, or set ${name.replace(/_FILE$/i, '')} under secrets: and drop ${name}`);
     if (unresolved.length) d.notes.push(`env ${name} uses ${unresolved.map((u) => `\${${u}}`).join(', ')} from the shell or .env: replace it with the value`);
     plain[name] = value;
   }

@@ -13,7 +13,8 @@ import type { LoadedObject } from '../k8s/tree';
 import { apiRefMatches } from '../layer';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
 import type { SchemaRegistry } from './schemas';
-import { secretLiterals } from './secret-literals';
+import { PEM_PRIVATE_KEY } from '../config/secret-values';
+import { secretLiterals, secretValues } from './secret-literals';
 import { applicationSources, NON_LAYER_DIRS, provides, sourcePaths, wave } from './tree';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
@@ -108,7 +109,14 @@ export function checkSecrets(tree: Tree, report: Report): void {
     if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined) && !onlyCertificates(o.obj)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
-    for (const leak of perCrd(o, `literals ${[...fromBitwarden].sort().join(',')}`, () => secretLiterals(o.obj, fromBitwarden))) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
+    const leaks = perCrd(o, `literals ${[...fromBitwarden].sort().join(',')}`, () => secretLiterals(o.obj, fromBitwarden));
+    for (const leak of leaks) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
+    // Secrets by value, whatever the field is called; private keys have their own message below.
+    for (const { path: at, found } of perCrd(o, 'values', () => secretValues(o.obj))) {
+      if (found.shape !== 'private-key' && !leaks.includes(at)) {
+        report(o, `${at} holds a literal secret, ${found.what}; put the whole value in a Bitwarden item and read it through an ExternalSecret (an app: move the variable from env to secrets)`);
+      }
+    }
     for (const field of perCrd(o, 'keys', () => privateKeys(o.obj, ''))) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
   }
 }
@@ -127,7 +135,7 @@ function onlyCertificates(secret: JsonMap): boolean {
 
 /** Fields whose string value contains a PEM private key block. */
 function privateKeys(value: unknown, at: string): string[] {
-  if (typeof value === 'string') return /-----BEGIN [A-Z ]*PRIVATE KEY-----\s*[A-Za-z0-9+/=\s]{40,}-----END [A-Z ]*PRIVATE KEY-----/.test(value) ? [at || '(value)'] : [];
+  if (typeof value === 'string') return PEM_PRIVATE_KEY.test(value) ? [at || '(value)'] : [];
   if (Array.isArray(value)) return value.flatMap((v, i) => privateKeys(v, `${at}[${i}]`));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => privateKeys(v, at ? `${at}.${k}` : k));
   return [];

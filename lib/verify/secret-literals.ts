@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { secretInValue, SecretValue } from '../config/secret-values';
 import { JsonMap, mapAt, valueAt } from '../k8s/manifest';
 
 /** Field names whose values are secrets (compared lower-case). */
@@ -98,3 +99,35 @@ export function secretLiterals(obj: JsonMap, secretNames: ReadonlySet<string> = 
   return out;
 }
 
+
+/** A string field whose value holds a secret by its shape. */
+export interface SecretValueAt {
+  /** `spec.template.spec.containers[0].env[3].value`. */
+  readonly path: string;
+  readonly found: SecretValue;
+}
+
+/**
+ * String fields of `obj` whose value holds a secret whatever the field is called (a URL with a
+ * password, a DSN, a private key, a token: lib/config/secret-values.ts), searched inside the
+ * text so a URL in a Helm `valuesContent` or a ConfigMap file is found at that field. A Secret's
+ * data has its own rule. `{ name, value }` pairs (container env) pass the name on, so a
+ * `*_FILE` variable's value is read as the path it is.
+ */
+export function secretValues(obj: JsonMap): SecretValueAt[] {
+  const out: SecretValueAt[] = [];
+  if (obj.kind === 'Secret') return out;
+  const walk = (value: unknown, at: string, name: string | undefined) => {
+    if (typeof value === 'string') {
+      const found = secretInValue(value, name);
+      if (found) out.push({ path: at, found });
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${at}[${i}]`, undefined));
+    } else if (value && typeof value === 'object') {
+      const pairName = (value as { name?: unknown }).name;
+      for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k === 'value' && typeof pairName === 'string' ? pairName : k);
+    }
+  };
+  walk(obj, '', undefined);
+  return out;
+}

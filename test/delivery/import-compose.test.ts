@@ -105,6 +105,28 @@ describe('import-compose translation rules', () => {
     expect(app.text).not.toMatch(/hunter2|s3cr3t|ghp_abc|sk_live_x/);
   });
 
+  test('GIVEN a secret inside a harmless-named value WHEN imported THEN it becomes a Bitwarden reference with a note; a user-only URL stays plain and a *_FILE path is kept with a note', () => {
+    const outcomes = importText([
+      'services:',
+      '  api:',
+      '    image: ghcr.io/tsys/api:1.4.2',
+      '    ports: ["8000:8000"]',
+      '    environment:',
+      '      SMTP_URL: smtp://mailer:hunter2@smtp.example.com:587',
+      '      REPO_URL: https://deploy@git.example.com/app.git',
+      '      DB_PASSWORD_FILE: /run/secrets/db_password',
+    ].join('\n'));
+    const [app] = apps(outcomes);
+    const spec = parse(app.text);
+    expect(spec.secrets).toEqual({ SMTP_URL: 'bitwarden:app-api-smtp-url' });
+    expect(spec.env).toEqual({ REPO_URL: 'https://deploy@git.example.com/app.git', DB_PASSWORD_FILE: '/run/secrets/db_password' });
+    expect(app.text).not.toMatch(/hunter2/);
+    expect(app.notes).toEqual(expect.arrayContaining([
+      'env SMTP_URL holds a URL with a password (smtp://mailer:…@smtp.example.com:587): it is a secret whatever its name, so it became bitwarden:app-api-smtp-url under secrets: (put the whole value in that Bitwarden item)',
+      'env DB_PASSWORD_FILE names a file (/run/secrets/db_password) that compose secrets: filled; they are not carried over: mount the file, or set DB_PASSWORD under secrets: and drop DB_PASSWORD_FILE',
+    ]));
+  });
+
   test('GIVEN a non-HTTP published port, --env prod and --domain WHEN imported THEN it is exposed as TCP on its published port and the host uses the domain', () => {
     const outcomes = importText([
       'services:',

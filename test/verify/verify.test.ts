@@ -415,6 +415,29 @@ describe('secret literals in ExternalSecret templates and env pairs', () => {
     expect(quiet.filter((x) => x.includes('literal secret'))).toEqual([]);
   });
 
+  test('GIVEN a URL with a password in env and a DSN in a ConfigMap file, under harmless names WHEN verified THEN each fails with file and path; a user-only URL, a *_FILE path and a placeholder do not', () => {
+    const env = [
+      { name: 'LOG_LEVEL', value: 'info' },
+      { name: 'GIT_URL', value: 'https://deploy@git.example.com/app.git' },
+      { name: 'SMTP_URL_FILE', value: '/run/secrets/smtp-url' },
+      { name: 'SMTP_URL', value: 'smtp://u:p@host' },
+      { name: 'BROKER_URL', value: 'amqp://app:$(BROKER_PASSWORD)@mq' },
+    ];
+    const deployment = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'metallb-system' },
+      spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i:1.0', env }] } } },
+    };
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'metallb-system' }, data: { 'app.ini': '[db]\nconnection = host=db user=app password=hunter2\n' } };
+    const found = nonHaFindingsOf((f) => {
+      f.set('dist/metallb/deployment-d.yaml', deployment);
+      f.set('dist/metallb/configmap-c.yaml', cm);
+    });
+    expect(found).toEqual([
+      'dist/metallb/configmap-c.yaml: v1 ConfigMap metallb-system/c: data.app.ini holds a literal secret, a connection string with a password (password=…); put the whole value in a Bitwarden item and read it through an ExternalSecret (an app: move the variable from env to secrets)',
+      'dist/metallb/deployment-d.yaml: apps/v1 Deployment metallb-system/d: spec.template.spec.containers[0].env[3].value holds a literal secret, a URL with a password (smtp://u:…@host); put the whole value in a Bitwarden item and read it through an ExternalSecret (an app: move the variable from env to secrets)',
+    ]);
+  });
+
   test('GIVEN an env pair named like a secret with a literal value WHEN verified THEN it is found', () => {
     const deployment = (env: Obj[]) => ({
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'metallb-system' },
