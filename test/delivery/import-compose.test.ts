@@ -195,7 +195,7 @@ describe('npm run import-compose', () => {
   test('GIVEN bad arguments WHEN run THEN they are refused with the usage', async () => {
     const io = testIo({});
     expect(await runImportComposeCli(['a.yml', '--env', 'staging'], io, dir)).toBe(1);
-    expect(io.stderr).toEqual(['import-compose: --env must be one of sit, uat, prod, not "staging"']);
+    expect(io.stderr).toEqual(['import-compose: --env must be one of sit, uat, prod, rnd, not "staging"']);
     const none = testIo({});
     expect(await runImportComposeCli([], none, dir)).toBe(1);
     expect(none.stderr[0]).toMatch(/^import-compose: expected 1 argument, got 0\nusage: npm run import-compose -- <docker-compose.yml>/);
