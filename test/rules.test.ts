@@ -10,6 +10,9 @@ import { asMap } from '../lib/k8s/manifest';
 import type { Rule, RuleFinding } from '../lib/rule';
 import { renderSiteAnalysed } from '../lib/synth';
 import { HA_CHECKS, HaContext, HaFixture } from '../lib/verify/ha-rules';
+import { fixtureTree } from '../lib/verify/rule-fixtures';
+import { SchemaRegistry } from '../lib/verify/schemas';
+import { VERIFY_RULES } from '../lib/verify/verify-rules';
 import { REPO, shippedSite } from './helpers';
 
 /**
@@ -33,6 +36,9 @@ function haInput(fixture: HaFixture): HaContext {
   return { model: buildHaModel({ objects, hostFiles, facts: new Map([...shipped.facts, ...facts]), factsProblems: problems }), objects };
 }
 
+/** Verify fixtures are tiny trees, checked with one schema registry (it is slow to build). */
+const registry = new SchemaRegistry();
+
 /** A rule as the test runs it: its fixtures turned into inputs by its kind's runner. */
 interface Case {
   readonly label: string;
@@ -55,6 +61,7 @@ function casesOf<I, F>(kind: string, rules: readonly Rule<I, F>[], input: (fixtu
 const KINDS: Readonly<Record<string, readonly Case[]>> = {
   'diff risk': casesOf('diff risk', RISK_RULES, (fixture) => fixture()),
   HA: casesOf('HA', HA_CHECKS, haInput),
+  verify: casesOf('verify', VERIFY_RULES, (fixture) => fixtureTree(fixture, registry)),
 };
 const cases = Object.values(KINDS).flat();
 

@@ -31,9 +31,17 @@ export interface LoadedTree {
  * are skipped; a file that is not `.yaml`, not YAML, or holds a document that is not a map is a problem.
  */
 export function loadTree(root: string): LoadedTree {
+  const files = [...listFiles(path.join(root, 'dist'), 'dist/'), ...listFiles(path.join(root, 'argocd'), 'argocd/')];
+  return loadFiles(files, (file) => fs.readFileSync(path.join(root, file), 'utf8'));
+}
+
+/**
+ * Reads the manifests of a rendered tree given as its files (paths relative to the root, under
+ * dist/ and argocd/) and how to read one: what loadTree does on disk, for a tree held in memory.
+ */
+export function loadFiles(files: readonly string[], read: (file: string) => string): LoadedTree {
   const objects: LoadedObject[] = [];
   const problems: TreeProblem[] = [];
-  const files = [...listFiles(path.join(root, 'dist'), 'dist/'), ...listFiles(path.join(root, 'argocd'), 'argocd/')];
   for (const file of files) {
     if (file.startsWith('dist/hosts/')) continue;
     if (!file.endsWith('.yaml')) {
@@ -43,7 +51,7 @@ export function loadTree(root: string): LoadedTree {
     if (file === 'argocd/kustomization.yaml') continue;
     let docs: unknown[];
     try {
-      docs = loadManifests(fs.readFileSync(path.join(root, file), 'utf8'), file);
+      docs = loadManifests(read(file), file);
     } catch (e) {
       problems.push({ file, message: `YAML: ${(e as Error).message.split('\n')[0]}` });
       continue;
@@ -54,5 +62,5 @@ export function loadTree(root: string): LoadedTree {
       else objects.push({ file, obj: doc });
     }
   }
-  return { objects, problems, files };
+  return { objects, problems, files: [...files] };
 }

@@ -15,12 +15,18 @@ import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
 import type { SchemaRegistry } from './schemas';
 import { PEM_PRIVATE_KEY } from '../config/secret-values';
 import { secretLiterals, secretValues } from './secret-literals';
-import { applicationSources, NON_LAYER_DIRS, provides, sourcePaths, wave } from './tree';
+import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from './tree';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
 const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
 
-/** What every rule sees: the rendered tree, read back. */
+/** A problem found while reading the tree: on an object, or on a file. */
+export interface TreeFinding {
+  readonly at: LoadedObject | string;
+  readonly message: string;
+}
+
+/** What every rule sees: the rendered tree, read back (lib/verify/tree-of.ts builds it). */
 export interface Tree {
   readonly root: string;
   /** Every file under dist/ and argocd/, relative to the root. */
@@ -38,12 +44,31 @@ export interface Tree {
   readonly registry: SchemaRegistry;
   /** What the platform declares about its objects (lib/facts): runtime selectors, API providers, layer dependencies, volumes. */
   readonly facts: PlatformFacts;
+  /** Files that do not read as manifests, and objects without apiVersion, kind or metadata.name (left out of `objects`). @default - none */
+  readonly malformed?: readonly TreeFinding[];
+  /** Applications that sync a folder another Application already syncs (left out of `layerApps`, `workloadApps`). @default - none */
+  readonly secondApplications?: readonly TreeFinding[];
+  /** The text of a file of the tree (relative to the root), or undefined when it is not there. @default - read under `root` */
+  readonly read?: (file: string) => string | undefined;
 }
+
+/** The plain verify rules' ids (lib/verify/verify-rules.ts), in the order verify runs them. */
+export type VerifyRuleId =
+  | 'verify/manifests' | 'verify/one-application' | 'verify/schemas' | 'verify/secrets' | 'verify/duplicates' | 'verify/namespaces'
+  | 'verify/service-selectors' | 'verify/application-paths' | 'verify/plain-sources' | 'verify/layer-order' | 'verify/api-providers'
+  | 'verify/bootstrap' | 'verify/backup-coverage' | 'verify/directory-consumers';
 
 /** Reports a finding about one object. */
 export type Report = (o: LoadedObject, message: string) => void;
 /** Reports a finding about a file. */
 export type ReportFile = (file: string, message: string) => void;
+
+/** The text of a file of the tree, or undefined when it is not there. */
+function readFile(tree: Tree, file: string): string | undefined {
+  if (tree.read) return tree.read(file);
+  const full = path.join(tree.root, file);
+  return fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : undefined;
+}
 
 /** The layer folder a file belongs to (`dist/<layer>/...`), if any. */
 export function layerOf(file: string): string | undefined {
@@ -83,6 +108,24 @@ function perCrd<T>(o: LoadedObject, check: string, run: () => T): T {
   const key = `${check}\0${JSON.stringify(o.obj)}`;
   if (!crdChecks.has(key)) crdChecks.set(key, run());
   return crdChecks.get(key) as T;
+}
+
+/** Reports what reading the tree found: a finding on an object or on a file. */
+function reportAll(found: readonly TreeFinding[] | undefined, report: Report, reportFile: ReportFile): void {
+  for (const f of found ?? []) {
+    if (typeof f.at === 'string') reportFile(f.at, f.message);
+    else report(f.at, f.message);
+  }
+}
+
+/** Every file reads as manifests, and every object has apiVersion, kind and metadata.name. */
+export function checkManifests(tree: Tree, report: Report, reportFile: ReportFile): void {
+  reportAll(tree.malformed, report, reportFile);
+}
+
+/** One Application syncs each layer folder (from dist/apps) and each app folder (from a layer). */
+export function checkOneApplication(tree: Tree, report: Report, reportFile: ReportFile): void {
+  reportAll(tree.secondApplications, report, reportFile);
 }
 
 /** Strict schemas, no status blocks, integer sync waves. */
@@ -223,7 +266,9 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
  * Applications point at folders that exist (in this repository: upstream components from other
  * Git repositories are not in this tree); every layer folder has exactly one Application.
  */
-export function checkApplicationPaths(tree: Tree, report: Report, reportFile: ReportFile, apps: readonly LoadedObject[], ownRepos: ReadonlySet<string>): void {
+export function checkApplicationPaths(tree: Tree, report: Report, reportFile: ReportFile): void {
+  const apps = applicationsOf(tree.objects);
+  const ownRepos = ownRepositories(apps);
   const dirs = new Set(tree.files.map((f) => path.posix.dirname(f)));
   for (const app of apps) {
     for (const p of sourcePaths(app.obj, ownRepos)) {
@@ -245,7 +290,8 @@ export function checkApplicationPaths(tree: Tree, report: Report, reportFile: Re
  * (the root Application's), none renders a Helm chart or reads another repository, and no k3s
  * HelmChart installs one behind Argo CD's back. What is reviewed is what runs.
  */
-export function checkPlainSources(tree: Tree, report: Report, apps: readonly LoadedObject[]): void {
+export function checkPlainSources(tree: Tree, report: Report): void {
+  const apps = applicationsOf(tree.objects);
   const root = apps.find((a) => a.file === 'dist/apps/application-root.yaml' || (a.file.startsWith('argocd/') && valueAt(a.obj, 'metadata.name') === 'root'));
   const platformRepo = valueAt(root?.obj, 'spec.source.repoURL');
   for (const app of apps) {
@@ -318,8 +364,8 @@ export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFil
     else if (JSON.stringify(twin.obj) !== JSON.stringify(o.obj)) report(o, `differs from its self-managed copy ${twin.file}; the first sync would change what bootstrap installed`);
   }
   if (tree.files.some((f) => f.startsWith('argocd/'))) {
-    const kfile = path.join(tree.root, 'argocd', 'kustomization.yaml');
-    const listed = fs.existsSync(kfile) ? listAt(parseAllDocuments(fs.readFileSync(kfile, 'utf8'))[0]?.toJS(), 'resources') : [];
+    const text = readFile(tree, 'argocd/kustomization.yaml');
+    const listed = text !== undefined ? listAt(parseAllDocuments(text)[0]?.toJS(), 'resources') : [];
     const present = tree.files.filter((f) => f.startsWith('argocd/') && f !== 'argocd/kustomization.yaml').map((f) => f.slice('argocd/'.length));
     if (JSON.stringify([...listed].sort()) !== JSON.stringify([...present].sort())) {
       reportFile('argocd/kustomization.yaml', `resources ${JSON.stringify(listed)} must list exactly the manifests in argocd/ ${JSON.stringify(present)}`);

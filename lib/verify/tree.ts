@@ -1,5 +1,6 @@
 import { ANNOTATIONS } from '../gitops/argocd';
-import { JsonMap, mapAt, mapsAt, valueAt } from '../k8s/manifest';
+import { JsonMap, mapAt, mapsAt, splitApiVersion, valueAt } from '../k8s/manifest';
+import type { LoadedObject } from '../k8s/tree';
 import { ApiRef } from '../layer';
 import { factsOf, PlatformFacts } from '../facts/facts';
 import { RESERVED_FOLDERS } from '../reserved';
@@ -43,4 +44,15 @@ export function sourcePaths(app: JsonMap, repos?: ReadonlySet<string>): string[]
   return sources
     .filter((s) => typeof s.path === 'string' && (!repos || repos.has(String(s.repoURL))))
     .map((s) => String(s.path).replace(/\/+$/, ''));
+}
+
+/** Argo CD Applications among `objects`. */
+export function applicationsOf(objects: readonly LoadedObject[]): LoadedObject[] {
+  return objects.filter((o) => o.obj.kind === 'Application' && splitApiVersion(String(o.obj.apiVersion)).group === 'argoproj.io');
+}
+
+/** This repository, as the app of apps names it: the repoURLs of dist/apps sources that sync a folder of dist/. */
+export function ownRepositories(apps: readonly LoadedObject[]): Set<string> {
+  return new Set(apps.filter((a) => a.file.startsWith('dist/apps/')).flatMap((a) => applicationSources(a.obj))
+    .filter((s) => typeof s.path === 'string' && s.path.startsWith('dist/')).map((s) => String(s.repoURL)));
 }

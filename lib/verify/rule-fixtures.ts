@@ -1,0 +1,178 @@
+/**
+ * The cases each plain verify rule carries (lib/rule.ts): the files of a tiny rendered tree that
+ * breaks it and of one that satisfies it. Small, hand-written objects; test/rules.test.ts turns
+ * them into a verify Tree with `fixtureTree` and runs them.
+ */
+import { factsKey, ObjectFacts, PlatformFacts } from '../facts/facts';
+import { JsonMap } from '../k8s/manifest';
+import { dumpManifest } from '../k8s/manifest-yaml';
+import { loadFiles } from '../k8s/tree';
+import type { Tree, VerifyRuleId } from './rules';
+import type { SchemaRegistry } from './schemas';
+import { treeOf } from './tree-of';
+
+/** A case of a verify rule: files of a tree (path -> its objects, or its text) and the facts the build would declare. */
+export interface VerifyFixture {
+  readonly files: { readonly [file: string]: readonly JsonMap[] | string };
+  /** Facts of objects of the files. @default - none */
+  readonly facts?: readonly (readonly [JsonMap, ObjectFacts])[];
+}
+
+/** The verify Tree of a fixture, read as verify reads a rendered tree (lib/k8s/tree.ts loadFiles). */
+export function fixtureTree(fixture: VerifyFixture, registry: SchemaRegistry): Tree {
+  const text = (file: string): string | undefined => {
+    const content = fixture.files[file];
+    return content === undefined || typeof content === 'string' ? content : content.map((o) => dumpManifest(o)).join('---\n');
+  };
+  const facts: PlatformFacts = new Map((fixture.facts ?? []).map(([obj, f]) => {
+    const meta = (obj.metadata ?? {}) as JsonMap;
+    return [factsKey(String(obj.apiVersion), String(obj.kind), meta.namespace === undefined ? undefined : String(meta.namespace), String(meta.name)), f];
+  }));
+  const files = Object.keys(fixture.files).sort();
+  return treeOf(loadFiles(files, (file) => text(file) ?? ''), { root: '(fixture)', registry, facts, read: text });
+}
+
+const REPO = 'https://git.example.com/platform.git';
+
+/** An Argo CD Application syncing `path` of the platform repository in sync wave `wave`. */
+function application(name: string, path: string, wave = 0, source: JsonMap = { repoURL: REPO, path, targetRevision: 'main' }): JsonMap {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-wave': String(wave) } },
+    spec: { project: 'platform', destination: { namespace: name, server: 'https://kubernetes.default.svc' }, source },
+  };
+}
+
+const namespace = (name: string): JsonMap => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+
+function configMap(extra: JsonMap = {}, metadata: JsonMap = { name: 'web', namespace: 'web' }): JsonMap {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { greeting: 'hello' }, ...extra };
+}
+
+const labels = { 'app.kubernetes.io/name': 'web' };
+
+function service(selector: JsonMap = labels): JsonMap {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'web' }, spec: { selector, ports: [{ port: 8080, targetPort: 8080 }] } };
+}
+
+/** A Deployment of `labels`; `pod` adds to its pod spec. */
+function deployment(name: string, ns: string, pod: JsonMap = {}): JsonMap {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns },
+    spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image: 'ghcr.io/tsys/web:1.2.3' }], ...pod } } },
+  };
+}
+
+function pvc(annotations?: Record<string, string>): JsonMap {
+  return {
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'web', ...(annotations ? { annotations } : {}) },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'local-path', resources: { requests: { storage: '1Gi' } } },
+  };
+}
+
+const widgetCrd: JsonMap = {
+  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com', annotations: { 'argocd.argoproj.io/sync-wave': '-1' } },
+  spec: {
+    group: 'example.com', names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' }, scope: 'Namespaced',
+    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'string' } } } } } } }],
+  },
+};
+
+const widget = (annotations: Record<string, string> = {}): JsonMap =>
+  ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'web', namespace: 'web', annotations }, spec: { size: 'small' } });
+
+/** Rancher's LDAP settings, and its trust store filled from Bitwarden (the CA the directory's certificate is checked against). */
+function rancherLdap(tls: boolean): VerifyFixture {
+  const auth: JsonMap = {
+    apiVersion: 'management.cattle.io/v3', kind: 'AuthConfig', metadata: { name: 'openldap' }, type: 'openLdapConfig', enabled: true,
+    servers: ['ldap1.example.com', 'ldap2.example.com'], port: 636, tls, userLoginAttribute: 'uid', groupObjectClass: 'posixGroup', groupMemberMappingAttribute: 'memberUid',
+  };
+  const rancher = deployment('rancher', 'cattle-system', {
+    volumes: [{ name: 'tls-ca-additional', secret: { secretName: 'tls-ca-additional' } }],
+  });
+  const container = ((((rancher.spec as JsonMap).template as JsonMap).spec as JsonMap).containers as JsonMap[])[0];
+  container.volumeMounts = [{ name: 'tls-ca-additional', mountPath: '/etc/pki/trust/anchors', readOnly: true }];
+  const ca: JsonMap = {
+    apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'tls-ca-additional', namespace: 'cattle-system' },
+    spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'bitwarden' }, target: { name: 'tls-ca-additional' }, data: [{ secretKey: 'ca-additional.pem', remoteRef: { key: 'ldap-ca' } }] },
+  };
+  return { files: { 'dist/rancher/authconfig-openldap.yaml': [auth], 'dist/rancher/deployment-rancher.yaml': [rancher], 'dist/rancher/externalsecret-tls-ca-additional.yaml': [ca] } };
+}
+
+const webApp = application('web', 'dist/web', 1);
+const baseApp = application('base', 'dist/base', 0);
+
+/** A breaking and a satisfying case for every plain verify rule, by id. */
+export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaking: VerifyFixture; readonly satisfying: VerifyFixture } } = {
+  'verify/manifests': {
+    breaking: { files: { 'dist/web/configmap-web.yaml': [configMap({}, { namespace: 'web' })], 'dist/web/notes.txt': 'not a manifest' } },
+    satisfying: { files: { 'dist/web/configmap-web.yaml': [configMap()] } },
+  },
+  'verify/one-application': {
+    breaking: { files: { 'dist/apps/application-web.yaml': [webApp], 'dist/apps/application-web-again.yaml': [application('web-again', 'dist/web', 1)] } },
+    satisfying: { files: { 'dist/apps/application-web.yaml': [webApp], 'dist/apps/application-base.yaml': [baseApp] } },
+  },
+  'verify/schemas': {
+    breaking: { files: { 'dist/web/configmap-web.yaml': [configMap({ status: { ready: true } })] } },
+    satisfying: { files: { 'dist/web/configmap-web.yaml': [configMap()] } },
+  },
+  'verify/secrets': {
+    breaking: { files: { 'dist/web/secret-web.yaml': [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web', namespace: 'web' }, stringData: { password: 'hunter2' } }] } },
+    satisfying: { files: { 'dist/web/configmap-web.yaml': [configMap()] } },
+  },
+  'verify/duplicates': {
+    breaking: { files: { 'dist/web/configmap-web.yaml': [configMap()], 'dist/web/configmap-web-again.yaml': [configMap()] } },
+    // The bootstrap (argocd/) has its self-managed twin in dist/: the same object twice, not twice within one.
+    satisfying: { files: { 'dist/argocd/namespace-argocd.yaml': [namespace('argocd')], 'argocd/namespace-argocd.yaml': [namespace('argocd')] } },
+  },
+  'verify/namespaces': {
+    breaking: { files: { 'dist/web/configmap-web.yaml': [configMap()] } },
+    satisfying: { files: { 'dist/web/namespace-web.yaml': [namespace('web')], 'dist/web/configmap-web.yaml': [configMap()] } },
+  },
+  'verify/service-selectors': {
+    breaking: { files: { 'dist/web/service-web.yaml': [service()], 'dist/web/deployment-web.yaml': [deployment('web', 'other')] } },
+    satisfying: { files: { 'dist/web/service-web.yaml': [service()], 'dist/web/deployment-web.yaml': [deployment('web', 'web')] } },
+  },
+  'verify/application-paths': {
+    breaking: { files: { 'dist/apps/application-web.yaml': [webApp], 'dist/base/configmap-web.yaml': [configMap()] } },
+    satisfying: { files: { 'dist/apps/application-web.yaml': [webApp], 'dist/web/configmap-web.yaml': [configMap()] } },
+  },
+  'verify/plain-sources': {
+    breaking: {
+      files: {
+        'dist/apps/application-root.yaml': [application('root', 'dist/apps')],
+        'dist/apps/application-web.yaml': [application('web', 'dist/web', 1, { repoURL: 'https://charts.example.com', chart: 'web', targetRevision: '1.0.0' })],
+      },
+    },
+    satisfying: { files: { 'dist/apps/application-root.yaml': [application('root', 'dist/apps')], 'dist/apps/application-web.yaml': [webApp] } },
+  },
+  'verify/layer-order': {
+    breaking: { files: { 'dist/apps/application-web.yaml': [application('web', 'dist/web', 0)], 'dist/apps/application-base.yaml': [baseApp] }, facts: [[application('web', 'dist/web', 0), { dependsOn: ['base'] }]] },
+    satisfying: { files: { 'dist/apps/application-web.yaml': [webApp], 'dist/apps/application-base.yaml': [baseApp] }, facts: [[webApp, { dependsOn: ['base'] }]] },
+  },
+  'verify/api-providers': {
+    breaking: { files: { 'dist/apps/application-web.yaml': [webApp], 'dist/web/widget-web.yaml': [widget()] } },
+    satisfying: {
+      files: {
+        'dist/apps/application-web.yaml': [webApp],
+        'dist/web/customresourcedefinition-widgets.example.com.yaml': [widgetCrd],
+        'dist/web/widget-web.yaml': [widget({ 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' })],
+      },
+    },
+  },
+  'verify/bootstrap': {
+    breaking: { files: { 'dist/apps/application-root.yaml': [application('root', 'dist/apps')], 'argocd/namespace-argocd.yaml': [namespace('argocd')], 'argocd/kustomization.yaml': 'resources: []\n' } },
+    satisfying: {
+      files: {
+        'dist/apps/application-root.yaml': [application('root', 'dist/apps')],
+        'dist/argocd/namespace-argocd.yaml': [namespace('argocd')],
+        'argocd/namespace-argocd.yaml': [namespace('argocd')],
+        'argocd/kustomization.yaml': 'resources:\n  - namespace-argocd.yaml\n',
+      },
+    },
+  },
+  'verify/backup-coverage': {
+    breaking: { files: { 'dist/web/persistentvolumeclaim-data.yaml': [pvc()] } },
+    satisfying: { files: { 'dist/web/persistentvolumeclaim-data.yaml': [pvc({ 'platform.tsys/backup-opt-out': 'cache, rebuilt on start' })] } },
+  },
+  'verify/directory-consumers': { breaking: rancherLdap(false), satisfying: rancherLdap(true) },
+};

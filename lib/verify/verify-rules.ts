@@ -1,0 +1,52 @@
+import { describeObject } from '../k8s/manifest';
+import type { Rule, RuleFinding } from '../rule';
+import { checkDirectoryConsumers } from './ldap-rules';
+import { VERIFY_FIXTURES, VerifyFixture } from './rule-fixtures';
+import {
+  checkApiProviders, checkApplicationPaths, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkManifests, checkNamespaces,
+  checkOneApplication, checkPlainSources, checkSchemas, checkSecrets, checkServiceSelectors, Report, ReportFile, Tree, VerifyRuleId,
+} from './rules';
+
+/**
+ * The plain verify rules (what only the rendered YAML can show: manifests, schemas, secrets,
+ * references, namespaces, sync order, the bootstrap, backups, the directory's consumers) in the
+ * one rule shape of lib/rule.ts. Their messages carry no id (they read as before); the id is on
+ * the finding.
+ */
+
+/** A plain verify rule (lib/rule.ts) over the verify Tree; its cases are files of a tree (lib/verify/rule-fixtures.ts). */
+export interface VerifyRule extends Rule<Tree, VerifyFixture> {
+  readonly id: VerifyRuleId;
+}
+
+/** The findings of one verify check as rule findings; its fixtures are VERIFY_FIXTURES[id]. */
+function verifyRule(id: VerifyRuleId, description: string, run: (tree: Tree, report: Report, reportFile: ReportFile) => void): VerifyRule {
+  return {
+    id,
+    description,
+    check(tree) {
+      const out: RuleFinding[] = [];
+      run(tree, (o, message) => out.push({ rule: id, file: o.file, object: describeObject(o.obj), message }), (file, message) => out.push({ rule: id, file, message }));
+      return out;
+    },
+    fixtures: VERIFY_FIXTURES[id],
+  };
+}
+
+/** Every plain verify rule, in the order verify runs them (findings of one file keep this order). */
+export const VERIFY_RULES: readonly VerifyRule[] = [
+  verifyRule('verify/manifests', 'every file reads as manifests, and every object has apiVersion, kind and metadata.name', checkManifests),
+  verifyRule('verify/one-application', 'one Application syncs each layer folder (from dist/apps) and each app folder (from a layer)', checkOneApplication),
+  verifyRule('verify/schemas', 'objects hold to their strict schemas, carry no status block, and their sync waves are integers', checkSchemas),
+  verifyRule('verify/secrets', 'no secret material in git: no Secret with data (but public certificates), no literal secret, no private key', checkSecrets),
+  verifyRule('verify/duplicates', 'no object twice within dist/ or within argocd/', checkDuplicates),
+  verifyRule('verify/namespaces', 'namespaced objects name a namespace that exists when they sync; cluster-scoped objects name none', checkNamespaces),
+  verifyRule('verify/service-selectors', 'Service selectors match a pod template in the same namespace', checkServiceSelectors),
+  verifyRule('verify/application-paths', 'Applications point at folders that exist; every layer and app folder has an Application', checkApplicationPaths),
+  verifyRule('verify/plain-sources', 'every Application syncs a dist/ folder of the platform repository; no Helm source, no k3s HelmChart', checkPlainSources),
+  verifyRule('verify/layer-order', 'layers sync after the layers they depend on', checkLayerOrder),
+  verifyRule('verify/api-providers', "every custom resource's API is installed before it syncs", checkApiProviders),
+  verifyRule('verify/bootstrap', 'argocd/ equals its twins in dist/argocd and its kustomization lists exactly them; the app of apps is there', checkBootstrap),
+  verifyRule('verify/backup-coverage', 'every volume is covered by a backup schedule or opted out with a reason', checkBackupCoverage),
+  verifyRule('verify/directory-consumers', 'every LDAP consumer reaches the same directory the same way, over verified LDAPS', checkDirectoryConsumers),
+];
