@@ -5,7 +5,8 @@
  * Volumes are PersistentVolumeClaims, the volumeClaimTemplates of StatefulSets, and the volumes
  * components declare for the volumes a controller creates at run time (the `volumes` fact, see HelmVolume), since
  * charts are rendered in the cluster. Schedules are Velero `Schedule`s and Longhorn backup
- * `RecurringJob`s.
+ * `RecurringJob`s. Opt-outs are the `backupOptOut` fact of a claim or a StatefulSet (lib/facts),
+ * never an annotation read back.
  */
 
 import { JsonMap, listAt, mapAt, mapsAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
