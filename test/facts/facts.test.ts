@@ -60,7 +60,8 @@ describe('the platform\'s facts', () => {
 
   test('GIVEN a rendered tree WHEN every platform.tsys/* annotation is stripped THEN verify and the simulation give the same findings and report', () => {
     const tree = stripped();
-    expect([...tree.values()].some((c) => /platform\.tsys\/(singleton|workloads|provides-apis|depends-on|selects-runtime-pods|volumes|storage|ha-exempt|system-component|role|recovery-budget|backup-opt-out|app-namespace):/.test(c))).toBe(false);
+    // In the manifests (the docs name the keys to people; render-cache/ holds the charts' own output, which verify does not read).
+    expect([...tree].filter(([p]) => !p.startsWith('docs/') && !p.startsWith('render-cache/')).map(([, c]) => c).some((c) => /platform\.tsys\/(singleton|workloads|provides-apis|depends-on|selects-runtime-pods|volumes|storage|ha-exempt|system-component|role|recovery-budget|backup-opt-out|app-namespace):/.test(c))).toBe(false);
     const report = files.find((f) => f.path === FAILURE_REPORT)!.content;
     const fromStripped = failureReportFile([...tree].map(([path, content]) => ({ path, content })));
     expect(fromStripped.content).toBe(report);
