@@ -33,7 +33,8 @@ function haInput(fixture: HaFixture): HaContext {
   });
   const factsFile = file.replace(/\.yaml$/, '.facts.yaml');
   const { facts, problems } = fs.existsSync(factsFile) ? parseFacts(fs.readFileSync(factsFile, 'utf8')) : { facts: NO_FACTS, problems: [] };
-  return { model: buildHaModel({ objects, hostFiles, facts: new Map([...shipped.facts, ...facts]), factsProblems: problems }), objects };
+  const all = new Map([...shipped.facts, ...facts]);
+  return { model: buildHaModel({ objects, hostFiles, facts: all, factsProblems: problems }), objects, facts: all };
 }
 
 /** Verify fixtures are tiny trees, checked with one schema registry (it is slow to build). */

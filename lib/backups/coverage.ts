@@ -5,7 +5,8 @@
  * Volumes are PersistentVolumeClaims, the volumeClaimTemplates of StatefulSets, and the volumes
  * components declare for the volumes a controller creates at run time (the `volumes` fact, see HelmVolume), since
  * charts are rendered in the cluster. Schedules are Velero `Schedule`s and Longhorn backup
- * `RecurringJob`s.
+ * `RecurringJob`s. Opt-outs are the `backupOptOut` fact of a claim or a StatefulSet (lib/facts),
+ * never an annotation read back.
  */
 
 import { JsonMap, listAt, mapAt, mapsAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
@@ -13,9 +14,9 @@ import type { LoadedObject } from '../k8s/tree';
 import { selectorMatches } from '../k8s/scheduling';
 import { factsOf, PlatformFacts } from '../facts/facts';
 
-/** Annotation keys of the backup rule. */
+/** Annotation keys of the backup rule, for reviewers of the rendered YAML: coverage reads the facts (lib/facts), never these. */
 export const BACKUP_ANNOTATIONS = {
-  /** On a PVC (or a claim template, or a declared Helm volume): why it needs no backup. */
+  /** On a claim template a vendored chart renders, beside the `backupOptOuts` declaration of its component, for a reviewer. */
   optOut: 'platform.tsys/backup-opt-out',
   /** On the object that carries a component's volumes created at run time, as JSON (HelmVolume[]) for reviewers; verify reads the facts. */
   volumes: 'platform.tsys/volumes',
@@ -80,7 +81,7 @@ export function volumeClaims(objects: readonly LoadedObject[], facts: PlatformFa
     if (!file.startsWith('dist/')) continue;
     const namespace = stringAt(obj, 'metadata.namespace') ?? '';
     const name = stringAt(obj, 'metadata.name') ?? '';
-    const optOut = stringAt(obj, ['metadata', 'annotations', BACKUP_ANNOTATIONS.optOut]);
+    const optOut = factsOf(facts, obj)?.backupOptOut;
     if (obj.kind === 'PersistentVolumeClaim' && obj.apiVersion === 'v1') {
       out.push({
         namespace, name, storageClass: stringAt(obj, 'spec.storageClassName') ?? DEFAULT_STORAGE_CLASS,
@@ -92,7 +93,7 @@ export function volumeClaims(objects: readonly LoadedObject[], facts: PlatformFa
         out.push({
           namespace, name: `${valueAt(t, 'metadata.name')}-${name}-*`, storageClass: stringAt(t, 'spec.storageClassName') ?? DEFAULT_STORAGE_CLASS,
           size: stringAt(t, 'spec.resources.requests.storage'), labels: stringMapAt(t, 'metadata.labels') ?? {},
-          optOut: stringAt(t, ['metadata', 'annotations', BACKUP_ANNOTATIONS.optOut]) ?? optOut,
+          optOut,
           source: `StatefulSet ${name}`, object: obj, file,
         });
       }
@@ -156,9 +157,9 @@ export function backupCoverage(objects: readonly LoadedObject[], facts: Platform
 export function coverageProblem(claim: VolumeClaim, schedules: readonly BackupSchedule[]): string | undefined {
   const what = `volume ${claim.namespace}/${claim.name} (${claim.source})`;
   if (claim.optOut !== undefined) {
-    return claim.optOut.trim() === '' ? `${what}: ${BACKUP_ANNOTATIONS.optOut} needs a reason, e.g. "cache, rebuilt on start"` : undefined;
+    return claim.optOut.trim() === '' ? `${what}: its backup opt-out needs a reason, e.g. "cache, rebuilt on start"` : undefined;
   }
   if (schedules.length > 0) return undefined;
   return `${what} is not covered by any backup schedule: include namespace "${claim.namespace}" in a Velero Schedule (site.yaml backups), `
-    + `keep it on StorageClass "${DEFAULT_STORAGE_CLASS}" in a Longhorn backup group, or annotate it ${BACKUP_ANNOTATIONS.optOut}: "<reason>"`;
+    + `keep it on StorageClass "${DEFAULT_STORAGE_CLASS}" in a Longhorn backup group, or declare why it needs none (backupOptOut: "<reason>", lib/facts; a chart's claims: backupOptOuts of its component)`;
 }

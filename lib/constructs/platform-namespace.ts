@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { KubeNamespace } from 'cdk8s-plus-25/lib/imports/k8s';
 import { APP_NAMESPACE_LABEL } from '../ha/annotations';
+import { declareFacts } from '../facts/declare';
 
 /** Pod Security Standards level (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
@@ -19,8 +20,9 @@ export interface PlatformNamespaceProps {
    */
   readonly annotations?: Readonly<Record<string, string>>;
   /**
-   * An application namespace (the PaaS's sit, uat, prod): labelled `platform.tsys/app-namespace`,
-   * which makes `npm run verify` require a default-deny NetworkPolicy in it (lib/ha/default-deny.ts).
+   * An application namespace (the PaaS's sit, uat, prod): declared so (the `appNamespace` fact),
+   * which makes `npm run verify` require a default-deny NetworkPolicy in it (lib/ha/default-deny.ts),
+   * and labelled `platform.tsys/app-namespace` for people (`kubectl get ns -l`); nothing reads the label.
    * @default false
    */
   readonly app?: boolean;
@@ -37,7 +39,7 @@ export class PlatformNamespace extends Construct {
     super(scope, id);
     const level = props.podSecurity ?? 'baseline';
     this.name = props.name;
-    new KubeNamespace(this, 'namespace', {
+    const ns = new KubeNamespace(this, 'namespace', {
       metadata: {
         name: props.name,
         labels: {
@@ -49,5 +51,6 @@ export class PlatformNamespace extends Construct {
         ...(props.annotations ? { annotations: { ...props.annotations } } : {}),
       },
     });
+    if (props.app) declareFacts(ns, { appNamespace: true });
   }
 }

@@ -23,6 +23,9 @@ export interface RenderedObjectRef {
 /** HA facts for one rendered workload (annotations written onto it): why it is a singleton, a system component, exempt. */
 export type RenderedWorkloadHa = RenderedObjectRef & HaDeclaration;
 
+/** A rendered PersistentVolumeClaim or StatefulSet (each of its claim templates) whose volumes need no backup, and why. */
+export type BackupOptOut = RenderedObjectRef & { readonly because: string };
+
 /** An object the upstream renders that the platform does not apply, and why. */
 export type ExcludedObject = RenderedObjectRef & { readonly because: string };
 
@@ -59,6 +62,14 @@ export interface UpstreamObjectsProps {
    * @default - none
    */
   readonly volumes?: readonly HelmVolume[];
+  /**
+   * Rendered claims (PersistentVolumeClaims, or a StatefulSet's claim templates) that need no
+   * backup, each with why: the backup-coverage rule reads this declaration (as the `backupOptOut`
+   * fact), never an annotation the chart writes. A declaration that matches no rendered object
+   * is an error.
+   * @default - none
+   */
+  readonly backupOptOuts?: readonly BackupOptOut[];
   /**
    * The replicated storage this component installs, for the node-failure simulation; its values
    * paths are resolved against the component's values.
@@ -214,6 +225,11 @@ export abstract class UpstreamObjects extends Construct {
     for (const d of props.ha ?? []) {
       if (!objects.some(({ object }) => matches(d, object))) problems.push(`ha declares ${d.kind}/${d.name}, which ${this.describe()} does not render`);
     }
+    for (const b of props.backupOptOuts ?? []) {
+      if (b.kind !== 'PersistentVolumeClaim' && b.kind !== 'StatefulSet') problems.push(`backupOptOuts names ${b.kind}/${b.name}; name a PersistentVolumeClaim or a StatefulSet (its claim templates)`);
+      else if (!b.because?.trim()) problems.push(`backupOptOuts: ${b.kind}/${b.name} needs a reason (because)`);
+      else if (!objects.some(({ object }) => matches(b, object))) problems.push(`backupOptOuts names ${b.kind}/${b.name}, which ${this.describe()} does not render`);
+    }
     const runtime: WorkloadDeclaration[] = [];
     const fromWorkloads: RenderedWorkloadHa[] = [];
     for (const w of props.workloads ?? []) {
@@ -291,6 +307,8 @@ export abstract class UpstreamObjects extends Construct {
       const rendered = new RenderedObject(this, id, dropNulls(desired) as Record<string, unknown>, meta);
       if (decl) declareFacts(rendered, { ha: { singleton: decl.singleton, systemComponent: decl.systemComponent, exempt: decl.exempt, recoveryBudget: decl.recoveryBudget, role: decl.role } });
       if (runtimeSelector) declareFacts(rendered, { selectsRuntimePods: runtimeSelector.because });
+      const optOut = (props.backupOptOuts ?? []).find((b) => matches(b, { ...object, metadata: meta }));
+      if (optOut) declareFacts(rendered, { backupOptOut: optOut.because });
       this.rendered.push(rendered);
     }
     if (problems.length) throw new PlatformError(`${this.node.path}:\n  ${problems.join('\n  ')}`);

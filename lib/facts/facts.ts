@@ -82,6 +82,10 @@ export const ObjectFactsSchema = z.strictObject({
   providesApis: z.array(ApiRefSchema).min(1).optional(),
   /** On a layer's Application: the layers it depends on. */
   dependsOn: z.array(z.string().min(1)).min(1).optional(),
+  /** On a PersistentVolumeClaim, or a StatefulSet (each of its claim templates): why its volumes need no backup. */
+  backupOptOut: reason.optional(),
+  /** On a Namespace: it holds applications, so it needs a default-deny NetworkPolicy (ha/default-deny). */
+  appNamespace: z.literal(true).optional(),
 });
 
 export type ObjectFacts = z.infer<typeof ObjectFactsSchema>;

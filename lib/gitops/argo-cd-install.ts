@@ -3,12 +3,12 @@ import { Construct } from 'constructs';
 import type { Site } from '../config/schema';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
-import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
+import type { BackupOptOut, RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { PlatformContext } from '../context';
 import type { ChartVersion } from '../versions';
 import { addRootAndProject } from './apps';
 import { ARGOCD_NAMESPACE, NEVER_PRUNE } from './argocd';
-import { argoCdHa, argoCdValues, type ArgoCdValues } from './argocd-values';
+import { argoCdBackupOptOuts, argoCdHa, argoCdValues, type ArgoCdValues } from './argocd-values';
 
 export interface ArgoCdInstallProps {
   /** The argo-cd chart (vendored). */
@@ -19,6 +19,8 @@ export interface ArgoCdInstallProps {
   readonly site: Site;
   /** HA declarations of the chart's workloads (singletons with why). */
   readonly ha?: readonly RenderedWorkloadHa[];
+  /** The chart's claims that need no backup, with why. @default - none */
+  readonly backupOptOuts?: readonly BackupOptOut[];
   /**
    * Render the root Application and the project too (the bootstrap; in dist/ they live in dist/apps).
    * @default false
@@ -46,6 +48,7 @@ export class ArgoCdInstall extends Construct {
       namespace: ARGOCD_NAMESPACE,
       values: props.values,
       ha: props.ha,
+      backupOptOuts: props.backupOptOuts,
     });
     if (props.rootAndProject) this.rootAndProjectObjects = addRootAndProject(this, props.site);
   }
@@ -58,5 +61,6 @@ export function argoCdInstallProps(ctx: PlatformContext): ArgoCdInstallProps {
     values: argoCdValues(ctx),
     site: ctx.site,
     ha: argoCdHa(),
+    backupOptOuts: argoCdBackupOptOuts(),
   };
 }

@@ -5,6 +5,7 @@ import { ENVIRONMENTS } from '../config/app-schema';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, syncPolicy } from '../gitops/argocd';
+import { declareFacts } from '../facts/declare';
 import { Layer } from '../layer';
 import { APP_NAMESPACE_LABEL, APPS_PROJECT, appApplicationName, appPath } from '../paas/conventions';
 import { allocate, emptyLock, loadBalancerRequests, paasPool, reservedAddresses } from '../paas/lock';
@@ -49,7 +50,7 @@ export function paasLayer(scope: Construct, ctx: PlatformContext): Layer {
   const namespaces = new Construct(layer, 'namespaces');
   for (const env of ENVIRONMENTS) {
     const ns = new Construct(namespaces, env);
-    new KubeNamespace(ns, 'namespace', {
+    const namespace = new KubeNamespace(ns, 'namespace', {
       metadata: {
         name: env,
         labels: {
@@ -60,6 +61,8 @@ export function paasLayer(scope: Construct, ctx: PlatformContext): Layer {
         },
       },
     });
+    // Verify's default-deny rule reads the fact; the label is for people (kubectl get ns -l).
+    declareFacts(namespace, { appNamespace: true });
     new KubeNetworkPolicy(ns, 'default-deny', {
       metadata: { name: 'default-deny', namespace: env },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },

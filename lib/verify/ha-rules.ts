@@ -1,11 +1,11 @@
-import { APP_NAMESPACE_LABEL, HA_ANNOTATIONS, HA_RULES, HaRuleId } from '../ha/annotations';
+import { HA_ANNOTATIONS, HA_RULES, HaRuleId } from '../ha/annotations';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
 import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
 import { isViolation, Outcome, simulate } from '../ha/simulate';
 import { asList, describeObject, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
 import type { LoadedObject } from '../k8s/tree';
-import type { PlatformFacts } from '../facts/facts';
+import { factsOf, type PlatformFacts } from '../facts/facts';
 
 /**
  * The HA and safety rules of `npm run verify`, one function per rule id (lib/ha/annotations.ts
@@ -17,6 +17,8 @@ import type { PlatformFacts } from '../facts/facts';
 export interface HaContext {
   readonly model: HaModel;
   readonly objects: readonly HaObject[];
+  /** What the platform declares about its objects (lib/facts): app namespaces, besides what the model read. */
+  readonly facts: PlatformFacts;
 }
 
 export type HaReport = (o: HaObject, message: string) => void;
@@ -25,7 +27,7 @@ export type HaReportFile = (file: string, message: string) => void;
 /** Builds the HA context of a rendered tree on disk (verify's `objects` are dist/ and argocd/). */
 export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }): HaContext {
   const input = haInputFromDisk(root, objects, declared);
-  return { model: haModel(input), objects: input.objects };
+  return { model: haModel(input), objects: input.objects, facts: input.facts };
 }
 
 const tag = (id: HaRuleId, message: string) => `[${id}] ${message}`;
@@ -192,10 +194,10 @@ export function checkHaHostNamespaces(ctx: HaContext, report: HaReport): void {
   }
 }
 
-/** Every app namespace (labelled `platform.tsys/app-namespace: "true"`) has a NetworkPolicy denying all ingress. */
+/** Every app namespace (declared so: the `appNamespace` fact) has a NetworkPolicy denying all ingress. */
 export function checkHaDefaultDeny(ctx: HaContext, report: HaReport): void {
   const policies = ctx.objects.filter((o) => o.obj.kind === 'NetworkPolicy' && o.obj.apiVersion === 'networking.k8s.io/v1');
-  for (const ns of ctx.objects.filter((o) => o.obj.kind === 'Namespace' && o.obj.apiVersion === 'v1' && valueAt(o.obj, ['metadata', 'labels', APP_NAMESPACE_LABEL]) === 'true')) {
+  for (const ns of ctx.objects.filter((o) => o.obj.kind === 'Namespace' && o.obj.apiVersion === 'v1' && factsOf(ctx.facts, o.obj)?.appNamespace === true)) {
     const name = valueAt(ns.obj, 'metadata.name');
     const denies = policies.some((p) => {
       const spec = mapAt(p.obj, 'spec') ?? {};

@@ -1,20 +1,33 @@
 import { parse } from 'yaml';
 import { pemCertificates } from '../config/pem';
-import { isKind } from '../k8s/manifest';
+import { asMap, isKind, JsonMap, mapAt, mapsAt, numberAt, stringAt, valueAt } from '../k8s/manifest';
 import { podTemplateOf } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
 import type { Report, Tree } from './rules';
 
-/**
+/*
  * The six consumers' settings are read as they are rendered (Helm values, TOML, Dex YAML, Keycloak
- * realm JSON...), each field checked where it is read: a loose view of a rendered object.
- * Follow-up: move these reads onto the typed accessors of lib/k8s/manifest.ts.
+ * realm JSON...), each field checked where it is read with the typed accessors of
+ * lib/k8s/manifest.ts. Keys with dots (`dex.config`, `group.object.classes`) go as path segments.
  */
-type Loose = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** An object of the render, as the loose view above. */
-function obj(o: LoadedObject): Loose {
-  return o.obj;
+/** The namespace and name of a rendered object. */
+const nsOf = (o: LoadedObject) => stringAt(o.obj, 'metadata.namespace');
+const nameOf = (o: LoadedObject) => stringAt(o.obj, 'metadata.name');
+
+/** The pod spec of a rendered workload; {} when it has none. */
+function podSpecOf(o: LoadedObject): JsonMap {
+  return mapAt(podTemplateOf(o.obj), 'spec') ?? {};
+}
+
+/** Init and main containers of a pod spec. */
+function allContainers(spec: JsonMap): JsonMap[] {
+  return [...mapsAt(spec, 'initContainers'), ...mapsAt(spec, 'containers')];
+}
+
+/** The first string of a list at `path` (Keycloak's config values are lists of one string). */
+function firstString(value: unknown, path: readonly string[]): string | undefined {
+  return stringAt(value, [...path, 0]);
 }
 
 /**
@@ -56,20 +69,24 @@ function objectClassOf(filter: unknown): string | undefined {
 
 /** What the CA Secret `namespace/name` holds (key `key`, or every key), as an identity. */
 function caIdentity(tree: Tree, namespace: string, name: string, key: string | undefined): DirectoryView['ca'] {
-  const here = tree.objects.filter((o) => o.file.startsWith('dist/') && obj(o).metadata?.namespace === namespace);
-  const external = here.find((o) => isKind(obj(o), 'external-secrets.io', 'ExternalSecret') && (obj(o).spec?.target?.name ?? obj(o).metadata.name) === name);
+  const here = tree.objects.filter((o) => o.file.startsWith('dist/') && nsOf(o) === namespace);
+  const external = here.find((o) => isKind(o.obj, 'external-secrets.io', 'ExternalSecret') && (valueAt(o.obj, 'spec.target.name') ?? nameOf(o)) === name);
   if (external) {
-    const spec = obj(external).spec ?? {};
-    const data = (spec.data ?? []) as Loose[];
-    const entries = data.filter((d) => key === undefined || d.secretKey === key);
+    const spec = mapAt(external.obj, 'spec') ?? {};
+    const entries = mapsAt(spec, 'data').filter((d) => key === undefined || d.secretKey === key);
     if (entries.length === 0) return { problem: `Secret ${namespace}/${name} (ExternalSecret) has no key ${key}` };
-    return { id: entries.map((d) => `bitwarden ${d.sourceRef?.storeRef?.name ?? spec.secretStoreRef?.name}/${d.remoteRef?.key}${d.remoteRef?.property ? `#${d.remoteRef.property}` : ''}`).sort().join(', ') };
+    return {
+      id: entries.map((d) => {
+        const property = valueAt(d, 'remoteRef.property');
+        return `bitwarden ${valueAt(d, 'sourceRef.storeRef.name') ?? valueAt(spec, 'secretStoreRef.name')}/${valueAt(d, 'remoteRef.key')}${property ? `#${property}` : ''}`;
+      }).sort().join(', '),
+    };
   }
-  const secret = here.find((o) => isKind(obj(o), '', 'Secret') && obj(o).metadata.name === name);
+  const secret = here.find((o) => isKind(o.obj, '', 'Secret') && nameOf(o) === name);
   if (secret) {
     const values: Record<string, string> = {
-      ...Object.fromEntries(Object.entries(obj(secret).data ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString('utf8')])),
-      ...(obj(secret).stringData ?? {}),
+      ...Object.fromEntries(Object.entries(mapAt(secret.obj, 'data') ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString('utf8')])),
+      ...Object.fromEntries(Object.entries(mapAt(secret.obj, 'stringData') ?? {}).map(([k, v]) => [k, String(v)])),
     };
     const texts = key === undefined ? Object.values(values) : values[key] === undefined ? [] : [values[key]];
     if (texts.length === 0) return { problem: `Secret ${namespace}/${name} has no key ${key}` };
@@ -87,17 +104,16 @@ function caIdentity(tree: Tree, namespace: string, name: string, key: string | u
 function caMountedAt(tree: Tree, workload: LoadedObject | undefined, file: string | undefined, what: string): DirectoryView['ca'] {
   if (!workload) return { problem: `no rendered workload runs ${what}` };
   if (!file) return { problem: `${what} names no CA file: it would trust only its image's built-in CAs` };
-  const spec: Loose = (podTemplateOf(obj(workload))?.spec as Loose) ?? {};
-  const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])] as Loose[];
-  for (const c of containers) {
-    for (const m of (c.volumeMounts ?? []) as Loose[]) {
+  const spec = podSpecOf(workload);
+  for (const c of allContainers(spec)) {
+    for (const m of mapsAt(c, 'volumeMounts')) {
       const mountPath = String(m.mountPath);
-      const key = mountPath === file ? (m.subPath as string | undefined) : file.startsWith(`${mountPath}/`) ? file.slice(mountPath.length + 1) : undefined;
+      const key = mountPath === file ? stringAt(m, 'subPath') : file.startsWith(`${mountPath}/`) ? file.slice(mountPath.length + 1) : undefined;
       if (key === undefined) continue;
-      const volume = ((spec.volumes ?? []) as Loose[]).find((v) => v.name === m.name);
-      const secretName = volume?.secret?.secretName;
-      if (typeof secretName !== 'string') return { problem: `${file} in ${what} is not mounted from a Secret` };
-      return caIdentity(tree, String(obj(workload).metadata.namespace), secretName, key);
+      const volume = mapsAt(spec, 'volumes').find((v) => v.name === m.name);
+      const secretName = stringAt(volume, 'secret.secretName');
+      if (secretName === undefined) return { problem: `${file} in ${what} is not mounted from a Secret` };
+      return caIdentity(tree, String(nsOf(workload)), secretName, key);
     }
   }
   return { problem: `${what} reads its CA from ${file}, which nothing is mounted at` };
@@ -105,100 +121,102 @@ function caMountedAt(tree: Tree, workload: LoadedObject | undefined, file: strin
 
 /** The rendered workload of kind/name (in dist/). */
 function workloadNamed(tree: Tree, namespace: string | undefined, kind: string, name: string): LoadedObject | undefined {
-  return tree.objects.find((o) => o.file.startsWith('dist/') && isKind(obj(o), 'apps', kind) && obj(o).metadata.name === name && (namespace === undefined || obj(o).metadata.namespace === namespace));
+  return tree.objects.find((o) => o.file.startsWith('dist/') && isKind(o.obj, 'apps', kind) && nameOf(o) === name && (namespace === undefined || nsOf(o) === namespace));
 }
 
 /** Rendered workloads whose pods read the object `kind` `name` (a volume, envFrom or an env value), in its namespace. */
 function workloadsReading(tree: Tree, namespace: string, kind: 'configMap' | 'secret', name: string): LoadedObject[] {
   return tree.objects.filter((o) => {
-    if (!o.file.startsWith('dist/') || obj(o).metadata?.namespace !== namespace) return false;
-    const spec: Loose = (podTemplateOf(obj(o))?.spec as Loose);
+    if (!o.file.startsWith('dist/') || nsOf(o) !== namespace) return false;
+    const spec = mapAt(podTemplateOf(o.obj), 'spec');
     if (!spec) return false;
-    const volumes = ((spec.volumes ?? []) as Loose[]).some((v) => (kind === 'configMap' ? v.configMap?.name : v.secret?.secretName) === name);
-    const env = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c: Loose) =>
-      ((c.envFrom ?? []) as Loose[]).some((e) => (kind === 'configMap' ? e.configMapRef?.name : e.secretRef?.name) === name)
-      || ((c.env ?? []) as Loose[]).some((e) => (kind === 'configMap' ? e.valueFrom?.configMapKeyRef?.name : e.valueFrom?.secretKeyRef?.name) === name));
+    const volumes = mapsAt(spec, 'volumes').some((v) => valueAt(v, kind === 'configMap' ? 'configMap.name' : 'secret.secretName') === name);
+    const env = allContainers(spec).some((c) =>
+      mapsAt(c, 'envFrom').some((e) => valueAt(e, kind === 'configMap' ? 'configMapRef.name' : 'secretRef.name') === name)
+      || mapsAt(c, 'env').some((e) => valueAt(e, kind === 'configMap' ? 'valueFrom.configMapKeyRef.name' : 'valueFrom.secretKeyRef.name') === name));
     return volumes || env;
   });
 }
 
 /** Dex (Argo CD): the LDAP connector in argocd-cm's dex.config; one host. */
 function dexViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
-  const text = obj(cm).data?.['dex.config'];
-  if (obj(cm).metadata.name !== 'argocd-cm' || typeof text !== 'string') return [];
-  const connectors = ((parse(text)?.connectors ?? []) as Loose[]).filter((c) => c.type === 'ldap');
+  const text = stringAt(cm.obj, ['data', 'dex.config']);
+  if (nameOf(cm) !== 'argocd-cm' || text === undefined) return [];
+  const connectors = mapsAt(parse(text), 'connectors').filter((c) => c.type === 'ldap');
   return connectors.map((c) => {
-    const cfg = c.config ?? {};
+    const cfg = mapAt(c, 'config') ?? {};
     const { host, port } = hostPort(String(cfg.host ?? ''));
-    const dex = workloadNamed(tree, obj(cm).metadata.namespace, 'Deployment', 'argocd-dex-server');
+    const dex = workloadNamed(tree, nsOf(cm), 'Deployment', 'argocd-dex-server');
     return {
       consumer: 'argocd', at: cm, hosts: [host], singleHost: true, port: port ?? (cfg.insecureNoSSL ? 389 : 636),
       verifiedTls: !cfg.insecureNoSSL && !cfg.insecureSkipVerify && !cfg.startTLS,
-      ca: cfg.rootCAData ? { problem: 'Dex carries its CA inline (rootCAData) instead of the CA Secret' } : caMountedAt(tree, dex, cfg.rootCA, 'Dex (argocd-dex-server)'),
-      loginAttribute: cfg.userSearch?.username, groupObjectClass: objectClassOf(cfg.groupSearch?.filter),
-      memberAttribute: cfg.groupSearch?.userMatchers?.[0]?.groupAttr,
+      ca: cfg.rootCAData ? { problem: 'Dex carries its CA inline (rootCAData) instead of the CA Secret' } : caMountedAt(tree, dex, stringAt(cfg, 'rootCA'), 'Dex (argocd-dex-server)'),
+      loginAttribute: stringAt(cfg, 'userSearch.username'), groupObjectClass: objectClassOf(valueAt(cfg, 'groupSearch.filter')),
+      memberAttribute: stringAt(cfg, 'groupSearch.userMatchers.0.groupAttr'),
     };
   });
 }
 
 /** Keycloak: the LDAP user federation of a realm import; a space-separated URL list. */
 function keycloakViews(tree: Tree, imp: LoadedObject): DirectoryView[] {
-  const components = obj(imp).spec?.realm?.components?.['org.keycloak.storage.UserStorageProvider'] ?? [];
-  return (components as Loose[]).filter((c) => c.providerId === 'ldap').map((c) => {
-    const cfg = c.config ?? {};
-    const urls = String(cfg.connectionUrl?.[0] ?? '').split(/\s+/).filter(Boolean).map(hostPort);
-    const groups = ((c.subComponents?.['org.keycloak.storage.ldap.mappers.LDAPStorageMapper'] ?? []) as Loose[]).find((m) => m.providerId === 'group-ldap-mapper')?.config ?? {};
-    const ns = String(obj(imp).metadata.namespace);
-    const server = tree.objects.find((o) => o.file.startsWith('dist/') && isKind(obj(o), 'k8s.keycloak.org', 'Keycloak') && obj(o).metadata.name === obj(imp).spec?.keycloakCRName && obj(o).metadata.namespace === ns);
-    const stores = Object.values((server ? obj(server).spec?.truststores ?? {} : {}) as Record<string, Loose>).map((t) => String(t.secret?.name));
+  const components = mapsAt(imp.obj, ['spec', 'realm', 'components', 'org.keycloak.storage.UserStorageProvider']);
+  return components.filter((c) => c.providerId === 'ldap').map((c) => {
+    const cfg = mapAt(c, 'config') ?? {};
+    const urls = String(valueAt(cfg, 'connectionUrl.0') ?? '').split(/\s+/).filter(Boolean).map(hostPort);
+    const groups = mapAt(mapsAt(c, ['subComponents', 'org.keycloak.storage.ldap.mappers.LDAPStorageMapper']).find((m) => m.providerId === 'group-ldap-mapper'), 'config') ?? {};
+    const ns = String(nsOf(imp));
+    const crName = valueAt(imp.obj, 'spec.keycloakCRName');
+    const server = tree.objects.find((o) => o.file.startsWith('dist/') && isKind(o.obj, 'k8s.keycloak.org', 'Keycloak') && nameOf(o) === crName && nsOf(o) === ns);
+    const stores = Object.values(server ? mapAt(server.obj, 'spec.truststores') ?? {} : {}).map((t) => String(valueAt(t, 'secret.name')));
     const ca: DirectoryView['ca'] = stores.length === 0
-      ? { problem: `Keycloak ${obj(imp).spec?.keycloakCRName} has no truststores: it would trust only its image's built-in CAs` }
+      ? { problem: `Keycloak ${crName} has no truststores: it would trust only its image's built-in CAs` }
       : stores.length > 1 ? { problem: `Keycloak trusts several Secrets (${stores.join(', ')}); the directory's CA should be one` } : caIdentity(tree, ns, stores[0], undefined);
     return {
       consumer: 'keycloak', at: imp, hosts: urls.map((u) => u.host), singleHost: false, port: urls.length && urls.every((u) => u.port === urls[0].port) ? urls[0].port : undefined,
-      verifiedTls: urls.length > 0 && urls.every((u) => u.scheme === 'ldaps') && cfg.useTruststoreSpi?.[0] !== 'never',
-      ca, loginAttribute: cfg.usernameLDAPAttribute?.[0], groupObjectClass: groups['group.object.classes']?.[0], memberAttribute: groups['membership.ldap.attribute']?.[0],
+      verifiedTls: urls.length > 0 && urls.every((u) => u.scheme === 'ldaps') && valueAt(cfg, 'useTruststoreSpi.0') !== 'never',
+      ca, loginAttribute: firstString(cfg, ['usernameLDAPAttribute']), groupObjectClass: firstString(groups, ['group.object.classes']), memberAttribute: firstString(groups, ['membership.ldap.attribute']),
     };
   });
 }
 
 /** Rancher: its LDAP AuthConfig (a servers list); the CA is in Rancher's trust store (additionalTrustedCAs) or its `certificate` field. */
 function rancherViews(tree: Tree, auth: LoadedObject): DirectoryView[] {
-  const a: Loose = obj(auth);
+  const a = auth.obj;
   if (!Array.isArray(a.servers)) return [];
   const rancher = workloadNamed(tree, 'cattle-system', 'Deployment', 'rancher');
+  const certificate = stringAt(a, 'certificate');
   let ca: DirectoryView['ca'];
-  if (typeof a.certificate === 'string' && a.certificate.trim()) {
+  if (certificate?.trim()) {
     try {
-      ca = { id: `pem ${pemCertificates(a.certificate).map((c) => c.fingerprint256).sort().join(', ')}` };
+      ca = { id: `pem ${pemCertificates(certificate).map((c) => c.fingerprint256).sort().join(', ')}` };
     } catch {
       ca = { problem: 'its certificate field does not parse' };
     }
   } else ca = caMountedAt(tree, rancher, '/etc/pki/trust/anchors/ca-additional.pem', 'Rancher (additionalTrustedCAs)');
   return [{
-    consumer: 'rancher', at: auth, hosts: a.servers.map(String), singleHost: false, port: typeof a.port === 'number' ? a.port : undefined,
-    verifiedTls: a.tls === true, ca, loginAttribute: a.userLoginAttribute, groupObjectClass: a.groupObjectClass, memberAttribute: a.groupMemberMappingAttribute,
+    consumer: 'rancher', at: auth, hosts: a.servers.map(String), singleHost: false, port: numberAt(a, 'port'),
+    verifiedTls: a.tls === true, ca, loginAttribute: stringAt(a, 'userLoginAttribute'), groupObjectClass: stringAt(a, 'groupObjectClass'), memberAttribute: stringAt(a, 'groupMemberMappingAttribute'),
   }];
 }
 
 /** Harbor: the LDAP settings in CONFIG_OVERWRITE_JSON (an External Secrets template); one URL. */
 function harborViews(tree: Tree, es: LoadedObject): DirectoryView[] {
-  const template = obj(es).spec?.target?.template?.data?.CONFIG_OVERWRITE_JSON;
-  if (typeof template !== 'string' || !template.includes('"ldap_url"')) return [];
-  let settings: Loose;
+  const template = stringAt(es.obj, 'spec.target.template.data.CONFIG_OVERWRITE_JSON');
+  if (template === undefined || !template.includes('"ldap_url"')) return [];
+  let settings: JsonMap;
   try {
-    settings = JSON.parse(template.replace(/\{\{[^}]*\}\}/g, 'null'));
+    settings = asMap(JSON.parse(template.replace(/\{\{[^}]*\}\}/g, 'null'))) ?? {};
   } catch {
     return [];
   }
   const { host, port, scheme } = hostPort(String(settings.ldap_url ?? ''));
-  const ns = String(obj(es).metadata.namespace);
-  const secretName = String(obj(es).spec?.target?.name ?? obj(es).metadata.name);
-  const core = workloadsReading(tree, ns, 'secret', secretName).find((w) => /core/.test(String(obj(w).metadata.name)));
+  const ns = String(nsOf(es));
+  const secretName = String(valueAt(es.obj, 'spec.target.name') ?? nameOf(es));
+  const core = workloadsReading(tree, ns, 'secret', secretName).find((w) => /core/.test(String(nameOf(w))));
   return [{
     consumer: 'harbor', at: es, hosts: [host], singleHost: true, port, verifiedTls: scheme === 'ldaps' && settings.ldap_verify_cert === true,
     ca: caMountedAt(tree, core, '/harbor_cust_cert/custom-ca.crt', 'Harbor core'),
-    loginAttribute: settings.ldap_uid, groupObjectClass: objectClassOf(settings.ldap_group_search_filter),
+    loginAttribute: stringAt(settings, 'ldap_uid'), groupObjectClass: objectClassOf(settings.ldap_group_search_filter),
     // Harbor reads a user's groups from memberOf, not a group's member list.
     memberAttribute: undefined,
   }];
@@ -207,19 +225,19 @@ function harborViews(tree: Tree, es: LoadedObject): DirectoryView[] {
 /** Jenkins: the LDAP realm of a JCasC script; the CA is what the init container put in the JVM's trust store. */
 function jenkinsViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
   const views: DirectoryView[] = [];
-  for (const text of Object.values((obj(cm).data ?? {}) as Record<string, unknown>)) {
+  for (const text of Object.values(mapAt(cm.obj, 'data') ?? {})) {
     if (typeof text !== 'string' || !text.includes('securityRealm')) continue;
-    let doc: Loose;
+    let doc: unknown;
     try {
       doc = parse(text);
     } catch {
       continue;
     }
-    for (const c of (doc?.jenkins?.securityRealm?.ldap?.configurations ?? []) as Loose[]) {
+    for (const c of mapsAt(doc, 'jenkins.securityRealm.ldap.configurations')) {
       const urls = String(c.server ?? '').split(/\s+/).filter(Boolean).map(hostPort);
-      const ns = String(obj(cm).metadata.namespace);
-      const controller = tree.objects.find((o) => o.file.startsWith('dist/') && isKind(obj(o), 'apps', 'StatefulSet') && obj(o).metadata.namespace === ns
-        && (((podTemplateOf(obj(o))?.spec as Loose)?.containers ?? []) as Loose[]).some((k) => ((k.env ?? []) as Loose[]).some((e) => e.name === 'JAVA_OPTS')));
+      const ns = String(nsOf(cm));
+      const controller = tree.objects.find((o) => o.file.startsWith('dist/') && isKind(o.obj, 'apps', 'StatefulSet') && nsOf(o) === ns
+        && mapsAt(podSpecOf(o), 'containers').some((k) => mapsAt(k, 'env').some((e) => e.name === 'JAVA_OPTS')));
       views.push({
         consumer: 'jenkins', at: cm, hosts: urls.map((u) => u.host), singleHost: false, port: urls.length && urls.every((u) => u.port === urls[0].port) ? urls[0].port : undefined,
         verifiedTls: urls.length > 0 && urls.every((u) => u.scheme === 'ldaps'),
@@ -239,19 +257,20 @@ function jenkinsViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
  */
 function jenkinsTrustStoreCa(tree: Tree, controller: LoadedObject | undefined): DirectoryView['ca'] {
   if (!controller) return { problem: 'no rendered Jenkins controller (StatefulSet with JAVA_OPTS)' };
-  const spec = (podTemplateOf(obj(controller))?.spec as Loose) ?? {};
-  const opts = ((spec.containers ?? []) as Loose[]).flatMap((c) => ((c.env ?? []) as Loose[]).filter((e) => e.name === 'JAVA_OPTS').map((e) => String(e.value)))[0] ?? '';
+  const spec = podSpecOf(controller);
+  const containers = mapsAt(spec, 'containers');
+  const opts = containers.flatMap((c) => mapsAt(c, 'env').filter((e) => e.name === 'JAVA_OPTS').map((e) => String(e.value)))[0] ?? '';
   const store = /-Djavax\.net\.ssl\.trustStore=(\S+)/.exec(opts)?.[1];
   if (!store) return { problem: 'the controller\'s JVM has no trust store of its own (-Djavax.net.ssl.trustStore): it trusts only the JDK\'s CAs' };
-  const volumeOf = (c: Loose, file: string) => ((c.volumeMounts ?? []) as Loose[]).find((m) => file.startsWith(`${m.mountPath}/`));
-  const storeVolume = ((spec.containers ?? []) as Loose[]).map((c) => volumeOf(c, store)).find(Boolean)?.name;
-  const writer = ((spec.initContainers ?? []) as Loose[]).find((c) => ((c.volumeMounts ?? []) as Loose[]).some((m) => m.name === storeVolume && !m.readOnly));
+  const volumeOf = (c: JsonMap, file: string) => mapsAt(c, 'volumeMounts').find((m) => file.startsWith(`${m.mountPath}/`));
+  const storeVolume = containers.map((c) => volumeOf(c, store)).find(Boolean)?.name;
+  const writer = mapsAt(spec, 'initContainers').find((c) => mapsAt(c, 'volumeMounts').some((m) => m.name === storeVolume && !m.readOnly));
   if (!writer) return { problem: `no init container writes the trust store ${store}` };
-  const secretVolumes = ((writer.volumeMounts ?? []) as Loose[])
-    .map((m) => ((spec.volumes ?? []) as Loose[]).find((v) => v.name === m.name)?.secret?.secretName)
+  const secretVolumes = mapsAt(writer, 'volumeMounts')
+    .map((m) => valueAt(mapsAt(spec, 'volumes').find((v) => v.name === m.name), 'secret.secretName'))
     .filter((n): n is string => typeof n === 'string');
   if (secretVolumes.length !== 1) return { problem: `the trust store's init container ${writer.name} mounts ${secretVolumes.length} Secrets; it should import the directory's CA Secret` };
-  return caIdentity(tree, String(obj(controller).metadata.namespace), secretVolumes[0], undefined);
+  return caIdentity(tree, String(nsOf(controller)), secretVolumes[0], undefined);
 }
 
 /** The first `[[servers]]` block of an ldap.toml, as key -> raw value. */
@@ -273,13 +292,13 @@ function firstTomlServer(toml: string): Record<string, string> {
 
 /** Grafana: the first server of ldap.toml (space-separated hosts). */
 function grafanaViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
-  const toml = obj(cm).data?.['ldap.toml'];
-  if (typeof toml !== 'string') return [];
+  const toml = stringAt(cm.obj, ['data', 'ldap.toml']);
+  if (toml === undefined) return [];
   const s = firstTomlServer(toml);
   const str = (k: string) => (s[k] === undefined ? undefined : String(JSON.parse(s[k])));
   const attrs = /\[servers\.attributes\][\s\S]*?username\s*=\s*"([^"]+)"/.exec(toml)?.[1];
-  const ns = String(obj(cm).metadata.namespace);
-  const grafana = workloadsReading(tree, ns, 'configMap', String(obj(cm).metadata.name))[0];
+  const ns = String(nsOf(cm));
+  const grafana = workloadsReading(tree, ns, 'configMap', String(nameOf(cm)))[0];
   const groupFilter = str('group_search_filter');
   return [{
     consumer: 'grafana', at: cm, hosts: (str('host') ?? '').split(/\s+/).filter(Boolean), singleHost: false, port: s.port === undefined ? undefined : Number(s.port),
@@ -294,10 +313,10 @@ function grafanaViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
 export function directoryViews(tree: Tree): DirectoryView[] {
   const views: DirectoryView[] = [];
   for (const o of tree.objects.filter((x) => x.file.startsWith('dist/'))) {
-    if (isKind(obj(o), '', 'ConfigMap')) views.push(...dexViews(tree, o), ...jenkinsViews(tree, o), ...grafanaViews(tree, o));
-    else if (isKind(obj(o), 'k8s.keycloak.org', 'KeycloakRealmImport')) views.push(...keycloakViews(tree, o));
-    else if (isKind(obj(o), 'management.cattle.io', 'AuthConfig')) views.push(...rancherViews(tree, o));
-    else if (isKind(obj(o), 'external-secrets.io', 'ExternalSecret')) views.push(...harborViews(tree, o));
+    if (isKind(o.obj, '', 'ConfigMap')) views.push(...dexViews(tree, o), ...jenkinsViews(tree, o), ...grafanaViews(tree, o));
+    else if (isKind(o.obj, 'k8s.keycloak.org', 'KeycloakRealmImport')) views.push(...keycloakViews(tree, o));
+    else if (isKind(o.obj, 'management.cattle.io', 'AuthConfig')) views.push(...rancherViews(tree, o));
+    else if (isKind(o.obj, 'external-secrets.io', 'ExternalSecret')) views.push(...harborViews(tree, o));
   }
   return views.sort((a, b) => a.consumer.localeCompare(b.consumer) || a.at.file.localeCompare(b.at.file));
 }

@@ -379,7 +379,7 @@ export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFil
 /**
  * Every volume in dist/ (PersistentVolumeClaims, StatefulSet claim templates, the volumes Helm
  * components declare) is covered by a backup schedule (a Velero Schedule or a Longhorn backup
- * RecurringJob), or opted out with a reason (`platform.tsys/backup-opt-out`).
+ * RecurringJob), or declared opted out with a reason (the `backupOptOut` fact, lib/facts).
  */
 export function checkBackupCoverage(tree: Tree, report: Report): void {
   const loaded = new Map(tree.objects.map((o) => [o.obj, o]));

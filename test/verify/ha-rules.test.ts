@@ -36,7 +36,8 @@ function fixtureFacts(file: string): { facts: PlatformFacts; problems: string[] 
 function haFindings(file: string): string[] {
   const objects: HaObject[] = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => ({ file: 'dist/fixture/objects.yaml', obj: d.toJS() as Obj }));
   const { facts, problems } = fixtureFacts(file);
-  const ctx: HaContext = { model: buildHaModel({ objects, hostFiles, facts: new Map([...shippedFacts, ...facts]), factsProblems: problems }), objects };
+  const all = new Map([...shippedFacts, ...facts]);
+  const ctx: HaContext = { model: buildHaModel({ objects, hostFiles, facts: all, factsProblems: problems }), objects, facts: all };
   const out: string[] = [];
   for (const rule of HA_CHECKS) for (const f of rule.check(ctx)) out.push(`${f.object !== undefined ? objectLabel(f.object) : f.file}: ${f.message}`);
   return out;
