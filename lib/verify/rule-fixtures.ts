@@ -172,7 +172,7 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
   },
   'verify/backup-coverage': {
     breaking: { files: { 'dist/web/persistentvolumeclaim-data.yaml': [pvc()] } },
-    satisfying: { files: { 'dist/web/persistentvolumeclaim-data.yaml': [pvc({ 'platform.tsys/backup-opt-out': 'cache, rebuilt on start' })] } },
+    satisfying: { files: { 'dist/web/persistentvolumeclaim-data.yaml': [pvc()] }, facts: [[pvc(), { backupOptOut: 'cache, rebuilt on start' }]] },
   },
   'verify/directory-consumers': { breaking: rancherLdap(false), satisfying: rancherLdap(true) },
 };
