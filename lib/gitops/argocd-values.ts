@@ -65,6 +65,11 @@ return hs
 `,
 };
 
+/** The health checks of this site's Argo CD: Keycloak's only while the site runs Keycloak. */
+export function healthChecks(site: Site): Readonly<Record<string, string>> {
+  return Object.fromEntries(Object.entries(HEALTH_CHECKS).filter(([kind]) => kind !== KEYCLOAK_HEALTH_KEY || site.keycloak.enabled));
+}
+
 /** The common name of an LDAP group DN (`cn=admins,cn=groups,...` -> `admins`): Dex's group claim. */
 export function groupName(dn: string): string {
   return dn.split(',')[0].split('=')[1];
@@ -327,7 +332,7 @@ export function argoCdValues(ctx: PlatformContext): ArgoCdValues {
         url: `https://argocd.${site.domain}`,
         'dex.config': dexConfig(site),
         'timeout.reconciliation': '180s',
-        ...Object.fromEntries(Object.entries(HEALTH_CHECKS).map(([kind, lua]) => [`resource.customizations.health.${kind}`, lua])),
+        ...Object.fromEntries(Object.entries(healthChecks(site)).map(([kind, lua]) => [`resource.customizations.health.${kind}`, lua])),
       },
       rbac: { 'policy.default': '', 'policy.csv': rbacPolicy(site), scopes: '[groups]' },
     },

@@ -44,13 +44,13 @@ describe('npm run publish against a local bare remote', () => {
     expect(remoteHead()).toBe(head());
     expect(gitIn(repo.work, 'rev-parse', 'HEAD~1')).toBe(source);
     expect(gitIn(repo.work, 'log', '-1', '--format=%s')).toBe('Render dist/ for Move www3 to 10.251.50.13');
-    expect(gitIn(repo.work, 'show', '--name-only', '--format=', 'HEAD').split('\n')).toEqual(['dist/hosts/README.md', 'dist/hosts/www3/config.yaml', 'dist/hosts/www3/install.sh']);
+    expect(gitIn(repo.work, 'show', '--name-only', '--format=', 'HEAD').split('\n')).toEqual(['argocd/configmap-coredns.yaml', 'argocd/deployment-coredns.yaml', 'dist/cluster-addons/configmap-coredns.yaml', 'dist/cluster-addons/deployment-coredns.yaml', 'dist/hosts/README.md', 'dist/hosts/www3/config.yaml', 'dist/hosts/www3/install.sh', 'render-cache/coredns.yaml']);
     expect(fs.readFileSync(path.join(repo.work, 'dist/hosts/www3/config.yaml'), 'utf8')).toContain('10.251.50.13');
     expect(gitIn(repo.work, 'status', '--porcelain')).toBe('');
     expect(lines).toEqual([
       'publish: rendering site.yaml',
       expect.stringMatching(/^publish: \d+ objects rendered and verified$/),
-      `publish: committed 3 rendered files as ${head().slice(0, 12)}`,
+      `publish: committed 8 rendered files as ${head().slice(0, 12)}`,
     ]);
   });
 
@@ -155,7 +155,8 @@ describe('npm run publish against a local bare remote', () => {
     const dist = snapshotTree(path.join(repo.work, 'dist'));
     const result = publish({ root: repo.work, registry, dryRun: true, beforePush: () => { throw new Error('a dry run must not reach the push'); } });
     expect(result.preview?.message).toBe('Render dist/ for Move www3 to 10.251.50.13');
-    expect(result.preview?.files).toEqual(['M dist/hosts/README.md', 'M dist/hosts/www3/config.yaml', 'M dist/hosts/www3/install.sh']);
+    // CoreDNS's hosts block lists every node (as k3s's NodeHosts did): a node IP change rolls it too.
+    expect(result.preview?.files).toEqual(['M argocd/configmap-coredns.yaml', 'M argocd/deployment-coredns.yaml', 'M dist/cluster-addons/configmap-coredns.yaml', 'M dist/cluster-addons/deployment-coredns.yaml', 'M dist/hosts/README.md', 'M dist/hosts/www3/config.yaml', 'M dist/hosts/www3/install.sh', 'M render-cache/coredns.yaml']);
     expect(result).toMatchObject({ head: source, upToDate: false });
     expect(result.renderCommit).toBeUndefined();
     expect(head()).toBe(source);
@@ -165,8 +166,8 @@ describe('npm run publish against a local bare remote', () => {
 
     const io = testIo({});
     expect(await runPublishCli(['--root', repo.work, '--dry-run'], io)).toBe(0);
-    expect(io.stdout[0]).toBe('publish: dry run: would commit "Render dist/ for Move www3 to 10.251.50.13" with 3 files, then push to origin main:');
-    expect(io.stdout.slice(1, 4)).toEqual(['  M dist/hosts/README.md', '  M dist/hosts/www3/config.yaml', '  M dist/hosts/www3/install.sh']);
+    expect(io.stdout[0]).toBe('publish: dry run: would commit "Render dist/ for Move www3 to 10.251.50.13" with 8 files, then push to origin main:');
+    expect(io.stdout.slice(1, 9)).toEqual(['  M argocd/configmap-coredns.yaml', '  M argocd/deployment-coredns.yaml', '  M dist/cluster-addons/configmap-coredns.yaml', '  M dist/cluster-addons/deployment-coredns.yaml', '  M dist/hosts/README.md', '  M dist/hosts/www3/config.yaml', '  M dist/hosts/www3/install.sh', '  M render-cache/coredns.yaml']);
     expect(io.stdout[io.stdout.length - 1]).toBe('publish: dry run: nothing was written, committed or pushed');
     expect(head()).toBe(source);
     expect(remoteHead()).toBe(pushed);
