@@ -25,7 +25,7 @@ describe('site config loader', () => {
     expect(byName.db1.ip).toBe('10.251.51.1');
     expect(byName.www3.ip).toBe('10.251.50.3');
     expect(byName.subord.rnd).toBe(true);
-    expect(site.nodes.filter((n) => n.storage).map((n) => n.name)).toEqual(['db1', 'db2', 'db3', 'www2', 'www3', 'www1']);
+    expect(site.nodes.filter((n) => n.storage).map((n) => n.name)).toEqual(['db1', 'db2', 'db3', 'www2', 'www3', 'www1', 'subord']);
     expect(site.ldap.bindPassword).toMatch(/^bitwarden:/);
     expect(site.git.revision).toBe('main');
   });

@@ -27,7 +27,7 @@ describe('PlatformNamespace', () => {
       'argo-rollouts': 'restricted',
       argocd: 'baseline', bitwarden: 'restricted', 'cattle-global-data': 'restricted', 'cattle-system': 'baseline',
       'envoy-gateway-system': 'baseline', 'external-secrets': 'baseline', harbor: 'baseline', jenkins: 'baseline', keycloak: 'baseline', 'longhorn-system': 'privileged',
-      'metallb-system': 'privileged', prod: 'restricted', sit: 'restricted', 'system-upgrade': 'privileged', uat: 'restricted',
+      'metallb-system': 'privileged', prod: 'restricted', rnd: 'restricted', sit: 'restricted', 'system-upgrade': 'privileged', uat: 'restricted',
       // Host access: node exporter (host network, /proc, /sys), Alloy (/var/log), Velero's node agents (kubelet pod volumes).
       logging: 'privileged', monitoring: 'privileged', velero: 'privileged',
     });
