@@ -122,6 +122,28 @@ export interface OutsideUse {
   readonly mitigation: string;
 }
 
+/**
+ * Metrics of a platform component that Prometheus scrapes: the component's layer registers it,
+ * the monitoring layer renders a ServiceMonitor (or PodMonitor) for it in its own namespace, so
+ * no layer waits for the monitoring layer's API.
+ */
+export interface ScrapeTarget {
+  /** Name of the monitor (a DNS label, unique in the monitoring namespace). */
+  readonly name: string;
+  /** The layer that registers it. */
+  readonly layer: string;
+  /** Namespace of the Services (or pods) that serve the metrics. */
+  readonly namespace: string;
+  /** Labels of those Services (or pods). */
+  readonly selector: Readonly<Record<string, string>>;
+  /** Name of the port that serves the metrics. */
+  readonly port: string;
+  /** @default '/metrics' */
+  readonly path?: string;
+  /** Scrape the pods directly (a PodMonitor), not a Service's endpoints. @default false */
+  readonly pods?: boolean;
+}
+
 const ID = 'inventory';
 
 /**
@@ -146,9 +168,18 @@ export class Inventory extends Construct {
   public readonly directoryConsumers: DirectoryConsumer[] = [];
   /** Components that read a user's groups from `memberOf` (UCS's memberOf overlay must be on), sorted. */
   public readonly memberOfReaders: string[] = [];
+  /** Metrics the layers register for Prometheus, in the order registered (see ScrapeTarget). */
+  public readonly scrapeTargets: ScrapeTarget[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
+  }
+
+  /** Registers metrics to scrape; the same monitor name twice is an error. */
+  public addScrapeTarget(target: ScrapeTarget): void {
+    const clash = this.scrapeTargets.find((t) => t.name === target.name);
+    if (clash) throw new Error(`scrape target "${target.name}" is registered twice (layers ${clash.layer} and ${target.layer}); give each its own name`);
+    this.scrapeTargets.push(target);
   }
 
   public addHttp(entry: HttpEntry): void {

@@ -316,6 +316,8 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: VELERO_NAMESPACE,
     dependsOn: ['longhorn', 'secrets'],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'velero', layer: layer.layerName, namespace: VELERO_NAMESPACE, selector: { 'app.kubernetes.io/name': 'velero', 'app.kubernetes.io/instance': 'velero' }, port: 'http-monitoring' });
   // The node agents mount the kubelet's pod volumes from the host.
   new PlatformNamespace(layer, 'namespace', { name: VELERO_NAMESPACE, podSecurity: 'privileged' });
 

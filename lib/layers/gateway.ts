@@ -7,6 +7,7 @@ import type { PlatformContext } from '../context';
 import { at, declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
+import { Inventory } from '../inventory';
 
 export const GATEWAY_CLASS = 'envoy';
 export const ENVOY_PROXY = 'platform-proxy';
@@ -118,6 +119,9 @@ export function gatewayLayer(scope: Construct, ctx: PlatformContext): Layer {
     // The proxy Service takes its address from MetalLB.
     dependsOn: ['metallb'],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'envoy-gateway', layer: layer.layerName, namespace: SHARED_GATEWAY.namespace, selector: { 'control-plane': 'envoy-gateway' }, port: 'metrics' });
+  Inventory.of(layer).addScrapeTarget({ name: 'envoy-proxy', layer: layer.layerName, namespace: SHARED_GATEWAY.namespace, selector: { 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway' }, port: 'metrics', path: '/stats/prometheus', pods: true });
   new PlatformNamespace(layer, 'namespace', { name: SHARED_GATEWAY.namespace });
   new HelmComponent(layer, 'envoy-gateway', {
     name: 'envoy-gateway',

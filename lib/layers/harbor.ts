@@ -396,6 +396,8 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
     // Longhorn only for the registry volume; with S3 nothing of Longhorn is used.
     dependsOn: ['gateway', 'secrets', ...(s3 ? [] : ['longhorn'])],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'harbor', layer: layer.layerName, namespace: HARBOR_NAMESPACE, selector: { app: 'harbor' }, port: 'http-metrics' });
   new PlatformNamespace(layer, 'namespace', { name: HARBOR_NAMESPACE });
 
   const secrets = new BitwardenSecret(layer, 'secrets', { name: HARBOR_SECRETS, namespace: HARBOR_NAMESPACE, data: harborSecretData(site) });

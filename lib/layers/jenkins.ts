@@ -498,6 +498,8 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
     // Harbor is not a dependency: Jenkins runs without it; only image builds need it.
     dependsOn: ['gateway', 'longhorn', 'secrets'],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'jenkins', layer: layer.layerName, namespace: JENKINS_NAMESPACE, selector: { 'app.kubernetes.io/component': 'jenkins-controller', 'app.kubernetes.io/instance': 'jenkins' }, port: 'http', path: '/prometheus/' });
   // baseline: kaniko builds run as root (no privileges, no host access).
   new PlatformNamespace(layer, 'namespace', { name: JENKINS_NAMESPACE });
 

@@ -505,6 +505,8 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
     // none, and storage then does not wait for the secrets layer.
     dependsOn: credentials ? ['secrets'] : [],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'longhorn', layer: layer.layerName, namespace: LONGHORN_NAMESPACE, selector: { app: 'longhorn-manager' }, port: 'manager' });
   // The manager, instance managers and CSI plugin are privileged and use host paths.
   new PlatformNamespace(layer, 'namespace', { name: LONGHORN_NAMESPACE, podSecurity: 'privileged' });
   // The site's backup target reaches Longhorn through the chart values only. Since Longhorn

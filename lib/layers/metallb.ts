@@ -6,6 +6,7 @@ import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { PlatformContext } from '../context';
 import { DeadNodeToleration, deadNodeTolerations, STATELESS_SINGLETON_TOLERATION_SECONDS } from '../ha/recovery';
 import { Layer } from '../layer';
+import { Inventory } from '../inventory';
 
 export const METALLB_NAMESPACE = 'metallb-system';
 
@@ -89,6 +90,8 @@ export function metalLbLayer(scope: Construct, ctx: PlatformContext): Layer {
     description: 'MetalLB: TCP load-balancer addresses (L2) from the site pools',
     namespace: METALLB_NAMESPACE,
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'metallb', layer: layer.layerName, namespace: METALLB_NAMESPACE, selector: { 'app.kubernetes.io/name': 'metallb' }, port: 'monitoring', pods: true });
   // Speakers need host networking and NET_RAW.
   new PlatformNamespace(layer, 'namespace', { name: METALLB_NAMESPACE, podSecurity: 'privileged' });
   new HelmComponent(layer, 'metallb', {
