@@ -115,7 +115,7 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   const prefixes = new Map<string, number>();
   const bindingVars = new Map<string, { i: number; source: BindingEnvSource }>();
   app.databases.forEach((d, i) => {
-    if (d.env && d.envPrefix) add(['databases', i, 'envPrefix'], `a binding sets the variables of its env or <envPrefix>_HOST, _PORT, _NAME, _USER, _PASSWORD, not both: remove envPrefix (env names every variable), or env`);
+    if (d.env && d.envPrefix) add(['databases', i, 'envPrefix'], `a binding sets either the variables named in its env or <envPrefix>_HOST, _PORT, _NAME, _USER, _PASSWORD, not both: remove envPrefix (env names every variable the app reads), or remove env`);
     for (const [name, template] of Object.entries(d.env ?? {})) {
       const parsed = parseBindingTemplate(template);
       if ('error' in parsed) add(['databases', i, 'env', name], parsed.error);
@@ -128,10 +128,15 @@ export function checkAppRules(app: Spec): RuleIssue[] {
       }
       prefixes.set(prefix, i);
     }
+    const clashes = new Map<number, string[]>();
     for (const name of Object.keys(env)) {
       const other = bindingVars.get(name);
-      if (other) add(['databases', i], `sets ${quoteValue(name)}${source === 'image' ? ` (the variable ${imageRepository(app.image)} reads)` : ''}, which databases[${other.i}] sets too; name this binding's variables in its env, e.g. \`env: { OTHER_URL: "{{ .url }}" }\``);
+      if (other) clashes.set(other.i, [...(clashes.get(other.i) ?? []), quoteValue(name)]);
       else bindingVars.set(name, { i, source });
+    }
+    for (const [other, names] of clashes) {
+      const what = source === 'image' ? ` (what ${imageRepository(app.image)} reads)` : '';
+      add(['databases', i], `sets ${names.join(', ')}${what}, which databases[${other}] sets too; name this binding's variables in its env, e.g. \`env: { OTHER_URL: "{{ .url }}" }\``);
     }
   });
   for (const [where, vars] of [['env', app.env], ['secrets', app.secrets]] as const) {
