@@ -97,11 +97,12 @@ const giteaLike = (prefix: string, docs: string): BindingConvention => {
   return { docs, env: { postgresql: db('postgres'), mysql: db('mysql') } };
 };
 
+/** The adapter is left at Matomo's default (PDO\MYSQL). */
 const MATOMO: BindingConvention = {
   docs: 'https://hub.docker.com/_/matomo',
   env: {
     mysql: {
-      MATOMO_DATABASE_ADAPTER: 'mysql', MATOMO_DATABASE_HOST: '{{ .host }}', MATOMO_DATABASE_PORT: '{{ .port }}', MATOMO_DATABASE_DBNAME: '{{ .name }}',
+      MATOMO_DATABASE_HOST: '{{ .host }}', MATOMO_DATABASE_PORT: '{{ .port }}', MATOMO_DATABASE_DBNAME: '{{ .name }}',
       MATOMO_DATABASE_USERNAME: '{{ .user }}', MATOMO_DATABASE_PASSWORD: '{{ .password }}',
     },
   },
