@@ -11,6 +11,8 @@ import { BITWARDEN_REF, Site } from './schema';
 import { misplacedSecretRefs } from './secret-refs';
 import { quoteValue } from './quote';
 import { secretInValue, SecretValue } from './secret-values';
+import { imageRepository } from '../paas/binding-conventions';
+import { bindingEnv, BindingEnvSource, parseBindingTemplate, PREFIX_VARIABLES } from '../paas/binding-templates';
 
 type Spec = Omit<AppSpec, 'name' | 'file'>;
 type Path = readonly (string | number)[];
@@ -109,17 +111,42 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   for (const name of Object.keys(app.secrets)) {
     if (name in app.env) add(['secrets', name], `${quoteValue(name)} is also set in env; a variable comes from one place`);
   }
+  // Bindings: env or envPrefix, templates over the binding's parts, each variable set once.
   const prefixes = new Map<string, number>();
+  const bindingVars = new Map<string, { i: number; source: BindingEnvSource }>();
   app.databases.forEach((d, i) => {
-    const prefix = d.envPrefix ?? d.engine.toUpperCase();
-    if (prefixes.has(prefix)) add(['databases', i], `two bindings set ${prefix}_* variables (also databases[${prefixes.get(prefix)}]); give one an envPrefix`);
-    else prefixes.set(prefix, i);
+    if (d.env && d.envPrefix) add(['databases', i, 'envPrefix'], `a binding sets either the variables named in its env or <envPrefix>_HOST, _PORT, _NAME, _USER, _PASSWORD, not both: remove envPrefix (env names every variable the app reads), or remove env`);
+    for (const [name, template] of Object.entries(d.env ?? {})) {
+      const parsed = parseBindingTemplate(template);
+      if ('error' in parsed) add(['databases', i, 'env', name], parsed.error);
+    }
+    const { env, source, prefix } = bindingEnv(d, app.image);
+    if (prefix !== undefined) {
+      if (prefixes.has(prefix)) {
+        add(['databases', i], `two bindings set ${prefix}_* variables (also databases[${prefixes.get(prefix)}]); give one an envPrefix`);
+        return;
+      }
+      prefixes.set(prefix, i);
+    }
+    const clashes = new Map<number, string[]>();
+    for (const name of Object.keys(env)) {
+      const other = bindingVars.get(name);
+      if (other) clashes.set(other.i, [...(clashes.get(other.i) ?? []), quoteValue(name)]);
+      else bindingVars.set(name, { i, source });
+    }
+    for (const [other, names] of clashes) {
+      const what = source === 'image' ? ` (what ${imageRepository(app.image)} reads)` : '';
+      add(['databases', i], `sets ${names.join(', ')}${what}, which databases[${other}] sets too; name this binding's variables in its env, e.g. \`env: { OTHER_URL: "{{ .url }}" }\``);
+    }
   });
-  const bindingVars = new Map<string, number>();
-  for (const [prefix, i] of prefixes) for (const v of BINDING_VARIABLES) bindingVars.set(`${prefix}_${v}`, i);
   for (const [where, vars] of [['env', app.env], ['secrets', app.secrets]] as const) {
     for (const name of Object.keys(vars)) {
-      if (bindingVars.has(name)) add([where, name], `${quoteValue(name)} is set by the binding databases[${bindingVars.get(name)}]; rename the variable or give the binding another envPrefix`);
+      const binding = bindingVars.get(name);
+      if (!binding) continue;
+      const fix = binding.source === 'envPrefix' || binding.source === 'engine'
+        ? 'rename the variable or give the binding another envPrefix'
+        : binding.source === 'env' ? 'remove the variable here or from the binding\'s env' : `remove it here (the binding sets what ${imageRepository(app.image)} reads), or name the binding's variables in its env`;
+      add([where, name], `${quoteValue(name)} is set by the binding databases[${binding.i}]; ${fix}`);
     }
   }
 
@@ -168,8 +195,8 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   return issues;
 }
 
-/** Variables each DBaaS binding sets, after its prefix: `<PREFIX>_HOST`... */
-export const BINDING_VARIABLES = ['HOST', 'PORT', 'NAME', 'USER', 'PASSWORD'] as const;
+/** Variables a prefixed DBaaS binding sets, after its prefix: `<PREFIX>_HOST`... (lib/paas/binding-templates.ts). */
+export const BINDING_VARIABLES = PREFIX_VARIABLES.map(([suffix]) => suffix);
 
 /**
  * Rules of an app against the site: the DBaaS it binds to exists; a singleton is back within

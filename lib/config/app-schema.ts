@@ -28,6 +28,9 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * `[registry/]repository:tag`, `[registry/]repository@sha256:<64 hex>`, `...:tag@sha256:...`.
  */
 export const IMAGE_REF = /^(?<repo>[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*)(:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@(?<digest>sha256:[a-f0-9]{64}))?$/;
+/** The engines of the site's DBaaS an app can bind to (`databases[].engine`, `site.dbaas.<engine>`). */
+export const DATABASE_ENGINES = ['postgresql', 'mysql', 'redis', 'memcached', 'mongodb', 'etcd', 'mqtt', 'elasticsearch'] as const;
+export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 const QUANTITY_CPU = /^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/;
 const QUANTITY_MEMORY = /^[1-9][0-9]*(Mi|Gi)$/;
 const QUANTITY_STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
@@ -191,13 +194,28 @@ export const AppSpecSchema = z.strictObject({
   }).optional(),
   /** Databases the app needs on the site's DBaaS; credentials arrive as an ExternalSecret. */
   databases: z.array(z.strictObject({
-    engine: z.enum(['postgresql', 'mysql', 'redis', 'memcached', 'mongodb', 'etcd', 'mqtt', 'elasticsearch']),
+    engine: z.enum(DATABASE_ENGINES),
     /** Database (or key prefix) name. @default the app name, "-" written as "_" */
     name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a database name: lower-case letters, digits and _' }).optional(),
     /** Bitwarden login item (username + password) of the app's account. @default bitwarden:app-<app>-<engine> */
     credentials: bitwardenRef.optional(),
-    /** Prefix of the environment variables the binding sets (`<prefix>_HOST`, `_PORT`, `_NAME`, `_USER`, `_PASSWORD`). @default the engine in capitals */
+    /**
+     * Prefix of the environment variables the binding sets (`<prefix>_HOST`, `_PORT`, `_NAME`, `_USER`, `_PASSWORD`).
+     * @default the names the image reads (lib/paas/binding-conventions.ts) when it is a known image, else the engine in capitals
+     */
     envPrefix: z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: 'must be upper-case letters, digits and _, e.g. "DB"' }).optional(),
+    /**
+     * The variables the binding sets, exactly these, each a template over the binding's parts:
+     * `{{ .host }}`, `{{ .port }}`, `{{ .name }}`, `{{ .user }}`, `{{ .password }}` and `{{ .url }}`
+     * (the engine's URL with the account, e.g. `postgresql://user:password@host:port/name`), a
+     * part optionally URL-encoded with `| urlquery`. A value that holds the account comes from the
+     * `<app>-env` Secret (an External Secrets template, never a literal in git); others are plain.
+     * Checked in app-rules.ts (lib/paas/binding-templates.ts). Not with `envPrefix`.
+     * @default - the variables of `envPrefix` or of the image (see envPrefix)
+     */
+    env: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _' }), z.string().min(1, { message: 'must be a template such as "{{ .url }}"' }))
+      .refine((e) => Object.keys(e).length > 0, { message: 'names no variable: give at least one, e.g. `env: { DATABASE_URL: "{{ .url }}" }`, or leave env out' })
+      .optional(),
   })).default([]),
   /** Prometheus metrics the app exposes (a ServiceMonitor is rendered). */
   metrics: z.strictObject({

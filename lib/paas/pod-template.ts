@@ -7,6 +7,7 @@ import {
   APP_CONTAINER, appLabels, appNodeSelector, appPlacementTolerations, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds,
 } from './conventions';
 import { appProbes } from './probes';
+import { AccountField, bindingEnv, renderBindingVariable, RenderedBindingVariable } from './binding-templates';
 
 import type { JsonMap } from '../k8s/manifest';
 
@@ -15,49 +16,78 @@ import type { JsonMap } from '../k8s/manifest';
 /** One DBaaS binding, resolved against the site. */
 export interface DatabaseBinding {
   readonly engine: AppSpec['databases'][number]['engine'];
-  readonly prefix: string;
+  /** The prefix of its variables, when they are `<prefix>_HOST`... (envPrefix or the engine's default). */
+  readonly prefix?: string;
   readonly host: string;
   readonly port: number;
   readonly database: string;
   /** The Bitwarden login item (username and password of the app's account). */
   readonly credentials: string;
+  /** The variables it sets, in order, each as rendered (lib/paas/binding-templates.ts). */
+  readonly variables: readonly { readonly name: string; readonly value: RenderedBindingVariable }[];
 }
 
-/** The app's databases with their endpoint, name, variable prefix and Bitwarden login item. */
+/**
+ * The key of `<app>-env`'s ExternalSecret data that holds a field of binding `i`'s login, read
+ * only inside templates: a `-` keeps it apart from every variable name (letters, digits, _).
+ */
+export function bindingInputKey(i: number, field: AccountField): string {
+  return `binding-${i}-${field}`;
+}
+
+/** The app's databases with their endpoint, name, variables and Bitwarden login item. */
 export function databaseBindings(app: AppSpec, site: Site): DatabaseBinding[] {
-  return app.databases.map((d) => {
+  return app.databases.map((d, i) => {
     const { host, port } = dbaasEndpoint(site, d.engine);
+    const database = d.name ?? app.name.replace(/-/g, '_');
+    const { env, prefix } = bindingEnv(d, app.image);
+    const endpoint = { engine: d.engine, host, port, name: database };
     return {
       engine: d.engine,
-      prefix: d.envPrefix ?? d.engine.toUpperCase(),
+      ...(prefix ? { prefix } : {}),
       host,
       port,
-      database: d.name ?? app.name.replace(/-/g, '_'),
+      database,
       credentials: d.credentials ?? `bitwarden:app-${app.name}-${d.engine}`,
+      variables: Object.entries(env).map(([name, template]) => ({ name, value: renderBindingVariable(template, endpoint, (field) => bindingInputKey(i, field)) })),
     };
   });
 }
 
-/** Keys of `<app>-env` and the Bitwarden reference each comes from: `secrets`, then `<PREFIX>_USER`/`_PASSWORD` per binding. */
-export function envSecretData(app: AppSpec, site: Site): Record<string, string> {
-  const data: Record<string, string> = { ...app.secrets };
-  for (const b of databaseBindings(app, site)) {
-    data[`${b.prefix}_USER`] = bitwardenPart(b.credentials, 'username');
-    data[`${b.prefix}_PASSWORD`] = bitwardenPart(b.credentials, 'password');
-  }
-  return data;
+/** What `<app>-env` holds: the Bitwarden reference of each key, the templates, and the template inputs. */
+export interface EnvSecret {
+  /** Keys filled from Bitwarden as they are: `secrets`, then each binding's `{{ .user }}` / `{{ .password }}` variables. */
+  readonly data: Readonly<Record<string, string>>;
+  /** Keys assembled by an External Secrets template (a binding's URL or DSN). */
+  readonly templates: Readonly<Record<string, string>>;
+  /** Login fields read only inside the templates (not keys of the Secret). */
+  readonly inputs: Readonly<Record<string, string>>;
 }
 
-/** The container's environment: plain variables, the bindings' endpoints, then every key of `<app>-env`. */
+/** The content of `<app>-env`: `secrets`, then the binding variables that hold the account. */
+export function envSecret(app: AppSpec, site: Site): EnvSecret {
+  const data: Record<string, string> = { ...app.secrets };
+  const templates: Record<string, string> = {};
+  const inputs: Record<string, string> = {};
+  databaseBindings(app, site).forEach((b, i) => {
+    for (const { name, value } of b.variables) {
+      if (value.kind === 'account') data[name] = bitwardenPart(b.credentials, value.field);
+      if (value.kind === 'template') {
+        templates[name] = value.template;
+        for (const field of value.fields) inputs[bindingInputKey(i, field)] = bitwardenPart(b.credentials, field);
+      }
+    }
+  });
+  return { data, templates, inputs };
+}
+
+/** The container's environment: plain variables, the bindings' plain variables, then every key of `<app>-env`. */
 function containerEnv(app: AppSpec, site: Site): JsonMap[] {
   const plain = Object.keys(app.env).sort().map((name) => ({ name, value: app.env[name] }));
-  const bindings = databaseBindings(app, site).flatMap((b) => [
-    { name: `${b.prefix}_HOST`, value: b.host },
-    { name: `${b.prefix}_PORT`, value: String(b.port) },
-    { name: `${b.prefix}_NAME`, value: b.database },
-  ]);
+  const bindings = databaseBindings(app, site).flatMap((b) => b.variables.flatMap(({ name, value }) => (value.kind === 'plain' ? [{ name, value: value.value }] : [])));
   const secret = envSecretName(app);
-  const fromSecret = Object.keys(envSecretData(app, site)).sort().map((name) => ({ name, valueFrom: { secretKeyRef: { name: secret, key: name } } }));
+  const { data, templates } = envSecret(app, site);
+  const fromSecret = Object.keys({ ...data, ...templates }).sort().map((name) => ({ name, valueFrom: { secretKeyRef: { name: secret, key: name } } }));
   return [...plain, ...bindings, ...fromSecret];
 }
 

@@ -13,7 +13,7 @@ import {
 import { HA_ANNOTATIONS } from '../ha/annotations';
 import type { AppAllocation } from './lock';
 import { appNetworkPolicies } from './network-policies';
-import { databaseBindings, envSecretData, podTemplate } from './pod-template';
+import { databaseBindings, envSecret, podTemplate } from './pod-template';
 import { BitwardenSecret } from '../constructs/bitwarden-secret';
 import { SHARED_GATEWAY, sharedGatewayRoute } from '../constructs/published-ui';
 import { declareFacts } from '../facts/declare';
@@ -81,8 +81,16 @@ export class WebApp extends Construct {
 
     // Secret variables and database logins, from Bitwarden.
     const bindings = databaseBindings(app, site);
-    const secretData = envSecretData(app, site);
-    if (Object.keys(secretData).length) new BitwardenSecret(this, 'env', { name: envSecretName(app), namespace, data: secretData });
+    const secret = envSecret(app, site);
+    if (Object.keys(secret.data).length || Object.keys(secret.templates).length) {
+      new BitwardenSecret(this, 'env', {
+        name: envSecretName(app),
+        namespace,
+        data: secret.data,
+        // A binding's URL or DSN, assembled from its login inside the cluster.
+        ...(Object.keys(secret.templates).length ? { plainData: secret.templates, templateInputs: secret.inputs } : {}),
+      });
+    }
 
     for (const v of app.volumes) {
       new KubePersistentVolumeClaim(this, `volume-${v.name}`, {
@@ -220,7 +228,7 @@ export class WebApp extends Construct {
         // Bindings follow app.databases one to one.
         source: { file: app.file, field: `databases[${i}]` },
         engine: b.engine, database: b.database, user: `${b.credentials.replace(/#.*$/, '')}#username`, passwordRef: `${b.credentials.replace(/#.*$/, '')}#password`,
-        usedBy: `app ${name} (${app.environment})`, purpose: `${what}: ${b.prefix}_* variables`,
+        usedBy: `app ${name} (${app.environment})`, purpose: `${what}: ${b.prefix ? `${b.prefix}_*` : b.variables.map((v) => v.name).join(', ')} variables`,
       });
     });
     // Metrics: a PodMonitor (every pod scraped once, whichever Services of a blue/green or canary
