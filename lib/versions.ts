@@ -118,3 +118,22 @@ export function resolveVersions(overrides: Readonly<Record<string, string>>): Ve
   }
   return Object.freeze(out) as unknown as Versions;
 }
+
+/**
+ * Every pin in one table (what `tsys versions` prints): the chart pins `charts` (the layer index's
+ * `CHART_PINS`) and the images, binaries and manifest sets of `VERSIONS`, sorted by name, with
+ * what each pins and where it comes from.
+ */
+export function versionsTable(charts: readonly ChartPin[]): string[] {
+  const rows: (readonly [string, string, string, string])[] = [
+    ...charts.map((p) => [p.name, p.kind, p.version, `${p.chart} from ${p.repo} (released from ${p.source.repository})`] as const),
+    ...COMPONENT_NAMES.map((name) => {
+      const v = VERSIONS[name] as ComponentVersion;
+      return [name, v.kind, v.version, v.kind === 'git' ? `${v.repo} ${v.path}` : v.kind === 'chart' ? `${v.chart} from ${v.repo}` : v.name] as const;
+    }),
+  ].sort((a, b) => a[0].localeCompare(b[0]));
+  const head = ['name', 'kind', 'version', 'what'] as const;
+  const width = [0, 1, 2].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)));
+  const line = (r: readonly string[]) => [0, 1, 2].map((i) => r[i].padEnd(width[i])).join('  ') + `  ${r[3]}`;
+  return [line(head), ...rows.map(line)];
+}

@@ -37,4 +37,10 @@ export const LIB_RUNNERS: Readonly<Record<string, Runner>> = {
     const { CHART_PINS } = require('../layers') as typeof import('../layers');
     return runVendorCli(args, undefined, { components: { ...chartComponents(CHART_PINS), ...MANIFEST_COMPONENTS } });
   },
+  versions: () => {
+    const { versionsTable } = require('../versions') as typeof import('../versions');
+    const { CHART_PINS } = require('../layers') as typeof import('../layers');
+    for (const line of versionsTable(CHART_PINS)) console.log(line);
+    return 0;
+  },
 };
