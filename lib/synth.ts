@@ -15,6 +15,7 @@ import type { HaModel } from './ha/model';
 import { simulate } from './ha/simulate';
 import { SiteFieldError } from './platform-error';
 import { buildPlatform } from './platform';
+import { PIN_NAMES } from './layers';
 import { renderPlatformWithFacts } from './render/render';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
@@ -43,6 +44,8 @@ export interface SynthOptions {
   readonly appsDir?: string;
   /** @default the platform's layers */
   readonly layers?: readonly LayerFactory[];
+  /** The names `site.yaml` `versions:` may override, with the pins of `layers`. @default PIN_NAMES of the layer index */
+  readonly pinNames?: readonly string[];
   /** @default a registry over imports/schemas */
   readonly registry?: SchemaRegistry;
   /** Where the sentence about an interrupted synth put right goes. @default stderr, as `synth: ...` */
@@ -73,9 +76,12 @@ export interface PlatformInputs {
   readonly lock: AppsLock;
 }
 
-/** Loads and validates `site.yaml`, the app specs of `apps/` and `apps.lock.yaml`; throws naming every problem. */
-export function loadInputs(root: string, siteFile?: string, appsDir?: string): PlatformInputs {
-  const site = loadSite(siteFile ?? path.join(root, 'site.yaml'));
+/**
+ * Loads and validates `site.yaml` (its `versions:` keys against `pinNames`, every pin of the layer
+ * index by default), the app specs of `apps/` and `apps.lock.yaml`; throws naming every problem.
+ */
+export function loadInputs(root: string, siteFile?: string, appsDir?: string, pinNames: readonly string[] = PIN_NAMES): PlatformInputs {
+  const site = loadSite(siteFile ?? path.join(root, 'site.yaml'), pinNames);
   const apps = loadApps(appsDir ?? path.join(root, 'apps'), site);
   const lock = readLock(path.join(root, LOCK_FILE), site.paas.pool);
   return { site, apps, lock };
@@ -118,7 +124,7 @@ export function synth(options: SynthOptions): SynthResult {
     const recovered = recoverInterruptedSynth(options.root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
     options.progress?.('loading');
-    const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir);
+    const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames);
     // The checkout's own vendored charts and committed renders when it has them, else this code's.
     const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
     const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');

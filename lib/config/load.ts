@@ -184,12 +184,15 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Parses and validates site YAML text; `file` is the name used in messages. */
-export function parseSite(text: string, file: string): Site {
+/**
+ * Parses and validates site YAML text; `file` is the name used in messages. `versionNames`: the
+ * names `versions:` may override (`PIN_NAMES` of lib/layers/index.ts; see `checkSiteRules`).
+ */
+export function parseSite(text: string, file: string, versionNames?: readonly string[]): Site {
   const { data, source } = readYaml(file, text);
   const parsed = SiteSchema.safeParse(data);
   if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, SiteSchema)));
-  const ruleIssues = checkSiteRules(parsed.data).map((r) => source.issue(r.path, r.message, r.atKey));
+  const ruleIssues = checkSiteRules(parsed.data, versionNames).map((r) => source.issue(r.path, r.message, r.atKey));
   if (ruleIssues.length > 0) throw new ConfigError(sortIssues(ruleIssues));
   return deepFreeze(parsed.data);
 }
@@ -208,10 +211,10 @@ export function siteFileIssues(file: string, issues: readonly RuleIssue[]): Conf
   return sortIssues(issues.map((r) => source.issue(r.path, r.message, r.atKey)));
 }
 
-/** Loads and validates a site file from disk. */
-export function loadSite(file: string): Site {
+/** Loads and validates a site file from disk (`versionNames`: see `parseSite`). */
+export function loadSite(file: string, versionNames?: readonly string[]): Site {
   const shown = path.relative(process.cwd(), file) || file;
-  return parseSite(readInputFile(file, shown, 'the site file'), shown);
+  return parseSite(readInputFile(file, shown, 'the site file'), shown, versionNames);
 }
 
 /**

@@ -9,6 +9,7 @@ import { GitComponent } from '../constructs/git-component';
 import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { EVICTION } from '../hosts/k3s-config';
 import { readinessWindowStep, recovery, RecoveryEstimate, RecoveryStepName, stepSeconds } from '../ha/recovery';
@@ -16,9 +17,19 @@ import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
 import { Layer } from '../layer';
 import { ContainerResources, RESTRICTED_CONTAINER } from '../constructs/container';
 import { PlatformError } from '../platform-error';
-import type { Versions } from '../versions';
+import type { ChartPin, Versions } from '../versions';
 import { HA_ANNOTATIONS } from '../ha/annotations';
 import { Inventory } from '../inventory';
+
+/** Velero: cluster backups (chart 12.1.0 ships Velero v1.18.1). */
+export const VELERO_CHART: ChartPin = {
+  name: 'velero',
+  kind: 'chart',
+  repo: 'https://vmware-tanzu.github.io/helm-charts',
+  chart: 'velero',
+  version: '12.1.0',
+  source: { repository: 'https://github.com/vmware-tanzu/helm-charts', path: 'charts/velero', tag: 'velero-{version}' },
+};
 
 export const VELERO_NAMESPACE = 'velero';
 /** Namespace of the CSI snapshot controller (upstream's choice; it exists in every cluster). */
@@ -365,7 +376,7 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   const velero = new HelmComponent(layer, 'velero', {
     name: 'velero',
-    chart: ctx.versions.velero,
+    chart: pinned(ctx, VELERO_CHART),
     namespace: VELERO_NAMESPACE,
     values,
     providesApis: [{ group: 'velero.io' }],

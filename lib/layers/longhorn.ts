@@ -7,6 +7,7 @@ import { ChartPatch, HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { Site } from '../config/schema';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { at, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { VOLUME_MOVE_BUDGET_SECONDS } from '../ha/recovery';
@@ -17,6 +18,17 @@ import { Layer } from '../layer';
 import { Inventory } from '../inventory';
 import { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY, RND_REPLICA_COUNT, RND_STORAGE_CLASS, STORAGE_TAGS } from '../ha/storage';
 import { RND_TAINT, STORAGE_TAG_LABEL } from '../hosts/node-labels';
+import type { ChartPin } from '../versions';
+
+/** Longhorn: replicated block storage. */
+export const LONGHORN_CHART: ChartPin = {
+  name: 'longhorn',
+  kind: 'chart',
+  repo: 'https://charts.longhorn.io',
+  chart: 'longhorn',
+  version: '1.12.1',
+  source: { repository: 'https://github.com/longhorn/longhorn', path: 'chart', tag: 'v{bare}' },
+};
 
 export const LONGHORN_NAMESPACE = 'longhorn-system';
 /** Secret (from Bitwarden) with the backup target's credentials, when the target needs any. */
@@ -516,7 +528,7 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
   // so there is none.
   new HelmComponent(layer, 'longhorn', {
     name: 'longhorn',
-    chart: ctx.versions.longhorn,
+    chart: pinned(ctx, LONGHORN_CHART),
     namespace: LONGHORN_NAMESPACE,
     values: longhornValues(ctx),
     providesApis: [{ group: 'longhorn.io' }],

@@ -10,6 +10,7 @@ import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import { MONITORING_NAMESPACE, PlatformServiceMonitor } from '../constructs/service-monitor';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { at, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../config/dbaas';
@@ -21,6 +22,20 @@ import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 import { AlertGroup, APP_ALERTS, platformAlertGroups } from '../monitoring/alert-rules';
 import { dashboardJson, platformDashboards } from '../monitoring/dashboards';
 import { sortKeys } from '../render/sort';
+import type { ChartPin } from '../versions';
+
+/**
+ * kube-prometheus-stack: Prometheus operator, Prometheus, Alertmanager, Grafana (chart 12.11.1
+ * from grafana-community), node exporter and kube-state-metrics. Chart 88.5.3 ships operator v0.93.1.
+ */
+export const KUBE_PROMETHEUS_STACK_CHART: ChartPin = {
+  name: 'kube-prometheus-stack',
+  kind: 'chart',
+  repo: 'https://prometheus-community.github.io/helm-charts',
+  chart: 'kube-prometheus-stack',
+  version: '88.5.3',
+  source: { repository: 'https://github.com/prometheus-community/helm-charts', path: 'charts/kube-prometheus-stack', tag: 'kube-prometheus-stack-{version}' },
+};
 
 /** The Helm release: object names start with it (`kube-prometheus-stack-grafana`, ...). */
 export const KPS_RELEASE = 'kube-prometheus-stack';
@@ -439,7 +454,7 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
   const servers = site.nodes.filter((n) => n.role === 'server').map((n) => n.ip);
   const stack = new HelmComponent(layer, 'kube-prometheus-stack', {
     name: KPS_RELEASE,
-    chart: ctx.versions['kube-prometheus-stack'],
+    chart: pinned(ctx, KUBE_PROMETHEUS_STACK_CHART),
     namespace: MONITORING_NAMESPACE,
     values: kubePrometheusStackValues(site, servers),
     providesApis: [{ group: 'monitoring.coreos.com' }],

@@ -4,10 +4,10 @@ import { parse } from 'yaml';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { HA_ANNOTATIONS, SELECTS_RUNTIME_PODS } from '../../lib/ha/annotations';
 import { PlatformError } from '../../lib/platform-error';
-import { BACKUP_DAILY, LONGHORN_NAMESPACE, LONGHORN_RESOURCES, LONGHORN_UI_WRITABLE, longhornLayer, longhornValues, SNAPSHOT_HOURLY } from '../../lib/layers/longhorn';
+import { BACKUP_DAILY, LONGHORN_NAMESPACE, LONGHORN_RESOURCES, LONGHORN_UI_WRITABLE, LONGHORN_CHART, longhornLayer, longhornValues, SNAPSHOT_HOURLY } from '../../lib/layers/longhorn';
 import { UpstreamObjects } from '../../lib/constructs/upstream-objects';
 import { HelmComponent } from '../../lib/constructs/helm-component';
-import { setPlatformContext } from '../../lib/context';
+import { pinned, setPlatformContext } from '../../lib/context';
 import { Layer } from '../../lib/layer';
 import { buildPlatform } from '../../lib/platform';
 import { ChartRenderer } from '../../lib/render/chart-renderer';
@@ -281,7 +281,7 @@ describe('Longhorn chart patches', () => {
     const app = new App();
     setPlatformContext(app, ctx);
     const layer = new Layer(app, { name: 'longhorn', description: 'd', namespace: LONGHORN_NAMESPACE });
-    new HelmComponent(layer, 'longhorn', { name: 'longhorn', chart: ctx.versions.longhorn, namespace: LONGHORN_NAMESPACE, values: longhornValues(ctx), patches: [{ ...patch, patch: () => undefined }] });
+    new HelmComponent(layer, 'longhorn', { name: 'longhorn', chart: pinned(ctx, LONGHORN_CHART), namespace: LONGHORN_NAMESPACE, values: longhornValues(ctx), patches: [{ ...patch, patch: () => undefined }] });
     return app;
   };
 
