@@ -81,7 +81,7 @@ const schedule = z.string().superRefine((v, ctx) => {
     return;
   }
   const problem = cronProblem(v);
-  if (problem) ctx.addIssue({ code: 'custom', message: `must be a cron schedule of five fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * *": ${problem}` });
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 /** Defaults of a cronjob's `cron` (besides the schedule). */
