@@ -190,6 +190,7 @@ export function checkKindRules(app: Spec): RuleIssue[] {
       if (p.name !== app.metrics?.port) add(['ports', i], `a worker serves nothing, so its only port is the one Prometheus scrapes; name this port in \`metrics: { port: ${p.name} }\`, remove it, or write \`kind: web\` for an app that serves on it`);
     });
     if (app.strategy.type === 'blueGreen') add(['strategy', 'type'], 'a blueGreen release switches the app\'s Service, and a worker has none: use "rolling", "recreate" or "canary" (which moves replicas over step by step)');
+    if (app.singleton && !app.ports.length && !app.health.command) add(['singleton'], 'a singleton must be back within the recovery budget, counted to its first successful probe, and this worker has no probe: add `health.command: [...]` (exit 0 when it works), or run 2 replicas without singleton');
     if (!app.ports.length && app.health.path) add(['health', 'path'], 'a worker without ports has nothing to GET: probe it with `health.command: [...]` (exit 0 is healthy), or leave health out (Kubernetes then restarts it only when its process exits)');
   }
   if (app.kind === 'cronjob' && !app.cron) add(['kind'], 'a cronjob runs on a schedule: add `cron: { schedule: "0 3 * * *" }` (five fields: minute hour day-of-month month day-of-week)');
