@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadYamlData } from '../k8s/manifest-yaml';
-import { checkAppAgainstSite, checkAppRules, checkAppsTogether } from './app-rules';
+import { checkAppAgainstSite, checkAppRules, checkAppsTogether, checkKindFields } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
 import { ConfigError, ConfigIssue } from './errors';
 import { isSystemError, readInputFile, unreadable } from './input-file';
@@ -33,14 +33,14 @@ export function parseApp(text: string, file: string, site: Site): AppSpec {
   }
   if (quick !== undefined) {
     const fast = AppSpecSchema.safeParse(quick ?? {});
-    if (fast.success && checkAppRules(fast.data).length === 0 && checkAppAgainstSite(fast.data, site).length === 0) {
+    if (fast.success && checkKindFields(quick).length === 0 && checkAppRules(fast.data).length === 0 && checkAppAgainstSite(fast.data, site).length === 0) {
       return deepFreeze({ ...fast.data, name, file });
     }
   }
   const { data, source } = readYaml(file, text);
   const parsed = AppSpecSchema.safeParse(data ?? {});
   if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, AppSpecSchema)));
-  const rules = [...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site)].map((r) => source.issue(r.path, r.message, r.atKey));
+  const rules = [...checkKindFields(data), ...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site)].map((r) => source.issue(r.path, r.message, r.atKey));
   if (rules.length) throw new ConfigError(sortIssues(rules));
   return deepFreeze({ ...parsed.data, name, file });
 }

@@ -102,10 +102,11 @@ const scratchVolume = (i: number) => `scratch-${i}`;
  * spread lets the scheduler stack replicas on one node, and that node's loss takes them all.
  * With more pods than app nodes the hard rule still places them evenly (2, 2, 2 on three
  * nodes); a pod stays Pending only when a node has no room left, which the node-failure
- * simulation reports as a capacity problem. A singleton has nothing to spread.
+ * simulation reports as a capacity problem. A singleton has nothing to spread, nor a cronjob.
  */
 export function topologySpread(app: AppSpec, _site: Site, hashLabel: string): JsonMap[] {
-  if (app.singleton) return [];
+  // A singleton has nothing to spread, nor has a cronjob's run (one pod, retried elsewhere).
+  if (app.singleton || app.kind === 'cronjob') return [];
   return [{
     maxSkew: 1,
     topologyKey: 'kubernetes.io/hostname',
@@ -117,7 +118,7 @@ export function topologySpread(app: AppSpec, _site: Site, hashLabel: string): Js
 }
 
 /**
- * The pod template of an app (Kubernetes JSON), shared by its Deployment or Rollout: the
+ * The pod template of an app (Kubernetes JSON), shared by its Deployment, Rollout or CronJob: the
  * restricted security context (non-root, no privilege escalation, every capability dropped but
  * NET_BIND_SERVICE when asked, RuntimeDefault seccomp, read-only root with emptyDirs for the
  * writable paths), probes, resources, explicit dead-node tolerations, spread over nodes.
@@ -141,7 +142,7 @@ export function podTemplate(app: AppSpec, site: Site, hashLabel: string): JsonMa
     imagePullPolicy: 'IfNotPresent',
     ...(app.command ? { command: [...app.command] } : {}),
     ...(app.args ? { args: [...app.args] } : {}),
-    ports: app.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+    ...(app.ports.length ? { ports: app.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) } : {}),
     ...(env.length ? { env } : {}),
     resources: {
       requests: { ...app.resources.requests },
@@ -180,6 +181,8 @@ export function podTemplate(app: AppSpec, site: Site, hashLabel: string): JsonMa
         seccompProfile: { type: 'RuntimeDefault' },
       },
       containers: [container],
+      // A cronjob's run restarts its container in place when it fails (a new pod only after a node loss or a stuck pod).
+      ...(app.kind === 'cronjob' ? { restartPolicy: 'OnFailure' } : {}),
       ...(volumes.length ? { volumes } : {}),
       // An R&D app: on the R&D nodes only, tolerating their taint.
       ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),

@@ -5,6 +5,7 @@ import type { AppSpec } from '../../lib/config/app-schema';
 import { ConfigError, formatIssue } from '../../lib/config/errors';
 import { parseApp } from '../../lib/config/load-apps';
 import { LOCK_FILE, parseLock } from '../../lib/paas/lock';
+import { WebApp } from '../../lib/paas/web-app';
 import { WorkloadChart } from '../../lib/paas/workload-chart';
 import { buildPlatform } from '../../lib/platform';
 import { renderSite, synth } from '../../lib/synth';
@@ -283,7 +284,7 @@ describe('WebApp', () => {
     expect(app('ledger').filter((f) => f.startsWith('podmonitor-') || f.includes('from-prometheus'))).toEqual([]);
     const platform = buildPlatform(site, undefined, specs(['wiki']));
     const chart = platform.outputs.map((o) => o.chart).filter(WorkloadChart.isWorkloadChart)[0];
-    expect(chart.webApp.metrics).toEqual({ namespace: 'prod', service: 'wiki', port: 'metrics', path: '/metrics' });
+    expect(chart.app instanceof WebApp && chart.app.metrics).toEqual({ namespace: 'prod', service: 'wiki', port: 'metrics', path: '/metrics' });
   });
 
   test('GIVEN an app on a platform UI host or two apps on one database WHEN built THEN a ConfigError names the app file and field (no stack trace)', () => {
