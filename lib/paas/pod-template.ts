@@ -4,7 +4,7 @@ import { bitwardenPart } from '../constructs/bitwarden-secret';
 import { dbaasEndpoint } from '../config/dbaas';
 import { DEAD_NODE_TAINTS, deadNodeTolerations } from '../ha/recovery';
 import {
-  APP_CONTAINER, appLabels, appNodeSelector, appPlacementTolerations, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds,
+  APP_CONTAINER, appDatabaseName, appLabels, appNodeSelector, appPlacementTolerations, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds,
 } from './conventions';
 import { appProbes } from './probes';
 
@@ -32,7 +32,7 @@ export function databaseBindings(app: AppSpec, site: Site): DatabaseBinding[] {
       prefix: d.envPrefix ?? d.engine.toUpperCase(),
       host,
       port,
-      database: d.name ?? app.name.replace(/-/g, '_'),
+      database: appDatabaseName(app, d),
       credentials: d.credentials ?? `bitwarden:app-${app.name}-${d.engine}`,
     };
   });
