@@ -90,11 +90,12 @@ export function checkPlatformNeeds(site: Site): RuleIssue[] {
   for (const d of platformDatabases(site)) needs.set(d.engine, [...new Set([...(needs.get(d.engine) ?? []), d.usedBy])]);
   for (const [engine, users] of needs) {
     if (site.dbaas[engine as keyof Site['dbaas']] === undefined) {
-      issues.push({ path: ['dbaas'], atKey: true, message: `has no ${engine} endpoint, and ${users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users[users.length - 1]}` : users[0]} keep${users.length === 1 ? 's' : ''} ${users.length === 1 ? 'its' : 'their'} data on it; add dbaas.${engine}: { host, port }` });
+      const who = users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users[users.length - 1]} keep their` : `${users[0]} keeps its`;
+      issues.push({ path: ['dbaas', engine], message: `is missing, and ${who} data on that DBaaS; add dbaas.${engine}: { host, port }` });
     }
   }
   if (!site.backups.s3) {
-    issues.push({ path: ['backups'], atKey: true, message: 'names no S3-compatible object store (backups.s3), and Velero keeps its backups and Loki its log chunks in one. A site with only an NFS share runs MinIO on the NAS and sets backups.s3: { endpoint: https://<nas>:9000, bucket, region, credentials: bitwarden:<login item> }' });
+    issues.push({ path: ['backups', 's3'], message: 'is missing, and Velero keeps its backups and Loki its log chunks in an S3-compatible object store. A site with only an NFS share runs MinIO on the NAS and sets backups.s3: { endpoint: https://<nas>:9000, bucket, region, credentials: bitwarden:<login item> }' });
   }
   site.nodes.forEach((node, i) => {
     if (node.name === KUBE_VIP_DIR) issues.push({ path: ['nodes', i, 'name'], message: `"${node.name}" would share ${HOSTS_DIR}/${KUBE_VIP_DIR}/ with the kube-vip manifests; rename the node` });
