@@ -292,7 +292,7 @@ describe('WebApp', () => {
       throw new Error('parseApp accepted the app');
     };
     expect(refused('environment: prod\nimage: nginx:1.27.3\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: grafana.turnsys.com } }\n')).toEqual([
-      'apps/dash.yaml:4:19: expose.http.host: "grafana.turnsys.com" is the host of Grafana (layer monitoring); one app or platform UI per host name: pick another host',
+      'apps/dash.yaml:4:25: expose.http.host: "grafana.turnsys.com" is the host of Grafana (layer monitoring); one app or platform UI per host name: pick another host',
     ]);
     // A preview host on a platform UI host: named at the field that makes it.
     expect(refused('environment: prod\nimage: nginx:1.27.3\nstrategy: { type: blueGreen }\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: dash.turnsys.com } }\npreview: { host: grafana.turnsys.com }\n')).toEqual([
