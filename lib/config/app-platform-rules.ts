@@ -30,9 +30,8 @@ function externalPorts(app: Pick<Spec, 'expose' | 'ports'>): { readonly port: nu
 /**
  * Rules of an app against what the site's platform layers take for themselves: the host names
  * of their UIs (the app's own and its preview's), their DBaaS databases and HAProxy's own ports;
- * and of its own
- * bindings, each to a database of its own. They need the app's name (its default host and
- * database names derive from it).
+ * and of its own bindings, each to a database of its own. They need the app's name (its preview
+ * host and database names derive from it), which parseApp takes from the file name.
  */
 export function checkAppAgainstPlatform(app: Spec, site: Site): RuleIssue[] {
   const issues: RuleIssue[] = [];
