@@ -1,8 +1,7 @@
-import { ConfigError } from './config/errors';
 import { Construct, IConstruct } from 'constructs';
 
 /** A web UI published on the shared gateway: `<host>` -> HAProxy -> gateway VIP:port -> route. */
-/** The input field an entry comes from, when a person wrote it (an app spec): clashes name it. */
+/** The input field an entry comes from, when a person wrote it (an app spec): clash errors name it. */
 export interface EntrySource {
   /** The file, e.g. `apps/wiki.yaml`. */
   readonly file: string;
@@ -306,10 +305,11 @@ export class Inventory extends Construct {
 }
 
 /**
- * A clash: when a person's input (an app spec) is one side, a ConfigError naming its file and
- * field (synth prints it without a stack); otherwise a bug in the platform's code.
+ * A clash: a bug. The app rules (lib/config/app-platform-rules.ts, load-apps.ts) refuse an app
+ * spec that clashes with another or with the platform (PLATFORM_UIS and PLATFORM_DATABASES of
+ * lib/config/platform-rules.ts) at its file:line:col; a clash here means a table there lacks a
+ * layer's host or database, two layers clash, or the apps were not loaded with loadApps.
  */
 function clashError(source: EntrySource | undefined, message: string): never {
-  if (source) throw new ConfigError([{ file: source.file, line: 0, column: 0, field: source.field, message }]);
-  throw new Error(message);
+  throw new Error(`programming error: ${message}${source ? ` (${source.file}, ${source.field})` : ''}; lib/config/platform-rules.ts lists the platform's hosts and databases for the app rules: add the layer's there, or load the apps with loadApps`);
 }

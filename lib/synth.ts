@@ -4,7 +4,7 @@ import { ChartRenderer } from './render/chart-renderer';
 import { VENDOR_LOCK } from './vendor/lock';
 import type { AppSpec } from './config/app-schema';
 import { ConfigError } from './config/errors';
-import { loadSite, siteFieldIssue, siteFileIssues } from './config/load';
+import { loadSite, siteFileIssues } from './config/load';
 import { loadApps } from './config/load-apps';
 import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
@@ -13,7 +13,6 @@ import { capacityIssues } from './config/capacity';
 import { failureReportOf, haInputFromFiles, haModel } from './ha/analysis';
 import type { HaModel } from './ha/model';
 import { simulate } from './ha/simulate';
-import { SiteFieldError } from './platform-error';
 import { buildPlatform } from './platform';
 import { PIN_NAMES } from './layers';
 import { renderPlatformWithFacts } from './render/render';
@@ -128,15 +127,8 @@ export function synth(options: SynthOptions): SynthResult {
     // The checkout's own vendored charts and committed renders when it has them, else this code's.
     const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
     const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
-    let analysed: ReturnType<typeof renderSiteAnalysed>;
     options.progress?.('rendering');
-    try {
-      analysed = renderSiteAnalysed(site, options.layers, apps, lock, renderer);
-    } catch (e) {
-      if (e instanceof SiteFieldError) throw siteFieldIssue(siteFile, e.field, e.problem);
-      throw e;
-    }
-    const { files, facts, model } = analysed;
+    const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer);
     refuseOverCapacity(site, model, siteFile);
     const registry = options.registry ?? new SchemaRegistry();
     // Read under the output lock, before the swap: what this render replaces.

@@ -16,7 +16,6 @@ import { readinessWindowStep, recovery, RecoveryEstimate, RecoveryStepName, step
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
 import { Layer } from '../layer';
 import { ContainerResources, RESTRICTED_CONTAINER } from '../constructs/container';
-import { PlatformError } from '../platform-error';
 import type { ChartPin, Versions } from '../versions';
 import { HA_ANNOTATIONS } from '../ha/annotations';
 import { Inventory } from '../inventory';
@@ -259,10 +258,7 @@ export interface VeleroValues {
 
 export function veleroValues(site: Site, versions: Versions): VeleroValues {
   const s3 = site.backups.s3;
-  if (!s3) {
-    throw new PlatformError('backups.s3: Velero and Loki need an S3-compatible object store and site.yaml names none. '
-      + 'A site with only an NFS share runs MinIO on the NAS and sets backups.s3: { endpoint: https://<nas>:9000, bucket, region, credentials: bitwarden:<login item> }');
-  }
+  if (!s3) throw new Error('programming error: the site has no backups.s3, which the site rules (lib/config/platform-rules.ts) require; it was not validated (load it with loadSite)');
   const plugin = versions['velero-plugin-for-aws'];
   return {
     initContainers: [{

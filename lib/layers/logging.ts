@@ -8,7 +8,6 @@ import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { RND_KEY, SERVER_TAINT, SERVER_TOLERATION } from '../hosts/node-labels';
 import { Layer } from '../layer';
-import { PlatformError } from '../platform-error';
 import { Inventory } from '../inventory';
 import type { ChartPin } from '../versions';
 
@@ -43,12 +42,9 @@ export const LOKI_PUSH_URL = 'http://loki-gateway.logging.svc.cluster.local/loki
 /** The first day of the schema below (fixed: changing it would re-index history). */
 export const LOKI_SCHEMA_FROM = '2026-01-01';
 
-/** The site's object store, or an error that says how to get one. */
+/** The site's object store (the site rules, lib/config/platform-rules.ts, require one). */
 function objectStore(site: Site): NonNullable<Site['backups']['s3']> {
-  if (!site.backups.s3) {
-    throw new PlatformError('backups.s3: Loki keeps its chunks in object storage and site.yaml names none. '
-      + 'A site with only an NFS share runs MinIO on the NAS and sets backups.s3: { endpoint: https://<nas>:9000, bucket, region, credentials: bitwarden:<login item> }');
-  }
+  if (!site.backups.s3) throw new Error('programming error: the site has no backups.s3, which the site rules (lib/config/platform-rules.ts) require; it was not validated (load it with loadSite)');
   return site.backups.s3;
 }
 

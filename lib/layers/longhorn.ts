@@ -351,15 +351,13 @@ export function backupTargetScheme(target: string): string {
 
 /**
  * The data of the backup credentials Secret (Secret key to Bitwarden reference), or undefined
- * when the site gives no credentials. Throws when the target type takes none (NFS).
+ * when the site gives no credentials (the site rules refuse credentials for an NFS target).
  */
 export function backupCredentialData(storage: Site['storage']): Record<string, string> | undefined {
   if (!storage.backupCredentials) return undefined;
   const scheme = backupTargetScheme(storage.backupTarget);
   const keys = BACKUP_CREDENTIAL_KEYS[scheme];
-  if (!keys) {
-    throw new PlatformError(`storage.backupCredentials: a ${scheme}:// backup target takes no credentials (Longhorn uses them for ${Object.keys(BACKUP_CREDENTIAL_KEYS).join(', ')} only); remove it`);
-  }
+  if (!keys) throw new Error(`programming error: storage.backupCredentials with a ${scheme}:// backup target, which the site rules (lib/config/rules.ts) refuse; the site was not validated (load it with loadSite)`);
   const login = bitwardenLogin(storage.backupCredentials);
   return { [keys.username]: login.username, [keys.password]: login.password };
 }

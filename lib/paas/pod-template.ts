@@ -4,7 +4,7 @@ import { bitwardenPart } from '../constructs/bitwarden-secret';
 import { dbaasEndpoint } from '../config/dbaas';
 import { DEAD_NODE_TAINTS, deadNodeTolerations } from '../ha/recovery';
 import {
-  APP_CONTAINER, appLabels, appNodeSelector, appPlacementTolerations, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds,
+  APP_CONTAINER, appDatabaseName, appLabels, appNodeSelector, appPlacementTolerations, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds,
 } from './conventions';
 import { appProbes } from './probes';
 import { AccountField, bindingEnv, renderBindingVariable, RenderedBindingVariable } from './binding-templates';
@@ -39,7 +39,7 @@ export function bindingInputKey(i: number, field: AccountField): string {
 export function databaseBindings(app: AppSpec, site: Site): DatabaseBinding[] {
   return app.databases.map((d, i) => {
     const { host, port } = dbaasEndpoint(site, d.engine);
-    const database = d.name ?? app.name.replace(/-/g, '_');
+    const database = appDatabaseName(app, d);
     const { env, prefix } = bindingEnv(d, app.image);
     const endpoint = { engine: d.engine, host, port, name: database };
     return {

@@ -62,6 +62,7 @@ describe('app specs (apps/<name>.yaml)', () => {
       'apps/demo.yaml:7:13: ports[1].name: duplicate port name "http" (also ports[0])',
       'apps/demo.yaml:7:25: ports[1].port: the container runs as a non-root user, which binds a port below 1024 only with `capabilities: [NET_BIND_SERVICE]`; add that, or listen on a port from 1024 up',
       'apps/demo.yaml:8:17: health.port: names no port "web"; the app\'s ports are "http", "http"',
+      'apps/demo.yaml:9:38: databases[1]: postgresql database "demo" is already bound by databases[0]; bind each database once, or set databases[1].name to another',
       'apps/demo.yaml:9:38: databases[1]: two bindings set POSTGRESQL_* variables (also databases[0]); give one an envPrefix',
     ]);
   });
