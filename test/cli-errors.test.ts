@@ -6,6 +6,7 @@ import { runSynthCli } from '../lib/cli';
 import { ConfigError } from '../lib/config/errors';
 import { REPO } from './helpers';
 import { outputsOf, scratchCheckout } from './scratch-checkout';
+import { commandLine } from './command-line';
 
 // Faults the tests inject where root cannot provoke them (a full disk, a read-only or forbidden
 // checkout): fs is replaced by a copy whose writing functions a test may make fail.
@@ -44,7 +45,7 @@ function runSynth(root: string, ...args: string[]): { code: number; stderr: stri
   const lines: string[] = [];
   jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { lines.push(a.map(String).join(' ')); });
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  const code = runSynthCli(['--root', root, ...args]);
+  const code = runSynthCli(commandLine('synth', '--root', root, ...args));
   return { code, stderr: lines.join('\n') };
 }
 

@@ -8,6 +8,7 @@ import { testIo } from '../delivery/cli-io';
 import { REPO } from '../helpers';
 import { FakeWorld } from './fake-world';
 import { KubeTestServer, status } from './kube-server';
+import { commandLine } from '../command-line';
 
 const WHITEBOARD = [
   'environment: prod', 'image: lovasoa/wbo:v1.20.1', 'replicas: 1', 'singleton: a single writer of its board files on one volume',
@@ -53,7 +54,7 @@ describe('npm run drill and npm run promote command lines', () => {
       world.up = true;
     });
     const io = testIo({});
-    const code = await runDrillCli(['--app', 'whiteboard', '--node', 'www1', '--power-off', '--board', 'drill', '--root', root], io, { cluster: world.cluster, prober: world.prober, clock: world.clock });
+    const code = await runDrillCli(commandLine('drill', '--app', 'whiteboard', '--node', 'www1', '--power-off', '--board', 'drill', '--root', root), io, { cluster: world.cluster, prober: world.prober, clock: world.clock });
     expect(io.stderr).toEqual([]);
     expect(code).toBe(0);
     const report = io.stdout[io.stdout.length - 1].split('\n');
@@ -72,14 +73,14 @@ describe('npm run drill and npm run promote command lines', () => {
       world.addPod('whiteboard-b', 'www3');
     });
     const io = testIo({});
-    expect(await runDrillCli(['--app', 'whiteboard', '--node', 'www1', '--check-path', '/download/x', '--root', root, '--interval', '2'], io, { cluster: world.cluster, prober: world.prober, clock: world.clock })).toBe(0);
+    expect(await runDrillCli(commandLine('drill', '--app', 'whiteboard', '--node', 'www1', '--check-path', '/download/x', '--root', root, '--interval', '2'), io, { cluster: world.cluster, prober: world.prober, clock: world.clock })).toBe(0);
     expect(io.stdout.join('\n')).toContain('expected recovery:  at most 140 s (30 s termination grace + 30 s volume move + 10 s image pull + 60 s start-up + 10 s ready)');
   });
 
   test('GIVEN wrong arguments WHEN the drill starts THEN each is refused with what to do', async () => {
     const run = async (...args: string[]) => {
       const io = testIo({});
-      expect(await runDrillCli([...args, '--root', root], io, { cluster: new FakeWorld().cluster })).toBe(1);
+      expect(await runDrillCli(commandLine('drill', ...args, '--root', root), io, { cluster: new FakeWorld().cluster })).toBe(1);
       return io.stderr.join('\n');
     };
     expect(await run('--node', 'www1')).toMatch(/^drill: --app needs the app's name/);
@@ -104,14 +105,14 @@ describe('npm run drill and npm run promote command lines', () => {
 
     test('GIVEN the blue/green app shop in uat WHEN promoted THEN its Rollout in namespace uat is promoted', async () => {
       const io = testIo({});
-      expect(await runPromoteCli(['shop', '--root', root], io, { api })).toBe(0);
+      expect(await runPromoteCli(commandLine('promote', 'shop', '--root', root), io, { api })).toBe(0);
       expect(server.log()).toEqual([`GET ${PATH}`, `PATCH ${PATH}/status application/merge-patch+json`]);
       expect(io.stdout).toEqual(["promote: rollout 'shop' promoted (phase Paused: BlueGreenPause)"]);
     });
 
     test('GIVEN --abort WHEN run THEN status.abort is patched', async () => {
       const io = testIo({});
-      expect(await runPromoteCli(['shop', '--abort', '--root', root], io, { api })).toBe(0);
+      expect(await runPromoteCli(commandLine('promote', 'shop', '--abort', '--root', root), io, { api })).toBe(0);
       expect(server.requests[1].body).toEqual({ status: { abort: true } });
     });
 
@@ -119,7 +120,7 @@ describe('npm run drill and npm run promote command lines', () => {
       const errors: string[] = [];
       for (const args of [['whiteboard'], ['shop', '--full', '--abort'], []]) {
         const io = testIo({});
-        expect(await runPromoteCli([...args, '--root', root], io, { api })).toBe(1);
+        expect(await runPromoteCli(commandLine('promote', ...args, '--root', root), io, { api })).toBe(1);
         errors.push(io.stderr.join('\n'));
       }
       expect(errors[0]).toBe('promote: the app "whiteboard" deploys with strategy recreate (a Deployment): there is no release to promote; only blueGreen and canary apps pause for promotion');

@@ -1,5 +1,6 @@
 import { runWhatIfCli } from '../../lib/verify/whatif';
 import { REPO } from '../helpers';
+import { commandLine } from '../command-line';
 
 /** Runs the CLI on the committed dist/, capturing what it prints. */
 function run(args: string[]): { code: number; out: string; err: string } {
@@ -8,7 +9,7 @@ function run(args: string[]): { code: number; out: string; err: string } {
   const log = jest.spyOn(console, 'log').mockImplementation((m: string) => { out.push(m); });
   const error = jest.spyOn(console, 'error').mockImplementation((m: string) => { err.push(m); });
   try {
-    return { code: runWhatIfCli(args, REPO), out: out.join('\n'), err: err.join('\n') };
+    return { code: runWhatIfCli(commandLine('whatif', ...args), REPO), out: out.join('\n'), err: err.join('\n') };
   } finally {
     log.mockRestore();
     error.mockRestore();
