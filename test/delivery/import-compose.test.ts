@@ -7,7 +7,7 @@ import { runImportComposeCli } from '../../lib/delivery/app-cli';
 import { formatImport, importCompose, ServiceOutcome } from '../../lib/delivery/import-compose';
 import { testIo } from './cli-io';
 import { REPO, shippedSite } from '../helpers';
-import { commandLine } from '../command-line';
+import { commandLine, runCommandLine } from '../command-line';
 
 const FIXTURES = path.join(REPO, 'test/fixtures/compose');
 const site = shippedSite();
@@ -193,12 +193,12 @@ describe('npm run import-compose', () => {
     expect(io.stdout).toEqual(['import-compose: 1 app spec written to apps/; 2 services not written (see above); review the "Needs a person" notes in each file, then npm run synth']);
   });
 
-  test('GIVEN bad arguments WHEN run THEN they are refused with the usage', async () => {
+  test('GIVEN bad arguments WHEN run THEN the program refuses them with what it accepts (exit 2)', async () => {
     const io = testIo({});
-    expect(await runImportComposeCli(commandLine('import-compose', 'a.yml', '--env', 'staging'), io, dir)).toBe(1);
-    expect(io.stderr).toEqual(['import-compose: --env must be one of sit, uat, prod, rnd, not "staging"']);
+    expect(await runCommandLine('import-compose', ['a.yml', '--env', 'staging'], (line) => runImportComposeCli(line, io, dir), io.err)).toBe(2);
+    expect(io.stderr).toEqual(["import-compose: option '--env <environment>' argument 'staging' is invalid. Allowed choices are sit, uat, prod. (tsys import-compose --help shows the usage)"]);
     const none = testIo({});
-    expect(await runImportComposeCli(commandLine('import-compose'), none, dir)).toBe(1);
-    expect(none.stderr[0]).toMatch(/^import-compose: expected 1 argument, got 0\nusage: npm run import-compose -- <docker-compose.yml>/);
+    expect(await runCommandLine('import-compose', [], (line) => runImportComposeCli(line, none, dir), none.err)).toBe(2);
+    expect(none.stderr).toEqual(["import-compose: missing required argument 'compose-file' (tsys import-compose --help shows the usage)"]);
   });
 });

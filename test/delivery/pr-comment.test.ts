@@ -5,7 +5,7 @@ import { runPrCommentCli } from '../../lib/delivery/cli';
 import { COMMENT_MARKER } from '../../lib/delivery/forge';
 import { FakeForge } from './fake-forge';
 import { testIo } from './cli-io';
-import { commandLine } from '../command-line';
+import { commandLine, runCommandLine } from '../command-line';
 
 const SHA = '4f1c2a9e8b7d6c5b4a39281706f5e4d3c2b1a098';
 const DIFF = '## Rendered diff\n\n### metallb\n- changed `Application metallb-chart`: spec.source.targetRevision 0.15.2 -> 0.15.3\n';
@@ -117,13 +117,14 @@ describe('npm run pr-comment', () => {
   });
 
   test.each([
-    [['--sha', SHA, '--body', 'x'], '--pr needs the pull request number, e.g. --pr 12'],
-    [['--pr', '12', '--sha', 'main', '--body', 'x'], "--sha needs the pull request's head commit (hex)"],
-    [['--pr', '12', '--sha', SHA, '--body', 'x', '--forge', 'gitlab'], '--forge must be gitea, github or both, not "gitlab"'],
-    [['--pr', '12', '--sha', SHA, '--body', 'x', '--risk'], "Unknown option '--risk'"],
-  ])('GIVEN arguments %j WHEN pr-comment runs THEN it refuses: %s', async (given, message) => {
+    [['--pr', 'twelve', '--sha', SHA, '--body', 'x'], 1, '--pr needs the pull request number, e.g. --pr 12'],
+    [['--pr', '12', '--sha', 'main', '--body', 'x'], 1, "--sha needs the pull request's head commit (hex)"],
+    [['--sha', SHA, '--body', 'x'], 2, "required option '--pr <n>' not specified"],
+    [['--pr', '12', '--sha', SHA, '--body', 'x', '--forge', 'gitlab'], 2, "option '--forge <forge>' argument 'gitlab' is invalid. Allowed choices are gitea, github, both."],
+    [['--pr', '12', '--sha', SHA, '--body', 'x', '--risk'], 2, "unknown option '--risk'"],
+  ])('GIVEN arguments %j WHEN pr-comment runs THEN it exits %d: %s', async (given, code, message) => {
     const io = testIo(env);
-    expect(await runPrCommentCli(commandLine('pr-comment', ...given), io)).toBe(1);
+    expect(await runCommandLine('pr-comment', given, (line) => runPrCommentCli(line, io), io.err)).toBe(code);
     expect(io.stderr.join('\n')).toContain(message);
   });
 

@@ -15,7 +15,7 @@ import { SchemaRegistry } from '../../lib/verify/schemas';
 import { snapshotTree } from '../helpers';
 import { testIo } from './cli-io';
 import { commitAll, gitIn, platformCheckout, PlatformCheckout } from './git-fixtures';
-import { commandLine } from '../command-line';
+import { commandLine, runCommandLine } from '../command-line';
 
 const DIGEST = `sha256:${'a1'.repeat(32)}`;
 const WIKI = [
@@ -247,10 +247,10 @@ describe('npm run release against a local bare remote', () => {
     );
   });
 
-  test('GIVEN the command line WHEN run with missing arguments THEN it shows the usage and exits 1', async () => {
+  test('GIVEN the command line WHEN run with missing arguments THEN the program refuses it naming the argument (exit 2)', async () => {
     const io = testIo({});
-    expect(await runReleaseCli(commandLine('release', 'wiki', '--root', repo.work), io)).toBe(1);
-    expect(io.stderr[0]).toBe('release: expected 2 arguments, got 1 (wiki)\nusage: npm run release -- <app> <image|tag|sha256:digest> [--remote origin] [--site site.yaml] [--root .] [--dry-run] [--allow-repository-change]');
+    expect(await runCommandLine('release', ['wiki', '--root', repo.work], (line) => runReleaseCli(line, io), io.err)).toBe(2);
+    expect(io.stderr).toEqual(["release: missing required argument 'image' (tsys release --help shows the usage)"]);
   });
 });
 

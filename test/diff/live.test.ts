@@ -140,7 +140,7 @@ describe('diff --live against a recorded Argo CD API (v3.2.0)', () => {
 
     const clash = io({});
     expect(runDiffCli(commandLine('diff', '--live', '--base', 'main', '--exit-code'), clash.io)).toBe(2);
-    expect(clash.err.join('')).toMatch(/^diff: --live compares the working tree's render with Argo CD, not with a revision: leave out --base; usage: /);
+    expect(clash.err.join('')).toMatch(/^diff: --live compares the working tree's render with Argo CD, not with a revision: leave out --base \(tsys diff --help shows the usage\)\n$/);
   });
 
   test('GIVEN ARGOCD_SERVER as host:port WHEN read THEN it means https, and ARGOCD_INSECURE skips certificate checks', () => {

@@ -222,12 +222,6 @@ describe('npm run vendor', () => {
     expect(io.stderr[0]).toBe('vendor: app: dependency dep comes from https://example.test/charts, which is not in HELM_REPOSITORIES of lib/vendor/vendor-command.ts: add where that repository\'s dep chart is released from');
     expect(fs.existsSync(path.join(root, 'vendor'))).toBe(false);
   });
-
-  test('GIVEN --help WHEN run THEN the usage is printed and nothing fails', () => {
-    const io = captureIo();
-    expect(runVendorCli(commandLine('vendor', '--help'), io, { root, components })).toBe(0);
-    expect(io.stdout[0]).toMatch(/^usage: npm run vendor -- <name> <version> \[--from <git-dir-or-url>\]/);
-  });
 });
 
 describe('version ranges', () => {
