@@ -13,7 +13,7 @@ const FLOORS = [
     name: 'k8s',
     paths: ['^lib/k8s/'],
   },
-  { name: 'base', paths: ['^lib/(platform-error|system-error|reserved|versions|args|layer|iam|registry|ldap-schema|rule)\\.ts$', '^lib/vendor/'] },
+  { name: 'base', paths: ['^lib/(platform-error|system-error|reserved|versions|layer|iam|registry|ldap-schema|rule)\\.ts$', '^lib/vendor/'] },
   { name: 'render-engine', paths: ['^lib/render/(?!render\\.ts$)'] },
   {
     name: 'model',
@@ -47,6 +47,8 @@ const TYPE_INTERFACES = [
   { path: '^lib/config/(schema|app-schema)\\.ts$', floor: 'spec', why: 'the spec types Site and AppSpec' },
   // PlatformContext (spec floor) carries the apps address lock; AppsLock is its type.
   { path: '^lib/paas/lock\\.ts$', floor: 'paas', why: 'AppsLock, carried by PlatformContext' },
+  // The command line as typed values (the one parser is the program): each command's runner takes it.
+  { path: '^lib/command-line/invocation\\.ts$', floor: 'cli', why: 'Invocation, the checked command line a runner receives' },
 ];
 
 /** Value imports up the floors that stay (from a file of `floor`), each with why. Keep this list short. */

@@ -1,5 +1,4 @@
 import * as path from 'path';
-import { UsageError } from './args';
 import { ConfigError } from './config/errors';
 import { FileAccess, fsProblem, isSystemError, SystemError } from './config/input-file';
 import { PlatformError } from './platform-error';
@@ -21,15 +20,15 @@ export interface ErrorReportOptions {
   readonly debug?: boolean;
   /** What a system error without a path of its own is about (the checkout being written). */
   readonly where?: string;
-  /** Error classes of this command whose message is for the user, besides ConfigError, PlatformError and UsageError. */
+  /** Error classes of this command whose message is for the user, besides ConfigError and PlatformError. */
   readonly userErrors?: readonly UserErrorClass[];
   /** Paths in messages are shown relative to this folder. @default process.cwd() */
   readonly cwd?: string;
 }
 
-/** Whether the user asked for stack traces: `--debug` among the arguments or TSYS_DEBUG=1. */
-export function debugRequested(args: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
-  return args.includes('--debug') || env.TSYS_DEBUG === '1';
+/** Whether the user asked for stack traces: `--debug` (`flag`) or TSYS_DEBUG=1. */
+export function debugRequested(flag: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  return flag || env.TSYS_DEBUG === '1';
 }
 
 /** Syscalls that only read; `open` may do either; the others write. */
@@ -79,7 +78,7 @@ function yamlMessage(e: { name: string; message: string }): string | undefined {
 export function formatCliError(e: unknown, o: ErrorReportOptions): string {
   const p = parts(e);
   const debugStack = o.debug && p.stack ? `\n${p.stack}` : '';
-  const user = [ConfigError, PlatformError, UsageError, ...(o.userErrors ?? [])];
+  const user = [ConfigError, PlatformError, ...(o.userErrors ?? [])];
   if (user.some((c) => e instanceof c)) return `${o.command} failed: ${p.message}${debugStack}`;
   if (isSystemError(e)) return `${o.command} failed: ${systemMessage(e, o)}${debugStack}`;
   const yaml = yamlMessage(p);

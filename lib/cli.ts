@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { option, UsageError } from './args';
 import { debugRequested, formatCliError } from './cli-errors';
+import type { Invocation } from './command-line/invocation';
 import { OutputError, OutputState } from './render/output-error';
 import { OutputLockError } from './render/output-lock';
 import { JOURNAL_FILE, recoverBeforeCommand } from './render/swap';
@@ -11,7 +11,6 @@ import { synth, VerifyError } from './synth';
 import { formatFinding, verifyTree } from './verify/verify';
 
 const ROOT = path.resolve(__dirname, '..');
-const SYNTH_OPTIONS = ['--site', '--root'];
 
 
 /** Every output synth writes, for messages: `dist/, argocd/, ..., apps.lock.yaml`. */
@@ -73,15 +72,10 @@ export function progressLine(command: string, stream: { readonly isTTY?: boolean
  * `--root` renders into another checkout (dist/ and argocd/ there; site.yaml there by default).
  * A failure is one message naming the file and what to do; `--debug` (or TSYS_DEBUG=1) adds the stack.
  */
-export function runSynthCli(args: readonly string[]): number {
+export function runSynthCli({ options }: Invocation<'synth'>): number {
   const started = process.hrtime.bigint();
-  const debug = debugRequested(args);
-  const unknown = args.filter((a, i) => a.startsWith('-') && a !== '--debug' && !SYNTH_OPTIONS.includes(a) && !SYNTH_OPTIONS.includes(args[i - 1]));
-  if (unknown.length) {
-    console.error(`synth: unknown option "${unknown[0]}" (allowed: --site <file>, --root <dir>, --debug)`);
-    return 2;
-  }
-  let root = ROOT;
+  const debug = debugRequested(options.debug);
+  const root = path.resolve(options.root ?? ROOT);
   let result: ReturnType<typeof synth>;
   let recovered = false;
   const log = (line: string) => {
@@ -89,16 +83,13 @@ export function runSynthCli(args: readonly string[]): number {
     console.error(`synth: ${line}`);
   };
   try {
-    root = path.resolve(option(args, '--root') ?? ROOT);
-    const site = option(args, '--site');
-    result = synth({ root, siteFile: site ? path.resolve(site) : undefined, log, progress: progressLine('synth', process.stderr, process.env) });
+    result = synth({ root, siteFile: options.site ? path.resolve(options.site) : undefined, log, progress: progressLine('synth', process.stderr, process.env) });
   } catch (e) {
     if (e instanceof OutputLockError) {
       console.error(`synth: refused: ${e.message}`);
       return 1;
     }
     console.error(formatCliError(e, { command: 'synth', debug, where: root, userErrors: [VerifyError, OutputError] }));
-    if (e instanceof UsageError) return 2;
     console.error(outcomeLine(e instanceof OutputError ? e.outputs : 'unchanged', recovered));
     if (cdk8sDeletedDist(root)) console.error('synth: cdk8s synth deleted dist/ before it ran this synth (cdk8s empties its output folder first): `git checkout -- dist` brings back the committed one.');
     return 1;
@@ -133,15 +124,9 @@ export function runSynthCli(args: readonly string[]): number {
  * `npm run verify [-- --root <dir>] [--debug]`: checks the committed dist/ and argocd/ (of
  * `--root`, else of `root`); returns the exit code. A checkout without dist/ is an error, not valid.
  */
-export function runVerifyCli(defaultRoot: string = ROOT, args: readonly string[] = []): number {
+export function runVerifyCli({ options }: Invocation<'verify'>, defaultRoot: string = ROOT): number {
   const started = process.hrtime.bigint();
-  let root: string;
-  try {
-    root = path.resolve(option(args, '--root') ?? defaultRoot);
-  } catch (e) {
-    console.error(formatCliError(e, { command: 'verify' }));
-    return 2;
-  }
+  const root = path.resolve(options.root ?? defaultRoot);
   if (!fs.existsSync(path.join(root, 'dist'))) {
     console.error(`verify failed: ${root} has no dist/ folder: give the top folder of a checkout with --root, or run npm run synth there first`);
     return 1;
@@ -152,7 +137,7 @@ export function runVerifyCli(defaultRoot: string = ROOT, args: readonly string[]
   try {
     findings = verifyTree(root);
   } catch (e) {
-    console.error(formatCliError(e, { command: 'verify', debug: debugRequested(args), where: root }));
+    console.error(formatCliError(e, { command: 'verify', debug: debugRequested(options.debug), where: root }));
     return 1;
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;

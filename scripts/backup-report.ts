@@ -5,21 +5,21 @@
  * Exit codes: 0 every volume covered or opted out; 1 a volume is not covered, or an error (docs/cli.md).
  */
 import * as path from 'path';
+import type { Invocation } from '../lib/command-line/invocation';
 import { backupReportMarkdown, backupReportRows } from '../lib/backups/report';
 import { loadTree } from '../lib/k8s/tree';
 import { readFactsFile } from '../lib/facts/facts';
 
 /** `tsys backup-report [--root <dir>] [--json]`: returns the exit code. */
-export function runBackupReport(args: readonly string[]): number {
-  const rootAt = args.indexOf('--root');
-  const root = path.resolve(rootAt >= 0 ? args[rootAt + 1] : path.join(__dirname, '..'));
+export function runBackupReport({ options }: Invocation<'backup-report'>): number {
+  const root = path.resolve(options.root ?? path.join(__dirname, '..'));
   try {
     const { objects } = loadTree(root);
     if (!objects.some((o) => o.file.startsWith('dist/'))) throw new Error(`no rendered objects under ${root}/dist; run npm run synth first`);
     const { facts, problems } = readFactsFile(root);
     if (problems.length) throw new Error(problems.join('; '));
     const rows = backupReportRows(objects, facts);
-    process.stdout.write(args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : backupReportMarkdown(objects, facts));
+    process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : backupReportMarkdown(objects, facts));
     return rows.some((r) => r.status === 'NOT COVERED' || r.status.startsWith('opt-out without')) ? 1 : 0;
   } catch (e) {
     console.error(`backup-report: ${(e as Error).message}`);
@@ -27,4 +27,4 @@ export function runBackupReport(args: readonly string[]): number {
   }
 }
 
-if (require.main === module) process.exitCode = runBackupReport(process.argv.slice(2));
+if (require.main === module) void (require('./tsys') as typeof import('./tsys')).main(['backup-report', ...process.argv.slice(2)]);

@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
+import type { Invocation } from '../lib/command-line/invocation';
 import { parseSite } from '../lib/config/load';
 import type { SiteInput } from '../lib/config/schema';
 import { countObjects, renderSite } from '../lib/synth';
@@ -198,28 +199,6 @@ function diffPart(): void {
   console.log(`npm run diff as a process (tsx start-up, git read, render of the working tree, diff), this checkout against HEAD, median of 3: ${fmt(median(diffProcessRuns()))} ms`);
 }
 
-const USAGE = `usage: npm run bench [-- --quick | --diff | --apps | --charts | --ha]
-  (no option)  everything: the shipped and a large site (203 nodes, 100 pools), HA, diff, PaaS, charts
-  --quick      the shipped and the large site once each, no kustomize baseline (CI runs this)
-  --diff       the semantic diff alone;  --apps  the PaaS (100 to 5,000 apps);  --ha  verify with the N-1 simulation
-  --charts     cold and warm synth as a process, sizes of dist/, render-cache/, vendor/
-It prints figures only and asserts no timing; it exits 1 when a site is rejected or its render has verify findings.`;
-
-/** The one option given (undefined for the full run); a usage line and exit 2 for anything else. */
-function option(args: readonly string[]): string | undefined {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const known = ['--quick', '--diff', '--apps', '--charts', '--ha'];
-  const unknown = args.filter((a) => !known.includes(a));
-  if (unknown.length || args.length > 1) {
-    console.error(`bench: ${unknown.length ? `unknown argument ${unknown.map((a) => `"${a}"`).join(', ')}` : 'give one option at most'}; see npm run bench -- --help`);
-    process.exit(2);
-  }
-  return args[0];
-}
-
 function quickPart(): void {
   const shippedText = fs.readFileSync(path.join(ROOT, 'site.yaml'), 'utf8');
   const registry = new SchemaRegistry();
@@ -231,13 +210,18 @@ function quickPart(): void {
 }
 
 /** `tsys bench [--quick | --diff | --apps | --charts | --ha]`: prints the figures; exit 0 (a rejected site exits 1 on its own). */
-export function runBench(args: readonly string[]): number {
-  main(args);
+export function runBench({ options }: Invocation<'bench'>): number {
+  const given = (['quick', 'diff', 'apps', 'charts', 'ha'] as const).filter((part) => options[part]);
+  if (given.length > 1) {
+    console.error(`bench: give one part at most, not ${given.map((part) => `--${part}`).join(' and ')} (tsys bench --help shows the usage)`);
+    return 2;
+  }
+  main(given.length ? `--${given[0]}` : undefined);
   return 0;
 }
 
-function main(args: readonly string[]): void {
-  const opt = option(args);
+/** Runs the part `opt` (`--quick`...), or every part. */
+function main(opt: string | undefined): void {
   // Figures go to stdout as they come; on a terminal, stderr says which part is running.
   const progress = progressLine('bench', process.stderr, process.env);
   progress?.(opt ? `the ${opt.slice(2)} part` : 'every part (several minutes): the shipped and the large site first');
@@ -319,4 +303,4 @@ function main(args: readonly string[]): void {
   runAppsBench();
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) void (require('./tsys') as typeof import('./tsys')).main(['bench', ...process.argv.slice(2)]);

@@ -1,9 +1,5 @@
 // `npm run drill`: the node-failure drill on the real cluster (lib/drill/drill.ts); Ctrl-C stops it and says what to undo.
-import { runDrillCli } from '../lib/drill/cli';
-import { processIo } from '../lib/delivery/cli';
+// Kept for `tsx scripts/drill.ts`; the command line is parsed by the one program (scripts/tsys.ts).
+import { main } from './tsys';
 
-const interrupt = new AbortController();
-process.once('SIGINT', () => interrupt.abort());
-void runDrillCli(process.argv.slice(2), processIo(), { signal: interrupt.signal }).then((code) => {
-  process.exit(code);
-});
+void main(['drill', ...process.argv.slice(2)]);

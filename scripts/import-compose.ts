@@ -1,6 +1,5 @@
 // `npm run import-compose -- <docker-compose.yml>`: one app spec per service (lib/delivery/import-compose.ts).
-import { runImportComposeCli } from '../lib/delivery/app-cli';
+// Kept for `tsx scripts/import-compose.ts`; the command line is parsed by the one program (scripts/tsys.ts).
+import { main } from './tsys';
 
-void runImportComposeCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+void main(['import-compose', ...process.argv.slice(2)]);

@@ -1,6 +1,5 @@
 // `npm run mirror [-- --setup]`: shows or creates Gitea's push mirror to GitHub (lib/delivery/mirror.ts).
-import { runMirrorCli } from '../lib/delivery/cli';
+// Kept for `tsx scripts/mirror.ts`; the command line is parsed by the one program (scripts/tsys.ts).
+import { main } from './tsys';
 
-void runMirrorCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+void main(['mirror', ...process.argv.slice(2)]);

@@ -1,7 +1,6 @@
 // `npm run pr-comment`: posts or edits the rendered diff on a pull request and sets the
 // tsys-platform/review commit status (lib/delivery/cli.ts).
-import { runPrCommentCli } from '../lib/delivery/cli';
+// Kept for `tsx scripts/pr-comment.ts`; the command line is parsed by the one program (scripts/tsys.ts).
+import { main } from './tsys';
 
-void runPrCommentCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+void main(['pr-comment', ...process.argv.slice(2)]);

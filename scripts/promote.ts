@@ -1,6 +1,5 @@
 // `npm run promote`: promote or abort an app's paused blue/green or canary release (lib/drill/promote.ts).
-import { runPromoteCli } from '../lib/drill/cli';
+// Kept for `tsx scripts/promote.ts`; the command line is parsed by the one program (scripts/tsys.ts).
+import { main } from './tsys';
 
-void runPromoteCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+void main(['promote', ...process.argv.slice(2)]);

@@ -1,6 +1,5 @@
 // `npm run publish`: synth, verify, commit the render, push to the branch Argo CD follows (lib/delivery/publish.ts).
-import { runPublishCli } from '../lib/delivery/cli';
+// Kept for `tsx scripts/publish.ts`; the command line is parsed by the one program (scripts/tsys.ts).
+import { main } from './tsys';
 
-void runPublishCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+void main(['publish', ...process.argv.slice(2)]);

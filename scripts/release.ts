@@ -1,6 +1,5 @@
 // `npm run release -- <app> <image-tag-or-digest>`: set the app's image, synth, verify, commit, push (lib/delivery/release.ts).
-import { runReleaseCli } from '../lib/delivery/app-cli';
+// Kept for `tsx scripts/release.ts`; the command line is parsed by the one program (scripts/tsys.ts).
+import { main } from './tsys';
 
-void runReleaseCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+void main(['release', ...process.argv.slice(2)]);

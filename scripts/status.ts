@@ -1,6 +1,5 @@
 // `npm run status`: each layer's sync and health in Argo CD, against the local HEAD (lib/delivery/status.ts).
-import { runStatusCli } from '../lib/delivery/cli';
+// Kept for `tsx scripts/status.ts`; the command line is parsed by the one program (scripts/tsys.ts).
+import { main } from './tsys';
 
-void runStatusCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+void main(['status', ...process.argv.slice(2)]);

@@ -1,11 +1,12 @@
 // `tsys <command>` (bin/tsys.js, and every npm script): the one command line of the platform
 // (lib/command-line/). The commands whose code lives in scripts/ are wired here; the others in
 // lib/command-line/runners.ts.
-import { Runner, runProgram } from '../lib/command-line/program';
+import type { Runners } from '../lib/command-line/invocation';
+import { runProgram } from '../lib/command-line/program';
 import { LIB_RUNNERS } from '../lib/command-line/runners';
 
 /** Every command's runner: lib/'s and those of scripts/, each loaded when its command runs. */
-export const RUNNERS: Readonly<Record<string, Runner>> = {
+export const RUNNERS: Runners = {
   ...LIB_RUNNERS,
   bench: (args) => (require('./bench') as typeof import('./bench')).runBench(args),
   schemas: () => (require('./refresh-schemas') as typeof import('./refresh-schemas')).refreshSchemas(),

@@ -1,4 +1,5 @@
 // `npm run verify`: strict schema and reference checks of the rendered dist/ and argocd/.
-import { runVerifyCli } from '../lib/cli';
+// Kept for `tsx scripts/verify.ts`; the command line is parsed by the one program (scripts/tsys.ts).
+import { main } from './tsys';
 
-process.exitCode = runVerifyCli(undefined, process.argv.slice(2));
+void main(['verify', ...process.argv.slice(2)]);

@@ -1,4 +1,5 @@
 // `npm run whatif -- --fail <node>[,<node>]`: the node-failure simulation for those nodes, over the rendered dist/.
-import { runWhatIfCli } from '../lib/verify/whatif';
+// Kept for `tsx scripts/whatif.ts`; the command line is parsed by the one program (scripts/tsys.ts).
+import { main } from './tsys';
 
-process.exitCode = runWhatIfCli(process.argv.slice(2));
+void main(['whatif', ...process.argv.slice(2)]);

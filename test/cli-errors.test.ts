@@ -6,6 +6,7 @@ import { runSynthCli } from '../lib/cli';
 import { ConfigError } from '../lib/config/errors';
 import { REPO } from './helpers';
 import { outputsOf, scratchCheckout } from './scratch-checkout';
+import { commandLine, runCommandLine } from './command-line';
 
 // Faults the tests inject where root cannot provoke them (a full disk, a read-only or forbidden
 // checkout): fs is replaced by a copy whose writing functions a test may make fail.
@@ -44,7 +45,7 @@ function runSynth(root: string, ...args: string[]): { code: number; stderr: stri
   const lines: string[] = [];
   jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { lines.push(a.map(String).join(' ')); });
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  const code = runSynthCli(['--root', root, ...args]);
+  const code = runSynthCli(commandLine('synth', '--root', root, ...args));
   return { code, stderr: lines.join('\n') };
 }
 
@@ -114,12 +115,11 @@ describe('synth command line: environment errors while writing', () => {
 });
 
 describe('synth command line: input errors, bugs and --debug', () => {
-  test('GIVEN --site without its value WHEN synth runs THEN one line says so, exit 2 (a usage error, docs/cli.md)', () => {
-    const root = scratchCheckout('cli-errors-test');
-    roots.push(root);
-    const { code, stderr } = runSynth(root, '--site');
+  test('GIVEN --site without its value WHEN synth runs THEN one line says so, exit 2 (a usage error, docs/cli.md)', async () => {
+    const err: string[] = [];
+    const code = await runCommandLine('synth', ['--root', 'some-checkout', '--site'], (line) => runSynthCli(line), (line) => err.push(line));
     expect(code).toBe(2);
-    expect(stderr).toBe('synth failed: --site needs a value');
+    expect(err).toEqual(["synth: option '--site <file>' argument missing (tsys synth --help shows the usage)"]);
   });
 
   test('GIVEN a broken app spec and --debug WHEN synth runs THEN the message and then the stack are shown', () => {

@@ -1,20 +1,21 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { COMMANDS } from '../lib/command-line/commands';
-import { Runner, runProgram } from '../lib/command-line/program';
+import type { AnyInvocation, Runners } from '../lib/command-line/invocation';
+import { runProgram } from '../lib/command-line/program';
 import type { CommandSpec } from '../lib/command-line/spec';
 import { RUNNERS } from '../scripts/tsys';
 import { REPO } from './helpers';
 
 /** A command line run in-process: what it printed and which actions ran (none of the real ones: every runner is a spy). */
-async function tsys(...argv: string[]): Promise<{ code: number; out: string; err: string; ran: { command: string; args: readonly string[] }[] }> {
+async function tsys(...argv: string[]): Promise<{ code: number; out: string; err: string; ran: { command: string; invocation: AnyInvocation }[] }> {
   let out = '';
   let err = '';
-  const ran: { command: string; args: readonly string[] }[] = [];
-  const spies: Record<string, Runner> = Object.fromEntries(COMMANDS.map((c) => [c.name, (args: readonly string[]) => {
-    ran.push({ command: c.name, args });
+  const ran: { command: string; invocation: AnyInvocation }[] = [];
+  const spies = Object.fromEntries(COMMANDS.map((c) => [c.name, (invocation: AnyInvocation) => {
+    ran.push({ command: c.name, invocation });
     return 0;
-  }]));
+  }])) as unknown as Runners;
   const code = await runProgram(argv, spies, { stdout: (t) => { out += t; }, stderr: (t) => { err += t; } });
   return { code, out, err, ran };
 }
@@ -25,6 +26,14 @@ function required(spec: CommandSpec): string[] {
     ...(spec.arguments ?? []).map((a) => `some-${a.name}`),
     ...(spec.options ?? []).filter((o) => o.required).flatMap((o) => [`--${o.name}`, o.choices?.[0] ?? 'x']),
   ];
+}
+
+/** What the runner gets for `required(spec)`: every option under its long name, flags false, the others undefined. */
+function requiredInvocation(spec: CommandSpec): AnyInvocation {
+  return {
+    positionals: (spec.arguments ?? []).map((a) => `some-${a.name}`),
+    options: Object.fromEntries((spec.options ?? []).map((o) => [o.name, o.required ? o.choices?.[0] ?? 'x' : o.value ? (o.repeatable ? [] : undefined) : false])),
+  };
 }
 
 /** `git status` of the checkout: a command line that is refused or asks for help must not change it. */
@@ -105,17 +114,17 @@ describe('tsys: one command line for every command', () => {
       expect(followed.ran).toEqual([]);
     });
 
-    test('GIVEN a valid command line THEN the command runs once with its canonical arguments', async () => {
+    test('GIVEN a valid command line THEN the command runs once with its typed values', async () => {
       const r = await tsys(name, ...required(spec));
       expect(r.code).toBe(0);
-      expect(r.ran).toEqual([{ command: name, args: required(spec) }]);
+      expect(r.ran).toEqual([{ command: name, invocation: requiredInvocation(spec) }]);
     });
   });
 
-  test('GIVEN --name=value, options before arguments and a value that is an option THEN the runner gets --name value, arguments first; a value may not be another option', async () => {
-    expect((await tsys('whatif', '--fail=www1,www2', '--all')).ran).toEqual([{ command: 'whatif', args: ['--fail', 'www1,www2', '--all'] }]);
-    expect((await tsys('release', '--dry-run', 'whiteboard', 'v2.18.0')).ran).toEqual([{ command: 'release', args: ['whiteboard', 'v2.18.0', '--dry-run'] }]);
-    expect((await tsys('pr-comment', '--pr', '3', '--sha', 'abc1234', '--body', '-')).ran[0].args).toEqual(['--pr', '3', '--sha', 'abc1234', '--body', '-']);
+  test('GIVEN --name=value, options before arguments and a value that is an option THEN the runner gets typed values by long name; a value may not be another option', async () => {
+    expect((await tsys('whatif', '--fail=www1,www2', '--all')).ran).toEqual([{ command: 'whatif', invocation: { positionals: [], options: { fail: 'www1,www2', all: true, 'bring-up': false, root: undefined } } }]);
+    expect((await tsys('release', '--dry-run', 'whiteboard', 'v2.18.0')).ran[0].invocation).toMatchObject({ positionals: ['whiteboard', 'v2.18.0'], options: { 'dry-run': true, 'allow-repository-change': false, site: undefined } });
+    expect((await tsys('pr-comment', '--pr', '3', '--sha', 'abc1234', '--body', '-')).ran[0].invocation.options).toMatchObject({ pr: '3', sha: 'abc1234', body: '-', risky: false });
     const swallowed = await tsys('whatif', '--fail', '--all');
     expect(swallowed).toMatchObject({ code: 2, ran: [] });
     expect(swallowed.err).toContain('it needs a value, but "--all" follows it');

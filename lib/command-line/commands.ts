@@ -5,15 +5,15 @@ import type { CommandSpec, OptionSpec } from './spec';
  * accepts and an example. The actions are in runners.ts (lib/) and scripts/tsys.ts (scripts/).
  */
 
-const site: OptionSpec = { name: 'site', value: '<file>', description: 'the site spec to use (default: site.yaml of the checkout)' };
-const root: OptionSpec = { name: 'root', value: '<dir>', description: 'the checkout to work on (default: this one)' };
-const debug: OptionSpec = { name: 'debug', description: 'print the stack trace of every error (also TSYS_DEBUG=1)' };
-const remote: OptionSpec = { name: 'remote', value: '<name>', description: 'the git remote of the Gitea repository Argo CD reads (default: origin)' };
-const kubeconfig: OptionSpec = { name: 'kubeconfig', value: '<file>', description: 'the kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)' };
-const apps: OptionSpec = { name: 'apps', value: '<dir>', description: 'the app specs folder (default: apps/ of the checkout)' };
-const dryRun = (what: string): OptionSpec => ({ name: 'dry-run', description: `show ${what} without committing or pushing anything` });
+const site = { name: 'site', value: '<file>', description: 'the site spec to use (default: site.yaml of the checkout)' } as const satisfies OptionSpec;
+const root = { name: 'root', value: '<dir>', description: 'the checkout to work on (default: this one)' } as const satisfies OptionSpec;
+const debug = { name: 'debug', description: 'print the stack trace of every error (also TSYS_DEBUG=1)' } as const satisfies OptionSpec;
+const remote = { name: 'remote', value: '<name>', description: 'the git remote of the Gitea repository Argo CD reads (default: origin)' } as const satisfies OptionSpec;
+const kubeconfig = { name: 'kubeconfig', value: '<file>', description: 'the kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)' } as const satisfies OptionSpec;
+const apps = { name: 'apps', value: '<dir>', description: 'the app specs folder (default: apps/ of the checkout)' } as const satisfies OptionSpec;
+const dryRun = (what: string) => ({ name: 'dry-run', description: `show ${what} without committing or pushing anything` }) as const satisfies OptionSpec;
 
-export const COMMANDS: readonly CommandSpec[] = [
+const TABLE = [
   {
     name: 'synth',
     summary: 'render site.yaml and apps/ into dist/ and argocd/, verified, swapped in atomically',
@@ -205,7 +205,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: 'site.yaml versions: overrides any of them by its name.',
     examples: ['versions'],
   },
-];
+] as const satisfies readonly CommandSpec[];
+
+/** Every command, as data. */
+export const COMMANDS: readonly CommandSpec[] = TABLE;
+
+/** The table with its literal names and options: invocation.ts types each runner's command line from it. */
+export type CommandTable = typeof TABLE;
 
 /** The command `name`; throws for a name the table lacks (a bug of the caller). */
 export function commandSpec(name: string): CommandSpec {

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMMANDS } from './commands';
+import type { AnyInvocation, CommandName, Runners } from './invocation';
 import { CommandSpec, EXIT_CODES, OptionSpec } from './spec';
 
 /**
@@ -7,12 +8,9 @@ import { CommandSpec, EXIT_CODES, OptionSpec } from './spec';
  * commands.ts. It checks the command line before anything runs: `--help`/`-h` prints the
  * command's usage, options and examples and runs nothing (exit 0); an unknown option, a stray
  * argument or a missing or invalid option value is one line on stderr and exit 2. A command line
- * that passes is handed to the command's runner in a canonical form (`--name value`, positional
- * arguments first), so the runners keep their own, stricter checks.
+ * that passes is handed to the command's runner as typed values (invocation.ts): the runners parse
+ * nothing again and check only what the values mean (a node that exists, a file that can be read).
  */
-
-/** Runs a command with its canonical arguments; resolves to the exit code. */
-export type Runner = (args: readonly string[]) => number | Promise<number>;
 
 /** Where the command line writes its help and its usage errors (the runners write their own output). */
 export interface ProgramIo {
@@ -43,9 +41,9 @@ function option(o: OptionSpec): Option {
   const opt = new Option(optionFlags(o), o.description);
   if (o.choices) opt.choices([...o.choices]);
   else if (o.value) {
-    opt.argParser((value: string) => {
+    opt.argParser((value: string, previous: unknown) => {
       if (value.startsWith('-') && value !== o.dashValue) throw new InvalidArgumentError(`it needs a value, but "${value}" follows it`);
-      return value;
+      return o.repeatable ? [...(Array.isArray(previous) ? previous : []), value] : value;
     });
   }
   if (o.required) opt.makeOptionMandatory();
@@ -57,16 +55,19 @@ function key(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** The canonical command line of a parsed command: positional arguments, then each given option in table order. */
-export function canonicalArgs(spec: CommandSpec, positionals: readonly string[], values: Record<string, unknown>): string[] {
-  const args = [...positionals];
+/**
+ * The invocation of a parsed command: every option of `spec` under its long name (a flag not
+ * given is false, a repeatable option not given an empty list, any other option not given undefined).
+ */
+function invocationOf(spec: CommandSpec, positionals: readonly string[], values: Readonly<Record<string, unknown>>): AnyInvocation {
+  const options: Record<string, boolean | string | readonly string[] | undefined> = {};
   for (const o of spec.options ?? []) {
     const v = values[key(o.name)];
-    if (v === undefined || v === false) continue;
-    args.push(`--${o.name}`);
-    if (o.value) args.push(String(v));
+    if (!o.value) options[o.name] = v === true;
+    else if (o.repeatable) options[o.name] = v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
+    else options[o.name] = v === undefined ? undefined : String(v);
   }
-  return args;
+  return { positionals: [...positionals], options };
 }
 
 function examples(spec: CommandSpec): string {
@@ -80,7 +81,7 @@ function examples(spec: CommandSpec): string {
 }
 
 /** The program for one run (commander keeps parsed values on its commands: build one per command line). */
-export function buildProgram(runners: Readonly<Record<string, Runner>>, io: ProgramIo, onResult: (code: number) => void): Command {
+export function buildProgram(runners: Runners, io: ProgramIo, onResult: (code: number) => void): Command {
   const program = new Command(BIN);
   const errorLine = (command: string) => (text: string) =>
     io.stderr(`${command}: ${text.trim().replace(/^error: /, '').replace(/\n+/g, ' ')} (${command === BIN ? `${BIN} --help` : `${BIN} ${command} --help`} shows the usage)\n`);
@@ -94,7 +95,7 @@ export function buildProgram(runners: Readonly<Record<string, Runner>>, io: Prog
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: errorLine(BIN) })
     .addHelpText('after', `\nExit codes (every command):\n${EXIT_CODES.map((l) => `  ${l}`).join('\n')}\n\nExamples:\n  ${BIN} synth\n  ${BIN} whatif --fail www1\n  ${BIN} release whiteboard 1.20.0 --dry-run\n  npm run whatif -- --fail www1    (each command is also an npm script)\n\nMore: docs/cli.md\n`);
   for (const spec of COMMANDS) {
-    const run = runners[spec.name];
+    const run = runners[spec.name as CommandName] as ((invocation: AnyInvocation) => number | Promise<number>) | undefined;
     if (!run) throw new Error(`no runner for the command "${spec.name}"; add it to lib/command-line/runners.ts or scripts/tsys.ts`);
     const cmd = program.command(spec.name).description(spec.details ? `${spec.summary}\n${spec.details}` : spec.summary).summary(spec.summary);
     cmd.configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: errorLine(spec.name) });
@@ -104,7 +105,7 @@ export function buildProgram(runners: Readonly<Record<string, Runner>>, io: Prog
     cmd.addHelpText('after', examples(spec));
     cmd.action(async (...params: unknown[]) => {
       const command = params[params.length - 1] as Command;
-      onResult(await run(canonicalArgs(spec, command.args, command.opts())));
+      onResult(await run(invocationOf(spec, command.args, command.opts())));
     });
   }
   return program;
@@ -114,7 +115,7 @@ export function buildProgram(runners: Readonly<Record<string, Runner>>, io: Prog
  * Runs the command line `argv` (without node and the script): the command's exit code, 0 for
  * help, 2 for a command line the program refuses.
  */
-export async function runProgram(argv: readonly string[], runners: Readonly<Record<string, Runner>>, io: ProgramIo = processProgramIo): Promise<number> {
+export async function runProgram(argv: readonly string[], runners: Runners, io: ProgramIo = processProgramIo): Promise<number> {
   let code = 0;
   const program = buildProgram(runners, io, (c) => {
     code = c;

@@ -1,15 +1,16 @@
-import type { Runner } from './program';
+import type { Runners } from './invocation';
 
 /**
  * The actions of the commands implemented in lib/, each loaded when its command runs, so that
- * `tsys --help` and `tsys whatif` load only what they use. Loaded with `require`, not `import()`:
+ * `tsys --help` and `tsys whatif` load only what they use. Each gets its command line as typed
+ * values (invocation.ts), parsed once by the program. Loaded with `require`, not `import()`:
  * tsx's CommonJS hook compiles what `require` loads, while `import()` goes to Node's ESM loader.
  * The commands whose code lives in scripts/ (bench, schemas, import, backup-report) get their
  * runners from scripts/tsys.ts.
  */
-export const LIB_RUNNERS: Readonly<Record<string, Runner>> = {
+export const LIB_RUNNERS = {
   synth: (args) => (require('../cli') as typeof import('../cli')).runSynthCli(args),
-  verify: (args) => (require('../cli') as typeof import('../cli')).runVerifyCli(undefined, args),
+  verify: (args) => (require('../cli') as typeof import('../cli')).runVerifyCli(args),
   whatif: (args) => (require('../verify/whatif') as typeof import('../verify/whatif')).runWhatIfCli(args),
   diff: (args) => (require('../diff/command') as typeof import('../diff/command')).runDiffCli(args),
   'pr-comment': (args) => (require('../delivery/cli') as typeof import('../delivery/cli')).runPrCommentCli(args),
@@ -43,4 +44,4 @@ export const LIB_RUNNERS: Readonly<Record<string, Runner>> = {
     for (const line of versionsTable(CHART_PINS)) console.log(line);
     return 0;
   },
-};
+} satisfies Partial<Runners>;

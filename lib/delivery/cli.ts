@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { ConfigError } from '../config/errors';
 import { loadSite } from '../config/load';
 import type { Site } from '../config/schema';
+import type { Invocation } from '../command-line/invocation';
 import { PLATFORM_PROJECT } from '../gitops/argocd';
 import { recoverBeforeCommand } from '../render/swap';
 import { DeliveryError } from './delivery-error';
@@ -39,17 +39,6 @@ export function processIo(): CliIo {
       return Buffer.concat(chunks).toString('utf8');
     },
   };
-}
-
-type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
-
-/** Parses `args` strictly (an unknown option is an error, not ignored). */
-function parse<T extends OptionSpec>(usage: string, args: readonly string[], options: T) {
-  try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    throw new DeliveryError(`${(e as Error).message}\nusage: ${usage}`);
-  }
 }
 
 /** A required environment variable; the refusal says what it is for. */
@@ -89,21 +78,15 @@ const TOKENS: Record<ForgeKind, { env: string; what: string }> = {
  * the `tsys-platform/review` status on its head commit. Exit 0 when every forge got both
  * (whatever the status says), 1 otherwise.
  */
-export function runPrCommentCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+export function runPrCommentCli({ options: o }: Invocation<'pr-comment'>, io: CliIo = processIo()): Promise<number> {
   return guard('pr-comment', io, async () => {
-    const o = parse(PR_COMMENT_USAGE, args, {
-      pr: { type: 'string' }, sha: { type: 'string' }, body: { type: 'string' }, forge: { type: 'string' },
-      'verify-failed': { type: 'boolean' }, risky: { type: 'boolean' }, 'approval-label': { type: 'string' }, 'target-url': { type: 'string' },
-      site: { type: 'string' }, 'gitea-api-url': { type: 'string' }, 'github-api-url': { type: 'string' },
-    });
     const pr = Number(o.pr);
-    if (!o.pr || !Number.isInteger(pr) || pr <= 0) throw new DeliveryError(`--pr needs the pull request number, e.g. --pr 12\nusage: ${PR_COMMENT_USAGE}`);
-    if (!o.sha || !/^[0-9a-f]{7,64}$/i.test(o.sha)) throw new DeliveryError(`--sha needs the pull request's head commit (hex), e.g. --sha "$(git rev-parse HEAD)"\nusage: ${PR_COMMENT_USAGE}`);
+    if (!Number.isInteger(pr) || pr <= 0) throw new DeliveryError(`--pr needs the pull request number, e.g. --pr 12\nusage: ${PR_COMMENT_USAGE}`);
+    if (!/^[0-9a-f]{7,64}$/i.test(o.sha)) throw new DeliveryError(`--sha needs the pull request's head commit (hex), e.g. --sha "$(git rev-parse HEAD)"\nusage: ${PR_COMMENT_USAGE}`);
     if (!o.body) throw new DeliveryError(`--body needs the Markdown file to post (or - for stdin), e.g. --body diff.md\nusage: ${PR_COMMENT_USAGE}`);
     const forgeArg = o.forge ?? 'gitea';
-    if (!['gitea', 'github', 'both'].includes(forgeArg)) throw new DeliveryError(`--forge must be gitea, github or both, not "${forgeArg}"`);
     if (!recoverBeforeCommand(ROOT, 'pr-comment', io.err)) return 1;
-    const kinds: ForgeKind[] = forgeArg === 'both' ? ['gitea', 'github'] : [forgeArg as ForgeKind];
+    const kinds: ForgeKind[] = forgeArg === 'both' ? ['gitea', 'github'] : [forgeArg];
     const missing = kinds.filter((k) => !io.env[TOKENS[k].env]?.trim());
     if (missing.length) throw new DeliveryError(missing.map((k) => `${TOKENS[k].env} is not set: it must hold ${TOKENS[k].what}`).join('\n'));
 
@@ -125,7 +108,7 @@ export function runPrCommentCli(args: readonly string[], io: CliIo = processIo()
       }),
     );
     const input = {
-      pr, sha: o.sha, body, verifyFailed: o['verify-failed'] ?? false, risky: o.risky ?? false,
+      pr, sha: o.sha, body, verifyFailed: o['verify-failed'], risky: o.risky,
       approvalLabel: o['approval-label'] ?? DEFAULT_APPROVAL_LABEL, targetUrl: o['target-url'],
     };
     let failed = 0;
@@ -144,14 +127,11 @@ export function runPrCommentCli(args: readonly string[], io: CliIo = processIo()
   });
 }
 
-const PUBLISH_USAGE = 'npm run publish -- [--remote <name>] [--site <file>] [--root <dir>] [--dry-run]';
-
 /** `npm run publish`: exit 0 when the branch Argo CD follows holds HEAD, 1 when refused or failed. */
-export function runPublishCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+export function runPublishCli({ options: o }: Invocation<'publish'>, io: CliIo = processIo()): Promise<number> {
   return guard('publish', io, async () => {
-    const o = parse(PUBLISH_USAGE, args, { remote: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' }, 'dry-run': { type: 'boolean' } });
     const root = path.resolve(o.root ?? ROOT);
-    const result = publish({ root, remote: o.remote, siteFile: o.site ? path.resolve(o.site) : undefined, log: io.out, dryRun: o['dry-run'] ?? false });
+    const result = publish({ root, remote: o.remote, siteFile: o.site ? path.resolve(o.site) : undefined, log: io.out, dryRun: o['dry-run'] });
     if (result.preview) {
       const pushTo = result.upToDate ? '' : `push to ${result.remote} ${result.branch}`;
       const diffText = renderTerminal(result.preview.diff, { base: `HEAD (${result.head.slice(0, 12)})`, head: 'the render of HEAD', color: shouldColor(process.stdout, io.env) });
@@ -165,17 +145,12 @@ export function runPublishCli(args: readonly string[], io: CliIo = processIo()):
   });
 }
 
-const MIRROR_USAGE = 'npm run mirror -- [--setup] [--bw-item <item>] [--mirror-user <name>] [--site <file>] [--gitea-api-url <url>]';
-
 /**
  * `npm run mirror`: shows Gitea's push mirrors (exit 0 when the one to git.mirrorUrl exists without
  * an error, 1 otherwise); with `--setup`, creates it unless it exists (exit 0). Errors exit 1.
  */
-export function runMirrorCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+export function runMirrorCli({ options: o }: Invocation<'mirror'>, io: CliIo = processIo()): Promise<number> {
   return guard('mirror', io, async () => {
-    const o = parse(MIRROR_USAGE, args, {
-      setup: { type: 'boolean' }, 'bw-item': { type: 'string' }, 'mirror-user': { type: 'string' }, site: { type: 'string' }, 'gitea-api-url': { type: 'string' },
-    });
     const token = requireEnv(io, 'GITEA_TOKEN', 'a Gitea token with admin rights on the repository in git.repoUrl (push mirrors are repository settings)');
     const site = siteFrom(o.site);
     const mirrorRef = parseRepoUrl(site.git.mirrorUrl);
@@ -209,12 +184,9 @@ export function runMirrorCli(args: readonly string[], io: CliIo = processIo()): 
   });
 }
 
-const STATUS_USAGE = 'npm run status -- [--project <name>] [--site <file>] [--root <dir>]';
-
 /** `npm run status`: exit 0 when every Application is Synced and Healthy, 1 when not or on errors. */
-export function runStatusCli(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+export function runStatusCli({ options: o }: Invocation<'status'>, io: CliIo = processIo()): Promise<number> {
   return guard('status', io, async () => {
-    const o = parse(STATUS_USAGE, args, { project: { type: 'string' }, site: { type: 'string' }, root: { type: 'string' } });
     const server = requireEnv(io, 'ARGOCD_SERVER', 'the Argo CD URL, e.g. https://argocd.turnsys.com');
     const token = requireEnv(io, 'ARGOCD_AUTH_TOKEN', 'an Argo CD API token allowed to get applications (argocd account generate-token)');
     const root = path.resolve(o.root ?? ROOT);

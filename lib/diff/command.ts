@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { option, unknownOptions, UsageError } from '../args';
+import type { Invocation } from '../command-line/invocation';
 import { ConfigError } from '../config/errors';
 
 import { listFiles } from '../k8s/walk';
@@ -122,18 +122,13 @@ export interface DiffIo {
   readonly env: NodeJS.ProcessEnv;
 }
 
-const ALLOWED = ['--base', '--format', '--out', '--root', '--site'];
-/** Options without a value. */
-const FLAGS = ['--exit-code', '--live'];
-const USAGE = 'npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>] [--exit-code] [--live]';
-
 /** Exit codes with `--exit-code`, as `kubectl diff` has them. */
 export const EXIT = { same: 0, differs: 1, error: 2 } as const;
 
 /** The one-line message of a failed diff. */
 function failure(e: unknown): string {
   if (e instanceof ConfigError || e instanceof PlatformError) return `diff failed: cannot render the working tree: ${e.message}`;
-  if (e instanceof DiffError || e instanceof UsageError) return `diff failed: ${e.message}`;
+  if (e instanceof DiffError) return `diff failed: ${e.message}`;
   return `diff failed: ${(e as Error)?.stack ?? String(e)}`;
 }
 
@@ -146,38 +141,26 @@ function failure(e: unknown): string {
  * `--live` compares the working tree's render with what Argo CD reports instead (see `live.ts`;
  * ARGOCD_SERVER and ARGOCD_AUTH_TOKEN say where and how): the result is then a promise.
  */
-export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }, defaultRoot = ROOT): number | Promise<number> {
-  const exitCode = args.includes('--exit-code');
-  const live = args.includes('--live');
+export function runDiffCli({ options: o }: Invocation<'diff'>, io: DiffIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }, defaultRoot = ROOT): number | Promise<number> {
+  const exitCode = o['exit-code'];
   const errorCode = exitCode ? EXIT.error : 1;
-  const rest = args.filter((a) => !FLAGS.includes(a));
-  const unknown = unknownOptions(rest, ALLOWED);
-  if (unknown.length) {
-    const what = unknown[0].startsWith('-') ? `unknown option "${unknown[0]}"` : `unexpected argument "${unknown[0]}" (a revision goes after --base)`;
-    io.stderr.write(`diff: ${what}; usage: ${USAGE}\n`);
-    return errorCode;
-  }
-  if (live) {
-    const clash = ['--base', '--format', '--out'].find((o) => rest.includes(o));
+  const root = path.resolve(o.root ?? defaultRoot);
+  const siteFile = o.site ? path.resolve(o.site) : undefined;
+  if (o.live) {
+    const clash = (['base', 'format', 'out'] as const).find((name) => o[name] !== undefined);
     if (clash) {
-      io.stderr.write(`diff: --live compares the working tree's render with Argo CD, not with a revision: leave out ${clash}; usage: ${USAGE}\n`);
+      io.stderr.write(`diff: --live compares the working tree's render with Argo CD, not with a revision: leave out --${clash} (tsys diff --help shows the usage)\n`);
       return errorCode;
     }
-    return runLive(rest, io, defaultRoot, exitCode);
+    return runLive(root, siteFile, io, exitCode);
   }
   try {
-    if (!recoverBeforeCommand(path.resolve(option(args, '--root') ?? defaultRoot), 'diff', (line) => io.stderr.write(`${line}\n`))) return errorCode;
-    const out = option(args, '--out');
+    if (!recoverBeforeCommand(root, 'diff', (line) => io.stderr.write(`${line}\n`))) return errorCode;
+    const out = o.out;
     // A stale summary must never pass the review gate for a diff that failed this time.
     if (out) fs.rmSync(summaryPath(out), { force: true });
-    const format = option(args, '--format') ?? (out ? 'markdown' : 'terminal');
-    if (format !== 'markdown' && format !== 'terminal') throw new DiffError(`--format must be markdown or terminal, got "${format}"`);
-    const site = option(args, '--site');
-    const run = diffWorkingTree({
-      root: path.resolve(option(args, '--root') ?? defaultRoot),
-      base: option(args, '--base'),
-      siteFile: site ? path.resolve(site) : undefined,
-    });
+    const format = o.format ?? (out ? 'markdown' : 'terminal');
+    const run = diffWorkingTree({ root, base: o.base, siteFile });
     const labels = { base: run.baseLabel, head: run.headLabel };
     const text = format === 'markdown'
       ? renderMarkdown(run.diff, labels)
@@ -201,15 +184,13 @@ export function runDiffCli(args: readonly string[], io: DiffIo = { stdout: proce
 }
 
 /** `diff --live`: renders the working tree in memory and compares it with what Argo CD reports. */
-async function runLive(args: readonly string[], io: DiffIo, defaultRoot: string, exitCode: boolean): Promise<number> {
+async function runLive(root: string, siteFile: string | undefined, io: DiffIo, exitCode: boolean): Promise<number> {
   const errorCode = exitCode ? EXIT.error : 1;
   try {
-    const root = path.resolve(option(args, '--root') ?? defaultRoot);
-    const site = option(args, '--site');
     // The environment first: a missing server or token is said before the render takes its time.
     const api = argoCdApi(connectionFromEnv(io.env));
     if (!recoverBeforeCommand(root, 'diff', (line) => io.stderr.write(`${line}\n`))) return errorCode;
-    const report = await liveDiff(api, () => renderWorkingTree(root, site ? path.resolve(site) : undefined));
+    const report = await liveDiff(api, () => renderWorkingTree(root, siteFile));
     io.stdout.write(renderLive(report));
     if (!exitCode) return 0;
     return hasLiveDifferences(report) ? EXIT.differs : EXIT.same;

@@ -1,6 +1,6 @@
 import * as path from 'path';
-import { parseArgs } from 'util';
 import type { AppSpec } from '../config/app-schema';
+import type { Invocation } from '../command-line/invocation';
 import { ConfigError } from '../config/errors';
 import type { CliIo } from '../delivery/cli';
 import { processIo } from '../delivery/cli';
@@ -30,16 +30,6 @@ export interface DrillCliDeps {
   readonly clock?: Clock;
   /** Aborted on Ctrl-C. */
   readonly signal?: AbortSignal;
-}
-
-type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
-
-function parse<T extends OptionSpec>(usage: string, args: readonly string[], options: T, positionals = false) {
-  try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: positionals });
-  } catch (e) {
-    throw new DrillError(`${(e as Error).message}\nusage: ${usage}`);
-  }
 }
 
 /** The app spec `name` from `apps/` (validated with the site), or an error listing the apps. */
@@ -83,15 +73,8 @@ export const DRILL_USAGE =
  * `npm run drill`: the node-failure drill on the real cluster. Exit 0 when the app came back on
  * another node within the timeout with its data, 1 otherwise, 130 when interrupted.
  */
-export function runDrillCli(args: readonly string[], io: CliIo = processIo(), deps: DrillCliDeps = {}): Promise<number> {
+export function runDrillCli({ options: o }: Invocation<'drill'>, io: CliIo = processIo(), deps: DrillCliDeps = {}): Promise<number> {
   return guard('drill', io, async () => {
-    const { values: o } = parse(DRILL_USAGE, args, {
-      app: { type: 'string' }, node: { type: 'string' }, 'power-off': { type: 'boolean' }, kubeconfig: { type: 'string' },
-      url: { type: 'string' }, timeout: { type: 'string' }, interval: { type: 'string' }, board: { type: 'string' }, 'check-path': { type: 'string' },
-      root: { type: 'string' }, apps: { type: 'string' },
-    });
-    if (!o.app) throw new DrillError(`--app needs the app's name (its file apps/<name>.yaml), e.g. --app whiteboard\nusage: ${DRILL_USAGE}`);
-    if (!o.node) throw new DrillError(`--node needs the node running the app's pod, e.g. --node www1 (kubectl get pods -o wide shows it)\nusage: ${DRILL_USAGE}`);
     if (o.board && o['check-path']) throw new DrillError('give either --board or --check-path, not both');
     const root = path.resolve(o.root ?? ROOT);
     const app = findApp(root, o.app, o.apps ? path.resolve(o.apps) : undefined);
@@ -118,23 +101,19 @@ export function runDrillCli(args: readonly string[], io: CliIo = processIo(), de
   });
 }
 
-export const PROMOTE_USAGE = 'npm run promote -- <app> [--full | --abort] [--kubeconfig <file>] [--root <repo>] [--apps <dir>]';
-
 /**
  * `npm run promote`: promotes (or aborts) the paused blue/green or canary release of an app,
  * as `kubectl argo rollouts promote|abort` does. Exit 0 when done, 1 when refused.
  */
-export function runPromoteCli(args: readonly string[], io: CliIo = processIo(), deps: DrillCliDeps = {}): Promise<number> {
+export function runPromoteCli({ positionals, options: o }: Invocation<'promote'>, io: CliIo = processIo(), deps: DrillCliDeps = {}): Promise<number> {
   return guard('promote', io, async () => {
-    const { values: o, positionals } = parse(PROMOTE_USAGE, args, { full: { type: 'boolean' }, abort: { type: 'boolean' }, kubeconfig: { type: 'string' }, root: { type: 'string' }, apps: { type: 'string' } }, true);
-    if (positionals.length !== 1) throw new DrillError(`name one app, e.g. npm run promote -- whiteboard\nusage: ${PROMOTE_USAGE}`);
     if (o.full && o.abort) throw new DrillError('--full promotes and --abort rolls back: choose one');
     const app = findApp(path.resolve(o.root ?? ROOT), positionals[0], o.apps ? path.resolve(o.apps) : undefined);
     if (app.strategy.type !== 'blueGreen' && app.strategy.type !== 'canary') {
       throw new DrillError(`the app "${app.name}" deploys with strategy ${app.strategy.type} (a Deployment): there is no release to promote; only blueGreen and canary apps pause for promotion`);
     }
     const api = apiFrom(deps, o.kubeconfig, io);
-    const result = o.abort ? await abortRollout(api, app.environment, app.name) : await promoteRollout(api, app.environment, app.name, o.full ?? false);
+    const result = o.abort ? await abortRollout(api, app.environment, app.name) : await promoteRollout(api, app.environment, app.name, o.full);
     io.out(`promote: ${formatPromoteResult(result)}`);
     return 0;
   });

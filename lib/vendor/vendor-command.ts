@@ -17,9 +17,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import * as zlib from 'zlib';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import type { Invocation } from '../command-line/invocation';
 import type { ChartPin } from '../versions';
 import { bare, ChartSource, setKey, Substitution, VendorError } from './chart-source';
 import { hashTree, VENDOR_LOCK } from './lock';
@@ -1003,23 +1003,6 @@ function removePrevious(root: string, previous: string | undefined, current: str
   return norm;
 }
 
-export const VENDOR_USAGE = 'usage: npm run vendor -- <name> <version> [--from <git-dir-or-url>]';
-
-const help = (components: ComponentTable): string => `${VENDOR_USAGE}
-
-Copies an upstream Helm chart (its dependencies unpacked under charts/, recursively) or an upstream
-manifest set into vendor/charts/<chart>-<version>/ or vendor/manifests/<name>-<version>/, from the
-Git tag it is released from, removes the previous version's folder, and records repository, tag,
-commit and sha256 in ${LOCK_FILE}.
-
-  <name>     a chart (its pin's name works too) or a manifest set: a chart pin of a layer file
-             (lib/layers/index.ts CHART_PINS) or MANIFEST_COMPONENTS of ${THIS_FILE}
-  <version>  the release, e.g. 9.1.4
-  --from     a local clone or mirror (or another URL) of the component's repository; dependencies are
-             read from their table repositories (redirect them with git's url.<base>.insteadOf)
-
-Components: ${Object.keys(components).sort().join(', ')}`;
-
 /** Paths under `rel` git would not add (upstream .gitignore files ignore unpacked charts/, Chart.lock...); [] outside a git checkout. */
 function ignoredByGit(root: string, rel: string): string[] {
   const r = spawnSync('git', ['-C', root, 'ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '--', rel], { env: GIT_ENV, encoding: 'utf8' });
@@ -1034,25 +1017,13 @@ export interface VendorIo {
 
 /** `npm run vendor`: returns the exit code; every refusal is one line. */
 export function runVendorCli(
-  args: readonly string[],
+  { positionals, options }: Invocation<'vendor'>,
   io: VendorIo = { out: (l) => console.log(l), err: (l) => console.error(l) },
   tables: Pick<VendorOptions, 'root' | 'components' | 'helmRepositories'>,
 ): number {
   try {
-    const { values, positionals } = (() => {
-      try {
-        return parseArgs({ args: [...args], options: { from: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
-      } catch (e) {
-        throw new VendorError(`${(e as Error).message}; ${VENDOR_USAGE}`);
-      }
-    })();
-    if (values.help) {
-      io.out(help(tables.components));
-      return 0;
-    }
-    if (positionals.length !== 2) throw new VendorError(`expected <name> <version>; ${VENDOR_USAGE}`);
     const [name, version] = positionals;
-    const result = vendor({ ...tables, name, version, from: values.from, log: io.out });
+    const result = vendor({ ...tables, name, version, from: options.from, log: io.out });
     const e = result.entry;
     const deps = 'dependencies' in e ? e.dependencies : [];
     io.out(`vendored ${result.key} ${e.version} into ${e.path} (${e.ref} @ ${e.commit.slice(0, 12)}, sha256 ${e.sha256.slice(0, 12)})` +

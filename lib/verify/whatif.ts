@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { option } from '../args';
+import type { Invocation } from '../command-line/invocation';
 import { recoverBeforeCommand } from '../render/swap';
 import { loadTree } from '../k8s/tree';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
@@ -17,16 +17,10 @@ const ROOT = path.resolve(__dirname, '..', '..');
  * Application would be Healthy and which one holds the sync waves back (lib/ha/deployability.ts);
  * without --fail, or with --bring-up, every bring-up stage of the join order follows. Returns 0
  * when nothing breaks the rules, 1 when something does (or there is no render), 2 on a bad command
- * line (an unknown option or node): the convention of docs/cli.md.
+ * line (an unknown node; the program refuses unknown options): the convention of docs/cli.md.
  */
-export function runWhatIfCli(args: readonly string[], root: string = ROOT): number {
-  const known = ['--fail', '--root', '--all', '--bring-up'];
-  const unknown = args.filter((a, i) => a.startsWith('-') && !known.includes(a) && !['--fail', '--root'].includes(args[i - 1]));
-  if (unknown.length) {
-    console.error(`whatif: unknown option "${unknown[0]}" (allowed: --fail <node>[,<node>], --all, --bring-up, --root <dir>)`);
-    return 2;
-  }
-  const dir = path.resolve(option(args, '--root') ?? root);
+export function runWhatIfCli({ options }: Invocation<'whatif'>, root: string = ROOT): number {
+  const dir = path.resolve(options.root ?? root);
   if (!recoverBeforeCommand(dir, 'whatif')) return 1;
   const { objects } = loadTree(dir);
   const model = haModel(haInputFromDisk(dir, objects));
@@ -35,7 +29,7 @@ export function runWhatIfCli(args: readonly string[], root: string = ROOT): numb
     console.error(`whatif: no node configuration under ${path.join(dir, 'dist', 'hosts')}; run npm run synth first`);
     return 1;
   }
-  const fail = option(args, '--fail');
+  const fail = options.fail;
   const names = cluster.nodes.map((n) => n.name);
   let results;
   if (fail !== undefined) {
@@ -50,8 +44,8 @@ export function runWhatIfCli(args: readonly string[], root: string = ROOT): numb
     results = nMinusOne(model);
   }
   for (const p of model.problems) console.error(`note: ${typeof p.origin === 'string' ? p.origin : p.origin.file}: [${p.rule}] ${p.message}`);
-  for (const r of results) console.log(scenarioText(model, r, args.includes('--all')));
-  if (fail === undefined || args.includes('--bring-up')) {
+  for (const r of results) console.log(scenarioText(model, r, options.all));
+  if (fail === undefined || options['bring-up']) {
     for (const stage of bringUpStages(cluster)) console.log(bringUpText(deployability(model, stage)));
   }
   return results.some((r) => !r.quorum || r.outcomes.some(isViolation)) ? 1 : 0;

@@ -7,6 +7,7 @@ import { runImportComposeCli } from '../../lib/delivery/app-cli';
 import { formatImport, importCompose, ServiceOutcome } from '../../lib/delivery/import-compose';
 import { testIo } from './cli-io';
 import { REPO, shippedSite } from '../helpers';
+import { commandLine, runCommandLine } from '../command-line';
 
 const FIXTURES = path.join(REPO, 'test/fixtures/compose');
 const site = shippedSite();
@@ -173,31 +174,31 @@ describe('npm run import-compose', () => {
   test('GIVEN WordPress WHEN run twice THEN the spec is written once and the second run leaves it alone and fails', async () => {
     const compose = path.join(FIXTURES, 'wordpress/docker-compose.yml');
     const io = testIo({});
-    expect(await runImportComposeCli([compose, '--out', 'apps', '--site', path.join(REPO, 'site.yaml')], io, dir)).toBe(0);
+    expect(await runImportComposeCli(commandLine('import-compose', compose, '--out', 'apps', '--site', path.join(REPO, 'site.yaml')), io, dir)).toBe(0);
     expect(fs.readdirSync(path.join(dir, 'apps'))).toEqual(['wordpress.yaml']);
     expect(io.stderr[0]).toBe('import-compose: wordpress: wrote apps/wordpress.yaml');
     expect(io.stdout).toEqual(['import-compose: 1 app spec written to apps/; review the "Needs a person" notes in each file, then npm run synth']);
     fs.writeFileSync(path.join(dir, 'apps/wordpress.yaml'), '# mine\n');
     const again = testIo({});
-    expect(await runImportComposeCli([compose, '--out', 'apps', '--site', path.join(REPO, 'site.yaml')], again, dir)).toBe(1);
+    expect(await runImportComposeCli(commandLine('import-compose', compose, '--out', 'apps', '--site', path.join(REPO, 'site.yaml')), again, dir)).toBe(1);
     expect(fs.readFileSync(path.join(dir, 'apps/wordpress.yaml'), 'utf8')).toBe('# mine\n');
     expect(again.stderr).toContain('import-compose:   cannot: apps/wordpress.yaml exists already: left alone (--force overwrites it)');
   });
 
   test('GIVEN the legacy file WHEN run THEN the valid spec is written, the rest reported, and the exit code is 1', async () => {
     const io = testIo({});
-    expect(await runImportComposeCli([path.join(FIXTURES, 'legacy/docker-compose.yml'), '--out', 'apps', '--env', 'uat'], io, dir)).toBe(1);
+    expect(await runImportComposeCli(commandLine('import-compose', path.join(FIXTURES, 'legacy/docker-compose.yml'), '--out', 'apps', '--env', 'uat'), io, dir)).toBe(1);
     expect(fs.readdirSync(path.join(dir, 'apps'))).toEqual(['gateway.yaml']);
     expect(parse(fs.readFileSync(path.join(dir, 'apps/gateway.yaml'), 'utf8')).environment).toBe('uat');
     expect(io.stdout).toEqual(['import-compose: 1 app spec written to apps/; 2 services not written (see above); review the "Needs a person" notes in each file, then npm run synth']);
   });
 
-  test('GIVEN bad arguments WHEN run THEN they are refused with the usage', async () => {
+  test('GIVEN bad arguments WHEN run THEN the program refuses them with what it accepts (exit 2)', async () => {
     const io = testIo({});
-    expect(await runImportComposeCli(['a.yml', '--env', 'staging'], io, dir)).toBe(1);
-    expect(io.stderr).toEqual(['import-compose: --env must be one of sit, uat, prod, rnd, not "staging"']);
+    expect(await runCommandLine('import-compose', ['a.yml', '--env', 'staging'], (line) => runImportComposeCli(line, io, dir), io.err)).toBe(2);
+    expect(io.stderr).toEqual(["import-compose: option '--env <environment>' argument 'staging' is invalid. Allowed choices are sit, uat, prod. (tsys import-compose --help shows the usage)"]);
     const none = testIo({});
-    expect(await runImportComposeCli([], none, dir)).toBe(1);
-    expect(none.stderr[0]).toMatch(/^import-compose: expected 1 argument, got 0\nusage: npm run import-compose -- <docker-compose.yml>/);
+    expect(await runCommandLine('import-compose', [], (line) => runImportComposeCli(line, none, dir), none.err)).toBe(2);
+    expect(none.stderr).toEqual(["import-compose: missing required argument 'compose-file' (tsys import-compose --help shows the usage)"]);
   });
 });

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { runMirrorCli } from '../../lib/delivery/cli';
 import { FakeForge } from './fake-forge';
 import { testIo } from './cli-io';
+import { commandLine } from '../command-line';
 
 const MIRROR = 'https://github.com/tsys-group/platform.git';
 
@@ -30,7 +31,7 @@ describe('npm run mirror', () => {
 
   test('GIVEN no push mirror WHEN --setup runs with GITHUB_MIRROR_TOKEN THEN it creates the mirror to git.mirrorUrl and starts a first push', async () => {
     const io = testIo({ GITEA_TOKEN: 'gitea-t', GITHUB_MIRROR_TOKEN: 'ghp_env' });
-    expect(await runMirrorCli(setup(), io)).toBe(0);
+    expect(await runMirrorCli(commandLine('mirror', ...setup()), io)).toBe(0);
     expect(gitea.server.log()).toEqual(['GET /api/v1/repos/tsys/platform/push_mirrors', 'POST /api/v1/repos/tsys/platform/push_mirrors', 'POST /api/v1/repos/tsys/platform/push_mirrors-sync']);
     expect(gitea.server.requests[1].body).toEqual({ remote_address: MIRROR, remote_username: 'tsys-group', remote_password: 'ghp_env', interval: '8h0m0s', sync_on_commit: true });
     expect(gitea.server.requests.every((r) => r.headers.authorization === 'token gitea-t')).toBe(true);
@@ -46,7 +47,7 @@ describe('npm run mirror', () => {
       { remote_name: 'remote_mirror_c', remote_address: 'https://github.com/tsys-group/platform', interval: '1h0m0s', sync_on_commit: false },
     );
     const io = testIo({ GITEA_TOKEN: 'gitea-t', PATH: '/nonexistent' });
-    expect(await runMirrorCli(setup(), io)).toBe(0);
+    expect(await runMirrorCli(commandLine('mirror', ...setup()), io)).toBe(0);
     expect(gitea.writes()).toEqual([]);
     expect(gitea.server.log()).toHaveLength(3);
     expect(io.stdout).toEqual(['mirror: a push mirror to https://github.com/tsys-group/platform already exists (interval 1h0m0s, sync on commit false); nothing changed']);
@@ -55,7 +56,7 @@ describe('npm run mirror', () => {
   test('GIVEN no GITHUB_MIRROR_TOKEN WHEN --setup runs THEN the token comes from bw get password of the named item', async () => {
     const bin = fakeBw('gh-mirror', 'ghp_vault');
     const io = testIo({ GITEA_TOKEN: 'gitea-t', PATH: `${bin}:/usr/bin:/bin` });
-    expect(await runMirrorCli(setup('--bw-item', 'gh-mirror', '--mirror-user', 'tsys-bot'), io)).toBe(0);
+    expect(await runMirrorCli(commandLine('mirror', ...setup('--bw-item', 'gh-mirror', '--mirror-user', 'tsys-bot')), io)).toBe(0);
     expect(gitea.server.requests[1].body).toMatchObject({ remote_username: 'tsys-bot', remote_password: 'ghp_vault' });
     fs.rmSync(bin, { recursive: true });
   });
@@ -63,10 +64,10 @@ describe('npm run mirror', () => {
   test('GIVEN a locked vault or no bw WHEN --setup runs without GITHUB_MIRROR_TOKEN THEN it says how to provide the token and creates nothing', async () => {
     const bin = fakeBw('another-item', 'x');
     const locked = testIo({ GITEA_TOKEN: 'gitea-t', PATH: `${bin}:/usr/bin:/bin` });
-    expect(await runMirrorCli(setup(), locked)).toBe(1);
+    expect(await runMirrorCli(commandLine('mirror', ...setup()), locked)).toBe(1);
     expect(locked.stderr).toEqual(['mirror: GITHUB_MIRROR_TOKEN is not set and "bw get password github-mirror-token" failed (Not found.); unlock the vault (export BW_SESSION="$(bw unlock --raw)") or set GITHUB_MIRROR_TOKEN']);
     const missing = testIo({ GITEA_TOKEN: 'gitea-t', PATH: '/nonexistent' });
-    expect(await runMirrorCli(setup(), missing)).toBe(1);
+    expect(await runMirrorCli(commandLine('mirror', ...setup()), missing)).toBe(1);
     expect(missing.stderr).toEqual(['mirror: GITHUB_MIRROR_TOKEN is not set and the Bitwarden CLI could not run (bw is not on PATH); install bw and unlock the vault (export BW_SESSION="$(bw unlock --raw)") or set GITHUB_MIRROR_TOKEN']);
     expect(gitea.writes()).toEqual([]);
     fs.rmSync(bin, { recursive: true });
@@ -74,7 +75,7 @@ describe('npm run mirror', () => {
 
   test('GIVEN no GITEA_TOKEN WHEN mirror runs THEN it refuses naming the variable', async () => {
     const io = testIo({ GITHUB_MIRROR_TOKEN: 'ghp_env' });
-    expect(await runMirrorCli(setup(), io)).toBe(1);
+    expect(await runMirrorCli(commandLine('mirror', ...setup()), io)).toBe(1);
     expect(io.stderr).toEqual(['mirror: GITEA_TOKEN is not set: it must hold a Gitea token with admin rights on the repository in git.repoUrl (push mirrors are repository settings). Set it in the environment (never in site.yaml or git)']);
     expect(gitea.server.requests).toEqual([]);
   });
@@ -82,17 +83,17 @@ describe('npm run mirror', () => {
   test('GIVEN mirrors WHEN mirror runs without --setup THEN it lists them: exit 1 without ours or with an error, 0 with ours healthy', async () => {
     const env = { GITEA_TOKEN: 'gitea-t' };
     const none = testIo(env);
-    expect(await runMirrorCli(['--gitea-api-url', gitea.url], none)).toBe(1);
+    expect(await runMirrorCli(commandLine('mirror', '--gitea-api-url', gitea.url), none)).toBe(1);
     expect(none.stderr).toEqual([`mirror: no push mirror to ${MIRROR}; create it with npm run mirror -- --setup`]);
 
     gitea.pushMirrors.push({ remote_name: 'remote_mirror_x', remote_address: MIRROR, interval: '8h0m0s', sync_on_commit: true, last_update: '2025-06-01T10:00:00Z', last_error: 'authentication failed' });
     const failing = testIo(env);
-    expect(await runMirrorCli(['--gitea-api-url', gitea.url], failing)).toBe(1);
+    expect(await runMirrorCli(commandLine('mirror', '--gitea-api-url', gitea.url), failing)).toBe(1);
     expect(failing.stdout).toEqual([`mirror: remote_mirror_x -> ${MIRROR}: interval 8h0m0s, sync on commit true, last update 2025-06-01T10:00:00Z, last error: authentication failed`]);
 
     (gitea.pushMirrors[0] as { last_error: string }).last_error = '';
     const healthy = testIo(env);
-    expect(await runMirrorCli(['--gitea-api-url', gitea.url], healthy)).toBe(0);
+    expect(await runMirrorCli(commandLine('mirror', '--gitea-api-url', gitea.url), healthy)).toBe(0);
     expect(gitea.writes()).toEqual([]);
   });
 

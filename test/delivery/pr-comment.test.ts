@@ -5,6 +5,7 @@ import { runPrCommentCli } from '../../lib/delivery/cli';
 import { COMMENT_MARKER } from '../../lib/delivery/forge';
 import { FakeForge } from './fake-forge';
 import { testIo } from './cli-io';
+import { commandLine, runCommandLine } from '../command-line';
 
 const SHA = '4f1c2a9e8b7d6c5b4a39281706f5e4d3c2b1a098';
 const DIFF = '## Rendered diff\n\n### metallb\n- changed `Application metallb-chart`: spec.source.targetRevision 0.15.2 -> 0.15.3\n';
@@ -34,14 +35,14 @@ describe('npm run pr-comment', () => {
 
   test('GIVEN a pull request WHEN pr-comment runs twice THEN the first run creates the comment and the second edits the same comment', async () => {
     const first = testIo(env);
-    expect(await runPrCommentCli(args(), first)).toBe(0);
+    expect(await runPrCommentCli(commandLine('pr-comment', ...args()), first)).toBe(0);
     expect(first.stderr).toEqual([]);
     const [created] = gitea.comments.get(12)!;
     expect(first.stdout[0]).toBe(`pr-comment: Gitea tsys/platform: comment ${created.id} created on pull request 12 (https://forge.example/pr/12#c)`);
 
     fs.writeFileSync(bodyFile, DIFF.replace('0.15.3', '0.15.4'));
     const second = testIo(env);
-    expect(await runPrCommentCli(args(), second)).toBe(0);
+    expect(await runPrCommentCli(commandLine('pr-comment', ...args()), second)).toBe(0);
     expect(second.stdout[0]).toBe(`pr-comment: Gitea tsys/platform: comment ${created.id} updated on pull request 12 (https://forge.example/pr/12#c)`);
     expect(gitea.comments.get(12)).toHaveLength(1);
     expect(gitea.writes().map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -67,7 +68,7 @@ describe('npm run pr-comment', () => {
   ])('GIVEN flags $flags and labels $labels WHEN pr-comment runs THEN the status is $state', async ({ flags, labels, state, description, readsLabels }) => {
     gitea.labels.set(12, labels);
     const io = testIo(env);
-    expect(await runPrCommentCli(args(...flags, '--target-url', 'https://git.turnsys.com/tsys/platform/actions/runs/41'), io)).toBe(0);
+    expect(await runPrCommentCli(commandLine('pr-comment', ...args(...flags, '--target-url', 'https://git.turnsys.com/tsys/platform/actions/runs/41')), io)).toBe(0);
     expect(gitea.statuses).toEqual([{ sha: SHA, state, context: 'tsys-platform/review', description, target_url: 'https://git.turnsys.com/tsys/platform/actions/runs/41' }]);
     expect(gitea.server.log().includes('GET /api/v1/repos/tsys/platform/issues/12/labels')).toBe(readsLabels);
     expect(io.stdout[1]).toBe(`pr-comment: Gitea tsys/platform: tsys-platform/review = ${state} on ${SHA.slice(0, 12)}: ${description}`);
@@ -77,7 +78,7 @@ describe('npm run pr-comment', () => {
   test('GIVEN --forge both WHEN pr-comment runs THEN each forge gets its own comment and status, GitHub reading its own labels', async () => {
     github.labels.set(12, ['risky-change-approved']);
     const io = testIo(env);
-    expect(await runPrCommentCli(args('--forge', 'both', '--risky'), io)).toBe(0);
+    expect(await runPrCommentCli(commandLine('pr-comment', ...args('--forge', 'both', '--risky')), io)).toBe(0);
     expect(gitea.statuses.map((s) => s.state)).toEqual(['failure']);
     expect(github.statuses.map((s) => s.state)).toEqual(['success']);
     expect(github.comments.get(12)![0].body.startsWith(COMMENT_MARKER)).toBe(true);
@@ -92,7 +93,7 @@ describe('npm run pr-comment', () => {
 
   test('GIVEN the Markdown on stdin WHEN pr-comment runs with --body - THEN that is posted', async () => {
     const io = testIo(env, '## from stdin\n');
-    expect(await runPrCommentCli(['--pr', '12', '--sha', SHA, '--body', '-', '--gitea-api-url', gitea.url], io)).toBe(0);
+    expect(await runPrCommentCli(commandLine('pr-comment', '--pr', '12', '--sha', SHA, '--body', '-', '--gitea-api-url', gitea.url), io)).toBe(0);
     expect(gitea.comments.get(12)![0].body).toMatch(/\n\n## from stdin\n$/);
   });
 
@@ -102,7 +103,7 @@ describe('npm run pr-comment', () => {
     [['both'], { GITHUB_TOKEN: ' ' }, 'GITEA_TOKEN is not set'],
   ])('GIVEN --forge %s without its token WHEN pr-comment runs THEN it refuses naming the variable and sends nothing', async ([forge], given, message) => {
     const io = testIo(given as Record<string, string>);
-    expect(await runPrCommentCli(args('--forge', forge), io)).toBe(1);
+    expect(await runPrCommentCli(commandLine('pr-comment', ...args('--forge', forge)), io)).toBe(1);
     expect(io.stderr.join('\n')).toContain(`pr-comment: ${message}`);
     if (forge === 'both') expect(io.stderr.join('\n')).toContain('\nGITHUB_TOKEN is not set');
     expect(gitea.server.requests).toEqual([]);
@@ -111,24 +112,25 @@ describe('npm run pr-comment', () => {
 
   test('GIVEN a missing body file WHEN pr-comment runs THEN it says how to write it', async () => {
     const io = testIo(env);
-    expect(await runPrCommentCli(['--pr', '12', '--sha', SHA, '--body', '/nonexistent/diff.md', '--gitea-api-url', gitea.url], io)).toBe(1);
+    expect(await runPrCommentCli(commandLine('pr-comment', '--pr', '12', '--sha', SHA, '--body', '/nonexistent/diff.md', '--gitea-api-url', gitea.url), io)).toBe(1);
     expect(io.stderr).toEqual(['pr-comment: cannot read the comment body from /nonexistent/diff.md (ENOENT); write it first: npm run diff -- --format markdown --out /nonexistent/diff.md']);
   });
 
   test.each([
-    [['--sha', SHA, '--body', 'x'], '--pr needs the pull request number, e.g. --pr 12'],
-    [['--pr', '12', '--sha', 'main', '--body', 'x'], "--sha needs the pull request's head commit (hex)"],
-    [['--pr', '12', '--sha', SHA, '--body', 'x', '--forge', 'gitlab'], '--forge must be gitea, github or both, not "gitlab"'],
-    [['--pr', '12', '--sha', SHA, '--body', 'x', '--risk'], "Unknown option '--risk'"],
-  ])('GIVEN arguments %j WHEN pr-comment runs THEN it refuses: %s', async (given, message) => {
+    [['--pr', 'twelve', '--sha', SHA, '--body', 'x'], 1, '--pr needs the pull request number, e.g. --pr 12'],
+    [['--pr', '12', '--sha', 'main', '--body', 'x'], 1, "--sha needs the pull request's head commit (hex)"],
+    [['--sha', SHA, '--body', 'x'], 2, "required option '--pr <n>' not specified"],
+    [['--pr', '12', '--sha', SHA, '--body', 'x', '--forge', 'gitlab'], 2, "option '--forge <forge>' argument 'gitlab' is invalid. Allowed choices are gitea, github, both."],
+    [['--pr', '12', '--sha', SHA, '--body', 'x', '--risk'], 2, "unknown option '--risk'"],
+  ])('GIVEN arguments %j WHEN pr-comment runs THEN it exits %d: %s', async (given, code, message) => {
     const io = testIo(env);
-    expect(await runPrCommentCli(given, io)).toBe(1);
+    expect(await runCommandLine('pr-comment', given, (line) => runPrCommentCli(line, io), io.err)).toBe(code);
     expect(io.stderr.join('\n')).toContain(message);
   });
 
   test('GIVEN a forge that refuses WHEN pr-comment runs for both THEN the other forge is still served and the exit is 1', async () => {
     const io = testIo({ GITEA_TOKEN: 'wrong', GITHUB_TOKEN: 'github-t' });
-    expect(await runPrCommentCli(args('--forge', 'both'), io)).toBe(1);
+    expect(await runPrCommentCli(commandLine('pr-comment', ...args('--forge', 'both')), io)).toBe(1);
     expect(io.stderr.join('\n')).toContain('answered 401 (Bad credentials); the token in GITEA_TOKEN was not accepted');
     expect(github.statuses.map((s) => s.state)).toEqual(['success']);
   });

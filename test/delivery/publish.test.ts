@@ -10,6 +10,7 @@ import { SchemaRegistry } from '../../lib/verify/schemas';
 import { REPO, snapshotTree } from '../helpers';
 import { testIo } from './cli-io';
 import { commitAll, edit, gitIn, initRepo, platformCheckout, PlatformCheckout } from './git-fixtures';
+import { commandLine } from '../command-line';
 
 describe('npm run publish against a local bare remote', () => {
   let template: PlatformCheckout;
@@ -165,7 +166,7 @@ describe('npm run publish against a local bare remote', () => {
     expect(gitIn(repo.work, 'status', '--porcelain')).toBe('');
 
     const io = testIo({});
-    expect(await runPublishCli(['--root', repo.work, '--dry-run'], io)).toBe(0);
+    expect(await runPublishCli(commandLine('publish', '--root', repo.work, '--dry-run'), io)).toBe(0);
     expect(io.stdout[0]).toBe('publish: dry run: would commit "Render dist/ for Move www3 to 10.251.50.13" with 8 files, then push to origin main:');
     expect(io.stdout.slice(1, 9)).toEqual(['  M argocd/configmap-coredns.yaml', '  M argocd/deployment-coredns.yaml', '  M dist/cluster-addons/configmap-coredns.yaml', '  M dist/cluster-addons/deployment-coredns.yaml', '  M dist/hosts/README.md', '  M dist/hosts/www3/config.yaml', '  M dist/hosts/www3/install.sh', '  M render-cache/coredns.yaml']);
     expect(io.stdout[io.stdout.length - 1]).toBe('publish: dry run: nothing was written, committed or pushed');
@@ -175,7 +176,7 @@ describe('npm run publish against a local bare remote', () => {
 
   test('GIVEN a current render WHEN published with --dry-run THEN it says there is nothing to commit', async () => {
     const io = testIo({});
-    expect(await runPublishCli(['--root', repo.work, '--dry-run'], io)).toBe(0);
+    expect(await runPublishCli(commandLine('publish', '--root', repo.work, '--dry-run'), io)).toBe(0);
     expect(io.stdout).toEqual(['publish: dry run: the committed render is current; nothing to commit']);
   });
 
@@ -187,12 +188,12 @@ describe('npm run publish against a local bare remote', () => {
     edit(repo.work, 'site.yaml', 'ip: 10.251.50.3', 'ip: 10.251.50.13');
     commitAll(repo.work, 'Move www3 to 10.251.50.13');
     const ok = testIo({});
-    expect(await runPublishCli(['--root', repo.work], ok)).toBe(0);
+    expect(await runPublishCli(commandLine('publish', '--root', repo.work), ok)).toBe(0);
     expect(ok.stdout[ok.stdout.length - 1]).toBe(`publish: pushed ${head().slice(0, 12)} to origin main; Argo CD syncs it on its next refresh (npm run status shows progress)`);
 
     fs.writeFileSync(path.join(repo.work, 'notes.txt'), 'todo\n');
     const refused = testIo({});
-    expect(await runPublishCli(['--root', repo.work], refused)).toBe(1);
+    expect(await runPublishCli(commandLine('publish', '--root', repo.work), refused)).toBe(1);
     expect(refused.stderr).toHaveLength(1);
     expect(refused.stderr[0]).toMatch(/^publish: refused: uncommitted changes outside the rendered output .*\n {2}\?\? notes\.txt\n/);
   });

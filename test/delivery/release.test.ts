@@ -15,6 +15,7 @@ import { SchemaRegistry } from '../../lib/verify/schemas';
 import { snapshotTree } from '../helpers';
 import { testIo } from './cli-io';
 import { commitAll, gitIn, platformCheckout, PlatformCheckout } from './git-fixtures';
+import { commandLine, runCommandLine } from '../command-line';
 
 const DIGEST = `sha256:${'a1'.repeat(32)}`;
 const WIKI = [
@@ -208,7 +209,7 @@ describe('npm run release against a local bare remote', () => {
   test('GIVEN --dry-run on the command line WHEN release runs THEN it prints the message, the files and the diff, and says nothing was pushed', async () => {
     const before = head();
     const io = testIo({});
-    expect(await runReleaseCli(['wiki', '1.1.0', '--root', repo.work, '--dry-run'], io)).toBe(0);
+    expect(await runReleaseCli(commandLine('release', 'wiki', '1.1.0', '--root', repo.work, '--dry-run'), io)).toBe(0);
     const out = io.stdout.join('\n');
     expect(out).toContain('release: dry run: would commit "Release wiki registry.turnsys.com/apps/wiki:1.1.0" with 2 files, then push to origin main; wiki runs registry.turnsys.com/apps/wiki:1.1.0 once Argo CD syncs');
     expect(out).toContain(`  M ${RENDERED_IMAGE}`);
@@ -226,7 +227,7 @@ describe('npm run release against a local bare remote', () => {
     synth({ root: repo.work, layers: LAYERS_WITH_IMAGES, registry });
     commitAll(repo.work, 'Add the shop');
     const io = testIo({});
-    expect(await runReleaseCli(['shop', '1.1.0', '--root', repo.work], io)).toBe(0);
+    expect(await runReleaseCli(commandLine('release', 'shop', '1.1.0', '--root', repo.work), io)).toBe(0);
     expect(io.stdout[io.stdout.length - 1]).toBe(
       `release: pushed ${head().slice(0, 12)} to origin main: once Argo CD syncs, shop's rollout starts registry.turnsys.com/apps/shop:1.1.0 and pauses: it serves traffic only after npm run promote -- shop (npm run status shows progress)`,
     );
@@ -240,16 +241,16 @@ describe('npm run release against a local bare remote', () => {
     synth({ root: repo.work, layers: LAYERS_WITH_IMAGES, registry });
     commitAll(repo.work, 'Add the shop');
     const io = testIo({});
-    expect(await runReleaseCli(['shop', '1.1.0', '--root', repo.work], io)).toBe(0);
+    expect(await runReleaseCli(commandLine('release', 'shop', '1.1.0', '--root', repo.work), io)).toBe(0);
     expect(io.stdout[io.stdout.length - 1]).toBe(
       `release: pushed ${head().slice(0, 12)} to origin main: once Argo CD syncs, shop's rollout starts registry.turnsys.com/apps/shop:1.1.0 and pauses: try it at https://preview-shop.turnsys.com; it serves traffic only after npm run promote -- shop (npm run status shows progress)`,
     );
   });
 
-  test('GIVEN the command line WHEN run with missing arguments THEN it shows the usage and exits 1', async () => {
+  test('GIVEN the command line WHEN run with missing arguments THEN the program refuses it naming the argument (exit 2)', async () => {
     const io = testIo({});
-    expect(await runReleaseCli(['wiki', '--root', repo.work], io)).toBe(1);
-    expect(io.stderr[0]).toBe('release: expected 2 arguments, got 1 (wiki)\nusage: npm run release -- <app> <image|tag|sha256:digest> [--remote origin] [--site site.yaml] [--root .] [--dry-run] [--allow-repository-change]');
+    expect(await runCommandLine('release', ['wiki', '--root', repo.work], (line) => runReleaseCli(line, io), io.err)).toBe(2);
+    expect(io.stderr).toEqual(["release: missing required argument 'image' (tsys release --help shows the usage)"]);
   });
 });
 

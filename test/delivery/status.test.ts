@@ -8,6 +8,7 @@ import { REPO } from '../helpers';
 import { testIo } from './cli-io';
 import { gitIn, gitWithEnv, initRepo } from './git-fixtures';
 import { LoopbackServer } from './loopback';
+import { commandLine } from '../command-line';
 
 /** A recorded GET /api/v1/applications?projects=platform of Argo CD 3.x for the shipped site. */
 const FIXTURE = path.join(REPO, 'test/fixtures/argocd/applications.json');
@@ -54,7 +55,7 @@ describe('npm run status against a recorded Argo CD answer', () => {
 
   test('GIVEN the recorded answer WHEN status runs THEN each layer shows sync, health, revision against HEAD and out-of-sync objects, exit 1', async () => {
     const io = testIo(env());
-    expect(await runStatusCli(['--root', checkout], io)).toBe(1);
+    expect(await runStatusCli(commandLine('status', '--root', checkout), io)).toBe(1);
     expect(io.stderr).toEqual([]);
     expect(argocd.log()).toEqual(['GET /api/v1/applications?projects=platform']);
     expect(io.stdout[0]).toBe(`status: Argo CD ${server}, project platform, 14 Applications; local HEAD ${C3.slice(0, 12)}`);
@@ -87,25 +88,25 @@ describe('npm run status against a recorded Argo CD answer', () => {
       return r;
     };
     const io = testIo(env());
-    expect(await runStatusCli(['--root', checkout], io)).toBe(0);
+    expect(await runStatusCli(commandLine('status', '--root', checkout), io)).toBe(0);
     expect(io.stdout[1]).not.toMatch(/out of sync|operation/);
   });
 
   test('GIVEN a refused token, no Applications or missing variables WHEN status runs THEN it says what to fix', async () => {
     const refused = testIo({ ...env(), ARGOCD_AUTH_TOKEN: 'expired' });
-    expect(await runStatusCli(['--root', checkout], refused)).toBe(1);
+    expect(await runStatusCli(commandLine('status', '--root', checkout), refused)).toBe(1);
     expect(refused.stderr).toEqual([`status: Argo CD: list the Applications of project platform: GET ${server}/api/v1/applications?projects=platform answered 401 (invalid session: token is malformed); the token in ARGOCD_AUTH_TOKEN was not accepted: check that it is current`]);
 
     answer = () => ({ metadata: { resourceVersion: '1' }, items: null });
     const empty = testIo(env());
-    expect(await runStatusCli(['--root', checkout], empty)).toBe(1);
+    expect(await runStatusCli(commandLine('status', '--root', checkout), empty)).toBe(1);
     expect(empty.stderr).toEqual(['status: no Applications in project platform; is Argo CD bootstrapped (README: Bootstrapping a cluster) and may the token read them?']);
 
     const noServer = testIo({ ARGOCD_AUTH_TOKEN: 'argo-t' });
-    expect(await runStatusCli([], noServer)).toBe(1);
+    expect(await runStatusCli(commandLine('status'), noServer)).toBe(1);
     expect(noServer.stderr[0]).toMatch(/^status: ARGOCD_SERVER is not set: it must hold the Argo CD URL/);
     const noToken = testIo({ ARGOCD_SERVER: server });
-    expect(await runStatusCli([], noToken)).toBe(1);
+    expect(await runStatusCli(commandLine('status'), noToken)).toBe(1);
     expect(noToken.stderr[0]).toMatch(/^status: ARGOCD_AUTH_TOKEN is not set: it must hold an Argo CD API token/);
     expect(argocd.requests).toHaveLength(2);
   });

@@ -8,6 +8,7 @@ import { describeRef } from '../../lib/diff/model';
 import type { RenderedFile } from '../../lib/render/rendered-file';
 import { REPO, snapshotTree } from '../helpers';
 import { deployment, file, namespace, pvc } from './fixtures';
+import { commandLine, runCommandLine } from '../command-line';
 
 function git(dir: string, ...args: string[]): string {
   return execFileSync('git', ['-C', dir, '-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' }).trim();
@@ -49,6 +50,15 @@ function io(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
   return { out, err, io: { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, env } };
+}
+
+/** `tsys diff <args>` through the program: the exit code and stderr of a command line it refuses (the diff does not run). */
+async function refused(...args: string[]): Promise<{ code: number; err: string }> {
+  const err: string[] = [];
+  const code = await runCommandLine('diff', args, () => {
+    throw new Error(`tsys diff ${args.join(' ')} ran`);
+  }, (line) => err.push(line));
+  return { code, err: err.join('\n') };
 }
 
 describe('npm run diff against a git revision', () => {
@@ -112,31 +122,23 @@ describe('npm run diff against a git revision', () => {
     expect(defaultBase(solo)).toEqual({ sha: head, label: `${head.slice(0, 12)} (HEAD; there is no branch main)` });
   });
 
-  test('GIVEN a bad revision, a folder outside git, a bad format or an unknown option WHEN the CLI runs THEN it exits 1 saying what to do (and leaves no stale diff.json)', () => {
+  test('GIVEN a bad revision or a folder outside git WHEN the CLI runs THEN it exits 1 saying what to do (and leaves no stale diff.json); a bad format, an unknown option or an argument is a command line the program refuses (exit 2)', async () => {
     const root = track(repo({ 'dist/web/a.yaml': 'a: 1\n' }));
     const bad = io();
     const stale = path.join(root, 'diff.json');
     fs.writeFileSync(stale, '{"risky":false}\n');
-    expect(runDiffCli(['--root', root, '--base', 'no-such-branch', '--out', path.join(root, 'diff.md')], bad.io)).toBe(1);
+    expect(runDiffCli(commandLine('diff', '--root', root, '--base', 'no-such-branch', '--out', path.join(root, 'diff.md')), bad.io)).toBe(1);
     expect(fs.existsSync(stale)).toBe(false);
     expect(bad.err.join('')).toBe('diff failed: unknown git revision "no-such-branch": pass a branch, tag or commit of this repository to --base (git log --oneline lists commits; fetch first if it is remote)\n');
 
     const outside = track(fs.mkdtempSync(path.join(os.tmpdir(), 'diff-nogit-')));
     const nogit = io();
-    expect(runDiffCli(['--root', outside], nogit.io)).toBe(1);
+    expect(runDiffCli(commandLine('diff', '--root', outside), nogit.io)).toBe(1);
     expect(nogit.err.join('')).toBe(`diff failed: ${outside} is not inside a git repository; run the diff in a clone of the platform repository (or pass --root <checkout>)\n`);
 
-    const format = io();
-    expect(runDiffCli(['--root', root, '--format', 'html'], format.io)).toBe(1);
-    expect(format.err.join('')).toBe('diff failed: --format must be markdown or terminal, got "html"\n');
-
-    const unknown = io();
-    expect(runDiffCli(['--bse', 'main'], unknown.io)).toBe(1);
-    expect(unknown.err.join('')).toBe('diff: unknown option "--bse"; usage: npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>] [--exit-code] [--live]\n');
-
-    const positional = io();
-    expect(runDiffCli(['main'], positional.io)).toBe(1);
-    expect(positional.err.join('')).toBe('diff: unexpected argument "main" (a revision goes after --base); usage: npm run diff -- [--base <git-ref>] [--format markdown|terminal] [--out <file>] [--root <dir>] [--site <file>] [--exit-code] [--live]\n');
+    expect(await refused('--root', root, '--format', 'html')).toEqual({ code: 2, err: "diff: option '--format <format>' argument 'html' is invalid. Allowed choices are markdown, terminal. (tsys diff --help shows the usage)" });
+    expect(await refused('--bse', 'main')).toEqual({ code: 2, err: "diff: unknown option '--bse' (Did you mean --base?) (tsys diff --help shows the usage)" });
+    expect(await refused('main')).toEqual({ code: 2, err: "diff: too many arguments for 'diff'. Expected 0 arguments but got 1. (tsys diff --help shows the usage)" });
   });
 
   describe('on a checkout of the platform', () => {
@@ -152,7 +154,7 @@ describe('npm run diff against a git revision', () => {
 
     test('GIVEN an unchanged checkout WHEN npm run diff renders the working tree THEN the committed output and the fresh render agree', () => {
       const run = io();
-      expect(runDiffCli(['--root', root, '--base', 'HEAD'], run.io)).toBe(0);
+      expect(runDiffCli(commandLine('diff', '--root', root, '--base', 'HEAD'), run.io)).toBe(0);
       expect(run.err).toEqual([]);
       expect(run.out.join('')).toMatch(/^Rendered diff: HEAD \([0-9a-f]{12}\) → working tree\nno differences \(\d+ files unchanged\)\n$/);
     });
@@ -164,7 +166,7 @@ describe('npm run diff against a git revision', () => {
       try {
         const out = path.join(root, 'out', 'diff.md');
         const run = io();
-        expect(runDiffCli(['--root', root, '--base', 'HEAD', '--out', out], run.io)).toBe(0);
+        expect(runDiffCli(commandLine('diff', '--root', root, '--base', 'HEAD', '--out', out), run.io)).toBe(0);
         const json = path.join(root, 'out', 'diff.json');
         expect(run.out.join('')).toMatch(new RegExp(`^diff: Markdown written to ${escape(out)} \\(summary for CI: ${escape(json)}\\): 0 added, 0 removed, 1 changed object; 1 file changed in 2 groups \\(\\d+ files unchanged\\); 0 risky changes\\n$`));
         expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ risky: false, base: git(root, 'rev-parse', 'HEAD'), summary: { added: 0, removed: 0, changed: 1, files: 1, unchangedFiles: expect.any(Number) }, risks: [], manualActions: [] });
@@ -184,9 +186,9 @@ describe('npm run diff against a git revision', () => {
       }
     });
 
-    test('GIVEN --exit-code WHEN nothing differs, a node IP changes, or an option is wrong THEN it exits 0, 1 (listing the manual action for that node) and 2, like kubectl diff', () => {
+    test('GIVEN --exit-code WHEN nothing differs, a node IP changes, or an option is wrong THEN it exits 0, 1 (listing the manual action for that node) and 2, like kubectl diff', async () => {
       const same = io();
-      expect(runDiffCli(['--root', root, '--base', 'HEAD', '--exit-code'], same.io)).toBe(0);
+      expect(runDiffCli(commandLine('diff', '--root', root, '--base', 'HEAD', '--exit-code'), same.io)).toBe(0);
       expect(same.err).toEqual([]);
       const site = path.join(root, 'site.yaml');
       const original = fs.readFileSync(site, 'utf8');
@@ -194,25 +196,23 @@ describe('npm run diff against a git revision', () => {
       fs.writeFileSync(site, original.replace(/^ {4}ip: 10\.251\.50\.1$/m, '    ip: 10.251.50.11'));
       try {
         const changed = io();
-        expect(runDiffCli(['--root', root, '--base', 'HEAD', '--exit-code'], changed.io)).toBe(1);
+        expect(runDiffCli(commandLine('diff', '--root', root, '--base', 'HEAD', '--exit-code'), changed.io)).toBe(1);
         const text = changed.out.join('');
         expect(text).toContain('Manual actions (files Argo CD does not apply; 1 step):\n  → re-run dist/hosts/www1/install.sh on www1 (copy the whole dist/hosts folder there first)\n');
         expect(text).toContain('      -node-ip: 10.251.50.1\n      +node-ip: 10.251.50.11\n');
         // The CI summary beside --out carries the same step.
         const out = path.join(root, 'out', 'node-ip.md');
-        expect(runDiffCli(['--root', root, '--base', 'HEAD', '--out', out], io().io)).toBe(0);
+        expect(runDiffCli(commandLine('diff', '--root', root, '--base', 'HEAD', '--out', out), io().io)).toBe(0);
         expect(JSON.parse(fs.readFileSync(path.join(root, 'out', 'node-ip.json'), 'utf8')).manualActions).toEqual([
           { step: 're-run dist/hosts/www1/install.sh on www1 (copy the whole dist/hosts folder there first)', files: expect.arrayContaining(['dist/hosts/www1/install.sh']) },
         ]);
         // Without the flag a successful diff exits 0 whatever it found.
-        expect(runDiffCli(['--root', root, '--base', 'HEAD'], io().io)).toBe(0);
+        expect(runDiffCli(commandLine('diff', '--root', root, '--base', 'HEAD'), io().io)).toBe(0);
       } finally {
         fs.writeFileSync(site, original);
       }
-      const bad = io();
-      expect(runDiffCli(['--root', root, '--exit-code', '--bogus'], bad.io)).toBe(2);
-      expect(bad.err.join('')).toMatch(/^diff: unknown option "--bogus"; usage: npm run diff -- .*--exit-code.*\n$/);
-      expect(runDiffCli(['--root', root, '--base', 'no-such-branch', '--exit-code'], io().io)).toBe(2);
+      expect(await refused('--root', root, '--exit-code', '--bogus')).toEqual({ code: 2, err: "diff: unknown option '--bogus' (tsys diff --help shows the usage)" });
+      expect(runDiffCli(commandLine('diff', '--root', root, '--base', 'no-such-branch', '--exit-code'), io().io)).toBe(2);
     });
 
     test('GIVEN a hand-written doc beside the generated ones WHEN it is added in the working tree THEN it is a file change (synth leaves such docs alone, so they are part of the head)', () => {
@@ -236,7 +236,7 @@ describe('npm run diff against a git revision', () => {
 
     test('GIVEN an invalid site.yaml WHEN npm run diff runs THEN it exits 1 with the site error', () => {
       const run = io();
-      expect(runDiffCli(['--root', root, '--base', 'HEAD', '--site', path.join(REPO, 'test/fixtures/invalid/two-servers.yaml')], run.io)).toBe(1);
+      expect(runDiffCli(commandLine('diff', '--root', root, '--base', 'HEAD', '--site', path.join(REPO, 'test/fixtures/invalid/two-servers.yaml')), run.io)).toBe(1);
       expect(run.err.join('')).toContain('diff failed: cannot render the working tree: invalid configuration (1 problem):');
       expect(run.err.join('')).toContain('nodes: embedded etcd needs an odd number of servers');
     });

@@ -6,6 +6,7 @@ import { argoCdApi, connectionFromEnv } from '../../lib/diff/argocd-api';
 import { runDiffCli } from '../../lib/diff/command';
 import { hasLiveDifferences, liveDiff, projectOnto, renderLive } from '../../lib/diff/live';
 import { configMap, deployment, file, Obj, service } from './fixtures';
+import { commandLine } from '../command-line';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'argocd-api', 'v3.2.0');
 const TOKEN = 'recorded-test-token';
@@ -123,23 +124,23 @@ describe('diff --live against a recorded Argo CD API (v3.2.0)', () => {
 
   test('GIVEN a wrong token, no server, or no Argo CD listening WHEN diff --live --exit-code runs THEN it exits 2 with one line saying what to do, before rendering', async () => {
     const wrong = io({ ARGOCD_SERVER: argo.url, ARGOCD_AUTH_TOKEN: 'expired' });
-    await expect(runDiffCli(['--live', '--exit-code', '--root', '/nonexistent'], wrong.io)).resolves.toBe(2);
+    await expect(runDiffCli(commandLine('diff', '--live', '--exit-code', '--root', '/nonexistent'), wrong.io)).resolves.toBe(2);
     expect(wrong.err.join('')).toBe(`diff failed: Argo CD at ${argo.url} refused the token (HTTP 401: invalid session: token signature is invalid); set ARGOCD_AUTH_TOKEN to a valid token (argocd account generate-token) of an account that may get applications\n`);
 
     const unset = io({});
-    await expect(runDiffCli(['--live', '--exit-code'], unset.io)).resolves.toBe(2);
+    await expect(runDiffCli(commandLine('diff', '--live', '--exit-code'), unset.io)).resolves.toBe(2);
     expect(unset.err.join('')).toMatch(/^diff failed: --live reads Argo CD's API: set ARGOCD_SERVER \(.*\) and ARGOCD_AUTH_TOKEN \(argocd account generate-token\)\n$/);
 
     const closed = await recordedArgoCd();
     await closed.close();
     const down = io({ ARGOCD_SERVER: closed.url, ARGOCD_AUTH_TOKEN: TOKEN });
-    await expect(runDiffCli(['--live', '--root', '/nonexistent'], down.io)).resolves.toBe(1);
+    await expect(runDiffCli(commandLine('diff', '--live', '--root', '/nonexistent'), down.io)).resolves.toBe(1);
     expect(down.err.join('')).toBe(`diff failed: cannot reach Argo CD at ${closed.url} (ECONNREFUSED); check ARGOCD_SERVER, or port-forward (kubectl -n argocd port-forward svc/argocd-server 8080:443) and set ARGOCD_SERVER=localhost:8080\n`);
     expect(down.err.join('').split('\n')).toHaveLength(2);
 
     const clash = io({});
-    expect(runDiffCli(['--live', '--base', 'main', '--exit-code'], clash.io)).toBe(2);
-    expect(clash.err.join('')).toMatch(/^diff: --live compares the working tree's render with Argo CD, not with a revision: leave out --base; usage: /);
+    expect(runDiffCli(commandLine('diff', '--live', '--base', 'main', '--exit-code'), clash.io)).toBe(2);
+    expect(clash.err.join('')).toMatch(/^diff: --live compares the working tree's render with Argo CD, not with a revision: leave out --base \(tsys diff --help shows the usage\)\n$/);
   });
 
   test('GIVEN ARGOCD_SERVER as host:port WHEN read THEN it means https, and ARGOCD_INSECURE skips certificate checks', () => {

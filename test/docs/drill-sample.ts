@@ -2,6 +2,7 @@ import { runDrillCli } from '../../lib/drill/cli';
 import { testIo } from '../delivery/cli-io';
 import { FakeWorld } from '../drill/fake-world';
 import { REPO } from '../helpers';
+import { commandLine } from '../command-line';
 
 /** The drill command the sample in docs/operations.md shows. */
 export const DRILL_SAMPLE_ARGS = ['--app', 'whiteboard', '--node', 'www1', '--board', 'drill', '--power-off'] as const;
@@ -24,7 +25,7 @@ export async function drillSample(): Promise<string> {
     world.up = true;
   });
   const io = testIo({});
-  const code = await runDrillCli([...DRILL_SAMPLE_ARGS, '--root', REPO], io, { cluster: world.cluster, prober: world.prober, clock: world.clock });
+  const code = await runDrillCli(commandLine('drill', ...DRILL_SAMPLE_ARGS, '--root', REPO), io, { cluster: world.cluster, prober: world.prober, clock: world.clock });
   if (code !== 0 || io.stderr.length) throw new Error(`the drill sample failed (exit ${code}): ${io.stderr.join('\n')}`);
   return [`$ npm run drill -- ${DRILL_SAMPLE_ARGS.join(' ')}`, ...io.stdout].join('\n');
 }

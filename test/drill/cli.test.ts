@@ -8,6 +8,7 @@ import { testIo } from '../delivery/cli-io';
 import { REPO } from '../helpers';
 import { FakeWorld } from './fake-world';
 import { KubeTestServer, status } from './kube-server';
+import { commandLine, runCommandLine } from '../command-line';
 
 const WHITEBOARD = [
   'environment: prod', 'image: lovasoa/wbo:v1.20.1', 'replicas: 1', 'singleton: a single writer of its board files on one volume',
@@ -53,7 +54,7 @@ describe('npm run drill and npm run promote command lines', () => {
       world.up = true;
     });
     const io = testIo({});
-    const code = await runDrillCli(['--app', 'whiteboard', '--node', 'www1', '--power-off', '--board', 'drill', '--root', root], io, { cluster: world.cluster, prober: world.prober, clock: world.clock });
+    const code = await runDrillCli(commandLine('drill', '--app', 'whiteboard', '--node', 'www1', '--power-off', '--board', 'drill', '--root', root), io, { cluster: world.cluster, prober: world.prober, clock: world.clock });
     expect(io.stderr).toEqual([]);
     expect(code).toBe(0);
     const report = io.stdout[io.stdout.length - 1].split('\n');
@@ -72,22 +73,22 @@ describe('npm run drill and npm run promote command lines', () => {
       world.addPod('whiteboard-b', 'www3');
     });
     const io = testIo({});
-    expect(await runDrillCli(['--app', 'whiteboard', '--node', 'www1', '--check-path', '/download/x', '--root', root, '--interval', '2'], io, { cluster: world.cluster, prober: world.prober, clock: world.clock })).toBe(0);
+    expect(await runDrillCli(commandLine('drill', '--app', 'whiteboard', '--node', 'www1', '--check-path', '/download/x', '--root', root, '--interval', '2'), io, { cluster: world.cluster, prober: world.prober, clock: world.clock })).toBe(0);
     expect(io.stdout.join('\n')).toContain('expected recovery:  at most 140 s (30 s termination grace + 30 s volume move + 10 s image pull + 60 s start-up + 10 s ready)');
   });
 
-  test('GIVEN wrong arguments WHEN the drill starts THEN each is refused with what to do', async () => {
+  test('GIVEN wrong arguments WHEN the drill starts THEN each is refused with what to do: the command line exit 2, the rest exit 1', async () => {
     const run = async (...args: string[]) => {
       const io = testIo({});
-      expect(await runDrillCli([...args, '--root', root], io, { cluster: new FakeWorld().cluster })).toBe(1);
-      return io.stderr.join('\n');
+      const code = await runCommandLine('drill', [...args, '--root', root], (line) => runDrillCli(line, io, { cluster: new FakeWorld().cluster }), io.err);
+      return { code, err: io.stderr.join('\n') };
     };
-    expect(await run('--node', 'www1')).toMatch(/^drill: --app needs the app's name/);
-    expect(await run('--app', 'wiki', '--node', 'www1', '--board', 'b')).toBe(`drill: no app "wiki" in ${path.join(root, 'apps')}; known apps: shop, whiteboard`);
-    expect(await run('--app', 'whiteboard', '--node', 'www1')).toMatch(/^drill: say which data must survive: --board <name> \(a WBO board you drew on, https:\/\/whiteboard.example.org\/boards\/drill\) or --check-path <path>/);
-    expect(await run('--app', 'shop', '--node', 'www1', '--board', 'b')).toBe(`drill: the app "shop" has no expose.http.host in ${path.relative(process.cwd(), path.join(root, 'apps', 'shop.yaml'))}; pass the URL to probe with --url https://...`);
-    expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--timeout', 'soon')).toBe('drill: --timeout must be a positive number of seconds, not "soon"');
-    expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--bogus')).toMatch(/^drill: Unknown option '--bogus'/);
+    expect(await run('--node', 'www1')).toEqual({ code: 2, err: "drill: required option '--app <name>' not specified (tsys drill --help shows the usage)" });
+    expect(await run('--app', 'wiki', '--node', 'www1', '--board', 'b')).toEqual({ code: 1, err: `drill: no app "wiki" in ${path.join(root, 'apps')}; known apps: shop, whiteboard` });
+    expect(await run('--app', 'whiteboard', '--node', 'www1')).toEqual({ code: 1, err: expect.stringMatching(/^drill: say which data must survive: --board <name> \(a WBO board you drew on, https:\/\/whiteboard.example.org\/boards\/drill\) or --check-path <path>/) });
+    expect(await run('--app', 'shop', '--node', 'www1', '--board', 'b')).toEqual({ code: 1, err: `drill: the app "shop" has no expose.http.host in ${path.relative(process.cwd(), path.join(root, 'apps', 'shop.yaml'))}; pass the URL to probe with --url https://...` });
+    expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--timeout', 'soon')).toEqual({ code: 1, err: 'drill: --timeout must be a positive number of seconds, not "soon"' });
+    expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--bogus')).toEqual({ code: 2, err: expect.stringMatching(/^drill: unknown option '--bogus'/) });
   });
 
   describe('promote', () => {
@@ -104,27 +105,27 @@ describe('npm run drill and npm run promote command lines', () => {
 
     test('GIVEN the blue/green app shop in uat WHEN promoted THEN its Rollout in namespace uat is promoted', async () => {
       const io = testIo({});
-      expect(await runPromoteCli(['shop', '--root', root], io, { api })).toBe(0);
+      expect(await runPromoteCli(commandLine('promote', 'shop', '--root', root), io, { api })).toBe(0);
       expect(server.log()).toEqual([`GET ${PATH}`, `PATCH ${PATH}/status application/merge-patch+json`]);
       expect(io.stdout).toEqual(["promote: rollout 'shop' promoted (phase Paused: BlueGreenPause)"]);
     });
 
     test('GIVEN --abort WHEN run THEN status.abort is patched', async () => {
       const io = testIo({});
-      expect(await runPromoteCli(['shop', '--abort', '--root', root], io, { api })).toBe(0);
+      expect(await runPromoteCli(commandLine('promote', 'shop', '--abort', '--root', root), io, { api })).toBe(0);
       expect(server.requests[1].body).toEqual({ status: { abort: true } });
     });
 
     test('GIVEN a recreate app, both flags or no app WHEN promote runs THEN it refuses without calling the API', async () => {
       const errors: string[] = [];
-      for (const args of [['whiteboard'], ['shop', '--full', '--abort'], []]) {
+      for (const [args, code] of [[['whiteboard'], 1], [['shop', '--full', '--abort'], 1], [[], 2]] as const) {
         const io = testIo({});
-        expect(await runPromoteCli([...args, '--root', root], io, { api })).toBe(1);
+        expect(await runCommandLine('promote', [...args, '--root', root], (line) => runPromoteCli(line, io, { api }), io.err)).toBe(code);
         errors.push(io.stderr.join('\n'));
       }
       expect(errors[0]).toBe('promote: the app "whiteboard" deploys with strategy recreate (a Deployment): there is no release to promote; only blueGreen and canary apps pause for promotion');
       expect(errors[1]).toBe('promote: --full promotes and --abort rolls back: choose one');
-      expect(errors[2]).toMatch(/^promote: name one app, e.g. npm run promote -- whiteboard/);
+      expect(errors[2]).toBe("promote: missing required argument 'app' (tsys promote --help shows the usage)");
       expect(server.requests).toEqual([]);
     });
   });

@@ -9,6 +9,7 @@ import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import type { RenderedFile } from '../../lib/render/rendered-file';
 import { runWhatIfCli } from '../../lib/verify/whatif';
 import { shippedRender, shippedSite, writeTree } from '../helpers';
+import { commandLine } from '../command-line';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -159,7 +160,7 @@ describe('cluster-addons layer (CoreDNS, metrics-server)', () => {
       try {
         for (const node of nodes) {
           out.length = 0;
-          expect([node, runWhatIfCli(['--fail', node], root)]).toEqual([node, 0]);
+          expect([node, runWhatIfCli(commandLine('whatif', '--fail', node), root)]).toEqual([node, 0]);
           const line = out.join('\n').split('\n').find((l) => l.startsWith('cluster DNS (kube-system/coredns)'));
           const serving = Number(/(\d+) serving throughout/.exec(line ?? '')?.[1]);
           expect([node, serving >= 2, line?.endsWith('no outage')]).toEqual([node, true, true]);

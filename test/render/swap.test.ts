@@ -13,6 +13,7 @@ import type { RenderedFile } from '../../lib/render/rendered-file';
 import { JOURNAL_FILE, recoverBeforeCommand, recoverInterruptedSynth, SwapStep } from '../../lib/render/swap';
 import { writeAtomically } from '../../lib/render/write';
 import { snapshotTree, tempRootWithOutputs, writeTree } from '../helpers';
+import { commandLine } from '../command-line';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -268,16 +269,16 @@ describe('the other commands', () => {
     const root = writeTree({ ...OLD, [JOURNAL_FILE]: '{"vers' });
     const refusal = (command: string) => `${command}: refused: an interrupted synth left ${JOURNAL_FILE}, which cannot be read`;
     let code = 0;
-    expect(stderrOf(() => (code = runVerifyCli(root)))).toEqual([expect.stringMatching(new RegExp(`^${refusal('verify')}`))]);
+    expect(stderrOf(() => (code = runVerifyCli(commandLine('verify', '--root', root))))).toEqual([expect.stringMatching(new RegExp(`^${refusal('verify')}`))]);
     expect(code).toBe(1);
-    expect(stderrOf(() => (code = runWhatIfCli(['--root', root])))).toEqual([expect.stringMatching(new RegExp(`^${refusal('whatif')}`))]);
+    expect(stderrOf(() => (code = runWhatIfCli(commandLine('whatif', '--root', root))))).toEqual([expect.stringMatching(new RegExp(`^${refusal('whatif')}`))]);
     expect(code).toBe(1);
     let diffErr = '';
-    expect(runDiffCli(['--root', root], { stdout: { write: () => true }, stderr: { write: (t: string) => (diffErr += t) }, env: {} })).toBe(1);
+    expect(runDiffCli(commandLine('diff', '--root', root), { stdout: { write: () => true }, stderr: { write: (t: string) => (diffErr += t) }, env: {} })).toBe(1);
     expect(diffErr).toMatch(new RegExp(`^${refusal('diff')}[^\n]*\n$`));
     const statusErr: string[] = [];
     const io = { env: { ARGOCD_SERVER: 'https://argocd.invalid', ARGOCD_AUTH_TOKEN: 't' }, out: () => undefined, err: (l: string) => statusErr.push(l), stdin: async () => '' };
-    expect(await runStatusCli(['--root', root], io)).toBe(1);
+    expect(await runStatusCli(commandLine('status', '--root', root), io)).toBe(1);
     expect(statusErr).toEqual([expect.stringMatching(new RegExp(`^${refusal('status')}`))]);
     expect(visible(root)).toEqual(OLD_TREE);
     fs.rmSync(root, { recursive: true });
@@ -357,7 +358,7 @@ describe('what synth says at the end', () => {
     const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(' ')));
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      expect(runSynthCli(['--root', root])).toBe(1);
+      expect(runSynthCli(commandLine('synth', '--root', root))).toBe(1);
     } finally {
       error.mockRestore();
       log.mockRestore();

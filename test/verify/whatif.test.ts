@@ -1,5 +1,6 @@
 import { runWhatIfCli } from '../../lib/verify/whatif';
 import { REPO } from '../helpers';
+import { commandLine, runCommandLine } from '../command-line';
 
 /** Runs the CLI on the committed dist/, capturing what it prints. */
 function run(args: string[]): { code: number; out: string; err: string } {
@@ -8,7 +9,7 @@ function run(args: string[]): { code: number; out: string; err: string } {
   const log = jest.spyOn(console, 'log').mockImplementation((m: string) => { out.push(m); });
   const error = jest.spyOn(console, 'error').mockImplementation((m: string) => { err.push(m); });
   try {
-    return { code: runWhatIfCli(args, REPO), out: out.join('\n'), err: err.join('\n') };
+    return { code: runWhatIfCli(commandLine('whatif', ...args), REPO), out: out.join('\n'), err: err.join('\n') };
   } finally {
     log.mockRestore();
     error.mockRestore();
@@ -31,9 +32,11 @@ describe('npm run whatif', () => {
     expect(r.out).toContain('etcd loses quorum: 1 of 3 servers left (needs 2)');
   });
 
-  test('GIVEN an unknown node or option THEN it exits 2 (a usage error) and names the nodes', () => {
+  test('GIVEN an unknown node or option THEN it exits 2 (a usage error) and names the nodes', async () => {
     expect(run(['--fail', 'www9'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown node "www9" (nodes: db1, db2, db3, subord, www1, www2, www3)') });
-    expect(run(['--fial', 'www1']).code).toBe(2);
+    const err: string[] = [];
+    expect(await runCommandLine('whatif', ['--fial', 'www1'], (line) => runWhatIfCli(line, REPO), (line) => err.push(line))).toBe(2);
+    expect(err).toEqual(["whatif: unknown option '--fial' (Did you mean --fail?) (tsys whatif --help shows the usage)"]);
   });
 
   test('GIVEN no --fail WHEN run THEN every node is lost in turn', () => {
