@@ -1,4 +1,5 @@
 import type { CommandSpec, OptionSpec } from './spec';
+import { ENVIRONMENTS } from '../config/app-schema';
 
 /**
  * Every command of `tsys` (and of `npm run <command>`, which calls the same entry): what it
@@ -158,7 +159,7 @@ const TABLE = [
     details: 'Exit 1 when a non-database service could not be written (the report says why).',
     arguments: [{ name: 'compose-file', description: 'the docker-compose.yml to import' }],
     options: [
-      { name: 'env', value: '<environment>', choices: ['sit', 'uat', 'prod'], description: 'the environment of the apps (default: sit)' },
+      { name: 'env', value: '<environment>', choices: ENVIRONMENTS, description: 'the environment of the apps (default: sit)' },
       { name: 'out', value: '<dir>', description: 'where to write the specs (default: apps/)' },
       { name: 'domain', value: '<domain>', description: 'the DNS domain of their hosts (default: the site\'s)' },
       site,
