@@ -43,9 +43,9 @@ function option(o: OptionSpec): Option {
   const opt = new Option(optionFlags(o), o.description);
   if (o.choices) opt.choices([...o.choices]);
   else if (o.value) {
-    opt.argParser((value: string) => {
+    opt.argParser((value: string, previous: unknown) => {
       if (value.startsWith('-') && value !== o.dashValue) throw new InvalidArgumentError(`it needs a value, but "${value}" follows it`);
-      return value;
+      return o.repeatable ? [...(Array.isArray(previous) ? previous : []), value] : value;
     });
   }
   if (o.required) opt.makeOptionMandatory();
@@ -63,8 +63,10 @@ export function canonicalArgs(spec: CommandSpec, positionals: readonly string[],
   for (const o of spec.options ?? []) {
     const v = values[key(o.name)];
     if (v === undefined || v === false) continue;
-    args.push(`--${o.name}`);
-    if (o.value) args.push(String(v));
+    for (const one of Array.isArray(v) ? v : [v]) {
+      args.push(`--${o.name}`);
+      if (o.value) args.push(String(one));
+    }
   }
   return args;
 }

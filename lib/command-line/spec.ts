@@ -13,6 +13,8 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
   /** Whether the command refuses to run without it. */
   readonly required?: boolean;
+  /** Whether it may be given several times (`--image a=x --image b=y`), each value passed on in order. */
+  readonly repeatable?: boolean;
   /** A value that may start with a dash (`--body -` reads stdin). */
   readonly dashValue?: string;
   readonly description: string;
