@@ -335,8 +335,8 @@ function translateVolumes(t: Translation, svc: ComposeService, mounts: readonly 
       t.untranslated.push(`volume ${m.source}:${m.target}: a single file from the host; bake it into the image or mount it from a ConfigMap by hand`);
       continue;
     }
-    if (m.type === 'bind' && m.readOnly) {
-      t.untranslated.push(`volume ${m.source}:${m.target} (read-only): configuration from the host; bake it into the image or mount it from a ConfigMap by hand`);
+    if (m.type === 'bind' && (m.readOnly || /^\/etc\//.test(m.target))) {
+      t.untranslated.push(`volume ${m.source}:${m.target}${m.readOnly ? ' (read-only)' : ''}: configuration from the host; bake it into the image or mount it from a ConfigMap by hand`);
       continue;
     }
     const base = kebabName(m.type === 'volume' ? m.source!.replace(new RegExp(`^${app.replace(/-/g, '[-_]')}[-_]`), '') : path.posix.basename(m.target), 15) || 'data';
@@ -691,7 +691,8 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
     const singleWriter = translateVolumes(t, svc, mountsOf(svc.spec), declaredVolumes, app, shared);
     translateProcess(t, svc, singleWriter, singletonStartupSeconds(options.site));
     for (const dep of dependenciesOf(svc.spec).keys()) {
-      if (!databases.has(dep)) t.notes.push(`depends on the service "${dep}": reach it as ${kebabName(dep)}.${options.environment ?? 'sit'}.svc (its Service), not "${dep}"`);
+      const target = services.find((s) => s.name === dep);
+      if (!databases.has(dep)) t.notes.push(`depends on the service "${dep}": reach it as ${target ? appNameOf(target, options.prefix).app : kebabName(dep)}.${options.environment ?? 'sit'}.svc (its Service), not "${dep}"`);
     }
     otherUnresolved(t, unresolved);
     untranslatedKeys(t, svc.spec, options.images?.has(svc.name) ?? false);
