@@ -3,11 +3,13 @@ import type { AppSpec } from './config/app-schema';
 import type { Site } from './config/schema';
 import type { Layer } from './layer';
 import type { AppsLock } from './paas/lock';
-import type { Versions } from './versions';
+import { resolvePin } from './versions';
+import type { ChartPin, Versions } from './versions';
 
 /** What every layer is built from: the validated site, the resolved versions map and the app specs. */
 export interface PlatformContext {
   readonly site: Site;
+  /** The images, binaries and manifest sets of lib/versions.ts with the site's overrides (a chart pin is read with `pinned`). */
   readonly versions: Versions;
   /** The validated app specs of `apps/*.yaml`, sorted by name. */
   readonly apps: readonly AppSpec[];
@@ -16,6 +18,15 @@ export interface PlatformContext {
    * @default - allocated afresh from the site's PaaS pool (buildPlatform always sets it)
    */
   readonly appsLock?: AppsLock;
+}
+
+/**
+ * A chart pin as the site sets it: `pin` with the site's `versions:` override of its name applied.
+ * The one way a layer reads the pin it declares (the site rules checked the override's name
+ * against every pin the layer index collects).
+ */
+export function pinned<P extends ChartPin>(ctx: PlatformContext, pin: P): P {
+  return resolvePin(pin, ctx.site.versions);
 }
 
 /** Builds one layer chart inside `scope`. */

@@ -1,8 +1,7 @@
-import { ConfigError } from './config/errors';
 import { Construct, IConstruct } from 'constructs';
 
 /** A web UI published on the shared gateway: `<host>` -> HAProxy -> gateway VIP:port -> route. */
-/** The input field an entry comes from, when a person wrote it (an app spec): clashes name it. */
+/** The input field an entry comes from, when a person wrote it (an app spec): clash errors name it. */
 export interface EntrySource {
   /** The file, e.g. `apps/wiki.yaml`. */
   readonly file: string;
@@ -122,6 +121,28 @@ export interface OutsideUse {
   readonly mitigation: string;
 }
 
+/**
+ * Metrics of a platform component that Prometheus scrapes: the component's layer registers it,
+ * the monitoring layer renders a ServiceMonitor (or PodMonitor) for it in its own namespace, so
+ * no layer waits for the monitoring layer's API.
+ */
+export interface ScrapeTarget {
+  /** Name of the monitor (a DNS label, unique in the monitoring namespace). */
+  readonly name: string;
+  /** The layer that registers it. */
+  readonly layer: string;
+  /** Namespace of the Services (or pods) that serve the metrics. */
+  readonly namespace: string;
+  /** Labels of those Services (or pods). */
+  readonly selector: Readonly<Record<string, string>>;
+  /** Name of the port that serves the metrics. */
+  readonly port: string;
+  /** @default '/metrics' */
+  readonly path?: string;
+  /** Scrape the pods directly (a PodMonitor), not a Service's endpoints. @default false */
+  readonly pods?: boolean;
+}
+
 const ID = 'inventory';
 
 /**
@@ -146,9 +167,18 @@ export class Inventory extends Construct {
   public readonly directoryConsumers: DirectoryConsumer[] = [];
   /** Components that read a user's groups from `memberOf` (UCS's memberOf overlay must be on), sorted. */
   public readonly memberOfReaders: string[] = [];
+  /** Metrics the layers register for Prometheus, in the order registered (see ScrapeTarget). */
+  public readonly scrapeTargets: ScrapeTarget[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
+  }
+
+  /** Registers metrics to scrape; the same monitor name twice is an error. */
+  public addScrapeTarget(target: ScrapeTarget): void {
+    const clash = this.scrapeTargets.find((t) => t.name === target.name);
+    if (clash) throw new Error(`scrape target "${target.name}" is registered twice (layers ${clash.layer} and ${target.layer}); give each its own name`);
+    this.scrapeTargets.push(target);
   }
 
   public addHttp(entry: HttpEntry): void {
@@ -275,10 +305,11 @@ export class Inventory extends Construct {
 }
 
 /**
- * A clash: when a person's input (an app spec) is one side, a ConfigError naming its file and
- * field (synth prints it without a stack); otherwise a bug in the platform's code.
+ * A clash: a bug. The app rules (lib/config/app-platform-rules.ts, load-apps.ts) refuse an app
+ * spec that clashes with another or with the platform (PLATFORM_UIS and PLATFORM_DATABASES of
+ * lib/config/platform-rules.ts) at its file:line:col; a clash here means a table there lacks a
+ * layer's host or database, two layers clash, or the apps were not loaded with loadApps.
  */
 function clashError(source: EntrySource | undefined, message: string): never {
-  if (source) throw new ConfigError([{ file: source.file, line: 0, column: 0, field: source.field, message }]);
-  throw new Error(message);
+  throw new Error(`programming error: ${message}${source ? ` (${source.file}, ${source.field})` : ''}; lib/config/platform-rules.ts lists the platform's hosts and databases for the app rules: add the layer's there, or load the apps with loadApps`);
 }

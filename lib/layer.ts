@@ -77,6 +77,7 @@ export class Layer extends Chart {
   public readonly serverSideApply: boolean;
   private readonly providers: ApiProvider[] = [];
   private readonly orders: { readonly after: IConstruct; readonly before: IConstruct }[] = [];
+  private readonly whenBuilt: (() => void)[] = [];
 
   constructor(scope: Construct, props: LayerProps) {
     super(scope, props.name, {
@@ -92,6 +93,22 @@ export class Layer extends Chart {
     this.destinationNamespace = props.namespace;
     this.dependsOn = [...(props.dependsOn ?? [])].sort();
     this.serverSideApply = props.serverSideApply ?? false;
+  }
+
+  /**
+   * Runs `build` once every layer of the platform is built (`finishLayers`, called by
+   * lib/platform.ts), for objects made from what the other layers registered: the monitoring
+   * layer's monitors of the scrape targets in the Inventory.
+   */
+  public afterAllLayers(build: () => void): void {
+    this.whenBuilt.push(build);
+  }
+
+  /** Runs what each layer deferred with `afterAllLayers`, once, in layer order. */
+  public static finishLayers(layers: readonly Layer[]): void {
+    for (const layer of layers) {
+      for (const build of layer.whenBuilt.splice(0)) build();
+    }
   }
 
   /** Records that syncing `object` installs `apis` (called by Helm components). */

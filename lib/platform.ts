@@ -54,6 +54,8 @@ export function buildPlatform(site: Site, factories: readonly LayerFactory[] = L
   for (const layer of layers) {
     if (RESERVED_FOLDERS.includes(layer.layerName)) throw new PlatformError(`layer name "${layer.layerName}" is reserved (dist/${layer.layerName} holds other files)`);
   }
+  // Objects made from what every layer registered (the monitoring layer's scrape targets).
+  Layer.finishLayers(layers);
   const bootstrap = new BootstrapChart(app, 'bootstrap', ctx);
   // Upstream charts and manifests render once every layer is known: helm sees what they provide.
   const provided = [...layers.flatMap((l) => l.providedApis), ...UpstreamObjects.all(app).flatMap((c) => c.providesApis)];

@@ -4,7 +4,7 @@ import { ChartRenderer } from './render/chart-renderer';
 import { VENDOR_LOCK } from './vendor/lock';
 import type { AppSpec } from './config/app-schema';
 import { ConfigError } from './config/errors';
-import { loadSite, siteFieldIssue, siteFileIssues } from './config/load';
+import { loadSite, siteFileIssues } from './config/load';
 import { loadApps } from './config/load-apps';
 import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
@@ -13,8 +13,8 @@ import { capacityIssues } from './config/capacity';
 import { failureReportOf, haInputFromFiles, haModel } from './ha/analysis';
 import type { HaModel } from './ha/model';
 import { simulate } from './ha/simulate';
-import { SiteFieldError } from './platform-error';
 import { buildPlatform } from './platform';
+import { PIN_NAMES } from './layers';
 import { renderPlatformWithFacts } from './render/render';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
@@ -43,6 +43,8 @@ export interface SynthOptions {
   readonly appsDir?: string;
   /** @default the platform's layers */
   readonly layers?: readonly LayerFactory[];
+  /** The names `site.yaml` `versions:` may override, with the pins of `layers`. @default PIN_NAMES of the layer index */
+  readonly pinNames?: readonly string[];
   /** @default a registry over imports/schemas */
   readonly registry?: SchemaRegistry;
   /** Where the sentence about an interrupted synth put right goes. @default stderr, as `synth: ...` */
@@ -73,9 +75,12 @@ export interface PlatformInputs {
   readonly lock: AppsLock;
 }
 
-/** Loads and validates `site.yaml`, the app specs of `apps/` and `apps.lock.yaml`; throws naming every problem. */
-export function loadInputs(root: string, siteFile?: string, appsDir?: string): PlatformInputs {
-  const site = loadSite(siteFile ?? path.join(root, 'site.yaml'));
+/**
+ * Loads and validates `site.yaml` (its `versions:` keys against `pinNames`, every pin of the layer
+ * index by default), the app specs of `apps/` and `apps.lock.yaml`; throws naming every problem.
+ */
+export function loadInputs(root: string, siteFile?: string, appsDir?: string, pinNames: readonly string[] = PIN_NAMES): PlatformInputs {
+  const site = loadSite(siteFile ?? path.join(root, 'site.yaml'), pinNames);
   const apps = loadApps(appsDir ?? path.join(root, 'apps'), site);
   const lock = readLock(path.join(root, LOCK_FILE), site.paas.pool);
   return { site, apps, lock };
@@ -118,19 +123,12 @@ export function synth(options: SynthOptions): SynthResult {
     const recovered = recoverInterruptedSynth(options.root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
     options.progress?.('loading');
-    const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir);
+    const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames);
     // The checkout's own vendored charts and committed renders when it has them, else this code's.
     const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
     const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
-    let analysed: ReturnType<typeof renderSiteAnalysed>;
     options.progress?.('rendering');
-    try {
-      analysed = renderSiteAnalysed(site, options.layers, apps, lock, renderer);
-    } catch (e) {
-      if (e instanceof SiteFieldError) throw siteFieldIssue(siteFile, e.field, e.problem);
-      throw e;
-    }
-    const { files, facts, model } = analysed;
+    const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer);
     refuseOverCapacity(site, model, siteFile);
     const registry = options.registry ?? new SchemaRegistry();
     // Read under the output lock, before the swap: what this render replaces.

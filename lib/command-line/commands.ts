@@ -197,11 +197,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'vendor',
     summary: 'vendor an upstream Helm chart or manifest set into vendor/ and record it in vendor/lock.yaml',
     arguments: [
-      { name: 'name', description: 'the component (lib/vendor/vendor-command.ts COMPONENTS)' },
+      { name: 'name', description: 'the chart (a chart pin of a layer file; tsys versions lists them) or manifest set' },
       { name: 'version', description: 'the release, e.g. 9.1.4' },
     ],
     options: [{ name: 'from', value: '<git-dir-or-url>', description: 'a local clone or mirror of the component\'s repository' }],
     examples: ['vendor metallb 0.15.2', 'vendor alloy 1.4.0 --from ../mirrors/alloy'],
+  },
+  {
+    name: 'versions',
+    summary: 'every pinned version in one table: the chart pins of the layer files and lib/versions.ts',
+    details: 'site.yaml versions: overrides any of them by its name.',
+    examples: ['versions'],
   },
 ];
 

@@ -32,5 +32,15 @@ export const LIB_RUNNERS: Readonly<Record<string, Runner>> = {
   promote: (args) => (require('../drill/cli') as typeof import('../drill/cli')).runPromoteCli(args),
   'import-compose': (args) => (require('../delivery/app-cli') as typeof import('../delivery/app-cli')).runImportComposeCli(args),
   release: (args) => (require('../delivery/app-cli') as typeof import('../delivery/app-cli')).runReleaseCli(args),
-  vendor: (args) => (require('../vendor/vendor-command') as typeof import('../vendor/vendor-command')).runVendorCli(args),
+  vendor: (args) => {
+    const { chartComponents, MANIFEST_COMPONENTS, runVendorCli } = require('../vendor/vendor-command') as typeof import('../vendor/vendor-command');
+    const { CHART_PINS } = require('../layers') as typeof import('../layers');
+    return runVendorCli(args, undefined, { components: { ...chartComponents(CHART_PINS), ...MANIFEST_COMPONENTS } });
+  },
+  versions: () => {
+    const { versionsTable } = require('../versions') as typeof import('../versions');
+    const { CHART_PINS } = require('../layers') as typeof import('../layers');
+    for (const line of versionsTable(CHART_PINS)) console.log(line);
+    return 0;
+  },
 };

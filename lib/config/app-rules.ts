@@ -11,6 +11,8 @@ import { BITWARDEN_REF, Site } from './schema';
 import { misplacedSecretRefs } from './secret-refs';
 import { quoteValue } from './quote';
 import { secretInValue, SecretValue } from './secret-values';
+import { imageRepository } from '../paas/binding-conventions';
+import { bindingEnv, BindingEnvSource, parseBindingTemplate, PREFIX_VARIABLES } from '../paas/binding-templates';
 
 type Spec = Omit<AppSpec, 'name' | 'file'>;
 type Path = readonly (string | number)[];
@@ -44,7 +46,8 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const add = (path: Path, message: string) => issues.push({ path, message });
   const portNames = app.ports.map((p) => p.name);
-  const known = `the app's ports are ${portNames.map((n) => `"${n}"`).join(', ')}`;
+  const known = portNames.length ? `the app's ports are ${portNames.map((n) => `"${n}"`).join(', ')}` : 'the app has no ports';
+  issues.push(...checkKindRules(app));
 
   // Ports: unique names and numbers.
   const seenName = new Map<string, number>();
@@ -65,8 +68,8 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   portRef(['health', 'port'], app.health.port, 'health checks need a TCP port');
   portRef(['expose', 'http', 'port'], app.expose.http?.port, 'HTTP goes over TCP');
   portRef(['metrics', 'port'], app.metrics?.port, 'metrics are scraped over HTTP (TCP)');
-  if (!app.health.port && app.ports[0].protocol !== 'TCP') add(['health'], `the first port "${app.ports[0].name}" is UDP; name a TCP port in health.port`);
-  if (app.expose.http && !app.expose.http.port && app.ports[0].protocol !== 'TCP') add(['expose', 'http'], `the first port "${app.ports[0].name}" is UDP; name a TCP port in expose.http.port`);
+  if (!app.health.port && !app.health.command && app.ports.length && app.ports[0].protocol !== 'TCP') add(['health'], `the first port "${app.ports[0].name}" is UDP; name a TCP port in health.port`);
+  if (app.expose.http && !app.expose.http.port && app.ports.length && app.ports[0].protocol !== 'TCP') add(['expose', 'http'], `the first port "${app.ports[0].name}" is UDP; name a TCP port in expose.http.port`);
   app.ports.forEach((p, i) => {
     if (p.port < 1024 && !app.capabilities.includes('NET_BIND_SERVICE')) add(['ports', i, 'port'], `the container runs as a non-root user, which binds a port below 1024 only with \`capabilities: [NET_BIND_SERVICE]\`; add that, or listen on a port from 1024 up`);
   });
@@ -79,11 +82,13 @@ export function checkAppRules(app: Spec): RuleIssue[] {
     else external.set(number, i);
   });
 
-  // One replica only as a declared singleton; autoscaling keeps at least two.
+  // One replica only as a declared singleton; autoscaling keeps at least two. (A cronjob has no
+  // replicas: each run is one pod, retried elsewhere when its node dies.)
+  const cronjob = app.kind === 'cronjob';
   const singleReplica = app.replicas === 1 && !app.autoscaling;
-  if (singleReplica && !app.singleton) add(['replicas'], 'one replica is a single point of failure: run at least 2, or declare `singleton: "<why one replica>"`');
+  if (cronjob) { /* its fields are refused by checkKindFields */ } else if (singleReplica && !app.singleton) add(['replicas'], 'one replica is a single point of failure: run at least 2, or declare `singleton: "<why one replica>"`');
   if (app.singleton && !singleReplica) add(['singleton'], 'a singleton runs exactly one replica: set `replicas: 1` and remove `autoscaling`, or remove `singleton`');
-  if (app.autoscaling) {
+  if (app.autoscaling && !cronjob) {
     if (app.autoscaling.min < 2) add(['autoscaling', 'min'], `must be at least 2 so that losing a node keeps the app up, got ${app.autoscaling.min}`);
     if (app.autoscaling.max < app.autoscaling.min) add(['autoscaling', 'max'], `must be at least autoscaling.min (${app.autoscaling.min}), got ${app.autoscaling.max}`);
   }
@@ -97,7 +102,9 @@ export function checkAppRules(app: Spec): RuleIssue[] {
     if (mounts.has(v.mountPath)) add(['volumes', i, 'mountPath'], `${quoteValue(v.mountPath)} is already mounted by ${mounts.get(v.mountPath)}`);
     else mounts.set(v.mountPath, `volumes[${i}]`);
     if (v.accessMode !== 'ReadWriteOnce') return;
-    if (!singleReplica) add(['volumes', i, 'accessMode'], 'a ReadWriteOnce volume can be mounted by one pod on one node: use ReadWriteMany for an app with several replicas, or make the app a singleton');
+    if (cronjob) {
+      if (app.cron?.concurrencyPolicy === 'Allow') add(['cron', 'concurrencyPolicy'], `"Allow" lets two runs overlap, and volume "${v.name}" is ReadWriteOnce: the second run cannot start on another node while the first holds it; use "Forbid" (skip a run while one runs) or "Replace", or make the volume ReadWriteMany`);
+    } else if (!singleReplica) add(['volumes', i, 'accessMode'], 'a ReadWriteOnce volume can be mounted by one pod on one node: use ReadWriteMany for an app with several replicas, or make the app a singleton');
     else if (app.strategy.type !== 'recreate') add(['strategy', 'type'], `"${app.strategy.type}" starts the new pod before the old one stops, but volume "${v.name}" is ReadWriteOnce: use "recreate"`);
   });
   app.writablePaths.forEach((p, i) => {
@@ -109,17 +116,42 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   for (const name of Object.keys(app.secrets)) {
     if (name in app.env) add(['secrets', name], `${quoteValue(name)} is also set in env; a variable comes from one place`);
   }
+  // Bindings: env or envPrefix, templates over the binding's parts, each variable set once.
   const prefixes = new Map<string, number>();
+  const bindingVars = new Map<string, { i: number; source: BindingEnvSource }>();
   app.databases.forEach((d, i) => {
-    const prefix = d.envPrefix ?? d.engine.toUpperCase();
-    if (prefixes.has(prefix)) add(['databases', i], `two bindings set ${prefix}_* variables (also databases[${prefixes.get(prefix)}]); give one an envPrefix`);
-    else prefixes.set(prefix, i);
+    if (d.env && d.envPrefix) add(['databases', i, 'envPrefix'], `a binding sets either the variables named in its env or <envPrefix>_HOST, _PORT, _NAME, _USER, _PASSWORD, not both: remove envPrefix (env names every variable the app reads), or remove env`);
+    for (const [name, template] of Object.entries(d.env ?? {})) {
+      const parsed = parseBindingTemplate(template);
+      if ('error' in parsed) add(['databases', i, 'env', name], parsed.error);
+    }
+    const { env, source, prefix } = bindingEnv(d, app.image);
+    if (prefix !== undefined) {
+      if (prefixes.has(prefix)) {
+        add(['databases', i], `two bindings set ${prefix}_* variables (also databases[${prefixes.get(prefix)}]); give one an envPrefix`);
+        return;
+      }
+      prefixes.set(prefix, i);
+    }
+    const clashes = new Map<number, string[]>();
+    for (const name of Object.keys(env)) {
+      const other = bindingVars.get(name);
+      if (other) clashes.set(other.i, [...(clashes.get(other.i) ?? []), quoteValue(name)]);
+      else bindingVars.set(name, { i, source });
+    }
+    for (const [other, names] of clashes) {
+      const what = source === 'image' ? ` (what ${imageRepository(app.image)} reads)` : '';
+      add(['databases', i], `sets ${names.join(', ')}${what}, which databases[${other}] sets too; name this binding's variables in its env, e.g. \`env: { OTHER_URL: "{{ .url }}" }\``);
+    }
   });
-  const bindingVars = new Map<string, number>();
-  for (const [prefix, i] of prefixes) for (const v of BINDING_VARIABLES) bindingVars.set(`${prefix}_${v}`, i);
   for (const [where, vars] of [['env', app.env], ['secrets', app.secrets]] as const) {
     for (const name of Object.keys(vars)) {
-      if (bindingVars.has(name)) add([where, name], `${quoteValue(name)} is set by the binding databases[${bindingVars.get(name)}]; rename the variable or give the binding another envPrefix`);
+      const binding = bindingVars.get(name);
+      if (!binding) continue;
+      const fix = binding.source === 'envPrefix' || binding.source === 'engine'
+        ? 'rename the variable or give the binding another envPrefix'
+        : binding.source === 'env' ? 'remove the variable here or from the binding\'s env' : `remove it here (the binding sets what ${imageRepository(app.image)} reads), or name the binding's variables in its env`;
+      add([where, name], `${quoteValue(name)} is set by the binding databases[${binding.i}]; ${fix}`);
     }
   }
 
@@ -168,8 +200,76 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   return issues;
 }
 
-/** Variables each DBaaS binding sets, after its prefix: `<PREFIX>_HOST`... */
-export const BINDING_VARIABLES = ['HOST', 'PORT', 'NAME', 'USER', 'PASSWORD'] as const;
+/** Variables a prefixed DBaaS binding sets, after its prefix: `<PREFIX>_HOST`... (lib/paas/binding-templates.ts). */
+export const BINDING_VARIABLES = PREFIX_VARIABLES.map(([suffix]) => suffix);
+
+/**
+ * Rules of the app's kind on the validated spec: a web app serves on a port; a worker's only
+ * port is its metrics port, and it has no Service for a blueGreen switch; a cronjob has its
+ * `cron` schedule, which only a cronjob has; a probe runs a command or checks a port, not both.
+ * Fields a kind cannot have at all are refused where they are written (checkKindFields).
+ */
+export function checkKindRules(app: Spec): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const add = (path: Path, message: string) => issues.push({ path, message });
+  if (app.kind === 'web' && app.ports.length === 0) {
+    add(['ports'], 'a web app needs at least 1 port (its Service, route and probes use it); add `ports: [ { name: http, port: 8080 } ]`, or write `kind: worker` for a process that serves nothing');
+  }
+  if (app.kind === 'worker') {
+    app.ports.forEach((p, i) => {
+      if (p.name !== app.metrics?.port) add(['ports', i], `a worker serves nothing, so its only port is the one Prometheus scrapes; name this port in \`metrics: { port: ${p.name} }\`, remove it, or write \`kind: web\` for an app that serves on it`);
+    });
+    if (app.strategy.type === 'blueGreen') add(['strategy', 'type'], 'a blueGreen release switches the app\'s Service, and a worker has none: use "rolling", "recreate" or "canary" (which moves replicas over step by step)');
+    if (app.singleton && !app.ports.length && !app.health.command) add(['singleton'], 'a singleton must be back within the recovery budget, counted to its first successful probe, and this worker has no probe: add `health.command: [...]` (exit 0 when it works), or run 2 replicas without singleton');
+    if (!app.ports.length && app.health.path) add(['health', 'path'], 'a worker without ports has nothing to GET: probe it with `health.command: [...]` (exit 0 is healthy), or leave health out (Kubernetes then restarts it only when its process exits)');
+  }
+  if (app.kind === 'cronjob' && !app.cron) add(['kind'], 'a cronjob runs on a schedule: add `cron: { schedule: "0 3 * * *" }` (five fields: minute hour day-of-month month day-of-week)');
+  if (app.kind !== 'cronjob' && app.cron) add(['cron'], `only a cronjob has a schedule, and this app is "${app.kind}": write \`kind: cronjob\`, or remove cron`);
+  if (app.health.command && app.health.path) add(['health', 'command'], 'a probe either runs a command or GETs health.path, not both: keep one');
+  else if (app.health.command && app.health.port) add(['health', 'port'], 'a command probe checks no port: remove health.port, or health.command to check the port');
+  return issues;
+}
+
+/** Top-level fields a kind cannot have, with why: refused where they are written, defaults or not. */
+const FIELDS_A_KIND_REFUSES: Readonly<Record<'worker' | 'cronjob', Readonly<Record<string, string>>>> = {
+  worker: {
+    expose: 'a worker serves nothing, so nothing is exposed: remove expose, or write `kind: web` for an app that serves',
+    preview: 'a worker has no host, so no preview host: remove preview',
+  },
+  cronjob: {
+    ports: 'a cronjob\'s runs serve nothing, so they have no ports: remove ports (a command probe needs none: `health.command`)',
+    expose: 'a cronjob\'s runs serve nothing, so nothing is exposed: remove expose',
+    preview: 'a cronjob has no host, so no preview host: remove preview',
+    replicas: 'a cronjob runs one pod per run (retried on another node when its node dies): remove replicas',
+    singleton: 'a cronjob runs one pod per run already: remove singleton (cron.concurrencyPolicy "Forbid", the default, keeps runs from overlapping)',
+    strategy: 'a cronjob has no rollout: each run uses the current spec; remove strategy',
+    autoscaling: 'a cronjob has no replicas to scale: remove autoscaling',
+    metrics: 'a cronjob\'s runs have no port for Prometheus to scrape (they end before a scrape would find them): remove metrics, and push metrics to a gateway if the job has any',
+  },
+};
+
+/**
+ * Fields of the spec as written (before defaults) that its kind cannot have: a cronjob with
+ * `replicas: 2` is refused even though 2 is the default, since the writer expects it to mean
+ * something. `given` is the parsed YAML document.
+ */
+export function checkKindFields(given: unknown): RuleIssue[] {
+  if (!given || typeof given !== 'object' || Array.isArray(given)) return [];
+  const doc = given as Record<string, unknown>;
+  const kind = doc.kind;
+  if (kind !== 'worker' && kind !== 'cronjob') return [];
+  const issues: RuleIssue[] = [];
+  for (const [field, why] of Object.entries(FIELDS_A_KIND_REFUSES[kind])) {
+    if (field in doc) issues.push({ path: [field], atKey: true, message: why });
+  }
+  const health = doc.health;
+  if (kind === 'cronjob' && health && typeof health === 'object' && !Array.isArray(health)) {
+    for (const field of ['path', 'port'] as const) {
+      if (field in health) issues.push({ path: ['health', field], atKey: true, message: `a cronjob's runs have no ports to check: remove health.${field}, and probe with \`health.command: [...]\` if a run can hang` });
+    }
+  }
+  return issues;
+}
 
 /**
  * Rules of an app against the site: the DBaaS it binds to exists; a singleton is back within

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bitwardenRef, DNS_NAME } from './schema';
+import { cronProblem } from './cron';
 
 /**
  * The schema of an app spec, `apps/<name>.yaml`: what the operations team writes to run a web
@@ -17,6 +18,14 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 /** The R&D environment. */
 export const RND_ENVIRONMENT = 'rnd' satisfies Environment;
 
+/**
+ * What an app is: `web` serves on its ports (a Service, maybe a route); `worker` runs
+ * continuously and serves nothing (no Service; a port only for its metrics); `cronjob` runs to
+ * completion on a schedule (a CronJob). docs/apps.md describes each.
+ */
+export const APP_KINDS = ['web', 'worker', 'cronjob'] as const;
+export type AppKind = (typeof APP_KINDS)[number];
+
 /** App names: DNS labels short enough to prefix every object name (`<app>-preview`, ...). */
 export const APP_NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
 /** IANA service names, as Kubernetes port names take them: at most 15, a letter, no `--`. */
@@ -28,6 +37,9 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * `[registry/]repository:tag`, `[registry/]repository@sha256:<64 hex>`, `...:tag@sha256:...`.
  */
 export const IMAGE_REF = /^(?<repo>[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*)(:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@(?<digest>sha256:[a-f0-9]{64}))?$/;
+/** The engines of the site's DBaaS an app can bind to (`databases[].engine`, `site.dbaas.<engine>`). */
+export const DATABASE_ENGINES = ['postgresql', 'mysql', 'redis', 'memcached', 'mongodb', 'etcd', 'mqtt', 'elasticsearch'] as const;
+export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 const QUANTITY_CPU = /^([1-9][0-9]*m|[0-9]+(\.[0-9]{1,3})?)$/;
 const QUANTITY_MEMORY = /^[1-9][0-9]*(Mi|Gi)$/;
 const QUANTITY_STORAGE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
@@ -51,6 +63,32 @@ const cpu = z.string().regex(QUANTITY_CPU, { message: 'must be a CPU quantity su
 const memory = z.string().regex(QUANTITY_MEMORY, { message: 'must be a memory size in Mi or Gi, e.g. "256Mi"' });
 
 const PREVIEW_HOST_MESSAGE = 'must be a lower-case DNS name, e.g. "preview-wiki.turnsys.com", or false (no preview host)';
+
+/** A time zone of the tz database as a CronJob's `timeZone` takes it: `Area/City` (or UTC), known to this Node's ICU too. */
+const TIME_ZONE = /^(UTC|Etc\/UTC|[A-Z][A-Za-z]+(\/[A-Z][A-Za-z0-9_+-]*)+)$/;
+const timeZone = z.string().superRefine((v, ctx) => {
+  let known = TIME_ZONE.test(v);
+  if (known) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: v });
+    } catch {
+      known = false;
+    }
+  }
+  if (!known) ctx.addIssue({ code: 'custom', message: 'must be a tz database time zone "Area/City", e.g. "Europe/Paris", or "UTC"' });
+});
+
+const schedule = z.string().superRefine((v, ctx) => {
+  if (/^(CRON_)?TZ=/.test(v.trim())) {
+    ctx.addIssue({ code: 'custom', message: 'must not carry a time zone (the Kubernetes API server refuses TZ=... in a schedule): write the zone in cron.timeZone, e.g. `timeZone: Europe/Paris`' });
+    return;
+  }
+  const problem = cronProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Defaults of a cronjob's `cron` (besides the schedule). */
+export const CRON_DEFAULTS = { concurrencyPolicy: 'Forbid', successfulJobsHistory: 3, failedJobsHistory: 1, backoffLimit: 2 } as const;
 
 export const APP_DEFAULTS = {
   replicas: 2,
@@ -112,6 +150,24 @@ export const VolumeSchema = z.strictObject({
 export const AppSpecSchema = z.strictObject({
   /** One line on what the app is (shown in Argo CD). */
   description: z.string().min(1).max(200).optional(),
+  /** What the app is: a `web` app (the default), a `worker` or a `cronjob` (see APP_KINDS). */
+  kind: z.enum(APP_KINDS).default('web'),
+  /** When a `cronjob` runs, and how its runs (Jobs) behave. Only for `kind: cronjob`, which needs it. */
+  cron: z.strictObject({
+    /** Five fields (minute hour day-of-month month day-of-week), as Kubernetes reads them, e.g. "0 3 * * *". */
+    schedule: schedule,
+    /** The zone the schedule is in. @default the cluster's (UTC on the platform's nodes) */
+    timeZone: timeZone.optional(),
+    /** When a run is due while the last one still runs: skip it (Forbid), run both (Allow), or stop the last one (Replace). */
+    concurrencyPolicy: z.enum(['Forbid', 'Allow', 'Replace']).default(CRON_DEFAULTS.concurrencyPolicy),
+    /** Finished runs (Jobs and their pods' logs) kept, succeeded and failed. */
+    successfulJobsHistory: z.number().int().min(0).max(100).default(CRON_DEFAULTS.successfulJobsHistory),
+    failedJobsHistory: z.number().int().min(0).max(100).default(CRON_DEFAULTS.failedJobsHistory),
+    /** Retries of a failed run (a new pod each, e.g. when its node dies) before the run counts as failed. */
+    backoffLimit: z.number().int().min(0).max(100).default(CRON_DEFAULTS.backoffLimit),
+    /** Seconds a run may take, retries included, before it is stopped and counts as failed. @default no limit */
+    activeDeadlineSeconds: z.number().int().min(1).max(31 * 86400).optional(),
+  }).optional(),
   /** The namespace the app runs in. */
   environment: z.enum(ENVIRONMENTS),
   /** Container image, pinned by tag (not `latest`) or digest. */
@@ -127,14 +183,27 @@ export const AppSpecSchema = z.strictObject({
    */
   singleton: z.string().min(10, { message: 'must say why the app cannot run two replicas (at least 10 characters)' }).optional(),
   strategy: StrategySchema.default({ type: 'rolling', maxSurge: '25%', maxUnavailable: 0 }),
-  ports: z.array(PortSchema).min(1),
-  /** Readiness and liveness: HTTP GET of `path` on `port`, or a TCP check of `port` without a path. */
+  /** The container's ports: at least one for a web app, only the metrics port for a worker, none for a cronjob. */
+  ports: z.array(PortSchema).default([]),
+  /**
+   * Readiness and liveness: HTTP GET of `path` on `port`, a TCP check of `port` without a path,
+   * or `command` run in the container (exit 0 is healthy). A worker without ports has a probe
+   * only with `command`; a cronjob's run gets liveness (no readiness) from `command`.
+   */
   health: z.strictObject({
     path: z.string().regex(/^\/[^\s]*$/, { message: 'must be an absolute URL path, e.g. "/healthz"' }).optional(),
     /** @default the first port */
     port: portName.optional(),
+    /** A command run in the container as the probe, e.g. ["celery", "inspect", "ping"]; exclusive with `path`. */
+    command: z.array(z.string().min(1)).min(1).optional(),
     /** Seconds the app may take to start before liveness checks begin counting. */
     startupSeconds: z.number().int().min(1).max(600).default(60),
+    /** Seconds between readiness and liveness checks. @default 5 (readiness), 10 (liveness) */
+    periodSeconds: z.number().int().min(1).max(300).optional(),
+    /** Seconds one check may take (every probe). @default 2 */
+    timeoutSeconds: z.number().int().min(1).max(60).optional(),
+    /** Failed checks in a row before the pod is taken out of its Services (readiness) or restarted (liveness). @default 2 (readiness), 3 (liveness) */
+    failureThreshold: z.number().int().min(1).max(30).optional(),
   }).prefault({}),
   resources: z.strictObject({
     requests: z.strictObject({ cpu: cpu, memory: memory }).default(APP_DEFAULTS.requests),
@@ -191,13 +260,28 @@ export const AppSpecSchema = z.strictObject({
   }).optional(),
   /** Databases the app needs on the site's DBaaS; credentials arrive as an ExternalSecret. */
   databases: z.array(z.strictObject({
-    engine: z.enum(['postgresql', 'mysql', 'redis', 'memcached', 'mongodb', 'etcd', 'mqtt', 'elasticsearch']),
+    engine: z.enum(DATABASE_ENGINES),
     /** Database (or key prefix) name. @default the app name, "-" written as "_" */
     name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a database name: lower-case letters, digits and _' }).optional(),
     /** Bitwarden login item (username + password) of the app's account. @default bitwarden:app-<app>-<engine> */
     credentials: bitwardenRef.optional(),
-    /** Prefix of the environment variables the binding sets (`<prefix>_HOST`, `_PORT`, `_NAME`, `_USER`, `_PASSWORD`). @default the engine in capitals */
+    /**
+     * Prefix of the environment variables the binding sets (`<prefix>_HOST`, `_PORT`, `_NAME`, `_USER`, `_PASSWORD`).
+     * @default the names the image reads (lib/paas/binding-conventions.ts) when it is a known image, else the engine in capitals
+     */
     envPrefix: z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: 'must be upper-case letters, digits and _, e.g. "DB"' }).optional(),
+    /**
+     * The variables the binding sets, exactly these, each a template over the binding's parts:
+     * `{{ .host }}`, `{{ .port }}`, `{{ .name }}`, `{{ .user }}`, `{{ .password }}` and `{{ .url }}`
+     * (the engine's URL with the account, e.g. `postgresql://user:password@host:port/name`), a
+     * part optionally URL-encoded with `| urlquery`. A value that holds the account comes from the
+     * `<app>-env` Secret (an External Secrets template, never a literal in git); others are plain.
+     * Checked in app-rules.ts (lib/paas/binding-templates.ts). Not with `envPrefix`.
+     * @default - the variables of `envPrefix` or of the image (see envPrefix)
+     */
+    env: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _' }), z.string().min(1, { message: 'must be a template such as "{{ .url }}"' }))
+      .refine((e) => Object.keys(e).length > 0, { message: 'names no variable: give at least one, e.g. `env: { DATABASE_URL: "{{ .url }}" }`, or leave env out' })
+      .optional(),
   })).default([]),
   /** Prometheus metrics the app exposes (a ServiceMonitor is rendered). */
   metrics: z.strictObject({
@@ -210,3 +294,4 @@ export type AppSpecInput = z.input<typeof AppSpecSchema>;
 /** A validated app spec, with its name (the file name) and the file it came from. */
 export type AppSpec = z.output<typeof AppSpecSchema> & { readonly name: string; readonly file: string };
 export type AppStrategy = AppSpec['strategy'];
+export type AppCron = NonNullable<AppSpec['cron']>;

@@ -1,12 +1,13 @@
-import { SiteFieldError } from '../platform-error';
 import type { Site } from './schema';
 
 /**
- * The endpoint of a DBaaS engine from site.yaml; throws naming the missing `dbaas.<engine>` key
- * (a site rule: the layers, the PaaS model and the database doc all ask here).
+ * The endpoint of a DBaaS engine from site.yaml (the layers, the PaaS model and the database doc
+ * all ask here). The site rules require every engine the platform's layers keep data on
+ * (PLATFORM_DATABASES in lib/config/platform-rules.ts) and the app rules every engine an app
+ * binds to, so a missing one is a programming error: a layer uses an engine that table lacks.
  */
 export function dbaasEndpoint(site: Site, engine: keyof Site['dbaas']): { host: string; port: number } {
   const endpoint = site.dbaas[engine];
-  if (!endpoint) throw new SiteFieldError(['dbaas', engine], `is missing, and a platform component keeps its data on that DBaaS; add dbaas.${engine}: { host, port }`);
+  if (!endpoint) throw new Error(`programming error: the site has no dbaas.${engine}; list the database that needs it in PLATFORM_DATABASES (lib/config/platform-rules.ts), whose site rule then asks for the endpoint, or load the site and apps with loadSite and loadApps`);
   return endpoint;
 }

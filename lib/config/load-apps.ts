@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadYamlData } from '../k8s/manifest-yaml';
-import { checkAppAgainstSite, checkAppRules, checkAppsTogether } from './app-rules';
+import { checkAppAgainstPlatform, checkAppDatabasesTogether, checkAppTcpPortsTogether } from './app-platform-rules';
+import { checkAppAgainstSite, checkAppRules, checkAppsTogether, checkKindFields } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
 import { ConfigError, ConfigIssue } from './errors';
 import { isSystemError, readInputFile, unreadable } from './input-file';
@@ -33,14 +34,14 @@ export function parseApp(text: string, file: string, site: Site): AppSpec {
   }
   if (quick !== undefined) {
     const fast = AppSpecSchema.safeParse(quick ?? {});
-    if (fast.success && checkAppRules(fast.data).length === 0 && checkAppAgainstSite(fast.data, site).length === 0) {
+    if (fast.success && checkKindFields(quick).length === 0 && checkAppRules(fast.data).length === 0 && checkAppAgainstSite(fast.data, site).length === 0 && checkAppAgainstPlatform({ ...fast.data, name }, site).length === 0) {
       return deepFreeze({ ...fast.data, name, file });
     }
   }
   const { data, source } = readYaml(file, text);
   const parsed = AppSpecSchema.safeParse(data ?? {});
   if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, AppSpecSchema)));
-  const rules = [...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site)].map((r) => source.issue(r.path, r.message, r.atKey));
+  const rules = [...checkKindFields(data), ...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site), ...checkAppAgainstPlatform({ ...parsed.data, name }, site)].map((r) => source.issue(r.path, r.message, r.atKey));
   if (rules.length) throw new ConfigError(sortIssues(rules));
   return deepFreeze({ ...parsed.data, name, file });
 }
@@ -73,7 +74,7 @@ export function appFiles(dir: string): string[] {
 /**
  * Loads every app spec of `dir` (`apps/*.yaml`) and checks them together: every file's
  * problems are reported at once, then rules across apps (one app per host name, no object two
- * apps would both render).
+ * apps would both render, no database two apps bind, no TCP port two apps expose).
  */
 export function loadApps(dir: string, site: Site): AppSpec[] {
   const issues: ConfigIssue[] = [];
@@ -116,8 +117,8 @@ export function loadApps(dir: string, site: Site): AppSpec[] {
         : source.issue(['expose', 'http', 'host'], `host "${host}" ${usedBy}; one app per host name`));
     }
   }
-  // Objects two apps would both render (the Service "<app>-preview" of a blueGreen app and an app of that name).
-  for (const clash of checkAppsTogether(apps)) {
+  // Objects two apps would both render (the Service "<app>-preview" of a blueGreen app and an app of that name), databases two apps bind, TCP ports two apps expose.
+  for (const clash of [...checkAppsTogether(apps), ...checkAppDatabasesTogether(apps), ...checkAppTcpPortsTogether(apps)]) {
     const { source } = readYaml(clash.app.file, texts.get(clash.app.name)!);
     issues.push(source.issue(clash.path, clash.message));
   }

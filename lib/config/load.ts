@@ -5,6 +5,7 @@ import { valueAt } from '../k8s/manifest';
 import { ConfigError, ConfigIssue } from './errors';
 import { readInputFile } from './input-file';
 import { quoteValue } from './quote';
+import { checkPlatformNeeds } from './platform-rules';
 import { checkSiteRules, RuleIssue } from './rules';
 import { Site, SiteSchema } from './schema';
 
@@ -184,12 +185,15 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Parses and validates site YAML text; `file` is the name used in messages. */
-export function parseSite(text: string, file: string): Site {
+/**
+ * Parses and validates site YAML text; `file` is the name used in messages. `versionNames`: the
+ * names `versions:` may override (`PIN_NAMES` of lib/layers/index.ts; see `checkSiteRules`).
+ */
+export function parseSite(text: string, file: string, versionNames?: readonly string[]): Site {
   const { data, source } = readYaml(file, text);
   const parsed = SiteSchema.safeParse(data);
   if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, SiteSchema)));
-  const ruleIssues = checkSiteRules(parsed.data).map((r) => source.issue(r.path, r.message, r.atKey));
+  const ruleIssues = [...checkSiteRules(parsed.data, versionNames), ...checkPlatformNeeds(parsed.data)].map((r) => source.issue(r.path, r.message, r.atKey));
   if (ruleIssues.length > 0) throw new ConfigError(sortIssues(ruleIssues));
   return deepFreeze(parsed.data);
 }
@@ -208,23 +212,8 @@ export function siteFileIssues(file: string, issues: readonly RuleIssue[]): Conf
   return sortIssues(issues.map((r) => source.issue(r.path, r.message, r.atKey)));
 }
 
-/** Loads and validates a site file from disk. */
-export function loadSite(file: string): Site {
+/** Loads and validates a site file from disk (`versionNames`: see `parseSite`). */
+export function loadSite(file: string, versionNames?: readonly string[]): Site {
   const shown = path.relative(process.cwd(), file) || file;
-  return parseSite(readInputFile(file, shown, 'the site file'), shown);
-}
-
-/**
- * A problem with one field of the site file found after validation (while building the platform):
- * a ConfigError at that field's line in `file`, or at its nearest existing parent.
- */
-export function siteFieldIssue(file: string, field: Path, message: string): ConfigError {
-  const shown = path.relative(process.cwd(), file) || file;
-  let text = '';
-  try {
-    text = readInputFile(file, shown, 'the site file');
-  } catch {
-    // Gone since it was loaded: the message still names the file and the field.
-  }
-  return new ConfigError([new SourceMap(shown, text).issue(field, message, true)]);
+  return parseSite(readInputFile(file, shown, 'the site file'), shown, versionNames);
 }

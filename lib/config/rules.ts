@@ -1,5 +1,4 @@
 import { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY } from '../ha/storage';
-import { COMPONENT_NAMES } from '../versions';
 import { contains, formatRange, IpRange, overlaps, parseAddressBlock, parseCidr, parseIp } from './net';
 import { Site, SiteSchema } from './schema';
 import { misplacedSecretRefs } from './secret-refs';
@@ -22,8 +21,11 @@ interface Claim {
 /**
  * Cross-field rules of a site that a per-field schema cannot express:
  * uniqueness, etcd quorum, subnets and address overlaps, DN nesting, version keys.
+ * `versionNames`: the names `versions:` may override (every pin: lib/versions.ts's and the chart
+ * pins the layer index collects, `PIN_NAMES` of lib/layers/index.ts), passed by the caller that
+ * renders; absent, the keys of `versions:` are not checked (the caller does not render).
  */
-export function checkSiteRules(site: Site): RuleIssue[] {
+export function checkSiteRules(site: Site, versionNames?: readonly string[]): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const add = (path: readonly (string | number)[], message: string) => issues.push({ path, message });
 
@@ -140,14 +142,16 @@ export function checkSiteRules(site: Site): RuleIssue[] {
     add(p, 'a Bitwarden reference here is used as literal text: this field is not read from Bitwarden (secret fields such as k3s.token or ldap.bindPassword are); write the plain value here');
   }
 
-  // Version overrides name known components only.
-  for (const key of Object.keys(site.versions)) {
-    if (!(COMPONENT_NAMES as string[]).includes(key)) {
-      issues.push({ path: ['versions', key], atKey: true, message: `unknown component "${key}" (allowed: ${COMPONENT_NAMES.join(', ')})` });
-    }
-  }
+  if (versionNames) issues.push(...checkVersionKeys(site, versionNames));
   issues.push(...checkOptionalComponents(site));
   return issues;
+}
+
+/** Version overrides name known pins only (`names`: every pin's name, sorted). */
+export function checkVersionKeys(site: Site, names: readonly string[]): RuleIssue[] {
+  return Object.keys(site.versions)
+    .filter((key) => !names.includes(key))
+    .map((key) => ({ path: ['versions', key], atKey: true, message: `unknown component "${key}" (allowed: ${names.join(', ')})` }));
 }
 
 /**

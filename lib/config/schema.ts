@@ -463,7 +463,7 @@ export const SiteSchema = z.strictObject({
   jenkins: JenkinsSchema.default(JENKINS_DEFAULTS),
   /** The PaaS (apps/*.yaml): where app load balancers get their addresses, the singleton recovery budget. */
   paas: PaasSchema.default(PAAS_DEFAULTS),
-  /** Overrides of `lib/versions.ts`, by component name. */
+  /** Overrides of the pins (chart pins of the layer files, `VERSIONS` of lib/versions.ts), by name; `npm run versions` lists them. */
   versions: z.record(z.string(), z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, {
     message: 'must be a pinned version such as "0.15.2" or "v1.33.5+k3s1" (no ranges, no "latest")',
   })).default({}),

@@ -60,6 +60,12 @@ export interface BitwardenSecretProps {
    */
   readonly plainData?: Readonly<Record<string, string>>;
   /**
+   * Bitwarden values that only the `plainData` templates read (`{{ index . "<key>" }}`): fetched,
+   * but not keys of the Secret (with a template, External Secrets writes the template's keys only).
+   * @default - none
+   */
+  readonly templateInputs?: Readonly<Record<string, string>>;
+  /**
    * Add the keys to a Secret that something else owns (e.g. a chart), instead of owning it.
    * @default false
    */
@@ -83,12 +89,15 @@ export class BitwardenSecret extends Construct {
   constructor(scope: Construct, id: string, props: BitwardenSecretProps) {
     super(scope, id);
     const keys = Object.keys(props.data).sort();
-    if (keys.length === 0) throw new Error(`${this.node.path}: a BitwardenSecret needs at least one key in data`);
-    const clash = Object.keys(props.plainData ?? {}).find((k) => k in props.data);
-    if (clash) throw new Error(`${this.node.path}: key "${clash}" is in both data and plainData; pick one`);
+    const inputs = props.templateInputs ?? {};
+    if (keys.length === 0 && Object.keys(inputs).length === 0) throw new Error(`${this.node.path}: a BitwardenSecret needs at least one key in data`);
+    if (Object.keys(inputs).length && !props.plainData) throw new Error(`${this.node.path}: templateInputs are read by plainData templates, and there is none; move them to data`);
+    const clash = Object.keys(props.plainData ?? {}).find((k) => k in props.data || k in inputs) ?? Object.keys(inputs).find((k) => k in props.data);
+    if (clash) throw new Error(`${this.node.path}: key "${clash}" is twice among data, plainData and templateInputs; pick one`);
     const badKey = keys.find((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
     if (props.plainData && badKey) throw new Error(`${this.node.path}: key "${badKey}" cannot be used in a template; use letters, digits and _ only`);
-    const refs = keys.map((key) => ({ key, ref: parseBitwardenRef(props.data[key]) }));
+    const all: Record<string, string> = { ...props.data, ...inputs };
+    const refs = Object.keys(all).sort().map((key) => ({ key, ref: parseBitwardenRef(all[key]) }));
     const stores = new Set(refs.map(({ ref }) => (ref.part === 'notes' ? BITWARDEN_STORES.notes : BITWARDEN_STORES.login)));
     this.secretName = props.name;
     this.externalSecret = new ExternalSecret(this, 'external-secret', {

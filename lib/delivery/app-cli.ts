@@ -145,7 +145,7 @@ export function runReleaseCli(args: readonly string[], io: CliIo = processIo()):
       dryRun: o['dry-run'] ?? false, allowRepositoryChange: o['allow-repository-change'] ?? false,
     });
     const runs = result.waitsForPromotion
-      ? `once Argo CD syncs, ${app}'s rollout starts ${result.image} and pauses: it serves traffic only after npm run promote -- ${app} (npm run status shows progress)`
+      ? `once Argo CD syncs, ${app}'s rollout starts ${result.image} and pauses: ${result.previewUrl ? `try it at ${result.previewUrl}; ` : ''}it serves traffic only after npm run promote -- ${app} (npm run status shows progress)`
       : `${app} runs ${result.image} once Argo CD syncs (npm run status shows progress)`;
     if (result.preview) {
       const pushTo = result.upToDate ? '' : `push to ${result.remote} ${result.branch}; ${runs}`;

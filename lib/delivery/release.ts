@@ -8,6 +8,7 @@ import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, recover
 import { DeliveryError } from './delivery-error';
 import { git, gitStatus, StatusEntry } from './git';
 import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
+import { previewHost } from '../paas/conventions';
 import { loadInputs, renderSite, synth } from '../synth';
 import { CommitPreview, previewCommit, renderInMemory } from './preview';
 
@@ -47,6 +48,11 @@ export interface ReleaseResult {
    * in prod by default; canary with a pause that has no duration).
    */
   readonly waitsForPromotion: boolean;
+  /**
+   * Where the next release can be tried before it is promoted: `https://<preview host>` of a
+   * blueGreen app with `expose.http` (lib/paas/conventions.ts `previewHost`); none otherwise.
+   */
+  readonly previewUrl?: string;
   /** With `dryRun`: the commit the release would make; nothing was written, committed or pushed. */
   readonly preview?: CommitPreview;
 }
@@ -169,6 +175,8 @@ export function release(options: ReleaseOptions): ReleaseResult {
   const { text, previous } = replaceImage(original, rel, image);
   const spec = refuseOnSynthError(() => parseApp(text, rel, site), `${rel} would not be valid with image ${image}`);
   const waits = waitsForPromotion(spec);
+  const host = previewHost(spec, site.domain);
+  const previewUrl = host ? `https://${host}` : undefined;
   if (options.dryRun) {
     const inputs = refuseOnSynthError(() => loadInputs(root, siteFile), 'the checkout does not render');
     const apps = inputs.apps.map((a) => (a.name === options.app ? spec : a));
@@ -176,7 +184,7 @@ export function release(options: ReleaseOptions): ReleaseResult {
     const unchanged = previous === image && text === original;
     const preview = previewCommit(root, `Release ${options.app} ${image}`, rendered, unchanged ? [] : [rel]);
     const head = git(root, ['rev-parse', 'HEAD'], 'cannot read HEAD');
-    return { app: options.app, previous, image, branch, remote, head, upToDate: remoteHead === head && !preview.files.length, waitsForPromotion: waits, preview };
+    return { app: options.app, previous, image, branch, remote, head, upToDate: remoteHead === head && !preview.files.length, waitsForPromotion: waits, ...(previewUrl ? { previewUrl } : {}), preview };
   }
   let commit: string | undefined;
   if (previous === image && text === original) {
@@ -200,7 +208,7 @@ export function release(options: ReleaseOptions): ReleaseResult {
   }
   const head = git(root, ['rev-parse', 'HEAD'], 'cannot read HEAD');
   options.beforePush?.();
-  if (remoteHead === head) return { app: options.app, previous, image, commit, branch, remote, head, upToDate: true, waitsForPromotion: waits };
+  if (remoteHead === head) return { app: options.app, previous, image, commit, branch, remote, head, upToDate: true, waitsForPromotion: waits, ...(previewUrl ? { previewUrl } : {}) };
   pushHead(root, remote, branch, 'release', commit ? `, including the release commit ${commit.slice(0, 12)},` : '');
-  return { app: options.app, previous, image, commit, branch, remote, head, upToDate: false, waitsForPromotion: waits };
+  return { app: options.app, previous, image, commit, branch, remote, head, upToDate: false, waitsForPromotion: waits, ...(previewUrl ? { previewUrl } : {}) };
 }

@@ -1,4 +1,5 @@
 import { ANNOTATIONS, PLATFORM_PROJECT, ROOT_APP } from '../gitops/argocd';
+import type { ArgoApplication, ArgoSource } from '../gitops/argocd-application';
 import { DeliveryError } from './delivery-error';
 import { git, hasCommit, isAncestor, runGit } from './git';
 import { HttpAuth, requestJson } from './http';
@@ -6,39 +7,6 @@ import { sameRepository } from './repo-url';
 
 /** The label a layer's component Applications carry (lib/layer.ts). */
 const LAYER_LABEL = 'platform.tsys/layer';
-
-/** The fields of an Argo CD Application that `npm run status` reads. */
-export interface ArgoSource {
-  readonly repoURL?: string;
-  readonly path?: string;
-  readonly chart?: string;
-  readonly targetRevision?: string;
-}
-
-export interface ArgoResourceStatus {
-  readonly group?: string;
-  readonly version?: string;
-  readonly kind: string;
-  readonly namespace?: string;
-  readonly name: string;
-  readonly status?: string;
-}
-
-export interface ArgoApplication {
-  readonly metadata: { readonly name: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
-  readonly spec?: { readonly project?: string; readonly source?: ArgoSource; readonly sources?: readonly ArgoSource[] };
-  readonly status?: {
-    readonly sync?: { readonly status?: string; readonly revision?: string; readonly revisions?: readonly string[] };
-    readonly health?: { readonly status?: string; readonly message?: string };
-    readonly resources?: readonly ArgoResourceStatus[];
-    readonly history?: readonly { readonly revision?: string; readonly revisions?: readonly string[] }[];
-    readonly operationState?: {
-      readonly phase?: string;
-      readonly message?: string;
-      readonly syncResult?: { readonly revision?: string; readonly revisions?: readonly string[] };
-    };
-  };
-}
 
 /** One line of the report. */
 export interface AppReport {

@@ -1,5 +1,6 @@
 import * as http from 'http';
 import * as https from 'https';
+import type { ArgoApplication } from '../gitops/argocd-application';
 import { DiffError } from './git';
 
 /**
@@ -17,31 +18,6 @@ export interface ArgoCdConnection {
   readonly insecure: boolean;
   /** @default 15000 */
   readonly timeoutMs?: number;
-}
-
-/** One resource of an Application's status (`status.resources[]`). */
-export interface ArgoResourceStatus {
-  readonly group?: string;
-  readonly version?: string;
-  readonly kind: string;
-  readonly namespace?: string;
-  readonly name: string;
-  /** `Synced`, `OutOfSync`, `Unknown`. */
-  readonly status?: string;
-  readonly health?: { readonly status?: string; readonly message?: string };
-  readonly hook?: boolean;
-  readonly requiresPruning?: boolean;
-}
-
-/** An Application as `GET /api/v1/applications` lists it (the fields read here). */
-export interface ArgoApplication {
-  readonly metadata: { readonly name: string; readonly namespace?: string };
-  readonly spec?: unknown;
-  readonly status?: {
-    readonly sync?: { readonly status?: string; readonly revision?: string };
-    readonly health?: { readonly status?: string };
-    readonly resources?: readonly ArgoResourceStatus[];
-  };
 }
 
 /** One item of `GET /api/v1/applications/<name>/managed-resources` (ResourceDiff; states are JSON text). */

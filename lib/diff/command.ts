@@ -15,6 +15,7 @@ import { defaultBase, DIFF_FOLDERS, DiffError, readRevision, resolveRevision } f
 import { renderMarkdown } from './markdown';
 import { argoCdApi, connectionFromEnv } from './argocd-api';
 import { hasLiveDifferences, liveDiff, renderLive } from './live';
+import type { ManualAction } from './manual-actions';
 import { describeRef, isEmptyDiff, TreeDiff } from './model';
 import { renderTerminal, shouldColor } from './terminal';
 
@@ -93,6 +94,8 @@ export interface DiffSummaryFile {
   readonly base: string;
   readonly summary: TreeDiff['summary'];
   readonly risks: readonly { readonly rule: string; readonly object: string; readonly group: string; readonly message: string }[];
+  /** Steps to take by hand after the merge (changed `dist/hosts/` files), as the Markdown lists them. */
+  readonly manualActions: readonly ManualAction[];
 }
 
 /** The summary written beside `--out`: `diff.md` -> `diff.json` (`x.json` -> `x.summary.json`). */
@@ -108,6 +111,7 @@ export function summaryFile(run: DiffRun): DiffSummaryFile {
     base: run.baseSha,
     summary: run.diff.summary,
     risks: run.diff.risks.map((r) => ({ rule: r.rule, object: `${r.object.apiVersion} ${describeRef(r.object)}`, group: r.object.group, message: r.message })),
+    manualActions: run.diff.manualActions,
   };
 }
 

@@ -1,6 +1,7 @@
 import { isMap, JsonMap, mapAt, stringAt, valueAt } from '../k8s/manifest';
 import type { RenderedFile } from '../render/rendered-file';
-import type { ArgoApplication, ArgoCdApi, ArgoResourceDiff } from './argocd-api';
+import type { ArgoApplication } from '../gitops/argocd-application';
+import type { ArgoCdApi, ArgoResourceDiff } from './argocd-api';
 import { diffFields } from './field-diff';
 import { fieldValues } from './describe';
 import { expandEmbeddedValues } from './helm-values';

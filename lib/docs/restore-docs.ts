@@ -5,12 +5,12 @@ import { collectFacts } from '../facts/declare';
 import type { PlatformFacts } from '../facts/facts';
 import type { Site } from '../config/schema';
 import { TextFile } from '../constructs/text-file';
-import { platformContext } from '../context';
+import { pinned, platformContext } from '../context';
 import type { JsonMap } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import { Layer } from '../layer';
-import { VELERO_NAMESPACE } from '../layers/backups';
-import type { Versions } from '../versions';
+import { VELERO_CHART, VELERO_NAMESPACE } from '../layers/backups';
+import type { ChartVersion } from '../versions';
 
 /** The objects of every layer below `root`, as they are rendered into dist/<layer>/. */
 export function layerObjects(root: IConstruct): LoadedObject[] {
@@ -26,7 +26,7 @@ export function layerObjects(root: IConstruct): LoadedObject[] {
 }
 
 /** docs/restore.md: what is backed up, and the restore drill step by step. */
-export function restoreDoc(site: Site, versions: Versions, objects: readonly LoadedObject[], facts: PlatformFacts): string {
+export function restoreDoc(site: Site, velero: ChartVersion, objects: readonly LoadedObject[], facts: PlatformFacts): string {
   const b = site.backups;
   const s3 = b.s3;
   const appNs = b.apps.namespaces;
@@ -40,7 +40,7 @@ export function restoreDoc(site: Site, versions: Versions, objects: readonly Loa
     '',
     '## What is backed up',
     '',
-    `- **Velero** (chart ${versions.velero.version}, namespace \`${VELERO_NAMESPACE}\`) takes CSI snapshots of the volumes (VolumeSnapshotClass`,
+    `- **Velero** (chart ${velero.version}, namespace \`${VELERO_NAMESPACE}\`) takes CSI snapshots of the volumes (VolumeSnapshotClass`,
     '  `longhorn-snapshot`) and its node agents copy their data with kopia to the object store',
     `  ${s3 ? `\`${s3.endpoint ?? 'AWS S3'}\`, bucket \`${s3.bucket}\`` : '(none configured: set `backups.s3`)'}, together with every Kubernetes object of the namespaces.`,
     '- **Longhorn** backs up every volume of its default group to the site\'s `storage.backupTarget` on its own schedule,',
@@ -105,8 +105,8 @@ export function restoreDoc(site: Site, versions: Versions, objects: readonly Loa
 export class RestoreDocs extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    const { site, versions } = platformContext(this);
+    const ctx = platformContext(this);
     const root = this.node.root;
-    new TextFile(this, 'doc', { path: 'docs/restore.md', content: () => restoreDoc(site, versions, layerObjects(root), collectFacts(root)) });
+    new TextFile(this, 'doc', { path: 'docs/restore.md', content: () => restoreDoc(ctx.site, pinned(ctx, VELERO_CHART), layerObjects(root), collectFacts(root)) });
   }
 }

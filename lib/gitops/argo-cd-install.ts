@@ -4,11 +4,22 @@ import type { Site } from '../config/schema';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { BackupOptOut, RenderedWorkloadHa } from '../constructs/upstream-objects';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
-import type { ChartVersion } from '../versions';
+import type { ChartPin, ChartVersion } from '../versions';
 import { addRootAndProject } from './apps';
 import { ARGOCD_NAMESPACE, NEVER_PRUNE } from './argocd';
 import { argoCdBackupOptOuts, argoCdHa, argoCdValues, type ArgoCdValues } from './argocd-values';
+
+/** Argo CD: bootstrap and self-management. */
+export const ARGOCD_CHART: ChartPin = {
+  name: 'argocd',
+  kind: 'chart',
+  repo: 'https://argoproj.github.io/argo-helm',
+  chart: 'argo-cd',
+  version: '9.1.4',
+  source: { repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argo-cd', tag: 'argo-cd-{version}' },
+};
 
 export interface ArgoCdInstallProps {
   /** The argo-cd chart (vendored). */
@@ -57,7 +68,7 @@ export class ArgoCdInstall extends Construct {
 /** What the bootstrap and the self-managed argocd layer install: the same, from the same site. */
 export function argoCdInstallProps(ctx: PlatformContext): ArgoCdInstallProps {
   return {
-    chart: ctx.versions.argocd,
+    chart: pinned(ctx, ARGOCD_CHART),
     values: argoCdValues(ctx),
     site: ctx.site,
     ha: argoCdHa(),

@@ -192,6 +192,45 @@ export interface OtherPod {
   readonly label: string;
   readonly systemComponent?: string;
   readonly exempt: ReadonlyMap<HaRuleId, string>;
+  /** Its kind (`Job`, `CronJob`, `Pod`, `ReplicaSet`). */
+  readonly kind?: string;
+  /** A CronJob's schedule and how a run recovers: the failure report lists it (lib/ha/scheduled-jobs.ts). */
+  readonly schedule?: ScheduledRuns;
+}
+
+/** What the failure report needs of a CronJob: when it runs, where its pods may run, how a run is retried. */
+export interface ScheduledRuns {
+  readonly namespace: string;
+  readonly name: string;
+  readonly schedule: string;
+  readonly timeZone?: string;
+  readonly concurrencyPolicy: string;
+  /** Retries of a failed run (Kubernetes' default 6 when unset). */
+  readonly backoffLimit: number;
+  readonly activeDeadlineSeconds?: number;
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly requiredNodeTerms?: readonly JsonMap[];
+  readonly tolerations: readonly Toleration[];
+  /** Why it is not highly available by design (an R&D app), from its declared facts. */
+  readonly outsideHa?: string;
+}
+
+/** The scheduled runs of a rendered CronJob. */
+function scheduledRunsOf(obj: JsonMap, podSpec: JsonMap, outsideHa: string | undefined): ScheduledRuns {
+  const deadline = valueAt(obj, 'spec.jobTemplate.spec.activeDeadlineSeconds');
+  return {
+    namespace: String(valueAt(obj, 'metadata.namespace') ?? ''),
+    name: String(valueAt(obj, 'metadata.name')),
+    schedule: String(valueAt(obj, 'spec.schedule') ?? ''),
+    ...(stringAt(obj, 'spec.timeZone') ? { timeZone: stringAt(obj, 'spec.timeZone') } : {}),
+    concurrencyPolicy: stringAt(obj, 'spec.concurrencyPolicy') ?? 'Allow',
+    backoffLimit: Number(valueAt(obj, 'spec.jobTemplate.spec.backoffLimit') ?? 6),
+    ...(deadline !== undefined ? { activeDeadlineSeconds: Number(deadline) } : {}),
+    nodeSelector: stringMapAt(podSpec, 'nodeSelector') ?? {},
+    requiredNodeTerms: mapsAt(podSpec, 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms'),
+    tolerations: parseTolerations(podSpec.tolerations),
+    ...(outsideHa ? { outsideHa } : {}),
+  };
 }
 
 /** What the model is built from: rendered objects under dist/ and the host files' text. */
@@ -234,7 +273,10 @@ export function buildHaModel(input: HaInput): HaModel {
       const podSpec = podSpecOf(o.obj);
       if (podSpec) {
         const ha = haOf(facts, o.obj);
-        otherPods.push({ origin: o, podSpec, label: `${valueAt(o.obj, 'metadata.namespace') ?? ''}/${valueAt(o.obj, 'metadata.name')} (${kind})`, systemComponent: ha.systemComponent, exempt: ha.exempt });
+        otherPods.push({
+          origin: o, podSpec, label: `${valueAt(o.obj, 'metadata.namespace') ?? ''}/${valueAt(o.obj, 'metadata.name')} (${kind})`, systemComponent: ha.systemComponent, exempt: ha.exempt, kind,
+          ...(kind === 'CronJob' ? { schedule: scheduledRunsOf(o.obj, podSpec, ha.outsideHa) } : {}),
+        });
       }
     }
     const declared = factsOf(facts, o.obj)?.workloads;

@@ -1,8 +1,9 @@
 import { formatCpu, formatMemory, formatTaint } from '../k8s/scheduling';
 import { HA_ANNOTATIONS } from './annotations';
-import { ClusterModel, HaModel, Workload } from './model';
+import { blockedBy, ClusterModel, HaModel, Workload } from './model';
 import { evictionSeconds, IMAGE_PULL_BUDGET_SECONDS } from './recovery';
 import { budgetOf, isViolation, Outcome, ScenarioResult, storageNodes } from './simulate';
+import { describeSchedule, scheduledJobOutcomes, scheduledJobs } from './scheduled-jobs';
 import { allHealthy, bringUpStages, deployability, DeployabilityResult, progressingLines, scenarioTitle } from './deployability';
 
 /** Where synth writes the N-1 report: outside every Argo CD path. */
@@ -46,7 +47,20 @@ export function scenarioMarkdown(model: HaModel, r: ScenarioResult, d: Deployabi
   for (const o of affected) out.push(`| ${cell(o.label)}${o.singleton ? ' *singleton*' : ''} | ${o.before} | ${o.after} | ${isViolation(o) ? `**${secs(o.outageSeconds)}**` : secs(o.outageSeconds)} | ${cell(o.why)} |`);
   const untouched = r.outcomes.filter((o) => !o.affected);
   if (untouched.length) out.push('', `Cannot run on ${r.failed.join(', ')}, so unaffected: ${untouched.map((o) => o.label).join(', ')}.`);
+  out.push(...scheduledJobLines(model, r).map((l, i) => (i === 0 ? `\n${l}` : `- ${cell(l)}`)));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The CronJobs a scenario touches (one a lost node could run), under a heading line: nothing of
+ * theirs runs between runs, so they are listed apart from the workloads; none, no lines.
+ */
+function scheduledJobLines(model: HaModel, r: ScenarioResult): string[] {
+  const cluster = model.cluster;
+  if (!cluster) return [];
+  const outcomes = scheduledJobOutcomes(cluster, scheduledJobs(model), r.failed).filter((o) => o.affected);
+  if (!outcomes.length) return [];
+  return [`Scheduled jobs (no pod between runs, so no spread or budget applies):`, ...outcomes.map((o) => `${o.violation ? '**' : ''}${o.label}${o.violation ? '**' : ''}: ${o.why}`)];
 }
 
 /** One scenario as a plain-text table for the terminal (`npm run whatif`). */
@@ -65,6 +79,7 @@ export function scenarioText(model: HaModel, r: ScenarioResult, all = false, d: 
     '',
     line([`  ${head[0]}`, ...head.slice(1)]),
     ...body.map(line),
+    ...scheduledJobLines(model, r).map((l, i) => (i === 0 ? `\n${l}` : `  ${l.replace(/\*\*/g, '')}`)),
     '',
     bad ? `${bad} workload${bad === 1 ? '' : 's'} break the rules (marked !)` : 'no outage; every singleton recovers within its budget',
     ...deployabilityLines(d),
@@ -110,6 +125,20 @@ function singletonTable(cluster: ClusterModel, results: readonly ScenarioResult[
   ];
 }
 
+/** The CronJobs of the render, when there are any: when they run, where, and how a run is retried. */
+function scheduledJobTable(cluster: ClusterModel, model: HaModel): string[] {
+  const jobs = scheduledJobs(model);
+  if (!jobs.length) return [];
+  return [
+    '## Scheduled jobs', '',
+    'A CronJob runs nothing between runs: no spread or PodDisruptionBudget applies. Losing a node, its next run starts on a surviving node it may run on, and a run in progress there is retried as a new pod once the pod is evicted (counted against backoffLimit).', '',
+    '| CronJob | schedule | concurrency | backoffLimit | may run on |',
+    '|---|---|---|---:|---|',
+    ...jobs.map((j) => `| ${cell(`${j.namespace}/${j.name}`)} | ${cell(describeSchedule(j))} | ${j.concurrencyPolicy} | ${j.backoffLimit} | ${cell(cluster.nodes.filter((n) => !blockedBy(j, n)).map((n) => n.name).join(', ') || '**no node**')} |`),
+    '',
+  ];
+}
+
 /** The Markdown report of the N-1 simulation: `reports/failure-simulation.md`. */
 export function failureReport(model: HaModel, results: readonly ScenarioResult[]): string {
   const out = ['# Node-failure simulation (N-1)', '',
@@ -133,8 +162,11 @@ export function failureReport(model: HaModel, results: readonly ScenarioResult[]
     '- Start-up: the startup probe window and one readiness period, else the readiness probe\'s window (initial delay + failure threshold x period), or the declared figure of a chart.',
     '- Capacity: requests against each node\'s allocatable CPU and memory; a pod without requests counts as nothing, as the scheduler counts it.',
     '- Not modelled: pods operators create at run time that no declaration names (Rancher\'s fleet and webhook, Longhorn\'s instance managers and engine images, Jenkins\' build agents); scheduling latency; node architecture (amd64 assumed).',
-    '', '## Nodes', '', ...nodeTable(cluster, model.workloads), '', '## Singletons', '', ...singletonTable(cluster, results), '');
-  const violations = results.flatMap((r) => r.outcomes.filter(isViolation).map((o) => `losing ${r.failed.join(', ')}: ${o.label}`));
+    '', '## Nodes', '', ...nodeTable(cluster, model.workloads), '', '## Singletons', '', ...singletonTable(cluster, results), '', ...scheduledJobTable(cluster, model));
+  const violations = [
+    ...results.flatMap((r) => r.outcomes.filter(isViolation).map((o) => `losing ${r.failed.join(', ')}: ${o.label}`)),
+    ...results.flatMap((r) => scheduledJobOutcomes(cluster, scheduledJobs(model), r.failed).filter((o) => o.violation).map((o) => `losing ${r.failed.join(', ')}: ${o.label} (no surviving node can run it)`)),
+  ];
   out.push('## Verdict', '', violations.length ? `**${violations.length} problem${violations.length === 1 ? '' : 's'}**:\n\n${violations.map((v) => `- ${v}`).join('\n')}` : `No single node's loss causes an outage, and every singleton recovers within its budget (${results.length} nodes simulated).`, '');
   const losses = results.map((r) => deployability(model, { kind: 'loss', lost: r.failed }));
   const stages = bringUpStages(cluster).map((st) => deployability(model, st));

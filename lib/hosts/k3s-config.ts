@@ -1,11 +1,15 @@
 import type { Site, SiteNode } from '../config/schema';
-import { PlatformError } from '../platform-error';
 import { formatTaint, Taint } from '../k8s/scheduling';
 import { storageTag } from '../ha/storage';
 import {
   LONGHORN_DATA_PATH, LONGHORN_DEFAULT_DISK_CONFIG, LONGHORN_DEFAULT_DISK_LABEL, LONGHORN_DISKS_ANNOTATION, LONGHORN_NODE_TAGS_ANNOTATION,
   RND_KEY, RND_TAINT, SERVER_TAINT, STORAGE_TAG_LABEL,
 } from './node-labels';
+
+/** Folder of the host files: outside every Argo CD path. */
+export const HOSTS_DIR = 'dist/hosts';
+/** Sub-folder of the kube-vip manifests, beside the node folders (so no node may take its name). */
+export const KUBE_VIP_DIR = 'kube-vip';
 
 /** Where k3s reads its configuration and where install.sh writes the join token. */
 export const K3S_CONFIG_FILE = '/etc/rancher/k3s/config.yaml';
@@ -102,9 +106,26 @@ function kubeletMaySet(key: string): boolean {
   return KUBELET_ALLOWED.has(key) || /(^|\.)(kubelet|node)\.kubernetes\.io$/.test(prefix);
 }
 
+/** The site fields that make the platform derive each of its node labels. */
+const PLATFORM_LABELS: Readonly<Record<string, string>> = {
+  [LONGHORN_DEFAULT_DISK_LABEL]: 'storage: true',
+  [STORAGE_TAG_LABEL]: 'storage: true (and rnd: true for an R&D disk)',
+  [RND_KEY]: 'rnd: true',
+};
+
+/**
+ * Why a node of site.yaml may not carry the label `key` in nodes[].labels (the site rules,
+ * lib/config/platform-rules.ts, report it at the key), or undefined when it may.
+ */
+export function nodeLabelProblem(key: string): string | undefined {
+  if (PLATFORM_LABELS[key]) return `label "${key}" is derived by the platform; remove it from nodes[].labels and set ${PLATFORM_LABELS[key]} on the node instead`;
+  if (!kubeletMaySet(key)) return `kubelet refuses to set label "${key}" on itself (kubernetes.io and k8s.io labels are reserved); use your own prefix such as "platform.tsys/", or set it with kubectl label after the node joins`;
+  return undefined;
+}
+
 /**
  * Labels k3s sets when the node registers, `key=value`, sorted: the storage and R&D labels
- * the platform derives, plus the node's own `labels` from site.yaml.
+ * the platform derives, plus the node's own `labels` from site.yaml (validated: see nodeLabelProblem).
  */
 export function nodeLabels(node: SiteNode): string[] {
   const derived: Record<string, string> = {};
@@ -113,14 +134,9 @@ export function nodeLabels(node: SiteNode): string[] {
     derived[STORAGE_TAG_LABEL] = storageTag(node);
   }
   if (node.rnd) derived[RND_KEY] = 'true';
-  const platformKeys: Record<string, string> = { [LONGHORN_DEFAULT_DISK_LABEL]: 'storage: true', [STORAGE_TAG_LABEL]: 'storage: true (and rnd: true for an R&D disk)', [RND_KEY]: 'rnd: true' };
   for (const key of Object.keys(node.labels)) {
-    if (platformKeys[key]) {
-      throw new PlatformError(`node ${node.name}: label "${key}" is derived by the platform; remove it from nodes[].labels in site.yaml and set ${platformKeys[key]} on the node instead`);
-    }
-    if (!kubeletMaySet(key)) {
-      throw new PlatformError(`node ${node.name}: kubelet refuses to set label "${key}" on itself (kubernetes.io and k8s.io labels are reserved); use your own prefix such as "platform.tsys/", or set it with kubectl label after the node joins`);
-    }
+    const problem = nodeLabelProblem(key);
+    if (problem) throw new Error(`programming error: node ${node.name}: ${problem}; the site rules (lib/config/platform-rules.ts) refuse this label, so the site was not validated (load it with loadSite)`);
   }
   return Object.entries({ ...derived, ...node.labels }).map(([k, v]) => `${k}=${v}`).sort();
 }

@@ -3,22 +3,16 @@ import { stringify } from 'yaml';
 import { TextFile } from '../constructs/text-file';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
-import { PlatformError } from '../platform-error';
 import { HEADER } from '../render/rendered-file';
 import { sortKeys } from '../render/sort';
 import { Inventory } from '../inventory';
 import { installScript } from './install-script';
-import { isFirstServer, K3S_CONFIG_FILE, k3sConfig } from './k3s-config';
+import { HOSTS_DIR, isFirstServer, K3S_CONFIG_FILE, k3sConfig, KUBE_VIP_DIR } from './k3s-config';
 import { KubeVip } from './kube-vip';
 import { registriesYaml } from './registries';
 import { hostsRunbook } from './runbook';
 
-export { EVICTION } from './k3s-config';
-
-/** Folder of the host files: outside every Argo CD path. */
-export const HOSTS_DIR = 'dist/hosts';
-/** Sub-folder of the kube-vip manifests, beside the node folders. */
-export const KUBE_VIP_DIR = 'kube-vip';
+export { EVICTION, HOSTS_DIR, KUBE_VIP_DIR } from './k3s-config';
 /** k3s's registries.yaml, beside the node folders (when a layer mirrors registries for the nodes). */
 export const REGISTRIES_FILE = 'registries.yaml';
 /** What the node-failure simulation reads beside each node's config.yaml (lib/ha/model.ts FAILURE_MODEL_FILE). */
@@ -57,7 +51,7 @@ export class K3sHosts extends Construct {
     super(scope, id);
     const { site, versions } = props.ctx;
     const clash = site.nodes.find((n) => n.name === KUBE_VIP_DIR);
-    if (clash) throw new PlatformError(`node name "${clash.name}" would share ${HOSTS_DIR}/${KUBE_VIP_DIR}/ with the kube-vip manifests; rename the node in site.yaml`);
+    if (clash) throw new Error(`programming error: node "${clash.name}" would share ${HOSTS_DIR}/${KUBE_VIP_DIR}/ with the kube-vip manifests; the site rules (lib/config/platform-rules.ts) refuse that name, so the site was not validated (load it with loadSite)`);
     this.kubeVip = new KubeVip(this, 'kube-vip', { address: site.network.apiVip, interface: site.k3s.interface, image: versions['kube-vip'] });
     new TextFile(this, 'kube-vip-file', { path: `${HOSTS_DIR}/${KUBE_VIP_DIR}/kube-vip.yaml`, content: () => this.kubeVip.toYaml() });
     const mirrors = [...Inventory.of(this).registryMirrors];

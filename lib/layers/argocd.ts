@@ -26,6 +26,8 @@ export function argoCdLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: ARGOCD_NAMESPACE,
     dependsOn: ['gateway', 'secrets'],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'argocd', layer: layer.layerName, namespace: ARGOCD_NAMESPACE, selector: { 'app.kubernetes.io/name': 'argocd-metrics' }, port: 'http-metrics' });
   new ArgoCdInstall(layer, 'install', argoCdInstallProps(ctx));
 
   // Dex reads `$argocd-ldap:bindPW`; Argo CD only resolves secrets labelled as its own.

@@ -9,16 +9,26 @@ import { GitComponent } from '../constructs/git-component';
 import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { EVICTION } from '../hosts/k3s-config';
 import { readinessWindowStep, recovery, RecoveryEstimate, RecoveryStepName, stepSeconds } from '../ha/recovery';
 import { RND_KEY, SERVER_TAINT } from '../hosts/node-labels';
 import { Layer } from '../layer';
 import { ContainerResources, RESTRICTED_CONTAINER } from '../constructs/container';
-import { PlatformError } from '../platform-error';
-import type { Versions } from '../versions';
+import type { ChartPin, Versions } from '../versions';
 import { HA_ANNOTATIONS } from '../ha/annotations';
 import { Inventory } from '../inventory';
+
+/** Velero: cluster backups (chart 12.1.0 ships Velero v1.18.1). */
+export const VELERO_CHART: ChartPin = {
+  name: 'velero',
+  kind: 'chart',
+  repo: 'https://vmware-tanzu.github.io/helm-charts',
+  chart: 'velero',
+  version: '12.1.0',
+  source: { repository: 'https://github.com/vmware-tanzu/helm-charts', path: 'charts/velero', tag: 'velero-{version}' },
+};
 
 export const VELERO_NAMESPACE = 'velero';
 /** Namespace of the CSI snapshot controller (upstream's choice; it exists in every cluster). */
@@ -248,10 +258,7 @@ export interface VeleroValues {
 
 export function veleroValues(site: Site, versions: Versions): VeleroValues {
   const s3 = site.backups.s3;
-  if (!s3) {
-    throw new PlatformError('backups.s3: Velero and Loki need an S3-compatible object store and site.yaml names none. '
-      + 'A site with only an NFS share runs MinIO on the NAS and sets backups.s3: { endpoint: https://<nas>:9000, bucket, region, credentials: bitwarden:<login item> }');
-  }
+  if (!s3) throw new Error('programming error: the site has no backups.s3, which the site rules (lib/config/platform-rules.ts) require; it was not validated (load it with loadSite)');
   const plugin = versions['velero-plugin-for-aws'];
   return {
     initContainers: [{
@@ -316,6 +323,8 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: VELERO_NAMESPACE,
     dependsOn: ['longhorn', 'secrets'],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'velero', layer: layer.layerName, namespace: VELERO_NAMESPACE, selector: { 'app.kubernetes.io/name': 'velero', 'app.kubernetes.io/instance': 'velero' }, port: 'http-monitoring' });
   // The node agents mount the kubelet's pod volumes from the host.
   new PlatformNamespace(layer, 'namespace', { name: VELERO_NAMESPACE, podSecurity: 'privileged' });
 
@@ -363,7 +372,7 @@ export function backupsLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   const velero = new HelmComponent(layer, 'velero', {
     name: 'velero',
-    chart: ctx.versions.velero,
+    chart: pinned(ctx, VELERO_CHART),
     namespace: VELERO_NAMESPACE,
     values,
     providesApis: [{ group: 'velero.io' }],

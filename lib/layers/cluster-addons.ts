@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { Layer } from '../layer';
 import { CoreDns, coreDnsProps, KUBE_SYSTEM } from './coredns';
-import { MetricsServer } from './metrics-server';
+import { METRICS_SERVER_CHART, MetricsServer } from './metrics-server';
 
 /** The layer's name: its folder dist/cluster-addons and its Argo CD Application. */
 export const CLUSTER_ADDONS_LAYER = 'cluster-addons';
@@ -25,6 +26,6 @@ export function clusterAddonsLayer(scope: Construct, ctx: PlatformContext): Laye
     namespace: KUBE_SYSTEM,
   });
   new CoreDns(layer, 'coredns', coreDnsProps(ctx));
-  new MetricsServer(layer, 'metrics-server', { chart: ctx.versions['metrics-server'] });
+  new MetricsServer(layer, 'metrics-server', { chart: pinned(ctx, METRICS_SERVER_CHART) });
   return layer;
 }

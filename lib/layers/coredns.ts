@@ -1,10 +1,24 @@
 import { Construct } from 'constructs';
 import type { Site } from '../config/schema';
 import { HelmComponent } from '../constructs/helm-component';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { CLUSTER_DNS } from '../hosts/k3s-config';
 import { SERVER_TAINT } from '../hosts/node-labels';
-import type { ChartVersion } from '../versions';
+import type { ChartPin, ChartVersion } from '../versions';
+
+/**
+ * CoreDNS: the cluster DNS (chart 1.46.2 ships CoreDNS 1.13.1), in place of the single pod k3s
+ * bundles (disabled in every server's config.yaml).
+ */
+export const COREDNS_CHART: ChartPin = {
+  name: 'coredns',
+  kind: 'chart',
+  repo: 'https://coredns.github.io/helm',
+  chart: 'coredns',
+  version: '1.46.2',
+  source: { repository: 'https://github.com/coredns/helm', path: 'charts/coredns', tag: 'coredns-{version}' },
+};
 
 /** Where the cluster add-ons run: k3s's own namespace, where kubelets and k3s expect them. */
 export const KUBE_SYSTEM = 'kube-system';
@@ -157,5 +171,5 @@ export class CoreDns extends Construct {
 
 /** What the bootstrap and the cluster-addons layer render: the same, from the same site. */
 export function coreDnsProps(ctx: PlatformContext): CoreDnsProps {
-  return { chart: ctx.versions.coredns, values: coreDnsValues(ctx.site) };
+  return { chart: pinned(ctx, COREDNS_CHART), values: coreDnsValues(ctx.site) };
 }

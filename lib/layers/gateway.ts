@@ -3,10 +3,36 @@ import { Construct } from 'constructs';
 import { Gateway, GatewayClass, GatewaySpecListenersAllowedRoutesNamespacesFrom } from '../../imports/gateway.networking.k8s.io';
 import { HelmComponent } from '../constructs/helm-component';
 import { ENVOY_PROXY_LABELS, SHARED_GATEWAY } from '../constructs/published-ui';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { at, declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
+import { Inventory } from '../inventory';
+import type { ChartPin } from '../versions';
+import { bare, setKey } from '../vendor/chart-source';
+
+/** Envoy Gateway: the shared gateway (Gateway API) and the API gateway. OCI chart. */
+export const ENVOY_GATEWAY_CHART: ChartPin = {
+  name: 'envoy-gateway',
+  kind: 'chart',
+  repo: 'docker.io/envoyproxy',
+  chart: 'gateway-helm',
+  version: 'v1.9.0',
+  source: {
+    repository: 'https://github.com/envoyproxy/gateway',
+    path: 'charts/gateway-helm',
+    tag: 'v{bare}',
+    // tools/make/helm.mk (release.yaml: IMAGE=docker.io/envoyproxy/gateway TAG=<tag> IMAGE_PULL_POLICY=IfNotPresent
+    // CHART_VERSION=<tag>): values.yaml is envsubst of values.tmpl.yaml, then `helm package --app-version <tag> --version <chart version>`.
+    substitutions: (ctx) => [
+      setKey(ctx, 'Chart.yaml', 'version', ctx.version),
+      setKey(ctx, 'Chart.yaml', 'appVersion', `v${bare(ctx.version)}`),
+      { file: 'values.yaml', template: 'values.tmpl.yaml', from: '${GatewayImage}', to: `docker.io/envoyproxy/gateway:v${bare(ctx.version)}` },
+      { file: 'values.yaml', template: 'values.tmpl.yaml', from: '${GatewayImagePullPolicy}', to: 'IfNotPresent' },
+    ],
+  },
+};
 
 export const GATEWAY_CLASS = 'envoy';
 export const ENVOY_PROXY = 'platform-proxy';
@@ -118,10 +144,13 @@ export function gatewayLayer(scope: Construct, ctx: PlatformContext): Layer {
     // The proxy Service takes its address from MetalLB.
     dependsOn: ['metallb'],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'envoy-gateway', layer: layer.layerName, namespace: SHARED_GATEWAY.namespace, selector: { 'control-plane': 'envoy-gateway' }, port: 'metrics' });
+  Inventory.of(layer).addScrapeTarget({ name: 'envoy-proxy', layer: layer.layerName, namespace: SHARED_GATEWAY.namespace, selector: { 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway' }, port: 'metrics', path: '/stats/prometheus', pods: true });
   new PlatformNamespace(layer, 'namespace', { name: SHARED_GATEWAY.namespace });
   new HelmComponent(layer, 'envoy-gateway', {
     name: 'envoy-gateway',
-    chart: ctx.versions['envoy-gateway'],
+    chart: pinned(ctx, ENVOY_GATEWAY_CHART),
     namespace: SHARED_GATEWAY.namespace,
     values: envoyGatewayValues(),
     providesApis: [{ group: 'gateway.networking.k8s.io' }, { group: 'gateway.envoyproxy.io' }],

@@ -7,6 +7,7 @@ import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import { TextFile } from '../constructs/text-file';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { dbaasEndpoint } from '../config/dbaas';
 import { harborDoc } from '../docs/harbor-docs';
@@ -15,6 +16,17 @@ import { Layer } from '../layer';
 import { LDAP_CA_SECRET, ldapMapping, ldapUrls } from '../ldap-schema';
 import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 import { HARBOR_SUBDOMAIN } from '../registry';
+import type { ChartPin } from '../versions';
+
+/** Harbor: the container registry (chart 1.19.1 ships Harbor 2.15.1). */
+export const HARBOR_CHART: ChartPin = {
+  name: 'harbor',
+  kind: 'chart',
+  repo: 'https://helm.goharbor.io',
+  chart: 'harbor',
+  version: '1.19.1',
+  source: { repository: 'https://github.com/goharbor/harbor-helm', path: '.', tag: 'v{bare}' },
+};
 
 export const HARBOR_NAMESPACE = 'harbor';
 /** The chart's nginx Service with `expose.type: clusterIP` (`expose.clusterIP.name`, `httpPort`). */
@@ -396,6 +408,8 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
     // Longhorn only for the registry volume; with S3 nothing of Longhorn is used.
     dependsOn: ['gateway', 'secrets', ...(s3 ? [] : ['longhorn'])],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'harbor', layer: layer.layerName, namespace: HARBOR_NAMESPACE, selector: { app: 'harbor' }, port: 'http-metrics' });
   new PlatformNamespace(layer, 'namespace', { name: HARBOR_NAMESPACE });
 
   const secrets = new BitwardenSecret(layer, 'secrets', { name: HARBOR_SECRETS, namespace: HARBOR_NAMESPACE, data: harborSecretData(site) });
@@ -408,7 +422,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
   const ldapCa = new LdapCaSecret(layer, 'ldap-ca', { namespace: HARBOR_NAMESPACE, caCertificate: site.ldap.caCertificate });
   const harbor = new HelmComponent(layer, 'harbor', {
     name: 'harbor',
-    chart: ctx.versions.harbor,
+    chart: pinned(ctx, HARBOR_CHART),
     namespace: HARBOR_NAMESPACE,
     values: harborValues(site),
     ha: harborHa(),

@@ -1,27 +1,46 @@
 import { OPTIONAL_COMPONENTS } from '../config/schema';
 import type { OptionalComponent, Site } from '../config/schema';
 import type { LayerFactory } from '../context';
+import { pinNames } from '../versions';
+import type { ChartPin } from '../versions';
+import { ARGOCD_CHART } from '../gitops/argo-cd-install';
 import { argoCdLayer } from './argocd';
-import { backupsLayer } from './backups';
+import { backupsLayer, VELERO_CHART } from './backups';
 import { clusterAddonsLayer } from './cluster-addons';
-import { gatewayLayer } from './gateway';
-import { harborLayer } from './harbor';
-import { jenkinsLayer } from './jenkins';
+import { COREDNS_CHART } from './coredns';
+import { ENVOY_GATEWAY_CHART, gatewayLayer } from './gateway';
+import { HARBOR_CHART, harborLayer } from './harbor';
+import { JENKINS_CHART, jenkinsLayer } from './jenkins';
 import { keycloakLayer } from './keycloak';
-import { loggingLayer } from './logging';
-import { longhornLayer } from './longhorn';
-import { metalLbLayer } from './metallb';
-import { monitoringLayer } from './monitoring';
+import { ALLOY_CHART, LOKI_CHART, loggingLayer } from './logging';
+import { LONGHORN_CHART, longhornLayer } from './longhorn';
+import { METALLB_CHART, metalLbLayer } from './metallb';
+import { METRICS_SERVER_CHART } from './metrics-server';
+import { KUBE_PROMETHEUS_STACK_CHART, monitoringLayer } from './monitoring';
 import { paasLayer } from './paas';
-import { rancherLayer } from './rancher';
-import { rolloutsLayer } from './rollouts';
-import { secretsLayer } from './secrets';
+import { RANCHER_CHART, rancherLayer } from './rancher';
+import { ARGO_ROLLOUTS_CHART, rolloutsLayer } from './rollouts';
+import { EXTERNAL_SECRETS_CHART, secretsLayer } from './secrets';
 import { upgradesLayer } from './upgrades';
 
 /** Every platform layer, in no particular order: sync waves come from their dependencies. */
 export const LAYERS: readonly LayerFactory[] = [
   argoCdLayer, backupsLayer, clusterAddonsLayer, gatewayLayer, harborLayer, jenkinsLayer, keycloakLayer, loggingLayer, longhornLayer, metalLbLayer, monitoringLayer, paasLayer, rancherLayer, rolloutsLayer, secretsLayer, upgradesLayer,
 ];
+
+/**
+ * Every chart pin, each declared in the file that renders its chart (a layer file, or the
+ * construct file a layer and the bootstrap share: CoreDNS, metrics-server, Argo CD). The vendor
+ * command reads where each chart is released from here; the site rules, which names
+ * `site.yaml` `versions:` may override (`PIN_NAMES`); `tsys versions` lists them.
+ */
+export const CHART_PINS: readonly ChartPin[] = [
+  ALLOY_CHART, ARGOCD_CHART, ARGO_ROLLOUTS_CHART, COREDNS_CHART, ENVOY_GATEWAY_CHART, EXTERNAL_SECRETS_CHART, HARBOR_CHART, JENKINS_CHART,
+  KUBE_PROMETHEUS_STACK_CHART, LOKI_CHART, LONGHORN_CHART, METALLB_CHART, METRICS_SERVER_CHART, RANCHER_CHART, VELERO_CHART,
+];
+
+/** Every name `site.yaml` `versions:` may override: lib/versions.ts's and the chart pins'. */
+export const PIN_NAMES: readonly string[] = pinNames(CHART_PINS);
 
 /** The layer of each optional component: built only while site.yaml leaves the component on. */
 export const OPTIONAL_LAYERS: Readonly<Record<OptionalComponent, LayerFactory>> = {

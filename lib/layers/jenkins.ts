@@ -6,6 +6,7 @@ import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { groupName } from '../gitops/argocd-values';
 import { deadNodeTolerations, readyStep, recovery, RecoveryEstimate, RecoveryStepName, startupProbeStep, stepSeconds } from '../ha/recovery';
@@ -13,11 +14,21 @@ import { EVICTION } from '../hosts/k3s-config';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
 import { sortKeys } from '../render/sort';
-import type { Versions } from '../versions';
+import type { ChartPin, Versions } from '../versions';
 import { HARBOR_SUBDOMAIN } from '../registry';
 import type { ContainerResources } from '../constructs/container';
 import { LDAP_CA_SECRET, ldapMapping, ldapUrls } from '../ldap-schema';
 import { LdapCaSecret } from '../constructs/ldap-ca-secret';
+
+/** Jenkins: CI, controller and Kubernetes pod agents (chart 5.9.53 ships Jenkins 2.568.2). */
+export const JENKINS_CHART: ChartPin = {
+  name: 'jenkins',
+  kind: 'chart',
+  repo: 'https://charts.jenkins.io',
+  chart: 'jenkins',
+  version: '5.9.53',
+  source: { repository: 'https://github.com/jenkinsci/helm-charts', path: 'charts/jenkins', tag: 'jenkins-{version}' },
+};
 
 export const JENKINS_NAMESPACE = 'jenkins';
 /** The controller's Service: the chart names it after the release (`jenkins`), port `controller.servicePort`. */
@@ -498,6 +509,8 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
     // Harbor is not a dependency: Jenkins runs without it; only image builds need it.
     dependsOn: ['gateway', 'longhorn', 'secrets'],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'jenkins', layer: layer.layerName, namespace: JENKINS_NAMESPACE, selector: { 'app.kubernetes.io/component': 'jenkins-controller', 'app.kubernetes.io/instance': 'jenkins' }, port: 'http', path: '/prometheus/' });
   // baseline: kaniko builds run as root (no privileges, no host access).
   new PlatformNamespace(layer, 'namespace', { name: JENKINS_NAMESPACE });
 
@@ -513,7 +526,7 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   const jenkins = new HelmComponent(layer, 'jenkins', {
     name: 'jenkins',
-    chart: ctx.versions.jenkins,
+    chart: pinned(ctx, JENKINS_CHART),
     namespace: JENKINS_NAMESPACE,
     values: jenkinsValues(site, ctx.versions),
     ha: jenkinsHa(),

@@ -444,6 +444,8 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: KEYCLOAK_NAMESPACE,
     dependsOn: ['gateway', 'secrets'],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'keycloak', layer: layer.layerName, namespace: KEYCLOAK_NAMESPACE, selector: { ...KEYCLOAK_POD_LABELS }, port: 'management' });
   new PlatformNamespace(layer, 'namespace', { name: KEYCLOAK_NAMESPACE });
   new GitComponent(layer, 'operator', {
     name: 'keycloak-operator',

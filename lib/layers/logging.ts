@@ -4,11 +4,35 @@ import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret'
 import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { RND_KEY, SERVER_TAINT, SERVER_TOLERATION } from '../hosts/node-labels';
 import { Layer } from '../layer';
-import { PlatformError } from '../platform-error';
 import { Inventory } from '../inventory';
+import type { ChartPin } from '../versions';
+
+/**
+ * Loki: log store. The OSS chart moved to grafana-community in March 2026 (grafana/loki keeps
+ * the enterprise chart); 18.11.0 ships Loki 3.7.6.
+ */
+export const LOKI_CHART: ChartPin = {
+  name: 'loki',
+  kind: 'chart',
+  repo: 'https://grafana-community.github.io/helm-charts',
+  chart: 'loki',
+  version: '18.11.0',
+  source: { repository: 'https://github.com/grafana-community/helm-charts', path: 'charts/loki', tag: 'loki-{version}' },
+};
+
+/** Grafana Alloy: the log collector on every node (chart 1.11.1 ships Alloy v1.18.1). */
+export const ALLOY_CHART: ChartPin = {
+  name: 'alloy',
+  kind: 'chart',
+  repo: 'https://grafana.github.io/helm-charts',
+  chart: 'alloy',
+  version: '1.11.1',
+  source: { repository: 'https://github.com/grafana/alloy', path: 'operations/helm/charts/alloy', tag: 'helm-chart/{version}' },
+};
 
 export const LOGGING_NAMESPACE = 'logging';
 /** Loki's S3 credentials as the AWS SDK reads them from the environment. */
@@ -18,12 +42,9 @@ export const LOKI_PUSH_URL = 'http://loki-gateway.logging.svc.cluster.local/loki
 /** The first day of the schema below (fixed: changing it would re-index history). */
 export const LOKI_SCHEMA_FROM = '2026-01-01';
 
-/** The site's object store, or an error that says how to get one. */
+/** The site's object store (the site rules, lib/config/platform-rules.ts, require one). */
 function objectStore(site: Site): NonNullable<Site['backups']['s3']> {
-  if (!site.backups.s3) {
-    throw new PlatformError('backups.s3: Loki keeps its chunks in object storage and site.yaml names none. '
-      + 'A site with only an NFS share runs MinIO on the NAS and sets backups.s3: { endpoint: https://<nas>:9000, bucket, region, credentials: bitwarden:<login item> }');
-  }
+  if (!site.backups.s3) throw new Error('programming error: the site has no backups.s3, which the site rules (lib/config/platform-rules.ts) require; it was not validated (load it with loadSite)');
   return site.backups.s3;
 }
 
@@ -238,14 +259,14 @@ export function loggingLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   const loki = new HelmComponent(layer, 'loki', {
     name: 'loki',
-    chart: ctx.versions.loki,
+    chart: pinned(ctx, LOKI_CHART),
     namespace: LOGGING_NAMESPACE,
     values: lokiValues(site),
   });
   layer.addOrder(loki, credentials);
   const alloy = new HelmComponent(layer, 'alloy', {
     name: 'alloy',
-    chart: ctx.versions.alloy,
+    chart: pinned(ctx, ALLOY_CHART),
     namespace: LOGGING_NAMESPACE,
     values: alloyValues(),
     ha: alloyHa(),

@@ -7,6 +7,7 @@ import { ChartPatch, HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { Site } from '../config/schema';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { at, fixed, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { VOLUME_MOVE_BUDGET_SECONDS } from '../ha/recovery';
@@ -17,6 +18,17 @@ import { Layer } from '../layer';
 import { Inventory } from '../inventory';
 import { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY, RND_REPLICA_COUNT, RND_STORAGE_CLASS, STORAGE_TAGS } from '../ha/storage';
 import { RND_TAINT, STORAGE_TAG_LABEL } from '../hosts/node-labels';
+import type { ChartPin } from '../versions';
+
+/** Longhorn: replicated block storage. */
+export const LONGHORN_CHART: ChartPin = {
+  name: 'longhorn',
+  kind: 'chart',
+  repo: 'https://charts.longhorn.io',
+  chart: 'longhorn',
+  version: '1.12.1',
+  source: { repository: 'https://github.com/longhorn/longhorn', path: 'chart', tag: 'v{bare}' },
+};
 
 export const LONGHORN_NAMESPACE = 'longhorn-system';
 /** Secret (from Bitwarden) with the backup target's credentials, when the target needs any. */
@@ -339,15 +351,13 @@ export function backupTargetScheme(target: string): string {
 
 /**
  * The data of the backup credentials Secret (Secret key to Bitwarden reference), or undefined
- * when the site gives no credentials. Throws when the target type takes none (NFS).
+ * when the site gives no credentials (the site rules refuse credentials for an NFS target).
  */
 export function backupCredentialData(storage: Site['storage']): Record<string, string> | undefined {
   if (!storage.backupCredentials) return undefined;
   const scheme = backupTargetScheme(storage.backupTarget);
   const keys = BACKUP_CREDENTIAL_KEYS[scheme];
-  if (!keys) {
-    throw new PlatformError(`storage.backupCredentials: a ${scheme}:// backup target takes no credentials (Longhorn uses them for ${Object.keys(BACKUP_CREDENTIAL_KEYS).join(', ')} only); remove it`);
-  }
+  if (!keys) throw new Error(`programming error: storage.backupCredentials with a ${scheme}:// backup target, which the site rules (lib/config/rules.ts) refuse; the site was not validated (load it with loadSite)`);
   const login = bitwardenLogin(storage.backupCredentials);
   return { [keys.username]: login.username, [keys.password]: login.password };
 }
@@ -505,6 +515,8 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
     // none, and storage then does not wait for the secrets layer.
     dependsOn: credentials ? ['secrets'] : [],
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'longhorn', layer: layer.layerName, namespace: LONGHORN_NAMESPACE, selector: { app: 'longhorn-manager' }, port: 'manager' });
   // The manager, instance managers and CSI plugin are privileged and use host paths.
   new PlatformNamespace(layer, 'namespace', { name: LONGHORN_NAMESPACE, podSecurity: 'privileged' });
   // The site's backup target reaches Longhorn through the chart values only. Since Longhorn
@@ -514,7 +526,7 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
   // so there is none.
   new HelmComponent(layer, 'longhorn', {
     name: 'longhorn',
-    chart: ctx.versions.longhorn,
+    chart: pinned(ctx, LONGHORN_CHART),
     namespace: LONGHORN_NAMESPACE,
     values: longhornValues(ctx),
     providesApis: [{ group: 'longhorn.io' }],

@@ -3,9 +3,22 @@ import { IpAddressPool, L2Advertisement } from '../../imports/metallb.io';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { DeadNodeToleration, deadNodeTolerations, STATELESS_SINGLETON_TOLERATION_SECONDS } from '../ha/recovery';
 import { Layer } from '../layer';
+import { Inventory } from '../inventory';
+import type { ChartPin } from '../versions';
+
+/** MetalLB: TCP load balancer in L2 mode. */
+export const METALLB_CHART: ChartPin = {
+  name: 'metallb',
+  kind: 'chart',
+  repo: 'https://metallb.github.io/metallb',
+  chart: 'metallb',
+  version: '0.15.2',
+  source: { repository: 'https://github.com/metallb/metallb', path: 'charts/metallb', tag: 'v{bare}' },
+};
 
 export const METALLB_NAMESPACE = 'metallb-system';
 
@@ -89,11 +102,13 @@ export function metalLbLayer(scope: Construct, ctx: PlatformContext): Layer {
     description: 'MetalLB: TCP load-balancer addresses (L2) from the site pools',
     namespace: METALLB_NAMESPACE,
   });
+  // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
+  Inventory.of(layer).addScrapeTarget({ name: 'metallb', layer: layer.layerName, namespace: METALLB_NAMESPACE, selector: { 'app.kubernetes.io/name': 'metallb' }, port: 'monitoring', pods: true });
   // Speakers need host networking and NET_RAW.
   new PlatformNamespace(layer, 'namespace', { name: METALLB_NAMESPACE, podSecurity: 'privileged' });
   new HelmComponent(layer, 'metallb', {
     name: 'metallb',
-    chart: ctx.versions.metallb,
+    chart: pinned(ctx, METALLB_CHART),
     namespace: METALLB_NAMESPACE,
     values: metalLbValues(),
     providesApis: [{ group: 'metallb.io' }],

@@ -1,8 +1,21 @@
 import { Construct } from 'constructs';
 import { HelmComponent } from '../constructs/helm-component';
 import { SERVER_TAINT } from '../hosts/node-labels';
-import type { ChartVersion } from '../versions';
+import type { ChartPin, ChartVersion } from '../versions';
 import { KUBE_SYSTEM } from './coredns';
+
+/**
+ * metrics-server: the resource metrics API behind kubectl top and every HPA (chart 3.13.1 ships
+ * metrics-server 0.8.1), in place of k3s's bundled one.
+ */
+export const METRICS_SERVER_CHART: ChartPin = {
+  name: 'metrics-server',
+  kind: 'chart',
+  repo: 'https://kubernetes-sigs.github.io/metrics-server/',
+  chart: 'metrics-server',
+  version: '3.13.1',
+  source: { repository: 'https://github.com/kubernetes-sigs/metrics-server', path: 'charts/metrics-server', tag: 'metrics-server-helm-chart-{version}' },
+};
 
 /** The Helm release: the Deployment, Service and APIService backend are named `metrics-server` like k3s's. */
 export const METRICS_SERVER_RELEASE = 'metrics-server';

@@ -3,17 +3,17 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeConfigMap } from 'cdk8s-plus-25/lib/imports/k8s';
 import { PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
-import type { OptionalComponent, Site } from '../config/schema';
+import type { Site } from '../config/schema';
 import { BitwardenSecret, bitwardenPart } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
 import { MONITORING_NAMESPACE, PlatformServiceMonitor } from '../constructs/service-monitor';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { at, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../config/dbaas';
-import { ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { RND_KEY, SERVER_TAINT, SERVER_TOLERATION } from '../hosts/node-labels';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
@@ -22,12 +22,20 @@ import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 import { AlertGroup, APP_ALERTS, platformAlertGroups } from '../monitoring/alert-rules';
 import { dashboardJson, platformDashboards } from '../monitoring/dashboards';
 import { sortKeys } from '../render/sort';
-import { VELERO_NAMESPACE } from './backups';
-import { HARBOR_NAMESPACE } from './harbor';
-import { JENKINS_NAMESPACE } from './jenkins';
-import { KEYCLOAK_POD_LABELS } from './keycloak';
-import { LONGHORN_NAMESPACE } from './longhorn';
-import { METALLB_NAMESPACE } from './metallb';
+import type { ChartPin } from '../versions';
+
+/**
+ * kube-prometheus-stack: Prometheus operator, Prometheus, Alertmanager, Grafana (chart 12.11.1
+ * from grafana-community), node exporter and kube-state-metrics. Chart 88.5.3 ships operator v0.93.1.
+ */
+export const KUBE_PROMETHEUS_STACK_CHART: ChartPin = {
+  name: 'kube-prometheus-stack',
+  kind: 'chart',
+  repo: 'https://prometheus-community.github.io/helm-charts',
+  chart: 'kube-prometheus-stack',
+  version: '88.5.3',
+  source: { repository: 'https://github.com/prometheus-community/helm-charts', path: 'charts/kube-prometheus-stack', tag: 'kube-prometheus-stack-{version}' },
+};
 
 /** The Helm release: object names start with it (`kube-prometheus-stack-grafana`, ...). */
 export const KPS_RELEASE = 'kube-prometheus-stack';
@@ -54,10 +62,6 @@ export const DASHBOARD_LABEL = { grafana_dashboard: '1' } as const;
 /** Loki's gateway, Grafana's log data source (logging layer). */
 export const LOKI_URL = 'http://loki-gateway.logging.svc.cluster.local';
 export const TOPOLOGY_KEY = 'kubernetes.io/hostname';
-/** Envoy Gateway's namespace (gateway layer). */
-const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
-const KEYCLOAK_NAMESPACE = 'keycloak';
-
 /** Grafana's LDAP role mapping: the admin group administers, the viewer group reads. */
 export function grafanaGroupMappings(site: Site): { group_dn: string; org_role: 'Admin' | 'Viewer'; grafana_admin: boolean }[] {
   return [
@@ -450,7 +454,7 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
   const servers = site.nodes.filter((n) => n.role === 'server').map((n) => n.ip);
   const stack = new HelmComponent(layer, 'kube-prometheus-stack', {
     name: KPS_RELEASE,
-    chart: ctx.versions['kube-prometheus-stack'],
+    chart: pinned(ctx, KUBE_PROMETHEUS_STACK_CHART),
     namespace: MONITORING_NAMESPACE,
     values: kubePrometheusStackValues(site, servers),
     providesApis: [{ group: 'monitoring.coreos.com' }],
@@ -480,25 +484,16 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
 
   new PublishedUi(layer, 'grafana-ui', { name: 'grafana', namespace: MONITORING_NAMESPACE, serviceName: GRAFANA_SERVICE.name, servicePort: GRAFANA_SERVICE.port, description: 'Grafana: dashboards, logs' });
 
-  // Scrape targets of the other layers, from this namespace (so no layer waits for this one);
-  // those of a component the site switches off are left out.
-  const monitors: { name: string; namespace: string; selector: Record<string, string>; port: string; path?: string; pods?: boolean; component?: OptionalComponent }[] = [
-    { name: 'longhorn', namespace: LONGHORN_NAMESPACE, selector: { app: 'longhorn-manager' }, port: 'manager' },
-    { name: 'metallb', namespace: METALLB_NAMESPACE, selector: { 'app.kubernetes.io/name': 'metallb' }, port: 'monitoring', pods: true },
-    { name: 'envoy-gateway', namespace: ENVOY_GATEWAY_NAMESPACE, selector: { 'control-plane': 'envoy-gateway' }, port: 'metrics' },
-    { name: 'envoy-proxy', namespace: ENVOY_GATEWAY_NAMESPACE, selector: { 'app.kubernetes.io/component': 'proxy', 'app.kubernetes.io/managed-by': 'envoy-gateway' }, port: 'metrics', path: '/stats/prometheus', pods: true },
-    { name: 'argocd', namespace: ARGOCD_NAMESPACE, selector: { 'app.kubernetes.io/name': 'argocd-metrics' }, port: 'http-metrics' },
-    { name: 'harbor', namespace: HARBOR_NAMESPACE, selector: { app: 'harbor' }, port: 'http-metrics', component: 'harbor' },
-    { name: 'keycloak', namespace: KEYCLOAK_NAMESPACE, selector: { ...KEYCLOAK_POD_LABELS }, port: 'management', component: 'keycloak' },
-    { name: 'jenkins', namespace: JENKINS_NAMESPACE, selector: { 'app.kubernetes.io/component': 'jenkins-controller', 'app.kubernetes.io/instance': 'jenkins' }, port: 'http', path: '/prometheus/', component: 'jenkins' },
-    { name: 'velero', namespace: VELERO_NAMESPACE, selector: { 'app.kubernetes.io/name': 'velero', 'app.kubernetes.io/instance': 'velero' }, port: 'http-monitoring' },
-  ];
-  for (const t of monitors.filter((m) => !m.component || site[m.component].enabled)) {
-    new PlatformServiceMonitor(layer, `monitor-${t.name}`, {
-      name: t.name, namespace: MONITORING_NAMESPACE, targetNamespaces: [t.namespace], selector: t.selector,
-      endpoints: [{ port: t.port, ...(t.path ? { path: t.path } : {}) }], pods: t.pods,
-    });
-  }
+  // The scrape targets every layer registers (Inventory), from this namespace, so no layer waits
+  // for this one; a component the site switches off registers none.
+  layer.afterAllLayers(() => {
+    for (const t of Inventory.of(layer).scrapeTargets) {
+      new PlatformServiceMonitor(layer, `monitor-${t.name}`, {
+        name: t.name, namespace: MONITORING_NAMESPACE, targetNamespaces: [t.namespace], selector: t.selector,
+        endpoints: [{ port: t.port, ...(t.path ? { path: t.path } : {}) }], pods: t.pods,
+      });
+    }
+  });
 
   for (const group of [...platformAlertGroups(site), APP_ALERTS]) {
     new PrometheusRule(layer, `rules-${group.name}`, {

@@ -6,6 +6,7 @@ import { BitwardenSecret } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import { PublishedUi } from '../constructs/published-ui';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { Inventory } from '../inventory';
 import { PlatformNamespace } from '../constructs/platform-namespace';
@@ -13,6 +14,37 @@ import { SERVER_TOLERATION } from '../hosts/node-labels';
 import { Layer } from '../layer';
 import { ldapMapping } from '../ldap-schema';
 import { LdapCaSecret } from '../constructs/ldap-ca-secret';
+import type { ChartPin } from '../versions';
+import { bare, VendorError } from '../vendor/chart-source';
+
+/** Rancher: the control panel. */
+export const RANCHER_CHART: ChartPin = {
+  name: 'rancher',
+  kind: 'chart',
+  repo: 'https://releases.rancher.com/server-charts/stable',
+  chart: 'rancher',
+  version: '2.12.3',
+  source: {
+    repository: 'https://github.com/rancher/rancher',
+    path: 'chart',
+    tag: 'v{bare}',
+    // scripts/chart/build with scripts/version (CHART_VERSION = tag without v, APP_VERSION = tag) and the shell
+    // image of build.yaml's defaultShellVersion (scripts/export-config).
+    substitutions: (ctx) => {
+      const shell = /^defaultShellVersion:\s*(\S+)/m.exec(ctx.readRepoFile('build.yaml'))?.[1];
+      const [image, tag] = shell?.split(':') ?? [];
+      if (!image || !tag) throw new VendorError('rancher: build.yaml has no defaultShellVersion <image>:<tag>; update RANCHER_CHART.source in lib/layers/rancher.ts');
+      return [
+        { file: 'Chart.yaml', from: '%VERSION%', to: bare(ctx.version) },
+        { file: 'Chart.yaml', from: '%APP_VERSION%', to: `v${bare(ctx.version)}` },
+        { file: 'values.yaml', from: '%POST_DELETE_IMAGE_NAME%', to: image },
+        { file: 'values.yaml', from: '%POST_DELETE_IMAGE_TAG%', to: tag },
+        { file: 'values.yaml', from: '%PRE_UPGRADE_IMAGE_NAME%', to: image },
+        { file: 'values.yaml', from: '%PRE_UPGRADE_IMAGE_TAG%', to: tag },
+      ];
+    },
+  },
+};
 
 export const RANCHER_NAMESPACE = 'cattle-system';
 /** Rancher keeps auth provider secrets here; it creates the namespace itself too. */
@@ -195,7 +227,7 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   const rancher = new HelmComponent(layer, 'rancher', {
     name: 'rancher',
-    chart: ctx.versions.rancher,
+    chart: pinned(ctx, RANCHER_CHART),
     namespace: RANCHER_NAMESPACE,
     values: rancherValues(site),
     // Rancher registers these CRDs itself when it starts.

@@ -1,8 +1,20 @@
 import { Construct } from 'constructs';
 import { HelmComponent } from '../constructs/helm-component';
 import { PlatformNamespace } from '../constructs/platform-namespace';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { ApiRef, Layer } from '../layer';
+import type { ChartPin } from '../versions';
+
+/** Argo Rollouts: blue/green and canary deploys of the PaaS apps (chart 2.41.0 ships Argo Rollouts v1.9.0). */
+export const ARGO_ROLLOUTS_CHART: ChartPin = {
+  name: 'argo-rollouts',
+  kind: 'chart',
+  repo: 'https://argoproj.github.io/argo-helm',
+  chart: 'argo-rollouts',
+  version: '2.41.0',
+  source: { repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argo-rollouts', tag: 'argo-rollouts-{version}' },
+};
 
 export const ROLLOUTS_NAMESPACE = 'argo-rollouts';
 /** Helm release (and so the chart's `app.kubernetes.io/instance` label). */
@@ -79,7 +91,7 @@ export function rolloutsLayer(scope: Construct, ctx: PlatformContext): Layer {
   new PlatformNamespace(layer, 'namespace', { name: ROLLOUTS_NAMESPACE, podSecurity: 'restricted' });
   new HelmComponent(layer, 'argo-rollouts', {
     name: ROLLOUTS_RELEASE,
-    chart: ctx.versions['argo-rollouts'],
+    chart: pinned(ctx, ARGO_ROLLOUTS_CHART),
     namespace: ROLLOUTS_NAMESPACE,
     values: rolloutsValues(),
     providesApis: ROLLOUTS_APIS,

@@ -6,10 +6,29 @@ import {
 import { BITWARDEN_STORES } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
 import { HOSTNAME_SPREAD, HostnameSpread } from '../ha/workloads';
+import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
 import { Inventory } from '../inventory';
+import type { ChartPin } from '../versions';
+import { externalSecretsCrdTemplates } from '../vendor/vendor-command';
+
+/** External Secrets Operator: Secrets from Bitwarden. */
+export const EXTERNAL_SECRETS_CHART: ChartPin = {
+  name: 'external-secrets',
+  kind: 'chart',
+  repo: 'https://charts.external-secrets.io',
+  chart: 'external-secrets',
+  version: '2.9.0',
+  source: {
+    repository: 'https://github.com/external-secrets/external-secrets',
+    path: 'deploy/charts/external-secrets',
+    tag: 'helm-chart-{version}',
+    // The published chart's templates/crds/ is made at release time (make helm.generate).
+    generate: (ctx) => ({ how: 'hack/helm.generate.sh deploy/crds deploy/charts/external-secrets (make helm.generate), reimplemented in lib/vendor/vendor-command.ts', files: externalSecretsCrdTemplates(ctx.readRepoFile('deploy/crds/bundle.yaml')) }),
+  },
+};
 
 export const ESO_NAMESPACE = 'external-secrets';
 export const BITWARDEN_NAMESPACE = 'bitwarden';
@@ -114,7 +133,7 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
   new PlatformNamespace(layer, 'bitwarden-namespace', { name: BITWARDEN_NAMESPACE, podSecurity: 'restricted' });
   new HelmComponent(layer, 'external-secrets', {
     name: 'external-secrets',
-    chart: ctx.versions['external-secrets'],
+    chart: pinned(ctx, EXTERNAL_SECRETS_CHART),
     namespace: ESO_NAMESPACE,
     values: externalSecretsValues(),
     providesApis: [{ group: 'external-secrets.io' }, { group: 'generators.external-secrets.io' }],

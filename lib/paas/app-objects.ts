@@ -20,10 +20,12 @@ export interface AppObject {
   readonly role: string;
 }
 
-type Spec = Pick<AppSpec, 'name' | 'environment' | 'strategy' | 'singleton' | 'autoscaling' | 'volumes' | 'secrets' | 'databases' | 'expose' | 'metrics' | 'preview'>;
+type Spec = Pick<AppSpec, 'name' | 'environment' | 'strategy' | 'singleton' | 'autoscaling' | 'volumes' | 'secrets' | 'databases' | 'expose' | 'metrics' | 'preview'> & { readonly kind?: AppSpec['kind'] };
 
-/** Every object `app` renders, in the order WebApp creates them. */
+/** Every object `app` renders, in the order its construct (WebApp, WorkerApp, CronJobApp) creates them. */
 export function appObjects(app: Spec): AppObject[] {
+  if (app.kind === 'worker') return workerObjects(app);
+  if (app.kind === 'cronjob') return cronJobObjects(app);
   const namespace = appNamespace(app);
   const name = app.name;
   const out: AppObject[] = [];
@@ -49,5 +51,39 @@ export function appObjects(app: Spec): AppObject[] {
   if (app.expose.http) add('HTTPRoute', name, ['expose', 'http'], 'the route on the shared gateway');
   if (hasPreviewHost(app)) add('HTTPRoute', `${name}-preview`, previewHostField(app), 'the route of the preview host');
   if (app.metrics) add('PodMonitor', name, ['metrics'], 'the PodMonitor');
+  return out;
+}
+
+/** The Secret and claims every kind renders first. */
+function storageObjects(app: Spec): AppObject[] {
+  const namespace = appNamespace(app);
+  const out: AppObject[] = [];
+  if (Object.keys(app.secrets).length) out.push({ kind: 'ExternalSecret', namespace, name: envSecretName(app), field: ['secrets'], role: 'the Secret of the secret variables' });
+  else if (app.databases.length) out.push({ kind: 'ExternalSecret', namespace, name: envSecretName(app), field: ['databases'], role: 'the Secret of the database logins' });
+  app.volumes.forEach((v, i) => out.push({ kind: 'PersistentVolumeClaim', namespace, name: claimName(app, v.name), field: ['volumes', i, 'name'], role: `the claim of volume "${v.name}"` }));
+  return out;
+}
+
+/** What a worker renders (WorkerApp): no Service, no route; a PodMonitor for its metrics. */
+function workerObjects(app: Spec): AppObject[] {
+  const namespace = appNamespace(app);
+  const name = app.name;
+  const out = storageObjects(app);
+  const add = (kind: string, objectName: string, field: Path, role: string) => out.push({ kind, namespace, name: objectName, field, role });
+  add(app.strategy.type === 'canary' ? 'Rollout' : 'Deployment', name, [], 'the workload');
+  if (!app.singleton) add('PodDisruptionBudget', name, [], 'the PodDisruptionBudget');
+  if (app.autoscaling) add('HorizontalPodAutoscaler', name, ['autoscaling'], 'the autoscaler');
+  if (app.metrics) add('NetworkPolicy', `${name}-from-prometheus`, ['metrics'], 'the policy letting Prometheus in');
+  if (app.databases.length) add('NetworkPolicy', `${name}-to-dbaas`, ['databases'], 'the policy letting the app reach the DBaaS');
+  if (app.metrics) add('PodMonitor', name, ['metrics'], 'the PodMonitor');
+  return out;
+}
+
+/** What a cronjob renders (CronJobApp): the CronJob and its egress allow. */
+function cronJobObjects(app: Spec): AppObject[] {
+  const namespace = appNamespace(app);
+  const out = storageObjects(app);
+  out.push({ kind: 'CronJob', namespace, name: app.name, field: [], role: 'the CronJob' });
+  if (app.databases.length) out.push({ kind: 'NetworkPolicy', namespace, name: `${app.name}-to-dbaas`, field: ['databases'], role: 'the policy letting the app reach the DBaaS' });
   return out;
 }

@@ -135,6 +135,11 @@ export function previewHost(app: PreviewFields, domain: string): string | undefi
   return typeof app.preview?.host === 'string' ? app.preview.host : `preview-${app.name}.${domain}`;
 }
 
+/** The DBaaS database of an app's binding: its `name`, else the app's name with "-" written as "_". */
+export function appDatabaseName(app: Pick<AppSpec, 'name'>, binding: Pick<AppSpec['databases'][number], 'name'>): string {
+  return binding.name ?? app.name.replace(/-/g, '_');
+}
+
 /** The spec field that gives an app its preview host: `preview.host` when written, else `strategy.type` (blueGreen). */
 export function previewHostField(app: Pick<AppSpec, 'preview'>): readonly string[] {
   return typeof app.preview?.host === 'string' ? ['preview', 'host'] : ['strategy', 'type'];

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { readInputFile } from '../config/input-file';
+import { HAPROXY_PORTS, ReservedPort } from '../config/platform-rules';
 import { contains, formatIp, formatRange, IpRange, parseAddressBlock, parseIp, rangeSize } from '../config/net';
 import type { AppSpec } from '../config/app-schema';
 import type { Site } from '../config/schema';
@@ -56,20 +57,8 @@ export interface ReservedAddress {
   readonly what: string;
 }
 
-/** A port no app may expose over TCP, and what holds it. */
-export interface ReservedPort {
-  readonly port: number;
-  readonly what: string;
-}
-
-/**
- * Ports HAProxy's own frontends hold on its address: every app's TCP port becomes a frontend
- * `bind :<port>` there too, so these stay free.
- */
-export const HAPROXY_PORTS: readonly ReservedPort[] = [
-  { port: 80, what: 'HAProxy\'s HTTP frontend' },
-  { port: 443, what: 'HAProxy\'s HTTPS frontend' },
-];
+export { HAPROXY_PORTS } from '../config/platform-rules';
+export type { ReservedPort } from '../config/platform-rules';
 
 /** The empty lock of a pool (no app exposes TCP yet). */
 export function emptyLock(pool: string): AppsLock {
@@ -84,10 +73,10 @@ export function loadBalancerRequests(apps: readonly AppSpec[]): LoadBalancerRequ
   }));
 }
 
-/** The PaaS pool of `site`: its name and address blocks; throws when site.yaml names no such pool. */
+/** The PaaS pool of `site`: its name and address blocks (the site rules refuse a paas.pool that names no pool). */
 export function paasPool(site: Site): AllocationPool {
   const pool = site.network.metallb.pools.find((p) => p.name === site.paas.pool);
-  if (!pool) throw new PlatformError(`site.yaml: paas.pool "${site.paas.pool}" names no pool of network.metallb.pools`);
+  if (!pool) throw new Error(`programming error: paas.pool "${site.paas.pool}" names no pool of network.metallb.pools, which the site rules (lib/config/rules.ts) refuse; the site was not validated (load it with loadSite)`);
   return { name: pool.name, ranges: pool.addresses.map((a) => parseAddressBlock(a)!) };
 }
 
@@ -145,8 +134,10 @@ export function allocate(
 
 /**
  * Ports are the one thing apps share: each app's address is its own, but HAProxy publishes every
- * TCP port on its single address, one frontend per port. Two apps on one port, or an app on a
- * port HAProxy keeps for itself, is an error naming the apps and the fix.
+ * TCP port on its single address, one frontend per port. The app rules (checkAppAgainstPlatform,
+ * checkAppTcpPortsTogether in lib/config/app-platform-rules.ts) refuse two apps on one port, or
+ * an app on a port HAProxy keeps for itself, at the app's file:line:col; here it is a programming
+ * error (apps not loaded with loadApps).
  */
 function checkPorts(requests: readonly LoadBalancerRequest[], reservedPorts: readonly ReservedPort[]): void {
   const problems: string[] = [];
@@ -154,11 +145,11 @@ function checkPorts(requests: readonly LoadBalancerRequest[], reservedPorts: rea
   for (const r of [...requests].sort((a, b) => a.app.localeCompare(b.app))) {
     for (const [name, port] of Object.entries(r.ports).sort(([a], [b]) => a.localeCompare(b))) {
       const held = owner.get(port);
-      if (held) problems.push(`app "${r.app}" exposes TCP port ${port} (expose.tcp "${name}"), which ${held} already uses on HAProxy's address; set another expose.tcp externalPort in apps/${r.app}.yaml`);
+      if (held) problems.push(`app "${r.app}" exposes TCP port ${port} (expose.tcp "${name}"), which ${held} already uses on HAProxy's address`);
       else owner.set(port, `app "${r.app}"`);
     }
   }
-  if (problems.length) throw new PlatformError(`TCP ports of the apps clash (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
+  if (problems.length) throw new Error(`programming error: TCP ports of the apps clash, which the app rules (lib/config/app-platform-rules.ts) refuse; load the apps with loadApps (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
 }
 
 /** Free addresses of the pool in ascending order (site rules keep pools off the node subnet's network and broadcast addresses). */

@@ -4,9 +4,10 @@ import { bitwardenPart } from '../constructs/bitwarden-secret';
 import { dbaasEndpoint } from '../config/dbaas';
 import { DEAD_NODE_TAINTS, deadNodeTolerations } from '../ha/recovery';
 import {
-  APP_CONTAINER, appLabels, appNodeSelector, appPlacementTolerations, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds,
+  APP_CONTAINER, appDatabaseName, appLabels, appNodeSelector, appPlacementTolerations, claimName, envSecretName, SINGLETON_ANNOTATION, selectorLabels, tolerationSeconds,
 } from './conventions';
 import { appProbes } from './probes';
+import { AccountField, bindingEnv, renderBindingVariable, RenderedBindingVariable } from './binding-templates';
 
 import type { JsonMap } from '../k8s/manifest';
 
@@ -15,49 +16,78 @@ import type { JsonMap } from '../k8s/manifest';
 /** One DBaaS binding, resolved against the site. */
 export interface DatabaseBinding {
   readonly engine: AppSpec['databases'][number]['engine'];
-  readonly prefix: string;
+  /** The prefix of its variables, when they are `<prefix>_HOST`... (envPrefix or the engine's default). */
+  readonly prefix?: string;
   readonly host: string;
   readonly port: number;
   readonly database: string;
   /** The Bitwarden login item (username and password of the app's account). */
   readonly credentials: string;
+  /** The variables it sets, in order, each as rendered (lib/paas/binding-templates.ts). */
+  readonly variables: readonly { readonly name: string; readonly value: RenderedBindingVariable }[];
 }
 
-/** The app's databases with their endpoint, name, variable prefix and Bitwarden login item. */
+/**
+ * The key of `<app>-env`'s ExternalSecret data that holds a field of binding `i`'s login, read
+ * only inside templates: a `-` keeps it apart from every variable name (letters, digits, _).
+ */
+export function bindingInputKey(i: number, field: AccountField): string {
+  return `binding-${i}-${field}`;
+}
+
+/** The app's databases with their endpoint, name, variables and Bitwarden login item. */
 export function databaseBindings(app: AppSpec, site: Site): DatabaseBinding[] {
-  return app.databases.map((d) => {
+  return app.databases.map((d, i) => {
     const { host, port } = dbaasEndpoint(site, d.engine);
+    const database = appDatabaseName(app, d);
+    const { env, prefix } = bindingEnv(d, app.image);
+    const endpoint = { engine: d.engine, host, port, name: database };
     return {
       engine: d.engine,
-      prefix: d.envPrefix ?? d.engine.toUpperCase(),
+      ...(prefix ? { prefix } : {}),
       host,
       port,
-      database: d.name ?? app.name.replace(/-/g, '_'),
+      database,
       credentials: d.credentials ?? `bitwarden:app-${app.name}-${d.engine}`,
+      variables: Object.entries(env).map(([name, template]) => ({ name, value: renderBindingVariable(template, endpoint, (field) => bindingInputKey(i, field)) })),
     };
   });
 }
 
-/** Keys of `<app>-env` and the Bitwarden reference each comes from: `secrets`, then `<PREFIX>_USER`/`_PASSWORD` per binding. */
-export function envSecretData(app: AppSpec, site: Site): Record<string, string> {
-  const data: Record<string, string> = { ...app.secrets };
-  for (const b of databaseBindings(app, site)) {
-    data[`${b.prefix}_USER`] = bitwardenPart(b.credentials, 'username');
-    data[`${b.prefix}_PASSWORD`] = bitwardenPart(b.credentials, 'password');
-  }
-  return data;
+/** What `<app>-env` holds: the Bitwarden reference of each key, the templates, and the template inputs. */
+export interface EnvSecret {
+  /** Keys filled from Bitwarden as they are: `secrets`, then each binding's `{{ .user }}` / `{{ .password }}` variables. */
+  readonly data: Readonly<Record<string, string>>;
+  /** Keys assembled by an External Secrets template (a binding's URL or DSN). */
+  readonly templates: Readonly<Record<string, string>>;
+  /** Login fields read only inside the templates (not keys of the Secret). */
+  readonly inputs: Readonly<Record<string, string>>;
 }
 
-/** The container's environment: plain variables, the bindings' endpoints, then every key of `<app>-env`. */
+/** The content of `<app>-env`: `secrets`, then the binding variables that hold the account. */
+export function envSecret(app: AppSpec, site: Site): EnvSecret {
+  const data: Record<string, string> = { ...app.secrets };
+  const templates: Record<string, string> = {};
+  const inputs: Record<string, string> = {};
+  databaseBindings(app, site).forEach((b, i) => {
+    for (const { name, value } of b.variables) {
+      if (value.kind === 'account') data[name] = bitwardenPart(b.credentials, value.field);
+      if (value.kind === 'template') {
+        templates[name] = value.template;
+        for (const field of value.fields) inputs[bindingInputKey(i, field)] = bitwardenPart(b.credentials, field);
+      }
+    }
+  });
+  return { data, templates, inputs };
+}
+
+/** The container's environment: plain variables, the bindings' plain variables, then every key of `<app>-env`. */
 function containerEnv(app: AppSpec, site: Site): JsonMap[] {
   const plain = Object.keys(app.env).sort().map((name) => ({ name, value: app.env[name] }));
-  const bindings = databaseBindings(app, site).flatMap((b) => [
-    { name: `${b.prefix}_HOST`, value: b.host },
-    { name: `${b.prefix}_PORT`, value: String(b.port) },
-    { name: `${b.prefix}_NAME`, value: b.database },
-  ]);
+  const bindings = databaseBindings(app, site).flatMap((b) => b.variables.flatMap(({ name, value }) => (value.kind === 'plain' ? [{ name, value: value.value }] : [])));
   const secret = envSecretName(app);
-  const fromSecret = Object.keys(envSecretData(app, site)).sort().map((name) => ({ name, valueFrom: { secretKeyRef: { name: secret, key: name } } }));
+  const { data, templates } = envSecret(app, site);
+  const fromSecret = Object.keys({ ...data, ...templates }).sort().map((name) => ({ name, valueFrom: { secretKeyRef: { name: secret, key: name } } }));
   return [...plain, ...bindings, ...fromSecret];
 }
 
@@ -72,10 +102,11 @@ const scratchVolume = (i: number) => `scratch-${i}`;
  * spread lets the scheduler stack replicas on one node, and that node's loss takes them all.
  * With more pods than app nodes the hard rule still places them evenly (2, 2, 2 on three
  * nodes); a pod stays Pending only when a node has no room left, which the node-failure
- * simulation reports as a capacity problem. A singleton has nothing to spread.
+ * simulation reports as a capacity problem. A singleton has nothing to spread, nor a cronjob.
  */
 export function topologySpread(app: AppSpec, _site: Site, hashLabel: string): JsonMap[] {
-  if (app.singleton) return [];
+  // A singleton has nothing to spread, nor has a cronjob's run (one pod, retried elsewhere).
+  if (app.singleton || app.kind === 'cronjob') return [];
   return [{
     maxSkew: 1,
     topologyKey: 'kubernetes.io/hostname',
@@ -87,7 +118,7 @@ export function topologySpread(app: AppSpec, _site: Site, hashLabel: string): Js
 }
 
 /**
- * The pod template of an app (Kubernetes JSON), shared by its Deployment or Rollout: the
+ * The pod template of an app (Kubernetes JSON), shared by its Deployment, Rollout or CronJob: the
  * restricted security context (non-root, no privilege escalation, every capability dropped but
  * NET_BIND_SERVICE when asked, RuntimeDefault seccomp, read-only root with emptyDirs for the
  * writable paths), probes, resources, explicit dead-node tolerations, spread over nodes.
@@ -111,7 +142,7 @@ export function podTemplate(app: AppSpec, site: Site, hashLabel: string): JsonMa
     imagePullPolicy: 'IfNotPresent',
     ...(app.command ? { command: [...app.command] } : {}),
     ...(app.args ? { args: [...app.args] } : {}),
-    ports: app.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+    ...(app.ports.length ? { ports: app.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) } : {}),
     ...(env.length ? { env } : {}),
     resources: {
       requests: { ...app.resources.requests },
@@ -150,6 +181,8 @@ export function podTemplate(app: AppSpec, site: Site, hashLabel: string): JsonMa
         seccompProfile: { type: 'RuntimeDefault' },
       },
       containers: [container],
+      // A cronjob's run restarts its container in place when it fails (a new pod only after a node loss or a stuck pod).
+      ...(app.kind === 'cronjob' ? { restartPolicy: 'OnFailure' } : {}),
       ...(volumes.length ? { volumes } : {}),
       // An R&D app: on the R&D nodes only, tolerating their taint.
       ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}),

@@ -1,26 +1,18 @@
-import { PlatformServiceMonitor } from '../constructs/service-monitor';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import {
-  IntOrString, KubeHorizontalPodAutoscalerV2, KubePersistentVolumeClaim, KubePodDisruptionBudget, KubeService, Quantity,
-} from 'cdk8s-plus-25/lib/imports/k8s';
+import { IntOrString, KubeService } from 'cdk8s-plus-25/lib/imports/k8s';
 import type { AppSpec } from '../config/app-schema';
 import { platformContext } from '../context';
 import { Inventory } from '../inventory';
-import {
-  appLabels, appNamespace, appStorageClass, claimName, envSecretName, isRndApp, previewHost, previewHostField, rndOutsideHaReason, SINGLETON_ANNOTATION, selectorLabels,
-} from './conventions';
-import { HA_ANNOTATIONS } from '../ha/annotations';
+import { appNamespace, previewHost, previewHostField, selectorLabels } from './conventions';
 import type { AppAllocation } from './lock';
 import { appNetworkPolicies } from './network-policies';
-import { databaseBindings, envSecretData, podTemplate } from './pod-template';
-import { BitwardenSecret } from '../constructs/bitwarden-secret';
+import { podTemplate } from './pod-template';
+import {
+  AppMetrics, appAvailability, appDatabaseEntries, appPodMonitor, appSecretAndVolumes, appWhat, appWorkload, workloadHashLabel,
+} from './app-parts';
 import { SHARED_GATEWAY, sharedGatewayRoute } from '../constructs/published-ui';
-import { declareFacts } from '../facts/declare';
 
-/** The Rollouts label on each revision's pods (the Deployment controller's is `pod-template-hash`). */
-const ROLLOUT_HASH_LABEL = 'rollouts-pod-template-hash';
-const DEPLOYMENT_HASH_LABEL = 'pod-template-hash';
 /** The LoadBalancer annotations of MetalLB 0.15 (the `metallb.universe.tf/` prefix is the deprecated spelling). */
 export const METALLB_ANNOTATIONS = { ips: 'metallb.io/loadBalancerIPs', pool: 'metallb.io/address-pool' } as const;
 
@@ -64,7 +56,7 @@ export class WebApp extends Construct {
    * path. The hook for the monitoring layer: render a ServiceMonitor from it (and an ingress
    * allow from Prometheus's namespace to the port) once monitoring.coreos.com is provided.
    */
-  public readonly metrics?: { readonly namespace: string; readonly service: string; readonly port: string; readonly path: string };
+  public readonly metrics?: AppMetrics;
 
   constructor(scope: Construct, id: string, props: WebAppProps) {
     super(scope, id);
@@ -73,80 +65,16 @@ export class WebApp extends Construct {
     const owner = props.owner ?? 'paas';
     const namespace = appNamespace(app);
     const name = app.name;
-    const selector = { matchLabels: selectorLabels(app) };
     const strategy = app.strategy;
-    const isRollout = strategy.type === 'blueGreen' || strategy.type === 'canary';
-    const what = app.description ?? `app ${name} (${app.environment})`;
+    const what = appWhat(app);
     if (app.expose.tcp.length && !props.allocation) throw new Error(`${this.node.path}: app "${name}" exposes TCP ports but has no address in apps.lock.yaml; render through buildPlatform, which allocates one`);
 
-    // Secret variables and database logins, from Bitwarden.
-    const bindings = databaseBindings(app, site);
-    const secretData = envSecretData(app, site);
-    if (Object.keys(secretData).length) new BitwardenSecret(this, 'env', { name: envSecretName(app), namespace, data: secretData });
-
-    for (const v of app.volumes) {
-      new KubePersistentVolumeClaim(this, `volume-${v.name}`, {
-        metadata: { name: claimName(app, v.name), namespace, labels: appLabels(app) },
-        spec: { storageClassName: appStorageClass(app), accessModes: [v.accessMode], resources: { requests: { storage: Quantity.fromString(v.size) } } },
-      });
-    }
+    // Secret variables and database logins, from Bitwarden; volumes.
+    const bindings = appSecretAndVolumes(this, app, site);
 
     // The workload.
-    this.podTemplate = podTemplate(app, site, isRollout ? ROLLOUT_HASH_LABEL : DEPLOYMENT_HASH_LABEL);
-    const replicas = app.autoscaling ? {} : { replicas: app.replicas };
-    const outsideHa = isRndApp(app) ? rndOutsideHaReason(site) : undefined;
-    const annotations = app.singleton || outsideHa
-      ? { annotations: { ...(app.singleton ? { [SINGLETON_ANNOTATION]: app.singleton } : {}), ...(outsideHa ? { [HA_ANNOTATIONS.outsideHa]: outsideHa } : {}) } }
-      : {};
-    const metadata = { name, namespace, ...annotations };
-    if (strategy.type === 'rolling' || strategy.type === 'recreate') {
-      this.workload = new ApiObject(this, 'deployment', {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata,
-        spec: {
-          ...replicas,
-          revisionHistoryLimit: 5,
-          selector,
-          strategy: strategy.type === 'rolling'
-            ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: strategy.maxSurge, maxUnavailable: strategy.maxUnavailable } }
-            : { type: 'Recreate' },
-          template: this.podTemplate,
-        },
-      });
-    } else {
-      this.workload = new ApiObject(this, 'rollout', {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Rollout',
-        metadata,
-        spec: {
-          ...replicas,
-          revisionHistoryLimit: 5,
-          selector,
-          template: this.podTemplate,
-          strategy: strategy.type === 'blueGreen'
-            ? {
-              blueGreen: {
-                activeService: name,
-                previewService: `${name}-preview`,
-                // Production waits for a person (kubectl argo rollouts promote); sit and uat switch when ready.
-                autoPromotionEnabled: strategy.autoPromotion ?? app.environment !== 'prod',
-                scaleDownDelaySeconds: strategy.scaleDownDelaySeconds,
-              },
-            }
-            : {
-              canary: {
-                stableService: `${name}-stable`,
-                canaryService: `${name}-canary`,
-                maxSurge: '25%',
-                maxUnavailable: 0,
-                steps: strategy.steps.map((s) => ('setWeight' in s ? { setWeight: s.setWeight } : { pause: s.pause.duration === undefined ? {} : { duration: `${s.pause.duration}s` } })),
-              },
-            },
-        },
-      });
-    }
-    if (app.singleton || outsideHa) declareFacts(this.workload, { ha: { ...(app.singleton ? { singleton: app.singleton } : {}), ...(outsideHa ? { outsideHa } : {}) } });
+    this.podTemplate = podTemplate(app, site, workloadHashLabel(app));
+    this.workload = appWorkload(this, app, site, this.podTemplate, { active: name, preview: `${name}-preview`, stable: `${name}-stable`, canary: `${name}-canary` });
 
     // Services: `<app>` (the route's backend; the load balancer when the app exposes TCP).
     const allocation = props.allocation;
@@ -172,25 +100,7 @@ export class WebApp extends Construct {
       service('canary-service', `${name}-canary`, false);
     }
 
-    // Availability: a budget for replicated apps (a drain takes one pod at a time); none for a
-    // singleton, whose one pod a drain must be able to evict (it restarts elsewhere).
-    if (!app.singleton) {
-      new KubePodDisruptionBudget(this, 'disruption-budget', {
-        metadata: { name, namespace },
-        spec: { maxUnavailable: IntOrString.fromNumber(1), selector },
-      });
-    }
-    if (app.autoscaling) {
-      new KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
-        metadata: { name, namespace },
-        spec: {
-          scaleTargetRef: { apiVersion: isRollout ? 'argoproj.io/v1alpha1' : 'apps/v1', kind: isRollout ? 'Rollout' : 'Deployment', name },
-          minReplicas: app.autoscaling.min,
-          maxReplicas: app.autoscaling.max,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: app.autoscaling.cpuTarget } } }],
-        },
-      });
-    }
+    appAvailability(this, app);
 
     // Exposure.
     const httpPortName = app.expose.http ? (app.expose.http.port ?? app.ports[0].name) : undefined;
@@ -215,20 +125,8 @@ export class WebApp extends Construct {
         inventory.addTcp({ name: `${name}-${t.port}`, layer: owner, description: `${what}: port ${t.port}`, address: allocation.address, port: allocation.ports[t.port] });
       }
     }
-    bindings.forEach((b, i) => {
-      inventory.addDatabase({
-        // Bindings follow app.databases one to one.
-        source: { file: app.file, field: `databases[${i}]` },
-        engine: b.engine, database: b.database, user: `${b.credentials.replace(/#.*$/, '')}#username`, passwordRef: `${b.credentials.replace(/#.*$/, '')}#password`,
-        usedBy: `app ${name} (${app.environment})`, purpose: `${what}: ${b.prefix}_* variables`,
-      });
-    });
-    // Metrics: a PodMonitor (every pod scraped once, whichever Services of a blue/green or canary
-    // release select it); the ingress allow from Prometheus is among the NetworkPolicies above.
-    if (app.metrics) {
-      this.metrics = { namespace, service: name, port: app.metrics.port, path: app.metrics.path };
-      new PlatformServiceMonitor(this, 'metrics', { name, namespace, pods: true, selector: selectorLabels(app), endpoints: [{ port: app.metrics.port, path: app.metrics.path }] });
-    }
+    appDatabaseEntries(this, app, bindings);
+    this.metrics = appPodMonitor(this, app);
   }
 }
 

@@ -2,6 +2,8 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { AppSpec } from '../config/app-schema';
 import { WebApp } from './web-app';
+import { WorkerApp } from './worker-app';
+import { CronJobApp } from './cron-job-app';
 import { appLabels, appPath } from './conventions';
 import type { AppAllocation } from './lock';
 
@@ -30,13 +32,17 @@ export class WorkloadChart extends Chart {
   public readonly appName: string;
   /** Output folder relative to the repo root. */
   public readonly folder: string;
-  public readonly webApp: WebApp;
+  /** The app's construct, after its kind: a WebApp, WorkerApp or CronJobApp. */
+  public readonly app: WebApp | WorkerApp | CronJobApp;
 
   constructor(scope: Construct, props: WorkloadChartProps) {
     super(scope, `workload-${props.spec.name}`, { disableResourceNameHashes: true, labels: appLabels(props.spec) });
     Object.defineProperty(this, WORKLOAD_SYMBOL, { value: true });
     this.appName = props.spec.name;
     this.folder = appPath(props.spec.name);
-    this.webApp = new WebApp(this, 'app', { spec: props.spec, allocation: props.allocation, pool: props.pool, owner: props.owner });
+    const spec = props.spec;
+    this.app = spec.kind === 'worker' ? new WorkerApp(this, 'app', { spec })
+      : spec.kind === 'cronjob' ? new CronJobApp(this, 'app', { spec })
+        : new WebApp(this, 'app', { spec, allocation: props.allocation, pool: props.pool, owner: props.owner });
   }
 }

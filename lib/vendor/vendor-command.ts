@@ -20,70 +20,27 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as zlib from 'zlib';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import type { ChartPin } from '../versions';
+import { bare, ChartSource, setKey, Substitution, VendorError } from './chart-source';
 import { hashTree, VENDOR_LOCK } from './lock';
+
+export { VendorError } from './chart-source';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The lock, relative to the platform checkout. */
 export const LOCK_FILE = VENDOR_LOCK;
 const LOCK_HEADER = '# Vendored upstream sources: npm run vendor -- <name> <version> adds or bumps one. synth checks every sha256.\n';
 const THIS_FILE = 'lib/vendor/vendor-command.ts';
-
-/** A refusal: printed as one line, no stack. */
-export class VendorError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'VendorError';
-  }
-}
+/** Where a source's release steps are written, for the messages that ask to update them. */
+const SOURCES = `the chart's source (its pin in its layer file under lib/layers/, or HELM_REPOSITORIES of ${THIS_FILE} for a dependency)`;
 
 // ---------------------------------------------------------------------------------------------
 // Tables
 // ---------------------------------------------------------------------------------------------
 
-/** A replacement the upstream release process makes before it publishes; recorded in the lock. */
-export interface Substitution {
-  /** File of the vendored folder (POSIX, relative). */
-  readonly file: string;
-  /** When set and `file` does not exist upstream, `file` is first created as a copy of this file (a release-time template). */
-  readonly template?: string;
-  /** Literal text replaced, every occurrence (it must occur). */
-  readonly from: string;
-  readonly to: string;
-}
-
-/** What a table's substitution rule can read. */
-export interface SubstitutionContext {
-  /** The version being vendored, as given. */
-  readonly version: string;
-  /** A file of the vendored folder as upstream has it (relative to the folder). */
-  readonly readFile: (file: string) => string;
-  /** A file of the repository at the release commit (relative to the repository root). */
-  readonly readRepoFile: (file: string) => string;
-}
-
-/** Where a chart is released from. Patterns expand `{name}`, `{version}` and `{bare}` (the version without a leading `v`). */
-export interface ChartSource {
-  /** Git repository (recorded in the lock; fetched unless `--from` is given for a component). */
-  readonly repository: string;
-  /** Tag pattern of the release. */
-  readonly tag?: string;
-  /** A branch instead of a tag (packaged charts kept in the repository, e.g. MinIO's helm-releases/). */
-  readonly branch?: string;
-  /** The chart's folder in the repository (`.` for the root), or, with `archive`, its packaged .tgz. */
-  readonly path: string;
-  readonly archive?: boolean;
-  /** Release-time replacements of the upstream release process. */
-  readonly substitutions?: (ctx: SubstitutionContext) => Substitution[];
-  /**
-   * Files the upstream release process generates into the chart before it publishes (e.g. CRD
-   * templates built from a bundle in the repository); recorded in the lock with how.
-   */
-  readonly generate?: (ctx: SubstitutionContext) => { readonly how: string; readonly files: Readonly<Record<string, string>> };
-}
-
 export interface ChartComponent extends ChartSource {
   readonly kind: 'chart';
-  /** Other names accepted on the command line (lib/versions.ts keys). */
+  /** Other names accepted on the command line (the pin's name, e.g. `argocd` for the chart `argo-cd`). */
   readonly aliases?: readonly string[];
 }
 
@@ -102,79 +59,27 @@ export interface ManifestComponent {
 }
 
 export type Component = ChartComponent | ManifestComponent;
+/** Components by lock key: the chart's name for a chart, the versions map key for a manifest set. */
 export type ComponentTable = Readonly<Record<string, Component>>;
 /** Helm repository URL (as Chart.yaml names it) -> chart name (or `*`) -> where that chart is released from. */
 export type HelmRepositoryTable = Readonly<Record<string, Readonly<Record<string, ChartSource>>>>;
 
-/** `key: value` line of a file set to `key: value'` (what `helm package --version/--app-version` does). */
-function setKey(ctx: SubstitutionContext, file: string, key: string, value: string): Substitution {
-  const line = new RegExp(`^${key}:.*$`, 'm').exec(ctx.readFile(file));
-  if (!line) throw new VendorError(`${file} has no "${key}:" line to set at release time; update ${THIS_FILE}`);
-  return { file, from: line[0], to: `${key}: ${value}` };
+/**
+ * The charts `npm run vendor` knows: one per chart pin (declared in its layer file, collected by
+ * lib/layers/index.ts `CHART_PINS`, passed here by the command line), keyed by chart name, the
+ * pin's name accepted as alias.
+ */
+export function chartComponents(pins: readonly ChartPin[]): ComponentTable {
+  const out: Record<string, Component> = {};
+  for (const pin of pins) {
+    if (out[pin.chart]) throw new VendorError(`two chart pins name the chart "${pin.chart}" (${pin.name} and another): pin each chart once`);
+    out[pin.chart] = { kind: 'chart', ...pin.source, ...(pin.name !== pin.chart ? { aliases: [pin.name] } : {}) };
+  }
+  return out;
 }
 
-const bare = (version: string): string => version.replace(/^v/, '');
-
-/** The components `npm run vendor` knows, by chart name (charts) or lib/versions.ts key (manifests). */
-export const COMPONENTS: ComponentTable = {
-  'alloy': { kind: 'chart', repository: 'https://github.com/grafana/alloy', path: 'operations/helm/charts/alloy', tag: 'helm-chart/{version}' },
-  'argo-cd': { kind: 'chart', repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argo-cd', tag: 'argo-cd-{version}', aliases: ['argocd'] },
-  'argo-rollouts': { kind: 'chart', repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argo-rollouts', tag: 'argo-rollouts-{version}' },
-  'argocd-apps': { kind: 'chart', repository: 'https://github.com/argoproj/argo-helm', path: 'charts/argocd-apps', tag: 'argocd-apps-{version}' },
-  'coredns': { kind: 'chart', repository: 'https://github.com/coredns/helm', path: 'charts/coredns', tag: 'coredns-{version}' },
-  'external-secrets': {
-    kind: 'chart',
-    repository: 'https://github.com/external-secrets/external-secrets',
-    path: 'deploy/charts/external-secrets',
-    tag: 'helm-chart-{version}',
-    // The published chart's templates/crds/ is made at release time (make helm.generate).
-    generate: (ctx) => ({ how: 'hack/helm.generate.sh deploy/crds deploy/charts/external-secrets (make helm.generate), reimplemented in lib/vendor/vendor-command.ts', files: externalSecretsCrdTemplates(ctx.readRepoFile('deploy/crds/bundle.yaml')) }),
-  },
-  'gateway-helm': {
-    kind: 'chart',
-    repository: 'https://github.com/envoyproxy/gateway',
-    path: 'charts/gateway-helm',
-    tag: 'v{bare}',
-    aliases: ['envoy-gateway'],
-    // tools/make/helm.mk (release.yaml: IMAGE=docker.io/envoyproxy/gateway TAG=<tag> IMAGE_PULL_POLICY=IfNotPresent
-    // CHART_VERSION=<tag>): values.yaml is envsubst of values.tmpl.yaml, then `helm package --app-version <tag> --version <chart version>`.
-    substitutions: (ctx) => [
-      setKey(ctx, 'Chart.yaml', 'version', ctx.version),
-      setKey(ctx, 'Chart.yaml', 'appVersion', `v${bare(ctx.version)}`),
-      { file: 'values.yaml', template: 'values.tmpl.yaml', from: '${GatewayImage}', to: `docker.io/envoyproxy/gateway:v${bare(ctx.version)}` },
-      { file: 'values.yaml', template: 'values.tmpl.yaml', from: '${GatewayImagePullPolicy}', to: 'IfNotPresent' },
-    ],
-  },
-  'harbor': { kind: 'chart', repository: 'https://github.com/goharbor/harbor-helm', path: '.', tag: 'v{bare}' },
-  'jenkins': { kind: 'chart', repository: 'https://github.com/jenkinsci/helm-charts', path: 'charts/jenkins', tag: 'jenkins-{version}' },
-  'kube-prometheus-stack': { kind: 'chart', repository: 'https://github.com/prometheus-community/helm-charts', path: 'charts/kube-prometheus-stack', tag: 'kube-prometheus-stack-{version}' },
-  'loki': { kind: 'chart', repository: 'https://github.com/grafana-community/helm-charts', path: 'charts/loki', tag: 'loki-{version}' },
-  'longhorn': { kind: 'chart', repository: 'https://github.com/longhorn/longhorn', path: 'chart', tag: 'v{bare}' },
-  'metallb': { kind: 'chart', repository: 'https://github.com/metallb/metallb', path: 'charts/metallb', tag: 'v{bare}' },
-  'metrics-server': { kind: 'chart', repository: 'https://github.com/kubernetes-sigs/metrics-server', path: 'charts/metrics-server', tag: 'metrics-server-helm-chart-{version}' },
-  'rancher': {
-    kind: 'chart',
-    repository: 'https://github.com/rancher/rancher',
-    path: 'chart',
-    tag: 'v{bare}',
-    // scripts/chart/build with scripts/version (CHART_VERSION = tag without v, APP_VERSION = tag) and the shell
-    // image of build.yaml's defaultShellVersion (scripts/export-config).
-    substitutions: (ctx) => {
-      const shell = /^defaultShellVersion:\s*(\S+)/m.exec(ctx.readRepoFile('build.yaml'))?.[1];
-      const [image, tag] = shell?.split(':') ?? [];
-      if (!image || !tag) throw new VendorError(`rancher: build.yaml has no defaultShellVersion <image>:<tag>; update ${THIS_FILE}`);
-      return [
-        { file: 'Chart.yaml', from: '%VERSION%', to: bare(ctx.version) },
-        { file: 'Chart.yaml', from: '%APP_VERSION%', to: `v${bare(ctx.version)}` },
-        { file: 'values.yaml', from: '%POST_DELETE_IMAGE_NAME%', to: image },
-        { file: 'values.yaml', from: '%POST_DELETE_IMAGE_TAG%', to: tag },
-        { file: 'values.yaml', from: '%PRE_UPGRADE_IMAGE_NAME%', to: image },
-        { file: 'values.yaml', from: '%PRE_UPGRADE_IMAGE_TAG%', to: tag },
-      ];
-    },
-  },
-  'velero': { kind: 'chart', repository: 'https://github.com/vmware-tanzu/helm-charts', path: 'charts/velero', tag: 'velero-{version}' },
-
+/** The manifest sets `npm run vendor` knows, by lib/versions.ts key. */
+export const MANIFEST_COMPONENTS: ComponentTable = {
   'external-snapshotter': {
     kind: 'manifests',
     repository: 'https://github.com/kubernetes-csi/external-snapshotter',
@@ -635,10 +540,10 @@ function substitute(files: Map<string, Buffer>, subs: readonly Substitution[], w
   for (const s of subs) {
     if (!files.has(s.file)) {
       if (s.template && files.has(s.template)) files.set(s.file, Buffer.from(files.get(s.template)!));
-      else throw new VendorError(`${where} has no ${s.file} to substitute in; update ${THIS_FILE}`);
+      else throw new VendorError(`${where} has no ${s.file} to substitute in; update ${SOURCES}`);
     }
     const text = files.get(s.file)!.toString('utf8');
-    if (!text.includes(s.from)) throw new VendorError(`${where}: "${s.from}" does not occur in ${s.file}: the release process changed; update ${THIS_FILE}`);
+    if (!text.includes(s.from)) throw new VendorError(`${where}: "${s.from}" does not occur in ${s.file}: the release process changed; update ${SOURCES}`);
     files.set(s.file, Buffer.from(text.split(s.from).join(s.to), 'utf8'));
   }
 }
@@ -674,7 +579,7 @@ function chartMeta(files: Map<string, Buffer>, where: string): ChartMeta {
   try {
     doc = parseYaml(raw.toString('utf8'));
   } catch (e) {
-    throw new VendorError(`${where}: Chart.yaml is not YAML (${(e as Error).message.split('\n')[0]}): a release-time placeholder missing from ${THIS_FILE}?`);
+    throw new VendorError(`${where}: Chart.yaml is not YAML (${(e as Error).message.split('\n')[0]}): a release-time placeholder missing from ${SOURCES}?`);
   }
   const c = (doc ?? {}) as { name?: unknown; version?: unknown; dependencies?: unknown };
   return { name: String(c.name ?? ''), version: String(c.version ?? ''), dependencies: Array.isArray(c.dependencies) ? c.dependencies : [] };
@@ -1002,7 +907,8 @@ export interface VendorOptions {
   readonly version: string;
   /** A local git folder or URL holding the component's repository, instead of its table URL. */
   readonly from?: string;
-  readonly components?: ComponentTable;
+  /** Every component it may vendor: `chartComponents(CHART_PINS)` and `MANIFEST_COMPONENTS` (the command line passes them). */
+  readonly components: ComponentTable;
   readonly helmRepositories?: HelmRepositoryTable;
   readonly log?: (line: string) => void;
 }
@@ -1021,13 +927,13 @@ function lookup(components: ComponentTable, name: string): [string, Component] {
   const hit = Object.entries(components).find(([, c]) => c.aliases?.includes(name));
   if (hit) return hit;
   const known = Object.keys(components).sort().map((k) => (components[k].aliases?.length ? `${k} (${components[k].aliases!.join(', ')})` : k));
-  throw new VendorError(`unknown component "${name}"; known: ${known.join(', ')} (add it to COMPONENTS in ${THIS_FILE})`);
+  throw new VendorError(`unknown component "${name}"; known: ${known.join(', ')} (a chart: declare its pin, with its source, in its layer file and list it in CHART_PINS of lib/layers/index.ts; a manifest set: MANIFEST_COMPONENTS of ${THIS_FILE})`);
 }
 
 /** Vendors one component at one version and records it in vendor/lock.yaml. */
 export function vendor(options: VendorOptions): VendorResult {
   const root = options.root ?? ROOT;
-  const components = options.components ?? COMPONENTS;
+  const components = options.components;
   const log = options.log ?? (() => undefined);
   const [key, component] = lookup(components, options.name);
   const version = options.version;
@@ -1099,19 +1005,20 @@ function removePrevious(root: string, previous: string | undefined, current: str
 
 export const VENDOR_USAGE = 'usage: npm run vendor -- <name> <version> [--from <git-dir-or-url>]';
 
-const HELP = `${VENDOR_USAGE}
+const help = (components: ComponentTable): string => `${VENDOR_USAGE}
 
 Copies an upstream Helm chart (its dependencies unpacked under charts/, recursively) or an upstream
 manifest set into vendor/charts/<chart>-<version>/ or vendor/manifests/<name>-<version>/, from the
 Git tag it is released from, removes the previous version's folder, and records repository, tag,
 commit and sha256 in ${LOCK_FILE}.
 
-  <name>     a component of ${THIS_FILE} (COMPONENTS), or a lib/versions.ts key it lists as alias
+  <name>     a chart (its pin's name works too) or a manifest set: a chart pin of a layer file
+             (lib/layers/index.ts CHART_PINS) or MANIFEST_COMPONENTS of ${THIS_FILE}
   <version>  the release, e.g. 9.1.4
   --from     a local clone or mirror (or another URL) of the component's repository; dependencies are
              read from their table repositories (redirect them with git's url.<base>.insteadOf)
 
-Components: ${Object.keys(COMPONENTS).sort().join(', ')}`;
+Components: ${Object.keys(components).sort().join(', ')}`;
 
 /** Paths under `rel` git would not add (upstream .gitignore files ignore unpacked charts/, Chart.lock...); [] outside a git checkout. */
 function ignoredByGit(root: string, rel: string): string[] {
@@ -1129,7 +1036,7 @@ export interface VendorIo {
 export function runVendorCli(
   args: readonly string[],
   io: VendorIo = { out: (l) => console.log(l), err: (l) => console.error(l) },
-  tables: Pick<VendorOptions, 'root' | 'components' | 'helmRepositories'> = {},
+  tables: Pick<VendorOptions, 'root' | 'components' | 'helmRepositories'>,
 ): number {
   try {
     const { values, positionals } = (() => {
@@ -1140,7 +1047,7 @@ export function runVendorCli(
       }
     })();
     if (values.help) {
-      io.out(HELP);
+      io.out(help(tables.components));
       return 0;
     }
     if (positionals.length !== 2) throw new VendorError(`expected <name> <version>; ${VENDOR_USAGE}`);

@@ -2,6 +2,7 @@ import { HA_ANNOTATIONS, HA_RULES, HaRuleId } from '../ha/annotations';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
 import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
 import { isViolation, Outcome, simulate } from '../ha/simulate';
+import { scheduledJobOutcomes, scheduledJobs } from '../ha/scheduled-jobs';
 import { asList, describeObject, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
 import type { LoadedObject } from '../k8s/tree';
@@ -209,7 +210,7 @@ export function checkHaDefaultDeny(ctx: HaContext, report: HaReport): void {
   }
 }
 
-/** N-1: no single node's loss causes an outage of a non-singleton; every singleton recovers within its budget. */
+/** N-1: no single node's loss causes an outage of a non-singleton; every singleton recovers within its budget; every CronJob keeps a node to run on. */
 export function checkHaFailure(ctx: HaContext, report: HaReport, reportFile: HaReportFile): void {
   const cluster = ctx.model.cluster;
   if (!cluster) return;
@@ -228,6 +229,18 @@ export function checkHaFailure(ctx: HaContext, report: HaReport, reportFile: HaR
       grouped.set(key, g);
     }
   }
+  // CronJobs: a run needs one surviving node it may run on.
+  const jobs = scheduledJobs(ctx.model);
+  const stranded = new Map<string, { origin: HaObject; label: string; nodes: string[] }>();
+  for (const r of jobs.length ? results : []) {
+    for (const o of scheduledJobOutcomes(cluster, jobs, r.failed).filter((x) => x.violation)) {
+      const origin = ctx.model.otherPods.find((p) => p.schedule === o.job)!.origin;
+      const g = stranded.get(o.label) ?? { origin, label: o.label, nodes: [] };
+      g.nodes.push(...r.failed);
+      stranded.set(o.label, g);
+    }
+  }
+  for (const g of stranded.values()) report(g.origin, tag('ha/failure', `losing ${g.nodes.join(' or ')}: ${g.label} has no surviving node to run on, so its runs are missed; let it run on more nodes (node selector, tolerations)`));
   for (const { o, nodes } of grouped.values()) {
     const w = o.workload;
     const fix = o.singleton

@@ -34,11 +34,16 @@ describe('app specs (apps/<name>.yaml)', () => {
     expect(errorsOf('environment: production\nimage: nginx\nports: []\nsecrets: { DB_PASS: hunter2 }\n')).toEqual([
       'apps/demo.yaml:1:14: environment: must be one of "sit", "uat", "prod", "rnd", got "production"',
       'apps/demo.yaml:2:8: image: must be pinned: add a tag (not "latest") or a digest "@sha256:...", got "nginx"',
-      'apps/demo.yaml:3:8: ports: needs at least 1 entry',
       'apps/demo.yaml:4:21: secrets.DB_PASS: must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself), got "hunter2"',
     ]);
     expect(errorsOf(MINIMAL.replace('nginx:1.27.3', 'nginx:latest'))).toEqual(['apps/demo.yaml:2:8: image: must not use the mutable tag "latest": pin a version tag or a digest "@sha256:...", got "nginx:latest"']);
     expect(errorsOf(`${MINIMAL}replica: 3\n`)[0]).toMatch(/^apps\/demo.yaml:5:1: replica: unknown key "replica"; did you mean "replicas"\? allowed: /);
+  });
+
+  test('GIVEN a web app without ports WHEN parsed THEN the rule asks for a port or another kind', () => {
+    expect(errorsOf('environment: prod\nimage: nginx:1.27.3\nports: []\n')).toEqual([
+      'apps/demo.yaml:3:8: ports: a web app needs at least 1 port (its Service, route and probes use it); add `ports: [ { name: http, port: 8080 } ]`, or write `kind: worker` for a process that serves nothing',
+    ]);
   });
 
   test('GIVEN cross-field mistakes WHEN parsed THEN the rules name the field and the fix', () => {
@@ -57,6 +62,7 @@ describe('app specs (apps/<name>.yaml)', () => {
       'apps/demo.yaml:7:13: ports[1].name: duplicate port name "http" (also ports[0])',
       'apps/demo.yaml:7:25: ports[1].port: the container runs as a non-root user, which binds a port below 1024 only with `capabilities: [NET_BIND_SERVICE]`; add that, or listen on a port from 1024 up',
       'apps/demo.yaml:8:17: health.port: names no port "web"; the app\'s ports are "http", "http"',
+      'apps/demo.yaml:9:38: databases[1]: postgresql database "demo" is already bound by databases[0]; bind each database once, or set databases[1].name to another',
       'apps/demo.yaml:9:38: databases[1]: two bindings set POSTGRESQL_* variables (also databases[0]); give one an envPrefix',
     ]);
   });

@@ -35,6 +35,19 @@ describe('BitwardenSecret', () => {
     expect(() => render({})).toThrow('needs at least one key');
   });
 
+  test('GIVEN template inputs WHEN rendered THEN they are fetched for the templates only: no key of the Secret, and no template without plainData', () => {
+    const layer = new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
+    new BitwardenSecret(layer, 's', {
+      name: 'creds', namespace: 'demo', data: {},
+      plainData: { URL: 'redis://{{ index . "in-password" | urlquery }}@cache:6379' }, templateInputs: { 'in-password': 'bitwarden:cache' },
+    });
+    const es = (layer.toJson() as Obj[])[0];
+    expect(es.spec.data).toEqual([{ secretKey: 'in-password', remoteRef: { key: 'cache', property: 'password' } }]);
+    expect(es.spec.target.template).toEqual({ engineVersion: 'v2', data: { URL: 'redis://{{ index . "in-password" | urlquery }}@cache:6379' } });
+    const bare = new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
+    expect(() => new BitwardenSecret(bare, 's', { name: 'creds', namespace: 'demo', data: {}, templateInputs: { x: 'bitwarden:cache' } })).toThrow('templateInputs are read by plainData templates, and there is none');
+  });
+
   test('GIVEN a Secret type and a template WHEN rendered THEN the created Secret has that type and the template fills its key', () => {
     const layer = new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
     new BitwardenSecret(layer, 's', {

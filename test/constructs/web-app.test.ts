@@ -5,6 +5,7 @@ import type { AppSpec } from '../../lib/config/app-schema';
 import { ConfigError, formatIssue } from '../../lib/config/errors';
 import { parseApp } from '../../lib/config/load-apps';
 import { LOCK_FILE, parseLock } from '../../lib/paas/lock';
+import { WebApp } from '../../lib/paas/web-app';
 import { WorkloadChart } from '../../lib/paas/workload-chart';
 import { buildPlatform } from '../../lib/platform';
 import { renderSite, synth } from '../../lib/synth';
@@ -283,29 +284,27 @@ describe('WebApp', () => {
     expect(app('ledger').filter((f) => f.startsWith('podmonitor-') || f.includes('from-prometheus'))).toEqual([]);
     const platform = buildPlatform(site, undefined, specs(['wiki']));
     const chart = platform.outputs.map((o) => o.chart).filter(WorkloadChart.isWorkloadChart)[0];
-    expect(chart.webApp.metrics).toEqual({ namespace: 'prod', service: 'wiki', port: 'metrics', path: '/metrics' });
+    expect(chart.app instanceof WebApp && chart.app.metrics).toEqual({ namespace: 'prod', service: 'wiki', port: 'metrics', path: '/metrics' });
   });
 
-  test('GIVEN an app on a platform UI host or two apps on one database WHEN built THEN a ConfigError names the app file and field (no stack trace)', () => {
-    const onGrafana = parseApp('environment: prod\nimage: nginx:1.27.3\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: grafana.turnsys.com } }\n', 'apps/dash.yaml', site);
-    let error: unknown;
-    try { buildPlatform(site, undefined, [onGrafana]); } catch (e) { error = e; }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues.map(formatIssue)).toEqual([
-      expect.stringMatching(/^apps\/dash\.yaml: expose\.http\.host: host grafana\.turnsys\.com is published twice \(layers \w+ and \w+\); host names must be unique$/),
+  test('GIVEN an app or its preview on a platform UI host WHEN parsed THEN a ConfigError names the app file, line, column and field, before anything is built', () => {
+    const refused = (text: string) => {
+      try { parseApp(text, 'apps/dash.yaml', site); } catch (e) { return (e as ConfigError).issues.map(formatIssue); }
+      throw new Error('parseApp accepted the app');
+    };
+    expect(refused('environment: prod\nimage: nginx:1.27.3\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: grafana.turnsys.com } }\n')).toEqual([
+      'apps/dash.yaml:4:25: expose.http.host: "grafana.turnsys.com" is the host of Grafana (layer monitoring); one app or platform UI per host name: pick another host',
     ]);
     // A preview host on a platform UI host: named at the field that makes it.
-    const previewOnGrafana = parseApp('environment: prod\nimage: nginx:1.27.3\nstrategy: { type: blueGreen }\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: dash.turnsys.com } }\npreview: { host: grafana.turnsys.com }\n', 'apps/dash.yaml', site);
-    let previewError: unknown;
-    try { buildPlatform(site, undefined, [previewOnGrafana]); } catch (e) { previewError = e; }
-    expect((previewError as ConfigError).issues.map(formatIssue)).toEqual([
-      expect.stringMatching(/^apps\/dash\.yaml: preview\.host: host grafana\.turnsys\.com is published twice \(layers \w+ and \w+\); host names must be unique$/),
+    expect(refused('environment: prod\nimage: nginx:1.27.3\nstrategy: { type: blueGreen }\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: dash.turnsys.com } }\npreview: { host: grafana.turnsys.com }\n')).toEqual([
+      'apps/dash.yaml:6:18: preview.host: the preview host "grafana.turnsys.com" of this blueGreen app is the host of Grafana (layer monitoring); set preview.host to a host of its own, or write `preview: { host: false }` for none',
     ]);
+  });
+
+  test('GIVEN two apps on one database, each valid alone, WHEN built without loadApps THEN the Inventory calls it a programming error naming the app file and field', () => {
     const db = (n: string) => parseApp('environment: prod\nimage: nginx:1.27.3\nports: [ { name: http, port: 8080 } ]\ndatabases: [ { engine: postgresql, name: shared } ]\n', `apps/${n}.yaml`, site);
-    let dbError: unknown;
-    try { buildPlatform(site, undefined, [db('one'), db('two')]); } catch (e) { dbError = e; }
-    expect(dbError).toBeInstanceOf(ConfigError);
-    expect((dbError as ConfigError).issues.map(formatIssue)).toEqual(['apps/two.yaml: databases[0]: postgresql database "shared" is claimed by app one (prod) and app two (prod); give each component its own']);
+    expect(() => buildPlatform(site, undefined, [db('one'), db('two')]))
+      .toThrow('programming error: postgresql database "shared" is claimed by app one (prod) and app two (prod); give each component its own (apps/two.yaml, databases[0])');
   });
 
   test('GIVEN the apps in a temporary checkout WHEN synthesized THEN every rendered object validates strictly, the lock is written, and a failing synth leaves it untouched', () => {

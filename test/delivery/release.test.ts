@@ -232,6 +232,20 @@ describe('npm run release against a local bare remote', () => {
     );
   });
 
+  test('GIVEN a blueGreen app with a host WHEN released THEN the message names the preview URL to try before promoting', async () => {
+    fs.writeFileSync(path.join(repo.work, 'apps/shop.yaml'), [
+      'environment: prod', 'image: registry.turnsys.com/apps/shop:1.0.0', 'ports:', '  - { name: http, port: 8080 }', 'strategy: { type: blueGreen }',
+      'expose:', '  http: { host: shop.turnsys.com }', '',
+    ].join('\n'));
+    synth({ root: repo.work, layers: LAYERS_WITH_IMAGES, registry });
+    commitAll(repo.work, 'Add the shop');
+    const io = testIo({});
+    expect(await runReleaseCli(['shop', '1.1.0', '--root', repo.work], io)).toBe(0);
+    expect(io.stdout[io.stdout.length - 1]).toBe(
+      `release: pushed ${head().slice(0, 12)} to origin main: once Argo CD syncs, shop's rollout starts registry.turnsys.com/apps/shop:1.1.0 and pauses: try it at https://preview-shop.turnsys.com; it serves traffic only after npm run promote -- shop (npm run status shows progress)`,
+    );
+  });
+
   test('GIVEN the command line WHEN run with missing arguments THEN it shows the usage and exits 1', async () => {
     const io = testIo({});
     expect(await runReleaseCli(['wiki', '--root', repo.work], io)).toBe(1);

@@ -79,6 +79,7 @@ describe('npm run diff against a git revision', () => {
       base: run.baseSha,
       summary: { added: 0, removed: 1, changed: 0, files: 0, unchangedFiles: 0 },
       risks: [{ rule: 'stateful-removed', object: 'v1 PersistentVolumeClaim web/data', group: 'dist/web', message: expect.stringMatching(/^removed: Argo CD prunes the claim/) }],
+      manualActions: [],
     });
     expect(summaryPath(out)).toBe(path.join(root, 'diff.json'));
     expect(summaryPath('review')).toBe('review.json');
@@ -166,7 +167,7 @@ describe('npm run diff against a git revision', () => {
         expect(runDiffCli(['--root', root, '--base', 'HEAD', '--out', out], run.io)).toBe(0);
         const json = path.join(root, 'out', 'diff.json');
         expect(run.out.join('')).toMatch(new RegExp(`^diff: Markdown written to ${escape(out)} \\(summary for CI: ${escape(json)}\\): 0 added, 0 removed, 1 changed object; 1 file changed in 2 groups \\(\\d+ files unchanged\\); 0 risky changes\\n$`));
-        expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ risky: false, base: git(root, 'rev-parse', 'HEAD'), summary: { added: 0, removed: 0, changed: 1, files: 1, unchangedFiles: expect.any(Number) }, risks: [] });
+        expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toEqual({ risky: false, base: git(root, 'rev-parse', 'HEAD'), summary: { added: 0, removed: 0, changed: 1, files: 1, unchangedFiles: expect.any(Number) }, risks: [], manualActions: [] });
         const markdown = fs.readFileSync(out, 'utf8');
         // The generated list of outside dependencies names the backup target's address too.
         expect(markdown).toContain('docs/dependencies.md');
@@ -197,6 +198,12 @@ describe('npm run diff against a git revision', () => {
         const text = changed.out.join('');
         expect(text).toContain('Manual actions (files Argo CD does not apply; 1 step):\n  → re-run dist/hosts/www1/install.sh on www1 (copy the whole dist/hosts folder there first)\n');
         expect(text).toContain('      -node-ip: 10.251.50.1\n      +node-ip: 10.251.50.11\n');
+        // The CI summary beside --out carries the same step.
+        const out = path.join(root, 'out', 'node-ip.md');
+        expect(runDiffCli(['--root', root, '--base', 'HEAD', '--out', out], io().io)).toBe(0);
+        expect(JSON.parse(fs.readFileSync(path.join(root, 'out', 'node-ip.json'), 'utf8')).manualActions).toEqual([
+          { step: 're-run dist/hosts/www1/install.sh on www1 (copy the whole dist/hosts folder there first)', files: expect.arrayContaining(['dist/hosts/www1/install.sh']) },
+        ]);
         // Without the flag a successful diff exits 0 whatever it found.
         expect(runDiffCli(['--root', root, '--base', 'HEAD'], io().io)).toBe(0);
       } finally {

@@ -109,16 +109,16 @@ describe('K3sHosts: k3s config.yaml per node', () => {
     expect(c['node-label']).toEqual([DISK, PROD_TAG, 'platform.tsys/tier=web', 'topology.kubernetes.io/zone=rack2']);
   });
 
-  test('GIVEN a label kubelet may not set, or one the platform derives, WHEN rendered THEN synth fails saying what to do', () => {
+  test('GIVEN a label kubelet may not set, or one the platform derives, WHEN rendered unvalidated THEN it is a programming error (the site rules refuse them: fixtures node-label-reserved, node-label-derived)', () => {
     expect(() => renderSite(siteWith((s) => { nodeOf(s, 'www2').labels = { 'node-role.kubernetes.io/worker': 'true' }; })))
-      .toThrow('node www2: kubelet refuses to set label "node-role.kubernetes.io/worker" on itself (kubernetes.io and k8s.io labels are reserved); use your own prefix such as "platform.tsys/", or set it with kubectl label after the node joins');
+      .toThrow('programming error: node www2: kubelet refuses to set label "node-role.kubernetes.io/worker" on itself');
     expect(() => renderSite(siteWith((s) => { nodeOf(s, 'www2').labels = { 'platform.tsys/rnd': 'true' }; })))
-      .toThrow('node www2: label "platform.tsys/rnd" is derived by the platform; remove it from nodes[].labels in site.yaml and set rnd: true on the node instead');
+      .toThrow('programming error: node www2: label "platform.tsys/rnd" is derived by the platform');
   });
 
-  test('GIVEN a node named like the kube-vip folder WHEN rendered THEN synth refuses it', () => {
+  test('GIVEN a node named like the kube-vip folder WHEN rendered unvalidated THEN it is a programming error (the site rule refuses it: fixture node-named-kube-vip)', () => {
     expect(() => renderSite(siteWith((s) => { nodeOf(s, 'subord').name = 'kube-vip'; })))
-      .toThrow('node name "kube-vip" would share dist/hosts/kube-vip/ with the kube-vip manifests; rename the node in site.yaml');
+      .toThrow('programming error: node "kube-vip" would share dist/hosts/kube-vip/ with the kube-vip manifests');
   });
 });
 

@@ -3,36 +3,78 @@ import * as path from 'path';
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { parse } from 'yaml';
+import { ConfigError } from '../../lib/config/errors';
+import { HelmComponent } from '../../lib/constructs/helm-component';
 import { PlatformNamespace } from '../../lib/constructs/platform-namespace';
-import type { LayerFactory } from '../../lib/context';
+import { pinned } from '../../lib/context';
+import type { LayerFactory, PlatformContext } from '../../lib/context';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { Layer } from '../../lib/layer';
-import { LAYERS } from '../../lib/layers';
+import { CHART_PINS, LAYERS } from '../../lib/layers';
+import { metricsServerValues } from '../../lib/layers/metrics-server';
 import { synth } from '../../lib/synth';
+import { chartComponents } from '../../lib/vendor/vendor-command';
+import { readVendorLock } from '../../lib/vendor/lock';
+import { ChartPin, pinNames } from '../../lib/versions';
 import { layerNames, REPO, shippedSite, tempRootWithOutputs } from '../helpers';
 
 /**
- * docs/adding-a-layer.md: a layer is its file and its entry in the layer index. This fixture
- * layer is registered only by being in the list of layer factories (what lib/layers/index.ts
- * LAYERS is); no other file knows it.
+ * docs/adding-a-layer.md: a chart layer is its file (with its chart pin) and its entries in the
+ * layer index. This fixture layer and its pin are registered only by being in the lists of layer
+ * factories and chart pins (what lib/layers/index.ts LAYERS and CHART_PINS are); no other file
+ * knows them. Its chart is one already vendored (metrics-server), under its own release name.
  */
 const FIXTURE = 'fixture-layer';
+const RELEASE = 'fixture-metrics-server';
 
-function fixtureLayer(scope: Construct): Layer {
+/** The fixture's pin, as a layer file declares it: repository, chart, version, where it is released from. */
+const FIXTURE_CHART: ChartPin = {
+  name: 'fixture-chart',
+  kind: 'chart',
+  repo: 'https://kubernetes-sigs.github.io/metrics-server/',
+  chart: 'metrics-server',
+  version: '3.13.1',
+  source: { repository: 'https://github.com/kubernetes-sigs/metrics-server', path: 'charts/metrics-server', tag: 'metrics-server-helm-chart-{version}' },
+};
+
+function fixtureLayer(scope: Construct, ctx: PlatformContext): Layer {
   const layer = new Layer(scope, { name: FIXTURE, description: 'a layer only the index knows', namespace: FIXTURE, dependsOn: ['secrets'] });
   new PlatformNamespace(layer, 'namespace', { name: FIXTURE });
   new ApiObject(layer, 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: FIXTURE }, data: { greeting: 'hello' } });
+  new HelmComponent(layer, 'chart', {
+    name: RELEASE,
+    chart: pinned(ctx, FIXTURE_CHART),
+    namespace: FIXTURE,
+    // The shipped layer's values under another name; the shipped release keeps the metrics API (APIService) to itself.
+    values: {
+      ...metricsServerValues(),
+      nameOverride: RELEASE,
+      apiService: { create: false },
+      affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/name': RELEASE, 'app.kubernetes.io/instance': RELEASE } } }] } },
+    },
+  });
   return layer;
+}
+
+/** The shipped site with `versions:` overriding the fixture's pin (to the version vendored). */
+function siteOverridingFixture(root: string): string {
+  const file = path.join(root, 'site.yaml');
+  const text = fs.readFileSync(path.join(REPO, 'site.yaml'), 'utf8');
+  const patched = text.replace(/^versions: \{\}$/m, `versions:\n  ${FIXTURE_CHART.name}: ${FIXTURE_CHART.version}`);
+  expect(patched).not.toBe(text);
+  fs.writeFileSync(file, patched);
+  return file;
 }
 
 describe('adding a layer (docs/adding-a-layer.md)', () => {
   const factories: readonly LayerFactory[] = [...LAYERS, fixtureLayer];
+  const pins: readonly ChartPin[] = [...CHART_PINS, FIXTURE_CHART];
   let root: string;
   beforeAll(() => {
     root = tempRootWithOutputs();
-    fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
+    siteOverridingFixture(root);
     // synth verifies the whole rendered tree and throws (writing nothing) on any finding.
-    synth({ root, layers: factories, log: () => undefined });
+    synth({ root, layers: factories, pinNames: pinNames(pins), log: () => undefined });
   }, 300000);
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -40,8 +82,43 @@ describe('adding a layer (docs/adding-a-layer.md)', () => {
     expect(layerNames(shippedSite(), factories)).toContain(FIXTURE);
   });
 
-  test('GIVEN a layer in the index only WHEN synthesized and verified THEN its folder holds its objects', () => {
-    expect(fs.readdirSync(path.join(root, 'dist', FIXTURE)).sort()).toEqual(['configmap-settings.yaml', `namespace-${FIXTURE}.yaml`]);
+  test('GIVEN a chart layer in the index only WHEN synthesized and verified THEN its folder holds its objects and its chart\'s', () => {
+    const files = fs.readdirSync(path.join(root, 'dist', FIXTURE)).sort();
+    expect(files).toEqual(expect.arrayContaining(['configmap-settings.yaml', `namespace-${FIXTURE}.yaml`, `deployment-${RELEASE}.yaml`, `service-${RELEASE}.yaml`]));
+    const deployment = parse(fs.readFileSync(path.join(root, 'dist', FIXTURE, `deployment-${RELEASE}.yaml`), 'utf8'));
+    expect(deployment.metadata.labels['helm.sh/chart']).toBe(`metrics-server-${FIXTURE_CHART.version}`);
+    expect(files.some((f) => f.startsWith('apiservice-'))).toBe(false);
+  });
+
+  test('GIVEN a site that overrides the fixture\'s pin WHEN its name is not among the pins the caller passes THEN synth refuses at the versions: key, file:line:col', () => {
+    const elsewhere = tempRootWithOutputs();
+    try {
+      const file = siteOverridingFixture(elsewhere);
+      let error: unknown;
+      try {
+        synth({ root: elsewhere, layers: factories, log: () => undefined });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const line = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.startsWith(`  ${FIXTURE_CHART.name}:`)) + 1;
+      expect((error as ConfigError).issues.map((i) => `${i.line}:${i.column} ${i.field}`)).toEqual([`${line}:3 versions.${FIXTURE_CHART.name}`]);
+      expect((error as Error).message).toContain(`unknown component "${FIXTURE_CHART.name}" (allowed: `);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN a chart pin WHEN the vendor command\'s table is built from the pins THEN it knows the chart by its chart name and its pin name, released from its source', () => {
+    const table = chartComponents([FIXTURE_CHART]);
+    expect(table).toEqual({ 'metrics-server': { kind: 'chart', ...FIXTURE_CHART.source, aliases: ['fixture-chart'] } });
+  });
+
+  test('GIVEN the layer index WHEN its chart pins are read THEN each chart is pinned once, at the version vendor/lock.yaml holds, from the repository it was vendored from', () => {
+    const lock = readVendorLock(REPO);
+    expect(() => chartComponents(CHART_PINS)).not.toThrow();
+    expect(CHART_PINS.map((p) => [p.chart, p.version, p.source.repository])).toEqual(CHART_PINS.map((p) => [p.chart, lock.charts[p.chart]?.version, lock.charts[p.chart]?.repository]));
+    expect(() => chartComponents([...CHART_PINS, FIXTURE_CHART])).toThrow('two chart pins name the chart "metrics-server"');
   });
 
   test('GIVEN a layer that depends on secrets WHEN synthesized THEN its Application syncs in a later wave than secrets', () => {

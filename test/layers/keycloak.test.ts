@@ -81,9 +81,9 @@ describe('Keycloak layer', () => {
     expect(es.spec.target.template.data).toEqual({ username: 'keycloak', password: '{{ .password }}' });
   });
 
-  test('GIVEN a site without dbaas.postgresql WHEN rendered THEN it fails naming the missing key', () => {
+  test('GIVEN a site without dbaas.postgresql WHEN rendered unvalidated THEN it is a programming error naming the table of the site rule (fixture dbaas-postgresql-missing)', () => {
     const site = siteWith((s) => { delete s.dbaas.postgresql; });
-    expect(() => renderSite(site)).toThrow('site.yaml: dbaas.postgresql: is missing, and a platform component keeps its data on that DBaaS; add dbaas.postgresql: { host, port }');
+    expect(() => renderSite(site)).toThrow(/^programming error: the site has no dbaas\.postgresql; list the database that needs it in PLATFORM_DATABASES \(lib\/config\/platform-rules\.ts\)/);
   });
 
   test('GIVEN TLS ending at HAProxy WHEN rendered THEN Keycloak serves plain HTTP behind the proxy with its public URL fixed, no Ingress, and its first admin from Bitwarden', () => {

@@ -120,7 +120,7 @@ describe('logging layer', () => {
     });
   });
 
-  test('GIVEN a site without an object store WHEN rendered THEN synth stops and says how to add one', () => {
-    expect(() => renderSite(siteWith((s) => { delete s.backups.s3; }))).toThrow(/backups\.s3: .*MinIO on the NAS/);
+  test('GIVEN a site without an object store WHEN rendered unvalidated THEN the layer calls it a programming error (the site rule, fixture backups-s3-missing, says how to add one)', () => {
+    expect(() => renderSite(siteWith((s) => { delete s.backups.s3; }))).toThrow(/^programming error: the site has no backups\.s3, which the site rules \(lib\/config\/platform-rules\.ts\) require/);
   });
 });

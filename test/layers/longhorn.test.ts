@@ -3,11 +3,10 @@ import * as fs from 'fs';
 import { parse } from 'yaml';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { HA_ANNOTATIONS, SELECTS_RUNTIME_PODS } from '../../lib/ha/annotations';
-import { PlatformError } from '../../lib/platform-error';
-import { BACKUP_DAILY, LONGHORN_NAMESPACE, LONGHORN_RESOURCES, LONGHORN_UI_WRITABLE, longhornLayer, longhornValues, SNAPSHOT_HOURLY } from '../../lib/layers/longhorn';
+import { BACKUP_DAILY, LONGHORN_NAMESPACE, LONGHORN_RESOURCES, LONGHORN_UI_WRITABLE, LONGHORN_CHART, longhornLayer, longhornValues, SNAPSHOT_HOURLY } from '../../lib/layers/longhorn';
 import { UpstreamObjects } from '../../lib/constructs/upstream-objects';
 import { HelmComponent } from '../../lib/constructs/helm-component';
-import { setPlatformContext } from '../../lib/context';
+import { pinned, setPlatformContext } from '../../lib/context';
 import { Layer } from '../../lib/layer';
 import { buildPlatform } from '../../lib/platform';
 import { ChartRenderer } from '../../lib/render/chart-renderer';
@@ -267,10 +266,9 @@ describe('Longhorn backup credentials for other targets', () => {
     expect(secretData('azblob://backups@core.windows.net/')).toEqual([['AZBLOB_ACCOUNT_KEY', 'password'], ['AZBLOB_ACCOUNT_NAME', 'username']]);
   });
 
-  test('GIVEN credentials for an NFS target WHEN rendered THEN synth refuses them (NFS takes none)', () => {
+  test('GIVEN credentials for an NFS target WHEN rendered unvalidated THEN it is a programming error (the site rule refuses them: fixture backup-nfs-credentials)', () => {
     const site = siteWith((s) => { s.storage.backupCredentials = 'bitwarden:nas-backup'; });
-    expect(() => render(site)).toThrow(PlatformError);
-    expect(() => render(site)).toThrow('storage.backupCredentials: a nfs:// backup target takes no credentials (Longhorn uses them for s3, cifs, azblob only); remove it');
+    expect(() => render(site)).toThrow('programming error: storage.backupCredentials with a nfs:// backup target, which the site rules (lib/config/rules.ts) refuse; the site was not validated (load it with loadSite)');
   });
 });
 
@@ -281,7 +279,7 @@ describe('Longhorn chart patches', () => {
     const app = new App();
     setPlatformContext(app, ctx);
     const layer = new Layer(app, { name: 'longhorn', description: 'd', namespace: LONGHORN_NAMESPACE });
-    new HelmComponent(layer, 'longhorn', { name: 'longhorn', chart: ctx.versions.longhorn, namespace: LONGHORN_NAMESPACE, values: longhornValues(ctx), patches: [{ ...patch, patch: () => undefined }] });
+    new HelmComponent(layer, 'longhorn', { name: 'longhorn', chart: pinned(ctx, LONGHORN_CHART), namespace: LONGHORN_NAMESPACE, values: longhornValues(ctx), patches: [{ ...patch, patch: () => undefined }] });
     return app;
   };
 

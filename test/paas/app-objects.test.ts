@@ -41,6 +41,25 @@ const APPS: Record<string, string> = {
     'ports: [ { name: mqtt, port: 1883 } ]',
     'expose: { tcp: [ { port: mqtt } ] }',
   ].join('\n'),
+  // worker: canary by replicas (no Services), its metrics port (PodMonitor, no Service), a binding, autoscaling.
+  queue: [
+    'kind: worker', 'environment: prod', 'image: registry.turnsys.com/tsys/queue:1.0.0',
+    'strategy: { type: canary, steps: [ { setWeight: 50 } ] }',
+    'ports: [ { name: metrics, port: 9100 } ]', 'metrics: { port: metrics }',
+    'health: { command: [ queue, ping ] }',
+    'databases: [ { engine: redis } ]',
+    'autoscaling: { min: 2, max: 5 }',
+  ].join('\n'),
+  // worker: no ports, nothing optional.
+  drain: ['kind: worker', 'environment: sit', 'image: registry.turnsys.com/tsys/drain:1.0.0'].join('\n'),
+  // cronjob: secrets, a ReadWriteOnce volume, a binding.
+  nightly: [
+    'kind: cronjob', 'environment: prod', 'image: registry.turnsys.com/tsys/nightly:1.0.0',
+    'cron: { schedule: "0 3 * * *", timeZone: Europe/Paris }',
+    'secrets: { API_TOKEN: "bitwarden:nightly-token" }',
+    'databases: [ { engine: postgresql } ]',
+    'volumes: [ { name: work, mountPath: /work, size: 1Gi } ]',
+  ].join('\n'),
   // Nothing optional.
   bare: ['environment: sit', 'image: registry.turnsys.com/tsys/bare:1.0.0', 'ports: [ { name: http, port: 8080 } ]'].join('\n'),
 };
@@ -64,5 +83,12 @@ describe('appObjects: the objects an app renders, for the rules across apps', ()
     expect(of('bird').filter((o) => o.field[0] === 'strategy').map((o) => o.name)).toEqual(['bird-stable', 'bird-canary']);
     expect(of('blue').filter((o) => o.kind === 'HTTPRoute').map((o) => [o.name, o.field])).toEqual([['blue', ['expose', 'http']], ['blue-preview', ['strategy', 'type']]]);
     expect(of('bird').filter((o) => o.kind === 'HTTPRoute')).toEqual([]);
+  });
+
+  test('GIVEN a worker and a cronjob WHEN listed THEN neither has a Service or a route, and the cronjob no budget', () => {
+    const of = (n: string) => appObjects(specs.find((s) => s.name === n)!).map((o) => `${o.kind} ${o.name}`);
+    expect(of('queue')).toEqual(['ExternalSecret queue-env', 'Rollout queue', 'PodDisruptionBudget queue', 'HorizontalPodAutoscaler queue', 'NetworkPolicy queue-from-prometheus', 'NetworkPolicy queue-to-dbaas', 'PodMonitor queue']);
+    expect(of('drain')).toEqual(['Deployment drain', 'PodDisruptionBudget drain']);
+    expect(of('nightly')).toEqual(['ExternalSecret nightly-env', 'PersistentVolumeClaim nightly-work', 'CronJob nightly', 'NetworkPolicy nightly-to-dbaas']);
   });
 });

@@ -73,11 +73,11 @@ describe('apps.lock.yaml allocation', () => {
     );
   });
 
-  test('GIVEN two apps on one TCP port, or an app on HAProxy\'s 443 WHEN allocating THEN the clash names the apps and the fix', () => {
-    expect(errorOf(() => allocate([req('a', { pg: 5432 }), req('b', { db: 5432 }), req('c', { tls: 443 })], emptyLock('apps'), POOL))).toBe([
-      'TCP ports of the apps clash (2 problems):',
-      '  app "b" exposes TCP port 5432 (expose.tcp "db"), which app "a" already uses on HAProxy\'s address; set another expose.tcp externalPort in apps/b.yaml',
-      '  app "c" exposes TCP port 443 (expose.tcp "tls"), which HAProxy\'s HTTPS frontend already uses on HAProxy\'s address; set another expose.tcp externalPort in apps/c.yaml',
+  test('GIVEN two apps on one TCP port, or an app on HAProxy\'s 443, not loaded with loadApps WHEN allocating THEN it is a programming error naming the apps (the app rules refuse both: fixtures tcp-port-of-haproxy, together/tcp-port-clash)', () => {
+    expect(() => allocate([req('a', { pg: 5432 }), req('b', { db: 5432 }), req('c', { tls: 443 })], emptyLock('apps'), POOL)).toThrow([
+      'programming error: TCP ports of the apps clash, which the app rules (lib/config/app-platform-rules.ts) refuse; load the apps with loadApps (2 problems):',
+      '  app "b" exposes TCP port 5432 (expose.tcp "db"), which app "a" already uses on HAProxy\'s address',
+      '  app "c" exposes TCP port 443 (expose.tcp "tls"), which HAProxy\'s HTTPS frontend already uses on HAProxy\'s address',
     ].join('\n'));
   });
 

@@ -204,7 +204,7 @@ describe('npm run vendor', () => {
   test('GIVEN an unknown name WHEN vendored THEN one line names it and lists the known components, and nothing is written', () => {
     const io = captureIo();
     expect(runVendorCli(['nope', '1.0.0'], io, { root, components, helmRepositories })).toBe(1);
-    expect(io.stderr).toEqual(['vendor: unknown component "nope"; known: app (the-app) (add it to COMPONENTS in lib/vendor/vendor-command.ts)']);
+    expect(io.stderr).toEqual(['vendor: unknown component "nope"; known: app (the-app) (a chart: declare its pin, with its source, in its layer file and list it in CHART_PINS of lib/layers/index.ts; a manifest set: MANIFEST_COMPONENTS of lib/vendor/vendor-command.ts)']);
     expect(fs.existsSync(path.join(root, 'vendor'))).toBe(false);
   });
 
@@ -224,7 +224,7 @@ describe('npm run vendor', () => {
 
   test('GIVEN --help WHEN run THEN the usage is printed and nothing fails', () => {
     const io = captureIo();
-    expect(runVendorCli(['--help'], io, { root })).toBe(0);
+    expect(runVendorCli(['--help'], io, { root, components })).toBe(0);
     expect(io.stdout[0]).toMatch(/^usage: npm run vendor -- <name> <version> \[--from <git-dir-or-url>\]/);
   });
 });
