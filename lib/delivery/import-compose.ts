@@ -249,7 +249,7 @@ function translatePorts(t: Translation, ports: readonly ComposePort[], healthPor
   for (const p of unique) {
     const e = evidence.get(p)!;
     if (p === httpPort) t.notes.push(`port ${p.container} speaks HTTP: ${e.why}${e.certain ? '' : '; check it'}`);
-    else if (e.http) t.notes.push(`port ${p.container} also speaks HTTP (${e.why}): reachable inside the cluster on the app's Service only`);
+    else if (e.http) t.notes.push(`port ${p.container} also speaks HTTP (${e.why})`);
     else if (!e.certain) t.notes.push(`port ${p.container}: ${e.why}; ${published(p) ? 'exposed as raw TCP' : 'inside the cluster only'}; if it serves HTTP, name it http and put it under expose.http`);
   }
   const tcp: JsonMap[] = [];
@@ -272,6 +272,11 @@ function translatePorts(t: Translation, ports: readonly ComposePort[], healthPor
     }
     if (p.protocol === 'UDP') {
       t.untranslated.push(`port ${p.published ?? p.container}/udp: load balancers here carry TCP only; the port is reachable inside the cluster`);
+      continue;
+    }
+    const speaksHttp = [...evidence].some(([q, e]) => q.container === p.container && q.protocol === p.protocol && e.http);
+    if (speaksHttp) {
+      t.notes.push(`published port ${p.published ?? p.container} speaks HTTP too: not exposed (an app has one HTTP host, on its http port); reachable inside the cluster on the app's Service, or make it a second app`);
       continue;
     }
     if (TLS_PORTS.has(p.container)) t.notes.push(`port ${p.container} usually serves TLS itself: exposed as raw TCP; prefer its plain HTTP port behind the gateway`);
@@ -499,6 +504,25 @@ function translateImage(t: Translation, svc: ComposeService, unresolved: readonl
   return value;
 }
 
+/**
+ * Other services of the file that the spec's command, args or plain env values name as a host
+ * (`db:5432`, `//nats`, `nc -z mongodb 27017`): in Kubernetes they are not reachable by that name.
+ * Bare words are not hosts (a service named `worker` in `run worker` is not a reference).
+ */
+function hostsNamed(spec: JsonMap, others: readonly string[]): { service: string; where: string }[] {
+  const places: [string, string][] = [
+    ...(['command', 'args'] as const).filter((k) => Array.isArray(spec[k])).map((k) => [k, (spec[k] as unknown[]).join(' ')] as [string, string]),
+    ...Object.entries((spec.env as JsonMap | undefined) ?? {}).map(([k, v]) => [`env ${k}`, String(v)] as [string, string]),
+  ];
+  const out: { service: string; where: string }[] = [];
+  for (const service of others) {
+    const name = service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const host = new RegExp(`(?<![\\w.-])${name}(?=:\\d)|//(?:[^\\s/@]*@)?${name}(?![\\w.-])|\\b(?:nc|ping|pg_isready|mysqladmin|redis-cli|wait-for-it(?:\\.sh)?)\\b[^\\n;|&]*?(?:-h\\s*|\\s)${name}(?![\\w.-])`);
+    for (const [where, text] of places) if (host.test(text)) out.push({ service, where });
+  }
+  return out;
+}
+
 /** Command/entrypoint, health, replicas and resources, user. */
 function translateProcess(t: Translation, svc: ComposeService, singleWriter: readonly string[], startupSeconds: number): void {
   const spec = svc.spec;
@@ -690,9 +714,17 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
     translatePorts(t, ports, healthPort, image, env, app, domain);
     const singleWriter = translateVolumes(t, svc, mountsOf(svc.spec), declaredVolumes, app, shared);
     translateProcess(t, svc, singleWriter, singletonStartupSeconds(options.site));
-    for (const dep of dependenciesOf(svc.spec).keys()) {
+    const reachAs = (dep: string) => {
       const target = services.find((s) => s.name === dep);
-      if (!databases.has(dep)) t.notes.push(`depends on the service "${dep}": reach it as ${target ? appNameOf(target, options.prefix).app : kebabName(dep)}.${options.environment ?? 'sit'}.svc (its Service), not "${dep}"`);
+      return `${target ? appNameOf(target, options.prefix).app : kebabName(dep)}.${options.environment ?? 'sit'}.svc`;
+    };
+    const deps = [...dependenciesOf(svc.spec).keys()];
+    for (const dep of deps) {
+      if (!databases.has(dep)) t.notes.push(`depends on the service "${dep}": reach it as ${reachAs(dep)} (its Service), not "${dep}"`);
+    }
+    for (const { service, where } of hostsNamed(t.spec, services.map((s) => s.name).filter((n) => n !== svc.name))) {
+      if (databases.has(service)) t.notes.push(`${where} names the database host "${service}", which will not exist (the DBaaS replaces it): use the binding's variables there`);
+      else if (!deps.includes(service)) t.notes.push(`${where} names the host "${service}": reach it as ${reachAs(service)} (its Service), not "${service}"`);
     }
     otherUnresolved(t, unresolved);
     untranslatedKeys(t, svc.spec, options.images?.has(svc.name) ?? false);

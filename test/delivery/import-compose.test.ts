@@ -161,6 +161,51 @@ describe('import-compose translation rules', () => {
     expect(spec.health).toEqual({ path: '/api/health?full=1' });
   });
 
+  test('GIVEN a command and an env value that name other services as hosts WHEN imported THEN the database host and the app host are reported, a bare word is not', () => {
+    const text = [
+      'services:',
+      '  web:',
+      '    image: example/web:1.0.0',
+      '    ports: ["8080:8080"]',
+      '    command: sh -c "until nc -z db 5432; do sleep 1; done; exec web --queue worker"',
+      '    environment:',
+      '      QUEUE_URL: amqp://queue:5672',
+      '    depends_on: [db]',
+      '  queue:',
+      '    image: example/queue:2.0.0',
+      '    expose: ["5672"]',
+      '  worker:',
+      '    image: example/worker:1.0.0',
+      '  db:',
+      '    image: postgres:16',
+      '',
+    ].join('\n');
+    const web = importText(text).find((o) => o.service === 'web')!;
+    expect(web.kind).toBe('app');
+    const notes = web.kind === 'app' ? web.notes : [];
+    expect(notes).toContain('args names the database host "db", which will not exist (the DBaaS replaces it): use the binding\'s variables there');
+    expect(notes).toContain('env QUEUE_URL names the host "queue": reach it as queue.sit.svc (its Service), not "queue"');
+    expect(notes.filter((n) => n.includes('"worker"'))).toEqual([]);
+  });
+
+  test('GIVEN a second published port that speaks HTTP WHEN imported THEN it is not exposed as raw TCP, and the report says so', () => {
+    const text = [
+      'services:',
+      '  chat:',
+      '    image: example/chat:1.0.0',
+      '    ports: ["3000:3000", "9458:9458"]',
+      '    environment:',
+      '      PORT: "3000"',
+      '      METRICS_URL: http://localhost:9458/metrics',
+      '',
+    ].join('\n');
+    const chat = importText(text).find((o) => o.service === 'chat')!;
+    expect(chat.kind).toBe('app');
+    const spec = chat.kind === 'app' ? parse(chat.text) : {};
+    expect(spec.expose).toEqual({ http: { host: 'chat.turnsys.com' } });
+    expect(chat.kind === 'app' ? chat.notes : []).toContain('published port 9458 speaks HTTP too: not exposed (an app has one HTTP host, on its http port); reachable inside the cluster on the app\'s Service, or make it a second app');
+  });
+
   test('GIVEN a file that is not a compose file WHEN imported THEN it is refused by name', () => {
     expect(() => importText('version: "3"\n')).toThrow('docker-compose.yml has no "services:" map; is it a docker-compose file?');
   });
