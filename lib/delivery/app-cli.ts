@@ -6,6 +6,7 @@ import type { Invocation } from '../command-line/invocation';
 import { CliIo, processIo } from './cli';
 import { DeliveryError } from './delivery-error';
 import { ComposeError } from './compose';
+import { EnvFileError, parseEnvFile } from './compose-import/env-file';
 import { formatImport, importCompose, writeImport } from './import-compose';
 import { renderTerminal, shouldColor } from '../diff/terminal';
 import { formatPreview } from './preview';
@@ -18,16 +19,51 @@ async function guard(command: string, io: CliIo, body: () => Promise<number>): P
   try {
     return await body();
   } catch (e) {
-    if (e instanceof DeliveryError || e instanceof ConfigError || e instanceof ComposeError) io.err(`${command}: ${e.message}`);
+    if (e instanceof DeliveryError || e instanceof ConfigError || e instanceof ComposeError || e instanceof EnvFileError) io.err(`${command}: ${e.message}`);
     else io.err(`${command}: ${(e as Error).stack ?? String(e)}`);
     return 1;
   }
 }
 
+/** Reads a file the command line names, or says which and why not. */
+function readNamed(cwd: string, name: string, what: string): string {
+  try {
+    return fs.readFileSync(path.resolve(cwd, name), 'utf8');
+  } catch (e) {
+    throw new DeliveryError(`cannot read ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): name the ${what}`);
+  }
+}
+
 /**
- * `npm run import-compose`: writes `apps/<service>.yaml` for every service it can translate and
- * reports every service on stderr. Exit 0 when every non-database service was written, 1 when
- * one was not (or on errors): the report says why and what to do.
+ * The interpolation variables: the `--env-file`s in order, or else the `.env` beside the compose file
+ * when there is one (as compose does). The shell's variables are not read (an import gives the same
+ * specs on every machine): put what the shell set in an env file.
+ */
+function importVariables(cwd: string, composeFile: string, envFiles: readonly string[]): Map<string, string> {
+  if (envFiles.length) return envFiles.reduce((vars, f) => parseEnvFile(readNamed(cwd, f, 'env file'), f, vars), new Map<string, string>());
+  const dotEnv = path.join(path.dirname(composeFile), '.env');
+  if (!fs.existsSync(dotEnv)) return new Map();
+  return parseEnvFile(fs.readFileSync(dotEnv, 'utf8'), path.relative(cwd, dotEnv) || dotEnv);
+}
+
+/** `--image svc=ref` options as a map; each names one service once. */
+function imageOptions(values: readonly string[]): Map<string, string> {
+  const images = new Map<string, string>();
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq < 1 || eq === v.length - 1) throw new DeliveryError(`--image must be <service>=<image>, e.g. --image web=registry.turnsys.com/apps/web:1.4.2, not "${v}"`);
+    const service = v.slice(0, eq);
+    if (images.has(service)) throw new DeliveryError(`--image ${service}= is given twice; give each service one image`);
+    images.set(service, v.slice(eq + 1));
+  }
+  return images;
+}
+
+/**
+ * `npm run import-compose`: writes `apps/<app>.yaml` for every service it can translate, a draft
+ * `apps/drafts/<app>.yaml` (not loaded by synth) for every other one, and reports every service on
+ * stderr. Exit 0 when every non-database service got a spec, 1 when one got a draft or nothing
+ * (or on errors): the report says why and what to do.
  */
 export function runImportComposeCli({ positionals, options: o }: Invocation<'import-compose'>, io: CliIo = processIo(), cwd = process.env.INIT_CWD ?? process.cwd()): Promise<number> {
   return guard('import-compose', io, async () => {
@@ -35,25 +71,36 @@ export function runImportComposeCli({ positionals, options: o }: Invocation<'imp
     if (o.domain !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(o.domain)) {
       throw new DeliveryError(`--domain must be a lower-case DNS domain such as turnsys.com, not "${o.domain}"`);
     }
-    const composeFile = path.resolve(cwd, positionals[0]);
-    let text: string;
-    try {
-      text = fs.readFileSync(composeFile, 'utf8');
-    } catch (e) {
-      throw new DeliveryError(`cannot read ${positionals[0]} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): name the docker-compose file to import`);
+    if (o.prefix !== undefined && !/^[a-z]([-a-z0-9]{0,20})$/.test(o.prefix)) {
+      throw new DeliveryError(`--prefix must be lower-case letters, digits and "-", starting with a letter, at most 21 characters, not "${o.prefix}"`);
     }
+    const composeFile = path.resolve(cwd, positionals[0]);
+    const text = readNamed(cwd, positionals[0], 'docker-compose file to import');
+    const overrides = o.file.map((f) => ({ name: path.relative(cwd, path.resolve(cwd, f)) || f, text: readNamed(cwd, f, 'compose file to merge') }));
+    const vars = importVariables(cwd, composeFile, o['env-file']);
     const site = loadSite(path.resolve(cwd, o.site ?? path.join(ROOT, 'site.yaml')));
     const outDir = path.resolve(cwd, o.out ?? path.join(ROOT, 'apps'));
     const shownOut = path.relative(cwd, outDir) || '.';
-    const outcomes = importCompose(text, { site, environment, domain: o.domain, source: path.relative(cwd, composeFile) || composeFile, outDir: shownOut });
+    const outcomes = importCompose(text, {
+      site, environment, domain: o.domain, source: path.relative(cwd, composeFile) || composeFile, outDir: shownOut,
+      overrides, vars, images: imageOptions(o.image), prefix: o.prefix,
+    });
     const { existing } = writeImport(outcomes, outDir, o.force);
-    for (const line of formatImport(outcomes.map((x) => (x.kind === 'app' && existing.includes(path.join(outDir, `${x.app}.yaml`))
+    const shownFile = (x: { app: string; kind: string }) => path.join(x.kind === 'app' ? outDir : path.join(outDir, 'drafts'), `${x.app}.yaml`);
+    for (const line of formatImport(outcomes.map((x) => ((x.kind === 'app' || x.kind === 'draft') && existing.includes(shownFile(x))
       ? { kind: 'rejected' as const, service: x.service, app: x.app, file: x.file, reasons: [`${x.file} exists already: left alone (--force overwrites it)`], untranslated: [] }
       : x)))) io.err(`import-compose: ${line}`);
+    const existingApps = outcomes.filter((x) => x.kind === 'app' && existing.includes(shownFile(x))).length;
+    const drafts = outcomes.filter((x) => x.kind === 'draft').length;
     const missing = outcomes.filter((x) => x.kind === 'rejected').length + existing.length;
-    const written = outcomes.filter((x) => x.kind === 'app').length - existing.length;
-    io.out(`import-compose: ${written} app spec${written === 1 ? '' : 's'} written to ${shownOut}/${missing ? `; ${missing} service${missing === 1 ? '' : 's'} not written (see above)` : ''}; review the "Needs a person" notes in each file, then npm run synth`);
-    return missing ? 1 : 0;
+    const written = outcomes.filter((x) => x.kind === 'app').length - existingApps;
+    const parts = [
+      `${written} app spec${written === 1 ? '' : 's'} written to ${shownOut}/`,
+      ...(drafts ? [`${drafts} draft${drafts === 1 ? '' : 's'} in ${path.join(shownOut, 'drafts')}/ (answer the OPEN questions, then move ${drafts === 1 ? 'it' : 'them'} to ${shownOut}/)`] : []),
+      ...(missing ? [`${missing} service${missing === 1 ? '' : 's'} not written (see above)`] : []),
+    ];
+    io.out(`import-compose: ${parts.join('; ')}; review the "Needs a person" notes in each file, then npm run synth`);
+    return missing || drafts ? 1 : 0;
   });
 }
 

@@ -16,6 +16,8 @@ const DATABASE_IMAGES: Readonly<Record<string, DbaasEngine>> = {
   memcached: 'memcached',
   mongo: 'mongodb',
   mongodb: 'mongodb',
+  'mongodb-community-server': 'mongodb',
+  'mongodb-enterprise-server': 'mongodb',
   elasticsearch: 'elasticsearch',
   'eclipse-mosquitto': 'mqtt',
   mosquitto: 'mqtt',

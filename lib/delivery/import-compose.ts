@@ -1,26 +1,33 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { stringify } from 'yaml';
-import { APP_NAME, Environment, IMAGE_REF } from '../config/app-schema';
+import { APP_DEFAULTS, APP_NAME, Environment, IMAGE_REF } from '../config/app-schema';
 import { ConfigError, formatIssue } from '../config/errors';
 import { parseApp } from '../config/load-apps';
 import { secretInValue } from '../config/secret-values';
 import type { Site } from '../config/schema';
 import { readyStep, startupAllowanceSeconds } from '../ha/recovery';
-import { isMap, JsonMap } from '../k8s/manifest';
-import {
-  ComposeMount, ComposePort, ComposeService, dependenciesOf, environmentOf, healthcheckUrl, interpolate, mountsOf, portsOf, readCompose, scalar, splitCommand,
-} from './compose';
-import { databaseEngine, databaseServiceSettings, DbaasEngine } from './compose-databases';
+import { JsonMap } from '../k8s/manifest';
+import { conventionalBindingEnv } from '../paas/binding-conventions';
 import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
 import { PROBE_TIMING } from '../paas/probes';
+import {
+  ComposeError, ComposeMount, ComposePort, ComposeService, dependenciesOf, environmentOf, mountsOf, portsOf, scalar, splitCommand,
+} from './compose';
+import { databaseEngine, databaseServiceSettings, DbaasEngine } from './compose-databases';
+import { translateDeploy } from './compose-import/deploy';
+import { translateHealthcheck } from './compose-import/health';
+import { knownPortProtocol } from './compose-import/known-images';
+import { ComposeProject, ComposeText, loadComposeProject, ServiceUnresolved } from './compose-import/load';
+import { FieldComment, renderSpecText } from './compose-import/render';
 
 /**
- * `npm run import-compose`: one app spec per service of a docker-compose file. Database services
- * are not imported (the site's DBaaS replaces them; services that depend on them get a binding);
- * everything that cannot be translated is listed per service, on stderr and in the spec's header.
- * Every spec is validated with parseApp against the site before it is written; one that cannot
- * be valid (unpinned image, no port, ...) is reported instead.
+ * `npm run import-compose`: one app spec per service of a compose project (one or more files, an
+ * env file, `--image` for unpinned or build-only services). Database services are not imported (the
+ * site's DBaaS replaces them; services that use them get a binding); everything that cannot be
+ * translated is listed per service, on stderr and in the spec's header. Every spec is validated
+ * with parseApp against the site before it is written; a service whose spec cannot be valid yet
+ * (a build-only image, a shared volume, ...) becomes a DRAFT in `<out>/drafts/`, which synth does
+ * not load, with each open question as a comment at its field.
  */
 
 /** Size given to every imported volume: a guess the header asks a person to correct. */
@@ -49,10 +56,16 @@ export function singletonStartupSeconds(site: Site): number {
   return Math.max(1, Math.min(SINGLETON_STARTUP_SECONDS, fits));
 }
 
-/** Container ports that usually speak HTTP (besides the port a curl/wget healthcheck fetches). */
-const HTTP_PORTS = new Set([80, 3000, 3001, 2368, 4000, 5000, 5678, 8000, 8008, 8080, 8081, 8088, 8888, 9000]);
+/** Ports IANA registers for HTTP: HTTP by their number when nothing else in the file says so (reported). */
+const IANA_HTTP_PORTS = new Set([80, 8080]);
 /** Ports that usually speak TLS themselves (the gateway forwards plain HTTP). */
 const TLS_PORTS = new Set([443, 8443]);
+/** Variables whose value is the port the app's web server listens on. */
+const HTTP_PORT_VARS = /^(PORT|HTTP_PORT|WEB_PORT|SERVER_PORT|APP_PORT|LISTEN_PORT|[A-Z_]*_HTTP_PORT)$/;
+/** URL schemes of databases the DBaaS may serve (hard-coded hosts in them are reported). */
+const DATABASE_URL = /\b(postgres|postgresql|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|memcached|mqtt|elasticsearch):\/\/(?:[^\s@/]*@)?([^\s:/?#,]+)/g;
+/** The folder of the output where drafts go (synth reads only the files of apps/, not its folders). */
+export const DRAFTS_DIR = 'drafts';
 /** Environment variable names whose values are secrets (never written as literals). */
 const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|KEY|(^|_)PASS($|_)/i;
 /** The variables a database binding sets, after its prefix. */
@@ -63,7 +76,7 @@ const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Service keys that the platform does its own way: dropped, and named in the header. */
 const IGNORED_KEYS = new Set(['restart', 'container_name', 'hostname', 'networks', 'logging', 'labels', 'stop_grace_period', 'stop_signal', 'init', 'tty', 'stdin_open', 'cap_drop', 'read_only', 'domainname', 'platform', 'pull_policy']);
 /** Service keys translated by this importer. */
-const TRANSLATED_KEYS = new Set(['image', 'ports', 'expose', 'environment', 'volumes', 'tmpfs', 'depends_on', 'links', 'command', 'entrypoint', 'healthcheck', 'deploy', 'user']);
+const TRANSLATED_KEYS = new Set(['image', 'ports', 'expose', 'environment', 'volumes', 'tmpfs', 'depends_on', 'links', 'command', 'entrypoint', 'healthcheck', 'deploy', 'user', 'build']);
 /** What to do about service keys that cannot be translated (any other key gets a generic line). */
 const UNTRANSLATABLE: Readonly<Record<string, string>> = {
   build: 'build: the platform runs images only; build the image in CI (Jenkins platformRelease) and push it to Harbor',
@@ -102,10 +115,18 @@ export interface ImportOptions {
   readonly environment?: Environment;
   /** Host names are `<app>.<domain>`. @default the site's domain */
   readonly domain?: string;
-  /** The compose file as the header names it. */
+  /** The compose file as the header names it (the first one, when there are several). */
   readonly source: string;
   /** Folder the specs go to, as the messages name it (`apps`). */
   readonly outDir: string;
+  /** Files merged over the first one, in order (`-f a.yml -f b.yml`). */
+  readonly overrides?: readonly ComposeText[];
+  /** Interpolation variables (the `.env` next to the compose file, or `--env-file`s). */
+  readonly vars?: ReadonlyMap<string, string>;
+  /** Images given for services (`--image svc=ref`): used instead of the file's (unpinned or missing) image. */
+  readonly images?: ReadonlyMap<string, string>;
+  /** Prefix of every app name (`--prefix shop` names the service web `shop-web`). */
+  readonly prefix?: string;
 }
 
 /** A service translated into a valid app spec. */
@@ -123,7 +144,22 @@ export interface ImportedApp {
   readonly untranslated: readonly string[];
 }
 
-/** A service that cannot become a valid app spec: reported, never written. */
+/** A service whose spec cannot be valid yet: a draft in `<outDir>/drafts/`, which synth does not load. */
+export interface DraftedService {
+  readonly kind: 'draft';
+  readonly service: string;
+  readonly app: string;
+  /** `<outDir>/drafts/<app>.yaml`. */
+  readonly file: string;
+  /** The draft, its open questions as comments at their fields. */
+  readonly text: string;
+  /** The open questions: what keeps the spec from being valid, and what to do. */
+  readonly reasons: readonly string[];
+  readonly notes: readonly string[];
+  readonly untranslated: readonly string[];
+}
+
+/** A service that gives no spec at all (no app name can be made of it), or whose file exists already. */
 export interface RejectedService {
   readonly kind: 'rejected';
   readonly service: string;
@@ -144,9 +180,9 @@ export interface ReplacedDatabase {
   readonly usedBy: readonly string[];
 }
 
-export type ServiceOutcome = ImportedApp | RejectedService | ReplacedDatabase;
+export type ServiceOutcome = ImportedApp | DraftedService | RejectedService | ReplacedDatabase;
 
-/** A database service as the services depending on it see it. */
+/** A database service as the services using it see it. */
 interface DatabaseService {
   readonly service: string;
   readonly engine: DbaasEngine;
@@ -154,13 +190,13 @@ interface DatabaseService {
 }
 
 /** The spec under construction, with what the header will say. */
-interface Draft {
+interface Translation {
   readonly spec: JsonMap;
   readonly notes: string[];
   readonly untranslated: string[];
   readonly ignored: string[];
-  /** Problems that keep the spec from being valid. */
-  readonly fatal: string[];
+  /** Problems that keep the spec from being valid, at the field they concern: the draft's open questions. */
+  readonly open: FieldComment[];
 }
 
 /** `My_Service.1` -> `my-service-1`: a name that satisfies APP_NAME (or port-name rules when `max` is 15). */
@@ -179,65 +215,133 @@ function mentionsHost(value: string, hosts: ReadonlySet<string>): boolean {
   return [...hosts].some((h) => new RegExp(`(^|[/@,])${h.replace(/[.]/g, '\\.')}(:\\d+)?($|[/,?])`).test(value));
 }
 
-/** Ports of the spec: the HTTP one (named `http`) first, then the others as `tcp-<n>` / `udp-<n>`. */
-function translatePorts(d: Draft, ports: readonly ComposePort[], healthPort: number | undefined, app: string, domain: string): void {
+/** Why a container port is (not) HTTP, from what the file says: healthcheck, image, environment; the number last. */
+function portEvidence(p: ComposePort, healthPort: number | undefined, image: string | undefined, env: ReadonlyMap<string, string | undefined>): { http: boolean; why: string; certain: boolean } {
+  if (p.protocol === 'UDP') return { http: false, why: 'UDP', certain: true };
+  if (p.container === healthPort) return { http: true, why: 'the healthcheck fetches it over HTTP', certain: true };
+  const known = knownPortProtocol(image, p.container);
+  if (known) return { http: known === 'http', why: `the image ${image} serves ${known === 'http' ? 'HTTP' : 'another protocol'} on it`, certain: true };
+  const byVar = [...env].find(([k, v]) => HTTP_PORT_VARS.test(k) && v === String(p.container));
+  if (byVar) return { http: true, why: `env ${byVar[0]} sets it as the web server's port`, certain: true };
+  const byUrl = [...env].find(([, v]) => v !== undefined && new RegExp(`^https?://(localhost|127\\.0\\.0\\.1|0\\.0\\.0\\.0):${p.container}(/|$)`).test(v));
+  if (byUrl) return { http: true, why: `env ${byUrl[0]} is an HTTP URL on it`, certain: true };
+  if (TLS_PORTS.has(p.container)) return { http: false, why: 'it is the usual TLS port', certain: false };
+  if (IANA_HTTP_PORTS.has(p.container)) return { http: true, why: 'its number is the one IANA registers for HTTP (nothing else in the file says so)', certain: false };
+  return { http: false, why: 'nothing in the file says what it speaks', certain: false };
+}
+
+/** Ports of the spec: the HTTP one (named `http`) first, then the others as `tcp-<n>` / `udp-<n>`; no ports makes a worker. */
+function translatePorts(t: Translation, ports: readonly ComposePort[], healthPort: number | undefined, image: string | undefined, env: ReadonlyMap<string, string | undefined>, app: string, domain: string): void {
   const unique = ports.filter((p, i) => ports.findIndex((q) => q.container === p.container && q.protocol === p.protocol) === i);
-  const httpPort = unique.find((p) => p.protocol === 'TCP' && (p.container === healthPort || HTTP_PORTS.has(p.container)));
-  // The first port is the default for health and expose.http: HTTP first, then TCP, UDP last.
+  if (!unique.length) {
+    t.spec.kind = 'worker';
+    t.notes.push('no ports (ports:, expose: or a healthcheck URL): a worker (kind: worker), reached by nobody; if it does listen, add the port and make it a web app');
+    return;
+  }
+  const evidence = new Map(unique.map((p) => [p, portEvidence(p, healthPort, image, env)]));
+  const published = (p: ComposePort) => ports.some((q) => q.container === p.container && q.protocol === p.protocol && (q.published !== undefined || q.hostIp !== undefined));
+  const httpCandidates = unique.filter((p) => evidence.get(p)!.http);
+  const httpPort = httpCandidates.find((p) => published(p) && evidence.get(p)!.certain) ?? httpCandidates.find(published) ?? httpCandidates[0];
   const rank = (p: ComposePort) => (p === httpPort ? 0 : p.protocol === 'TCP' ? 1 : 2);
   const ordered = [...unique].sort((a, b) => rank(a) - rank(b));
   const nameOf = (p: ComposePort) => (p === httpPort ? 'http' : `${p.protocol.toLowerCase()}-${p.container}`);
-  d.spec.ports = ordered.map((p) => ({ name: nameOf(p), port: p.container, ...(p.protocol === 'UDP' ? { protocol: 'UDP' } : {}) }));
+  t.spec.ports = ordered.map((p) => ({ name: nameOf(p), port: p.container, ...(p.protocol === 'UDP' ? { protocol: 'UDP' } : {}) }));
+  for (const p of unique) {
+    const e = evidence.get(p)!;
+    if (p === httpPort) t.notes.push(`port ${p.container} speaks HTTP: ${e.why}${e.certain ? '' : '; check it'}`);
+    else if (e.http) t.notes.push(`port ${p.container} also speaks HTTP (${e.why})`);
+    else if (!e.certain) t.notes.push(`port ${p.container}: ${e.why}; ${published(p) ? 'exposed as raw TCP' : 'inside the cluster only'}; if it serves HTTP, name it http and put it under expose.http`);
+  }
   const tcp: JsonMap[] = [];
+  const seen = new Set<string>();
   for (const p of ports) {
     if (p.published === undefined && p.hostIp === undefined) continue;
+    const key = `${p.container}/${p.protocol}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     const local = p.hostIp !== undefined && /^(127\.|::1$|localhost$)/.test(p.hostIp);
-    if (local && p !== httpPort) {
-      d.notes.push(`port ${p.container} was published on ${p.hostIp} only (local access): not exposed`);
+    if (local && p.container !== httpPort?.container) {
+      t.notes.push(`port ${p.container} was published on ${p.hostIp} only (local access): not exposed`);
       continue;
     }
-    if (p === httpPort) {
-      if (local) d.notes.push(`port ${p.container} was published on ${p.hostIp} only (for a reverse proxy on the host): the gateway takes that role`);
-      (d.spec.expose as JsonMap).http = { host: `${app}.${domain}` };
-      d.notes.push(`published port ${p.published ?? p.container} -> http://${app}.${domain} through the gateway (TLS at HAProxy; add the entry of dist/hosts/haproxy/)`);
+    if (httpPort && p.container === httpPort.container && p.protocol === 'TCP') {
+      if (local) t.notes.push(`port ${p.container} was published on ${p.hostIp} only (for a reverse proxy on the host): the gateway takes that role`);
+      (t.spec.expose as JsonMap).http = { host: `${app}.${domain}` };
+      t.notes.push(`published port ${p.published ?? p.container} -> http://${app}.${domain} through the gateway (TLS at HAProxy; add the entry of dist/hosts/haproxy/)`);
       continue;
     }
     if (p.protocol === 'UDP') {
-      d.untranslated.push(`port ${p.published ?? p.container}/udp: load balancers here carry TCP only; the port is reachable inside the cluster`);
+      t.untranslated.push(`port ${p.published ?? p.container}/udp: load balancers here carry TCP only; the port is reachable inside the cluster`);
       continue;
     }
-    if (TLS_PORTS.has(p.container)) d.notes.push(`port ${p.container} usually serves TLS itself: exposed as raw TCP; prefer its plain HTTP port behind the gateway`);
+    const speaksHttp = [...evidence].some(([q, e]) => q.container === p.container && q.protocol === p.protocol && e.http);
+    if (speaksHttp) {
+      t.notes.push(`published port ${p.published ?? p.container} speaks HTTP too: not exposed (an app has one HTTP host, on its http port); reachable inside the cluster on the app's Service, or make it a second app`);
+      continue;
+    }
+    if (TLS_PORTS.has(p.container)) t.notes.push(`port ${p.container} usually serves TLS itself: exposed as raw TCP; prefer its plain HTTP port behind the gateway`);
     tcp.push({ port: nameOf(p), ...(p.published !== undefined && p.published !== p.container ? { externalPort: p.published } : {}) });
   }
-  if (tcp.length) (d.spec.expose as JsonMap).tcp = tcp;
+  if (tcp.length) (t.spec.expose as JsonMap).tcp = tcp;
   const low = unique.filter((p) => p.container < 1024).map((p) => p.container);
   if (low.length) {
-    d.spec.capabilities = ['NET_BIND_SERVICE'];
-    d.notes.push(`listens on port ${low.join(', ')} (below 1024) as a non-root user: granted capabilities [NET_BIND_SERVICE]; drop it if the app can listen on a port from 1024 up`);
+    t.spec.capabilities = ['NET_BIND_SERVICE'];
+    t.notes.push(`listens on port ${low.join(', ')} (below 1024) as a non-root user: granted capabilities [NET_BIND_SERVICE]; drop it if the app can listen on a port from 1024 up`);
   }
-  if (!ports.length) d.fatal.push('no ports (ports: or expose:): an app spec needs at least one port; add it by hand if the service listens');
 }
 
-/** Volumes (Longhorn, ReadWriteOnce), tmpfs as writable paths; a volume makes the app a single writer. */
-function translateVolumes(d: Draft, mounts: readonly ComposeMount[], declared: Readonly<Record<string, JsonMap | null>>, app: string): string[] {
+/** The build context of a service (`build: ./x` or `build: { context: ./x }`), normalised, if it has one. */
+function buildContext(spec: JsonMap): string | undefined {
+  const b = spec.build;
+  const ctx = typeof b === 'string' ? b : b && typeof b === 'object' ? (b as JsonMap).context : undefined;
+  return ctx === undefined ? undefined : path.posix.normalize(String(ctx) || '.');
+}
+
+/** Whether a host path lies inside a build context (both relative to the project folder). */
+function inside(source: string, context: string): boolean {
+  const rel = path.posix.relative(context, path.posix.normalize(source));
+  return !rel.startsWith('..') && !path.posix.isAbsolute(rel);
+}
+
+/**
+ * Volumes (Longhorn, ReadWriteOnce), tmpfs as writable paths; a volume makes the app a single
+ * writer. Source code bind-mounted from the build context is dropped (the image carries it), with
+ * the anonymous volumes under it; a named volume another app service mounts is an open question.
+ */
+function translateVolumes(t: Translation, svc: ComposeService, mounts: readonly ComposeMount[], declared: Readonly<Record<string, JsonMap | null>>, app: string, sharedWith: ReadonlyMap<string, readonly string[]>): string[] {
   const volumes: JsonMap[] = [];
   const writable = ['/tmp'];
   const names = new Set<string>();
+  const context = buildContext(svc.spec);
+  const dropped: string[] = [];
   for (const m of mounts) {
     if (m.type === 'tmpfs') {
       if (!writable.includes(m.target)) writable.push(m.target);
       continue;
     }
     if (m.source && /docker\.sock$/.test(m.source)) {
-      d.untranslated.push(`volume ${m.source}:${m.target}: there is no Docker socket on the nodes`);
+      t.untranslated.push(`volume ${m.source}:${m.target}: there is no Docker socket on the nodes`);
+      continue;
+    }
+    if (m.type === 'bind' && context !== undefined && inside(m.source!, context)) {
+      dropped.push(m.target);
+      t.notes.push(`volume ${m.source}:${m.target} dropped: it mounts source code from the build context (${context}) over the image's; the image built from that context carries it`);
+      continue;
+    }
+    if (m.type === 'anonymous' && dropped.some((d) => m.target.startsWith(`${d}/`))) {
+      t.notes.push(`anonymous volume ${m.target} dropped: it kept the image's files under the dropped source mount`);
       continue;
     }
     if (m.type === 'bind' && /^\/(etc|proc|sys|dev|run|var\/run|var\/lib\/docker)(\/|$)/.test(m.source!)) {
-      d.untranslated.push(`volume ${m.source}:${m.target}: a file or folder of the host system; containers do not see the node's (time zone: set env TZ)`);
+      t.untranslated.push(`volume ${m.source}:${m.target}: a file or folder of the host system; containers do not see the node's (time zone: set env TZ)`);
       continue;
     }
     if (m.type === 'bind' && /\.[A-Za-z0-9]{1,5}$/.test(path.posix.basename(m.target))) {
-      d.untranslated.push(`volume ${m.source}:${m.target}: a single file from the host; bake it into the image or mount it from a ConfigMap by hand`);
+      t.untranslated.push(`volume ${m.source}:${m.target}: a single file from the host; bake it into the image or mount it from a ConfigMap by hand`);
+      continue;
+    }
+    if (m.type === 'bind' && (m.readOnly || /^\/etc\//.test(m.target))) {
+      t.untranslated.push(`volume ${m.source}:${m.target}${m.readOnly ? ' (read-only)' : ''}: configuration from the host; bake it into the image or mount it from a ConfigMap by hand`);
       continue;
     }
     const base = kebabName(m.type === 'volume' ? m.source!.replace(new RegExp(`^${app.replace(/-/g, '[-_]')}[-_]`), '') : path.posix.basename(m.target), 15) || 'data';
@@ -246,60 +350,92 @@ function translateVolumes(d: Draft, mounts: readonly ComposeMount[], declared: R
     names.add(name);
     volumes.push({ name, mountPath: m.target, size: IMPORTED_VOLUME_SIZE });
     const from = m.type === 'volume' ? `named volume "${m.source}"` : m.type === 'bind' ? `bind mount ${m.source}` : 'an anonymous volume';
-    d.notes.push(`volume ${name} at ${m.target} (from ${from}${m.readOnly ? ', read-only' : ''}): ${IMPORTED_VOLUME_SIZE} is a guess, set the real size; copy the existing data in before the first start`);
+    t.notes.push(`volume ${name} at ${m.target} (from ${from}): ${IMPORTED_VOLUME_SIZE} is a guess, set the real size; copy the existing data in before the first start`);
     const top = m.source ? declared[m.source] : undefined;
-    if (top && (top.external || top.driver || top.driver_opts)) d.notes.push(`volume "${m.source}" is external or has a driver in the compose file: its data lives elsewhere today`);
+    if (top && (top.external || top.driver_opts)) t.notes.push(`volume "${m.source}" is external or has driver options in the compose file: its data lives elsewhere today`);
+    const others = m.type === 'volume' ? (sharedWith.get(m.source!) ?? []).filter((s) => s !== svc.name) : [];
+    if (others.length) {
+      t.open.push({ field: 'volumes', text: `the named volume "${m.source}" is also mounted by ${others.map((o) => `"${o}"`).join(', ')}: two apps cannot share one volume (each app's volumes are its own ReadWriteOnce claims); run them as one app, or share the data another way (a DBaaS, object storage)` });
+    }
   }
-  if (volumes.length) d.spec.volumes = volumes;
-  if (writable.length > 1) d.spec.writablePaths = writable;
+  if (volumes.length) t.spec.volumes = volumes;
+  if (writable.length > 1) t.spec.writablePaths = writable;
   return volumes.map((v) => String(v.name));
 }
 
-/** `depends_on` / `links` to database services: DBaaS bindings; the variables the binding sets replace the app's. */
-function translateDatabases(d: Draft, svc: ComposeService, env: Map<string, string | undefined>, databases: ReadonlyMap<string, DatabaseService>, app: string): string[] {
+/** The database services a service uses: by depends_on / links, and by host names in its env values. */
+function usedDatabases(svc: ComposeService, env: ReadonlyMap<string, string | undefined>, databases: ReadonlyMap<string, DatabaseService>): Map<string, { hosts: Set<string>; how: string }> {
+  const used = new Map<string, { hosts: Set<string>; how: string }>();
+  for (const [dep, hosts] of dependenciesOf(svc.spec)) {
+    if (databases.has(dep)) used.set(dep, { hosts, how: 'depends_on/links' });
+  }
+  for (const db of databases.keys()) {
+    if (used.has(db)) continue;
+    const hosts = new Set([db]);
+    const by = [...env].find(([, v]) => v !== undefined && mentionsHost(v, hosts));
+    if (by) used.set(db, { hosts, how: `env ${by[0]} names its host` });
+  }
+  return used;
+}
+
+/**
+ * Database services the service uses become DBaaS bindings. The variables come from the typed
+ * table of images (conventionalBindingEnv) when it knows the image, else from the app's own
+ * `<P>_HOST` variable (envPrefix P); the variables the binding sets, and those that pointed at the
+ * database service, leave env:. Database hosts that are no service of the file are reported.
+ */
+function translateDatabases(t: Translation, svc: ComposeService, image: string | undefined, env: Map<string, string | undefined>, databases: ReadonlyMap<string, DatabaseService>, app: string, serviceNames: ReadonlySet<string>): string[] {
   const bound: string[] = [];
   const bindings: JsonMap[] = [];
-  for (const [dep, hosts] of dependenciesOf(svc.spec)) {
-    const db = databases.get(dep);
-    if (!db) continue;
+  for (const [dep, { hosts, how }] of usedDatabases(svc, env, databases)) {
+    const db = databases.get(dep)!;
     bound.push(dep);
     const binding: JsonMap = { engine: db.engine };
-    // The app's host variable: `<P>_HOST` pointing at the database service gives the binding prefix P.
     const hostVars = [...env].filter(([, v]) => v !== undefined && mentionsHost(v, hosts)).map(([k]) => k);
-    const prefixVar = hostVars.find((k) => k.endsWith('_HOST') && ENV_PREFIX.test(k.slice(0, -5)));
-    const prefix = prefixVar?.slice(0, -5);
-    const replaced: string[] = [];
+    const conventional = image ? conventionalBindingEnv(image, db.engine) : undefined;
+    const lines: string[] = [];
     let dbName = db.settings.name;
-    if (prefix) {
-      if (prefix !== db.engine.toUpperCase()) binding.envPrefix = prefix;
-      const named = env.get(`${prefix}_NAME`);
-      if (named) dbName = named;
-      for (const suffix of BINDING_SUFFIXES) {
-        if (env.has(`${prefix}_${suffix}`)) {
-          replaced.push(`${prefix}_${suffix}`);
-          env.delete(`${prefix}_${suffix}`);
+    if (conventional) {
+      binding.env = { ...conventional };
+      const replaced = Object.keys(conventional).filter((k) => env.has(k));
+      replaced.forEach((k) => env.delete(k));
+      lines.push(`database service "${dep}" (${how}) -> DBaaS ${db.engine} binding; the variables ${image} reads come from the platform's table: ${Object.keys(conventional).join(', ')} (credentials: Bitwarden login item app-${app}-${db.engine})`);
+      if (replaced.length) lines.push(`the binding replaces the app's ${replaced.join(', ')}`);
+    } else {
+      const prefixVar = hostVars.find((k) => k.endsWith('_HOST') && ENV_PREFIX.test(k.slice(0, -5)));
+      const prefix = prefixVar?.slice(0, -5);
+      const replaced: string[] = [];
+      if (prefix) {
+        if (prefix !== db.engine.toUpperCase()) binding.envPrefix = prefix;
+        const named = env.get(`${prefix}_NAME`);
+        if (named) dbName = named;
+        for (const suffix of BINDING_SUFFIXES) {
+          if (env.has(`${prefix}_${suffix}`)) {
+            replaced.push(`${prefix}_${suffix}`);
+            env.delete(`${prefix}_${suffix}`);
+          }
         }
       }
+      const sets = BINDING_SUFFIXES.map((s) => `${prefix ?? db.engine.toUpperCase()}_${s}`).join(', ');
+      lines.push(`database service "${dep}" (${how}) -> DBaaS ${db.engine} binding (sets ${sets}; credentials: Bitwarden login item app-${app}-${db.engine}); the platform's table does not know ${image ?? 'the image'}: if it reads other names, write them under databases[].env`);
+      if (replaced.length) lines.push(`the binding replaces the app's ${replaced.join(', ')}`);
     }
     const stale = hostVars.filter((k) => env.has(k));
     stale.forEach((k) => env.delete(k));
-    if (dbName && DATABASE_NAME.test(dbName) && dbName !== app) binding.name = dbName;
-    bindings.push(binding);
-    const sets = BINDING_SUFFIXES.map((s) => `${prefix ?? db.engine.toUpperCase()}_${s}`).join(', ');
-    const lines = [`database service "${dep}" -> DBaaS ${db.engine} binding (sets ${sets}; credentials: Bitwarden login item app-${app}-${db.engine})`];
-    if (replaced.length) lines.push(`the binding replaces the app's ${replaced.join(', ')}`);
-    if (stale.length) lines.push(`removed ${stale.join(', ')} (pointed at "${dep}"): set ${stale.length > 1 ? 'them' : 'it'} from the binding's ${prefix ?? db.engine.toUpperCase()}_HOST and _PORT`);
-    const family = prefix ? [...env.keys()].filter((k) => k.startsWith(`${prefix}_`)) : [];
-    const familyFromStale = stale.flatMap((k) => {
-      const p = k.replace(/_+HOST$/i, '');
-      return p === k ? [] : [...env.keys()].filter((e) => e.startsWith(p) && !family.includes(e));
-    });
-    const kept = [...family, ...familyFromStale];
-    if (kept.length) lines.push(`kept ${kept.join(', ')}: make ${kept.length > 1 ? 'them' : 'it'} match the binding's database and account (or read the binding's variables)`);
+    if (stale.length) lines.push(`removed ${stale.join(', ')} (pointed at "${dep}", which will not exist): ${conventional ? 'the binding sets what the image reads' : 'set it from the binding\'s variables'}`);
+    if (dbName && DATABASE_NAME.test(dbName) && dbName !== app.replace(/-/g, '_')) binding.name = dbName;
     if (db.settings.user) lines.push(`the database service created the user "${db.settings.user}": the DBaaS account is the login item's username`);
-    d.notes.push(...lines);
+    bindings.push(binding);
+    t.notes.push(...lines);
   }
-  if (bindings.length) d.spec.databases = bindings;
+  for (const [name, value] of env) {
+    for (const m of (value ?? '').matchAll(DATABASE_URL)) {
+      const host = m[2];
+      if (serviceNames.has(host) || /^(localhost|127\.0\.0\.1)$/.test(host)) continue;
+      t.notes.push(`env ${name} names the database host "${host}" (${m[1]}), which is no service of the compose file: a hard-coded database outside it; keep it, or bind the app to the DBaaS (databases:) and drop ${name}`);
+    }
+  }
+  if (bindings.length) t.spec.databases = bindings;
   return bound;
 }
 
@@ -308,131 +444,191 @@ function translateDatabases(d: Draft, svc: ComposeService, env: Map<string, stri
  * the name (`SMTP_URL=smtp://user:password@host`: lib/config/secret-values.ts) to Bitwarden
  * references under secrets:. A `*_FILE` variable holding a path names a file and stays plain.
  */
-function translateEnvironment(d: Draft, env: ReadonlyMap<string, string | undefined>, app: string): void {
+function translateEnvironment(t: Translation, env: ReadonlyMap<string, string | undefined>, unresolved: readonly ServiceUnresolved[], app: string): void {
   const plain: JsonMap = {};
   const secrets: JsonMap = {};
-  for (const [name, raw] of env) {
-    const fileName = /_FILE$/i.test(name) && raw !== undefined && /^\.{0,2}\//.test(raw);
+  for (const [name, value] of env) {
+    const fileName = /_FILE$/i.test(name) && value !== undefined && /^\.{0,2}\//.test(value);
     if (SECRET_NAME.test(name) && !fileName) {
       secrets[name] = secretReference(app, name);
       continue;
     }
-    if (raw === undefined) {
-      d.untranslated.push(`environment ${name} takes its value from the shell running compose: add it to env: or secrets: by hand`);
+    if (value === undefined) {
+      t.untranslated.push(`environment ${name} takes its value from the shell running compose, and no env file sets it: add it to env: or secrets: by hand`);
       continue;
     }
-    const { value, unresolved } = interpolate(raw);
     const found = secretInValue(value, name);
     if (found) {
       secrets[name] = secretReference(app, name);
-      d.notes.push(`env ${name} holds ${found.what}: it is a secret whatever its name, so it became ${secretReference(app, name)} under secrets: (put the whole value in that Bitwarden item)`);
+      t.notes.push(`env ${name} holds ${found.what}: it is a secret whatever its name, so it became ${secretReference(app, name)} under secrets: (put the whole value in that Bitwarden item)`);
       continue;
     }
-    if (fileName) d.notes.push(`env ${name} names a file (${value}) that compose secrets: filled; they are not carried over: mount the file, or set ${name.replace(/_FILE$/i, '')} under secrets: and drop ${name}`);
-    if (unresolved.length) d.notes.push(`env ${name} uses ${unresolved.map((u) => `\${${u}}`).join(', ')} from the shell or .env: replace it with the value`);
+    if (fileName) t.notes.push(`env ${name} names a file (${value}) that compose secrets: filled; they are not carried over: mount the file, or set ${name.replace(/_FILE$/i, '')} under secrets: and drop ${name}`);
+    const missing = unresolved.filter((u) => u.field === 'environment' && (u.path === `environment.${name}` || /^environment\[\d+\]$/.test(u.path)) && value.includes(`$`) && value.includes(u.variable));
+    if (missing.length) t.notes.push(`env ${name} uses ${[...new Set(missing.map((u) => `\${${u.variable}}`))].join(', ')}, which no env file sets: replace it with the value`);
     plain[name] = value;
   }
-  if (Object.keys(plain).length) d.spec.env = plain;
+  if (Object.keys(plain).length) t.spec.env = plain;
   if (Object.keys(secrets).length) {
-    d.spec.secrets = secrets;
-    d.notes.push(`create the Bitwarden items ${Object.values(secrets).map((s) => String(s).slice('bitwarden:'.length)).join(', ')} (values were not copied)`);
+    t.spec.secrets = secrets;
+    t.notes.push(`create the Bitwarden items ${Object.values(secrets).map((s) => String(s).slice('bitwarden:'.length)).join(', ')} (values were not copied)`);
   }
 }
 
-/** The image, interpolated; an unpinned one is fatal (the spec would not validate). */
-function translateImage(d: Draft, spec: JsonMap): void {
-  if (spec.image === undefined) {
-    d.fatal.push(spec.build !== undefined
-      ? 'no image (only build:): build and push it to Harbor first (Jenkins platformRelease), then write image: registry.<domain>/apps/<app>:<tag>'
-      : 'no image: an app spec runs an image');
-    return;
+/** The image (or the one `--image` gives); an unpinned or missing one is an open question. */
+function translateImage(t: Translation, svc: ComposeService, unresolved: readonly ServiceUnresolved[], given: string | undefined): string | undefined {
+  if (given !== undefined) {
+    t.spec.image = given;
+    t.notes.push(svc.spec.image === undefined ? `image ${given} given with --image (the service is built from source in compose)` : `image ${given} given with --image instead of "${String(svc.spec.image)}"`);
+    return given;
   }
-  const { value, unresolved } = interpolate(String(spec.image));
-  d.spec.image = value;
+  if (svc.spec.image === undefined) {
+    t.spec.image = 'TODO';
+    t.open.push({
+      field: 'image',
+      text: svc.spec.build !== undefined
+        ? `no image (only build:): build and push it to Harbor (Jenkins platformRelease), then write registry.<domain>/apps/<app>:<tag> here, or import again with --image ${svc.name}=<ref>`
+        : 'no image: an app spec runs an image',
+    });
+    return undefined;
+  }
+  const value = String(svc.spec.image);
+  t.spec.image = value;
+  const missing = unresolved.filter((u) => u.field === 'image');
   const m = IMAGE_REF.exec(value);
-  if (unresolved.length) d.fatal.push(`image "${value}" uses ${unresolved.map((u) => `\${${u}}`).join(', ')} from the shell or .env: write the image with its version`);
-  else if (!m) d.fatal.push(`image "${value}" is not an image reference the platform accepts ("registry/repository:tag" in lower case)`);
+  if (missing.length) t.open.push({ field: 'image', text: `image "${value}" uses ${missing.map((u) => `\${${u.variable}}`).join(', ')}, which no env file sets: write the image with its version, or give --env-file / --image ${svc.name}=<ref>` });
+  else if (!m) t.open.push({ field: 'image', text: `image "${value}" is not an image reference the platform accepts ("registry/repository:tag" in lower case)` });
   else if (!m.groups?.digest && (!m.groups?.tag || m.groups.tag === 'latest')) {
-    d.fatal.push(`image "${value}" is not pinned: write a version tag (not "latest") or a digest @sha256:..., the one running today (docker inspect --format '{{index .RepoDigests 0}}' ${value})`);
+    t.open.push({ field: 'image', text: `image "${value}" is not pinned: write a version tag (not "latest") or a digest @sha256:..., the one running today (docker inspect --format '{{index .RepoDigests 0}}' ${value}), or import again with --image ${svc.name}=<ref>` });
   }
+  return value;
 }
 
-/** Command/entrypoint, healthcheck path, replicas, user. */
-function translateProcess(d: Draft, spec: JsonMap, healthUrl: URL | undefined, singleWriter: readonly string[], startupSeconds: number): void {
+/**
+ * Other services of the file that the spec's command, args or plain env values name as a host
+ * (`db:5432`, `//nats`, `nc -z mongodb 27017`): in Kubernetes they are not reachable by that name.
+ * Bare words are not hosts (a service named `worker` in `run worker` is not a reference).
+ */
+function hostsNamed(spec: JsonMap, others: readonly string[]): { service: string; where: string }[] {
+  const places: [string, string][] = [
+    ...(['command', 'args'] as const).filter((k) => Array.isArray(spec[k])).map((k) => [k, (spec[k] as unknown[]).join(' ')] as [string, string]),
+    ...Object.entries((spec.env as JsonMap | undefined) ?? {}).map(([k, v]) => [`env ${k}`, String(v)] as [string, string]),
+  ];
+  const out: { service: string; where: string }[] = [];
+  for (const service of others) {
+    const name = service.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const host = new RegExp(`(?<![\\w.-])${name}(?=:\\d)|//(?:[^\\s/@]*@)?${name}(?![\\w.-])|\\b(?:nc|ping|pg_isready|mysqladmin|redis-cli|wait-for-it(?:\\.sh)?)\\b[^\\n;|&]*?(?:-h\\s*|\\s)${name}(?![\\w.-])`);
+    for (const [where, text] of places) if (host.test(text)) out.push({ service, where });
+  }
+  return out;
+}
+
+/** Command/entrypoint, health, replicas and resources, user. */
+function translateProcess(t: Translation, svc: ComposeService, singleWriter: readonly string[], startupSeconds: number): void {
+  const spec = svc.spec;
   const command = splitCommand(spec.entrypoint);
   const args = splitCommand(spec.command);
-  if (command) d.spec.command = command;
-  if (args) d.spec.args = args;
+  if (command) t.spec.command = command;
+  if (args) t.spec.args = args;
   if ((command && typeof spec.entrypoint === 'string') || (args && typeof spec.command === 'string')) {
     const joined = [...(command ?? []), ...(args ?? [])].join(' ');
-    if (/[|&;<>$`]/.test(joined)) d.notes.push('the command uses shell syntax: run it through ["sh", "-c", "..."] if the image has a shell');
+    if (/[|&;<>$`]/.test(joined)) t.notes.push('the command uses shell syntax: run it through ["sh", "-c", "..."] if the image has a shell');
   }
-  if (healthUrl) {
-    (d.spec.health as JsonMap).path = `${healthUrl.pathname}${healthUrl.search}`;
+  const health = t.spec.health as JsonMap;
+  const hc = translateHealthcheck(spec, svc.name);
+  const ports = (t.spec.ports as JsonMap[] | undefined) ?? [];
+  if (hc?.http) {
+    health.path = hc.http.path;
+    const port = ports.find((p) => p.port === hc.http!.port);
+    if (port && port !== ports[0]) health.port = port.name;
+  } else if (hc?.command) {
+    health.command = [...hc.command];
+  } else if (ports.length) {
+    t.notes.push('no healthcheck: readiness is a TCP check of the first port; set health.path to an HTTP endpoint that answers 200 when the app is ready');
   } else {
-    d.notes.push('no curl/wget healthcheck: readiness is a TCP check of the first port; set health.path to an HTTP endpoint that answers 200 when the app is ready');
+    t.notes.push('no healthcheck: a worker without a probe is only restarted when it exits; set health.command to a command that fails when it is stuck');
   }
-  const deploy = (spec.deploy ?? {}) as JsonMap;
-  const replicas = typeof deploy.replicas === 'number' ? deploy.replicas : undefined;
-  for (const key of Object.keys(deploy).filter((k) => k !== 'replicas')) d.untranslated.push(`deploy.${key}: set ${key === 'resources' ? 'resources:' : 'it'} by hand`);
+  if (hc) {
+    t.notes.push(...hc.notes);
+    if (hc.periodSeconds !== undefined) health.periodSeconds = hc.periodSeconds;
+    if (hc.timeoutSeconds !== undefined) health.timeoutSeconds = hc.timeoutSeconds;
+    if (hc.failureThreshold !== undefined) health.failureThreshold = hc.failureThreshold;
+  }
+  const deploy = translateDeploy(spec);
+  t.notes.push(...deploy.notes);
+  t.untranslated.push(...deploy.untranslated);
+  if (deploy.resources) {
+    const requests = { cpu: deploy.resources.requests?.cpu ?? APP_DEFAULTS.requests.cpu, memory: deploy.resources.requests?.memory ?? APP_DEFAULTS.requests.memory };
+    const limits = { ...(deploy.resources.limits?.cpu ? { cpu: deploy.resources.limits.cpu } : {}), memory: deploy.resources.limits?.memory ?? APP_DEFAULTS.limits.memory };
+    t.spec.resources = { requests, limits };
+    t.notes.push('resources from deploy.resources (reservations -> requests, limits -> limits); the platform defaults fill what it does not give');
+  }
+  const replicas = deploy.replicas;
   if (singleWriter.length) {
-    d.spec.replicas = 1;
-    d.spec.singleton = `single writer of its ReadWriteOnce volume${singleWriter.length > 1 ? 's' : ''} ${singleWriter.join(', ')} (imported from docker-compose)`;
-    d.spec.strategy = { type: 'recreate' };
-    (d.spec.health as JsonMap).startupSeconds = startupSeconds;
-    d.notes.push(`start-up limited to ${startupSeconds} s (health.startupSeconds) so that a singleton is back within ha.recoveryBudgetSeconds after its node dies; measure the real start-up with npm run drill`);
-    d.notes.push('a singleton (one replica, recreate) because its volumes take one writer; if the app can share them, use accessMode: ReadWriteMany and more replicas');
-    if (replicas !== undefined && replicas > 1) d.notes.push(`deploy.replicas was ${replicas}: lowered to 1 for the ReadWriteOnce volumes`);
-  } else if (replicas !== undefined && replicas >= 2) {
-    d.spec.replicas = replicas;
+    t.spec.replicas = 1;
+    t.spec.singleton = `single writer of its ReadWriteOnce volume${singleWriter.length > 1 ? 's' : ''} ${singleWriter.join(', ')} (imported from docker-compose)`;
+    t.spec.strategy = { type: 'recreate' };
+    health.startupSeconds = startupSeconds;
+    t.notes.push(`start-up limited to ${startupSeconds} s (health.startupSeconds) so that a singleton is back within ha.recoveryBudgetSeconds after its node dies${hc?.startSeconds !== undefined && hc.startSeconds > startupSeconds ? ` (the healthcheck's start_period was ${hc.startSeconds} s)` : ''}; measure the real start-up with npm run drill`);
+    t.notes.push('a singleton (one replica, recreate) because its volumes take one writer; if the app can share them, use accessMode: ReadWriteMany and more replicas');
+    if (replicas !== undefined && replicas > 1) t.notes.push(`deploy.replicas was ${replicas}: lowered to 1 for the ReadWriteOnce volumes`);
   } else {
-    d.notes.push('runs 2 replicas (the platform default) where compose ran 1: check the app keeps no state in its pods (sessions, uploads), or declare it a singleton');
+    if (hc?.startSeconds !== undefined) health.startupSeconds = Math.min(600, hc.startSeconds);
+    if (replicas !== undefined && replicas >= 2) t.spec.replicas = replicas;
+    else t.notes.push(`runs 2 replicas (the platform default) where compose ran ${replicas ?? 1}: check the app keeps no state in its pods (sessions, uploads), or declare it a singleton`);
   }
   const user = scalar(spec.user);
   const uid = user === undefined ? undefined : /^\d+/.exec(user)?.[0];
   if (user === undefined) {
-    d.notes.push('runs as uid 1000 with a read-only root filesystem (writablePaths: /tmp): images that start as root or write elsewhere need a rootless variant or more writablePaths');
+    t.notes.push('runs as uid 1000 with a read-only root filesystem (writablePaths: /tmp): images that start as root or write elsewhere need a rootless variant or more writablePaths');
   } else if (uid === '0' || user.split(':')[0] === 'root') {
-    d.untranslated.push(`user ${user}: apps never run as root; runs as uid 1000, use a rootless image`);
+    t.untranslated.push(`user ${user}: apps never run as root; runs as uid 1000, use a rootless image`);
   } else if (uid !== undefined) {
-    d.spec.runAsUser = Number(uid);
+    t.spec.runAsUser = Number(uid);
   } else {
-    d.notes.push(`user "${user}" is a name: set runAsUser to its uid (1000 is used)`);
+    t.notes.push(`user "${user}" is a name: set runAsUser to its uid (1000 is used)`);
   }
 }
 
 /** Keys of the service that are neither translated nor ignored. */
-function untranslatedKeys(d: Draft, spec: JsonMap): void {
+function untranslatedKeys(t: Translation, spec: JsonMap, imageGiven: boolean): void {
   for (const key of Object.keys(spec)) {
+    if (key === 'build') {
+      if (spec.image !== undefined || imageGiven) t.untranslated.push(`${UNTRANSLATABLE.build} (the spec uses image: ${String(t.spec.image)})`);
+      continue;
+    }
     if (TRANSLATED_KEYS.has(key) || key.startsWith('x-')) continue;
-    if (IGNORED_KEYS.has(key)) d.ignored.push(key);
-    else if (key === 'build' && spec.image !== undefined) d.untranslated.push(`${UNTRANSLATABLE.build} (the spec uses image: ${String(spec.image)})`);
-    else if (key === 'network_mode' && spec.network_mode !== 'host') d.untranslated.push(UNTRANSLATABLE.network_mode);
-    else d.untranslated.push(UNTRANSLATABLE[key] ?? `${key}: not translated`);
+    if (IGNORED_KEYS.has(key)) t.ignored.push(key);
+    else if (key === 'network_mode' && spec.network_mode !== 'host') t.untranslated.push(UNTRANSLATABLE.network_mode);
+    else t.untranslated.push(UNTRANSLATABLE[key] ?? `${key}: not translated`);
   }
 }
 
-/** The spec's text: a header saying where it came from and what needs a person, then the spec. */
-function renderSpec(d: Draft, service: string, options: ImportOptions): string {
+/** Variables used under keys the import does not translate, so that the report names every missing value. */
+function otherUnresolved(t: Translation, unresolved: readonly ServiceUnresolved[]): void {
+  for (const u of unresolved) {
+    if (u.field === 'image' || u.field === 'environment') continue;
+    t.notes.push(`${u.path} uses \${${u.variable}}, which no env file sets${u.required ? ` (the file says: ${u.required})` : ''}: it was left as written`);
+  }
+}
+
+/** The header of a spec or draft: where it came from and what needs a person. */
+function header(t: Translation, service: string, options: ImportOptions, draft: boolean): string[] {
   const lines = [
-    `# Generated by npm run import-compose from ${options.source} (service "${service}").`,
-    '# Review it, then npm run synth. Secrets are Bitwarden references only: no value was copied.',
+    `Generated by npm run import-compose from ${[options.source, ...(options.overrides ?? []).map((o) => o.name)].join(' + ')} (service "${service}").`,
+    ...(draft
+      ? [`DRAFT: synth does not load ${DRAFTS_DIR}/. Answer each OPEN question at its field, then move this file to ${options.outDir}/ and npm run synth.`]
+      : ['Review it, then npm run synth.']),
+    'Secrets are Bitwarden references only: no value was copied.',
   ];
   const section = (title: string, items: readonly string[]) => {
     if (!items.length) return;
-    lines.push('#', `# ${title}:`, ...items.map((i) => `#   - ${i}`));
+    lines.push('', `${title}:`, ...items.map((i) => `  - ${i}`));
   };
-  section('Needs a person', d.notes);
-  section('Not translated', d.untranslated);
-  if (d.ignored.length) lines.push('#', `# Ignored (the platform does this its own way): ${d.ignored.join(', ')}`);
-  const order = ['description', 'environment', 'image', 'command', 'args', 'replicas', 'singleton', 'strategy', 'ports', 'health', 'env', 'secrets', 'volumes', 'runAsUser', 'capabilities', 'writablePaths', 'expose', 'databases'];
-  const ordered: JsonMap = {};
-  for (const key of order) {
-    const v = d.spec[key];
-    if (v === undefined || (isMap(v) && Object.keys(v).length === 0)) continue;
-    ordered[key] = v;
-  }
-  return `${lines.join('\n')}\n${stringify(ordered, { lineWidth: 0 })}`;
+  section('Needs a person', t.notes);
+  section('Not translated', t.untranslated);
+  if (t.ignored.length) lines.push('', `Ignored (the platform does this its own way): ${t.ignored.join(', ')}`);
+  return lines;
 }
 
 /** The database services of the file: those whose image the DBaaS replaces. */
@@ -445,59 +641,107 @@ function databaseServices(services: readonly ComposeService[]): Map<string, Data
   return out;
 }
 
+/** Named volumes -> the (non-database) services that mount them. */
+function volumeUsers(services: readonly ComposeService[], databases: ReadonlyMap<string, DatabaseService>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const svc of services) {
+    if (databases.has(svc.name)) continue;
+    for (const m of mountsOf(svc.spec)) {
+      if (m.type === 'volume' && m.source) out.set(m.source, [...new Set([...(out.get(m.source) ?? []), svc.name])]);
+    }
+  }
+  return out;
+}
+
+/** The app name of a service: its container_name when that is one, else its name in kebab case; prefixed. */
+function appNameOf(svc: ComposeService, prefix: string | undefined): { app: string; why?: string } {
+  const containerName = scalar(svc.spec.container_name);
+  const base = containerName && APP_NAME.test(containerName) ? containerName : kebabName(svc.name);
+  const app = prefix ? `${prefix.replace(/-+$/, '')}-${base}` : base;
+  if (base === containerName && containerName !== svc.name) return { app, why: `the app is named "${app}" after the container_name of the service "${svc.name}"` };
+  if (app !== svc.name) return { app, why: `the app is named "${app}" after the service "${svc.name}"${prefix ? ` (--prefix ${prefix})` : ' (app names are lower-case letters, digits and "-")'}` };
+  return { app };
+}
+
+/** The project of an import: the compose file, the overrides, the variables; --image names checked. */
+function projectOf(text: string, options: ImportOptions): ComposeProject {
+  const project = loadComposeProject([{ name: options.source, text }, ...(options.overrides ?? [])], options.vars ?? new Map());
+  for (const [service, ref] of options.images ?? []) {
+    if (!project.services.some((s) => s.name === service)) throw new ComposeError(`--image ${service}=${ref}: the compose file has no service "${service}" (services: ${project.services.map((s) => s.name).join(', ')})`);
+    const m = IMAGE_REF.exec(ref);
+    if (!m || (!m.groups?.digest && (!m.groups?.tag || m.groups.tag === 'latest'))) {
+      throw new ComposeError(`--image ${service}=${ref}: give a pinned image, "registry/repository:tag" (not "latest") or "...@sha256:<digest>"`);
+    }
+  }
+  return project;
+}
+
 /**
- * Translates every service of a compose file. Pure: nothing is written (see writeImport). The
- * outcomes are in file order: apps (valid specs), rejected services and replaced databases.
+ * Translates every service of a compose project. Pure: nothing is written (see writeImport). The
+ * outcomes are in file order: apps (valid specs), drafts, rejected services, then replaced databases.
  */
 export function importCompose(text: string, options: ImportOptions): ServiceOutcome[] {
-  const { services, volumes: declaredVolumes } = readCompose(text, options.source);
+  const project = projectOf(text, options);
+  const { services, volumes: declaredVolumes } = project;
   const databases = databaseServices(services);
   const domain = options.domain ?? options.site.domain;
+  const serviceNames = new Set(services.map((s) => s.name));
+  const shared = volumeUsers(services, databases);
   const usedBy = new Map<string, string[]>();
   const outcomes: ServiceOutcome[] = [];
   for (const svc of services) {
     if (databases.has(svc.name)) continue;
-    const containerName = scalar(svc.spec.container_name);
-    const app = containerName && APP_NAME.test(containerName) ? containerName : kebabName(svc.name);
+    const { app, why } = appNameOf(svc, options.prefix);
     const file = path.join(options.outDir, `${app}.yaml`);
-    const d: Draft = { spec: { environment: options.environment ?? 'sit', health: {}, expose: {} }, notes: [], untranslated: [], ignored: [], fatal: [] };
-    d.spec.description = `${svc.name}, imported from docker-compose`;
     if (!APP_NAME.test(app)) {
-      outcomes.push({ kind: 'rejected', service: svc.name, app, file, reasons: [`"${svc.name}" gives no app name (lower-case letters, digits, "-", starting with a letter): rename the service`], untranslated: [] });
+      outcomes.push({ kind: 'rejected', service: svc.name, app, file, reasons: [`"${svc.name}" gives no app name (lower-case letters, digits, "-", starting with a letter, at most 40): rename the service or use --prefix`], untranslated: [] });
       continue;
     }
-    if (app === containerName && app !== svc.name) d.notes.push(`the app is named "${app}" after the container_name of the service "${svc.name}"`);
-    else if (app !== svc.name) d.notes.push(`the app is named "${app}" after the service "${svc.name}" (app names are lower-case letters, digits and "-")`);
-    translateImage(d, svc.spec);
-    const env = new Map(environmentOf(svc.spec));
-    const bound = translateDatabases(d, svc, env, databases, app);
+    const unresolved = project.unresolved.get(svc.name) ?? [];
+    const t: Translation = { spec: { environment: options.environment ?? 'sit', health: {}, expose: {} }, notes: [], untranslated: [], ignored: [], open: [] };
+    t.spec.description = `${svc.name}, imported from docker-compose`;
+    if (why) t.notes.push(why);
+    const image = translateImage(t, svc, unresolved, options.images?.get(svc.name));
+    const env = new Map(environmentOf(svc.spec).map(([k, v]) => [k, v ?? options.vars?.get(k)] as [string, string | undefined]));
+    const bound = translateDatabases(t, svc, image, env, databases, app, serviceNames);
     bound.forEach((db) => usedBy.set(db, [...(usedBy.get(db) ?? []), svc.name]));
-    translateEnvironment(d, env, app);
+    translateEnvironment(t, env, unresolved, app);
     const { ports, problems } = portsOf(svc.spec);
-    d.untranslated.push(...problems);
-    const healthUrl = healthcheckUrl(svc.spec);
-    const healthPort = healthUrl ? Number(healthUrl.port || (healthUrl.protocol === 'https:' ? 443 : 80)) : undefined;
+    t.untranslated.push(...problems);
+    const hc = translateHealthcheck(svc.spec, svc.name);
+    const healthPort = hc?.http?.port;
     if (healthPort !== undefined && !ports.some((p) => p.container === healthPort)) ports.push({ container: healthPort, protocol: 'TCP' });
-    translatePorts(d, ports, healthPort, app, domain);
-    const singleWriter = translateVolumes(d, mountsOf(svc.spec), declaredVolumes, app);
-    translateProcess(d, svc.spec, healthUrl, singleWriter, singletonStartupSeconds(options.site));
-    for (const dep of dependenciesOf(svc.spec).keys()) {
-      if (!databases.has(dep)) d.notes.push(`depends on the service "${dep}": reach it as http://${kebabName(dep)}.${options.environment ?? 'sit'}.svc (its Service), not "${dep}"`);
+    translatePorts(t, ports, healthPort, image, env, app, domain);
+    const singleWriter = translateVolumes(t, svc, mountsOf(svc.spec), declaredVolumes, app, shared);
+    translateProcess(t, svc, singleWriter, singletonStartupSeconds(options.site));
+    const reachAs = (dep: string) => {
+      const target = services.find((s) => s.name === dep);
+      return `${target ? appNameOf(target, options.prefix).app : kebabName(dep)}.${options.environment ?? 'sit'}.svc`;
+    };
+    const deps = [...dependenciesOf(svc.spec).keys()];
+    for (const dep of deps) {
+      if (!databases.has(dep)) t.notes.push(`depends on the service "${dep}": reach it as ${reachAs(dep)} (its Service), not "${dep}"`);
     }
-    untranslatedKeys(d, svc.spec);
-    if (d.fatal.length) {
-      outcomes.push({ kind: 'rejected', service: svc.name, app, file, reasons: d.fatal, untranslated: d.untranslated });
-      continue;
+    for (const { service, where } of hostsNamed(t.spec, services.map((s) => s.name).filter((n) => n !== svc.name))) {
+      if (databases.has(service)) t.notes.push(`${where} names the database host "${service}", which will not exist (the DBaaS replaces it): use the binding's variables there`);
+      else if (!deps.includes(service)) t.notes.push(`${where} names the host "${service}": reach it as ${reachAs(service)} (its Service), not "${service}"`);
     }
-    const spec = renderSpec(d, svc.name, options);
-    try {
-      parseApp(spec, file, options.site);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      outcomes.push({ kind: 'rejected', service: svc.name, app, file, reasons: e.issues.map((i) => `the spec would not be valid: ${formatIssue(i)}`), untranslated: d.untranslated });
-      continue;
+    otherUnresolved(t, unresolved);
+    untranslatedKeys(t, svc.spec, options.images?.has(svc.name) ?? false);
+    if (!t.open.length) {
+      const spec = renderSpecText(header(t, svc.name, options, false), t.spec);
+      try {
+        parseApp(spec, file, options.site);
+        outcomes.push({ kind: 'app', service: svc.name, app, file, text: spec, notes: t.notes, untranslated: t.untranslated });
+        continue;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        t.open.push(...e.issues.map((i) => ({ field: i.field.split(/[.[]/)[0] || 'description', text: `the spec would not be valid: ${formatIssue(i)}` })));
+      }
     }
-    outcomes.push({ kind: 'app', service: svc.name, app, file, text: spec, notes: d.notes, untranslated: d.untranslated });
+    const draftFile = path.join(options.outDir, DRAFTS_DIR, `${app}.yaml`);
+    const draft = renderSpecText(header(t, svc.name, options, true), t.spec, t.open);
+    outcomes.push({ kind: 'draft', service: svc.name, app, file: draftFile, text: draft, reasons: t.open.map((o) => `${o.field}: ${o.text}`), notes: t.notes, untranslated: t.untranslated });
   }
   for (const db of databases.values()) {
     outcomes.push({ kind: 'database', service: db.service, image: String(services.find((s) => s.name === db.service)!.spec.image), engine: db.engine, usedBy: usedBy.get(db.service) ?? [] });
@@ -505,17 +749,21 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
   return outcomes;
 }
 
-/** The report of an import, line by line, for stderr. */
+/** The report of an import, line by line, for stderr: every note of every service. */
 export function formatImport(outcomes: readonly ServiceOutcome[]): string[] {
   const lines: string[] = [];
   for (const o of outcomes) {
     if (o.kind === 'database') {
-      const users = o.usedBy.length ? `bound by ${o.usedBy.join(', ')}` : 'no service depends on it: clients reach the DBaaS endpoint of site.yaml';
+      const users = o.usedBy.length ? `bound by ${o.usedBy.join(', ')}` : 'no service uses it: clients reach the DBaaS endpoint of site.yaml';
       lines.push(`${o.service}: not imported: the DBaaS ${o.engine} replaces this ${o.image} service (${users})`);
       continue;
     }
     if (o.kind === 'app') {
       lines.push(`${o.service}: wrote ${o.file}`);
+      lines.push(...o.notes.map((n) => `  needs a person: ${n}`));
+    } else if (o.kind === 'draft') {
+      lines.push(`${o.service}: wrote the DRAFT ${o.file} (synth does not load it):`);
+      lines.push(...o.reasons.map((r) => `  open: ${r}`));
       lines.push(...o.notes.map((n) => `  needs a person: ${n}`));
     } else {
       lines.push(`${o.service}: NOT written (${o.file}):`);
@@ -527,16 +775,17 @@ export function formatImport(outcomes: readonly ServiceOutcome[]): string[] {
 }
 
 /**
- * Writes the specs of an import into `outDir` (created when missing). An existing file is left
- * alone and reported unless `force`; returns the files written.
+ * Writes the specs of an import into `outDir` and the drafts into `outDir/drafts/` (created when
+ * missing). An existing file is left alone and reported unless `force`; returns the files written.
  */
 export function writeImport(outcomes: readonly ServiceOutcome[], outDir: string, force = false): { written: string[]; existing: string[] } {
   const written: string[] = [];
   const existing: string[] = [];
-  fs.mkdirSync(outDir, { recursive: true });
   for (const o of outcomes) {
-    if (o.kind !== 'app') continue;
-    const file = path.join(outDir, `${o.app}.yaml`);
+    if (o.kind !== 'app' && o.kind !== 'draft') continue;
+    const dir = o.kind === 'app' ? outDir : path.join(outDir, DRAFTS_DIR);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${o.app}.yaml`);
     if (fs.existsSync(file) && !force) {
       existing.push(file);
       continue;
