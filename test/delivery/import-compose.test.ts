@@ -245,7 +245,7 @@ describe('npm run import-compose', () => {
   test('GIVEN bad arguments WHEN run THEN the program refuses them with what it accepts (exit 2)', async () => {
     const io = testIo({});
     expect(await runCommandLine('import-compose', ['a.yml', '--env', 'staging'], (line) => runImportComposeCli(line, io, dir), io.err)).toBe(2);
-    expect(io.stderr).toEqual(["import-compose: option '--env <environment>' argument 'staging' is invalid. Allowed choices are sit, uat, prod. (tsys import-compose --help shows the usage)"]);
+    expect(io.stderr).toEqual(["import-compose: option '--env <environment>' argument 'staging' is invalid. Allowed choices are sit, uat, prod, rnd. (tsys import-compose --help shows the usage)"]);
     const none = testIo({});
     expect(await runCommandLine('import-compose', [], (line) => runImportComposeCli(line, none, dir), none.err)).toBe(2);
     expect(none.stderr).toEqual(["import-compose: missing required argument 'compose-file' (tsys import-compose --help shows the usage)"]);
