@@ -36,7 +36,7 @@ function median(xs: readonly number[]): number {
 }
 
 /** The shipped site with its nodes and pools replaced: 3 servers + 200 agents, 100 pools of 8 addresses. */
-function largeSiteYaml(shipped: string): string {
+export function largeSiteYaml(shipped: string): string {
   const site = parse(shipped) as SiteInput;
   const nodes: SiteInput['nodes'] = [
     ...[1, 2, 3].map((i) => ({ name: `server-${i}`, ip: `10.200.0.${i}`, role: 'server' as const, storage: true })),
