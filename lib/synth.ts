@@ -23,6 +23,7 @@ import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
 import { AppsLock, LOCK_FILE, readLock } from './paas/lock';
+import { CHECK_CACHE_FILE, CheckCache } from './verify/check-cache';
 import { SchemaRegistry } from './verify/schemas';
 import { Finding, formatFinding, PhaseTimer, verifyTree } from './verify/verify';
 
@@ -51,6 +52,12 @@ export interface SynthOptions {
   readonly progress?: (phase: string) => void;
   /** Told how long each phase took (`npm run bench`'s breakdown; see `SynthPhase`). @default - nothing */
   readonly time?: PhaseTimer<SynthPhase>;
+  /**
+   * Whether verify reuses the per-object results of the last successful synth (`CHECK_CACHE_FILE`
+   * under the root, git-ignored) and saves this synth's. An optimisation only: the output is the same
+   * bytes with or without it, and a stale or corrupted cache is ignored. @default true
+   */
+  readonly cache?: boolean;
 }
 
 /**
@@ -162,15 +169,18 @@ export function synth(options: SynthOptions): SynthResult {
     // Read under the output lock, before the swap: what this render replaces.
     const previous = timed(time, 'load', () => readPreviousRender(options.root));
     options.progress?.('verifying and writing');
+    const checks = options.cache === false ? undefined : timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE)));
     const writeStart = process.hrtime.bigint();
     let checkMs = 0;
     const written = writeAtomically(options.root, files, (tmp) => {
       const t = process.hrtime.bigint();
-      const findings = verifyTree(tmp, registry, facts, time);
+      const findings = verifyTree(tmp, registry, facts, { ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
     });
     time?.('write', since(writeStart) - checkMs);
+    // Only a render that verified and was swapped in leaves its results for the next synth.
+    if (checks) timed(time, 'write', () => checks.save());
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
 }

@@ -113,7 +113,7 @@ interface ChildResult {
   /** The next synth, after one app's image changed. */
   readonly oneApp: Phases;
   /** The semantic diff (in this process) after every app's image changed: render of the working tree + git read of the base + engine. */
-  readonly diffMs: number;
+  readonly diffMs: number | null;
   /** The floor: the same objects serialised to YAML (the render's own serialiser), and the same files written into a fresh folder. */
   readonly serialiseMs: number;
   readonly writeFilesMs: number;
@@ -193,7 +193,7 @@ function child(n: number | 'shipped', withDiff: boolean): void {
     const appFiles = fs.readdirSync(path.join(root, 'apps')).filter((f) => f.endsWith('.yaml')).sort();
     bumpImage(path.join(root, 'apps', appFiles[0]), '1.0.1');
     const oneApp = timedSynth(root, registry);
-    let diffMs = NaN;
+    let diffMs: number | null = null;
     if (withDiff) {
       git(root, ['init', '-q', '-b', 'main']);
       git(root, ['add', '-A']);
@@ -268,7 +268,7 @@ function diffOfAThousandApps(): { ms: number[]; changed: string } {
 
 /** The table of the PaaS part: one column per size, the phases of a full synth and of a one-app change, the diff and the floor. */
 export function appsTable(results: readonly ChildResult[]): string[] {
-  const cell = (x: number): string => (Number.isNaN(x) ? '-' : fmt(x));
+  const cell = (x: number | null): string => (x === null ? '-' : fmt(x));
   const floorOf = (r: ChildResult) => r.serialiseMs + r.writeFilesMs;
   const rows: [string, (r: ChildResult) => string][] = [
     ['apps / objects', (r) => `${r.apps} / ${r.objects}`],
@@ -280,7 +280,7 @@ export function appsTable(results: readonly ChildResult[]): string[] {
     ['floor ms (serialise + write)', (r) => `${cell(floorOf(r))} (${cell(r.serialiseMs)} + ${cell(r.writeFilesMs)})`],
     ['full / floor', (r) => `${(r.full.total / floorOf(r)).toFixed(1)}x`],
     ['one-app / floor', (r) => `${(r.oneApp.total / floorOf(r)).toFixed(1)}x`],
-    ['diff / floor', (r) => (Number.isNaN(r.diffMs) ? '-' : `${(r.diffMs / floorOf(r)).toFixed(1)}x`)],
+    ['diff / floor', (r) => (r.diffMs === null ? '-' : `${(r.diffMs / floorOf(r)).toFixed(1)}x`)],
     ['peak RSS MB', (r) => cell(r.maxRssMb)],
   ];
   const header = ['', ...results.map((r) => r.label)];
