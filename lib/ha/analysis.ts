@@ -106,9 +106,9 @@ function simulationKey(cluster: ClusterModel, workloads: readonly Workload[]): s
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** The last N-1 runs, by simulation key (a few: one render's report and verify share one). */
+/** The last N-1 run, by simulation key (one render's report and verify share it; one only, as it holds its model's objects). */
 const recentRuns = new Map<string, { readonly workloads: readonly Workload[]; readonly results: readonly ScenarioResult[] }>();
-const RECENT_RUNS = 4;
+const RECENT_RUNS = 1;
 
 /** `results` computed for `from`, with each workload replaced by its counterpart (same position) in `to`. */
 function rebind(results: readonly ScenarioResult[], from: readonly Workload[], to: readonly Workload[]): ScenarioResult[] {
