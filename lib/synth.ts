@@ -23,8 +23,9 @@ import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
 import { AppsLock, LOCK_FILE, readLock } from './paas/lock';
+import { CHECK_CACHE_FILE, CheckCache } from './verify/check-cache';
 import { SchemaRegistry } from './verify/schemas';
-import { Finding, formatFinding, verifyTree } from './verify/verify';
+import { Finding, formatFinding, PhaseTimer, verifyTree } from './verify/verify';
 
 /** The rendered tree failed verification; nothing was written. */
 export class VerifyError extends Error {
@@ -51,6 +52,35 @@ export interface SynthOptions {
   readonly log?: (line: string) => void;
   /** Told when each phase starts: `loading`, `rendering`, `verifying and writing`. @default - nothing */
   readonly progress?: (phase: string) => void;
+  /** Told how long each phase took (`npm run bench`'s breakdown; see `SynthPhase`). @default - nothing */
+  readonly time?: PhaseTimer<SynthPhase>;
+  /**
+   * Whether verify reuses the per-object results of the last successful synth (`CHECK_CACHE_FILE`
+   * under the root, git-ignored) and saves this synth's. An optimisation only: the output is the same
+   * bytes with or without it, and a stale or corrupted cache is ignored. @default true
+   */
+  readonly cache?: boolean;
+}
+
+/**
+ * The phases of a synth, as `npm run bench` breaks it down: `load` (site.yaml, apps, lock), `build`
+ * (the construct tree, with the charts' renders), `render` (objects to files, facts), `simulation`
+ * (the N-1 and bring-up simulations, for the report and for verify's ha/failure rule), `verify`
+ * (schemas and every other rule), `write` (the temporary folder and the swap).
+ */
+export type SynthPhase = 'load' | 'build' | 'render' | 'simulation' | 'verify' | 'write';
+
+const since = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
+
+/** Runs `f`, telling `time` how long it took as `phase`. */
+function timed<T>(time: PhaseTimer<SynthPhase> | undefined, phase: SynthPhase, f: () => T): T {
+  if (!time) return f();
+  const t = process.hrtime.bigint();
+  try {
+    return f();
+  } finally {
+    time(phase, since(t));
+  }
 }
 
 export interface SynthResult {
@@ -95,11 +125,13 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
   return renderSiteAnalysed(site, layers, apps, lock, renderer).files;
 }
 
-/** renderSite, with the typed facts the build declared and the node-failure model its report was computed from. */
-export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel } {
-  const { files, facts } = renderPlatformWithFacts(buildPlatform(site, layers, apps, lock, renderer));
-  const model = haModel(haInputFromFiles(files, facts));
-  return { files: [...files, failureReportOf(model)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model };
+/** renderSite, with the typed facts the build declared and the node-failure model its report was computed from; `time` is told each phase's time. */
+export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel } {
+  const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer));
+  const { files, facts } = timed(time, 'render', () => renderPlatformWithFacts(platform));
+  const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts)));
+  const report = timed(time, 'simulation', () => failureReportOf(model));
+  return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model };
 }
 
 /**
@@ -123,21 +155,30 @@ export function synth(options: SynthOptions): SynthResult {
     const recovered = recoverInterruptedSynth(options.root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
     options.progress?.('loading');
-    const { site, apps, lock } = loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames);
+    const time = options.time;
+    const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames));
     // The checkout's own vendored charts and committed renders when it has them, else this code's.
     const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
     const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
     options.progress?.('rendering');
-    const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer);
-    refuseOverCapacity(site, model, siteFile);
+    const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time);
+    timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
     const registry = options.registry ?? new SchemaRegistry();
     // Read under the output lock, before the swap: what this render replaces.
-    const previous = readPreviousRender(options.root);
+    const previous = timed(time, 'load', () => readPreviousRender(options.root));
     options.progress?.('verifying and writing');
+    const checks = options.cache === false ? undefined : timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE)));
+    const writeStart = process.hrtime.bigint();
+    let checkMs = 0;
     const written = writeAtomically(options.root, files, (tmp) => {
-      const findings = verifyTree(tmp, registry, facts);
+      const t = process.hrtime.bigint();
+      const findings = verifyTree(tmp, registry, facts, { ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
+      checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
     });
+    time?.('write', since(writeStart) - checkMs);
+    // Only a render that verified and was swapped in leaves its results for the next synth.
+    if (checks) timed(time, 'write', () => checks.save());
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
 }

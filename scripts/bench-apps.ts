@@ -1,18 +1,20 @@
-// The PaaS part of `npm run bench`: the shipped site with N generated apps (N = 100, 1,000, 5,000), each N
-// in its own process so that peak memory is that N's alone. Phases: load+validate (site.yaml and every
-// apps/*.yaml), render, write+verify (temp folder, strict schemas and every verify rule), with peak RSS.
-// Then the end-to-end `npm run diff` of a 1,000-app change: a temporary git repository holding the site,
-// 1,000 apps and their committed dist/, every app's image tag bumped in the working tree, and
-// `npm run diff` run as a process (render of the working tree + git read of the base + engine + views).
+// The PaaS part of `npm run bench`: the shipped site, and the shipped site with N generated apps (N = 1,000,
+// 5,000), each in its own process so that peak memory is that size's alone. For each: a full synth (lib/synth.ts
+// `synth`, phase by phase: load, build, render, simulation, verify, write), the synth after one app's image
+// changed, the floor measured in the same process (only serialising the same objects to YAML and writing the
+// same files), the semantic diff after every app's image changed (base committed in a temporary git
+// repository), and peak RSS. Then the end-to-end `npm run diff` of a 1,000-app change as a process.
 // Figures only; it asserts no timing, but exits 1 when a generated app is rejected or verify finds problems.
 // `npm run bench -- --apps` runs this part alone.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { countObjects, loadInputs, renderSite } from '../lib/synth';
-import { writeAtomically } from '../lib/render/write';
+import { diffWorkingTree } from '../lib/diff/command';
+import { loadManifests } from '../lib/k8s/manifest-yaml';
+import { LOCK_FILE } from '../lib/paas/lock';
+import { RenderedFile, toYamlDocument } from '../lib/render/rendered-file';
+import { countObjects, synth, SynthPhase, VerifyError } from '../lib/synth';
 import { SchemaRegistry } from '../lib/verify/schemas';
-import { formatFinding, verifyTree } from '../lib/verify/verify';
 import { parse, stringify } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -22,9 +24,6 @@ const ROOT = path.resolve(__dirname, '..');
  */
 export const NODE_TS = [process.execPath, '--require', require.resolve('tsx/cjs')] as const;
 const runTs = (args: string[], options: { cwd?: string; maxBuffer?: number } = {}) => spawnSync(NODE_TS[0], [...NODE_TS.slice(1), ...args], { encoding: 'utf8', ...options });
-const SIZES = [100, 1000, 5000];
-const TARGET_MS = 5000;
-const TARGET_MB = 500;
 const DIFF_TARGET_MS = 5000;
 const ENVS = ['sit', 'uat', 'prod'] as const;
 
@@ -102,41 +101,69 @@ export function rootWithApps(n: number, tag = '1.0.0'): string {
   return tmp;
 }
 
+/** Milliseconds per phase of one synth (lib/synth.ts `SynthPhase`), the whole call, and the CPU time it took (user + system, less sensitive to other load on the machine). */
+type Phases = Record<SynthPhase, number> & { total: number; cpu: number };
+
 interface ChildResult {
+  readonly label: string;
   readonly apps: number;
   readonly objects: number;
-  readonly loadMs: number;
-  readonly renderMs: number;
-  readonly writeMs: number;
-  /** The same files written with plain writeFileSync into a fresh folder: what the disk costs. */
-  readonly diskMs: number;
-  readonly verifyMs: number;
-  readonly totalMs: number;
+  /** The first synth of the checkout in this process (it compiles every kind's schema). */
+  readonly full: Phases;
+  /** The next synth, after one app's image changed. */
+  readonly oneApp: Phases;
+  /** The semantic diff (in this process) after every app's image changed: render of the working tree + git read of the base + engine. */
+  readonly diffMs: number | null;
+  /** The floor: the same objects serialised to YAML (the render's own serialiser), and the same files written into a fresh folder. */
+  readonly serialiseMs: number;
+  readonly writeFilesMs: number;
   readonly maxRssMb: number;
 }
 
-/** One size, in this process: load, render, write+verify; prints a JSON line. */
-function child(n: number): void {
-  const root = rootWithApps(n);
-  const out = fs.mkdtempSync(path.join(benchDir(), 'apps-out-'));
+const PHASES: readonly SynthPhase[] = ['load', 'build', 'render', 'simulation', 'verify', 'write'];
+
+/** Runs synth on `root` and times it, phase by phase. */
+function timedSynth(root: string, registry: SchemaRegistry): { phases: Phases; files: readonly RenderedFile[] } {
+  const phases = { load: 0, build: 0, render: 0, simulation: 0, verify: 0, write: 0, total: 0, cpu: 0 };
+  const t = now();
+  const cpu = process.cpuUsage();
+  const r = synth({ root, registry, log: () => undefined, time: (phase, ms) => { phases[phase] += ms; } });
+  phases.total = msSince(t);
+  const used = process.cpuUsage(cpu);
+  phases.cpu = (used.user + used.system) / 1000;
+  return { phases, files: r.files };
+}
+
+/** A checkout holding the shipped site.yaml, apps/ and apps.lock.yaml. */
+function shippedRoot(): string {
+  const tmp = fs.mkdtempSync(path.join(benchDir(), 'shipped-'));
+  fs.copyFileSync(path.join(ROOT, 'site.yaml'), path.join(tmp, 'site.yaml'));
+  fs.cpSync(path.join(ROOT, 'apps'), path.join(tmp, 'apps'), { recursive: true });
+  if (fs.existsSync(path.join(ROOT, LOCK_FILE))) fs.copyFileSync(path.join(ROOT, LOCK_FILE), path.join(tmp, LOCK_FILE));
+  return tmp;
+}
+
+/** Changes the image tag of the app spec `file` (its `image:` line), as an operator bumping a release would. */
+function bumpImage(file: string, tag: string): void {
+  const text = fs.readFileSync(file, 'utf8');
+  const bumped = text.replace(/^image: (\S+?)(:[^:/\s]+)?$/m, (_, repo: string) => `image: ${repo}:${tag}`);
+  if (bumped === text) throw new Error(`bench: no image: line to change in ${file}`);
+  fs.writeFileSync(file, bumped);
+}
+
+/**
+ * The floor of a render: only serialising the same objects to YAML and writing the same files. The
+ * objects are read back from the rendered manifests first (not timed).
+ */
+function floor(files: readonly RenderedFile[]): { serialiseMs: number; writeFilesMs: number } {
+  const objects = files.filter((f) => /^(dist|argocd)\//.test(f.path) && !f.path.startsWith('dist/hosts/') && f.path.endsWith('.yaml')).flatMap((f) => loadManifests(f.content, f.path));
+  let t = now();
+  let chars = 0;
+  for (const o of objects) chars += toYamlDocument(o).length;
+  const serialiseMs = msSince(t);
+  if (!chars) throw new Error('bench: nothing to serialise');
+  const plain = fs.mkdtempSync(path.join(benchDir(), 'floor-'));
   try {
-    let t = now();
-    const { site, apps } = loadInputs(root);
-    const loadMs = msSince(t);
-    t = now();
-    const files = renderSite(site, undefined, apps);
-    const renderMs = msSince(t);
-    const registry = new SchemaRegistry();
-    let verifyMs = 0;
-    let findings: ReturnType<typeof verifyTree> = [];
-    t = now();
-    writeAtomically(out, files, (tree) => {
-      const v = now();
-      findings = verifyTree(tree, registry);
-      verifyMs = msSince(v);
-    });
-    const writeMs = msSince(t) - verifyMs;
-    const plain = fs.mkdtempSync(path.join(benchDir(), 'apps-disk-'));
     t = now();
     const made = new Set<string>();
     for (const f of files) {
@@ -147,25 +174,52 @@ function child(n: number): void {
       }
       fs.writeFileSync(target, f.content);
     }
-    const diskMs = msSince(t);
-    fs.rmSync(plain, { recursive: true, force: true });
-    if (findings.length) {
-      console.error(`${n} apps: verify found ${findings.length} problem(s):\n  ${findings.slice(0, 20).map(formatFinding).join('\n  ')}`);
-      process.exit(1);
-    }
-    const result: ChildResult = {
-      apps: apps.length, objects: countObjects(files), loadMs, renderMs, writeMs, diskMs, verifyMs,
-      totalMs: loadMs + renderMs + writeMs + verifyMs, maxRssMb: process.resourceUsage().maxRSS / 1024,
-    };
-    console.log(JSON.stringify(result));
+    return { serialiseMs, writeFilesMs: msSince(t) };
   } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-    fs.rmSync(out, { recursive: true, force: true });
+    fs.rmSync(plain, { recursive: true, force: true });
   }
 }
 
-function runChild(n: number): ChildResult {
-  const r = runTs([__filename, '--child', String(n)], { maxBuffer: 1 << 26 });
+/**
+ * One size, in this process (`n` generated apps, or the shipped site for `shipped`): a full synth,
+ * a one-app change, the floor, and the diff of a change to every app; prints a JSON line.
+ */
+function child(n: number | 'shipped', withDiff: boolean): void {
+  const root = n === 'shipped' ? shippedRoot() : rootWithApps(n);
+  try {
+    const registry = new SchemaRegistry();
+    const full = timedSynth(root, registry);
+    const { serialiseMs, writeFilesMs } = floor(full.files);
+    const appFiles = fs.readdirSync(path.join(root, 'apps')).filter((f) => f.endsWith('.yaml')).sort();
+    bumpImage(path.join(root, 'apps', appFiles[0]), '1.0.1');
+    const oneApp = timedSynth(root, registry);
+    let diffMs: number | null = null;
+    if (withDiff) {
+      git(root, ['init', '-q', '-b', 'main']);
+      git(root, ['add', '-A']);
+      git(root, ['commit', '-q', '-m', 'base']);
+      for (const f of appFiles) bumpImage(path.join(root, 'apps', f), '1.1.0');
+      const t = now();
+      const run = diffWorkingTree({ root, base: 'HEAD' });
+      diffMs = msSince(t);
+      if (!run.diff.groups.length) throw new Error('bench: the diff of every app\'s image found no change');
+    }
+    const result: ChildResult = {
+      label: n === 'shipped' ? 'shipped site' : `${n.toLocaleString('en')} apps`,
+      apps: appFiles.length, objects: countObjects(full.files), full: full.phases, oneApp: oneApp.phases, diffMs, serialiseMs, writeFilesMs,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    };
+    console.log(JSON.stringify(result));
+  } catch (e) {
+    console.error(e instanceof VerifyError ? `${n} apps: ${e.message.split('\n').slice(0, 20).join('\n')}` : (e as Error).stack);
+    process.exit(1);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function runChild(n: number | 'shipped', withDiff: boolean): ChildResult {
+  const r = runTs([__filename, '--child', String(n), ...(withDiff ? [] : ['--no-diff'])], { maxBuffer: 1 << 26 });
   if (r.status !== 0) {
     console.error(`bench with ${n} apps failed:\n${r.stderr}`);
     process.exit(1);
@@ -212,32 +266,52 @@ function diffOfAThousandApps(): { ms: number[]; changed: string } {
   }
 }
 
-/** Prints the app-count curve and the 1,000-app diff. */
-export function runAppsBench(): void {
-  console.log('');
-  console.log(`PaaS: the shipped site with N generated apps (each N in fresh processes, median of 3 up to 1,000 apps; target for 1,000 apps: under ${TARGET_MS} ms and ${TARGET_MB} MB)`);
-  // Three fresh processes per size up to 1,000 apps (disk writes here vary run to run), the median by total.
-  const results = SIZES.map((n) => {
-    const runs = Array.from({ length: n <= 1000 ? 3 : 1 }, () => runChild(n)).sort((a, b) => a.totalMs - b.totalMs);
-    return runs[Math.floor(runs.length / 2)];
-  });
-  const header = ['apps', 'objects', 'load ms', 'render ms', 'write ms', '(disk ms)', 'verify ms', 'total ms', 'total-write ms', 'ms per app', 'peak RSS MB'];
-  const rows = results.map((r) => [r.apps, r.objects, r.loadMs, r.renderMs, r.writeMs, r.diskMs, r.verifyMs, r.totalMs, r.totalMs - r.writeMs, r.totalMs / r.apps, r.maxRssMb].map((x, c) => (c < 2 ? String(x) : fmt(x as number))));
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  console.log(header.map((h, c) => h.padStart(widths[c])).join('  '));
-  for (const r of rows) console.log(r.map((x, c) => x.padStart(widths[c])).join('  '));
-  console.log('(disk ms) = the same files written with plain writeFileSync into a fresh folder, after synth: what this disk costs (it varies several-fold from run to run here)');
-  const [small, mid, big] = results;
-  console.log(`linearity: ms per app ${fmt(small.totalMs / small.apps)} / ${fmt(mid.totalMs / mid.apps)} / ${fmt(big.totalMs / big.apps)} at ${small.apps} / ${mid.apps} / ${big.apps} apps (constant per-app cost = linear)`);
-  console.log(`1,000 apps: ${fmt(mid.totalMs)} ms (target ${TARGET_MS}: ${mid.totalMs < TARGET_MS ? 'met' : 'MISSED'}; without the disk write ${fmt(mid.totalMs - mid.writeMs)} ms), peak RSS ${fmt(mid.maxRssMb)} MB (target ${TARGET_MB}: ${mid.maxRssMb < TARGET_MB ? 'met' : 'MISSED'}); verify ${fmt(mid.verifyMs)} ms (target 3000: ${mid.verifyMs < 3000 ? 'met' : 'MISSED'})`);
+/** The table of the PaaS part: one column per size, the phases of a full synth and of a one-app change, the diff and the floor. */
+export function appsTable(results: readonly ChildResult[]): string[] {
+  const cell = (x: number | null): string => (x === null ? '-' : fmt(x));
+  const floorOf = (r: ChildResult) => r.serialiseMs + r.writeFilesMs;
+  const rows: [string, (r: ChildResult) => string][] = [
+    ['apps / objects', (r) => `${r.apps} / ${r.objects}`],
+    ['full synth ms (CPU ms)', (r) => `${cell(r.full.total)} (${cell(r.full.cpu)})`],
+    ...PHASES.map((p): [string, (r: ChildResult) => string] => [`  ${p} ms`, (r) => cell(r.full[p])]),
+    ['one-app change ms (CPU ms)', (r) => `${cell(r.oneApp.total)} (${cell(r.oneApp.cpu)})`],
+    ...PHASES.map((p): [string, (r: ChildResult) => string] => [`  ${p} ms`, (r) => cell(r.oneApp[p])]),
+    ['diff of every app ms', (r) => cell(r.diffMs)],
+    ['floor ms (serialise + write)', (r) => `${cell(floorOf(r))} (${cell(r.serialiseMs)} + ${cell(r.writeFilesMs)})`],
+    ['full / floor', (r) => `${(r.full.total / floorOf(r)).toFixed(1)}x`],
+    ['one-app / floor', (r) => `${(r.oneApp.total / floorOf(r)).toFixed(1)}x`],
+    ['diff / floor', (r) => (r.diffMs === null ? '-' : `${(r.diffMs / floorOf(r)).toFixed(1)}x`)],
+    ['peak RSS MB', (r) => cell(r.maxRssMb)],
+  ];
+  const header = ['', ...results.map((r) => r.label)];
+  const body = rows.map(([name, f]) => [name, ...results.map(f)]);
+  const widths = header.map((_, c) => Math.max(...[header, ...body].map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
+}
 
+/**
+ * Prints the PaaS table: the shipped site and generated apps (1,000 and 5,000; `quick`: 1,000 only and
+ * no diff), each size in a fresh process so that peak memory is that size's alone; then, unless
+ * `quick`, `npm run diff` of a 1,000-app change as a process.
+ */
+export function runAppsBench(quick = false): void {
+  console.log('');
+  console.log('PaaS: synth of the shipped site and of generated apps, each size in a fresh process (in-process timings, one run each; the machine\'s other load makes them vary run to run)');
+  const sizes: (number | 'shipped')[] = quick ? ['shipped', 1000] : ['shipped', 1000, 5000];
+  const results = sizes.map((n) => runChild(n, !quick));
+  for (const l of appsTable(results)) console.log(l);
+  console.log('full synth = the first synth of the checkout in the process (cold schema compile); one-app change = the next synth after one app\'s image tag changed');
+  console.log('phases: load (site, apps, lock, previous render), build (constructs and chart renders), render (objects to files, facts, HA model), simulation (N-1 and bring-up for the report, ha/failure in verify), verify (schemas and every other rule), write (temporary folder and swap)');
+  console.log('floor = the same objects serialised to YAML with the render\'s serialiser, plus the same files written with plain writeFileSync into a fresh folder; peak RSS covers the whole process (synth, one-app change, floor, diff)');
+  if (quick) return;
   const diff = diffOfAThousandApps();
   const med = [...diff.ms].sort((a, b) => a - b)[1];
-  console.log(`npm run diff of a 1,000-app change (every app's image bumped; process: render of the working tree + git read + diff + Markdown), median of 3: ${fmt(med)} ms (target ${DIFF_TARGET_MS}: ${med < DIFF_TARGET_MS ? 'met' : 'MISSED'})${diff.changed ? `; ${diff.changed}` : ''}`);
+  console.log(`npm run diff of a 1,000-app change as a process (tsx start-up, render of the working tree, git read, diff, Markdown), median of 3: ${fmt(med)} ms (target ${DIFF_TARGET_MS}: ${med < DIFF_TARGET_MS ? 'met' : 'MISSED'})${diff.changed ? `; ${diff.changed}` : ''}`);
 }
 
 if (require.main === module) {
   const i = process.argv.indexOf('--child');
-  if (i >= 0) child(Number(process.argv[i + 1]));
+  if (i >= 0) child(process.argv[i + 1] === 'shipped' ? 'shipped' : Number(process.argv[i + 1]), !process.argv.includes('--no-diff'));
   else runAppsBench();
 }

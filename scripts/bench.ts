@@ -5,8 +5,8 @@
 // 1,000 synthetic apps, and `npm run diff` as a process; verify with the HA rules and the N-1 simulation over
 // 1,000 generated apps (scripts/bench-ha.ts). It prints figures only; it asserts no timing, but exits 1
 // when the large site is rejected or the rendered output has verify findings.
-// Then the PaaS: 100, 1,000 and 5,000 generated apps (time, peak memory) and `npm run diff` of a 1,000-app
-// change (scripts/bench-apps.ts). `npm run bench -- --diff` runs the diff part alone, `-- --apps` the PaaS part,
+// Then the PaaS (scripts/bench-apps.ts): the shipped site, 1,000 and 5,000 generated apps: full synth and a
+// one-app change phase by phase, the diff, peak memory and the floor; and `npm run diff` of a 1,000-app change. `npm run bench -- --diff` runs the diff part alone, `-- --apps` the PaaS part,
 // `-- --ha` the HA part, `-- --charts` the charts (cold and warm synth; sizes of dist/, render-cache/, vendor/).
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -37,7 +37,7 @@ function median(xs: readonly number[]): number {
 }
 
 /** The shipped site with its nodes and pools replaced: 3 servers + 200 agents, 100 pools of 8 addresses. */
-function largeSiteYaml(shipped: string): string {
+export function largeSiteYaml(shipped: string): string {
   const site = parse(shipped) as SiteInput;
   const nodes: SiteInput['nodes'] = [
     ...[1, 2, 3].map((i) => ({ name: `server-${i}`, ip: `10.200.0.${i}`, role: 'server' as const, storage: true })),
@@ -227,6 +227,8 @@ function main(opt: string | undefined): void {
   progress?.(opt ? `the ${opt.slice(2)} part` : 'every part (several minutes): the shipped and the large site first');
   if (opt === '--quick') {
     quickPart();
+    progress?.('the PaaS part: the shipped site and 1,000 apps');
+    runAppsBench(true);
     return;
   }
   if (opt === '--diff') {

@@ -1,10 +1,11 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
 import { isMap } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
 import { listFiles } from '../k8s/walk';
-import { ARGOCD_CM, buildHaModel, HaInput, HaModel, HaObject, isModelHostFile } from './model';
+import { ARGOCD_CM, buildHaModel, ClusterModel, HaInput, HaModel, HaObject, isModelHostFile, Workload } from './model';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
 import { FAILURE_REPORT, failureReport } from './report';
 import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
@@ -86,11 +87,48 @@ export function haModel(input: HaInput): HaModel {
   return buildHaModel(input);
 }
 
-/** Every node lost on its own, in the site's node order. */
+/**
+ * What the simulation reads of a model, as text: the cluster and every workload, with each origin
+ * (the object findings are reported on, which the simulation does not read) as its file. Two models
+ * with the same key give the same N-1 results; synth's report and verify's ha/failure rule build two
+ * models of one render (from memory and from disk).
+ */
+function simulationKey(cluster: ClusterModel, workloads: readonly Workload[]): string {
+  return sha256(JSON.stringify({ cluster, workloads }, (key, value: unknown) => {
+    if (key === 'origin' && value && typeof value === 'object') return `#origin ${(value as { file?: string }).file}`;
+    if (value instanceof Map) return ['#Map', [...value]];
+    if (value instanceof Set) return ['#Set', [...value]];
+    if (typeof value === 'number' && !Number.isFinite(value)) return `#${value}`;
+    if (value === undefined) return '#undefined';
+    return value;
+  }));
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The last N-1 run, by simulation key (one render's report and verify share it; one only, as it holds its model's objects). */
+const recentRuns = new Map<string, { readonly workloads: readonly Workload[]; readonly results: readonly ScenarioResult[] }>();
+const RECENT_RUNS = 1;
+
+/** `results` computed for `from`, with each workload replaced by its counterpart (same position) in `to`. */
+function rebind(results: readonly ScenarioResult[], from: readonly Workload[], to: readonly Workload[]): ScenarioResult[] {
+  if (from === to) return [...results];
+  const counterpart = new Map(from.map((w, i) => [w, to[i]]));
+  const w = (x: Workload) => counterpart.get(x) ?? x;
+  return results.map((r) => ({ ...r, outcomes: r.outcomes.map((o) => ({ ...o, workload: w(o.workload) })), unplaced: r.unplaced.map((u) => ({ ...u, workload: w(u.workload) })) }));
+}
+
+/** Every node lost on its own, in the site's node order (the same model, or an equal one, is simulated once per process). */
 export function nMinusOne(model: HaModel): ScenarioResult[] {
   const cluster = model.cluster;
   if (!cluster) return [];
-  return cluster.nodes.map((n) => simulate(cluster, model.workloads, [n.name]));
+  const key = simulationKey(cluster, model.workloads);
+  const known = recentRuns.get(key);
+  if (known) return rebind(known.results, known.workloads, model.workloads);
+  const results = cluster.nodes.map((n) => simulate(cluster, model.workloads, [n.name]));
+  recentRuns.set(key, { workloads: model.workloads, results });
+  while (recentRuns.size > RECENT_RUNS) recentRuns.delete(recentRuns.keys().next().value!);
+  return [...results];
 }
 
 /** The outcomes of a scenario that break the rules. */

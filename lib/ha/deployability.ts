@@ -147,28 +147,63 @@ function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisa
   return out;
 }
 
-/** Application health and wave holds for one scenario. */
-export function deployability(model: HaModel, scenario: DeployScenario): DeployabilityResult {
-  const cluster = model.cluster;
-  if (!cluster) return { scenario, quorum: false, apps: [], holds: [], unsynced: [] };
-  const r = scenario.kind === 'loss'
-    ? simulate(cluster, model.workloads, scenario.lost)
-    : simulate({ ...cluster, nodes: cluster.nodes.filter((n) => scenario.present.includes(n.name)) }, model.workloads, []);
-  const healths = workloadHealths(r, model.daemonSetHealth, model.healthCustomisations, scenario.kind === 'loss' ? scenario.lost : []);
+/** Which Application each workload belongs to, each Application's parent and children: facts of the model, not of a scenario. */
+interface Ownership {
+  readonly appOf: ReadonlyMap<Workload, ApplicationModel | undefined>;
+  readonly parentOf: ReadonlyMap<ApplicationModel, ApplicationModel | undefined>;
+  readonly childrenOf: ReadonlyMap<ApplicationModel, readonly ApplicationModel[]>;
+}
+
+const ownershipCache = new WeakMap<HaModel, Ownership>();
+function ownership(model: HaModel): Ownership {
+  const known = ownershipCache.get(model);
+  if (known) return known;
   const apps = model.applications;
-  const byApp = new Map<ApplicationModel, WorkloadHealth[]>();
-  const unsynced: Workload[] = [];
-  for (const w of model.workloads) {
-    const app = appOfWorkload(apps, w);
-    const h = healths.get(w);
-    if (!app) unsynced.push(w);
-    else if (h) byApp.set(app, [...(byApp.get(app) ?? []), h]);
-  }
+  const appOf = new Map(model.workloads.map((w) => [w, appOfWorkload(apps, w)]));
   const parentOf = new Map<ApplicationModel, ApplicationModel | undefined>(apps.map((a) => {
     const p = ownerOf(apps, a.origin.file);
     return [a, p === a ? undefined : p];
   }));
-  const children = (a: ApplicationModel) => apps.filter((c) => parentOf.get(c) === a);
+  const childrenOf = new Map(apps.map((a) => [a, apps.filter((c) => parentOf.get(c) === a)]));
+  const out = { appOf, parentOf, childrenOf };
+  ownershipCache.set(model, out);
+  return out;
+}
+
+/** The placement simulation of a scenario (what `deployability` computes unless given it). */
+export function simulateScenario(model: HaModel, scenario: DeployScenario): ScenarioResult | undefined {
+  const cluster = model.cluster;
+  if (!cluster) return undefined;
+  return scenario.kind === 'loss'
+    ? simulate(cluster, model.workloads, scenario.lost)
+    : simulate({ ...cluster, nodes: cluster.nodes.filter((n) => scenario.present.includes(n.name)) }, model.workloads, []);
+}
+
+/**
+ * Application health and wave holds for one scenario; `simulated` is the scenario's simulation
+ * when the caller has it already (`simulateScenario`, or `simulate` of the same lost nodes).
+ */
+export function deployability(model: HaModel, scenario: DeployScenario, simulated?: ScenarioResult): DeployabilityResult {
+  const cluster = model.cluster;
+  if (!cluster) return { scenario, quorum: false, apps: [], holds: [], unsynced: [] };
+  const r = simulated ?? simulateScenario(model, scenario)!;
+  const healths = workloadHealths(r, model.daemonSetHealth, model.healthCustomisations, scenario.kind === 'loss' ? scenario.lost : []);
+  const apps = model.applications;
+  const own = ownership(model);
+  const byApp = new Map<ApplicationModel, WorkloadHealth[]>();
+  const unsynced: Workload[] = [];
+  for (const w of model.workloads) {
+    const app = own.appOf.get(w);
+    const h = healths.get(w);
+    if (!app) unsynced.push(w);
+    else if (h) {
+      const list = byApp.get(app);
+      if (list) list.push(h);
+      else byApp.set(app, [h]);
+    }
+  }
+  const parentOf = own.parentOf;
+  const children = (a: ApplicationModel) => own.childrenOf.get(a) ?? [];
   const health = new Map<ApplicationModel, AppHealth>();
   const visiting = new Set<ApplicationModel>();
   const healthOf = (a: ApplicationModel): AppHealth => {

@@ -168,7 +168,8 @@ export function failureReport(model: HaModel, results: readonly ScenarioResult[]
     ...results.flatMap((r) => scheduledJobOutcomes(cluster, scheduledJobs(model), r.failed).filter((o) => o.violation).map((o) => `losing ${r.failed.join(', ')}: ${o.label} (no surviving node can run it)`)),
   ];
   out.push('## Verdict', '', violations.length ? `**${violations.length} problem${violations.length === 1 ? '' : 's'}**:\n\n${violations.map((v) => `- ${v}`).join('\n')}` : `No single node's loss causes an outage, and every singleton recovers within its budget (${results.length} nodes simulated).`, '');
-  const losses = results.map((r) => deployability(model, { kind: 'loss', lost: r.failed }));
+  // Each loss's simulation is the N-1 result already at hand.
+  const losses = results.map((r) => deployability(model, { kind: 'loss', lost: r.failed }, r));
   const stages = bringUpStages(cluster).map((st) => deployability(model, st));
   out.push('## Deployability (Argo CD health)', '',
     'Whether every Argo CD Application would be Healthy once pods are rescheduled, for each node lost and for each bring-up stage',

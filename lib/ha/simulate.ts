@@ -92,13 +92,41 @@ interface Placed {
 
 const SEC = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} s` : 'never');
 
+/**
+ * `String.prototype.localeCompare` without locales or options is specified (ECMA-402) as the
+ * default collator's compare: the same order, without building a collator on every call.
+ */
+const byLocale = new Intl.Collator().compare;
+
+/**
+ * blockedBy of a workload on a node, remembered per workload and node object: the simulation asks
+ * for every workload, node and scenario (hundreds of scenarios on a large site), and both are
+ * immutable model values, so the answer never changes.
+ */
+const blockedCache = new WeakMap<object, WeakMap<NodeModel, string | null>>();
+function blocked(w: Pick<Workload, 'nodeSelector' | 'requiredNodeTerms' | 'tolerations'>, n: NodeModel): string | undefined {
+  let perNode = blockedCache.get(w);
+  if (!perNode) blockedCache.set(w, (perNode = new WeakMap()));
+  let why = perNode.get(n);
+  if (why === undefined) perNode.set(n, (why = blockedBy(w, n) ?? null));
+  return why ?? undefined;
+}
+
+/** blockedBy of a workload's node selector and required node affinity alone (every taint tolerated), remembered as `blocked` is. */
+const selectorCache = new WeakMap<Workload, { readonly nodeSelector: Workload['nodeSelector']; readonly requiredNodeTerms: Workload['requiredNodeTerms']; readonly tolerations: Workload['tolerations'] }>();
+function selectorBlocked(w: Workload, n: NodeModel): string | undefined {
+  let selectorOnly = selectorCache.get(w);
+  if (!selectorOnly) selectorCache.set(w, (selectorOnly = { nodeSelector: w.nodeSelector, requiredNodeTerms: w.requiredNodeTerms, tolerations: [{ operator: 'Exists' }] }));
+  return blocked(selectorOnly, n);
+}
+
 /** Nodes a workload's pods may run on, and why each other node is excluded. */
 function eligibility(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined): { eligible: NodeModel[]; excluded: Map<string, string> } {
   const eligible: NodeModel[] = [];
   const excluded = new Map<string, string>();
   const longhorn = usesLonghorn(cluster, w);
   for (const n of cluster.nodes) {
-    const why = blockedBy(w, n) ?? (longhorn && csiNodes && !csiNodes.has(n.name) ? `no Longhorn CSI plugin on ${n.name}` : undefined);
+    const why = blocked(w, n) ?? (longhorn && csiNodes && !csiNodes.has(n.name) ? `no Longhorn CSI plugin on ${n.name}` : undefined);
     if (why) excluded.set(n.name, why);
     else eligible.push(n);
   }
@@ -120,24 +148,47 @@ function spreadDomains(cluster: ClusterModel, w: Workload, alive: ReadonlySet<st
   if (w.spread?.kind !== 'spread') return [];
   const honor = w.spread.honorTaints;
   return cluster.nodes.filter((n) => {
-    const selectorOnly = { nodeSelector: w.nodeSelector, requiredNodeTerms: w.requiredNodeTerms, tolerations: [{ operator: 'Exists' }] };
-    if (blockedBy(selectorOnly, n)) return false;
+    if (selectorBlocked(w, n)) return false;
     // A dead node is tainted unreachable:NoSchedule: not a domain under Honor; still one (with no pods) under Ignore.
-    if (honor) return alive.has(n.name) && !blockedBy(w, n);
+    if (honor) return alive.has(n.name) && !blocked(w, n);
     return true;
   }).map((n) => n.name);
 }
 
-/** Whether one more pod of `w` may go on `node`, given the pods already placed (hard spread only). */
-function spreadAllows(w: Workload, node: string, pods: ReadonlyMap<string, number>, domains: readonly string[]): boolean {
+/**
+ * Whether one more pod of `w` may go on `node`, given the pods already placed (hard spread only);
+ * `min` is the fewest pods on any of the spread's `domains` (computed once per pod placed, not per node).
+ */
+function spreadAllows(w: Workload, node: string, pods: ReadonlyMap<string, number>, domains: ReadonlySet<string>, min: number): boolean {
   const here = pods.get(node) ?? 0;
   if (w.spread?.kind === 'anti-affinity') return here === 0;
   if (w.spread?.kind === 'spread') {
-    if (!domains.includes(node)) return false;
-    const min = Math.min(...domains.map((d) => pods.get(d) ?? 0));
+    if (!domains.has(node)) return false;
     return here + 1 - min <= w.spread.maxSkew;
   }
   return true;
+}
+
+/** The fewest pods on any of `domains` (Infinity when there is none). */
+function fewest(domains: readonly string[], pods: ReadonlyMap<string, number>): number {
+  let min = Infinity;
+  for (const d of domains) min = Math.min(min, pods.get(d) ?? 0);
+  return min;
+}
+
+/** The first of `xs` that no later one beats by `before` (what a stable sort by `before` puts first); undefined when empty. */
+function firstBy<T>(xs: readonly T[], before: (a: T, b: T) => number): T | undefined {
+  let best = xs[0];
+  for (let i = 1; i < xs.length; i++) if (before(xs[i], best) < 0) best = xs[i];
+  return best;
+}
+
+/** Each node's capacity by name, per cluster model. */
+const capacityCache = new WeakMap<ClusterModel, ReadonlyMap<string, NodeModel>>();
+function capacityOf(cluster: ClusterModel): ReadonlyMap<string, NodeModel> {
+  let capacity = capacityCache.get(cluster);
+  if (!capacity) capacityCache.set(cluster, (capacity = new Map(cluster.nodes.map((n) => [n.name, n]))));
+  return capacity;
 }
 
 function fits(ledger: Ledger, node: string, w: Workload): boolean {
@@ -160,12 +211,14 @@ function placePods(
   prefer: readonly string[], alive: ReadonlySet<string>,
 ): { pending: number; why: string; short: NodeShortage[] } {
   const domains = spreadDomains(cluster, w, alive);
-  const capacity = new Map(cluster.nodes.map((n) => [n.name, n]));
+  const domainSet = new Set(domains);
+  const capacity = capacityOf(cluster);
   let pending = 0;
   let why = '';
   let short: NodeShortage[] = [];
   for (let i = 0; i < count; i++) {
-    const ok = candidates.filter((n) => alive.has(n.name) && spreadAllows(w, n.name, pods, domains));
+    const min = w.spread?.kind === 'spread' ? fewest(domains, pods) : 0;
+    const ok = candidates.filter((n) => alive.has(n.name) && spreadAllows(w, n.name, pods, domainSet, min));
     const roomy = ok.filter((n) => fits(ledger, n.name, w));
     if (!roomy.length) {
       pending++;
@@ -174,29 +227,35 @@ function placePods(
       else if (!ok.length) why = w.spread?.kind === 'anti-affinity' ? 'required anti-affinity: every node it may run on already has one' : 'its hostname spread allows no further pod on the nodes left';
       else {
         short = ok.map((n) => shortage(ledger, n.name, w));
-        const best = [...ok].sort((a, b) => (ledger.cpu.get(b.name) ?? 0) - (ledger.cpu.get(a.name) ?? 0))[0];
+        const best = firstBy(ok, (a, b) => (ledger.cpu.get(b.name) ?? 0) - (ledger.cpu.get(a.name) ?? 0))!;
         why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu.get(best.name) ?? 0))} CPU / ${formatMemory(Math.max(0, ledger.mem.get(best.name) ?? 0))} (${best.name})`;
       }
       continue;
     }
     const preferred = prefer.map((p) => roomy.find((n) => n.name === p)).find((n) => n);
-    const pick = preferred ?? [...roomy].sort((a, b) => {
+    const pick = preferred ?? firstBy(roomy, (a, b) => {
       const ra = 1 - (ledger.cpu.get(a.name) ?? 0) / Math.max(1, capacity.get(a.name)!.cpuMillis);
       const rb = 1 - (ledger.cpu.get(b.name) ?? 0) / Math.max(1, capacity.get(b.name)!.cpuMillis);
       if (ra !== rb) return ra - rb;
       const pa = pods.get(a.name) ?? 0;
       const pb = pods.get(b.name) ?? 0;
       return pa - pb;
-    })[0];
+    })!;
     pods.set(pick.name, (pods.get(pick.name) ?? 0) + 1);
     take(ledger, pick.name, w);
   }
   return { pending, why, short };
 }
 
-function order(workloads: readonly Workload[]): Workload[] {
+/** The placement order (DaemonSets, singletons, the rest; by label), per workload list. */
+const orderCache = new WeakMap<readonly Workload[], readonly Workload[]>();
+function order(workloads: readonly Workload[]): readonly Workload[] {
+  const known = orderCache.get(workloads);
+  if (known) return known;
   const rank = (w: Workload) => (w.kind === 'DaemonSet' ? 0 : w.singleton ? 1 : 2);
-  return [...workloads].sort((a, b) => rank(a) - rank(b) || a.label.localeCompare(b.label));
+  const ordered = [...workloads].sort((a, b) => rank(a) - rank(b) || byLocale(a.label, b.label));
+  orderCache.set(workloads, ordered);
+  return ordered;
 }
 
 /** The intact site's placement, worst case for `prefer` (the nodes about to fail). */
@@ -232,7 +291,7 @@ function csiNodesOf(cluster: ClusterModel, workloads: readonly Workload[]): Set<
   const csi = workloads.find((w) => w.kind === 'DaemonSet' && w.name === s.csiDaemonSet);
   // Not declared (the model reports it): no restriction rather than no node at all.
   if (!csi) return undefined;
-  return new Set(cluster.nodes.filter((n) => !blockedBy(csi, n)).map((n) => n.name));
+  return new Set(cluster.nodes.filter((n) => !blocked(csi, n)).map((n) => n.name));
 }
 
 /**
@@ -243,7 +302,7 @@ export function storageNodes(cluster: ClusterModel, workloads: readonly Workload
   const s = cluster.storage;
   if (!s) return [];
   const manager = workloads.find((w) => w.kind === 'DaemonSet' && w.name === s.managerDaemonSet);
-  return cluster.nodes.filter((n) => n.labels[s.diskNodeLabel] === (s.diskNodeValue ?? 'true') && (!manager || !blockedBy(manager, n))).map((n) => n.name);
+  return cluster.nodes.filter((n) => n.labels[s.diskNodeLabel] === (s.diskNodeValue ?? 'true') && (!manager || !blocked(manager, n))).map((n) => n.name);
 }
 
 export function budgetOf(cluster: ClusterModel, w: Workload): number {
@@ -373,12 +432,12 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
   const vip = workloads.find((w) => w.role === 'api-vip');
   let apiVip: ScenarioResult['apiVip'];
   if (vip) {
-    const runs = cluster.nodes.filter((n) => !blockedBy(vip, n)).map((n) => n.name);
+    const runs = cluster.nodes.filter((n) => !blocked(vip, n)).map((n) => n.name);
     const holders = runs.filter((n) => alive.has(n));
     const moves = runs.some((n) => lostNodes.includes(n));
     apiVip = { holders, moves, seconds: !moves ? 0 : quorum && holders.length ? vip.leaseSeconds ?? 0 : Infinity };
   }
-  return { failed: lostNodes, servers: servers.length, survivingServers, quorum, apiVip, outcomes: outcomes.sort((a, b) => a.label.localeCompare(b.label)), unplaced };
+  return { failed: lostNodes, servers: servers.length, survivingServers, quorum, apiVip, outcomes: outcomes.sort((a, b) => byLocale(a.label, b.label)), unplaced };
 }
 
 /**
@@ -396,7 +455,7 @@ function shareManagerOutcome(cluster: ClusterModel, w: Workload, volume: string,
   const manager = workloads.find((x) => x.kind === 'DaemonSet' && x.name === s.managerDaemonSet);
   // The class's share managers run on its disk nodes when it selects them by tag, else wherever the manager runs.
   const tagged = s.diskNodeValue !== undefined ? new Set(disks) : undefined;
-  const hosts = cluster.nodes.filter((n) => (!manager || !blockedBy(manager, n)) && (!tagged || tagged.has(n.name))).map((n) => n.name);
+  const hosts = cluster.nodes.filter((n) => (!manager || !blocked(manager, n)) && (!tagged || tagged.has(n.name))).map((n) => n.name);
   const label = `${w.namespace}/${w.name} RWX volume${volume ? ` ${volume}` : ''} (Longhorn share manager)`;
   const affected = hosts.some((h) => lostNodes.includes(h));
   const budget = cluster.recoveryBudgetSeconds;

@@ -12,6 +12,7 @@ import { podTemplateLabels } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
 import { apiRefMatches } from '../layer';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
+import type { CheckCache } from './check-cache';
 import type { SchemaRegistry } from './schemas';
 import { PEM_PRIVATE_KEY } from '../config/secret-values';
 import { secretLiterals, secretValues } from './secret-literals';
@@ -50,6 +51,8 @@ export interface Tree {
   readonly secondApplications?: readonly TreeFinding[];
   /** The text of a file of the tree (relative to the root), or undefined when it is not there. @default - read under `root` */
   readonly read?: (file: string) => string | undefined;
+  /** Results of the per-object checks (schemas, secrets) of an earlier run, by content (./check-cache.ts). @default - every check runs */
+  readonly checks?: CheckCache;
 }
 
 /** The plain verify rules' ids (lib/verify/verify-rules.ts), in the order verify runs them. */
@@ -110,6 +113,12 @@ function perCrd<T>(o: LoadedObject, check: string, run: () => T): T {
   return crdChecks.get(key) as T;
 }
 
+/** A per-object check: from the tree's cache of results when it has one (`check` names everything else the result depends on), else run. */
+function checked<T>(tree: Tree, o: LoadedObject, check: string, run: () => T): T {
+  const checks = tree.checks;
+  return perCrd(o, check, checks ? () => checks.run(check, o.obj, run) : run);
+}
+
 /** Reports what reading the tree found: a finding on an object or on a file. */
 function reportAll(found: readonly TreeFinding[] | undefined, report: Report, reportFile: ReportFile): void {
   for (const f of found ?? []) {
@@ -135,7 +144,7 @@ export function checkSchemas(tree: Tree, report: Report): void {
     if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj);
   }
   for (const o of tree.objects) {
-    for (const p of perCrd(o, 'schema', () => tree.registry.validate(o.obj))) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
+    for (const p of checked(tree, o, `schema ${tree.registry.schemaIdentity(o.obj)}`, () => tree.registry.validate(o.obj))) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
     if (o.obj.status !== undefined) report(o, 'has a status block; rendered objects must not (Argo CD would show OutOfSync forever)');
     const w = valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
     if (w !== undefined && !/^-?\d+$/.test(String(w))) report(o, `${ANNOTATIONS.syncWave} "${w}" is not an integer`);
@@ -148,19 +157,20 @@ export function checkSecrets(tree: Tree, report: Report): void {
   const fromBitwarden = new Set(tree.objects
     .filter((o) => o.obj.kind === 'ExternalSecret' && apiGroup(o.obj.apiVersion) === 'external-secrets.io')
     .map((o) => String(valueAt(o.obj, 'spec.target.name') ?? valueAt(o.obj, 'metadata.name'))));
+  const literals = `literals ${[...fromBitwarden].sort().join(',')}`;
   for (const o of tree.objects) {
     if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined) && !onlyCertificates(o.obj)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
-    const leaks = perCrd(o, `literals ${[...fromBitwarden].sort().join(',')}`, () => secretLiterals(o.obj, fromBitwarden));
+    const leaks = checked(tree, o, literals, () => secretLiterals(o.obj, fromBitwarden));
     for (const leak of leaks) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
     // Secrets by value, whatever the field is called; private keys have their own message below.
-    for (const { path: at, found } of perCrd(o, 'values', () => secretValues(o.obj))) {
+    for (const { path: at, found } of checked(tree, o, 'values', () => secretValues(o.obj))) {
       if (found.shape !== 'private-key' && !leaks.includes(at)) {
         report(o, `${at} holds a literal secret, ${found.what}; put the whole value in a Bitwarden item and read it through an ExternalSecret (an app: move the variable from env to secrets)`);
       }
     }
-    for (const field of perCrd(o, 'keys', () => privateKeys(o.obj, ''))) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
+    for (const field of checked(tree, o, 'keys', () => privateKeys(o.obj, ''))) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
   }
 }
 

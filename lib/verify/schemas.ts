@@ -1,4 +1,5 @@
 import { dereference, OutputUnit, Schema, validate } from '@cfworker/json-schema';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { crdSchemaFile, KUBERNETES_DEFINITIONS } from '../k8s/kinds';
@@ -138,11 +139,16 @@ export class SchemaRegistry {
   private readonly crds = new Map<string, { schema: Schema; lookup: Lookup } | null>();
   /** The schema text of each CRD version registered from a rendered tree. */
   private readonly rendered = new Map<string, string>();
+  /** The hash of the Kubernetes definitions, and of each CRD schema (rendered or vendored) asked for: see `schemaIdentity`. */
+  private readonly definitionsHash: string;
+  private readonly schemaHashes = new Map<string, string>();
 
   constructor(private readonly dir: string = DEFAULT_SCHEMAS_DIR) {
     const file = path.join(dir, KUBERNETES_DEFINITIONS);
     if (!fs.existsSync(file)) throw new Error(`no Kubernetes schemas at ${file}; run npm run schemas`);
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, JsonMap> };
+    const text = fs.readFileSync(file, 'utf8');
+    this.definitionsHash = createHash('sha256').update(text).digest('hex');
+    const doc = JSON.parse(text) as { definitions: Record<string, JsonMap> };
     closeObjects(doc.definitions);
     for (const [name, def] of Object.entries(doc.definitions)) {
       for (const gvk of (def['x-kubernetes-group-version-kind'] as { group: string; version: string; kind: string }[] | undefined) ?? []) {
@@ -177,6 +183,33 @@ export class SchemaRegistry {
   }
 
   /**
+   * What validating `obj` depends on besides the object itself: the hashes of the schema texts it
+   * is held to (the Kubernetes definitions; for a custom resource also its CRD's schema as the tree
+   * renders it, else the vendored file, else that there is none). Equal identities and equal
+   * objects give equal problems, which is what lets verify's results be cached (./check-cache.ts).
+   */
+  public schemaIdentity(obj: JsonMap): string {
+    const { group, version } = splitApiVersion(String(obj.apiVersion ?? ''));
+    const kind = String(obj.kind ?? '');
+    if (this.gvkIndex.has(`${group}/${version}/${kind}`)) return `core ${this.definitionsHash}`;
+    const key = `${group}/${version}/${kind}`;
+    const rendered = this.rendered.get(key);
+    if (rendered !== undefined) return `core ${this.definitionsHash} rendered ${this.hashOf(`rendered ${key}`, () => rendered)}`;
+    const file = path.join(this.dir, crdSchemaFile(group, kind, version));
+    return `core ${this.definitionsHash} file ${this.hashOf(`file ${file}`, () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined)) || 'none'}`;
+  }
+
+  /** The hash of a schema text, remembered under `key` (empty when there is no text). */
+  private hashOf(key: string, text: () => string | undefined): string {
+    let hash = this.schemaHashes.get(key);
+    if (hash === undefined) {
+      const t = text();
+      this.schemaHashes.set(key, (hash = t === undefined ? '' : createHash('sha256').update(t).digest('hex')));
+    }
+    return hash;
+  }
+
+  /**
    * Registers the schemas of a CustomResourceDefinition the tree renders: its objects are then
    * validated against exactly what the cluster will serve (strict, as the API server prunes and
    * rejects), before any vendored schema of the same kind. Returns how many versions it added.
@@ -194,6 +227,7 @@ export class SchemaRegistry {
       if (this.rendered.get(key) === text) continue;
       this.rendered.set(key, text);
       this.crds.delete(key);
+      this.schemaHashes.delete(`rendered ${key}`);
       added++;
     }
     return added;

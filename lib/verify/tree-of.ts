@@ -3,6 +3,7 @@ import type { LoadedObject, LoadedTree } from '../k8s/tree';
 import type { PlatformFacts } from '../facts/facts';
 import { WORKLOADS_DIR } from '../paas/conventions';
 import { layerOf, Tree, TreeFinding } from './rules';
+import type { CheckCache } from './check-cache';
 import type { SchemaRegistry } from './schemas';
 import { applicationsOf, ownRepositories, sourcePaths } from './tree';
 
@@ -15,6 +16,8 @@ export interface TreeOptions {
   readonly facts: PlatformFacts;
   /** The text of a file of the tree, or undefined when it is not there. @default - read under `root` */
   readonly read?: (file: string) => string | undefined;
+  /** Results of the per-object checks of an earlier run (./check-cache.ts). @default - every check runs */
+  readonly checks?: CheckCache;
 }
 
 /**
@@ -56,6 +59,6 @@ export function treeOf(loaded: LoadedTree, options: TreeOptions): Tree {
   }
   return {
     root: options.root, files: loaded.files, objects: valid, layerApps, workloadApps, registry: options.registry, facts: options.facts,
-    malformed, secondApplications, ...(options.read ? { read: options.read } : {}),
+    malformed, secondApplications, ...(options.read ? { read: options.read } : {}), ...(options.checks ? { checks: options.checks } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { loadTree } from '../k8s/tree';
+import type { CheckCache } from './check-cache';
 import { HA_CHECKS, haContext } from './ha-rules';
 import { SchemaRegistry } from './schemas';
 import { PlatformFacts, readFactsFile } from '../facts/facts';
@@ -10,15 +11,35 @@ export { formatFinding } from './tree';
 export type { Finding } from './tree';
 export { secretLiterals } from './secret-literals';
 
+/** Where verify's time goes: `simulation` is the N-1 node-failure rule (ha/failure), `verify` every other rule, the tree's load and the HA model. */
+export type VerifyPhase = 'verify' | 'simulation';
+
+/** Told how long each part of a run took (milliseconds; a phase may be told more than once, to be added up). */
+export type PhaseTimer<P extends string> = (phase: P, ms: number) => void;
+
+/** Options of `verifyTree`. */
+export interface VerifyOptions {
+  /** Told how long the rules and the simulation took (`npm run bench`'s phase breakdown). @default - nothing */
+  readonly time?: PhaseTimer<VerifyPhase>;
+  /** Results of the per-object checks (schemas, secrets) of earlier runs, used and added to; the caller saves it. @default - every check runs */
+  readonly checks?: CheckCache;
+}
+
+const since = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
+
 /**
  * Checks a rendered tree (`<root>/dist`, `<root>/argocd`) exactly as Argo CD will apply it:
  * strict schemas, then the reference rules. Returns every finding; empty means valid. `facts` are
  * what the build declared (synth passes them); without them the tree's facts file is read.
+ * With `options.checks`, per-object results of earlier runs are reused (the same findings, faster).
  */
-export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRegistry(), facts?: PlatformFacts): Finding[] {
+export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRegistry(), facts?: PlatformFacts, options: VerifyOptions = {}): Finding[] {
+  const time = options.time;
+  const start = process.hrtime.bigint();
+  let simulationMs = 0;
   // What the platform declares about its objects: as the build returned them (synth), else from their file.
   const declared = facts ? { facts, problems: [] } : readFactsFile(root);
-  const tree = treeOf(loadTree(root), { root, registry, facts: declared.facts });
+  const tree = treeOf(loadTree(root), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}) });
   const findings: Finding[] = [];
   for (const rule of VERIFY_RULES) {
     for (const f of rule.check(tree)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
@@ -26,8 +47,13 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
   const ha = haContext(root, tree.objects, declared);
   for (const rule of HA_CHECKS) {
-    for (const f of rule.check(ha)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
+    const t = process.hrtime.bigint();
+    const found = rule.check(ha);
+    if (rule.id === 'ha/failure') simulationMs += since(t);
+    for (const f of found) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
   }
+  time?.('verify', since(start) - simulationMs);
+  time?.('simulation', simulationMs);
   // Stable order: by file, then in the order the rules ran.
   return findings.map((f, i) => ({ f, i })).sort((a, b) => (a.f.file < b.f.file ? -1 : a.f.file > b.f.file ? 1 : a.i - b.i)).map((x) => x.f);
 }

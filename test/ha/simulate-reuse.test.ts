@@ -1,0 +1,42 @@
+import { haInputFromFiles, haModel, nMinusOne } from '../../lib/ha/analysis';
+import { deployability, simulateScenario } from '../../lib/ha/deployability';
+import { failureReport } from '../../lib/ha/report';
+import { simulate } from '../../lib/ha/simulate';
+import { renderSite } from '../../lib/synth';
+import { shippedSite } from '../helpers';
+
+describe('the N-1 simulation run once per model', () => {
+  const files = renderSite(shippedSite());
+  // Two models of one render, as synth's report (from memory) and verify (from disk) build them.
+  const first = haModel(haInputFromFiles(files));
+  const second = haModel(haInputFromFiles(files));
+
+  test('GIVEN two equal models WHEN the second is simulated after the first THEN its results equal a fresh simulation and name its own workloads', () => {
+    const cluster = second.cluster!;
+    nMinusOne(first);
+    const reused = nMinusOne(second);
+    const fresh = cluster.nodes.map((n) => simulate(cluster, second.workloads, [n.name]));
+    expect(reused).toEqual(fresh);
+    const own = new Set(second.workloads);
+    for (const r of reused) {
+      for (const o of r.outcomes) expect(own.has(o.workload)).toBe(true);
+      for (const u of r.unplaced) expect(own.has(u.workload)).toBe(true);
+    }
+  });
+
+  test('GIVEN a model whose workload changes WHEN simulated again THEN it is simulated anew, not answered from the earlier run', () => {
+    const cluster = first.cluster!;
+    const before = nMinusOne(first);
+    const heavier = { ...first, workloads: first.workloads.map((w, i) => (i === 0 ? { ...w, cpuMillis: w.cpuMillis + 1 } : w)) };
+    const after = nMinusOne(heavier);
+    expect(after).toEqual(cluster.nodes.map((n) => simulate(cluster, heavier.workloads, [n.name])));
+    expect(after[0].outcomes.map((o) => o.workload)).not.toEqual(before[0].outcomes.map((o) => o.workload));
+  });
+
+  test('GIVEN the N-1 results WHEN the report passes them to the deployability of each loss THEN the report equals one that simulates each loss again', () => {
+    const results = nMinusOne(first);
+    const again = (r: (typeof results)[number]) => deployability(first, { kind: 'loss', lost: r.failed }, simulateScenario(first, { kind: 'loss', lost: r.failed }));
+    for (const r of results) expect(deployability(first, { kind: 'loss', lost: r.failed }, r)).toEqual(again(r));
+    expect(failureReport(first, results)).toBe(failureReport(first, first.cluster!.nodes.map((n) => simulate(first.cluster!, first.workloads, [n.name]))));
+  });
+});
