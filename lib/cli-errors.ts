@@ -85,3 +85,28 @@ export function formatCliError(e: unknown, o: ErrorReportOptions): string {
   if (yaml) return `${o.command} failed: ${yaml}${debugStack}`;
   return `${o.command} failed with an internal error; this is a bug, please report it with the text below:\n${p.stack ?? `${p.name}: ${p.message}`}`;
 }
+
+/**
+ * Runs the body of a delivery or drill command: an error of `userErrors` (or ConfigError) is one
+ * line `<command>: <message>` and exit 1, or the code `codes` gives its class (an interrupted
+ * drill: 130); anything else is reported with its stack, exit 1.
+ */
+export async function runGuarded(
+  command: string,
+  err: (line: string) => void,
+  body: () => Promise<number>,
+  userErrors: readonly UserErrorClass[],
+  codes: readonly (readonly [UserErrorClass, number])[] = [],
+): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    const coded = codes.find(([c]) => e instanceof c);
+    if (coded || [ConfigError, ...userErrors].some((c) => e instanceof c)) {
+      err(`${command}: ${(e as Error).message}`);
+      return coded ? coded[1] : 1;
+    }
+    err(`${command}: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError } from '../config/errors';
+import { runGuarded } from '../cli-errors';
 import { loadSite } from '../config/load';
 import type { Invocation } from '../command-line/invocation';
 import { CliIo, processIo } from './cli';
@@ -15,14 +15,8 @@ import { release } from './release';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Runs a command body; user errors print their message alone and exit 1. */
-async function guard(command: string, io: CliIo, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (e) {
-    if (e instanceof DeliveryError || e instanceof ConfigError || e instanceof ComposeError || e instanceof EnvFileError) io.err(`${command}: ${e.message}`);
-    else io.err(`${command}: ${(e as Error).stack ?? String(e)}`);
-    return 1;
-  }
+function guard(command: string, io: CliIo, body: () => Promise<number>): Promise<number> {
+  return runGuarded(command, (line) => io.err(line), body, [DeliveryError, ComposeError, EnvFileError]);
 }
 
 /** Reads a file the command line names, or says which and why not. */

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import type { AppSpec } from '../config/app-schema';
 import type { Invocation } from '../command-line/invocation';
-import { ConfigError } from '../config/errors';
+import { runGuarded } from '../cli-errors';
 import type { CliIo } from '../delivery/cli';
 import { processIo } from '../delivery/cli';
 import { loadInputs } from '../synth';
@@ -52,18 +52,8 @@ function apiFrom(deps: DrillCliDeps, kubeconfig: string | undefined, io: CliIo):
 }
 
 /** Runs a command body; user errors print their message alone and exit 1 (130 when interrupted). */
-async function guard(command: string, io: CliIo, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (e) {
-    if (e instanceof DrillInterrupted) {
-      io.err(`${command}: ${e.message}`);
-      return 130;
-    }
-    if (e instanceof DrillError || e instanceof ConfigError) io.err(`${command}: ${e.message}`);
-    else io.err(`${command}: ${(e as Error).stack ?? String(e)}`);
-    return 1;
-  }
+function guard(command: string, io: CliIo, body: () => Promise<number>): Promise<number> {
+  return runGuarded(command, (line) => io.err(line), body, [DrillError], [[DrillInterrupted, 130]]);
 }
 
 export const DRILL_USAGE =
