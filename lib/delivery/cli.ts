@@ -57,11 +57,6 @@ function guard(command: string, io: CliIo, body: () => Promise<number>): Promise
   return runGuarded(command, (line) => io.err(line), body, [DeliveryError]);
 }
 
-/** The pr-comment command line (the CI workflows call it). */
-export const PR_COMMENT_USAGE =
-  'npm run pr-comment -- --pr <n> --sha <commit> --body <file|-> [--forge gitea|github|both] [--verify-failed] [--risky] ' +
-  `[--approval-label <label>] [--target-url <url>] [--site <file>] [--gitea-api-url <url>] [--github-api-url <url>]`;
-
 const TOKENS: Record<ForgeKind, { env: string; what: string }> = {
   gitea: { env: 'GITEA_TOKEN', what: 'a Gitea token that may comment on pull requests and set commit statuses of the repository in git.repoUrl' },
   github: { env: 'GITHUB_TOKEN', what: 'a GitHub token that may comment on pull requests and set commit statuses of the repository in git.mirrorUrl' },
@@ -75,9 +70,9 @@ const TOKENS: Record<ForgeKind, { env: string; what: string }> = {
 export function runPrCommentCli({ options: o }: Invocation<'pr-comment'>, io: CliIo = processIo()): Promise<number> {
   return guard('pr-comment', io, async () => {
     const pr = Number(o.pr);
-    if (!Number.isInteger(pr) || pr <= 0) throw new DeliveryError(`--pr needs the pull request number, e.g. --pr 12\nusage: ${PR_COMMENT_USAGE}`);
-    if (!/^[0-9a-f]{7,64}$/i.test(o.sha)) throw new DeliveryError(`--sha needs the pull request's head commit (hex), e.g. --sha "$(git rev-parse HEAD)"\nusage: ${PR_COMMENT_USAGE}`);
-    if (!o.body) throw new DeliveryError(`--body needs the Markdown file to post (or - for stdin), e.g. --body diff.md\nusage: ${PR_COMMENT_USAGE}`);
+    if (!Number.isInteger(pr) || pr <= 0) throw new DeliveryError(`--pr needs the pull request number, e.g. --pr 12; tsys pr-comment --help shows the usage`);
+    if (!/^[0-9a-f]{7,64}$/i.test(o.sha)) throw new DeliveryError(`--sha needs the pull request's head commit (hex), e.g. --sha "$(git rev-parse HEAD)"; tsys pr-comment --help shows the usage`);
+    if (!o.body) throw new DeliveryError(`--body needs the Markdown file to post (or - for stdin), e.g. --body diff.md; tsys pr-comment --help shows the usage`);
     const forgeArg = o.forge ?? 'gitea';
     if (!recoverBeforeCommand(ROOT, 'pr-comment', io.err)) return 1;
     const kinds: ForgeKind[] = forgeArg === 'both' ? ['gitea', 'github'] : [forgeArg];

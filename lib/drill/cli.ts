@@ -56,9 +56,6 @@ function guard(command: string, io: CliIo, body: () => Promise<number>): Promise
   return runGuarded(command, (line) => io.err(line), body, [DrillError], [[DrillInterrupted, 130]]);
 }
 
-export const DRILL_USAGE =
-  'npm run drill -- --app <name> --node <name> [--power-off] (--board <name> | --check-path <path>) [--kubeconfig <file>] [--url https://...] [--timeout 600] [--interval 1] [--root <repo>] [--apps <dir>]';
-
 /**
  * `npm run drill`: the node-failure drill on the real cluster. Exit 0 when the app came back on
  * another node within the timeout with its data, 1 otherwise, 130 when interrupted.
@@ -75,7 +72,7 @@ export function runDrillCli({ options: o }: Invocation<'drill'>, io: CliIo = pro
     let marker: DataMarker;
     if (o.board) marker = boardMarker(prober, url, o.board);
     else if (o['check-path']) marker = pathMarker(prober, url, o['check-path']);
-    else throw new DrillError(`say which data must survive: --board <name> (a WBO board you drew on, ${new URL('/boards/drill', url)}) or --check-path <path> (a URL path whose body must be identical after)\nusage: ${DRILL_USAGE}`);
+    else throw new DrillError(`say which data must survive: --board <name> (a WBO board you drew on, ${new URL('/boards/drill', url)}) or --check-path <path> (a URL path whose body must be identical after); tsys drill --help shows the usage`);
     const mode = o['power-off'] ? 'power-off' : 'drain';
     const cluster = deps.cluster ?? new KubeCluster(apiFrom(deps, o.kubeconfig, io));
     const report = await runDrill(
