@@ -165,7 +165,7 @@ describe('the command line', () => {
   test('GIVEN an unknown option WHEN npm run synth runs THEN it refuses instead of ignoring it (exit 2: a usage error)', () => {
     const run = spawnSync(tsx, ['main.ts', '--sit', 'x.yaml'], { cwd: REPO, encoding: 'utf8' });
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('unknown option "--sit" (allowed: --site <file>, --root <dir>, --debug)');
+    expect(run.stderr).toContain("synth: unknown option '--sit' (Did you mean --site?) (tsys synth --help shows the usage)");
   });
 
   test('GIVEN the committed tree WHEN npm run verify runs THEN it passes', () => {
