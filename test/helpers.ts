@@ -8,7 +8,7 @@ import { LayerFactory, PlatformContext, setPlatformContext } from '../lib/contex
 import { enabledLayers, LAYERS } from '../lib/layers';
 import { LOCK_FILE } from '../lib/paas/lock';
 import type { RenderedFile } from '../lib/render/rendered-file';
-import { loadInputs, renderSite } from '../lib/synth';
+import { loadInputs, renderSite, synth } from '../lib/synth';
 import { resolveVersions } from '../lib/versions';
 
 export const REPO = path.resolve(__dirname, '..');
@@ -51,6 +51,22 @@ export function tempRootWithOutputs(): string {
   for (const dir of ['dist', 'argocd', 'apps']) fs.cpSync(path.join(REPO, dir), path.join(root, dir), { recursive: true });
   fs.copyFileSync(path.join(REPO, LOCK_FILE), path.join(root, LOCK_FILE));
   return root;
+}
+
+/**
+ * A temporary checkout (tempRootWithOutputs) with the shipped site.yaml and `apps` (name -> spec
+ * text) beside the shipped apps, synthesized once; `check` reads it, and the folder is removed after.
+ */
+export function withSynthesizedApps(apps: Readonly<Record<string, string>>, check: (root: string) => void): void {
+  const root = tempRootWithOutputs();
+  try {
+    fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
+    for (const [name, text] of Object.entries(apps)) fs.writeFileSync(path.join(root, 'apps', `${name}.yaml`), text);
+    synth({ root });
+    check(root);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 }
 
 /** Writes `files` (relative path -> content) under a new temporary folder. */

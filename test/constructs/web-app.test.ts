@@ -10,7 +10,7 @@ import { WorkloadChart } from '../../lib/paas/workload-chart';
 import { buildPlatform } from '../../lib/platform';
 import { renderSite, synth } from '../../lib/synth';
 import { verifyTree } from '../../lib/verify/verify';
-import { REPO, shippedSite, snapshotTree, tempRootWithOutputs } from '../helpers';
+import { shippedSite, snapshotTree, withSynthesizedApps } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -308,11 +308,7 @@ describe('WebApp', () => {
   });
 
   test('GIVEN the apps in a temporary checkout WHEN synthesized THEN every rendered object validates strictly, the lock is written, and a failing synth leaves it untouched', () => {
-    const root = tempRootWithOutputs();
-    try {
-      fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
-      for (const [name, text] of Object.entries(SAMPLE_APPS)) fs.writeFileSync(path.join(root, 'apps', `${name}.yaml`), text);
-      synth({ root });
+    withSynthesizedApps(SAMPLE_APPS, (root) => {
       expect(verifyTree(root)).toEqual([]);
       expect(fs.readdirSync(path.join(root, 'dist', 'workloads')).sort()).toEqual(['broker', 'ledger', 'preview', 'shop', 'whiteboard', 'wiki']);
       const lock = fs.readFileSync(path.join(root, LOCK_FILE), 'utf8');
@@ -323,17 +319,15 @@ describe('WebApp', () => {
       synth({ root });
       expect(parseLock(fs.readFileSync(path.join(root, LOCK_FILE), 'utf8')).apps).toEqual({
         'aaa-db': { address: '10.251.51.221', ports: { pg: 5432 } }, broker: { address: '10.251.51.220', ports: { mqtt: 1883, ws: 8443 } },
-      });
+    });
 
-      // A hand edit puts an app outside the pool: synth fails, dist/ and the lock stay as they were.
-      const edited = fs.readFileSync(path.join(root, LOCK_FILE), 'utf8').replace('10.251.51.221', '10.251.51.100');
-      fs.writeFileSync(path.join(root, LOCK_FILE), edited);
-      const before = snapshotTree(path.join(root, 'dist'));
-      expect(() => synth({ root })).toThrow('apps.lock.yaml: app "aaa-db" holds 10.251.51.100, outside pool "apps" (10.251.51.220-10.251.51.250)');
-      expect(fs.readFileSync(path.join(root, LOCK_FILE), 'utf8')).toBe(edited);
-      expect(snapshotTree(path.join(root, 'dist'))).toEqual(before);
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
+    // A hand edit puts an app outside the pool: synth fails, dist/ and the lock stay as they were.
+    const edited = fs.readFileSync(path.join(root, LOCK_FILE), 'utf8').replace('10.251.51.221', '10.251.51.100');
+    fs.writeFileSync(path.join(root, LOCK_FILE), edited);
+    const before = snapshotTree(path.join(root, 'dist'));
+    expect(() => synth({ root })).toThrow('apps.lock.yaml: app "aaa-db" holds 10.251.51.100, outside pool "apps" (10.251.51.220-10.251.51.250)');
+    expect(fs.readFileSync(path.join(root, LOCK_FILE), 'utf8')).toBe(edited);
+    expect(snapshotTree(path.join(root, 'dist'))).toEqual(before);
+    });
   });
 });

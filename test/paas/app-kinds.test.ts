@@ -6,9 +6,9 @@ import { scenarioText } from '../../lib/ha/report';
 import { scheduledJobOutcomes, scheduledJobs } from '../../lib/ha/scheduled-jobs';
 import { simulate } from '../../lib/ha/simulate';
 import { WORKER_WITHOUT_PROBE_REASON } from '../../lib/paas/worker-app';
-import { renderSiteAnalysed, synth } from '../../lib/synth';
+import { renderSiteAnalysed } from '../../lib/synth';
 import { verifyTree } from '../../lib/verify/verify';
-import { REPO, shippedSite, tempRootWithOutputs } from '../helpers';
+import { shippedSite, withSynthesizedApps } from '../helpers';
 
 const site = shippedSite();
 
@@ -112,15 +112,9 @@ describe('app kinds: workers and cronjobs', () => {
   });
 
   test('GIVEN the worker and the cronjob in a checkout WHEN synthesized THEN verify, its HA rules and the N-1 simulation pass', () => {
-    const root = tempRootWithOutputs();
-    try {
-      fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
-      for (const [name, text] of Object.entries(APPS)) fs.writeFileSync(path.join(root, 'apps', `${name}.yaml`), text);
-      synth({ root });
+    withSynthesizedApps(APPS, (root) => {
       expect(verifyTree(root)).toEqual([]);
       expect(fs.readFileSync(path.join(root, 'reports', 'failure-simulation.md'), 'utf8')).toContain('prod/nightly (CronJob)');
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });

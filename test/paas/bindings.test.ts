@@ -3,9 +3,9 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { ConfigError, formatIssue } from '../../lib/config/errors';
 import { parseApp } from '../../lib/config/load-apps';
-import { renderSite, synth } from '../../lib/synth';
+import { renderSite } from '../../lib/synth';
 import { verifyTree } from '../../lib/verify/verify';
-import { REPO, shippedSite, tempRootWithOutputs } from '../helpers';
+import { shippedSite, withSynthesizedApps } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -94,19 +94,13 @@ describe('DBaaS bindings the apps can read', () => {
   });
 
   test('GIVEN the binding apps in a temporary checkout WHEN synthesized THEN verify passes: no password or URL with a password reaches dist/', () => {
-    const root = tempRootWithOutputs();
-    try {
-      fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
-      for (const [name, text] of Object.entries(APPS)) fs.writeFileSync(path.join(root, 'apps', `${name}.yaml`), text);
-      synth({ root });
+    withSynthesizedApps(APPS, (root) => {
       expect(verifyTree(root)).toEqual([]);
       for (const app of Object.keys(APPS)) {
         for (const f of fs.readdirSync(path.join(root, 'dist', 'workloads', app))) {
           expect(fs.readFileSync(path.join(root, 'dist', 'workloads', app, f), 'utf8')).not.toMatch(/:\/\/[^\s{]*:[^\s{]+@/);
         }
       }
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
+    });
   }, 600_000);
 });
