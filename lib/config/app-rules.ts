@@ -3,6 +3,7 @@ import { HARBOR_SUBDOMAIN } from '../registry';
 import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
 import { appProbes } from '../paas/probes';
 import { DEAD_NODE_TAINTS, recoveryFromPod } from '../ha/recovery';
+import { checkAppAuth, checkAppAuthAgainstSite } from './app-auth-rules';
 import { AppSpec, AppSpecSchema, RND_ENVIRONMENT } from './app-schema';
 import { RND_STORAGE_CLASS } from '../ha/storage';
 import { formatPath } from './load';
@@ -165,6 +166,9 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   } else if (typeof app.preview?.host === 'string' && app.preview.host === app.expose.http?.host) {
     add(['preview', 'host'], 'is the app\'s own host (expose.http.host): the release waiting for promotion needs a host of its own; name another host, or write `preview: { host: false }` for none');
   }
+
+  // The login in front of the app and its preview (lib/config/app-auth-rules.ts).
+  issues.push(...checkAppAuth(app));
   return issues;
 }
 
@@ -197,6 +201,7 @@ export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
     if (dbaas[d.engine] === undefined) issues.push({ path: ['databases', i, 'engine'], message: `the site has no dbaas.${d.engine} endpoint; site.yaml offers ${offered.length ? offered.join(', ') : 'none'}` });
   });
   issues.push(...checkAppAgainstComponents(app, site));
+  issues.push(...checkAppAuthAgainstSite(app, site));
   return issues;
 }
 

@@ -4,6 +4,7 @@ import { platformContext } from '../context';
 import { API_GATEWAY_CLIENT, platformIssuer, platformJwksUri, SSO_CALLBACK_PATH, SSO_LOGOUT_PATH } from '../iam';
 import { EntrySource, Inventory } from '../inventory';
 import { Layer } from '../layer';
+import { ssoClientSecretName } from '../paas/conventions';
 import { BitwardenSecret } from './bitwarden-secret';
 import { OIDC_CLIENT_SECRET_KEY, RouteTargetRef, SecurityPolicySpec } from './security-policy';
 
@@ -96,7 +97,7 @@ export class SsoLogin extends Construct {
       throw new Error(`${this.node.path}: single sign-on for ${props.host} logs users in to Keycloak, which site.yaml switches off (keycloak.enabled: false); set keycloak.enabled: true, or publish ${props.host} without a login`);
     }
     if (!props.routes.length) throw new Error(`${this.node.path}: name at least one HTTPRoute of ${props.host} to put behind the login`);
-    const secretName = `${props.name}-sso-client`;
+    const secretName = ssoClientSecretName(props.name);
     this.clientSecret = new BitwardenSecret(this, 'client-secret', {
       name: secretName,
       namespace: props.namespace,

@@ -9,6 +9,7 @@ import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
+import { realmGroupName } from '../iam';
 import { MONITORING_NAMESPACE, PlatformServiceMonitor } from '../constructs/service-monitor';
 import type { PlatformContext } from '../context';
 import { at, WorkloadDeclaration } from '../ha/workloads';
@@ -167,6 +168,10 @@ const NODE_EXPORTER_SYSTEM = 'node exporter: metrics of its own node; one per no
  * StatefulSet after its custom resource (`<release>-prometheus`, `<release>-alertmanager`) with
  * the kind as prefix; the subcharts name theirs `<release>-<chart>`.
  */
+/** The chart's Services in front of Prometheus and Alertmanager (their web ports). */
+export const PROMETHEUS_SERVICE = { name: `${KPS_RELEASE}-prometheus`, port: 9090 } as const;
+export const ALERTMANAGER_SERVICE = { name: `${KPS_RELEASE}-alertmanager`, port: 9093 } as const;
+
 export const KPS_WORKLOADS = {
   prometheus: `prometheus-${KPS_RELEASE}-prometheus`,
   alertmanager: `alertmanager-${KPS_RELEASE}-alertmanager`,
@@ -479,6 +484,12 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
   if (receivers) layer.addOrder(amConfig, receivers);
 
   new PublishedUi(layer, 'grafana-ui', { name: 'grafana', namespace: MONITORING_NAMESPACE, serviceName: GRAFANA_SERVICE.name, servicePort: GRAFANA_SERVICE.port, description: 'Grafana: dashboards, logs' });
+  // Prometheus and Alertmanager have no login of their own: published only behind single sign-on.
+  if (site.keycloak.enabled) {
+    const admins = { groups: [realmGroupName(site.ldap.adminGroup)] };
+    new PublishedUi(layer, 'prometheus-ui', { name: 'prometheus', namespace: MONITORING_NAMESPACE, serviceName: PROMETHEUS_SERVICE.name, servicePort: PROMETHEUS_SERVICE.port, description: 'Prometheus: queries, targets, rules (single sign-on, admin group)', sso: admins });
+    new PublishedUi(layer, 'alertmanager-ui', { name: 'alertmanager', namespace: MONITORING_NAMESPACE, serviceName: ALERTMANAGER_SERVICE.name, servicePort: ALERTMANAGER_SERVICE.port, description: 'Alertmanager: alerts, silences (single sign-on, admin group)', sso: admins });
+  }
 
   // Scrape targets of the other layers, from this namespace (so no layer waits for this one);
   // those of a component the site switches off are left out.
