@@ -15,7 +15,9 @@ type Spec = Pick<AppSpec, 'auth' | 'expose' | 'strategy' | 'preview'>;
 export function checkAppAuth(app: Spec): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const add = (path: RuleIssue['path'], message: string) => issues.push({ path, message });
-  if (app.auth && !app.expose.http) {
+  if (app.auth?.sso === false) {
+    add(['auth', 'sso'], 'write `auth: { sso: true }` for a login in front of the app, or remove auth for none');
+  } else if (app.auth && !app.expose.http) {
     add(['auth'], 'a login stands in front of the app\'s host, and the app has no expose.http: add `expose: { http: { host: ... } }`, or remove auth (raw TCP ports cannot carry a browser login)');
   }
   const seen = new Map<string, number>();
@@ -40,7 +42,7 @@ export function checkAppAuth(app: Spec): RuleIssue[] {
 export function checkAppAuthAgainstSite(app: Spec, site: Pick<Site, 'keycloak'>): RuleIssue[] {
   if (site.keycloak.enabled) return [];
   const issues: RuleIssue[] = [];
-  if (app.auth) {
+  if (app.auth?.sso) {
     issues.push({ path: ['auth', 'sso'], message: 'logs users in to Keycloak, which site.yaml switches off (keycloak.enabled: false): set keycloak.enabled: true, or remove auth' });
   }
   if (hasPreviewSso(app)) {

@@ -197,7 +197,8 @@ export const AppSpecSchema = z.strictObject({
    * group's cn, e.g. "k8s-platform-admins"). Needs `expose.http` and `keycloak.enabled`.
    */
   auth: z.strictObject({
-    sso: z.literal(true, { message: 'write `auth: { sso: true }` for a login in front of the app, or remove auth for none' }),
+    /** `true` (the rules refuse `false`: remove auth for no login). */
+    sso: z.boolean(),
     /** @default - every user of the realm */
     groups: z.array(z.string().min(1)).min(1, { message: 'list at least one group, or leave groups out to let every user of the realm in' }).max(128).optional(),
   }).optional(),

@@ -47,7 +47,7 @@ export function appObjects(app: Spec): AppObject[] {
   if (app.metrics) add('NetworkPolicy', `${name}-from-prometheus`, ['metrics'], 'the policy letting Prometheus in');
   if (app.databases.length) add('NetworkPolicy', `${name}-to-dbaas`, ['databases'], 'the policy letting the app reach the DBaaS');
   if (app.expose.http) add('HTTPRoute', name, ['expose', 'http'], 'the route on the shared gateway');
-  if (app.auth && app.expose.http) {
+  if (app.auth?.sso && app.expose.http) {
     add('ExternalSecret', ssoClientSecretName(name), ['auth'], 'the Secret of the single sign-on client');
     add('SecurityPolicy', name, ['auth'], 'the single sign-on in front of the app');
   }

@@ -202,7 +202,7 @@ export class WebApp extends Construct {
       const port = ports.find((p) => p.name === httpPortName)!;
       sharedGatewayRoute(this, { name, namespace, host: app.expose.http.host, pathPrefix: '/', serviceName: name, servicePort: port.port });
       inventory.addHttp({ source: { file: app.file, field: 'expose.http.host' }, host: app.expose.http.host, layer: owner, description: what, address: site.network.gateway.address, port: SHARED_GATEWAY.port });
-      if (app.auth) {
+      if (app.auth?.sso) {
         new SsoLogin(this, 'sso', { name, namespace, routes: [name], host: app.expose.http.host, groups: app.auth.groups, description: what, source: { file: app.file, field: 'auth' }, owner });
       }
       // The preview of a blueGreen app: the next release on `<app>-preview`, before promotion.
