@@ -24,3 +24,27 @@ export function platformIssuer(domain: string): string {
 export function platformJwksUri(domain: string): string {
   return `${platformIssuer(domain)}/protocol/openid-connect/certs`;
 }
+
+/**
+ * Where Envoy Gateway's OIDC login returns to on an SSO host, and where a user logs out: under
+ * `/oauth2/` so that neither takes a path of the app behind it (an app's own `/logout` stays its own).
+ */
+export const SSO_CALLBACK_PATH = '/oauth2/callback';
+export const SSO_LOGOUT_PATH = '/oauth2/logout';
+
+/**
+ * The name of an LDAP group as the realm's tokens carry it in the `groups` claim: the group's
+ * `cn` (the realm's group mapper reads `cn`, without the path), e.g.
+ * `cn=k8s-platform-admins,cn=groups,dc=example,dc=com` -> `k8s-platform-admins`.
+ */
+export function realmGroupName(dn: string): string {
+  const first = dn.split(',')[0];
+  const eq = first.indexOf('=');
+  return eq < 0 ? first.trim() : first.slice(eq + 1).trim();
+}
+
+/**
+ * A group name as it appears in the realm's `groups` claim: the group's `cn`, not its DN nor a
+ * path (`/team`), with no `,` or `=`. What `auth.groups` of an app spec lists.
+ */
+export const REALM_GROUP_NAME = /^[^\s,=/][^,=/]{0,253}[^\s,=/]$|^[^\s,=/]$/;

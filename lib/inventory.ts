@@ -48,6 +48,20 @@ export interface ApiEntry {
   readonly redirectUrl?: string;
 }
 
+/** A host behind single sign-on: Envoy Gateway logs users in to Keycloak there (lib/constructs/sso-login.ts). */
+export interface SsoEntry {
+  /** @default - written by the platform's code */
+  readonly source?: EntrySource;
+  /** Full host name, e.g. `longhorn.turnsys.com`. */
+  readonly host: string;
+  /** Where the login returns to: the realm's client must allow it. */
+  readonly redirectUrl: string;
+  /** Realm groups (the `groups` claim) allowed in; empty: every user of the realm. */
+  readonly groups: readonly string[];
+  readonly layer: string;
+  readonly description: string;
+}
+
 /** An account or group the platform needs in the UCS directory. */
 export interface LdapEntry {
   /** Distinguished name. */
@@ -161,6 +175,8 @@ export class Inventory extends Construct {
   public readonly ldap: LdapEntry[] = [];
   public readonly databases: DatabaseEntry[] = [];
   public readonly apis: ApiEntry[] = [];
+  /** Hosts behind single sign-on, in the order they were added. */
+  public readonly sso: SsoEntry[] = [];
   public readonly registryMirrors: RegistryMirror[] = [];
   public readonly outside: OutsideUse[] = [];
   /** Components that log in against the directory, how they reach it, sorted. */
@@ -214,6 +230,13 @@ export class Inventory extends Construct {
       });
     }
     apis.push(entry);
+  }
+
+  /** Records a host behind single sign-on; a host has one login. */
+  public addSso(entry: SsoEntry): void {
+    const clash = this.sso.find((e) => e.host === entry.host);
+    if (clash) clashError(clash.source ?? entry.source, `host ${entry.host} is put behind single sign-on twice (layers ${clash.layer} and ${entry.layer}); a host has one login`);
+    this.sso.push(entry);
   }
 
   /** Records a DBaaS database a component needs; the same engine/database twice is an error. */

@@ -63,10 +63,17 @@ const LAYER_SYMBOL = Symbol.for('tsys.platform.Layer');
 export class Layer extends Chart {
   /** The layer that contains `scope`; throws when there is none. */
   public static of(scope: IConstruct): Layer {
+    const layer = Layer.tryOf(scope);
+    if (layer) return layer;
+    throw new Error(`${scope.node.path} is not inside a Layer; create platform constructs inside a layer chart`);
+  }
+
+  /** The layer that contains `scope`, or undefined outside layers (an app's workload chart). */
+  public static tryOf(scope: IConstruct): Layer | undefined {
     for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
       if ((c as unknown as Record<symbol, boolean>)[LAYER_SYMBOL]) return c as Layer;
     }
-    throw new Error(`${scope.node.path} is not inside a Layer; create platform constructs inside a layer chart`);
+    return undefined;
   }
 
   public readonly layerName: string;

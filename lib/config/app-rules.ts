@@ -3,6 +3,7 @@ import { HARBOR_SUBDOMAIN } from '../registry';
 import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
 import { appProbes } from '../paas/probes';
 import { DEAD_NODE_TAINTS, recoveryFromPod } from '../ha/recovery';
+import { checkAppAuth, checkAppAuthAgainstSite } from './app-auth-rules';
 import { AppSpec, AppSpecSchema, RND_ENVIRONMENT } from './app-schema';
 import { RND_STORAGE_CLASS } from '../ha/storage';
 import { formatPath } from './load';
@@ -197,6 +198,9 @@ export function checkAppRules(app: Spec): RuleIssue[] {
   } else if (typeof app.preview?.host === 'string' && app.preview.host === app.expose.http?.host) {
     add(['preview', 'host'], 'is the app\'s own host (expose.http.host): the release waiting for promotion needs a host of its own; name another host, or write `preview: { host: false }` for none');
   }
+
+  // The login in front of the app and its preview (lib/config/app-auth-rules.ts).
+  issues.push(...checkAppAuth(app));
   return issues;
 }
 
@@ -235,11 +239,13 @@ const FIELDS_A_KIND_REFUSES: Readonly<Record<'worker' | 'cronjob', Readonly<Reco
   worker: {
     expose: 'a worker serves nothing, so nothing is exposed: remove expose, or write `kind: web` for an app that serves',
     preview: 'a worker has no host, so no preview host: remove preview',
+    auth: 'a worker has no host, so no login in front of it: remove auth',
   },
   cronjob: {
     ports: 'a cronjob\'s runs serve nothing, so they have no ports: remove ports (a command probe needs none: `health.command`)',
     expose: 'a cronjob\'s runs serve nothing, so nothing is exposed: remove expose',
     preview: 'a cronjob has no host, so no preview host: remove preview',
+    auth: 'a cronjob has no host, so no login in front of it: remove auth',
     replicas: 'a cronjob runs one pod per run (retried on another node when its node dies): remove replicas',
     singleton: 'a cronjob runs one pod per run already: remove singleton (cron.concurrencyPolicy "Forbid", the default, keeps runs from overlapping)',
     strategy: 'a cronjob has no rollout: each run uses the current spec; remove strategy',
@@ -297,6 +303,7 @@ export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
     if (dbaas[d.engine] === undefined) issues.push({ path: ['databases', i, 'engine'], message: `the site has no dbaas.${d.engine} endpoint; site.yaml offers ${offered.length ? offered.join(', ') : 'none'}` });
   });
   issues.push(...checkAppAgainstComponents(app, site));
+  issues.push(...checkAppAuthAgainstSite(app, site));
   return issues;
 }
 

@@ -251,6 +251,25 @@ export const AppSpecSchema = z.strictObject({
       z.literal(false),
       z.string().regex(DNS_NAME, { message: PREVIEW_HOST_MESSAGE }),
     ], { message: PREVIEW_HOST_MESSAGE }).optional(),
+    /**
+     * The preview host is behind single sign-on (Keycloak, through the gateway) for the site's
+     * admin group and the app's `auth.groups`; `false` publishes it without a login (e.g. for
+     * a test robot that cannot log in). Needs `keycloak.enabled` unless false.
+     * @default true
+     */
+    sso: z.boolean().optional(),
+  }).optional(),
+  /**
+   * A login in front of the app: Envoy Gateway logs browsers in to the platform realm of
+   * Keycloak (single sign-on) before they reach `expose.http.host`, and with `groups`, lets in
+   * only members of those groups (their names as in the realm's `groups` claim: the LDAP
+   * group's cn, e.g. "k8s-platform-admins"). Needs `expose.http` and `keycloak.enabled`.
+   */
+  auth: z.strictObject({
+    /** `true` (the rules refuse `false`: remove auth for no login). */
+    sso: z.boolean(),
+    /** @default - every user of the realm */
+    groups: z.array(z.string().min(1)).min(1, { message: 'list at least one group, or leave groups out to let every user of the realm in' }).max(128).optional(),
   }).optional(),
   autoscaling: z.strictObject({
     min: z.number().int().min(1).max(100),

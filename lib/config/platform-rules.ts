@@ -31,6 +31,10 @@ export const PLATFORM_UIS: readonly PlatformUi[] = [
   { subdomain: IAM_HOST, layer: 'keycloak', what: 'Keycloak', component: 'keycloak' },
   { subdomain: 'grafana', layer: 'monitoring', what: 'Grafana' },
   { subdomain: 'rancher', layer: 'rancher', what: 'Rancher' },
+  // Published only behind single sign-on, so only with Keycloak.
+  { subdomain: 'longhorn', layer: 'longhorn', what: 'Longhorn', component: 'keycloak' },
+  { subdomain: 'prometheus', layer: 'monitoring', what: 'Prometheus', component: 'keycloak' },
+  { subdomain: 'alertmanager', layer: 'monitoring', what: 'Alertmanager', component: 'keycloak' },
 ];
 
 /** A database a layer keeps on the site's DBaaS (`Inventory.addDatabase`). */

@@ -447,14 +447,13 @@ export const SiteSchema = z.strictObject({
     databasePassword: bitwardenRef.default('bitwarden:keycloak-db'),
     /** Bitwarden login item (username + password) of the first admin of the master realm. */
     bootstrapAdmin: bitwardenRef.default('bitwarden:keycloak-bootstrap-admin'),
-    /** Bitwarden items with the secret of each OIDC client of the platform realm. */
+    /**
+     * Bitwarden items with the secret of each OIDC client of the platform realm: the API
+     * gateway's, the one client every host behind single sign-on logs in with (the platform
+     * tools log in over LDAP and have none, docs/sso.md).
+     */
     clientSecrets: z.strictObject({
       'api-gateway': bitwardenRef.default('bitwarden:keycloak-client-api-gateway'),
-      argocd: bitwardenRef.default('bitwarden:keycloak-client-argocd'),
-      grafana: bitwardenRef.default('bitwarden:keycloak-client-grafana'),
-      harbor: bitwardenRef.default('bitwarden:keycloak-client-harbor'),
-      jenkins: bitwardenRef.default('bitwarden:keycloak-client-jenkins'),
-      rancher: bitwardenRef.default('bitwarden:keycloak-client-rancher'),
     }).prefault({}),
   }).prefault({}),
   /** Harbor, the container registry (registry.<domain>): its Bitwarden items and storage. */

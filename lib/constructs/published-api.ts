@@ -7,15 +7,16 @@ import { ApiAuth, Inventory } from '../inventory';
 import { Layer } from '../layer';
 import { BitwardenSecret } from './bitwarden-secret';
 import { SHARED_GATEWAY, sharedGatewayRoute } from './published-ui';
+import { OIDC_CLIENT_SECRET_KEY, RouteTargetRef, SecurityPolicySpec } from './security-policy';
+
+export { OIDC_CLIENT_SECRET_KEY } from './security-policy';
+export type { ClaimAuthorizationSpec, JwtAuthSpec, OidcAuthSpec, RouteTargetRef, SecurityPolicySpec } from './security-policy';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** `/` or `/segment[/segment...]`, no trailing slash. */
 const PATH_PREFIX = /^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/;
-const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 const ENVOY_GATEWAY_API_VERSION = 'gateway.envoyproxy.io/v1alpha1';
 
-/** Envoy Gateway's key for the OIDC client secret in the referenced Secret. */
-export const OIDC_CLIENT_SECRET_KEY = 'client-secret';
 
 /** A local rate limit: `requests` per `unit`, counted by each Envoy proxy on its own. */
 export interface ApiRateLimit {
@@ -25,43 +26,6 @@ export interface ApiRateLimit {
 
 /** What an API gets unless it says otherwise: 100 requests a second per proxy. */
 export const DEFAULT_API_RATE_LIMIT: ApiRateLimit = { requests: 100, unit: 'Second' };
-
-/** A policy's target: the API's HTTPRoute (policies attach to routes of their own namespace). */
-export interface RouteTargetRef {
-  readonly group: typeof GATEWAY_API_GROUP;
-  readonly kind: 'HTTPRoute';
-  readonly name: string;
-}
-
-/** OIDC login against Keycloak (SecurityPolicy `spec.oidc`, the part the platform sets). */
-export interface OidcAuthSpec {
-  readonly provider: { readonly issuer: string };
-  readonly clientID: string;
-  /** A Secret in the route's namespace with key `client-secret`. */
-  readonly clientSecret: { readonly name: string };
-  /** Must lie under the route (host and path prefix), or the callback never reaches the filter. */
-  readonly redirectURL: string;
-  readonly logoutPath: string;
-  /** Pass the access token to the backend as `Authorization: Bearer`. */
-  readonly forwardAccessToken: boolean;
-}
-
-/** Bearer-token validation against Keycloak's keys (SecurityPolicy `spec.jwt`, the part the platform sets). */
-export interface JwtAuthSpec {
-  readonly providers: readonly {
-    readonly name: string;
-    readonly issuer: string;
-    readonly audiences: readonly string[];
-    readonly remoteJWKS: { readonly uri: string };
-  }[];
-}
-
-/** The part of the SecurityPolicy spec (gateway.envoyproxy.io/v1alpha1) the platform sets. */
-export interface SecurityPolicySpec {
-  readonly targetRefs: readonly RouteTargetRef[];
-  readonly oidc?: OidcAuthSpec;
-  readonly jwt?: JwtAuthSpec;
-}
 
 /** The part of the BackendTrafficPolicy spec (gateway.envoyproxy.io/v1alpha1) the platform sets. */
 export interface BackendTrafficPolicySpec {
@@ -150,7 +114,7 @@ export class PublishedApi extends Construct {
       name: props.name, namespace: props.namespace, host: this.host, pathPrefix: prefix,
       serviceName: props.serviceName, servicePort: props.servicePort,
     });
-    const targetRefs: RouteTargetRef[] = [{ group: GATEWAY_API_GROUP, kind: 'HTTPRoute', name: props.name }];
+    const targetRefs: RouteTargetRef[] = [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: props.name }];
     // The OAuth2 filter only sees requests of its route: callback and logout live under the prefix.
     const under = prefix === '/' ? '' : prefix;
     const redirectUrl = `https://${this.host}${under}/oauth2/callback`;

@@ -3,6 +3,7 @@ import { HttpRoute, HttpRouteSpecRulesMatchesPathType } from '../../imports/gate
 import { platformContext } from '../context';
 import { Inventory } from '../inventory';
 import { Layer } from '../layer';
+import { SsoLogin } from './sso-login';
 
 /** The shared gateway every UI is published on (rendered by the gateway layer). */
 export const SHARED_GATEWAY = { name: 'platform', namespace: 'envoy-gateway-system', listener: 'http', port: 80 } as const;
@@ -54,16 +55,25 @@ export interface PublishedUiProps {
    * @default - the gateway's default (Envoy: 15 s)
    */
   readonly requestTimeout?: string;
+  /**
+   * Single sign-on in front of a UI with no login of its own: Envoy Gateway logs users in to
+   * Keycloak's platform realm, and lets in only members of `groups` (realm group names, e.g.
+   * the admin group's `cn`). Needs `keycloak.enabled`; the layer must depend on `secrets` too.
+   * @default - none: the UI logs users in itself
+   */
+  readonly sso?: { readonly groups: readonly string[] };
 }
 
 /**
  * A web UI published through the shared gateway: an HTTPRoute for `<name>.<domain>` and the
  * matching HAProxy entry (host -> gateway VIP:port) in `dist/hosts/haproxy/`. TLS and L7 end
- * at the OPNsense HAProxy; the gateway gets plain HTTP.
+ * at the OPNsense HAProxy; the gateway gets plain HTTP. With `sso`, behind a Keycloak login (SsoLogin).
  */
 export class PublishedUi extends Construct {
   public readonly host: string;
   public readonly route: HttpRoute;
+  /** The login in front of it, with `sso`. */
+  public readonly sso?: SsoLogin;
 
   constructor(scope: Construct, id: string, props: PublishedUiProps) {
     super(scope, id);
@@ -85,5 +95,10 @@ export class PublishedUi extends Construct {
       address: site.network.gateway.address,
       port: SHARED_GATEWAY.port,
     });
+    if (props.sso) {
+      this.sso = new SsoLogin(this, 'sso', {
+        name: props.name, namespace: props.namespace, routes: [props.name], host: this.host, groups: props.sso.groups, description: props.description,
+      });
+    }
   }
 }

@@ -3,7 +3,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import type { OptionalComponent, Site } from '../config/schema';
+import type { Site } from '../config/schema';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
 import { GitComponent } from '../constructs/git-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
@@ -34,19 +34,19 @@ export const KEYCLOAK_ADMIN_SECRET = 'keycloak-bootstrap-admin';
 /** Secret the realm import's placeholders read (LDAP bind password, client secrets). */
 export const REALM_SECRET = `keycloak-realm-${PLATFORM_REALM}`;
 
-/** The OIDC clients of the platform realm, each with its secret in `keycloak.clientSecrets`. */
-export const OIDC_CLIENTS = [API_GATEWAY_CLIENT, 'argocd', 'grafana', 'harbor', 'jenkins', 'rancher'] as const;
+/**
+ * The OIDC clients of the platform realm, each with its secret in `keycloak.clientSecrets`: the
+ * API gateway's only. Every host behind single sign-on (apps with `auth.sso`, previews, the
+ * platform UIs without a login of their own) and every API published with `auth: 'oidc'` logs
+ * in through it. The platform tools (Argo CD, Grafana, Harbor, Jenkins, Rancher) read the
+ * directory over LDAP themselves and have no client here (docs/sso.md says why).
+ */
+export const OIDC_CLIENTS = [API_GATEWAY_CLIENT] as const;
 export type OidcClientName = (typeof OIDC_CLIENTS)[number];
 
-/** The clients of tools the site may switch off: each exists only while its tool is rendered. */
-const OPTIONAL_CLIENTS: Readonly<Partial<Record<OidcClientName, OptionalComponent>>> = { harbor: 'harbor', jenkins: 'jenkins' };
-
-/** The OIDC clients of `site`'s realm: every client but those of the tools it switches off. */
-export function realmClients(site: Site): OidcClientName[] {
-  return OIDC_CLIENTS.filter((c) => {
-    const component = OPTIONAL_CLIENTS[c];
-    return !component || site[component].enabled;
-  });
+/** The OIDC clients of `site`'s realm. */
+export function realmClients(_site: Site): OidcClientName[] {
+  return [...OIDC_CLIENTS];
 }
 
 /** A key of a Secret in the Keycloak CR's namespace. */
@@ -364,27 +364,28 @@ export const GROUPS_MAPPER: ProtocolMapper = {
   config: { 'claim.name': 'groups', 'full.path': 'false', 'id.token.claim': 'true', 'access.token.claim': 'true', 'userinfo.token.claim': 'true' },
 };
 
-const CLIENT_PURPOSE: Readonly<Record<OidcClientName, string>> = {
-  'api-gateway': 'Envoy Gateway: browser login for APIs published with auth "oidc"',
-  argocd: 'Argo CD',
-  grafana: 'Grafana',
-  harbor: 'Harbor',
-  jenkins: 'Jenkins',
-  rancher: 'Rancher',
+/**
+ * Puts `api-gateway` into the audience of the access tokens the client gets: the gateway checks
+ * it when it reads groups from the token (lib/constructs/sso-login.ts), so a token the realm
+ * issued to another client does not pass.
+ */
+export const GATEWAY_AUDIENCE_MAPPER: ProtocolMapper = {
+  name: 'audience api-gateway',
+  protocol: 'openid-connect',
+  protocolMapper: 'oidc-audience-mapper',
+  config: { 'included.client.audience': API_GATEWAY_CLIENT, 'id.token.claim': 'false', 'access.token.claim': 'true' },
 };
 
 /**
- * A confidential client (every platform tool logs users in server-side and can keep a secret),
- * authorization-code flow only, its secret from a placeholder. A tool's client is allowed back
- * to any path of `<name>.<domain>`; the API gateway's to the callbacks of the published APIs.
+ * The API gateway's confidential client (Envoy Gateway logs users in server-side and keeps the
+ * secret), authorization-code flow only, its secret from a placeholder, allowed back to exactly
+ * the callbacks of the hosts behind it (`callbacks`: SSO hosts and APIs published with OIDC).
  */
-export function oidcClient(site: Site, client: OidcClientName, apiCallbacks: readonly string[] = []): OidcClient {
-  const base = `https://${client}.${site.domain}`;
-  const tool = client !== API_GATEWAY_CLIENT;
+export function oidcClient(_site: Site, client: OidcClientName, callbacks: readonly string[] = []): OidcClient {
   return {
     clientId: client,
     name: client,
-    description: CLIENT_PURPOSE[client],
+    description: 'Envoy Gateway: browser login (single sign-on) for the hosts behind it: apps with auth.sso, previews, platform UIs, APIs with auth "oidc"',
     enabled: true,
     protocol: 'openid-connect',
     publicClient: false,
@@ -394,11 +395,10 @@ export function oidcClient(site: Site, client: OidcClientName, apiCallbacks: rea
     implicitFlowEnabled: false,
     directAccessGrantsEnabled: false,
     serviceAccountsEnabled: false,
-    ...(tool ? { rootUrl: base } : {}),
-    redirectUris: tool ? [`${base}/*`] : apiCallbacks,
-    webOrigins: tool ? [base] : [],
-    attributes: tool ? { 'post.logout.redirect.uris': `${base}/*` } : {},
-    protocolMappers: [GROUPS_MAPPER],
+    redirectUris: callbacks,
+    webOrigins: [],
+    attributes: {},
+    protocolMappers: [GROUPS_MAPPER, GATEWAY_AUDIENCE_MAPPER],
   };
 }
 
@@ -427,10 +427,15 @@ export function realmPlaceholders(site: Site): Record<string, Placeholder> {
   };
 }
 
+/** Every callback the API gateway's client must allow: the SSO hosts' and the OIDC APIs', sorted, once each. */
+export function gatewayCallbacks(inventory: Pick<Inventory, 'apis' | 'sso'>): string[] {
+  return [...new Set([...inventory.apis.flatMap((a) => (a.redirectUrl ? [a.redirectUrl] : [])), ...inventory.sso.map((e) => e.redirectUrl)])].sort();
+}
+
 /**
  * Keycloak, the platform's IAM at `iam.<domain>`: the operator from its pinned release, a
  * two-instance Keycloak on the DBaaS PostgreSQL, and the `platform` realm (LDAP federation with
- * UCS, OIDC clients for the API gateway and the tools) imported once. Every secret comes from
+ * UCS, the API gateway's OIDC client for the hosts behind single sign-on) imported once. Every secret comes from
  * Bitwarden; the realm import reads them through placeholders, never as values.
  *
  * A realm import only creates a realm that does not exist yet: later changes to the realm here
@@ -440,7 +445,7 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
   const { site } = ctx;
   const layer = new Layer(scope, {
     name: 'keycloak',
-    description: 'Keycloak (IAM): 2 instances on the DBaaS PostgreSQL, realm "platform" with UCS login and OIDC clients',
+    description: 'Keycloak (IAM): 2 instances on the DBaaS PostgreSQL, realm "platform" with UCS login and the single sign-on client',
     namespace: KEYCLOAK_NAMESPACE,
     dependsOn: ['gateway', 'secrets'],
   });
@@ -496,8 +501,8 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
     },
   });
   const inventory = Inventory.of(layer);
-  // The API gateway's client may return to the callback of every API published with OIDC login.
-  const apiCallbacks = Lazy.any({ produce: () => inventory.apis.flatMap((a) => (a.redirectUrl ? [a.redirectUrl] : [])).sort() });
+  // The API gateway's client may return to the callback of every host behind it: SSO hosts and APIs published with OIDC login.
+  const apiCallbacks = Lazy.any({ produce: () => gatewayCallbacks(inventory) });
   const spec: RealmImportSpec = { keycloakCRName: KEYCLOAK_NAME, placeholders: realmPlaceholders(site), realm: platformRealm(site, apiCallbacks) };
   const realmImport = new ApiObject(layer, 'realm', {
     apiVersion: 'k8s.keycloak.org/v2beta1',

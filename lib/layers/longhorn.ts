@@ -6,6 +6,8 @@ import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret'
 import { ChartPatch, HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
+import { PublishedUi } from '../constructs/published-ui';
+import { realmGroupName } from '../iam';
 import type { Site } from '../config/schema';
 import { pinned } from '../context';
 import type { PlatformContext } from '../context';
@@ -160,6 +162,10 @@ export function longhornStorage(): StorageDeclaration {
 /** The chart's Deployments besides the manager DaemonSet. */
 export const LONGHORN_DRIVER_DEPLOYER = 'longhorn-driver-deployer';
 export const LONGHORN_UI = 'longhorn-ui';
+/** The chart's Service in front of the UI (nginx on 8000 behind port 80). */
+export const LONGHORN_FRONTEND = { name: 'longhorn-frontend', port: 80 } as const;
+/** Sub-domain of the UI: `longhorn.<domain>`, behind single sign-on. */
+export const LONGHORN_UI_HOST = 'longhorn';
 /** The longhorn-ui image's nginx user (its Dockerfile: `USER 499`). */
 export const LONGHORN_UI_UID = 499;
 /** Paths nginx writes under a read-only root that the chart mounts nothing at (volume name, mount path). */
@@ -507,13 +513,15 @@ export function rndStorageClass(scope: Construct): KubeStorageClass {
  */
 export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
   const credentials = backupCredentialData(ctx.site.storage);
+  // Longhorn's UI has no login of its own: it is published only behind single sign-on.
+  const ui = ctx.site.keycloak.enabled;
   const layer = new Layer(scope, {
     name: 'longhorn',
     description: 'Longhorn: replicated volumes (default StorageClass), backups to the site target',
     namespace: LONGHORN_NAMESPACE,
-    // Only the credentials Secret needs another layer (External Secrets); an NFS target takes
-    // none, and storage then does not wait for the secrets layer.
-    dependsOn: credentials ? ['secrets'] : [],
+    // The credentials Secret needs External Secrets; the UI behind single sign-on (with Keycloak)
+    // the gateway and External Secrets. Without either, storage waits for no layer.
+    dependsOn: [...(ui ? ['gateway'] : []), ...(credentials || ui ? ['secrets'] : [])],
   });
   // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
   Inventory.of(layer).addScrapeTarget({ name: 'longhorn', layer: layer.layerName, namespace: LONGHORN_NAMESPACE, selector: { app: 'longhorn-manager' }, port: 'manager' });
@@ -561,6 +569,13 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
         concurrency: job.concurrency,
         groups: [...job.groups],
       },
+    });
+  }
+  if (ui) {
+    new PublishedUi(layer, 'ui', {
+      name: LONGHORN_UI_HOST, namespace: LONGHORN_NAMESPACE, serviceName: LONGHORN_FRONTEND.name, servicePort: LONGHORN_FRONTEND.port,
+      description: 'Longhorn UI: volumes, replicas, backups (single sign-on, admin group)',
+      sso: { groups: [realmGroupName(ctx.site.ldap.adminGroup)] },
     });
   }
   Inventory.of(layer).addOutsideUse({

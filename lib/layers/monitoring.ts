@@ -9,6 +9,7 @@ import { HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
+import { realmGroupName } from '../iam';
 import { MONITORING_NAMESPACE, PlatformServiceMonitor } from '../constructs/service-monitor';
 import { pinned } from '../context';
 import type { PlatformContext } from '../context';
@@ -164,6 +165,10 @@ const OPERATOR_SINGLETON = 'the chart runs one operator (replicas fixed); Promet
 /** Why kube-state-metrics runs alone. */
 const KSM_SINGLETON = 'a second replica would export every series twice; it restarts within seconds, shorter than any alert\'s for: window';
 const NODE_EXPORTER_SYSTEM = 'node exporter: metrics of its own node; one per node by design';
+
+/** The chart's Services in front of Prometheus and Alertmanager (their web ports). */
+export const PROMETHEUS_SERVICE = { name: `${KPS_RELEASE}-prometheus`, port: 9090 } as const;
+export const ALERTMANAGER_SERVICE = { name: `${KPS_RELEASE}-alertmanager`, port: 9093 } as const;
 
 /**
  * Object names as kube-prometheus-stack 88.5.3 renders them for the release `kube-prometheus-stack`
@@ -483,6 +488,12 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
   if (receivers) layer.addOrder(amConfig, receivers);
 
   new PublishedUi(layer, 'grafana-ui', { name: 'grafana', namespace: MONITORING_NAMESPACE, serviceName: GRAFANA_SERVICE.name, servicePort: GRAFANA_SERVICE.port, description: 'Grafana: dashboards, logs' });
+  // Prometheus and Alertmanager have no login of their own: published only behind single sign-on.
+  if (site.keycloak.enabled) {
+    const admins = { groups: [realmGroupName(site.ldap.adminGroup)] };
+    new PublishedUi(layer, 'prometheus-ui', { name: 'prometheus', namespace: MONITORING_NAMESPACE, serviceName: PROMETHEUS_SERVICE.name, servicePort: PROMETHEUS_SERVICE.port, description: 'Prometheus: queries, targets, rules (single sign-on, admin group)', sso: admins });
+    new PublishedUi(layer, 'alertmanager-ui', { name: 'alertmanager', namespace: MONITORING_NAMESPACE, serviceName: ALERTMANAGER_SERVICE.name, servicePort: ALERTMANAGER_SERVICE.port, description: 'Alertmanager: alerts, silences (single sign-on, admin group)', sso: admins });
+  }
 
   // The scrape targets every layer registers (Inventory), from this namespace, so no layer waits
   // for this one; a component the site switches off registers none.

@@ -1,5 +1,5 @@
 import type { AppSpec } from '../config/app-schema';
-import { appNamespace, claimName, envSecretName, hasPreviewHost, previewHostField } from './conventions';
+import { appNamespace, claimName, envSecretName, hasPreviewHost, hasPreviewSso, previewHostField, ssoClientSecretName } from './conventions';
 
 /**
  * The objects an app spec renders into `dist/workloads/<app>/` (WebApp), by kind, namespace and
@@ -20,7 +20,7 @@ export interface AppObject {
   readonly role: string;
 }
 
-type Spec = Pick<AppSpec, 'name' | 'environment' | 'strategy' | 'singleton' | 'autoscaling' | 'volumes' | 'secrets' | 'databases' | 'expose' | 'metrics' | 'preview'> & { readonly kind?: AppSpec['kind'] };
+type Spec = Pick<AppSpec, 'name' | 'environment' | 'strategy' | 'singleton' | 'autoscaling' | 'volumes' | 'secrets' | 'databases' | 'expose' | 'metrics' | 'preview' | 'auth'> & { readonly kind?: AppSpec['kind'] };
 
 /** Every object `app` renders, in the order its construct (WebApp, WorkerApp, CronJobApp) creates them. */
 export function appObjects(app: Spec): AppObject[] {
@@ -49,7 +49,15 @@ export function appObjects(app: Spec): AppObject[] {
   if (app.metrics) add('NetworkPolicy', `${name}-from-prometheus`, ['metrics'], 'the policy letting Prometheus in');
   if (app.databases.length) add('NetworkPolicy', `${name}-to-dbaas`, ['databases'], 'the policy letting the app reach the DBaaS');
   if (app.expose.http) add('HTTPRoute', name, ['expose', 'http'], 'the route on the shared gateway');
+  if (app.auth?.sso && app.expose.http) {
+    add('ExternalSecret', ssoClientSecretName(name), ['auth'], 'the Secret of the single sign-on client');
+    add('SecurityPolicy', name, ['auth'], 'the single sign-on in front of the app');
+  }
   if (hasPreviewHost(app)) add('HTTPRoute', `${name}-preview`, previewHostField(app), 'the route of the preview host');
+  if (hasPreviewSso(app)) {
+    add('ExternalSecret', ssoClientSecretName(`${name}-preview`), previewHostField(app), 'the Secret of the preview host\'s single sign-on client');
+    add('SecurityPolicy', `${name}-preview`, previewHostField(app), 'the single sign-on in front of the preview host');
+  }
   if (app.metrics) add('PodMonitor', name, ['metrics'], 'the PodMonitor');
   return out;
 }

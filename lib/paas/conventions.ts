@@ -140,6 +140,19 @@ export function appDatabaseName(app: Pick<AppSpec, 'name'>, binding: Pick<AppSpe
   return binding.name ?? app.name.replace(/-/g, '_');
 }
 
+/**
+ * Whether the preview host of an app is behind single sign-on: every preview host is, unless
+ * `preview: { sso: false }`.
+ */
+export function hasPreviewSso(app: Pick<AppSpec, 'strategy' | 'expose' | 'preview'>): boolean {
+  return hasPreviewHost(app) && app.preview?.sso !== false;
+}
+
+/** Name of the Secret with the SSO client's secret beside the route `route` (lib/constructs/sso-login.ts). */
+export function ssoClientSecretName(route: string): string {
+  return `${route}-sso-client`;
+}
+
 /** The spec field that gives an app its preview host: `preview.host` when written, else `strategy.type` (blueGreen). */
 export function previewHostField(app: Pick<AppSpec, 'preview'>): readonly string[] {
   return typeof app.preview?.host === 'string' ? ['preview', 'host'] : ['strategy', 'type'];

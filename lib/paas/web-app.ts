@@ -4,7 +4,9 @@ import { IntOrString, KubeService } from 'cdk8s-plus-25/lib/imports/k8s';
 import type { AppSpec } from '../config/app-schema';
 import { platformContext } from '../context';
 import { Inventory } from '../inventory';
-import { appNamespace, previewHost, previewHostField, selectorLabels } from './conventions';
+import { appNamespace, hasPreviewSso, previewHost, previewHostField, selectorLabels } from './conventions';
+import { SsoLogin } from '../constructs/sso-login';
+import { realmGroupName } from '../iam';
 import type { AppAllocation } from './lock';
 import { appNetworkPolicies } from './network-policies';
 import { podTemplate } from './pod-template';
@@ -110,10 +112,23 @@ export class WebApp extends Construct {
       const port = ports.find((p) => p.name === httpPortName)!;
       sharedGatewayRoute(this, { name, namespace, host: app.expose.http.host, pathPrefix: '/', serviceName: name, servicePort: port.port });
       inventory.addHttp({ source: { file: app.file, field: 'expose.http.host' }, host: app.expose.http.host, layer: owner, description: what, address: site.network.gateway.address, port: SHARED_GATEWAY.port });
+      if (app.auth?.sso) {
+        new SsoLogin(this, 'sso', { name, namespace, routes: [name], host: app.expose.http.host, groups: app.auth.groups, description: what, source: { file: app.file, field: 'auth' }, owner });
+      }
       // The preview of a blueGreen app: the next release on `<app>-preview`, before promotion.
       const preview = previewHost(app, site.domain);
       if (preview) {
-        sharedGatewayRoute(new Construct(this, 'preview'), { name: `${name}-preview`, namespace, host: preview, pathPrefix: '/', serviceName: `${name}-preview`, servicePort: port.port });
+        const previewScope = new Construct(this, 'preview');
+        sharedGatewayRoute(previewScope, { name: `${name}-preview`, namespace, host: preview, pathPrefix: '/', serviceName: `${name}-preview`, servicePort: port.port });
+        // Behind single sign-on unless `preview: { sso: false }`: the site's admins and the app's own groups.
+        if (hasPreviewSso(app)) {
+          new SsoLogin(previewScope, 'sso', {
+            name: `${name}-preview`, namespace, routes: [`${name}-preview`], host: preview,
+            groups: [...new Set([realmGroupName(site.ldap.adminGroup), ...(app.auth?.groups ?? [])])],
+            description: `${what}: the release waiting for promotion (blueGreen preview)`,
+            source: { file: app.file, field: previewHostField(app).join('.') }, owner,
+          });
+        }
         inventory.addHttp({
           source: { file: app.file, field: previewHostField(app).join('.') },
           host: preview, layer: owner, description: `${what}: the release waiting for promotion (blueGreen preview)`, address: site.network.gateway.address, port: SHARED_GATEWAY.port,

@@ -98,6 +98,29 @@ function rancherLdap(tls: boolean): VerifyFixture {
   return { files: { 'dist/rancher/authconfig-openldap.yaml': [auth], 'dist/rancher/deployment-rancher.yaml': [rancher], 'dist/rancher/externalsecret-tls-ca-additional.yaml': [ca] } };
 }
 
+/**
+ * A UI `longhorn` behind single sign-on, and the realm whose client `api-gateway` allows `callbacks`;
+ * the policy logs in as `client` and returns to `redirect`.
+ */
+function ssoLogin(client: string, redirect: string, callbacks: readonly string[]): VerifyFixture {
+  const route: JsonMap = {
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'longhorn', namespace: 'longhorn-system' },
+    spec: { parentRefs: [{ name: 'platform', namespace: 'envoy-gateway-system' }], hostnames: ['longhorn.example.com'], rules: [{ backendRefs: [{ name: 'longhorn-frontend', port: 80 }] }] },
+  };
+  const policy: JsonMap = {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'SecurityPolicy', metadata: { name: 'longhorn', namespace: 'longhorn-system' },
+    spec: {
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'longhorn' }],
+      oidc: { provider: { issuer: 'https://iam.example.com/realms/platform' }, clientID: client, clientSecret: { name: 'longhorn-sso-client' }, redirectURL: redirect, logoutPath: '/oauth2/logout' },
+    },
+  };
+  const realm: JsonMap = {
+    apiVersion: 'k8s.keycloak.org/v2beta1', kind: 'KeycloakRealmImport', metadata: { name: 'platform', namespace: 'keycloak' },
+    spec: { keycloakCRName: 'keycloak', realm: { realm: 'platform', clients: [{ clientId: 'api-gateway', redirectUris: [...callbacks] }] } },
+  };
+  return { files: { 'dist/longhorn/httproute-longhorn.yaml': [route], 'dist/longhorn/securitypolicy-longhorn.yaml': [policy], 'dist/keycloak/keycloakrealmimport-platform.yaml': [realm] } };
+}
+
 const webApp = application('web', 'dist/web', 1);
 const baseApp = application('base', 'dist/base', 0);
 
@@ -175,4 +198,9 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
     satisfying: { files: { 'dist/web/persistentvolumeclaim-data.yaml': [pvc()] }, facts: [[pvc(), { backupOptOut: 'cache, rebuilt on start' }]] },
   },
   'verify/directory-consumers': { breaking: rancherLdap(false), satisfying: rancherLdap(true) },
+  'verify/sso-clients': {
+    // A tool's client that the realm no longer defines, back on a host nobody routes.
+    breaking: ssoLogin('longhorn', 'https://storage.example.com/oauth2/callback', []),
+    satisfying: ssoLogin('api-gateway', 'https://longhorn.example.com/oauth2/callback', ['https://longhorn.example.com/oauth2/callback']),
+  },
 };

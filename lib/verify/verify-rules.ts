@@ -1,6 +1,7 @@
 import { describeObject } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
 import { checkDirectoryConsumers } from './ldap-rules';
+import { checkSsoClients } from './sso-rules';
 import { VERIFY_FIXTURES, VerifyFixture } from './rule-fixtures';
 import {
   checkApiProviders, checkApplicationPaths, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkManifests, checkNamespaces,
@@ -49,4 +50,5 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
   verifyRule('verify/bootstrap', 'argocd/ equals its twins in dist/argocd and its kustomization lists exactly them; the app of apps is there', checkBootstrap),
   verifyRule('verify/backup-coverage', 'every volume is covered by a backup schedule or opted out with a reason', checkBackupCoverage),
   verifyRule('verify/directory-consumers', 'every LDAP consumer reaches the same directory the same way, over verified LDAPS', checkDirectoryConsumers),
+  verifyRule('verify/sso-clients', 'every OIDC SecurityPolicy logs in as a client the Keycloak realm defines, on a host its routes serve, with a callback that client allows', checkSsoClients),
 ];

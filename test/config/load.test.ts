@@ -111,18 +111,15 @@ describe('site config loader', () => {
       databaseUser: 'keycloak',
       databasePassword: 'bitwarden:keycloak-db',
       bootstrapAdmin: 'bitwarden:keycloak-bootstrap-admin',
-      clientSecrets: {
-        'api-gateway': 'bitwarden:keycloak-client-api-gateway', argocd: 'bitwarden:keycloak-client-argocd', grafana: 'bitwarden:keycloak-client-grafana',
-        harbor: 'bitwarden:keycloak-client-harbor', jenkins: 'bitwarden:keycloak-client-jenkins', rancher: 'bitwarden:keycloak-client-rancher',
-      },
+      clientSecrets: { 'api-gateway': 'bitwarden:keycloak-client-api-gateway' },
     });
   });
 
   test('GIVEN a client secret given as a value or an unknown client WHEN loaded THEN both are named, the typo with the allowed clients', () => {
-    const text = SITE.replace('    argocd: bitwarden:keycloak-client-argocd\n', '    argocd: s3cr3t\n    argocdd: bitwarden:x\n');
+    const text = SITE.replace('    api-gateway: bitwarden:keycloak-client-api-gateway\n', '    api-gateway: s3cr3t\n    api-gatway: bitwarden:x\n');
     expect(errorOf(text).issues.map((i) => `${i.field}: ${i.message}`)).toEqual([
-      'keycloak.clientSecrets.argocd: must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself), got "s3cr3t"',
-      'keycloak.clientSecrets.argocdd: unknown key "argocdd"; did you mean "argocd"? allowed: api-gateway, argocd, grafana, harbor, jenkins, rancher',
+      'keycloak.clientSecrets.api-gateway: must be a Bitwarden reference "bitwarden:<item name>[#username|#password|#notes]" (never the secret itself), got "s3cr3t"',
+      'keycloak.clientSecrets.api-gatway: unknown key "api-gatway"; did you mean "api-gateway"? allowed: api-gateway',
     ]);
   });
 });

@@ -171,9 +171,10 @@ describe('WebApp', () => {
   });
 
   test('GIVEN blueGreen in prod with autoscaling WHEN rendered THEN a Rollout with active and preview Services, promotion by hand, no fixed replicas, and an HPA on the Rollout', () => {
+    // The preview host is behind single sign-on by default (its client Secret and SecurityPolicy).
     expect(app('shop')).toEqual([
-      'horizontalpodautoscaler-shop.yaml', 'httproute-shop-preview.yaml', 'httproute-shop.yaml', 'networkpolicy-shop-from-gateway.yaml', 'poddisruptionbudget-shop.yaml',
-      'rollout-shop.yaml', 'service-shop-preview.yaml', 'service-shop.yaml',
+      'externalsecret-shop-preview-sso-client.yaml', 'horizontalpodautoscaler-shop.yaml', 'httproute-shop-preview.yaml', 'httproute-shop.yaml', 'networkpolicy-shop-from-gateway.yaml',
+      'poddisruptionbudget-shop.yaml', 'rollout-shop.yaml', 'securitypolicy-shop-preview.yaml', 'service-shop-preview.yaml', 'service-shop.yaml',
     ]);
     const r = obj('dist/workloads/shop/rollout-shop.yaml');
     expect(r.apiVersion).toBe('argoproj.io/v1alpha1');

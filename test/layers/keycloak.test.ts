@@ -14,7 +14,8 @@ import { REPO, shippedSite, siteWith } from '../helpers';
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const DIR = 'dist/keycloak';
-const CLIENTS = ['api-gateway', 'argocd', 'grafana', 'harbor', 'jenkins', 'rancher'];
+/** The realm's clients: the API gateway's only (the tools log in over LDAP, docs/sso.md). */
+const CLIENTS = ['api-gateway'];
 
 describe('Keycloak layer', () => {
   const rendered = renderSite(shippedSite());
@@ -154,21 +155,23 @@ describe('Keycloak layer', () => {
     expect(kc.spec.truststores).toEqual({ 'ldap-ca': { secret: { name: 'ldap-ca' } } });
   });
 
-  test('GIVEN the OIDC clients WHEN rendered THEN the API gateway and every tool has a confidential client, back only to its own host, with LDAP groups in the tokens', () => {
+  test('GIVEN the OIDC clients WHEN rendered THEN the API gateway has the one confidential client, with LDAP groups and its own audience in the tokens, back only to the SSO hosts', () => {
     expect(realm.clients.map((c: Obj) => c.clientId)).toEqual(CLIENTS);
-    for (const c of realm.clients) {
-      expect([c.clientId, c.publicClient, c.clientAuthenticatorType, c.standardFlowEnabled, c.implicitFlowEnabled, c.directAccessGrantsEnabled])
-        .toEqual([c.clientId, false, 'client-secret', true, false, false]);
-      expect(c.protocolMappers).toEqual([{
+    const [c] = realm.clients;
+    expect([c.clientId, c.publicClient, c.clientAuthenticatorType, c.standardFlowEnabled, c.implicitFlowEnabled, c.directAccessGrantsEnabled])
+      .toEqual([c.clientId, false, 'client-secret', true, false, false]);
+    expect(c.protocolMappers).toEqual([
+      {
         name: 'groups', protocol: 'openid-connect', protocolMapper: 'oidc-group-membership-mapper',
         config: { 'claim.name': 'groups', 'full.path': 'false', 'id.token.claim': 'true', 'access.token.claim': 'true', 'userinfo.token.claim': 'true' },
-      }]);
-    }
-    for (const c of realm.clients.filter((x: Obj) => x.clientId !== 'api-gateway')) {
-      expect([c.clientId, c.redirectUris, c.webOrigins, c.rootUrl]).toEqual([c.clientId, [`https://${c.clientId}.turnsys.com/*`], [`https://${c.clientId}.turnsys.com`], `https://${c.clientId}.turnsys.com`]);
-    }
-    // Nothing is published with OIDC login yet: the API gateway may redirect nowhere.
-    expect(realm.clients[0].redirectUris).toEqual([]);
+      },
+      {
+        name: 'audience api-gateway', protocol: 'openid-connect', protocolMapper: 'oidc-audience-mapper',
+        config: { 'included.client.audience': 'api-gateway', 'id.token.claim': 'false', 'access.token.claim': 'true' },
+      },
+    ]);
+    // The platform UIs without a login of their own are behind single sign-on: their callbacks, exactly.
+    expect(c.redirectUris).toEqual(['https://alertmanager.turnsys.com/oauth2/callback', 'https://longhorn.turnsys.com/oauth2/callback', 'https://prometheus.turnsys.com/oauth2/callback']);
   });
 
   test('GIVEN APIs published with OIDC login WHEN rendered THEN the api-gateway client may return to exactly their callbacks', () => {
@@ -181,7 +184,13 @@ describe('Keycloak layer', () => {
       return layer;
     };
     const ri = parse(renderSite(shippedSite(), [...LAYERS, apis]).find((f) => f.path === `${DIR}/keycloakrealmimport-platform.yaml`)!.content);
-    expect(ri.spec.realm.clients[0]).toMatchObject({ clientId: 'api-gateway', redirectUris: ['https://api.turnsys.com/invoices/oauth2/callback', 'https://billing.turnsys.com/oauth2/callback'] });
+    expect(ri.spec.realm.clients[0]).toMatchObject({
+      clientId: 'api-gateway',
+      redirectUris: [
+        'https://alertmanager.turnsys.com/oauth2/callback', 'https://api.turnsys.com/invoices/oauth2/callback', 'https://billing.turnsys.com/oauth2/callback',
+        'https://longhorn.turnsys.com/oauth2/callback', 'https://prometheus.turnsys.com/oauth2/callback',
+      ],
+    });
   });
 
   test('GIVEN the secrets WHEN rendered THEN no field holds a value: the realm import reads each from a placeholder that names a key of a Secret filled from Bitwarden', () => {
@@ -189,7 +198,7 @@ describe('Keycloak layer', () => {
     const placeholders: Record<string, Obj> = realmImport.spec.placeholders;
     const used = [...JSON.stringify(realm).matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]).sort();
     expect(used).toEqual(Object.keys(placeholders).sort());
-    expect(used).toEqual(['CLIENT_SECRET_API_GATEWAY', 'CLIENT_SECRET_ARGOCD', 'CLIENT_SECRET_GRAFANA', 'CLIENT_SECRET_HARBOR', 'CLIENT_SECRET_JENKINS', 'CLIENT_SECRET_RANCHER', 'LDAP_BIND_CREDENTIAL']);
+    expect(used).toEqual(['CLIENT_SECRET_API_GATEWAY', 'LDAP_BIND_CREDENTIAL']);
     for (const c of realm.clients) expect(c.secret).toBe(`\${CLIENT_SECRET_${c.clientId.toUpperCase().replace('-', '_')}}`);
     const es = obj(`${DIR}/externalsecret-keycloak-realm-platform.yaml`);
     expect(new Set(Object.values(placeholders).map((p) => p.secret.name))).toEqual(new Set([es.spec.target.name]));

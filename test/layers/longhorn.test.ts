@@ -186,7 +186,8 @@ describe('Longhorn layer', () => {
   test('GIVEN the shipped NFS target WHEN rendered THEN the default backup store is the site target, without credentials, and no BackupTarget object is ours', () => {
     expect(configData(objects, 'longhorn-default-resource', 'default-resource.yaml')).toEqual({ 'backup-target': 'nfs://nas.turnsys.com:/export/longhorn-backups', 'backupstore-poll-interval': 300 });
     expect(ofKind(objects, 'BackupTarget')).toEqual([]);
-    expect(ofKind(objects, 'ExternalSecret')).toEqual([]);
+    // No backup credentials: the one ExternalSecret is the client secret of the UI's single sign-on.
+    expect(ofKind(objects, 'ExternalSecret').map((e) => e.metadata.name)).toEqual(['longhorn-sso-client']);
   });
 
   test('GIVEN the manager and CSI run privileged WHEN rendered THEN longhorn-system allows privileged pods', () => {
@@ -212,7 +213,7 @@ describe('Longhorn layer', () => {
 describe('Longhorn layer with an S3 backup target', () => {
   const files = renderSite(s3Site());
   const objects = layerObjects(files);
-  const es = objects.find((o) => o.kind === 'ExternalSecret')!;
+  const es = objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === 'longhorn-backup-credentials')!;
 
   test('GIVEN an s3 target with a Bitwarden item WHEN rendered THEN the default backup store names the credentials Secret', () => {
     expect(configData(objects, 'longhorn-default-resource', 'default-resource.yaml')).toEqual({
@@ -230,10 +231,10 @@ describe('Longhorn layer with an S3 backup target', () => {
     ]);
   });
 
-  test('GIVEN the ExternalSecret comes from the secrets layer WHEN the platform is built THEN longhorn depends on secrets and syncs one wave after it', () => {
+  test('GIVEN the ExternalSecret comes from the secrets layer WHEN the platform is built THEN longhorn depends on secrets (and the gateway, for its UI behind SSO) and syncs one wave after them', () => {
     const platform = buildPlatform(s3Site());
-    expect(platform.layers.find((l) => l.layerName === 'longhorn')!.dependsOn).toEqual(['secrets']);
-    expect(platform.waves.get('longhorn')).toBe(platform.waves.get('secrets')! + 1);
+    expect(platform.layers.find((l) => l.layerName === 'longhorn')!.dependsOn).toEqual(['gateway', 'secrets']);
+    expect(platform.waves.get('longhorn')).toBe(Math.max(platform.waves.get('secrets')!, platform.waves.get('gateway')!) + 1);
     expect(es.metadata.annotations?.[ANNOTATIONS.syncWave]).toBeUndefined();
   });
 
@@ -243,19 +244,26 @@ describe('Longhorn layer with an S3 backup target', () => {
     fs.rmSync(root, { recursive: true });
   });
 
-  test('GIVEN the shipped NFS target WHEN the platform is built THEN longhorn depends on nothing and syncs in wave 0', () => {
+  test('GIVEN the shipped NFS target WHEN the platform is built THEN longhorn waits only for what its UI behind SSO needs (gateway, secrets); without Keycloak (no UI) for nothing, in wave 0', () => {
     const platform = buildPlatform(shippedSite());
-    expect(platform.layers.find((l) => l.layerName === 'longhorn')!.dependsOn).toEqual([]);
-    expect(platform.waves.get('longhorn')).toBe(0);
+    expect(platform.layers.find((l) => l.layerName === 'longhorn')!.dependsOn).toEqual(['gateway', 'secrets']);
+    const noKeycloak = buildPlatform(siteWith((s) => { s.keycloak.enabled = false; }));
+    expect(noKeycloak.layers.find((l) => l.layerName === 'longhorn')!.dependsOn).toEqual([]);
+    expect(noKeycloak.waves.get('longhorn')).toBe(0);
   });
 });
 
 describe('Longhorn backup credentials for other targets', () => {
   // The layer alone (its ExternalSecret is the layer's own object; the chart is rendered only for a whole platform).
-  const render = (site: Site) => longhornLayer(new App(), { site, versions: resolveVersions(site.versions), apps: [] }).toJson() as Obj[];
+  const render = (site: Site) => {
+    const ctx = { site, versions: resolveVersions(site.versions), apps: [] };
+    const app = new App();
+    setPlatformContext(app, ctx);
+    return longhornLayer(app, ctx).toJson() as Obj[];
+  };
   const secretData = (target: string) => {
     const objects = render(siteWith((s) => { s.storage = { backupTarget: target, backupCredentials: 'bitwarden:nas-backup' }; }));
-    return objects.find((o) => o.kind === 'ExternalSecret')!.spec.data.map((d: Obj) => [d.secretKey, d.remoteRef.property]);
+    return objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === 'longhorn-backup-credentials')!.spec.data.map((d: Obj) => [d.secretKey, d.remoteRef.property]);
   };
 
   test('GIVEN a cifs target WHEN rendered THEN the Secret holds CIFS_USERNAME and CIFS_PASSWORD', () => {

@@ -181,7 +181,7 @@ describe('monitoring layer', () => {
 
   test('GIVEN the chart\'s Secrets WHEN rendered THEN the layer has none: Grafana\'s admin and Alertmanager\'s config come from elsewhere, only ExternalSecrets carry secret material', () => {
     expect(t.layer().filter(({ obj: o }) => o.kind === 'Secret').map(({ path }) => path)).toEqual([]);
-    expect(t.layer().filter(({ obj: o }) => o.kind === 'ExternalSecret').map(({ obj: o }) => o.metadata.name).sort()).toEqual(['alertmanager-receivers', 'grafana-admin', 'grafana-env', 'ldap-ca']);
+    expect(t.layer().filter(({ obj: o }) => o.kind === 'ExternalSecret').map(({ obj: o }) => o.metadata.name).sort()).toEqual(['alertmanager-receivers', 'alertmanager-sso-client', 'grafana-admin', 'grafana-env', 'ldap-ca', 'prometheus-sso-client']);
   });
 
   test.each([

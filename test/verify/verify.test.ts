@@ -275,11 +275,12 @@ describe('Keycloak realm import placeholders', () => {
   const ID = 'k8s.keycloak.org/v2beta1 KeycloakRealmImport keycloak/platform';
 
   test('GIVEN a client secret written as a value, or as a placeholder no Secret fills, WHEN verified THEN each is found; declared placeholders are not', () => {
-    expect(findingsOf((f) => ((f.get(REALM) as Obj).spec.realm.clients[1].secret = 'hunter2'))).toEqual([
-      `${REALM}: ${ID}: spec.realm.clients[1].secret holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+    // The realm's one client is the API gateway's (docs/sso.md).
+    expect(findingsOf((f) => ((f.get(REALM) as Obj).spec.realm.clients[0].secret = 'hunter2'))).toEqual([
+      `${REALM}: ${ID}: spec.realm.clients[0].secret holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
     ]);
-    expect(findingsOf((f) => delete (f.get(REALM) as Obj).spec.placeholders.CLIENT_SECRET_ARGOCD)).toEqual([
-      `${REALM}: ${ID}: spec.realm.clients[1].secret holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
+    expect(findingsOf((f) => delete (f.get(REALM) as Obj).spec.placeholders.CLIENT_SECRET_API_GATEWAY)).toEqual([
+      `${REALM}: ${ID}: spec.realm.clients[0].secret holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`,
     ]);
   });
 });

@@ -1,0 +1,72 @@
+import { isKind, listAt, mapsAt, stringAt } from '../k8s/manifest';
+import type { LoadedObject } from '../k8s/tree';
+import type { Report, Tree } from './rules';
+
+/*
+ * Single sign-on as rendered: every Envoy Gateway SecurityPolicy that logs users in with OIDC
+ * names a client the Keycloak realm import defines, returns to a host its own routes serve, and
+ * that client lets the login return there. Read back from the rendered objects, not site.yaml.
+ */
+
+/** A redirect URI of a Keycloak client allows `url`: equal, or a prefix ending in `*`. */
+export function redirectAllowed(allowed: readonly string[], url: string): boolean {
+  return allowed.some((a) => (a.endsWith('*') ? url.startsWith(a.slice(0, -1)) : a === url));
+}
+
+/** The host of an absolute URL, or undefined when it is not one. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every OIDC SecurityPolicy: its client is defined by the realm import, its callback on a host its routes serve and allowed by that client. */
+export function checkSsoClients(tree: Tree, report: Report): void {
+  const objects = tree.objects;
+  const clients = new Map<string, readonly string[]>();
+  for (const o of objects.filter((x) => isKind(x.obj, 'k8s.keycloak.org', 'KeycloakRealmImport'))) {
+    for (const c of mapsAt(o.obj, 'spec.realm.clients')) {
+      const id = stringAt(c, 'clientId');
+      if (id) clients.set(id, listAt(c, 'redirectUris').filter((u): u is string => typeof u === 'string'));
+    }
+  }
+  const routes = objects.filter((x) => isKind(x.obj, 'gateway.networking.k8s.io', 'HTTPRoute'));
+  const hostsOfRoute = (ns: string | undefined, name: string) => routes
+    .filter((r) => stringAt(r.obj, 'metadata.namespace') === ns && stringAt(r.obj, 'metadata.name') === name)
+    .flatMap((r) => listAt(r.obj, 'spec.hostnames').filter((h): h is string => typeof h === 'string'));
+  const policies = objects.filter((x) => isKind(x.obj, 'gateway.envoyproxy.io', 'SecurityPolicy') && stringAt(x.obj, 'spec.oidc.provider.issuer') !== undefined);
+  for (const p of policies) checkPolicy(p, clients, hostsOfRoute, report);
+}
+
+function checkPolicy(
+  p: LoadedObject,
+  clients: ReadonlyMap<string, readonly string[]>,
+  hostsOfRoute: (ns: string | undefined, name: string) => string[],
+  report: Report,
+): void {
+  const clientId = stringAt(p.obj, 'spec.oidc.clientID');
+  const redirect = stringAt(p.obj, 'spec.oidc.redirectURL');
+  const defined = [...clients.keys()].sort();
+  if (!clientId) {
+    report(p, 'logs users in with OIDC but names no spec.oidc.clientID: give the realm client (e.g. "api-gateway") it logs in as');
+  } else if (!clients.has(clientId)) {
+    report(p, `logs users in as OIDC client "${clientId}", which no KeycloakRealmImport defines (${defined.length ? `the realm defines ${defined.join(', ')}` : 'no realm import is rendered: is keycloak.enabled false?'}); Keycloak would refuse every login: use a client of the realm (lib/layers/keycloak.ts OIDC_CLIENTS)`);
+  }
+  if (!redirect) {
+    report(p, 'has no spec.oidc.redirectURL: Envoy Gateway would build it from the request (http behind HAProxy), which Keycloak refuses; set https://<host>/oauth2/callback');
+    return;
+  }
+  const host = hostOf(redirect);
+  const ns = stringAt(p.obj, 'metadata.namespace');
+  const targets = mapsAt(p.obj, 'spec.targetRefs').filter((t) => stringAt(t, 'kind') === 'HTTPRoute').map((t) => stringAt(t, 'name') ?? '');
+  const served = [...new Set(targets.flatMap((t) => hostsOfRoute(ns, t)))].sort();
+  if (!host || !served.includes(host)) {
+    report(p, `returns the login to ${redirect}, but ${targets.length ? `its routes (${targets.join(', ')}) serve ${served.length ? served.join(', ') : 'no host'}` : 'it targets no HTTPRoute'}: the callback would never reach the login filter; redirect to a host of the routes it protects`);
+  }
+  const allowed = clientId ? clients.get(clientId) : undefined;
+  if (allowed && !redirectAllowed(allowed, redirect)) {
+    report(p, `returns the login to ${redirect}, which realm client "${clientId}" does not allow (its redirect URIs: ${allowed.length ? allowed.join(', ') : 'none'}); Keycloak would answer "Invalid redirect_uri": register the host with SsoLogin (lib/constructs/sso-login.ts), which adds its callback to the client`);
+  }
+}
