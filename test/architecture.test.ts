@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { REPO } from './helpers';
 
@@ -46,5 +47,27 @@ describe('the import graph of lib/ (docs/architecture.md, Floors)', () => {
       'no-circular: lib/layers/a.ts -> lib/layers/b.ts',
     ]);
     expect(violations.some((v) => v.from === 'lib/render/sort.ts')).toBe(false);
+  });
+});
+
+describe('one JSON type and one map test in lib/ (lib/k8s/manifest.ts)', () => {
+  /** Every .ts file below lib/, relative to the repository. */
+  function libFiles(dir = path.join(REPO, 'lib')): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) return libFiles(full);
+      return e.name.endsWith('.ts') ? [path.relative(REPO, full)] : [];
+    });
+  }
+  const HOME = 'lib/k8s/manifest.ts';
+  const scan = (pattern: RegExp) => libFiles().filter((f) => f !== HOME).flatMap((f) => fs.readFileSync(path.join(REPO, f), 'utf8').split('\n')
+    .map((line, i) => ({ line, at: `${f}:${i + 1}` })).filter(({ line }) => pattern.test(line)).map(({ at, line }) => `${at}: ${line.trim()}`));
+
+  test('GIVEN lib/ WHEN scanned for JSON type definitions THEN only lib/k8s/manifest.ts defines one (`grep -rn "type Json" lib` finds one line)', () => {
+    expect(scan(/\btype Json\w*\b|\btype \w+ = Record<string, unknown>;/)).toEqual([]);
+  });
+
+  test('GIVEN lib/ WHEN scanned for map-test helpers THEN none is defined outside lib/k8s/manifest.ts (use isMap)', () => {
+    expect(scan(/(function|const) (isMap|isObject|isRecord|isPlainObject|isJsonMap)\b/)).toEqual([]);
   });
 });

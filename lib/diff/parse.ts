@@ -19,7 +19,7 @@ export type ParsedFile =
 /** A Kubernetes object as the diff reads it: a map with these fields set. */
 type KubeObject = JsonMap & { apiVersion: string; kind: string; metadata: JsonMap & { name: string } };
 
-function isObject(doc: unknown): doc is KubeObject {
+function isKubeObject(doc: unknown): doc is KubeObject {
   return isMap(doc) && typeof doc.apiVersion === 'string' && typeof doc.kind === 'string' && typeof valueAt(doc, 'metadata.name') === 'string';
 }
 
@@ -38,7 +38,7 @@ export function parseManifests(file: RenderedFile): ParsedFile {
   }
   for (const data of docs) {
     if (data === null || data === undefined) continue;
-    if (!isObject(data)) return { problem: 'not a Kubernetes object' };
+    if (!isKubeObject(data)) return { problem: 'not a Kubernetes object' };
     expandEmbeddedValues(data);
     const ns = data.metadata.namespace;
     objects.push({

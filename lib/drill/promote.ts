@@ -1,3 +1,4 @@
+import type { JsonMap } from '../k8s/manifest';
 import { DrillError } from './drill-error';
 import { KubeApi, MERGE_PATCH } from './kube-api';
 
@@ -21,7 +22,7 @@ export interface RolloutObject {
 }
 
 /** A JSON merge patch. */
-export type MergePatch = Record<string, unknown>;
+export type MergePatch = JsonMap;
 
 /** The patches one promotion sends: to the main resource, to the status subresource, and the unified one for Rollouts without it. */
 export interface PromotePatches {

@@ -7,11 +7,7 @@
  * `extra_hosts`, `sysctls`, `annotations` are read as maps whatever their form; `depends_on` and
  * `networks` lists are read as maps. Other sequences are appended. Pure.
  */
-
-type Json = unknown;
-type JsonObject = Record<string, Json>;
-
-const isObject = (v: Json): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
+import { isMap, JsonMap } from '../../k8s/manifest';
 
 /** Service keys whose value the later file replaces as a whole. */
 const REPLACED = new Set(['command', 'entrypoint']);
@@ -23,9 +19,9 @@ const KEY_VALUE = new Set(['environment', 'labels', 'extra_hosts', 'sysctls', 'a
 const NAME_MAPS = new Set(['depends_on', 'networks']);
 
 /** `A=b` / `A: b` lists and maps as one map (`A` alone maps to null). */
-function keyValueMap(value: Json, separator = '='): JsonObject {
-  if (isObject(value)) return { ...value };
-  const out: JsonObject = {};
+function keyValueMap(value: unknown, separator = '='): JsonMap {
+  if (isMap(value)) return { ...value };
+  const out: JsonMap = {};
   for (const item of Array.isArray(value) ? value : []) {
     const s = String(item);
     const i = s.indexOf(separator);
@@ -36,35 +32,35 @@ function keyValueMap(value: Json, separator = '='): JsonObject {
 }
 
 /** `[a, b]` as `{ a: {}, b: {} }`; a map stays a map. */
-function nameMap(value: Json): JsonObject {
-  if (isObject(value)) return { ...value };
+function nameMap(value: unknown): JsonMap {
+  if (isMap(value)) return { ...value };
   return Object.fromEntries((Array.isArray(value) ? value : []).map((n) => [String(n), {}]));
 }
 
 /** The target path of a `volumes:` / `devices:` entry (short `src:target[:mode]` or long form). */
-function mountTarget(entry: Json): string {
-  if (isObject(entry)) return String(entry.target ?? '');
+function mountTarget(entry: unknown): string {
+  if (isMap(entry)) return String(entry.target ?? '');
   const parts = String(entry).split(':');
   return parts.length === 1 ? parts[0] : parts[1];
 }
 
 /** The key a `secrets:` / `configs:` entry merges by. */
-function fileTarget(entry: Json): string {
-  if (isObject(entry)) return String(entry.target ?? entry.source ?? '');
+function fileTarget(entry: unknown): string {
+  if (isMap(entry)) return String(entry.target ?? entry.source ?? '');
   return String(entry);
 }
 
 /** Entries of `base` and `over` with one entry per key, the later one winning (order: first seen). */
-function mergeBy(base: Json, over: Json, key: (e: Json) => string): Json[] {
-  const out = new Map<string, Json>();
+function mergeBy(base: unknown, over: unknown, key: (e: unknown) => string): unknown[] {
+  const out = new Map<string, unknown>();
   for (const e of [...(Array.isArray(base) ? base : []), ...(Array.isArray(over) ? over : [])]) out.set(key(e), e);
   return [...out.values()];
 }
 
 /** Two values merged as plain YAML: maps key by key, sequences appended, scalars replaced. */
-function mergePlain(base: Json, over: Json): Json {
-  if (isObject(base) && isObject(over)) {
-    const out: JsonObject = { ...base };
+function mergePlain(base: unknown, over: unknown): unknown {
+  if (isMap(base) && isMap(over)) {
+    const out: JsonMap = { ...base };
     for (const [k, v] of Object.entries(over)) out[k] = k in base ? mergePlain(base[k], v) : v;
     return out;
   }
@@ -73,36 +69,36 @@ function mergePlain(base: Json, over: Json): Json {
 }
 
 /** One service of a later file merged over the same service of an earlier one. */
-export function mergeService(base: JsonObject, over: JsonObject): JsonObject {
-  const out: JsonObject = { ...base };
+export function mergeService(base: JsonMap, over: JsonMap): JsonMap {
+  const out: JsonMap = { ...base };
   for (const [key, value] of Object.entries(over)) {
     if (!(key in base) || value === null) out[key] = value;
     else if (REPLACED.has(key)) out[key] = value;
     else if (UNIQUE.has(key)) {
-      const seen = new Map<string, Json>();
-      for (const e of [...(Array.isArray(base[key]) ? base[key] as Json[] : []), ...(Array.isArray(value) ? value : [])]) seen.set(JSON.stringify(e), e);
+      const seen = new Map<string, unknown>();
+      for (const e of [...(Array.isArray(base[key]) ? base[key] as unknown[] : []), ...(Array.isArray(value) ? value : [])]) seen.set(JSON.stringify(e), e);
       out[key] = [...seen.values()];
     } else if (key === 'volumes' || key === 'devices') out[key] = mergeBy(base[key], value, mountTarget);
     else if (key === 'secrets' || key === 'configs') out[key] = mergeBy(base[key], value, fileTarget);
     else if (KEY_VALUE.has(key)) out[key] = { ...keyValueMap(base[key], key === 'extra_hosts' ? ':' : '='), ...keyValueMap(value, key === 'extra_hosts' ? ':' : '=') };
     else if (NAME_MAPS.has(key)) out[key] = mergePlain(nameMap(base[key]), nameMap(value));
-    else if (key === 'healthcheck' && isObject(base[key]) && isObject(value)) out[key] = { ...base[key] as JsonObject, ...value };
+    else if (key === 'healthcheck' && isMap(base[key]) && isMap(value)) out[key] = { ...base[key] as JsonMap, ...value };
     else out[key] = mergePlain(base[key], value);
   }
   return out;
 }
 
 /** Several parsed compose files merged into one, in order (services by name, top-level maps key by key). */
-export function mergeComposeFiles(files: readonly Json[]): JsonObject {
-  let out: JsonObject = {};
+export function mergeComposeFiles(files: readonly unknown[]): JsonMap {
+  let out: JsonMap = {};
   for (const file of files) {
-    if (!isObject(file)) continue;
+    if (!isMap(file)) continue;
     for (const [key, value] of Object.entries(file)) {
-      if (key === 'services' && isObject(value)) {
-        const services: JsonObject = { ...(isObject(out.services) ? out.services : {}) };
+      if (key === 'services' && isMap(value)) {
+        const services: JsonMap = { ...(isMap(out.services) ? out.services : {}) };
         for (const [name, spec] of Object.entries(value)) {
           const prev = services[name];
-          services[name] = isObject(prev) && isObject(spec) ? mergeService(prev, spec) : (spec ?? prev ?? {});
+          services[name] = isMap(prev) && isMap(spec) ? mergeService(prev, spec) : (spec ?? prev ?? {});
         }
         out = { ...out, services };
       } else {
