@@ -329,10 +329,11 @@ export class Inventory extends Construct {
 
 /**
  * A clash: a bug. The app rules (lib/config/app-platform-rules.ts, load-apps.ts) refuse an app
- * spec that clashes with another or with the platform (PLATFORM_UIS and PLATFORM_DATABASES of
- * lib/config/platform-rules.ts) at its file:line:col; a clash here means a table there lacks a
- * layer's host or database, two layers clash, or the apps were not loaded with loadApps.
+ * spec that clashes with another or with the platform (what each layer declares, `LayerNeeds`,
+ * collected in LAYER_NEEDS of lib/layers/index.ts) at its file:line:col; a clash here means a
+ * layer's declaration lacks its host or database, two layers clash, or the apps were not loaded
+ * with loadApps given LAYER_NEEDS.
  */
 function clashError(source: EntrySource | undefined, message: string): never {
-  throw new Error(`programming error: ${message}${source ? ` (${source.file}, ${source.field})` : ''}; lib/config/platform-rules.ts lists the platform's hosts and databases for the app rules: add the layer's there, or load the apps with loadApps`);
+  throw new Error(`programming error: ${message}${source ? ` (${source.file}, ${source.field})` : ''}; each layer declares the hosts and databases it takes for the app rules (LayerNeeds in its file, LAYER_NEEDS of lib/layers/index.ts): declare the layer's there, or load the apps with loadApps given LAYER_NEEDS`);
 }

@@ -14,7 +14,8 @@ import { failureReportOf, haInputFromFiles, haModel } from './ha/analysis';
 import type { HaModel } from './ha/model';
 import { simulate } from './ha/simulate';
 import { buildPlatform } from './platform';
-import { PIN_NAMES } from './layers';
+import { LAYER_NEEDS, PIN_NAMES } from './layers';
+import type { LayerNeeds } from './config/platform-rules';
 import { renderPlatformWithFacts } from './render/render';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
@@ -46,6 +47,8 @@ export interface SynthOptions {
   readonly layers?: readonly LayerFactory[];
   /** The names `site.yaml` `versions:` may override, with the pins of `layers`. @default PIN_NAMES of the layer index */
   readonly pinNames?: readonly string[];
+  /** What the layers publish and keep, with the declarations of `layers`, for the site and app rules. @default LAYER_NEEDS of the layer index */
+  readonly layerNeeds?: readonly LayerNeeds[];
   /** @default a registry over imports/schemas */
   readonly registry?: SchemaRegistry;
   /** Where the sentence about an interrupted synth put right goes. @default stderr, as `synth: ...` */
@@ -107,11 +110,13 @@ export interface PlatformInputs {
 
 /**
  * Loads and validates `site.yaml` (its `versions:` keys against `pinNames`, every pin of the layer
- * index by default), the app specs of `apps/` and `apps.lock.yaml`; throws naming every problem.
+ * index by default; its DBaaS against what `layerNeeds` keep), the app specs of `apps/` (their hosts
+ * and databases against what `layerNeeds` take, every layer's of the index by default) and
+ * `apps.lock.yaml`; throws naming every problem.
  */
-export function loadInputs(root: string, siteFile?: string, appsDir?: string, pinNames: readonly string[] = PIN_NAMES): PlatformInputs {
-  const site = loadSite(siteFile ?? path.join(root, 'site.yaml'), pinNames);
-  const apps = loadApps(appsDir ?? path.join(root, 'apps'), site);
+export function loadInputs(root: string, siteFile?: string, appsDir?: string, pinNames: readonly string[] = PIN_NAMES, layerNeeds: readonly LayerNeeds[] = LAYER_NEEDS): PlatformInputs {
+  const site = loadSite(siteFile ?? path.join(root, 'site.yaml'), pinNames, layerNeeds);
+  const apps = loadApps(appsDir ?? path.join(root, 'apps'), site, layerNeeds);
   const lock = readLock(path.join(root, LOCK_FILE), site.paas.pool);
   return { site, apps, lock };
 }
@@ -156,7 +161,7 @@ export function synth(options: SynthOptions): SynthResult {
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
     options.progress?.('loading');
     const time = options.time;
-    const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames));
+    const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds));
     // The checkout's own vendored charts and committed renders when it has them, else this code's.
     const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
     const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');

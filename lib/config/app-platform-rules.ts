@@ -1,6 +1,7 @@
 import { appDatabaseName, previewHost, previewHostField } from '../paas/conventions';
 import type { AppSpec } from './app-schema';
 import { HAPROXY_PORTS, platformDatabases, platformHosts } from './platform-rules';
+import type { LayerNeeds } from './platform-rules';
 import type { RuleIssue } from './rules';
 import type { Site } from './schema';
 
@@ -31,11 +32,13 @@ function externalPorts(app: Pick<Spec, 'expose' | 'ports'>): { readonly port: nu
  * Rules of an app against what the site's platform layers take for themselves: the host names
  * of their UIs (the app's own and its preview's), their DBaaS databases and HAProxy's own ports;
  * and of its own bindings, each to a database of its own. They need the app's name (its preview
- * host and database names derive from it), which parseApp takes from the file name.
+ * host and database names derive from it), which parseApp takes from the file name. `layerNeeds`:
+ * what each layer publishes and keeps (`LAYER_NEEDS` of lib/layers/index.ts), passed by the caller;
+ * absent, the app is checked against HAProxy's ports only.
  */
-export function checkAppAgainstPlatform(app: Spec, site: Site): RuleIssue[] {
+export function checkAppAgainstPlatform(app: Spec, site: Site, layerNeeds: readonly LayerNeeds[] = []): RuleIssue[] {
   const issues: RuleIssue[] = [];
-  const hosts = new Map(platformHosts(site).map((h) => [h.host, h.ui]));
+  const hosts = new Map(platformHosts(site, layerNeeds).map((h) => [h.host, h.ui]));
   const own = app.expose.http?.host;
   const ownUi = own === undefined ? undefined : hosts.get(own);
   if (ownUi) issues.push({ path: ['expose', 'http', 'host'], message: `"${own}" is the host of ${ownUi.what} (layer ${ownUi.layer}); one app or platform UI per host name: pick another host` });
@@ -46,7 +49,7 @@ export function checkAppAgainstPlatform(app: Spec, site: Site): RuleIssue[] {
     const held = HAPROXY_PORTS.find((h) => h.port === p.port);
     if (held) issues.push({ path: p.path, message: `external port ${p.port} is held by ${held.what} on HAProxy's address, where every app's TCP port is a frontend too; set expose.tcp[${p.index}].externalPort to another port` });
   }
-  const taken = platformDatabases(site);
+  const taken = platformDatabases(site, layerNeeds);
   const bound = new Map<string, number>();
   app.databases.forEach((d, i) => {
     const database = appDatabaseName(app, d);

@@ -7,6 +7,7 @@ import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
 import { ConfigError, ConfigIssue } from './errors';
 import { isSystemError, readInputFile, unreadable } from './input-file';
 import { deepFreeze, readYaml, sortIssues, zodIssues } from './load';
+import type { LayerNeeds } from './platform-rules';
 import type { Site } from './schema';
 import { previewHost, previewHostField } from '../paas/conventions';
 
@@ -17,9 +18,11 @@ export function appNameOf(file: string): string {
 
 /**
  * Parses and validates one app spec; `file` is the name used in messages and gives the app
- * its name. Throws a ConfigError naming file, line, field and what is allowed.
+ * its name. Throws a ConfigError naming file, line, field and what is allowed. `layerNeeds`: the
+ * UIs and databases the layers take (`LAYER_NEEDS` of lib/layers/index.ts), which the app's hosts
+ * and databases must not clash with; absent, they are not checked.
  */
-export function parseApp(text: string, file: string, site: Site): AppSpec {
+export function parseApp(text: string, file: string, site: Site, layerNeeds?: readonly LayerNeeds[]): AppSpec {
   const name = appNameOf(file);
   if (!APP_NAME.test(name)) {
     throw new ConfigError([{ file, line: 0, column: 0, field: '', message: `the file name gives the app its name, and "${name}" is not one: lower-case letters, digits and "-", starting with a letter, at most 40 (rename the file)` }]);
@@ -34,14 +37,14 @@ export function parseApp(text: string, file: string, site: Site): AppSpec {
   }
   if (quick !== undefined) {
     const fast = AppSpecSchema.safeParse(quick ?? {});
-    if (fast.success && checkKindFields(quick).length === 0 && checkAppRules(fast.data).length === 0 && checkAppAgainstSite(fast.data, site).length === 0 && checkAppAgainstPlatform({ ...fast.data, name }, site).length === 0) {
+    if (fast.success && checkKindFields(quick).length === 0 && checkAppRules(fast.data).length === 0 && checkAppAgainstSite(fast.data, site).length === 0 && checkAppAgainstPlatform({ ...fast.data, name }, site, layerNeeds).length === 0) {
       return deepFreeze({ ...fast.data, name, file });
     }
   }
   const { data, source } = readYaml(file, text);
   const parsed = AppSpecSchema.safeParse(data ?? {});
   if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, AppSpecSchema)));
-  const rules = [...checkKindFields(data), ...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site), ...checkAppAgainstPlatform({ ...parsed.data, name }, site)].map((r) => source.issue(r.path, r.message, r.atKey));
+  const rules = [...checkKindFields(data), ...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site), ...checkAppAgainstPlatform({ ...parsed.data, name }, site, layerNeeds)].map((r) => source.issue(r.path, r.message, r.atKey));
   if (rules.length) throw new ConfigError(sortIssues(rules));
   return deepFreeze({ ...parsed.data, name, file });
 }
@@ -74,9 +77,10 @@ export function appFiles(dir: string): string[] {
 /**
  * Loads every app spec of `dir` (`apps/*.yaml`) and checks them together: every file's
  * problems are reported at once, then rules across apps (one app per host name, no object two
- * apps would both render, no database two apps bind, no TCP port two apps expose).
+ * apps would both render, no database two apps bind, no TCP port two apps expose);
+ * `layerNeeds`: see `parseApp`.
  */
-export function loadApps(dir: string, site: Site): AppSpec[] {
+export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNeeds[]): AppSpec[] {
   const issues: ConfigIssue[] = [];
   const apps: AppSpec[] = [];
   const names = new Map<string, string>();
@@ -92,7 +96,7 @@ export function loadApps(dir: string, site: Site): AppSpec[] {
     try {
       const text = readInputFile(file, shown, 'the app spec');
       texts.set(name, text);
-      apps.push(parseApp(text, shown, site));
+      apps.push(parseApp(text, shown, site, layerNeeds));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       issues.push(...e.issues);

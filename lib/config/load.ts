@@ -6,6 +6,7 @@ import { ConfigError, ConfigIssue } from './errors';
 import { readInputFile } from './input-file';
 import { quoteValue } from './quote';
 import { checkPlatformNeeds } from './platform-rules';
+import type { LayerNeeds } from './platform-rules';
 import { checkSiteRules, RuleIssue } from './rules';
 import { Site, SiteSchema } from './schema';
 
@@ -187,13 +188,15 @@ export function deepFreeze<T>(value: T): T {
 
 /**
  * Parses and validates site YAML text; `file` is the name used in messages. `versionNames`: the
- * names `versions:` may override (`PIN_NAMES` of lib/layers/index.ts; see `checkSiteRules`).
+ * names `versions:` may override (`PIN_NAMES` of lib/layers/index.ts; see `checkSiteRules`);
+ * `layerNeeds`: what the layers publish and keep (`LAYER_NEEDS` of lib/layers/index.ts; see
+ * `checkPlatformNeeds`). Both are passed by the caller that renders; absent, they are not checked.
  */
-export function parseSite(text: string, file: string, versionNames?: readonly string[]): Site {
+export function parseSite(text: string, file: string, versionNames?: readonly string[], layerNeeds?: readonly LayerNeeds[]): Site {
   const { data, source } = readYaml(file, text);
   const parsed = SiteSchema.safeParse(data);
   if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, SiteSchema)));
-  const ruleIssues = [...checkSiteRules(parsed.data, versionNames), ...checkPlatformNeeds(parsed.data)].map((r) => source.issue(r.path, r.message, r.atKey));
+  const ruleIssues = [...checkSiteRules(parsed.data, versionNames), ...checkPlatformNeeds(parsed.data, layerNeeds)].map((r) => source.issue(r.path, r.message, r.atKey));
   if (ruleIssues.length > 0) throw new ConfigError(sortIssues(ruleIssues));
   return deepFreeze(parsed.data);
 }
@@ -212,8 +215,8 @@ export function siteFileIssues(file: string, issues: readonly RuleIssue[]): Conf
   return sortIssues(issues.map((r) => source.issue(r.path, r.message, r.atKey)));
 }
 
-/** Loads and validates a site file from disk (`versionNames`: see `parseSite`). */
-export function loadSite(file: string, versionNames?: readonly string[]): Site {
+/** Loads and validates a site file from disk (`versionNames`, `layerNeeds`: see `parseSite`). */
+export function loadSite(file: string, versionNames?: readonly string[], layerNeeds?: readonly LayerNeeds[]): Site {
   const shown = path.relative(process.cwd(), file) || file;
-  return parseSite(readInputFile(file, shown, 'the site file'), shown, versionNames);
+  return parseSite(readInputFile(file, shown, 'the site file'), shown, versionNames, layerNeeds);
 }

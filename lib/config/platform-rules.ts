@@ -1,61 +1,74 @@
 import { HOSTS_DIR, KUBE_VIP_DIR, nodeLabelProblem } from '../hosts/k3s-config';
-import { IAM_HOST } from '../iam';
-import { HARBOR_SUBDOMAIN } from '../registry';
 import type { RuleIssue } from './rules';
 import type { OptionalComponent, Site } from './schema';
 
 /**
- * What the platform's layers need from the site and take for themselves, as tables: the rules of
- * site.yaml and of the app specs read them at load time, so a problem is reported at its
- * `file:line:col` rather than thrown from a construct while building. test/config/platform-rules
- * .test.ts checks each table against what the built platform registers.
+ * What the platform's layers need from the site and take for themselves. Each layer file declares
+ * its own (`LayerNeeds`: the UIs it publishes, the DBaaS databases it keeps), the layer index
+ * collects them (`LAYER_NEEDS` of lib/layers/index.ts) and synth passes them down to the rules of
+ * site.yaml and of the app specs here, which sit below the layers and cannot import them: a problem
+ * is reported at its `file:line:col` rather than thrown from a construct while building.
+ * test/config/platform-rules.test.ts checks each layer's declaration against what it registers.
  */
 
-/** A web UI a layer publishes on the shared gateway as `<subdomain>.<domain>` (PublishedUi). */
-export interface PlatformUi {
-  /** The first label of the host name. */
-  readonly subdomain: string;
-  /** The layer that publishes it. */
-  readonly layer: string;
-  /** What it is, for messages. */
-  readonly what: string;
-  /** The optional component whose layer publishes it. @default - always on */
-  readonly component?: OptionalComponent;
+/** Whether a declared UI is published on a site. */
+export type SiteCondition = (site: Site) => boolean;
+
+/** The condition "while site.yaml leaves `component` on" (`<component>.enabled`). */
+export function withComponent(component: OptionalComponent): SiteCondition {
+  return (site) => site[component].enabled;
 }
 
-/** The UIs of the platform's layers (lib/layers/*, `new PublishedUi`). */
-export const PLATFORM_UIS: readonly PlatformUi[] = [
-  { subdomain: 'argocd', layer: 'argocd', what: 'Argo CD' },
-  { subdomain: HARBOR_SUBDOMAIN, layer: 'harbor', what: 'Harbor', component: 'harbor' },
-  { subdomain: 'jenkins', layer: 'jenkins', what: 'Jenkins', component: 'jenkins' },
-  { subdomain: IAM_HOST, layer: 'keycloak', what: 'Keycloak', component: 'keycloak' },
-  { subdomain: 'grafana', layer: 'monitoring', what: 'Grafana' },
-  { subdomain: 'rancher', layer: 'rancher', what: 'Rancher' },
-  // Published only behind single sign-on, so only with Keycloak.
-  { subdomain: 'longhorn', layer: 'longhorn', what: 'Longhorn', component: 'keycloak' },
-  { subdomain: 'prometheus', layer: 'monitoring', what: 'Prometheus', component: 'keycloak' },
-  { subdomain: 'alertmanager', layer: 'monitoring', what: 'Alertmanager', component: 'keycloak' },
-];
+/** A web UI a layer publishes on the shared gateway as `<subdomain>.<domain>` (`PublishedUi` with `name: subdomain`). */
+export interface LayerUi {
+  /** The first label of the host name. */
+  readonly subdomain: string;
+  /** What it is, for messages. */
+  readonly what: string;
+  /** When the layer publishes it (e.g. `withComponent('keycloak')`: only behind single sign-on). @default - whenever the layer is built */
+  readonly when?: SiteCondition;
+}
 
-/** A database a layer keeps on the site's DBaaS (`Inventory.addDatabase`). */
-export interface PlatformDatabase {
+/** A database a layer keeps on the site's DBaaS (`Inventory.addDatabase` with this engine and database). */
+export interface LayerDatabase {
   readonly engine: keyof Site['dbaas'];
   /** Database name (a redis database index). */
   readonly database: string;
-  /** The layer that uses it. */
-  readonly usedBy: string;
-  /** The optional component whose layer uses it. @default - always on */
-  readonly component?: OptionalComponent;
 }
 
-/** The databases of the platform's layers (harbor, keycloak, monitoring). */
-export const PLATFORM_DATABASES: readonly PlatformDatabase[] = [
-  { engine: 'postgresql', database: 'harbor', usedBy: 'harbor', component: 'harbor' },
-  // Harbor core, job service and registry cache (HARBOR_REDIS_DATABASES).
-  ...['0', '1', '2'].map((database): PlatformDatabase => ({ engine: 'redis', database, usedBy: 'harbor', component: 'harbor' })),
-  { engine: 'postgresql', database: 'keycloak', usedBy: 'keycloak', component: 'keycloak' },
-  { engine: 'postgresql', database: 'grafana', usedBy: 'monitoring' },
-];
+/**
+ * What one layer publishes and keeps, declared in its file (e.g. `MONITORING_NEEDS` of
+ * lib/layers/monitoring.ts) beside the constructs that publish and keep it, which use the same values.
+ */
+export interface LayerNeeds {
+  /** The layer's name (`Layer` `name`). */
+  readonly layer: string;
+  /** The optional component the layer belongs to: built only while site.yaml leaves it on (`OPTIONAL_LAYERS`). @default - always built */
+  readonly component?: OptionalComponent;
+  /** @default - none */
+  readonly uis?: readonly LayerUi[];
+  /** @default - none */
+  readonly databases?: readonly LayerDatabase[];
+}
+
+/** Whether a layer built for `site` publishes `ui` there. */
+export function publishes(site: Site, ui: LayerUi): boolean {
+  return ui.when === undefined || ui.when(site);
+}
+
+/** A UI of the site's platform, with the layer that publishes it. */
+export interface PlatformUi {
+  readonly subdomain: string;
+  readonly what: string;
+  /** The layer that publishes it. */
+  readonly layer: string;
+}
+
+/** A database of the site's platform, with the layer that keeps it. */
+export interface PlatformDatabase extends LayerDatabase {
+  /** The layer that uses it. */
+  readonly usedBy: string;
+}
 
 /** A port no app may expose over TCP, and what holds it. */
 export interface ReservedPort {
@@ -72,26 +85,29 @@ export const HAPROXY_PORTS: readonly ReservedPort[] = [
   { port: 443, what: 'HAProxy\'s HTTPS frontend' },
 ];
 
-const isOn = (site: Site, component: OptionalComponent | undefined) => component === undefined || site[component].enabled;
+const built = (site: Site, needs: LayerNeeds) => needs.component === undefined || site[needs.component].enabled;
 
-/** The host names the site's platform layers publish, with the UI of each. */
-export function platformHosts(site: Site): { readonly host: string; readonly ui: PlatformUi }[] {
-  return PLATFORM_UIS.filter((ui) => isOn(site, ui.component)).map((ui) => ({ host: `${ui.subdomain}.${site.domain}`, ui }));
+/** The host names the site's platform layers publish (`needs`: what each declares, `LAYER_NEEDS`), with the UI of each. */
+export function platformHosts(site: Site, needs: readonly LayerNeeds[]): { readonly host: string; readonly ui: PlatformUi }[] {
+  return needs.filter((n) => built(site, n)).flatMap((n) => (n.uis ?? []).filter((ui) => publishes(site, ui))
+    .map((ui) => ({ host: `${ui.subdomain}.${site.domain}`, ui: { subdomain: ui.subdomain, what: ui.what, layer: n.layer } })));
 }
 
-/** The databases the site's platform layers keep on its DBaaS. */
-export function platformDatabases(site: Site): PlatformDatabase[] {
-  return PLATFORM_DATABASES.filter((d) => isOn(site, d.component));
+/** The databases the site's platform layers keep on its DBaaS (`needs`: what each declares, `LAYER_NEEDS`). */
+export function platformDatabases(site: Site, needs: readonly LayerNeeds[]): PlatformDatabase[] {
+  return needs.filter((n) => built(site, n)).flatMap((n) => (n.databases ?? []).map((d) => ({ engine: d.engine, database: d.database, usedBy: n.layer })));
 }
 
 /**
  * Rules of a site against what its platform layers need: a DBaaS endpoint for each engine they
- * keep data on, an object store for Loki and Velero, node names and labels the host files can carry.
+ * keep data on (`layerNeeds`: what each layer declares, `LAYER_NEEDS` of lib/layers/index.ts, passed
+ * by the caller that renders; absent, not checked), an object store for Loki and Velero, node names
+ * and labels the host files can carry.
  */
-export function checkPlatformNeeds(site: Site): RuleIssue[] {
+export function checkPlatformNeeds(site: Site, layerNeeds: readonly LayerNeeds[] = []): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const needs = new Map<string, string[]>();
-  for (const d of platformDatabases(site)) needs.set(d.engine, [...new Set([...(needs.get(d.engine) ?? []), d.usedBy])]);
+  for (const d of platformDatabases(site, layerNeeds)) needs.set(d.engine, [...new Set([...(needs.get(d.engine) ?? []), d.usedBy])]);
   for (const [engine, users] of needs) {
     if (site.dbaas[engine as keyof Site['dbaas']] === undefined) {
       const who = users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users[users.length - 1]} keep their` : `${users[0]} keeps its`;

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { APP_DEFAULTS, APP_NAME, Environment, IMAGE_REF } from '../config/app-schema';
 import { ConfigError, formatIssue } from '../config/errors';
 import { parseApp } from '../config/load-apps';
+import { LAYER_NEEDS } from '../layers';
 import { secretInValue } from '../config/secret-values';
 import type { Site } from '../config/schema';
 import { readyStep, startupAllowanceSeconds } from '../ha/recovery';
@@ -731,7 +732,7 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
     if (!t.open.length) {
       const spec = renderSpecText(header(t, svc.name, options, false), t.spec);
       try {
-        parseApp(spec, file, options.site);
+        parseApp(spec, file, options.site, LAYER_NEEDS);
         outcomes.push({ kind: 'app', service: svc.name, app, file, text: spec, notes: t.notes, untranslated: t.untranslated });
         continue;
       } catch (e) {

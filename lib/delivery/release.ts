@@ -4,6 +4,7 @@ import { isScalar, parseDocument, Scalar } from 'yaml';
 import { APP_NAME, AppSpec, IMAGE_REF } from '../config/app-schema';
 import { loadSite } from '../config/load';
 import { appFiles, appNameOf, parseApp } from '../config/load-apps';
+import { LAYER_NEEDS } from '../layers';
 import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, recoverCheckout, refuseOnSynthError } from './branch';
 import { DeliveryError } from './delivery-error';
 import { git, gitStatus, StatusEntry } from './git';
@@ -141,7 +142,7 @@ export function release(options: ReleaseOptions): ReleaseResult {
   const siteFile = options.siteFile ?? path.join(root, 'site.yaml');
   // A synth killed part-way must not leave a mixed render to commit.
   recoverCheckout(root, 'release', log);
-  const site = refuseOnSynthError(() => loadSite(siteFile), 'site.yaml is invalid');
+  const site = refuseOnSynthError(() => loadSite(siteFile, undefined, LAYER_NEEDS), 'site.yaml is invalid');
   const branch = site.git.revision;
 
   // The app and the reference.
@@ -173,7 +174,7 @@ export function release(options: ReleaseOptions): ReleaseResult {
 
   // Edit, validate, render; any failure puts the file back.
   const { text, previous } = replaceImage(original, rel, image);
-  const spec = refuseOnSynthError(() => parseApp(text, rel, site), `${rel} would not be valid with image ${image}`);
+  const spec = refuseOnSynthError(() => parseApp(text, rel, site, LAYER_NEEDS), `${rel} would not be valid with image ${image}`);
   const waits = waitsForPromotion(spec);
   const host = previewHost(spec, site.domain);
   const previewUrl = host ? `https://${host}` : undefined;

@@ -9,9 +9,15 @@ import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 import { Inventory } from '../inventory';
 import { LDAP_CA_SECRET } from '../ldap-schema';
 import { Layer } from '../layer';
+import type { LayerNeeds, LayerUi } from '../config/platform-rules';
 
 /** Secret Argo CD reads the Gitea repository with (when it is private). */
 export const ARGOCD_REPO_SECRET = 'repo-platform';
+
+/** Argo CD's UI, `argocd.<domain>`. */
+export const ARGOCD_UI: LayerUi = { subdomain: 'argocd', what: 'Argo CD' };
+/** What the argocd layer takes for itself, for the site and app rules (`LAYER_NEEDS`): its UI's host. */
+export const ARGOCD_NEEDS: LayerNeeds = { layer: 'argocd', uis: [ARGOCD_UI] };
 
 /**
  * Argo CD managing itself: the same objects `argocd/` bootstraps, synced from `dist/argocd`,
@@ -55,7 +61,7 @@ export function argoCdLayer(scope: Construct, ctx: PlatformContext): Layer {
     data: { 'webhook.gogs.secret': site.git.webhookSecret },
     mergeIntoExisting: true,
   });
-  new PublishedUi(layer, 'ui', { name: 'argocd', namespace: ARGOCD_NAMESPACE, serviceName: 'argocd-server', servicePort: 80, description: 'Argo CD: GitOps sync status' });
+  new PublishedUi(layer, 'ui', { name: ARGOCD_UI.subdomain, namespace: ARGOCD_NAMESPACE, serviceName: 'argocd-server', servicePort: 80, description: 'Argo CD: GitOps sync status' });
 
   const inventory = Inventory.of(layer);
   inventory.addDirectoryUse(site.ldap, 'argocd', { failover: false, ca: { namespace: ARGOCD_NAMESPACE, ...LDAP_CA_SECRET } }, { admins: true, viewers: true });

@@ -17,6 +17,7 @@ import { LDAP_CA_SECRET, ldapMapping, ldapUrls } from '../ldap-schema';
 import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 import { HARBOR_SUBDOMAIN } from '../registry';
 import type { ChartPin } from '../versions';
+import type { LayerDatabase, LayerNeeds, LayerUi } from '../config/platform-rules';
 
 /** Harbor: the container registry (chart 1.19.1 ships Harbor 2.15.1). */
 export const HARBOR_CHART: ChartPin = {
@@ -391,6 +392,18 @@ export function harborValues(site: Site): HarborValues {
   };
 }
 
+/** Harbor's UI and registry API, `registry.<domain>` (the nodes' mirror endpoint too). */
+export const HARBOR_UI: LayerUi = { subdomain: HARBOR_SUBDOMAIN, what: 'Harbor' };
+/** Harbor's databases on the DBaaS: its PostgreSQL database and its redis databases (`HARBOR_REDIS_DATABASES`). */
+export const HARBOR_DBS: Readonly<Record<'postgresql' | keyof typeof HARBOR_REDIS_DATABASES, LayerDatabase>> = {
+  postgresql: { engine: 'postgresql', database: HARBOR_DATABASE.database },
+  core: { engine: 'redis', database: String(HARBOR_REDIS_DATABASES.core) },
+  jobservice: { engine: 'redis', database: String(HARBOR_REDIS_DATABASES.jobservice) },
+  registry: { engine: 'redis', database: String(HARBOR_REDIS_DATABASES.registry) },
+};
+/** What the harbor layer (component harbor) takes for itself, for the site and app rules (`LAYER_NEEDS`): its UI's host and its databases. */
+export const HARBOR_NEEDS: LayerNeeds = { layer: 'harbor', component: 'harbor', uis: [HARBOR_UI], databases: Object.values(HARBOR_DBS) };
+
 /**
  * Harbor, the container registry: nginx, portal, core, job service and registry with two
  * replicas each on two nodes, PostgreSQL and redis from the DBaaS, images on a Longhorn RWX
@@ -441,7 +454,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
   }
 
   const ui = new PublishedUi(layer, 'ui', {
-    name: HARBOR_SUBDOMAIN,
+    name: HARBOR_UI.subdomain,
     namespace: HARBOR_NAMESPACE,
     serviceName: HARBOR_SERVICE.name,
     servicePort: HARBOR_SERVICE.port,
@@ -455,7 +468,7 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
   }
   inventory.addDirectoryUse(site.ldap, 'harbor', { failover: false, ca: { namespace: HARBOR_NAMESPACE, ...LDAP_CA_SECRET } }, { admins: true, memberOf: true });
   inventory.addDatabase({
-    engine: 'postgresql', ...HARBOR_DATABASE, passwordRef: site.harbor.databasePassword, usedBy: 'harbor',
+    ...HARBOR_DBS.postgresql, user: HARBOR_DATABASE.user, passwordRef: site.harbor.databasePassword, usedBy: 'harbor',
     purpose: 'Harbor: projects, users, artifacts metadata, job logs',
   });
   const redisUses: Record<keyof typeof HARBOR_REDIS_DATABASES, string> = {
@@ -463,8 +476,8 @@ export function harborLayer(scope: Construct, ctx: PlatformContext): Layer {
     jobservice: 'Harbor job service: job queue',
     registry: 'Harbor registry: layer metadata cache',
   };
-  for (const [component, index] of Object.entries(HARBOR_REDIS_DATABASES) as [keyof typeof HARBOR_REDIS_DATABASES, number][]) {
-    inventory.addDatabase({ engine: 'redis', database: String(index), user: 'default', passwordRef: site.harbor.redisPassword, usedBy: 'harbor', purpose: redisUses[component] });
+  for (const component of Object.keys(HARBOR_REDIS_DATABASES) as (keyof typeof HARBOR_REDIS_DATABASES)[]) {
+    inventory.addDatabase({ ...HARBOR_DBS[component], user: 'default', passwordRef: site.harbor.redisPassword, usedBy: 'harbor', purpose: redisUses[component] });
   }
 
   new TextFile(layer, 'doc', { path: 'docs/harbor.md', content: harborDoc(site) });

@@ -19,6 +19,7 @@ import { HARBOR_SUBDOMAIN } from '../registry';
 import type { ContainerResources } from '../constructs/container';
 import { LDAP_CA_SECRET, ldapMapping, ldapUrls } from '../ldap-schema';
 import { LdapCaSecret } from '../constructs/ldap-ca-secret';
+import type { LayerNeeds, LayerUi } from '../config/platform-rules';
 
 /** Jenkins: CI, controller and Kubernetes pod agents (chart 5.9.53 ships Jenkins 2.568.2). */
 export const JENKINS_CHART: ChartPin = {
@@ -494,6 +495,11 @@ export function jenkinsValues(site: Site, versions: Versions): JenkinsValues {
   };
 }
 
+/** Jenkins' UI, `jenkins.<domain>`. */
+export const JENKINS_UI: LayerUi = { subdomain: 'jenkins', what: 'Jenkins' };
+/** What the jenkins layer (component jenkins) takes for itself, for the site and app rules (`LAYER_NEEDS`): its UI's host. */
+export const JENKINS_NEEDS: LayerNeeds = { layer: 'jenkins', component: 'jenkins', uis: [JENKINS_UI] };
+
 /**
  * Jenkins: the controller as a declared singleton on a Longhorn volume (rescheduled after a node
  * failure, see JENKINS_RECOVERY), LDAP login with group-based authorization, Kubernetes pod
@@ -554,7 +560,7 @@ export function jenkinsLayer(scope: Construct, ctx: PlatformContext): Layer {
   // exists this ExternalSecret is degraded, so it syncs after Jenkins and never holds it back.
   layer.addOrder(robot, jenkins);
 
-  new PublishedUi(layer, 'ui', { name: 'jenkins', namespace: JENKINS_NAMESPACE, serviceName: JENKINS_SERVICE.name, servicePort: JENKINS_SERVICE.port, description: 'Jenkins CI' });
+  new PublishedUi(layer, 'ui', { name: JENKINS_UI.subdomain, namespace: JENKINS_NAMESPACE, serviceName: JENKINS_SERVICE.name, servicePort: JENKINS_SERVICE.port, description: 'Jenkins CI' });
 
   const inventory = Inventory.of(layer);
   inventory.addDirectoryUse(site.ldap, 'jenkins', { failover: true, ca: { namespace: JENKINS_NAMESPACE, ...LDAP_CA_SECRET } }, { admins: true, viewers: true });

@@ -18,6 +18,7 @@ import { Inventory } from '../inventory';
 import { Layer } from '../layer';
 import { LDAP_CA_SECRET, ldapMapping, ldapUrls } from '../ldap-schema';
 import { LdapCaSecret } from '../constructs/ldap-ca-secret';
+import type { LayerDatabase, LayerNeeds, LayerUi } from '../config/platform-rules';
 
 export const KEYCLOAK_NAMESPACE = 'keycloak';
 /** The Keycloak CR; the operator names the Service `<name>-service` and labels pods with it. */
@@ -432,6 +433,13 @@ export function gatewayCallbacks(inventory: Pick<Inventory, 'apis' | 'sso'>): st
   return [...new Set([...inventory.apis.flatMap((a) => (a.redirectUrl ? [a.redirectUrl] : [])), ...inventory.sso.map((e) => e.redirectUrl)])].sort();
 }
 
+/** Keycloak's login and admin console, `iam.<domain>` (`iamUrl`). */
+export const KEYCLOAK_UI: LayerUi = { subdomain: IAM_HOST, what: 'Keycloak' };
+/** Keycloak's database on `dbaas.postgresql`. */
+export const KEYCLOAK_DB: LayerDatabase = { engine: 'postgresql', database: KEYCLOAK_DATABASE };
+/** What the keycloak layer (component keycloak) takes for itself, for the site and app rules (`LAYER_NEEDS`): its UI's host and its database. */
+export const KEYCLOAK_NEEDS: LayerNeeds = { layer: 'keycloak', component: 'keycloak', uis: [KEYCLOAK_UI], databases: [KEYCLOAK_DB] };
+
 /**
  * Keycloak, the platform's IAM at `iam.<domain>`: the operator from its pinned release, a
  * two-instance Keycloak on the DBaaS PostgreSQL, and the `platform` realm (LDAP federation with
@@ -513,12 +521,11 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
   layer.addOrder(realmImport, keycloak);
   layer.addOrder(realmImport, realmSecret);
 
-  new PublishedUi(layer, 'ui', { name: IAM_HOST, namespace: KEYCLOAK_NAMESPACE, serviceName: KEYCLOAK_SERVICE, servicePort: KEYCLOAK_HTTP_PORT, description: 'Keycloak: platform login (realm platform) and admin console' });
+  new PublishedUi(layer, 'ui', { name: KEYCLOAK_UI.subdomain, namespace: KEYCLOAK_NAMESPACE, serviceName: KEYCLOAK_SERVICE, servicePort: KEYCLOAK_HTTP_PORT, description: 'Keycloak: platform login (realm platform) and admin console' });
 
   inventory.addDirectoryUse(site.ldap, 'keycloak', { failover: true, ca: { namespace: KEYCLOAK_NAMESPACE, ...LDAP_CA_SECRET } });
   inventory.addDatabase({
-    engine: 'postgresql',
-    database: KEYCLOAK_DATABASE,
+    ...KEYCLOAK_DB,
     user: site.keycloak.databaseUser,
     passwordRef: site.keycloak.databasePassword,
     usedBy: 'keycloak',

@@ -21,6 +21,8 @@ import { Inventory } from '../inventory';
 import { REPLICA_COUNT, REPLICA_SOFT_ANTI_AFFINITY, RND_REPLICA_COUNT, RND_STORAGE_CLASS, STORAGE_TAGS } from '../ha/storage';
 import { RND_TAINT, STORAGE_TAG_LABEL } from '../hosts/node-labels';
 import type { ChartPin } from '../versions';
+import { publishes, withComponent } from '../config/platform-rules';
+import type { LayerNeeds, LayerUi } from '../config/platform-rules';
 
 /** Longhorn: replicated block storage. */
 export const LONGHORN_CHART: ChartPin = {
@@ -164,8 +166,6 @@ export const LONGHORN_DRIVER_DEPLOYER = 'longhorn-driver-deployer';
 export const LONGHORN_UI = 'longhorn-ui';
 /** The chart's Service in front of the UI (nginx on 8000 behind port 80). */
 export const LONGHORN_FRONTEND = { name: 'longhorn-frontend', port: 80 } as const;
-/** Sub-domain of the UI: `longhorn.<domain>`, behind single sign-on. */
-export const LONGHORN_UI_HOST = 'longhorn';
 /** The longhorn-ui image's nginx user (its Dockerfile: `USER 499`). */
 export const LONGHORN_UI_UID = 499;
 /** Paths nginx writes under a read-only root that the chart mounts nothing at (volume name, mount path). */
@@ -507,14 +507,18 @@ export function rndStorageClass(scope: Construct): KubeStorageClass {
   });
 }
 
+/** Longhorn's UI: it has no login of its own, so it is published only behind single sign-on (with Keycloak). */
+export const LONGHORN_WEB_UI: LayerUi = { subdomain: 'longhorn', what: 'Longhorn', when: withComponent('keycloak') };
+/** What the longhorn layer takes for itself, for the site and app rules (`LAYER_NEEDS`): its UI's host. */
+export const LONGHORN_NEEDS: LayerNeeds = { layer: 'longhorn', uis: [LONGHORN_WEB_UI] };
+
 /**
  * Longhorn: replicated block storage (three replicas on three nodes), the default
  * StorageClass, the site's backup target and recurring snapshots and backups.
  */
 export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
   const credentials = backupCredentialData(ctx.site.storage);
-  // Longhorn's UI has no login of its own: it is published only behind single sign-on.
-  const ui = ctx.site.keycloak.enabled;
+  const ui = publishes(ctx.site, LONGHORN_WEB_UI);
   const layer = new Layer(scope, {
     name: 'longhorn',
     description: 'Longhorn: replicated volumes (default StorageClass), backups to the site target',
@@ -573,7 +577,7 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
   }
   if (ui) {
     new PublishedUi(layer, 'ui', {
-      name: LONGHORN_UI_HOST, namespace: LONGHORN_NAMESPACE, serviceName: LONGHORN_FRONTEND.name, servicePort: LONGHORN_FRONTEND.port,
+      name: LONGHORN_WEB_UI.subdomain, namespace: LONGHORN_NAMESPACE, serviceName: LONGHORN_FRONTEND.name, servicePort: LONGHORN_FRONTEND.port,
       description: 'Longhorn UI: volumes, replicas, backups (single sign-on, admin group)',
       sso: { groups: [realmGroupName(ctx.site.ldap.adminGroup)] },
     });

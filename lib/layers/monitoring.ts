@@ -24,6 +24,8 @@ import { AlertGroup, APP_ALERTS, platformAlertGroups } from '../monitoring/alert
 import { dashboardJson, platformDashboards } from '../monitoring/dashboards';
 import { sortKeys } from '../render/sort';
 import type { ChartPin } from '../versions';
+import { publishes, withComponent } from '../config/platform-rules';
+import type { LayerDatabase, LayerNeeds, LayerUi } from '../config/platform-rules';
 
 /**
  * kube-prometheus-stack: Prometheus operator, Prometheus, Alertmanager, Grafana (chart 12.11.1
@@ -420,6 +422,17 @@ export function prometheusRuleGroup(group: AlertGroup): PrometheusRuleSpecGroups
   };
 }
 
+/** Grafana's UI, `grafana.<domain>` (its own LDAP login). */
+export const GRAFANA_UI: LayerUi = { subdomain: 'grafana', what: 'Grafana' };
+/** Prometheus's UI: it has no login of its own, so it is published only behind single sign-on (with Keycloak). */
+export const PROMETHEUS_UI: LayerUi = { subdomain: 'prometheus', what: 'Prometheus', when: withComponent('keycloak') };
+/** Alertmanager's UI: no login of its own either, so only behind single sign-on. */
+export const ALERTMANAGER_UI: LayerUi = { subdomain: 'alertmanager', what: 'Alertmanager', when: withComponent('keycloak') };
+/** Grafana's database on `dbaas.postgresql`. */
+export const GRAFANA_DB: LayerDatabase = { engine: 'postgresql', database: GRAFANA_DATABASE };
+/** What the monitoring layer takes for itself, for the site and app rules (`LAYER_NEEDS`): its UIs' hosts and Grafana's database. */
+export const MONITORING_NEEDS: LayerNeeds = { layer: 'monitoring', uis: [GRAFANA_UI, PROMETHEUS_UI, ALERTMANAGER_UI], databases: [GRAFANA_DB] };
+
 /**
  * Monitoring: kube-prometheus-stack (Prometheus 2 replicas, Alertmanager 3, both on different
  * nodes with Longhorn volumes), Grafana at grafana.<domain> with LDAP login and the platform's
@@ -487,12 +500,14 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   if (receivers) layer.addOrder(amConfig, receivers);
 
-  new PublishedUi(layer, 'grafana-ui', { name: 'grafana', namespace: MONITORING_NAMESPACE, serviceName: GRAFANA_SERVICE.name, servicePort: GRAFANA_SERVICE.port, description: 'Grafana: dashboards, logs' });
+  new PublishedUi(layer, 'grafana-ui', { name: GRAFANA_UI.subdomain, namespace: MONITORING_NAMESPACE, serviceName: GRAFANA_SERVICE.name, servicePort: GRAFANA_SERVICE.port, description: 'Grafana: dashboards, logs' });
   // Prometheus and Alertmanager have no login of their own: published only behind single sign-on.
-  if (site.keycloak.enabled) {
-    const admins = { groups: [realmGroupName(site.ldap.adminGroup)] };
-    new PublishedUi(layer, 'prometheus-ui', { name: 'prometheus', namespace: MONITORING_NAMESPACE, serviceName: PROMETHEUS_SERVICE.name, servicePort: PROMETHEUS_SERVICE.port, description: 'Prometheus: queries, targets, rules (single sign-on, admin group)', sso: admins });
-    new PublishedUi(layer, 'alertmanager-ui', { name: 'alertmanager', namespace: MONITORING_NAMESPACE, serviceName: ALERTMANAGER_SERVICE.name, servicePort: ALERTMANAGER_SERVICE.port, description: 'Alertmanager: alerts, silences (single sign-on, admin group)', sso: admins });
+  const admins = { groups: [realmGroupName(site.ldap.adminGroup)] };
+  if (publishes(site, PROMETHEUS_UI)) {
+    new PublishedUi(layer, 'prometheus-ui', { name: PROMETHEUS_UI.subdomain, namespace: MONITORING_NAMESPACE, serviceName: PROMETHEUS_SERVICE.name, servicePort: PROMETHEUS_SERVICE.port, description: 'Prometheus: queries, targets, rules (single sign-on, admin group)', sso: admins });
+  }
+  if (publishes(site, ALERTMANAGER_UI)) {
+    new PublishedUi(layer, 'alertmanager-ui', { name: ALERTMANAGER_UI.subdomain, namespace: MONITORING_NAMESPACE, serviceName: ALERTMANAGER_SERVICE.name, servicePort: ALERTMANAGER_SERVICE.port, description: 'Alertmanager: alerts, silences (single sign-on, admin group)', sso: admins });
   }
 
   // The scrape targets every layer registers (Inventory), from this namespace, so no layer waits
@@ -523,8 +538,7 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
   const inventory = Inventory.of(layer);
   inventory.addDirectoryUse(site.ldap, 'grafana', { failover: true, ca: { namespace: MONITORING_NAMESPACE, ...LDAP_CA_SECRET } }, { admins: true, viewers: true });
   inventory.addDatabase({
-    engine: 'postgresql',
-    database: GRAFANA_DATABASE,
+    ...GRAFANA_DB,
     user: site.monitoring.grafana.databaseUser,
     passwordRef: site.monitoring.grafana.databasePassword,
     usedBy: 'monitoring',

@@ -16,6 +16,7 @@ import { ldapMapping } from '../ldap-schema';
 import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 import type { ChartPin } from '../versions';
 import { bare, VendorError } from '../vendor/chart-source';
+import type { LayerNeeds, LayerUi } from '../config/platform-rules';
 
 /** Rancher: the control panel. */
 export const RANCHER_CHART: ChartPin = {
@@ -204,6 +205,11 @@ export function openLdapConfig(site: Site): OpenLdapAuthConfig {
   };
 }
 
+/** Rancher's UI, `rancher.<domain>`. */
+export const RANCHER_UI: LayerUi = { subdomain: 'rancher', what: 'Rancher' };
+/** What the rancher layer takes for itself, for the site and app rules (`LAYER_NEEDS`): its UI's host. */
+export const RANCHER_NEEDS: LayerNeeds = { layer: 'rancher', uis: [RANCHER_UI] };
+
 /**
  * Rancher, the control panel: three replicas on three nodes, TLS external, its UI through the
  * shared gateway, the first admin password and the LDAP bind password from Bitwarden, and
@@ -277,7 +283,7 @@ export function rancherLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   layer.addOrder(ldapPassword, rancher);
 
-  new PublishedUi(layer, 'ui', { name: 'rancher', namespace: RANCHER_NAMESPACE, serviceName: 'rancher', servicePort: 80, description: 'Rancher control panel' });
+  new PublishedUi(layer, 'ui', { name: RANCHER_UI.subdomain, namespace: RANCHER_NAMESPACE, serviceName: 'rancher', servicePort: 80, description: 'Rancher control panel' });
 
   const inventory = Inventory.of(layer);
   inventory.addDirectoryUse(site.ldap, 'rancher', { failover: true, ca: { namespace: RANCHER_NAMESPACE, ...RANCHER_ADDITIONAL_CA } }, { admins: 'platform administrators: Rancher admin (GlobalRole admin), the only group allowed to log in to Rancher at first', memberOf: true });

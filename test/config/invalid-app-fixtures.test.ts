@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ConfigError } from '../../lib/config/errors';
 import { loadApps, parseApp } from '../../lib/config/load-apps';
 import { decodeUtf8 } from '../../lib/config/utf8';
+import { LAYER_NEEDS } from '../../lib/layers';
 import { REPO, shippedSite } from '../helpers';
 
 const DIR = path.join(REPO, 'test', 'fixtures', 'invalid-apps');
@@ -25,8 +26,9 @@ describe('invalid app spec fixtures (test/fixtures/invalid-apps)', () => {
     expect(expected.length).toBeGreaterThan(0);
     let error: unknown;
     try {
-      // As loadApps reads it: the bytes decoded as UTF-8 (a file that is not UTF-8 fails there).
-      parseApp(decodeUtf8(fs.readFileSync(file), file), file, site);
+      // As loadApps reads it for synth: the bytes decoded as UTF-8 (a file that is not UTF-8 fails
+      // there), checked against what the layers of the index take (LAYER_NEEDS).
+      parseApp(decodeUtf8(fs.readFileSync(file), file), file, site, LAYER_NEEDS);
     } catch (e) {
       error = e;
     }
@@ -39,7 +41,7 @@ describe('invalid app spec fixtures (test/fixtures/invalid-apps)', () => {
   test('GIVEN the whole folder WHEN loaded as apps/ THEN every file\'s problems are reported at once', () => {
     let error: unknown;
     try {
-      loadApps(DIR, site);
+      loadApps(DIR, site, LAYER_NEEDS);
     } catch (e) {
       error = e;
     }

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import type { AppSpec } from '../../lib/config/app-schema';
 import { ConfigError, formatIssue } from '../../lib/config/errors';
 import { parseApp } from '../../lib/config/load-apps';
+import { LAYER_NEEDS } from '../../lib/layers';
 import { LOCK_FILE, parseLock } from '../../lib/paas/lock';
 import { WebApp } from '../../lib/paas/web-app';
 import { WorkloadChart } from '../../lib/paas/workload-chart';
@@ -290,7 +291,7 @@ describe('WebApp', () => {
 
   test('GIVEN an app or its preview on a platform UI host WHEN parsed THEN a ConfigError names the app file, line, column and field, before anything is built', () => {
     const refused = (text: string) => {
-      try { parseApp(text, 'apps/dash.yaml', site); } catch (e) { return (e as ConfigError).issues.map(formatIssue); }
+      try { parseApp(text, 'apps/dash.yaml', site, LAYER_NEEDS); } catch (e) { return (e as ConfigError).issues.map(formatIssue); }
       throw new Error('parseApp accepted the app');
     };
     expect(refused('environment: prod\nimage: nginx:1.27.3\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: grafana.turnsys.com } }\n')).toEqual([

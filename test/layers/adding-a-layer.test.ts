@@ -3,26 +3,30 @@ import * as path from 'path';
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { parse } from 'yaml';
-import { ConfigError } from '../../lib/config/errors';
+import { ConfigError, formatIssue } from '../../lib/config/errors';
+import type { LayerDatabase, LayerNeeds, LayerUi } from '../../lib/config/platform-rules';
 import { HelmComponent } from '../../lib/constructs/helm-component';
 import { PlatformNamespace } from '../../lib/constructs/platform-namespace';
+import { PublishedUi } from '../../lib/constructs/published-ui';
 import { pinned } from '../../lib/context';
 import type { LayerFactory, PlatformContext } from '../../lib/context';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
+import { Inventory } from '../../lib/inventory';
 import { Layer } from '../../lib/layer';
-import { CHART_PINS, LAYERS } from '../../lib/layers';
+import { CHART_PINS, LAYER_NEEDS, LAYERS } from '../../lib/layers';
 import { metricsServerValues } from '../../lib/layers/metrics-server';
-import { synth } from '../../lib/synth';
+import { loadInputs, synth } from '../../lib/synth';
 import { chartComponents } from '../../lib/vendor/vendor-command';
 import { readVendorLock } from '../../lib/vendor/lock';
 import { ChartPin, pinNames } from '../../lib/versions';
 import { layerNames, REPO, shippedSite, tempRootWithOutputs } from '../helpers';
 
 /**
- * docs/adding-a-layer.md: a chart layer is its file (with its chart pin) and its entries in the
- * layer index. This fixture layer and its pin are registered only by being in the lists of layer
- * factories and chart pins (what lib/layers/index.ts LAYERS and CHART_PINS are); no other file
- * knows them. Its chart is one already vendored (metrics-server), under its own release name.
+ * docs/adding-a-layer.md: a chart layer is its file (with its chart pin and what it takes) and its
+ * entries in the layer index. This fixture layer, its pin and its declared UI and database are
+ * registered only by being in the lists of layer factories, chart pins and layer needs (what
+ * lib/layers/index.ts LAYERS, CHART_PINS and LAYER_NEEDS are); no other file knows them. Its chart
+ * is one already vendored (metrics-server), under its own release name.
  */
 const FIXTURE = 'fixture-layer';
 const RELEASE = 'fixture-metrics-server';
@@ -37,8 +41,13 @@ const FIXTURE_CHART: ChartPin = {
   source: { repository: 'https://github.com/kubernetes-sigs/metrics-server', path: 'charts/metrics-server', tag: 'metrics-server-helm-chart-{version}' },
 };
 
+/** The fixture's UI and database, as a layer file declares them: the site and app rules read them from here only. */
+const FIXTURE_UI: LayerUi = { subdomain: 'fixture', what: 'the fixture console' };
+const FIXTURE_DB: LayerDatabase = { engine: 'postgresql', database: 'fixture' };
+const FIXTURE_NEEDS: LayerNeeds = { layer: FIXTURE, uis: [FIXTURE_UI], databases: [FIXTURE_DB] };
+
 function fixtureLayer(scope: Construct, ctx: PlatformContext): Layer {
-  const layer = new Layer(scope, { name: FIXTURE, description: 'a layer only the index knows', namespace: FIXTURE, dependsOn: ['secrets'] });
+  const layer = new Layer(scope, { name: FIXTURE, description: 'a layer only the index knows', namespace: FIXTURE, dependsOn: ['gateway', 'secrets'] });
   new PlatformNamespace(layer, 'namespace', { name: FIXTURE });
   new ApiObject(layer, 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: FIXTURE }, data: { greeting: 'hello' } });
   new HelmComponent(layer, 'chart', {
@@ -53,6 +62,9 @@ function fixtureLayer(scope: Construct, ctx: PlatformContext): Layer {
       affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/name': RELEASE, 'app.kubernetes.io/instance': RELEASE } } }] } },
     },
   });
+  // Published and kept from the declared values, as the shipped layers do.
+  new PublishedUi(layer, 'ui', { name: FIXTURE_UI.subdomain, namespace: FIXTURE, serviceName: RELEASE, servicePort: 443, description: 'the fixture console' });
+  Inventory.of(layer).addDatabase({ ...FIXTURE_DB, user: 'fixture', passwordRef: 'bitwarden:fixture-db', usedBy: FIXTURE, purpose: 'the fixture\'s settings' });
   return layer;
 }
 
@@ -69,12 +81,13 @@ function siteOverridingFixture(root: string): string {
 describe('adding a layer (docs/adding-a-layer.md)', () => {
   const factories: readonly LayerFactory[] = [...LAYERS, fixtureLayer];
   const pins: readonly ChartPin[] = [...CHART_PINS, FIXTURE_CHART];
+  const needs: readonly LayerNeeds[] = [...LAYER_NEEDS, FIXTURE_NEEDS];
   let root: string;
   beforeAll(() => {
     root = tempRootWithOutputs();
     siteOverridingFixture(root);
     // synth verifies the whole rendered tree and throws (writing nothing) on any finding.
-    synth({ root, layers: factories, pinNames: pinNames(pins), log: () => undefined });
+    synth({ root, layers: factories, pinNames: pinNames(pins), layerNeeds: needs, log: () => undefined });
   }, 300000);
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -104,6 +117,36 @@ describe('adding a layer (docs/adding-a-layer.md)', () => {
       const line = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.startsWith(`  ${FIXTURE_CHART.name}:`)) + 1;
       expect((error as ConfigError).issues.map((i) => `${i.line}:${i.column} ${i.field}`)).toEqual([`${line}:3 versions.${FIXTURE_CHART.name}`]);
       expect((error as Error).message).toContain(`unknown component "${FIXTURE_CHART.name}" (allowed: `);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN a layer whose file declares a UI and a database WHEN synthesized THEN it publishes the UI on the gateway and keeps the database, as declared', () => {
+    const route = parse(fs.readFileSync(path.join(root, 'dist', FIXTURE, `httproute-${FIXTURE_UI.subdomain}.yaml`), 'utf8'));
+    expect(route.spec.hostnames).toEqual(['fixture.turnsys.com']);
+    expect(fs.readFileSync(path.join(root, 'docs', 'databases.md'), 'utf8')).toMatch(/\| postgresql \| [^|]+ \| `fixture` \|/);
+  });
+
+  test('GIVEN an app on the fixture layer\'s host and database WHEN synthesized with the fixture\'s declaration passed in THEN it is refused at its file:line:col, before anything is built; with the index\'s declarations alone it loads', () => {
+    const elsewhere = tempRootWithOutputs();
+    try {
+      siteOverridingFixture(elsewhere);
+      fs.writeFileSync(path.join(elsewhere, 'apps', 'clash.yaml'), 'environment: prod\nimage: nginx:1.27.3\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: fixture.turnsys.com } }\ndatabases: [ { engine: postgresql, name: fixture } ]\n');
+      let error: unknown;
+      try {
+        synth({ root: elsewhere, layers: factories, pinNames: pinNames(pins), layerNeeds: needs, log: () => undefined });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const shown = path.relative(process.cwd(), path.join(elsewhere, 'apps', 'clash.yaml'));
+      expect((error as ConfigError).issues.map(formatIssue)).toEqual([
+        `${shown}:4:25: expose.http.host: "fixture.turnsys.com" is the host of the fixture console (layer ${FIXTURE}); one app or platform UI per host name: pick another host`,
+        `${shown}:5:14: databases[0]: postgresql database "fixture" is the platform's (layer ${FIXTURE}); give the app its own: set databases[0].name to another`,
+      ]);
+      // The index's declarations alone do not know the fixture's: the app would load.
+      expect(loadInputs(elsewhere, undefined, undefined, pinNames(pins)).apps.map((a) => a.name)).toContain('clash');
     } finally {
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }

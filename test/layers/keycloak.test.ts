@@ -82,9 +82,9 @@ describe('Keycloak layer', () => {
     expect(es.spec.target.template.data).toEqual({ username: 'keycloak', password: '{{ .password }}' });
   });
 
-  test('GIVEN a site without dbaas.postgresql WHEN rendered unvalidated THEN it is a programming error naming the table of the site rule (fixture dbaas-postgresql-missing)', () => {
+  test('GIVEN a site without dbaas.postgresql WHEN rendered unvalidated THEN it is a programming error naming where the site rule reads the databases from (fixture dbaas-postgresql-missing)', () => {
     const site = siteWith((s) => { delete s.dbaas.postgresql; });
-    expect(() => renderSite(site)).toThrow(/^programming error: the site has no dbaas\.postgresql; list the database that needs it in PLATFORM_DATABASES \(lib\/config\/platform-rules\.ts\)/);
+    expect(() => renderSite(site)).toThrow(/^programming error: the site has no dbaas\.postgresql; declare the database that needs it in its layer file \(LayerNeeds, listed in LAYER_NEEDS of lib\/layers\/index\.ts\)/);
   });
 
   test('GIVEN TLS ending at HAProxy WHEN rendered THEN Keycloak serves plain HTTP behind the proxy with its public URL fixed, no Ingress, and its first admin from Bitwarden', () => {
