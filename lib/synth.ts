@@ -170,9 +170,9 @@ export function synth(options: SynthOptions): SynthResult {
     const checks = options.cache === false ? undefined : timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE)));
     const writeStart = process.hrtime.bigint();
     let checkMs = 0;
-    const written = writeAtomically(options.root, files, (tmp) => {
+    const written = writeAtomically(options.root, files, (tree) => {
       const t = process.hrtime.bigint();
-      const findings = verifyTree(tmp, registry, facts, { ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
+      const findings = verifyTree(tree.dir, registry, facts, { source: tree, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
     });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isMap, JsonMap } from './manifest';
 import { loadManifests } from './manifest-yaml';
-import { listFiles } from './walk';
+import { filesUnder, listFiles } from './walk';
 
 /** One object read back from the rendered tree. */
 export interface LoadedObject {
@@ -33,6 +33,19 @@ export interface LoadedTree {
 export function loadTree(root: string): LoadedTree {
   const files = [...listFiles(path.join(root, 'dist'), 'dist/'), ...listFiles(path.join(root, 'argocd'), 'argocd/')];
   return loadFiles(files, (file) => fs.readFileSync(path.join(root, file), 'utf8'));
+}
+
+/** A rendered tree held in memory (or anywhere): every file's path, relative to the root, and how to read one. */
+export interface TreeSource {
+  /** Every file of the tree (dist/, argocd/, and the rest). */
+  readonly files: readonly string[];
+  /** The text of a file of the tree, or undefined when it is not one. */
+  readonly read: (file: string) => string | undefined;
+}
+
+/** What `loadTree` reads on disk, from a tree given as a `TreeSource`: the same files in the same order. */
+export function loadSource(source: TreeSource): LoadedTree {
+  return loadFiles([...filesUnder(source.files, 'dist/'), ...filesUnder(source.files, 'argocd/')], (file) => source.read(file) ?? '');
 }
 
 /**

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
+import type { TreeSource } from '../k8s/tree';
 import type { RenderedFile } from './rendered-file';
 import { BACKUP_DIR, JOURNAL_FILE, JournalEntry, recoverInterruptedSynth, StepHook, swapOutputs, SwapJournal, TEMP_PREFIX } from './swap';
 
@@ -14,6 +15,12 @@ export interface WriteOptions {
   readonly onStep?: StepHook;
   /** Where the sentence about an interrupted synth put right goes. @default stderr, as `synth: ...` */
   readonly log?: (line: string) => void;
+}
+
+/** What `writeAtomically`'s check is given: the whole new tree, in memory, before anything moves. */
+export interface StagedTree extends TreeSource {
+  /** The temporary folder beside the outputs: it holds only the new and changed files, which the swap moves in. */
+  readonly dir: string;
 }
 
 /** What `writeAtomically` replaced. */
@@ -42,26 +49,24 @@ function sameOnDisk(target: string, file: RenderedFile, bytes: Buffer): boolean 
 }
 
 /**
- * Writes `files` into a fresh temporary folder beside the outputs, runs `check` on it, and only
- * then changes the outputs, file by file: a file whose bytes (and executable bit) are already on
- * disk is not touched at all; new and changed files are moved in; in the folders of
- * `OUTPUT_DIRS`, files that are no longer rendered are removed, and so are folders left empty;
- * in docs/ and reports/ only the generated files are written (hand-written files beside them
- * stay). The temporary folder holds the whole new tree for `check`: the unchanged files are hard
- * links to the outputs (so `check` must only read it), the others are written. The change is
- * crash-consistent (see `swapOutputs` and `JOURNAL_FILE`): afterwards every output is either as
- * it was or new, also when a step fails or the process is killed, and when writing or `check`
- * throws, nothing is moved at all. Errors about the outputs on disk are `OutputError`s that say
- * what the outputs are now.
+ * Compares each of `files` with the output on disk, writes the new and changed ones into a fresh
+ * temporary folder beside the outputs, runs `check` on the whole new tree (every file, from
+ * memory), and only then changes the outputs, file by file: a file whose bytes (and executable
+ * bit) are already on disk is not touched at all; new and changed files are moved in; in the
+ * folders of `OUTPUT_DIRS`, files that are no longer rendered are removed, and so are folders
+ * left empty; in docs/ and reports/ only the generated files are written (hand-written files
+ * beside them stay). The change is crash-consistent (see `swapOutputs` and `JOURNAL_FILE`):
+ * afterwards every output is either as it was or new, also when a step fails or the process is
+ * killed, and when writing or `check` throws, nothing is moved at all. Errors about the outputs on
+ * disk are `OutputError`s that say what the outputs are now.
  */
-export function writeAtomically(root: string, files: readonly RenderedFile[], check: (tmpRoot: string) => void, options: WriteOptions = {}): WriteResult {
+export function writeAtomically(root: string, files: readonly RenderedFile[], check: (tree: StagedTree) => void, options: WriteOptions = {}): WriteResult {
   return withOutputLock(root, () => {
     const recovered = recoverInterruptedSynth(root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
     removeStaleTemps(root);
     const tmp = fs.mkdtempSync(path.join(root, TEMP_PREFIX));
     try {
-      for (const dir of OUTPUT_DIRS) fs.mkdirSync(path.join(tmp, dir), { recursive: true });
       // One file per path (the last wins, as when each was written over the one before).
       const byPath = new Map<string, RenderedFile>();
       for (const file of files) {
@@ -71,19 +76,18 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       const made = new Set<string>();
       const changed = new Set<string>();
       for (const file of byPath.values()) {
+        const bytes = Buffer.from(file.content, 'utf8');
+        if (sameOnDisk(path.join(root, file.path), file, bytes)) continue;
+        changed.add(file.path);
         const target = path.join(tmp, file.path);
         const dir = path.dirname(target);
         if (!made.has(dir)) {
           fs.mkdirSync(dir, { recursive: true });
           made.add(dir);
         }
-        const live = path.join(root, file.path);
-        const bytes = Buffer.from(file.content, 'utf8');
-        if (sameOnDisk(live, file, bytes) && linked(live, target)) continue;
-        changed.add(file.path);
         fs.writeFileSync(target, bytes, { mode: file.executable ? 0o755 : 0o644 });
       }
-      check(tmp);
+      check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content });
       const { journal, prune } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed);
       swapOutputs(root, journal, options.onStep, prune);
       return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path) };
@@ -98,16 +102,6 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       }
     }
   });
-}
-
-/** Makes `target` a second name of the output `live` (no bytes written); false when the filesystem cannot. */
-function linked(live: string, target: string): boolean {
-  try {
-    fs.linkSync(live, target);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** What a render puts in place: the output folders whole, then each other file. */

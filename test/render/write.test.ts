@@ -12,10 +12,10 @@ describe('atomic write', () => {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  test('GIVEN a check that passes WHEN written THEN dist/ and argocd/ are replaced whole and nothing is left behind', () => {
+  test('GIVEN a check that passes WHEN written THEN dist/ and argocd/ hold the new files only, the check saw them, and nothing is left behind', () => {
     let checked: Map<string, string> | undefined;
-    writeAtomically(root, [{ path: 'dist/apps/new.yaml', content: 'new: 1\n' }, { path: 'argocd/new.yaml', content: 'new: 2\n' }], (tmp) => {
-      checked = snapshotTree(tmp);
+    writeAtomically(root, [{ path: 'dist/apps/new.yaml', content: 'new: 1\n' }, { path: 'argocd/new.yaml', content: 'new: 2\n' }], (tree) => {
+      checked = snapshotTree(tree.dir);
     });
     expect([...checked!.keys()].sort()).toEqual(['argocd/new.yaml', 'dist/apps/new.yaml']);
     expect(snapshotTree(root)).toEqual(new Map([['argocd/new.yaml', 'new: 2\n'], ['dist/apps/new.yaml', 'new: 1\n'], ['site.yaml', 'name: x\n']]));
@@ -114,15 +114,18 @@ describe('only changed files written', () => {
     // Past the filesystem's timestamp granularity, so a rewrite would show.
     await new Promise((r) => setTimeout(r, 20));
     const steps: SwapStep[] = [];
-    let checked: Map<string, string> | undefined;
-    const result = writeAtomically(root, FILES, (tmp) => {
-      checked = snapshotTree(tmp);
+    let checked: Map<string, string | undefined> | undefined;
+    let staged: Map<string, string> | undefined;
+    const result = writeAtomically(root, FILES, (tree) => {
+      checked = new Map(tree.files.map((f) => [f, tree.read(f)]));
+      staged = snapshotTree(tree.dir);
     }, { onStep: (s) => steps.push(s) });
     expect(result.changed).toEqual([]);
     expect(steps).toEqual([]);
     expect(stamps(root)).toEqual(before);
-    // The check still saw the whole tree.
+    // The check still saw the whole tree; nothing was written to move in.
     expect(checked).toEqual(new Map(FILES.map((f) => [f.path, f.content])));
+    expect(staged).toEqual(new Map());
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.render') || f.startsWith('.synth'))).toEqual([]);
   });
 
