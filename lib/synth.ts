@@ -165,7 +165,7 @@ export function synth(options: SynthOptions): SynthResult {
     timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
     const registry = options.registry ?? new SchemaRegistry();
     // Read under the output lock, before the swap: what this render replaces.
-    const previous = timed(time, 'load', () => readPreviousRender(options.root));
+    const previous = timed(time, 'load', () => readPreviousRender(options.root, undefined, files));
     options.progress?.('verifying and writing');
     const checks = options.cache === false ? undefined : timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE)));
     const writeStart = process.hrtime.bigint();

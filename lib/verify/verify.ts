@@ -1,4 +1,5 @@
-import { loadSource, loadTree, TreeSource } from '../k8s/tree';
+import { loadManifests } from '../k8s/manifest-yaml';
+import { loadSource, loadTree, ParseManifests, TreeSource } from '../k8s/tree';
 import type { CheckCache } from './check-cache';
 import { HA_CHECKS, haContext } from './ha-rules';
 import { SchemaRegistry } from './schemas';
@@ -45,7 +46,10 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   // What the platform declares about its objects: as the build returned them (synth), else from their file.
   const declared = facts ? { facts, problems: [] } : readFactsFile(root, options.source);
   const source = options.source;
-  const tree = treeOf(source ? loadSource(source) : loadTree(root), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}) });
+  const checks = options.checks;
+  // The documents of a file whose bytes were parsed before, from the cache.
+  const parse: ParseManifests = checks ? (text, file) => checks.parsed(text, () => loadManifests(text, file)) : loadManifests;
+  const tree = treeOf(source ? loadSource(source, parse) : loadTree(root, parse), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}) });
   const findings: Finding[] = [];
   for (const rule of VERIFY_RULES) {
     for (const f of rule.check(tree)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
