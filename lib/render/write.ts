@@ -117,7 +117,9 @@ function isInOutputDir(rel: string): boolean {
 /**
  * The swap of the `changed` files (rendered into `<root>/<tmp>`) in for the outputs, and of the
  * removal of every file of the output folders that `paths` (everything rendered) no longer holds;
- * and the folders of the output folders left empty afterwards (`prune`, deepest first). Inside
+ * and the folders of the output folders left empty afterwards (`prune`, deepest first). A folder
+ * that is not there yet is moved in whole (one rename for a new app's folder, or for all of dist/
+ * on a first render). Inside
  * the output folders, a file where a folder is now needed, or a folder where a file is now
  * written, is moved aside like a file that went away. Refuses, before anything moves, a folder
  * where a file is written or a file where a folder is in docs/, reports/ or at the root (those
@@ -133,11 +135,7 @@ function planSwap(root: string, tmp: string, paths: readonly string[], changed: 
   const removals: JournalEntry[] = [];
   const installs: JournalEntry[] = [];
   const dirs: string[] = [];
-  const creates = new Set<string>();
-  const create = (dir: string) => {
-    dirs.push(dir);
-    creates.add(dir);
-  };
+  const create = (dir: string) => dirs.push(dir);
   const prune: string[] = [];
   const backupOf = (rel: string) => `${tmp}/${BACKUP_DIR}/${rel}`;
   const remove = (rel: string) => removals.push({ path: rel, backup: backupOf(rel) });
@@ -160,28 +158,32 @@ function planSwap(root: string, tmp: string, paths: readonly string[], changed: 
     const st = lstatOf(path.join(root, dir));
     if (st?.isFile()) throw new OutputError(`${dir} is a file, but synth writes a folder there: move it away, then run synth again`);
     if (st?.isDirectory()) walk(dir);
-    else {
-      if (st) remove(dir);
-      create(dir);
-    }
+    else if (st) remove(dir);
   }
   const gone = new Set(removals.map((r) => r.path));
-  for (const rel of paths) {
+  /** Folders that are not there (or go away first): each is moved in whole from the temporary folder, which holds all of it. */
+  const whole = new Set<string>();
+  files: for (const rel of paths) {
     if (!changed.has(rel)) continue;
     const owned = isInOutputDir(rel);
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join('/');
-      if (creates.has(dir)) continue;
-      const st = lstatOf(path.join(root, dir));
-      if (st?.isDirectory() && !gone.has(dir)) continue;
-      if (st && !(owned && i > 1)) throw new OutputError(`${dir} is a file, but synth writes ${rel} inside it: move ${dir} away, then run synth again`);
-      create(dir);
+      if (whole.has(dir)) continue files;
+      const st = gone.has(dir) ? undefined : lstatOf(path.join(root, dir));
+      if (st?.isDirectory()) continue;
+      // Inside the output folders a file in the way was removed above (it is not rendered).
+      if (st) throw new OutputError(`${dir} is a file, but synth writes ${rel} inside it: move ${dir} away, then run synth again`);
+      whole.add(dir);
+      installs.push({ path: dir, next: `${tmp}/${dir}` });
+      continue files;
     }
     const st = lstatOf(path.join(root, rel));
     if (st?.isDirectory() && !owned) throw new OutputError(`${rel} is a folder, but synth writes a file there: move the folder away (synth does not render what is in it), then run synth again`);
     installs.push({ path: rel, next: `${tmp}/${rel}`, ...(st && !gone.has(rel) ? { backup: backupOf(rel) } : {}) });
   }
+  // An output folder nothing is rendered into is still made.
+  for (const dir of OUTPUT_DIRS) if (!whole.has(dir) && (gone.has(dir) || !lstatOf(path.join(root, dir)))) create(dir);
   const entries = [...removals, ...installs];
   const backupDirs = new Set(entries.filter((o) => o.backup).map((o) => path.dirname(path.join(root, o.backup!))));
   for (const dir of backupDirs) fs.mkdirSync(dir, { recursive: true });

@@ -146,7 +146,7 @@ describe('the swap of the outputs', () => {
     fs.rmSync(root, { recursive: true });
   });
 
-  test('GIVEN the recorded steps THEN only changed files move: the journal first, removals, folders, then each install, the commit, and the pruning of emptied folders last', () => {
+  test('GIVEN the recorded steps THEN only changed files move (a new folder whole): the journal first, removals, then each install, the commit, and the pruning of emptied folders last', () => {
     const actions = STEPS.map((s) => `${s.action} ${s.path}`);
     expect(actions).toEqual([
       `journal ${JOURNAL_FILE}`,
@@ -154,20 +154,18 @@ describe('the swap of the outputs', () => {
       'remove dist/old-layer/deep/x.yaml',
       'remove dist/was-folder',
       'remove argocd/was-file',
-      'mkdir argocd/was-file',
-      'mkdir docs/new',
       'backup dist/apps/a.yaml',
       'install dist/apps/a.yaml',
       'install dist/apps/b.yaml',
       'install dist/was-folder',
-      'install argocd/was-file/app.yaml',
+      'install argocd/was-file',
       'backup argocd/app.yaml',
       'install argocd/app.yaml',
       'backup render-cache/chart.yaml',
       'install render-cache/chart.yaml',
       'backup docs/generated.md',
       'install docs/generated.md',
-      'install docs/new/page.md',
+      'install docs/new',
       'backup reports/failure-simulation.md',
       'install reports/failure-simulation.md',
       'backup apps.lock.yaml',
@@ -271,7 +269,7 @@ describe('the swap of the outputs', () => {
     fs.cpSync(template, probe, { recursive: true });
     recoverInterruptedSynth(probe, { onStep: (s) => recoverySteps.push(s) });
     expect(which(probe)).toBe('old');
-    expect(new Set(recoverySteps.map((s) => s.action))).toEqual(new Set(['undo-install', 'undo-backup', 'undo-mkdir', 'undo-remove']));
+    expect(new Set(recoverySteps.map((s) => s.action))).toEqual(new Set(['undo-install', 'undo-backup', 'undo-remove']));
     for (const step of recoverySteps) {
       const root = fs.mkdtempSync(`${template}-k${step.index}`);
       fs.cpSync(template, root, { recursive: true });

@@ -44,10 +44,24 @@ describe('atomic write', () => {
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.render-'))).toEqual([]);
   });
 
-  test('GIVEN a first run with no outputs yet WHEN written THEN the folders are created', () => {
+  test('GIVEN a first run with no outputs yet WHEN written THEN dist/ is moved in whole and the empty output folders are created', () => {
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'fresh-'));
-    writeAtomically(fresh, [{ path: 'dist/apps/a.yaml', content: 'a\n' }], () => undefined);
+    const steps: SwapStep[] = [];
+    writeAtomically(fresh, [{ path: 'dist/apps/a.yaml', content: 'a\n' }], () => undefined, { onStep: (s) => steps.push(s) });
     expect(snapshotTree(fresh)).toEqual(new Map([['dist/apps/a.yaml', 'a\n']]));
+    expect(fs.readdirSync(fresh).sort()).toEqual(['argocd', 'dist', 'render-cache']);
+    expect(steps.map((s) => `${s.action} ${s.path}`)).toEqual(['journal .synth-journal.json', 'mkdir argocd', 'mkdir render-cache', 'install dist', 'commit .synth-journal.json']);
+    fs.rmSync(fresh, { recursive: true });
+  });
+
+  test.each([0, 1, 2, 3, 4])('GIVEN a first run that fails at step %i WHEN written THEN nothing of it is left', (index) => {
+    const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'fresh-'));
+    expect(() => writeAtomically(fresh, [{ path: 'dist/apps/a.yaml', content: 'a\n' }], () => undefined, {
+      onStep: (s) => {
+        if (s.index === index) throw new Error(`failed at ${s.action}`);
+      },
+    })).toThrow('failed at');
+    expect(fs.readdirSync(fresh)).toEqual([]);
     fs.rmSync(fresh, { recursive: true });
   });
 });
