@@ -144,25 +144,34 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
   if (issues.length) throw new ConfigError(siteFileIssues(siteFile, issues));
 }
 
+/** Loads the inputs, renders, and refuses a site over capacity (synth's steps before verify): the files and facts only. */
+function renderChecked(options: SynthOptions): { files: RenderedFile[]; facts: PlatformFacts } {
+  const time = options.time;
+  options.progress?.('loading');
+  const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames));
+  // The checkout's own vendored charts and committed renders when it has them, else this code's.
+  const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
+  const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
+  options.progress?.('rendering');
+  const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time);
+  timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
+  return { files, facts };
+}
+
 /**
  * Holding the checkout's output lock: puts right an interrupted synth (before apps.lock.yaml is
- * read), loads and validates the site, renders, verifies in a temporary folder, then swaps the
- * result in for every output (`writeAtomically`). An error before the swap leaves every output
+ * read), loads and validates the site, renders, verifies the new tree before anything moves, then
+ * writes the files that changed (`writeAtomically`). An error before the swap leaves every output
  * as it was; one during the swap is an `OutputError` that says what the outputs are now.
  */
 export function synth(options: SynthOptions): SynthResult {
   return withOutputLock(options.root, () => {
     const recovered = recoverInterruptedSynth(options.root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
-    options.progress?.('loading');
     const time = options.time;
-    const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames));
-    // The checkout's own vendored charts and committed renders when it has them, else this code's.
-    const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
-    const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
-    options.progress?.('rendering');
-    const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time);
-    timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
+    // In a function of its own: the inputs, the chart renderer and the HA model are garbage once
+    // it returns, not held while verify holds the whole tree (thousands of apps: hundreds of MB).
+    const { files, facts } = renderChecked(options);
     const registry = options.registry ?? new SchemaRegistry();
     // Read under the output lock, before the swap: what this render replaces.
     const previous = timed(time, 'load', () => readPreviousRender(options.root, undefined, files));
