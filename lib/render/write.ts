@@ -119,11 +119,10 @@ function isInOutputDir(rel: string): boolean {
  * removal of every file of the output folders that `paths` (everything rendered) no longer holds;
  * and the folders of the output folders left empty afterwards (`prune`, deepest first). A folder
  * that is not there yet is moved in whole (one rename for a new app's folder, or for all of dist/
- * on a first render). Inside
- * the output folders, a file where a folder is now needed, or a folder where a file is now
- * written, is moved aside like a file that went away. Refuses, before anything moves, a folder
- * where a file is written or a file where a folder is in docs/, reports/ or at the root (those
- * are the user's), and a file where an output folder belongs.
+ * on a first render). Inside the output folders, a file where a folder is now needed, or a folder
+ * where a file is now written, is moved aside like a file that went away. Refuses, before anything
+ * moves, a folder where a file is written or a file where a folder is in docs/, reports/ or at the
+ * root (those are the user's), and a file where an output folder belongs.
  */
 function planSwap(root: string, tmp: string, paths: readonly string[], changed: ReadonlySet<string>): { journal: SwapJournal; prune: string[] } {
   const rendered = new Set(paths);
