@@ -4,7 +4,7 @@ import * as path from 'path';
 import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
 import { isMap } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
-import type { TreeSource } from '../k8s/tree';
+import type { ParseManifests, TreeSource } from '../k8s/tree';
 import { filesUnder, listFiles } from '../k8s/walk';
 import { ARGOCD_CM, buildHaModel, ClusterModel, HaInput, HaModel, HaObject, isModelHostFile, Workload } from './model';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
@@ -61,9 +61,10 @@ function declaringObjects(facts: PlatformFacts): Map<string, string[]> {
 
 /**
  * The model's input from rendered files in memory (path and content), with the facts the build
- * declared; without them, the facts file among the files is read back.
+ * declared; without them, the facts file among the files is read back. `parse` reads a file's
+ * documents (synth passes its cache of parsed files).
  */
-export function haInputFromFiles(files: readonly { readonly path: string; readonly content: string }[], facts?: PlatformFacts): HaInput {
+export function haInputFromFiles(files: readonly { readonly path: string; readonly content: string }[], facts?: PlatformFacts, parse: ParseManifests = loadManifests): HaInput {
   const hostFiles = new Map<string, string>();
   const objects: HaObject[] = [];
   const factsFile = facts ? undefined : files.find((f) => f.path === FACTS_FILE);
@@ -75,7 +76,7 @@ export function haInputFromFiles(files: readonly { readonly path: string; readon
     if (!mayMatter(f.content, declaring)) continue;
     let docs: unknown[];
     try {
-      docs = loadManifests(f.content, f.path);
+      docs = parse(f.content, f.path);
     } catch {
       continue; // verify reports the file
     }
