@@ -12,6 +12,8 @@ import type { LayerFactory } from './context';
 import { capacityIssues } from './config/capacity';
 import { failureReportOf, haInputFromFiles, haModel } from './ha/analysis';
 import type { HaModel } from './ha/model';
+import { loadManifests } from './k8s/manifest-yaml';
+import type { ParseManifests } from './k8s/tree';
 import { simulate } from './ha/simulate';
 import { buildPlatform } from './platform';
 import { LAYER_NEEDS, PIN_NAMES } from './layers';
@@ -130,11 +132,16 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
   return renderSiteAnalysed(site, layers, apps, lock, renderer).files;
 }
 
-/** renderSite, with the typed facts the build declared and the node-failure model its report was computed from; `time` is told each phase's time. */
-export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel } {
+/**
+ * renderSite, with the typed facts the build declared and the node-failure model its report was
+ * computed from; `time` is told each phase's time; `checks` (synth's cache) gives the documents of
+ * files parsed before.
+ */
+export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, checks?: CheckCache): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel } {
   const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer));
   const { files, facts } = timed(time, 'render', () => renderPlatformWithFacts(platform));
-  const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts)));
+  const parse: ParseManifests = checks ? (text, file) => checks.parsed(text, () => loadManifests(text, file)) : loadManifests;
+  const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, parse)));
   const report = timed(time, 'simulation', () => failureReportOf(model));
   return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model };
 }
@@ -149,35 +156,44 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
   if (issues.length) throw new ConfigError(siteFileIssues(siteFile, issues));
 }
 
+/** Loads the inputs, renders, and refuses a site over capacity (synth's steps before verify): the files and facts only. */
+function renderChecked(options: SynthOptions, checks?: CheckCache): { files: RenderedFile[]; facts: PlatformFacts } {
+  const time = options.time;
+  options.progress?.('loading');
+  const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds));
+  // The checkout's own vendored charts and committed renders when it has them, else this code's.
+  const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
+  const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
+  options.progress?.('rendering');
+  const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, checks);
+  timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
+  return { files, facts };
+}
+
 /**
  * Holding the checkout's output lock: puts right an interrupted synth (before apps.lock.yaml is
- * read), loads and validates the site, renders, verifies in a temporary folder, then swaps the
- * result in for every output (`writeAtomically`). An error before the swap leaves every output
+ * read), loads and validates the site, renders, verifies the new tree before anything moves, then
+ * writes the files that changed (`writeAtomically`). An error before the swap leaves every output
  * as it was; one during the swap is an `OutputError` that says what the outputs are now.
  */
 export function synth(options: SynthOptions): SynthResult {
   return withOutputLock(options.root, () => {
     const recovered = recoverInterruptedSynth(options.root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
-    options.progress?.('loading');
     const time = options.time;
-    const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds));
-    // The checkout's own vendored charts and committed renders when it has them, else this code's.
-    const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
-    const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
-    options.progress?.('rendering');
-    const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time);
-    timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
+    // In a function of its own: the inputs, the chart renderer and the HA model are garbage once
+    // it returns, not held while verify holds the whole tree (thousands of apps: hundreds of MB).
+    const checks = options.cache === false ? undefined : timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE)));
+    const { files, facts } = renderChecked(options, checks);
     const registry = options.registry ?? new SchemaRegistry();
     // Read under the output lock, before the swap: what this render replaces.
-    const previous = timed(time, 'load', () => readPreviousRender(options.root));
+    const previous = timed(time, 'load', () => readPreviousRender(options.root, undefined, files));
     options.progress?.('verifying and writing');
-    const checks = options.cache === false ? undefined : timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE)));
     const writeStart = process.hrtime.bigint();
     let checkMs = 0;
-    const written = writeAtomically(options.root, files, (tmp) => {
+    const written = writeAtomically(options.root, files, (tree) => {
       const t = process.hrtime.bigint();
-      const findings = verifyTree(tmp, registry, facts, { ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
+      const findings = verifyTree(tree.dir, registry, facts, { source: tree, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
     });

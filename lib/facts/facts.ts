@@ -144,12 +144,14 @@ export function parseFacts(text: string): { facts: PlatformFacts; problems: stri
 }
 
 /**
- * The facts of a rendered tree on disk (`<root>/dist/hosts/facts.yaml`). A tree without the file
- * declares nothing; when it is a rendered site (it has dist/hosts/), that is itself a problem.
+ * The facts of a rendered tree on disk (`<root>/dist/hosts/facts.yaml`), or of a tree held in
+ * memory (`source`: every file's path and text). A tree without the file declares nothing; when
+ * it is a rendered site (it has dist/hosts/), that is itself a problem.
  */
-export function readFactsFile(root: string): { facts: PlatformFacts; problems: string[] } {
+export function readFactsFile(root: string, source?: { readonly files: readonly string[]; readonly read: (file: string) => string | undefined }): { facts: PlatformFacts; problems: string[] } {
   const file = path.join(root, FACTS_FILE);
-  if (fs.existsSync(file)) return parseFacts(fs.readFileSync(file, 'utf8'));
-  const rendered = fs.existsSync(path.join(root, 'dist', 'hosts'));
+  const text = source ? source.read(FACTS_FILE) : fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  if (text !== undefined) return parseFacts(text);
+  const rendered = source ? source.files.some((f) => f.startsWith('dist/hosts/')) : fs.existsSync(path.join(root, 'dist', 'hosts'));
   return { facts: NO_FACTS, problems: rendered ? ['the facts of the render (singletons, exemptions, declared workloads, volumes, API providers) are missing; run npm run synth'] : [] };
 }

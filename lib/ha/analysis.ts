@@ -4,7 +4,8 @@ import * as path from 'path';
 import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
 import { isMap } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
-import { listFiles } from '../k8s/walk';
+import type { ParseManifests, TreeSource } from '../k8s/tree';
+import { filesUnder, listFiles } from '../k8s/walk';
 import { ARGOCD_CM, buildHaModel, ClusterModel, HaInput, HaModel, HaObject, isModelHostFile, Workload } from './model';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
 import { FAILURE_REPORT, failureReport } from './report';
@@ -17,12 +18,14 @@ import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
 
 /**
  * The model's input from a tree on disk: dist/ objects as verify loaded them, the host files it
- * reads, and the facts: given (synth passes what the build declared), else read from the facts file.
+ * reads (from `source` when given: the tree synth is about to write), and the facts: given (synth
+ * passes what the build declared), else read from the facts file.
  */
-export function haInputFromDisk(root: string, objects: readonly HaObject[], declared: { facts: PlatformFacts; problems?: readonly string[] } = readFactsFile(root)): HaInput {
+export function haInputFromDisk(root: string, objects: readonly HaObject[], declared: { facts: PlatformFacts; problems?: readonly string[] } = readFactsFile(root), source?: TreeSource): HaInput {
   const hostFiles = new Map<string, string>();
-  for (const file of listFiles(path.join(root, 'dist', 'hosts'), 'dist/hosts/').filter(isModelHostFile)) {
-    hostFiles.set(file, fs.readFileSync(path.join(root, file), 'utf8'));
+  const files = source ? filesUnder(source.files, 'dist/hosts/') : listFiles(path.join(root, 'dist', 'hosts'), 'dist/hosts/');
+  for (const file of files.filter(isModelHostFile)) {
+    hostFiles.set(file, source ? source.read(file) ?? '' : fs.readFileSync(path.join(root, file), 'utf8'));
   }
   return { objects: objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/')), hostFiles, facts: declared.facts, factsProblems: declared.problems ?? [] };
 }
@@ -58,9 +61,10 @@ function declaringObjects(facts: PlatformFacts): Map<string, string[]> {
 
 /**
  * The model's input from rendered files in memory (path and content), with the facts the build
- * declared; without them, the facts file among the files is read back.
+ * declared; without them, the facts file among the files is read back. `parse` reads a file's
+ * documents (synth passes its cache of parsed files).
  */
-export function haInputFromFiles(files: readonly { readonly path: string; readonly content: string }[], facts?: PlatformFacts): HaInput {
+export function haInputFromFiles(files: readonly { readonly path: string; readonly content: string }[], facts?: PlatformFacts, parse: ParseManifests = loadManifests): HaInput {
   const hostFiles = new Map<string, string>();
   const objects: HaObject[] = [];
   const factsFile = facts ? undefined : files.find((f) => f.path === FACTS_FILE);
@@ -72,7 +76,7 @@ export function haInputFromFiles(files: readonly { readonly path: string; readon
     if (!mayMatter(f.content, declaring)) continue;
     let docs: unknown[];
     try {
-      docs = loadManifests(f.content, f.path);
+      docs = parse(f.content, f.path);
     } catch {
       continue; // verify reports the file
     }

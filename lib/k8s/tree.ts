@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isMap, JsonMap } from './manifest';
 import { loadManifests } from './manifest-yaml';
-import { listFiles } from './walk';
+import { filesUnder, listFiles } from './walk';
 
 /** One object read back from the rendered tree. */
 export interface LoadedObject {
@@ -30,16 +30,32 @@ export interface LoadedTree {
  * (lib/k8s/manifest-yaml.ts). dist/hosts/ (node files, not manifests) and argocd/kustomization.yaml
  * are skipped; a file that is not `.yaml`, not YAML, or holds a document that is not a map is a problem.
  */
-export function loadTree(root: string): LoadedTree {
+export function loadTree(root: string, parse: ParseManifests = loadManifests): LoadedTree {
   const files = [...listFiles(path.join(root, 'dist'), 'dist/'), ...listFiles(path.join(root, 'argocd'), 'argocd/')];
-  return loadFiles(files, (file) => fs.readFileSync(path.join(root, file), 'utf8'));
+  return loadFiles(files, (file) => fs.readFileSync(path.join(root, file), 'utf8'), parse);
+}
+
+/** A rendered tree held in memory (or anywhere): every file's path, relative to the root, and how to read one. */
+export interface TreeSource {
+  /** Every file of the tree (dist/, argocd/, and the rest). */
+  readonly files: readonly string[];
+  /** The text of a file of the tree, or undefined when it is not one. */
+  readonly read: (file: string) => string | undefined;
+}
+
+/** Reads the documents of a manifest file (`loadManifests`, or the same from a cache); throws on invalid YAML. */
+export type ParseManifests = (text: string, file: string) => unknown[];
+
+/** What `loadTree` reads on disk, from a tree given as a `TreeSource`: the same files in the same order. */
+export function loadSource(source: TreeSource, parse: ParseManifests = loadManifests): LoadedTree {
+  return loadFiles([...filesUnder(source.files, 'dist/'), ...filesUnder(source.files, 'argocd/')], (file) => source.read(file) ?? '', parse);
 }
 
 /**
  * Reads the manifests of a rendered tree given as its files (paths relative to the root, under
  * dist/ and argocd/) and how to read one: what loadTree does on disk, for a tree held in memory.
  */
-export function loadFiles(files: readonly string[], read: (file: string) => string): LoadedTree {
+export function loadFiles(files: readonly string[], read: (file: string) => string, parse: ParseManifests = loadManifests): LoadedTree {
   const objects: LoadedObject[] = [];
   const problems: TreeProblem[] = [];
   for (const file of files) {
@@ -51,7 +67,7 @@ export function loadFiles(files: readonly string[], read: (file: string) => stri
     if (file === 'argocd/kustomization.yaml') continue;
     let docs: unknown[];
     try {
-      docs = loadManifests(read(file), file);
+      docs = parse(read(file), file);
     } catch (e) {
       problems.push({ file, message: `YAML: ${(e as Error).message.split('\n')[0]}` });
       continue;

@@ -8,13 +8,18 @@ export const COMPARED_OUTPUTS = ['dist', 'argocd'] as const;
 
 /**
  * The files of the previous render on disk (`dist/`, `argocd/`), read before synth swaps the new
- * one in, so it can say what changed; empty on a first render.
+ * one in, so it can say what changed; empty on a first render. A file whose text is the same as
+ * in `next` (the new render) shares that text instead of holding a second copy: with thousands of
+ * apps, most of the render is unchanged, and two copies of it are tens of megabytes.
  */
-export function readPreviousRender(root: string, folders: readonly string[] = COMPARED_OUTPUTS): RenderedFile[] {
+export function readPreviousRender(root: string, folders: readonly string[] = COMPARED_OUTPUTS, next: readonly RenderedFile[] = []): RenderedFile[] {
+  const nextText = new Map(next.map((f) => [f.path, f.content]));
   return folders.flatMap((dir) => listFiles(path.join(root, dir), `${dir}/`).flatMap((file) => {
     const full = path.join(root, file);
     const stat = fs.lstatSync(full);
     if (!stat.isFile()) return [];
-    return [{ path: file, content: fs.readFileSync(full, 'utf8'), ...(stat.mode & 0o100 ? { executable: true } : {}) }];
+    const text = fs.readFileSync(full, 'utf8');
+    const same = nextText.get(file);
+    return [{ path: file, content: same === text ? same : text, ...(stat.mode & 0o100 ? { executable: true } : {}) }];
   }));
 }

@@ -7,9 +7,10 @@ import { OUTPUT_DIRS, writable } from './outputs';
 
 /**
  * The journal of a swap in progress, at the repository root. It is written (whole, by a rename)
- * before the first output moves and removed right after the last new output is in place: its
+ * before the first output moves and removed right after the last new file is in place: its
  * removal is the commit point. So a journal on disk always means "roll back": every command
- * puts the old outputs back before it reads anything (`recoverInterruptedSynth`).
+ * puts the old outputs back before it reads anything (`recoverInterruptedSynth`). It lists only
+ * the files that change: an output whose bytes are the same is not moved at all.
  */
 export const JOURNAL_FILE = '.synth-journal.json';
 
@@ -19,33 +20,43 @@ export const TEMP_PREFIX = '.render-';
 /** Inside the temporary folder: where the old outputs are kept while the swap runs. */
 export const BACKUP_DIR = '.backup';
 
-/** One output the swap replaces; every path is relative to the repository root. */
+/**
+ * One output the swap adds, replaces or removes; every path is relative to the repository root.
+ * With `next`, the new version is moved in (after the old one, when `backup` is set, is moved
+ * aside); without it, the old version is only moved aside (a file that went away, or a folder
+ * where a file is now written): such removals run before every install.
+ */
 export interface JournalEntry {
-  /** The output: `dist`, `docs/ldap.md`, `apps.lock.yaml`. */
+  /** The output: `dist/apps/web.yaml`, `docs/ldap.md`, `apps.lock.yaml` (a whole folder in a version 1 journal: `dist`). */
   readonly path: string;
-  /** Where the new version waits until it is moved in (inside `tmp`). */
-  readonly next: string;
+  /** Where the new version waits until it is moved in (inside `tmp`); absent for a removal. */
+  readonly next?: string;
   /** Where the old version is moved to (inside `tmp`); absent when there was none. */
   readonly backup?: string;
 }
 
 /** What `.synth-journal.json` holds. */
 export interface SwapJournal {
-  readonly version: 1;
+  /** 2: per-file entries and removals; 1 (earlier synths: whole output folders) is still rolled back. */
+  readonly version: 1 | 2;
   /** The synth that wrote it. */
   readonly pid: number;
   /** When it was written (ISO 8601). */
   readonly started: string;
   /** The synth's temporary folder: the new outputs and the backups of the old ones. */
   readonly tmp: string;
-  /** Folders the swap creates for new outputs, parents first; removed again on roll-back when empty. */
+  /** Folders the swap creates for new outputs (after the removals), parents first; removed again on roll-back when empty. */
   readonly dirs: readonly string[];
-  /** The outputs, in the order they are replaced. */
+  /** The outputs: the removals (no `next`) run first, then the folders are created, then the installs, each in this order. */
   readonly outputs: readonly JournalEntry[];
 }
 
-/** A step of a swap or of its roll-back. */
-export type SwapAction = 'journal' | 'mkdir' | 'backup' | 'install' | 'commit' | 'undo-install' | 'undo-backup' | 'undo-mkdir';
+/**
+ * A step of a swap or of its roll-back. `remove` moves a file that went away aside; `prune`
+ * removes a folder left empty, after the commit (a crash there leaves only an empty folder, which
+ * the next synth removes).
+ */
+export type SwapAction = 'journal' | 'remove' | 'mkdir' | 'backup' | 'install' | 'commit' | 'prune' | 'undo-install' | 'undo-backup' | 'undo-mkdir' | 'undo-remove';
 
 /** What a step hook is told, before the step runs. */
 export interface SwapStep {
@@ -62,9 +73,19 @@ export interface SwapStep {
  */
 export type StepHook = (step: SwapStep) => void;
 
-/** Whether anything (a file, a folder, a symlink, even a dangling one) is at `p`. */
+/** Whether anything (a file, a folder, a symlink, even a dangling one) is at `p`; not when a part of its path is a file. */
 function present(p: string): boolean {
-  return fs.lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw e;
+  }
+}
+
+/** Whether a folder (not a symlink to one) is at `p`. */
+function folder(p: string): boolean {
+  return present(p) && fs.lstatSync(p).isDirectory();
 }
 
 /** The error's code and message, on one line. */
@@ -94,27 +115,57 @@ function writeJournal(root: string, journal: SwapJournal): void {
   }
 }
 
+/** How many renames the journal's swap makes in all. */
+function moveCount(journal: SwapJournal): number {
+  return journal.outputs.reduce((n, o) => n + (o.backup ? 1 : 0) + (o.next ? 1 : 0), 0);
+}
+
 /**
- * Replaces the outputs the journal lists: writes the journal, creates the missing folders, then
- * for each output moves the old version to its backup and the new one in (renames only), and
- * removes the journal (the commit). When a step fails, everything moved so far is put back in
- * reverse order before the error is thrown (an `OutputError`: `restored`, or `mixed` with the
- * journal left for the next command when the roll-back fails too). The backups stay in the
- * temporary folder for the caller to delete.
+ * Changes the outputs as the journal lists: writes the journal, moves the files that went away
+ * aside, creates the missing folders, then for each new or changed file moves the old version
+ * (if any) to its backup and the new one in (renames only), and removes the journal (the
+ * commit). Then removes the folders of `prune` that are left empty (deepest first; a failure
+ * there is ignored: the outputs are already new, and the next synth tries again). Nothing to move
+ * writes no journal: only the pruning runs. When a step before the commit fails, everything moved
+ * so far is put back in reverse order before the error is thrown (an `OutputError`: `restored`, or
+ * `mixed` with the journal left for the next command when the roll-back fails too). The backups
+ * stay in the temporary folder for the caller to delete.
  */
-export function swapOutputs(root: string, journal: SwapJournal, onStep?: StepHook): void {
+export function swapOutputs(root: string, journal: SwapJournal, onStep?: StepHook, prune: readonly string[] = []): void {
   let index = 0;
   const step = (action: SwapAction, p: string) => onStep?.({ index: index++, action, path: p });
+  const abs = (p: string) => path.join(root, p);
+  if (journal.outputs.length || journal.dirs.length) commitSwap(root, journal, step);
+  try {
+    for (const dir of prune) {
+      step('prune', dir);
+      // Only when empty: rmdir refuses a folder that still holds anything.
+      fs.rmdirSync(abs(dir));
+    }
+  } catch {
+    // Committed already: an empty folder left over is harmless, and the next synth removes it.
+  }
+}
+
+/** The journalled part of `swapOutputs`: from writing the journal to removing it (the commit), or the roll-back. */
+function commitSwap(root: string, journal: SwapJournal, step: (action: SwapAction, p: string) => void): void {
   const abs = (p: string) => path.join(root, p);
   step('journal', JOURNAL_FILE);
   writeJournal(root, journal);
   let moved = 0;
   try {
+    for (const out of journal.outputs) {
+      if (out.next || !out.backup) continue;
+      step('remove', out.path);
+      fs.renameSync(abs(out.path), abs(out.backup));
+      moved++;
+    }
     for (const dir of journal.dirs) {
       step('mkdir', dir);
       fs.mkdirSync(abs(dir));
     }
     for (const out of journal.outputs) {
+      if (!out.next) continue;
       if (out.backup) {
         step('backup', out.path);
         fs.renameSync(abs(out.path), abs(out.backup));
@@ -127,7 +178,7 @@ export function swapOutputs(root: string, journal: SwapJournal, onStep?: StepHoo
     step('commit', JOURNAL_FILE);
     fs.rmSync(abs(JOURNAL_FILE));
   } catch (e) {
-    const what = `replacing the outputs failed after ${moved} of ${journal.outputs.length * 2 - journal.outputs.filter((o) => !o.backup).length} moves (${reason(e)})`;
+    const what = `replacing the outputs failed after ${moved} of ${moveCount(journal)} moves (${reason(e)})`;
     let undone: number;
     try {
       undone = rollBack(root, journal, step);
@@ -142,16 +193,17 @@ export function swapOutputs(root: string, journal: SwapJournal, onStep?: StepHoo
 }
 
 /**
- * Undoes a swap from its journal, whatever step it stopped at, and removes the journal (last).
- * Each move is undone only when it happened, so running it again after it was itself
- * interrupted is safe. Returns how many moves were undone.
+ * Undoes a swap from its journal, whatever step it stopped at, and removes the journal (last):
+ * the installs in reverse, then the folders it created, then the removals in reverse. Each move
+ * is undone only when it happened, so running it again after it was itself interrupted is safe.
+ * Returns how many moves were undone.
  */
 function rollBack(root: string, journal: SwapJournal, step: (action: SwapAction, p: string) => void): number {
   const abs = (p: string) => path.join(root, p);
   let undone = 0;
-  for (const out of [...journal.outputs].reverse()) {
+  for (const out of journal.outputs.filter((o) => o.next).reverse()) {
     // The new version left its place in the temporary folder only by being moved in.
-    if (!present(abs(out.next)) && present(abs(out.path))) {
+    if (out.next && !present(abs(out.next)) && present(abs(out.path))) {
       step('undo-install', out.path);
       fs.renameSync(abs(out.path), abs(out.next));
       undone++;
@@ -163,9 +215,17 @@ function rollBack(root: string, journal: SwapJournal, step: (action: SwapAction,
     }
   }
   for (const dir of [...journal.dirs].reverse()) {
-    if (present(abs(dir)) && fs.readdirSync(abs(dir)).length === 0) {
+    // Only a folder: where a file went away for it, that file is put back next.
+    if (folder(abs(dir)) && fs.readdirSync(abs(dir)).length === 0) {
       step('undo-mkdir', dir);
       fs.rmdirSync(abs(dir));
+    }
+  }
+  for (const out of journal.outputs.filter((o) => !o.next).reverse()) {
+    if (out.backup && present(abs(out.backup))) {
+      step('undo-remove', out.path);
+      fs.renameSync(abs(out.backup), abs(out.path));
+      undone++;
     }
   }
   fs.rmSync(abs(JOURNAL_FILE), { force: true });
@@ -180,9 +240,10 @@ function inside(p: unknown, under?: string): p is string {
 /** The journal on disk, checked enough that a damaged or edited one cannot move files outside the outputs. */
 function readJournal(root: string): SwapJournal {
   const j = JSON.parse(fs.readFileSync(path.join(root, JOURNAL_FILE), 'utf8')) as SwapJournal;
-  const ok = j && j.version === 1 && typeof j.tmp === 'string' && new RegExp(`^\\${TEMP_PREFIX}[^/\\\\]+$`).test(j.tmp) &&
+  const ok = j && (j.version === 1 || j.version === 2) && typeof j.tmp === 'string' && new RegExp(`^\\${TEMP_PREFIX}[^/\\\\]+$`).test(j.tmp) &&
     Array.isArray(j.dirs) && j.dirs.every((d) => inside(d)) &&
-    Array.isArray(j.outputs) && j.outputs.every((o) => inside(o.path) && ((OUTPUT_DIRS as readonly string[]).includes(o.path) || writable(o.path)) && inside(o.next, j.tmp) && (o.backup === undefined || inside(o.backup, j.tmp)));
+    Array.isArray(j.outputs) && j.outputs.every((o) => inside(o.path) && ((OUTPUT_DIRS as readonly string[]).includes(o.path) || writable(o.path)) &&
+      (o.next === undefined ? j.version === 2 && inside(o.backup, j.tmp) : inside(o.next, j.tmp) && (o.backup === undefined || inside(o.backup, j.tmp))));
   if (!ok) throw new Error('it is not a journal this version of synth wrote');
   return j;
 }

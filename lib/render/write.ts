@@ -3,6 +3,7 @@ import * as path from 'path';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
+import type { TreeSource } from '../k8s/tree';
 import type { RenderedFile } from './rendered-file';
 import { BACKUP_DIR, JOURNAL_FILE, JournalEntry, recoverInterruptedSynth, StepHook, swapOutputs, SwapJournal, TEMP_PREFIX } from './swap';
 
@@ -16,44 +17,80 @@ export interface WriteOptions {
   readonly log?: (line: string) => void;
 }
 
+/** What `writeAtomically`'s check is given: the whole new tree, in memory, before anything moves. */
+export interface StagedTree extends TreeSource {
+  /** The temporary folder beside the outputs: it holds only the new and changed files, which the swap moves in. */
+  readonly dir: string;
+}
+
 /** What `writeAtomically` replaced. */
 export interface WriteResult {
-  /** The outputs moved in, relative to the root: the output folders, each generated file of docs/ and reports/, the root files. */
+  /** The outputs now in place, relative to the root: the output folders, each generated file of docs/ and reports/, the root files. */
   readonly outputs: readonly string[];
+  /** The files (and folders, where a file is now written) that were added, replaced or removed; empty when the render was the same byte for byte. */
+  readonly changed: readonly string[];
+}
+
+/** `lstat`, or undefined when nothing is there (also when a parent is a file). */
+function lstatOf(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/** Whether the output at `target` is a plain file with exactly `file`'s bytes and executable bit. */
+function sameOnDisk(target: string, file: RenderedFile, bytes: Buffer): boolean {
+  const st = lstatOf(target);
+  if (!st || !st.isFile() || st.size !== bytes.length || ((st.mode & 0o100) !== 0) !== Boolean(file.executable)) return false;
+  return fs.readFileSync(target).equals(bytes);
 }
 
 /**
- * Writes `files` into a fresh temporary folder beside the outputs, runs `check` on it, and only
- * then replaces the outputs: the folders of `OUTPUT_DIRS` whole, the generated files of docs/ and
- * reports/ and the root files one by one (hand-written files beside them stay). The replacement is
- * crash-consistent (see `swapOutputs` and `JOURNAL_FILE`): afterwards every output is either as it
- * was or new, also when a step fails or the process is killed, and when writing or `check`
- * throws, nothing is moved at all. Errors about the outputs on disk are `OutputError`s that say
- * what the outputs are now.
+ * Compares each of `files` with the output on disk, writes the new and changed ones into a fresh
+ * temporary folder beside the outputs, runs `check` on the whole new tree (every file, from
+ * memory), and only then changes the outputs, file by file: a file whose bytes (and executable
+ * bit) are already on disk is not touched at all; new and changed files are moved in; in the
+ * folders of `OUTPUT_DIRS`, files that are no longer rendered are removed, and so are folders
+ * left empty; in docs/ and reports/ only the generated files are written (hand-written files
+ * beside them stay). The change is crash-consistent (see `swapOutputs` and `JOURNAL_FILE`):
+ * afterwards every output is either as it was or new, also when a step fails or the process is
+ * killed, and when writing or `check` throws, nothing is moved at all. Errors about the outputs on
+ * disk are `OutputError`s that say what the outputs are now.
  */
-export function writeAtomically(root: string, files: readonly RenderedFile[], check: (tmpRoot: string) => void, options: WriteOptions = {}): WriteResult {
+export function writeAtomically(root: string, files: readonly RenderedFile[], check: (tree: StagedTree) => void, options: WriteOptions = {}): WriteResult {
   return withOutputLock(root, () => {
     const recovered = recoverInterruptedSynth(root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
     removeStaleTemps(root);
     const tmp = fs.mkdtempSync(path.join(root, TEMP_PREFIX));
     try {
-      for (const dir of OUTPUT_DIRS) fs.mkdirSync(path.join(tmp, dir), { recursive: true });
-      const made = new Set<string>();
+      // One file per path (the last wins, as when each was written over the one before).
+      const byPath = new Map<string, RenderedFile>();
       for (const file of files) {
         if (!writable(file.path)) throw new Error(`refusing to write ${file.path}: outside ${[...OUTPUT_DIRS, ...SHARED_DIRS].join(', ')} and the root files ${ROOT_FILES.join(', ')}`);
+        byPath.set(file.path, file);
+      }
+      const made = new Set<string>();
+      const changed = new Set<string>();
+      for (const file of byPath.values()) {
+        const bytes = Buffer.from(file.content, 'utf8');
+        if (sameOnDisk(path.join(root, file.path), file, bytes)) continue;
+        changed.add(file.path);
         const target = path.join(tmp, file.path);
         const dir = path.dirname(target);
         if (!made.has(dir)) {
           fs.mkdirSync(dir, { recursive: true });
           made.add(dir);
         }
-        fs.writeFileSync(target, file.content, { mode: file.executable ? 0o755 : 0o644 });
+        fs.writeFileSync(target, bytes, { mode: file.executable ? 0o755 : 0o644 });
       }
-      check(tmp);
-      const journal = planSwap(root, path.basename(tmp), files);
-      swapOutputs(root, journal, options.onStep);
-      return { outputs: journal.outputs.map((o) => o.path) };
+      check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content });
+      const { journal, prune } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed);
+      swapOutputs(root, journal, options.onStep, prune);
+      return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path) };
     } finally {
       // While a journal remains (a roll-back that failed), the folder holds the old outputs.
       if (!fs.existsSync(path.join(root, JOURNAL_FILE))) {
@@ -67,35 +104,89 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
   });
 }
 
+/** What a render puts in place: the output folders whole, then each other file. */
+function outputsOf(paths: readonly string[]): string[] {
+  return [...OUTPUT_DIRS, ...paths.filter((p) => !isInOutputDir(p))];
+}
+
+/** Whether `rel` lies inside one of the folders synth owns whole. */
+function isInOutputDir(rel: string): boolean {
+  return (OUTPUT_DIRS as readonly string[]).includes(rel.split('/')[0]);
+}
+
 /**
- * The swap of `files` (rendered into `<root>/<tmp>`) in for the outputs: the output folders
- * first, then each other file. Refuses, before anything moves, a folder where a file is
- * written or a file where a folder is (a rename would replace the one by the other).
+ * The swap of the `changed` files (rendered into `<root>/<tmp>`) in for the outputs, and of the
+ * removal of every file of the output folders that `paths` (everything rendered) no longer holds;
+ * and the folders of the output folders left empty afterwards (`prune`, deepest first). A folder
+ * that is not there yet is moved in whole (one rename for a new app's folder, or for all of dist/
+ * on a first render). Inside the output folders, a file where a folder is now needed, or a folder
+ * where a file is now written, is moved aside like a file that went away. Refuses, before anything
+ * moves, a folder where a file is written or a file where a folder is in docs/, reports/ or at the
+ * root (those are the user's), and a file where an output folder belongs.
  */
-function planSwap(root: string, tmp: string, files: readonly RenderedFile[]): SwapJournal {
-  const outputs: JournalEntry[] = [];
+function planSwap(root: string, tmp: string, paths: readonly string[], changed: ReadonlySet<string>): { journal: SwapJournal; prune: string[] } {
+  const rendered = new Set(paths);
+  const needed = new Set<string>(OUTPUT_DIRS);
+  for (const p of paths) {
+    const parts = p.split('/');
+    for (let i = 1; i < parts.length; i++) needed.add(parts.slice(0, i).join('/'));
+  }
+  const removals: JournalEntry[] = [];
+  const installs: JournalEntry[] = [];
   const dirs: string[] = [];
-  const add = (rel: string, folder: boolean) => {
+  const create = (dir: string) => dirs.push(dir);
+  const prune: string[] = [];
+  const backupOf = (rel: string) => `${tmp}/${BACKUP_DIR}/${rel}`;
+  const remove = (rel: string) => removals.push({ path: rel, backup: backupOf(rel) });
+  // The output folders as they are: what went away, and folders nothing is rendered into any more.
+  const walk = (rel: string) => {
+    // In name order: the journal (and so the order of the moves) is the same run to run.
+    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = `${rel}/${e.name}`;
+      if (!e.isDirectory()) {
+        if (!rendered.has(p)) remove(p);
+      } else if (rendered.has(p)) {
+        remove(p);
+      } else {
+        walk(p);
+        if (!needed.has(p)) prune.push(p);
+      }
+    }
+  };
+  for (const dir of OUTPUT_DIRS) {
+    const st = lstatOf(path.join(root, dir));
+    if (st?.isFile()) throw new OutputError(`${dir} is a file, but synth writes a folder there: move it away, then run synth again`);
+    if (st?.isDirectory()) walk(dir);
+    else if (st) remove(dir);
+  }
+  const gone = new Set(removals.map((r) => r.path));
+  /** Folders that are not there (or go away first): each is moved in whole from the temporary folder, which holds all of it. */
+  const whole = new Set<string>();
+  files: for (const rel of paths) {
+    if (!changed.has(rel)) continue;
+    const owned = isInOutputDir(rel);
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join('/');
-      const st = fs.statSync(path.join(root, dir), { throwIfNoEntry: false });
-      if (!st) {
-        if (!dirs.includes(dir)) dirs.push(dir);
-      } else if (!st.isDirectory()) {
-        throw new OutputError(`${dir} is a file, but synth writes ${rel} inside it: move ${dir} away, then run synth again`);
-      }
+      if (whole.has(dir)) continue files;
+      const st = gone.has(dir) ? undefined : lstatOf(path.join(root, dir));
+      if (st?.isDirectory()) continue;
+      // Inside the output folders a file in the way was removed above (it is not rendered).
+      if (st) throw new OutputError(`${dir} is a file, but synth writes ${rel} inside it: move ${dir} away, then run synth again`);
+      whole.add(dir);
+      installs.push({ path: dir, next: `${tmp}/${dir}` });
+      continue files;
     }
-    const st = fs.lstatSync(path.join(root, rel), { throwIfNoEntry: false });
-    if (st && folder && st.isFile()) throw new OutputError(`${rel} is a file, but synth writes a folder there: move it away, then run synth again`);
-    if (st && !folder && st.isDirectory()) throw new OutputError(`${rel} is a folder, but synth writes a file there: move the folder away (synth does not render what is in it), then run synth again`);
-    const backup = st ? `${tmp}/${BACKUP_DIR}/${rel}` : undefined;
-    if (backup) fs.mkdirSync(path.dirname(path.join(root, backup)), { recursive: true });
-    outputs.push({ path: rel, next: `${tmp}/${rel}`, backup });
-  };
-  for (const dir of OUTPUT_DIRS) add(dir, true);
-  for (const file of files) if (!(OUTPUT_DIRS as readonly string[]).includes(file.path.split('/')[0])) add(file.path, false);
-  return { version: 1, pid: process.pid, started: new Date().toISOString(), tmp, dirs, outputs };
+    const st = lstatOf(path.join(root, rel));
+    if (st?.isDirectory() && !owned) throw new OutputError(`${rel} is a folder, but synth writes a file there: move the folder away (synth does not render what is in it), then run synth again`);
+    installs.push({ path: rel, next: `${tmp}/${rel}`, ...(st && !gone.has(rel) ? { backup: backupOf(rel) } : {}) });
+  }
+  // An output folder nothing is rendered into is still made.
+  for (const dir of OUTPUT_DIRS) if (!whole.has(dir) && (gone.has(dir) || !lstatOf(path.join(root, dir)))) create(dir);
+  const entries = [...removals, ...installs];
+  const backupDirs = new Set(entries.filter((o) => o.backup).map((o) => path.dirname(path.join(root, o.backup!))));
+  for (const dir of backupDirs) fs.mkdirSync(dir, { recursive: true });
+  return { journal: { version: 2, pid: process.pid, started: new Date().toISOString(), tmp, dirs, outputs: entries }, prune };
 }
 
 /**

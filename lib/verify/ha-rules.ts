@@ -5,7 +5,7 @@ import { isViolation, Outcome, simulate } from '../ha/simulate';
 import { scheduledJobOutcomes, scheduledJobs } from '../ha/scheduled-jobs';
 import { asList, describeObject, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
-import type { LoadedObject } from '../k8s/tree';
+import type { LoadedObject, TreeSource } from '../k8s/tree';
 import { factsOf, type PlatformFacts } from '../facts/facts';
 
 /**
@@ -25,9 +25,9 @@ export interface HaContext {
 export type HaReport = (o: HaObject, message: string) => void;
 export type HaReportFile = (file: string, message: string) => void;
 
-/** Builds the HA context of a rendered tree on disk (verify's `objects` are dist/ and argocd/). */
-export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }): HaContext {
-  const input = haInputFromDisk(root, objects, declared);
+/** Builds the HA context of a rendered tree on disk, or of `source` (verify's `objects` are dist/ and argocd/). */
+export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource): HaContext {
+  const input = haInputFromDisk(root, objects, declared, source);
   return { model: haModel(input), objects: input.objects, facts: input.facts };
 }
 

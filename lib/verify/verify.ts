@@ -1,4 +1,5 @@
-import { loadTree } from '../k8s/tree';
+import { loadManifests } from '../k8s/manifest-yaml';
+import { loadSource, loadTree, ParseManifests, TreeSource } from '../k8s/tree';
 import type { CheckCache } from './check-cache';
 import { HA_CHECKS, haContext } from './ha-rules';
 import { SchemaRegistry } from './schemas';
@@ -23,6 +24,11 @@ export interface VerifyOptions {
   readonly time?: PhaseTimer<VerifyPhase>;
   /** Results of the per-object checks (schemas, secrets) of earlier runs, used and added to; the caller saves it. @default - every check runs */
   readonly checks?: CheckCache;
+  /**
+   * The tree to check, held in memory (synth's render before it is written): its files are read
+   * from here instead of under `root`. @default - the files under `root`
+   */
+  readonly source?: TreeSource;
 }
 
 const since = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
@@ -38,14 +44,18 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   const start = process.hrtime.bigint();
   let simulationMs = 0;
   // What the platform declares about its objects: as the build returned them (synth), else from their file.
-  const declared = facts ? { facts, problems: [] } : readFactsFile(root);
-  const tree = treeOf(loadTree(root), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}) });
+  const declared = facts ? { facts, problems: [] } : readFactsFile(root, options.source);
+  const source = options.source;
+  const checks = options.checks;
+  // The documents of a file whose bytes were parsed before, from the cache.
+  const parse: ParseManifests = checks ? (text, file) => checks.parsed(text, () => loadManifests(text, file)) : loadManifests;
+  const tree = treeOf(source ? loadSource(source, parse) : loadTree(root, parse), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}) });
   const findings: Finding[] = [];
   for (const rule of VERIFY_RULES) {
     for (const f of rule.check(tree)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
   }
   // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
-  const ha = haContext(root, tree.objects, declared);
+  const ha = haContext(root, tree.objects, declared, source);
   for (const rule of HA_CHECKS) {
     const t = process.hrtime.bigint();
     const found = rule.check(ha);

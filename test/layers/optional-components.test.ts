@@ -56,8 +56,8 @@ function verifyRender(files: readonly RenderedFile[]): string[] {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-optional-'));
   let findings: string[] = [];
   try {
-    writeAtomically(root, files, (tmp) => {
-      findings = verifyTree(tmp).map((f) => JSON.stringify(f));
+    writeAtomically(root, files, (tree) => {
+      findings = verifyTree(tree.dir, undefined, undefined, { source: tree }).map((f) => JSON.stringify(f));
     });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

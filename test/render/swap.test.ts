@@ -17,10 +17,18 @@ import { commandLine } from '../command-line';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
-/** Every kind of output: the three owned folders, generated and hand-written docs, a report, the root lock. */
+/**
+ * Every kind of output: the three owned folders, generated and hand-written docs, a report, the
+ * root lock; in dist/, a file that stays the same, a folder that goes away, a folder where a file
+ * is now rendered, and in argocd/ a file where a folder is now rendered.
+ */
 const OLD: Record<string, string> = {
   'dist/apps/a.yaml': 'old a\n',
   'dist/apps/gone.yaml': 'only in the old render\n',
+  'dist/apps/same.yaml': 'the same in both renders\n',
+  'dist/old-layer/deep/x.yaml': 'a layer no longer rendered\n',
+  'dist/was-folder/inner.yaml': 'a folder, now a file\n',
+  'argocd/was-file': 'a file, now a folder\n',
   'argocd/app.yaml': 'old app\n',
   'render-cache/chart.yaml': 'old chart\n',
   'docs/generated.md': 'old generated doc\n',
@@ -34,6 +42,9 @@ const OLD: Record<string, string> = {
 const FILES: RenderedFile[] = [
   { path: 'dist/apps/a.yaml', content: 'new a\n' },
   { path: 'dist/apps/b.yaml', content: 'new b\n' },
+  { path: 'dist/apps/same.yaml', content: 'the same in both renders\n' },
+  { path: 'dist/was-folder', content: 'now a file\n' },
+  { path: 'argocd/was-file/app.yaml', content: 'now in a folder\n' },
   { path: 'argocd/app.yaml', content: 'new app\n' },
   { path: 'render-cache/chart.yaml', content: 'new chart\n' },
   { path: 'docs/generated.md', content: 'new generated doc\n' },
@@ -54,12 +65,37 @@ function visible(root: string): Map<string, string> {
   return new Map([...tree].sort());
 }
 
-/** Which complete set the tree holds: `old`, `new`, or `mixed`. */
+/** The folders of a tree of files (every parent of a file). */
+function foldersOf(files: Iterable<string>): string[] {
+  const dirs = new Set<string>();
+  for (const f of files) {
+    const parts = f.split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  return [...dirs].sort();
+}
+
+/** The folders on disk, synth's scratch folders left out. */
+function folders(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && !p.startsWith('.render-')) {
+        out.push(p);
+        walk(p);
+      }
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** Which complete set the tree holds, files and folders (no empty folder left over): `old`, `new`, or `mixed`. */
 function which(root: string): 'old' | 'new' | 'mixed' {
   const tree = visible(root);
-  const same = (a: Map<string, string>) => JSON.stringify([...a]) === JSON.stringify([...tree]);
-  const dirsOk = !fs.existsSync(path.join(root, 'docs', 'new')) || tree.has('docs/new/page.md');
-  return same(OLD_TREE) && dirsOk ? 'old' : same(NEW_TREE) ? 'new' : 'mixed';
+  const same = (a: Map<string, string>) => JSON.stringify([...a]) === JSON.stringify([...tree]) && JSON.stringify(foldersOf(a.keys())) === JSON.stringify(folders(root));
+  return same(OLD_TREE) ? 'old' : same(NEW_TREE) ? 'new' : 'mixed';
 }
 
 /** Synth's scratch files left in the root. */
@@ -77,6 +113,12 @@ function recordSteps(): SwapStep[] {
 }
 
 const STEPS = recordSteps();
+/** The steps up to the commit: those a failure or a crash at rolls back. */
+const COMMIT = STEPS.find((s) => s.action === 'commit')!.index;
+const BEFORE_COMMIT = STEPS.filter((s) => s.index <= COMMIT);
+const AFTER_COMMIT = STEPS.filter((s) => s.index > COMMIT);
+/** How many renames the steps before `index` made. */
+const movesBefore = (index: number) => STEPS.slice(0, index).filter((s) => ['remove', 'backup', 'install'].includes(s.action)).length;
 
 /** Runs `code` in a child process (lib/ loaded through tsx) that SIGKILLs itself at step `at` of the hook. */
 function killedAt(root: string, at: number, code: (hook: string) => string): void {
@@ -99,24 +141,43 @@ describe('the swap of the outputs', () => {
     const result = writeAtomically(root, FILES, () => undefined);
     expect(which(root)).toBe('new');
     expect(result.outputs).toEqual(['dist', 'argocd', 'render-cache', 'docs/generated.md', 'docs/new/page.md', 'reports/failure-simulation.md', 'apps.lock.yaml']);
+    expect(result.changed).not.toContain('dist/apps/same.yaml');
     expect(leftovers(root)).toEqual([]);
     fs.rmSync(root, { recursive: true });
   });
 
-  test('GIVEN the recorded steps THEN the journal comes before the first move and the commit after the last', () => {
+  test('GIVEN the recorded steps THEN only changed files move (a new folder whole): the journal first, removals, then each install, the commit, and the pruning of emptied folders last', () => {
     const actions = STEPS.map((s) => `${s.action} ${s.path}`);
-    expect(actions[0]).toBe(`journal ${JOURNAL_FILE}`);
-    expect(actions[actions.length - 1]).toBe(`commit ${JOURNAL_FILE}`);
-    expect(actions).toContain('mkdir docs/new');
-    for (const out of ['dist', 'argocd', 'render-cache', 'docs/generated.md', 'reports/failure-simulation.md', 'apps.lock.yaml']) {
-      expect(actions.indexOf(`backup ${out}`)).toBeGreaterThan(0);
-      expect(actions.indexOf(`install ${out}`)).toBeGreaterThan(actions.indexOf(`backup ${out}`));
-    }
-    expect(actions).not.toContain('backup docs/new/page.md');
+    expect(actions).toEqual([
+      `journal ${JOURNAL_FILE}`,
+      'remove dist/apps/gone.yaml',
+      'remove dist/old-layer/deep/x.yaml',
+      'remove dist/was-folder',
+      'remove argocd/was-file',
+      'backup dist/apps/a.yaml',
+      'install dist/apps/a.yaml',
+      'install dist/apps/b.yaml',
+      'install dist/was-folder',
+      'install argocd/was-file',
+      'backup argocd/app.yaml',
+      'install argocd/app.yaml',
+      'backup render-cache/chart.yaml',
+      'install render-cache/chart.yaml',
+      'backup docs/generated.md',
+      'install docs/generated.md',
+      'install docs/new',
+      'backup reports/failure-simulation.md',
+      'install reports/failure-simulation.md',
+      'backup apps.lock.yaml',
+      'install apps.lock.yaml',
+      `commit ${JOURNAL_FILE}`,
+      'prune dist/old-layer/deep',
+      'prune dist/old-layer',
+    ]);
     expect(STEPS.map((s) => s.index)).toEqual(STEPS.map((_, i) => i));
   });
 
-  test.each(STEPS.map((s) => [s.index, s.action, s.path]))('GIVEN a failure at step %i (%s %s) WHEN written THEN every output is old again and the error says so', (index) => {
+  test.each(BEFORE_COMMIT.map((s) => [s.index, s.action, s.path]))('GIVEN a failure at step %i (%s %s) WHEN written THEN every output is old again and the error says so', (index) => {
     const root = writeTree(OLD);
     let error: unknown;
     try {
@@ -131,7 +192,7 @@ describe('the swap of the outputs', () => {
     expect(which(root)).toBe('old');
     expect(leftovers(root)).toEqual([]);
     expect((error as Error).message).toContain(`disk gone at step ${index}`);
-    const moved = STEPS.slice(0, index).filter((s) => s.action === 'backup' || s.action === 'install').length;
+    const moved = movesBefore(index);
     if (index === 0) expect(error).not.toBeInstanceOf(OutputError);
     else {
       expect(error).toBeInstanceOf(OutputError);
@@ -142,7 +203,37 @@ describe('the swap of the outputs', () => {
     fs.rmSync(root, { recursive: true });
   });
 
-  test.each(STEPS.map((s) => [s.index, s.action, s.path]))('GIVEN synth killed at step %i (%s %s) WHEN the next command starts THEN a mixed tree has a journal, and the command puts every old output back', (index) => {
+  test.each(AFTER_COMMIT.map((s) => [s.index, s.action, s.path]))('GIVEN a failure at step %i (%s %s), after the commit, WHEN written THEN every file is new and the next synth removes the folder left empty', (index) => {
+    const root = writeTree(OLD);
+    writeAtomically(root, FILES, () => undefined, {
+      onStep: (s) => {
+        if (s.index === index) throw new Error(`rmdir failed at step ${index}`);
+      },
+    });
+    expect(visible(root)).toEqual(NEW_TREE);
+    expect(folders(root)).toContain(AFTER_COMMIT[AFTER_COMMIT.length - 1].path);
+    expect(leftovers(root)).toEqual([]);
+    expect(writeAtomically(root, FILES, () => undefined).changed).toEqual([]);
+    expect(which(root)).toBe('new');
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test.each(AFTER_COMMIT.map((s) => [s.index, s.action, s.path]))('GIVEN synth killed at step %i (%s %s), after the commit, WHEN the next command starts THEN it has nothing to undo, every file is new and the next synth removes the folder left empty', (index) => {
+    const root = writeTree(OLD);
+    killSynthAt(root, index);
+    expect(fs.existsSync(path.join(root, JOURNAL_FILE))).toBe(false);
+    expect(visible(root)).toEqual(NEW_TREE);
+    const said: string[] = [];
+    expect(recoverBeforeCommand(root, 'verify', (line) => said.push(line))).toBe(true);
+    expect(said).toEqual([]);
+    expect(visible(root)).toEqual(NEW_TREE);
+    expect(writeAtomically(root, FILES, () => undefined).changed).toEqual([]);
+    expect(which(root)).toBe('new');
+    expect(leftovers(root)).toEqual([]);
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test.each(BEFORE_COMMIT.map((s) => [s.index, s.action, s.path]))('GIVEN synth killed at step %i (%s %s) WHEN the next command starts THEN a mixed tree has a journal, and the command puts every old output back', (index) => {
     const root = writeTree(OLD);
     killSynthAt(root, index);
     const journal = fs.existsSync(path.join(root, JOURNAL_FILE));
@@ -169,16 +260,16 @@ describe('the swap of the outputs', () => {
   });
 
   test('GIVEN the swap killed after every move WHEN the recovery is itself killed at each of its steps THEN running it again still gives the old outputs', () => {
-    const last = STEPS[STEPS.length - 1].index;
     const template = writeTree(OLD);
-    killSynthAt(template, last);
-    expect(which(template)).toBe('new');
+    killSynthAt(template, COMMIT);
+    // Every file is new; the folders nothing is rendered into any more are still there, empty.
+    expect(visible(template)).toEqual(NEW_TREE);
     const recoverySteps: SwapStep[] = [];
     const probe = fs.mkdtempSync(`${template}-probe`);
     fs.cpSync(template, probe, { recursive: true });
     recoverInterruptedSynth(probe, { onStep: (s) => recoverySteps.push(s) });
     expect(which(probe)).toBe('old');
-    expect(recoverySteps.map((s) => s.action)).toContain('undo-mkdir');
+    expect(new Set(recoverySteps.map((s) => s.action))).toEqual(new Set(['undo-install', 'undo-backup', 'undo-remove']));
     for (const step of recoverySteps) {
       const root = fs.mkdtempSync(`${template}-k${step.index}`);
       fs.cpSync(template, root, { recursive: true });
@@ -194,7 +285,7 @@ describe('the swap of the outputs', () => {
 
   test('GIVEN a failure during the swap and another while putting back WHEN written THEN it says the outputs are mixed and names the journal, and the next command finishes the roll-back', () => {
     const root = writeTree(OLD);
-    const installArgocd = STEPS.find((s) => s.action === 'install' && s.path === 'argocd')!.index;
+    const installArgocd = STEPS.find((s) => s.action === 'install' && s.path === 'argocd/app.yaml')!.index;
     let failures = 0;
     let error: unknown;
     try {
@@ -211,10 +302,39 @@ describe('the swap of the outputs', () => {
     }
     expect(error).toBeInstanceOf(OutputError);
     expect((error as OutputError).outputs).toBe('mixed');
-    expect((error as Error).message).toContain(`(EACCES at install argocd), and putting the old outputs back failed too (EACCES at undo-backup argocd); ${JOURNAL_FILE} lists`);
+    expect((error as Error).message).toContain(`(EACCES at install argocd/app.yaml), and putting the old outputs back failed too (EACCES at undo-backup argocd/app.yaml); ${JOURNAL_FILE} lists`);
     expect(which(root)).toBe('mixed');
     expect(fs.existsSync(path.join(root, JOURNAL_FILE))).toBe(true);
-    expect(recoverInterruptedSynth(root)).toMatch(/undid its 3 moves/);
+    expect(recoverInterruptedSynth(root)).toMatch(new RegExp(`undid its ${movesBefore(installArgocd)} moves`));
+    expect(which(root)).toBe('old');
+    expect(leftovers(root)).toEqual([]);
+    fs.rmSync(root, { recursive: true });
+  });
+});
+
+describe('a journal of the earlier synth', () => {
+  test('GIVEN a synth of the version that swapped whole folders killed between them (journal version 1) WHEN the next command starts THEN it puts the old folders back', () => {
+    const root = writeTree({
+      ...OLD,
+      // dist/ was swapped already (the old one in the backup), argocd/ not yet.
+      'dist/apps/a.yaml': 'new a\n',
+      '.render-v1/.backup/dist/apps/a.yaml': 'old a\n',
+      '.render-v1/.backup/dist/apps/gone.yaml': 'only in the old render\n',
+      '.render-v1/.backup/dist/apps/same.yaml': 'the same in both renders\n',
+      '.render-v1/.backup/dist/old-layer/deep/x.yaml': 'a layer no longer rendered\n',
+      '.render-v1/.backup/dist/was-folder/inner.yaml': 'a folder, now a file\n',
+      '.render-v1/argocd/app.yaml': 'new app\n',
+    });
+    for (const f of ['gone.yaml', 'same.yaml']) fs.rmSync(path.join(root, 'dist/apps', f));
+    for (const d of ['old-layer', 'was-folder']) fs.rmSync(path.join(root, 'dist', d), { recursive: true });
+    fs.writeFileSync(path.join(root, JOURNAL_FILE), JSON.stringify({
+      version: 1, pid: 1, started: '2026-01-01T00:00:00.000Z', tmp: '.render-v1', dirs: [],
+      outputs: [
+        { path: 'dist', next: '.render-v1/dist', backup: '.render-v1/.backup/dist' },
+        { path: 'argocd', next: '.render-v1/argocd', backup: '.render-v1/.backup/argocd' },
+      ],
+    }));
+    expect(recoverInterruptedSynth(root)).toMatch(/undid its 2 moves/);
     expect(which(root)).toBe('old');
     expect(leftovers(root)).toEqual([]);
     fs.rmSync(root, { recursive: true });
@@ -224,7 +344,7 @@ describe('the swap of the outputs', () => {
 describe('a journal the next command cannot use', () => {
   test('GIVEN a journal whose folder of old outputs is gone WHEN a command starts THEN it refuses in one line naming the journal and what to do', () => {
     const root = writeTree(OLD);
-    killSynthAt(root, STEPS.find((s) => s.action === 'install' && s.path === 'argocd')!.index);
+    killSynthAt(root, STEPS.find((s) => s.action === 'install' && s.path === 'argocd/app.yaml')!.index);
     for (const tmp of fs.readdirSync(root).filter((f) => f.startsWith('.render-'))) fs.rmSync(path.join(root, tmp), { recursive: true });
     const said: string[] = [];
     expect(recoverBeforeCommand(root, 'diff', (line) => said.push(line))).toBe(false);
@@ -286,10 +406,11 @@ describe('the other commands', () => {
 
   test('GIVEN synth killed part-way WHEN publish or release starts THEN it puts the old outputs back and says so, and refuses when it cannot', () => {
     const root = writeTree(OLD);
-    killSynthAt(root, STEPS.find((s) => s.action === 'install' && s.path === 'argocd')!.index);
+    const installArgocd = STEPS.find((s) => s.action === 'install' && s.path === 'argocd/app.yaml')!.index;
+    killSynthAt(root, installArgocd);
     const said: string[] = [];
     recoverCheckout(root, 'publish', (line) => said.push(line));
-    expect(said).toEqual([expect.stringMatching(/^publish: a synth \(pid \d+, started .*\) was interrupted while replacing the outputs; undid its 3 moves, so every output is as before it$/)]);
+    expect(said).toEqual([expect.stringMatching(new RegExp(`^publish: a synth \\(pid \\d+, started .*\\) was interrupted while replacing the outputs; undid its ${movesBefore(installArgocd)} moves, so every output is as before it$`))]);
     expect(which(root)).toBe('old');
     fs.writeFileSync(path.join(root, JOURNAL_FILE), '{"vers');
     expect(() => recoverCheckout(root, 'release', () => undefined)).toThrow(DeliveryError);

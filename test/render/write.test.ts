@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { SwapStep } from '../../lib/render/swap';
 import { writeAtomically } from '../../lib/render/write';
 import { snapshotTree, writeTree } from '../helpers';
 
@@ -11,10 +12,10 @@ describe('atomic write', () => {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  test('GIVEN a check that passes WHEN written THEN dist/ and argocd/ are replaced whole and nothing is left behind', () => {
+  test('GIVEN a check that passes WHEN written THEN dist/ and argocd/ hold the new files only, the check saw them, and nothing is left behind', () => {
     let checked: Map<string, string> | undefined;
-    writeAtomically(root, [{ path: 'dist/apps/new.yaml', content: 'new: 1\n' }, { path: 'argocd/new.yaml', content: 'new: 2\n' }], (tmp) => {
-      checked = snapshotTree(tmp);
+    writeAtomically(root, [{ path: 'dist/apps/new.yaml', content: 'new: 1\n' }, { path: 'argocd/new.yaml', content: 'new: 2\n' }], (tree) => {
+      checked = snapshotTree(tree.dir);
     });
     expect([...checked!.keys()].sort()).toEqual(['argocd/new.yaml', 'dist/apps/new.yaml']);
     expect(snapshotTree(root)).toEqual(new Map([['argocd/new.yaml', 'new: 2\n'], ['dist/apps/new.yaml', 'new: 1\n'], ['site.yaml', 'name: x\n']]));
@@ -43,10 +44,24 @@ describe('atomic write', () => {
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.render-'))).toEqual([]);
   });
 
-  test('GIVEN a first run with no outputs yet WHEN written THEN the folders are created', () => {
+  test('GIVEN a first run with no outputs yet WHEN written THEN dist/ is moved in whole and the empty output folders are created', () => {
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'fresh-'));
-    writeAtomically(fresh, [{ path: 'dist/apps/a.yaml', content: 'a\n' }], () => undefined);
+    const steps: SwapStep[] = [];
+    writeAtomically(fresh, [{ path: 'dist/apps/a.yaml', content: 'a\n' }], () => undefined, { onStep: (s) => steps.push(s) });
     expect(snapshotTree(fresh)).toEqual(new Map([['dist/apps/a.yaml', 'a\n']]));
+    expect(fs.readdirSync(fresh).sort()).toEqual(['argocd', 'dist', 'render-cache']);
+    expect(steps.map((s) => `${s.action} ${s.path}`)).toEqual(['journal .synth-journal.json', 'mkdir argocd', 'mkdir render-cache', 'install dist', 'commit .synth-journal.json']);
+    fs.rmSync(fresh, { recursive: true });
+  });
+
+  test.each([0, 1, 2, 3, 4])('GIVEN a first run that fails at step %i WHEN written THEN nothing of it is left', (index) => {
+    const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'fresh-'));
+    expect(() => writeAtomically(fresh, [{ path: 'dist/apps/a.yaml', content: 'a\n' }], () => undefined, {
+      onStep: (s) => {
+        if (s.index === index) throw new Error(`failed at ${s.action}`);
+      },
+    })).toThrow('failed at');
+    expect(fs.readdirSync(fresh)).toEqual([]);
     fs.rmSync(fresh, { recursive: true });
   });
 });
@@ -77,5 +92,104 @@ describe('atomic write after a crash', () => {
     expect(fs.existsSync(path.join(root, '.render.lock'))).toBe(false);
     expect(snapshotTree(path.join(root, 'dist'))).toEqual(new Map([['apps/b.yaml', 'b\n']]));
     fs.rmSync(root, { recursive: true });
+  });
+});
+
+describe('only changed files written', () => {
+  /** Inode and modification time of every file and folder under the output folders and docs/, by path. */
+  function stamps(root: string): Map<string, string> {
+    const out = new Map<string, string>();
+    const walk = (rel: string) => {
+      const st = fs.lstatSync(path.join(root, rel));
+      out.set(rel, `${st.ino} ${st.mtimeMs} ${st.mode}`);
+      if (st.isDirectory()) for (const name of fs.readdirSync(path.join(root, rel)).sort()) walk(`${rel}/${name}`);
+    };
+    for (const dir of ['dist', 'argocd', 'render-cache', 'docs']) if (fs.existsSync(path.join(root, dir))) walk(dir);
+    return out;
+  }
+
+  const FILES = [
+    { path: 'dist/apps/web.yaml', content: 'kind: Deployment\n' },
+    { path: 'dist/apps/api.yaml', content: 'kind: Service\n' },
+    { path: 'dist/hosts/install.sh', content: '#!/bin/sh\n', executable: true },
+    { path: 'argocd/apps.yaml', content: 'kind: Application\n' },
+    { path: 'docs/generated.md', content: '# generated\n' },
+  ];
+
+  let root: string;
+  beforeEach(() => {
+    root = writeTree({ 'docs/hand-written.md': 'mine\n', 'site.yaml': 'name: x\n' });
+    writeAtomically(root, FILES, () => undefined);
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('GIVEN the same render again WHEN written THEN no file or folder of the outputs is touched (inode and mtime the same) and no step runs', async () => {
+    const before = stamps(root);
+    // Past the filesystem's timestamp granularity, so a rewrite would show.
+    await new Promise((r) => setTimeout(r, 20));
+    const steps: SwapStep[] = [];
+    let checked: Map<string, string | undefined> | undefined;
+    let staged: Map<string, string> | undefined;
+    const result = writeAtomically(root, FILES, (tree) => {
+      checked = new Map(tree.files.map((f) => [f, tree.read(f)]));
+      staged = snapshotTree(tree.dir);
+    }, { onStep: (s) => steps.push(s) });
+    expect(result.changed).toEqual([]);
+    expect(steps).toEqual([]);
+    expect(stamps(root)).toEqual(before);
+    // The check still saw the whole tree; nothing was written to move in.
+    expect(checked).toEqual(new Map(FILES.map((f) => [f.path, f.content])));
+    expect(staged).toEqual(new Map());
+    expect(fs.readdirSync(root).filter((f) => f.startsWith('.render') || f.startsWith('.synth'))).toEqual([]);
+  });
+
+  test('GIVEN one file changed WHEN written THEN only that file is replaced, and a check that fails moves nothing', async () => {
+    const before = stamps(root);
+    await new Promise((r) => setTimeout(r, 20));
+    const next = FILES.map((f) => (f.path === 'dist/apps/web.yaml' ? { ...f, content: 'kind: Deployment # v2\n' } : f));
+    expect(() => writeAtomically(root, next, () => {
+      throw new Error('verify failed');
+    })).toThrow('verify failed');
+    expect(stamps(root)).toEqual(before);
+    const result = writeAtomically(root, next, () => undefined);
+    expect(result.changed).toEqual(['dist/apps/web.yaml']);
+    const after = stamps(root);
+    const differ = [...after.keys()].filter((p) => after.get(p) !== before.get(p));
+    // The file, and its folder (a rename into it changes the folder's mtime).
+    expect(differ).toEqual(['dist/apps', 'dist/apps/web.yaml']);
+    expect(fs.readFileSync(path.join(root, 'dist/apps/web.yaml'), 'utf8')).toBe('kind: Deployment # v2\n');
+  });
+
+  test('GIVEN an output edited by hand, with the same size, or its executable bit lost WHEN written THEN it is written again', () => {
+    fs.writeFileSync(path.join(root, 'dist/apps/api.yaml'), 'kind: Servic3\n');
+    fs.chmodSync(path.join(root, 'dist/hosts/install.sh'), 0o644);
+    const result = writeAtomically(root, FILES, () => undefined);
+    expect(result.changed).toEqual(['dist/apps/api.yaml', 'dist/hosts/install.sh']);
+    expect(fs.readFileSync(path.join(root, 'dist/apps/api.yaml'), 'utf8')).toBe('kind: Service\n');
+    expect(fs.statSync(path.join(root, 'dist/hosts/install.sh')).mode & 0o111).toBe(0o111);
+  });
+
+  test('GIVEN files and folders that went away, and a stray file WHEN written THEN they are removed with the folders left empty, and docs/ keeps its hand-written file', () => {
+    fs.writeFileSync(path.join(root, 'dist/apps/stray.yaml'), 'not rendered\n');
+    const result = writeAtomically(root, FILES.filter((f) => !f.path.startsWith('dist/hosts/')), () => undefined);
+    expect(result.changed).toEqual(['dist/apps/stray.yaml', 'dist/hosts/install.sh']);
+    expect(fs.existsSync(path.join(root, 'dist/hosts'))).toBe(false);
+    expect(snapshotTree(root)).toEqual(new Map([
+      ['argocd/apps.yaml', 'kind: Application\n'],
+      ['dist/apps/api.yaml', 'kind: Service\n'],
+      ['dist/apps/web.yaml', 'kind: Deployment\n'],
+      ['docs/generated.md', '# generated\n'],
+      ['docs/hand-written.md', 'mine\n'],
+      ['site.yaml', 'name: x\n'],
+    ]));
+  });
+
+  test('GIVEN a render written over older outputs WHEN compared with the same render written into an empty checkout THEN the files are the same byte for byte', () => {
+    const next = [...FILES.slice(1), { path: 'dist/new/x.yaml', content: 'x: 1\n' }];
+    writeAtomically(root, next, () => undefined);
+    const fresh = writeTree({ 'docs/hand-written.md': 'mine\n', 'site.yaml': 'name: x\n' });
+    writeAtomically(fresh, next, () => undefined);
+    expect(snapshotTree(root)).toEqual(snapshotTree(fresh));
+    fs.rmSync(fresh, { recursive: true });
   });
 });
