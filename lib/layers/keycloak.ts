@@ -32,7 +32,7 @@ export const KEYCLOAK_POD_LABELS = { app: 'keycloak', 'app.kubernetes.io/instanc
 export const KEYCLOAK_DATABASE = 'keycloak';
 export const KEYCLOAK_DB_SECRET = 'keycloak-db';
 export const KEYCLOAK_ADMIN_SECRET = 'keycloak-bootstrap-admin';
-/** Secret the realm import's placeholders read (LDAP bind password, client secrets). */
+/** Secret the realm import's placeholders and the realm sync's $(env:) variables read (LDAP bind password, client secrets). */
 export const REALM_SECRET = `keycloak-realm-${PLATFORM_REALM}`;
 
 /**
