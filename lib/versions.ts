@@ -73,6 +73,15 @@ export const VERSIONS = {
    */
   'keycloak-operator': { kind: 'git', repo: 'https://github.com/keycloak/keycloak-k8s-resources', path: 'kubernetes', version: '26.0.0' },
   /**
+   * keycloak-config-cli (adorsys): the Job that applies the rendered platform realm to the running
+   * Keycloak through its admin API, creating or updating clients, mappers and the LDAP federation
+   * (lib/constructs/keycloak-config-job.ts). Its tags are `<release>-<Keycloak version it is built
+   * against>`; 6.5.0 (2026-03-12) is built and tested against Keycloak 26.0.5, the 26.0 line the
+   * operator above runs (https://github.com/adorsys/keycloak-config-cli/blob/v6.5.0/README.md#docker,
+   * the version matrix of .github/workflows/ci.yaml of that tag). Bump it with keycloak-operator.
+   */
+  'keycloak-config-cli': { kind: 'image', name: 'docker.io/adorsys/keycloak-config-cli', version: '6.5.0-26.0.5' },
+  /**
    * kaniko: image builds in Jenkins agent pods (the debug image has the busybox shell the
    * Kubernetes plugin needs). GoogleContainerTools archived kaniko in June 2025; v1.24.0 is its
    * last release.

@@ -19,6 +19,7 @@ import { Layer } from '../layer';
 import { LDAP_CA_SECRET, ldapMapping, ldapUrls } from '../ldap-schema';
 import { LdapCaSecret } from '../constructs/ldap-ca-secret';
 import type { LayerDatabase, LayerNeeds, LayerUi } from '../config/platform-rules';
+import { KeycloakConfigJob, KeycloakConfigJobProps } from '../constructs/keycloak-config-job';
 
 export const KEYCLOAK_NAMESPACE = 'keycloak';
 /** The Keycloak CR; the operator names the Service `<name>-service` and labels pods with it. */
@@ -32,7 +33,7 @@ export const KEYCLOAK_POD_LABELS = { app: 'keycloak', 'app.kubernetes.io/instanc
 export const KEYCLOAK_DATABASE = 'keycloak';
 export const KEYCLOAK_DB_SECRET = 'keycloak-db';
 export const KEYCLOAK_ADMIN_SECRET = 'keycloak-bootstrap-admin';
-/** Secret the realm import's placeholders read (LDAP bind password, client secrets). */
+/** Secret the realm import's placeholders and the realm sync's $(env:) variables read (LDAP bind password, client secrets). */
 export const REALM_SECRET = `keycloak-realm-${PLATFORM_REALM}`;
 
 /**
@@ -255,6 +256,16 @@ export interface RealmImportSpec {
 /** Placeholder of the LDAP bind password. */
 export const LDAP_BIND_PLACEHOLDER = 'LDAP_BIND_CREDENTIAL';
 
+/**
+ * How a realm file names a secret it does not hold: the environment variable `name`, written
+ * `${NAME}` for the realm import (Keycloak's placeholders) and `$(env:NAME)` for keycloak-config-cli.
+ */
+export type PlaceholderStyle = (name: string) => string;
+/** The realm import's placeholder: `${NAME}`. */
+export const IMPORT_PLACEHOLDER: PlaceholderStyle = (name) => `\${${name}}`;
+/** keycloak-config-cli's placeholder with `import.var-substitution.enabled`: `$(env:NAME)`. */
+export const CONFIG_CLI_PLACEHOLDER: PlaceholderStyle = (name) => `$(env:${name})`;
+
 /** Placeholder (environment variable) of a client's secret: `CLIENT_SECRET_API_GATEWAY`. */
 export function clientSecretPlaceholder(client: OidcClientName): string {
   return `CLIENT_SECRET_${client.toUpperCase().replace(/-/g, '_')}`;
@@ -291,7 +302,7 @@ function attributeMapper(name: string, ldapAttribute: string, userAttribute: str
  * `userAccountControl`, which only UCS's optional Samba AD interface has, under other DNs.
  * A realm import creates components without their default mappers: every mapper is listed.
  */
-export function ldapFederation(site: Site): RealmComponent {
+export function ldapFederation(site: Site, placeholder: PlaceholderStyle = IMPORT_PLACEHOLDER): RealmComponent {
   const map = ldapMapping(site);
   return {
     name: 'ucs',
@@ -308,7 +319,7 @@ export function ldapFederation(site: Site): RealmComponent {
       connectionTimeout: ['5000'],
       authType: ['simple'],
       bindDn: [site.ldap.bindDn],
-      bindCredential: [`\${${LDAP_BIND_PLACEHOLDER}}`],
+      bindCredential: [placeholder(LDAP_BIND_PLACEHOLDER)],
       editMode: ['READ_ONLY'],
       usersDn: [site.ldap.usersDn],
       searchScope: ['2'],
@@ -382,7 +393,7 @@ export const GATEWAY_AUDIENCE_MAPPER: ProtocolMapper = {
  * secret), authorization-code flow only, its secret from a placeholder, allowed back to exactly
  * the callbacks of the hosts behind it (`callbacks`: SSO hosts and APIs published with OIDC).
  */
-export function oidcClient(_site: Site, client: OidcClientName, callbacks: readonly string[] = []): OidcClient {
+export function oidcClient(_site: Site, client: OidcClientName, callbacks: readonly string[] = [], placeholder: PlaceholderStyle = IMPORT_PLACEHOLDER): OidcClient {
   return {
     clientId: client,
     name: client,
@@ -391,7 +402,7 @@ export function oidcClient(_site: Site, client: OidcClientName, callbacks: reado
     protocol: 'openid-connect',
     publicClient: false,
     clientAuthenticatorType: 'client-secret',
-    secret: `\${${clientSecretPlaceholder(client)}}`,
+    secret: placeholder(clientSecretPlaceholder(client)),
     standardFlowEnabled: true,
     implicitFlowEnabled: false,
     directAccessGrantsEnabled: false,
@@ -404,7 +415,7 @@ export function oidcClient(_site: Site, client: OidcClientName, callbacks: reado
 }
 
 /** The platform realm: login against UCS, the OIDC clients (`realmClients`); nobody registers or resets passwords here. */
-export function platformRealm(site: Site, apiCallbacks: readonly string[] = []): PlatformRealm {
+export function platformRealm(site: Site, apiCallbacks: readonly string[] = [], placeholder: PlaceholderStyle = IMPORT_PLACEHOLDER): PlatformRealm {
   return {
     realm: PLATFORM_REALM,
     displayName: `${site.name.toUpperCase()} platform`,
@@ -415,8 +426,8 @@ export function platformRealm(site: Site, apiCallbacks: readonly string[] = []):
     loginWithEmailAllowed: true,
     duplicateEmailsAllowed: false,
     bruteForceProtected: true,
-    clients: realmClients(site).map((c) => oidcClient(site, c, apiCallbacks)),
-    components: { [USER_STORAGE]: [ldapFederation(site)] },
+    clients: realmClients(site).map((c) => oidcClient(site, c, apiCallbacks, placeholder)),
+    components: { [USER_STORAGE]: [ldapFederation(site, placeholder)] },
   };
 }
 
@@ -440,14 +451,51 @@ export const KEYCLOAK_DB: LayerDatabase = { engine: 'postgresql', database: KEYC
 /** What the keycloak layer (component keycloak) takes for itself, for the site and app rules (`LAYER_NEEDS`): its UI's host and its database. */
 export const KEYCLOAK_NEEDS: LayerNeeds = { layer: 'keycloak', component: 'keycloak', uis: [KEYCLOAK_UI], databases: [KEYCLOAK_DB] };
 
+/** Prefix of the realm sync's Job and ConfigMap: `keycloak-config-<hash>`. */
+export const REALM_SYNC_PREFIX = 'keycloak-config';
+
+/**
+ * What keycloak-config-cli may delete (`import.managed.*`, docs/MANAGED.md of the pinned release):
+ * never the LDAP federation, its mappers or groups. Deleting a user-storage component deletes every
+ * user it imported with their sessions, offline tokens, group and role grants; deleting the group
+ * mapper's groups drops their memberships. So a component, mapper or group the render no longer
+ * has stays until an admin removes it (docs/sso.md). Users are never touched: the realm file has
+ * no `users`, and keycloak-config-cli manages only the users a file lists. Clients are `full`:
+ * with its remote state on, that deletes only a client keycloak-config-cli created and the render
+ * dropped, never the realm's built-in clients nor one the realm import or an admin created.
+ */
+export const REALM_SYNC_MANAGED = { client: 'full', component: 'no-delete', 'sub-component': 'no-delete', group: 'no-delete' } as const;
+
+/**
+ * The realm sync of `site`: keycloak-config-cli applying the platform realm, as rendered with
+ * `callbacks`, to the running Keycloak over the in-cluster Service, logged in as the bootstrap
+ * admin of realm `master`, the secrets from the realm Secret (Bitwarden through External Secrets).
+ */
+export function realmSyncProps(site: Site, callbacks: readonly string[], image: string): KeycloakConfigJobProps {
+  const realm = platformRealm(site, callbacks, CONFIG_CLI_PLACEHOLDER);
+  return {
+    namespace: KEYCLOAK_NAMESPACE,
+    prefix: REALM_SYNC_PREFIX,
+    image,
+    keycloakUrl: `http://${KEYCLOAK_SERVICE}.${KEYCLOAK_NAMESPACE}.svc:${KEYCLOAK_HTTP_PORT}`,
+    admin: { username: { name: KEYCLOAK_ADMIN_SECRET, key: 'username' }, password: { name: KEYCLOAK_ADMIN_SECRET, key: 'password' } },
+    fileName: `${PLATFORM_REALM}.json`,
+    realmFile: `${JSON.stringify(realm, null, 2)}\n`,
+    secretEnv: Object.fromEntries(Object.entries(realmPlaceholders(site)).map(([name, p]) => [name, p.secret])),
+    managed: REALM_SYNC_MANAGED,
+  };
+}
+
 /**
  * Keycloak, the platform's IAM at `iam.<domain>`: the operator from its pinned release, a
  * two-instance Keycloak on the DBaaS PostgreSQL, and the `platform` realm (LDAP federation with
- * UCS, the API gateway's OIDC client for the hosts behind single sign-on) imported once. Every secret comes from
- * Bitwarden; the realm import reads them through placeholders, never as values.
+ * UCS, the API gateway's OIDC client for the hosts behind single sign-on). Every secret comes from
+ * Bitwarden; the realm files read them through placeholders, never as values.
  *
- * A realm import only creates a realm that does not exist yet: later changes to the realm here
- * do not reach a running Keycloak (follow-up: keycloak-config-cli, see README).
+ * The realm import creates the realm on a first install; it never changes a realm that exists.
+ * The realm sync (keycloak-config-cli, `keycloak-config-<hash>`) applies every rendered change
+ * of the realm (a new SSO callback above all) to the running Keycloak: a new Job whenever the
+ * realm changes, none otherwise.
  */
 export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
   const { site } = ctx;
@@ -520,6 +568,16 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   layer.addOrder(realmImport, keycloak);
   layer.addOrder(realmImport, realmSecret);
+
+  // Once every layer and app has registered its SSO hosts: the realm file and its hash are plain
+  // values, so the Job's name is known when the waves and the file names are.
+  layer.afterAllLayers(() => {
+    const image = ctx.versions['keycloak-config-cli'];
+    const sync = new KeycloakConfigJob(layer, 'realm-sync', realmSyncProps(site, gatewayCallbacks(inventory), `${image.name}:${image.version}`));
+    // After Keycloak is ready (its admin API answers) and the realm import (which creates the realm on a first install).
+    for (const before of [keycloak, realmImport, realmSecret, admin]) layer.addOrder(sync.job, before);
+    layer.addOrder(sync.job, sync.configMap);
+  });
 
   new PublishedUi(layer, 'ui', { name: KEYCLOAK_UI.subdomain, namespace: KEYCLOAK_NAMESPACE, serviceName: KEYCLOAK_SERVICE, servicePort: KEYCLOAK_HTTP_PORT, description: 'Keycloak: platform login (realm platform) and admin console' });
 
