@@ -104,13 +104,21 @@ describe('synth command line: environment errors while writing', () => {
     expect(stderr).toContain(`a file under ${root} cannot be written: no space left on the device (ENOSPC); free some disk space`);
   });
 
-  test('GIVEN an output folder that cannot be moved (EACCES on rename) WHEN synth runs THEN that folder is named, and what moved before it is moved back', () => {
+  test('GIVEN an output that cannot be moved into dist/ (EACCES on rename) WHEN synth runs THEN the output is named, and what moved before it is moved back', () => {
+    const dist = (root: string) => `${path.join(root, 'dist')}`;
+    let root = '';
     jest.mocked(fs.renameSync).mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
-      if (String(from).endsWith(`${path.sep}dist`)) throw systemError('EACCES', 'rename', String(from), String(to));
+      const into = String(to);
+      // The install step only (a new or changed output from the temporary folder); the roll-back's moves from .backup work.
+      const installing = String(from).includes(`${path.sep}.render-`) && !String(from).includes(`${path.sep}.backup`);
+      if (installing && (into === dist(root) || into.startsWith(`${dist(root)}${path.sep}`))) throw systemError('EACCES', 'rename', String(from), into);
       return realFs.renameSync(from, to);
     }) as typeof fs.renameSync);
-    const { stderr, root } = refused(() => undefined);
-    expect(stderr).toContain(`${path.join(root, 'dist')} cannot be moved: permission denied (EACCES)`);
+    const { stderr } = refused((r) => { root = r; });
+    // The output is named by where it waited (the temporary folder's dist/...), and every move is undone.
+    expect(stderr).toMatch(/\.render-\w+\/dist\/\S+ cannot be moved: permission denied \(EACCES\); make the checkout and its output folders writable/);
+    expect(stderr).toMatch(/all (\d+) were undone/);
+    expect(stderr).toContain('every output is as it was before this run');
   });
 });
 

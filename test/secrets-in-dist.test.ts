@@ -18,7 +18,7 @@ describe('no secret value in the rendered output', () => {
       for (const line of f.content.split('\n')) {
         const m = /^\s*-?\s*"?([A-Za-z_]*(password|passwd|token|secret))"?\s*[:=]\s*(.+)$/i.exec(line);
         if (!m) continue;
-        const value = m[3].trim().replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+        const value = m[3].trim().replace(/,$/, '').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
         // Shell in install scripts and runbooks: reading the value at run time is the point.
         if ((f.path.endsWith('.sh') || f.path.endsWith('.md')) && /^"?\$\(/.test(value)) continue;
         // Only exact reference forms pass: Bitwarden references, Argo CD `$secret:key`, JCasC and
@@ -28,6 +28,8 @@ describe('no secret value in the rendered output', () => {
           || /^bitwarden:[A-Za-z0-9][A-Za-z0-9._/-]*(#(username|password|notes))?$/.test(value)
           || /^\$[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?$/.test(value)
           || /^\$\{[A-Za-z0-9._-]+\}$/.test(value)
+          // keycloak-config-cli's substitution in the realm file of the realm sync Job (from a Secret through env).
+          || /^\$\(env:[A-Za-z0-9_]+\)$/.test(value)
           // Grafana's expansion in grafana.ini and ldap.toml: an environment variable or a mounted file.
           || /^\$__(env|file)\{[A-Za-z0-9._/-]+\}$/.test(value)
           || /^\{\{ ?\.[A-Za-z0-9_]+ ?\}\}$/.test(value)
