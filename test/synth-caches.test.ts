@@ -1,0 +1,137 @@
+// Every cache synth keeps under .synth-cache/ (and the committed render-cache/) is an optimisation
+// only: whatever is in it (nothing, the last synth's, an older synth's, garbage), synth writes the
+// same bytes as a synth that starts without it. These tests treat the cache folder as a black box,
+// so they hold for every cache file synth adds there.
+import * as fs from 'fs';
+import * as path from 'path';
+import { generatedApp } from '../scripts/bench-apps';
+import { LOCK_FILE } from '../lib/paas/lock';
+import { synth } from '../lib/synth';
+import { SchemaRegistry } from '../lib/verify/schemas';
+import { REPO, snapshotTree, tempRootWithOutputs } from './helpers';
+
+const CACHE_DIR = '.synth-cache';
+const OUTPUTS = ['dist', 'argocd', 'render-cache', 'docs', 'reports'] as const;
+const registry = new SchemaRegistry();
+
+/** Every output synth writes, path -> text (the lock file included). */
+function outputs(root: string): Map<string, string> {
+  const all = new Map<string, string>(OUTPUTS.flatMap((d) => [...snapshotTree(path.join(root, d))].map(([k, v]) => [`${d}/${k}`, v] as const)));
+  if (fs.existsSync(path.join(root, LOCK_FILE))) all.set(LOCK_FILE, fs.readFileSync(path.join(root, LOCK_FILE), 'utf8'));
+  return all;
+}
+
+/** The files of the cache folder, relative to it. */
+function cacheFiles(root: string): string[] {
+  return [...snapshotTree(path.join(root, CACHE_DIR)).keys()].sort();
+}
+
+/** A checkout with the shipped site and apps plus `n` generated apps (rolling, blue/green, canary, volumes, DBaaS, autoscaled). */
+function checkout(n: number): string {
+  const root = tempRootWithOutputs();
+  fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
+  for (let i = 0; i < n; i++) {
+    const app = generatedApp(i);
+    fs.writeFileSync(path.join(root, 'apps', `${app.name}.yaml`), app.text);
+  }
+  return root;
+}
+
+/** Synth of `root` from an empty cache, in a copy (the root itself is untouched): what every cached synth must equal. */
+function coldOutputs(root: string): Map<string, string> {
+  const copy = fs.mkdtempSync(`${root}-cold-`);
+  try {
+    fs.cpSync(root, copy, { recursive: true });
+    fs.rmSync(path.join(copy, CACHE_DIR), { recursive: true, force: true });
+    synth({ root: copy, registry, log: () => undefined });
+    return outputs(copy);
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+const run = (root: string) => synth({ root, registry, log: () => undefined });
+
+describe('synth\'s caches change nothing but the time', () => {
+  const root = checkout(12);
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  let cold: Map<string, string>;
+
+  test('GIVEN a checkout with apps and no cache WHEN synthesized THEN it leaves a cache, and synthesized again from that cache THEN every output is the same bytes', () => {
+    fs.rmSync(path.join(root, CACHE_DIR), { recursive: true, force: true });
+    run(root);
+    cold = outputs(root);
+    expect(cacheFiles(root).length).toBeGreaterThan(0);
+    run(root);
+    expect(outputs(root)).toEqual(cold);
+  });
+
+  test('GIVEN every cache file overwritten with garbage WHEN synthesized THEN the outputs are the same bytes', () => {
+    for (const f of cacheFiles(root)) fs.writeFileSync(path.join(root, CACHE_DIR, f), 'garbage{[');
+    run(root);
+    expect(outputs(root)).toEqual(cold);
+  });
+
+  test('GIVEN every cache file cut in half WHEN synthesized THEN the outputs are the same bytes', () => {
+    run(root);
+    for (const f of cacheFiles(root)) {
+      const bytes = fs.readFileSync(path.join(root, CACHE_DIR, f));
+      fs.writeFileSync(path.join(root, CACHE_DIR, f), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    }
+    run(root);
+    expect(outputs(root)).toEqual(cold);
+  });
+
+  test('GIVEN bytes changed inside every cache file (same length, still mostly readable) WHEN synthesized THEN the outputs are the same bytes', () => {
+    run(root);
+    for (const f of cacheFiles(root)) {
+      const file = path.join(root, CACHE_DIR, f);
+      const text = fs.readFileSync(file, 'latin1');
+      // Every digit in the middle third changed: hashes, numbers and counts no longer match what they describe.
+      const a = Math.floor(text.length / 3);
+      const b = Math.floor((2 * text.length) / 3);
+      const changed = text.slice(0, a) + text.slice(a, b).replace(/[0-9]/g, (d) => String((Number(d) + 1) % 10)) + text.slice(b);
+      fs.writeFileSync(file, changed, 'latin1');
+    }
+    run(root);
+    expect(outputs(root)).toEqual(cold);
+  });
+
+  test('GIVEN the cache folder removed WHEN synthesized THEN the outputs are the same bytes', () => {
+    fs.rmSync(path.join(root, CACHE_DIR), { recursive: true, force: true });
+    run(root);
+    expect(outputs(root)).toEqual(cold);
+  });
+
+  test('GIVEN the cache of the last synth WHEN one app\'s image changes and synth runs THEN the outputs equal a synth of the changed checkout without a cache', () => {
+    run(root);
+    const file = path.join(root, 'apps', `${generatedApp(3).name}.yaml`);
+    fs.writeFileSync(file, generatedApp(3, '2.0.0').text);
+    run(root);
+    const warm = outputs(root);
+    expect(warm).toEqual(coldOutputs(root));
+    expect([...warm].filter(([k, v]) => cold.get(k) !== v).map(([k]) => k).join('\n')).toContain(generatedApp(3).name);
+  });
+
+  test('GIVEN the cache of the last synth WHEN the site changes what verify\'s HA rules read (the recovery budget) THEN the outputs equal a synth without a cache', () => {
+    run(root);
+    const site = fs.readFileSync(path.join(root, 'site.yaml'), 'utf8');
+    const changed = site.replace(/recoveryBudgetSeconds: \d+/, 'recoveryBudgetSeconds: 120');
+    expect(changed).not.toBe(site);
+    fs.writeFileSync(path.join(root, 'site.yaml'), changed);
+    run(root);
+    expect(outputs(root)).toEqual(coldOutputs(root));
+  });
+
+  test('GIVEN the cache of the last synth WHEN an app goes away and another comes THEN the outputs equal a synth without a cache', () => {
+    run(root);
+    fs.rmSync(path.join(root, 'apps', `${generatedApp(5).name}.yaml`));
+    const added = generatedApp(40);
+    fs.writeFileSync(path.join(root, 'apps', `${added.name}.yaml`), added.text);
+    run(root);
+    const warm = outputs(root);
+    expect(warm).toEqual(coldOutputs(root));
+    expect([...warm.keys()].some((k) => k.includes(added.name))).toBe(true);
+    expect([...warm.keys()].some((k) => k.includes(generatedApp(5).name))).toBe(false);
+  });
+});
