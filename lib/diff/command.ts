@@ -82,8 +82,9 @@ export function diffWorkingTree(options: DiffRunOptions): DiffRun {
   const root = path.resolve(options.root);
   const base = options.base !== undefined ? { sha: resolveRevision(root, options.base), label: '' } : defaultBase(root);
   const baseLabel = base.label || `${options.base} (${base.sha.slice(0, 12)})`;
-  const baseFiles = readRevision(root, base.sha);
   const headFiles = options.head ? options.head() : renderWorkingTree(root, options.siteFile);
+  // Committed files with the head's bytes are not read from git again (see readRevision).
+  const baseFiles = readRevision(root, base.sha, DIFF_FOLDERS, new Map(headFiles.map((f) => [f.path, f.content])));
   return { diff: diffTrees(baseFiles, headFiles), baseSha: base.sha, baseLabel, headLabel: options.headLabel ?? 'working tree' };
 }
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
 import type { RenderedFile } from '../render/rendered-file';
 
 /** A problem the user can fix (bad revision, not a repository): the message says how. */
@@ -56,33 +57,47 @@ export function defaultBase(root: string): { sha: string; label: string } {
 }
 
 /**
+ * The git object id `text` has as a blob: SHA-1 of `blob <size>\0<bytes>`, or SHA-256 in a
+ * repository of that object format (told by the length of `like`, an id of the repository).
+ */
+export function blobId(text: string, like = '0'.repeat(40)): string {
+  const bytes = Buffer.from(text, 'utf8');
+  return createHash(like.length === 64 ? 'sha256' : 'sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+/**
  * Reads the committed files of `dist/`, `argocd/` and `docs/` at a commit, straight from git:
  * one `git ls-tree`, then every blob through one `git cat-file --batch` (fast when the objects
  * are packed, as in a clone; loose objects cost a file each).
+ *
+ * `known` (path -> text, e.g. the head's render) saves reading blobs git already holds: a
+ * committed file whose blob id is the id of the known text at the same path has exactly those
+ * bytes, so that text is returned without asking git for it. The result is the same either way.
  */
-export function readRevision(root: string, sha: string, folders: readonly string[] = DIFF_FOLDERS): RenderedFile[] {
+export function readRevision(root: string, sha: string, folders: readonly string[] = DIFF_FOLDERS, known?: ReadonlyMap<string, string>): RenderedFile[] {
   const { prefix } = repository(root);
   const listing = git(root, ['ls-tree', '-r', '-z', '--full-tree', sha, '--', ...folders.map((f) => `${prefix}${f}`)]).toString('utf8');
-  const entries: { path: string; oid: string; executable: boolean }[] = [];
+  const entries: { path: string; oid: string; executable: boolean; content?: string }[] = [];
   for (const line of listing.split('\0')) {
     const tab = line.indexOf('\t');
     if (tab < 0) continue;
     const [mode, type, oid] = line.slice(0, tab).split(' ');
     if (type !== 'blob') continue;
-    entries.push({ path: line.slice(tab + 1 + prefix.length), oid, executable: mode === '100755' });
+    const file = line.slice(tab + 1 + prefix.length);
+    const text = known?.get(file);
+    entries.push({ path: file, oid, executable: mode === '100755', ...(text !== undefined && blobId(text, oid) === oid ? { content: text } : {}) });
   }
   if (entries.length === 0) return [];
-  const out = git(root, ['cat-file', '--batch', '--buffer'], `${entries.map((e) => e.oid).join('\n')}\n`);
-  const files: RenderedFile[] = [];
+  const wanted = entries.filter((e) => e.content === undefined);
+  const out = wanted.length ? git(root, ['cat-file', '--batch', '--buffer'], `${wanted.map((e) => e.oid).join('\n')}\n`) : Buffer.alloc(0);
   let pos = 0;
-  for (const entry of entries) {
+  for (const entry of wanted) {
     const eol = out.indexOf(0x0a, pos);
     const header = out.toString('utf8', pos, eol).split(' ');
     if (header[0] !== entry.oid || header[1] !== 'blob') throw new DiffError(`git cat-file returned "${header.join(' ')}" for ${entry.path}; is the repository intact (git fsck)?`);
     const size = Number(header[2]);
-    const content = out.toString('utf8', eol + 1, eol + 1 + size);
+    entry.content = out.toString('utf8', eol + 1, eol + 1 + size);
     pos = eol + 1 + size + 1;
-    files.push({ path: entry.path, content, ...(entry.executable ? { executable: true } : {}) });
   }
-  return files;
+  return entries.map((e) => ({ path: e.path, content: e.content!, ...(e.executable ? { executable: true } : {}) }));
 }

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { diffWorkingTree, isCompared, renderWorkingTree, runDiffCli, summaryFile, summaryPath } from '../../lib/diff/command';
-import { defaultBase, readRevision } from '../../lib/diff/git';
+import { blobId, defaultBase, readRevision } from '../../lib/diff/git';
 import { describeRef } from '../../lib/diff/model';
 import type { RenderedFile } from '../../lib/render/rendered-file';
 import { REPO, snapshotTree } from '../helpers';
@@ -107,6 +107,17 @@ describe('npm run diff against a git revision', () => {
       { path: 'docs/ldap.md', content: '# LDAP\n' },
     ]);
     expect(readRevision(root, git(root, 'rev-parse', 'HEAD'), ['nothing-here'])).toEqual([]);
+  });
+
+  test('GIVEN the head\'s texts WHEN a revision is read with them THEN the files are the same as read from git alone, and the blob id of a text is the one git gives it', () => {
+    const files = { 'dist/hosts/db1/install.sh': '#!/bin/sh\necho é\n', 'argocd/namespace-argocd.yaml': 'kind: Namespace\n', 'docs/ldap.md': '# LDAP\n' };
+    const root = track(repo(files));
+    const head = git(root, 'rev-parse', 'HEAD');
+    for (const [file, text] of Object.entries(files)) expect(blobId(text, head)).toBe(git(root, 'hash-object', file));
+    // One text the same as committed, one changed, one only in the head: only the first may be taken from the head.
+    const known = new Map([['dist/hosts/db1/install.sh', files['dist/hosts/db1/install.sh']], ['docs/ldap.md', '# LDAP, changed\n'], ['dist/new.yaml', 'kind: X\n']]);
+    expect(readRevision(root, head, undefined, known)).toEqual(readRevision(root, head));
+    expect(readRevision(root, head, undefined, known).find((f) => f.path === 'docs/ldap.md')?.content).toBe('# LDAP\n');
   });
 
   test('GIVEN a feature branch off main WHEN no base is given THEN the base is the merge base with main, or HEAD when there is no main', () => {
