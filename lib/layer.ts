@@ -68,6 +68,11 @@ export class Layer extends Chart {
     throw new Error(`${scope.node.path} is not inside a Layer; create platform constructs inside a layer chart`);
   }
 
+  /** Whether `x` is a layer itself (not merely inside one). */
+  public static isLayer(x: unknown): x is Layer {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, boolean>)[LAYER_SYMBOL] === true;
+  }
+
   /** The layer that contains `scope`, or undefined outside layers (an app's workload chart). */
   public static tryOf(scope: IConstruct): Layer | undefined {
     for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
@@ -148,11 +153,19 @@ export class Layer extends Chart {
 
   /** Which object of this layer installs the API of `group`/`kind`, if any. */
   public providerOf(group: string, kind: string): ApiProvider | undefined {
-    return this.allProviders().find((p) => p.apis.some((r) => apiRefMatches(r, group, kind)));
+    return Layer.providerIn(this.allProviders(), group, kind);
   }
 
-  /** Components that declared APIs, and CustomResourceDefinitions rendered as plain objects. */
-  private allProviders(): ApiProvider[] {
+  /** Which of `providers` (a layer's `allProviders()`, read once for many lookups) installs the API of `group`/`kind`. */
+  public static providerIn(providers: readonly ApiProvider[], group: string, kind: string): ApiProvider | undefined {
+    return providers.find((p) => p.apis.some((r) => apiRefMatches(r, group, kind)));
+  }
+
+  /**
+   * Components that declared APIs, and CustomResourceDefinitions rendered as plain objects.
+   * Walks the layer's construct tree: callers asking about many objects read it once.
+   */
+  public allProviders(): ApiProvider[] {
     const crds = this.apiObjects
       .filter((o) => o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'))
       .map((o) => {

@@ -12,17 +12,20 @@ import { Layer } from '../layer';
 import { VELERO_CHART, VELERO_NAMESPACE } from '../layers/backups';
 import type { ChartVersion } from '../versions';
 
-/** The objects of every layer below `root`, as they are rendered into dist/<layer>/. */
+/**
+ * The objects of every layer below `root`, as they are rendered into dist/<layer>/, in
+ * construct-tree order. One walk that carries the enclosing layer down (asking each object for
+ * its layer walked up from every one of the apps' thousands of objects, outside any layer).
+ */
 export function layerObjects(root: IConstruct): LoadedObject[] {
-  return root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).flatMap((o) => {
-    let layer: Layer;
-    try {
-      layer = Layer.of(o);
-    } catch {
-      return [];
-    }
-    return [{ file: `dist/${layer.layerName}/${o.kind.toLowerCase()}-${o.name}.yaml`, obj: o.toJson() as JsonMap }];
-  });
+  const out: LoadedObject[] = [];
+  const visit = (c: IConstruct, layer: Layer | undefined): void => {
+    const inner = Layer.isLayer(c) ? c : layer;
+    if (inner && c instanceof ApiObject) out.push({ file: `dist/${inner.layerName}/${c.kind.toLowerCase()}-${c.name}.yaml`, obj: c.toJson() as JsonMap });
+    for (const child of c.node.children) visit(child, inner);
+  };
+  visit(root, Layer.tryOf(root));
+  return out;
 }
 
 /** docs/restore.md: what is backed up, and the restore drill step by step. */
