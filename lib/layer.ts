@@ -142,7 +142,13 @@ export class Layer extends Chart {
 
   /** Explicit orders between objects of this layer: each object with the objects it must follow. */
   public get objectOrders(): readonly { readonly after: ApiObject; readonly before: ApiObject }[] {
-    const objects = (c: IConstruct) => c.node.findAll().filter((x): x is ApiObject => x instanceof ApiObject);
+    // Many orders share a side (every Application of the PaaS follows the same namespaces): walk each once.
+    const found = new Map<IConstruct, ApiObject[]>();
+    const objects = (c: IConstruct) => {
+      let list = found.get(c);
+      if (!list) found.set(c, (list = c.node.findAll().filter((x): x is ApiObject => x instanceof ApiObject)));
+      return list;
+    };
     return this.orders.flatMap(({ after, before }) => objects(after).flatMap((a) => objects(before).map((b) => ({ after: a, before: b }))));
   }
 
