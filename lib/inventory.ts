@@ -186,6 +186,16 @@ export class Inventory extends Construct {
   /** Metrics the layers register for Prometheus, in the order registered (see ScrapeTarget). */
   public readonly scrapeTargets: ScrapeTarget[] = [];
 
+  /**
+   * Indexes of the lists above by what makes an entry unique (a thousand apps add a thousand
+   * hosts: a scan per addition was quadratic). The lists only grow through the add methods.
+   */
+  private readonly httpByHost = new Map<string, HttpEntry>();
+  private readonly tcpByAddress = new Map<string, TcpEntry>();
+  private readonly ssoByHost = new Map<string, SsoEntry>();
+  private readonly databaseByName = new Map<string, DatabaseEntry>();
+  private readonly outsideIndex = new Map<string, number>();
+
   private constructor(scope: Construct, id: string) {
     super(scope, id);
   }
@@ -198,15 +208,18 @@ export class Inventory extends Construct {
   }
 
   public addHttp(entry: HttpEntry): void {
-    const clash = this.http.find((e) => e.host === entry.host);
+    const clash = this.httpByHost.get(entry.host);
     if (clash) clashError(clash.source ?? entry.source, `host ${entry.host} is published twice (layers ${clash.layer} and ${entry.layer}); host names must be unique`);
     this.http.push(entry);
+    this.httpByHost.set(entry.host, entry);
   }
 
   public addTcp(entry: TcpEntry): void {
-    const clash = this.tcp.find((e) => e.address === entry.address && e.port === entry.port);
+    const key = `${entry.address}\0${entry.port}`;
+    const clash = this.tcpByAddress.get(key);
     if (clash) throw new Error(`${entry.address}:${entry.port} is used twice (${clash.name} and ${entry.name})`);
     this.tcp.push(entry);
+    this.tcpByAddress.set(key, entry);
   }
 
   /**
@@ -234,16 +247,19 @@ export class Inventory extends Construct {
 
   /** Records a host behind single sign-on; a host has one login. */
   public addSso(entry: SsoEntry): void {
-    const clash = this.sso.find((e) => e.host === entry.host);
+    const clash = this.ssoByHost.get(entry.host);
     if (clash) clashError(clash.source ?? entry.source, `host ${entry.host} is put behind single sign-on twice (layers ${clash.layer} and ${entry.layer}); a host has one login`);
     this.sso.push(entry);
+    this.ssoByHost.set(entry.host, entry);
   }
 
   /** Records a DBaaS database a component needs; the same engine/database twice is an error. */
   public addDatabase(entry: DatabaseEntry): void {
-    const clash = this.databases.find((e) => e.engine === entry.engine && e.database === entry.database);
+    const key = `${entry.engine}\0${entry.database}`;
+    const clash = this.databaseByName.get(key);
     if (clash) clashError(entry.source ?? clash.source, `${entry.engine} database "${entry.database}" is claimed by ${clash.usedBy} and ${entry.usedBy}; give each component its own`);
     this.databases.push(entry);
+    this.databaseByName.set(key, entry);
     this.addOutsideUse({
       service: `dbaas-${entry.engine}`,
       usedBy: entry.usedBy,
@@ -303,8 +319,10 @@ export class Inventory extends Construct {
     for (const [field, text] of [['purpose', entry.purpose], ['whileDown', entry.whileDown], ['mitigation', entry.mitigation]] as const) {
       if (!text.trim()) throw new Error(`the use of ${entry.service} by ${entry.usedBy} has no ${field}; say it`);
     }
-    const same = this.outside.findIndex((e) => e.service === entry.service && e.usedBy === entry.usedBy);
-    if (same < 0) {
+    const key = `${entry.service}\0${entry.usedBy}`;
+    const same = this.outsideIndex.get(key);
+    if (same === undefined) {
+      this.outsideIndex.set(key, this.outside.length);
       this.outside.push(entry);
       return;
     }

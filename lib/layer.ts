@@ -68,6 +68,11 @@ export class Layer extends Chart {
     throw new Error(`${scope.node.path} is not inside a Layer; create platform constructs inside a layer chart`);
   }
 
+  /** Whether `x` is a layer itself (not merely inside one). */
+  public static isLayer(x: unknown): x is Layer {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, boolean>)[LAYER_SYMBOL] === true;
+  }
+
   /** The layer that contains `scope`, or undefined outside layers (an app's workload chart). */
   public static tryOf(scope: IConstruct): Layer | undefined {
     for (let c: IConstruct | undefined = scope; c; c = c.node.scope) {
@@ -137,7 +142,13 @@ export class Layer extends Chart {
 
   /** Explicit orders between objects of this layer: each object with the objects it must follow. */
   public get objectOrders(): readonly { readonly after: ApiObject; readonly before: ApiObject }[] {
-    const objects = (c: IConstruct) => c.node.findAll().filter((x): x is ApiObject => x instanceof ApiObject);
+    // Many orders share a side (every Application of the PaaS follows the same namespaces): walk each once.
+    const found = new Map<IConstruct, ApiObject[]>();
+    const objects = (c: IConstruct) => {
+      let list = found.get(c);
+      if (!list) found.set(c, (list = c.node.findAll().filter((x): x is ApiObject => x instanceof ApiObject)));
+      return list;
+    };
     return this.orders.flatMap(({ after, before }) => objects(after).flatMap((a) => objects(before).map((b) => ({ after: a, before: b }))));
   }
 
@@ -148,11 +159,19 @@ export class Layer extends Chart {
 
   /** Which object of this layer installs the API of `group`/`kind`, if any. */
   public providerOf(group: string, kind: string): ApiProvider | undefined {
-    return this.allProviders().find((p) => p.apis.some((r) => apiRefMatches(r, group, kind)));
+    return Layer.providerIn(this.allProviders(), group, kind);
   }
 
-  /** Components that declared APIs, and CustomResourceDefinitions rendered as plain objects. */
-  private allProviders(): ApiProvider[] {
+  /** Which of `providers` (a layer's `allProviders()`, read once for many lookups) installs the API of `group`/`kind`. */
+  public static providerIn(providers: readonly ApiProvider[], group: string, kind: string): ApiProvider | undefined {
+    return providers.find((p) => p.apis.some((r) => apiRefMatches(r, group, kind)));
+  }
+
+  /**
+   * Components that declared APIs, and CustomResourceDefinitions rendered as plain objects.
+   * Walks the layer's construct tree: callers asking about many objects read it once.
+   */
+  public allProviders(): ApiProvider[] {
     const crds = this.apiObjects
       .filter((o) => o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'))
       .map((o) => {

@@ -25,6 +25,13 @@ export const BACKUP_ANNOTATIONS = {
 /** The StorageClass a claim without `storageClassName` gets: Longhorn's, the cluster default. */
 export const DEFAULT_STORAGE_CLASS = 'longhorn';
 
+/**
+ * The kinds the coverage reads volumes and schedules from (volumeClaims, backupSchedules); any
+ * other object counts only through the volumes its facts declare. Callers that turn objects into
+ * JSON for the coverage may skip the rest (docs/restore.md beside a thousand apps).
+ */
+export const BACKUP_OBJECT_KINDS: ReadonlySet<string> = new Set(['PersistentVolumeClaim', 'StatefulSet', 'Schedule', 'RecurringJob']);
+
 /** Longhorn's PVC labels (a claim with `source: enabled` hands its job labels to its volume). */
 const LONGHORN_SOURCE = 'recurring-job.longhorn.io/source';
 const LONGHORN_GROUP_PREFIX = 'recurring-job-group.longhorn.io/';

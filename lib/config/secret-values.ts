@@ -51,6 +51,18 @@ const TOKENS: readonly { readonly name: string; readonly form: RegExp }[] = [
   { name: 'a Google API key', form: /\bAIza[0-9A-Za-z_-]{35}\b/ },
 ];
 
+/**
+ * What every shape above needs in the text (a URL's `://`, a DSN's `=`, a PEM block's marker, a
+ * token's literal prefix): most values (images, names, hosts) have none of them and skip the
+ * shapes' expressions, the hot path of the spec and verify secret rules.
+ */
+const SHAPE_HINT = /:\/\/|=|PRIVATE KEY-----|gh[pousr]_|github_pat_|glpat-|xox[abpr]-|AKIA|sk_live_|eyJ|AIza/;
+
+/** Whether `value` could hold one of the shapes: false only when none of their required parts occurs. */
+function mayHoldSecret(value: string): boolean {
+  return SHAPE_HINT.test(value);
+}
+
 /** A file path (`/run/secrets/db`, `./certs/key.pem`): names where a secret is, holds none. */
 const PATH = /^\.{0,2}\/[^\s]*$/;
 
@@ -61,6 +73,7 @@ const PATH = /^\.{0,2}\/[^\s]*$/;
  */
 export function secretInValue(value: string, name?: string): SecretValue | undefined {
   if (value === '' || (name !== undefined && /_FILE$/i.test(name)) || PATH.test(value)) return undefined;
+  if (!mayHoldSecret(value)) return undefined;
   const pem = PEM_PRIVATE_KEY.exec(value);
   if (pem) return { shape: 'private-key', what: `a PEM ${pem[1]}private key` };
   for (const m of value.matchAll(URL_PASSWORD)) {

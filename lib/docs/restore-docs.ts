@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { BACKUP_OBJECT_KINDS } from '../backups/coverage';
 import { backupReportMarkdown } from '../backups/report';
-import { collectFacts } from '../facts/declare';
+import { collectFacts, declaredFacts } from '../facts/declare';
 import type { PlatformFacts } from '../facts/facts';
 import type { Site } from '../config/schema';
 import { TextFile } from '../constructs/text-file';
@@ -12,17 +13,21 @@ import { Layer } from '../layer';
 import { VELERO_CHART, VELERO_NAMESPACE } from '../layers/backups';
 import type { ChartVersion } from '../versions';
 
-/** The objects of every layer below `root`, as they are rendered into dist/<layer>/. */
-export function layerObjects(root: IConstruct): LoadedObject[] {
-  return root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).flatMap((o) => {
-    let layer: Layer;
-    try {
-      layer = Layer.of(o);
-    } catch {
-      return [];
-    }
-    return [{ file: `dist/${layer.layerName}/${o.kind.toLowerCase()}-${o.name}.yaml`, obj: o.toJson() as JsonMap }];
-  });
+/**
+ * The objects of every layer below `root`, as they are rendered into dist/<layer>/, in
+ * construct-tree order. One walk that carries the enclosing layer down (asking each object for
+ * its layer walked up from every one of the apps' thousands of objects, outside any layer).
+ * `keep`: which objects to take (and turn into JSON); all by default.
+ */
+export function layerObjects(root: IConstruct, keep: (o: ApiObject) => boolean = () => true): LoadedObject[] {
+  const out: LoadedObject[] = [];
+  const visit = (c: IConstruct, layer: Layer | undefined): void => {
+    const inner = Layer.isLayer(c) ? c : layer;
+    if (inner && c instanceof ApiObject && keep(c)) out.push({ file: `dist/${inner.layerName}/${c.kind.toLowerCase()}-${c.name}.yaml`, obj: c.toJson() as JsonMap });
+    for (const child of c.node.children) visit(child, inner);
+  };
+  visit(root, Layer.tryOf(root));
+  return out;
 }
 
 /** docs/restore.md: what is backed up, and the restore drill step by step. */
@@ -107,6 +112,8 @@ export class RestoreDocs extends Construct {
     super(scope, id);
     const ctx = platformContext(this);
     const root = this.node.root;
-    new TextFile(this, 'doc', { path: 'docs/restore.md', content: () => restoreDoc(ctx.site, pinned(ctx, VELERO_CHART), layerObjects(root), collectFacts(root)) });
+    // Only what the backup coverage reads (not the PaaS's thousand Applications): the same report.
+    const forCoverage = (o: ApiObject) => BACKUP_OBJECT_KINDS.has(o.kind) || !!declaredFacts(o)?.volumes?.length;
+    new TextFile(this, 'doc', { path: 'docs/restore.md', content: () => restoreDoc(ctx.site, pinned(ctx, VELERO_CHART), layerObjects(root, forCoverage), collectFacts(root)) });
   }
 }

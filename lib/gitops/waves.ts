@@ -64,6 +64,10 @@ export function transitiveDependencies(layers: readonly Layer[], name: string): 
  * resources whose CRD comes in the same sync skip the dry run. A hand-set wave is an error.
  */
 export function wireApiProviders(layers: readonly Layer[]): void {
+  // Each layer's providers, read once: asking every layer about every custom resource walked
+  // each layer's tree once per object (quadratic in apps, whose Applications are custom resources).
+  const providers = new Map(layers.map((l) => [l, l.allProviders()]));
+  const providerOf = (l: Layer, group: string, kind: string) => Layer.providerIn(providers.get(l)!, group, kind);
   for (const layer of layers) {
     const deps = transitiveDependencies(layers, layer.layerName);
     const follows = new Map<ApiObject, Set<ApiObject>>();
@@ -73,7 +77,7 @@ export function wireApiProviders(layers: readonly Layer[]): void {
       const { group } = splitApiVersion(obj.apiVersion);
       if (isBuiltinApi(group, obj.kind)) continue;
       const what = `${group}/${obj.kind} "${obj.name}"`;
-      const own = layer.providerOf(group, obj.kind);
+      const own = providerOf(layer, group, obj.kind);
       if (own) {
         if (own.object !== obj) {
           follow(obj, own.object);
@@ -81,12 +85,12 @@ export function wireApiProviders(layers: readonly Layer[]): void {
         }
         continue;
       }
-      const providers = layers.filter((l) => l !== layer && l.providerOf(group, obj.kind));
-      if (providers.length === 0) {
+      const others = layers.filter((l) => l !== layer && providerOf(l, group, obj.kind));
+      if (others.length === 0) {
         throw new PlatformError(`layer "${layer.layerName}" renders ${what}, but no layer provides ${group}/${obj.kind}; declare it in the providesApis of the component that installs its CRD`);
       }
-      if (!providers.some((p) => deps.has(p.layerName))) {
-        throw new PlatformError(`layer "${layer.layerName}" renders ${what} from layer "${providers[0].layerName}"; add "${providers[0].layerName}" to the dependsOn of layer "${layer.layerName}"`);
+      if (!others.some((p) => deps.has(p.layerName))) {
+        throw new PlatformError(`layer "${layer.layerName}" renders ${what} from layer "${others[0].layerName}"; add "${others[0].layerName}" to the dependsOn of layer "${layer.layerName}"`);
       }
     }
     for (const { after, before } of layer.objectOrders) follow(after, before);

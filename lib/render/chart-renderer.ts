@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { isMap } from '../k8s/manifest';
 import { PlatformError } from '../platform-error';
 import * as os from 'os';
-import { hashTree, readVendorLock, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
+import { hashTree, readVendorLock, TREE_HASH_MEMO_FILE, TreeHashMemo, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
 import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
 import { sortKeys } from './sort';
 import { unreadValues, ValuesFinding } from './values-check';
@@ -92,12 +92,23 @@ export class ChartRenderer {
   public readonly root: string;
   public readonly fresh: boolean;
   private lockCache?: VendorLock;
+  private treeMemo?: TreeHashMemo;
   /** The renders this build used, by release (each becomes `render-cache/<release>.yaml`). */
   private readonly usedRenders = new Map<string, ChartRender>();
 
   constructor(options: ChartRendererOptions = {}) {
     this.root = options.root ?? REPO_ROOT;
     this.fresh = options.fresh ?? !!process.env.TSYS_FRESH_RENDER;
+  }
+
+  /** The memo of the vendored files' hashes (read on first use). */
+  private treeHashes(): TreeHashMemo {
+    return (this.treeMemo ??= new TreeHashMemo(path.join(this.root, TREE_HASH_MEMO_FILE)));
+  }
+
+  /** Saves what checking the vendored folders learnt (file hashes by stat) for the next synth; nothing when no folder was hashed. */
+  public saveTreeHashes(): void {
+    this.treeMemo?.save();
   }
 
   public get lock(): VendorLock {
@@ -177,7 +188,9 @@ export class ChartRenderer {
     if (!fs.existsSync(dir)) throw new PlatformError(`${rel}: missing, although ${path.relative(this.root, this.lock.file)} lists ${what}; run npm run vendor -- ${what}`);
     let actual = checkedTrees.get(dir);
     if (actual === undefined) {
-      actual = hashTree(dir);
+      // Unchanged files (same stat) are not read again; a mismatch is confirmed from the bytes.
+      actual = this.fresh ? hashTree(dir) : this.treeHashes().hashTree(dir);
+      if (actual !== sha256) actual = hashTree(dir);
       checkedTrees.set(dir, actual);
     }
     if (actual !== sha256) {

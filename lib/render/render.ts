@@ -6,6 +6,7 @@ import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
 import { formatLock, LOCK_FILE } from '../paas/lock';
 import { WorkloadChart } from '../paas/workload-chart';
+import { chartsToJson } from './chart-objects';
 import { K8sObject, RenderedFile, toYamlDocument } from './rendered-file';
 
 /** The file types, for callers outside lib/ that import them from here. */
@@ -35,13 +36,14 @@ export function renderPlatformWithFacts(platform: Platform): { files: RenderedFi
   if (problems.length) throw new PlatformError(`construct validation failed:\n  ${problems.join('\n  ')}`);
 
   const files: RenderedFile[] = [];
+  const chartObjects = chartsToJson(platform.outputs.map((o) => o.chart).filter((c) => !WorkloadChart.isWorkloadChart(c)));
   for (const { dir, chart } of platform.outputs) {
     // cdk8s resolves and validates the whole app on every Chart.toJson(): fine for a dozen
     // layers, quadratic for a thousand app charts. Those hold plain objects without
     // cross-chart dependencies (and every construct was validated above): read them directly.
     const objects = (WorkloadChart.isWorkloadChart(chart)
       ? chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson())
-      : chart.toJson()) as K8sObject[];
+      : chartObjects.get(chart)) as K8sObject[];
     const base = (o: K8sObject) => `${o.kind.toLowerCase()}-${o.metadata.name}`;
     const counts = new Map<string, number>();
     for (const o of objects) counts.set(base(o), (counts.get(base(o)) ?? 0) + 1);

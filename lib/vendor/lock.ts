@@ -49,6 +49,13 @@ export const VENDOR_LOCK = 'vendor/lock.yaml';
  * regular file, sorted by path. Moves, renames and edits all change it.
  */
 export function hashTree(dir: string): string {
+  return treeHash(dir, (f) => sha256Hex(fs.readFileSync(path.join(dir, f))));
+}
+
+const sha256Hex = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The regular files under `dir`, relative and sorted (hashTree's list). */
+function treeFiles(dir: string): string[] {
   const files: string[] = [];
   const walk = (rel: string) => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
@@ -58,10 +65,115 @@ export function hashTree(dir: string): string {
     }
   };
   walk('');
-  files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function treeHash(dir: string, fileHash: (rel: string) => string): string {
   const h = createHash('sha256');
-  for (const f of files) h.update(`${f}\0${createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')}\n`);
+  for (const f of treeFiles(dir)) h.update(`${f}\0${fileHash(f)}\n`);
   return h.digest('hex');
+}
+
+/** Where synth keeps the file hashes of the vendored folders (git-ignored, beside verify's check cache). */
+export const TREE_HASH_MEMO_FILE = '.synth-cache/vendor-file-hashes.json';
+const MEMO_FORMAT = 1;
+/**
+ * A file whose modification or change time is this close to (or after) the moment it was hashed
+ * is not trusted from the memo: it could have been rewritten within the same timestamp tick
+ * without its stat changing (git's "racy" index entries).
+ */
+const RACY_MS = 2000n;
+
+/** One memo entry: the stat the file had when it was hashed, and its sha256. */
+interface MemoEntry {
+  readonly stat: string;
+  readonly sha256: string;
+}
+
+/**
+ * `hashTree` without reading unchanged files: each file's sha256 is remembered with its stat
+ * (device, inode, size, modification and change times in nanoseconds), like git's index, in
+ * `.synth-cache/vendor-file-hashes.json`, and re-read only when its stat differs. Honest because
+ * writing a file always changes its stat: the change time cannot be set back by any tool (only
+ * by setting the system clock back), and a file stat'd within RACY_MS of its last change is
+ * hashed again next time. The tree hash is computed exactly as hashTree does from the file
+ * hashes. A memo that does not read, is of another format or whose checksum does not match is
+ * ignored (every file is read again); a mismatch with the lock is confirmed from the bytes
+ * (`hashTree`) before anyone is told the files were edited.
+ */
+export class TreeHashMemo {
+  private readonly entries: Map<string, MemoEntry>;
+  private readonly used = new Map<string, MemoEntry>();
+  private changed = false;
+  /** Files read (and hashed) because the memo did not know them, in this run. */
+  public hashed = 0;
+  /** Why the memo file was ignored, if it was. */
+  public readonly ignored?: string;
+
+  /**
+   * The memo at `file` (absolute); an empty one when there is none or it is unreadable. `now`
+   * (nanoseconds since the epoch) is the clock the racy check compares stat times with.
+   */
+  public constructor(private readonly file: string, private readonly now: () => bigint = () => BigInt(Date.now()) * 1_000_000n) {
+    const read = TreeHashMemo.read(file);
+    this.entries = read.entries;
+    if (read.ignored) this.ignored = read.ignored;
+  }
+
+  private static read(file: string): { entries: Map<string, MemoEntry>; ignored?: string } {
+    const entries = new Map<string, MemoEntry>();
+    let parsed: { format?: unknown; sum?: unknown; entries?: unknown };
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof parsed;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ENOENT' ? { entries } : { entries, ignored: 'not JSON' };
+    }
+    if (!parsed || typeof parsed !== 'object' || parsed.format !== MEMO_FORMAT || !parsed.entries || typeof parsed.entries !== 'object') return { entries, ignored: 'another format' };
+    if (parsed.sum !== sha256Hex(JSON.stringify(parsed.entries))) return { entries, ignored: 'checksum mismatch' };
+    for (const [key, e] of Object.entries(parsed.entries as Record<string, unknown>)) {
+      const entry = e as Partial<MemoEntry>;
+      if (typeof entry?.stat !== 'string' || typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) return { entries: new Map(), ignored: 'malformed entry' };
+      entries.set(key, { stat: entry.stat, sha256: entry.sha256 });
+    }
+    return { entries };
+  }
+
+  /** `hashTree(dir)`, reusing the hashes of files whose stat is unchanged. */
+  public hashTree(dir: string): string {
+    return treeHash(dir, (rel) => this.fileHash(path.join(dir, rel)));
+  }
+
+  private fileHash(file: string): string {
+    const before = this.now();
+    const st = fs.statSync(file, { bigint: true });
+    const stat = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const known = this.entries.get(file);
+    if (known && known.stat === stat) {
+      this.used.set(file, known);
+      return known.sha256;
+    }
+    const sha256 = sha256Hex(fs.readFileSync(file));
+    this.hashed++;
+    this.changed = true;
+    // Racily clean: changed too close to now to tell a later same-stat rewrite apart; not remembered.
+    const latest = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
+    if (latest < before - RACY_MS * 1_000_000n) this.used.set(file, { stat, sha256 });
+    return sha256;
+  }
+
+  /** Writes the entries used in this run (one synth's worth), when any changed; best effort. */
+  public save(): void {
+    if (!this.changed && this.used.size === this.entries.size) return;
+    const entries = Object.fromEntries([...this.used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify({ format: MEMO_FORMAT, sum: sha256Hex(JSON.stringify(entries)), entries }));
+      fs.renameSync(tmp, this.file);
+    } catch {
+      // An optimisation only: the next synth reads the files again.
+    }
+  }
 }
 
 /** Reads `vendor/lock.yaml` under `root`; throws naming the file and the entry when it is malformed. */

@@ -1,0 +1,46 @@
+import { ApiObject, App, Chart } from 'cdk8s';
+import { parseApp } from '../../lib/config/load-apps';
+import { buildPlatform } from '../../lib/platform';
+import { chartsToJson } from '../../lib/render/chart-objects';
+import { shippedSite } from '../helpers';
+
+const site = shippedSite();
+const APPS: Record<string, string> = {
+  web: 'environment: prod\nimage: registry.turnsys.com/tsys/web:1.0.0\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: web.apps.turnsys.com } }\nstrategy: { type: blueGreen }\n',
+  api: 'environment: sit\nimage: registry.turnsys.com/tsys/api:1.0.0\nports: [ { name: http, port: 8080 } ]\ndatabases: [ { engine: postgresql } ]\n',
+};
+
+describe('chartsToJson: every chart of the platform with one dependency resolution', () => {
+  test('GIVEN the shipped platform with apps WHEN its charts are turned into JSON together THEN each chart gets exactly what its own toJson gives, in the same order', () => {
+    const specs = Object.keys(APPS).map((n) => parseApp(APPS[n], `apps/${n}.yaml`, site));
+    const together = chartsToJson(buildPlatform(site, undefined, specs).outputs.map((o) => o.chart));
+    const alone = buildPlatform(site, undefined, specs).outputs.map((o) => o.chart.toJson());
+    expect([...together.values()]).toEqual(alone);
+    expect(alone.length).toBeGreaterThan(10);
+  });
+
+  test('GIVEN objects ordered by dependency across constructs WHEN turned into JSON together THEN the order follows the dependencies, as toJson orders it', () => {
+    const make = () => {
+      const app = new App();
+      const first = new Chart(app, 'first');
+      const second = new Chart(app, 'second');
+      const a = new ApiObject(second, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } });
+      const b = new ApiObject(second, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } });
+      new ApiObject(first, 'c', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
+      a.addDependency(b);
+      return [first, second];
+    };
+    const together = [...chartsToJson(make()).values()];
+    expect(together).toEqual(make().map((c) => c.toJson()));
+    expect((together[1] as { metadata: { name: string } }[]).map((o) => o.metadata.name)).toEqual(['b', 'a']);
+  });
+
+  test('GIVEN charts of two apps WHEN turned into JSON together THEN each still gets its own toJson', () => {
+    const charts = [new App(), new App()].map((app, i) => {
+      const chart = new Chart(app, `c${i}`);
+      new ApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `o${i}` } });
+      return chart;
+    });
+    expect([...chartsToJson(charts).values()]).toEqual(charts.map((c) => c.toJson()));
+  });
+});
