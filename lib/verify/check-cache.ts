@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { documentDigest } from '../render/documents';
 
 /**
  * Where synth keeps the results of verify's per-object checks, relative to the checkout (git-ignored):
@@ -12,28 +13,6 @@ export const CHECK_CACHE_FILE = '.synth-cache/verify-checks.json';
 const FORMAT = 1;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-/** The version of an installed package, or `unknown`. */
-function versionOf(pkg: string): string {
-  try {
-    return (JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** The check name of a parsed manifest file: its documents depend on the YAML parser's version (and on lib/, in the fingerprint). */
-const PARSE_CHECK = sha256(`yaml-documents js-yaml@${versionOf('js-yaml')}`);
-
-/** Whether JSON gives `value` back exactly: plain objects, arrays, strings, booleans, null and finite numbers other than -0. */
-function jsonExact(value: unknown): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
-  if (Array.isArray(value)) return value.every(jsonExact);
-  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
-  for (const k in value) if (!jsonExact((value as Record<string, unknown>)[k])) return false;
-  return true;
-}
 
 /** Every source file under `dir` (recursively), sorted, relative to it. */
 function sources(dir: string, rel = ''): string[] {
@@ -86,7 +65,6 @@ export class CheckCache {
   /** The file's entries not used yet in this run (an entry moves to `used` when it is, so each is held once). */
   private readonly previous: Map<string, string>;
   private readonly used = new Map<string, string>();
-  private readonly digests = new WeakMap<object, string>();
   private readonly checkHashes = new Map<string, string>();
   /** Results taken from the file, and results computed, in this run (an object met twice in a run, e.g. argocd/ and its twin in dist/argocd, counts once). */
   public reused = 0;
@@ -125,11 +103,9 @@ export class CheckCache {
     return corrupted ? { entries, ignored: `${corrupted} corrupted entr${corrupted === 1 ? 'y' : 'ies'}` } : { entries };
   }
 
-  /** The hash of an object's JSON, once per object. */
+  /** The hash of an object's JSON, once per object (shared with the render, which hashed the documents it hands verify). */
   public digest(obj: object): string {
-    let d = this.digests.get(obj);
-    if (d === undefined) this.digests.set(obj, (d = sha256(JSON.stringify(obj))));
-    return d;
+    return documentDigest(obj);
   }
 
   /**
@@ -153,29 +129,6 @@ export class CheckCache {
     this.computed++;
     this.used.set(key, JSON.stringify(result));
     return result;
-  }
-
-  /**
-   * The documents of a manifest file's `text`, as `parse()` reads them: from the cache when these
-   * bytes were parsed before (by the same code and YAML parser), else parsed and remembered.
-   * Documents JSON cannot carry exactly (an infinite or NaN number, -0, undefined) are not
-   * remembered; a `parse()` that throws is not either (its error names the file).
-   */
-  public parsed(text: string, parse: () => unknown[]): unknown[] {
-    const key = `${sha256(text)} ${PARSE_CHECK}`;
-    const seen = this.used.get(key);
-    if (seen !== undefined) return JSON.parse(seen) as unknown[];
-    const cached = this.previous.get(key);
-    if (cached !== undefined) {
-      this.used.set(key, cached);
-      this.previous.delete(key);
-      this.reused++;
-      return JSON.parse(cached) as unknown[];
-    }
-    const docs = parse();
-    this.computed++;
-    if (jsonExact(docs)) this.used.set(key, JSON.stringify(docs));
-    return docs;
   }
 
   /** Writes the results used in this run (atomically: a reader sees the old file or the new one); a failure to write only loses the cache. */

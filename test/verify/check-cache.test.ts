@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { toYamlDocument } from '../../lib/render/rendered-file';
 import { synth } from '../../lib/synth';
 import { CHECK_CACHE_FILE, CheckCache } from '../../lib/verify/check-cache';
@@ -97,46 +96,6 @@ describe('the cache of verify\'s per-object checks', () => {
     } finally {
       fs.writeFileSync(target, before);
     }
-  });
-});
-
-describe('the cache of parsed manifest files', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = writeTree({});
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  const TEXT = toYamlDocument({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'y' }, data: { a: '1', b: 'true' } }) + '---\nkind: List\nitems: [1, 2.5, null, "0x10"]\n';
-
-  test('GIVEN a file parsed once WHEN parsed by the next run THEN the documents are the same as the parser gives, taken from the cache', () => {
-    const file = path.join(dir, 'cache.json');
-    const first = new CheckCache(file);
-    expect(first.parsed(TEXT, () => loadManifests(TEXT, 'a.yaml'))).toEqual(loadManifests(TEXT, 'a.yaml'));
-    expect(first.computed).toBe(1);
-    first.save();
-    const second = new CheckCache(file);
-    const docs = second.parsed(TEXT, () => {
-      throw new Error('parsed again');
-    });
-    expect(docs).toEqual(loadManifests(TEXT, 'a.yaml'));
-    expect([second.computed, second.reused]).toEqual([0, 1]);
-    // Each call gets its own objects: a caller changing them changes no other caller's.
-    (docs[0] as { kind: string }).kind = 'changed';
-    expect(second.parsed(TEXT, () => [])).toEqual(loadManifests(TEXT, 'a.yaml'));
-  });
-
-  test('GIVEN documents JSON cannot carry exactly (.inf, .nan, -0) or a file that does not parse WHEN parsed THEN nothing is remembered: the next run parses again', () => {
-    const file = path.join(dir, 'cache.json');
-    const odd = 'a: .inf\nb: .nan\nc: -0.0\n';
-    const first = new CheckCache(file);
-    expect(first.parsed(odd, () => loadManifests(odd, 'odd.yaml'))).toEqual(loadManifests(odd, 'odd.yaml'));
-    expect(() => first.parsed('a: [', () => loadManifests('a: [', 'bad.yaml'))).toThrow(/bad\.yaml/);
-    first.save();
-    const second = new CheckCache(file);
-    second.parsed(odd, () => loadManifests(odd, 'odd.yaml'));
-    expect(() => second.parsed('a: [', () => loadManifests('a: [', 'bad.yaml'))).toThrow(/bad\.yaml/);
-    expect([second.computed, second.reused]).toEqual([1, 0]);
   });
 });
 
