@@ -20,12 +20,13 @@ import type { EarlierTexts, RenderedDocuments } from './render/documents';
 import { renderPlatformWithFacts } from './render/render';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
-import { readPreviousRender } from './render/previous';
+import { readPreviousRender, shareUnchanged } from './render/previous';
+import { EarlierRender, RENDER_INDEX_FILE, saveRenderIndex } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
 import { AppsLock, LOCK_FILE, readLock } from './paas/lock';
-import { CHECK_CACHE_FILE, CheckCache } from './verify/check-cache';
+import { CHECK_CACHE_FILE, CheckCache, checksCodeFingerprint } from './verify/check-cache';
 import { SchemaRegistry } from './verify/schemas';
 import { Finding, formatFinding, PhaseTimer, verifyTree } from './verify/verify';
 
@@ -60,8 +61,9 @@ export interface SynthOptions {
   readonly time?: PhaseTimer<SynthPhase>;
   /**
    * Whether verify reuses the per-object results of the last successful synth (`CHECK_CACHE_FILE`
-   * under the root, git-ignored) and saves this synth's. An optimisation only: the output is the same
-   * bytes with or without it, and a stale or corrupted cache is ignored. @default true
+   * under the root, git-ignored), the render reuses the texts it wrote for objects that did not
+   * change (`RENDER_INDEX_FILE`), and this synth saves both. An optimisation only: the output is the
+   * same bytes with or without it, and a stale or corrupted cache is ignored. @default true
    */
   readonly cache?: boolean;
 }
@@ -180,13 +182,17 @@ export function synth(options: SynthOptions): SynthResult {
     const recovered = recoverInterruptedSynth(options.root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
     const time = options.time;
+    const cache = options.cache !== false;
+    const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
+    // Read under the output lock, before the render: what this render replaces, and (with the
+    // render index) the texts of the objects that did not change since.
+    const before = timed(time, 'load', () => readPreviousRender(options.root));
+    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before)) : undefined;
     // In a function of its own: the inputs, the chart renderer and the HA model are garbage once
     // it returns, not held while verify holds the whole tree (thousands of apps: hundreds of MB).
-    const checks = options.cache === false ? undefined : timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE)));
-    const { files, facts, documents } = renderChecked(options);
+    const { files, facts, documents } = renderChecked(options, earlier);
     const registry = options.registry ?? new SchemaRegistry();
-    // Read under the output lock, before the swap: what this render replaces.
-    const previous = timed(time, 'load', () => readPreviousRender(options.root, undefined, files));
+    const previous = timed(time, 'load', () => shareUnchanged(before, files));
     options.progress?.('verifying and writing');
     const writeStart = process.hrtime.bigint();
     let checkMs = 0;
@@ -199,6 +205,7 @@ export function synth(options: SynthOptions): SynthResult {
     time?.('write', since(writeStart) - checkMs);
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());
+    if (cache) timed(time, 'write', () => saveRenderIndex(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), documents.index()));
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
 }
