@@ -10,7 +10,7 @@ import { documentDigest } from '../render/documents';
 export const CHECK_CACHE_FILE = '.synth-cache/verify-checks.json';
 
 /** The layout of the cache file; another version is ignored. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -44,11 +44,14 @@ export function checksCodeFingerprint(): string {
   return codeFingerprint;
 }
 
-/** The cache file: the code it was written by, and each result as its JSON text with that text's hash. */
-interface CacheFile {
+/**
+ * The cache file's first line: the code it was written by, and the hash of the rest of the file
+ * (the results, a JSON map of key to the result's JSON text), which it is checked against as a whole.
+ */
+interface CacheHeader {
   readonly format: number;
   readonly code: string;
-  readonly entries: Readonly<Record<string, readonly [string, string]>>;
+  readonly sha256: string;
 }
 
 /**
@@ -57,9 +60,10 @@ interface CacheFile {
  * and the hash of the object's JSON, under the fingerprint of the code that computed it.
  *
  * An optimisation only: a cold run (no file) and a warm run give the same results. A file that does
- * not read, was written by other code (stale), or whose entry does not match its hash (corrupted) is
- * ignored: the whole file, or that entry; the checks then run again. Only the results used in a run
- * are saved, so the file holds one render's worth.
+ * not read, was written by other code (stale), or whose results do not match the hash in its first
+ * line (corrupted) is ignored as a whole; the checks then run again. Only the results used in a run
+ * are saved, so the file holds one render's worth; a run that used every result of the file and
+ * computed none leaves the file as it is.
  */
 export class CheckCache {
   /** The file's entries not used yet in this run (an entry moves to `used` when it is, so each is held once). */
@@ -71,36 +75,48 @@ export class CheckCache {
   public computed = 0;
   /** Why the file was ignored, if it was (for tests and the curious). */
   public readonly ignored?: string;
+  /** Whether the file was there and read whole (so that a run which changes nothing need not write it again). */
+  private readonly intact: boolean;
 
   /** The cache at `file`; an empty one when there is none, or when it is stale or corrupted. */
   public constructor(private readonly file: string, private readonly code: string = checksCodeFingerprint()) {
     const read = CheckCache.read(file, code);
     this.previous = read.entries;
+    this.intact = read.intact;
     if (read.ignored) this.ignored = read.ignored;
   }
 
-  private static read(file: string, code: string): { entries: Map<string, string>; ignored?: string } {
+  private static read(file: string, code: string): { entries: Map<string, string>; intact: boolean; ignored?: string } {
     const entries = new Map<string, string>();
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch {
-      return { entries };
+      return { entries, intact: false };
     }
-    let parsed: Partial<CacheFile>;
+    const newline = text.indexOf('\n');
+    let header: Partial<CacheHeader>;
     try {
-      parsed = JSON.parse(text) as Partial<CacheFile>;
+      header = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Partial<CacheHeader>;
     } catch {
-      return { entries, ignored: 'not JSON' };
+      return { entries, intact: false, ignored: 'not JSON' };
     }
-    if (!parsed || typeof parsed !== 'object' || parsed.format !== FORMAT || typeof parsed.entries !== 'object' || !parsed.entries) return { entries, ignored: 'another format' };
-    if (parsed.code !== code) return { entries, ignored: 'written by other code' };
-    let corrupted = 0;
-    for (const [key, entry] of Object.entries(parsed.entries)) {
-      if (Array.isArray(entry) && entry.length === 2 && typeof entry[1] === 'string' && entry[0] === sha256(entry[1])) entries.set(key, entry[1]);
-      else corrupted++;
+    if (!header || typeof header !== 'object' || header.format !== FORMAT || newline < 0) return { entries, intact: false, ignored: 'another format' };
+    if (header.code !== code) return { entries, intact: false, ignored: 'written by other code' };
+    const body = text.slice(newline + 1);
+    if (sha256(body) !== header.sha256) return { entries, intact: false, ignored: 'corrupted' };
+    let results: unknown;
+    try {
+      results = JSON.parse(body);
+    } catch {
+      return { entries, intact: false, ignored: 'corrupted' };
     }
-    return corrupted ? { entries, ignored: `${corrupted} corrupted entr${corrupted === 1 ? 'y' : 'ies'}` } : { entries };
+    if (!results || typeof results !== 'object' || Array.isArray(results)) return { entries, intact: false, ignored: 'corrupted' };
+    for (const [key, result] of Object.entries(results)) {
+      if (typeof result !== 'string') return { entries: new Map(), intact: false, ignored: 'corrupted' };
+      entries.set(key, result);
+    }
+    return { entries, intact: true };
   }
 
   /** The hash of an object's JSON, once per object (shared with the render, which hashed the documents it hands verify). */
@@ -131,15 +147,19 @@ export class CheckCache {
     return result;
   }
 
-  /** Writes the results used in this run (atomically: a reader sees the old file or the new one); a failure to write only loses the cache. */
+  /**
+   * Writes the results used in this run (atomically: a reader sees the old file or the new one),
+   * unless the file holds exactly those already (every result of it used, none computed); a failure
+   * to write only loses the cache.
+   */
   public save(): void {
-    const entries: Record<string, [string, string]> = {};
-    for (const [key, text] of this.used) entries[key] = [sha256(text), text];
-    const body: CacheFile = { format: FORMAT, code: this.code, entries };
+    if (this.intact && this.computed === 0 && this.previous.size === 0) return;
+    const body = JSON.stringify(Object.fromEntries(this.used));
+    const header: CacheHeader = { format: FORMAT, code: this.code, sha256: sha256(body) };
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify(body));
+      fs.writeFileSync(tmp, `${JSON.stringify(header)}\n${body}`);
       fs.renameSync(tmp, this.file);
     } catch {
       fs.rmSync(tmp, { force: true });
