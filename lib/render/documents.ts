@@ -94,7 +94,7 @@ export class RenderedDocuments {
   public dumped = 0;
   public reused = 0;
 
-  /** @param earlier texts of an earlier render to reuse for unchanged objects. @default - every object is serialised */
+  /** @param earlier texts of an earlier render to reuse for unchanged objects; given, the render can be indexed (`index()`). @default - every object is serialised */
   public constructor(private readonly earlier?: EarlierTexts) {}
 
   /** The file text of `obj` at `path` (the header, then its YAML with keys sorted: lib/k8s/manifest-yaml.ts), remembering its document. */
@@ -107,8 +107,9 @@ export class RenderedDocuments {
       this.byPath.set(path, { text });
       return text;
     }
-    const digest = documentDigest(document as object);
-    const earlier = this.earlier?.reuse(path, digest);
+    // Hashed only for a render that reuses and indexes texts (synth's), before any reader holds the document.
+    const digest = this.earlier ? documentDigest(document as object) : undefined;
+    const earlier = digest === undefined ? undefined : this.earlier?.reuse(path, digest);
     if (earlier) {
       this.reused++;
       this.byPath.set(path, { text: earlier.text, documents: [document], digest, textDigest: earlier.textDigest });
@@ -116,7 +117,7 @@ export class RenderedDocuments {
     }
     this.dumped++;
     const text = HEADER + dumpManifest(document);
-    this.byPath.set(path, { text, documents: [document], digest });
+    this.byPath.set(path, { text, documents: [document], ...(digest === undefined ? {} : { digest }) });
     return text;
   }
 
@@ -126,7 +127,7 @@ export class RenderedDocuments {
     return known?.documents && known.text === text ? [...known.documents] : loadManifests(text, file);
   };
 
-  /** Path to the digest of the document serialised there and of its text, for every exact manifest (what ./text-index.ts saves). */
+  /** Path to the digest of the document serialised there and of its text, for every exact manifest of a render given `earlier` texts (what ./text-index.ts saves). */
   public index(): Map<string, readonly [string, string]> {
     const out = new Map<string, readonly [string, string]>();
     for (const [path, s] of this.byPath) if (s.digest !== undefined) out.set(path, [s.digest, s.textDigest ?? textDigest(s.text)]);

@@ -18,7 +18,8 @@ describe('the texts of the previous render, reused for objects that did not chan
   let index: string;
   /** The index and the previous render of a render holding OBJ at FILE. */
   const rendered = () => {
-    const documents = new RenderedDocuments();
+    // A render with nothing earlier to reuse (synth's first): indexed all the same.
+    const documents = new RenderedDocuments({ reuse: () => undefined });
     const text = documents.serialise(FILE, OBJ);
     saveRenderIndex(index, CODE, documents.index());
     return [{ path: FILE, content: text }];
