@@ -12,21 +12,21 @@ import type { LayerFactory } from './context';
 import { capacityIssues } from './config/capacity';
 import { failureReportOf, haInputFromFiles, haModel } from './ha/analysis';
 import type { HaModel } from './ha/model';
-import { loadManifests } from './k8s/manifest-yaml';
-import type { ParseManifests } from './k8s/tree';
 import { simulate } from './ha/simulate';
 import { buildPlatform } from './platform';
 import { LAYER_NEEDS, PIN_NAMES } from './layers';
 import type { LayerNeeds } from './config/platform-rules';
+import type { EarlierTexts, RenderedDocuments } from './render/documents';
 import { renderPlatformWithFacts } from './render/render';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
-import { readPreviousRender } from './render/previous';
+import { readPreviousRender, shareUnchanged } from './render/previous';
+import { EarlierRender, RENDER_INDEX_FILE, saveRenderIndex } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
 import { AppsLock, LOCK_FILE, readLock } from './paas/lock';
-import { CHECK_CACHE_FILE, CheckCache } from './verify/check-cache';
+import { CHECK_CACHE_FILE, CheckCache, checksCodeFingerprint } from './verify/check-cache';
 import { SchemaRegistry } from './verify/schemas';
 import { Finding, formatFinding, PhaseTimer, verifyTree } from './verify/verify';
 
@@ -61,8 +61,9 @@ export interface SynthOptions {
   readonly time?: PhaseTimer<SynthPhase>;
   /**
    * Whether verify reuses the per-object results of the last successful synth (`CHECK_CACHE_FILE`
-   * under the root, git-ignored) and saves this synth's. An optimisation only: the output is the same
-   * bytes with or without it, and a stale or corrupted cache is ignored. @default true
+   * under the root, git-ignored), the render reuses the texts it wrote for objects that did not
+   * change (`RENDER_INDEX_FILE`), and this synth saves both. An optimisation only: the output is the
+   * same bytes with or without it, and a stale or corrupted cache is ignored. @default true
    */
   readonly cache?: boolean;
 }
@@ -133,17 +134,17 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
 }
 
 /**
- * renderSite, with the typed facts the build declared and the node-failure model its report was
- * computed from; `time` is told each phase's time; `checks` (synth's cache) gives the documents of
- * files parsed before.
+ * renderSite, with the typed facts the build declared, the node-failure model its report was
+ * computed from, and the documents every manifest was serialised from (the model reads those, as
+ * verify does after); `time` is told each phase's time; `earlier` (synth's render index) gives the
+ * texts of unchanged objects from the previous render.
  */
-export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, checks?: CheckCache): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel } {
+export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
   const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer));
-  const { files, facts } = timed(time, 'render', () => renderPlatformWithFacts(platform));
-  const parse: ParseManifests = checks ? (text, file) => checks.parsed(text, () => loadManifests(text, file)) : loadManifests;
-  const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, parse)));
+  const { files, facts, documents } = timed(time, 'render', () => renderPlatformWithFacts(platform, earlier));
+  const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse)));
   const report = timed(time, 'simulation', () => failureReportOf(model));
-  return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model };
+  return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model, documents };
 }
 
 /**
@@ -157,7 +158,7 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
 }
 
 /** Loads the inputs, renders, and refuses a site over capacity (synth's steps before verify): the files and facts only. */
-function renderChecked(options: SynthOptions, checks?: CheckCache): { files: RenderedFile[]; facts: PlatformFacts } {
+function renderChecked(options: SynthOptions, earlier?: EarlierTexts): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
   const time = options.time;
   options.progress?.('loading');
   const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds));
@@ -165,9 +166,9 @@ function renderChecked(options: SynthOptions, checks?: CheckCache): { files: Ren
   const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');
-  const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, checks);
+  const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier);
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
-  return { files, facts };
+  return { files, facts, documents };
 }
 
 /**
@@ -181,25 +182,30 @@ export function synth(options: SynthOptions): SynthResult {
     const recovered = recoverInterruptedSynth(options.root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
     const time = options.time;
+    const cache = options.cache !== false;
+    const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
+    // Read under the output lock, before the render: what this render replaces, and (with the
+    // render index) the texts of the objects that did not change since.
+    const before = timed(time, 'load', () => readPreviousRender(options.root));
+    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before)) : undefined;
     // In a function of its own: the inputs, the chart renderer and the HA model are garbage once
     // it returns, not held while verify holds the whole tree (thousands of apps: hundreds of MB).
-    const checks = options.cache === false ? undefined : timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE)));
-    const { files, facts } = renderChecked(options, checks);
+    const { files, facts, documents } = renderChecked(options, earlier);
     const registry = options.registry ?? new SchemaRegistry();
-    // Read under the output lock, before the swap: what this render replaces.
-    const previous = timed(time, 'load', () => readPreviousRender(options.root, undefined, files));
+    const previous = timed(time, 'load', () => shareUnchanged(before, files));
     options.progress?.('verifying and writing');
     const writeStart = process.hrtime.bigint();
     let checkMs = 0;
     const written = writeAtomically(options.root, files, (tree) => {
       const t = process.hrtime.bigint();
-      const findings = verifyTree(tree.dir, registry, facts, { source: tree, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
+      const findings = verifyTree(tree.dir, registry, facts, { source: tree, parse: documents.parse, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
-    });
+    }, { onDisk: new Map(before.map((f) => [f.path, f])) });
     time?.('write', since(writeStart) - checkMs);
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());
+    if (cache) timed(time, 'write', () => saveRenderIndex(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), documents.index()));
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
 }

@@ -23,3 +23,15 @@ export function readPreviousRender(root: string, folders: readonly string[] = CO
     return [{ path: file, content: same === text ? same : text, ...(stat.mode & 0o100 ? { executable: true } : {}) }];
   }));
 }
+
+/**
+ * `previous` (a render read before `next` was made), where a file has the same text in `next`
+ * sharing `next`'s string instead of holding a second copy (see readPreviousRender).
+ */
+export function shareUnchanged(previous: readonly RenderedFile[], next: readonly RenderedFile[]): RenderedFile[] {
+  const nextText = new Map(next.map((f) => [f.path, f.content]));
+  return previous.map((f) => {
+    const same = nextText.get(f.path);
+    return same === f.content ? { ...f, content: same } : f;
+  });
+}

@@ -7,7 +7,8 @@ import type { Platform } from '../platform';
 import { formatLock, LOCK_FILE } from '../paas/lock';
 import { WorkloadChart } from '../paas/workload-chart';
 import { chartsToJson } from './chart-objects';
-import { K8sObject, RenderedFile, toYamlDocument } from './rendered-file';
+import { EarlierTexts, RenderedDocuments } from './documents';
+import type { K8sObject, RenderedFile } from './rendered-file';
 
 /** The file types, for callers outside lib/ that import them from here. */
 
@@ -22,9 +23,11 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
 /**
  * Renders the platform (as renderPlatform) and returns what it declares about its objects too:
  * the typed facts the simulation, verify and backup coverage read, also written to FACTS_FILE
- * for checks of the tree on disk.
+ * for checks of the tree on disk; and the documents each manifest was serialised from, which
+ * verify and the HA model read instead of parsing the files back. With `earlier` (texts of the
+ * previous render, ./text-index.ts), an object that did not change takes its earlier text.
  */
-export function renderPlatformWithFacts(platform: Platform): { files: RenderedFile[]; facts: PlatformFacts } {
+export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTexts): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
   const problems = platform.app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
   for (const { chart } of platform.outputs) {
     for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
@@ -37,6 +40,7 @@ export function renderPlatformWithFacts(platform: Platform): { files: RenderedFi
 
   const files: RenderedFile[] = [];
   const chartObjects = chartsToJson(platform.outputs.map((o) => o.chart).filter((c) => !WorkloadChart.isWorkloadChart(c)));
+  const documents = new RenderedDocuments(earlier);
   for (const { dir, chart } of platform.outputs) {
     // cdk8s resolves and validates the whole app on every Chart.toJson(): fine for a dozen
     // layers, quadratic for a thousand app charts. Those hold plain objects without
@@ -52,11 +56,12 @@ export function renderPlatformWithFacts(platform: Platform): { files: RenderedFi
       const name = counts.get(base(o))! > 1 ? `${o.kind.toLowerCase()}-${o.metadata.namespace ?? 'cluster'}-${o.metadata.name}` : base(o);
       if (names.has(name)) throw new PlatformError(`${dir}: two objects render as ${name}.yaml (${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}); object identities must be unique`);
       names.add(name);
-      files.push({ path: `${dir}/${name}.yaml`, content: toYamlDocument(o) });
+      const file = `${dir}/${name}.yaml`;
+      files.push({ path: file, content: documents.serialise(file, o) });
     }
     if (dir === 'argocd') {
       const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...names].sort().map((n) => `${n}.yaml`) };
-      files.push({ path: `${dir}/kustomization.yaml`, content: toYamlDocument(kustomization) });
+      files.push({ path: `${dir}/kustomization.yaml`, content: documents.serialise(`${dir}/kustomization.yaml`, kustomization) });
     }
   }
   const seen = new Set(files.map((f) => f.path));
@@ -72,5 +77,5 @@ export function renderPlatformWithFacts(platform: Platform): { files: RenderedFi
   files.push({ path: LOCK_FILE, content: formatLock(platform.appsLock) });
   // What helm rendered, reused by the next synth while its inputs are the same.
   files.push(...platform.renderer.cacheFiles());
-  return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts };
+  return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, documents };
 }

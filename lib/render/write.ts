@@ -15,6 +15,12 @@ export interface WriteOptions {
   readonly onStep?: StepHook;
   /** Where the sentence about an interrupted synth put right goes. @default stderr, as `synth: ...` */
   readonly log?: (line: string) => void;
+  /**
+   * Output files as the caller read them under the same output lock (synth: readPreviousRender, by
+   * path): a file with the same text and executable bit there is taken as unchanged without
+   * reading it from disk again. A file that was not a plain file then is not in it. @default - every file is compared on disk
+   */
+  readonly onDisk?: ReadonlyMap<string, RenderedFile>;
 }
 
 /** What `writeAtomically`'s check is given: the whole new tree, in memory, before anything moves. */
@@ -76,6 +82,8 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       const made = new Set<string>();
       const changed = new Set<string>();
       for (const file of byPath.values()) {
+        const read = options.onDisk?.get(file.path);
+        if (read && read.content === file.content && Boolean(read.executable) === Boolean(file.executable)) continue;
         const bytes = Buffer.from(file.content, 'utf8');
         if (sameOnDisk(path.join(root, file.path), file, bytes)) continue;
         changed.add(file.path);

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { documentDigest } from '../render/documents';
 
 /**
  * Where synth keeps the results of verify's per-object checks, relative to the checkout (git-ignored):
@@ -9,31 +10,9 @@ import * as path from 'path';
 export const CHECK_CACHE_FILE = '.synth-cache/verify-checks.json';
 
 /** The layout of the cache file; another version is ignored. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-/** The version of an installed package, or `unknown`. */
-function versionOf(pkg: string): string {
-  try {
-    return (JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** The check name of a parsed manifest file: its documents depend on the YAML parser's version (and on lib/, in the fingerprint). */
-const PARSE_CHECK = sha256(`yaml-documents js-yaml@${versionOf('js-yaml')}`);
-
-/** Whether JSON gives `value` back exactly: plain objects, arrays, strings, booleans, null and finite numbers other than -0. */
-function jsonExact(value: unknown): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
-  if (Array.isArray(value)) return value.every(jsonExact);
-  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
-  for (const k in value) if (!jsonExact((value as Record<string, unknown>)[k])) return false;
-  return true;
-}
 
 /** Every source file under `dir` (recursively), sorted, relative to it. */
 function sources(dir: string, rel = ''): string[] {
@@ -65,11 +44,14 @@ export function checksCodeFingerprint(): string {
   return codeFingerprint;
 }
 
-/** The cache file: the code it was written by, and each result as its JSON text with that text's hash. */
-interface CacheFile {
+/**
+ * The cache file's first line: the code it was written by, and the hash of the rest of the file
+ * (the results, a JSON map of key to the result's JSON text), which it is checked against as a whole.
+ */
+interface CacheHeader {
   readonly format: number;
   readonly code: string;
-  readonly entries: Readonly<Record<string, readonly [string, string]>>;
+  readonly sha256: string;
 }
 
 /**
@@ -78,58 +60,68 @@ interface CacheFile {
  * and the hash of the object's JSON, under the fingerprint of the code that computed it.
  *
  * An optimisation only: a cold run (no file) and a warm run give the same results. A file that does
- * not read, was written by other code (stale), or whose entry does not match its hash (corrupted) is
- * ignored: the whole file, or that entry; the checks then run again. Only the results used in a run
- * are saved, so the file holds one render's worth.
+ * not read, was written by other code (stale), or whose results do not match the hash in its first
+ * line (corrupted) is ignored as a whole; the checks then run again. Only the results used in a run
+ * are saved, so the file holds one render's worth; a run that used every result of the file and
+ * computed none leaves the file as it is.
  */
 export class CheckCache {
   /** The file's entries not used yet in this run (an entry moves to `used` when it is, so each is held once). */
   private readonly previous: Map<string, string>;
   private readonly used = new Map<string, string>();
-  private readonly digests = new WeakMap<object, string>();
   private readonly checkHashes = new Map<string, string>();
   /** Results taken from the file, and results computed, in this run (an object met twice in a run, e.g. argocd/ and its twin in dist/argocd, counts once). */
   public reused = 0;
   public computed = 0;
   /** Why the file was ignored, if it was (for tests and the curious). */
   public readonly ignored?: string;
+  /** Whether the file was there and read whole (so that a run which changes nothing need not write it again). */
+  private readonly intact: boolean;
 
   /** The cache at `file`; an empty one when there is none, or when it is stale or corrupted. */
   public constructor(private readonly file: string, private readonly code: string = checksCodeFingerprint()) {
     const read = CheckCache.read(file, code);
     this.previous = read.entries;
+    this.intact = read.intact;
     if (read.ignored) this.ignored = read.ignored;
   }
 
-  private static read(file: string, code: string): { entries: Map<string, string>; ignored?: string } {
+  private static read(file: string, code: string): { entries: Map<string, string>; intact: boolean; ignored?: string } {
     const entries = new Map<string, string>();
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch {
-      return { entries };
+      return { entries, intact: false };
     }
-    let parsed: Partial<CacheFile>;
+    const newline = text.indexOf('\n');
+    let header: Partial<CacheHeader>;
     try {
-      parsed = JSON.parse(text) as Partial<CacheFile>;
+      header = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Partial<CacheHeader>;
     } catch {
-      return { entries, ignored: 'not JSON' };
+      return { entries, intact: false, ignored: 'not JSON' };
     }
-    if (!parsed || typeof parsed !== 'object' || parsed.format !== FORMAT || typeof parsed.entries !== 'object' || !parsed.entries) return { entries, ignored: 'another format' };
-    if (parsed.code !== code) return { entries, ignored: 'written by other code' };
-    let corrupted = 0;
-    for (const [key, entry] of Object.entries(parsed.entries)) {
-      if (Array.isArray(entry) && entry.length === 2 && typeof entry[1] === 'string' && entry[0] === sha256(entry[1])) entries.set(key, entry[1]);
-      else corrupted++;
+    if (!header || typeof header !== 'object' || header.format !== FORMAT || newline < 0) return { entries, intact: false, ignored: 'another format' };
+    if (header.code !== code) return { entries, intact: false, ignored: 'written by other code' };
+    const body = text.slice(newline + 1);
+    if (sha256(body) !== header.sha256) return { entries, intact: false, ignored: 'corrupted' };
+    let results: unknown;
+    try {
+      results = JSON.parse(body);
+    } catch {
+      return { entries, intact: false, ignored: 'corrupted' };
     }
-    return corrupted ? { entries, ignored: `${corrupted} corrupted entr${corrupted === 1 ? 'y' : 'ies'}` } : { entries };
+    if (!results || typeof results !== 'object' || Array.isArray(results)) return { entries, intact: false, ignored: 'corrupted' };
+    for (const [key, result] of Object.entries(results)) {
+      if (typeof result !== 'string') return { entries: new Map(), intact: false, ignored: 'corrupted' };
+      entries.set(key, result);
+    }
+    return { entries, intact: true };
   }
 
-  /** The hash of an object's JSON, once per object. */
+  /** The hash of an object's JSON, once per object (shared with the render, which hashed the documents it hands verify). */
   public digest(obj: object): string {
-    let d = this.digests.get(obj);
-    if (d === undefined) this.digests.set(obj, (d = sha256(JSON.stringify(obj))));
-    return d;
+    return documentDigest(obj);
   }
 
   /**
@@ -156,37 +148,18 @@ export class CheckCache {
   }
 
   /**
-   * The documents of a manifest file's `text`, as `parse()` reads them: from the cache when these
-   * bytes were parsed before (by the same code and YAML parser), else parsed and remembered.
-   * Documents JSON cannot carry exactly (an infinite or NaN number, -0, undefined) are not
-   * remembered; a `parse()` that throws is not either (its error names the file).
+   * Writes the results used in this run (atomically: a reader sees the old file or the new one),
+   * unless the file holds exactly those already (every result of it used, none computed); a failure
+   * to write only loses the cache.
    */
-  public parsed(text: string, parse: () => unknown[]): unknown[] {
-    const key = `${sha256(text)} ${PARSE_CHECK}`;
-    const seen = this.used.get(key);
-    if (seen !== undefined) return JSON.parse(seen) as unknown[];
-    const cached = this.previous.get(key);
-    if (cached !== undefined) {
-      this.used.set(key, cached);
-      this.previous.delete(key);
-      this.reused++;
-      return JSON.parse(cached) as unknown[];
-    }
-    const docs = parse();
-    this.computed++;
-    if (jsonExact(docs)) this.used.set(key, JSON.stringify(docs));
-    return docs;
-  }
-
-  /** Writes the results used in this run (atomically: a reader sees the old file or the new one); a failure to write only loses the cache. */
   public save(): void {
-    const entries: Record<string, [string, string]> = {};
-    for (const [key, text] of this.used) entries[key] = [sha256(text), text];
-    const body: CacheFile = { format: FORMAT, code: this.code, entries };
+    if (this.intact && this.computed === 0 && this.previous.size === 0) return;
+    const body = JSON.stringify(Object.fromEntries(this.used));
+    const header: CacheHeader = { format: FORMAT, code: this.code, sha256: sha256(body) };
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify(body));
+      fs.writeFileSync(tmp, `${JSON.stringify(header)}\n${body}`);
       fs.renameSync(tmp, this.file);
     } catch {
       fs.rmSync(tmp, { force: true });

@@ -29,6 +29,12 @@ export interface VerifyOptions {
    * from here instead of under `root`. @default - the files under `root`
    */
   readonly source?: TreeSource;
+  /**
+   * How a manifest file's text is read into documents: synth passes the documents its render
+   * serialised (lib/render/documents.ts), taken only for a file whose text is exactly what was
+   * serialised. @default - every file is parsed (`loadManifests`)
+   */
+  readonly parse?: ParseManifests;
 }
 
 const since = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
@@ -46,9 +52,7 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   // What the platform declares about its objects: as the build returned them (synth), else from their file.
   const declared = facts ? { facts, problems: [] } : readFactsFile(root, options.source);
   const source = options.source;
-  const checks = options.checks;
-  // The documents of a file whose bytes were parsed before, from the cache.
-  const parse: ParseManifests = checks ? (text, file) => checks.parsed(text, () => loadManifests(text, file)) : loadManifests;
+  const parse: ParseManifests = options.parse ?? loadManifests;
   const tree = treeOf(source ? loadSource(source, parse) : loadTree(root, parse), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}) });
   const findings: Finding[] = [];
   for (const rule of VERIFY_RULES) {

@@ -38,6 +38,24 @@ describe('atomic write', () => {
     expect(snapshotTree(root)).toEqual(before);
   });
 
+  test('GIVEN the outputs as the caller read them under the lock (onDisk) WHEN written THEN a file with the same text and mode there is taken as unchanged without reading the disk again; one whose text or mode differs is compared on disk', () => {
+    // The disk changed behind the caller's back after it read same.yaml: the caller's read is what counts.
+    fs.writeFileSync(path.join(root, 'dist/apps/same.yaml'), 'changed behind the caller\n');
+    fs.writeFileSync(path.join(root, 'dist/apps/other.yaml'), 'other\n');
+    const onDisk = new Map([
+      ['dist/apps/same.yaml', { path: 'dist/apps/same.yaml', content: 'same\n' }],
+      ['dist/apps/other.yaml', { path: 'dist/apps/other.yaml', content: 'other\n' }],
+      ['dist/apps/old.yaml', { path: 'dist/apps/old.yaml', content: 'old: 1\n', executable: true }],
+    ]);
+    const result = writeAtomically(root, [
+      { path: 'dist/apps/same.yaml', content: 'same\n' },
+      { path: 'dist/apps/other.yaml', content: 'changed\n' },
+      { path: 'dist/apps/old.yaml', content: 'old: 1\n' },
+    ], () => undefined, { onDisk });
+    expect(result.changed).toEqual(['argocd/old.yaml', 'dist/apps/other.yaml']);
+    expect(snapshotTree(path.join(root, 'dist'))).toEqual(new Map([['apps/old.yaml', 'old: 1\n'], ['apps/other.yaml', 'changed\n'], ['apps/same.yaml', 'changed behind the caller\n']]));
+  });
+
   test('GIVEN a stale temporary folder from a killed run WHEN written THEN it is cleaned up', () => {
     fs.mkdirSync(path.join(root, '.render-stale'));
     writeAtomically(root, [{ path: 'dist/apps/new.yaml', content: 'x\n' }], () => undefined);

@@ -1,0 +1,136 @@
+import { createHash } from 'crypto';
+import { dumpManifest, loadManifests } from '../k8s/manifest-yaml';
+import type { ParseManifests } from '../k8s/tree';
+import { HEADER } from './rendered-file';
+
+/**
+ * The render's manifests as text and as documents. The render serialises every object once, and
+ * keeps the document it serialised (keys sorted, as in the file) beside the text: verify and the
+ * HA model read those documents instead of parsing the text back, and the next synth reuses the
+ * text of an object that did not change instead of serialising it again (./text-index.ts).
+ */
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * A copy of `value` as the render serialises it: every map's keys sorted (list order is kept), a
+ * map's undefined values left out and a list's undefined (or missing) items null, as the YAML writer
+ * does. `exact` says whether the copy holds only what YAML (and JSON) carry exactly, so that parsing
+ * its YAML gives the copy back and its JSON names it: plain maps (no `__proto__` key), lists,
+ * strings, booleans, null, and finite numbers other than -0. When it is not exact, readers parse
+ * the file instead.
+ */
+export function canonicalDocument(value: unknown): { document: unknown; exact: boolean } {
+  let exact = true;
+  const copy = (v: unknown): unknown => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v) || Object.is(v, -0)) exact = false;
+      return v;
+    }
+    if (Array.isArray(v)) {
+      const out: unknown[] = new Array(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = v[i] === undefined ? null : copy(v[i]);
+      return out;
+    }
+    if (typeof v === 'object') {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) exact = false;
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort()) {
+        const item = (v as Record<string, unknown>)[key];
+        if (item === undefined) continue;
+        // Assigning `__proto__` sets the copy's prototype (as the writer's key sort always did): not a key any more.
+        if (key === '__proto__') exact = false;
+        out[key] = copy(item);
+      }
+      return out;
+    }
+    // undefined at the top, functions, symbols, bigints: the YAML writer decides (it throws on most).
+    exact = false;
+    return v;
+  };
+  const document = copy(value);
+  return { document, exact };
+}
+
+/** Digests of documents, by object: each document's JSON is hashed once per process (the render's and verify's check cache share it). */
+const digests = new WeakMap<object, string>();
+
+/** The sha256 of a document's JSON (its keys in their order), once per object. */
+export function documentDigest(doc: object): string {
+  let d = digests.get(doc);
+  if (d === undefined) digests.set(doc, (d = sha256(JSON.stringify(doc))));
+  return d;
+}
+
+/** The sha256 of a file's text, as the render index records it. */
+export function textDigest(text: string): string {
+  return sha256(text);
+}
+
+/** Texts of an earlier render that may stand for an object again: the text of `path` when it was written for the document with `digest`. */
+export interface EarlierTexts {
+  /** The earlier text of `path`, when it is known to be the serialisation of the document whose digest is `digest`, and that text's digest. */
+  readonly reuse: (path: string, digest: string) => { readonly text: string; readonly textDigest: string } | undefined;
+}
+
+/** One serialised manifest: its text, the document it reads back as (absent when not exact), and the digests the render index records. */
+interface Serialised {
+  readonly text: string;
+  readonly documents?: readonly unknown[];
+  readonly digest?: string;
+  readonly textDigest?: string;
+}
+
+/**
+ * The manifests of one render, by path: each file's text and the documents it reads back as. `parse`
+ * reads a file as `loadManifests` does, without parsing when the text is exactly the one serialised
+ * for that path (a text changed since, or another file, is parsed).
+ */
+export class RenderedDocuments {
+  private readonly byPath = new Map<string, Serialised>();
+  /** Manifests serialised in this render, and those whose earlier text was reused. */
+  public dumped = 0;
+  public reused = 0;
+
+  /** @param earlier texts of an earlier render to reuse for unchanged objects; given, the render can be indexed (`index()`). @default - every object is serialised */
+  public constructor(private readonly earlier?: EarlierTexts) {}
+
+  /** The file text of `obj` at `path` (the header, then its YAML with keys sorted: lib/k8s/manifest-yaml.ts), remembering its document. */
+  public serialise(path: string, obj: unknown): string {
+    const { document, exact } = canonicalDocument(obj);
+    // A manifest is a map: anything else (or anything inexact) is read by parsing its file.
+    if (!exact || document === null || typeof document !== 'object') {
+      this.dumped++;
+      const text = HEADER + dumpManifest(document);
+      this.byPath.set(path, { text });
+      return text;
+    }
+    // Hashed only for a render that reuses and indexes texts (synth's), before any reader holds the document.
+    const digest = this.earlier ? documentDigest(document as object) : undefined;
+    const earlier = digest === undefined ? undefined : this.earlier?.reuse(path, digest);
+    if (earlier) {
+      this.reused++;
+      this.byPath.set(path, { text: earlier.text, documents: [document], digest, textDigest: earlier.textDigest });
+      return earlier.text;
+    }
+    this.dumped++;
+    const text = HEADER + dumpManifest(document);
+    this.byPath.set(path, { text, documents: [document], ...(digest === undefined ? {} : { digest }) });
+    return text;
+  }
+
+  /** The documents of the manifest file `file` whose text is `text`: the serialised ones when the text is theirs, else parsed (`loadManifests`). */
+  public readonly parse: ParseManifests = (text, file) => {
+    const known = this.byPath.get(file);
+    return known?.documents && known.text === text ? [...known.documents] : loadManifests(text, file);
+  };
+
+  /** Path to the digest of the document serialised there and of its text, for every exact manifest of a render given `earlier` texts (what ./text-index.ts saves). */
+  public index(): Map<string, readonly [string, string]> {
+    const out = new Map<string, readonly [string, string]>();
+    for (const [path, s] of this.byPath) if (s.digest !== undefined) out.set(path, [s.digest, s.textDigest ?? textDigest(s.text)]);
+    return out;
+  }
+}

@@ -1,0 +1,105 @@
+import fc from 'fast-check';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
+import { canonicalDocument, RenderedDocuments } from '../../lib/render/documents';
+import { toYamlDocument } from '../../lib/render/rendered-file';
+import { loadInputs, renderSiteAnalysed } from '../../lib/synth';
+import { REPO } from '../helpers';
+
+/** Strings a YAML reader could take for something else, or that need quoting, escaping or a block style. */
+const TRICKY = [
+  '', ' ', '  lead', 'trail ', '\t', '\n', 'a\n', 'a\n\n', '\na', ' a\n  b \n', 'a\r\nb', 'a\rb', 'tab\there', '\u0085', '\u2028x\ny', '\uFEFFbom', '\uD800', '\uDFFFx', '\u0000', '\u001b[0m',
+  'true', 'false', 'True', 'yes', 'no', 'on', 'off', 'y', 'n', 'null', 'Null', '~', 'NaN', '.nan', '.inf', '-.inf', '0', '-0', '00', '007', '0x1F', '0o17', '0b11', '1_000', '1e3', '1E-7', '.5', '+1', '-1.5', '1.', '12:30:00', '1:20',
+  '2020-01-01', '2001-12-14t21:59:43.10-05:00', '=', '<<', '&a', '*a', '!tag', '!!str', '%YAML', '@x', '`x', '|', '>', '- a', '-', '? a', '?', ': a', 'x: y', 'x:y', '#c', 'a #c', 'a# c', '[a]', '{a: 1}', '"q"', "'q'", '---', '...', '--- a', 'é', '日本語', '🙂', 'e\u0301',
+  'line one\nline two', 'ends in spaces  \nnext', '  indented\nfirst', 'x'.repeat(300), `${'y '.repeat(200)}\nz`,
+];
+
+const str = fc.oneof(
+  fc.constantFrom(...TRICKY),
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 8 }),
+  fc.array(fc.constantFrom(...TRICKY), { maxLength: 4 }).map((parts) => parts.join('\n')),
+);
+// JSON has no -0 (it writes 0): the inexact values are the next test's.
+const num = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (x === 0 ? 0 : x)), fc.constantFrom(0, 1e21, 1e-7, 2 ** 53 + 2, Number.MAX_VALUE, Number.MIN_VALUE, 0.1, 123456789.125));
+
+/** JSON-like values: maps (keys that need quotes among them; empty ones too), lists (empty ones too), strings, numbers, booleans, null. */
+const { json } = fc.letrec<{ json: unknown; map: Record<string, unknown>; list: unknown[] }>((tie) => ({
+  json: fc.oneof({ depthSize: 'small', withCrossShrink: true }, str, num, fc.boolean(), fc.constant(null), tie('map'), tie('list')),
+  map: fc.dictionary(str, tie('json'), { maxKeys: 5, noNullPrototype: true }),
+  list: fc.array(tie('json'), { maxLength: 4 }),
+}));
+/** As `json`, with values neither YAML nor JSON carry exactly: undefined (dropped from maps, null in lists), -0, NaN, the infinities. */
+const odd = fc.letrec<{ v: unknown; map: Record<string, unknown>; list: unknown[] }>((tie) => ({
+  v: fc.oneof({ depthSize: 'small' }, str, fc.constantFrom(undefined, -0, NaN, Infinity, -Infinity, 1, null), tie('map'), tie('list')),
+  map: fc.dictionary(str, tie('v'), { maxKeys: 4, noNullPrototype: true }),
+  list: fc.array(tie('v'), { maxLength: 3 }),
+})).v;
+
+describe('the documents the render hands to verify and the HA model instead of the parsed files', () => {
+  test('GIVEN any JSON-like object (tricky strings, numbers, unicode, empty maps and lists, keys needing quotes) WHEN serialised THEN the text is the bytes the render always wrote, and parsing it gives exactly the document handed over', () => {
+    fc.assert(fc.property(fc.dictionary(str, json, { maxKeys: 6, noNullPrototype: true }), (obj) => {
+      const documents = new RenderedDocuments();
+      const text = documents.serialise('dist/x/configmap-x.yaml', obj);
+      expect(text).toBe(toYamlDocument(obj));
+      const { document, exact } = canonicalDocument(obj);
+      // A `__proto__` key is the one JSON-like map key the key sort does not keep as a key.
+      if (!JSON.stringify(obj).includes('"__proto__":')) expect(exact).toBe(true);
+      const handed = documents.parse(text, 'dist/x/configmap-x.yaml');
+      expect(handed).toStrictEqual(loadManifests(text, 'dist/x/configmap-x.yaml'));
+      expect(handed).toStrictEqual([document]);
+      // Handed over (the same objects on every read), unless inexact.
+      if (exact) expect(documents.parse(text, 'dist/x/configmap-x.yaml')[0]).toBe(handed[0]);
+    }), { numRuns: Number(process.env.ROUND_TRIP_RUNS ?? 2000) });
+  });
+
+  test('GIVEN values YAML and JSON do not carry exactly (undefined, -0, NaN, the infinities) WHEN serialised THEN the text is unchanged and a reader gets what parsing the file gives', () => {
+    // Maps at the top, as every manifest is (js-yaml cannot read back its own dump of a lone "\n" string at the top).
+    fc.assert(fc.property(fc.dictionary(str, odd, { maxKeys: 4, noNullPrototype: true }), (v) => {
+      const documents = new RenderedDocuments();
+      let text: string;
+      try {
+        text = toYamlDocument(v);
+      } catch {
+        expect(() => documents.serialise('dist/x/x.yaml', v)).toThrow();
+        return;
+      }
+      expect(documents.serialise('dist/x/x.yaml', v)).toBe(text);
+      expect(documents.parse(text, 'dist/x/x.yaml')).toStrictEqual(loadManifests(text, 'dist/x/x.yaml'));
+    }), { numRuns: 1000 });
+  });
+
+  test('GIVEN a document holding -0, NaN or a __proto__ key WHEN a reader reads its file THEN the file is parsed (nothing inexact is handed over)', () => {
+    for (const obj of [{ a: -0 }, { a: NaN }, { a: Infinity }, JSON.parse('{"__proto__": {"x": 1}, "b": 2}')]) {
+      const documents = new RenderedDocuments();
+      const text = documents.serialise('dist/x/x.yaml', obj);
+      expect(canonicalDocument(obj).exact).toBe(false);
+      const first = documents.parse(text, 'dist/x/x.yaml');
+      expect(first).toStrictEqual(loadManifests(text, 'dist/x/x.yaml'));
+      expect(documents.parse(text, 'dist/x/x.yaml')[0]).not.toBe(first[0]);
+    }
+  });
+
+  test('GIVEN a serialised file WHEN its text is read with another text (changed after the render) or under another path THEN that text is parsed, not answered with the serialised document', () => {
+    const documents = new RenderedDocuments();
+    const text = documents.serialise('dist/x/configmap-a.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } });
+    const changed = text.replace('k: v', 'k: w');
+    expect(documents.parse(changed, 'dist/x/configmap-a.yaml')).toStrictEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'w' } }]);
+    const elsewhere = documents.parse(text, 'dist/y/configmap-a.yaml');
+    expect(elsewhere).toStrictEqual(documents.parse(text, 'dist/x/configmap-a.yaml'));
+    expect(elsewhere[0]).not.toBe(documents.parse(text, 'dist/x/configmap-a.yaml')[0]);
+  });
+
+  test('GIVEN the whole shipped render WHEN every manifest file is parsed THEN each deep-equals the documents the render handed over, and every manifest was handed over', () => {
+    const { site, apps, lock } = loadInputs(REPO);
+    const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock);
+    const manifests = files.filter((f) => /^(dist|argocd)\//.test(f.path) && !f.path.startsWith('dist/hosts/') && f.path.endsWith('.yaml'));
+    expect(manifests.length).toBeGreaterThan(500);
+    for (const f of manifests) {
+      const handed = documents.parse(f.content, f.path);
+      expect({ file: f.path, docs: handed }).toStrictEqual({ file: f.path, docs: loadManifests(f.content, f.path) });
+      // Handed over, not parsed: the same objects on every read.
+      expect(documents.parse(f.content, f.path)[0]).toBe(handed[0]);
+    }
+  });
+});

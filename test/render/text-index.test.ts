@@ -1,0 +1,138 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as manifestYaml from '../../lib/k8s/manifest-yaml';
+import { documentDigest, RenderedDocuments, textDigest } from '../../lib/render/documents';
+import { EarlierRender, RENDER_INDEX_FILE, saveRenderIndex } from '../../lib/render/text-index';
+import { synth } from '../../lib/synth';
+import { CHECK_CACHE_FILE } from '../../lib/verify/check-cache';
+import { SchemaRegistry } from '../../lib/verify/schemas';
+import { REPO, snapshotTree, tempRootWithOutputs, writeTree } from '../helpers';
+
+const registry = new SchemaRegistry();
+const CODE = 'the code';
+const OBJ = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'x' }, data: { k: 'v' } };
+const FILE = 'dist/x/configmap-a.yaml';
+
+describe('the texts of the previous render, reused for objects that did not change', () => {
+  let dir: string;
+  let index: string;
+  /** The index and the previous render of a render holding OBJ at FILE. */
+  const rendered = () => {
+    // A render with nothing earlier to reuse (synth's first): indexed all the same.
+    const documents = new RenderedDocuments({ reuse: () => undefined });
+    const text = documents.serialise(FILE, OBJ);
+    saveRenderIndex(index, CODE, documents.index());
+    return [{ path: FILE, content: text }];
+  };
+  beforeEach(() => {
+    dir = writeTree({});
+    index = path.join(dir, RENDER_INDEX_FILE);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('GIVEN the index and the text of an earlier render WHEN the same object is serialised at the same path THEN the earlier text is reused, and it is the text serialising gives', () => {
+    const previous = rendered();
+    const documents = new RenderedDocuments(new EarlierRender(index, CODE, previous));
+    const dump = jest.spyOn(manifestYaml, 'dumpManifest');
+    try {
+      expect(documents.serialise(FILE, { ...OBJ })).toBe(previous[0].content);
+      expect(dump).not.toHaveBeenCalled();
+      expect([documents.reused, documents.dumped]).toEqual([1, 0]);
+    } finally {
+      dump.mockRestore();
+    }
+  });
+
+  test('GIVEN an earlier render WHEN the object changed, or the text on disk was changed since, or it sits at another path THEN it is serialised again', () => {
+    const previous = rendered();
+    const changed = { ...OBJ, data: { k: 'w' } };
+    const earlier = new EarlierRender(index, CODE, previous);
+    expect(earlier.reuse(FILE, documentDigest(changed))).toBeUndefined();
+    expect(new RenderedDocuments(earlier).serialise(FILE, changed)).toMatch(/k: w/);
+    const edited = new EarlierRender(index, CODE, [{ path: FILE, content: previous[0].content.replace('k: v', 'k: v # hand edit') }]);
+    const documents = new RenderedDocuments(edited);
+    expect(documents.serialise(FILE, OBJ)).toBe(previous[0].content);
+    expect([documents.reused, documents.dumped]).toEqual([0, 1]);
+    const elsewhere = new RenderedDocuments(earlier);
+    elsewhere.serialise('dist/y/configmap-a.yaml', OBJ);
+    expect([elsewhere.reused, elsewhere.dumped]).toEqual([0, 1]);
+  });
+
+  test('GIVEN an index that is not JSON, of another format, written by other code, or with entries that are not digests WHEN read THEN it is ignored (the whole file, or the entry) and nothing is reused', () => {
+    const previous = rendered();
+    const body = JSON.parse(fs.readFileSync(index, 'utf8'));
+    const cases: [string, string | undefined][] = [
+      ['{"format": 1, "co', 'not JSON'],
+      [JSON.stringify({ ...body, format: 0 }), 'another format'],
+      [JSON.stringify({ ...body, code: 'an older platform' }), 'written by other code'],
+      [JSON.stringify({ ...body, files: { [FILE]: [1, 2] } }), undefined],
+      [JSON.stringify({ ...body, files: { [FILE]: [body.files[FILE][0], textDigest('something else')] } }), undefined],
+      [JSON.stringify({ ...body, files: { [FILE]: [textDigest('another object'), body.files[FILE][1]] } }), undefined],
+    ];
+    for (const [text, ignored] of cases) {
+      fs.writeFileSync(index, text);
+      const earlier = new EarlierRender(index, CODE, previous);
+      expect(earlier.ignored).toBe(ignored);
+      const documents = new RenderedDocuments(earlier);
+      expect(documents.serialise(FILE, OBJ)).toBe(previous[0].content);
+      expect(documents.reused).toBe(0);
+    }
+  });
+});
+
+describe('synth with and without the render index', () => {
+  const outputs = (root: string) => new Map(['dist', 'argocd', 'render-cache', 'docs', 'reports'].flatMap((d) => [...snapshotTree(path.join(root, d))].map(([k, v]) => [`${d}/${k}`, v] as const)));
+  /** How many manifests a synth of `root` serialises (the rest are the previous render's texts). */
+  const dumpsOf = (root: string, options: { cache?: boolean } = {}) => {
+    const dump = jest.spyOn(manifestYaml, 'dumpManifest');
+    try {
+      synth({ root, registry, log: () => undefined, ...options });
+      return dump.mock.calls.length;
+    } finally {
+      dump.mockRestore();
+    }
+  };
+
+  test('GIVEN a checkout WHEN synthesized cold, warm, without the cache, with the index corrupted or stale, and after a hand edit of a rendered file THEN every output is the same bytes, and only a warm synth reuses texts', () => {
+    const root = tempRootWithOutputs();
+    try {
+      fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
+      const indexFile = path.join(root, RENDER_INDEX_FILE);
+      const cold = dumpsOf(root);
+      const expected = outputs(root);
+      expect(cold).toBeGreaterThan(500);
+      expect(fs.existsSync(indexFile)).toBe(true);
+
+      const warm = dumpsOf(root);
+      expect(outputs(root)).toEqual(expected);
+      expect(warm).toBeLessThan(cold / 20);
+
+      expect(dumpsOf(root, { cache: false })).toBe(cold);
+      expect(outputs(root)).toEqual(expected);
+
+      fs.writeFileSync(indexFile, 'garbage');
+      expect(dumpsOf(root)).toBe(cold);
+      expect(outputs(root)).toEqual(expected);
+
+      const body = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+      fs.writeFileSync(indexFile, JSON.stringify({ ...body, code: 'an older platform' }));
+      expect(dumpsOf(root)).toBe(cold);
+      expect(outputs(root)).toEqual(expected);
+
+      // Every entry altered: each names a text the file on disk does not have.
+      for (const entry of Object.values(body.files) as [string, string][]) entry[1] = textDigest('altered');
+      fs.writeFileSync(indexFile, JSON.stringify(body));
+      expect(dumpsOf(root)).toBe(cold);
+      expect(outputs(root)).toEqual(expected);
+
+      // A rendered file edited by hand (the index still names the text synth wrote): written again as rendered.
+      const target = path.join(root, 'dist/workloads/whiteboard/deployment-whiteboard.yaml');
+      fs.writeFileSync(target, fs.readFileSync(target, 'utf8').replace('replicas:', 'replicas: 7\n  old-replicas:'));
+      expect(dumpsOf(root)).toBe(warm + 1);
+      expect(outputs(root)).toEqual(expected);
+      expect(fs.existsSync(path.join(root, CHECK_CACHE_FILE))).toBe(true);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
