@@ -8,7 +8,10 @@ import { PlatformError } from '../platform-error';
 import type { RenderedFile } from '../render/rendered-file';
 import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
-import { loadInputs, renderSite } from '../synth';
+import { loadInputs, renderSiteAnalysed } from '../synth';
+import { readPreviousRender } from '../render/previous';
+import { EarlierRender, RENDER_INDEX_FILE } from '../render/text-index';
+import { checksCodeFingerprint } from '../verify/check-cache';
 import { summaryLine } from './describe';
 import { diffTrees } from './engine';
 import { defaultBase, DIFF_FOLDERS, DiffError, readRevision, resolveRevision } from './git';
@@ -59,13 +62,18 @@ export function isCompared(file: string): boolean {
   return (DIFF_FOLDERS as readonly string[]).includes(file.split('/')[0]);
 }
 
-/** Renders the working tree's site in memory (nothing is written). */
+/**
+ * Renders the working tree's site in memory (nothing is written). Like synth, it takes the text of
+ * an object that did not change since the last synth from `dist/` (the render index of
+ * `.synth-cache/`, read only): the same bytes, without serialising most of the tree again.
+ */
 export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
   const { site, apps, lock } = loadInputs(root, siteFile);
+  const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), readPreviousRender(root));
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
   // objects are the ones in dist/).
-  const rendered = renderSite(site, undefined, apps, lock).filter((f) => isCompared(f.path));
+  const rendered = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier).files.filter((f) => isCompared(f.path));
   return [...rendered, ...handWrittenDocs(root, rendered)];
 }
 
