@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
@@ -106,9 +107,16 @@ function dependenciesOf(tree: Tree, layer: string): Set<string> {
  * (tests, whatif, the bench), and checking one costs far more than writing it out.
  */
 const crdChecks = new Map<string, unknown>();
-function perCrd<T>(o: LoadedObject, check: string, run: () => T): T {
+/** The hash of each CRD's JSON, once per object (a CRD's JSON is hundreds of kilobytes: one stringify per object, not one per check). */
+const crdDigests = new WeakMap<object, string>();
+function crdDigest(tree: Tree, crd: JsonMap): string {
+  let digest = tree.checks?.digest(crd) ?? crdDigests.get(crd);
+  if (digest === undefined) crdDigests.set(crd, (digest = createHash('sha256').update(JSON.stringify(crd)).digest('hex')));
+  return digest;
+}
+function perCrd<T>(tree: Tree, o: LoadedObject, check: string, run: () => T): T {
   if (o.obj.kind !== 'CustomResourceDefinition') return run();
-  const key = `${check}\0${JSON.stringify(o.obj)}`;
+  const key = `${check}\0${crdDigest(tree, o.obj)}`;
   if (!crdChecks.has(key)) crdChecks.set(key, run());
   return crdChecks.get(key) as T;
 }
@@ -116,7 +124,7 @@ function perCrd<T>(o: LoadedObject, check: string, run: () => T): T {
 /** A per-object check: from the tree's cache of results when it has one (`check` names everything else the result depends on), else run. */
 function checked<T>(tree: Tree, o: LoadedObject, check: string, run: () => T): T {
   const checks = tree.checks;
-  return perCrd(o, check, checks ? () => checks.run(check, o.obj, run) : run);
+  return perCrd(tree, o, check, checks ? () => checks.run(check, o.obj, run) : run);
 }
 
 /** Reports what reading the tree found: a finding on an object or on a file. */
@@ -141,7 +149,7 @@ export function checkOneApplication(tree: Tree, report: Report, reportFile: Repo
 export function checkSchemas(tree: Tree, report: Report): void {
   // Custom resources whose CRD the tree renders are checked against that CRD.
   for (const o of tree.objects) {
-    if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj);
+    if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj, crdDigest(tree, o.obj));
   }
   for (const o of tree.objects) {
     for (const p of checked(tree, o, `schema ${tree.registry.schemaIdentity(o.obj)}`, () => tree.registry.validate(o.obj))) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
