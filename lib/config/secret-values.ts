@@ -51,6 +51,13 @@ const TOKENS: readonly { readonly name: string; readonly form: RegExp }[] = [
   { name: 'a Google API key', form: /\bAIza[0-9A-Za-z_-]{35}\b/ },
 ];
 
+/**
+ * What text must contain for any of the shapes above to match: a PEM marker, a URL's `://`, a DSN's
+ * `=`, or a token's prefix. Most values (names, labels, images, numbers) hold none and are passed
+ * over without trying each shape.
+ */
+const MAY_HOLD_SECRET = /-----BEGIN|:\/\/|=|gh[pousr]_|github_pat_|glpat-|xox[abpr]-|AKIA|sk_live_|eyJ|AIza/;
+
 /** A file path (`/run/secrets/db`, `./certs/key.pem`): names where a secret is, holds none. */
 const PATH = /^\.{0,2}\/[^\s]*$/;
 
@@ -60,7 +67,7 @@ const PATH = /^\.{0,2}\/[^\s]*$/;
  * nor is a path. Values are searched inside, so a URL in a config file is found too.
  */
 export function secretInValue(value: string, name?: string): SecretValue | undefined {
-  if (value === '' || (name !== undefined && /_FILE$/i.test(name)) || PATH.test(value)) return undefined;
+  if (!MAY_HOLD_SECRET.test(value) || (name !== undefined && /_FILE$/i.test(name)) || PATH.test(value)) return undefined;
   const pem = PEM_PRIVATE_KEY.exec(value);
   if (pem) return { shape: 'private-key', what: `a PEM ${pem[1]}private key` };
   for (const m of value.matchAll(URL_PASSWORD)) {

@@ -15,8 +15,7 @@ import { apiRefMatches } from '../layer';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
 import type { CheckCache } from './check-cache';
 import type { SchemaRegistry } from './schemas';
-import { PEM_PRIVATE_KEY } from '../config/secret-values';
-import { secretLiterals, secretValues } from './secret-literals';
+import { privateKeys, secretLiterals, secretValues } from './secret-literals';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from './tree';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
@@ -165,20 +164,21 @@ export function checkSecrets(tree: Tree, report: Report): void {
   const fromBitwarden = new Set(tree.objects
     .filter((o) => o.obj.kind === 'ExternalSecret' && apiGroup(o.obj.apiVersion) === 'external-secrets.io')
     .map((o) => String(valueAt(o.obj, 'spec.target.name') ?? valueAt(o.obj, 'metadata.name'))));
-  const literals = `literals ${[...fromBitwarden].sort().join(',')}`;
+  // The three scans of an object, cached as one result (one look-up per object): what they depend on is the object and these names.
+  const scans = `secrets ${[...fromBitwarden].sort().join(',')}`;
   for (const o of tree.objects) {
     if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined) && !onlyCertificates(o.obj)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
-    const leaks = checked(tree, o, literals, () => secretLiterals(o.obj, fromBitwarden));
+    const { literals: leaks, values, keys } = checked(tree, o, scans, () => ({ literals: secretLiterals(o.obj, fromBitwarden), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
     for (const leak of leaks) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
     // Secrets by value, whatever the field is called; private keys have their own message below.
-    for (const { path: at, found } of checked(tree, o, 'values', () => secretValues(o.obj))) {
+    for (const { path: at, found } of values) {
       if (found.shape !== 'private-key' && !leaks.includes(at)) {
         report(o, `${at} holds a literal secret, ${found.what}; put the whole value in a Bitwarden item and read it through an ExternalSecret (an app: move the variable from env to secrets)`);
       }
     }
-    for (const field of checked(tree, o, 'keys', () => privateKeys(o.obj, ''))) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
+    for (const field of keys) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
   }
 }
 
@@ -192,14 +192,6 @@ function onlyCertificates(secret: JsonMap): boolean {
     ...Object.values((secret.data ?? {}) as Record<string, unknown>).map((v) => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v)),
   ];
   return values.length > 0 && values.every((v) => typeof v === 'string' && pemProblem(v) === undefined);
-}
-
-/** Fields whose string value contains a PEM private key block. */
-function privateKeys(value: unknown, at: string): string[] {
-  if (typeof value === 'string') return PEM_PRIVATE_KEY.test(value) ? [at || '(value)'] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => privateKeys(v, `${at}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => privateKeys(v, at ? `${at}.${k}` : k));
-  return [];
 }
 
 /** No object twice within dist/ or within argocd/. */
