@@ -11,6 +11,7 @@ import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
 import { capacityIssues } from './config/capacity';
 import { failureReportOf, haInputFromFiles, haModel } from './ha/analysis';
+import { ANALYSIS_CACHE_FILE, AnalysisCache } from './ha/analysis-cache';
 import type { HaModel } from './ha/model';
 import { loadManifests } from './k8s/manifest-yaml';
 import type { ParseManifests } from './k8s/tree';
@@ -26,7 +27,7 @@ import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
 import { AppsLock, LOCK_FILE, readLock } from './paas/lock';
-import { CHECK_CACHE_FILE, CheckCache } from './verify/check-cache';
+import { CHECK_CACHE_FILE, CheckCache, checksCodeFingerprint } from './verify/check-cache';
 import { SchemaRegistry } from './verify/schemas';
 import { Finding, formatFinding, PhaseTimer, verifyTree } from './verify/verify';
 
@@ -135,14 +136,14 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
 /**
  * renderSite, with the typed facts the build declared and the node-failure model its report was
  * computed from; `time` is told each phase's time; `checks` (synth's cache) gives the documents of
- * files parsed before.
+ * files parsed before; `analysis` (synth's cache) the last node-failure analysis.
  */
-export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, checks?: CheckCache): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel } {
+export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, checks?: CheckCache, analysis?: AnalysisCache): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel } {
   const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer));
   const { files, facts } = timed(time, 'render', () => renderPlatformWithFacts(platform));
   const parse: ParseManifests = checks ? (text, file) => checks.parsed(text, () => loadManifests(text, file)) : loadManifests;
   const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, parse)));
-  const report = timed(time, 'simulation', () => failureReportOf(model));
+  const report = timed(time, 'simulation', () => failureReportOf(model, analysis));
   return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model };
 }
 
@@ -165,7 +166,9 @@ function renderChecked(options: SynthOptions, checks?: CheckCache): { files: Ren
   const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');
-  const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, checks);
+  // The last node-failure analysis, when synth keeps its caches (lib/ha/analysis-cache.ts).
+  const analysis = checks ? new AnalysisCache(path.join(options.root, ANALYSIS_CACHE_FILE), checksCodeFingerprint()) : undefined;
+  const { files, facts, model } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, checks, analysis);
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
   return { files, facts };
 }

@@ -8,6 +8,7 @@ import type { ParseManifests, TreeSource } from '../k8s/tree';
 import { filesUnder, listFiles } from '../k8s/walk';
 import { ARGOCD_CM, buildHaModel, HaInput, HaModel, HaObject, isModelHostFile, Workload } from './model';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
+import type { AnalysisCache } from './analysis-cache';
 import { FAILURE_REPORT, failureReport } from './report';
 import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
 
@@ -154,9 +155,14 @@ export function nMinusOne(model: HaModel): ScenarioResult[] {
   const known = recentRuns.get(key);
   if (known) return rebind(known.results, known.workloads, model.workloads);
   const results = cluster.nodes.map((n) => simulate(cluster, model.workloads, [n.name]));
-  recentRuns.set(key, { workloads: model.workloads, results });
-  while (recentRuns.size > RECENT_RUNS) recentRuns.delete(recentRuns.keys().next().value!);
+  remember(key, model.workloads, results);
   return [...results];
+}
+
+/** Keeps the N-1 results of an analysis key for the next model with it (verify's, after the report's). */
+function remember(key: string, workloads: readonly Workload[], results: readonly ScenarioResult[]): void {
+  recentRuns.set(key, { workloads, results });
+  while (recentRuns.size > RECENT_RUNS) recentRuns.delete(recentRuns.keys().next().value!);
 }
 
 /** The outcomes of a scenario that break the rules. */
@@ -169,12 +175,24 @@ export function failureReportFile(files: readonly { readonly path: string; reado
   return failureReportOf(haModel(haInputFromFiles(files, facts)));
 }
 
-/** The N-1 report of a model already built from the rendered files (a model with the same analysis key as the last one gets the same text). */
-export function failureReportOf(model: HaModel): { path: string; content: string } {
+/**
+ * The N-1 report of a model already built from the rendered files. A model with the same analysis
+ * key as the last one gets the same text; with `cache` (synth's, under .synth-cache/), so does the
+ * next process, and the N-1 results it stored are the ones verify's ha/failure rule is given.
+ */
+export function failureReportOf(model: HaModel, cache?: AnalysisCache): { path: string; content: string } {
   const key = analysisKey(model);
   let content = recentReports.get(key);
   if (content === undefined) {
-    content = failureReport(model, nMinusOne(model));
+    const stored = model.cluster ? cache?.load(key, model.workloads) : undefined;
+    if (stored) {
+      content = stored.report;
+      remember(key, model.workloads, stored.results);
+    } else {
+      const results = nMinusOne(model);
+      content = failureReport(model, results);
+      if (model.cluster) cache?.save(key, content, results, model.workloads);
+    }
     recentReports.clear();
     recentReports.set(key, content);
   }
