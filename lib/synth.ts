@@ -11,6 +11,7 @@ import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
 import { capacityIssues } from './config/capacity';
 import { failureReportOf, haInputFromFiles, haModel } from './ha/analysis';
+import { ANALYSIS_CACHE_FILE, AnalysisCache } from './ha/analysis-cache';
 import type { HaModel } from './ha/model';
 import { simulate } from './ha/simulate';
 import { buildPlatform } from './platform';
@@ -137,13 +138,14 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
  * renderSite, with the typed facts the build declared, the node-failure model its report was
  * computed from, and the documents every manifest was serialised from (the model reads those, as
  * verify does after); `time` is told each phase's time; `earlier` (synth's render index) gives the
- * texts of unchanged objects from the previous render.
+ * texts of unchanged objects from the previous render; `analysis` (synth's cache) the last
+ * node-failure analysis.
  */
-export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
+export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
   const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer));
   const { files, facts, documents } = timed(time, 'render', () => renderPlatformWithFacts(platform, earlier));
   const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse)));
-  const report = timed(time, 'simulation', () => failureReportOf(model));
+  const report = timed(time, 'simulation', () => failureReportOf(model, analysis));
   return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model, documents };
 }
 
@@ -166,7 +168,9 @@ function renderChecked(options: SynthOptions, earlier?: EarlierTexts): { files: 
   const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');
-  const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier);
+  // The last node-failure analysis, when synth keeps its caches (lib/ha/analysis-cache.ts).
+  const analysis = earlier ? new AnalysisCache(path.join(options.root, ANALYSIS_CACHE_FILE), checksCodeFingerprint()) : undefined;
+  const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis);
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
   return { files, facts, documents };
 }

@@ -6,8 +6,9 @@ import { isMap } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
 import type { ParseManifests, TreeSource } from '../k8s/tree';
 import { filesUnder, listFiles } from '../k8s/walk';
-import { ARGOCD_CM, buildHaModel, ClusterModel, HaInput, HaModel, HaObject, isModelHostFile, Workload } from './model';
+import { ARGOCD_CM, buildHaModel, HaInput, HaModel, HaObject, isModelHostFile, Workload } from './model';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
+import type { AnalysisCache } from './analysis-cache';
 import { FAILURE_REPORT, failureReport } from './report';
 import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
 
@@ -92,27 +93,51 @@ export function haModel(input: HaInput): HaModel {
 }
 
 /**
- * What the simulation reads of a model, as text: the cluster and every workload, with each origin
- * (the object findings are reported on, which the simulation does not read) as its file. Two models
- * with the same key give the same N-1 results; synth's report and verify's ha/failure rule build two
- * models of one render (from memory and from disk).
+ * What the N-1 simulation and the failure report read of a model, as a hash: the cluster, every
+ * workload but its pod template (the container rules read it; placement reads the fields the model
+ * took from it: selectors, tolerations, requests, probes), the Applications, Argo CD's health
+ * settings and the CronJobs' schedules. An origin (the object a finding is reported on, which they
+ * do not read) counts as its file, kind and the Application it is, if any (a chart's workloads
+ * belong to the Application that declares them). Two models with the same key give the same N-1
+ * results and the same report: synth's report and verify's ha/failure rule build two models of one
+ * render (from memory and from disk), and an app's new image changes neither.
  */
-function simulationKey(cluster: ClusterModel, workloads: readonly Workload[]): string {
-  return sha256(JSON.stringify({ cluster, workloads }, (key, value: unknown) => {
-    if (key === 'origin' && value && typeof value === 'object') return `#origin ${(value as { file?: string }).file}`;
+function analysisKey(model: HaModel): string {
+  let key = analysisKeys.get(model);
+  if (key !== undefined) return key;
+  const appIndex = new Map<object, number>(model.applications.map((a, i) => [a.origin, i]));
+  const read = {
+    cluster: model.cluster,
+    workloads: model.workloads,
+    applications: model.applications,
+    daemonSetHealth: model.daemonSetHealth,
+    healthCustomisations: model.healthCustomisations,
+    schedules: model.otherPods.map((p) => p.schedule ?? null),
+  };
+  key = sha256(JSON.stringify(read, function replacer(this: unknown, name, value: unknown) {
+    if ((name === 'podSpec' || name === 'podLabels') && this && (this as Workload).label !== undefined && (this as Workload).kind !== undefined) return undefined;
+    if (name === 'origin' && value && typeof value === 'object') {
+      const o = value as { file?: string; obj?: { kind?: unknown } };
+      return `#origin ${o.file} ${String(o.obj?.kind)} ${appIndex.get(value) ?? -1}`;
+    }
     if (value instanceof Map) return ['#Map', [...value]];
     if (value instanceof Set) return ['#Set', [...value]];
     if (typeof value === 'number' && !Number.isFinite(value)) return `#${value}`;
     if (value === undefined) return '#undefined';
     return value;
   }));
+  analysisKeys.set(model, key);
+  return key;
 }
+const analysisKeys = new WeakMap<HaModel, string>();
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** The last N-1 run, by simulation key (one render's report and verify share it; one only, as it holds its model's objects). */
+/** The last N-1 run, by analysis key (one render's report and verify share it; one only, as it holds its model's objects). */
 const recentRuns = new Map<string, { readonly workloads: readonly Workload[]; readonly results: readonly ScenarioResult[] }>();
 const RECENT_RUNS = 1;
+/** The last failure report, by analysis key (the next synth of the process, e.g. after an app's image changed, writes it again). */
+const recentReports = new Map<string, string>();
 
 /** `results` computed for `from`, with each workload replaced by its counterpart (same position) in `to`. */
 function rebind(results: readonly ScenarioResult[], from: readonly Workload[], to: readonly Workload[]): ScenarioResult[] {
@@ -126,13 +151,18 @@ function rebind(results: readonly ScenarioResult[], from: readonly Workload[], t
 export function nMinusOne(model: HaModel): ScenarioResult[] {
   const cluster = model.cluster;
   if (!cluster) return [];
-  const key = simulationKey(cluster, model.workloads);
+  const key = analysisKey(model);
   const known = recentRuns.get(key);
   if (known) return rebind(known.results, known.workloads, model.workloads);
   const results = cluster.nodes.map((n) => simulate(cluster, model.workloads, [n.name]));
-  recentRuns.set(key, { workloads: model.workloads, results });
-  while (recentRuns.size > RECENT_RUNS) recentRuns.delete(recentRuns.keys().next().value!);
+  remember(key, model.workloads, results);
   return [...results];
+}
+
+/** Keeps the N-1 results of an analysis key for the next model with it (verify's, after the report's). */
+function remember(key: string, workloads: readonly Workload[], results: readonly ScenarioResult[]): void {
+  recentRuns.set(key, { workloads, results });
+  while (recentRuns.size > RECENT_RUNS) recentRuns.delete(recentRuns.keys().next().value!);
 }
 
 /** The outcomes of a scenario that break the rules. */
@@ -145,7 +175,26 @@ export function failureReportFile(files: readonly { readonly path: string; reado
   return failureReportOf(haModel(haInputFromFiles(files, facts)));
 }
 
-/** The N-1 report of a model already built from the rendered files. */
-export function failureReportOf(model: HaModel): { path: string; content: string } {
-  return { path: FAILURE_REPORT, content: failureReport(model, nMinusOne(model)) };
+/**
+ * The N-1 report of a model already built from the rendered files. A model with the same analysis
+ * key as the last one gets the same text; with `cache` (synth's, under .synth-cache/), so does the
+ * next process, and the N-1 results it stored are the ones verify's ha/failure rule is given.
+ */
+export function failureReportOf(model: HaModel, cache?: AnalysisCache): { path: string; content: string } {
+  const key = analysisKey(model);
+  let content = recentReports.get(key);
+  if (content === undefined) {
+    const stored = model.cluster ? cache?.load(key, model.workloads) : undefined;
+    if (stored) {
+      content = stored.report;
+      remember(key, model.workloads, stored.results);
+    } else {
+      const results = nMinusOne(model);
+      content = failureReport(model, results);
+      if (model.cluster) cache?.save(key, content, results, model.workloads);
+    }
+    recentReports.clear();
+    recentReports.set(key, content);
+  }
+  return { path: FAILURE_REPORT, content };
 }

@@ -260,8 +260,8 @@ export function buildHaModel(input: HaInput): HaModel {
   const otherPods: OtherPod[] = [];
   const pdbs = objects.filter((o) => o.obj.kind === 'PodDisruptionBudget' && apiGroup(o.obj.apiVersion) === 'policy');
   const pdbIndex = indexPdbs(pdbs);
-  const hpas = objects.filter((o) => o.obj.kind === 'HorizontalPodAutoscaler' && apiGroup(o.obj.apiVersion) === 'autoscaling');
-  const pvcs = objects.filter((o) => o.obj.kind === 'PersistentVolumeClaim' && o.obj.apiVersion === 'v1');
+  const hpas = indexHpas(objects.filter((o) => o.obj.kind === 'HorizontalPodAutoscaler' && apiGroup(o.obj.apiVersion) === 'autoscaling'));
+  const pvcs = indexPvcs(objects.filter((o) => o.obj.kind === 'PersistentVolumeClaim' && o.obj.apiVersion === 'v1'));
 
   for (const o of objects) {
     const kind = String(o.obj.kind);
@@ -564,9 +564,42 @@ function indexPdbs(pdbs: readonly HaObject[]): PdbIndex {
   ];
 }
 
+/** The first HorizontalPodAutoscaler (in the objects' order) scaling `kind` `name` in `namespace`. */
+type HpaIndex = (namespace: string, kind: string, name: string) => HaObject | undefined;
+
+/** Indexes autoscalers by namespace and target, so a thousand workloads do not each scan every autoscaler (the first of each target is kept, as a scan finds it). */
+function indexHpas(hpas: readonly HaObject[]): HpaIndex {
+  const byTarget = new Map<string, HaObject>();
+  for (const h of hpas) {
+    const [ns, kind, name] = [valueAt(h.obj, 'metadata.namespace'), valueAt(h.obj, 'spec.scaleTargetRef.kind'), valueAt(h.obj, 'spec.scaleTargetRef.name')];
+    // Compared with strings: any other value matches no workload.
+    if (typeof ns !== 'string' || typeof kind !== 'string' || typeof name !== 'string') continue;
+    const key = JSON.stringify([ns, kind, name]);
+    if (!byTarget.has(key)) byTarget.set(key, h);
+  }
+  return (namespace, kind, name) => byTarget.get(JSON.stringify([namespace, kind, name]));
+}
+
+/** The first PersistentVolumeClaim (in the objects' order) in `namespace` named `claim` (compared as a volume's claimName is: strictly). */
+type PvcIndex = (namespace: string, claim: unknown) => HaObject | undefined;
+
+function indexPvcs(pvcs: readonly HaObject[]): PvcIndex {
+  const byName = new Map<string, Map<unknown, HaObject>>();
+  for (const p of pvcs) {
+    const ns = valueAt(p.obj, 'metadata.namespace');
+    const name = valueAt(p.obj, 'metadata.name');
+    // Compared with a string namespace, and with === (NaN equals nothing).
+    if (typeof ns !== 'string' || Number.isNaN(name)) continue;
+    let names = byName.get(ns);
+    if (!names) byName.set(ns, (names = new Map()));
+    if (!names.has(name)) names.set(name, p);
+  }
+  return (namespace, claim) => byName.get(namespace)?.get(claim);
+}
+
 function renderedWorkload(
   o: HaObject, kind: WorkloadKind,
-  related: { pdbs: PdbIndex; hpas: readonly HaObject[]; pvcs: readonly HaObject[] },
+  related: { pdbs: PdbIndex; hpas: HpaIndex; pvcs: PvcIndex },
   facts: PlatformFacts,
 ): Workload | undefined {
   const obj = o.obj;
@@ -581,7 +614,7 @@ function renderedWorkload(
 
   const specReplicas = valueAt(obj, 'spec.replicas');
   let replicas = kind === 'DaemonSet' ? 0 : Number(specReplicas ?? 1);
-  const hpa = related.hpas.find((h) => valueAt(h.obj, 'metadata.namespace') === namespace && valueAt(h.obj, 'spec.scaleTargetRef.kind') === kind && valueAt(h.obj, 'spec.scaleTargetRef.name') === name);
+  const hpa = related.hpas(namespace, kind, name);
   const hpaMin = Number(valueAt(hpa?.obj, 'spec.minReplicas') ?? 1);
   if (hpa) replicas = specReplicas === undefined ? hpaMin : Math.max(replicas, hpaMin);
 
@@ -615,7 +648,7 @@ function renderedWorkload(
   for (const v of mapsAt(pod, 'volumes')) {
     const claim = valueAt(v, 'persistentVolumeClaim.claimName');
     if (!claim) continue;
-    const pvc = related.pvcs.find((p) => valueAt(p.obj, 'metadata.namespace') === namespace && valueAt(p.obj, 'metadata.name') === claim);
+    const pvc = related.pvcs(namespace, claim);
     volumes.push({ name: String(claim), storageClass: stringAt(pvc?.obj, 'spec.storageClassName'), accessMode: accessModeAt(pvc?.obj, 'spec.accessModes.0') });
   }
   for (const t of mapsAt(obj, 'spec.volumeClaimTemplates')) {

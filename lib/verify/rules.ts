@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
@@ -14,8 +15,7 @@ import { apiRefMatches } from '../layer';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
 import type { CheckCache } from './check-cache';
 import type { SchemaRegistry } from './schemas';
-import { PEM_PRIVATE_KEY } from '../config/secret-values';
-import { secretLiterals, secretValues } from './secret-literals';
+import { privateKeys, secretLiterals, secretValues } from './secret-literals';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from './tree';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
@@ -106,9 +106,16 @@ function dependenciesOf(tree: Tree, layer: string): Set<string> {
  * (tests, whatif, the bench), and checking one costs far more than writing it out.
  */
 const crdChecks = new Map<string, unknown>();
-function perCrd<T>(o: LoadedObject, check: string, run: () => T): T {
+/** The hash of each CRD's JSON, once per object (a CRD's JSON is hundreds of kilobytes: one stringify per object, not one per check). */
+const crdDigests = new WeakMap<object, string>();
+function crdDigest(tree: Tree, crd: JsonMap): string {
+  let digest = tree.checks?.digest(crd) ?? crdDigests.get(crd);
+  if (digest === undefined) crdDigests.set(crd, (digest = createHash('sha256').update(JSON.stringify(crd)).digest('hex')));
+  return digest;
+}
+function perCrd<T>(tree: Tree, o: LoadedObject, check: string, run: () => T): T {
   if (o.obj.kind !== 'CustomResourceDefinition') return run();
-  const key = `${check}\0${JSON.stringify(o.obj)}`;
+  const key = `${check}\0${crdDigest(tree, o.obj)}`;
   if (!crdChecks.has(key)) crdChecks.set(key, run());
   return crdChecks.get(key) as T;
 }
@@ -116,7 +123,7 @@ function perCrd<T>(o: LoadedObject, check: string, run: () => T): T {
 /** A per-object check: from the tree's cache of results when it has one (`check` names everything else the result depends on), else run. */
 function checked<T>(tree: Tree, o: LoadedObject, check: string, run: () => T): T {
   const checks = tree.checks;
-  return perCrd(o, check, checks ? () => checks.run(check, o.obj, run) : run);
+  return perCrd(tree, o, check, checks ? () => checks.run(check, o.obj, run) : run);
 }
 
 /** Reports what reading the tree found: a finding on an object or on a file. */
@@ -141,7 +148,7 @@ export function checkOneApplication(tree: Tree, report: Report, reportFile: Repo
 export function checkSchemas(tree: Tree, report: Report): void {
   // Custom resources whose CRD the tree renders are checked against that CRD.
   for (const o of tree.objects) {
-    if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj);
+    if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj, crdDigest(tree, o.obj));
   }
   for (const o of tree.objects) {
     for (const p of checked(tree, o, `schema ${tree.registry.schemaIdentity(o.obj)}`, () => tree.registry.validate(o.obj))) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
@@ -157,20 +164,21 @@ export function checkSecrets(tree: Tree, report: Report): void {
   const fromBitwarden = new Set(tree.objects
     .filter((o) => o.obj.kind === 'ExternalSecret' && apiGroup(o.obj.apiVersion) === 'external-secrets.io')
     .map((o) => String(valueAt(o.obj, 'spec.target.name') ?? valueAt(o.obj, 'metadata.name'))));
-  const literals = `literals ${[...fromBitwarden].sort().join(',')}`;
+  // The three scans of an object, cached as one result (one look-up per object): what they depend on is the object and these names.
+  const scans = `secrets ${[...fromBitwarden].sort().join(',')}`;
   for (const o of tree.objects) {
     if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined) && !onlyCertificates(o.obj)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
-    const leaks = checked(tree, o, literals, () => secretLiterals(o.obj, fromBitwarden));
+    const { literals: leaks, values, keys } = checked(tree, o, scans, () => ({ literals: secretLiterals(o.obj, fromBitwarden), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
     for (const leak of leaks) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
     // Secrets by value, whatever the field is called; private keys have their own message below.
-    for (const { path: at, found } of checked(tree, o, 'values', () => secretValues(o.obj))) {
+    for (const { path: at, found } of values) {
       if (found.shape !== 'private-key' && !leaks.includes(at)) {
         report(o, `${at} holds a literal secret, ${found.what}; put the whole value in a Bitwarden item and read it through an ExternalSecret (an app: move the variable from env to secrets)`);
       }
     }
-    for (const field of checked(tree, o, 'keys', () => privateKeys(o.obj, ''))) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
+    for (const field of keys) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
   }
 }
 
@@ -184,14 +192,6 @@ function onlyCertificates(secret: JsonMap): boolean {
     ...Object.values((secret.data ?? {}) as Record<string, unknown>).map((v) => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v)),
   ];
   return values.length > 0 && values.every((v) => typeof v === 'string' && pemProblem(v) === undefined);
-}
-
-/** Fields whose string value contains a PEM private key block. */
-function privateKeys(value: unknown, at: string): string[] {
-  if (typeof value === 'string') return PEM_PRIVATE_KEY.test(value) ? [at || '(value)'] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => privateKeys(v, `${at}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => privateKeys(v, at ? `${at}.${k}` : k));
-  return [];
 }
 
 /** No object twice within dist/ or within argocd/. */

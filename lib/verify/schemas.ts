@@ -5,6 +5,7 @@ import * as path from 'path';
 import { crdSchemaFile, KUBERNETES_DEFINITIONS } from '../k8s/kinds';
 import { splitApiVersion } from '../k8s/manifest';
 import type { JsonMap } from '../k8s/manifest';
+import { SchemaCheck } from './schema-check';
 
 /** The vendored schemas (`npm run schemas` refreshes them from ../shared/schemas). */
 export const DEFAULT_SCHEMAS_DIR = path.resolve(__dirname, '..', '..', 'imports', 'schemas');
@@ -135,10 +136,15 @@ function problemsOf(errors: readonly OutputUnit[]): SchemaProblem[] {
  */
 export class SchemaRegistry {
   private readonly lookup: Lookup;
+  /** The fast yes/no check of the Kubernetes definitions (./schema-check.ts), and the `$ref` schema of each definition, built once. */
+  private readonly coreCheck: SchemaCheck;
+  private readonly refs = new Map<string, Schema>();
   private readonly gvkIndex = new Map<string, string>();
-  private readonly crds = new Map<string, { schema: Schema; lookup: Lookup } | null>();
+  private readonly crds = new Map<string, { schema: Schema; lookup: Lookup; check: SchemaCheck } | null>();
   /** The schema text of each CRD version registered from a rendered tree. */
   private readonly rendered = new Map<string, string>();
+  /** The schema texts each CRD registered, by the hash of the CRD's JSON (`addCrd`'s `digest`). */
+  private readonly crdTexts = new Map<string, readonly (readonly [string, string])[]>();
   /** The hash of the Kubernetes definitions, and of each CRD schema (rendered or vendored) asked for: see `schemaIdentity`. */
   private readonly definitionsHash: string;
   private readonly schemaHashes = new Map<string, string>();
@@ -156,6 +162,23 @@ export class SchemaRegistry {
       }
     }
     this.lookup = dereference({ $id: K8S_URI, definitions: doc.definitions } as Schema);
+    this.coreCheck = new SchemaCheck(this.lookup);
+  }
+
+  /** The schema that refers to a Kubernetes definition, one object per definition (the fast check compiles it once). */
+  private refTo(definition: string): Schema {
+    let ref = this.refs.get(definition);
+    if (!ref) this.refs.set(definition, (ref = { $ref: `${K8S_URI}#/definitions/${definition}` }));
+    return ref;
+  }
+
+  /**
+   * The problems `validate` finds in `instance`: none when the fast check says so (nearly every
+   * rendered object), else `validate`'s own errors, so every message comes from it.
+   */
+  private problems(instance: unknown, schema: Schema, lookup: Lookup, check: SchemaCheck): SchemaProblem[] {
+    if (check.valid(instance, schema) === true) return [];
+    return problemsOf(validate(instance, schema, '7', lookup, false).errors);
   }
 
   /** True when `apiVersion`/`kind` is a built-in Kubernetes kind. */
@@ -170,15 +193,14 @@ export class SchemaRegistry {
     const kind = String(obj.kind ?? '');
     const { group, version } = splitApiVersion(apiVersion);
     const def = this.gvkIndex.get(`${group}/${version}/${kind}`);
-    if (def) return problemsOf(validate(obj, { $ref: `${K8S_URI}#/definitions/${def}` }, '7', this.lookup, false).errors);
+    if (def) return this.problems(obj, this.refTo(def), this.lookup, this.coreCheck);
     const crd = this.crdSchema(group, kind, version);
     if (!crd) {
       return [{ field: '', message: `no schema for ${apiVersion} ${kind} (looked for imports/schemas/${crdSchemaFile(group, kind, version)}); add it to CRD_SCHEMAS in lib/k8s/kinds.ts and run npm run schemas` }];
     }
-    const problems = problemsOf(validate(obj, crd.schema, '7', crd.lookup, false).errors);
+    const problems = this.problems(obj, crd.schema, crd.lookup, crd.check);
     // CRD schemas leave metadata open; hold it to ObjectMeta like the API server does.
-    const meta = validate(obj.metadata ?? {}, { $ref: `${K8S_URI}#/definitions/${OBJECT_META}` }, '7', this.lookup, false);
-    for (const p of problemsOf(meta.errors)) problems.push({ field: p.field ? `metadata.${p.field}` : 'metadata', message: p.message });
+    for (const p of this.problems(obj.metadata ?? {}, this.refTo(OBJECT_META), this.lookup, this.coreCheck)) problems.push({ field: p.field ? `metadata.${p.field}` : 'metadata', message: p.message });
     return problems;
   }
 
@@ -213,8 +235,13 @@ export class SchemaRegistry {
    * Registers the schemas of a CustomResourceDefinition the tree renders: its objects are then
    * validated against exactly what the cluster will serve (strict, as the API server prunes and
    * rejects), before any vendored schema of the same kind. Returns how many versions it added.
+   * `digest` (a hash of the CRD's JSON) lets a CRD met again skip turning its schemas into text.
    */
-  public addCrd(crd: JsonMap): number {
+  public addCrd(crd: JsonMap, digest?: string): number {
+    // The same CRD (the caller's hash of its JSON) registers the same schema texts: nothing to do while they are still the ones registered.
+    const known = digest !== undefined ? this.crdTexts.get(digest) : undefined;
+    if (known && known.every(([key, text]) => this.rendered.get(key) === text)) return 0;
+    const texts: [string, string][] = [];
     const spec = (crd.spec ?? {}) as { group?: string; names?: { kind?: string }; versions?: { name?: string; schema?: { openAPIV3Schema?: JsonMap } }[] };
     let added = 0;
     for (const v of spec.versions ?? []) {
@@ -222,6 +249,7 @@ export class SchemaRegistry {
       if (!spec.group || !spec.names?.kind || !v.name || !schemaJson) continue;
       const key = `${spec.group}/${v.name}/${spec.names.kind}`;
       const text = JSON.stringify(schemaJson);
+      texts.push([key, text]);
       // The same CRD in every verify of a test run: prepared once, and only when an object of it
       // is validated (most CRDs a chart installs have no object in the tree).
       if (this.rendered.get(key) === text) continue;
@@ -230,10 +258,11 @@ export class SchemaRegistry {
       this.schemaHashes.delete(`rendered ${key}`);
       added++;
     }
+    if (digest !== undefined) this.crdTexts.set(digest, texts);
     return added;
   }
 
-  private crdSchema(group: string, kind: string, version: string): { schema: Schema; lookup: Lookup } | null {
+  private crdSchema(group: string, kind: string, version: string): { schema: Schema; lookup: Lookup; check: SchemaCheck } | null {
     const key = `${group}/${version}/${kind}`;
     const rendered = this.rendered.get(key);
     if (!this.crds.has(key) && rendered !== undefined) {
@@ -243,11 +272,12 @@ export class SchemaRegistry {
       withTypeMeta(json);
       closeObjects(json);
       const schema = { ...json, $id: `https://schemas.platform.tsys/rendered/${key}.json` } as Schema;
-      this.crds.set(key, { schema, lookup: dereference(schema) });
+      const lookup = dereference(schema);
+      this.crds.set(key, { schema, lookup, check: new SchemaCheck(lookup) });
     }
     if (!this.crds.has(key)) {
       const file = path.join(this.dir, crdSchemaFile(group, kind, version));
-      let entry: { schema: Schema; lookup: Lookup } | null = null;
+      let entry: { schema: Schema; lookup: Lookup; check: SchemaCheck } | null = null;
       if (fs.existsSync(file)) {
         const json = JSON.parse(fs.readFileSync(file, 'utf8')) as JsonMap;
         delete json.$schema;
@@ -255,7 +285,8 @@ export class SchemaRegistry {
         withTypeMeta(json);
         closeObjects(json);
         const schema = { ...json, $id: `https://schemas.platform.tsys/${key}.json` } as Schema;
-        entry = { schema, lookup: dereference(schema) };
+        const lookup = dereference(schema);
+        entry = { schema, lookup, check: new SchemaCheck(lookup) };
       }
       this.crds.set(key, entry);
     }

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { secretInValue, SecretValue } from '../config/secret-values';
+import { PEM_PRIVATE_KEY, secretInValue, SecretValue } from '../config/secret-values';
 import { JsonMap, mapAt, valueAt } from '../k8s/manifest';
 
 /** Field names whose values are secrets (compared lower-case). */
@@ -41,9 +41,38 @@ const ARGOCD_SECRET_REF = /^\$[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?$/;
 /** Jenkins configuration-as-code's reference to a mounted secret or variable: `${name}`. */
 const JCASC_SECRET_REF = /^\$\{[A-Za-z0-9._-]+\}$/;
 
+/** isSecretKey's answers by key: the same few hundred keys come back in every object. */
+const secretKeyAnswers = new Map<string, boolean>();
+const SECRET_KEY_ANSWERS = 10_000;
+
 function isSecretKey(key: string): boolean {
-  const k = key.toLowerCase();
-  return SECRET_KEYS.has(k) || SECRET_SUFFIXES.some((s) => k.endsWith(s));
+  let answer = secretKeyAnswers.get(key);
+  if (answer === undefined) {
+    const k = key.toLowerCase();
+    answer = SECRET_KEYS.has(k) || SECRET_SUFFIXES.some((s) => k.endsWith(s));
+    if (secretKeyAnswers.size >= SECRET_KEY_ANSWERS) secretKeyAnswers.clear();
+    secretKeyAnswers.set(key, answer);
+  }
+  return answer;
+}
+
+/**
+ * Where a walk is in an object, as the steps taken (a key, an index, or into a string's YAML),
+ * spelled out as a field path only for a finding: `spec.template.spec.containers[0].env[3].value`.
+ */
+export type Steps = (string | number | typeof INTO_YAML)[];
+/** The step into the YAML documents a string holds: `data.config.yaml(yaml)`. */
+export const INTO_YAML = Symbol('yaml');
+
+/** The field path of `steps`: a key after the root as `.key` (alone at the root), an index as `[i]`, YAML as `(yaml)`. */
+export function pathOf(steps: Steps): string {
+  let at = '';
+  for (const step of steps) {
+    if (typeof step === 'number') at = `${at}[${step}]`;
+    else if (step === INTO_YAML) at = `${at}(yaml)`;
+    else at = at ? `${at}.${step}` : step;
+  }
+  return at;
 }
 
 /**
@@ -61,44 +90,58 @@ export function secretLiterals(obj: JsonMap, secretNames: ReadonlySet<string> = 
     }
     return out;
   }
+  const isConfigMap = obj.kind === 'ConfigMap';
+  let jenkinsConfig: boolean | undefined;
+  const steps: Steps = [];
   // `jcasc`: inside a Jenkins configuration-as-code document, where `${name}` is a reference.
-  const walk = (value: unknown, at: string, key: string, parent = '', jcasc = false) => {
+  const walk = (value: unknown, key: string, parent: string, jcasc: boolean): void => {
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, `${at}[${i}]`, key, '', jcasc));
+      for (let i = 0; i < value.length; i++) {
+        steps.push(i);
+        walk(value[i], key, '', jcasc);
+        steps.pop();
+      }
     } else if (value && typeof value === 'object') {
       // `{ name: DB_PASSWORD, value: ... }` (container env and the like): the name says it is a secret.
       const pair = value as { name?: unknown; value?: unknown };
       if (typeof pair.name === 'string' && typeof pair.value === 'string' && isSecretKey(pair.name.replace(/[-_]/g, '')) && pair.value !== ''
         && !pair.value.startsWith('bitwarden:') && !(jcasc && JCASC_SECRET_REF.test(pair.value))) {
-        out.push(`${at}.value`);
+        out.push(`${pathOf(steps)}.value`);
       }
-      for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k, key, jcasc);
+      for (const k in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+        steps.push(k);
+        walk((value as Record<string, unknown>)[k], k, key, jcasc);
+        steps.pop();
+      }
     } else if (typeof value === 'string') {
       // A ConfigMap file that is YAML (a chart's rendered JCasC script, a tool's config): searched
       // too; Jenkins' configuration-as-code ConfigMaps (label jenkins-jenkins-config) take `${name}` references.
-      const yamlFile = obj.kind === 'ConfigMap' && parent === 'data' && /\.ya?ml$/.test(key);
-      const jcascFile = yamlFile && Object.keys(mapAt(obj, 'metadata.labels') ?? {}).some((l) => /-jenkins-config$/.test(l));
+      const yamlFile = isConfigMap && parent === 'data' && /\.ya?ml$/.test(key);
       if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent) || yamlFile) {
+        const jcascFile = yamlFile && (jenkinsConfig ??= Object.keys(mapAt(obj, 'metadata.labels') ?? {}).some((l) => /-jenkins-config$/.test(l)));
         let parsed: unknown;
         try {
           parsed = parseAllDocuments(value).map((d) => d.toJS());
         } catch {
           parsed = undefined;
         }
-        walk(parsed, `${at}(yaml)`, '', '', jcasc || YAML_STRING_MAPS.has(parent) || jcascFile);
-      } else if (isSecretKey(key) && value !== '' && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !(jcasc && JCASC_SECRET_REF.test(value))
+        steps.push(INTO_YAML);
+        walk(parsed, '', '', jcasc || YAML_STRING_MAPS.has(parent) || jcascFile);
+        steps.pop();
+      } else if (value !== '' && isSecretKey(key) && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !(jcasc && JCASC_SECRET_REF.test(value))
         && !isSecretPlaceholder(obj, value)
         // The name of a Secret External Secrets creates (`existingSecret: harbor-secrets`) is a reference.
         && !secretNames.has(value)) {
+        const at = pathOf(steps);
         const ref = SECRET_REFERENCES.find((r) => r.kind === obj.kind && r.field === at);
         if (!ref || !ref.form.test(value)) out.push(at);
       }
     }
   };
-  walk(obj, '', '');
+  walk(obj, '', '', false);
   return out;
 }
-
 
 /** A string field whose value holds a secret by its shape. */
 export interface SecretValueAt {
@@ -117,17 +160,54 @@ export interface SecretValueAt {
 export function secretValues(obj: JsonMap): SecretValueAt[] {
   const out: SecretValueAt[] = [];
   if (obj.kind === 'Secret') return out;
-  const walk = (value: unknown, at: string, name: string | undefined) => {
+  const steps: Steps = [];
+  const walk = (value: unknown, name: string | undefined): void => {
     if (typeof value === 'string') {
       const found = secretInValue(value, name);
-      if (found) out.push({ path: at, found });
+      if (found) out.push({ path: pathOf(steps), found });
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, `${at}[${i}]`, undefined));
+      for (let i = 0; i < value.length; i++) {
+        steps.push(i);
+        walk(value[i], undefined);
+        steps.pop();
+      }
     } else if (value && typeof value === 'object') {
       const pairName = (value as { name?: unknown }).name;
-      for (const [k, v] of Object.entries(value)) walk(v, at ? `${at}.${k}` : k, k === 'value' && typeof pairName === 'string' ? pairName : k);
+      for (const k in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+        steps.push(k);
+        walk((value as Record<string, unknown>)[k], k === 'value' && typeof pairName === 'string' ? pairName : k);
+        steps.pop();
+      }
     }
   };
-  walk(obj, '', undefined);
+  walk(obj, undefined);
+  return out;
+}
+
+/** Fields whose string value contains a PEM private key block (the whole value: `(value)`). */
+export function privateKeys(value: unknown): string[] {
+  const out: string[] = [];
+  const steps: Steps = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      // The marker first: most strings hold none, and the block's pattern is costly.
+      if (v.includes('PRIVATE KEY-----') && PEM_PRIVATE_KEY.test(v)) out.push(pathOf(steps) || '(value)');
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        steps.push(i);
+        walk(v[i]);
+        steps.pop();
+      }
+    } else if (v && typeof v === 'object') {
+      for (const k in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+        steps.push(k);
+        walk((v as Record<string, unknown>)[k]);
+        steps.pop();
+      }
+    }
+  };
+  walk(value);
   return out;
 }

@@ -1,4 +1,4 @@
-import { haInputFromFiles, haModel, nMinusOne } from '../../lib/ha/analysis';
+import { failureReportOf, haInputFromFiles, haModel, nMinusOne } from '../../lib/ha/analysis';
 import { deployability, simulateScenario } from '../../lib/ha/deployability';
 import { failureReport } from '../../lib/ha/report';
 import { simulate } from '../../lib/ha/simulate';
@@ -38,5 +38,37 @@ describe('the N-1 simulation run once per model', () => {
     const again = (r: (typeof results)[number]) => deployability(first, { kind: 'loss', lost: r.failed }, simulateScenario(first, { kind: 'loss', lost: r.failed }));
     for (const r of results) expect(deployability(first, { kind: 'loss', lost: r.failed }, r)).toEqual(again(r));
     expect(failureReport(first, results)).toBe(failureReport(first, first.cluster!.nodes.map((n) => simulate(first.cluster!, first.workloads, [n.name]))));
+  });
+});
+
+describe('the failure report written once per analysis', () => {
+  const files = renderSite(shippedSite());
+  const model = haModel(haInputFromFiles(files));
+  /** The model after a workload's image changed: what synth models after an app's image bump. */
+  const withNewImage = (m: typeof model) => ({
+    ...m,
+    workloads: m.workloads.map((w, i) => (i === m.workloads.findIndex((x) => x.podSpec) ? { ...w, podSpec: { ...w.podSpec, containers: [{ name: 'c', image: 'registry.example/new:2' }] } } : w)),
+  });
+  const fresh = (m: typeof model) => failureReport(m, m.cluster!.nodes.map((n) => simulate(m.cluster!, m.workloads, [n.name])));
+
+  test('GIVEN a report WHEN a workload\'s pod template changes where placement does not read it (its image) THEN the same text is given, and it equals a fresh report of the changed model', () => {
+    const first = failureReportOf(model);
+    const changed = withNewImage(model);
+    expect(failureReportOf(changed).content).toBe(first.content);
+    expect(first.content).toBe(fresh(changed));
+  });
+
+  test('GIVEN a report WHEN what placement reads changes (a workload\'s CPU request) THEN the report is made anew and equals a fresh one', () => {
+    const first = failureReportOf(model).content;
+    const heavier = { ...model, workloads: model.workloads.map((w, i) => (i === 0 ? { ...w, cpuMillis: w.cpuMillis + 100000 } : w)) };
+    expect(failureReportOf(heavier).content).toBe(fresh(heavier));
+    expect(fresh(heavier)).not.toBe(first);
+  });
+
+  test('GIVEN a report WHEN what only the report reads changes (Argo CD\'s DaemonSet health rule) THEN the report is made anew and equals a fresh one', () => {
+    const first = failureReportOf(model).content;
+    const other = { ...model, daemonSetHealth: model.daemonSetHealth === 'builtin' ? 'one-unavailable' as const : 'builtin' as const };
+    expect(failureReportOf(other).content).toBe(fresh(other));
+    expect(fresh(other)).not.toBe(first);
   });
 });

@@ -49,4 +49,19 @@ describe('schema registry', () => {
     expect(registry.isCoreKind('apps/v1', 'Deployment')).toBe(true);
     expect(registry.isCoreKind('metallb.io/v1beta1', 'IPAddressPool')).toBe(false);
   });
+
+  test('GIVEN a CRD registered with its hash, then a changed one, then the first again WHEN its objects are validated THEN they are held to the one registered last', () => {
+    const reg = new SchemaRegistry();
+    const crd = (field: string) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.test' },
+      spec: { group: 'example.test', names: { kind: 'Widget' }, versions: [{ name: 'v1', schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { [field]: { type: 'string' } } } } } } }] } });
+    const widget = { apiVersion: 'example.test/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { size: 'big' } };
+    expect(reg.addCrd(crd('size'), 'hash-a')).toBe(1);
+    expect(reg.validate(widget)).toEqual([]);
+    expect(reg.addCrd(crd('colour'), 'hash-b')).toBe(1);
+    expect(reg.validate(widget)).toEqual([{ field: 'spec', message: 'unknown field "size"' }]);
+    expect(reg.addCrd(crd('size'), 'hash-a')).toBe(1);
+    expect(reg.validate(widget)).toEqual([]);
+    // Met again while still registered: nothing to do.
+    expect(reg.addCrd(crd('size'), 'hash-a')).toBe(0);
+  });
 });

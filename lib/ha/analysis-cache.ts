@@ -1,0 +1,105 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Workload } from './model';
+import type { ScenarioResult } from './simulate';
+
+/**
+ * Where synth keeps the last node-failure analysis (the failure report and the N-1 results),
+ * relative to the checkout (git-ignored): the next synth of a render the analysis does not read
+ * differently (an app's new image) gives the report and verify's ha/failure rule these, unsimulated.
+ */
+export const ANALYSIS_CACHE_FILE = '.synth-cache/failure-analysis.json';
+
+/** The layout of the file; another is ignored. */
+const FORMAT = 1;
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The file: the code that wrote it, the analysis key, the report and the results as text, and the hash of all three. */
+interface CacheFile {
+  readonly format: number;
+  readonly code: string;
+  readonly key: string;
+  readonly report: string;
+  readonly results: string;
+  readonly hash: string;
+}
+
+/** What a hit gives: the report's text and the N-1 results, naming the model's own workloads. */
+export interface StoredAnalysis {
+  readonly report: string;
+  readonly results: readonly ScenarioResult[];
+}
+
+/**
+ * The last analysis, by its key (lib/ha/analysis.ts `analysisKey`: a hash of everything the
+ * simulation and the report read). An optimisation only: a miss, a file that does not read, one
+ * written by other code (`code`: the caller's fingerprint of the platform's code) or whose hash does
+ * not match its content (corrupted) gives nothing, and the analysis runs. Results name workloads by
+ * their position in the model (equal keys: the same workloads in the same order).
+ */
+export class AnalysisCache {
+  /** Why the file was not used, when it was not (for tests and the curious). */
+  public ignored?: string;
+
+  public constructor(private readonly file: string, private readonly code: string) {}
+
+  /** The stored analysis of `key`, its results naming `workloads`; undefined when there is none to trust. */
+  public load(key: string, workloads: readonly Workload[]): StoredAnalysis | undefined {
+    let parsed: Partial<CacheFile>;
+    try {
+      parsed = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Partial<CacheFile>;
+    } catch {
+      this.ignored = 'missing or not JSON';
+      return undefined;
+    }
+    if (!parsed || typeof parsed !== 'object' || parsed.format !== FORMAT) return this.ignore('another format');
+    if (parsed.code !== this.code) return this.ignore('written by other code');
+    const { report, results } = parsed;
+    if (typeof report !== 'string' || typeof results !== 'string' || typeof parsed.key !== 'string' || parsed.hash !== sha256(`${parsed.key}\0${report}\0${results}`)) return this.ignore('corrupted');
+    if (parsed.key !== key) return this.ignore('another analysis');
+    try {
+      return { report, results: JSON.parse(results, (_name, value: unknown) => revive(value, workloads)) as ScenarioResult[] };
+    } catch {
+      return this.ignore('corrupted');
+    }
+  }
+
+  /** Stores the analysis of `key` (atomically: a reader sees the old file or the new one); a failure to write only loses the cache. */
+  public save(key: string, report: string, results: readonly ScenarioResult[], workloads: readonly Workload[]): void {
+    const index = new Map<object, number>(workloads.map((w, i) => [w, i]));
+    const text = JSON.stringify(results, (_name, value: unknown) => {
+      if (typeof value === 'number' && !Number.isFinite(value)) return { '#number': String(value) };
+      if (value && typeof value === 'object' && index.has(value)) return { '#workload': index.get(value) };
+      return value;
+    });
+    const body: CacheFile = { format: FORMAT, code: this.code, key, report, results: text, hash: sha256(`${key}\0${report}\0${text}`) };
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      fs.writeFileSync(tmp, JSON.stringify(body));
+      fs.renameSync(tmp, this.file);
+    } catch {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+
+  private ignore(why: string): undefined {
+    this.ignored = why;
+    return undefined;
+  }
+}
+
+/** A stored value back: a workload by its position, a number JSON cannot hold. */
+function revive(value: unknown, workloads: readonly Workload[]): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  const v = value as { '#workload'?: unknown; '#number'?: unknown };
+  if (typeof v['#workload'] === 'number' && Object.keys(v).length === 1) {
+    const w = workloads[v['#workload']];
+    if (!w) throw new Error('a stored result names a workload the model does not have');
+    return w;
+  }
+  if (typeof v['#number'] === 'string' && Object.keys(v).length === 1) return Number(v['#number']);
+  return value;
+}
