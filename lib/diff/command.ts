@@ -11,6 +11,7 @@ import { SHARED_DIR } from '../render/write';
 import { loadInputs, renderSiteAnalysed } from '../synth';
 import { readPreviousRender } from '../render/previous';
 import { EarlierRender, RENDER_INDEX_FILE } from '../render/text-index';
+import { ANALYSIS_CACHE_FILE, AnalysisCache } from '../ha/analysis-cache';
 import { checksCodeFingerprint } from '../verify/check-cache';
 import { summaryLine } from './describe';
 import { diffTrees } from './engine';
@@ -65,7 +66,8 @@ export function isCompared(file: string): boolean {
 /**
  * Renders the working tree's site in memory (nothing is written). Like synth, it takes the text of
  * an object that did not change since the last synth from `dist/` (the render index of
- * `.synth-cache/`, read only): the same bytes, without serialising most of the tree again.
+ * `.synth-cache/`) and the node-failure analysis synth kept when what it reads is the same, both
+ * read only: the same bytes, without serialising most of the tree or simulating again.
  */
 export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
   const { site, apps, lock } = loadInputs(root, siteFile);
@@ -73,7 +75,8 @@ export function renderWorkingTree(root: string, siteFile?: string): RenderedFile
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
   // objects are the ones in dist/).
-  const rendered = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier).files.filter((f) => isCompared(f.path));
+  const analysis = new AnalysisCache(path.join(root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), true);
+  const rendered = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis).files.filter((f) => isCompared(f.path));
   return [...rendered, ...handWrittenDocs(root, rendered)];
 }
 

@@ -43,7 +43,8 @@ export class AnalysisCache {
   /** Why the file was not used, when it was not (for tests and the curious). */
   public ignored?: string;
 
-  public constructor(private readonly file: string, private readonly code: string) {}
+  /** @param readOnly whether `save` leaves the file as it is (the diff reads synth's cache, it does not write it). @default false */
+  public constructor(private readonly file: string, private readonly code: string, private readonly readOnly = false) {}
 
   /** The stored analysis of `key`, its results naming `workloads`; undefined when there is none to trust. */
   public load(key: string, workloads: readonly Workload[]): StoredAnalysis | undefined {
@@ -68,6 +69,7 @@ export class AnalysisCache {
 
   /** Stores the analysis of `key` (atomically: a reader sees the old file or the new one); a failure to write only loses the cache. */
   public save(key: string, report: string, results: readonly ScenarioResult[], workloads: readonly Workload[]): void {
+    if (this.readOnly) return;
     const index = new Map<object, number>(workloads.map((w, i) => [w, i]));
     const text = JSON.stringify(results, (_name, value: unknown) => {
       if (typeof value === 'number' && !Number.isFinite(value)) return { '#number': String(value) };
