@@ -159,20 +159,23 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
   if (issues.length) throw new ConfigError(siteFileIssues(siteFile, issues));
 }
 
-/** Loads the inputs, renders, and refuses a site over capacity (synth's steps before verify): the files and facts only. */
-function renderChecked(options: SynthOptions, earlier?: EarlierTexts): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
+/**
+ * Loads the inputs, renders, and refuses a site over capacity (synth's steps before verify): the
+ * files, facts and documents, and the chart renderer when it is the checkout's own (its memo of the
+ * vendored files' hashes is saved with synth's other caches).
+ */
+function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?: AnalysisCache): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer } {
   const time = options.time;
   options.progress?.('loading');
   const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds));
   // The checkout's own vendored charts and committed renders when it has them, else this code's.
-  const renderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : new ChartRenderer();
+  const ownRenderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : undefined;
+  const renderer = ownRenderer ?? new ChartRenderer();
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');
-  // The last node-failure analysis, when synth keeps its caches (lib/ha/analysis-cache.ts).
-  const analysis = earlier ? new AnalysisCache(path.join(options.root, ANALYSIS_CACHE_FILE), checksCodeFingerprint()) : undefined;
   const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis);
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
-  return { files, facts, documents };
+  return { files, facts, documents, ...(ownRenderer ? { ownRenderer } : {}) };
 }
 
 /**
@@ -194,7 +197,9 @@ export function synth(options: SynthOptions): SynthResult {
     const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before)) : undefined;
     // In a function of its own: the inputs, the chart renderer and the HA model are garbage once
     // it returns, not held while verify holds the whole tree (thousands of apps: hundreds of MB).
-    const { files, facts, documents } = renderChecked(options, earlier);
+    // The last node-failure analysis (lib/ha/analysis-cache.ts): this synth's is written with the other caches, after the swap.
+    const analysis = cache ? new AnalysisCache(path.join(options.root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'deferred') : undefined;
+    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis);
     const registry = options.registry ?? new SchemaRegistry();
     const previous = timed(time, 'load', () => shareUnchanged(before, files));
     options.progress?.('verifying and writing');
@@ -209,6 +214,8 @@ export function synth(options: SynthOptions): SynthResult {
     time?.('write', since(writeStart) - checkMs);
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());
+    if (analysis) timed(time, 'write', () => analysis.flush());
+    if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveTreeHashes());
     if (cache) timed(time, 'write', () => saveRenderIndex(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), documents.index()));
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });

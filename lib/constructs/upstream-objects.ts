@@ -177,7 +177,6 @@ export abstract class UpstreamObjects extends Construct {
       }
     }
     for (const { c, objects } of rendered) c.addObjects(objects, scopes);
-    renderer.saveTreeHashes();
   }
 
   public readonly namespace: string;

@@ -75,7 +75,7 @@ export function renderWorkingTree(root: string, siteFile?: string): RenderedFile
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
   // objects are the ones in dist/).
-  const analysis = new AnalysisCache(path.join(root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), true);
+  const analysis = new AnalysisCache(path.join(root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'read-only');
   const rendered = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis).files.filter((f) => isCompared(f.path));
   return [...rendered, ...handWrittenDocs(root, rendered)];
 }

@@ -43,8 +43,16 @@ export class AnalysisCache {
   /** Why the file was not used, when it was not (for tests and the curious). */
   public ignored?: string;
 
-  /** @param readOnly whether `save` leaves the file as it is (the diff reads synth's cache, it does not write it). @default false */
-  public constructor(private readonly file: string, private readonly code: string, private readonly readOnly = false) {}
+  /** What `save` keeps for `flush` when writes are deferred. */
+  private pending?: string;
+
+  /**
+   * @param mode `write`: `save` writes the file; `deferred`: `save` keeps the analysis until `flush`
+   * (synth writes its caches only after a render that verified and was swapped in, so a synth that
+   * fails leaves the checkout as it was); `read-only`: `save` does nothing (the diff reads synth's
+   * cache, it does not write it). @default 'write'
+   */
+  public constructor(private readonly file: string, private readonly code: string, private readonly mode: 'write' | 'deferred' | 'read-only' = 'write') {}
 
   /** The stored analysis of `key`, its results naming `workloads`; undefined when there is none to trust. */
   public load(key: string, workloads: readonly Workload[]): StoredAnalysis | undefined {
@@ -69,7 +77,7 @@ export class AnalysisCache {
 
   /** Stores the analysis of `key` (atomically: a reader sees the old file or the new one); a failure to write only loses the cache. */
   public save(key: string, report: string, results: readonly ScenarioResult[], workloads: readonly Workload[]): void {
-    if (this.readOnly) return;
+    if (this.mode === 'read-only') return;
     const index = new Map<object, number>(workloads.map((w, i) => [w, i]));
     const text = JSON.stringify(results, (_name, value: unknown) => {
       if (typeof value === 'number' && !Number.isFinite(value)) return { '#number': String(value) };
@@ -77,10 +85,19 @@ export class AnalysisCache {
       return value;
     });
     const body: CacheFile = { format: FORMAT, code: this.code, key, report, results: text, hash: sha256(`${key}\0${report}\0${text}`) };
+    this.pending = JSON.stringify(body);
+    if (this.mode === 'write') this.flush();
+  }
+
+  /** Writes the analysis `save` kept, if any (atomically: a reader sees the old file or the new one); a failure to write only loses the cache. */
+  public flush(): void {
+    const body = this.pending;
+    if (body === undefined) return;
+    this.pending = undefined;
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify(body));
+      fs.writeFileSync(tmp, body);
       fs.renameSync(tmp, this.file);
     } catch {
       fs.rmSync(tmp, { force: true });
