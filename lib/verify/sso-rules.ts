@@ -8,9 +8,14 @@ import type { Report, Tree } from './rules';
  * that client lets the login return there. Read back from the rendered objects, not site.yaml.
  */
 
-/** A redirect URI of a Keycloak client allows `url`: equal, or a prefix ending in `*`. */
-export function redirectAllowed(allowed: readonly string[], url: string): boolean {
-  return allowed.some((a) => (a.endsWith('*') ? url.startsWith(a.slice(0, -1)) : a === url));
+/**
+ * Whether a Keycloak client's redirect URIs (`allowed`) let a login return to a URL: one of them
+ * equals it, or is a prefix of it ending in `*`. Built once per client (a set and the prefixes).
+ */
+export function redirectMatcher(allowed: readonly string[]): (url: string) => boolean {
+  const exact = new Set(allowed.filter((a) => !a.endsWith('*')));
+  const prefixes = allowed.filter((a) => a.endsWith('*')).map((a) => a.slice(0, -1));
+  return (url) => exact.has(url) || prefixes.some((prefix) => url.startsWith(prefix));
 }
 
 /** The host of an absolute URL, or undefined when it is not one. */
@@ -32,23 +37,35 @@ export function checkSsoClients(tree: Tree, report: Report): void {
       if (id) clients.set(id, listAt(c, 'redirectUris').filter((u): u is string => typeof u === 'string'));
     }
   }
-  const routes = objects.filter((x) => isKind(x.obj, 'gateway.networking.k8s.io', 'HTTPRoute'));
-  const hostsOfRoute = (ns: string | undefined, name: string) => routes
-    .filter((r) => stringAt(r.obj, 'metadata.namespace') === ns && stringAt(r.obj, 'metadata.name') === name)
-    .flatMap((r) => listAt(r.obj, 'spec.hostnames').filter((h): h is string => typeof h === 'string'));
+  // The routes by namespace and name (every policy looks its targets up: one pass, not one scan per policy).
+  const routeKey = (ns: string | undefined, name: string) => `${ns === undefined ? '\u0000' : `${ns}/`}${name}`;
+  const hostsByRoute = new Map<string, string[]>();
+  for (const r of objects) {
+    if (!isKind(r.obj, 'gateway.networking.k8s.io', 'HTTPRoute')) continue;
+    const name = stringAt(r.obj, 'metadata.name');
+    if (name === undefined) continue;
+    const key = routeKey(stringAt(r.obj, 'metadata.namespace'), name);
+    const hosts = listAt(r.obj, 'spec.hostnames').filter((h): h is string => typeof h === 'string');
+    hostsByRoute.set(key, [...(hostsByRoute.get(key) ?? []), ...hosts]);
+  }
+  const hostsOfRoute = (ns: string | undefined, name: string) => hostsByRoute.get(routeKey(ns, name)) ?? [];
   const policies = objects.filter((x) => isKind(x.obj, 'gateway.envoyproxy.io', 'SecurityPolicy') && stringAt(x.obj, 'spec.oidc.provider.issuer') !== undefined);
-  for (const p of policies) checkPolicy(p, clients, hostsOfRoute, report);
+  const defined = [...clients.keys()].sort();
+  const matchers = new Map([...clients].map(([id, uris]) => [id, redirectMatcher(uris)]));
+  const allows = (id: string, url: string) => matchers.get(id)!(url);
+  for (const p of policies) checkPolicy(p, clients, defined, allows, hostsOfRoute, report);
 }
 
 function checkPolicy(
   p: LoadedObject,
   clients: ReadonlyMap<string, readonly string[]>,
-  hostsOfRoute: (ns: string | undefined, name: string) => string[],
+  defined: readonly string[],
+  allows: (clientId: string, url: string) => boolean,
+  hostsOfRoute: (ns: string | undefined, name: string) => readonly string[],
   report: Report,
 ): void {
   const clientId = stringAt(p.obj, 'spec.oidc.clientID');
   const redirect = stringAt(p.obj, 'spec.oidc.redirectURL');
-  const defined = [...clients.keys()].sort();
   if (!clientId) {
     report(p, 'logs users in with OIDC but names no spec.oidc.clientID: give the realm client (e.g. "api-gateway") it logs in as');
   } else if (!clients.has(clientId)) {
@@ -66,7 +83,7 @@ function checkPolicy(
     report(p, `returns the login to ${redirect}, but ${targets.length ? `its routes (${targets.join(', ')}) serve ${served.length ? served.join(', ') : 'no host'}` : 'it targets no HTTPRoute'}: the callback would never reach the login filter; redirect to a host of the routes it protects`);
   }
   const allowed = clientId ? clients.get(clientId) : undefined;
-  if (allowed && !redirectAllowed(allowed, redirect)) {
+  if (allowed && !allows(clientId!, redirect)) {
     report(p, `returns the login to ${redirect}, which realm client "${clientId}" does not allow (its redirect URIs: ${allowed.length ? allowed.join(', ') : 'none'}); Keycloak would answer "Invalid redirect_uri": register the host with SsoLogin (lib/constructs/sso-login.ts), which adds its callback to the client`);
   }
 }
