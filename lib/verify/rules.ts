@@ -242,15 +242,31 @@ export function checkNamespaces(tree: Tree, report: Report): void {
 
 /** Service selectors match a pod template in the same namespace. */
 export function checkServiceSelectors(tree: Tree, report: Report): void {
-  // Pod templates by namespace, so each Service looks only at its own namespace's.
-  const templates = new Map<string, Record<string, string>[]>();
+  // Pod templates by namespace and by each of their labels (key=value), so each Service looks only
+  // at its own namespace's templates that carry one of its selector's labels (every one must match).
+  const templates = new Map<string, Map<string, Record<string, string>[]>>();
   for (const p of tree.objects) {
     const labels = podTemplateLabels(p.obj);
     if (!labels) continue;
     const ns = String(valueAt(p.obj, 'metadata.namespace'));
-    if (!templates.has(ns)) templates.set(ns, []);
-    templates.get(ns)!.push(labels);
+    let byLabel = templates.get(ns);
+    if (!byLabel) templates.set(ns, (byLabel = new Map()));
+    for (const [k, v] of Object.entries(labels)) {
+      const key = `${k}=${v}`;
+      const list = byLabel.get(key);
+      if (list) list.push(labels);
+      else byLabel.set(key, [labels]);
+    }
   }
+  const candidates = (ns: string, selector: Record<string, string>): readonly Record<string, string>[] => {
+    const byLabel = templates.get(ns);
+    let fewest: readonly Record<string, string>[] | undefined;
+    for (const [k, v] of Object.entries(selector)) {
+      const list = byLabel?.get(`${k}=${v}`) ?? [];
+      if (!fewest || list.length < fewest.length) fewest = list;
+    }
+    return fewest ?? [];
+  };
   // The StatefulSet controller labels each pod with its name (<set>-<ordinal>).
   const sets = new Map<string, { name: string; labels: Record<string, string> }[]>();
   for (const p of tree.objects.filter((x) => x.obj.kind === 'StatefulSet')) {
@@ -267,7 +283,7 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
     const matched = podName !== undefined
       ? (sets.get(ns) ?? []).some((s) => podName.startsWith(`${s.name}-`) && /^\d+$/.test(podName.slice(s.name.length + 1))
         && Object.entries(selector).every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || s.labels[k] === v))
-      : (templates.get(ns) ?? []).some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
+      : candidates(ns, selector).some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
     if (!matched) report(o, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${valueAt(o.obj, 'metadata.namespace')}"`);
   }
 }
