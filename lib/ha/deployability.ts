@@ -92,21 +92,53 @@ export function scenarioTitle(s: DeployScenario): string {
     : `bring-up with ${s.present.join(', ')}${s.next ? ` (before ${s.next} joins)` : ' (every node joined)'}`;
 }
 
-/** Which Application syncs `file` (the deepest directory that holds it). */
-function ownerOf(apps: readonly ApplicationModel[], file: string): ApplicationModel | undefined {
+/**
+ * The Applications by the folder they sync (each list in the order of `apps`), and the first
+ * Application object of each origin: built once per model, so that finding the Application of a
+ * file or workload costs a lookup per folder level, not a scan of every Application.
+ */
+interface OwnerIndex {
+  readonly byPath: ReadonlyMap<string, readonly ApplicationModel[]>;
+  readonly byOrigin: ReadonlyMap<unknown, ApplicationModel>;
+}
+
+function ownerIndex(apps: readonly ApplicationModel[]): OwnerIndex {
+  const byPath = new Map<string, ApplicationModel[]>();
+  const byOrigin = new Map<unknown, ApplicationModel>();
+  for (const a of apps) {
+    if (a.path !== undefined) {
+      const list = byPath.get(a.path);
+      if (list) list.push(a);
+      else byPath.set(a.path, [a]);
+    }
+    if (!byOrigin.has(a.origin)) byOrigin.set(a.origin, a);
+  }
+  return { byPath, byOrigin };
+}
+
+/**
+ * Which Application syncs `file`: the one with the deepest path that holds it (its folder, or a
+ * folder above it when the Application recurses); of several with that path, the first.
+ */
+function ownerOf(index: OwnerIndex, file: string): ApplicationModel | undefined {
   const dir = path.posix.dirname(file);
-  const holding = apps.filter((a) => a.path !== undefined && (dir === a.path || (a.recurse && dir.startsWith(`${a.path}/`))));
-  return holding.sort((a, b) => b.path!.length - a.path!.length)[0];
+  const exact = index.byPath.get(dir);
+  if (exact) return exact[0];
+  // Every folder above, deepest first: each prefix of `dir` that a "/" follows.
+  for (let i = dir.lastIndexOf('/'); i >= 0; i = i === 0 ? -1 : dir.lastIndexOf('/', i - 1)) {
+    const found = index.byPath.get(dir.slice(0, i))?.find((a) => a.recurse);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The Application a workload belongs to: the chart's Application for a declared one, else the owner of its file. */
-function appOfWorkload(apps: readonly ApplicationModel[], w: Workload): ApplicationModel | undefined {
-  const o = w.origin.obj;
-  if (o.kind === 'Application') {
-    const own = apps.find((a) => a.origin === w.origin);
+function appOfWorkload(index: OwnerIndex, w: Workload): ApplicationModel | undefined {
+  if (w.origin.obj.kind === 'Application') {
+    const own = index.byOrigin.get(w.origin);
     if (own) return own;
   }
-  return ownerOf(apps, w.origin.file);
+  return ownerOf(index, w.origin.file);
 }
 
 /** Each workload's health in a simulated scenario. */
@@ -159,12 +191,18 @@ function ownership(model: HaModel): Ownership {
   const known = ownershipCache.get(model);
   if (known) return known;
   const apps = model.applications;
-  const appOf = new Map(model.workloads.map((w) => [w, appOfWorkload(apps, w)]));
+  const index = ownerIndex(apps);
+  const appOf = new Map(model.workloads.map((w) => [w, appOfWorkload(index, w)]));
   const parentOf = new Map<ApplicationModel, ApplicationModel | undefined>(apps.map((a) => {
-    const p = ownerOf(apps, a.origin.file);
+    const p = ownerOf(index, a.origin.file);
     return [a, p === a ? undefined : p];
   }));
-  const childrenOf = new Map(apps.map((a) => [a, apps.filter((c) => parentOf.get(c) === a)]));
+  // Each Application's children in the order of `apps` (one pass, not a scan per Application).
+  const childrenOf = new Map<ApplicationModel, ApplicationModel[]>(apps.map((a) => [a, []]));
+  for (const c of apps) {
+    const p = parentOf.get(c);
+    if (p !== undefined) childrenOf.get(p)?.push(c);
+  }
   const out = { appOf, parentOf, childrenOf };
   ownershipCache.set(model, out);
   return out;
