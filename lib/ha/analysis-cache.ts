@@ -1,6 +1,5 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as path from 'path';
+import { sha256, writeCacheFile } from '../cache-file';
 import type { Workload } from './model';
 import type { ScenarioResult } from './simulate';
 
@@ -14,7 +13,6 @@ export const ANALYSIS_CACHE_FILE = '.synth-cache/failure-analysis.json';
 /** The layout of the file; another is ignored. */
 const FORMAT = 1;
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** The file: the code that wrote it, the analysis key, the report and the results as text, and the hash of all three. */
 interface CacheFile {
@@ -94,14 +92,7 @@ export class AnalysisCache {
     const body = this.pending;
     if (body === undefined) return;
     this.pending = undefined;
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(tmp, body);
-      fs.renameSync(tmp, this.file);
-    } catch {
-      fs.rmSync(tmp, { force: true });
-    }
+    writeCacheFile(this.file, body);
   }
 
   private ignore(why: string): undefined {

@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { sha256 } from '../cache-file';
 import * as fs from 'fs';
 import * as path from 'path';
 import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
@@ -131,7 +131,6 @@ function analysisKey(model: HaModel): string {
 }
 const analysisKeys = new WeakMap<HaModel, string>();
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** The last N-1 run, by analysis key (one render's report and verify share it; one only, as it holds its model's objects). */
 const recentRuns = new Map<string, { readonly workloads: readonly Workload[]; readonly results: readonly ScenarioResult[] }>();

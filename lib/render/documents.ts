@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { sha256 } from '../cache-file';
 import { dumpManifest, loadManifests } from '../k8s/manifest-yaml';
 import type { ParseManifests } from '../k8s/tree';
 import { HEADER } from './rendered-file';
@@ -10,7 +10,6 @@ import { HEADER } from './rendered-file';
  * text of an object that did not change instead of serialising it again (./text-index.ts).
  */
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
  * A copy of `value` as the render serialises it: every map's keys sorted (list order is kept), a

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { EarlierTexts, textDigest } from './documents';
 import type { RenderedFile } from './rendered-file';
+import { writeCacheFile } from '../cache-file';
 
 /**
  * Where synth records, for each manifest it wrote, the digest of the document serialised there and
@@ -99,12 +99,5 @@ export class EarlierRender implements EarlierTexts {
  */
 export function saveRenderIndex(file: string, code: string, index: ReadonlyMap<string, readonly [string, string]>): void {
   const body: IndexFile = { format: FORMAT, code: textsCode(code), files: Object.fromEntries(index) };
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, JSON.stringify(body));
-    fs.renameSync(tmp, file);
-  } catch {
-    fs.rmSync(tmp, { force: true });
-  }
+  writeCacheFile(file, JSON.stringify(body));
 }

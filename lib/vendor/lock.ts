@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { writeCacheFile } from '../cache-file';
 
 /**
  * The vendored upstream sources (`vendor/lock.yaml`): every chart and manifest set the platform
@@ -165,14 +166,8 @@ export class TreeHashMemo {
   public save(): void {
     if (!this.changed && this.used.size === this.entries.size) return;
     const entries = Object.fromEntries([...this.used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ format: MEMO_FORMAT, sum: sha256Hex(JSON.stringify(entries)), entries }));
-      fs.renameSync(tmp, this.file);
-    } catch {
-      // An optimisation only: the next synth reads the files again.
-    }
+    // An optimisation only: when it cannot be written, the next synth reads the files again.
+    writeCacheFile(this.file, JSON.stringify({ format: MEMO_FORMAT, sum: sha256Hex(JSON.stringify(entries)), entries }));
   }
 }
 

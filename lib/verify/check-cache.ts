@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { documentDigest } from '../render/documents';
+import { sha256, writeCacheFile } from '../cache-file';
 
 /**
  * Where synth keeps the results of verify's per-object checks, relative to the checkout (git-ignored):
@@ -12,7 +13,6 @@ export const CHECK_CACHE_FILE = '.synth-cache/verify-checks.json';
 /** The layout of the cache file; another version is ignored. */
 const FORMAT = 2;
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Every source file under `dir` (recursively), sorted, relative to it. */
 function sources(dir: string, rel = ''): string[] {
@@ -156,13 +156,6 @@ export class CheckCache {
     if (this.intact && this.computed === 0 && this.previous.size === 0) return;
     const body = JSON.stringify(Object.fromEntries(this.used));
     const header: CacheHeader = { format: FORMAT, code: this.code, sha256: sha256(body) };
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(tmp, `${JSON.stringify(header)}\n${body}`);
-      fs.renameSync(tmp, this.file);
-    } catch {
-      fs.rmSync(tmp, { force: true });
-    }
+    writeCacheFile(this.file, `${JSON.stringify(header)}\n${body}`);
   }
 }
