@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runGuarded } from '../cli-errors';
 import { loadSite } from '../config/load';
-import { LAYER_NEEDS } from '../layers';
+import { LAYER_NEEDS, PIN_NAMES } from '../layers';
 import type { Invocation } from '../command-line/invocation';
 import { CliIo, processIo } from './cli';
 import { DeliveryError } from './delivery-error';
@@ -73,7 +73,7 @@ export function runImportComposeCli({ positionals, options: o }: Invocation<'imp
     const text = readNamed(cwd, positionals[0], 'docker-compose file to import');
     const overrides = o.file.map((f) => ({ name: path.relative(cwd, path.resolve(cwd, f)) || f, text: readNamed(cwd, f, 'compose file to merge') }));
     const vars = importVariables(cwd, composeFile, o['env-file']);
-    const site = loadSite(path.resolve(cwd, o.site ?? path.join(ROOT, 'site.yaml')), undefined, LAYER_NEEDS);
+    const site = loadSite(path.resolve(cwd, o.site ?? path.join(ROOT, 'site.yaml')), PIN_NAMES, LAYER_NEEDS);
     const outDir = path.resolve(cwd, o.out ?? path.join(ROOT, 'apps'));
     const shownOut = path.relative(cwd, outDir) || '.';
     const outcomes = importCompose(text, {

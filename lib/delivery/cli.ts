@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runGuarded } from '../cli-errors';
 import { loadSite } from '../config/load';
-import { LAYER_NEEDS } from '../layers';
+import { LAYER_NEEDS, PIN_NAMES } from '../layers';
 import type { Site } from '../config/schema';
 import type { Invocation } from '../command-line/invocation';
 import { PLATFORM_PROJECT } from '../gitops/argocd';
@@ -50,7 +50,7 @@ function requireEnv(io: CliIo, name: string, forWhat: string): string {
 }
 
 function siteFrom(file: string | undefined): Site {
-  return loadSite(path.resolve(file ?? path.join(ROOT, 'site.yaml')), undefined, LAYER_NEEDS);
+  return loadSite(path.resolve(file ?? path.join(ROOT, 'site.yaml')), PIN_NAMES, LAYER_NEEDS);
 }
 
 /** Runs a command body; user errors print their message alone and exit 1. */

@@ -4,7 +4,7 @@ import { isScalar, parseDocument, Scalar } from 'yaml';
 import { APP_NAME, AppSpec, IMAGE_REF } from '../config/app-schema';
 import { loadSite } from '../config/load';
 import { appFiles, appNameOf, parseApp } from '../config/load-apps';
-import { LAYER_NEEDS } from '../layers';
+import { LAYER_NEEDS, PIN_NAMES } from '../layers';
 import { CheckoutCommandOptions, checkoutTop, fastForwardBase, pushHead, recoverCheckout, refuseOnSynthError } from './branch';
 import { DeliveryError } from './delivery-error';
 import { git, gitStatus, StatusEntry } from './git';
@@ -142,7 +142,7 @@ export function release(options: ReleaseOptions): ReleaseResult {
   const siteFile = options.siteFile ?? path.join(root, 'site.yaml');
   // A synth killed part-way must not leave a mixed render to commit.
   recoverCheckout(root, 'release', log);
-  const site = refuseOnSynthError(() => loadSite(siteFile, undefined, LAYER_NEEDS), 'site.yaml is invalid');
+  const site = refuseOnSynthError(() => loadSite(siteFile, PIN_NAMES, LAYER_NEEDS), 'site.yaml is invalid');
   const branch = site.git.revision;
 
   // The app and the reference.

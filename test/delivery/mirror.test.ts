@@ -29,6 +29,17 @@ describe('npm run mirror', () => {
 
   const setup = (...extra: string[]) => ['--setup', '--gitea-api-url', gitea.url, ...extra];
 
+  test('GIVEN a site whose versions: names no pin WHEN mirror reads it THEN it is refused at that key, as synth refuses it, and nothing is asked of Gitea', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-site-'));
+    const site = path.join(dir, 'site.yaml');
+    fs.writeFileSync(site, fs.readFileSync(path.join(__dirname, '../../site.yaml'), 'utf8').replace(/^versions: \{\}$/m, 'versions: { no-such-chart: 1.0.0 }'));
+    const io = testIo({ GITEA_TOKEN: 'gitea-t', GITHUB_MIRROR_TOKEN: 'ghp_env' });
+    expect(await runMirrorCli(commandLine('mirror', ...setup('--site', site)), io)).toBe(1);
+    expect(io.stderr.join('\n')).toMatch(/site\.yaml:\d+:\d+: versions\.no-such-chart: unknown component "no-such-chart" \(allowed: /);
+    expect(gitea.server.log()).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('GIVEN no push mirror WHEN --setup runs with GITHUB_MIRROR_TOKEN THEN it creates the mirror to git.mirrorUrl and starts a first push', async () => {
     const io = testIo({ GITEA_TOKEN: 'gitea-t', GITHUB_MIRROR_TOKEN: 'ghp_env' });
     expect(await runMirrorCli(commandLine('mirror', ...setup()), io)).toBe(0);
