@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ConfigError, formatIssue } from '../lib/config/errors';
+import { parseApp } from '../lib/config/load-apps';
 import { loadSite } from '../lib/config/load';
 import type { Site } from '../lib/config/schema';
 import { App } from 'cdk8s';
 import { LayerFactory, PlatformContext, setPlatformContext } from '../lib/context';
-import { enabledLayers, LAYERS } from '../lib/layers';
+import { enabledLayers, LAYER_NEEDS, LAYERS } from '../lib/layers';
 import { LOCK_FILE } from '../lib/paas/lock';
 import type { RenderedFile } from '../lib/render/rendered-file';
 import { loadInputs, renderSite, synth } from '../lib/synth';
@@ -88,4 +90,18 @@ export function layerNames(site: Site, factories: readonly LayerFactory[] = LAYE
   const ctx: PlatformContext = { site, versions: resolveVersions(site.versions), apps: [] };
   setPlatformContext(app, ctx);
   return enabledLayers(site, factories).map((make) => make(app, ctx).layerName).sort();
+}
+
+/**
+ * The problems an app spec's `text` has on `site`, as synth's load reports them (`file:line:col:
+ * field: message`, with what the layers of the index take: LAYER_NEEDS); empty when it is valid.
+ */
+export function appSpecIssues(text: string, site: Site, file = 'apps/demo.yaml'): string[] {
+  try {
+    parseApp(text, file, site, LAYER_NEEDS);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues.map(formatIssue);
+    throw e;
+  }
+  return [];
 }

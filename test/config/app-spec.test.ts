@@ -3,19 +3,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, formatIssue } from '../../lib/config/errors';
 import { loadApps, parseApp } from '../../lib/config/load-apps';
-import { shippedSite } from '../helpers';
+import { appSpecIssues, shippedSite } from '../helpers';
 
 const site = shippedSite();
 
-function errorsOf(text: string, file = 'apps/demo.yaml'): string[] {
-  try {
-    parseApp(text, file, site);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.map(formatIssue);
-    throw e;
-  }
-  return [];
-}
+const errorsOf = (text: string, file = 'apps/demo.yaml'): string[] => appSpecIssues(text, site, file);
 
 const MINIMAL = 'environment: prod\nimage: nginx:1.27.3\nports:\n  - { name: http, port: 8080 }\n';
 

@@ -1,6 +1,5 @@
 import { App } from 'cdk8s';
 import { parse } from 'yaml';
-import { ConfigError, formatIssue } from '../../lib/config/errors';
 import { parseApp } from '../../lib/config/load-apps';
 import type { Site } from '../../lib/config/schema';
 import { PublishedUi } from '../../lib/constructs/published-ui';
@@ -11,7 +10,7 @@ import { OIDC_CLIENTS, platformRealm } from '../../lib/layers/keycloak';
 import { renderSite } from '../../lib/synth';
 import { resolveVersions } from '../../lib/versions';
 import { SchemaRegistry } from '../../lib/verify/schemas';
-import { shippedSite, siteWith } from '../helpers';
+import { appSpecIssues, shippedSite, siteWith } from '../helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -28,15 +27,7 @@ function publishUi(onSite: Site, groups: readonly string[]): { objects: Obj[]; i
   return { objects: layer.toJson() as Obj[], inventory: Inventory.of(layer) };
 }
 
-function errorsOf(text: string, onSite: Site = site): string[] {
-  try {
-    parseApp(text, 'apps/demo.yaml', onSite);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.map(formatIssue);
-    throw e;
-  }
-  return [];
-}
+const errorsOf = (text: string, onSite: Site = site): string[] => appSpecIssues(text, onSite);
 
 const DEMO = 'environment: prod\nimage: nginx:1.27.3\nports:\n  - { name: http, port: 8080 }\nexpose: { http: { host: demo.turnsys.com } }\n';
 
