@@ -9,7 +9,7 @@ import type { RenderedFile } from '../render/rendered-file';
 import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
 import { loadInputs, renderSiteAnalysed } from '../synth';
-import { readPreviousRender } from '../render/previous';
+import { previousRenderReader } from '../render/previous';
 import { EarlierRender, RENDER_INDEX_FILE } from '../render/text-index';
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from '../ha/analysis-cache';
 import { checksCodeFingerprint } from '../verify/check-cache';
@@ -67,11 +67,12 @@ export function isCompared(file: string): boolean {
  * Renders the working tree's site in memory (nothing is written). Like synth, it takes the text of
  * an object that did not change since the last synth from `dist/` (the render index of
  * `.synth-cache/`) and the node-failure analysis synth kept when what it reads is the same, both
- * read only: the same bytes, without serialising most of the tree or simulating again.
+ * read only: the same bytes, without serialising most of the tree or simulating again. A file of
+ * `dist/` is read only when the index may reuse its text (none without an index).
  */
 export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
   const { site, apps, lock } = loadInputs(root, siteFile);
-  const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), readPreviousRender(root));
+  const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), previousRenderReader(root));
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
   // objects are the ones in dist/).

@@ -21,6 +21,23 @@ export function readPreviousRender(root: string, folders: readonly string[] = CO
 }
 
 /**
+ * The previous render's files read one at a time, when asked (the diff's `EarlierRender`, which asks
+ * only for the files its index may reuse): a file's text, or undefined when it is not a plain file
+ * under `folders` (the same files `readPreviousRender` reads).
+ */
+export function previousRenderReader(root: string, folders: readonly string[] = COMPARED_OUTPUTS): (file: string) => string | undefined {
+  return (file) => {
+    if (!folders.includes(file.split('/')[0]) || file.split('/').some((part) => part === '..' || part === '')) return undefined;
+    const full = path.join(root, file);
+    try {
+      return fs.lstatSync(full, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(full, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/**
  * `previous` (a render read before `next` was made), where a file has the same text in `next`
  * sharing `next`'s string instead of holding a second copy: with thousands of apps, most of the
  * render is unchanged, and two copies of it are tens of megabytes.
