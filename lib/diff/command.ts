@@ -71,14 +71,20 @@ export function isCompared(file: string): boolean {
  * `dist/` is read only when the index may reuse its text (none without an index).
  */
 export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
+  return renderWorkingTreeCounted(root, siteFile).files;
+}
+
+/** renderWorkingTree, with how many manifests took their text from `dist/` (`reused`) and how many were serialised. */
+export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number } {
   const { site, apps, lock } = loadInputs(root, siteFile);
   const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), previousRenderReader(root));
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
   // objects are the ones in dist/).
   const analysis = new AnalysisCache(path.join(root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'read-only');
-  const rendered = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis).files.filter((f) => isCompared(f.path));
-  return [...rendered, ...handWrittenDocs(root, rendered)];
+  const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis);
+  const rendered = files.filter((f) => isCompared(f.path));
+  return { files: [...rendered, ...handWrittenDocs(root, rendered)], reused: documents.reused, serialised: documents.dumped };
 }
 
 /**
