@@ -168,9 +168,11 @@ function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?:
   const time = options.time;
   options.progress?.('loading');
   const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds));
-  // The checkout's own vendored charts and committed renders when it has them, else this code's.
-  const ownRenderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : undefined;
-  const renderer = ownRenderer ?? new ChartRenderer();
+  // The checkout's own vendored charts and committed renders when it has them, else this code's;
+  // without synth's cache, no memo of the vendored files' hashes is read (or written) either.
+  const hashMemo = options.cache !== false;
+  const ownRenderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root, hashMemo }) : undefined;
+  const renderer = ownRenderer ?? new ChartRenderer({ hashMemo });
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');
   const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis);
