@@ -5,6 +5,7 @@ import { ConfigError } from '../config/errors';
 
 import { listFiles } from '../k8s/walk';
 import { PlatformError } from '../platform-error';
+import type { ParseManifests } from '../k8s/tree';
 import type { RenderedFile } from '../render/rendered-file';
 import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
@@ -74,8 +75,12 @@ export function renderWorkingTree(root: string, siteFile?: string): RenderedFile
   return renderWorkingTreeCounted(root, siteFile).files;
 }
 
-/** renderWorkingTree, with how many manifests took their text from `dist/` (`reused`) and how many were serialised. */
-export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number } {
+/**
+ * renderWorkingTree, with how many manifests took their text from `dist/` (`reused`) and how many
+ * were serialised, and the documents of its manifests (`RenderedDocuments.parse`: the documents
+ * serialised for a file with that text, else parsed).
+ */
+export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number; documents: ParseManifests } {
   const { site, apps, lock } = loadInputs(root, siteFile);
   const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), previousRenderReader(root));
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
@@ -84,7 +89,7 @@ export function renderWorkingTreeCounted(root: string, siteFile?: string): { fil
   const analysis = new AnalysisCache(path.join(root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'read-only');
   const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis);
   const rendered = files.filter((f) => isCompared(f.path));
-  return { files: [...rendered, ...handWrittenDocs(root, rendered)], reused: documents.reused, serialised: documents.dumped };
+  return { files: [...rendered, ...handWrittenDocs(root, rendered)], reused: documents.reused, serialised: documents.dumped, documents: documents.parse };
 }
 
 /**
@@ -100,10 +105,12 @@ export function diffWorkingTree(options: DiffRunOptions): DiffRun {
   const root = path.resolve(options.root);
   const base = options.base !== undefined ? { sha: resolveRevision(root, options.base), label: '' } : defaultBase(root);
   const baseLabel = base.label || `${options.base} (${base.sha.slice(0, 12)})`;
-  const headFiles = options.head ? options.head() : renderWorkingTree(root, options.siteFile);
+  // The head's render gives the documents it serialised: its manifests are not parsed back.
+  const rendered = options.head ? undefined : renderWorkingTreeCounted(root, options.siteFile);
+  const headFiles = rendered ? rendered.files : options.head!();
   // Committed files with the head's bytes are not read from git again (see readRevision).
   const baseFiles = readRevision(root, base.sha, DIFF_FOLDERS, new Map(headFiles.map((f) => [f.path, f.content])));
-  return { diff: diffTrees(baseFiles, headFiles), baseSha: base.sha, baseLabel, headLabel: options.headLabel ?? 'working tree' };
+  return { diff: diffTrees(baseFiles, headFiles, rendered ? { headDocuments: rendered.documents } : {}), baseSha: base.sha, baseLabel, headLabel: options.headLabel ?? 'working tree' };
 }
 
 /** What `diff.json` holds: the review gate reads `risky` (a missing or unreadable file counts as risky). */
