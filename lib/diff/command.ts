@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Invocation } from '../command-line/invocation';
+import { APP_SPEC_CACHE_FILE, AppSpecCache } from '../config/app-spec-cache';
 import { ConfigError } from '../config/errors';
 
 import { listFiles } from '../k8s/walk';
@@ -67,8 +68,8 @@ export function isCompared(file: string): boolean {
 /**
  * Renders the working tree's site in memory (nothing is written). Like synth, it takes the text of
  * an object that did not change since the last synth from `dist/` (the render index of
- * `.synth-cache/`) and the node-failure analysis synth kept when what it reads is the same, both
- * read only: the same bytes, without serialising most of the tree or simulating again. A file of
+ * `.synth-cache/`), the node-failure analysis synth kept when what it reads is the same, and the
+ * app specs it validated, all read only: the same bytes, without serialising most of the tree or simulating again. A file of
  * `dist/` is read only when the index may reuse its text (none without an index).
  */
 export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
@@ -81,7 +82,8 @@ export function renderWorkingTree(root: string, siteFile?: string): RenderedFile
  * serialised for a file with that text, else parsed).
  */
 export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number; documents: ParseManifests } {
-  const { site, apps, lock } = loadInputs(root, siteFile);
+  // The app specs synth validated, read only (nothing is written).
+  const { site, apps, lock } = loadInputs(root, siteFile, undefined, undefined, undefined, new AppSpecCache(path.join(root, APP_SPEC_CACHE_FILE), checksCodeFingerprint()));
   const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), previousRenderReader(root));
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
