@@ -6,6 +6,7 @@ import type { AppSpec } from './config/app-schema';
 import { ConfigError } from './config/errors';
 import { loadSite, siteFileIssues } from './config/load';
 import { loadApps } from './config/load-apps';
+import { APP_SPEC_CACHE_FILE, AppSpecCache } from './config/app-spec-cache';
 import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
@@ -116,11 +117,11 @@ export interface PlatformInputs {
  * Loads and validates `site.yaml` (its `versions:` keys against `pinNames`, every pin of the layer
  * index by default; its DBaaS against what `layerNeeds` keep), the app specs of `apps/` (their hosts
  * and databases against what `layerNeeds` take, every layer's of the index by default) and
- * `apps.lock.yaml`; throws naming every problem.
+ * `apps.lock.yaml`; throws naming every problem. `specs`: app specs validated by an earlier synth (see `loadApps`).
  */
-export function loadInputs(root: string, siteFile?: string, appsDir?: string, pinNames: readonly string[] = PIN_NAMES, layerNeeds: readonly LayerNeeds[] = LAYER_NEEDS): PlatformInputs {
+export function loadInputs(root: string, siteFile?: string, appsDir?: string, pinNames: readonly string[] = PIN_NAMES, layerNeeds: readonly LayerNeeds[] = LAYER_NEEDS, specs?: AppSpecCache): PlatformInputs {
   const site = loadSite(siteFile ?? path.join(root, 'site.yaml'), pinNames, layerNeeds);
-  const apps = loadApps(appsDir ?? path.join(root, 'apps'), site, layerNeeds);
+  const apps = loadApps(appsDir ?? path.join(root, 'apps'), site, layerNeeds, specs);
   const lock = readLock(path.join(root, LOCK_FILE), site.paas.pool);
   return { site, apps, lock };
 }
@@ -164,13 +165,15 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
  * files, facts and documents, and the chart renderer when it is the checkout's own (its memo of the
  * vendored files' hashes is saved with synth's other caches).
  */
-function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?: AnalysisCache): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer } {
+function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?: AnalysisCache, specs?: AppSpecCache): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer } {
   const time = options.time;
   options.progress?.('loading');
-  const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds));
-  // The checkout's own vendored charts and committed renders when it has them, else this code's.
-  const ownRenderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root }) : undefined;
-  const renderer = ownRenderer ?? new ChartRenderer();
+  const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds, specs));
+  // The checkout's own vendored charts and committed renders when it has them, else this code's;
+  // without synth's cache, no memo of the vendored files' hashes is read (or written) either.
+  const hashMemo = options.cache !== false;
+  const ownRenderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root, hashMemo }) : undefined;
+  const renderer = ownRenderer ?? new ChartRenderer({ hashMemo });
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');
   const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis);
@@ -199,7 +202,9 @@ export function synth(options: SynthOptions): SynthResult {
     // it returns, not held while verify holds the whole tree (thousands of apps: hundreds of MB).
     // The last node-failure analysis (lib/ha/analysis-cache.ts): this synth's is written with the other caches, after the swap.
     const analysis = cache ? new AnalysisCache(path.join(options.root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'deferred') : undefined;
-    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis);
+    // The app specs validated by the last synth (lib/config/app-spec-cache.ts).
+    const specs = cache ? timed(time, 'load', () => new AppSpecCache(path.join(options.root, APP_SPEC_CACHE_FILE), checksCodeFingerprint())) : undefined;
+    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, specs);
     const registry = options.registry ?? new SchemaRegistry();
     const previous = timed(time, 'load', () => shareUnchanged(before, files));
     options.progress?.('verifying and writing');
@@ -215,6 +220,7 @@ export function synth(options: SynthOptions): SynthResult {
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());
     if (analysis) timed(time, 'write', () => analysis.flush());
+    if (specs) timed(time, 'write', () => specs.save());
     if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveTreeHashes());
     if (cache) timed(time, 'write', () => saveRenderIndex(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), documents.index()));
     return { files, objects: countObjects(files), outputs: written.outputs, previous };

@@ -113,6 +113,34 @@ describe('synth\'s caches change nothing but the time', () => {
     expect([...warm].filter(([k, v]) => cold.get(k) !== v).map(([k]) => k).join('\n')).toContain(generatedApp(3).name);
   });
 
+  test('GIVEN the cache of the last synth WHEN an app\'s spec gets a problem THEN synth refuses it with the same message as without a cache, and after it is put right the outputs equal a synth without a cache', () => {
+    run(root);
+    const file = path.join(root, 'apps', `${generatedApp(4).name}.yaml`);
+    const good = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, good.replace('port: 8080', 'port: 99999'));
+    const message = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    const warm = message(() => run(root));
+    expect(warm).toMatch(/99999/);
+    const copy = fs.mkdtempSync(`${root}-cold-`);
+    try {
+      fs.cpSync(root, copy, { recursive: true });
+      fs.rmSync(path.join(copy, CACHE_DIR), { recursive: true, force: true });
+      expect(message(() => synth({ root: copy, registry, log: () => undefined })).split(path.relative(process.cwd(), copy)).join(path.relative(process.cwd(), root))).toBe(warm);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+    fs.writeFileSync(file, good);
+    run(root);
+    expect(outputs(root)).toEqual(coldOutputs(root));
+  });
+
   test('GIVEN the cache of the last synth WHEN the site changes what verify\'s HA rules read (the recovery budget) THEN the outputs equal a synth without a cache', () => {
     run(root);
     const site = fs.readFileSync(path.join(root, 'site.yaml'), 'utf8');

@@ -4,6 +4,7 @@ import { loadYamlData } from '../k8s/manifest-yaml';
 import { checkAppAgainstPlatform, checkAppDatabasesTogether, checkAppTcpPortsTogether } from './app-platform-rules';
 import { checkAppAgainstSite, checkAppRules, checkAppsTogether, checkKindFields } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
+import { appContextDigest, AppSpecCache, appSpecKey } from './app-spec-cache';
 import { ConfigError, ConfigIssue } from './errors';
 import { isSystemError, readInputFile, unreadable } from './input-file';
 import { deepFreeze, readYaml, sortIssues, zodIssues } from './load';
@@ -78,13 +79,16 @@ export function appFiles(dir: string): string[] {
  * Loads every app spec of `dir` (`apps/*.yaml`) and checks them together: every file's
  * problems are reported at once, then rules across apps (one app per host name, no object two
  * apps would both render, no database two apps bind, no TCP port two apps expose);
- * `layerNeeds`: see `parseApp`.
+ * `layerNeeds`: see `parseApp`. `cache` (synth's): a spec validated by an earlier synth for the same
+ * file text, site and layers' needs is taken from there instead of parsed and checked again; a file
+ * with a problem is always parsed, and the rules across apps always run.
  */
-export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNeeds[]): AppSpec[] {
+export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNeeds[], cache?: AppSpecCache): AppSpec[] {
   const issues: ConfigIssue[] = [];
   const apps: AppSpec[] = [];
   const names = new Map<string, string>();
   const texts = new Map<string, string>();
+  const context = cache ? appContextDigest(site, layerNeeds) : undefined;
   for (const file of appFiles(dir)) {
     const shown = path.relative(process.cwd(), file) || file;
     const name = appNameOf(file);
@@ -96,7 +100,18 @@ export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNee
     try {
       const text = readInputFile(file, shown, 'the app spec');
       texts.set(name, text);
-      apps.push(parseApp(text, shown, site, layerNeeds));
+      const key = cache && context !== undefined ? appSpecKey(name, text, context) : undefined;
+      const cached = key === undefined ? undefined : cache?.get(key);
+      if (cached) {
+        apps.push(deepFreeze({ ...cached, name, file: shown }));
+        continue;
+      }
+      const spec = parseApp(text, shown, site, layerNeeds);
+      if (key !== undefined) {
+        const { name: _name, file: _file, ...validated } = spec;
+        cache?.put(key, validated);
+      }
+      apps.push(spec);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       issues.push(...e.issues);

@@ -1,15 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Invocation } from '../command-line/invocation';
+import { APP_SPEC_CACHE_FILE, AppSpecCache } from '../config/app-spec-cache';
 import { ConfigError } from '../config/errors';
 
 import { listFiles } from '../k8s/walk';
 import { PlatformError } from '../platform-error';
+import type { ParseManifests } from '../k8s/tree';
 import type { RenderedFile } from '../render/rendered-file';
 import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
 import { loadInputs, renderSiteAnalysed } from '../synth';
-import { readPreviousRender } from '../render/previous';
+import { previousRenderReader } from '../render/previous';
 import { EarlierRender, RENDER_INDEX_FILE } from '../render/text-index';
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from '../ha/analysis-cache';
 import { checksCodeFingerprint } from '../verify/check-cache';
@@ -66,18 +68,30 @@ export function isCompared(file: string): boolean {
 /**
  * Renders the working tree's site in memory (nothing is written). Like synth, it takes the text of
  * an object that did not change since the last synth from `dist/` (the render index of
- * `.synth-cache/`) and the node-failure analysis synth kept when what it reads is the same, both
- * read only: the same bytes, without serialising most of the tree or simulating again.
+ * `.synth-cache/`), the node-failure analysis synth kept when what it reads is the same, and the
+ * app specs it validated, all read only: the same bytes, without serialising most of the tree or simulating again. A file of
+ * `dist/` is read only when the index may reuse its text (none without an index).
  */
 export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
-  const { site, apps, lock } = loadInputs(root, siteFile);
-  const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), readPreviousRender(root));
+  return renderWorkingTreeCounted(root, siteFile).files;
+}
+
+/**
+ * renderWorkingTree, with how many manifests took their text from `dist/` (`reused`) and how many
+ * were serialised, and the documents of its manifests (`RenderedDocuments.parse`: the documents
+ * serialised for a file with that text, else parsed).
+ */
+export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number; documents: ParseManifests } {
+  // The app specs synth validated, read only (nothing is written).
+  const { site, apps, lock } = loadInputs(root, siteFile, undefined, undefined, undefined, new AppSpecCache(path.join(root, APP_SPEC_CACHE_FILE), checksCodeFingerprint()));
+  const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), previousRenderReader(root));
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
   // objects are the ones in dist/).
   const analysis = new AnalysisCache(path.join(root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'read-only');
-  const rendered = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis).files.filter((f) => isCompared(f.path));
-  return [...rendered, ...handWrittenDocs(root, rendered)];
+  const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis);
+  const rendered = files.filter((f) => isCompared(f.path));
+  return { files: [...rendered, ...handWrittenDocs(root, rendered)], reused: documents.reused, serialised: documents.dumped, documents: documents.parse };
 }
 
 /**
@@ -93,10 +107,12 @@ export function diffWorkingTree(options: DiffRunOptions): DiffRun {
   const root = path.resolve(options.root);
   const base = options.base !== undefined ? { sha: resolveRevision(root, options.base), label: '' } : defaultBase(root);
   const baseLabel = base.label || `${options.base} (${base.sha.slice(0, 12)})`;
-  const headFiles = options.head ? options.head() : renderWorkingTree(root, options.siteFile);
+  // The head's render gives the documents it serialised: its manifests are not parsed back.
+  const rendered = options.head ? undefined : renderWorkingTreeCounted(root, options.siteFile);
+  const headFiles = rendered ? rendered.files : options.head!();
   // Committed files with the head's bytes are not read from git again (see readRevision).
   const baseFiles = readRevision(root, base.sha, DIFF_FOLDERS, new Map(headFiles.map((f) => [f.path, f.content])));
-  return { diff: diffTrees(baseFiles, headFiles), baseSha: base.sha, baseLabel, headLabel: options.headLabel ?? 'working tree' };
+  return { diff: diffTrees(baseFiles, headFiles, rendered ? { headDocuments: rendered.documents } : {}), baseSha: base.sha, baseLabel, headLabel: options.headLabel ?? 'working tree' };
 }
 
 /** What `diff.json` holds: the review gate reads `risky` (a missing or unreadable file counts as risky). */

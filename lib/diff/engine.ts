@@ -1,3 +1,4 @@
+import type { ParseManifests } from '../k8s/tree';
 import type { RenderedFile } from '../render/rendered-file';
 import { dumpManifest } from '../k8s/manifest-yaml';
 import { diffObject } from './crd';
@@ -17,6 +18,12 @@ export interface DiffOptions {
    * @default true
    */
   readonly failureImpact?: boolean;
+  /**
+   * Reads the documents of a head manifest as `loadManifests` does: the head render's
+   * `RenderedDocuments.parse`, which gives the documents it serialised instead of parsing their text.
+   * @default loadManifests
+   */
+  readonly headDocuments?: ParseManifests;
 }
 
 /** Comment lines at the top of a rendered file (the header), left out when an object is shown in full. */
@@ -130,7 +137,7 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
     const problems: string[] = [];
     for (const [file, into, side] of [[a, before, 'base'], [b, after, 'head']] as const) {
       if (!file) continue;
-      const parsed = parseManifests(file);
+      const parsed = parseManifests(file, side === 'head' ? options.headDocuments : undefined);
       if (parsed.problem !== undefined) problems.push(`${side}: ${parsed.problem}`);
       else {
         objectsIn.set(`${side}:${path}`, parsed.objects.length);

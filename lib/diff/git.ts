@@ -28,9 +28,14 @@ function tryGit(root: string, args: readonly string[]): string | undefined {
 
 /** The repository's top folder and `root`'s path inside it (`""` or `sub/`). */
 function repository(root: string): { top: string; prefix: string } {
-  const top = tryGit(root, ['rev-parse', '--show-toplevel']);
-  if (top === undefined) throw new DiffError(`${root} is not inside a git repository; run the diff in a clone of the platform repository (or pass --root <checkout>)`);
-  return { top, prefix: tryGit(root, ['rev-parse', '--show-prefix']) ?? '' };
+  // One git call: the top folder's line, then the prefix's (empty at the top).
+  let lines: string[];
+  try {
+    lines = git(root, ['rev-parse', '--show-toplevel', '--show-prefix']).toString('utf8').split('\n');
+  } catch {
+    throw new DiffError(`${root} is not inside a git repository; run the diff in a clone of the platform repository (or pass --root <checkout>)`);
+  }
+  return { top: lines[0], prefix: lines[1] ?? '' };
 }
 
 /** The commit a revision names, or a DiffError saying what to pass instead. */

@@ -28,6 +28,11 @@ function isHelmController(obj: JsonMap): boolean {
   return (obj.kind === 'HelmChart' || obj.kind === 'HelmChartConfig') && splitApiVersion(String(obj.apiVersion)).group === 'helm.cattle.io';
 }
 
+/** Whether `expandEmbeddedValues` may change `obj` (an Argo CD Application, a helm-controller object). */
+export function holdsEmbeddedValues(obj: JsonMap): boolean {
+  return isApplication(obj) || isHelmController(obj);
+}
+
 /** The Argo CD sources of an Application, with the path of each. */
 function sources(obj: JsonMap): { path: string; source: JsonMap }[] {
   const out: { path: string; source: JsonMap }[] = [];

@@ -70,6 +70,13 @@ export interface ChartRendererOptions {
    * @default true when the environment variable TSYS_FRESH_RENDER is set (`npm run synth -- --fresh`)
    */
   readonly fresh?: boolean;
+  /**
+   * Whether the vendored files' hashes are memoised by stat in the checkout's `TREE_HASH_MEMO_FILE`
+   * (read on first use, written by `saveTreeHashes`); without, every vendored file is hashed and no
+   * file of `.synth-cache/` is read or written (`synth({ cache: false })`).
+   * @default true
+   */
+  readonly hashMemo?: boolean;
 }
 
 /** One process-wide memo: tests build the platform many times with the same charts. */
@@ -91,6 +98,7 @@ function valuesCheckSource(): string {
 export class ChartRenderer {
   public readonly root: string;
   public readonly fresh: boolean;
+  private readonly hashMemo: boolean;
   private lockCache?: VendorLock;
   private treeMemo?: TreeHashMemo;
   /** The renders this build used, by release (each becomes `render-cache/<release>.yaml`). */
@@ -99,6 +107,7 @@ export class ChartRenderer {
   constructor(options: ChartRendererOptions = {}) {
     this.root = options.root ?? REPO_ROOT;
     this.fresh = options.fresh ?? !!process.env.TSYS_FRESH_RENDER;
+    this.hashMemo = options.hashMemo ?? true;
   }
 
   /** The memo of the vendored files' hashes (read on first use). */
@@ -189,7 +198,7 @@ export class ChartRenderer {
     let actual = checkedTrees.get(dir);
     if (actual === undefined) {
       // Unchanged files (same stat) are not read again; a mismatch is confirmed from the bytes.
-      actual = this.fresh ? hashTree(dir) : this.treeHashes().hashTree(dir);
+      actual = this.fresh || !this.hashMemo ? hashTree(dir) : this.treeHashes().hashTree(dir);
       if (actual !== sha256) actual = hashTree(dir);
       checkedTrees.set(dir, actual);
     }

@@ -51,14 +51,23 @@ export class EarlierRender implements EarlierTexts {
   /** Why the index was ignored, if it was (for tests and the curious). */
   public readonly ignored?: string;
   private readonly entries: Map<string, readonly [string, string]>;
-  private readonly texts: Map<string, string>;
+  private readonly text: (path: string) => string | undefined;
 
-  /** The index at `file` written by `code` (the checks' code fingerprint), over `previous` (the render on disk). */
-  public constructor(file: string, code: string, previous: readonly RenderedFile[]) {
+  /**
+   * The index at `file` written by `code` (the checks' code fingerprint), over `previous`: the render
+   * on disk, as files already read, or as a reader of one file's text (undefined when there is none),
+   * asked only for a file the index lists for the same document digest (see `previousRenderReader`).
+   */
+  public constructor(file: string, code: string, previous: readonly RenderedFile[] | ((path: string) => string | undefined)) {
     const read = EarlierRender.read(file, textsCode(code));
     this.entries = read.entries;
     if (read.ignored) this.ignored = read.ignored;
-    this.texts = new Map(read.entries.size ? previous.map((f) => [f.path, f.content]) : []);
+    if (typeof previous === 'function') {
+      this.text = previous;
+    } else {
+      const texts = new Map(read.entries.size ? previous.map((f) => [f.path, f.content]) : []);
+      this.text = (p) => texts.get(p);
+    }
   }
 
   private static read(file: string, code: string): { entries: Map<string, readonly [string, string]>; ignored?: string } {
@@ -86,7 +95,7 @@ export class EarlierRender implements EarlierTexts {
   public reuse(file: string, digest: string): { text: string; textDigest: string } | undefined {
     const entry = this.entries.get(file);
     if (!entry || entry[0] !== digest) return undefined;
-    const text = this.texts.get(file);
+    const text = this.text(file);
     if (text === undefined || textDigest(text) !== entry[1]) return undefined;
     return { text, textDigest: entry[1] };
   }

@@ -1,5 +1,7 @@
 import { diffTrees } from '../../lib/diff/engine';
 import { describeRef, GroupDiff } from '../../lib/diff/model';
+import * as manifestYaml from '../../lib/k8s/manifest-yaml';
+import { RenderedDocuments } from '../../lib/render/documents';
 import { toYamlDocument } from '../../lib/render/rendered-file';
 import { renderSite } from '../../lib/synth';
 import { shippedSite } from '../helpers';
@@ -119,6 +121,32 @@ describe('diff engine', () => {
     });
     const diff = diffTrees([file('argocd', chart(2))], [file('argocd', chart(3))]);
     expect(diff.groups[0].changed[0].fields).toEqual([{ path: 'spec.valuesContent.server.replicas', op: 'changed', before: 2, after: 3 }]);
+  });
+
+  test('GIVEN the head render\'s documents WHEN diffed with them THEN the head\'s manifests are not parsed, the diff is the one of their texts, and the render\'s documents are left as they were (embedded values expanded in a copy)', () => {
+    const chart = (replicas: number) => ({
+      apiVersion: 'helm.cattle.io/v1', kind: 'HelmChart', metadata: { name: 'argo-cd', namespace: 'kube-system' },
+      spec: { chart: 'argo-cd', valuesContent: `server:\n  replicas: ${replicas}\n` },
+    });
+    const headObjects = [chart(3), edit(deployment('site', 'web'), (d) => { d.spec.replicas = 5; }), configMap('new', 'web')];
+    const documents = new RenderedDocuments();
+    const head = [...base.filter((f) => !f.path.includes('deployment-site')), ...headObjects.map((o) => {
+      const f = file(o.kind === 'HelmChart' ? 'argocd' : 'dist/web', o);
+      return { path: f.path, content: documents.serialise(f.path, o) };
+    })];
+    const before = [...base, file('argocd', chart(2))];
+    const parsed = diffTrees(before, head);
+    const load = jest.spyOn(manifestYaml, 'loadManifests');
+    try {
+      const fromDocuments = diffTrees(before, head, { headDocuments: documents.parse });
+      expect(fromDocuments).toEqual(parsed);
+      // Only the base's changed manifests (the HelmChart and the Deployment) were parsed.
+      expect(load.mock.calls.map(([, f]) => f).sort()).toEqual(['argocd/helmchart-argo-cd.yaml', 'dist/web/deployment-site.yaml']);
+    } finally {
+      load.mockRestore();
+    }
+    expect(parsed.groups.flatMap((g) => g.changed.flatMap((c) => c.fields.map((f) => f.path)))).toEqual(expect.arrayContaining(['spec.valuesContent.server.replicas', 'spec.replicas']));
+    expect(documents.parse(head.find((f) => f.path.includes('helmchart'))!.content, 'argocd/helmchart-argo-cd.yaml')).toEqual([chart(3)]);
   });
 
   test('GIVEN a file holding several YAML documents WHEN diffed THEN each document is its own object and only the changed one is reported', () => {

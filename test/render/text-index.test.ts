@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as manifestYaml from '../../lib/k8s/manifest-yaml';
 import { documentDigest, RenderedDocuments, textDigest } from '../../lib/render/documents';
+import { previousRenderReader } from '../../lib/render/previous';
 import { EarlierRender, RENDER_INDEX_FILE, saveRenderIndex } from '../../lib/render/text-index';
 import { synth } from '../../lib/synth';
 import { CHECK_CACHE_FILE } from '../../lib/verify/check-cache';
@@ -77,6 +78,37 @@ describe('the texts of the previous render, reused for objects that did not chan
       expect(documents.serialise(FILE, OBJ)).toBe(previous[0].content);
       expect(documents.reused).toBe(0);
     }
+  });
+
+  test('GIVEN the previous render as a reader of files WHEN objects are serialised THEN only a file the index lists for the same document is read, and none when there is no index', () => {
+    const previous = rendered();
+    const asked: string[] = [];
+    const reader = (file: string) => {
+      asked.push(file);
+      return previous.find((f) => f.path === file)?.content;
+    };
+    const documents = new RenderedDocuments(new EarlierRender(index, CODE, reader));
+    expect(documents.serialise(FILE, OBJ)).toBe(previous[0].content);
+    documents.serialise(FILE.replace('-a.yaml', '-b.yaml'), { ...OBJ, metadata: { name: 'b', namespace: 'x' } });
+    documents.serialise('dist/x/changed.yaml', { ...OBJ, data: { k: 'w' } });
+    expect([documents.reused, documents.dumped]).toEqual([1, 2]);
+    expect(asked).toEqual([FILE]);
+    fs.rmSync(index);
+    asked.length = 0;
+    const cold = new RenderedDocuments(new EarlierRender(index, CODE, reader));
+    expect(cold.serialise(FILE, OBJ)).toBe(previous[0].content);
+    expect([cold.reused, asked]).toEqual([0, []]);
+  });
+
+  test('GIVEN a previous render on disk WHEN read one file at a time THEN a plain file of dist/ or argocd/ gives its text, and anything else (missing, a folder, a symbolic link, another folder, a path out) gives none', () => {
+    for (const [rel, text] of Object.entries({ 'dist/a.yaml': 'a: 1\n', 'argocd/b.yaml': 'b: 2\n', 'docs/c.md': 'c\n', 'dist/sub/d.yaml': 'd: 4\n' })) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    }
+    fs.symlinkSync(path.join(dir, 'dist/a.yaml'), path.join(dir, 'dist/link.yaml'));
+    const read = previousRenderReader(dir);
+    expect([read('dist/a.yaml'), read('argocd/b.yaml'), read('dist/sub/d.yaml')]).toEqual(['a: 1\n', 'b: 2\n', 'd: 4\n']);
+    for (const file of ['dist/missing.yaml', 'dist/sub', 'dist/link.yaml', 'docs/c.md', 'dist/../docs/c.md', 'dist/a.yaml/x']) expect(read(file)).toBeUndefined();
   });
 });
 

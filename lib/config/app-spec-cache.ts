@@ -1,0 +1,159 @@
+import * as fs from 'fs';
+import { sha256, writeCacheFile } from '../cache-file';
+import type { AppSpec } from './app-schema';
+import { LayerNeeds, platformDatabases, platformHosts, publishes } from './platform-rules';
+import type { Site } from './schema';
+
+/**
+ * Where synth keeps the app specs it validated (relative to the checkout, git-ignored): the next
+ * synth takes a spec whose file text, site and layers' needs are the same from here instead of
+ * parsing and checking it again.
+ */
+export const APP_SPEC_CACHE_FILE = '.synth-cache/app-specs.json';
+
+/** The layout of the cache file; another version is ignored. */
+const FORMAT = 1;
+
+/** The cache file's first line: the code it was written by, and the hash of the rest (the entries' JSON). */
+interface CacheHeader {
+  readonly format: number;
+  readonly code: string;
+  readonly sha256: string;
+}
+
+/** A validated spec as kept: everything but the name and file, which come from the file's path. */
+export type CachedSpec = Omit<AppSpec, 'name' | 'file'>;
+
+/**
+ * Whether `value` is held exactly by its JSON: plain objects (no undefined values, no `__proto__`
+ * key), arrays without holes or undefined items, strings, booleans, null, finite numbers other than -0.
+ */
+export function isJsonExact(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonExact(value[i])) return false;
+    return true;
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__' || !isJsonExact((value as Record<string, unknown>)[key])) return false;
+    }
+    return Object.getOwnPropertySymbols(value).length === 0;
+  }
+  return false;
+}
+
+/**
+ * What an app spec's checks read besides its file, as a digest: the site (all of it) and, for the
+ * site, what the layers publish and keep (each UI's condition evaluated for this site, the hosts and
+ * databases the platform takes). Undefined when the site is not plain JSON (nothing is cached then).
+ */
+export function appContextDigest(site: Site, layerNeeds?: readonly LayerNeeds[]): string | undefined {
+  if (!isJsonExact(site)) return undefined;
+  const needs = layerNeeds?.map((n) => ({
+    layer: n.layer,
+    component: n.component ?? null,
+    uis: (n.uis ?? []).map((ui) => ({ subdomain: ui.subdomain, what: ui.what, published: publishes(site, ui) })),
+    databases: n.databases ?? [],
+  }));
+  const taken = layerNeeds ? { hosts: platformHosts(site, layerNeeds), databases: platformDatabases(site, layerNeeds) } : null;
+  return sha256(JSON.stringify({ site, needs: needs ?? null, taken }));
+}
+
+/** The key of an app spec: its name (from the file name), its file's text, and its context (`appContextDigest`). */
+export function appSpecKey(name: string, text: string, context: string): string {
+  return sha256(`${name}\0${context}\0${text}`);
+}
+
+/**
+ * App specs validated by an earlier synth, content-addressed (`appSpecKey`), under the fingerprint of
+ * the code that validated them. Only specs that passed every check are kept: a file with a problem
+ * is always parsed again, so its `file:line:col` messages come out the same.
+ *
+ * An optimisation only: a load with it gives the same specs as one without. A file that does not
+ * read, was written by other code (stale), or whose entries do not match the hash of its first line
+ * (corrupted) is ignored as a whole. Only the entries used in a run are saved.
+ */
+export class AppSpecCache {
+  /** Specs taken from the file, and specs validated, in this run. */
+  public reused = 0;
+  public computed = 0;
+  /** Why the file was ignored, if it was (for tests and the curious). */
+  public readonly ignored?: string;
+  private readonly previous: Map<string, string>;
+  private readonly used = new Map<string, string>();
+  private readonly intact: boolean;
+
+  /** The cache at `file` (absolute), for specs validated by `code` (the checks' code fingerprint). */
+  public constructor(private readonly file: string, private readonly code: string) {
+    const read = AppSpecCache.read(file, code);
+    this.previous = read.entries;
+    this.intact = read.intact;
+    if (read.ignored) this.ignored = read.ignored;
+  }
+
+  private static read(file: string, code: string): { entries: Map<string, string>; intact: boolean; ignored?: string } {
+    const entries = new Map<string, string>();
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return { entries, intact: false };
+    }
+    const eol = text.indexOf('\n');
+    let header: Partial<CacheHeader>;
+    let body: unknown;
+    try {
+      header = JSON.parse(text.slice(0, eol < 0 ? text.length : eol)) as Partial<CacheHeader>;
+      if (!header || header.format !== FORMAT) return { entries, intact: false, ignored: 'another format' };
+      if (header.code !== code) return { entries, intact: false, ignored: 'written by other code' };
+      const rest = eol < 0 ? '' : text.slice(eol + 1);
+      if (header.sha256 !== sha256(rest)) return { entries, intact: false, ignored: 'corrupted' };
+      body = JSON.parse(rest);
+    } catch {
+      return { entries, intact: false, ignored: 'not JSON' };
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return { entries, intact: false, ignored: 'another format' };
+    for (const [key, spec] of Object.entries(body as Record<string, unknown>)) {
+      if (typeof spec === 'string') entries.set(key, spec);
+    }
+    return { entries, intact: true };
+  }
+
+  /** The spec validated for `key`, as a fresh object; undefined when there is none. */
+  public get(key: string): CachedSpec | undefined {
+    const json = this.previous.get(key) ?? this.used.get(key);
+    if (json === undefined) return undefined;
+    let spec: unknown;
+    try {
+      spec = JSON.parse(json);
+    } catch {
+      return undefined;
+    }
+    if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return undefined;
+    this.previous.delete(key);
+    this.used.set(key, json);
+    this.reused++;
+    return spec as CachedSpec;
+  }
+
+  /** Remembers the spec validated for `key` (not when its JSON would not give it back exactly). */
+  public put(key: string, spec: CachedSpec): void {
+    this.computed++;
+    if (isJsonExact(spec)) this.used.set(key, JSON.stringify(spec));
+  }
+
+  /**
+   * Writes the entries used in this run (atomically; a failure only loses the cache). A run that
+   * used every entry of an intact file and validated none leaves the file as it is.
+   */
+  public save(): void {
+    if (this.intact && this.computed === 0 && this.previous.size === 0) return;
+    const body = JSON.stringify(Object.fromEntries([...this.used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+    const header: CacheHeader = { format: FORMAT, code: this.code, sha256: sha256(body) };
+    writeCacheFile(this.file, `${JSON.stringify(header)}\n${body}`);
+  }
+}

@@ -1,0 +1,133 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
+import { AppSpecCache, isJsonExact } from '../../lib/config/app-spec-cache';
+import { ConfigError } from '../../lib/config/errors';
+import { loadApps } from '../../lib/config/load-apps';
+import type { LayerNeeds } from '../../lib/config/platform-rules';
+import * as manifestYaml from '../../lib/k8s/manifest-yaml';
+import { LAYER_NEEDS } from '../../lib/layers';
+import { generatedApp } from '../../scripts/bench-apps';
+import { shippedSite, siteWith, writeTree } from '../helpers';
+
+const CODE = 'the code';
+const site = shippedSite();
+
+/** A folder of apps 0..n-1 (bench-apps' mix: rolling, blue/green, canary, volumes and a database, autoscaled). */
+function appsDir(n: number): string {
+  return writeTree(Object.fromEntries(Array.from({ length: n }, (_, i) => [`apps/${generatedApp(i).name}.yaml`, generatedApp(i).text])));
+}
+
+/** loadApps with the cache at `file`, saved after (as synth does after a verified swap), and how many files were parsed. */
+function load(dir: string, file: string, options: { site?: typeof site; needs?: readonly LayerNeeds[]; code?: string } = {}) {
+  const cache = new AppSpecCache(file, options.code ?? CODE);
+  const parse = jest.spyOn(manifestYaml, 'loadYamlData');
+  try {
+    const apps = loadApps(path.join(dir, 'apps'), options.site ?? site, options.needs ?? LAYER_NEEDS, cache);
+    cache.save();
+    return { apps, parsed: parse.mock.calls.length, cache };
+  } finally {
+    parse.mockRestore();
+  }
+}
+
+/** The error loadApps throws, as text (every issue with its file, line and column). */
+function failure(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('the app specs validated by the last synth', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = appsDir(10);
+    file = path.join(dir, '.synth-cache', 'app-specs.json');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('GIVEN the cache of a load WHEN the same apps load again THEN no file is parsed, and the specs are the same (deeply, frozen) as without a cache', () => {
+    const without = loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS);
+    const cold = load(dir, file);
+    expect(cold.parsed).toBe(10);
+    const warm = load(dir, file);
+    expect([warm.parsed, warm.cache.reused, warm.cache.computed]).toEqual([0, 10, 0]);
+    expect(isDeepStrictEqual(warm.apps, without)).toBe(true);
+    expect(JSON.stringify(warm.apps)).toBe(JSON.stringify(without));
+    expect(warm.apps.every((a) => Object.isFrozen(a) && Object.isFrozen(a.expose))).toBe(true);
+  });
+
+  test('GIVEN the cache WHEN one app\'s file changes THEN only that app is parsed, and its spec is the new one', () => {
+    load(dir, file);
+    fs.writeFileSync(path.join(dir, 'apps', `${generatedApp(3).name}.yaml`), generatedApp(3, '2.0.0').text);
+    const warm = load(dir, file);
+    expect([warm.parsed, warm.cache.reused]).toEqual([1, 9]);
+    expect(warm.apps[3].image).toMatch(/:2\.0\.0$/);
+  });
+
+  test('GIVEN the cache WHEN the site changes THEN every app is parsed again', () => {
+    load(dir, file);
+    const other = siteWith((s) => { s.name = 'other'; });
+    const warm = load(dir, file, { site: other });
+    expect([warm.parsed, warm.cache.reused]).toEqual([10, 0]);
+    expect(isDeepStrictEqual(warm.apps, loadApps(path.join(dir, 'apps'), other, LAYER_NEEDS))).toBe(true);
+  });
+
+  test('GIVEN the cache WHEN a layer now publishes a UI on an app\'s host THEN that app is refused as without a cache (the cached spec is not used)', () => {
+    load(dir, file);
+    const needs: LayerNeeds[] = [...LAYER_NEEDS, { layer: 'extra', uis: [{ subdomain: `${generatedApp(3).name}.apps`, what: 'an extra UI' }] }];
+    const expected = failure(() => loadApps(path.join(dir, 'apps'), site, needs));
+    expect(expected).toContain(generatedApp(3).name);
+    expect(failure(() => load(dir, file, { needs }))).toBe(expected);
+  });
+
+  test('GIVEN an app with a problem WHEN loaded twice with the cache THEN both times it is parsed and refused with the same file:line:col message as without a cache', () => {
+    fs.writeFileSync(path.join(dir, 'apps', 'broken.yaml'), 'image: registry.turnsys.com/apps/broken:1\nports: [ { name: http, port: 99999 } ]\n');
+    const expected = failure(() => loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS));
+    expect(expected).toMatch(/broken\.yaml:2:/);
+    // The first load keeps the ten good apps; the second takes them from the cache, and parses the broken one again.
+    for (const [parsed, reused] of [[11, 0], [1, 10]]) {
+      const cache = new AppSpecCache(file, CODE);
+      const parse = jest.spyOn(manifestYaml, 'loadYamlData');
+      try {
+        expect(failure(() => loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS, cache))).toBe(expected);
+        expect([parse.mock.calls.length, cache.reused]).toEqual([parsed, reused]);
+      } finally {
+        parse.mockRestore();
+      }
+      cache.save();
+    }
+  });
+
+  test('GIVEN a cache file that is not JSON, cut short, changed inside, of another format, or written by other code WHEN loaded THEN it is ignored as a whole, nothing is reused, and the specs are the same', () => {
+    load(dir, file);
+    const text = fs.readFileSync(file, 'utf8');
+    const cases: [string, string | undefined, string?][] = [
+      ['{"format": 1, "co', 'not JSON'],
+      [text.slice(0, Math.floor(text.length / 2)), 'corrupted'],
+      [text.replace('1.0.0', '2.0.0'), 'corrupted'],
+      [text.replace('"format":1', '"format":0'), 'another format'],
+      [text, 'written by other code', 'other code'],
+    ];
+    for (const [garbled, ignored, code] of cases) {
+      fs.writeFileSync(file, garbled);
+      const cache = new AppSpecCache(file, code ?? CODE);
+      expect(cache.ignored).toBe(ignored);
+      expect(isDeepStrictEqual(loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS, cache), loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS))).toBe(true);
+      expect(cache.reused).toBe(0);
+    }
+  });
+
+  test('GIVEN values their JSON does not give back exactly WHEN checked THEN they are not exact (and such a spec is not kept)', () => {
+    for (const v of [undefined, { a: undefined }, [1, , 2], [undefined], new Date(0), new Map(), -0, NaN, Infinity, () => 1, 1n, { ['__proto__']: 1 }]) expect(isJsonExact(v)).toBe(false);
+    for (const v of [null, 'x', 0, 1.5, true, { a: [1, { b: null }] }, []]) expect(isJsonExact(v)).toBe(true);
+    const cache = new AppSpecCache(file, CODE);
+    cache.put('k', { when: new Date(0) } as never);
+    expect(cache.get('k')).toBeUndefined();
+  });
+});
