@@ -136,6 +136,16 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
 }
 
 /**
+ * Builds the platform and renders it to files, in a function of its own: the construct tree (the
+ * largest thing a build makes: thousands of apps, hundreds of MB) is garbage once it returns, not
+ * held by the caller's frame while the HA model, the simulation and verify run.
+ */
+function buildAndRender(site: Site, layers: readonly LayerFactory[] | undefined, apps: readonly AppSpec[], lock: AppsLock | undefined, renderer: ChartRenderer | undefined, time: PhaseTimer<SynthPhase> | undefined, earlier: EarlierTexts | undefined): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
+  const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer));
+  return timed(time, 'render', () => renderPlatformWithFacts(platform, earlier));
+}
+
+/**
  * renderSite, with the typed facts the build declared, the node-failure model its report was
  * computed from, and the documents every manifest was serialised from (the model reads those, as
  * verify does after); `time` is told each phase's time; `earlier` (synth's render index) gives the
@@ -143,8 +153,7 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
  * node-failure analysis.
  */
 export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
-  const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer));
-  const { files, facts, documents } = timed(time, 'render', () => renderPlatformWithFacts(platform, earlier));
+  const { files, facts, documents } = buildAndRender(site, layers, apps, lock, renderer, time, earlier);
   const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse)));
   const report = timed(time, 'simulation', () => failureReportOf(model, analysis));
   return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model, documents };

@@ -301,7 +301,7 @@ function csiNodesOf(cluster: ClusterModel, workloads: readonly Workload[]): Set<
 export function storageNodes(cluster: ClusterModel, workloads: readonly Workload[]): string[] {
   const s = cluster.storage;
   if (!s) return [];
-  const manager = workloads.find((w) => w.kind === 'DaemonSet' && w.name === s.managerDaemonSet);
+  const manager = managerOf(cluster, workloads);
   return cluster.nodes.filter((n) => n.labels[s.diskNodeLabel] === (s.diskNodeValue ?? 'true') && (!manager || !blocked(manager, n))).map((n) => n.name);
 }
 
@@ -425,8 +425,13 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     outcomes.push(w.outsideHa && outage > 0 ? outsideHa({ ...base, after, outageSeconds: outage, verdict, why }, lostNodes) : { ...base, after, outageSeconds: outage, verdict, why });
   }
   // An RWX volume is served by a Longhorn share manager, a singleton of its own wherever the pods are.
+  // Its manager DaemonSet is looked up once per scenario, not once per volume (thousands of apps: hundreds of RWX volumes).
+  let manager: { readonly found?: Workload } | undefined;
   for (const p of placed) {
-    for (const v of longhornVolumes(cluster, p.w).filter((x) => x.accessMode === 'ReadWriteMany')) outcomes.push(shareManagerOutcome(cluster, p.w, v.name, lostNodes, disks, workloads));
+    for (const v of longhornVolumes(cluster, p.w).filter((x) => x.accessMode === 'ReadWriteMany')) {
+      manager ??= { found: managerOf(cluster, workloads) };
+      outcomes.push(shareManagerOutcome(cluster, p.w, v.name, lostNodes, disks, manager.found));
+    }
   }
 
   const vip = workloads.find((w) => w.role === 'api-vip');
@@ -450,9 +455,15 @@ function outsideHa(o: Outcome, lostNodes: readonly string[]): Outcome {
 }
 
 /** The share manager serving an RWX volume: where Longhorn's manager runs, moved by lease (fast failover) or after the node is NotReady. */
-function shareManagerOutcome(cluster: ClusterModel, w: Workload, volume: string, lostNodes: readonly string[], disks: readonly string[], workloads: readonly Workload[]): Outcome {
+/** The storage class's manager DaemonSet among `workloads` (the first of that name), if declared. */
+function managerOf(cluster: ClusterModel, workloads: readonly Workload[]): Workload | undefined {
+  const s = cluster.storage;
+  return s ? workloads.find((x) => x.kind === 'DaemonSet' && x.name === s.managerDaemonSet) : undefined;
+}
+
+/** The outcome of the share manager of `w`'s RWX volume; `manager` is the storage's manager DaemonSet (`managerOf`). */
+function shareManagerOutcome(cluster: ClusterModel, w: Workload, volume: string, lostNodes: readonly string[], disks: readonly string[], manager: Workload | undefined): Outcome {
   const s = cluster.storage!;
-  const manager = workloads.find((x) => x.kind === 'DaemonSet' && x.name === s.managerDaemonSet);
   // The class's share managers run on its disk nodes when it selects them by tag, else wherever the manager runs.
   const tagged = s.diskNodeValue !== undefined ? new Set(disks) : undefined;
   const hosts = cluster.nodes.filter((n) => (!manager || !blocked(manager, n)) && (!tagged || tagged.has(n.name))).map((n) => n.name);

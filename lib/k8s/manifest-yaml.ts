@@ -1,4 +1,5 @@
 import { CORE_SCHEMA, dump, load, loadAll } from 'js-yaml';
+import { dumpBlockYaml } from './block-yaml';
 
 /**
  * The one YAML dialect of rendered manifests, in one place: synth writes them with
@@ -10,9 +11,30 @@ import { CORE_SCHEMA, dump, load, loadAll } from 'js-yaml';
  * and edits that keep comments.
  */
 
-/** YAML of one object as given (callers sort keys): no line folding, no anchors. */
+const DUMP_OPTIONS = { lineWidth: -1, noRefs: true, schema: CORE_SCHEMA, quotingType: '"' } as const;
+
+/** One scalar as js-yaml writes it, when that is one line (and so the same wherever it stands). */
+function scalarYaml(value: unknown): string | undefined {
+  const text = dump(value, DUMP_OPTIONS);
+  const body = text.slice(0, -1);
+  return body.includes('\n') ? undefined : body;
+}
+
+/**
+ * YAML of one object as given (callers sort keys): no line folding, no anchors. Plain data takes
+ * the fast path of the same writer (./block-yaml.ts: the same bytes), anything else js-yaml whole.
+ */
 export function dumpManifest(obj: unknown): string {
-  return dump(obj, { lineWidth: -1, noRefs: true, schema: CORE_SCHEMA, quotingType: '"' });
+  return dumpBlockYaml(obj, scalarYaml, readsAsOtherType) ?? dump(obj, DUMP_OPTIONS);
+}
+
+/** The schema's implicit types (null, booleans, integers, floats), as js-yaml's writer tests a string against them. */
+const IMPLICIT_TYPES = (CORE_SCHEMA as unknown as { readonly compiledImplicit: readonly { readonly resolve: (text: string) => boolean }[] }).compiledImplicit;
+
+/** Whether js-yaml would read `text` back as a null, boolean or number (so it quotes it). */
+function readsAsOtherType(text: string): boolean {
+  for (const type of IMPLICIT_TYPES) if (type.resolve(text)) return true;
+  return false;
 }
 
 /** Every document of a manifest file; throws on invalid YAML (`file` names it in the message). */

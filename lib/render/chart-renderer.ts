@@ -56,6 +56,12 @@ export interface ChartRender {
   readonly source: { readonly path: string };
   /** Where it came from this time: the committed render, the local cache, or helm. */
   readonly origin: 'committed' | 'local' | 'helm';
+  /**
+   * The cache file it was read from, whole (`text` is the end of it): written back as it is when it
+   * says the same, so that a large render is one string in memory, not two.
+   * @default - none (rendered by helm)
+   */
+  readonly file?: string;
 }
 
 export interface ChartRendererOptions {
@@ -215,10 +221,10 @@ export class ChartRenderer {
     if (render && this.fresh && render.origin !== 'helm') render = undefined;
     if (!render && !this.fresh) {
       const committed = readCacheFile(committedFile);
-      if (committed?.key === key) render = { key, text: committed.text, source, origin: 'committed' };
+      if (committed?.key === key) render = { key, text: committed.text, source, origin: 'committed', file: committed.file };
       else {
         const local = readCacheFile(localFile);
-        if (local?.key === key) render = { key, text: local.text, source, origin: 'local' };
+        if (local?.key === key) render = { key, text: local.text, source, origin: 'local', file: local.file };
       }
     }
     if (!render) {
@@ -351,11 +357,19 @@ export function renderKey(req: ChartRenderRequest, source: VendoredChart): strin
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
 }
 
-function cacheFileText(r: ChartRender, req: { release: string }): string {
-  return `# helm ${HELM.version} template ${req.release} ${r.source.path}: written by npm run synth, reused while the key matches. Not applied by Argo CD.\n# key: ${r.key}\n${r.text}`;
+/**
+ * The text of a render's cache file (`render-cache/<release>.yaml`): two header lines (helm's
+ * version, the release, the vendored folder; the key), then the render. The file the render was
+ * read from when it is exactly that (its header is the same, and the render is the rest of it).
+ */
+export function cacheFileText(r: ChartRender, req: { release: string }): string {
+  const header = `# helm ${HELM.version} template ${req.release} ${r.source.path}: written by npm run synth, reused while the key matches. Not applied by Argo CD.\n# key: ${r.key}\n`;
+  if (r.file !== undefined && r.file.length === header.length + r.text.length && r.file.startsWith(header) && r.file.endsWith(r.text)) return r.file;
+  return header + r.text;
 }
 
-function readCacheFile(file: string): { key: string; text: string } | undefined {
+/** A cache file's key and render (the text after its two header lines), and the whole file; undefined when unreadable or without a key line. */
+export function readCacheFile(file: string): { key: string; text: string; file: string } | undefined {
   let content: string;
   try {
     content = fs.readFileSync(file, 'utf8');
@@ -366,7 +380,7 @@ function readCacheFile(file: string): { key: string; text: string } | undefined 
   const second = content.indexOf('\n', first + 1);
   if (first < 0 || second < 0) return undefined;
   const m = /^# key: ([0-9a-f]{64})$/.exec(content.slice(first + 1, second));
-  return m ? { key: m[1], text: content.slice(second + 1) } : undefined;
+  return m ? { key: m[1], text: content.slice(second + 1), file: content } : undefined;
 }
 
 /** Names the objects that differ between two renders of the same inputs, and what to do. */
