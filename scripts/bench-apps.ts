@@ -10,9 +10,11 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { diffWorkingTree } from '../lib/diff/command';
-import { loadManifests } from '../lib/k8s/manifest-yaml';
+import { dump } from 'js-yaml';
+import { loadManifests, MANIFEST_DUMP_OPTIONS } from '../lib/k8s/manifest-yaml';
 import { LOCK_FILE } from '../lib/paas/lock';
-import { RenderedFile, toYamlDocument } from '../lib/render/rendered-file';
+import { HEADER, RenderedFile, toYamlDocument } from '../lib/render/rendered-file';
+import { sortKeys } from '../lib/render/sort';
 import { countObjects, synth, SynthPhase, VerifyError } from '../lib/synth';
 import { SchemaRegistry } from '../lib/verify/schemas';
 import { parse, stringify } from 'yaml';
@@ -116,6 +118,8 @@ interface ChildResult {
   readonly diffMs: number | null;
   /** The floor: the same objects serialised to YAML (the render's own serialiser), and the same files written into a fresh folder. */
   readonly serialiseMs: number;
+  /** The same objects serialised with js-yaml's dump alone (the same bytes; the serialiser before its fast path, the basis issue 18 measured its floor on). */
+  readonly jsYamlSerialiseMs: number;
   readonly writeFilesMs: number;
   readonly maxRssMb: number;
 }
@@ -155,13 +159,20 @@ function bumpImage(file: string, tag: string): void {
  * The floor of a render: only serialising the same objects to YAML and writing the same files. The
  * objects are read back from the rendered manifests first (not timed).
  */
-function floor(files: readonly RenderedFile[]): { serialiseMs: number; writeFilesMs: number } {
+function floor(files: readonly RenderedFile[]): { serialiseMs: number; jsYamlSerialiseMs: number; writeFilesMs: number } {
   const objects = files.filter((f) => /^(dist|argocd)\//.test(f.path) && !f.path.startsWith('dist/hosts/') && f.path.endsWith('.yaml')).flatMap((f) => loadManifests(f.content, f.path));
   let t = now();
   let chars = 0;
   for (const o of objects) chars += toYamlDocument(o).length;
   const serialiseMs = msSince(t);
   if (!chars) throw new Error('bench: nothing to serialise');
+  // The same objects through js-yaml's dump alone (what the render used before its fast path, and
+  // the floor issue 18 was written against): the same bytes, for comparison.
+  t = now();
+  let jsChars = 0;
+  for (const o of objects) jsChars += HEADER.length + dump(sortKeys(o), MANIFEST_DUMP_OPTIONS).length;
+  const jsYamlSerialiseMs = msSince(t);
+  if (jsChars !== chars) throw new Error(`bench: js-yaml wrote ${jsChars} characters where the render's serialiser wrote ${chars}`);
   const plain = fs.mkdtempSync(path.join(benchDir(), 'floor-'));
   try {
     t = now();
@@ -174,7 +185,7 @@ function floor(files: readonly RenderedFile[]): { serialiseMs: number; writeFile
       }
       fs.writeFileSync(target, f.content);
     }
-    return { serialiseMs, writeFilesMs: msSince(t) };
+    return { serialiseMs, jsYamlSerialiseMs, writeFilesMs: msSince(t) };
   } finally {
     fs.rmSync(plain, { recursive: true, force: true });
   }
@@ -189,7 +200,7 @@ function child(n: number | 'shipped', withDiff: boolean): void {
   try {
     const registry = new SchemaRegistry();
     const full = timedSynth(root, registry);
-    const { serialiseMs, writeFilesMs } = floor(full.files);
+    const { serialiseMs, jsYamlSerialiseMs, writeFilesMs } = floor(full.files);
     const appFiles = fs.readdirSync(path.join(root, 'apps')).filter((f) => f.endsWith('.yaml')).sort();
     bumpImage(path.join(root, 'apps', appFiles[0]), '1.0.1');
     const oneApp = timedSynth(root, registry);
@@ -206,7 +217,7 @@ function child(n: number | 'shipped', withDiff: boolean): void {
     }
     const result: ChildResult = {
       label: n === 'shipped' ? 'shipped site' : `${n.toLocaleString('en')} apps`,
-      apps: appFiles.length, objects: countObjects(full.files), full: full.phases, oneApp: oneApp.phases, diffMs, serialiseMs, writeFilesMs,
+      apps: appFiles.length, objects: countObjects(full.files), full: full.phases, oneApp: oneApp.phases, diffMs, serialiseMs, jsYamlSerialiseMs, writeFilesMs,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
     };
     console.log(JSON.stringify(result));
@@ -298,6 +309,7 @@ export function oneAppSynthProcess(n: number): number[] {
 export function appsTable(results: readonly ChildResult[]): string[] {
   const cell = (x: number | null): string => (x === null ? '-' : fmt(x));
   const floorOf = (r: ChildResult) => r.serialiseMs + r.writeFilesMs;
+  const jsFloorOf = (r: ChildResult) => r.jsYamlSerialiseMs + r.writeFilesMs;
   const rows: [string, (r: ChildResult) => string][] = [
     ['apps / objects', (r) => `${r.apps} / ${r.objects}`],
     ['full synth ms (CPU ms)', (r) => `${cell(r.full.total)} (${cell(r.full.cpu)})`],
@@ -309,6 +321,8 @@ export function appsTable(results: readonly ChildResult[]): string[] {
     ['full / floor', (r) => `${(r.full.total / floorOf(r)).toFixed(1)}x`],
     ['one-app / floor', (r) => `${(r.oneApp.total / floorOf(r)).toFixed(1)}x`],
     ['diff / floor', (r) => (r.diffMs === null ? '-' : `${(r.diffMs / floorOf(r)).toFixed(1)}x`)],
+    ['floor with js-yaml\'s dump ms', (r) => `${cell(jsFloorOf(r))} (${cell(r.jsYamlSerialiseMs)} + ${cell(r.writeFilesMs)})`],
+    ['full / one-app / diff over it', (r) => [r.full.total, r.oneApp.total, r.diffMs].map((x) => (x === null ? '-' : `${(x / jsFloorOf(r)).toFixed(1)}x`)).join(' / ')],
     ['peak RSS MB', (r) => cell(r.maxRssMb)],
   ];
   const header = ['', ...results.map((r) => r.label)];
