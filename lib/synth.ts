@@ -19,6 +19,7 @@ import { LAYER_NEEDS, PIN_NAMES } from './layers';
 import type { LayerNeeds } from './config/platform-rules';
 import type { EarlierTexts, RenderedDocuments } from './render/documents';
 import { renderPlatformWithFacts } from './render/render';
+import { APP_RENDERS_FILE, AppRenders } from './render/app-renders';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
 import { readPreviousRender, shareUnchanged } from './render/previous';
@@ -139,11 +140,11 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
  * computed from, and the documents every manifest was serialised from (the model reads those, as
  * verify does after); `time` is told each phase's time; `earlier` (synth's render index) gives the
  * texts of unchanged objects from the previous render; `analysis` (synth's cache) the last
- * node-failure analysis.
+ * node-failure analysis; `appRenders` (synth's cache) each unchanged app's documents.
  */
-export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
+export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
   const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer));
-  const { files, facts, documents } = timed(time, 'render', () => renderPlatformWithFacts(platform, earlier));
+  const { files, facts, documents } = timed(time, 'render', () => renderPlatformWithFacts(platform, earlier, appRenders));
   const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse)));
   const report = timed(time, 'simulation', () => failureReportOf(model, analysis));
   return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model, documents };
@@ -164,7 +165,7 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
  * files, facts and documents, and the chart renderer when it is the checkout's own (its memo of the
  * vendored files' hashes is saved with synth's other caches).
  */
-function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?: AnalysisCache): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer } {
+function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?: AnalysisCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer } {
   const time = options.time;
   options.progress?.('loading');
   const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds));
@@ -173,7 +174,7 @@ function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?:
   const renderer = ownRenderer ?? new ChartRenderer();
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');
-  const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis);
+  const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis, appRenders);
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
   return { files, facts, documents, ...(ownRenderer ? { ownRenderer } : {}) };
 }
@@ -199,7 +200,9 @@ export function synth(options: SynthOptions): SynthResult {
     // it returns, not held while verify holds the whole tree (thousands of apps: hundreds of MB).
     // The last node-failure analysis (lib/ha/analysis-cache.ts): this synth's is written with the other caches, after the swap.
     const analysis = cache ? new AnalysisCache(path.join(options.root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'deferred') : undefined;
-    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis);
+    // Each app's documents of the last render, by the key of its inputs (lib/render/app-renders.ts): written after the swap.
+    const appRenders = cache ? timed(time, 'load', () => new AppRenders(path.join(options.root, APP_RENDERS_FILE), checksCodeFingerprint())) : undefined;
+    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, appRenders);
     const registry = options.registry ?? new SchemaRegistry();
     const previous = timed(time, 'load', () => shareUnchanged(before, files));
     options.progress?.('verifying and writing');
@@ -216,6 +219,7 @@ export function synth(options: SynthOptions): SynthResult {
     if (checks) timed(time, 'write', () => checks.save());
     if (analysis) timed(time, 'write', () => analysis.flush());
     if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveTreeHashes());
+    if (appRenders) timed(time, 'write', () => appRenders.save());
     if (cache) timed(time, 'write', () => saveRenderIndex(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), documents.index()));
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });

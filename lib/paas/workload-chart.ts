@@ -34,10 +34,13 @@ export class WorkloadChart extends Chart {
   public readonly folder: string;
   /** The app's construct, after its kind: a WebApp, WorkerApp or CronJobApp. */
   public readonly app: WebApp | WorkerApp | CronJobApp;
+  /** What the chart was built from: with the site, everything its objects depend on (the key of its cached render, lib/render/app-renders.ts). */
+  public readonly inputs: WorkloadChartProps;
 
   constructor(scope: Construct, props: WorkloadChartProps) {
     super(scope, `workload-${props.spec.name}`, { disableResourceNameHashes: true, labels: appLabels(props.spec) });
     Object.defineProperty(this, WORKLOAD_SYMBOL, { value: true });
+    this.inputs = props;
     this.appName = props.spec.name;
     this.folder = appPath(props.spec.name);
     const spec = props.spec;

@@ -1,0 +1,177 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { sha256 } from '../../lib/cache-file';
+import { AppObject, appRenderKey, AppRenders, APP_RENDERS_FILE, inputsJson } from '../../lib/render/app-renders';
+import { documentDigest } from '../../lib/render/documents';
+import { loadInputs, renderSiteAnalysed } from '../../lib/synth';
+import { generatedApp } from '../../scripts/bench-apps';
+import { REPO, shippedSite, writeTree } from '../helpers';
+
+const CODE = 'the code';
+const doc = (name: string): object => ({ apiVersion: 'v1', data: { k: name }, kind: 'ConfigMap', metadata: { name, namespace: 'sit' } });
+const objects = (name: string): AppObject[] => [{ path: `dist/workloads/${name}/configmap-${name}.yaml`, document: doc(name), digest: documentDigest(doc(name)) }];
+const KEY_A = sha256('app a');
+const KEY_B = sha256('app b');
+
+describe('each app\'s documents of the last render, by the key of its inputs', () => {
+  let dir: string;
+  let file: string;
+  /** A file recording apps a and b, by CODE. */
+  const saved = () => {
+    const renders = new AppRenders(file, CODE);
+    renders.record(KEY_A, objects('a'));
+    renders.record(KEY_B, objects('b'));
+    renders.save();
+  };
+  beforeEach(() => {
+    dir = writeTree({});
+    file = path.join(dir, APP_RENDERS_FILE);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('GIVEN a saved file WHEN read by the same code THEN each app gets its documents and digests back, once', () => {
+    saved();
+    const renders = new AppRenders(file, CODE);
+    expect(renders.ignored).toBeUndefined();
+    expect(renders.get(KEY_A)).toStrictEqual(objects('a'));
+    expect(renders.get(KEY_A)).toBeUndefined();
+    expect(renders.get(sha256('another app'))).toBeUndefined();
+    expect(renders.reused).toBe(1);
+  });
+
+  test('GIVEN a file that is not JSON, of another format, or written by other code WHEN read THEN it is ignored as a whole', () => {
+    saved();
+    const [header, ...lines] = fs.readFileSync(file, 'utf8').split('\n');
+    const cases: [string, string][] = [
+      ['{"format": 1, "co', 'not JSON'],
+      [[JSON.stringify({ ...JSON.parse(header), format: 0 }), ...lines].join('\n'), 'another format'],
+      [[JSON.stringify({ ...JSON.parse(header), code: 'an older platform' }), ...lines].join('\n'), 'written by other code'],
+    ];
+    for (const [text, ignored] of cases) {
+      fs.writeFileSync(file, text);
+      const renders = new AppRenders(file, CODE);
+      expect(renders.ignored).toBe(ignored);
+      expect(renders.get(KEY_A)).toBeUndefined();
+    }
+  });
+
+  test('GIVEN one app\'s line changed after it was written (its hash no longer matches) WHEN read THEN that app is rendered again and the other is reused', () => {
+    saved();
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"k":"a"', '"k":"x"'));
+    const renders = new AppRenders(file, CODE);
+    expect(renders.get(KEY_A)).toBeUndefined();
+    expect(renders.get(KEY_B)).toStrictEqual(objects('b'));
+  });
+
+  test('GIVEN the file cut in the middle of its last line WHEN read THEN that app is rendered again and the other is reused', () => {
+    saved();
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, text.length - 20));
+    const renders = new AppRenders(file, CODE);
+    expect(renders.get(KEY_B)).toBeUndefined();
+    expect(renders.get(KEY_A)).toStrictEqual(objects('a'));
+  });
+
+  test('GIVEN a line whose hash matches but whose JSON is not a list of [path, digest, document] WHEN read THEN that app is rendered again', () => {
+    saved();
+    // The header as the class writes it (the code with the render's dependencies).
+    const header = fs.readFileSync(file, 'utf8').split('\n')[0];
+    for (const json of ['[]', '{"a":1}', '[["p","d"]]', '[["p",1,{}]]', '[["p","d",[1]]]', '[["p","d",null]]']) {
+      fs.writeFileSync(file, `${header}\n${KEY_A} ${sha256(json)} ${json}\n`);
+      const renders = new AppRenders(file, CODE);
+      expect({ json, got: renders.get(KEY_A) }).toStrictEqual({ json, got: undefined });
+    }
+  });
+
+  test('GIVEN a file of apps a and b WHEN a run reuses a only and records c THEN the saved file holds a and c, not b', () => {
+    saved();
+    const renders = new AppRenders(file, CODE);
+    renders.get(KEY_A);
+    const keyC = sha256('app c');
+    renders.record(keyC, objects('c'));
+    renders.save();
+    const next = new AppRenders(file, CODE);
+    expect(next.get(KEY_B)).toBeUndefined();
+    expect(next.get(KEY_A)).toStrictEqual(objects('a'));
+    expect(next.get(keyC)).toStrictEqual(objects('c'));
+  });
+
+  test('GIVEN a run that reused every app of the file and recorded none WHEN saved THEN the file is left as it is', () => {
+    saved();
+    const before = fs.statSync(file).mtimeMs;
+    fs.utimesSync(file, new Date(0), new Date(0));
+    const renders = new AppRenders(file, CODE);
+    renders.get(KEY_A);
+    renders.get(KEY_B);
+    renders.save();
+    expect(fs.statSync(file).mtimeMs).toBe(0);
+    expect(before).toBeGreaterThan(0);
+  });
+});
+
+describe('the key of an app\'s render', () => {
+  const site = shippedSite();
+  const inputs = { spec: { name: 'a', image: 'r/a:1', env: { B: '1', A: '2' } }, allocation: { address: '10.0.0.1' }, pool: 'apps', owner: 'paas' };
+
+  test('GIVEN the same inputs again (another object) WHEN keyed THEN the key is the same', () => {
+    expect(appRenderKey(JSON.parse(JSON.stringify(inputs)), JSON.parse(JSON.stringify(site)))).toBe(appRenderKey(inputs, site));
+  });
+
+  test('GIVEN each input changed in turn (the spec, the allocation, the pool, the owner, the site) WHEN keyed THEN each key differs from the others', () => {
+    const keys = [
+      appRenderKey(inputs, site),
+      appRenderKey({ ...inputs, spec: { ...inputs.spec, image: 'r/a:2' } }, site),
+      appRenderKey({ ...inputs, allocation: undefined }, site),
+      appRenderKey({ ...inputs, pool: 'other' }, site),
+      appRenderKey({ ...inputs, owner: 'other' }, site),
+      appRenderKey(inputs, { ...site, git: { ...site.git, revision: 'other' } }),
+      appRenderKey({ ...inputs, spec: { ...inputs.spec, extra: undefined } }, site),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  test('GIVEN values JSON does not tell apart (an undefined value and a missing key, -0 and 0, NaN and null) WHEN written as the inputs\' JSON THEN they differ', () => {
+    const pairs: [unknown, unknown][] = [[{ a: undefined }, {}], [[undefined], [null]], [-0, 0], [NaN, null], [Infinity, null], [{ a: NaN }, { a: null }]];
+    for (const [a, b] of pairs) expect(inputsJson(a)).not.toBe(inputsJson(b));
+    expect(inputsJson({ b: [1, 'x', null], a: true })).toBe('{"b":[1,"x",null],"a":true}');
+  });
+});
+
+describe('a render that takes unchanged apps\' documents from their last render', () => {
+  test('GIVEN the apps\' documents of a render WHEN the same inputs are rendered with them, and one app changed THEN the files are the same bytes and the documents handed over deep-equal a render without them, and only the changed app is rendered', () => {
+    const dir = writeTree({});
+    try {
+      const file = path.join(dir, APP_RENDERS_FILE);
+      const { site, lock } = loadInputs(REPO);
+      // One checkout whose app 1 changes (a spec records its file, relative to the working folder).
+      const root = writeTree({});
+      fs.mkdirSync(path.join(root, 'apps'));
+      const specs = (tag: string) => {
+        for (const i of [0, 1, 8]) fs.writeFileSync(path.join(root, 'apps', `${generatedApp(i).name}.yaml`), generatedApp(i, i === 1 ? tag : '1.0.0').text);
+        return loadInputs(root, path.join(REPO, 'site.yaml')).apps;
+      };
+      const none = { reuse: () => undefined };
+      const first = new AppRenders(file, CODE);
+      renderSiteAnalysed(site, undefined, specs('1.0.0'), lock, undefined, undefined, none, undefined, first);
+      expect([first.reused, first.recorded]).toEqual([0, 3]);
+      first.save();
+      const warm = new AppRenders(file, CODE);
+      const withCache = renderSiteAnalysed(site, undefined, specs('2.0.0'), lock, undefined, undefined, none, undefined, warm);
+      expect([warm.reused, warm.recorded]).toEqual([2, 1]);
+      const without = renderSiteAnalysed(site, undefined, specs('2.0.0'), lock, undefined, undefined, none);
+      expect(withCache.files).toStrictEqual(without.files);
+      const workloads = without.files.filter((f) => f.path.startsWith('dist/workloads/'));
+      expect(workloads.length).toBeGreaterThan(10);
+      for (const f of workloads) {
+        const handed = withCache.documents.parse(f.content, f.path);
+        expect({ file: f.path, docs: handed }).toStrictEqual({ file: f.path, docs: without.documents.parse(f.content, f.path) });
+        expect(documentDigest(handed[0] as object)).toBe(sha256(JSON.stringify(handed[0])));
+      }
+      expect(withCache.facts).toStrictEqual(without.facts);
+      expect(withCache.documents.index()).toStrictEqual(without.documents.index());
+      fs.rmSync(root, { recursive: true, force: true });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
