@@ -64,7 +64,8 @@ export interface SynthOptions {
   /**
    * Whether verify reuses the per-object results of the last successful synth (`CHECK_CACHE_FILE`
    * under the root, git-ignored), the render reuses the texts it wrote for objects that did not
-   * change (`RENDER_INDEX_FILE`), and this synth saves both. An optimisation only: the output is the
+   * change (`RENDER_INDEX_FILE`), an app whose inputs did not change is taken from its last render
+   * instead of being built (`APP_RENDERS_FILE`), and this synth saves them. An optimisation only: the output is the
    * same bytes with or without it, and a stale or corrupted cache is ignored. @default true
    */
   readonly cache?: boolean;
@@ -143,8 +144,8 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
  * node-failure analysis; `appRenders` (synth's cache) each unchanged app's documents.
  */
 export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
-  const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer));
-  const { files, facts, documents } = timed(time, 'render', () => renderPlatformWithFacts(platform, earlier, appRenders));
+  const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer, appRenders));
+  const { files, facts, documents } = timed(time, 'render', () => renderPlatformWithFacts(platform, earlier));
   const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse)));
   const report = timed(time, 'simulation', () => failureReportOf(model, analysis));
   return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model, documents };

@@ -1,16 +1,25 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
 import { sha256, writeCacheFile } from '../cache-file';
 
 /**
  * Where synth keeps, for each app, the documents its chart rendered last (relative to the checkout,
  * git-ignored): the next synth takes an unchanged app's documents from here instead of turning its
- * objects into JSON, sorting their keys and hashing them again (lib/render/render.ts).
+ * objects into JSON, sorting their keys and hashing them again (lib/render/render.ts), and
+ * without building its constructs: what they added to the Inventory and the facts they declared
+ * are recorded with the documents and given again (lib/paas/workload-chart.ts).
  */
 export const APP_RENDERS_FILE = '.synth-cache/app-renders.json';
 
 /** The layout of the file; another version is ignored. */
 const FORMAT = 1;
+
+/** Stands for what JSON has no text for (undefined, -0, non-finite numbers), under a key no spec has (it holds a NUL). */
+const NOT_JSON = '\u0000not-json';
+
+/** Not plain data (`toPlain`). */
+const NOT_PLAIN = Symbol('not plain');
 
 /** One object of an app's chart as the render serialised it: its file, its document (keys sorted, exact) and the document's digest. */
 export interface AppObject {
@@ -22,6 +31,64 @@ export interface AppObject {
   readonly digest: string;
 }
 
+/** One call a build made that added to the Inventory (lib/inventory.ts `InventoryCall`): the method and its arguments. */
+export type RecordedCall = readonly [method: string, args: readonly unknown[]];
+
+/** The facts an object declared (lib/facts ObjectFacts), by its facts key. */
+export type RecordedFacts = readonly [key: string, facts: object];
+
+/**
+ * What an app's build and render left: its objects, its calls that added to the Inventory, and the
+ * facts its objects declared (in tree order). Plain data: the cache does not read the last two.
+ */
+export interface AppRender {
+  readonly objects: readonly AppObject[];
+  readonly inventory: readonly RecordedCall[];
+  readonly facts: readonly RecordedFacts[];
+}
+
+/**
+ * A JSON copy of plain data (maps with data properties only, lists, strings, booleans, null, finite
+ * numbers but -0), with undefined (a value or an item) as a marker, or undefined when `value` holds
+ * anything else (a class instance, a getter, a function...): such an app is built every time.
+ */
+function toPlain(value: unknown): unknown {
+  if (value === undefined) return { [NOT_JSON]: 'undefined' };
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? value : NOT_PLAIN;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const item = toPlain(value[i]);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      out.push(item);
+    }
+    return out;
+  }
+  if (typeof value !== 'object') return NOT_PLAIN;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(value))) {
+    if (!('value' in d) || !d.enumerable || key === '__proto__' || key === NOT_JSON) return NOT_PLAIN;
+    const item = toPlain(d.value);
+    if (item === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = item;
+  }
+  return out;
+}
+
+/** The value `toPlain` copied (its markers undefined again). */
+function fromPlain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fromPlain);
+  if (value === null || typeof value !== 'object') return value;
+  const map = value as Record<string, unknown>;
+  if (map[NOT_JSON] === 'undefined' && Object.keys(map).length === 1) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(map)) out[key] = fromPlain(map[key]);
+  return out;
+}
+
 /** What an app's render reads: its spec, its address allocation, the pool, the layer that owns its HAProxy entries. */
 export interface AppRenderInputs {
   readonly spec: unknown;
@@ -29,9 +96,6 @@ export interface AppRenderInputs {
   readonly pool: string;
   readonly owner: string;
 }
-
-/** Stands for what JSON has no text for (undefined, -0, non-finite numbers), under a key no spec has (it holds a NUL). */
-const NOT_JSON = '\u0000not-json';
 
 /**
  * A JSON text of `value` (keys in their order) that tells apart what JSON.stringify would not: an
@@ -48,14 +112,14 @@ export function inputsJson(value: unknown): string {
   }) ?? '';
 }
 
-/** Site digests, by site object: the site is hashed once per render, not once per app. */
-const siteDigests = new WeakMap<object, string>();
+/** The hash of the site an app is rendered for (`appRenderKey`). */
+export function siteDigest(site: object): string {
+  return sha256(inputsJson(site));
+}
 
-/** The key of an app's render: the hash of its inputs and of the whole site (its constructs read `platformContext(...).site`). */
-export function appRenderKey(inputs: AppRenderInputs, site: object): string {
-  let siteDigest = siteDigests.get(site);
-  if (siteDigest === undefined) siteDigests.set(site, (siteDigest = sha256(inputsJson(site))));
-  return sha256(`${siteDigest}\0${inputsJson([inputs.spec, inputs.allocation, inputs.pool, inputs.owner])}`);
+/** The key of an app's render: the hash of its inputs and of the whole site (`siteDigest`; its constructs read `platformContext(...).site`). */
+export function appRenderKey(inputs: AppRenderInputs, site: string): string {
+  return sha256(`${site}\0${inputsJson([inputs.spec, inputs.allocation, inputs.pool, inputs.owner])}`);
 }
 
 let dependencies: string | undefined;
@@ -115,6 +179,8 @@ export class AppRenders {
   private readonly lines: Map<string, string>;
   /** This run's lines by key: reused ones as read, recorded ones new. */
   private readonly used = new Map<string, string>();
+  /** The digest of the site this run renders, by its object (hashed once per run, not once per app). */
+  private site?: { readonly site: object; readonly digest: string };
 
   /** The file `file`, valid when written by `code` (the checks' code fingerprint). */
   public constructor(private readonly file: string, code: string) {
@@ -150,8 +216,14 @@ export class AppRenders {
     return { lines };
   }
 
-  /** The objects recorded for the app whose inputs have key `key`, if the file holds an intact entry for it. */
-  public get(key: string): readonly AppObject[] | undefined {
+  /** The key of the app with `inputs` on `site` (`appRenderKey`). */
+  public keyOf(inputs: AppRenderInputs, site: object): string {
+    if (this.site?.site !== site) this.site = { site, digest: siteDigest(site) };
+    return appRenderKey(inputs, this.site.digest);
+  }
+
+  /** What the app whose inputs have key `key` left, if the file holds an intact entry for it. */
+  public get(key: string): AppRender | undefined {
     const line = this.lines.get(key);
     if (line === undefined) return undefined;
     this.lines.delete(key);
@@ -164,24 +236,43 @@ export class AppRenders {
     } catch {
       return undefined;
     }
-    if (!Array.isArray(parsed) || !parsed.length) return undefined;
+    const entry = parsed as { o?: unknown; i?: unknown; f?: unknown } | null;
+    if (!entry || typeof entry !== 'object' || !Array.isArray(entry.o) || !entry.o.length || !Array.isArray(entry.i) || !Array.isArray(entry.f)) return undefined;
     const objects: AppObject[] = [];
-    for (const entry of parsed) {
-      if (!Array.isArray(entry) || entry.length !== 3 || typeof entry[0] !== 'string' || typeof entry[1] !== 'string') return undefined;
-      const document: unknown = entry[2];
+    for (const o of entry.o as unknown[]) {
+      if (!Array.isArray(o) || o.length !== 3 || typeof o[0] !== 'string' || typeof o[1] !== 'string') return undefined;
+      const document: unknown = o[2];
       if (!document || typeof document !== 'object' || Array.isArray(document)) return undefined;
-      objects.push({ path: entry[0], digest: entry[1], document: document as object });
+      objects.push({ path: o[0], digest: o[1], document: document as object });
+    }
+    const inventory: RecordedCall[] = [];
+    for (const call of fromPlain(entry.i) as unknown[]) {
+      if (!Array.isArray(call) || call.length !== 2 || typeof call[0] !== 'string' || !Array.isArray(call[1])) return undefined;
+      inventory.push([call[0], call[1]]);
+    }
+    const facts: RecordedFacts[] = [];
+    for (const f of fromPlain(entry.f) as unknown[]) {
+      if (!Array.isArray(f) || f.length !== 2 || typeof f[0] !== 'string' || !f[1] || typeof f[1] !== 'object' || Array.isArray(f[1])) return undefined;
+      facts.push([f[0], f[1] as object]);
     }
     this.used.set(key, line);
     this.reused++;
-    return objects;
+    return { objects, inventory, facts };
   }
 
-  /** Records the objects the app with key `key` rendered in this run (saved by `save`). */
-  public record(key: string, objects: readonly AppObject[]): void {
-    const json = JSON.stringify(objects.map((o) => [o.path, o.digest, o.document]));
+  /**
+   * Records what the app with key `key` left in this run (saved by `save`); not when its Inventory
+   * calls or facts are not plain data that JSON gives back the same (the app is then built every time).
+   */
+  public record(key: string, render: AppRender): boolean {
+    const inventory = toPlain(render.inventory);
+    const facts = toPlain(render.facts);
+    if (inventory === NOT_PLAIN || facts === NOT_PLAIN) return false;
+    if (!isDeepStrictEqual(fromPlain(inventory), render.inventory) || !isDeepStrictEqual(fromPlain(facts), render.facts)) return false;
+    const json = JSON.stringify({ o: render.objects.map((o) => [o.path, o.digest, o.document]), i: inventory, f: facts });
     this.used.set(key, `${key} ${sha256(json)} ${json}`);
     this.recorded++;
+    return true;
   }
 
   /**

@@ -1,7 +1,12 @@
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { sha256 } from '../../lib/cache-file';
-import { AppObject, appRenderKey, AppRenders, APP_RENDERS_FILE, inputsJson } from '../../lib/render/app-renders';
+import { collectFacts, declareFacts, declareReplayedFacts } from '../../lib/facts/declare';
+import { factsKey } from '../../lib/facts/key';
+import { Inventory } from '../../lib/inventory';
+import { AppObject, AppRender, appRenderKey, AppRenders, APP_RENDERS_FILE, inputsJson, siteDigest } from '../../lib/render/app-renders';
 import { documentDigest } from '../../lib/render/documents';
 import { loadInputs, renderSiteAnalysed } from '../../lib/synth';
 import { generatedApp } from '../../scripts/bench-apps';
@@ -10,6 +15,12 @@ import { REPO, shippedSite, writeTree } from '../helpers';
 const CODE = 'the code';
 const doc = (name: string): object => ({ apiVersion: 'v1', data: { k: name }, kind: 'ConfigMap', metadata: { name, namespace: 'sit' } });
 const objects = (name: string): AppObject[] => [{ path: `dist/workloads/${name}/configmap-${name}.yaml`, document: doc(name), digest: documentDigest(doc(name)) }];
+/** What app `name` left: one object, an Inventory call (with an optional field left undefined), the facts of its object. */
+const render = (name: string): AppRender => ({
+  objects: objects(name),
+  inventory: [['addHttp', [{ host: `${name}.example.com`, layer: 'paas', description: name, address: '10.0.0.1', port: 80, source: undefined }]]],
+  facts: [[`v1/ConfigMap/sit/${name}`, { appNamespace: true }]],
+});
 const KEY_A = sha256('app a');
 const KEY_B = sha256('app b');
 
@@ -19,8 +30,8 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
   /** A file recording apps a and b, by CODE. */
   const saved = () => {
     const renders = new AppRenders(file, CODE);
-    renders.record(KEY_A, objects('a'));
-    renders.record(KEY_B, objects('b'));
+    renders.record(KEY_A, render('a'));
+    renders.record(KEY_B, render('b'));
     renders.save();
   };
   beforeEach(() => {
@@ -33,7 +44,7 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     saved();
     const renders = new AppRenders(file, CODE);
     expect(renders.ignored).toBeUndefined();
-    expect(renders.get(KEY_A)).toStrictEqual(objects('a'));
+    expect(renders.get(KEY_A)).toStrictEqual(render('a'));
     expect(renders.get(KEY_A)).toBeUndefined();
     expect(renders.get(sha256('another app'))).toBeUndefined();
     expect(renders.reused).toBe(1);
@@ -60,7 +71,7 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"k":"a"', '"k":"x"'));
     const renders = new AppRenders(file, CODE);
     expect(renders.get(KEY_A)).toBeUndefined();
-    expect(renders.get(KEY_B)).toStrictEqual(objects('b'));
+    expect(renders.get(KEY_B)).toStrictEqual(render('b'));
   });
 
   test('GIVEN the file cut in the middle of its last line WHEN read THEN that app is rendered again and the other is reused', () => {
@@ -69,18 +80,36 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     fs.writeFileSync(file, text.slice(0, text.length - 20));
     const renders = new AppRenders(file, CODE);
     expect(renders.get(KEY_B)).toBeUndefined();
-    expect(renders.get(KEY_A)).toStrictEqual(objects('a'));
+    expect(renders.get(KEY_A)).toStrictEqual(render('a'));
   });
 
-  test('GIVEN a line whose hash matches but whose JSON is not a list of [path, digest, document] WHEN read THEN that app is rendered again', () => {
+  test('GIVEN a line whose hash matches but whose JSON is not the shape written WHEN read THEN that app is rendered again', () => {
     saved();
     // The header as the class writes it (the code with the render's dependencies).
     const header = fs.readFileSync(file, 'utf8').split('\n')[0];
-    for (const json of ['[]', '{"a":1}', '[["p","d"]]', '[["p",1,{}]]', '[["p","d",[1]]]', '[["p","d",null]]']) {
+    const entry = (o: string, i = '[]', f = '[]') => `{"o":${o},"i":${i},"f":${f}}`;
+    const shapes = ['[]', '{"a":1}', entry('[]'), entry('[["p","d"]]'), entry('[["p",1,{}]]'), entry('[["p","d",[1]]]'), entry('[["p","d",null]]'),
+      entry('[["p","d",{}]]', '{}'), entry('[["p","d",{}]]', '[["addHttp"]]'), entry('[["p","d",{}]]', '[]', '[["k"]]'), entry('[["p","d",{}]]', '[]', '[["k",[]]]'), entry('[["p","d",{}]]', '[]', 'null')];
+    for (const json of shapes) {
       fs.writeFileSync(file, `${header}\n${KEY_A} ${sha256(json)} ${json}\n`);
       const renders = new AppRenders(file, CODE);
       expect({ json, got: renders.get(KEY_A) }).toStrictEqual({ json, got: undefined });
     }
+  });
+
+  test('GIVEN an app\'s Inventory calls or facts that JSON would not give back the same (a getter, a class instance, a function, NaN) WHEN recorded THEN nothing is recorded for it', () => {
+    const renders = new AppRenders(file, CODE);
+    const entry = { host: 'h', layer: 'paas', address: 'a', port: 80 };
+    const getter = Object.defineProperty({ ...entry }, 'description', { get: () => 'late', enumerable: true });
+    const bad: AppRender[] = [
+      { ...render('a'), inventory: [['addHttp', [getter]]] },
+      { ...render('a'), inventory: [['addHttp', [{ ...entry, description: new Date(0) }]]] },
+      { ...render('a'), inventory: [['addHttp', [{ ...entry, description: () => 'x' }]]] },
+      { ...render('a'), facts: [['k', { replicas: NaN } as never]] },
+    ];
+    for (const b of bad) expect(renders.record(KEY_A, b)).toBe(false);
+    expect(renders.recorded).toBe(0);
+    expect(renders.record(KEY_A, render('a'))).toBe(true);
   });
 
   test('GIVEN a file of apps a and b WHEN a run reuses a only and records c THEN the saved file holds a and c, not b', () => {
@@ -88,12 +117,12 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     const renders = new AppRenders(file, CODE);
     renders.get(KEY_A);
     const keyC = sha256('app c');
-    renders.record(keyC, objects('c'));
+    renders.record(keyC, render('c'));
     renders.save();
     const next = new AppRenders(file, CODE);
     expect(next.get(KEY_B)).toBeUndefined();
-    expect(next.get(KEY_A)).toStrictEqual(objects('a'));
-    expect(next.get(keyC)).toStrictEqual(objects('c'));
+    expect(next.get(KEY_A)).toStrictEqual(render('a'));
+    expect(next.get(keyC)).toStrictEqual(render('c'));
   });
 
   test('GIVEN a run that reused every app of the file and recorded none WHEN saved THEN the file is left as it is', () => {
@@ -114,18 +143,18 @@ describe('the key of an app\'s render', () => {
   const inputs = { spec: { name: 'a', image: 'r/a:1', env: { B: '1', A: '2' } }, allocation: { address: '10.0.0.1' }, pool: 'apps', owner: 'paas' };
 
   test('GIVEN the same inputs again (another object) WHEN keyed THEN the key is the same', () => {
-    expect(appRenderKey(JSON.parse(JSON.stringify(inputs)), JSON.parse(JSON.stringify(site)))).toBe(appRenderKey(inputs, site));
+    expect(appRenderKey(JSON.parse(JSON.stringify(inputs)), siteDigest(JSON.parse(JSON.stringify(site))))).toBe(appRenderKey(inputs, siteDigest(site)));
   });
 
   test('GIVEN each input changed in turn (the spec, the allocation, the pool, the owner, the site) WHEN keyed THEN each key differs from the others', () => {
     const keys = [
-      appRenderKey(inputs, site),
-      appRenderKey({ ...inputs, spec: { ...inputs.spec, image: 'r/a:2' } }, site),
-      appRenderKey({ ...inputs, allocation: undefined }, site),
-      appRenderKey({ ...inputs, pool: 'other' }, site),
-      appRenderKey({ ...inputs, owner: 'other' }, site),
-      appRenderKey(inputs, { ...site, git: { ...site.git, revision: 'other' } }),
-      appRenderKey({ ...inputs, spec: { ...inputs.spec, extra: undefined } }, site),
+      appRenderKey(inputs, siteDigest(site)),
+      appRenderKey({ ...inputs, spec: { ...inputs.spec, image: 'r/a:2' } }, siteDigest(site)),
+      appRenderKey({ ...inputs, allocation: undefined }, siteDigest(site)),
+      appRenderKey({ ...inputs, pool: 'other' }, siteDigest(site)),
+      appRenderKey({ ...inputs, owner: 'other' }, siteDigest(site)),
+      appRenderKey(inputs, siteDigest({ ...site, git: { ...site.git, revision: 'other' } })),
+      appRenderKey({ ...inputs, spec: { ...inputs.spec, extra: undefined } }, siteDigest(site)),
     ];
     expect(new Set(keys).size).toBe(keys.length);
   });
@@ -147,17 +176,17 @@ describe('a render that takes unchanged apps\' documents from their last render'
       const root = writeTree({});
       fs.mkdirSync(path.join(root, 'apps'));
       const specs = (tag: string) => {
-        for (const i of [0, 1, 8]) fs.writeFileSync(path.join(root, 'apps', `${generatedApp(i).name}.yaml`), generatedApp(i, i === 1 ? tag : '1.0.0').text);
+        for (const i of [0, 1, 6, 8]) fs.writeFileSync(path.join(root, 'apps', `${generatedApp(i).name}.yaml`), generatedApp(i, i === 1 ? tag : '1.0.0').text);
         return loadInputs(root, path.join(REPO, 'site.yaml')).apps;
       };
       const none = { reuse: () => undefined };
       const first = new AppRenders(file, CODE);
       renderSiteAnalysed(site, undefined, specs('1.0.0'), lock, undefined, undefined, none, undefined, first);
-      expect([first.reused, first.recorded]).toEqual([0, 3]);
+      expect([first.reused, first.recorded]).toEqual([0, 4]);
       first.save();
       const warm = new AppRenders(file, CODE);
       const withCache = renderSiteAnalysed(site, undefined, specs('2.0.0'), lock, undefined, undefined, none, undefined, warm);
-      expect([warm.reused, warm.recorded]).toEqual([2, 1]);
+      expect([warm.reused, warm.recorded]).toEqual([3, 1]);
       const without = renderSiteAnalysed(site, undefined, specs('2.0.0'), lock, undefined, undefined, none);
       expect(withCache.files).toStrictEqual(without.files);
       const workloads = without.files.filter((f) => f.path.startsWith('dist/workloads/'));
@@ -173,5 +202,43 @@ describe('a render that takes unchanged apps\' documents from their last render'
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('what an app\'s build leaves besides its objects, given again without building it', () => {
+  const http = { host: 'wiki.example.com', layer: 'paas', description: 'wiki', address: '10.0.0.1', port: 80 };
+  const db = { engine: 'postgresql' as const, database: 'wiki', user: 'u#username', passwordRef: 'u#password', usedBy: 'app wiki (prod)', purpose: 'wiki tables' };
+  /** The inventory's lists, to compare two inventories. */
+  const lists = (i: Inventory) => ({ http: i.http, databases: i.databases, outside: i.outside, tcp: i.tcp, sso: i.sso });
+
+  test('GIVEN a build that adds a host and a database (which adds an outside use itself) WHEN its calls are recorded and replayed on another tree THEN both inventories hold the same entries, and only the outermost calls were recorded', () => {
+    const built = new App();
+    const calls = Inventory.record(built, () => {
+      Inventory.of(built).addHttp(http);
+      Inventory.of(built).addDatabase(db);
+    });
+    expect(calls.map(([method]) => method)).toEqual(['addHttp', 'addDatabase']);
+    const replayed = new App();
+    Inventory.replay(replayed, JSON.parse(JSON.stringify(calls)));
+    expect(lists(Inventory.of(replayed))).toStrictEqual(lists(Inventory.of(built)));
+    expect(Inventory.of(replayed).outside).toHaveLength(1);
+  });
+
+  test('GIVEN calls made outside a recording WHEN a later build is recorded THEN only the calls of that build are in its record', () => {
+    const app = new App();
+    Inventory.of(app).addHttp(http);
+    const calls = Inventory.record(app, () => Inventory.of(app).addDatabase(db));
+    expect(calls.map(([method]) => method)).toEqual(['addDatabase']);
+  });
+
+  test('GIVEN facts replayed on a construct between two objects that declare facts WHEN the tree\'s facts are collected THEN they come between those objects\' facts, as when the construct\'s objects were built', () => {
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    const first = new ApiObject(chart, 'first', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } });
+    declareFacts(first, { appNamespace: true });
+    declareReplayedFacts(new Construct(chart, 'cached'), [['v1/ConfigMap/a/x', { appNamespace: true }]]);
+    const last = new ApiObject(chart, 'last', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'z' } });
+    declareFacts(last, { appNamespace: true });
+    expect([...collectFacts(app).keys()]).toEqual([factsKey('v1', 'Namespace', undefined, 'a'), 'v1/ConfigMap/a/x', factsKey('v1', 'Namespace', undefined, 'z')]);
   });
 });
