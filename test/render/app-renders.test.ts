@@ -8,6 +8,8 @@ import { factsKey } from '../../lib/facts/key';
 import { Inventory } from '../../lib/inventory';
 import { AppObject, AppRender, appRenderKey, AppRenders, APP_RENDERS_FILE, inputsJson, siteDigest } from '../../lib/render/app-renders';
 import { documentDigest } from '../../lib/render/documents';
+import { WorkloadChart } from '../../lib/paas/workload-chart';
+import { buildPlatform } from '../../lib/platform';
 import { loadInputs, renderSiteAnalysed } from '../../lib/synth';
 import { generatedApp } from '../../scripts/bench-apps';
 import { REPO, shippedSite, writeTree } from '../helpers';
@@ -198,6 +200,11 @@ describe('a render that takes unchanged apps\' documents from their last render'
       }
       expect(withCache.facts).toStrictEqual(without.facts);
       expect(withCache.documents.index()).toStrictEqual(without.documents.index());
+      // Apps taken from their last render are not built, and give the pod template their build makes (docs/demo-whiteboard.md reads it).
+      const cachedCharts = buildPlatform(site, undefined, specs('1.0.0'), lock, undefined, new AppRenders(file, CODE)).outputs.map((o) => o.chart).filter(WorkloadChart.isWorkloadChart);
+      const builtCharts = buildPlatform(site, undefined, specs('1.0.0'), lock).outputs.map((o) => o.chart).filter(WorkloadChart.isWorkloadChart);
+      expect(cachedCharts.map((c) => [c.app, c.node.children.length])).toEqual(builtCharts.map(() => [undefined, 0]));
+      expect(cachedCharts.map((c) => c.podTemplate)).toStrictEqual(builtCharts.map((c) => c.podTemplate));
       fs.rmSync(root, { recursive: true, force: true });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
