@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
-import { sha256, writeCacheFile } from '../cache-file';
+import { appendCacheFile, sha256, writeCacheFile } from '../cache-file';
 
 /**
  * Where synth keeps, for each app, the documents its chart rendered last (relative to the checkout,
@@ -179,6 +179,11 @@ export class AppRenders {
   private readonly lines: Map<string, string>;
   /** This run's lines by key: reused ones as read, recorded ones new. */
   private readonly used = new Map<string, string>();
+  /** This run's recorded lines, by key (also in `used`). */
+  private readonly fresh = new Map<string, string>();
+  /** How many lines the file holds (every one after the header, whole or not), and whether it ends with a newline: then it can be appended to. */
+  private readonly fileLines: number;
+  private readonly appendable: boolean;
   /** The digest of the site this run renders, by its object (hashed once per run, not once per app). */
   private site?: { readonly site: object; readonly digest: string };
 
@@ -187,33 +192,43 @@ export class AppRenders {
     this.code = `${code} ${renderDependencies()}`;
     const read = AppRenders.read(file, this.code);
     this.lines = read.lines;
+    this.fileLines = read.count;
+    this.appendable = read.appendable;
     if (read.ignored) this.ignored = read.ignored;
   }
 
-  private static read(file: string, code: string): { lines: Map<string, string>; ignored?: string } {
+  private static read(file: string, code: string): { lines: Map<string, string>; count: number; appendable: boolean; ignored?: string } {
     const lines = new Map<string, string>();
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch {
-      return { lines };
+      return { lines, count: 0, appendable: false };
     }
+    const result = AppRenders.parseLines(text, code, lines);
+    return { lines, ...result };
+  }
+
+  /** Reads the lines of `text` into `lines` (by key): how many there are, whether it can be appended to, or why it was ignored. */
+  private static parseLines(text: string, code: string, lines: Map<string, string>): { count: number; appendable: boolean; ignored?: string } {
     let end = text.indexOf('\n');
     let header: Partial<Header>;
     try {
       header = JSON.parse(end < 0 ? text : text.slice(0, end)) as Partial<Header>;
     } catch {
-      return { lines, ignored: 'not JSON' };
+      return { count: 0, appendable: false, ignored: 'not JSON' };
     }
-    if (!header || typeof header !== 'object' || header.format !== FORMAT || end < 0) return { lines, ignored: 'another format' };
-    if (header.code !== code) return { lines, ignored: 'written by other code' };
-    // A key is a sha256: 64 characters, then a space.
+    if (!header || typeof header !== 'object' || header.format !== FORMAT || end < 0) return { count: 0, appendable: false, ignored: 'another format' };
+    if (header.code !== code) return { count: 0, appendable: false, ignored: 'written by other code' };
+    let count = 0;
+    // A key is a sha256: 64 characters, then a space. A later line of the same key (appended) wins.
     for (let start = end + 1; start < text.length; start = end + 1) {
+      count++;
       end = text.indexOf('\n', start);
-      if (end < 0) break; // a last line without its newline was cut short
+      if (end < 0) return { count, appendable: false }; // a last line without its newline was cut short
       if (text.charCodeAt(start + 64) === 32) lines.set(text.slice(start, start + 64), text.slice(start, end));
     }
-    return { lines };
+    return { count, appendable: true };
   }
 
   /** The key of the app with `inputs` on `site` (`appRenderKey`). */
@@ -270,17 +285,28 @@ export class AppRenders {
     if (inventory === NOT_PLAIN || facts === NOT_PLAIN) return false;
     if (!isDeepStrictEqual(fromPlain(inventory), render.inventory) || !isDeepStrictEqual(fromPlain(facts), render.facts)) return false;
     const json = JSON.stringify({ o: render.objects.map((o) => [o.path, o.digest, o.document]), i: inventory, f: facts });
-    this.used.set(key, `${key} ${sha256(json)} ${json}`);
+    const line = `${key} ${sha256(json)} ${json}`;
+    this.used.set(key, line);
+    this.fresh.set(key, line);
     this.recorded++;
     return true;
   }
 
   /**
-   * Writes this run's apps (atomically; a failure to write only loses the cache), unless the file
-   * holds exactly those already: every app was reused, none recorded, no line of the file left over.
+   * Saves this run's apps; a failure to write only loses the cache. Nothing is written when the
+   * file holds exactly those already (every app reused, none recorded, no line left over). When
+   * the file was read whole under this code and its lines this run did not use (removed apps, an
+   * app's earlier inputs) are no more than those it did, the recorded apps' lines are appended
+   * (a one-app change writes one line, not every app's); else the file is written afresh with
+   * this run's apps only (atomically).
    */
   public save(): void {
     if (this.ignored === undefined && this.recorded === 0 && this.lines.size === 0 && this.reused > 0) return;
+    const left = this.fileLines - this.reused;
+    if (this.ignored === undefined && this.appendable && left <= this.used.size) {
+      if (this.fresh.size) appendCacheFile(this.file, [...this.fresh.values()].map((l) => `${l}\n`).join(''));
+      return;
+    }
     const header: Header = { format: FORMAT, code: this.code };
     writeCacheFile(this.file, `${JSON.stringify(header)}\n${[...this.used.values()].map((l) => `${l}\n`).join('')}`);
   }

@@ -114,17 +114,55 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     expect(renders.record(KEY_A, render('a'))).toBe(true);
   });
 
-  test('GIVEN a file of apps a and b WHEN a run reuses a only and records c THEN the saved file holds a and c, not b', () => {
+  test('GIVEN a file of apps a and b WHEN a run reuses both and records c THEN c\'s line is appended (the file\'s bytes before it are kept) and all three read back', () => {
     saved();
+    const before = fs.readFileSync(file, 'utf8');
+    const renders = new AppRenders(file, CODE);
+    renders.get(KEY_A);
+    renders.get(KEY_B);
+    const keyC = sha256('app c');
+    renders.record(keyC, render('c'));
+    renders.save();
+    const after = fs.readFileSync(file, 'utf8');
+    expect(after.startsWith(before)).toBe(true);
+    expect(after.slice(before.length).split('\n').filter(Boolean)).toHaveLength(1);
+    const next = new AppRenders(file, CODE);
+    expect([next.get(KEY_A), next.get(KEY_B), next.get(keyC)]).toStrictEqual([render('a'), render('b'), render('c')]);
+  });
+
+  test('GIVEN a file of apps a and b WHEN a run uses neither and records c (the file\'s unused lines outnumber the run\'s) THEN the file is written afresh with c only', () => {
+    saved();
+    const renders = new AppRenders(file, CODE);
+    const keyC = sha256('app c');
+    renders.record(keyC, render('c'));
+    renders.save();
+    expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+    const next = new AppRenders(file, CODE);
+    expect([next.get(KEY_A), next.get(KEY_B), next.get(keyC)]).toStrictEqual([undefined, undefined, render('c')]);
+  });
+
+  test('GIVEN a file whose last line was cut short WHEN a run reuses a and records c THEN the file is written afresh (nothing is appended onto the part), holding a and c', () => {
+    saved();
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, text.length - 20));
     const renders = new AppRenders(file, CODE);
     renders.get(KEY_A);
     const keyC = sha256('app c');
     renders.record(keyC, render('c'));
     renders.save();
     const next = new AppRenders(file, CODE);
-    expect(next.get(KEY_B)).toBeUndefined();
-    expect(next.get(KEY_A)).toStrictEqual(render('a'));
-    expect(next.get(keyC)).toStrictEqual(render('c'));
+    expect([next.get(KEY_A), next.get(KEY_B), next.get(keyC)]).toStrictEqual([render('a'), undefined, render('c')]);
+    expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  test('GIVEN an app whose line was appended after an earlier line of the same key WHEN read THEN the later line is used', () => {
+    saved();
+    const renders = new AppRenders(file, CODE);
+    renders.get(KEY_A);
+    renders.get(KEY_B);
+    renders.record(KEY_A, render('x'));
+    renders.save();
+    expect(new AppRenders(file, CODE).get(KEY_A)).toStrictEqual(render('x'));
   });
 
   test('GIVEN a run that reused every app of the file and recorded none WHEN saved THEN the file is left as it is', () => {
