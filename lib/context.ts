@@ -3,6 +3,7 @@ import type { AppSpec } from './config/app-schema';
 import type { Site } from './config/schema';
 import type { Layer } from './layer';
 import type { AppsLock } from './paas/lock';
+import type { AppRenders } from './render/app-renders';
 import { resolvePin } from './versions';
 import type { ChartPin, Versions } from './versions';
 
@@ -18,6 +19,11 @@ export interface PlatformContext {
    * @default - allocated afresh from the site's PaaS pool (buildPlatform always sets it)
    */
   readonly appsLock?: AppsLock;
+  /**
+   * What apps left in the last synth (lib/render/app-renders.ts): an app whose inputs did not
+   * change is not built again. @default - every app is built
+   */
+  readonly appRenders?: AppRenders;
 }
 
 /**

@@ -159,6 +159,17 @@ export interface ScrapeTarget {
 
 const ID = 'inventory';
 
+/** The methods that add to the inventory, as `Inventory.record` names them. */
+export const INVENTORY_ADDS = ['addScrapeTarget', 'addHttp', 'addTcp', 'addApi', 'addSso', 'addDatabase', 'addRegistryMirror', 'addDirectoryUse', 'addOutsideUse', 'addLdap'] as const;
+
+/** One call that added to the inventory: the method and its arguments. */
+export type InventoryCall = readonly [method: typeof INVENTORY_ADDS[number], args: readonly unknown[]];
+
+/** Where `Inventory.record` collects calls, on the root of the tree being built. */
+const RECORDING = Symbol.for('tsys.platform.inventory-recording');
+
+type Recording = { [RECORDING]?: InventoryCall[] };
+
 /**
  * Site-wide lists that constructs add to while the tree is built, and that rendered files
  * (the HAProxy backend list, docs/ldap.md) read at render time.
@@ -196,30 +207,78 @@ export class Inventory extends Construct {
   private readonly databaseByName = new Map<string, DatabaseEntry>();
   private readonly outsideIndex = new Map<string, number>();
 
+  /** How deep in add* calls this inventory is: an add that another makes is not recorded on its own. */
+  private depth = 0;
+
   private constructor(scope: Construct, id: string) {
     super(scope, id);
   }
 
+  /**
+   * Runs `build` (which builds constructs under `scope`'s tree) and returns the calls it made that
+   * added to the inventory, in order (only the outermost: an add another add makes is part of it).
+   * `Inventory.replay` of those calls leaves the inventory as `build` did.
+   */
+  public static record(scope: IConstruct, build: () => void): InventoryCall[] {
+    const root = scope.node.root as unknown as Recording;
+    const outer = root[RECORDING];
+    const calls: InventoryCall[] = [];
+    root[RECORDING] = calls;
+    try {
+      build();
+    } finally {
+      root[RECORDING] = outer;
+    }
+    return calls;
+  }
+
+  /** Makes `calls` (from `Inventory.record`) again on the inventory of `scope`'s tree. */
+  public static replay(scope: IConstruct, calls: readonly InventoryCall[]): void {
+    for (const [method, args] of calls) {
+      if (!INVENTORY_ADDS.includes(method)) throw new Error(`programming error: ${String(method)} is not a method that adds to the inventory`);
+      const inventory = Inventory.of(scope);
+      (inventory[method] as (...a: readonly unknown[]) => void).apply(inventory, [...args]);
+    }
+  }
+
+  /** Runs the add `method` with `args` (`add`), noting the call for `Inventory.record` when no other add made it. */
+  private noted(method: InventoryCall[0], args: readonly unknown[], add: () => void): void {
+    const calls = this.depth === 0 ? (this.node.root as unknown as Recording)[RECORDING] : undefined;
+    this.depth++;
+    try {
+      add();
+    } finally {
+      this.depth--;
+    }
+    calls?.push([method, args]);
+  }
+
   /** Registers metrics to scrape; the same monitor name twice is an error. */
   public addScrapeTarget(target: ScrapeTarget): void {
-    const clash = this.scrapeTargets.find((t) => t.name === target.name);
-    if (clash) throw new Error(`scrape target "${target.name}" is registered twice (layers ${clash.layer} and ${target.layer}); give each its own name`);
-    this.scrapeTargets.push(target);
+    this.noted('addScrapeTarget', [target], () => {
+      const clash = this.scrapeTargets.find((t) => t.name === target.name);
+      if (clash) throw new Error(`scrape target "${target.name}" is registered twice (layers ${clash.layer} and ${target.layer}); give each its own name`);
+      this.scrapeTargets.push(target);
+    });
   }
 
   public addHttp(entry: HttpEntry): void {
-    const clash = this.httpByHost.get(entry.host);
-    if (clash) clashError(clash.source ?? entry.source, `host ${entry.host} is published twice (layers ${clash.layer} and ${entry.layer}); host names must be unique`);
-    this.http.push(entry);
-    this.httpByHost.set(entry.host, entry);
+    this.noted('addHttp', [entry], () => {
+      const clash = this.httpByHost.get(entry.host);
+      if (clash) clashError(clash.source ?? entry.source, `host ${entry.host} is published twice (layers ${clash.layer} and ${entry.layer}); host names must be unique`);
+      this.http.push(entry);
+      this.httpByHost.set(entry.host, entry);
+    });
   }
 
   public addTcp(entry: TcpEntry): void {
-    const key = `${entry.address}\0${entry.port}`;
-    const clash = this.tcpByAddress.get(key);
-    if (clash) throw new Error(`${entry.address}:${entry.port} is used twice (${clash.name} and ${entry.name})`);
-    this.tcp.push(entry);
-    this.tcpByAddress.set(key, entry);
+    this.noted('addTcp', [entry], () => {
+      const key = `${entry.address}\0${entry.port}`;
+      const clash = this.tcpByAddress.get(key);
+      if (clash) throw new Error(`${entry.address}:${entry.port} is used twice (${clash.name} and ${entry.name})`);
+      this.tcp.push(entry);
+      this.tcpByAddress.set(key, entry);
+    });
   }
 
   /**
@@ -227,59 +286,67 @@ export class Inventory extends Construct {
    * a host also adds the host's HAProxy entry to `gateway`, described by every API sharing it.
    */
   public addApi(entry: ApiEntry, gateway: { readonly address: string; readonly port: number }): void {
-    const clash = this.apis.find((e) => e.host === entry.host && e.pathPrefix === entry.pathPrefix);
-    if (clash) throw new Error(`API ${entry.host}${entry.pathPrefix} is published twice (layers ${clash.layer} and ${entry.layer}); give each API its own host or path prefix`);
-    const apis = this.apis;
-    if (!apis.some((e) => e.host === entry.host)) {
-      this.addHttp({
-        host: entry.host,
-        layer: entry.layer,
-        // Read at render time: APIs added later on the same host are described too.
-        get description() {
-          return apis.filter((e) => e.host === entry.host).map((e) => (e.pathPrefix === '/' ? e.description : `${e.pathPrefix}: ${e.description}`)).join('; ');
-        },
-        address: gateway.address,
-        port: gateway.port,
-      });
-    }
-    apis.push(entry);
+    this.noted('addApi', [entry, gateway], () => {
+      const clash = this.apis.find((e) => e.host === entry.host && e.pathPrefix === entry.pathPrefix);
+      if (clash) throw new Error(`API ${entry.host}${entry.pathPrefix} is published twice (layers ${clash.layer} and ${entry.layer}); give each API its own host or path prefix`);
+      const apis = this.apis;
+      if (!apis.some((e) => e.host === entry.host)) {
+        this.addHttp({
+          host: entry.host,
+          layer: entry.layer,
+          // Read at render time: APIs added later on the same host are described too.
+          get description() {
+            return apis.filter((e) => e.host === entry.host).map((e) => (e.pathPrefix === '/' ? e.description : `${e.pathPrefix}: ${e.description}`)).join('; ');
+          },
+          address: gateway.address,
+          port: gateway.port,
+        });
+      }
+      apis.push(entry);
+    });
   }
 
   /** Records a host behind single sign-on; a host has one login. */
   public addSso(entry: SsoEntry): void {
-    const clash = this.ssoByHost.get(entry.host);
-    if (clash) clashError(clash.source ?? entry.source, `host ${entry.host} is put behind single sign-on twice (layers ${clash.layer} and ${entry.layer}); a host has one login`);
-    this.sso.push(entry);
-    this.ssoByHost.set(entry.host, entry);
+    this.noted('addSso', [entry], () => {
+      const clash = this.ssoByHost.get(entry.host);
+      if (clash) clashError(clash.source ?? entry.source, `host ${entry.host} is put behind single sign-on twice (layers ${clash.layer} and ${entry.layer}); a host has one login`);
+      this.sso.push(entry);
+      this.ssoByHost.set(entry.host, entry);
+    });
   }
 
   /** Records a DBaaS database a component needs; the same engine/database twice is an error. */
   public addDatabase(entry: DatabaseEntry): void {
-    const key = `${entry.engine}\0${entry.database}`;
-    const clash = this.databaseByName.get(key);
-    if (clash) clashError(entry.source ?? clash.source, `${entry.engine} database "${entry.database}" is claimed by ${clash.usedBy} and ${entry.usedBy}; give each component its own`);
-    this.databases.push(entry);
-    this.databaseByName.set(key, entry);
-    this.addOutsideUse({
-      service: `dbaas-${entry.engine}`,
-      usedBy: entry.usedBy,
-      purpose: `${entry.engine} "${entry.database}": ${entry.purpose}`,
-      whileDown: `${entry.usedBy} cannot read or write "${entry.database}": its requests that need it fail`,
-      mitigation: 'the DBaaS is highly available on its own; the component reconnects when it is back',
+    this.noted('addDatabase', [entry], () => {
+      const key = `${entry.engine}\0${entry.database}`;
+      const clash = this.databaseByName.get(key);
+      if (clash) clashError(entry.source ?? clash.source, `${entry.engine} database "${entry.database}" is claimed by ${clash.usedBy} and ${entry.usedBy}; give each component its own`);
+      this.databases.push(entry);
+      this.databaseByName.set(key, entry);
+      this.addOutsideUse({
+        service: `dbaas-${entry.engine}`,
+        usedBy: entry.usedBy,
+        purpose: `${entry.engine} "${entry.database}": ${entry.purpose}`,
+        whileDown: `${entry.usedBy} cannot read or write "${entry.database}": its requests that need it fail`,
+        mitigation: 'the DBaaS is highly available on its own; the component reconnects when it is back',
+      });
     });
   }
 
   /** Records a registry mirror for the nodes; one mirror per upstream registry. */
   public addRegistryMirror(entry: RegistryMirror): void {
-    const clash = this.registryMirrors.find((e) => e.registry === entry.registry);
-    if (clash) throw new Error(`registry ${entry.registry} is mirrored twice (layers ${clash.layer} and ${entry.layer}); a node pulls each registry through one mirror`);
-    this.registryMirrors.push(entry);
-    this.addOutsideUse({
-      service: 'registries',
-      usedBy: `${entry.layer} proxy cache of ${entry.registry}`,
-      purpose: `every node pulls ${entry.registry} images through ${entry.endpoint}`,
-      whileDown: `an image of ${entry.registry} not yet in the cache cannot be pulled: a new version (or a pod on a node without it) waits in ImagePullBackOff`,
-      mitigation: 'images already pulled once are served from the proxy cache; running pods are not affected',
+    this.noted('addRegistryMirror', [entry], () => {
+      const clash = this.registryMirrors.find((e) => e.registry === entry.registry);
+      if (clash) throw new Error(`registry ${entry.registry} is mirrored twice (layers ${clash.layer} and ${entry.layer}); a node pulls each registry through one mirror`);
+      this.registryMirrors.push(entry);
+      this.addOutsideUse({
+        service: 'registries',
+        usedBy: `${entry.layer} proxy cache of ${entry.registry}`,
+        purpose: `every node pulls ${entry.registry} images through ${entry.endpoint}`,
+        whileDown: `an image of ${entry.registry} not yet in the cache cannot be pulled: a new version (or a pod on a node without it) waits in ImagePullBackOff`,
+        mitigation: 'images already pulled once are served from the proxy cache; running pods are not affected',
+      });
     });
   }
 
@@ -295,53 +362,59 @@ export class Inventory extends Construct {
     client: DirectoryClient,
     groups: { readonly admins?: true | string; readonly viewers?: boolean; readonly memberOf?: boolean } = {},
   ): void {
-    if (this.directoryConsumers.some((c) => c.usedBy === usedBy)) throw new Error(`${usedBy} registered its directory use twice`);
-    this.directoryConsumers.push({ usedBy, ...client });
-    this.directoryConsumers.sort((a, b) => a.usedBy.localeCompare(b.usedBy));
-    if (groups.memberOf && !this.memberOfReaders.includes(usedBy)) {
-      this.memberOfReaders.push(usedBy);
-      this.memberOfReaders.sort();
-    }
-    this.addLdap({ dn: ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy });
-    this.addOutsideUse({
-      service: 'directory',
-      usedBy,
-      purpose: 'logins of directory users and their groups',
-      whileDown: `${client.failover ? 'while every directory node is down' : 'while the primary directory node is down (it takes one host)'}, directory users cannot log in to ${usedBy}; sessions already open go on until they expire`,
-      mitigation: 'the local admin account (its password in Bitwarden) still logs in',
+    this.noted('addDirectoryUse', [ldap, usedBy, client, groups], () => {
+      if (this.directoryConsumers.some((c) => c.usedBy === usedBy)) throw new Error(`${usedBy} registered its directory use twice`);
+      this.directoryConsumers.push({ usedBy, ...client });
+      this.directoryConsumers.sort((a, b) => a.usedBy.localeCompare(b.usedBy));
+      if (groups.memberOf && !this.memberOfReaders.includes(usedBy)) {
+        this.memberOfReaders.push(usedBy);
+        this.memberOfReaders.sort();
+      }
+      this.addLdap({ dn: ldap.bindDn, kind: 'service account', purpose: 'bind account: searches users and groups (read only)', usedBy });
+      this.addOutsideUse({
+        service: 'directory',
+        usedBy,
+        purpose: 'logins of directory users and their groups',
+        whileDown: `${client.failover ? 'while every directory node is down' : 'while the primary directory node is down (it takes one host)'}, directory users cannot log in to ${usedBy}; sessions already open go on until they expire`,
+        mitigation: 'the local admin account (its password in Bitwarden) still logs in',
+      });
+      if (groups.admins) this.addLdap({ dn: ldap.adminGroup, kind: 'group', purpose: groups.admins === true ? 'platform administrators' : groups.admins, usedBy });
+      if (groups.viewers) this.addLdap({ dn: ldap.viewerGroup, kind: 'group', purpose: 'read-only access to the platform tools', usedBy });
     });
-    if (groups.admins) this.addLdap({ dn: ldap.adminGroup, kind: 'group', purpose: groups.admins === true ? 'platform administrators' : groups.admins, usedBy });
-    if (groups.viewers) this.addLdap({ dn: ldap.viewerGroup, kind: 'group', purpose: 'read-only access to the platform tools', usedBy });
   }
 
   /** Records a component's use of an outside service; the same service and component twice is merged into one row. */
   public addOutsideUse(entry: OutsideUse): void {
-    for (const [field, text] of [['purpose', entry.purpose], ['whileDown', entry.whileDown], ['mitigation', entry.mitigation]] as const) {
-      if (!text.trim()) throw new Error(`the use of ${entry.service} by ${entry.usedBy} has no ${field}; say it`);
-    }
-    const key = `${entry.service}\0${entry.usedBy}`;
-    const same = this.outsideIndex.get(key);
-    if (same === undefined) {
-      this.outsideIndex.set(key, this.outside.length);
-      this.outside.push(entry);
-      return;
-    }
-    const prev = this.outside[same];
-    const join = (a: string, b: string) => (a === b ? a : `${a}; ${b}`);
-    this.outside[same] = { ...prev, purpose: join(prev.purpose, entry.purpose), whileDown: join(prev.whileDown, entry.whileDown), mitigation: join(prev.mitigation, entry.mitigation) };
+    this.noted('addOutsideUse', [entry], () => {
+      for (const [field, text] of [['purpose', entry.purpose], ['whileDown', entry.whileDown], ['mitigation', entry.mitigation]] as const) {
+        if (!text.trim()) throw new Error(`the use of ${entry.service} by ${entry.usedBy} has no ${field}; say it`);
+      }
+      const key = `${entry.service}\0${entry.usedBy}`;
+      const same = this.outsideIndex.get(key);
+      if (same === undefined) {
+        this.outsideIndex.set(key, this.outside.length);
+        this.outside.push(entry);
+        return;
+      }
+      const prev = this.outside[same];
+      const join = (a: string, b: string) => (a === b ? a : `${a}; ${b}`);
+      this.outside[same] = { ...prev, purpose: join(prev.purpose, entry.purpose), whileDown: join(prev.whileDown, entry.whileDown), mitigation: join(prev.mitigation, entry.mitigation) };
+    });
   }
 
   /** Records an LDAP need; the same DN from several layers is merged. */
   public addLdap(entry: LdapEntry): void {
-    const same = this.ldap.findIndex((e) => e.dn.toLowerCase() === entry.dn.toLowerCase());
-    if (same < 0) {
-      this.ldap.push(entry);
-      return;
-    }
-    const prev = this.ldap[same];
-    const users = [...new Set([...prev.usedBy.split(', '), entry.usedBy])].sort().join(', ');
-    const purposes = prev.purpose === entry.purpose ? prev.purpose : `${prev.purpose}; ${entry.purpose}`;
-    this.ldap[same] = { ...prev, usedBy: users, purpose: purposes };
+    this.noted('addLdap', [entry], () => {
+      const same = this.ldap.findIndex((e) => e.dn.toLowerCase() === entry.dn.toLowerCase());
+      if (same < 0) {
+        this.ldap.push(entry);
+        return;
+      }
+      const prev = this.ldap[same];
+      const users = [...new Set([...prev.usedBy.split(', '), entry.usedBy])].sort().join(', ');
+      const purposes = prev.purpose === entry.purpose ? prev.purpose : `${prev.purpose}; ${entry.purpose}`;
+      this.ldap[same] = { ...prev, usedBy: users, purpose: purposes };
+    });
   }
 }
 

@@ -19,6 +19,7 @@ import { enabledLayers, LAYERS } from './layers';
 import { resolveVersions } from './versions';
 import { allocate, AppsLock, emptyLock, loadBalancerRequests, paasPool, reservedAddresses } from './paas/lock';
 import { WorkloadChart } from './paas/workload-chart';
+import type { AppRenders } from './render/app-renders';
 import { UpstreamObjects } from './constructs/upstream-objects';
 import { apiVersionsFor } from './render/api-versions';
 import { ChartRenderer } from './render/chart-renderer';
@@ -44,11 +45,11 @@ export interface Platform {
  * and the apps' workload charts; derives the sync order and the app of apps. `previousLock` is
  * the committed apps.lock.yaml: addresses it holds are kept.
  */
-export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS, appSpecs: readonly AppSpec[] = [], previousLock?: AppsLock, renderer: ChartRenderer = new ChartRenderer()): Platform {
+export function buildPlatform(site: Site, factories: readonly LayerFactory[] = LAYERS, appSpecs: readonly AppSpec[] = [], previousLock?: AppsLock, renderer: ChartRenderer = new ChartRenderer(), appRenders?: AppRenders): Platform {
   const app = new App({ outdir: '.cdk8s.out' });
   const pool = paasPool(site);
   const appsLock = allocate(loadBalancerRequests(appSpecs), previousLock ?? emptyLock(pool.name), pool, reservedAddresses(site));
-  const ctx: PlatformContext = { site, versions: resolveVersions(site.versions), apps: appSpecs, appsLock };
+  const ctx: PlatformContext = { site, versions: resolveVersions(site.versions), apps: appSpecs, appsLock, ...(appRenders ? { appRenders } : {}) };
   setPlatformContext(app, ctx);
   const layers = enabledLayers(site, factories).map((make) => make(app, ctx));
   for (const layer of layers) {

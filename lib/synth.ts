@@ -20,6 +20,7 @@ import { LAYER_NEEDS, PIN_NAMES } from './layers';
 import type { LayerNeeds } from './config/platform-rules';
 import type { EarlierTexts, RenderedDocuments } from './render/documents';
 import { renderPlatformWithFacts } from './render/render';
+import { APP_RENDERS_FILE, AppRenders } from './render/app-renders';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
 import { readPreviousRender, shareUnchanged } from './render/previous';
@@ -64,7 +65,8 @@ export interface SynthOptions {
   /**
    * Whether verify reuses the per-object results of the last successful synth (`CHECK_CACHE_FILE`
    * under the root, git-ignored), the render reuses the texts it wrote for objects that did not
-   * change (`RENDER_INDEX_FILE`), and this synth saves both. An optimisation only: the output is the
+   * change (`RENDER_INDEX_FILE`), an app whose inputs did not change is taken from its last render
+   * instead of being built (`APP_RENDERS_FILE`), and this synth saves them. An optimisation only: the output is the
    * same bytes with or without it, and a stale or corrupted cache is ignored. @default true
    */
   readonly cache?: boolean;
@@ -140,8 +142,8 @@ export function renderSite(site: Site, layers?: readonly LayerFactory[], apps: r
  * largest thing a build makes: thousands of apps, hundreds of MB) is garbage once it returns, not
  * held by the caller's frame while the HA model, the simulation and verify run.
  */
-function buildAndRender(site: Site, layers: readonly LayerFactory[] | undefined, apps: readonly AppSpec[], lock: AppsLock | undefined, renderer: ChartRenderer | undefined, time: PhaseTimer<SynthPhase> | undefined, earlier: EarlierTexts | undefined): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
-  const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer));
+function buildAndRender(site: Site, layers: readonly LayerFactory[] | undefined, apps: readonly AppSpec[], lock: AppsLock | undefined, renderer: ChartRenderer | undefined, time: PhaseTimer<SynthPhase> | undefined, earlier: EarlierTexts | undefined, appRenders: AppRenders | undefined): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
+  const platform = timed(time, 'build', () => buildPlatform(site, layers, apps, lock, renderer, appRenders));
   return timed(time, 'render', () => renderPlatformWithFacts(platform, earlier));
 }
 
@@ -150,10 +152,10 @@ function buildAndRender(site: Site, layers: readonly LayerFactory[] | undefined,
  * computed from, and the documents every manifest was serialised from (the model reads those, as
  * verify does after); `time` is told each phase's time; `earlier` (synth's render index) gives the
  * texts of unchanged objects from the previous render; `analysis` (synth's cache) the last
- * node-failure analysis.
+ * node-failure analysis; `appRenders` (synth's cache) each unchanged app's documents.
  */
-export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
-  const { files, facts, documents } = buildAndRender(site, layers, apps, lock, renderer, time, earlier);
+export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
+  const { files, facts, documents } = buildAndRender(site, layers, apps, lock, renderer, time, earlier, appRenders);
   const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse)));
   const report = timed(time, 'simulation', () => failureReportOf(model, analysis));
   return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model, documents };
@@ -174,7 +176,7 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
  * files, facts and documents, and the chart renderer when it is the checkout's own (its memo of the
  * vendored files' hashes is saved with synth's other caches).
  */
-function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?: AnalysisCache, specs?: AppSpecCache): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer } {
+function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?: AnalysisCache, specs?: AppSpecCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer } {
   const time = options.time;
   options.progress?.('loading');
   const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds, specs));
@@ -185,7 +187,7 @@ function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?:
   const renderer = ownRenderer ?? new ChartRenderer({ hashMemo });
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');
-  const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis);
+  const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis, appRenders);
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
   return { files, facts, documents, ...(ownRenderer ? { ownRenderer } : {}) };
 }
@@ -213,7 +215,9 @@ export function synth(options: SynthOptions): SynthResult {
     const analysis = cache ? new AnalysisCache(path.join(options.root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'deferred') : undefined;
     // The app specs validated by the last synth (lib/config/app-spec-cache.ts).
     const specs = cache ? timed(time, 'load', () => new AppSpecCache(path.join(options.root, APP_SPEC_CACHE_FILE), checksCodeFingerprint())) : undefined;
-    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, specs);
+    // Each app's documents of the last render, by the key of its inputs (lib/render/app-renders.ts): written after the swap.
+    const appRenders = cache ? timed(time, 'load', () => new AppRenders(path.join(options.root, APP_RENDERS_FILE), checksCodeFingerprint())) : undefined;
+    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders);
     const registry = options.registry ?? new SchemaRegistry();
     const previous = timed(time, 'load', () => shareUnchanged(before, files));
     options.progress?.('verifying and writing');
@@ -231,6 +235,7 @@ export function synth(options: SynthOptions): SynthResult {
     if (analysis) timed(time, 'write', () => analysis.flush());
     if (specs) timed(time, 'write', () => specs.save());
     if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveTreeHashes());
+    if (appRenders) timed(time, 'write', () => appRenders.save());
     if (cache) timed(time, 'write', () => saveRenderIndex(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), documents.index()));
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });

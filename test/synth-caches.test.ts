@@ -151,6 +151,20 @@ describe('synth\'s caches change nothing but the time', () => {
     expect(outputs(root)).toEqual(coldOutputs(root));
   });
 
+  test('GIVEN the cache of the last synth WHEN the site changes what apps\' objects read (the PostgreSQL endpoint of an app\'s database binding) THEN the outputs equal a synth without a cache, and that app\'s files changed', () => {
+    run(root);
+    const before = outputs(root);
+    const site = fs.readFileSync(path.join(root, 'site.yaml'), 'utf8');
+    const changed = site.replace(/postgresql: \{ host: ([^,]+), port: 5432 \}/, 'postgresql: { host: $1, port: 6432 }');
+    expect(changed).not.toBe(site);
+    fs.writeFileSync(path.join(root, 'site.yaml'), changed);
+    run(root);
+    const warm = outputs(root);
+    expect(warm).toEqual(coldOutputs(root));
+    // Generated app 8 binds a PostgreSQL database (scripts/bench-apps.ts).
+    expect([...warm].filter(([k, v]) => before.get(k) !== v).map(([k]) => k).join('\n')).toContain(`workloads/${generatedApp(8).name}/`);
+  });
+
   test('GIVEN the cache of the last synth WHEN an app goes away and another comes THEN the outputs equal a synth without a cache', () => {
     run(root);
     fs.rmSync(path.join(root, 'apps', `${generatedApp(5).name}.yaml`));

@@ -109,7 +109,7 @@ export class WhiteboardDocs extends Construct {
       path: 'docs/demo-whiteboard.md',
       content: () => whiteboardDoc({
         app,
-        pod: (chart.app.podTemplate as { spec: RecoveryPod }).spec,
+        pod: (chart.podTemplate as { spec: RecoveryPod }).spec,
         site: ctx.site,
         nodeDownPodDeletionPolicy: longhorn.defaultSettings.nodeDownPodDeletionPolicy,
         volumeReplicas: longhorn.persistence.defaultClassReplicaCount,

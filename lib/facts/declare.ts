@@ -11,6 +11,10 @@ import { sortKeys } from '../render/sort';
  */
 
 const FACTS = Symbol.for('tsys.platform.facts');
+/** Facts of objects no longer in the tree below a construct: an app's, taken from its last render (lib/render/app-renders.ts). */
+const REPLAYED = Symbol.for('tsys.platform.replayed-facts');
+
+type WithReplayed = { [REPLAYED]?: readonly (readonly [string, ObjectFacts])[] };
 
 type WithFacts = { [FACTS]?: ObjectFacts };
 
@@ -44,16 +48,28 @@ export function declaredFacts(obj: ApiObject): ObjectFacts | undefined {
  */
 export function collectFacts(scope: IConstruct): PlatformFacts {
   const out = new Map<string, ObjectFacts>();
-  for (const c of scope.node.findAll()) {
-    if (!(c instanceof ApiObject)) continue;
-    const facts = declaredFacts(c);
-    if (!facts || !Object.keys(facts).length) continue;
-    const key = factsKey(c.apiVersion, c.kind, c.metadata.namespace, c.name);
+  const add = (c: IConstruct, key: string, facts: ObjectFacts) => {
     const seen = out.get(key);
     if (seen && JSON.stringify(sortKeys(seen)) !== JSON.stringify(sortKeys(facts))) {
       throw new Error(`${c.node.path}: ${key} is declared twice with different facts; declare them on one object`);
     }
     out.set(key, facts);
+  };
+  for (const c of scope.node.findAll()) {
+    for (const [key, facts] of (c as WithReplayed)[REPLAYED] ?? []) add(c, key, facts);
+    if (!(c instanceof ApiObject)) continue;
+    const facts = declaredFacts(c);
+    if (!facts || !Object.keys(facts).length) continue;
+    add(c, factsKey(c.apiVersion, c.kind, c.metadata.namespace, c.name), facts);
   }
   return out;
+}
+
+/**
+ * Declares on `scope` the facts (by key, in order) that the objects below it declared when it was
+ * built in full (`collectFacts` of it then): `collectFacts` gives them where it met those objects,
+ * for a construct whose objects are not built again (an app's, lib/render/app-renders.ts).
+ */
+export function declareReplayedFacts(scope: IConstruct, facts: readonly (readonly [string, ObjectFacts])[]): void {
+  (scope as WithReplayed)[REPLAYED] = facts;
 }

@@ -1,11 +1,18 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { AppSpec } from '../config/app-schema';
+import { platformContext } from '../context';
+import { declareReplayedFacts } from '../facts/declare';
+import type { ObjectFacts } from '../facts/facts';
+import { Inventory, INVENTORY_ADDS, InventoryCall } from '../inventory';
+import type { AppObject, AppRenders } from '../render/app-renders';
+import { workloadHashLabel } from './app-parts';
 import { WebApp } from './web-app';
 import { WorkerApp } from './worker-app';
 import { CronJobApp } from './cron-job-app';
 import { appLabels, appPath } from './conventions';
 import type { AppAllocation } from './lock';
+import { podTemplate } from './pod-template';
 
 /** Marks workload charts (Chart overrides instanceof, see Layer). */
 const WORKLOAD_SYMBOL = Symbol.for('tsys.platform.WorkloadChart');
@@ -18,6 +25,12 @@ export interface WorkloadChartProps {
   readonly pool: string;
   /** The layer whose Application syncs this folder (it registers the app's HAProxy entries). */
   readonly owner: string;
+  /**
+   * What apps left in the last synth (lib/render/app-renders.ts): an app whose inputs did not change
+   * is not built; its Inventory calls and facts are given again and its documents rendered from there.
+   * @default - the app is built
+   */
+  readonly renders?: AppRenders;
 }
 
 /**
@@ -32,17 +45,61 @@ export class WorkloadChart extends Chart {
   public readonly appName: string;
   /** Output folder relative to the repo root. */
   public readonly folder: string;
-  /** The app's construct, after its kind: a WebApp, WorkerApp or CronJobApp. */
-  public readonly app: WebApp | WorkerApp | CronJobApp;
+  /** The app's construct, after its kind: a WebApp, WorkerApp or CronJobApp; none when the app was taken from its last render (`rendered`). */
+  public readonly app?: WebApp | WorkerApp | CronJobApp;
+  /** The app's objects as its last render left them, when the app was not built (its inputs did not change). */
+  public readonly rendered?: readonly AppObject[];
+  /** What the chart was built from: with the site, everything its objects depend on. */
+  public readonly inputs: WorkloadChartProps;
+  /** Where a built app's render is recorded, by the key of its inputs, with its Inventory calls. */
+  private readonly recording?: { readonly renders: AppRenders; readonly key: string; readonly inventory: readonly InventoryCall[] };
 
   constructor(scope: Construct, props: WorkloadChartProps) {
     super(scope, `workload-${props.spec.name}`, { disableResourceNameHashes: true, labels: appLabels(props.spec) });
     Object.defineProperty(this, WORKLOAD_SYMBOL, { value: true });
+    this.inputs = props;
     this.appName = props.spec.name;
     this.folder = appPath(props.spec.name);
     const spec = props.spec;
-    this.app = spec.kind === 'worker' ? new WorkerApp(this, 'app', { spec })
+    const renders = props.renders;
+    const key = renders?.keyOf(props, platformContext(this).site);
+    const found = key === undefined ? undefined : renders?.get(key);
+    // An entry naming another method than the Inventory's adds was not written by this code: build the app.
+    const cached = found?.inventory.every(([method]) => (INVENTORY_ADDS as readonly string[]).includes(method)) ? found : undefined;
+    if (cached) {
+      // Plain data as recorded below (the cache checked each line's hash and shape).
+      Inventory.replay(this, cached.inventory as readonly InventoryCall[]);
+      declareReplayedFacts(this, cached.facts as readonly (readonly [string, ObjectFacts])[]);
+      this.rendered = cached.objects;
+      return;
+    }
+    const build = () => (spec.kind === 'worker' ? new WorkerApp(this, 'app', { spec })
       : spec.kind === 'cronjob' ? new CronJobApp(this, 'app', { spec })
-        : new WebApp(this, 'app', { spec, allocation: props.allocation, pool: props.pool, owner: props.owner });
+        : new WebApp(this, 'app', { spec, allocation: props.allocation, pool: props.pool, owner: props.owner }));
+    if (!renders || key === undefined) {
+      this.app = build();
+      return;
+    }
+    let app: WebApp | WorkerApp | CronJobApp | undefined;
+    const inventory = Inventory.record(this, () => {
+      app = build();
+    });
+    this.app = app;
+    this.recording = { renders, key, inventory };
+  }
+
+  /** The app's pod template, as its construct makes it (the same for an app taken from its last render). */
+  public get podTemplate(): Record<string, unknown> {
+    if (this.app) return this.app.podTemplate;
+    const spec = this.inputs.spec;
+    return podTemplate(spec, platformContext(this).site, spec.kind === 'cronjob' ? 'controller-uid' : workloadHashLabel(spec));
+  }
+
+  /**
+   * Records the objects of a built app, as the render serialised them, with what its build added
+   * to the Inventory and the facts its objects declared (`facts`), for the next synth.
+   */
+  public recordRender(objects: readonly AppObject[], facts: readonly (readonly [string, ObjectFacts])[]): void {
+    if (this.recording) this.recording.renders.record(this.recording.key, { objects, inventory: this.recording.inventory, facts });
   }
 }

@@ -120,6 +120,31 @@ export class RenderedDocuments {
     return text;
   }
 
+  /**
+   * The file text at `path` of a document known from an earlier render of the same inputs (an app's
+   * render, ./app-renders.ts): `document` is exact and canonical, `digest` its `documentDigest`.
+   * The same text, and the same records, as `serialise` of the object it was serialised from.
+   */
+  public serialiseKnown(path: string, document: object, digest: string): string {
+    if (!digests.has(document)) digests.set(document, digest);
+    const earlier = this.earlier?.reuse(path, digest);
+    if (earlier) {
+      this.reused++;
+      this.byPath.set(path, { text: earlier.text, documents: [document], digest, textDigest: earlier.textDigest });
+      return earlier.text;
+    }
+    this.dumped++;
+    const text = HEADER + dumpManifest(document);
+    this.byPath.set(path, { text, documents: [document], ...(this.earlier ? { digest } : {}) });
+    return text;
+  }
+
+  /** The exact document serialised at `path` in this render and its digest, when it has one (a render given `earlier` texts). */
+  public known(path: string): { readonly document: object; readonly digest: string } | undefined {
+    const s = this.byPath.get(path);
+    return s?.documents && s.digest !== undefined ? { document: s.documents[0] as object, digest: s.digest } : undefined;
+  }
+
   /** The documents of the manifest file `file` whose text is `text`: the serialised ones when the text is theirs, else parsed (`loadManifests`). */
   public readonly parse: ParseManifests = (text, file) => {
     const known = this.byPath.get(file);

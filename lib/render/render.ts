@@ -6,6 +6,7 @@ import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
 import { formatLock, LOCK_FILE } from '../paas/lock';
 import { WorkloadChart } from '../paas/workload-chart';
+import type { AppObject } from './app-renders';
 import { chartsToJson } from './chart-objects';
 import { EarlierTexts, RenderedDocuments } from './documents';
 import type { K8sObject, RenderedFile } from './rendered-file';
@@ -25,7 +26,9 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
  * the typed facts the simulation, verify and backup coverage read, also written to FACTS_FILE
  * for checks of the tree on disk; and the documents each manifest was serialised from, which
  * verify and the HA model read instead of parsing the files back. With `earlier` (texts of the
- * previous render, ./text-index.ts), an object that did not change takes its earlier text.
+ * previous render, ./text-index.ts), an object that did not change takes its earlier text. An app
+ * taken from its last render (WorkloadChart `rendered`, ./app-renders.ts) gives its documents from
+ * there; a built app's documents are recorded for the next synth.
  */
 export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTexts): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
   const problems = platform.app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
@@ -42,6 +45,11 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
   const chartObjects = chartsToJson(platform.outputs.map((o) => o.chart).filter((c) => !WorkloadChart.isWorkloadChart(c)));
   const documents = new RenderedDocuments(earlier);
   for (const { dir, chart } of platform.outputs) {
+    const cached = WorkloadChart.isWorkloadChart(chart) ? chart.rendered : undefined;
+    if (cached) {
+      for (const o of cached) files.push({ path: o.path, content: documents.serialiseKnown(o.path, o.document, o.digest) });
+      continue;
+    }
     // cdk8s resolves and validates the whole app on every Chart.toJson(): fine for a dozen
     // layers, quadratic for a thousand app charts. Those hold plain objects without
     // cross-chart dependencies (and every construct was validated above): read them directly.
@@ -58,6 +66,11 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
       names.add(name);
       const file = `${dir}/${name}.yaml`;
       files.push({ path: file, content: documents.serialise(file, o) });
+    }
+    if (WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders) {
+      const known = [...names].map((n) => ({ path: `${dir}/${n}.yaml`, known: documents.known(`${dir}/${n}.yaml`) }));
+      // An app with an inexact object (or in a render without digests) is built every time.
+      if (known.every((k) => k.known)) chart.recordRender(known.map((k): AppObject => ({ path: k.path, document: k.known!.document, digest: k.known!.digest })), [...collectFacts(chart)]);
     }
     if (dir === 'argocd') {
       const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...names].sort().map((n) => `${n}.yaml`) };

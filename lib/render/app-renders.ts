@@ -1,0 +1,313 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
+import { appendCacheFile, sha256, writeCacheFile } from '../cache-file';
+
+/**
+ * Where synth keeps, for each app, the documents its chart rendered last (relative to the checkout,
+ * git-ignored): the next synth takes an unchanged app's documents from here instead of turning its
+ * objects into JSON, sorting their keys and hashing them again (lib/render/render.ts), and
+ * without building its constructs: what they added to the Inventory and the facts they declared
+ * are recorded with the documents and given again (lib/paas/workload-chart.ts).
+ */
+export const APP_RENDERS_FILE = '.synth-cache/app-renders.json';
+
+/** The layout of the file; another version is ignored. */
+const FORMAT = 1;
+
+/** Stands for what JSON has no text for (undefined, -0, non-finite numbers), under a key no spec has (it holds a NUL). */
+const NOT_JSON = '\u0000not-json';
+
+/** Not plain data (`toPlain`). */
+const NOT_PLAIN = Symbol('not plain');
+
+/** One object of an app's chart as the render serialised it: its file, its document (keys sorted, exact) and the document's digest. */
+export interface AppObject {
+  /** The manifest's path, relative to the root. */
+  readonly path: string;
+  /** The document serialised there (`canonicalDocument`'s copy, exact). */
+  readonly document: object;
+  /** `documentDigest(document)`. */
+  readonly digest: string;
+}
+
+/** One call a build made that added to the Inventory (lib/inventory.ts `InventoryCall`): the method and its arguments. */
+export type RecordedCall = readonly [method: string, args: readonly unknown[]];
+
+/** The facts an object declared (lib/facts ObjectFacts), by its facts key. */
+export type RecordedFacts = readonly [key: string, facts: object];
+
+/**
+ * What an app's build and render left: its objects, its calls that added to the Inventory, and the
+ * facts its objects declared (in tree order). Plain data: the cache does not read the last two.
+ */
+export interface AppRender {
+  readonly objects: readonly AppObject[];
+  readonly inventory: readonly RecordedCall[];
+  readonly facts: readonly RecordedFacts[];
+}
+
+/**
+ * A JSON copy of plain data (maps with data properties only, lists, strings, booleans, null, finite
+ * numbers but -0), with undefined (a value or an item) as a marker, or undefined when `value` holds
+ * anything else (a class instance, a getter, a function...): such an app is built every time.
+ */
+function toPlain(value: unknown): unknown {
+  if (value === undefined) return { [NOT_JSON]: 'undefined' };
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? value : NOT_PLAIN;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const item = toPlain(value[i]);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      out.push(item);
+    }
+    return out;
+  }
+  if (typeof value !== 'object') return NOT_PLAIN;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(value))) {
+    if (!('value' in d) || !d.enumerable || key === '__proto__' || key === NOT_JSON) return NOT_PLAIN;
+    const item = toPlain(d.value);
+    if (item === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = item;
+  }
+  return out;
+}
+
+/** The value `toPlain` copied (its markers undefined again). */
+function fromPlain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fromPlain);
+  if (value === null || typeof value !== 'object') return value;
+  const map = value as Record<string, unknown>;
+  if (map[NOT_JSON] === 'undefined' && Object.keys(map).length === 1) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(map)) out[key] = fromPlain(map[key]);
+  return out;
+}
+
+/** What an app's render reads: its spec, its address allocation, the pool, the layer that owns its HAProxy entries. */
+export interface AppRenderInputs {
+  readonly spec: unknown;
+  readonly allocation?: unknown;
+  readonly pool: string;
+  readonly owner: string;
+}
+
+/**
+ * A JSON text of `value` (keys in their order) that tells apart what JSON.stringify would not: an
+ * undefined value from a missing key, -0 from 0, NaN and infinities from null. Two values with the
+ * same text are the same value; two equal values with keys in another order get two texts (a cache
+ * key then only misses).
+ */
+export function inputsJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => {
+    if (v === undefined) return { [NOT_JSON]: 'undefined' };
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return { [NOT_JSON]: Object.is(v, -0) ? '-0' : String(v) };
+    if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') return { [NOT_JSON]: `${typeof v} ${String(v)}` };
+    return v;
+  }) ?? '';
+}
+
+/** The hash of the site an app is rendered for (`appRenderKey`). */
+export function siteDigest(site: object): string {
+  return sha256(inputsJson(site));
+}
+
+/** The key of an app's render: the hash of its inputs and of the whole site (`siteDigest`; its constructs read `platformContext(...).site`). */
+export function appRenderKey(inputs: AppRenderInputs, site: string): string {
+  return sha256(`${site}\0${inputsJson([inputs.spec, inputs.allocation, inputs.pool, inputs.owner])}`);
+}
+
+let dependencies: string | undefined;
+
+/**
+ * What an app's documents depend on besides its inputs and lib/ (`code`): the generated types of
+ * imports/ (custom resources' classes) and the versions of cdk8s, cdk8s-plus-25 and constructs,
+ * which turn the constructs into JSON.
+ */
+function renderDependencies(): string {
+  if (dependencies === undefined) {
+    const hash = sha256;
+    const imports = path.resolve(__dirname, '..', '..', 'imports');
+    const parts: string[] = [];
+    try {
+      for (const f of fs.readdirSync(imports).filter((n) => n.endsWith('.ts')).sort()) parts.push(`${f}:${hash(fs.readFileSync(path.join(imports, f)))}`);
+    } catch {
+      parts.push('imports:unknown');
+    }
+    for (const pkg of ['cdk8s', 'cdk8s-plus-25', 'constructs']) {
+      try {
+        parts.push(`${pkg}@${(JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version}`);
+      } catch {
+        parts.push(`${pkg}@unknown`);
+      }
+    }
+    dependencies = hash(parts.join('\n'));
+  }
+  return dependencies;
+}
+
+/** The file's first line. */
+interface Header {
+  readonly format: number;
+  readonly code: string;
+}
+
+/**
+ * The documents of each app's last render, by the key of its inputs (`appRenderKey`), written by
+ * code `code` (the checks' code fingerprint, with the render's dependencies). The file is a header
+ * line, then one line per app: `<key> <sha256 of the JSON> <JSON of [path, digest, document][]>`;
+ * a line is parsed only when its app is rendered again, and its hash checked then.
+ *
+ * An optimisation only: a render with it gives the same documents as one without. A file that does
+ * not read or was written by other code (stale) is ignored as a whole; a line that is garbled
+ * (its hash does not match, or its JSON is not the shape written) is ignored on its own. Only the
+ * apps of this render are saved (removed apps' entries are dropped), after a verified swap.
+ */
+export class AppRenders {
+  /** Why the file was ignored, if it was (for tests and the curious). */
+  public readonly ignored?: string;
+  /** Apps whose documents were taken from the file, and apps rendered and recorded, in this run. */
+  public reused = 0;
+  public recorded = 0;
+  private readonly code: string;
+  /** The file's lines by key (raw, unchecked). */
+  private readonly lines: Map<string, string>;
+  /** This run's lines by key: reused ones as read, recorded ones new. */
+  private readonly used = new Map<string, string>();
+  /** This run's recorded lines, by key (also in `used`). */
+  private readonly fresh = new Map<string, string>();
+  /** How many lines the file holds (every one after the header, whole or not), and whether it ends with a newline: then it can be appended to. */
+  private readonly fileLines: number;
+  private readonly appendable: boolean;
+  /** The digest of the site this run renders, by its object (hashed once per run, not once per app). */
+  private site?: { readonly site: object; readonly digest: string };
+
+  /** The file `file`, valid when written by `code` (the checks' code fingerprint). */
+  public constructor(private readonly file: string, code: string) {
+    this.code = `${code} ${renderDependencies()}`;
+    const read = AppRenders.read(file, this.code);
+    this.lines = read.lines;
+    this.fileLines = read.count;
+    this.appendable = read.appendable;
+    if (read.ignored) this.ignored = read.ignored;
+  }
+
+  private static read(file: string, code: string): { lines: Map<string, string>; count: number; appendable: boolean; ignored?: string } {
+    const lines = new Map<string, string>();
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return { lines, count: 0, appendable: false };
+    }
+    const result = AppRenders.parseLines(text, code, lines);
+    return { lines, ...result };
+  }
+
+  /** Reads the lines of `text` into `lines` (by key): how many there are, whether it can be appended to, or why it was ignored. */
+  private static parseLines(text: string, code: string, lines: Map<string, string>): { count: number; appendable: boolean; ignored?: string } {
+    let end = text.indexOf('\n');
+    let header: Partial<Header>;
+    try {
+      header = JSON.parse(end < 0 ? text : text.slice(0, end)) as Partial<Header>;
+    } catch {
+      return { count: 0, appendable: false, ignored: 'not JSON' };
+    }
+    if (!header || typeof header !== 'object' || header.format !== FORMAT || end < 0) return { count: 0, appendable: false, ignored: 'another format' };
+    if (header.code !== code) return { count: 0, appendable: false, ignored: 'written by other code' };
+    let count = 0;
+    // A key is a sha256: 64 characters, then a space. A later line of the same key (appended) wins.
+    for (let start = end + 1; start < text.length; start = end + 1) {
+      count++;
+      end = text.indexOf('\n', start);
+      if (end < 0) return { count, appendable: false }; // a last line without its newline was cut short
+      if (text.charCodeAt(start + 64) === 32) lines.set(text.slice(start, start + 64), text.slice(start, end));
+    }
+    return { count, appendable: true };
+  }
+
+  /** The key of the app with `inputs` on `site` (`appRenderKey`). */
+  public keyOf(inputs: AppRenderInputs, site: object): string {
+    if (this.site?.site !== site) this.site = { site, digest: siteDigest(site) };
+    return appRenderKey(inputs, this.site.digest);
+  }
+
+  /** What the app whose inputs have key `key` left, if the file holds an intact entry for it. */
+  public get(key: string): AppRender | undefined {
+    const line = this.lines.get(key);
+    if (line === undefined) return undefined;
+    this.lines.delete(key);
+    // `<key> <sha256> <json>`
+    const json = line.slice(130);
+    if (line.charCodeAt(129) !== 32 || sha256(json) !== line.slice(65, 129)) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      return undefined;
+    }
+    const entry = parsed as { o?: unknown; i?: unknown; f?: unknown } | null;
+    if (!entry || typeof entry !== 'object' || !Array.isArray(entry.o) || !entry.o.length || !Array.isArray(entry.i) || !Array.isArray(entry.f)) return undefined;
+    const objects: AppObject[] = [];
+    for (const o of entry.o as unknown[]) {
+      if (!Array.isArray(o) || o.length !== 3 || typeof o[0] !== 'string' || typeof o[1] !== 'string') return undefined;
+      const document: unknown = o[2];
+      if (!document || typeof document !== 'object' || Array.isArray(document)) return undefined;
+      objects.push({ path: o[0], digest: o[1], document: document as object });
+    }
+    const inventory: RecordedCall[] = [];
+    for (const call of fromPlain(entry.i) as unknown[]) {
+      if (!Array.isArray(call) || call.length !== 2 || typeof call[0] !== 'string' || !Array.isArray(call[1])) return undefined;
+      inventory.push([call[0], call[1]]);
+    }
+    const facts: RecordedFacts[] = [];
+    for (const f of fromPlain(entry.f) as unknown[]) {
+      if (!Array.isArray(f) || f.length !== 2 || typeof f[0] !== 'string' || !f[1] || typeof f[1] !== 'object' || Array.isArray(f[1])) return undefined;
+      facts.push([f[0], f[1] as object]);
+    }
+    this.used.set(key, line);
+    this.reused++;
+    return { objects, inventory, facts };
+  }
+
+  /**
+   * Records what the app with key `key` left in this run (saved by `save`); not when its Inventory
+   * calls or facts are not plain data that JSON gives back the same (the app is then built every time).
+   */
+  public record(key: string, render: AppRender): boolean {
+    const inventory = toPlain(render.inventory);
+    const facts = toPlain(render.facts);
+    if (inventory === NOT_PLAIN || facts === NOT_PLAIN) return false;
+    if (!isDeepStrictEqual(fromPlain(inventory), render.inventory) || !isDeepStrictEqual(fromPlain(facts), render.facts)) return false;
+    const json = JSON.stringify({ o: render.objects.map((o) => [o.path, o.digest, o.document]), i: inventory, f: facts });
+    const line = `${key} ${sha256(json)} ${json}`;
+    this.used.set(key, line);
+    this.fresh.set(key, line);
+    this.recorded++;
+    return true;
+  }
+
+  /**
+   * Saves this run's apps; a failure to write only loses the cache. Nothing is written when the
+   * file holds exactly those already (every app reused, none recorded, no line left over). When
+   * the file was read whole under this code and its lines this run did not use (removed apps, an
+   * app's earlier inputs) are no more than those it did, the recorded apps' lines are appended
+   * (a one-app change writes one line, not every app's); else the file is written afresh with
+   * this run's apps only (atomically).
+   */
+  public save(): void {
+    if (this.ignored === undefined && this.recorded === 0 && this.lines.size === 0 && this.reused > 0) return;
+    const left = this.fileLines - this.reused;
+    if (this.ignored === undefined && this.appendable && left <= this.used.size) {
+      if (this.fresh.size) appendCacheFile(this.file, [...this.fresh.values()].map((l) => `${l}\n`).join(''));
+      return;
+    }
+    const header: Header = { format: FORMAT, code: this.code };
+    writeCacheFile(this.file, `${JSON.stringify(header)}\n${[...this.used.values()].map((l) => `${l}\n`).join('')}`);
+  }
+}

@@ -1,0 +1,289 @@
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as fs from 'fs';
+import * as path from 'path';
+import { sha256 } from '../../lib/cache-file';
+import { collectFacts, declareFacts, declareReplayedFacts } from '../../lib/facts/declare';
+import { factsKey } from '../../lib/facts/key';
+import { Inventory } from '../../lib/inventory';
+import { AppObject, AppRender, appRenderKey, AppRenders, APP_RENDERS_FILE, inputsJson, siteDigest } from '../../lib/render/app-renders';
+import { documentDigest } from '../../lib/render/documents';
+import { WorkloadChart } from '../../lib/paas/workload-chart';
+import { buildPlatform } from '../../lib/platform';
+import { loadInputs, renderSiteAnalysed } from '../../lib/synth';
+import { generatedApp } from '../../scripts/bench-apps';
+import { REPO, shippedSite, writeTree } from '../helpers';
+
+const CODE = 'the code';
+const doc = (name: string): object => ({ apiVersion: 'v1', data: { k: name }, kind: 'ConfigMap', metadata: { name, namespace: 'sit' } });
+const objects = (name: string): AppObject[] => [{ path: `dist/workloads/${name}/configmap-${name}.yaml`, document: doc(name), digest: documentDigest(doc(name)) }];
+/** What app `name` left: one object, an Inventory call (with an optional field left undefined), the facts of its object. */
+const render = (name: string): AppRender => ({
+  objects: objects(name),
+  inventory: [['addHttp', [{ host: `${name}.example.com`, layer: 'paas', description: name, address: '10.0.0.1', port: 80, source: undefined }]]],
+  facts: [[`v1/ConfigMap/sit/${name}`, { appNamespace: true }]],
+});
+const KEY_A = sha256('app a');
+const KEY_B = sha256('app b');
+
+describe('each app\'s documents of the last render, by the key of its inputs', () => {
+  let dir: string;
+  let file: string;
+  /** A file recording apps a and b, by CODE. */
+  const saved = () => {
+    const renders = new AppRenders(file, CODE);
+    renders.record(KEY_A, render('a'));
+    renders.record(KEY_B, render('b'));
+    renders.save();
+  };
+  beforeEach(() => {
+    dir = writeTree({});
+    file = path.join(dir, APP_RENDERS_FILE);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('GIVEN a saved file WHEN read by the same code THEN each app gets its documents and digests back, once', () => {
+    saved();
+    const renders = new AppRenders(file, CODE);
+    expect(renders.ignored).toBeUndefined();
+    expect(renders.get(KEY_A)).toStrictEqual(render('a'));
+    expect(renders.get(KEY_A)).toBeUndefined();
+    expect(renders.get(sha256('another app'))).toBeUndefined();
+    expect(renders.reused).toBe(1);
+  });
+
+  test('GIVEN a file that is not JSON, of another format, or written by other code WHEN read THEN it is ignored as a whole', () => {
+    saved();
+    const [header, ...lines] = fs.readFileSync(file, 'utf8').split('\n');
+    const cases: [string, string][] = [
+      ['{"format": 1, "co', 'not JSON'],
+      [[JSON.stringify({ ...JSON.parse(header), format: 0 }), ...lines].join('\n'), 'another format'],
+      [[JSON.stringify({ ...JSON.parse(header), code: 'an older platform' }), ...lines].join('\n'), 'written by other code'],
+    ];
+    for (const [text, ignored] of cases) {
+      fs.writeFileSync(file, text);
+      const renders = new AppRenders(file, CODE);
+      expect(renders.ignored).toBe(ignored);
+      expect(renders.get(KEY_A)).toBeUndefined();
+    }
+  });
+
+  test('GIVEN one app\'s line changed after it was written (its hash no longer matches) WHEN read THEN that app is rendered again and the other is reused', () => {
+    saved();
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"k":"a"', '"k":"x"'));
+    const renders = new AppRenders(file, CODE);
+    expect(renders.get(KEY_A)).toBeUndefined();
+    expect(renders.get(KEY_B)).toStrictEqual(render('b'));
+  });
+
+  test('GIVEN the file cut in the middle of its last line WHEN read THEN that app is rendered again and the other is reused', () => {
+    saved();
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, text.length - 20));
+    const renders = new AppRenders(file, CODE);
+    expect(renders.get(KEY_B)).toBeUndefined();
+    expect(renders.get(KEY_A)).toStrictEqual(render('a'));
+  });
+
+  test('GIVEN a line whose hash matches but whose JSON is not the shape written WHEN read THEN that app is rendered again', () => {
+    saved();
+    // The header as the class writes it (the code with the render's dependencies).
+    const header = fs.readFileSync(file, 'utf8').split('\n')[0];
+    const entry = (o: string, i = '[]', f = '[]') => `{"o":${o},"i":${i},"f":${f}}`;
+    const shapes = ['[]', '{"a":1}', entry('[]'), entry('[["p","d"]]'), entry('[["p",1,{}]]'), entry('[["p","d",[1]]]'), entry('[["p","d",null]]'),
+      entry('[["p","d",{}]]', '{}'), entry('[["p","d",{}]]', '[["addHttp"]]'), entry('[["p","d",{}]]', '[]', '[["k"]]'), entry('[["p","d",{}]]', '[]', '[["k",[]]]'), entry('[["p","d",{}]]', '[]', 'null')];
+    for (const json of shapes) {
+      fs.writeFileSync(file, `${header}\n${KEY_A} ${sha256(json)} ${json}\n`);
+      const renders = new AppRenders(file, CODE);
+      expect({ json, got: renders.get(KEY_A) }).toStrictEqual({ json, got: undefined });
+    }
+  });
+
+  test('GIVEN an app\'s Inventory calls or facts that JSON would not give back the same (a getter, a class instance, a function, NaN) WHEN recorded THEN nothing is recorded for it', () => {
+    const renders = new AppRenders(file, CODE);
+    const entry = { host: 'h', layer: 'paas', address: 'a', port: 80 };
+    const getter = Object.defineProperty({ ...entry }, 'description', { get: () => 'late', enumerable: true });
+    const bad: AppRender[] = [
+      { ...render('a'), inventory: [['addHttp', [getter]]] },
+      { ...render('a'), inventory: [['addHttp', [{ ...entry, description: new Date(0) }]]] },
+      { ...render('a'), inventory: [['addHttp', [{ ...entry, description: () => 'x' }]]] },
+      { ...render('a'), facts: [['k', { replicas: NaN } as never]] },
+    ];
+    for (const b of bad) expect(renders.record(KEY_A, b)).toBe(false);
+    expect(renders.recorded).toBe(0);
+    expect(renders.record(KEY_A, render('a'))).toBe(true);
+  });
+
+  test('GIVEN a file of apps a and b WHEN a run reuses both and records c THEN c\'s line is appended (the file\'s bytes before it are kept) and all three read back', () => {
+    saved();
+    const before = fs.readFileSync(file, 'utf8');
+    const renders = new AppRenders(file, CODE);
+    renders.get(KEY_A);
+    renders.get(KEY_B);
+    const keyC = sha256('app c');
+    renders.record(keyC, render('c'));
+    renders.save();
+    const after = fs.readFileSync(file, 'utf8');
+    expect(after.startsWith(before)).toBe(true);
+    expect(after.slice(before.length).split('\n').filter(Boolean)).toHaveLength(1);
+    const next = new AppRenders(file, CODE);
+    expect([next.get(KEY_A), next.get(KEY_B), next.get(keyC)]).toStrictEqual([render('a'), render('b'), render('c')]);
+  });
+
+  test('GIVEN a file of apps a and b WHEN a run uses neither and records c (the file\'s unused lines outnumber the run\'s) THEN the file is written afresh with c only', () => {
+    saved();
+    const renders = new AppRenders(file, CODE);
+    const keyC = sha256('app c');
+    renders.record(keyC, render('c'));
+    renders.save();
+    expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+    const next = new AppRenders(file, CODE);
+    expect([next.get(KEY_A), next.get(KEY_B), next.get(keyC)]).toStrictEqual([undefined, undefined, render('c')]);
+  });
+
+  test('GIVEN a file whose last line was cut short WHEN a run reuses a and records c THEN the file is written afresh (nothing is appended onto the part), holding a and c', () => {
+    saved();
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, text.length - 20));
+    const renders = new AppRenders(file, CODE);
+    renders.get(KEY_A);
+    const keyC = sha256('app c');
+    renders.record(keyC, render('c'));
+    renders.save();
+    const next = new AppRenders(file, CODE);
+    expect([next.get(KEY_A), next.get(KEY_B), next.get(keyC)]).toStrictEqual([render('a'), undefined, render('c')]);
+    expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  test('GIVEN an app whose line was appended after an earlier line of the same key WHEN read THEN the later line is used', () => {
+    saved();
+    const renders = new AppRenders(file, CODE);
+    renders.get(KEY_A);
+    renders.get(KEY_B);
+    renders.record(KEY_A, render('x'));
+    renders.save();
+    expect(new AppRenders(file, CODE).get(KEY_A)).toStrictEqual(render('x'));
+  });
+
+  test('GIVEN a run that reused every app of the file and recorded none WHEN saved THEN the file is left as it is', () => {
+    saved();
+    const before = fs.statSync(file).mtimeMs;
+    fs.utimesSync(file, new Date(0), new Date(0));
+    const renders = new AppRenders(file, CODE);
+    renders.get(KEY_A);
+    renders.get(KEY_B);
+    renders.save();
+    expect(fs.statSync(file).mtimeMs).toBe(0);
+    expect(before).toBeGreaterThan(0);
+  });
+});
+
+describe('the key of an app\'s render', () => {
+  const site = shippedSite();
+  const inputs = { spec: { name: 'a', image: 'r/a:1', env: { B: '1', A: '2' } }, allocation: { address: '10.0.0.1' }, pool: 'apps', owner: 'paas' };
+
+  test('GIVEN the same inputs again (another object) WHEN keyed THEN the key is the same', () => {
+    expect(appRenderKey(JSON.parse(JSON.stringify(inputs)), siteDigest(JSON.parse(JSON.stringify(site))))).toBe(appRenderKey(inputs, siteDigest(site)));
+  });
+
+  test('GIVEN each input changed in turn (the spec, the allocation, the pool, the owner, the site) WHEN keyed THEN each key differs from the others', () => {
+    const keys = [
+      appRenderKey(inputs, siteDigest(site)),
+      appRenderKey({ ...inputs, spec: { ...inputs.spec, image: 'r/a:2' } }, siteDigest(site)),
+      appRenderKey({ ...inputs, allocation: undefined }, siteDigest(site)),
+      appRenderKey({ ...inputs, pool: 'other' }, siteDigest(site)),
+      appRenderKey({ ...inputs, owner: 'other' }, siteDigest(site)),
+      appRenderKey(inputs, siteDigest({ ...site, git: { ...site.git, revision: 'other' } })),
+      appRenderKey({ ...inputs, spec: { ...inputs.spec, extra: undefined } }, siteDigest(site)),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  test('GIVEN values JSON does not tell apart (an undefined value and a missing key, -0 and 0, NaN and null) WHEN written as the inputs\' JSON THEN they differ', () => {
+    const pairs: [unknown, unknown][] = [[{ a: undefined }, {}], [[undefined], [null]], [-0, 0], [NaN, null], [Infinity, null], [{ a: NaN }, { a: null }]];
+    for (const [a, b] of pairs) expect(inputsJson(a)).not.toBe(inputsJson(b));
+    expect(inputsJson({ b: [1, 'x', null], a: true })).toBe('{"b":[1,"x",null],"a":true}');
+  });
+});
+
+describe('a render that takes unchanged apps\' documents from their last render', () => {
+  test('GIVEN the apps\' documents of a render WHEN the same inputs are rendered with them, and one app changed THEN the files are the same bytes and the documents handed over deep-equal a render without them, and only the changed app is rendered', () => {
+    const dir = writeTree({});
+    try {
+      const file = path.join(dir, APP_RENDERS_FILE);
+      const { site, lock } = loadInputs(REPO);
+      // One checkout whose app 1 changes (a spec records its file, relative to the working folder).
+      const root = writeTree({});
+      fs.mkdirSync(path.join(root, 'apps'));
+      const specs = (tag: string) => {
+        for (const i of [0, 1, 6, 8]) fs.writeFileSync(path.join(root, 'apps', `${generatedApp(i).name}.yaml`), generatedApp(i, i === 1 ? tag : '1.0.0').text);
+        return loadInputs(root, path.join(REPO, 'site.yaml')).apps;
+      };
+      const none = { reuse: () => undefined };
+      const first = new AppRenders(file, CODE);
+      renderSiteAnalysed(site, undefined, specs('1.0.0'), lock, undefined, undefined, none, undefined, first);
+      expect([first.reused, first.recorded]).toEqual([0, 4]);
+      first.save();
+      const warm = new AppRenders(file, CODE);
+      const withCache = renderSiteAnalysed(site, undefined, specs('2.0.0'), lock, undefined, undefined, none, undefined, warm);
+      expect([warm.reused, warm.recorded]).toEqual([3, 1]);
+      const without = renderSiteAnalysed(site, undefined, specs('2.0.0'), lock, undefined, undefined, none);
+      expect(withCache.files).toStrictEqual(without.files);
+      const workloads = without.files.filter((f) => f.path.startsWith('dist/workloads/'));
+      expect(workloads.length).toBeGreaterThan(10);
+      for (const f of workloads) {
+        const handed = withCache.documents.parse(f.content, f.path);
+        expect({ file: f.path, docs: handed }).toStrictEqual({ file: f.path, docs: without.documents.parse(f.content, f.path) });
+        expect(documentDigest(handed[0] as object)).toBe(sha256(JSON.stringify(handed[0])));
+      }
+      expect(withCache.facts).toStrictEqual(without.facts);
+      expect(withCache.documents.index()).toStrictEqual(without.documents.index());
+      // Apps taken from their last render are not built, and give the pod template their build makes (docs/demo-whiteboard.md reads it).
+      const cachedCharts = buildPlatform(site, undefined, specs('1.0.0'), lock, undefined, new AppRenders(file, CODE)).outputs.map((o) => o.chart).filter(WorkloadChart.isWorkloadChart);
+      const builtCharts = buildPlatform(site, undefined, specs('1.0.0'), lock).outputs.map((o) => o.chart).filter(WorkloadChart.isWorkloadChart);
+      expect(cachedCharts.map((c) => [c.app, c.node.children.length])).toEqual(builtCharts.map(() => [undefined, 0]));
+      expect(cachedCharts.map((c) => c.podTemplate)).toStrictEqual(builtCharts.map((c) => c.podTemplate));
+      fs.rmSync(root, { recursive: true, force: true });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('what an app\'s build leaves besides its objects, given again without building it', () => {
+  const http = { host: 'wiki.example.com', layer: 'paas', description: 'wiki', address: '10.0.0.1', port: 80 };
+  const db = { engine: 'postgresql' as const, database: 'wiki', user: 'u#username', passwordRef: 'u#password', usedBy: 'app wiki (prod)', purpose: 'wiki tables' };
+  /** The inventory's lists, to compare two inventories. */
+  const lists = (i: Inventory) => ({ http: i.http, databases: i.databases, outside: i.outside, tcp: i.tcp, sso: i.sso });
+
+  test('GIVEN a build that adds a host and a database (which adds an outside use itself) WHEN its calls are recorded and replayed on another tree THEN both inventories hold the same entries, and only the outermost calls were recorded', () => {
+    const built = new App();
+    const calls = Inventory.record(built, () => {
+      Inventory.of(built).addHttp(http);
+      Inventory.of(built).addDatabase(db);
+    });
+    expect(calls.map(([method]) => method)).toEqual(['addHttp', 'addDatabase']);
+    const replayed = new App();
+    Inventory.replay(replayed, JSON.parse(JSON.stringify(calls)));
+    expect(lists(Inventory.of(replayed))).toStrictEqual(lists(Inventory.of(built)));
+    expect(Inventory.of(replayed).outside).toHaveLength(1);
+  });
+
+  test('GIVEN calls made outside a recording WHEN a later build is recorded THEN only the calls of that build are in its record', () => {
+    const app = new App();
+    Inventory.of(app).addHttp(http);
+    const calls = Inventory.record(app, () => Inventory.of(app).addDatabase(db));
+    expect(calls.map(([method]) => method)).toEqual(['addDatabase']);
+  });
+
+  test('GIVEN facts replayed on a construct between two objects that declare facts WHEN the tree\'s facts are collected THEN they come between those objects\' facts, as when the construct\'s objects were built', () => {
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    const first = new ApiObject(chart, 'first', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } });
+    declareFacts(first, { appNamespace: true });
+    declareReplayedFacts(new Construct(chart, 'cached'), [['v1/ConfigMap/a/x', { appNamespace: true }]]);
+    const last = new ApiObject(chart, 'last', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'z' } });
+    declareFacts(last, { appNamespace: true });
+    expect([...collectFacts(app).keys()]).toEqual([factsKey('v1', 'Namespace', undefined, 'a'), 'v1/ConfigMap/a/x', factsKey('v1', 'Namespace', undefined, 'z')]);
+  });
+});
