@@ -12,6 +12,7 @@ import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
 import { loadInputs, renderSiteAnalysed } from '../synth';
 import { previousRenderReader } from '../render/previous';
+import { APP_RENDERS_FILE, AppRenders } from '../render/app-renders';
 import { EarlierRender, RENDER_INDEX_FILE } from '../render/text-index';
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from '../ha/analysis-cache';
 import { checksCodeFingerprint } from '../verify/check-cache';
@@ -68,8 +69,9 @@ export function isCompared(file: string): boolean {
 /**
  * Renders the working tree's site in memory (nothing is written). Like synth, it takes the text of
  * an object that did not change since the last synth from `dist/` (the render index of
- * `.synth-cache/`), the node-failure analysis synth kept when what it reads is the same, and the
- * app specs it validated, all read only: the same bytes, without serialising most of the tree or simulating again. A file of
+ * `.synth-cache/`), the node-failure analysis synth kept when what it reads is the same, the
+ * app specs it validated, and the last render of each app whose inputs did not change (such an app
+ * is not built), all read only: the same bytes, without building and serialising most of the tree or simulating again. A file of
  * `dist/` is read only when the index may reuse its text (none without an index).
  */
 export function renderWorkingTree(root: string, siteFile?: string): RenderedFile[] {
@@ -78,10 +80,10 @@ export function renderWorkingTree(root: string, siteFile?: string): RenderedFile
 
 /**
  * renderWorkingTree, with how many manifests took their text from `dist/` (`reused`) and how many
- * were serialised, and the documents of its manifests (`RenderedDocuments.parse`: the documents
+ * were serialised, how many apps were taken from synth's app renders instead of built (`appsReused`), and the documents of its manifests (`RenderedDocuments.parse`: the documents
  * serialised for a file with that text, else parsed).
  */
-export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number; documents: ParseManifests } {
+export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number; appsReused: number; documents: ParseManifests } {
   // The app specs synth validated, read only (nothing is written).
   const { site, apps, lock } = loadInputs(root, siteFile, undefined, undefined, undefined, new AppSpecCache(path.join(root, APP_SPEC_CACHE_FILE), checksCodeFingerprint()));
   const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), previousRenderReader(root));
@@ -89,9 +91,11 @@ export function renderWorkingTreeCounted(root: string, siteFile?: string): { fil
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
   // objects are the ones in dist/).
   const analysis = new AnalysisCache(path.join(root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'read-only');
-  const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis);
+  // Each unchanged app's last render (lib/render/app-renders.ts), read only: such an app is not built.
+  const appRenders = new AppRenders(path.join(root, APP_RENDERS_FILE), checksCodeFingerprint(), 'read-only');
+  const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis, appRenders);
   const rendered = files.filter((f) => isCompared(f.path));
-  return { files: [...rendered, ...handWrittenDocs(root, rendered)], reused: documents.reused, serialised: documents.dumped, documents: documents.parse };
+  return { files: [...rendered, ...handWrittenDocs(root, rendered)], reused: documents.reused, serialised: documents.dumped, appsReused: appRenders.reused, documents: documents.parse };
 }
 
 /**

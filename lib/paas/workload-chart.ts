@@ -76,7 +76,8 @@ export class WorkloadChart extends Chart {
     const build = () => (spec.kind === 'worker' ? new WorkerApp(this, 'app', { spec })
       : spec.kind === 'cronjob' ? new CronJobApp(this, 'app', { spec })
         : new WebApp(this, 'app', { spec, allocation: props.allocation, pool: props.pool, owner: props.owner }));
-    if (!renders || key === undefined) {
+    // Recorded only for a cache that keeps what it records (synth's, not the diff's read-only one).
+    if (!renders || key === undefined || renders.mode === 'read-only') {
       this.app = build();
       return;
     }

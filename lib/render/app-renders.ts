@@ -187,8 +187,13 @@ export class AppRenders {
   /** The digest of the site this run renders, by its object (hashed once per run, not once per app). */
   private site?: { readonly site: object; readonly digest: string };
 
-  /** The file `file`, valid when written by `code` (the checks' code fingerprint). */
-  public constructor(private readonly file: string, code: string) {
+  /**
+   * The file `file`, valid when written by `code` (the checks' code fingerprint). `mode`: `write`
+   * (synth's) records the apps built and saves them; `read-only` (the diff's, which renders the
+   * working tree beside synth) takes unchanged apps from the file and neither records nor writes.
+   * @default 'write'
+   */
+  public constructor(private readonly file: string, code: string, public readonly mode: 'write' | 'read-only' = 'write') {
     this.code = `${code} ${renderDependencies()}`;
     const read = AppRenders.read(file, this.code);
     this.lines = read.lines;
@@ -280,6 +285,7 @@ export class AppRenders {
    * calls or facts are not plain data that JSON gives back the same (the app is then built every time).
    */
   public record(key: string, render: AppRender): boolean {
+    if (this.mode === 'read-only') return false;
     const inventory = toPlain(render.inventory);
     const facts = toPlain(render.facts);
     if (inventory === NOT_PLAIN || facts === NOT_PLAIN) return false;
@@ -301,6 +307,7 @@ export class AppRenders {
    * this run's apps only (atomically).
    */
   public save(): void {
+    if (this.mode === 'read-only') return;
     if (this.ignored === undefined && this.recorded === 0 && this.lines.size === 0 && this.reused > 0) return;
     const left = this.fileLines - this.reused;
     if (this.ignored === undefined && this.appendable && left <= this.used.size) {

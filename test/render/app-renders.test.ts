@@ -114,6 +114,21 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     expect(renders.record(KEY_A, render('a'))).toBe(true);
   });
 
+  test('GIVEN a read-only cache (the diff\'s) WHEN it reuses a, records c and is saved THEN a comes back, c is not recorded, and the file is left as it is; without a file, none is made', () => {
+    saved();
+    const before = fs.readFileSync(file, 'utf8');
+    const renders = new AppRenders(file, CODE, 'read-only');
+    expect(renders.get(KEY_A)).toStrictEqual(render('a'));
+    expect(renders.record(sha256('app c'), render('c'))).toBe(false);
+    renders.save();
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    fs.rmSync(file);
+    const none = new AppRenders(file, CODE, 'read-only');
+    expect(none.record(KEY_A, render('a'))).toBe(false);
+    none.save();
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
   test('GIVEN a file of apps a and b WHEN a run reuses both and records c THEN c\'s line is appended (the file\'s bytes before it are kept) and all three read back', () => {
     saved();
     const before = fs.readFileSync(file, 'utf8');
