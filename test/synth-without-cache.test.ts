@@ -14,22 +14,32 @@ const realFs = require('fs') as typeof import('fs');
 const CACHE_DIR = '.synth-cache';
 const CACHE_FILES = ['verify-checks.json', 'render-index.json', 'failure-analysis.json', 'vendor-file-hashes.json'];
 
-/** Runs `f`, returning it and every path under a `.synth-cache` folder that an fs function was called with meanwhile. */
+/**
+ * Runs `f`, returning every path under a `.synth-cache` folder that an fs function was called with
+ * meanwhile. Plain wrappers, not jest spies: the real fs module is shared by every test file of a
+ * jest worker, and Node's own lazily loaded helpers (rmSync's, cpSync's) keep the functions they
+ * find when first loaded. A restored jest spy kept there does nothing any more (rmSync then removed
+ * nothing in the next test files); a wrapper kept there still calls the real function, and records
+ * nothing once `f` returned.
+ */
 function cachePathsTouched(f: () => void): string[] {
   const touched: string[] = [];
-  const spies = Object.keys(realFs)
-    .filter((name) => name.endsWith('Sync') && typeof (realFs as unknown as Record<string, unknown>)[name] === 'function')
-    .map((name) => {
-      const original = (realFs as unknown as Record<string, (...args: unknown[]) => unknown>)[name];
-      return jest.spyOn(realFs as unknown as Record<string, (...args: unknown[]) => unknown>, name).mockImplementation(function (this: unknown, ...args: unknown[]) {
-        for (const arg of args.slice(0, 2)) if ((typeof arg === 'string' || arg instanceof URL) && String(arg).split(/[\\/]/).includes(CACHE_DIR)) touched.push(`${name} ${String(arg)}`);
-        return original.apply(this, args);
-      });
-    });
+  let active = true;
+  const functions = realFs as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = new Map<string, (...args: unknown[]) => unknown>();
+  for (const name of Object.keys(realFs).filter((n) => n.endsWith('Sync') && typeof functions[n] === 'function')) {
+    const original = functions[name];
+    originals.set(name, original);
+    functions[name] = function (this: unknown, ...args: unknown[]) {
+      if (active) for (const arg of args.slice(0, 2)) if ((typeof arg === 'string' || arg instanceof URL) && String(arg).split(/[\\/]/).includes(CACHE_DIR)) touched.push(`${name} ${String(arg)}`);
+      return original.apply(this, args);
+    };
+  }
   try {
     f();
   } finally {
-    for (const spy of spies) spy.mockRestore();
+    active = false;
+    for (const [name, original] of originals) functions[name] = original;
   }
   return touched;
 }
