@@ -1,5 +1,4 @@
-import * as fs from 'fs';
-import { sha256, writeCacheFile } from '../cache-file';
+import { readEntriesFile, sha256, writeEntriesFile } from '../cache-file';
 import type { AppSpec } from './app-schema';
 import { LayerNeeds, platformDatabases, platformHosts, publishes } from './platform-rules';
 import type { Site } from './schema';
@@ -13,13 +12,6 @@ export const APP_SPEC_CACHE_FILE = '.synth-cache/app-specs.json';
 
 /** The layout of the cache file; another version is ignored. */
 const FORMAT = 1;
-
-/** The cache file's first line: the code it was written by, and the hash of the rest (the entries' JSON). */
-interface CacheHeader {
-  readonly format: number;
-  readonly code: string;
-  readonly sha256: string;
-}
 
 /** A validated spec as kept: everything but the name and file, which come from the file's path. */
 export type CachedSpec = Omit<AppSpec, 'name' | 'file'>;
@@ -89,38 +81,10 @@ export class AppSpecCache {
 
   /** The cache at `file` (absolute), for specs validated by `code` (the checks' code fingerprint). */
   public constructor(private readonly file: string, private readonly code: string) {
-    const read = AppSpecCache.read(file, code);
+    const read = readEntriesFile(file, FORMAT, code);
     this.previous = read.entries;
     this.intact = read.intact;
     if (read.ignored) this.ignored = read.ignored;
-  }
-
-  private static read(file: string, code: string): { entries: Map<string, string>; intact: boolean; ignored?: string } {
-    const entries = new Map<string, string>();
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      return { entries, intact: false };
-    }
-    const eol = text.indexOf('\n');
-    let header: Partial<CacheHeader>;
-    let body: unknown;
-    try {
-      header = JSON.parse(text.slice(0, eol < 0 ? text.length : eol)) as Partial<CacheHeader>;
-      if (!header || header.format !== FORMAT) return { entries, intact: false, ignored: 'another format' };
-      if (header.code !== code) return { entries, intact: false, ignored: 'written by other code' };
-      const rest = eol < 0 ? '' : text.slice(eol + 1);
-      if (header.sha256 !== sha256(rest)) return { entries, intact: false, ignored: 'corrupted' };
-      body = JSON.parse(rest);
-    } catch {
-      return { entries, intact: false, ignored: 'not JSON' };
-    }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return { entries, intact: false, ignored: 'another format' };
-    for (const [key, spec] of Object.entries(body as Record<string, unknown>)) {
-      if (typeof spec === 'string') entries.set(key, spec);
-    }
-    return { entries, intact: true };
   }
 
   /** The spec validated for `key`, as a fresh object; undefined when there is none. */
@@ -152,8 +116,6 @@ export class AppSpecCache {
    */
   public save(): void {
     if (this.intact && this.computed === 0 && this.previous.size === 0) return;
-    const body = JSON.stringify(Object.fromEntries([...this.used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
-    const header: CacheHeader = { format: FORMAT, code: this.code, sha256: sha256(body) };
-    writeCacheFile(this.file, `${JSON.stringify(header)}\n${body}`);
+    writeEntriesFile(this.file, FORMAT, this.code, [...this.used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 }

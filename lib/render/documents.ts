@@ -107,17 +107,7 @@ export class RenderedDocuments {
       return text;
     }
     // Hashed only for a render that reuses and indexes texts (synth's), before any reader holds the document.
-    const digest = this.earlier ? documentDigest(document as object) : undefined;
-    const earlier = digest === undefined ? undefined : this.earlier?.reuse(path, digest);
-    if (earlier) {
-      this.reused++;
-      this.byPath.set(path, { text: earlier.text, documents: [document], digest, textDigest: earlier.textDigest });
-      return earlier.text;
-    }
-    this.dumped++;
-    const text = HEADER + dumpManifest(document);
-    this.byPath.set(path, { text, documents: [document], ...(digest === undefined ? {} : { digest }) });
-    return text;
+    return this.serialiseExact(path, document, this.earlier ? documentDigest(document as object) : undefined);
   }
 
   /**
@@ -127,7 +117,16 @@ export class RenderedDocuments {
    */
   public serialiseKnown(path: string, document: object, digest: string): string {
     if (!digests.has(document)) digests.set(document, digest);
-    const earlier = this.earlier?.reuse(path, digest);
+    return this.serialiseExact(path, document, this.earlier ? digest : undefined);
+  }
+
+  /**
+   * The text of the exact, canonical `document` at `path`: the earlier render's text when `digest`
+   * (given only for a render with `earlier` texts) is the one it was written for, else serialised;
+   * remembers the document and its digest for `parse` and `index()`.
+   */
+  private serialiseExact(path: string, document: object, digest: string | undefined): string {
+    const earlier = digest === undefined ? undefined : this.earlier?.reuse(path, digest);
     if (earlier) {
       this.reused++;
       this.byPath.set(path, { text: earlier.text, documents: [document], digest, textDigest: earlier.textDigest });
@@ -135,7 +134,7 @@ export class RenderedDocuments {
     }
     this.dumped++;
     const text = HEADER + dumpManifest(document);
-    this.byPath.set(path, { text, documents: [document], ...(this.earlier ? { digest } : {}) });
+    this.byPath.set(path, { text, documents: [document], ...(digest === undefined ? {} : { digest }) });
     return text;
   }
 

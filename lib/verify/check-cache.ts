@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { documentDigest } from '../render/documents';
-import { sha256, writeCacheFile } from '../cache-file';
+import { readEntriesFile, sha256, writeEntriesFile } from '../cache-file';
 
 /**
  * Where synth keeps the results of verify's per-object checks, relative to the checkout (git-ignored):
@@ -45,16 +45,6 @@ export function checksCodeFingerprint(): string {
 }
 
 /**
- * The cache file's first line: the code it was written by, and the hash of the rest of the file
- * (the results, a JSON map of key to the result's JSON text), which it is checked against as a whole.
- */
-interface CacheHeader {
-  readonly format: number;
-  readonly code: string;
-  readonly sha256: string;
-}
-
-/**
  * Results of verify's per-object checks, content-addressed: a result is found by the check's name
  * (with whatever else it depends on, e.g. the identity of the schema an object is checked against)
  * and the hash of the object's JSON, under the fingerprint of the code that computed it.
@@ -80,43 +70,10 @@ export class CheckCache {
 
   /** The cache at `file`; an empty one when there is none, or when it is stale or corrupted. */
   public constructor(private readonly file: string, private readonly code: string = checksCodeFingerprint()) {
-    const read = CheckCache.read(file, code);
+    const read = readEntriesFile(file, FORMAT, code);
     this.previous = read.entries;
     this.intact = read.intact;
     if (read.ignored) this.ignored = read.ignored;
-  }
-
-  private static read(file: string, code: string): { entries: Map<string, string>; intact: boolean; ignored?: string } {
-    const entries = new Map<string, string>();
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      return { entries, intact: false };
-    }
-    const newline = text.indexOf('\n');
-    let header: Partial<CacheHeader>;
-    try {
-      header = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Partial<CacheHeader>;
-    } catch {
-      return { entries, intact: false, ignored: 'not JSON' };
-    }
-    if (!header || typeof header !== 'object' || header.format !== FORMAT || newline < 0) return { entries, intact: false, ignored: 'another format' };
-    if (header.code !== code) return { entries, intact: false, ignored: 'written by other code' };
-    const body = text.slice(newline + 1);
-    if (sha256(body) !== header.sha256) return { entries, intact: false, ignored: 'corrupted' };
-    let results: unknown;
-    try {
-      results = JSON.parse(body);
-    } catch {
-      return { entries, intact: false, ignored: 'corrupted' };
-    }
-    if (!results || typeof results !== 'object' || Array.isArray(results)) return { entries, intact: false, ignored: 'corrupted' };
-    for (const [key, result] of Object.entries(results)) {
-      if (typeof result !== 'string') return { entries: new Map(), intact: false, ignored: 'corrupted' };
-      entries.set(key, result);
-    }
-    return { entries, intact: true };
   }
 
   /** The hash of an object's JSON, once per object (shared with the render, which hashed the documents it hands verify). */
@@ -154,8 +111,6 @@ export class CheckCache {
    */
   public save(): void {
     if (this.intact && this.computed === 0 && this.previous.size === 0) return;
-    const body = JSON.stringify(Object.fromEntries(this.used));
-    const header: CacheHeader = { format: FORMAT, code: this.code, sha256: sha256(body) };
-    writeCacheFile(this.file, `${JSON.stringify(header)}\n${body}`);
+    writeEntriesFile(this.file, FORMAT, this.code, this.used);
   }
 }
