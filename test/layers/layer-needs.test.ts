@@ -32,7 +32,10 @@ describe('the layer needs and the optional layers', () => {
   });
 
   test('GIVEN every layer needs WHEN it names a component THEN that component\'s layer is the one the needs are of', () => {
-    for (const needs of LAYER_NEEDS.filter((n) => n.component !== undefined)) {
+    const naming = LAYER_NEEDS.filter((n) => n.component !== undefined);
+    // Not vacuous: the shipped layers' needs do name components (Harbor, Keycloak, the DBaaS...).
+    expect(naming.length).toBeGreaterThan(0);
+    for (const needs of naming) {
       expect({ needs: needs.layer, built: nameOf(OPTIONAL_LAYERS[needs.component!]) }).toEqual({ needs: needs.layer, built: needs.layer });
     }
   });
