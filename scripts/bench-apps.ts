@@ -26,6 +26,8 @@ const ROOT = path.resolve(__dirname, '..');
  */
 export const NODE_TS = [process.execPath, '--require', require.resolve('tsx/cjs')] as const;
 const runTs = (args: string[], options: { cwd?: string; maxBuffer?: number } = {}) => spawnSync(NODE_TS[0], [...NODE_TS.slice(1), ...args], { encoding: 'utf8', ...options });
+/** A command as `npm run <command>` runs it (bin/tsys.js: the bundled command line, bin/bundle.js). */
+const runTsys = (args: string[], options: { cwd?: string; maxBuffer?: number } = {}) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'tsys.js'), ...args], { encoding: 'utf8', ...options });
 const DIFF_TARGET_MS = 5000;
 const ENVS = ['sit', 'uat', 'prod'] as const;
 
@@ -247,7 +249,7 @@ function diffOfAThousandApps(): { ms: number[]; changed: string } {
   const n = 1000;
   const root = rootWithApps(n);
   try {
-    const synth = runTs([path.join(ROOT, 'main.ts'), '--root', root]);
+    const synth = runTsys(['synth', '--root', root]);
     if (synth.status !== 0) {
       console.error(`synth of ${n} apps failed:\n${synth.stderr}`);
       process.exit(1);
@@ -263,7 +265,7 @@ function diffOfAThousandApps(): { ms: number[]; changed: string } {
     let changed = '';
     for (let k = 0; k < 3; k++) {
       const t = now();
-      const r = runTs([path.join(ROOT, 'scripts', 'diff.ts'), '--root', root, '--base', 'HEAD', '--format', 'markdown', '--out', path.join(root, 'diff.md')], { cwd: root });
+      const r = runTsys(['diff', '--root', root, '--base', 'HEAD', '--format', 'markdown', '--out', path.join(root, 'diff.md')], { cwd: root });
       ms.push(msSince(t));
       if (r.status !== 0 && r.status !== 2) {
         console.error(`npm run diff failed (exit ${r.status}):\n${r.stderr}`);
@@ -287,7 +289,7 @@ export function oneAppSynthProcess(n: number): number[] {
   try {
     const synthOnce = () => {
       const t = now();
-      const r = runTs([path.join(ROOT, 'main.ts'), '--root', root]);
+      const r = runTsys(['synth', '--root', root]);
       if (r.status !== 0) {
         console.error(`synth of ${n} apps failed:\n${r.stderr}`);
         process.exit(1);
@@ -348,10 +350,10 @@ export function runAppsBench(quick = false): void {
   console.log('floor = the same objects serialised to YAML with the render\'s serialiser, plus the same files written with plain writeFileSync into a fresh folder; peak RSS covers the whole process (synth, one-app change, floor, diff)');
   if (quick) return;
   const synthRuns = oneAppSynthProcess(1000);
-  console.log(`npm run synth after one app's image changed, as a process, 1,000 apps (tsx start-up and schema compile included), median of 3: ${fmt([...synthRuns].sort((a, b) => a - b)[1])} ms`);
+  console.log(`npm run synth after one app's image changed, as a process (node bin/tsys.js synth), 1,000 apps (start-up and schema compile included), median of 3: ${fmt([...synthRuns].sort((a, b) => a - b)[1])} ms`);
   const diff = diffOfAThousandApps();
   const med = [...diff.ms].sort((a, b) => a - b)[1];
-  console.log(`npm run diff of a 1,000-app change as a process (tsx start-up, render of the working tree, git read, diff, Markdown), median of 3: ${fmt(med)} ms (target ${DIFF_TARGET_MS}: ${med < DIFF_TARGET_MS ? 'met' : 'MISSED'})${diff.changed ? `; ${diff.changed}` : ''}`);
+  console.log(`npm run diff of a 1,000-app change as a process (node bin/tsys.js diff: start-up, render of the working tree, git read, diff, Markdown), median of 3: ${fmt(med)} ms (target ${DIFF_TARGET_MS}: ${med < DIFF_TARGET_MS ? 'met' : 'MISSED'})${diff.changed ? `; ${diff.changed}` : ''}`);
 }
 
 if (require.main === module) {
