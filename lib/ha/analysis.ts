@@ -28,7 +28,12 @@ export function haInputFromDisk(root: string, objects: readonly HaObject[], decl
   for (const file of files.filter(isModelHostFile)) {
     hostFiles.set(file, source ? source.read(file) ?? '' : fs.readFileSync(path.join(root, file), 'utf8'));
   }
-  return { objects: objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/')), hostFiles, facts: declared.facts, factsProblems: declared.problems ?? [] };
+  return { objects: haObjectsOf(objects), hostFiles, facts: declared.facts, factsProblems: declared.problems ?? [] };
+}
+
+/** The objects the model and the HA rules read of a loaded tree: dist/'s, not argocd/ (the bootstrap twin) nor dist/hosts/. */
+export function haObjectsOf<T extends HaObject>(objects: readonly T[]): T[] {
+  return objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/'));
 }
 
 /** Kinds the model reads besides workloads and other pods. */
@@ -132,8 +137,12 @@ function analysisKey(model: HaModel): string {
 const analysisKeys = new WeakMap<HaModel, string>();
 
 
-/** The last N-1 run, by analysis key (one render's report and verify share it; one only, as it holds its model's objects). */
-const recentRuns = new Map<string, { readonly workloads: readonly Workload[]; readonly results: readonly ScenarioResult[] }>();
+/**
+ * The last analysis run, by analysis key (one render's report, synth's capacity refusal and verify
+ * share it; one only, as it holds its model's objects): the N-1 results and the intact site's
+ * placement, each once computed.
+ */
+const recentRuns = new Map<string, { readonly workloads: readonly Workload[]; readonly results?: readonly ScenarioResult[]; readonly intact?: ScenarioResult }>();
 const RECENT_RUNS = 1;
 /** The last failure report, by analysis key (the next synth of the process, e.g. after an app's image changed, writes it again). */
 const recentReports = new Map<string, string>();
@@ -152,15 +161,38 @@ export function nMinusOne(model: HaModel): ScenarioResult[] {
   if (!cluster) return [];
   const key = analysisKey(model);
   const known = recentRuns.get(key);
-  if (known) return rebind(known.results, known.workloads, model.workloads);
+  if (known?.results) return rebind(known.results, known.workloads, model.workloads);
   const results = cluster.nodes.map((n) => simulate(cluster, model.workloads, [n.name]));
-  remember(key, model.workloads, results);
+  remember(key, model.workloads, { results });
   return [...results];
 }
 
-/** Keeps the N-1 results of an analysis key for the next model with it (verify's, after the report's). */
-function remember(key: string, workloads: readonly Workload[], results: readonly ScenarioResult[]): void {
-  recentRuns.set(key, { workloads, results });
+/**
+ * The intact site's placement (no node lost): what synth's capacity refusal and verify's
+ * ha/failure rule read; the same model, or an equal one, is simulated once per process, and the
+ * analysis cache keeps it with the N-1 results. Undefined without a cluster.
+ */
+export function intactRun(model: HaModel): ScenarioResult | undefined {
+  const cluster = model.cluster;
+  if (!cluster) return undefined;
+  const key = analysisKey(model);
+  const known = recentRuns.get(key);
+  if (known?.intact) return rebind([known.intact], known.workloads, model.workloads)[0];
+  const intact = simulate(cluster, model.workloads, []);
+  remember(key, model.workloads, { intact });
+  return intact;
+}
+
+/**
+ * Keeps the runs of an analysis key for the next model with it (verify's, after the report's),
+ * beside what is kept already of that key (rebound to `workloads`).
+ */
+function remember(key: string, workloads: readonly Workload[], runs: { readonly results?: readonly ScenarioResult[]; readonly intact?: ScenarioResult }): void {
+  const known = recentRuns.get(key);
+  const results = runs.results ?? (known?.results && rebind(known.results, known.workloads, workloads));
+  const intact = runs.intact ?? (known?.intact && rebind([known.intact], known.workloads, workloads)[0]);
+  recentRuns.delete(key);
+  recentRuns.set(key, { workloads, ...(results ? { results } : {}), ...(intact ? { intact } : {}) });
   while (recentRuns.size > RECENT_RUNS) recentRuns.delete(recentRuns.keys().next().value!);
 }
 
@@ -177,7 +209,8 @@ export function failureReportFile(files: readonly { readonly path: string; reado
 /**
  * The N-1 report of a model already built from the rendered files. A model with the same analysis
  * key as the last one gets the same text; with `cache` (synth's, under .synth-cache/), so does the
- * next process, and the N-1 results it stored are the ones verify's ha/failure rule is given.
+ * next process, and the N-1 results and the intact placement it stored are the ones synth's
+ * capacity refusal and verify's ha/failure rule are given (`nMinusOne`, `intactRun`).
  */
 export function failureReportOf(model: HaModel, cache?: AnalysisCache): { path: string; content: string } {
   const key = analysisKey(model);
@@ -186,11 +219,13 @@ export function failureReportOf(model: HaModel, cache?: AnalysisCache): { path: 
     const stored = model.cluster ? cache?.load(key, model.workloads) : undefined;
     if (stored) {
       content = stored.report;
-      remember(key, model.workloads, stored.results);
+      remember(key, model.workloads, { results: stored.results, intact: stored.intact });
     } else {
       const results = nMinusOne(model);
       content = failureReport(model, results);
-      if (model.cluster) cache?.save(key, content, results, model.workloads);
+      // The intact placement too: synth's capacity refusal and verify's ha/failure rule read it.
+      const intact = intactRun(model);
+      if (intact) cache?.save(key, content, results, intact, model.workloads);
     }
     recentReports.clear();
     recentReports.set(key, content);

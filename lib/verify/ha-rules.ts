@@ -1,12 +1,12 @@
 import { HA_ANNOTATIONS, HA_RULES, HaRuleId } from '../ha/annotations';
-import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
+import { haInputFromDisk, haModel, haObjectsOf, intactRun, nMinusOne } from '../ha/analysis';
 import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
-import { isViolation, Outcome, simulate } from '../ha/simulate';
+import { isViolation, Outcome } from '../ha/simulate';
 import { scheduledJobOutcomes, scheduledJobs } from '../ha/scheduled-jobs';
 import { asList, describeObject, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
 import type { LoadedObject, TreeSource } from '../k8s/tree';
-import { factsOf, type PlatformFacts } from '../facts/facts';
+import { factsOf, readFactsFile, type PlatformFacts } from '../facts/facts';
 
 /**
  * The HA and safety rules of `npm run verify`, one function per rule id (lib/ha/annotations.ts
@@ -25,8 +25,14 @@ export interface HaContext {
 export type HaReport = (o: HaObject, message: string) => void;
 export type HaReportFile = (file: string, message: string) => void;
 
-/** Builds the HA context of a rendered tree on disk, or of `source` (verify's `objects` are dist/ and argocd/). */
-export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource): HaContext {
+/**
+ * Builds the HA context of a rendered tree on disk, or of `source` (verify's `objects` are dist/ and
+ * argocd/). `model`: the model of this very tree, built by the caller from the same files (synth's
+ * render, from memory: the same workloads, applications and problems as one built from the tree),
+ * taken instead of building it again.
+ */
+export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource, model?: HaModel): HaContext {
+  if (model) return { model, objects: haObjectsOf(objects), facts: (declared ?? readFactsFile(root, source)).facts };
   const input = haInputFromDisk(root, objects, declared, source);
   return { model: haModel(input), objects: input.objects, facts: input.facts };
 }
@@ -214,7 +220,7 @@ export function checkHaDefaultDeny(ctx: HaContext, report: HaReport): void {
 export function checkHaFailure(ctx: HaContext, report: HaReport, reportFile: HaReportFile): void {
   const cluster = ctx.model.cluster;
   if (!cluster) return;
-  const intact = simulate(cluster, ctx.model.workloads, []);
+  const intact = intactRun(ctx.model)!;
   for (const u of intact.unplaced) report(u.workload.origin, tag('ha/failure', `${subject(u.workload)}${u.pods} pod${u.pods === 1 ? '' : 's'} cannot be placed on the intact site: ${u.why}; add capacity or relax its constraints`));
   const results = nMinusOne(ctx.model);
   // One finding per workload and kind of problem, naming every node whose loss causes it.

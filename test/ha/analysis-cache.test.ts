@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { failureReportOf, haInputFromFiles, haModel, nMinusOne } from '../../lib/ha/analysis';
+import { failureReportOf, haInputFromFiles, haModel, intactRun, nMinusOne } from '../../lib/ha/analysis';
 import { AnalysisCache } from '../../lib/ha/analysis-cache';
+import { sha256 } from '../../lib/cache-file';
 import { failureReport } from '../../lib/ha/report';
 import { simulate } from '../../lib/ha/simulate';
 import { renderSite } from '../../lib/synth';
@@ -78,6 +79,46 @@ describe('the node-failure analysis kept for the next process', () => {
     failureReportOf(again, new AnalysisCache(file, 'code-1'));
     const verifyModel = unseen(model(), 3);
     expect(nMinusOne(verifyModel)).toEqual(fresh(verifyModel));
+  });
+
+  test('GIVEN an analysis saved by one run WHEN the next run loads it THEN the intact placement equals a fresh one, naming the new model\'s workloads', () => {
+    const file = path.join(dir, 'a.json');
+    failureReportOf(unseen(model(), 5), new AnalysisCache(file, 'code-1'));
+    const next = unseen(model(), 5);
+    const loaded = new AnalysisCache(file, 'code-1').load(keyInFile(file), next.workloads);
+    expect(loaded?.intact).toEqual(simulate(next.cluster!, next.workloads, []));
+    const own = new Set(next.workloads);
+    for (const o of loaded!.intact.outcomes) expect(own.has(o.workload)).toBe(true);
+  });
+
+  test('GIVEN a report taken from the file WHEN synth\'s capacity refusal and verify ask for the intact placement of an equal model THEN they get the stored one, equal to a fresh simulation', () => {
+    const file = path.join(dir, 'a.json');
+    failureReportOf(unseen(model(), 6), new AnalysisCache(file, 'code-1'));
+    // Another analysis in between, so the process no longer holds this one in memory.
+    failureReportOf(unseen(model(), 7));
+    failureReportOf(unseen(model(), 6), new AnalysisCache(file, 'code-1'));
+    const verifyModel = unseen(model(), 6);
+    expect(intactRun(verifyModel)).toEqual(simulate(verifyModel.cluster!, verifyModel.workloads, []));
+    expect(intactRun(verifyModel)!.outcomes.every((o) => verifyModel.workloads.includes(o.workload))).toBe(true);
+  });
+
+  test('GIVEN a saved analysis WHEN its intact placement is garbled (changed under the same hash, or not a result under a matching one) THEN the file is ignored as corrupted', () => {
+    const file = path.join(dir, 'a.json');
+    const m = unseen(model(), 8);
+    failureReportOf(m, new AnalysisCache(file, 'code-1'));
+    const key = keyInFile(file);
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; report: string; results: string; intact: string; hash: string };
+
+    fs.writeFileSync(file, JSON.stringify({ ...saved, intact: saved.intact.replace('"quorum":true', '"quorum":false') }));
+    const changed = new AnalysisCache(file, 'code-1');
+    expect(changed.load(key, m.workloads)).toBeUndefined();
+    expect(changed.ignored).toBe('corrupted');
+
+    const notResult = '[]';
+    fs.writeFileSync(file, JSON.stringify({ ...saved, intact: notResult, hash: sha256(`${saved.key}\0${saved.report}\0${saved.results}\0${notResult}`) }));
+    const shape = new AnalysisCache(file, 'code-1');
+    expect(shape.load(key, m.workloads)).toBeUndefined();
+    expect(shape.ignored).toBe('corrupted');
   });
 });
 

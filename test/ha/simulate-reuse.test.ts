@@ -1,4 +1,4 @@
-import { failureReportOf, haInputFromFiles, haModel, nMinusOne } from '../../lib/ha/analysis';
+import { failureReportOf, haInputFromFiles, haModel, intactRun, nMinusOne } from '../../lib/ha/analysis';
 import { deployability, simulateScenario } from '../../lib/ha/deployability';
 import { failureReport } from '../../lib/ha/report';
 import { simulate } from '../../lib/ha/simulate';
@@ -31,6 +31,26 @@ describe('the N-1 simulation run once per model', () => {
     const after = nMinusOne(heavier);
     expect(after).toEqual(cluster.nodes.map((n) => simulate(cluster, heavier.workloads, [n.name])));
     expect(after[0].outcomes.map((o) => o.workload)).not.toEqual(before[0].outcomes.map((o) => o.workload));
+  });
+
+  test('GIVEN two equal models WHEN the intact placement of the second is asked after the first\'s THEN it equals a fresh simulation and names its own workloads', () => {
+    intactRun(first);
+    const reused = intactRun(second)!;
+    expect(reused).toEqual(simulate(second.cluster!, second.workloads, []));
+    const own = new Set(second.workloads);
+    for (const o of reused.outcomes) expect(own.has(o.workload)).toBe(true);
+  });
+
+  test('GIVEN a model whose workload changes WHEN its intact placement is asked THEN it is simulated anew, not answered from the earlier one', () => {
+    const before = intactRun(first)!;
+    const heavier = { ...first, workloads: first.workloads.map((w, i) => (i === 0 ? { ...w, cpuMillis: w.cpuMillis + 1 } : w)) };
+    const after = intactRun(heavier)!;
+    expect(after).toEqual(simulate(heavier.cluster!, heavier.workloads, []));
+    expect(after.outcomes.map((o) => o.workload)).not.toEqual(before.outcomes.map((o) => o.workload));
+  });
+
+  test('GIVEN a model without a cluster (no host files) WHEN its intact placement is asked THEN there is none', () => {
+    expect(intactRun({ ...first, cluster: undefined })).toBeUndefined();
   });
 
   test('GIVEN the N-1 results WHEN the report passes them to the deployability of each loss THEN the report equals one that simulates each loss again', () => {
