@@ -142,29 +142,50 @@ const analysisKeys = new WeakMap<HaModel, string>();
  * share it; one only, as it holds its model's objects): the N-1 results and the intact site's
  * placement, each once computed.
  */
-const recentRuns = new Map<string, { readonly workloads: readonly Workload[]; readonly results?: readonly ScenarioResult[]; readonly intact?: ScenarioResult }>();
+const recentRuns = new Map<string, { readonly results?: Bound<readonly ScenarioResult[]>; readonly intact?: Bound<ScenarioResult> }>();
+/** A run and the workloads it names. */
+interface Bound<T> {
+  readonly workloads: readonly Workload[];
+  readonly run: T;
+}
 const RECENT_RUNS = 1;
 /** The last failure report, by analysis key (the next synth of the process, e.g. after an app's image changed, writes it again). */
 const recentReports = new Map<string, string>();
 
-/** `results` computed for `from`, with each workload replaced by its counterpart (same position) in `to`. */
-function rebind(results: readonly ScenarioResult[], from: readonly Workload[], to: readonly Workload[]): ScenarioResult[] {
-  if (from === to) return [...results];
+/**
+ * `results` computed for `from`, with each workload replaced by its counterpart (same position) in
+ * `to`; with `keep`, only the outcomes it selects (each scenario's other fields whole).
+ */
+function rebind(results: readonly ScenarioResult[], from: readonly Workload[], to: readonly Workload[], keep?: (o: Outcome) => boolean): ScenarioResult[] {
+  if (from === to) return keep ? results.map((r) => ({ ...r, outcomes: r.outcomes.filter(keep) })) : [...results];
   const counterpart = new Map(from.map((w, i) => [w, to[i]]));
   const w = (x: Workload) => counterpart.get(x) ?? x;
-  return results.map((r) => ({ ...r, outcomes: r.outcomes.map((o) => ({ ...o, workload: w(o.workload) })), unplaced: r.unplaced.map((u) => ({ ...u, workload: w(u.workload) })) }));
+  return results.map((r) => ({ ...r, outcomes: (keep ? r.outcomes.filter(keep) : r.outcomes).map((o) => ({ ...o, workload: w(o.workload) })), unplaced: r.unplaced.map((u) => ({ ...u, workload: w(u.workload) })) }));
 }
 
 /** Every node lost on its own, in the site's node order (the same model, or an equal one, is simulated once per process). */
 export function nMinusOne(model: HaModel): ScenarioResult[] {
+  return runsOf(model);
+}
+
+/**
+ * `nMinusOne` with only the outcomes `keep` selects in each scenario (verify's ha/failure rule
+ * reads the violations): an equal model's results are rebound to this model's workloads for those
+ * outcomes only, not for every workload of every scenario.
+ */
+export function nMinusOneKept(model: HaModel, keep: (o: Outcome) => boolean): ScenarioResult[] {
+  return runsOf(model, keep);
+}
+
+function runsOf(model: HaModel, keep?: (o: Outcome) => boolean): ScenarioResult[] {
   const cluster = model.cluster;
   if (!cluster) return [];
   const key = analysisKey(model);
-  const known = recentRuns.get(key);
-  if (known?.results) return rebind(known.results, known.workloads, model.workloads);
+  const known = recentRuns.get(key)?.results;
+  if (known) return rebind(known.run, known.workloads, model.workloads, keep);
   const results = cluster.nodes.map((n) => simulate(cluster, model.workloads, [n.name]));
-  remember(key, model.workloads, { results });
-  return [...results];
+  remember(key, { results: { workloads: model.workloads, run: results } });
+  return rebind(results, model.workloads, model.workloads, keep);
 }
 
 /**
@@ -176,23 +197,19 @@ export function intactRun(model: HaModel): ScenarioResult | undefined {
   const cluster = model.cluster;
   if (!cluster) return undefined;
   const key = analysisKey(model);
-  const known = recentRuns.get(key);
-  if (known?.intact) return rebind([known.intact], known.workloads, model.workloads)[0];
-  const intact = simulate(cluster, model.workloads, []);
-  remember(key, model.workloads, { intact });
+  const known = recentRuns.get(key)?.intact;
+  if (known?.workloads === model.workloads) return known.run;
+  // An equal model's placement, rebound to this model's workloads (and kept so, for its next caller).
+  const intact = known ? rebind([known.run], known.workloads, model.workloads)[0] : simulate(cluster, model.workloads, []);
+  remember(key, { intact: { workloads: model.workloads, run: intact } });
   return intact;
 }
 
-/**
- * Keeps the runs of an analysis key for the next model with it (verify's, after the report's),
- * beside what is kept already of that key (rebound to `workloads`).
- */
-function remember(key: string, workloads: readonly Workload[], runs: { readonly results?: readonly ScenarioResult[]; readonly intact?: ScenarioResult }): void {
+/** Keeps runs of an analysis key for the next model with it (verify's, after the report's), beside what is kept already of that key. */
+function remember(key: string, runs: { readonly results?: Bound<readonly ScenarioResult[]>; readonly intact?: Bound<ScenarioResult> }): void {
   const known = recentRuns.get(key);
-  const results = runs.results ?? (known?.results && rebind(known.results, known.workloads, workloads));
-  const intact = runs.intact ?? (known?.intact && rebind([known.intact], known.workloads, workloads)[0]);
   recentRuns.delete(key);
-  recentRuns.set(key, { workloads, ...(results ? { results } : {}), ...(intact ? { intact } : {}) });
+  recentRuns.set(key, { ...known, ...runs });
   while (recentRuns.size > RECENT_RUNS) recentRuns.delete(recentRuns.keys().next().value!);
 }
 
@@ -219,7 +236,7 @@ export function failureReportOf(model: HaModel, cache?: AnalysisCache): { path: 
     const stored = model.cluster ? cache?.load(key, model.workloads) : undefined;
     if (stored) {
       content = stored.report;
-      remember(key, model.workloads, { results: stored.results, intact: stored.intact });
+      remember(key, { results: { workloads: model.workloads, run: stored.results }, intact: { workloads: model.workloads, run: stored.intact } });
     } else {
       const results = nMinusOne(model);
       content = failureReport(model, results);

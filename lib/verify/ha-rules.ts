@@ -1,5 +1,5 @@
 import { HA_ANNOTATIONS, HA_RULES, HaRuleId } from '../ha/annotations';
-import { haInputFromDisk, haModel, haObjectsOf, intactRun, nMinusOne } from '../ha/analysis';
+import { haInputFromDisk, haModel, haObjectsOf, intactRun, nMinusOneKept } from '../ha/analysis';
 import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
 import { isViolation, Outcome } from '../ha/simulate';
 import { scheduledJobOutcomes, scheduledJobs } from '../ha/scheduled-jobs';
@@ -222,13 +222,14 @@ export function checkHaFailure(ctx: HaContext, report: HaReport, reportFile: HaR
   if (!cluster) return;
   const intact = intactRun(ctx.model)!;
   for (const u of intact.unplaced) report(u.workload.origin, tag('ha/failure', `${subject(u.workload)}${u.pods} pod${u.pods === 1 ? '' : 's'} cannot be placed on the intact site: ${u.why}; add capacity or relax its constraints`));
-  const results = nMinusOne(ctx.model);
+  // Each scenario with its violations only: the rule reads no other outcome.
+  const results = nMinusOneKept(ctx.model, isViolation);
   // One finding per workload and kind of problem, naming every node whose loss causes it.
   const grouped = new Map<string, { o: Outcome; nodes: string[] }>();
   for (const r of results) {
     if (!r.quorum) reportFile('dist/hosts/failure-model.yaml', tag('ha/failure', `losing ${r.failed.join(', ')} loses etcd quorum (${r.survivingServers.length} of ${r.servers} servers); run an odd number of servers, at least 3`));
     if (r.apiVip && (!r.apiVip.holders.length || !Number.isFinite(r.apiVip.seconds))) reportFile('dist/hosts/kube-vip/kube-vip.yaml', tag('ha/failure', `losing ${r.failed.join(', ')} leaves no kube-vip to take over the API VIP`));
-    for (const o of r.outcomes.filter(isViolation)) {
+    for (const o of r.outcomes) {
       const key = `${o.label}|${o.verdict}`;
       const g = grouped.get(key) ?? { o, nodes: [] };
       g.nodes.push(...r.failed);

@@ -1,7 +1,7 @@
-import { failureReportOf, haInputFromFiles, haModel, intactRun, nMinusOne } from '../../lib/ha/analysis';
+import { failureReportOf, haInputFromFiles, haModel, intactRun, nMinusOne, nMinusOneKept } from '../../lib/ha/analysis';
 import { deployability, simulateScenario } from '../../lib/ha/deployability';
 import { failureReport } from '../../lib/ha/report';
-import { simulate } from '../../lib/ha/simulate';
+import { isViolation, Outcome, simulate } from '../../lib/ha/simulate';
 import { renderSite } from '../../lib/synth';
 import { shippedSite } from '../helpers';
 
@@ -31,6 +31,21 @@ describe('the N-1 simulation run once per model', () => {
     const after = nMinusOne(heavier);
     expect(after).toEqual(cluster.nodes.map((n) => simulate(cluster, heavier.workloads, [n.name])));
     expect(after[0].outcomes.map((o) => o.workload)).not.toEqual(before[0].outcomes.map((o) => o.workload));
+  });
+
+  test('GIVEN two equal models WHEN the second asks for the N-1 outcomes a filter keeps THEN each scenario equals a fresh one with only those outcomes, naming its own workloads', () => {
+    const cluster = second.cluster!;
+    const fresh = cluster.nodes.map((n) => simulate(cluster, second.workloads, [n.name]));
+    // Violations are rare in the shipped render: a filter that keeps some of every scenario's outcomes.
+    const some = (o: Outcome) => isViolation(o) || o.workload.kind === 'DaemonSet';
+    for (const keep of [isViolation, some]) {
+      nMinusOne(first);
+      const kept = nMinusOneKept(second, keep);
+      expect(kept).toEqual(fresh.map((r) => ({ ...r, outcomes: r.outcomes.filter(keep) })));
+      expect(kept.some((r) => r.outcomes.length)).toBe(keep === some || fresh.some((r) => r.outcomes.some(isViolation)));
+      const own = new Set(second.workloads);
+      for (const r of kept) for (const o of r.outcomes) expect(own.has(o.workload)).toBe(true);
+    }
   });
 
   test('GIVEN two equal models WHEN the intact placement of the second is asked after the first\'s THEN it equals a fresh simulation and names its own workloads', () => {
