@@ -11,7 +11,7 @@ import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
 import { capacityIssues } from './config/capacity';
-import { failureReportOf, haInputFromFiles, haModel, intactRun } from './ha/analysis';
+import { failureReportOf, haInputFromFiles, haModel, intactUnplaced } from './ha/analysis';
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from './ha/analysis-cache';
 import type { HaModel } from './ha/model';
 import { buildPlatform } from './platform';
@@ -161,14 +161,14 @@ export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[],
 }
 
 /**
- * Refuses a site whose nodes cannot hold what the platform runs (the intact site's placement, as
- * verify's ha/failure rule reads it: `intactRun`), naming the nodes' cpu and memory fields in
- * `siteFile` rather than a rendered file.
+ * Refuses a site whose nodes cannot hold what the platform runs (the pods the intact site cannot
+ * place, as verify's ha/failure rule reads them: `intactUnplaced`), naming the nodes' cpu and
+ * memory fields in `siteFile` rather than a rendered file.
  */
 export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string): void {
-  const intact = intactRun(model);
-  if (!intact) return;
-  const issues = capacityIssues(site, intact);
+  const unplaced = intactUnplaced(model);
+  if (!unplaced) return;
+  const issues = capacityIssues(site, { unplaced });
   if (issues.length) throw new ConfigError(siteFileIssues(siteFile, issues));
 }
 

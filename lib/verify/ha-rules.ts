@@ -1,7 +1,7 @@
 import { HA_ANNOTATIONS, HA_RULES, HaRuleId } from '../ha/annotations';
-import { haInputFromDisk, haModel, haObjectsOf, intactRun, nMinusOneKept } from '../ha/analysis';
+import { haInputFromDisk, haModel, haObjectsOf, intactUnplaced, nMinusOneViolations } from '../ha/analysis';
 import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
-import { isViolation, Outcome } from '../ha/simulate';
+import type { Outcome } from '../ha/simulate';
 import { scheduledJobOutcomes, scheduledJobs } from '../ha/scheduled-jobs';
 import { asList, describeObject, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
@@ -220,10 +220,9 @@ export function checkHaDefaultDeny(ctx: HaContext, report: HaReport): void {
 export function checkHaFailure(ctx: HaContext, report: HaReport, reportFile: HaReportFile): void {
   const cluster = ctx.model.cluster;
   if (!cluster) return;
-  const intact = intactRun(ctx.model)!;
-  for (const u of intact.unplaced) report(u.workload.origin, tag('ha/failure', `${subject(u.workload)}${u.pods} pod${u.pods === 1 ? '' : 's'} cannot be placed on the intact site: ${u.why}; add capacity or relax its constraints`));
+  for (const u of intactUnplaced(ctx.model) ?? []) report(u.workload.origin, tag('ha/failure', `${subject(u.workload)}${u.pods} pod${u.pods === 1 ? '' : 's'} cannot be placed on the intact site: ${u.why}; add capacity or relax its constraints`));
   // Each scenario with its violations only: the rule reads no other outcome.
-  const results = nMinusOneKept(ctx.model, isViolation);
+  const results = nMinusOneViolations(ctx.model);
   // One finding per workload and kind of problem, naming every node whose loss causes it.
   const grouped = new Map<string, { o: Outcome; nodes: string[] }>();
   for (const r of results) {

@@ -1,7 +1,7 @@
-import { failureReportOf, haInputFromFiles, haModel, intactRun, nMinusOne, nMinusOneKept } from '../../lib/ha/analysis';
+import { failureReportOf, haInputFromFiles, haModel, intactUnplaced, nMinusOne, nMinusOneViolations } from '../../lib/ha/analysis';
 import { deployability, simulateScenario } from '../../lib/ha/deployability';
 import { failureReport } from '../../lib/ha/report';
-import { isViolation, Outcome, simulate } from '../../lib/ha/simulate';
+import { isViolation, simulate } from '../../lib/ha/simulate';
 import { renderSite } from '../../lib/synth';
 import { shippedSite } from '../helpers';
 
@@ -33,39 +33,46 @@ describe('the N-1 simulation run once per model', () => {
     expect(after[0].outcomes.map((o) => o.workload)).not.toEqual(before[0].outcomes.map((o) => o.workload));
   });
 
-  test('GIVEN two equal models WHEN the second asks for the N-1 outcomes a filter keeps THEN each scenario equals a fresh one with only those outcomes, naming its own workloads', () => {
-    const cluster = second.cluster!;
-    const fresh = cluster.nodes.map((n) => simulate(cluster, second.workloads, [n.name]));
-    // Violations are rare in the shipped render: a filter that keeps some of every scenario's outcomes.
-    const some = (o: Outcome) => isViolation(o) || o.workload.kind === 'DaemonSet';
-    for (const keep of [isViolation, some]) {
-      nMinusOne(first);
-      const kept = nMinusOneKept(second, keep);
-      expect(kept).toEqual(fresh.map((r) => ({ ...r, outcomes: r.outcomes.filter(keep) })));
-      expect(kept.some((r) => r.outcomes.length)).toBe(keep === some || fresh.some((r) => r.outcomes.some(isViolation)));
-      const own = new Set(second.workloads);
+  /** `m` with a workload that breaks N-1 (one replica, not a singleton) and one the intact site cannot place (more CPU than any node has). */
+  const troubled = (m: typeof first) => {
+    const one = m.workloads.findIndex((w) => w.kind === 'Deployment' && !w.singleton);
+    const big = m.workloads.findIndex((w, i) => i !== one && w.kind === 'Deployment');
+    return { ...m, workloads: m.workloads.map((w, i) => (i === one ? { ...w, replicas: 1, pdbMin: undefined } : i === big ? { ...w, cpuMillis: 1e9 + 1 } : w)) };
+  };
+
+  test('GIVEN two equal models WHEN the second asks for the N-1 violations after the first THEN each scenario equals a fresh one with only its violations, naming its own workloads', () => {
+    const [a, b] = [troubled(first), troubled(second)];
+    const fresh = b.cluster!.nodes.map((n) => simulate(b.cluster!, b.workloads, [n.name]));
+    for (const earlier of [() => nMinusOne(a), () => nMinusOneViolations(a)]) {
+      earlier();
+      const kept = nMinusOneViolations(b);
+      expect(kept).toEqual(fresh.map((r) => ({ ...r, outcomes: r.outcomes.filter(isViolation) })));
+      expect(kept.some((r) => r.outcomes.length)).toBe(true);
+      const own = new Set(b.workloads);
       for (const r of kept) for (const o of r.outcomes) expect(own.has(o.workload)).toBe(true);
     }
   });
 
-  test('GIVEN two equal models WHEN the intact placement of the second is asked after the first\'s THEN it equals a fresh simulation and names its own workloads', () => {
-    intactRun(first);
-    const reused = intactRun(second)!;
-    expect(reused).toEqual(simulate(second.cluster!, second.workloads, []));
-    const own = new Set(second.workloads);
-    for (const o of reused.outcomes) expect(own.has(o.workload)).toBe(true);
+  test('GIVEN two equal models WHEN the pods the intact site cannot place are asked for the second after the first THEN they equal a fresh simulation\'s and name its own workloads', () => {
+    const [a, b] = [troubled(first), troubled(second)];
+    intactUnplaced(a);
+    const reused = intactUnplaced(b)!;
+    expect(reused).toEqual(simulate(b.cluster!, b.workloads, []).unplaced);
+    expect(reused.length).toBeGreaterThan(0);
+    const own = new Set(b.workloads);
+    for (const u of reused) expect(own.has(u.workload)).toBe(true);
   });
 
-  test('GIVEN a model whose workload changes WHEN its intact placement is asked THEN it is simulated anew, not answered from the earlier one', () => {
-    const before = intactRun(first)!;
-    const heavier = { ...first, workloads: first.workloads.map((w, i) => (i === 0 ? { ...w, cpuMillis: w.cpuMillis + 1 } : w)) };
-    const after = intactRun(heavier)!;
-    expect(after).toEqual(simulate(heavier.cluster!, heavier.workloads, []));
-    expect(after.outcomes.map((o) => o.workload)).not.toEqual(before.outcomes.map((o) => o.workload));
+  test('GIVEN a model whose workload changes WHEN its unplaced pods are asked THEN it is simulated anew, not answered from the earlier one', () => {
+    const before = intactUnplaced(troubled(first))!;
+    const fits = first;
+    expect(intactUnplaced(fits)).toEqual(simulate(fits.cluster!, fits.workloads, []).unplaced);
+    expect(intactUnplaced(fits)).not.toEqual(before);
   });
 
-  test('GIVEN a model without a cluster (no host files) WHEN its intact placement is asked THEN there is none', () => {
-    expect(intactRun({ ...first, cluster: undefined })).toBeUndefined();
+  test('GIVEN a model without a cluster (no host files) WHEN its unplaced pods are asked THEN there are none to say', () => {
+    expect(intactUnplaced({ ...first, cluster: undefined })).toBeUndefined();
+    expect(nMinusOneViolations({ ...first, cluster: undefined })).toEqual([]);
   });
 
   test('GIVEN the N-1 results WHEN the report passes them to the deployability of each loss THEN the report equals one that simulates each loss again', () => {
