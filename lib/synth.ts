@@ -11,10 +11,9 @@ import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
 import { capacityIssues } from './config/capacity';
-import { failureReportOf, haInputFromFiles, haModel } from './ha/analysis';
+import { failureReportOf, haInputFromFiles, haModel, intactUnplaced } from './ha/analysis';
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from './ha/analysis-cache';
 import type { HaModel } from './ha/model';
-import { simulate } from './ha/simulate';
 import { buildPlatform } from './platform';
 import { LAYER_NEEDS, PIN_NAMES } from './layers';
 import type { LayerNeeds } from './config/platform-rules';
@@ -162,21 +161,24 @@ export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[],
 }
 
 /**
- * Refuses a site whose nodes cannot hold what the platform runs (the intact site's placement),
- * naming the nodes' cpu and memory fields in `siteFile` rather than a rendered file.
+ * Refuses a site whose nodes cannot hold what the platform runs (the pods the intact site cannot
+ * place, as verify's ha/failure rule reads them: `intactUnplaced`), naming the nodes' cpu and
+ * memory fields in `siteFile` rather than a rendered file.
  */
 export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string): void {
-  if (!model.cluster) return;
-  const issues = capacityIssues(site, simulate(model.cluster, model.workloads, []));
+  const unplaced = intactUnplaced(model);
+  if (!unplaced) return;
+  const issues = capacityIssues(site, { unplaced });
   if (issues.length) throw new ConfigError(siteFileIssues(siteFile, issues));
 }
 
 /**
  * Loads the inputs, renders, and refuses a site over capacity (synth's steps before verify): the
- * files, facts and documents, and the chart renderer when it is the checkout's own (its memo of the
- * vendored files' hashes is saved with synth's other caches).
+ * files, facts and documents, the HA model of the files (verify's HA rules read it), and the chart
+ * renderer when it is the checkout's own (its memo of the vendored files' hashes is saved with
+ * synth's other caches).
  */
-function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?: AnalysisCache, specs?: AppSpecCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer } {
+function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?: AnalysisCache, specs?: AppSpecCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; model: HaModel; ownRenderer?: ChartRenderer } {
   const time = options.time;
   options.progress?.('loading');
   const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds, specs));
@@ -189,7 +191,7 @@ function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?:
   options.progress?.('rendering');
   const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis, appRenders);
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
-  return { files, facts, documents, ...(ownRenderer ? { ownRenderer } : {}) };
+  return { files, facts, documents, model, ...(ownRenderer ? { ownRenderer } : {}) };
 }
 
 /**
@@ -209,15 +211,16 @@ export function synth(options: SynthOptions): SynthResult {
     // render index) the texts of the objects that did not change since.
     const before = timed(time, 'load', () => readPreviousRender(options.root));
     const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before)) : undefined;
-    // In a function of its own: the inputs, the chart renderer and the HA model are garbage once
-    // it returns, not held while verify holds the whole tree (thousands of apps: hundreds of MB).
+    // In a function of its own: the inputs and the chart renderer are garbage once it returns, not
+    // held while verify holds the whole tree (thousands of apps: hundreds of MB); the HA model of
+    // the render is verify's (its HA rules read it, not one built again from the same files).
     // The last node-failure analysis (lib/ha/analysis-cache.ts): this synth's is written with the other caches, after the swap.
     const analysis = cache ? new AnalysisCache(path.join(options.root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'deferred') : undefined;
     // The app specs validated by the last synth (lib/config/app-spec-cache.ts).
     const specs = cache ? timed(time, 'load', () => new AppSpecCache(path.join(options.root, APP_SPEC_CACHE_FILE), checksCodeFingerprint())) : undefined;
     // Each app's documents of the last render, by the key of its inputs (lib/render/app-renders.ts): written after the swap.
     const appRenders = cache ? timed(time, 'load', () => new AppRenders(path.join(options.root, APP_RENDERS_FILE), checksCodeFingerprint())) : undefined;
-    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders);
+    const { files, facts, documents, model, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders);
     const registry = options.registry ?? new SchemaRegistry();
     const previous = timed(time, 'load', () => shareUnchanged(before, files));
     options.progress?.('verifying and writing');
@@ -225,7 +228,7 @@ export function synth(options: SynthOptions): SynthResult {
     let checkMs = 0;
     const written = writeAtomically(options.root, files, (tree) => {
       const t = process.hrtime.bigint();
-      const findings = verifyTree(tree.dir, registry, facts, { source: tree, parse: documents.parse, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
+      const findings = verifyTree(tree.dir, registry, facts, { source: tree, parse: documents.parse, model, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
     }, { onDisk: new Map(before.map((f) => [f.path, f])) });

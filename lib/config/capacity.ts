@@ -16,7 +16,7 @@ const NAMED = 3;
  * One issue per node field (`nodes[i].cpu`, `nodes[i].memory`) that left a workload's pods
  * unplaced on the intact site: a node its constraints allowed, lacking that resource.
  */
-export function capacityIssues(site: Site, intact: ScenarioResult): RuleIssue[] {
+export function capacityIssues(site: Site, intact: Pick<ScenarioResult, 'unplaced'>): RuleIssue[] {
   const index = new Map(site.nodes.map((n, i) => [n.name, i]));
   const short = new Map<string, { node: number; resource: 'cpu' | 'memory'; needs: string[] }>();
   for (const u of intact.unplaced) {

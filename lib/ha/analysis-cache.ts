@@ -1,33 +1,37 @@
 import * as fs from 'fs';
 import { sha256, writeCacheFile } from '../cache-file';
 import type { Workload } from './model';
-import type { ScenarioResult } from './simulate';
+import type { ScenarioResult, Unplaced } from './simulate';
 
 /**
- * Where synth keeps the last node-failure analysis (the failure report and the N-1 results),
+ * Where synth keeps the last node-failure analysis (the failure report, the N-1 results' violations
+ * and the pods the intact site cannot place: what verify's ha/failure rule and synth's capacity
+ * refusal read),
  * relative to the checkout (git-ignored): the next synth of a render the analysis does not read
  * differently (an app's new image) gives the report and verify's ha/failure rule these, unsimulated.
  */
 export const ANALYSIS_CACHE_FILE = '.synth-cache/failure-analysis.json';
 
 /** The layout of the file; another is ignored. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 
-/** The file: the code that wrote it, the analysis key, the report and the results as text, and the hash of all three. */
+/** The file: the code that wrote it, the analysis key, the report, the N-1 violations and the intact site's unplaced pods as text, and the hash of all four. */
 interface CacheFile {
   readonly format: number;
   readonly code: string;
   readonly key: string;
   readonly report: string;
-  readonly results: string;
+  readonly violations: string;
+  readonly unplaced: string;
   readonly hash: string;
 }
 
-/** What a hit gives: the report's text and the N-1 results, naming the model's own workloads. */
+/** What a hit gives, naming the model's own workloads: the report's text, the N-1 results with their violations only (`nMinusOneViolations`), and the pods the intact site cannot place. */
 export interface StoredAnalysis {
   readonly report: string;
-  readonly results: readonly ScenarioResult[];
+  readonly violations: readonly ScenarioResult[];
+  readonly unplaced: readonly Unplaced[];
 }
 
 /**
@@ -63,26 +67,31 @@ export class AnalysisCache {
     }
     if (!parsed || typeof parsed !== 'object' || parsed.format !== FORMAT) return this.ignore('another format');
     if (parsed.code !== this.code) return this.ignore('written by other code');
-    const { report, results } = parsed;
-    if (typeof report !== 'string' || typeof results !== 'string' || typeof parsed.key !== 'string' || parsed.hash !== sha256(`${parsed.key}\0${report}\0${results}`)) return this.ignore('corrupted');
+    const { report, violations, unplaced } = parsed;
+    if (typeof report !== 'string' || typeof violations !== 'string' || typeof unplaced !== 'string' || typeof parsed.key !== 'string' || parsed.hash !== sha256(`${parsed.key}\0${report}\0${violations}\0${unplaced}`)) return this.ignore('corrupted');
     if (parsed.key !== key) return this.ignore('another analysis');
     try {
-      return { report, results: JSON.parse(results, (_name, value: unknown) => revive(value, workloads)) as ScenarioResult[] };
+      const reviver = (_name: string, value: unknown) => revive(value, workloads);
+      const revived = { violations: JSON.parse(violations, reviver) as unknown, unplaced: JSON.parse(unplaced, reviver) as unknown };
+      if (!Array.isArray(revived.violations) || !Array.isArray(revived.unplaced)) return this.ignore('corrupted');
+      return { report, violations: revived.violations as ScenarioResult[], unplaced: revived.unplaced as Unplaced[] };
     } catch {
       return this.ignore('corrupted');
     }
   }
 
   /** Stores the analysis of `key` (atomically: a reader sees the old file or the new one); a failure to write only loses the cache. */
-  public save(key: string, report: string, results: readonly ScenarioResult[], workloads: readonly Workload[]): void {
+  public save(key: string, report: string, violations: readonly ScenarioResult[], unplaced: readonly Unplaced[], workloads: readonly Workload[]): void {
     if (this.mode === 'read-only') return;
     const index = new Map<object, number>(workloads.map((w, i) => [w, i]));
-    const text = JSON.stringify(results, (_name, value: unknown) => {
-      if (typeof value === 'number' && !Number.isFinite(value)) return { '#number': String(value) };
-      if (value && typeof value === 'object' && index.has(value)) return { '#workload': index.get(value) };
-      return value;
+    const stringify = (value: unknown) => JSON.stringify(value, (_name, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) return { '#number': String(v) };
+      if (v && typeof v === 'object' && index.has(v)) return { '#workload': index.get(v) };
+      return v;
     });
-    const body: CacheFile = { format: FORMAT, code: this.code, key, report, results: text, hash: sha256(`${key}\0${report}\0${text}`) };
+    const violationsText = stringify(violations);
+    const unplacedText = stringify(unplaced);
+    const body: CacheFile = { format: FORMAT, code: this.code, key, report, violations: violationsText, unplaced: unplacedText, hash: sha256(`${key}\0${report}\0${violationsText}\0${unplacedText}`) };
     this.pending = JSON.stringify(body);
     if (this.mode === 'write') this.flush();
   }

@@ -10,7 +10,7 @@ import { ARGOCD_CM, buildHaModel, HaInput, HaModel, HaObject, isModelHostFile, W
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
 import type { AnalysisCache } from './analysis-cache';
 import { FAILURE_REPORT, failureReport } from './report';
-import { isViolation, Outcome, ScenarioResult, simulate } from './simulate';
+import { isViolation, Outcome, ScenarioResult, simulate, Unplaced } from './simulate';
 
 /**
  * Entry points of the HA analysis: the model from a rendered tree on disk (verify, whatif) or
@@ -28,7 +28,12 @@ export function haInputFromDisk(root: string, objects: readonly HaObject[], decl
   for (const file of files.filter(isModelHostFile)) {
     hostFiles.set(file, source ? source.read(file) ?? '' : fs.readFileSync(path.join(root, file), 'utf8'));
   }
-  return { objects: objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/')), hostFiles, facts: declared.facts, factsProblems: declared.problems ?? [] };
+  return { objects: haObjectsOf(objects), hostFiles, facts: declared.facts, factsProblems: declared.problems ?? [] };
+}
+
+/** The objects the model and the HA rules read of a loaded tree: dist/'s, not argocd/ (the bootstrap twin) nor dist/hosts/. */
+export function haObjectsOf<T extends HaObject>(objects: readonly T[]): T[] {
+  return objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/'));
 }
 
 /** Kinds the model reads besides workloads and other pods. */
@@ -132,18 +137,45 @@ function analysisKey(model: HaModel): string {
 const analysisKeys = new WeakMap<HaModel, string>();
 
 
-/** The last N-1 run, by analysis key (one render's report and verify share it; one only, as it holds its model's objects). */
-const recentRuns = new Map<string, { readonly workloads: readonly Workload[]; readonly results: readonly ScenarioResult[] }>();
+/**
+ * The last analysis runs, by analysis key (one render's report, synth's capacity refusal and verify
+ * share them; one key only, as they hold its model's objects), each part with the workloads it
+ * names: the N-1 results, their violations only (what verify's ha/failure rule reads, and what the
+ * analysis cache keeps), and the pods the intact site cannot place.
+ */
+const recentRuns = new Map<string, RecentRuns>();
 const RECENT_RUNS = 1;
+interface RecentRuns {
+  readonly results?: Bound<readonly ScenarioResult[]>;
+  readonly violations?: Bound<readonly ScenarioResult[]>;
+  readonly unplaced?: Bound<readonly Unplaced[]>;
+}
+/** A run and the workloads it names. */
+interface Bound<T> {
+  readonly workloads: readonly Workload[];
+  readonly run: T;
+}
 /** The last failure report, by analysis key (the next synth of the process, e.g. after an app's image changed, writes it again). */
 const recentReports = new Map<string, string>();
 
-/** `results` computed for `from`, with each workload replaced by its counterpart (same position) in `to`. */
-function rebind(results: readonly ScenarioResult[], from: readonly Workload[], to: readonly Workload[]): ScenarioResult[] {
-  if (from === to) return [...results];
+/** A map from each workload of `from` to its counterpart (same position) in `to`. */
+function counterparts(from: readonly Workload[], to: readonly Workload[]): (w: Workload) => Workload {
   const counterpart = new Map(from.map((w, i) => [w, to[i]]));
-  const w = (x: Workload) => counterpart.get(x) ?? x;
-  return results.map((r) => ({ ...r, outcomes: r.outcomes.map((o) => ({ ...o, workload: w(o.workload) })), unplaced: r.unplaced.map((u) => ({ ...u, workload: w(u.workload) })) }));
+  return (x) => counterpart.get(x) ?? x;
+}
+
+/**
+ * `results` computed for `from`, with each workload replaced by its counterpart (same position) in
+ * `to`; with `keep`, only the outcomes it selects (each scenario's other fields whole).
+ */
+function rebind(results: readonly ScenarioResult[], from: readonly Workload[], to: readonly Workload[], keep?: (o: Outcome) => boolean): ScenarioResult[] {
+  if (from === to) return keep ? results.map((r) => ({ ...r, outcomes: r.outcomes.filter(keep) })) : [...results];
+  const w = counterparts(from, to);
+  return results.map((r) => ({ ...r, outcomes: (keep ? r.outcomes.filter(keep) : r.outcomes).map((o) => ({ ...o, workload: w(o.workload) })), unplaced: rebindUnplaced(r.unplaced, w) }));
+}
+
+function rebindUnplaced(unplaced: readonly Unplaced[], w: (x: Workload) => Workload): Unplaced[] {
+  return unplaced.map((u) => ({ ...u, workload: w(u.workload) }));
 }
 
 /** Every node lost on its own, in the site's node order (the same model, or an equal one, is simulated once per process). */
@@ -151,16 +183,51 @@ export function nMinusOne(model: HaModel): ScenarioResult[] {
   const cluster = model.cluster;
   if (!cluster) return [];
   const key = analysisKey(model);
-  const known = recentRuns.get(key);
-  if (known) return rebind(known.results, known.workloads, model.workloads);
+  const known = recentRuns.get(key)?.results;
+  if (known) return rebind(known.run, known.workloads, model.workloads);
   const results = cluster.nodes.map((n) => simulate(cluster, model.workloads, [n.name]));
-  remember(key, model.workloads, results);
+  remember(key, { results: { workloads: model.workloads, run: results } });
   return [...results];
 }
 
-/** Keeps the N-1 results of an analysis key for the next model with it (verify's, after the report's). */
-function remember(key: string, workloads: readonly Workload[], results: readonly ScenarioResult[]): void {
-  recentRuns.set(key, { workloads, results });
+/**
+ * `nMinusOne` with only the violations (`isViolation`) among each scenario's outcomes, every other
+ * field whole: what verify's ha/failure rule reads. An equal model's are rebound to this model's
+ * workloads for those outcomes only; the analysis cache keeps them for the next process.
+ */
+export function nMinusOneViolations(model: HaModel): ScenarioResult[] {
+  if (!model.cluster) return [];
+  const key = analysisKey(model);
+  const known = recentRuns.get(key)?.violations;
+  if (known) return rebind(known.run, known.workloads, model.workloads);
+  const full = recentRuns.get(key)?.results;
+  const violations = full ? rebind(full.run, full.workloads, model.workloads, isViolation) : rebind(nMinusOne(model), model.workloads, model.workloads, isViolation);
+  remember(key, { violations: { workloads: model.workloads, run: violations } });
+  return [...violations];
+}
+
+/**
+ * The pods the intact site (no node lost) cannot place, and why: what synth's capacity refusal and
+ * verify's ha/failure rule read. The same model, or an equal one, is simulated once per process,
+ * and the analysis cache keeps them. Undefined without a cluster.
+ */
+export function intactUnplaced(model: HaModel): readonly Unplaced[] | undefined {
+  const cluster = model.cluster;
+  if (!cluster) return undefined;
+  const key = analysisKey(model);
+  const known = recentRuns.get(key)?.unplaced;
+  if (known?.workloads === model.workloads) return known.run;
+  // An equal model's, rebound to this model's workloads (and kept so, for its next caller).
+  const unplaced = known ? rebindUnplaced(known.run, counterparts(known.workloads, model.workloads)) : simulate(cluster, model.workloads, []).unplaced;
+  remember(key, { unplaced: { workloads: model.workloads, run: unplaced } });
+  return unplaced;
+}
+
+/** Keeps runs of an analysis key for the next model with it (verify's, after the report's), beside what is kept already of that key. */
+function remember(key: string, runs: RecentRuns): void {
+  const known = recentRuns.get(key);
+  recentRuns.delete(key);
+  recentRuns.set(key, { ...known, ...runs });
   while (recentRuns.size > RECENT_RUNS) recentRuns.delete(recentRuns.keys().next().value!);
 }
 
@@ -177,7 +244,8 @@ export function failureReportFile(files: readonly { readonly path: string; reado
 /**
  * The N-1 report of a model already built from the rendered files. A model with the same analysis
  * key as the last one gets the same text; with `cache` (synth's, under .synth-cache/), so does the
- * next process, and the N-1 results it stored are the ones verify's ha/failure rule is given.
+ * next process, and the N-1 violations and the intact site's unplaced pods it stored are the ones
+ * synth's capacity refusal and verify's ha/failure rule are given (`nMinusOneViolations`, `intactUnplaced`).
  */
 export function failureReportOf(model: HaModel, cache?: AnalysisCache): { path: string; content: string } {
   const key = analysisKey(model);
@@ -186,11 +254,13 @@ export function failureReportOf(model: HaModel, cache?: AnalysisCache): { path: 
     const stored = model.cluster ? cache?.load(key, model.workloads) : undefined;
     if (stored) {
       content = stored.report;
-      remember(key, model.workloads, stored.results);
+      remember(key, { violations: { workloads: model.workloads, run: stored.violations }, unplaced: { workloads: model.workloads, run: stored.unplaced } });
     } else {
       const results = nMinusOne(model);
       content = failureReport(model, results);
-      if (model.cluster) cache?.save(key, content, results, model.workloads);
+      // What synth's capacity refusal and verify's ha/failure rule read, for the next process.
+      const unplaced = cache ? intactUnplaced(model) : undefined;
+      if (unplaced) cache?.save(key, content, nMinusOneViolations(model), unplaced, model.workloads);
     }
     recentReports.clear();
     recentReports.set(key, content);

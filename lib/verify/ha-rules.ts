@@ -1,12 +1,12 @@
 import { HA_ANNOTATIONS, HA_RULES, HaRuleId } from '../ha/annotations';
-import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
+import { haInputFromDisk, haModel, haObjectsOf, intactUnplaced, nMinusOneViolations } from '../ha/analysis';
 import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
-import { isViolation, Outcome, simulate } from '../ha/simulate';
+import type { Outcome } from '../ha/simulate';
 import { scheduledJobOutcomes, scheduledJobs } from '../ha/scheduled-jobs';
 import { asList, describeObject, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
 import type { LoadedObject, TreeSource } from '../k8s/tree';
-import { factsOf, type PlatformFacts } from '../facts/facts';
+import { factsOf, readFactsFile, type PlatformFacts } from '../facts/facts';
 
 /**
  * The HA and safety rules of `npm run verify`, one function per rule id (lib/ha/annotations.ts
@@ -25,8 +25,14 @@ export interface HaContext {
 export type HaReport = (o: HaObject, message: string) => void;
 export type HaReportFile = (file: string, message: string) => void;
 
-/** Builds the HA context of a rendered tree on disk, or of `source` (verify's `objects` are dist/ and argocd/). */
-export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource): HaContext {
+/**
+ * Builds the HA context of a rendered tree on disk, or of `source` (verify's `objects` are dist/ and
+ * argocd/). `model`: the model of this very tree, built by the caller from the same files (synth's
+ * render, from memory: the same workloads, applications and problems as one built from the tree),
+ * taken instead of building it again.
+ */
+export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource, model?: HaModel): HaContext {
+  if (model) return { model, objects: haObjectsOf(objects), facts: (declared ?? readFactsFile(root, source)).facts };
   const input = haInputFromDisk(root, objects, declared, source);
   return { model: haModel(input), objects: input.objects, facts: input.facts };
 }
@@ -214,15 +220,15 @@ export function checkHaDefaultDeny(ctx: HaContext, report: HaReport): void {
 export function checkHaFailure(ctx: HaContext, report: HaReport, reportFile: HaReportFile): void {
   const cluster = ctx.model.cluster;
   if (!cluster) return;
-  const intact = simulate(cluster, ctx.model.workloads, []);
-  for (const u of intact.unplaced) report(u.workload.origin, tag('ha/failure', `${subject(u.workload)}${u.pods} pod${u.pods === 1 ? '' : 's'} cannot be placed on the intact site: ${u.why}; add capacity or relax its constraints`));
-  const results = nMinusOne(ctx.model);
+  for (const u of intactUnplaced(ctx.model) ?? []) report(u.workload.origin, tag('ha/failure', `${subject(u.workload)}${u.pods} pod${u.pods === 1 ? '' : 's'} cannot be placed on the intact site: ${u.why}; add capacity or relax its constraints`));
+  // Each scenario with its violations only: the rule reads no other outcome.
+  const results = nMinusOneViolations(ctx.model);
   // One finding per workload and kind of problem, naming every node whose loss causes it.
   const grouped = new Map<string, { o: Outcome; nodes: string[] }>();
   for (const r of results) {
     if (!r.quorum) reportFile('dist/hosts/failure-model.yaml', tag('ha/failure', `losing ${r.failed.join(', ')} loses etcd quorum (${r.survivingServers.length} of ${r.servers} servers); run an odd number of servers, at least 3`));
     if (r.apiVip && (!r.apiVip.holders.length || !Number.isFinite(r.apiVip.seconds))) reportFile('dist/hosts/kube-vip/kube-vip.yaml', tag('ha/failure', `losing ${r.failed.join(', ')} leaves no kube-vip to take over the API VIP`));
-    for (const o of r.outcomes.filter(isViolation)) {
+    for (const o of r.outcomes) {
       const key = `${o.label}|${o.verdict}`;
       const g = grouped.get(key) ?? { o, nodes: [] };
       g.nodes.push(...r.failed);

@@ -1,6 +1,7 @@
 import { loadManifests } from '../k8s/manifest-yaml';
 import { loadSource, loadTree, ParseManifests, TreeSource } from '../k8s/tree';
 import type { CheckCache } from './check-cache';
+import type { HaModel } from '../ha/model';
 import { HA_CHECKS, haContext } from './ha-rules';
 import { SchemaRegistry } from './schemas';
 import { PlatformFacts, readFactsFile } from '../facts/facts';
@@ -35,6 +36,12 @@ export interface VerifyOptions {
    * serialised. @default - every file is parsed (`loadManifests`)
    */
   readonly parse?: ParseManifests;
+  /**
+   * The HA model of this tree, built by the caller from the same files (synth's, from the render in
+   * memory with the facts it passes): the HA rules read it instead of building it again from the
+   * tree. @default - built from the tree
+   */
+  readonly model?: HaModel;
 }
 
 const since = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
@@ -59,7 +66,7 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
     for (const f of rule.check(tree)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
   }
   // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
-  const ha = haContext(root, tree.objects, declared, source);
+  const ha = haContext(root, tree.objects, declared, source, options.model);
   for (const rule of HA_CHECKS) {
     const t = process.hrtime.bigint();
     const found = rule.check(ha);

@@ -1,7 +1,7 @@
-import { failureReportOf, haInputFromFiles, haModel, nMinusOne } from '../../lib/ha/analysis';
+import { failureReportOf, haInputFromFiles, haModel, intactUnplaced, nMinusOne, nMinusOneViolations } from '../../lib/ha/analysis';
 import { deployability, simulateScenario } from '../../lib/ha/deployability';
 import { failureReport } from '../../lib/ha/report';
-import { simulate } from '../../lib/ha/simulate';
+import { isViolation, simulate } from '../../lib/ha/simulate';
 import { renderSite } from '../../lib/synth';
 import { shippedSite } from '../helpers';
 
@@ -31,6 +31,48 @@ describe('the N-1 simulation run once per model', () => {
     const after = nMinusOne(heavier);
     expect(after).toEqual(cluster.nodes.map((n) => simulate(cluster, heavier.workloads, [n.name])));
     expect(after[0].outcomes.map((o) => o.workload)).not.toEqual(before[0].outcomes.map((o) => o.workload));
+  });
+
+  /** `m` with a workload that breaks N-1 (one replica, not a singleton) and one the intact site cannot place (more CPU than any node has). */
+  const troubled = (m: typeof first) => {
+    const one = m.workloads.findIndex((w) => w.kind === 'Deployment' && !w.singleton);
+    const big = m.workloads.findIndex((w, i) => i !== one && w.kind === 'Deployment');
+    return { ...m, workloads: m.workloads.map((w, i) => (i === one ? { ...w, replicas: 1, pdbMin: undefined } : i === big ? { ...w, cpuMillis: 1e9 + 1 } : w)) };
+  };
+
+  test('GIVEN two equal models WHEN the second asks for the N-1 violations after the first THEN each scenario equals a fresh one with only its violations, naming its own workloads', () => {
+    const [a, b] = [troubled(first), troubled(second)];
+    const fresh = b.cluster!.nodes.map((n) => simulate(b.cluster!, b.workloads, [n.name]));
+    for (const earlier of [() => nMinusOne(a), () => nMinusOneViolations(a)]) {
+      earlier();
+      const kept = nMinusOneViolations(b);
+      expect(kept).toEqual(fresh.map((r) => ({ ...r, outcomes: r.outcomes.filter(isViolation) })));
+      expect(kept.some((r) => r.outcomes.length)).toBe(true);
+      const own = new Set(b.workloads);
+      for (const r of kept) for (const o of r.outcomes) expect(own.has(o.workload)).toBe(true);
+    }
+  });
+
+  test('GIVEN two equal models WHEN the pods the intact site cannot place are asked for the second after the first THEN they equal a fresh simulation\'s and name its own workloads', () => {
+    const [a, b] = [troubled(first), troubled(second)];
+    intactUnplaced(a);
+    const reused = intactUnplaced(b)!;
+    expect(reused).toEqual(simulate(b.cluster!, b.workloads, []).unplaced);
+    expect(reused.length).toBeGreaterThan(0);
+    const own = new Set(b.workloads);
+    for (const u of reused) expect(own.has(u.workload)).toBe(true);
+  });
+
+  test('GIVEN a model whose workload changes WHEN its unplaced pods are asked THEN it is simulated anew, not answered from the earlier one', () => {
+    const before = intactUnplaced(troubled(first))!;
+    const fits = first;
+    expect(intactUnplaced(fits)).toEqual(simulate(fits.cluster!, fits.workloads, []).unplaced);
+    expect(intactUnplaced(fits)).not.toEqual(before);
+  });
+
+  test('GIVEN a model without a cluster (no host files) WHEN its unplaced pods are asked THEN there are none to say', () => {
+    expect(intactUnplaced({ ...first, cluster: undefined })).toBeUndefined();
+    expect(nMinusOneViolations({ ...first, cluster: undefined })).toEqual([]);
   });
 
   test('GIVEN the N-1 results WHEN the report passes them to the deployability of each loss THEN the report equals one that simulates each loss again', () => {

@@ -2,12 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { HA_RULES } from '../../lib/ha/annotations';
-import { haInputFromFiles } from '../../lib/ha/analysis';
+import { haInputFromFiles, haModel } from '../../lib/ha/analysis';
 import { buildHaModel, HaObject } from '../../lib/ha/model';
 import { renderSiteAnalysed } from '../../lib/synth';
 import { HA_CHECKS, HaContext } from '../../lib/verify/ha-rules';
 import { describeObject } from '../../lib/k8s/manifest';
 import { formatFinding, verifyTree } from '../../lib/verify/verify';
+import { SchemaRegistry } from '../../lib/verify/schemas';
 import { toYamlDocument } from '../../lib/render/rendered-file';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts } from '../../lib/facts/facts';
 import { stringify } from 'yaml';
@@ -71,14 +72,19 @@ describe('HA rules: one fixture that breaks each rule, one that satisfies it', (
   });
 });
 
-describe('HA rules through npm run verify, on the rendered tree', () => {
+describe('HA rules through npm run verify, on the rendered tree (and with synth\'s model of the same files)', () => {
+  const registry = new SchemaRegistry();
   const raw = (p: string) => p.endsWith('kustomization.yaml') || !p.endsWith('.yaml') || p.startsWith('dist/hosts/') || p.startsWith('docs/');
   function findingsOf(change: (files: Map<string, Obj | string>) => void): string[] {
     const files = new Map<string, Obj | string>(rendered.map((f) => [f.path, raw(f.path) ? f.content : parseAllDocuments(f.content)[0].toJS()]));
     change(files);
-    const root = writeTree(Object.fromEntries([...files].map(([p, o]) => [p, typeof o === 'string' ? o : toYamlDocument(o)])));
+    const texts = [...files].map(([p, o]) => ({ path: p, content: typeof o === 'string' ? o : toYamlDocument(o) }));
+    const root = writeTree(Object.fromEntries(texts.map((f) => [f.path, f.content])));
     try {
-      return verifyTree(root).map(formatFinding);
+      const found = verifyTree(root, registry).map(formatFinding);
+      // What synth does: the HA rules read the model it built from the same files in memory, the same findings.
+      expect(verifyTree(root, registry, undefined, { model: haModel(haInputFromFiles(texts)) }).map(formatFinding)).toEqual(found);
+      return found;
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
