@@ -24,7 +24,7 @@ import { APP_RENDERS_FILE, AppRenders } from './render/app-renders';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
 import { readPreviousRender, shareUnchanged } from './render/previous';
-import { EarlierRender, RENDER_INDEX_FILE, saveRenderIndex } from './render/text-index';
+import { EarlierRender, RENDER_INDEX_FILE } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
@@ -236,7 +236,7 @@ export function synth(options: SynthOptions): SynthResult {
     if (specs) timed(time, 'write', () => specs.save());
     if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveTreeHashes());
     if (appRenders) timed(time, 'write', () => appRenders.save());
-    if (cache) timed(time, 'write', () => saveRenderIndex(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), documents.index()));
+    if (earlier) timed(time, 'write', () => earlier.save(documents.index()));
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
 }
