@@ -23,7 +23,8 @@ import { renderPlatformWithFacts } from './render/render';
 import { APP_RENDERS_FILE, AppRenders } from './render/app-renders';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
-import { readPreviousRender, shareUnchanged } from './render/previous';
+import { shareUnchanged } from './render/previous';
+import { readPreviousRenderAhead } from './render/previous-ahead';
 import { EarlierRender, RENDER_INDEX_FILE } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
@@ -205,10 +206,13 @@ export function synth(options: SynthOptions): SynthResult {
     const time = options.time;
     const cache = options.cache !== false;
     const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
-    // Read under the output lock, before the render: what this render replaces, and (with the
-    // render index) the texts of the objects that did not change since.
-    const before = timed(time, 'load', () => readPreviousRender(options.root));
-    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before)) : undefined;
+    // Read under the output lock, before the render (by a worker, while the inputs load and the
+    // platform builds): what this render replaces, and (with the render index) the texts of the
+    // objects that did not change since.
+    const before = readPreviousRenderAhead(options.root);
+    let texts: Map<string, string> | undefined;
+    const earlierText = (file: string) => (texts ??= new Map(before().map((f) => [f.path, f.content]))).get(file);
+    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), earlierText)) : undefined;
     // In a function of its own: the inputs, the chart renderer and the HA model are garbage once
     // it returns, not held while verify holds the whole tree (thousands of apps: hundreds of MB).
     // The last node-failure analysis (lib/ha/analysis-cache.ts): this synth's is written with the other caches, after the swap.
@@ -219,7 +223,7 @@ export function synth(options: SynthOptions): SynthResult {
     const appRenders = cache ? timed(time, 'load', () => new AppRenders(path.join(options.root, APP_RENDERS_FILE), checksCodeFingerprint())) : undefined;
     const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders);
     const registry = options.registry ?? new SchemaRegistry();
-    const previous = timed(time, 'load', () => shareUnchanged(before, files));
+    const previous = timed(time, 'load', () => shareUnchanged(before(), files));
     options.progress?.('verifying and writing');
     const writeStart = process.hrtime.bigint();
     let checkMs = 0;
@@ -228,7 +232,7 @@ export function synth(options: SynthOptions): SynthResult {
       const findings = verifyTree(tree.dir, registry, facts, { source: tree, parse: documents.parse, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
-    }, { onDisk: new Map(before.map((f) => [f.path, f])) });
+    }, { onDisk: new Map(previous.map((f) => [f.path, f])) });
     time?.('write', since(writeStart) - checkMs);
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());
