@@ -1,3 +1,4 @@
+import { isAscii } from 'buffer';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -13,6 +14,16 @@ import * as path from 'path';
 /** The hex sha256 of a text or bytes (caches address entries and check their content with it). */
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * The text of a file, as `fs.readFileSync(file, 'utf8')` gives it: bytes that are all ASCII (what
+ * synth's caches mostly hold) are taken as one-byte text without decoding UTF-8, several times
+ * cheaper for a file of megabytes. Throws as readFileSync does.
+ */
+export function readCacheText(file: string): string {
+  const bytes = fs.readFileSync(file);
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /**
@@ -94,7 +105,7 @@ function readEntries(file: string, format: number, code: string): ReadEntries {
   const entries = new Map<string, string>();
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readCacheText(file);
   } catch {
     return { entries, count: 0, appendable: false };
   }
@@ -181,14 +192,21 @@ export class EntriesFile {
    * Saves `next` (this run's entries: what the next run may use), never throwing. When the file
    * was read whole and the lines it holds that `next` does not (removed keys, earlier values) are
    * no more than `next`'s entries, only the entries it does not hold yet are appended, as one block
-   * (none: nothing is written); else the file is written afresh with `next` (atomically).
+   * (none: nothing is written); else the file is written afresh with `next` (atomically). `added`:
+   * the entries of `next` the caller did not take from the file (`get`), when it knows them; else
+   * each entry of `next` is compared with the file's.
    */
-  public save(next: ReadonlyMap<string, string>): void {
-    const fresh: [string, string][] = [];
+  public save(next: ReadonlyMap<string, string>, added?: ReadonlyMap<string, string>): void {
+    let fresh: (readonly [string, string])[] = [];
     let kept = 0;
-    for (const [key, value] of next) {
-      if (this.entries.get(key) === value) kept++;
-      else fresh.push([key, value]);
+    if (added) {
+      fresh = [...added];
+      kept = next.size - added.size;
+    } else {
+      for (const [key, value] of next) {
+        if (this.entries.get(key) === value) kept++;
+        else fresh.push([key, value]);
+      }
     }
     if (this.ignored === undefined && this.appendable && this.count - kept <= next.size) {
       if (fresh.length) appendCacheFile(this.file, entriesBlock(fresh));

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EntriesFile } from '../lib/cache-file';
+import { EntriesFile, readCacheText } from '../lib/cache-file';
 import { writeTree } from './helpers';
 
 const FORMAT = 7;
@@ -102,5 +102,22 @@ describe('EntriesFile: a cache file of text entries by key, appended to', () => 
     const odd = new Map([['a\tb', 'x'], ['c\nd', 'y'], ['e', 'two\nlines'], ['f', 'fine']]);
     new EntriesFile(file, FORMAT, CODE).save(odd);
     expect(readBack(file, odd.keys())).toEqual({ values: new Map([['f', 'fine']]) });
+  });
+});
+
+describe('readCacheText: a cache file\'s text', () => {
+  test('GIVEN files of ASCII, of other UTF-8, of bytes that are not UTF-8, and an empty one WHEN read THEN each is the text readFileSync gives as UTF-8', () => {
+    const dir = writeTree({});
+    try {
+      const cases = [Buffer.from('{"a":1}\n'), Buffer.from('caf\u00e9 \u2713 \ud83d\ude00\n'), Buffer.from([0x61, 0xff, 0xfe, 0x80, 0x62, 0xc3]), Buffer.alloc(0), Buffer.alloc(1 << 20, 0x61)];
+      cases.forEach((bytes, i) => {
+        const file = path.join(dir, `f${i}`);
+        fs.writeFileSync(file, bytes);
+        expect(readCacheText(file)).toBe(fs.readFileSync(file, 'utf8'));
+      });
+      expect(() => readCacheText(path.join(dir, 'missing'))).toThrow(/ENOENT/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

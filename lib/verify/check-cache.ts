@@ -61,6 +61,8 @@ export class CheckCache {
   private readonly stored: EntriesFile;
   /** The results used in this run, by key: taken from the file or computed. */
   private readonly used = new Map<string, string>();
+  /** The results computed in this run (also in `used`). */
+  private readonly added = new Map<string, string>();
   private readonly checkHashes = new Map<string, string>();
   /** Results taken from the file, and results computed, in this run (an object met twice in a run, e.g. argocd/ and its twin in dist/argocd, counts once). */
   public reused = 0;
@@ -97,12 +99,14 @@ export class CheckCache {
     }
     const result = compute();
     this.computed++;
-    this.used.set(key, JSON.stringify(result));
+    const json = JSON.stringify(result);
+    this.used.set(key, json);
+    this.added.set(key, json);
     return result;
   }
 
   /** Saves the results used in this run (`EntriesFile.save`); a failure to write only loses the cache. */
   public save(): void {
-    this.stored.save(this.used);
+    this.stored.save(this.used, this.added);
   }
 }
