@@ -210,9 +210,7 @@ export function synth(options: SynthOptions): SynthResult {
     // platform builds): what this render replaces, and (with the render index) the texts of the
     // objects that did not change since.
     const before = readPreviousRenderAhead(options.root);
-    let texts: Map<string, string> | undefined;
-    const earlierText = (file: string) => (texts ??= new Map(before().map((f) => [f.path, f.content]))).get(file);
-    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), earlierText)) : undefined;
+    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before.text)) : undefined;
     // In a function of its own: the inputs, the chart renderer and the HA model are garbage once
     // it returns, not held while verify holds the whole tree (thousands of apps: hundreds of MB).
     // The last node-failure analysis (lib/ha/analysis-cache.ts): this synth's is written with the other caches, after the swap.
@@ -223,7 +221,7 @@ export function synth(options: SynthOptions): SynthResult {
     const appRenders = cache ? timed(time, 'load', () => new AppRenders(path.join(options.root, APP_RENDERS_FILE), checksCodeFingerprint())) : undefined;
     const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders);
     const registry = options.registry ?? new SchemaRegistry();
-    const previous = timed(time, 'load', () => shareUnchanged(before(), files));
+    const previous = timed(time, 'load', () => shareUnchanged(before.files(), files));
     options.progress?.('verifying and writing');
     const writeStart = process.hrtime.bigint();
     let checkMs = 0;

@@ -2,16 +2,19 @@ import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
 import { COMPARED_OUTPUTS, readPreviousRender } from './previous';
 import type { RenderedFile } from './rendered-file';
+import type { EarlierText } from './text-index';
 
 /**
  * The reader a worker thread runs (plain JavaScript, so that it runs the same under tsx, jest and
  * compiled code): the files `readPreviousRender` reads, in its order (lib/k8s/walk.ts `listFiles`:
  * name by name in each folder, by `localeCompare`; a plain file only, by `lstat`), as their paths,
  * executable bits and bytes, posted on `port` with the bytes' buffer moved (not copied); then it
- * sets `flag` and wakes the thread waiting on it. A failure posts its message instead.
+ * sets `flag` and wakes the thread waiting on it; with each file's sha256 (of its bytes), which the
+ * waiting thread need not compute. A failure posts its message instead.
  */
 const READER = `
 const { workerData } = require('worker_threads');
+const { createHash } = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { root, folders, port, flag } = workerData;
@@ -25,6 +28,7 @@ const list = (dir, prefix, out) => {
 try {
   const paths = [];
   const executable = [];
+  const digests = [];
   const chunks = [];
   for (const dir of folders) {
     const files = [];
@@ -33,7 +37,9 @@ try {
       const full = path.join(root, file);
       const stat = fs.lstatSync(full);
       if (!stat.isFile()) continue;
-      chunks.push(fs.readFileSync(full));
+      const bytes = fs.readFileSync(full);
+      chunks.push(bytes);
+      digests.push(createHash('sha256').update(bytes).digest('hex'));
       paths.push(file);
       executable.push((stat.mode & 0o100) !== 0);
     }
@@ -44,7 +50,7 @@ try {
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) { bytes.set(c, at); at += c.length; }
-  port.postMessage({ paths, executable, ends, bytes }, [bytes.buffer, ends.buffer]);
+  port.postMessage({ paths, executable, digests, ends, bytes }, [bytes.buffer, ends.buffer]);
 } catch (e) {
   port.postMessage({ error: String((e && e.message) || e) });
 }
@@ -57,6 +63,7 @@ Atomics.notify(done, 0);
 interface ReaderMessage {
   readonly paths?: string[];
   readonly executable?: boolean[];
+  readonly digests?: string[];
   readonly ends?: Float64Array;
   readonly bytes?: Uint8Array;
   readonly error?: string;
@@ -65,17 +72,25 @@ interface ReaderMessage {
 /** How long the caller waits for the reader before it reads the files itself. */
 const WAIT_MS = 30_000;
 
+/** The previous render as `readPreviousRenderAhead` gives it, once the worker is done (the first call waits for it). */
+export interface PreviousRenderAhead {
+  /** The files, as `readPreviousRender` reads them. */
+  readonly files: () => RenderedFile[];
+  /** The text of one of them, with the sha256 of its bytes when the worker read it (for `EarlierRender`); undefined when it is not one of them. */
+  readonly text: (path: string) => EarlierText | string | undefined;
+}
+
 /**
  * Starts reading the previous render on disk (`readPreviousRender`: the same files, in the same
  * order, with the same texts) in a worker thread, while the caller goes on (synth loads its inputs
  * and builds the platform meanwhile: the reads cost it no time on a machine with a second core).
- * Returns how to get the files: the first call waits for the worker, and reads them in this thread
+ * The first call of either accessor waits for the worker, and reads the files in this thread
  * instead when the worker cannot be started, fails or does not answer in time. The caller holds the
  * output lock until it has them, so the worker reads what it would have read itself.
  */
-export function readPreviousRenderAhead(root: string, folders: readonly string[] = COMPARED_OUTPUTS): () => RenderedFile[] {
-  let files: RenderedFile[] | undefined;
-  let wait: (() => RenderedFile[] | undefined) | undefined;
+export function readPreviousRenderAhead(root: string, folders: readonly string[] = COMPARED_OUTPUTS): PreviousRenderAhead {
+  let read: { files: RenderedFile[]; digests?: readonly string[] } | undefined;
+  let wait: (() => { files: RenderedFile[]; digests: readonly string[] } | undefined) | undefined;
   try {
     const { port1, port2 } = new MessageChannel();
     const flag = new SharedArrayBuffer(4);
@@ -89,13 +104,24 @@ export function readPreviousRenderAhead(root: string, folders: readonly string[]
       port1.close();
       if (woke === 'timed-out') void worker.terminate();
       const message = received?.message as ReaderMessage | undefined;
-      if (!message?.paths || !message.executable || !message.ends || !message.bytes) return undefined;
+      if (!message?.paths || !message.executable || !message.digests || !message.ends || !message.bytes) return undefined;
       const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
       const { paths, executable, ends } = message;
-      return paths.map((file, i) => ({ path: file, content: bytes.toString('utf8', i ? ends[i - 1] : 0, ends[i]), ...(executable[i] ? { executable: true } : {}) }));
+      const files = paths.map((file, i) => ({ path: file, content: bytes.toString('utf8', i ? ends[i - 1] : 0, ends[i]), ...(executable[i] ? { executable: true } : {}) }));
+      return { files, digests: message.digests };
     };
   } catch {
     wait = undefined;
   }
-  return () => (files ??= wait?.() ?? readPreviousRender(root, folders));
+  const done = () => (read ??= wait?.() ?? { files: readPreviousRender(root, folders) });
+  let byPath: Map<string, number> | undefined;
+  return {
+    files: () => done().files,
+    text: (file) => {
+      const { files, digests } = done();
+      const i = (byPath ??= new Map(files.map((f, n) => [f.path, n]))).get(file);
+      if (i === undefined) return undefined;
+      return digests ? { text: files[i].content, bytesDigest: digests[i] } : files[i].content;
+    },
+  };
 }
