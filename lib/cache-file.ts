@@ -1,3 +1,4 @@
+import { isAscii } from 'buffer';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -13,6 +14,16 @@ import * as path from 'path';
 /** The hex sha256 of a text or bytes (caches address entries and check their content with it). */
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * The text of a file, as `fs.readFileSync(file, 'utf8')` gives it: bytes that are all ASCII (what
+ * synth's caches mostly hold) are taken as one-byte text without decoding UTF-8, several times
+ * cheaper for a file of megabytes. Throws as readFileSync does.
+ */
+export function readCacheText(file: string): string {
+  const bytes = fs.readFileSync(file);
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /**
@@ -62,62 +73,146 @@ export function appendCacheFile(file: string, text: string): void {
   }
 }
 
-/** The first line of an entries file (`readEntriesFile`): its layout, the code that wrote it, and the sha256 of the rest. */
+/** The first line of an entries file (`EntriesFile`): its layout and the code that wrote it. */
 interface EntriesHeader {
   readonly format: number;
   readonly code: string;
-  readonly sha256: string;
 }
 
-/** What `readEntriesFile` read: the entries, whether the file was there and read whole, and why it was ignored, if it was. */
-export interface ReadEntries {
+/** Why an entries file was ignored, as a whole or in part. */
+export type EntriesIgnored = 'not JSON' | 'another format' | 'written by other code' | 'corrupted';
+
+/** What `readEntries` read: the entries of the intact blocks, how many lines those held, whether a block can be appended, and why (part of) the file was ignored. */
+interface ReadEntries {
   readonly entries: Map<string, string>;
-  readonly intact: boolean;
-  readonly ignored?: 'not JSON' | 'another format' | 'written by other code' | 'corrupted';
+  readonly count: number;
+  readonly appendable: boolean;
+  readonly ignored?: EntriesIgnored;
 }
+
+/** The hex digits of a sha256 and the space after them, at the start of a block's first line (after `#`). */
+const BLOCK_HASH = /^#([0-9a-f]{64}) ([0-9]+)$/;
 
 /**
- * Reads a cache file of text entries by key, as `writeEntriesFile` writes it: a header line (layout
- * `format`, the code that wrote it, the sha256 of the rest), then one JSON map of key to text. A file
- * that is not there gives no entries; one that does not read, of another layout, written by other
- * code than `code`, or whose rest does not match its hash or is not such a map, is ignored as a whole.
+ * Reads an entries file (`EntriesFile`): a header line (layout `format`, the code that wrote it),
+ * then blocks, each a line `#<sha256 of the block's lines> <how many>` and that many lines
+ * `<key>\t<value>`. A file that is not there gives no entries; one that does not read, of another
+ * layout or written by other code than `code` is ignored as a whole; a block whose lines do not
+ * match its hash is ignored on its own, and a block cut short or a line that is not a block's first
+ * ends the reading (`corrupted`: the next save writes the file afresh). A later line of a key wins.
  */
-export function readEntriesFile(file: string, format: number, code: string): ReadEntries {
+function readEntries(file: string, format: number, code: string): ReadEntries {
   const entries = new Map<string, string>();
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readCacheText(file);
   } catch {
-    return { entries, intact: false };
+    return { entries, count: 0, appendable: false };
   }
-  const newline = text.indexOf('\n');
+  let end = text.indexOf('\n');
   let header: Partial<EntriesHeader>;
   try {
-    header = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Partial<EntriesHeader>;
+    header = JSON.parse(end < 0 ? text : text.slice(0, end)) as Partial<EntriesHeader>;
   } catch {
-    return { entries, intact: false, ignored: 'not JSON' };
+    return { entries, count: 0, appendable: false, ignored: 'not JSON' };
   }
-  if (!header || typeof header !== 'object' || header.format !== format || newline < 0) return { entries, intact: false, ignored: 'another format' };
-  if (header.code !== code) return { entries, intact: false, ignored: 'written by other code' };
-  const body = text.slice(newline + 1);
-  if (sha256(body) !== header.sha256) return { entries, intact: false, ignored: 'corrupted' };
-  let map: unknown;
-  try {
-    map = JSON.parse(body);
-  } catch {
-    return { entries, intact: false, ignored: 'corrupted' };
+  if (!header || typeof header !== 'object' || header.format !== format || end < 0) return { entries, count: 0, appendable: false, ignored: 'another format' };
+  if (header.code !== code) return { entries, count: 0, appendable: false, ignored: 'written by other code' };
+  let count = 0;
+  let garbled = false;
+  for (let start = end + 1; start < text.length; start = end + 1) {
+    end = text.indexOf('\n', start);
+    const block = end < 0 ? null : BLOCK_HASH.exec(text.slice(start, end));
+    if (!block) return { entries, count, appendable: false, ignored: 'corrupted' };
+    const lines = Number(block[2]);
+    const body = end + 1;
+    for (let i = 0; i < lines && end >= 0; i++) end = text.indexOf('\n', end + 1);
+    if (end < 0) return { entries, count, appendable: false, ignored: 'corrupted' };
+    if (sha256(text.slice(body, end + 1)) !== block[1]) {
+      garbled = true;
+      continue;
+    }
+    for (let at = body; at <= end; ) {
+      const eol = text.indexOf('\n', at);
+      const tab = text.indexOf('\t', at);
+      if (tab < 0 || tab > eol) return { entries, count, appendable: false, ignored: 'corrupted' };
+      entries.set(text.slice(at, tab), text.slice(tab + 1, eol));
+      count++;
+      at = eol + 1;
+    }
   }
-  if (!map || typeof map !== 'object' || Array.isArray(map)) return { entries, intact: false, ignored: 'corrupted' };
-  for (const [key, value] of Object.entries(map)) {
-    if (typeof value !== 'string') return { entries: new Map(), intact: false, ignored: 'corrupted' };
-    entries.set(key, value);
-  }
-  return { entries, intact: true };
+  return garbled ? { entries, count, appendable: false, ignored: 'corrupted' } : { entries, count, appendable: true };
 }
 
-/** Writes `entries` (in their order) as a file `readEntriesFile` reads back, for `format` and `code`: atomically, never throwing (`writeCacheFile`). */
-export function writeEntriesFile(file: string, format: number, code: string, entries: Iterable<readonly [string, string]>): void {
-  const body = JSON.stringify(Object.fromEntries(entries));
-  const header: EntriesHeader = { format, code, sha256: sha256(body) };
-  writeCacheFile(file, `${JSON.stringify(header)}\n${body}`);
+/** A block of `entries` as `readEntries` reads it (an entry whose key holds a tab or a newline, or whose value is not a text or holds a newline, is left out). */
+function entriesBlock(entries: Iterable<readonly [string, string]>): string {
+  const lines: string[] = [];
+  for (const [key, value] of entries) {
+    if (typeof value !== 'string' || key.includes('\t') || key.includes('\n') || value.includes('\n')) continue;
+    lines.push(`${key}\t${value}\n`);
+  }
+  const body = lines.join('');
+  return `#${sha256(body)} ${lines.length}\n${body}`;
+}
+
+/**
+ * A cache file of text entries by key (synth's check cache, app-spec cache and render index),
+ * appended to rather than written afresh: a run that adds a few entries to a file of many writes
+ * only those. Each block of lines carries its own sha256 (`readEntries`), checked once when the
+ * file is read: the whole file is not hashed again to add a line.
+ *
+ * An optimisation only: a file that does not read, of another layout, or written by other code is
+ * ignored as a whole; a garbled block is ignored on its own; nothing is ever read that does not
+ * match its hash.
+ */
+export class EntriesFile {
+  /** Why the file was ignored, as a whole or in part (for tests and the curious). */
+  public readonly ignored?: EntriesIgnored;
+  /** The entries read from the file, by key. */
+  private readonly entries: Map<string, string>;
+  /** How many lines the file's intact blocks hold, and whether a block can be appended (the file was read whole, every block intact). */
+  private readonly count: number;
+  private readonly appendable: boolean;
+
+  /** The file at `file` (absolute), valid for layout `format` when written by `code`. */
+  public constructor(private readonly file: string, private readonly format: number, private readonly code: string) {
+    const read = readEntries(file, format, code);
+    this.entries = read.entries;
+    this.count = read.count;
+    this.appendable = read.appendable;
+    if (read.ignored) this.ignored = read.ignored;
+  }
+
+  /** The value of `key` in the file, if it holds one. */
+  public get(key: string): string | undefined {
+    return this.entries.get(key);
+  }
+
+  /**
+   * Saves `next` (this run's entries: what the next run may use), never throwing. When the file
+   * was read whole and the lines it holds that `next` does not (removed keys, earlier values) are
+   * no more than `next`'s entries, only the entries it does not hold yet are appended, as one block
+   * (none: nothing is written); else the file is written afresh with `next` (atomically). `added`:
+   * the entries of `next` the caller did not take from the file (`get`), when it knows them; else
+   * each entry of `next` is compared with the file's.
+   */
+  public save(next: ReadonlyMap<string, string>, added?: ReadonlyMap<string, string>): void {
+    let fresh: (readonly [string, string])[] = [];
+    let kept = 0;
+    if (added) {
+      fresh = [...added];
+      kept = next.size - added.size;
+    } else {
+      for (const [key, value] of next) {
+        if (this.entries.get(key) === value) kept++;
+        else fresh.push([key, value]);
+      }
+    }
+    if (this.ignored === undefined && this.appendable && this.count - kept <= next.size) {
+      if (fresh.length) appendCacheFile(this.file, entriesBlock(fresh));
+      return;
+    }
+    const header: EntriesHeader = { format: this.format, code: this.code };
+    writeCacheFile(this.file, `${JSON.stringify(header)}\n${entriesBlock(next)}`);
+  }
 }

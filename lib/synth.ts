@@ -22,8 +22,9 @@ import { renderPlatformWithFacts } from './render/render';
 import { APP_RENDERS_FILE, AppRenders } from './render/app-renders';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
-import { readPreviousRender, shareUnchanged } from './render/previous';
-import { EarlierRender, RENDER_INDEX_FILE, saveRenderIndex } from './render/text-index';
+import { shareUnchanged } from './render/previous';
+import { readPreviousRenderAhead } from './render/previous-ahead';
+import { EarlierRender, RENDER_INDEX_FILE } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
@@ -207,10 +208,11 @@ export function synth(options: SynthOptions): SynthResult {
     const time = options.time;
     const cache = options.cache !== false;
     const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
-    // Read under the output lock, before the render: what this render replaces, and (with the
-    // render index) the texts of the objects that did not change since.
-    const before = timed(time, 'load', () => readPreviousRender(options.root));
-    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before)) : undefined;
+    // Read under the output lock, before the render (by a worker, while the inputs load and the
+    // platform builds): what this render replaces, and (with the render index) the texts of the
+    // objects that did not change since.
+    const before = readPreviousRenderAhead(options.root);
+    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before.text)) : undefined;
     // In a function of its own: the inputs and the chart renderer are garbage once it returns, not
     // held while verify holds the whole tree (thousands of apps: hundreds of MB); the HA model of
     // the render is verify's (its HA rules read it, not one built again from the same files).
@@ -222,7 +224,7 @@ export function synth(options: SynthOptions): SynthResult {
     const appRenders = cache ? timed(time, 'load', () => new AppRenders(path.join(options.root, APP_RENDERS_FILE), checksCodeFingerprint())) : undefined;
     const { files, facts, documents, model, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders);
     const registry = options.registry ?? new SchemaRegistry();
-    const previous = timed(time, 'load', () => shareUnchanged(before, files));
+    const previous = timed(time, 'load', () => shareUnchanged(before.files(), files));
     options.progress?.('verifying and writing');
     const writeStart = process.hrtime.bigint();
     let checkMs = 0;
@@ -231,7 +233,7 @@ export function synth(options: SynthOptions): SynthResult {
       const findings = verifyTree(tree.dir, registry, facts, { source: tree, parse: documents.parse, model, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
-    }, { onDisk: new Map(before.map((f) => [f.path, f])) });
+    }, { onDisk: new Map(previous.map((f) => [f.path, f])) });
     time?.('write', since(writeStart) - checkMs);
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());
@@ -239,7 +241,7 @@ export function synth(options: SynthOptions): SynthResult {
     if (specs) timed(time, 'write', () => specs.save());
     if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveTreeHashes());
     if (appRenders) timed(time, 'write', () => appRenders.save());
-    if (cache) timed(time, 'write', () => saveRenderIndex(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), documents.index()));
+    if (earlier) timed(time, 'write', () => earlier.save(documents.index()));
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -104,4 +105,17 @@ export function appSpecIssues(text: string, site: Site, file = 'apps/demo.yaml')
     throw e;
   }
   return [];
+}
+
+/** An entries file of synth's caches (lib/cache-file.ts `EntriesFile`) as its header and its entries, in file order (every block's, intact or not). */
+export function readEntriesText(text: string): { header: { format: number; code: string }; entries: [string, string][] } {
+  const [header, ...lines] = text.split('\n');
+  const entries = lines.filter((l) => l !== '' && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('\t')), l.slice(l.indexOf('\t') + 1)] as [string, string]);
+  return { header: JSON.parse(header), entries };
+}
+
+/** The text of an entries file with `header` and `entries` as one intact block (its hash matches: a forged but well-formed file). */
+export function entriesText(header: { format: number; code: string }, entries: readonly (readonly [string, string])[]): string {
+  const body = entries.map(([k, v]) => `${k}\t${v}\n`).join('');
+  return `${JSON.stringify(header)}\n#${createHash('sha256').update(body).digest('hex')} ${entries.length}\n${body}`;
 }

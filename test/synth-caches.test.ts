@@ -165,6 +165,24 @@ describe('synth\'s caches change nothing but the time', () => {
     expect([...warm].filter(([k, v]) => before.get(k) !== v).map(([k]) => k).join('\n')).toContain(`workloads/${generatedApp(8).name}/`);
   });
 
+  test('GIVEN the cache of the last synth WHEN rendered files are edited by hand, touched, made executable, removed or added THEN a warm synth puts every output right, as a synth without a cache does', () => {
+    run(root);
+    const expected = outputs(root);
+    const dist = (p: string) => path.join(root, 'dist', p);
+    const [edited, touched, chmodded, removed] = [...expected.keys()].filter((k) => k.startsWith('dist/') && k.endsWith('.yaml')).slice(3, 7).map((k) => k.slice('dist/'.length));
+    fs.appendFileSync(dist(edited), '# a hand edit\n');
+    const past = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(dist(touched), past, past);
+    fs.chmodSync(dist(chmodded), 0o755);
+    fs.rmSync(dist(removed));
+    fs.writeFileSync(path.join(path.dirname(dist(edited)), 'added-by-hand.yaml'), 'kind: ConfigMap\n');
+    const cold = coldOutputs(root);
+    run(root);
+    expect(outputs(root)).toEqual(expected);
+    expect(cold).toEqual(expected);
+    expect(fs.statSync(dist(chmodded)).mode & 0o111).toBe(0);
+  });
+
   test('GIVEN the cache of the last synth WHEN an app goes away and another comes THEN the outputs equal a synth without a cache', () => {
     run(root);
     fs.rmSync(path.join(root, 'apps', `${generatedApp(5).name}.yaml`));

@@ -1,4 +1,4 @@
-import { readEntriesFile, sha256, writeEntriesFile } from '../cache-file';
+import { EntriesFile, sha256 } from '../cache-file';
 import type { AppSpec } from './app-schema';
 import { LayerNeeds, platformDatabases, platformHosts, publishes } from './platform-rules';
 import type { Site } from './schema';
@@ -11,7 +11,7 @@ import type { Site } from './schema';
 export const APP_SPEC_CACHE_FILE = '.synth-cache/app-specs.json';
 
 /** The layout of the cache file; another version is ignored. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** A validated spec as kept: everything but the name and file, which come from the file's path. */
 export type CachedSpec = Omit<AppSpec, 'name' | 'file'>;
@@ -66,8 +66,10 @@ export function appSpecKey(name: string, text: string, context: string): string 
  * is always parsed again, so its `file:line:col` messages come out the same.
  *
  * An optimisation only: a load with it gives the same specs as one without. A file that does not
- * read, was written by other code (stale), or whose entries do not match the hash of its first line
- * (corrupted) is ignored as a whole. Only the entries used in a run are saved.
+ * read or was written by other code (stale) is ignored as a whole, and entries that do not match the
+ * hash of their block (corrupted) are ignored (`EntriesFile`). Only the entries used in a run are
+ * kept: a run appends the specs it validated, or writes the file afresh when it holds more entries
+ * no run used than entries used.
  */
 export class AppSpecCache {
   /** Specs taken from the file, and specs validated, in this run. */
@@ -75,21 +77,20 @@ export class AppSpecCache {
   public computed = 0;
   /** Why the file was ignored, if it was (for tests and the curious). */
   public readonly ignored?: string;
-  private readonly previous: Map<string, string>;
+  /** The file's specs, by key. */
+  private readonly stored: EntriesFile;
+  /** The specs used in this run, by key: taken from the file or validated. */
   private readonly used = new Map<string, string>();
-  private readonly intact: boolean;
 
   /** The cache at `file` (absolute), for specs validated by `code` (the checks' code fingerprint). */
-  public constructor(private readonly file: string, private readonly code: string) {
-    const read = readEntriesFile(file, FORMAT, code);
-    this.previous = read.entries;
-    this.intact = read.intact;
-    if (read.ignored) this.ignored = read.ignored;
+  public constructor(file: string, code: string) {
+    this.stored = new EntriesFile(file, FORMAT, code);
+    if (this.stored.ignored) this.ignored = this.stored.ignored;
   }
 
   /** The spec validated for `key`, as a fresh object; undefined when there is none. */
   public get(key: string): CachedSpec | undefined {
-    const json = this.previous.get(key) ?? this.used.get(key);
+    const json = this.used.get(key) ?? this.stored.get(key);
     if (json === undefined) return undefined;
     let spec: unknown;
     try {
@@ -98,7 +99,6 @@ export class AppSpecCache {
       return undefined;
     }
     if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return undefined;
-    this.previous.delete(key);
     this.used.set(key, json);
     this.reused++;
     return spec as CachedSpec;
@@ -111,11 +111,10 @@ export class AppSpecCache {
   }
 
   /**
-   * Writes the entries used in this run (atomically; a failure only loses the cache). A run that
-   * used every entry of an intact file and validated none leaves the file as it is.
+   * Saves the entries used in this run (`EntriesFile.save`; a failure only loses the cache). A run
+   * that used every entry of an intact file and validated none leaves the file as it is.
    */
   public save(): void {
-    if (this.intact && this.computed === 0 && this.previous.size === 0) return;
-    writeEntriesFile(this.file, FORMAT, this.code, [...this.used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    this.stored.save(this.used);
   }
 }

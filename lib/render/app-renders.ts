@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
-import { appendCacheFile, sha256, writeCacheFile } from '../cache-file';
+import { appendCacheFile, readCacheText, sha256, writeCacheFile } from '../cache-file';
 
 /**
  * Where synth keeps, for each app, the documents its chart rendered last (relative to the checkout,
@@ -206,7 +206,7 @@ export class AppRenders {
     const lines = new Map<string, string>();
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readCacheText(file);
     } catch {
       return { lines, count: 0, appendable: false };
     }

@@ -12,8 +12,12 @@ export const SHARED_DIRS = [SHARED_DIR, REPORTS_DIR] as const;
 /** Files at the repository root that the renderer owns and replaces one by one (the apps' address lock). */
 export const ROOT_FILES: readonly string[] = ['apps.lock.yaml'];
 
+/** The folders synth writes into. */
+const TOP_FOLDERS: ReadonlySet<string> = new Set([...OUTPUT_DIRS, ...SHARED_DIRS]);
+
 /** Whether a rendered path is allowed: inside an output folder, docs/ or reports/, or one of the root files. */
 export function writable(p: string): boolean {
   if (p.includes('..')) return false;
-  return ROOT_FILES.includes(p) || ([...OUTPUT_DIRS, ...SHARED_DIRS] as string[]).includes(p.split('/')[0]) && p.includes('/');
+  const slash = p.indexOf('/');
+  return ROOT_FILES.includes(p) || slash > 0 && TOP_FOLDERS.has(p.slice(0, slash));
 }

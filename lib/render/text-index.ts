@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { EarlierTexts, textDigest } from './documents';
 import type { RenderedFile } from './rendered-file';
-import { writeCacheFile } from '../cache-file';
+import { EntriesFile } from '../cache-file';
 
 /**
  * Where synth records, for each manifest it wrote, the digest of the document serialised there and
@@ -10,15 +10,8 @@ import { writeCacheFile } from '../cache-file';
  */
 export const RENDER_INDEX_FILE = '.synth-cache/render-index.json';
 
-/** The layout of the index file; another version is ignored. */
-const FORMAT = 1;
-
-/** The index file: the code that wrote it, and path to [document digest, text digest]. */
-interface IndexFile {
-  readonly format: number;
-  readonly code: string;
-  readonly files: Readonly<Record<string, readonly [string, string]>>;
-}
+/** The layout of the index file (an `EntriesFile` of path to `<document digest> <text digest>`); another version is ignored. */
+const FORMAT = 2;
 
 let writer: string | undefined;
 
@@ -37,6 +30,12 @@ function writerVersion(): string {
 /** What the texts depend on besides the documents: the platform's code (`code`, lib/) and the YAML writer's version. */
 const textsCode = (code: string): string => `${code} js-yaml@${writerVersion()}`;
 
+/** A file of the previous render as a reader gives it: its text (decoded as UTF-8) and the sha256 of its bytes on disk. */
+export interface EarlierText {
+  readonly text: string;
+  readonly bytesDigest: string;
+}
+
 /**
  * The texts of the previous render (as on disk, read before this render), with the index the synth
  * that wrote them left: a text stands for an object again only when the index says it was written
@@ -44,69 +43,68 @@ const textsCode = (code: string): string => `${code} js-yaml@${writerVersion()}`
  * has the digest recorded (else it was changed since, and the object is serialised again).
  *
  * An optimisation only: a render with it gives the same bytes as one without. An index that does
- * not read, was written by other code (stale), or is missing is ignored as a whole; an entry that
- * does not match is ignored on its own.
+ * not read, was written by other code (stale), or is missing is ignored as a whole; a block of it
+ * that does not match its hash is ignored on its own (`EntriesFile`), and so is an entry that does
+ * not match.
  */
 export class EarlierRender implements EarlierTexts {
-  /** Why the index was ignored, if it was (for tests and the curious). */
+  /** Why the index was ignored, as a whole or in part, if it was (for tests and the curious). */
   public readonly ignored?: string;
-  private readonly entries: Map<string, readonly [string, string]>;
-  private readonly text: (path: string) => string | undefined;
+  private readonly stored: EntriesFile;
+  private readonly text: (path: string) => EarlierText | string | undefined;
 
   /**
    * The index at `file` written by `code` (the checks' code fingerprint), over `previous`: the render
-   * on disk, as files already read, or as a reader of one file's text (undefined when there is none),
-   * asked only for a file the index lists for the same document digest (see `previousRenderReader`).
+   * on disk, as files already read, or as a reader of one file's text (undefined when there is none;
+   * with the sha256 of its bytes on disk when the reader knows it, see `EarlierText`), asked only for
+   * a file the index lists for the same document digest (see `previousRenderReader`).
    */
-  public constructor(file: string, code: string, previous: readonly RenderedFile[] | ((path: string) => string | undefined)) {
-    const read = EarlierRender.read(file, textsCode(code));
-    this.entries = read.entries;
-    if (read.ignored) this.ignored = read.ignored;
+  public constructor(file: string, code: string, previous: readonly RenderedFile[] | ((path: string) => EarlierText | string | undefined)) {
+    this.stored = new EntriesFile(file, FORMAT, textsCode(code));
+    if (this.stored.ignored) this.ignored = this.stored.ignored;
     if (typeof previous === 'function') {
       this.text = previous;
     } else {
-      const texts = new Map(read.entries.size ? previous.map((f) => [f.path, f.content]) : []);
+      const texts = new Map(previous.map((f) => [f.path, f.content]));
       this.text = (p) => texts.get(p);
     }
   }
 
-  private static read(file: string, code: string): { entries: Map<string, readonly [string, string]>; ignored?: string } {
-    const entries = new Map<string, readonly [string, string]>();
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      return { entries };
-    }
-    let parsed: Partial<IndexFile>;
-    try {
-      parsed = JSON.parse(text) as Partial<IndexFile>;
-    } catch {
-      return { entries, ignored: 'not JSON' };
-    }
-    if (!parsed || typeof parsed !== 'object' || parsed.format !== FORMAT || typeof parsed.files !== 'object' || !parsed.files) return { entries, ignored: 'another format' };
-    if (parsed.code !== code) return { entries, ignored: 'written by other code' };
-    for (const [p, entry] of Object.entries(parsed.files)) {
-      if (Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && typeof entry[1] === 'string') entries.set(p, [entry[0], entry[1]]);
-    }
-    return { entries };
+  public reuse(file: string, digest: string): { text: string; textDigest: string } | undefined {
+    // `<document digest> <text digest>`
+    const entry = this.stored.get(file);
+    if (entry === undefined || entry.length !== 129 || !entry.startsWith(digest) || entry.charCodeAt(64) !== 32) return undefined;
+    const recorded = entry.slice(65);
+    const read = this.text(file);
+    if (read === undefined) return undefined;
+    const text = typeof read === 'string' ? read : read.text;
+    // The bytes' hash is the text's when they are UTF-8; bytes that are not cannot hash as a text synth wrote.
+    if ((typeof read === 'string' ? textDigest(read) : read.bytesDigest) !== recorded) return undefined;
+    return { text, textDigest: recorded };
   }
 
-  public reuse(file: string, digest: string): { text: string; textDigest: string } | undefined {
-    const entry = this.entries.get(file);
-    if (!entry || entry[0] !== digest) return undefined;
-    const text = this.text(file);
-    if (text === undefined || textDigest(text) !== entry[1]) return undefined;
-    return { text, textDigest: entry[1] };
+  /**
+   * Saves the index of this render once it was verified and swapped in (`index`: path to the digests
+   * of the document and of the text written there): appends the entries that changed, or writes the
+   * index afresh (`EntriesFile.save`). A failure to write only loses the index.
+   */
+  public save(index: ReadonlyMap<string, readonly [string, string]>): void {
+    this.stored.save(indexEntries(index));
   }
+}
+
+/** The index's entries as the file holds them: path to `<document digest> <text digest>`. */
+function indexEntries(index: ReadonlyMap<string, readonly [string, string]>): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const [p, [digest, text]] of index) entries.set(p, `${digest} ${text}`);
+  return entries;
 }
 
 /**
  * Writes the index of a render that was verified and swapped in (`index`: path to the digests of
- * the document and of the text written there), for code `code`; atomically (a reader sees the old
- * file or the new one). A failure to write only loses the index.
+ * the document and of the text written there), for code `code`, over the index the file holds
+ * (`EarlierRender.save`, for a caller that did not read it first). A failure to write only loses the index.
  */
 export function saveRenderIndex(file: string, code: string, index: ReadonlyMap<string, readonly [string, string]>): void {
-  const body: IndexFile = { format: FORMAT, code: textsCode(code), files: Object.fromEntries(index) };
-  writeCacheFile(file, JSON.stringify(body));
+  new EntriesFile(file, FORMAT, textsCode(code)).save(indexEntries(index));
 }

@@ -16,7 +16,7 @@ export interface WriteOptions {
   /** Where the sentence about an interrupted synth put right goes. @default stderr, as `synth: ...` */
   readonly log?: (line: string) => void;
   /**
-   * Output files as the caller read them under the same output lock (synth: readPreviousRender, by
+   * Output files as the caller read them under the same output lock (synth: readPreviousRenderAhead, by
    * path): a file with the same text and executable bit there is taken as unchanged without
    * reading it from disk again. A file that was not a plain file then is not in it. @default - every file is compared on disk
    */
@@ -135,9 +135,13 @@ function isInOutputDir(rel: string): boolean {
 function planSwap(root: string, tmp: string, paths: readonly string[], changed: ReadonlySet<string>): { journal: SwapJournal; prune: string[] } {
   const rendered = new Set(paths);
   const needed = new Set<string>(OUTPUT_DIRS);
+  // Each path's folders, deepest first, up to one already known (whose own folders are known too).
   for (const p of paths) {
-    const parts = p.split('/');
-    for (let i = 1; i < parts.length; i++) needed.add(parts.slice(0, i).join('/'));
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
+      const dir = p.slice(0, i);
+      if (needed.has(dir)) break;
+      needed.add(dir);
+    }
   }
   const removals: JournalEntry[] = [];
   const installs: JournalEntry[] = [];

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { documentDigest } from '../render/documents';
-import { readEntriesFile, sha256, writeEntriesFile } from '../cache-file';
+import { EntriesFile, sha256 } from '../cache-file';
 
 /**
  * Where synth keeps the results of verify's per-object checks, relative to the checkout (git-ignored):
@@ -11,7 +11,7 @@ import { readEntriesFile, sha256, writeEntriesFile } from '../cache-file';
 export const CHECK_CACHE_FILE = '.synth-cache/verify-checks.json';
 
 /** The layout of the cache file; another version is ignored. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 
 /** Every source file under `dir` (recursively), sorted, relative to it. */
@@ -50,30 +50,30 @@ export function checksCodeFingerprint(): string {
  * and the hash of the object's JSON, under the fingerprint of the code that computed it.
  *
  * An optimisation only: a cold run (no file) and a warm run give the same results. A file that does
- * not read, was written by other code (stale), or whose results do not match the hash in its first
- * line (corrupted) is ignored as a whole; the checks then run again. Only the results used in a run
- * are saved, so the file holds one render's worth; a run that used every result of the file and
- * computed none leaves the file as it is.
+ * not read or was written by other code (stale) is ignored as a whole, and results that do not match
+ * the hash of their block (corrupted) are ignored (`EntriesFile`); the checks then run again. Only
+ * the results used in a run are kept: a run appends those it computed, or writes the file afresh
+ * when the file holds more results no run used than results used (a run that used every result of
+ * the file and computed none leaves the file as it is).
  */
 export class CheckCache {
-  /** The file's entries not used yet in this run (an entry moves to `used` when it is, so each is held once). */
-  private readonly previous: Map<string, string>;
+  /** The file's results, by key. */
+  private readonly stored: EntriesFile;
+  /** The results used in this run, by key: taken from the file or computed. */
   private readonly used = new Map<string, string>();
+  /** The results computed in this run (also in `used`). */
+  private readonly added = new Map<string, string>();
   private readonly checkHashes = new Map<string, string>();
   /** Results taken from the file, and results computed, in this run (an object met twice in a run, e.g. argocd/ and its twin in dist/argocd, counts once). */
   public reused = 0;
   public computed = 0;
-  /** Why the file was ignored, if it was (for tests and the curious). */
+  /** Why the file was ignored, as a whole or in part, if it was (for tests and the curious). */
   public readonly ignored?: string;
-  /** Whether the file was there and read whole (so that a run which changes nothing need not write it again). */
-  private readonly intact: boolean;
 
   /** The cache at `file`; an empty one when there is none, or when it is stale or corrupted. */
-  public constructor(private readonly file: string, private readonly code: string = checksCodeFingerprint()) {
-    const read = readEntriesFile(file, FORMAT, code);
-    this.previous = read.entries;
-    this.intact = read.intact;
-    if (read.ignored) this.ignored = read.ignored;
+  public constructor(file: string, code: string = checksCodeFingerprint()) {
+    this.stored = new EntriesFile(file, FORMAT, code);
+    if (this.stored.ignored) this.ignored = this.stored.ignored;
   }
 
   /** The hash of an object's JSON, once per object (shared with the render, which hashed the documents it hands verify). */
@@ -91,26 +91,22 @@ export class CheckCache {
     const key = `${this.digest(obj)} ${checkHash}`;
     const seen = this.used.get(key);
     if (seen !== undefined) return JSON.parse(seen) as T;
-    const text = this.previous.get(key);
+    const text = this.stored.get(key);
     if (text !== undefined) {
       this.used.set(key, text);
-      this.previous.delete(key);
       this.reused++;
       return JSON.parse(text) as T;
     }
     const result = compute();
     this.computed++;
-    this.used.set(key, JSON.stringify(result));
+    const json = JSON.stringify(result);
+    this.used.set(key, json);
+    this.added.set(key, json);
     return result;
   }
 
-  /**
-   * Writes the results used in this run (atomically: a reader sees the old file or the new one),
-   * unless the file holds exactly those already (every result of it used, none computed); a failure
-   * to write only loses the cache.
-   */
+  /** Saves the results used in this run (`EntriesFile.save`); a failure to write only loses the cache. */
   public save(): void {
-    if (this.intact && this.computed === 0 && this.previous.size === 0) return;
-    writeEntriesFile(this.file, FORMAT, this.code, this.used);
+    this.stored.save(this.used, this.added);
   }
 }

@@ -111,7 +111,7 @@ describe('the app specs validated by the last synth', () => {
       ['{"format": 1, "co', 'not JSON'],
       [text.slice(0, Math.floor(text.length / 2)), 'corrupted'],
       [text.replace('1.0.0', '2.0.0'), 'corrupted'],
-      [text.replace('"format":1', '"format":0'), 'another format'],
+      [text.replace('"format":2', '"format":0'), 'another format'],
       [text, 'written by other code', 'other code'],
     ];
     for (const [garbled, ignored, code] of cases) {

@@ -7,7 +7,7 @@ import { EarlierRender, RENDER_INDEX_FILE, saveRenderIndex } from '../../lib/ren
 import { synth } from '../../lib/synth';
 import { CHECK_CACHE_FILE } from '../../lib/verify/check-cache';
 import { SchemaRegistry } from '../../lib/verify/schemas';
-import { REPO, snapshotTree, tempRootWithOutputs, writeTree } from '../helpers';
+import { entriesText, readEntriesText, REPO, snapshotTree, tempRootWithOutputs, writeTree } from '../helpers';
 
 const registry = new SchemaRegistry();
 const CODE = 'the code';
@@ -59,16 +59,20 @@ describe('the texts of the previous render, reused for objects that did not chan
     expect([elsewhere.reused, elsewhere.dumped]).toEqual([0, 1]);
   });
 
-  test('GIVEN an index that is not JSON, of another format, written by other code, or with entries that are not digests WHEN read THEN it is ignored (the whole file, or the entry) and nothing is reused', () => {
+  test('GIVEN an index that is not JSON, of another format, written by other code, changed inside or cut short, or with entries that are not digests WHEN read THEN it is ignored (the whole file, the block or the entry) and nothing is reused', () => {
     const previous = rendered();
-    const body = JSON.parse(fs.readFileSync(index, 'utf8'));
+    const written = fs.readFileSync(index, 'utf8');
+    const { header, entries } = readEntriesText(written);
+    const [digest, text] = entries[0][1].split(' ');
     const cases: [string, string | undefined][] = [
       ['{"format": 1, "co', 'not JSON'],
-      [JSON.stringify({ ...body, format: 0 }), 'another format'],
-      [JSON.stringify({ ...body, code: 'an older platform' }), 'written by other code'],
-      [JSON.stringify({ ...body, files: { [FILE]: [1, 2] } }), undefined],
-      [JSON.stringify({ ...body, files: { [FILE]: [body.files[FILE][0], textDigest('something else')] } }), undefined],
-      [JSON.stringify({ ...body, files: { [FILE]: [textDigest('another object'), body.files[FILE][1]] } }), undefined],
+      [entriesText({ ...header, format: 0 }, entries), 'another format'],
+      [entriesText({ ...header, code: 'an older platform' }, entries), 'written by other code'],
+      [written.replace(digest, textDigest('a changed entry')), 'corrupted'],
+      [written.slice(0, -10), 'corrupted'],
+      [entriesText(header, [[FILE, '1 2']]), undefined],
+      [entriesText(header, [[FILE, `${digest} ${textDigest('something else')}`]]), undefined],
+      [entriesText(header, [[FILE, `${textDigest('another object')} ${text}`]]), undefined],
     ];
     for (const [text, ignored] of cases) {
       fs.writeFileSync(index, text);
@@ -98,6 +102,16 @@ describe('the texts of the previous render, reused for objects that did not chan
     const cold = new RenderedDocuments(new EarlierRender(index, CODE, reader));
     expect(cold.serialise(FILE, OBJ)).toBe(previous[0].content);
     expect([cold.reused, asked]).toEqual([0, []]);
+  });
+
+  test('GIVEN a reader that gives each text with the sha256 of its bytes WHEN objects are serialised THEN a text is reused when that hash is the one the index recorded, and not when it is another (bytes changed on disk)', () => {
+    const previous = rendered();
+    const right = new RenderedDocuments(new EarlierRender(index, CODE, () => ({ text: previous[0].content, bytesDigest: textDigest(previous[0].content) })));
+    expect(right.serialise(FILE, OBJ)).toBe(previous[0].content);
+    expect([right.reused, right.dumped]).toEqual([1, 0]);
+    const changed = new RenderedDocuments(new EarlierRender(index, CODE, () => ({ text: previous[0].content, bytesDigest: textDigest('other bytes') })));
+    expect(changed.serialise(FILE, OBJ)).toBe(previous[0].content);
+    expect([changed.reused, changed.dumped]).toEqual([0, 1]);
   });
 
   test('GIVEN a previous render on disk WHEN read one file at a time THEN a plain file of dist/ or argocd/ gives its text, and anything else (missing, a folder, a symbolic link, another folder, a path out) gives none', () => {
@@ -146,14 +160,13 @@ describe('synth with and without the render index', () => {
       expect(dumpsOf(root)).toBe(cold);
       expect(outputs(root)).toEqual(expected);
 
-      const body = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
-      fs.writeFileSync(indexFile, JSON.stringify({ ...body, code: 'an older platform' }));
+      const { header, entries } = readEntriesText(fs.readFileSync(indexFile, 'utf8'));
+      fs.writeFileSync(indexFile, entriesText({ ...header, code: 'an older platform' }, entries));
       expect(dumpsOf(root)).toBe(cold);
       expect(outputs(root)).toEqual(expected);
 
-      // Every entry altered: each names a text the file on disk does not have.
-      for (const entry of Object.values(body.files) as [string, string][]) entry[1] = textDigest('altered');
-      fs.writeFileSync(indexFile, JSON.stringify(body));
+      // Every entry altered (its block's hash made to match): each names a text the file on disk does not have.
+      fs.writeFileSync(indexFile, entriesText(header, entries.map(([p, v]) => [p, `${v.split(' ')[0]} ${textDigest('altered')}`])));
       expect(dumpsOf(root)).toBe(cold);
       expect(outputs(root)).toEqual(expected);
 

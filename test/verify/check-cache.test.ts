@@ -63,17 +63,10 @@ describe('the cache of verify\'s per-object checks', () => {
     expect(run.findings).toEqual(cold);
   });
 
-  /** The cache file as its header line and its results. */
-  const readCache = () => {
-    const [header, ...rest] = fs.readFileSync(file, 'utf8').split('\n');
-    return { header: JSON.parse(header), results: JSON.parse(rest.join('\n')) as Record<string, string> };
-  };
-
   test('GIVEN a cache whose every result was altered (no finding any more), or cut short WHEN verified THEN the change is detected and the file ignored: the same findings', () => {
     verifyWith(tree, file);
-    const { header, results } = readCache();
-    for (const key of Object.keys(results)) results[key] = '[]';
-    fs.writeFileSync(file, `${JSON.stringify(header)}\n${JSON.stringify(results)}`);
+    // Every result altered, the hash of their block left as it was.
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/\t.*$/gm, '\t[]'));
     const run = verifyWith(tree, file);
     expect(run.cache.ignored).toBe('corrupted');
     expect(run.cache.reused).toBe(0);
@@ -137,7 +130,7 @@ describe('synth with and without its cache', () => {
       fs.writeFileSync(path.join(root, CHECK_CACHE_FILE), 'garbage');
       synth({ root, registry });
       expect(outputs(root)).toEqual(uncached);
-      expect(JSON.parse(fs.readFileSync(path.join(root, CHECK_CACHE_FILE), 'utf8').split('\n')[0]).format).toBe(2);
+      expect(JSON.parse(fs.readFileSync(path.join(root, CHECK_CACHE_FILE), 'utf8').split('\n')[0]).format).toBe(3);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

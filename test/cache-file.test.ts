@@ -1,0 +1,123 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { EntriesFile, readCacheText } from '../lib/cache-file';
+import { writeTree } from './helpers';
+
+const FORMAT = 7;
+const CODE = 'the code';
+
+/** Entries k0..k(n-1) with values v0.. (`tag` makes other values). */
+const entries = (n: number, tag = 'v', from = 0) => new Map(Array.from({ length: n }, (_, i) => [`k${from + i}`, `${tag}${from + i}`]));
+
+/** Every entry `file` gives for the keys of `keys`, and why it was ignored. */
+function readBack(file: string, keys: Iterable<string>): { values: Map<string, string>; ignored?: string } {
+  const read = new EntriesFile(file, FORMAT, CODE);
+  const values = new Map<string, string>();
+  for (const k of keys) {
+    const v = read.get(k);
+    if (v !== undefined) values.set(k, v);
+  }
+  return { values, ...(read.ignored ? { ignored: read.ignored } : {}) };
+}
+
+describe('EntriesFile: a cache file of text entries by key, appended to', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = writeTree({});
+    file = path.join(dir, '.synth-cache', 'entries.json');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('GIVEN no file WHEN entries are saved THEN they read back the same, and nothing was ignored', () => {
+    expect(new EntriesFile(file, FORMAT, CODE).ignored).toBeUndefined();
+    new EntriesFile(file, FORMAT, CODE).save(entries(50));
+    expect(readBack(file, entries(50).keys())).toEqual({ values: entries(50) });
+  });
+
+  test('GIVEN a file WHEN a run saves exactly its entries THEN the file is not written again', () => {
+    new EntriesFile(file, FORMAT, CODE).save(entries(50));
+    const past = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, past, past);
+    new EntriesFile(file, FORMAT, CODE).save(entries(50));
+    expect(Math.round(fs.statSync(file).mtimeMs)).toBe(past.getTime());
+  });
+
+  test('GIVEN a file WHEN a run adds and changes a few entries THEN only those are appended (the file starts with its old bytes) and every entry reads back as saved last', () => {
+    new EntriesFile(file, FORMAT, CODE).save(entries(50));
+    const before = fs.readFileSync(file, 'utf8');
+    const next = new Map([...entries(50), ...entries(2, 'changed'), ...entries(3, 'v', 50)]);
+    new EntriesFile(file, FORMAT, CODE).save(next);
+    const after = fs.readFileSync(file, 'utf8');
+    expect(after.startsWith(before)).toBe(true);
+    expect(after.length - before.length).toBeLessThan(200);
+    expect(readBack(file, next.keys())).toEqual({ values: next });
+  });
+
+  test('GIVEN a file holding more entries no run uses than entries used WHEN saved THEN it is written afresh with this run\'s entries only', () => {
+    new EntriesFile(file, FORMAT, CODE).save(entries(50));
+    new EntriesFile(file, FORMAT, CODE).save(entries(10, 'v', 100));
+    const read = readBack(file, [...entries(50).keys(), ...entries(10, 'v', 100).keys()]);
+    expect(read).toEqual({ values: entries(10, 'v', 100) });
+  });
+
+  test('GIVEN a block changed inside (its hash no longer matches) WHEN read THEN that block is ignored, the others are read, and the next save writes the file afresh', () => {
+    new EntriesFile(file, FORMAT, CODE).save(entries(50));
+    new EntriesFile(file, FORMAT, CODE).save(new Map([...entries(50), ...entries(5, 'v', 50)]));
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('\tv51\n', '\tv99\n'));
+    const read = readBack(file, entries(55).keys());
+    expect(read).toEqual({ values: entries(50), ignored: 'corrupted' });
+    new EntriesFile(file, FORMAT, CODE).save(entries(55));
+    expect(readBack(file, entries(55).keys())).toEqual({ values: entries(55) });
+  });
+
+  test('GIVEN the last block cut short (an append that did not finish) WHEN read THEN the blocks before it are read, and the next save writes the file afresh', () => {
+    new EntriesFile(file, FORMAT, CODE).save(entries(50));
+    new EntriesFile(file, FORMAT, CODE).save(new Map([...entries(50), ...entries(5, 'v', 50)]));
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, -4));
+    expect(readBack(file, entries(55).keys())).toEqual({ values: entries(50), ignored: 'corrupted' });
+    new EntriesFile(file, FORMAT, CODE).save(entries(55));
+    expect(fs.readFileSync(file, 'utf8').includes(text.slice(-40, -4))).toBe(true);
+    expect(readBack(file, entries(55).keys())).toEqual({ values: entries(55) });
+  });
+
+  test('GIVEN a line that is no block\'s first (a count changed) WHEN read THEN reading stops there and what is read is only what matched its hash', () => {
+    new EntriesFile(file, FORMAT, CODE).save(entries(50));
+    new EntriesFile(file, FORMAT, CODE).save(new Map([...entries(50), ...entries(5, 'v', 50)]));
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/ 50\n/, ' 49\n'));
+    expect(readBack(file, entries(55).keys())).toEqual({ values: new Map(), ignored: 'corrupted' });
+  });
+
+  test('GIVEN a file that is not JSON, of another layout, or written by other code WHEN read THEN it is ignored as a whole', () => {
+    new EntriesFile(file, FORMAT, CODE).save(entries(5));
+    expect(new EntriesFile(file, FORMAT, 'other code').ignored).toBe('written by other code');
+    expect(new EntriesFile(file, FORMAT + 1, CODE).ignored).toBe('another format');
+    expect(new EntriesFile(file, FORMAT, 'other code').get('k0')).toBeUndefined();
+    fs.writeFileSync(file, '{"format": 7, "co');
+    expect(readBack(file, ['k0'])).toEqual({ values: new Map(), ignored: 'not JSON' });
+  });
+
+  test('GIVEN entries a line cannot hold (a key with a tab or a newline, a value with a newline) WHEN saved THEN they are left out and the others read back', () => {
+    const odd = new Map([['a\tb', 'x'], ['c\nd', 'y'], ['e', 'two\nlines'], ['f', 'fine']]);
+    new EntriesFile(file, FORMAT, CODE).save(odd);
+    expect(readBack(file, odd.keys())).toEqual({ values: new Map([['f', 'fine']]) });
+  });
+});
+
+describe('readCacheText: a cache file\'s text', () => {
+  test('GIVEN files of ASCII, of other UTF-8, of bytes that are not UTF-8, and an empty one WHEN read THEN each is the text readFileSync gives as UTF-8', () => {
+    const dir = writeTree({});
+    try {
+      const cases = [Buffer.from('{"a":1}\n'), Buffer.from('caf\u00e9 \u2713 \ud83d\ude00\n'), Buffer.from([0x61, 0xff, 0xfe, 0x80, 0x62, 0xc3]), Buffer.alloc(0), Buffer.alloc(1 << 20, 0x61)];
+      cases.forEach((bytes, i) => {
+        const file = path.join(dir, `f${i}`);
+        fs.writeFileSync(file, bytes);
+        expect(readCacheText(file)).toBe(fs.readFileSync(file, 'utf8'));
+      });
+      expect(() => readCacheText(path.join(dir, 'missing'))).toThrow(/ENOENT/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
