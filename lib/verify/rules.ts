@@ -8,15 +8,16 @@ import { factsOf, PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
-import { apiGroup, describeObject, identity, listAt, splitApiVersion, stringAt, stringMapAt, valueAt, JsonMap } from '../k8s/manifest';
+import { apiGroup, describeObject, listAt, splitApiVersion, stringMapAt, valueAt, JsonMap } from '../k8s/manifest';
 import { podTemplateLabels } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
-import { apiRefMatches } from '../layer';
+import { ApiRef, apiRefMatches } from '../layer';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
 import type { CheckCache } from './check-cache';
-import type { SchemaRegistry } from './schemas';
-import { privateKeys, secretLiterals, secretValues } from './secret-literals';
+import type { SchemaProblem, SchemaRegistry } from './schemas';
+import { literalsNamed, nameDigests, privateKeys, SecretLiteralCandidate, secretLiteralCandidates, secretValues, SecretValueAt } from './secret-literals';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from './tree';
+import { IndexedObject, layerOf, treeIndex } from './tree-index';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
 const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
@@ -73,19 +74,25 @@ function readFile(tree: Tree, file: string): string | undefined {
   return fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : undefined;
 }
 
-/** The layer folder a file belongs to (`dist/<layer>/...`), if any. */
-export function layerOf(file: string): string | undefined {
-  const m = /^dist\/([^/]+)\//.exec(file);
-  return m && !NON_LAYER_DIRS.has(m[1]) ? m[1] : undefined;
-}
+export { layerOf } from './tree-index';
 
 /** The layer a file syncs with: its layer folder's, or for an app folder the layer whose Application syncs it. */
 export function ownerLayer(tree: Tree, file: string): string | undefined {
   return layerOf(file) ?? tree.workloadApps?.get(path.posix.dirname(file))?.layer;
 }
 
-/** Layers `layer` depends on, directly or through others, from the app of apps. */
-function dependenciesOf(tree: Tree, layer: string): Set<string> {
+const dependencies = new WeakMap<Tree, Map<string, ReadonlySet<string>>>();
+
+/** Layers `layer` depends on, directly or through others, from the app of apps (worked out once per tree and layer). */
+function dependenciesOf(tree: Tree, layer: string): ReadonlySet<string> {
+  let byLayer = dependencies.get(tree);
+  if (!byLayer) dependencies.set(tree, (byLayer = new Map()));
+  let deps = byLayer.get(layer);
+  if (!deps) byLayer.set(layer, (deps = layerDependencies(tree, layer)));
+  return deps;
+}
+
+function layerDependencies(tree: Tree, layer: string): Set<string> {
   const out = new Set<string>();
   const stack = [layer];
   while (stack.length) {
@@ -144,18 +151,49 @@ export function checkOneApplication(tree: Tree, report: Report, reportFile: Repo
   reportAll(tree.secondApplications, report, reportFile);
 }
 
-/** Strict schemas, no status blocks, integer sync waves. */
-export function checkSchemas(tree: Tree, report: Report): void {
-  // Custom resources whose CRD the tree renders are checked against that CRD.
+/** What the per-object checks found on one object: its schema problems and its secret scans (none depends on the rest of the tree). */
+interface ObjectFindings {
+  readonly schema: readonly SchemaProblem[];
+  /** Fields that hold a literal secret unless they name a Secret External Secrets creates (`secretLiteralCandidates`). */
+  readonly literals: readonly SecretLiteralCandidate[];
+  readonly values: readonly SecretValueAt[];
+  readonly keys: readonly string[];
+}
+
+const objectFindingsOf = new WeakMap<Tree, readonly ObjectFindings[]>();
+
+/**
+ * The per-object checks of every object (in the tree's order), worked out once per tree for the
+ * schema and secret rules, with one look-up per object in the tree's cache of results: the check
+ * is named by the schema the object is checked against (its apiVersion and kind, and the tree's
+ * CRDs). Custom resources whose CRD the tree renders are checked against that CRD.
+ */
+function objectFindings(tree: Tree): readonly ObjectFindings[] {
+  let found = objectFindingsOf.get(tree);
+  if (found) return found;
   for (const o of tree.objects) {
     if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj, crdDigest(tree, o.obj));
   }
-  for (const o of tree.objects) {
-    for (const p of checked(tree, o, `schema ${tree.registry.schemaIdentity(o.obj)}`, () => tree.registry.validate(o.obj))) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
+  const checks = new Map<string, string>();
+  found = tree.objects.map((o) => {
+    const gvk = `${String(o.obj.apiVersion)}\0${String(o.obj.kind)}`;
+    let check = checks.get(gvk);
+    if (check === undefined) checks.set(gvk, (check = `schema and secrets ${tree.registry.schemaIdentity(o.obj)}`));
+    return checked(tree, o, check, (): ObjectFindings => ({ schema: tree.registry.validate(o.obj), literals: secretLiteralCandidates(o.obj), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
+  });
+  objectFindingsOf.set(tree, found);
+  return found;
+}
+
+/** Strict schemas, no status blocks, integer sync waves. */
+export function checkSchemas(tree: Tree, report: Report): void {
+  const found = objectFindings(tree);
+  tree.objects.forEach((o, i) => {
+    for (const p of found[i].schema) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
     if (o.obj.status !== undefined) report(o, 'has a status block; rendered objects must not (Argo CD would show OutOfSync forever)');
     const w = valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
     if (w !== undefined && !/^-?\d+$/.test(String(w))) report(o, `${ANNOTATIONS.syncWave} "${w}" is not an integer`);
-  }
+  });
 }
 
 /** No secret material in git: no Secret with data, no literal in a field named like a secret. */
@@ -164,22 +202,23 @@ export function checkSecrets(tree: Tree, report: Report): void {
   const fromBitwarden = new Set(tree.objects
     .filter((o) => o.obj.kind === 'ExternalSecret' && apiGroup(o.obj.apiVersion) === 'external-secrets.io')
     .map((o) => String(valueAt(o.obj, 'spec.target.name') ?? valueAt(o.obj, 'metadata.name'))));
-  // The three scans of an object, cached as one result (one look-up per object): what they depend on is the object and these names.
-  const scans = `secrets ${[...fromBitwarden].sort().join(',')}`;
-  for (const o of tree.objects) {
+  const found = objectFindings(tree);
+  let names: ReadonlySet<string> | undefined;
+  tree.objects.forEach((o, i) => {
     if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined) && !onlyCertificates(o.obj)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
-    const { literals: leaks, values, keys } = checked(tree, o, scans, () => ({ literals: secretLiterals(o.obj, fromBitwarden), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
+    const { literals, values, keys } = found[i];
+    const leaks = literals.length === 0 ? [] : literalsNamed(literals, (names ??= nameDigests(fromBitwarden)));
     for (const leak of leaks) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
     // Secrets by value, whatever the field is called; private keys have their own message below.
-    for (const { path: at, found } of values) {
-      if (found.shape !== 'private-key' && !leaks.includes(at)) {
-        report(o, `${at} holds a literal secret, ${found.what}; put the whole value in a Bitwarden item and read it through an ExternalSecret (an app: move the variable from env to secrets)`);
+    for (const { path: at, found: value } of values) {
+      if (value.shape !== 'private-key' && !leaks.includes(at)) {
+        report(o, `${at} holds a literal secret, ${value.what}; put the whole value in a Bitwarden item and read it through an ExternalSecret (an app: move the variable from env to secrets)`);
       }
     }
     for (const field of keys) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
-  }
+  });
 }
 
 /**
@@ -196,10 +235,10 @@ function onlyCertificates(secret: JsonMap): boolean {
 
 /** No object twice within dist/ or within argocd/. */
 export function checkDuplicates(tree: Tree, report: Report): void {
+  const index = treeIndex(tree);
   for (const top of ['dist/', 'argocd/']) {
     const seen = new Map<string, string>();
-    for (const o of tree.objects.filter((x) => x.file.startsWith(top))) {
-      const id = identity(o.obj);
+    for (const { o, id } of index.objects.filter((x) => x.o.file.startsWith(top))) {
       const prev = seen.get(id);
       if (prev) report(o, `duplicate object (also in ${prev}); two Applications would fight over it`);
       else seen.set(id, o.file);
@@ -218,10 +257,27 @@ export function checkNamespaces(tree: Tree, report: Report): void {
     const where = layerOf(o.file) ?? o.file.split('/').slice(0, -1).join('/');
     declaredIn.set(where, (declaredIn.get(where) ?? new Set()).add(String(valueAt(o.obj, 'metadata.name'))));
   }
-  for (const o of tree.objects) {
-    const group = apiGroup(o.obj.apiVersion);
-    const ns = stringAt(o.obj, 'metadata.namespace');
-    if (isClusterScoped(group, String(o.obj.kind))) {
+  const index = treeIndex(tree);
+  // Whether namespace `ns` is declared where `layer` (or, outside a layer, the folder `dir`) sees it: once per layer and namespace.
+  const seen = new Map<string, boolean>();
+  const visibleIn = (layer: string | undefined, dir: string, ns: string): boolean => {
+    const key = `${layer === undefined ? `dir ${dir}` : `layer ${layer}`}\0${ns}`;
+    let found = seen.get(key);
+    if (found === undefined) {
+      const visible = layer ? [layer, ...dependenciesOf(tree, layer)] : [dir];
+      seen.set(key, (found = visible.some((l) => declaredIn.get(l)?.has(ns))));
+    }
+    return found;
+  };
+  const scopes = new Map<string, boolean>();
+  const clusterScoped = (group: string, kind: string): boolean => {
+    const key = `${group}/${kind}`;
+    let cluster = scopes.get(key);
+    if (cluster === undefined) scopes.set(key, (cluster = isClusterScoped(group, kind)));
+    return cluster;
+  };
+  for (const { o, group, kind, namespace: ns } of index.objects) {
+    if (clusterScoped(group, kind)) {
       if (ns !== undefined) report(o, `is cluster-scoped but sets metadata.namespace "${ns}"; remove it`);
       continue;
     }
@@ -230,9 +286,8 @@ export function checkNamespaces(tree: Tree, report: Report): void {
       continue;
     }
     if (PRE_EXISTING_NAMESPACES.has(ns)) continue;
-    const layer = ownerLayer(tree, o.file);
-    const visible = layer ? [layer, ...dependenciesOf(tree, layer)] : [o.file.split('/').slice(0, -1).join('/')];
-    if (visible.some((l) => declaredIn.get(l)?.has(ns))) continue;
+    const layer = index.ownerLayer(o.file);
+    if (visibleIn(layer, layer ? '' : o.file.split('/').slice(0, -1).join('/'), ns)) continue;
     const elsewhere = [...declaredIn.entries()].find(([, names]) => names.has(ns))?.[0];
     report(o, elsewhere
       ? `namespace "${ns}" is declared by ${elsewhere}, which ${layer ? `layer "${layer}" does not depend on` : 'is not synced first'}; add the dependency or declare it here`
@@ -345,27 +400,43 @@ export function checkLayerOrder(tree: Tree, report: Report): void {
 
 /** Every custom resource's API is installed before it syncs: by an earlier layer or earlier in its own. */
 export function checkApiProviders(tree: Tree, report: Report): void {
+  const index = treeIndex(tree);
+  // What an object installs (`provides`), read from the index: a rendered CRD, else its facts.
+  const providesOf = (x: IndexedObject): readonly ApiRef[] => (x.kind === 'CustomResourceDefinition' && String(x.o.obj.apiVersion).startsWith('apiextensions.k8s.io/')
+    ? provides(x.o.obj, tree.facts) : x.facts?.providesApis ?? []);
   // Objects that install APIs, by layer folder (few): looked up for every custom resource.
-  const providersByLayer = new Map<string, LoadedObject[]>();
-  for (const p of tree.objects) {
-    if (provides(p.obj, tree.facts).length === 0) continue;
-    const m = /^dist\/([^/]+)\//.exec(p.file);
+  const providersByLayer = new Map<string, IndexedObject[]>();
+  for (const p of index.objects) {
+    if (providesOf(p).length === 0) continue;
+    const m = /^dist\/([^/]+)\//.exec(p.o.file);
     if (!m) continue;
     if (!providersByLayer.has(m[1])) providersByLayer.set(m[1], []);
     providersByLayer.get(m[1])!.push(p);
   }
-  for (const o of tree.objects) {
+  // Every answer below depends on a few things only (the API, the layer): worked out once for each.
+  const builtin = new Map<string, boolean>();
+  const ownProviders = new Map<string, readonly LoadedObject[]>();
+  const earlierLayers = new Map<string, [string, LoadedObject][]>();
+  for (const x of index.objects) {
+    const o = x.o;
     const apiVersion = String(o.obj.apiVersion);
-    const { group } = splitApiVersion(apiVersion);
-    const kind = String(o.obj.kind);
-    if (tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)) continue;
+    const { group, kind } = x;
     const api = `${group}/${kind}`;
-    const layer = ownerLayer(tree, o.file);
+    const versioned = `${apiVersion} ${kind}`;
+    let skip = builtin.get(versioned);
+    if (skip === undefined) builtin.set(versioned, (skip = tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)));
+    if (skip) continue;
+    const layer = index.ownerLayer(o.file);
     if (!layer) {
       report(o, `${api} is not installed before ${o.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);
       continue;
     }
-    const own = (providersByLayer.get(layer) ?? []).find((p) => p !== o && provides(p.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)));
+    const ownKey = `${layer}\0${api}`;
+    let providers = ownProviders.get(ownKey);
+    if (providers === undefined) {
+      ownProviders.set(ownKey, (providers = (providersByLayer.get(layer) ?? []).filter((p) => providesOf(p).some((r) => apiRefMatches(r, group, kind))).map((p) => p.o)));
+    }
+    const own = providers.find((p) => p !== o);
     if (own) {
       if (wave(o.obj) <= wave(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs in wave ${wave(own.obj)}; this object syncs in wave ${wave(o.obj)} and must sync later`);
       const opts = String(valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncOptions]) ?? '');
@@ -373,7 +444,8 @@ export function checkApiProviders(tree: Tree, report: Report): void {
       continue;
     }
     const mine = tree.layerApps.get(layer);
-    const earlier = [...tree.layerApps.entries()].filter(([, app]) => provides(app.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)));
+    let earlier = earlierLayers.get(api);
+    if (earlier === undefined) earlierLayers.set(api, (earlier = [...tree.layerApps.entries()].filter(([, app]) => provides(app.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)))));
     if (earlier.length === 0) report(o, `no layer provides ${api} (no Application declares it in ${ANNOTATIONS.providesApis})`);
     else if (mine && !earlier.some(([, app]) => wave(app.obj) < wave(mine.obj))) {
       report(o, `${api} is provided by layer "${earlier[0][0]}" (wave ${wave(earlier[0][1].obj)}), which does not sync before layer "${layer}" (wave ${wave(mine.obj)})`);
@@ -383,9 +455,10 @@ export function checkApiProviders(tree: Tree, report: Report): void {
 
 /** The bootstrap is the self-managed copy: argocd/ equals its twins in dist/argocd, and its kustomization lists it. */
 export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFile): void {
-  const distById = new Map(tree.objects.filter((o) => o.file.startsWith('dist/')).map((o) => [identity(o.obj), o]));
-  for (const o of tree.objects.filter((x) => x.file.startsWith('argocd/'))) {
-    const twin = distById.get(identity(o.obj));
+  const index = treeIndex(tree);
+  const distById = new Map(index.objects.filter((x) => x.inDist).map((x) => [x.id, x.o]));
+  for (const { o, id } of index.objects.filter((x) => x.o.file.startsWith('argocd/'))) {
+    const twin = distById.get(id);
     if (!twin) report(o, 'is in the bootstrap but not in dist/; after bootstrap nothing would manage it');
     else if (JSON.stringify(twin.obj) !== JSON.stringify(o.obj)) report(o, `differs from its self-managed copy ${twin.file}; the first sync would change what bootstrap installed`);
   }
