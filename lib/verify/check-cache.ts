@@ -95,8 +95,7 @@ export class CheckCache {
     let checkHash = this.checkHashes.get(check);
     if (checkHash === undefined) this.checkHashes.set(check, (checkHash = sha256(check)));
     const key = `${this.digest(obj)} ${checkHash}`;
-    const seen = this.used.get(key);
-    if (seen !== undefined) return this.parse(seen) as T;
+    // An entry of the file not used yet in this run (the common case), else one already used or computed in it.
     const text = this.previous.get(key);
     if (text !== undefined) {
       this.used.set(key, text);
@@ -104,6 +103,8 @@ export class CheckCache {
       this.reused++;
       return this.parse(text) as T;
     }
+    const seen = this.used.get(key);
+    if (seen !== undefined) return this.parse(seen) as T;
     const result = compute();
     this.computed++;
     this.used.set(key, JSON.stringify(result));

@@ -2,14 +2,14 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { backupCoverage, coverageProblem } from '../backups/coverage';
+import { BACKUP_OBJECT_KINDS, backupCoverage, coverageProblem } from '../backups/coverage';
 import { pemProblem } from '../config/pem';
 import { factsOf, PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
 import { apiGroup, describeObject, listAt, splitApiVersion, stringMapAt, valueAt, JsonMap } from '../k8s/manifest';
-import { podTemplateLabels } from '../k8s/pod-template';
+import { podTemplateLabels, podTemplatePath } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
 import { ApiRef, apiRefMatches } from '../layer';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
@@ -259,21 +259,25 @@ export function checkNamespaces(tree: Tree, report: Report): void {
   }
   const index = treeIndex(tree);
   // Whether namespace `ns` is declared where `layer` (or, outside a layer, the folder `dir`) sees it: once per layer and namespace.
-  const seen = new Map<string, boolean>();
+  const seen = { layer: new Map<string, Map<string, boolean>>(), dir: new Map<string, Map<string, boolean>>() };
   const visibleIn = (layer: string | undefined, dir: string, ns: string): boolean => {
-    const key = `${layer === undefined ? `dir ${dir}` : `layer ${layer}`}\0${ns}`;
-    let found = seen.get(key);
+    const [by, where] = layer === undefined ? [seen.dir, dir] : [seen.layer, layer];
+    let byNamespace = by.get(where);
+    if (!byNamespace) by.set(where, (byNamespace = new Map()));
+    let found = byNamespace.get(ns);
     if (found === undefined) {
       const visible = layer ? [layer, ...dependenciesOf(tree, layer)] : [dir];
-      seen.set(key, (found = visible.some((l) => declaredIn.get(l)?.has(ns))));
+      byNamespace.set(ns, (found = visible.some((l) => declaredIn.get(l)?.has(ns))));
     }
     return found;
   };
-  const scopes = new Map<string, boolean>();
+  // Whether a kind is cluster-scoped, asked once per API group and kind.
+  const scopes = new Map<string, Map<string, boolean>>();
   const clusterScoped = (group: string, kind: string): boolean => {
-    const key = `${group}/${kind}`;
-    let cluster = scopes.get(key);
-    if (cluster === undefined) scopes.set(key, (cluster = isClusterScoped(group, kind)));
+    let kinds = scopes.get(group);
+    if (!kinds) scopes.set(group, (kinds = new Map()));
+    let cluster = kinds.get(kind);
+    if (cluster === undefined) kinds.set(kind, (cluster = isClusterScoped(group, kind)));
     return cluster;
   };
   for (const { o, group, kind, namespace: ns } of index.objects) {
@@ -300,7 +304,19 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
   // Pod templates by namespace and by each of their labels (key=value), so each Service looks only
   // at its own namespace's templates that carry one of its selector's labels (every one must match).
   const templates = new Map<string, Map<string, Record<string, string>[]>>();
-  for (const p of tree.objects) {
+  const index = treeIndex(tree);
+  // Whether objects of an API group and kind carry a pod template: asked once for each.
+  const carriers = new Map<string, Map<string, boolean>>();
+  const carries = (x: IndexedObject): boolean => {
+    let kinds = carriers.get(x.group);
+    if (!kinds) carriers.set(x.group, (kinds = new Map()));
+    let yes = kinds.get(x.kind);
+    if (yes === undefined) kinds.set(x.kind, (yes = podTemplatePath(x.o.obj) !== undefined));
+    return yes;
+  };
+  for (const x of index.objects) {
+    if (!carries(x)) continue;
+    const p = x.o;
     const labels = podTemplateLabels(p.obj);
     if (!labels) continue;
     const ns = String(valueAt(p.obj, 'metadata.namespace'));
@@ -328,11 +344,11 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
     const ns = String(valueAt(p.obj, 'metadata.namespace'));
     sets.set(ns, [...(sets.get(ns) ?? []), { name: String(valueAt(p.obj, 'metadata.name')), labels: podTemplateLabels(p.obj) ?? {} }]);
   }
-  for (const o of tree.objects.filter((x) => x.obj.kind === 'Service' && x.obj.apiVersion === 'v1')) {
+  for (const { o, facts } of index.objects.filter((x) => x.o.obj.kind === 'Service' && x.o.obj.apiVersion === 'v1')) {
     const selector = stringMapAt(o.obj, 'spec.selector');
     if (!selector || Object.keys(selector).length === 0 || valueAt(o.obj, 'spec.type') === 'ExternalName') continue;
     // Declared (with which controller) to select pods a controller creates at run time.
-    if (factsOf(tree.facts, o.obj)?.selectsRuntimePods !== undefined) continue;
+    if (facts?.selectsRuntimePods !== undefined) continue;
     const ns = String(valueAt(o.obj, 'metadata.namespace'));
     const podName = selector['statefulset.kubernetes.io/pod-name'];
     const matched = podName !== undefined
@@ -350,17 +366,32 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
 export function checkApplicationPaths(tree: Tree, report: Report, reportFile: ReportFile): void {
   const apps = applicationsOf(tree.objects);
   const ownRepos = ownRepositories(apps);
-  const dirs = new Set(tree.files.map((f) => path.posix.dirname(f)));
+  // Every file's folder, the folders right under dist/ and the app folders, in one pass over the files (in their order).
+  const dirs = new Set<string>();
+  const topDirs = new Set<string>();
+  const appDirSet = new Set<string>();
+  const workloads = `dist/${WORKLOADS_DIR}/`;
+  for (const f of tree.files) {
+    const last = f.lastIndexOf('/');
+    dirs.add(last > 0 && last < f.length - 1 ? f.slice(0, last) : path.posix.dirname(f));
+    if (!f.startsWith('dist/')) continue;
+    const second = f.indexOf('/', 5);
+    topDirs.add(second < 0 ? f.slice(5) : f.slice(5, second));
+    if (f.startsWith(workloads)) {
+      const third = f.indexOf('/', workloads.length);
+      appDirSet.add(third < 0 ? f : f.slice(0, third));
+    }
+  }
   for (const app of apps) {
     for (const p of sourcePaths(app.obj, ownRepos)) {
       if (!dirs.has(p)) report(app, `source path "${p}" does not exist in the rendered tree (or holds no files)`);
     }
   }
-  const layerDirs = [...new Set(tree.files.filter((f) => f.startsWith('dist/')).map((f) => f.split('/')[1]))].filter((d) => !NON_LAYER_DIRS.has(d) && !d.includes('.'));
+  const layerDirs = [...topDirs].filter((d) => !NON_LAYER_DIRS.has(d) && !d.includes('.'));
   for (const dir of layerDirs) {
     if (!tree.layerApps.has(dir)) reportFile(`dist/${dir}`, 'no Application in dist/apps syncs this folder; nothing would ever apply it');
   }
-  const appDirs = [...new Set(tree.files.filter((f) => f.startsWith(`dist/${WORKLOADS_DIR}/`)).map((f) => f.split('/').slice(0, 3).join('/')))];
+  const appDirs = [...appDirSet];
   for (const dir of appDirs) {
     if (!tree.workloadApps?.has(dir)) reportFile(dir, `no Application of a layer syncs this app folder; the paas layer renders one per app (${APPS_PROJECT} project)`);
   }
@@ -414,18 +445,19 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     providersByLayer.get(m[1])!.push(p);
   }
   // Every answer below depends on a few things only (the API, the layer): worked out once for each.
-  const builtin = new Map<string, boolean>();
+  const builtin = new Map<string, Map<string, boolean>>();
   const ownProviders = new Map<string, readonly LoadedObject[]>();
   const earlierLayers = new Map<string, [string, LoadedObject][]>();
   for (const x of index.objects) {
     const o = x.o;
     const apiVersion = String(o.obj.apiVersion);
     const { group, kind } = x;
-    const api = `${group}/${kind}`;
-    const versioned = `${apiVersion} ${kind}`;
-    let skip = builtin.get(versioned);
-    if (skip === undefined) builtin.set(versioned, (skip = tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)));
+    let kinds = builtin.get(apiVersion);
+    if (!kinds) builtin.set(apiVersion, (kinds = new Map()));
+    let skip = kinds.get(kind);
+    if (skip === undefined) kinds.set(kind, (skip = tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)));
     if (skip) continue;
+    const api = `${group}/${kind}`;
     const layer = index.ownerLayer(o.file);
     if (!layer) {
       report(o, `${api} is not installed before ${o.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);
@@ -456,8 +488,12 @@ export function checkApiProviders(tree: Tree, report: Report): void {
 /** The bootstrap is the self-managed copy: argocd/ equals its twins in dist/argocd, and its kustomization lists it. */
 export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFile): void {
   const index = treeIndex(tree);
-  const distById = new Map(index.objects.filter((x) => x.inDist).map((x) => [x.id, x.o]));
-  for (const { o, id } of index.objects.filter((x) => x.o.file.startsWith('argocd/'))) {
+  const bootstrap = index.objects.filter((x) => x.o.file.startsWith('argocd/'));
+  // The twin of each bootstrap object: the last object of dist/ with its identity.
+  const ids = new Set(bootstrap.map((x) => x.id));
+  const distById = new Map<string, LoadedObject>();
+  for (const x of index.objects) if (x.inDist && ids.has(x.id)) distById.set(x.id, x.o);
+  for (const { o, id } of bootstrap) {
     const twin = distById.get(id);
     if (!twin) report(o, 'is in the bootstrap but not in dist/; after bootstrap nothing would manage it');
     else if (JSON.stringify(twin.obj) !== JSON.stringify(o.obj)) report(o, `differs from its self-managed copy ${twin.file}; the first sync would change what bootstrap installed`);
@@ -481,8 +517,10 @@ export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFil
  * RecurringJob), or declared opted out with a reason (the `backupOptOut` fact, lib/facts).
  */
 export function checkBackupCoverage(tree: Tree, report: Report): void {
-  const loaded = new Map(tree.objects.map((o) => [o.obj, o]));
-  for (const { claim, schedules } of backupCoverage(tree.objects, tree.facts)) {
+  // The coverage reads volumes and schedules of a few kinds, and the volumes other objects' facts declare: only those need reading.
+  const relevant = treeIndex(tree).objects.filter((x) => BACKUP_OBJECT_KINDS.has(x.kind) || x.facts?.volumes !== undefined).map((x) => x.o);
+  const loaded = new Map(relevant.map((o) => [o.obj, o]));
+  for (const { claim, schedules } of backupCoverage(relevant, tree.facts)) {
     const problem = coverageProblem(claim, schedules);
     if (problem) report(loaded.get(claim.object) ?? { file: claim.file, obj: claim.object }, problem);
   }
