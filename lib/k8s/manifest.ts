@@ -18,13 +18,28 @@ export function isMap(v: unknown): v is JsonMap {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** The segments of dotted paths met so far (a few hundred distinct ones: paths are written in the code). */
+const segments = new Map<string, readonly string[]>();
+/** Bounds `segments`, should paths ever be built from data. */
+const MAX_PATHS = 10_000;
+
+/** `path.split('.')`, remembered: valueAt is called millions of times with the same few paths. */
+function segmentsOf(path: string): readonly string[] {
+  let s = segments.get(path);
+  if (s === undefined) {
+    s = path.split('.');
+    if (segments.size < MAX_PATHS) segments.set(path, s);
+  }
+  return s;
+}
+
 /**
  * The value at `path` (`a.b.c`, or the segments) below `value`: maps by their own keys, lists by
  * index (`containers.0.image`); undefined when any step is missing.
  */
 export function valueAt(value: unknown, path: ValuePath): unknown {
   let cur: unknown = value;
-  for (const seg of typeof path === 'string' ? path.split('.') : path) {
+  for (const seg of typeof path === 'string' ? segmentsOf(path) : path) {
     if (Array.isArray(cur)) {
       const i = typeof seg === 'number' ? seg : /^\d+$/.test(seg) ? Number(seg) : -1;
       if (!Number.isInteger(i) || i < 0 || i >= cur.length) return undefined;

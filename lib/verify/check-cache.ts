@@ -10,6 +10,9 @@ import { EntriesFile, sha256 } from '../cache-file';
  */
 export const CHECK_CACHE_FILE = '.synth-cache/verify-checks.json';
 
+/** Result texts up to this length are parsed once per run and the value shared (`CheckCache.run`). */
+const SHARED_TEXT = 256;
+
 /** The layout of the cache file; another version is ignored. */
 const FORMAT = 3;
 
@@ -64,6 +67,8 @@ export class CheckCache {
   /** The results computed in this run (also in `used`). */
   private readonly added = new Map<string, string>();
   private readonly checkHashes = new Map<string, string>();
+  /** Short result texts read back in this run, each parsed once (`run`'s results are read, never changed). */
+  private readonly parsed = new Map<string, unknown>();
   /** Results taken from the file, and results computed, in this run (an object met twice in a run, e.g. argocd/ and its twin in dist/argocd, counts once). */
   public reused = 0;
   public computed = 0;
@@ -83,19 +88,21 @@ export class CheckCache {
 
   /**
    * The result of `check` (a name that also says what else it depends on) on `obj`: from the cache,
-   * else `compute()`d and remembered. Results must be plain JSON (strings, numbers, arrays, objects).
+   * else `compute()`d and remembered. Results must be plain JSON (strings, numbers, arrays, objects),
+   * and are read only: one read back may be shared by every object with the same result.
    */
   public run<T>(check: string, obj: object, compute: () => T): T {
     let checkHash = this.checkHashes.get(check);
     if (checkHash === undefined) this.checkHashes.set(check, (checkHash = sha256(check)));
     const key = `${this.digest(obj)} ${checkHash}`;
+    // One already used or computed in this run (counted once), else an entry of the file.
     const seen = this.used.get(key);
-    if (seen !== undefined) return JSON.parse(seen) as T;
+    if (seen !== undefined) return this.parse(seen) as T;
     const text = this.stored.get(key);
     if (text !== undefined) {
       this.used.set(key, text);
       this.reused++;
-      return JSON.parse(text) as T;
+      return this.parse(text) as T;
     }
     const result = compute();
     this.computed++;
@@ -103,6 +110,14 @@ export class CheckCache {
     this.used.set(key, json);
     this.added.set(key, json);
     return result;
+  }
+
+  /** A result's text read back; a short one (most results are the same few: no problem found) once per run, shared. */
+  private parse(text: string): unknown {
+    if (text.length > SHARED_TEXT) return JSON.parse(text);
+    let value = this.parsed.get(text);
+    if (value === undefined) this.parsed.set(text, (value = JSON.parse(text)));
+    return value;
   }
 
   /** Saves the results used in this run (`EntriesFile.save`); a failure to write only loses the cache. */

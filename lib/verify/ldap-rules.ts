@@ -4,6 +4,7 @@ import { asMap, isKind, JsonMap, mapAt, mapsAt, numberAt, stringAt, valueAt } fr
 import { podTemplateOf } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
 import type { Report, Tree } from './rules';
+import { treeIndex } from './tree-index';
 
 /*
  * The six consumers' settings are read as they are rendered (Helm values, TOML, Dex YAML, Keycloak
@@ -69,7 +70,7 @@ function objectClassOf(filter: unknown): string | undefined {
 
 /** What the CA Secret `namespace/name` holds (key `key`, or every key), as an identity. */
 function caIdentity(tree: Tree, namespace: string, name: string, key: string | undefined): DirectoryView['ca'] {
-  const here = tree.objects.filter((o) => o.file.startsWith('dist/') && nsOf(o) === namespace);
+  const here = treeIndex(tree).distByNamespace.get(namespace) ?? [];
   const external = here.find((o) => isKind(o.obj, 'external-secrets.io', 'ExternalSecret') && (valueAt(o.obj, 'spec.target.name') ?? nameOf(o)) === name);
   if (external) {
     const spec = mapAt(external.obj, 'spec') ?? {};
@@ -121,13 +122,13 @@ function caMountedAt(tree: Tree, workload: LoadedObject | undefined, file: strin
 
 /** The rendered workload of kind/name (in dist/). */
 function workloadNamed(tree: Tree, namespace: string | undefined, kind: string, name: string): LoadedObject | undefined {
-  return tree.objects.find((o) => o.file.startsWith('dist/') && isKind(o.obj, 'apps', kind) && nameOf(o) === name && (namespace === undefined || nsOf(o) === namespace));
+  const candidates = namespace === undefined ? tree.objects : treeIndex(tree).distByNamespace.get(namespace) ?? [];
+  return candidates.find((o) => o.file.startsWith('dist/') && isKind(o.obj, 'apps', kind) && nameOf(o) === name && (namespace === undefined || nsOf(o) === namespace));
 }
 
 /** Rendered workloads whose pods read the object `kind` `name` (a volume, envFrom or an env value), in its namespace. */
 function workloadsReading(tree: Tree, namespace: string, kind: 'configMap' | 'secret', name: string): LoadedObject[] {
-  return tree.objects.filter((o) => {
-    if (!o.file.startsWith('dist/') || nsOf(o) !== namespace) return false;
+  return (treeIndex(tree).distByNamespace.get(namespace) ?? []).filter((o) => {
     const spec = mapAt(podTemplateOf(o.obj), 'spec');
     if (!spec) return false;
     const volumes = mapsAt(spec, 'volumes').some((v) => valueAt(v, kind === 'configMap' ? 'configMap.name' : 'secret.secretName') === name);
@@ -166,7 +167,7 @@ function keycloakViews(tree: Tree, imp: LoadedObject): DirectoryView[] {
     const groups = mapAt(mapsAt(c, ['subComponents', 'org.keycloak.storage.ldap.mappers.LDAPStorageMapper']).find((m) => m.providerId === 'group-ldap-mapper'), 'config') ?? {};
     const ns = String(nsOf(imp));
     const crName = valueAt(imp.obj, 'spec.keycloakCRName');
-    const server = tree.objects.find((o) => o.file.startsWith('dist/') && isKind(o.obj, 'k8s.keycloak.org', 'Keycloak') && nameOf(o) === crName && nsOf(o) === ns);
+    const server = (treeIndex(tree).distByNamespace.get(ns) ?? []).find((o) => isKind(o.obj, 'k8s.keycloak.org', 'Keycloak') && nameOf(o) === crName);
     const stores = Object.values(server ? mapAt(server.obj, 'spec.truststores') ?? {} : {}).map((t) => String(valueAt(t, 'secret.name')));
     const ca: DirectoryView['ca'] = stores.length === 0
       ? { problem: `Keycloak ${crName} has no truststores: it would trust only its image's built-in CAs` }
@@ -236,7 +237,7 @@ function jenkinsViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
     for (const c of mapsAt(doc, 'jenkins.securityRealm.ldap.configurations')) {
       const urls = String(c.server ?? '').split(/\s+/).filter(Boolean).map(hostPort);
       const ns = String(nsOf(cm));
-      const controller = tree.objects.find((o) => o.file.startsWith('dist/') && isKind(o.obj, 'apps', 'StatefulSet') && nsOf(o) === ns
+      const controller = (treeIndex(tree).distByNamespace.get(ns) ?? []).find((o) => isKind(o.obj, 'apps', 'StatefulSet')
         && mapsAt(podSpecOf(o), 'containers').some((k) => mapsAt(k, 'env').some((e) => e.name === 'JAVA_OPTS')));
       views.push({
         consumer: 'jenkins', at: cm, hosts: urls.map((u) => u.host), singleHost: false, port: urls.length && urls.every((u) => u.port === urls[0].port) ? urls[0].port : undefined,
@@ -312,11 +313,11 @@ function grafanaViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
 /** Every LDAP consumer in the render (dist/), read back from its rendered configuration. */
 export function directoryViews(tree: Tree): DirectoryView[] {
   const views: DirectoryView[] = [];
-  for (const o of tree.objects.filter((x) => x.file.startsWith('dist/'))) {
-    if (isKind(o.obj, '', 'ConfigMap')) views.push(...dexViews(tree, o), ...jenkinsViews(tree, o), ...grafanaViews(tree, o));
-    else if (isKind(o.obj, 'k8s.keycloak.org', 'KeycloakRealmImport')) views.push(...keycloakViews(tree, o));
-    else if (isKind(o.obj, 'management.cattle.io', 'AuthConfig')) views.push(...rancherViews(tree, o));
-    else if (isKind(o.obj, 'external-secrets.io', 'ExternalSecret')) views.push(...harborViews(tree, o));
+  for (const { o, group, kind } of treeIndex(tree).objects.filter((x) => x.inDist)) {
+    if (group === '' && kind === 'ConfigMap') views.push(...dexViews(tree, o), ...jenkinsViews(tree, o), ...grafanaViews(tree, o));
+    else if (group === 'k8s.keycloak.org' && kind === 'KeycloakRealmImport') views.push(...keycloakViews(tree, o));
+    else if (group === 'management.cattle.io' && kind === 'AuthConfig') views.push(...rancherViews(tree, o));
+    else if (group === 'external-secrets.io' && kind === 'ExternalSecret') views.push(...harborViews(tree, o));
   }
   return views.sort((a, b) => a.consumer.localeCompare(b.consumer) || a.at.file.localeCompare(b.at.file));
 }

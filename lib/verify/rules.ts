@@ -2,21 +2,22 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { backupCoverage, coverageProblem } from '../backups/coverage';
+import { BACKUP_OBJECT_KINDS, backupCoverage, coverageProblem } from '../backups/coverage';
 import { pemProblem } from '../config/pem';
 import { factsOf, PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
-import { apiGroup, describeObject, identity, listAt, splitApiVersion, stringAt, stringMapAt, valueAt, JsonMap } from '../k8s/manifest';
-import { podTemplateLabels } from '../k8s/pod-template';
+import { apiGroup, describeObject, listAt, splitApiVersion, stringMapAt, valueAt, JsonMap } from '../k8s/manifest';
+import { podTemplateLabels, podTemplatePath } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
-import { apiRefMatches } from '../layer';
+import { ApiRef, apiRefMatches } from '../layer';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
 import type { CheckCache } from './check-cache';
-import type { SchemaRegistry } from './schemas';
-import { privateKeys, secretLiterals, secretValues } from './secret-literals';
+import type { SchemaProblem, SchemaRegistry } from './schemas';
+import { literalsNamed, nameDigests, privateKeys, SecretLiteralCandidate, secretLiteralCandidates, secretValues, SecretValueAt } from './secret-literals';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from './tree';
+import { IndexedObject, layerOf, treeIndex } from './tree-index';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
 const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
@@ -73,19 +74,25 @@ function readFile(tree: Tree, file: string): string | undefined {
   return fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : undefined;
 }
 
-/** The layer folder a file belongs to (`dist/<layer>/...`), if any. */
-export function layerOf(file: string): string | undefined {
-  const m = /^dist\/([^/]+)\//.exec(file);
-  return m && !NON_LAYER_DIRS.has(m[1]) ? m[1] : undefined;
-}
+export { layerOf } from './tree-index';
 
 /** The layer a file syncs with: its layer folder's, or for an app folder the layer whose Application syncs it. */
 export function ownerLayer(tree: Tree, file: string): string | undefined {
   return layerOf(file) ?? tree.workloadApps?.get(path.posix.dirname(file))?.layer;
 }
 
-/** Layers `layer` depends on, directly or through others, from the app of apps. */
-function dependenciesOf(tree: Tree, layer: string): Set<string> {
+const dependencies = new WeakMap<Tree, Map<string, ReadonlySet<string>>>();
+
+/** Layers `layer` depends on, directly or through others, from the app of apps (worked out once per tree and layer). */
+function dependenciesOf(tree: Tree, layer: string): ReadonlySet<string> {
+  let byLayer = dependencies.get(tree);
+  if (!byLayer) dependencies.set(tree, (byLayer = new Map()));
+  let deps = byLayer.get(layer);
+  if (!deps) byLayer.set(layer, (deps = layerDependencies(tree, layer)));
+  return deps;
+}
+
+function layerDependencies(tree: Tree, layer: string): Set<string> {
   const out = new Set<string>();
   const stack = [layer];
   while (stack.length) {
@@ -144,18 +151,49 @@ export function checkOneApplication(tree: Tree, report: Report, reportFile: Repo
   reportAll(tree.secondApplications, report, reportFile);
 }
 
-/** Strict schemas, no status blocks, integer sync waves. */
-export function checkSchemas(tree: Tree, report: Report): void {
-  // Custom resources whose CRD the tree renders are checked against that CRD.
+/** What the per-object checks found on one object: its schema problems and its secret scans (none depends on the rest of the tree). */
+interface ObjectFindings {
+  readonly schema: readonly SchemaProblem[];
+  /** Fields that hold a literal secret unless they name a Secret External Secrets creates (`secretLiteralCandidates`). */
+  readonly literals: readonly SecretLiteralCandidate[];
+  readonly values: readonly SecretValueAt[];
+  readonly keys: readonly string[];
+}
+
+const objectFindingsOf = new WeakMap<Tree, readonly ObjectFindings[]>();
+
+/**
+ * The per-object checks of every object (in the tree's order), worked out once per tree for the
+ * schema and secret rules, with one look-up per object in the tree's cache of results: the check
+ * is named by the schema the object is checked against (its apiVersion and kind, and the tree's
+ * CRDs). Custom resources whose CRD the tree renders are checked against that CRD.
+ */
+function objectFindings(tree: Tree): readonly ObjectFindings[] {
+  let found = objectFindingsOf.get(tree);
+  if (found) return found;
   for (const o of tree.objects) {
     if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj, crdDigest(tree, o.obj));
   }
-  for (const o of tree.objects) {
-    for (const p of checked(tree, o, `schema ${tree.registry.schemaIdentity(o.obj)}`, () => tree.registry.validate(o.obj))) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
+  const checks = new Map<string, string>();
+  found = tree.objects.map((o) => {
+    const gvk = `${String(o.obj.apiVersion)}\0${String(o.obj.kind)}`;
+    let check = checks.get(gvk);
+    if (check === undefined) checks.set(gvk, (check = `schema and secrets ${tree.registry.schemaIdentity(o.obj)}`));
+    return checked(tree, o, check, (): ObjectFindings => ({ schema: tree.registry.validate(o.obj), literals: secretLiteralCandidates(o.obj), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
+  });
+  objectFindingsOf.set(tree, found);
+  return found;
+}
+
+/** Strict schemas, no status blocks, integer sync waves. */
+export function checkSchemas(tree: Tree, report: Report): void {
+  const found = objectFindings(tree);
+  tree.objects.forEach((o, i) => {
+    for (const p of found[i].schema) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
     if (o.obj.status !== undefined) report(o, 'has a status block; rendered objects must not (Argo CD would show OutOfSync forever)');
     const w = valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
     if (w !== undefined && !/^-?\d+$/.test(String(w))) report(o, `${ANNOTATIONS.syncWave} "${w}" is not an integer`);
-  }
+  });
 }
 
 /** No secret material in git: no Secret with data, no literal in a field named like a secret. */
@@ -164,22 +202,23 @@ export function checkSecrets(tree: Tree, report: Report): void {
   const fromBitwarden = new Set(tree.objects
     .filter((o) => o.obj.kind === 'ExternalSecret' && apiGroup(o.obj.apiVersion) === 'external-secrets.io')
     .map((o) => String(valueAt(o.obj, 'spec.target.name') ?? valueAt(o.obj, 'metadata.name'))));
-  // The three scans of an object, cached as one result (one look-up per object): what they depend on is the object and these names.
-  const scans = `secrets ${[...fromBitwarden].sort().join(',')}`;
-  for (const o of tree.objects) {
+  const found = objectFindings(tree);
+  let names: ReadonlySet<string> | undefined;
+  tree.objects.forEach((o, i) => {
     if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined) && !onlyCertificates(o.obj)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }
-    const { literals: leaks, values, keys } = checked(tree, o, scans, () => ({ literals: secretLiterals(o.obj, fromBitwarden), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
+    const { literals, values, keys } = found[i];
+    const leaks = literals.length === 0 ? [] : literalsNamed(literals, (names ??= nameDigests(fromBitwarden)));
     for (const leak of leaks) report(o, `${leak} holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead`);
     // Secrets by value, whatever the field is called; private keys have their own message below.
-    for (const { path: at, found } of values) {
-      if (found.shape !== 'private-key' && !leaks.includes(at)) {
-        report(o, `${at} holds a literal secret, ${found.what}; put the whole value in a Bitwarden item and read it through an ExternalSecret (an app: move the variable from env to secrets)`);
+    for (const { path: at, found: value } of values) {
+      if (value.shape !== 'private-key' && !leaks.includes(at)) {
+        report(o, `${at} holds a literal secret, ${value.what}; put the whole value in a Bitwarden item and read it through an ExternalSecret (an app: move the variable from env to secrets)`);
       }
     }
     for (const field of keys) report(o, `${field} holds a private key; a chart generated it (genCA, genPrivateKey) or it was pasted in: supply it from Bitwarden or let the controller create its own`);
-  }
+  });
 }
 
 /**
@@ -196,10 +235,10 @@ function onlyCertificates(secret: JsonMap): boolean {
 
 /** No object twice within dist/ or within argocd/. */
 export function checkDuplicates(tree: Tree, report: Report): void {
+  const index = treeIndex(tree);
   for (const top of ['dist/', 'argocd/']) {
     const seen = new Map<string, string>();
-    for (const o of tree.objects.filter((x) => x.file.startsWith(top))) {
-      const id = identity(o.obj);
+    for (const { o, id } of index.objects.filter((x) => x.o.file.startsWith(top))) {
       const prev = seen.get(id);
       if (prev) report(o, `duplicate object (also in ${prev}); two Applications would fight over it`);
       else seen.set(id, o.file);
@@ -218,10 +257,31 @@ export function checkNamespaces(tree: Tree, report: Report): void {
     const where = layerOf(o.file) ?? o.file.split('/').slice(0, -1).join('/');
     declaredIn.set(where, (declaredIn.get(where) ?? new Set()).add(String(valueAt(o.obj, 'metadata.name'))));
   }
-  for (const o of tree.objects) {
-    const group = apiGroup(o.obj.apiVersion);
-    const ns = stringAt(o.obj, 'metadata.namespace');
-    if (isClusterScoped(group, String(o.obj.kind))) {
+  const index = treeIndex(tree);
+  // Whether namespace `ns` is declared where `layer` (or, outside a layer, the folder `dir`) sees it: once per layer and namespace.
+  const seen = { layer: new Map<string, Map<string, boolean>>(), dir: new Map<string, Map<string, boolean>>() };
+  const visibleIn = (layer: string | undefined, dir: string, ns: string): boolean => {
+    const [by, where] = layer === undefined ? [seen.dir, dir] : [seen.layer, layer];
+    let byNamespace = by.get(where);
+    if (!byNamespace) by.set(where, (byNamespace = new Map()));
+    let found = byNamespace.get(ns);
+    if (found === undefined) {
+      const visible = layer ? [layer, ...dependenciesOf(tree, layer)] : [dir];
+      byNamespace.set(ns, (found = visible.some((l) => declaredIn.get(l)?.has(ns))));
+    }
+    return found;
+  };
+  // Whether a kind is cluster-scoped, asked once per API group and kind.
+  const scopes = new Map<string, Map<string, boolean>>();
+  const clusterScoped = (group: string, kind: string): boolean => {
+    let kinds = scopes.get(group);
+    if (!kinds) scopes.set(group, (kinds = new Map()));
+    let cluster = kinds.get(kind);
+    if (cluster === undefined) kinds.set(kind, (cluster = isClusterScoped(group, kind)));
+    return cluster;
+  };
+  for (const { o, group, kind, namespace: ns } of index.objects) {
+    if (clusterScoped(group, kind)) {
       if (ns !== undefined) report(o, `is cluster-scoped but sets metadata.namespace "${ns}"; remove it`);
       continue;
     }
@@ -230,9 +290,8 @@ export function checkNamespaces(tree: Tree, report: Report): void {
       continue;
     }
     if (PRE_EXISTING_NAMESPACES.has(ns)) continue;
-    const layer = ownerLayer(tree, o.file);
-    const visible = layer ? [layer, ...dependenciesOf(tree, layer)] : [o.file.split('/').slice(0, -1).join('/')];
-    if (visible.some((l) => declaredIn.get(l)?.has(ns))) continue;
+    const layer = index.ownerLayer(o.file);
+    if (visibleIn(layer, layer ? '' : o.file.split('/').slice(0, -1).join('/'), ns)) continue;
     const elsewhere = [...declaredIn.entries()].find(([, names]) => names.has(ns))?.[0];
     report(o, elsewhere
       ? `namespace "${ns}" is declared by ${elsewhere}, which ${layer ? `layer "${layer}" does not depend on` : 'is not synced first'}; add the dependency or declare it here`
@@ -245,7 +304,19 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
   // Pod templates by namespace and by each of their labels (key=value), so each Service looks only
   // at its own namespace's templates that carry one of its selector's labels (every one must match).
   const templates = new Map<string, Map<string, Record<string, string>[]>>();
-  for (const p of tree.objects) {
+  const index = treeIndex(tree);
+  // Whether objects of an API group and kind carry a pod template: asked once for each.
+  const carriers = new Map<string, Map<string, boolean>>();
+  const carries = (x: IndexedObject): boolean => {
+    let kinds = carriers.get(x.group);
+    if (!kinds) carriers.set(x.group, (kinds = new Map()));
+    let yes = kinds.get(x.kind);
+    if (yes === undefined) kinds.set(x.kind, (yes = podTemplatePath(x.o.obj) !== undefined));
+    return yes;
+  };
+  for (const x of index.objects) {
+    if (!carries(x)) continue;
+    const p = x.o;
     const labels = podTemplateLabels(p.obj);
     if (!labels) continue;
     const ns = String(valueAt(p.obj, 'metadata.namespace'));
@@ -273,11 +344,11 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
     const ns = String(valueAt(p.obj, 'metadata.namespace'));
     sets.set(ns, [...(sets.get(ns) ?? []), { name: String(valueAt(p.obj, 'metadata.name')), labels: podTemplateLabels(p.obj) ?? {} }]);
   }
-  for (const o of tree.objects.filter((x) => x.obj.kind === 'Service' && x.obj.apiVersion === 'v1')) {
+  for (const { o, facts } of index.objects.filter((x) => x.o.obj.kind === 'Service' && x.o.obj.apiVersion === 'v1')) {
     const selector = stringMapAt(o.obj, 'spec.selector');
     if (!selector || Object.keys(selector).length === 0 || valueAt(o.obj, 'spec.type') === 'ExternalName') continue;
     // Declared (with which controller) to select pods a controller creates at run time.
-    if (factsOf(tree.facts, o.obj)?.selectsRuntimePods !== undefined) continue;
+    if (facts?.selectsRuntimePods !== undefined) continue;
     const ns = String(valueAt(o.obj, 'metadata.namespace'));
     const podName = selector['statefulset.kubernetes.io/pod-name'];
     const matched = podName !== undefined
@@ -295,17 +366,32 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
 export function checkApplicationPaths(tree: Tree, report: Report, reportFile: ReportFile): void {
   const apps = applicationsOf(tree.objects);
   const ownRepos = ownRepositories(apps);
-  const dirs = new Set(tree.files.map((f) => path.posix.dirname(f)));
+  // Every file's folder, the folders right under dist/ and the app folders, in one pass over the files (in their order).
+  const dirs = new Set<string>();
+  const topDirs = new Set<string>();
+  const appDirSet = new Set<string>();
+  const workloads = `dist/${WORKLOADS_DIR}/`;
+  for (const f of tree.files) {
+    const last = f.lastIndexOf('/');
+    dirs.add(last > 0 && last < f.length - 1 ? f.slice(0, last) : path.posix.dirname(f));
+    if (!f.startsWith('dist/')) continue;
+    const second = f.indexOf('/', 5);
+    topDirs.add(second < 0 ? f.slice(5) : f.slice(5, second));
+    if (f.startsWith(workloads)) {
+      const third = f.indexOf('/', workloads.length);
+      appDirSet.add(third < 0 ? f : f.slice(0, third));
+    }
+  }
   for (const app of apps) {
     for (const p of sourcePaths(app.obj, ownRepos)) {
       if (!dirs.has(p)) report(app, `source path "${p}" does not exist in the rendered tree (or holds no files)`);
     }
   }
-  const layerDirs = [...new Set(tree.files.filter((f) => f.startsWith('dist/')).map((f) => f.split('/')[1]))].filter((d) => !NON_LAYER_DIRS.has(d) && !d.includes('.'));
+  const layerDirs = [...topDirs].filter((d) => !NON_LAYER_DIRS.has(d) && !d.includes('.'));
   for (const dir of layerDirs) {
     if (!tree.layerApps.has(dir)) reportFile(`dist/${dir}`, 'no Application in dist/apps syncs this folder; nothing would ever apply it');
   }
-  const appDirs = [...new Set(tree.files.filter((f) => f.startsWith(`dist/${WORKLOADS_DIR}/`)).map((f) => f.split('/').slice(0, 3).join('/')))];
+  const appDirs = [...appDirSet];
   for (const dir of appDirs) {
     if (!tree.workloadApps?.has(dir)) reportFile(dir, `no Application of a layer syncs this app folder; the paas layer renders one per app (${APPS_PROJECT} project)`);
   }
@@ -345,27 +431,44 @@ export function checkLayerOrder(tree: Tree, report: Report): void {
 
 /** Every custom resource's API is installed before it syncs: by an earlier layer or earlier in its own. */
 export function checkApiProviders(tree: Tree, report: Report): void {
+  const index = treeIndex(tree);
+  // What an object installs (`provides`), read from the index: a rendered CRD, else its facts.
+  const providesOf = (x: IndexedObject): readonly ApiRef[] => (x.kind === 'CustomResourceDefinition' && String(x.o.obj.apiVersion).startsWith('apiextensions.k8s.io/')
+    ? provides(x.o.obj, tree.facts) : x.facts?.providesApis ?? []);
   // Objects that install APIs, by layer folder (few): looked up for every custom resource.
-  const providersByLayer = new Map<string, LoadedObject[]>();
-  for (const p of tree.objects) {
-    if (provides(p.obj, tree.facts).length === 0) continue;
-    const m = /^dist\/([^/]+)\//.exec(p.file);
+  const providersByLayer = new Map<string, IndexedObject[]>();
+  for (const p of index.objects) {
+    if (providesOf(p).length === 0) continue;
+    const m = /^dist\/([^/]+)\//.exec(p.o.file);
     if (!m) continue;
     if (!providersByLayer.has(m[1])) providersByLayer.set(m[1], []);
     providersByLayer.get(m[1])!.push(p);
   }
-  for (const o of tree.objects) {
+  // Every answer below depends on a few things only (the API, the layer): worked out once for each.
+  const builtin = new Map<string, Map<string, boolean>>();
+  const ownProviders = new Map<string, readonly LoadedObject[]>();
+  const earlierLayers = new Map<string, [string, LoadedObject][]>();
+  for (const x of index.objects) {
+    const o = x.o;
     const apiVersion = String(o.obj.apiVersion);
-    const { group } = splitApiVersion(apiVersion);
-    const kind = String(o.obj.kind);
-    if (tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)) continue;
+    const { group, kind } = x;
+    let kinds = builtin.get(apiVersion);
+    if (!kinds) builtin.set(apiVersion, (kinds = new Map()));
+    let skip = kinds.get(kind);
+    if (skip === undefined) kinds.set(kind, (skip = tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)));
+    if (skip) continue;
     const api = `${group}/${kind}`;
-    const layer = ownerLayer(tree, o.file);
+    const layer = index.ownerLayer(o.file);
     if (!layer) {
       report(o, `${api} is not installed before ${o.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);
       continue;
     }
-    const own = (providersByLayer.get(layer) ?? []).find((p) => p !== o && provides(p.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)));
+    const ownKey = `${layer}\0${api}`;
+    let providers = ownProviders.get(ownKey);
+    if (providers === undefined) {
+      ownProviders.set(ownKey, (providers = (providersByLayer.get(layer) ?? []).filter((p) => providesOf(p).some((r) => apiRefMatches(r, group, kind))).map((p) => p.o)));
+    }
+    const own = providers.find((p) => p !== o);
     if (own) {
       if (wave(o.obj) <= wave(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs in wave ${wave(own.obj)}; this object syncs in wave ${wave(o.obj)} and must sync later`);
       const opts = String(valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncOptions]) ?? '');
@@ -373,7 +476,8 @@ export function checkApiProviders(tree: Tree, report: Report): void {
       continue;
     }
     const mine = tree.layerApps.get(layer);
-    const earlier = [...tree.layerApps.entries()].filter(([, app]) => provides(app.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)));
+    let earlier = earlierLayers.get(api);
+    if (earlier === undefined) earlierLayers.set(api, (earlier = [...tree.layerApps.entries()].filter(([, app]) => provides(app.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)))));
     if (earlier.length === 0) report(o, `no layer provides ${api} (no Application declares it in ${ANNOTATIONS.providesApis})`);
     else if (mine && !earlier.some(([, app]) => wave(app.obj) < wave(mine.obj))) {
       report(o, `${api} is provided by layer "${earlier[0][0]}" (wave ${wave(earlier[0][1].obj)}), which does not sync before layer "${layer}" (wave ${wave(mine.obj)})`);
@@ -383,9 +487,14 @@ export function checkApiProviders(tree: Tree, report: Report): void {
 
 /** The bootstrap is the self-managed copy: argocd/ equals its twins in dist/argocd, and its kustomization lists it. */
 export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFile): void {
-  const distById = new Map(tree.objects.filter((o) => o.file.startsWith('dist/')).map((o) => [identity(o.obj), o]));
-  for (const o of tree.objects.filter((x) => x.file.startsWith('argocd/'))) {
-    const twin = distById.get(identity(o.obj));
+  const index = treeIndex(tree);
+  const bootstrap = index.objects.filter((x) => x.o.file.startsWith('argocd/'));
+  // The twin of each bootstrap object: the last object of dist/ with its identity.
+  const ids = new Set(bootstrap.map((x) => x.id));
+  const distById = new Map<string, LoadedObject>();
+  for (const x of index.objects) if (x.inDist && ids.has(x.id)) distById.set(x.id, x.o);
+  for (const { o, id } of bootstrap) {
+    const twin = distById.get(id);
     if (!twin) report(o, 'is in the bootstrap but not in dist/; after bootstrap nothing would manage it');
     else if (JSON.stringify(twin.obj) !== JSON.stringify(o.obj)) report(o, `differs from its self-managed copy ${twin.file}; the first sync would change what bootstrap installed`);
   }
@@ -408,8 +517,10 @@ export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFil
  * RecurringJob), or declared opted out with a reason (the `backupOptOut` fact, lib/facts).
  */
 export function checkBackupCoverage(tree: Tree, report: Report): void {
-  const loaded = new Map(tree.objects.map((o) => [o.obj, o]));
-  for (const { claim, schedules } of backupCoverage(tree.objects, tree.facts)) {
+  // The coverage reads volumes and schedules of a few kinds, and the volumes other objects' facts declare: only those need reading.
+  const relevant = treeIndex(tree).objects.filter((x) => BACKUP_OBJECT_KINDS.has(x.kind) || x.facts?.volumes !== undefined).map((x) => x.o);
+  const loaded = new Map(relevant.map((o) => [o.obj, o]));
+  for (const { claim, schedules } of backupCoverage(relevant, tree.facts)) {
     const problem = coverageProblem(claim, schedules);
     if (problem) report(loaded.get(claim.object) ?? { file: claim.file, obj: claim.object }, problem);
   }

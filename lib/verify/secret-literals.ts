@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { sha256 } from '../cache-file';
 import { PEM_PRIVATE_KEY, secretInValue, SecretValue } from '../config/secret-values';
 import { JsonMap, mapAt, valueAt } from '../k8s/manifest';
 
@@ -81,12 +82,41 @@ export function pathOf(steps: Steps): string {
  * `secretNames` are the Secrets External Secrets creates: a field may name one (`existingSecret`).
  */
 export function secretLiterals(obj: JsonMap, secretNames: ReadonlySet<string> = new Set()): string[] {
-  const out: string[] = [];
+  const candidates = secretLiteralCandidates(obj);
+  return literalsNamed(candidates, candidates.some((c) => c.name !== undefined) ? nameDigests(secretNames) : new Set());
+}
+
+/**
+ * A field that holds a literal secret (`secretLiterals`) unless its value is the name of a Secret
+ * External Secrets creates (`existingSecret: harbor-secrets`): `name` is the sha256 of the value
+ * (a result verify caches holds no secret). Without `name`, it is one whatever it holds.
+ */
+export interface SecretLiteralCandidate {
+  readonly path: string;
+  readonly name?: string;
+}
+
+/** The sha256 of each of `names`, as SecretLiteralCandidate.name holds a value. */
+export function nameDigests(names: Iterable<string>): Set<string> {
+  return new Set([...names].map((n) => sha256(n)));
+}
+
+/** The paths of `candidates` that are literal secrets when External Secrets creates the Secrets whose names hash to `names` (`nameDigests`). */
+export function literalsNamed(candidates: readonly SecretLiteralCandidate[], names: ReadonlySet<string>): string[] {
+  return candidates.filter((c) => c.name === undefined || !names.has(c.name)).map((c) => c.path);
+}
+
+/**
+ * `secretLiterals` of an object before the Secrets External Secrets creates are known: what an
+ * object holds, independent of the rest of the tree (verify caches it per object).
+ */
+export function secretLiteralCandidates(obj: JsonMap): SecretLiteralCandidate[] {
+  const out: SecretLiteralCandidate[] = [];
   if (REFERENCE_KINDS.has(String(obj.kind))) return out;
   if (obj.kind === 'ExternalSecret') {
     const data: Record<string, unknown> = mapAt(obj, 'spec.target.template.data') ?? {};
     for (const [k, v] of Object.entries(data)) {
-      if (isSecretKey(k) && typeof v === 'string' && v !== '' && !v.includes('{{')) out.push(`spec.target.template.data.${k}`);
+      if (isSecretKey(k) && typeof v === 'string' && v !== '' && !v.includes('{{')) out.push({ path: `spec.target.template.data.${k}` });
     }
     return out;
   }
@@ -106,7 +136,7 @@ export function secretLiterals(obj: JsonMap, secretNames: ReadonlySet<string> = 
       const pair = value as { name?: unknown; value?: unknown };
       if (typeof pair.name === 'string' && typeof pair.value === 'string' && isSecretKey(pair.name.replace(/[-_]/g, '')) && pair.value !== ''
         && !pair.value.startsWith('bitwarden:') && !(jcasc && JCASC_SECRET_REF.test(pair.value))) {
-        out.push(`${pathOf(steps)}.value`);
+        out.push({ path: `${pathOf(steps)}.value` });
       }
       for (const k in value) {
         if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
@@ -130,12 +160,11 @@ export function secretLiterals(obj: JsonMap, secretNames: ReadonlySet<string> = 
         walk(parsed, '', '', jcasc || YAML_STRING_MAPS.has(parent) || jcascFile);
         steps.pop();
       } else if (value !== '' && isSecretKey(key) && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !(jcasc && JCASC_SECRET_REF.test(value))
-        && !isSecretPlaceholder(obj, value)
-        // The name of a Secret External Secrets creates (`existingSecret: harbor-secrets`) is a reference.
-        && !secretNames.has(value)) {
+        && !isSecretPlaceholder(obj, value)) {
         const at = pathOf(steps);
         const ref = SECRET_REFERENCES.find((r) => r.kind === obj.kind && r.field === at);
-        if (!ref || !ref.form.test(value)) out.push(at);
+        // The name of a Secret External Secrets creates (`existingSecret: harbor-secrets`) is a reference.
+        if (!ref || !ref.form.test(value)) out.push({ path: at, name: sha256(value) });
       }
     }
   };

@@ -51,7 +51,8 @@ describe('the cache of verify\'s per-object checks', () => {
     const second = verifyWith(tree, file);
     expect(second.findings).toEqual(cold);
     expect(second.cache.computed).toBe(0);
-    expect(second.cache.reused).toBeGreaterThan(1000);
+    // One result per object (its schema and secret checks together): the shipped render has over 500.
+    expect(second.cache.reused).toBeGreaterThan(500);
   });
 
   test('GIVEN a cache file that is not JSON WHEN verified THEN it is ignored: the same findings, every check run again', () => {

@@ -1,0 +1,93 @@
+import * as path from 'path';
+import { factsOf, ObjectFacts } from '../facts/facts';
+import { apiGroup, identity, isMap } from '../k8s/manifest';
+import type { LoadedObject } from '../k8s/tree';
+import { NON_LAYER_DIRS } from './tree';
+
+/**
+ * What several verify rules read of every object, read once per tree: its API group, identity,
+ * namespace, declared facts and the layer it syncs with. The rules then combine these small
+ * per-object facts instead of walking each object's fields again (35,000 objects at 5,000 apps).
+ */
+
+/** What the rules read of one object of the tree. */
+export interface IndexedObject {
+  readonly o: LoadedObject;
+  /** The API group of its apiVersion (core group ""). */
+  readonly group: string;
+  readonly kind: string;
+  /** metadata.namespace when it is a string. */
+  readonly namespace: string | undefined;
+  /** `group/Kind/namespace/name` (lib/k8s/manifest.ts identity): also the key of its facts. */
+  readonly id: string;
+  /** What the platform declares about it (lib/facts). */
+  readonly facts: ObjectFacts | undefined;
+  /** Whether it is in dist/ (else argocd/). */
+  readonly inDist: boolean;
+}
+
+/** The shape of a tree the index reads (lib/verify/rules.ts Tree). */
+export interface IndexedTree {
+  readonly objects: readonly LoadedObject[];
+  readonly facts: ReadonlyMap<string, ObjectFacts>;
+  readonly workloadApps?: ReadonlyMap<string, { readonly layer: string }>;
+}
+
+/** The index of one tree. */
+export interface TreeIndex {
+  /** Every object, in the tree's order. */
+  readonly objects: readonly IndexedObject[];
+  /** Objects of dist/ by metadata.namespace, in the tree's order. */
+  readonly distByNamespace: ReadonlyMap<string | undefined, readonly LoadedObject[]>;
+  /** The layer a file syncs with (`ownerLayer`), remembered per file. */
+  readonly ownerLayer: (file: string) => string | undefined;
+}
+
+/** The layer folder a file belongs to (`dist/<layer>/...`), if any. */
+export function layerOf(file: string): string | undefined {
+  const m = /^dist\/([^/]+)\//.exec(file);
+  return m && !NON_LAYER_DIRS.has(m[1]) ? m[1] : undefined;
+}
+
+/** A map's own field (as `valueAt` reads one). */
+const own = (map: object, key: string): unknown => (Object.prototype.hasOwnProperty.call(map, key) ? (map as Record<string, unknown>)[key] : undefined);
+
+const indexes = new WeakMap<IndexedTree, TreeIndex>();
+
+/** The index of `tree`, built on first use (a tree is not changed once built). */
+export function treeIndex(tree: IndexedTree): TreeIndex {
+  let index = indexes.get(tree);
+  if (index === undefined) indexes.set(tree, (index = buildIndex(tree)));
+  return index;
+}
+
+function buildIndex(tree: IndexedTree): TreeIndex {
+  const facts = tree.facts;
+  const distByNamespace = new Map<string | undefined, LoadedObject[]>();
+  const objects = tree.objects.map((o): IndexedObject => {
+    const obj = o.obj;
+    const group = apiGroup(obj.apiVersion);
+    const metadata = own(obj, 'metadata');
+    const ns = isMap(metadata) ? own(metadata, 'namespace') : undefined;
+    const name = isMap(metadata) ? own(metadata, 'name') : undefined;
+    // As `identity` and `factsOf` read it, written out for the objects of a tree (kind and name are strings).
+    const plain = typeof obj.kind === 'string' && typeof name === 'string';
+    const id = plain ? `${group}/${obj.kind}/${ns ?? ''}/${name}` : identity(obj);
+    const namespace = typeof ns === 'string' ? ns : undefined;
+    const inDist = o.file.startsWith('dist/');
+    if (inDist) {
+      const list = distByNamespace.get(namespace);
+      if (list) list.push(o);
+      else distByNamespace.set(namespace, [o]);
+    }
+    return { o, group, kind: String(obj.kind), namespace, id, facts: !facts.size ? undefined : plain ? facts.get(id) : factsOf(facts, obj), inDist };
+  });
+  const layers = new Map<string, string | undefined>();
+  const ownerLayer = (file: string): string | undefined => {
+    if (layers.has(file)) return layers.get(file);
+    const layer = layerOf(file) ?? tree.workloadApps?.get(path.posix.dirname(file))?.layer;
+    layers.set(file, layer);
+    return layer;
+  };
+  return { objects, distByNamespace, ownerLayer };
+}
