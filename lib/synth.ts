@@ -22,8 +22,7 @@ import { renderPlatformWithFacts } from './render/render';
 import { APP_RENDERS_FILE, AppRenders } from './render/app-renders';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
-import { shareUnchanged } from './render/previous';
-import { readPreviousRenderAhead } from './render/previous-ahead';
+import { readPreviousRender, shareUnchanged } from './render/previous';
 import { EarlierRender, RENDER_INDEX_FILE } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
@@ -208,11 +207,10 @@ export function synth(options: SynthOptions): SynthResult {
     const time = options.time;
     const cache = options.cache !== false;
     const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
-    // Read under the output lock, before the render (by a worker, while the inputs load and the
-    // platform builds): what this render replaces, and (with the render index) the texts of the
-    // objects that did not change since.
-    const before = readPreviousRenderAhead(options.root);
-    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before.text)) : undefined;
+    // Read under the output lock, before the render: what this render replaces, and (with the
+    // render index) the texts of the objects that did not change since.
+    const before = timed(time, 'load', () => readPreviousRender(options.root));
+    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before)) : undefined;
     // In a function of its own: the inputs and the chart renderer are garbage once it returns, not
     // held while verify holds the whole tree (thousands of apps: hundreds of MB); the HA model of
     // the render is verify's (its HA rules read it, not one built again from the same files).
@@ -224,7 +222,7 @@ export function synth(options: SynthOptions): SynthResult {
     const appRenders = cache ? timed(time, 'load', () => new AppRenders(path.join(options.root, APP_RENDERS_FILE), checksCodeFingerprint())) : undefined;
     const { files, facts, documents, model, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders);
     const registry = options.registry ?? new SchemaRegistry();
-    const previous = timed(time, 'load', () => shareUnchanged(before.files(), files));
+    const previous = timed(time, 'load', () => shareUnchanged(before, files));
     options.progress?.('verifying and writing');
     const writeStart = process.hrtime.bigint();
     let checkMs = 0;

@@ -16,7 +16,7 @@ export interface WriteOptions {
   /** Where the sentence about an interrupted synth put right goes. @default stderr, as `synth: ...` */
   readonly log?: (line: string) => void;
   /**
-   * Output files as the caller read them under the same output lock (synth: readPreviousRenderAhead, by
+   * Output files as the caller read them under the same output lock (synth: readPreviousRender, by
    * path): a file with the same text and executable bit there is taken as unchanged without
    * reading it from disk again. A file that was not a plain file then is not in it. @default - every file is compared on disk
    */
