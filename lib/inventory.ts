@@ -232,10 +232,15 @@ export class Inventory extends Construct {
     return calls;
   }
 
-  /** Makes `calls` (from `Inventory.record`) again on the inventory of `scope`'s tree. */
+  /** Whether every call of `calls` (read back from a cache, say) names a method that adds to the inventory: what `replay` makes. */
+  public static replayable(calls: readonly (readonly [method: string, args: readonly unknown[]])[]): calls is readonly InventoryCall[] {
+    return calls.every(([method]) => (INVENTORY_ADDS as readonly string[]).includes(method));
+  }
+
+  /** Makes `calls` (from `Inventory.record`) again on the inventory of `scope`'s tree; throws, making none, when one is not `replayable`. */
   public static replay(scope: IConstruct, calls: readonly InventoryCall[]): void {
+    if (!Inventory.replayable(calls)) throw new Error('programming error: a call to replay names a method that does not add to the inventory');
     for (const [method, args] of calls) {
-      if (!INVENTORY_ADDS.includes(method)) throw new Error(`programming error: ${String(method)} is not a method that adds to the inventory`);
       const inventory = Inventory.of(scope);
       (inventory[method] as (...a: readonly unknown[]) => void).apply(inventory, [...args]);
     }

@@ -4,7 +4,7 @@ import type { AppSpec } from '../config/app-schema';
 import { platformContext } from '../context';
 import { declareReplayedFacts } from '../facts/declare';
 import type { ObjectFacts } from '../facts/facts';
-import { Inventory, INVENTORY_ADDS, InventoryCall } from '../inventory';
+import { Inventory, InventoryCall } from '../inventory';
 import type { AppObject, AppRenders } from '../render/app-renders';
 import { workloadHashLabel } from './app-parts';
 import { WebApp } from './web-app';
@@ -65,10 +65,10 @@ export class WorkloadChart extends Chart {
     const key = renders?.keyOf(props, platformContext(this).site);
     const found = key === undefined ? undefined : renders?.get(key);
     // An entry naming another method than the Inventory's adds was not written by this code: build the app.
-    const cached = found?.inventory.every(([method]) => (INVENTORY_ADDS as readonly string[]).includes(method)) ? found : undefined;
+    const cached = found && Inventory.replayable(found.inventory) ? { ...found, inventory: found.inventory } : undefined;
     if (cached) {
       // Plain data as recorded below (the cache checked each line's hash and shape).
-      Inventory.replay(this, cached.inventory as readonly InventoryCall[]);
+      Inventory.replay(this, cached.inventory);
       declareReplayedFacts(this, cached.facts as readonly (readonly [string, ObjectFacts])[]);
       this.rendered = cached.objects;
       return;

@@ -284,6 +284,15 @@ describe('what an app\'s build leaves besides its objects, given again without b
     expect(Inventory.of(replayed).outside).toHaveLength(1);
   });
 
+  test('GIVEN recorded calls of which one names a method that does not add to the inventory WHEN checked and replayed THEN they are not replayable, and replay throws having made none of them', () => {
+    const calls = [['addHttp', [http]], ['clear', []]] as const;
+    expect(Inventory.replayable(calls)).toBe(false);
+    expect(Inventory.replayable([['addHttp', [http]]])).toBe(true);
+    const app = new App();
+    expect(() => Inventory.replay(app, calls as never)).toThrow('programming error');
+    expect(Inventory.of(app).http).toEqual([]);
+  });
+
   test('GIVEN calls made outside a recording WHEN a later build is recorded THEN only the calls of that build are in its record', () => {
     const app = new App();
     Inventory.of(app).addHttp(http);
