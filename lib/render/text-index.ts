@@ -30,12 +30,6 @@ function writerVersion(): string {
 /** What the texts depend on besides the documents: the platform's code (`code`, lib/) and the YAML writer's version. */
 const textsCode = (code: string): string => `${code} js-yaml@${writerVersion()}`;
 
-/** A file of the previous render as a reader gives it: its text (decoded as UTF-8) and the sha256 of its bytes on disk. */
-export interface EarlierText {
-  readonly text: string;
-  readonly bytesDigest: string;
-}
-
 /**
  * The texts of the previous render (as on disk, read before this render), with the index the synth
  * that wrote them left: a text stands for an object again only when the index says it was written
@@ -51,15 +45,14 @@ export class EarlierRender implements EarlierTexts {
   /** Why the index was ignored, as a whole or in part, if it was (for tests and the curious). */
   public readonly ignored?: string;
   private readonly stored: EntriesFile;
-  private readonly text: (path: string) => EarlierText | string | undefined;
+  private readonly text: (path: string) => string | undefined;
 
   /**
    * The index at `file` written by `code` (the checks' code fingerprint), over `previous`: the render
-   * on disk, as files already read, or as a reader of one file's text (undefined when there is none;
-   * with the sha256 of its bytes on disk when the reader knows it, see `EarlierText`), asked only for
-   * a file the index lists for the same document digest (see `previousRenderReader`).
+   * on disk, as files already read, or as a reader of one file's text (undefined when there is none),
+   * asked only for a file the index lists for the same document digest (see `previousRenderReader`).
    */
-  public constructor(file: string, code: string, previous: readonly RenderedFile[] | ((path: string) => EarlierText | string | undefined)) {
+  public constructor(file: string, code: string, previous: readonly RenderedFile[] | ((path: string) => string | undefined)) {
     this.stored = new EntriesFile(file, FORMAT, textsCode(code));
     if (this.stored.ignored) this.ignored = this.stored.ignored;
     if (typeof previous === 'function') {
@@ -75,11 +68,8 @@ export class EarlierRender implements EarlierTexts {
     const entry = this.stored.get(file);
     if (entry === undefined || entry.length !== 129 || !entry.startsWith(digest) || entry.charCodeAt(64) !== 32) return undefined;
     const recorded = entry.slice(65);
-    const read = this.text(file);
-    if (read === undefined) return undefined;
-    const text = typeof read === 'string' ? read : read.text;
-    // The bytes' hash is the text's when they are UTF-8; bytes that are not cannot hash as a text synth wrote.
-    if ((typeof read === 'string' ? textDigest(read) : read.bytesDigest) !== recorded) return undefined;
+    const text = this.text(file);
+    if (text === undefined || textDigest(text) !== recorded) return undefined;
     return { text, textDigest: recorded };
   }
 

@@ -104,16 +104,6 @@ describe('the texts of the previous render, reused for objects that did not chan
     expect([cold.reused, asked]).toEqual([0, []]);
   });
 
-  test('GIVEN a reader that gives each text with the sha256 of its bytes WHEN objects are serialised THEN a text is reused when that hash is the one the index recorded, and not when it is another (bytes changed on disk)', () => {
-    const previous = rendered();
-    const right = new RenderedDocuments(new EarlierRender(index, CODE, () => ({ text: previous[0].content, bytesDigest: textDigest(previous[0].content) })));
-    expect(right.serialise(FILE, OBJ)).toBe(previous[0].content);
-    expect([right.reused, right.dumped]).toEqual([1, 0]);
-    const changed = new RenderedDocuments(new EarlierRender(index, CODE, () => ({ text: previous[0].content, bytesDigest: textDigest('other bytes') })));
-    expect(changed.serialise(FILE, OBJ)).toBe(previous[0].content);
-    expect([changed.reused, changed.dumped]).toEqual([0, 1]);
-  });
-
   test('GIVEN a previous render on disk WHEN read one file at a time THEN a plain file of dist/ or argocd/ gives its text, and anything else (missing, a folder, a symbolic link, another folder, a path out) gives none', () => {
     for (const [rel, text] of Object.entries({ 'dist/a.yaml': 'a: 1\n', 'argocd/b.yaml': 'b: 2\n', 'docs/c.md': 'c\n', 'dist/sub/d.yaml': 'd: 4\n' })) {
       fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
