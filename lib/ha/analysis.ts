@@ -260,7 +260,7 @@ export function failureReportOf(model: HaModel, cache?: AnalysisCache): { path: 
       content = failureReport(model, results);
       // What synth's capacity refusal and verify's ha/failure rule read, for the next process.
       const unplaced = cache ? intactUnplaced(model) : undefined;
-      if (unplaced) cache?.save(key, content, nMinusOneViolations(model), unplaced, model.workloads);
+      if (cache && unplaced) cache.save(key, content, nMinusOneViolations(model), unplaced, model.workloads);
     }
     recentReports.clear();
     recentReports.set(key, content);

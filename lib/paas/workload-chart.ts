@@ -65,12 +65,11 @@ export class WorkloadChart extends Chart {
     const key = renders?.keyOf(props, platformContext(this).site);
     const found = key === undefined ? undefined : renders?.get(key);
     // An entry naming another method than the Inventory's adds was not written by this code: build the app.
-    const cached = found && Inventory.replayable(found.inventory) ? { ...found, inventory: found.inventory } : undefined;
-    if (cached) {
+    if (found && Inventory.replayable(found.inventory)) {
       // Plain data as recorded below (the cache checked each line's hash and shape).
-      Inventory.replay(this, cached.inventory);
-      declareReplayedFacts(this, cached.facts as readonly (readonly [string, ObjectFacts])[]);
-      this.rendered = cached.objects;
+      Inventory.replay(this, found.inventory);
+      declareReplayedFacts(this, found.facts as readonly (readonly [string, ObjectFacts])[]);
+      this.rendered = found.objects;
       return;
     }
     const build = () => (spec.kind === 'worker' ? new WorkerApp(this, 'app', { spec })

@@ -89,12 +89,3 @@ function indexEntries(index: ReadonlyMap<string, readonly [string, string]>): Ma
   for (const [p, [digest, text]] of index) entries.set(p, `${digest} ${text}`);
   return entries;
 }
-
-/**
- * Writes the index of a render that was verified and swapped in (`index`: path to the digests of
- * the document and of the text written there), for code `code`, over the index the file holds
- * (`EarlierRender.save`, for a caller that did not read it first). A failure to write only loses the index.
- */
-export function saveRenderIndex(file: string, code: string, index: ReadonlyMap<string, readonly [string, string]>): void {
-  new EntriesFile(file, FORMAT, textsCode(code)).save(indexEntries(index));
-}

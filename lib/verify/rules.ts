@@ -17,7 +17,7 @@ import type { CheckCache } from './check-cache';
 import type { SchemaProblem, SchemaRegistry } from './schemas';
 import { literalsNamed, nameDigests, privateKeys, SecretLiteralCandidate, secretLiteralCandidates, secretValues, SecretValueAt } from './secret-literals';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from './tree';
-import { IndexedObject, layerOf, treeIndex } from './tree-index';
+import { IndexedObject, layerOf, memoised, treeIndex } from './tree-index';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
 const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
@@ -74,22 +74,13 @@ function readFile(tree: Tree, file: string): string | undefined {
   return fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : undefined;
 }
 
-export { layerOf } from './tree-index';
-
-/** The layer a file syncs with: its layer folder's, or for an app folder the layer whose Application syncs it. */
-export function ownerLayer(tree: Tree, file: string): string | undefined {
-  return layerOf(file) ?? tree.workloadApps?.get(path.posix.dirname(file))?.layer;
-}
+export { layerOf, ownerLayer } from './tree-index';
 
 const dependencies = new WeakMap<Tree, Map<string, ReadonlySet<string>>>();
 
 /** Layers `layer` depends on, directly or through others, from the app of apps (worked out once per tree and layer). */
 function dependenciesOf(tree: Tree, layer: string): ReadonlySet<string> {
-  let byLayer = dependencies.get(tree);
-  if (!byLayer) dependencies.set(tree, (byLayer = new Map()));
-  let deps = byLayer.get(layer);
-  if (!deps) byLayer.set(layer, (deps = layerDependencies(tree, layer)));
-  return deps;
+  return memoised(dependencies, tree, layer, () => layerDependencies(tree, layer));
 }
 
 function layerDependencies(tree: Tree, layer: string): Set<string> {
@@ -260,26 +251,13 @@ export function checkNamespaces(tree: Tree, report: Report): void {
   const index = treeIndex(tree);
   // Whether namespace `ns` is declared where `layer` (or, outside a layer, the folder `dir`) sees it: once per layer and namespace.
   const seen = { layer: new Map<string, Map<string, boolean>>(), dir: new Map<string, Map<string, boolean>>() };
-  const visibleIn = (layer: string | undefined, dir: string, ns: string): boolean => {
-    const [by, where] = layer === undefined ? [seen.dir, dir] : [seen.layer, layer];
-    let byNamespace = by.get(where);
-    if (!byNamespace) by.set(where, (byNamespace = new Map()));
-    let found = byNamespace.get(ns);
-    if (found === undefined) {
-      const visible = layer ? [layer, ...dependenciesOf(tree, layer)] : [dir];
-      byNamespace.set(ns, (found = visible.some((l) => declaredIn.get(l)?.has(ns))));
-    }
-    return found;
-  };
+  const visibleIn = (layer: string | undefined, dir: string, ns: string): boolean => memoised(layer === undefined ? seen.dir : seen.layer, layer ?? dir, ns, () => {
+    const visible = layer ? [layer, ...dependenciesOf(tree, layer)] : [dir];
+    return visible.some((l) => declaredIn.get(l)?.has(ns));
+  });
   // Whether a kind is cluster-scoped, asked once per API group and kind.
   const scopes = new Map<string, Map<string, boolean>>();
-  const clusterScoped = (group: string, kind: string): boolean => {
-    let kinds = scopes.get(group);
-    if (!kinds) scopes.set(group, (kinds = new Map()));
-    let cluster = kinds.get(kind);
-    if (cluster === undefined) kinds.set(kind, (cluster = isClusterScoped(group, kind)));
-    return cluster;
-  };
+  const clusterScoped = (group: string, kind: string): boolean => memoised(scopes, group, kind, () => isClusterScoped(group, kind));
   for (const { o, group, kind, namespace: ns } of index.objects) {
     if (clusterScoped(group, kind)) {
       if (ns !== undefined) report(o, `is cluster-scoped but sets metadata.namespace "${ns}"; remove it`);
@@ -307,13 +285,7 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
   const index = treeIndex(tree);
   // Whether objects of an API group and kind carry a pod template: asked once for each.
   const carriers = new Map<string, Map<string, boolean>>();
-  const carries = (x: IndexedObject): boolean => {
-    let kinds = carriers.get(x.group);
-    if (!kinds) carriers.set(x.group, (kinds = new Map()));
-    let yes = kinds.get(x.kind);
-    if (yes === undefined) kinds.set(x.kind, (yes = podTemplatePath(x.o.obj) !== undefined));
-    return yes;
-  };
+  const carries = (x: IndexedObject): boolean => memoised(carriers, x.group, x.kind, () => podTemplatePath(x.o.obj) !== undefined);
   for (const x of index.objects) {
     if (!carries(x)) continue;
     const p = x.o;
@@ -452,11 +424,7 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     const o = x.o;
     const apiVersion = String(o.obj.apiVersion);
     const { group, kind } = x;
-    let kinds = builtin.get(apiVersion);
-    if (!kinds) builtin.set(apiVersion, (kinds = new Map()));
-    let skip = kinds.get(kind);
-    if (skip === undefined) kinds.set(kind, (skip = tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)));
-    if (skip) continue;
+    if (memoised(builtin, apiVersion, kind, () => tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind))) continue;
     const api = `${group}/${kind}`;
     const layer = index.ownerLayer(o.file);
     if (!layer) {

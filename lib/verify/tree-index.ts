@@ -49,6 +49,26 @@ export function layerOf(file: string): string | undefined {
   return m && !NON_LAYER_DIRS.has(m[1]) ? m[1] : undefined;
 }
 
+/** The layer a file syncs with: its layer folder's, or for an app folder the layer whose Application syncs it. */
+export function ownerLayer(tree: Pick<IndexedTree, 'workloadApps'>, file: string): string | undefined {
+  return layerOf(file) ?? tree.workloadApps?.get(path.posix.dirname(file))?.layer;
+}
+
+/** Maps of maps a memo keeps its answers in (`Map` or, keyed by a tree, `WeakMap`). */
+interface TwoKeyMemo<A, B, V> {
+  get(a: A): Map<B, V> | undefined;
+  set(a: A, byB: Map<B, V>): unknown;
+}
+
+/** The answer for `a` and `b` in `memo`, worked out by `compute` the first time it is asked. */
+export function memoised<A, B, V>(memo: TwoKeyMemo<A, B, V>, a: A, b: B, compute: () => V): V {
+  let byB = memo.get(a);
+  if (!byB) memo.set(a, (byB = new Map()));
+  let value = byB.get(b);
+  if (value === undefined && !byB.has(b)) byB.set(b, (value = compute()));
+  return value as V;
+}
+
 /** A map's own field (as `valueAt` reads one). */
 const own = (map: object, key: string): unknown => (Object.prototype.hasOwnProperty.call(map, key) ? (map as Record<string, unknown>)[key] : undefined);
 
@@ -83,11 +103,11 @@ function buildIndex(tree: IndexedTree): TreeIndex {
     return { o, group, kind: String(obj.kind), namespace, id, facts: !facts.size ? undefined : plain ? facts.get(id) : factsOf(facts, obj), inDist };
   });
   const layers = new Map<string, string | undefined>();
-  const ownerLayer = (file: string): string | undefined => {
+  const ownerLayerOf = (file: string): string | undefined => {
     if (layers.has(file)) return layers.get(file);
-    const layer = layerOf(file) ?? tree.workloadApps?.get(path.posix.dirname(file))?.layer;
+    const layer = ownerLayer(tree, file);
     layers.set(file, layer);
     return layer;
   };
-  return { objects, distByNamespace, ownerLayer };
+  return { objects, distByNamespace, ownerLayer: ownerLayerOf };
 }

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as manifestYaml from '../../lib/k8s/manifest-yaml';
 import { documentDigest, RenderedDocuments, textDigest } from '../../lib/render/documents';
 import { previousRenderReader } from '../../lib/render/previous';
-import { EarlierRender, RENDER_INDEX_FILE, saveRenderIndex } from '../../lib/render/text-index';
+import { EarlierRender, RENDER_INDEX_FILE } from '../../lib/render/text-index';
 import { synth } from '../../lib/synth';
 import { CHECK_CACHE_FILE } from '../../lib/verify/check-cache';
 import { SchemaRegistry } from '../../lib/verify/schemas';
@@ -22,7 +22,8 @@ describe('the texts of the previous render, reused for objects that did not chan
     // A render with nothing earlier to reuse (synth's first): indexed all the same.
     const documents = new RenderedDocuments({ reuse: () => undefined });
     const text = documents.serialise(FILE, OBJ);
-    saveRenderIndex(index, CODE, documents.index());
+    // As synth saves it: through the index it read before rendering (none here).
+    new EarlierRender(index, CODE, []).save(documents.index());
     return [{ path: FILE, content: text }];
   };
   beforeEach(() => {
