@@ -121,11 +121,12 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
   for (const path of paths) {
     const a = baseFiles.get(path);
     const b = headFiles.get(path);
-    const text = isTextFile(path);
-    if (a && b && a.content === b.content && (!text || !!a.executable === !!b.executable)) {
+    // Only a text file's mode counts (asked only when the modes differ: most files are the same).
+    if (a && b && a.content === b.content && (!!a.executable === !!b.executable || !isTextFile(path))) {
       unchangedFiles++;
       continue;
     }
+    const text = isTextFile(path);
     const status = !a ? 'added' : !b ? 'removed' : 'changed';
     if (text) {
       const modeOnly = a && b && a.content === b.content;
