@@ -21,6 +21,7 @@ export interface DiffOptions {
   /**
    * Reads the documents of a head manifest as `loadManifests` does: the head render's
    * `RenderedDocuments.parse`, which gives the documents it serialised instead of parsing their text.
+   * The failure impact reads both sides with it (a base file with a head file's text is not parsed).
    * @default loadManifests
    */
   readonly headDocuments?: ParseManifests;
@@ -210,6 +211,6 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
     },
     warnings,
     manualActions: manualActions(fileChanges, base, head),
-    failureImpact: options.failureImpact === false ? [] : failureImpact(base, head),
+    failureImpact: options.failureImpact === false ? [] : failureImpact(base, head, options.headDocuments),
   };
 }
