@@ -21,6 +21,7 @@ export interface DiffOptions {
   /**
    * Reads the documents of a head manifest as `loadManifests` does: the head render's
    * `RenderedDocuments.parse`, which gives the documents it serialised instead of parsing their text.
+   * The failure impact reads both sides with it (a base file with a head file's text is not parsed).
    * @default loadManifests
    */
   readonly headDocuments?: ParseManifests;
@@ -121,11 +122,12 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
   for (const path of paths) {
     const a = baseFiles.get(path);
     const b = headFiles.get(path);
-    const text = isTextFile(path);
-    if (a && b && a.content === b.content && (!text || !!a.executable === !!b.executable)) {
+    // Only a text file's mode counts (asked only when the modes differ: most files are the same).
+    if (a && b && a.content === b.content && (!!a.executable === !!b.executable || !isTextFile(path))) {
       unchangedFiles++;
       continue;
     }
+    const text = isTextFile(path);
     const status = !a ? 'added' : !b ? 'removed' : 'changed';
     if (text) {
       const modeOnly = a && b && a.content === b.content;
@@ -209,6 +211,6 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
     },
     warnings,
     manualActions: manualActions(fileChanges, base, head),
-    failureImpact: options.failureImpact === false ? [] : failureImpact(base, head),
+    failureImpact: options.failureImpact === false ? [] : failureImpact(base, head, options.headDocuments),
   };
 }

@@ -1,4 +1,5 @@
 import { haInputFromFiles, haModel, nMinusOne } from '../ha/analysis';
+import type { ParseManifests } from '../k8s/tree';
 import { FAILURE_REPORT } from '../ha/report';
 import type { Outcome, ScenarioResult } from '../ha/simulate';
 
@@ -36,8 +37,8 @@ function worst(results: ReadonlyMap<string, ReadonlyMap<string, Outcome>>, label
   return max;
 }
 
-function simulateFiles(files: readonly SideFile[]): { results: ScenarioResult[]; unplaced: number } {
-  const model = haModel(haInputFromFiles(files));
+function simulateFiles(files: readonly SideFile[], parse?: ParseManifests): { results: ScenarioResult[]; unplaced: number } {
+  const model = haModel(haInputFromFiles(files, undefined, parse));
   const results = nMinusOne(model);
   return { results, unplaced: results[0]?.unplaced.reduce((n, u) => n + u.pods, 0) ?? 0 };
 }
@@ -48,13 +49,18 @@ function simulateFiles(files: readonly SideFile[]): { results: ScenarioResult[];
  * or grown when a node is lost, a budget newly broken, pods that no longer fit the intact site,
  * then outages shortened or gone. Empty when the simulation of both sides agrees (the report's
  * text changed for another reason) or when the report is not on both sides.
+ *
+ * `parse` reads a manifest's documents as `loadManifests` does, for both sides: the head render's
+ * `RenderedDocuments.parse`, which gives the documents it serialised for a file with exactly that
+ * text (every head file, and every base file the change left alone) instead of parsing it again.
+ * @default loadManifests
  */
-export function failureImpact(base: readonly SideFile[], head: readonly SideFile[]): string[] {
+export function failureImpact(base: readonly SideFile[], head: readonly SideFile[], parse?: ParseManifests): string[] {
   const a = base.find((f) => f.path === FAILURE_REPORT);
   const b = head.find((f) => f.path === FAILURE_REPORT);
   if (!a || !b || a.content === b.content) return [];
-  const before = simulateFiles(base);
-  const after = simulateFiles(head);
+  const before = simulateFiles(base, parse);
+  const after = simulateFiles(head, parse);
   const was = byNode(before.results);
   const now = byNode(after.results);
   const worse: string[] = [];

@@ -48,14 +48,27 @@ function count(v: unknown): number | undefined {
 
 /** Every value under a key named in `keys`, anywhere below `value`, by field path. */
 function collectKeys(value: unknown, keys: ReadonlySet<string>, path: string, out: Map<string, unknown> = new Map()): Map<string, unknown> {
-  if (Array.isArray(value)) value.forEach((v, i) => collectKeys(v, keys, `${path}[${i}]`, out));
-  else if (isMap(value)) {
-    for (const [k, v] of Object.entries(value)) {
-      const p = joinKey(path, k);
-      if (keys.has(k)) out.set(p, v);
-      collectKeys(v, keys, p, out);
+  // The keys and indexes down to the value being walked: a path is spelled only for a key found
+  // (most objects have none of `keys`, and spelling every path was most of the walk).
+  const trail: (string | number)[] = [];
+  const spelled = () => trail.reduce<string>((p, step) => (typeof step === 'number' ? `${p}[${step}]` : joinKey(p, step)), path);
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach((v, i) => {
+        trail.push(i);
+        walk(v);
+        trail.pop();
+      });
+    } else if (isMap(node)) {
+      for (const [k, v] of Object.entries(node)) {
+        trail.push(k);
+        if (keys.has(k)) out.set(spelled(), v);
+        walk(v);
+        trail.pop();
+      }
     }
-  }
+  };
+  walk(value);
   return out;
 }
 

@@ -9,6 +9,8 @@ import { renderTerminal } from '../../lib/diff/terminal';
 import { unifiedDiff } from '../../lib/diff/text-diff';
 import { compactPair } from '../../lib/diff/format-value';
 import { readPreviousRender } from '../../lib/render/previous';
+import { RenderedDocuments } from '../../lib/render/documents';
+import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import type { RenderedFile } from '../../lib/render/rendered-file';
 import { REPO } from '../helpers';
 import { configMap, deployment, edit, file, service } from './fixtures';
@@ -115,6 +117,27 @@ describe('the failure report explained', () => {
     expect(impact[0]).toBe('new single point of failure: argocd/argocd-server (Deployment)');
     expect(impact.slice(1)).toEqual(expect.arrayContaining([expect.stringMatching(/^argocd\/argocd-server \(Deployment\) adds a \d+ s outage when www\d is lost$/)]));
     expect(failureImpact(base, base)).toEqual([]);
+  });
+
+  test('GIVEN the head render\'s documents WHEN the failure impact reads both sides with them THEN it says the same as parsing every file: a base file whose text differs from the head\'s is parsed, not given the head\'s documents', () => {
+    const report = { path: 'reports/failure-simulation.md', content: fs.readFileSync(path.join(REPO, 'reports/failure-simulation.md'), 'utf8') };
+    const base = [...readPreviousRender(REPO, ['dist']), report];
+    const changed = 'dist/argocd/deployment-argocd-server.yaml';
+    const head = base.map((f) => (f.path === changed
+      ? { ...f, content: f.content.replace(/^ {2}replicas: 2$/m, '  replicas: 1') }
+      : f === report ? { ...f, content: `${f.content}changed\n` } : f));
+    // The head's manifests as a render serialised them: each text is the one serialised for its path.
+    const documents = new RenderedDocuments();
+    for (const f of head) {
+      if (!f.path.endsWith('.yaml') || f.path.startsWith('dist/hosts/')) continue;
+      const docs = loadManifests(f.content, f.path);
+      if (docs.length === 1 && documents.serialise(f.path, docs[0]) !== f.content) throw new Error(`${f.path} is not as synth writes it`);
+    }
+    expect(documents.dumped).toBeGreaterThan(100);
+    const parsed = failureImpact(base, head);
+    expect(parsed[0]).toBe('new single point of failure: argocd/argocd-server (Deployment)');
+    expect(failureImpact(base, head, documents.parse)).toEqual(parsed);
+    expect(failureImpact(base, base, documents.parse)).toEqual([]);
   });
 });
 

@@ -109,6 +109,17 @@ describe('npm run diff against a git revision', () => {
     expect(readRevision(root, git(root, 'rev-parse', 'HEAD'), ['nothing-here'])).toEqual([]);
   });
 
+  test('GIVEN a checkout in a folder of the repository WHEN a revision is read from that folder THEN its own dist/ and docs/ come back with paths relative to it, not the top\'s; a folder outside git is a DiffError', () => {
+    const top = track(repo({ 'platform/dist/a.yaml': 'kind: A\n', 'platform/docs/x.md': '# X\n', 'dist/top.yaml': 'kind: Top\n', 'platform/lib/x.ts': '' }));
+    const head = git(top, 'rev-parse', 'HEAD');
+    expect(readRevision(path.join(top, 'platform'), head)).toEqual([
+      { path: 'dist/a.yaml', content: 'kind: A\n' },
+      { path: 'docs/x.md', content: '# X\n' },
+    ]);
+    const outside = track(fs.mkdtempSync(path.join(os.tmpdir(), 'diff-nogit-')));
+    expect(() => readRevision(outside, head)).toThrow(/not inside a git repository/);
+  });
+
   test('GIVEN the head\'s texts WHEN a revision is read with them THEN the files are the same as read from git alone, and the blob id of a text is the one git gives it', () => {
     const files = { 'dist/hosts/db1/install.sh': '#!/bin/sh\necho é\n', 'argocd/namespace-argocd.yaml': 'kind: Namespace\n', 'docs/ldap.md': '# LDAP\n' };
     const root = track(repo(files));

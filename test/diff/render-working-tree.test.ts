@@ -1,9 +1,13 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { renderWorkingTreeCounted } from '../../lib/diff/command';
+import { diffWorkingTree, renderWorkingTreeCounted, summaryFile } from '../../lib/diff/command';
+import { renderMarkdown } from '../../lib/diff/markdown';
+import { renderTerminal } from '../../lib/diff/terminal';
 import { ANALYSIS_CACHE_FILE } from '../../lib/ha/analysis-cache';
 import { APP_RENDERS_FILE } from '../../lib/render/app-renders';
 import { RENDER_INDEX_FILE } from '../../lib/render/text-index';
+import { APP_SPEC_CACHE_FILE } from '../../lib/config/app-spec-cache';
 import { generatedApp } from '../../scripts/bench-apps';
 import { withSynthesizedApps } from '../helpers';
 
@@ -45,6 +49,39 @@ describe('the diff\'s render of the working tree', () => {
       expect(withIndex).toEqual(without);
       expect(garbled).toEqual(without);
       expect([...without.values()].some((t) => t.includes(`${changed.name}:9.9.9`))).toBe(true);
+    });
+  });
+
+  test('GIVEN a synthesized checkout committed to git, with an app changed, one removed and one added in the working tree WHEN diffed with synth\'s caches, with them garbled and without them THEN the Markdown, the terminal view and the summary are the same, byte for byte, and the caches are left as they were', () => {
+    withSynthesizedApps(apps, (root) => {
+      const git = (...args: string[]) => execFileSync('git', ['-C', root, '-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' });
+      git('init', '-q', '-b', 'main');
+      git('add', '-A', '--', 'dist', 'argocd', 'docs', 'reports', 'apps', 'site.yaml');
+      git('commit', '-q', '-m', 'base');
+      const changed = generatedApp(6, '9.9.9');
+      fs.writeFileSync(path.join(root, 'apps', `${changed.name}.yaml`), changed.text);
+      fs.rmSync(path.join(root, 'apps', `${generatedApp(8).name}.yaml`));
+      const added = generatedApp(9);
+      fs.writeFileSync(path.join(root, 'apps', `${added.name}.yaml`), added.text);
+      // Those synth wrote (the node-failure analysis is not written again when this process already has it).
+      const caches = [RENDER_INDEX_FILE, ANALYSIS_CACHE_FILE, APP_RENDERS_FILE, APP_SPEC_CACHE_FILE].map((f) => path.join(root, f)).filter((f) => fs.existsSync(f));
+      expect(caches.length).toBeGreaterThanOrEqual(3);
+      const before = caches.map((f) => fs.readFileSync(f, 'utf8'));
+      const outputs = () => {
+        const run = diffWorkingTree({ root, base: 'HEAD' });
+        const labels = { base: run.baseLabel, head: run.headLabel };
+        return { markdown: renderMarkdown(run.diff, labels), terminal: renderTerminal(run.diff, { ...labels, color: false }), summary: summaryFile(run) };
+      };
+      const warm = outputs();
+      expect(caches.map((f) => fs.readFileSync(f, 'utf8'))).toEqual(before);
+      expect(warm.summary.summary).toMatchObject({ added: expect.any(Number), removed: expect.any(Number), changed: expect.any(Number) });
+      expect(warm.summary.summary.added).toBeGreaterThan(0);
+      expect(warm.summary.summary.removed).toBeGreaterThan(0);
+      expect(warm.markdown).toContain(`${changed.name}:9.9.9`);
+      caches.forEach((f, i) => fs.writeFileSync(f, before[i].replace(/[0-9a-f]{64}/g, (h) => [...h].reverse().join('')).replace(/"replicas":\d+/g, '"replicas":7')));
+      expect(outputs()).toEqual(warm);
+      for (const f of caches) fs.rmSync(f);
+      expect(outputs()).toEqual(warm);
     });
   });
 });
