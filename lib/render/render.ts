@@ -6,7 +6,7 @@ import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
 import { formatLock, LOCK_FILE } from '../paas/lock';
 import { WorkloadChart } from '../paas/workload-chart';
-import type { AppObject } from './app-renders';
+import { AppObject, inputsJson } from './app-renders';
 import { chartsToJson } from './chart-objects';
 import { EarlierTexts, RenderedDocuments } from './documents';
 import type { K8sObject, RenderedFile } from './rendered-file';
@@ -42,7 +42,26 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
   if (problems.length) throw new PlatformError(`construct validation failed:\n  ${problems.join('\n  ')}`);
 
   const files: RenderedFile[] = [];
-  const chartObjects = chartsToJson(platform.outputs.map((o) => o.chart).filter((c) => !WorkloadChart.isWorkloadChart(c)));
+  // Each app's Application (in its owner layer) is rendered from the app's inputs, the code and its
+  // metadata: while those are the same, its document is taken from the app's last render.
+  const applications = new Map<ApiObject, WorkloadChart>();
+  for (const { chart } of platform.outputs) if (WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders && chart.inputs.application) applications.set(chart.inputs.application, chart);
+  const recordedDigests = new Map<unknown, string>();
+  const toRecord = new Map<unknown, { readonly app: WorkloadChart; readonly metadata: string }>();
+  const chartObjects = chartsToJson(platform.outputs.map((o) => o.chart).filter((c) => !WorkloadChart.isWorkloadChart(c)), (obj, toJson) => {
+    const app = applications.get(obj);
+    // JSON patches (none in lib/ today) are not in the key: an object with any is turned into JSON.
+    if (!app || (obj as unknown as { readonly patches: readonly unknown[] }).patches.length) return toJson();
+    const metadata = inputsJson(obj.metadata.toJson());
+    const recorded = app.recordedApplication(metadata);
+    if (recorded) {
+      recordedDigests.set(recorded.document, recorded.digest);
+      return recorded.document;
+    }
+    const json = toJson();
+    toRecord.set(json, { app, metadata });
+    return json;
+  });
   const documents = new RenderedDocuments(earlier);
   for (const { dir, chart } of platform.outputs) {
     const cached = WorkloadChart.isWorkloadChart(chart) ? chart.rendered : undefined;
@@ -65,7 +84,11 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
       if (names.has(name)) throw new PlatformError(`${dir}: two objects render as ${name}.yaml (${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}); object identities must be unique`);
       names.add(name);
       const file = `${dir}/${name}.yaml`;
-      files.push({ path: file, content: documents.serialise(file, o) });
+      const digest = recordedDigests.get(o);
+      files.push({ path: file, content: digest === undefined ? documents.serialise(file, o) : documents.serialiseKnown(file, o, digest) });
+      const record = toRecord.get(o);
+      const known = record && documents.known(file);
+      if (record && known) record.app.recordApplication({ metadata: record.metadata, document: known.document, digest: known.digest });
     }
     if (WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders) {
       const known = [...names].map((n) => ({ path: `${dir}/${n}.yaml`, known: documents.known(`${dir}/${n}.yaml`) }));
