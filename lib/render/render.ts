@@ -31,7 +31,10 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
  * there; a built app's documents are recorded for the next synth.
  */
 export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTexts): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
-  const problems = platform.app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
+  // Every construct, walked once (nothing is added to the tree while it renders).
+  const constructs = platform.app.node.findAll();
+  const problems: string[] = [];
+  for (const c of constructs) for (const m of c.node.validate()) problems.push(`${c.node.path}: ${m}`);
   for (const { chart } of platform.outputs) {
     for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
       // The hashed form ends in 8 hex digits: hash only names that could be one.
@@ -101,7 +104,7 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
     }
   }
   const seen = new Set(files.map((f) => f.path));
-  for (const text of platform.app.node.findAll().filter((c): c is TextFile => c instanceof TextFile)) {
+  for (const text of constructs.filter((c): c is TextFile => c instanceof TextFile)) {
     if (seen.has(text.path)) throw new PlatformError(`${text.node.path}: a second file renders as ${text.path}`);
     seen.add(text.path);
     files.push({ path: text.path, content: text.render(), ...(text.executable ? { executable: true } : {}) });
