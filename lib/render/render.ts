@@ -53,8 +53,9 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
   const toRecord = new Map<unknown, { readonly app: WorkloadChart; readonly metadata: string }>();
   const chartObjects = chartsToJson(platform.outputs.map((o) => o.chart).filter((c) => !WorkloadChart.isWorkloadChart(c)), (obj, toJson) => {
     const app = applications.get(obj);
-    // JSON patches (none in lib/ today) are not in the key: an object with any is turned into JSON.
-    if (!app || (obj as unknown as { readonly patches: readonly unknown[] }).patches.length) return toJson();
+    // JSON patches (none in lib/ today; cdk8s's field) are not in the key: an object with any, or whose patches cannot be read, is turned into JSON.
+    const patches = (obj as unknown as { readonly patches?: unknown }).patches;
+    if (!app || !Array.isArray(patches) || patches.length) return toJson();
     const metadata = inputsJson(obj.metadata.toJson());
     const recorded = app.recordedApplication(metadata);
     if (recorded) {
