@@ -142,14 +142,22 @@ export class Layer extends Chart {
 
   /** Explicit orders between objects of this layer: each object with the objects it must follow. */
   public get objectOrders(): readonly { readonly after: ApiObject; readonly before: ApiObject }[] {
-    // Many orders share a side (every Application of the PaaS follows the same namespaces): walk each once.
+    return this.objectOrderGroups.flatMap(({ after, before }) => after.flatMap((a) => before.map((b) => ({ after: a, before: b }))));
+  }
+
+  /**
+   * The explicit orders as `addOrder` took them: the objects of `after` each follow every object
+   * of `before`. Many orders share a side (every Application of the PaaS follows the same
+   * namespaces): each side is walked once, and orders with the same side share its list.
+   */
+  public get objectOrderGroups(): readonly { readonly after: readonly ApiObject[]; readonly before: readonly ApiObject[] }[] {
     const found = new Map<IConstruct, ApiObject[]>();
     const objects = (c: IConstruct) => {
       let list = found.get(c);
       if (!list) found.set(c, (list = c.node.findAll().filter((x): x is ApiObject => x instanceof ApiObject)));
       return list;
     };
-    return this.orders.flatMap(({ after, before }) => objects(after).flatMap((a) => objects(before).map((b) => ({ after: a, before: b }))));
+    return this.orders.map(({ after, before }) => ({ after: objects(after), before: objects(before) }));
   }
 
   /** APIs this layer installs. */

@@ -165,6 +165,21 @@ describe('synth\'s caches change nothing but the time', () => {
     expect([...warm].filter(([k, v]) => before.get(k) !== v).map(([k]) => k).join('\n')).toContain(`workloads/${generatedApp(8).name}/`);
   });
 
+  test('GIVEN the cache of the last synth WHEN the site changes what the apps\' Applications read (the revision Argo CD syncs) THEN the outputs equal a synth without a cache, and every app\'s Application changed', () => {
+    run(root);
+    const before = outputs(root);
+    const site = fs.readFileSync(path.join(root, 'site.yaml'), 'utf8');
+    const changed = site.replace(/^( {2}revision:) main$/m, '$1 release');
+    expect(changed).not.toBe(site);
+    fs.writeFileSync(path.join(root, 'site.yaml'), changed);
+    run(root);
+    const warm = outputs(root);
+    expect(warm).toEqual(coldOutputs(root));
+    const applications = [...warm.keys()].filter((k) => /^dist\/paas\/application-app-/.test(k));
+    expect(applications.length).toBeGreaterThan(10);
+    for (const k of applications) expect({ k, changed: warm.get(k) !== before.get(k) }).toEqual({ k, changed: true });
+  });
+
   test('GIVEN the cache of the last synth WHEN rendered files are edited by hand, touched, made executable, removed or added THEN a warm synth puts every output right, as a synth without a cache does', () => {
     run(root);
     const expected = outputs(root);

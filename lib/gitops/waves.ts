@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { splitApiVersion } from '../k8s/manifest';
 import { ANNOTATIONS } from './argocd';
 import { isBuiltinApi } from './builtin-apis';
-import { Layer } from '../layer';
+import { ApiProvider, Layer } from '../layer';
 import { PlatformError } from '../platform-error';
 
 
@@ -58,6 +58,15 @@ export function transitiveDependencies(layers: readonly Layer[], name: string): 
 }
 
 /**
+ * Whether `obj` may have annotations: false only when cdk8s's metadata holds an empty map of them
+ * (its field, read as cdk8s 2 keeps it; anything else there, and the object is asked for its JSON).
+ */
+function hasAnnotations(obj: ApiObject): boolean {
+  const annotations = (obj.metadata as unknown as { readonly annotations?: unknown }).annotations;
+  return !(annotations !== null && typeof annotations === 'object' && Object.getPrototypeOf(annotations) === Object.prototype && Object.keys(annotations).length === 0);
+}
+
+/**
  * Checks that every custom resource's API is provided before it is synced, and derives the
  * sync waves inside each layer: an object syncs one wave after everything it follows (the
  * component of its own layer that installs its CRD, and explicit `Layer.addOrder`s). Custom
@@ -70,22 +79,36 @@ export function wireApiProviders(layers: readonly Layer[]): void {
   const providerOf = (l: Layer, group: string, kind: string) => Layer.providerIn(providers.get(l)!, group, kind);
   for (const layer of layers) {
     const deps = transitiveDependencies(layers, layer.layerName);
-    const follows = new Map<ApiObject, Set<ApiObject>>();
-    const follow = (after: ApiObject, before: ApiObject) => follows.set(after, (follows.get(after) ?? new Set()).add(before));
+    // What each object follows, as lists of objects (an order's side, shared by every object it orders).
+    const follows = new Map<ApiObject, (readonly ApiObject[])[]>();
+    const follow = (after: ApiObject, before: readonly ApiObject[]) => {
+      const lists = follows.get(after);
+      if (lists) lists.push(before);
+      else follows.set(after, [before]);
+    };
     const skipDryRun = new Set<ApiObject>();
-    for (const obj of layer.apiObjects) {
+    // Who provides an API is the same for every object of its group and kind (thousands of Applications): asked once.
+    const providing = new Map<string, { readonly own?: ApiProvider; readonly others: readonly Layer[] }>();
+    const objects = layer.apiObjects;
+    for (const obj of objects) {
       const { group } = splitApiVersion(obj.apiVersion);
       if (isBuiltinApi(group, obj.kind)) continue;
       const what = `${group}/${obj.kind} "${obj.name}"`;
-      const own = providerOf(layer, group, obj.kind);
+      const api = `${group}/${obj.kind}`;
+      let found = providing.get(api);
+      if (!found) {
+        const own = providerOf(layer, group, obj.kind);
+        providing.set(api, (found = own ? { own, others: [] } : { others: layers.filter((l) => l !== layer && providerOf(l, group, obj.kind)) }));
+      }
+      const own = found.own;
       if (own) {
         if (own.object !== obj) {
-          follow(obj, own.object);
+          follow(obj, [own.object]);
           skipDryRun.add(obj);
         }
         continue;
       }
-      const others = layers.filter((l) => l !== layer && providerOf(l, group, obj.kind));
+      const others = found.others;
       if (others.length === 0) {
         throw new PlatformError(`layer "${layer.layerName}" renders ${what}, but no layer provides ${group}/${obj.kind}; declare it in the providesApis of the component that installs its CRD`);
       }
@@ -93,10 +116,12 @@ export function wireApiProviders(layers: readonly Layer[]): void {
         throw new PlatformError(`layer "${layer.layerName}" renders ${what} from layer "${others[0].layerName}"; add "${others[0].layerName}" to the dependsOn of layer "${layer.layerName}"`);
       }
     }
-    for (const { after, before } of layer.objectOrders) follow(after, before);
+    for (const { after, before } of layer.objectOrderGroups) for (const a of after) follow(a, before);
 
     const waves = new Map<ApiObject, number>();
     const visiting: ApiObject[] = [];
+    /** The latest wave of a list of objects, once per list. */
+    const latest = new Map<readonly ApiObject[], number>();
     const waveOf = (obj: ApiObject): number => {
       const known = waves.get(obj);
       if (known !== undefined) return known;
@@ -105,14 +130,23 @@ export function wireApiProviders(layers: readonly Layer[]): void {
         throw new PlatformError(`layer "${layer.layerName}": objects ordered in a cycle: ${cycle.join(' -> ')}`);
       }
       visiting.push(obj);
-      const before = [...(follows.get(obj) ?? [])];
-      const wave = before.length === 0 ? 0 : 1 + Math.max(...before.map(waveOf));
+      let wave = 0;
+      for (const list of follows.get(obj) ?? []) {
+        let max = latest.get(list);
+        if (max === undefined) {
+          max = -1;
+          for (const before of list) max = Math.max(max, waveOf(before));
+          latest.set(list, max);
+        }
+        wave = Math.max(wave, 1 + max);
+      }
       visiting.pop();
       waves.set(obj, wave);
       return wave;
     };
-    for (const obj of layer.apiObjects) {
-      const annotations = obj.metadata.toJson().annotations ?? {};
+    for (const obj of objects) {
+      // Only objects given annotations are turned into JSON (resolving metadata is most of the cost for thousands of Applications).
+      const annotations = hasAnnotations(obj) ? obj.metadata.toJson().annotations ?? {} : {};
       if (annotations[ANNOTATIONS.syncWave] !== undefined) {
         throw new PlatformError(`${obj.node.path}: sets ${ANNOTATIONS.syncWave} by hand; waves are derived (use Layer.addOrder)`);
       }

@@ -99,7 +99,7 @@ export function paasLayer(scope: Construct, ctx: PlatformContext): Layer {
     // The project and the namespace (with its policies) exist before the app syncs.
     layer.addOrder(application, project);
     layer.addOrder(application, namespaces);
-    new WorkloadChart(scope, { spec, allocation: lock.apps[spec.name], pool: lock.pool, owner: PAAS_LAYER, ...(ctx.appRenders ? { renders: ctx.appRenders } : {}) });
+    new WorkloadChart(scope, { spec, allocation: lock.apps[spec.name], pool: lock.pool, owner: PAAS_LAYER, application, ...(ctx.appRenders ? { renders: ctx.appRenders } : {}) });
   }
   return layer;
 }

@@ -5,7 +5,8 @@ import { platformContext } from '../context';
 import { declareReplayedFacts } from '../facts/declare';
 import type { ObjectFacts } from '../facts/facts';
 import { Inventory, InventoryCall } from '../inventory';
-import type { AppObject, AppRenders } from '../render/app-renders';
+import type { ApiObject } from 'cdk8s';
+import type { AppObject, AppRender, AppRenders, RecordedApplication } from '../render/app-renders';
 import { workloadHashLabel } from './app-parts';
 import { WebApp } from './web-app';
 import { WorkerApp } from './worker-app';
@@ -31,6 +32,12 @@ export interface WorkloadChartProps {
    * @default - the app is built
    */
   readonly renders?: AppRenders;
+  /**
+   * The Argo CD Application that syncs the app's folder (in the `owner` layer): its document is
+   * recorded with the app's render, and taken from there while its metadata is the same.
+   * @default - none
+   */
+  readonly application?: ApiObject;
 }
 
 /**
@@ -53,6 +60,10 @@ export class WorkloadChart extends Chart {
   public readonly inputs: WorkloadChartProps;
   /** Where a built app's render is recorded, by the key of its inputs, with its Inventory calls. */
   private readonly recording?: { readonly renders: AppRenders; readonly key: string; readonly inventory: readonly InventoryCall[] };
+  /** What an app taken from its last render left (its line of `renders`, under `key`). */
+  private readonly replayed?: { readonly renders: AppRenders; readonly key: string; readonly render: AppRender };
+  /** The document of the app's Application as this render serialised it (`recordApplication`). */
+  private application?: RecordedApplication;
 
   constructor(scope: Construct, props: WorkloadChartProps) {
     super(scope, `workload-${props.spec.name}`, { disableResourceNameHashes: true, labels: appLabels(props.spec) });
@@ -65,11 +76,12 @@ export class WorkloadChart extends Chart {
     const key = renders?.keyOf(props, platformContext(this).site);
     const found = key === undefined ? undefined : renders?.get(key);
     // An entry naming another method than the Inventory's adds was not written by this code: build the app.
-    if (found && Inventory.replayable(found.inventory)) {
+    if (found && renders && key !== undefined && Inventory.replayable(found.inventory)) {
       // Plain data as recorded below (the cache checked each line's hash and shape).
       Inventory.replay(this, found.inventory);
       declareReplayedFacts(this, found.facts as readonly (readonly [string, ObjectFacts])[]);
       this.rendered = found.objects;
+      this.replayed = { renders, key, render: found };
       return;
     }
     const build = () => (spec.kind === 'worker' ? new WorkerApp(this, 'app', { spec })
@@ -100,6 +112,28 @@ export class WorkloadChart extends Chart {
    * to the Inventory and the facts its objects declared (`facts`), for the next synth.
    */
   public recordRender(objects: readonly AppObject[], facts: readonly (readonly [string, ObjectFacts])[]): void {
-    if (this.recording) this.recording.renders.record(this.recording.key, { objects, inventory: this.recording.inventory, facts });
+    if (this.recording) this.recording.renders.record(this.recording.key, { objects, inventory: this.recording.inventory, facts, ...(this.application ? { application: this.application } : {}) });
+  }
+
+  /**
+   * The document of the app's Application (`inputs.application`) recorded with the app's last
+   * render, when it was rendered with the same metadata (`metadata`: `inputsJson` of its
+   * `metadata.toJson()`): the rest of it comes from the app's inputs and the code, which the
+   * render's key covers.
+   */
+  public recordedApplication(metadata: string): RecordedApplication | undefined {
+    const a = this.replayed?.render.application;
+    return a && a.metadata === metadata ? a : undefined;
+  }
+
+  /**
+   * Records the document of the app's Application as the render serialised it: with the app's
+   * render when the app is built (`recordRender`, called after), or at once beside the objects of
+   * an app taken from its last render (a cache that keeps what it records only).
+   */
+  public recordApplication(application: RecordedApplication): void {
+    this.application = application;
+    const r = this.replayed;
+    if (r && r.renders.mode === 'write') r.renders.record(r.key, { ...r.render, application });
   }
 }

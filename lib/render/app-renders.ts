@@ -38,13 +38,31 @@ export type RecordedCall = readonly [method: string, args: readonly unknown[]];
 export type RecordedFacts = readonly [key: string, facts: object];
 
 /**
+ * The document of the Argo CD Application that syncs an app's folder (made by its owner layer,
+ * lib/layers/paas.ts), as the render serialised it: the app's inputs (its key) and the code give
+ * everything in it but what the layers add to its metadata (labels, the sync wave), which is kept
+ * beside it and compared before the document is taken again (lib/render/render.ts).
+ */
+export interface RecordedApplication {
+  /** `inputsJson` of the object's metadata (cdk8s `metadata.toJson()`) when it was rendered. */
+  readonly metadata: string;
+  /** The document serialised (`canonicalDocument`'s copy, exact). */
+  readonly document: object;
+  /** `documentDigest(document)`. */
+  readonly digest: string;
+}
+
+/**
  * What an app's build and render left: its objects, its calls that added to the Inventory, and the
  * facts its objects declared (in tree order). Plain data: the cache does not read the last two.
+ * With the document of the app's Application, when it was rendered from the same inputs.
  */
 export interface AppRender {
   readonly objects: readonly AppObject[];
   readonly inventory: readonly RecordedCall[];
   readonly facts: readonly RecordedFacts[];
+  /** @default - none recorded (the Application is turned into JSON again) */
+  readonly application?: RecordedApplication;
 }
 
 /**
@@ -256,7 +274,7 @@ export class AppRenders {
     } catch {
       return undefined;
     }
-    const entry = parsed as { o?: unknown; i?: unknown; f?: unknown } | null;
+    const entry = parsed as { o?: unknown; i?: unknown; f?: unknown; a?: unknown } | null;
     if (!entry || typeof entry !== 'object' || !Array.isArray(entry.o) || !entry.o.length || !Array.isArray(entry.i) || !Array.isArray(entry.f)) return undefined;
     const objects: AppObject[] = [];
     for (const o of entry.o as unknown[]) {
@@ -275,9 +293,11 @@ export class AppRenders {
       if (!Array.isArray(f) || f.length !== 2 || typeof f[0] !== 'string' || !f[1] || typeof f[1] !== 'object' || Array.isArray(f[1])) return undefined;
       facts.push([f[0], f[1] as object]);
     }
+    const a = entry.a;
+    if (a !== undefined && (!Array.isArray(a) || a.length !== 3 || typeof a[0] !== 'string' || typeof a[1] !== 'string' || !a[2] || typeof a[2] !== 'object' || Array.isArray(a[2]))) return undefined;
     this.used.set(key, line);
     this.reused++;
-    return { objects, inventory, facts };
+    return { objects, inventory, facts, ...(a ? { application: { metadata: a[0] as string, digest: a[1] as string, document: a[2] as object } } : {}) };
   }
 
   /**
@@ -290,7 +310,8 @@ export class AppRenders {
     const facts = toPlain(render.facts);
     if (inventory === NOT_PLAIN || facts === NOT_PLAIN) return false;
     if (!isDeepStrictEqual(fromPlain(inventory), render.inventory) || !isDeepStrictEqual(fromPlain(facts), render.facts)) return false;
-    const json = JSON.stringify({ o: render.objects.map((o) => [o.path, o.digest, o.document]), i: inventory, f: facts });
+    const a = render.application;
+    const json = JSON.stringify({ o: render.objects.map((o) => [o.path, o.digest, o.document]), i: inventory, f: facts, ...(a ? { a: [a.metadata, a.digest, a.document] } : {}) });
     const line = `${key} ${sha256(json)} ${json}`;
     this.used.set(key, line);
     this.fresh.set(key, line);

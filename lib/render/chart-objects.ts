@@ -9,9 +9,12 @@ import { DependencyGraph } from 'cdk8s/lib/dependency';
  * charts are ordered by the same dependency graph cdk8s uses (`cdk8s/lib/dependency`, pinned
  * with cdk8s in package.json). Resolving is idempotent and nothing is added to the tree while
  * objects are turned into JSON, so each chart gets exactly what its own toJson would return.
- * Charts of another app than the first's go through their own toJson.
+ * Charts of another app than the first's go through their own toJson. `json` gives the JSON of
+ * each object of the other charts, given the object and its `toJson`: a caller that knows an
+ * object's JSON already need not turn it into JSON again.
+ * @param json @default - each object's toJson()
  */
-export function chartsToJson(charts: readonly Chart[]): Map<Chart, unknown[]> {
+export function chartsToJson(charts: readonly Chart[], json: (obj: ApiObject, toJson: () => unknown) => unknown = (_, toJson) => toJson()): Map<Chart, unknown[]> {
   const out = new Map<Chart, unknown[]>();
   if (!charts.length) return out;
   const app = App.of(charts[0]);
@@ -24,7 +27,7 @@ export function chartsToJson(charts: readonly Chart[]): Map<Chart, unknown[]> {
     out.set(chart, new DependencyGraph(chart.node).topology()
       .filter((x): x is ApiObject => x instanceof ApiObject)
       .filter((x) => Chart.of(x) === chart)
-      .map((x) => x.toJson()));
+      .map((x) => json(x, () => x.toJson())));
   }
   return out;
 }

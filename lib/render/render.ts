@@ -6,7 +6,7 @@ import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
 import { formatLock, LOCK_FILE } from '../paas/lock';
 import { WorkloadChart } from '../paas/workload-chart';
-import type { AppObject } from './app-renders';
+import { AppObject, inputsJson } from './app-renders';
 import { chartsToJson } from './chart-objects';
 import { EarlierTexts, RenderedDocuments } from './documents';
 import type { K8sObject, RenderedFile } from './rendered-file';
@@ -31,7 +31,10 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
  * there; a built app's documents are recorded for the next synth.
  */
 export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTexts): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
-  const problems = platform.app.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
+  // Every construct, walked once (nothing is added to the tree while it renders).
+  const constructs = platform.app.node.findAll();
+  const problems: string[] = [];
+  for (const c of constructs) for (const m of c.node.validate()) problems.push(`${c.node.path}: ${m}`);
   for (const { chart } of platform.outputs) {
     for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
       // The hashed form ends in 8 hex digits: hash only names that could be one.
@@ -42,7 +45,27 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
   if (problems.length) throw new PlatformError(`construct validation failed:\n  ${problems.join('\n  ')}`);
 
   const files: RenderedFile[] = [];
-  const chartObjects = chartsToJson(platform.outputs.map((o) => o.chart).filter((c) => !WorkloadChart.isWorkloadChart(c)));
+  // Each app's Application (in its owner layer) is rendered from the app's inputs, the code and its
+  // metadata: while those are the same, its document is taken from the app's last render.
+  const applications = new Map<ApiObject, WorkloadChart>();
+  for (const { chart } of platform.outputs) if (WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders && chart.inputs.application) applications.set(chart.inputs.application, chart);
+  const recordedDigests = new Map<unknown, string>();
+  const toRecord = new Map<unknown, { readonly app: WorkloadChart; readonly metadata: string }>();
+  const chartObjects = chartsToJson(platform.outputs.map((o) => o.chart).filter((c) => !WorkloadChart.isWorkloadChart(c)), (obj, toJson) => {
+    const app = applications.get(obj);
+    // JSON patches (none in lib/ today; cdk8s's field) are not in the key: an object with any, or whose patches cannot be read, is turned into JSON.
+    const patches = (obj as unknown as { readonly patches?: unknown }).patches;
+    if (!app || !Array.isArray(patches) || patches.length) return toJson();
+    const metadata = inputsJson(obj.metadata.toJson());
+    const recorded = app.recordedApplication(metadata);
+    if (recorded) {
+      recordedDigests.set(recorded.document, recorded.digest);
+      return recorded.document;
+    }
+    const json = toJson();
+    toRecord.set(json, { app, metadata });
+    return json;
+  });
   const documents = new RenderedDocuments(earlier);
   for (const { dir, chart } of platform.outputs) {
     const cached = WorkloadChart.isWorkloadChart(chart) ? chart.rendered : undefined;
@@ -65,7 +88,11 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
       if (names.has(name)) throw new PlatformError(`${dir}: two objects render as ${name}.yaml (${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}); object identities must be unique`);
       names.add(name);
       const file = `${dir}/${name}.yaml`;
-      files.push({ path: file, content: documents.serialise(file, o) });
+      const digest = recordedDigests.get(o);
+      files.push({ path: file, content: digest === undefined ? documents.serialise(file, o) : documents.serialiseKnown(file, o, digest) });
+      const record = toRecord.get(o);
+      const known = record && documents.known(file);
+      if (record && known) record.app.recordApplication({ metadata: record.metadata, document: known.document, digest: known.digest });
     }
     if (WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders) {
       const known = [...names].map((n) => ({ path: `${dir}/${n}.yaml`, known: documents.known(`${dir}/${n}.yaml`) }));
@@ -78,7 +105,7 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
     }
   }
   const seen = new Set(files.map((f) => f.path));
-  for (const text of platform.app.node.findAll().filter((c): c is TextFile => c instanceof TextFile)) {
+  for (const text of constructs.filter((c): c is TextFile => c instanceof TextFile)) {
     if (seen.has(text.path)) throw new PlatformError(`${text.node.path}: a second file renders as ${text.path}`);
     seen.add(text.path);
     files.push({ path: text.path, content: text.render(), ...(text.executable ? { executable: true } : {}) });

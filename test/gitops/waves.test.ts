@@ -181,6 +181,16 @@ describe('waves inside a layer', () => {
     expect(() => wireApiProviders([layer])).toThrow('demo/secret: sets argocd.argoproj.io/sync-wave by hand; waves are derived (use Layer.addOrder)');
   });
 
+  test('GIVEN a wave typed by hand in the object\'s props, beside other annotations WHEN wired THEN synth refuses it; other annotations alone are kept', () => {
+    const { layer } = make();
+    new ApiObject(layer, 'typed', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed', namespace: 'demo', annotations: { note: 'x', [ANNOTATIONS.syncWave]: '2' } } });
+    expect(() => wireApiProviders([layer])).toThrow('demo/typed: sets argocd.argoproj.io/sync-wave by hand');
+    const other = make();
+    const noted = new ApiObject(other.layer, 'noted', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'noted', namespace: 'demo', annotations: { note: 'x' } } });
+    wireApiProviders([other.layer]);
+    expect(noted.metadata.toJson().annotations).toEqual({ note: 'x' });
+  });
+
   test('GIVEN an order with an object of another layer WHEN added THEN it is refused', () => {
     const { layer, secret } = make();
     const other = new Layer(new App(), { name: 'other', description: 'o', namespace: 'o' });

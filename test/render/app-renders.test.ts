@@ -8,6 +8,8 @@ import { factsKey } from '../../lib/facts/key';
 import { Inventory } from '../../lib/inventory';
 import { AppObject, AppRender, appRenderKey, AppRenders, APP_RENDERS_FILE, inputsJson, siteDigest } from '../../lib/render/app-renders';
 import { documentDigest } from '../../lib/render/documents';
+import { Application } from '../../imports/argoproj.io';
+import { appApplicationName } from '../../lib/paas/conventions';
 import { WorkloadChart } from '../../lib/paas/workload-chart';
 import { buildPlatform } from '../../lib/platform';
 import { loadInputs, renderSiteAnalysed } from '../../lib/synth';
@@ -91,12 +93,25 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     const header = fs.readFileSync(file, 'utf8').split('\n')[0];
     const entry = (o: string, i = '[]', f = '[]') => `{"o":${o},"i":${i},"f":${f}}`;
     const shapes = ['[]', '{"a":1}', entry('[]'), entry('[["p","d"]]'), entry('[["p",1,{}]]'), entry('[["p","d",[1]]]'), entry('[["p","d",null]]'),
-      entry('[["p","d",{}]]', '{}'), entry('[["p","d",{}]]', '[["addHttp"]]'), entry('[["p","d",{}]]', '[]', '[["k"]]'), entry('[["p","d",{}]]', '[]', '[["k",[]]]'), entry('[["p","d",{}]]', '[]', 'null')];
+      entry('[["p","d",{}]]', '{}'), entry('[["p","d",{}]]', '[["addHttp"]]'), entry('[["p","d",{}]]', '[]', '[["k"]]'), entry('[["p","d",{}]]', '[]', '[["k",[]]]'), entry('[["p","d",{}]]', '[]', 'null'),
+      // The app's Application: [metadata, digest, document].
+      ...['null', '{}', '["m","d"]', '["m","d",null]', '["m","d",[]]', '["m",1,{}]', '[1,"d",{}]'].map((a) => `${entry('[["p","d",{}]]').slice(0, -1)},"a":${a}}`)];
     for (const json of shapes) {
       fs.writeFileSync(file, `${header}\n${KEY_A} ${sha256(json)} ${json}\n`);
       const renders = new AppRenders(file, CODE);
       expect({ json, got: renders.get(KEY_A) }).toStrictEqual({ json, got: undefined });
     }
+  });
+
+  test('GIVEN an app recorded with the document of its Application WHEN read back THEN the Application comes back with it; an app recorded without one has none', () => {
+    const application = { metadata: inputsJson({ name: 'app-a', annotations: { wave: '1' } }), document: doc('app-a'), digest: documentDigest(doc('app-a')) };
+    const renders = new AppRenders(file, CODE);
+    renders.record(KEY_A, { ...render('a'), application });
+    renders.record(KEY_B, render('b'));
+    renders.save();
+    const read = new AppRenders(file, CODE);
+    expect(read.get(KEY_A)).toStrictEqual({ ...render('a'), application });
+    expect(read.get(KEY_B)).toStrictEqual(render('b'));
   });
 
   test('GIVEN an app\'s Inventory calls or facts that JSON would not give back the same (a getter, a class instance, a function, NaN) WHEN recorded THEN nothing is recorded for it', () => {
@@ -261,6 +276,67 @@ describe('a render that takes unchanged apps\' documents from their last render'
       fs.rmSync(root, { recursive: true, force: true });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the apps\' Applications, taken from their apps\' last render while their metadata is the same', () => {
+  test('GIVEN the apps\' Applications recorded with their renders WHEN rendered again with one app changed THEN only its Application is turned into JSON; WHEN an Application\'s recorded metadata no longer matches THEN it is turned into JSON again and recorded anew; the files are always those of a render without the cache', () => {
+    const dir = writeTree({});
+    const root = writeTree({});
+    const toJson = jest.spyOn(Application.prototype, 'toJson');
+    try {
+      const file = path.join(dir, APP_RENDERS_FILE);
+      const { site, lock } = loadInputs(REPO);
+      fs.mkdirSync(path.join(root, 'apps'));
+      const apps = [0, 1, 6, 8].map((i) => generatedApp(i).name);
+      const specs = (tag: string) => {
+        for (const i of [0, 1, 6, 8]) fs.writeFileSync(path.join(root, 'apps', `${generatedApp(i).name}.yaml`), generatedApp(i, i === 1 ? tag : '1.0.0').text);
+        return loadInputs(root, path.join(REPO, 'site.yaml')).apps;
+      };
+      const none = { reuse: () => undefined };
+      /** The apps whose Application was turned into JSON since the last call. */
+      const turned = () => {
+        const names = toJson.mock.contexts.map((o) => (o as Application).name).filter((n) => apps.some((a) => n === appApplicationName(a)));
+        toJson.mockClear();
+        return names.sort();
+      };
+      const renderWith = (tag: string, renders?: AppRenders) => renderSiteAnalysed(site, undefined, specs(tag), lock, undefined, undefined, none, undefined, renders).files;
+      const first = new AppRenders(file, CODE);
+      renderWith('1.0.0', first);
+      first.save();
+      expect(turned()).toEqual(apps.map(appApplicationName).sort());
+
+      const warm = new AppRenders(file, CODE);
+      const warmFiles = renderWith('2.0.0', warm);
+      warm.save();
+      expect(turned()).toEqual([appApplicationName(apps[1])]);
+      const without = renderWith('2.0.0');
+      turned();
+      expect(warmFiles).toStrictEqual(without);
+
+      // App 0's Application recorded under other metadata (a wave the layers no longer give it), its line's hash made right.
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const at = lines.findIndex((l) => l.includes(`"name":"${appApplicationName(apps[0])}"`) && l.includes('"a":['));
+      const entry = JSON.parse(lines[at].slice(130)) as { a: [string, string, object] };
+      entry.a[0] = inputsJson({ annotations: { 'argocd.argoproj.io/sync-wave': '7' } });
+      const json = JSON.stringify(entry);
+      lines[at] = `${lines[at].slice(0, 64)} ${sha256(json)} ${json}`;
+      fs.writeFileSync(file, lines.join('\n'));
+      const stale = new AppRenders(file, CODE);
+      expect(renderWith('2.0.0', stale)).toStrictEqual(without);
+      expect(turned()).toEqual([appApplicationName(apps[0])]);
+      expect([stale.reused, stale.recorded]).toEqual([4, 1]);
+      stale.save();
+
+      const again = new AppRenders(file, CODE);
+      expect(renderWith('2.0.0', again)).toStrictEqual(without);
+      expect(turned()).toEqual([]);
+      expect([again.reused, again.recorded]).toEqual([4, 0]);
+    } finally {
+      toJson.mockRestore();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });
