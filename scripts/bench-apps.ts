@@ -9,7 +9,6 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tuneHeapForBatch } from '../lib/command-line/heap';
 import { diffWorkingTree } from '../lib/diff/command';
 import { dump } from 'js-yaml';
 import { loadManifests, MANIFEST_DUMP_OPTIONS } from '../lib/k8s/manifest-yaml';
@@ -359,8 +358,6 @@ export function runAppsBench(quick = false): void {
 
 if (require.main === module) {
   const i = process.argv.indexOf('--child');
-  // The child times what the command line does, with the same heap setting (scripts/tsys.ts main).
-  if (i >= 0) tuneHeapForBatch();
   if (i >= 0) child(process.argv[i + 1] === 'shipped' ? 'shipped' : Number(process.argv[i + 1]), !process.argv.includes('--no-diff'));
   else runAppsBench();
 }

@@ -2,7 +2,6 @@
 // (lib/command-line/). The commands whose code lives in scripts/ are wired here; the others in
 // lib/command-line/runners.ts.
 import type { Runners } from '../lib/command-line/invocation';
-import { tuneHeapForBatch } from '../lib/command-line/heap';
 import { runProgram } from '../lib/command-line/program';
 import { LIB_RUNNERS } from '../lib/command-line/runners';
 
@@ -17,8 +16,6 @@ export const RUNNERS: Runners = {
 
 /** Runs the process's command line and sets its exit code. */
 export function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  // A batch run: the heap collected sooner, for a lower peak (lib/command-line/heap.ts).
-  tuneHeapForBatch();
   // `tsys diff | head`: a reader that stops early is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
