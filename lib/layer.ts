@@ -140,13 +140,8 @@ export class Layer extends Chart {
     this.orders.push({ after, before });
   }
 
-  /** Explicit orders between objects of this layer: each object with the objects it must follow. */
-  public get objectOrders(): readonly { readonly after: ApiObject; readonly before: ApiObject }[] {
-    return this.objectOrderGroups.flatMap(({ after, before }) => after.flatMap((a) => before.map((b) => ({ after: a, before: b }))));
-  }
-
   /**
-   * The explicit orders as `addOrder` took them: the objects of `after` each follow every object
+   * The explicit orders between objects of this layer, as `addOrder` took them: the objects of `after` each follow every object
    * of `before`. Many orders share a side (every Application of the PaaS follows the same
    * namespaces): each side is walked once, and orders with the same side share its list.
    */
