@@ -234,7 +234,7 @@ export function synth(options: SynthOptions): SynthResult {
       const findings = verifyTree(tree.dir, registry, facts, { source: tree, parse: documents.parse, model, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
-    }, { onDisk: new Map(previous.map((f) => [f.path, f])) });
+    }, { onDisk: new Map(previous.map((f) => [f.path, f])), listed: (dir) => before.entries(dir) });
     time?.('write', since(writeStart) - checkMs);
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());

@@ -18,36 +18,62 @@ interface OnDiskFile {
   text?: string;
 }
 
-/** What a listing of the output folders found: their plain files, and their folders with the stat each had when listed. */
+/** What a listing of the output folders found: their plain files, their folders with the stat each had when listed, and the names in each folder (and whether each is a folder). */
 interface Listing {
   readonly files: Map<string, OnDiskFile>;
   readonly dirs: Map<string, { readonly stat: FileStat; readonly at: number }>;
+  readonly names: Map<string, [string, boolean][]>;
 }
 
 /**
  * Lists the folder `dir` (relative to `root`) and all below it into `out`: a folder whose stat is
  * the one the render stats recorded has the names recorded (it is not read), any other is read.
- * Of the other names, only plain files are kept, as `<dir>/<path>`, in no particular order.
+ * Of the names that are not folders, only plain files are kept in `files`, as `<dir>/<path>`.
+ * What is at `dir`: a folder, nothing, or something else.
  */
-function list(root: string, dir: string, out: Listing, stats: RenderStats | undefined): void {
+function list(root: string, dir: string, out: Listing, stats: RenderStats | undefined): 'dir' | 'missing' | 'other' {
   const at = Date.now();
   const stat = lstatOf(path.join(root, dir));
-  if (!stat?.isDirectory()) return;
+  if (!stat) return 'missing';
+  if (!stat.isDirectory()) return 'other';
   out.dirs.set(dir, { stat, at });
-  const names = settled(stat, at) ? stats?.children(dir, stat) : undefined;
-  const entries = names ?? fs.readdirSync(path.join(root, dir), { withFileTypes: true }).map((e) => [e.name, e.isDirectory()] as [string, boolean]);
-  for (const [name, isDir] of entries) {
+  const recorded = settled(stat, at) ? stats?.children(dir, stat) : undefined;
+  if (recorded === undefined || !listNames(root, dir, recorded, true, out, stats)) {
+    listNames(root, dir, fs.readdirSync(path.join(root, dir), { withFileTypes: true }).map((e) => [e.name, e.isDirectory()]), false, out, stats);
+  }
+  return 'dir';
+}
+
+/**
+ * Lists the names `names` of the folder `dir` into `out` (see `list`). Names `recorded` by the render
+ * stats may include some since removed (skipped); one that is a folder where a file was recorded or
+ * the other way round (which changes the folder's stat) stops the listing: false, and the folder is read.
+ */
+function listNames(root: string, dir: string, names: readonly (readonly [string, boolean])[], recorded: boolean, out: Listing, stats: RenderStats | undefined): boolean {
+  const seen: [string, boolean][] = [];
+  for (const [name, isDir] of names) {
     const rel = `${dir}/${name}`;
     if (isDir) {
-      list(root, rel, out, stats);
+      const found = list(root, rel, out, stats);
+      if (found === 'other' && recorded) return false;
+      if (found !== 'missing') seen.push([name, found === 'dir']);
       continue;
     }
     const fileAt = Date.now();
     const fileStat = lstatOf(path.join(root, rel));
-    if (!fileStat?.isFile()) continue;
+    if (!fileStat) continue;
+    if (fileStat.isDirectory()) {
+      if (recorded) return false;
+      if (list(root, rel, out, stats) === 'dir') seen.push([name, true]);
+      continue;
+    }
+    seen.push([name, false]);
+    if (!fileStat.isFile()) continue;
     const trusted = settled(fileStat, fileAt) ? stats?.digest(rel, fileStat) : undefined;
     out.files.set(rel, trusted === undefined ? { stat: fileStat, at: fileAt, text: fs.readFileSync(path.join(root, rel), 'utf8') } : { stat: fileStat, at: fileAt, trusted });
   }
+  out.names.set(dir, seen);
+  return true;
 }
 
 /** A buffer to read files into, grown as needed (one read at a time: synth is synchronous). */
@@ -96,13 +122,20 @@ function lstatOf(p: string): fs.Stats | undefined {
 export class PreviousRender {
   private readonly files: Map<string, OnDiskFile>;
   private readonly dirs: Listing['dirs'];
+  private readonly names: Listing['names'];
 
   /** The render under `root`, in `folders`, with the stats the last synth recorded (`stats`; none: every file and folder is read). */
   public constructor(private readonly root: string, stats?: RenderStats, folders: readonly string[] = COMPARED_OUTPUTS) {
-    const listing: Listing = { files: new Map(), dirs: new Map() };
+    const listing: Listing = { files: new Map(), dirs: new Map(), names: new Map() };
     for (const dir of folders) list(root, dir, listing, stats);
     this.files = listing.files;
     this.dirs = listing.dirs;
+    this.names = listing.names;
+  }
+
+  /** The names in the folder `dir` when it was listed (every kind of file), and whether each is a folder; undefined for a folder not listed. */
+  public entries(dir: string): readonly (readonly [string, boolean])[] | undefined {
+    return this.names.get(dir);
   }
 
   /** The stat of the folder `dir` when it was listed, and when that was (`Date.now()`). */

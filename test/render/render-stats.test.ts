@@ -186,4 +186,14 @@ describe('the stats of the render on disk, trusted instead of reading unchanged 
     expect(before.text(FILE)).toBe(text);
     expect(before.trustedDigest(FILE)).toBe(sha256(text));
   });
+
+  test('GIVEN a folder holding a link and a file added by hand WHEN listed THEN its names include them (synth\'s swap removes what is not rendered), and only plain files are files of the render', () => {
+    recorded();
+    fs.symlinkSync('configmap-a.yaml', path.join(root, 'dist/x/link.yaml'));
+    settle();
+    const before = new PreviousRender(root, stats());
+    expect([...before.entries('dist/x')!].sort()).toEqual([['configmap-a.yaml', false], ['link.yaml', false]]);
+    expect(before.entries('dist')).toEqual([['x', true]]);
+    expect(before.has('dist/x/link.yaml')).toBe(false);
+  });
 });
