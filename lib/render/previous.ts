@@ -1,4 +1,3 @@
-import { isAscii } from 'buffer';
 import * as fs from 'fs';
 import * as path from 'path';
 import { sha256 } from '../cache-file';
@@ -76,32 +75,6 @@ function listNames(root: string, dir: string, names: readonly (readonly [string,
   return true;
 }
 
-/** A buffer to read files into, grown as needed (one read at a time: synth is synchronous). */
-let scratch = Buffer.allocUnsafe(1 << 16);
-
-/**
- * The text of the file at `full`, as `readFileSync(full, 'utf8')` gives it, when it holds `size`
- * bytes (else undefined): read into one buffer without asking the file's size again, and taken as
- * one-byte text when all ASCII (no UTF-8 decoding).
- */
-function readSized(full: string, size: number): string | undefined {
-  if (scratch.length < size + 1) scratch = Buffer.allocUnsafe(Math.max(size + 1, scratch.length * 2));
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(full, 'r');
-    let got = 0;
-    // One byte more than expected: a file that grew is not taken.
-    for (let n = -1; n !== 0 && got <= size; got += n) n = fs.readSync(fd, scratch, got, size + 1 - got, got);
-    if (got !== size) return undefined;
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-  const bytes = scratch.subarray(0, size);
-  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
-}
-
 /** `lstat`, or undefined when nothing is there (also when a parent is a file). */
 function lstatOf(p: string): fs.Stats | undefined {
   try {
@@ -165,26 +138,23 @@ export class PreviousRender {
 
   /**
    * The text of `file` (undefined when it is not one of its plain files), read when first asked for
-   * a trusted file. A trusted file read with another size than its stat's is read again and no
-   * longer trusted (it changed since it was listed).
+   * a trusted file. A trusted file read with another size than its stat's is no longer trusted (it
+   * changed since it was listed).
    */
   public text(file: string): string | undefined {
     const f = this.files.get(file);
     if (!f) return undefined;
     if (f.text === undefined) {
       const full = path.join(this.root, file);
-      const sized = readSized(full, f.stat.size);
-      if (sized !== undefined) {
-        f.text = sized;
-        return sized;
-      }
       let text: string;
       try {
         text = fs.readFileSync(full, 'utf8');
       } catch {
         text = '';
       }
-      this.files.set(file, { stat: f.stat, at: f.at, text });
+      // A file whose size is not its stat's changed since it was listed: no longer trusted.
+      if (text.length > f.stat.size || Buffer.byteLength(text) !== f.stat.size) this.files.set(file, { stat: f.stat, at: f.at, text });
+      else f.text = text;
       return text;
     }
     return f.text;
