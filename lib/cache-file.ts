@@ -183,6 +183,11 @@ export class EntriesFile {
     if (read.ignored) this.ignored = read.ignored;
   }
 
+  /** The keys the file holds. */
+  public keys(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
   /** The value of `key` in the file, if it holds one. */
   public get(key: string): string | undefined {
     return this.entries.get(key);

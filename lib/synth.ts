@@ -22,7 +22,8 @@ import { renderPlatformWithFacts } from './render/render';
 import { APP_RENDERS_FILE, AppRenders } from './render/app-renders';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
-import { readPreviousRender, shareUnchanged } from './render/previous';
+import { PreviousRender, renderedStats, shareUnchanged } from './render/previous';
+import { RENDER_STATS_FILE, RenderStats } from './render/render-stats';
 import { EarlierRender, RENDER_INDEX_FILE } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
@@ -209,7 +210,9 @@ export function synth(options: SynthOptions): SynthResult {
     const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
     // Read under the output lock, before the render: what this render replaces, and (with the
     // render index) the texts of the objects that did not change since.
-    const before = timed(time, 'load', () => readPreviousRender(options.root));
+    // With the stats the last synth recorded, a file whose stat did not change is not read unless its text is needed.
+    const stats = cache ? timed(time, 'load', () => new RenderStats(path.join(options.root, RENDER_STATS_FILE), checksCodeFingerprint())) : undefined;
+    const before = timed(time, 'load', () => new PreviousRender(options.root, stats));
     const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before)) : undefined;
     // In a function of its own: the inputs and the chart renderer are garbage once it returns, not
     // held while verify holds the whole tree (thousands of apps: hundreds of MB); the HA model of
@@ -231,7 +234,7 @@ export function synth(options: SynthOptions): SynthResult {
       const findings = verifyTree(tree.dir, registry, facts, { source: tree, parse: documents.parse, model, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
-    }, { onDisk: new Map(previous.map((f) => [f.path, f])) });
+    }, { onDisk: new Map(previous.map((f) => [f.path, f])), listed: (dir) => before.entries(dir) });
     time?.('write', since(writeStart) - checkMs);
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());
@@ -240,6 +243,10 @@ export function synth(options: SynthOptions): SynthResult {
     if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveTreeHashes());
     if (appRenders) timed(time, 'write', () => appRenders.save());
     if (earlier) timed(time, 'write', () => earlier.save(documents.index()));
+    if (stats) timed(time, 'write', () => {
+      const now = renderedStats(options.root, before, files, written.changed);
+      stats.save(now.files, now.dirs);
+    });
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
 }

@@ -2,6 +2,7 @@
 // only: whatever is in it (nothing, the last synth's, an older synth's, garbage), synth writes the
 // same bytes as a synth that starts without it. These tests treat the cache folder as a black box,
 // so they hold for every cache file synth adds there.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { generatedApp } from '../scripts/bench-apps';
@@ -196,6 +197,32 @@ describe('synth\'s caches change nothing but the time', () => {
     expect(outputs(root)).toEqual(expected);
     expect(cold).toEqual(expected);
     expect(fs.statSync(dist(chmodded)).mode & 0o111).toBe(0);
+  });
+
+  test('GIVEN the cache of the last synth WHEN rendered files are edited by hand keeping their size, one of them with its times set back as they were THEN a warm synth puts them right, as a synth without a cache does', () => {
+    run(root);
+    const expected = outputs(root);
+    const dist = (p: string) => path.join(root, 'dist', p);
+    const [sameSize, sameTimes] = [...expected.keys()].filter((k) => k.startsWith('dist/') && k.endsWith('.yaml') && /[a-z]/.test(expected.get(k)!)).slice(8, 10).map((k) => k.slice('dist/'.length));
+    /** The file with its first lowercase letter swapped for another: the same number of bytes. */
+    const sameSizeEdit = (file: string) => {
+      const text = fs.readFileSync(file, 'utf8');
+      const at = text.search(/[a-z]/);
+      fs.writeFileSync(file, `${text.slice(0, at)}${text[at] === 'x' ? 'y' : 'x'}${text.slice(at + 1)}`);
+    };
+    sameSizeEdit(dist(sameSize));
+    // Its times kept to the nanosecond (touch -r): only its change time tells.
+    const reference = `${root}-times`;
+    const times = fs.statSync(dist(sameTimes), { bigint: true }).mtimeNs;
+    execFileSync('cp', ['-p', dist(sameTimes), reference]);
+    sameSizeEdit(dist(sameTimes));
+    execFileSync('touch', ['-r', reference, dist(sameTimes)]);
+    fs.rmSync(reference);
+    expect(fs.statSync(dist(sameTimes), { bigint: true }).mtimeNs).toBe(times);
+    const cold = coldOutputs(root);
+    run(root);
+    expect(outputs(root)).toEqual(expected);
+    expect(cold).toEqual(expected);
   });
 
   test('GIVEN the cache of the last synth WHEN an app goes away and another comes THEN the outputs equal a synth without a cache', () => {

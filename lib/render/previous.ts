@@ -1,23 +1,194 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { listFiles } from '../k8s/walk';
+import { sha256 } from '../cache-file';
 import type { RenderedFile } from './rendered-file';
+import { FileStat, RenderStats, settled } from './render-stats';
 
 /** The folders whose previous render synth compares the new one with: what Argo CD syncs and what is copied to hosts. */
 export const COMPARED_OUTPUTS = ['dist', 'argocd'] as const;
 
+/** One plain file of the previous render: its stat when listed, and its text (read) or the sha256 its trusted stat stands for. */
+interface OnDiskFile {
+  readonly stat: FileStat;
+  /** When the stat was taken (`Date.now()`). */
+  readonly at: number;
+  /** The sha256 of its bytes, as the render stats recorded it for this very stat: the file is not read until its text is asked for. */
+  readonly trusted?: string;
+  text?: string;
+}
+
+/** What a listing of the output folders found: their plain files, their folders with the stat each had when listed, and the names in each folder (and whether each is a folder). */
+interface Listing {
+  readonly files: Map<string, OnDiskFile>;
+  readonly dirs: Map<string, { readonly stat: FileStat; readonly at: number }>;
+  readonly names: Map<string, [string, boolean][]>;
+}
+
 /**
- * The files of the previous render on disk (`dist/`, `argocd/`), read before synth swaps the new
- * one in, so it can say what changed; empty on a first render. Once the new render is made,
- * `shareUnchanged` lets the files it did not change share its texts.
+ * Lists the folder `dir` (relative to `root`) and all below it into `out`: a folder whose stat is
+ * the one the render stats recorded has the names recorded (it is not read), any other is read.
+ * Of the names that are not folders, only plain files are kept in `files`, as `<dir>/<path>`.
+ * What is at `dir`: a folder, nothing, or something else.
+ */
+function list(root: string, dir: string, out: Listing, stats: RenderStats | undefined): 'dir' | 'missing' | 'other' {
+  const at = Date.now();
+  const stat = lstatOf(path.join(root, dir));
+  if (!stat) return 'missing';
+  if (!stat.isDirectory()) return 'other';
+  out.dirs.set(dir, { stat, at });
+  const recorded = settled(stat, at) ? stats?.children(dir, stat) : undefined;
+  if (recorded === undefined || !listNames(root, dir, recorded, true, out, stats)) {
+    listNames(root, dir, fs.readdirSync(path.join(root, dir), { withFileTypes: true }).map((e) => [e.name, e.isDirectory()]), false, out, stats);
+  }
+  return 'dir';
+}
+
+/**
+ * Lists the names `names` of the folder `dir` into `out` (see `list`). Names `recorded` by the render
+ * stats may include some since removed (skipped); one that is a folder where a file was recorded or
+ * the other way round (which changes the folder's stat) stops the listing: false, and the folder is read.
+ */
+function listNames(root: string, dir: string, names: readonly (readonly [string, boolean])[], recorded: boolean, out: Listing, stats: RenderStats | undefined): boolean {
+  const seen: [string, boolean][] = [];
+  for (const [name, isDir] of names) {
+    const rel = `${dir}/${name}`;
+    if (isDir) {
+      const found = list(root, rel, out, stats);
+      if (found === 'other' && recorded) return false;
+      if (found !== 'missing') seen.push([name, found === 'dir']);
+      continue;
+    }
+    const fileAt = Date.now();
+    const fileStat = lstatOf(path.join(root, rel));
+    if (!fileStat) continue;
+    if (fileStat.isDirectory()) {
+      if (recorded) return false;
+      if (list(root, rel, out, stats) === 'dir') seen.push([name, true]);
+      continue;
+    }
+    seen.push([name, false]);
+    if (!fileStat.isFile()) continue;
+    const trusted = settled(fileStat, fileAt) ? stats?.digest(rel, fileStat) : undefined;
+    out.files.set(rel, trusted === undefined ? { stat: fileStat, at: fileAt, text: fs.readFileSync(path.join(root, rel), 'utf8') } : { stat: fileStat, at: fileAt, trusted });
+  }
+  out.names.set(dir, seen);
+  return true;
+}
+
+/** `lstat`, or undefined when nothing is there (also when a parent is a file). */
+function lstatOf(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The files of the previous render on disk (`dist/`, `argocd/`), listed before synth swaps the new
+ * one in, so it can say what changed; empty on a first render. A file whose stat is the one the
+ * render stats recorded (`RenderStats`) is trusted to hold the bytes recorded, and read only when
+ * its text is asked for (`text`); any other file is read when listed, as it is without the stats.
+ * Once the new render is made, `shareUnchanged` tells the files it did not change, sharing its texts.
+ */
+export class PreviousRender {
+  private readonly files: Map<string, OnDiskFile>;
+  private readonly dirs: Listing['dirs'];
+  private readonly names: Listing['names'];
+
+  /** The render under `root`, in `folders`, with the stats the last synth recorded (`stats`; none: every file and folder is read). */
+  public constructor(private readonly root: string, stats?: RenderStats, folders: readonly string[] = COMPARED_OUTPUTS) {
+    const listing: Listing = { files: new Map(), dirs: new Map(), names: new Map() };
+    for (const dir of folders) list(root, dir, listing, stats);
+    this.files = listing.files;
+    this.dirs = listing.dirs;
+    this.names = listing.names;
+  }
+
+  /** The names in the folder `dir` when it was listed (every kind of file), and whether each is a folder; undefined for a folder not listed. */
+  public entries(dir: string): readonly (readonly [string, boolean])[] | undefined {
+    return this.names.get(dir);
+  }
+
+  /** The stat of the folder `dir` when it was listed, and when that was (`Date.now()`). */
+  public dirStatOf(dir: string): { readonly stat: FileStat; readonly at: number } | undefined {
+    return this.dirs.get(dir);
+  }
+
+  /** The paths of its plain files. */
+  public paths(): IterableIterator<string> {
+    return this.files.keys();
+  }
+
+  /** Whether `file` is one of its plain files. */
+  public has(file: string): boolean {
+    return this.files.has(file);
+  }
+
+  /** The stat of `file` when it was listed, and when that was (`Date.now()`). */
+  public statOf(file: string): { readonly stat: FileStat; readonly at: number } | undefined {
+    return this.files.get(file);
+  }
+
+  /** The sha256 the render stats recorded for `file`, when its stat matched them. */
+  public trustedDigest(file: string): string | undefined {
+    return this.files.get(file)?.trusted;
+  }
+
+  /**
+   * The text of `file` (undefined when it is not one of its plain files), read when first asked for
+   * a trusted file. A trusted file read with another size than its stat's is no longer trusted (it
+   * changed since it was listed).
+   */
+  public text(file: string): string | undefined {
+    const f = this.files.get(file);
+    if (!f) return undefined;
+    if (f.text === undefined) {
+      const full = path.join(this.root, file);
+      let text: string;
+      try {
+        text = fs.readFileSync(full, 'utf8');
+      } catch {
+        text = '';
+      }
+      // A file whose size is not its stat's changed since it was listed: no longer trusted.
+      if (text.length > f.stat.size || Buffer.byteLength(text) !== f.stat.size) this.files.set(file, { stat: f.stat, at: f.at, text });
+      else f.text = text;
+      return text;
+    }
+    return f.text;
+  }
+
+  /** Whether the text of `file` was read (when listed, or since). */
+  public isRead(file: string): boolean {
+    return this.files.get(file)?.text !== undefined;
+  }
+
+  /** Whether `file` was executable when listed. */
+  public executable(file: string): boolean {
+    return ((this.files.get(file)?.stat.mode ?? 0) & 0o100) !== 0;
+  }
+
+  /** The sha256 of `file`'s bytes: the trusted one, else of its text. */
+  public digest(file: string): string | undefined {
+    const f = this.files.get(file);
+    if (!f) return undefined;
+    return f.trusted ?? sha256(this.text(file)!);
+  }
+
+  /** Every file with its text (each file read that was not yet). */
+  public rendered(): RenderedFile[] {
+    return [...this.files.keys()].map((p) => ({ path: p, content: this.text(p)!, ...(this.executable(p) ? { executable: true } : {}) }));
+  }
+}
+
+/**
+ * The files of the previous render on disk (`dist/`, `argocd/`), each read (`PreviousRender`
+ * without stats), sorted by path; empty on a first render.
  */
 export function readPreviousRender(root: string, folders: readonly string[] = COMPARED_OUTPUTS): RenderedFile[] {
-  return folders.flatMap((dir) => listFiles(path.join(root, dir), `${dir}/`).flatMap((file) => {
-    const full = path.join(root, file);
-    const stat = fs.lstatSync(full);
-    if (!stat.isFile()) return [];
-    return [{ path: file, content: fs.readFileSync(full, 'utf8'), ...(stat.mode & 0o100 ? { executable: true } : {}) }];
-  }));
+  return new PreviousRender(root, undefined, folders).rendered().sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /**
@@ -38,14 +209,84 @@ export function previousRenderReader(root: string, folders: readonly string[] = 
 }
 
 /**
- * `previous` (a render read before `next` was made), where a file has the same text in `next`
- * sharing `next`'s string instead of holding a second copy: with thousands of apps, most of the
- * render is unchanged, and two copies of it are tens of megabytes.
+ * `previous` (listed before `next` was made) as files with their texts, where a file has the same
+ * bytes in `next` sharing `next`'s string instead of holding (or reading) a second copy: with
+ * thousands of apps, most of the render is unchanged. A trusted file (`PreviousRender`) that was not
+ * read is compared by its digest; one that differs is read now, before the swap replaces it.
  */
-export function shareUnchanged(previous: readonly RenderedFile[], next: readonly RenderedFile[]): RenderedFile[] {
+export function shareUnchanged(previous: PreviousRender, next: readonly RenderedFile[]): RenderedFile[] {
   const nextText = new Map(next.map((f) => [f.path, f.content]));
-  return previous.map((f) => {
-    const same = nextText.get(f.path);
-    return same === f.content ? { ...f, content: same } : f;
+  return [...previous.paths()].map((p) => {
+    const same = nextText.get(p);
+    const exec = previous.executable(p) ? { executable: true } : {};
+    if (same !== undefined && sameBytes(previous, p, same)) return { path: p, content: same, ...exec };
+    return { path: p, content: previous.text(p)!, ...exec };
   });
+}
+
+/** Whether the file `p` of `previous` holds `text`'s bytes (compared by digest when it was trusted and not read). */
+function sameBytes(previous: PreviousRender, p: string, text: string): boolean {
+  const trusted = previous.trustedDigest(p);
+  return trusted !== undefined && !previous.isRead(p) ? trusted === sha256(text) : previous.text(p) === text;
+}
+
+/**
+ * What the render stats record once `files` were swapped in: for each file of `folders` now on
+ * disk, its stat and sha256, and for each folder all of whose files and folders are recorded, its
+ * stat. A file the swap did not write (not in `changed`, nor in a folder there) is the one
+ * `previous` listed, with the bytes of the new render; a folder the swap did not change (nothing
+ * changed in it, nor is it in a folder that changed) is the one listed; any other is stat'ed again.
+ * One that had not settled when stat'ed (`settled`) is left out: it is read next time.
+ */
+export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS): { files: Map<string, readonly [FileStat, string]>; dirs: Map<string, FileStat> } {
+  const written = new Set(changed);
+  const isWritten = (p: string): boolean => {
+    for (let i = p.length; i > 0; i = p.lastIndexOf('/', i - 1)) if (written.has(p.slice(0, i))) return true;
+    return false;
+  };
+  /** The folders something was moved into or out of. */
+  const touched = new Set<string>();
+  for (const c of changed) for (let i = c.lastIndexOf('/'); i > 0; i = c.lastIndexOf('/', i - 1)) touched.add(c.slice(0, i));
+  const out = new Map<string, readonly [FileStat, string]>();
+  /** Each folder's names (files and folders, rendered), and whether all of them are recorded so far. */
+  const complete = new Map<string, boolean>();
+  const note = (p: string, recorded: boolean) => {
+    const slash = p.lastIndexOf('/');
+    if (slash < 0) return;
+    const dir = p.slice(0, slash);
+    const known = complete.get(dir);
+    complete.set(dir, (known ?? true) && recorded);
+  };
+  for (const f of files) {
+    if (!folders.includes(f.path.slice(0, f.path.indexOf('/')))) continue;
+    const listed = previous.statOf(f.path);
+    if (listed && !isWritten(f.path)) {
+      if (settled(listed.stat, listed.at)) out.set(f.path, [listed.stat, previous.digest(f.path)!]);
+    } else {
+      const at = Date.now();
+      const stat = lstatOf(path.join(root, f.path));
+      if (stat?.isFile() && settled(stat, at)) out.set(f.path, [stat, sha256(f.content)]);
+    }
+    note(f.path, out.has(f.path));
+    for (let i = f.path.lastIndexOf('/'); i > 0; i = f.path.lastIndexOf('/', i - 1)) {
+      const dir = f.path.slice(0, i);
+      if (!complete.has(dir)) complete.set(dir, true);
+    }
+  }
+  // Deepest first: a folder is recorded once all it holds is.
+  const dirs = new Map<string, FileStat>();
+  for (const dir of [...complete.keys()].sort((a, b) => b.split('/').length - a.split('/').length)) {
+    const listed = previous.dirStatOf(dir);
+    let stat: FileStat | undefined;
+    if (listed && !isWritten(dir) && !touched.has(dir)) {
+      if (settled(listed.stat, listed.at)) stat = listed.stat;
+    } else {
+      const at = Date.now();
+      const now = lstatOf(path.join(root, dir));
+      if (now?.isDirectory() && settled(now, at)) stat = now;
+    }
+    if (stat && complete.get(dir)) dirs.set(dir, stat);
+    note(dir, dirs.has(dir));
+  }
+  return { files: out, dirs };
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import { EarlierTexts, textDigest } from './documents';
 import type { RenderedFile } from './rendered-file';
 import { EntriesFile } from '../cache-file';
+import { PreviousRender } from './previous';
 
 /**
  * Where synth records, for each manifest it wrote, the digest of the document serialised there and
@@ -46,16 +47,22 @@ export class EarlierRender implements EarlierTexts {
   public readonly ignored?: string;
   private readonly stored: EntriesFile;
   private readonly text: (path: string) => string | undefined;
+  private readonly trusted: (path: string) => string | undefined;
 
   /**
    * The index at `file` written by `code` (the checks' code fingerprint), over `previous`: the render
-   * on disk, as files already read, or as a reader of one file's text (undefined when there is none),
-   * asked only for a file the index lists for the same document digest (see `previousRenderReader`).
+   * on disk, as files already read, as a reader of one file's text (undefined when there is none),
+   * asked only for a file the index lists for the same document digest (see `previousRenderReader`),
+   * or as synth's `PreviousRender`, whose trusted files' texts are not hashed again.
    */
-  public constructor(file: string, code: string, previous: readonly RenderedFile[] | ((path: string) => string | undefined)) {
+  public constructor(file: string, code: string, previous: readonly RenderedFile[] | ((path: string) => string | undefined) | PreviousRender) {
     this.stored = new EntriesFile(file, FORMAT, textsCode(code));
     if (this.stored.ignored) this.ignored = this.stored.ignored;
-    if (typeof previous === 'function') {
+    this.trusted = () => undefined;
+    if (previous instanceof PreviousRender) {
+      this.text = (p) => previous.text(p);
+      this.trusted = (p) => previous.trustedDigest(p);
+    } else if (typeof previous === 'function') {
       this.text = previous;
     } else {
       const texts = new Map(previous.map((f) => [f.path, f.content]));
@@ -69,7 +76,8 @@ export class EarlierRender implements EarlierTexts {
     if (entry === undefined || entry.length !== 129 || !entry.startsWith(digest) || entry.charCodeAt(64) !== 32) return undefined;
     const recorded = entry.slice(65);
     const text = this.text(file);
-    if (text === undefined || textDigest(text) !== recorded) return undefined;
+    // A file whose stat is the one recorded with its sha256 (still, once read) holds those bytes.
+    if (text === undefined || (this.trusted(file) !== recorded && textDigest(text) !== recorded)) return undefined;
     return { text, textDigest: recorded };
   }
 

@@ -21,6 +21,12 @@ export interface WriteOptions {
    * reading it from disk again. A file that was not a plain file then is not in it. @default - every file is compared on disk
    */
   readonly onDisk?: ReadonlyMap<string, RenderedFile>;
+  /**
+   * The names in a folder of the outputs as the caller listed it under the same output lock (synth:
+   * `PreviousRender.entries`), and whether each is a folder; undefined for a folder it did not list,
+   * which is read. @default - every folder is read
+   */
+  readonly listed?: (dir: string) => readonly (readonly [string, boolean])[] | undefined;
 }
 
 /** What `writeAtomically`'s check is given: the whole new tree, in memory, before anything moves. */
@@ -96,7 +102,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         fs.writeFileSync(target, bytes, { mode: file.executable ? 0o755 : 0o644 });
       }
       check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content });
-      const { journal, prune } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed);
+      const { journal, prune } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed, options.listed);
       swapOutputs(root, journal, options.onStep, prune);
       return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path) };
     } finally {
@@ -132,7 +138,7 @@ function isInOutputDir(rel: string): boolean {
  * moves, a folder where a file is written or a file where a folder is in docs/, reports/ or at the
  * root (those are the user's), and a file where an output folder belongs.
  */
-function planSwap(root: string, tmp: string, paths: readonly string[], changed: ReadonlySet<string>): { journal: SwapJournal; prune: string[] } {
+function planSwap(root: string, tmp: string, paths: readonly string[], changed: ReadonlySet<string>, listed?: WriteOptions['listed']): { journal: SwapJournal; prune: string[] } {
   const rendered = new Set(paths);
   const needed = new Set<string>(OUTPUT_DIRS);
   // Each path's folders, deepest first, up to one already known (whose own folders are known too).
@@ -153,9 +159,10 @@ function planSwap(root: string, tmp: string, paths: readonly string[], changed: 
   // The output folders as they are: what went away, and folders nothing is rendered into any more.
   const walk = (rel: string) => {
     // In name order: the journal (and so the order of the moves) is the same run to run.
-    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const p = `${rel}/${e.name}`;
-      if (!e.isDirectory()) {
+    const entries = listed?.(rel) ?? fs.readdirSync(path.join(root, rel), { withFileTypes: true }).map((e) => [e.name, e.isDirectory()] as const);
+    for (const [name, isDirectory] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const p = `${rel}/${name}`;
+      if (!isDirectory) {
         if (!rendered.has(p)) remove(p);
       } else if (rendered.has(p)) {
         remove(p);
