@@ -22,7 +22,8 @@ import { renderPlatformWithFacts } from './render/render';
 import { APP_RENDERS_FILE, AppRenders } from './render/app-renders';
 import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
-import { PreviousRender, renderedStats, shareUnchanged } from './render/previous';
+import { startListing } from './render/listing-worker';
+import { COMPARED_OUTPUTS, PreviousRender, renderedStats, shareUnchanged } from './render/previous';
 import { RENDER_STATS_FILE, RenderStats } from './render/render-stats';
 import { EarlierRender, RENDER_INDEX_FILE } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
@@ -156,7 +157,7 @@ function buildAndRender(site: Site, layers: readonly LayerFactory[] | undefined,
  */
 export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
   const { files, facts, documents } = buildAndRender(site, layers, apps, lock, renderer, time, earlier, appRenders);
-  const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse)));
+  const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse, documents.documentsOf)));
   const report = timed(time, 'simulation', () => failureReportOf(model, analysis));
   return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model, documents };
 }
@@ -205,6 +206,8 @@ export function synth(options: SynthOptions): SynthResult {
   return withOutputLock(options.root, () => {
     const recovered = recoverInterruptedSynth(options.root);
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
+    // The previous render's folders, listed on the other core while this one loads and builds.
+    const listed = startListing(options.root, COMPARED_OUTPUTS);
     const time = options.time;
     const cache = options.cache !== false;
     const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
@@ -212,7 +215,7 @@ export function synth(options: SynthOptions): SynthResult {
     // render index) the texts of the objects that did not change since.
     // With the stats the last synth recorded, a file whose stat did not change is not read unless its text is needed.
     const stats = cache ? timed(time, 'load', () => new RenderStats(path.join(options.root, RENDER_STATS_FILE), checksCodeFingerprint())) : undefined;
-    const before = timed(time, 'load', () => new PreviousRender(options.root, stats));
+    const before = timed(time, 'load', () => new PreviousRender(options.root, stats, COMPARED_OUTPUTS, listed));
     const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before)) : undefined;
     // In a function of its own: the inputs and the chart renderer are garbage once it returns, not
     // held while verify holds the whole tree (thousands of apps: hundreds of MB); the HA model of
@@ -231,7 +234,9 @@ export function synth(options: SynthOptions): SynthResult {
     let checkMs = 0;
     const written = writeAtomically(options.root, files, (tree) => {
       const t = process.hrtime.bigint();
-      const findings = verifyTree(tree.dir, registry, facts, { source: tree, parse: documents.parse, model, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
+      // A manifest's documents are the ones the render serialised into that very file: its text is not read.
+      const source = { ...tree, documents: (file: string) => { const f = tree.file(file); return f && documents.documentsOf(f); } };
+      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, model, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
     }, { onDisk: new Map(previous.map((f) => [f.path, f])), listed: (dir) => before.entries(dir) });

@@ -1,4 +1,4 @@
-import type { RenderedFile } from '../render/rendered-file';
+import { type RenderedFile, sameFile } from '../render/rendered-file';
 import { compareGroups, groupOf, groupTitle, isTextFile } from './groups';
 import { ChangedFile, HOSTS_DIR, manualActions } from './manual-actions';
 
@@ -22,10 +22,6 @@ interface Counts {
 /** Whether a rendered file is one Kubernetes object (not a kustomization, host file or report). */
 function isObjectFile(file: string): boolean {
   return /\.ya?ml$/.test(file) && !file.endsWith('kustomization.yaml') && !isTextFile(file);
-}
-
-function sameFile(a: RenderedFile, b: RenderedFile): boolean {
-  return a.content === b.content && !!a.executable === !!b.executable;
 }
 
 /** Files added, changed and removed between the previous render and the new one. */

@@ -54,6 +54,26 @@ function mayMatter(content: string, declaring: ReadonlyMap<string, readonly stri
   return (declaring.get(kind) ?? []).some((name) => content.includes(name));
 }
 
+/**
+ * `mayMatter` of a file read as `doc` (one of its documents), without its text: its top-level kind
+ * (a document that is not a map with a string kind may matter), and the names of objects whose facts
+ * declare workloads or storage searched in its JSON (the same strings its YAML holds, for the DNS
+ * names objects have).
+ */
+function documentMayMatter(doc: unknown, declaring: ReadonlyMap<string, readonly string[]>): boolean {
+  const kind = isMap(doc) ? doc.kind : undefined;
+  if (typeof kind !== 'string') return true;
+  if (kind in WORKLOAD_KINDS || kind in OTHER_POD_KINDS || RELATED_KINDS.has(kind)) return true;
+  if (kind === 'ConfigMap') {
+    const metadata = (doc as { metadata?: unknown }).metadata;
+    if (isMap(metadata) && metadata.name === ARGOCD_CM) return true;
+  }
+  const names = declaring.get(kind);
+  if (!names?.length) return false;
+  const json = JSON.stringify(doc);
+  return names.some((name) => json.includes(name));
+}
+
 /** Kind to names of the objects whose facts declare workloads or storage. */
 function declaringObjects(facts: PlatformFacts): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -68,9 +88,11 @@ function declaringObjects(facts: PlatformFacts): Map<string, string[]> {
 /**
  * The model's input from rendered files in memory (path and content), with the facts the build
  * declared; without them, the facts file among the files is read back. `parse` reads a file's
- * documents (synth passes its cache of parsed files).
+ * documents (synth passes its cache of parsed files); `known` gives a file's documents without
+ * reading its text when it can (synth's render: a file whose text is not read yet is judged by
+ * its documents, as `mayMatter` judges a text).
  */
-export function haInputFromFiles(files: readonly { readonly path: string; readonly content: string }[], facts?: PlatformFacts, parse: ParseManifests = loadManifests): HaInput {
+export function haInputFromFiles<F extends { readonly path: string; readonly content: string }>(files: readonly F[], facts?: PlatformFacts, parse: ParseManifests = loadManifests, known?: (file: F) => unknown[] | undefined): HaInput {
   const hostFiles = new Map<string, string>();
   const objects: HaObject[] = [];
   const factsFile = facts ? undefined : files.find((f) => f.path === FACTS_FILE);
@@ -79,12 +101,16 @@ export function haInputFromFiles(files: readonly { readonly path: string; readon
   for (const f of files) {
     if (isModelHostFile(f.path)) hostFiles.set(f.path, f.content);
     if (!f.path.startsWith('dist/') || f.path.startsWith('dist/hosts/') || !f.path.endsWith('.yaml')) continue;
-    if (!mayMatter(f.content, declaring)) continue;
-    let docs: unknown[];
-    try {
-      docs = parse(f.content, f.path);
-    } catch {
-      continue; // verify reports the file
+    let docs = known?.(f);
+    if (docs) {
+      if (!docs.some((doc) => documentMayMatter(doc, declaring))) continue;
+    } else {
+      if (!mayMatter(f.content, declaring)) continue;
+      try {
+        docs = parse(f.content, f.path);
+      } catch {
+        continue; // verify reports the file
+      }
     }
     for (const obj of docs) {
       if (isMap(obj)) objects.push({ file: f.path, obj });

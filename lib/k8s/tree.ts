@@ -41,6 +41,11 @@ export interface TreeSource {
   readonly files: readonly string[];
   /** The text of a file of the tree, or undefined when it is not one. */
   readonly read: (file: string) => string | undefined;
+  /**
+   * The documents of a manifest file when they are known without reading its text (synth's render:
+   * the documents it serialised there), else undefined (its text is read and parsed). @default - every file is read
+   */
+  readonly documents?: (file: string) => unknown[] | undefined;
 }
 
 /** Reads the documents of a manifest file (`loadManifests`, or the same from a cache); throws on invalid YAML. */
@@ -48,14 +53,15 @@ export type ParseManifests = (text: string, file: string) => unknown[];
 
 /** What `loadTree` reads on disk, from a tree given as a `TreeSource`: the same files in the same order. */
 export function loadSource(source: TreeSource, parse: ParseManifests = loadManifests): LoadedTree {
-  return loadFiles([...filesUnder(source.files, 'dist/'), ...filesUnder(source.files, 'argocd/')], (file) => source.read(file) ?? '', parse);
+  return loadFiles([...filesUnder(source.files, 'dist/'), ...filesUnder(source.files, 'argocd/')], (file) => source.read(file) ?? '', parse, source.documents);
 }
 
 /**
  * Reads the manifests of a rendered tree given as its files (paths relative to the root, under
  * dist/ and argocd/) and how to read one: what loadTree does on disk, for a tree held in memory.
+ * `known` gives a file's documents without reading it, when it can (`TreeSource.documents`).
  */
-export function loadFiles(files: readonly string[], read: (file: string) => string, parse: ParseManifests = loadManifests): LoadedTree {
+export function loadFiles(files: readonly string[], read: (file: string) => string, parse: ParseManifests = loadManifests, known?: (file: string) => unknown[] | undefined): LoadedTree {
   const objects: LoadedObject[] = [];
   const problems: TreeProblem[] = [];
   for (const file of files) {
@@ -67,7 +73,7 @@ export function loadFiles(files: readonly string[], read: (file: string) => stri
     if (file === 'argocd/kustomization.yaml') continue;
     let docs: unknown[];
     try {
-      docs = parse(read(file), file);
+      docs = known?.(file) ?? parse(read(file), file);
     } catch (e) {
       problems.push({ file, message: `YAML: ${(e as Error).message.split('\n')[0]}` });
       continue;

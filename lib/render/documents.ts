@@ -1,7 +1,7 @@
 import { sha256 } from '../cache-file';
 import { dumpManifest, loadManifests } from '../k8s/manifest-yaml';
 import type { ParseManifests } from '../k8s/tree';
-import { HEADER } from './rendered-file';
+import { HEADER, type RenderedFile } from './rendered-file';
 
 /**
  * The render's manifests as text and as documents. The render serialises every object once, and
@@ -72,14 +72,40 @@ export function textDigest(text: string): string {
 export interface EarlierTexts {
   /** The earlier text of `path`, when it is known to be the serialisation of the document whose digest is `digest`, and that text's digest. */
   readonly reuse: (path: string, digest: string) => { readonly text: string; readonly textDigest: string } | undefined;
+  /**
+   * As `reuse`, without reading the text when the file on disk is trusted to hold it (its stat is
+   * the one recorded with its digest): `text` reads it when first asked, undefined when it cannot.
+   * @default - `reuse`
+   */
+  readonly reuseLater?: (path: string, digest: string) => { readonly text: string | (() => string | undefined); readonly textDigest: string } | undefined;
 }
 
-/** One serialised manifest: its text, the document it reads back as (absent when not exact), and the digests the render index records. */
+/** One serialised manifest: its file, the documents it reads back as (absent when not exact), and the digests the render index records. */
 interface Serialised {
-  readonly text: string;
+  readonly file: RenderedFile;
   readonly documents?: readonly unknown[];
   readonly digest?: string;
   readonly textDigest?: string;
+}
+
+/**
+ * A file at `path` whose text is the earlier one that `read` gives, read when first asked: that
+ * text when its sha256 is still `textDigest` (the file on disk changed since it was listed
+ * otherwise), else `document` serialised again (the same bytes, as the render index vouches).
+ */
+function earlierFile(path: string, textDigest: string, read: () => string | undefined, document: object): RenderedFile {
+  let text: string | undefined;
+  return {
+    path,
+    digest: textDigest,
+    get content(): string {
+      if (text === undefined) {
+        const earlier = read();
+        text = earlier !== undefined && sha256(earlier) === textDigest ? earlier : HEADER + dumpManifest(document);
+      }
+      return text;
+    },
+  };
 }
 
 /**
@@ -98,16 +124,25 @@ export class RenderedDocuments {
 
   /** The file text of `obj` at `path` (the header, then its YAML with keys sorted: lib/k8s/manifest-yaml.ts), remembering its document. */
   public serialise(path: string, obj: unknown): string {
+    return this.file(path, obj).content;
+  }
+
+  /**
+   * The file at `path` of `obj` (`serialise`'s text). An unchanged object whose earlier text the
+   * file on disk is trusted to hold gives a file whose text is read only when asked (its `digest`
+   * is known): the render of thousands of unchanged apps reads none of their files.
+   */
+  public file(path: string, obj: unknown): RenderedFile {
     const { document, exact } = canonicalDocument(obj);
     // A manifest is a map: anything else (or anything inexact) is read by parsing its file.
     if (!exact || document === null || typeof document !== 'object') {
       this.dumped++;
-      const text = HEADER + dumpManifest(document);
-      this.byPath.set(path, { text });
-      return text;
+      const file = { path, content: HEADER + dumpManifest(document) };
+      this.byPath.set(path, { file });
+      return file;
     }
     // Hashed only for a render that reuses and indexes texts (synth's), before any reader holds the document.
-    return this.serialiseExact(path, document, this.earlier ? documentDigest(document as object) : undefined);
+    return this.exactFile(path, document, this.earlier ? documentDigest(document as object) : undefined);
   }
 
   /**
@@ -116,26 +151,33 @@ export class RenderedDocuments {
    * The same text, and the same records, as `serialise` of the object it was serialised from.
    */
   public serialiseKnown(path: string, document: object, digest: string): string {
+    return this.knownFile(path, document, digest).content;
+  }
+
+  /** The file at `path` of a known document (`serialiseKnown`'s text; see `file`). */
+  public knownFile(path: string, document: object, digest: string): RenderedFile {
     if (!digests.has(document)) digests.set(document, digest);
-    return this.serialiseExact(path, document, this.earlier ? digest : undefined);
+    return this.exactFile(path, document, this.earlier ? digest : undefined);
   }
 
   /**
-   * The text of the exact, canonical `document` at `path`: the earlier render's text when `digest`
+   * The file at `path` of the exact, canonical `document`: the earlier render's text when `digest`
    * (given only for a render with `earlier` texts) is the one it was written for, else serialised;
-   * remembers the document and its digest for `parse` and `index()`.
+   * remembers the document and its digest for `parse`, `documentsOf` and `index()`.
    */
-  private serialiseExact(path: string, document: object, digest: string | undefined): string {
-    const earlier = digest === undefined ? undefined : this.earlier?.reuse(path, digest);
+  private exactFile(path: string, document: object, digest: string | undefined): RenderedFile {
+    const earlier = digest === undefined ? undefined : this.earlier?.reuseLater ? this.earlier.reuseLater(path, digest) : this.earlier?.reuse(path, digest);
     if (earlier) {
       this.reused++;
-      this.byPath.set(path, { text: earlier.text, documents: [document], digest, textDigest: earlier.textDigest });
-      return earlier.text;
+      const text = earlier.text;
+      const file = typeof text === 'string' ? { path, content: text, digest: earlier.textDigest } : earlierFile(path, earlier.textDigest, text, document);
+      this.byPath.set(path, { file, documents: [document], digest, textDigest: earlier.textDigest });
+      return file;
     }
     this.dumped++;
-    const text = HEADER + dumpManifest(document);
-    this.byPath.set(path, { text, documents: [document], ...(digest === undefined ? {} : { digest }) });
-    return text;
+    const file = { path, content: HEADER + dumpManifest(document) };
+    this.byPath.set(path, { file, documents: [document], ...(digest === undefined ? {} : { digest }) });
+    return file;
   }
 
   /** The exact document serialised at `path` in this render and its digest, when it has one (a render given `earlier` texts). */
@@ -147,13 +189,22 @@ export class RenderedDocuments {
   /** The documents of the manifest file `file` whose text is `text`: the serialised ones when the text is theirs, else parsed (`loadManifests`). */
   public readonly parse: ParseManifests = (text, file) => {
     const known = this.byPath.get(file);
-    return known?.documents && known.text === text ? [...known.documents] : loadManifests(text, file);
+    return known?.documents && known.file.content === text ? [...known.documents] : loadManifests(text, file);
+  };
+
+  /**
+   * The documents of `file` when it is the very file this render made at its path, or holds the same
+   * text by digest (its text is not read); else undefined (the caller parses its text).
+   */
+  public readonly documentsOf = (file: RenderedFile): unknown[] | undefined => {
+    const known = this.byPath.get(file.path);
+    return known?.documents && (known.file === file || (known.file.digest !== undefined && known.file.digest === file.digest)) ? [...known.documents] : undefined;
   };
 
   /** Path to the digest of the document serialised there and of its text, for every exact manifest of a render given `earlier` texts (what ./text-index.ts saves). */
   public index(): Map<string, readonly [string, string]> {
     const out = new Map<string, readonly [string, string]>();
-    for (const [path, s] of this.byPath) if (s.digest !== undefined) out.set(path, [s.digest, s.textDigest ?? textDigest(s.text)]);
+    for (const [path, s] of this.byPath) if (s.digest !== undefined) out.set(path, [s.digest, s.textDigest ?? textDigest(s.file.content)]);
     return out;
   }
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { sha256 } from '../cache-file';
 import type { RenderedFile } from './rendered-file';
+import { ListedKind, NUMBERS, type RawListing } from './listing-worker';
 import { FileStat, RenderStats, settled } from './render-stats';
 
 /** The folders whose previous render synth compares the new one with: what Argo CD syncs and what is copied to hosts. */
@@ -75,6 +76,49 @@ function listNames(root: string, dir: string, names: readonly (readonly [string,
   return true;
 }
 
+/** Lists `folders` (relative to `root`) on this thread (see `list`). */
+function listFolders(root: string, folders: readonly string[], stats: RenderStats | undefined): Listing {
+  const listing: Listing = { files: new Map(), dirs: new Map(), names: new Map() };
+  for (const dir of folders) list(root, dir, listing, stats);
+  return listing;
+}
+
+/**
+ * The listing a worker made (./listing-worker.ts, which reads every folder), with each file the render
+ * stats vouch for trusted as `list` trusts it; a file they do not vouch for is read when its text is
+ * asked for. Undefined when it is not a listing of `folders` under `root`.
+ */
+function fromRaw(raw: RawListing, root: string, folders: readonly string[], stats: RenderStats | undefined): Listing | undefined {
+  const paths = raw.paths.split('\0');
+  const n = raw.kinds.length;
+  if (raw.root !== root || raw.folders.join('\0') !== folders.join('\0') || raw.tops.length !== folders.length || paths.length !== n + 1 || raw.numbers.length !== n * NUMBERS) return undefined;
+  const out: Listing = { files: new Map(), dirs: new Map(), names: new Map() };
+  const x = raw.numbers;
+  const { Dir, File } = ListedKind;
+  for (let i = 0; i < n; i++) {
+    const rel = paths[i];
+    const kind: number = raw.kinds[i];
+    const o = i * NUMBERS;
+    const stat: FileStat = { size: x[o], mtimeMs: x[o + 1], ctimeMs: x[o + 2], ino: x[o + 3], mode: x[o + 4] };
+    const at = x[o + 5];
+    const slash = rel.lastIndexOf('/');
+    if (slash >= 0) {
+      const parent = rel.slice(0, slash);
+      let names = out.names.get(parent);
+      if (!names) out.names.set(parent, (names = []));
+      names.push([rel.slice(slash + 1), kind === Dir]);
+    }
+    if (kind === Dir) {
+      out.dirs.set(rel, { stat, at });
+      if (!out.names.has(rel)) out.names.set(rel, []);
+    } else if (kind === File) {
+      const trusted = settled(stat, at) ? stats?.digest(rel, stat) : undefined;
+      out.files.set(rel, trusted === undefined ? { stat, at } : { stat, at, trusted });
+    }
+  }
+  return out;
+}
+
 /** `lstat`, or undefined when nothing is there (also when a parent is a file). */
 function lstatOf(p: string): fs.Stats | undefined {
   try {
@@ -93,17 +137,37 @@ function lstatOf(p: string): fs.Stats | undefined {
  * Once the new render is made, `shareUnchanged` tells the files it did not change, sharing its texts.
  */
 export class PreviousRender {
-  private readonly files: Map<string, OnDiskFile>;
-  private readonly dirs: Listing['dirs'];
-  private readonly names: Listing['names'];
+  private listing?: Listing;
 
-  /** The render under `root`, in `folders`, with the stats the last synth recorded (`stats`; none: every file and folder is read). */
-  public constructor(private readonly root: string, stats?: RenderStats, folders: readonly string[] = COMPARED_OUTPUTS) {
-    const listing: Listing = { files: new Map(), dirs: new Map(), names: new Map() };
-    for (const dir of folders) list(root, dir, listing, stats);
-    this.files = listing.files;
-    this.dirs = listing.dirs;
-    this.names = listing.names;
+  /**
+   * The render under `root`, in `folders`, with the stats the last synth recorded (`stats`; none: every
+   * file and folder is read). With `listed` (./listing-worker.ts `startListing` of the same folders,
+   * started under the same output lock), the folders are listed by then and are not listed here:
+   * the listing is taken when first needed (or made here when the worker gave none).
+   */
+  public constructor(private readonly root: string, private readonly stats?: RenderStats, private readonly folders: readonly string[] = COMPARED_OUTPUTS, private readonly listed?: () => RawListing | undefined) {
+    if (!listed) this.listing = listFolders(root, folders, stats);
+  }
+
+  /** The listing: made in the constructor, or taken from the worker when first needed. */
+  private get l(): Listing {
+    if (!this.listing) {
+      const raw = this.listed?.();
+      this.listing = (raw && fromRaw(raw, this.root, this.folders, this.stats)) ?? listFolders(this.root, this.folders, this.stats);
+    }
+    return this.listing;
+  }
+
+  private get files(): Map<string, OnDiskFile> {
+    return this.l.files;
+  }
+
+  private get dirs(): Listing['dirs'] {
+    return this.l.dirs;
+  }
+
+  private get names(): Listing['names'] {
+    return this.l.names;
   }
 
   /** The names in the folder `dir` when it was listed (every kind of file), and whether each is a folder; undefined for a folder not listed. */
@@ -215,19 +279,24 @@ export function previousRenderReader(root: string, folders: readonly string[] = 
  * read is compared by its digest; one that differs is read now, before the swap replaces it.
  */
 export function shareUnchanged(previous: PreviousRender, next: readonly RenderedFile[]): RenderedFile[] {
-  const nextText = new Map(next.map((f) => [f.path, f.content]));
+  const nextFiles = new Map(next.map((f) => [f.path, f]));
   return [...previous.paths()].map((p) => {
-    const same = nextText.get(p);
-    const exec = previous.executable(p) ? { executable: true } : {};
-    if (same !== undefined && sameBytes(previous, p, same)) return { path: p, content: same, ...exec };
-    return { path: p, content: previous.text(p)!, ...exec };
+    const same = nextFiles.get(p);
+    const executable = previous.executable(p);
+    // The new render's own file (whose text may not be read yet) stands for the same bytes.
+    if (same !== undefined && Boolean(same.executable) === executable && sameBytes(previous, p, same)) return same;
+    return { path: p, content: previous.text(p)!, ...(executable ? { executable: true } : {}) };
   });
 }
 
-/** Whether the file `p` of `previous` holds `text`'s bytes (compared by digest when it was trusted and not read). */
-function sameBytes(previous: PreviousRender, p: string, text: string): boolean {
+/**
+ * Whether the file `p` of `previous` holds the bytes of `file`: compared by digest when both are
+ * known without reading (a trusted file not read, a text taken from it), else by text.
+ */
+function sameBytes(previous: PreviousRender, p: string, file: RenderedFile): boolean {
   const trusted = previous.trustedDigest(p);
-  return trusted !== undefined && !previous.isRead(p) ? trusted === sha256(text) : previous.text(p) === text;
+  if (trusted !== undefined && !previous.isRead(p)) return trusted === (file.digest ?? sha256(file.content));
+  return previous.text(p) === file.content;
 }
 
 /**

@@ -70,7 +70,7 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
   for (const { dir, chart } of platform.outputs) {
     const cached = WorkloadChart.isWorkloadChart(chart) ? chart.rendered : undefined;
     if (cached) {
-      for (const o of cached) files.push({ path: o.path, content: documents.serialiseKnown(o.path, o.document, o.digest) });
+      for (const o of cached) files.push(documents.knownFile(o.path, o.document, o.digest));
       continue;
     }
     // cdk8s resolves and validates the whole app on every Chart.toJson(): fine for a dozen
@@ -89,7 +89,7 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
       names.add(name);
       const file = `${dir}/${name}.yaml`;
       const digest = recordedDigests.get(o);
-      files.push({ path: file, content: digest === undefined ? documents.serialise(file, o) : documents.serialiseKnown(file, o, digest) });
+      files.push(digest === undefined ? documents.file(file, o) : documents.knownFile(file, o, digest));
       const record = toRecord.get(o);
       const known = record && documents.known(file);
       if (record && known) record.app.recordApplication({ metadata: record.metadata, document: known.document, digest: known.digest });
@@ -101,7 +101,7 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
     }
     if (dir === 'argocd') {
       const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...names].sort().map((n) => `${n}.yaml`) };
-      files.push({ path: `${dir}/kustomization.yaml`, content: documents.serialise(`${dir}/kustomization.yaml`, kustomization) });
+      files.push(documents.file(`${dir}/kustomization.yaml`, kustomization));
     }
   }
   const seen = new Set(files.map((f) => f.path));

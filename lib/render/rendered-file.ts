@@ -12,6 +12,23 @@ export interface RenderedFile {
   readonly content: string;
   /** Written with the executable bit (install scripts). */
   readonly executable?: boolean;
+  /**
+   * The sha256 of `content`'s UTF-8 bytes, when the render knows it without hashing: a text taken
+   * from the previous render on disk, whose `content` is read only when something asks for it
+   * (lib/render/documents.ts `RenderedDocuments.file`). @default - not known (compare `content`)
+   */
+  readonly digest?: string;
+}
+
+/**
+ * Whether `a` and `b` hold the same text and executable bit: the same file, or files whose digests
+ * are both known (their texts are not read), or else their texts compared.
+ */
+export function sameFile(a: RenderedFile, b: RenderedFile): boolean {
+  if (Boolean(a.executable) !== Boolean(b.executable)) return false;
+  if (a === b) return true;
+  if (a.digest !== undefined && b.digest !== undefined) return a.digest === b.digest;
+  return a.content === b.content;
 }
 
 export const HEADER = '# Rendered by `npm run synth` from site.yaml and lib/; edit those, not this file.\n';

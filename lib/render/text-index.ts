@@ -48,6 +48,8 @@ export class EarlierRender implements EarlierTexts {
   private readonly stored: EntriesFile;
   private readonly text: (path: string) => string | undefined;
   private readonly trusted: (path: string) => string | undefined;
+  /** Whether the text of `path` on disk was not read yet (a trusted file of synth's `PreviousRender`). */
+  private readonly unread: (path: string) => boolean = () => false;
 
   /**
    * The index at `file` written by `code` (the checks' code fingerprint), over `previous`: the render
@@ -62,6 +64,7 @@ export class EarlierRender implements EarlierTexts {
     if (previous instanceof PreviousRender) {
       this.text = (p) => previous.text(p);
       this.trusted = (p) => previous.trustedDigest(p);
+      this.unread = (p) => !previous.isRead(p);
     } else if (typeof previous === 'function') {
       this.text = previous;
     } else {
@@ -71,14 +74,31 @@ export class EarlierRender implements EarlierTexts {
   }
 
   public reuse(file: string, digest: string): { text: string; textDigest: string } | undefined {
-    // `<document digest> <text digest>`
-    const entry = this.stored.get(file);
-    if (entry === undefined || entry.length !== 129 || !entry.startsWith(digest) || entry.charCodeAt(64) !== 32) return undefined;
-    const recorded = entry.slice(65);
+    const recorded = this.recorded(file, digest);
+    if (recorded === undefined) return undefined;
     const text = this.text(file);
     // A file whose stat is the one recorded with its sha256 (still, once read) holds those bytes.
     if (text === undefined || (this.trusted(file) !== recorded && textDigest(text) !== recorded)) return undefined;
     return { text, textDigest: recorded };
+  }
+
+  /**
+   * As `reuse`, but a file on disk trusted by its stat to hold the recorded text (synth's
+   * `PreviousRender`) is not read: its text is read when first asked for (`text`).
+   */
+  public reuseLater(file: string, digest: string): { text: string | (() => string | undefined); textDigest: string } | undefined {
+    const recorded = this.recorded(file, digest);
+    if (recorded === undefined) return undefined;
+    if (this.unread(file) && this.trusted(file) === recorded) return { text: () => this.text(file), textDigest: recorded };
+    return this.reuse(file, digest);
+  }
+
+  /** The digest of the text the index recorded for `file` written for the document whose digest is `digest`. */
+  private recorded(file: string, digest: string): string | undefined {
+    // `<document digest> <text digest>`
+    const entry = this.stored.get(file);
+    if (entry === undefined || entry.length !== 129 || !entry.startsWith(digest) || entry.charCodeAt(64) !== 32) return undefined;
+    return entry.slice(65);
   }
 
   /**

@@ -4,7 +4,7 @@ import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
 import type { TreeSource } from '../k8s/tree';
-import type { RenderedFile } from './rendered-file';
+import { type RenderedFile, sameFile } from './rendered-file';
 import { BACKUP_DIR, JOURNAL_FILE, JournalEntry, recoverInterruptedSynth, StepHook, swapOutputs, SwapJournal, TEMP_PREFIX } from './swap';
 
 export { OUTPUT_DIRS, REPORTS_DIR, ROOT_FILES, SHARED_DIR, SHARED_DIRS } from './outputs';
@@ -16,9 +16,9 @@ export interface WriteOptions {
   /** Where the sentence about an interrupted synth put right goes. @default stderr, as `synth: ...` */
   readonly log?: (line: string) => void;
   /**
-   * Output files as the caller read them under the same output lock (synth: readPreviousRender, by
-   * path): a file with the same text and executable bit there is taken as unchanged without
-   * reading it from disk again. A file that was not a plain file then is not in it. @default - every file is compared on disk
+   * Output files as the caller read them under the same output lock (synth: its `PreviousRender`, by
+   * path): a file with the same text and executable bit there (`sameFile`: the same file, or the same
+   * digest) is taken as unchanged without reading it from disk again. A file that was not a plain file then is not in it. @default - every file is compared on disk
    */
   readonly onDisk?: ReadonlyMap<string, RenderedFile>;
   /**
@@ -33,6 +33,8 @@ export interface WriteOptions {
 export interface StagedTree extends TreeSource {
   /** The temporary folder beside the outputs: it holds only the new and changed files, which the swap moves in. */
   readonly dir: string;
+  /** The rendered file at a path of the tree (its text may not be read yet: see `RenderedFile.digest`). */
+  readonly file: (file: string) => RenderedFile | undefined;
 }
 
 /** What `writeAtomically` replaced. */
@@ -89,7 +91,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       const changed = new Set<string>();
       for (const file of byPath.values()) {
         const read = options.onDisk?.get(file.path);
-        if (read && read.content === file.content && Boolean(read.executable) === Boolean(file.executable)) continue;
+        if (read && sameFile(read, file)) continue;
         const bytes = Buffer.from(file.content, 'utf8');
         if (sameOnDisk(path.join(root, file.path), file, bytes)) continue;
         changed.add(file.path);
@@ -101,7 +103,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         }
         fs.writeFileSync(target, bytes, { mode: file.executable ? 0o755 : 0o644 });
       }
-      check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content });
+      check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content, file: (file) => byPath.get(file) });
       const { journal, prune } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed, options.listed);
       swapOutputs(root, journal, options.onStep, prune);
       return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path) };

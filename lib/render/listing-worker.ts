@@ -1,0 +1,127 @@
+import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
+
+/**
+ * The output folders listed on the other core: a worker thread reads every folder and takes the
+ * stat of every file of the previous render (tens of thousands of system calls with thousands of
+ * apps) while synth's main thread loads its inputs and caches and builds the platform; the render
+ * waits for the listing only when it first needs it. An optimisation only: when the worker cannot
+ * start, fails or takes too long, the folders are listed on the main thread, as without it.
+ */
+
+/** What is at a path the worker listed: a folder, a plain file, or another kind of file (a link...). */
+export const ListedKind = { Dir: 0, File: 1, Other: 2 } as const;
+
+/**
+ * What the worker found under the folders it was given, flat (one structured copy of a string and
+ * two typed arrays costs next to nothing; tens of thousands of small objects cost hundreds of ms):
+ * every entry's path (relative to the root) in `paths`, each ended by a NUL (no file name holds
+ * one); its kind in `kinds`; its stat and when it was taken in `numbers`, `NUMBERS` per entry
+ * (size, mtimeMs, ctimeMs, ino, mode, `Date.now()`). A folder comes before what it holds, and what a
+ * folder holds comes in the order it was read. `tops`: what is at each folder given.
+ */
+export interface RawListing {
+  /** The root and the folders listed under it, as given. */
+  readonly root: string;
+  readonly folders: readonly string[];
+  readonly tops: readonly ('dir' | 'missing' | 'other')[];
+  readonly paths: string;
+  readonly kinds: Uint8Array;
+  readonly numbers: Float64Array;
+}
+
+/** Numbers per entry of `RawListing.numbers`. */
+export const NUMBERS = 6;
+
+/**
+ * The worker's code: plain JavaScript over `fs` (it loads none of lib/), the same walk as
+ * ./previous.ts `list` without render stats. It always signals `flag`, with a listing or an error.
+ */
+const WORKER_SOURCE = `
+const { workerData } = require('worker_threads');
+const fs = require('fs');
+const path = require('path');
+const { root, folders, flag, port } = workerData;
+const tops = [];
+const paths = [];
+const kinds = [];
+const numbers = [];
+const statOf = (p) => {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch (e) {
+    if (e && e.code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+};
+const add = (rel, kind, s, at) => {
+  paths.push(rel);
+  kinds.push(kind);
+  numbers.push(s.size, s.mtimeMs, s.ctimeMs, s.ino, s.mode, at);
+};
+const list = (dir) => {
+  const at = Date.now();
+  const stat = statOf(path.join(root, dir));
+  if (!stat) return 'missing';
+  if (!stat.isDirectory()) return 'other';
+  add(dir, 0, stat, at);
+  for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    const rel = dir + '/' + e.name;
+    if (e.isDirectory()) {
+      // Not a folder any more (changed since it was read): a name that is not a folder.
+      if (list(rel) === 'other') add(rel, 2, { size: 0, mtimeMs: 0, ctimeMs: 0, ino: 0, mode: 0 }, 0);
+      continue;
+    }
+    const fileAt = Date.now();
+    const fileStat = statOf(path.join(root, rel));
+    if (!fileStat) continue;
+    if (fileStat.isDirectory()) list(rel);
+    else add(rel, fileStat.isFile() ? 1 : 2, fileStat, fileAt);
+  }
+  return 'dir';
+};
+try {
+  for (const dir of folders) tops.push(list(dir));
+  const listing = { root, folders, tops, paths: paths.join('\\0') + (paths.length ? '\\0' : ''), kinds: Uint8Array.from(kinds), numbers: Float64Array.from(numbers) };
+  port.postMessage({ listing }, [listing.kinds.buffer, listing.numbers.buffer]);
+} catch (e) {
+  port.postMessage({ error: String((e && e.message) || e) });
+}
+Atomics.store(flag, 0, 1);
+Atomics.notify(flag, 0);
+`;
+
+/** How long the main thread waits for the worker's listing before it lists the folders itself (ms). */
+export const LISTING_TIMEOUT_MS = 60_000;
+
+/**
+ * Starts listing `folders` (relative to `root`) in a worker thread. The function returned waits for
+ * the listing (blocking the calling thread, at most `timeoutMs`) and gives it, or undefined when the
+ * worker could not give one (the caller lists the folders itself); it is meant to be called once.
+ */
+export function startListing(root: string, folders: readonly string[], timeoutMs = LISTING_TIMEOUT_MS): () => RawListing | undefined {
+  let flag: Int32Array;
+  let channel: MessageChannel;
+  let worker: Worker;
+  try {
+    flag = new Int32Array(new SharedArrayBuffer(4));
+    channel = new MessageChannel();
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, folders: [...folders], flag, port: channel.port2 }, transferList: [channel.port2] });
+    // Never keeps the process alive, and an error it raises (it cannot start) is the fallback's case.
+    worker.unref();
+    worker.on('error', () => undefined);
+  } catch {
+    return () => undefined;
+  }
+  let result: RawListing | undefined;
+  let done = false;
+  return () => {
+    if (done) return result;
+    done = true;
+    const waited = Atomics.wait(flag, 0, 0, timeoutMs);
+    const message = receiveMessageOnPort(channel.port1)?.message as { listing?: RawListing; error?: string } | undefined;
+    channel.port1.close();
+    if (waited === 'timed-out') void worker.terminate();
+    result = message?.listing;
+    return result;
+  };
+}

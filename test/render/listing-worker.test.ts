@@ -1,0 +1,76 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { startListing } from '../../lib/render/listing-worker';
+import { COMPARED_OUTPUTS, PreviousRender, renderedStats } from '../../lib/render/previous';
+import { RENDER_STATS_FILE, RenderStats, SETTLED_MS } from '../../lib/render/render-stats';
+import { writeTree } from '../helpers';
+
+const CODE = 'the code';
+
+/** Waits until files written now have settled (`SETTLED_MS`). */
+const settle = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLED_MS + 20);
+
+/** The parts of a stat the render stats compare. */
+const statOf = (s: { size: number; mtimeMs: number; ctimeMs: number; ino: number; mode: number } | undefined) => s && { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino, mode: s.mode };
+
+/** Everything a PreviousRender tells about the render on disk, read through its public methods (texts last: reading changes what is read). */
+function described(before: PreviousRender, folders: readonly string[] = COMPARED_OUTPUTS): unknown {
+  const paths = [...before.paths()].sort();
+  const dirs = new Set<string>();
+  for (const p of paths) for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) dirs.add(p.slice(0, i));
+  for (const dir of folders) dirs.add(dir);
+  const entries = [...dirs].sort().map((dir) => [dir, before.entries(dir) && [...before.entries(dir)!].map(([n, d]) => `${n}${d ? '/' : ''}`).sort(), statOf(before.dirStatOf(dir)?.stat)]);
+  const files = paths.map((p) => [p, statOf(before.statOf(p)?.stat), before.trustedDigest(p), before.executable(p)]);
+  const texts = paths.map((p) => [p, before.text(p)]);
+  return { paths, entries, files, texts };
+}
+
+describe('the previous render listed on the other core', () => {
+  let root: string;
+  const stats = () => new RenderStats(path.join(root, RENDER_STATS_FILE), CODE);
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('GIVEN a render with nested folders, an empty folder, a link, an executable and recorded stats WHEN listed in a worker THEN it tells everything a listing on this thread tells (trusted files included), and reads no file until asked', () => {
+    root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n', 'dist/a/b/service-b.yaml': 'kind: Service\n', 'dist/hosts/install.sh': '#!/bin/sh\n', 'argocd/app.yaml': 'kind: Application\n', 'docs/x.md': 'not listed\n' });
+    fs.chmodSync(path.join(root, 'dist/hosts/install.sh'), 0o755);
+    settle();
+    // The stats synth records after a swap (the folders then hold only what was rendered).
+    const first = new PreviousRender(root, stats());
+    const now = renderedStats(root, first, first.rendered(), []);
+    stats().save(now.files, now.dirs);
+    // Then changed by hand: an empty folder, a link, an edit.
+    fs.mkdirSync(path.join(root, 'dist/empty'));
+    fs.symlinkSync('a/configmap-a.yaml', path.join(root, 'dist/link.yaml'));
+    fs.writeFileSync(path.join(root, 'dist/a/configmap-a.yaml'), 'kind: ConfigMap\nedited: true\n');
+    settle();
+
+    const inWorker = new PreviousRender(root, stats(), COMPARED_OUTPUTS, startListing(root, COMPARED_OUTPUTS));
+    expect(inWorker.trustedDigest('dist/a/b/service-b.yaml')).toBeDefined();
+    expect(inWorker.trustedDigest('dist/a/configmap-a.yaml')).toBeUndefined();
+    expect([...inWorker.paths()].filter((p) => inWorker.isRead(p))).toEqual([]);
+    expect(described(inWorker)).toEqual(described(new PreviousRender(root, stats())));
+    expect(inWorker.entries('dist')!.map(([n, d]) => `${n}${d ? '/' : ''}`).sort()).toEqual(['a/', 'empty/', 'hosts/', 'link.yaml']);
+  });
+
+  test('GIVEN no output folders, or a file where one belongs WHEN listed in a worker THEN it finds what a listing on this thread finds', () => {
+    root = writeTree({ 'site.yaml': 'x\n', argocd: 'a file\n' });
+    expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(root, COMPARED_OUTPUTS)))).toEqual(described(new PreviousRender(root)));
+    expect([...new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(root, COMPARED_OUTPUTS)).paths()]).toEqual([]);
+  });
+
+  test('GIVEN a worker that gives no listing (it failed, or listed other folders) WHEN the render is needed THEN it is listed on this thread, the same', () => {
+    root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n', 'argocd/app.yaml': 'kind: Application\n' });
+    const expected = described(new PreviousRender(root));
+    expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => undefined))).toEqual(expected);
+    expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(root, ['dist'])))).toEqual(expected);
+    expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(path.join(root, 'nowhere'), COMPARED_OUTPUTS)))).toEqual(expected);
+  });
+
+  test('GIVEN a listing asked for twice WHEN the worker is done THEN the second answer is the first, without waiting', () => {
+    root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n' });
+    const listed = startListing(root, COMPARED_OUTPUTS);
+    const first = listed();
+    expect(first?.tops).toEqual(['dir', 'missing']);
+    expect(listed()).toBe(first);
+  });
+});
