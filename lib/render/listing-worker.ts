@@ -25,6 +25,8 @@ export interface RawListing {
   readonly folders: readonly string[];
   readonly tops: readonly ('dir' | 'missing' | 'other')[];
   readonly paths: string;
+  /** Each entry's ./render-stats.ts `statKey`, each ended by a NUL. */
+  readonly keys: string;
   readonly kinds: Uint8Array;
   readonly numbers: Float64Array;
 }
@@ -53,8 +55,11 @@ const statOf = (p) => {
     throw e;
   }
 };
+const keys = [];
 const add = (rel, kind, s, at) => {
   paths.push(rel);
+  // ./render-stats.ts statKey, made here: formatting the numbers costs the main thread ~0.1 s at 35,000 files.
+  keys.push(s.size + ' ' + s.mtimeMs + ' ' + s.ctimeMs + ' ' + s.ino + ' ' + s.mode);
   kinds.push(kind);
   numbers.push(s.size, s.mtimeMs, s.ctimeMs, s.ino, s.mode, at);
 };
@@ -81,7 +86,8 @@ const list = (dir) => {
 };
 try {
   for (const dir of folders) tops.push(list(dir));
-  const listing = { root, folders, tops, paths: paths.join('\\0') + (paths.length ? '\\0' : ''), kinds: Uint8Array.from(kinds), numbers: Float64Array.from(numbers) };
+  const end = paths.length ? '\\0' : '';
+  const listing = { root, folders, tops, paths: paths.join('\\0') + end, keys: keys.join('\\0') + end, kinds: Uint8Array.from(kinds), numbers: Float64Array.from(numbers) };
   port.postMessage({ listing }, [listing.kinds.buffer, listing.numbers.buffer]);
 } catch (e) {
   port.postMessage({ error: String((e && e.message) || e) });

@@ -90,8 +90,9 @@ function listFolders(root: string, folders: readonly string[], stats: RenderStat
  */
 function fromRaw(raw: RawListing, root: string, folders: readonly string[], stats: RenderStats | undefined): Listing | undefined {
   const paths = raw.paths.split('\0');
+  const keys = raw.keys.split('\0');
   const n = raw.kinds.length;
-  if (raw.root !== root || raw.folders.join('\0') !== folders.join('\0') || raw.tops.length !== folders.length || paths.length !== n + 1 || raw.numbers.length !== n * NUMBERS) return undefined;
+  if (raw.root !== root || raw.folders.join('\0') !== folders.join('\0') || raw.tops.length !== folders.length || paths.length !== n + 1 || keys.length !== n + 1 || raw.numbers.length !== n * NUMBERS) return undefined;
   const out: Listing = { files: new Map(), dirs: new Map(), names: new Map() };
   const x = raw.numbers;
   const { Dir, File } = ListedKind;
@@ -112,7 +113,7 @@ function fromRaw(raw: RawListing, root: string, folders: readonly string[], stat
       out.dirs.set(rel, { stat, at });
       if (!out.names.has(rel)) out.names.set(rel, []);
     } else if (kind === File) {
-      const trusted = settled(stat, at) ? stats?.digest(rel, stat) : undefined;
+      const trusted = settled(stat, at) ? stats?.digestOf(rel, keys[i]) : undefined;
       out.files.set(rel, trusted === undefined ? { stat, at } : { stat, at, trusted });
     }
   }

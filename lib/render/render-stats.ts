@@ -56,9 +56,13 @@ export class RenderStats {
 
   /** The sha256 recorded for `path` when the file there still has the recorded `stat`; else undefined. */
   public digest(path: string, stat: FileStat): string | undefined {
+    return this.digestOf(path, statKey(stat));
+  }
+
+  /** `digest` of a stat given as its `statKey`. */
+  public digestOf(path: string, key: string): string | undefined {
     const entry = this.stored.get(path);
     if (entry === undefined) return undefined;
-    const key = statKey(stat);
     if (entry.length !== key.length + 65 || !entry.startsWith(key) || entry.charCodeAt(key.length) !== 32) return undefined;
     const digest = entry.slice(key.length + 1);
     return /^[0-9a-f]{64}$/.test(digest) ? digest : undefined;
