@@ -27,6 +27,28 @@ export function readCacheText(file: string): string {
 }
 
 /**
+ * Whether `value` is held exactly by its JSON: plain objects (no undefined values, no `__proto__`
+ * key), arrays without holes or undefined items, strings, booleans, null, finite numbers other than -0.
+ */
+export function isJsonExact(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonExact(value[i])) return false;
+    return true;
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__' || !isJsonExact((value as Record<string, unknown>)[key])) return false;
+    }
+    return Object.getOwnPropertySymbols(value).length === 0;
+  }
+  return false;
+}
+
+/**
  * Writes a cache file atomically (a reader sees the old file or the new one), making its folder;
  * never throws: a failure to write only loses the cache, and the temporary file is removed.
  */
@@ -103,12 +125,15 @@ const BLOCK_HASH = /^#([0-9a-f]{64}) ([0-9]+)$/;
  */
 function readEntries(file: string, format: number, code: string): ReadEntries {
   const entries = new Map<string, string>();
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readCacheText(file);
+    bytes = fs.readFileSync(file);
   } catch {
     return { entries, count: 0, appendable: false };
   }
+  // As `readCacheText`: all ASCII (nearly always), the text's offsets are the bytes' and a block's hash is taken on its bytes as read.
+  const ascii = isAscii(bytes);
+  const text = ascii ? bytes.toString('latin1') : bytes.toString('utf8');
   let end = text.indexOf('\n');
   let header: Partial<EntriesHeader>;
   try {
@@ -128,7 +153,7 @@ function readEntries(file: string, format: number, code: string): ReadEntries {
     const body = end + 1;
     for (let i = 0; i < lines && end >= 0; i++) end = text.indexOf('\n', end + 1);
     if (end < 0) return { entries, count, appendable: false, ignored: 'corrupted' };
-    if (sha256(text.slice(body, end + 1)) !== block[1]) {
+    if (sha256(ascii ? bytes.subarray(body, end + 1) : text.slice(body, end + 1)) !== block[1]) {
       garbled = true;
       continue;
     }

@@ -61,6 +61,17 @@ describe('EntriesFile: a cache file of text entries by key, appended to', () => 
     expect(read).toEqual({ values: entries(10, 'v', 100) });
   });
 
+  test('GIVEN entries beyond ASCII (an accent, an emoji) in a block of their own WHEN read THEN every entry reads back; WHEN a byte of one of their characters is changed THEN only that block is ignored', () => {
+    const wide = new Map([['kw0', 'Café'], ['kw1', '🚀 x']]);
+    new EntriesFile(file, FORMAT, CODE).save(entries(50));
+    new EntriesFile(file, FORMAT, CODE).save(new Map([...entries(50), ...wide]));
+    expect(readBack(file, [...entries(50).keys(), ...wide.keys()])).toEqual({ values: new Map([...entries(50), ...wide]) });
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.indexOf(Buffer.from('é')) + 1] = 0xff;
+    fs.writeFileSync(file, bytes);
+    expect(readBack(file, [...entries(50).keys(), ...wide.keys()])).toEqual({ values: entries(50), ignored: 'corrupted' });
+  });
+
   test('GIVEN a block changed inside (its hash no longer matches) WHEN read THEN that block is ignored, the others are read, and the next save writes the file afresh', () => {
     new EntriesFile(file, FORMAT, CODE).save(entries(50));
     new EntriesFile(file, FORMAT, CODE).save(new Map([...entries(50), ...entries(5, 'v', 50)]));

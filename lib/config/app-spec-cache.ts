@@ -1,7 +1,9 @@
-import { EntriesFile, sha256 } from '../cache-file';
+import { EntriesFile, isJsonExact, sha256 } from '../cache-file';
 import type { AppSpec } from './app-schema';
 import { LayerNeeds, platformDatabases, platformHosts, publishes } from './platform-rules';
 import type { Site } from './schema';
+
+export { isJsonExact } from '../cache-file';
 
 /**
  * Where synth keeps the app specs it validated (relative to the checkout, git-ignored): the next
@@ -15,28 +17,6 @@ const FORMAT = 2;
 
 /** A validated spec as kept: everything but the name and file, which come from the file's path. */
 export type CachedSpec = Omit<AppSpec, 'name' | 'file'>;
-
-/**
- * Whether `value` is held exactly by its JSON: plain objects (no undefined values, no `__proto__`
- * key), arrays without holes or undefined items, strings, booleans, null, finite numbers other than -0.
- */
-export function isJsonExact(value: unknown): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonExact(value[i])) return false;
-    return true;
-  }
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) return false;
-    for (const key of Object.keys(value)) {
-      if (key === '__proto__' || !isJsonExact((value as Record<string, unknown>)[key])) return false;
-    }
-    return Object.getOwnPropertySymbols(value).length === 0;
-  }
-  return false;
-}
 
 /**
  * What an app spec's checks read besides its file, as a digest: the site (all of it) and, for the

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
-import { appendCacheFile, readCacheText, sha256, writeCacheFile } from '../cache-file';
+import { appendCacheFile, isJsonExact, sha256, writeCacheFile } from '../cache-file';
 
 /**
  * Where synth keeps, for each app, the documents its chart rendered last (relative to the checkout,
@@ -17,6 +17,10 @@ const FORMAT = 1;
 
 /** Stands for what JSON has no text for (undefined, -0, non-finite numbers), under a key no spec has (it holds a NUL). */
 const NOT_JSON = '\u0000not-json';
+
+/** The bytes of a newline and a space (the file's lines, and the separators of a line's fields). */
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
 
 /** Not plain data (`toPlain`). */
 const NOT_PLAIN = Symbol('not plain');
@@ -122,6 +126,8 @@ export interface AppRenderInputs {
  * key then only misses).
  */
 export function inputsJson(value: unknown): string {
+  // Plain JSON (what an app's inputs nearly always are) has nothing to tell apart: the replacer would return every value as it is.
+  if (isJsonExact(value)) return JSON.stringify(value);
   return JSON.stringify(value, (_, v: unknown) => {
     if (v === undefined) return { [NOT_JSON]: 'undefined' };
     if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return { [NOT_JSON]: Object.is(v, -0) ? '-0' : String(v) };
@@ -193,10 +199,10 @@ export class AppRenders {
   public reused = 0;
   public recorded = 0;
   private readonly code: string;
-  /** The file's lines by key (raw, unchecked). */
-  private readonly lines: Map<string, string>;
-  /** This run's lines by key: reused ones as read, recorded ones new. */
-  private readonly used = new Map<string, string>();
+  /** The file's lines by key (raw bytes, without the newline; unchecked). */
+  private readonly lines: Map<string, Buffer>;
+  /** This run's lines by key: reused ones as read (their bytes, checked), recorded ones new. */
+  private readonly used = new Map<string, string | Buffer>();
   /** This run's recorded lines, by key (also in `used`). */
   private readonly fresh = new Map<string, string>();
   /** How many lines the file holds (every one after the header, whole or not), and whether it ends with a newline: then it can be appended to. */
@@ -220,24 +226,29 @@ export class AppRenders {
     if (read.ignored) this.ignored = read.ignored;
   }
 
-  private static read(file: string, code: string): { lines: Map<string, string>; count: number; appendable: boolean; ignored?: string } {
-    const lines = new Map<string, string>();
-    let text: string;
+  private static read(file: string, code: string): { lines: Map<string, Buffer>; count: number; appendable: boolean; ignored?: string } {
+    const lines = new Map<string, Buffer>();
+    let bytes: Buffer;
     try {
-      text = readCacheText(file);
+      bytes = fs.readFileSync(file);
     } catch {
       return { lines, count: 0, appendable: false };
     }
-    const result = AppRenders.parseLines(text, code, lines);
+    const result = AppRenders.parseLines(bytes, code, lines);
     return { lines, ...result };
   }
 
-  /** Reads the lines of `text` into `lines` (by key): how many there are, whether it can be appended to, or why it was ignored. */
-  private static parseLines(text: string, code: string, lines: Map<string, string>): { count: number; appendable: boolean; ignored?: string } {
-    let end = text.indexOf('\n');
+  /**
+   * Reads the lines of the file's bytes into `lines` (by key): how many there are, whether it can
+   * be appended to, or why it was ignored. The lines stay bytes (a newline byte is a newline in
+   * UTF-8, never part of another character): a line is hashed and turned into text only when its
+   * app is asked for (`get`), not the whole file at once.
+   */
+  private static parseLines(bytes: Buffer, code: string, lines: Map<string, Buffer>): { count: number; appendable: boolean; ignored?: string } {
+    let end = bytes.indexOf(NEWLINE);
     let header: Partial<Header>;
     try {
-      header = JSON.parse(end < 0 ? text : text.slice(0, end)) as Partial<Header>;
+      header = JSON.parse(bytes.toString('utf8', 0, end < 0 ? bytes.length : end)) as Partial<Header>;
     } catch {
       return { count: 0, appendable: false, ignored: 'not JSON' };
     }
@@ -245,11 +256,11 @@ export class AppRenders {
     if (header.code !== code) return { count: 0, appendable: false, ignored: 'written by other code' };
     let count = 0;
     // A key is a sha256: 64 characters, then a space. A later line of the same key (appended) wins.
-    for (let start = end + 1; start < text.length; start = end + 1) {
+    for (let start = end + 1; start < bytes.length; start = end + 1) {
       count++;
-      end = text.indexOf('\n', start);
+      end = bytes.indexOf(NEWLINE, start);
       if (end < 0) return { count, appendable: false }; // a last line without its newline was cut short
-      if (text.charCodeAt(start + 64) === 32) lines.set(text.slice(start, start + 64), text.slice(start, end));
+      if (bytes[start + 64] === SPACE) lines.set(bytes.toString('latin1', start, start + 64), bytes.subarray(start, end));
     }
     return { count, appendable: true };
   }
@@ -265,12 +276,11 @@ export class AppRenders {
     const line = this.lines.get(key);
     if (line === undefined) return undefined;
     this.lines.delete(key);
-    // `<key> <sha256> <json>`
-    const json = line.slice(130);
-    if (line.charCodeAt(129) !== 32 || sha256(json) !== line.slice(65, 129)) return undefined;
+    // `<key> <sha256> <json>`: the hash is of the JSON's bytes as written (UTF-8), checked on the bytes read.
+    if (line[129] !== SPACE || sha256(line.subarray(130)) !== line.toString('latin1', 65, 129)) return undefined;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(json);
+      parsed = JSON.parse(line.toString('utf8', 130));
     } catch {
       return undefined;
     }
@@ -336,6 +346,7 @@ export class AppRenders {
       return;
     }
     const header: Header = { format: FORMAT, code: this.code };
-    writeCacheFile(this.file, `${JSON.stringify(header)}\n${[...this.used.values()].map((l) => `${l}\n`).join('')}`);
+    // A reused line is the bytes read, checked: valid UTF-8, so its text writes back the same bytes.
+    writeCacheFile(this.file, `${JSON.stringify(header)}\n${[...this.used.values()].map((l) => `${typeof l === 'string' ? l : l.toString('utf8')}\n`).join('')}`);
   }
 }

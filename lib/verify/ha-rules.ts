@@ -50,14 +50,29 @@ interface PodTarget {
   readonly longRunning: boolean;
 }
 
-function podTargets(ctx: HaContext): PodTarget[] {
+/** The pod targets of each model, worked out once (every container rule reads them; a model is not changed once built). */
+const podTargetsOf = new WeakMap<HaContext['model'], readonly PodTarget[]>();
+
+function podTargets(ctx: HaContext): readonly PodTarget[] {
+  let targets = podTargetsOf.get(ctx.model);
+  if (targets === undefined) podTargetsOf.set(ctx.model, (targets = podTargetsOfModel(ctx)));
+  return targets;
+}
+
+function podTargetsOfModel(ctx: HaContext): PodTarget[] {
   const workloads = ctx.model.workloads.filter((w) => w.podSpec).map((w) => ({ origin: w.origin, podSpec: w.podSpec!, systemComponent: w.systemComponent, exempt: w.exempt, longRunning: true }));
   const others = ctx.model.otherPods.map((p: OtherPod) => ({ origin: p.origin, podSpec: p.podSpec, systemComponent: p.systemComponent, exempt: p.exempt, longRunning: false }));
   return [...workloads, ...others];
 }
 
-function containers(pod: JsonMap, withInit: boolean): JsonMap[] {
-  return [...mapsAt(pod, 'containers'), ...(withInit ? mapsAt(pod, 'initContainers') : [])];
+/** The containers of each pod spec (without and with its init containers), worked out once: the rules only read them. */
+const containersOf = [new WeakMap<JsonMap, readonly JsonMap[]>(), new WeakMap<JsonMap, readonly JsonMap[]>()];
+
+function containers(pod: JsonMap, withInit: boolean): readonly JsonMap[] {
+  const memo = containersOf[withInit ? 1 : 0];
+  let list = memo.get(pod);
+  if (list === undefined) memo.set(pod, (list = [...mapsAt(pod, 'containers'), ...(withInit ? mapsAt(pod, 'initContainers') : [])]));
+  return list;
 }
 
 /** Well-formed HA annotations and workload declarations, each with a reason; the failure model present. */

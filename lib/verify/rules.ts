@@ -8,7 +8,7 @@ import { factsOf, PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
-import { apiGroup, describeObject, listAt, splitApiVersion, stringMapAt, valueAt, JsonMap } from '../k8s/manifest';
+import { apiGroup, describeObject, listAt, stringMapAt, valueAt, JsonMap } from '../k8s/manifest';
 import { podTemplateLabels, podTemplatePath } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
 import { ApiRef, apiRefMatches } from '../layer';
@@ -17,7 +17,7 @@ import type { CheckCache } from './check-cache';
 import type { SchemaProblem, SchemaRegistry } from './schemas';
 import { literalsNamed, nameDigests, privateKeys, SecretLiteralCandidate, secretLiteralCandidates, secretValues, SecretValueAt } from './secret-literals';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from './tree';
-import { IndexedObject, layerOf, memoised, treeIndex } from './tree-index';
+import { folderOf, IndexedObject, layerOf, memoised, treeIndex } from './tree-index';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
 const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
@@ -291,7 +291,7 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
     const p = x.o;
     const labels = podTemplateLabels(p.obj);
     if (!labels) continue;
-    const ns = String(valueAt(p.obj, 'metadata.namespace'));
+    const ns = x.namespace ?? String(valueAt(p.obj, 'metadata.namespace'));
     let byLabel = templates.get(ns);
     if (!byLabel) templates.set(ns, (byLabel = new Map()));
     for (const [k, v] of Object.entries(labels)) {
@@ -312,16 +312,16 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
   };
   // The StatefulSet controller labels each pod with its name (<set>-<ordinal>).
   const sets = new Map<string, { name: string; labels: Record<string, string> }[]>();
-  for (const p of tree.objects.filter((x) => x.obj.kind === 'StatefulSet')) {
+  for (const { o: p } of index.objects.filter((x) => x.kind === 'StatefulSet')) {
     const ns = String(valueAt(p.obj, 'metadata.namespace'));
     sets.set(ns, [...(sets.get(ns) ?? []), { name: String(valueAt(p.obj, 'metadata.name')), labels: podTemplateLabels(p.obj) ?? {} }]);
   }
-  for (const { o, facts } of index.objects.filter((x) => x.o.obj.kind === 'Service' && x.o.obj.apiVersion === 'v1')) {
+  for (const { o, facts, namespace } of index.objects.filter((x) => x.kind === 'Service' && x.o.obj.apiVersion === 'v1')) {
     const selector = stringMapAt(o.obj, 'spec.selector');
     if (!selector || Object.keys(selector).length === 0 || valueAt(o.obj, 'spec.type') === 'ExternalName') continue;
     // Declared (with which controller) to select pods a controller creates at run time.
     if (facts?.selectsRuntimePods !== undefined) continue;
-    const ns = String(valueAt(o.obj, 'metadata.namespace'));
+    const ns = namespace ?? String(valueAt(o.obj, 'metadata.namespace'));
     const podName = selector['statefulset.kubernetes.io/pod-name'];
     const matched = podName !== undefined
       ? (sets.get(ns) ?? []).some((s) => podName.startsWith(`${s.name}-`) && /^\d+$/.test(podName.slice(s.name.length + 1))
@@ -344,8 +344,7 @@ export function checkApplicationPaths(tree: Tree, report: Report, reportFile: Re
   const appDirSet = new Set<string>();
   const workloads = `dist/${WORKLOADS_DIR}/`;
   for (const f of tree.files) {
-    const last = f.lastIndexOf('/');
-    dirs.add(last > 0 && last < f.length - 1 ? f.slice(0, last) : path.posix.dirname(f));
+    dirs.add(folderOf(f));
     if (!f.startsWith('dist/')) continue;
     const second = f.indexOf('/', 5);
     topDirs.add(second < 0 ? f.slice(5) : f.slice(5, second));
@@ -385,8 +384,8 @@ export function checkPlainSources(tree: Tree, report: Report): void {
       else if (typeof s.path !== 'string' || !String(s.path).startsWith('dist/')) report(app, `syncs "${s.path ?? ''}", not a folder of dist/`);
     }
   }
-  for (const o of tree.objects) {
-    if (splitApiVersion(String(o.obj.apiVersion)).group === 'helm.cattle.io') report(o, `is a k3s ${o.obj.kind}: the helm-controller would render a chart in the cluster; render it at synth instead`);
+  for (const { o, group } of treeIndex(tree).objects) {
+    if (group === 'helm.cattle.io') report(o, `is a k3s ${o.obj.kind}: the helm-controller would render a chart in the cluster; render it at synth instead`);
   }
 }
 
@@ -456,7 +455,7 @@ export function checkApiProviders(tree: Tree, report: Report): void {
 /** The bootstrap is the self-managed copy: argocd/ equals its twins in dist/argocd, and its kustomization lists it. */
 export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFile): void {
   const index = treeIndex(tree);
-  const bootstrap = index.objects.filter((x) => x.o.file.startsWith('argocd/'));
+  const bootstrap = index.objects.filter((x) => !x.inDist && x.o.file.startsWith('argocd/'));
   // The twin of each bootstrap object: the last object of dist/ with its identity.
   const ids = new Set(bootstrap.map((x) => x.id));
   const distById = new Map<string, LoadedObject>();

@@ -1,6 +1,7 @@
-import { isKind, listAt, mapsAt, stringAt } from '../k8s/manifest';
+import { listAt, mapsAt, stringAt } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import type { Report, Tree } from './rules';
+import { treeIndex } from './tree-index';
 
 /*
  * Single sign-on as rendered: every Envoy Gateway SecurityPolicy that logs users in with OIDC
@@ -29,27 +30,29 @@ function hostOf(url: string): string | undefined {
 
 /** Every OIDC SecurityPolicy: its client is defined by the realm import, its callback on a host its routes serve and allowed by that client. */
 export function checkSsoClients(tree: Tree, report: Report): void {
-  const objects = tree.objects;
+  // One pass over the tree's index (API group and kind read once per object, lib/verify/tree-index.ts):
+  // the realm's clients, the routes by namespace and name (every policy looks its targets up), the OIDC policies, each in tree order.
   const clients = new Map<string, readonly string[]>();
-  for (const o of objects.filter((x) => isKind(x.obj, 'k8s.keycloak.org', 'KeycloakRealmImport'))) {
-    for (const c of mapsAt(o.obj, 'spec.realm.clients')) {
-      const id = stringAt(c, 'clientId');
-      if (id) clients.set(id, listAt(c, 'redirectUris').filter((u): u is string => typeof u === 'string'));
-    }
-  }
-  // The routes by namespace and name (every policy looks its targets up: one pass, not one scan per policy).
   const routeKey = (ns: string | undefined, name: string) => `${ns === undefined ? '\u0000' : `${ns}/`}${name}`;
   const hostsByRoute = new Map<string, string[]>();
-  for (const r of objects) {
-    if (!isKind(r.obj, 'gateway.networking.k8s.io', 'HTTPRoute')) continue;
-    const name = stringAt(r.obj, 'metadata.name');
-    if (name === undefined) continue;
-    const key = routeKey(stringAt(r.obj, 'metadata.namespace'), name);
-    const hosts = listAt(r.obj, 'spec.hostnames').filter((h): h is string => typeof h === 'string');
-    hostsByRoute.set(key, [...(hostsByRoute.get(key) ?? []), ...hosts]);
+  const policies: LoadedObject[] = [];
+  for (const { o, group, kind } of treeIndex(tree).objects) {
+    if (kind === 'KeycloakRealmImport' && group === 'k8s.keycloak.org') {
+      for (const c of mapsAt(o.obj, 'spec.realm.clients')) {
+        const id = stringAt(c, 'clientId');
+        if (id) clients.set(id, listAt(c, 'redirectUris').filter((u): u is string => typeof u === 'string'));
+      }
+    } else if (kind === 'HTTPRoute' && group === 'gateway.networking.k8s.io') {
+      const name = stringAt(o.obj, 'metadata.name');
+      if (name === undefined) continue;
+      const key = routeKey(stringAt(o.obj, 'metadata.namespace'), name);
+      const hosts = listAt(o.obj, 'spec.hostnames').filter((h): h is string => typeof h === 'string');
+      hostsByRoute.set(key, [...(hostsByRoute.get(key) ?? []), ...hosts]);
+    } else if (kind === 'SecurityPolicy' && group === 'gateway.envoyproxy.io' && stringAt(o.obj, 'spec.oidc.provider.issuer') !== undefined) {
+      policies.push(o);
+    }
   }
   const hostsOfRoute = (ns: string | undefined, name: string) => hostsByRoute.get(routeKey(ns, name)) ?? [];
-  const policies = objects.filter((x) => isKind(x.obj, 'gateway.envoyproxy.io', 'SecurityPolicy') && stringAt(x.obj, 'spec.oidc.provider.issuer') !== undefined);
   const defined = [...clients.keys()].sort();
   const matchers = new Map([...clients].map(([id, uris]) => [id, redirectMatcher(uris)]));
   const allows = (id: string, url: string) => matchers.get(id)!(url);

@@ -51,7 +51,13 @@ export function layerOf(file: string): string | undefined {
 
 /** The layer a file syncs with: its layer folder's, or for an app folder the layer whose Application syncs it. */
 export function ownerLayer(tree: Pick<IndexedTree, 'workloadApps'>, file: string): string | undefined {
-  return layerOf(file) ?? tree.workloadApps?.get(path.posix.dirname(file))?.layer;
+  return layerOf(file) ?? tree.workloadApps?.get(folderOf(file))?.layer;
+}
+
+/** `path.posix.dirname(file)`, without its general case for a file's path of the tree (`dist/...`: a slash inside, none at the end). */
+export function folderOf(file: string): string {
+  const last = file.lastIndexOf('/');
+  return last > 0 && last < file.length - 1 && file.charCodeAt(last - 1) !== 47 ? file.slice(0, last) : path.posix.dirname(file);
 }
 
 /** Maps of maps a memo keeps its answers in (`Map` or, keyed by a tree, `WeakMap`). */

@@ -87,6 +87,43 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     expect(renders.get(KEY_A)).toStrictEqual(render('a'));
   });
 
+  test('GIVEN apps whose documents hold text beyond ASCII (accents, an emoji, a lone surrogate) WHEN read back, and the file written afresh from the lines read THEN each comes back, and the rewritten lines are the same bytes', () => {
+    const wide = (name: string): AppRender => ({ ...render(name), objects: [{ ...objects(name)[0], document: { ...doc(name), data: { k: `Café ${name} 🚀 \ud800` } } }] });
+    const first = new AppRenders(file, CODE);
+    first.record(KEY_A, wide('a'));
+    first.record(KEY_B, render('b'));
+    first.save();
+    const written = fs.readFileSync(file);
+    // A run that reuses both and records three more (appended), then one that reuses a and b only: the three unused lines outnumber them, so it writes the file afresh from the lines it read.
+    const second = new AppRenders(file, CODE);
+    expect(second.get(KEY_A)).toStrictEqual(wide('a'));
+    expect(second.get(KEY_B)).toStrictEqual(render('b'));
+    for (const name of ['c', 'd', 'e']) second.record(sha256(`app ${name}`), render(name));
+    second.save();
+    expect(fs.readFileSync(file).length).toBeGreaterThan(written.length);
+    const third = new AppRenders(file, CODE);
+    expect(third.get(KEY_A)).toStrictEqual(wide('a'));
+    expect(third.get(KEY_B)).toStrictEqual(render('b'));
+    third.save();
+    expect(fs.readFileSync(file).equals(written)).toBe(true);
+  });
+
+  test('GIVEN a byte of a character beyond ASCII changed in one app\'s line (the line no longer valid UTF-8) WHEN read THEN that app is rendered again and the other is reused', () => {
+    const wide = (name: string): AppRender => ({ ...render(name), objects: [{ ...objects(name)[0], document: { ...doc(name), data: { k: `Café ${name}` } } }] });
+    const renders = new AppRenders(file, CODE);
+    renders.record(KEY_A, wide('a'));
+    renders.record(KEY_B, wide('b'));
+    renders.save();
+    const bytes = fs.readFileSync(file);
+    const e9 = Buffer.from('é');
+    const at = bytes.indexOf(e9, bytes.indexOf(Buffer.from(`${KEY_A} `)));
+    bytes[at + 1] = 0xff; // é's second byte: the bytes no longer read as UTF-8, and decode to U+FFFD
+    fs.writeFileSync(file, bytes);
+    const read = new AppRenders(file, CODE);
+    expect(read.get(KEY_A)).toBeUndefined();
+    expect(read.get(KEY_B)).toStrictEqual(wide('b'));
+  });
+
   test('GIVEN a line whose hash matches but whose JSON is not the shape written WHEN read THEN that app is rendered again', () => {
     saved();
     // The header as the class writes it (the code with the render's dependencies).
@@ -233,6 +270,16 @@ describe('the key of an app\'s render', () => {
     const pairs: [unknown, unknown][] = [[{ a: undefined }, {}], [[undefined], [null]], [-0, 0], [NaN, null], [Infinity, null], [{ a: NaN }, { a: null }]];
     for (const [a, b] of pairs) expect(inputsJson(a)).not.toBe(inputsJson(b));
     expect(inputsJson({ b: [1, 'x', null], a: true })).toBe('{"b":[1,"x",null],"a":true}');
+  });
+
+  test('GIVEN plain JSON values, and the same with one value JSON does not hold deep inside WHEN written as the inputs\' JSON THEN plain JSON is JSON.stringify\'s text and the other is not', () => {
+    const plain: unknown[] = [null, 'x', 1.5, true, [], {}, { b: [1, 'x', null, { c: false }], a: { d: [[]] } }, Object.assign(Object.create(null) as object, { a: 1 })];
+    for (const v of plain) expect(inputsJson(v)).toBe(JSON.stringify(v));
+    const inner: unknown[] = [undefined, -0, NaN, Infinity];
+    for (const v of inner) expect(inputsJson({ b: [1, { c: v }], a: true })).not.toBe(JSON.stringify({ b: [1, { c: v }], a: true }));
+    // A hole in a list reads as undefined, like an undefined item.
+    const holey = [1, , 2];
+    expect(inputsJson(holey)).toBe(inputsJson([1, undefined, 2]));
   });
 });
 
