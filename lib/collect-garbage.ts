@@ -13,6 +13,13 @@ import * as vm from 'vm';
 export const COLLECT_AFTER_GROWTH_BYTES = 128 * 1024 * 1024;
 
 /**
+ * How much the used heap may grow during synth's build and render before it collects: a full
+ * synth of 5,000 apps grows it by about 400 MB (the construct tree, garbage once rendered), the
+ * one-app change after it by about 110 MB (most of it kept: the render's documents and texts).
+ */
+export const COLLECT_AFTER_RENDER_BYTES = 256 * 1024 * 1024;
+
+/**
  * How much heap in use a synth may start on before `collectAbove` collects first: a command line's
  * synth starts on a few tens of MB; one that follows other work in the same process (the bench's
  * one-app change after a full synth of thousands of apps, a diff's second render) may start on
@@ -60,15 +67,20 @@ export function collectGarbage(): boolean {
 }
 
 /**
- * Runs `phase`, then collects garbage when the used heap grew by more than `growth` bytes while it
- * ran (most of it garbage, for a phase that keeps little): a full collection of a live heap of
- * hundreds of MB takes a few hundred milliseconds, so a phase that made little garbage (a synth
+ * Collects garbage when the used heap grew by more than `growth` bytes since it was `before`
+ * (`heapUsed`), most of it garbage for work that keeps little: a full collection of a live heap of
+ * hundreds of MB takes a few hundred milliseconds, so work that made little garbage (a synth
  * whose simulation was cached) is not followed by one.
  */
+export function collectIfGrown(before: number, growth: number = COLLECT_AFTER_GROWTH_BYTES): void {
+  if (heapUsed() - before > growth) collectGarbage();
+}
+
+/** Runs `phase`, then `collectIfGrown` of the heap before it. */
 export function collectAfter<T>(phase: () => T, growth: number = COLLECT_AFTER_GROWTH_BYTES): T {
   const before = heapUsed();
   const result = phase();
-  if (heapUsed() - before > growth) collectGarbage();
+  collectIfGrown(before, growth);
   return result;
 }
 

@@ -15,7 +15,7 @@ import { failureReportOf, haInputFromFiles, haModel, intactUnplaced } from './ha
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from './ha/analysis-cache';
 import type { HaModel } from './ha/model';
 import { buildPlatform } from './platform';
-import { collectAbove, collectAfter } from './collect-garbage';
+import { COLLECT_AFTER_RENDER_BYTES, collectAbove, collectAfter, collectIfGrown, heapUsed } from './collect-garbage';
 import { LAYER_NEEDS, PIN_NAMES } from './layers';
 import type { LayerNeeds } from './config/platform-rules';
 import type { EarlierTexts, RenderedDocuments } from './render/documents';
@@ -157,7 +157,9 @@ function buildAndRender(site: Site, layers: readonly LayerFactory[] | undefined,
 export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
   // The construct tree is garbage once the render returns: collected (when it was large) before the
   // simulation makes its own, so that the two do not pile up into the synth's peak memory.
-  const { files, facts, documents } = collectAfter(() => buildAndRender(site, layers, apps, lock, renderer, time, earlier, appRenders));
+  const heapBefore = heapUsed();
+  const { files, facts, documents } = buildAndRender(site, layers, apps, lock, renderer, time, earlier, appRenders);
+  timed(time, 'render', () => collectIfGrown(heapBefore, COLLECT_AFTER_RENDER_BYTES));
   const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse)));
   // The simulation of thousands of apps leaves hundreds of MB of garbage and keeps little: collected
   // before verify grows the heap on top of it (peak memory), when it ran (not when cached).

@@ -1,5 +1,5 @@
 import * as vm from 'vm';
-import { collectAbove, collectAfter, collectGarbage, heapUsed } from '../lib/collect-garbage';
+import { collectAbove, collectAfter, collectGarbage, collectIfGrown, heapUsed } from '../lib/collect-garbage';
 
 /** A WeakRef to an object nothing else holds, made in an earlier job (a WeakRef keeps its target alive until the job that made it ends). */
 async function unreachable(): Promise<WeakRef<object>> {
@@ -37,6 +37,14 @@ describe('collectAfter', () => {
     expect(() => collectAfter(() => {
       throw new Error('phase failed');
     })).toThrow('phase failed');
+  });
+});
+
+describe('collectIfGrown', () => {
+  it('GIVEN the heap grew by more than allowed since a measure WHEN asked THEN garbage is collected', async () => {
+    const ref = await unreachable();
+    collectIfGrown(heapUsed(), -Infinity);
+    expect(ref.deref()).toBeUndefined();
   });
 });
 
