@@ -336,8 +336,10 @@ export class AppRenders {
       return;
     }
     const header: Header = { format: FORMAT, code: this.code };
-    // Each line then a newline, joined once (thousands of apps: tens of MB, not copied line by line first).
-    const lines = [...this.used.values()];
-    writeCacheFile(this.file, `${JSON.stringify(header)}\n${lines.join('\n')}${lines.length ? '\n' : ''}`);
+    // The header, then each line and a newline, written part by part (thousands of apps: tens of
+    // MB, never joined into one text).
+    const parts = [`${JSON.stringify(header)}\n`];
+    for (const line of this.used.values()) parts.push(line, '\n');
+    writeCacheFile(this.file, parts);
   }
 }
