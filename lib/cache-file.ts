@@ -51,12 +51,15 @@ export function isJsonExact(value: unknown): boolean {
 /**
  * Writes a cache file atomically (a reader sees the old file or the new one), making its folder;
  * never throws: a failure to write only loses the cache, and the temporary file is removed.
+ * `text` may be given in parts, written one after the other (the file is their concatenation):
+ * a cache of tens of MB is then never held as one text, nor as one buffer of bytes.
  */
-export function writeCacheFile(file: string, text: string): void {
+export function writeCacheFile(file: string, text: string | readonly string[]): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, text);
+    if (typeof text === 'string') fs.writeFileSync(tmp, text);
+    else writeParts(tmp, text);
     fs.renameSync(tmp, file);
   } catch {
     try {
@@ -64,6 +67,32 @@ export function writeCacheFile(file: string, text: string): void {
     } catch {
       // Nothing more to do: the next synth removes nothing it does not own, and reads no *.tmp file.
     }
+  }
+}
+
+/** About how many characters `writeParts` joins into one write. */
+const WRITE_CHUNK = 1 << 20;
+
+/** Writes `parts` one after the other into `file` (created or emptied), a chunk of about a MB at a time. Throws as the fs calls do. */
+function writeParts(file: string, parts: readonly string[]): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    let chunk: string[] = [];
+    let size = 0;
+    const flush = () => {
+      const bytes = Buffer.from(chunk.join(''));
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      chunk = [];
+      size = 0;
+    };
+    for (const part of parts) {
+      chunk.push(part);
+      size += part.length;
+      if (size >= WRITE_CHUNK) flush();
+    }
+    flush();
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

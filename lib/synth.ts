@@ -15,6 +15,7 @@ import { failureReportOf, haInputFromFiles, haModel, intactUnplaced } from './ha
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from './ha/analysis-cache';
 import type { HaModel } from './ha/model';
 import { buildPlatform } from './platform';
+import { COLLECT_AFTER_RENDER_BYTES, collectAbove, collectAfter, collectIfGrown, heapUsed } from './collect-garbage';
 import { LAYER_NEEDS, PIN_NAMES } from './layers';
 import type { LayerNeeds } from './config/platform-rules';
 import type { EarlierTexts, RenderedDocuments } from './render/documents';
@@ -156,9 +157,15 @@ function buildAndRender(site: Site, layers: readonly LayerFactory[] | undefined,
  * node-failure analysis; `appRenders` (synth's cache) each unchanged app's documents.
  */
 export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
+  // The construct tree is garbage once the render returns: collected (when it was large) before the
+  // simulation makes its own, so that the two do not pile up into the synth's peak memory.
+  const heapBefore = heapUsed();
   const { files, facts, documents } = buildAndRender(site, layers, apps, lock, renderer, time, earlier, appRenders);
+  timed(time, 'render', () => collectIfGrown(heapBefore, COLLECT_AFTER_RENDER_BYTES));
   const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse, documents.documentsOf)));
-  const report = timed(time, 'simulation', () => failureReportOf(model, analysis));
+  // The simulation of thousands of apps leaves hundreds of MB of garbage and keeps little: collected
+  // before verify grows the heap on top of it (peak memory), when it ran (not when cached).
+  const report = timed(time, 'simulation', () => collectAfter(() => failureReportOf(model, analysis)));
   return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model, documents };
 }
 
@@ -210,6 +217,8 @@ export function synth(options: SynthOptions): SynthResult {
     const listed = startListing(options.root, COMPARED_OUTPUTS);
     const time = options.time;
     const cache = options.cache !== false;
+    // Earlier work's garbage in this process, if much, is collected before the caches are read on top of it.
+    timed(time, 'load', () => collectAbove());
     const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
     // Read under the output lock, before the render: what this render replaces, and (with the
     // render index) the texts of the objects that did not change since.

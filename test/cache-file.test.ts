@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EntriesFile, readCacheText } from '../lib/cache-file';
+import { EntriesFile, readCacheText, writeCacheFile } from '../lib/cache-file';
 import { writeTree } from './helpers';
 
 const FORMAT = 7;
@@ -127,6 +127,37 @@ describe('readCacheText: a cache file\'s text', () => {
         expect(readCacheText(file)).toBe(fs.readFileSync(file, 'utf8'));
       });
       expect(() => readCacheText(path.join(dir, 'missing'))).toThrow(/ENOENT/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('writeCacheFile: a cache file written atomically', () => {
+  test('GIVEN a text in parts (none, empty ones, non-ASCII, more than a write chunk) WHEN written THEN the file is their concatenation, the same bytes as the text whole', () => {
+    const dir = writeTree({});
+    try {
+      const big = 'x'.repeat((1 << 20) + 17);
+      const cases: string[][] = [[], [''], ['header\n', 'caf\u00e9 \u2713 \ud83d\ude00', '\n'], ['a', big, 'b', big, '\n'], Array.from({ length: 5000 }, (_, i) => `line ${i}\n`)];
+      cases.forEach((parts, i) => {
+        const inParts = path.join(dir, `parts${i}`);
+        const whole = path.join(dir, `whole${i}`);
+        writeCacheFile(inParts, parts);
+        writeCacheFile(whole, parts.join(''));
+        expect(fs.readFileSync(inParts).equals(fs.readFileSync(whole))).toBe(true);
+        expect(fs.readFileSync(inParts, 'utf8')).toBe(parts.join(''));
+      });
+      expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN parts and a folder that cannot be made WHEN written THEN nothing is thrown and no file is left', () => {
+    const dir = writeTree({ blocker: 'a file where the folder would be' });
+    try {
+      expect(() => writeCacheFile(path.join(dir, 'blocker', 'cache.json'), ['a', 'b'])).not.toThrow();
+      expect(fs.readdirSync(dir)).toEqual(['blocker']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

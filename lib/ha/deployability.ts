@@ -141,9 +141,22 @@ function appOfWorkload(index: OwnerIndex, w: Workload): ApplicationModel | undef
   return ownerOf(index, w.origin.file);
 }
 
-/** Each workload's health in a simulated scenario. */
-function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisations: Readonly<Record<string, string>>, lost: readonly string[]): Map<Workload, WorkloadHealth> {
-  const out = new Map<Workload, WorkloadHealth>();
+/**
+ * A Healthy workload of a scenario, without its counts and sentence: `deployability` lists only
+ * the workloads that are not Healthy (`AppResult.progressing`), so thousands of apps' Healthy
+ * rows are neither worded nor kept, once per scenario.
+ */
+const HEALTHY = { health: 'Healthy' } as const;
+type ScenarioHealth = WorkloadHealth | typeof HEALTHY;
+
+/** Whether a workload's health in a scenario is not Healthy (then it is told in full). */
+function isProgressing(h: ScenarioHealth): h is WorkloadHealth {
+  return h.health !== 'Healthy';
+}
+
+/** Each workload's health in a simulated scenario: a Healthy one as `HEALTHY`, any other in full. */
+function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisations: Readonly<Record<string, string>>, lost: readonly string[]): Map<Workload, ScenarioHealth> {
+  const out = new Map<Workload, ScenarioHealth>();
   const pending = new Map(r.unplaced.map((u) => [u.workload, u]));
   for (const o of r.outcomes) {
     const w = o.workload;
@@ -153,28 +166,36 @@ function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisa
       const desired = o.before + (unplaced?.pods ?? 0);
       const running = o.before - o.lost;
       const health = daemonSetHealth(rule, desired, running);
+      if (health === 'Healthy') {
+        out.set(w, HEALTHY);
+        continue;
+      }
       const why = running >= desired
         ? `${running} of ${desired} pods`
-        : `${running} of ${desired} pods${o.lost ? ` (${lost.join(', ')} is down but still registered)` : ''}${unplaced ? `; ${unplaced.pods} unplaced: ${unplaced.why}` : ''}${health === 'Healthy' ? '; Healthy by the DaemonSet health customisation (one pod down is tolerated)' : rule === 'builtin' ? '; Argo CD\'s built-in rule wants every pod available' : ''}`;
+        : `${running} of ${desired} pods${o.lost ? ` (${lost.join(', ')} is down but still registered)` : ''}${unplaced ? `; ${unplaced.pods} unplaced: ${unplaced.why}` : ''}${rule === 'builtin' ? '; Argo CD\'s built-in rule wants every pod available' : ''}`;
       out.set(w, { workload: w, health, desired, running, why });
+      continue;
+    }
+    if (w.argo.via === 'none') {
+      out.set(w, HEALTHY); // Argo CD does not manage it
       continue;
     }
     const desired = w.replicas;
     const running = Math.min(o.after, desired);
-    const short = `${running} of ${desired} replicas: ${unplaced && o.lost === 0 ? `${unplaced.pods} never placed: ${unplaced.why}` : o.why}`;
-    if (w.argo.via === 'none') {
-      out.set(w, { workload: w, health: 'Healthy', desired, running, why: `${running >= desired ? `${running} of ${desired} replicas` : short}; Argo CD does not manage it (${w.argo.why})` });
-      continue;
-    }
+    const short = () => `${running} of ${desired} replicas: ${unplaced && o.lost === 0 ? `${unplaced.pods} never placed: ${unplaced.why}` : o.why}`;
     if (w.argo.via === 'resource') {
       const cr = resourceHealthRule(w.argo.group, w.argo.kind, customisations);
       const health = cr.health ? cr.health(desired, running) : 'Healthy';
+      if (health === 'Healthy') {
+        out.set(w, HEALTHY);
+        continue;
+      }
       const through = `counts through its ${w.argo.kind} resource: ${cr.source}`;
-      out.set(w, { workload: w, health, desired, running, why: `${running >= desired ? `${running} of ${desired} replicas` : short}; ${through}` });
+      out.set(w, { workload: w, health, desired, running, why: `${running >= desired ? `${running} of ${desired} replicas` : short()}; ${through}` });
       continue;
     }
     const health = replicaSetHealth(desired, running);
-    out.set(w, { workload: w, health, desired, running, why: health === 'Healthy' ? `${running} of ${desired} replicas` : short });
+    out.set(w, health === 'Healthy' ? HEALTHY : { workload: w, health, desired, running, why: short() });
   }
   return out;
 }
@@ -184,6 +205,11 @@ interface Ownership {
   readonly appOf: ReadonlyMap<Workload, ApplicationModel | undefined>;
   readonly parentOf: ReadonlyMap<ApplicationModel, ApplicationModel | undefined>;
   readonly childrenOf: ReadonlyMap<ApplicationModel, readonly ApplicationModel[]>;
+  /**
+   * The positions of the model's Applications in the order a scenario lists them (by parent, wave
+   * and name: what `deployability` sorts by; all three facts of the model), sorted once.
+   */
+  readonly order: readonly number[];
 }
 
 const ownershipCache = new WeakMap<HaModel, Ownership>();
@@ -203,7 +229,10 @@ function ownership(model: HaModel): Ownership {
     const p = parentOf.get(c);
     if (p !== undefined) childrenOf.get(p)?.push(c);
   }
-  const out = { appOf, parentOf, childrenOf };
+  const key = (a: ApplicationModel) => [parentOf.get(a)?.name ?? '', String(a.wave).padStart(4, '0'), a.name].join('\n');
+  const keys = apps.map(key);
+  const order = apps.map((_, i) => i).sort((a, b) => keys[a].localeCompare(keys[b]));
+  const out = { appOf, parentOf, childrenOf, order };
   ownershipCache.set(model, out);
   return out;
 }
@@ -228,7 +257,7 @@ export function deployability(model: HaModel, scenario: DeployScenario, simulate
   const healths = workloadHealths(r, model.daemonSetHealth, model.healthCustomisations, scenario.kind === 'loss' ? scenario.lost : []);
   const apps = model.applications;
   const own = ownership(model);
-  const byApp = new Map<ApplicationModel, WorkloadHealth[]>();
+  const byApp = new Map<ApplicationModel, ScenarioHealth[]>();
   const unsynced: Workload[] = [];
   for (const w of model.workloads) {
     const app = own.appOf.get(w);
@@ -259,7 +288,7 @@ export function deployability(model: HaModel, scenario: DeployScenario, simulate
     app: a,
     ...(parentOf.get(a) ? { parent: parentOf.get(a)!.name } : {}),
     health: healthOf(a),
-    progressing: (byApp.get(a) ?? []).filter((h) => h.health !== 'Healthy'),
+    progressing: (byApp.get(a) ?? []).filter(isProgressing),
     progressingChildren: children(a).filter((c) => healthOf(c) !== 'Healthy').map((c) => c.name),
     workloads: (byApp.get(a) ?? []).length,
   }));
@@ -272,8 +301,7 @@ export function deployability(model: HaModel, scenario: DeployScenario, simulate
     const held = kids.filter((c) => c.wave > blocker.wave).sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name)).map((c) => c.name);
     holds.push({ parent: parent.name, blocker: blocker.name, wave: blocker.wave, held });
   }
-  const order = (a: AppResult) => [a.parent ?? '', String(a.app.wave).padStart(4, '0'), a.app.name].join('\n');
-  return { scenario, quorum: r.quorum, apps: results.sort((a, b) => order(a).localeCompare(order(b))), holds, unsynced };
+  return { scenario, quorum: r.quorum, apps: own.order.map((i) => results[i]), holds, unsynced };
 }
 
 /** The chain of Applications from the top down to `name` (its ancestors first). */

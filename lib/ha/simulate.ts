@@ -120,8 +120,30 @@ function selectorBlocked(w: Workload, n: NodeModel): string | undefined {
   return blocked(selectorOnly, n);
 }
 
+/** Where a workload's pods may run (`eligibility`). */
+interface Eligibility {
+  readonly eligible: readonly NodeModel[];
+  readonly excluded: ReadonlyMap<string, string>;
+}
+
+/**
+ * `eligibility` remembered per cluster model and workload, with the CSI nodes it was computed for
+ * (`csiNodesOf` gives the same set for the same cluster and workloads): the N-1 scenarios share
+ * one cluster model, and each asks again for every workload the lost node cannot run.
+ */
+const eligibilityCache = new WeakMap<ClusterModel, WeakMap<Workload, { readonly csiNodes: ReadonlySet<string> | undefined; readonly result: Eligibility }>>();
+function eligibilityOf(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined): Eligibility {
+  let perWorkload = eligibilityCache.get(cluster);
+  if (!perWorkload) eligibilityCache.set(cluster, (perWorkload = new WeakMap()));
+  const known = perWorkload.get(w);
+  if (known && known.csiNodes === csiNodes) return known.result;
+  const result = eligibility(cluster, w, csiNodes);
+  perWorkload.set(w, { csiNodes, result });
+  return result;
+}
+
 /** Nodes a workload's pods may run on, and why each other node is excluded. */
-function eligibility(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined): { eligible: NodeModel[]; excluded: Map<string, string> } {
+function eligibility(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined): Eligibility {
   const eligible: NodeModel[] = [];
   const excluded = new Map<string, string>();
   const longhorn = usesLonghorn(cluster, w);
@@ -210,42 +232,62 @@ function placePods(
   cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], pods: Map<string, number>, count: number,
   prefer: readonly string[], alive: ReadonlySet<string>,
 ): { pending: number; why: string; short: NodeShortage[] } {
-  const domains = spreadDomains(cluster, w, alive);
-  const domainSet = new Set(domains);
+  const spread = w.spread?.kind === 'spread';
+  const domains = spread ? spreadDomains(cluster, w, alive) : [];
+  const domainSet: ReadonlySet<string> = spread ? new Set(domains) : NO_NODES;
   const capacity = capacityOf(cluster);
+  // The node that takes a pod when no node of `prefer` may: the least CPU-used (by share of its
+  // capacity), then the one with the fewest pods of `w`; the first of equals.
+  const lessUsed = (a: NodeModel, b: NodeModel): number => {
+    const ra = 1 - (ledger.cpu.get(a.name) ?? 0) / Math.max(1, capacity.get(a.name)!.cpuMillis);
+    const rb = 1 - (ledger.cpu.get(b.name) ?? 0) / Math.max(1, capacity.get(b.name)!.cpuMillis);
+    if (ra !== rb) return ra - rb;
+    const pa = pods.get(a.name) ?? 0;
+    const pb = pods.get(b.name) ?? 0;
+    return pa - pb;
+  };
   let pending = 0;
   let why = '';
   let short: NodeShortage[] = [];
   for (let i = 0; i < count; i++) {
-    const min = w.spread?.kind === 'spread' ? fewest(domains, pods) : 0;
-    const ok = candidates.filter((n) => alive.has(n.name) && spreadAllows(w, n.name, pods, domainSet, min));
-    const roomy = ok.filter((n) => fits(ledger, n.name, w));
-    if (!roomy.length) {
+    const min = spread ? fewest(domains, pods) : 0;
+    // One pass over the candidates, without building the lists of those allowed and those with
+    // room (a pod per workload, per scenario: thousands of apps): the first node of `prefer` with
+    // room, else the least used with room (as `firstBy` picks it).
+    let preferred: NodeModel | undefined;
+    let preferredAt = Infinity;
+    let best: NodeModel | undefined;
+    for (const n of candidates) {
+      if (!alive.has(n.name) || !spreadAllows(w, n.name, pods, domainSet, min) || !fits(ledger, n.name, w)) continue;
+      const at = prefer.length ? prefer.indexOf(n.name) : -1;
+      if (at >= 0 && at < preferredAt) {
+        preferred = n;
+        preferredAt = at;
+      }
+      if (best === undefined || lessUsed(n, best) < 0) best = n;
+    }
+    if (!best) {
+      const ok = candidates.filter((n) => alive.has(n.name) && spreadAllows(w, n.name, pods, domainSet, min));
       pending++;
       short = [];
       if (!candidates.some((n) => alive.has(n.name))) why = 'no node it may run on is left';
       else if (!ok.length) why = w.spread?.kind === 'anti-affinity' ? 'required anti-affinity: every node it may run on already has one' : 'its hostname spread allows no further pod on the nodes left';
       else {
         short = ok.map((n) => shortage(ledger, n.name, w));
-        const best = firstBy(ok, (a, b) => (ledger.cpu.get(b.name) ?? 0) - (ledger.cpu.get(a.name) ?? 0))!;
-        why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu.get(best.name) ?? 0))} CPU / ${formatMemory(Math.max(0, ledger.mem.get(best.name) ?? 0))} (${best.name})`;
+        const most = firstBy(ok, (a, b) => (ledger.cpu.get(b.name) ?? 0) - (ledger.cpu.get(a.name) ?? 0))!;
+        why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu.get(most.name) ?? 0))} CPU / ${formatMemory(Math.max(0, ledger.mem.get(most.name) ?? 0))} (${most.name})`;
       }
       continue;
     }
-    const preferred = prefer.map((p) => roomy.find((n) => n.name === p)).find((n) => n);
-    const pick = preferred ?? firstBy(roomy, (a, b) => {
-      const ra = 1 - (ledger.cpu.get(a.name) ?? 0) / Math.max(1, capacity.get(a.name)!.cpuMillis);
-      const rb = 1 - (ledger.cpu.get(b.name) ?? 0) / Math.max(1, capacity.get(b.name)!.cpuMillis);
-      if (ra !== rb) return ra - rb;
-      const pa = pods.get(a.name) ?? 0;
-      const pb = pods.get(b.name) ?? 0;
-      return pa - pb;
-    })!;
+    const pick = preferred ?? best;
     pods.set(pick.name, (pods.get(pick.name) ?? 0) + 1);
     take(ledger, pick.name, w);
   }
   return { pending, why, short };
 }
+
+/** No node (the spread domains of a workload without a topology spread). */
+const NO_NODES: ReadonlySet<string> = new Set();
 
 /** The placement order (DaemonSets, singletons, the rest; by label), per workload list. */
 const orderCache = new WeakMap<readonly Workload[], readonly Workload[]>();
@@ -264,7 +306,7 @@ function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer:
   const alive = new Set(cluster.nodes.map((n) => n.name));
   const placed: Placed[] = [];
   for (const w of order(workloads)) {
-    const { eligible } = eligibility(cluster, w, csiNodes);
+    const { eligible } = eligibilityOf(cluster, w, csiNodes);
     const pods = new Map<string, number>();
     if (w.kind === 'DaemonSet') {
       const short: NodeShortage[] = [];
@@ -282,6 +324,16 @@ function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer:
     placed.push({ w, eligible, pods, pending, pendingWhy: why, pendingShort: short });
   }
   return { placed, ledger };
+}
+
+/** `csiNodesOf` remembered per cluster model and workload list (one set for every scenario of a model). */
+const csiNodesCache = new WeakMap<ClusterModel, WeakMap<readonly Workload[], { readonly nodes: ReadonlySet<string> | undefined }>>();
+function csiNodesOfCached(cluster: ClusterModel, workloads: readonly Workload[]): ReadonlySet<string> | undefined {
+  let perList = csiNodesCache.get(cluster);
+  if (!perList) csiNodesCache.set(cluster, (perList = new WeakMap()));
+  let known = perList.get(workloads);
+  if (!known) perList.set(workloads, (known = { nodes: csiNodesOf(cluster, workloads) }));
+  return known.nodes;
 }
 
 /** Nodes where the storage's CSI plugin runs (volumes attach only there). */
@@ -314,7 +366,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
   const known = new Set(cluster.nodes.map((n) => n.name));
   const lostNodes = failed.filter((f) => known.has(f));
   const alive = new Set(cluster.nodes.map((n) => n.name).filter((n) => !lostNodes.includes(n)));
-  const csiNodes = csiNodesOf(cluster, workloads);
+  const csiNodes = csiNodesOfCached(cluster, workloads);
   const { placed, ledger } = placeAll(cluster, workloads, lostNodes, csiNodes);
 
   const servers = cluster.nodes.filter((n) => n.role === 'server');
@@ -335,7 +387,8 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
 
   for (const p of placed) {
     const w = p.w;
-    const before = [...p.pods.values()].reduce((a, b) => a + b, 0);
+    let before = 0;
+    for (const n of p.pods.values()) before += n;
     const lost = lostNodes.reduce((s, n) => s + (p.pods.get(n) ?? 0), 0);
     const affected = p.eligible.some((n) => lostNodes.includes(n.name));
     const survivors = before - lost;
@@ -346,7 +399,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
 
     if (!affected || lost === 0) {
       const why = !affected
-        ? `cannot run on ${lostNodes.join(', ')} (${lostNodes.map((n) => eligibility(cluster, w, csiNodes).excluded.get(n)).filter(Boolean)[0] ?? 'not eligible'})`
+        ? `cannot run on ${lostNodes.join(', ')} (${lostNodes.map((n) => eligibilityOf(cluster, w, csiNodes).excluded.get(n)).filter(Boolean)[0] ?? 'not eligible'})`
         : 'no pod on the failed nodes';
       outcomes.push({ ...base, after: survivors, outageSeconds: 0, verdict: 'ok', why });
       continue;
@@ -364,8 +417,9 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     const tolerate = unreachableToleration(w, e);
     if (!Number.isFinite(tolerate)) blocker = 'it tolerates an unreachable node forever, so its pods are never evicted';
     let volume: VolumeMove | undefined;
-    const rwo = longhornVolumes(cluster, w).filter((v) => v.accessMode === 'ReadWriteOnce' || v.accessMode === 'ReadWriteOncePod');
-    const otherRwo = w.volumes.filter((v) => !longhornVolumes(cluster, w).includes(v) && v.accessMode !== 'ReadWriteMany' && v.accessMode !== 'ReadOnlyMany');
+    const onLonghorn = longhornVolumes(cluster, w);
+    const rwo = onLonghorn.filter((v) => v.accessMode === 'ReadWriteOnce' || v.accessMode === 'ReadWriteOncePod');
+    const otherRwo = w.volumes.filter((v) => !onLonghorn.includes(v) && v.accessMode !== 'ReadWriteMany' && v.accessMode !== 'ReadOnlyMany');
     if (!quorum) blocker = `etcd has lost quorum (${survivingServers.length} of ${servers.length} servers): nothing is evicted or rescheduled`;
     if (!blocker && otherRwo.length) blocker = `its volume ${otherRwo[0].name} is not on replicated storage the simulation knows (${otherRwo[0].storageClass ?? 'default class'})`;
     if (!blocker && rwo.length && storage) {
@@ -389,8 +443,11 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
       startup: w.startupSeconds !== undefined ? { seconds: w.startupSeconds, how: w.startupNote } : undefined,
     });
     const ready = estimate.totalSeconds;
-    const steps = estimate.steps.map((s) => simulationStep(s, e, tolerate, volume));
-    if (w.startupSeconds === undefined) steps.push('start-up unknown (no startup or readiness probe)');
+    // Worded only for the outcome that tells them (most workloads keep serving).
+    const steps = (): string[] => [
+      ...estimate.steps.map((s) => simulationStep(s, e, tolerate, volume)),
+      ...(w.startupSeconds === undefined ? ['start-up unknown (no startup or readiness probe)'] : []),
+    ];
 
     let replaced = 0;
     let pendingWhy = '';
@@ -416,7 +473,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
       outage = ready;
       const known = w.startupSeconds !== undefined;
       verdict = !singleton ? 'outage' : !known ? 'unknown' : ready <= budget! ? 'ok' : 'over-budget';
-      why = `${lostText}; back after ${steps.join(' + ')} = ${SEC(ready)}${singleton ? ` (budget ${budget} s${w.recoveryBudget ? `, its own: ${w.recoveryBudget.reason}` : ''})` : ` (below its minimum ${needed})`}${pendingWhy ? `; ${pendingWhy}` : ''}`;
+      why = `${lostText}; back after ${steps().join(' + ')} = ${SEC(ready)}${singleton ? ` (budget ${budget} s${w.recoveryBudget ? `, its own: ${w.recoveryBudget.reason}` : ''})` : ` (below its minimum ${needed})`}${pendingWhy ? `; ${pendingWhy}` : ''}`;
     } else {
       outage = Infinity;
       verdict = singleton ? 'over-budget' : 'outage';
@@ -442,7 +499,23 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     const moves = runs.some((n) => lostNodes.includes(n));
     apiVip = { holders, moves, seconds: !moves ? 0 : quorum && holders.length ? vip.leaseSeconds ?? 0 : Infinity };
   }
-  return { failed: lostNodes, servers: servers.length, survivingServers, quorum, apiVip, outcomes: outcomes.sort((a, b) => byLocale(a.label, b.label)), unplaced };
+  return { failed: lostNodes, servers: servers.length, survivingServers, quorum, apiVip, outcomes: byLabel(workloads, outcomes), unplaced };
+}
+
+/**
+ * The order of a scenario's outcomes by label (`byLocale`), as positions, remembered per workload
+ * list with the labels it sorted: every scenario of a model has the same labels in the same order
+ * (one row per workload in placement order, then its share managers' rows).
+ */
+const labelOrderCache = new WeakMap<readonly Workload[], { readonly labels: readonly string[]; readonly order: readonly number[] }>();
+
+/** `outcomes` sorted by label (a stable sort by `byLocale`, as `Array.prototype.sort` gives): the positions sorted once per workload list and labels. */
+function byLabel(workloads: readonly Workload[], outcomes: readonly Outcome[]): Outcome[] {
+  const known = labelOrderCache.get(workloads);
+  if (known && known.labels.length === outcomes.length && outcomes.every((o, i) => o.label === known.labels[i])) return known.order.map((i) => outcomes[i]);
+  const order = outcomes.map((_, i) => i).sort((a, b) => byLocale(outcomes[a].label, outcomes[b].label));
+  labelOrderCache.set(workloads, { labels: outcomes.map((o) => o.label), order });
+  return order.map((i) => outcomes[i]);
 }
 
 /**

@@ -346,7 +346,11 @@ export class AppRenders {
       return;
     }
     const header: Header = { format: FORMAT, code: this.code };
-    // A reused line is the bytes read, checked: valid UTF-8, so its text writes back the same bytes.
-    writeCacheFile(this.file, `${JSON.stringify(header)}\n${[...this.used.values()].map((l) => `${typeof l === 'string' ? l : l.toString('utf8')}\n`).join('')}`);
+    // The header, then each line and a newline, written part by part (thousands of apps: tens of
+    // MB, never joined into one text). A reused line is the bytes read, checked: valid UTF-8, so its
+    // text writes back the same bytes.
+    const parts = [`${JSON.stringify(header)}\n`];
+    for (const line of this.used.values()) parts.push(typeof line === 'string' ? line : line.toString('utf8'), '\n');
+    writeCacheFile(this.file, parts);
   }
 }
