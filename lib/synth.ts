@@ -256,9 +256,11 @@ export function synth(options: SynthOptions): SynthResult {
     if (specs) timed(time, 'write', () => specs.save());
     if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveTreeHashes());
     if (appRenders) timed(time, 'write', () => appRenders.save());
-    if (earlier) timed(time, 'write', () => earlier.save(documents.index()));
+    // Each manifest's text digest, hashed once for the render index and the render stats.
+    const index = earlier ? timed(time, 'write', () => documents.index()) : undefined;
+    if (earlier && index) timed(time, 'write', () => earlier.save(index));
     if (stats) timed(time, 'write', () => {
-      const now = renderedStats(options.root, before, files, written.changed);
+      const now = renderedStats(options.root, before, files, written.changed, COMPARED_OUTPUTS, (file) => index?.get(file)?.[1]);
       stats.save(now.files, now.dirs);
     });
     return { files, objects: countObjects(files), outputs: written.outputs, previous };

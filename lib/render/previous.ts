@@ -306,9 +306,10 @@ function sameBytes(previous: PreviousRender, p: string, file: RenderedFile): boo
  * stat. A file the swap did not write (not in `changed`, nor in a folder there) is the one
  * `previous` listed, with the bytes of the new render; a folder the swap did not change (nothing
  * changed in it, nor is it in a folder that changed) is the one listed; any other is stat'ed again.
- * One that had not settled when stat'ed (`settled`) is left out: it is read next time.
+ * One that had not settled when stat'ed (`settled`) is left out: it is read next time. `digestOf`
+ * gives a file's sha256 when the caller knows it (synth's render index), else it is hashed.
  */
-export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS): { files: Map<string, readonly [FileStat, string]>; dirs: Map<string, FileStat> } {
+export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS, digestOf: (file: string) => string | undefined = () => undefined): { files: Map<string, readonly [FileStat, string]>; dirs: Map<string, FileStat> } {
   const written = new Set(changed);
   const isWritten = (p: string): boolean => {
     for (let i = p.length; i > 0; i = p.lastIndexOf('/', i - 1)) if (written.has(p.slice(0, i))) return true;
@@ -335,7 +336,7 @@ export function renderedStats(root: string, previous: PreviousRender, files: rea
     } else {
       const at = Date.now();
       const stat = lstatOf(path.join(root, f.path));
-      if (stat?.isFile() && settled(stat, at)) out.set(f.path, [stat, sha256(f.content)]);
+      if (stat?.isFile() && settled(stat, at)) out.set(f.path, [stat, f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
     }
     note(f.path, out.has(f.path));
     for (let i = f.path.lastIndexOf('/'); i > 0; i = f.path.lastIndexOf('/', i - 1)) {
