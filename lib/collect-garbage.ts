@@ -19,14 +19,6 @@ export const COLLECT_AFTER_GROWTH_BYTES = 128 * 1024 * 1024;
  */
 export const COLLECT_AFTER_RENDER_BYTES = 256 * 1024 * 1024;
 
-/**
- * How much heap in use a synth may start on before `collectAbove` collects first: a command line's
- * synth starts on a few tens of MB; one that follows other work in the same process (the bench's
- * one-app change after a full synth of thousands of apps, a diff's second render) may start on
- * that work's garbage, under its own load phase's reads.
- */
-export const COLLECT_ABOVE_BYTES = 256 * 1024 * 1024;
-
 /** The bytes of the JavaScript heap in use (live and not yet collected). */
 export function heapUsed(): number {
   return v8.getHeapStatistics().used_heap_size;
@@ -82,9 +74,4 @@ export function collectAfter<T>(phase: () => T, growth: number = COLLECT_AFTER_G
   const result = phase();
   collectIfGrown(before, growth);
   return result;
-}
-
-/** Collects garbage when the used heap is above `bytes` (garbage of earlier work, before a phase that reads much). */
-export function collectAbove(bytes: number = COLLECT_ABOVE_BYTES): void {
-  if (heapUsed() > bytes) collectGarbage();
 }

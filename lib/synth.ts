@@ -15,7 +15,7 @@ import { failureReportOf, haInputFromFiles, haModel, intactUnplaced } from './ha
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from './ha/analysis-cache';
 import type { HaModel } from './ha/model';
 import { buildPlatform } from './platform';
-import { COLLECT_AFTER_RENDER_BYTES, collectAbove, collectAfter, collectIfGrown, heapUsed } from './collect-garbage';
+import { COLLECT_AFTER_RENDER_BYTES, collectAfter, collectIfGrown, heapUsed } from './collect-garbage';
 import { LAYER_NEEDS, PIN_NAMES } from './layers';
 import type { LayerNeeds } from './config/platform-rules';
 import type { EarlierTexts, RenderedDocuments } from './render/documents';
@@ -217,8 +217,6 @@ export function synth(options: SynthOptions): SynthResult {
     const listed = startListing(options.root, COMPARED_OUTPUTS);
     const time = options.time;
     const cache = options.cache !== false;
-    // Earlier work's garbage in this process, if much, is collected before the caches are read on top of it.
-    timed(time, 'load', () => collectAbove());
     const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
     // Read under the output lock, before the render: what this render replaces, and (with the
     // render index) the texts of the objects that did not change since.
