@@ -1,3 +1,4 @@
+import * as os from 'os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
 
 /**
@@ -99,12 +100,20 @@ Atomics.notify(flag, 0);
 /** How long the main thread waits for the worker's listing before it lists the folders itself (ms). */
 export const LISTING_TIMEOUT_MS = 60_000;
 
+/** The cores this process may run on (`os.availableParallelism`, else the CPUs listed). */
+export function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
 /**
  * Starts listing `folders` (relative to `root`) in a worker thread. The function returned waits for
  * the listing (blocking the calling thread, at most `timeoutMs`) and gives it, or undefined when the
  * worker could not give one (the caller lists the folders itself); it is meant to be called once.
+ * With one core (`cores`) no worker is started: it would only take turns with the main thread and
+ * V8's collector, and the caller lists the folders itself.
  */
-export function startListing(root: string, folders: readonly string[], timeoutMs = LISTING_TIMEOUT_MS): () => RawListing | undefined {
+export function startListing(root: string, folders: readonly string[], timeoutMs = LISTING_TIMEOUT_MS, cores = availableCores()): () => RawListing | undefined {
+  if (cores < 2) return () => undefined;
   let flag: Int32Array;
   let channel: MessageChannel;
   let worker: Worker;

@@ -66,6 +66,13 @@ describe('the previous render listed on the other core', () => {
     expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(path.join(root, 'nowhere'), COMPARED_OUTPUTS)))).toEqual(expected);
   });
 
+  test('GIVEN one core WHEN a listing is started THEN no worker gives one, and the render is listed on this thread, the same', () => {
+    root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n' });
+    const listed = startListing(root, COMPARED_OUTPUTS, 1000, 1);
+    expect(listed()).toBeUndefined();
+    expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(root, COMPARED_OUTPUTS, 1000, 1)))).toEqual(described(new PreviousRender(root)));
+  });
+
   test('GIVEN a listing asked for twice WHEN the worker is done THEN the second answer is the first, without waiting', () => {
     root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n' });
     const listed = startListing(root, COMPARED_OUTPUTS);
