@@ -24,3 +24,13 @@ export function filesUnder(paths: readonly string[], prefix: string): string[] {
     return a.length - b.length;
   }).map((p) => p.join('/'));
 }
+
+/** `lstat`, or undefined when nothing is there (also when a parent is a file). */
+export function lstatOf(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}

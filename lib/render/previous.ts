@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { lstatOf } from '../k8s/walk';
 import { sha256 } from '../cache-file';
 import type { RenderedFile } from './rendered-file';
 import { ListedKind, NUMBERS, type RawListing } from './listing-worker';
@@ -118,16 +119,6 @@ function fromRaw(raw: RawListing, root: string, folders: readonly string[], stat
     }
   }
   return out;
-}
-
-/** `lstat`, or undefined when nothing is there (also when a parent is a file). */
-function lstatOf(p: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(p, { throwIfNoEntry: false });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw e;
-  }
 }
 
 /**

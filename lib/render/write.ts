@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { lstatOf } from '../k8s/walk';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
@@ -43,16 +44,6 @@ export interface WriteResult {
   readonly outputs: readonly string[];
   /** The files (and folders, where a file is now written) that were added, replaced or removed; empty when the render was the same byte for byte. */
   readonly changed: readonly string[];
-}
-
-/** `lstat`, or undefined when nothing is there (also when a parent is a file). */
-function lstatOf(p: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(p, { throwIfNoEntry: false });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw e;
-  }
 }
 
 /** Whether the output at `target` is a plain file with exactly `file`'s bytes and executable bit. */
