@@ -3,8 +3,6 @@ import type { AppSpec } from './app-schema';
 import { LayerNeeds, platformDatabases, platformHosts, publishes } from './platform-rules';
 import type { Site } from './schema';
 
-export { isJsonExact } from '../cache-file';
-
 /**
  * Where synth keeps the app specs it validated (relative to the checkout, git-ignored): the next
  * synth takes a spec whose file text, site and layers' needs are the same from here instead of

@@ -39,6 +39,11 @@ export function haObjectsOf<T extends HaObject>(objects: readonly T[]): T[] {
 /** Kinds the model reads besides workloads and other pods. */
 const RELATED_KINDS = new Set(['PodDisruptionBudget', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim', 'Application']);
 
+/** Whether every object of `kind` matters to the model: a workload, a pod, or a related kind. */
+function modelKind(kind: string): boolean {
+  return kind in WORKLOAD_KINDS || kind in OTHER_POD_KINDS || RELATED_KINDS.has(kind);
+}
+
 /**
  * Whether a rendered file can matter to the model, judged from its text before parsing it: a
  * workload, pod or related kind (synth writes `kind:` at the top level, unindented), or possibly
@@ -47,8 +52,7 @@ const RELATED_KINDS = new Set(['PodDisruptionBudget', 'HorizontalPodAutoscaler',
  */
 function mayMatter(content: string, declaring: ReadonlyMap<string, readonly string[]>): boolean {
   const kind = /^kind: (\S+)$/m.exec(content)?.[1];
-  if (kind === undefined) return true;
-  if (kind in WORKLOAD_KINDS || kind in OTHER_POD_KINDS || RELATED_KINDS.has(kind)) return true;
+  if (kind === undefined || modelKind(kind)) return true;
   // Argo CD's config map: its health customisations decide how the deployability simulation judges DaemonSets.
   if (kind === 'ConfigMap' && content.includes(`name: ${ARGOCD_CM}\n`)) return true;
   return (declaring.get(kind) ?? []).some((name) => content.includes(name));
@@ -62,8 +66,7 @@ function mayMatter(content: string, declaring: ReadonlyMap<string, readonly stri
  */
 function documentMayMatter(doc: unknown, declaring: ReadonlyMap<string, readonly string[]>): boolean {
   const kind = isMap(doc) ? doc.kind : undefined;
-  if (typeof kind !== 'string') return true;
-  if (kind in WORKLOAD_KINDS || kind in OTHER_POD_KINDS || RELATED_KINDS.has(kind)) return true;
+  if (typeof kind !== 'string' || modelKind(kind)) return true;
   if (kind === 'ConfigMap') {
     const metadata = (doc as { metadata?: unknown }).metadata;
     if (isMap(metadata) && metadata.name === ARGOCD_CM) return true;

@@ -49,7 +49,7 @@ export class EarlierRender implements EarlierTexts {
   private readonly text: (path: string) => string | undefined;
   private readonly trusted: (path: string) => string | undefined;
   /** Whether the text of `path` on disk was not read yet (a trusted file of synth's `PreviousRender`). */
-  private readonly unread: (path: string) => boolean = () => false;
+  private readonly unread: (path: string) => boolean;
 
   /**
    * The index at `file` written by `code` (the checks' code fingerprint), over `previous`: the render
@@ -61,6 +61,7 @@ export class EarlierRender implements EarlierTexts {
     this.stored = new EntriesFile(file, FORMAT, textsCode(code));
     if (this.stored.ignored) this.ignored = this.stored.ignored;
     this.trusted = () => undefined;
+    this.unread = () => false;
     if (previous instanceof PreviousRender) {
       this.text = (p) => previous.text(p);
       this.trusted = (p) => previous.trustedDigest(p);

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
-import { AppSpecCache, isJsonExact } from '../../lib/config/app-spec-cache';
+import { isJsonExact } from '../../lib/cache-file';
+import { AppSpecCache } from '../../lib/config/app-spec-cache';
 import { ConfigError } from '../../lib/config/errors';
 import { loadApps } from '../../lib/config/load-apps';
 import type { LayerNeeds } from '../../lib/config/platform-rules';
