@@ -33,6 +33,12 @@ export interface AppObject {
   readonly document: object;
   /** `documentDigest(document)`. */
   readonly digest: string;
+  /**
+   * `JSON.stringify(document)`, when the render has it already (`documentJson`): the record takes
+   * it instead of turning the document into JSON a second time.
+   * @default - the document is turned into JSON
+   */
+  readonly json?: string;
 }
 
 /** One call a build made that added to the Inventory (lib/inventory.ts `InventoryCall`): the method and its arguments. */
@@ -109,6 +115,18 @@ function fromPlain(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(map)) out[key] = fromPlain(map[key]);
   return out;
+}
+
+/**
+ * The JSON of an app's record: `JSON.stringify({ o: [[path, digest, document]...], i, f, a? })`
+ * (`inventory` and `facts` as `toPlain` copied them), with the JSON of each document the render
+ * kept (`AppObject.json`) put in as it is rather than made again.
+ */
+export function recordJson(render: AppRender, inventory: unknown, facts: unknown): string {
+  const objects = render.objects.map((o) => `[${JSON.stringify(o.path)},${JSON.stringify(o.digest)},${o.json ?? JSON.stringify(o.document)}]`);
+  const a = render.application;
+  const application = a ? `,"a":${JSON.stringify([a.metadata, a.digest, a.document])}` : '';
+  return `{"o":[${objects.join(',')}],"i":${JSON.stringify(inventory)},"f":${JSON.stringify(facts)}${application}}`;
 }
 
 /** What an app's render reads: its spec, its address allocation, the pool, the layer that owns its HAProxy entries. */
@@ -320,8 +338,7 @@ export class AppRenders {
     const facts = toPlain(render.facts);
     if (inventory === NOT_PLAIN || facts === NOT_PLAIN) return false;
     if (!isDeepStrictEqual(fromPlain(inventory), render.inventory) || !isDeepStrictEqual(fromPlain(facts), render.facts)) return false;
-    const a = render.application;
-    const json = JSON.stringify({ o: render.objects.map((o) => [o.path, o.digest, o.document]), i: inventory, f: facts, ...(a ? { a: [a.metadata, a.digest, a.document] } : {}) });
+    const json = recordJson(render, inventory, facts);
     const line = `${key} ${sha256(json)} ${json}`;
     this.used.set(key, line);
     this.fresh.set(key, line);

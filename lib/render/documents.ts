@@ -58,9 +58,20 @@ const digests = new WeakMap<object, string>();
 
 /** The sha256 of a document's JSON (its keys in their order), once per object. */
 export function documentDigest(doc: object): string {
-  let d = digests.get(doc);
-  if (d === undefined) digests.set(doc, (d = sha256(JSON.stringify(doc))));
-  return d;
+  const d = digests.get(doc);
+  return d === undefined ? documentJson(doc).digest : d;
+}
+
+/**
+ * A document's JSON (its keys in their order) and its sha256 (`documentDigest`, remembered for the
+ * object): for a caller that needs the JSON too (an app's render recorded for the next synth), so
+ * that the document is not turned into JSON twice. The JSON is not kept.
+ */
+export function documentJson(doc: object): { readonly json: string; readonly digest: string } {
+  const json = JSON.stringify(doc);
+  let digest = digests.get(doc);
+  if (digest === undefined) digests.set(doc, (digest = sha256(json)));
+  return { json, digest };
 }
 
 /** The sha256 of a file's text, as the render index records it. */
@@ -115,6 +126,8 @@ function earlierFile(path: string, textDigest: string, read: () => string | unde
  */
 export class RenderedDocuments {
   private readonly byPath = new Map<string, Serialised>();
+  /** The JSON of documents whose callers asked to keep it (`file`'s `keepJson`), until taken (`takeJson`). */
+  private readonly jsons = new Map<string, string>();
   /** Manifests serialised in this render, and those whose earlier text was reused. */
   public dumped = 0;
   public reused = 0;
@@ -130,9 +143,12 @@ export class RenderedDocuments {
   /**
    * The file at `path` of `obj` (`serialise`'s text). An unchanged object whose earlier text the
    * file on disk is trusted to hold gives a file whose text is read only when asked (its `digest`
-   * is known): the render of thousands of unchanged apps reads none of their files.
+   * is known): the render of thousands of unchanged apps reads none of their files. `keepJson`: in a
+   * render given `earlier` texts, the JSON its digest was taken of is kept for `takeJson` (an app's
+   * render recorded for the next synth holds it).
+   * @default keepJson false
    */
-  public file(path: string, obj: unknown): RenderedFile {
+  public file(path: string, obj: unknown, keepJson = false): RenderedFile {
     const { document, exact } = canonicalDocument(obj);
     // A manifest is a map: anything else (or anything inexact) is read by parsing its file.
     if (!exact || document === null || typeof document !== 'object') {
@@ -142,7 +158,18 @@ export class RenderedDocuments {
       return file;
     }
     // Hashed only for a render that reuses and indexes texts (synth's), before any reader holds the document.
-    return this.exactFile(path, document, this.earlier ? documentDigest(document as object) : undefined);
+    if (!this.earlier) return this.exactFile(path, document, undefined);
+    if (!keepJson) return this.exactFile(path, document, documentDigest(document));
+    const { json, digest } = documentJson(document);
+    this.jsons.set(path, json);
+    return this.exactFile(path, document, digest);
+  }
+
+  /** The JSON of the document at `path` that `file` kept (`keepJson`), once: it is forgotten as it is taken. */
+  public takeJson(path: string): string | undefined {
+    const json = this.jsons.get(path);
+    this.jsons.delete(path);
+    return json;
   }
 
   /**

@@ -83,21 +83,26 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
     const counts = new Map<string, number>();
     for (const o of objects) counts.set(base(o), (counts.get(base(o)) ?? 0) + 1);
     const names = new Set<string>();
+    // A built app's documents are recorded for the next synth: the JSON their digests were taken of is kept for that record.
+    const recording = WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders !== undefined;
     for (const o of objects) {
       const name = counts.get(base(o))! > 1 ? `${o.kind.toLowerCase()}-${o.metadata.namespace ?? 'cluster'}-${o.metadata.name}` : base(o);
       if (names.has(name)) throw new PlatformError(`${dir}: two objects render as ${name}.yaml (${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}); object identities must be unique`);
       names.add(name);
       const file = `${dir}/${name}.yaml`;
       const digest = recordedDigests.get(o);
-      files.push(digest === undefined ? documents.file(file, o) : documents.knownFile(file, o, digest));
+      files.push(digest === undefined ? documents.file(file, o, recording) : documents.knownFile(file, o, digest));
       const record = toRecord.get(o);
       const known = record && documents.known(file);
       if (record && known) record.app.recordApplication({ metadata: record.metadata, document: known.document, digest: known.digest });
     }
     if (WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders) {
-      const known = [...names].map((n) => ({ path: `${dir}/${n}.yaml`, known: documents.known(`${dir}/${n}.yaml`) }));
+      const known = [...names].map((n) => {
+        const p = `${dir}/${n}.yaml`;
+        return { path: p, known: documents.known(p), json: documents.takeJson(p) };
+      });
       // An app with an inexact object (or in a render without digests) is built every time.
-      if (known.every((k) => k.known)) chart.recordRender(known.map((k): AppObject => ({ path: k.path, document: k.known!.document, digest: k.known!.digest })), [...collectFacts(chart)]);
+      if (known.every((k) => k.known)) chart.recordRender(known.map((k): AppObject => ({ path: k.path, document: k.known!.document, digest: k.known!.digest, ...(k.json === undefined ? {} : { json: k.json }) })), [...collectFacts(chart)]);
     }
     if (dir === 'argocd') {
       const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...names].sort().map((n) => `${n}.yaml`) };

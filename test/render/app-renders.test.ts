@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as fs from 'fs';
@@ -6,8 +7,8 @@ import { sha256 } from '../../lib/cache-file';
 import { collectFacts, declareFacts, declareReplayedFacts } from '../../lib/facts/declare';
 import { factsKey } from '../../lib/facts/key';
 import { Inventory } from '../../lib/inventory';
-import { AppObject, AppRender, appRenderKey, AppRenders, APP_RENDERS_FILE, inputsJson, siteDigest } from '../../lib/render/app-renders';
-import { documentDigest } from '../../lib/render/documents';
+import { AppObject, AppRender, appRenderKey, AppRenders, APP_RENDERS_FILE, inputsJson, recordJson, siteDigest } from '../../lib/render/app-renders';
+import { documentDigest, documentJson, RenderedDocuments } from '../../lib/render/documents';
 import { Application } from '../../imports/argoproj.io';
 import { appApplicationName } from '../../lib/paas/conventions';
 import { WorkloadChart } from '../../lib/paas/workload-chart';
@@ -242,6 +243,31 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     renders.save();
     expect(fs.statSync(file).mtimeMs).toBe(0);
     expect(before).toBeGreaterThan(0);
+  });
+});
+
+describe('an app\'s record, with the JSON the render already made of its documents', () => {
+  const plain = fc.jsonValue({ maxDepth: 3 });
+  const objectArb = fc.record({ path: fc.string(), document: fc.dictionary(fc.string(), plain, { maxKeys: 4 }), withJson: fc.boolean() });
+  test('GIVEN any documents, some with their JSON kept and some without, with and without an Application WHEN recorded THEN the record is JSON.stringify\'s text of the same structure, byte for byte', () => {
+    fc.assert(fc.property(fc.array(objectArb, { maxLength: 4 }), plain, plain, fc.option(fc.tuple(fc.string(), fc.dictionary(fc.string(), plain, { maxKeys: 3 })), { nil: undefined }), (objs, inventory, facts, app) => {
+      const objects: AppObject[] = objs.map((o) => ({ path: o.path, document: o.document, digest: documentDigest(o.document), ...(o.withJson ? { json: documentJson(o.document).json } : {}) }));
+      const application = app ? { metadata: app[0], document: app[1], digest: documentDigest(app[1]) } : undefined;
+      const r: AppRender = { objects, inventory: [], facts: [], ...(application ? { application } : {}) };
+      const expected = JSON.stringify({ o: objects.map((o) => [o.path, o.digest, o.document]), i: inventory, f: facts, ...(application ? { a: [application.metadata, application.digest, application.document] } : {}) });
+      expect(recordJson(r, inventory, facts)).toBe(expected);
+    }));
+  });
+
+  test('GIVEN a render given earlier texts WHEN a file keeps its document\'s JSON THEN takeJson gives that JSON (whose sha256 is the digest) once; a file that did not keep it gives none', () => {
+    const documents = new RenderedDocuments({ reuse: () => undefined });
+    documents.file('dist/a.yaml', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'a' } }, true);
+    documents.file('dist/b.yaml', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'b' } });
+    const json = documents.takeJson('dist/a.yaml');
+    expect(json).toBe(JSON.stringify(documents.known('dist/a.yaml')!.document));
+    expect(sha256(json!)).toBe(documents.known('dist/a.yaml')!.digest);
+    expect(documents.takeJson('dist/a.yaml')).toBeUndefined();
+    expect(documents.takeJson('dist/b.yaml')).toBeUndefined();
   });
 });
 
