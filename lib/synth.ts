@@ -183,11 +183,11 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
 
 /**
  * Loads the inputs, renders, and refuses a site over capacity (synth's steps before verify): the
- * files, facts and documents, the HA model of the files (verify's HA rules read it), and the chart
- * renderer when it is the checkout's own (its memo of the vendored files' hashes is saved with
- * synth's other caches).
+ * files, facts and documents, and the chart renderer when it is the checkout's own (its memo of the
+ * vendored files' hashes is saved with synth's other caches); the HA model of the files (verify's HA
+ * rules read it) is put in `checked`, for the caller to let go of once verify is done.
  */
-function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?: AnalysisCache, specs?: AppSpecCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; model: HaModel; ownRenderer?: ChartRenderer } {
+function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined, analysis: AnalysisCache | undefined, specs: AppSpecCache | undefined, appRenders: AppRenders | undefined, checked: { model?: HaModel }): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer } {
   const time = options.time;
   options.progress?.('loading');
   const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds, specs));
@@ -200,7 +200,8 @@ function renderChecked(options: SynthOptions, earlier?: EarlierTexts, analysis?:
   options.progress?.('rendering');
   const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis, appRenders);
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
-  return { files, facts, documents, model, ...(ownRenderer ? { ownRenderer } : {}) };
+  checked.model = model;
+  return { files, facts, documents, ...(ownRenderer ? { ownRenderer } : {}) };
 }
 
 /**
@@ -215,6 +216,7 @@ export function synth(options: SynthOptions): SynthResult {
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
     // The previous render's folders, listed on the other core while this one loads and builds.
     const listed = startListing(options.root, COMPARED_OUTPUTS);
+    const heapAtStart = heapUsed();
     const time = options.time;
     const cache = options.cache !== false;
     const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
@@ -233,7 +235,9 @@ export function synth(options: SynthOptions): SynthResult {
     const specs = cache ? timed(time, 'load', () => new AppSpecCache(path.join(options.root, APP_SPEC_CACHE_FILE), checksCodeFingerprint())) : undefined;
     // Each app's documents of the last render, by the key of its inputs (lib/render/app-renders.ts): written after the swap.
     const appRenders = cache ? timed(time, 'load', () => new AppRenders(path.join(options.root, APP_RENDERS_FILE), checksCodeFingerprint())) : undefined;
-    const { files, facts, documents, model, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders);
+    // The HA model is verify's only: held here (not in a const of this scope) so that it can be let go once verify is done.
+    const checked: { model?: HaModel } = {};
+    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders, checked);
     const registry = options.registry ?? new SchemaRegistry();
     const previous = timed(time, 'load', () => shareUnchanged(before, files));
     options.progress?.('verifying and writing');
@@ -243,11 +247,17 @@ export function synth(options: SynthOptions): SynthResult {
       const t = process.hrtime.bigint();
       // A manifest's documents are the ones the render serialised into that very file: its text is not read.
       const source = { ...tree, documents: (file: string) => { const f = tree.file(file); return f && documents.documentsOf(f); } };
-      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, model, ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
+      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
     }, { onDisk: new Map(previous.map((f) => [f.path, f])), listed: (dir) => before.entries(dir) });
     time?.('write', since(writeStart) - checkMs);
+    // Verify was the last reader of the documents and of the HA model: the saves below need only
+    // the digests, and what they make then fills the room those leave (not the synth's peak memory).
+    documents.release();
+    delete checked.model;
+    // Collected now (when the render was large), or V8 grows the heap for the saves instead.
+    timed(time, 'write', () => collectIfGrown(heapAtStart, COLLECT_AFTER_RENDER_BYTES));
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());
     if (analysis) timed(time, 'write', () => analysis.flush());

@@ -94,7 +94,8 @@ export interface EarlierTexts {
 /** One serialised manifest: its file, the documents it reads back as (absent when not exact), and the digests the render index records. */
 interface Serialised {
   readonly file: RenderedFile;
-  readonly documents?: readonly unknown[];
+  /** Absent when not exact, and once the render's documents were released (`release`). */
+  documents?: readonly unknown[];
   readonly digest?: string;
   readonly textDigest?: string;
 }
@@ -227,6 +228,17 @@ export class RenderedDocuments {
     const known = this.byPath.get(file.path);
     return known?.documents && (known.file === file || (known.file.digest !== undefined && known.file.digest === file.digest)) ? [...known.documents] : undefined;
   };
+
+  /**
+   * Lets go of every document (the largest part of a render of thousands of apps), keeping the files
+   * and digests (`index()`): for a caller whose readers of documents are done (synth's, once the
+   * render was verified), so that what it does after does not add to its peak memory. Afterwards no
+   * file has documents (`parse` parses, `documentsOf` and `known` give undefined).
+   */
+  public release(): void {
+    for (const s of this.byPath.values()) s.documents = undefined;
+    this.jsons.clear();
+  }
 
   /** Path to the digest of the document serialised there and of its text, for every exact manifest of a render given `earlier` texts (what ./text-index.ts saves). */
   public index(): Map<string, readonly [string, string]> {

@@ -93,6 +93,21 @@ describe('the documents the render hands to verify and the HA model instead of t
     expect(elsewhere[0]).not.toBe(documents.parse(text, 'dist/x/configmap-a.yaml')[0]);
   });
 
+  test('GIVEN a render whose documents were released (synth, after verify) WHEN its files are read THEN their texts are parsed and no document is handed over, while the index keeps every digest', () => {
+    const documents = new RenderedDocuments({ reuse: () => undefined });
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } };
+    const file = documents.file('dist/x/configmap-a.yaml', obj, true);
+    const index = documents.index();
+    expect(documents.documentsOf(file)).toStrictEqual([obj]);
+    documents.release();
+    expect(documents.documentsOf(file)).toBeUndefined();
+    expect(documents.known(file.path)).toBeUndefined();
+    expect(documents.takeJson(file.path)).toBeUndefined();
+    const parsed = documents.parse(file.content, file.path);
+    expect(parsed).toStrictEqual([obj]);
+    expect(documents.index()).toStrictEqual(index);
+  });
+
   test('GIVEN the whole shipped render WHEN every manifest file is parsed THEN each deep-equals the documents the render handed over, and every manifest was handed over', () => {
     const { site, apps, lock } = loadInputs(REPO);
     const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock);
