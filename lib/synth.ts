@@ -256,8 +256,10 @@ export function synth(options: SynthOptions): SynthResult {
     // the digests, and what they make then fills the room those leave (not the synth's peak memory).
     documents.release();
     delete checked.model;
-    // Collected now (when the render was large), or V8 grows the heap for the saves instead.
-    timed(time, 'write', () => collectIfGrown(heapAtStart, COLLECT_AFTER_RENDER_BYTES));
+    // A render that serialised most of its files writes its caches afresh (tens of MB at thousands
+    // of apps): collected first when the heap is large, or V8 grows the heap for the saves instead.
+    // A render that reused most texts appends a few lines: not worth a full collection.
+    if (documents.dumped > documents.reused) timed(time, 'write', () => collectIfGrown(heapAtStart, COLLECT_AFTER_RENDER_BYTES));
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());
     if (analysis) timed(time, 'write', () => analysis.flush());
