@@ -4,8 +4,8 @@
 // again when it first runs). V8 can hand back what it compiled (`script.createCachedData()`) and
 // take it at the next start (`new vm.Script(text, { cachedData })`), which skips that work.
 //
-// The cache is an optimisation only. It lives beside the bundle, keyed by the sha256 of the text it
-// was made from, Node's and V8's versions and the platform; its bytes carry their own sha256 (V8
+// The cache is an optimisation only. It lives beside the bundle, keyed by what identifies the text
+// it was made from (its bytes' sha256 and encoding), Node's and V8's versions and the platform; its bytes carry their own sha256 (V8
 // checks a cache's version, flags and source length, but a release build does not check its
 // payload). A missing, stale, garbled or truncated cache, or one V8 rejects, only means that the
 // text is compiled as without one, and a new cache is written after the command ran.
@@ -21,9 +21,9 @@ const MAGIC = 'tsys-v8-code-cache-1';
 /** The hex sha256 of bytes. */
 const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
 
-/** What a cache of the text whose sha256 is `textHash` depends on: the text, Node, V8 and the platform. */
-function cacheKey(textHash) {
-  return sha256(`${MAGIC}\0${textHash}\0${process.version}\0${process.versions.v8}\0${process.arch}\0${process.platform}`);
+/** What a cache of the text identified by `textId` depends on: the text, Node, V8 and the platform. */
+function cacheKey(textId) {
+  return sha256(`${MAGIC}\0${textId}\0${process.version}\0${process.versions.v8}\0${process.arch}\0${process.platform}`);
 }
 
 /** The cache in `file` when it was made for `key` and is whole (its bytes' sha256); else undefined. */
@@ -55,15 +55,15 @@ function writeCodeCache(file, key, body) {
 }
 
 /**
- * Runs `file` (its real path; `text` its contents, `textHash` their sha256) as `require(file)`
+ * Runs `file` (its real path; `text` its contents, `textId` what identifies them) as `require(file)`
  * would: its own module object in require's cache, `require` resolving from its folder, and
  * `__filename`/`__dirname` its own. Compiled with the code cache in `cacheFile` when there is a
  * current one. Returns its exports, `cached` (whether V8 took the cache) and `save`, which writes
  * a new cache when none was taken: call it after the command ran, so that the cache also holds the
  * functions the command compiled on its way.
  */
-function requireCached(file, text, textHash, cacheFile) {
-  const key = cacheKey(textHash);
+function requireCached(file, text, textId, cacheFile) {
+  const key = cacheKey(textId);
   const cachedData = readCodeCache(cacheFile, key);
   const options = { filename: file, cachedData };
   if (vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER) options.importModuleDynamically = vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;

@@ -13,7 +13,7 @@ const { bundleOf, loadEntry, startEntry } = require('../../bin/bundle') as {
   startEntry: (entry: string, cacheDir: string, use?: string, options?: StampOptions) => Promise<Started>;
 };
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { cacheKey, MAGIC } = require('../../bin/code-cache') as { cacheKey: (textHash: string) => string; MAGIC: string };
+const { cacheKey, MAGIC } = require('../../bin/code-cache') as { cacheKey: (textId: string) => string; MAGIC: string };
 
 /** How long before a check a file must have changed for its stat to be trusted (bin/bundle.js). */
 interface StampOptions { readonly racyMs?: number }
@@ -172,7 +172,10 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
       expect((await build(p, trusted)).built).toBe(false);
       const file = (await bundleOf(p.entry, p.cache, undefined, trusted))!;
       const stat = fs.statSync(file);
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('version: number = 1', 'version: number = 5').replace('version = 1', 'version = 5'));
+      const text = fs.readFileSync(file, 'latin1');
+      const edited = text.replace(/version(\s*)=(\s*)1/, (_m, a: string, b: string) => `version${a}=${b}5`);
+      expect(edited).not.toBe(text);
+      fs.writeFileSync(file, edited, 'latin1');
       fs.utimesSync(file, stat.atime, stat.mtime);
       const again = await build(p, trusted);
       expect(again.built).toBe(true);
@@ -223,11 +226,11 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
 
     const cacheOfAnotherV8 = (file: string, cache: string) => {
       // A whole cache of this bundle's text, made by a V8 with other flags: V8 rejects it.
-      const stamp = JSON.parse(fs.readFileSync(file.replace(/\.js$/, '.json'), 'utf8')) as { bundle: { hash: string } };
-      const make = `process.stdout.write(new (require('vm').Script)(require('module').wrap(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8'))).createCachedData().toString('base64'))`;
+      const stamp = JSON.parse(fs.readFileSync(file.replace(/\.js$/, '.json'), 'utf8')) as { bundle: { hash: string; encoding: BufferEncoding } };
+      const make = `process.stdout.write(new (require('vm').Script)(require('module').wrap(require('fs').readFileSync(${JSON.stringify(file)}, ${JSON.stringify(stamp.bundle.encoding)}))).createCachedData().toString('base64'))`;
       const body = Buffer.from(spawnSync(process.execPath, ['--no-opt', '-e', make], { encoding: 'utf8' }).stdout, 'base64');
       expect(body.length).toBeGreaterThan(0);
-      fs.writeFileSync(cache, Buffer.concat([Buffer.from(`${MAGIC} ${cacheKey(stamp.bundle.hash)} ${sha256(body)}\n`, 'latin1'), body]));
+      fs.writeFileSync(cache, Buffer.concat([Buffer.from(`${MAGIC} ${cacheKey(`${stamp.bundle.hash}:${stamp.bundle.encoding}`)} ${sha256(body)}\n`, 'latin1'), body]));
     };
     test.each([
       ['a removed code cache', (_file: string, cache: string) => fs.rmSync(cache)],
@@ -262,6 +265,21 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
       const changed = await start(p);
       expect(changed.started.codeCached).toBe(false);
       expect(changed.result.version).toBe(7);
+    });
+
+    test.each([
+      ['Latin-1 characters only (the bundle is stored one byte a character)', '/^(µs|ms)$/', 'String.raw`µé`', 'latin1'],
+      ['characters beyond Latin-1 (the bundle is stored as UTF-8)', '/^(µs|“ms”)$/', 'String.raw`é“`', 'utf8'],
+    ])('GIVEN sources with %s in a regular expression and a raw template WHEN run from the bundle, without and with its code cache THEN the same values as the sources', async (_name, re, raw, encoding) => {
+      const p = setUp();
+      fs.writeFileSync(p.lib, `export const where = (): string[] => [${re}.source, ${raw}, String(${re}.test('µs'))];\nexport const version: number = 1;\n`);
+      const expected = { where: [re.slice(1, -1), raw.slice('String.raw`'.length, -1), 'true'], version: 1 };
+      expect((await start(p)).result).toEqual(expected);
+      const stamp = JSON.parse(fs.readFileSync((await bundleOf(p.entry, p.cache))!.replace(/\.js$/, '.json'), 'utf8')) as { bundle: { encoding: string } };
+      expect(stamp.bundle.encoding).toBe(encoding);
+      const again = await start(p);
+      expect(again.started.codeCached).toBe(true);
+      expect(again.result).toEqual(expected);
     });
 
     test('GIVEN TSYS_NO_BUNDLE WHEN started THEN the sources run through tsx, and saving a code cache writes nothing', async () => {
