@@ -2,8 +2,8 @@
 // The command line's code as one file, so that a command does not pay tsx's per-module transform
 // and cache look-ups (~0.6 s of CPU on every `npm run synth`): scripts/tsys.ts and the platform
 // code it imports (lib/, imports/, scripts/), and the npm packages they require (cdk8s, zod, yaml,
-// commander...: ~0.25 s of resolving and compiling on each start when left to Node), bundled by
-// esbuild, so that one V8 code cache covers all of it.
+// commander...: Node loading them file by file took ~0.25 s of each start), bundled by esbuild, so
+// that one V8 code cache covers all of it.
 //
 // The bundle is an optimisation only. It lives under node_modules/.cache (never in git), it is
 // keyed by the bytes of every file it was built from, by this file and bin/code-cache.js,
@@ -178,9 +178,11 @@ function sourcePaths(seen, racyMs) {
     setup(build) {
       build.onLoad({ filter: /\.(ts|js|cjs|mjs|json)$/ }, (args) => {
         const before = fs.statSync(args.path);
-        const text = fs.readFileSync(args.path, 'utf8');
+        const bytes = fs.readFileSync(args.path);
         const after = fs.statSync(args.path);
-        seen.set(args.path, { hash: sha256(text), stat: statKey(before) === statKey(after) ? trustable(before, Date.now(), racyMs) : null });
+        const text = bytes.toString('utf8');
+        // The bytes' hash, as a start hashes them (a file that is not UTF-8 keeps its hash).
+        seen.set(args.path, { hash: sha256(bytes), stat: statKey(before) === statKey(after) ? trustable(before, Date.now(), racyMs) : null });
         const loader = loaders[path.extname(args.path)];
         return {
           contents: loader === 'json' ? text : text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(args.path))).replace(/\b__filename\b/g, JSON.stringify(args.path)),

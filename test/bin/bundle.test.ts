@@ -81,6 +81,13 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
     expect((await build(p)).built).toBe(false);
   });
 
+  test('GIVEN an input whose bytes are not UTF-8 (a Latin-1 comment) WHEN asked again THEN it is not built again', async () => {
+    const p = setUp();
+    fs.writeFileSync(p.lib, Buffer.concat([fs.readFileSync(p.lib), Buffer.from('// caf\xe9\n', 'latin1')]));
+    expect((await build(p)).built).toBe(true);
+    expect((await build(p)).built).toBe(false);
+  });
+
   test('GIVEN a current bundle WHEN an input\'s bytes change (same size) THEN it is built again and runs the new code', async () => {
     const p = setUp();
     await build(p);
