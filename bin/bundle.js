@@ -1,26 +1,49 @@
 'use strict';
 // The command line's code as one file, so that a command does not pay tsx's per-module transform
 // and cache look-ups (~0.6 s of CPU on every `npm run synth`): scripts/tsys.ts and the platform
-// code it imports (lib/, imports/, scripts/) bundled by esbuild, its npm packages left external.
+// code it imports (lib/, imports/, scripts/), and the npm packages they require (cdk8s, zod, yaml,
+// commander...: Node loading them file by file took ~0.25 s of each start), bundled by esbuild, so
+// that one V8 code cache covers all of it.
 //
 // The bundle is an optimisation only. It lives under node_modules/.cache (never in git), it is
-// keyed by the bytes of every file it was built from (hashed on each start: ~250 files, a few
-// milliseconds), by this file, esbuild's and Node's versions; when any of them differ it is built
-// again. When it cannot be built or written, or TSYS_NO_BUNDLE is set, the command runs from the
-// sources through tsx as before. Each module keeps its own `__dirname` and `__filename` (the
-// source file's), so paths the code resolves from them (the repository root, imports/schemas,
-// lib/ for the code fingerprint) are the same as from the sources.
+// keyed by the bytes of every file it was built from, by this file and bin/code-cache.js,
+// esbuild's and Node's versions; when any of them differ it is built again. When it cannot be
+// built or written, or TSYS_NO_BUNDLE is set, the command runs from the sources through tsx as
+// before. Each module keeps its own `__dirname` and `__filename` (the source file's), so paths the
+// code resolves from them (the repository root, imports/schemas, lib/ for the code fingerprint)
+// are the same as from the sources. The bundle is compiled with a V8 code cache (code-cache.js).
+//
+// Checking the stamp trusts a file's stat, as git trusts its index: the stamp holds each input's
+// sha256 and, beside it, its size, mtime, ctime and inode; a file whose stat is the recorded one is
+// not read again, any other is hashed (and the stat recorded when its hash still matches). The
+// race git has (a file changed again within the same timestamp tick after its stat was taken
+// keeps the same stat) is avoided by recording a stat only when the file's mtime and ctime are
+// older than RACY_MS when it is taken: a later change gets a newer ctime, which the kernel sets
+// and no tool can set back. A file changed within RACY_MS of a check is hashed at every start
+// until a start finds it older.
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { requireCached } = require('./code-cache');
 
 /** The layout of the stamp and of the bundle: another value builds again. */
-const FORMAT = 1;
+const FORMAT = 3;
+
+/** How the bundle's text is stored: one byte a character when it can be (read without decoding UTF-8). */
+const ENCODINGS = ['latin1', 'utf8'];
+
+/** A stat is recorded only for a file changed at least this long before it was taken (ms). */
+const RACY_MS = 2000;
+
+/**
+ * @typedef {object} StampOptions
+ * @property {number} [racyMs] RACY_MS unless given (tests give 0, to have stats recorded at once).
+ */
 
 /** The hex sha256 of bytes. */
 const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
 
-/** What the bundle depends on besides its inputs: this file, esbuild's and Node's versions, the entry. */
+/** What the bundle depends on besides its inputs: this file and code-cache.js, esbuild's and Node's versions, the entry. */
 function builderKey(entry) {
   let esbuild = 'none';
   try {
@@ -28,32 +51,105 @@ function builderKey(entry) {
   } catch {
     // No esbuild: nothing can be built (bundleOf says so).
   }
-  return sha256(`${FORMAT}\0${fs.readFileSync(__filename, 'utf8')}\0${esbuild}\0${process.version}\0${entry}`);
-}
-
-/** Where the bundle of `entry` (an absolute path) and its stamp go. */
-function bundlePaths(entry, cacheDir) {
-  const name = sha256(entry).slice(0, 16);
-  return { bundle: path.join(cacheDir, `${name}.js`), stamp: path.join(cacheDir, `${name}.json`) };
+  const code = fs.readFileSync(__filename, 'utf8') + fs.readFileSync(require.resolve('./code-cache'), 'utf8');
+  return sha256(`${FORMAT}\0${code}\0${esbuild}\0${process.version}\0${entry}`);
 }
 
 /**
- * Whether the bundle at `paths` was built from exactly the files there now (each input's bytes
- * hashed), by this builder, and is itself the file that was written (its hash).
+ * Where the bundle of `entry` (an absolute path), its stamp and its code caches go: one code cache
+ * per `use` (a command's name), as each holds the functions its first run compiled.
  */
-function isCurrent(paths, key) {
+function bundlePaths(entry, cacheDir, use = 'default') {
+  const name = sha256(entry).slice(0, 16);
+  const tag = /^[a-z][a-z0-9-]{0,40}$/.test(use) ? use : 'other';
+  return { bundle: path.join(cacheDir, `${name}.js`), stamp: path.join(cacheDir, `${name}.json`), codeCache: path.join(cacheDir, `${name}.${tag}.v8cache`) };
+}
+
+/** A file's stat as the stamp records it (size, mtime, ctime, inode; times in ms with their fraction). */
+function statKey(s) {
+  return `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+}
+
+/** The stat to record for a file whose stat `s` was taken at `now` (ms): none when it changed within `racyMs`. */
+function trustable(s, now, racyMs) {
+  return s.mtimeMs < now - racyMs && s.ctimeMs < now - racyMs ? statKey(s) : null;
+}
+
+/** The recorded hash and stat of one file: `{ hash, stat }` (stat null when not trusted). */
+function isRecord(r) {
+  return typeof r === 'object' && r !== null && typeof r.hash === 'string' && (r.stat === null || typeof r.stat === 'string');
+}
+
+/**
+ * Whether the input `file` still has the `record`ed bytes: by its stat when it is the recorded one,
+ * else by its hash (and then `refresh` is given the stat to record, when it can be trusted).
+ */
+function inputIsCurrent(file, record, now, racyMs, refresh) {
+  const before = fs.statSync(file);
+  if (record.stat !== null && statKey(before) === record.stat) return true;
+  if (sha256(fs.readFileSync(file)) !== record.hash) return false;
+  const stat = trustable(before, now, racyMs);
+  if (stat !== null) refresh(stat);
+  return true;
+}
+
+/** What identifies the text of the bundle the stamp's `record` describes: its bytes' sha256 and their encoding. */
+function textId(record) {
+  return `${record.hash}:${record.encoding}`;
+}
+
+/**
+ * The current bundle at `paths` (`{ file, text, id }`, id: textId), or undefined: built from
+ * exactly the files there now, by this builder, and itself the file that was written. The bundle
+ * is read through one descriptor whose stat is taken before and after, so that the id given is the
+ * text's. A stamp whose stats were refreshed is written again (best effort).
+ */
+function currentBundle(paths, key, racyMs) {
   let stamp;
   try {
     stamp = JSON.parse(fs.readFileSync(paths.stamp, 'utf8'));
   } catch {
-    return false;
+    return undefined;
   }
-  if (!stamp || stamp.key !== key || typeof stamp.inputs !== 'object' || stamp.inputs === null || typeof stamp.bundle !== 'string') return false;
+  if (!stamp || stamp.key !== key || !isRecord(stamp.bundle) || !ENCODINGS.includes(stamp.bundle.encoding) || typeof stamp.inputs !== 'object' || stamp.inputs === null) return undefined;
+  const now = Date.now();
+  let refreshed = false;
+  let fd;
   try {
-    for (const [file, hash] of Object.entries(stamp.inputs)) if (sha256(fs.readFileSync(file)) !== hash) return false;
-    return sha256(fs.readFileSync(paths.bundle)) === stamp.bundle;
+    for (const [file, record] of Object.entries(stamp.inputs)) {
+      if (!isRecord(record)) return undefined;
+      const current = inputIsCurrent(file, record, now, racyMs, (stat) => {
+        record.stat = stat;
+        refreshed = true;
+      });
+      if (!current) return undefined;
+    }
+    const file = fs.realpathSync(paths.bundle);
+    fd = fs.openSync(file, 'r');
+    const before = fs.fstatSync(fd);
+    const bytes = fs.readFileSync(fd);
+    const after = fs.fstatSync(fd);
+    const unchanged = statKey(before) === statKey(after);
+    if (!unchanged || stamp.bundle.stat === null || statKey(before) !== stamp.bundle.stat) {
+      if (sha256(bytes) !== stamp.bundle.hash) return undefined;
+      const stat = unchanged ? trustable(before, now, racyMs) : null;
+      if (stat !== null) {
+        stamp.bundle.stat = stat;
+        refreshed = true;
+      }
+    }
+    if (refreshed) {
+      try {
+        writeAtomic(paths.stamp, `${JSON.stringify(stamp)}\n`);
+      } catch {
+        // Only the next start's time depends on it.
+      }
+    }
+    return { file, text: bytes.toString(stamp.bundle.encoding), id: textId(stamp.bundle) };
   } catch {
-    return false;
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -71,17 +167,22 @@ function writeAtomic(file, text) {
 
 /**
  * esbuild plugin: each module's `__dirname`/`__filename` are its source file's, as when run from
- * the sources; and the hash of every input's bytes as esbuild read them (`seen`), so that a file
- * edited while the bundle is built leaves a stamp that does not match it.
+ * the sources; and the record of every input as esbuild read it (`seen`): the hash of its bytes,
+ * and its stat taken before they were read (none when it changed while read or within RACY_MS),
+ * so that a file edited while the bundle is built leaves a stamp that does not match it.
  */
-function sourcePaths(seen) {
-  const loaders = { '.ts': 'ts', '.js': 'js', '.json': 'json' };
+function sourcePaths(seen, racyMs) {
+  const loaders = { '.ts': 'ts', '.js': 'js', '.cjs': 'js', '.mjs': 'js', '.json': 'json' };
   return {
     name: 'source-paths',
     setup(build) {
-      build.onLoad({ filter: /\.(ts|js|json)$/ }, (args) => {
-        const text = fs.readFileSync(args.path, 'utf8');
-        seen.set(args.path, sha256(text));
+      build.onLoad({ filter: /\.(ts|js|cjs|mjs|json)$/ }, (args) => {
+        const before = fs.statSync(args.path);
+        const bytes = fs.readFileSync(args.path);
+        const after = fs.statSync(args.path);
+        const text = bytes.toString('utf8');
+        // The bytes' hash, as a start hashes them (a file that is not UTF-8 keeps its hash).
+        seen.set(args.path, { hash: sha256(bytes), stat: statKey(before) === statKey(after) ? trustable(before, Date.now(), racyMs) : null });
         const loader = loaders[path.extname(args.path)];
         return {
           contents: loader === 'json' ? text : text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(args.path))).replace(/\b__filename\b/g, JSON.stringify(args.path)),
@@ -92,8 +193,11 @@ function sourcePaths(seen) {
   };
 }
 
-/** Builds the bundle of `entry` to `paths` with its stamp. Throws when esbuild is missing or the build fails. */
-async function build(entry, paths, key) {
+/**
+ * Builds the bundle of `entry` to `paths` with its stamp: the bundle as currentBundle gives it.
+ * Throws when esbuild is missing or the build fails.
+ */
+async function build(entry, paths, key, racyMs) {
   const esbuild = require('esbuild');
   const seen = new Map();
   const result = await esbuild.build({
@@ -102,15 +206,19 @@ async function build(entry, paths, key) {
     platform: 'node',
     format: 'cjs',
     target: `node${process.versions.node.split('.')[0]}`,
-    packages: 'external',
     write: false,
     metafile: true,
     absWorkingDir: process.cwd(),
     logLevel: 'silent',
+    // No comments nor indentation: a smaller file to read (2.8 MB instead of 3.9), and one whose
+    // every character fits in one byte (the comments of some packages have curly quotes).
+    minifyWhitespace: true,
     outfile: paths.bundle,
-    plugins: [sourcePaths(seen)],
+    plugins: [sourcePaths(seen, racyMs)],
   });
-  const text = result.outputFiles[0].contents;
+  const text = Buffer.from(result.outputFiles[0].contents).toString('utf8');
+  const encoding = /[^\x00-\xff]/.test(text) ? 'utf8' : 'latin1';
+  const bytes = Buffer.from(text, encoding);
   const inputs = {};
   for (const input of Object.keys(result.metafile.inputs).sort()) {
     const file = path.resolve(process.cwd(), input);
@@ -118,41 +226,65 @@ async function build(entry, paths, key) {
     if (!seen.has(file)) throw new Error(`${file}: not read by the bundle's plugin`);
     inputs[file] = seen.get(file);
   }
+  const hash = sha256(bytes);
   fs.mkdirSync(path.dirname(paths.bundle), { recursive: true });
-  writeAtomic(paths.bundle, text);
-  writeAtomic(paths.stamp, `${JSON.stringify({ key, bundle: sha256(text), inputs })}\n`);
+  writeAtomic(paths.bundle, bytes);
+  // The bundle was just written: its stat is recorded by a later start (racyMs).
+  const record = { hash, stat: null, encoding };
+  writeAtomic(paths.stamp, `${JSON.stringify({ key, bundle: record, inputs })}\n`);
+  return { file: fs.realpathSync(paths.bundle), text, id: textId(record) };
 }
 
 /**
- * The path of a current bundle of `entry` (absolute), building it when there is none or it is
- * stale; undefined when it cannot be built or written (the caller runs the sources). `built` is
- * told whether it was built (for tests).
+ * The current bundle of `entry` (absolute): `{ file, text, hash }`, building it when there is none
+ * or it is stale; undefined when it cannot be built or written (the caller runs the sources).
+ * `built` is told whether it was built (for tests). `options`: StampOptions.
  */
-async function bundleOf(entry, cacheDir, built = () => undefined) {
+async function currentOrBuilt(entry, cacheDir, built = () => undefined, options = {}) {
+  const racyMs = options.racyMs ?? RACY_MS;
   const key = builderKey(entry);
   const paths = bundlePaths(entry, cacheDir);
-  if (isCurrent(paths, key)) {
+  const current = currentBundle(paths, key, racyMs);
+  if (current) {
     built(false);
-    return paths.bundle;
+    return current;
   }
+  let fresh;
   try {
-    await build(entry, paths, key);
+    fresh = await build(entry, paths, key, racyMs);
   } catch {
     return undefined;
   }
   built(true);
-  return paths.bundle;
+  return fresh;
+}
+
+/** The path of a current bundle of `entry`, as currentOrBuilt (for tests). */
+async function bundleOf(entry, cacheDir, built = () => undefined, options = {}) {
+  const bundle = await currentOrBuilt(entry, cacheDir, built, options);
+  return bundle && bundlePaths(entry, cacheDir).bundle;
 }
 
 /**
- * The exports of `entry` (a TypeScript module): from its bundle under `cacheDir` when it is current
- * or can be built, else from the sources through tsx.
+ * `entry` (a TypeScript module) loaded: `exports`, from its bundle under `cacheDir` (compiled with
+ * its code cache for `use`, a command's name) when it is current or can be built, else from the
+ * sources through tsx; and `saveCodeCache`, to call once the command ran: it writes the code cache
+ * for `use` when there was no current one (best effort; nothing when run from the sources).
+ * `bundled` and `codeCached` say which way it was loaded (for tests). `options`: StampOptions.
  */
-async function loadEntry(entry, cacheDir) {
-  const bundle = process.env.TSYS_NO_BUNDLE ? undefined : await bundleOf(entry, cacheDir);
-  if (bundle) return require(bundle);
+async function startEntry(entry, cacheDir, use = 'default', options = {}) {
+  const bundle = process.env.TSYS_NO_BUNDLE ? undefined : await currentOrBuilt(entry, cacheDir, undefined, options);
+  if (bundle) {
+    const loaded = requireCached(bundle.file, bundle.text, bundle.id, bundlePaths(entry, cacheDir, use).codeCache);
+    return { exports: loaded.exports, bundled: true, codeCached: loaded.cached, saveCodeCache: loaded.save };
+  }
   require('tsx/cjs');
-  return require(entry);
+  return { exports: require(entry), bundled: false, codeCached: false, saveCodeCache: () => undefined };
 }
 
-module.exports = { bundleOf, loadEntry, FORMAT };
+/** The exports of `entry`, as startEntry, without writing a code cache. */
+async function loadEntry(entry, cacheDir) {
+  return (await startEntry(entry, cacheDir)).exports;
+}
+
+module.exports = { bundleOf, loadEntry, startEntry, FORMAT, RACY_MS };

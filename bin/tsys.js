@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `tsys <command> [options]`: the platform's command line (scripts/tsys.ts), run from a bundle of
 // its code when one is current or can be built (bin/bundle.js), else through tsx's CommonJS hook.
-// `tsys --help` lists the commands.
+// Once the command ran, the bundle's V8 code cache for that command is written when there was none
+// (bin/code-cache.js). `tsys --help` lists the commands.
 const path = require('path');
-const { loadEntry } = require('./bundle');
+const { startEntry } = require('./bundle');
 
 const root = path.resolve(__dirname, '..');
-void loadEntry(path.join(root, 'scripts', 'tsys.ts'), path.join(root, 'node_modules', '.cache', 'tsys-bundle')).then((cli) => cli.main());
+const cacheDir = path.join(root, 'node_modules', '.cache', 'tsys-bundle');
+void startEntry(path.join(root, 'scripts', 'tsys.ts'), cacheDir, process.argv[2]).then((cli) => cli.exports.main().then(cli.saveCodeCache));

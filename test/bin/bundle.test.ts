@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,10 +7,30 @@ import { REPO } from '../helpers';
 
 /** bin/bundle.js is plain JavaScript (it runs before tsx is loaded). */
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { bundleOf, loadEntry } = require('../../bin/bundle') as {
-  bundleOf: (entry: string, cacheDir: string, built?: (b: boolean) => void) => Promise<string | undefined>;
+const { bundleOf, loadEntry, startEntry } = require('../../bin/bundle') as {
+  bundleOf: (entry: string, cacheDir: string, built?: (b: boolean) => void, options?: StampOptions) => Promise<string | undefined>;
   loadEntry: (entry: string, cacheDir: string) => Promise<Record<string, unknown>>;
+  startEntry: (entry: string, cacheDir: string, use?: string, options?: StampOptions) => Promise<Started>;
 };
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { cacheKey, MAGIC } = require('../../bin/code-cache') as { cacheKey: (textId: string) => string; MAGIC: string };
+
+/** How long before a check a file must have changed for its stat to be trusted (bin/bundle.js). */
+interface StampOptions { readonly racyMs?: number }
+
+/** An entry as bin/tsys.js starts it. */
+interface Started {
+  readonly exports: { main: () => { where: string[]; version: number } };
+  readonly bundled: boolean;
+  readonly codeCached: boolean;
+  readonly saveCodeCache: () => void;
+}
+
+/** Resolves after `ms` milliseconds (a file's ctime must move past the last recorded stat). */
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The sha256 of bytes, as bin/ hashes them. */
+const sha256 = (data: string | Buffer) => crypto.createHash('sha256').update(data).digest('hex');
 
 /** A small TypeScript project: an entry importing a module that reads its own `__dirname` and `__filename`. */
 function project(): { dir: string; entry: string; cache: string; lib: string } {
@@ -36,9 +57,9 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
     made.push(p.dir);
     return p;
   };
-  const build = async (p: { entry: string; cache: string }) => {
+  const build = async (p: { entry: string; cache: string }, options?: StampOptions) => {
     let built: boolean | undefined;
-    const file = await bundleOf(p.entry, p.cache, (b) => { built = b; });
+    const file = await bundleOf(p.entry, p.cache, (b) => { built = b; }, options);
     return { file, built };
   };
 
@@ -57,6 +78,13 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
     expect((await build(p)).built).toBe(false);
     const later = new Date(Date.now() + 5000);
     fs.utimesSync(p.lib, later, later);
+    expect((await build(p)).built).toBe(false);
+  });
+
+  test('GIVEN an input whose bytes are not UTF-8 (a Latin-1 comment) WHEN asked again THEN it is not built again', async () => {
+    const p = setUp();
+    fs.writeFileSync(p.lib, Buffer.concat([fs.readFileSync(p.lib), Buffer.from('// caf\xe9\n', 'latin1')]));
+    expect((await build(p)).built).toBe(true);
     expect((await build(p)).built).toBe(false);
   });
 
@@ -110,13 +138,184 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
     expect((await build(p)).file).toBeUndefined();
   });
 
-  test('GIVEN the platform\'s command line WHEN run from its bundle and from the sources (TSYS_NO_BUNDLE) THEN the same output and exit code', () => {
+  describe('the stamp trusts a stat it recorded (size, mtime, ctime, inode), as git trusts its index', () => {
+    /** Files older than `racyMs` when the bundle is built: their stats are recorded. */
+    const trusted = { racyMs: 30 };
+    const setUpOld = async () => {
+      const p = setUp();
+      await pause(80);
+      expect((await build(p, trusted)).built).toBe(true);
+      expect((await build(p, trusted)).built).toBe(false);
+      await pause(20);
+      return p;
+    };
+
+    test('GIVEN recorded stats WHEN an input\'s bytes change keeping its size and mtime THEN its ctime tells, and the bundle is built again', async () => {
+      const p = await setUpOld();
+      const stat = fs.statSync(p.lib);
+      fs.writeFileSync(p.lib, fs.readFileSync(p.lib, 'utf8').replace('= 1;', '= 3;'));
+      fs.utimesSync(p.lib, stat.atime, stat.mtime);
+      const again = await build(p, trusted);
+      expect(again.built).toBe(true);
+      expect(fresh(again.file!).main().version).toBe(3);
+    });
+
+    test('GIVEN recorded stats WHEN an input is replaced by another file of the same size and mtime THEN the bundle is built again', async () => {
+      const p = await setUpOld();
+      const stat = fs.statSync(p.lib);
+      const other = `${p.lib}.new`;
+      fs.writeFileSync(other, fs.readFileSync(p.lib, 'utf8').replace('= 1;', '= 4;'));
+      fs.utimesSync(other, stat.atime, stat.mtime);
+      fs.renameSync(other, p.lib);
+      const again = await build(p, trusted);
+      expect(again.built).toBe(true);
+      expect(fresh(again.file!).main().version).toBe(4);
+    });
+
+    test('GIVEN recorded stats WHEN the bundle is edited by hand keeping its size and mtime THEN it is built again', async () => {
+      const p = await setUpOld();
+      // A third start records the bundle's own stat (it was written by the first).
+      await pause(40);
+      expect((await build(p, trusted)).built).toBe(false);
+      const file = (await bundleOf(p.entry, p.cache, undefined, trusted))!;
+      const stat = fs.statSync(file);
+      const text = fs.readFileSync(file, 'latin1');
+      const edited = text.replace(/version(\s*)=(\s*)1/, (_m, a: string, b: string) => `version${a}=${b}5`);
+      expect(edited).not.toBe(text);
+      fs.writeFileSync(file, edited, 'latin1');
+      fs.utimesSync(file, stat.atime, stat.mtime);
+      const again = await build(p, trusted);
+      expect(again.built).toBe(true);
+      expect(fresh(again.file!).main().version).toBe(1);
+    });
+
+    test('GIVEN an input changed within racyMs of the build WHEN checked THEN its stat is not recorded (it is hashed), and a check after racyMs records it', async () => {
+      const p = setUp();
+      const options = { racyMs: 400 };
+      const { file } = await build(p, options);
+      const stampOf = () => JSON.parse(fs.readFileSync(file!.replace(/\.js$/, '.json'), 'utf8')) as { inputs: Record<string, { stat: string | null }> };
+      expect(stampOf().inputs[p.lib].stat).toBeNull();
+      expect((await build(p, options)).built).toBe(false);
+      expect(stampOf().inputs[p.lib].stat).toBeNull();
+      await pause(450);
+      expect((await build(p, options)).built).toBe(false);
+      expect(stampOf().inputs[p.lib].stat).toEqual(expect.any(String));
+    });
+  });
+
+  describe('the bundle\'s V8 code cache (bin/code-cache.js), an optimisation only', () => {
+    /** The code cache bin/tsys.js would use for `use` with the bundle `file`. */
+    const cacheOf = (file: string, use: string) => file.replace(/\.js$/, `.${use}.v8cache`);
+    /**
+     * Starts `p`'s entry in a process of its own, as bin/tsys.js does (V8 also keeps what it compiled
+     * in the process, so a second start in this one would not read the cache), then writes the cache.
+     */
+    const start = async (p: { entry: string; cache: string }) => {
+      const script = `require(${JSON.stringify(path.join(REPO, 'bin', 'bundle.js'))}).startEntry(${JSON.stringify(p.entry)}, ${JSON.stringify(p.cache)}, 'main').then((s) => {
+        process.stdout.write(JSON.stringify({ bundled: s.bundled, codeCached: s.codeCached, result: s.exports.main() }));
+        s.saveCodeCache();
+      })`;
+      const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      const seen = JSON.parse(run.stdout) as { bundled: boolean; codeCached: boolean; result: { where: string[]; version: number } };
+      return { started: { bundled: seen.bundled, codeCached: seen.codeCached }, result: seen.result };
+    };
+
+    test('GIVEN a first start WHEN the command ran THEN a code cache is written, which the next start takes and runs the same code from', async () => {
+      const p = setUp();
+      const first = await start(p);
+      expect(first.started).toEqual({ bundled: true, codeCached: false });
+      const second = await start(p);
+      expect(second.started).toEqual({ bundled: true, codeCached: true });
+      expect(second.result).toEqual(first.result);
+      expect(second.result).toEqual({ where: [path.join(p.dir, 'lib'), p.lib], version: 1 });
+    });
+
+    const cacheOfAnotherV8 = (file: string, cache: string) => {
+      // A whole cache of this bundle's text, made by a V8 with other flags: V8 rejects it.
+      const stamp = JSON.parse(fs.readFileSync(file.replace(/\.js$/, '.json'), 'utf8')) as { bundle: { hash: string; encoding: BufferEncoding } };
+      const make = `process.stdout.write(new (require('vm').Script)(require('module').wrap(require('fs').readFileSync(${JSON.stringify(file)}, ${JSON.stringify(stamp.bundle.encoding)}))).createCachedData().toString('base64'))`;
+      const body = Buffer.from(spawnSync(process.execPath, ['--no-opt', '-e', make], { encoding: 'utf8' }).stdout, 'base64');
+      expect(body.length).toBeGreaterThan(0);
+      fs.writeFileSync(cache, Buffer.concat([Buffer.from(`${MAGIC} ${cacheKey(`${stamp.bundle.hash}:${stamp.bundle.encoding}`)} ${sha256(body)}\n`, 'latin1'), body]));
+    };
+    test.each([
+      ['a removed code cache', (_file: string, cache: string) => fs.rmSync(cache)],
+      ['a garbled code cache', (_file: string, cache: string) => fs.writeFileSync(cache, crypto.randomBytes(fs.statSync(cache).size))],
+      ['a truncated code cache', (_file: string, cache: string) => fs.truncateSync(cache, Math.floor(fs.statSync(cache).size / 2))],
+      ['a code cache whose body was changed', (_file: string, cache: string) => {
+        const data = fs.readFileSync(cache);
+        data[data.length - 10] ^= 0xff;
+        fs.writeFileSync(cache, data);
+      }],
+      ['a code cache of another Node or another bundle', (_file: string, cache: string) => {
+        fs.writeFileSync(cache, fs.readFileSync(cache, 'latin1').replace(/^(\S+ )[0-9a-f]/, '$1x'), 'latin1');
+      }],
+      ['a code cache V8 rejects (made with other V8 flags)', cacheOfAnotherV8],
+    ])('GIVEN %s WHEN started THEN the bundle runs the same code without it, and a new cache is written', async (_name, spoil) => {
+      const p = setUp();
+      const first = await start(p);
+      const file = (await bundleOf(p.entry, p.cache))!;
+      spoil(file, cacheOf(file, 'main'));
+      const spoilt = await start(p);
+      expect(spoilt.started).toEqual({ bundled: true, codeCached: false });
+      expect(spoilt.result).toEqual(first.result);
+      const again = await start(p);
+      expect(again.started.codeCached).toBe(true);
+      expect(again.result).toEqual(first.result);
+    });
+
+    test('GIVEN a code cache WHEN an input changes THEN the new bundle runs the new code (the old cache is not taken)', async () => {
+      const p = setUp();
+      await start(p);
+      fs.writeFileSync(p.lib, fs.readFileSync(p.lib, 'utf8').replace('= 1;', '= 7;'));
+      const changed = await start(p);
+      expect(changed.started.codeCached).toBe(false);
+      expect(changed.result.version).toBe(7);
+    });
+
+    test.each([
+      ['Latin-1 characters only (the bundle is stored one byte a character)', '/^(µs|ms)$/', 'String.raw`µé`', 'latin1'],
+      ['characters beyond Latin-1 (the bundle is stored as UTF-8)', '/^(µs|“ms”)$/', 'String.raw`é“`', 'utf8'],
+    ])('GIVEN sources with %s in a regular expression and a raw template WHEN run from the bundle, without and with its code cache THEN the same values as the sources', async (_name, re, raw, encoding) => {
+      const p = setUp();
+      fs.writeFileSync(p.lib, `export const where = (): string[] => [${re}.source, ${raw}, String(${re}.test('µs'))];\nexport const version: number = 1;\n`);
+      const expected = { where: [re.slice(1, -1), raw.slice('String.raw`'.length, -1), 'true'], version: 1 };
+      expect((await start(p)).result).toEqual(expected);
+      const stamp = JSON.parse(fs.readFileSync((await bundleOf(p.entry, p.cache))!.replace(/\.js$/, '.json'), 'utf8')) as { bundle: { encoding: string } };
+      expect(stamp.bundle.encoding).toBe(encoding);
+      const again = await start(p);
+      expect(again.started.codeCached).toBe(true);
+      expect(again.result).toEqual(expected);
+    });
+
+    test('GIVEN TSYS_NO_BUNDLE WHEN started THEN the sources run through tsx, and saving a code cache writes nothing', async () => {
+      const p = setUp();
+      process.env.TSYS_NO_BUNDLE = '1';
+      try {
+        const started = await startEntry(p.entry, p.cache, 'main');
+        expect(started).toMatchObject({ bundled: false, codeCached: false });
+        expect(started.exports.main().version).toBe(1);
+        started.saveCodeCache();
+        expect(fs.existsSync(p.cache)).toBe(false);
+      } finally {
+        delete process.env.TSYS_NO_BUNDLE;
+      }
+    });
+  });
+
+  test('GIVEN the platform\'s command line WHEN run from its bundle (without and with its code cache) and from the sources (TSYS_NO_BUNDLE) THEN the same output and exit code', () => {
     const run = (env: Record<string, string>, args: string[]) => spawnSync(process.execPath, [path.join(REPO, 'bin', 'tsys.js'), ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, ...env } });
     // Timings printed by a command differ from run to run.
     const seen = (r: ReturnType<typeof run>, args: string[]) => ({ args, status: r.status, stdout: r.stdout.replace(/\(\d+ ms\)/g, '(ms)'), stderr: r.stderr });
     for (const args of [['--help'], ['versions'], ['synthesize'], ['verify'], ['synth', '--site', 'no-such-site.yaml']]) {
-      expect(seen(run({}, args), args)).toEqual(seen(run({ TSYS_NO_BUNDLE: '1' }, args), args));
+      const sources = seen(run({ TSYS_NO_BUNDLE: '1' }, args), args);
+      // The first run from the bundle may write its code cache, the second takes it.
+      expect(seen(run({}, args), args)).toEqual(sources);
+      expect(seen(run({}, args), args)).toEqual(sources);
     }
-    expect(fs.readdirSync(path.join(REPO, 'node_modules', '.cache', 'tsys-bundle')).some((f) => f.endsWith('.js'))).toBe(true);
+    const name = sha256(path.join(REPO, 'scripts', 'tsys.ts')).slice(0, 16);
+    const cached = fs.readdirSync(path.join(REPO, 'node_modules', '.cache', 'tsys-bundle'));
+    expect(cached).toEqual(expect.arrayContaining([`${name}.js`, `${name}.versions.v8cache`]));
   }, 120_000);
 });
