@@ -89,6 +89,8 @@ export interface ChartRendererOptions {
 const memo = new Map<string, ChartRender>();
 const checkedTrees = new Map<string, string>();
 const parsedMemo = new Map<string, ChartObject[]>();
+/** The sha256 of each render's text, by render (renders are never changed, and the memo gives the same one to each build in a process). */
+const textHashes = new WeakMap<ChartRender, string>();
 
 /** The values check's own source: a change to it makes every cached result stale. */
 let valuesCheckRevision: string | undefined;
@@ -288,7 +290,8 @@ export class ChartRenderer {
    */
   public objectsOf(render: ChartRender, what: string): ChartObject[] {
     // Keyed by the text itself: a committed render and a fresh one of the same inputs may differ.
-    const textHash = createHash('sha256').update(render.text).digest('hex');
+    let textHash = textHashes.get(render);
+    if (textHash === undefined) textHashes.set(render, (textHash = createHash('sha256').update(render.text).digest('hex')));
     const cached = parsedMemo.get(textHash);
     if (cached) return cached;
     const file = path.join(helmCacheDir(this.root), 'renders', `${textHash}.objects.json`);
