@@ -12,6 +12,7 @@ import { ANNOTATIONS } from '../gitops/argocd';
 import { PlatformError } from '../platform-error';
 import { ChartObject, ChartRenderer } from '../render/chart-renderer';
 import { upstreamDocument } from '../render/upstream-document';
+import { recordRenderedBody } from '../k8s/rendered-bodies';
 
 /** Picks one rendered object: kind and name, and the namespace when the name is not unique. */
 export interface RenderedObjectRef {
@@ -124,6 +125,7 @@ class RenderedObject extends ApiObject {
   /** @param body the object as rendered (its `status` and nulls are left out of the JSON); never changed */
   constructor(scope: Construct, id: string, private readonly body: Readonly<Record<string, unknown>>, metadata: Record<string, unknown>) {
     super(scope, id, { apiVersion: String(body.apiVersion), kind: String(body.kind), metadata: metadata as never });
+    recordRenderedBody(this, body);
   }
 
   public toJson(): any { // eslint-disable-line @typescript-eslint/no-explicit-any
