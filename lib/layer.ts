@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { renderedBodyOf } from './k8s/rendered-bodies';
 
 /** An API (custom resource kinds) that a layer installs: a group and optionally one kind. */
 export interface ApiRef {
@@ -178,7 +179,9 @@ export class Layer extends Chart {
     const crds = this.apiObjects
       .filter((o) => o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'))
       .map((o) => {
-        const spec = (o.toJson() as { spec?: { group?: string; names?: { kind?: string } } }).spec;
+        // An upstream object's spec is read from its body (a null there is absent from its JSON: `?.` and `??` read both alike).
+        const body = renderedBodyOf(o);
+        const spec = (body ? body.spec : (o.toJson() as { spec?: unknown }).spec) as { group?: string | null; names?: { kind?: string | null } | null } | null | undefined;
         return { apis: [{ group: spec?.group ?? '', kind: spec?.names?.kind ?? '' }], object: o };
       });
     return [...this.providers, ...crds];

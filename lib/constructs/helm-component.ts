@@ -88,6 +88,7 @@ export class HelmComponent<V extends object> extends UpstreamObjects {
 
   private patched(objects: ChartObject[]): ChartObject[] {
     const patches = this.props.patches ?? [];
+    if (!patches.length) return objects;
     const matches = (p: ChartPatch, o: Record<string, unknown>) => o.kind === p.kind && (o.metadata as { name?: string } | undefined)?.name === p.name;
     const unmatched = patches.filter((p) => !objects.some(({ object }) => matches(p, object)));
     if (unmatched.length) throw new PlatformError(`${this.node.path}: patches name ${unmatched.map((p) => `${p.kind}/${p.name}`).join(', ')}, which the chart does not render`);

@@ -11,6 +11,8 @@ import { ApiRef, formatApiRef, Layer } from '../layer';
 import { ANNOTATIONS } from '../gitops/argocd';
 import { PlatformError } from '../platform-error';
 import { ChartObject, ChartRenderer } from '../render/chart-renderer';
+import { upstreamDocument } from '../render/upstream-document';
+import { recordRenderedBody } from '../k8s/rendered-bodies';
 
 /** Picks one rendered object: kind and name, and the namespace when the name is not unique. */
 export interface RenderedObjectRef {
@@ -120,31 +122,15 @@ export const CRD_SYNC_OPTIONS = ['Delete=false', 'Prune=false', 'ServerSideApply
  * where the layer adds labels and annotations, goes through cdk8s.
  */
 class RenderedObject extends ApiObject {
-  constructor(scope: Construct, id: string, private readonly body: Record<string, unknown>, metadata: Record<string, unknown>) {
+  /** @param body the object as rendered (its `status` and nulls are left out of the JSON); never changed */
+  constructor(scope: Construct, id: string, private readonly body: Readonly<Record<string, unknown>>, metadata: Record<string, unknown>) {
     super(scope, id, { apiVersion: String(body.apiVersion), kind: String(body.kind), metadata: metadata as never });
+    recordRenderedBody(this, body);
   }
 
   public toJson(): any { // eslint-disable-line @typescript-eslint/no-explicit-any
-    return { ...this.body, metadata: this.metadata.toJson() };
+    return upstreamDocument(this.body, this.metadata.toJson());
   }
-}
-
-/** A copy without null values: to the API server a null field is an unset one. */
-function dropNulls(value: unknown): unknown {
-  // Plain loops: large CRD schemas make this a hot path (Object.entries allocated a pair per key).
-  if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    for (const v of value) if (v !== null) out.push(dropNulls(v));
-    return out;
-  }
-  if (!value || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  const record = value as Record<string, unknown>;
-  for (const k of Object.keys(record)) {
-    const v = record[k];
-    if (v !== null && v !== undefined) out[k] = dropNulls(v);
-  }
-  return out;
 }
 
 const COMPONENT_SYMBOL = Symbol.for('tsys.platform.UpstreamObjects');
@@ -310,10 +296,8 @@ export abstract class UpstreamObjects extends Construct {
         continue;
       }
       seen.add(id);
-      // Status is what the cluster reports, never desired state (some upstream CRDs ship an empty one).
-      const { status: _status, ...desired } = object;
-      void _status;
-      const rendered = new RenderedObject(this, id, dropNulls(desired) as Record<string, unknown>, meta);
+      // Status is what the cluster reports, never desired state (some upstream CRDs ship an empty one): the JSON leaves it out.
+      const rendered = new RenderedObject(this, id, object, meta);
       if (decl) declareFacts(rendered, { ha: { singleton: decl.singleton, systemComponent: decl.systemComponent, exempt: decl.exempt, recoveryBudget: decl.recoveryBudget, role: decl.role } });
       if (runtimeSelector) declareFacts(rendered, { selectsRuntimePods: runtimeSelector.because });
       const optOut = (props.backupOptOuts ?? []).find((b) => matches(b, { ...object, metadata: meta }));

@@ -89,6 +89,8 @@ export interface ChartRendererOptions {
 const memo = new Map<string, ChartRender>();
 const checkedTrees = new Map<string, string>();
 const parsedMemo = new Map<string, ChartObject[]>();
+/** The sha256 of each render's text, by render (renders are never changed, and the memo gives the same one to each build in a process). */
+const textHashes = new WeakMap<ChartRender, string>();
 
 /** The values check's own source: a change to it makes every cached result stale. */
 let valuesCheckRevision: string | undefined;
@@ -288,7 +290,8 @@ export class ChartRenderer {
    */
   public objectsOf(render: ChartRender, what: string): ChartObject[] {
     // Keyed by the text itself: a committed render and a fresh one of the same inputs may differ.
-    const textHash = createHash('sha256').update(render.text).digest('hex');
+    let textHash = textHashes.get(render);
+    if (textHash === undefined) textHashes.set(render, (textHash = createHash('sha256').update(render.text).digest('hex')));
     const cached = parsedMemo.get(textHash);
     if (cached) return cached;
     const file = path.join(helmCacheDir(this.root), 'renders', `${textHash}.objects.json`);
@@ -364,9 +367,16 @@ export function renderKey(req: ChartRenderRequest, source: VendoredChart): strin
  */
 export function cacheFileText(r: ChartRender, req: { release: string }): string {
   const header = `# helm ${HELM.version} template ${req.release} ${r.source.path}: written by npm run synth, reused while the key matches. Not applied by Argo CD.\n# key: ${r.key}\n`;
-  if (r.file !== undefined && r.file.length === header.length + r.text.length && r.file.startsWith(header) && r.file.endsWith(r.text)) return r.file;
-  return header + r.text;
+  // A render is never changed, and the memo gives the same one to every build in a process: its file is compared (megabytes) once per header.
+  const known = cacheFileTexts.get(r);
+  if (known?.header === header) return known.text;
+  const text = r.file !== undefined && r.file.length === header.length + r.text.length && r.file.startsWith(header) && r.file.endsWith(r.text) ? r.file : header + r.text;
+  cacheFileTexts.set(r, { header, text });
+  return text;
 }
+
+/** The last `cacheFileText` of each render, with its header. */
+const cacheFileTexts = new WeakMap<ChartRender, { readonly header: string; readonly text: string }>();
 
 /** A cache file's key and render (the text after its two header lines), and the whole file; undefined when unreadable or without a key line. */
 export function readCacheFile(file: string): { key: string; text: string; file: string } | undefined {

@@ -20,6 +20,7 @@ import { HEADER, type RenderedFile } from './rendered-file';
  * the file instead.
  */
 export function canonicalDocument(value: unknown): { document: unknown; exact: boolean } {
+  if (typeof value === 'object' && value !== null && canonical.has(value)) return { document: value, exact: true };
   let exact = true;
   const copy = (v: unknown): unknown => {
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
@@ -51,6 +52,27 @@ export function canonicalDocument(value: unknown): { document: unknown; exact: b
   };
   const document = copy(value);
   return { document, exact };
+}
+
+/** Documents that are their own `canonicalDocument` (exact), deeply frozen: see `markCanonical`. */
+const canonical = new WeakSet<object>();
+
+/**
+ * Marks `document`, an exact document `canonicalDocument` returned, as canonical: `canonicalDocument`
+ * of it is then the document itself, not a copy, so a document made once (./upstream-document.ts)
+ * is taken as it is by every render in the process, and hashed once (`documentDigest`). It is
+ * frozen, every map and list in it, first: it is shared by every render that takes it, and the
+ * readers of a render's documents (verify, the HA model) must not change them.
+ */
+export function markCanonical(document: object): void {
+  const freeze = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+    Object.freeze(v);
+    if (Array.isArray(v)) for (const item of v) freeze(item);
+    else for (const key of Object.keys(v)) freeze((v as Record<string, unknown>)[key]);
+  };
+  freeze(document);
+  canonical.add(document);
 }
 
 /** Digests of documents, by object: each document's JSON is hashed once per process (the render's and verify's check cache share it). */

@@ -175,7 +175,20 @@ export class TreeHashMemo {
 export function readVendorLock(root: string): VendorLock {
   const file = path.join(root, VENDOR_LOCK);
   if (!fs.existsSync(file)) return { file, charts: {}, manifests: {} };
-  const doc = (parse(fs.readFileSync(file, 'utf8')) ?? {}) as { charts?: Record<string, Partial<VendoredChart>>; manifests?: Record<string, Partial<VendoredManifests>> };
+  const text = fs.readFileSync(file, 'utf8');
+  // Every synth reads the lock: the last one read is parsed again only when its text changed.
+  if (lastLock?.file === file && lastLock.text === text) return lastLock.lock;
+  const lock = parseVendorLock(file, text);
+  lastLock = { file, text, lock };
+  return lock;
+}
+
+/** The last lock `readVendorLock` parsed, with its file and text (a lock is frozen: it is shared). */
+let lastLock: { readonly file: string; readonly text: string; readonly lock: VendorLock } | undefined;
+
+/** The lock of `file` whose text is `text`; throws naming the file and the entry when it is malformed. */
+function parseVendorLock(file: string, text: string): VendorLock {
+  const doc = (parse(text) ?? {}) as { charts?: Record<string, Partial<VendoredChart>>; manifests?: Record<string, Partial<VendoredManifests>> };
   const need = (section: string, name: string, entry: Record<string, unknown>, keys: readonly string[]) => {
     for (const k of keys) {
       if (typeof entry[k] !== 'string' || !entry[k]) throw new Error(`${file}: ${section}.${name}.${k} must be a non-empty string; re-run npm run vendor -- ${name} <version>`);
@@ -184,7 +197,7 @@ export function readVendorLock(root: string): VendorLock {
   const charts: Record<string, VendoredChart> = {};
   for (const [name, entry] of Object.entries(doc.charts ?? {})) {
     need('charts', name, entry as Record<string, unknown>, ['version', 'path', 'repository', 'ref', 'sha256']);
-    charts[name] = Object.freeze({ ...(entry as VendoredChart), name, dependencies: entry.dependencies ?? [] });
+    charts[name] = Object.freeze({ ...(entry as VendoredChart), name, dependencies: Object.freeze(entry.dependencies ?? []) });
   }
   const manifests: Record<string, VendoredManifests> = {};
   for (const [name, entry] of Object.entries(doc.manifests ?? {})) {

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { HelmComponent } from '../../lib/constructs/helm-component';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
+import { Layer } from '../../lib/layer';
 import { ChartRenderer, RENDER_CACHE_DIR, renderKey } from '../../lib/render/chart-renderer';
 import { DEMO_CHART, Obj, renderDemo, vendoredRoot } from './upstream-fixtures';
 
@@ -40,6 +41,19 @@ describe('HelmComponent', () => {
     const { layer, objects } = renderDemo(root, (l) => new HelmComponent(l, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'things', values: {}, providesApis: [{ group: 'example.io' }] }));
     expect(layer.providerOf('example.io', 'Widget')?.object.kind).toBe('Deployment');
     expect(find(objects, 'Deployment', 'demo-server')!.metadata.annotations[ANNOTATIONS.providesApis]).toBe('example.io/*');
+  });
+
+  test('GIVEN a chart with a CRD WHEN the layer lists what it provides THEN the CRD\'s group and kind are those of its JSON, read from the rendered body (a null in it absent, as in the JSON)', () => {
+    const crdApis = (layer: Layer) => layer.allProviders().filter((p) => p.object.kind === 'CustomResourceDefinition').map((p) => p.apis);
+    const plain = renderDemo(root, (l) => new HelmComponent(l, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'things', values: {} }));
+    expect(crdApis(plain.layer)).toEqual([[{ group: 'example.io', kind: 'Widget' }]]);
+    const nulls = renderDemo(root, (l) => new HelmComponent(l, 'demo', {
+      name: 'demo', chart: DEMO_CHART, namespace: 'things', values: {},
+      patches: [{ kind: 'CustomResourceDefinition', name: 'widgets.example.io', because: 'test', patch: (o) => { o.spec.group = null; o.spec.names.kind = null; } }],
+    }));
+    const crd = find(nulls.objects, 'CustomResourceDefinition', 'widgets.example.io')!;
+    expect('group' in crd.spec || 'kind' in crd.spec.names).toBe(false);
+    expect(crdApis(nulls.layer)).toEqual([[{ group: '', kind: '' }]]);
   });
 
   test('GIVEN helm hooks WHEN rendered THEN they become Argo CD hooks with the matching delete policy and test hooks are dropped', () => {

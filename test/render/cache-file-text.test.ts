@@ -31,6 +31,14 @@ describe('cacheFileText: a render read from its cache file is written back as th
     expect(cacheFileText(render, { release: 'demo' })).toBe(header('demo') + RENDER);
   });
 
+  test('GIVEN a render whose cache file text was made WHEN made again for the same release, then for another THEN the same string, then the other header', () => {
+    const render = readBack(header('demo') + RENDER);
+    expect(cacheFileText(render, { release: 'demo' })).toBe(render.file);
+    expect(cacheFileText(render, { release: 'demo' })).toBe(render.file);
+    expect(cacheFileText(render, { release: 'renamed' })).toBe(header('renamed') + RENDER);
+    expect(cacheFileText(render, { release: 'demo' })).toBe(render.file);
+  });
+
   test('GIVEN a render whose file does not end with its text WHEN its cache file text is made THEN the header and the text are written, not the file', () => {
     const render = { ...readBack(header('demo') + RENDER), text: RENDER.replace('demo', 'other') };
     expect(cacheFileText(render, { release: 'demo' })).toBe(header('demo') + render.text);

@@ -1,0 +1,83 @@
+import { canonicalDocument, markCanonical } from './documents';
+
+/**
+ * The document of an object a vendored chart or manifest set renders (lib/constructs/upstream-objects.ts):
+ * its body without nulls and without `status`, with the metadata the layer gives it, as the render
+ * serialises it (`canonicalDocument`). The large CRDs make copying and hashing these bodies most of
+ * what a synth pays for the platform whatever the number of apps; a body parsed once per process
+ * (ChartRenderer.objectsOf) gives, while its metadata stays the same, the same document every synth
+ * in the process: a canonical, deeply frozen one, which the render takes without copying and whose
+ * digest is computed once (./documents.ts).
+ */
+
+/** How many documents (metadata) are kept for each upstream body: a build reads some objects (the CRDs) before the layers finish their metadata. */
+const VARIANTS = 4;
+
+/**
+ * What was made of each upstream body: the canonical body (everything but `status` and `metadata`,
+ * frozen; absent when not exact) and the last documents made of it, by their metadata's JSON. A
+ * process holds one canonical copy of each body; a document beside it is a map of the body's fields
+ * (shared) and its metadata.
+ */
+const made = new WeakMap<object, { readonly body?: Readonly<Record<string, unknown>>; readonly documents: Map<string, Record<string, unknown>> }>();
+
+/**
+ * A copy without null values: to the API server a null field is an unset one. A list's undefined
+ * items are kept (the render writes them as null).
+ */
+export function dropNulls(value: unknown): unknown {
+  // Plain loops: large CRD schemas make this a hot path (Object.entries allocated a pair per key).
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) if (v !== null) out.push(dropNulls(v));
+    return out;
+  }
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    if (v !== null && v !== undefined) out[k] = dropNulls(v);
+  }
+  return out;
+}
+
+/**
+ * The JSON of an upstream object: `body` (as rendered: its `status` and null values are left out)
+ * with `metadata`. When both are exact (./documents.ts `canonicalDocument`), the canonical document,
+ * deeply frozen and the same object each time for the same `body` object and metadata; else the plain
+ * copy the render canonicalises itself. `body` must not change after the first call (the parsed
+ * renders are shared within a process and never changed: patches work on copies).
+ */
+export function upstreamDocument(body: Readonly<Record<string, unknown>>, metadata: unknown): Record<string, unknown> {
+  const plain = () => {
+    const { status: _status, ...desired } = body;
+    void _status;
+    return { ...(dropNulls(desired) as Record<string, unknown>), metadata };
+  };
+  const meta = canonicalDocument(metadata);
+  if (!meta.exact || meta.document === null || typeof meta.document !== 'object') return plain();
+  let entry = made.get(body);
+  if (!entry) {
+    const { status: _status, metadata: _metadata, ...desired } = body;
+    void _status; void _metadata;
+    const canonicalBody = canonicalDocument(dropNulls(desired));
+    entry = { documents: new Map() };
+    if (canonicalBody.exact) {
+      markCanonical(canonicalBody.document as object);
+      entry = { body: canonicalBody.document as Record<string, unknown>, documents: entry.documents };
+    }
+    made.set(body, entry);
+  }
+  if (!entry.body) return plain();
+  const key = JSON.stringify(meta.document);
+  const known = entry.documents.get(key);
+  if (known) return known;
+  // The body's fields and the metadata, keys sorted as canonicalDocument sorts them.
+  const document: Record<string, unknown> = {};
+  for (const k of [...Object.keys(entry.body), 'metadata'].sort()) document[k] = k === 'metadata' ? meta.document : entry.body[k];
+  markCanonical(document);
+  if (entry.documents.size >= VARIANTS) entry.documents.delete(entry.documents.keys().next().value as string);
+  entry.documents.set(key, document);
+  return document;
+}
