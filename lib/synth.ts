@@ -205,6 +205,17 @@ function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined,
 }
 
 /**
+ * The files known to be on disk as they are, by path, for the write: those of the previous render
+ * that the new one shares, and the committed chart renders the checkout's renderer found on disk
+ * exactly as it would write them (`ChartRenderer.isOnDisk`).
+ */
+function onDiskFiles(previous: readonly RenderedFile[], files: readonly RenderedFile[], renderer: ChartRenderer | undefined): Map<string, RenderedFile> {
+  const onDisk = new Map(previous.map((f) => [f.path, f]));
+  if (renderer) for (const f of files) if (renderer.isOnDisk(f.path)) onDisk.set(f.path, f);
+  return onDisk;
+}
+
+/**
  * Holding the checkout's output lock: puts right an interrupted synth (before apps.lock.yaml is
  * read), loads and validates the site, renders, verifies the new tree before anything moves, then
  * writes the files that changed (`writeAtomically`). An error before the swap leaves every output
@@ -250,7 +261,7 @@ export function synth(options: SynthOptions): SynthResult {
       const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
-    }, { onDisk: new Map(previous.map((f) => [f.path, f])), listed: (dir) => before.entries(dir) });
+    }, { onDisk: onDiskFiles(previous, files, ownRenderer), listed: (dir) => before.entries(dir) });
     time?.('write', since(writeStart) - checkMs);
     // Verify was the last reader of the documents and of the HA model: the saves below need only
     // the digests, and what they make then fills the room those leave (not the synth's peak memory).

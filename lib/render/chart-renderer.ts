@@ -6,6 +6,8 @@ import { isMap } from '../k8s/manifest';
 import { PlatformError } from '../platform-error';
 import * as os from 'os';
 import { hashTree, readVendorLock, TREE_HASH_MEMO_FILE, TreeHashMemo, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
+import { sha256 } from '../cache-file';
+import { COMMITTED_RENDERS_FILE, CommittedRenders } from './committed-renders';
 import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
 import { sortKeys } from './sort';
 import { unreadValues, ValuesFinding } from './values-check';
@@ -62,6 +64,11 @@ export interface ChartRender {
    * @default - none (rendered by helm)
    */
   readonly file?: string;
+  /**
+   * The sha256 of `text`, when known without hashing it (a committed render trusted by its stat).
+   * @default - hashed when needed
+   */
+  readonly textHash?: string;
 }
 
 export interface ChartRendererOptions {
@@ -84,6 +91,9 @@ export interface ChartRendererOptions {
    */
   readonly hashMemo?: boolean;
 }
+
+/** The layout of what `CommittedRenders` records of a committed file (its header and text split as `parseCacheFile` does): another value ignores the record. */
+const COMMITTED_REVISION = 'committed-renders 1';
 
 /** One process-wide memo: tests build the platform many times with the same charts. */
 const memo = new Map<string, ChartRender>();
@@ -111,6 +121,10 @@ export class ChartRenderer {
   private treeMemo?: TreeHashMemo;
   /** The renders this build used, by release (each becomes `render-cache/<release>.yaml`). */
   private readonly usedRenders = new Map<string, ChartRender>();
+  /** What the committed render files hold, by their sha256 (read on first use, saved by `saveTreeHashes`). */
+  private committedMemo?: CommittedRenders;
+  /** The releases whose committed file on disk is known (by its stat) to hold exactly `cacheFileText` of the render used, with that file's sha256. */
+  private readonly onDisk = new Map<string, string>();
 
   constructor(options: ChartRendererOptions = {}) {
     this.root = options.root ?? REPO_ROOT;
@@ -123,9 +137,37 @@ export class ChartRenderer {
     return (this.treeMemo ??= new TreeHashMemo(path.join(this.root, TREE_HASH_MEMO_FILE)));
   }
 
-  /** Saves what checking the vendored folders learnt (file hashes by stat) for the next synth; nothing when no folder was hashed. */
+  private committedRenders(): CommittedRenders {
+    return (this.committedMemo ??= new CommittedRenders(path.join(this.root, COMMITTED_RENDERS_FILE), `${COMMITTED_REVISION} helm ${HELM.version}`));
+  }
+
+  /**
+   * Saves what checking the vendored folders learnt (file hashes by stat) and what the committed
+   * render files hold, for the next synth (after a verified swap: each used render's committed file
+   * is then its `cacheFileText`, which is recorded once the file on disk is found to hold it).
+   */
   public saveTreeHashes(): void {
+    if (this.hashMemo && !this.fresh && this.usedRenders.size) {
+      for (const [release, r] of this.usedRenders) {
+        if (this.onDisk.has(release)) continue;
+        const file = path.join(this.root, RENDER_CACHE_DIR, `${release}.yaml`);
+        const content = cacheFileText(r, { release });
+        try {
+          if (this.treeHashes().hashOf(file) !== sha256(content)) continue;
+        } catch {
+          continue;
+        }
+        this.committedRenders().record(content, cacheFileHeader(r, { release }), r.key, r.text);
+      }
+      this.committedMemo?.save();
+    }
     this.treeMemo?.save();
+  }
+
+  /** Whether the rendered file `file` (`cacheFiles`) is known to be on disk as it is: the write need not compare it. */
+  public isOnDisk(file: string): boolean {
+    const m = /^render-cache\/(.+)\.yaml$/.exec(file);
+    return m !== null && this.onDisk.has(m[1]);
   }
 
   public get lock(): VendorLock {
@@ -221,6 +263,9 @@ export class ChartRenderer {
     // A fresh renderer still reuses what helm rendered in this process.
     let render: ChartRender | undefined = memo.get(key);
     if (render && this.fresh && render.origin !== 'helm') render = undefined;
+    // The committed file on disk, when its stat says it holds exactly this render (its text is then read only when asked for).
+    const trusted = this.fresh || !this.hashMemo ? undefined : this.trustCommitted(release, committedFile, key, source);
+    if (!render && trusted) render = trusted;
     if (!render && !this.fresh) {
       const committed = readCacheFile(committedFile);
       if (committed?.key === key) render = { key, text: committed.text, source, origin: 'committed', file: committed.file };
@@ -242,13 +287,51 @@ export class ChartRenderer {
         // The local cache is an optimisation only.
       }
     }
-    memo.set(key, render);
+    // A trusted render reads its file when asked: it is this checkout's, not one for every build of the process.
+    if (render !== trusted) memo.set(key, render);
     const previous = this.usedRenders.get(release);
     if (previous && previous.key !== key) {
       throw new PlatformError(`two renders named ${release} with different inputs; give each upstream component its own name`);
     }
     this.usedRenders.set(release, render);
     return render;
+  }
+
+  /**
+   * A render of `key` whose text is in the committed file `file`, when the file's stat is one the
+   * vendored files' memo recorded and what its bytes hold was recorded too (`CommittedRenders`): the
+   * key, and the header `cacheFileText` writes for it. The file is then on disk as the render would
+   * write it (`isOnDisk`), and its text is read only when asked for; if its bytes changed since (the
+   * file edited while synth runs), that read throws.
+   */
+  private trustCommitted(release: string, file: string, key: string, source: { path: string }): ChartRender | undefined {
+    const fileHash = this.treeHashes().trustedHash(file);
+    if (fileHash === undefined) return undefined;
+    const known = this.committedRenders().get(fileHash);
+    if (!known || known.key !== key || known.headerHash !== sha256(cacheFileHeader({ key, source }, { release }))) return undefined;
+    this.onDisk.set(release, fileHash);
+    let loaded: { readonly text: string; readonly file: string } | undefined;
+    const load = (): { readonly text: string; readonly file: string } => {
+      if (!loaded) {
+        const bytes = fs.readFileSync(file);
+        const read = sha256(bytes) === fileHash ? parseCacheFile(bytes.toString('utf8')) : undefined;
+        if (!read || read.key !== key) throw new PlatformError(`${path.relative(this.root, file)} changed while synth ran; run it again`);
+        loaded = read;
+      }
+      return loaded;
+    };
+    return {
+      key,
+      source,
+      origin: 'committed',
+      textHash: known.textHash,
+      get text() {
+        return load().text;
+      },
+      get file() {
+        return load().file;
+      },
+    };
   }
 
   /**
@@ -290,7 +373,7 @@ export class ChartRenderer {
    */
   public objectsOf(render: ChartRender, what: string): ChartObject[] {
     // Keyed by the text itself: a committed render and a fresh one of the same inputs may differ.
-    let textHash = textHashes.get(render);
+    let textHash = render.textHash ?? textHashes.get(render);
     if (textHash === undefined) textHashes.set(render, (textHash = createHash('sha256').update(render.text).digest('hex')));
     const cached = parsedMemo.get(textHash);
     if (cached) return cached;
@@ -318,10 +401,16 @@ export class ChartRenderer {
   }
 
   /** The committed render files for every chart this build used (`render-cache/<release>.yaml`). */
-  public cacheFiles(): { path: string; content: string }[] {
+  public cacheFiles(): { path: string; content: string; digest?: string }[] {
     return [...this.usedRenders.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([release, r]) => ({ path: `${RENDER_CACHE_DIR}/${release}.yaml`, content: cacheFileText(r, { release }) }));
+      .map(([release, r]) => {
+        const p = `${RENDER_CACHE_DIR}/${release}.yaml`;
+        const digest = this.onDisk.get(release);
+        // On disk as it is (`isOnDisk`): its text is read only if something asks for it.
+        if (digest !== undefined) return { path: p, digest, get content() { return cacheFileText(r, { release }); } };
+        return { path: p, content: cacheFileText(r, { release }) };
+      });
   }
 }
 
@@ -366,7 +455,7 @@ export function renderKey(req: ChartRenderRequest, source: VendoredChart): strin
  * read from when it is exactly that (its header is the same, and the render is the rest of it).
  */
 export function cacheFileText(r: ChartRender, req: { release: string }): string {
-  const header = `# helm ${HELM.version} template ${req.release} ${r.source.path}: written by npm run synth, reused while the key matches. Not applied by Argo CD.\n# key: ${r.key}\n`;
+  const header = cacheFileHeader(r, req);
   // A render is never changed, and the memo gives the same one to every build in a process: its file is compared (megabytes) once per header.
   const known = cacheFileTexts.get(r);
   if (known?.header === header) return known.text;
@@ -378,6 +467,11 @@ export function cacheFileText(r: ChartRender, req: { release: string }): string 
 /** The last `cacheFileText` of each render, with its header. */
 const cacheFileTexts = new WeakMap<ChartRender, { readonly header: string; readonly text: string }>();
 
+/** The two header lines of a render's cache file (`cacheFileText`). */
+export function cacheFileHeader(r: Pick<ChartRender, 'key' | 'source'>, req: { release: string }): string {
+  return `# helm ${HELM.version} template ${req.release} ${r.source.path}: written by npm run synth, reused while the key matches. Not applied by Argo CD.\n# key: ${r.key}\n`;
+}
+
 /** A cache file's key and render (the text after its two header lines), and the whole file; undefined when unreadable or without a key line. */
 export function readCacheFile(file: string): { key: string; text: string; file: string } | undefined {
   let content: string;
@@ -386,6 +480,11 @@ export function readCacheFile(file: string): { key: string; text: string; file: 
   } catch {
     return undefined;
   }
+  return parseCacheFile(content);
+}
+
+/** The key and render of a cache file's text (`readCacheFile`); undefined without a key line. */
+function parseCacheFile(content: string): { key: string; text: string; file: string } | undefined {
   const first = content.indexOf('\n');
   const second = content.indexOf('\n', first + 1);
   if (first < 0 || second < 0) return undefined;

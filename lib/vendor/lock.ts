@@ -144,6 +144,29 @@ export class TreeHashMemo {
     return treeHash(dir, (rel) => this.fileHash(path.join(dir, rel)));
   }
 
+  /**
+   * The sha256 of `file` when the memo knows its stat now (the file is not read); else undefined.
+   * A file that is not there, or not a plain file, gives undefined too.
+   */
+  public trustedHash(file: string): string | undefined {
+    let st: fs.BigIntStats | undefined;
+    try {
+      st = fs.statSync(file, { bigint: true });
+    } catch {
+      return undefined;
+    }
+    if (!st.isFile()) return undefined;
+    const known = this.entries.get(file) ?? this.used.get(file);
+    if (!known || known.stat !== `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`) return undefined;
+    this.used.set(file, known);
+    return known.sha256;
+  }
+
+  /** The sha256 of `file` (read when the memo does not know its stat now), remembered with its stat unless it changed too recently (RACY_MS). */
+  public hashOf(file: string): string {
+    return this.fileHash(file);
+  }
+
   private fileHash(file: string): string {
     const before = this.now();
     const st = fs.statSync(file, { bigint: true });

@@ -1,0 +1,160 @@
+// The committed chart renders (render-cache/<release>.yaml) trusted by their stat: a synth that finds
+// the file it would write already on disk (its stat recorded by the vendored files' hash memo, its
+// content recorded by CommittedRenders) reads none of its megabytes, and writes or compares nothing.
+import * as path from 'path';
+import { sha256 } from '../../lib/cache-file';
+import { HelmComponent } from '../../lib/constructs/helm-component';
+import { COMMITTED_RENDERS_FILE, CommittedRenders } from '../../lib/render/committed-renders';
+import { cacheFileText, ChartRenderer, readCacheFile } from '../../lib/render/chart-renderer';
+import { DEMO_CHART, renderDemo, vendoredRoot } from '../constructs/upstream-fixtures';
+
+// The real module (the lib's `import * as fs` reads its functions from it at each call).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fs = require('fs') as typeof import('fs');
+
+/** Runs `f`, returning the render-cache files read meanwhile (plain wrappers, see test/synth-without-cache.test.ts). */
+function renderCacheReads<T>(f: () => T): { result: T; reads: string[] } {
+  const reads: string[] = [];
+  const original = fs.readFileSync;
+  let active = true;
+  (fs as unknown as { readFileSync: unknown }).readFileSync = function (this: unknown, ...args: unknown[]) {
+    if (active && typeof args[0] === 'string' && args[0].split(/[\\/]/).includes('render-cache')) reads.push(args[0]);
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  try {
+    return { result: f(), reads };
+  } finally {
+    active = false;
+    (fs as unknown as { readFileSync: unknown }).readFileSync = original;
+  }
+}
+
+const demo = (layer: Parameters<Parameters<typeof renderDemo>[1]>[0]) => new HelmComponent(layer, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'demo', values: {} });
+
+/**
+ * The demo chart rendered as by a new process (fresh module instances: the chart renderer's
+ * process-wide memo does not hold the render, so its text comes from the committed file or helm).
+ */
+function renderInNewProcess(root: string): ReturnType<typeof renderDemo> {
+  let rendered: ReturnType<typeof renderDemo> | undefined;
+  jest.isolateModules(() => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const fixtures = require('../constructs/upstream-fixtures') as typeof import('../constructs/upstream-fixtures');
+    const helm = require('../../lib/constructs/helm-component') as typeof import('../../lib/constructs/helm-component');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    rendered = fixtures.renderDemo(root, (layer) => new helm.HelmComponent(layer, 'demo', { name: 'demo', chart: fixtures.DEMO_CHART, namespace: 'demo', values: {} }), { fresh: false });
+  });
+  return rendered!;
+}
+
+/** Writes the renderer's committed files as synth's swap does (a file already holding its bytes is left as it is), then saves what it learnt (synth, after a verified swap). */
+function commit(root: string, renderer: ChartRenderer): void {
+  for (const f of renderer.cacheFiles()) {
+    const file = path.join(root, f.path);
+    // The swap leaves a file that holds the same bytes as it is.
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === f.content) continue;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, f.content);
+  }
+  renderer.saveTreeHashes();
+}
+
+/** Waits out the vendored files' memo's racy window (a file changed within 2 s of its stat is not remembered by it). */
+function settle(): void {
+  const until = Date.now() + 2100;
+  while (Date.now() < until) { /* the clock must pass the file's change time */ }
+}
+
+describe('committed chart renders trusted by their stat', () => {
+  let root: string;
+  beforeEach(() => {
+    root = vendoredRoot();
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  /** A checkout whose committed demo render was written, and recorded by the synths after it. */
+  const settled = () => {
+    commit(root, renderDemo(root, demo, { fresh: true }).renderer);
+    settle();
+    // The next synth reads the settled file once (and its objects, parsed: the process-wide memo of
+    // parsed renders may hold them from another test, and then this root's copy was never written) and records its stat.
+    commit(root, renderInNewProcess(root).renderer);
+  };
+
+  test('GIVEN a settled committed render WHEN the chart is rendered again THEN no render-cache file is read, the file is known to be on disk with the digest of its bytes, and its objects and text are those of a render that reads it', () => {
+    settled();
+    const file = path.join(root, 'render-cache', 'demo.yaml');
+    const bytes = fs.readFileSync(file);
+    const { result, reads } = renderCacheReads(() => renderInNewProcess(root));
+    expect(reads).toEqual([]);
+    const [cacheFile] = result.renderer.cacheFiles();
+    expect(result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(true);
+    expect(cacheFile.digest).toBe(sha256(bytes));
+    const fresh = renderDemo(root, demo, { fresh: true });
+    expect(result.objects).toStrictEqual(fresh.objects);
+    const text = renderCacheReads(() => cacheFile.content);
+    expect(text.result).toBe(bytes.toString('utf8'));
+    expect(text.reads).toEqual([file]);
+  });
+
+  test('GIVEN a settled committed render edited by hand, keeping its size WHEN the chart is rendered again THEN the file is read (not trusted) and is not known to be on disk', () => {
+    settled();
+    const file = path.join(root, 'render-cache', 'demo.yaml');
+    const text = fs.readFileSync(file, 'utf8');
+    const edited = text.replace(/name: (\S)/, (_m, c: string) => `name: ${c === 'x' ? 'y' : 'x'}`);
+    expect(edited.length).toBe(text.length);
+    fs.writeFileSync(file, edited);
+    const { result, reads } = renderCacheReads(() => renderInNewProcess(root));
+    expect(reads).toContain(file);
+    expect(result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(false);
+    expect(result.renderer.cacheFiles()[0].digest).toBeUndefined();
+  });
+
+  test('GIVEN a settled committed render trusted by a render WHEN its bytes change before its text is read THEN reading the text says the file changed while synth ran', () => {
+    settled();
+    const { result } = renderCacheReads(() => renderInNewProcess(root));
+    const file = path.join(root, 'render-cache', 'demo.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('# key:', '# kez:'));
+    let thrown: unknown;
+    try {
+      void result.renderer.cacheFiles()[0].content;
+    } catch (e) {
+      thrown = e;
+    }
+    expect(String(thrown)).toMatch(/render-cache\/demo\.yaml changed while synth ran; run it again/);
+  });
+
+  test('GIVEN the record of what committed files hold garbled, or the vendored files\' memo removed WHEN the chart is rendered again THEN the file is read and the render is the same', () => {
+    settled();
+    const memo = path.join(root, COMMITTED_RENDERS_FILE);
+    const garbled = fs.readFileSync(memo, 'utf8').replace(/[0-9a-f]{64} [0-9a-f]{64}/, (m) => m.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    fs.writeFileSync(memo, garbled);
+    const before = renderCacheReads(() => renderInNewProcess(root));
+    expect(before.reads.length).toBeGreaterThan(0);
+    fs.rmSync(path.join(root, '.synth-cache'), { recursive: true, force: true });
+    const after = renderCacheReads(() => renderInNewProcess(root));
+    expect(after.reads.length).toBeGreaterThan(0);
+    expect(after.result.objects).toStrictEqual(before.result.objects);
+    expect(after.result.renderer.cacheFiles()[0].content).toBe(cacheFileText({ ...readCacheFile(path.join(root, 'render-cache', 'demo.yaml'))!, source: { path: 'vendor/charts/demo-1.0.0' }, origin: 'committed' }, { release: 'demo' }));
+  });
+});
+
+describe('CommittedRenders: what a committed render file holds, by its bytes\' sha256', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'committed-renders-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const header = '# helm\n# key: k\n';
+  const key = 'a'.repeat(64);
+
+  test('GIVEN a recorded file WHEN read back by the same code THEN its key and the digests of its text and header come back; by other code THEN nothing', () => {
+    const file = path.join(dir, 'memo');
+    const memo = new CommittedRenders(file, 'code');
+    memo.record(`${header}body\n`, header, key, 'body\n');
+    memo.save();
+    expect(new CommittedRenders(file, 'code').get(sha256(`${header}body\n`))).toEqual({ key, textHash: sha256('body\n'), headerHash: sha256(header) });
+    expect(new CommittedRenders(file, 'code').get(sha256('another file'))).toBeUndefined();
+    expect(new CommittedRenders(file, 'other code').get(sha256(`${header}body\n`))).toBeUndefined();
+  });
+});
