@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { sha256 } from '../cache-file';
 import { lstatOf } from '../k8s/walk';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
@@ -46,11 +47,17 @@ export interface WriteResult {
   readonly changed: readonly string[];
 }
 
-/** Whether the output at `target` is a plain file with exactly `file`'s bytes and executable bit. */
-function sameOnDisk(target: string, file: RenderedFile, bytes: Buffer): boolean {
+/**
+ * Whether the output at `target` is a plain file with exactly `file`'s bytes and executable bit. A
+ * file whose digest is known is compared by the sha256 of the bytes on disk: its text (perhaps not
+ * read yet, megabytes for a chart's render) is not asked for.
+ */
+function sameOnDisk(target: string, file: RenderedFile): boolean {
   const st = lstatOf(target);
-  if (!st || !st.isFile() || st.size !== bytes.length || ((st.mode & 0o100) !== 0) !== Boolean(file.executable)) return false;
-  return fs.readFileSync(target).equals(bytes);
+  if (!st || !st.isFile() || ((st.mode & 0o100) !== 0) !== Boolean(file.executable)) return false;
+  if (file.digest !== undefined) return sha256(fs.readFileSync(target)) === file.digest;
+  const bytes = Buffer.from(file.content, 'utf8');
+  return st.size === bytes.length && fs.readFileSync(target).equals(bytes);
 }
 
 /**
@@ -83,8 +90,8 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       for (const file of byPath.values()) {
         const read = options.onDisk?.get(file.path);
         if (read && sameFile(read, file)) continue;
+        if (sameOnDisk(path.join(root, file.path), file)) continue;
         const bytes = Buffer.from(file.content, 'utf8');
-        if (sameOnDisk(path.join(root, file.path), file, bytes)) continue;
         changed.add(file.path);
         const target = path.join(tmp, file.path);
         const dir = path.dirname(target);

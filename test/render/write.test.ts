@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -54,6 +55,17 @@ describe('atomic write', () => {
     ], () => undefined, { onDisk });
     expect(result.changed).toEqual(['argocd/old.yaml', 'dist/apps/other.yaml']);
     expect(snapshotTree(path.join(root, 'dist'))).toEqual(new Map([['apps/old.yaml', 'old: 1\n'], ['apps/other.yaml', 'changed\n'], ['apps/same.yaml', 'changed behind the caller\n']]));
+  });
+
+  test('GIVEN files whose digests are known and whose texts are read only when asked WHEN the disk holds those bytes THEN they are taken as unchanged without asking for their texts; WHEN it does not THEN the text is asked for and written', () => {
+    fs.writeFileSync(path.join(root, 'dist/apps/same.yaml'), 'same\n');
+    fs.writeFileSync(path.join(root, 'dist/apps/other.yaml'), 'other\n');
+    const asked: string[] = [];
+    const lazy = (p: string, text: string) => ({ path: p, digest: createHash('sha256').update(text).digest('hex'), get content() { asked.push(p); return text; } });
+    const result = writeAtomically(root, [lazy('dist/apps/same.yaml', 'same\n'), lazy('dist/apps/other.yaml', 'changed\n'), { path: 'dist/apps/old.yaml', content: 'old: 1\n' }], () => undefined);
+    expect(asked).toEqual(['dist/apps/other.yaml']);
+    expect(result.changed).toEqual(['argocd/old.yaml', 'dist/apps/other.yaml']);
+    expect(snapshotTree(path.join(root, 'dist'))).toEqual(new Map([['apps/old.yaml', 'old: 1\n'], ['apps/other.yaml', 'changed\n'], ['apps/same.yaml', 'same\n']]));
   });
 
   test('GIVEN a stale temporary folder from a killed run WHEN written THEN it is cleaned up', () => {
