@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ChartRenderer } from './render/chart-renderer';
+import { ChartRenderer, RENDER_CACHE_DIR } from './render/chart-renderer';
+import { lstatOf } from './k8s/walk';
 import { VENDOR_LOCK } from './vendor/lock';
 import type { AppSpec } from './config/app-schema';
 import { ConfigError } from './config/errors';
@@ -25,7 +26,7 @@ import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
 import { startListing } from './render/listing-worker';
 import { COMPARED_OUTPUTS, PreviousRender, renderedStats, shareUnchanged } from './render/previous';
-import { RENDER_STATS_FILE, RenderStats } from './render/render-stats';
+import { FileStat, RENDER_STATS_FILE, RenderStats, settled } from './render/render-stats';
 import { EarlierRender, RENDER_INDEX_FILE } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
@@ -206,13 +207,39 @@ function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined,
 
 /**
  * The files known to be on disk as they are, by path, for the write: those of the previous render
- * that the new one shares, and the committed chart renders the checkout's renderer found on disk
- * exactly as it would write them (`ChartRenderer.isOnDisk`).
+ * that the new one shares; the committed chart renders the checkout's renderer found on disk
+ * exactly as it would write them (`ChartRenderer.isOnDisk`); and those whose digest the render knows
+ * and that the render stats the last synth recorded say the file there still holds (its stat is the
+ * one recorded with that digest: `committedRenderStats`), e.g. the committed renders of a checkout
+ * rendered with this code's charts.
  */
-function onDiskFiles(previous: readonly RenderedFile[], files: readonly RenderedFile[], renderer: ChartRenderer | undefined): Map<string, RenderedFile> {
+export function onDiskFiles(root: string, previous: readonly RenderedFile[], files: readonly RenderedFile[], renderer: ChartRenderer | undefined, stats: RenderStats | undefined): Map<string, RenderedFile> {
   const onDisk = new Map(previous.map((f) => [f.path, f]));
-  if (renderer) for (const f of files) if (renderer.isOnDisk(f.path)) onDisk.set(f.path, f);
+  for (const f of files) {
+    if (!f.path.startsWith(`${RENDER_CACHE_DIR}/`)) continue;
+    if (renderer?.isOnDisk(f.path)) onDisk.set(f.path, f);
+    else if (stats && f.digest !== undefined) {
+      const stat = lstatOf(path.join(root, f.path));
+      if (stat?.isFile() && stats.digest(f.path, stat) === f.digest) onDisk.set(f.path, f);
+    }
+  }
   return onDisk;
+}
+
+/**
+ * The stats and digests of the committed chart renders on disk after the swap (outside the folders
+ * the previous render lists) for the render stats, of those whose digest the render knows (their
+ * texts are not hashed again) and whose file had settled (render-stats.ts `settled`).
+ */
+export function committedRenderStats(root: string, files: readonly RenderedFile[]): Map<string, readonly [FileStat, string]> {
+  const out = new Map<string, readonly [FileStat, string]>();
+  for (const f of files) {
+    if (!f.path.startsWith(`${RENDER_CACHE_DIR}/`) || f.digest === undefined) continue;
+    const at = Date.now();
+    const stat = lstatOf(path.join(root, f.path));
+    if (stat?.isFile() && settled(stat, at)) out.set(f.path, [stat, f.digest]);
+  }
+  return out;
 }
 
 /**
@@ -261,7 +288,7 @@ export function synth(options: SynthOptions): SynthResult {
       const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
-    }, { onDisk: onDiskFiles(previous, files, ownRenderer), listed: (dir) => before.entries(dir) });
+    }, { onDisk: onDiskFiles(options.root, previous, files, ownRenderer, stats), listed: (dir) => before.entries(dir) });
     time?.('write', since(writeStart) - checkMs);
     // Verify was the last reader of the documents and of the HA model: the saves below need only
     // the digests, and what they make then fills the room those leave (not the synth's peak memory).
@@ -282,7 +309,7 @@ export function synth(options: SynthOptions): SynthResult {
     if (earlier && index) timed(time, 'write', () => earlier.save(index));
     if (stats) timed(time, 'write', () => {
       const now = renderedStats(options.root, before, files, written.changed, COMPARED_OUTPUTS, (file) => index?.get(file)?.[1]);
-      stats.save(now.files, now.dirs);
+      stats.save(new Map([...now.files, ...committedRenderStats(options.root, files)]), now.dirs);
     });
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
