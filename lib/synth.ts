@@ -302,7 +302,7 @@ export function synth(options: SynthOptions): SynthResult {
     if (checks) timed(time, 'write', () => checks.save());
     if (analysis) timed(time, 'write', () => analysis.flush());
     if (specs) timed(time, 'write', () => specs.save());
-    if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveTreeHashes());
+    if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveCaches());
     if (appRenders) timed(time, 'write', () => appRenders.save());
     // Each manifest's text digest, hashed once for the render index and the render stats.
     const index = earlier ? timed(time, 'write', () => documents.index()) : undefined;

@@ -85,7 +85,7 @@ export interface ChartRendererOptions {
   readonly fresh?: boolean;
   /**
    * Whether the vendored files' hashes are memoised by stat in the checkout's `TREE_HASH_MEMO_FILE`
-   * (read on first use, written by `saveTreeHashes`); without, every vendored file is hashed and no
+   * (read on first use, written by `saveCaches`); without, every vendored file is hashed and no
    * file of `.synth-cache/` is read or written (`synth({ cache: false })`).
    * @default true
    */
@@ -121,7 +121,7 @@ export class ChartRenderer {
   private treeMemo?: TreeHashMemo;
   /** The renders this build used, by release (each becomes `render-cache/<release>.yaml`). */
   private readonly usedRenders = new Map<string, ChartRender>();
-  /** What the committed render files hold, by their sha256 (read on first use, saved by `saveTreeHashes`). */
+  /** What the committed render files hold, by their sha256 (read on first use, saved by `saveCaches`). */
   private committedMemo?: CommittedRenders;
   /** The releases whose committed file on disk is known (by its stat) to hold exactly `cacheFileText` of the render used, with that file's sha256. */
   private readonly onDisk = new Map<string, string>();
@@ -146,7 +146,7 @@ export class ChartRenderer {
    * render files hold, for the next synth (after a verified swap: each used render's committed file
    * is then its `cacheFileText`, which is recorded once the file on disk is found to hold it).
    */
-  public saveTreeHashes(): void {
+  public saveCaches(): void {
     if (this.hashMemo && !this.fresh && this.usedRenders.size) {
       for (const [release, r] of this.usedRenders) {
         if (this.onDisk.has(release)) continue;
@@ -166,8 +166,8 @@ export class ChartRenderer {
 
   /** Whether the rendered file `file` (`cacheFiles`) is known to be on disk as it is: the write need not compare it. */
   public isOnDisk(file: string): boolean {
-    const m = /^render-cache\/(.+)\.yaml$/.exec(file);
-    return m !== null && this.onDisk.has(m[1]);
+    const prefix = `${RENDER_CACHE_DIR}/`;
+    return file.startsWith(prefix) && file.endsWith('.yaml') && this.onDisk.has(file.slice(prefix.length, -'.yaml'.length));
   }
 
   public get lock(): VendorLock {

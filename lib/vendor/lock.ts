@@ -85,6 +85,11 @@ const MEMO_FORMAT = 1;
  */
 const RACY_MS = 2000n;
 
+/** How the memo records a stat: device, inode, size, modification and change times in nanoseconds. */
+function memoStat(st: fs.BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
 /** One memo entry: the stat the file had when it was hashed, and its sha256. */
 interface MemoEntry {
   readonly stat: string;
@@ -141,7 +146,7 @@ export class TreeHashMemo {
 
   /** `hashTree(dir)`, reusing the hashes of files whose stat is unchanged. */
   public hashTree(dir: string): string {
-    return treeHash(dir, (rel) => this.fileHash(path.join(dir, rel)));
+    return treeHash(dir, (rel) => this.hashOf(path.join(dir, rel)));
   }
 
   /**
@@ -157,20 +162,16 @@ export class TreeHashMemo {
     }
     if (!st.isFile()) return undefined;
     const known = this.entries.get(file) ?? this.used.get(file);
-    if (!known || known.stat !== `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`) return undefined;
+    if (!known || known.stat !== memoStat(st)) return undefined;
     this.used.set(file, known);
     return known.sha256;
   }
 
   /** The sha256 of `file` (read when the memo does not know its stat now), remembered with its stat unless it changed too recently (RACY_MS). */
   public hashOf(file: string): string {
-    return this.fileHash(file);
-  }
-
-  private fileHash(file: string): string {
     const before = this.now();
     const st = fs.statSync(file, { bigint: true });
-    const stat = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const stat = memoStat(st);
     const known = this.entries.get(file);
     if (known && known.stat === stat) {
       this.used.set(file, known);

@@ -56,7 +56,7 @@ function commit(root: string, renderer: ChartRenderer): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, f.content);
   }
-  renderer.saveTreeHashes();
+  renderer.saveCaches();
 }
 
 /** Waits out the vendored files' memo's racy window (a file changed within 2 s of its stat is not remembered by it). */
