@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ChartRenderer, RENDER_CACHE_DIR } from './render/chart-renderer';
-import { lstatOf } from './k8s/walk';
+import { ChartRenderer } from './render/chart-renderer';
 import { VENDOR_LOCK } from './vendor/lock';
 import type { AppSpec } from './config/app-schema';
 import { ConfigError } from './config/errors';
@@ -26,7 +25,8 @@ import type { RenderedFile } from './render/rendered-file';
 import { withOutputLock } from './render/output-lock';
 import { startListing } from './render/listing-worker';
 import { COMPARED_OUTPUTS, PreviousRender, renderedStats, shareUnchanged } from './render/previous';
-import { FileStat, RENDER_STATS_FILE, RenderStats, settled } from './render/render-stats';
+import { RENDER_STATS_FILE, RenderStats } from './render/render-stats';
+import { committedRenderStats, onDiskFiles } from './render/on-disk';
 import { EarlierRender, RENDER_INDEX_FILE } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
@@ -203,43 +203,6 @@ function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined,
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
   checked.model = model;
   return { files, facts, documents, ...(ownRenderer ? { ownRenderer } : {}) };
-}
-
-/**
- * The files known to be on disk as they are, by path, for the write: those of the previous render
- * that the new one shares; the committed chart renders the checkout's renderer found on disk
- * exactly as it would write them (`ChartRenderer.isOnDisk`); and those whose digest the render knows
- * and that the render stats the last synth recorded say the file there still holds (its stat is the
- * one recorded with that digest: `committedRenderStats`), e.g. the committed renders of a checkout
- * rendered with this code's charts.
- */
-export function onDiskFiles(root: string, previous: readonly RenderedFile[], files: readonly RenderedFile[], renderer: ChartRenderer | undefined, stats: RenderStats | undefined): Map<string, RenderedFile> {
-  const onDisk = new Map(previous.map((f) => [f.path, f]));
-  for (const f of files) {
-    if (!f.path.startsWith(`${RENDER_CACHE_DIR}/`)) continue;
-    if (renderer?.isOnDisk(f.path)) onDisk.set(f.path, f);
-    else if (stats && f.digest !== undefined) {
-      const stat = lstatOf(path.join(root, f.path));
-      if (stat?.isFile() && stats.digest(f.path, stat) === f.digest) onDisk.set(f.path, f);
-    }
-  }
-  return onDisk;
-}
-
-/**
- * The stats and digests of the committed chart renders on disk after the swap (outside the folders
- * the previous render lists) for the render stats, of those whose digest the render knows (their
- * texts are not hashed again) and whose file had settled (render-stats.ts `settled`).
- */
-export function committedRenderStats(root: string, files: readonly RenderedFile[]): Map<string, readonly [FileStat, string]> {
-  const out = new Map<string, readonly [FileStat, string]>();
-  for (const f of files) {
-    if (!f.path.startsWith(`${RENDER_CACHE_DIR}/`) || f.digest === undefined) continue;
-    const at = Date.now();
-    const stat = lstatOf(path.join(root, f.path));
-    if (stat?.isFile() && settled(stat, at)) out.set(f.path, [stat, f.digest]);
-  }
-  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-// What the write takes as already on disk without reading it (lib/synth.ts onDiskFiles), and the
+// What the write takes as already on disk without reading it (lib/render/on-disk.ts onDiskFiles), and the
 // render stats of the committed chart renders (committedRenderStats) that vouch for it next time.
 import * as fs from 'fs';
 import * as os from 'os';
@@ -6,7 +6,7 @@ import * as path from 'path';
 import { sha256 } from '../lib/cache-file';
 import { RenderStats } from '../lib/render/render-stats';
 import type { RenderedFile } from '../lib/render/rendered-file';
-import { committedRenderStats, onDiskFiles } from '../lib/synth';
+import { committedRenderStats, onDiskFiles } from '../lib/render/on-disk';
 
 const TEXT = '# helm\n# key: k\nkind: ConfigMap\n';
 
