@@ -265,11 +265,13 @@ export function buildHaModel(input: HaInput): HaModel {
 
   for (const o of objects) {
     const kind = String(o.obj.kind);
-    const group = apiGroup(o.obj.apiVersion);
-    if (WORKLOAD_KINDS[kind] === group) {
+    // The API group only of a kind that runs pods (a few of the objects).
+    const podKind = Object.prototype.hasOwnProperty.call(WORKLOAD_KINDS, kind) || Object.prototype.hasOwnProperty.call(OTHER_POD_KINDS, kind);
+    const group = podKind ? apiGroup(o.obj.apiVersion) : undefined;
+    if (podKind && WORKLOAD_KINDS[kind] === group) {
       const w = renderedWorkload(o, kind as WorkloadKind, { pdbs: pdbIndex, hpas, pvcs }, facts);
       if (w) workloads.push(w);
-    } else if (OTHER_POD_KINDS[kind] === group) {
+    } else if (podKind && OTHER_POD_KINDS[kind] === group) {
       const podSpec = podSpecOf(o.obj);
       if (podSpec) {
         const ha = haOf(facts, o.obj);

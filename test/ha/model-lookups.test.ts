@@ -90,3 +90,17 @@ describe('HA model: the PodDisruptionBudget that protects a workload', () => {
     expect(model([deployment('a', 'web'), pdb('b', 'elsewhere', { app: 'web' })])[0].pdbNote).toBe('no PodDisruptionBudget selects its pods in namespace "a"');
   });
 });
+
+describe('HA model: which objects are workloads', () => {
+  test('GIVEN a Deployment of another API group, and kinds named like Object\'s own fields WHEN modelled THEN none is a workload', () => {
+    const other = deployment('a', 'web');
+    const kinds = ['toString', 'constructor', '__proto__', 'hasOwnProperty'].map((kind, i) => ({ file: `dist/x/k${i}.yaml`, obj: { ...other.obj, kind, metadata: { namespace: 'a', name: `k${i}` } } as Obj }) as HaObject);
+    const wrongGroup = { file: 'dist/x/g.yaml', obj: { ...other.obj, apiVersion: 'example.com/v1' } as Obj } as HaObject;
+    expect(model([wrongGroup, ...kinds])).toEqual([]);
+  });
+
+  test('GIVEN a Deployment (apps) and a Rollout (argoproj.io) WHEN modelled THEN both are workloads, in their order', () => {
+    const rollout = { file: 'dist/x/r.yaml', obj: { ...deployment('a', 'r').obj, apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' } as Obj } as HaObject;
+    expect(model([rollout, deployment('a', 'web')]).map((w) => w.label)).toEqual(['a/r (Rollout)', 'a/web (Deployment)']);
+  });
+});
