@@ -7,7 +7,7 @@ import {
   selectorMatches, Taint, Toleration, tolerates,
 } from '../k8s/scheduling';
 import { containerStartupSeconds, DEAD_NODE_TAINTS, ProbeTiming, probeWindowSeconds, readyAfterStartupSeconds } from './recovery';
-import { FACTS_FILE, factsOf, PlatformFacts, WorkloadFact } from '../facts/facts';
+import { FACTS_FILE, factsOf, ObjectFacts, PlatformFacts, WorkloadFact } from '../facts/facts';
 import { HaRuleId, RecoveryBudget } from './annotations';
 import { ChartValue, exemptions, ParsedDeclaration, ParsedStorage, WorkloadRole } from './workloads';
 import { ArgoView, DAEMONSET_HEALTH_KEY, DAEMONSET_HEALTH_LUA, DaemonSetHealthRule } from './argo-health';
@@ -252,7 +252,7 @@ export function isModelHostFile(file: string): boolean {
 
 export function buildHaModel(input: HaInput): HaModel {
   const problems: HaProblem[] = (input.factsProblems ?? []).map((message) => ({ origin: FACTS_FILE, rule: 'ha/annotations', message }));
-  const { facts } = input;
+  const facts = factsReader(input.facts);
   const objects = [...input.objects, ...kubeVipObjects(input.hostFiles, problems)];
   const storageDecl = findStorage(objects, facts, problems);
   const cluster = buildCluster(input.hostFiles, storageDecl, problems);
@@ -265,11 +265,13 @@ export function buildHaModel(input: HaInput): HaModel {
 
   for (const o of objects) {
     const kind = String(o.obj.kind);
-    const group = apiGroup(o.obj.apiVersion);
-    if (WORKLOAD_KINDS[kind] === group) {
+    // The API group only of a kind that runs pods (a few of the objects).
+    const podKind = Object.prototype.hasOwnProperty.call(WORKLOAD_KINDS, kind) || Object.prototype.hasOwnProperty.call(OTHER_POD_KINDS, kind);
+    const group = podKind ? apiGroup(o.obj.apiVersion) : undefined;
+    if (podKind && WORKLOAD_KINDS[kind] === group) {
       const w = renderedWorkload(o, kind as WorkloadKind, { pdbs: pdbIndex, hpas, pvcs }, facts);
       if (w) workloads.push(w);
-    } else if (OTHER_POD_KINDS[kind] === group) {
+    } else if (podKind && OTHER_POD_KINDS[kind] === group) {
       const podSpec = podSpecOf(o.obj);
       if (podSpec) {
         const ha = haOf(facts, o.obj);
@@ -279,7 +281,7 @@ export function buildHaModel(input: HaInput): HaModel {
         });
       }
     }
-    const declared = factsOf(facts, o.obj)?.workloads;
+    const declared = facts(o.obj)?.workloads;
     if (declared) workloads.push(...declaredWorkloads(o, declared, pdbs, problems));
   }
   const storage = cluster?.storage;
@@ -344,15 +346,37 @@ function kubeVipObjects(hostFiles: ReadonlyMap<string, string>, problems: HaProb
 }
 
 /** An object's own HA declarations, from the facts. */
-function haOf(facts: PlatformFacts, obj: JsonMap) {
-  const ha = factsOf(facts, obj)?.ha ?? {};
+/** `factsOf` of one render's facts, as a function of the object. */
+type FactsReader = (obj: JsonMap) => ObjectFacts | undefined;
+
+/**
+ * `factsOf(facts, obj)`, answering undefined at once for an object whose name ends no identity of
+ * `facts` (most of a render's objects: a few dozen declare anything) instead of making its identity
+ * to look it up: the same answers, without a string made per object.
+ */
+function factsReader(facts: PlatformFacts): FactsReader {
+  if (!facts.size) return () => undefined;
+  // Every tail of every identity after a slash: the name `factsOf` ends an identity with is among them.
+  const tails = new Set<string>();
+  for (const key of facts.keys()) {
+    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) tails.add(key.slice(i + 1));
+  }
+  return (obj) => {
+    const metadata = obj.metadata as { readonly name?: unknown } | undefined;
+    const name = metadata?.name;
+    return tails.has(typeof name === 'string' ? name : String(name ?? '')) ? factsOf(facts, obj) : undefined;
+  };
+}
+
+function haOf(facts: FactsReader, obj: JsonMap) {
+  const ha = facts(obj)?.ha ?? {};
   return { ...ha, exempt: new Map(Object.entries(ha.exempt ?? {})) as ReadonlyMap<HaRuleId, string> };
 }
 
-function findStorage(objects: readonly HaObject[], facts: PlatformFacts, problems: HaProblem[]): { origin: HaObject; storage: ParsedStorage } | undefined {
+function findStorage(objects: readonly HaObject[], facts: FactsReader, problems: HaProblem[]): { origin: HaObject; storage: ParsedStorage } | undefined {
   let found: { origin: HaObject; storage: ParsedStorage } | undefined;
   for (const o of objects) {
-    const storage = factsOf(facts, o.obj)?.storage;
+    const storage = facts(o.obj)?.storage;
     if (!storage) continue;
     if (found) problems.push({ origin: o, rule: 'ha/annotations', message: `a second storage declaration (also ${found.origin.file}); declare the storage once` });
     else found = { origin: o, storage };
@@ -549,19 +573,38 @@ type PdbIndex = (namespace: string, labels: Readonly<Record<string, string>>) =>
 
 /** Indexes budgets by namespace and one of their matchLabels, so a thousand apps do not each scan every budget. */
 function indexPdbs(pdbs: readonly HaObject[]): PdbIndex {
-  const byLabel = new Map<string, HaObject[]>();
+  // By namespace, then the key and the value (as a string) of their first matchLabel; budgets without one by namespace.
+  const byLabel = new Map<string, Map<string, Map<string, HaObject[]>>>();
   const other = new Map<string, HaObject[]>();
-  const add = (m: Map<string, HaObject[]>, k: string, o: HaObject) => m.set(k, [...(m.get(k) ?? []), o]);
+  const listIn = <K>(m: Map<K, HaObject[]>, k: K): HaObject[] => {
+    let list = m.get(k);
+    if (!list) m.set(k, (list = []));
+    return list;
+  };
+  const mapIn = <K, V>(m: Map<K, Map<string, V>>, k: K): Map<string, V> => {
+    let inner = m.get(k);
+    if (!inner) m.set(k, (inner = new Map()));
+    return inner;
+  };
   for (const p of pdbs) {
     const ns = String(valueAt(p.obj, 'metadata.namespace') ?? '');
     const first = Object.entries(mapAt(p.obj, 'spec.selector.matchLabels') ?? {})[0];
-    if (first) add(byLabel, `${ns}\n${first[0]}=${first[1]}`, p);
-    else add(other, ns, p);
+    if (first) listIn(mapIn(mapIn(byLabel, ns), first[0]), String(first[1])).push(p);
+    else listIn(other, ns).push(p);
   }
-  return (namespace, labels) => [
-    ...Object.entries(labels).flatMap(([k, v]) => byLabel.get(`${namespace}\n${k}=${v}`) ?? []),
-    ...(other.get(namespace) ?? []),
-  ];
+  // Each label of the pods in their order, then the namespace's budgets without a matchLabel (candidates: the caller matches each).
+  return (namespace, labels) => {
+    const byKey = byLabel.get(namespace);
+    const rest = other.get(namespace);
+    if (!byKey) return rest ? [...rest] : [];
+    const out: HaObject[] = [];
+    for (const k of Object.keys(labels)) {
+      const found = byKey.get(k)?.get(labels[k]);
+      if (found) out.push(...found);
+    }
+    if (rest) out.push(...rest);
+    return out;
+  };
 }
 
 /** The first HorizontalPodAutoscaler (in the objects' order) scaling `kind` `name` in `namespace`. */
@@ -577,6 +620,7 @@ function indexHpas(hpas: readonly HaObject[]): HpaIndex {
     const key = JSON.stringify([ns, kind, name]);
     if (!byTarget.has(key)) byTarget.set(key, h);
   }
+  if (!byTarget.size) return () => undefined;
   return (namespace, kind, name) => byTarget.get(JSON.stringify([namespace, kind, name]));
 }
 
@@ -600,7 +644,7 @@ function indexPvcs(pvcs: readonly HaObject[]): PvcIndex {
 function renderedWorkload(
   o: HaObject, kind: WorkloadKind,
   related: { pdbs: PdbIndex; hpas: HpaIndex; pvcs: PvcIndex },
-  facts: PlatformFacts,
+  facts: FactsReader,
 ): Workload | undefined {
   const obj = o.obj;
   const namespace = String(valueAt(obj, 'metadata.namespace') ?? '');

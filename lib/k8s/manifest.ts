@@ -99,7 +99,16 @@ export function numberAt(value: unknown, path: ValuePath): number | undefined {
 export function stringMapAt(value: unknown, path: ValuePath): Record<string, string> | undefined {
   const m = mapAt(value, path);
   if (!m) return undefined;
-  return Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  // As Object.fromEntries of its string entries, in their order, without the pairs in between.
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(m)) {
+    const v = m[k];
+    if (typeof v !== 'string') continue;
+    // A key "__proto__" is an own field, as Object.fromEntries makes it, not the prototype.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
 }
 
 /** Splits `apiVersion` into group and version (`v1` -> core group ""). */
@@ -110,7 +119,9 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 
 /** The API group of an `apiVersion` (core group "", also for a missing one). */
 export function apiGroup(apiVersion: unknown): string {
-  return splitApiVersion(String(apiVersion ?? '')).group;
+  const v = typeof apiVersion === 'string' ? apiVersion : String(apiVersion ?? '');
+  const i = v.lastIndexOf('/');
+  return i < 0 ? '' : v.slice(0, i);
 }
 
 /** Whether `obj` is one of `kinds` of API `group` (core group is ""). */

@@ -1,4 +1,4 @@
-import { apiGroup, describeObject, identity, isKind, isMap, splitApiVersion, valueAt } from '../../lib/k8s/manifest';
+import { apiGroup, describeObject, identity, isKind, isMap, splitApiVersion, stringMapAt, valueAt } from '../../lib/k8s/manifest';
 
 describe('JSON maps', () => {
   test('GIVEN objects, lists, null and scalars WHEN tested THEN only objects are maps', () => {
@@ -49,6 +49,15 @@ describe('API versions and identity', () => {
     expect(apiGroup(undefined)).toBe('');
   });
 
+  test('GIVEN apiVersions that are not plain WHEN their group is read THEN as splitApiVersion of their string', () => {
+    expect(apiGroup('v1')).toBe('');
+    expect(apiGroup(null)).toBe('');
+    expect(apiGroup(2)).toBe('');
+    expect(apiGroup('a/b/v1')).toBe('a/b');
+    expect(apiGroup('/v1')).toBe('');
+    expect(apiGroup('apps/')).toBe('apps');
+  });
+
   test('GIVEN objects WHEN matched by group and kind THEN the group counts, not only the kind', () => {
     const deployment = { apiVersion: 'apps/v1', kind: 'Deployment' };
     expect(isKind(deployment, 'apps', 'StatefulSet', 'Deployment')).toBe(true);
@@ -65,5 +74,26 @@ describe('API versions and identity', () => {
     const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
     expect(describeObject(ns)).toBe('v1 Namespace shop');
     expect(identity(ns)).toBe('/Namespace//shop');
+  });
+});
+
+describe('stringMapAt', () => {
+  test('GIVEN a map of strings and other values WHEN read THEN its string fields only, in their order', () => {
+    const m = stringMapAt({ a: { z: '1', n: 2, y: 'x', o: { p: 'q' }, l: ['s'], u: null, x: '' } }, 'a');
+    expect(m).toEqual({ z: '1', y: 'x', x: '' });
+    expect(Object.keys(m!)).toEqual(['z', 'y', 'x']);
+  });
+
+  test('GIVEN no map at the path WHEN read THEN undefined', () => {
+    expect(stringMapAt({ a: ['x'] }, 'a')).toBeUndefined();
+    expect(stringMapAt({ a: 'x' }, 'a')).toBeUndefined();
+    expect(stringMapAt({}, 'a')).toBeUndefined();
+  });
+
+  test('GIVEN a field named __proto__ (JSON.parse makes it an own field) WHEN read THEN it is an own field, not the prototype', () => {
+    const m = stringMapAt(JSON.parse('{"a": {"__proto__": "x", "b": "y"}}'), 'a')!;
+    expect(Object.getPrototypeOf(m)).toBe(Object.prototype);
+    expect(Object.keys(m)).toEqual(['__proto__', 'b']);
+    expect(JSON.stringify(m)).toBe('{"__proto__":"x","b":"y"}');
   });
 });
