@@ -31,3 +31,23 @@ export function chartsToJson(charts: readonly Chart[], json: (obj: ApiObject, to
   }
   return out;
 }
+
+/**
+ * The objects of `chart`, as its `toJson()` gives them (dependency order), without resolving and
+ * validating the whole app around it, as toJson does on each call (a walk of every construct of
+ * the app: thousands of apps' charts, for a chart of a few objects): when no construct of the
+ * chart declares a dependency and none is a chart of its own, cdk8s's resolution adds nothing to
+ * the chart's objects or their order (it adds dependencies to the constructs that declare some,
+ * and to charts with charts inside). The chart's own constructs are validated, as toJson would;
+ * any other chart goes through its toJson.
+ */
+export function chartJson(chart: Chart): unknown[] {
+  const constructs = chart.node.findAll();
+  if (constructs.some((c) => c.node.dependencies.length || (c !== chart && c instanceof Chart))) return chart.toJson();
+  const errors = constructs.flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+  if (errors.length) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+  return new DependencyGraph(chart.node).topology()
+    .filter((x): x is ApiObject => x instanceof ApiObject)
+    .filter((x) => Chart.of(x) === chart)
+    .map((x) => x.toJson());
+}
