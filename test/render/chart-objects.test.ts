@@ -36,6 +36,33 @@ describe('chartsToJson: every chart of the platform with one dependency resoluti
     expect((together[1] as { metadata: { name: string } }[]).map((o) => o.metadata.name)).toEqual(['b', 'a']);
   });
 
+  test('GIVEN charts that need nothing resolved, then one with a chart inside, then one with a dependency WHEN turned into JSON together THEN each gets what its own toJson gives', () => {
+    const make = () => {
+      const app = new App();
+      const plain = new Chart(app, 'plain');
+      new ApiObject(plain, 'p', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p' } });
+      const outer = new Chart(app, 'outer');
+      new ApiObject(outer, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'o' } });
+      new ApiObject(new Chart(outer, 'inner'), 'i', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'i' } });
+      const ordered = new Chart(app, 'ordered');
+      const a = new ApiObject(ordered, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } });
+      a.addDependency(new ApiObject(ordered, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } }));
+      return [plain, outer, ordered];
+    };
+    expect([...chartsToJson(make()).values()]).toEqual(make().map((c) => c.toJson()));
+  });
+
+  test('GIVEN a chart with a construct that does not validate WHEN turned into JSON together THEN it throws, naming the construct, as toJson does', () => {
+    const make = () => {
+      const chart = new Chart(new App(), 'bad');
+      new ApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'o' } });
+      chart.node.addValidation({ validate: () => ['no good'] });
+      return chart;
+    };
+    expect(() => chartsToJson([make()])).toThrow('[bad] no good');
+    expect(() => make().toJson()).toThrow('[bad] no good');
+  });
+
   test('GIVEN charts of two apps WHEN turned into JSON together THEN each still gets its own toJson', () => {
     const charts = [new App(), new App()].map((app, i) => {
       const chart = new Chart(app, `c${i}`);
