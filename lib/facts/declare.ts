@@ -44,9 +44,11 @@ export function declaredFacts(obj: ApiObject): ObjectFacts | undefined {
 
 /**
  * The facts of every object below `scope`, by identity. Objects rendered twice (the bootstrap's
- * copy of Argo CD in argocd/ and dist/argocd) must declare the same facts.
+ * copy of Argo CD in argocd/ and dist/argocd) must declare the same facts. `constructs`: the
+ * constructs below `scope` (its `node.findAll()`), for a caller that walked the tree already.
+ * @default - `scope.node.findAll()`
  */
-export function collectFacts(scope: IConstruct): PlatformFacts {
+export function collectFacts(scope: IConstruct, constructs: readonly IConstruct[] = scope.node.findAll()): PlatformFacts {
   const out = new Map<string, ObjectFacts>();
   const add = (c: IConstruct, key: string, facts: ObjectFacts) => {
     const seen = out.get(key);
@@ -55,7 +57,7 @@ export function collectFacts(scope: IConstruct): PlatformFacts {
     }
     out.set(key, facts);
   };
-  for (const c of scope.node.findAll()) {
+  for (const c of constructs) {
     for (const [key, facts] of (c as WithReplayed)[REPLAYED] ?? []) add(c, key, facts);
     if (!(c instanceof ApiObject)) continue;
     const facts = declaredFacts(c);

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { KubeClusterRole, KubeClusterRoleBinding, KubeDaemonSet, KubeServiceAccount, Quantity } from 'cdk8s-plus-25/lib/imports/k8s';
 import { HaDeclaration, haAnnotations } from '../ha/annotations';
 import { declareFacts } from '../facts/declare';
+import { chartJson } from '../render/chart-objects';
 import { HEADER } from '../render/rendered-file';
 import { sortKeys } from '../render/sort';
 import type { ArtifactVersion } from '../versions';
@@ -120,9 +121,9 @@ export class KubeVip extends Chart {
     declareFacts(daemonSet, { ha });
   }
 
-  /** Every object, as rendered. */
+  /** Every object, as rendered (its `toJson()`, without resolving the whole app around it: `chartJson`). */
   public get objects(): Record<string, unknown>[] {
-    return this.toJson() as Record<string, unknown>[];
+    return chartJson(this) as Record<string, unknown>[];
   }
 
   /** One multi-document YAML file, keys sorted, for k3s's manifests folder. */

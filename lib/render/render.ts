@@ -1,4 +1,5 @@
-import { ApiObject, Names } from 'cdk8s';
+import { ApiObject, Chart, Names } from 'cdk8s';
+import type { IConstruct } from 'constructs';
 import { TextFile } from '../constructs/text-file';
 import { collectFacts } from '../facts/declare';
 import { FACTS_FILE, formatFacts, PlatformFacts } from '../facts/facts';
@@ -35,8 +36,9 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
   const constructs = platform.app.node.findAll();
   const problems: string[] = [];
   for (const c of constructs) for (const m of c.node.validate()) problems.push(`${c.node.path}: ${m}`);
+  const objectsOf = apiObjectsByChart(constructs, platform.outputs.map((o) => o.chart));
   for (const { chart } of platform.outputs) {
-    for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+    for (const obj of objectsOf.get(chart) ?? []) {
       // The hashed form ends in 8 hex digits: hash only names that could be one.
       const generated = [Names.toDnsLabel(obj, { includeHash: false }), ...(/-[0-9a-f]{8}$/.test(obj.name) ? [Names.toDnsLabel(obj)] : [])];
       if (generated.includes(obj.name)) problems.push(`${obj.node.path}: ${obj.kind} has no explicit metadata.name; set one (object names are API, never generated)`);
@@ -77,7 +79,7 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
     // layers, quadratic for a thousand app charts. Those hold plain objects without
     // cross-chart dependencies (and every construct was validated above): read them directly.
     const objects = (WorkloadChart.isWorkloadChart(chart)
-      ? chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson())
+      ? (objectsOf.get(chart) ?? []).map((o) => o.toJson())
       : chartObjects.get(chart)) as K8sObject[];
     const base = (o: K8sObject) => `${o.kind.toLowerCase()}-${o.metadata.name}`;
     const counts = new Map<string, number>();
@@ -115,7 +117,7 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
     seen.add(text.path);
     files.push({ path: text.path, content: text.render(), ...(text.executable ? { executable: true } : {}) });
   }
-  const facts = collectFacts(platform.app);
+  const facts = collectFacts(platform.app, constructs);
   if (seen.has(FACTS_FILE)) throw new PlatformError(`a text file renders as ${FACTS_FILE}, where the platform's facts go; move it`);
   files.push({ path: FACTS_FILE, content: formatFacts(facts) });
   // The apps' address lock, at the repository root beside apps/ (not read by Argo CD).
@@ -123,4 +125,24 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
   // What helm rendered, reused by the next synth while its inputs are the same.
   files.push(...platform.renderer.cacheFiles());
   return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, documents };
+}
+
+/**
+ * The ApiObjects below each of `charts` (a chart's own `node.findAll()` of them, in that order),
+ * from `constructs`, every construct of the app in tree order (`app.node.findAll()`): one walk of
+ * the tree for every chart, not one per chart.
+ */
+function apiObjectsByChart(constructs: readonly IConstruct[], charts: readonly Chart[]): Map<Chart, ApiObject[]> {
+  const wanted = new Set<IConstruct>(charts);
+  const out = new Map<Chart, ApiObject[]>();
+  for (const c of constructs) {
+    if (!(c instanceof ApiObject)) continue;
+    for (let s: IConstruct | undefined = c; s; s = s.node.scope) {
+      if (!wanted.has(s)) continue;
+      const list = out.get(s as Chart);
+      if (list) list.push(c);
+      else out.set(s as Chart, [c]);
+    }
+  }
+  return out;
 }

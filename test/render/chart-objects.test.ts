@@ -1,7 +1,8 @@
 import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { parseApp } from '../../lib/config/load-apps';
 import { buildPlatform } from '../../lib/platform';
-import { chartsToJson } from '../../lib/render/chart-objects';
+import { chartJson, chartsToJson } from '../../lib/render/chart-objects';
 import { shippedSite } from '../helpers';
 
 const site = shippedSite();
@@ -35,6 +36,33 @@ describe('chartsToJson: every chart of the platform with one dependency resoluti
     expect((together[1] as { metadata: { name: string } }[]).map((o) => o.metadata.name)).toEqual(['b', 'a']);
   });
 
+  test('GIVEN charts that need nothing resolved, then one with a chart inside, then one with a dependency WHEN turned into JSON together THEN each gets what its own toJson gives', () => {
+    const make = () => {
+      const app = new App();
+      const plain = new Chart(app, 'plain');
+      new ApiObject(plain, 'p', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p' } });
+      const outer = new Chart(app, 'outer');
+      new ApiObject(outer, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'o' } });
+      new ApiObject(new Chart(outer, 'inner'), 'i', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'i' } });
+      const ordered = new Chart(app, 'ordered');
+      const a = new ApiObject(ordered, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } });
+      a.addDependency(new ApiObject(ordered, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } }));
+      return [plain, outer, ordered];
+    };
+    expect([...chartsToJson(make()).values()]).toEqual(make().map((c) => c.toJson()));
+  });
+
+  test('GIVEN a chart with a construct that does not validate WHEN turned into JSON together THEN it throws, naming the construct, as toJson does', () => {
+    const make = () => {
+      const chart = new Chart(new App(), 'bad');
+      new ApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'o' } });
+      chart.node.addValidation({ validate: () => ['no good'] });
+      return chart;
+    };
+    expect(() => chartsToJson([make()])).toThrow('[bad] no good');
+    expect(() => make().toJson()).toThrow('[bad] no good');
+  });
+
   test('GIVEN charts of two apps WHEN turned into JSON together THEN each still gets its own toJson', () => {
     const charts = [new App(), new App()].map((app, i) => {
       const chart = new Chart(app, `c${i}`);
@@ -42,5 +70,46 @@ describe('chartsToJson: every chart of the platform with one dependency resoluti
       return chart;
     });
     expect([...chartsToJson(charts).values()]).toEqual(charts.map((c) => c.toJson()));
+  });
+});
+
+describe('chartJson: one chart without resolving the whole app', () => {
+  /** An app of two charts; `inner` sets what the second chart holds besides its two objects. */
+  const make = (inner: (chart: Chart, a: ApiObject, b: ApiObject) => void = () => undefined) => {
+    const app = new App();
+    const first = new Chart(app, 'first');
+    const x = new ApiObject(first, 'x', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
+    const y = new ApiObject(first, 'y', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'y' } });
+    x.addDependency(y);
+    const second = new Chart(app, 'second', { labels: { team: 'a' } });
+    const a = new ApiObject(second, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } });
+    const b = new ApiObject(new Construct(second, 'group'), 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } });
+    inner(second, a, b);
+    return second;
+  };
+  const names = (objects: unknown[]) => (objects as { metadata: { name: string } }[]).map((o) => o.metadata.name);
+
+  test('GIVEN a chart without dependencies beside charts with some WHEN turned into JSON alone THEN it gets exactly what its toJson gives', () => {
+    const alone = chartJson(make());
+    expect(alone).toEqual(make().toJson());
+    expect(names(alone)).toEqual(['a', 'b']);
+  });
+
+  test('GIVEN a chart one of whose objects depends on another WHEN turned into JSON alone THEN the dependency orders them, as toJson does', () => {
+    const withDependency = (_: Chart, a: ApiObject, b: ApiObject) => a.addDependency(b);
+    const alone = chartJson(make(withDependency));
+    expect(alone).toEqual(make(withDependency).toJson());
+    expect(names(alone)).toEqual(['b', 'a']);
+  });
+
+  test('GIVEN a chart with a chart inside WHEN turned into JSON alone THEN it gets what its toJson gives', () => {
+    const nested = (chart: Chart) => new ApiObject(new Chart(chart, 'inner'), 'c', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
+    expect(chartJson(make(nested))).toEqual(make(nested).toJson());
+  });
+
+  test('GIVEN a construct of the chart that does not validate WHEN turned into JSON alone THEN it throws, naming the construct, as toJson does', () => {
+    const invalid = (chart: Chart) => chart.node.addValidation({ validate: () => ['no good'] });
+    expect(() => chartJson(make(invalid))).toThrow('[second] no good');
+    expect(() => make(invalid).toJson()).toThrow('[second] no good');
   });
 });
