@@ -108,8 +108,8 @@ export class RenderStats {
     const added = new Map<string, string>();
     // An entry the file holds already (nearly all) is its string as read, compared in place: not made again.
     const put = (p: string, key: string, tail: string) => {
-      const stored = this.stored.get(p);
-      if (stored !== undefined && stored.length === key.length + 1 + tail.length && stored.startsWith(key) && stored.charCodeAt(key.length) === 32 && stored.endsWith(tail)) {
+      const stored = this.stored.getJoined(p, key, tail);
+      if (stored !== undefined) {
         entries.set(p, stored);
         return;
       }
