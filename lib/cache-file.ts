@@ -248,6 +248,16 @@ export class EntriesFile {
   }
 
   /**
+   * The value of `key` in the file when it is `<head> <tail>`, compared in place (the text is not
+   * made: saving tens of thousands of entries that did not change makes none of them again).
+   */
+  public getJoined(key: string, head: string, tail: string): string | undefined {
+    const value = this.entries.get(key);
+    if (value === undefined || value.length !== head.length + 1 + tail.length || value.charCodeAt(head.length) !== 32 || !value.startsWith(head) || !value.endsWith(tail)) return undefined;
+    return value;
+  }
+
+  /**
    * Saves `next` (this run's entries: what the next run may use), never throwing. When the file
    * was read whole and the lines it holds that `next` does not (removed keys, earlier values) are
    * no more than `next`'s entries, only the entries it does not hold yet are appended, as one block

@@ -35,6 +35,16 @@ describe('EntriesFile: a cache file of text entries by key, appended to', () => 
     expect(readBack(file, entries(50).keys())).toEqual({ values: entries(50) });
   });
 
+  test('GIVEN a file WHEN an entry is asked for as a head and a tail THEN it is given only when its value is exactly the head, a space and the tail', () => {
+    new EntriesFile(file, FORMAT, CODE).save(new Map([['k', '12 34 abc'], ['j', '12 34']]));
+    const read = new EntriesFile(file, FORMAT, CODE);
+    expect(read.getJoined('k', '12 34', 'abc')).toBe('12 34 abc');
+    expect(read.getJoined('k', '12', '34 abc')).toBe('12 34 abc');
+    for (const [key, head, tail] of [['k', '12 34', 'abd'], ['k', '12 3', '4 abc'], ['k', '12 34 ', 'abc'], ['k', '12 34', 'ab'], ['j', '12', '3'], ['missing', '12', '34']]) {
+      expect(read.getJoined(key, head, tail)).toBeUndefined();
+    }
+  });
+
   test('GIVEN a file WHEN a run saves exactly its entries THEN the file is not written again', () => {
     new EntriesFile(file, FORMAT, CODE).save(entries(50));
     const past = new Date(Date.now() - 60_000);

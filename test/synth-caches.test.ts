@@ -139,6 +139,25 @@ describe('synth\'s caches change nothing but the time', () => {
     expect(outputs(root)).toEqual(coldOutputs(root));
   });
 
+  test('GIVEN the cache of a settled checkout WHEN an app\'s file is written again with the same size and its mtime put back THEN the outputs equal a synth of the changed checkout without a cache', async () => {
+    run(root);
+    // App files stat'ed within 50 ms of their change are not trusted next time (render-stats SETTLED_MS): let them settle, and record them.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    run(root);
+    const file = path.join(root, 'apps', `${generatedApp(5).name}.yaml`);
+    const before = fs.statSync(file);
+    const text = fs.readFileSync(file, 'utf8');
+    const changed = text.replace(/:(\d+)\.(\d+)\.(\d+)/, (_, a, b, c) => `:${a}.${b}.${(Number(c) + 1) % 10}`);
+    expect([changed.length, changed === text]).toEqual([text.length, false]);
+    fs.writeFileSync(file, changed);
+    fs.utimesSync(file, before.atime, before.mtime);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    run(root);
+    const warm = outputs(root);
+    expect(warm).toEqual(coldOutputs(root));
+    expect([...warm].some(([k, v]) => k.includes(generatedApp(5).name) && v.includes(changed.match(/image: (\S+)/)![1]))).toBe(true);
+  });
+
   test('GIVEN the cache of the last synth WHEN an app\'s spec gets a problem THEN synth refuses it with the same message as without a cache, and after it is put right the outputs equal a synth without a cache', () => {
     run(root);
     const file = path.join(root, 'apps', `${generatedApp(4).name}.yaml`);

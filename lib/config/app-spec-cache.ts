@@ -1,4 +1,6 @@
+import * as path from 'path';
 import { EntriesFile, isJsonExact, sha256 } from '../cache-file';
+import { FileStat, statKey } from '../render/render-stats';
 import type { AppSpec } from './app-schema';
 import { LayerNeeds, platformDatabases, platformHosts, publishes } from './platform-rules';
 import type { Site } from './schema';
@@ -10,8 +12,15 @@ import type { Site } from './schema';
  */
 export const APP_SPEC_CACHE_FILE = '.synth-cache/app-specs.json';
 
-/** The layout of the cache file; another version is ignored. */
-const FORMAT = 2;
+/**
+ * The layout of the cache file (an `EntriesFile` of a spec's key, `appSpecKey`, to its JSON, and of
+ * `file <absolute path of an app file>` to `<size> <mtimeMs> <ctimeMs> <ino> <mode> <sha256 of its text>`);
+ * another version is ignored.
+ */
+const FORMAT = 3;
+
+/** The key of an app file's stat entry (`file` as `path.join` gives it: absolute ones are already resolved). */
+const fileKey = (file: string): string => `file ${path.isAbsolute(file) ? file : path.resolve(file)}`;
 
 /** A validated spec as kept: everything but the name and file, which come from the file's path. */
 export type CachedSpec = Omit<AppSpec, 'name' | 'file'>;
@@ -33,9 +42,14 @@ export function appContextDigest(site: Site, layerNeeds?: readonly LayerNeeds[])
   return sha256(JSON.stringify({ site, needs: needs ?? null, taken }));
 }
 
-/** The key of an app spec: its name (from the file name), its file's text, and its context (`appContextDigest`). */
-export function appSpecKey(name: string, text: string, context: string): string {
-  return sha256(`${name}\0${context}\0${text}`);
+/** The digest of an app file's text (`appSpecKey`, and what the cache records for the file's stat). */
+export function appTextDigest(text: string): string {
+  return sha256(text);
+}
+
+/** The key of an app spec: its name (from the file name), the digest of its file's text (`appTextDigest`), and its context (`appContextDigest`). */
+export function appSpecKey(name: string, textDigest: string, context: string): string {
+  return sha256(`${name}\0${context}\0${textDigest}`);
 }
 
 /**
@@ -45,7 +59,13 @@ export function appSpecKey(name: string, text: string, context: string): string 
  *
  * An optimisation only: a load with it gives the same specs as one without. A file that does not
  * read or was written by other code (stale) is ignored as a whole, and entries that do not match the
- * hash of their block (corrupted) are ignored (`EntriesFile`). Only the entries used in a run are
+ * hash of their block (corrupted) are ignored (`EntriesFile`).
+ *
+ * It also records, for each app file whose spec it keeps, the file's stat and the digest of its text
+ * (as the render stats do for dist/, lib/render/render-stats.ts): the next load trusts a file whose
+ * stat is still the one recorded to hold that text, and takes its spec without reading it. A stat
+ * is recorded only when taken before the file was read and after it had settled (`settled`), and
+ * only for a file whose spec passed every check. Only the entries used in a run are
  * kept: a run appends the specs it validated, or writes the file afresh when it holds more entries
  * no run used than entries used.
  */
@@ -57,7 +77,7 @@ export class AppSpecCache {
   public readonly ignored?: string;
   /** The file's specs, by key. */
   private readonly stored: EntriesFile;
-  /** The specs used in this run, by key: taken from the file or validated. */
+  /** The specs used in this run, by key: taken from the file or validated; and the app files' stats noted (`noteFile`). */
   private readonly used = new Map<string, string>();
 
   /** The cache at `file` (absolute), for specs validated by `code` (the checks' code fingerprint). */
@@ -80,6 +100,28 @@ export class AppSpecCache {
     this.used.set(key, json);
     this.reused++;
     return spec as CachedSpec;
+  }
+
+  /**
+   * The digest of the text of the app file `file` recorded with `stat` (`noteFile`): when its stat now
+   * is that one, the file still holds that text. Undefined when none was recorded for that stat.
+   */
+  public trustedDigest(file: string, stat: FileStat): string | undefined {
+    const entry = this.stored.get(fileKey(file));
+    if (entry === undefined) return undefined;
+    const key = statKey(stat);
+    if (entry.length !== key.length + 65 || !entry.startsWith(key) || entry.charCodeAt(key.length) !== 32) return undefined;
+    const digest = entry.slice(key.length + 1);
+    return /^[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+  }
+
+  /**
+   * Records that the app file `file` held text of digest `digest` (`appTextDigest`) when its stat was
+   * `stat`: taken before the text was read, and settled then (render-stats.ts `settled`); its spec
+   * passed every check. Saved with the specs.
+   */
+  public noteFile(file: string, stat: FileStat, digest: string): void {
+    this.used.set(fileKey(file), `${statKey(stat)} ${digest}`);
   }
 
   /** Remembers the spec validated for `key` (not when its JSON would not give it back exactly). */

@@ -4,7 +4,8 @@ import { loadYamlData } from '../k8s/manifest-yaml';
 import { checkAppAgainstPlatform, checkAppDatabasesTogether, checkAppTcpPortsTogether } from './app-platform-rules';
 import { checkAppAgainstSite, checkAppRules, checkAppsTogether, checkKindFields } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
-import { appContextDigest, AppSpecCache, appSpecKey } from './app-spec-cache';
+import { appContextDigest, AppSpecCache, appSpecKey, appTextDigest } from './app-spec-cache';
+import { settled } from '../render/render-stats';
 import { ConfigError, ConfigIssue } from './errors';
 import { isSystemError, readInputFile, unreadable } from './input-file';
 import { deepFreeze, readYaml, sortIssues, zodIssues } from './load';
@@ -75,19 +76,51 @@ export function appFiles(dir: string): string[] {
   return names.filter(isAppSpecName).sort().map((f) => path.join(dir, f));
 }
 
+/** `lstat` of an app file, or undefined when it cannot be taken (the file is then read, and any problem reported from there). */
+function statOf(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** An app file taken from the cache by its stat without being read: `readTrusted` checks its text is still the one trusted. */
+interface UnreadApp {
+  readonly file: string;
+  readonly shown: string;
+  readonly digest: string;
+}
+
+/** A file trusted by its stat changed before its text was read (during the load): the load starts again, reading every file. */
+class ChangedDuringLoad extends Error {}
+
 /**
  * Loads every app spec of `dir` (`apps/*.yaml`) and checks them together: every file's
  * problems are reported at once, then rules across apps (one app per host name, no object two
  * apps would both render, no database two apps bind, no TCP port two apps expose);
  * `layerNeeds`: see `parseApp`. `cache` (synth's): a spec validated by an earlier synth for the same
- * file text, site and layers' needs is taken from there instead of parsed and checked again; a file
- * with a problem is always parsed, and the rules across apps always run.
+ * file text, site and layers' needs is taken from there instead of parsed and checked again, and a
+ * plain file whose stat is the one the cache recorded with its text's digest is not even read
+ * (`AppSpecCache.trustedDigest`); a file with a problem is always read and parsed, and the rules
+ * across apps always run (a message about an app not read reads its file then).
  */
 export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNeeds[], cache?: AppSpecCache): AppSpec[] {
+  try {
+    return loadAppsOnce(dir, site, layerNeeds, cache, true);
+  } catch (e) {
+    if (!(e instanceof ChangedDuringLoad)) throw e;
+    return loadAppsOnce(dir, site, layerNeeds, cache, false);
+  }
+}
+
+/** `loadApps`; `trust`: whether a file may be trusted by its stat (see there). */
+function loadAppsOnce(dir: string, site: Site, layerNeeds: readonly LayerNeeds[] | undefined, cache: AppSpecCache | undefined, trust: boolean): AppSpec[] {
   const issues: ConfigIssue[] = [];
   const apps: AppSpec[] = [];
   const names = new Map<string, string>();
   const texts = new Map<string, string>();
+  const unread = new Map<string, UnreadApp>();
   const context = cache ? appContextDigest(site, layerNeeds) : undefined;
   for (const file of appFiles(dir)) {
     const shown = path.relative(process.cwd(), file) || file;
@@ -98,11 +131,27 @@ export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNee
     }
     names.set(name, shown);
     try {
+      // The stat is taken before the file is read: a change after it changes the stat the next load sees.
+      const at = Date.now();
+      const found = cache && context !== undefined ? statOf(file) : undefined;
+      const stat = found?.isFile() && settled(found, at) ? found : undefined;
+      const trusted = trust && stat ? cache?.trustedDigest(file, stat) : undefined;
+      if (trusted !== undefined && context !== undefined) {
+        const cached = cache?.get(appSpecKey(name, trusted, context));
+        if (cached) {
+          cache?.noteFile(file, stat!, trusted);
+          unread.set(name, { file, shown, digest: trusted });
+          apps.push(deepFreeze({ ...cached, name, file: shown }));
+          continue;
+        }
+      }
       const text = readInputFile(file, shown, 'the app spec');
       texts.set(name, text);
-      const key = cache && context !== undefined ? appSpecKey(name, text, context) : undefined;
+      const digest = cache && context !== undefined ? appTextDigest(text) : undefined;
+      const key = digest !== undefined && context !== undefined ? appSpecKey(name, digest, context) : undefined;
       const cached = key === undefined ? undefined : cache?.get(key);
       if (cached) {
+        if (stat) cache?.noteFile(file, stat, digest!);
         apps.push(deepFreeze({ ...cached, name, file: shown }));
         continue;
       }
@@ -110,6 +159,7 @@ export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNee
       if (key !== undefined) {
         const { name: _name, file: _file, ...validated } = spec;
         cache?.put(key, validated);
+        if (stat) cache?.noteFile(file, stat, digest!);
       }
       apps.push(spec);
     } catch (e) {
@@ -117,6 +167,21 @@ export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNee
       issues.push(...e.issues);
     }
   }
+  /** The text of an app's file: as read, or read now for an app trusted by its stat (still the text trusted, else the load starts again). */
+  const textOf = (app: AppSpec): string => {
+    const known = texts.get(app.name);
+    if (known !== undefined) return known;
+    const u = unread.get(app.name)!;
+    let text: string;
+    try {
+      text = readInputFile(u.file, u.shown, 'the app spec');
+    } catch {
+      throw new ChangedDuringLoad();
+    }
+    if (appTextDigest(text) !== u.digest) throw new ChangedDuringLoad();
+    texts.set(app.name, text);
+    return text;
+  };
   // Host names: an app's own (expose.http.host) and its preview's (a blueGreen app's).
   const hosts = new Map<string, { app: AppSpec; preview: boolean }>();
   for (const app of apps) {
@@ -129,7 +194,7 @@ export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNee
         hosts.set(host, { app, preview: isPreview });
         continue;
       }
-      const { source } = readYaml(app.file, texts.get(app.name)!);
+      const { source } = readYaml(app.file, textOf(app));
       const usedBy = other.app === app ? 'is already the app\'s own host (expose.http.host)' : `is already used by the app "${other.app.name}" (${other.app.file})${other.preview ? ' as its preview host' : ''}`;
       issues.push(isPreview
         ? source.issue(previewHostField(app), `the preview host "${host}" of this blueGreen app ${usedBy}; one app per host name: set preview.host to a host of its own, or write \`preview: { host: false }\` for none`)
@@ -138,7 +203,7 @@ export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNee
   }
   // Objects two apps would both render (the Service "<app>-preview" of a blueGreen app and an app of that name), databases two apps bind, TCP ports two apps expose.
   for (const clash of [...checkAppsTogether(apps), ...checkAppDatabasesTogether(apps), ...checkAppTcpPortsTogether(apps)]) {
-    const { source } = readYaml(clash.app.file, texts.get(clash.app.name)!);
+    const { source } = readYaml(clash.app.file, textOf(clash.app));
     issues.push(source.issue(clash.path, clash.message));
   }
   if (issues.length) throw new ConfigError(issues);

@@ -4,7 +4,7 @@ import { lstatOf } from '../k8s/walk';
 import { sha256 } from '../cache-file';
 import type { RenderedFile } from './rendered-file';
 import { ListedKind, NUMBERS, type RawListing } from './listing-worker';
-import { FileStat, RenderStats, settled } from './render-stats';
+import { FileStat, KeyedStat, RenderStats, settled } from './render-stats';
 
 /** The folders whose previous render synth compares the new one with: what Argo CD syncs and what is copied to hosts. */
 export const COMPARED_OUTPUTS = ['dist', 'argocd'] as const;
@@ -101,7 +101,7 @@ function fromRaw(raw: RawListing, root: string, folders: readonly string[], stat
     const rel = paths[i];
     const kind: number = raw.kinds[i];
     const o = i * NUMBERS;
-    const stat: FileStat = { size: x[o], mtimeMs: x[o + 1], ctimeMs: x[o + 2], ino: x[o + 3], mode: x[o + 4] };
+    const stat: KeyedStat = { size: x[o], mtimeMs: x[o + 1], ctimeMs: x[o + 2], ino: x[o + 3], mode: x[o + 4], key: keys[i] };
     const at = x[o + 5];
     const slash = rel.lastIndexOf('/');
     if (slash >= 0) {
@@ -302,45 +302,58 @@ function sameBytes(previous: PreviousRender, p: string, file: RenderedFile): boo
  */
 export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS, digestOf: (file: string) => string | undefined = () => undefined): { files: Map<string, readonly [FileStat, string]>; dirs: Map<string, FileStat> } {
   const written = new Set(changed);
-  const isWritten = (p: string): boolean => {
-    for (let i = p.length; i > 0; i = p.lastIndexOf('/', i - 1)) if (written.has(p.slice(0, i))) return true;
-    return false;
+  /** Whether each folder asked about was written, or lies in one (by folder: thousands of files share one). */
+  const writtenDirs = new Map<string, boolean>();
+  const dirWritten = (dir: string): boolean => {
+    let known = writtenDirs.get(dir);
+    if (known === undefined) {
+      const slash = dir.lastIndexOf('/');
+      known = written.has(dir) || (slash > 0 && dirWritten(dir.slice(0, slash)));
+      writtenDirs.set(dir, known);
+    }
+    return known;
   };
   /** The folders something was moved into or out of. */
   const touched = new Set<string>();
   for (const c of changed) for (let i = c.lastIndexOf('/'); i > 0; i = c.lastIndexOf('/', i - 1)) touched.add(c.slice(0, i));
   const out = new Map<string, readonly [FileStat, string]>();
-  /** Each folder's names (files and folders, rendered), and whether all of them are recorded so far. */
+  /** Each folder's names (files and folders, rendered), and whether all of them are recorded so far; a folder's every parent is a key once it is. */
   const complete = new Map<string, boolean>();
-  const note = (p: string, recorded: boolean) => {
-    const slash = p.lastIndexOf('/');
-    if (slash < 0) return;
-    const dir = p.slice(0, slash);
-    const known = complete.get(dir);
-    complete.set(dir, (known ?? true) && recorded);
-  };
   for (const f of files) {
+    const slash = f.path.lastIndexOf('/');
     if (!folders.includes(f.path.slice(0, f.path.indexOf('/')))) continue;
+    const parent = slash < 0 ? undefined : f.path.slice(0, slash);
     const listed = previous.statOf(f.path);
-    if (listed && !isWritten(f.path)) {
+    if (listed && !written.has(f.path) && !(parent !== undefined && dirWritten(parent))) {
       if (settled(listed.stat, listed.at)) out.set(f.path, [listed.stat, previous.digest(f.path)!]);
     } else {
       const at = Date.now();
       const stat = lstatOf(path.join(root, f.path));
       if (stat?.isFile() && settled(stat, at)) out.set(f.path, [stat, f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
     }
-    note(f.path, out.has(f.path));
-    for (let i = f.path.lastIndexOf('/'); i > 0; i = f.path.lastIndexOf('/', i - 1)) {
-      const dir = f.path.slice(0, i);
-      if (!complete.has(dir)) complete.set(dir, true);
+    if (parent === undefined) continue;
+    const known = complete.get(parent);
+    complete.set(parent, (known ?? true) && out.has(f.path));
+    // A folder already a key has its parents as keys.
+    if (known !== undefined) continue;
+    for (let i = parent.lastIndexOf('/'); i > 0; i = parent.lastIndexOf('/', i - 1)) {
+      const dir = parent.slice(0, i);
+      if (complete.has(dir)) break;
+      complete.set(dir, true);
     }
   }
-  // Deepest first: a folder is recorded once all it holds is.
+  // Deepest first (a folder is recorded once all it holds is); folders of one depth in the order met.
+  const depths = new Map<string, number>();
+  for (const dir of complete.keys()) {
+    let depth = 1;
+    for (let i = dir.indexOf('/'); i >= 0; i = dir.indexOf('/', i + 1)) depth++;
+    depths.set(dir, depth);
+  }
   const dirs = new Map<string, FileStat>();
-  for (const dir of [...complete.keys()].sort((a, b) => b.split('/').length - a.split('/').length)) {
+  for (const dir of [...complete.keys()].sort((a, b) => depths.get(b)! - depths.get(a)!)) {
     const listed = previous.dirStatOf(dir);
     let stat: FileStat | undefined;
-    if (listed && !isWritten(dir) && !touched.has(dir)) {
+    if (listed && !dirWritten(dir) && !touched.has(dir)) {
       if (settled(listed.stat, listed.at)) stat = listed.stat;
     } else {
       const at = Date.now();
@@ -348,7 +361,11 @@ export function renderedStats(root: string, previous: PreviousRender, files: rea
       if (now?.isDirectory() && settled(now, at)) stat = now;
     }
     if (stat && complete.get(dir)) dirs.set(dir, stat);
-    note(dir, dirs.has(dir));
+    const slash = dir.lastIndexOf('/');
+    if (slash >= 0) {
+      const parent = dir.slice(0, slash);
+      complete.set(parent, (complete.get(parent) ?? true) && dirs.has(dir));
+    }
   }
   return { files: out, dirs };
 }

@@ -25,9 +25,15 @@ export const SETTLED_MS = 50;
 /** The parts of a file's stat that any change of its bytes or mode changes. */
 export type FileStat = Pick<fs.Stats, 'size' | 'mtimeMs' | 'ctimeMs' | 'ino' | 'mode'>;
 
+/**
+ * A stat with its `statKey` made already (./previous.ts takes the keys the listing worker formatted
+ * on the other core: formatting tens of thousands of stats' numbers again costs tens of ms).
+ */
+export type KeyedStat = FileStat & { readonly key?: string };
+
 /** How the file records `stat`: the digest is appended after a space. */
 export function statKey(stat: FileStat): string {
-  return `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino} ${stat.mode}`;
+  return (stat as KeyedStat).key ?? `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino} ${stat.mode}`;
 }
 
 /** Whether a stat taken at `at` (ms since the epoch, `Date.now()`) is of a file that had settled then (see `SETTLED_MS`). */
@@ -98,8 +104,21 @@ export class RenderStats {
    */
   public save(files: ReadonlyMap<string, readonly [FileStat, string]>, dirs: ReadonlyMap<string, FileStat> = new Map()): void {
     const entries = new Map<string, string>();
-    for (const [p, [stat, digest]] of files) entries.set(p, `${statKey(stat)} ${digest}`);
-    for (const [p, stat] of dirs) entries.set(`${p}/`, `${statKey(stat)} dir`);
-    this.stored.save(entries);
+    /** The entries the file does not hold yet (`EntriesFile.save`'s `added`). */
+    const added = new Map<string, string>();
+    // An entry the file holds already (nearly all) is its string as read, compared in place: not made again.
+    const put = (p: string, key: string, tail: string) => {
+      const stored = this.stored.getJoined(p, key, tail);
+      if (stored !== undefined) {
+        entries.set(p, stored);
+        return;
+      }
+      const value = `${key} ${tail}`;
+      entries.set(p, value);
+      added.set(p, value);
+    };
+    for (const [p, [stat, digest]] of files) put(p, statKey(stat), digest);
+    for (const [p, stat] of dirs) put(`${p}/`, statKey(stat), 'dir');
+    this.stored.save(entries, added);
   }
 }

@@ -9,6 +9,7 @@ import type { LayerNeeds } from '../../lib/config/platform-rules';
 import * as manifestYaml from '../../lib/k8s/manifest-yaml';
 import { LAYER_NEEDS } from '../../lib/layers';
 import { generatedApp } from '../../scripts/bench-apps';
+import { SETTLED_MS } from '../../lib/render/render-stats';
 import { shippedSite, siteWith, writeTree } from '../helpers';
 
 const CODE = 'the code';
@@ -29,6 +30,27 @@ function load(dir: string, file: string, options: { site?: typeof site; needs?: 
     return { apps, parsed: parse.mock.calls.length, cache };
   } finally {
     parse.mockRestore();
+  }
+}
+
+/** Waits until files written before are settled (render-stats.ts SETTLED_MS): a stat taken then is recorded. Not a time asserted. */
+function settle(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLED_MS + 30);
+}
+
+/** `f()`, and the app files (under `apps/`) it read. */
+function appFilesRead<T>(f: () => T): { value: T; read: string[] } {
+  const realFs = jest.requireActual<typeof fs>('fs');
+  const original = realFs.readFileSync;
+  const read: string[] = [];
+  const spy = jest.spyOn(realFs, 'readFileSync').mockImplementation(((file: fs.PathOrFileDescriptor, options?: unknown) => {
+    if (typeof file === 'string' && /\/apps\/[^/]+\.yaml$/.test(file)) read.push(path.basename(file));
+    return original(file, options as never);
+  }) as typeof fs.readFileSync);
+  try {
+    return { value: f(), read };
+  } finally {
+    spy.mockRestore();
   }
 }
 
@@ -112,7 +134,7 @@ describe('the app specs validated by the last synth', () => {
       ['{"format": 1, "co', 'not JSON'],
       [text.slice(0, Math.floor(text.length / 2)), 'corrupted'],
       [text.replace('1.0.0', '2.0.0'), 'corrupted'],
-      [text.replace('"format":2', '"format":0'), 'another format'],
+      [text.replace('"format":3', '"format":0'), 'another format'],
       [text, 'written by other code', 'other code'],
     ];
     for (const [garbled, ignored, code] of cases) {
@@ -130,5 +152,115 @@ describe('the app specs validated by the last synth', () => {
     const cache = new AppSpecCache(file, CODE);
     cache.put('k', { when: new Date(0) } as never);
     expect(cache.get('k')).toBeUndefined();
+  });
+});
+
+describe('the app files trusted by their stat', () => {
+  let dir: string;
+  let file: string;
+  const appFile = (i: number) => path.join(dir, 'apps', `${generatedApp(i).name}.yaml`);
+  beforeEach(() => {
+    dir = appsDir(10);
+    file = path.join(dir, '.synth-cache', 'app-specs.json');
+    settle();
+    // Records every file's stat: they had settled when stat'ed.
+    load(dir, file);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('GIVEN the cache of a load of settled files WHEN the same apps load again THEN no app file is read, and the specs are the same as without a cache', () => {
+    const warm = appFilesRead(() => load(dir, file));
+    expect(warm.read).toEqual([]);
+    expect([warm.value.parsed, warm.value.cache.reused]).toEqual([0, 10]);
+    expect(isDeepStrictEqual(warm.value.apps, loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS))).toBe(true);
+  });
+
+  test('GIVEN trusted files WHEN one is written again with the same size and its mtime put back THEN it is read (its ctime changed) and its new spec is used', () => {
+    const f = appFile(3);
+    const before = fs.statSync(f);
+    const text = fs.readFileSync(f, 'utf8');
+    const changed = text.replace(':1.0.0', ':1.0.1');
+    expect(changed.length).toBe(text.length);
+    fs.writeFileSync(f, changed);
+    fs.utimesSync(f, before.atime, before.mtime);
+    settle();
+    const warm = appFilesRead(() => load(dir, file));
+    expect(warm.read).toEqual([path.basename(f)]);
+    expect(warm.value.apps[3].image).toMatch(/:1\.0\.1$/);
+  });
+
+  test('GIVEN trusted files WHEN one is replaced (renamed over) by a file of the same size THEN it is read and its new spec is used', () => {
+    const f = appFile(5);
+    const changed = fs.readFileSync(f, 'utf8').replace(':1.0.0', ':1.0.2');
+    fs.writeFileSync(`${f}.new`, changed);
+    fs.renameSync(`${f}.new`, f);
+    settle();
+    const warm = appFilesRead(() => load(dir, file));
+    expect(warm.read).toEqual([path.basename(f)]);
+    expect(warm.value.apps[5].image).toMatch(/:1\.0\.2$/);
+  });
+
+  test('GIVEN files changed just now (not settled when stat\'ed) WHEN loaded twice THEN both loads read them', () => {
+    fs.writeFileSync(appFile(2), generatedApp(2, '2.0.0').text);
+    const first = appFilesRead(() => load(dir, file));
+    const second = appFilesRead(() => load(dir, file));
+    expect(first.read).toContain(path.basename(appFile(2)));
+    expect(second.read).toContain(path.basename(appFile(2)));
+    expect(second.value.apps[2].image).toMatch(/:2\.0\.0$/);
+  });
+
+  test('GIVEN trusted files WHEN the site changes THEN every file is read and parsed again', () => {
+    const other = siteWith((s) => { s.name = 'other'; });
+    const warm = appFilesRead(() => load(dir, file, { site: other }));
+    expect([warm.read.length, warm.value.parsed]).toEqual([10, 10]);
+  });
+
+  test('GIVEN a settled app with a problem WHEN loaded twice with the cache THEN both times it is read and refused with the same message as without a cache', () => {
+    fs.writeFileSync(path.join(dir, 'apps', 'broken.yaml'), 'image: registry.turnsys.com/apps/broken:1\nports: [ { name: http, port: 99999 } ]\n');
+    settle();
+    const expected = failure(() => loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS));
+    for (let i = 0; i < 2; i++) {
+      const cache = new AppSpecCache(file, CODE);
+      const run = appFilesRead(() => failure(() => loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS, cache)));
+      expect(run.value).toBe(expected);
+      expect(run.read).toContain('broken.yaml');
+      cache.save();
+    }
+  });
+
+  test('GIVEN trusted files WHEN a new app takes the host of a trusted one THEN the message names the trusted app\'s file, line and column as without a cache', () => {
+    const host = /host: (\S+)/.exec(fs.readFileSync(appFile(0), 'utf8'))?.[1];
+    expect(host).toBeDefined();
+    fs.writeFileSync(path.join(dir, 'apps', 'aa-clash.yaml'), fs.readFileSync(appFile(0), 'utf8').replace(/\n {2}tcp: .*\n/, '\n'));
+    const expected = failure(() => loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS));
+    expect(expected).toContain(host);
+    expect(failure(() => load(dir, file))).toBe(expected);
+  });
+
+  test('GIVEN trusted files and a new app on a trusted app\'s host WHEN the trusted app\'s file takes another host after its stat was taken and before the message needs its text THEN the load starts again reading every file, and gives what a load without a cache of the files as they are gives (no clash)', () => {
+    const victim = appFile(0);
+    const text = fs.readFileSync(victim, 'utf8');
+    // Only the host is the same (not the TCP port).
+    fs.writeFileSync(path.join(dir, 'apps', 'aa-clash.yaml'), text.replace(/\n {2}tcp: .*\n/, '\n'));
+    const realFs = jest.requireActual<typeof fs>('fs');
+    const original = realFs.readFileSync;
+    let changedIt = false;
+    const spy = jest.spyOn(realFs, 'readFileSync').mockImplementation(((f: fs.PathOrFileDescriptor, options?: unknown) => {
+      if (f === victim && !changedIt) {
+        changedIt = true;
+        fs.writeFileSync(victim, text.replace(/host: (\S+)/, 'host: elsewhere.apps.turnsys.com'));
+      }
+      return original(f, options as never);
+    }) as typeof fs.readFileSync);
+    let warm: ReturnType<typeof load>;
+    try {
+      warm = load(dir, file);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(changedIt).toBe(true);
+    const app = warm.apps.find((a) => a.name === generatedApp(0).name);
+    expect(app?.expose.http?.host).toBe('elsewhere.apps.turnsys.com');
+    expect(isDeepStrictEqual(warm.apps, loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS))).toBe(true);
   });
 });

@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { sha256 } from '../../lib/cache-file';
 import { PreviousRender, renderedStats, shareUnchanged } from '../../lib/render/previous';
-import { RENDER_STATS_FILE, RenderStats, SETTLED_MS } from '../../lib/render/render-stats';
+import { RENDER_STATS_FILE, RenderStats, SETTLED_MS, statKey } from '../../lib/render/render-stats';
+import { COMPARED_OUTPUTS } from '../../lib/render/previous';
+import { startListing } from '../../lib/render/listing-worker';
 import { entriesText, readEntriesText, writeTree } from '../helpers';
 
 const CODE = 'the code';
@@ -140,6 +142,36 @@ describe('the stats of the render on disk, trusted instead of reading unchanged 
     const later = renderedStats(root, before, [{ path: OTHER, content: 'kind: Other\n' }], ['argocd']).files;
     expect(later.get(OTHER)?.[0].ino).toBe(fs.statSync(path.join(root, OTHER)).ino);
     expect(later.get(OTHER)?.[1]).toBe(sha256('kind: Other\n'));
+  });
+
+  test('GIVEN recorded stats WHEN saved again with the same stats THEN the file is left as it is; with one file\'s stat and digest changed THEN only that entry is added, and read back', () => {
+    recorded();
+    const bytes = fs.readFileSync(statsFile);
+    recorded();
+    expect(fs.readFileSync(statsFile).equals(bytes)).toBe(true);
+    const before = new PreviousRender(root, stats());
+    const now = renderedStats(root, before, before.rendered(), []);
+    const [stat] = now.files.get(FILE)!;
+    const changed = { ...stat, mtimeMs: stat.mtimeMs + 1 };
+    now.files.set(FILE, [changed, sha256('other')]);
+    stats().save(now.files, now.dirs);
+    const text = fs.readFileSync(statsFile, 'utf8');
+    expect(text.startsWith(bytes.toString('utf8'))).toBe(true);
+    expect(text.slice(bytes.length)).toBe(`#${sha256(`${FILE}\t${statKey(changed)} ${sha256('other')}\n`)} 1\n${FILE}\t${statKey(changed)} ${sha256('other')}\n`);
+    expect(stats().digest(FILE, changed)).toBe(sha256('other'));
+    expect(stats().digest(OTHER, now.files.get(OTHER)![0])).toBe(now.files.get(OTHER)![1]);
+  });
+
+  test('GIVEN recorded stats WHEN the render is listed by the listing worker THEN the stats it gives record the same text as those of a listing on this thread', () => {
+    recorded();
+    const here = new PreviousRender(root, stats());
+    const worker = new PreviousRender(root, stats(), COMPARED_OUTPUTS, startListing(root, COMPARED_OUTPUTS));
+    const text = (before: PreviousRender) => {
+      const now = renderedStats(root, before, before.rendered(), []);
+      return [...[...now.files].map(([p, [st, d]]) => `${p} ${statKey(st)} ${d}`), ...[...now.dirs].map(([p, st]) => `${p}/ ${statKey(st)}`)].sort();
+    };
+    expect(text(worker)).toEqual(text(here));
+    expect(text(worker).length).toBe(5);
   });
 
   test('GIVEN recorded stats WHEN nothing changed THEN each folder\'s names are known from them without reading it', () => {
