@@ -5,6 +5,7 @@ import { valueAt } from '../k8s/manifest';
 import { ConfigError, ConfigIssue } from './errors';
 import { readInputFile } from './input-file';
 import { quoteValue } from './quote';
+import { syntaxProblem } from './yaml-syntax';
 import { checkPlatformNeeds } from './platform-rules';
 import type { LayerNeeds } from './platform-rules';
 import { checkSiteRules, RuleIssue } from './rules';
@@ -73,7 +74,7 @@ export function readYaml(file: string, text: string): { data: unknown; source: S
   if (errors.length > 0) {
     throw new ConfigError(errors.map((e) => {
       const pos = source.position(e.pos[0]);
-      return { file, ...pos, field: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
+      return { file, ...pos, ...syntaxProblem(source.doc, e, (offset) => source.position(offset).line) };
     }));
   }
   try {
