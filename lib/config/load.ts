@@ -184,7 +184,18 @@ export function zodIssues(error: z.ZodError, data: unknown, source: SourceMap, s
       }
       case 'invalid_type': {
         const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
-        out.push(source.issue(p, value === undefined ? `is required (${expected})` : `must be ${expected}, got ${describe(value)}`));
+        // A number or true/false where text belongs: YAML read it as one; quoting keeps the text.
+        const node = source.doc.getIn(p, true);
+        const written = isScalar(node) && typeof node.source === 'string' ? node.source : String(value);
+        const quote = issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ` (quote it: "${written}")` : '';
+        out.push(source.issue(p, value === undefined ? `is required (${expected})` : `must be ${expected}, got ${describe(value)}${quote}`));
+        break;
+      }
+      case 'invalid_key': {
+        // A record's key (an env name...): the key's own rule, at the key, naming the key (zod names neither).
+        const key = p[p.length - 1];
+        const rule = issue.issues.map((i) => i.message).join('; ');
+        out.push(source.issue(p, `${rule}, got ${quoteValue(String(key))}`, true));
         break;
       }
       case 'invalid_value':
