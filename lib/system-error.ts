@@ -30,7 +30,7 @@ export function fsProblem(code: string, access: FileAccess): string | undefined 
   switch (code) {
     case 'ENOENT':
       return access === 'read'
-        ? 'does not exist (moved or deleted while the command ran?); restore it or pass the right path'
+        ? 'does not exist; restore it (from git or a backup) or pass the right path'
         : 'does not exist (moved or deleted while the command ran?); run the command again';
     case 'EACCES':
     case 'EPERM': {

@@ -2,19 +2,22 @@
  * Lists every volume in the rendered dist/ with the backup schedules that cover it and their
  * retention (Velero Schedules, Longhorn backup jobs), or its opt-out.
  * Usage: npm run backup-report [-- --root <repo root>] [--json]
- * Exit codes: 0 every volume covered or opted out; 1 a volume is not covered, or an error (docs/cli.md).
+ * Exit codes: 0 every volume covered or opted out; 1 a volume is not covered, a rendered file does
+ * not read as manifests, or an error (docs/cli.md).
  */
 import * as path from 'path';
 import type { Invocation } from '../lib/command-line/invocation';
 import { backupReportMarkdown, backupReportRows } from '../lib/backups/report';
-import { loadTree } from '../lib/k8s/tree';
+import { brokenTreeLines, loadTree } from '../lib/k8s/tree';
 import { readFactsFile } from '../lib/facts/facts';
 
 /** `tsys backup-report [--root <dir>] [--json]`: returns the exit code. */
 export function runBackupReport({ options }: Invocation<'backup-report'>): number {
   const root = path.resolve(options.root ?? path.join(__dirname, '..'));
   try {
-    const { objects } = loadTree(root);
+    const { objects, problems: unread } = loadTree(root);
+    const broken = brokenTreeLines(unread);
+    if (broken.length) throw new Error(broken.join('\nbackup-report: '));
     if (!objects.some((o) => o.file.startsWith('dist/'))) throw new Error(`no rendered objects under ${root}/dist; run npm run synth first`);
     const { facts, problems } = readFactsFile(root);
     if (problems.length) throw new Error(problems.join('; '));

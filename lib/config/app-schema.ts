@@ -210,9 +210,9 @@ export const AppSpecSchema = z.strictObject({
     limits: z.strictObject({ cpu: cpu.optional(), memory: memory }).default(APP_DEFAULTS.limits),
   }).prefault({}),
   /** Plain environment variables (never secrets: use `secrets`). */
-  env: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _' }), z.string()).default({}),
+  env: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _, not starting with a digit' }), z.string()).default({}),
   /** Environment variables filled from Bitwarden through External Secrets. */
-  secrets: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _' }), bitwardenRef).default({}),
+  secrets: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _, not starting with a digit' }), bitwardenRef).default({}),
   /** Persistent volumes on Longhorn (3 replicas; R&D apps: 1 replica on the R&D node). */
   volumes: z.array(VolumeSchema).default([]),
   /** The container runs as this non-root user (and group). */
@@ -298,7 +298,7 @@ export const AppSpecSchema = z.strictObject({
      * Checked in app-rules.ts (lib/paas/binding-templates.ts). Not with `envPrefix`.
      * @default - the variables of `envPrefix` or of the image (see envPrefix)
      */
-    env: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _' }), z.string().min(1, { message: 'must be a template such as "{{ .url }}"' }))
+    env: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _, not starting with a digit' }), z.string().min(1, { message: 'must be a template such as "{{ .url }}"' }))
       .refine((e) => Object.keys(e).length > 0, { message: 'names no variable: give at least one, e.g. `env: { DATABASE_URL: "{{ .url }}" }`, or leave env out' })
       .optional(),
   })).default([]),

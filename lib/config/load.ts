@@ -5,6 +5,7 @@ import { valueAt } from '../k8s/manifest';
 import { ConfigError, ConfigIssue } from './errors';
 import { readInputFile } from './input-file';
 import { quoteValue } from './quote';
+import { syntaxProblem } from './yaml-syntax';
 import { checkPlatformNeeds } from './platform-rules';
 import type { LayerNeeds } from './platform-rules';
 import { checkSiteRules, RuleIssue } from './rules';
@@ -73,7 +74,7 @@ export function readYaml(file: string, text: string): { data: unknown; source: S
   if (errors.length > 0) {
     throw new ConfigError(errors.map((e) => {
       const pos = source.position(e.pos[0]);
-      return { file, ...pos, field: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
+      return { file, ...pos, ...syntaxProblem(source.doc, e, (offset) => source.position(offset).line) };
     }));
   }
   try {
@@ -133,11 +134,37 @@ const TYPE_WORDS: Record<string, string> = {
   string: 'a string', number: 'a number', boolean: 'true or false', object: 'a map', record: 'a map', array: 'a list', int: 'an integer',
 };
 
+/** One key per field and direction of a size bound (`too_big` or `too_small` at a path). */
+function boundKey(issue: z.core.$ZodIssue): string {
+  return `${issue.code} ${JSON.stringify(issue.path.map(String))}`;
+}
+
+/**
+ * The tightest size bound zod reports per field and direction: an integer out of range also fails
+ * zod's own safe-integer bound (at most 9007199254740991), which says nothing the field's bound
+ * does not, so only the smallest maximum and the largest minimum are shown.
+ */
+function tightestBounds(issues: readonly z.core.$ZodIssue[]): Map<string, z.core.$ZodIssue> {
+  const out = new Map<string, z.core.$ZodIssue>();
+  for (const issue of issues) {
+    if (issue.code !== 'too_big' && issue.code !== 'too_small') continue;
+    const key = boundKey(issue);
+    const kept = out.get(key);
+    const tighter = !kept
+      || (issue.code === 'too_big' && kept.code === 'too_big' && Number(issue.maximum) < Number(kept.maximum))
+      || (issue.code === 'too_small' && kept.code === 'too_small' && Number(issue.minimum) > Number(kept.minimum));
+    if (tighter) out.set(key, issue);
+  }
+  return out;
+}
+
 /** Turns zod issues into positioned, plain-language issues naming what is allowed. */
 export function zodIssues(error: z.ZodError, data: unknown, source: SourceMap, schema: z.ZodType): ConfigIssue[] {
   const out: ConfigIssue[] = [];
+  const bounds = tightestBounds(error.issues);
   for (const issue of error.issues) {
     const p = issue.path.map((s) => (typeof s === 'symbol' ? String(s) : s));
+    if ((issue.code === 'too_big' || issue.code === 'too_small') && bounds.get(boundKey(issue)) !== issue) continue;
     const value = valueAt(data, p);
     switch (issue.code) {
       case 'unrecognized_keys': {
@@ -157,7 +184,18 @@ export function zodIssues(error: z.ZodError, data: unknown, source: SourceMap, s
       }
       case 'invalid_type': {
         const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
-        out.push(source.issue(p, value === undefined ? `is required (${expected})` : `must be ${expected}, got ${describe(value)}`));
+        // A number or true/false where text belongs: YAML read it as one; quoting keeps the text.
+        const node = source.doc.getIn(p, true);
+        const written = isScalar(node) && typeof node.source === 'string' ? node.source : String(value);
+        const quote = issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ` (quote it: "${written}")` : '';
+        out.push(source.issue(p, value === undefined ? `is required (${expected})` : `must be ${expected}, got ${describe(value)}${quote}`));
+        break;
+      }
+      case 'invalid_key': {
+        // A record's key (an env name...): the key's own rule, at the key, naming the key (zod names neither).
+        const key = p[p.length - 1];
+        const rule = issue.issues.map((i) => i.message).join('; ');
+        out.push(source.issue(p, `${rule}, got ${quoteValue(String(key))}`, true));
         break;
       }
       case 'invalid_value':

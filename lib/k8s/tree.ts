@@ -48,6 +48,19 @@ export interface TreeSource {
   readonly documents?: (file: string) => unknown[] | undefined;
 }
 
+/**
+ * What a command that reads the rendered tree (whatif, backup-report) says when files of it do not
+ * read as manifests: each file with its problem, then what to do. Empty when there is none. Such a
+ * command stops there: going on would leave the objects of those files out of its answer.
+ */
+export function brokenTreeLines(problems: readonly TreeProblem[]): string[] {
+  if (!problems.length) return [];
+  return [
+    ...problems.map((p) => `${p.file}: ${p.message}`),
+    `the render is broken (${problems.length} file${problems.length === 1 ? '' : 's'}): run npm run synth to render dist/ and argocd/ again (or restore them from git), then run this again`,
+  ];
+}
+
 /** Reads the documents of a manifest file (`loadManifests`, or the same from a cache); throws on invalid YAML. */
 export type ParseManifests = (text: string, file: string) => unknown[];
 

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
+import { yamlErrorParts } from '../yaml-error';
 import { readInputFile } from '../config/input-file';
 import { HAPROXY_PORTS, ReservedPort } from '../config/platform-rules';
 import { contains, formatIp, formatRange, IpRange, parseAddressBlock, parseIp, rangeSize } from '../config/net';
@@ -180,7 +181,9 @@ export function parseLock(text: string, file: string = LOCK_FILE): AppsLock {
   try {
     data = parse(text);
   } catch (e) {
-    throw new PlatformError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]}); restore it from git (git checkout -- ${LOCK_FILE})`);
+    // The parser's position ("at line 4, column 5:") goes where every input error has it: file:line:column.
+    const { at, what } = yamlErrorParts(e);
+    throw new PlatformError(`${file}${at}: not valid YAML (${what}); restore it from git (git checkout -- ${LOCK_FILE})`);
   }
   const bad = (what: string) => new PlatformError(`${file}: ${what}; restore it from git (git checkout -- ${LOCK_FILE}) or delete it to allocate every address afresh`);
   if (!isMap(data)) throw bad('must be a map with "pool" and "apps"');

@@ -1,8 +1,10 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import { writeCacheFile } from '../cache-file';
+import { PlatformError } from '../platform-error';
+import { yamlErrorParts } from '../yaml-error';
 
 /**
  * The vendored upstream sources (`vendor/lock.yaml`): every chart and manifest set the platform
@@ -210,12 +212,30 @@ export function readVendorLock(root: string): VendorLock {
 /** The last lock `readVendorLock` parsed, with its file and text (a lock is frozen: it is shared). */
 let lastLock: { readonly file: string; readonly text: string; readonly lock: VendorLock } | undefined;
 
-/** The lock of `file` whose text is `text`; throws naming the file and the entry when it is malformed. */
+/** The lock of `file` whose text is `text`; throws a PlatformError (a user's error: no stack) naming the file and the entry when it is malformed. */
 function parseVendorLock(file: string, text: string): VendorLock {
-  const doc = (parse(text) ?? {}) as { charts?: Record<string, Partial<VendoredChart>>; manifests?: Record<string, Partial<VendoredManifests>> };
+  const document = parseDocument(text);
+  if (document.errors.length) {
+    const { at, what } = yamlErrorParts(document.errors[0]);
+    throw new PlatformError(`${file}${at}: not valid YAML (${what}); restore it from git (git checkout -- ${VENDOR_LOCK})`);
+  }
+  // The shape is checked on the YAML nodes (the lock's own words for it), then read as plain data.
+  const absent = (node: unknown) => node === null || node === undefined || (isScalar(node) && node.value === null);
+  const top = document.contents;
+  if (!absent(top) && !isMap(top)) throw new PlatformError(`${file}: must be a map with charts and manifests; restore it from git (git checkout -- ${VENDOR_LOCK})`);
+  for (const section of ['charts', 'manifests']) {
+    const node = isMap(top) ? top.get(section, true) : undefined;
+    if (absent(node)) continue;
+    if (!isMap(node)) throw new PlatformError(`${file}: ${section} must map names to vendored entries; restore it from git (git checkout -- ${VENDOR_LOCK})`);
+    for (const pair of node.items) {
+      const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      if (!isMap(pair.value)) throw new PlatformError(`${file}: ${section}.${name} must be a map (version, path, repository, ref, sha256); re-run npm run vendor -- ${name} <version>`);
+    }
+  }
+  const doc = (document.toJS() ?? {}) as { charts?: Record<string, Partial<VendoredChart>>; manifests?: Record<string, Partial<VendoredManifests>> };
   const need = (section: string, name: string, entry: Record<string, unknown>, keys: readonly string[]) => {
     for (const k of keys) {
-      if (typeof entry[k] !== 'string' || !entry[k]) throw new Error(`${file}: ${section}.${name}.${k} must be a non-empty string; re-run npm run vendor -- ${name} <version>`);
+      if (typeof entry[k] !== 'string' || !entry[k]) throw new PlatformError(`${file}: ${section}.${name}.${k} must be a non-empty string; re-run npm run vendor -- ${name} <version>`);
     }
   };
   const charts: Record<string, VendoredChart> = {};

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import type { Invocation } from '../command-line/invocation';
 import { recoverBeforeCommand } from '../render/swap';
-import { loadTree } from '../k8s/tree';
+import { brokenTreeLines, loadTree } from '../k8s/tree';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
 import { bringUpText, scenarioText } from '../ha/report';
 import { bringUpStages, deployability } from '../ha/deployability';
@@ -16,13 +16,17 @@ const ROOT = path.resolve(__dirname, '..', '..');
  * workloads that cannot run on the lost nodes too. Each scenario also says whether every Argo CD
  * Application would be Healthy and which one holds the sync waves back (lib/ha/deployability.ts);
  * without --fail, or with --bring-up, every bring-up stage of the join order follows. Returns 0
- * when nothing breaks the rules, 1 when something does (or there is no render), 2 on a bad command
- * line (an unknown node; the program refuses unknown options): the convention of docs/cli.md.
+ * when nothing breaks the rules, 1 when something does (or there is no render, or a file of it does
+ * not read as manifests), 2 on a bad command line (an unknown node; the program refuses unknown
+ * options): the convention of docs/cli.md.
  */
 export function runWhatIfCli({ options }: Invocation<'whatif'>, root: string = ROOT): number {
   const dir = path.resolve(options.root ?? root);
   if (!recoverBeforeCommand(dir, 'whatif')) return 1;
-  const { objects } = loadTree(dir);
+  const { objects, problems } = loadTree(dir);
+  const broken = brokenTreeLines(problems);
+  for (const line of broken) console.error(`whatif: ${line}`);
+  if (broken.length) return 1;
   const model = haModel(haInputFromDisk(dir, objects));
   const cluster = model.cluster;
   if (!cluster) {

@@ -98,9 +98,9 @@ describe('input errors: one message naming the file', () => {
     expect(error.issues[0].message).toBe('the site file is a folder where a file belongs; remove or rename the folder');
   });
 
-  test('GIVEN no site.yaml (vanished) WHEN synthesized THEN it says it does not exist', () => {
+  test('GIVEN no site.yaml WHEN synthesized THEN it says it does not exist and what to do, without guessing it vanished while the command ran', () => {
     const error = refused((r) => fs.rmSync(path.join(r, 'site.yaml')), 'site.yaml');
-    expect(error.issues[0].message).toMatch(/^the site file does not exist/);
+    expect(error.issues[0].message).toBe('the site file does not exist; restore it (from git or a backup) or pass the right path');
   });
 
   test('GIVEN a folder where an app spec belongs WHEN synthesized THEN the folder is named', () => {

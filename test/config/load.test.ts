@@ -91,9 +91,10 @@ describe('site config loader', () => {
     ]);
   });
 
-  test('GIVEN a duplicate YAML key WHEN loaded THEN it is a syntax error with its line', () => {
+  test('GIVEN a duplicate YAML key WHEN loaded THEN it is a syntax error with its line, naming the key and where it was first set', () => {
     const error = errorOf(SITE.replace('name: tsys\n', 'name: tsys\nname: other\n'));
-    expect(error.issues[0].message).toMatch(/YAML syntax: Map keys must be unique/);
+    expect(error.issues[0].message).toBe(`YAML syntax: duplicate key "name" (first set on line ${SITE.split('\n').indexOf('name: tsys') + 1}): a map holds each key once; keep one of them`);
+    expect(error.issues[0].field).toBe('name');
     expect(error.issues[0].line).toBe(SITE.split('\n').indexOf('name: tsys') + 2);
   });
 

@@ -56,4 +56,19 @@ describe('docs/restore.md and npm run backup-report', () => {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
+
+  test('GIVEN a rendered volume claim that is not valid YAML WHEN npm run backup-report runs THEN it names the file and what to do instead of leaving the volume out, and exits 1', () => {
+    const root = tempRootWithOutputs();
+    try {
+      fs.writeFileSync(path.join(root, 'dist/workloads/whiteboard/persistentvolumeclaim-whiteboard-boards.yaml'), 'spec: [\n');
+      const out = report(root);
+      expect(out.status).toBe(1);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toContain('backup-report: dist/workloads/whiteboard/persistentvolumeclaim-whiteboard-boards.yaml: YAML: ');
+      expect(out.stderr).toContain('run npm run synth to render dist/ and argocd/ again (or restore them from git), then run this again');
+      expect(out.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -89,6 +89,11 @@ describe('apps.lock.yaml allocation', () => {
     expect(() => parseLock('pool: apps\napps: { a: { ports: {} } }\n')).toThrow('apps.lock.yaml: apps.a must have an "address"; restore it from git');
   });
 
+  test('GIVEN a lock with a key set twice (a hand edit) WHEN read THEN the error names the file, line and column of the key and what to do, without the parser\'s excerpt', () => {
+    const text = 'apps:\n  a:\n    address: 10.0.0.10\n    address: 10.0.0.11\npool: apps\n';
+    expect(() => parseLock(text)).toThrow(new Error('apps.lock.yaml:4:5: not valid YAML (Map keys must be unique); restore it from git (git checkout -- apps.lock.yaml)'));
+  });
+
   test('GIVEN the shipped site WHEN its pool and reserved addresses are read THEN apps allocate from "apps" and never take the gateway address', () => {
     const site = shippedSite();
     expect(paasPool(site)).toEqual({ name: 'apps', ranges: [parseAddressBlock('10.251.51.220-10.251.51.250')!] });

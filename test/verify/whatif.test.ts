@@ -1,15 +1,17 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { runWhatIfCli } from '../../lib/verify/whatif';
-import { REPO } from '../helpers';
+import { REPO, tempRootWithOutputs } from '../helpers';
 import { commandLine, runCommandLine } from '../command-line';
 
 /** Runs the CLI on the committed dist/, capturing what it prints. */
-function run(args: string[]): { code: number; out: string; err: string } {
+function run(args: string[], root: string = REPO): { code: number; out: string; err: string } {
   const out: string[] = [];
   const err: string[] = [];
   const log = jest.spyOn(console, 'log').mockImplementation((m: string) => { out.push(m); });
   const error = jest.spyOn(console, 'error').mockImplementation((m: string) => { err.push(m); });
   try {
-    return { code: runWhatIfCli(commandLine('whatif', ...args), REPO), out: out.join('\n'), err: err.join('\n') };
+    return { code: runWhatIfCli(commandLine('whatif', ...args), root), out: out.join('\n'), err: err.join('\n') };
   } finally {
     log.mockRestore();
     error.mockRestore();
@@ -43,5 +45,20 @@ describe('npm run whatif', () => {
     const r = run([]);
     expect(r.code).toBe(0);
     expect(r.out.match(/^Losing /gm)).toHaveLength(7);
+  });
+
+  test('GIVEN a rendered manifest that is not valid YAML WHEN whatif runs THEN it names the file and what to do, prints no table (its workload would be missing) and exits 1', () => {
+    const root = tempRootWithOutputs();
+    try {
+      fs.writeFileSync(path.join(root, 'dist/workloads/whiteboard/deployment-whiteboard.yaml'), 'spec: [\n');
+      const r = run(['--fail', 'www1'], root);
+      expect(r.code).toBe(1);
+      expect(r.out).toBe('');
+      expect(r.err).toContain('whatif: dist/workloads/whiteboard/deployment-whiteboard.yaml: YAML: ');
+      expect(r.err).toContain('run npm run synth to render dist/ and argocd/ again (or restore them from git), then run this again');
+      expect(r.err).not.toMatch(/\n\s+at /);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
