@@ -78,6 +78,8 @@ export const ObjectFactsSchema = z.strictObject({
   volumes: z.array(VolumeFactSchema).min(1).optional(),
   /** On a Service: which controller creates the pods it selects (no rendered template has their labels). */
   selectsRuntimePods: reason.optional(),
+  /** Services a controller creates at run time from it, in its namespace (no rendered object is that Service): routes may send to them. */
+  runtimeServices: z.array(z.string().min(1)).min(1).optional(),
   /** APIs its sync installs (a layer's Application, a component's controller). */
   providesApis: z.array(ApiRefSchema).min(1).optional(),
   /** On a layer's Application: the layers it depends on. */

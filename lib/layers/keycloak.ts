@@ -12,6 +12,7 @@ import { PublishedUi } from '../constructs/published-ui';
 import type { PlatformContext } from '../context';
 import { deadNodeTolerations, STATELESS_SINGLETON_TOLERATION_SECONDS } from '../ha/recovery';
 import { at, declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
+import { declareFacts } from '../facts/declare';
 import { dbaasEndpoint } from '../config/dbaas';
 import { API_GATEWAY_CLIENT, IAM_HOST, iamUrl, PLATFORM_REALM } from '../iam';
 import { Inventory } from '../inventory';
@@ -536,6 +537,8 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
     spec: keycloakSpec(site),
   });
   declareWorkloads(keycloak, keycloakWorkloads());
+  // The operator makes the Service the route `iam` sends to (verify/route-backends).
+  declareFacts(keycloak, { runtimeServices: [KEYCLOAK_SERVICE] });
   const ldapCa = new LdapCaSecret(layer, 'ldap-ca', { namespace: KEYCLOAK_NAMESPACE, caCertificate: site.ldap.caCertificate });
   // The operator mounts the truststore Secret into the pods: it must exist when they start.
   layer.addOrder(keycloak, ldapCa);

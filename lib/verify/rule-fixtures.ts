@@ -121,6 +121,14 @@ function ssoLogin(client: string, redirect: string, callbacks: readonly string[]
   return { files: { 'dist/longhorn/httproute-longhorn.yaml': [route], 'dist/longhorn/securitypolicy-longhorn.yaml': [policy], 'dist/keycloak/keycloakrealmimport-platform.yaml': [realm] } };
 }
 
+/** An HTTPRoute `web` in namespace web that sends to the Service `service` on `port`. */
+function route(service: string, port: number): JsonMap {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: 'web' },
+    spec: { parentRefs: [{ name: 'platform', namespace: 'envoy-gateway-system' }], hostnames: ['web.example.com'], rules: [{ backendRefs: [{ name: service, port }] }] },
+  };
+}
+
 const webApp = application('web', 'dist/web', 1);
 const baseApp = application('base', 'dist/base', 0);
 
@@ -154,6 +162,10 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
   'verify/service-selectors': {
     breaking: { files: { 'dist/web/service-web.yaml': [service()], 'dist/web/deployment-web.yaml': [deployment('web', 'other')] } },
     satisfying: { files: { 'dist/web/service-web.yaml': [service()], 'dist/web/deployment-web.yaml': [deployment('web', 'web')] } },
+  },
+  'verify/route-backends': {
+    breaking: { files: { 'dist/web/service-web.yaml': [service()], 'dist/web/httproute-web.yaml': [route('web', 80)] } },
+    satisfying: { files: { 'dist/web/service-web.yaml': [service()], 'dist/web/httproute-web.yaml': [route('web', 8080)] } },
   },
   'verify/application-paths': {
     breaking: { files: { 'dist/apps/application-web.yaml': [webApp], 'dist/base/configmap-web.yaml': [configMap()] } },

@@ -8,7 +8,7 @@ import { factsOf, PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
-import { apiGroup, describeObject, listAt, stringMapAt, valueAt, JsonMap } from '../k8s/manifest';
+import { apiGroup, describeObject, isMap, listAt, stringAt, stringMapAt, valueAt, JsonMap } from '../k8s/manifest';
 import { podTemplateLabels, podTemplatePath } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
 import { ApiRef, apiRefMatches } from '../layer';
@@ -59,7 +59,7 @@ export interface Tree {
 /** The plain verify rules' ids (lib/verify/verify-rules.ts), in the order verify runs them. */
 export type VerifyRuleId =
   | 'verify/manifests' | 'verify/one-application' | 'verify/schemas' | 'verify/secrets' | 'verify/duplicates' | 'verify/namespaces'
-  | 'verify/service-selectors' | 'verify/application-paths' | 'verify/plain-sources' | 'verify/layer-order' | 'verify/api-providers'
+  | 'verify/service-selectors' | 'verify/route-backends' | 'verify/application-paths' | 'verify/plain-sources' | 'verify/layer-order' | 'verify/api-providers'
   | 'verify/bootstrap' | 'verify/backup-coverage' | 'verify/directory-consumers' | 'verify/sso-clients';
 
 /** Reports a finding about one object. */
@@ -328,6 +328,55 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
         && Object.entries(selector).every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || s.labels[k] === v))
       : candidates(ns, selector).some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
     if (!matched) report(o, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${valueAt(o.obj, 'metadata.namespace')}"`);
+  }
+}
+
+/** The Gateway API route kinds, whose rules send traffic to `backendRefs`. */
+const ROUTE_KINDS: ReadonlySet<string> = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute']);
+
+/**
+ * A Gateway API route's backends that are Services (`kind` Service of the core group, the
+ * default) are Services the tree renders in the backend's namespace (the route's unless the
+ * reference names another), and the port the route sends to is one the Service exposes; or
+ * Services an object of that namespace declares a controller creates at run time from it
+ * (facts `runtimeServices`, e.g. the Keycloak operator's `<name>-service`). Other kinds of backend
+ * (an implementation's own) are not checked here.
+ */
+export function checkRouteBackends(tree: Tree, report: Report): void {
+  const index = treeIndex(tree);
+  // Rendered Services, and Services declared to be made at run time, by `namespace/name`.
+  const services = new Map<string, JsonMap>();
+  const runtime = new Set<string>();
+  const routes: IndexedObject[] = [];
+  for (const x of index.objects) {
+    const ns = x.namespace ?? '';
+    if (x.kind === 'Service' && x.group === '') services.set(`${ns}/${String(valueAt(x.o.obj, 'metadata.name'))}`, x.o.obj);
+    else if (x.group === 'gateway.networking.k8s.io' && ROUTE_KINDS.has(x.kind)) routes.push(x);
+    for (const name of x.facts?.runtimeServices ?? []) runtime.add(`${ns}/${name}`);
+  }
+  for (const x of routes) {
+    const rules = listAt(x.o.obj, 'spec.rules');
+    for (let i = 0; i < rules.length; i++) {
+      const refs = listAt(rules[i], 'backendRefs');
+      for (let j = 0; j < refs.length; j++) {
+        const ref = refs[j];
+        if (!isMap(ref) || (stringAt(ref, 'group') ?? '') !== '' || (stringAt(ref, 'kind') ?? 'Service') !== 'Service') continue;
+        const name = stringAt(ref, 'name');
+        const ns = stringAt(ref, 'namespace') ?? x.namespace ?? '';
+        const at = `spec.rules[${i}].backendRefs[${j}]`;
+        if (name === undefined) continue; // the schema requires it: verify/schemas reports it
+        const key = `${ns}/${name}`;
+        const service = services.get(key);
+        if (!service) {
+          if (!runtime.has(key)) report(x.o, `${at} sends to Service "${name}" in namespace "${ns}", which the tree does not render and no object there declares a controller makes (facts runtimeServices); render the Service or fix the name`);
+          continue;
+        }
+        const port = valueAt(ref, 'port');
+        const ports = listAt(service, 'spec.ports').filter(isMap).map((p) => p.port);
+        if (typeof port !== 'number') report(x.o, `${at} sends to Service "${name}" without a port; set port to one it exposes (${ports.join(', ') || 'it exposes none'})`);
+        else if (!ports.includes(port)) report(x.o, `${at} sends to port ${port} of Service "${name}", which exposes ${ports.length ? `only ${ports.join(', ')}` : 'no port'}; use one of those`);
+      }
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import { checkSsoClients } from './sso-rules';
 import { VERIFY_FIXTURES, VerifyFixture } from './rule-fixtures';
 import {
   checkApiProviders, checkApplicationPaths, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkManifests, checkNamespaces,
-  checkOneApplication, checkPlainSources, checkSchemas, checkSecrets, checkServiceSelectors, Report, ReportFile, Tree, VerifyRuleId,
+  checkOneApplication, checkPlainSources, checkRouteBackends, checkSchemas, checkSecrets, checkServiceSelectors, Report, ReportFile, Tree, VerifyRuleId,
 } from './rules';
 
 /**
@@ -43,6 +43,7 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
   verifyRule('verify/duplicates', 'no object twice within dist/ or within argocd/', checkDuplicates),
   verifyRule('verify/namespaces', 'namespaced objects name a namespace that exists when they sync; cluster-scoped objects name none', checkNamespaces),
   verifyRule('verify/service-selectors', 'Service selectors match a pod template in the same namespace', checkServiceSelectors),
+  verifyRule('verify/route-backends', 'Gateway API routes send to Services the tree renders (or a controller makes from a rendered object), on a port they expose', checkRouteBackends),
   verifyRule('verify/application-paths', 'Applications point at folders that exist; every layer and app folder has an Application', checkApplicationPaths),
   verifyRule('verify/plain-sources', 'every Application syncs a dist/ folder of the platform repository; no Helm source, no k3s HelmChart', checkPlainSources),
   verifyRule('verify/layer-order', 'layers sync after the layers they depend on', checkLayerOrder),
