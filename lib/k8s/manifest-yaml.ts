@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, dump, load, loadAll } from 'js-yaml';
+import { CORE_SCHEMA, dump, load, loadAll, Type } from 'js-yaml';
 import { dumpBlockYaml } from './block-yaml';
 
 /**
@@ -11,8 +11,44 @@ import { dumpBlockYaml } from './block-yaml';
  * and edits that keep comments.
  */
 
+/** An integer as Go's YAML readers take one once they dropped its underscores (`strconv.ParseInt` base 0, and `0b`). */
+const GO_INT = /^[-+]?(0b[01]+|0o?[0-7]+|0x[0-9a-fA-F]+|[0-9]+)$/;
+/** A float as Go's YAML readers take one once they dropped its underscores. */
+const GO_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+/** YAML 1.1's implicit integers and floats (yaml.org/type/int, /float), underscores and base 60 included. */
+const YAML11_NUMBER = /^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+|[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$/;
+/** A YAML 1.1 timestamp (yaml.org/type/timestamp). */
+const TIMESTAMP = /^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)$/;
+
+/**
+ * Whether a plain scalar `text`, a string in YAML 1.2's core schema, is another type to readers
+ * that keep YAML 1.1's: Go's (kubectl, Argo CD: sigs.k8s.io/yaml drops a number's underscores, so
+ * `1_000` is 1000 and a string field holding it fails to decode), PyYAML's and the other YAML 1.1
+ * readers' (numbers with underscores or in base 60, timestamps, the merge key `<<`, the value key
+ * `=`). Such strings are written quoted: every reader then reads the same string.
+ */
+export function readsAsOtherTypeElsewhere(text: string): boolean {
+  if (text === '<<' || text === '=') return true;
+  const first = text.charCodeAt(0);
+  // Every number and timestamp starts with a digit, a sign or a dot.
+  if (!((first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46)) return false;
+  if (YAML11_NUMBER.test(text) || TIMESTAMP.test(text)) return true;
+  if (!text.includes('_')) return false;
+  const plain = text.replace(/_/g, '');
+  return GO_INT.test(plain) || GO_FLOAT.test(plain);
+}
+
+/**
+ * The schema manifests are written with: YAML 1.2's core schema, and strings other readers would
+ * take for another type (`readsAsOtherTypeElsewhere`) as one more implicit type, so that js-yaml's
+ * writer quotes them. Only for writing: manifests are read with the core schema.
+ */
+const WRITE_SCHEMA = CORE_SCHEMA.extend({
+  implicit: [new Type('tag:platform.tsys,2026:other-readers-type', { kind: 'scalar', resolve: (text: string | null) => text !== null && readsAsOtherTypeElsewhere(text), construct: (text: string) => text })],
+});
+
 /** js-yaml's options for manifests (the fast path below gives the same bytes as `dump` with them). */
-export const MANIFEST_DUMP_OPTIONS = { lineWidth: -1, noRefs: true, schema: CORE_SCHEMA, quotingType: '"' } as const;
+export const MANIFEST_DUMP_OPTIONS = { lineWidth: -1, noRefs: true, schema: WRITE_SCHEMA, quotingType: '"' } as const;
 const DUMP_OPTIONS = MANIFEST_DUMP_OPTIONS;
 
 /** One scalar as js-yaml writes it, when that is one line (and so the same wherever it stands). */
@@ -30,8 +66,8 @@ export function dumpManifest(obj: unknown): string {
   return dumpBlockYaml(obj, scalarYaml, readsAsOtherType) ?? dump(obj, DUMP_OPTIONS);
 }
 
-/** The schema's implicit types (null, booleans, integers, floats), as js-yaml's writer tests a string against them. */
-const IMPLICIT_TYPES = (CORE_SCHEMA as unknown as { readonly compiledImplicit: readonly { readonly resolve: (text: string) => boolean }[] }).compiledImplicit;
+/** The schema's implicit types (null, booleans, integers, floats, other readers' types), as js-yaml's writer tests a string against them. */
+const IMPLICIT_TYPES = (WRITE_SCHEMA as unknown as { readonly compiledImplicit: readonly { readonly resolve: (text: string) => boolean }[] }).compiledImplicit;
 
 /** Whether js-yaml would read `text` back as a null, boolean or number (so it quotes it). */
 function readsAsOtherType(text: string): boolean {

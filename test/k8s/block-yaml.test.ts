@@ -1,11 +1,12 @@
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CORE_SCHEMA, dump } from 'js-yaml';
+import { dump } from 'js-yaml';
 import { dumpBlockYaml } from '../../lib/k8s/block-yaml';
-import { dumpManifest, loadManifests } from '../../lib/k8s/manifest-yaml';
+import { dumpManifest, loadManifests, MANIFEST_DUMP_OPTIONS } from '../../lib/k8s/manifest-yaml';
 
-const OPTIONS = { lineWidth: -1, noRefs: true, schema: CORE_SCHEMA, quotingType: '"' } as const;
+// The manifests' options (their schema quotes what YAML 1.1 readers would read as another type: test/k8s/other-readers).
+const OPTIONS = MANIFEST_DUMP_OPTIONS;
 const jsYaml = (v: unknown) => dump(v, OPTIONS);
 
 /** Strings near every rule of js-yaml's style choice: types, indicators, spaces, quotes, line breaks, long keys. */
