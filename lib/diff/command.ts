@@ -11,7 +11,9 @@ import type { RenderedFile } from '../render/rendered-file';
 import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
 import { loadInputs, renderSiteAnalysed } from '../synth';
-import { previousRenderReader } from '../render/previous';
+import { COMPARED_OUTPUTS, PreviousRender, previousRenderReader } from '../render/previous';
+import { startListing } from '../render/listing-worker';
+import { RENDER_STATS_FILE, RenderStats } from '../render/render-stats';
 import { APP_RENDERS_FILE, AppRenders } from '../render/app-renders';
 import { EarlierRender, RENDER_INDEX_FILE } from '../render/text-index';
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from '../ha/analysis-cache';
@@ -79,14 +81,33 @@ export function renderWorkingTree(root: string, siteFile?: string): RenderedFile
 }
 
 /**
+ * The render of `dist/` and `argocd/` on disk for the head's render to take unchanged texts from:
+ * with the render stats synth recorded (read only), a `PreviousRender` whose files with the stat
+ * recorded are trusted to hold the bytes recorded and are not read (their texts are read only when
+ * asked for), listed by `listed` (./listing-worker.ts, as synth's); without them (a fresh clone: no
+ * `.synth-cache/`), a reader of one file at a time, so that only the files the render index may reuse are read.
+ */
+function renderOnDisk(root: string, listed: ReturnType<typeof startListing>): PreviousRender | ((file: string) => string | undefined) {
+  const file = path.join(root, RENDER_STATS_FILE);
+  if (!fs.existsSync(file)) return previousRenderReader(root);
+  const stats = new RenderStats(file, checksCodeFingerprint());
+  return stats.ignored === undefined ? new PreviousRender(root, stats, COMPARED_OUTPUTS, listed) : previousRenderReader(root);
+}
+
+/**
  * renderWorkingTree, with how many manifests took their text from `dist/` (`reused`) and how many
  * were serialised, how many apps were taken from synth's app renders instead of built (`appsReused`), and the documents of its manifests (`RenderedDocuments.parse`: the documents
- * serialised for a file with that text, else parsed).
+ * serialised for a file with that text, else parsed). `onDisk`: the rendered files whose text is
+ * known to be the one on disk at their path (with its mode) without reading it, by the render stats
+ * (a text the render took from `dist/` that the file there is trusted to hold).
  */
-export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number; appsReused: number; documents: ParseManifests } {
+export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number; appsReused: number; documents: ParseManifests; onDisk: ReadonlyMap<string, RenderedFile> } {
+  // The render on disk, listed on the other core while this one loads the inputs (as synth does).
+  const listed = startListing(root, COMPARED_OUTPUTS);
   // The app specs synth validated, read only (nothing is written).
   const { site, apps, lock } = loadInputs(root, siteFile, undefined, undefined, undefined, new AppSpecCache(path.join(root, APP_SPEC_CACHE_FILE), checksCodeFingerprint()));
-  const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), previousRenderReader(root));
+  const previous = renderOnDisk(root, listed);
+  const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), previous);
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
   // objects are the ones in dist/).
@@ -95,7 +116,13 @@ export function renderWorkingTreeCounted(root: string, siteFile?: string): { fil
   const appRenders = new AppRenders(path.join(root, APP_RENDERS_FILE), checksCodeFingerprint(), 'read-only');
   const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis, appRenders);
   const rendered = files.filter((f) => isCompared(f.path));
-  return { files: [...rendered, ...handWrittenDocs(root, rendered)], reused: documents.reused, serialised: documents.dumped, appsReused: appRenders.reused, documents: documents.parse };
+  const onDisk = new Map<string, RenderedFile>();
+  if (previous instanceof PreviousRender) {
+    for (const f of rendered) {
+      if (f.digest !== undefined && f.digest === previous.trustedDigest(f.path) && Boolean(f.executable) === previous.executable(f.path)) onDisk.set(f.path, f);
+    }
+  }
+  return { files: [...rendered, ...handWrittenDocs(root, rendered)], reused: documents.reused, serialised: documents.dumped, appsReused: appRenders.reused, documents: documents.parse, onDisk };
 }
 
 /**
@@ -114,8 +141,12 @@ export function diffWorkingTree(options: DiffRunOptions): DiffRun {
   // The head's render gives the documents it serialised: its manifests are not parsed back.
   const rendered = options.head ? undefined : renderWorkingTreeCounted(root, options.siteFile);
   const headFiles = rendered ? rendered.files : options.head!();
-  // Committed files with the head's bytes are not read from git again (see readRevision).
-  const baseFiles = readRevision(root, base.sha, DIFF_FOLDERS, new Map(headFiles.map((f) => [f.path, f.content])));
+  // Committed files with the head's bytes are not read from git again (see readRevision); nor are
+  // the head's files trusted to be the ones on disk that git finds unchanged since the base (their
+  // texts are not read at all: most of a large render is unchanged).
+  const onDisk = rendered?.onDisk ?? new Map<string, RenderedFile>();
+  const known = new Map(headFiles.filter((f) => !onDisk.has(f.path)).map((f) => [f.path, f.content]));
+  const baseFiles = readRevision(root, base.sha, DIFF_FOLDERS, known, onDisk);
   return { diff: diffTrees(baseFiles, headFiles, rendered ? { headDocuments: rendered.documents } : {}), baseSha: base.sha, baseLabel, headLabel: options.headLabel ?? 'working tree' };
 }
 

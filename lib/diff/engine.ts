@@ -123,7 +123,8 @@ export function diffTrees(base: readonly RenderedFile[], head: readonly Rendered
     const a = baseFiles.get(path);
     const b = headFiles.get(path);
     // Only a text file's mode counts (asked only when the modes differ: most files are the same).
-    if (a && b && a.content === b.content && (!!a.executable === !!b.executable || !isTextFile(path))) {
+    // One file on both sides (the base's taken as the head's, see readRevision) is not read.
+    if (a && b && (a === b || a.content === b.content) && (!!a.executable === !!b.executable || !isTextFile(path))) {
       unchangedFiles++;
       continue;
     }

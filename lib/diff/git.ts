@@ -71,15 +71,34 @@ export function blobId(text: string, like = '0'.repeat(40)): string {
 }
 
 /**
+ * The paths under `folders` whose bytes or mode in the working tree differ from the commit `sha`, as
+ * git finds them (`git diff-index`, relative to `root`): a file whose stat is the one git's index
+ * recorded is compared by the blob id recorded there, without reading it; one whose stat is not
+ * (changed, or not refreshed since) is listed. Undefined when git cannot tell.
+ */
+export function changedInWorkingTree(root: string, sha: string, folders: readonly string[]): Set<string> | undefined {
+  try {
+    const out = git(root, ['diff-index', '--relative', '--no-renames', '--name-only', '-z', sha, '--', ...folders]).toString('utf8');
+    return new Set(out.split('\0').filter((p) => p !== ''));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Reads the committed files of `dist/`, `argocd/` and `docs/` at a commit, straight from git:
  * one `git ls-tree`, then every blob through one `git cat-file --batch` (fast when the objects
  * are packed, as in a clone; loose objects cost a file each).
  *
  * `known` (path -> text, e.g. the head's render) saves reading blobs git already holds: a
  * committed file whose blob id is the id of the known text at the same path has exactly those
- * bytes, so that text is returned without asking git for it. The result is the same either way.
+ * bytes, so that text is returned without asking git for it. `onDisk` (path -> a file known to
+ * hold the bytes and mode of the working tree's file at that path, e.g. the head's texts taken
+ * from `dist/` that the render stats vouch for) saves reading, or even hashing, the files the
+ * working tree did not change since the commit (`changedInWorkingTree`): such a committed file is
+ * that very file (whose text may never be read). The result is the same either way.
  */
-export function readRevision(root: string, sha: string, folders: readonly string[] = DIFF_FOLDERS, known?: ReadonlyMap<string, string>): RenderedFile[] {
+export function readRevision(root: string, sha: string, folders: readonly string[] = DIFF_FOLDERS, known?: ReadonlyMap<string, string>, onDisk?: ReadonlyMap<string, RenderedFile>): RenderedFile[] {
   // Run in `root`, ls-tree lists `root`'s folders with paths relative to it (`root` may be a folder
   // of the repository): no call to ask where the repository's top is, unless git fails.
   let listing: string;
@@ -89,18 +108,25 @@ export function readRevision(root: string, sha: string, folders: readonly string
     repository(root);
     throw e;
   }
-  const entries: { path: string; oid: string; executable: boolean; content?: string }[] = [];
+  const changed = onDisk?.size ? changedInWorkingTree(root, sha, folders) : undefined;
+  const entries: { path: string; oid: string; executable: boolean; content?: string; file?: RenderedFile }[] = [];
   for (const line of listing.split('\0')) {
     const tab = line.indexOf('\t');
     if (tab < 0) continue;
     const [mode, type, oid] = line.slice(0, tab).split(' ');
     if (type !== 'blob') continue;
     const file = line.slice(tab + 1);
+    const executable = mode === '100755';
+    const same = changed && !changed.has(file) ? onDisk?.get(file) : undefined;
+    if (same !== undefined && same.path === file && Boolean(same.executable) === executable) {
+      entries.push({ path: file, oid, executable, file: same });
+      continue;
+    }
     const text = known?.get(file);
-    entries.push({ path: file, oid, executable: mode === '100755', ...(text !== undefined && blobId(text, oid) === oid ? { content: text } : {}) });
+    entries.push({ path: file, oid, executable, ...(text !== undefined && blobId(text, oid) === oid ? { content: text } : {}) });
   }
   if (entries.length === 0) return [];
-  const wanted = entries.filter((e) => e.content === undefined);
+  const wanted = entries.filter((e) => e.content === undefined && e.file === undefined);
   const out = wanted.length ? git(root, ['cat-file', '--batch', '--buffer'], `${wanted.map((e) => e.oid).join('\n')}\n`) : Buffer.alloc(0);
   let pos = 0;
   for (const entry of wanted) {
@@ -111,5 +137,5 @@ export function readRevision(root: string, sha: string, folders: readonly string
     entry.content = out.toString('utf8', eol + 1, eol + 1 + size);
     pos = eol + 1 + size + 1;
   }
-  return entries.map((e) => ({ path: e.path, content: e.content!, ...(e.executable ? { executable: true } : {}) }));
+  return entries.map((e) => e.file ?? { path: e.path, content: e.content!, ...(e.executable ? { executable: true } : {}) });
 }

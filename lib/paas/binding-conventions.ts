@@ -197,13 +197,19 @@ export const BINDING_CONVENTIONS: Readonly<Record<string, BindingConvention>> = 
  * `quay.io/keycloak/keycloak:26.0` -> `keycloak/keycloak`.
  */
 export function imageRepository(image: string): string {
-  const noDigest = image.split('@')[0];
-  const parts = noDigest.split('/');
-  const last = parts.length - 1;
-  parts[last] = parts[last].split(':')[0];
-  if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0])) parts.shift();
-  if (parts.length > 1 && parts[0] === 'library') parts.shift();
-  return parts.join('/');
+  // String scans, no regular expression or arrays: every app's bindings ask, mostly in cold code
+  // (a regular expression's first runs are interpreted: ~10 µs a call at 1,000 apps).
+  const at = image.indexOf('@');
+  const noDigest = at < 0 ? image : image.slice(0, at);
+  // The tag: from the first `:` of the last component.
+  const colon = noDigest.indexOf(':', noDigest.lastIndexOf('/') + 1);
+  let repo = colon < 0 ? noDigest : noDigest.slice(0, colon);
+  const slash = repo.indexOf('/');
+  if (slash >= 0) {
+    const first = repo.slice(0, slash);
+    if (first.includes('.') || first.includes(':') || first === 'localhost') repo = repo.slice(slash + 1);
+  }
+  return repo.indexOf('/') >= 0 && repo.startsWith('library/') ? repo.slice('library/'.length) : repo;
 }
 
 /**
@@ -212,5 +218,7 @@ export function imageRepository(image: string): string {
  * not use that engine.
  */
 export function conventionalBindingEnv(image: string, engine: DatabaseEngine): Readonly<Record<string, string>> | undefined {
-  return BINDING_CONVENTIONS[imageRepository(image)]?.env[engine];
+  const repo = imageRepository(image);
+  // Own keys only: an image named like a property of every object (`constructor`) is not in the table.
+  return Object.prototype.hasOwnProperty.call(BINDING_CONVENTIONS, repo) ? BINDING_CONVENTIONS[repo].env[engine] : undefined;
 }

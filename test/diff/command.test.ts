@@ -131,6 +131,24 @@ describe('npm run diff against a git revision', () => {
     expect(readRevision(root, head, undefined, known).find((f) => f.path === 'docs/ldap.md')?.content).toBe('# LDAP\n');
   });
 
+  test('GIVEN files known to hold the working tree\'s bytes (their texts never read) WHEN a revision is read with them THEN a file the working tree left as committed is that very file, unread; one changed on disk since the commit, one whose mode differs, one the commit lacks and one in a folder of the repository come from git as without them', () => {
+    const top = track(repo({ 'platform/dist/same.yaml': 'kind: Same\n', 'platform/dist/edited.yaml': 'kind: Edited\n', 'platform/dist/moded.sh': '#!/bin/sh\n', 'platform/docs/x.md': '# X\n' }));
+    const root = path.join(top, 'platform');
+    const head = git(top, 'rev-parse', 'HEAD');
+    put(root, { 'dist/edited.yaml': 'kind: Edited, since\n' });
+    const reads: string[] = [];
+    // A file that says when its text is read, holding what the working tree's file holds (or a text that could not be, to show it is never asked for).
+    const unread = (p: string, executable = false): RenderedFile => ({ path: p, executable, get content(): string { reads.push(p); return 'never read'; } });
+    const onDisk = new Map([['dist/same.yaml', unread('dist/same.yaml')], ['dist/edited.yaml', unread('dist/edited.yaml')], ['dist/moded.sh', unread('dist/moded.sh', true)], ['dist/new.yaml', unread('dist/new.yaml')]]);
+    const files = readRevision(root, head, undefined, undefined, onDisk);
+    expect(files.find((f) => f.path === 'dist/same.yaml')).toBe(onDisk.get('dist/same.yaml'));
+    expect(reads).toEqual([]);
+    const fromGit = readRevision(root, head);
+    expect(files.filter((f) => f.path !== 'dist/same.yaml')).toEqual(fromGit.filter((f) => f.path !== 'dist/same.yaml'));
+    expect(fromGit.map((f) => f.path)).toEqual(files.map((f) => f.path));
+    expect(tree(fromGit.filter((f) => f.path !== 'dist/same.yaml'))).toEqual({ 'dist/edited.yaml': 'kind: Edited\n', 'dist/moded.sh': '#!/bin/sh\n', 'docs/x.md': '# X\n' });
+  });
+
   test('GIVEN a feature branch off main WHEN no base is given THEN the base is the merge base with main, or HEAD when there is no main', () => {
     const root = track(repo({ 'dist/web/a.yaml': 'a: 1\n' }));
     const mainTip = git(root, 'rev-parse', 'HEAD');

@@ -7,6 +7,7 @@ import { renderTerminal } from '../../lib/diff/terminal';
 import { ANALYSIS_CACHE_FILE } from '../../lib/ha/analysis-cache';
 import { APP_RENDERS_FILE } from '../../lib/render/app-renders';
 import { RENDER_INDEX_FILE } from '../../lib/render/text-index';
+import { RENDER_STATS_FILE } from '../../lib/render/render-stats';
 import { APP_SPEC_CACHE_FILE } from '../../lib/config/app-spec-cache';
 import { generatedApp } from '../../scripts/bench-apps';
 import { withSynthesizedApps } from '../helpers';
@@ -26,6 +27,8 @@ describe('the diff\'s render of the working tree', () => {
       // The index was used: most manifests took their text from dist/, and the changed app's were serialised.
       expect(first.reused).toBeGreaterThan(first.serialised);
       expect(first.serialised).toBeGreaterThan(0);
+      // The texts taken from dist/ that the render stats vouch for are known to be the files on disk (the diff reads none of them).
+      expect(first.onDisk.size).toBe(first.reused);
       // The unchanged apps were taken from synth's app renders, not built; the changed one was built.
       expect(first.appsReused).toBe(fs.readdirSync(path.join(root, 'apps')).filter((f) => f.endsWith('.yaml')).length - 1);
       expect(fs.readFileSync(path.join(root, APP_RENDERS_FILE), 'utf8')).toBe(appRendersBefore);
@@ -64,8 +67,8 @@ describe('the diff\'s render of the working tree', () => {
       const added = generatedApp(9);
       fs.writeFileSync(path.join(root, 'apps', `${added.name}.yaml`), added.text);
       // Those synth wrote (the node-failure analysis is not written again when this process already has it).
-      const caches = [RENDER_INDEX_FILE, ANALYSIS_CACHE_FILE, APP_RENDERS_FILE, APP_SPEC_CACHE_FILE].map((f) => path.join(root, f)).filter((f) => fs.existsSync(f));
-      expect(caches.length).toBeGreaterThanOrEqual(3);
+      const caches = [RENDER_INDEX_FILE, RENDER_STATS_FILE, ANALYSIS_CACHE_FILE, APP_RENDERS_FILE, APP_SPEC_CACHE_FILE].map((f) => path.join(root, f)).filter((f) => fs.existsSync(f));
+      expect(caches.length).toBeGreaterThanOrEqual(4);
       const before = caches.map((f) => fs.readFileSync(f, 'utf8'));
       const outputs = () => {
         const run = diffWorkingTree({ root, base: 'HEAD' });
@@ -81,6 +84,34 @@ describe('the diff\'s render of the working tree', () => {
       caches.forEach((f, i) => fs.writeFileSync(f, before[i].replace(/[0-9a-f]{64}/g, (h) => [...h].reverse().join('')).replace(/"replicas":\d+/g, '"replicas":7')));
       expect(outputs()).toEqual(warm);
       for (const f of caches) fs.rmSync(f);
+      expect(outputs()).toEqual(warm);
+    });
+  });
+
+  test('GIVEN a synthesized checkout committed to git WHEN files of dist/ are edited by hand since (one\'s bytes changed, one rewritten with the same bytes), an app changed, and the working tree diffed with synth\'s caches and without them THEN the diffs are the same, byte for byte: the edit, which the render replaces, is not a change', () => {
+    withSynthesizedApps(apps, (root) => {
+      const git = (...args: string[]) => execFileSync('git', ['-C', root, '-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' });
+      git('init', '-q', '-b', 'main');
+      git('add', '-A', '--', 'dist', 'argocd', 'docs', 'reports', 'apps', 'site.yaml');
+      git('commit', '-q', '-m', 'base');
+      const manifests = git('ls-files', '--', 'dist/apps').split('\n').filter((f) => f.endsWith('.yaml'));
+      expect(manifests.length).toBeGreaterThan(2);
+      const [edited, rewritten] = manifests;
+      fs.appendFileSync(path.join(root, edited), '# edited by hand\n');
+      const text = fs.readFileSync(path.join(root, rewritten));
+      fs.rmSync(path.join(root, rewritten));
+      fs.writeFileSync(path.join(root, rewritten), text);
+      const changed = generatedApp(6, '9.9.9');
+      fs.writeFileSync(path.join(root, 'apps', `${changed.name}.yaml`), changed.text);
+      const outputs = () => {
+        const run = diffWorkingTree({ root, base: 'HEAD' });
+        const labels = { base: run.baseLabel, head: run.headLabel };
+        return { markdown: renderMarkdown(run.diff, labels), summary: summaryFile(run) };
+      };
+      const warm = outputs();
+      expect(warm.markdown).toContain(`${changed.name}:9.9.9`);
+      expect(warm.markdown).not.toContain(edited);
+      for (const f of [RENDER_INDEX_FILE, RENDER_STATS_FILE, APP_RENDERS_FILE]) fs.rmSync(path.join(root, f));
       expect(outputs()).toEqual(warm);
     });
   });

@@ -60,6 +60,17 @@ describe('the images\' binding conventions (lib/paas/binding-conventions.ts)', (
     expect(imageRepository('mattermost/mattermost-team-edition:10.5.2')).toBe('mattermost/mattermost-team-edition');
   });
 
+  test('GIVEN odd image references (a registry with a port and no tag, a port-like tag, a digest only, a bare library, empty components) WHEN keyed THEN as the reference\'s parts say; an image named like a property of every object is in no convention', () => {
+    const cases: [string, string][] = [
+      ['registry.example.com:5000/team/app', 'team/app'], ['localhost/app:1', 'app'], ['localhost', 'localhost'], ['localhost:1', 'localhost'],
+      ['team/app:1.0@sha256:abc', 'team/app'], ['app@sha256:abc', 'app'], ['library', 'library'], ['library/', ''], ['docker.io/library', 'library'],
+      ['/app:1', '/app'], ['a.b/c:1/d', 'c:1/d'], ['team/app', 'team/app'], ['', ''], ['example.com/library/x/y:2', 'x/y'],
+    ];
+    expect(cases.map(([image]) => [image, imageRepository(image)])).toEqual(cases);
+    expect(conventionalBindingEnv('constructor:1', 'postgresql')).toBeUndefined();
+    expect(conventionalBindingEnv('docker.io/library/__proto__', 'mysql')).toBeUndefined();
+  });
+
   test('GIVEN widely used images WHEN looked up THEN the names they read: WordPress, Nextcloud with redis, Mattermost\'s DSN, Outline\'s URLs', () => {
     expect(conventionalBindingEnv('wordpress:6.8.1', 'mysql')).toEqual({
       WORDPRESS_DB_HOST: '{{ .host }}:{{ .port }}', WORDPRESS_DB_NAME: '{{ .name }}', WORDPRESS_DB_USER: '{{ .user }}', WORDPRESS_DB_PASSWORD: '{{ .password }}',
