@@ -156,9 +156,10 @@ export class SchemaRegistry {
   constructor(private readonly dir: string = DEFAULT_SCHEMAS_DIR) {
     const file = path.join(dir, KUBERNETES_DEFINITIONS);
     if (!fs.existsSync(file)) throw new Error(`no Kubernetes schemas at ${file}; run npm run schemas`);
-    const text = fs.readFileSync(file, 'utf8');
-    this.definitionsHash = createHash('sha256').update(text).digest('hex');
-    const doc = JSON.parse(text) as { definitions: Record<string, JsonMap> };
+    // Hashed as bytes: Node hashes a text of MBs given as bytes several times faster than given as a string.
+    const bytes = fs.readFileSync(file);
+    this.definitionsHash = createHash('sha256').update(bytes).digest('hex');
+    const doc = JSON.parse(bytes.toString('utf8')) as { definitions: Record<string, JsonMap> };
     closeObjects(doc.definitions);
     for (const [name, def] of Object.entries(doc.definitions)) {
       for (const gvk of (def['x-kubernetes-group-version-kind'] as { group: string; version: string; kind: string }[] | undefined) ?? []) {
@@ -225,11 +226,11 @@ export class SchemaRegistry {
     const rendered = this.rendered.get(key);
     if (rendered !== undefined) return `core ${this.definitionsHash} rendered ${key} of CRD ${rendered.digest}`;
     const file = path.join(this.dir, crdSchemaFile(group, kind, version));
-    return `core ${this.definitionsHash} file ${this.hashOf(`file ${file}`, () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined)) || 'none'}`;
+    return `core ${this.definitionsHash} file ${this.hashOf(`file ${file}`, () => (fs.existsSync(file) ? fs.readFileSync(file) : undefined)) || 'none'}`;
   }
 
-  /** The hash of a schema text, remembered under `key` (empty when there is no text). */
-  private hashOf(key: string, text: () => string | undefined): string {
+  /** The hash of a schema file's bytes, remembered under `key` (empty when there is no file). */
+  private hashOf(key: string, text: () => Buffer | undefined): string {
     let hash = this.schemaHashes.get(key);
     if (hash === undefined) {
       const t = text();
