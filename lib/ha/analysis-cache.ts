@@ -1,5 +1,6 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
-import { sha256, writeCacheFile } from '../cache-file';
+import { writeCacheFile } from '../cache-file';
 import type { Workload } from './model';
 import type { ScenarioResult, Unplaced } from './simulate';
 
@@ -13,18 +14,28 @@ import type { ScenarioResult, Unplaced } from './simulate';
 export const ANALYSIS_CACHE_FILE = '.synth-cache/failure-analysis.json';
 
 /** The layout of the file; another is ignored. */
-const FORMAT = 2;
+const FORMAT = 3;
 
-
-/** The file: the code that wrote it, the analysis key, the report, the N-1 violations and the intact site's unplaced pods as text, and the hash of all four. */
-interface CacheFile {
+/**
+ * The file's first line (JSON): the code that wrote it, the analysis key, the N-1 violations and the
+ * intact site's unplaced pods as text, the length of the report in bytes, and the hash of all four
+ * (`contentHash`). The report's UTF-8 bytes follow that line as they are: a new process reads the
+ * report (MBs at thousands of apps) and checks its hash from the bytes, without JSON unescaping it
+ * or encoding it again.
+ */
+interface Header {
   readonly format: number;
   readonly code: string;
   readonly key: string;
-  readonly report: string;
   readonly violations: string;
   readonly unplaced: string;
+  readonly reportBytes: number;
   readonly hash: string;
+}
+
+/** The sha256 of an analysis: its key, violations and unplaced pods as text, and the report's bytes (or text, as UTF-8). */
+function contentHash(key: string, violations: string, unplaced: string, report: Buffer | string): string {
+  return createHash('sha256').update(`${key}\0${violations}\0${unplaced}\0`).update(report).digest('hex');
 }
 
 /** What a hit gives, naming the model's own workloads: the report's text, the N-1 results with their violations only (`nMinusOneViolations`), and the pods the intact site cannot place. */
@@ -45,8 +56,8 @@ export class AnalysisCache {
   /** Why the file was not used, when it was not (for tests and the curious). */
   public ignored?: string;
 
-  /** What `save` keeps for `flush` when writes are deferred. */
-  private pending?: string;
+  /** What `save` keeps for `flush` when writes are deferred: the file's header line and the report. */
+  private pending?: readonly string[];
 
   /**
    * @param mode `write`: `save` writes the file; `deferred`: `save` keeps the analysis until `flush`
@@ -58,18 +69,26 @@ export class AnalysisCache {
 
   /** The stored analysis of `key`, its results naming `workloads`; undefined when there is none to trust. */
   public load(key: string, workloads: readonly Workload[]): StoredAnalysis | undefined {
-    let parsed: Partial<CacheFile>;
+    let bytes: Buffer;
+    let parsed: Partial<Header>;
+    let end: number;
     try {
-      parsed = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Partial<CacheFile>;
+      bytes = fs.readFileSync(this.file);
+      end = bytes.indexOf(0x0a);
+      parsed = JSON.parse(bytes.toString('utf8', 0, end < 0 ? bytes.length : end)) as Partial<Header>;
     } catch {
       this.ignored = 'missing or not JSON';
       return undefined;
     }
     if (!parsed || typeof parsed !== 'object' || parsed.format !== FORMAT) return this.ignore('another format');
     if (parsed.code !== this.code) return this.ignore('written by other code');
-    const { report, violations, unplaced } = parsed;
-    if (typeof report !== 'string' || typeof violations !== 'string' || typeof unplaced !== 'string' || typeof parsed.key !== 'string' || parsed.hash !== sha256(`${parsed.key}\0${report}\0${violations}\0${unplaced}`)) return this.ignore('corrupted');
+    const { violations, unplaced } = parsed;
+    if (end < 0 || typeof violations !== 'string' || typeof unplaced !== 'string' || typeof parsed.key !== 'string' || typeof parsed.hash !== 'string' || parsed.reportBytes !== bytes.length - end - 1) return this.ignore('corrupted');
+    // Another analysis is not read further (its report is not hashed).
     if (parsed.key !== key) return this.ignore('another analysis');
+    const reportBytes = bytes.subarray(end + 1);
+    if (parsed.hash !== contentHash(parsed.key, violations, unplaced, reportBytes)) return this.ignore('corrupted');
+    const report = reportBytes.toString('utf8');
     try {
       const reviver = (_name: string, value: unknown) => revive(value, workloads);
       const revived = { violations: JSON.parse(violations, reviver) as unknown, unplaced: JSON.parse(unplaced, reviver) as unknown };
@@ -91,8 +110,11 @@ export class AnalysisCache {
     });
     const violationsText = stringify(violations);
     const unplacedText = stringify(unplaced);
-    const body: CacheFile = { format: FORMAT, code: this.code, key, report, violations: violationsText, unplaced: unplacedText, hash: sha256(`${key}\0${report}\0${violationsText}\0${unplacedText}`) };
-    this.pending = JSON.stringify(body);
+    // The report is kept as its UTF-8 bytes, which give it back only when it is well-formed UTF-16 (no lone surrogate): else it is not kept.
+    const reportBytes = Buffer.from(report, 'utf8');
+    if (reportBytes.toString('utf8') !== report) return;
+    const header: Header = { format: FORMAT, code: this.code, key, violations: violationsText, unplaced: unplacedText, reportBytes: reportBytes.length, hash: contentHash(key, violationsText, unplacedText, reportBytes) };
+    this.pending = [`${JSON.stringify(header)}\n`, report];
     if (this.mode === 'write') this.flush();
   }
 

@@ -148,7 +148,7 @@ function analysisKey(model: HaModel): string {
     healthCustomisations: model.healthCustomisations,
     schedules: model.otherPods.map((p) => p.schedule ?? null),
   };
-  key = sha256(JSON.stringify(read, function replacer(this: unknown, name, value: unknown) {
+  const text = JSON.stringify(read, function replacer(this: unknown, name, value: unknown) {
     if ((name === 'podSpec' || name === 'podLabels') && this && (this as Workload).label !== undefined && (this as Workload).kind !== undefined) return undefined;
     if (name === 'origin' && value && typeof value === 'object') {
       const o = value as { file?: string; obj?: { kind?: unknown } };
@@ -159,7 +159,9 @@ function analysisKey(model: HaModel): string {
     if (typeof value === 'number' && !Number.isFinite(value)) return `#${value}`;
     if (value === undefined) return '#undefined';
     return value;
-  }));
+  });
+  // Hashed as its UTF-8 bytes (the same hash): Node hashes a text of MBs given as bytes ten times faster than given as a string.
+  key = sha256(Buffer.from(text, 'utf8'));
   analysisKeys.set(model, key);
   return key;
 }

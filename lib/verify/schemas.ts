@@ -141,20 +141,25 @@ export class SchemaRegistry {
   private readonly refs = new Map<string, Schema>();
   private readonly gvkIndex = new Map<string, string>();
   private readonly crds = new Map<string, { schema: Schema; lookup: Lookup; check: SchemaCheck } | null>();
-  /** The schema text of each CRD version registered from a rendered tree. */
-  private readonly rendered = new Map<string, string>();
-  /** The schema texts each CRD registered, by the hash of the CRD's JSON (`addCrd`'s `digest`). */
-  private readonly crdTexts = new Map<string, readonly (readonly [string, string])[]>();
-  /** The hash of the Kubernetes definitions, and of each CRD schema (rendered or vendored) asked for: see `schemaIdentity`. */
+  /**
+   * The schema of each CRD version registered from a rendered tree (the CRD's own object, read and
+   * never changed) and the hash of the JSON of the CRD it came from (`addCrd`'s `digest`): the
+   * schema is turned into text only when an object of it is validated.
+   */
+  private readonly rendered = new Map<string, { readonly schema: JsonMap; readonly digest: string }>();
+  /** The versions (`group/version/kind`) each CRD registered, by the hash of the CRD's JSON (`addCrd`'s `digest`). */
+  private readonly crdKeys = new Map<string, readonly string[]>();
+  /** The hash of the Kubernetes definitions, and of each vendored CRD schema asked for: see `schemaIdentity`. */
   private readonly definitionsHash: string;
   private readonly schemaHashes = new Map<string, string>();
 
   constructor(private readonly dir: string = DEFAULT_SCHEMAS_DIR) {
     const file = path.join(dir, KUBERNETES_DEFINITIONS);
     if (!fs.existsSync(file)) throw new Error(`no Kubernetes schemas at ${file}; run npm run schemas`);
-    const text = fs.readFileSync(file, 'utf8');
-    this.definitionsHash = createHash('sha256').update(text).digest('hex');
-    const doc = JSON.parse(text) as { definitions: Record<string, JsonMap> };
+    // Hashed as bytes: Node hashes a text of MBs given as bytes several times faster than given as a string.
+    const bytes = fs.readFileSync(file);
+    this.definitionsHash = createHash('sha256').update(bytes).digest('hex');
+    const doc = JSON.parse(bytes.toString('utf8')) as { definitions: Record<string, JsonMap> };
     closeObjects(doc.definitions);
     for (const [name, def] of Object.entries(doc.definitions)) {
       for (const gvk of (def['x-kubernetes-group-version-kind'] as { group: string; version: string; kind: string }[] | undefined) ?? []) {
@@ -206,9 +211,12 @@ export class SchemaRegistry {
 
   /**
    * What validating `obj` depends on besides the object itself: the hashes of the schema texts it
-   * is held to (the Kubernetes definitions; for a custom resource also its CRD's schema as the tree
-   * renders it, else the vendored file, else that there is none). Equal identities and equal
-   * objects give equal problems, which is what lets verify's results be cached (./check-cache.ts).
+   * is held to (the Kubernetes definitions; for a custom resource also its CRD as the tree renders
+   * it, named by the hash of the CRD's JSON and the version, else the vendored file, else that there
+   * is none). Equal identities and equal objects give equal problems, which is what lets verify's
+   * results be cached (./check-cache.ts). A rendered CRD is named by the hash its caller has of it
+   * rather than by a hash of its schema's text: a fresh process (one synth) need not turn every
+   * CRD schema into text and hash it.
    */
   public schemaIdentity(obj: JsonMap): string {
     const { group, version } = splitApiVersion(String(obj.apiVersion ?? ''));
@@ -216,13 +224,13 @@ export class SchemaRegistry {
     if (this.gvkIndex.has(`${group}/${version}/${kind}`)) return `core ${this.definitionsHash}`;
     const key = `${group}/${version}/${kind}`;
     const rendered = this.rendered.get(key);
-    if (rendered !== undefined) return `core ${this.definitionsHash} rendered ${this.hashOf(`rendered ${key}`, () => rendered)}`;
+    if (rendered !== undefined) return `core ${this.definitionsHash} rendered ${key} of CRD ${rendered.digest}`;
     const file = path.join(this.dir, crdSchemaFile(group, kind, version));
-    return `core ${this.definitionsHash} file ${this.hashOf(`file ${file}`, () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined)) || 'none'}`;
+    return `core ${this.definitionsHash} file ${this.hashOf(`file ${file}`, () => (fs.existsSync(file) ? fs.readFileSync(file) : undefined)) || 'none'}`;
   }
 
-  /** The hash of a schema text, remembered under `key` (empty when there is no text). */
-  private hashOf(key: string, text: () => string | undefined): string {
+  /** The hash of a schema file's bytes, remembered under `key` (empty when there is no file). */
+  private hashOf(key: string, text: () => Buffer | undefined): string {
     let hash = this.schemaHashes.get(key);
     if (hash === undefined) {
       const t = text();
@@ -234,31 +242,31 @@ export class SchemaRegistry {
   /**
    * Registers the schemas of a CustomResourceDefinition the tree renders: its objects are then
    * validated against exactly what the cluster will serve (strict, as the API server prunes and
-   * rejects), before any vendored schema of the same kind. Returns how many versions it added.
-   * `digest` (a hash of the CRD's JSON) lets a CRD met again skip turning its schemas into text.
+   * rejects), before any vendored schema of the same kind. Returns how many versions it added (or
+   * replaced). `digest` is the sha256 of the CRD's JSON (the caller has it; else it is computed): it
+   * names the CRD's schemas (`schemaIdentity`), and a CRD met again is registered already. The CRD
+   * is kept as it is, not copied: it must not change while registered (a tree's objects do not).
    */
-  public addCrd(crd: JsonMap, digest?: string): number {
-    // The same CRD (the caller's hash of its JSON) registers the same schema texts: nothing to do while they are still the ones registered.
-    const known = digest !== undefined ? this.crdTexts.get(digest) : undefined;
-    if (known && known.every(([key, text]) => this.rendered.get(key) === text)) return 0;
-    const texts: [string, string][] = [];
+  public addCrd(crd: JsonMap, digest: string = createHash('sha256').update(JSON.stringify(crd)).digest('hex')): number {
+    // The same CRD (the caller's hash of its JSON) registers the same schemas: nothing to do while they are still the ones registered.
+    const known = this.crdKeys.get(digest);
+    if (known && known.every((key) => this.rendered.get(key)?.digest === digest)) return 0;
+    const keys: string[] = [];
     const spec = (crd.spec ?? {}) as { group?: string; names?: { kind?: string }; versions?: { name?: string; schema?: { openAPIV3Schema?: JsonMap } }[] };
     let added = 0;
     for (const v of spec.versions ?? []) {
       const schemaJson = v.schema?.openAPIV3Schema;
       if (!spec.group || !spec.names?.kind || !v.name || !schemaJson) continue;
       const key = `${spec.group}/${v.name}/${spec.names.kind}`;
-      const text = JSON.stringify(schemaJson);
-      texts.push([key, text]);
+      keys.push(key);
       // The same CRD in every verify of a test run: prepared once, and only when an object of it
       // is validated (most CRDs a chart installs have no object in the tree).
-      if (this.rendered.get(key) === text) continue;
-      this.rendered.set(key, text);
+      if (this.rendered.get(key)?.digest === digest) continue;
+      this.rendered.set(key, { schema: schemaJson, digest });
       this.crds.delete(key);
-      this.schemaHashes.delete(`rendered ${key}`);
       added++;
     }
-    if (digest !== undefined) this.crdTexts.set(digest, texts);
+    this.crdKeys.set(digest, keys);
     return added;
   }
 
@@ -266,7 +274,8 @@ export class SchemaRegistry {
     const key = `${group}/${version}/${kind}`;
     const rendered = this.rendered.get(key);
     if (!this.crds.has(key) && rendered !== undefined) {
-      const json = JSON.parse(rendered) as JsonMap;
+      // A copy to prepare (the CRD's own schema is never changed).
+      const json = JSON.parse(JSON.stringify(rendered.schema)) as JsonMap;
       allowNullable(json);
       expandIntOrString(json);
       withTypeMeta(json);

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { failureReportOf, haInputFromFiles, haModel, intactUnplaced, nMinusOneViolations } from '../../lib/ha/analysis';
 import { AnalysisCache } from '../../lib/ha/analysis-cache';
-import { sha256 } from '../../lib/cache-file';
+import { createHash } from 'crypto';
 import { failureReport } from '../../lib/ha/report';
 import { isViolation, simulate } from '../../lib/ha/simulate';
 import { renderSite } from '../../lib/synth';
@@ -105,13 +105,13 @@ describe('the node-failure analysis kept for the next process', () => {
     const m = troubled(model(), 8);
     failureReportOf(m, new AnalysisCache(file, 'code-1'));
     const key = keyInFile(file);
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; report: string; violations: string; unplaced: string; hash: string };
-    const load = (body: object) => {
-      fs.writeFileSync(file, JSON.stringify(body));
+    const { header: saved, report } = fileParts(file);
+    const load = (header: object) => {
+      fs.writeFileSync(file, `${JSON.stringify(header)}\n${report}`);
       const cache = new AnalysisCache(file, 'code-1');
       return { loaded: cache.load(key, m.workloads), ignored: cache.ignored };
     };
-    const hashed = (violations: string, unplaced: string) => ({ ...saved, violations, unplaced, hash: sha256(`${saved.key}\0${saved.report}\0${violations}\0${unplaced}`) });
+    const hashed = (violations: string, unplaced: string) => ({ ...saved, violations, unplaced, hash: createHash('sha256').update(`${saved.key}\0${violations}\0${unplaced}\0${report}`).digest('hex') });
 
     expect(load({ ...saved, violations: saved.violations.replace('"quorum":true', '"quorum":false') })).toEqual({ loaded: undefined, ignored: 'corrupted' });
     expect(load({ ...saved, unplaced: saved.unplaced.replace('"pods":', '"pods":1') })).toEqual({ loaded: undefined, ignored: 'corrupted' });
@@ -121,9 +121,94 @@ describe('the node-failure analysis kept for the next process', () => {
     expect(load(hashed(saved.violations, '[{"workload":{"#workload":999999}}]'))).toEqual({ loaded: undefined, ignored: 'corrupted' });
     expect(load(saved).loaded?.unplaced).toEqual(unplacedOf(m));
   });
+
+  describe('the file: a header line, then the report\'s bytes as they are', () => {
+    /** A model no earlier test has seen (`troubled`), new for each test. */
+    let n = 20;
+    let m: ReturnType<typeof model>;
+    beforeEach(() => {
+      m = troubled(model(), n++);
+    });
+    /** The saved analysis of `m`, its key, and the file's text. */
+    const savedOf = (file: string) => {
+      const cold = failureReportOf(m, new AnalysisCache(file, 'code-1')).content;
+      return { cold, key: keyInFile(file), text: fs.readFileSync(file, 'utf8') };
+    };
+    const loadFrom = (file: string, key: string) => {
+      const cache = new AnalysisCache(file, 'code-1');
+      return { loaded: cache.load(key, m.workloads), ignored: cache.ignored };
+    };
+
+    test('GIVEN a saved analysis WHEN the file is read THEN its report follows the header line unescaped, and loads back as the same text', () => {
+      const file = path.join(dir, 'a.json');
+      const { cold, key, text } = savedOf(file);
+      expect(text.slice(text.indexOf('\n') + 1)).toBe(cold);
+      expect(loadFrom(file, key).loaded?.report).toBe(cold);
+    });
+
+    test('GIVEN a saved analysis WHEN the file is cut short THEN it is ignored as corrupted', () => {
+      const file = path.join(dir, 'a.json');
+      const { key, text } = savedOf(file);
+      fs.writeFileSync(file, text.slice(0, text.length - 10));
+      expect(loadFrom(file, key)).toEqual({ loaded: undefined, ignored: 'corrupted' });
+    });
+
+    test('GIVEN a saved analysis WHEN the file is cut within its header line THEN it is ignored (not JSON)', () => {
+      const file = path.join(dir, 'a.json');
+      const { key, text } = savedOf(file);
+      fs.writeFileSync(file, text.slice(0, 40));
+      expect(loadFrom(file, key)).toEqual({ loaded: undefined, ignored: 'missing or not JSON' });
+    });
+
+    test('GIVEN a saved analysis WHEN its header line stands alone (no report after it) THEN it is ignored as corrupted', () => {
+      const file = path.join(dir, 'a.json');
+      const { key, text } = savedOf(file);
+      fs.writeFileSync(file, text.slice(0, text.indexOf('\n')));
+      expect(loadFrom(file, key)).toEqual({ loaded: undefined, ignored: 'corrupted' });
+    });
+
+    test('GIVEN a saved analysis WHEN the report\'s bytes are changed, its length kept THEN it is ignored as corrupted', () => {
+      const file = path.join(dir, 'a.json');
+      const { key, text } = savedOf(file);
+      const at = text.lastIndexOf('a');
+      fs.writeFileSync(file, `${text.slice(0, at)}b${text.slice(at + 1)}`);
+      expect(loadFrom(file, key)).toEqual({ loaded: undefined, ignored: 'corrupted' });
+    });
+
+    test('GIVEN a file of the earlier layout (one JSON document holding the report) WHEN loaded THEN it is ignored as of another format', () => {
+      const file = path.join(dir, 'a.json');
+      const { key, text } = savedOf(file);
+      const { header, report } = { header: JSON.parse(text.slice(0, text.indexOf('\n'))) as Record<string, unknown>, report: text.slice(text.indexOf('\n') + 1) };
+      fs.writeFileSync(file, JSON.stringify({ ...header, format: 2, report }));
+      expect(loadFrom(file, key)).toEqual({ loaded: undefined, ignored: 'another format' });
+    });
+
+    test('GIVEN a report with characters beyond ASCII WHEN saved and loaded THEN it is the same text', () => {
+      const file = path.join(dir, 'a.json');
+      const w = m.workloads;
+      const report = '# Node failure — é, 日本, 🚀\n';
+      new AnalysisCache(file, 'code-1').save('key-1', report, [], [], w);
+      expect(new AnalysisCache(file, 'code-1').load('key-1', w)?.report).toBe(report);
+    });
+
+    test('GIVEN a report with a lone surrogate (which UTF-8 cannot hold) WHEN saved THEN nothing is kept, and the next load finds nothing', () => {
+      const file = path.join(dir, 'a.json');
+      const w = m.workloads;
+      new AnalysisCache(file, 'code-1').save('key-2', 'broken \ud800 text', [], [], w);
+      expect(fs.existsSync(file)).toBe(false);
+      expect(new AnalysisCache(file, 'code-1').load('key-2', w)).toBeUndefined();
+    });
+  });
 });
+
+/** A saved file's header (its first line, JSON) and the report after it. */
+function fileParts(file: string): { header: { key: string; violations: string; unplaced: string; hash: string }; report: string } {
+  const text = fs.readFileSync(file, 'utf8');
+  const end = text.indexOf('\n');
+  return { header: JSON.parse(text.slice(0, end)) as { key: string; violations: string; unplaced: string; hash: string }, report: text.slice(end + 1) };
+}
 
 /** The analysis key a saved file holds (the key is internal to lib/ha/analysis.ts; the file says it). */
 function keyInFile(file: string): string {
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string }).key;
+  return fileParts(file).header.key;
 }

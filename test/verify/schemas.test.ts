@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { closeObjects, expandIntOrString, SchemaRegistry } from '../../lib/verify/schemas';
 
 describe('schema registry', () => {
@@ -63,5 +64,47 @@ describe('schema registry', () => {
     expect(reg.validate(widget)).toEqual([]);
     // Met again while still registered: nothing to do.
     expect(reg.addCrd(crd('size'), 'hash-a')).toBe(0);
+  });
+
+  describe('the identity of a rendered CRD\'s schema', () => {
+    const crd = (field: string) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gadgets.example.test' },
+      spec: { group: 'example.test', names: { kind: 'Gadget' }, versions: ['v1', 'v2'].map((name) => ({ name, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', nullable: true, properties: { [field]: { type: 'string' } } } } } } })) } });
+    const gadget = (version: string) => ({ apiVersion: `example.test/${version}`, kind: 'Gadget', metadata: { name: 'g', namespace: 'default' }, spec: { size: 'big' } });
+
+    test('GIVEN the same CRD in two registries (two processes), one given its hash and one not WHEN its objects\' schema is named THEN both name it alike', () => {
+      const a = new SchemaRegistry();
+      const b = new SchemaRegistry();
+      const digest = createHash('sha256').update(JSON.stringify(crd('size'))).digest('hex');
+      a.addCrd(crd('size'), digest);
+      b.addCrd(crd('size'));
+      expect(a.schemaIdentity(gadget('v1'))).toBe(b.schemaIdentity(gadget('v1')));
+      expect(a.schemaIdentity(gadget('v1'))).toContain(digest);
+    });
+
+    test('GIVEN a CRD with two versions WHEN each version\'s schema is named THEN the names differ', () => {
+      const reg = new SchemaRegistry();
+      reg.addCrd(crd('size'));
+      expect(reg.schemaIdentity(gadget('v1'))).not.toBe(reg.schemaIdentity(gadget('v2')));
+    });
+
+    test('GIVEN a CRD replaced by a changed one WHEN its objects\' schema is named THEN the name changes, and the objects are held to the new one', () => {
+      const reg = new SchemaRegistry();
+      reg.addCrd(crd('size'));
+      const before = reg.schemaIdentity(gadget('v1'));
+      expect(reg.validate(gadget('v1'))).toEqual([]);
+      reg.addCrd(crd('colour'));
+      expect(reg.schemaIdentity(gadget('v1'))).not.toBe(before);
+      expect(reg.validate(gadget('v1'))).toEqual([{ field: 'spec', message: 'unknown field "size"' }]);
+    });
+
+    test('GIVEN a registered CRD WHEN its objects are validated THEN the CRD itself is left as it was (the registry prepares a copy)', () => {
+      const reg = new SchemaRegistry();
+      const theCrd = crd('size');
+      const text = JSON.stringify(theCrd);
+      reg.addCrd(theCrd);
+      expect(reg.validate({ ...gadget('v1'), spec: null })).toEqual([]);
+      expect(reg.validate({ ...gadget('v2'), extra: 1 })).toEqual([{ field: '', message: 'unknown field "extra"' }]);
+      expect(JSON.stringify(theCrd)).toBe(text);
+    });
   });
 });
