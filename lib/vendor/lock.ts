@@ -232,7 +232,14 @@ function parseVendorLock(file: string, text: string): VendorLock {
       if (!isMap(pair.value)) throw new PlatformError(`${file}: ${section}.${name} must be a map (version, path, repository, ref, sha256); re-run npm run vendor -- ${name} <version>`);
     }
   }
-  const doc = (document.toJS() ?? {}) as { charts?: Record<string, Partial<VendoredChart>>; manifests?: Record<string, Partial<VendoredManifests>> };
+  // An alias bomb (or any other text the parser refuses to expand) is the file's problem, not a bug of the code.
+  let plain: unknown;
+  try {
+    plain = document.toJS();
+  } catch (e) {
+    throw new PlatformError(`${file}: cannot be read as data (${yamlErrorParts(e).what}); a lock needs no YAML aliases: restore it from git (git checkout -- ${VENDOR_LOCK})`);
+  }
+  const doc = (plain ?? {}) as { charts?: Record<string, Partial<VendoredChart>>; manifests?: Record<string, Partial<VendoredManifests>> };
   const need = (section: string, name: string, entry: Record<string, unknown>, keys: readonly string[]) => {
     for (const k of keys) {
       if (typeof entry[k] !== 'string' || !entry[k]) throw new PlatformError(`${file}: ${section}.${name}.${k} must be a non-empty string; re-run npm run vendor -- ${name} <version>`);

@@ -70,4 +70,12 @@ describe('readVendorLock: parsed again only when the text changed', () => {
     expect(error).toBeInstanceOf(PlatformError);
     expect((error as Error).message).toBe(`${file}: charts must map names to vendored entries; restore it from git (git checkout -- vendor/lock.yaml)`);
   });
+
+  test('GIVEN a lock that expands aliases into millions of nodes (an alias bomb) WHEN read THEN the error names the file and what to do, not a bug', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) levels.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+    const { error, file } = readError(`${levels.join('\n')}\ncharts: {}\n`);
+    expect(error).toBeInstanceOf(PlatformError);
+    expect((error as Error).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot be read as data \\(.+\\); a lock needs no YAML aliases: restore it from git \\(git checkout -- vendor/lock.yaml\\)$`));
+  });
 });
