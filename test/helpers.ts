@@ -13,6 +13,10 @@ import { LOCK_FILE } from '../lib/paas/lock';
 import type { RenderedFile } from '../lib/render/rendered-file';
 import { loadInputs, renderSite, synth } from '../lib/synth';
 import { resolveVersions } from '../lib/versions';
+import { parse } from 'yaml';
+import { toYamlDocument } from '../lib/render/rendered-file';
+import type { SchemaRegistry } from '../lib/verify/schemas';
+import { formatFinding, verifyTree } from '../lib/verify/verify';
 
 export const REPO = path.resolve(__dirname, '..');
 
@@ -80,6 +84,23 @@ export function writeTree(files: Record<string, string>): string {
     fs.writeFileSync(path.join(root, rel), content);
   }
   return root;
+}
+
+/**
+ * The findings of verify over `rendered` (a render's files) written to a temporary tree after
+ * `change` edited them: its manifests as parsed objects (delete or change one), every other file
+ * (kustomizations, host files, docs, render-cache) as text.
+ */
+export function verifyChangedRender(rendered: readonly RenderedFile[], registry: SchemaRegistry, change: (files: Map<string, any>) => void): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const raw = (p: string) => p.endsWith('kustomization.yaml') || !p.endsWith('.yaml') || p.startsWith('dist/hosts/') || p.startsWith('docs/') || p.startsWith('render-cache/');
+  const files = new Map<string, unknown>(rendered.map((f) => [f.path, raw(f.path) ? f.content : parse(f.content)]));
+  change(files);
+  const root = writeTree(Object.fromEntries([...files].map(([p, o]) => [p, typeof o === 'string' ? o : toYamlDocument(o)])));
+  try {
+    return verifyTree(root, registry).map(formatFinding);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 }
 
 /**

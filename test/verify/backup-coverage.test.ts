@@ -1,11 +1,7 @@
-import * as fs from 'fs';
-import { parse } from 'yaml';
 import { FACTS_FILE, formatFacts, ObjectFacts, parseFacts } from '../../lib/facts/facts';
-import { toYamlDocument } from '../../lib/render/rendered-file';
 import { renderSite } from '../../lib/synth';
 import { SchemaRegistry } from '../../lib/verify/schemas';
-import { formatFinding, verifyTree } from '../../lib/verify/verify';
-import { shippedSite, writeTree } from '../helpers';
+import { shippedSite, verifyChangedRender } from '../helpers';
 
 const registry = new SchemaRegistry();
 const rendered = renderSite(shippedSite());
@@ -14,15 +10,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 /** Verifies the shipped render with `change` applied to its parsed objects (path -> object). */
 function findingsOf(change: (files: Map<string, Obj | string>) => void): string[] {
-  const raw = (p: string) => p.endsWith('kustomization.yaml') || !p.endsWith('.yaml') || p.startsWith('dist/hosts/') || p.startsWith('docs/') || p.startsWith('render-cache/');
-  const files = new Map<string, Obj | string>(rendered.map((f) => [f.path, raw(f.path) ? f.content : parse(f.content)]));
-  change(files);
-  const root = writeTree(Object.fromEntries([...files].map(([p, o]) => [p, typeof o === 'string' ? o : toYamlDocument(o)])));
-  try {
-    return verifyTree(root, registry).map(formatFinding);
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
+  return verifyChangedRender(rendered, registry, change);
 }
 
 const PVC_FILE = 'dist/jenkins/persistentvolumeclaim-scratch.yaml';

@@ -1,15 +1,12 @@
 // verify/route-backends: a Gateway API route sends to a Service the tree renders (or one a
 // controller makes from a rendered object: facts runtimeServices), on a port the Service exposes.
-import * as fs from 'fs';
 import { parse } from 'yaml';
 import { factsKey, ObjectFacts } from '../../lib/facts/facts';
 import type { JsonMap } from '../../lib/k8s/manifest';
-import { toYamlDocument } from '../../lib/render/rendered-file';
 import { renderSite } from '../../lib/synth';
 import { checkRouteBackends, Tree } from '../../lib/verify/rules';
 import { SchemaRegistry } from '../../lib/verify/schemas';
-import { formatFinding, verifyTree } from '../../lib/verify/verify';
-import { shippedSite, writeTree } from '../helpers';
+import { shippedSite, verifyChangedRender } from '../helpers';
 
 const service = (ns: string, name: string, ports: readonly number[]): JsonMap => ({
   apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: ports.map((port) => ({ port })) },
@@ -79,18 +76,7 @@ describe('verify/route-backends over the shipped render', () => {
   const registry = new SchemaRegistry();
   const rendered = renderSite(shippedSite());
 
-  /** Verifies the shipped render with `change` applied to its files (path -> parsed object, or text). */
-  function verified(change: (files: Map<string, unknown>) => void): string[] {
-    const raw = (p: string) => p.endsWith('kustomization.yaml') || !p.endsWith('.yaml') || p.startsWith('dist/hosts/') || p.startsWith('docs/') || p.startsWith('render-cache/');
-    const files = new Map<string, unknown>(rendered.map((f) => [f.path, raw(f.path) ? f.content : parse(f.content)]));
-    change(files);
-    const root = writeTree(Object.fromEntries([...files].map(([p, o]) => [p, typeof o === 'string' ? o : toYamlDocument(o)])));
-    try {
-      return verifyTree(root, registry).map(formatFinding);
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
-  }
+  const verified = (change: (files: Map<string, unknown>) => void): string[] => verifyChangedRender(rendered, registry, change);
 
   test('GIVEN the shipped render WHEN verified THEN every route reaches its Service (the Keycloak operator\'s declared)', () => {
     expect(verified(() => undefined).filter((f) => f.includes('backendRefs'))).toEqual([]);
