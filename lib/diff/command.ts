@@ -1,13 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { formatCliError } from '../cli-errors';
 import type { Invocation } from '../command-line/invocation';
 import { APP_SPEC_CACHE_FILE, AppSpecCache } from '../config/app-spec-cache';
 import { ConfigError } from '../config/errors';
 
 import { listFiles } from '../k8s/walk';
 import { PlatformError } from '../platform-error';
+import { isSystemError } from '../system-error';
 import type { ParseManifests } from '../k8s/tree';
 import type { RenderedFile } from '../render/rendered-file';
+import { OutputError } from '../render/output-error';
 import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
 import { loadInputs, renderSiteAnalysed } from '../synth';
@@ -191,7 +194,9 @@ export const EXIT = { same: 0, differs: 1, error: 2 } as const;
 /** The one-line message of a failed diff. */
 function failure(e: unknown): string {
   if (e instanceof ConfigError || e instanceof PlatformError) return `diff failed: cannot render the working tree: ${e.message}`;
-  if (e instanceof DiffError) return `diff failed: ${e.message}`;
+  if (e instanceof DiffError || e instanceof OutputError) return `diff failed: ${e.message}`;
+  // An environment fault (a file that cannot be read or written, a full disk): the file and what to do, no stack.
+  if (isSystemError(e)) return formatCliError(e, { command: 'diff' });
   return `diff failed: ${(e as Error)?.stack ?? String(e)}`;
 }
 
