@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isSystemError } from '../system-error';
+import { namingFile } from '../system-error';
 import { OutputError } from './output-error';
 
 /** Another live process holds the output lock: nothing was done. */
@@ -83,8 +83,7 @@ function createLockFile(file: string): void {
     }
   } catch (e) {
     fs.rmSync(file, { force: true });
-    if (isSystemError(e) && e.path === undefined) throw Object.assign(e, { path: file });
-    throw e;
+    throw namingFile(e, file);
   }
 }
 
