@@ -56,3 +56,11 @@ test.each([
   expect(err).toBe(`${command} failed: ${path.relative(process.cwd(), path.join(REPO, FILE))} cannot be read: the disk reported an I/O error (EIO); check the disk (dmesg) before trusting any file on it`);
   expect(err).not.toMatch(STACK);
 });
+
+test('GIVEN an I/O error reading a rendered file WHEN backup-report runs THEN one line names the file and the fault', () => {
+  failingDisk();
+  const { runBackupReport } = require('../../scripts/backup-report') as typeof import('../../scripts/backup-report');
+  const { code, err } = stderrOf(() => runBackupReport(commandLine('backup-report', '--root', REPO)));
+  expect(code).toBe(1);
+  expect(err).toBe(`backup-report: ${path.relative(process.cwd(), path.join(REPO, FILE))} cannot be read: the disk reported an I/O error (EIO); check the disk (dmesg) before trusting any file on it`);
+});
