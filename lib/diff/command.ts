@@ -7,7 +7,7 @@ import { ConfigError } from '../config/errors';
 
 import { listFiles } from '../k8s/walk';
 import { PlatformError } from '../platform-error';
-import { isSystemError } from '../system-error';
+import { isSystemError, namingFile } from '../system-error';
 import type { ParseManifests } from '../k8s/tree';
 import type { RenderedFile } from '../render/rendered-file';
 import { OutputError } from '../render/output-error';
@@ -191,6 +191,15 @@ export interface DiffIo {
 /** Exit codes with `--exit-code`, as `kubectl diff` has them. */
 export const EXIT = { same: 0, differs: 1, error: 2 } as const;
 
+/** Writes `text` to `file`; a system error names the file. */
+function writeNamed(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    throw namingFile(e, file);
+  }
+}
+
 /** The one-line message of a failed diff. */
 function failure(e: unknown): string {
   if (e instanceof ConfigError || e instanceof PlatformError) return `diff failed: cannot render the working tree: ${e.message}`;
@@ -235,9 +244,10 @@ export function runDiffCli({ options: o }: Invocation<'diff'>, io: DiffIo = { st
       : renderTerminal(run.diff, { ...labels, color: !out && shouldColor(io.stdout, io.env) });
     if (out) {
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-      fs.writeFileSync(out, text);
+      // Node's write errors (a full disk) carry no path: each file is named.
+      writeNamed(out, text);
       const json = summaryPath(out);
-      fs.writeFileSync(json, `${JSON.stringify(summaryFile(run), null, 2)}\n`);
+      writeNamed(json, `${JSON.stringify(summaryFile(run), null, 2)}\n`);
       const risks = run.diff.risks.length;
       io.stdout.write(`diff: ${format === 'markdown' ? 'Markdown' : 'terminal view'} written to ${out} (summary for CI: ${json}): ${summaryLine(run.diff)}; ${risks} risky change${risks === 1 ? '' : 's'}\n`);
     } else {
