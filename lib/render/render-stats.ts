@@ -7,7 +7,7 @@ import { EntriesFile } from '../cache-file';
  * whose stat still matches to hold those bytes without reading it (as make and git do): only the
  * files it needs the text of are read.
  */
-export const RENDER_STATS_FILE = '.synth-cache/render-stats.json';
+export const RENDER_STATS_FILE = '.synth-cache/render-stats.entries';
 
 /**
  * The layout of the file (an `EntriesFile` of a file's path to `<size> <mtimeMs> <ctimeMs> <ino> <mode> <sha256>`,
