@@ -9,23 +9,18 @@ import { FileStat, KeyedStat, keyedStat, RenderStats, settled } from './render-s
 /** The folders whose previous render synth compares the new one with: what Argo CD syncs and what is copied to hosts. */
 export const COMPARED_OUTPUTS = ['dist', 'argocd'] as const;
 
-/** One plain file of the previous render: its stat when listed, and its text (read) or the sha256 its trusted stat stands for. */
-interface OnDiskFile {
-  readonly stat: FileStat;
-  /** When the stat was taken (`Date.now()`). */
-  readonly at: number;
-  /** Its ./render-stats.ts `statKey`, when the listing worker made it. */
-  readonly key?: string;
-  /** The sha256 of its bytes, as the render stats recorded it for this very stat: the file is not read until its text is asked for. */
-  readonly trusted?: string;
-  text?: string;
-}
-
 /** The stat of a file or folder when listed, when that was (`Date.now()`), and its ./render-stats.ts `statKey` when the listing worker made it. */
 export interface ListedStat {
   readonly stat: FileStat;
   readonly at: number;
   readonly key?: string;
+}
+
+/** One plain file of the previous render: its stat when listed, and its text (read) or the sha256 its trusted stat stands for. */
+interface OnDiskFile extends ListedStat {
+  /** The sha256 of its bytes, as the render stats recorded it for this very stat: the file is not read until its text is asked for. */
+  readonly trusted?: string;
+  text?: string;
 }
 
 /** What a listing of the output folders found: their plain files, their folders with the stat each had when listed, and the names in each folder (and whether each is a folder). */
