@@ -22,8 +22,16 @@ export function sha256(data: string | Buffer): string {
  * cheaper for a file of megabytes. Throws as readFileSync does.
  */
 export function readCacheText(file: string): string {
-  const bytes = fs.readFileSync(file);
-  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  return decodeCache(fs.readFileSync(file)).text;
+}
+
+/**
+ * The text of a cache file's bytes (`readCacheText`), and whether they are all ASCII: then the
+ * text is one character per byte, and its offsets are the bytes'.
+ */
+function decodeCache(bytes: Buffer): { readonly text: string; readonly ascii: boolean } {
+  const ascii = isAscii(bytes);
+  return { text: ascii ? bytes.toString('latin1') : bytes.toString('utf8'), ascii };
 }
 
 /**
@@ -160,9 +168,8 @@ function readEntries(file: string, format: number, code: string): ReadEntries {
   } catch {
     return { entries, count: 0, appendable: false };
   }
-  // As `readCacheText`: all ASCII (nearly always), the text's offsets are the bytes' and a block's hash is taken on its bytes as read.
-  const ascii = isAscii(bytes);
-  const text = ascii ? bytes.toString('latin1') : bytes.toString('utf8');
+  // All ASCII (nearly always): the text's offsets are the bytes', and a block's hash is taken on its bytes as read.
+  const { text, ascii } = decodeCache(bytes);
   let end = text.indexOf('\n');
   let header: Partial<EntriesHeader>;
   try {

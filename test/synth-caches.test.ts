@@ -68,6 +68,36 @@ describe('synth\'s caches change nothing but the time', () => {
     expect(outputs(root)).toEqual(cold);
   });
 
+  test('GIVEN the cache a synth left WHEN its files are read THEN a file named .json holds one JSON document (the others are named for what they hold), and every one is git-ignored', () => {
+    const files = cacheFiles(root);
+    expect(files.length).toBeGreaterThan(5);
+    const notJson = files.filter((f) => {
+      if (!f.endsWith('.json')) return false;
+      try {
+        JSON.parse(fs.readFileSync(path.join(root, CACHE_DIR, f), 'utf8'));
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(notJson).toEqual([]);
+    // git check-ignore names the paths it ignores (the repository's .gitignore).
+    const ignored = execFileSync('git', ['-C', REPO, 'check-ignore', '--no-index', ...files.map((f) => `${CACHE_DIR}/${f}`)], { encoding: 'utf8' });
+    expect(ignored.split('\n').filter(Boolean).sort()).toEqual(files.map((f) => `${CACHE_DIR}/${f}`));
+  });
+
+  test('GIVEN cache files under the names of an earlier synth (every .synth-cache file named .json, holding the last synth\'s caches) WHEN synthesized THEN the outputs are the same bytes, and those files are left as they were', () => {
+    run(root);
+    const old = ['app-renders', 'app-specs', 'committed-renders', 'failure-analysis', 'render-index', 'render-stats', 'verify-checks'].map((n) => `${n}.json`).filter((f) => !cacheFiles(root).includes(f));
+    const current = cacheFiles(root);
+    for (const [i, f] of old.entries()) fs.copyFileSync(path.join(root, CACHE_DIR, current[i % current.length]), path.join(root, CACHE_DIR, f));
+    const before = old.map((f) => fs.readFileSync(path.join(root, CACHE_DIR, f), 'utf8'));
+    run(root);
+    expect(outputs(root)).toEqual(cold);
+    expect(old.map((f) => fs.readFileSync(path.join(root, CACHE_DIR, f), 'utf8'))).toEqual(before);
+    for (const f of old) fs.rmSync(path.join(root, CACHE_DIR, f));
+  });
+
   test('GIVEN every cache file overwritten with garbage WHEN synthesized THEN the outputs are the same bytes', () => {
     for (const f of cacheFiles(root)) fs.writeFileSync(path.join(root, CACHE_DIR, f), 'garbage{[');
     run(root);

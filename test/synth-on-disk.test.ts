@@ -23,7 +23,7 @@ describe('committed chart renders vouched for by the render stats', () => {
     // Changed well before its stat is taken (render-stats SETTLED_MS).
     const past = new Date(Date.now() - 60_000);
     fs.utimesSync(path.join(root, 'render-cache', 'a.yaml'), past, past);
-    statsFile = path.join(root, '.synth-cache', 'render-stats.json');
+    statsFile = path.join(root, '.synth-cache', 'render-stats.entries');
     asked.length = 0;
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));

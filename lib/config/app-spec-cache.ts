@@ -10,7 +10,7 @@ import type { Site } from './schema';
  * synth takes a spec whose file text, site and layers' needs are the same from here instead of
  * parsing and checking it again.
  */
-export const APP_SPEC_CACHE_FILE = '.synth-cache/app-specs.json';
+export const APP_SPEC_CACHE_FILE = '.synth-cache/app-specs.entries';
 
 /**
  * The layout of the cache file (an `EntriesFile` of a spec's key, `appSpecKey`, to its JSON, and of

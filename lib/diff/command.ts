@@ -84,17 +84,25 @@ export function renderWorkingTree(root: string, siteFile?: string): RenderedFile
 }
 
 /**
- * The render of `dist/` and `argocd/` on disk for the head's render to take unchanged texts from:
- * with the render stats synth recorded (read only), a `PreviousRender` whose files with the stat
- * recorded are trusted to hold the bytes recorded and are not read (their texts are read only when
- * asked for), listed by `listed` (./listing-worker.ts, as synth's); without them (a fresh clone: no
- * `.synth-cache/`), a reader of one file at a time, so that only the files the render index may reuse are read.
+ * The render stats synth recorded (read only: ./render/render-stats.ts), or undefined when there are
+ * none to trust (a fresh clone: no `.synth-cache/`; or a file ignored: written by other code, garbled).
  */
-function renderOnDisk(root: string, listed: ReturnType<typeof startListing>): PreviousRender | ((file: string) => string | undefined) {
+function usableRenderStats(root: string): RenderStats | undefined {
   const file = path.join(root, RENDER_STATS_FILE);
-  if (!fs.existsSync(file)) return previousRenderReader(root);
+  if (!fs.existsSync(file)) return undefined;
   const stats = new RenderStats(file, checksCodeFingerprint());
-  return stats.ignored === undefined ? new PreviousRender(root, stats, COMPARED_OUTPUTS, listed) : previousRenderReader(root);
+  return stats.ignored === undefined ? stats : undefined;
+}
+
+/**
+ * The render of `dist/` and `argocd/` on disk for the head's render to take unchanged texts from:
+ * with the render stats synth recorded (`stats`), a `PreviousRender` whose files with the stat
+ * recorded are trusted to hold the bytes recorded and are not read (their texts are read only when
+ * asked for), listed by `listed` (./listing-worker.ts, as synth's); without them, a reader of one
+ * file at a time, so that only the files the render index may reuse are read.
+ */
+function renderOnDisk(root: string, onDisk: { readonly stats: RenderStats; readonly listed: ReturnType<typeof startListing> } | undefined): PreviousRender | ((file: string) => string | undefined) {
+  return onDisk ? new PreviousRender(root, onDisk.stats, COMPARED_OUTPUTS, onDisk.listed) : previousRenderReader(root);
 }
 
 /**
@@ -105,11 +113,13 @@ function renderOnDisk(root: string, listed: ReturnType<typeof startListing>): Pr
  * (a text the render took from `dist/` that the file there is trusted to hold).
  */
 export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number; appsReused: number; documents: ParseManifests; onDisk: ReadonlyMap<string, RenderedFile> } {
-  // The render on disk, listed on the other core while this one loads the inputs (as synth does).
-  const listed = startListing(root, COMPARED_OUTPUTS);
+  // The render on disk, listed on the other core while this one loads the inputs (as synth does):
+  // only with render stats to trust, else it is read one file at a time and a listing serves nothing.
+  const stats = usableRenderStats(root);
+  const trusted = stats && { stats, listed: startListing(root, COMPARED_OUTPUTS) };
   // The app specs synth validated, read only (nothing is written).
   const { site, apps, lock } = loadInputs(root, siteFile, undefined, undefined, undefined, new AppSpecCache(path.join(root, APP_SPEC_CACHE_FILE), checksCodeFingerprint()));
-  const previous = renderOnDisk(root, listed);
+  const previous = renderOnDisk(root, trusted);
   const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), previous);
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its

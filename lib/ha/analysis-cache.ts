@@ -11,7 +11,7 @@ import type { ScenarioResult, Unplaced } from './simulate';
  * relative to the checkout (git-ignored): the next synth of a render the analysis does not read
  * differently (an app's new image) gives the report and verify's ha/failure rule these, unsimulated.
  */
-export const ANALYSIS_CACHE_FILE = '.synth-cache/failure-analysis.json';
+export const ANALYSIS_CACHE_FILE = '.synth-cache/failure-analysis.txt';
 
 /** The layout of the file; another is ignored. */
 const FORMAT = 3;

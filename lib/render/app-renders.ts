@@ -10,7 +10,7 @@ import { appendCacheFile, isJsonExact, sha256, writeCacheFile } from '../cache-f
  * without building its constructs: what they added to the Inventory and the facts they declared
  * are recorded with the documents and given again (lib/paas/workload-chart.ts).
  */
-export const APP_RENDERS_FILE = '.synth-cache/app-renders.json';
+export const APP_RENDERS_FILE = '.synth-cache/app-renders.lines';
 
 /** The layout of the file; another version is ignored. */
 const FORMAT = 1;

@@ -8,7 +8,7 @@ import { EntriesFile, sha256 } from '../cache-file';
  * the committed file on disk is the render it needs without reading its megabytes: the text is read
  * only when something asks for it, and the write does not compare the file with the disk.
  */
-export const COMMITTED_RENDERS_FILE = '.synth-cache/committed-renders.json';
+export const COMMITTED_RENDERS_FILE = '.synth-cache/committed-renders.entries';
 
 /** The layout of the file (an `EntriesFile` of a file's sha256 to `<key> <text sha256> <header sha256>`); another is ignored. */
 const FORMAT = 1;

@@ -142,6 +142,16 @@ function earlierFile(path: string, textDigest: string, read: () => string | unde
   };
 }
 
+/** How `RenderedDocuments.file` makes a file. */
+export interface FileOptions {
+  /**
+   * In a render given `earlier` texts, keep the JSON the document's digest was taken of for
+   * `takeJson` (an app's render recorded for the next synth holds it).
+   * @default false
+   */
+  readonly keepJson?: boolean;
+}
+
 /**
  * The manifests of one render, by path: each file's text and the documents it reads back as. `parse`
  * reads a file as `loadManifests` does, without parsing when the text is exactly the one serialised
@@ -149,7 +159,7 @@ function earlierFile(path: string, textDigest: string, read: () => string | unde
  */
 export class RenderedDocuments {
   private readonly byPath = new Map<string, Serialised>();
-  /** The JSON of documents whose callers asked to keep it (`file`'s `keepJson`), until taken (`takeJson`). */
+  /** The JSON of documents whose callers asked to keep it (`FileOptions.keepJson`), until taken (`takeJson`). */
   private readonly jsons = new Map<string, string>();
   /** Manifests serialised in this render, and those whose earlier text was reused. */
   public dumped = 0;
@@ -166,12 +176,9 @@ export class RenderedDocuments {
   /**
    * The file at `path` of `obj` (`serialise`'s text). An unchanged object whose earlier text the
    * file on disk is trusted to hold gives a file whose text is read only when asked (its `digest`
-   * is known): the render of thousands of unchanged apps reads none of their files. `keepJson`: in a
-   * render given `earlier` texts, the JSON its digest was taken of is kept for `takeJson` (an app's
-   * render recorded for the next synth holds it).
-   * @default keepJson false
+   * is known): the render of thousands of unchanged apps reads none of their files. See `FileOptions`.
    */
-  public file(path: string, obj: unknown, keepJson = false): RenderedFile {
+  public file(path: string, obj: unknown, options: FileOptions = {}): RenderedFile {
     const { document, exact } = canonicalDocument(obj);
     // A manifest is a map: anything else (or anything inexact) is read by parsing its file.
     if (!exact || document === null || typeof document !== 'object') {
@@ -182,13 +189,13 @@ export class RenderedDocuments {
     }
     // Hashed only for a render that reuses and indexes texts (synth's), before any reader holds the document.
     if (!this.earlier) return this.exactFile(path, document, undefined);
-    if (!keepJson) return this.exactFile(path, document, documentDigest(document));
+    if (!options.keepJson) return this.exactFile(path, document, documentDigest(document));
     const { json, digest } = documentJson(document);
     this.jsons.set(path, json);
     return this.exactFile(path, document, digest);
   }
 
-  /** The JSON of the document at `path` that `file` kept (`keepJson`), once: it is forgotten as it is taken. */
+  /** The JSON of the document at `path` that `file` kept (`FileOptions.keepJson`), once: it is forgotten as it is taken. */
   public takeJson(path: string): string | undefined {
     const json = this.jsons.get(path);
     this.jsons.delete(path);

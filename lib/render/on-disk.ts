@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { lstatOf } from '../k8s/walk';
 import { ChartRenderer, RENDER_CACHE_DIR } from './chart-renderer';
-import { FileStat, RenderStats, settled } from './render-stats';
+import { KeyedStat, keyedStat, RenderStats, settled } from './render-stats';
 import type { RenderedFile } from './rendered-file';
 
 /*
@@ -35,13 +35,13 @@ export function onDiskFiles(root: string, previous: readonly RenderedFile[], fil
  * the previous render lists) for the render stats, of those whose digest the render knows (their
  * texts are not hashed again) and whose file had settled (render-stats.ts `settled`).
  */
-export function committedRenderStats(root: string, files: readonly RenderedFile[]): Map<string, readonly [FileStat, string]> {
-  const out = new Map<string, readonly [FileStat, string]>();
+export function committedRenderStats(root: string, files: readonly RenderedFile[]): Map<string, readonly [KeyedStat, string]> {
+  const out = new Map<string, readonly [KeyedStat, string]>();
   for (const f of files) {
     if (!f.path.startsWith(`${RENDER_CACHE_DIR}/`) || f.digest === undefined) continue;
     const at = Date.now();
     const stat = lstatOf(path.join(root, f.path));
-    if (stat?.isFile() && settled(stat, at)) out.set(f.path, [stat, f.digest]);
+    if (stat?.isFile() && settled(stat, at)) out.set(f.path, [keyedStat(stat), f.digest]);
   }
   return out;
 }

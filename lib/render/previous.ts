@@ -4,16 +4,20 @@ import { lstatOf } from '../k8s/walk';
 import { sha256 } from '../cache-file';
 import type { RenderedFile } from './rendered-file';
 import { ListedKind, NUMBERS, type RawListing } from './listing-worker';
-import { FileStat, KeyedStat, RenderStats, settled } from './render-stats';
+import { FileStat, KeyedStat, keyedStat, RenderStats, settled } from './render-stats';
 
 /** The folders whose previous render synth compares the new one with: what Argo CD syncs and what is copied to hosts. */
 export const COMPARED_OUTPUTS = ['dist', 'argocd'] as const;
 
-/** One plain file of the previous render: its stat when listed, and its text (read) or the sha256 its trusted stat stands for. */
-interface OnDiskFile {
+/** The stat of a file or folder when listed, when that was (`Date.now()`), and its ./render-stats.ts `statKey` when the listing worker made it. */
+export interface ListedStat {
   readonly stat: FileStat;
-  /** When the stat was taken (`Date.now()`). */
   readonly at: number;
+  readonly key?: string;
+}
+
+/** One plain file of the previous render: its stat when listed, and its text (read) or the sha256 its trusted stat stands for. */
+interface OnDiskFile extends ListedStat {
   /** The sha256 of its bytes, as the render stats recorded it for this very stat: the file is not read until its text is asked for. */
   readonly trusted?: string;
   text?: string;
@@ -22,7 +26,7 @@ interface OnDiskFile {
 /** What a listing of the output folders found: their plain files, their folders with the stat each had when listed, and the names in each folder (and whether each is a folder). */
 interface Listing {
   readonly files: Map<string, OnDiskFile>;
-  readonly dirs: Map<string, { readonly stat: FileStat; readonly at: number }>;
+  readonly dirs: Map<string, ListedStat>;
   readonly names: Map<string, [string, boolean][]>;
 }
 
@@ -101,7 +105,8 @@ function fromRaw(raw: RawListing, root: string, folders: readonly string[], stat
     const rel = paths[i];
     const kind: number = raw.kinds[i];
     const o = i * NUMBERS;
-    const stat: KeyedStat = { size: x[o], mtimeMs: x[o + 1], ctimeMs: x[o + 2], ino: x[o + 3], mode: x[o + 4], key: keys[i] };
+    const stat: FileStat = { size: x[o], mtimeMs: x[o + 1], ctimeMs: x[o + 2], ino: x[o + 3], mode: x[o + 4] };
+    const key = keys[i];
     const at = x[o + 5];
     const slash = rel.lastIndexOf('/');
     if (slash >= 0) {
@@ -111,11 +116,11 @@ function fromRaw(raw: RawListing, root: string, folders: readonly string[], stat
       names.push([rel.slice(slash + 1), kind === Dir]);
     }
     if (kind === Dir) {
-      out.dirs.set(rel, { stat, at });
+      out.dirs.set(rel, { stat, at, key });
       if (!out.names.has(rel)) out.names.set(rel, []);
     } else if (kind === File) {
-      const trusted = settled(stat, at) ? stats?.digestOf(rel, keys[i]) : undefined;
-      out.files.set(rel, trusted === undefined ? { stat, at } : { stat, at, trusted });
+      const trusted = settled(stat, at) ? stats?.digestOf(rel, key) : undefined;
+      out.files.set(rel, trusted === undefined ? { stat, at, key } : { stat, at, key, trusted });
     }
   }
   return out;
@@ -168,7 +173,7 @@ export class PreviousRender {
   }
 
   /** The stat of the folder `dir` when it was listed, and when that was (`Date.now()`). */
-  public dirStatOf(dir: string): { readonly stat: FileStat; readonly at: number } | undefined {
+  public dirStatOf(dir: string): ListedStat | undefined {
     return this.dirs.get(dir);
   }
 
@@ -183,7 +188,7 @@ export class PreviousRender {
   }
 
   /** The stat of `file` when it was listed, and when that was (`Date.now()`). */
-  public statOf(file: string): { readonly stat: FileStat; readonly at: number } | undefined {
+  public statOf(file: string): ListedStat | undefined {
     return this.files.get(file);
   }
 
@@ -209,7 +214,7 @@ export class PreviousRender {
         text = '';
       }
       // A file whose size is not its stat's changed since it was listed: no longer trusted.
-      if (text.length > f.stat.size || Buffer.byteLength(text) !== f.stat.size) this.files.set(file, { stat: f.stat, at: f.at, text });
+      if (text.length > f.stat.size || Buffer.byteLength(text) !== f.stat.size) this.files.set(file, { stat: f.stat, at: f.at, ...(f.key === undefined ? {} : { key: f.key }), text });
       else f.text = text;
       return text;
     }
@@ -291,6 +296,11 @@ function sameBytes(previous: PreviousRender, p: string, file: RenderedFile): boo
   return previous.text(p) === file.content;
 }
 
+/** A listed stat with its `statKey`: the one the listing worker made, else made now. */
+function listedKeyed(listed: ListedStat): KeyedStat {
+  return listed.key === undefined ? keyedStat(listed.stat) : { stat: listed.stat, key: listed.key };
+}
+
 /**
  * What the render stats record once `files` were swapped in: for each file of `folders` now on
  * disk, its stat and sha256, and for each folder all of whose files and folders are recorded, its
@@ -300,7 +310,7 @@ function sameBytes(previous: PreviousRender, p: string, file: RenderedFile): boo
  * One that had not settled when stat'ed (`settled`) is left out: it is read next time. `digestOf`
  * gives a file's sha256 when the caller knows it (synth's render index), else it is hashed.
  */
-export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS, digestOf: (file: string) => string | undefined = () => undefined): { files: Map<string, readonly [FileStat, string]>; dirs: Map<string, FileStat> } {
+export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS, digestOf: (file: string) => string | undefined = () => undefined): { files: Map<string, readonly [KeyedStat, string]>; dirs: Map<string, KeyedStat> } {
   const written = new Set(changed);
   /** Whether each folder asked about was written, or lies in one (by folder: thousands of files share one). */
   const writtenDirs = new Map<string, boolean>();
@@ -316,7 +326,7 @@ export function renderedStats(root: string, previous: PreviousRender, files: rea
   /** The folders something was moved into or out of. */
   const touched = new Set<string>();
   for (const c of changed) for (let i = c.lastIndexOf('/'); i > 0; i = c.lastIndexOf('/', i - 1)) touched.add(c.slice(0, i));
-  const out = new Map<string, readonly [FileStat, string]>();
+  const out = new Map<string, readonly [KeyedStat, string]>();
   /** Each folder's names (files and folders, rendered), and whether all of them are recorded so far; a folder's every parent is a key once it is. */
   const complete = new Map<string, boolean>();
   for (const f of files) {
@@ -325,11 +335,11 @@ export function renderedStats(root: string, previous: PreviousRender, files: rea
     const parent = slash < 0 ? undefined : f.path.slice(0, slash);
     const listed = previous.statOf(f.path);
     if (listed && !written.has(f.path) && !(parent !== undefined && dirWritten(parent))) {
-      if (settled(listed.stat, listed.at)) out.set(f.path, [listed.stat, previous.digest(f.path)!]);
+      if (settled(listed.stat, listed.at)) out.set(f.path, [listedKeyed(listed), previous.digest(f.path)!]);
     } else {
       const at = Date.now();
       const stat = lstatOf(path.join(root, f.path));
-      if (stat?.isFile() && settled(stat, at)) out.set(f.path, [stat, f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
+      if (stat?.isFile() && settled(stat, at)) out.set(f.path, [keyedStat(stat), f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
     }
     if (parent === undefined) continue;
     const known = complete.get(parent);
@@ -349,16 +359,16 @@ export function renderedStats(root: string, previous: PreviousRender, files: rea
     for (let i = dir.indexOf('/'); i >= 0; i = dir.indexOf('/', i + 1)) depth++;
     depths.set(dir, depth);
   }
-  const dirs = new Map<string, FileStat>();
+  const dirs = new Map<string, KeyedStat>();
   for (const dir of [...complete.keys()].sort((a, b) => depths.get(b)! - depths.get(a)!)) {
     const listed = previous.dirStatOf(dir);
-    let stat: FileStat | undefined;
+    let stat: KeyedStat | undefined;
     if (listed && !dirWritten(dir) && !touched.has(dir)) {
-      if (settled(listed.stat, listed.at)) stat = listed.stat;
+      if (settled(listed.stat, listed.at)) stat = listedKeyed(listed);
     } else {
       const at = Date.now();
       const now = lstatOf(path.join(root, dir));
-      if (now?.isDirectory() && settled(now, at)) stat = now;
+      if (now?.isDirectory() && settled(now, at)) stat = keyedStat(now);
     }
     if (stat && complete.get(dir)) dirs.set(dir, stat);
     const slash = dir.lastIndexOf('/');

@@ -7,7 +7,7 @@ import { EntriesFile } from '../cache-file';
  * whose stat still matches to hold those bytes without reading it (as make and git do): only the
  * files it needs the text of are read.
  */
-export const RENDER_STATS_FILE = '.synth-cache/render-stats.json';
+export const RENDER_STATS_FILE = '.synth-cache/render-stats.entries';
 
 /**
  * The layout of the file (an `EntriesFile` of a file's path to `<size> <mtimeMs> <ctimeMs> <ino> <mode> <sha256>`,
@@ -25,15 +25,24 @@ export const SETTLED_MS = 50;
 /** The parts of a file's stat that any change of its bytes or mode changes. */
 export type FileStat = Pick<fs.Stats, 'size' | 'mtimeMs' | 'ctimeMs' | 'ino' | 'mode'>;
 
-/**
- * A stat with its `statKey` made already (./previous.ts takes the keys the listing worker formatted
- * on the other core: formatting tens of thousands of stats' numbers again costs tens of ms).
- */
-export type KeyedStat = FileStat & { readonly key?: string };
-
 /** How the file records `stat`: the digest is appended after a space. */
 export function statKey(stat: FileStat): string {
-  return (stat as KeyedStat).key ?? `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino} ${stat.mode}`;
+  return `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino} ${stat.mode}`;
+}
+
+/**
+ * A stat with its `statKey`, made once (./previous.ts takes the keys the listing worker formatted on
+ * the other core: formatting tens of thousands of stats' numbers again costs tens of ms).
+ */
+export interface KeyedStat {
+  readonly stat: FileStat;
+  /** `statKey(stat)`. */
+  readonly key: string;
+}
+
+/** `stat` with its `statKey` made now. */
+export function keyedStat(stat: FileStat): KeyedStat {
+  return { stat, key: statKey(stat) };
 }
 
 /** Whether a stat taken at `at` (ms since the epoch, `Date.now()`) is of a file that had settled then (see `SETTLED_MS`). */
@@ -102,7 +111,7 @@ export class RenderStats {
    * Saves the stats and digests of the files now on disk (path to stat and sha256), and the stats
    * of the folders (path to stat) whose every name is recorded; never throwing.
    */
-  public save(files: ReadonlyMap<string, readonly [FileStat, string]>, dirs: ReadonlyMap<string, FileStat> = new Map()): void {
+  public save(files: ReadonlyMap<string, readonly [KeyedStat, string]>, dirs: ReadonlyMap<string, KeyedStat> = new Map()): void {
     const entries = new Map<string, string>();
     /** The entries the file does not hold yet (`EntriesFile.save`'s `added`). */
     const added = new Map<string, string>();
@@ -117,8 +126,8 @@ export class RenderStats {
       entries.set(p, value);
       added.set(p, value);
     };
-    for (const [p, [stat, digest]] of files) put(p, statKey(stat), digest);
-    for (const [p, stat] of dirs) put(`${p}/`, statKey(stat), 'dir');
+    for (const [p, [stat, digest]] of files) put(p, stat.key, digest);
+    for (const [p, stat] of dirs) put(`${p}/`, stat.key, 'dir');
     this.stored.save(entries, added);
   }
 }

@@ -86,14 +86,14 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
     for (const o of objects) counts.set(base(o), (counts.get(base(o)) ?? 0) + 1);
     const names = new Set<string>();
     // A built app's documents are recorded for the next synth: the JSON their digests were taken of is kept for that record.
-    const recording = WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders !== undefined;
+    const fileOptions = { keepJson: WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders !== undefined };
     for (const o of objects) {
       const name = counts.get(base(o))! > 1 ? `${o.kind.toLowerCase()}-${o.metadata.namespace ?? 'cluster'}-${o.metadata.name}` : base(o);
       if (names.has(name)) throw new PlatformError(`${dir}: two objects render as ${name}.yaml (${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}); object identities must be unique`);
       names.add(name);
       const file = `${dir}/${name}.yaml`;
       const digest = recordedDigests.get(o);
-      files.push(digest === undefined ? documents.file(file, o, recording) : documents.knownFile(file, o, digest));
+      files.push(digest === undefined ? documents.file(file, o, fileOptions) : documents.knownFile(file, o, digest));
       const record = toRecord.get(o);
       const known = record && documents.known(file);
       if (record && known) record.app.recordApplication({ metadata: record.metadata, document: known.document, digest: known.digest });

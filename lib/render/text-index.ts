@@ -9,7 +9,7 @@ import { PreviousRender } from './previous';
  * of the text written (relative to the checkout, git-ignored). The next synth takes the text of an
  * object that did not change from the previous render on disk instead of serialising it again.
  */
-export const RENDER_INDEX_FILE = '.synth-cache/render-index.json';
+export const RENDER_INDEX_FILE = '.synth-cache/render-index.entries';
 
 /** The layout of the index file (an `EntriesFile` of path to `<document digest> <text digest>`); another version is ignored. */
 const FORMAT = 2;

@@ -8,7 +8,7 @@ import { EntriesFile, sha256 } from '../cache-file';
  * Where synth keeps the results of verify's per-object checks, relative to the checkout (git-ignored):
  * the next synth checks only the objects whose bytes changed.
  */
-export const CHECK_CACHE_FILE = '.synth-cache/verify-checks.json';
+export const CHECK_CACHE_FILE = '.synth-cache/verify-checks.entries';
 
 /** Result texts up to this length are parsed once per run and the value shared (`CheckCache.run`). */
 const SHARED_TEXT = 256;

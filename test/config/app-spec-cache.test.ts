@@ -70,7 +70,7 @@ describe('the app specs validated by the last synth', () => {
   let file: string;
   beforeEach(() => {
     dir = appsDir(10);
-    file = path.join(dir, '.synth-cache', 'app-specs.json');
+    file = path.join(dir, '.synth-cache', 'app-specs.entries');
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -161,7 +161,7 @@ describe('the app files trusted by their stat', () => {
   const appFile = (i: number) => path.join(dir, 'apps', `${generatedApp(i).name}.yaml`);
   beforeEach(() => {
     dir = appsDir(10);
-    file = path.join(dir, '.synth-cache', 'app-specs.json');
+    file = path.join(dir, '.synth-cache', 'app-specs.entries');
     settle();
     // Records every file's stat: they had settled when stat'ed.
     load(dir, file);

@@ -9,6 +9,7 @@ import { APP_RENDERS_FILE } from '../../lib/render/app-renders';
 import { RENDER_INDEX_FILE } from '../../lib/render/text-index';
 import { RENDER_STATS_FILE } from '../../lib/render/render-stats';
 import { APP_SPEC_CACHE_FILE } from '../../lib/config/app-spec-cache';
+import * as listingWorker from '../../lib/render/listing-worker';
 import { generatedApp } from '../../scripts/bench-apps';
 import { withSynthesizedApps } from '../helpers';
 
@@ -54,6 +55,26 @@ describe('the diff\'s render of the working tree', () => {
       expect(withIndex).toEqual(without);
       expect(garbled).toEqual(without);
       expect([...without.values()].some((t) => t.includes(`${changed.name}:9.9.9`))).toBe(true);
+    });
+  });
+
+  test('GIVEN a synthesized checkout without render stats, or with stats written by other code WHEN the working tree is rendered THEN no listing of dist/ is started on the other core (without usable stats the render reads files one at a time), and with them one is', () => {
+    withSynthesizedApps(apps, (root) => {
+      const started = jest.spyOn(listingWorker, 'startListing');
+      try {
+        const file = path.join(root, RENDER_STATS_FILE);
+        const recorded = fs.readFileSync(file, 'utf8');
+        const withStats = byPath(renderWorkingTreeCounted(root).files);
+        expect(started).toHaveBeenCalledTimes(1);
+        started.mockClear();
+        fs.writeFileSync(file, recorded.replace(/"code":"[^"]*"/, '"code":"other code"'));
+        expect(byPath(renderWorkingTreeCounted(root).files)).toEqual(withStats);
+        fs.rmSync(file);
+        expect(byPath(renderWorkingTreeCounted(root).files)).toEqual(withStats);
+        expect(started).not.toHaveBeenCalled();
+      } finally {
+        started.mockRestore();
+      }
     });
   });
 

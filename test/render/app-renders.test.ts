@@ -261,7 +261,7 @@ describe('an app\'s record, with the JSON the render already made of its documen
 
   test('GIVEN a render given earlier texts WHEN a file keeps its document\'s JSON THEN takeJson gives that JSON (whose sha256 is the digest) once; a file that did not keep it gives none', () => {
     const documents = new RenderedDocuments({ reuse: () => undefined });
-    documents.file('dist/a.yaml', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'a' } }, true);
+    documents.file('dist/a.yaml', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'a' } }, { keepJson: true });
     documents.file('dist/b.yaml', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'b' } });
     const json = documents.takeJson('dist/a.yaml');
     expect(json).toBe(JSON.stringify(documents.known('dist/a.yaml')!.document));

@@ -96,7 +96,7 @@ describe('the documents the render hands to verify and the HA model instead of t
   test('GIVEN a render whose documents were released (synth, after verify) WHEN its files are read THEN their texts are parsed and no document is handed over, while the index keeps every digest', () => {
     const documents = new RenderedDocuments({ reuse: () => undefined });
     const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } };
-    const file = documents.file('dist/x/configmap-a.yaml', obj, true);
+    const file = documents.file('dist/x/configmap-a.yaml', obj, { keepJson: true });
     const index = documents.index();
     expect(documents.documentsOf(file)).toStrictEqual([obj]);
     documents.release();

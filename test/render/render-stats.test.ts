@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { sha256 } from '../../lib/cache-file';
 import { PreviousRender, renderedStats, shareUnchanged } from '../../lib/render/previous';
-import { RENDER_STATS_FILE, RenderStats, SETTLED_MS, statKey } from '../../lib/render/render-stats';
+import { keyedStat, RENDER_STATS_FILE, RenderStats, SETTLED_MS, statKey } from '../../lib/render/render-stats';
 import { COMPARED_OUTPUTS } from '../../lib/render/previous';
 import { startListing } from '../../lib/render/listing-worker';
 import { entriesText, readEntriesText, writeTree } from '../helpers';
@@ -134,13 +134,13 @@ describe('the stats of the render on disk, trusted instead of reading unchanged 
     fs.writeFileSync(path.join(root, OTHER), 'kind: Other\n');
     const { files: out, dirs } = renderedStats(root, before, [{ path: FILE, content: TEXT }, { path: OTHER, content: 'kind: Other\n' }, { path: 'docs/x.md', content: 'x' }], [OTHER]);
     expect([...out.keys()]).toEqual([FILE]);
-    expect(out.get(FILE)).toEqual([before.statOf(FILE)!.stat, sha256(TEXT)]);
+    expect(out.get(FILE)).toEqual([keyedStat(before.statOf(FILE)!.stat), sha256(TEXT)]);
     // argocd/ holds a file left out, and something was moved into it; dist/x holds only FILE.
     expect([...dirs.keys()].sort()).toEqual(['dist', 'dist/x']);
-    expect(dirs.get('dist/x')).toEqual(before.dirStatOf('dist/x')!.stat);
+    expect(dirs.get('dist/x')).toEqual(keyedStat(before.dirStatOf('dist/x')!.stat));
     settle();
     const later = renderedStats(root, before, [{ path: OTHER, content: 'kind: Other\n' }], ['argocd']).files;
-    expect(later.get(OTHER)?.[0].ino).toBe(fs.statSync(path.join(root, OTHER)).ino);
+    expect(later.get(OTHER)?.[0].stat.ino).toBe(fs.statSync(path.join(root, OTHER)).ino);
     expect(later.get(OTHER)?.[1]).toBe(sha256('kind: Other\n'));
   });
 
@@ -151,15 +151,15 @@ describe('the stats of the render on disk, trusted instead of reading unchanged 
     expect(fs.readFileSync(statsFile).equals(bytes)).toBe(true);
     const before = new PreviousRender(root, stats());
     const now = renderedStats(root, before, before.rendered(), []);
-    const [stat] = now.files.get(FILE)!;
+    const [{ stat }] = now.files.get(FILE)!;
     const changed = { ...stat, mtimeMs: stat.mtimeMs + 1 };
-    now.files.set(FILE, [changed, sha256('other')]);
+    now.files.set(FILE, [keyedStat(changed), sha256('other')]);
     stats().save(now.files, now.dirs);
     const text = fs.readFileSync(statsFile, 'utf8');
     expect(text.startsWith(bytes.toString('utf8'))).toBe(true);
     expect(text.slice(bytes.length)).toBe(`#${sha256(`${FILE}\t${statKey(changed)} ${sha256('other')}\n`)} 1\n${FILE}\t${statKey(changed)} ${sha256('other')}\n`);
     expect(stats().digest(FILE, changed)).toBe(sha256('other'));
-    expect(stats().digest(OTHER, now.files.get(OTHER)![0])).toBe(now.files.get(OTHER)![1]);
+    expect(stats().digest(OTHER, now.files.get(OTHER)![0].stat)).toBe(now.files.get(OTHER)![1]);
   });
 
   test('GIVEN recorded stats WHEN the render is listed by the listing worker THEN the stats it gives record the same text as those of a listing on this thread', () => {
@@ -168,10 +168,17 @@ describe('the stats of the render on disk, trusted instead of reading unchanged 
     const worker = new PreviousRender(root, stats(), COMPARED_OUTPUTS, startListing(root, COMPARED_OUTPUTS));
     const text = (before: PreviousRender) => {
       const now = renderedStats(root, before, before.rendered(), []);
-      return [...[...now.files].map(([p, [st, d]]) => `${p} ${statKey(st)} ${d}`), ...[...now.dirs].map(([p, st]) => `${p}/ ${statKey(st)}`)].sort();
+      // The keys given with the stats (the worker's, formatted on the other core) are the stats'.
+      for (const st of [...[...now.files.values()].map(([k]) => k), ...now.dirs.values()]) expect(st.key).toBe(statKey(st.stat));
+      return [...[...now.files].map(([p, [st, d]]) => `${p} ${st.key} ${d}`), ...[...now.dirs].map(([p, st]) => `${p}/ ${st.key}`)].sort();
     };
     expect(text(worker)).toEqual(text(here));
     expect(text(worker).length).toBe(5);
+  });
+
+  test('GIVEN a stat object that carries a `key` property of its own WHEN its statKey is made THEN the key is its numbers, not the property (only a KeyedStat\'s typed key is taken as given)', () => {
+    const stat = { size: 1, mtimeMs: 2.5, ctimeMs: 3.5, ino: 4, mode: 0o100644 };
+    expect(statKey({ ...stat, key: '9 9 9 9 9' } as typeof stat)).toBe(`1 2.5 3.5 4 ${0o100644}`);
   });
 
   test('GIVEN recorded stats WHEN nothing changed THEN each folder\'s names are known from them without reading it', () => {

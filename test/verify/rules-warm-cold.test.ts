@@ -79,7 +79,7 @@ const RULES = ['verify/schemas', 'verify/secrets', 'verify/duplicates', 'verify/
 
 describe('verify rules with a warm check cache, a cold one and none', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rules-warm-cold-'));
-  const file = path.join(dir, 'verify-checks.json');
+  const file = path.join(dir, 'verify-checks.entries');
   const loaded = brokenTree();
   const none = findings(loaded);
   const coldCache = new CheckCache(file);
