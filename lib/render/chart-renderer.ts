@@ -10,6 +10,7 @@ import { sha256 } from '../cache-file';
 import { COMMITTED_RENDERS_FILE, CommittedRenders } from './committed-renders';
 import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
 import { sortKeys } from './sort';
+import { markNullFree, withoutNulls } from './upstream-document';
 import { unreadValues, ValuesFinding } from './values-check';
 
 /**
@@ -368,8 +369,9 @@ export class ChartRenderer {
   }
 
   /**
-   * The objects of a render (chartObjects), read through a JSON copy in the local cache: YAML 1.1
-   * parsing of the large charts costs seconds, JSON.parse milliseconds.
+   * The objects of a render (chartObjects) without their null values (to the API server a null field
+   * is an unset one: ./upstream-document.ts `withoutNulls`), read through a JSON copy in the local
+   * cache: YAML 1.1 parsing of the large charts costs seconds, JSON.parse milliseconds.
    */
   public objectsOf(render: ChartRender, what: string): ChartObject[] {
     // Keyed by the text itself: a committed render and a fresh one of the same inputs may differ.
@@ -380,17 +382,22 @@ export class ChartRenderer {
     const file = path.join(helmCacheDir(this.root), 'renders', `${textHash}.objects.json`);
     let objects: ChartObject[] | undefined;
     try {
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; objects?: ChartObject[] };
-      if (parsed.key === textHash && Array.isArray(parsed.objects)) objects = parsed.objects;
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; nullFree?: boolean; objects?: ChartObject[] };
+      if (parsed.key === textHash && parsed.nullFree === true && Array.isArray(parsed.objects)) {
+        objects = parsed.objects;
+        // Written from `withoutNulls`'s copies (below): the render does not walk them again to drop nulls.
+        for (const o of objects) markNullFree(o.object);
+      }
     } catch {
       objects = undefined;
     }
     if (!objects) {
-      objects = chartObjects(render.text, what);
+      // Nulls dropped once here, as every document made of them drops them (./upstream-document.ts).
+      objects = chartObjects(render.text, what).map((o) => ({ source: o.source, object: withoutNulls(o.object) }));
       try {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify({ key: textHash, objects }));
+        fs.writeFileSync(tmp, JSON.stringify({ key: textHash, nullFree: true, objects }));
         fs.renameSync(tmp, file);
       } catch {
         // An optimisation only.
