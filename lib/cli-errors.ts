@@ -39,8 +39,8 @@ function shown(file: string, cwd: string): string {
   return rel && !rel.startsWith('..') ? rel : file;
 }
 
-/** One line for a system error: the file (or `where`), what went wrong and what to do. */
-function systemMessage(e: SystemError, o: ErrorReportOptions): string {
+/** One line for a system error: the file (or `where`), what went wrong and what to do (`formatCliError` starts it with the command). */
+export function systemMessage(e: SystemError, o: Pick<ErrorReportOptions, 'where' | 'cwd'>): string {
   const cwd = o.cwd ?? process.cwd();
   const file = e.path ?? o.where;
   const access: FileAccess = ['ENOSPC', 'EROFS', 'EDQUOT'].includes(e.code) ? 'write'

@@ -18,6 +18,15 @@ export function isSystemError(e: unknown): e is SystemError {
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && typeof (e as { message?: unknown }).message === 'string';
 }
 
+/**
+ * `e`, naming `file` when it is a system error without a path of its own (Node's read, write and
+ * fsync errors carry none): what the command line then shows. Anything else is returned as it is.
+ */
+export function namingFile<E>(e: E, file: string): E {
+  if (isSystemError(e) && e.path === undefined) Object.assign(e, { path: file });
+  return e;
+}
+
 /** How a file was being used when a system call failed. */
 export type FileAccess = 'read' | 'write' | 'open' | 'move';
 

@@ -6,7 +6,9 @@
  * not read as manifests, or an error (docs/cli.md).
  */
 import * as path from 'path';
+import { systemMessage } from '../lib/cli-errors';
 import type { Invocation } from '../lib/command-line/invocation';
+import { isSystemError } from '../lib/system-error';
 import { backupReportMarkdown, backupReportRows } from '../lib/backups/report';
 import { brokenTreeLines, loadTree } from '../lib/k8s/tree';
 import { readFactsFile } from '../lib/facts/facts';
@@ -25,7 +27,8 @@ export function runBackupReport({ options }: Invocation<'backup-report'>): numbe
     process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : backupReportMarkdown(objects, facts));
     return rows.some((r) => r.status === 'NOT COVERED' || r.status.startsWith('opt-out without')) ? 1 : 0;
   } catch (e) {
-    console.error(`backup-report: ${(e as Error).message}`);
+    // An environment fault (a rendered file that cannot be read): the file and what to do.
+    console.error(`backup-report: ${isSystemError(e) ? systemMessage(e, { where: root }) : (e as Error).message}`);
     return 1;
   }
 }

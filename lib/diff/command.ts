@@ -1,13 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { formatCliError } from '../cli-errors';
 import type { Invocation } from '../command-line/invocation';
 import { APP_SPEC_CACHE_FILE, AppSpecCache } from '../config/app-spec-cache';
 import { ConfigError } from '../config/errors';
 
 import { listFiles } from '../k8s/walk';
 import { PlatformError } from '../platform-error';
+import { isSystemError, namingFile } from '../system-error';
 import type { ParseManifests } from '../k8s/tree';
 import type { RenderedFile } from '../render/rendered-file';
+import { OutputError } from '../render/output-error';
 import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
 import { loadInputs, renderSiteAnalysed } from '../synth';
@@ -188,10 +191,21 @@ export interface DiffIo {
 /** Exit codes with `--exit-code`, as `kubectl diff` has them. */
 export const EXIT = { same: 0, differs: 1, error: 2 } as const;
 
+/** Writes `text` to `file`; a system error names the file. */
+function writeNamed(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    throw namingFile(e, file);
+  }
+}
+
 /** The one-line message of a failed diff. */
 function failure(e: unknown): string {
   if (e instanceof ConfigError || e instanceof PlatformError) return `diff failed: cannot render the working tree: ${e.message}`;
-  if (e instanceof DiffError) return `diff failed: ${e.message}`;
+  if (e instanceof DiffError || e instanceof OutputError) return `diff failed: ${e.message}`;
+  // An environment fault (a file that cannot be read or written, a full disk): the file and what to do, no stack.
+  if (isSystemError(e)) return formatCliError(e, { command: 'diff' });
   return `diff failed: ${(e as Error)?.stack ?? String(e)}`;
 }
 
@@ -230,9 +244,10 @@ export function runDiffCli({ options: o }: Invocation<'diff'>, io: DiffIo = { st
       : renderTerminal(run.diff, { ...labels, color: !out && shouldColor(io.stdout, io.env) });
     if (out) {
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-      fs.writeFileSync(out, text);
+      // Node's write errors (a full disk) carry no path: each file is named.
+      writeNamed(out, text);
       const json = summaryPath(out);
-      fs.writeFileSync(json, `${JSON.stringify(summaryFile(run), null, 2)}\n`);
+      writeNamed(json, `${JSON.stringify(summaryFile(run), null, 2)}\n`);
       const risks = run.diff.risks.length;
       io.stdout.write(`diff: ${format === 'markdown' ? 'Markdown' : 'terminal view'} written to ${out} (summary for CI: ${json}): ${summaryLine(run.diff)}; ${risks} risky change${risks === 1 ? '' : 's'}\n`);
     } else {

@@ -29,10 +29,23 @@ export interface LoadedTree {
  * Reads every manifest under `<root>/dist` and `<root>/argocd` in the dialect synth writes
  * (lib/k8s/manifest-yaml.ts). dist/hosts/ (node files, not manifests) and argocd/kustomization.yaml
  * are skipped; a file that is not `.yaml`, not YAML, or holds a document that is not a map is a problem.
+ * A file that cannot be read throws the system error, naming the file.
  */
 export function loadTree(root: string, parse: ParseManifests = loadManifests): LoadedTree {
   const files = [...listFiles(path.join(root, 'dist'), 'dist/'), ...listFiles(path.join(root, 'argocd'), 'argocd/')];
-  return loadFiles(files, (file) => fs.readFileSync(path.join(root, file), 'utf8'), parse);
+  return loadFiles(files, (file) => readTreeFile(path.join(root, file)), parse);
+}
+
+/** The text of a rendered file on disk; a system error names the file (Node's read errors carry no path). */
+function readTreeFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    // As lib/system-error.ts `namingFile` (a floor above this one): the command line then shows the file.
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err?.code === 'string' && err.path === undefined) err.path = file;
+    throw e;
+  }
 }
 
 /** A rendered tree held in memory (or anywhere): every file's path, relative to the root, and how to read one. */
@@ -85,8 +98,11 @@ export function loadFiles(files: readonly string[], read: (file: string) => stri
     }
     if (file === 'argocd/kustomization.yaml') continue;
     let docs: unknown[];
+    const given = known?.(file);
+    // A file that cannot be read (EIO, EACCES...) is an environment fault, thrown: not a problem of its YAML.
+    const text = given ? '' : read(file);
     try {
-      docs = known?.(file) ?? parse(read(file), file);
+      docs = given ?? parse(text, file);
     } catch (e) {
       problems.push({ file, message: `YAML: ${(e as Error).message.split('\n')[0]}` });
       continue;

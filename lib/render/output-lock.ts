@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { namingFile } from '../system-error';
 import { OutputError } from './output-error';
 
 /** Another live process holds the output lock: nothing was done. */
@@ -48,7 +49,7 @@ export function takeOutputLock(root: string): () => void {
   }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      createLockFile(file);
       held.set(file, 1);
       return release;
     } catch (e) {
@@ -63,6 +64,27 @@ export function takeOutputLock(root: string): () => void {
     }
   }
   throw new OutputLockError(`cannot take the lock ${file}: another synth takes it at the same time; run this again`);
+}
+
+/**
+ * Creates the lock file `file` holding this process's pid; throws EEXIST when it is there. When
+ * writing the pid fails (a full disk), the file this call created is removed again, or its empty
+ * text would read as another synth's lock and refuse every synth after; the error then names it
+ * (Node's write errors carry no path).
+ */
+function createLockFile(file: string): void {
+  const fd = fs.openSync(file, 'wx');
+  try {
+    try {
+      const bytes = Buffer.from(String(process.pid));
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    fs.rmSync(file, { force: true });
+    throw namingFile(e, file);
+  }
 }
 
 /** Runs `f` holding the checkout's output lock (see `takeOutputLock`). */

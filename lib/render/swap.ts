@@ -111,7 +111,10 @@ function writeJournal(root: string, journal: SwapJournal): void {
     fs.renameSync(partial, file);
   } catch (e) {
     fs.rmSync(partial, { force: true });
-    throw e;
+    // Nothing has moved yet. Node's write and fsync errors carry no path: the journal is named here.
+    if (!isSystemError(e)) throw e;
+    const problem = fsProblem(e.code, e.syscall === 'rename' ? 'move' : 'write') ?? `cannot be written (${e.message.split('\n')[0]})`;
+    throw new OutputError(`${JOURNAL_FILE} (the journal of the swap, written before any output moves) ${problem}`, 'unchanged');
   }
 }
 

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { sha256 } from '../cache-file';
 import { lstatOf } from '../k8s/walk';
+import { fsProblem, isSystemError } from '../system-error';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
@@ -95,11 +96,15 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         changed.add(file.path);
         const target = path.join(tmp, file.path);
         const dir = path.dirname(target);
-        if (!made.has(dir)) {
-          fs.mkdirSync(dir, { recursive: true });
-          made.add(dir);
+        try {
+          if (!made.has(dir)) {
+            fs.mkdirSync(dir, { recursive: true });
+            made.add(dir);
+          }
+          fs.writeFileSync(target, bytes, { mode: file.executable ? 0o755 : 0o644 });
+        } catch (e) {
+          throw stagingError(e, file.path, path.basename(tmp));
         }
-        fs.writeFileSync(target, bytes, { mode: file.executable ? 0o755 : 0o644 });
       }
       check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content, file: (file) => byPath.get(file) });
       const { journal, prune } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed, options.listed);
@@ -116,6 +121,17 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       }
     }
   });
+}
+
+/**
+ * A system error writing the new version of `rel` into the temporary folder `tmp` (a full disk, a
+ * read-only or forbidden checkout): an `OutputError` naming the output as the user knows it, with
+ * what to do (Node's write errors carry no path). Nothing has moved yet. Anything else is returned as it is.
+ */
+function stagingError(e: unknown, rel: string, tmp: string): unknown {
+  if (!isSystemError(e)) return e;
+  const problem = fsProblem(e.code, 'write') ?? `cannot be written (${e.message.split('\n')[0]})`;
+  return new OutputError(`${rel} (its new version, in the temporary folder ${tmp}/) ${problem}`, 'unchanged');
 }
 
 /** What a render puts in place: the output folders whole, then each other file. */
