@@ -132,7 +132,7 @@ export interface PlatformInputs {
  * `apps.lock.yaml`; throws naming every problem. `specs`: app specs validated by an earlier synth (see `loadApps`).
  */
 export function loadInputs(root: string, siteFile?: string, appsDir?: string, pinNames: readonly string[] = PIN_NAMES, layerNeeds: readonly LayerNeeds[] = LAYER_NEEDS, specs?: AppSpecCache): PlatformInputs {
-  const site = loadSite(siteFile ?? path.join(root, 'site.yaml'), pinNames, layerNeeds);
+  const site = loadSite(siteFile ?? path.join(root, 'site.yaml'), pinNames, layerNeeds, specs);
   const apps = loadApps(appsDir ?? path.join(root, 'apps'), site, layerNeeds, specs);
   const lock = readLock(path.join(root, LOCK_FILE), site.paas.pool);
   return { site, apps, lock };
@@ -290,7 +290,7 @@ function synthChecked(options: SynthOptions, state: SynthState, checked: { model
     const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
     checkMs = since(t);
     if (findings.length) throw new VerifyError(findings);
-  }, { onDisk: onDiskFiles(options.root, previous, files, ownRenderer, stats), listed: (dir) => before.entries(dir) });
+  }, { onDisk: onDiskFiles(options.root, previous, files, ownRenderer, stats), listed: (dir) => before.entries(dir), ...(pending ? { late: (file: string) => file === pending.path } : {}) });
   time?.('write', since(writeStart) - checkMs);
   // Verify was the last reader of the documents and of the HA model: the saves below need only
   // the digests, and what they make then fills the room those leave (not the synth's peak memory).
