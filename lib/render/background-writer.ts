@@ -10,10 +10,10 @@ import { availableCores } from './listing-worker';
  * when the worker cannot start the main thread writes them itself.
  */
 
-/** One file to write: its path under the folder, its bytes, its mode. */
+/** One file to write: its path under the folder, its text (written as UTF-8), its mode. */
 export interface FileToWrite {
   readonly rel: string;
-  readonly bytes: Buffer;
+  readonly text: string;
   readonly mode: number;
 }
 
@@ -33,7 +33,7 @@ const { workerData } = require('worker_threads');
 const fs = require('fs');
 const path = require('path');
 const { dir, paths, bytes, ends, modes, flag, port } = workerData;
-const data = Buffer.from(bytes);
+const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const rels = paths.split('\\0');
 const made = new Set();
 let written = 0;
@@ -74,24 +74,23 @@ export class BackgroundWriter {
   public static start(dir: string, files: readonly FileToWrite[], options: { readonly cores?: number; readonly minFiles?: number; readonly timeoutMs?: number } = {}): BackgroundWriter | undefined {
     if ((options.cores ?? availableCores()) < 2 || files.length < (options.minFiles ?? BACKGROUND_WRITE_MIN_FILES)) return undefined;
     try {
-      // One buffer for every file (transferred, not copied), cut by `ends`.
-      let total = 0;
-      for (const f of files) total += f.bytes.length;
-      const bytes = new Uint8Array(new ArrayBuffer(total));
+      // One buffer for every file's UTF-8 bytes, encoded straight into it (no buffer per file) and
+      // transferred, not copied; cut by `ends`.
       const ends = new Float64Array(files.length);
       const modes = new Int32Array(files.length);
-      let at = 0;
+      let total = 0;
       files.forEach((f, i) => {
-        bytes.set(f.bytes, at);
-        at += f.bytes.length;
-        ends[i] = at;
+        total += Buffer.byteLength(f.text, 'utf8');
+        ends[i] = total;
         modes[i] = f.mode;
       });
+      const bytes = Buffer.from(new ArrayBuffer(total));
+      files.forEach((f, i) => bytes.write(f.text, i ? ends[i - 1] : 0, 'utf8'));
       const flag = new Int32Array(new SharedArrayBuffer(4));
       const channel = new MessageChannel();
       const rels = files.map((f) => f.rel);
       const workerData = { dir, paths: rels.join('\0'), bytes, ends, modes, flag, port: channel.port2 };
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [channel.port2, bytes.buffer, ends.buffer, modes.buffer] });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [channel.port2, bytes.buffer as ArrayBuffer, ends.buffer, modes.buffer] });
       worker.unref();
       worker.on('error', () => undefined);
       return new BackgroundWriter(worker, channel.port1, flag, rels, options.timeoutMs ?? BACKGROUND_WRITE_TIMEOUT_MS);

@@ -101,7 +101,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         if (read && sameFile(read, file)) return;
         if (sameOnDisk(path.join(root, file.path), file)) return;
         changed.add(file.path);
-        batch.push({ rel: file.path, bytes: Buffer.from(file.content, 'utf8'), mode: file.executable ? 0o755 : 0o644 });
+        batch.push({ rel: file.path, text: file.content, mode: file.executable ? 0o755 : 0o644 });
       };
       const late = options.late ?? (() => false);
       for (const file of byPath.values()) if (!late(file.path)) compare(file);
@@ -154,7 +154,7 @@ function writeStaged(tmp: string, files: readonly FileToWrite[]): void {
         fs.mkdirSync(dir, { recursive: true });
         made.add(dir);
       }
-      fs.writeFileSync(target, file.bytes, { mode: file.mode });
+      fs.writeFileSync(target, file.text, { mode: file.mode });
     } catch (e) {
       throw stagingError(e, file.rel, path.basename(tmp));
     }

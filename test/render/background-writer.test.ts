@@ -7,7 +7,7 @@ import { BackgroundWriter, FileToWrite } from '../../lib/render/background-write
 function writeFilesHere(dir: string, files: readonly FileToWrite[]): void {
   for (const f of files) {
     fs.mkdirSync(path.dirname(path.join(dir, f.rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, f.rel), f.bytes, { mode: f.mode });
+    fs.writeFileSync(path.join(dir, f.rel), f.text, { mode: f.mode });
   }
 }
 
@@ -29,7 +29,7 @@ function tree(dir: string): [string, string, number][] {
 function files(n: number): FileToWrite[] {
   return Array.from({ length: n }, (_, i) => ({
     rel: `dist/apps/app-${i % 37}/${i % 3 ? 'deployment' : 'service'}-${i}.yaml`,
-    bytes: Buffer.from(i % 11 === 0 ? '' : `kind: ConfigMap\ndata: { n: "${i} ü ✓" }\n`, 'utf8'),
+    text: i % 11 === 0 ? '' : `kind: ConfigMap\ndata: { n: "${i} ü ✓ \u{1F600}" }\n`,
     mode: i % 5 === 0 ? 0o755 : 0o644,
   }));
 }
