@@ -6,7 +6,7 @@ import { isMap } from '../k8s/manifest';
 import { PlatformError } from '../platform-error';
 import * as os from 'os';
 import { hashTree, readVendorLock, TREE_HASH_MEMO_FILE, TreeHashMemo, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
-import { sha256 } from '../cache-file';
+import { sha256, writeCacheFile } from '../cache-file';
 import { COMMITTED_RENDERS_FILE, CommittedRenders } from './committed-renders';
 import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
 import { sortKeys } from './sort';
@@ -279,14 +279,8 @@ export class ChartRenderer {
       const [first, second] = produce();
       if (first !== second) throw new PlatformError(randomnessMessage(what, first, second));
       render = { key, text: first, source, origin: 'helm' };
-      try {
-        fs.mkdirSync(path.dirname(localFile), { recursive: true });
-        const tmp = `${localFile}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, cacheFileText(render, { release }));
-        fs.renameSync(tmp, localFile);
-      } catch {
-        // The local cache is an optimisation only.
-      }
+      // The local cache is an optimisation only: a failure to write it (a full disk) leaves no partial file.
+      writeCacheFile(localFile, cacheFileText(render, { release }));
     }
     // A trusted render reads its file when asked: it is this checkout's, not one for every build of the process.
     if (render !== trusted) memo.set(key, render);
@@ -357,14 +351,7 @@ export class ChartRenderer {
       }
     }
     const findings = unreadValues(path.join(this.root, source.path), values, freeForm);
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ key, findings }));
-      fs.renameSync(tmp, file);
-    } catch {
-      // An optimisation only.
-    }
+    writeCacheFile(file, JSON.stringify({ key, findings }));
     return findings;
   }
 
@@ -394,14 +381,7 @@ export class ChartRenderer {
     if (!objects) {
       // Nulls dropped once here, as every document made of them drops them (./upstream-document.ts).
       objects = chartObjects(render.text, what).map((o) => ({ source: o.source, object: withoutNulls(o.object) }));
-      try {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify({ key: textHash, nullFree: true, objects }));
-        fs.renameSync(tmp, file);
-      } catch {
-        // An optimisation only.
-      }
+      writeCacheFile(file, JSON.stringify({ key: textHash, nullFree: true, objects }));
     }
     parsedMemo.set(textHash, objects);
     return objects;
