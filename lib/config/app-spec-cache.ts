@@ -8,7 +8,8 @@ import type { Site } from './schema';
 /**
  * Where synth keeps the app specs it validated (relative to the checkout, git-ignored): the next
  * synth takes a spec whose file text, site and layers' needs are the same from here instead of
- * parsing and checking it again.
+ * parsing and checking it again. The site validated from site.yaml's text is kept here too
+ * (lib/config/load.ts `loadSite`).
  */
 export const APP_SPEC_CACHE_FILE = '.synth-cache/app-specs.entries';
 
@@ -21,6 +22,9 @@ const FORMAT = 3;
 
 /** The key of an app file's stat entry (`file` as `path.join` gives it: absolute ones are already resolved). */
 const fileKey = (file: string): string => `file ${path.isAbsolute(file) ? file : path.resolve(file)}`;
+
+/** The key of a validated site (`AppSpecCache.site`): the digest of its file's text. */
+const siteKey = (digest: string): string => `site ${digest}`;
 
 /** A validated spec as kept: everything but the name and file, which come from the file's path. */
 export type CachedSpec = Omit<AppSpec, 'name' | 'file'>;
@@ -122,6 +126,25 @@ export class AppSpecCache {
    */
   public noteFile(file: string, stat: FileStat, digest: string): void {
     this.used.set(fileKey(file), `${statKey(stat)} ${digest}`);
+  }
+
+  /** The site validated from a site file's text of digest `digest` (lib/config/load.ts `SiteMemo`), as a fresh object; undefined when there is none. */
+  public site(digest: string): unknown {
+    const key = siteKey(digest);
+    const json = this.used.get(key) ?? this.stored.get(key);
+    if (json === undefined) return undefined;
+    try {
+      const site: unknown = JSON.parse(json);
+      this.used.set(key, json);
+      return site;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keeps the site validated from a text of digest `digest` (not when its JSON would not give it back exactly). */
+  public keepSite(digest: string, site: Site): void {
+    if (isJsonExact(site)) this.used.set(siteKey(digest), JSON.stringify(site));
   }
 
   /** Remembers the spec validated for `key` (not when its JSON would not give it back exactly). */

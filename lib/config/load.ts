@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as path from 'path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
@@ -253,8 +254,43 @@ export function siteFileIssues(file: string, issues: readonly RuleIssue[]): Conf
   return sortIssues(issues.map((r) => source.issue(r.path, r.message, r.atKey)));
 }
 
-/** Loads and validates a site file from disk (`versionNames`, `layerNeeds`: see `parseSite`). */
-export function loadSite(file: string, versionNames?: readonly string[], layerNeeds?: readonly LayerNeeds[]): Site {
+/** Where validated sites are kept between runs, by the digest of their text (synth's app-spec cache: lib/config/app-spec-cache.ts). */
+export interface SiteMemo {
+  /** The site validated from a text of this digest (`siteTextDigest`) by this code, if kept. */
+  site(digest: string): unknown;
+  /** Keeps the site validated from a text of this digest. */
+  keepSite(digest: string, site: Site): void;
+}
+
+/** The digest of a site file's text (the key of its validated site in a `SiteMemo`). */
+export function siteTextDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Loads and validates a site file from disk (`versionNames`, `layerNeeds`: see `parseSite`). With
+ * `memo`, the site validated from the same text by the same code is taken from it instead of parsing
+ * the YAML and the schema again; the rules that read `versionNames` and `layerNeeds` run every time
+ * on it, and a site with a problem is always parsed again (its messages carry `file:line:col`).
+ */
+export function loadSite(file: string, versionNames?: readonly string[], layerNeeds?: readonly LayerNeeds[], memo?: SiteMemo): Site {
   const shown = path.relative(process.cwd(), file) || file;
-  return parseSite(readInputFile(file, shown, 'the site file'), shown, versionNames, layerNeeds);
+  const text = readInputFile(file, shown, 'the site file');
+  if (!memo) return parseSite(text, shown, versionNames, layerNeeds);
+  const digest = siteTextDigest(text);
+  const kept = memo.site(digest);
+  // As the memo kept it (its entries are hashed: lib/cache-file.ts), when the rules find nothing.
+  if (kept && typeof kept === 'object' && !Array.isArray(kept)) {
+    const site = kept as Site;
+    let clean = false;
+    try {
+      clean = !checkSiteRules(site, versionNames).length && !checkPlatformNeeds(site, layerNeeds).length;
+    } catch {
+      // Not a site these rules can read: parsed again below.
+    }
+    if (clean) return deepFreeze(site);
+  }
+  const site = parseSite(text, shown, versionNames, layerNeeds);
+  memo.keepSite(digest, site);
+  return site;
 }

@@ -6,10 +6,11 @@ import { isMap } from '../k8s/manifest';
 import { PlatformError } from '../platform-error';
 import * as os from 'os';
 import { hashTree, readVendorLock, TREE_HASH_MEMO_FILE, TreeHashMemo, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
-import { sha256 } from '../cache-file';
+import { sha256, writeCacheFile } from '../cache-file';
 import { COMMITTED_RENDERS_FILE, CommittedRenders } from './committed-renders';
 import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
 import { sortKeys } from './sort';
+import { markNullFree, withoutNulls } from './upstream-document';
 import { unreadValues, ValuesFinding } from './values-check';
 
 /**
@@ -278,14 +279,8 @@ export class ChartRenderer {
       const [first, second] = produce();
       if (first !== second) throw new PlatformError(randomnessMessage(what, first, second));
       render = { key, text: first, source, origin: 'helm' };
-      try {
-        fs.mkdirSync(path.dirname(localFile), { recursive: true });
-        const tmp = `${localFile}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, cacheFileText(render, { release }));
-        fs.renameSync(tmp, localFile);
-      } catch {
-        // The local cache is an optimisation only.
-      }
+      // The local cache is an optimisation only: a failure to write it (a full disk) leaves no partial file.
+      writeCacheFile(localFile, cacheFileText(render, { release }));
     }
     // A trusted render reads its file when asked: it is this checkout's, not one for every build of the process.
     if (render !== trusted) memo.set(key, render);
@@ -356,20 +351,14 @@ export class ChartRenderer {
       }
     }
     const findings = unreadValues(path.join(this.root, source.path), values, freeForm);
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ key, findings }));
-      fs.renameSync(tmp, file);
-    } catch {
-      // An optimisation only.
-    }
+    writeCacheFile(file, JSON.stringify({ key, findings }));
     return findings;
   }
 
   /**
-   * The objects of a render (chartObjects), read through a JSON copy in the local cache: YAML 1.1
-   * parsing of the large charts costs seconds, JSON.parse milliseconds.
+   * The objects of a render (chartObjects) without their null values (to the API server a null field
+   * is an unset one: ./upstream-document.ts `withoutNulls`), read through a JSON copy in the local
+   * cache: YAML 1.1 parsing of the large charts costs seconds, JSON.parse milliseconds.
    */
   public objectsOf(render: ChartRender, what: string): ChartObject[] {
     // Keyed by the text itself: a committed render and a fresh one of the same inputs may differ.
@@ -380,21 +369,19 @@ export class ChartRenderer {
     const file = path.join(helmCacheDir(this.root), 'renders', `${textHash}.objects.json`);
     let objects: ChartObject[] | undefined;
     try {
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; objects?: ChartObject[] };
-      if (parsed.key === textHash && Array.isArray(parsed.objects)) objects = parsed.objects;
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; nullFree?: boolean; objects?: ChartObject[] };
+      if (parsed.key === textHash && parsed.nullFree === true && Array.isArray(parsed.objects)) {
+        objects = parsed.objects;
+        // Written from `withoutNulls`'s copies (below): the render does not walk them again to drop nulls.
+        for (const o of objects) markNullFree(o.object);
+      }
     } catch {
       objects = undefined;
     }
     if (!objects) {
-      objects = chartObjects(render.text, what);
-      try {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify({ key: textHash, objects }));
-        fs.renameSync(tmp, file);
-      } catch {
-        // An optimisation only.
-      }
+      // Nulls dropped once here, as every document made of them drops them (./upstream-document.ts).
+      objects = chartObjects(render.text, what).map((o) => ({ source: o.source, object: withoutNulls(o.object) }));
+      writeCacheFile(file, JSON.stringify({ key: textHash, nullFree: true, objects }));
     }
     parsedMemo.set(textHash, objects);
     return objects;

@@ -22,6 +22,31 @@ const VARIANTS = 4;
 const made = new WeakMap<object, { readonly body?: Readonly<Record<string, unknown>>; readonly documents: Map<string, Record<string, unknown>> }>();
 
 /**
+ * Bodies known to hold no null anywhere (`withoutNulls` made them, or a cache written from such
+ * copies gave them back): `upstreamDocument` does not copy them again to drop nulls.
+ */
+const nullFree = new WeakSet<object>();
+
+/**
+ * `dropNulls`'s copy of a parsed upstream object, remembered as holding no null: its documents are
+ * made without walking it again. The copy must not change afterwards (as `upstreamDocument` asks of
+ * every body).
+ */
+export function withoutNulls(object: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const copy = dropNulls(object) as Record<string, unknown>;
+  nullFree.add(copy);
+  return copy;
+}
+
+/**
+ * Remembers `object` as holding no null: an object read back from a cache of `withoutNulls`'s copies
+ * (lib/render/chart-renderer.ts `objectsOf`), which are JSON and hold no null when written.
+ */
+export function markNullFree(object: object): void {
+  nullFree.add(object);
+}
+
+/**
  * A copy without null values: to the API server a null field is an unset one. A list's undefined
  * items are kept (the render writes them as null).
  */
@@ -53,7 +78,7 @@ export function upstreamDocument(body: Readonly<Record<string, unknown>>, metada
   const plain = () => {
     const { status: _status, ...desired } = body;
     void _status;
-    return { ...(dropNulls(desired) as Record<string, unknown>), metadata };
+    return { ...(nullFree.has(body) ? desired : dropNulls(desired) as Record<string, unknown>), metadata };
   };
   const meta = canonicalDocument(metadata);
   if (!meta.exact || meta.document === null || typeof meta.document !== 'object') return plain();
@@ -61,7 +86,8 @@ export function upstreamDocument(body: Readonly<Record<string, unknown>>, metada
   if (!entry) {
     const { status: _status, metadata: _metadata, ...desired } = body;
     void _status; void _metadata;
-    const canonicalBody = canonicalDocument(dropNulls(desired));
+    // A body known to hold no null is copied once, by canonicalDocument (which sorts its keys).
+    const canonicalBody = canonicalDocument(nullFree.has(body) ? desired : dropNulls(desired));
     entry = { documents: new Map() };
     if (canonicalBody.exact) {
       markCanonical(canonicalBody.document as object);
