@@ -11,10 +11,9 @@ import { TEXT_FILE_ROOTS } from './constructs/text-file';
 import type { Site } from './config/schema';
 import type { LayerFactory } from './context';
 import { capacityIssues } from './config/capacity';
-import { failureReportOf, haInputFromFiles, haModel, intactUnplaced, isSimulatingReport } from './ha/analysis';
+import { failureReportOf, haInputFromFiles, haModel, intactUnplaced } from './ha/analysis';
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from './ha/analysis-cache';
 import type { HaModel } from './ha/model';
-import { SimulationWorker } from './ha/simulation-worker';
 import { buildPlatform } from './platform';
 import { COLLECT_AFTER_RENDER_BYTES, collectAfter, collectIfGrown, heapUsed } from './collect-garbage';
 import { LAYER_NEEDS, PIN_NAMES } from './layers';
@@ -85,12 +84,6 @@ export interface SynthOptions {
 export type SynthPhase = 'load' | 'build' | 'render' | 'simulation' | 'verify' | 'write';
 
 const since = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
-
-/**
- * How many apps make synth simulate node failures on the other core (./ha/simulation-worker.ts):
- * below, the simulation costs less than the worker's start.
- */
-export const SIMULATION_WORKER_MIN_APPS = 200;
 
 /** Runs `f`, telling `time` how long it took as `phase`. */
 function timed<T>(time: PhaseTimer<SynthPhase> | undefined, phase: SynthPhase, f: () => T): T {
@@ -164,7 +157,7 @@ function buildAndRender(site: Site, layers: readonly LayerFactory[] | undefined,
  * texts of unchanged objects from the previous render; `analysis` (synth's cache) the last
  * node-failure analysis; `appRenders` (synth's cache) each unchanged app's documents.
  */
-export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache, appRenders?: AppRenders, simulation?: () => SimulationWorker | undefined): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments; pending?: RenderedFile } {
+export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[], apps: readonly AppSpec[] = [], lock?: AppsLock, renderer?: ChartRenderer, time?: PhaseTimer<SynthPhase>, earlier?: EarlierTexts, analysis?: AnalysisCache, appRenders?: AppRenders): { files: RenderedFile[]; facts: PlatformFacts; model: HaModel; documents: RenderedDocuments } {
   // The construct tree is garbage once the render returns: collected (when it was large) before the
   // simulation makes its own, so that the two do not pile up into the synth's peak memory.
   const heapBefore = heapUsed();
@@ -173,11 +166,8 @@ export function renderSiteAnalysed(site: Site, layers?: readonly LayerFactory[],
   const model = timed(time, 'render', () => haModel(haInputFromFiles(files, facts, documents.parse, documents.documentsOf)));
   // The simulation of thousands of apps leaves hundreds of MB of garbage and keeps little: collected
   // before verify grows the heap on top of it (peak memory), when it ran (not when cached).
-  // With a simulation worker (thousands of apps), the report's text is taken when first read: the
-  // worker simulates while synth writes its temporary folder.
-  const report = timed(time, 'simulation', () => collectAfter(() => failureReportOf(model, analysis, simulation)));
-  const pending = isSimulatingReport(report) ? { pending: report } : {};
-  return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model, documents, ...pending };
+  const report = timed(time, 'simulation', () => collectAfter(() => failureReportOf(model, analysis)));
+  return { files: [...files, report].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), facts, model, documents };
 }
 
 /**
@@ -198,12 +188,10 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
  * vendored files' hashes is saved with synth's other caches); the HA model of the files (verify's HA
  * rules read it) is put in `checked`, for the caller to let go of once verify is done.
  */
-function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined, analysis: AnalysisCache | undefined, specs: AppSpecCache | undefined, appRenders: AppRenders | undefined, checked: { model?: HaModel; simulation?: SimulationWorker }): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer; pending?: RenderedFile } {
+function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined, analysis: AnalysisCache | undefined, specs: AppSpecCache | undefined, appRenders: AppRenders | undefined, checked: { model?: HaModel }): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments; ownRenderer?: ChartRenderer } {
   const time = options.time;
   options.progress?.('loading');
   const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds, specs));
-  // Hundreds of apps: the node-failure simulation, when it runs, runs on the other core (started then, closed by synth).
-  const simulation = apps.length >= SIMULATION_WORKER_MIN_APPS ? () => (checked.simulation = SimulationWorker.start()) : undefined;
   // The checkout's own vendored charts and committed renders when it has them, else this code's;
   // without synth's cache, no memo of the vendored files' hashes is read (or written) either.
   const hashMemo = options.cache !== false;
@@ -211,10 +199,10 @@ function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined,
   const renderer = ownRenderer ?? new ChartRenderer({ hashMemo });
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');
-  const { files, facts, model, documents, pending } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis, appRenders, simulation);
+  const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis, appRenders);
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));
   checked.model = model;
-  return { files, facts, documents, ...(ownRenderer ? { ownRenderer } : {}), ...(pending ? { pending } : {}) };
+  return { files, facts, documents, ...(ownRenderer ? { ownRenderer } : {}) };
 }
 
 /**
@@ -249,69 +237,43 @@ export function synth(options: SynthOptions): SynthResult {
     // Each app's documents of the last render, by the key of its inputs (lib/render/app-renders.ts): written after the swap.
     const appRenders = cache ? timed(time, 'load', () => new AppRenders(path.join(options.root, APP_RENDERS_FILE), checksCodeFingerprint())) : undefined;
     // The HA model is verify's only: held here (not in a const of this scope) so that it can be let go once verify is done.
-    const checked: { model?: HaModel; simulation?: SimulationWorker } = {};
-    try {
-      return synthChecked(options, { before, stats, earlier, analysis, specs, appRenders, checks, heapAtStart }, checked);
-    } finally {
-      checked.simulation?.close();
-    }
+    const checked: { model?: HaModel } = {};
+    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders, checked);
+    const registry = options.registry ?? new SchemaRegistry();
+    const previous = timed(time, 'load', () => shareUnchanged(before, files));
+    options.progress?.('verifying and writing');
+    const writeStart = process.hrtime.bigint();
+    let checkMs = 0;
+    const written = writeAtomically(options.root, files, (tree) => {
+      const t = process.hrtime.bigint();
+      // A manifest's documents are the ones the render serialised into that very file: its text is not read.
+      const source = { ...tree, documents: (file: string) => { const f = tree.file(file); return f && documents.documentsOf(f); } };
+      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
+      checkMs = since(t);
+      if (findings.length) throw new VerifyError(findings);
+    }, { onDisk: onDiskFiles(options.root, previous, files, ownRenderer, stats), listed: (dir) => before.entries(dir) });
+    time?.('write', since(writeStart) - checkMs);
+    // Verify was the last reader of the documents and of the HA model: the saves below need only
+    // the digests, and what they make then fills the room those leave (not the synth's peak memory).
+    documents.release();
+    delete checked.model;
+    // A render that serialised most of its files writes its caches afresh (tens of MB at thousands
+    // of apps): collected first when the heap is large, or V8 grows the heap for the saves instead.
+    // A render that reused most texts appends a few lines: not worth a full collection.
+    if (documents.dumped > documents.reused) timed(time, 'write', () => collectIfGrown(heapAtStart, COLLECT_AFTER_RENDER_BYTES));
+    // Only a render that verified and was swapped in leaves its results for the next synth.
+    if (checks) timed(time, 'write', () => checks.save());
+    if (analysis) timed(time, 'write', () => analysis.flush());
+    if (specs) timed(time, 'write', () => specs.save());
+    if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveCaches());
+    if (appRenders) timed(time, 'write', () => appRenders.save());
+    // Each manifest's text digest, hashed once for the render index and the render stats.
+    const index = earlier ? timed(time, 'write', () => documents.index()) : undefined;
+    if (earlier && index) timed(time, 'write', () => earlier.save(index));
+    if (stats) timed(time, 'write', () => {
+      const now = renderedStats(options.root, before, files, written.changed, COMPARED_OUTPUTS, (file) => index?.get(file)?.[1]);
+      stats.save(new Map([...now.files, ...committedRenderStats(options.root, files)]), now.dirs);
+    });
+    return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
-}
-
-/** What synth read before it renders (its caches and the previous render), for `synthChecked`. */
-interface SynthState {
-  readonly before: PreviousRender;
-  readonly stats?: RenderStats;
-  readonly earlier?: EarlierRender;
-  readonly analysis?: AnalysisCache;
-  readonly specs?: AppSpecCache;
-  readonly appRenders?: AppRenders;
-  readonly checks?: CheckCache;
-  readonly heapAtStart: number;
-}
-
-/** Synth's render, verify, swap and cache saves (see `synth`), under its output lock. */
-function synthChecked(options: SynthOptions, state: SynthState, checked: { model?: HaModel; simulation?: SimulationWorker }): SynthResult {
-  const { before, stats, earlier, analysis, specs, appRenders, checks, heapAtStart } = state;
-  const time = options.time;
-  const cache = options.cache !== false;
-  const { files, facts, documents, ownRenderer, pending } = renderChecked(options, earlier, analysis, specs, appRenders, checked);
-  const registry = options.registry ?? new SchemaRegistry();
-  // A file whose text the simulation worker is still making (the failure report) is compared
-  // with the previous render's when the write reaches it (its text is read then), not here.
-  const previous = timed(time, 'load', () => shareUnchanged(before, pending ? files.filter((f) => f !== pending) : files));
-  options.progress?.('verifying and writing');
-  const writeStart = process.hrtime.bigint();
-  let checkMs = 0;
-  const written = writeAtomically(options.root, files, (tree) => {
-    const t = process.hrtime.bigint();
-    // A manifest's documents are the ones the render serialised into that very file: its text is not read.
-    const source = { ...tree, documents: (file: string) => { const f = tree.file(file); return f && documents.documentsOf(f); } };
-    const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
-    checkMs = since(t);
-    if (findings.length) throw new VerifyError(findings);
-  }, { onDisk: onDiskFiles(options.root, previous, files, ownRenderer, stats), listed: (dir) => before.entries(dir), ...(pending ? { late: (file: string) => file === pending.path } : {}) });
-  time?.('write', since(writeStart) - checkMs);
-  // Verify was the last reader of the documents and of the HA model: the saves below need only
-  // the digests, and what they make then fills the room those leave (not the synth's peak memory).
-  documents.release();
-  delete checked.model;
-  // A render that serialised most of its files writes its caches afresh (tens of MB at thousands
-  // of apps): collected first when the heap is large, or V8 grows the heap for the saves instead.
-  // A render that reused most texts appends a few lines: not worth a full collection.
-  if (documents.dumped > documents.reused) timed(time, 'write', () => collectIfGrown(heapAtStart, COLLECT_AFTER_RENDER_BYTES));
-  // Only a render that verified and was swapped in leaves its results for the next synth.
-  if (checks) timed(time, 'write', () => checks.save());
-  if (analysis) timed(time, 'write', () => analysis.flush());
-  if (specs) timed(time, 'write', () => specs.save());
-  if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveCaches());
-  if (appRenders) timed(time, 'write', () => appRenders.save());
-  // Each manifest's text digest, hashed once for the render index and the render stats.
-  const index = earlier ? timed(time, 'write', () => documents.index()) : undefined;
-  if (earlier && index) timed(time, 'write', () => earlier.save(index));
-  if (stats) timed(time, 'write', () => {
-    const now = renderedStats(options.root, before, files, written.changed, COMPARED_OUTPUTS, (file) => index?.get(file)?.[1]);
-    stats.save(new Map([...now.files, ...committedRenderStats(options.root, files)]), now.dirs);
-  });
-  return { files, objects: countObjects(files), outputs: written.outputs, previous };
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { writeCacheFile } from '../cache-file';
-import { decodeAnalysisPart, encodeAnalysisPart } from './analysis-codec';
 import type { Workload } from './model';
 import type { ScenarioResult, Unplaced } from './simulate';
 
@@ -91,7 +90,8 @@ export class AnalysisCache {
     if (parsed.hash !== contentHash(parsed.key, violations, unplaced, reportBytes)) return this.ignore('corrupted');
     const report = reportBytes.toString('utf8');
     try {
-      const revived = { violations: decodeAnalysisPart(violations, workloads), unplaced: decodeAnalysisPart(unplaced, workloads) };
+      const reviver = (_name: string, value: unknown) => revive(value, workloads);
+      const revived = { violations: JSON.parse(violations, reviver) as unknown, unplaced: JSON.parse(unplaced, reviver) as unknown };
       if (!Array.isArray(revived.violations) || !Array.isArray(revived.unplaced)) return this.ignore('corrupted');
       return { report, violations: revived.violations as ScenarioResult[], unplaced: revived.unplaced as Unplaced[] };
     } catch {
@@ -102,8 +102,14 @@ export class AnalysisCache {
   /** Stores the analysis of `key` (atomically: a reader sees the old file or the new one); a failure to write only loses the cache. */
   public save(key: string, report: string, violations: readonly ScenarioResult[], unplaced: readonly Unplaced[], workloads: readonly Workload[]): void {
     if (this.mode === 'read-only') return;
-    const violationsText = encodeAnalysisPart(violations, workloads);
-    const unplacedText = encodeAnalysisPart(unplaced, workloads);
+    const index = new Map<object, number>(workloads.map((w, i) => [w, i]));
+    const stringify = (value: unknown) => JSON.stringify(value, (_name, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) return { '#number': String(v) };
+      if (v && typeof v === 'object' && index.has(v)) return { '#workload': index.get(v) };
+      return v;
+    });
+    const violationsText = stringify(violations);
+    const unplacedText = stringify(unplaced);
     // The report is kept as its UTF-8 bytes, which give it back only when it is well-formed UTF-16 (no lone surrogate): else it is not kept.
     const reportBytes = Buffer.from(report, 'utf8');
     if (reportBytes.toString('utf8') !== report) return;
@@ -124,4 +130,17 @@ export class AnalysisCache {
     this.ignored = why;
     return undefined;
   }
+}
+
+/** A stored value back: a workload by its position, a number JSON cannot hold. */
+function revive(value: unknown, workloads: readonly Workload[]): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  const v = value as { '#workload'?: unknown; '#number'?: unknown };
+  if (typeof v['#workload'] === 'number' && Object.keys(v).length === 1) {
+    const w = workloads[v['#workload']];
+    if (!w) throw new Error('a stored result names a workload the model does not have');
+    return w;
+  }
+  if (typeof v['#number'] === 'string' && Object.keys(v).length === 1) return Number(v['#number']);
+  return value;
 }

@@ -9,8 +9,6 @@ import { filesUnder, listFiles } from '../k8s/walk';
 import { ARGOCD_CM, buildHaModel, HaInput, HaModel, HaObject, isModelHostFile, Workload } from './model';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
 import type { AnalysisCache } from './analysis-cache';
-import { decodeAnalysisPart } from './analysis-codec';
-import type { SimulationWorker } from './simulation-worker';
 import { FAILURE_REPORT, failureReport } from './report';
 import { isViolation, Outcome, ScenarioResult, simulate, Unplaced } from './simulate';
 
@@ -216,7 +214,6 @@ export function nMinusOne(model: HaModel): ScenarioResult[] {
   const cluster = model.cluster;
   if (!cluster) return [];
   const key = analysisKey(model);
-  settlePending(key);
   const known = recentRuns.get(key)?.results;
   if (known) return rebind(known.run, known.workloads, model.workloads);
   const results = cluster.nodes.map((n) => simulate(cluster, model.workloads, [n.name]));
@@ -232,7 +229,6 @@ export function nMinusOne(model: HaModel): ScenarioResult[] {
 export function nMinusOneViolations(model: HaModel): ScenarioResult[] {
   if (!model.cluster) return [];
   const key = analysisKey(model);
-  settlePending(key);
   const known = recentRuns.get(key)?.violations;
   if (known) return rebind(known.run, known.workloads, model.workloads);
   const full = recentRuns.get(key)?.results;
@@ -282,81 +278,23 @@ export function failureReportFile(files: readonly { readonly path: string; reado
  * next process, and the N-1 violations and the intact site's unplaced pods it stored are the ones
  * synth's capacity refusal and verify's ha/failure rule are given (`nMinusOneViolations`, `intactUnplaced`).
  */
-export function failureReportOf(model: HaModel, cache?: AnalysisCache, startWorker?: () => SimulationWorker | undefined): { readonly path: string; readonly content: string } {
+export function failureReportOf(model: HaModel, cache?: AnalysisCache): { path: string; content: string } {
   const key = analysisKey(model);
-  const content = recentReports.get(key);
-  if (content !== undefined) return { path: FAILURE_REPORT, content };
-  const stored = model.cluster ? cache?.load(key, model.workloads) : undefined;
-  if (stored) {
-    remember(key, { violations: { workloads: model.workloads, run: stored.violations }, unplaced: { workloads: model.workloads, run: stored.unplaced } });
-    return { path: FAILURE_REPORT, content: reported(key, stored.report) };
-  }
-  // Simulated on the other core while the caller goes on; the text is taken when first read.
-  const worker = model.cluster ? startWorker?.() : undefined;
-  if (worker?.request(model)) {
-    let text: string | undefined;
-    const settle = (): string => (text ??= analysed(model, key, cache, worker));
-    pendingAnalyses.clear();
-    pendingAnalyses.set(key, settle);
-    const report = { path: FAILURE_REPORT, get content() { return settle(); } };
-    simulatingReports.add(report);
-    return report;
-  }
-  return { path: FAILURE_REPORT, content: analysed(model, key, cache) };
-}
-
-/** Reports `failureReportOf` gave while a worker simulates (their text is taken when first read). */
-const simulatingReports = new WeakSet<object>();
-
-/**
- * Whether `file` is a report `failureReportOf` gave while a worker simulates: its text is the
- * worker's answer, waited for when first read (reading it early waits early).
- */
-export function isSimulatingReport(file: object): boolean {
-  return simulatingReports.has(file);
-}
-
-/**
- * The analysis asked of a worker and not taken yet, by analysis key (the last one only): the N-1
- * runs of the same key take it first rather than simulating again.
- */
-const pendingAnalyses = new Map<string, () => string>();
-
-/** Takes the pending analysis of `key`, if there is one. */
-function settlePending(key: string): void {
-  pendingAnalyses.get(key)?.();
-}
-
-/**
- * The failure report of `model` (analysis key `key`): the worker's answer when it gave one (its
- * violations kept for verify's ha/failure rule), else simulated here; saved in `cache` with the
- * violations and the intact site's unplaced pods, for the next process.
- */
-function analysed(model: HaModel, key: string, cache: AnalysisCache | undefined, worker?: SimulationWorker): string {
-  pendingAnalyses.delete(key);
-  let content: string | undefined;
-  const answer = worker?.reply();
-  if (answer) {
-    try {
-      const violations = decodeAnalysisPart(answer.violations, model.workloads);
-      if (Array.isArray(violations)) {
-        remember(key, { violations: { workloads: model.workloads, run: violations as ScenarioResult[] } });
-        content = answer.report;
-      }
-    } catch {
-      // Not what the worker sends: simulated here.
+  let content = recentReports.get(key);
+  if (content === undefined) {
+    const stored = model.cluster ? cache?.load(key, model.workloads) : undefined;
+    if (stored) {
+      content = stored.report;
+      remember(key, { violations: { workloads: model.workloads, run: stored.violations }, unplaced: { workloads: model.workloads, run: stored.unplaced } });
+    } else {
+      const results = nMinusOne(model);
+      content = failureReport(model, results);
+      // What synth's capacity refusal and verify's ha/failure rule read, for the next process.
+      const unplaced = cache ? intactUnplaced(model) : undefined;
+      if (cache && unplaced) cache.save(key, content, nMinusOneViolations(model), unplaced, model.workloads);
     }
+    recentReports.clear();
+    recentReports.set(key, content);
   }
-  content ??= failureReport(model, nMinusOne(model));
-  // What synth's capacity refusal and verify's ha/failure rule read, for the next process.
-  const unplaced = cache ? intactUnplaced(model) : undefined;
-  if (cache && unplaced) cache.save(key, content, nMinusOneViolations(model), unplaced, model.workloads);
-  return reported(key, content);
-}
-
-/** Remembers `content` as the last report, of analysis key `key`. */
-function reported(key: string, content: string): string {
-  recentReports.clear();
-  recentReports.set(key, content);
-  return content;
+  return { path: FAILURE_REPORT, content };
 }

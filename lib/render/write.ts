@@ -3,7 +3,6 @@ import * as path from 'path';
 import { sha256 } from '../cache-file';
 import { lstatOf } from '../k8s/walk';
 import { fsProblem, isSystemError } from '../system-error';
-import { BackgroundWriter, FileToWrite } from './background-writer';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
@@ -31,12 +30,6 @@ export interface WriteOptions {
    * which is read. @default - every folder is read
    */
   readonly listed?: (dir: string) => readonly (readonly [string, boolean])[] | undefined;
-  /**
-   * Files whose text is still being made (synth's failure report, while the simulation worker runs):
-   * compared and written after the others were handed to the writer, so that waiting for their text
-   * does not hold the others back. @default - none
-   */
-  readonly late?: (file: string) => boolean;
 }
 
 /** What `writeAtomically`'s check is given: the whole new tree, in memory, before anything moves. */
@@ -93,40 +86,27 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         if (!writable(file.path)) throw new Error(`refusing to write ${file.path}: outside ${[...OUTPUT_DIRS, ...SHARED_DIRS].join(', ')} and the root files ${ROOT_FILES.join(', ')}`);
         byPath.set(file.path, file);
       }
+      const made = new Set<string>();
       const changed = new Set<string>();
-      /** The new and changed files, in order: written into the temporary folder, many on the other core. */
-      const batch: FileToWrite[] = [];
-      const compare = (file: RenderedFile) => {
+      for (const file of byPath.values()) {
         const read = options.onDisk?.get(file.path);
-        if (read && sameFile(read, file)) return;
-        if (sameOnDisk(path.join(root, file.path), file)) return;
+        if (read && sameFile(read, file)) continue;
+        if (sameOnDisk(path.join(root, file.path), file)) continue;
+        const bytes = Buffer.from(file.content, 'utf8');
         changed.add(file.path);
-        batch.push({ rel: file.path, text: file.content, mode: file.executable ? 0o755 : 0o644 });
-      };
-      const late = options.late ?? (() => false);
-      for (const file of byPath.values()) if (!late(file.path)) compare(file);
-      // Thousands of files: written on the other core while the files still being made are compared and `check` runs.
-      const writer = BackgroundWriter.start(tmp, batch);
-      const handedOff = batch.length;
-      if (!writer) writeStaged(tmp, batch);
-      let checked: { readonly error: unknown } | undefined;
-      try {
-        for (const file of byPath.values()) if (late(file.path)) compare(file);
-        writeStaged(tmp, batch.slice(handedOff));
-        check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content, file: (file) => byPath.get(file) });
-      } catch (e) {
-        checked = { error: e };
-      }
-      // The files must all be there (and the worker done with the folder) before anything moves or the folder is removed;
-      // a file that could not be written is the error, as when every file was written before the check.
-      if (writer) {
+        const target = path.join(tmp, file.path);
+        const dir = path.dirname(target);
         try {
-          writer.wait();
+          if (!made.has(dir)) {
+            fs.mkdirSync(dir, { recursive: true });
+            made.add(dir);
+          }
+          fs.writeFileSync(target, bytes, { mode: file.executable ? 0o755 : 0o644 });
         } catch (e) {
-          throw stagingError(e, writer.failedFile ?? batch[0].rel, path.basename(tmp));
+          throw stagingError(e, file.path, path.basename(tmp));
         }
       }
-      if (checked) throw checked.error;
+      check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content, file: (file) => byPath.get(file) });
       const { journal, prune } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed, options.listed);
       swapOutputs(root, journal, options.onStep, prune);
       return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path) };
@@ -141,24 +121,6 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       }
     }
   });
-}
-
-/** Writes `files` into the temporary folder `tmp`, each one's folder made first; a failure is a `stagingError`. */
-function writeStaged(tmp: string, files: readonly FileToWrite[]): void {
-  const made = new Set<string>();
-  for (const file of files) {
-    const target = path.join(tmp, file.rel);
-    const dir = path.dirname(target);
-    try {
-      if (!made.has(dir)) {
-        fs.mkdirSync(dir, { recursive: true });
-        made.add(dir);
-      }
-      fs.writeFileSync(target, file.text, { mode: file.mode });
-    } catch (e) {
-      throw stagingError(e, file.rel, path.basename(tmp));
-    }
-  }
 }
 
 /**
