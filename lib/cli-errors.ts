@@ -1,7 +1,9 @@
-import * as path from 'path';
 import { ConfigError } from './config/errors';
-import { FileAccess, fsProblem, isSystemError, SystemError } from './config/input-file';
+import { isSystemError } from './config/input-file';
 import { PlatformError } from './platform-error';
+import { systemMessage } from './system-error';
+
+export { systemMessage } from './system-error';
 
 /**
  * The one way a command reports a failure: a user or environment error (bad input, a file that
@@ -29,30 +31,6 @@ export interface ErrorReportOptions {
 /** Whether the user asked for stack traces: `--debug` (`flag`) or TSYS_DEBUG=1. */
 export function debugRequested(flag: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
   return flag || env.TSYS_DEBUG === '1';
-}
-
-/** Syscalls that only read; `open` may do either; the others write. */
-const READING = new Set(['read', 'scandir', 'opendir', 'readlink', 'stat', 'lstat', 'access', 'realpath']);
-
-function shown(file: string, cwd: string): string {
-  const rel = path.relative(cwd, file);
-  return rel && !rel.startsWith('..') ? rel : file;
-}
-
-/** One line for a system error: the file (or `where`), what went wrong and what to do (`formatCliError` starts it with the command). */
-export function systemMessage(e: SystemError, o: Pick<ErrorReportOptions, 'where' | 'cwd'>): string {
-  const cwd = o.cwd ?? process.cwd();
-  const file = e.path ?? o.where;
-  const access: FileAccess = ['ENOSPC', 'EROFS', 'EDQUOT'].includes(e.code) ? 'write'
-    : READING.has(e.syscall ?? '') ? 'read'
-      : e.syscall === 'open' ? 'open'
-        : e.syscall === 'rename' ? 'move' : 'write';
-  const problem = fsProblem(e.code, access);
-  if (!problem) return e.message; // Node's own message, with the path when the call had one
-  if (!file) return `a file ${problem} (${e.syscall ?? 'system call'})`;
-  // A rename that finds something in the way: the destination is the culprit, not the source.
-  const target = e.syscall === 'rename' && e.dest && ['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code) ? e.dest : e.path;
-  return `${target ? shown(target, cwd) : `a file under ${shown(file, cwd)}`} ${problem}`;
 }
 
 /** Name, message and stack of anything thrown (duck-typed: errors may come from another realm). */

@@ -1,3 +1,5 @@
+import * as path from 'path';
+
 /**
  * Node.js system errors (`fs`, `child_process`) and what each means for a file: the one wording
  * the input readers (lib/config/input-file.ts), the output swap (lib/render/swap.ts) and the
@@ -80,4 +82,32 @@ export function fsProblem(code: string, access: FileAccess): string | undefined 
     default:
       return undefined;
   }
+}
+
+/** Syscalls that only read; `open` may do either; the others write. */
+const READING = new Set(['read', 'scandir', 'opendir', 'readlink', 'stat', 'lstat', 'access', 'realpath']);
+
+function shown(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
+/**
+ * One line for a system error: the file (or `where`, what a system error without a path of its own
+ * is about), what went wrong and what to do; paths relative to `cwd` (@default process.cwd()).
+ * lib/cli-errors.ts `formatCliError` starts it with the command.
+ */
+export function systemMessage(e: SystemError, o: { readonly where?: string; readonly cwd?: string }): string {
+  const cwd = o.cwd ?? process.cwd();
+  const file = e.path ?? o.where;
+  const access: FileAccess = ['ENOSPC', 'EROFS', 'EDQUOT'].includes(e.code) ? 'write'
+    : READING.has(e.syscall ?? '') ? 'read'
+      : e.syscall === 'open' ? 'open'
+        : e.syscall === 'rename' ? 'move' : 'write';
+  const problem = fsProblem(e.code, access);
+  if (!problem) return e.message; // Node's own message, with the path when the call had one
+  if (!file) return `a file ${problem} (${e.syscall ?? 'system call'})`;
+  // A rename that finds something in the way: the destination is the culprit, not the source.
+  const target = e.syscall === 'rename' && e.dest && ['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code) ? e.dest : e.path;
+  return `${target ? shown(target, cwd) : `a file under ${shown(file, cwd)}`} ${problem}`;
 }

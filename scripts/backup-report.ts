@@ -6,9 +6,8 @@
  * not read as manifests, or an error (docs/cli.md).
  */
 import * as path from 'path';
-import { systemMessage } from '../lib/cli-errors';
 import type { Invocation } from '../lib/command-line/invocation';
-import { isSystemError } from '../lib/system-error';
+import { isSystemError, systemMessage } from '../lib/system-error';
 import { backupReportMarkdown, backupReportRows } from '../lib/backups/report';
 import { brokenTreeLines, loadTree } from '../lib/k8s/tree';
 import { readFactsFile } from '../lib/facts/facts';

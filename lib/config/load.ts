@@ -1,7 +1,7 @@
-import { createHash } from 'crypto';
 import * as path from 'path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
+import { sha256 } from '../cache-file';
 import { valueAt } from '../k8s/manifest';
 import { ConfigError, ConfigIssue } from './errors';
 import { readInputFile } from './input-file';
@@ -264,7 +264,7 @@ export interface SiteMemo {
 
 /** The digest of a site file's text (the key of its validated site in a `SiteMemo`). */
 export function siteTextDigest(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return sha256(text);
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import type { Invocation } from '../command-line/invocation';
 import { recoverBeforeCommand } from '../render/swap';
-import { fsProblem, isSystemError } from '../system-error';
+import { isSystemError, systemMessage } from '../system-error';
 import { brokenTreeLines, loadTree } from '../k8s/tree';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
 import { bringUpText, scenarioText } from '../ha/report';
@@ -30,9 +30,7 @@ export function runWhatIfCli({ options }: Invocation<'whatif'>, root: string = R
   } catch (e) {
     // A rendered file that cannot be read: the file and what to do, without a stack; anything else is a bug.
     if (!isSystemError(e)) throw e;
-    const rel = e.path ? path.relative(process.cwd(), e.path) : '';
-    const file = e.path ? (rel && !rel.startsWith('..') ? rel : e.path) : `a rendered file under ${dir}`;
-    console.error(`whatif failed: ${file} ${fsProblem(e.code, 'read') ?? `cannot be read (${e.message.split('\n')[0]})`}`);
+    console.error(`whatif failed: ${systemMessage(e, { where: dir })}`);
     return 1;
   }
   const { objects, problems } = loaded;
