@@ -369,8 +369,8 @@ export class ChartRenderer {
     const file = path.join(helmCacheDir(this.root), 'renders', `${textHash}.objects.json`);
     let objects: ChartObject[] | undefined;
     try {
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; nullFree?: boolean; objects?: ChartObject[] };
-      if (parsed.key === textHash && parsed.nullFree === true && Array.isArray(parsed.objects)) {
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; nullFree?: boolean; format?: number; objects?: ChartObject[] };
+      if (parsed.key === textHash && parsed.nullFree === true && parsed.format === OBJECTS_FORMAT && Array.isArray(parsed.objects)) {
         objects = parsed.objects;
         // Written from `withoutNulls`'s copies (below): the render does not walk them again to drop nulls.
         for (const o of objects) markNullFree(o.object);
@@ -381,7 +381,7 @@ export class ChartRenderer {
     if (!objects) {
       // Nulls dropped once here, as every document made of them drops them (./upstream-document.ts).
       objects = chartObjects(render.text, what).map((o) => ({ source: o.source, object: withoutNulls(o.object) }));
-      writeCacheFile(file, JSON.stringify({ key: textHash, nullFree: true, objects }));
+      writeCacheFile(file, JSON.stringify({ key: textHash, nullFree: true, format: OBJECTS_FORMAT, objects }));
     }
     parsedMemo.set(textHash, objects);
     return objects;
@@ -500,7 +500,11 @@ function randomnessMessage(what: string, a: string, b: string): string {
 }
 
 /** One object of a chart's output, with the file helm rendered it from. */
+/** The objects cache's format: 2 since each object names its template (`source`; before, it was always empty). */
+const OBJECTS_FORMAT = 2;
+
 export interface ChartObject {
+  /** The template that rendered the object (helm's `# Source:` comment), empty when the render names none. */
   readonly source: string;
   readonly object: Record<string, unknown>;
 }
@@ -511,14 +515,23 @@ export interface ChartObject {
  */
 export function chartObjects(text: string, what: string): ChartObject[] {
   const out: ChartObject[] = [];
+  // helm writes `# Source: <template>` above each template's output; yaml keeps it as the comment
+  // before the document's contents, or, when the template's own `---` follows it (CRDs), as the
+  // comment of an empty document before the object's. A template's later documents have none: they
+  // come from the same template.
+  let current = '';
   for (const doc of parseAllDocuments(text, { version: '1.1', merge: true, uniqueKeys: true, prettyErrors: false })) {
     if (doc.errors.length) throw new PlatformError(`${what}: helm printed invalid YAML: ${doc.errors[0].message}`);
     const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
-    if (value === null || value === undefined) continue;
-    if (!isMap(value)) throw new PlatformError(`${what}: a rendered document is not an object`);
-    const comment = doc.commentBefore ?? '';
-    const source = /Source: (.*)/.exec(comment)?.[1]?.trim() ?? '';
-    out.push({ source, object: value });
+    const contents = doc.contents as { commentBefore?: string | null; comment?: string | null } | null;
+    // An empty document's comments are all the next object's; an object's are those before it.
+    const empty = value === null || value === undefined;
+    const comments = [doc.commentBefore, contents?.commentBefore, ...(empty ? [contents?.comment, doc.comment] : [])];
+    const named = comments.map((c) => (c ? /^ ?Source: (.+)$/m.exec(c)?.[1]?.trim() : undefined)).filter((c): c is string => !!c).pop();
+    current = named ?? current;
+    if (empty) continue;
+    if (!isMap(value)) throw new PlatformError(`${what}${current ? `, ${current}` : ''}: a rendered document is not an object`);
+    out.push({ source: current, object: value });
   }
   return out;
 }

@@ -79,7 +79,7 @@ describe('HelmComponent', () => {
 
   test('GIVEN an object with only generateName WHEN built THEN synth fails: Argo CD cannot track it', () => {
     expect(() => renderDemo(root, (layer) => new HelmComponent(layer, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'things', values: { generated: { enabled: true } } })))
-      .toThrow(/Job has no metadata.name \(generateName demo-once-\)/);
+      .toThrow(/demo\/templates\/hooks\.yaml: Job has no metadata.name \(generateName demo-once-\)/);
   });
 
   test('GIVEN a vendored file edited by hand WHEN built THEN synth fails naming the folder and how to restore it', () => {
