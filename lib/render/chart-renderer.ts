@@ -91,6 +91,13 @@ export interface ChartRendererOptions {
    * @default true
    */
   readonly hashMemo?: boolean;
+  /**
+   * The fingerprint of the platform's code (lib/verify/check-cache.ts `checksCodeFingerprint`): with
+   * it (and `hashMemo`, not `fresh`), the vendor lock parsed by this code is kept in the checkout's
+   * `LOCK_MEMO_FILE` by its text's sha256, and read from there while the text is the same.
+   * @default - none: the lock's YAML is parsed in every process
+   */
+  readonly code?: string;
 }
 
 /** The layout of what `CommittedRenders` records of a committed file (its header and text split as `parseCacheFile` does): another value ignores the record. */
@@ -118,6 +125,7 @@ export class ChartRenderer {
   public readonly root: string;
   public readonly fresh: boolean;
   private readonly hashMemo: boolean;
+  private readonly code?: string;
   private lockCache?: VendorLock;
   private treeMemo?: TreeHashMemo;
   /** The renders this build used, by release (each becomes `render-cache/<release>.yaml`). */
@@ -131,6 +139,7 @@ export class ChartRenderer {
     this.root = options.root ?? REPO_ROOT;
     this.fresh = options.fresh ?? !!process.env.TSYS_FRESH_RENDER;
     this.hashMemo = options.hashMemo ?? true;
+    if (options.code !== undefined && this.hashMemo && !this.fresh) this.code = options.code;
   }
 
   /** The memo of the vendored files' hashes (read on first use). */
@@ -172,7 +181,7 @@ export class ChartRenderer {
   }
 
   public get lock(): VendorLock {
-    return (this.lockCache ??= readVendorLock(this.root));
+    return (this.lockCache ??= readVendorLock(this.root, this.code));
   }
 
   /** The vendored chart for a pinned version; throws saying how to vendor it when it is missing or altered. */
