@@ -135,7 +135,7 @@ function problemsOf(errors: readonly OutputUnit[]): SchemaProblem[] {
  * millisecond to check.
  */
 export class SchemaRegistry {
-  /** The Kubernetes definitions (objects closed), dereferenced when an object is first validated (`core`). */
+  /** The Kubernetes definitions as read, closed (`closeObjects`) and dereferenced when an object is first validated (`core`). */
   private readonly definitions: Record<string, JsonMap>;
   /**
    * The definitions' lookup and their fast yes/no check (./schema-check.ts), made on first use:
@@ -165,7 +165,6 @@ export class SchemaRegistry {
     const bytes = fs.readFileSync(file);
     this.definitionsHash = createHash('sha256').update(bytes).digest('hex');
     const doc = JSON.parse(bytes.toString('utf8')) as { definitions: Record<string, JsonMap> };
-    closeObjects(doc.definitions);
     for (const [name, def] of Object.entries(doc.definitions)) {
       for (const gvk of (def['x-kubernetes-group-version-kind'] as { group: string; version: string; kind: string }[] | undefined) ?? []) {
         this.gvkIndex.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, name);
@@ -177,6 +176,8 @@ export class SchemaRegistry {
   /** The Kubernetes definitions' lookup and fast check (made on first use). */
   private get core(): { readonly lookup: Lookup; readonly check: SchemaCheck } {
     if (!this.coreSchemas) {
+      // Closed here, with the lookup: the gvk index and the definitions' hash do not depend on it.
+      closeObjects(this.definitions);
       const lookup = dereference({ $id: K8S_URI, definitions: this.definitions } as Schema);
       this.coreSchemas = { lookup, check: new SchemaCheck(lookup) };
     }
