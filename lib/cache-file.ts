@@ -25,15 +25,10 @@ export function readCacheText(file: string): string {
   return decodeCache(fs.readFileSync(file)).text;
 }
 
-/** `readCacheText`, and whether the file's bytes were all ASCII (a file written before `asciiJson` was may not be). */
-export function readCacheTextAscii(file: string): { readonly text: string; readonly ascii: boolean } {
-  return decodeCache(fs.readFileSync(file));
-}
-
 /**
  * `JSON.stringify(value)` with every character beyond ASCII written as its `\uXXXX` escape (a pair of
- * surrogates as two): JSON.parse gives the same value back, and the file is all ASCII, which
- * `readCacheText` takes without decoding UTF-8 (and V8 parses a one-byte text faster).
+ * surrogates as two): JSON.parse gives the same value back, and the file is all ASCII: Node reads
+ * it as a one-byte text, which V8 parses faster than the two-byte text UTF-8 beyond ASCII makes.
  */
 export function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

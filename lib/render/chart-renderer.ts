@@ -6,7 +6,7 @@ import { isMap } from '../k8s/manifest';
 import { PlatformError } from '../platform-error';
 import * as os from 'os';
 import { hashTree, readVendorLock, TREE_HASH_MEMO_FILE, TreeHashMemo, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
-import { asciiJson, readCacheTextAscii, sha256, writeCacheFile } from '../cache-file';
+import { asciiJson, sha256, writeCacheFile } from '../cache-file';
 import { COMMITTED_RENDERS_FILE, CommittedRenders } from './committed-renders';
 import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
 import { sortKeys } from './sort';
@@ -378,12 +378,11 @@ export class ChartRenderer {
     const file = path.join(helmCacheDir(this.root), 'renders', `${textHash}.objects.json`);
     let objects: ChartObject[] | undefined;
     try {
-      // Written all ASCII (`asciiJson`): read without decoding UTF-8, the costlier half of reading it.
-      const { text, ascii } = readCacheTextAscii(file);
-      const parsed = JSON.parse(text) as { key?: string; nullFree?: boolean; objects?: ChartObject[] };
+      // Written all ASCII (`asciiJson`): Node decodes it and V8 parses it (one byte a character) faster.
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; nullFree?: boolean; ascii?: boolean; objects?: ChartObject[] };
       if (parsed.key === textHash && parsed.nullFree === true && Array.isArray(parsed.objects)) {
-        // A file written before the escapes (UTF-8 beyond ASCII) is written again with them, once.
-        if (!ascii) writeCacheFile(file, asciiJson(parsed));
+        // A file written before the escapes (it may hold UTF-8 beyond ASCII) is written again with them, once.
+        if (parsed.ascii !== true) writeCacheFile(file, asciiJson({ key: textHash, nullFree: true, ascii: true, objects: parsed.objects }));
         objects = parsed.objects;
         // Written from `withoutNulls`'s copies (below): the render does not walk them again to drop nulls.
         for (const o of objects) markNullFree(o.object);
@@ -394,7 +393,7 @@ export class ChartRenderer {
     if (!objects) {
       // Nulls dropped once here, as every document made of them drops them (./upstream-document.ts).
       objects = chartObjects(render.text, what).map((o) => ({ source: o.source, object: withoutNulls(o.object) }));
-      writeCacheFile(file, asciiJson({ key: textHash, nullFree: true, objects }));
+      writeCacheFile(file, asciiJson({ key: textHash, nullFree: true, ascii: true, objects }));
     }
     parsedMemo.set(textHash, objects);
     return objects;
