@@ -138,4 +138,16 @@ describe('readVendorLock with a code fingerprint: the parsed lock kept in .synth
     expect(readFresh(root).parsed).toBe(1);
     expect(fs.existsSync(path.join(root, '.synth-cache'))).toBe(false);
   });
+
+  test('GIVEN a chart renderer given a code WHEN its lock is read without synth\'s cache (hashMemo: false) or fresh THEN no memo is written; with the cache THEN it is', () => {
+    const { ChartRenderer } = jest.requireActual('../../lib/render/chart-renderer') as typeof import('../../lib/render/chart-renderer');
+    for (const options of [{ hashMemo: false }, { fresh: true }]) {
+      const root = checkout(lockText('1.0.0'));
+      expect(new ChartRenderer({ root, code: 'code-1', ...options }).lock.charts.demo.version).toBe('1.0.0');
+      expect(fs.existsSync(path.join(root, '.synth-cache'))).toBe(false);
+    }
+    const root = checkout(lockText('1.0.0'));
+    expect(new ChartRenderer({ root, code: 'code-1', fresh: false }).lock.charts.demo.version).toBe('1.0.0');
+    expect(fs.existsSync(path.join(root, LOCK_MEMO_FILE))).toBe(true);
+  });
 });
