@@ -26,6 +26,15 @@ export function readCacheText(file: string): string {
 }
 
 /**
+ * `JSON.stringify(value)` with every character beyond ASCII written as its `\uXXXX` escape (a pair of
+ * surrogates as two): JSON.parse gives the same value back, and the file is all ASCII: Node reads
+ * it as a one-byte text, which V8 parses faster than the two-byte text UTF-8 beyond ASCII makes.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
  * The text of a cache file's bytes (`readCacheText`), and whether they are all ASCII: then the
  * text is one character per byte, and its offsets are the bytes'.
  */

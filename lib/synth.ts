@@ -195,7 +195,8 @@ function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined,
   // The checkout's own vendored charts and committed renders when it has them, else this code's;
   // without synth's cache, no memo of the vendored files' hashes is read (or written) either.
   const hashMemo = options.cache !== false;
-  const ownRenderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root, hashMemo }) : undefined;
+  // With the cache, the lock parsed by this code is read from .synth-cache while its text is the same.
+  const ownRenderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root, hashMemo, ...(hashMemo ? { code: checksCodeFingerprint() } : {}) }) : undefined;
   const renderer = ownRenderer ?? new ChartRenderer({ hashMemo });
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');

@@ -6,7 +6,7 @@ import { isMap } from '../k8s/manifest';
 import { PlatformError } from '../platform-error';
 import * as os from 'os';
 import { hashTree, readVendorLock, TREE_HASH_MEMO_FILE, TreeHashMemo, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
-import { sha256, writeCacheFile } from '../cache-file';
+import { asciiJson, sha256, writeCacheFile } from '../cache-file';
 import { COMMITTED_RENDERS_FILE, CommittedRenders } from './committed-renders';
 import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
 import { sortKeys } from './sort';
@@ -91,6 +91,13 @@ export interface ChartRendererOptions {
    * @default true
    */
   readonly hashMemo?: boolean;
+  /**
+   * The fingerprint of the platform's code (lib/verify/check-cache.ts `checksCodeFingerprint`): with
+   * it (and `hashMemo`, not `fresh`), the vendor lock parsed by this code is kept in the checkout's
+   * `LOCK_MEMO_FILE` by its text's sha256, and read from there while the text is the same.
+   * @default - none: the lock's YAML is parsed in every process
+   */
+  readonly code?: string;
 }
 
 /** The layout of what `CommittedRenders` records of a committed file (its header and text split as `parseCacheFile` does): another value ignores the record. */
@@ -118,6 +125,7 @@ export class ChartRenderer {
   public readonly root: string;
   public readonly fresh: boolean;
   private readonly hashMemo: boolean;
+  private readonly code?: string;
   private lockCache?: VendorLock;
   private treeMemo?: TreeHashMemo;
   /** The renders this build used, by release (each becomes `render-cache/<release>.yaml`). */
@@ -131,6 +139,7 @@ export class ChartRenderer {
     this.root = options.root ?? REPO_ROOT;
     this.fresh = options.fresh ?? !!process.env.TSYS_FRESH_RENDER;
     this.hashMemo = options.hashMemo ?? true;
+    if (options.code !== undefined && this.hashMemo && !this.fresh) this.code = options.code;
   }
 
   /** The memo of the vendored files' hashes (read on first use). */
@@ -172,7 +181,7 @@ export class ChartRenderer {
   }
 
   public get lock(): VendorLock {
-    return (this.lockCache ??= readVendorLock(this.root));
+    return (this.lockCache ??= readVendorLock(this.root, this.code));
   }
 
   /** The vendored chart for a pinned version; throws saying how to vendor it when it is missing or altered. */
@@ -369,6 +378,8 @@ export class ChartRenderer {
     const file = path.join(helmCacheDir(this.root), 'renders', `${textHash}.objects.json`);
     let objects: ChartObject[] | undefined;
     try {
+      // Written all ASCII (`asciiJson`): Node decodes it and V8 parses it (one byte a character) faster.
+      // A file of an earlier format (without the objects' templates, perhaps not ASCII) is made again, once.
       const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; nullFree?: boolean; format?: number; objects?: ChartObject[] };
       if (parsed.key === textHash && parsed.nullFree === true && parsed.format === OBJECTS_FORMAT && Array.isArray(parsed.objects)) {
         objects = parsed.objects;
@@ -381,7 +392,7 @@ export class ChartRenderer {
     if (!objects) {
       // Nulls dropped once here, as every document made of them drops them (./upstream-document.ts).
       objects = chartObjects(render.text, what).map((o) => ({ source: o.source, object: withoutNulls(o.object) }));
-      writeCacheFile(file, JSON.stringify({ key: textHash, nullFree: true, format: OBJECTS_FORMAT, objects }));
+      writeCacheFile(file, asciiJson({ key: textHash, nullFree: true, format: OBJECTS_FORMAT, objects }));
     }
     parsedMemo.set(textHash, objects);
     return objects;
@@ -500,7 +511,7 @@ function randomnessMessage(what: string, a: string, b: string): string {
 }
 
 /** One object of a chart's output, with the file helm rendered it from. */
-/** The objects cache's format: 2 since each object names its template (`source`; before, it was always empty). */
+/** The objects cache's format: 2 since each object names its template (`source`; before, it was always empty) and the files are all ASCII (`asciiJson`). */
 const OBJECTS_FORMAT = 2;
 
 export interface ChartObject {

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isMap, isScalar, parseDocument } from 'yaml';
-import { writeCacheFile } from '../cache-file';
+import { isJsonExact, sha256, writeCacheFile } from '../cache-file';
 import { PlatformError } from '../platform-error';
 import { yamlErrorParts } from '../yaml-error';
 
@@ -197,16 +197,72 @@ export class TreeHashMemo {
   }
 }
 
-/** Reads `vendor/lock.yaml` under `root`; throws naming the file and the entry when it is malformed. */
-export function readVendorLock(root: string): VendorLock {
+/** Where synth keeps the last vendor lock it parsed, as JSON, by the sha256 of its text (git-ignored). */
+export const LOCK_MEMO_FILE = '.synth-cache/vendor-lock.json';
+/** Bumped when what the memo holds changes (another value is ignored). */
+const LOCK_MEMO_FORMAT = 1;
+
+/** What `LOCK_MEMO_FILE` holds: the lock `parseVendorLock` made of the text whose sha256 is `text`, under the code that made it. */
+interface LockMemo {
+  readonly format: number;
+  /** The fingerprint of the code that parsed it (`readVendorLock`'s `code`). */
+  readonly code: string;
+  readonly file: string;
+  /** The sha256 of the lock's text. */
+  readonly text: string;
+  /** The sha256 of `JSON.stringify([charts, manifests])`: a memo whose entries do not match it is ignored. */
+  readonly sum: string;
+  readonly charts: Record<string, VendoredChart>;
+  readonly manifests: Record<string, VendoredManifests>;
+}
+
+/**
+ * Reads `vendor/lock.yaml` under `root`; throws naming the file and the entry when it is malformed.
+ * With `code` (the fingerprint of the platform's code, lib/verify/check-cache.ts), the lock parsed
+ * from the same text (its sha256) by the same code is taken from `LOCK_MEMO_FILE` under `root`
+ * instead of parsing its YAML again (tens of ms per process), and a lock parsed is written there.
+ * An optimisation only: a memo that is missing, does not read, is of another format or code, of
+ * another text or whose checksum does not match is ignored, and the lock is parsed as without it
+ * (a lock that does not parse is never in the memo: it is refused the same way every time).
+ */
+export function readVendorLock(root: string, code?: string): VendorLock {
   const file = path.join(root, VENDOR_LOCK);
   if (!fs.existsSync(file)) return { file, charts: {}, manifests: {} };
   const text = fs.readFileSync(file, 'utf8');
   // Every synth reads the lock: the last one read is parsed again only when its text changed.
   if (lastLock?.file === file && lastLock.text === text) return lastLock.lock;
-  const lock = parseVendorLock(file, text);
+  const memoFile = path.join(root, LOCK_MEMO_FILE);
+  const textHash = code === undefined ? '' : sha256(text);
+  let lock = code === undefined ? undefined : lockFromMemo(memoFile, file, code, textHash);
+  if (!lock) {
+    lock = parseVendorLock(file, text);
+    const entries = [lock.charts, lock.manifests];
+    if (code !== undefined && isJsonExact(entries)) {
+      const memo: LockMemo = { format: LOCK_MEMO_FORMAT, code, file, text: textHash, sum: sha256(JSON.stringify(entries)), charts: lock.charts, manifests: lock.manifests };
+      writeCacheFile(memoFile, JSON.stringify(memo));
+    }
+  }
   lastLock = { file, text, lock };
   return lock;
+}
+
+/** The lock `LOCK_MEMO_FILE` holds for the text whose sha256 is `textHash`, parsed by `code`; undefined when it holds none (or is not to be trusted). */
+function lockFromMemo(memoFile: string, file: string, code: string, textHash: string): VendorLock | undefined {
+  let memo: Partial<LockMemo>;
+  try {
+    memo = JSON.parse(fs.readFileSync(memoFile, 'utf8')) as Partial<LockMemo>;
+  } catch {
+    return undefined;
+  }
+  if (!memo || typeof memo !== 'object' || memo.format !== LOCK_MEMO_FORMAT || memo.code !== code || memo.file !== file || memo.text !== textHash) return undefined;
+  const { charts, manifests } = memo;
+  if (!charts || typeof charts !== 'object' || !manifests || typeof manifests !== 'object' || memo.sum !== sha256(JSON.stringify([charts, manifests]))) return undefined;
+  // Frozen as parseVendorLock freezes them; the entries are its own, JSON (`isJsonExact`) and checked by their sum.
+  const frozenCharts: Record<string, VendoredChart> = {};
+  for (const [name, entry] of Object.entries(charts)) frozenCharts[name] = Object.freeze({ ...entry, dependencies: Object.freeze(entry.dependencies) });
+  const frozenManifests: Record<string, VendoredManifests> = {};
+  for (const [name, entry] of Object.entries(manifests)) frozenManifests[name] = Object.freeze({ ...entry });
+  return Object.freeze({ file, charts: Object.freeze(frozenCharts), manifests: Object.freeze(frozenManifests) });
 }
 
 /** The last lock `readVendorLock` parsed, with its file and text (a lock is frozen: it is shared). */

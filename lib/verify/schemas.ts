@@ -135,9 +135,14 @@ function problemsOf(errors: readonly OutputUnit[]): SchemaProblem[] {
  * millisecond to check.
  */
 export class SchemaRegistry {
-  private readonly lookup: Lookup;
-  /** The fast yes/no check of the Kubernetes definitions (./schema-check.ts), and the `$ref` schema of each definition, built once. */
-  private readonly coreCheck: SchemaCheck;
+  /** The Kubernetes definitions as read, closed (`closeObjects`) and dereferenced when an object is first validated (`core`). */
+  private readonly definitions: Record<string, JsonMap>;
+  /**
+   * The definitions' lookup and their fast yes/no check (./schema-check.ts), made on first use:
+   * dereferencing them costs ~50 ms, and a synth whose every check is cached validates nothing.
+   */
+  private coreSchemas?: { readonly lookup: Lookup; readonly check: SchemaCheck };
+  /** The `$ref` schema of each definition, built once. */
   private readonly refs = new Map<string, Schema>();
   private readonly gvkIndex = new Map<string, string>();
   private readonly crds = new Map<string, { schema: Schema; lookup: Lookup; check: SchemaCheck } | null>();
@@ -160,14 +165,23 @@ export class SchemaRegistry {
     const bytes = fs.readFileSync(file);
     this.definitionsHash = createHash('sha256').update(bytes).digest('hex');
     const doc = JSON.parse(bytes.toString('utf8')) as { definitions: Record<string, JsonMap> };
-    closeObjects(doc.definitions);
     for (const [name, def] of Object.entries(doc.definitions)) {
       for (const gvk of (def['x-kubernetes-group-version-kind'] as { group: string; version: string; kind: string }[] | undefined) ?? []) {
         this.gvkIndex.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, name);
       }
     }
-    this.lookup = dereference({ $id: K8S_URI, definitions: doc.definitions } as Schema);
-    this.coreCheck = new SchemaCheck(this.lookup);
+    this.definitions = doc.definitions;
+  }
+
+  /** The Kubernetes definitions' lookup and fast check (made on first use). */
+  private get core(): { readonly lookup: Lookup; readonly check: SchemaCheck } {
+    if (!this.coreSchemas) {
+      // Closed here, with the lookup: the gvk index and the definitions' hash do not depend on it.
+      closeObjects(this.definitions);
+      const lookup = dereference({ $id: K8S_URI, definitions: this.definitions } as Schema);
+      this.coreSchemas = { lookup, check: new SchemaCheck(lookup) };
+    }
+    return this.coreSchemas;
   }
 
   /** The schema that refers to a Kubernetes definition, one object per definition (the fast check compiles it once). */
@@ -198,14 +212,14 @@ export class SchemaRegistry {
     const kind = String(obj.kind ?? '');
     const { group, version } = splitApiVersion(apiVersion);
     const def = this.gvkIndex.get(`${group}/${version}/${kind}`);
-    if (def) return this.problems(obj, this.refTo(def), this.lookup, this.coreCheck);
+    if (def) return this.problems(obj, this.refTo(def), this.core.lookup, this.core.check);
     const crd = this.crdSchema(group, kind, version);
     if (!crd) {
       return [{ field: '', message: `no schema for ${apiVersion} ${kind} (looked for imports/schemas/${crdSchemaFile(group, kind, version)}); add it to CRD_SCHEMAS in lib/k8s/kinds.ts and run npm run schemas` }];
     }
     const problems = this.problems(obj, crd.schema, crd.lookup, crd.check);
     // CRD schemas leave metadata open; hold it to ObjectMeta like the API server does.
-    for (const p of this.problems(obj.metadata ?? {}, this.refTo(OBJECT_META), this.lookup, this.coreCheck)) problems.push({ field: p.field ? `metadata.${p.field}` : 'metadata', message: p.message });
+    for (const p of this.problems(obj.metadata ?? {}, this.refTo(OBJECT_META), this.core.lookup, this.core.check)) problems.push({ field: p.field ? `metadata.${p.field}` : 'metadata', message: p.message });
     return problems;
   }
 

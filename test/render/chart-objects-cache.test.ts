@@ -86,4 +86,34 @@ describe('ChartRenderer.objectsOf: a chart render\'s objects, nulls dropped once
     expect(doc.data).toEqual({ a: '1' });
     expect(dropNulls(patched)).toEqual({ ...o.object, data: { a: '1' } });
   });
+
+  test('GIVEN a render whose text holds characters beyond ASCII (an accent, an emoji) WHEN its objects are cached THEN the cache file is all ASCII bytes (a one-byte text to parse) and gives back the same strings in a new process', () => {
+    const { root, rendersDir } = checkout();
+    const render: ChartRender = { ...renderWithNulls('d'), text: `${renderWithNulls('d').text}  note: 'café 🚀 \\u00e9'\n` };
+    const parsed = freshRenderer(root).objectsOf(render, 'demo');
+    const [entry] = fs.readdirSync(rendersDir);
+    const bytes = fs.readFileSync(path.join(rendersDir, entry));
+    expect(bytes.every((b) => b < 0x80)).toBe(true);
+    const cached = freshRenderer(root).objectsOf(render, 'demo');
+    expect((cached[0].object.spec as { note: string }).note).toBe('café 🚀 \\u00e9');
+    expect(cached[0].object).toEqual(parsed[0].object);
+  });
+
+  test('GIVEN a cache file of an earlier format (no format 2: objects without their templates, UTF-8 beyond ASCII) WHEN the objects are read THEN the file is not believed: they are the render\'s, and the file is written again all ASCII in format 2', () => {
+    const { root, rendersDir } = checkout();
+    const render = renderWithNulls('e');
+    const fresh = freshRenderer(root).objectsOf(render, 'demo');
+    const [entry] = fs.readdirSync(rendersDir);
+    const file = path.join(rendersDir, entry);
+    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: number; objects: { object: { data: Record<string, string> } }[] };
+    expect(written.format).toBe(2);
+    const { format: _, ...earlier } = structuredClone(written);
+    earlier.objects[0].object.data.a = 'naïve ✓';
+    fs.writeFileSync(file, JSON.stringify(earlier));
+    const objects = freshRenderer(root).objectsOf(render, 'demo');
+    expect(objects).toEqual(fresh);
+    const bytes = fs.readFileSync(file);
+    expect(bytes.every((b) => b < 0x80)).toBe(true);
+    expect(JSON.parse(bytes.toString('utf8'))).toEqual(written);
+  });
 });

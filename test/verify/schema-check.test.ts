@@ -61,7 +61,7 @@ describe('schema check (the fast yes/no beside validate)', () => {
     const { objects } = loadTree(path.resolve(__dirname, '..', '..'));
     for (const o of objects) if (o.obj.kind === 'CustomResourceDefinition') registry.addCrd(o.obj);
     // The registry's documents, as it validates each object (private: the test reads them the way validate does).
-    const r = registry as unknown as { gvkIndex: Map<string, string>; lookup: ReturnType<typeof dereference>; coreCheck: SchemaCheck; refTo(d: string): Schema; crdSchema(g: string, k: string, v: string): { schema: Schema; lookup: ReturnType<typeof dereference>; check: SchemaCheck } | null };
+    const r = registry as unknown as { gvkIndex: Map<string, string>; core: { lookup: ReturnType<typeof dereference>; check: SchemaCheck }; refTo(d: string): Schema; crdSchema(g: string, k: string, v: string): { schema: Schema; lookup: ReturnType<typeof dereference>; check: SchemaCheck } | null };
     const mutated = (obj: Record<string, unknown>, seed: number): Record<string, unknown> => {
       const copy = JSON.parse(JSON.stringify(obj)) as Record<string, unknown>;
       const places: [Record<string, unknown> | unknown[], string | number][] = [];
@@ -86,8 +86,8 @@ describe('schema check (the fast yes/no beside validate)', () => {
         const def = r.gvkIndex.get(`${group}/${version}/${kind}`);
         const crd = def ? undefined : r.crdSchema(group, kind, version);
         const pairs: [unknown, Schema, ReturnType<typeof dereference>, SchemaCheck][] = def
-          ? [[obj, r.refTo(def), r.lookup, r.coreCheck]]
-          : crd ? [[obj, crd.schema, crd.lookup, crd.check], [obj.metadata ?? {}, r.refTo('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'), r.lookup, r.coreCheck]] : [];
+          ? [[obj, r.refTo(def), r.core.lookup, r.core.check]]
+          : crd ? [[obj, crd.schema, crd.lookup, crd.check], [obj.metadata ?? {}, r.refTo('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'), r.core.lookup, r.core.check]] : [];
         for (const [instance, schema, lookup, check] of pairs) {
           const fast = check.valid(instance, schema);
           const slow = truth(instance, schema, lookup);
