@@ -54,6 +54,86 @@ export function canonicalDocument(value: unknown): { document: unknown; exact: b
   return { document, exact };
 }
 
+/** Objects whose parts others hold (`markBorrowed`). */
+const borrowed = new WeakSet<object>();
+
+/**
+ * Marks `value`, an object a `toJson` returns fresh at the top but holding maps or lists that
+ * something else holds too (an upstream object's body, ./upstream-document.ts), as not the
+ * caller's own below the top: `ownedCanonicalDocument` copies it whole, as `canonicalDocument` does.
+ */
+export function markBorrowed(value: object): void {
+  borrowed.add(value);
+}
+
+/** What `canonicalParts` gives for a value it leaves to `canonicalDocument` (anything not exact, or not plainly so). */
+const NOT_PLAIN = Symbol('not plain');
+
+/**
+ * `canonicalDocument` of `value`, which its caller owns: nothing else holds `value` or any map or
+ * list in it, and nothing changes them afterwards (what cdk8s's `ApiObject.toJson` returns: fresh
+ * maps and lists, made by its sanitizer, the generated types' mappers or a JSON patch of a deep
+ * clone). The same document and the same `exact`, but a map or list of `value` that is already
+ * what the copy would be (a plain map whose keys are sorted, with no undefined value, holding
+ * only such maps, plain lists without undefined items, and exact scalars) is taken as it is
+ * instead of copied: the copy is made only of the parts that differ (most often the top level,
+ * where cdk8s puts `apiVersion`, `kind` and `metadata` first). Anything inexact, or not plainly
+ * exact (a `__proto__` key, a map with a null prototype, a list of another class), is copied
+ * whole by `canonicalDocument`.
+ */
+export function ownedCanonicalDocument(value: unknown): { document: unknown; exact: boolean } {
+  if (typeof value === 'object' && value !== null && canonical.has(value)) return { document: value, exact: true };
+  if (typeof value === 'object' && value !== null && borrowed.has(value)) return canonicalDocument(value);
+  const document = canonicalParts(value);
+  return document === NOT_PLAIN ? canonicalDocument(value) : { document, exact: true };
+}
+
+/**
+ * `value` when it is its own canonical document (exact), else a copy that takes every part of it
+ * that is as it is (`ownedCanonicalDocument`), or NOT_PLAIN.
+ */
+function canonicalParts(value: unknown): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? value : NOT_PLAIN;
+  if (typeof value !== 'object') return NOT_PLAIN;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return NOT_PLAIN;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      // A missing or undefined item is null, as in canonicalDocument's copy.
+      const part = item === undefined ? null : canonicalParts(item);
+      if (part === NOT_PLAIN) return NOT_PLAIN;
+      if (part !== item && out === undefined) out = value.slice(0, i);
+      if (out !== undefined) out.push(part);
+    }
+    return out ?? value;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return NOT_PLAIN;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  const parts: unknown[] = new Array(keys.length);
+  let same = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key === '__proto__') return NOT_PLAIN;
+    if (i > 0 && !(keys[i - 1] < key)) same = false;
+    const item = record[key];
+    // Undefined values are left out of the copy.
+    const part = item === undefined ? undefined : canonicalParts(item);
+    if (part === NOT_PLAIN) return NOT_PLAIN;
+    if (part !== item || item === undefined) same = false;
+    parts[i] = part;
+  }
+  if (same) return value;
+  const order = keys.map((_, i) => i);
+  // The keys as canonicalDocument's `sort()` orders them (code units; no two are equal).
+  order.sort((a, b) => (keys[a] < keys[b] ? -1 : 1));
+  const out: Record<string, unknown> = {};
+  for (const i of order) if (parts[i] !== undefined) out[keys[i]] = parts[i];
+  return out;
+}
+
 /** Documents that are their own `canonicalDocument` (exact), deeply frozen: see `markCanonical`. */
 const canonical = new WeakSet<object>();
 
@@ -150,6 +230,12 @@ export interface FileOptions {
    * @default false
    */
   readonly keepJson?: boolean;
+  /**
+   * The caller owns the object (see `ownedCanonicalDocument`): its maps and lists that are already
+   * as the file sorts them become part of the document instead of being copied.
+   * @default false
+   */
+  readonly owned?: boolean;
 }
 
 /**
@@ -179,7 +265,7 @@ export class RenderedDocuments {
    * is known): the render of thousands of unchanged apps reads none of their files. See `FileOptions`.
    */
   public file(path: string, obj: unknown, options: FileOptions = {}): RenderedFile {
-    const { document, exact } = canonicalDocument(obj);
+    const { document, exact } = options.owned ? ownedCanonicalDocument(obj) : canonicalDocument(obj);
     // A manifest is a map: anything else (or anything inexact) is read by parsing its file.
     if (!exact || document === null || typeof document !== 'object') {
       this.dumped++;

@@ -86,7 +86,11 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
     for (const o of objects) counts.set(base(o), (counts.get(base(o)) ?? 0) + 1);
     const names = new Set<string>();
     // A built app's documents are recorded for the next synth: the JSON their digests were taken of is kept for that record.
-    const fileOptions = { keepJson: WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders !== undefined };
+    // Each object is the render's own (documents.ts `ownedCanonicalDocument`): a toJson() made it
+    // afresh for this render (cdk8s's sanitizer copies every map and list; an upstream object's
+    // JSON is canonical, or marked as borrowing its body), it is held here only until it is
+    // serialised, and nothing changes it; a document recorded before (`recordedDigests`) is not copied at all.
+    const fileOptions = { keepJson: WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders !== undefined, owned: true };
     for (const o of objects) {
       const name = counts.get(base(o))! > 1 ? `${o.kind.toLowerCase()}-${o.metadata.namespace ?? 'cluster'}-${o.metadata.name}` : base(o);
       if (names.has(name)) throw new PlatformError(`${dir}: two objects render as ${name}.yaml (${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}); object identities must be unique`);
@@ -108,7 +112,7 @@ export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTex
     }
     if (dir === 'argocd') {
       const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...names].sort().map((n) => `${n}.yaml`) };
-      files.push(documents.file(`${dir}/kustomization.yaml`, kustomization));
+      files.push(documents.file(`${dir}/kustomization.yaml`, kustomization, { owned: true }));
     }
   }
   const seen = new Set(files.map((f) => f.path));

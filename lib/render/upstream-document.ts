@@ -1,4 +1,4 @@
-import { canonicalDocument, markCanonical } from './documents';
+import { canonicalDocument, markBorrowed, markCanonical } from './documents';
 
 /**
  * The document of an object a vendored chart or manifest set renders (lib/constructs/upstream-objects.ts):
@@ -78,7 +78,10 @@ export function upstreamDocument(body: Readonly<Record<string, unknown>>, metada
   const plain = () => {
     const { status: _status, ...desired } = body;
     void _status;
-    return { ...(nullFree.has(body) ? desired : dropNulls(desired) as Record<string, unknown>), metadata };
+    // The body's maps and lists are the parsed render's, shared within the process: not the render's own (documents.ts `markBorrowed`).
+    const document = { ...(nullFree.has(body) ? desired : dropNulls(desired) as Record<string, unknown>), metadata };
+    markBorrowed(document);
+    return document;
   };
   const meta = canonicalDocument(metadata);
   if (!meta.exact || meta.document === null || typeof meta.document !== 'object') return plain();

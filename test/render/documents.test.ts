@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
-import { canonicalDocument, documentDigest, EarlierTexts, RenderedDocuments, textDigest } from '../../lib/render/documents';
+import { canonicalDocument, documentDigest, EarlierTexts, markBorrowed, ownedCanonicalDocument, RenderedDocuments, textDigest } from '../../lib/render/documents';
 import { toYamlDocument } from '../../lib/render/rendered-file';
 import { loadInputs, renderSiteAnalysed } from '../../lib/synth';
 import { REPO } from '../helpers';
@@ -119,6 +119,71 @@ describe('the documents the render hands to verify and the HA model instead of t
       // Handed over, not parsed: the same objects on every read.
       expect(documents.parse(f.content, f.path)[0]).toBe(handed[0]);
     }
+  });
+});
+
+/** Every map and list of `value`, depth first. */
+function parts(value: unknown): object[] {
+  if (typeof value !== 'object' || value === null) return [];
+  return [value, ...(Array.isArray(value) ? value : Object.values(value)).flatMap(parts)];
+}
+
+/** `value` with the keys of every map in reverse order (a copy, so that the owned path can be given its own). */
+function reversedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversedKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).reverse()) Object.defineProperty(out, key, { value: reversedKeys((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+describe('the document of an object the render owns (its toJson), taken as it is where it is sorted already', () => {
+  /** The document and exactness canonicalDocument gives, with every map's key order (toStrictEqual does not compare it). */
+  const shape = (r: { document: unknown; exact: boolean }) => ({ exact: r.exact, document: r.document, keys: parts(r.document).map((p) => Object.keys(p)) });
+  // Any value JSON-like or odd, as it is, sorted by canonicalDocument, or with every map's keys reversed.
+  const owned = fc.tuple(fc.dictionary(str, fc.oneof(json, odd), { maxKeys: 6, noNullPrototype: true }), fc.constantFrom('as is', 'sorted', 'reversed'));
+
+  test('GIVEN any object (sorted, partly sorted or not, exact or not) WHEN the render takes its own object THEN the document, its key order, its exactness and its file text are what the copy gives', () => {
+    fc.assert(fc.property(owned, ([obj, form]) => {
+      const value = form === 'sorted' ? canonicalDocument(obj).document : form === 'reversed' ? reversedKeys(obj) : obj;
+      const expected = shape(canonicalDocument(value));
+      const text = new RenderedDocuments().serialise('dist/x/x.yaml', value);
+      // The copy is taken first: the owned path may hand over `value`'s own maps and lists.
+      expect(shape(ownedCanonicalDocument(value))).toStrictEqual(expected);
+      expect(new RenderedDocuments().file('dist/x/x.yaml', value, { owned: true }).content).toBe(text);
+    }), { numRuns: Number(process.env.ROUND_TRIP_RUNS ?? 2000) });
+  });
+
+  test('GIVEN a toJson-like object sorted below the top (apiVersion, kind and metadata first) WHEN the render takes it as its own THEN the top is copied in key order and every map and list below is taken from the object, not copied', () => {
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { labels: { a: '1', b: '2' }, name: 'x' }, data: { k: 'v' }, list: [{ a: 1 }, 'b'] };
+    const { document, exact } = ownedCanonicalDocument(obj);
+    expect(exact).toBe(true);
+    expect(Object.keys(document as object)).toStrictEqual(['apiVersion', 'data', 'kind', 'list', 'metadata']);
+    const doc = document as typeof obj;
+    expect(doc).not.toBe(obj);
+    expect(doc.metadata).toBe(obj.metadata);
+    expect(doc.data).toBe(obj.data);
+    expect(doc.list).toBe(obj.list);
+  });
+
+  test('GIVEN a map below the top whose keys are not sorted, or that holds an undefined value WHEN the render takes it as its own THEN that map is copied and its sorted siblings are not', () => {
+    const obj = { a: { y: 1, x: 2 }, b: { c: undefined, d: 1 }, e: { f: [1, undefined] }, g: { h: 1 } };
+    const doc = ownedCanonicalDocument(obj).document as Record<string, Record<string, unknown>>;
+    expect(Object.keys(doc.a)).toStrictEqual(['x', 'y']);
+    expect(doc.a).not.toBe(obj.a);
+    expect(doc.b).toStrictEqual({ d: 1 });
+    expect(doc.e.f).toStrictEqual([1, null]);
+    expect(doc.g).toBe(obj.g);
+  });
+
+  test('GIVEN an object marked as borrowing its parts (the body of an upstream object) WHEN the render takes it THEN it is copied whole, as canonicalDocument copies it', () => {
+    const body = { spec: { a: 1 } };
+    const obj = { ...body, metadata: { name: 'x' } };
+    markBorrowed(obj);
+    const doc = ownedCanonicalDocument(obj).document as typeof obj;
+    expect(doc).toStrictEqual(obj);
+    expect(doc.spec).not.toBe(body.spec);
+    expect(doc.metadata).not.toBe(obj.metadata);
   });
 });
 
