@@ -116,8 +116,9 @@ describe('synth command line: environment errors while writing', () => {
       return realFs.renameSync(from, to);
     }) as typeof fs.renameSync);
     const { stderr } = refused((r) => { root = r; });
-    // The output is named by where it waited (the temporary folder's dist/...), and every move is undone.
-    expect(stderr).toMatch(/\.render-\w+\/dist\/\S+ cannot be moved: permission denied \(EACCES\); make the checkout and its output folders writable/);
+    // The output is named as the user knows it (dist/..., its new version in the temporary folder), and every move is undone.
+    expect(stderr).toMatch(/ moves \(dist\/\S+ \(its new version, in the temporary folder \.render-\w+\/\) cannot be moved: permission denied \(EACCES\); make the checkout and its output folders writable/);
+    expect(stderr).not.toContain(root);
     expect(stderr).toMatch(/all (\d+) were undone/);
     expect(stderr).toContain('every output is as it was before this run');
   });
