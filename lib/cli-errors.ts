@@ -67,7 +67,7 @@ export function formatCliError(e: unknown, o: ErrorReportOptions): string {
 /**
  * Runs the body of a delivery or drill command: an error of `userErrors` (or ConfigError) is one
  * line `<command>: <message>` and exit 1, or the code `codes` gives its class (an interrupted
- * drill: 130); anything else is reported with its stack, exit 1.
+ * drill: 130); a system error (`systemMessage`) is one line too; anything else is reported with its stack, exit 1.
  */
 export async function runGuarded(
   command: string,
@@ -83,6 +83,11 @@ export async function runGuarded(
     if (coded || [ConfigError, ...userErrors].some((c) => e instanceof c)) {
       err(`${command}: ${(e as Error).message}`);
       return coded ? coded[1] : 1;
+    }
+    // An environment fault no message of the command wrapped (a full disk, a file it cannot read): one line, no stack.
+    if (isSystemError(e)) {
+      err(`${command}: ${systemMessage(e, {})}`);
+      return 1;
     }
     err(`${command}: ${(e as Error).stack ?? String(e)}`);
     return 1;

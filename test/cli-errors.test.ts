@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatCliError } from '../lib/cli-errors';
+import { formatCliError, runGuarded } from '../lib/cli-errors';
 import { runSynthCli } from '../lib/cli';
 import { ConfigError } from '../lib/config/errors';
 import { REPO } from './helpers';
@@ -116,8 +116,9 @@ describe('synth command line: environment errors while writing', () => {
       return realFs.renameSync(from, to);
     }) as typeof fs.renameSync);
     const { stderr } = refused((r) => { root = r; });
-    // The output is named by where it waited (the temporary folder's dist/...), and every move is undone.
-    expect(stderr).toMatch(/\.render-\w+\/dist\/\S+ cannot be moved: permission denied \(EACCES\); make the checkout and its output folders writable/);
+    // The output is named as the user knows it (dist/..., its new version in the temporary folder), and every move is undone.
+    expect(stderr).toMatch(/ moves \(dist\/\S+ \(its new version, in the temporary folder \.render-\w+\/\) cannot be moved: permission denied \(EACCES\); make the checkout and its output folders writable/);
+    expect(stderr).not.toContain(root);
     expect(stderr).toMatch(/all (\d+) were undone/);
     expect(stderr).toContain('every output is as it was before this run');
   });
@@ -228,5 +229,24 @@ describe('formatCliError', () => {
 
   test('GIVEN something thrown that is not an Error THEN it is reported as a bug', () => {
     expect(formatCliError('oops', o)).toBe('synth failed with an internal error; this is a bug, please report it with the text below:\nstring: oops');
+  });
+});
+
+describe('runGuarded (the delivery and drill commands)', () => {
+  test('GIVEN a system error escaping a command (a full disk writing a file) WHEN reported THEN one line naming the file and what to do, exit 1, no stack', async () => {
+    const lines: string[] = [];
+    const code = await runGuarded('mirror', (line) => lines.push(line), async () => {
+      throw systemError('ENOSPC', 'open', path.join(process.cwd(), 'reports', 'out.md'));
+    }, []);
+    expect(code).toBe(1);
+    expect(lines).toEqual([`mirror: ${path.join('reports', 'out.md')} cannot be written: no space left on the device (ENOSPC); free some disk space (or raise the quota) and run the command again`]);
+  });
+
+  test('GIVEN a genuine bug WHEN reported THEN its stack is shown', async () => {
+    const lines: string[] = [];
+    expect(await runGuarded('status', (line) => lines.push(line), async () => {
+      throw new TypeError('x is undefined');
+    }, [])).toBe(1);
+    expect(lines[0]).toMatch(STACK);
   });
 });

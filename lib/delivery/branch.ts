@@ -6,6 +6,7 @@ import type { SchemaRegistry } from '../verify/schemas';
 import { PlatformError } from '../platform-error';
 import { OutputError } from '../render/output-error';
 import { recoverInterruptedSynth } from '../render/swap';
+import { isSystemError, systemMessage } from '../system-error';
 import { VerifyError } from '../synth';
 import { DeliveryError } from './delivery-error';
 import { git, hasCommit, isAncestor, runGit } from './git';
@@ -75,6 +76,8 @@ export function refuseOnSynthError<T>(f: () => T, what: string): T {
       throw new DeliveryError(`refused: synth failed while replacing the outputs; nothing was committed or pushed, and ${now}:\n${e.message}`);
     }
     if (e instanceof ConfigError || e instanceof PlatformError || e instanceof VerifyError || e instanceof OutputError) throw new DeliveryError(`refused: ${what}:\n${e.message}`);
+    // A full disk, a read-only or forbidden checkout (the lock, the caches): the file and what to do.
+    if (isSystemError(e)) throw new DeliveryError(`refused: ${what}:\n${systemMessage(e, {})}`);
     throw e;
   }
 }

@@ -157,7 +157,7 @@ export class GitHubForge implements Forge {
       if (err.response && typeof err.status === 'number') {
         throw new DeliveryError(`${this.name}: ${what}: ${err.request?.method} ${err.request?.url} answered ${err.status} (${err.message})${refusalHint(err.status, this.tokenSource)}`);
       }
-      throw new DeliveryError(`${this.name}: ${what}: cannot reach ${new URL(this.apiUrl).origin} (${err.message})`);
+      throw new DeliveryError(`${this.name}: ${what}: cannot reach ${URL.canParse(this.apiUrl) ? new URL(this.apiUrl).origin : this.apiUrl} (${err.message})`);
     }
   }
 

@@ -50,6 +50,8 @@ export function refusalHint(status: number, source: string): string {
  */
 export async function requestJson<T>(url: string, req: JsonRequest): Promise<JsonResponse<T>> {
   const method = req.method ?? 'GET';
+  // A mistyped API URL (an option or site.yaml) is the user's to fix, not a TypeError with its stack.
+  if (!URL.canParse(url)) throw new DeliveryError(`${req.what}: ${url} is not a URL; check --gitea-api-url (or --github-api-url), or the repository URL in site.yaml`);
   const headers: Record<string, string> = {
     accept: 'application/json',
     authorization: `${req.auth.scheme} ${req.auth.token}`,

@@ -10,6 +10,7 @@ import { DeliveryError } from './delivery-error';
 import { git, gitStatus, StatusEntry } from './git';
 import { OUTPUT_DIRS, SHARED_DIR } from '../render/write';
 import { previewHost } from '../paas/conventions';
+import { fsProblem, isSystemError } from '../system-error';
 import { loadInputs, renderSite, synth } from '../synth';
 import { CommitPreview, previewCommit, renderInMemory } from './preview';
 
@@ -191,13 +192,13 @@ export function release(options: ReleaseOptions): ReleaseResult {
   if (previous === image && text === original) {
     log(`release: ${options.app} already runs ${image}`);
   } else {
-    fs.writeFileSync(file, text);
+    replaceAppFile(file, rel, text, 'the app file is as it was, nothing was committed or pushed');
     let rendered;
     try {
       log(`release: ${rel}: image ${previous} -> ${image}; rendering`);
       rendered = refuseOnSynthError(() => synth({ root, siteFile, layers: options.layers, registry: options.registry }), 'synth failed; the app file is restored, dist/ and argocd/ are unchanged');
     } catch (e) {
-      fs.writeFileSync(file, original);
+      replaceAppFile(file, rel, original, `it still sets image ${image}: set it back to ${previous} by hand; before that, ${e instanceof Error ? e.message.replace(/\n/g, ' ') : String(e)}`);
       throw e;
     }
     const outputs = [rel, ...OUTPUT_DIRS, ...rendered.files.map((f) => f.path).filter((p) => !inOutputDirs(p))];
@@ -212,4 +213,23 @@ export function release(options: ReleaseOptions): ReleaseResult {
   if (remoteHead === head) return { app: options.app, previous, image, commit, branch, remote, head, upToDate: true, waitsForPromotion: waits, ...(previewUrl ? { previewUrl } : {}) };
   pushHead(root, remote, branch, 'release', commit ? `, including the release commit ${commit.slice(0, 12)},` : '');
   return { app: options.app, previous, image, commit, branch, remote, head, upToDate: false, waitsForPromotion: waits, ...(previewUrl ? { previewUrl } : {}) };
+}
+
+/**
+ * Replaces the app file `file` (`rel` in messages) with `text` whole or not at all: a temporary file
+ * beside it, with its mode, renamed over it. Writing in place would leave it emptied or cut short on a full disk,
+ * losing an uncommitted edit. A system error is a DeliveryError naming the file and what to do,
+ * with `state` (what the app file and the checkout are then).
+ */
+function replaceAppFile(file: string, rel: string, text: string, state: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    // Its mode kept (a group-writable spec stays so).
+    fs.writeFileSync(tmp, text, { mode: fs.statSync(file).mode & 0o7777 });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    if (!isSystemError(e)) throw e;
+    throw new DeliveryError(`${rel} ${fsProblem(e.code, 'write') ?? `cannot be written (${e.message.split('\n')[0]})`}; ${state}`);
+  }
 }

@@ -51,6 +51,8 @@ export function connectionFromEnv(env: NodeJS.ProcessEnv): ArgoCdConnection {
   const missing = [!server && 'ARGOCD_SERVER (e.g. argocd.example.com, or localhost:8080 with kubectl -n argocd port-forward svc/argocd-server 8080:443)', !token && 'ARGOCD_AUTH_TOKEN (argocd account generate-token)'].filter(Boolean);
   if (missing.length) throw new DiffError(`--live reads Argo CD's API: set ${missing.join(' and ')}`);
   const url = /^https?:\/\//.test(server!) ? server!.replace(/\/+$/, '') : `https://${server!.replace(/\/+$/, '')}`;
+  // As `tsys status` reads it (lib/delivery/status.ts argoBaseUrl): a value that is no URL is the user's to fix, not a crash.
+  if (!URL.canParse(url)) throw new DiffError(`ARGOCD_SERVER "${server}" is not a URL or host; set it like https://argocd.example.com or argocd.example.com:443`);
   return { url, token: token!, insecure: /^(1|true|yes)$/i.test(env.ARGOCD_INSECURE ?? '') };
 }
 

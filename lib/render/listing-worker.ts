@@ -35,15 +35,23 @@ export interface RawListing {
 /** Numbers per entry of `RawListing.numbers`. */
 export const NUMBERS = 6;
 
+/** What `flag` holds: the worker has not started (yet), it runs, it is done (a listing or an error was sent). */
+const NOT_STARTED = 0;
+const RUNNING = 2;
+const DONE = 1;
+
 /**
  * The worker's code: plain JavaScript over `fs` (it loads none of lib/), the same walk as
- * ./previous.ts `list` without render stats. It always signals `flag`, with a listing or an error.
+ * ./previous.ts `list` without render stats. It signals `flag` as it starts (RUNNING), and always
+ * at the end (DONE), with a listing or an error.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('worker_threads');
+const { root, folders, flag, port } = workerData;
+Atomics.store(flag, 0, ${RUNNING});
+Atomics.notify(flag, 0);
 const fs = require('fs');
 const path = require('path');
-const { root, folders, flag, port } = workerData;
 const tops = [];
 const paths = [];
 const kinds = [];
@@ -93,12 +101,20 @@ try {
 } catch (e) {
   port.postMessage({ error: String((e && e.message) || e) });
 }
-Atomics.store(flag, 0, 1);
+Atomics.store(flag, 0, ${DONE});
 Atomics.notify(flag, 0);
 `;
 
 /** How long the main thread waits for the worker's listing before it lists the folders itself (ms). */
 export const LISTING_TIMEOUT_MS = 60_000;
+
+/**
+ * How long after `startListing` the main thread waits for the worker to start before it lists the
+ * folders itself (ms). A worker starts in ~0.1 s; one that cannot (too many open files for its
+ * event loop, EMFILE; no memory) reports it only on this thread's event loop, which the wait blocks,
+ * so without this the main thread would wait the whole `LISTING_TIMEOUT_MS`.
+ */
+export const WORKER_START_TIMEOUT_MS = 2_000;
 
 /** The cores this process may run on (`os.availableParallelism`, else the CPUs listed). */
 export function availableCores(): number {
@@ -127,12 +143,15 @@ export function startListing(root: string, folders: readonly string[], timeoutMs
   } catch {
     return () => undefined;
   }
+  const startBy = Date.now() + WORKER_START_TIMEOUT_MS;
   let result: RawListing | undefined;
   let done = false;
   return () => {
     if (done) return result;
     done = true;
-    const waited = Atomics.wait(flag, 0, 0, timeoutMs);
+    Atomics.wait(flag, 0, NOT_STARTED, Math.max(0, startBy - Date.now()));
+    // Not started by now: it never will (or too late to help); this thread lists the folders itself.
+    const waited = Atomics.load(flag, 0) === NOT_STARTED ? 'timed-out' : Atomics.wait(flag, 0, RUNNING, timeoutMs);
     const message = receiveMessageOnPort(channel.port1)?.message as { listing?: RawListing; error?: string } | undefined;
     channel.port1.close();
     if (waited === 'timed-out') void worker.terminate();

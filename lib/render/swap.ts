@@ -88,12 +88,35 @@ function folder(p: string): boolean {
   return present(p) && fs.lstatSync(p).isDirectory();
 }
 
-/** The error's code and message, on one line. */
-function reason(e: unknown): string {
-  // A system error on an output: the path and what to do, as every command words it.
-  const problem = isSystemError(e) ? fsProblem(e.code, 'move') : undefined;
-  if (problem && isSystemError(e) && e.path) return `${e.path} ${problem}`;
+/**
+ * A path of a failed move as the user knows it: an output relative to the root (`argocd/app.yaml`),
+ * and for a version waiting in or kept in the temporary folder `tmp`, that output and where that version is.
+ */
+function shownPath(root: string, tmp: string | undefined, p: string): string {
+  const rel = path.relative(root, p).split(path.sep).join('/');
+  if (rel.startsWith('..') || path.isAbsolute(rel) || tmp === undefined) return rel.startsWith('..') ? p : rel;
+  if (rel.startsWith(`${tmp}/${BACKUP_DIR}/`)) return `${rel.slice(tmp.length + BACKUP_DIR.length + 2)} (its old version, kept in ${tmp}/${BACKUP_DIR}/)`;
+  if (rel.startsWith(`${tmp}/`)) return `${rel.slice(tmp.length + 1)} (its new version, in the temporary folder ${tmp}/)`;
+  return rel;
+}
+
+/**
+ * The error's code and message, on one line; a system error on an output (a move, a folder made,
+ * the journal removed) names the output as the user knows it (see `shownPath`), with what to do.
+ */
+function reason(e: unknown, root: string, tmp?: string): string {
+  if (isSystemError(e) && e.path) {
+    const problem = fsProblem(e.code, e.syscall === 'rename' ? 'move' : ['open', 'read'].includes(e.syscall ?? '') ? 'read' : 'write');
+    // A rename that finds something in the way: the target is the culprit, not the source.
+    const culprit = e.syscall === 'rename' && e.dest && ['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code) ? e.dest : e.path;
+    if (problem) return `${shownPath(root, tmp, culprit)} ${problem}`;
+  }
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+/** What to do when the roll-back cannot be finished by running synth again. */
+function restoreByHand(tmp: string): string {
+  return `restore the outputs with git checkout -- dist argocd render-cache docs reports apps.lock.yaml (or from the backups under ${tmp}/${BACKUP_DIR}), then delete ${JOURNAL_FILE} and ${tmp}/`;
 }
 
 /** Writes the journal whole or not at all: a temporary file, flushed, then renamed over. */
@@ -181,13 +204,13 @@ function commitSwap(root: string, journal: SwapJournal, step: (action: SwapActio
     step('commit', JOURNAL_FILE);
     fs.rmSync(abs(JOURNAL_FILE));
   } catch (e) {
-    const what = `replacing the outputs failed after ${moved} of ${moveCount(journal)} moves (${reason(e)})`;
+    const what = `replacing the outputs failed after ${moved} of ${moveCount(journal)} moves (${reason(e, root, journal.tmp)})`;
     let undone: number;
     try {
       undone = rollBack(root, journal, step);
     } catch (undo) {
       throw new OutputError(
-        `${what}, and putting the old outputs back failed too (${reason(undo)}); ${JOURNAL_FILE} lists where each old output is kept: fix the cause and run npm run synth again, it finishes the roll-back first`,
+        `${what}, and putting the old outputs back failed too (${reason(undo, root, journal.tmp)}); ${JOURNAL_FILE} lists where each old output is kept: fix the cause and run npm run synth again, it finishes the roll-back first; if it cannot, ${restoreByHand(journal.tmp)}`,
         'mixed',
       );
     }
@@ -273,7 +296,7 @@ export function recoverInterruptedSynth(root: string, options: RecoverOptions = 
     try {
       journal = readJournal(root);
     } catch (e) {
-      throw new OutputError(`an interrupted synth left ${JOURNAL_FILE}, which cannot be read (${reason(e)}), so the outputs may be half-replaced: ${restore} ${JOURNAL_FILE}`, 'mixed');
+      throw new OutputError(`an interrupted synth left ${JOURNAL_FILE}, which cannot be read (${reason(e, root)}), so the outputs may be half-replaced: ${restore} ${JOURNAL_FILE}`, 'mixed');
     }
     if (!present(path.join(root, journal.tmp))) {
       throw new OutputError(`an interrupted synth (pid ${journal.pid}) left ${JOURNAL_FILE}, but its folder ${journal.tmp} with the old outputs is gone, so they cannot be put back: ${restore} ${JOURNAL_FILE}`, 'mixed');
@@ -284,7 +307,7 @@ export function recoverInterruptedSynth(root: string, options: RecoverOptions = 
       undone = rollBack(root, journal, (action, p) => options.onStep?.({ index: index++, action, path: p }));
     } catch (e) {
       throw new OutputError(
-        `an interrupted synth (pid ${journal.pid}) left the outputs half-replaced, and putting the old ones back failed (${reason(e)}): fix that and run this again, it finishes the roll-back (${JOURNAL_FILE} lists where each old output is kept)`,
+        `a synth (pid ${journal.pid}) that failed or was interrupted left the outputs half-replaced, and putting the old ones back failed (${reason(e, root, journal.tmp)}): fix that and run this again, it finishes the roll-back (${JOURNAL_FILE} lists where each old output is kept); if it cannot, ${restoreByHand(journal.tmp)}`,
         'mixed',
       );
     }

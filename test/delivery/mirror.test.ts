@@ -108,6 +108,17 @@ describe('npm run mirror', () => {
     expect(gitea.writes()).toEqual([]);
   });
 
+  test('GIVEN a --gitea-api-url that is not a URL, or a Gitea that refuses connections WHEN mirror runs THEN one line names the request and the address, exit 1, no stack', async () => {
+    const bad = testIo({ GITEA_TOKEN: 'gitea-t' });
+    expect(await runMirrorCli(commandLine('mirror', '--gitea-api-url', 'http://[::1/api/v1'), bad)).toBe(1);
+    expect(bad.stderr).toEqual(['mirror: Gitea tsys/platform: list push mirrors: http://[::1/api/v1/repos/tsys/platform/push_mirrors is not a URL; check --gitea-api-url (or --github-api-url), or the repository URL in site.yaml']);
+    const url = gitea.url;
+    await gitea.close();
+    const down = testIo({ GITEA_TOKEN: 'gitea-t' });
+    expect(await runMirrorCli(commandLine('mirror', '--gitea-api-url', url), down)).toBe(1);
+    expect(down.stderr).toEqual([`mirror: Gitea tsys/platform: list push mirrors: cannot reach ${new URL(url).origin} (ECONNREFUSED)`]);
+  });
+
   async function restart(pageSize: number): Promise<FakeForge> {
     await gitea.close();
     const paged = new FakeForge({ prefix: '/api/v1', owner: 'tsys', repo: 'platform', token: 'gitea-t', pageSize });

@@ -143,6 +143,12 @@ describe('diff --live against a recorded Argo CD API (v3.2.0)', () => {
     expect(clash.err.join('')).toMatch(/^diff: --live compares the working tree's render with Argo CD, not with a revision: leave out --base \(tsys diff --help shows the usage\)\n$/);
   });
 
+  test('GIVEN an ARGOCD_SERVER that is not a URL WHEN diff --live runs THEN one line names the variable and what to set, exit 1, no stack', async () => {
+    const bad = io({ ARGOCD_SERVER: 'http://[::1', ARGOCD_AUTH_TOKEN: TOKEN });
+    await expect(runDiffCli(commandLine('diff', '--live', '--root', '/nonexistent'), bad.io)).resolves.toBe(1);
+    expect(bad.err.join('')).toBe('diff failed: ARGOCD_SERVER "http://[::1" is not a URL or host; set it like https://argocd.example.com or argocd.example.com:443\n');
+  });
+
   test('GIVEN ARGOCD_SERVER as host:port WHEN read THEN it means https, and ARGOCD_INSECURE skips certificate checks', () => {
     expect(connectionFromEnv({ ARGOCD_SERVER: 'argocd.example.com:8443/', ARGOCD_AUTH_TOKEN: 't', ARGOCD_INSECURE: 'true' })).toEqual({ url: 'https://argocd.example.com:8443', token: 't', insecure: true });
   });

@@ -1,9 +1,10 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { startListing } from '../../lib/render/listing-worker';
 import { COMPARED_OUTPUTS, PreviousRender, renderedStats } from '../../lib/render/previous';
 import { RENDER_STATS_FILE, RenderStats, SETTLED_MS } from '../../lib/render/render-stats';
-import { writeTree } from '../helpers';
+import { REPO, writeTree } from '../helpers';
 
 const CODE = 'the code';
 
@@ -80,4 +81,29 @@ describe('the previous render listed on the other core', () => {
     expect(first?.tops).toEqual(['dir', 'missing']);
     expect(listed()).toBe(first);
   });
+
+  test('GIVEN too many open files for a worker to start (EMFILE) WHEN the listing is needed THEN no listing comes within seconds, not at the timeout, and the folders are listed on this thread', () => {
+    root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n' });
+    // In a child process: every file descriptor taken but one, so the worker's own event loop cannot be made.
+    const code = `
+      const fs = require('fs');
+      const { startListing } = require('./lib/render/listing-worker');
+      const { PreviousRender } = require('./lib/render/previous');
+      const held = [];
+      try { for (;;) held.push(fs.openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; }
+      fs.closeSync(held.pop());
+      const started = Date.now();
+      const listing = startListing(process.env.ROOT, ['dist', 'argocd'], 20000, 2)();
+      const ms = Date.now() - started;
+      for (const fd of held) fs.closeSync(fd);
+      const paths = [...new PreviousRender(process.env.ROOT, undefined, ['dist', 'argocd'], () => listing).paths()];
+      process.stdout.write(JSON.stringify({ listed: listing !== undefined, ms, paths }));
+    `;
+    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', code], { cwd: REPO, encoding: 'utf8', env: { ...process.env, ROOT: root } });
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout) as { listed: boolean; ms: number; paths: string[] };
+    expect(out.listed).toBe(false);
+    expect(out.ms).toBeLessThan(10_000);
+    expect(out.paths).toEqual(['dist/a/configmap-a.yaml']);
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { formatCliError } from '../../lib/cli-errors';
 import { OutputError } from '../../lib/render/output-error';
 import { LOCK_FILE, takeOutputLock } from '../../lib/render/output-lock';
 import type { RenderedFile } from '../../lib/render/rendered-file';
-import { JOURNAL_FILE } from '../../lib/render/swap';
+import { JOURNAL_FILE, recoverBeforeCommand } from '../../lib/render/swap';
 import { writeAtomically } from '../../lib/render/write';
 import { snapshotTree, writeTree } from '../helpers';
 
@@ -12,7 +12,7 @@ import { snapshotTree, writeTree } from '../helpers';
 // may make fail. Node's write errors (write, fsync) carry no path: the code must name the file.
 jest.mock('fs', () => {
   const real = jest.requireActual<typeof import('fs')>('fs');
-  return { ...real, writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync) };
+  return { ...real, writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync), renameSync: jest.fn(real.renameSync) };
 });
 const realFs = jest.requireActual<typeof import('fs')>('fs');
 
@@ -41,6 +41,7 @@ const roots: string[] = [];
 afterEach(() => {
   jest.mocked(fs.writeFileSync).mockImplementation(realFs.writeFileSync);
   jest.mocked(fs.writeSync).mockImplementation(realFs.writeSync as typeof fs.writeSync);
+  jest.mocked(fs.renameSync).mockImplementation(realFs.renameSync);
   for (const r of roots.splice(0)) realFs.rmSync(r, { recursive: true, force: true });
 });
 
@@ -116,5 +117,111 @@ describe('a full disk while synth takes its lock', () => {
     jest.mocked(fs.writeFileSync).mockImplementation(realFs.writeFileSync);
     jest.mocked(fs.writeSync).mockImplementation(realFs.writeSync as typeof fs.writeSync);
     takeOutputLock(root)();
+  });
+});
+
+/** An error like Node's for a failed rename(2): the source as its path, the target as its dest. */
+function renameError(code: string, from: fs.PathLike, to: fs.PathLike): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException & { dest?: string } = new Error(`${code}: simulated, rename '${String(from)}' -> '${String(to)}'`);
+  e.code = code;
+  e.syscall = 'rename';
+  e.path = String(from);
+  e.dest = String(to);
+  return e;
+}
+
+/** Makes every rename with `output` (relative, e.g. `argocd/app.yaml`) at either end fail with `code` while `when` says so. */
+function failRenames(root: () => string, output: string, code: string, when: (from: string, to: string) => boolean): void {
+  jest.mocked(fs.renameSync).mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
+    const ends = [String(from), String(to)];
+    if (ends.some((p) => p.endsWith(`${path.sep}${output}`) && p.startsWith(root())) && when(String(from), String(to))) throw renameError(code, from, to);
+    return realFs.renameSync(from, to);
+  }) as typeof fs.renameSync);
+}
+
+const TMP = `${path.sep}.render-`;
+const BACKUP = `${path.sep}.backup${path.sep}`;
+/** Moves of an output's new version in from the temporary folder, and of its old version out of the backups. */
+const installing = (from: string) => from.includes(TMP) && !from.includes(BACKUP);
+const puttingBack = (from: string) => from.includes(BACKUP);
+/** The root's absolute path, in any message: every output is named as the user knows it. */
+const absolute = (root: string) => new RegExp(root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+
+describe('a file fault while synth moves the outputs in', () => {
+  test('GIVEN EIO moving the new argocd/app.yaml in WHEN the outputs are swapped THEN the output is named (not its temporary copy), and every move is undone', () => {
+    let root = '';
+    failRenames(() => root, 'argocd/app.yaml', 'EIO', installing);
+    const start = writeTree(OLD);
+    roots.push(start);
+    root = start;
+    const before = snapshotTree(root);
+    let error: unknown;
+    try {
+      writeAtomically(root, FILES, () => undefined);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OutputError);
+    expect((error as OutputError).outputs).toBe('restored');
+    const message = formatCliError(error, { command: 'synth', cwd: root, where: root, userErrors: [OutputError] });
+    expect(message).toMatch(/^synth failed: replacing the outputs failed after \d+ of \d+ moves \(argocd\/app\.yaml \(its new version, in the temporary folder \.render-\w+\/\) cannot be moved: the disk reported an I\/O error \(EIO\); check the disk/);
+    expect(message).not.toMatch(absolute(root));
+    expect(snapshotTree(root)).toEqual(before);
+    expect(realFs.readdirSync(root).sort()).toEqual(['apps.lock.yaml', 'argocd', 'dist']);
+  });
+
+  test('GIVEN EACCES moving the old argocd/app.yaml aside WHEN the outputs are swapped THEN the output is named relative to the checkout, and every move is undone', () => {
+    let root = '';
+    failRenames(() => root, 'argocd/app.yaml', 'EACCES', (from) => !from.includes(TMP));
+    root = writeTree(OLD);
+    roots.push(root);
+    let error: unknown;
+    try {
+      writeAtomically(root, FILES, () => undefined);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as OutputError).outputs).toBe('restored');
+    expect((error as Error).message).toMatch(/\(argocd\/app\.yaml cannot be moved: permission denied \(EACCES\); make the checkout and its output folders writable/);
+    expect((error as Error).message).not.toMatch(absolute(root));
+  });
+
+  test('GIVEN EIO moving argocd/app.yaml in and again putting its old version back WHEN the outputs are swapped THEN it names the output, says how to restore by hand, and the next run refuses until the fault is gone, then puts every old output back', () => {
+    let root = '';
+    let faulty = true;
+    failRenames(() => root, 'argocd/app.yaml', 'EIO', (from) => faulty && (installing(from) || puttingBack(from)));
+    root = writeTree(OLD);
+    roots.push(root);
+    const before = snapshotTree(root);
+    let error: unknown;
+    try {
+      writeAtomically(root, FILES, () => undefined);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as OutputError).outputs).toBe('mixed');
+    const tmp = realFs.readdirSync(root).find((f) => f.startsWith('.render-'))!;
+    const message = (error as Error).message;
+    expect(message).toContain(`, and putting the old outputs back failed too (argocd/app.yaml (its old version, kept in ${tmp}/.backup/) cannot be moved: the disk reported an I/O error (EIO);`);
+    expect(message).toContain(`fix the cause and run npm run synth again, it finishes the roll-back first; if it cannot, restore the outputs with git checkout -- dist argocd render-cache docs reports apps.lock.yaml (or from the backups under ${tmp}/.backup), then delete ${JOURNAL_FILE} and ${tmp}/`);
+    expect(message).not.toMatch(absolute(root));
+    expect(message).not.toContain('\n');
+    // The journal and the old outputs stay for the next command; the lock does not.
+    expect(realFs.readdirSync(root)).toEqual(expect.arrayContaining([tmp, JOURNAL_FILE]));
+    expect(realFs.existsSync(path.join(root, LOCK_FILE))).toBe(false);
+    // The next command, the fault still there: one line naming the output and both ways out.
+    const said: string[] = [];
+    expect(recoverBeforeCommand(root, 'verify', (line) => said.push(line))).toBe(false);
+    expect(said).toEqual([expect.stringMatching(/^verify: refused: a synth \(pid \d+\) that failed or was interrupted left the outputs half-replaced, and putting the old ones back failed \(argocd\/app\.yaml \(its old version, kept in \.render-\w+\/\.backup\/\) cannot be moved: the disk reported an I\/O error \(EIO\);.*\): fix that and run this again, it finishes the roll-back .*; if it cannot, restore the outputs with git checkout -- dist argocd/)]);
+    expect(said[0]).not.toMatch(absolute(root));
+    // The fault gone: the next command puts every old output back, and the next synth writes.
+    faulty = false;
+    said.length = 0;
+    expect(recoverBeforeCommand(root, 'verify', (line) => said.push(line))).toBe(true);
+    expect(said).toEqual([expect.stringMatching(/^verify: a synth .* was interrupted while replacing the outputs; undid its \d+ moves, so every output is as before it$/)]);
+    expect(snapshotTree(root)).toEqual(before);
+    expect(realFs.readdirSync(root).sort()).toEqual(['apps.lock.yaml', 'argocd', 'dist']);
+    writeAtomically(root, FILES, () => undefined);
+    expect(realFs.readFileSync(path.join(root, 'argocd/app.yaml'), 'utf8')).toBe('new app\n');
   });
 });
