@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /*
- * What synth's caches under `.synth-cache/` share (lib/verify/check-cache.ts, lib/render/text-index.ts,
+ * What synth's caches under `.synth-cache/` share (lib/verify/check-cache.ts, lib/render/render-stats.ts,
  * lib/ha/analysis-cache.ts, lib/config/app-spec-cache.ts, the vendored files' hash memo of lib/vendor/lock.ts,
  * lib/render/app-renders.ts):
  * each is an optimisation only, so it is written atomically (or appended to, by a cache that checks
@@ -226,7 +226,7 @@ function entriesBlock(entries: Iterable<readonly [string, string]>): string {
 }
 
 /**
- * A cache file of text entries by key (synth's check cache, app-spec cache and render index),
+ * A cache file of text entries by key (synth's check cache, app-spec cache and render stats),
  * appended to rather than written afresh: a run that adds a few entries to a file of many writes
  * only those. Each block of lines carries its own sha256 (`readEntries`), checked once when the
  * file is read: the whole file is not hashed again to add a line.
@@ -264,12 +264,15 @@ export class EntriesFile {
   }
 
   /**
-   * The value of `key` in the file when it is `<head> <tail>`, compared in place (the text is not
-   * made: saving tens of thousands of entries that did not change makes none of them again).
+   * The value of `key` in the file when it is `<head> <tail>`, or `<head> <tail> <last>` with `last`,
+   * compared in place (the text is not made: saving tens of thousands of entries that did not change
+   * makes none of them again).
    */
-  public getJoined(key: string, head: string, tail: string): string | undefined {
+  public getJoined(key: string, head: string, tail: string, last?: string): string | undefined {
     const value = this.entries.get(key);
-    if (value === undefined || value.length !== head.length + 1 + tail.length || value.charCodeAt(head.length) !== 32 || !value.startsWith(head) || !value.endsWith(tail)) return undefined;
+    const end = head.length + 1 + tail.length;
+    if (value === undefined || value.length !== (last === undefined ? end : end + 1 + last.length) || value.charCodeAt(head.length) !== 32 || !value.startsWith(head) || !value.startsWith(tail, head.length + 1)) return undefined;
+    if (last !== undefined && (value.charCodeAt(end) !== 32 || !value.endsWith(last))) return undefined;
     return value;
   }
 

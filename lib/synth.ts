@@ -27,7 +27,7 @@ import { startListing } from './render/listing-worker';
 import { COMPARED_OUTPUTS, PreviousRender, renderedStats, shareUnchanged } from './render/previous';
 import { RENDER_STATS_FILE, RenderStats } from './render/render-stats';
 import { committedRenderStats, onDiskFiles } from './render/on-disk';
-import { EarlierRender, RENDER_INDEX_FILE } from './render/text-index';
+import { EarlierRender } from './render/text-index';
 import { recoverInterruptedSynth } from './render/swap';
 import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
@@ -68,7 +68,7 @@ export interface SynthOptions {
   /**
    * Whether verify reuses the per-object results of the last successful synth (`CHECK_CACHE_FILE`
    * under the root, git-ignored), the render reuses the texts it wrote for objects that did not
-   * change (`RENDER_INDEX_FILE`), an app whose inputs did not change is taken from its last render
+   * change (the document digests recorded with the render's stats, `RENDER_STATS_FILE`), an app whose inputs did not change is taken from its last render
    * instead of being built (`APP_RENDERS_FILE`), and this synth saves them. An optimisation only: the output is the
    * same bytes with or without it, and a stale or corrupted cache is ignored. @default true
    */
@@ -153,7 +153,7 @@ function buildAndRender(site: Site, layers: readonly LayerFactory[] | undefined,
 /**
  * renderSite, with the typed facts the build declared, the node-failure model its report was
  * computed from, and the documents every manifest was serialised from (the model reads those, as
- * verify does after); `time` is told each phase's time; `earlier` (synth's render index) gives the
+ * verify does after); `time` is told each phase's time; `earlier` (synth's recorded digests) gives the
  * texts of unchanged objects from the previous render; `analysis` (synth's cache) the last
  * node-failure analysis; `appRenders` (synth's cache) each unchanged app's documents.
  */
@@ -223,11 +223,11 @@ export function synth(options: SynthOptions): SynthResult {
     const cache = options.cache !== false;
     const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
     // Read under the output lock, before the render: what this render replaces, and (with the
-    // render index) the texts of the objects that did not change since.
+    // document digests recorded) the texts of the objects that did not change since.
     // With the stats the last synth recorded, a file whose stat did not change is not read unless its text is needed.
     const stats = cache ? timed(time, 'load', () => new RenderStats(path.join(options.root, RENDER_STATS_FILE), checksCodeFingerprint())) : undefined;
     const before = timed(time, 'load', () => new PreviousRender(options.root, stats, COMPARED_OUTPUTS, listed));
-    const earlier = cache ? timed(time, 'load', () => new EarlierRender(path.join(options.root, RENDER_INDEX_FILE), checksCodeFingerprint(), before)) : undefined;
+    const earlier = stats ? new EarlierRender(stats, before) : undefined;
     // In a function of its own: the inputs and the chart renderer are garbage once it returns, not
     // held while verify holds the whole tree (thousands of apps: hundreds of MB); the HA model of
     // the render is verify's (its HA rules read it, not one built again from the same files).
@@ -268,12 +268,12 @@ export function synth(options: SynthOptions): SynthResult {
     if (specs) timed(time, 'write', () => specs.save());
     if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveCaches());
     if (appRenders) timed(time, 'write', () => appRenders.save());
-    // Each manifest's text digest, hashed once for the render index and the render stats.
-    const index = earlier ? timed(time, 'write', () => documents.index()) : undefined;
-    if (earlier && index) timed(time, 'write', () => earlier.save(index));
+    // The render's stats, with each manifest's document and text digests (the text hashed once, for both), in one file.
     if (stats) timed(time, 'write', () => {
-      const now = renderedStats(options.root, before, files, written.changed, COMPARED_OUTPUTS, (file) => index?.get(file)?.[1]);
-      stats.save(new Map([...now.files, ...committedRenderStats(options.root, files)]), now.dirs);
+      const index = documents.index();
+      const now = renderedStats(options.root, before, files, written.changed, COMPARED_OUTPUTS, (file) => index.get(file)?.[1]);
+      for (const [p, recorded] of committedRenderStats(options.root, files)) now.files.set(p, recorded);
+      stats.save(now.files, now.dirs, index);
     });
     return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });

@@ -12,7 +12,7 @@ import { REPO, snapshotTree, tempRootWithOutputs } from './helpers';
 const realFs = require('fs') as typeof import('fs');
 
 const CACHE_DIR = '.synth-cache';
-const CACHE_FILES = ['verify-checks.entries', 'render-index.entries', 'failure-analysis.txt', 'vendor-file-hashes.json', 'vendor-lock.json', 'committed-renders.entries'];
+const CACHE_FILES = ['verify-checks.entries', 'render-files.entries', 'failure-analysis.txt', 'vendor-file-hashes.json', 'vendor-lock.json', 'committed-renders.entries'];
 
 /**
  * Runs `f`, returning every path under a `.synth-cache` folder that an fs function was called with

@@ -18,7 +18,7 @@ import { COMPARED_OUTPUTS, PreviousRender, previousRenderReader } from '../rende
 import { startListing } from '../render/listing-worker';
 import { RENDER_STATS_FILE, RenderStats } from '../render/render-stats';
 import { APP_RENDERS_FILE, AppRenders } from '../render/app-renders';
-import { EarlierRender, RENDER_INDEX_FILE } from '../render/text-index';
+import { EarlierRender } from '../render/text-index';
 import { ANALYSIS_CACHE_FILE, AnalysisCache } from '../ha/analysis-cache';
 import { checksCodeFingerprint } from '../verify/check-cache';
 import { summaryLine } from './describe';
@@ -73,8 +73,8 @@ export function isCompared(file: string): boolean {
 
 /**
  * Renders the working tree's site in memory (nothing is written). Like synth, it takes the text of
- * an object that did not change since the last synth from `dist/` (the render index of
- * `.synth-cache/`), the node-failure analysis synth kept when what it reads is the same, the
+ * an object that did not change since the last synth from `dist/` (the document digests
+ * recorded with the render stats of `.synth-cache/`), the node-failure analysis synth kept when what it reads is the same, the
  * app specs it validated, and the last render of each app whose inputs did not change (such an app
  * is not built), all read only: the same bytes, without building and serialising most of the tree or simulating again. A file of
  * `dist/` is read only when the index may reuse its text (none without an index).
@@ -84,14 +84,12 @@ export function renderWorkingTree(root: string, siteFile?: string): RenderedFile
 }
 
 /**
- * The render stats synth recorded (read only: ./render/render-stats.ts), or undefined when there are
- * none to trust (a fresh clone: no `.synth-cache/`; or a file ignored: written by other code, garbled).
+ * Whether the render stats synth recorded (read only: ./render/render-stats.ts) can be trusted to
+ * list the render on disk: not when there are none (a fresh clone: no `.synth-cache/`) or the file
+ * was ignored (written by other code, garbled). Its document digests are used all the same.
  */
-function usableRenderStats(root: string): RenderStats | undefined {
-  const file = path.join(root, RENDER_STATS_FILE);
-  if (!fs.existsSync(file)) return undefined;
-  const stats = new RenderStats(file, checksCodeFingerprint());
-  return stats.ignored === undefined ? stats : undefined;
+function usable(root: string, stats: RenderStats): boolean {
+  return stats.ignored === undefined && fs.existsSync(path.join(root, RENDER_STATS_FILE));
 }
 
 /**
@@ -115,12 +113,12 @@ function renderOnDisk(root: string, onDisk: { readonly stats: RenderStats; reado
 export function renderWorkingTreeCounted(root: string, siteFile?: string): { files: RenderedFile[]; reused: number; serialised: number; appsReused: number; documents: ParseManifests; onDisk: ReadonlyMap<string, RenderedFile> } {
   // The render on disk, listed on the other core while this one loads the inputs (as synth does):
   // only with render stats to trust, else it is read one file at a time and a listing serves nothing.
-  const stats = usableRenderStats(root);
-  const trusted = stats && { stats, listed: startListing(root, COMPARED_OUTPUTS) };
+  const stats = new RenderStats(path.join(root, RENDER_STATS_FILE), checksCodeFingerprint());
+  const trusted = usable(root, stats) ? { stats, listed: startListing(root, COMPARED_OUTPUTS) } : undefined;
   // The app specs synth validated, read only (nothing is written).
   const { site, apps, lock } = loadInputs(root, siteFile, undefined, undefined, undefined, new AppSpecCache(path.join(root, APP_SPEC_CACHE_FILE), checksCodeFingerprint()));
   const previous = renderOnDisk(root, trusted);
-  const earlier = new EarlierRender(path.join(root, RENDER_INDEX_FILE), checksCodeFingerprint(), previous);
+  const earlier = new EarlierRender(stats, previous);
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it
   // holds), nor render-cache/ (helm's raw output of each chart, kept to skip helm next time: its
   // objects are the ones in dist/).

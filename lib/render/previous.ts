@@ -221,6 +221,12 @@ export class PreviousRender {
     return f.text;
   }
 
+  /** The sha256 the render stats recorded for `file` when its stat matched them and its text was not read yet (`trustedDigest` of a file not `isRead`). */
+  public unreadTrusted(file: string): string | undefined {
+    const f = this.files.get(file);
+    return f === undefined || f.text !== undefined ? undefined : f.trusted;
+  }
+
   /** Whether the text of `file` was read (when listed, or since). */
   public isRead(file: string): boolean {
     return this.files.get(file)?.text !== undefined;
@@ -308,7 +314,7 @@ function listedKeyed(listed: ListedStat): KeyedStat {
  * `previous` listed, with the bytes of the new render; a folder the swap did not change (nothing
  * changed in it, nor is it in a folder that changed) is the one listed; any other is stat'ed again.
  * One that had not settled when stat'ed (`settled`) is left out: it is read next time. `digestOf`
- * gives a file's sha256 when the caller knows it (synth's render index), else it is hashed.
+ * gives a file's sha256 when the caller knows it (the render's `RenderedDocuments.index()`), else it is hashed.
  */
 export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS, digestOf: (file: string) => string | undefined = () => undefined): { files: Map<string, readonly [KeyedStat, string]>; dirs: Map<string, KeyedStat> } {
   const written = new Set(changed);

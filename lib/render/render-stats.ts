@@ -1,19 +1,41 @@
-import type * as fs from 'fs';
+import * as fs from 'fs';
 import { EntriesFile } from '../cache-file';
 
 /**
- * Where synth records, for each file of `dist/` and `argocd/` it left on disk, the file's stat and
- * the sha256 of its bytes (relative to the checkout, git-ignored). The next synth trusts a file
- * whose stat still matches to hold those bytes without reading it (as make and git do): only the
- * files it needs the text of are read.
+ * Where synth records, for each file of `dist/` and `argocd/` it left on disk (and each committed
+ * chart render), the file's stat and the sha256 of its bytes, and for each manifest the digest of
+ * the document serialised there (relative to the checkout, git-ignored). The next synth trusts a
+ * file whose stat still matches to hold those bytes without reading it (as make and git do), and
+ * takes the text of an object whose document did not change from the file instead of serialising
+ * it again (./text-index.ts `EarlierRender`). One file read, looked up and written once per synth:
+ * it replaces `render-stats.entries` and `render-index.entries` (left unread).
  */
-export const RENDER_STATS_FILE = '.synth-cache/render-stats.entries';
+export const RENDER_STATS_FILE = '.synth-cache/render-files.entries';
 
 /**
- * The layout of the file (an `EntriesFile` of a file's path to `<size> <mtimeMs> <ctimeMs> <ino> <mode> <sha256>`,
- * and of a folder's path and `/` to `<size> <mtimeMs> <ctimeMs> <ino> <mode> dir`); another version is ignored.
+ * The layout of the file: an `EntriesFile` of a file's path to `<stat> <sha256>` or, for a manifest,
+ * `<stat> <sha256> <document digest>`, where `<stat>` is `<size> <mtimeMs> <ctimeMs> <ino> <mode>`
+ * (`statKey`), or `-` when the file's stat is not recorded (it had not settled); and of a folder's
+ * path and `/` to `<stat> dir`. Another version is ignored.
  */
 const FORMAT = 1;
+
+let writer: string | undefined;
+
+/** The version of the YAML writer (js-yaml): a text depends on it as much as on lib/. */
+function writerVersion(): string {
+  if (writer === undefined) {
+    try {
+      writer = (JSON.parse(fs.readFileSync(require.resolve('js-yaml/package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      writer = 'unknown';
+    }
+  }
+  return writer;
+}
+
+/** What the recorded texts depend on besides the documents: the platform's code (`code`, lib/) and the YAML writer's version. */
+const textsCode = (code: string): string => `${code} js-yaml@${writerVersion()}`;
 
 /**
  * A stat taken this long (ms) after the file last changed, or later, is recorded: a file changed
@@ -51,10 +73,11 @@ export function settled(stat: FileStat, at: number): boolean {
 }
 
 /**
- * The stats and digests of the render on disk that the last synth recorded. An optimisation only:
- * a file that does not read, of another layout or written by other code is ignored as a whole, a
- * garbled block on its own (`EntriesFile`), and an entry whose stat does not match the file now is
- * not trusted (the file is read).
+ * The stats, digests and document digests of the render on disk that the last synth recorded. An
+ * optimisation only: a file that does not read, of another layout or written by other code is
+ * ignored as a whole, a garbled block on its own (`EntriesFile`), and an entry whose stat does not
+ * match the file now is not trusted (the file is read), one whose document digest is not the
+ * object's is not reused (the object is serialised).
  */
 export class RenderStats {
   /** Why the file was ignored, as a whole or in part, if it was (for tests and the curious). */
@@ -63,9 +86,12 @@ export class RenderStats {
   /** The names in each folder the file records, and whether each is a folder (made when first asked). */
   private names?: Map<string, [string, boolean][]>;
 
-  /** The file at `file` (absolute), written by `code` (the checks' code fingerprint). */
+  /**
+   * The file at `file` (absolute), written by `code` (the checks' code fingerprint; the file is
+   * valid only for the same version of the YAML writer too: the texts depend on it).
+   */
   public constructor(file: string, code: string) {
-    this.stored = new EntriesFile(file, FORMAT, code);
+    this.stored = new EntriesFile(file, FORMAT, textsCode(code));
     if (this.stored.ignored) this.ignored = this.stored.ignored;
   }
 
@@ -77,10 +103,26 @@ export class RenderStats {
   /** `digest` of a stat given as its `statKey`. */
   public digestOf(path: string, key: string): string | undefined {
     const entry = this.stored.get(path);
-    if (entry === undefined) return undefined;
-    if (entry.length !== key.length + 65 || !entry.startsWith(key) || entry.charCodeAt(key.length) !== 32) return undefined;
-    const digest = entry.slice(key.length + 1);
+    if (entry === undefined || !entry.startsWith(key) || entry.charCodeAt(key.length) !== 32) return undefined;
+    // `<stat> <sha256>`, or `<stat> <sha256> <document digest>`.
+    const end = key.length + 65;
+    if (entry.length !== end && (entry.length !== end + 65 || entry.charCodeAt(end) !== 32)) return undefined;
+    const digest = entry.slice(key.length + 1, end);
     return /^[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+  }
+
+  /**
+   * The sha256 of the text recorded at `path` for the document whose digest is `document` (the
+   * render's `documentDigest`), whatever the stat recorded; undefined when another document's (or
+   * none) was.
+   */
+  public textDigest(path: string, document: string): string | undefined {
+    const entry = this.stored.get(path);
+    // `<stat> <sha256> <document digest>`: the stat is `-` or five numbers.
+    if (entry === undefined || entry.length < 131) return undefined;
+    const end = entry.length - 65;
+    if (entry.charCodeAt(end) !== 32 || entry.charCodeAt(end - 65) !== 32 || !entry.endsWith(document)) return undefined;
+    return entry.slice(end - 64, end);
   }
 
   /**
@@ -93,6 +135,7 @@ export class RenderStats {
     if (this.ignored !== undefined || this.stored.get(`${dir}/`) !== `${statKey(stat)} dir`) return undefined;
     if (!this.names) {
       this.names = new Map();
+      // A file recorded without a stat is one of its folder's names all the same (a name since removed is skipped: ./previous.ts `listNames`).
       for (const key of this.stored.keys()) {
         const isDir = key.endsWith('/');
         const p = isDir ? key.slice(0, -1) : key;
@@ -108,26 +151,34 @@ export class RenderStats {
   }
 
   /**
-   * Saves the stats and digests of the files now on disk (path to stat and sha256), and the stats
-   * of the folders (path to stat) whose every name is recorded; never throwing.
+   * Saves the stats and digests of the files now on disk (`files`: path to stat and sha256), the
+   * stats of the folders (path to stat) whose every name is recorded, and the digests of the
+   * document serialised at each manifest and of its text (`documents`, `RenderedDocuments.index()`),
+   * in one file; never throwing. A manifest whose file's stat is not given, or whose text digest is
+   * not the sha256 given with the stat, is recorded without a stat (its text is hashed when reused).
    */
-  public save(files: ReadonlyMap<string, readonly [KeyedStat, string]>, dirs: ReadonlyMap<string, KeyedStat> = new Map()): void {
+  public save(files: ReadonlyMap<string, readonly [KeyedStat, string]>, dirs: ReadonlyMap<string, KeyedStat> = new Map(), documents: ReadonlyMap<string, readonly [string, string]> = new Map()): void {
     const entries = new Map<string, string>();
     /** The entries the file does not hold yet (`EntriesFile.save`'s `added`). */
     const added = new Map<string, string>();
     // An entry the file holds already (nearly all) is its string as read, compared in place: not made again.
-    const put = (p: string, key: string, tail: string) => {
-      const stored = this.stored.getJoined(p, key, tail);
+    const put = (p: string, key: string, tail: string, document: string | undefined) => {
+      const stored = this.stored.getJoined(p, key, tail, document);
       if (stored !== undefined) {
         entries.set(p, stored);
         return;
       }
-      const value = `${key} ${tail}`;
+      const value = document === undefined ? `${key} ${tail}` : `${key} ${tail} ${document}`;
       entries.set(p, value);
       added.set(p, value);
     };
-    for (const [p, [stat, digest]] of files) put(p, stat.key, digest);
-    for (const [p, stat] of dirs) put(`${p}/`, stat.key, 'dir');
+    for (const [p, [stat, digest]] of files) {
+      const indexed = documents.get(p);
+      if (indexed === undefined) put(p, stat.key, digest, undefined);
+      else if (indexed[1] === digest) put(p, stat.key, digest, indexed[0]);
+    }
+    for (const [p, [document, text]] of documents) if (!entries.has(p)) put(p, '-', text, document);
+    for (const [p, stat] of dirs) put(`${p}/`, stat.key, 'dir', undefined);
     this.stored.save(entries, added);
   }
 }

@@ -6,7 +6,6 @@ import { renderMarkdown } from '../../lib/diff/markdown';
 import { renderTerminal } from '../../lib/diff/terminal';
 import { ANALYSIS_CACHE_FILE } from '../../lib/ha/analysis-cache';
 import { APP_RENDERS_FILE } from '../../lib/render/app-renders';
-import { RENDER_INDEX_FILE } from '../../lib/render/text-index';
 import { RENDER_STATS_FILE } from '../../lib/render/render-stats';
 import { APP_SPEC_CACHE_FILE } from '../../lib/config/app-spec-cache';
 import * as listingWorker from '../../lib/render/listing-worker';
@@ -19,7 +18,7 @@ const byPath = (files: readonly { path: string; content: string; executable?: bo
 describe('the diff\'s render of the working tree', () => {
   test('GIVEN a synthesized checkout with its render index and node-failure analysis WHEN an app changed and the working tree is rendered with the index, without it, and with them garbled THEN the three renders are the same files, byte for byte, only the first reused texts of dist/ and unchanged apps\' renders, and synth\'s caches are left as they were', () => {
     withSynthesizedApps(apps, (root) => {
-      expect(fs.existsSync(path.join(root, RENDER_INDEX_FILE))).toBe(true);
+      expect(fs.existsSync(path.join(root, RENDER_STATS_FILE))).toBe(true);
       const analysisBefore = fs.readFileSync(path.join(root, ANALYSIS_CACHE_FILE), 'utf8');
       const appRendersBefore = fs.readFileSync(path.join(root, APP_RENDERS_FILE), 'utf8');
       const changed = generatedApp(6, '9.9.9');
@@ -37,15 +36,15 @@ describe('the diff\'s render of the working tree', () => {
       expect(fs.readFileSync(path.join(root, APP_RENDERS_FILE), 'utf8')).toBe(appRendersBefore);
       const withIndex = byPath(first.files);
       expect(fs.readFileSync(path.join(root, ANALYSIS_CACHE_FILE), 'utf8')).toBe(analysisBefore);
-      const index = fs.readFileSync(path.join(root, RENDER_INDEX_FILE), 'utf8');
-      fs.writeFileSync(path.join(root, RENDER_INDEX_FILE), index.replace(/[0-9a-f]{64}/g, (h) => [...h].reverse().join('')));
+      const index = fs.readFileSync(path.join(root, RENDER_STATS_FILE), 'utf8');
+      fs.writeFileSync(path.join(root, RENDER_STATS_FILE), index.replace(/[0-9a-f]{64}/g, (h) => [...h].reverse().join('')));
       fs.writeFileSync(path.join(root, ANALYSIS_CACHE_FILE), analysisBefore.replace(/[0-9]/g, (d) => String((Number(d) + 1) % 10)));
       fs.writeFileSync(path.join(root, APP_RENDERS_FILE), appRendersBefore.replace(/"replicas":\d+/g, '"replicas":7'));
       const garbledRun = renderWorkingTreeCounted(root);
       expect(garbledRun.reused).toBe(0);
       expect(garbledRun.appsReused).toBe(0);
       const garbled = byPath(garbledRun.files);
-      fs.rmSync(path.join(root, RENDER_INDEX_FILE));
+      fs.rmSync(path.join(root, RENDER_STATS_FILE));
       fs.rmSync(path.join(root, ANALYSIS_CACHE_FILE));
       fs.rmSync(path.join(root, APP_RENDERS_FILE));
       const withoutRun = renderWorkingTreeCounted(root);
@@ -90,8 +89,8 @@ describe('the diff\'s render of the working tree', () => {
       const added = generatedApp(9);
       fs.writeFileSync(path.join(root, 'apps', `${added.name}.yaml`), added.text);
       // Those synth wrote (the node-failure analysis is not written again when this process already has it).
-      const caches = [RENDER_INDEX_FILE, RENDER_STATS_FILE, ANALYSIS_CACHE_FILE, APP_RENDERS_FILE, APP_SPEC_CACHE_FILE].map((f) => path.join(root, f)).filter((f) => fs.existsSync(f));
-      expect(caches.length).toBeGreaterThanOrEqual(4);
+      const caches = [RENDER_STATS_FILE, ANALYSIS_CACHE_FILE, APP_RENDERS_FILE, APP_SPEC_CACHE_FILE].map((f) => path.join(root, f)).filter((f) => fs.existsSync(f));
+      expect(caches.length).toBeGreaterThanOrEqual(3);
       const before = caches.map((f) => fs.readFileSync(f, 'utf8'));
       const outputs = () => {
         const run = diffWorkingTree({ root, base: 'HEAD' });
@@ -134,7 +133,7 @@ describe('the diff\'s render of the working tree', () => {
       const warm = outputs();
       expect(warm.markdown).toContain(`${changed.name}:9.9.9`);
       expect(warm.markdown).not.toContain(edited);
-      for (const f of [RENDER_INDEX_FILE, RENDER_STATS_FILE, APP_RENDERS_FILE]) fs.rmSync(path.join(root, f));
+      for (const f of [RENDER_STATS_FILE, APP_RENDERS_FILE]) fs.rmSync(path.join(root, f));
       expect(outputs()).toEqual(warm);
     });
   });

@@ -162,6 +162,27 @@ describe('the stats of the render on disk, trusted instead of reading unchanged 
     expect(stats().digest(OTHER, now.files.get(OTHER)![0].stat)).toBe(now.files.get(OTHER)![1]);
   });
 
+  test('GIVEN a render saved with its stats and its manifests\' document digests WHEN read back THEN one entry of a file gives both (trusted by its stat, its text standing for the document recorded); a manifest whose text is not the sha256 recorded with its stat, or that has no stat recorded, is recorded without one; saved again the same, the file is left as it is', () => {
+    const before = new PreviousRender(root, stats());
+    const now = renderedStats(root, before, before.rendered(), []);
+    const [doc, otherDoc] = [sha256('the document'), sha256('another document')];
+    const documents = new Map<string, readonly [string, string]>([[FILE, [doc, sha256(TEXT)]], [OTHER, [otherDoc, sha256('not what is on disk')]], ['dist/y/unlisted.yaml', [doc, sha256('y')]]]);
+    stats().save(now.files, now.dirs, documents);
+    const read = stats();
+    expect(read.ignored).toBeUndefined();
+    expect([read.textDigest(FILE, doc), read.textDigest(FILE, otherDoc), read.digest(FILE, before.statOf(FILE)!.stat)]).toEqual([sha256(TEXT), undefined, sha256(TEXT)]);
+    expect([read.textDigest(OTHER, otherDoc), read.digest(OTHER, before.statOf(OTHER)!.stat)]).toEqual([sha256('not what is on disk'), undefined]);
+    expect(read.textDigest('dist/y/unlisted.yaml', doc)).toBe(sha256('y'));
+    const { entries } = readEntriesText(fs.readFileSync(statsFile, 'utf8'));
+    expect(new Map(entries).get(OTHER)).toBe(`- ${sha256('not what is on disk')} ${otherDoc}`);
+    const again = new PreviousRender(root, stats());
+    expect([again.trustedDigest(FILE), again.isRead(FILE), again.trustedDigest(OTHER), again.isRead(OTHER)]).toEqual([sha256(TEXT), false, undefined, true]);
+    expect(read.children('dist/x', again.dirStatOf('dist/x')!.stat)).toEqual([['configmap-a.yaml', false]]);
+    const bytes = fs.readFileSync(statsFile);
+    stats().save(now.files, now.dirs, documents);
+    expect(fs.readFileSync(statsFile).equals(bytes)).toBe(true);
+  });
+
   test('GIVEN recorded stats WHEN the render is listed by the listing worker THEN the stats it gives record the same text as those of a listing on this thread', () => {
     recorded();
     const here = new PreviousRender(root, stats());

@@ -3,7 +3,8 @@ import * as path from 'path';
 import * as manifestYaml from '../../lib/k8s/manifest-yaml';
 import { documentDigest, RenderedDocuments, textDigest } from '../../lib/render/documents';
 import { previousRenderReader } from '../../lib/render/previous';
-import { EarlierRender, RENDER_INDEX_FILE } from '../../lib/render/text-index';
+import { RENDER_STATS_FILE, RenderStats } from '../../lib/render/render-stats';
+import { EarlierRender } from '../../lib/render/text-index';
 import { synth } from '../../lib/synth';
 import { CHECK_CACHE_FILE } from '../../lib/verify/check-cache';
 import { SchemaRegistry } from '../../lib/verify/schemas';
@@ -17,24 +18,26 @@ const FILE = 'dist/x/configmap-a.yaml';
 describe('the texts of the previous render, reused for objects that did not change', () => {
   let dir: string;
   let index: string;
+  /** The digests recorded in `index` over `previous`. */
+  const earlierOf = (previous: ConstructorParameters<typeof EarlierRender>[1]) => new EarlierRender(new RenderStats(index, CODE), previous);
   /** The index and the previous render of a render holding OBJ at FILE. */
   const rendered = () => {
     // A render with nothing earlier to reuse (synth's first): indexed all the same.
     const documents = new RenderedDocuments({ reuse: () => undefined });
     const text = documents.serialise(FILE, OBJ);
-    // As synth saves it: through the index it read before rendering (none here).
-    new EarlierRender(index, CODE, []).save(documents.index());
+    // As synth saves it: with the render's stats (none here: recorded without a stat), through the file it read before rendering (none here).
+    new RenderStats(index, CODE).save(new Map(), new Map(), documents.index());
     return [{ path: FILE, content: text }];
   };
   beforeEach(() => {
     dir = writeTree({});
-    index = path.join(dir, RENDER_INDEX_FILE);
+    index = path.join(dir, RENDER_STATS_FILE);
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('GIVEN the index and the text of an earlier render WHEN the same object is serialised at the same path THEN the earlier text is reused, and it is the text serialising gives', () => {
     const previous = rendered();
-    const documents = new RenderedDocuments(new EarlierRender(index, CODE, previous));
+    const documents = new RenderedDocuments(earlierOf(previous));
     const dump = jest.spyOn(manifestYaml, 'dumpManifest');
     try {
       expect(documents.serialise(FILE, { ...OBJ })).toBe(previous[0].content);
@@ -48,10 +51,10 @@ describe('the texts of the previous render, reused for objects that did not chan
   test('GIVEN an earlier render WHEN the object changed, or the text on disk was changed since, or it sits at another path THEN it is serialised again', () => {
     const previous = rendered();
     const changed = { ...OBJ, data: { k: 'w' } };
-    const earlier = new EarlierRender(index, CODE, previous);
+    const earlier = earlierOf(previous);
     expect(earlier.reuse(FILE, documentDigest(changed))).toBeUndefined();
     expect(new RenderedDocuments(earlier).serialise(FILE, changed)).toMatch(/k: w/);
-    const edited = new EarlierRender(index, CODE, [{ path: FILE, content: previous[0].content.replace('k: v', 'k: v # hand edit') }]);
+    const edited = earlierOf([{ path: FILE, content: previous[0].content.replace('k: v', 'k: v # hand edit') }]);
     const documents = new RenderedDocuments(edited);
     expect(documents.serialise(FILE, OBJ)).toBe(previous[0].content);
     expect([documents.reused, documents.dumped]).toEqual([0, 1]);
@@ -64,7 +67,8 @@ describe('the texts of the previous render, reused for objects that did not chan
     const previous = rendered();
     const written = fs.readFileSync(index, 'utf8');
     const { header, entries } = readEntriesText(written);
-    const [digest, text] = entries[0][1].split(' ');
+    // `- <text digest> <document digest>`: recorded without a stat.
+    const [, text, digest] = entries[0][1].split(' ');
     const cases: [string, string | undefined][] = [
       ['{"format": 1, "co', 'not JSON'],
       [entriesText({ ...header, format: 0 }, entries), 'another format'],
@@ -72,12 +76,14 @@ describe('the texts of the previous render, reused for objects that did not chan
       [written.replace(digest, textDigest('a changed entry')), 'corrupted'],
       [written.slice(0, -10), 'corrupted'],
       [entriesText(header, [[FILE, '1 2']]), undefined],
-      [entriesText(header, [[FILE, `${digest} ${textDigest('something else')}`]]), undefined],
-      [entriesText(header, [[FILE, `${textDigest('another object')} ${text}`]]), undefined],
+      [entriesText(header, [[FILE, `- ${textDigest('something else')} ${digest}`]]), undefined],
+      [entriesText(header, [[FILE, `- ${text} ${textDigest('another object')}`]]), undefined],
+      [entriesText(header, [[FILE, `- ${text}`]]), undefined],
+      [entriesText(header, [[FILE, `${text} ${digest}`]]), undefined],
     ];
     for (const [text, ignored] of cases) {
       fs.writeFileSync(index, text);
-      const earlier = new EarlierRender(index, CODE, previous);
+      const earlier = earlierOf(previous);
       expect(earlier.ignored).toBe(ignored);
       const documents = new RenderedDocuments(earlier);
       expect(documents.serialise(FILE, OBJ)).toBe(previous[0].content);
@@ -92,7 +98,7 @@ describe('the texts of the previous render, reused for objects that did not chan
       asked.push(file);
       return previous.find((f) => f.path === file)?.content;
     };
-    const documents = new RenderedDocuments(new EarlierRender(index, CODE, reader));
+    const documents = new RenderedDocuments(earlierOf(reader));
     expect(documents.serialise(FILE, OBJ)).toBe(previous[0].content);
     documents.serialise(FILE.replace('-a.yaml', '-b.yaml'), { ...OBJ, metadata: { name: 'b', namespace: 'x' } });
     documents.serialise('dist/x/changed.yaml', { ...OBJ, data: { k: 'w' } });
@@ -100,7 +106,7 @@ describe('the texts of the previous render, reused for objects that did not chan
     expect(asked).toEqual([FILE]);
     fs.rmSync(index);
     asked.length = 0;
-    const cold = new RenderedDocuments(new EarlierRender(index, CODE, reader));
+    const cold = new RenderedDocuments(earlierOf(reader));
     expect(cold.serialise(FILE, OBJ)).toBe(previous[0].content);
     expect([cold.reused, asked]).toEqual([0, []]);
   });
@@ -134,7 +140,7 @@ describe('synth with and without the render index', () => {
     const root = tempRootWithOutputs();
     try {
       fs.copyFileSync(path.join(REPO, 'site.yaml'), path.join(root, 'site.yaml'));
-      const indexFile = path.join(root, RENDER_INDEX_FILE);
+      const indexFile = path.join(root, RENDER_STATS_FILE);
       const cold = dumpsOf(root);
       const expected = outputs(root);
       expect(cold).toBeGreaterThan(500);
@@ -156,8 +162,10 @@ describe('synth with and without the render index', () => {
       expect(dumpsOf(root)).toBe(cold);
       expect(outputs(root)).toEqual(expected);
 
-      // Every entry altered (its block's hash made to match): each names a text the file on disk does not have.
-      fs.writeFileSync(indexFile, entriesText(header, entries.map(([p, v]) => [p, `${v.split(' ')[0]} ${textDigest('altered')}`])));
+      // Every manifest's entry altered (its block's hash made to match): each names a text the file on disk does not have (and
+      // no stat, which would vouch for the text named: a forged file is not what the cache guards against, a stale or corrupted one is).
+      fs.writeFileSync(indexFile, entriesText(header, entries.map(([p, v]) => [p, v.replace(/^.* [0-9a-f]{64} ([0-9a-f]{64})$/, `- ${textDigest('altered')} $1`)])));
+      expect(readEntriesText(fs.readFileSync(indexFile, 'utf8')).entries.filter(([, v]) => v.startsWith('- ')).length).toBeGreaterThan(500);
       expect(dumpsOf(root)).toBe(cold);
       expect(outputs(root)).toEqual(expected);
 
