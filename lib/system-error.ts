@@ -107,7 +107,14 @@ export function systemMessage(e: SystemError, o: { readonly where?: string; read
   const problem = fsProblem(e.code, access);
   if (!problem) return e.message; // Node's own message, with the path when the call had one
   if (!file) return `a file ${problem} (${e.syscall ?? 'system call'})`;
-  // A rename that finds something in the way: the destination is the culprit, not the source.
-  const target = e.syscall === 'rename' && e.dest && ['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code) ? e.dest : e.path;
+  const target = culpritPath(e);
   return `${target ? shown(target, cwd) : `a file under ${shown(file, cwd)}`} ${problem}`;
+}
+
+/**
+ * The path a system error is about: its `path`, but for a rename that finds something in the way
+ * (a folder where a file goes, a folder not empty) the destination, which is the culprit.
+ */
+export function culpritPath(e: SystemError): string | undefined {
+  return e.syscall === 'rename' && e.dest && ['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code) ? e.dest : e.path;
 }

@@ -510,10 +510,10 @@ function randomnessMessage(what: string, a: string, b: string): string {
     'Set the chart value that makes it use an existing Secret and supply that Secret through External Secrets (BitwardenSecret), or let the controller create its own certificate.';
 }
 
-/** One object of a chart's output, with the file helm rendered it from. */
 /** The objects cache's format: 2 since each object names its template (`source`; before, it was always empty) and the files are all ASCII (`asciiJson`). */
 const OBJECTS_FORMAT = 2;
 
+/** One object of a chart's output, with the file helm rendered it from. */
 export interface ChartObject {
   /** The template that rendered the object (helm's `# Source:` comment), empty when the render names none. */
   readonly source: string;

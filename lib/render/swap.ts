@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { fsProblem, isSystemError } from '../system-error';
+import { culpritPath, fsProblem, isSystemError } from '../system-error';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, writable } from './outputs';
@@ -107,9 +107,7 @@ function shownPath(root: string, tmp: string | undefined, p: string): string {
 function reason(e: unknown, root: string, tmp?: string): string {
   if (isSystemError(e) && e.path) {
     const problem = fsProblem(e.code, e.syscall === 'rename' ? 'move' : ['open', 'read'].includes(e.syscall ?? '') ? 'read' : 'write');
-    // A rename that finds something in the way: the target is the culprit, not the source.
-    const culprit = e.syscall === 'rename' && e.dest && ['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code) ? e.dest : e.path;
-    if (problem) return `${shownPath(root, tmp, culprit)} ${problem}`;
+    if (problem) return `${shownPath(root, tmp, culpritPath(e) ?? e.path)} ${problem}`;
   }
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }

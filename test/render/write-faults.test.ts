@@ -45,17 +45,22 @@ afterEach(() => {
   for (const r of roots.splice(0)) realFs.rmSync(r, { recursive: true, force: true });
 });
 
+/** What `writeAtomically` of FILES into `root` throws (undefined when it does not). */
+function writeErrorIn(root: string): unknown {
+  try {
+    writeAtomically(root, FILES, () => undefined);
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 /** GIVEN the OLD checkout WHEN writeAtomically fails THEN the error, with the checkout unchanged (the lock and temporary folder gone). */
 function failedWrite(): { error: unknown; root: string } {
   const root = writeTree(OLD);
   roots.push(root);
   const before = snapshotTree(root);
-  let error: unknown;
-  try {
-    writeAtomically(root, FILES, () => undefined);
-  } catch (e) {
-    error = e;
-  }
+  const error = writeErrorIn(root);
   expect(error).toBeDefined();
   expect(snapshotTree(root)).toEqual(before);
   expect(realFs.readdirSync(root).sort()).toEqual(['apps.lock.yaml', 'argocd', 'dist']);
@@ -155,12 +160,7 @@ describe('a file fault while synth moves the outputs in', () => {
     roots.push(start);
     root = start;
     const before = snapshotTree(root);
-    let error: unknown;
-    try {
-      writeAtomically(root, FILES, () => undefined);
-    } catch (e) {
-      error = e;
-    }
+    const error = writeErrorIn(root);
     expect(error).toBeInstanceOf(OutputError);
     expect((error as OutputError).outputs).toBe('restored');
     const message = formatCliError(error, { command: 'synth', cwd: root, where: root, userErrors: [OutputError] });
@@ -175,12 +175,7 @@ describe('a file fault while synth moves the outputs in', () => {
     failRenames(() => root, 'argocd/app.yaml', 'EACCES', (from) => !from.includes(TMP));
     root = writeTree(OLD);
     roots.push(root);
-    let error: unknown;
-    try {
-      writeAtomically(root, FILES, () => undefined);
-    } catch (e) {
-      error = e;
-    }
+    const error = writeErrorIn(root);
     expect((error as OutputError).outputs).toBe('restored');
     expect((error as Error).message).toMatch(/\(argocd\/app\.yaml cannot be moved: permission denied \(EACCES\); make the checkout and its output folders writable/);
     expect((error as Error).message).not.toMatch(absolute(root));
@@ -193,12 +188,7 @@ describe('a file fault while synth moves the outputs in', () => {
     root = writeTree(OLD);
     roots.push(root);
     const before = snapshotTree(root);
-    let error: unknown;
-    try {
-      writeAtomically(root, FILES, () => undefined);
-    } catch (e) {
-      error = e;
-    }
+    const error = writeErrorIn(root);
     expect((error as OutputError).outputs).toBe('mixed');
     const tmp = realFs.readdirSync(root).find((f) => f.startsWith('.render-'))!;
     const message = (error as Error).message;
