@@ -25,6 +25,7 @@ import { summaryLine } from './describe';
 import { diffTrees } from './engine';
 import { defaultBase, DIFF_FOLDERS, DiffError, readRevision, resolveRevision } from './git';
 import { renderMarkdown } from './markdown';
+import { startRevisionListing } from './revision-listing';
 import { argoCdApi, connectionFromEnv } from './argocd-api';
 import { hasLiveDifferences, liveDiff, renderLive } from './live';
 import type { ManualAction } from './manual-actions';
@@ -149,6 +150,8 @@ export function diffWorkingTree(options: DiffRunOptions): DiffRun {
   const root = path.resolve(options.root);
   const base = options.base !== undefined ? { sha: resolveRevision(root, options.base), label: '' } : defaultBase(root);
   const baseLabel = base.label || `${options.base} (${base.sha.slice(0, 12)})`;
+  // The base's listing read by git on the other core while this one renders the head.
+  const listed = options.head ? undefined : startRevisionListing(root, base.sha, DIFF_FOLDERS);
   // The head's render gives the documents it serialised: its manifests are not parsed back.
   const rendered = options.head ? undefined : renderWorkingTreeCounted(root, options.siteFile);
   const headFiles = rendered ? rendered.files : options.head!();
@@ -157,7 +160,7 @@ export function diffWorkingTree(options: DiffRunOptions): DiffRun {
   // texts are not read at all: most of a large render is unchanged).
   const onDisk = rendered?.onDisk ?? new Map<string, RenderedFile>();
   const known = new Map(headFiles.filter((f) => !onDisk.has(f.path)).map((f) => [f.path, f.content]));
-  const baseFiles = readRevision(root, base.sha, DIFF_FOLDERS, known, onDisk);
+  const baseFiles = readRevision(root, base.sha, DIFF_FOLDERS, known, onDisk, listed);
   return { diff: diffTrees(baseFiles, headFiles, rendered ? { headDocuments: rendered.documents } : {}), baseSha: base.sha, baseLabel, headLabel: options.headLabel ?? 'working tree' };
 }
 

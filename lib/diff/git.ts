@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import type { RenderedFile } from '../render/rendered-file';
+import type { RevisionListing } from './revision-listing';
 
 /** A problem the user can fix (bad revision, not a repository): the message says how. */
 export class DiffError extends Error {
@@ -40,18 +41,22 @@ function repository(root: string): { top: string; prefix: string } {
 
 /** The commit a revision names, or a DiffError saying what to pass instead. */
 export function resolveRevision(root: string, ref: string): string {
+  // One git call when the revision resolves; where the repository is, only to say why it did not.
+  const sha = ref.startsWith('-') ? undefined : tryGit(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  if (sha) return sha;
   repository(root);
   if (ref.startsWith('-')) throw new DiffError(`"${ref}" is not a git revision; pass a branch, tag or commit to --base`);
-  const sha = tryGit(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  if (!sha) throw new DiffError(`unknown git revision "${ref}": pass a branch, tag or commit of this repository to --base (git log --oneline lists commits; fetch first if it is remote)`);
-  return sha;
+  throw new DiffError(`unknown git revision "${ref}": pass a branch, tag or commit of this repository to --base (git log --oneline lists commits; fetch first if it is remote)`);
 }
 
 /** The default base: the merge base of HEAD and `main` (or `origin/main`), else HEAD itself. */
 export function defaultBase(root: string): { sha: string; label: string } {
-  repository(root);
   const head = tryGit(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-  if (!head) throw new DiffError('the repository has no commit yet: commit something, or pass --base <ref>');
+  if (!head) {
+    // Where the repository is, only to say why there is no HEAD.
+    repository(root);
+    throw new DiffError('the repository has no commit yet: commit something, or pass --base <ref>');
+  }
   for (const main of ['main', 'origin/main']) {
     if (!tryGit(root, ['rev-parse', '--verify', '--quiet', `${main}^{commit}`])) continue;
     const base = tryGit(root, ['merge-base', 'HEAD', main]);
@@ -78,11 +83,15 @@ export function blobId(text: string, like = '0'.repeat(40)): string {
  */
 export function changedInWorkingTree(root: string, sha: string, folders: readonly string[]): Set<string> | undefined {
   try {
-    const out = git(root, ['diff-index', '--relative', '--no-renames', '--name-only', '-z', sha, '--', ...folders]).toString('utf8');
-    return new Set(out.split('\0').filter((p) => p !== ''));
+    return changedPaths(git(root, ['diff-index', '--relative', '--no-renames', '--name-only', '-z', sha, '--', ...folders]).toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The paths of `git diff-index --name-only -z`'s output. */
+function changedPaths(out: string): Set<string> {
+  return new Set(out.split('\0').filter((p) => p !== ''));
 }
 
 /**
@@ -98,17 +107,18 @@ export function changedInWorkingTree(root: string, sha: string, folders: readonl
  * working tree did not change since the commit (`changedInWorkingTree`): such a committed file is
  * that very file (whose text may never be read). The result is the same either way.
  */
-export function readRevision(root: string, sha: string, folders: readonly string[] = DIFF_FOLDERS, known?: ReadonlyMap<string, string>, onDisk?: ReadonlyMap<string, RenderedFile>): RenderedFile[] {
+export function readRevision(root: string, sha: string, folders: readonly string[] = DIFF_FOLDERS, known?: ReadonlyMap<string, string>, onDisk?: ReadonlyMap<string, RenderedFile>, listed?: () => RevisionListing | undefined): RenderedFile[] {
+  const early = listed?.();
   // Run in `root`, ls-tree lists `root`'s folders with paths relative to it (`root` may be a folder
   // of the repository): no call to ask where the repository's top is, unless git fails.
   let listing: string;
   try {
-    listing = git(root, ['ls-tree', '-r', '-z', sha, '--', ...folders]).toString('utf8');
+    listing = early?.tree ?? git(root, ['ls-tree', '-r', '-z', sha, '--', ...folders]).toString('utf8');
   } catch (e) {
     repository(root);
     throw e;
   }
-  const changed = onDisk?.size ? changedInWorkingTree(root, sha, folders) : undefined;
+  const changed = onDisk?.size ? (early?.changed !== undefined ? changedPaths(early.changed) : changedInWorkingTree(root, sha, folders)) : undefined;
   const entries: { path: string; oid: string; executable: boolean; content?: string; file?: RenderedFile }[] = [];
   for (const line of listing.split('\0')) {
     const tab = line.indexOf('\t');

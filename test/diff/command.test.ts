@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { diffWorkingTree, isCompared, renderWorkingTree, runDiffCli, summaryFile, summaryPath } from '../../lib/diff/command';
-import { blobId, defaultBase, readRevision } from '../../lib/diff/git';
+import { blobId, defaultBase, readRevision, resolveRevision } from '../../lib/diff/git';
+import { gitCalls } from './git-calls';
 import { describeRef } from '../../lib/diff/model';
 import type { RenderedFile } from '../../lib/render/rendered-file';
 import { REPO, snapshotTree } from '../helpers';
@@ -160,6 +161,14 @@ describe('npm run diff against a git revision', () => {
     const solo = track(repo({ 'dist/web/a.yaml': 'a: 1\n' }, 'trunk'));
     const head = git(solo, 'rev-parse', 'HEAD');
     expect(defaultBase(solo)).toEqual({ sha: head, label: `${head.slice(0, 12)} (HEAD; there is no branch main)` });
+  });
+
+  test('GIVEN a revision that resolves WHEN it is resolved, given or as the default base THEN git runs once per question (where the repository is, is asked only to say why one failed)', () => {
+    const root = track(repo({ 'dist/web/a.yaml': 'a: 1\n' }));
+    const head = git(root, 'rev-parse', 'HEAD');
+    expect(gitCalls(() => resolveRevision(root, 'HEAD'))).toEqual({ result: head, calls: ['rev-parse'] });
+    // HEAD, main, their merge base.
+    expect(gitCalls(() => defaultBase(root)).calls).toEqual(['rev-parse', 'rev-parse', 'merge-base']);
   });
 
   test('GIVEN a bad revision or a folder outside git WHEN the CLI runs THEN it exits 1 saying what to do (and leaves no stale diff.json); a bad format, an unknown option or an argument is a command line the program refuses (exit 2)', async () => {
