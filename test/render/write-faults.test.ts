@@ -6,7 +6,7 @@ import { LOCK_FILE, takeOutputLock } from '../../lib/render/output-lock';
 import type { RenderedFile } from '../../lib/render/rendered-file';
 import { JOURNAL_FILE, recoverBeforeCommand } from '../../lib/render/swap';
 import { writeAtomically } from '../../lib/render/write';
-import { snapshotTree, writeTree } from '../helpers';
+import { snapshotTree, thrownBy, writeTree } from '../helpers';
 
 // A full disk, as root cannot make one: fs is replaced by a copy whose writing functions a test
 // may make fail. Node's write errors (write, fsync) carry no path: the code must name the file.
@@ -48,12 +48,7 @@ afterEach(() => {
 
 /** What `writeAtomically` of FILES into `root` throws (undefined when it does not). */
 function writeErrorIn(root: string): unknown {
-  try {
-    writeAtomically(root, FILES, () => undefined);
-  } catch (e) {
-    return e;
-  }
-  return undefined;
+  return thrownBy(() => writeAtomically(root, FILES, () => undefined));
 }
 
 /** GIVEN the OLD checkout WHEN writeAtomically fails THEN the error, with the checkout unchanged (the lock and temporary folder gone). */
