@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { runPromoteCli } from '../../lib/drill/cli';
@@ -59,6 +60,24 @@ describe('npm run promote under faults', () => {
     expect(stderr).not.toMatch(STACK);
     expect(stderr).toMatch(/^promote: Kubernetes API http:\/\/127\.0\.0\.1:\d+: GET \/apis\/argoproj\.io\/v1alpha1\/namespaces\/uat\/rollouts\/shop failed \(ECONNREFUSED\); is the cluster reachable/);
   });
+
+  test('GIVEN the API server cuts its answer short WHEN promote runs THEN one line names the request (it does not wait for ever)', async () => {
+    // A raw server: the status line, half the body announced, then the connection drops.
+    const cutter = net.createServer((socket) => socket.once('data', () => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"metadata":');
+      setTimeout(() => socket.destroy(), 20);
+    }));
+    await new Promise<void>((resolve) => cutter.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(cutter.address() as net.AddressInfo).port}`;
+    api = new KubeApi(parseKubeconfig(kubeconfig(base), 'kc'), 5000);
+    try {
+      const { code, stderr } = await promoted();
+      expect(code).toBe(1);
+      expect(stderr).toBe(`promote: Kubernetes API ${base}: GET ${PATH} failed (its answer was cut short: ECONNRESET); is the cluster reachable, and is kc (context c) the right kubeconfig?`);
+    } finally {
+      await new Promise<void>((resolve) => cutter.close(() => resolve()));
+    }
+  }, 20_000);
 
   test('GIVEN the kubeconfig is missing WHEN promote runs THEN one line names it and how to pass another', async () => {
     const io = testIo({ KUBECONFIG: path.join(root, 'no-such-kubeconfig') });
