@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { runPrCommentCli } from '../../lib/delivery/cli';
@@ -74,6 +75,25 @@ describe('npm run pr-comment under faults', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/^pr-comment: Gitea tsys\/platform: list the comments of pull request 12: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/);
     expect(github.statuses.map((s) => s.state)).toEqual(['success']);
+  });
+
+  test('GIVEN Gitea cuts its answer short WHEN pr-comment runs for both THEN one line names the request, and GitHub is still served', async () => {
+    // A raw server: the status line, half the body announced, then the connection drops.
+    const cutter = net.createServer((socket) => socket.once('data', () => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[{"id":');
+      setTimeout(() => socket.destroy(), 20);
+    }));
+    await new Promise<void>((resolve) => cutter.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(cutter.address() as net.AddressInfo).port}`;
+    try {
+      const io = testIo({ GITEA_TOKEN: 'gitea-t', GITHUB_TOKEN: 'github-t' });
+      const code = await runPrCommentCli(commandLine('pr-comment', '--pr', '12', '--sha', SHA, '--body', bodyFile, '--forge', 'both', '--gitea-api-url', `${base}/api/v1`, '--github-api-url', github.url), io);
+      expect(code).toBe(1);
+      expect(io.stderr).toEqual([`pr-comment: Gitea tsys/platform: list the comments of pull request 12: GET ${base}${GITEA_COMMENTS} answered 200, but the answer was cut short (UND_ERR_SOCKET); check the connection to ${base} and run the command again`]);
+      expect(github.statuses.map((s) => s.state)).toEqual(['success']);
+    } finally {
+      await new Promise<void>((resolve) => cutter.close(() => resolve()));
+    }
   });
 
   test('GIVEN Gitea answers the new comment with an empty body WHEN pr-comment runs for both THEN one line says the answer is not a comment, and GitHub is still served', async () => {
