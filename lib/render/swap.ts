@@ -153,11 +153,17 @@ function writeJournal(root: string, journal: SwapJournal): void {
     }
     fs.renameSync(partial, file);
   } catch (e) {
-    fs.rmSync(partial, { force: true });
+    // The first error is the one reported: a failed clean-up is only added to it, never thrown instead.
+    let leftOver = '';
+    try {
+      fs.rmSync(partial, { force: true });
+    } catch (cleanUp) {
+      leftOver = `; its partial file ${JOURNAL_FILE}.partial could not be removed either (${isSystemError(cleanUp) ? cleanUp.code : String(cleanUp)}): delete it by hand`;
+    }
     // Nothing has moved yet. Node's write and fsync errors carry no path: the journal is named here.
     if (!isSystemError(e)) throw e;
     const problem = fsProblem(e.code, e.syscall === 'rename' ? 'move' : 'write') ?? `cannot be written (${e.message.split('\n')[0]})`;
-    throw new OutputError(`${JOURNAL_FILE} (the journal of the swap, written before any output moves) ${problem}`, 'unchanged');
+    throw new OutputError(`${JOURNAL_FILE} (the journal of the swap, written before any output moves) ${problem}${leftOver}`, 'unchanged');
   }
 }
 

@@ -92,6 +92,32 @@ describe('a full disk while synth writes', () => {
   });
 });
 
+describe('a full disk while synth writes its journal, and its clean-up failing too', () => {
+  test('GIVEN ENOSPC writing the journal AND EACCES removing its partial file WHEN the outputs are swapped THEN the first error (ENOSPC on the journal) is the one reported, the clean-up failure added, and nothing moved', () => {
+    jest.mocked(fs.writeSync).mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+      if (typeof args[1] === 'string' && args[1].includes('"outputs"')) throw writeError('ENOSPC');
+      return (realFs.writeSync as (...a: unknown[]) => number)(...args);
+    }) as typeof fs.writeSync);
+    jest.mocked(fs.rmSync).mockImplementation(((p: fs.PathLike, o?: fs.RmOptions) => {
+      if (String(p).endsWith(`${JOURNAL_FILE}.partial`)) throw rmError('EACCES', p);
+      return realFs.rmSync(p, o);
+    }) as typeof fs.rmSync);
+    const root = writeTree(OLD);
+    roots.push(root);
+    const before = outputsIn(root);
+    const error = writeErrorIn(root);
+    expect(error).toBeInstanceOf(OutputError);
+    expect((error as OutputError).outputs).toBe('unchanged');
+    const message = formatCliError(error, { command: 'synth', cwd: root, where: root, userErrors: [OutputError] });
+    expect(message).toMatch(new RegExp(`^synth failed: ${JOURNAL_FILE.replace(/\./g, '\\.')} .*cannot be written: no space left on the device \\(ENOSPC\\)`));
+    expect(message).toMatch(new RegExp(`; its partial file ${JOURNAL_FILE.replace(/\./g, '\\.')}\\.partial could not be removed either \\(EACCES\\): delete it by hand$`));
+    // Every output as it was; only the partial journal the message names is left.
+    const after = outputsIn(root);
+    expect(after.delete(`${JOURNAL_FILE}.partial`)).toBe(true);
+    expect(after).toEqual(before);
+  });
+});
+
 describe('a full disk while synth takes its lock', () => {
   test('GIVEN ENOSPC writing the pid into the lock WHEN the lock is taken THEN the lock is named, and no empty lock is left to block the next synth', () => {
     const root = writeTree(OLD);
