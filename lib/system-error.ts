@@ -30,14 +30,14 @@ export function namingFile<E>(e: E, file: string): E {
 }
 
 /** How a file was being used when a system call failed. */
-export type FileAccess = 'read' | 'write' | 'open' | 'move';
+export type FileAccess = 'read' | 'write' | 'open' | 'move' | 'remove';
 
 /**
  * What a system error code means for a file and what to do about it, worded to follow the file's
  * name ("site.yaml is a folder where a file belongs; ..."); undefined for codes without advice.
  */
 export function fsProblem(code: string, access: FileAccess): string | undefined {
-  const cannot = { read: 'cannot be read', write: 'cannot be written', open: 'cannot be opened', move: 'cannot be moved' }[access];
+  const cannot = { read: 'cannot be read', write: 'cannot be written', open: 'cannot be opened', move: 'cannot be moved', remove: 'cannot be removed' }[access];
   switch (code) {
     case 'ENOENT':
       return access === 'read'
@@ -49,6 +49,7 @@ export function fsProblem(code: string, access: FileAccess): string | undefined 
         read: 'make it readable for this user',
         write: 'make the checkout and its output folders writable for this user, or run as their owner',
         move: 'make the checkout and its output folders writable for this user, or run as their owner',
+        remove: 'make the checkout and its output folders writable for this user, or run as their owner',
         open: 'give this user access to it and to its folder',
       }[access];
       return `${cannot}: permission denied (${code}); ${fix} (ls -l shows the owner and mode; chmod or chown)`;

@@ -32,6 +32,19 @@ export function siteWith(change: (site: any) => void): Site { // eslint-disable-
   return copy;
 }
 
+/**
+ * What `f` throws, or undefined when it returns: for a test that expects a call to fail and then
+ * asserts on the error (instead of a try/catch copied into each test).
+ */
+export function thrownBy(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 /** Every file under `dir` with its content, keyed by relative path. */
 export function snapshotTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();

@@ -78,6 +78,29 @@ interface ApiComment {
   readonly html_url?: string;
 }
 
+/** What an answer of a forge is checked to be. */
+type Expected = 'a comment' | 'a label' | 'a list of comments' | 'a list of labels';
+
+/** Whether `value` is what `expected` names, as far as pr-comment reads it. */
+function matches(value: unknown, expected: Expected): boolean {
+  if (expected === 'a list of comments' || expected === 'a list of labels') return Array.isArray(value);
+  if (typeof value !== 'object' || value === null) return false;
+  const o = value as { id?: unknown; body?: unknown; html_url?: unknown; name?: unknown };
+  if (expected === 'a label') return typeof o.name === 'string';
+  return Number.isSafeInteger(o.id) && (o.body === undefined || o.body === null || typeof o.body === 'string') && (o.html_url === undefined || typeof o.html_url === 'string');
+}
+
+/**
+ * `value` when it is `expected`; else a DeliveryError naming the request and what came back: an
+ * answer that is not the forge's API (a proxy's page, another server at the URL) is the user's to
+ * fix, not a TypeError's stack.
+ */
+function checked<T>(value: unknown, expected: Expected, what: string, request: string, api: string): T {
+  if (matches(value, expected)) return value as T;
+  const shown = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value)).slice(0, 80);
+  throw new DeliveryError(`${what}: ${request} answered with something that is not ${expected} (${shown}); is ${api} the API root of the forge?`);
+}
+
 /** Gitea through its GitHub-like `/api/v1` (`Authorization: token <t>`). */
 export class GiteaForge implements Forge {
   public readonly kind = 'gitea' as const;
@@ -100,18 +123,27 @@ export class GiteaForge implements Forge {
   public async upsertComment(pr: number, body: string): Promise<CommentResult> {
     const text = commentBody(body);
     let existing: ApiComment | undefined;
-    for await (const c of paginateJson<ApiComment>(this.url(`/issues/${pr}/comments`), { auth: this.auth, what: `${this.name}: list the comments of pull request ${pr}` })) {
+    const comments = this.url(`/issues/${pr}/comments`);
+    const listing = `${this.name}: list the comments of pull request ${pr}`;
+    for await (const item of paginateJson<unknown>(comments, { auth: this.auth, what: listing })) {
+      const c = checked<ApiComment>(item, 'a comment', listing, `GET ${comments}`, this.api);
       if (c.body?.includes(COMMENT_MARKER)) {
         existing = c;
         break;
       }
     }
     if (existing) {
-      const res = await requestJson<ApiComment>(this.url(`/issues/comments/${existing.id}`), { method: 'PATCH', auth: this.auth, body: { body: text }, what: `${this.name}: edit comment ${existing.id} on pull request ${pr}` });
-      return { id: existing.id, action: 'updated', url: res.body?.html_url ?? existing.html_url };
+      const edited = this.url(`/issues/comments/${existing.id}`);
+      const editing = `${this.name}: edit comment ${existing.id} on pull request ${pr}`;
+      const res = await requestJson<unknown>(edited, { method: 'PATCH', auth: this.auth, body: { body: text }, what: editing });
+      // The comment's id is known already: an empty answer is taken, one that is not a comment is not.
+      const url = res.body === undefined ? existing.html_url : checked<ApiComment>(res.body, 'a comment', editing, `PATCH ${edited}`, this.api).html_url ?? existing.html_url;
+      return { id: existing.id, action: 'updated', url };
     }
-    const res = await requestJson<ApiComment>(this.url(`/issues/${pr}/comments`), { method: 'POST', auth: this.auth, body: { body: text }, what: `${this.name}: comment on pull request ${pr}` });
-    return { id: res.body.id, action: 'created', url: res.body.html_url };
+    const posting = `${this.name}: comment on pull request ${pr}`;
+    const res = await requestJson<unknown>(comments, { method: 'POST', auth: this.auth, body: { body: text }, what: posting });
+    const created = checked<ApiComment>(res.body, 'a comment', posting, `POST ${comments}`, this.api);
+    return { id: created.id, action: 'created', url: created.html_url };
   }
 
   public async setStatus(sha: string, state: CommitState, context: string, description: string, targetUrl?: string): Promise<void> {
@@ -125,7 +157,9 @@ export class GiteaForge implements Forge {
 
   public async labels(pr: number): Promise<string[]> {
     const names: string[] = [];
-    for await (const l of paginateJson<{ name: string }>(this.url(`/issues/${pr}/labels`), { auth: this.auth, what: `${this.name}: read the labels of pull request ${pr}` })) names.push(l.name);
+    const labels = this.url(`/issues/${pr}/labels`);
+    const what = `${this.name}: read the labels of pull request ${pr}`;
+    for await (const l of paginateJson<unknown>(labels, { auth: this.auth, what })) names.push(checked<{ name: string }>(l, 'a label', what, `GET ${labels}`, this.api).name);
     return names;
   }
 }
@@ -147,6 +181,16 @@ export class GitHubForge implements Forge {
     this.octokit = new Octokit({ auth: options.token, baseUrl: this.apiUrl, userAgent: 'tsys-platform-delivery' });
   }
 
+  /** The repository's API URL, for messages. */
+  private repoUrl(): string {
+    return `${this.apiUrl}/repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}`;
+  }
+
+  /** `checked` with this forge's name and API root. */
+  private checked<T>(value: unknown, expected: Expected, what: string, request: string): T {
+    return checked<T>(value, expected, `${this.name}: ${what}`, request, this.apiUrl);
+  }
+
   /** Runs an Octokit call; its errors become DeliveryErrors naming the request. */
   private async call<T>(what: string, f: () => Promise<T>): Promise<T> {
     try {
@@ -164,19 +208,25 @@ export class GitHubForge implements Forge {
   public async upsertComment(pr: number, body: string): Promise<CommentResult> {
     const text = commentBody(body, GITHUB_MAX_COMMENT);
     const { owner, repo } = this.repo;
-    const existing = await this.call(`list the comments of pull request ${pr}`, async () => {
+    const comments = `${this.repoUrl()}/issues/${pr}/comments`;
+    const listing = `list the comments of pull request ${pr}`;
+    const existing = await this.call(listing, async () => {
       for await (const page of this.octokit.paginate.iterator(this.octokit.rest.issues.listComments, { owner, repo, issue_number: pr, per_page: 100 })) {
-        const found = page.data.find((c) => c.body?.includes(COMMENT_MARKER));
+        const list = this.checked<unknown[]>(page.data, 'a list of comments', listing, `GET ${comments}`);
+        const found = list.map((c) => this.checked<ApiComment>(c, 'a comment', listing, `GET ${comments}`)).find((c) => c.body?.includes(COMMENT_MARKER));
         if (found) return found;
       }
       return undefined;
     });
     if (existing) {
-      const res = await this.call(`edit comment ${existing.id} on pull request ${pr}`, () => this.octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: text }));
-      return { id: existing.id, action: 'updated', url: res.data.html_url };
+      const editing = `edit comment ${existing.id} on pull request ${pr}`;
+      const res = await this.call(editing, () => this.octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: text }));
+      return { id: existing.id, action: 'updated', url: this.checked<ApiComment>(res.data, 'a comment', editing, `PATCH ${this.repoUrl()}/issues/comments/${existing.id}`).html_url };
     }
-    const res = await this.call(`comment on pull request ${pr}`, () => this.octokit.rest.issues.createComment({ owner, repo, issue_number: pr, body: text }));
-    return { id: res.data.id, action: 'created', url: res.data.html_url };
+    const posting = `comment on pull request ${pr}`;
+    const res = await this.call(posting, () => this.octokit.rest.issues.createComment({ owner, repo, issue_number: pr, body: text }));
+    const created = this.checked<ApiComment>(res.data, 'a comment', posting, `POST ${comments}`);
+    return { id: created.id, action: 'created', url: created.html_url };
   }
 
   public async setStatus(sha: string, state: CommitState, context: string, description: string, targetUrl?: string): Promise<void> {
@@ -188,8 +238,10 @@ export class GitHubForge implements Forge {
 
   public async labels(pr: number): Promise<string[]> {
     const { owner, repo } = this.repo;
-    const labels = await this.call(`read the labels of pull request ${pr}`, () => this.octokit.paginate(this.octokit.rest.issues.listLabelsOnIssue, { owner, repo, issue_number: pr, per_page: 100 }));
-    return labels.map((l) => l.name);
+    const what = `read the labels of pull request ${pr}`;
+    const request = `GET ${this.repoUrl()}/issues/${pr}/labels`;
+    const labels = await this.call(what, () => this.octokit.paginate(this.octokit.rest.issues.listLabelsOnIssue, { owner, repo, issue_number: pr, per_page: 100 }));
+    return this.checked<unknown[]>(labels, 'a list of labels', what, request).map((l) => this.checked<{ name: string }>(l, 'a label', what, request).name);
   }
 }
 

@@ -64,7 +64,14 @@ export async function requestJson<T>(url: string, req: JsonRequest): Promise<Jso
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new DeliveryError(`${req.what}: cannot reach ${new URL(url).origin} (${cause?.code ?? cause?.message ?? (e as Error).message})`);
   }
-  const text = await res.text();
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (e) {
+    // The connection dropped in the middle of the answer (fetch's TypeError "terminated").
+    const cause = (e as { cause?: { code?: string } }).cause;
+    throw new DeliveryError(`${req.what}: ${method} ${url} answered ${res.status}, but the answer was cut short (${cause?.code ?? (e as Error).message}); check the connection to ${new URL(url).origin} and run the command again`);
+  }
   if (!res.ok) {
     let message = text.slice(0, 300).trim();
     try {

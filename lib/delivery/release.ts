@@ -228,8 +228,14 @@ function replaceAppFile(file: string, rel: string, text: string, state: string):
     fs.writeFileSync(tmp, text, { mode: fs.statSync(file).mode & 0o7777 });
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    // The first error is the one reported: a failed clean-up is only added to it, never thrown instead.
+    let leftOver = '';
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch (cleanUp) {
+      leftOver = `; its temporary file ${rel}${tmp.slice(file.length)} could not be removed either (${isSystemError(cleanUp) ? cleanUp.code : String(cleanUp)}): delete it by hand`;
+    }
     if (!isSystemError(e)) throw e;
-    throw new DeliveryError(`${rel} ${fsProblem(e.code, 'write') ?? `cannot be written (${e.message.split('\n')[0]})`}; ${state}`);
+    throw new DeliveryError(`${rel} ${fsProblem(e.code, 'write') ?? `cannot be written (${e.message.split('\n')[0]})`}; ${state}${leftOver}`);
   }
 }

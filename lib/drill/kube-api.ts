@@ -43,9 +43,15 @@ export class KubeApi {
     }
     const lib = url.protocol === 'http:' ? http : https;
     return new Promise<KubeResponse>((resolve, reject) => {
+      const failed = (cause: string) => new DrillError(`Kubernetes API ${this.access.server}: ${method} ${url.pathname} failed (${cause}); is the cluster reachable, and is ${this.access.file} (context ${this.access.context}) the right kubeconfig?`);
       const req = lib.request(url, { method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
+        // A connection lost in the middle of the answer: no 'end' comes, and without these the promise would never settle.
+        res.on('error', (e: NodeJS.ErrnoException) => reject(failed(`its answer was cut short: ${e.code ?? e.message}`)));
+        res.on('close', () => {
+          if (!res.complete) reject(failed('its answer was cut short: ECONNRESET'));
+        });
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown = undefined;
@@ -58,7 +64,7 @@ export class KubeApi {
         });
       });
       req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`)));
-      req.on('error', (e) => reject(new DrillError(`Kubernetes API ${this.access.server}: ${method} ${url.pathname} failed (${(e as NodeJS.ErrnoException).code ?? e.message}); is the cluster reachable, and is ${this.access.file} (context ${this.access.context}) the right kubeconfig?`)));
+      req.on('error', (e) => reject(failed((e as NodeJS.ErrnoException).code ?? e.message)));
       if (payload !== undefined) req.write(payload);
       req.end();
     });

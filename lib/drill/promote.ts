@@ -1,6 +1,6 @@
 import type { JsonMap } from '../k8s/manifest';
 import { DrillError } from './drill-error';
-import { KubeApi, MERGE_PATCH } from './kube-api';
+import { KubeApi, KubeResponse, MERGE_PATCH } from './kube-api';
 
 /** The fields of an Argo Rollouts `Rollout` (argoproj.io/v1alpha1) that promotion reads. */
 export interface RolloutObject {
@@ -85,6 +85,31 @@ export interface PromoteResult {
   readonly sent: readonly string[];
 }
 
+/** Whether an answer of the API server has the fields of a Rollout that promotion reads. */
+function isRollout(body: unknown): body is RolloutObject {
+  const o = body as { metadata?: { name?: unknown }; spec?: { strategy?: unknown } } | null;
+  return typeof o === 'object' && o !== null && typeof o.metadata === 'object' && o.metadata !== null && typeof o.metadata.name === 'string' &&
+    typeof o.spec === 'object' && o.spec !== null && typeof o.spec.strategy === 'object' && o.spec.strategy !== null;
+}
+
+/**
+ * `body`, the answer to `method path`, as a Rollout; a DrillError naming the request and what the
+ * answer was when it is not one (a proxy's page, an empty answer). After a patch (`patched`), the
+ * request was accepted: the message says to look at the Rollout before promoting again.
+ */
+function rolloutIn(api: KubeApi, res: KubeResponse, method: string, path: string, what: string, patched: string | undefined): RolloutObject {
+  const body: unknown = res.body;
+  if (isRollout(body)) return body;
+  const shown = body === undefined ? 'nothing' : JSON.stringify(body).slice(0, 80);
+  const then = patched
+    ? `; the request was accepted, so check the Rollout with ${patched} before running this again`
+    : `; is ${api.server} the Kubernetes API server, with the Argo Rollouts CRDs installed?`;
+  throw new DrillError(`${what}: ${method} ${path} answered ${res.status} with something that is not a Rollout (${shown})${then}`);
+}
+
+/** The command that shows a Rollout's state. */
+const getCommand = (namespace: string, name: string) => `kubectl argo rollouts get rollout ${name} -n ${namespace}`;
+
 const rolloutPath = (namespace: string, name: string) => `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/rollouts/${encodeURIComponent(name)}`;
 
 /** GET the Rollout; a 404 says what to check. */
@@ -93,19 +118,27 @@ export async function getRollout(api: KubeApi, namespace: string, name: string):
   const res = await api.request('GET', path);
   if (res.status === 404) throw new DrillError(`no Rollout "${name}" in namespace ${namespace} at ${api.server}; is the app synced by Argo CD, with a blueGreen or canary strategy, and is the Argo Rollouts layer installed?`);
   if (res.status !== 200) throw api.refusal(res, 'GET', path, `read Rollout ${namespace}/${name}`);
-  return res.body as RolloutObject;
+  return rolloutIn(api, res, 'GET', path, `read Rollout ${namespace}/${name}`, undefined);
 }
 
 /**
  * Patches the status subresource; `fellBack` when it does not exist (404, Rollouts before v0.10):
  * the caller then patches the main resource instead, as upstream does.
  */
-async function patchStatus(api: KubeApi, path: string, status: MergePatch, sent: string[], what: string): Promise<{ ro?: RolloutObject; fellBack: boolean }> {
+async function patchStatus(api: KubeApi, path: string, status: MergePatch, sent: string[], what: string, get: string): Promise<{ ro?: RolloutObject; fellBack: boolean }> {
   sent.push(`PATCH ${path}/status ${JSON.stringify(status)}`);
   const res = await api.request('PATCH', `${path}/status`, status, MERGE_PATCH);
   if (res.status === 404) return { fellBack: true };
   if (res.status < 200 || res.status >= 300) throw api.refusal(res, 'PATCH', `${path}/status`, what);
-  return { ro: res.body as RolloutObject, fellBack: false };
+  return { ro: rolloutIn(api, res, 'PATCH', `${path}/status`, what, get), fellBack: false };
+}
+
+/** PATCH of the main resource, whose answer must be a Rollout. */
+async function patchRollout(api: KubeApi, path: string, patch: MergePatch, sent: string[], what: string, get: string): Promise<RolloutObject> {
+  sent.push(`PATCH ${path} ${JSON.stringify(patch)}`);
+  const res = await api.request('PATCH', path, patch, MERGE_PATCH);
+  if (res.status < 200 || res.status >= 300) throw api.refusal(res, 'PATCH', path, what);
+  return rolloutIn(api, res, 'PATCH', path, what, get);
 }
 
 /** Promotes a paused Rollout like `kubectl argo rollouts promote [--full]`. */
@@ -117,15 +150,13 @@ export async function promoteRollout(api: KubeApi, namespace: string, name: stri
   const sent: string[] = [];
   let spec = p.spec;
   if (!spec && !p.status) return { action: 'not paused', rollout: ro, sent };
+  const get = getCommand(namespace, name);
   if (p.status) {
-    const r = await patchStatus(api, path, p.status, sent, what);
+    const r = await patchStatus(api, path, p.status, sent, what, get);
     if (r.fellBack) spec = p.unified;
     else ro = r.ro ?? ro;
   }
-  if (spec) {
-    sent.push(`PATCH ${path} ${JSON.stringify(spec)}`);
-    ro = await api.json<RolloutObject>('PATCH', path, what, spec, MERGE_PATCH);
-  }
+  if (spec) ro = await patchRollout(api, path, spec, sent, what, get);
   return { action: full ? 'fully promoted' : 'promoted', rollout: ro, sent };
 }
 
@@ -136,13 +167,10 @@ export async function abortRollout(api: KubeApi, namespace: string, name: string
   const patch = { status: { abort: true } };
   const sent: string[] = [];
   const what = `abort Rollout ${namespace}/${name}`;
-  const r = await patchStatus(api, path, patch, sent, what);
-  let ro = r.ro;
-  if (r.fellBack) {
-    sent.push(`PATCH ${path} ${JSON.stringify(patch)}`);
-    ro = await api.json<RolloutObject>('PATCH', path, what, patch, MERGE_PATCH);
-  }
-  return { action: 'aborted', rollout: ro!, sent };
+  const get = getCommand(namespace, name);
+  const r = await patchStatus(api, path, patch, sent, what, get);
+  const ro = r.ro ?? (await patchRollout(api, path, patch, sent, what, get));
+  return { action: 'aborted', rollout: ro, sent };
 }
 
 /** One line per result: `rollout 'whiteboard' promoted (phase Progressing: ...)`. */

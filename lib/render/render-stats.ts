@@ -20,6 +20,12 @@ export const RENDER_STATS_FILE = '.synth-cache/render-files.entries';
  */
 const FORMAT = 1;
 
+/** A sha256 as the file records it. */
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** A recorded stat: `-` (not recorded) or `statKey`'s five numbers. */
+const STAT = /^(?:-|[0-9.e+]+(?: [0-9.e+]+){4})$/;
+
 let writer: string | undefined;
 
 /** The version of the YAML writer (js-yaml): a text depends on it as much as on lib/. */
@@ -108,7 +114,7 @@ export class RenderStats {
     const end = key.length + 65;
     if (entry.length !== end && (entry.length !== end + 65 || entry.charCodeAt(end) !== 32)) return undefined;
     const digest = entry.slice(key.length + 1, end);
-    return /^[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+    return SHA256.test(digest) ? digest : undefined;
   }
 
   /**
@@ -118,11 +124,15 @@ export class RenderStats {
    */
   public textDigest(path: string, document: string): string | undefined {
     const entry = this.stored.get(path);
-    // `<stat> <sha256> <document digest>`: the stat is `-` or five numbers.
-    if (entry === undefined || entry.length < 131) return undefined;
-    const end = entry.length - 65;
-    if (entry.charCodeAt(end) !== 32 || entry.charCodeAt(end - 65) !== 32 || !entry.endsWith(document)) return undefined;
-    return entry.slice(end - 64, end);
+    if (entry === undefined) return undefined;
+    // `<stat> <sha256> <document digest>`, read by field from the end: the last field is the whole
+    // document digest, the one before it 64 hex digits, and all before that a stat (`-` or five numbers).
+    const last = entry.lastIndexOf(' ');
+    if (last < 0 || entry.slice(last + 1) !== document) return undefined;
+    const before = entry.lastIndexOf(' ', last - 1);
+    if (before < 0) return undefined;
+    const digest = entry.slice(before + 1, last);
+    return SHA256.test(digest) && STAT.test(entry.slice(0, before)) ? digest : undefined;
   }
 
   /**

@@ -106,7 +106,8 @@ function shownPath(root: string, tmp: string | undefined, p: string): string {
  */
 function reason(e: unknown, root: string, tmp?: string): string {
   if (isSystemError(e) && e.path) {
-    const problem = fsProblem(e.code, e.syscall === 'rename' ? 'move' : ['open', 'read'].includes(e.syscall ?? '') ? 'read' : 'write');
+    const access = e.syscall === 'rename' ? 'move' : ['open', 'read'].includes(e.syscall ?? '') ? 'read' : ['rm', 'unlink'].includes(e.syscall ?? '') ? 'remove' : 'write';
+    const problem = fsProblem(e.code, access);
     if (problem) return `${shownPath(root, tmp, culpritPath(e) ?? e.path)} ${problem}`;
   }
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
@@ -115,6 +116,27 @@ function reason(e: unknown, root: string, tmp?: string): string {
 /** What to do when the roll-back cannot be finished by running synth again. */
 function restoreByHand(tmp: string): string {
   return `restore the outputs with git checkout -- dist argocd render-cache docs reports apps.lock.yaml (or from the backups under ${tmp}/${BACKUP_DIR}), then delete ${JOURNAL_FILE} and ${tmp}/`;
+}
+
+/**
+ * Thrown by `rollBack` when every move was undone but the journal could not be removed: the
+ * outputs are as before the swap, only the journal (and the temporary folder, which the journal
+ * keeps) are left over.
+ */
+class JournalLeft extends Error {
+  constructor(
+    /** How many moves the roll-back undid. */
+    public readonly undone: number,
+    /** The removal's error. */
+    public readonly cause: unknown,
+  ) {
+    super(`${JOURNAL_FILE} could not be removed`);
+  }
+}
+
+/** What to do when only the journal of a finished roll-back is left: `again` is how the command is run again. */
+function clearJournal(e: JournalLeft, root: string, tmp: string, again: string): string {
+  return `${reason(e.cause, root, tmp)}; the outputs need no restoring: fix that and ${again} (it removes ${JOURNAL_FILE} and ${tmp}/ first), or delete both by hand`;
 }
 
 /** Writes the journal whole or not at all: a temporary file, flushed, then renamed over. */
@@ -131,11 +153,17 @@ function writeJournal(root: string, journal: SwapJournal): void {
     }
     fs.renameSync(partial, file);
   } catch (e) {
-    fs.rmSync(partial, { force: true });
+    // The first error is the one reported: a failed clean-up is only added to it, never thrown instead.
+    let leftOver = '';
+    try {
+      fs.rmSync(partial, { force: true });
+    } catch (cleanUp) {
+      leftOver = `; its partial file ${JOURNAL_FILE}.partial could not be removed either (${isSystemError(cleanUp) ? cleanUp.code : String(cleanUp)}): delete it by hand`;
+    }
     // Nothing has moved yet. Node's write and fsync errors carry no path: the journal is named here.
     if (!isSystemError(e)) throw e;
     const problem = fsProblem(e.code, e.syscall === 'rename' ? 'move' : 'write') ?? `cannot be written (${e.message.split('\n')[0]})`;
-    throw new OutputError(`${JOURNAL_FILE} (the journal of the swap, written before any output moves) ${problem}`, 'unchanged');
+    throw new OutputError(`${JOURNAL_FILE} (the journal of the swap, written before any output moves) ${problem}${leftOver}`, 'unchanged');
   }
 }
 
@@ -207,6 +235,10 @@ function commitSwap(root: string, journal: SwapJournal, step: (action: SwapActio
     try {
       undone = rollBack(root, journal, step);
     } catch (undo) {
+      if (undo instanceof JournalLeft) {
+        const undid = undo.undone ? `all ${undo.undone} were undone, so every output is as before` : 'nothing had moved yet';
+        throw new OutputError(`${what}; ${undid}, but ${clearJournal(undo, root, journal.tmp, 'run any command')}`, undo.undone ? 'restored' : 'unchanged');
+      }
       throw new OutputError(
         `${what}, and putting the old outputs back failed too (${reason(undo, root, journal.tmp)}); ${JOURNAL_FILE} lists where each old output is kept: fix the cause and run npm run synth again, it finishes the roll-back first; if it cannot, ${restoreByHand(journal.tmp)}`,
         'mixed',
@@ -252,7 +284,12 @@ function rollBack(root: string, journal: SwapJournal, step: (action: SwapAction,
       undone++;
     }
   }
-  fs.rmSync(abs(JOURNAL_FILE), { force: true });
+  try {
+    fs.rmSync(abs(JOURNAL_FILE), { force: true });
+  } catch (e) {
+    // Every output is back: only the journal is left over, which the caller says (not "half-replaced").
+    throw new JournalLeft(undone, e);
+  }
   return undone;
 }
 
@@ -304,6 +341,12 @@ export function recoverInterruptedSynth(root: string, options: RecoverOptions = 
     try {
       undone = rollBack(root, journal, (action, p) => options.onStep?.({ index: index++, action, path: p }));
     } catch (e) {
+      if (e instanceof JournalLeft) {
+        throw new OutputError(
+          `a synth (pid ${journal.pid}) that failed or was interrupted had its outputs put back (every output is as before it), but ${clearJournal(e, root, journal.tmp, 'run this again')}`,
+          'restored',
+        );
+      }
       throw new OutputError(
         `a synth (pid ${journal.pid}) that failed or was interrupted left the outputs half-replaced, and putting the old ones back failed (${reason(e, root, journal.tmp)}): fix that and run this again, it finishes the roll-back (${JOURNAL_FILE} lists where each old output is kept); if it cannot, ${restoreByHand(journal.tmp)}`,
         'mixed',

@@ -44,6 +44,8 @@ export class FakeForge {
   private nextId = 1000;
   /** The API root, once started. */
   public url = '';
+  /** Answers a request in place of the fake when it returns a reply (a malformed answer, for fault tests). */
+  public override?: (req: RecordedRequest) => Reply | undefined;
 
   constructor(private readonly options: FakeForgeOptions) {
     this.server = new LoopbackServer((req, base) => this.handle(req, base));
@@ -92,6 +94,8 @@ export class FakeForge {
   }
 
   private handle(req: RecordedRequest, base: string): Reply {
+    const overridden = this.override?.(req);
+    if (overridden) return overridden;
     if (req.headers.authorization !== `token ${this.options.token}`) return { status: 401, body: { message: 'Bad credentials' } };
     const repoPath = `${this.options.prefix}/repos/${this.options.owner}/${this.options.repo}`;
     if (!req.path.startsWith(`${repoPath}/`)) return { status: 404, body: { message: 'Not Found' } };

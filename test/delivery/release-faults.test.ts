@@ -10,7 +10,7 @@ import { commandLine } from '../command-line';
 // may make fail (Node's write errors carry no path).
 jest.mock('fs', () => {
   const real = jest.requireActual<typeof import('fs')>('fs');
-  return { ...real, writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync) };
+  return { ...real, writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync), rmSync: jest.fn(real.rmSync) };
 });
 const realFs = jest.requireActual<typeof import('fs')>('fs');
 
@@ -43,6 +43,7 @@ describe('release on a full disk', () => {
   afterEach(() => {
     jest.mocked(fs.writeFileSync).mockImplementation(realFs.writeFileSync);
     jest.mocked(fs.writeSync).mockImplementation(realFs.writeSync as typeof fs.writeSync);
+    jest.mocked(fs.rmSync).mockImplementation(realFs.rmSync);
     realFs.rmSync(repo.base, { recursive: true, force: true });
   });
 
@@ -73,6 +74,34 @@ describe('release on a full disk', () => {
     expect(realFs.readFileSync(path.join(repo.work, APP), 'utf8')).toBe(edited);
     expect(committed).toBe(false);
     expect(realFs.readdirSync(path.join(repo.work, 'apps')).filter((f) => !f.endsWith('.yaml'))).toEqual([]);
+  });
+
+  test('GIVEN ENOSPC writing the app file AND removing its temporary file fails too WHEN released THEN the first error (ENOSPC on the app file) is the one reported, the clean-up failure added after it', async () => {
+    const before = realFs.readFileSync(path.join(repo.work, APP), 'utf8');
+    jest.mocked(fs.writeFileSync).mockImplementation(((file: fs.PathOrFileDescriptor, data: string, o?: fs.WriteFileOptions) => {
+      if (String(file).includes(`${path.sep}apps${path.sep}whiteboard.yaml`)) {
+        realFs.writeFileSync(file, String(data).slice(0, 40), o);
+        throw writeError('ENOSPC');
+      }
+      return realFs.writeFileSync(file, data, o);
+    }) as typeof fs.writeFileSync);
+    jest.mocked(fs.rmSync).mockImplementation(((p: fs.PathLike, o?: fs.RmOptions) => {
+      if (String(p).endsWith('.tmp') && String(p).includes(`${path.sep}apps${path.sep}`)) {
+        const e: NodeJS.ErrnoException = new Error(`EACCES: permission denied, rm '${String(p)}'`);
+        Object.assign(e, { code: 'EACCES', syscall: 'rm', path: String(p) });
+        throw e;
+      }
+      return realFs.rmSync(p, o);
+    }) as typeof fs.rmSync);
+    const { code, stderr, committed } = await released();
+    expect(code).toBe(1);
+    expect(stderr).not.toMatch(STACK);
+    expect(stderr).toMatch(/^release: apps\/whiteboard\.yaml cannot be written: no space left on the device \(ENOSPC\); free some disk space/);
+    expect(stderr).toContain('the app file is as it was');
+    expect(stderr).toMatch(/; its temporary file apps\/whiteboard\.yaml\.\d+\.tmp could not be removed either \(EACCES\): delete it by hand$/);
+    expect(stderr.split('\n')).toHaveLength(1);
+    expect(realFs.readFileSync(path.join(repo.work, APP), 'utf8')).toBe(before);
+    expect(committed).toBe(false);
   });
 
   test('GIVEN ENOSPC when synth writes its lock WHEN released THEN it refuses in one message naming the lock, the app file restored and nothing committed', async () => {

@@ -256,4 +256,32 @@ describe('the stats of the render on disk, trusted instead of reading unchanged 
     expect(before.entries('dist')).toEqual([['x', true]]);
     expect(before.has('dist/x/link.yaml')).toBe(false);
   });
+
+  describe('textDigest reads an entry by its fields, not by where its last two spaces are', () => {
+    const [doc, text] = [sha256('the document'), sha256(TEXT)];
+    /** A stats file holding only `entries`, with the header a save of this code writes (so it is read, not ignored). */
+    const forged = (entries: readonly (readonly [string, string])[]) => {
+      stats().save(new Map(), new Map(), new Map([[FILE, [doc, text]]]));
+      fs.writeFileSync(statsFile, entriesText(readEntriesText(fs.readFileSync(statsFile, 'utf8')).header, entries));
+      const read = stats();
+      expect(read.ignored).toBeUndefined();
+      return read;
+    };
+
+    test('GIVEN a well-formed entry without a stat and one with a stat WHEN asked for their document THEN each gives its text digest (the fixture the adversarial ones below are made from)', () => {
+      const read = forged([[FILE, `- ${text} ${doc}`], [OTHER, `12 1700000000000.25 1700000000000.5 4096 33188 ${text} ${doc}`]]);
+      expect([read.textDigest(FILE, doc), read.textDigest(OTHER, doc)]).toEqual([text, text]);
+    });
+
+    test.each<[string, string, string, string?]>([
+      // EntriesFile splits a line at its first tab: a path holding a tab leaves its tail in the value, and its head as the key.
+      ['a path holding a tab (its head read as the key, its tail ahead of the stat)', 'dist/x/a', `b.yaml\t- ${text} ${doc}`],
+      ['a stat that is neither `-` nor five numbers', FILE, `${'x'.repeat(60)} ${text} ${doc}`],
+      ['a text digest that is not 64 hex digits', FILE, `- ${'Z'.repeat(64)} ${doc}`],
+      ['a `<stat> <sha256>` entry (no document digest) whose sha256 is the document asked for and whose stat ends in 64 digits', FILE, `12 1700000000000.25 1700000000000.5 4096 ${'1'.repeat(64)} ${doc}`],
+      ['a document digest asked for that is only the end of the recorded one', FILE, `- ${text} ${doc}`, doc.slice(-8)],
+    ])('GIVEN %s WHEN its text digest is asked for THEN there is none (the object is serialised again)', (_case, key, value, asked = doc) => {
+      expect(forged([[key, value]]).textDigest(key, asked)).toBeUndefined();
+    });
+  });
 });

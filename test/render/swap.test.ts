@@ -12,7 +12,7 @@ import { OutputLockError } from '../../lib/render/output-lock';
 import type { RenderedFile } from '../../lib/render/rendered-file';
 import { JOURNAL_FILE, recoverBeforeCommand, recoverInterruptedSynth, SwapStep } from '../../lib/render/swap';
 import { writeAtomically } from '../../lib/render/write';
-import { snapshotTree, tempRootWithOutputs, writeTree } from '../helpers';
+import { snapshotTree, tempRootWithOutputs, thrownBy, writeTree } from '../helpers';
 import { commandLine } from '../command-line';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -179,16 +179,13 @@ describe('the swap of the outputs', () => {
 
   test.each(BEFORE_COMMIT.map((s) => [s.index, s.action, s.path]))('GIVEN a failure at step %i (%s %s) WHEN written THEN every output is old again and the error says so', (index) => {
     const root = writeTree(OLD);
-    let error: unknown;
-    try {
+    const error = thrownBy(() =>
       writeAtomically(root, FILES, () => undefined, {
         onStep: (s) => {
           if (s.index === index) throw new Error(`disk gone at step ${index}`);
         },
-      });
-    } catch (e) {
-      error = e;
-    }
+      }),
+    );
     expect(which(root)).toBe('old');
     expect(leftovers(root)).toEqual([]);
     expect((error as Error).message).toContain(`disk gone at step ${index}`);
@@ -287,8 +284,7 @@ describe('the swap of the outputs', () => {
     const root = writeTree(OLD);
     const installArgocd = STEPS.find((s) => s.action === 'install' && s.path === 'argocd/app.yaml')!.index;
     let failures = 0;
-    let error: unknown;
-    try {
+    const error = thrownBy(() =>
       writeAtomically(root, FILES, () => undefined, {
         onStep: (s) => {
           if (s.index === installArgocd || (s.action.startsWith('undo-') && failures === 1)) {
@@ -296,10 +292,8 @@ describe('the swap of the outputs', () => {
             throw new Error(`EACCES at ${s.action} ${s.path}`);
           }
         },
-      });
-    } catch (e) {
-      error = e;
-    }
+      }),
+    );
     expect(error).toBeInstanceOf(OutputError);
     expect((error as OutputError).outputs).toBe('mixed');
     expect((error as Error).message).toContain(`(EACCES at install argocd/app.yaml), and putting the old outputs back failed too (EACCES at undo-backup argocd/app.yaml); ${JOURNAL_FILE} lists`);
@@ -423,12 +417,7 @@ describe('outputs of the wrong kind', () => {
   test('GIVEN a generated docs/ file that is a folder WHEN written THEN nothing moves and the error names it', () => {
     const root = writeTree({ ...Object.fromEntries(Object.entries(OLD).filter(([p]) => p !== 'docs/generated.md')), 'docs/generated.md/notes.txt': 'mine\n' });
     const before = visible(root);
-    let error: unknown;
-    try {
-      writeAtomically(root, FILES, () => undefined);
-    } catch (e) {
-      error = e;
-    }
+    const error = thrownBy(() => writeAtomically(root, FILES, () => undefined));
     expect(error).toBeInstanceOf(OutputError);
     expect((error as OutputError).outputs).toBe('unchanged');
     expect((error as Error).message).toBe('docs/generated.md is a folder, but synth writes a file there: move the folder away (synth does not render what is in it), then run synth again');

@@ -6,13 +6,13 @@ import { LOCK_FILE, takeOutputLock } from '../../lib/render/output-lock';
 import type { RenderedFile } from '../../lib/render/rendered-file';
 import { JOURNAL_FILE, recoverBeforeCommand } from '../../lib/render/swap';
 import { writeAtomically } from '../../lib/render/write';
-import { snapshotTree, writeTree } from '../helpers';
+import { snapshotTree, thrownBy, writeTree } from '../helpers';
 
 // A full disk, as root cannot make one: fs is replaced by a copy whose writing functions a test
 // may make fail. Node's write errors (write, fsync) carry no path: the code must name the file.
 jest.mock('fs', () => {
   const real = jest.requireActual<typeof import('fs')>('fs');
-  return { ...real, writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync), renameSync: jest.fn(real.renameSync) };
+  return { ...real, writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync), renameSync: jest.fn(real.renameSync), rmSync: jest.fn(real.rmSync) };
 });
 const realFs = jest.requireActual<typeof import('fs')>('fs');
 
@@ -42,17 +42,13 @@ afterEach(() => {
   jest.mocked(fs.writeFileSync).mockImplementation(realFs.writeFileSync);
   jest.mocked(fs.writeSync).mockImplementation(realFs.writeSync as typeof fs.writeSync);
   jest.mocked(fs.renameSync).mockImplementation(realFs.renameSync);
+  jest.mocked(fs.rmSync).mockImplementation(realFs.rmSync);
   for (const r of roots.splice(0)) realFs.rmSync(r, { recursive: true, force: true });
 });
 
 /** What `writeAtomically` of FILES into `root` throws (undefined when it does not). */
 function writeErrorIn(root: string): unknown {
-  try {
-    writeAtomically(root, FILES, () => undefined);
-  } catch (e) {
-    return e;
-  }
-  return undefined;
+  return thrownBy(() => writeAtomically(root, FILES, () => undefined));
 }
 
 /** GIVEN the OLD checkout WHEN writeAtomically fails THEN the error, with the checkout unchanged (the lock and temporary folder gone). */
@@ -93,6 +89,32 @@ describe('a full disk while synth writes', () => {
       new RegExp(`^synth failed: ${JOURNAL_FILE.replace(/\./g, '\\.')} .*cannot be written: no space left on the device \\(ENOSPC\\)`),
     );
     expect((error as OutputError).outputs).toBe('unchanged');
+  });
+});
+
+describe('a full disk while synth writes its journal, and its clean-up failing too', () => {
+  test('GIVEN ENOSPC writing the journal AND EACCES removing its partial file WHEN the outputs are swapped THEN the first error (ENOSPC on the journal) is the one reported, the clean-up failure added, and nothing moved', () => {
+    jest.mocked(fs.writeSync).mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+      if (typeof args[1] === 'string' && args[1].includes('"outputs"')) throw writeError('ENOSPC');
+      return (realFs.writeSync as (...a: unknown[]) => number)(...args);
+    }) as typeof fs.writeSync);
+    jest.mocked(fs.rmSync).mockImplementation(((p: fs.PathLike, o?: fs.RmOptions) => {
+      if (String(p).endsWith(`${JOURNAL_FILE}.partial`)) throw rmError('EACCES', p);
+      return realFs.rmSync(p, o);
+    }) as typeof fs.rmSync);
+    const root = writeTree(OLD);
+    roots.push(root);
+    const before = outputsIn(root);
+    const error = writeErrorIn(root);
+    expect(error).toBeInstanceOf(OutputError);
+    expect((error as OutputError).outputs).toBe('unchanged');
+    const message = formatCliError(error, { command: 'synth', cwd: root, where: root, userErrors: [OutputError] });
+    expect(message).toMatch(new RegExp(`^synth failed: ${JOURNAL_FILE.replace(/\./g, '\\.')} .*cannot be written: no space left on the device \\(ENOSPC\\)`));
+    expect(message).toMatch(new RegExp(`; its partial file ${JOURNAL_FILE.replace(/\./g, '\\.')}\\.partial could not be removed either \\(EACCES\\): delete it by hand$`));
+    // Every output as it was; only the partial journal the message names is left.
+    const after = outputsIn(root);
+    expect(after.delete(`${JOURNAL_FILE}.partial`)).toBe(true);
+    expect(after).toEqual(before);
   });
 });
 
@@ -213,5 +235,71 @@ describe('a file fault while synth moves the outputs in', () => {
     expect(realFs.readdirSync(root).sort()).toEqual(['apps.lock.yaml', 'argocd', 'dist']);
     writeAtomically(root, FILES, () => undefined);
     expect(realFs.readFileSync(path.join(root, 'argocd/app.yaml'), 'utf8')).toBe('new app\n');
+  });
+});
+
+/** An error like Node's for a failed removal of a file: its code, the syscall and the path. */
+function rmError(code: string, p: fs.PathLike): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = new Error(`${code}: simulated, rm '${String(p)}'`);
+  Object.assign(e, { code, syscall: 'rm', path: String(p) });
+  return e;
+}
+
+/** Makes every removal of the journal fail with `code` while `when()` says so. */
+function failJournalRemoval(code: string, when: () => boolean): void {
+  jest.mocked(fs.rmSync).mockImplementation(((p: fs.PathLike, o?: fs.RmOptions) => {
+    if (String(p).endsWith(`${path.sep}${JOURNAL_FILE}`) && when()) throw rmError(code, p);
+    return realFs.rmSync(p, o);
+  }) as typeof fs.rmSync);
+}
+
+/** The files of `root` but the journal and the temporary folder (which a journal left over keeps). */
+const outputsIn = (root: string) => new Map([...snapshotTree(root)].filter(([p]) => p !== JOURNAL_FILE && !p.startsWith('.render-')));
+
+describe('a fault while a roll-back removes the journal', () => {
+  test('GIVEN EIO moving argocd/app.yaml in, and EACCES removing the journal once every move is undone WHEN the outputs are swapped THEN it says every output is as before, names the journal and how to clear it by hand, and leaves the journal and the backups for the next command', () => {
+    let root = '';
+    failRenames(() => root, 'argocd/app.yaml', 'EIO', installing);
+    failJournalRemoval('EACCES', () => true);
+    root = writeTree(OLD);
+    roots.push(root);
+    const before = outputsIn(root);
+    const error = writeErrorIn(root);
+    expect(error).toBeInstanceOf(OutputError);
+    expect((error as OutputError).outputs).toBe('restored');
+    const tmp = realFs.readdirSync(root).find((f) => f.startsWith('.render-'))!;
+    const message = formatCliError(error, { command: 'synth', cwd: root, where: root, userErrors: [OutputError] });
+    expect(message).toMatch(/^synth failed: replacing the outputs failed after \d+ of \d+ moves \(argocd\/app\.yaml .*EIO.*\); all \d+ were undone, so every output is as before, but /);
+    expect(message).toContain(`but ${JOURNAL_FILE} cannot be removed: permission denied (EACCES);`);
+    expect(message).toContain(`the outputs need no restoring: fix that and run any command (it removes ${JOURNAL_FILE} and ${tmp}/ first), or delete both by hand`);
+    expect(message).not.toMatch(absolute(root));
+    expect(message).not.toContain('\n');
+    expect(outputsIn(root)).toEqual(before);
+    expect(realFs.readdirSync(root).sort()).toEqual([tmp, JOURNAL_FILE, 'apps.lock.yaml', 'argocd', 'dist'].sort());
+  });
+
+  test('GIVEN a journal left by a synth whose roll-back finished but could not remove it, and removing it still fails (EROFS) WHEN the next command starts THEN it refuses in one line saying every output is as before and how to clear the journal by hand; once the fault is gone it clears it', () => {
+    let root = '';
+    let faulty = true;
+    failRenames(() => root, 'argocd/app.yaml', 'EIO', (from) => faulty && installing(from));
+    failJournalRemoval('EROFS', () => faulty);
+    root = writeTree(OLD);
+    roots.push(root);
+    const before = outputsIn(root);
+    expect(writeErrorIn(root)).toBeInstanceOf(OutputError);
+    const tmp = realFs.readdirSync(root).find((f) => f.startsWith('.render-'))!;
+    const said: string[] = [];
+    expect(recoverBeforeCommand(root, 'verify', (line) => said.push(line))).toBe(false);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^verify: refused: a synth \(pid \d+\) that failed or was interrupted had its outputs put back \(every output is as before it\), but /);
+    expect(said[0]).toContain(`but ${JOURNAL_FILE} cannot be removed: the file system is read-only (EROFS);`);
+    expect(said[0]).toContain(`the outputs need no restoring: fix that and run this again (it removes ${JOURNAL_FILE} and ${tmp}/ first), or delete both by hand`);
+    expect(said[0]).not.toMatch(absolute(root));
+    expect(outputsIn(root)).toEqual(before);
+    faulty = false;
+    said.length = 0;
+    expect(recoverBeforeCommand(root, 'verify', (line) => said.push(line))).toBe(true);
+    expect(said).toEqual([expect.stringMatching(/^verify: a synth .* was interrupted before it moved any output; removed its journal/)]);
+    expect(realFs.readdirSync(root).sort()).toEqual(['apps.lock.yaml', 'argocd', 'dist']);
   });
 });
