@@ -1,5 +1,5 @@
 import { formatCpu, formatMemory } from '../k8s/scheduling';
-import { blockedBy, ClusterModel, EvictionModel, NodeModel, unreachableToleration, Workload } from './model';
+import { blockedBy, ClusterModel, EvictionModel, NodeModel, unreachableToleration, VolumeUse, Workload } from './model';
 import { recovery, RecoveryStep, shareManagerRecovery, VolumeMove } from './recovery';
 
 /**
@@ -83,6 +83,8 @@ interface Ledger {
 interface Placed {
   readonly w: Workload;
   readonly eligible: readonly NodeModel[];
+  /** Why each other node is excluded (`eligibility`). */
+  readonly excluded: ReadonlyMap<string, string>;
   /** Pods per node name. */
   readonly pods: Map<string, number>;
   readonly pending: number;
@@ -160,21 +162,81 @@ function usesLonghorn(cluster: ClusterModel, w: Workload): boolean {
   return !!s && w.volumes.some((v) => v.storageClass === s.storageClass || (v.storageClass === undefined && s.defaultClass));
 }
 
-function longhornVolumes(cluster: ClusterModel, w: Workload) {
+function longhornVolumes(cluster: ClusterModel, w: Workload): readonly VolumeUse[] {
   const s = cluster.storage;
   return s ? w.volumes.filter((v) => v.storageClass === s.storageClass || (v.storageClass === undefined && s.defaultClass)) : [];
 }
 
-/** Topology spread domains: nodes the pod's selector and affinity allow, and (with nodeTaintsPolicy Honor) whose taints it tolerates. */
-function spreadDomains(cluster: ClusterModel, w: Workload, alive: ReadonlySet<string>): string[] {
-  if (w.spread?.kind !== 'spread') return [];
-  const honor = w.spread.honorTaints;
-  return cluster.nodes.filter((n) => {
-    if (selectorBlocked(w, n)) return false;
-    // A dead node is tainted unreachable:NoSchedule: not a domain under Honor; still one (with no pods) under Ignore.
-    if (honor) return alive.has(n.name) && !blocked(w, n);
-    return true;
-  }).map((n) => n.name);
+/** A workload's volumes as the simulation sorts them for a storage model (`longhornVolumes` and its subsets). */
+interface VolumeFacts {
+  readonly storage: ClusterModel['storage'];
+  readonly onLonghorn: readonly VolumeUse[];
+  /** Its RWO Longhorn volumes. */
+  readonly rwo: readonly VolumeUse[];
+  /** Its single-node volumes on other storage. */
+  readonly otherRwo: readonly VolumeUse[];
+  /** Its RWX Longhorn volumes (each served by a share manager). */
+  readonly rwx: readonly VolumeUse[];
+}
+
+/** `VolumeFacts` remembered per workload with the storage model they were sorted for (every scenario asks for every workload). */
+const volumeCache = new WeakMap<Workload, VolumeFacts>();
+function volumeFacts(cluster: ClusterModel, w: Workload): VolumeFacts {
+  const known = volumeCache.get(w);
+  if (known && known.storage === cluster.storage) return known;
+  const onLonghorn = longhornVolumes(cluster, w);
+  const facts: VolumeFacts = {
+    storage: cluster.storage,
+    onLonghorn,
+    rwo: onLonghorn.filter((v) => v.accessMode === 'ReadWriteOnce' || v.accessMode === 'ReadWriteOncePod'),
+    otherRwo: w.volumes.filter((v) => !onLonghorn.includes(v) && v.accessMode !== 'ReadWriteMany' && v.accessMode !== 'ReadOnlyMany'),
+    rwx: onLonghorn.filter((x) => x.accessMode === 'ReadWriteMany'),
+  };
+  volumeCache.set(w, facts);
+  return facts;
+}
+
+/** A workload's topology spread domains as a list and a set. */
+interface Domains {
+  readonly list: readonly string[];
+  readonly set: ReadonlySet<string>;
+}
+
+/**
+ * The nodes of a cluster model that may be a workload's spread domains: those its selector and
+ * affinity allow, and of those the ones whose taints it tolerates; with the domains of the intact
+ * site (every node alive). Remembered per cluster model and workload: every pod placed asks.
+ */
+interface DomainNodes {
+  readonly selected: readonly NodeModel[];
+  readonly tolerated: readonly NodeModel[];
+  readonly intact: Domains;
+}
+const domainsCache = new WeakMap<ClusterModel, WeakMap<Workload, DomainNodes>>();
+function domainNodes(cluster: ClusterModel, w: Workload & { readonly spread: { readonly kind: 'spread' } }): DomainNodes {
+  let perWorkload = domainsCache.get(cluster);
+  if (!perWorkload) domainsCache.set(cluster, (perWorkload = new WeakMap()));
+  let known = perWorkload.get(w);
+  if (!known) {
+    const selected = cluster.nodes.filter((n) => !selectorBlocked(w, n));
+    const tolerated = selected.filter((n) => !blocked(w, n));
+    const list = (w.spread.honorTaints ? tolerated : selected).map((n) => n.name);
+    perWorkload.set(w, (known = { selected, tolerated, intact: { list, set: new Set(list) } }));
+  }
+  return known;
+}
+
+/**
+ * Topology spread domains: nodes the pod's selector and affinity allow, and (with nodeTaintsPolicy
+ * Honor) whose taints it tolerates; `intact` when every node of the cluster model is alive.
+ */
+function spreadDomains(cluster: ClusterModel, w: Workload, alive: ReadonlySet<string>, intact: boolean): Domains {
+  if (w.spread?.kind !== 'spread') return NO_DOMAINS;
+  const nodes = domainNodes(cluster, w as Workload & { readonly spread: { readonly kind: 'spread' } });
+  // A dead node is tainted unreachable:NoSchedule: not a domain under Honor; still one (with no pods) under Ignore.
+  if (intact || !w.spread.honorTaints) return nodes.intact;
+  const list = nodes.tolerated.filter((n) => alive.has(n.name)).map((n) => n.name);
+  return { list, set: new Set(list) };
 }
 
 /**
@@ -230,11 +292,10 @@ function take(ledger: Ledger, node: string, w: Workload): void {
 /** Places `count` more pods of `w`; returns how many could not be placed and why. */
 function placePods(
   cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], pods: Map<string, number>, count: number,
-  prefer: readonly string[], alive: ReadonlySet<string>,
+  prefer: readonly string[], alive: ReadonlySet<string>, intact: boolean,
 ): { pending: number; why: string; short: NodeShortage[] } {
   const spread = w.spread?.kind === 'spread';
-  const domains = spread ? spreadDomains(cluster, w, alive) : [];
-  const domainSet: ReadonlySet<string> = spread ? new Set(domains) : NO_NODES;
+  const { list: domains, set: domainSet } = spreadDomains(cluster, w, alive, intact);
   const capacity = capacityOf(cluster);
   // The node that takes a pod when no node of `prefer` may: the least CPU-used (by share of its
   // capacity), then the one with the fewest pods of `w`; the first of equals.
@@ -287,7 +348,7 @@ function placePods(
 }
 
 /** No node (the spread domains of a workload without a topology spread). */
-const NO_NODES: ReadonlySet<string> = new Set();
+const NO_DOMAINS: Domains = { list: [], set: new Set() };
 
 /** The placement order (DaemonSets, singletons, the rest; by label), per workload list. */
 const orderCache = new WeakMap<readonly Workload[], readonly Workload[]>();
@@ -306,7 +367,7 @@ function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer:
   const alive = new Set(cluster.nodes.map((n) => n.name));
   const placed: Placed[] = [];
   for (const w of order(workloads)) {
-    const { eligible } = eligibilityOf(cluster, w, csiNodes);
+    const { eligible, excluded } = eligibilityOf(cluster, w, csiNodes);
     const pods = new Map<string, number>();
     if (w.kind === 'DaemonSet') {
       const short: NodeShortage[] = [];
@@ -317,11 +378,11 @@ function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer:
         } else short.push(shortage(ledger, n.name, w));
       }
       const pending = short.length;
-      placed.push({ w, eligible, pods, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '', pendingShort: short });
+      placed.push({ w, eligible, excluded, pods, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '', pendingShort: short });
       continue;
     }
-    const { pending, why, short } = placePods(cluster, ledger, w, eligible, pods, w.replicas, prefer, alive);
-    placed.push({ w, eligible, pods, pending, pendingWhy: why, pendingShort: short });
+    const { pending, why, short } = placePods(cluster, ledger, w, eligible, pods, w.replicas, prefer, alive, true);
+    placed.push({ w, eligible, excluded, pods, pending, pendingWhy: why, pendingShort: short });
   }
   return { placed, ledger };
 }
@@ -361,6 +422,38 @@ export function budgetOf(cluster: ClusterModel, w: Workload): number {
   return w.recoveryBudget?.seconds ?? cluster.recoveryBudgetSeconds;
 }
 
+/** An outcome's fields that do not depend on how it ends (`budgetSeconds` undefined: none, and no such field). */
+interface OutcomeBase {
+  readonly workload: Workload;
+  readonly label: string;
+  readonly before: number;
+  readonly lost: number;
+  readonly affected: boolean;
+  readonly singleton: boolean;
+  readonly budgetSeconds: number | undefined;
+}
+
+/**
+ * The outcome of `base` and how it ends, its fields in the order the results have always had
+ * (stored in the analysis cache as JSON): written out, not spread (`{ ...base, ... }`), a
+ * workload per scenario.
+ */
+function outcomeOf(base: OutcomeBase, after: number, outageSeconds: number, verdict: Verdict, why: string): Outcome {
+  const { workload, label, before, lost, affected, singleton, budgetSeconds } = base;
+  return budgetSeconds !== undefined
+    ? { workload, label, before, lost, affected, singleton, budgetSeconds, after, outageSeconds, verdict, why }
+    : { workload, label, before, lost, affected, singleton, after, outageSeconds, verdict, why };
+}
+
+/** Why a workload cannot run on the first of `nodes` it is excluded from (`eligibility`), if any. */
+function firstExclusion(excluded: ReadonlyMap<string, string>, nodes: readonly string[]): string | undefined {
+  for (const n of nodes) {
+    const why = excluded.get(n);
+    if (why) return why;
+  }
+  return undefined;
+}
+
 /** Loses `failed` and works out every workload's fate. */
 export function simulate(cluster: ClusterModel, workloads: readonly Workload[], failed: readonly string[]): ScenarioResult {
   const known = new Set(cluster.nodes.map((n) => n.name));
@@ -395,20 +488,18 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     const singleton = !!w.singleton;
     const needed = w.kind === 'DaemonSet' ? (before > 0 ? 1 : 0) : singleton ? 1 : Math.max(1, w.pdbMin ?? 1);
     const budget = singleton ? budgetOf(cluster, w) : undefined;
-    const base = { workload: w, label: w.label, before, lost, affected, singleton, ...(budget !== undefined ? { budgetSeconds: budget } : {}) };
+    const base: OutcomeBase = { workload: w, label: w.label, before, lost, affected, singleton, budgetSeconds: budget };
 
     if (!affected || lost === 0) {
-      const why = !affected
-        ? `cannot run on ${lostNodes.join(', ')} (${lostNodes.map((n) => eligibilityOf(cluster, w, csiNodes).excluded.get(n)).filter(Boolean)[0] ?? 'not eligible'})`
-        : 'no pod on the failed nodes';
-      outcomes.push({ ...base, after: survivors, outageSeconds: 0, verdict: 'ok', why });
+      const why = !affected ? `cannot run on ${lostNodes.join(', ')} (${firstExclusion(p.excluded, lostNodes) ?? 'not eligible'})` : 'no pod on the failed nodes';
+      outcomes.push(outcomeOf(base, survivors, 0, 'ok', why));
       continue;
     }
 
     const kept = `${survivors} of ${before} kept`;
     if (w.kind === 'DaemonSet') {
       const verdict: Verdict = survivors >= needed ? 'ok' : 'outage';
-      outcomes.push({ ...base, after: survivors, outageSeconds: verdict === 'ok' ? 0 : Infinity, verdict, why: `one pod per node: ${kept}${survivors ? ` (${[...p.pods.keys()].filter((n) => alive.has(n)).join(', ')})` : ''}` });
+      outcomes.push(outcomeOf(base, survivors, verdict === 'ok' ? 0 : Infinity, verdict, `one pod per node: ${kept}${survivors ? ` (${[...p.pods.keys()].filter((n) => alive.has(n)).join(', ')})` : ''}`));
       continue;
     }
 
@@ -417,9 +508,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     const tolerate = unreachableToleration(w, e);
     if (!Number.isFinite(tolerate)) blocker = 'it tolerates an unreachable node forever, so its pods are never evicted';
     let volume: VolumeMove | undefined;
-    const onLonghorn = longhornVolumes(cluster, w);
-    const rwo = onLonghorn.filter((v) => v.accessMode === 'ReadWriteOnce' || v.accessMode === 'ReadWriteOncePod');
-    const otherRwo = w.volumes.filter((v) => !onLonghorn.includes(v) && v.accessMode !== 'ReadWriteMany' && v.accessMode !== 'ReadOnlyMany');
+    const { rwo, otherRwo } = volumeFacts(cluster, w);
     if (!quorum) blocker = `etcd has lost quorum (${survivingServers.length} of ${servers.length} servers): nothing is evicted or rescheduled`;
     if (!blocker && otherRwo.length) blocker = `its volume ${otherRwo[0].name} is not on replicated storage the simulation knows (${otherRwo[0].storageClass ?? 'default class'})`;
     if (!blocker && rwo.length && storage) {
@@ -454,7 +543,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     // Pods on the dead node are terminating: they count for neither anti-affinity nor spread.
     for (const n of lostNodes) p.pods.delete(n);
     if (!blocker) {
-      const r = placePods(cluster, ledger, w, p.eligible, p.pods, lost, [], alive);
+      const r = placePods(cluster, ledger, w, p.eligible, p.pods, lost, [], alive, false);
       replaced = lost - r.pending;
       pendingWhy = r.pending ? `${r.pending} not rescheduled: ${r.why}` : '';
     }
@@ -479,13 +568,13 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
       verdict = singleton ? 'over-budget' : 'outage';
       why = `${lostText}; does not come back: ${blocker ?? pendingWhy}`;
     }
-    outcomes.push(w.outsideHa && outage > 0 ? outsideHa({ ...base, after, outageSeconds: outage, verdict, why }, lostNodes) : { ...base, after, outageSeconds: outage, verdict, why });
+    outcomes.push(w.outsideHa && outage > 0 ? outsideHa(outcomeOf(base, after, outage, verdict, why), lostNodes) : outcomeOf(base, after, outage, verdict, why));
   }
   // An RWX volume is served by a Longhorn share manager, a singleton of its own wherever the pods are.
   // Its manager DaemonSet is looked up once per scenario, not once per volume (thousands of apps: hundreds of RWX volumes).
   let manager: { readonly found?: Workload } | undefined;
   for (const p of placed) {
-    for (const v of longhornVolumes(cluster, p.w).filter((x) => x.accessMode === 'ReadWriteMany')) {
+    for (const v of volumeFacts(cluster, p.w).rwx) {
       manager ??= { found: managerOf(cluster, workloads) };
       outcomes.push(shareManagerOutcome(cluster, p.w, v.name, lostNodes, disks, manager.found));
     }
@@ -543,20 +632,20 @@ function shareManagerOutcome(cluster: ClusterModel, w: Workload, volume: string,
   const label = `${w.namespace}/${w.name} RWX volume${volume ? ` ${volume}` : ''} (Longhorn share manager)`;
   const affected = hosts.some((h) => lostNodes.includes(h));
   const budget = cluster.recoveryBudgetSeconds;
-  const base = { workload: w, label, before: 1, lost: affected ? 1 : 0, affected, singleton: true, budgetSeconds: budget };
-  if (!affected) return { ...base, after: 1, outageSeconds: 0, verdict: 'ok', why: `the share manager cannot run on ${lostNodes.join(', ')}` };
+  const base: OutcomeBase = { workload: w, label, before: 1, lost: affected ? 1 : 0, affected, singleton: true, budgetSeconds: budget };
+  if (!affected) return outcomeOf(base, 1, 0, 'ok', `the share manager cannot run on ${lostNodes.join(', ')}`);
   const e = cluster.eviction;
   const lostDisks = disks.filter((d) => lostNodes.includes(d));
   const servers = cluster.nodes.filter((n) => n.role === 'server');
   const quorum = servers.filter((n) => !lostNodes.includes(n.name)).length > servers.length / 2;
-  if (!quorum) return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: 'etcd has lost quorum: Longhorn cannot move it' };
+  if (!quorum) return outcomeOf(base, 0, Infinity, 'over-budget', 'etcd has lost quorum: Longhorn cannot move it');
   if (!s.hardAntiAffinity || lostDisks.length >= s.replicaCount) {
-    return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: `every replica of the volume may be gone (${lostDisks.length} storage nodes lost, ${s.replicaCount} replicas${s.hardAntiAffinity ? '' : ', soft anti-affinity'})` };
+    return outcomeOf(base, 0, Infinity, 'over-budget', `every replica of the volume may be gone (${lostDisks.length} storage nodes lost, ${s.replicaCount} replicas${s.hardAntiAffinity ? '' : ', soft anti-affinity'})`);
   }
   const m = shareManagerRecovery({ nodeMonitor: e, fastFailover: s.rwxFastFailover, attachSeconds: s.attachSeconds });
   const total = m.totalSeconds;
   const why = `may run on ${lostNodes.join(', ')}; ${s.rwxFastFailover ? `rwxVolumeFastFailover: lease expires ${m.detectSeconds} s` : `no fast failover: node NotReady ${m.detectSeconds} s`} + image pull ${m.imagePullSeconds} s + attach ${m.attachSeconds} s + NFS grace ${m.nfsGraceSeconds} s = ${total} s (budget ${budget} s); the pods keep running but their volume stalls`;
-  return { ...base, after: 1, outageSeconds: total, verdict: total <= budget ? 'ok' : 'over-budget', why };
+  return outcomeOf(base, 1, total, total <= budget ? 'ok' : 'over-budget', why);
 }
 
 /** One step of the model's estimate as the simulation's report words it. */
