@@ -75,18 +75,67 @@ export interface Unplaced {
   readonly short: readonly NodeShortage[];
 }
 
+/**
+ * A cluster model's nodes by name: each distinct name is a slot (the first node of that name
+ * places it), and what the placement keeps per node (free CPU and memory, pods, liveness) is
+ * kept per slot in arrays, as maps by node name kept it (two nodes of one name share a slot,
+ * the last of them giving its capacity).
+ */
+interface Slots {
+  /** Each slot's node name. */
+  readonly names: readonly string[];
+  readonly slotOf: ReadonlyMap<string, number>;
+  /** The slot of each node of the cluster model, by position. */
+  readonly ofNode: readonly number[];
+  /** Each slot's allocatable CPU and memory (the intact ledger). */
+  readonly cpu: readonly number[];
+  readonly mem: readonly number[];
+  /** Each slot's CPU capacity, at least 1 (the denominator of how used a node is). */
+  readonly cpuShare: readonly number[];
+}
+
+const slotsCache = new WeakMap<ClusterModel, Slots>();
+function slotsOf(cluster: ClusterModel): Slots {
+  let slots = slotsCache.get(cluster);
+  if (slots) return slots;
+  const names: string[] = [];
+  const slotOf = new Map<string, number>();
+  const ofNode: number[] = [];
+  const cpu: number[] = [];
+  const mem: number[] = [];
+  const cpuShare: number[] = [];
+  for (const n of cluster.nodes) {
+    let slot = slotOf.get(n.name);
+    if (slot === undefined) {
+      slotOf.set(n.name, (slot = names.length));
+      names.push(n.name);
+    }
+    ofNode.push(slot);
+    cpu[slot] = n.cpuMillis;
+    mem[slot] = n.memoryBytes;
+    cpuShare[slot] = Math.max(1, n.cpuMillis);
+  }
+  slotsCache.set(cluster, (slots = { names, slotOf, ofNode, cpu, mem, cpuShare }));
+  return slots;
+}
+
+/** Free CPU and memory per slot. */
 interface Ledger {
-  cpu: Map<string, number>;
-  mem: Map<string, number>;
+  readonly cpu: number[];
+  readonly mem: number[];
 }
 
 interface Placed {
   readonly w: Workload;
   readonly eligible: readonly NodeModel[];
+  /** The slot of each node of `eligible`. */
+  readonly eligibleSlots: readonly number[];
   /** Why each other node is excluded (`eligibility`). */
   readonly excluded: ReadonlyMap<string, string>;
-  /** Pods per node name. */
-  readonly pods: Map<string, number>;
+  /** Pods per slot. */
+  readonly pods: number[];
+  /** A DaemonSet's nodes with a pod, in the order they got it. */
+  readonly daemonNodes: readonly string[];
   readonly pending: number;
   readonly pendingWhy: string;
   readonly pendingShort: readonly NodeShortage[];
@@ -125,6 +174,8 @@ function selectorBlocked(w: Workload, n: NodeModel): string | undefined {
 /** Where a workload's pods may run (`eligibility`). */
 interface Eligibility {
   readonly eligible: readonly NodeModel[];
+  /** The slot of each node of `eligible` (`slotsOf`). */
+  readonly eligibleSlots: readonly number[];
   readonly excluded: ReadonlyMap<string, string>;
 }
 
@@ -147,14 +198,19 @@ function eligibilityOf(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet
 /** Nodes a workload's pods may run on, and why each other node is excluded. */
 function eligibility(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined): Eligibility {
   const eligible: NodeModel[] = [];
+  const eligibleSlots: number[] = [];
   const excluded = new Map<string, string>();
   const longhorn = usesLonghorn(cluster, w);
-  for (const n of cluster.nodes) {
+  const { ofNode } = slotsOf(cluster);
+  cluster.nodes.forEach((n, i) => {
     const why = blocked(w, n) ?? (longhorn && csiNodes && !csiNodes.has(n.name) ? `no Longhorn CSI plugin on ${n.name}` : undefined);
     if (why) excluded.set(n.name, why);
-    else eligible.push(n);
-  }
-  return { eligible, excluded };
+    else {
+      eligible.push(n);
+      eligibleSlots.push(ofNode[i]);
+    }
+  });
+  return { eligible, eligibleSlots, excluded };
 }
 
 function usesLonghorn(cluster: ClusterModel, w: Workload): boolean {
@@ -196,10 +252,18 @@ function volumeFacts(cluster: ClusterModel, w: Workload): VolumeFacts {
   return facts;
 }
 
-/** A workload's topology spread domains as a list and a set. */
+/** A workload's topology spread domains: their slots, and whether each slot is one. */
 interface Domains {
-  readonly list: readonly string[];
-  readonly set: ReadonlySet<string>;
+  readonly list: readonly number[];
+  readonly member: readonly boolean[];
+}
+
+function domains(cluster: ClusterModel, nodes: readonly NodeModel[]): Domains {
+  const { slotOf, names } = slotsOf(cluster);
+  const list = nodes.map((n) => slotOf.get(n.name)!);
+  const member = names.map(() => false);
+  for (const slot of list) member[slot] = true;
+  return { list, member };
 }
 
 /**
@@ -220,8 +284,7 @@ function domainNodes(cluster: ClusterModel, w: Workload & { readonly spread: { r
   if (!known) {
     const selected = cluster.nodes.filter((n) => !selectorBlocked(w, n));
     const tolerated = selected.filter((n) => !blocked(w, n));
-    const list = (w.spread.honorTaints ? tolerated : selected).map((n) => n.name);
-    perWorkload.set(w, (known = { selected, tolerated, intact: { list, set: new Set(list) } }));
+    perWorkload.set(w, (known = { selected, tolerated, intact: domains(cluster, w.spread.honorTaints ? tolerated : selected) }));
   }
   return known;
 }
@@ -230,33 +293,33 @@ function domainNodes(cluster: ClusterModel, w: Workload & { readonly spread: { r
  * Topology spread domains: nodes the pod's selector and affinity allow, and (with nodeTaintsPolicy
  * Honor) whose taints it tolerates; `intact` when every node of the cluster model is alive.
  */
-function spreadDomains(cluster: ClusterModel, w: Workload, alive: ReadonlySet<string>, intact: boolean): Domains {
-  if (w.spread?.kind !== 'spread') return NO_DOMAINS;
+function spreadDomains(cluster: ClusterModel, w: Workload, alive: ReadonlySet<string>, intact: boolean): Domains | undefined {
+  if (w.spread?.kind !== 'spread') return undefined;
   const nodes = domainNodes(cluster, w as Workload & { readonly spread: { readonly kind: 'spread' } });
   // A dead node is tainted unreachable:NoSchedule: not a domain under Honor; still one (with no pods) under Ignore.
   if (intact || !w.spread.honorTaints) return nodes.intact;
-  const list = nodes.tolerated.filter((n) => alive.has(n.name)).map((n) => n.name);
-  return { list, set: new Set(list) };
+  return domains(cluster, nodes.tolerated.filter((n) => alive.has(n.name)));
 }
 
 /**
- * Whether one more pod of `w` may go on `node`, given the pods already placed (hard spread only);
- * `min` is the fewest pods on any of the spread's `domains` (computed once per pod placed, not per node).
+ * Whether one more pod of `w` may go on the node of `slot`, given the pods already placed (hard
+ * spread only); `min` is the fewest pods on any of the spread's `domains` (computed once per pod
+ * placed, not per node).
  */
-function spreadAllows(w: Workload, node: string, pods: ReadonlyMap<string, number>, domains: ReadonlySet<string>, min: number): boolean {
-  const here = pods.get(node) ?? 0;
+function spreadAllows(w: Workload, slot: number, pods: readonly number[], domains: Domains | undefined, min: number): boolean {
+  const here = pods[slot];
   if (w.spread?.kind === 'anti-affinity') return here === 0;
   if (w.spread?.kind === 'spread') {
-    if (!domains.has(node)) return false;
+    if (!domains!.member[slot]) return false;
     return here + 1 - min <= w.spread.maxSkew;
   }
   return true;
 }
 
 /** The fewest pods on any of `domains` (Infinity when there is none). */
-function fewest(domains: readonly string[], pods: ReadonlyMap<string, number>): number {
+function fewest(domains: Domains, pods: readonly number[]): number {
   let min = Infinity;
-  for (const d of domains) min = Math.min(min, pods.get(d) ?? 0);
+  for (const d of domains.list) min = Math.min(min, pods[d]);
   return min;
 }
 
@@ -267,88 +330,80 @@ function firstBy<T>(xs: readonly T[], before: (a: T, b: T) => number): T | undef
   return best;
 }
 
-/** Each node's capacity by name, per cluster model. */
-const capacityCache = new WeakMap<ClusterModel, ReadonlyMap<string, NodeModel>>();
-function capacityOf(cluster: ClusterModel): ReadonlyMap<string, NodeModel> {
-  let capacity = capacityCache.get(cluster);
-  if (!capacity) capacityCache.set(cluster, (capacity = new Map(cluster.nodes.map((n) => [n.name, n]))));
-  return capacity;
+function fits(ledger: Ledger, slot: number, w: Workload): boolean {
+  return ledger.cpu[slot] >= w.cpuMillis && ledger.mem[slot] >= w.memoryBytes;
 }
 
-function fits(ledger: Ledger, node: string, w: Workload): boolean {
-  return (ledger.cpu.get(node) ?? 0) >= w.cpuMillis && (ledger.mem.get(node) ?? 0) >= w.memoryBytes;
+/** What the node of `slot` lacks for one pod of `w`. */
+function shortage(ledger: Ledger, node: string, slot: number, w: Workload): NodeShortage {
+  return { node, cpu: ledger.cpu[slot] < w.cpuMillis, memory: ledger.mem[slot] < w.memoryBytes };
 }
 
-/** What `node` lacks for one pod of `w`. */
-function shortage(ledger: Ledger, node: string, w: Workload): NodeShortage {
-  return { node, cpu: (ledger.cpu.get(node) ?? 0) < w.cpuMillis, memory: (ledger.mem.get(node) ?? 0) < w.memoryBytes };
+function take(ledger: Ledger, slot: number, w: Workload): void {
+  ledger.cpu[slot] -= w.cpuMillis;
+  ledger.mem[slot] -= w.memoryBytes;
 }
 
-function take(ledger: Ledger, node: string, w: Workload): void {
-  ledger.cpu.set(node, (ledger.cpu.get(node) ?? 0) - w.cpuMillis);
-  ledger.mem.set(node, (ledger.mem.get(node) ?? 0) - w.memoryBytes);
-}
-
-/** Places `count` more pods of `w`; returns how many could not be placed and why. */
+/**
+ * Places `count` more pods of `w` on `candidates` (their slots: `slots`); returns how many could
+ * not be placed and why. `preferred` gives each slot's rank among the nodes to fill first (-1:
+ * not one of them), `alive` whether each slot's node is up; `intact` when every node is.
+ */
 function placePods(
-  cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], pods: Map<string, number>, count: number,
-  prefer: readonly string[], alive: ReadonlySet<string>, intact: boolean,
+  cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], slots: readonly number[], pods: number[], count: number,
+  preferred: readonly number[] | undefined, alive: ReadonlySet<string>, up: readonly boolean[], intact: boolean,
 ): { pending: number; why: string; short: NodeShortage[] } {
-  const spread = w.spread?.kind === 'spread';
-  const { list: domains, set: domainSet } = spreadDomains(cluster, w, alive, intact);
-  const capacity = capacityOf(cluster);
-  // The node that takes a pod when no node of `prefer` may: the least CPU-used (by share of its
-  // capacity), then the one with the fewest pods of `w`; the first of equals.
-  const lessUsed = (a: NodeModel, b: NodeModel): number => {
-    const ra = 1 - (ledger.cpu.get(a.name) ?? 0) / Math.max(1, capacity.get(a.name)!.cpuMillis);
-    const rb = 1 - (ledger.cpu.get(b.name) ?? 0) / Math.max(1, capacity.get(b.name)!.cpuMillis);
-    if (ra !== rb) return ra - rb;
-    const pa = pods.get(a.name) ?? 0;
-    const pb = pods.get(b.name) ?? 0;
-    return pa - pb;
-  };
+  const domains = spreadDomains(cluster, w, alive, intact);
+  const { cpuShare } = slotsOf(cluster);
   let pending = 0;
   let why = '';
   let short: NodeShortage[] = [];
   for (let i = 0; i < count; i++) {
-    const min = spread ? fewest(domains, pods) : 0;
+    const min = domains ? fewest(domains, pods) : 0;
     // One pass over the candidates, without building the lists of those allowed and those with
-    // room (a pod per workload, per scenario: thousands of apps): the first node of `prefer` with
-    // room, else the least used with room (as `firstBy` picks it).
-    let preferred: NodeModel | undefined;
+    // room (a pod per workload, per scenario: thousands of apps): the first node to fill first
+    // with room, else the least CPU-used with room (by share of its capacity), then the one with
+    // the fewest pods of `w`; the first of equals.
     let preferredAt = Infinity;
-    let best: NodeModel | undefined;
-    for (const n of candidates) {
-      if (!alive.has(n.name) || !spreadAllows(w, n.name, pods, domainSet, min) || !fits(ledger, n.name, w)) continue;
-      const at = prefer.length ? prefer.indexOf(n.name) : -1;
+    let preferredSlot = -1;
+    let best = -1;
+    let bestRatio = 0;
+    for (let c = 0; c < slots.length; c++) {
+      const slot = slots[c];
+      if (!up[slot] || !spreadAllows(w, slot, pods, domains, min) || !fits(ledger, slot, w)) continue;
+      const at = preferred ? preferred[slot] : -1;
       if (at >= 0 && at < preferredAt) {
-        preferred = n;
+        preferredSlot = slot;
         preferredAt = at;
       }
-      if (best === undefined || lessUsed(n, best) < 0) best = n;
+      const ratio = 1 - ledger.cpu[slot] / cpuShare[slot];
+      if (best < 0 || (ratio !== bestRatio ? ratio - bestRatio < 0 : pods[slot] - pods[best] < 0)) {
+        best = slot;
+        bestRatio = ratio;
+      }
     }
-    if (!best) {
-      const ok = candidates.filter((n) => alive.has(n.name) && spreadAllows(w, n.name, pods, domainSet, min));
+    if (best < 0) {
+      const ok = candidates.filter((_, c) => up[slots[c]] && spreadAllows(w, slots[c], pods, domains, min));
       pending++;
       short = [];
-      if (!candidates.some((n) => alive.has(n.name))) why = 'no node it may run on is left';
+      if (!slots.some((slot) => up[slot])) why = 'no node it may run on is left';
       else if (!ok.length) why = w.spread?.kind === 'anti-affinity' ? 'required anti-affinity: every node it may run on already has one' : 'its hostname spread allows no further pod on the nodes left';
       else {
-        short = ok.map((n) => shortage(ledger, n.name, w));
-        const most = firstBy(ok, (a, b) => (ledger.cpu.get(b.name) ?? 0) - (ledger.cpu.get(a.name) ?? 0))!;
-        why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu.get(most.name) ?? 0))} CPU / ${formatMemory(Math.max(0, ledger.mem.get(most.name) ?? 0))} (${most.name})`;
+        const { slotOf } = slotsOf(cluster);
+        short = ok.map((n) => shortage(ledger, n.name, slotOf.get(n.name)!, w));
+        const most = firstBy(ok, (a, b) => ledger.cpu[slotOf.get(b.name)!] - ledger.cpu[slotOf.get(a.name)!])!;
+        const at = slotOf.get(most.name)!;
+        why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu[at]))} CPU / ${formatMemory(Math.max(0, ledger.mem[at]))} (${most.name})`;
       }
       continue;
     }
-    const pick = preferred ?? best;
-    pods.set(pick.name, (pods.get(pick.name) ?? 0) + 1);
-    take(ledger, pick.name, w);
+    const pick = preferredSlot >= 0 ? preferredSlot : best;
+    pods[pick]++;
+    take(ledger, pick, w);
   }
   return { pending, why, short };
 }
 
-/** No node (the spread domains of a workload without a topology spread). */
-const NO_DOMAINS: Domains = { list: [], set: new Set() };
 
 /** The placement order (DaemonSets, singletons, the rest; by label), per workload list. */
 const orderCache = new WeakMap<readonly Workload[], readonly Workload[]>();
@@ -363,29 +418,45 @@ function order(workloads: readonly Workload[]): readonly Workload[] {
 
 /** The intact site's placement, worst case for `prefer` (the nodes about to fail). */
 function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer: readonly string[], csiNodes: ReadonlySet<string> | undefined): { placed: Placed[]; ledger: Ledger } {
-  const ledger: Ledger = { cpu: new Map(cluster.nodes.map((n) => [n.name, n.cpuMillis])), mem: new Map(cluster.nodes.map((n) => [n.name, n.memoryBytes])) };
-  const alive = new Set(cluster.nodes.map((n) => n.name));
+  const slots = slotsOf(cluster);
+  const ledger: Ledger = { cpu: [...slots.cpu], mem: [...slots.mem] };
+  const alive = new Set(slots.names);
+  const up = slots.names.map(() => true);
+  // Each slot's position in `prefer` (its first), -1 when not there.
+  let preferred: number[] | undefined;
+  if (prefer.length) {
+    preferred = slots.names.map(() => -1);
+    for (let i = prefer.length - 1; i >= 0; i--) {
+      const slot = slots.slotOf.get(prefer[i]);
+      if (slot !== undefined) preferred[slot] = i;
+    }
+  }
   const placed: Placed[] = [];
   for (const w of order(workloads)) {
-    const { eligible, excluded } = eligibilityOf(cluster, w, csiNodes);
-    const pods = new Map<string, number>();
+    const { eligible, eligibleSlots, excluded } = eligibilityOf(cluster, w, csiNodes);
+    const pods = slots.names.map(() => 0);
     if (w.kind === 'DaemonSet') {
       const short: NodeShortage[] = [];
-      for (const n of eligible) {
-        if (fits(ledger, n.name, w)) {
-          pods.set(n.name, 1);
-          take(ledger, n.name, w);
-        } else short.push(shortage(ledger, n.name, w));
-      }
+      const daemonNodes: string[] = [];
+      eligible.forEach((n, i) => {
+        const slot = eligibleSlots[i];
+        if (fits(ledger, slot, w)) {
+          if (pods[slot] === 0) daemonNodes.push(n.name);
+          pods[slot] = 1;
+          take(ledger, slot, w);
+        } else short.push(shortage(ledger, n.name, slot, w));
+      });
       const pending = short.length;
-      placed.push({ w, eligible, excluded, pods, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '', pendingShort: short });
+      placed.push({ w, eligible, eligibleSlots, excluded, pods, daemonNodes, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '', pendingShort: short });
       continue;
     }
-    const { pending, why, short } = placePods(cluster, ledger, w, eligible, pods, w.replicas, prefer, alive, true);
-    placed.push({ w, eligible, excluded, pods, pending, pendingWhy: why, pendingShort: short });
+    const { pending, why, short } = placePods(cluster, ledger, w, eligible, eligibleSlots, pods, w.replicas, preferred, alive, up, true);
+    placed.push({ w, eligible, eligibleSlots, excluded, pods, daemonNodes: NO_NAMES, pending, pendingWhy: why, pendingShort: short });
   }
   return { placed, ledger };
 }
+
+const NO_NAMES: readonly string[] = [];
 
 /** `csiNodesOf` remembered per cluster model and workload list (one set for every scenario of a model). */
 const csiNodesCache = new WeakMap<ClusterModel, WeakMap<readonly Workload[], { readonly nodes: ReadonlySet<string> | undefined }>>();
@@ -461,15 +532,18 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
   const alive = new Set(cluster.nodes.map((n) => n.name).filter((n) => !lostNodes.includes(n)));
   const csiNodes = csiNodesOfCached(cluster, workloads);
   const { placed, ledger } = placeAll(cluster, workloads, lostNodes, csiNodes);
+  const slots = slotsOf(cluster);
+  const lostSlots = lostNodes.map((n) => slots.slotOf.get(n)!);
+  const up = slots.names.map((n) => alive.has(n));
 
   const servers = cluster.nodes.filter((n) => n.role === 'server');
   const survivingServers = servers.filter((n) => alive.has(n.name)).map((n) => n.name);
   const quorum = survivingServers.length > servers.length / 2;
 
   // The failed nodes' capacity and pods are gone.
-  for (const n of lostNodes) {
-    ledger.cpu.set(n, 0);
-    ledger.mem.set(n, 0);
+  for (const slot of lostSlots) {
+    ledger.cpu[slot] = 0;
+    ledger.mem[slot] = 0;
   }
   const e = cluster.eviction;
   const storage = cluster.storage;
@@ -481,8 +555,9 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
   for (const p of placed) {
     const w = p.w;
     let before = 0;
-    for (const n of p.pods.values()) before += n;
-    const lost = lostNodes.reduce((s, n) => s + (p.pods.get(n) ?? 0), 0);
+    for (const n of p.pods) before += n;
+    let lost = 0;
+    for (const slot of lostSlots) lost += p.pods[slot];
     const affected = p.eligible.some((n) => lostNodes.includes(n.name));
     const survivors = before - lost;
     const singleton = !!w.singleton;
@@ -499,7 +574,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     const kept = `${survivors} of ${before} kept`;
     if (w.kind === 'DaemonSet') {
       const verdict: Verdict = survivors >= needed ? 'ok' : 'outage';
-      outcomes.push(outcomeOf(base, survivors, verdict === 'ok' ? 0 : Infinity, verdict, `one pod per node: ${kept}${survivors ? ` (${[...p.pods.keys()].filter((n) => alive.has(n)).join(', ')})` : ''}`));
+      outcomes.push(outcomeOf(base, survivors, verdict === 'ok' ? 0 : Infinity, verdict, `one pod per node: ${kept}${survivors ? ` (${p.daemonNodes.filter((n) => alive.has(n)).join(', ')})` : ''}`));
       continue;
     }
 
@@ -541,9 +616,9 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     let replaced = 0;
     let pendingWhy = '';
     // Pods on the dead node are terminating: they count for neither anti-affinity nor spread.
-    for (const n of lostNodes) p.pods.delete(n);
+    for (const slot of lostSlots) p.pods[slot] = 0;
     if (!blocker) {
-      const r = placePods(cluster, ledger, w, p.eligible, p.pods, lost, [], alive, false);
+      const r = placePods(cluster, ledger, w, p.eligible, p.eligibleSlots, p.pods, lost, undefined, alive, up, false);
       replaced = lost - r.pending;
       pendingWhy = r.pending ? `${r.pending} not rescheduled: ${r.why}` : '';
     }
