@@ -352,12 +352,12 @@ function take(ledger: Ledger, slot: number, w: Workload): void {
 function placePods(
   cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], slots: readonly number[], pods: number[], count: number,
   preferred: readonly number[] | undefined, alive: ReadonlySet<string>, up: readonly boolean[], intact: boolean,
-): { pending: number; why: string; short: NodeShortage[] } {
+): { pending: number; why: string; short: readonly NodeShortage[] } {
   const domains = spreadDomains(cluster, w, alive, intact);
   const { cpuShare } = slotsOf(cluster);
   let pending = 0;
   let why = '';
-  let short: NodeShortage[] = [];
+  let short: readonly NodeShortage[] = NO_SHORTAGES;
   for (let i = 0; i < count; i++) {
     const min = domains ? fewest(domains, pods) : 0;
     // One pass over the candidates, without building the lists of those allowed and those with
@@ -457,6 +457,8 @@ function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer:
 }
 
 const NO_NAMES: readonly string[] = [];
+/** No node short of capacity (a workload whose every pod was placed). */
+const NO_SHORTAGES: readonly NodeShortage[] = [];
 
 /** `csiNodesOf` remembered per cluster model and workload list (one set for every scenario of a model). */
 const csiNodesCache = new WeakMap<ClusterModel, WeakMap<readonly Workload[], { readonly nodes: ReadonlySet<string> | undefined }>>();
@@ -525,16 +527,34 @@ function firstExclusion(excluded: ReadonlyMap<string, string>, nodes: readonly s
   return undefined;
 }
 
+/**
+ * The intact site's simulation (no node lost), remembered per cluster model and workload list: the
+ * capacity check and the last bring-up stage (every node joined) both ask for it. Its results are
+ * read, never changed.
+ */
+const intactCache = new WeakMap<ClusterModel, WeakMap<readonly Workload[], ScenarioResult>>();
+
 /** Loses `failed` and works out every workload's fate. */
 export function simulate(cluster: ClusterModel, workloads: readonly Workload[], failed: readonly string[]): ScenarioResult {
   const known = new Set(cluster.nodes.map((n) => n.name));
   const lostNodes = failed.filter((f) => known.has(f));
+  if (lostNodes.length) return simulateLoss(cluster, workloads, lostNodes);
+  let perList = intactCache.get(cluster);
+  if (!perList) intactCache.set(cluster, (perList = new WeakMap()));
+  let result = perList.get(workloads);
+  if (!result) perList.set(workloads, (result = simulateLoss(cluster, workloads, lostNodes)));
+  return result;
+}
+
+/** `simulate` of `lostNodes` (nodes of the cluster model). */
+function simulateLoss(cluster: ClusterModel, workloads: readonly Workload[], lostNodes: readonly string[]): ScenarioResult {
   const alive = new Set(cluster.nodes.map((n) => n.name).filter((n) => !lostNodes.includes(n)));
   const csiNodes = csiNodesOfCached(cluster, workloads);
   const { placed, ledger } = placeAll(cluster, workloads, lostNodes, csiNodes);
   const slots = slotsOf(cluster);
   const lostSlots = lostNodes.map((n) => slots.slotOf.get(n)!);
   const up = slots.names.map((n) => alive.has(n));
+  const down = up.map((u) => !u);
 
   const servers = cluster.nodes.filter((n) => n.role === 'server');
   const survivingServers = servers.filter((n) => alive.has(n.name)).map((n) => n.name);
@@ -552,13 +572,16 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
   const outcomes: Outcome[] = [];
   const unplaced = placed.filter((p) => p.pending > 0).map((p): Unplaced => ({ workload: p.w, pods: p.pending, why: p.pendingWhy, short: p.pendingShort }));
 
-  for (const p of placed) {
+  // Indexed loops: this one runs for every workload in every scenario, mostly before the code is optimised, where for-of allocates an iterator.
+  for (let i = 0; i < placed.length; i++) {
+    const p = placed[i];
     const w = p.w;
     let before = 0;
-    for (const n of p.pods) before += n;
+    for (let s = 0; s < p.pods.length; s++) before += p.pods[s];
     let lost = 0;
-    for (const slot of lostSlots) lost += p.pods[slot];
-    const affected = p.eligible.some((n) => lostNodes.includes(n.name));
+    for (let l = 0; l < lostSlots.length; l++) lost += p.pods[lostSlots[l]];
+    let affected = false;
+    for (let e = 0; e < p.eligibleSlots.length && !affected; e++) affected = down[p.eligibleSlots[e]];
     const survivors = before - lost;
     const singleton = !!w.singleton;
     const needed = w.kind === 'DaemonSet' ? (before > 0 ? 1 : 0) : singleton ? 1 : Math.max(1, w.pdbMin ?? 1);
@@ -616,7 +639,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     let replaced = 0;
     let pendingWhy = '';
     // Pods on the dead node are terminating: they count for neither anti-affinity nor spread.
-    for (const slot of lostSlots) p.pods[slot] = 0;
+    for (let l = 0; l < lostSlots.length; l++) p.pods[lostSlots[l]] = 0;
     if (!blocker) {
       const r = placePods(cluster, ledger, w, p.eligible, p.eligibleSlots, p.pods, lost, undefined, alive, up, false);
       replaced = lost - r.pending;

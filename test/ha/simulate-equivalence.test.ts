@@ -1,12 +1,14 @@
 import * as fc from 'fast-check';
-import { ClusterModel, NodeModel, StorageModel, Workload } from '../../lib/ha/model';
+import { simulateScenario } from '../../lib/ha/deployability';
+import { ClusterModel, HaModel, NodeModel, StorageModel, Workload } from '../../lib/ha/model';
 import { simulate } from '../../lib/ha/simulate';
 import { simulate as simulateBefore } from './reference/simulate-e86d357';
 
 /**
  * The simulation's placement was rewritten for speed (nodes by slot in arrays instead of maps by
  * name, outcomes written out, per-workload facts remembered): on random clusters and workloads,
- * every scenario (no node lost, each node, each pair, each bring-up stage) gives the same
+ * every scenario (no node lost, each node, each pair, each bring-up stage, also as the deployability
+ * check simulates it) gives the same
  * results as the simulation before the rewrite (./reference/simulate-e86d357.ts), field by
  * field and in the same order (the analysis cache stores them as JSON).
  */
@@ -126,6 +128,13 @@ describe('the simulation against the one before the indexed placement', () => {
         const stage: ClusterModel = { ...cluster, nodes: nodes.slice(0, i) };
         expect([i, text(workloads, simulate(stage, workloads, []))]).toEqual([i, text(workloads, simulateBefore(stage, workloads, []))]);
       }
-    }), { numRuns: 400, seed: 1405 });
+      // The bring-up stages as the deployability check simulates them (every node joined: the model's own cluster).
+      for (let i = 1; i <= names.length; i++) {
+        const present = names.slice(0, i);
+        const model: HaModel = { cluster, workloads, applications: [], daemonSetHealth: 'builtin', healthCustomisations: {}, otherPods: [], problems: [] };
+        expect([present, text(workloads, simulateScenario(model, { kind: 'bring-up', present }))])
+          .toEqual([present, text(workloads, simulateBefore({ ...cluster, nodes: nodes.filter((n) => present.includes(n.name)) }, workloads, []))]);
+      }
+    }), { numRuns: 250, seed: 1405 });
   });
 });
