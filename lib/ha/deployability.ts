@@ -149,6 +149,9 @@ function appOfWorkload(index: OwnerIndex, w: Workload): ApplicationModel | undef
 const HEALTHY = { health: 'Healthy' } as const;
 type ScenarioHealth = WorkloadHealth | typeof HEALTHY;
 
+/** No workload health (an Application without workloads of its own). */
+const NO_HEALTHS: readonly ScenarioHealth[] = [];
+
 /** Whether a workload's health in a scenario is not Healthy (then it is told in full). */
 function isProgressing(h: ScenarioHealth): h is WorkloadHealth {
   return h.health !== 'Healthy';
@@ -243,7 +246,17 @@ export function simulateScenario(model: HaModel, scenario: DeployScenario): Scen
   if (!cluster) return undefined;
   return scenario.kind === 'loss'
     ? simulate(cluster, model.workloads, scenario.lost)
-    : simulate({ ...cluster, nodes: cluster.nodes.filter((n) => scenario.present.includes(n.name)) }, model.workloads, []);
+    : simulate(presentCluster(cluster, scenario.present), model.workloads, []);
+}
+
+/**
+ * The cluster of a bring-up stage: the nodes that have joined. Every node: the model's own cluster
+ * (the same nodes in the same order, so the same simulation), whose intact site is simulated
+ * already (the report's capacity check) and whose placement facts are remembered.
+ */
+function presentCluster(cluster: ClusterModel, present: readonly string[]): ClusterModel {
+  const nodes = cluster.nodes.filter((n) => present.includes(n.name));
+  return nodes.length === cluster.nodes.length ? cluster : { ...cluster, nodes };
 }
 
 /**
@@ -284,14 +297,17 @@ export function deployability(model: HaModel, scenario: DeployScenario, simulate
     health.set(a, h);
     return h;
   };
-  const results: AppResult[] = apps.map((a) => ({
-    app: a,
-    ...(parentOf.get(a) ? { parent: parentOf.get(a)!.name } : {}),
-    health: healthOf(a),
-    progressing: (byApp.get(a) ?? []).filter(isProgressing),
-    progressingChildren: children(a).filter((c) => healthOf(c) !== 'Healthy').map((c) => c.name),
-    workloads: (byApp.get(a) ?? []).length,
-  }));
+  // Written out, not spread ({ ...(parent ? { parent } : {}) }): an Application per scenario, thousands of apps.
+  const results: AppResult[] = apps.map((a) => {
+    const parent = parentOf.get(a);
+    const health = healthOf(a);
+    const own = byApp.get(a) ?? NO_HEALTHS;
+    const progressing = own.filter(isProgressing);
+    const progressingChildren = children(a).filter((c) => healthOf(c) !== 'Healthy').map((c) => c.name);
+    return parent
+      ? { app: a, parent: parent.name, health, progressing, progressingChildren, workloads: own.length }
+      : { app: a, health, progressing, progressingChildren, workloads: own.length };
+  });
   const holds: WaveHold[] = [];
   for (const parent of apps) {
     const kids = children(parent);

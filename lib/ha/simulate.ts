@@ -1,5 +1,5 @@
 import { formatCpu, formatMemory } from '../k8s/scheduling';
-import { blockedBy, ClusterModel, EvictionModel, NodeModel, unreachableToleration, Workload } from './model';
+import { blockedBy, ClusterModel, EvictionModel, NodeModel, unreachableToleration, VolumeUse, Workload } from './model';
 import { recovery, RecoveryStep, shareManagerRecovery, VolumeMove } from './recovery';
 
 /**
@@ -75,16 +75,67 @@ export interface Unplaced {
   readonly short: readonly NodeShortage[];
 }
 
+/**
+ * A cluster model's nodes by name: each distinct name is a slot (the first node of that name
+ * places it), and what the placement keeps per node (free CPU and memory, pods, liveness) is
+ * kept per slot in arrays, as maps by node name kept it (two nodes of one name share a slot,
+ * the last of them giving its capacity).
+ */
+interface Slots {
+  /** Each slot's node name. */
+  readonly names: readonly string[];
+  readonly slotOf: ReadonlyMap<string, number>;
+  /** The slot of each node of the cluster model, by position. */
+  readonly ofNode: readonly number[];
+  /** Each slot's allocatable CPU and memory (the intact ledger). */
+  readonly cpu: readonly number[];
+  readonly mem: readonly number[];
+  /** Each slot's CPU capacity, at least 1 (the denominator of how used a node is). */
+  readonly cpuShare: readonly number[];
+}
+
+const slotsCache = new WeakMap<ClusterModel, Slots>();
+function slotsOf(cluster: ClusterModel): Slots {
+  let slots = slotsCache.get(cluster);
+  if (slots) return slots;
+  const names: string[] = [];
+  const slotOf = new Map<string, number>();
+  const ofNode: number[] = [];
+  const cpu: number[] = [];
+  const mem: number[] = [];
+  const cpuShare: number[] = [];
+  for (const n of cluster.nodes) {
+    let slot = slotOf.get(n.name);
+    if (slot === undefined) {
+      slotOf.set(n.name, (slot = names.length));
+      names.push(n.name);
+    }
+    ofNode.push(slot);
+    cpu[slot] = n.cpuMillis;
+    mem[slot] = n.memoryBytes;
+    cpuShare[slot] = Math.max(1, n.cpuMillis);
+  }
+  slotsCache.set(cluster, (slots = { names, slotOf, ofNode, cpu, mem, cpuShare }));
+  return slots;
+}
+
+/** Free CPU and memory per slot. */
 interface Ledger {
-  cpu: Map<string, number>;
-  mem: Map<string, number>;
+  readonly cpu: number[];
+  readonly mem: number[];
 }
 
 interface Placed {
   readonly w: Workload;
   readonly eligible: readonly NodeModel[];
-  /** Pods per node name. */
-  readonly pods: Map<string, number>;
+  /** The slot of each node of `eligible`. */
+  readonly eligibleSlots: readonly number[];
+  /** Why each other node is excluded (`eligibility`). */
+  readonly excluded: ReadonlyMap<string, string>;
+  /** Pods per slot. */
+  readonly pods: number[];
+  /** A DaemonSet's nodes with a pod, in the order they got it. */
+  readonly daemonNodes: readonly string[];
   readonly pending: number;
   readonly pendingWhy: string;
   readonly pendingShort: readonly NodeShortage[];
@@ -123,6 +174,8 @@ function selectorBlocked(w: Workload, n: NodeModel): string | undefined {
 /** Where a workload's pods may run (`eligibility`). */
 interface Eligibility {
   readonly eligible: readonly NodeModel[];
+  /** The slot of each node of `eligible` (`slotsOf`). */
+  readonly eligibleSlots: readonly number[];
   readonly excluded: ReadonlyMap<string, string>;
 }
 
@@ -145,14 +198,19 @@ function eligibilityOf(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet
 /** Nodes a workload's pods may run on, and why each other node is excluded. */
 function eligibility(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined): Eligibility {
   const eligible: NodeModel[] = [];
+  const eligibleSlots: number[] = [];
   const excluded = new Map<string, string>();
   const longhorn = usesLonghorn(cluster, w);
-  for (const n of cluster.nodes) {
+  const { ofNode } = slotsOf(cluster);
+  cluster.nodes.forEach((n, i) => {
     const why = blocked(w, n) ?? (longhorn && csiNodes && !csiNodes.has(n.name) ? `no Longhorn CSI plugin on ${n.name}` : undefined);
     if (why) excluded.set(n.name, why);
-    else eligible.push(n);
-  }
-  return { eligible, excluded };
+    else {
+      eligible.push(n);
+      eligibleSlots.push(ofNode[i]);
+    }
+  });
+  return { eligible, eligibleSlots, excluded };
 }
 
 function usesLonghorn(cluster: ClusterModel, w: Workload): boolean {
@@ -160,41 +218,108 @@ function usesLonghorn(cluster: ClusterModel, w: Workload): boolean {
   return !!s && w.volumes.some((v) => v.storageClass === s.storageClass || (v.storageClass === undefined && s.defaultClass));
 }
 
-function longhornVolumes(cluster: ClusterModel, w: Workload) {
+function longhornVolumes(cluster: ClusterModel, w: Workload): readonly VolumeUse[] {
   const s = cluster.storage;
   return s ? w.volumes.filter((v) => v.storageClass === s.storageClass || (v.storageClass === undefined && s.defaultClass)) : [];
 }
 
-/** Topology spread domains: nodes the pod's selector and affinity allow, and (with nodeTaintsPolicy Honor) whose taints it tolerates. */
-function spreadDomains(cluster: ClusterModel, w: Workload, alive: ReadonlySet<string>): string[] {
-  if (w.spread?.kind !== 'spread') return [];
-  const honor = w.spread.honorTaints;
-  return cluster.nodes.filter((n) => {
-    if (selectorBlocked(w, n)) return false;
-    // A dead node is tainted unreachable:NoSchedule: not a domain under Honor; still one (with no pods) under Ignore.
-    if (honor) return alive.has(n.name) && !blocked(w, n);
-    return true;
-  }).map((n) => n.name);
+/** A workload's volumes as the simulation sorts them for a storage model (`longhornVolumes` and its subsets). */
+interface VolumeFacts {
+  readonly storage: ClusterModel['storage'];
+  readonly onLonghorn: readonly VolumeUse[];
+  /** Its RWO Longhorn volumes. */
+  readonly rwo: readonly VolumeUse[];
+  /** Its single-node volumes on other storage. */
+  readonly otherRwo: readonly VolumeUse[];
+  /** Its RWX Longhorn volumes (each served by a share manager). */
+  readonly rwx: readonly VolumeUse[];
+}
+
+/** `VolumeFacts` remembered per workload with the storage model they were sorted for (every scenario asks for every workload). */
+const volumeCache = new WeakMap<Workload, VolumeFacts>();
+function volumeFacts(cluster: ClusterModel, w: Workload): VolumeFacts {
+  const known = volumeCache.get(w);
+  if (known && known.storage === cluster.storage) return known;
+  const onLonghorn = longhornVolumes(cluster, w);
+  const facts: VolumeFacts = {
+    storage: cluster.storage,
+    onLonghorn,
+    rwo: onLonghorn.filter((v) => v.accessMode === 'ReadWriteOnce' || v.accessMode === 'ReadWriteOncePod'),
+    otherRwo: w.volumes.filter((v) => !onLonghorn.includes(v) && v.accessMode !== 'ReadWriteMany' && v.accessMode !== 'ReadOnlyMany'),
+    rwx: onLonghorn.filter((x) => x.accessMode === 'ReadWriteMany'),
+  };
+  volumeCache.set(w, facts);
+  return facts;
+}
+
+/** A workload's topology spread domains: their slots, and whether each slot is one. */
+interface Domains {
+  readonly list: readonly number[];
+  readonly member: readonly boolean[];
+}
+
+function domains(cluster: ClusterModel, nodes: readonly NodeModel[]): Domains {
+  const { slotOf, names } = slotsOf(cluster);
+  const list = nodes.map((n) => slotOf.get(n.name)!);
+  const member = names.map(() => false);
+  for (const slot of list) member[slot] = true;
+  return { list, member };
 }
 
 /**
- * Whether one more pod of `w` may go on `node`, given the pods already placed (hard spread only);
- * `min` is the fewest pods on any of the spread's `domains` (computed once per pod placed, not per node).
+ * The nodes of a cluster model that may be a workload's spread domains: those its selector and
+ * affinity allow, and of those the ones whose taints it tolerates; with the domains of the intact
+ * site (every node alive). Remembered per cluster model and workload: every pod placed asks.
  */
-function spreadAllows(w: Workload, node: string, pods: ReadonlyMap<string, number>, domains: ReadonlySet<string>, min: number): boolean {
-  const here = pods.get(node) ?? 0;
+interface DomainNodes {
+  readonly selected: readonly NodeModel[];
+  readonly tolerated: readonly NodeModel[];
+  readonly intact: Domains;
+}
+const domainsCache = new WeakMap<ClusterModel, WeakMap<Workload, DomainNodes>>();
+function domainNodes(cluster: ClusterModel, w: Workload & { readonly spread: { readonly kind: 'spread' } }): DomainNodes {
+  let perWorkload = domainsCache.get(cluster);
+  if (!perWorkload) domainsCache.set(cluster, (perWorkload = new WeakMap()));
+  let known = perWorkload.get(w);
+  if (!known) {
+    const selected = cluster.nodes.filter((n) => !selectorBlocked(w, n));
+    const tolerated = selected.filter((n) => !blocked(w, n));
+    perWorkload.set(w, (known = { selected, tolerated, intact: domains(cluster, w.spread.honorTaints ? tolerated : selected) }));
+  }
+  return known;
+}
+
+/**
+ * Topology spread domains: nodes the pod's selector and affinity allow, and (with nodeTaintsPolicy
+ * Honor) whose taints it tolerates; `intact` when every node of the cluster model is alive.
+ */
+function spreadDomains(cluster: ClusterModel, w: Workload, alive: ReadonlySet<string>, intact: boolean): Domains | undefined {
+  if (w.spread?.kind !== 'spread') return undefined;
+  const nodes = domainNodes(cluster, w as Workload & { readonly spread: { readonly kind: 'spread' } });
+  // A dead node is tainted unreachable:NoSchedule: not a domain under Honor; still one (with no pods) under Ignore.
+  if (intact || !w.spread.honorTaints) return nodes.intact;
+  return domains(cluster, nodes.tolerated.filter((n) => alive.has(n.name)));
+}
+
+/**
+ * Whether one more pod of `w` may go on the node of `slot`, given the pods already placed (hard
+ * spread only); `min` is the fewest pods on any of the spread's `domains` (computed once per pod
+ * placed, not per node).
+ */
+function spreadAllows(w: Workload, slot: number, pods: readonly number[], domains: Domains | undefined, min: number): boolean {
+  const here = pods[slot];
   if (w.spread?.kind === 'anti-affinity') return here === 0;
   if (w.spread?.kind === 'spread') {
-    if (!domains.has(node)) return false;
+    if (!domains!.member[slot]) return false;
     return here + 1 - min <= w.spread.maxSkew;
   }
   return true;
 }
 
 /** The fewest pods on any of `domains` (Infinity when there is none). */
-function fewest(domains: readonly string[], pods: ReadonlyMap<string, number>): number {
+function fewest(domains: Domains, pods: readonly number[]): number {
   let min = Infinity;
-  for (const d of domains) min = Math.min(min, pods.get(d) ?? 0);
+  for (const d of domains.list) min = Math.min(min, pods[d]);
   return min;
 }
 
@@ -205,89 +330,80 @@ function firstBy<T>(xs: readonly T[], before: (a: T, b: T) => number): T | undef
   return best;
 }
 
-/** Each node's capacity by name, per cluster model. */
-const capacityCache = new WeakMap<ClusterModel, ReadonlyMap<string, NodeModel>>();
-function capacityOf(cluster: ClusterModel): ReadonlyMap<string, NodeModel> {
-  let capacity = capacityCache.get(cluster);
-  if (!capacity) capacityCache.set(cluster, (capacity = new Map(cluster.nodes.map((n) => [n.name, n]))));
-  return capacity;
+function fits(ledger: Ledger, slot: number, w: Workload): boolean {
+  return ledger.cpu[slot] >= w.cpuMillis && ledger.mem[slot] >= w.memoryBytes;
 }
 
-function fits(ledger: Ledger, node: string, w: Workload): boolean {
-  return (ledger.cpu.get(node) ?? 0) >= w.cpuMillis && (ledger.mem.get(node) ?? 0) >= w.memoryBytes;
+/** What the node of `slot` lacks for one pod of `w`. */
+function shortage(ledger: Ledger, node: string, slot: number, w: Workload): NodeShortage {
+  return { node, cpu: ledger.cpu[slot] < w.cpuMillis, memory: ledger.mem[slot] < w.memoryBytes };
 }
 
-/** What `node` lacks for one pod of `w`. */
-function shortage(ledger: Ledger, node: string, w: Workload): NodeShortage {
-  return { node, cpu: (ledger.cpu.get(node) ?? 0) < w.cpuMillis, memory: (ledger.mem.get(node) ?? 0) < w.memoryBytes };
+function take(ledger: Ledger, slot: number, w: Workload): void {
+  ledger.cpu[slot] -= w.cpuMillis;
+  ledger.mem[slot] -= w.memoryBytes;
 }
 
-function take(ledger: Ledger, node: string, w: Workload): void {
-  ledger.cpu.set(node, (ledger.cpu.get(node) ?? 0) - w.cpuMillis);
-  ledger.mem.set(node, (ledger.mem.get(node) ?? 0) - w.memoryBytes);
-}
-
-/** Places `count` more pods of `w`; returns how many could not be placed and why. */
+/**
+ * Places `count` more pods of `w` on `candidates` (their slots: `slots`); returns how many could
+ * not be placed and why. `preferred` gives each slot's rank among the nodes to fill first (-1:
+ * not one of them), `alive` whether each slot's node is up; `intact` when every node is.
+ */
 function placePods(
-  cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], pods: Map<string, number>, count: number,
-  prefer: readonly string[], alive: ReadonlySet<string>,
-): { pending: number; why: string; short: NodeShortage[] } {
-  const spread = w.spread?.kind === 'spread';
-  const domains = spread ? spreadDomains(cluster, w, alive) : [];
-  const domainSet: ReadonlySet<string> = spread ? new Set(domains) : NO_NODES;
-  const capacity = capacityOf(cluster);
-  // The node that takes a pod when no node of `prefer` may: the least CPU-used (by share of its
-  // capacity), then the one with the fewest pods of `w`; the first of equals.
-  const lessUsed = (a: NodeModel, b: NodeModel): number => {
-    const ra = 1 - (ledger.cpu.get(a.name) ?? 0) / Math.max(1, capacity.get(a.name)!.cpuMillis);
-    const rb = 1 - (ledger.cpu.get(b.name) ?? 0) / Math.max(1, capacity.get(b.name)!.cpuMillis);
-    if (ra !== rb) return ra - rb;
-    const pa = pods.get(a.name) ?? 0;
-    const pb = pods.get(b.name) ?? 0;
-    return pa - pb;
-  };
+  cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], slots: readonly number[], pods: number[], count: number,
+  preferred: readonly number[] | undefined, alive: ReadonlySet<string>, up: readonly boolean[], intact: boolean,
+): { pending: number; why: string; short: readonly NodeShortage[] } {
+  const domains = spreadDomains(cluster, w, alive, intact);
+  const { cpuShare } = slotsOf(cluster);
   let pending = 0;
   let why = '';
-  let short: NodeShortage[] = [];
+  let short: readonly NodeShortage[] = NO_SHORTAGES;
   for (let i = 0; i < count; i++) {
-    const min = spread ? fewest(domains, pods) : 0;
+    const min = domains ? fewest(domains, pods) : 0;
     // One pass over the candidates, without building the lists of those allowed and those with
-    // room (a pod per workload, per scenario: thousands of apps): the first node of `prefer` with
-    // room, else the least used with room (as `firstBy` picks it).
-    let preferred: NodeModel | undefined;
+    // room (a pod per workload, per scenario: thousands of apps): the first node to fill first
+    // with room, else the least CPU-used with room (by share of its capacity), then the one with
+    // the fewest pods of `w`; the first of equals.
     let preferredAt = Infinity;
-    let best: NodeModel | undefined;
-    for (const n of candidates) {
-      if (!alive.has(n.name) || !spreadAllows(w, n.name, pods, domainSet, min) || !fits(ledger, n.name, w)) continue;
-      const at = prefer.length ? prefer.indexOf(n.name) : -1;
+    let preferredSlot = -1;
+    let best = -1;
+    let bestRatio = 0;
+    for (let c = 0; c < slots.length; c++) {
+      const slot = slots[c];
+      if (!up[slot] || !spreadAllows(w, slot, pods, domains, min) || !fits(ledger, slot, w)) continue;
+      const at = preferred ? preferred[slot] : -1;
       if (at >= 0 && at < preferredAt) {
-        preferred = n;
+        preferredSlot = slot;
         preferredAt = at;
       }
-      if (best === undefined || lessUsed(n, best) < 0) best = n;
+      const ratio = 1 - ledger.cpu[slot] / cpuShare[slot];
+      if (best < 0 || (ratio !== bestRatio ? ratio - bestRatio < 0 : pods[slot] - pods[best] < 0)) {
+        best = slot;
+        bestRatio = ratio;
+      }
     }
-    if (!best) {
-      const ok = candidates.filter((n) => alive.has(n.name) && spreadAllows(w, n.name, pods, domainSet, min));
+    if (best < 0) {
+      const ok = candidates.filter((_, c) => up[slots[c]] && spreadAllows(w, slots[c], pods, domains, min));
       pending++;
       short = [];
-      if (!candidates.some((n) => alive.has(n.name))) why = 'no node it may run on is left';
+      if (!slots.some((slot) => up[slot])) why = 'no node it may run on is left';
       else if (!ok.length) why = w.spread?.kind === 'anti-affinity' ? 'required anti-affinity: every node it may run on already has one' : 'its hostname spread allows no further pod on the nodes left';
       else {
-        short = ok.map((n) => shortage(ledger, n.name, w));
-        const most = firstBy(ok, (a, b) => (ledger.cpu.get(b.name) ?? 0) - (ledger.cpu.get(a.name) ?? 0))!;
-        why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu.get(most.name) ?? 0))} CPU / ${formatMemory(Math.max(0, ledger.mem.get(most.name) ?? 0))} (${most.name})`;
+        const { slotOf } = slotsOf(cluster);
+        short = ok.map((n) => shortage(ledger, n.name, slotOf.get(n.name)!, w));
+        const most = firstBy(ok, (a, b) => ledger.cpu[slotOf.get(b.name)!] - ledger.cpu[slotOf.get(a.name)!])!;
+        const at = slotOf.get(most.name)!;
+        why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu[at]))} CPU / ${formatMemory(Math.max(0, ledger.mem[at]))} (${most.name})`;
       }
       continue;
     }
-    const pick = preferred ?? best;
-    pods.set(pick.name, (pods.get(pick.name) ?? 0) + 1);
-    take(ledger, pick.name, w);
+    const pick = preferredSlot >= 0 ? preferredSlot : best;
+    pods[pick]++;
+    take(ledger, pick, w);
   }
   return { pending, why, short };
 }
 
-/** No node (the spread domains of a workload without a topology spread). */
-const NO_NODES: ReadonlySet<string> = new Set();
 
 /** The placement order (DaemonSets, singletons, the rest; by label), per workload list. */
 const orderCache = new WeakMap<readonly Workload[], readonly Workload[]>();
@@ -302,29 +418,47 @@ function order(workloads: readonly Workload[]): readonly Workload[] {
 
 /** The intact site's placement, worst case for `prefer` (the nodes about to fail). */
 function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer: readonly string[], csiNodes: ReadonlySet<string> | undefined): { placed: Placed[]; ledger: Ledger } {
-  const ledger: Ledger = { cpu: new Map(cluster.nodes.map((n) => [n.name, n.cpuMillis])), mem: new Map(cluster.nodes.map((n) => [n.name, n.memoryBytes])) };
-  const alive = new Set(cluster.nodes.map((n) => n.name));
+  const slots = slotsOf(cluster);
+  const ledger: Ledger = { cpu: [...slots.cpu], mem: [...slots.mem] };
+  const alive = new Set(slots.names);
+  const up = slots.names.map(() => true);
+  // Each slot's position in `prefer` (its first), -1 when not there.
+  let preferred: number[] | undefined;
+  if (prefer.length) {
+    preferred = slots.names.map(() => -1);
+    for (let i = prefer.length - 1; i >= 0; i--) {
+      const slot = slots.slotOf.get(prefer[i]);
+      if (slot !== undefined) preferred[slot] = i;
+    }
+  }
   const placed: Placed[] = [];
   for (const w of order(workloads)) {
-    const { eligible } = eligibilityOf(cluster, w, csiNodes);
-    const pods = new Map<string, number>();
+    const { eligible, eligibleSlots, excluded } = eligibilityOf(cluster, w, csiNodes);
+    const pods = slots.names.map(() => 0);
     if (w.kind === 'DaemonSet') {
       const short: NodeShortage[] = [];
-      for (const n of eligible) {
-        if (fits(ledger, n.name, w)) {
-          pods.set(n.name, 1);
-          take(ledger, n.name, w);
-        } else short.push(shortage(ledger, n.name, w));
-      }
+      const daemonNodes: string[] = [];
+      eligible.forEach((n, i) => {
+        const slot = eligibleSlots[i];
+        if (fits(ledger, slot, w)) {
+          if (pods[slot] === 0) daemonNodes.push(n.name);
+          pods[slot] = 1;
+          take(ledger, slot, w);
+        } else short.push(shortage(ledger, n.name, slot, w));
+      });
       const pending = short.length;
-      placed.push({ w, eligible, pods, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '', pendingShort: short });
+      placed.push({ w, eligible, eligibleSlots, excluded, pods, daemonNodes, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '', pendingShort: short });
       continue;
     }
-    const { pending, why, short } = placePods(cluster, ledger, w, eligible, pods, w.replicas, prefer, alive);
-    placed.push({ w, eligible, pods, pending, pendingWhy: why, pendingShort: short });
+    const { pending, why, short } = placePods(cluster, ledger, w, eligible, eligibleSlots, pods, w.replicas, preferred, alive, up, true);
+    placed.push({ w, eligible, eligibleSlots, excluded, pods, daemonNodes: NO_NAMES, pending, pendingWhy: why, pendingShort: short });
   }
   return { placed, ledger };
 }
+
+const NO_NAMES: readonly string[] = [];
+/** No node short of capacity (a workload whose every pod was placed). */
+const NO_SHORTAGES: readonly NodeShortage[] = [];
 
 /** `csiNodesOf` remembered per cluster model and workload list (one set for every scenario of a model). */
 const csiNodesCache = new WeakMap<ClusterModel, WeakMap<readonly Workload[], { readonly nodes: ReadonlySet<string> | undefined }>>();
@@ -361,22 +495,75 @@ export function budgetOf(cluster: ClusterModel, w: Workload): number {
   return w.recoveryBudget?.seconds ?? cluster.recoveryBudgetSeconds;
 }
 
+/** An outcome's fields that do not depend on how it ends (`budgetSeconds` undefined: none, and no such field). */
+interface OutcomeBase {
+  readonly workload: Workload;
+  readonly label: string;
+  readonly before: number;
+  readonly lost: number;
+  readonly affected: boolean;
+  readonly singleton: boolean;
+  readonly budgetSeconds: number | undefined;
+}
+
+/**
+ * The outcome of `base` and how it ends, its fields in the order the results have always had
+ * (stored in the analysis cache as JSON): written out, not spread (`{ ...base, ... }`), a
+ * workload per scenario.
+ */
+function outcomeOf(base: OutcomeBase, after: number, outageSeconds: number, verdict: Verdict, why: string): Outcome {
+  const { workload, label, before, lost, affected, singleton, budgetSeconds } = base;
+  return budgetSeconds !== undefined
+    ? { workload, label, before, lost, affected, singleton, budgetSeconds, after, outageSeconds, verdict, why }
+    : { workload, label, before, lost, affected, singleton, after, outageSeconds, verdict, why };
+}
+
+/** Why a workload cannot run on the first of `nodes` it is excluded from (`eligibility`), if any. */
+function firstExclusion(excluded: ReadonlyMap<string, string>, nodes: readonly string[]): string | undefined {
+  for (const n of nodes) {
+    const why = excluded.get(n);
+    if (why) return why;
+  }
+  return undefined;
+}
+
+/**
+ * The intact site's simulation (no node lost), remembered per cluster model and workload list: the
+ * capacity check and the last bring-up stage (every node joined) both ask for it. Its results are
+ * read, never changed.
+ */
+const intactCache = new WeakMap<ClusterModel, WeakMap<readonly Workload[], ScenarioResult>>();
+
 /** Loses `failed` and works out every workload's fate. */
 export function simulate(cluster: ClusterModel, workloads: readonly Workload[], failed: readonly string[]): ScenarioResult {
   const known = new Set(cluster.nodes.map((n) => n.name));
   const lostNodes = failed.filter((f) => known.has(f));
+  if (lostNodes.length) return simulateLoss(cluster, workloads, lostNodes);
+  let perList = intactCache.get(cluster);
+  if (!perList) intactCache.set(cluster, (perList = new WeakMap()));
+  let result = perList.get(workloads);
+  if (!result) perList.set(workloads, (result = simulateLoss(cluster, workloads, lostNodes)));
+  return result;
+}
+
+/** `simulate` of `lostNodes` (nodes of the cluster model). */
+function simulateLoss(cluster: ClusterModel, workloads: readonly Workload[], lostNodes: readonly string[]): ScenarioResult {
   const alive = new Set(cluster.nodes.map((n) => n.name).filter((n) => !lostNodes.includes(n)));
   const csiNodes = csiNodesOfCached(cluster, workloads);
   const { placed, ledger } = placeAll(cluster, workloads, lostNodes, csiNodes);
+  const slots = slotsOf(cluster);
+  const lostSlots = lostNodes.map((n) => slots.slotOf.get(n)!);
+  const up = slots.names.map((n) => alive.has(n));
+  const down = up.map((u) => !u);
 
   const servers = cluster.nodes.filter((n) => n.role === 'server');
   const survivingServers = servers.filter((n) => alive.has(n.name)).map((n) => n.name);
   const quorum = survivingServers.length > servers.length / 2;
 
   // The failed nodes' capacity and pods are gone.
-  for (const n of lostNodes) {
-    ledger.cpu.set(n, 0);
-    ledger.mem.set(n, 0);
+  for (const slot of lostSlots) {
+    ledger.cpu[slot] = 0;
+    ledger.mem[slot] = 0;
   }
   const e = cluster.eviction;
   const storage = cluster.storage;
@@ -385,30 +572,32 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
   const outcomes: Outcome[] = [];
   const unplaced = placed.filter((p) => p.pending > 0).map((p): Unplaced => ({ workload: p.w, pods: p.pending, why: p.pendingWhy, short: p.pendingShort }));
 
-  for (const p of placed) {
+  // Indexed loops: this one runs for every workload in every scenario, mostly before the code is optimised, where for-of allocates an iterator.
+  for (let i = 0; i < placed.length; i++) {
+    const p = placed[i];
     const w = p.w;
     let before = 0;
-    for (const n of p.pods.values()) before += n;
-    const lost = lostNodes.reduce((s, n) => s + (p.pods.get(n) ?? 0), 0);
-    const affected = p.eligible.some((n) => lostNodes.includes(n.name));
+    for (let s = 0; s < p.pods.length; s++) before += p.pods[s];
+    let lost = 0;
+    for (let l = 0; l < lostSlots.length; l++) lost += p.pods[lostSlots[l]];
+    let affected = false;
+    for (let e = 0; e < p.eligibleSlots.length && !affected; e++) affected = down[p.eligibleSlots[e]];
     const survivors = before - lost;
     const singleton = !!w.singleton;
     const needed = w.kind === 'DaemonSet' ? (before > 0 ? 1 : 0) : singleton ? 1 : Math.max(1, w.pdbMin ?? 1);
     const budget = singleton ? budgetOf(cluster, w) : undefined;
-    const base = { workload: w, label: w.label, before, lost, affected, singleton, ...(budget !== undefined ? { budgetSeconds: budget } : {}) };
+    const base: OutcomeBase = { workload: w, label: w.label, before, lost, affected, singleton, budgetSeconds: budget };
 
     if (!affected || lost === 0) {
-      const why = !affected
-        ? `cannot run on ${lostNodes.join(', ')} (${lostNodes.map((n) => eligibilityOf(cluster, w, csiNodes).excluded.get(n)).filter(Boolean)[0] ?? 'not eligible'})`
-        : 'no pod on the failed nodes';
-      outcomes.push({ ...base, after: survivors, outageSeconds: 0, verdict: 'ok', why });
+      const why = !affected ? `cannot run on ${lostNodes.join(', ')} (${firstExclusion(p.excluded, lostNodes) ?? 'not eligible'})` : 'no pod on the failed nodes';
+      outcomes.push(outcomeOf(base, survivors, 0, 'ok', why));
       continue;
     }
 
     const kept = `${survivors} of ${before} kept`;
     if (w.kind === 'DaemonSet') {
       const verdict: Verdict = survivors >= needed ? 'ok' : 'outage';
-      outcomes.push({ ...base, after: survivors, outageSeconds: verdict === 'ok' ? 0 : Infinity, verdict, why: `one pod per node: ${kept}${survivors ? ` (${[...p.pods.keys()].filter((n) => alive.has(n)).join(', ')})` : ''}` });
+      outcomes.push(outcomeOf(base, survivors, verdict === 'ok' ? 0 : Infinity, verdict, `one pod per node: ${kept}${survivors ? ` (${p.daemonNodes.filter((n) => alive.has(n)).join(', ')})` : ''}`));
       continue;
     }
 
@@ -417,9 +606,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     const tolerate = unreachableToleration(w, e);
     if (!Number.isFinite(tolerate)) blocker = 'it tolerates an unreachable node forever, so its pods are never evicted';
     let volume: VolumeMove | undefined;
-    const onLonghorn = longhornVolumes(cluster, w);
-    const rwo = onLonghorn.filter((v) => v.accessMode === 'ReadWriteOnce' || v.accessMode === 'ReadWriteOncePod');
-    const otherRwo = w.volumes.filter((v) => !onLonghorn.includes(v) && v.accessMode !== 'ReadWriteMany' && v.accessMode !== 'ReadOnlyMany');
+    const { rwo, otherRwo } = volumeFacts(cluster, w);
     if (!quorum) blocker = `etcd has lost quorum (${survivingServers.length} of ${servers.length} servers): nothing is evicted or rescheduled`;
     if (!blocker && otherRwo.length) blocker = `its volume ${otherRwo[0].name} is not on replicated storage the simulation knows (${otherRwo[0].storageClass ?? 'default class'})`;
     if (!blocker && rwo.length && storage) {
@@ -452,9 +639,9 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
     let replaced = 0;
     let pendingWhy = '';
     // Pods on the dead node are terminating: they count for neither anti-affinity nor spread.
-    for (const n of lostNodes) p.pods.delete(n);
+    for (let l = 0; l < lostSlots.length; l++) p.pods[lostSlots[l]] = 0;
     if (!blocker) {
-      const r = placePods(cluster, ledger, w, p.eligible, p.pods, lost, [], alive);
+      const r = placePods(cluster, ledger, w, p.eligible, p.eligibleSlots, p.pods, lost, undefined, alive, up, false);
       replaced = lost - r.pending;
       pendingWhy = r.pending ? `${r.pending} not rescheduled: ${r.why}` : '';
     }
@@ -479,13 +666,13 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
       verdict = singleton ? 'over-budget' : 'outage';
       why = `${lostText}; does not come back: ${blocker ?? pendingWhy}`;
     }
-    outcomes.push(w.outsideHa && outage > 0 ? outsideHa({ ...base, after, outageSeconds: outage, verdict, why }, lostNodes) : { ...base, after, outageSeconds: outage, verdict, why });
+    outcomes.push(w.outsideHa && outage > 0 ? outsideHa(outcomeOf(base, after, outage, verdict, why), lostNodes) : outcomeOf(base, after, outage, verdict, why));
   }
   // An RWX volume is served by a Longhorn share manager, a singleton of its own wherever the pods are.
   // Its manager DaemonSet is looked up once per scenario, not once per volume (thousands of apps: hundreds of RWX volumes).
   let manager: { readonly found?: Workload } | undefined;
   for (const p of placed) {
-    for (const v of longhornVolumes(cluster, p.w).filter((x) => x.accessMode === 'ReadWriteMany')) {
+    for (const v of volumeFacts(cluster, p.w).rwx) {
       manager ??= { found: managerOf(cluster, workloads) };
       outcomes.push(shareManagerOutcome(cluster, p.w, v.name, lostNodes, disks, manager.found));
     }
@@ -543,20 +730,20 @@ function shareManagerOutcome(cluster: ClusterModel, w: Workload, volume: string,
   const label = `${w.namespace}/${w.name} RWX volume${volume ? ` ${volume}` : ''} (Longhorn share manager)`;
   const affected = hosts.some((h) => lostNodes.includes(h));
   const budget = cluster.recoveryBudgetSeconds;
-  const base = { workload: w, label, before: 1, lost: affected ? 1 : 0, affected, singleton: true, budgetSeconds: budget };
-  if (!affected) return { ...base, after: 1, outageSeconds: 0, verdict: 'ok', why: `the share manager cannot run on ${lostNodes.join(', ')}` };
+  const base: OutcomeBase = { workload: w, label, before: 1, lost: affected ? 1 : 0, affected, singleton: true, budgetSeconds: budget };
+  if (!affected) return outcomeOf(base, 1, 0, 'ok', `the share manager cannot run on ${lostNodes.join(', ')}`);
   const e = cluster.eviction;
   const lostDisks = disks.filter((d) => lostNodes.includes(d));
   const servers = cluster.nodes.filter((n) => n.role === 'server');
   const quorum = servers.filter((n) => !lostNodes.includes(n.name)).length > servers.length / 2;
-  if (!quorum) return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: 'etcd has lost quorum: Longhorn cannot move it' };
+  if (!quorum) return outcomeOf(base, 0, Infinity, 'over-budget', 'etcd has lost quorum: Longhorn cannot move it');
   if (!s.hardAntiAffinity || lostDisks.length >= s.replicaCount) {
-    return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: `every replica of the volume may be gone (${lostDisks.length} storage nodes lost, ${s.replicaCount} replicas${s.hardAntiAffinity ? '' : ', soft anti-affinity'})` };
+    return outcomeOf(base, 0, Infinity, 'over-budget', `every replica of the volume may be gone (${lostDisks.length} storage nodes lost, ${s.replicaCount} replicas${s.hardAntiAffinity ? '' : ', soft anti-affinity'})`);
   }
   const m = shareManagerRecovery({ nodeMonitor: e, fastFailover: s.rwxFastFailover, attachSeconds: s.attachSeconds });
   const total = m.totalSeconds;
   const why = `may run on ${lostNodes.join(', ')}; ${s.rwxFastFailover ? `rwxVolumeFastFailover: lease expires ${m.detectSeconds} s` : `no fast failover: node NotReady ${m.detectSeconds} s`} + image pull ${m.imagePullSeconds} s + attach ${m.attachSeconds} s + NFS grace ${m.nfsGraceSeconds} s = ${total} s (budget ${budget} s); the pods keep running but their volume stalls`;
-  return { ...base, after: 1, outageSeconds: total, verdict: total <= budget ? 'ok' : 'over-budget', why };
+  return outcomeOf(base, 1, total, total <= budget ? 'ok' : 'over-budget', why);
 }
 
 /** One step of the model's estimate as the simulation's report words it. */

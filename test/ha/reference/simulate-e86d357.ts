@@ -1,0 +1,582 @@
+// The simulation as it was at e86d357 (before the indexed placement), frozen: test/ha/simulate-equivalence.test.ts compares lib/ha/simulate.ts against it. Do not edit.
+import { formatCpu, formatMemory } from '../../../lib/k8s/scheduling';
+import { blockedBy, ClusterModel, EvictionModel, NodeModel, unreachableToleration, Workload } from '../../../lib/ha/model';
+import { recovery, RecoveryStep, shareManagerRecovery, VolumeMove } from '../../../lib/ha/recovery';
+
+/**
+ * The node-failure simulation: place every workload on the site's nodes as the scheduler would
+ * (node selectors, required node affinity, taints and tolerations, hard hostname spread, requests
+ * against capacity), lose some nodes, and work out what keeps running, what is rescheduled, and
+ * how long each workload is unavailable.
+ *
+ * Placement is worst case for the lost nodes: each workload puts as many pods on them as its
+ * constraints allow (a workload with nothing keeping its replicas apart is assumed to have all of
+ * them there; a singleton is assumed to run there). Everything else is placed where the most
+ * CPU is free. Timings come from the rendered settings, through the platform's one recovery
+ * model (./recovery.ts):
+ *
+ *   eviction = node-monitor-grace-period + node-monitor-period + the pod's unreachable toleration
+ *   RWO Longhorn volume: + the declared attach budget (Longhorn deletes the dead node's
+ *     VolumeAttachment at eviction, and a Deployment's replacement is already waiting); a
+ *     StatefulSet's replacement only comes once Longhorn force-deletes the old pod, when its
+ *     deletion time has passed: + its terminationGracePeriodSeconds
+ *   + the image pull on the new node (a budget shared with the PaaS and the drill)
+ *   + the start-up window (startup probe, then one readiness period; else the readiness probe:
+ *     initial delay + failures x period)
+ */
+
+/** `outside-ha`: down while the failed nodes are down, declared not highly available by design (an R&D app); no violation. */
+export type Verdict = 'ok' | 'degraded' | 'outage' | 'over-budget' | 'unknown' | 'outside-ha';
+
+export interface Outcome {
+  readonly workload: Workload;
+  /** Row label (a share manager row names its volume's workload). */
+  readonly label: string;
+  /** Pods placed on the intact site (a DaemonSet: one per eligible node). */
+  readonly before: number;
+  /** Pods lost with the failed nodes (worst case). */
+  readonly lost: number;
+  /** Pods running once rescheduling settles. */
+  readonly after: number;
+  /** Seconds without enough ready pods (PDB minimum; 1 for a singleton); Infinity when it does not come back. */
+  readonly outageSeconds: number;
+  /** The budget a singleton is held to, and where it comes from. */
+  readonly budgetSeconds?: number;
+  readonly verdict: Verdict;
+  readonly why: string;
+  /** Whether any failed node could hold its pods. */
+  readonly affected: boolean;
+  readonly singleton: boolean;
+}
+
+export interface ScenarioResult {
+  readonly failed: readonly string[];
+  readonly servers: number;
+  readonly survivingServers: readonly string[];
+  readonly quorum: boolean;
+  /** The API VIP: who can take it over, whether a failed node may have held it, and how long it may be unanswered. */
+  readonly apiVip?: { readonly holders: readonly string[]; readonly moves: boolean; readonly seconds: number };
+  readonly outcomes: readonly Outcome[];
+  /** Pods the intact site cannot place at all (capacity or constraints). */
+  readonly unplaced: readonly Unplaced[];
+}
+
+/** A node a pod was allowed on but did not fit, and what it lacked. */
+export interface NodeShortage {
+  readonly node: string;
+  readonly cpu: boolean;
+  readonly memory: boolean;
+}
+
+export interface Unplaced {
+  readonly workload: Workload;
+  readonly pods: number;
+  readonly why: string;
+  /** When capacity is why: the nodes its constraints allowed, each lacking CPU, memory or both. */
+  readonly short: readonly NodeShortage[];
+}
+
+interface Ledger {
+  cpu: Map<string, number>;
+  mem: Map<string, number>;
+}
+
+interface Placed {
+  readonly w: Workload;
+  readonly eligible: readonly NodeModel[];
+  /** Pods per node name. */
+  readonly pods: Map<string, number>;
+  readonly pending: number;
+  readonly pendingWhy: string;
+  readonly pendingShort: readonly NodeShortage[];
+}
+
+const SEC = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} s` : 'never');
+
+/**
+ * `String.prototype.localeCompare` without locales or options is specified (ECMA-402) as the
+ * default collator's compare: the same order, without building a collator on every call.
+ */
+const byLocale = new Intl.Collator().compare;
+
+/**
+ * blockedBy of a workload on a node, remembered per workload and node object: the simulation asks
+ * for every workload, node and scenario (hundreds of scenarios on a large site), and both are
+ * immutable model values, so the answer never changes.
+ */
+const blockedCache = new WeakMap<object, WeakMap<NodeModel, string | null>>();
+function blocked(w: Pick<Workload, 'nodeSelector' | 'requiredNodeTerms' | 'tolerations'>, n: NodeModel): string | undefined {
+  let perNode = blockedCache.get(w);
+  if (!perNode) blockedCache.set(w, (perNode = new WeakMap()));
+  let why = perNode.get(n);
+  if (why === undefined) perNode.set(n, (why = blockedBy(w, n) ?? null));
+  return why ?? undefined;
+}
+
+/** blockedBy of a workload's node selector and required node affinity alone (every taint tolerated), remembered as `blocked` is. */
+const selectorCache = new WeakMap<Workload, { readonly nodeSelector: Workload['nodeSelector']; readonly requiredNodeTerms: Workload['requiredNodeTerms']; readonly tolerations: Workload['tolerations'] }>();
+function selectorBlocked(w: Workload, n: NodeModel): string | undefined {
+  let selectorOnly = selectorCache.get(w);
+  if (!selectorOnly) selectorCache.set(w, (selectorOnly = { nodeSelector: w.nodeSelector, requiredNodeTerms: w.requiredNodeTerms, tolerations: [{ operator: 'Exists' }] }));
+  return blocked(selectorOnly, n);
+}
+
+/** Where a workload's pods may run (`eligibility`). */
+interface Eligibility {
+  readonly eligible: readonly NodeModel[];
+  readonly excluded: ReadonlyMap<string, string>;
+}
+
+/**
+ * `eligibility` remembered per cluster model and workload, with the CSI nodes it was computed for
+ * (`csiNodesOf` gives the same set for the same cluster and workloads): the N-1 scenarios share
+ * one cluster model, and each asks again for every workload the lost node cannot run.
+ */
+const eligibilityCache = new WeakMap<ClusterModel, WeakMap<Workload, { readonly csiNodes: ReadonlySet<string> | undefined; readonly result: Eligibility }>>();
+function eligibilityOf(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined): Eligibility {
+  let perWorkload = eligibilityCache.get(cluster);
+  if (!perWorkload) eligibilityCache.set(cluster, (perWorkload = new WeakMap()));
+  const known = perWorkload.get(w);
+  if (known && known.csiNodes === csiNodes) return known.result;
+  const result = eligibility(cluster, w, csiNodes);
+  perWorkload.set(w, { csiNodes, result });
+  return result;
+}
+
+/** Nodes a workload's pods may run on, and why each other node is excluded. */
+function eligibility(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined): Eligibility {
+  const eligible: NodeModel[] = [];
+  const excluded = new Map<string, string>();
+  const longhorn = usesLonghorn(cluster, w);
+  for (const n of cluster.nodes) {
+    const why = blocked(w, n) ?? (longhorn && csiNodes && !csiNodes.has(n.name) ? `no Longhorn CSI plugin on ${n.name}` : undefined);
+    if (why) excluded.set(n.name, why);
+    else eligible.push(n);
+  }
+  return { eligible, excluded };
+}
+
+function usesLonghorn(cluster: ClusterModel, w: Workload): boolean {
+  const s = cluster.storage;
+  return !!s && w.volumes.some((v) => v.storageClass === s.storageClass || (v.storageClass === undefined && s.defaultClass));
+}
+
+function longhornVolumes(cluster: ClusterModel, w: Workload) {
+  const s = cluster.storage;
+  return s ? w.volumes.filter((v) => v.storageClass === s.storageClass || (v.storageClass === undefined && s.defaultClass)) : [];
+}
+
+/** Topology spread domains: nodes the pod's selector and affinity allow, and (with nodeTaintsPolicy Honor) whose taints it tolerates. */
+function spreadDomains(cluster: ClusterModel, w: Workload, alive: ReadonlySet<string>): string[] {
+  if (w.spread?.kind !== 'spread') return [];
+  const honor = w.spread.honorTaints;
+  return cluster.nodes.filter((n) => {
+    if (selectorBlocked(w, n)) return false;
+    // A dead node is tainted unreachable:NoSchedule: not a domain under Honor; still one (with no pods) under Ignore.
+    if (honor) return alive.has(n.name) && !blocked(w, n);
+    return true;
+  }).map((n) => n.name);
+}
+
+/**
+ * Whether one more pod of `w` may go on `node`, given the pods already placed (hard spread only);
+ * `min` is the fewest pods on any of the spread's `domains` (computed once per pod placed, not per node).
+ */
+function spreadAllows(w: Workload, node: string, pods: ReadonlyMap<string, number>, domains: ReadonlySet<string>, min: number): boolean {
+  const here = pods.get(node) ?? 0;
+  if (w.spread?.kind === 'anti-affinity') return here === 0;
+  if (w.spread?.kind === 'spread') {
+    if (!domains.has(node)) return false;
+    return here + 1 - min <= w.spread.maxSkew;
+  }
+  return true;
+}
+
+/** The fewest pods on any of `domains` (Infinity when there is none). */
+function fewest(domains: readonly string[], pods: ReadonlyMap<string, number>): number {
+  let min = Infinity;
+  for (const d of domains) min = Math.min(min, pods.get(d) ?? 0);
+  return min;
+}
+
+/** The first of `xs` that no later one beats by `before` (what a stable sort by `before` puts first); undefined when empty. */
+function firstBy<T>(xs: readonly T[], before: (a: T, b: T) => number): T | undefined {
+  let best = xs[0];
+  for (let i = 1; i < xs.length; i++) if (before(xs[i], best) < 0) best = xs[i];
+  return best;
+}
+
+/** Each node's capacity by name, per cluster model. */
+const capacityCache = new WeakMap<ClusterModel, ReadonlyMap<string, NodeModel>>();
+function capacityOf(cluster: ClusterModel): ReadonlyMap<string, NodeModel> {
+  let capacity = capacityCache.get(cluster);
+  if (!capacity) capacityCache.set(cluster, (capacity = new Map(cluster.nodes.map((n) => [n.name, n]))));
+  return capacity;
+}
+
+function fits(ledger: Ledger, node: string, w: Workload): boolean {
+  return (ledger.cpu.get(node) ?? 0) >= w.cpuMillis && (ledger.mem.get(node) ?? 0) >= w.memoryBytes;
+}
+
+/** What `node` lacks for one pod of `w`. */
+function shortage(ledger: Ledger, node: string, w: Workload): NodeShortage {
+  return { node, cpu: (ledger.cpu.get(node) ?? 0) < w.cpuMillis, memory: (ledger.mem.get(node) ?? 0) < w.memoryBytes };
+}
+
+function take(ledger: Ledger, node: string, w: Workload): void {
+  ledger.cpu.set(node, (ledger.cpu.get(node) ?? 0) - w.cpuMillis);
+  ledger.mem.set(node, (ledger.mem.get(node) ?? 0) - w.memoryBytes);
+}
+
+/** Places `count` more pods of `w`; returns how many could not be placed and why. */
+function placePods(
+  cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], pods: Map<string, number>, count: number,
+  prefer: readonly string[], alive: ReadonlySet<string>,
+): { pending: number; why: string; short: NodeShortage[] } {
+  const spread = w.spread?.kind === 'spread';
+  const domains = spread ? spreadDomains(cluster, w, alive) : [];
+  const domainSet: ReadonlySet<string> = spread ? new Set(domains) : NO_NODES;
+  const capacity = capacityOf(cluster);
+  // The node that takes a pod when no node of `prefer` may: the least CPU-used (by share of its
+  // capacity), then the one with the fewest pods of `w`; the first of equals.
+  const lessUsed = (a: NodeModel, b: NodeModel): number => {
+    const ra = 1 - (ledger.cpu.get(a.name) ?? 0) / Math.max(1, capacity.get(a.name)!.cpuMillis);
+    const rb = 1 - (ledger.cpu.get(b.name) ?? 0) / Math.max(1, capacity.get(b.name)!.cpuMillis);
+    if (ra !== rb) return ra - rb;
+    const pa = pods.get(a.name) ?? 0;
+    const pb = pods.get(b.name) ?? 0;
+    return pa - pb;
+  };
+  let pending = 0;
+  let why = '';
+  let short: NodeShortage[] = [];
+  for (let i = 0; i < count; i++) {
+    const min = spread ? fewest(domains, pods) : 0;
+    // One pass over the candidates, without building the lists of those allowed and those with
+    // room (a pod per workload, per scenario: thousands of apps): the first node of `prefer` with
+    // room, else the least used with room (as `firstBy` picks it).
+    let preferred: NodeModel | undefined;
+    let preferredAt = Infinity;
+    let best: NodeModel | undefined;
+    for (const n of candidates) {
+      if (!alive.has(n.name) || !spreadAllows(w, n.name, pods, domainSet, min) || !fits(ledger, n.name, w)) continue;
+      const at = prefer.length ? prefer.indexOf(n.name) : -1;
+      if (at >= 0 && at < preferredAt) {
+        preferred = n;
+        preferredAt = at;
+      }
+      if (best === undefined || lessUsed(n, best) < 0) best = n;
+    }
+    if (!best) {
+      const ok = candidates.filter((n) => alive.has(n.name) && spreadAllows(w, n.name, pods, domainSet, min));
+      pending++;
+      short = [];
+      if (!candidates.some((n) => alive.has(n.name))) why = 'no node it may run on is left';
+      else if (!ok.length) why = w.spread?.kind === 'anti-affinity' ? 'required anti-affinity: every node it may run on already has one' : 'its hostname spread allows no further pod on the nodes left';
+      else {
+        short = ok.map((n) => shortage(ledger, n.name, w));
+        const most = firstBy(ok, (a, b) => (ledger.cpu.get(b.name) ?? 0) - (ledger.cpu.get(a.name) ?? 0))!;
+        why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu.get(most.name) ?? 0))} CPU / ${formatMemory(Math.max(0, ledger.mem.get(most.name) ?? 0))} (${most.name})`;
+      }
+      continue;
+    }
+    const pick = preferred ?? best;
+    pods.set(pick.name, (pods.get(pick.name) ?? 0) + 1);
+    take(ledger, pick.name, w);
+  }
+  return { pending, why, short };
+}
+
+/** No node (the spread domains of a workload without a topology spread). */
+const NO_NODES: ReadonlySet<string> = new Set();
+
+/** The placement order (DaemonSets, singletons, the rest; by label), per workload list. */
+const orderCache = new WeakMap<readonly Workload[], readonly Workload[]>();
+function order(workloads: readonly Workload[]): readonly Workload[] {
+  const known = orderCache.get(workloads);
+  if (known) return known;
+  const rank = (w: Workload) => (w.kind === 'DaemonSet' ? 0 : w.singleton ? 1 : 2);
+  const ordered = [...workloads].sort((a, b) => rank(a) - rank(b) || byLocale(a.label, b.label));
+  orderCache.set(workloads, ordered);
+  return ordered;
+}
+
+/** The intact site's placement, worst case for `prefer` (the nodes about to fail). */
+function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer: readonly string[], csiNodes: ReadonlySet<string> | undefined): { placed: Placed[]; ledger: Ledger } {
+  const ledger: Ledger = { cpu: new Map(cluster.nodes.map((n) => [n.name, n.cpuMillis])), mem: new Map(cluster.nodes.map((n) => [n.name, n.memoryBytes])) };
+  const alive = new Set(cluster.nodes.map((n) => n.name));
+  const placed: Placed[] = [];
+  for (const w of order(workloads)) {
+    const { eligible } = eligibilityOf(cluster, w, csiNodes);
+    const pods = new Map<string, number>();
+    if (w.kind === 'DaemonSet') {
+      const short: NodeShortage[] = [];
+      for (const n of eligible) {
+        if (fits(ledger, n.name, w)) {
+          pods.set(n.name, 1);
+          take(ledger, n.name, w);
+        } else short.push(shortage(ledger, n.name, w));
+      }
+      const pending = short.length;
+      placed.push({ w, eligible, pods, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '', pendingShort: short });
+      continue;
+    }
+    const { pending, why, short } = placePods(cluster, ledger, w, eligible, pods, w.replicas, prefer, alive);
+    placed.push({ w, eligible, pods, pending, pendingWhy: why, pendingShort: short });
+  }
+  return { placed, ledger };
+}
+
+/** `csiNodesOf` remembered per cluster model and workload list (one set for every scenario of a model). */
+const csiNodesCache = new WeakMap<ClusterModel, WeakMap<readonly Workload[], { readonly nodes: ReadonlySet<string> | undefined }>>();
+function csiNodesOfCached(cluster: ClusterModel, workloads: readonly Workload[]): ReadonlySet<string> | undefined {
+  let perList = csiNodesCache.get(cluster);
+  if (!perList) csiNodesCache.set(cluster, (perList = new WeakMap()));
+  let known = perList.get(workloads);
+  if (!known) perList.set(workloads, (known = { nodes: csiNodesOf(cluster, workloads) }));
+  return known.nodes;
+}
+
+/** Nodes where the storage's CSI plugin runs (volumes attach only there). */
+function csiNodesOf(cluster: ClusterModel, workloads: readonly Workload[]): Set<string> | undefined {
+  const s = cluster.storage;
+  if (!s) return undefined;
+  const csi = workloads.find((w) => w.kind === 'DaemonSet' && w.name === s.csiDaemonSet);
+  // Not declared (the model reports it): no restriction rather than no node at all.
+  if (!csi) return undefined;
+  return new Set(cluster.nodes.filter((n) => !blocked(csi, n)).map((n) => n.name));
+}
+
+/**
+ * Nodes that hold the storage class's volume replicas: nodes labelled for its disks (a production
+ * class: production storage nodes only, never an R&D node's disk) where its manager runs.
+ */
+export function storageNodes(cluster: ClusterModel, workloads: readonly Workload[]): string[] {
+  const s = cluster.storage;
+  if (!s) return [];
+  const manager = managerOf(cluster, workloads);
+  return cluster.nodes.filter((n) => n.labels[s.diskNodeLabel] === (s.diskNodeValue ?? 'true') && (!manager || !blocked(manager, n))).map((n) => n.name);
+}
+
+export function budgetOf(cluster: ClusterModel, w: Workload): number {
+  return w.recoveryBudget?.seconds ?? cluster.recoveryBudgetSeconds;
+}
+
+/** Loses `failed` and works out every workload's fate. */
+export function simulate(cluster: ClusterModel, workloads: readonly Workload[], failed: readonly string[]): ScenarioResult {
+  const known = new Set(cluster.nodes.map((n) => n.name));
+  const lostNodes = failed.filter((f) => known.has(f));
+  const alive = new Set(cluster.nodes.map((n) => n.name).filter((n) => !lostNodes.includes(n)));
+  const csiNodes = csiNodesOfCached(cluster, workloads);
+  const { placed, ledger } = placeAll(cluster, workloads, lostNodes, csiNodes);
+
+  const servers = cluster.nodes.filter((n) => n.role === 'server');
+  const survivingServers = servers.filter((n) => alive.has(n.name)).map((n) => n.name);
+  const quorum = survivingServers.length > servers.length / 2;
+
+  // The failed nodes' capacity and pods are gone.
+  for (const n of lostNodes) {
+    ledger.cpu.set(n, 0);
+    ledger.mem.set(n, 0);
+  }
+  const e = cluster.eviction;
+  const storage = cluster.storage;
+  const disks = storageNodes(cluster, workloads);
+  const lostDisks = disks.filter((d) => lostNodes.includes(d));
+  const outcomes: Outcome[] = [];
+  const unplaced = placed.filter((p) => p.pending > 0).map((p): Unplaced => ({ workload: p.w, pods: p.pending, why: p.pendingWhy, short: p.pendingShort }));
+
+  for (const p of placed) {
+    const w = p.w;
+    let before = 0;
+    for (const n of p.pods.values()) before += n;
+    const lost = lostNodes.reduce((s, n) => s + (p.pods.get(n) ?? 0), 0);
+    const affected = p.eligible.some((n) => lostNodes.includes(n.name));
+    const survivors = before - lost;
+    const singleton = !!w.singleton;
+    const needed = w.kind === 'DaemonSet' ? (before > 0 ? 1 : 0) : singleton ? 1 : Math.max(1, w.pdbMin ?? 1);
+    const budget = singleton ? budgetOf(cluster, w) : undefined;
+    const base = { workload: w, label: w.label, before, lost, affected, singleton, ...(budget !== undefined ? { budgetSeconds: budget } : {}) };
+
+    if (!affected || lost === 0) {
+      const why = !affected
+        ? `cannot run on ${lostNodes.join(', ')} (${lostNodes.map((n) => eligibilityOf(cluster, w, csiNodes).excluded.get(n)).filter(Boolean)[0] ?? 'not eligible'})`
+        : 'no pod on the failed nodes';
+      outcomes.push({ ...base, after: survivors, outageSeconds: 0, verdict: 'ok', why });
+      continue;
+    }
+
+    const kept = `${survivors} of ${before} kept`;
+    if (w.kind === 'DaemonSet') {
+      const verdict: Verdict = survivors >= needed ? 'ok' : 'outage';
+      outcomes.push({ ...base, after: survivors, outageSeconds: verdict === 'ok' ? 0 : Infinity, verdict, why: `one pod per node: ${kept}${survivors ? ` (${[...p.pods.keys()].filter((n) => alive.has(n)).join(', ')})` : ''}` });
+      continue;
+    }
+
+    // Can the lost pods come back elsewhere, and when?
+    let blocker: string | undefined;
+    const tolerate = unreachableToleration(w, e);
+    if (!Number.isFinite(tolerate)) blocker = 'it tolerates an unreachable node forever, so its pods are never evicted';
+    let volume: VolumeMove | undefined;
+    const onLonghorn = longhornVolumes(cluster, w);
+    const rwo = onLonghorn.filter((v) => v.accessMode === 'ReadWriteOnce' || v.accessMode === 'ReadWriteOncePod');
+    const otherRwo = w.volumes.filter((v) => !onLonghorn.includes(v) && v.accessMode !== 'ReadWriteMany' && v.accessMode !== 'ReadOnlyMany');
+    if (!quorum) blocker = `etcd has lost quorum (${survivingServers.length} of ${servers.length} servers): nothing is evicted or rescheduled`;
+    if (!blocker && otherRwo.length) blocker = `its volume ${otherRwo[0].name} is not on replicated storage the simulation knows (${otherRwo[0].storageClass ?? 'default class'})`;
+    if (!blocker && rwo.length && storage) {
+      const policy = storage.nodeDownPodDeletionPolicy;
+      const covered = policy === 'delete-both-statefulset-and-deployment-pod'
+        || (policy === 'delete-statefulset-pod' && w.kind === 'StatefulSet')
+        || (policy === 'delete-deployment-pod' && w.kind !== 'StatefulSet');
+      if (!covered) blocker = `Longhorn's nodeDownPodDeletionPolicy is ${policy}: the pod stays Terminating on the dead node and holds its volume`;
+      else if (!storage.hardAntiAffinity) blocker = 'Longhorn replica anti-affinity is soft: every replica of its volume may have been on the failed node';
+      else if (lostDisks.length >= storage.replicaCount) blocker = `${lostDisks.length} storage nodes lost (${lostDisks.join(', ')}) and volumes keep ${storage.replicaCount} replicas: all of a volume's replicas may be gone`;
+      // A StatefulSet's replacement is created only once the old pod is gone: Longhorn force-deletes
+      // it when its deletion time (eviction + grace period) has passed. A Deployment's is already
+      // waiting: Longhorn deletes the dead node's VolumeAttachment at eviction.
+      else volume = { attachSeconds: storage.attachSeconds, ...(w.kind === 'StatefulSet' ? { terminationGraceSeconds: w.terminationGraceSeconds } : {}) };
+    }
+    if (!blocker && w.kind === 'StatefulSet' && !rwo.length) blocker = 'a StatefulSet pod on a dead node is never replaced until the node returns (Kubernetes does not force-delete it, and no Longhorn volume makes Longhorn do so)';
+    const estimate = recovery({
+      nodeMonitor: e,
+      tolerationSeconds: tolerate,
+      volume,
+      startup: w.startupSeconds !== undefined ? { seconds: w.startupSeconds, how: w.startupNote } : undefined,
+    });
+    const ready = estimate.totalSeconds;
+    // Worded only for the outcome that tells them (most workloads keep serving).
+    const steps = (): string[] => [
+      ...estimate.steps.map((s) => simulationStep(s, e, tolerate, volume)),
+      ...(w.startupSeconds === undefined ? ['start-up unknown (no startup or readiness probe)'] : []),
+    ];
+
+    let replaced = 0;
+    let pendingWhy = '';
+    // Pods on the dead node are terminating: they count for neither anti-affinity nor spread.
+    for (const n of lostNodes) p.pods.delete(n);
+    if (!blocker) {
+      const r = placePods(cluster, ledger, w, p.eligible, p.pods, lost, [], alive);
+      replaced = lost - r.pending;
+      pendingWhy = r.pending ? `${r.pending} not rescheduled: ${r.why}` : '';
+    }
+    const after = survivors + replaced;
+    const where = lostNodes.length === 1 ? lostNodes[0] : lostNodes.join(', ');
+    const lostText = singleton ? `on ${where}` : before === 1 ? `its only pod on ${where}` : `${lost} of ${before} on ${where}${w.spread ? '' : ' (nothing keeps its replicas apart)'}`;
+    let outage: number;
+    let verdict: Verdict;
+    let why: string;
+    if (survivors >= needed) {
+      outage = 0;
+      verdict = after < before ? 'degraded' : 'ok';
+      const backAfter = `${SEC(ready)}${w.startupSeconds === undefined ? ' + start-up' : ''}`;
+      why = `${lostText}; ${survivors} ${survivors === 1 ? 'keeps' : 'keep'} serving (minimum ${needed}: ${w.pdbNote})${replaced ? `; ${replaced} back after ${backAfter}` : ''}${blocker ? `; not replaced: ${blocker}` : ''}${pendingWhy ? `; ${pendingWhy}` : ''}`;
+    } else if (!blocker && after >= needed) {
+      outage = ready;
+      const known = w.startupSeconds !== undefined;
+      verdict = !singleton ? 'outage' : !known ? 'unknown' : ready <= budget! ? 'ok' : 'over-budget';
+      why = `${lostText}; back after ${steps().join(' + ')} = ${SEC(ready)}${singleton ? ` (budget ${budget} s${w.recoveryBudget ? `, its own: ${w.recoveryBudget.reason}` : ''})` : ` (below its minimum ${needed})`}${pendingWhy ? `; ${pendingWhy}` : ''}`;
+    } else {
+      outage = Infinity;
+      verdict = singleton ? 'over-budget' : 'outage';
+      why = `${lostText}; does not come back: ${blocker ?? pendingWhy}`;
+    }
+    outcomes.push(w.outsideHa && outage > 0 ? outsideHa({ ...base, after, outageSeconds: outage, verdict, why }, lostNodes) : { ...base, after, outageSeconds: outage, verdict, why });
+  }
+  // An RWX volume is served by a Longhorn share manager, a singleton of its own wherever the pods are.
+  // Its manager DaemonSet is looked up once per scenario, not once per volume (thousands of apps: hundreds of RWX volumes).
+  let manager: { readonly found?: Workload } | undefined;
+  for (const p of placed) {
+    for (const v of longhornVolumes(cluster, p.w).filter((x) => x.accessMode === 'ReadWriteMany')) {
+      manager ??= { found: managerOf(cluster, workloads) };
+      outcomes.push(shareManagerOutcome(cluster, p.w, v.name, lostNodes, disks, manager.found));
+    }
+  }
+
+  const vip = workloads.find((w) => w.role === 'api-vip');
+  let apiVip: ScenarioResult['apiVip'];
+  if (vip) {
+    const runs = cluster.nodes.filter((n) => !blocked(vip, n)).map((n) => n.name);
+    const holders = runs.filter((n) => alive.has(n));
+    const moves = runs.some((n) => lostNodes.includes(n));
+    apiVip = { holders, moves, seconds: !moves ? 0 : quorum && holders.length ? vip.leaseSeconds ?? 0 : Infinity };
+  }
+  return { failed: lostNodes, servers: servers.length, survivingServers, quorum, apiVip, outcomes: byLabel(workloads, outcomes), unplaced };
+}
+
+/**
+ * The order of a scenario's outcomes by label (`byLocale`), as positions, remembered per workload
+ * list with the labels it sorted: every scenario of a model has the same labels in the same order
+ * (one row per workload in placement order, then its share managers' rows).
+ */
+const labelOrderCache = new WeakMap<readonly Workload[], { readonly labels: readonly string[]; readonly order: readonly number[] }>();
+
+/** `outcomes` sorted by label (a stable sort by `byLocale`, as `Array.prototype.sort` gives): the positions sorted once per workload list and labels. */
+function byLabel(workloads: readonly Workload[], outcomes: readonly Outcome[]): Outcome[] {
+  const known = labelOrderCache.get(workloads);
+  if (known && known.labels.length === outcomes.length && outcomes.every((o, i) => o.label === known.labels[i])) return known.order.map((i) => outcomes[i]);
+  const order = outcomes.map((_, i) => i).sort((a, b) => byLocale(outcomes[a].label, outcomes[b].label));
+  labelOrderCache.set(workloads, { labels: outcomes.map((o) => o.label), order });
+  return order.map((i) => outcomes[i]);
+}
+
+/**
+ * The outcome of a workload declared outside HA (an R&D app) whose loss of pods is an outage: its
+ * outage stands, reported as "down while <nodes> is down", with the declared reason, and is no violation.
+ */
+function outsideHa(o: Outcome, lostNodes: readonly string[]): Outcome {
+  const where = lostNodes.join(', ');
+  return { ...o, verdict: 'outside-ha', why: `down while ${where} ${lostNodes.length === 1 ? 'is' : 'are'} down (outside HA: ${o.workload.outsideHa}); ${o.why}` };
+}
+
+/** The share manager serving an RWX volume: where Longhorn's manager runs, moved by lease (fast failover) or after the node is NotReady. */
+/** The storage class's manager DaemonSet among `workloads` (the first of that name), if declared. */
+function managerOf(cluster: ClusterModel, workloads: readonly Workload[]): Workload | undefined {
+  const s = cluster.storage;
+  return s ? workloads.find((x) => x.kind === 'DaemonSet' && x.name === s.managerDaemonSet) : undefined;
+}
+
+/** The outcome of the share manager of `w`'s RWX volume; `manager` is the storage's manager DaemonSet (`managerOf`). */
+function shareManagerOutcome(cluster: ClusterModel, w: Workload, volume: string, lostNodes: readonly string[], disks: readonly string[], manager: Workload | undefined): Outcome {
+  const s = cluster.storage!;
+  // The class's share managers run on its disk nodes when it selects them by tag, else wherever the manager runs.
+  const tagged = s.diskNodeValue !== undefined ? new Set(disks) : undefined;
+  const hosts = cluster.nodes.filter((n) => (!manager || !blocked(manager, n)) && (!tagged || tagged.has(n.name))).map((n) => n.name);
+  const label = `${w.namespace}/${w.name} RWX volume${volume ? ` ${volume}` : ''} (Longhorn share manager)`;
+  const affected = hosts.some((h) => lostNodes.includes(h));
+  const budget = cluster.recoveryBudgetSeconds;
+  const base = { workload: w, label, before: 1, lost: affected ? 1 : 0, affected, singleton: true, budgetSeconds: budget };
+  if (!affected) return { ...base, after: 1, outageSeconds: 0, verdict: 'ok', why: `the share manager cannot run on ${lostNodes.join(', ')}` };
+  const e = cluster.eviction;
+  const lostDisks = disks.filter((d) => lostNodes.includes(d));
+  const servers = cluster.nodes.filter((n) => n.role === 'server');
+  const quorum = servers.filter((n) => !lostNodes.includes(n.name)).length > servers.length / 2;
+  if (!quorum) return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: 'etcd has lost quorum: Longhorn cannot move it' };
+  if (!s.hardAntiAffinity || lostDisks.length >= s.replicaCount) {
+    return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: `every replica of the volume may be gone (${lostDisks.length} storage nodes lost, ${s.replicaCount} replicas${s.hardAntiAffinity ? '' : ', soft anti-affinity'})` };
+  }
+  const m = shareManagerRecovery({ nodeMonitor: e, fastFailover: s.rwxFastFailover, attachSeconds: s.attachSeconds });
+  const total = m.totalSeconds;
+  const why = `may run on ${lostNodes.join(', ')}; ${s.rwxFastFailover ? `rwxVolumeFastFailover: lease expires ${m.detectSeconds} s` : `no fast failover: node NotReady ${m.detectSeconds} s`} + image pull ${m.imagePullSeconds} s + attach ${m.attachSeconds} s + NFS grace ${m.nfsGraceSeconds} s = ${total} s (budget ${budget} s); the pods keep running but their volume stalls`;
+  return { ...base, after: 1, outageSeconds: total, verdict: total <= budget ? 'ok' : 'over-budget', why };
+}
+
+/** One step of the model's estimate as the simulation's report words it. */
+function simulationStep(s: RecoveryStep, e: EvictionModel, tolerate: number, volume: VolumeMove | undefined): string {
+  switch (s.step) {
+    case 'eviction':
+      return `eviction ${SEC(s.seconds)} (grace ${e.nodeMonitorGracePeriodSeconds} + period ${e.nodeMonitorPeriodSeconds} + toleration ${Number.isFinite(tolerate) ? tolerate : 'forever'})`;
+    case 'volume move':
+      return volume?.terminationGraceSeconds !== undefined
+        ? `volume moves ${s.seconds} s (termination grace ${volume.terminationGraceSeconds}, then Longhorn force-deletes the pod; attach ${volume.attachSeconds})`
+        : `volume moves ${s.seconds} s (Longhorn releases it at eviction; attach ${volume?.attachSeconds})`;
+    case 'image pull':
+      return `image pull ${s.seconds} s (budget)`;
+    default:
+      return `${s.step} ${s.seconds} s (${s.how})`;
+  }
+}
+
+/** Whether an outcome breaks the rules: an outage of a non-singleton, a singleton over its budget, an unknown recovery. */
+export function isViolation(o: Outcome): boolean {
+  return o.verdict === 'outage' || o.verdict === 'over-budget' || (o.verdict === 'unknown' && o.outageSeconds > 0);
+}
