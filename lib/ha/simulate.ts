@@ -48,6 +48,30 @@ export interface Outcome {
   readonly singleton: boolean;
 }
 
+/** What every outcome of a workload starts from: its workload, row label, pods before and lost, and whether it is a singleton (with its budget). */
+interface OutcomeBase {
+  readonly workload: Workload;
+  readonly label: string;
+  readonly before: number;
+  readonly lost: number;
+  readonly affected: boolean;
+  readonly singleton: boolean;
+  readonly budgetSeconds?: number;
+}
+
+/**
+ * An outcome of `base`, as the object literal `{ ...base, after, outageSeconds, verdict, why }` would
+ * be (the same keys in the same order) but written out: V8 gives nearly every object made by a spread
+ * its own hidden class (hundreds of bytes each), and a simulation of thousands of apps makes tens of
+ * thousands of outcomes that the analysis keeps; literals share two hidden classes.
+ */
+function outcomeOf(base: OutcomeBase, after: number, outageSeconds: number, verdict: Verdict, why: string): Outcome {
+  const { workload, label, before, lost, affected, singleton, budgetSeconds } = base;
+  return budgetSeconds === undefined
+    ? { workload, label, before, lost, affected, singleton, after, outageSeconds, verdict, why }
+    : { workload, label, before, lost, affected, singleton, budgetSeconds, after, outageSeconds, verdict, why };
+}
+
 export interface ScenarioResult {
   readonly failed: readonly string[];
   readonly servers: number;
@@ -401,14 +425,14 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
       const why = !affected
         ? `cannot run on ${lostNodes.join(', ')} (${lostNodes.map((n) => eligibilityOf(cluster, w, csiNodes).excluded.get(n)).filter(Boolean)[0] ?? 'not eligible'})`
         : 'no pod on the failed nodes';
-      outcomes.push({ ...base, after: survivors, outageSeconds: 0, verdict: 'ok', why });
+      outcomes.push(outcomeOf(base, survivors, 0, 'ok', why));
       continue;
     }
 
     const kept = `${survivors} of ${before} kept`;
     if (w.kind === 'DaemonSet') {
       const verdict: Verdict = survivors >= needed ? 'ok' : 'outage';
-      outcomes.push({ ...base, after: survivors, outageSeconds: verdict === 'ok' ? 0 : Infinity, verdict, why: `one pod per node: ${kept}${survivors ? ` (${[...p.pods.keys()].filter((n) => alive.has(n)).join(', ')})` : ''}` });
+      outcomes.push(outcomeOf(base, survivors, verdict === 'ok' ? 0 : Infinity, verdict, `one pod per node: ${kept}${survivors ? ` (${[...p.pods.keys()].filter((n) => alive.has(n)).join(', ')})` : ''}`));
       continue;
     }
 
@@ -479,7 +503,7 @@ export function simulate(cluster: ClusterModel, workloads: readonly Workload[], 
       verdict = singleton ? 'over-budget' : 'outage';
       why = `${lostText}; does not come back: ${blocker ?? pendingWhy}`;
     }
-    outcomes.push(w.outsideHa && outage > 0 ? outsideHa({ ...base, after, outageSeconds: outage, verdict, why }, lostNodes) : { ...base, after, outageSeconds: outage, verdict, why });
+    outcomes.push(w.outsideHa && outage > 0 ? outsideHa(outcomeOf(base, after, outage, verdict, why), lostNodes) : outcomeOf(base, after, outage, verdict, why));
   }
   // An RWX volume is served by a Longhorn share manager, a singleton of its own wherever the pods are.
   // Its manager DaemonSet is looked up once per scenario, not once per volume (thousands of apps: hundreds of RWX volumes).
@@ -524,7 +548,7 @@ function byLabel(workloads: readonly Workload[], outcomes: readonly Outcome[]): 
  */
 function outsideHa(o: Outcome, lostNodes: readonly string[]): Outcome {
   const where = lostNodes.join(', ');
-  return { ...o, verdict: 'outside-ha', why: `down while ${where} ${lostNodes.length === 1 ? 'is' : 'are'} down (outside HA: ${o.workload.outsideHa}); ${o.why}` };
+  return outcomeOf(o, o.after, o.outageSeconds, 'outside-ha', `down while ${where} ${lostNodes.length === 1 ? 'is' : 'are'} down (outside HA: ${o.workload.outsideHa}); ${o.why}`);
 }
 
 /** The share manager serving an RWX volume: where Longhorn's manager runs, moved by lease (fast failover) or after the node is NotReady. */
@@ -544,19 +568,19 @@ function shareManagerOutcome(cluster: ClusterModel, w: Workload, volume: string,
   const affected = hosts.some((h) => lostNodes.includes(h));
   const budget = cluster.recoveryBudgetSeconds;
   const base = { workload: w, label, before: 1, lost: affected ? 1 : 0, affected, singleton: true, budgetSeconds: budget };
-  if (!affected) return { ...base, after: 1, outageSeconds: 0, verdict: 'ok', why: `the share manager cannot run on ${lostNodes.join(', ')}` };
+  if (!affected) return outcomeOf(base, 1, 0, 'ok', `the share manager cannot run on ${lostNodes.join(', ')}`);
   const e = cluster.eviction;
   const lostDisks = disks.filter((d) => lostNodes.includes(d));
   const servers = cluster.nodes.filter((n) => n.role === 'server');
   const quorum = servers.filter((n) => !lostNodes.includes(n.name)).length > servers.length / 2;
-  if (!quorum) return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: 'etcd has lost quorum: Longhorn cannot move it' };
+  if (!quorum) return outcomeOf(base, 0, Infinity, 'over-budget', 'etcd has lost quorum: Longhorn cannot move it');
   if (!s.hardAntiAffinity || lostDisks.length >= s.replicaCount) {
-    return { ...base, after: 0, outageSeconds: Infinity, verdict: 'over-budget', why: `every replica of the volume may be gone (${lostDisks.length} storage nodes lost, ${s.replicaCount} replicas${s.hardAntiAffinity ? '' : ', soft anti-affinity'})` };
+    return outcomeOf(base, 0, Infinity, 'over-budget', `every replica of the volume may be gone (${lostDisks.length} storage nodes lost, ${s.replicaCount} replicas${s.hardAntiAffinity ? '' : ', soft anti-affinity'})`);
   }
   const m = shareManagerRecovery({ nodeMonitor: e, fastFailover: s.rwxFastFailover, attachSeconds: s.attachSeconds });
   const total = m.totalSeconds;
   const why = `may run on ${lostNodes.join(', ')}; ${s.rwxFastFailover ? `rwxVolumeFastFailover: lease expires ${m.detectSeconds} s` : `no fast failover: node NotReady ${m.detectSeconds} s`} + image pull ${m.imagePullSeconds} s + attach ${m.attachSeconds} s + NFS grace ${m.nfsGraceSeconds} s = ${total} s (budget ${budget} s); the pods keep running but their volume stalls`;
-  return { ...base, after: 1, outageSeconds: total, verdict: total <= budget ? 'ok' : 'over-budget', why };
+  return outcomeOf(base, 1, total, total <= budget ? 'ok' : 'over-budget', why);
 }
 
 /** One step of the model's estimate as the simulation's report words it. */
