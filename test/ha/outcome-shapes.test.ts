@@ -39,7 +39,7 @@ describe('simulation outcomes', () => {
       eviction: { nodeMonitorGracePeriodSeconds: 20, nodeMonitorPeriodSeconds: 2, defaultUnreachableTolerationSeconds: 20 },
       recoveryBudgetSeconds: 90,
     };
-    const workloads = Array.from({ length: 1000 }, (_, i) => workload(i, i % 3 === 0 ? { replicas: 1, singleton: true } : {}));
+    const workloads = Array.from({ length: 1000 }, (_, i) => workload(i, i % 3 === 0 ? { replicas: 1, singleton: 'one replica' } : {}));
     const sameMap = sameMapFunction();
     const outcomes = simulate(cluster, workloads, ['www1']).outcomes;
     expect(outcomes).toHaveLength(1000);
