@@ -9,8 +9,8 @@ import * as vm from 'vm';
  * nothing a synth computes.
  */
 
-/** How much the used heap may grow during a phase before `collectAfter` collects (about what 2,000 apps' simulation leaves). */
-export const COLLECT_AFTER_GROWTH_BYTES = 128 * 1024 * 1024;
+/** How much the used heap may grow during a phase before `collectAfter` collects (about what 1,000 apps' simulation leaves). */
+export const COLLECT_AFTER_GROWTH_BYTES = 64 * 1024 * 1024;
 
 /**
  * How much the used heap may grow during synth's build and render before it collects: a full

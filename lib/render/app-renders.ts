@@ -22,6 +22,9 @@ const NOT_JSON = '\u0000not-json';
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 
+/** About how many characters of recorded lines are gathered before they are written (`AppRenders.stream`). */
+const STREAM_CHUNK = 1 << 20;
+
 /** Not plain data (`toPlain`). */
 const NOT_PLAIN = Symbol('not plain');
 
@@ -228,6 +231,14 @@ export class AppRenders {
   private readonly appendable: boolean;
   /** The digest of the site this run renders, by its object (hashed once per run, not once per app). */
   private site?: { readonly site: object; readonly digest: string };
+  /**
+   * When the file is written afresh for sure (none, ignored, or cut short, with no line to reuse:
+   * a first or cold synth), the recorded lines go straight into `<file>.<pid>.tmp` as they are
+   * recorded instead of being held (tens of MB at thousands of apps, through the simulation and
+   * verify); `save` renames it into place, `discard` removes it. Undefined otherwise; null once
+   * writing it failed (the cache is then lost, as when `save` fails).
+   */
+  private stream?: { readonly tmp: string; fd?: number; parts: string[]; size: number; headed?: boolean; madeDir?: string } | null;
 
   /**
    * The file `file`, valid when written by `code` (the checks' code fingerprint). `mode`: `write`
@@ -242,6 +253,7 @@ export class AppRenders {
     this.fileLines = read.count;
     this.appendable = read.appendable;
     if (read.ignored) this.ignored = read.ignored;
+    if (mode === 'write' && (this.ignored !== undefined || !this.appendable) && this.lines.size === 0) this.stream = { tmp: `${file}.${process.pid}.tmp`, parts: [], size: 0 };
   }
 
   private static read(file: string, code: string): { lines: Map<string, Buffer>; count: number; appendable: boolean; ignored?: string } {
@@ -340,10 +352,65 @@ export class AppRenders {
     if (!isDeepStrictEqual(fromPlain(inventory), render.inventory) || !isDeepStrictEqual(fromPlain(facts), render.facts)) return false;
     const json = recordJson(render, inventory, facts);
     const line = `${key} ${sha256(json)} ${json}`;
+    this.recorded++;
+    if (this.stream !== undefined) {
+      this.streamLine(line);
+      return true;
+    }
     this.used.set(key, line);
     this.fresh.set(key, line);
-    this.recorded++;
     return true;
+  }
+
+  /** Adds `line` to the file being written afresh (`stream`), a chunk of about a MB at a time; the header first. */
+  private streamLine(line: string): void {
+    const stream = this.stream;
+    if (!stream) return;
+    if (!stream.headed) {
+      stream.parts.push(`${JSON.stringify({ format: FORMAT, code: this.code } satisfies Header)}\n`);
+      stream.headed = true;
+    }
+    stream.parts.push(line, '\n');
+    stream.size += line.length + 1;
+    if (stream.size >= STREAM_CHUNK) this.flushStream();
+  }
+
+  /** Writes the lines `streamLine` gathered; a failure drops the stream (the cache is lost, the synth goes on). */
+  private flushStream(): void {
+    const stream = this.stream;
+    if (!stream || !stream.parts.length) return;
+    try {
+      if (stream.fd === undefined) {
+        const dir = path.dirname(this.file);
+        const made = fs.mkdirSync(dir, { recursive: true });
+        if (made !== undefined) stream.madeDir = made;
+        stream.fd = fs.openSync(stream.tmp, 'w');
+      }
+      const bytes = Buffer.from(stream.parts.join(''));
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(stream.fd, bytes, done, bytes.length - done);
+      stream.parts = [];
+      stream.size = 0;
+    } catch {
+      this.discard();
+      this.stream = null;
+    }
+  }
+
+  /**
+   * Removes the file that was being written afresh (`stream`), and the folder it made for it when
+   * that is empty: for a synth that failed, which leaves the cache as it was. Nothing else to do otherwise.
+   */
+  public discard(): void {
+    const stream = this.stream;
+    if (!stream) return;
+    this.stream = null;
+    try {
+      if (stream.fd !== undefined) fs.closeSync(stream.fd);
+      fs.rmSync(stream.tmp, { force: true });
+      if (stream.madeDir !== undefined) fs.rmdirSync(stream.madeDir);
+    } catch {
+      // Only a scratch file (read by no synth) or an empty folder is left.
+    }
   }
 
   /**
@@ -356,6 +423,27 @@ export class AppRenders {
    */
   public save(): void {
     if (this.mode === 'read-only') return;
+    // The file written afresh as the lines were recorded: put in place; when writing it failed, the cache is lost.
+    if (this.stream === null) return;
+    if (this.stream !== undefined && this.recorded) {
+      const stream = this.stream;
+      this.flushStream();
+      if (this.stream !== stream || stream.fd === undefined) return;
+      this.stream = null;
+      try {
+        fs.closeSync(stream.fd);
+        fs.renameSync(stream.tmp, this.file);
+      } catch {
+        try {
+          fs.rmSync(stream.tmp, { force: true });
+        } catch {
+          // Only a scratch file, read by no synth, is left.
+        }
+      }
+      return;
+    }
+    // Nothing recorded, so nothing streamed: written as below (a header).
+    this.stream = undefined;
     if (this.ignored === undefined && this.recorded === 0 && this.lines.size === 0 && this.reused > 0) return;
     const left = this.fileLines - this.reused;
     if (this.ignored === undefined && this.appendable && left <= this.used.size) {

@@ -223,6 +223,45 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
   });
 
+  /** What app `name` left, with a document of about 5 kB (so that a few hundred apps' lines make more than a MB). */
+  const large = (name: string): AppRender => {
+    const document = { ...doc(name), data: { k: name.repeat(Math.ceil(5000 / name.length)) } };
+    return { objects: [{ path: `dist/workloads/${name}/configmap-${name}.yaml`, document, digest: documentDigest(document) }], inventory: [], facts: [] };
+  };
+  const keyOf = (i: number) => sha256(`app ${i}`);
+
+  test('GIVEN no file (a first synth) WHEN more than a MB of apps is recorded THEN their lines are on disk in a scratch file before the save, not held; saved, the file is the bytes of a file written afresh from held lines with the same apps', () => {
+    const renders = new AppRenders(file, CODE);
+    for (let i = 0; i < 400; i++) renders.record(keyOf(i), large(`app-${i}`));
+    const scratch = `${file}.${process.pid}.tmp`;
+    expect(fs.statSync(scratch).size).toBeGreaterThan(1 << 20);
+    expect(fs.existsSync(file)).toBe(false);
+    renders.save();
+    expect(fs.existsSync(scratch)).toBe(false);
+    // Written afresh from held lines: over a file of more other apps, none of them used.
+    const otherDir = writeTree({});
+    const other = path.join(otherDir, APP_RENDERS_FILE);
+    const first = new AppRenders(other, CODE);
+    for (let i = 0; i < 401; i++) first.record(sha256(`other ${i}`), render(`other-${i}`));
+    first.save();
+    const held = new AppRenders(other, CODE);
+    for (let i = 0; i < 400; i++) held.record(keyOf(i), large(`app-${i}`));
+    held.save();
+    expect(fs.readFileSync(file).equals(fs.readFileSync(other))).toBe(true);
+    expect(new AppRenders(file, CODE).get(keyOf(399))).toStrictEqual(large('app-399'));
+    fs.rmSync(otherDir, { recursive: true, force: true });
+  });
+
+  test('GIVEN no cache folder WHEN more than a MB of apps is recorded and the run is discarded (a synth that failed) THEN neither the scratch file nor the folder it made is left, and a save after does nothing', () => {
+    const renders = new AppRenders(file, CODE);
+    for (let i = 0; i < 400; i++) renders.record(keyOf(i), large(`app-${i}`));
+    expect(fs.existsSync(path.dirname(file))).toBe(true);
+    renders.discard();
+    expect(fs.existsSync(path.dirname(file))).toBe(false);
+    renders.save();
+    expect(fs.existsSync(path.dirname(file))).toBe(false);
+  });
+
   test('GIVEN an app whose line was appended after an earlier line of the same key WHEN read THEN the later line is used', () => {
     saved();
     const renders = new AppRenders(file, CODE);
