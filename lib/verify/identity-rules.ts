@@ -5,7 +5,7 @@ import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
 import { listAt, valueAt } from '../k8s/manifest';
 import { ApiRef, apiRefMatches } from '../layer';
-import { AppProjection, describeRef, Entry, SplitRule, TreeLevel, waveOf } from './split-rule';
+import { AppProjection, describeRef, Entry, LocalEnv, SplitRule, TreeLevel, waveOf } from './split-rule';
 import { layerOf, memoised } from './tree-index';
 
 /*
@@ -24,7 +24,6 @@ const dirOf = (file: string): string => file.split('/').slice(0, -1).join('/');
 export const DUPLICATES: SplitRule<never, 'verify/duplicates'> = {
   id: 'verify/duplicates',
   key: 'dup',
-  project: () => undefined,
   join(entries, _tree, report) {
     for (const top of ['dist/', 'argocd/']) {
       const seen = new Map<string, string>();
@@ -66,7 +65,6 @@ function layerDependencies(tree: TreeLevel, layer: string): Set<string> {
 export const NAMESPACES: SplitRule<never, 'verify/namespaces'> = {
   id: 'verify/namespaces',
   key: 'ns',
-  project: () => undefined,
   join(entries, tree, report) {
     const declaredIn = new Map<string, Set<string>>();
     for (const e of entries) {
@@ -120,6 +118,14 @@ export interface ApiProjection {
   readonly crd?: ApiRef;
 }
 
+/** Whether objects of an apiVersion and kind are custom resources (not core, not built in), asked once per registry, apiVersion and kind. */
+const customKinds = new WeakMap<object, Map<string, Map<string, boolean>>>();
+function isCustom(env: LocalEnv, apiVersion: string, group: string, kind: string): boolean {
+  let byVersion = customKinds.get(env);
+  if (!byVersion) customKinds.set(env, (byVersion = new Map()));
+  return memoised(byVersion, apiVersion, kind, () => !(env.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)));
+}
+
 const isCrd = (apiVersion: string, kind: string): boolean => kind === 'CustomResourceDefinition' && apiVersion.startsWith('apiextensions.k8s.io/');
 
 /** Every custom resource's API is installed before it syncs: by an earlier layer or earlier in its own. */
@@ -128,7 +134,7 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
   key: 'api',
   project({ obj, ref, group, facts }, env) {
     const crd = isCrd(ref.apiVersion, ref.kind);
-    const custom = !(env.isCoreKind(ref.apiVersion, ref.kind) || isBuiltinApi(group, ref.kind));
+    const custom = isCustom(env, ref.apiVersion, group, ref.kind);
     // A custom resource, or what may install one: a CRD, or an object whose facts say it does.
     if (!custom && !crd && !facts?.providesApis?.length) return undefined;
     const w = valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
@@ -198,7 +204,6 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
 export const BOOTSTRAP: SplitRule<never, 'verify/bootstrap'> = {
   id: 'verify/bootstrap',
   key: 'boot',
-  project: () => undefined,
   join(entries, tree, report) {
     const bootstrap = entries.filter((x) => x.ref.file.startsWith('argocd/'));
     // The twin of each bootstrap object: the last object of dist/ with its identity.

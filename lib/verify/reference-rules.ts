@@ -1,12 +1,17 @@
-import { isMap, listAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
+import { isMap, JsonMap, listAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
 import { podTemplateLabels, podTemplatePath } from '../k8s/pod-template';
 import { Entry, namespaceKey, SplitRule, TreeLevel } from './split-rule';
+import { memoised } from './tree-index';
 
 /*
  * The reference rules of verify (group (c) of docs/design/per-app-summaries.md, step 3) as split
  * rules: a Service's selector and a pod template's labels, a Service's ports and a route's
  * backends are projections; the matching by namespace, label and name is the join.
  */
+
+/** Whether objects of an API group and kind carry a pod template (lib/k8s/pod-template.ts), asked once for each. */
+const carriers = new Map<string, Map<string, boolean>>();
+const carriesPods = (group: string, kind: string, obj: JsonMap): boolean => memoised(carriers, group, kind, () => podTemplatePath(obj) !== undefined);
 
 /** What verify/service-selectors reads of an object. */
 export interface SelectorProjection {
@@ -20,13 +25,13 @@ export interface SelectorProjection {
 export const SERVICE_SELECTORS: SplitRule<SelectorProjection, 'verify/service-selectors'> = {
   id: 'verify/service-selectors',
   key: 'svc',
-  project({ obj, ref }) {
+  project({ obj, ref, group }) {
     if (ref.kind === 'Service' && ref.apiVersion === 'v1') {
       const selector = stringMapAt(obj, 'spec.selector');
       if (!selector || Object.keys(selector).length === 0 || valueAt(obj, 'spec.type') === 'ExternalName') return undefined;
       return { sel: selector };
     }
-    const labels = podTemplatePath(obj) === undefined ? undefined : podTemplateLabels(obj);
+    const labels = carriesPods(group, ref.kind, obj) ? podTemplateLabels(obj) : undefined;
     return labels ? { tpl: labels } : undefined;
   },
   join(entries, tree, report) {

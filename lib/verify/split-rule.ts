@@ -89,8 +89,8 @@ export interface SplitRule<P, Id extends string = string> {
   readonly id: Id;
   /** The short name its projection is recorded under in an object's summary (the plan's table). */
   readonly key: string;
-  /** What the join reads of one object: pure in (document, its own facts, code). Undefined when nothing. */
-  project(x: Subject, env: LocalEnv): P | undefined;
+  /** What the join reads of one object: pure in (document, its own facts, code). Undefined when nothing; no `project` when it never reads anything. */
+  project?(x: Subject, env: LocalEnv): P | undefined;
   /** Every finding, from the entries (tree order) and the tree-level inputs only. */
   join(entries: readonly Entry<P>[], tree: TreeLevel, report: SplitReport): void;
 }
@@ -164,23 +164,21 @@ class DocumentEntry<P> implements Entry<P> {
   }
 }
 
-/** An object of a tree, read once per tree for every split rule: its ref, group, identity and facts. */
+/** An object of a tree, read once per tree for every split rule: its entry without a projection, its document and its facts. */
 interface Base {
   readonly o: LoadedObject;
-  readonly ref: ObjectRef;
-  readonly group: string;
-  readonly id: string;
+  readonly entry: Entry<never>;
   readonly facts: ObjectFacts | undefined;
 }
 
-const bases = new WeakMap<SplitTree, readonly Base[]>();
+const bases = new WeakMap<SplitTree, { readonly bases: readonly Base[]; readonly bare: readonly Entry<never>[] }>();
 
 /** Every object's base, from the tree's index (lib/verify/tree-index.ts: group, namespace, identity and facts are read there once per tree). */
-function basesOf(tree: SplitTree): readonly Base[] {
+function basesOf(tree: SplitTree): { readonly bases: readonly Base[]; readonly bare: readonly Entry<never>[] } {
   let out = bases.get(tree);
   if (out === undefined) {
-    out = treeIndex(tree).objects.map((x) => ({ o: x.o, ref: refOf(x.o), group: x.group, id: x.id, facts: x.facts }));
-    bases.set(tree, out);
+    const list = treeIndex(tree).objects.map((x): Base => ({ o: x.o, entry: new DocumentEntry<never>(refOf(x.o), x.group, x.id, undefined, x.o.obj), facts: x.facts }));
+    bases.set(tree, (out = { bases: list, bare: list.map((b) => b.entry) }));
   }
   return out;
 }
@@ -189,24 +187,30 @@ function basesOf(tree: SplitTree): readonly Base[] {
 function baseOf(tree: SplitTree, o: LoadedObject): Base {
   const ref = refOf(o);
   const id = idOf(ref);
-  return { o, ref, group: apiGroup(ref.apiVersion), id, facts: tree.facts.size ? tree.facts.get(id) : undefined };
+  return { o, entry: new DocumentEntry<never>(ref, apiGroup(ref.apiVersion), id, undefined, o.obj), facts: tree.facts.size ? tree.facts.get(id) : undefined };
 }
 
 function recordedEntry<P>(r: Recorded, key: string): Entry<P> {
   return { ref: r.ref, group: apiGroup(r.ref.apiVersion), id: idOf(r.ref), digest: r.digest, p: r.p[key] as P | undefined };
 }
 
-function documentEntry<P>(b: Base, project: (x: Subject) => P | undefined): Entry<P> {
-  return new DocumentEntry(b.ref, b.group, b.id, project({ obj: b.o.obj, ref: b.ref, group: b.group, facts: b.facts }), b.o.obj);
+function documentEntry<P>(b: Base, project: ((x: Subject) => P | undefined) | undefined): Entry<P> {
+  const { ref, group, id } = b.entry;
+  if (!project) return b.entry;
+  return new DocumentEntry(ref, group, id, project({ obj: b.o.obj, ref, group, facts: b.facts }), b.o.obj);
 }
 
 /**
  * The entries of `rule` for every object of `tree`, in tree order: made from the documents, or,
- * for an object `recorded` gives, from what was recorded of it (its document is not read).
+ * for an object `recorded` gives, from what was recorded of it (its document is not read). A rule
+ * that reads nothing of an object (no `project`) shares one list of entries per tree.
  */
-export function entriesOf<P>(tree: SplitTree, rule: Pick<SplitRule<P>, 'key' | 'project'>, recorded?: RecordedOf): Entry<P>[] {
-  const project = (x: Subject): P | undefined => rule.project(x, tree.registry);
-  if (!recorded) return basesOf(tree).map((b) => documentEntry(b, project));
+export function entriesOf<P>(tree: SplitTree, rule: Pick<SplitRule<P>, 'key' | 'project'>, recorded?: RecordedOf): readonly Entry<P>[] {
+  const project = rule.project ? (x: Subject): P | undefined => rule.project!(x, tree.registry) : undefined;
+  if (!recorded) {
+    const { bases: list, bare } = basesOf(tree);
+    return project ? list.map((b) => documentEntry(b, project)) : bare;
+  }
   return tree.objects.map((o) => {
     const r = recorded(o);
     return r ? recordedEntry<P>(r, rule.key) : documentEntry(baseOf(tree, o), project);
@@ -214,7 +218,7 @@ export function entriesOf<P>(tree: SplitTree, rule: Pick<SplitRule<P>, 'key' | '
 }
 
 /** What a layer's Application gives the joins. */
-export const APP_PROJECTION: Pick<SplitRule<AppProjection>, 'key' | 'project'> = {
+export const APP_PROJECTION: { readonly key: string; project(x: Subject, env: LocalEnv): AppProjection | undefined } = {
   key: 'app',
   project: ({ obj }) => {
     const w = valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
@@ -281,7 +285,7 @@ export function runSplit<P>(tree: SplitTree, rule: SplitRule<P>, recorded?: Reco
  * lib/verify/rules.ts): each ref is the one `entriesOf` made for an object.
  */
 export function reportSplit<P>(tree: SplitTree, rule: SplitRule<P>, report: (o: LoadedObject, message: string) => void, reportFile?: (file: string, message: string) => void): void {
-  const objects = new Map(basesOf(tree).map((b) => [b.ref, b.o]));
+  const objects = new Map(basesOf(tree).bases.map((b) => [b.entry.ref, b.o]));
   for (const { at, message } of runSplit(tree, rule)) {
     if (typeof at !== 'string') report(objects.get(at)!, message);
     else if (reportFile) reportFile(at, message);

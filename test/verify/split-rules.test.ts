@@ -40,7 +40,7 @@ function record(tree: Tree, o: LoadedObject): Recorded {
   const subject = { obj: o.obj, ref, group: id.slice(0, id.indexOf('/')), facts: tree.facts.get(id) };
   const p: Record<string, unknown> = {};
   for (const rule of [...SPLIT, APP_PROJECTION]) {
-    const v = rule.project(subject, registry);
+    const v = rule.project?.(subject, registry);
     if (v !== undefined) p[rule.key] = v;
   }
   return JSON.parse(JSON.stringify({ ref, digest: documentDigest(o.obj), p })) as Recorded;
