@@ -1,12 +1,15 @@
 import { describeObject } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
 import { checkDirectoryConsumers } from './ldap-rules';
-import { checkSsoClients } from './sso-rules';
+import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from './identity-rules';
+import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
+import { SSO_CLIENTS } from './sso-rules';
 import { VERIFY_FIXTURES, VerifyFixture } from './rule-fixtures';
 import {
-  checkApiProviders, checkApplicationPaths, checkBackupCoverage, checkBootstrap, checkDuplicates, checkLayerOrder, checkManifests, checkNamespaces,
-  checkOneApplication, checkPlainSources, checkRouteBackends, checkSchemas, checkSecrets, checkServiceSelectors, Report, ReportFile, Tree, VerifyRuleId,
+  checkApplicationPaths, checkBackupCoverage, checkLayerOrder, checkManifests, checkOneApplication, checkPlainSources, checkSchemas, checkSecrets,
+  Report, ReportFile, Tree, VerifyRuleId,
 } from './rules';
+import { describeRef, runSplit, SplitRule } from './split-rule';
 
 /**
  * The plain verify rules (what only the rendered YAML can show: manifests, schemas, secrets,
@@ -34,22 +37,38 @@ function verifyRule(id: VerifyRuleId, description: string, run: (tree: Tree, rep
   };
 }
 
+/**
+ * A verify rule in two parts (./split-rule.ts): its join runs over the entries made from the
+ * tree's documents, the same code that will run over entries recorded by an earlier synth.
+ */
+function splitVerifyRule<P>(description: string, rule: SplitRule<P, VerifyRuleId>): VerifyRule {
+  const id = rule.id;
+  return {
+    id,
+    description,
+    check(tree) {
+      return runSplit(tree, rule).map(({ at, message }): RuleFinding => (typeof at === 'string' ? { rule: id, file: at, message } : { rule: id, file: at.file, object: describeRef(at), message }));
+    },
+    fixtures: VERIFY_FIXTURES[id],
+  };
+}
+
 /** Every plain verify rule, in the order verify runs them (findings of one file keep this order). */
 export const VERIFY_RULES: readonly VerifyRule[] = [
   verifyRule('verify/manifests', 'every file reads as manifests, and every object has apiVersion, kind and metadata.name', checkManifests),
   verifyRule('verify/one-application', 'one Application syncs each layer folder (from dist/apps) and each app folder (from a layer)', checkOneApplication),
   verifyRule('verify/schemas', 'objects hold to their strict schemas, carry no status block, and their sync waves are integers', checkSchemas),
   verifyRule('verify/secrets', 'no secret material in git: no Secret with data (but public certificates), no literal secret, no private key', checkSecrets),
-  verifyRule('verify/duplicates', 'no object twice within dist/ or within argocd/', checkDuplicates),
-  verifyRule('verify/namespaces', 'namespaced objects name a namespace that exists when they sync; cluster-scoped objects name none', checkNamespaces),
-  verifyRule('verify/service-selectors', 'Service selectors match a pod template in the same namespace', checkServiceSelectors),
-  verifyRule('verify/route-backends', 'Gateway API routes send to Services the tree renders (or a controller makes from a rendered object), on a port they expose', checkRouteBackends),
+  splitVerifyRule('no object twice within dist/ or within argocd/', DUPLICATES),
+  splitVerifyRule('namespaced objects name a namespace that exists when they sync; cluster-scoped objects name none', NAMESPACES),
+  splitVerifyRule('Service selectors match a pod template in the same namespace', SERVICE_SELECTORS),
+  splitVerifyRule('Gateway API routes send to Services the tree renders (or a controller makes from a rendered object), on a port they expose', ROUTE_BACKENDS),
   verifyRule('verify/application-paths', 'Applications point at folders that exist; every layer and app folder has an Application', checkApplicationPaths),
   verifyRule('verify/plain-sources', 'every Application syncs a dist/ folder of the platform repository; no Helm source, no k3s HelmChart', checkPlainSources),
   verifyRule('verify/layer-order', 'layers sync after the layers they depend on', checkLayerOrder),
-  verifyRule('verify/api-providers', "every custom resource's API is installed before it syncs", checkApiProviders),
-  verifyRule('verify/bootstrap', 'argocd/ equals its twins in dist/argocd and its kustomization lists exactly them; the app of apps is there', checkBootstrap),
+  splitVerifyRule("every custom resource's API is installed before it syncs", API_PROVIDERS),
+  splitVerifyRule('argocd/ equals its twins in dist/argocd and its kustomization lists exactly them; the app of apps is there', BOOTSTRAP),
   verifyRule('verify/backup-coverage', 'every volume is covered by a backup schedule or opted out with a reason', checkBackupCoverage),
   verifyRule('verify/directory-consumers', 'every LDAP consumer reaches the same directory the same way, over verified LDAPS', checkDirectoryConsumers),
-  verifyRule('verify/sso-clients', 'every OIDC SecurityPolicy logs in as a client the Keycloak realm defines, on a host its routes serve, with a callback that client allows', checkSsoClients),
+  splitVerifyRule('every OIDC SecurityPolicy logs in as a client the Keycloak realm defines, on a host its routes serve, with a callback that client allows', SSO_CLIENTS),
 ];

@@ -1,0 +1,230 @@
+import { parseAllDocuments } from 'yaml';
+import type { ObjectFacts } from '../facts/facts';
+import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
+import { isBuiltinApi } from '../gitops/builtin-apis';
+import { isClusterScoped } from '../k8s/kinds';
+import { listAt, valueAt } from '../k8s/manifest';
+import { ApiRef, apiRefMatches } from '../layer';
+import { AppProjection, describeRef, Entry, LocalEnv, SplitRule, TreeLevel, waveOf } from './split-rule';
+import { layerOf, memoised } from './tree-index';
+
+/*
+ * The identity rules of verify (group (a) of docs/design/per-app-summaries.md, step 3) as split
+ * rules: what they read of an object is its ref (and, for verify/api-providers, its sync wave and
+ * sync options, or the API a CRD installs); everything else is the join.
+ */
+
+/** The facts of an entry (the tree's facts are keyed by identity). */
+const factsOf = (tree: TreeLevel, e: Entry<unknown>): ObjectFacts | undefined => (tree.facts.size ? tree.facts.get(e.id) : undefined);
+
+/** The folder of a file of the tree (`a/b/c.yaml` -> `a/b`). */
+const dirOf = (file: string): string => file.split('/').slice(0, -1).join('/');
+
+/** No object twice within dist/ or within argocd/. */
+export const DUPLICATES: SplitRule<never, 'verify/duplicates'> = {
+  id: 'verify/duplicates',
+  key: 'dup',
+  join(entries, _tree, report) {
+    for (const top of ['dist/', 'argocd/']) {
+      const seen = new Map<string, string>();
+      for (const e of entries) {
+        if (!e.ref.file.startsWith(top)) continue;
+        const prev = seen.get(e.id);
+        if (prev) report(e.ref, `duplicate object (also in ${prev}); two Applications would fight over it`);
+        else seen.set(e.id, e.ref.file);
+      }
+    }
+  },
+};
+
+/** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
+const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
+
+/** Layers `layer` depends on, directly or through others, from the app of apps. */
+function layerDependencies(tree: TreeLevel, layer: string): Set<string> {
+  const out = new Set<string>();
+  const stack = [layer];
+  while (stack.length) {
+    const app = tree.layerApps.get(stack.pop()!);
+    for (const dep of app ? factsOf(tree, app)?.dependsOn ?? [] : []) {
+      if (!out.has(dep)) {
+        out.add(dep);
+        stack.push(dep);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Namespaced objects name a namespace that exists when they sync: one every cluster has, the
+ * bootstrap's, or one declared by their own layer or a layer it depends on (a Namespace that
+ * Argo CD creates on demand would miss its labels). Cluster-scoped objects name none.
+ * Everything it reads of an object is in its ref: whether its kind is cluster-scoped is code.
+ */
+export const NAMESPACES: SplitRule<never, 'verify/namespaces'> = {
+  id: 'verify/namespaces',
+  key: 'ns',
+  join(entries, tree, report) {
+    const declaredIn = new Map<string, Set<string>>();
+    for (const e of entries) {
+      if (e.ref.kind !== 'Namespace' || e.ref.apiVersion !== 'v1') continue;
+      const where = layerOf(e.ref.file) ?? dirOf(e.ref.file);
+      declaredIn.set(where, (declaredIn.get(where) ?? new Set()).add(e.ref.name));
+    }
+    const dependencies = new Map<string, ReadonlySet<string>>();
+    const dependenciesOf = (layer: string): ReadonlySet<string> => {
+      let deps = dependencies.get(layer);
+      if (!deps) dependencies.set(layer, (deps = layerDependencies(tree, layer)));
+      return deps;
+    };
+    // Whether namespace `ns` is declared where `layer` (or, outside a layer, the folder `dir`) sees it: once per layer and namespace.
+    const seen = { layer: new Map<string, Map<string, boolean>>(), dir: new Map<string, Map<string, boolean>>() };
+    const visibleIn = (layer: string | undefined, dir: string, ns: string): boolean => memoised(layer === undefined ? seen.dir : seen.layer, layer ?? dir, ns, () => {
+      const visible = layer ? [layer, ...dependenciesOf(layer)] : [dir];
+      return visible.some((l) => declaredIn.get(l)?.has(ns));
+    });
+    // Whether a kind is cluster-scoped, asked once per API group and kind.
+    const scopes = new Map<string, Map<string, boolean>>();
+    const clusterScoped = (group: string, kind: string): boolean => memoised(scopes, group, kind, () => isClusterScoped(group, kind));
+    for (const { ref, group } of entries) {
+      const ns = ref.namespace;
+      if (clusterScoped(group, ref.kind)) {
+        if (ns !== undefined) report(ref, `is cluster-scoped but sets metadata.namespace "${ns}"; remove it`);
+        continue;
+      }
+      if (ns === undefined) {
+        report(ref, 'is namespaced but sets no metadata.namespace; set it explicitly');
+        continue;
+      }
+      if (PRE_EXISTING_NAMESPACES.has(ns)) continue;
+      const layer = tree.ownerLayer(ref.file);
+      if (visibleIn(layer, layer ? '' : dirOf(ref.file), ns)) continue;
+      const elsewhere = [...declaredIn.entries()].find(([, names]) => names.has(ns))?.[0];
+      report(ref, elsewhere
+        ? `namespace "${ns}" is declared by ${elsewhere}, which ${layer ? `layer "${layer}" does not depend on` : 'is not synced first'}; add the dependency or declare it here`
+        : `namespace "${ns}" is not declared; render a Namespace object for it`);
+    }
+  },
+};
+
+/** What verify/api-providers reads of an object: its sync wave, whether it may sync before its API exists, the API a CRD installs. */
+export interface ApiProjection {
+  /** Its sync-wave annotation, as written. @default - none (wave 0) */
+  readonly w?: unknown;
+  /** Whether its sync-options hold SkipDryRunOnMissingResource=true (on custom resources). @default false */
+  readonly dry?: boolean;
+  /** The API it installs, when it is a CustomResourceDefinition. @default - none */
+  readonly crd?: ApiRef;
+}
+
+/** Whether objects of an apiVersion and kind are custom resources (not core, not built in), asked once per registry, apiVersion and kind. */
+const customKinds = new WeakMap<object, Map<string, Map<string, boolean>>>();
+function isCustom(env: LocalEnv, apiVersion: string, group: string, kind: string): boolean {
+  let byVersion = customKinds.get(env);
+  if (!byVersion) customKinds.set(env, (byVersion = new Map()));
+  return memoised(byVersion, apiVersion, kind, () => !(env.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)));
+}
+
+const isCrd = (apiVersion: string, kind: string): boolean => kind === 'CustomResourceDefinition' && apiVersion.startsWith('apiextensions.k8s.io/');
+
+/** Every custom resource's API is installed before it syncs: by an earlier layer or earlier in its own. */
+export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
+  id: 'verify/api-providers',
+  key: 'api',
+  project({ obj, ref, group, facts }, env) {
+    const crd = isCrd(ref.apiVersion, ref.kind);
+    const custom = isCustom(env, ref.apiVersion, group, ref.kind);
+    // A custom resource, or what may install one: a CRD, or an object whose facts say it does.
+    if (!custom && !crd && !facts?.providesApis?.length) return undefined;
+    const w = valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
+    const out: { -readonly [K in keyof ApiProjection]: ApiProjection[K] } = {};
+    if (w !== undefined) out.w = w;
+    if (custom && String(valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncOptions]) ?? '').includes('SkipDryRunOnMissingResource=true')) out.dry = true;
+    if (crd) out.crd = { group: String(valueAt(obj, 'spec.group') ?? ''), kind: String(valueAt(obj, 'spec.names.kind') ?? '') };
+    return out;
+  },
+  join(entries, tree, report) {
+    const facts = (e: Entry<unknown>) => factsOf(tree, e);
+    // What an object installs: a rendered CRD, else its facts.
+    const providesOf = (x: Entry<ApiProjection>): readonly ApiRef[] => (isCrd(x.ref.apiVersion, x.ref.kind) ? (x.p?.crd ? [x.p.crd] : []) : facts(x)?.providesApis ?? []);
+    // What a layer's Application installs (an Application is no CRD: its facts).
+    const appProvides = (app: Entry<AppProjection>): readonly ApiRef[] => facts(app)?.providesApis ?? [];
+    // Objects that install APIs, by layer folder (few): looked up for every custom resource.
+    const providersByLayer = new Map<string, Entry<ApiProjection>[]>();
+    for (const p of entries) {
+      if (providesOf(p).length === 0) continue;
+      const m = /^dist\/([^/]+)\//.exec(p.ref.file);
+      if (!m) continue;
+      if (!providersByLayer.has(m[1])) providersByLayer.set(m[1], []);
+      providersByLayer.get(m[1])!.push(p);
+    }
+    // Every answer below depends on a few things only (the API, the layer): worked out once for each.
+    const builtin = new Map<string, Map<string, boolean>>();
+    const ownProviders = new Map<string, readonly Entry<ApiProjection>[]>();
+    const earlierLayers = new Map<string, [string, Entry<AppProjection>][]>();
+    for (const x of entries) {
+      const { ref, group } = x;
+      const { apiVersion, kind } = ref;
+      if (memoised(builtin, apiVersion, kind, () => tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind))) continue;
+      const api = `${group}/${kind}`;
+      const layer = tree.ownerLayer(ref.file);
+      if (!layer) {
+        report(ref, `${api} is not installed before ${ref.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);
+        continue;
+      }
+      const ownKey = `${layer}\0${api}`;
+      let providers = ownProviders.get(ownKey);
+      if (providers === undefined) {
+        ownProviders.set(ownKey, (providers = (providersByLayer.get(layer) ?? []).filter((p) => providesOf(p).some((r) => apiRefMatches(r, group, kind)))));
+      }
+      const own = providers.find((p) => p !== x);
+      const w = waveOf(x.p?.w);
+      if (own) {
+        const ownWave = waveOf(own.p?.w);
+        if (w <= ownWave) report(ref, `${api} is installed by ${describeRef(own.ref)} in the same layer, which syncs in wave ${ownWave}; this object syncs in wave ${w} and must sync later`);
+        if (!x.p?.dry) report(ref, `${api} is installed in the same sync; set ${ANNOTATIONS.syncOptions}: SkipDryRunOnMissingResource=true`);
+        continue;
+      }
+      const mine = tree.layerApps.get(layer);
+      let earlier = earlierLayers.get(api);
+      if (earlier === undefined) earlierLayers.set(api, (earlier = [...tree.layerApps.entries()].filter(([, app]) => appProvides(app).some((r) => apiRefMatches(r, group, kind)))));
+      if (earlier.length === 0) report(ref, `no layer provides ${api} (no Application declares it in ${ANNOTATIONS.providesApis})`);
+      else if (mine && !earlier.some(([, app]) => waveOf(app.p?.w) < waveOf(mine.p?.w))) {
+        report(ref, `${api} is provided by layer "${earlier[0][0]}" (wave ${waveOf(earlier[0][1].p?.w)}), which does not sync before layer "${layer}" (wave ${waveOf(mine.p?.w)})`);
+      }
+    }
+  },
+};
+
+/**
+ * The bootstrap is the self-managed copy: argocd/ equals its twins in dist/argocd (compared by
+ * their documents' digests), and its kustomization lists it.
+ */
+export const BOOTSTRAP: SplitRule<never, 'verify/bootstrap'> = {
+  id: 'verify/bootstrap',
+  key: 'boot',
+  join(entries, tree, report) {
+    const bootstrap = entries.filter((x) => x.ref.file.startsWith('argocd/'));
+    // The twin of each bootstrap object: the last object of dist/ with its identity.
+    const ids = new Set(bootstrap.map((x) => x.id));
+    const distById = new Map<string, Entry<never>>();
+    for (const x of entries) if (ids.has(x.id) && x.ref.file.startsWith('dist/')) distById.set(x.id, x);
+    for (const x of bootstrap) {
+      const twin = distById.get(x.id);
+      if (!twin) report(x.ref, 'is in the bootstrap but not in dist/; after bootstrap nothing would manage it');
+      else if (twin.digest !== x.digest) report(x.ref, `differs from its self-managed copy ${twin.ref.file}; the first sync would change what bootstrap installed`);
+    }
+    if (tree.files.some((f) => f.startsWith('argocd/'))) {
+      const text = tree.read('argocd/kustomization.yaml');
+      const listed = text !== undefined ? listAt(parseAllDocuments(text)[0]?.toJS(), 'resources') : [];
+      const present = tree.files.filter((f) => f.startsWith('argocd/') && f !== 'argocd/kustomization.yaml').map((f) => f.slice('argocd/'.length));
+      if (JSON.stringify([...listed].sort()) !== JSON.stringify([...present].sort())) {
+        report('argocd/kustomization.yaml', `resources ${JSON.stringify(listed)} must list exactly the manifests in argocd/ ${JSON.stringify(present)}`);
+      }
+    } else {
+      report('argocd/', 'the bootstrap is missing; run npm run synth');
+    }
+    if (!tree.files.some((f) => f.startsWith('dist/apps/'))) report('dist/apps/', 'the app of apps is missing; run npm run synth');
+  },
+};

@@ -1,0 +1,294 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ObjectFacts, PlatformFacts } from '../facts/facts';
+import { ANNOTATIONS } from '../gitops/argocd';
+import { apiGroup, isMap, JsonMap, valueAt } from '../k8s/manifest';
+import type { LoadedObject } from '../k8s/tree';
+import { documentDigest } from '../render/documents';
+import type { SchemaRegistry } from './schemas';
+import { ownerLayer, treeIndex } from './tree-index';
+
+/**
+ * Verify rules in two parts (docs/design/per-app-summaries.md, "The shapes"): what a rule reads of
+ * one object (`project`, a pure function of its document and its own facts), and the join over
+ * every object's `Entry` (its `ObjectRef`, its document's digest and that projection) plus the
+ * tree-level inputs (`TreeLevel`). The join never sees a document: an entry keeps its document
+ * private, so an app whose objects were recorded by an earlier synth can hand in their entries
+ * instead (`Recorded`), and the join gives the same findings.
+ */
+
+/** Who an object is and where: everything a finding says about it, without its document. */
+export interface ObjectRef {
+  readonly file: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** metadata.namespace when it is a string (as lib/verify/tree-index.ts reads it). @default - none */
+  readonly namespace?: string;
+  /**
+   * metadata.namespace when it is there but not a string (a YAML number...): identities and the
+   * text of a finding show it as today (`${value}`). verify/schemas reports such an object, so a
+   * recorded (clean) object never has one. @default - none
+   */
+  readonly rawNamespace?: unknown;
+  readonly name: string;
+}
+
+/** One object as a join sees it. */
+export interface Entry<P> {
+  readonly ref: ObjectRef;
+  /** The API group of its apiVersion (core group ""). */
+  readonly group: string;
+  /** `group/Kind/namespace/name` (lib/k8s/manifest.ts identity): also the key of its facts. */
+  readonly id: string;
+  /** sha256 of JSON.stringify(document) (lib/render/documents.ts documentDigest), worked out when first read. */
+  readonly digest: string;
+  /** What the rule reads of it; undefined when nothing. */
+  readonly p?: P;
+}
+
+/** What a layer's Application gives the joins (its sync wave annotation, raw); group (b) of the plan adds its sources. */
+export interface AppProjection {
+  /** metadata.annotations["argocd.argoproj.io/sync-wave"], as written. @default - none (wave 0) */
+  readonly w?: unknown;
+}
+
+/** What a join may read besides the entries: never a document. */
+export interface TreeLevel {
+  /** Every file path of dist/ and argocd/, in tree order. */
+  readonly files: readonly string[];
+  /** The facts of every object (the layers' and the apps'). */
+  readonly facts: PlatformFacts;
+  readonly registry: SchemaRegistry;
+  /** The text of a file of the tree (argocd/kustomization.yaml for verify/bootstrap), or undefined when it is not there. */
+  read(file: string): string | undefined;
+  /** The Application in dist/apps that syncs each layer folder. */
+  readonly layerApps: ReadonlyMap<string, Entry<AppProjection>>;
+  /** The layer whose Application syncs each app folder `dist/workloads/<app>`. */
+  readonly workloadApps: ReadonlyMap<string, { readonly layer: string }>;
+  /** The layer a file syncs with (lib/verify/tree-index.ts ownerLayer). */
+  ownerLayer(file: string): string | undefined;
+}
+
+/** One object as `project` reads it: its document, who it is and its own facts. */
+export interface Subject {
+  readonly obj: JsonMap;
+  readonly ref: ObjectRef;
+  readonly group: string;
+  readonly facts: ObjectFacts | undefined;
+}
+
+/** What `project` may read besides the object (code and the Kubernetes definitions). */
+export type LocalEnv = Pick<SchemaRegistry, 'isCoreKind'>;
+
+/** Reports a finding about an object (its ref) or a file. */
+export type SplitReport = (at: ObjectRef | string, message: string) => void;
+
+/** A verify rule in two parts: the join sees entries, not LoadedObjects, so the types keep documents out of it. */
+export interface SplitRule<P, Id extends string = string> {
+  /** The rule's id (lib/verify/rules.ts VerifyRuleId). */
+  readonly id: Id;
+  /** The short name its projection is recorded under in an object's summary (the plan's table). */
+  readonly key: string;
+  /** What the join reads of one object: pure in (document, its own facts, code). Undefined when nothing; no `project` when it never reads anything. */
+  project?(x: Subject, env: LocalEnv): P | undefined;
+  /** Every finding, from the entries (tree order) and the tree-level inputs only. */
+  join(entries: readonly Entry<P>[], tree: TreeLevel, report: SplitReport): void;
+}
+
+/** The shape of a verify tree the split rules read (lib/verify/rules.ts Tree). */
+export interface SplitTree {
+  readonly root: string;
+  readonly files: readonly string[];
+  readonly objects: readonly LoadedObject[];
+  readonly layerApps: ReadonlyMap<string, LoadedObject>;
+  readonly workloadApps?: ReadonlyMap<string, { readonly app: LoadedObject; readonly layer: string }>;
+  readonly registry: SchemaRegistry;
+  readonly facts: PlatformFacts;
+  readonly read?: (file: string) => string | undefined;
+}
+
+/** What an earlier synth recorded of one object: its ref, its document's digest and its projections by rule key. */
+export interface Recorded {
+  readonly ref: ObjectRef;
+  readonly digest: string;
+  readonly p: { readonly [key: string]: unknown };
+}
+
+/** The recorded entry of an object whose document is not to be read, or undefined to read its document. */
+export type RecordedOf = (o: LoadedObject) => Recorded | undefined;
+
+/** `group/Kind/namespace/name` of a ref, as lib/verify/tree-index.ts builds it from the document. */
+export function idOf(ref: ObjectRef): string {
+  return `${apiGroup(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ref.rawNamespace ?? ''}/${ref.name}`;
+}
+
+/** `apiVersion Kind namespace/name`, the text findings carry (lib/k8s/manifest.ts describeObject). */
+export function describeRef(ref: ObjectRef): string {
+  const ns = ref.namespace ?? ref.rawNamespace;
+  return `${ref.apiVersion} ${ref.kind} ${ns ? `${ns}/` : ''}${ref.name}`;
+}
+
+/** The namespace as a string, for indexes by namespace: `String(metadata.namespace)` when it is not a string ("undefined" when missing), as the rules read it. */
+export function namespaceKey(ref: ObjectRef): string {
+  return ref.namespace ?? String(ref.rawNamespace);
+}
+
+/** The sync wave of a raw annotation value (lib/verify/tree.ts wave). */
+export function waveOf(w: unknown): number {
+  return Number(w ?? 0);
+}
+
+/** A map's own field (as `valueAt` reads one). */
+const own = (map: object, key: string): unknown => (Object.prototype.hasOwnProperty.call(map, key) ? (map as Record<string, unknown>)[key] : undefined);
+
+/** The ref of a valid object of a tree (string apiVersion, kind and metadata.name: lib/verify/tree-of.ts). */
+export function refOf(o: LoadedObject): ObjectRef {
+  const metadata = own(o.obj, 'metadata');
+  const ns = isMap(metadata) ? own(metadata, 'namespace') : undefined;
+  const name = isMap(metadata) ? own(metadata, 'name') : undefined;
+  const ref: { -readonly [K in keyof ObjectRef]: ObjectRef[K] } = { file: o.file, apiVersion: String(o.obj.apiVersion), kind: String(o.obj.kind), name: String(name) };
+  if (typeof ns === 'string') ref.namespace = ns;
+  else if (ns !== undefined) ref.rawNamespace = ns;
+  return ref;
+}
+
+/** An entry made from a document, which it keeps private: a join reads its ref, its projection and (when asked) the document's digest. */
+class DocumentEntry<P> implements Entry<P> {
+  readonly #document: object;
+  public constructor(public readonly ref: ObjectRef, public readonly group: string, public readonly id: string, public readonly p: P | undefined, document: object) {
+    this.#document = document;
+  }
+
+  public get digest(): string {
+    return documentDigest(this.#document);
+  }
+}
+
+/** An object of a tree, read once per tree for every split rule: its entry without a projection, its document and its facts. */
+interface Base {
+  readonly o: LoadedObject;
+  readonly entry: Entry<never>;
+  readonly facts: ObjectFacts | undefined;
+}
+
+const bases = new WeakMap<SplitTree, { readonly bases: readonly Base[]; readonly bare: readonly Entry<never>[] }>();
+
+/** Every object's base, from the tree's index (lib/verify/tree-index.ts: group, namespace, identity and facts are read there once per tree). */
+function basesOf(tree: SplitTree): { readonly bases: readonly Base[]; readonly bare: readonly Entry<never>[] } {
+  let out = bases.get(tree);
+  if (out === undefined) {
+    const list = treeIndex(tree).objects.map((x): Base => ({ o: x.o, entry: new DocumentEntry<never>(refOf(x.o), x.group, x.id, undefined, x.o.obj), facts: x.facts }));
+    bases.set(tree, (out = { bases: list, bare: list.map((b) => b.entry) }));
+  }
+  return out;
+}
+
+/** The base of one object read from its document (when others of the tree are recorded: the tree's index would read theirs). */
+function baseOf(tree: SplitTree, o: LoadedObject): Base {
+  const ref = refOf(o);
+  const id = idOf(ref);
+  return { o, entry: new DocumentEntry<never>(ref, apiGroup(ref.apiVersion), id, undefined, o.obj), facts: tree.facts.size ? tree.facts.get(id) : undefined };
+}
+
+function recordedEntry<P>(r: Recorded, key: string): Entry<P> {
+  return { ref: r.ref, group: apiGroup(r.ref.apiVersion), id: idOf(r.ref), digest: r.digest, p: r.p[key] as P | undefined };
+}
+
+function documentEntry<P>(b: Base, project: ((x: Subject) => P | undefined) | undefined): Entry<P> {
+  const { ref, group, id } = b.entry;
+  if (!project) return b.entry;
+  return new DocumentEntry(ref, group, id, project({ obj: b.o.obj, ref, group, facts: b.facts }), b.o.obj);
+}
+
+/**
+ * The entries of `rule` for every object of `tree`, in tree order: made from the documents, or,
+ * for an object `recorded` gives, from what was recorded of it (its document is not read). A rule
+ * that reads nothing of an object (no `project`) shares one list of entries per tree.
+ */
+export function entriesOf<P>(tree: SplitTree, rule: Pick<SplitRule<P>, 'key' | 'project'>, recorded?: RecordedOf): readonly Entry<P>[] {
+  const project = rule.project ? (x: Subject): P | undefined => rule.project!(x, tree.registry) : undefined;
+  if (!recorded) {
+    const { bases: list, bare } = basesOf(tree);
+    return project ? list.map((b) => documentEntry(b, project)) : bare;
+  }
+  return tree.objects.map((o) => {
+    const r = recorded(o);
+    return r ? recordedEntry<P>(r, rule.key) : documentEntry(baseOf(tree, o), project);
+  });
+}
+
+/** What a layer's Application gives the joins. */
+export const APP_PROJECTION: { readonly key: string; project(x: Subject, env: LocalEnv): AppProjection | undefined } = {
+  key: 'app',
+  project: ({ obj }) => {
+    const w = valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
+    return w === undefined ? undefined : { w };
+  },
+};
+
+const levels = new WeakMap<SplitTree, TreeLevel>();
+
+/** The tree-level inputs of `tree` (its layer Applications made entries like any object: from `recorded` when it gives them). */
+export function treeLevelOf(tree: SplitTree, recorded?: RecordedOf): TreeLevel {
+  let level = recorded ? undefined : levels.get(tree);
+  if (level) return level;
+  let layerApps: Map<string, Entry<AppProjection>> | undefined;
+  const owners = new Map<string, string | undefined>();
+  const workloadApps = tree.workloadApps ?? new Map<string, { readonly layer: string }>();
+  level = {
+    files: tree.files,
+    facts: tree.facts,
+    registry: tree.registry,
+    read: (file) => {
+      if (tree.read) return tree.read(file);
+      const full = path.join(tree.root, file);
+      return fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : undefined;
+    },
+    get layerApps() {
+      if (!layerApps) {
+        layerApps = new Map();
+        const project = (x: Subject): AppProjection | undefined => APP_PROJECTION.project(x, tree.registry);
+        for (const [layer, o] of tree.layerApps ?? []) {
+          const r = recorded?.(o);
+          layerApps.set(layer, r ? recordedEntry(r, APP_PROJECTION.key) : documentEntry(baseOf(tree, o), project));
+        }
+      }
+      return layerApps;
+    },
+    workloadApps,
+    ownerLayer: (file) => {
+      if (owners.has(file)) return owners.get(file);
+      const layer = ownerLayer(tree, file);
+      owners.set(file, layer);
+      return layer;
+    },
+  };
+  if (!recorded) levels.set(tree, level);
+  return level;
+}
+
+/** A finding of a split rule: its ref (or a file) and what it says. */
+export interface SplitFinding {
+  readonly at: ObjectRef | string;
+  readonly message: string;
+}
+
+/** The findings of `rule` over `tree`: its join over the entries of every object (from `recorded` where it gives them). */
+export function runSplit<P>(tree: SplitTree, rule: SplitRule<P>, recorded?: RecordedOf): SplitFinding[] {
+  const out: SplitFinding[] = [];
+  rule.join(entriesOf(tree, rule, recorded), treeLevelOf(tree, recorded), (at, message) => out.push({ at, message }));
+  return out;
+}
+
+/**
+ * The findings of `rule` over `tree` reported on the tree's objects (the reporters of
+ * lib/verify/rules.ts): each ref is the one `entriesOf` made for an object.
+ */
+export function reportSplit<P>(tree: SplitTree, rule: SplitRule<P>, report: (o: LoadedObject, message: string) => void, reportFile?: (file: string, message: string) => void): void {
+  const objects = new Map(basesOf(tree).bases.map((b) => [b.entry.ref, b.o]));
+  for (const { at, message } of runSplit(tree, rule)) {
+    if (typeof at !== 'string') report(objects.get(at)!, message);
+    else if (reportFile) reportFile(at, message);
+    else throw new Error(`${rule.id} reported on a file (${at}) where only objects are expected`);
+  }
+}

@@ -1,0 +1,390 @@
+/**
+ * The verify rules of group (a) and (c) as they were before they became split rules
+ * (lib/verify/identity-rules.ts, reference-rules.ts, sso-rules.ts; main at b619eb3), copied here
+ * unchanged as the oracle of test/verify/split-rules.test.ts: they read every document.
+ */
+/* eslint-disable */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { factsOf } from '../../lib/facts/facts';
+import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../../lib/gitops/argocd';
+import { isBuiltinApi } from '../../lib/gitops/builtin-apis';
+import { isClusterScoped } from '../../lib/k8s/kinds';
+import { describeObject, isMap, listAt, mapsAt, stringAt, stringMapAt, valueAt, JsonMap } from '../../lib/k8s/manifest';
+import { podTemplateLabels, podTemplatePath } from '../../lib/k8s/pod-template';
+import type { LoadedObject } from '../../lib/k8s/tree';
+import { ApiRef, apiRefMatches } from '../../lib/layer';
+import type { Report, ReportFile, Tree } from '../../lib/verify/rules';
+import { redirectMatcher } from '../../lib/verify/sso-rules';
+import { provides, wave } from '../../lib/verify/tree';
+import { IndexedObject, layerOf, memoised, treeIndex } from '../../lib/verify/tree-index';
+
+/** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
+const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
+
+
+/** The text of a file of the tree, or undefined when it is not there. */
+function readFile(tree: Tree, file: string): string | undefined {
+  if (tree.read) return tree.read(file);
+  const full = path.join(tree.root, file);
+  return fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : undefined;
+}
+
+
+const dependencies = new WeakMap<Tree, Map<string, ReadonlySet<string>>>();
+
+/** Layers `layer` depends on, directly or through others, from the app of apps (worked out once per tree and layer). */
+function dependenciesOf(tree: Tree, layer: string): ReadonlySet<string> {
+  return memoised(dependencies, tree, layer, () => layerDependencies(tree, layer));
+}
+
+function layerDependencies(tree: Tree, layer: string): Set<string> {
+  const out = new Set<string>();
+  const stack = [layer];
+  while (stack.length) {
+    const app = tree.layerApps.get(stack.pop()!);
+    for (const dep of app ? factsOf(tree.facts, app.obj)?.dependsOn ?? [] : []) {
+      if (!out.has(dep)) {
+        out.add(dep);
+        stack.push(dep);
+      }
+    }
+  }
+  return out;
+}
+
+
+/** No object twice within dist/ or within argocd/. */
+export function checkDuplicates(tree: Tree, report: Report): void {
+  const index = treeIndex(tree);
+  for (const top of ['dist/', 'argocd/']) {
+    const seen = new Map<string, string>();
+    for (const { o, id } of index.objects.filter((x) => x.o.file.startsWith(top))) {
+      const prev = seen.get(id);
+      if (prev) report(o, `duplicate object (also in ${prev}); two Applications would fight over it`);
+      else seen.set(id, o.file);
+    }
+  }
+}
+
+/**
+ * Namespaced objects name a namespace that exists when they sync: one every cluster has, the
+ * bootstrap's, or one declared by their own layer or a layer it depends on (a Namespace that
+ * Argo CD creates on demand would miss its labels). Cluster-scoped objects name none.
+ */
+export function checkNamespaces(tree: Tree, report: Report): void {
+  const declaredIn = new Map<string, Set<string>>();
+  for (const o of tree.objects.filter((x) => x.obj.kind === 'Namespace' && x.obj.apiVersion === 'v1')) {
+    const where = layerOf(o.file) ?? o.file.split('/').slice(0, -1).join('/');
+    declaredIn.set(where, (declaredIn.get(where) ?? new Set()).add(String(valueAt(o.obj, 'metadata.name'))));
+  }
+  const index = treeIndex(tree);
+  // Whether namespace `ns` is declared where `layer` (or, outside a layer, the folder `dir`) sees it: once per layer and namespace.
+  const seen = { layer: new Map<string, Map<string, boolean>>(), dir: new Map<string, Map<string, boolean>>() };
+  const visibleIn = (layer: string | undefined, dir: string, ns: string): boolean => memoised(layer === undefined ? seen.dir : seen.layer, layer ?? dir, ns, () => {
+    const visible = layer ? [layer, ...dependenciesOf(tree, layer)] : [dir];
+    return visible.some((l) => declaredIn.get(l)?.has(ns));
+  });
+  // Whether a kind is cluster-scoped, asked once per API group and kind.
+  const scopes = new Map<string, Map<string, boolean>>();
+  const clusterScoped = (group: string, kind: string): boolean => memoised(scopes, group, kind, () => isClusterScoped(group, kind));
+  for (const { o, group, kind, namespace: ns } of index.objects) {
+    if (clusterScoped(group, kind)) {
+      if (ns !== undefined) report(o, `is cluster-scoped but sets metadata.namespace "${ns}"; remove it`);
+      continue;
+    }
+    if (ns === undefined) {
+      report(o, 'is namespaced but sets no metadata.namespace; set it explicitly');
+      continue;
+    }
+    if (PRE_EXISTING_NAMESPACES.has(ns)) continue;
+    const layer = index.ownerLayer(o.file);
+    if (visibleIn(layer, layer ? '' : o.file.split('/').slice(0, -1).join('/'), ns)) continue;
+    const elsewhere = [...declaredIn.entries()].find(([, names]) => names.has(ns))?.[0];
+    report(o, elsewhere
+      ? `namespace "${ns}" is declared by ${elsewhere}, which ${layer ? `layer "${layer}" does not depend on` : 'is not synced first'}; add the dependency or declare it here`
+      : `namespace "${ns}" is not declared; render a Namespace object for it`);
+  }
+}
+
+/** Service selectors match a pod template in the same namespace. */
+export function checkServiceSelectors(tree: Tree, report: Report): void {
+  // Pod templates by namespace and by each of their labels (key=value), so each Service looks only
+  // at its own namespace's templates that carry one of its selector's labels (every one must match).
+  const templates = new Map<string, Map<string, Record<string, string>[]>>();
+  const index = treeIndex(tree);
+  // Whether objects of an API group and kind carry a pod template: asked once for each.
+  const carriers = new Map<string, Map<string, boolean>>();
+  const carries = (x: IndexedObject): boolean => memoised(carriers, x.group, x.kind, () => podTemplatePath(x.o.obj) !== undefined);
+  for (const x of index.objects) {
+    if (!carries(x)) continue;
+    const p = x.o;
+    const labels = podTemplateLabels(p.obj);
+    if (!labels) continue;
+    const ns = x.namespace ?? String(valueAt(p.obj, 'metadata.namespace'));
+    let byLabel = templates.get(ns);
+    if (!byLabel) templates.set(ns, (byLabel = new Map()));
+    for (const [k, v] of Object.entries(labels)) {
+      const key = `${k}=${v}`;
+      const list = byLabel.get(key);
+      if (list) list.push(labels);
+      else byLabel.set(key, [labels]);
+    }
+  }
+  const candidates = (ns: string, selector: Record<string, string>): readonly Record<string, string>[] => {
+    const byLabel = templates.get(ns);
+    let fewest: readonly Record<string, string>[] | undefined;
+    for (const [k, v] of Object.entries(selector)) {
+      const list = byLabel?.get(`${k}=${v}`) ?? [];
+      if (!fewest || list.length < fewest.length) fewest = list;
+    }
+    return fewest ?? [];
+  };
+  // The StatefulSet controller labels each pod with its name (<set>-<ordinal>).
+  const sets = new Map<string, { name: string; labels: Record<string, string> }[]>();
+  for (const { o: p } of index.objects.filter((x) => x.kind === 'StatefulSet')) {
+    const ns = String(valueAt(p.obj, 'metadata.namespace'));
+    sets.set(ns, [...(sets.get(ns) ?? []), { name: String(valueAt(p.obj, 'metadata.name')), labels: podTemplateLabels(p.obj) ?? {} }]);
+  }
+  for (const { o, facts, namespace } of index.objects.filter((x) => x.kind === 'Service' && x.o.obj.apiVersion === 'v1')) {
+    const selector = stringMapAt(o.obj, 'spec.selector');
+    if (!selector || Object.keys(selector).length === 0 || valueAt(o.obj, 'spec.type') === 'ExternalName') continue;
+    // Declared (with which controller) to select pods a controller creates at run time.
+    if (facts?.selectsRuntimePods !== undefined) continue;
+    const ns = namespace ?? String(valueAt(o.obj, 'metadata.namespace'));
+    const podName = selector['statefulset.kubernetes.io/pod-name'];
+    const matched = podName !== undefined
+      ? (sets.get(ns) ?? []).some((s) => podName.startsWith(`${s.name}-`) && /^\d+$/.test(podName.slice(s.name.length + 1))
+        && Object.entries(selector).every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || s.labels[k] === v))
+      : candidates(ns, selector).some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
+    if (!matched) report(o, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${valueAt(o.obj, 'metadata.namespace')}"`);
+  }
+}
+
+/** The Gateway API route kinds, whose rules send traffic to `backendRefs`. */
+const ROUTE_KINDS: ReadonlySet<string> = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute']);
+
+/**
+ * A Gateway API route's backends that are Services (`kind` Service of the core group, the
+ * default) are Services the tree renders in the backend's namespace (the route's unless the
+ * reference names another), and the port the route sends to is one the Service exposes; or
+ * Services an object of that namespace declares a controller creates at run time from it
+ * (facts `runtimeServices`, e.g. the Keycloak operator's `<name>-service`). Other kinds of backend
+ * (an implementation's own) are not checked here.
+ */
+export function checkRouteBackends(tree: Tree, report: Report): void {
+  const index = treeIndex(tree);
+  // Rendered Services, and Services declared to be made at run time, by `namespace/name`.
+  const services = new Map<string, JsonMap>();
+  const runtime = new Set<string>();
+  const routes: IndexedObject[] = [];
+  for (const x of index.objects) {
+    const ns = x.namespace ?? '';
+    if (x.kind === 'Service' && x.group === '') services.set(`${ns}/${String(valueAt(x.o.obj, 'metadata.name'))}`, x.o.obj);
+    else if (x.group === 'gateway.networking.k8s.io' && ROUTE_KINDS.has(x.kind)) routes.push(x);
+    for (const name of x.facts?.runtimeServices ?? []) runtime.add(`${ns}/${name}`);
+  }
+  for (const x of routes) {
+    const rules = listAt(x.o.obj, 'spec.rules');
+    for (let i = 0; i < rules.length; i++) {
+      const refs = listAt(rules[i], 'backendRefs');
+      for (let j = 0; j < refs.length; j++) {
+        const ref = refs[j];
+        if (!isMap(ref) || (stringAt(ref, 'group') ?? '') !== '' || (stringAt(ref, 'kind') ?? 'Service') !== 'Service') continue;
+        const name = stringAt(ref, 'name');
+        const ns = stringAt(ref, 'namespace') ?? x.namespace ?? '';
+        const at = `spec.rules[${i}].backendRefs[${j}]`;
+        if (name === undefined) continue; // the schema requires it: verify/schemas reports it
+        const key = `${ns}/${name}`;
+        const service = services.get(key);
+        if (!service) {
+          if (!runtime.has(key)) report(x.o, `${at} sends to Service "${name}" in namespace "${ns}", which the tree does not render and no object there declares a controller makes (facts runtimeServices); render the Service or fix the name`);
+          continue;
+        }
+        const port = valueAt(ref, 'port');
+        const ports = listAt(service, 'spec.ports').filter(isMap).map((p) => p.port);
+        if (typeof port !== 'number') report(x.o, `${at} sends to Service "${name}" without a port; set port to one it exposes (${ports.join(', ') || 'it exposes none'})`);
+        else if (!ports.includes(port)) report(x.o, `${at} sends to port ${port} of Service "${name}", which exposes ${ports.length ? `only ${ports.join(', ')}` : 'no port'}; use one of those`);
+      }
+    }
+  }
+}
+
+
+/** Every custom resource's API is installed before it syncs: by an earlier layer or earlier in its own. */
+export function checkApiProviders(tree: Tree, report: Report): void {
+  const index = treeIndex(tree);
+  // What an object installs (`provides`), read from the index: a rendered CRD, else its facts.
+  const providesOf = (x: IndexedObject): readonly ApiRef[] => (x.kind === 'CustomResourceDefinition' && String(x.o.obj.apiVersion).startsWith('apiextensions.k8s.io/')
+    ? provides(x.o.obj, tree.facts) : x.facts?.providesApis ?? []);
+  // Objects that install APIs, by layer folder (few): looked up for every custom resource.
+  const providersByLayer = new Map<string, IndexedObject[]>();
+  for (const p of index.objects) {
+    if (providesOf(p).length === 0) continue;
+    const m = /^dist\/([^/]+)\//.exec(p.o.file);
+    if (!m) continue;
+    if (!providersByLayer.has(m[1])) providersByLayer.set(m[1], []);
+    providersByLayer.get(m[1])!.push(p);
+  }
+  // Every answer below depends on a few things only (the API, the layer): worked out once for each.
+  const builtin = new Map<string, Map<string, boolean>>();
+  const ownProviders = new Map<string, readonly LoadedObject[]>();
+  const earlierLayers = new Map<string, [string, LoadedObject][]>();
+  for (const x of index.objects) {
+    const o = x.o;
+    const apiVersion = String(o.obj.apiVersion);
+    const { group, kind } = x;
+    if (memoised(builtin, apiVersion, kind, () => tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind))) continue;
+    const api = `${group}/${kind}`;
+    const layer = index.ownerLayer(o.file);
+    if (!layer) {
+      report(o, `${api} is not installed before ${o.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);
+      continue;
+    }
+    const ownKey = `${layer}\0${api}`;
+    let providers = ownProviders.get(ownKey);
+    if (providers === undefined) {
+      ownProviders.set(ownKey, (providers = (providersByLayer.get(layer) ?? []).filter((p) => providesOf(p).some((r) => apiRefMatches(r, group, kind))).map((p) => p.o)));
+    }
+    const own = providers.find((p) => p !== o);
+    if (own) {
+      if (wave(o.obj) <= wave(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs in wave ${wave(own.obj)}; this object syncs in wave ${wave(o.obj)} and must sync later`);
+      const opts = String(valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncOptions]) ?? '');
+      if (!opts.includes('SkipDryRunOnMissingResource=true')) report(o, `${api} is installed in the same sync; set ${ANNOTATIONS.syncOptions}: SkipDryRunOnMissingResource=true`);
+      continue;
+    }
+    const mine = tree.layerApps.get(layer);
+    let earlier = earlierLayers.get(api);
+    if (earlier === undefined) earlierLayers.set(api, (earlier = [...tree.layerApps.entries()].filter(([, app]) => provides(app.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)))));
+    if (earlier.length === 0) report(o, `no layer provides ${api} (no Application declares it in ${ANNOTATIONS.providesApis})`);
+    else if (mine && !earlier.some(([, app]) => wave(app.obj) < wave(mine.obj))) {
+      report(o, `${api} is provided by layer "${earlier[0][0]}" (wave ${wave(earlier[0][1].obj)}), which does not sync before layer "${layer}" (wave ${wave(mine.obj)})`);
+    }
+  }
+}
+
+/** The bootstrap is the self-managed copy: argocd/ equals its twins in dist/argocd, and its kustomization lists it. */
+export function checkBootstrap(tree: Tree, report: Report, reportFile: ReportFile): void {
+  const index = treeIndex(tree);
+  const bootstrap = index.objects.filter((x) => !x.inDist && x.o.file.startsWith('argocd/'));
+  // The twin of each bootstrap object: the last object of dist/ with its identity.
+  const ids = new Set(bootstrap.map((x) => x.id));
+  const distById = new Map<string, LoadedObject>();
+  for (const x of index.objects) if (x.inDist && ids.has(x.id)) distById.set(x.id, x.o);
+  for (const { o, id } of bootstrap) {
+    const twin = distById.get(id);
+    if (!twin) report(o, 'is in the bootstrap but not in dist/; after bootstrap nothing would manage it');
+    else if (JSON.stringify(twin.obj) !== JSON.stringify(o.obj)) report(o, `differs from its self-managed copy ${twin.file}; the first sync would change what bootstrap installed`);
+  }
+  if (tree.files.some((f) => f.startsWith('argocd/'))) {
+    const text = readFile(tree, 'argocd/kustomization.yaml');
+    const listed = text !== undefined ? listAt(parseAllDocuments(text)[0]?.toJS(), 'resources') : [];
+    const present = tree.files.filter((f) => f.startsWith('argocd/') && f !== 'argocd/kustomization.yaml').map((f) => f.slice('argocd/'.length));
+    if (JSON.stringify([...listed].sort()) !== JSON.stringify([...present].sort())) {
+      reportFile('argocd/kustomization.yaml', `resources ${JSON.stringify(listed)} must list exactly the manifests in argocd/ ${JSON.stringify(present)}`);
+    }
+  } else {
+    reportFile('argocd/', 'the bootstrap is missing; run npm run synth');
+  }
+  if (!tree.files.some((f) => f.startsWith('dist/apps/'))) reportFile('dist/apps/', 'the app of apps is missing; run npm run synth');
+}
+
+
+/** The host of an absolute URL, or undefined when it is not one. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every OIDC SecurityPolicy: its client is defined by the realm import, its callback on a host its routes serve and allowed by that client. */
+export function checkSsoClients(tree: Tree, report: Report): void {
+  // One pass over the tree's index (API group and kind read once per object, lib/verify/tree-index.ts):
+  // the realm's clients, the routes by namespace and name (every policy looks its targets up), the OIDC policies, each in tree order.
+  const clients = new Map<string, readonly string[]>();
+  const routeKey = (ns: string | undefined, name: string) => `${ns === undefined ? '\u0000' : `${ns}/`}${name}`;
+  const hostsByRoute = new Map<string, string[]>();
+  const policies: LoadedObject[] = [];
+  for (const { o, group, kind } of treeIndex(tree).objects) {
+    if (kind === 'KeycloakRealmImport' && group === 'k8s.keycloak.org') {
+      for (const c of mapsAt(o.obj, 'spec.realm.clients')) {
+        const id = stringAt(c, 'clientId');
+        if (id) clients.set(id, listAt(c, 'redirectUris').filter((u): u is string => typeof u === 'string'));
+      }
+    } else if (kind === 'HTTPRoute' && group === 'gateway.networking.k8s.io') {
+      const name = stringAt(o.obj, 'metadata.name');
+      if (name === undefined) continue;
+      const key = routeKey(stringAt(o.obj, 'metadata.namespace'), name);
+      const hosts = listAt(o.obj, 'spec.hostnames').filter((h): h is string => typeof h === 'string');
+      hostsByRoute.set(key, [...(hostsByRoute.get(key) ?? []), ...hosts]);
+    } else if (kind === 'SecurityPolicy' && group === 'gateway.envoyproxy.io' && stringAt(o.obj, 'spec.oidc.provider.issuer') !== undefined) {
+      policies.push(o);
+    }
+  }
+  const hostsOfRoute = (ns: string | undefined, name: string) => hostsByRoute.get(routeKey(ns, name)) ?? [];
+  const defined = [...clients.keys()].sort();
+  const matchers = new Map([...clients].map(([id, uris]) => [id, redirectMatcher(uris)]));
+  const allows = (id: string, url: string) => matchers.get(id)!(url);
+  for (const p of policies) checkPolicy(p, clients, defined, allows, hostsOfRoute, report);
+}
+
+function checkPolicy(
+  p: LoadedObject,
+  clients: ReadonlyMap<string, readonly string[]>,
+  defined: readonly string[],
+  allows: (clientId: string, url: string) => boolean,
+  hostsOfRoute: (ns: string | undefined, name: string) => readonly string[],
+  report: Report,
+): void {
+  const clientId = stringAt(p.obj, 'spec.oidc.clientID');
+  const redirect = stringAt(p.obj, 'spec.oidc.redirectURL');
+  if (!clientId) {
+    report(p, 'logs users in with OIDC but names no spec.oidc.clientID: give the realm client (e.g. "api-gateway") it logs in as');
+  } else if (!clients.has(clientId)) {
+    report(p, `logs users in as OIDC client "${clientId}", which no KeycloakRealmImport defines (${defined.length ? `the realm defines ${defined.join(', ')}` : 'no realm import is rendered: is keycloak.enabled false?'}); Keycloak would refuse every login: use a client of the realm (lib/layers/keycloak.ts OIDC_CLIENTS)`);
+  }
+  if (!redirect) {
+    report(p, 'has no spec.oidc.redirectURL: Envoy Gateway would build it from the request (http behind HAProxy), which Keycloak refuses; set https://<host>/oauth2/callback');
+    return;
+  }
+  const host = hostOf(redirect);
+  const ns = stringAt(p.obj, 'metadata.namespace');
+  const targets = mapsAt(p.obj, 'spec.targetRefs').filter((t) => stringAt(t, 'kind') === 'HTTPRoute').map((t) => stringAt(t, 'name') ?? '');
+  const served = [...new Set(targets.flatMap((t) => hostsOfRoute(ns, t)))].sort();
+  if (!host || !served.includes(host)) {
+    report(p, `returns the login to ${redirect}, but ${targets.length ? `its routes (${targets.join(', ')}) serve ${served.length ? served.join(', ') : 'no host'}` : 'it targets no HTTPRoute'}: the callback would never reach the login filter; redirect to a host of the routes it protects`);
+  }
+  const allowed = clientId ? clients.get(clientId) : undefined;
+  if (allowed && !allows(clientId!, redirect)) {
+    report(p, `returns the login to ${redirect}, which realm client "${clientId}" does not allow (its redirect URIs: ${allowed.length ? allowed.join(', ') : 'none'}); Keycloak would answer "Invalid redirect_uri": register the host with SsoLogin (lib/constructs/sso-login.ts), which adds its callback to the client`);
+  }
+}
+
+/** One finding as VERIFY_RULES gives it (lib/verify/verify-rules.ts). */
+export interface OracleFinding {
+  readonly rule: string;
+  readonly file: string;
+  readonly object?: string;
+  readonly message: string;
+}
+
+/** The old rules by id, with their findings as verify-rules.ts reported them. */
+export const ORACLES: Readonly<Record<string, (tree: Tree, report: Report, reportFile: ReportFile) => void>> = {
+  'verify/duplicates': checkDuplicates,
+  'verify/namespaces': checkNamespaces,
+  'verify/service-selectors': checkServiceSelectors,
+  'verify/route-backends': checkRouteBackends,
+  'verify/api-providers': checkApiProviders,
+  'verify/bootstrap': checkBootstrap,
+  'verify/sso-clients': checkSsoClients,
+};
+
+/** The findings of the old rule `id` over `tree`, in the order it reported them. */
+export function oracle(id: string, tree: Tree): OracleFinding[] {
+  const out: OracleFinding[] = [];
+  ORACLES[id](tree, (o, message) => out.push({ rule: id, file: o.file, object: describeObject(o.obj), message }), (file, message) => out.push({ rule: id, file, message }));
+  return out;
+}

@@ -1,0 +1,271 @@
+// The split verify rules (lib/verify/split-rule.ts; docs/design/per-app-summaries.md step 3,
+// groups (a) and (c)) give the findings of the rules they replaced, in the same order: over the
+// documents (what VERIFY_RULES runs), and with any objects handed in as what an earlier synth
+// recorded of them (ref, digest, projections) while their documents throw on any read.
+import * as fc from 'fast-check';
+import { readFactsFile, ObjectFacts } from '../../lib/facts/facts';
+import type { JsonMap } from '../../lib/k8s/manifest';
+import { loadTree, LoadedObject } from '../../lib/k8s/tree';
+import { documentDigest } from '../../lib/render/documents';
+import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from '../../lib/verify/identity-rules';
+import { ROUTE_BACKENDS, SERVICE_SELECTORS } from '../../lib/verify/reference-rules';
+import { fixtureTree, VERIFY_FIXTURES, VerifyFixture } from '../../lib/verify/rule-fixtures';
+import type { Tree } from '../../lib/verify/rules';
+import { SchemaRegistry } from '../../lib/verify/schemas';
+import { APP_PROJECTION, describeRef, idOf, Recorded, refOf, runSplit, SplitRule } from '../../lib/verify/split-rule';
+import { SSO_CLIENTS } from '../../lib/verify/sso-rules';
+import { treeOf } from '../../lib/verify/tree-of';
+import { VERIFY_RULES } from '../../lib/verify/verify-rules';
+import { REPO } from '../helpers';
+import { oracle, OracleFinding } from './split-rules-oracle';
+
+const registry = new SchemaRegistry();
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const SPLIT: readonly SplitRule<any>[] = [DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, API_PROVIDERS, BOOTSTRAP, SSO_CLIENTS];
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** A document that throws on any read: what a summarised app's objects are to the joins. */
+function sealed(file: string): JsonMap {
+  const fail = (): never => {
+    throw new Error(`a join read the document of ${file}, which was handed in as its projections only`);
+  };
+  return new Proxy({}, { get: fail, has: fail, ownKeys: fail, getOwnPropertyDescriptor: fail, getPrototypeOf: fail, set: fail, defineProperty: fail, deleteProperty: fail });
+}
+
+/** What a synth records of an object: its ref, its document's digest and every split rule's projection, read back from JSON. */
+function record(tree: Tree, o: LoadedObject): Recorded {
+  const ref = refOf(o);
+  const id = idOf(ref);
+  const subject = { obj: o.obj, ref, group: id.slice(0, id.indexOf('/')), facts: tree.facts.get(id) };
+  const p: Record<string, unknown> = {};
+  for (const rule of [...SPLIT, APP_PROJECTION]) {
+    const v = rule.project?.(subject, registry);
+    if (v !== undefined) p[rule.key] = v;
+  }
+  return JSON.parse(JSON.stringify({ ref, digest: documentDigest(o.obj), p })) as Recorded;
+}
+
+/** `tree` with the objects `chosen` picks sealed, and what was recorded of each: the Applications' maps point at the sealed ones too. */
+function summarised(tree: Tree, chosen: (o: LoadedObject, i: number) => boolean): { tree: Tree; recorded: (o: LoadedObject) => Recorded | undefined; count: number } {
+  const records = new Map<LoadedObject, Recorded>();
+  const swapped = new Map<LoadedObject, LoadedObject>();
+  const objects = tree.objects.map((o, i) => {
+    if (!chosen(o, i)) return o;
+    const s = { file: o.file, obj: sealed(o.file) };
+    records.set(s, record(tree, o));
+    swapped.set(o, s);
+    return s;
+  });
+  const swap = (o: LoadedObject): LoadedObject => swapped.get(o) ?? o;
+  return {
+    tree: {
+      ...tree, objects,
+      layerApps: new Map([...tree.layerApps].map(([k, o]) => [k, swap(o)])),
+      workloadApps: new Map([...(tree.workloadApps ?? [])].map(([k, v]) => [k, { app: swap(v.app), layer: v.layer }])),
+    },
+    recorded: (o) => records.get(o),
+    count: records.size,
+  };
+}
+
+/** The findings of a split rule as VERIFY_RULES reports them. */
+function splitFindings(tree: Tree, rule: SplitRule<unknown>, recorded?: (o: LoadedObject) => Recorded | undefined): OracleFinding[] {
+  return runSplit(tree, rule, recorded).map(({ at, message }) => (typeof at === 'string' ? { rule: rule.id, file: at, message } : { rule: rule.id, file: at.file, object: describeRef(at), message }));
+}
+
+/** The production path: the rule of VERIFY_RULES with the split rule's id. */
+function verifyFindings(tree: Tree, id: string): OracleFinding[] {
+  return VERIFY_RULES.find((r) => r.id === id)!.check(tree).map((f) => ({ rule: f.rule, file: f.file!, ...(f.object !== undefined ? { object: f.object } : {}), message: f.message }));
+}
+
+// ---- Generated app folders -------------------------------------------------------------------
+
+const PLATFORM_REPO = 'https://git.example.com/platform.git';
+
+const genApp = fc.record({
+  ns: fc.constantFrom('sit', 'uat', 'prod', 'web', 'zz', 'argocd'),
+  kind: fc.constantFrom('Deployment', 'StatefulSet', 'Rollout'),
+  selector: fc.constantFrom('own', 'other', 'pod-name', 'pod-name-bad', 'none', 'external'),
+  port: fc.constantFrom(80, 8080),
+  routePort: fc.option(fc.constantFrom(80, 8080, 9090), { nil: undefined }),
+  target: fc.constantFrom('own', 'missing', 'other-ns', 'runtime', 'not-a-service'),
+  sso: fc.option(fc.record({ client: fc.constantFrom('api-gateway', 'nope', ''), host: fc.constantFrom('own', 'other'), redirect: fc.boolean() }), { nil: undefined }),
+  wave: fc.option(fc.constantFrom('-5', '0', '3', '10', 'x'), { nil: undefined }),
+  dry: fc.boolean(),
+  namespaceObject: fc.boolean(),
+  clusterRoleWithNamespace: fc.boolean(),
+  noNamespace: fc.boolean(),
+  duplicate: fc.constantFrom('none', 'service', 'route'),
+  widget: fc.option(fc.record({ wave: fc.option(fc.constantFrom('-1', '2', '20'), { nil: undefined }), dry: fc.boolean() }), { nil: undefined }),
+  selectsRuntime: fc.boolean(),
+  twoServices: fc.boolean(),
+});
+type GenApp = typeof genApp extends fc.Arbitrary<infer T> ? T : never;
+
+/** The files of generated app `i` (an app folder and its Application in dist/paas), and its facts. */
+function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record<string, JsonMap[]>; facts: [JsonMap, ObjectFacts][] } {
+  const name = `gen-${i}`;
+  const dir = `dist/workloads/${name}`;
+  const labels = { app: name, tier: 'web' };
+  const annotations = {
+    ...(a.wave !== undefined ? { 'argocd.argoproj.io/sync-wave': a.wave } : {}),
+    ...(a.dry ? { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' } : {}),
+  };
+  const meta = (n: string) => ({ name: n, ...(a.noNamespace && n === name ? {} : { namespace: a.ns }), ...(Object.keys(annotations).length ? { annotations } : {}) });
+  const workload: JsonMap = {
+    apiVersion: a.kind === 'Rollout' ? 'argoproj.io/v1alpha1' : 'apps/v1', kind: a.kind, metadata: meta(name),
+    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'x' }] } } },
+  };
+  const selector = { own: labels, other: { app: 'nobody' }, 'pod-name': { 'statefulset.kubernetes.io/pod-name': `${name}-0`, app: name }, 'pod-name-bad': { 'statefulset.kubernetes.io/pod-name': `${name}-x` }, none: undefined, external: labels }[a.selector];
+  const service: JsonMap = {
+    apiVersion: 'v1', kind: 'Service', metadata: meta(`${name}-svc`),
+    spec: { ...(selector ? { selector } : {}), ...(a.selector === 'external' ? { type: 'ExternalName' } : {}), ports: [{ port: a.port }] },
+  };
+  const targetName = { own: `${name}-svc`, missing: `${name}-gone`, 'other-ns': `gen-${(i + 1) % all.length}-svc`, runtime: `${name}-runtime`, 'not-a-service': name }[a.target];
+  const backend: JsonMap = { name: targetName, ...(a.routePort !== undefined ? { port: a.routePort } : {}), ...(a.target === 'other-ns' ? { namespace: all[(i + 1) % all.length].ns } : {}), ...(a.target === 'not-a-service' ? { kind: 'Backend', group: 'gateway.envoyproxy.io' } : {}) };
+  const route: JsonMap = {
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: meta(`${name}-route`),
+    spec: { hostnames: [`${name}.example.com`], rules: [{ backendRefs: [backend] }, { backendRefs: ['not a map', { name: targetName, kind: 'Service', port: a.port }] }] },
+  };
+  const objects: [string, JsonMap][] = [[`${a.kind.toLowerCase()}.yaml`, workload], ['service.yaml', service], ['httproute.yaml', route]];
+  if (a.twoServices) objects.push(['service-2.yaml', { ...service, spec: { ...(service.spec as JsonMap), ports: [{ port: 9090 }, { name: 'no-port' }] } }]);
+  if (a.sso) {
+    const host = a.sso.host === 'own' ? `${name}.example.com` : 'elsewhere.example.com';
+    objects.push(['securitypolicy.yaml', {
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'SecurityPolicy', metadata: meta(`${name}-sso`),
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: `${name}-route` }],
+        oidc: { provider: { issuer: 'https://sso.example.com/realms/platform' }, ...(a.sso.client ? { clientID: a.sso.client } : {}), ...(a.sso.redirect ? { redirectURL: `https://${host}/oauth2/callback` } : {}) },
+      },
+    }]);
+  }
+  objects.push(['externalsecret.yaml', { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: meta(`${name}-secret`), spec: { target: { name: `${name}-secret` } } }]);
+  if (a.namespaceObject) objects.push(['namespace.yaml', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: a.ns } }]);
+  if (a.clusterRoleWithNamespace) objects.push(['clusterrole.yaml', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, namespace: a.ns }, rules: [] }]);
+  // A copy of the previous app's Service or route: the same identity in two app folders.
+  if (a.duplicate === 'service' && i > 0) objects.push(['copied-service.yaml', { apiVersion: 'v1', kind: 'Service', metadata: { name: `gen-${i - 1}-svc`, namespace: all[i - 1].ns }, spec: { selector: labels, ports: [{ port: 1 }] } }]);
+  if (a.duplicate === 'route' && i > 0) objects.push(['copied-route.yaml', { ...route, metadata: { name: `gen-${i - 1}-route`, namespace: all[i - 1].ns }, spec: { hostnames: [`${name}.example.com`], rules: [] } }]);
+  if (a.widget) {
+    const w = { ...(a.widget.wave !== undefined ? { 'argocd.argoproj.io/sync-wave': a.widget.wave } : {}), ...(a.widget.dry ? { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' } : {}) };
+    objects.push(['widget.yaml', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name, namespace: a.ns, annotations: w }, spec: {} }]);
+  }
+  const files: Record<string, JsonMap[]> = Object.fromEntries(objects.map(([f, o]) => [`${dir}/${f}`, [o]]));
+  files[`dist/paas/application-${name}.yaml`] = [{
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-wave': String(i) } },
+    spec: { project: 'apps', destination: { namespace: a.ns, server: 'https://kubernetes.default.svc' }, source: { repoURL: PLATFORM_REPO, path: dir, targetRevision: 'main' } },
+  }];
+  const facts: [JsonMap, ObjectFacts][] = [];
+  if (a.target === 'runtime') facts.push([workload, { runtimeServices: [`${name}-runtime`] }]);
+  if (a.selectsRuntime) facts.push([service, { selectsRuntimePods: 'the operator makes its pods' }]);
+  return { files, facts };
+}
+
+/** Layer objects beside the apps: who provides the Widget API (a CRD or a controller's facts, in the paas layer or another layer), the paas layer's Application and Namespaces. */
+const genLayers = fc.record({
+  crdWave: fc.option(fc.constantFrom('-10', '0', '5'), { nil: undefined }),
+  controller: fc.boolean(),
+  widgetsLayerWave: fc.option(fc.constantFrom('-3', '1', '9'), { nil: undefined }),
+  paasWave: fc.option(fc.constantFrom('0', '4'), { nil: undefined }),
+  paasDependsOnWidgets: fc.boolean(),
+  paasNamespaces: fc.subarray(['sit', 'uat', 'prod', 'web']),
+  widgetsNamespaces: fc.subarray(['sit', 'uat', 'prod']),
+});
+type GenLayers = typeof genLayers extends fc.Arbitrary<infer T> ? T : never;
+
+function layerFiles(l: GenLayers): { files: Record<string, JsonMap[]>; facts: [JsonMap, ObjectFacts][] } {
+  const wave = (w: string | undefined) => (w === undefined ? {} : { annotations: { 'argocd.argoproj.io/sync-wave': w } });
+  const app = (name: string, w: string | undefined): JsonMap => ({
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace: 'argocd', ...wave(w) },
+    spec: { project: 'platform', destination: { namespace: name, server: 'https://kubernetes.default.svc' }, source: { repoURL: PLATFORM_REPO, path: `dist/${name}`, targetRevision: 'main' } },
+  });
+  const files: Record<string, JsonMap[]> = {};
+  const facts: [JsonMap, ObjectFacts][] = [];
+  const paas = app('paas', l.paasWave);
+  files['dist/apps/application-gen-paas.yaml'] = [paas];
+  if (l.paasDependsOnWidgets) facts.push([paas, { dependsOn: ['widgets'] }]);
+  if (l.widgetsLayerWave !== undefined) {
+    const widgets = app('widgets', l.widgetsLayerWave);
+    files['dist/apps/application-gen-widgets.yaml'] = [widgets];
+    facts.push([widgets, { providesApis: [{ group: 'example.com', kind: 'Widget' }] }]);
+    for (const ns of l.widgetsNamespaces) files[`dist/widgets/namespace-${ns}.yaml`] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }];
+  }
+  if (l.crdWave !== undefined) {
+    files['dist/paas/crd-widgets.yaml'] = [{
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com', ...wave(l.crdWave) },
+      spec: { group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Namespaced', versions: [] },
+    }];
+  }
+  if (l.controller) {
+    const controller: JsonMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'widget-controller', namespace: 'kube-system', ...wave('1') }, data: {} };
+    files['dist/paas/configmap-widget-controller.yaml'] = [controller];
+    facts.push([controller, { providesApis: [{ group: 'example.com' }] }]);
+  }
+  for (const ns of l.paasNamespaces) files[`dist/paas/namespace-${ns}.yaml`] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }];
+  return { files, facts };
+}
+
+/** Every fixture of every verify rule (breaking and satisfying), by name. */
+const BASES: readonly [string, VerifyFixture][] = Object.entries(VERIFY_FIXTURES).flatMap(([id, f]) => [[`${id} breaking`, f.breaking], [`${id} satisfying`, f.satisfying]] as [string, VerifyFixture][]);
+
+/** A fixture's tree with the generated apps' folders beside its own files. */
+function treeWith(base: VerifyFixture, apps: readonly GenApp[], layers?: GenLayers): Tree {
+  const generated = [...apps.map((a, i) => appFiles(a, i, apps)), ...(layers ? [layerFiles(layers)] : [])];
+  return fixtureTree({
+    files: { ...base.files, ...Object.assign({}, ...generated.map((g) => g.files)) },
+    facts: [...(base.facts ?? []), ...generated.flatMap((g) => g.facts)],
+  }, registry);
+}
+
+describe('split verify rules (groups (a) identity and (c) references)', () => {
+  test('GIVEN every rule fixture WHEN each split rule runs over its documents (VERIFY_RULES) THEN its findings equal the old rule\'s, in order', () => {
+    for (const [, base] of BASES) {
+      const tree = fixtureTree(base, registry);
+      for (const rule of SPLIT) expect(verifyFindings(tree, rule.id)).toEqual(oracle(rule.id, tree));
+    }
+  });
+
+  test('GIVEN fixtures with generated app folders and a random subset of objects sealed (projections only) WHEN the split rules run THEN the findings equal the old rules\' over the documents, in order, and no sealed document is read', () => {
+    let sealedObjects = 0;
+    let findings = 0;
+    fc.assert(fc.property(
+      fc.constantFrom(...BASES), fc.array(genApp, { maxLength: 6 }), fc.option(genLayers, { nil: undefined }), fc.array(fc.boolean(), { minLength: 1, maxLength: 23 }),
+      ([, base], apps, layers, mask) => {
+        const tree = treeWith(base, apps, layers);
+        const s = summarised(tree, (_, i) => mask[i % mask.length]);
+        sealedObjects += s.count;
+        for (const rule of SPLIT) {
+          const expected = oracle(rule.id, tree);
+          findings += expected.length;
+          expect(verifyFindings(tree, rule.id)).toEqual(expected);
+          expect(splitFindings(s.tree, rule, s.recorded)).toEqual(expected);
+        }
+      },
+    ), { numRuns: 200 });
+    // The property was not vacuous: objects were sealed and the rules found things.
+    expect(sealedObjects).toBeGreaterThan(1000);
+    expect(findings).toBeGreaterThan(1000);
+  });
+
+  test('GIVEN a sealed object WHEN a rule that reads documents runs THEN the seal throws (it would catch a join that reads one)', () => {
+    const tree = treeWith(VERIFY_FIXTURES['verify/route-backends'].satisfying, [fc.sample(genApp, { numRuns: 1, seed: 1 })[0]]);
+    const s = summarised(tree, (o) => o.file.startsWith('dist/workloads/'));
+    expect(s.count).toBeGreaterThan(0);
+    expect(() => oracle('verify/route-backends', s.tree)).toThrow(/a join read the document of dist\/workloads\//);
+    expect(() => splitFindings(s.tree, ROUTE_BACKENDS, s.recorded)).not.toThrow();
+  });
+
+  test('GIVEN the committed render WHEN every app folder\'s objects and Applications are sealed THEN every split rule finds what the old rule finds (nothing), and over the documents too', () => {
+    const facts = readFactsFile(REPO).facts;
+    const tree = treeOf(loadTree(REPO), { root: REPO, registry, facts });
+    const apps = new Set([...(tree.workloadApps ?? new Map()).values()].map((v) => v.app));
+    const s = summarised(tree, (o) => o.file.startsWith('dist/workloads/') || apps.has(o));
+    expect(s.count).toBeGreaterThan(5);
+    for (const rule of SPLIT) {
+      const expected = oracle(rule.id, tree);
+      expect(expected).toEqual([]);
+      expect(verifyFindings(tree, rule.id)).toEqual(expected);
+      expect(splitFindings(s.tree, rule, s.recorded)).toEqual(expected);
+    }
+  });
+});
