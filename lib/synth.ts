@@ -248,8 +248,9 @@ export function synth(options: SynthOptions): SynthResult {
     const written = writeAtomically(options.root, files, (tree) => {
       const t = process.hrtime.bigint();
       // A manifest's documents are the ones the render serialised into that very file: its text is not read.
+      // Apps taken unchanged from their last (verified) render are vouched for; what verify checks of the others is recorded with their lines.
       const source = { ...tree, documents: (file: string) => { const f = tree.file(file); return f && documents.documentsOf(f); } };
-      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
+      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}), ...(appRenders ? { vouched: appRenders.vouching() } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
     }, { onDisk: onDiskFiles(options.root, previous, files, ownRenderer, stats), listed: (dir) => before.entries(dir) });
