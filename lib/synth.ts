@@ -237,52 +237,48 @@ export function synth(options: SynthOptions): SynthResult {
     const specs = cache ? timed(time, 'load', () => new AppSpecCache(path.join(options.root, APP_SPEC_CACHE_FILE), checksCodeFingerprint())) : undefined;
     // Each app's documents of the last render, by the key of its inputs (lib/render/app-renders.ts): written after the swap.
     const appRenders = cache ? timed(time, 'load', () => new AppRenders(path.join(options.root, APP_RENDERS_FILE), checksCodeFingerprint())) : undefined;
-    try {
-      // The HA model is verify's only: held here (not in a const of this scope) so that it can be let go once verify is done.
-      const checked: { model?: HaModel } = {};
-      const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders, checked);
-      const registry = options.registry ?? new SchemaRegistry();
-      const previous = timed(time, 'load', () => shareUnchanged(before, files));
-      options.progress?.('verifying and writing');
-      const writeStart = process.hrtime.bigint();
-      let checkMs = 0;
-      const written = writeAtomically(options.root, files, (tree) => {
-        // A render that serialised most of its files left the simulation's and the staging's garbage
-        // (about 100 MB each at 5,000 apps): collected before verify grows the heap on top of it.
-        if (documents.dumped > documents.reused) timed(time, 'write', () => collectIfGrown(heapAtStart, COLLECT_AFTER_RENDER_BYTES));
-        const t = process.hrtime.bigint();
-        // A manifest's documents are the ones the render serialised into that very file: its text is not read.
-        const source = { ...tree, documents: (file: string) => { const f = tree.file(file); return f && documents.documentsOf(f); } };
-        const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}) });
-        checkMs = since(t);
-        if (findings.length) throw new VerifyError(findings);
-      }, { onDisk: onDiskFiles(options.root, previous, files, ownRenderer, stats), listed: (dir) => before.entries(dir) });
-      time?.('write', since(writeStart) - checkMs);
-      // Verify was the last reader of the documents and of the HA model: the saves below need only
-      // the digests, and what they make then fills the room those leave (not the synth's peak memory).
-      documents.release();
-      delete checked.model;
-      // A render that serialised most of its files writes its caches afresh (tens of MB at thousands
-      // of apps): collected first when the heap is large, or V8 grows the heap for the saves instead.
-      // A render that reused most texts appends a few lines: not worth a full collection.
+    // The HA model is verify's only: held here (not in a const of this scope) so that it can be let go once verify is done.
+    const checked: { model?: HaModel } = {};
+    const { files, facts, documents, ownRenderer } = renderChecked(options, earlier, analysis, specs, appRenders, checked);
+    const registry = options.registry ?? new SchemaRegistry();
+    const previous = timed(time, 'load', () => shareUnchanged(before, files));
+    options.progress?.('verifying and writing');
+    const writeStart = process.hrtime.bigint();
+    let checkMs = 0;
+    const written = writeAtomically(options.root, files, (tree) => {
+      // A render that serialised most of its files left the simulation's and the staging's garbage
+      // (about 100 MB each at 5,000 apps): collected before verify grows the heap on top of it.
       if (documents.dumped > documents.reused) timed(time, 'write', () => collectIfGrown(heapAtStart, COLLECT_AFTER_RENDER_BYTES));
-      // Only a render that verified and was swapped in leaves its results for the next synth.
-      if (checks) timed(time, 'write', () => checks.save());
-      if (analysis) timed(time, 'write', () => analysis.flush());
-      if (specs) timed(time, 'write', () => specs.save());
-      if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveCaches());
-      if (appRenders) timed(time, 'write', () => appRenders.save());
-      // The render's stats, with each manifest's document and text digests (the text hashed once, for both), in one file.
-      if (stats) timed(time, 'write', () => {
-        const index = documents.index();
-        const now = renderedStats(options.root, before, files, written.changed, COMPARED_OUTPUTS, (file) => index.get(file)?.[1]);
-        for (const [p, recorded] of committedRenderStats(options.root, files)) now.files.set(p, recorded);
-        stats.save(now.files, now.dirs, index);
-      });
-      return { files, objects: countObjects(files), outputs: written.outputs, previous };
-    } finally {
-      // A synth that failed leaves the cache as it was: the app renders it was writing afresh are removed (after `save`, nothing is left).
-      appRenders?.discard();
-    }
+      const t = process.hrtime.bigint();
+      // A manifest's documents are the ones the render serialised into that very file: its text is not read.
+      // Apps taken unchanged from their last (verified) render are vouched for; what verify checks of the others is recorded with their lines.
+      const source = { ...tree, documents: (file: string) => { const f = tree.file(file); return f && documents.documentsOf(f); } };
+      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}), ...(appRenders ? { vouched: appRenders.vouching() } : {}) });
+      checkMs = since(t);
+      if (findings.length) throw new VerifyError(findings);
+    }, { onDisk: onDiskFiles(options.root, previous, files, ownRenderer, stats), listed: (dir) => before.entries(dir) });
+    time?.('write', since(writeStart) - checkMs);
+    // Verify was the last reader of the documents and of the HA model: the saves below need only
+    // the digests, and what they make then fills the room those leave (not the synth's peak memory).
+    documents.release();
+    delete checked.model;
+    // A render that serialised most of its files writes its caches afresh (tens of MB at thousands
+    // of apps): collected first when the heap is large, or V8 grows the heap for the saves instead.
+    // A render that reused most texts appends a few lines: not worth a full collection.
+    if (documents.dumped > documents.reused) timed(time, 'write', () => collectIfGrown(heapAtStart, COLLECT_AFTER_RENDER_BYTES));
+    // Only a render that verified and was swapped in leaves its results for the next synth.
+    if (checks) timed(time, 'write', () => checks.save());
+    if (analysis) timed(time, 'write', () => analysis.flush());
+    if (specs) timed(time, 'write', () => specs.save());
+    if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveCaches());
+    if (appRenders) timed(time, 'write', () => appRenders.save());
+    // The render's stats, with each manifest's document and text digests (the text hashed once, for both), in one file.
+    if (stats) timed(time, 'write', () => {
+      const index = documents.index();
+      const now = renderedStats(options.root, before, files, written.changed, COMPARED_OUTPUTS, (file) => index.get(file)?.[1]);
+      for (const [p, recorded] of committedRenderStats(options.root, files)) now.files.set(p, recorded);
+      stats.save(now.files, now.dirs, index);
+    });
+    return { files, objects: countObjects(files), outputs: written.outputs, previous };
   });
 }

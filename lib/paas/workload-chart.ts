@@ -82,6 +82,8 @@ export class WorkloadChart extends Chart {
       declareReplayedFacts(this, found.facts as readonly (readonly [string, ObjectFacts])[]);
       this.rendered = found.objects;
       this.replayed = { renders, key, render: found };
+      // Its files are the documents verified last time: verify vouches for them while their schemas are the same.
+      renders.replayed(found);
       return;
     }
     const build = () => (spec.kind === 'worker' ? new WorkerApp(this, 'app', { spec })

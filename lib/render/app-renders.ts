@@ -13,7 +13,7 @@ import { appendCacheFile, isJsonExact, sha256, writeCacheFile } from '../cache-f
 export const APP_RENDERS_FILE = '.synth-cache/app-renders.lines';
 
 /** The layout of the file; another version is ignored. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Stands for what JSON has no text for (undefined, -0, non-finite numbers), under a key no spec has (it holds a NUL). */
 const NOT_JSON = '\u0000not-json';
@@ -21,9 +21,8 @@ const NOT_JSON = '\u0000not-json';
 /** The bytes of a newline and a space (the file's lines, and the separators of a line's fields). */
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
-
-/** About how many characters of recorded lines are gathered before they are written (`AppRenders.stream`). */
-const STREAM_CHUNK = 1 << 20;
+/** The byte between a line's summary and its documents (JSON.stringify escapes every control character inside a string, and writes no whitespace). */
+const TAB = 0x09;
 
 /** Not plain data (`toPlain`). */
 const NOT_PLAIN = Symbol('not plain');
@@ -65,6 +64,26 @@ export interface RecordedApplication {
   readonly digest: string;
 }
 
+/** A field verify's secret scan found that holds a literal secret unless it names a Secret External Secrets creates (lib/verify/secret-literals.ts `SecretLiteralCandidate`). */
+export interface NamedCandidate {
+  readonly path: string;
+  /** The sha256 of the value. @default - a literal secret whatever it holds */
+  readonly name?: string;
+}
+
+/**
+ * What verify vouched for about an app's objects in the synth that recorded it (which only records
+ * after a verified swap: every per-object check of them found nothing): the schemas they were held
+ * to, and the named secret-literal candidates of each object, which stay findings or not as the
+ * tree's ExternalSecrets change.
+ */
+export interface AppSummary {
+  /** `[apiVersion, kind, schema identity]` of the app's objects, one per apiVersion and kind, in the objects' order. */
+  readonly identities: readonly (readonly [apiVersion: string, kind: string, identity: string])[];
+  /** Each object's named candidates (`objects`' order). */
+  readonly candidates: readonly (readonly NamedCandidate[])[];
+}
+
 /**
  * What an app's build and render left: its objects, its calls that added to the Inventory, and the
  * facts its objects declared (in tree order). Plain data: the cache does not read the last two.
@@ -76,6 +95,29 @@ export interface AppRender {
   readonly facts: readonly RecordedFacts[];
   /** @default - none recorded (the Application is turned into JSON again) */
   readonly application?: RecordedApplication;
+  /** What verify vouched for, read back with the line. @default - none (verify checks the app's objects) */
+  readonly summary?: AppSummary;
+}
+
+/** What verify checked of one object (`AppRenders.checked`). */
+interface CheckedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly identity: string;
+  readonly candidates: readonly NamedCandidate[];
+}
+
+/** A recorded line before its summary is known (verify runs after the render records). */
+interface PendingLine {
+  readonly key: string;
+  /** S without its closing brace, and without `e` and `c`. */
+  readonly summary: string;
+  /** D, and its sha256. */
+  readonly documents: string;
+  readonly documentsHash: string;
+  readonly paths: readonly string[];
+  /** What verify told of each object (`paths`' order), as it is told. */
+  readonly checked: (CheckedObject | undefined)[];
 }
 
 /**
@@ -121,15 +163,56 @@ function fromPlain(value: unknown): unknown {
 }
 
 /**
- * The JSON of an app's record: `JSON.stringify({ o: [[path, digest, document]...], i, f, a? })`
- * (`inventory` and `facts` as `toPlain` copied them), with the JSON of each document the render
- * kept (`AppObject.json`) put in as it is rather than made again.
+ * The two JSON texts of an app's record (`inventory` and `facts` as `toPlain` copied them):
+ * - `summary`, S without its closing brace: `JSON.stringify({ o: [[path, digest]...], i, f, a?: [metadata, digest] })`
+ *   (the `e` and `c` of `AppSummary` are added when verify has told them, `AppRenders.save`);
+ * - `documents`, D: `JSON.stringify({ o: [document...], a?: document })`, with the JSON of each
+ *   document the render kept (`AppObject.json`) put in as it is rather than made again.
  */
-export function recordJson(render: AppRender, inventory: unknown, facts: unknown): string {
-  const objects = render.objects.map((o) => `[${JSON.stringify(o.path)},${JSON.stringify(o.digest)},${o.json ?? JSON.stringify(o.document)}]`);
+export function recordJson(render: AppRender, inventory: unknown, facts: unknown): { readonly summary: string; readonly documents: string } {
   const a = render.application;
-  const application = a ? `,"a":${JSON.stringify([a.metadata, a.digest, a.document])}` : '';
-  return `{"o":[${objects.join(',')}],"i":${JSON.stringify(inventory)},"f":${JSON.stringify(facts)}${application}}`;
+  const objects = render.objects.map((o) => JSON.stringify([o.path, o.digest]));
+  const summary = `{"o":[${objects.join(',')}],"i":${JSON.stringify(inventory)},"f":${JSON.stringify(facts)}${a ? `,"a":${JSON.stringify([a.metadata, a.digest])}` : ''}`;
+  const documents = `{"o":[${render.objects.map((o) => o.json ?? JSON.stringify(o.document)).join(',')}]${a ? `,"a":${JSON.stringify(a.document)}` : ''}}`;
+  return { summary, documents };
+}
+
+/** The summary's `e` and `c` from what verify told of each object, or undefined when it did not tell of every one. */
+function summaryJson(checked: readonly (CheckedObject | undefined)[]): string | undefined {
+  const identities: [string, string, string][] = [];
+  const seen = new Set<string>();
+  const candidates: [number, readonly NamedCandidate[]][] = [];
+  for (let i = 0; i < checked.length; i++) {
+    const c = checked[i];
+    if (!c) return undefined;
+    const gvk = `${c.apiVersion}\0${c.kind}`;
+    if (!seen.has(gvk)) {
+      seen.add(gvk);
+      identities.push([c.apiVersion, c.kind, c.identity]);
+    }
+    if (c.candidates.length) candidates.push([i, c.candidates.map((n) => (n.name === undefined ? { path: n.path } : { path: n.path, name: n.name }))]);
+  }
+  return `,"e":${JSON.stringify(identities)},"c":${JSON.stringify(candidates)}`;
+}
+
+/** `AppSummary` from a line's `e` and `c` (`count` objects), or undefined when they are not the shape written. */
+function readSummary(e: unknown, c: unknown, count: number): AppSummary | undefined {
+  if (!Array.isArray(e) || !Array.isArray(c)) return undefined;
+  const identities: [string, string, string][] = [];
+  for (const x of e as unknown[]) {
+    if (!Array.isArray(x) || x.length !== 3 || x.some((v) => typeof v !== 'string')) return undefined;
+    identities.push([x[0] as string, x[1] as string, x[2] as string]);
+  }
+  const candidates: NamedCandidate[][] = Array.from({ length: count }, () => []);
+  for (const x of c as unknown[]) {
+    if (!Array.isArray(x) || x.length !== 2 || !Number.isInteger(x[0]) || x[0] < 0 || x[0] >= count || !Array.isArray(x[1])) return undefined;
+    for (const n of x[1] as unknown[]) {
+      const m = n as { path?: unknown; name?: unknown } | null;
+      if (!m || typeof m !== 'object' || typeof m.path !== 'string' || (m.name !== undefined && typeof m.name !== 'string')) return undefined;
+      candidates[x[0] as number].push(m.name === undefined ? { path: m.path } : { path: m.path, name: m.name as string });
+    }
+  }
+  return { identities, candidates };
 }
 
 /** What an app's render reads: its spec, its address allocation, the pool, the layer that owns its HAProxy entries. */
@@ -196,6 +279,17 @@ function renderDependencies(): string {
   return dependencies;
 }
 
+/** A document as a line holds it: a JSON map. */
+function isDocument(value: unknown): value is object {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The text of a recorded line: its summary with what verify told of its objects (when it told of every one), hashed. */
+function lineText(line: PendingLine): string {
+  const summary = `${line.summary}${summaryJson(line.checked) ?? ''}}`;
+  return `${line.key} ${sha256(summary)} ${line.documentsHash} ${summary}\t${line.documents}`;
+}
+
 /** The file's first line. */
 interface Header {
   readonly format: number;
@@ -205,8 +299,10 @@ interface Header {
 /**
  * The documents of each app's last render, by the key of its inputs (`appRenderKey`), written by
  * code `code` (the checks' code fingerprint, with the render's dependencies). The file is a header
- * line, then one line per app: `<key> <sha256 of the JSON> <JSON of [path, digest, document][]>`;
- * a line is parsed only when its app is rendered again, and its hash checked then.
+ * line, then one line per app: `<key> <sha256 of S> <sha256 of D> <S><TAB><D>`, S the summary
+ * (paths, digests, Inventory calls, facts and what verify vouched for: `recordJson`, `AppSummary`)
+ * and D the documents; a line is parsed only when its app is rendered again, and its hashes
+ * checked then.
  *
  * An optimisation only: a render with it gives the same documents as one without. A file that does
  * not read or was written by other code (stale) is ignored as a whole; a line that is garbled
@@ -219,26 +315,24 @@ export class AppRenders {
   /** Apps whose documents were taken from the file, and apps rendered and recorded, in this run. */
   public reused = 0;
   public recorded = 0;
+  /** Lines whose documents (D) were parsed, by every AppRenders of the process (the yardstick of issue 18's per-app summaries). */
+  public static documentsParsed = 0;
   private readonly code: string;
   /** The file's lines by key (raw bytes, without the newline; unchecked). */
   private readonly lines: Map<string, Buffer>;
-  /** This run's lines by key: reused ones as read (their bytes, checked), recorded ones new. */
-  private readonly used = new Map<string, string | Buffer>();
+  /** This run's lines by key: reused ones as read (their bytes, checked), recorded ones new (their text made at `save`). */
+  private readonly used = new Map<string, Buffer | PendingLine>();
   /** This run's recorded lines, by key (also in `used`). */
-  private readonly fresh = new Map<string, string>();
+  private readonly fresh = new Map<string, PendingLine>();
+  /** The recorded lines' objects by path, for what verify tells of them (`checked`). */
+  private readonly pendingPaths = new Map<string, { readonly line: PendingLine; readonly index: number }>();
+  /** The apps taken from their last render with a summary (`replayed`): their files are vouched for. */
+  private readonly summarised: { readonly files: readonly string[]; readonly summary: AppSummary }[] = [];
   /** How many lines the file holds (every one after the header, whole or not), and whether it ends with a newline: then it can be appended to. */
   private readonly fileLines: number;
   private readonly appendable: boolean;
   /** The digest of the site this run renders, by its object (hashed once per run, not once per app). */
   private site?: { readonly site: object; readonly digest: string };
-  /**
-   * When the file is written afresh for sure (none, ignored, or cut short, with no line to reuse:
-   * a first or cold synth), the recorded lines go straight into `<file>.<pid>.tmp` as they are
-   * recorded instead of being held (tens of MB at thousands of apps, through the simulation and
-   * verify); `save` renames it into place, `discard` removes it. Undefined otherwise; null once
-   * writing it failed (the cache is then lost, as when `save` fails).
-   */
-  private stream?: { readonly tmp: string; fd?: number; parts: string[]; size: number; headed?: boolean; madeDir?: string } | null;
 
   /**
    * The file `file`, valid when written by `code` (the checks' code fingerprint). `mode`: `write`
@@ -253,7 +347,6 @@ export class AppRenders {
     this.fileLines = read.count;
     this.appendable = read.appendable;
     if (read.ignored) this.ignored = read.ignored;
-    if (mode === 'write' && (this.ignored !== undefined || !this.appendable) && this.lines.size === 0) this.stream = { tmp: `${file}.${process.pid}.tmp`, parts: [], size: 0 };
   }
 
   private static read(file: string, code: string): { lines: Map<string, Buffer>; count: number; appendable: boolean; ignored?: string } {
@@ -306,22 +399,30 @@ export class AppRenders {
     const line = this.lines.get(key);
     if (line === undefined) return undefined;
     this.lines.delete(key);
-    // `<key> <sha256> <json>`: the hash is of the JSON's bytes as written (UTF-8), checked on the bytes read.
-    if (line[129] !== SPACE || sha256(line.subarray(130)) !== line.toString('latin1', 65, 129)) return undefined;
-    let parsed: unknown;
+    // `<key> <sha256 of S> <sha256 of D> <S>\t<D>`: each hash is of its JSON's bytes as written (UTF-8), checked on the bytes read.
+    if (line[129] !== SPACE || line[194] !== SPACE) return undefined;
+    const tab = line.indexOf(TAB, 195);
+    if (tab < 0 || sha256(line.subarray(195, tab)) !== line.toString('latin1', 65, 129) || sha256(line.subarray(tab + 1)) !== line.toString('latin1', 130, 194)) return undefined;
+    let summary: unknown;
+    let documents: unknown;
     try {
-      parsed = JSON.parse(line.toString('utf8', 130));
+      summary = JSON.parse(line.toString('utf8', 195, tab));
+      AppRenders.documentsParsed++;
+      documents = JSON.parse(line.toString('utf8', tab + 1));
     } catch {
       return undefined;
     }
-    const entry = parsed as { o?: unknown; i?: unknown; f?: unknown; a?: unknown } | null;
+    const entry = summary as { o?: unknown; i?: unknown; f?: unknown; a?: unknown; e?: unknown; c?: unknown } | null;
+    const docs = documents as { o?: unknown; a?: unknown } | null;
     if (!entry || typeof entry !== 'object' || !Array.isArray(entry.o) || !entry.o.length || !Array.isArray(entry.i) || !Array.isArray(entry.f)) return undefined;
+    if (!docs || typeof docs !== 'object' || !Array.isArray(docs.o) || docs.o.length !== entry.o.length) return undefined;
     const objects: AppObject[] = [];
-    for (const o of entry.o as unknown[]) {
-      if (!Array.isArray(o) || o.length !== 3 || typeof o[0] !== 'string' || typeof o[1] !== 'string') return undefined;
-      const document: unknown = o[2];
-      if (!document || typeof document !== 'object' || Array.isArray(document)) return undefined;
-      objects.push({ path: o[0], digest: o[1], document: document as object });
+    for (let n = 0; n < entry.o.length; n++) {
+      const o: unknown = entry.o[n];
+      if (!Array.isArray(o) || o.length !== 2 || typeof o[0] !== 'string' || typeof o[1] !== 'string') return undefined;
+      const document: unknown = docs.o[n];
+      if (!isDocument(document)) return undefined;
+      objects.push({ path: o[0], digest: o[1], document });
     }
     const inventory: RecordedCall[] = [];
     for (const call of fromPlain(entry.i) as unknown[]) {
@@ -334,10 +435,44 @@ export class AppRenders {
       facts.push([f[0], f[1] as object]);
     }
     const a = entry.a;
-    if (a !== undefined && (!Array.isArray(a) || a.length !== 3 || typeof a[0] !== 'string' || typeof a[1] !== 'string' || !a[2] || typeof a[2] !== 'object' || Array.isArray(a[2]))) return undefined;
+    if (a !== undefined && (!Array.isArray(a) || a.length !== 2 || typeof a[0] !== 'string' || typeof a[1] !== 'string' || !isDocument(docs.a))) return undefined;
+    if (a === undefined && docs.a !== undefined) return undefined;
+    // A line written without what verify vouched for (verify did not run, or did not tell of every object) is reused without it.
+    const vouched = entry.e === undefined && entry.c === undefined ? undefined : readSummary(entry.e, entry.c, objects.length);
+    if (vouched === undefined && (entry.e !== undefined || entry.c !== undefined)) return undefined;
     this.used.set(key, line);
     this.reused++;
-    return { objects, inventory, facts, ...(a ? { application: { metadata: a[0] as string, digest: a[1] as string, document: a[2] as object } } : {}) };
+    return {
+      objects, inventory, facts,
+      ...(a ? { application: { metadata: a[0] as string, digest: a[1] as string, document: docs.a as object } } : {}),
+      ...(vouched ? { summary: vouched } : {}),
+    };
+  }
+
+  /**
+   * Tells that the app's render `render` (from `get`) is what this run renders (the app was not
+   * built): when it has a summary, verify takes its files as vouched for (`vouching`).
+   */
+  public replayed(render: AppRender): void {
+    if (render.summary) this.summarised.push({ files: render.objects.map((o) => o.path), summary: render.summary });
+  }
+
+  /**
+   * What verify is given (lib/verify/vouched.ts `Vouching`): the apps taken from their last render
+   * with a summary, and where it tells what it checked of each object (recorded in the summaries of
+   * this run's lines).
+   */
+  public vouching(): { readonly apps: readonly { readonly files: readonly string[]; readonly identities: AppSummary['identities']; readonly candidates: AppSummary['candidates'] }[]; readonly checked: (file: string, apiVersion: string, kind: string, identity: string, candidates: readonly NamedCandidate[]) => void } {
+    return {
+      apps: this.summarised.map((s) => ({ files: s.files, identities: s.summary.identities, candidates: s.summary.candidates })),
+      checked: (file, apiVersion, kind, identity, candidates) => this.checked(file, apiVersion, kind, identity, candidates),
+    };
+  }
+
+  /** What verify checked of the object in `file` (its schema identity, its named secret-literal candidates): kept for the summary of the line that records it. */
+  public checked(file: string, apiVersion: string, kind: string, identity: string, candidates: readonly NamedCandidate[]): void {
+    const at = this.pendingPaths.get(file);
+    if (at) at.line.checked[at.index] = { apiVersion, kind, identity, candidates };
   }
 
   /**
@@ -350,67 +485,15 @@ export class AppRenders {
     const facts = toPlain(render.facts);
     if (inventory === NOT_PLAIN || facts === NOT_PLAIN) return false;
     if (!isDeepStrictEqual(fromPlain(inventory), render.inventory) || !isDeepStrictEqual(fromPlain(facts), render.facts)) return false;
-    const json = recordJson(render, inventory, facts);
-    const line = `${key} ${sha256(json)} ${json}`;
-    this.recorded++;
-    if (this.stream !== undefined) {
-      this.streamLine(line);
-      return true;
-    }
+    const { summary, documents } = recordJson(render, inventory, facts);
+    const line: PendingLine = { key, summary, documents, documentsHash: sha256(documents), paths: render.objects.map((o) => o.path), checked: render.objects.map(() => undefined) };
+    const replaced = this.fresh.get(key);
+    if (replaced) for (const p of replaced.paths) this.pendingPaths.delete(p);
+    line.paths.forEach((p, index) => this.pendingPaths.set(p, { line, index }));
     this.used.set(key, line);
     this.fresh.set(key, line);
+    this.recorded++;
     return true;
-  }
-
-  /** Adds `line` to the file being written afresh (`stream`), a chunk of about a MB at a time; the header first. */
-  private streamLine(line: string): void {
-    const stream = this.stream;
-    if (!stream) return;
-    if (!stream.headed) {
-      stream.parts.push(`${JSON.stringify({ format: FORMAT, code: this.code } satisfies Header)}\n`);
-      stream.headed = true;
-    }
-    stream.parts.push(line, '\n');
-    stream.size += line.length + 1;
-    if (stream.size >= STREAM_CHUNK) this.flushStream();
-  }
-
-  /** Writes the lines `streamLine` gathered; a failure drops the stream (the cache is lost, the synth goes on). */
-  private flushStream(): void {
-    const stream = this.stream;
-    if (!stream || !stream.parts.length) return;
-    try {
-      if (stream.fd === undefined) {
-        const dir = path.dirname(this.file);
-        const made = fs.mkdirSync(dir, { recursive: true });
-        if (made !== undefined) stream.madeDir = made;
-        stream.fd = fs.openSync(stream.tmp, 'w');
-      }
-      const bytes = Buffer.from(stream.parts.join(''));
-      for (let done = 0; done < bytes.length;) done += fs.writeSync(stream.fd, bytes, done, bytes.length - done);
-      stream.parts = [];
-      stream.size = 0;
-    } catch {
-      this.discard();
-      this.stream = null;
-    }
-  }
-
-  /**
-   * Removes the file that was being written afresh (`stream`), and the folder it made for it when
-   * that is empty: for a synth that failed, which leaves the cache as it was. Nothing else to do otherwise.
-   */
-  public discard(): void {
-    const stream = this.stream;
-    if (!stream) return;
-    this.stream = null;
-    try {
-      if (stream.fd !== undefined) fs.closeSync(stream.fd);
-      fs.rmSync(stream.tmp, { force: true });
-      if (stream.madeDir !== undefined) fs.rmdirSync(stream.madeDir);
-    } catch {
-      // Only a scratch file (read by no synth) or an empty folder is left.
-    }
   }
 
   /**
@@ -423,31 +506,10 @@ export class AppRenders {
    */
   public save(): void {
     if (this.mode === 'read-only') return;
-    // The file written afresh as the lines were recorded: put in place; when writing it failed, the cache is lost.
-    if (this.stream === null) return;
-    if (this.stream !== undefined && this.recorded) {
-      const stream = this.stream;
-      this.flushStream();
-      if (this.stream !== stream || stream.fd === undefined) return;
-      this.stream = null;
-      try {
-        fs.closeSync(stream.fd);
-        fs.renameSync(stream.tmp, this.file);
-      } catch {
-        try {
-          fs.rmSync(stream.tmp, { force: true });
-        } catch {
-          // Only a scratch file, read by no synth, is left.
-        }
-      }
-      return;
-    }
-    // Nothing recorded, so nothing streamed: written as below (a header).
-    this.stream = undefined;
     if (this.ignored === undefined && this.recorded === 0 && this.lines.size === 0 && this.reused > 0) return;
     const left = this.fileLines - this.reused;
     if (this.ignored === undefined && this.appendable && left <= this.used.size) {
-      if (this.fresh.size) appendCacheFile(this.file, [...this.fresh.values()].map((l) => `${l}\n`).join(''));
+      if (this.fresh.size) appendCacheFile(this.file, [...this.fresh.values()].map((l) => `${lineText(l)}\n`).join(''));
       return;
     }
     const header: Header = { format: FORMAT, code: this.code };
@@ -455,7 +517,7 @@ export class AppRenders {
     // MB, never joined into one text). A reused line is the bytes read, checked: valid UTF-8, so its
     // text writes back the same bytes.
     const parts = [`${JSON.stringify(header)}\n`];
-    for (const line of this.used.values()) parts.push(typeof line === 'string' ? line : line.toString('utf8'), '\n');
+    for (const line of this.used.values()) parts.push(Buffer.isBuffer(line) ? line.toString('utf8') : lineText(line), '\n');
     writeCacheFile(this.file, parts);
   }
 }

@@ -20,6 +20,8 @@ export interface HaContext {
   readonly objects: readonly HaObject[];
   /** What the platform declares about its objects (lib/facts): app namespaces, besides what the model read. */
   readonly facts: PlatformFacts;
+  /** Whether a file's objects are vouched for (lib/verify/vouched.ts): the container rules skip their pod templates. @default - none is */
+  readonly vouched?: (file: string) => boolean;
 }
 
 export type HaReport = (o: HaObject, message: string) => void;
@@ -31,10 +33,11 @@ export type HaReportFile = (file: string, message: string) => void;
  * render, from memory: the same workloads, applications and problems as one built from the tree),
  * taken instead of building it again.
  */
-export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource, model?: HaModel): HaContext {
-  if (model) return { model, objects: haObjectsOf(objects), facts: (declared ?? readFactsFile(root, source)).facts };
+export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource, model?: HaModel, vouched?: (file: string) => boolean): HaContext {
+  const v = vouched ? { vouched } : {};
+  if (model) return { model, objects: haObjectsOf(objects), facts: (declared ?? readFactsFile(root, source)).facts, ...v };
   const input = haInputFromDisk(root, objects, declared, source);
-  return { model: haModel(input), objects: input.objects, facts: input.facts };
+  return { model: haModel(input), objects: input.objects, facts: input.facts, ...v };
 }
 
 const tag = (id: HaRuleId, message: string) => `[${id}] ${message}`;
@@ -50,16 +53,28 @@ interface PodTarget {
   readonly longRunning: boolean;
 }
 
-/** The pod targets of each model, worked out once (every container rule reads them; a model is not changed once built). */
-const podTargetsOf = new WeakMap<HaContext['model'], readonly PodTarget[]>();
+/**
+ * The pod targets of each model, worked out once (every container rule reads them; a model is not
+ * changed once built); of a context with vouched files, once per context.
+ */
+const podTargetsOf = new WeakMap<HaContext['model'] | HaContext, readonly PodTarget[]>();
 
 function podTargets(ctx: HaContext): readonly PodTarget[] {
-  let targets = podTargetsOf.get(ctx.model);
-  if (targets === undefined) podTargetsOf.set(ctx.model, (targets = podTargetsOfModel(ctx)));
+  const key = ctx.vouched ? ctx : ctx.model;
+  let targets = podTargetsOf.get(key);
+  if (targets === undefined) podTargetsOf.set(key, (targets = podTargetsOfModel(ctx)));
   return targets;
 }
 
+/** The pod templates the container rules check: not those of vouched files (found clean by the synth that recorded them, with the same code). */
 function podTargetsOfModel(ctx: HaContext): PodTarget[] {
+  const vouched = ctx.vouched;
+  if (vouched) {
+    return [
+      ...ctx.model.workloads.filter((w) => w.podSpec && !vouched(w.origin.file)).map((w) => ({ origin: w.origin, podSpec: w.podSpec!, systemComponent: w.systemComponent, exempt: w.exempt, longRunning: true })),
+      ...ctx.model.otherPods.filter((p) => !vouched(p.origin.file)).map((p: OtherPod) => ({ origin: p.origin, podSpec: p.podSpec, systemComponent: p.systemComponent, exempt: p.exempt, longRunning: false })),
+    ];
+  }
   const workloads = ctx.model.workloads.filter((w) => w.podSpec).map((w) => ({ origin: w.origin, podSpec: w.podSpec!, systemComponent: w.systemComponent, exempt: w.exempt, longRunning: true }));
   const others = ctx.model.otherPods.map((p: OtherPod) => ({ origin: p.origin, podSpec: p.podSpec, systemComponent: p.systemComponent, exempt: p.exempt, longRunning: false }));
   return [...workloads, ...others];

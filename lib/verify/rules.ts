@@ -13,6 +13,7 @@ import { literalsNamed, nameDigests, privateKeys, SecretLiteralCandidate, secret
 import { reportSplit } from './split-rule';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, sourcePaths, wave } from './tree';
 import { folderOf, treeIndex } from './tree-index';
+import type { Vouching } from './vouched';
 
 /** A problem found while reading the tree: on an object, or on a file. */
 export interface TreeFinding {
@@ -46,6 +47,8 @@ export interface Tree {
   readonly read?: (file: string) => string | undefined;
   /** Results of the per-object checks (schemas, secrets) of an earlier run, by content (./check-cache.ts). @default - every check runs */
   readonly checks?: CheckCache;
+  /** Apps whose per-object checks found nothing in the synth that recorded them (./vouched.ts), and where to tell what was checked. @default - every object is checked */
+  readonly vouched?: Vouching;
 }
 
 /** The plain verify rules' ids (lib/verify/verify-rules.ts), in the order verify runs them. */
@@ -125,18 +128,56 @@ const objectFindingsOf = new WeakMap<Tree, readonly ObjectFindings[]>();
 function objectFindings(tree: Tree): readonly ObjectFindings[] {
   let found = objectFindingsOf.get(tree);
   if (found) return found;
-  for (const o of tree.objects) {
-    if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj, crdDigest(tree, o.obj));
-  }
-  const checks = new Map<string, string>();
+  const vouched = vouchedFiles(tree);
+  const told = tree.vouched?.checked;
+  const identities = new Map<string, string>();
   found = tree.objects.map((o) => {
     const gvk = `${String(o.obj.apiVersion)}\0${String(o.obj.kind)}`;
-    let check = checks.get(gvk);
-    if (check === undefined) checks.set(gvk, (check = `schema and secrets ${tree.registry.schemaIdentity(o.obj)}`));
-    return checked(tree, o, check, (): ObjectFindings => ({ schema: tree.registry.validate(o.obj), literals: secretLiteralCandidates(o.obj), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
+    let identity = identities.get(gvk);
+    if (identity === undefined) identities.set(gvk, (identity = tree.registry.schemaIdentity(o.obj)));
+    // A vouched object found nothing last time against the same schemas: neither run nor looked up.
+    const literals = vouched.get(o.file);
+    const result = literals ? { schema: NONE, literals, values: NONE, keys: NONE } : checked(tree, o, `schema and secrets ${identity}`, (): ObjectFindings => ({ schema: tree.registry.validate(o.obj), literals: secretLiteralCandidates(o.obj), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
+    told?.(o.file, String(o.obj.apiVersion), String(o.obj.kind), identity, result.literals);
+    return result;
   });
   objectFindingsOf.set(tree, found);
   return found;
+}
+
+const NONE: readonly never[] = [];
+
+const crdsRegistered = new WeakSet<Tree>();
+
+/** Registers the tree's CustomResourceDefinitions with its schema registry (once per tree): custom resources are checked against them. */
+function registerCrds(tree: Tree): void {
+  if (crdsRegistered.has(tree)) return;
+  crdsRegistered.add(tree);
+  for (const o of tree.objects) {
+    if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj, crdDigest(tree, o.obj));
+  }
+}
+
+const vouchedOf = new WeakMap<Tree, ReadonlyMap<string, readonly SecretLiteralCandidate[]>>();
+
+/**
+ * The files of the tree's vouched apps (`Tree.vouched`) whose per-object checks are taken as
+ * found nothing, with each file's named secret-literal candidates: an app is vouched for only
+ * while every schema identity it recorded is today's (the tree's CRDs registered first; a rendered
+ * CRD of another layer may have changed one) and it renders no CRD (which would change others').
+ */
+export function vouchedFiles(tree: Tree): ReadonlyMap<string, readonly SecretLiteralCandidate[]> {
+  let files = vouchedOf.get(tree);
+  if (files) return files;
+  registerCrds(tree);
+  const out = new Map<string, readonly SecretLiteralCandidate[]>();
+  for (const app of tree.vouched?.apps ?? []) {
+    if (app.files.length !== app.candidates.length) continue;
+    if (app.identities.some(([apiVersion, kind, identity]) => kind === 'CustomResourceDefinition' || tree.registry.schemaIdentity({ apiVersion, kind }) !== identity)) continue;
+    app.files.forEach((f, i) => out.set(f, app.candidates[i]));
+  }
+  vouchedOf.set(tree, (files = out));
+  return files;
 }
 
 /** Strict schemas, no status blocks, integer sync waves. */

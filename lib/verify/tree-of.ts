@@ -6,6 +6,7 @@ import { layerOf, Tree, TreeFinding } from './rules';
 import type { CheckCache } from './check-cache';
 import type { SchemaRegistry } from './schemas';
 import { applicationsOf, ownRepositories, sourcePaths } from './tree';
+import type { Vouching } from './vouched';
 
 /** What a tree is checked with, beside its files. */
 export interface TreeOptions {
@@ -18,6 +19,8 @@ export interface TreeOptions {
   readonly read?: (file: string) => string | undefined;
   /** Results of the per-object checks of an earlier run (./check-cache.ts). @default - every check runs */
   readonly checks?: CheckCache;
+  /** Apps whose per-object checks are vouched for (./vouched.ts). @default - every object is checked */
+  readonly vouched?: Vouching;
 }
 
 /**
@@ -60,5 +63,6 @@ export function treeOf(loaded: LoadedTree, options: TreeOptions): Tree {
   return {
     root: options.root, files: loaded.files, objects: valid, layerApps, workloadApps, registry: options.registry, facts: options.facts,
     malformed, secondApplications, ...(options.read ? { read: options.read } : {}), ...(options.checks ? { checks: options.checks } : {}),
+    ...(options.vouched ? { vouched: options.vouched } : {}),
   };
 }

@@ -7,6 +7,8 @@ import { SchemaRegistry } from './schemas';
 import { PlatformFacts, readFactsFile } from '../facts/facts';
 import { Finding } from './tree';
 import { treeOf } from './tree-of';
+import type { Vouching } from './vouched';
+import { vouchedFiles } from './rules';
 import { VERIFY_RULES } from './verify-rules';
 
 export { formatFinding } from './tree';
@@ -42,6 +44,13 @@ export interface VerifyOptions {
    * tree. @default - built from the tree
    */
   readonly model?: HaModel;
+  /**
+   * Apps whose last synth verified them and that were taken from it unchanged (synth's, from
+   * lib/render/app-renders.ts): their objects' per-object checks (schemas, secret scans, the HA
+   * container rules) are not run or looked up while their schema identities are the same; and
+   * where verify tells what it checked of each object, for the next synth. @default - every object is checked
+   */
+  readonly vouched?: Vouching;
 }
 
 const since = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
@@ -60,13 +69,14 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   const declared = facts ? { facts, problems: [] } : readFactsFile(root, options.source);
   const source = options.source;
   const parse: ParseManifests = options.parse ?? loadManifests;
-  const tree = treeOf(source ? loadSource(source, parse) : loadTree(root, parse), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}) });
+  const tree = treeOf(source ? loadSource(source, parse) : loadTree(root, parse), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}), ...(options.vouched ? { vouched: options.vouched } : {}) });
   const findings: Finding[] = [];
   for (const rule of VERIFY_RULES) {
     for (const f of rule.check(tree)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
   }
   // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
-  const ha = haContext(root, tree.objects, declared, source, options.model);
+  const vouched = options.vouched ? vouchedFiles(tree) : undefined;
+  const ha = haContext(root, tree.objects, declared, source, options.model, vouched && ((file: string) => vouched.has(file)));
   for (const rule of HA_CHECKS) {
     const t = process.hrtime.bigint();
     const found = rule.check(ha);

@@ -55,6 +55,26 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     expect(renders.reused).toBe(1);
   });
 
+  test('GIVEN apps whose objects verify told of (schema identity, named secret-literal candidates) WHEN saved and read back THEN each comes back with that summary, once its render is replayed verify is given its files; an app verify did not tell of every object of comes back without one', () => {
+    const two = (name: string): AppRender => ({ ...render(name), objects: [...objects(name), { ...objects(name)[0], path: `dist/workloads/${name}/secret-${name}.yaml` }] });
+    const renders = new AppRenders(file, CODE);
+    renders.record(KEY_A, two('a'));
+    renders.record(KEY_B, two('b'));
+    renders.checked('dist/workloads/a/configmap-a.yaml', 'v1', 'ConfigMap', 'core x', []);
+    renders.checked('dist/workloads/a/secret-a.yaml', 'v1', 'ConfigMap', 'core x', [{ path: 'data.password' }, { path: 'data.existingSecret', name: sha256('s') }]);
+    renders.checked('dist/workloads/b/configmap-b.yaml', 'v1', 'ConfigMap', 'core x', []);
+    renders.checked('dist/workloads/elsewhere/configmap.yaml', 'v1', 'ConfigMap', 'core x', []);
+    renders.save();
+    const read = new AppRenders(file, CODE);
+    const a = read.get(KEY_A)!;
+    const summary = { identities: [['v1', 'ConfigMap', 'core x']], candidates: [[], [{ path: 'data.password' }, { path: 'data.existingSecret', name: sha256('s') }]] };
+    expect(a).toStrictEqual({ ...two('a'), summary });
+    expect(read.get(KEY_B)).toStrictEqual(two('b'));
+    expect(read.vouching().apps).toEqual([]);
+    read.replayed(a);
+    expect(read.vouching().apps).toStrictEqual([{ files: ['dist/workloads/a/configmap-a.yaml', 'dist/workloads/a/secret-a.yaml'], ...summary }]);
+  });
+
   test('GIVEN a file that is not JSON, of another format, or written by other code WHEN read THEN it is ignored as a whole', () => {
     saved();
     const [header, ...lines] = fs.readFileSync(file, 'utf8').split('\n');
@@ -129,15 +149,30 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     saved();
     // The header as the class writes it (the code with the render's dependencies).
     const header = fs.readFileSync(file, 'utf8').split('\n')[0];
-    const entry = (o: string, i = '[]', f = '[]') => `{"o":${o},"i":${i},"f":${f}}`;
-    const shapes = ['[]', '{"a":1}', entry('[]'), entry('[["p","d"]]'), entry('[["p",1,{}]]'), entry('[["p","d",[1]]]'), entry('[["p","d",null]]'),
-      entry('[["p","d",{}]]', '{}'), entry('[["p","d",{}]]', '[["addHttp"]]'), entry('[["p","d",{}]]', '[]', '[["k"]]'), entry('[["p","d",{}]]', '[]', '[["k",[]]]'), entry('[["p","d",{}]]', '[]', 'null'),
-      // The app's Application: [metadata, digest, document].
-      ...['null', '{}', '["m","d"]', '["m","d",null]', '["m","d",[]]', '["m",1,{}]', '[1,"d",{}]'].map((a) => `${entry('[["p","d",{}]]').slice(0, -1)},"a":${a}}`)];
-    for (const json of shapes) {
-      fs.writeFileSync(file, `${header}\n${KEY_A} ${sha256(json)} ${json}\n`);
+    // A line of format 2: the summary S (paths and digests, calls, facts, the Application's metadata and digest, what verify vouched for) and the documents D.
+    const entry = (o: string, i = '[]', f = '[]', more = '') => `{"o":${o},"i":${i},"f":${f}${more}}`;
+    const docs = (o = '[{}]', more = '') => `{"o":${o}${more}}`;
+    const good = entry('[["p","d"]]');
+    const shapes: [string, string][] = [
+      ['[]', docs()], ['{"a":1}', docs()], [entry('[]'), docs('[]')], [entry('[["p"]]'), docs()], [entry('[["p",1]]'), docs()], [entry('[["p","d",{}]]'), docs()],
+      [good, docs('[[1]]')], [good, docs('[null]')], [good, docs('[]')], [good, docs('[{},{}]')], [good, '[]'], [good, 'null'],
+      [entry('[["p","d"]]', '{}'), docs()], [entry('[["p","d"]]', '[["addHttp"]]'), docs()], [entry('[["p","d"]]', '[]', '[["k"]]'), docs()], [entry('[["p","d"]]', '[]', '[["k",[]]]'), docs()], [entry('[["p","d"]]', '[]', 'null'), docs()],
+      // The app's Application: [metadata, digest] in S, its document in D (both or neither).
+      ...['null', '{}', '["m"]', '["m","d",{}]', '["m",1]', '[1,"d"]'].map((a): [string, string] => [entry('[["p","d"]]', '[]', '[]', `,"a":${a}`), docs('[{}]', ',"a":{}')]),
+      [entry('[["p","d"]]', '[]', '[]', ',"a":["m","d"]'), docs()], [entry('[["p","d"]]', '[]', '[]', ',"a":["m","d"]'), docs('[{}]', ',"a":[]')], [good, docs('[{}]', ',"a":{}')],
+      // What verify vouched for: e and c together, e as [apiVersion, kind, identity], c as [object index, [{path, name?}]].
+      ...[',"e":[]', ',"c":[]', ',"e":{},"c":[]', ',"e":[["v1","Kind"]],"c":[]', ',"e":[["v1","Kind",1]],"c":[]', ',"e":[],"c":[[1,[]]]', ',"e":[],"c":[[-1,[]]]', ',"e":[],"c":[[0,[{}]]]', ',"e":[],"c":[[0,[{"path":"x","name":1}]]]', ',"e":[],"c":[[0.5,[]]]']
+        .map((more): [string, string] => [entry('[["p","d"]]', '[]', '[]', more), docs()]),
+    ];
+    for (const [s, d] of shapes) {
+      fs.writeFileSync(file, `${header}\n${KEY_A} ${sha256(s)} ${sha256(d)} ${s}\t${d}\n`);
       const renders = new AppRenders(file, CODE);
-      expect({ json, got: renders.get(KEY_A) }).toStrictEqual({ json, got: undefined });
+      expect({ s, d, got: renders.get(KEY_A) }).toStrictEqual({ s, d, got: undefined });
+    }
+    // The same line with a shape that fits is read.
+    for (const [s, d] of [[good, docs()], [entry('[["p","d"]]', '[]', '[]', ',"a":["m","d"],"e":[["v1","Kind","id"]],"c":[[0,[{"path":"x"},{"path":"y","name":"n"}]]]'), docs('[{}]', ',"a":{}')]]) {
+      fs.writeFileSync(file, `${header}\n${KEY_A} ${sha256(s)} ${sha256(d)} ${s}\t${d}\n`);
+      expect(new AppRenders(file, CODE).get(KEY_A)).toBeDefined();
     }
   });
 
@@ -223,45 +258,6 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
     expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
   });
 
-  /** What app `name` left, with a document of about 5 kB (so that a few hundred apps' lines make more than a MB). */
-  const large = (name: string): AppRender => {
-    const document = { ...doc(name), data: { k: name.repeat(Math.ceil(5000 / name.length)) } };
-    return { objects: [{ path: `dist/workloads/${name}/configmap-${name}.yaml`, document, digest: documentDigest(document) }], inventory: [], facts: [] };
-  };
-  const keyOf = (i: number) => sha256(`app ${i}`);
-
-  test('GIVEN no file (a first synth) WHEN more than a MB of apps is recorded THEN their lines are on disk in a scratch file before the save, not held; saved, the file is the bytes of a file written afresh from held lines with the same apps', () => {
-    const renders = new AppRenders(file, CODE);
-    for (let i = 0; i < 400; i++) renders.record(keyOf(i), large(`app-${i}`));
-    const scratch = `${file}.${process.pid}.tmp`;
-    expect(fs.statSync(scratch).size).toBeGreaterThan(1 << 20);
-    expect(fs.existsSync(file)).toBe(false);
-    renders.save();
-    expect(fs.existsSync(scratch)).toBe(false);
-    // Written afresh from held lines: over a file of more other apps, none of them used.
-    const otherDir = writeTree({});
-    const other = path.join(otherDir, APP_RENDERS_FILE);
-    const first = new AppRenders(other, CODE);
-    for (let i = 0; i < 401; i++) first.record(sha256(`other ${i}`), render(`other-${i}`));
-    first.save();
-    const held = new AppRenders(other, CODE);
-    for (let i = 0; i < 400; i++) held.record(keyOf(i), large(`app-${i}`));
-    held.save();
-    expect(fs.readFileSync(file).equals(fs.readFileSync(other))).toBe(true);
-    expect(new AppRenders(file, CODE).get(keyOf(399))).toStrictEqual(large('app-399'));
-    fs.rmSync(otherDir, { recursive: true, force: true });
-  });
-
-  test('GIVEN no cache folder WHEN more than a MB of apps is recorded and the run is discarded (a synth that failed) THEN neither the scratch file nor the folder it made is left, and a save after does nothing', () => {
-    const renders = new AppRenders(file, CODE);
-    for (let i = 0; i < 400; i++) renders.record(keyOf(i), large(`app-${i}`));
-    expect(fs.existsSync(path.dirname(file))).toBe(true);
-    renders.discard();
-    expect(fs.existsSync(path.dirname(file))).toBe(false);
-    renders.save();
-    expect(fs.existsSync(path.dirname(file))).toBe(false);
-  });
-
   test('GIVEN an app whose line was appended after an earlier line of the same key WHEN read THEN the later line is used', () => {
     saved();
     const renders = new AppRenders(file, CODE);
@@ -288,13 +284,14 @@ describe('each app\'s documents of the last render, by the key of its inputs', (
 describe('an app\'s record, with the JSON the render already made of its documents', () => {
   const plain = fc.jsonValue({ maxDepth: 3 });
   const objectArb = fc.record({ path: fc.string(), document: fc.dictionary(fc.string(), plain, { maxKeys: 4 }), withJson: fc.boolean() });
-  test('GIVEN any documents, some with their JSON kept and some without, with and without an Application WHEN recorded THEN the record is JSON.stringify\'s text of the same structure, byte for byte', () => {
+  test('GIVEN any documents, some with their JSON kept and some without, with and without an Application WHEN recorded THEN the summary and the documents are JSON.stringify\'s texts of the same structures, byte for byte', () => {
     fc.assert(fc.property(fc.array(objectArb, { maxLength: 4 }), plain, plain, fc.option(fc.tuple(fc.string(), fc.dictionary(fc.string(), plain, { maxKeys: 3 })), { nil: undefined }), (objs, inventory, facts, app) => {
       const objects: AppObject[] = objs.map((o) => ({ path: o.path, document: o.document, digest: documentDigest(o.document), ...(o.withJson ? { json: documentJson(o.document).json } : {}) }));
       const application = app ? { metadata: app[0], document: app[1], digest: documentDigest(app[1]) } : undefined;
       const r: AppRender = { objects, inventory: [], facts: [], ...(application ? { application } : {}) };
-      const expected = JSON.stringify({ o: objects.map((o) => [o.path, o.digest, o.document]), i: inventory, f: facts, ...(application ? { a: [application.metadata, application.digest, application.document] } : {}) });
-      expect(recordJson(r, inventory, facts)).toBe(expected);
+      const summary = JSON.stringify({ o: objects.map((o) => [o.path, o.digest]), i: inventory, f: facts, ...(application ? { a: [application.metadata, application.digest] } : {}) });
+      const documents = JSON.stringify({ o: objects.map((o) => o.document), ...(application ? { a: application.document } : {}) });
+      expect(recordJson(r, inventory, facts)).toStrictEqual({ summary: summary.slice(0, -1), documents });
     }));
   });
 
@@ -430,10 +427,11 @@ describe('the apps\' Applications, taken from their apps\' last render while the
       // App 0's Application recorded under other metadata (a wave the layers no longer give it), its line's hash made right.
       const lines = fs.readFileSync(file, 'utf8').split('\n');
       const at = lines.findIndex((l) => l.includes(`"name":"${appApplicationName(apps[0])}"`) && l.includes('"a":['));
-      const entry = JSON.parse(lines[at].slice(130)) as { a: [string, string, object] };
+      const tab = lines[at].indexOf('\t');
+      const entry = JSON.parse(lines[at].slice(195, tab)) as { a: [string, string] };
       entry.a[0] = inputsJson({ annotations: { 'argocd.argoproj.io/sync-wave': '7' } });
       const json = JSON.stringify(entry);
-      lines[at] = `${lines[at].slice(0, 64)} ${sha256(json)} ${json}`;
+      lines[at] = `${lines[at].slice(0, 64)} ${sha256(json)}${lines[at].slice(129, 195)}${json}${lines[at].slice(tab)}`;
       fs.writeFileSync(file, lines.join('\n'));
       const stale = new AppRenders(file, CODE);
       expect(renderWith('2.0.0', stale)).toStrictEqual(without);
