@@ -398,9 +398,7 @@ export function buildHaModel(input: HaInput): HaModel {
     const { origin, p } = item;
     if (p.wl) workloads.push(workloadOf(p.wl, indexes, origin, item.podSpec));
     else if (p.pod) otherPods.push(otherPodOf(p.pod, origin, item.podSpec));
-    // Only a document's facts declare workloads (haProjections refuses an object whose facts do).
-    const declared = item.document ? facts(origin.obj)?.workloads : undefined;
-    if (declared) workloads.push(...declaredWorkloads(origin, declared, pdbs, problems));
+    if (item.declared) workloads.push(...declaredWorkloads(origin, item.declared, pdbs, problems));
   }
   const storage = cluster?.storage;
   for (const ds of storage ? [storage.managerDaemonSet, storage.csiDaemonSet] : []) {
@@ -416,31 +414,43 @@ interface ModelItem {
   readonly origin: HaObject;
   readonly p: HaProjections;
   readonly podSpec?: JsonMap;
-  /** Whether `origin.obj` is its document (not an entry's stand-in). */
-  readonly document: boolean;
+  /** The workloads its facts declare (only a document's: haProjections refuses an object whose facts do). */
+  readonly declared?: readonly WorkloadFact[];
 }
+
+/** A type's fields, writable: the projections are built a key at a time. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What an object the model does not read gives. */
 const NO_PROJECTIONS: HaProjections = Object.freeze({});
 
 /**
  * The model's objects in tree order: `objects` (documents) and `entries` merged by file path
- * (both in tree order, a file's objects together), then kube-vip's objects.
+ * (both in tree order, a file's objects together), then kube-vip's objects; a document the model
+ * reads nothing of is left out.
  */
 function modelItems(objects: readonly HaObject[], entries: readonly HaEntry[], kubeVip: readonly HaObject[], facts: FactsReader): ModelItem[] {
   const out: ModelItem[] = [];
-  const documentItem = (o: HaObject): ModelItem => {
-    const { p, podSpec } = projectionsOf(o.obj, facts);
-    return { origin: o, p, podSpec, document: true };
+  const pod: PodSpecOut = {};
+  const documentItem = (o: HaObject): void => {
+    pod.spec = undefined;
+    const p = projectionsOf(o.obj, facts, pod);
+    const declared = facts(o.obj)?.workloads;
+    if (p !== NO_PROJECTIONS || declared) out.push({ origin: o, p, podSpec: pod.spec, declared });
   };
   let j = 0;
   for (const o of objects) {
     while (j < entries.length && entries[j].ref.file < o.file) out.push(entryItem(entries[j++]));
-    out.push(documentItem(o));
+    documentItem(o);
   }
   while (j < entries.length) out.push(entryItem(entries[j++]));
-  for (const o of kubeVip) out.push(documentItem(o));
+  for (const o of kubeVip) documentItem(o);
   return out;
+}
+
+/** Where `projectionsOf` leaves the pod spec of a document that runs pods (one per model, instead of an object per document). */
+interface PodSpecOut {
+  spec?: JsonMap;
 }
 
 /**
@@ -452,38 +462,42 @@ function entryItem(e: HaEntry): ModelItem {
   const { ref } = e;
   const metadata = Object.freeze(ref.namespace !== undefined ? { name: ref.name, namespace: ref.namespace } : { name: ref.name });
   const obj = Object.freeze({ apiVersion: ref.apiVersion, kind: ref.kind, metadata });
-  return { origin: { file: ref.file, obj }, p: e.p, document: false };
+  return { origin: { file: ref.file, obj }, p: e.p };
 }
 
 const hasOwn = (table: object, key: string) => Object.prototype.hasOwnProperty.call(table, key);
 
-/** The projections of a document (`facts`: the render's facts), and its pod template when it runs pods. */
-function projectionsOf(obj: JsonMap, facts: FactsReader): { p: HaProjections; podSpec?: JsonMap } {
+/** The projections of a document (`facts`: the render's facts); its pod spec, when it runs pods, in `pod`. */
+function projectionsOf(obj: JsonMap, facts: FactsReader, pod: PodSpecOut): HaProjections {
   const kind = String(obj.kind);
   if (hasOwn(WORKLOAD_KINDS, kind)) {
-    if (WORKLOAD_KINDS[kind] !== apiGroup(obj.apiVersion)) return { p: NO_PROJECTIONS };
+    if (WORKLOAD_KINDS[kind] !== apiGroup(obj.apiVersion)) return NO_PROJECTIONS;
     const parts = workloadParts(obj, kind as WorkloadKind, facts(obj));
-    return parts ? { p: { wl: parts.base }, podSpec: parts.pod } : { p: NO_PROJECTIONS };
+    if (!parts) return NO_PROJECTIONS;
+    pod.spec = parts.pod;
+    return { wl: parts.base };
   }
   if (hasOwn(OTHER_POD_KINDS, kind)) {
     const podSpec = OTHER_POD_KINDS[kind] === apiGroup(obj.apiVersion) ? podSpecOf(obj) : undefined;
-    return podSpec ? { p: { pod: podProjection(obj, kind, podSpec, facts(obj)) }, podSpec } : { p: NO_PROJECTIONS };
+    if (!podSpec) return NO_PROJECTIONS;
+    pod.spec = podSpec;
+    return { pod: podProjection(obj, kind, podSpec, facts(obj)) };
   }
   switch (obj.kind) {
     case 'PodDisruptionBudget':
-      return { p: apiGroup(obj.apiVersion) === 'policy' ? { pdb: pdbProjection(obj) } : NO_PROJECTIONS };
+      return apiGroup(obj.apiVersion) === 'policy' ? { pdb: pdbProjection(obj) } : NO_PROJECTIONS;
     case 'HorizontalPodAutoscaler': {
       const hpa = apiGroup(obj.apiVersion) === 'autoscaling' ? hpaProjection(obj) : undefined;
-      return { p: hpa ? { hpa } : NO_PROJECTIONS };
+      return hpa ? { hpa } : NO_PROJECTIONS;
     }
     case 'PersistentVolumeClaim': {
       const pvc = obj.apiVersion === 'v1' ? pvcProjection(obj) : undefined;
-      return { p: pvc ? { pvc } : NO_PROJECTIONS };
+      return pvc ? { pvc } : NO_PROJECTIONS;
     }
     case 'Application':
-      return { p: apiGroup(obj.apiVersion) === 'argoproj.io' ? { app: appProjection(obj) } : NO_PROJECTIONS };
+      return apiGroup(obj.apiVersion) === 'argoproj.io' ? { app: appProjection(obj) } : NO_PROJECTIONS;
     default:
-      return { p: NO_PROJECTIONS };
+      return NO_PROJECTIONS;
   }
 }
 
@@ -499,7 +513,7 @@ export function haProjections(document: unknown, facts: ObjectFacts | undefined)
   if (!isMap(document)) return undefined;
   if (facts?.workloads || facts?.storage) return undefined;
   if (isArgocdCm(document)) return undefined;
-  const { p } = projectionsOf(document, () => facts);
+  const p = projectionsOf(document, () => facts, {});
   return exactJson(p) ? p : undefined;
 }
 
@@ -537,13 +551,10 @@ export function workloadBase(document: JsonMap, facts: ObjectFacts | undefined):
 
 function podProjection(obj: JsonMap, kind: string, podSpec: JsonMap, facts: ObjectFacts | undefined): PodProjection {
   const ha = facts?.ha ?? {};
-  return {
-    label: `${valueAt(obj, 'metadata.namespace') ?? ''}/${valueAt(obj, 'metadata.name')} (${kind})`,
-    ...(ha.systemComponent !== undefined ? { systemComponent: ha.systemComponent } : {}),
-    exempt: Object.entries(ha.exempt ?? {}),
-    kind,
-    ...(kind === 'CronJob' ? { schedule: scheduledRunsOf(obj, podSpec, ha.outsideHa) } : {}),
-  };
+  const p: Mutable<PodProjection> = { label: `${valueAt(obj, 'metadata.namespace') ?? ''}/${valueAt(obj, 'metadata.name')} (${kind})`, exempt: Object.entries(ha.exempt ?? {}), kind };
+  if (ha.systemComponent !== undefined) p.systemComponent = ha.systemComponent;
+  if (kind === 'CronJob') p.schedule = scheduledRunsOf(obj, podSpec, ha.outsideHa);
+  return p;
 }
 
 /** The one constructor of an other pod, from a document's projection or an entry's. */
@@ -554,28 +565,31 @@ function otherPodOf(p: PodProjection, origin: HaObject, podSpec: JsonMap | undef
   };
 }
 
+// The projections are built by assignment rather than spreads of optional keys: a spread is several times slower, per object.
 function pdbProjection(obj: JsonMap): PdbProjection {
+  const p: Mutable<PdbProjection> = {};
   const namespace = valueAt(obj, 'metadata.namespace');
   const name = valueAt(obj, 'metadata.name');
   const selector = mapAt(obj, 'spec.selector');
   const spec = mapAt(obj, 'spec');
+  if (namespace !== undefined) p.namespace = namespace;
+  if (name !== undefined) p.name = name;
+  if (selector) p.selector = selector;
   const minAvailable = spec ? valueAt(spec, 'minAvailable') : undefined;
   const maxUnavailable = spec ? valueAt(spec, 'maxUnavailable') : undefined;
-  return {
-    ...(namespace !== undefined ? { namespace } : {}),
-    ...(name !== undefined ? { name } : {}),
-    ...(selector ? { selector } : {}),
-    ...(minAvailable !== undefined ? { minAvailable } : {}),
-    ...(maxUnavailable !== undefined ? { maxUnavailable } : {}),
-  };
+  if (minAvailable !== undefined) p.minAvailable = minAvailable;
+  if (maxUnavailable !== undefined) p.maxUnavailable = maxUnavailable;
+  return p;
 }
 
 function hpaProjection(obj: JsonMap): HpaProjection | undefined {
   const [namespace, kind, name] = [valueAt(obj, 'metadata.namespace'), valueAt(obj, 'spec.scaleTargetRef.kind'), valueAt(obj, 'spec.scaleTargetRef.name')];
   // Compared with strings: any other value matches no workload.
   if (typeof namespace !== 'string' || typeof kind !== 'string' || typeof name !== 'string') return undefined;
+  const p: Mutable<HpaProjection> = { namespace, kind, name };
   const minReplicas = valueAt(obj, 'spec.minReplicas');
-  return { namespace, kind, name, ...(minReplicas !== undefined ? { minReplicas } : {}) };
+  if (minReplicas !== undefined) p.minReplicas = minReplicas;
+  return p;
 }
 
 function pvcProjection(obj: JsonMap): PvcProjection | undefined {
@@ -583,20 +597,20 @@ function pvcProjection(obj: JsonMap): PvcProjection | undefined {
   const name = valueAt(obj, 'metadata.name');
   // Compared with a string namespace, and with === (NaN equals nothing).
   if (typeof namespace !== 'string' || Number.isNaN(name)) return undefined;
+  const p: Mutable<PvcProjection> = { namespace, accessMode: accessModeAt(obj, 'spec.accessModes.0') };
   const storageClass = stringAt(obj, 'spec.storageClassName');
-  return { namespace, ...(name !== undefined ? { name } : {}), ...(storageClass !== undefined ? { storageClass } : {}), accessMode: accessModeAt(obj, 'spec.accessModes.0') };
+  if (name !== undefined) p.name = name;
+  if (storageClass !== undefined) p.storageClass = storageClass;
+  return p;
 }
 
 function appProjection(obj: JsonMap): AppProjection {
   const source = mapAt(obj, 'spec.source') ?? {};
   const wave = Number(stringAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? 0);
   const sourcePath = stringAt(source, 'path');
-  return {
-    name: String(stringAt(obj, 'metadata.name')),
-    ...(source.chart === undefined && sourcePath !== undefined ? { path: sourcePath.replace(/\/+$/, '') } : {}),
-    recurse: valueAt(source, 'directory.recurse') === true,
-    wave: Number.isFinite(wave) ? wave : 0,
-  };
+  const p: Mutable<AppProjection> = { name: String(stringAt(obj, 'metadata.name')), recurse: valueAt(source, 'directory.recurse') === true, wave: Number.isFinite(wave) ? wave : 0 };
+  if (source.chart === undefined && sourcePath !== undefined) p.path = sourcePath.replace(/\/+$/, '');
+  return p;
 }
 
 /** The config map where Argo CD reads its health customisations. */
@@ -971,40 +985,43 @@ function workloadParts(obj: JsonMap, kind: WorkloadKind, facts: ObjectFacts | un
     if (claim) claims.push(claim);
   }
   const templateVolumes = mapsAt(obj, 'spec.volumeClaimTemplates').map((t) => {
+    const v: Mutable<WorkloadBase['templateVolumes'][number]> = { name: String(valueAt(t, 'metadata.name')), accessMode: accessModeAt(t, 'spec.accessModes.0') };
     const storageClass = stringAt(t, 'spec.storageClassName');
-    return { name: String(valueAt(t, 'metadata.name')), ...(storageClass !== undefined ? { storageClass } : {}), accessMode: accessModeAt(t, 'spec.accessModes.0') };
+    if (storageClass !== undefined) v.storageClass = storageClass;
+    return v;
   });
 
   const env = (c: JsonMap, n: string) => mapsAt(c, 'env').find((e) => e.name === n)?.value;
   const vip = containers.find((c) => env(c, 'cp_enable') === 'true' && env(c, 'vip_leaderelection') === 'true');
 
-  const base: WorkloadBase = {
+  const base: Mutable<WorkloadBase> = {
     kind,
     namespace,
     name,
     label,
-    ...(specReplicas !== undefined ? { specReplicas } : {}),
     nodeSelector: stringMapAt(pod, 'nodeSelector') ?? {},
     requiredNodeTerms: mapsAt(pod, 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms'),
     tolerations: parseTolerations(pod.tolerations),
-    ...(spread !== undefined ? { spread } : {}),
-    ...(spreadNote !== undefined ? { spreadNote } : {}),
     cpuMillis: sum((c) => cpuMillis(valueAt(c, 'resources.requests.cpu'))),
     memoryBytes: sum((c) => memoryBytes(valueAt(c, 'resources.requests.memory'))),
-    ...(ha.singleton !== undefined ? { singleton: ha.singleton } : {}),
-    ...(ha.recoveryBudget !== undefined ? { recoveryBudget: ha.recoveryBudget } : {}),
-    ...(ha.outsideHa ? { outsideHa: ha.outsideHa } : {}),
-    ...(ha.systemComponent !== undefined ? { systemComponent: ha.systemComponent } : {}),
     exempt: Object.entries(ha.exempt ?? {}),
-    ...(startupSeconds !== undefined ? { startupSeconds } : {}),
     startupNote,
     terminationGraceSeconds: Number(pod.terminationGracePeriodSeconds ?? KUBERNETES_DEFAULTS.terminationGracePeriodSeconds),
     claims,
     templateVolumes,
-    ...(vip ? { leaseSeconds: Number(env(vip, 'vip_leaseduration') ?? 15) } : {}),
-    ...(!vip && ha.role ? { role: ha.role } : {}),
     podLabels: labels,
   };
+  // Optional keys only when set (JSON), by assignment (a spread of each is several times slower).
+  if (specReplicas !== undefined) base.specReplicas = specReplicas;
+  if (spread !== undefined) base.spread = spread;
+  if (spreadNote !== undefined) base.spreadNote = spreadNote;
+  if (ha.singleton !== undefined) base.singleton = ha.singleton;
+  if (ha.recoveryBudget !== undefined) base.recoveryBudget = ha.recoveryBudget;
+  if (ha.outsideHa) base.outsideHa = ha.outsideHa;
+  if (ha.systemComponent !== undefined) base.systemComponent = ha.systemComponent;
+  if (startupSeconds !== undefined) base.startupSeconds = startupSeconds;
+  if (vip) base.leaseSeconds = Number(env(vip, 'vip_leaseduration') ?? 15);
+  else if (ha.role) base.role = ha.role;
   return { base, pod };
 }
 
