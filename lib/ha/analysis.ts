@@ -6,7 +6,7 @@ import { isMap } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
 import type { ParseManifests, TreeSource } from '../k8s/tree';
 import { filesUnder, listFiles } from '../k8s/walk';
-import { ARGOCD_CM, buildHaModel, HaInput, HaModel, HaObject, isModelHostFile, Workload } from './model';
+import { ARGOCD_CM, buildHaModel, HaEntry, HaInput, HaModel, HaObject, isModelHostFile, Workload } from './model';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
 import type { AnalysisCache } from './analysis-cache';
 import { FAILURE_REPORT, failureReport } from './report';
@@ -93,17 +93,25 @@ function declaringObjects(facts: PlatformFacts): Map<string, string[]> {
  * declared; without them, the facts file among the files is read back. `parse` reads a file's
  * documents (synth passes its cache of parsed files); `known` gives a file's documents without
  * reading its text when it can (synth's render: a file whose text is not read yet is judged by
- * its documents, as `mayMatter` judges a text).
+ * its documents, as `mayMatter` judges a text). `summarised` gives the entries of a file the
+ * model takes without its documents (a summarised app's: `haProjections` of each object, kept from
+ * the synth that built it): that file is neither read nor parsed.
  */
-export function haInputFromFiles<F extends { readonly path: string; readonly content: string }>(files: readonly F[], facts?: PlatformFacts, parse: ParseManifests = loadManifests, known?: (file: F) => unknown[] | undefined): HaInput {
+export function haInputFromFiles<F extends { readonly path: string; readonly content: string }>(files: readonly F[], facts?: PlatformFacts, parse: ParseManifests = loadManifests, known?: (file: F) => unknown[] | undefined, summarised?: (file: F) => readonly HaEntry[] | undefined): HaInput {
   const hostFiles = new Map<string, string>();
   const objects: HaObject[] = [];
+  const entries: HaEntry[] = [];
   const factsFile = facts ? undefined : files.find((f) => f.path === FACTS_FILE);
   const declared = facts ? { facts, problems: [] } : factsFile ? parseFacts(factsFile.content) : { facts: NO_FACTS, problems: [] };
   const declaring = declaringObjects(declared.facts);
   for (const f of files) {
     if (isModelHostFile(f.path)) hostFiles.set(f.path, f.content);
     if (!f.path.startsWith('dist/') || f.path.startsWith('dist/hosts/') || !f.path.endsWith('.yaml')) continue;
+    const given = summarised?.(f);
+    if (given) {
+      entries.push(...given);
+      continue;
+    }
     let docs = known?.(f);
     if (docs) {
       if (!docs.some((doc) => documentMayMatter(doc, declaring))) continue;
@@ -119,7 +127,7 @@ export function haInputFromFiles<F extends { readonly path: string; readonly con
       if (isMap(obj)) objects.push({ file: f.path, obj });
     }
   }
-  return { objects, hostFiles, facts: declared.facts, factsProblems: declared.problems };
+  return { objects, hostFiles, facts: declared.facts, factsProblems: declared.problems, ...(entries.length ? { entries } : {}) };
 }
 
 export function haModel(input: HaInput): HaModel {
@@ -136,7 +144,7 @@ export function haModel(input: HaInput): HaModel {
  * results and the same report: synth's report and verify's ha/failure rule build two models of one
  * render (from memory and from disk), and an app's new image changes neither.
  */
-function analysisKey(model: HaModel): string {
+export function analysisKey(model: HaModel): string {
   let key = analysisKeys.get(model);
   if (key !== undefined) return key;
   const appIndex = new Map<object, number>(model.applications.map((a, i) => [a.origin, i]));

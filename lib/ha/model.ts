@@ -188,7 +188,8 @@ export interface HaModel {
 /** A pod template that is not a long-running workload (Job, CronJob, Pod, bare ReplicaSet). */
 export interface OtherPod {
   readonly origin: HaObject;
-  readonly podSpec: JsonMap;
+  /** Its pod template: absent when the model has no document of it (an entry's: the container rules read only documents). */
+  readonly podSpec?: JsonMap;
   readonly label: string;
   readonly systemComponent?: string;
   readonly exempt: ReadonlyMap<HaRuleId, string>;
@@ -243,6 +244,129 @@ export interface HaInput {
   readonly facts: PlatformFacts;
   /** What was wrong in the facts as read back from their file (lib/facts parseFacts), reported by ha/annotations. */
   readonly factsProblems?: readonly string[];
+  /**
+   * Objects of dist/ given by what the model reads of them (`haProjections`) instead of their
+   * documents (a summarised app's), in tree order: merged into `objects` by file path.
+   */
+  readonly entries?: readonly HaEntry[];
+}
+
+/**
+ * Who an object is and where, for an object the model has no document of (the same fields as
+ * verify's `ObjectRef`): what its findings and the analysis key say of it.
+ */
+export interface HaObjectRef {
+  readonly file: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** metadata.namespace when it is a string. */
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/** One object as the model reads it without its document: who it is, and its projections. */
+export interface HaEntry {
+  readonly ref: HaObjectRef;
+  readonly p: HaProjections;
+}
+
+/**
+ * What the model reads of one object besides its pod template: a pure function of its document,
+ * its own facts and the code, and JSON that reads back as itself (`haProjections` checks it).
+ * A key is absent when the model reads nothing of that kind of the object.
+ */
+export interface HaProjections {
+  /** A rendered workload, before the look-ups of its namespace's budgets, autoscalers and claims. */
+  readonly wl?: WorkloadBase;
+  /** A pod template that is not a long-running workload (Job, CronJob, Pod, ReplicaSet). */
+  readonly pod?: PodProjection;
+  /** An Argo CD Application. */
+  readonly app?: AppProjection;
+  readonly pdb?: PdbProjection;
+  readonly hpa?: HpaProjection;
+  readonly pvc?: PvcProjection;
+}
+
+/**
+ * Everything `workloadOf` makes of a rendered workload's document and its own facts: the pod
+ * template's placement, requests, probes and volumes, its HA facts, and its template labels (what
+ * the budgets' look-up reads). Optional keys are absent rather than undefined (JSON).
+ */
+export interface WorkloadBase {
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly label: string;
+  /** spec.replicas as written (absent when unset). */
+  readonly specReplicas?: unknown;
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly requiredNodeTerms: readonly JsonMap[];
+  readonly tolerations: readonly Toleration[];
+  readonly spread?: HardSpread;
+  readonly spreadNote?: string;
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
+  readonly singleton?: string;
+  readonly recoveryBudget?: RecoveryBudget;
+  readonly outsideHa?: string;
+  readonly systemComponent?: string;
+  /** The facts' exemptions, in their order. */
+  readonly exempt: readonly (readonly [string, string])[];
+  readonly startupSeconds?: number;
+  readonly startupNote: string;
+  readonly terminationGraceSeconds: number;
+  /** The pod's volumes' claim names (each one set), in order: looked up among the namespace's claims. */
+  readonly claims: readonly unknown[];
+  /** The StatefulSet's volume claim templates. */
+  readonly templateVolumes: readonly { readonly name: string; readonly storageClass?: string; readonly accessMode: VolumeUse['accessMode'] }[];
+  /** kube-vip's lease, when it is the API VIP. */
+  readonly leaseSeconds?: number;
+  /** Its declared role, when it is not the API VIP. */
+  readonly role?: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** What the model reads of a pod template that is not a long-running workload (`OtherPod` without its pod spec and origin). */
+export interface PodProjection {
+  readonly label: string;
+  readonly systemComponent?: string;
+  readonly exempt: readonly (readonly [string, string])[];
+  readonly kind: string;
+  readonly schedule?: ScheduledRuns;
+}
+
+/** An Application as the model reads it (`ApplicationModel` without its origin). */
+export interface AppProjection {
+  readonly name: string;
+  readonly path?: string;
+  readonly recurse: boolean;
+  readonly wave: number;
+}
+
+/** What the look-ups read of a PodDisruptionBudget: its metadata and spec fields as written (absent when unset). */
+export interface PdbProjection {
+  readonly namespace?: unknown;
+  readonly name?: unknown;
+  /** spec.selector, when it is a map. */
+  readonly selector?: JsonMap;
+  readonly minAvailable?: unknown;
+  readonly maxUnavailable?: unknown;
+}
+
+/** A HorizontalPodAutoscaler's target (only when namespace, kind and name are strings: others match nothing), and spec.minReplicas as written. */
+export interface HpaProjection {
+  readonly namespace: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly minReplicas?: unknown;
+}
+
+/** A PersistentVolumeClaim (only when its namespace is a string: others match nothing). */
+export interface PvcProjection {
+  readonly namespace: string;
+  readonly name?: unknown;
+  readonly storageClass?: string;
+  readonly accessMode: VolumeUse['accessMode'];
 }
 
 /** Host files the model reads: each node's k3s config, the failure model, kube-vip. */
@@ -253,36 +377,28 @@ export function isModelHostFile(file: string): boolean {
 export function buildHaModel(input: HaInput): HaModel {
   const problems: HaProblem[] = (input.factsProblems ?? []).map((message) => ({ origin: FACTS_FILE, rule: 'ha/annotations', message }));
   const facts = factsReader(input.facts);
-  const objects = [...input.objects, ...kubeVipObjects(input.hostFiles, problems)];
+  const kubeVip = kubeVipObjects(input.hostFiles, problems);
+  const objects = [...input.objects, ...kubeVip];
   const storageDecl = findStorage(objects, facts, problems);
   const cluster = buildCluster(input.hostFiles, storageDecl, problems);
   const workloads: Workload[] = [];
   const otherPods: OtherPod[] = [];
-  const pdbs = objects.filter((o) => o.obj.kind === 'PodDisruptionBudget' && apiGroup(o.obj.apiVersion) === 'policy');
-  const pdbIndex = indexPdbs(pdbs);
-  const hpas = indexHpas(objects.filter((o) => o.obj.kind === 'HorizontalPodAutoscaler' && apiGroup(o.obj.apiVersion) === 'autoscaling'));
-  const pvcs = indexPvcs(objects.filter((o) => o.obj.kind === 'PersistentVolumeClaim' && o.obj.apiVersion === 'v1'));
+  const items = modelItems(input.objects, input.entries ?? [], kubeVip, facts);
+  const pdbs: PdbProjection[] = [];
+  const hpas: HpaProjection[] = [];
+  const pvcs: PvcProjection[] = [];
+  for (const { p } of items) {
+    if (p.pdb) pdbs.push(p.pdb);
+    else if (p.hpa) hpas.push(p.hpa);
+    else if (p.pvc) pvcs.push(p.pvc);
+  }
+  const indexes: WorkloadIndexes = { pdbs: indexPdbs(pdbs), hpas: indexHpas(hpas), pvcs: indexPvcs(pvcs) };
 
-  for (const o of objects) {
-    const kind = String(o.obj.kind);
-    // The API group only of a kind that runs pods (a few of the objects).
-    const podKind = Object.prototype.hasOwnProperty.call(WORKLOAD_KINDS, kind) || Object.prototype.hasOwnProperty.call(OTHER_POD_KINDS, kind);
-    const group = podKind ? apiGroup(o.obj.apiVersion) : undefined;
-    if (podKind && WORKLOAD_KINDS[kind] === group) {
-      const w = renderedWorkload(o, kind as WorkloadKind, { pdbs: pdbIndex, hpas, pvcs }, facts);
-      if (w) workloads.push(w);
-    } else if (podKind && OTHER_POD_KINDS[kind] === group) {
-      const podSpec = podSpecOf(o.obj);
-      if (podSpec) {
-        const ha = haOf(facts, o.obj);
-        otherPods.push({
-          origin: o, podSpec, label: `${valueAt(o.obj, 'metadata.namespace') ?? ''}/${valueAt(o.obj, 'metadata.name')} (${kind})`, systemComponent: ha.systemComponent, exempt: ha.exempt, kind,
-          ...(kind === 'CronJob' ? { schedule: scheduledRunsOf(o.obj, podSpec, ha.outsideHa) } : {}),
-        });
-      }
-    }
-    const declared = facts(o.obj)?.workloads;
-    if (declared) workloads.push(...declaredWorkloads(o, declared, pdbs, problems));
+  for (const item of items) {
+    const { origin, p } = item;
+    if (p.wl) workloads.push(workloadOf(p.wl, indexes, origin, item.podSpec));
+    else if (p.pod) otherPods.push(otherPodOf(p.pod, origin, item.podSpec));
+    if (item.declared) workloads.push(...declaredWorkloads(origin, item.declared, pdbs, problems));
   }
   const storage = cluster?.storage;
   for (const ds of storage ? [storage.managerDaemonSet, storage.csiDaemonSet] : []) {
@@ -290,26 +406,223 @@ export function buildHaModel(input: HaInput): HaModel {
       problems.push({ origin: storage!.origin, rule: 'ha/annotations', message: `the storage declaration names DaemonSet ${ds}, which no workload declaration has; declare it (where its pods run decides where volumes live and attach)` });
     }
   }
-  return { cluster, workloads, otherPods, problems, applications: applicationsOf(objects), daemonSetHealth: daemonSetHealthOf(objects), healthCustomisations: healthCustomisationsOf(objects) };
+  return { cluster, workloads, otherPods, problems, applications: applicationsOf(items), daemonSetHealth: daemonSetHealthOf(objects), healthCustomisations: healthCustomisationsOf(objects) };
+}
+
+/** One object as the model reads it: where findings about it go, its projections, and its pod template when the model has its document. */
+interface ModelItem {
+  readonly origin: HaObject;
+  readonly p: HaProjections;
+  readonly podSpec?: JsonMap;
+  /** The workloads its facts declare (only a document's: haProjections refuses an object whose facts do). */
+  readonly declared?: readonly WorkloadFact[];
+}
+
+/** A type's fields, writable: the projections are built a key at a time. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** What an object the model does not read gives. */
+const NO_PROJECTIONS: HaProjections = Object.freeze({});
+
+/**
+ * The model's objects in tree order: `objects` (documents) and `entries` merged by file path
+ * (both in tree order, a file's objects together), then kube-vip's objects; a document the model
+ * reads nothing of is left out.
+ */
+function modelItems(objects: readonly HaObject[], entries: readonly HaEntry[], kubeVip: readonly HaObject[], facts: FactsReader): ModelItem[] {
+  const out: ModelItem[] = [];
+  const pod: PodSpecOut = {};
+  const documentItem = (o: HaObject): void => {
+    pod.spec = undefined;
+    const p = projectionsOf(o.obj, facts, pod);
+    const declared = facts(o.obj)?.workloads;
+    if (p !== NO_PROJECTIONS || declared) out.push({ origin: o, p, podSpec: pod.spec, declared });
+  };
+  let j = 0;
+  for (const o of objects) {
+    while (j < entries.length && entries[j].ref.file < o.file) out.push(entryItem(entries[j++]));
+    documentItem(o);
+  }
+  while (j < entries.length) out.push(entryItem(entries[j++]));
+  for (const o of kubeVip) documentItem(o);
+  return out;
+}
+
+/** Where `projectionsOf` leaves the pod spec of a document that runs pods (one per model, instead of an object per document). */
+interface PodSpecOut {
+  spec?: JsonMap;
+}
+
+/**
+ * An entry as a model item. Its origin stands in for the document with what the readers of an
+ * origin use: `describeObject` (apiVersion, kind, metadata name and namespace), its file, its kind,
+ * and its identity as an Application's origin (the analysis key's `#origin file kind appIndex`).
+ */
+function entryItem(e: HaEntry): ModelItem {
+  const { ref } = e;
+  const metadata = Object.freeze(ref.namespace !== undefined ? { name: ref.name, namespace: ref.namespace } : { name: ref.name });
+  const obj = Object.freeze({ apiVersion: ref.apiVersion, kind: ref.kind, metadata });
+  return { origin: { file: ref.file, obj }, p: e.p };
+}
+
+const hasOwn = (table: object, key: string) => Object.prototype.hasOwnProperty.call(table, key);
+
+/** The projections of a document (`facts`: the render's facts); its pod spec, when it runs pods, in `pod`. */
+function projectionsOf(obj: JsonMap, facts: FactsReader, pod: PodSpecOut): HaProjections {
+  const kind = String(obj.kind);
+  if (hasOwn(WORKLOAD_KINDS, kind)) {
+    if (WORKLOAD_KINDS[kind] !== apiGroup(obj.apiVersion)) return NO_PROJECTIONS;
+    const parts = workloadParts(obj, kind as WorkloadKind, facts(obj));
+    if (!parts) return NO_PROJECTIONS;
+    pod.spec = parts.pod;
+    return { wl: parts.base };
+  }
+  if (hasOwn(OTHER_POD_KINDS, kind)) {
+    const podSpec = OTHER_POD_KINDS[kind] === apiGroup(obj.apiVersion) ? podSpecOf(obj) : undefined;
+    if (!podSpec) return NO_PROJECTIONS;
+    pod.spec = podSpec;
+    return { pod: podProjection(obj, kind, podSpec, facts(obj)) };
+  }
+  switch (obj.kind) {
+    case 'PodDisruptionBudget':
+      return apiGroup(obj.apiVersion) === 'policy' ? { pdb: pdbProjection(obj) } : NO_PROJECTIONS;
+    case 'HorizontalPodAutoscaler': {
+      const hpa = apiGroup(obj.apiVersion) === 'autoscaling' ? hpaProjection(obj) : undefined;
+      return hpa ? { hpa } : NO_PROJECTIONS;
+    }
+    case 'PersistentVolumeClaim': {
+      const pvc = obj.apiVersion === 'v1' ? pvcProjection(obj) : undefined;
+      return pvc ? { pvc } : NO_PROJECTIONS;
+    }
+    case 'Application':
+      return apiGroup(obj.apiVersion) === 'argoproj.io' ? { app: appProjection(obj) } : NO_PROJECTIONS;
+    default:
+      return NO_PROJECTIONS;
+  }
+}
+
+/**
+ * What the HA model reads of `document` besides its pod template, given its own facts (`factsOf`
+ * of the render's facts): what a summarised app's line stores for each object, to give the model
+ * as an `HaEntry` instead of the document. `{}` when the model reads nothing of it. Undefined when
+ * the model needs the document itself (not a map; facts that declare workloads or storage, whose
+ * values the model reads from the document; Argo CD's config map) or the projections are not JSON
+ * that reads back as itself (a number that is not finite, -0): the app is then given as documents.
+ */
+export function haProjections(document: unknown, facts: ObjectFacts | undefined): HaProjections | undefined {
+  if (!isMap(document)) return undefined;
+  if (facts?.workloads || facts?.storage) return undefined;
+  if (isArgocdCm(document)) return undefined;
+  const p = projectionsOf(document, () => facts, {});
+  return exactJson(p) ? p : undefined;
+}
+
+/**
+ * Whether JSON.parse(JSON.stringify(value)) gives `value` back: plain maps without undefined
+ * values or a `__proto__` key, lists without undefined items or holes, strings, booleans, null,
+ * and finite numbers other than -0.
+ */
+function exactJson(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !exactJson(value[i])) return false;
+    return true;
+  }
+  if (typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__' || !exactJson((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+/**
+ * A rendered workload's base, from its document and its own facts (`workloadOf` makes the workload
+ * of it): none for a document that is no workload, or a Rollout with spec.workloadRef (its
+ * Deployment is checked instead).
+ */
+export function workloadBase(document: JsonMap, facts: ObjectFacts | undefined): WorkloadBase | undefined {
+  const kind = String(document.kind);
+  if (!hasOwn(WORKLOAD_KINDS, kind) || WORKLOAD_KINDS[kind] !== apiGroup(document.apiVersion)) return undefined;
+  return workloadParts(document, kind as WorkloadKind, facts)?.base;
+}
+
+function podProjection(obj: JsonMap, kind: string, podSpec: JsonMap, facts: ObjectFacts | undefined): PodProjection {
+  const ha = facts?.ha ?? {};
+  const p: Mutable<PodProjection> = { label: `${valueAt(obj, 'metadata.namespace') ?? ''}/${valueAt(obj, 'metadata.name')} (${kind})`, exempt: Object.entries(ha.exempt ?? {}), kind };
+  if (ha.systemComponent !== undefined) p.systemComponent = ha.systemComponent;
+  if (kind === 'CronJob') p.schedule = scheduledRunsOf(obj, podSpec, ha.outsideHa);
+  return p;
+}
+
+/** The one constructor of an other pod, from a document's projection or an entry's. */
+function otherPodOf(p: PodProjection, origin: HaObject, podSpec: JsonMap | undefined): OtherPod {
+  return {
+    origin, podSpec, label: p.label, systemComponent: p.systemComponent, exempt: new Map(p.exempt) as ReadonlyMap<HaRuleId, string>, kind: p.kind,
+    ...(p.schedule ? { schedule: p.schedule } : {}),
+  };
+}
+
+// The projections are built by assignment rather than spreads of optional keys: a spread is several times slower, per object.
+function pdbProjection(obj: JsonMap): PdbProjection {
+  const p: Mutable<PdbProjection> = {};
+  const namespace = valueAt(obj, 'metadata.namespace');
+  const name = valueAt(obj, 'metadata.name');
+  const selector = mapAt(obj, 'spec.selector');
+  const spec = mapAt(obj, 'spec');
+  if (namespace !== undefined) p.namespace = namespace;
+  if (name !== undefined) p.name = name;
+  if (selector) p.selector = selector;
+  const minAvailable = spec ? valueAt(spec, 'minAvailable') : undefined;
+  const maxUnavailable = spec ? valueAt(spec, 'maxUnavailable') : undefined;
+  if (minAvailable !== undefined) p.minAvailable = minAvailable;
+  if (maxUnavailable !== undefined) p.maxUnavailable = maxUnavailable;
+  return p;
+}
+
+function hpaProjection(obj: JsonMap): HpaProjection | undefined {
+  const [namespace, kind, name] = [valueAt(obj, 'metadata.namespace'), valueAt(obj, 'spec.scaleTargetRef.kind'), valueAt(obj, 'spec.scaleTargetRef.name')];
+  // Compared with strings: any other value matches no workload.
+  if (typeof namespace !== 'string' || typeof kind !== 'string' || typeof name !== 'string') return undefined;
+  const p: Mutable<HpaProjection> = { namespace, kind, name };
+  const minReplicas = valueAt(obj, 'spec.minReplicas');
+  if (minReplicas !== undefined) p.minReplicas = minReplicas;
+  return p;
+}
+
+function pvcProjection(obj: JsonMap): PvcProjection | undefined {
+  const namespace = valueAt(obj, 'metadata.namespace');
+  const name = valueAt(obj, 'metadata.name');
+  // Compared with a string namespace, and with === (NaN equals nothing).
+  if (typeof namespace !== 'string' || Number.isNaN(name)) return undefined;
+  const p: Mutable<PvcProjection> = { namespace, accessMode: accessModeAt(obj, 'spec.accessModes.0') };
+  const storageClass = stringAt(obj, 'spec.storageClassName');
+  if (name !== undefined) p.name = name;
+  if (storageClass !== undefined) p.storageClass = storageClass;
+  return p;
+}
+
+function appProjection(obj: JsonMap): AppProjection {
+  const source = mapAt(obj, 'spec.source') ?? {};
+  const wave = Number(stringAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? 0);
+  const sourcePath = stringAt(source, 'path');
+  const p: Mutable<AppProjection> = { name: String(stringAt(obj, 'metadata.name')), recurse: valueAt(source, 'directory.recurse') === true, wave: Number.isFinite(wave) ? wave : 0 };
+  if (source.chart === undefined && sourcePath !== undefined) p.path = sourcePath.replace(/\/+$/, '');
+  return p;
 }
 
 /** The config map where Argo CD reads its health customisations. */
 export const ARGOCD_CM = 'argocd-cm';
 
 /** Argo CD Applications among the rendered objects. */
-function applicationsOf(objects: readonly HaObject[]): ApplicationModel[] {
-  return objects.filter((o) => o.obj.kind === 'Application' && apiGroup(o.obj.apiVersion) === 'argoproj.io').map((o) => {
-    const source = mapAt(o.obj, 'spec.source') ?? {};
-    const wave = Number(stringAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]) ?? 0);
-    const sourcePath = stringAt(source, 'path');
-    return {
-      name: String(stringAt(o.obj, 'metadata.name')),
-      ...(source.chart === undefined && sourcePath !== undefined ? { path: sourcePath.replace(/\/+$/, '') } : {}),
-      recurse: valueAt(source, 'directory.recurse') === true,
-      wave: Number.isFinite(wave) ? wave : 0,
-      origin: o,
-    };
-  });
+function applicationsOf(items: readonly ModelItem[]): ApplicationModel[] {
+  const out: ApplicationModel[] = [];
+  for (const { p, origin } of items) {
+    if (p.app) out.push({ name: p.app.name, ...(p.app.path !== undefined ? { path: p.app.path } : {}), recurse: p.app.recurse, wave: p.app.wave, origin });
+  }
+  return out;
 }
 
 /** The rendered argocd-cm's health customisations, by `<group>_<kind>` key. */
@@ -320,7 +633,11 @@ function healthCustomisationsOf(objects: readonly HaObject[]): Record<string, st
 }
 
 function argocdCm(objects: readonly HaObject[]): HaObject | undefined {
-  return objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.apiVersion === 'v1' && stringAt(o.obj, 'metadata.name') === ARGOCD_CM && stringAt(o.obj, 'metadata.namespace') === ARGOCD_NAMESPACE);
+  return objects.find((o) => isArgocdCm(o.obj));
+}
+
+function isArgocdCm(obj: JsonMap): boolean {
+  return obj.kind === 'ConfigMap' && obj.apiVersion === 'v1' && stringAt(obj, 'metadata.name') === ARGOCD_CM && stringAt(obj, 'metadata.namespace') === ARGOCD_NAMESPACE;
 }
 
 /** The DaemonSet health rule of the rendered argocd-cm: the platform's customisation when it is there unchanged, else Argo CD's built-in one. */
@@ -345,7 +662,6 @@ function kubeVipObjects(hostFiles: ReadonlyMap<string, string>, problems: HaProb
   return out;
 }
 
-/** An object's own HA declarations, from the facts. */
 /** `factsOf` of one render's facts, as a function of the object. */
 type FactsReader = (obj: JsonMap) => ObjectFacts | undefined;
 
@@ -366,11 +682,6 @@ function factsReader(facts: PlatformFacts): FactsReader {
     const name = metadata?.name;
     return tails.has(typeof name === 'string' ? name : String(name ?? '')) ? factsOf(facts, obj) : undefined;
   };
-}
-
-function haOf(facts: FactsReader, obj: JsonMap) {
-  const ha = facts(obj)?.ha ?? {};
-  return { ...ha, exempt: new Map(Object.entries(ha.exempt ?? {})) as ReadonlyMap<HaRuleId, string> };
 }
 
 function findStorage(objects: readonly HaObject[], facts: FactsReader, problems: HaProblem[]): { origin: HaObject; storage: ParsedStorage } | undefined {
@@ -431,7 +742,7 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
   return out;
 }
 
-function declaredWorkloads(o: HaObject, workloads: readonly WorkloadFact[], pdbs: readonly HaObject[], problems: HaProblem[]): Workload[] {
+function declaredWorkloads(o: HaObject, workloads: readonly WorkloadFact[], pdbs: readonly PdbProjection[], problems: HaProblem[]): Workload[] {
   const { values, where, namespace: defaultNamespace } = valuesOf(o);
   return workloads.map((d) => declaredWorkload(o, d, values, where, defaultNamespace, pdbs, problems));
 }
@@ -451,7 +762,7 @@ function argoViewOf(o: HaObject, d: ParsedDeclaration): ArgoView {
   return { via: 'resource', group, kind };
 }
 
-function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, where: string, defaultNamespace: string | undefined, pdbs: readonly HaObject[], problems: HaProblem[]): Workload {
+function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, where: string, defaultNamespace: string | undefined, pdbs: readonly PdbProjection[], problems: HaProblem[]): Workload {
   const namespace = d.namespace ?? defaultNamespace ?? '';
   const label = `${namespace}/${d.name} (${d.kind})`;
   const get = resolver(o, values, where, label, problems);
@@ -477,11 +788,11 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
   let pdbMin: number | undefined;
   let pdbNote = 'no PodDisruptionBudget';
   if (d.pdb && 'rendered' in d.pdb) {
-    const pdb = pdbs.find((p) => valueAt(p.obj, 'metadata.name') === (d.pdb as { rendered: string }).rendered && valueAt(p.obj, 'metadata.namespace') === namespace);
+    const pdb = pdbs.find((p) => p.name === (d.pdb as { rendered: string }).rendered && p.namespace === namespace);
     if (!pdb) {
       problems.push({ origin: o, rule: 'ha/annotations', message: `workload ${label}: its PodDisruptionBudget "${d.pdb.rendered}" is not rendered in namespace "${namespace}"; render it (KubePodDisruptionBudget) or fix the name` });
     } else {
-      pdbMin = pdbMinAvailable(mapAt(pdb.obj, 'spec') ?? {}, replicas);
+      pdbMin = pdbMinAvailable(pdb, replicas);
       pdbNote = `PodDisruptionBudget ${namespace}/${d.pdb.rendered}`;
     }
   } else if (d.pdb) {
@@ -569,14 +880,14 @@ export function hardAntiAffinityOf(affinity: JsonMap | undefined, labels: Readon
 }
 
 /** PodDisruptionBudgets that may select pods with `labels` in `namespace` (a superset; the caller matches). */
-type PdbIndex = (namespace: string, labels: Readonly<Record<string, string>>) => HaObject[];
+type PdbIndex = (namespace: string, labels: Readonly<Record<string, string>>) => PdbProjection[];
 
 /** Indexes budgets by namespace and one of their matchLabels, so a thousand apps do not each scan every budget. */
-function indexPdbs(pdbs: readonly HaObject[]): PdbIndex {
+function indexPdbs(pdbs: readonly PdbProjection[]): PdbIndex {
   // By namespace, then the key and the value (as a string) of their first matchLabel; budgets without one by namespace.
-  const byLabel = new Map<string, Map<string, Map<string, HaObject[]>>>();
-  const other = new Map<string, HaObject[]>();
-  const listIn = <K>(m: Map<K, HaObject[]>, k: K): HaObject[] => {
+  const byLabel = new Map<string, Map<string, Map<string, PdbProjection[]>>>();
+  const other = new Map<string, PdbProjection[]>();
+  const listIn = <K>(m: Map<K, PdbProjection[]>, k: K): PdbProjection[] => {
     let list = m.get(k);
     if (!list) m.set(k, (list = []));
     return list;
@@ -587,8 +898,8 @@ function indexPdbs(pdbs: readonly HaObject[]): PdbIndex {
     return inner;
   };
   for (const p of pdbs) {
-    const ns = String(valueAt(p.obj, 'metadata.namespace') ?? '');
-    const first = Object.entries(mapAt(p.obj, 'spec.selector.matchLabels') ?? {})[0];
+    const ns = String(p.namespace ?? '');
+    const first = Object.entries(mapAt(p.selector, 'matchLabels') ?? {})[0];
     if (first) listIn(mapIn(mapIn(byLabel, ns), first[0]), String(first[1])).push(p);
     else listIn(other, ns).push(p);
   }
@@ -597,7 +908,7 @@ function indexPdbs(pdbs: readonly HaObject[]): PdbIndex {
     const byKey = byLabel.get(namespace);
     const rest = other.get(namespace);
     if (!byKey) return rest ? [...rest] : [];
-    const out: HaObject[] = [];
+    const out: PdbProjection[] = [];
     for (const k of Object.keys(labels)) {
       const found = byKey.get(k)?.get(labels[k]);
       if (found) out.push(...found);
@@ -608,16 +919,13 @@ function indexPdbs(pdbs: readonly HaObject[]): PdbIndex {
 }
 
 /** The first HorizontalPodAutoscaler (in the objects' order) scaling `kind` `name` in `namespace`. */
-type HpaIndex = (namespace: string, kind: string, name: string) => HaObject | undefined;
+type HpaIndex = (namespace: string, kind: string, name: string) => HpaProjection | undefined;
 
 /** Indexes autoscalers by namespace and target, so a thousand workloads do not each scan every autoscaler (the first of each target is kept, as a scan finds it). */
-function indexHpas(hpas: readonly HaObject[]): HpaIndex {
-  const byTarget = new Map<string, HaObject>();
+function indexHpas(hpas: readonly HpaProjection[]): HpaIndex {
+  const byTarget = new Map<string, HpaProjection>();
   for (const h of hpas) {
-    const [ns, kind, name] = [valueAt(h.obj, 'metadata.namespace'), valueAt(h.obj, 'spec.scaleTargetRef.kind'), valueAt(h.obj, 'spec.scaleTargetRef.name')];
-    // Compared with strings: any other value matches no workload.
-    if (typeof ns !== 'string' || typeof kind !== 'string' || typeof name !== 'string') continue;
-    const key = JSON.stringify([ns, kind, name]);
+    const key = JSON.stringify([h.namespace, h.kind, h.name]);
     if (!byTarget.has(key)) byTarget.set(key, h);
   }
   if (!byTarget.size) return () => undefined;
@@ -625,28 +933,27 @@ function indexHpas(hpas: readonly HaObject[]): HpaIndex {
 }
 
 /** The first PersistentVolumeClaim (in the objects' order) in `namespace` named `claim` (compared as a volume's claimName is: strictly). */
-type PvcIndex = (namespace: string, claim: unknown) => HaObject | undefined;
+type PvcIndex = (namespace: string, claim: unknown) => PvcProjection | undefined;
 
-function indexPvcs(pvcs: readonly HaObject[]): PvcIndex {
-  const byName = new Map<string, Map<unknown, HaObject>>();
+function indexPvcs(pvcs: readonly PvcProjection[]): PvcIndex {
+  const byName = new Map<string, Map<unknown, PvcProjection>>();
   for (const p of pvcs) {
-    const ns = valueAt(p.obj, 'metadata.namespace');
-    const name = valueAt(p.obj, 'metadata.name');
-    // Compared with a string namespace, and with === (NaN equals nothing).
-    if (typeof ns !== 'string' || Number.isNaN(name)) continue;
-    let names = byName.get(ns);
-    if (!names) byName.set(ns, (names = new Map()));
-    if (!names.has(name)) names.set(name, p);
+    let names = byName.get(p.namespace);
+    if (!names) byName.set(p.namespace, (names = new Map()));
+    if (!names.has(p.name)) names.set(p.name, p);
   }
   return (namespace, claim) => byName.get(namespace)?.get(claim);
 }
 
-function renderedWorkload(
-  o: HaObject, kind: WorkloadKind,
-  related: { pdbs: PdbIndex; hpas: HpaIndex; pvcs: PvcIndex },
-  facts: FactsReader,
-): Workload | undefined {
-  const obj = o.obj;
+/** The look-ups a rendered workload makes among the objects of its namespace: its budgets, its autoscaler and its claims. */
+export interface WorkloadIndexes {
+  readonly pdbs: PdbIndex;
+  readonly hpas: HpaIndex;
+  readonly pvcs: PvcIndex;
+}
+
+/** The base of a rendered workload of `kind` (`workloadBase`), and its pod spec. */
+function workloadParts(obj: JsonMap, kind: WorkloadKind, facts: ObjectFacts | undefined): { base: WorkloadBase; pod: JsonMap } | undefined {
   const namespace = String(valueAt(obj, 'metadata.namespace') ?? '');
   const name = String(valueAt(obj, 'metadata.name'));
   const label = `${namespace}/${name} (${kind})`;
@@ -654,29 +961,13 @@ function renderedWorkload(
   const template = podTemplateOf(obj) ?? {};
   const pod: JsonMap = mapAt(template, 'spec') ?? {};
   const labels: Record<string, string> = stringMapAt(template, 'metadata.labels') ?? {};
-  const ha = haOf(facts, obj);
-
+  const ha = facts?.ha ?? {};
   const specReplicas = valueAt(obj, 'spec.replicas');
-  let replicas = kind === 'DaemonSet' ? 0 : Number(specReplicas ?? 1);
-  const hpa = related.hpas(namespace, kind, name);
-  const hpaMin = Number(valueAt(hpa?.obj, 'spec.minReplicas') ?? 1);
-  if (hpa) replicas = specReplicas === undefined ? hpaMin : Math.max(replicas, hpaMin);
 
   const byAnti = hardAntiAffinityOf(mapAt(pod, 'affinity'), labels);
   const bySpread = hardSpreadOf(mapsAt(pod, 'topologySpreadConstraints'), labels);
   const spread = byAnti.spread ?? bySpread.spread;
   const spreadNote = spread ? undefined : (listAt(pod, 'topologySpreadConstraints').length ? bySpread.note : byAnti.note);
-
-  const matching = related.pdbs(namespace, labels).filter((p) => selectorMatches(mapAt(p.obj, 'spec.selector'), labels));
-  let pdbMin: number | undefined;
-  let pdbNote = `no PodDisruptionBudget selects its pods in namespace "${namespace}"`;
-  for (const p of matching) {
-    const min = pdbMinAvailable(mapAt(p.obj, 'spec') ?? {}, replicas);
-    if (min !== undefined && (pdbMin === undefined || min > pdbMin)) {
-      pdbMin = min;
-      pdbNote = `PodDisruptionBudget ${namespace}/${valueAt(p.obj, 'metadata.name')}`;
-    }
-  }
 
   const containers = mapsAt(pod, 'containers');
   const sum = (pick: (c: JsonMap) => number | undefined) => containers.reduce((s, c) => s + (pick(c) ?? 0), 0);
@@ -688,50 +979,112 @@ function renderedWorkload(
     ? withWindow.map((x) => `${x.c.name}: ${x.c.startupProbe ? `startup probe ${describeProbe(asMap(x.c.startupProbe))}${readyAfterStartupSeconds(containerProbes(x.c)) ? ` + readiness period ${readyAfterStartupSeconds(containerProbes(x.c))} s` : ''}` : `readiness probe ${describeProbe(asMap(x.c.readinessProbe))}`}`).join(', ')
     : 'no startup or readiness probe';
 
-  const volumes: VolumeUse[] = [];
+  const claims: unknown[] = [];
   for (const v of mapsAt(pod, 'volumes')) {
     const claim = valueAt(v, 'persistentVolumeClaim.claimName');
-    if (!claim) continue;
-    const pvc = related.pvcs(namespace, claim);
-    volumes.push({ name: String(claim), storageClass: stringAt(pvc?.obj, 'spec.storageClassName'), accessMode: accessModeAt(pvc?.obj, 'spec.accessModes.0') });
+    if (claim) claims.push(claim);
   }
-  for (const t of mapsAt(obj, 'spec.volumeClaimTemplates')) {
-    volumes.push({ name: String(valueAt(t, 'metadata.name')), storageClass: stringAt(t, 'spec.storageClassName'), accessMode: accessModeAt(t, 'spec.accessModes.0') });
-  }
+  const templateVolumes = mapsAt(obj, 'spec.volumeClaimTemplates').map((t) => {
+    const v: Mutable<WorkloadBase['templateVolumes'][number]> = { name: String(valueAt(t, 'metadata.name')), accessMode: accessModeAt(t, 'spec.accessModes.0') };
+    const storageClass = stringAt(t, 'spec.storageClassName');
+    if (storageClass !== undefined) v.storageClass = storageClass;
+    return v;
+  });
 
   const env = (c: JsonMap, n: string) => mapsAt(c, 'env').find((e) => e.name === n)?.value;
   const vip = containers.find((c) => env(c, 'cp_enable') === 'true' && env(c, 'vip_leaderelection') === 'true');
+
+  const base: Mutable<WorkloadBase> = {
+    kind,
+    namespace,
+    name,
+    label,
+    nodeSelector: stringMapAt(pod, 'nodeSelector') ?? {},
+    requiredNodeTerms: mapsAt(pod, 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms'),
+    tolerations: parseTolerations(pod.tolerations),
+    cpuMillis: sum((c) => cpuMillis(valueAt(c, 'resources.requests.cpu'))),
+    memoryBytes: sum((c) => memoryBytes(valueAt(c, 'resources.requests.memory'))),
+    exempt: Object.entries(ha.exempt ?? {}),
+    startupNote,
+    terminationGraceSeconds: Number(pod.terminationGracePeriodSeconds ?? KUBERNETES_DEFAULTS.terminationGracePeriodSeconds),
+    claims,
+    templateVolumes,
+    podLabels: labels,
+  };
+  // Optional keys only when set (JSON), by assignment (a spread of each is several times slower).
+  if (specReplicas !== undefined) base.specReplicas = specReplicas;
+  if (spread !== undefined) base.spread = spread;
+  if (spreadNote !== undefined) base.spreadNote = spreadNote;
+  if (ha.singleton !== undefined) base.singleton = ha.singleton;
+  if (ha.recoveryBudget !== undefined) base.recoveryBudget = ha.recoveryBudget;
+  if (ha.outsideHa) base.outsideHa = ha.outsideHa;
+  if (ha.systemComponent !== undefined) base.systemComponent = ha.systemComponent;
+  if (startupSeconds !== undefined) base.startupSeconds = startupSeconds;
+  if (vip) base.leaseSeconds = Number(env(vip, 'vip_leaseduration') ?? 15);
+  else if (ha.role) base.role = ha.role;
+  return { base, pod };
+}
+
+/**
+ * The one constructor of a rendered workload, from its base (a document's, or an entry's stored
+ * one) and the look-ups of its namespace: the analysis key hashes this literal's keys in this order,
+ * with a present but undefined key as such, so the two paths must share it.
+ */
+export function workloadOf(base: WorkloadBase, indexes: WorkloadIndexes, origin: HaObject, podSpec?: JsonMap): Workload {
+  const { kind, namespace, name, podLabels: labels } = base;
+  let replicas = kind === 'DaemonSet' ? 0 : Number(base.specReplicas ?? 1);
+  const hpa = indexes.hpas(namespace, kind, name);
+  const hpaMin = Number(hpa?.minReplicas ?? 1);
+  if (hpa) replicas = base.specReplicas === undefined ? hpaMin : Math.max(replicas, hpaMin);
+
+  const matching = indexes.pdbs(namespace, labels).filter((p) => selectorMatches(p.selector, labels));
+  let pdbMin: number | undefined;
+  let pdbNote = `no PodDisruptionBudget selects its pods in namespace "${namespace}"`;
+  for (const p of matching) {
+    const min = pdbMinAvailable(p, replicas);
+    if (min !== undefined && (pdbMin === undefined || min > pdbMin)) {
+      pdbMin = min;
+      pdbNote = `PodDisruptionBudget ${namespace}/${p.name}`;
+    }
+  }
+
+  const volumes: VolumeUse[] = [];
+  for (const claim of base.claims) {
+    const pvc = indexes.pvcs(namespace, claim);
+    volumes.push({ name: String(claim), storageClass: pvc?.storageClass, accessMode: pvc?.accessMode ?? 'ReadWriteOnce' });
+  }
+  for (const t of base.templateVolumes) volumes.push({ name: t.name, storageClass: t.storageClass, accessMode: t.accessMode });
 
   return {
     kind,
     namespace,
     name,
-    label,
-    origin: o,
+    label: base.label,
+    origin,
     declared: false,
     replicas,
-    nodeSelector: stringMapAt(pod, 'nodeSelector') ?? {},
-    requiredNodeTerms: mapsAt(pod, 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms'),
-    tolerations: parseTolerations(pod.tolerations),
-    spread,
-    spreadNote,
+    nodeSelector: base.nodeSelector,
+    requiredNodeTerms: base.requiredNodeTerms,
+    tolerations: base.tolerations,
+    spread: base.spread,
+    spreadNote: base.spreadNote,
     pdbMin,
     pdbNote,
-    cpuMillis: sum((c) => cpuMillis(valueAt(c, 'resources.requests.cpu'))),
-    memoryBytes: sum((c) => memoryBytes(valueAt(c, 'resources.requests.memory'))),
-    singleton: ha.singleton,
-    recoveryBudget: ha.recoveryBudget,
-    ...(ha.outsideHa ? { outsideHa: ha.outsideHa } : {}),
-    systemComponent: ha.systemComponent,
-    exempt: ha.exempt,
-    startupSeconds,
-    startupNote,
-    terminationGraceSeconds: Number(pod.terminationGracePeriodSeconds ?? KUBERNETES_DEFAULTS.terminationGracePeriodSeconds),
+    cpuMillis: base.cpuMillis,
+    memoryBytes: base.memoryBytes,
+    singleton: base.singleton,
+    recoveryBudget: base.recoveryBudget,
+    ...(base.outsideHa ? { outsideHa: base.outsideHa } : {}),
+    systemComponent: base.systemComponent,
+    exempt: new Map(base.exempt) as ReadonlyMap<HaRuleId, string>,
+    startupSeconds: base.startupSeconds,
+    startupNote: base.startupNote,
+    terminationGraceSeconds: base.terminationGraceSeconds,
     volumes,
-    ...(vip ? { role: 'api-vip' as const, leaseSeconds: Number(env(vip, 'vip_leaseduration') ?? 15) } : {}),
-    ...(!vip && ha.role ? { role: ha.role as WorkloadRole } : {}),
+    ...(base.leaseSeconds !== undefined ? { role: 'api-vip' as const, leaseSeconds: base.leaseSeconds } : {}),
+    ...(base.role ? { role: base.role as WorkloadRole } : {}),
     argo: { via: 'self' },
-    podSpec: pod,
+    podSpec,
     podLabels: labels,
   };
 }

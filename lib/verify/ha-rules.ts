@@ -76,7 +76,7 @@ function podTargetsOfModel(ctx: HaContext): PodTarget[] {
     ];
   }
   const workloads = ctx.model.workloads.filter((w) => w.podSpec).map((w) => ({ origin: w.origin, podSpec: w.podSpec!, systemComponent: w.systemComponent, exempt: w.exempt, longRunning: true }));
-  const others = ctx.model.otherPods.map((p: OtherPod) => ({ origin: p.origin, podSpec: p.podSpec, systemComponent: p.systemComponent, exempt: p.exempt, longRunning: false }));
+  const others = ctx.model.otherPods.filter((p) => p.podSpec).map((p: OtherPod) => ({ origin: p.origin, podSpec: p.podSpec!, systemComponent: p.systemComponent, exempt: p.exempt, longRunning: false }));
   return [...workloads, ...others];
 }
 
