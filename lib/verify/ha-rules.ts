@@ -72,7 +72,7 @@ function podTargetsOfModel(ctx: HaContext): PodTarget[] {
   if (vouched) {
     return [
       ...ctx.model.workloads.filter((w) => w.podSpec && !vouched(w.origin.file)).map((w) => ({ origin: w.origin, podSpec: w.podSpec!, systemComponent: w.systemComponent, exempt: w.exempt, longRunning: true })),
-      ...ctx.model.otherPods.filter((p) => !vouched(p.origin.file)).map((p: OtherPod) => ({ origin: p.origin, podSpec: p.podSpec, systemComponent: p.systemComponent, exempt: p.exempt, longRunning: false })),
+      ...ctx.model.otherPods.filter((p) => p.podSpec && !vouched(p.origin.file)).map((p: OtherPod) => ({ origin: p.origin, podSpec: p.podSpec!, systemComponent: p.systemComponent, exempt: p.exempt, longRunning: false })),
     ];
   }
   const workloads = ctx.model.workloads.filter((w) => w.podSpec).map((w) => ({ origin: w.origin, podSpec: w.podSpec!, systemComponent: w.systemComponent, exempt: w.exempt, longRunning: true }));
