@@ -107,27 +107,22 @@ export interface VolumeUse {
   readonly accessMode: 'ReadWriteOnce' | 'ReadWriteMany' | 'ReadOnlyMany' | 'ReadWriteOncePod';
 }
 
-/** One workload, rendered or declared, as the rules and the simulation see it. */
-export interface Workload {
+/**
+ * What a workload's pod template and HA facts say that the model (`Workload`) and a rendered
+ * workload's stored base (`WorkloadBase`, JSON) both hold, with the same types: `workloadOf` copies
+ * them from the one to the other.
+ */
+export interface WorkloadTemplateFacts {
   readonly kind: WorkloadKind;
   readonly namespace: string;
   readonly name: string;
   /** `namespace/name (Kind)`. */
   readonly label: string;
-  /** The object findings are reported on: the workload itself, or the object that declares it. */
-  readonly origin: HaObject;
-  /** Declared (chart, Git component, custom resource) rather than rendered here. */
-  readonly declared: boolean;
-  readonly replicas: number;
   readonly nodeSelector: Readonly<Record<string, string>>;
-  readonly requiredNodeTerms?: readonly JsonMap[];
   readonly tolerations: readonly Toleration[];
   readonly spread?: HardSpread;
   /** Why it has no hard spread (for messages), when it has none. */
   readonly spreadNote?: string;
-  /** The PodDisruptionBudget's minimum available for `replicas`, when one protects it. */
-  readonly pdbMin?: number;
-  readonly pdbNote: string;
   readonly cpuMillis: number;
   readonly memoryBytes: number;
   readonly singleton?: string;
@@ -135,17 +130,30 @@ export interface Workload {
   /** Why it is not highly available by design (an R&D app): down while its nodes are down, reported but no violation. */
   readonly outsideHa?: string;
   readonly systemComponent?: string;
-  readonly exempt: ReadonlyMap<HaRuleId, string>;
   /** How long a new pod may take to become ready, and where the figure comes from. */
   readonly startupSeconds?: number;
   readonly startupNote: string;
   readonly terminationGraceSeconds: number;
+  /** kube-vip: how long the VIP lease lasts (the VIP moves within it). */
+  readonly leaseSeconds?: number;
+}
+
+/** One workload, rendered or declared, as the rules and the simulation see it. */
+export interface Workload extends WorkloadTemplateFacts {
+  /** The object findings are reported on: the workload itself, or the object that declares it. */
+  readonly origin: HaObject;
+  /** Declared (chart, Git component, custom resource) rather than rendered here. */
+  readonly declared: boolean;
+  readonly replicas: number;
+  readonly requiredNodeTerms?: readonly JsonMap[];
+  /** The PodDisruptionBudget's minimum available for `replicas`, when one protects it. */
+  readonly pdbMin?: number;
+  readonly pdbNote: string;
+  readonly exempt: ReadonlyMap<HaRuleId, string>;
   readonly volumes: readonly VolumeUse[];
   readonly role?: WorkloadRole | 'api-vip';
   /** How Argo CD sees it: a resource it manages, through a custom resource's health, or not at all. */
   readonly argo: ArgoView;
-  /** kube-vip: how long the VIP lease lasts (the VIP moves within it). */
-  readonly leaseSeconds?: number;
   /** The pod template, for rendered workloads (the container rules read it). */
   readonly podSpec?: JsonMap;
   readonly podLabels?: Readonly<Record<string, string>>;
@@ -292,36 +300,17 @@ export interface HaProjections {
  * template's placement, requests, probes and volumes, its HA facts, and its template labels (what
  * the budgets' look-up reads). Optional keys are absent rather than undefined (JSON).
  */
-export interface WorkloadBase {
-  readonly kind: WorkloadKind;
-  readonly namespace: string;
-  readonly name: string;
-  readonly label: string;
+export interface WorkloadBase extends WorkloadTemplateFacts {
   /** spec.replicas as written (absent when unset). */
   readonly specReplicas?: unknown;
-  readonly nodeSelector: Readonly<Record<string, string>>;
   readonly requiredNodeTerms: readonly JsonMap[];
-  readonly tolerations: readonly Toleration[];
-  readonly spread?: HardSpread;
-  readonly spreadNote?: string;
-  readonly cpuMillis: number;
-  readonly memoryBytes: number;
-  readonly singleton?: string;
-  readonly recoveryBudget?: RecoveryBudget;
-  readonly outsideHa?: string;
-  readonly systemComponent?: string;
   /** The facts' exemptions, in their order. */
   readonly exempt: readonly (readonly [string, string])[];
-  readonly startupSeconds?: number;
-  readonly startupNote: string;
-  readonly terminationGraceSeconds: number;
   /** The pod's volumes' claim names (each one set), in order: looked up among the namespace's claims. */
   readonly claims: readonly unknown[];
   /** The StatefulSet's volume claim templates. */
   readonly templateVolumes: readonly { readonly name: string; readonly storageClass?: string; readonly accessMode: VolumeUse['accessMode'] }[];
-  /** kube-vip's lease, when it is the API VIP. */
-  readonly leaseSeconds?: number;
-  /** Its declared role, when it is not the API VIP. */
+  /** Its declared role, when it is not the API VIP (`leaseSeconds` is set for the API VIP). */
   readonly role?: string;
   readonly podLabels: Readonly<Record<string, string>>;
 }

@@ -1,5 +1,4 @@
-import * as os from 'os';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
+import { availableCores, startBlockingWorker } from './blocking-worker';
 
 /**
  * The output folders listed on the other core: a worker thread reads every folder and takes the
@@ -35,21 +34,12 @@ export interface RawListing {
 /** Numbers per entry of `RawListing.numbers`. */
 export const NUMBERS = 6;
 
-/** What `flag` holds: the worker has not started (yet), it runs, it is done (a listing or an error was sent). */
-const NOT_STARTED = 0;
-const RUNNING = 2;
-const DONE = 1;
-
 /**
- * The worker's code: plain JavaScript over `fs` (it loads none of lib/), the same walk as
- * ./previous.ts `list` without render stats. It signals `flag` as it starts (RUNNING), and always
- * at the end (DONE), with a listing or an error.
+ * The worker's code (./blocking-worker.ts): plain JavaScript over `fs` (it loads none of lib/), the
+ * same walk as ./previous.ts `list` without render stats.
  */
 const WORKER_SOURCE = `
-const { workerData } = require('worker_threads');
-const { root, folders, flag, port } = workerData;
-Atomics.store(flag, 0, ${RUNNING});
-Atomics.notify(flag, 0);
+const { root, folders } = data;
 const fs = require('fs');
 const path = require('path');
 const tops = [];
@@ -93,33 +83,14 @@ const list = (dir) => {
   }
   return 'dir';
 };
-try {
-  for (const dir of folders) tops.push(list(dir));
-  const end = paths.length ? '\\0' : '';
-  const listing = { root, folders, tops, paths: paths.join('\\0') + end, keys: keys.join('\\0') + end, kinds: Uint8Array.from(kinds), numbers: Float64Array.from(numbers) };
-  port.postMessage({ listing }, [listing.kinds.buffer, listing.numbers.buffer]);
-} catch (e) {
-  port.postMessage({ error: String((e && e.message) || e) });
-}
-Atomics.store(flag, 0, ${DONE});
-Atomics.notify(flag, 0);
+for (const dir of folders) tops.push(list(dir));
+const end = paths.length ? '\\0' : '';
+const listing = { root, folders, tops, paths: paths.join('\\0') + end, keys: keys.join('\\0') + end, kinds: Uint8Array.from(kinds), numbers: Float64Array.from(numbers) };
+port.postMessage({ result: listing }, [listing.kinds.buffer, listing.numbers.buffer]);
 `;
 
 /** How long the main thread waits for the worker's listing before it lists the folders itself (ms). */
 export const LISTING_TIMEOUT_MS = 60_000;
-
-/**
- * How long after `startListing` the main thread waits for the worker to start before it lists the
- * folders itself (ms). A worker starts in ~0.1 s; one that cannot (too many open files for its
- * event loop, EMFILE; no memory) reports it only on this thread's event loop, which the wait blocks,
- * so without this the main thread would wait the whole `LISTING_TIMEOUT_MS`.
- */
-export const WORKER_START_TIMEOUT_MS = 2_000;
-
-/** The cores this process may run on (`os.availableParallelism`, else the CPUs listed). */
-export function availableCores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
 
 /**
  * Starts listing `folders` (relative to `root`) in a worker thread. The function returned waits for
@@ -129,33 +100,5 @@ export function availableCores(): number {
  * V8's collector, and the caller lists the folders itself.
  */
 export function startListing(root: string, folders: readonly string[], timeoutMs = LISTING_TIMEOUT_MS, cores = availableCores()): () => RawListing | undefined {
-  if (cores < 2) return () => undefined;
-  let flag: Int32Array;
-  let channel: MessageChannel;
-  let worker: Worker;
-  try {
-    flag = new Int32Array(new SharedArrayBuffer(4));
-    channel = new MessageChannel();
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, folders: [...folders], flag, port: channel.port2 }, transferList: [channel.port2] });
-    // Never keeps the process alive, and an error it raises (it cannot start) is the fallback's case.
-    worker.unref();
-    worker.on('error', () => undefined);
-  } catch {
-    return () => undefined;
-  }
-  const startBy = Date.now() + WORKER_START_TIMEOUT_MS;
-  let result: RawListing | undefined;
-  let done = false;
-  return () => {
-    if (done) return result;
-    done = true;
-    Atomics.wait(flag, 0, NOT_STARTED, Math.max(0, startBy - Date.now()));
-    // Not started by now: it never will (or too late to help); this thread lists the folders itself.
-    const waited = Atomics.load(flag, 0) === NOT_STARTED ? 'timed-out' : Atomics.wait(flag, 0, RUNNING, timeoutMs);
-    const message = receiveMessageOnPort(channel.port1)?.message as { listing?: RawListing; error?: string } | undefined;
-    channel.port1.close();
-    if (waited === 'timed-out') void worker.terminate();
-    result = message?.listing;
-    return result;
-  };
+  return startBlockingWorker<RawListing>({ source: WORKER_SOURCE, data: { root, folders: [...folders] }, timeoutMs, cores });
 }

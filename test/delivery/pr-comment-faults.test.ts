@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import { runPrCommentCli } from '../../lib/delivery/cli';
 import { FakeForge } from './fake-forge';
 import { testIo } from './cli-io';
 import { RecordedRequest, Reply } from './loopback';
+import { closePrCommentForges, FORGE_TOKENS, prCommentArgs, PrCommentForges, SHA, startPrCommentForges } from './pr-comment-forges';
 import { commandLine } from '../command-line';
 
 /**
@@ -15,35 +15,26 @@ import { commandLine } from '../command-line';
  * `--forge both` the other forge is still served. (pr-comment writes no file.)
  */
 
-const SHA = '4f1c2a9e8b7d6c5b4a39281706f5e4d3c2b1a098';
 const STACK = /\n\s+at /;
 const GITEA_COMMENTS = '/api/v1/repos/tsys/platform/issues/12/comments';
 const GITHUB_COMMENTS = '/repos/tsys-group/platform/issues/12/comments';
 
 describe('npm run pr-comment under faults', () => {
+  let forges: PrCommentForges;
   let gitea: FakeForge;
   let github: FakeForge;
   let dir: string;
   let bodyFile: string;
   beforeEach(async () => {
-    gitea = new FakeForge({ prefix: '/api/v1', owner: 'tsys', repo: 'platform', token: 'gitea-t' });
-    github = new FakeForge({ prefix: '', owner: 'tsys-group', repo: 'platform', token: 'github-t' });
-    await gitea.start();
-    await github.start();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-comment-faults-'));
-    bodyFile = path.join(dir, 'diff.md');
-    fs.writeFileSync(bodyFile, '## Rendered diff\n');
+    forges = await startPrCommentForges('pr-comment-faults-', '## Rendered diff\n');
+    ({ gitea, github, dir, bodyFile } = forges);
   });
-  afterEach(async () => {
-    await gitea.close();
-    await github.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => closePrCommentForges(forges));
 
   /** Runs pr-comment for pull request 12 on `forge` (gitea, github or both) with `extra` flags: exit code and output. */
   async function commented(forge: string, ...extra: string[]): Promise<{ code: number; stderr: string; stdout: string[] }> {
-    const io = testIo({ GITEA_TOKEN: 'gitea-t', GITHUB_TOKEN: 'github-t' });
-    const code = await runPrCommentCli(commandLine('pr-comment', '--pr', '12', '--sha', SHA, '--body', bodyFile, '--forge', forge, '--gitea-api-url', gitea.url, '--github-api-url', github.url, ...extra), io);
+    const io = testIo(FORGE_TOKENS);
+    const code = await runPrCommentCli(commandLine('pr-comment', ...prCommentArgs(forges, '--forge', forge, ...extra)), io);
     return { code, stderr: io.stderr.join('\n'), stdout: io.stdout };
   }
 
@@ -86,7 +77,7 @@ describe('npm run pr-comment under faults', () => {
     await new Promise<void>((resolve) => cutter.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(cutter.address() as net.AddressInfo).port}`;
     try {
-      const io = testIo({ GITEA_TOKEN: 'gitea-t', GITHUB_TOKEN: 'github-t' });
+      const io = testIo(FORGE_TOKENS);
       const code = await runPrCommentCli(commandLine('pr-comment', '--pr', '12', '--sha', SHA, '--body', bodyFile, '--forge', 'both', '--gitea-api-url', `${base}/api/v1`, '--github-api-url', github.url), io);
       expect(code).toBe(1);
       expect(io.stderr).toEqual([`pr-comment: Gitea tsys/platform: list the comments of pull request 12: GET ${base}${GITEA_COMMENTS} answered 200, but the answer was cut short (UND_ERR_SOCKET); check the connection to ${base} and run the command again`]);

@@ -1,37 +1,28 @@
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { runPrCommentCli } from '../../lib/delivery/cli';
 import { COMMENT_MARKER } from '../../lib/delivery/forge';
 import { FakeForge } from './fake-forge';
 import { testIo } from './cli-io';
+import { closePrCommentForges, FORGE_TOKENS, prCommentArgs, PrCommentForges, SHA, startPrCommentForges } from './pr-comment-forges';
 import { commandLine, runCommandLine } from '../command-line';
 
-const SHA = '4f1c2a9e8b7d6c5b4a39281706f5e4d3c2b1a098';
 const DIFF = '## Rendered diff\n\n### metallb\n- changed `Application metallb-chart`: spec.source.targetRevision 0.15.2 -> 0.15.3\n';
 
 describe('npm run pr-comment', () => {
+  let forges: PrCommentForges;
   let gitea: FakeForge;
   let github: FakeForge;
   let bodyFile: string;
 
   beforeEach(async () => {
     // The shipped site.yaml: Gitea tsys/platform, GitHub mirror tsys-group/platform.
-    gitea = new FakeForge({ prefix: '/api/v1', owner: 'tsys', repo: 'platform', token: 'gitea-t' });
-    github = new FakeForge({ prefix: '', owner: 'tsys-group', repo: 'platform', token: 'github-t' });
-    await gitea.start();
-    await github.start();
-    bodyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pr-comment-')), 'diff.md');
-    fs.writeFileSync(bodyFile, DIFF);
+    forges = await startPrCommentForges('pr-comment-', DIFF);
+    ({ gitea, github, bodyFile } = forges);
   });
-  afterEach(async () => {
-    await gitea.close();
-    await github.close();
-    fs.rmSync(path.dirname(bodyFile), { recursive: true, force: true });
-  });
+  afterEach(() => closePrCommentForges(forges));
 
-  const args = (...extra: string[]) => ['--pr', '12', '--sha', SHA, '--body', bodyFile, '--gitea-api-url', gitea.url, '--github-api-url', github.url, ...extra];
-  const env = { GITEA_TOKEN: 'gitea-t', GITHUB_TOKEN: 'github-t' };
+  const args = (...extra: string[]) => prCommentArgs(forges, ...extra);
+  const env = FORGE_TOKENS;
 
   test('GIVEN a pull request WHEN pr-comment runs twice THEN the first run creates the comment and the second edits the same comment', async () => {
     const first = testIo(env);

@@ -30,6 +30,20 @@ function writeError(code: string): NodeJS.ErrnoException {
   return e;
 }
 
+/**
+ * Makes writing the app file (apps/whiteboard.yaml, or its temporary file beside it) fail as on a
+ * full disk: the file is opened (and emptied) and 40 bytes land, then writing the rest fails (ENOSPC).
+ */
+function diskFullOnAppFile(): void {
+  jest.mocked(fs.writeFileSync).mockImplementation(((file: fs.PathOrFileDescriptor, data: string, o?: fs.WriteFileOptions) => {
+    if (String(file).includes(`${path.sep}apps${path.sep}whiteboard.yaml`)) {
+      realFs.writeFileSync(file, String(data).slice(0, 40), o);
+      throw writeError('ENOSPC');
+    }
+    return realFs.writeFileSync(file, data, o);
+  }) as typeof fs.writeFileSync);
+}
+
 describe('release on a full disk', () => {
   let template: PlatformCheckout;
   let repo: PlatformCheckout;
@@ -58,14 +72,7 @@ describe('release on a full disk', () => {
   test('GIVEN ENOSPC writing the app file (Node has emptied it, then the write fails) WHEN released THEN the app file is as it was, uncommitted edit included, and one message names it', async () => {
     const edited = `${realFs.readFileSync(path.join(repo.work, APP), 'utf8')}# an uncommitted note\n`;
     realFs.writeFileSync(path.join(repo.work, APP), edited);
-    jest.mocked(fs.writeFileSync).mockImplementation(((file: fs.PathOrFileDescriptor, data: string, o?: fs.WriteFileOptions) => {
-      if (String(file).includes(`${path.sep}apps${path.sep}whiteboard.yaml`)) {
-        // As on a full disk: the file is opened (and emptied), then writing its bytes fails.
-        realFs.writeFileSync(file, String(data).slice(0, 40), o);
-        throw writeError('ENOSPC');
-      }
-      return realFs.writeFileSync(file, data, o);
-    }) as typeof fs.writeFileSync);
+    diskFullOnAppFile();
     const { code, stderr, committed } = await released();
     expect(code).toBe(1);
     expect(stderr).not.toMatch(STACK);
@@ -78,13 +85,7 @@ describe('release on a full disk', () => {
 
   test('GIVEN ENOSPC writing the app file AND removing its temporary file fails too WHEN released THEN the first error (ENOSPC on the app file) is the one reported, the clean-up failure added after it', async () => {
     const before = realFs.readFileSync(path.join(repo.work, APP), 'utf8');
-    jest.mocked(fs.writeFileSync).mockImplementation(((file: fs.PathOrFileDescriptor, data: string, o?: fs.WriteFileOptions) => {
-      if (String(file).includes(`${path.sep}apps${path.sep}whiteboard.yaml`)) {
-        realFs.writeFileSync(file, String(data).slice(0, 40), o);
-        throw writeError('ENOSPC');
-      }
-      return realFs.writeFileSync(file, data, o);
-    }) as typeof fs.writeFileSync);
+    diskFullOnAppFile();
     jest.mocked(fs.rmSync).mockImplementation(((p: fs.PathLike, o?: fs.RmOptions) => {
       if (String(p).endsWith('.tmp') && String(p).includes(`${path.sep}apps${path.sep}`)) {
         const e: NodeJS.ErrnoException = new Error(`EACCES: permission denied, rm '${String(p)}'`);

@@ -1,6 +1,6 @@
 import { runDrillCli } from '../../lib/drill/cli';
 import { testIo } from '../delivery/cli-io';
-import { FakeWorld } from '../drill/fake-world';
+import { poweredOffWorld } from '../drill/fake-world';
 import { REPO } from '../helpers';
 import { commandLine } from '../command-line';
 
@@ -13,17 +13,7 @@ export const DRILL_SAMPLE_ARGS = ['--app', 'whiteboard', '--node', 'www1', '--bo
  * from +3 s, the node goes NotReady at +20 s, and a new pod answers on www2 at +60 s.
  */
 export async function drillSample(): Promise<string> {
-  const world = new FakeWorld();
-  world.addPod('whiteboard-a', 'www1');
-  world.after(3, () => {
-    world.up = false;
-  });
-  world.after(20, () => world.nodeDown('www1'));
-  world.after(60, () => {
-    world.pods = [];
-    world.addPod('whiteboard-b', 'www2');
-    world.up = true;
-  });
+  const world = poweredOffWorld();
   const io = testIo({});
   const code = await runDrillCli(commandLine('drill', ...DRILL_SAMPLE_ARGS, '--root', REPO), io, { cluster: world.cluster, prober: world.prober, clock: world.clock });
   if (code !== 0 || io.stderr.length) throw new Error(`the drill sample failed (exit ${code}): ${io.stderr.join('\n')}`);

@@ -6,7 +6,7 @@ import { KubeApi } from '../../lib/drill/kube-api';
 import { parseKubeconfig } from '../../lib/drill/kubeconfig';
 import { testIo } from '../delivery/cli-io';
 import { REPO } from '../helpers';
-import { FakeWorld } from './fake-world';
+import { FakeWorld, poweredOffWorld } from './fake-world';
 import { KubeTestServer, status } from './kube-server';
 import { commandLine, runCommandLine } from '../command-line';
 
@@ -42,17 +42,7 @@ describe('npm run drill and npm run promote command lines', () => {
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   test('GIVEN the whiteboard app spec and a fake cluster WHEN the drill powers www1 off THEN it probes https://<host>/, reads the board and prints the report with the expected recovery from the rendered Deployment', async () => {
-    const world = new FakeWorld();
-    world.addPod('whiteboard-a', 'www1');
-    world.after(3, () => {
-      world.up = false;
-    });
-    world.after(20, () => world.nodeDown('www1'));
-    world.after(60, () => {
-      world.pods = [];
-      world.addPod('whiteboard-b', 'www2');
-      world.up = true;
-    });
+    const world = poweredOffWorld();
     const io = testIo({});
     const code = await runDrillCli(commandLine('drill', '--app', 'whiteboard', '--node', 'www1', '--power-off', '--board', 'drill', '--root', root), io, { cluster: world.cluster, prober: world.prober, clock: world.clock });
     expect(io.stderr).toEqual([]);

@@ -95,3 +95,22 @@ export class FakeWorld {
     this.nodes.set(name, { ...this.nodes.get(name)!, ready: 'Unknown' });
   }
 }
+
+/**
+ * www1 powered off under the whiteboard (drill tests and docs/operations.md's drill sample): its pod
+ * on www1; the app fails from +3 s, www1 goes NotReady at +20 s, and a new pod answers on www2 at +60 s.
+ */
+export function poweredOffWorld(): FakeWorld {
+  const world = new FakeWorld();
+  world.addPod('whiteboard-a', 'www1');
+  world.after(3, () => {
+    world.up = false;
+  });
+  world.after(20, () => world.nodeDown('www1'));
+  world.after(60, () => {
+    world.pods = [];
+    world.addPod('whiteboard-b', 'www2');
+    world.up = true;
+  });
+  return world;
+}

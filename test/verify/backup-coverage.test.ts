@@ -24,6 +24,20 @@ function pvc(annotations?: Record<string, string>, storageClassName = 'longhorn'
   };
 }
 
+const STS_FILE = 'dist/jenkins/statefulset-cache.yaml';
+
+/** An ad-hoc StatefulSet jenkins/cache with one claim template, `data`. */
+function cacheStatefulSet(): Obj {
+  return {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache', namespace: 'jenkins' },
+    spec: {
+      serviceName: 'cache', selector: { matchLabels: { app: 'cache' } },
+      template: { metadata: { labels: { app: 'cache' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    },
+  };
+}
+
 /** Declares facts about one object in the tree's facts file (as synth would have written them). */
 function declare(files: Map<string, Obj | string>, key: string, facts: ObjectFacts): void {
   const { facts: all } = parseFacts(String(files.get(FACTS_FILE)));
@@ -100,30 +114,16 @@ describe('backup coverage rule', () => {
   test('GIVEN a StatefulSet claim template and no schedule WHEN verified THEN the template is named', () => {
     const found = findingsOf((f) => {
       withoutSchedules(f);
-      f.set('dist/jenkins/statefulset-cache.yaml', {
-        apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache', namespace: 'jenkins' },
-        spec: {
-          serviceName: 'cache', selector: { matchLabels: { app: 'cache' } },
-          template: { metadata: { labels: { app: 'cache' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
-          volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
-        },
-      });
+      f.set(STS_FILE, cacheStatefulSet());
     });
     // The ad-hoc StatefulSet is not built to pass the HA rules (test/verify/ha-rules.test.ts covers those).
-    expect(found.filter((x) => x.startsWith('dist/jenkins/statefulset-cache.yaml') && !x.includes(': [ha/'))).toEqual([expect.stringContaining('apps/v1 StatefulSet jenkins/cache: volume jenkins/data-cache-* (StatefulSet cache) is not covered by any backup schedule')]);
+    expect(found.filter((x) => x.startsWith(STS_FILE) && !x.includes(': [ha/'))).toEqual([expect.stringContaining('apps/v1 StatefulSet jenkins/cache: volume jenkins/data-cache-* (StatefulSet cache) is not covered by any backup schedule')]);
   });
 
   test('GIVEN a StatefulSet declared opted out and no schedule WHEN verified THEN its claim templates are opted out', () => {
     const found = findingsOf((f) => {
       withoutSchedules(f);
-      f.set('dist/jenkins/statefulset-cache.yaml', {
-        apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache', namespace: 'jenkins' },
-        spec: {
-          serviceName: 'cache', selector: { matchLabels: { app: 'cache' } },
-          template: { metadata: { labels: { app: 'cache' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
-          volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
-        },
-      });
+      f.set(STS_FILE, cacheStatefulSet());
       declare(f, 'apps/StatefulSet/jenkins/cache', { backupOptOut: 'a cache, rebuilt on start' });
     });
     expect(found.filter((x) => x.includes('data-cache-*'))).toEqual([]);
