@@ -84,8 +84,13 @@ export class AppSpecCache {
   /** The specs used in this run, by key: taken from the file or validated; and the app files' stats noted (`noteFile`). */
   private readonly used = new Map<string, string>();
 
-  /** The cache at `file` (absolute), for specs validated by `code` (the checks' code fingerprint). */
-  public constructor(file: string, code: string) {
+  /**
+   * The cache at `file` (absolute), for specs validated by `code` (the checks' code fingerprint).
+   * `mode`: `write` (synth's) keeps what the load validated and saves it; `read-only` (the diff's,
+   * which renders the working tree without writing) only reads: `put` and `keepSite` keep nothing
+   * (turning a thousand changed specs into JSON for a save that never comes) and `save` does nothing.
+   */
+  public constructor(file: string, code: string, public readonly mode: 'write' | 'read-only' = 'write') {
     this.stored = new EntriesFile(file, FORMAT, code);
     if (this.stored.ignored) this.ignored = this.stored.ignored;
   }
@@ -144,13 +149,13 @@ export class AppSpecCache {
 
   /** Keeps the site validated from a text of digest `digest` (not when its JSON would not give it back exactly). */
   public keepSite(digest: string, site: Site): void {
-    if (isJsonExact(site)) this.used.set(siteKey(digest), JSON.stringify(site));
+    if (this.mode === 'write' && isJsonExact(site)) this.used.set(siteKey(digest), JSON.stringify(site));
   }
 
   /** Remembers the spec validated for `key` (not when its JSON would not give it back exactly). */
   public put(key: string, spec: CachedSpec): void {
     this.computed++;
-    if (isJsonExact(spec)) this.used.set(key, JSON.stringify(spec));
+    if (this.mode === 'write' && isJsonExact(spec)) this.used.set(key, JSON.stringify(spec));
   }
 
   /**
@@ -158,6 +163,7 @@ export class AppSpecCache {
    * that used every entry of an intact file and validated none leaves the file as it is.
    */
   public save(): void {
+    if (this.mode === 'read-only') return;
     this.stored.save(this.used);
   }
 }

@@ -117,7 +117,7 @@ export function renderWorkingTreeCounted(root: string, siteFile?: string): { fil
   const stats = new RenderStats(path.join(root, RENDER_STATS_FILE), checksCodeFingerprint());
   const trusted = usable(root, stats) ? { stats, listed: startListing(root, COMPARED_OUTPUTS) } : undefined;
   // The app specs synth validated, read only (nothing is written).
-  const { site, apps, lock } = loadInputs(root, siteFile, undefined, undefined, undefined, new AppSpecCache(path.join(root, APP_SPEC_CACHE_FILE), checksCodeFingerprint()));
+  const { site, apps, lock } = loadInputs(root, siteFile, undefined, undefined, undefined, new AppSpecCache(path.join(root, APP_SPEC_CACHE_FILE), checksCodeFingerprint(), 'read-only'));
   const previous = renderOnDisk(root, trusted);
   const earlier = new EarlierRender(stats, previous);
   // Compared like the base: apps.lock.yaml is not (the load-balancer Services show the addresses it

@@ -1,4 +1,4 @@
-import { deepCompareStrict, format as FORMATS, Schema, ucs2length } from '@cfworker/json-schema';
+import { deepCompareStrict, format as FORMATS, ignoredKeyword, Schema, schemaArrayKeyword, schemaMapKeyword, ucs2length } from '@cfworker/json-schema';
 
 /**
  * A fast yes/no answer to "would `@cfworker/json-schema`'s `validate` (draft 7, no short circuit)
@@ -102,26 +102,73 @@ function equalsAny(instance: unknown, t: string, values: readonly unknown[]): bo
   return t === 'object' || t === 'array' ? values.some((v) => deepCompareStrict(instance, v)) : values.some((v) => instance === v);
 }
 
+/** Whether `pattern` compiles as `validate` compiles it (with the `u` flag). */
+function compiles(pattern: unknown): boolean {
+  try {
+    new RegExp(pattern as string, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The lookup of a document that refers to nothing (`SchemaCheck.withoutLookup`): never read. */
+const NO_LOOKUP: Lookup = Object.freeze({});
+
+/**
+ * Whether the node `schema` and every node below it that `dereference` registers (its walk, keyword
+ * by keyword, with its own tables) refer to nothing and have patterns that compile (see
+ * `SchemaCheck.withoutLookup`); `root`: the document's root, whose `$id` names the document.
+ */
+function selfContained(schema: unknown, root: boolean): boolean {
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return true;
+  const s = schema as Record<string, unknown>;
+  if (!root && (s.$id !== undefined || s.id !== undefined)) return false;
+  if (s.$ref !== undefined || s.$recursiveRef !== undefined || s.$anchor !== undefined) return false;
+  if (s.pattern !== undefined && !compiles(s.pattern)) return false;
+  const patterns = s.patternProperties;
+  if (patterns !== undefined && patterns !== null && typeof patterns === 'object' && !Object.keys(patterns).every(compiles)) return false;
+  // As dereference walks (for...in, and its tables' own answers for any key).
+  for (const key in s) {
+    if (ignoredKeyword[key]) continue;
+    const sub = s[key];
+    if (Array.isArray(sub)) {
+      if (schemaArrayKeyword[key]) for (const item of sub) if (!selfContained(item, false)) return false;
+    } else if (schemaMapKeyword[key]) {
+      if (sub && typeof sub === 'object') for (const k in sub) if (!selfContained((sub as Record<string, unknown>)[k], false)) return false;
+    } else if (!selfContained(sub, false)) return false;
+  }
+  return true;
+}
+
 /** Compiled checks of one schema document (one `dereference` lookup). */
 export class SchemaCheck {
   private readonly compiled = new WeakMap<object, Check>();
   /** Whether every `$ref` of the document resolves and every pattern compiles (else nothing is answered here). */
   private readonly sound: boolean;
 
-  public constructor(private readonly lookup: Lookup) {
-    this.sound = SchemaCheck.soundDocument(lookup);
+  /** `sound`: whether the document is sound (see there), when the caller knows. @default - found from the lookup */
+  public constructor(private readonly lookup: Lookup, sound?: boolean) {
+    this.sound = sound ?? SchemaCheck.soundDocument(lookup);
+  }
+
+  /**
+   * The check of `schema` without its `dereference` lookup, when the document refers to nothing and
+   * is sound: no node `dereference` would register (the same walk: its ignored keywords skipped, the
+   * lists of schemas, the maps of schemas and every other value followed) has a `$ref`,
+   * `$recursiveRef` or `$anchor`, nor below the root an `$id` or `id`, and every pattern in them
+   * compiles. Only a `$ref` makes a check read the lookup, so this check answers exactly as
+   * `new SchemaCheck(dereference(schema))` does, and `validate`'s lookup can wait until `validate`
+   * runs: `dereference` walks every node of the document (about 0.1 s for the large CRD schemas a
+   * synth checks objects against), the check only the nodes an object reaches. Undefined when the
+   * document does not qualify (the caller dereferences it).
+   */
+  public static withoutLookup(schema: Schema): SchemaCheck | undefined {
+    return selfContained(schema, true) ? new SchemaCheck(NO_LOOKUP, true) : undefined;
   }
 
   /** Every schema node `validate` can reach is in the lookup (`dereference` registers each): none may make it throw. */
   private static soundDocument(lookup: Lookup): boolean {
-    const compiles = (pattern: unknown) => {
-      try {
-        new RegExp(pattern as string, 'u');
-        return true;
-      } catch {
-        return false;
-      }
-    };
     for (const node of Object.values(lookup)) {
       if (!node || typeof node !== 'object') continue;
       const s = node as Record<string, unknown>;

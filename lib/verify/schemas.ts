@@ -78,6 +78,29 @@ export function withTypeMeta(schema: Record<string, unknown>): void {
   props.metadata ??= { type: 'object' };
 }
 
+/**
+ * A CRD schema with its fast check and `validate`'s lookup. A schema that refers to nothing (as CRD
+ * schemas do: `SchemaCheck.withoutLookup`) is checked without the lookup, which is made on first use
+ * (`validate` runs only for an object the check does not pass): `dereference` walks the whole
+ * document, a cost the large CRDs (Argo CD's Application, the gateway's EnvoyProxy, the
+ * monitoring stack's) would otherwise add to every process that checks one of their objects.
+ */
+function prepared(schema: Schema): { readonly schema: Schema; readonly lookup: Lookup; readonly check: SchemaCheck } {
+  const check = SchemaCheck.withoutLookup(schema);
+  if (!check) {
+    const lookup = dereference(schema);
+    return { schema, lookup, check: new SchemaCheck(lookup) };
+  }
+  let lookup: Lookup | undefined;
+  return {
+    schema,
+    check,
+    get lookup() {
+      return (lookup ??= dereference(schema));
+    },
+  };
+}
+
 /** A schema problem in one object: the field path and what is wrong. */
 export interface SchemaProblem {
   readonly field: string;
@@ -145,7 +168,7 @@ export class SchemaRegistry {
   /** The `$ref` schema of each definition, built once. */
   private readonly refs = new Map<string, Schema>();
   private readonly gvkIndex = new Map<string, string>();
-  private readonly crds = new Map<string, { schema: Schema; lookup: Lookup; check: SchemaCheck } | null>();
+  private readonly crds = new Map<string, { readonly schema: Schema; readonly lookup: Lookup; readonly check: SchemaCheck } | null>();
   /**
    * The schema of each CRD version registered from a rendered tree (the CRD's own object, read and
    * never changed) and the hash of the JSON of the CRD it came from (`addCrd`'s `digest`): the
@@ -195,9 +218,9 @@ export class SchemaRegistry {
    * The problems `validate` finds in `instance`: none when the fast check says so (nearly every
    * rendered object), else `validate`'s own errors, so every message comes from it.
    */
-  private problems(instance: unknown, schema: Schema, lookup: Lookup, check: SchemaCheck): SchemaProblem[] {
-    if (check.valid(instance, schema) === true) return [];
-    return problemsOf(validate(instance, schema, '7', lookup, false).errors);
+  private problems(instance: unknown, schema: Schema, schemas: { readonly lookup: Lookup; readonly check: SchemaCheck }): SchemaProblem[] {
+    if (schemas.check.valid(instance, schema) === true) return [];
+    return problemsOf(validate(instance, schema, '7', schemas.lookup, false).errors);
   }
 
   /** True when `apiVersion`/`kind` is a built-in Kubernetes kind. */
@@ -212,14 +235,14 @@ export class SchemaRegistry {
     const kind = String(obj.kind ?? '');
     const { group, version } = splitApiVersion(apiVersion);
     const def = this.gvkIndex.get(`${group}/${version}/${kind}`);
-    if (def) return this.problems(obj, this.refTo(def), this.core.lookup, this.core.check);
+    if (def) return this.problems(obj, this.refTo(def), this.core);
     const crd = this.crdSchema(group, kind, version);
     if (!crd) {
       return [{ field: '', message: `no schema for ${apiVersion} ${kind} (looked for imports/schemas/${crdSchemaFile(group, kind, version)}); add it to CRD_SCHEMAS in lib/k8s/kinds.ts and run npm run schemas` }];
     }
-    const problems = this.problems(obj, crd.schema, crd.lookup, crd.check);
+    const problems = this.problems(obj, crd.schema, crd);
     // CRD schemas leave metadata open; hold it to ObjectMeta like the API server does.
-    for (const p of this.problems(obj.metadata ?? {}, this.refTo(OBJECT_META), this.core.lookup, this.core.check)) problems.push({ field: p.field ? `metadata.${p.field}` : 'metadata', message: p.message });
+    for (const p of this.problems(obj.metadata ?? {}, this.refTo(OBJECT_META), this.core)) problems.push({ field: p.field ? `metadata.${p.field}` : 'metadata', message: p.message });
     return problems;
   }
 
@@ -284,7 +307,7 @@ export class SchemaRegistry {
     return added;
   }
 
-  private crdSchema(group: string, kind: string, version: string): { schema: Schema; lookup: Lookup; check: SchemaCheck } | null {
+  private crdSchema(group: string, kind: string, version: string): { readonly schema: Schema; readonly lookup: Lookup; readonly check: SchemaCheck } | null {
     const key = `${group}/${version}/${kind}`;
     const rendered = this.rendered.get(key);
     if (!this.crds.has(key) && rendered !== undefined) {
@@ -294,22 +317,18 @@ export class SchemaRegistry {
       expandIntOrString(json);
       withTypeMeta(json);
       closeObjects(json);
-      const schema = { ...json, $id: `https://schemas.platform.tsys/rendered/${key}.json` } as Schema;
-      const lookup = dereference(schema);
-      this.crds.set(key, { schema, lookup, check: new SchemaCheck(lookup) });
+      this.crds.set(key, prepared({ ...json, $id: `https://schemas.platform.tsys/rendered/${key}.json` } as Schema));
     }
     if (!this.crds.has(key)) {
       const file = path.join(this.dir, crdSchemaFile(group, kind, version));
-      let entry: { schema: Schema; lookup: Lookup; check: SchemaCheck } | null = null;
+      let entry: { readonly schema: Schema; readonly lookup: Lookup; readonly check: SchemaCheck } | null = null;
       if (fs.existsSync(file)) {
         const json = JSON.parse(fs.readFileSync(file, 'utf8')) as JsonMap;
         delete json.$schema;
         expandIntOrString(json);
         withTypeMeta(json);
         closeObjects(json);
-        const schema = { ...json, $id: `https://schemas.platform.tsys/${key}.json` } as Schema;
-        const lookup = dereference(schema);
-        entry = { schema, lookup, check: new SchemaCheck(lookup) };
+        entry = prepared({ ...json, $id: `https://schemas.platform.tsys/${key}.json` } as Schema);
       }
       this.crds.set(key, entry);
     }

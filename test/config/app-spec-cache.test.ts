@@ -93,6 +93,26 @@ describe('the app specs validated by the last synth', () => {
     expect(warm.apps[3].image).toMatch(/:2\.0\.0$/);
   });
 
+  test('GIVEN a read-only cache (the diff\'s) WHEN every app\'s file changed THEN the apps are parsed and the specs are the ones without a cache, nothing is kept for a save, and saving writes nothing', () => {
+    load(dir, file);
+    const before = fs.readFileSync(file, 'utf8');
+    for (let i = 0; i < 10; i++) fs.writeFileSync(path.join(dir, 'apps', `${generatedApp(i).name}.yaml`), generatedApp(i, '2.0.0').text);
+    const cache = new AppSpecCache(file, CODE, 'read-only');
+    const keep = jest.spyOn(JSON, 'stringify');
+    let apps: ReturnType<typeof loadApps>;
+    try {
+      apps = loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS, cache);
+      // The digest of the site and layers' needs is made (the keys); no spec is turned into JSON.
+      expect(keep.mock.calls.filter(([v]) => !!v && typeof v === 'object' && 'image' in v)).toEqual([]);
+    } finally {
+      keep.mockRestore();
+    }
+    expect([cache.reused, cache.computed]).toEqual([0, 10]);
+    expect(JSON.stringify(apps)).toBe(JSON.stringify(loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS)));
+    cache.save();
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+
   test('GIVEN the cache WHEN the site changes THEN every app is parsed again', () => {
     load(dir, file);
     const other = siteWith((s) => { s.name = 'other'; });

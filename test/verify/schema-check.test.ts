@@ -130,6 +130,41 @@ describe('schema check (the fast yes/no beside validate)', () => {
     expect(new SchemaCheck(lookup).valid({ a: undefined }, schema)).toBeUndefined();
   });
 
+  test('GIVEN a document that refers to nothing and random values for every keyword WHEN checked without its lookup THEN every answer is validate\'s', () => {
+    // The keyword document with its one definition written in place of each $ref.
+    const inlined = JSON.parse(JSON.stringify(keywordSchema()).split('{"$ref":"#/definitions/port"}').join(JSON.stringify(keywordSchema().definitions!.port))) as Schema;
+    delete inlined.definitions;
+    expect(JSON.stringify(inlined)).not.toContain('$ref');
+    const check = SchemaCheck.withoutLookup(inlined);
+    expect(check).toBeDefined();
+    const lookup = dereference(JSON.parse(JSON.stringify(inlined)) as Schema);
+    const keys = Object.keys((inlined as { properties: object }).properties);
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom('ab', 'abc', '2024-01-01T00:00:00Z', 'x', 1.5, 2, 0, 10, -1, 80, 'http', { k: 'v' }, [1], { a: [1, 2] }, { x: true }, ['a', 1], [80, 80], { 'x-a': 1 }, { a: 's' }));
+    const instance = fc.dictionary(fc.constantFrom(...keys, 'other'), value, { maxKeys: 4 });
+    let answered = 0;
+    fc.assert(fc.property(instance, (o) => {
+      const fast = check!.valid(o, inlined);
+      if (fast !== undefined) answered++;
+      return fast === undefined || fast === truth(o, inlined, lookup);
+    }), { numRuns: 3000, seed: 18 });
+    expect(answered).toBe(3000);
+  });
+
+  test('GIVEN a document with a $ref, an $anchor, an $id or id below its root (also under a keyword dereference walks as a schema) or a pattern that does not compile WHEN a check without its lookup is asked for THEN there is none', () => {
+    const at = (node: Record<string, unknown>) => ({ $id: 'https://example.test/x.json', type: 'object', properties: { a: { type: 'string' }, b: node } }) as unknown as Schema;
+    expect(SchemaCheck.withoutLookup(at({ type: 'string' }))).toBeDefined();
+    expect(SchemaCheck.withoutLookup(at({ $ref: '#/properties/a' }))).toBeUndefined();
+    expect(SchemaCheck.withoutLookup(at({ $anchor: 'b' }))).toBeUndefined();
+    expect(SchemaCheck.withoutLookup(at({ $id: 'https://example.test/b.json' }))).toBeUndefined();
+    expect(SchemaCheck.withoutLookup(at({ id: 'b' }))).toBeUndefined();
+    expect(SchemaCheck.withoutLookup(at({ example: { $ref: '#/properties/a' } }))).toBeUndefined();
+    expect(SchemaCheck.withoutLookup(at({ items: [{ type: 'string' }, { $ref: '#' }] }))).toBeUndefined();
+    expect(SchemaCheck.withoutLookup(at({ type: 'string', pattern: '(' }))).toBeUndefined();
+    expect(SchemaCheck.withoutLookup(at({ type: 'object', patternProperties: { '(': true } }))).toBeUndefined();
+    // What dereference does not walk (an ignored keyword's value, a list under a keyword that takes none) is not looked at either.
+    expect(SchemaCheck.withoutLookup(at({ type: 'object', default: { $ref: 'x' }, examples: [{ $ref: 'x' }] }))).toBeDefined();
+  });
+
   test('GIVEN a Deployment WHEN the registry validates it THEN a valid one has no problem and a broken one gets validate\'s messages', () => {
     const registry = new SchemaRegistry();
     const deployment = (spec: Record<string, unknown>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' }, spec });

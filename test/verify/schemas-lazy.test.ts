@@ -33,3 +33,27 @@ describe('SchemaRegistry: the Kubernetes definitions dereferenced on first use',
     expect(dereferenced()).toBe(1);
   });
 });
+
+/** A CustomResourceDefinition of one version whose schema refers to nothing (as a CRD's openAPIV3Schema does). */
+const crd = {
+  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.test' },
+  spec: { group: 'example.test', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' }, name: { type: 'string', pattern: '^[a-z]+$' } } } } } } }] },
+};
+const widget = (spec: Record<string, unknown>) => ({ apiVersion: 'example.test/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec });
+
+describe('SchemaRegistry: a CRD schema that refers to nothing dereferenced only for validate', () => {
+  test('GIVEN a registered CRD WHEN a valid object of it is validated THEN only the Kubernetes definitions (its metadata) are dereferenced, and a broken one then dereferences the CRD\'s schema once for validate\'s messages', () => {
+    const { registry, dereferenced } = countingRegistry();
+    registry.addCrd(crd);
+    expect(registry.validate(widget({ size: 2, name: 'abc' }))).toEqual([]);
+    expect(registry.validate(widget({ size: 3 }))).toEqual([]);
+    expect(dereferenced()).toBe(1);
+    expect(registry.validate(widget({ size: 'two', name: 'ABC', colour: 'red' }))).toEqual([
+      { field: 'spec.name', message: 'String does not match pattern.' },
+      { field: 'spec', message: 'unknown field "colour"' },
+      { field: 'spec.size', message: 'must be integer' },
+    ]);
+    expect(registry.validate(widget({ size: 'three' }))).toEqual([{ field: 'spec.size', message: 'must be integer' }]);
+    expect(dereferenced()).toBe(2);
+  });
+});
