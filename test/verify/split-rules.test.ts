@@ -7,23 +7,19 @@ import { readFactsFile, ObjectFacts } from '../../lib/facts/facts';
 import type { JsonMap } from '../../lib/k8s/manifest';
 import { loadTree, LoadedObject } from '../../lib/k8s/tree';
 import { documentDigest } from '../../lib/render/documents';
-import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from '../../lib/verify/identity-rules';
-import { ROUTE_BACKENDS, SERVICE_SELECTORS } from '../../lib/verify/reference-rules';
+import { ROUTE_BACKENDS } from '../../lib/verify/reference-rules';
 import { fixtureTree, VERIFY_FIXTURES, VerifyFixture } from '../../lib/verify/rule-fixtures';
 import type { Tree } from '../../lib/verify/rules';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import { APP_PROJECTION, describeRef, idOf, Recorded, refOf, runSplit, SplitRule } from '../../lib/verify/split-rule';
-import { SSO_CLIENTS } from '../../lib/verify/sso-rules';
 import { treeOf } from '../../lib/verify/tree-of';
-import { VERIFY_RULES } from '../../lib/verify/verify-rules';
+import { SPLIT_RULES, VERIFY_RULES } from '../../lib/verify/verify-rules';
 import { REPO } from '../helpers';
 import { oracle, OracleFinding } from './split-rules-oracle';
 
 const registry = new SchemaRegistry();
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const SPLIT: readonly SplitRule<any>[] = [DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, API_PROVIDERS, BOOTSTRAP, SSO_CLIENTS];
-/* eslint-enable @typescript-eslint/no-explicit-any */
+const SPLIT = SPLIT_RULES;
 
 /** A document that throws on any read: what a summarised app's objects are to the joins. */
 function sealed(file: string): JsonMap {
@@ -100,6 +96,7 @@ const genApp = fc.record({
   widget: fc.option(fc.record({ wave: fc.option(fc.constantFrom('-1', '2', '20'), { nil: undefined }), dry: fc.boolean() }), { nil: undefined }),
   selectsRuntime: fc.boolean(),
   twoServices: fc.boolean(),
+  application: fc.constantFrom('plain', 'plain', 'plain', 'none', 'helm', 'other-repo', 'second', 'missing-path', 'sources'),
 });
 type GenApp = typeof genApp extends fc.Arbitrary<infer T> ? T : never;
 
@@ -151,10 +148,19 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
     objects.push(['widget.yaml', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name, namespace: a.ns, annotations: w }, spec: {} }]);
   }
   const files: Record<string, JsonMap[]> = Object.fromEntries(objects.map(([f, o]) => [`${dir}/${f}`, [o]]));
-  files[`dist/paas/application-${name}.yaml`] = [{
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-wave': String(i) } },
-    spec: { project: 'apps', destination: { namespace: a.ns, server: 'https://kubernetes.default.svc' }, source: { repoURL: PLATFORM_REPO, path: dir, targetRevision: 'main' } },
-  }];
+  // Its Application: none (an app folder nothing syncs), a Helm source, another repository, a second one for the folder, a path that is not there, or `sources`.
+  const source = {
+    plain: { repoURL: PLATFORM_REPO, path: dir, targetRevision: 'main' }, none: undefined, helm: { repoURL: PLATFORM_REPO, path: dir, targetRevision: 'main', helm: { valueFiles: [] } },
+    'other-repo': { repoURL: 'https://example.com/other.git', path: dir }, second: { repoURL: PLATFORM_REPO, path: `${dir}/` }, 'missing-path': { repoURL: PLATFORM_REPO, path: `${dir}-gone` },
+    sources: undefined,
+  }[a.application];
+  const application = (n: string, spec: JsonMap): JsonMap => ({
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: n, namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-wave': String(i) } },
+    spec: { project: 'apps', destination: { namespace: a.ns, server: 'https://kubernetes.default.svc' }, ...spec },
+  });
+  if (a.application === 'sources') files[`dist/paas/application-${name}.yaml`] = [application(name, { sources: [{ repoURL: PLATFORM_REPO, path: dir }, 'not a map', { chart: 'x', repoURL: 'https://charts.example.com' }] })];
+  else if (source) files[`dist/paas/application-${name}.yaml`] = [application(name, { source })];
+  if (a.application === 'second') files[`dist/paas/application-${name}-again.yaml`] = [application(`${name}-again`, { source: { repoURL: PLATFORM_REPO, path: dir } })];
   const facts: [JsonMap, ObjectFacts][] = [];
   if (a.target === 'runtime') facts.push([workload, { runtimeServices: [`${name}-runtime`] }]);
   if (a.selectsRuntime) facts.push([service, { selectsRuntimePods: 'the operator makes its pods' }]);
@@ -217,7 +223,7 @@ function treeWith(base: VerifyFixture, apps: readonly GenApp[], layers?: GenLaye
   }, registry);
 }
 
-describe('split verify rules (groups (a) identity and (c) references)', () => {
+describe('split verify rules (groups (a) identity, (b) Applications and (c) references)', () => {
   test('GIVEN every rule fixture WHEN each split rule runs over its documents (VERIFY_RULES) THEN its findings equal the old rule\'s, in order', () => {
     for (const [, base] of BASES) {
       const tree = fixtureTree(base, registry);
@@ -228,6 +234,7 @@ describe('split verify rules (groups (a) identity and (c) references)', () => {
   test('GIVEN fixtures with generated app folders and a random subset of objects sealed (projections only) WHEN the split rules run THEN the findings equal the old rules\' over the documents, in order, and no sealed document is read', () => {
     let sealedObjects = 0;
     let findings = 0;
+    const byRule = new Map<string, number>();
     fc.assert(fc.property(
       fc.constantFrom(...BASES), fc.array(genApp, { maxLength: 6 }), fc.option(genLayers, { nil: undefined }), fc.array(fc.boolean(), { minLength: 1, maxLength: 23 }),
       ([, base], apps, layers, mask) => {
@@ -237,6 +244,7 @@ describe('split verify rules (groups (a) identity and (c) references)', () => {
         for (const rule of SPLIT) {
           const expected = oracle(rule.id, tree);
           findings += expected.length;
+          byRule.set(rule.id, (byRule.get(rule.id) ?? 0) + expected.length);
           expect(verifyFindings(tree, rule.id)).toEqual(expected);
           expect(splitFindings(s.tree, rule, s.recorded)).toEqual(expected);
         }
@@ -245,6 +253,8 @@ describe('split verify rules (groups (a) identity and (c) references)', () => {
     // The property was not vacuous: objects were sealed and the rules found things.
     expect(sealedObjects).toBeGreaterThan(1000);
     expect(findings).toBeGreaterThan(1000);
+    for (const rule of SPLIT) expect([rule.id, byRule.get(rule.id) ?? 0]).toEqual([rule.id, expect.any(Number)]);
+    expect(SPLIT.filter((rule) => !byRule.get(rule.id)).map((rule) => rule.id)).toEqual([]);
   });
 
   test('GIVEN a sealed object WHEN a rule that reads documents runs THEN the seal throws (it would catch a join that reads one)', () => {
