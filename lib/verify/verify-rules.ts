@@ -1,6 +1,8 @@
 import { describeObject } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
 import { APPLICATION_PATHS, LAYER_ORDER, ONE_APPLICATION, PLAIN_SOURCES } from './application-rules';
+import type { HaRuleId } from '../ha/annotations';
+import { DEFAULT_DENY } from './ha-rules';
 import { checkDirectoryConsumers } from './ldap-rules';
 import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from './identity-rules';
 import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
@@ -74,10 +76,12 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
 ];
 
 /**
- * Every split rule verify runs (./split-rule.ts), in VERIFY_RULES order: what an earlier synth
- * records of an object is each one's projection, by `key` (rules without `project` record nothing).
+ * Every split rule verify runs (./split-rule.ts), in VERIFY_RULES order, then the HA rules'
+ * (HA_CHECKS order): what an earlier synth records of an object is each one's projection, by
+ * `key` (rules without `project` record nothing).
  */
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
-export const SPLIT_RULES: readonly SplitRule<any, VerifyRuleId>[] = [
+export const SPLIT_RULES: readonly SplitRule<any, VerifyRuleId | HaRuleId>[] = [
   ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP, SSO_CLIENTS,
+  DEFAULT_DENY,
 ];

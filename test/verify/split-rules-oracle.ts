@@ -11,7 +11,7 @@ import { factsOf } from '../../lib/facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../../lib/gitops/argocd';
 import { isBuiltinApi } from '../../lib/gitops/builtin-apis';
 import { isClusterScoped } from '../../lib/k8s/kinds';
-import { describeObject, isMap, listAt, mapsAt, stringAt, stringMapAt, valueAt, JsonMap } from '../../lib/k8s/manifest';
+import { asList, describeObject, isMap, listAt, mapAt, mapsAt, stringAt, stringMapAt, valueAt, JsonMap } from '../../lib/k8s/manifest';
 import { podTemplateLabels, podTemplatePath } from '../../lib/k8s/pod-template';
 import type { LoadedObject } from '../../lib/k8s/tree';
 import { ApiRef, apiRefMatches } from '../../lib/layer';
@@ -447,6 +447,23 @@ export function checkLayerOrder(tree: Tree, report: Report): void {
   }
 }
 
+// ---- Group (d): ha/default-deny (lib/verify/ha-rules.ts at 9de834a), over the tree's HA objects ----
+
+function checkHaDefaultDeny(tree: Tree, report: Report): void {
+  const objects = tree.objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/'));
+  const policies = objects.filter((o) => o.obj.kind === 'NetworkPolicy' && o.obj.apiVersion === 'networking.k8s.io/v1');
+  for (const ns of objects.filter((o) => o.obj.kind === 'Namespace' && o.obj.apiVersion === 'v1' && factsOf(tree.facts, o.obj)?.appNamespace === true)) {
+    const name = valueAt(ns.obj, 'metadata.name');
+    const denies = policies.some((p) => {
+      const spec = mapAt(p.obj, 'spec') ?? {};
+      const everyPod = !spec.podSelector || (Object.keys(mapAt(spec, 'podSelector.matchLabels') ?? {}).length === 0 && listAt(spec, 'podSelector.matchExpressions').length === 0);
+      const types = asList(spec.policyTypes ?? ['Ingress']);
+      return valueAt(p.obj, 'metadata.namespace') === name && everyPod && types.includes('Ingress') && listAt(spec, 'ingress').length === 0;
+    });
+    if (!denies) report(ns, `[ha/default-deny] app namespace "${name}" has no default-deny NetworkPolicy; render one with podSelector: {} and policyTypes [Ingress, Egress] and no rules (lib/ha/default-deny.ts), then allow what each app needs`);
+  }
+}
+
 /** One finding as VERIFY_RULES gives it (lib/verify/verify-rules.ts). */
 export interface OracleFinding {
   readonly rule: string;
@@ -468,6 +485,7 @@ export const ORACLES: Readonly<Record<string, (tree: Tree, report: Report, repor
   'verify/application-paths': checkApplicationPaths,
   'verify/plain-sources': checkPlainSources,
   'verify/layer-order': checkLayerOrder,
+  'ha/default-deny': checkHaDefaultDeny,
 };
 
 /** The findings of the old rule `id` over `tree`, in the order it reported them. */

@@ -7,6 +7,9 @@ import { readFactsFile, ObjectFacts } from '../../lib/facts/facts';
 import type { JsonMap } from '../../lib/k8s/manifest';
 import { loadTree, LoadedObject } from '../../lib/k8s/tree';
 import { documentDigest } from '../../lib/render/documents';
+import { haObjectsOf } from '../../lib/ha/analysis';
+import type { HaModel } from '../../lib/ha/model';
+import { HA_CHECKS } from '../../lib/verify/ha-rules';
 import { ROUTE_BACKENDS } from '../../lib/verify/reference-rules';
 import { fixtureTree, VERIFY_FIXTURES, VerifyFixture } from '../../lib/verify/rule-fixtures';
 import type { Tree } from '../../lib/verify/rules';
@@ -70,9 +73,10 @@ function splitFindings(tree: Tree, rule: SplitRule<unknown>, recorded?: (o: Load
   return runSplit(tree, rule, recorded).map(({ at, message }) => (typeof at === 'string' ? { rule: rule.id, file: at, message } : { rule: rule.id, file: at.file, object: describeRef(at), message }));
 }
 
-/** The production path: the rule of VERIFY_RULES with the split rule's id. */
+/** The production path: the rule of VERIFY_RULES (or HA_CHECKS, over the tree's HA objects) with the split rule's id. */
 function verifyFindings(tree: Tree, id: string): OracleFinding[] {
-  return VERIFY_RULES.find((r) => r.id === id)!.check(tree).map((f) => ({ rule: f.rule, file: f.file!, ...(f.object !== undefined ? { object: f.object } : {}), message: f.message }));
+  const found = id.startsWith('ha/') ? HA_CHECKS.find((r) => r.id === id)!.check({ model: {} as HaModel, objects: haObjectsOf(tree.objects), facts: tree.facts }) : VERIFY_RULES.find((r) => r.id === id)!.check(tree);
+  return found.map((f) => ({ rule: f.rule, file: f.file!, ...(f.object !== undefined ? { object: f.object } : {}), message: f.message }));
 }
 
 // ---- Generated app folders -------------------------------------------------------------------
@@ -96,6 +100,7 @@ const genApp = fc.record({
   widget: fc.option(fc.record({ wave: fc.option(fc.constantFrom('-1', '2', '20'), { nil: undefined }), dry: fc.boolean() }), { nil: undefined }),
   selectsRuntime: fc.boolean(),
   twoServices: fc.boolean(),
+  deny: fc.constantFrom('deny', 'deny', 'none', 'some-pods', 'egress-only', 'allows', 'no-types'),
   application: fc.constantFrom('plain', 'plain', 'plain', 'none', 'helm', 'other-repo', 'second', 'missing-path', 'sources'),
 });
 type GenApp = typeof genApp extends fc.Arbitrary<infer T> ? T : never;
@@ -138,6 +143,14 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
     }]);
   }
   objects.push(['externalsecret.yaml', { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: meta(`${name}-secret`), spec: { target: { name: `${name}-secret` } } }]);
+  // A NetworkPolicy in its namespace: one that denies all ingress to every pod, or one that does not.
+  if (a.deny !== 'none') {
+    const spec: JsonMap = {
+      deny: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }, 'some-pods': { podSelector: { matchLabels: labels }, policyTypes: ['Ingress'] },
+      'egress-only': { podSelector: {}, policyTypes: ['Egress'] }, allows: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] }, 'no-types': {},
+    }[a.deny] as JsonMap;
+    objects.push(['networkpolicy.yaml', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(`${name}-deny`), spec }]);
+  }
   if (a.namespaceObject) objects.push(['namespace.yaml', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: a.ns } }]);
   if (a.clusterRoleWithNamespace) objects.push(['clusterrole.yaml', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, namespace: a.ns }, rules: [] }]);
   // A copy of the previous app's Service or route: the same identity in two app folders.
@@ -176,6 +189,7 @@ const genLayers = fc.record({
   paasDependsOnWidgets: fc.boolean(),
   paasNamespaces: fc.subarray(['sit', 'uat', 'prod', 'web']),
   widgetsNamespaces: fc.subarray(['sit', 'uat', 'prod']),
+  appNamespaces: fc.subarray(['sit', 'uat', 'prod', 'web']),
 });
 type GenLayers = typeof genLayers extends fc.Arbitrary<infer T> ? T : never;
 
@@ -207,7 +221,11 @@ function layerFiles(l: GenLayers): { files: Record<string, JsonMap[]>; facts: [J
     files['dist/paas/configmap-widget-controller.yaml'] = [controller];
     facts.push([controller, { providesApis: [{ group: 'example.com' }] }]);
   }
-  for (const ns of l.paasNamespaces) files[`dist/paas/namespace-${ns}.yaml`] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }];
+  for (const ns of l.paasNamespaces) {
+    const namespace: JsonMap = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    files[`dist/paas/namespace-${ns}.yaml`] = [namespace];
+    if (l.appNamespaces.includes(ns)) facts.push([namespace, { appNamespace: true }]);
+  }
   return { files, facts };
 }
 
