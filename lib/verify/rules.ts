@@ -1,5 +1,4 @@
 import { createHash } from 'crypto';
-import { BACKUP_OBJECT_KINDS, backupCoverage, coverageProblem } from '../backups/coverage';
 import { pemProblem } from '../config/pem';
 import type { PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS } from '../gitops/argocd';
@@ -10,7 +9,6 @@ import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
 import type { SchemaProblem, SchemaRegistry } from './schemas';
 import { literalsNamed, nameDigests, privateKeys, SecretLiteralCandidate, secretLiteralCandidates, secretValues, SecretValueAt } from './secret-literals';
 import { reportSplit } from './split-rule';
-import { treeIndex } from './tree-index';
 import type { Vouching } from './vouched';
 
 /** A problem found while reading the tree: on an object, or on a file. */
@@ -229,19 +227,4 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
 /** Gateway API routes send to Services the tree renders, on a port they expose (the split rule ROUTE_BACKENDS over the tree's documents). */
 export function checkRouteBackends(tree: Tree, report: Report): void {
   reportSplit(tree, ROUTE_BACKENDS, report);
-}
-
-/**
- * Every volume in dist/ (PersistentVolumeClaims, StatefulSet claim templates, the volumes Helm
- * components declare) is covered by a backup schedule (a Velero Schedule or a Longhorn backup
- * RecurringJob), or declared opted out with a reason (the `backupOptOut` fact, lib/facts).
- */
-export function checkBackupCoverage(tree: Tree, report: Report): void {
-  // The coverage reads volumes and schedules of a few kinds, and the volumes other objects' facts declare: only those need reading.
-  const relevant = treeIndex(tree).objects.filter((x) => BACKUP_OBJECT_KINDS.has(x.kind) || x.facts?.volumes !== undefined).map((x) => x.o);
-  const loaded = new Map(relevant.map((o) => [o.obj, o]));
-  for (const { claim, schedules } of backupCoverage(relevant, tree.facts)) {
-    const problem = coverageProblem(claim, schedules);
-    if (problem) report(loaded.get(claim.object) ?? { file: claim.file, obj: claim.object }, problem);
-  }
 }

@@ -2,6 +2,7 @@ import { describeObject } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
 import { APPLICATION_PATHS, LAYER_ORDER, ONE_APPLICATION, PLAIN_SOURCES } from './application-rules';
 import type { HaRuleId } from '../ha/annotations';
+import { BACKUP_COVERAGE } from './backup-rules';
 import { DEFAULT_DENY } from './ha-rules';
 import { checkDirectoryConsumers } from './ldap-rules';
 import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from './identity-rules';
@@ -9,7 +10,7 @@ import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
 import { SSO_CLIENTS } from './sso-rules';
 import { VERIFY_FIXTURES, VerifyFixture } from './rule-fixtures';
 import {
-  checkBackupCoverage, checkManifests, checkSchemas, checkSecrets, Report, ReportFile, Tree, VerifyRuleId,
+  checkManifests, checkSchemas, checkSecrets, Report, ReportFile, Tree, VerifyRuleId,
 } from './rules';
 import { describeRef, runSplit, SplitRule } from './split-rule';
 
@@ -70,7 +71,7 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
   splitVerifyRule('layers sync after the layers they depend on', LAYER_ORDER),
   splitVerifyRule("every custom resource's API is installed before it syncs", API_PROVIDERS),
   splitVerifyRule('argocd/ equals its twins in dist/argocd and its kustomization lists exactly them; the app of apps is there', BOOTSTRAP),
-  verifyRule('verify/backup-coverage', 'every volume is covered by a backup schedule or opted out with a reason', checkBackupCoverage),
+  splitVerifyRule('every volume is covered by a backup schedule or opted out with a reason', BACKUP_COVERAGE),
   verifyRule('verify/directory-consumers', 'every LDAP consumer reaches the same directory the same way, over verified LDAPS', checkDirectoryConsumers),
   splitVerifyRule('every OIDC SecurityPolicy logs in as a client the Keycloak realm defines, on a host its routes serve, with a callback that client allows', SSO_CLIENTS),
 ];
@@ -82,6 +83,6 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
  */
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export const SPLIT_RULES: readonly SplitRule<any, VerifyRuleId | HaRuleId>[] = [
-  ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP, SSO_CLIENTS,
-  DEFAULT_DENY,
+  ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP,
+  BACKUP_COVERAGE, SSO_CLIENTS, DEFAULT_DENY,
 ];

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { BACKUP_OBJECT_KINDS, backupCoverage, coverageProblem } from '../../lib/backups/coverage';
 import { factsOf } from '../../lib/facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../../lib/gitops/argocd';
 import { isBuiltinApi } from '../../lib/gitops/builtin-apis';
@@ -464,6 +465,23 @@ function checkHaDefaultDeny(tree: Tree, report: Report): void {
   }
 }
 
+// ---- Group (d): verify/backup-coverage (lib/verify/rules.ts at 9de834a; lib/backups/coverage.ts is shared) ----
+
+/**
+ * Every volume in dist/ (PersistentVolumeClaims, StatefulSet claim templates, the volumes Helm
+ * components declare) is covered by a backup schedule (a Velero Schedule or a Longhorn backup
+ * RecurringJob), or declared opted out with a reason (the `backupOptOut` fact, lib/facts).
+ */
+export function checkBackupCoverage(tree: Tree, report: Report): void {
+  // The coverage reads volumes and schedules of a few kinds, and the volumes other objects' facts declare: only those need reading.
+  const relevant = treeIndex(tree).objects.filter((x) => BACKUP_OBJECT_KINDS.has(x.kind) || x.facts?.volumes !== undefined).map((x) => x.o);
+  const loaded = new Map(relevant.map((o) => [o.obj, o]));
+  for (const { claim, schedules } of backupCoverage(relevant, tree.facts)) {
+    const problem = coverageProblem(claim, schedules);
+    if (problem) report(loaded.get(claim.object) ?? { file: claim.file, obj: claim.object }, problem);
+  }
+}
+
 /** One finding as VERIFY_RULES gives it (lib/verify/verify-rules.ts). */
 export interface OracleFinding {
   readonly rule: string;
@@ -486,6 +504,7 @@ export const ORACLES: Readonly<Record<string, (tree: Tree, report: Report, repor
   'verify/plain-sources': checkPlainSources,
   'verify/layer-order': checkLayerOrder,
   'ha/default-deny': checkHaDefaultDeny,
+  'verify/backup-coverage': checkBackupCoverage,
 };
 
 /** The findings of the old rule `id` over `tree`, in the order it reported them. */

@@ -100,6 +100,7 @@ const genApp = fc.record({
   widget: fc.option(fc.record({ wave: fc.option(fc.constantFrom('-1', '2', '20'), { nil: undefined }), dry: fc.boolean() }), { nil: undefined }),
   selectsRuntime: fc.boolean(),
   twoServices: fc.boolean(),
+  volume: fc.constantFrom('none', 'pvc', 'pvc', 'opt-out', 'empty-opt-out', 'other-class', 'longhorn-source', 'declared'),
   deny: fc.constantFrom('deny', 'deny', 'none', 'some-pods', 'egress-only', 'allows', 'no-types'),
   application: fc.constantFrom('plain', 'plain', 'plain', 'none', 'helm', 'other-repo', 'second', 'missing-path', 'sources'),
 });
@@ -143,6 +144,12 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
     }]);
   }
   objects.push(['externalsecret.yaml', { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: meta(`${name}-secret`), spec: { target: { name: `${name}-secret` } } }]);
+  // A volume: a claim (opted out, with or without a reason; another StorageClass; Longhorn labels), or one its workload's facts declare.
+  const claim: JsonMap | undefined = ['none', 'declared'].includes(a.volume) ? undefined : {
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { ...meta(`${name}-data`), labels: a.volume === 'longhorn-source' ? { 'recurring-job.longhorn.io/source': 'enabled', 'recurring-job-group.longhorn.io/nightly': 'enabled' } : { app: name } },
+    spec: { accessModes: ['ReadWriteOnce'], ...(a.volume === 'other-class' ? { storageClassName: 'local-path' } : {}), resources: { requests: { storage: '1Gi' } } },
+  };
+  if (claim) objects.push(['persistentvolumeclaim.yaml', claim]);
   // A NetworkPolicy in its namespace: one that denies all ingress to every pod, or one that does not.
   if (a.deny !== 'none') {
     const spec: JsonMap = {
@@ -177,6 +184,9 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
   const facts: [JsonMap, ObjectFacts][] = [];
   if (a.target === 'runtime') facts.push([workload, { runtimeServices: [`${name}-runtime`] }]);
   if (a.selectsRuntime) facts.push([service, { selectsRuntimePods: 'the operator makes its pods' }]);
+  const claimObject = files[`${dir}/persistentvolumeclaim.yaml`]?.[0];
+  if (claimObject && (a.volume === 'opt-out' || a.volume === 'empty-opt-out')) facts.push([claimObject, { backupOptOut: a.volume === 'opt-out' ? 'a cache' : ' ' }]);
+  if (a.volume === 'declared') facts.push([workload, { volumes: [{ name: `data-${name}-*`, namespace: a.ns, size: '2Gi', ...(i % 2 ? { storageClass: 'local-path' } : { labels: { app: name } }) }] }]);
   return { files, facts };
 }
 
@@ -190,6 +200,8 @@ const genLayers = fc.record({
   paasNamespaces: fc.subarray(['sit', 'uat', 'prod', 'web']),
   widgetsNamespaces: fc.subarray(['sit', 'uat', 'prod']),
   appNamespaces: fc.subarray(['sit', 'uat', 'prod', 'web']),
+  velero: fc.option(fc.record({ included: fc.subarray(['sit', 'uat', 'prod', 'web', 'zz']), excluded: fc.subarray(['prod', 'zz']), labels: fc.boolean(), snapshots: fc.boolean() }), { nil: undefined }),
+  longhorn: fc.option(fc.constantFrom('default', 'nightly', 'snapshot'), { nil: undefined }),
 });
 type GenLayers = typeof genLayers extends fc.Arbitrary<infer T> ? T : never;
 
@@ -220,6 +232,19 @@ function layerFiles(l: GenLayers): { files: Record<string, JsonMap[]>; facts: [J
     const controller: JsonMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'widget-controller', namespace: 'kube-system', ...wave('1') }, data: {} };
     files['dist/paas/configmap-widget-controller.yaml'] = [controller];
     facts.push([controller, { providesApis: [{ group: 'example.com' }] }]);
+  }
+  // Backup schedules: a Velero Schedule (some namespaces, some excluded, a label selector) and a Longhorn RecurringJob.
+  if (l.velero) {
+    files['dist/backups/schedule-daily.yaml'] = [{
+      apiVersion: 'velero.io/v1', kind: 'Schedule', metadata: { name: 'daily', namespace: 'velero' },
+      spec: { schedule: '0 1 * * *', template: { includedNamespaces: l.velero.included, excludedNamespaces: l.velero.excluded, ...(l.velero.labels ? { labelSelector: { matchLabels: { app: 'gen-0' } } } : {}), ...(l.velero.snapshots ? {} : { snapshotVolumes: false }) } },
+    }];
+  }
+  if (l.longhorn) {
+    files['dist/backups/recurringjob-backup.yaml'] = [{
+      apiVersion: 'longhorn.io/v1beta2', kind: 'RecurringJob', metadata: { name: 'backup', namespace: 'longhorn-system' },
+      spec: { task: l.longhorn === 'snapshot' ? 'snapshot' : 'backup', groups: [l.longhorn === 'snapshot' ? 'default' : l.longhorn], cron: '0 2 * * *', retain: 7 },
+    }];
   }
   for (const ns of l.paasNamespaces) {
     const namespace: JsonMap = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
