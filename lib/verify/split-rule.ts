@@ -122,6 +122,22 @@ export interface SplitRule<P, Id extends string = string> {
   project?(x: Subject, env: LocalEnv): P | undefined;
   /** Every finding, from the entries (tree order) and the tree-level inputs only. */
   join(entries: readonly Entry<P>[], tree: TreeLevel, report: SplitReport): void;
+  /**
+   * A correctness net for a rule whose findings need some objects' documents after all
+   * (verify/directory-consumers): which objects (`need`, from the entries and the tree level, never
+   * a document), and the findings from those objects' documents (`join`). The runner reads the
+   * documents of those objects only, materialising a recorded one (`runSplit`'s `materialise`).
+   * @default - none: the join is all
+   */
+  readonly documents?: DocumentsNet<P>;
+}
+
+/** The objects a rule reads the documents of, and its findings from them (`SplitRule.documents`). */
+export interface DocumentsNet<P> {
+  /** Whether the rule needs the document of each object (by its ref), or undefined when it needs none. */
+  need(entries: readonly Entry<P>[], tree: TreeLevel): ((ref: ObjectRef) => boolean) | undefined;
+  /** The findings from the needed objects (in tree order): `tree` holds only those objects. */
+  join(tree: Pick<SplitTree, 'objects' | 'facts'>, report: (o: LoadedObject, message: string) => void): void;
 }
 
 /** The shape of a verify tree the split rules read (lib/verify/rules.ts Tree). */
@@ -365,10 +381,27 @@ export interface SplitFinding {
   readonly message: string;
 }
 
-/** The findings of `rule` over `tree`: its join over the entries of every object (from `recorded` where it gives them). */
-export function runSplit<P>(tree: SplitTree, rule: SplitRule<P>, recorded?: RecordedOf): SplitFinding[] {
+/**
+ * The findings of `rule` over `tree`: its join over the entries of every object (from `recorded`
+ * where it gives them), then its documents net over the documents of the objects it needs (a
+ * recorded one through `materialise`, which parses what its synth recorded; the object itself
+ * when not given).
+ */
+export function runSplit<P>(tree: SplitTree, rule: SplitRule<P>, recorded?: RecordedOf, materialise?: (o: LoadedObject) => LoadedObject): SplitFinding[] {
   const out: SplitFinding[] = [];
-  rule.join(entriesOf(tree, rule, recorded), treeLevelOf(tree, recorded), (at, message) => out.push({ at, message }));
+  const entries = entriesOf(tree, rule, recorded);
+  const level = treeLevelOf(tree, recorded);
+  rule.join(entries, level, (at, message) => out.push({ at, message }));
+  const need = rule.documents?.need(entries, level);
+  if (need) {
+    const refs = new Map<LoadedObject, ObjectRef>();
+    tree.objects.forEach((o, i) => {
+      if (!need(entries[i].ref)) return;
+      const m = recorded?.(o) && materialise ? materialise(o) : o;
+      refs.set(m, entries[i].ref);
+    });
+    rule.documents!.join({ objects: [...refs.keys()], facts: tree.facts }, (o, message) => out.push({ at: refs.get(o)!, message }));
+  }
   return out;
 }
 

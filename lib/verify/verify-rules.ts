@@ -4,7 +4,7 @@ import { APPLICATION_PATHS, LAYER_ORDER, ONE_APPLICATION, PLAIN_SOURCES } from '
 import type { HaRuleId } from '../ha/annotations';
 import { BACKUP_COVERAGE } from './backup-rules';
 import { DEFAULT_DENY } from './ha-rules';
-import { checkDirectoryConsumers } from './ldap-rules';
+import { DIRECTORY_CONSUMERS } from './ldap-rules';
 import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from './identity-rules';
 import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
 import { SSO_CLIENTS } from './sso-rules';
@@ -72,7 +72,7 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
   splitVerifyRule("every custom resource's API is installed before it syncs", API_PROVIDERS),
   splitVerifyRule('argocd/ equals its twins in dist/argocd and its kustomization lists exactly them; the app of apps is there', BOOTSTRAP),
   splitVerifyRule('every volume is covered by a backup schedule or opted out with a reason', BACKUP_COVERAGE),
-  verifyRule('verify/directory-consumers', 'every LDAP consumer reaches the same directory the same way, over verified LDAPS', checkDirectoryConsumers),
+  splitVerifyRule('every LDAP consumer reaches the same directory the same way, over verified LDAPS', DIRECTORY_CONSUMERS),
   splitVerifyRule('every OIDC SecurityPolicy logs in as a client the Keycloak realm defines, on a host its routes serve, with a callback that client allows', SSO_CLIENTS),
 ];
 
@@ -84,5 +84,5 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export const SPLIT_RULES: readonly SplitRule<any, VerifyRuleId | HaRuleId>[] = [
   ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP,
-  BACKUP_COVERAGE, SSO_CLIENTS, DEFAULT_DENY,
+  BACKUP_COVERAGE, DIRECTORY_CONSUMERS, SSO_CLIENTS, DEFAULT_DENY,
 ];

@@ -17,6 +17,7 @@ import { podTemplateLabels, podTemplatePath } from '../../lib/k8s/pod-template';
 import type { LoadedObject } from '../../lib/k8s/tree';
 import { ApiRef, apiRefMatches } from '../../lib/layer';
 import type { Report, ReportFile, Tree } from '../../lib/verify/rules';
+import { checkDirectoryConsumers } from '../../lib/verify/ldap-rules';
 import { redirectMatcher } from '../../lib/verify/sso-rules';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from '../../lib/verify/tree';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../../lib/paas/conventions';
@@ -505,6 +506,8 @@ export const ORACLES: Readonly<Record<string, (tree: Tree, report: Report, repor
   'verify/layer-order': checkLayerOrder,
   'ha/default-deny': checkHaDefaultDeny,
   'verify/backup-coverage': checkBackupCoverage,
+  // Unchanged: over every document of the tree (the split rule runs it over the objects its documents net needs).
+  'verify/directory-consumers': checkDirectoryConsumers,
 };
 
 /** The findings of the old rule `id` over `tree`, in the order it reported them. */

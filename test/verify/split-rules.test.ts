@@ -46,14 +46,17 @@ function record(tree: Tree, o: LoadedObject): Recorded {
 }
 
 /** `tree` with the objects `chosen` picks sealed, and what was recorded of each: the Applications' maps point at the sealed ones too. */
-function summarised(tree: Tree, chosen: (o: LoadedObject, i: number) => boolean): { tree: Tree; recorded: (o: LoadedObject) => Recorded | undefined; count: number } {
+function summarised(tree: Tree, chosen: (o: LoadedObject, i: number) => boolean): { tree: Tree; recorded: (o: LoadedObject) => Recorded | undefined; count: number; materialise: (o: LoadedObject) => LoadedObject; materialised: LoadedObject[] } {
   const records = new Map<LoadedObject, Recorded>();
   const swapped = new Map<LoadedObject, LoadedObject>();
+  const originals = new Map<LoadedObject, LoadedObject>();
+  const materialised: LoadedObject[] = [];
   const objects = tree.objects.map((o, i) => {
     if (!chosen(o, i)) return o;
     const s = { file: o.file, obj: sealed(o.file) };
     records.set(s, record(tree, o));
     swapped.set(o, s);
+    originals.set(s, o);
     return s;
   });
   const swap = (o: LoadedObject): LoadedObject => swapped.get(o) ?? o;
@@ -65,12 +68,18 @@ function summarised(tree: Tree, chosen: (o: LoadedObject, i: number) => boolean)
     },
     recorded: (o) => records.get(o),
     count: records.size,
+    // What a synth does for a documents net: parse the document it recorded (here: the original).
+    materialise: (o) => {
+      materialised.push(o);
+      return originals.get(o)!;
+    },
+    materialised,
   };
 }
 
 /** The findings of a split rule as VERIFY_RULES reports them. */
-function splitFindings(tree: Tree, rule: SplitRule<unknown>, recorded?: (o: LoadedObject) => Recorded | undefined): OracleFinding[] {
-  return runSplit(tree, rule, recorded).map(({ at, message }) => (typeof at === 'string' ? { rule: rule.id, file: at, message } : { rule: rule.id, file: at.file, object: describeRef(at), message }));
+function splitFindings(tree: Tree, rule: SplitRule<unknown>, recorded?: (o: LoadedObject) => Recorded | undefined, materialise?: (o: LoadedObject) => LoadedObject): OracleFinding[] {
+  return runSplit(tree, rule, recorded, materialise).map(({ at, message }) => (typeof at === 'string' ? { rule: rule.id, file: at, message } : { rule: rule.id, file: at.file, object: describeRef(at), message }));
 }
 
 /** The production path: the rule of VERIFY_RULES (or HA_CHECKS, over the tree's HA objects) with the split rule's id. */
@@ -278,6 +287,7 @@ describe('split verify rules (groups (a) identity, (b) Applications and (c) refe
     let sealedObjects = 0;
     let findings = 0;
     const byRule = new Map<string, number>();
+    let materialised = 0;
     fc.assert(fc.property(
       fc.constantFrom(...BASES), fc.array(genApp, { maxLength: 6 }), fc.option(genLayers, { nil: undefined }), fc.array(fc.boolean(), { minLength: 1, maxLength: 23 }),
       ([, base], apps, layers, mask) => {
@@ -289,13 +299,18 @@ describe('split verify rules (groups (a) identity, (b) Applications and (c) refe
           findings += expected.length;
           byRule.set(rule.id, (byRule.get(rule.id) ?? 0) + expected.length);
           expect(verifyFindings(tree, rule.id)).toEqual(expected);
-          expect(splitFindings(s.tree, rule, s.recorded)).toEqual(expected);
+          const before = s.materialised.length;
+          expect(splitFindings(s.tree, rule, s.recorded, s.materialise)).toEqual(expected);
+          // Only a documents net materialises, and only objects of dist/ in a namespace it needs.
+          if (!rule.documents) expect(s.materialised.length).toBe(before);
         }
+        materialised += s.materialised.length;
       },
     ), { numRuns: 200 });
     // The property was not vacuous: objects were sealed and the rules found things.
     expect(sealedObjects).toBeGreaterThan(1000);
     expect(findings).toBeGreaterThan(1000);
+    expect(materialised).toBeGreaterThan(0);
     for (const rule of SPLIT) expect([rule.id, byRule.get(rule.id) ?? 0]).toEqual([rule.id, expect.any(Number)]);
     expect(SPLIT.filter((rule) => !byRule.get(rule.id)).map((rule) => rule.id)).toEqual([]);
   });
@@ -318,7 +333,9 @@ describe('split verify rules (groups (a) identity, (b) Applications and (c) refe
       const expected = oracle(rule.id, tree);
       expect(expected).toEqual([]);
       expect(verifyFindings(tree, rule.id)).toEqual(expected);
-      expect(splitFindings(s.tree, rule, s.recorded)).toEqual(expected);
+      expect(splitFindings(s.tree, rule, s.recorded, s.materialise)).toEqual(expected);
     }
+    // The LDAP consumers' documents net never needs an app's object: none is materialised.
+    expect(s.materialised.map((o) => o.file)).toEqual([]);
   });
 });
