@@ -275,7 +275,7 @@ const NO_SCHEMAS = new Proxy({}, { get: (_, key) => { throw new Error(`the HA sp
 const splitTrees = new WeakMap<HaContext, SplitTree>();
 function splitTreeOf(ctx: HaContext): SplitTree {
   let tree = splitTrees.get(ctx);
-  if (!tree) splitTrees.set(ctx, (tree = { root: '', files: ctx.objects.map((o) => o.file), objects: ctx.objects, layerApps: new Map(), facts: ctx.facts, registry: NO_SCHEMAS }));
+  if (!tree) splitTrees.set(ctx, (tree = { root: '', files: ctx.objects.map((o) => o.file), objects: ctx.objects, facts: ctx.facts, registry: NO_SCHEMAS }));
   return tree;
 }
 

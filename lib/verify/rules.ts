@@ -5,10 +5,8 @@ import { ANNOTATIONS } from '../gitops/argocd';
 import { apiGroup, valueAt, JsonMap } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import type { CheckCache } from './check-cache';
-import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
 import type { SchemaProblem, SchemaRegistry } from './schemas';
 import { literalsNamed, nameDigests, privateKeys, SecretLiteralCandidate, secretLiteralCandidates, secretValues, SecretValueAt } from './secret-literals';
-import { reportSplit } from './split-rule';
 import type { Vouching } from './vouched';
 
 /** A problem found while reading the tree: on an object, or on a file. */
@@ -217,14 +215,4 @@ function onlyCertificates(secret: JsonMap): boolean {
     ...Object.values((secret.data ?? {}) as Record<string, unknown>).map((v) => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v)),
   ];
   return values.length > 0 && values.every((v) => typeof v === 'string' && pemProblem(v) === undefined);
-}
-
-/** Service selectors match a pod template in the same namespace (the split rule SERVICE_SELECTORS over the tree's documents). */
-export function checkServiceSelectors(tree: Tree, report: Report): void {
-  reportSplit(tree, SERVICE_SELECTORS, report);
-}
-
-/** Gateway API routes send to Services the tree renders, on a port they expose (the split rule ROUTE_BACKENDS over the tree's documents). */
-export function checkRouteBackends(tree: Tree, report: Report): void {
-  reportSplit(tree, ROUTE_BACKENDS, report);
 }

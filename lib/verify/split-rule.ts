@@ -6,6 +6,7 @@ import { apiGroup, isMap, JsonMap, mapAt, mapsAt, valueAt } from '../k8s/manifes
 import { WORKLOADS_DIR } from '../paas/conventions';
 import type { LoadedObject } from '../k8s/tree';
 import { documentDigest } from '../render/documents';
+import type { Tree } from './rules';
 import type { SchemaRegistry } from './schemas';
 import { folderOf, layerOf, treeIndex } from './tree-index';
 
@@ -140,17 +141,8 @@ export interface DocumentsNet<P> {
   join(tree: Pick<SplitTree, 'objects' | 'facts'>, report: (o: LoadedObject, message: string) => void): void;
 }
 
-/** The shape of a verify tree the split rules read (lib/verify/rules.ts Tree). */
-export interface SplitTree {
-  readonly root: string;
-  readonly files: readonly string[];
-  readonly objects: readonly LoadedObject[];
-  readonly layerApps: ReadonlyMap<string, LoadedObject>;
-  readonly workloadApps?: ReadonlyMap<string, { readonly app: LoadedObject; readonly layer: string }>;
-  readonly registry: SchemaRegistry;
-  readonly facts: PlatformFacts;
-  readonly read?: (file: string) => string | undefined;
-}
+/** The shape of a verify tree the split rules read (which Application syncs what, they work out from the Applications' entries). */
+export type SplitTree = Pick<Tree, 'root' | 'files' | 'objects' | 'registry' | 'facts' | 'read'>;
 
 /** What an earlier synth recorded of one object: its ref, its document's digest and its projections by rule key. */
 export interface Recorded {
@@ -403,17 +395,4 @@ export function runSplit<P>(tree: SplitTree, rule: SplitRule<P>, recorded?: Reco
     rule.documents!.join({ objects: [...refs.keys()], facts: tree.facts }, (o, message) => out.push({ at: refs.get(o)!, message }));
   }
   return out;
-}
-
-/**
- * The findings of `rule` over `tree` reported on the tree's objects (the reporters of
- * lib/verify/rules.ts): each ref is the one `entriesOf` made for an object.
- */
-export function reportSplit<P>(tree: SplitTree, rule: SplitRule<P>, report: (o: LoadedObject, message: string) => void, reportFile?: (file: string, message: string) => void): void {
-  const objects = new Map(basesOf(tree).bases.map((b) => [b.entry.ref, b.o]));
-  for (const { at, message } of runSplit(tree, rule)) {
-    if (typeof at !== 'string') report(objects.get(at)!, message);
-    else if (reportFile) reportFile(at, message);
-    else throw new Error(`${rule.id} reported on a file (${at}) where only objects are expected`);
-  }
 }
