@@ -9,6 +9,7 @@ import type { LoadedObject, TreeSource } from '../k8s/tree';
 import { readFactsFile, type PlatformFacts } from '../facts/facts';
 import type { SchemaRegistry } from './schemas';
 import { describeRef, runSplit, SplitRule, SplitTree } from './split-rule';
+import { treeOfObjects } from './tree-of';
 
 /**
  * The HA and safety rules of `npm run verify`, one function per rule id (lib/ha/annotations.ts
@@ -24,6 +25,8 @@ export interface HaContext {
   readonly facts: PlatformFacts;
   /** Whether a file's objects are vouched for (lib/verify/vouched.ts): the container rules skip their pod templates. @default - none is */
   readonly vouched?: (file: string) => boolean;
+  /** The verify tree these objects were taken from: the split HA rules run over it (their joins keep to the HA objects), sharing its entries. @default - a tree of `objects` */
+  readonly tree?: SplitTree;
 }
 
 export type HaReport = (o: HaObject, message: string) => void;
@@ -36,7 +39,8 @@ export type HaReportFile = (file: string, message: string) => void;
  * taken instead of building it again.
  */
 export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource, model?: HaModel, vouched?: (file: string) => boolean): HaContext {
-  const v = vouched ? { vouched } : {};
+  const verifyTree = treeOfObjects(objects);
+  const v = { ...(vouched ? { vouched } : {}), ...(verifyTree ? { tree: verifyTree } : {}) };
   if (model) return { model, objects: haObjectsOf(objects), facts: (declared ?? readFactsFile(root, source)).facts, ...v };
   const input = haInputFromDisk(root, objects, declared, source);
   return { model: haModel(input), objects: input.objects, facts: input.facts, ...v };
@@ -274,6 +278,7 @@ const NO_SCHEMAS = new Proxy({}, { get: (_, key) => { throw new Error(`the HA sp
 /** The HA context's objects as a tree for the split HA rules, once per context. */
 const splitTrees = new WeakMap<HaContext, SplitTree>();
 function splitTreeOf(ctx: HaContext): SplitTree {
+  if (ctx.tree) return ctx.tree;
   let tree = splitTrees.get(ctx);
   if (!tree) splitTrees.set(ctx, (tree = { root: '', files: ctx.objects.map((o) => o.file), objects: ctx.objects, facts: ctx.facts, registry: NO_SCHEMAS }));
   return tree;
