@@ -6,7 +6,10 @@ import { scheduledJobOutcomes, scheduledJobs } from '../ha/scheduled-jobs';
 import { asList, describeObject, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
 import type { LoadedObject, TreeSource } from '../k8s/tree';
-import { factsOf, readFactsFile, type PlatformFacts } from '../facts/facts';
+import { readFactsFile, type PlatformFacts } from '../facts/facts';
+import type { SchemaRegistry } from './schemas';
+import { describeRef, runSplit, SplitRule, SplitTree } from './split-rule';
+import { treeOfObjects } from './tree-of';
 
 /**
  * The HA and safety rules of `npm run verify`, one function per rule id (lib/ha/annotations.ts
@@ -22,6 +25,8 @@ export interface HaContext {
   readonly facts: PlatformFacts;
   /** Whether a file's objects are vouched for (lib/verify/vouched.ts): the container rules skip their pod templates. @default - none is */
   readonly vouched?: (file: string) => boolean;
+  /** The verify tree these objects were taken from: the split HA rules run over it (their joins keep to the HA objects), sharing its entries. @default - a tree of `objects` */
+  readonly tree?: SplitTree;
 }
 
 export type HaReport = (o: HaObject, message: string) => void;
@@ -34,7 +39,8 @@ export type HaReportFile = (file: string, message: string) => void;
  * taken instead of building it again.
  */
 export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource, model?: HaModel, vouched?: (file: string) => boolean): HaContext {
-  const v = vouched ? { vouched } : {};
+  const verifyTree = treeOfObjects(objects);
+  const v = { ...(vouched ? { vouched } : {}), ...(verifyTree ? { tree: verifyTree } : {}) };
   if (model) return { model, objects: haObjectsOf(objects), facts: (declared ?? readFactsFile(root, source)).facts, ...v };
   const input = haInputFromDisk(root, objects, declared, source);
   return { model: haModel(input), objects: input.objects, facts: input.facts, ...v };
@@ -231,19 +237,51 @@ export function checkHaHostNamespaces(ctx: HaContext, report: HaReport): void {
   }
 }
 
-/** Every app namespace (declared so: the `appNamespace` fact) has a NetworkPolicy denying all ingress. */
-export function checkHaDefaultDeny(ctx: HaContext, report: HaReport): void {
-  const policies = ctx.objects.filter((o) => o.obj.kind === 'NetworkPolicy' && o.obj.apiVersion === 'networking.k8s.io/v1');
-  for (const ns of ctx.objects.filter((o) => o.obj.kind === 'Namespace' && o.obj.apiVersion === 'v1' && factsOf(ctx.facts, o.obj)?.appNamespace === true)) {
-    const name = valueAt(ns.obj, 'metadata.name');
-    const denies = policies.some((p) => {
-      const spec = mapAt(p.obj, 'spec') ?? {};
-      const everyPod = !spec.podSelector || (Object.keys(mapAt(spec, 'podSelector.matchLabels') ?? {}).length === 0 && listAt(spec, 'podSelector.matchExpressions').length === 0);
-      const types = asList(spec.policyTypes ?? ['Ingress']);
-      return valueAt(p.obj, 'metadata.namespace') === name && everyPod && types.includes('Ingress') && listAt(spec, 'ingress').length === 0;
-    });
-    if (!denies) report(ns, tag('ha/default-deny', `app namespace "${name}" has no default-deny NetworkPolicy; render one with podSelector: {} and policyTypes [Ingress, Egress] and no rules (lib/ha/default-deny.ts), then allow what each app needs`));
-  }
+/** What ha/default-deny reads of a NetworkPolicy: that it denies all ingress to every pod of its namespace. */
+export interface DenyProjection {
+  readonly all: true;
+}
+
+/**
+ * Every app namespace (declared so: the `appNamespace` fact) has a NetworkPolicy denying all
+ * ingress, in dist/ outside dist/hosts/ (the HA rules' objects). A split rule
+ * (lib/verify/split-rule.ts): a policy's projection says whether it denies all ingress; the
+ * Namespaces are refs and facts.
+ */
+export const DEFAULT_DENY: SplitRule<DenyProjection, 'ha/default-deny'> = {
+  id: 'ha/default-deny',
+  key: 'deny',
+  project({ obj, ref }) {
+    if (ref.kind !== 'NetworkPolicy' || ref.apiVersion !== 'networking.k8s.io/v1') return undefined;
+    const spec = mapAt(obj, 'spec') ?? {};
+    const everyPod = !spec.podSelector || (Object.keys(mapAt(spec, 'podSelector.matchLabels') ?? {}).length === 0 && listAt(spec, 'podSelector.matchExpressions').length === 0);
+    const types = asList(spec.policyTypes ?? ['Ingress']);
+    return everyPod && types.includes('Ingress') && listAt(spec, 'ingress').length === 0 ? { all: true } : undefined;
+  },
+  join(entries, tree, report) {
+    const ha = entries.filter((e) => e.ref.file.startsWith('dist/') && !e.ref.file.startsWith('dist/hosts/'));
+    const denied = new Set<string>();
+    for (const e of ha) if (e.p?.all && e.ref.namespace !== undefined) denied.add(e.ref.namespace);
+    for (const e of ha) {
+      if (e.ref.kind !== 'Namespace' || e.ref.apiVersion !== 'v1' || (tree.facts.size ? tree.facts.get(e.id) : undefined)?.appNamespace !== true) continue;
+      if (!denied.has(e.ref.name)) report(e.ref, tag('ha/default-deny', `app namespace "${e.ref.name}" has no default-deny NetworkPolicy; render one with podSelector: {} and policyTypes [Ingress, Egress] and no rules (lib/ha/default-deny.ts), then allow what each app needs`));
+    }
+  },
+};
+
+/**
+ * A schema registry for the HA context's split tree: the HA split rules read no schema (the
+ * context has none); one that did would fail here, loudly, in its tests.
+ */
+const NO_SCHEMAS = new Proxy({}, { get: (_, key) => { throw new Error(`the HA split rules read no schema registry (asked for ${String(key)})`); } }) as SchemaRegistry;
+
+/** The HA context's objects as a tree for the split HA rules, once per context. */
+const splitTrees = new WeakMap<HaContext, SplitTree>();
+function splitTreeOf(ctx: HaContext): SplitTree {
+  if (ctx.tree) return ctx.tree;
+  let tree = splitTrees.get(ctx);
+  if (!tree) splitTrees.set(ctx, (tree = { root: '', files: ctx.objects.map((o) => o.file), objects: ctx.objects, facts: ctx.facts, registry: NO_SCHEMAS }));
+  return tree;
 }
 
 /** N-1: no single node's loss causes an outage of a non-singleton; every singleton recovers within its budget; every CronJob keeps a node to run on. */
@@ -315,10 +353,22 @@ function haRule(id: HaRuleId, run: (ctx: HaContext, report: HaReport, reportFile
   };
 }
 
+/** An HA rule in two parts (lib/verify/split-rule.ts): its join over the entries made from the context's objects. */
+function splitHaRule<P>(rule: SplitRule<P, HaRuleId>): HaRule {
+  const base = haRule(rule.id, () => undefined);
+  const ruleOf = (message: string) => /^\[(ha\/[a-z-]+)\] /.exec(message)?.[1] ?? rule.id;
+  return {
+    ...base,
+    check(ctx) {
+      return runSplit(splitTreeOf(ctx), rule).map(({ at, message }): RuleFinding => (typeof at === 'string' ? { rule: ruleOf(message), file: at, message } : { rule: ruleOf(message), file: at.file, object: describeRef(at), message }));
+    },
+  };
+}
+
 /** Every HA rule, in the order verify runs them. */
 export const HA_CHECKS: readonly HaRule[] = [
   haRule('ha/annotations', checkHaAnnotations), haRule('ha/replicas', checkHaReplicas), haRule('ha/spread', checkHaSpread), haRule('ha/pdb', checkHaPdb),
   haRule('ha/probes', checkHaProbes), haRule('ha/resources', checkHaResources), haRule('ha/image-pinned', checkHaImagePinned),
   haRule('ha/security-context', checkHaSecurityContext), haRule('ha/non-root', checkHaNonRoot), haRule('ha/read-only-root', checkHaReadOnlyRoot),
-  haRule('ha/host-namespaces', checkHaHostNamespaces), haRule('ha/default-deny', checkHaDefaultDeny), haRule('ha/failure', checkHaFailure),
+  haRule('ha/host-namespaces', checkHaHostNamespaces), splitHaRule(DEFAULT_DENY), haRule('ha/failure', checkHaFailure),
 ];

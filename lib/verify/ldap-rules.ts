@@ -1,9 +1,13 @@
 import { parse } from 'yaml';
 import { pemCertificates } from '../config/pem';
-import { asMap, isKind, JsonMap, mapAt, mapsAt, numberAt, stringAt, valueAt } from '../k8s/manifest';
-import { podTemplateOf } from '../k8s/pod-template';
+import { apiGroup, asMap, isKind, JsonMap, mapAt, mapsAt, numberAt, stringAt, valueAt } from '../k8s/manifest';
+import { podTemplateOf, podTemplatePath } from '../k8s/pod-template';
 import type { LoadedObject } from '../k8s/tree';
 import type { Report, Tree } from './rules';
+
+/** What the directory views read of a tree: its objects and their facts (lib/verify/tree-index.ts). */
+export type DirectoryTree = Pick<Tree, 'objects' | 'facts'>;
+import type { ObjectRef, SplitRule } from './split-rule';
 import { treeIndex } from './tree-index';
 
 /*
@@ -69,7 +73,7 @@ function objectClassOf(filter: unknown): string | undefined {
 }
 
 /** What the CA Secret `namespace/name` holds (key `key`, or every key), as an identity. */
-function caIdentity(tree: Tree, namespace: string, name: string, key: string | undefined): DirectoryView['ca'] {
+function caIdentity(tree: DirectoryTree, namespace: string, name: string, key: string | undefined): DirectoryView['ca'] {
   const here = treeIndex(tree).distByNamespace.get(namespace) ?? [];
   const external = here.find((o) => isKind(o.obj, 'external-secrets.io', 'ExternalSecret') && (valueAt(o.obj, 'spec.target.name') ?? nameOf(o)) === name);
   if (external) {
@@ -102,7 +106,7 @@ function caIdentity(tree: Tree, namespace: string, name: string, key: string | u
 }
 
 /** The Secret (and key) mounted at `file` in any container of the workload, or why there is none. */
-function caMountedAt(tree: Tree, workload: LoadedObject | undefined, file: string | undefined, what: string): DirectoryView['ca'] {
+function caMountedAt(tree: DirectoryTree, workload: LoadedObject | undefined, file: string | undefined, what: string): DirectoryView['ca'] {
   if (!workload) return { problem: `no rendered workload runs ${what}` };
   if (!file) return { problem: `${what} names no CA file: it would trust only its image's built-in CAs` };
   const spec = podSpecOf(workload);
@@ -121,13 +125,13 @@ function caMountedAt(tree: Tree, workload: LoadedObject | undefined, file: strin
 }
 
 /** The rendered workload of kind/name (in dist/). */
-function workloadNamed(tree: Tree, namespace: string | undefined, kind: string, name: string): LoadedObject | undefined {
+function workloadNamed(tree: DirectoryTree, namespace: string | undefined, kind: string, name: string): LoadedObject | undefined {
   const candidates = namespace === undefined ? tree.objects : treeIndex(tree).distByNamespace.get(namespace) ?? [];
   return candidates.find((o) => o.file.startsWith('dist/') && isKind(o.obj, 'apps', kind) && nameOf(o) === name && (namespace === undefined || nsOf(o) === namespace));
 }
 
 /** Rendered workloads whose pods read the object `kind` `name` (a volume, envFrom or an env value), in its namespace. */
-function workloadsReading(tree: Tree, namespace: string, kind: 'configMap' | 'secret', name: string): LoadedObject[] {
+function workloadsReading(tree: DirectoryTree, namespace: string, kind: 'configMap' | 'secret', name: string): LoadedObject[] {
   return (treeIndex(tree).distByNamespace.get(namespace) ?? []).filter((o) => {
     const spec = mapAt(podTemplateOf(o.obj), 'spec');
     if (!spec) return false;
@@ -140,7 +144,7 @@ function workloadsReading(tree: Tree, namespace: string, kind: 'configMap' | 'se
 }
 
 /** Dex (Argo CD): the LDAP connector in argocd-cm's dex.config; one host. */
-function dexViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
+function dexViews(tree: DirectoryTree, cm: LoadedObject): DirectoryView[] {
   const text = stringAt(cm.obj, ['data', 'dex.config']);
   if (nameOf(cm) !== 'argocd-cm' || text === undefined) return [];
   const connectors = mapsAt(parse(text), 'connectors').filter((c) => c.type === 'ldap');
@@ -159,7 +163,7 @@ function dexViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
 }
 
 /** Keycloak: the LDAP user federation of a realm import; a space-separated URL list. */
-function keycloakViews(tree: Tree, imp: LoadedObject): DirectoryView[] {
+function keycloakViews(tree: DirectoryTree, imp: LoadedObject): DirectoryView[] {
   const components = mapsAt(imp.obj, ['spec', 'realm', 'components', 'org.keycloak.storage.UserStorageProvider']);
   return components.filter((c) => c.providerId === 'ldap').map((c) => {
     const cfg = mapAt(c, 'config') ?? {};
@@ -181,7 +185,7 @@ function keycloakViews(tree: Tree, imp: LoadedObject): DirectoryView[] {
 }
 
 /** Rancher: its LDAP AuthConfig (a servers list); the CA is in Rancher's trust store (additionalTrustedCAs) or its `certificate` field. */
-function rancherViews(tree: Tree, auth: LoadedObject): DirectoryView[] {
+function rancherViews(tree: DirectoryTree, auth: LoadedObject): DirectoryView[] {
   const a = auth.obj;
   if (!Array.isArray(a.servers)) return [];
   const rancher = workloadNamed(tree, 'cattle-system', 'Deployment', 'rancher');
@@ -201,7 +205,7 @@ function rancherViews(tree: Tree, auth: LoadedObject): DirectoryView[] {
 }
 
 /** Harbor: the LDAP settings in CONFIG_OVERWRITE_JSON (an External Secrets template); one URL. */
-function harborViews(tree: Tree, es: LoadedObject): DirectoryView[] {
+function harborViews(tree: DirectoryTree, es: LoadedObject): DirectoryView[] {
   const template = stringAt(es.obj, 'spec.target.template.data.CONFIG_OVERWRITE_JSON');
   if (template === undefined || !template.includes('"ldap_url"')) return [];
   let settings: JsonMap;
@@ -224,7 +228,7 @@ function harborViews(tree: Tree, es: LoadedObject): DirectoryView[] {
 }
 
 /** Jenkins: the LDAP realm of a JCasC script; the CA is what the init container put in the JVM's trust store. */
-function jenkinsViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
+function jenkinsViews(tree: DirectoryTree, cm: LoadedObject): DirectoryView[] {
   const views: DirectoryView[] = [];
   for (const text of Object.values(mapAt(cm.obj, 'data') ?? {})) {
     if (typeof text !== 'string' || !text.includes('securityRealm')) continue;
@@ -256,7 +260,7 @@ function jenkinsViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
  * The CA the Jenkins controller's JVM trusts for LDAPS: its trust store (-Djavax.net.ssl.trustStore)
  * lies on a volume an init container writes, from the certificates of the Secret it mounts.
  */
-function jenkinsTrustStoreCa(tree: Tree, controller: LoadedObject | undefined): DirectoryView['ca'] {
+function jenkinsTrustStoreCa(tree: DirectoryTree, controller: LoadedObject | undefined): DirectoryView['ca'] {
   if (!controller) return { problem: 'no rendered Jenkins controller (StatefulSet with JAVA_OPTS)' };
   const spec = podSpecOf(controller);
   const containers = mapsAt(spec, 'containers');
@@ -292,7 +296,7 @@ function firstTomlServer(toml: string): Record<string, string> {
 }
 
 /** Grafana: the first server of ldap.toml (space-separated hosts). */
-function grafanaViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
+function grafanaViews(tree: DirectoryTree, cm: LoadedObject): DirectoryView[] {
   const toml = stringAt(cm.obj, ['data', 'ldap.toml']);
   if (toml === undefined) return [];
   const s = firstTomlServer(toml);
@@ -311,7 +315,7 @@ function grafanaViews(tree: Tree, cm: LoadedObject): DirectoryView[] {
 }
 
 /** Every LDAP consumer in the render (dist/), read back from its rendered configuration. */
-export function directoryViews(tree: Tree): DirectoryView[] {
+export function directoryViews(tree: DirectoryTree): DirectoryView[] {
   const views: DirectoryView[] = [];
   for (const { o, group, kind } of treeIndex(tree).objects.filter((x) => x.inDist)) {
     if (group === '' && kind === 'ConfigMap') views.push(...dexViews(tree, o), ...jenkinsViews(tree, o), ...grafanaViews(tree, o));
@@ -342,7 +346,7 @@ function majority<T>(views: readonly DirectoryView[], value: (v: DirectoryView) 
  * CA, and the same attributes for logins, groups and members. Each disagreement is reported on
  * the consumer that differs from most others, naming what they use.
  */
-export function checkDirectoryConsumers(tree: Tree, report: Report): void {
+export function checkDirectoryConsumers(tree: DirectoryTree, report: Report): void {
   const views = directoryViews(tree);
   if (views.length === 0) return;
   const say = (v: DirectoryView, what: string, mine: unknown, ref: { value: unknown; by: string[] }) =>
@@ -371,3 +375,68 @@ export function checkDirectoryConsumers(tree: Tree, report: Report): void {
     }
   }
 }
+
+/**
+ * Whether an object may be an LDAP consumer `directoryViews` reads (a superset: what it reads of
+ * the object decides): a ConfigMap with Dex, JCasC or Grafana LDAP settings, a Keycloak realm
+ * import, a Rancher AuthConfig, an ExternalSecret with Harbor's LDAP settings.
+ */
+function mayConsume(obj: JsonMap, group: string, kind: string): boolean {
+  if (group === '' && kind === 'ConfigMap') {
+    const data = mapAt(obj, 'data') ?? {};
+    return typeof data['dex.config'] === 'string' || typeof data['ldap.toml'] === 'string' || Object.values(data).some((t) => typeof t === 'string' && t.includes('securityRealm'));
+  }
+  if (group === 'external-secrets.io' && kind === 'ExternalSecret') return (stringAt(obj, 'spec.target.template.data.CONFIG_OVERWRITE_JSON') ?? '').includes('"ldap_url"');
+  return (group === 'k8s.keycloak.org' && kind === 'KeycloakRealmImport') || (group === 'management.cattle.io' && kind === 'AuthConfig');
+}
+
+/** Whether a view may read an object of a consumer's namespace besides the consumers: a CA's ExternalSecret or Secret, a Keycloak server, a workload (a pod template). */
+function mayBeRead(ref: ObjectRef): boolean {
+  const group = apiGroup(ref.apiVersion);
+  return (group === 'external-secrets.io' && ref.kind === 'ExternalSecret') || (group === '' && ref.kind === 'Secret') || (group === 'k8s.keycloak.org' && ref.kind === 'Keycloak')
+    || podTemplatePath({ apiVersion: ref.apiVersion, kind: ref.kind }) !== undefined;
+}
+
+/** Rancher's namespace, where its AuthConfig's trust store is looked up. */
+const RANCHER_NAMESPACE = 'cattle-system';
+
+/**
+ * verify/directory-consumers as a split rule (group (d) of docs/design/per-app-summaries.md, step
+ * 3). The consumers' settings and the CAs they trust are read from documents (Helm values, TOML,
+ * realm JSON, pod specs, Secrets), so the rule keeps its checks over documents and projects only
+ * whether an object may be a consumer (`ldap`). Its documents net needs the objects of dist/ in the
+ * consumers' namespaces (and Rancher's, for an AuthConfig) that a view may read (the consumers, CA
+ * Secrets and ExternalSecrets, Keycloak servers, pod templates: not, say, the apps' Applications in
+ * argocd, beside Dex's settings). A
+ * consumer without a namespace (Dex then looks for its server anywhere) needs every object of
+ * dist/ (a cluster-scoped AuthConfig needs Rancher's namespace only). A summarised app's object is read only when it is in one of those namespaces: its
+ * document is then materialised. The shipped site's consumers sit in layer namespaces (argocd,
+ * monitoring, harbor, jenkins, keycloak, cattle-system), never an app's environment, so it never is.
+ */
+export const DIRECTORY_CONSUMERS: SplitRule<true, 'verify/directory-consumers'> = {
+  id: 'verify/directory-consumers',
+  key: 'ldap',
+  project: ({ obj, ref, group }) => (ref.file.startsWith('dist/') && mayConsume(obj, group, ref.kind) ? true : undefined),
+  join() {
+    // Every finding comes from the documents net.
+  },
+  documents: {
+    need(entries) {
+      const namespaces = new Set<string>();
+      let all = false;
+      for (const e of entries) {
+        if (!e.p || !e.ref.file.startsWith('dist/')) continue;
+        // Rancher's AuthConfig (cluster-scoped) reads Rancher's namespace; other consumers read their own, or, without one, anywhere.
+        if (e.ref.kind === 'AuthConfig') namespaces.add(RANCHER_NAMESPACE);
+        else if (e.ref.namespace === undefined) all = true;
+        else namespaces.add(e.ref.namespace);
+      }
+      if (!all && namespaces.size === 0) return undefined;
+      const consumers = new Set(entries.filter((e) => e.p).map((e) => e.ref));
+      return (ref) => ref.file.startsWith('dist/') && (consumers.has(ref) || ((all || (ref.namespace !== undefined && namespaces.has(ref.namespace))) && mayBeRead(ref)));
+    },
+    join(tree, report) {
+      checkDirectoryConsumers(tree, report);
+    },
+  },
+};

@@ -1,18 +1,12 @@
 import { createHash } from 'crypto';
-import { BACKUP_OBJECT_KINDS, backupCoverage, coverageProblem } from '../backups/coverage';
 import { pemProblem } from '../config/pem';
-import { factsOf, PlatformFacts } from '../facts/facts';
+import type { PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS } from '../gitops/argocd';
 import { apiGroup, valueAt, JsonMap } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
-import { APPS_PROJECT, WORKLOADS_DIR } from '../paas/conventions';
 import type { CheckCache } from './check-cache';
-import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
 import type { SchemaProblem, SchemaRegistry } from './schemas';
 import { literalsNamed, nameDigests, privateKeys, SecretLiteralCandidate, secretLiteralCandidates, secretValues, SecretValueAt } from './secret-literals';
-import { reportSplit } from './split-rule';
-import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, sourcePaths, wave } from './tree';
-import { folderOf, treeIndex } from './tree-index';
 import type { Vouching } from './vouched';
 
 /** A problem found while reading the tree: on an object, or on a file. */
@@ -101,11 +95,6 @@ function reportAll(found: readonly TreeFinding[] | undefined, report: Report, re
 /** Every file reads as manifests, and every object has apiVersion, kind and metadata.name. */
 export function checkManifests(tree: Tree, report: Report, reportFile: ReportFile): void {
   reportAll(tree.malformed, report, reportFile);
-}
-
-/** One Application syncs each layer folder (from dist/apps) and each app folder (from a layer). */
-export function checkOneApplication(tree: Tree, report: Report, reportFile: ReportFile): void {
-  reportAll(tree.secondApplications, report, reportFile);
 }
 
 /** What the per-object checks found on one object: its schema problems and its secret scans (none depends on the rest of the tree). */
@@ -226,98 +215,4 @@ function onlyCertificates(secret: JsonMap): boolean {
     ...Object.values((secret.data ?? {}) as Record<string, unknown>).map((v) => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v)),
   ];
   return values.length > 0 && values.every((v) => typeof v === 'string' && pemProblem(v) === undefined);
-}
-
-/** Service selectors match a pod template in the same namespace (the split rule SERVICE_SELECTORS over the tree's documents). */
-export function checkServiceSelectors(tree: Tree, report: Report): void {
-  reportSplit(tree, SERVICE_SELECTORS, report);
-}
-
-/** Gateway API routes send to Services the tree renders, on a port they expose (the split rule ROUTE_BACKENDS over the tree's documents). */
-export function checkRouteBackends(tree: Tree, report: Report): void {
-  reportSplit(tree, ROUTE_BACKENDS, report);
-}
-
-/**
- * Applications point at folders that exist (in this repository: upstream components from other
- * Git repositories are not in this tree); every layer folder has exactly one Application.
- */
-export function checkApplicationPaths(tree: Tree, report: Report, reportFile: ReportFile): void {
-  const apps = applicationsOf(tree.objects);
-  const ownRepos = ownRepositories(apps);
-  // Every file's folder, the folders right under dist/ and the app folders, in one pass over the files (in their order).
-  const dirs = new Set<string>();
-  const topDirs = new Set<string>();
-  const appDirSet = new Set<string>();
-  const workloads = `dist/${WORKLOADS_DIR}/`;
-  for (const f of tree.files) {
-    dirs.add(folderOf(f));
-    if (!f.startsWith('dist/')) continue;
-    const second = f.indexOf('/', 5);
-    topDirs.add(second < 0 ? f.slice(5) : f.slice(5, second));
-    if (f.startsWith(workloads)) {
-      const third = f.indexOf('/', workloads.length);
-      appDirSet.add(third < 0 ? f : f.slice(0, third));
-    }
-  }
-  for (const app of apps) {
-    for (const p of sourcePaths(app.obj, ownRepos)) {
-      if (!dirs.has(p)) report(app, `source path "${p}" does not exist in the rendered tree (or holds no files)`);
-    }
-  }
-  const layerDirs = [...topDirs].filter((d) => !NON_LAYER_DIRS.has(d) && !d.includes('.'));
-  for (const dir of layerDirs) {
-    if (!tree.layerApps.has(dir)) reportFile(`dist/${dir}`, 'no Application in dist/apps syncs this folder; nothing would ever apply it');
-  }
-  const appDirs = [...appDirSet];
-  for (const dir of appDirs) {
-    if (!tree.workloadApps?.has(dir)) reportFile(dir, `no Application of a layer syncs this app folder; the paas layer renders one per app (${APPS_PROJECT} project)`);
-  }
-}
-
-/**
- * dist/ and argocd/ are the platform itself: every Application syncs a folder of this repository
- * (the root Application's), none renders a Helm chart or reads another repository, and no k3s
- * HelmChart installs one behind Argo CD's back. What is reviewed is what runs.
- */
-export function checkPlainSources(tree: Tree, report: Report): void {
-  const apps = applicationsOf(tree.objects);
-  const root = apps.find((a) => a.file === 'dist/apps/application-root.yaml' || (a.file.startsWith('argocd/') && valueAt(a.obj, 'metadata.name') === 'root'));
-  const platformRepo = valueAt(root?.obj, 'spec.source.repoURL');
-  for (const app of apps) {
-    for (const s of applicationSources(app.obj)) {
-      if (s.chart !== undefined || s.helm !== undefined) report(app, `has a Helm source (${s.chart ?? 'helm'} from ${s.repoURL}); render the chart at synth with a HelmComponent (vendor it with npm run vendor)`);
-      else if (platformRepo !== undefined && s.repoURL !== platformRepo) report(app, `reads ${s.repoURL}, not the platform repository ${platformRepo}; vendor the manifests and render them with a GitComponent`);
-      else if (typeof s.path !== 'string' || !String(s.path).startsWith('dist/')) report(app, `syncs "${s.path ?? ''}", not a folder of dist/`);
-    }
-  }
-  for (const { o, group } of treeIndex(tree).objects) {
-    if (group === 'helm.cattle.io') report(o, `is a k3s ${o.obj.kind}: the helm-controller would render a chart in the cluster; render it at synth instead`);
-  }
-}
-
-/** Layers sync after the layers they depend on. */
-export function checkLayerOrder(tree: Tree, report: Report): void {
-  for (const app of tree.layerApps.values()) {
-    for (const dep of factsOf(tree.facts, app.obj)?.dependsOn ?? []) {
-      const depApp = tree.layerApps.get(dep);
-      if (!depApp) report(app, `depends on layer "${dep}", which has no Application in dist/apps`);
-      else if (wave(depApp.obj) >= wave(app.obj)) report(app, `depends on layer "${dep}" (wave ${wave(depApp.obj)}) but syncs in wave ${wave(app.obj)}; it must sync later`);
-    }
-  }
-}
-
-/**
- * Every volume in dist/ (PersistentVolumeClaims, StatefulSet claim templates, the volumes Helm
- * components declare) is covered by a backup schedule (a Velero Schedule or a Longhorn backup
- * RecurringJob), or declared opted out with a reason (the `backupOptOut` fact, lib/facts).
- */
-export function checkBackupCoverage(tree: Tree, report: Report): void {
-  // The coverage reads volumes and schedules of a few kinds, and the volumes other objects' facts declare: only those need reading.
-  const relevant = treeIndex(tree).objects.filter((x) => BACKUP_OBJECT_KINDS.has(x.kind) || x.facts?.volumes !== undefined).map((x) => x.o);
-  const loaded = new Map(relevant.map((o) => [o.obj, o]));
-  for (const { claim, schedules } of backupCoverage(relevant, tree.facts)) {
-    const problem = coverageProblem(claim, schedules);
-    if (problem) report(loaded.get(claim.object) ?? { file: claim.file, obj: claim.object }, problem);
-  }
 }

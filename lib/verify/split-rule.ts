@@ -2,11 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ObjectFacts, PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS } from '../gitops/argocd';
-import { apiGroup, isMap, JsonMap, valueAt } from '../k8s/manifest';
+import { apiGroup, isMap, JsonMap, mapAt, mapsAt, valueAt } from '../k8s/manifest';
+import { WORKLOADS_DIR } from '../paas/conventions';
 import type { LoadedObject } from '../k8s/tree';
 import { documentDigest } from '../render/documents';
+import type { Tree } from './rules';
 import type { SchemaRegistry } from './schemas';
-import { ownerLayer, treeIndex } from './tree-index';
+import { folderOf, layerOf, treeIndex } from './tree-index';
 
 /**
  * Verify rules in two parts (docs/design/per-app-summaries.md, "The shapes"): what a rule reads of
@@ -46,10 +48,32 @@ export interface Entry<P> {
   readonly p?: P;
 }
 
-/** What a layer's Application gives the joins (its sync wave annotation, raw); group (b) of the plan adds its sources. */
+/** One source of an Application as the joins read it: its raw fields (`helm` only whether it is there). */
+export interface SourceProjection {
+  /** @default - none */
+  readonly repoURL?: unknown;
+  /** @default - none */
+  readonly path?: unknown;
+  /** @default - none */
+  readonly chart?: unknown;
+  /** Whether it has a `helm` block. @default - none */
+  readonly helm?: true;
+}
+
+/** What an Argo CD Application gives the joins: its sync wave annotation and its sources, raw. */
 export interface AppProjection {
   /** metadata.annotations["argocd.argoproj.io/sync-wave"], as written. @default - none (wave 0) */
   readonly w?: unknown;
+  /** spec.source, when a map. @default - none */
+  readonly source?: SourceProjection;
+  /** The maps of spec.sources. @default - none */
+  readonly sources?: readonly SourceProjection[];
+}
+
+/** A finding made while reading the tree's Applications (a second Application for a folder). */
+export interface AppFinding {
+  readonly at: ObjectRef;
+  readonly message: string;
 }
 
 /** What a join may read besides the entries: never a document. */
@@ -61,10 +85,16 @@ export interface TreeLevel {
   readonly registry: SchemaRegistry;
   /** The text of a file of the tree (argocd/kustomization.yaml for verify/bootstrap), or undefined when it is not there. */
   read(file: string): string | undefined;
-  /** The Application in dist/apps that syncs each layer folder. */
+  /** Every Argo CD Application (argoproj.io), in tree order. */
+  readonly applications: readonly Entry<AppProjection>[];
+  /** This repository, as the app of apps names it: the repoURLs of dist/apps sources that sync a folder of dist/. */
+  readonly ownRepositories: ReadonlySet<string>;
+  /** The Application in dist/apps that syncs each layer folder (the first in tree order). */
   readonly layerApps: ReadonlyMap<string, Entry<AppProjection>>;
-  /** The layer whose Application syncs each app folder `dist/workloads/<app>`. */
-  readonly workloadApps: ReadonlyMap<string, { readonly layer: string }>;
+  /** The Application of a layer that syncs each app folder `dist/workloads/<app>` (the first), and that layer. */
+  readonly workloadApps: ReadonlyMap<string, { readonly app: Entry<AppProjection>; readonly layer: string }>;
+  /** Applications that sync a folder another Application already syncs (left out of `layerApps`, `workloadApps`). */
+  readonly secondApplications: readonly AppFinding[];
   /** The layer a file syncs with (lib/verify/tree-index.ts ownerLayer). */
   ownerLayer(file: string): string | undefined;
 }
@@ -93,19 +123,26 @@ export interface SplitRule<P, Id extends string = string> {
   project?(x: Subject, env: LocalEnv): P | undefined;
   /** Every finding, from the entries (tree order) and the tree-level inputs only. */
   join(entries: readonly Entry<P>[], tree: TreeLevel, report: SplitReport): void;
+  /**
+   * A correctness net for a rule whose findings need some objects' documents after all
+   * (verify/directory-consumers): which objects (`need`, from the entries and the tree level, never
+   * a document), and the findings from those objects' documents (`join`). The runner reads the
+   * documents of those objects only, materialising a recorded one (`runSplit`'s `materialise`).
+   * @default - none: the join is all
+   */
+  readonly documents?: DocumentsNet<P>;
 }
 
-/** The shape of a verify tree the split rules read (lib/verify/rules.ts Tree). */
-export interface SplitTree {
-  readonly root: string;
-  readonly files: readonly string[];
-  readonly objects: readonly LoadedObject[];
-  readonly layerApps: ReadonlyMap<string, LoadedObject>;
-  readonly workloadApps?: ReadonlyMap<string, { readonly app: LoadedObject; readonly layer: string }>;
-  readonly registry: SchemaRegistry;
-  readonly facts: PlatformFacts;
-  readonly read?: (file: string) => string | undefined;
+/** The objects a rule reads the documents of, and its findings from them (`SplitRule.documents`). */
+export interface DocumentsNet<P> {
+  /** Whether the rule needs the document of each object (by its ref), or undefined when it needs none. */
+  need(entries: readonly Entry<P>[], tree: TreeLevel): ((ref: ObjectRef) => boolean) | undefined;
+  /** The findings from the needed objects (in tree order): `tree` holds only those objects. */
+  join(tree: Pick<SplitTree, 'objects' | 'facts'>, report: (o: LoadedObject, message: string) => void): void;
 }
+
+/** The shape of a verify tree the split rules read (which Application syncs what, they work out from the Applications' entries). */
+export type SplitTree = Pick<Tree, 'root' | 'files' | 'objects' | 'registry' | 'facts' | 'read'>;
 
 /** What an earlier synth recorded of one object: its ref, its document's digest and its projections by rule key. */
 export interface Recorded {
@@ -217,24 +254,84 @@ export function entriesOf<P>(tree: SplitTree, rule: Pick<SplitRule<P>, 'key' | '
   });
 }
 
-/** What a layer's Application gives the joins. */
+/** Whether a ref is an Argo CD Application (lib/verify/tree.ts applicationsOf). */
+export const isApplication = (e: Pick<Entry<unknown>, 'ref' | 'group'>): boolean => e.ref.kind === 'Application' && e.group === 'argoproj.io';
+
+/** A source map as the joins read it. */
+function sourceOf(s: JsonMap): SourceProjection {
+  const out: { -readonly [K in keyof SourceProjection]: SourceProjection[K] } = {};
+  if (s.repoURL !== undefined) out.repoURL = s.repoURL;
+  if (s.path !== undefined) out.path = s.path;
+  if (s.chart !== undefined) out.chart = s.chart;
+  if (s.helm !== undefined) out.helm = true;
+  return out;
+}
+
+/** What an Application gives the joins (every Argo CD Application: its wave and its sources). */
 export const APP_PROJECTION: { readonly key: string; project(x: Subject, env: LocalEnv): AppProjection | undefined } = {
   key: 'app',
-  project: ({ obj }) => {
+  project: ({ obj, ref, group }) => {
+    if (!isApplication({ ref, group })) return undefined;
+    const out: { -readonly [K in keyof AppProjection]: AppProjection[K] } = {};
     const w = valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
-    return w === undefined ? undefined : { w };
+    if (w !== undefined) out.w = w;
+    const source = mapAt(obj, 'spec.source');
+    if (source) out.source = sourceOf(source);
+    const sources = mapsAt(obj, 'spec.sources');
+    if (sources.length) out.sources = sources.map(sourceOf);
+    return out;
   },
 };
 
+/** An Application's sources: its `source` and its `sources` (lib/verify/tree.ts applicationSources). */
+export function appSources(app: Entry<AppProjection>): readonly SourceProjection[] {
+  const p = app.p;
+  if (!p) return [];
+  return p.source ? (p.sources ? [p.source, ...p.sources] : [p.source]) : p.sources ?? [];
+}
+
+/** Folders of an Application's sources in `repos` (lib/verify/tree.ts sourcePaths). */
+export function appSourcePaths(app: Entry<AppProjection>, repos: ReadonlySet<string>): string[] {
+  return appSources(app).filter((s) => typeof s.path === 'string' && repos.has(String(s.repoURL))).map((s) => String(s.path).replace(/\/+$/, ''));
+}
+
+/** Which Application syncs each layer folder (from dist/apps) and each app folder (from a layer), as lib/verify/tree-of.ts reads them from the documents. */
+function applicationFolders(apps: readonly Entry<AppProjection>[]): Pick<TreeLevel, 'ownRepositories' | 'layerApps' | 'workloadApps' | 'secondApplications'> {
+  const ownRepositories = new Set(apps.filter((a) => a.ref.file.startsWith('dist/apps/')).flatMap(appSources)
+    .filter((s) => typeof s.path === 'string' && s.path.startsWith('dist/')).map((s) => String(s.repoURL)));
+  const secondApplications: AppFinding[] = [];
+  const layerApps = new Map<string, Entry<AppProjection>>();
+  for (const app of apps.filter((a) => a.ref.file.startsWith('dist/apps/'))) {
+    for (const p of appSourcePaths(app, ownRepositories)) {
+      const m = /^dist\/([^/]+)$/.exec(p);
+      if (!m || m[1] === 'apps') continue;
+      if (layerApps.has(m[1])) secondApplications.push({ at: app.ref, message: `a second Application for dist/${m[1]} (also ${layerApps.get(m[1])!.ref.file})` });
+      else layerApps.set(m[1], app);
+    }
+  }
+  const workloadApps = new Map<string, { app: Entry<AppProjection>; layer: string }>();
+  for (const app of apps.filter((a) => !a.ref.file.startsWith('dist/apps/'))) {
+    const layer = layerOf(app.ref.file);
+    for (const p of appSourcePaths(app, ownRepositories)) {
+      if (!p.startsWith(`dist/${WORKLOADS_DIR}/`) || !layer) continue;
+      if (workloadApps.has(p)) secondApplications.push({ at: app.ref, message: `a second Application for ${p} (also ${workloadApps.get(p)!.app.ref.file})` });
+      else workloadApps.set(p, { app, layer });
+    }
+  }
+  return { ownRepositories, layerApps, workloadApps, secondApplications };
+}
+
 const levels = new WeakMap<SplitTree, TreeLevel>();
 
-/** The tree-level inputs of `tree` (its layer Applications made entries like any object: from `recorded` when it gives them). */
+/** The tree-level inputs of `tree` (its Applications made entries like any object: from `recorded` when it gives them). */
 export function treeLevelOf(tree: SplitTree, recorded?: RecordedOf): TreeLevel {
   let level = recorded ? undefined : levels.get(tree);
   if (level) return level;
-  let layerApps: Map<string, Entry<AppProjection>> | undefined;
+  let applications: readonly Entry<AppProjection>[] | undefined;
+  let folders: ReturnType<typeof applicationFolders> | undefined;
+  const appsOf = (): readonly Entry<AppProjection>[] => (applications ??= entriesOf(tree, APP_PROJECTION, recorded).filter(isApplication));
+  const foldersOf = (): ReturnType<typeof applicationFolders> => (folders ??= applicationFolders(appsOf()));
   const owners = new Map<string, string | undefined>();
-  const workloadApps = tree.workloadApps ?? new Map<string, { readonly layer: string }>();
   level = {
     files: tree.files,
     facts: tree.facts,
@@ -244,21 +341,24 @@ export function treeLevelOf(tree: SplitTree, recorded?: RecordedOf): TreeLevel {
       const full = path.join(tree.root, file);
       return fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : undefined;
     },
-    get layerApps() {
-      if (!layerApps) {
-        layerApps = new Map();
-        const project = (x: Subject): AppProjection | undefined => APP_PROJECTION.project(x, tree.registry);
-        for (const [layer, o] of tree.layerApps ?? []) {
-          const r = recorded?.(o);
-          layerApps.set(layer, r ? recordedEntry(r, APP_PROJECTION.key) : documentEntry(baseOf(tree, o), project));
-        }
-      }
-      return layerApps;
+    get applications() {
+      return appsOf();
     },
-    workloadApps,
+    get ownRepositories() {
+      return foldersOf().ownRepositories;
+    },
+    get layerApps() {
+      return foldersOf().layerApps;
+    },
+    get workloadApps() {
+      return foldersOf().workloadApps;
+    },
+    get secondApplications() {
+      return foldersOf().secondApplications;
+    },
     ownerLayer: (file) => {
       if (owners.has(file)) return owners.get(file);
-      const layer = ownerLayer(tree, file);
+      const layer = layerOf(file) ?? foldersOf().workloadApps.get(folderOf(file))?.layer;
       owners.set(file, layer);
       return layer;
     },
@@ -273,22 +373,26 @@ export interface SplitFinding {
   readonly message: string;
 }
 
-/** The findings of `rule` over `tree`: its join over the entries of every object (from `recorded` where it gives them). */
-export function runSplit<P>(tree: SplitTree, rule: SplitRule<P>, recorded?: RecordedOf): SplitFinding[] {
-  const out: SplitFinding[] = [];
-  rule.join(entriesOf(tree, rule, recorded), treeLevelOf(tree, recorded), (at, message) => out.push({ at, message }));
-  return out;
-}
-
 /**
- * The findings of `rule` over `tree` reported on the tree's objects (the reporters of
- * lib/verify/rules.ts): each ref is the one `entriesOf` made for an object.
+ * The findings of `rule` over `tree`: its join over the entries of every object (from `recorded`
+ * where it gives them), then its documents net over the documents of the objects it needs (a
+ * recorded one through `materialise`, which parses what its synth recorded; the object itself
+ * when not given).
  */
-export function reportSplit<P>(tree: SplitTree, rule: SplitRule<P>, report: (o: LoadedObject, message: string) => void, reportFile?: (file: string, message: string) => void): void {
-  const objects = new Map(basesOf(tree).bases.map((b) => [b.entry.ref, b.o]));
-  for (const { at, message } of runSplit(tree, rule)) {
-    if (typeof at !== 'string') report(objects.get(at)!, message);
-    else if (reportFile) reportFile(at, message);
-    else throw new Error(`${rule.id} reported on a file (${at}) where only objects are expected`);
+export function runSplit<P>(tree: SplitTree, rule: SplitRule<P>, recorded?: RecordedOf, materialise?: (o: LoadedObject) => LoadedObject): SplitFinding[] {
+  const out: SplitFinding[] = [];
+  const entries = entriesOf(tree, rule, recorded);
+  const level = treeLevelOf(tree, recorded);
+  rule.join(entries, level, (at, message) => out.push({ at, message }));
+  const need = rule.documents?.need(entries, level);
+  if (need) {
+    const refs = new Map<LoadedObject, ObjectRef>();
+    tree.objects.forEach((o, i) => {
+      if (!need(entries[i].ref)) return;
+      const m = recorded?.(o) && materialise ? materialise(o) : o;
+      refs.set(m, entries[i].ref);
+    });
+    rule.documents!.join({ objects: [...refs.keys()], facts: tree.facts }, (o, message) => out.push({ at: refs.get(o)!, message }));
   }
+  return out;
 }

@@ -1,13 +1,16 @@
 import { describeObject } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
-import { checkDirectoryConsumers } from './ldap-rules';
+import { APPLICATION_PATHS, LAYER_ORDER, ONE_APPLICATION, PLAIN_SOURCES } from './application-rules';
+import type { HaRuleId } from '../ha/annotations';
+import { BACKUP_COVERAGE } from './backup-rules';
+import { DEFAULT_DENY } from './ha-rules';
+import { DIRECTORY_CONSUMERS } from './ldap-rules';
 import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from './identity-rules';
 import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
 import { SSO_CLIENTS } from './sso-rules';
 import { VERIFY_FIXTURES, VerifyFixture } from './rule-fixtures';
 import {
-  checkApplicationPaths, checkBackupCoverage, checkLayerOrder, checkManifests, checkOneApplication, checkPlainSources, checkSchemas, checkSecrets,
-  Report, ReportFile, Tree, VerifyRuleId,
+  checkManifests, checkSchemas, checkSecrets, Report, ReportFile, Tree, VerifyRuleId,
 } from './rules';
 import { describeRef, runSplit, SplitRule } from './split-rule';
 
@@ -56,19 +59,30 @@ function splitVerifyRule<P>(description: string, rule: SplitRule<P, VerifyRuleId
 /** Every plain verify rule, in the order verify runs them (findings of one file keep this order). */
 export const VERIFY_RULES: readonly VerifyRule[] = [
   verifyRule('verify/manifests', 'every file reads as manifests, and every object has apiVersion, kind and metadata.name', checkManifests),
-  verifyRule('verify/one-application', 'one Application syncs each layer folder (from dist/apps) and each app folder (from a layer)', checkOneApplication),
+  splitVerifyRule('one Application syncs each layer folder (from dist/apps) and each app folder (from a layer)', ONE_APPLICATION),
   verifyRule('verify/schemas', 'objects hold to their strict schemas, carry no status block, and their sync waves are integers', checkSchemas),
   verifyRule('verify/secrets', 'no secret material in git: no Secret with data (but public certificates), no literal secret, no private key', checkSecrets),
   splitVerifyRule('no object twice within dist/ or within argocd/', DUPLICATES),
   splitVerifyRule('namespaced objects name a namespace that exists when they sync; cluster-scoped objects name none', NAMESPACES),
   splitVerifyRule('Service selectors match a pod template in the same namespace', SERVICE_SELECTORS),
   splitVerifyRule('Gateway API routes send to Services the tree renders (or a controller makes from a rendered object), on a port they expose', ROUTE_BACKENDS),
-  verifyRule('verify/application-paths', 'Applications point at folders that exist; every layer and app folder has an Application', checkApplicationPaths),
-  verifyRule('verify/plain-sources', 'every Application syncs a dist/ folder of the platform repository; no Helm source, no k3s HelmChart', checkPlainSources),
-  verifyRule('verify/layer-order', 'layers sync after the layers they depend on', checkLayerOrder),
+  splitVerifyRule('Applications point at folders that exist; every layer and app folder has an Application', APPLICATION_PATHS),
+  splitVerifyRule('every Application syncs a dist/ folder of the platform repository; no Helm source, no k3s HelmChart', PLAIN_SOURCES),
+  splitVerifyRule('layers sync after the layers they depend on', LAYER_ORDER),
   splitVerifyRule("every custom resource's API is installed before it syncs", API_PROVIDERS),
   splitVerifyRule('argocd/ equals its twins in dist/argocd and its kustomization lists exactly them; the app of apps is there', BOOTSTRAP),
-  verifyRule('verify/backup-coverage', 'every volume is covered by a backup schedule or opted out with a reason', checkBackupCoverage),
-  verifyRule('verify/directory-consumers', 'every LDAP consumer reaches the same directory the same way, over verified LDAPS', checkDirectoryConsumers),
+  splitVerifyRule('every volume is covered by a backup schedule or opted out with a reason', BACKUP_COVERAGE),
+  splitVerifyRule('every LDAP consumer reaches the same directory the same way, over verified LDAPS', DIRECTORY_CONSUMERS),
   splitVerifyRule('every OIDC SecurityPolicy logs in as a client the Keycloak realm defines, on a host its routes serve, with a callback that client allows', SSO_CLIENTS),
+];
+
+/**
+ * Every split rule verify runs (./split-rule.ts), in VERIFY_RULES order, then the HA rules'
+ * (HA_CHECKS order): what an earlier synth records of an object is each one's projection, by
+ * `key` (rules without `project` record nothing).
+ */
+/* eslint-disable-next-line @typescript-eslint/no-explicit-any */
+export const SPLIT_RULES: readonly SplitRule<any, VerifyRuleId | HaRuleId>[] = [
+  ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP,
+  BACKUP_COVERAGE, DIRECTORY_CONSUMERS, SSO_CLIENTS, DEFAULT_DENY,
 ];

@@ -4,8 +4,10 @@ import { parse } from 'yaml';
 import { factsKey, ObjectFacts } from '../../lib/facts/facts';
 import type { JsonMap } from '../../lib/k8s/manifest';
 import { renderSite } from '../../lib/synth';
-import { checkRouteBackends, Tree } from '../../lib/verify/rules';
+import { ROUTE_BACKENDS } from '../../lib/verify/reference-rules';
+import type { Tree } from '../../lib/verify/rules';
 import { SchemaRegistry } from '../../lib/verify/schemas';
+import { runSplit } from '../../lib/verify/split-rule';
 import { shippedSite, verifyChangedRender } from '../helpers';
 
 const service = (ns: string, name: string, ports: readonly number[]): JsonMap => ({
@@ -18,7 +20,7 @@ const route = (ns: string, refs: readonly JsonMap[], kind = 'HTTPRoute'): JsonMa
   spec: { parentRefs: [{ name: 'platform', namespace: 'envoy-gateway-system' }], rules: [{ backendRefs: refs }] },
 });
 
-/** What `checkRouteBackends` reports among `objects` (with `facts` by object). */
+/** What ROUTE_BACKENDS reports among `objects` (with `facts` by object). */
 function findings(objects: readonly JsonMap[], facts: readonly (readonly [JsonMap, ObjectFacts])[] = []): string[] {
   const found: string[] = [];
   const byId = new Map(facts.map(([o, f]) => {
@@ -26,7 +28,7 @@ function findings(objects: readonly JsonMap[], facts: readonly (readonly [JsonMa
     return [factsKey(String(o.apiVersion), String(o.kind), m.namespace as string | undefined, String(m.name)), f];
   }));
   const tree = { objects: objects.map((obj, i) => ({ file: `dist/x/object-${i}.yaml`, obj })), facts: byId } as unknown as Tree;
-  checkRouteBackends(tree, (_, message) => found.push(message));
+  for (const { message } of runSplit(tree, ROUTE_BACKENDS)) found.push(message);
   return found;
 }
 

@@ -1,6 +1,8 @@
 import { NO_FACTS } from '../../lib/facts/facts';
 import type { JsonMap } from '../../lib/k8s/manifest';
-import { checkServiceSelectors, Tree } from '../../lib/verify/rules';
+import { SERVICE_SELECTORS } from '../../lib/verify/reference-rules';
+import type { Tree } from '../../lib/verify/rules';
+import { runSplit } from '../../lib/verify/split-rule';
 
 const deployment = (ns: string, name: string, labels: Record<string, string>): JsonMap => ({
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns },
@@ -10,11 +12,11 @@ const service = (ns: string, name: string, selector: Record<string, string>): Js
   apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector, ports: [{ port: 80 }] },
 });
 
-/** The services `checkServiceSelectors` reports among `objects`. */
+/** The services SERVICE_SELECTORS reports among `objects`. */
 function unmatched(objects: JsonMap[]): string[] {
   const found: string[] = [];
   const tree = { objects: objects.map((obj) => ({ file: `dist/x/${String(obj.kind)}-${String((obj.metadata as JsonMap).name)}.yaml`, obj })), facts: NO_FACTS } as unknown as Tree;
-  checkServiceSelectors(tree, (at) => found.push(String(((at as { obj: JsonMap }).obj.metadata as JsonMap).name)));
+  for (const { at } of runSplit(tree, SERVICE_SELECTORS)) found.push(typeof at === 'string' ? at : at.name);
   return found.sort();
 }
 

@@ -1,5 +1,5 @@
 /**
- * The verify rules of group (a) and (c) as they were before they became split rules
+ * The verify rules of groups (a), (b) and (c) as they were before they became split rules
  * (lib/verify/identity-rules.ts, reference-rules.ts, sso-rules.ts; main at b619eb3), copied here
  * unchanged as the oracle of test/verify/split-rules.test.ts: they read every document.
  */
@@ -7,18 +7,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { BACKUP_OBJECT_KINDS, backupCoverage, coverageProblem } from '../../lib/backups/coverage';
 import { factsOf } from '../../lib/facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../../lib/gitops/argocd';
 import { isBuiltinApi } from '../../lib/gitops/builtin-apis';
 import { isClusterScoped } from '../../lib/k8s/kinds';
-import { describeObject, isMap, listAt, mapsAt, stringAt, stringMapAt, valueAt, JsonMap } from '../../lib/k8s/manifest';
+import { asList, describeObject, isMap, listAt, mapAt, mapsAt, stringAt, stringMapAt, valueAt, JsonMap } from '../../lib/k8s/manifest';
 import { podTemplateLabels, podTemplatePath } from '../../lib/k8s/pod-template';
 import type { LoadedObject } from '../../lib/k8s/tree';
 import { ApiRef, apiRefMatches } from '../../lib/layer';
 import type { Report, ReportFile, Tree } from '../../lib/verify/rules';
+import { checkDirectoryConsumers } from '../../lib/verify/ldap-rules';
 import { redirectMatcher } from '../../lib/verify/sso-rules';
-import { provides, wave } from '../../lib/verify/tree';
-import { IndexedObject, layerOf, memoised, treeIndex } from '../../lib/verify/tree-index';
+import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from '../../lib/verify/tree';
+import { APPS_PROJECT, WORKLOADS_DIR } from '../../lib/paas/conventions';
+import { folderOf, IndexedObject, layerOf, memoised, treeIndex } from '../../lib/verify/tree-index';
 
 /** Namespaces every cluster has, and the one the bootstrap creates before any layer syncs. */
 const PRE_EXISTING_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ARGOCD_NAMESPACE]);
@@ -363,6 +366,123 @@ function checkPolicy(
   }
 }
 
+// ---- Group (b): the Application rules (lib/verify/rules.ts at 9de834a) ----
+
+function reportAll(found: Tree['secondApplications'], report: Report, reportFile: ReportFile): void {
+  for (const f of found ?? []) {
+    if (typeof f.at === 'string') reportFile(f.at, f.message);
+    else report(f.at, f.message);
+  }
+}
+
+/** One Application syncs each layer folder (from dist/apps) and each app folder (from a layer). */
+export function checkOneApplication(tree: Tree, report: Report, reportFile: ReportFile): void {
+  reportAll(tree.secondApplications, report, reportFile);
+}
+
+/**
+ * Applications point at folders that exist (in this repository: upstream components from other
+ * Git repositories are not in this tree); every layer folder has exactly one Application.
+ */
+export function checkApplicationPaths(tree: Tree, report: Report, reportFile: ReportFile): void {
+  const apps = applicationsOf(tree.objects);
+  const ownRepos = ownRepositories(apps);
+  // Every file's folder, the folders right under dist/ and the app folders, in one pass over the files (in their order).
+  const dirs = new Set<string>();
+  const topDirs = new Set<string>();
+  const appDirSet = new Set<string>();
+  const workloads = `dist/${WORKLOADS_DIR}/`;
+  for (const f of tree.files) {
+    dirs.add(folderOf(f));
+    if (!f.startsWith('dist/')) continue;
+    const second = f.indexOf('/', 5);
+    topDirs.add(second < 0 ? f.slice(5) : f.slice(5, second));
+    if (f.startsWith(workloads)) {
+      const third = f.indexOf('/', workloads.length);
+      appDirSet.add(third < 0 ? f : f.slice(0, third));
+    }
+  }
+  for (const app of apps) {
+    for (const p of sourcePaths(app.obj, ownRepos)) {
+      if (!dirs.has(p)) report(app, `source path "${p}" does not exist in the rendered tree (or holds no files)`);
+    }
+  }
+  const layerDirs = [...topDirs].filter((d) => !NON_LAYER_DIRS.has(d) && !d.includes('.'));
+  for (const dir of layerDirs) {
+    if (!tree.layerApps.has(dir)) reportFile(`dist/${dir}`, 'no Application in dist/apps syncs this folder; nothing would ever apply it');
+  }
+  const appDirs = [...appDirSet];
+  for (const dir of appDirs) {
+    if (!tree.workloadApps?.has(dir)) reportFile(dir, `no Application of a layer syncs this app folder; the paas layer renders one per app (${APPS_PROJECT} project)`);
+  }
+}
+
+/**
+ * dist/ and argocd/ are the platform itself: every Application syncs a folder of this repository
+ * (the root Application's), none renders a Helm chart or reads another repository, and no k3s
+ * HelmChart installs one behind Argo CD's back. What is reviewed is what runs.
+ */
+export function checkPlainSources(tree: Tree, report: Report): void {
+  const apps = applicationsOf(tree.objects);
+  const root = apps.find((a) => a.file === 'dist/apps/application-root.yaml' || (a.file.startsWith('argocd/') && valueAt(a.obj, 'metadata.name') === 'root'));
+  const platformRepo = valueAt(root?.obj, 'spec.source.repoURL');
+  for (const app of apps) {
+    for (const s of applicationSources(app.obj)) {
+      if (s.chart !== undefined || s.helm !== undefined) report(app, `has a Helm source (${s.chart ?? 'helm'} from ${s.repoURL}); render the chart at synth with a HelmComponent (vendor it with npm run vendor)`);
+      else if (platformRepo !== undefined && s.repoURL !== platformRepo) report(app, `reads ${s.repoURL}, not the platform repository ${platformRepo}; vendor the manifests and render them with a GitComponent`);
+      else if (typeof s.path !== 'string' || !String(s.path).startsWith('dist/')) report(app, `syncs "${s.path ?? ''}", not a folder of dist/`);
+    }
+  }
+  for (const { o, group } of treeIndex(tree).objects) {
+    if (group === 'helm.cattle.io') report(o, `is a k3s ${o.obj.kind}: the helm-controller would render a chart in the cluster; render it at synth instead`);
+  }
+}
+
+/** Layers sync after the layers they depend on. */
+export function checkLayerOrder(tree: Tree, report: Report): void {
+  for (const app of tree.layerApps.values()) {
+    for (const dep of factsOf(tree.facts, app.obj)?.dependsOn ?? []) {
+      const depApp = tree.layerApps.get(dep);
+      if (!depApp) report(app, `depends on layer "${dep}", which has no Application in dist/apps`);
+      else if (wave(depApp.obj) >= wave(app.obj)) report(app, `depends on layer "${dep}" (wave ${wave(depApp.obj)}) but syncs in wave ${wave(app.obj)}; it must sync later`);
+    }
+  }
+}
+
+// ---- Group (d): ha/default-deny (lib/verify/ha-rules.ts at 9de834a), over the tree's HA objects ----
+
+function checkHaDefaultDeny(tree: Tree, report: Report): void {
+  const objects = tree.objects.filter((o) => o.file.startsWith('dist/') && !o.file.startsWith('dist/hosts/'));
+  const policies = objects.filter((o) => o.obj.kind === 'NetworkPolicy' && o.obj.apiVersion === 'networking.k8s.io/v1');
+  for (const ns of objects.filter((o) => o.obj.kind === 'Namespace' && o.obj.apiVersion === 'v1' && factsOf(tree.facts, o.obj)?.appNamespace === true)) {
+    const name = valueAt(ns.obj, 'metadata.name');
+    const denies = policies.some((p) => {
+      const spec = mapAt(p.obj, 'spec') ?? {};
+      const everyPod = !spec.podSelector || (Object.keys(mapAt(spec, 'podSelector.matchLabels') ?? {}).length === 0 && listAt(spec, 'podSelector.matchExpressions').length === 0);
+      const types = asList(spec.policyTypes ?? ['Ingress']);
+      return valueAt(p.obj, 'metadata.namespace') === name && everyPod && types.includes('Ingress') && listAt(spec, 'ingress').length === 0;
+    });
+    if (!denies) report(ns, `[ha/default-deny] app namespace "${name}" has no default-deny NetworkPolicy; render one with podSelector: {} and policyTypes [Ingress, Egress] and no rules (lib/ha/default-deny.ts), then allow what each app needs`);
+  }
+}
+
+// ---- Group (d): verify/backup-coverage (lib/verify/rules.ts at 9de834a; lib/backups/coverage.ts is shared) ----
+
+/**
+ * Every volume in dist/ (PersistentVolumeClaims, StatefulSet claim templates, the volumes Helm
+ * components declare) is covered by a backup schedule (a Velero Schedule or a Longhorn backup
+ * RecurringJob), or declared opted out with a reason (the `backupOptOut` fact, lib/facts).
+ */
+export function checkBackupCoverage(tree: Tree, report: Report): void {
+  // The coverage reads volumes and schedules of a few kinds, and the volumes other objects' facts declare: only those need reading.
+  const relevant = treeIndex(tree).objects.filter((x) => BACKUP_OBJECT_KINDS.has(x.kind) || x.facts?.volumes !== undefined).map((x) => x.o);
+  const loaded = new Map(relevant.map((o) => [o.obj, o]));
+  for (const { claim, schedules } of backupCoverage(relevant, tree.facts)) {
+    const problem = coverageProblem(claim, schedules);
+    if (problem) report(loaded.get(claim.object) ?? { file: claim.file, obj: claim.object }, problem);
+  }
+}
+
 /** One finding as VERIFY_RULES gives it (lib/verify/verify-rules.ts). */
 export interface OracleFinding {
   readonly rule: string;
@@ -380,6 +500,14 @@ export const ORACLES: Readonly<Record<string, (tree: Tree, report: Report, repor
   'verify/api-providers': checkApiProviders,
   'verify/bootstrap': checkBootstrap,
   'verify/sso-clients': checkSsoClients,
+  'verify/one-application': checkOneApplication,
+  'verify/application-paths': checkApplicationPaths,
+  'verify/plain-sources': checkPlainSources,
+  'verify/layer-order': checkLayerOrder,
+  'ha/default-deny': checkHaDefaultDeny,
+  'verify/backup-coverage': checkBackupCoverage,
+  // Unchanged: over every document of the tree (the split rule runs it over the objects its documents net needs).
+  'verify/directory-consumers': checkDirectoryConsumers,
 };
 
 /** The findings of the old rule `id` over `tree`, in the order it reported them. */

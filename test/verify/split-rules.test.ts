@@ -7,23 +7,22 @@ import { readFactsFile, ObjectFacts } from '../../lib/facts/facts';
 import type { JsonMap } from '../../lib/k8s/manifest';
 import { loadTree, LoadedObject } from '../../lib/k8s/tree';
 import { documentDigest } from '../../lib/render/documents';
-import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from '../../lib/verify/identity-rules';
-import { ROUTE_BACKENDS, SERVICE_SELECTORS } from '../../lib/verify/reference-rules';
+import { haObjectsOf } from '../../lib/ha/analysis';
+import type { HaModel } from '../../lib/ha/model';
+import { HA_CHECKS } from '../../lib/verify/ha-rules';
+import { ROUTE_BACKENDS } from '../../lib/verify/reference-rules';
 import { fixtureTree, VERIFY_FIXTURES, VerifyFixture } from '../../lib/verify/rule-fixtures';
 import type { Tree } from '../../lib/verify/rules';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import { APP_PROJECTION, describeRef, idOf, Recorded, refOf, runSplit, SplitRule } from '../../lib/verify/split-rule';
-import { SSO_CLIENTS } from '../../lib/verify/sso-rules';
 import { treeOf } from '../../lib/verify/tree-of';
-import { VERIFY_RULES } from '../../lib/verify/verify-rules';
+import { SPLIT_RULES, VERIFY_RULES } from '../../lib/verify/verify-rules';
 import { REPO } from '../helpers';
 import { oracle, OracleFinding } from './split-rules-oracle';
 
 const registry = new SchemaRegistry();
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const SPLIT: readonly SplitRule<any>[] = [DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, API_PROVIDERS, BOOTSTRAP, SSO_CLIENTS];
-/* eslint-enable @typescript-eslint/no-explicit-any */
+const SPLIT = SPLIT_RULES;
 
 /** A document that throws on any read: what a summarised app's objects are to the joins. */
 function sealed(file: string): JsonMap {
@@ -47,14 +46,17 @@ function record(tree: Tree, o: LoadedObject): Recorded {
 }
 
 /** `tree` with the objects `chosen` picks sealed, and what was recorded of each: the Applications' maps point at the sealed ones too. */
-function summarised(tree: Tree, chosen: (o: LoadedObject, i: number) => boolean): { tree: Tree; recorded: (o: LoadedObject) => Recorded | undefined; count: number } {
+function summarised(tree: Tree, chosen: (o: LoadedObject, i: number) => boolean): { tree: Tree; recorded: (o: LoadedObject) => Recorded | undefined; count: number; materialise: (o: LoadedObject) => LoadedObject; materialised: LoadedObject[] } {
   const records = new Map<LoadedObject, Recorded>();
   const swapped = new Map<LoadedObject, LoadedObject>();
+  const originals = new Map<LoadedObject, LoadedObject>();
+  const materialised: LoadedObject[] = [];
   const objects = tree.objects.map((o, i) => {
     if (!chosen(o, i)) return o;
     const s = { file: o.file, obj: sealed(o.file) };
     records.set(s, record(tree, o));
     swapped.set(o, s);
+    originals.set(s, o);
     return s;
   });
   const swap = (o: LoadedObject): LoadedObject => swapped.get(o) ?? o;
@@ -66,17 +68,24 @@ function summarised(tree: Tree, chosen: (o: LoadedObject, i: number) => boolean)
     },
     recorded: (o) => records.get(o),
     count: records.size,
+    // What a synth does for a documents net: parse the document it recorded (here: the original).
+    materialise: (o) => {
+      materialised.push(o);
+      return originals.get(o)!;
+    },
+    materialised,
   };
 }
 
 /** The findings of a split rule as VERIFY_RULES reports them. */
-function splitFindings(tree: Tree, rule: SplitRule<unknown>, recorded?: (o: LoadedObject) => Recorded | undefined): OracleFinding[] {
-  return runSplit(tree, rule, recorded).map(({ at, message }) => (typeof at === 'string' ? { rule: rule.id, file: at, message } : { rule: rule.id, file: at.file, object: describeRef(at), message }));
+function splitFindings(tree: Tree, rule: SplitRule<unknown>, recorded?: (o: LoadedObject) => Recorded | undefined, materialise?: (o: LoadedObject) => LoadedObject): OracleFinding[] {
+  return runSplit(tree, rule, recorded, materialise).map(({ at, message }) => (typeof at === 'string' ? { rule: rule.id, file: at, message } : { rule: rule.id, file: at.file, object: describeRef(at), message }));
 }
 
-/** The production path: the rule of VERIFY_RULES with the split rule's id. */
+/** The production path: the rule of VERIFY_RULES (or HA_CHECKS, over the tree's HA objects) with the split rule's id. */
 function verifyFindings(tree: Tree, id: string): OracleFinding[] {
-  return VERIFY_RULES.find((r) => r.id === id)!.check(tree).map((f) => ({ rule: f.rule, file: f.file!, ...(f.object !== undefined ? { object: f.object } : {}), message: f.message }));
+  const found = id.startsWith('ha/') ? HA_CHECKS.find((r) => r.id === id)!.check({ model: {} as HaModel, objects: haObjectsOf(tree.objects), facts: tree.facts }) : VERIFY_RULES.find((r) => r.id === id)!.check(tree);
+  return found.map((f) => ({ rule: f.rule, file: f.file!, ...(f.object !== undefined ? { object: f.object } : {}), message: f.message }));
 }
 
 // ---- Generated app folders -------------------------------------------------------------------
@@ -100,6 +109,9 @@ const genApp = fc.record({
   widget: fc.option(fc.record({ wave: fc.option(fc.constantFrom('-1', '2', '20'), { nil: undefined }), dry: fc.boolean() }), { nil: undefined }),
   selectsRuntime: fc.boolean(),
   twoServices: fc.boolean(),
+  volume: fc.constantFrom('none', 'pvc', 'pvc', 'opt-out', 'empty-opt-out', 'other-class', 'longhorn-source', 'declared'),
+  deny: fc.constantFrom('deny', 'deny', 'none', 'some-pods', 'egress-only', 'allows', 'no-types'),
+  application: fc.constantFrom('plain', 'plain', 'plain', 'none', 'helm', 'other-repo', 'second', 'missing-path', 'sources'),
 });
 type GenApp = typeof genApp extends fc.Arbitrary<infer T> ? T : never;
 
@@ -141,6 +153,20 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
     }]);
   }
   objects.push(['externalsecret.yaml', { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: meta(`${name}-secret`), spec: { target: { name: `${name}-secret` } } }]);
+  // A volume: a claim (opted out, with or without a reason; another StorageClass; Longhorn labels), or one its workload's facts declare.
+  const claim: JsonMap | undefined = ['none', 'declared'].includes(a.volume) ? undefined : {
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { ...meta(`${name}-data`), labels: a.volume === 'longhorn-source' ? { 'recurring-job.longhorn.io/source': 'enabled', 'recurring-job-group.longhorn.io/nightly': 'enabled' } : { app: name } },
+    spec: { accessModes: ['ReadWriteOnce'], ...(a.volume === 'other-class' ? { storageClassName: 'local-path' } : {}), resources: { requests: { storage: '1Gi' } } },
+  };
+  if (claim) objects.push(['persistentvolumeclaim.yaml', claim]);
+  // A NetworkPolicy in its namespace: one that denies all ingress to every pod, or one that does not.
+  if (a.deny !== 'none') {
+    const spec: JsonMap = {
+      deny: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }, 'some-pods': { podSelector: { matchLabels: labels }, policyTypes: ['Ingress'] },
+      'egress-only': { podSelector: {}, policyTypes: ['Egress'] }, allows: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] }, 'no-types': {},
+    }[a.deny] as JsonMap;
+    objects.push(['networkpolicy.yaml', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(`${name}-deny`), spec }]);
+  }
   if (a.namespaceObject) objects.push(['namespace.yaml', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: a.ns } }]);
   if (a.clusterRoleWithNamespace) objects.push(['clusterrole.yaml', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, namespace: a.ns }, rules: [] }]);
   // A copy of the previous app's Service or route: the same identity in two app folders.
@@ -151,13 +177,25 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
     objects.push(['widget.yaml', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name, namespace: a.ns, annotations: w }, spec: {} }]);
   }
   const files: Record<string, JsonMap[]> = Object.fromEntries(objects.map(([f, o]) => [`${dir}/${f}`, [o]]));
-  files[`dist/paas/application-${name}.yaml`] = [{
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-wave': String(i) } },
-    spec: { project: 'apps', destination: { namespace: a.ns, server: 'https://kubernetes.default.svc' }, source: { repoURL: PLATFORM_REPO, path: dir, targetRevision: 'main' } },
-  }];
+  // Its Application: none (an app folder nothing syncs), a Helm source, another repository, a second one for the folder, a path that is not there, or `sources`.
+  const source = {
+    plain: { repoURL: PLATFORM_REPO, path: dir, targetRevision: 'main' }, none: undefined, helm: { repoURL: PLATFORM_REPO, path: dir, targetRevision: 'main', helm: { valueFiles: [] } },
+    'other-repo': { repoURL: 'https://example.com/other.git', path: dir }, second: { repoURL: PLATFORM_REPO, path: `${dir}/` }, 'missing-path': { repoURL: PLATFORM_REPO, path: `${dir}-gone` },
+    sources: undefined,
+  }[a.application];
+  const application = (n: string, spec: JsonMap): JsonMap => ({
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: n, namespace: 'argocd', annotations: { 'argocd.argoproj.io/sync-wave': String(i) } },
+    spec: { project: 'apps', destination: { namespace: a.ns, server: 'https://kubernetes.default.svc' }, ...spec },
+  });
+  if (a.application === 'sources') files[`dist/paas/application-${name}.yaml`] = [application(name, { sources: [{ repoURL: PLATFORM_REPO, path: dir }, 'not a map', { chart: 'x', repoURL: 'https://charts.example.com' }] })];
+  else if (source) files[`dist/paas/application-${name}.yaml`] = [application(name, { source })];
+  if (a.application === 'second') files[`dist/paas/application-${name}-again.yaml`] = [application(`${name}-again`, { source: { repoURL: PLATFORM_REPO, path: dir } })];
   const facts: [JsonMap, ObjectFacts][] = [];
   if (a.target === 'runtime') facts.push([workload, { runtimeServices: [`${name}-runtime`] }]);
   if (a.selectsRuntime) facts.push([service, { selectsRuntimePods: 'the operator makes its pods' }]);
+  const claimObject = files[`${dir}/persistentvolumeclaim.yaml`]?.[0];
+  if (claimObject && (a.volume === 'opt-out' || a.volume === 'empty-opt-out')) facts.push([claimObject, { backupOptOut: a.volume === 'opt-out' ? 'a cache' : ' ' }]);
+  if (a.volume === 'declared') facts.push([workload, { volumes: [{ name: `data-${name}-*`, namespace: a.ns, size: '2Gi', ...(i % 2 ? { storageClass: 'local-path' } : { labels: { app: name } }) }] }]);
   return { files, facts };
 }
 
@@ -170,6 +208,9 @@ const genLayers = fc.record({
   paasDependsOnWidgets: fc.boolean(),
   paasNamespaces: fc.subarray(['sit', 'uat', 'prod', 'web']),
   widgetsNamespaces: fc.subarray(['sit', 'uat', 'prod']),
+  appNamespaces: fc.subarray(['sit', 'uat', 'prod', 'web']),
+  velero: fc.option(fc.record({ included: fc.subarray(['sit', 'uat', 'prod', 'web', 'zz']), excluded: fc.subarray(['prod', 'zz']), labels: fc.boolean(), snapshots: fc.boolean() }), { nil: undefined }),
+  longhorn: fc.option(fc.constantFrom('default', 'nightly', 'snapshot'), { nil: undefined }),
 });
 type GenLayers = typeof genLayers extends fc.Arbitrary<infer T> ? T : never;
 
@@ -201,7 +242,24 @@ function layerFiles(l: GenLayers): { files: Record<string, JsonMap[]>; facts: [J
     files['dist/paas/configmap-widget-controller.yaml'] = [controller];
     facts.push([controller, { providesApis: [{ group: 'example.com' }] }]);
   }
-  for (const ns of l.paasNamespaces) files[`dist/paas/namespace-${ns}.yaml`] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }];
+  // Backup schedules: a Velero Schedule (some namespaces, some excluded, a label selector) and a Longhorn RecurringJob.
+  if (l.velero) {
+    files['dist/backups/schedule-daily.yaml'] = [{
+      apiVersion: 'velero.io/v1', kind: 'Schedule', metadata: { name: 'daily', namespace: 'velero' },
+      spec: { schedule: '0 1 * * *', template: { includedNamespaces: l.velero.included, excludedNamespaces: l.velero.excluded, ...(l.velero.labels ? { labelSelector: { matchLabels: { app: 'gen-0' } } } : {}), ...(l.velero.snapshots ? {} : { snapshotVolumes: false }) } },
+    }];
+  }
+  if (l.longhorn) {
+    files['dist/backups/recurringjob-backup.yaml'] = [{
+      apiVersion: 'longhorn.io/v1beta2', kind: 'RecurringJob', metadata: { name: 'backup', namespace: 'longhorn-system' },
+      spec: { task: l.longhorn === 'snapshot' ? 'snapshot' : 'backup', groups: [l.longhorn === 'snapshot' ? 'default' : l.longhorn], cron: '0 2 * * *', retain: 7 },
+    }];
+  }
+  for (const ns of l.paasNamespaces) {
+    const namespace: JsonMap = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    files[`dist/paas/namespace-${ns}.yaml`] = [namespace];
+    if (l.appNamespaces.includes(ns)) facts.push([namespace, { appNamespace: true }]);
+  }
   return { files, facts };
 }
 
@@ -217,7 +275,7 @@ function treeWith(base: VerifyFixture, apps: readonly GenApp[], layers?: GenLaye
   }, registry);
 }
 
-describe('split verify rules (groups (a) identity and (c) references)', () => {
+describe('split verify rules (groups (a) identity, (b) Applications and (c) references)', () => {
   test('GIVEN every rule fixture WHEN each split rule runs over its documents (VERIFY_RULES) THEN its findings equal the old rule\'s, in order', () => {
     for (const [, base] of BASES) {
       const tree = fixtureTree(base, registry);
@@ -228,6 +286,8 @@ describe('split verify rules (groups (a) identity and (c) references)', () => {
   test('GIVEN fixtures with generated app folders and a random subset of objects sealed (projections only) WHEN the split rules run THEN the findings equal the old rules\' over the documents, in order, and no sealed document is read', () => {
     let sealedObjects = 0;
     let findings = 0;
+    const byRule = new Map<string, number>();
+    let materialised = 0;
     fc.assert(fc.property(
       fc.constantFrom(...BASES), fc.array(genApp, { maxLength: 6 }), fc.option(genLayers, { nil: undefined }), fc.array(fc.boolean(), { minLength: 1, maxLength: 23 }),
       ([, base], apps, layers, mask) => {
@@ -237,14 +297,22 @@ describe('split verify rules (groups (a) identity and (c) references)', () => {
         for (const rule of SPLIT) {
           const expected = oracle(rule.id, tree);
           findings += expected.length;
+          byRule.set(rule.id, (byRule.get(rule.id) ?? 0) + expected.length);
           expect(verifyFindings(tree, rule.id)).toEqual(expected);
-          expect(splitFindings(s.tree, rule, s.recorded)).toEqual(expected);
+          const before = s.materialised.length;
+          expect(splitFindings(s.tree, rule, s.recorded, s.materialise)).toEqual(expected);
+          // Only a documents net materialises, and only objects of dist/ in a namespace it needs.
+          if (!rule.documents) expect(s.materialised.length).toBe(before);
         }
+        materialised += s.materialised.length;
       },
     ), { numRuns: 200 });
     // The property was not vacuous: objects were sealed and the rules found things.
     expect(sealedObjects).toBeGreaterThan(1000);
     expect(findings).toBeGreaterThan(1000);
+    expect(materialised).toBeGreaterThan(0);
+    for (const rule of SPLIT) expect([rule.id, byRule.get(rule.id) ?? 0]).toEqual([rule.id, expect.any(Number)]);
+    expect(SPLIT.filter((rule) => !byRule.get(rule.id)).map((rule) => rule.id)).toEqual([]);
   });
 
   test('GIVEN a sealed object WHEN a rule that reads documents runs THEN the seal throws (it would catch a join that reads one)', () => {
@@ -265,7 +333,9 @@ describe('split verify rules (groups (a) identity and (c) references)', () => {
       const expected = oracle(rule.id, tree);
       expect(expected).toEqual([]);
       expect(verifyFindings(tree, rule.id)).toEqual(expected);
-      expect(splitFindings(s.tree, rule, s.recorded)).toEqual(expected);
+      expect(splitFindings(s.tree, rule, s.recorded, s.materialise)).toEqual(expected);
     }
+    // The LDAP consumers' documents net never needs an app's object: none is materialised.
+    expect(s.materialised.map((o) => o.file)).toEqual([]);
   });
 });
