@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { sha256 } from '../cache-file';
+import { createHash } from 'crypto';
 import { lstatOf } from '../k8s/walk';
 import { fsProblem, isSystemError } from '../system-error';
 import { OutputError } from './output-error';
@@ -56,9 +56,50 @@ export interface WriteResult {
 function sameOnDisk(target: string, file: RenderedFile): boolean {
   const st = lstatOf(target);
   if (!st || !st.isFile() || ((st.mode & 0o100) !== 0) !== Boolean(file.executable)) return false;
-  if (file.digest !== undefined) return sha256(fs.readFileSync(target)) === file.digest;
-  const bytes = Buffer.from(file.content, 'utf8');
-  return st.size === bytes.length && fs.readFileSync(target).equals(bytes);
+  if (file.digest !== undefined) return fileDigest(target) === file.digest;
+  const size = Buffer.byteLength(file.content, 'utf8');
+  if (st.size !== size) return false;
+  // All ASCII (one byte per character, as every generated report is): compared a chunk at a time,
+  // without a copy of a report of megabytes in bytes, nor one read whole.
+  if (size === file.content.length && size > COMPARE_CHUNK) return sameAsciiBytes(target, file.content);
+  return fs.readFileSync(target).equals(Buffer.from(file.content, 'utf8'));
+}
+
+/** The sha256 of the bytes of the file at `target`, read a chunk at a time (a chart's render is megabytes: not held whole). */
+function fileDigest(target: string): string {
+  const hash = createHash('sha256');
+  const chunk = Buffer.allocUnsafe(COMPARE_CHUNK);
+  const fd = fs.openSync(target, 'r');
+  try {
+    for (let n; (n = fs.readSync(fd, chunk, 0, COMPARE_CHUNK, null)) > 0;) hash.update(chunk.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** How many bytes `sameAsciiBytes` and `fileDigest` read at a time. */
+const COMPARE_CHUNK = 1 << 16;
+
+/** Whether the file at `target` holds exactly the bytes of `text`, all ASCII (its size checked already: the length of `text`). */
+function sameAsciiBytes(target: string, text: string): boolean {
+  const onDisk = Buffer.allocUnsafe(COMPARE_CHUNK);
+  const ours = Buffer.allocUnsafe(COMPARE_CHUNK);
+  const fd = fs.openSync(target, 'r');
+  try {
+    for (let at = 0; at < text.length;) {
+      const n = fs.readSync(fd, onDisk, 0, Math.min(COMPARE_CHUNK, text.length - at), at);
+      // Shorter than its stat (changed since): not the same.
+      if (n === 0) return false;
+      ours.write(text.slice(at, at + n), 0, n, 'latin1');
+      if (onDisk.compare(ours, 0, n, 0, n) !== 0) return false;
+      at += n;
+    }
+    // Longer than its stat (changed since): not the same.
+    return fs.readSync(fd, onDisk, 0, 1, text.length) === 0;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
