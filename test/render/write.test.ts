@@ -199,14 +199,16 @@ describe('only changed files written', () => {
     expect(fs.statSync(path.join(root, 'dist/hosts/install.sh')).mode & 0o111).toBe(0o111);
   });
 
-  test('GIVEN reports of hundreds of KB, one unchanged, one edited by hand past its first 64 KB with the same size, one with a character beyond ASCII changed WHEN written THEN only the edited ones are written again', () => {
+  test('GIVEN reports of hundreds of KB, unchanged (one with a character beyond ASCII across the first 64K characters\' end), one edited by hand past its first 64 KB with the same size, one with a character beyond ASCII changed WHEN written THEN only the edited ones are written again', () => {
     const line = (i: number) => `| app-${i} | survives | 3 replicas |\n`;
     const big = Array.from({ length: 20_000 }, (_, i) => line(i)).join('');
-    const wide = `${big}| é |\n`;
+    // A surrogate pair as characters 65,535 and 65,536.
+    const wide = `${big.slice(0, 65_535)}\u{1F600}${big.slice(65_535)}| é |\n`;
     const reports = [
       { path: 'reports/same.md', content: big },
       { path: 'reports/edited.md', content: big },
       { path: 'reports/wide.md', content: wide },
+      { path: 'reports/wide-same.md', content: wide },
     ];
     writeAtomically(root, [...FILES, ...reports], () => undefined);
     const at = big.length - 100;
