@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { sha256 } from '../cache-file';
+import { createHash } from 'crypto';
 import { lstatOf } from '../k8s/walk';
 import { fsProblem, isSystemError } from '../system-error';
 import { OutputError } from './output-error';
@@ -56,9 +56,62 @@ export interface WriteResult {
 function sameOnDisk(target: string, file: RenderedFile): boolean {
   const st = lstatOf(target);
   if (!st || !st.isFile() || ((st.mode & 0o100) !== 0) !== Boolean(file.executable)) return false;
-  if (file.digest !== undefined) return sha256(fs.readFileSync(target)) === file.digest;
-  const bytes = Buffer.from(file.content, 'utf8');
-  return st.size === bytes.length && fs.readFileSync(target).equals(bytes);
+  if (file.digest !== undefined) return fileDigest(target) === file.digest;
+  if (st.size !== Buffer.byteLength(file.content, 'utf8')) return false;
+  return sameTextBytes(target, file.content);
+}
+
+/** How many characters `sameTextBytes` compares (and bytes `fileDigest` reads) at a time. */
+const COMPARE_CHUNK = 1 << 16;
+
+/** The buffers `sameTextBytes` and `fileDigest` use, made once (up to 3 bytes of UTF-8 per UTF-16 unit). */
+let chunks: { readonly ours: Buffer; readonly onDisk: Buffer } | undefined;
+
+/**
+ * Whether the file at `target` holds exactly the UTF-8 bytes of `text` (its size checked already):
+ * compared a chunk at a time, so a report or a chart's render of megabytes is neither made into
+ * bytes whole nor read whole.
+ */
+function sameTextBytes(target: string, text: string): boolean {
+  chunks ??= { ours: Buffer.allocUnsafe(COMPARE_CHUNK * 3), onDisk: Buffer.allocUnsafe(COMPARE_CHUNK * 3) };
+  const { ours, onDisk } = chunks;
+  const fd = fs.openSync(target, 'r');
+  try {
+    let pos = 0;
+    for (let at = 0; at < text.length;) {
+      let end = Math.min(text.length, at + COMPARE_CHUNK);
+      // Not between the halves of a surrogate pair: each chunk is encoded as the whole text is.
+      if (end < text.length && (text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
+      const n = ours.write(text.slice(at, end), 0, 'utf8');
+      for (let got = 0; got < n;) {
+        const read = fs.readSync(fd, onDisk, got, n - got, pos + got);
+        // Shorter than its stat (changed since): not the same.
+        if (read === 0) return false;
+        got += read;
+      }
+      if (onDisk.compare(ours, 0, n, 0, n) !== 0) return false;
+      pos += n;
+      at = end;
+    }
+    // Longer than its stat (changed since): not the same.
+    return fs.readSync(fd, onDisk, 0, 1, pos) === 0;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The sha256 of the bytes of the file at `target`, read a chunk at a time (a chart's render is megabytes: not held whole). */
+function fileDigest(target: string): string {
+  const hash = createHash('sha256');
+  chunks ??= { ours: Buffer.allocUnsafe(COMPARE_CHUNK * 3), onDisk: Buffer.allocUnsafe(COMPARE_CHUNK * 3) };
+  const chunk = chunks.onDisk;
+  const fd = fs.openSync(target, 'r');
+  try {
+    for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0;) hash.update(chunk.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /**

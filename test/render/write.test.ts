@@ -199,6 +199,26 @@ describe('only changed files written', () => {
     expect(fs.statSync(path.join(root, 'dist/hosts/install.sh')).mode & 0o111).toBe(0o111);
   });
 
+  test('GIVEN reports of hundreds of KB, unchanged (one with a character beyond ASCII across the first 64K characters\' end), one edited by hand past its first 64 KB with the same size, one with a character beyond ASCII changed WHEN written THEN only the edited ones are written again', () => {
+    const line = (i: number) => `| app-${i} | survives | 3 replicas |\n`;
+    const big = Array.from({ length: 20_000 }, (_, i) => line(i)).join('');
+    // A surrogate pair as characters 65,535 and 65,536.
+    const wide = `${big.slice(0, 65_535)}\u{1F600}${big.slice(65_535)}| é |\n`;
+    const reports = [
+      { path: 'reports/same.md', content: big },
+      { path: 'reports/edited.md', content: big },
+      { path: 'reports/wide.md', content: wide },
+      { path: 'reports/wide-same.md', content: wide },
+    ];
+    writeAtomically(root, [...FILES, ...reports], () => undefined);
+    const at = big.length - 100;
+    fs.writeFileSync(path.join(root, 'reports/edited.md'), `${big.slice(0, at)}X${big.slice(at + 1)}`);
+    fs.writeFileSync(path.join(root, 'reports/wide.md'), wide.replace('é', 'è'));
+    const result = writeAtomically(root, [...FILES, ...reports], () => undefined);
+    expect(result.changed).toEqual(['reports/edited.md', 'reports/wide.md']);
+    for (const r of reports) expect(fs.readFileSync(path.join(root, r.path), 'utf8')).toBe(r.content);
+  });
+
   test('GIVEN files and folders that went away, and a stray file WHEN written THEN they are removed with the folders left empty, and docs/ keeps its hand-written file', () => {
     fs.writeFileSync(path.join(root, 'dist/apps/stray.yaml'), 'not rendered\n');
     const result = writeAtomically(root, FILES.filter((f) => !f.path.startsWith('dist/hosts/')), () => undefined);
