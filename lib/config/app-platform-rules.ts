@@ -1,7 +1,7 @@
 import { appDatabaseName, previewHost, previewHostField } from '../paas/conventions';
 import type { AppSpec } from './app-schema';
-import { HAPROXY_PORTS, platformDatabases, platformHosts } from './platform-rules';
-import type { LayerNeeds } from './platform-rules';
+import { HAPROXY_PORTS, platformTaken } from './platform-rules';
+import type { LayerNeeds, PlatformTaken } from './platform-rules';
 import type { RuleIssue } from './rules';
 import type { Site } from './schema';
 
@@ -34,11 +34,13 @@ function externalPorts(app: Pick<Spec, 'expose' | 'ports'>): { readonly port: nu
  * and of its own bindings, each to a database of its own. They need the app's name (its preview
  * host and database names derive from it), which parseApp takes from the file name. `layerNeeds`:
  * what each layer publishes and keeps (`LAYER_NEEDS` of lib/layers/index.ts), passed by the caller;
- * absent, the app is checked against HAProxy's ports only.
+ * absent, the app is checked against HAProxy's ports only. `taken`: what those layers take for this
+ * site (`platformTaken(site, layerNeeds)`, computed here when absent), given by a caller that checks
+ * many apps against one site.
  */
-export function checkAppAgainstPlatform(app: Spec, site: Site, layerNeeds: readonly LayerNeeds[] = []): RuleIssue[] {
+export function checkAppAgainstPlatform(app: Spec, site: Site, layerNeeds: readonly LayerNeeds[] = [], taken: PlatformTaken = platformTaken(site, layerNeeds)): RuleIssue[] {
   const issues: RuleIssue[] = [];
-  const hosts = new Map(platformHosts(site, layerNeeds).map((h) => [h.host, h.ui]));
+  const hosts = taken.hosts;
   const own = app.expose.http?.host;
   const ownUi = own === undefined ? undefined : hosts.get(own);
   if (ownUi) issues.push({ path: ['expose', 'http', 'host'], message: `"${own}" is the host of ${ownUi.what} (layer ${ownUi.layer}); one app or platform UI per host name: pick another host` });
@@ -49,11 +51,10 @@ export function checkAppAgainstPlatform(app: Spec, site: Site, layerNeeds: reado
     const held = HAPROXY_PORTS.find((h) => h.port === p.port);
     if (held) issues.push({ path: p.path, message: `external port ${p.port} is held by ${held.what} on HAProxy's address, where every app's TCP port is a frontend too; set expose.tcp[${p.index}].externalPort to another port` });
   }
-  const taken = platformDatabases(site, layerNeeds);
   const bound = new Map<string, number>();
   app.databases.forEach((d, i) => {
     const database = appDatabaseName(app, d);
-    const platform = taken.find((t) => t.engine === d.engine && t.database === database);
+    const platform = taken.databases.find((t) => t.engine === d.engine && t.database === database);
     const twice = bound.get(`${d.engine}/${database}`);
     if (platform) issues.push({ path: ['databases', i], message: `${d.engine} database "${database}" is the platform's (layer ${platform.usedBy}); give the app its own: set databases[${i}].name to another` });
     else if (twice !== undefined) issues.push({ path: ['databases', i], message: `${d.engine} database "${database}" is already bound by databases[${twice}]; bind each database once, or set databases[${i}].name to another` });

@@ -9,7 +9,8 @@ import { settled } from '../render/render-stats';
 import { ConfigError, ConfigIssue } from './errors';
 import { isSystemError, readInputFile, unreadable } from './input-file';
 import { deepFreeze, readYaml, sortIssues, zodIssues } from './load';
-import type { LayerNeeds } from './platform-rules';
+import { platformTaken } from './platform-rules';
+import type { LayerNeeds, PlatformTaken } from './platform-rules';
 import type { Site } from './schema';
 import { previewHost, previewHostField } from '../paas/conventions';
 
@@ -22,9 +23,11 @@ export function appNameOf(file: string): string {
  * Parses and validates one app spec; `file` is the name used in messages and gives the app
  * its name. Throws a ConfigError naming file, line, field and what is allowed. `layerNeeds`: the
  * UIs and databases the layers take (`LAYER_NEEDS` of lib/layers/index.ts), which the app's hosts
- * and databases must not clash with; absent, they are not checked.
+ * and databases must not clash with; absent, they are not checked. `taken`: what those layers take
+ * for this site (`platformTaken(site, layerNeeds ?? [])`, computed when absent), given by a caller
+ * that parses many apps for one site.
  */
-export function parseApp(text: string, file: string, site: Site, layerNeeds?: readonly LayerNeeds[]): AppSpec {
+export function parseApp(text: string, file: string, site: Site, layerNeeds?: readonly LayerNeeds[], taken: PlatformTaken = platformTaken(site, layerNeeds ?? [])): AppSpec {
   const name = appNameOf(file);
   if (!APP_NAME.test(name)) {
     throw new ConfigError([{ file, line: 0, column: 0, field: '', message: `the file name gives the app its name, and "${name}" is not one: lower-case letters, digits and "-", starting with a letter, at most 40 (rename the file)` }]);
@@ -39,14 +42,14 @@ export function parseApp(text: string, file: string, site: Site, layerNeeds?: re
   }
   if (quick !== undefined) {
     const fast = AppSpecSchema.safeParse(quick ?? {});
-    if (fast.success && checkKindFields(quick).length === 0 && checkAppRules(fast.data).length === 0 && checkAppAgainstSite(fast.data, site).length === 0 && checkAppAgainstPlatform({ ...fast.data, name }, site, layerNeeds).length === 0) {
+    if (fast.success && checkKindFields(quick).length === 0 && checkAppRules(fast.data).length === 0 && checkAppAgainstSite(fast.data, site).length === 0 && checkAppAgainstPlatform({ ...fast.data, name }, site, layerNeeds, taken).length === 0) {
       return deepFreeze({ ...fast.data, name, file });
     }
   }
   const { data, source } = readYaml(file, text);
   const parsed = AppSpecSchema.safeParse(data ?? {});
   if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, AppSpecSchema)));
-  const rules = [...checkKindFields(data), ...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site), ...checkAppAgainstPlatform({ ...parsed.data, name }, site, layerNeeds)].map((r) => source.issue(r.path, r.message, r.atKey));
+  const rules = [...checkKindFields(data), ...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site), ...checkAppAgainstPlatform({ ...parsed.data, name }, site, layerNeeds, taken)].map((r) => source.issue(r.path, r.message, r.atKey));
   if (rules.length) throw new ConfigError(sortIssues(rules));
   return deepFreeze({ ...parsed.data, name, file });
 }
@@ -122,6 +125,8 @@ function loadAppsOnce(dir: string, site: Site, layerNeeds: readonly LayerNeeds[]
   const texts = new Map<string, string>();
   const unread = new Map<string, UnreadApp>();
   const context = cache ? appContextDigest(site, layerNeeds) : undefined;
+  // What the layers take for this site: the same for every app, computed once (only when an app is parsed).
+  let taken: PlatformTaken | undefined;
   for (const file of appFiles(dir)) {
     const shown = path.relative(process.cwd(), file) || file;
     const name = appNameOf(file);
@@ -155,7 +160,8 @@ function loadAppsOnce(dir: string, site: Site, layerNeeds: readonly LayerNeeds[]
         apps.push(deepFreeze({ ...cached, name, file: shown }));
         continue;
       }
-      const spec = parseApp(text, shown, site, layerNeeds);
+      taken ??= platformTaken(site, layerNeeds ?? []);
+      const spec = parseApp(text, shown, site, layerNeeds, taken);
       if (key !== undefined) {
         const { name: _name, file: _file, ...validated } = spec;
         cache?.put(key, validated);

@@ -99,6 +99,21 @@ export function platformDatabases(site: Site, needs: readonly LayerNeeds[]): Pla
 }
 
 /**
+ * What the site's platform layers take for themselves, for the app rules (`checkAppAgainstPlatform`):
+ * their UIs by host name (`platformHosts`; of two UIs on one host, the later) and their databases
+ * (`platformDatabases`). The same for every app of a site: a load computes it once for all its apps.
+ */
+export interface PlatformTaken {
+  readonly hosts: ReadonlyMap<string, PlatformUi>;
+  readonly databases: readonly PlatformDatabase[];
+}
+
+/** What the layers of `site` take (`needs`: what each declares, `LAYER_NEEDS`); see `PlatformTaken`. */
+export function platformTaken(site: Site, needs: readonly LayerNeeds[]): PlatformTaken {
+  return { hosts: new Map(platformHosts(site, needs).map((h) => [h.host, h.ui])), databases: platformDatabases(site, needs) };
+}
+
+/**
  * Rules of a site against what its platform layers need: a DBaaS endpoint for each engine they
  * keep data on (`layerNeeds`: what each layer declares, `LAYER_NEEDS` of lib/layers/index.ts, passed
  * by the caller that renders; absent, not checked), an object store for Loki and Velero, node names

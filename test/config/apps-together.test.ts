@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError } from '../../lib/config/errors';
 import { loadApps } from '../../lib/config/load-apps';
+import type { LayerNeeds } from '../../lib/config/platform-rules';
 import { REPO, shippedSite, writeTree } from '../helpers';
 
 const DIR = path.join(REPO, 'test', 'fixtures', 'invalid-apps', 'together');
@@ -45,6 +46,36 @@ describe('rules across apps (test/fixtures/invalid-apps/together: each folder an
     });
     try {
       expect(loadApps(path.join(root, 'apps'), site).map((a) => a.name)).toEqual(['wiki-preview', 'wiki']);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('what the layers take, computed once per load', () => {
+  const app = (host: string) => `environment: prod\nimage: registry.turnsys.com/apps/x:1.0.0\nports: [ { name: http, port: 8080 } ]\nexpose: { http: { host: ${host} } }\n`;
+
+  test('GIVEN three apps and a layer whose UI depends on the site WHEN loaded THEN its condition is evaluated once, not once per app, and its host is still refused in the app that takes it', () => {
+    let evaluated = 0;
+    const needs: LayerNeeds[] = [{ layer: 'probe', uis: [{ subdomain: 'taken', what: 'the probe UI', when: () => { evaluated++; return true; } }] }];
+    const root = writeTree({
+      'apps/a.yaml': app(`a.${site.domain}`),
+      'apps/b.yaml': app(`b.${site.domain}`),
+      'apps/c.yaml': app(`taken.${site.domain}`),
+    });
+    try {
+      let error: unknown;
+      try {
+        loadApps(path.join(root, 'apps'), site, needs);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).issues.map((i) => `${path.basename(i.file)} ${i.line}:${i.column} ${i.field}: ${i.message}`)).toEqual([
+        `c.yaml 4:25 expose.http.host: "taken.${site.domain}" is the host of the probe UI (layer probe); one app or platform UI per host name: pick another host`,
+      ]);
+      // Once for the load (the file with the problem, parsed again with positions, is checked against the same).
+      expect(evaluated).toBe(1);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
