@@ -127,8 +127,13 @@ function loadAppsOnce(dir: string, site: Site, layerNeeds: readonly LayerNeeds[]
   const context = cache ? appContextDigest(site, layerNeeds) : undefined;
   // What the layers take for this site: the same for every app, computed once (only when an app is parsed).
   let taken: PlatformTaken | undefined;
+  // Each file as the user knows it, `path.relative(process.cwd(), file) || file`: the folder's made once,
+  // unless the working folder is inside the app folder (then a file's relative path may not go through its folder's).
+  const cwd = process.cwd();
+  const shownDir = path.relative(cwd, dir);
+  const cwdInside = !/^(\.\.)?$/.test(path.relative(dir, cwd).split(path.sep)[0]);
   for (const file of appFiles(dir)) {
-    const shown = path.relative(process.cwd(), file) || file;
+    const shown = cwdInside ? path.relative(cwd, file) || file : shownDir ? `${shownDir}${path.sep}${path.basename(file)}` : path.basename(file);
     const name = appNameOf(file);
     if (names.has(name)) {
       issues.push({ file: shown, line: 0, column: 0, field: '', message: `the app "${name}" is also defined by ${names.get(name)}; keep one file per app` });

@@ -81,3 +81,25 @@ describe('what the layers take, computed once per load', () => {
     }
   });
 });
+
+describe('app files as messages name them', () => {
+  test('GIVEN the working folder is apps/x.yaml, a folder WHEN the apps load THEN its problem names it as path.relative would (the absolute path, its relative one being empty), and the other files relative to it', () => {
+    const root = writeTree({ 'apps/x.yaml/keep': '', 'apps/y.yaml': 'environment: prod\n' });
+    const cwd = process.cwd();
+    const apps = fs.realpathSync(path.join(root, 'apps'));
+    try {
+      process.chdir(path.join(apps, 'x.yaml'));
+      let error: unknown;
+      try {
+        loadApps(apps, site);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect([...new Set((error as ConfigError).issues.map((i) => i.file))]).toEqual([path.join(apps, 'x.yaml'), path.join('..', 'y.yaml')]);
+    } finally {
+      process.chdir(cwd);
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
