@@ -9,7 +9,6 @@ import type { LoadedObject, TreeSource } from '../k8s/tree';
 import { readFactsFile, type PlatformFacts } from '../facts/facts';
 import type { SchemaRegistry } from './schemas';
 import { describeRef, runSplit, SplitRule, SplitTree } from './split-rule';
-import { treeOfObjects } from './tree-of';
 
 /**
  * The HA and safety rules of `npm run verify`, one function per rule id (lib/ha/annotations.ts
@@ -36,11 +35,11 @@ export type HaReportFile = (file: string, message: string) => void;
  * Builds the HA context of a rendered tree on disk, or of `source` (verify's `objects` are dist/ and
  * argocd/). `model`: the model of this very tree, built by the caller from the same files (synth's
  * render, from memory: the same workloads, applications and problems as one built from the tree),
- * taken instead of building it again.
+ * taken instead of building it again. `tree`: the verify tree whose objects are `objects`, whose
+ * split entries the split HA rules share.
  */
-export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource, model?: HaModel, vouched?: (file: string) => boolean): HaContext {
-  const verifyTree = treeOfObjects(objects);
-  const v = { ...(vouched ? { vouched } : {}), ...(verifyTree ? { tree: verifyTree } : {}) };
+export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource, model?: HaModel, vouched?: (file: string) => boolean, tree?: SplitTree): HaContext {
+  const v = { ...(vouched ? { vouched } : {}), ...(tree ? { tree } : {}) };
   if (model) return { model, objects: haObjectsOf(objects), facts: (declared ?? readFactsFile(root, source)).facts, ...v };
   const input = haInputFromDisk(root, objects, declared, source);
   return { model: haModel(input), objects: input.objects, facts: input.facts, ...v };
@@ -337,9 +336,14 @@ export interface HaRule extends Rule<HaContext, HaFixture> {
   readonly id: HaRuleId;
 }
 
+/** The rule a finding's message is tagged with (`[ha/...] `, a model problem), else `id`. */
+function ruleOfMessage(id: HaRuleId): (message: string) => string {
+  return (message) => /^\[(ha\/[a-z-]+)\] /.exec(message)?.[1] ?? id;
+}
+
 /** The findings of one HA check as rule findings; a finding tagged with another rule id (a model problem) keeps that id. */
 function haRule(id: HaRuleId, run: (ctx: HaContext, report: HaReport, reportFile: HaReportFile) => void): HaRule {
-  const ruleOf = (message: string) => /^\[(ha\/[a-z-]+)\] /.exec(message)?.[1] ?? id;
+  const ruleOf = ruleOfMessage(id);
   const folder = `test/fixtures/ha/${id.slice('ha/'.length)}`;
   return {
     id,
@@ -356,7 +360,7 @@ function haRule(id: HaRuleId, run: (ctx: HaContext, report: HaReport, reportFile
 /** An HA rule in two parts (lib/verify/split-rule.ts): its join over the entries made from the context's objects. */
 function splitHaRule<P>(rule: SplitRule<P, HaRuleId>): HaRule {
   const base = haRule(rule.id, () => undefined);
-  const ruleOf = (message: string) => /^\[(ha\/[a-z-]+)\] /.exec(message)?.[1] ?? rule.id;
+  const ruleOf = ruleOfMessage(rule.id);
   return {
     ...base,
     check(ctx) {

@@ -23,14 +23,6 @@ export interface TreeOptions {
   readonly vouched?: Vouching;
 }
 
-/** The tree `treeOf` made of each list of objects (so the HA rules, given verify's objects, share its split entries). */
-const trees = new WeakMap<readonly LoadedObject[], Tree>();
-
-/** The verify Tree whose objects are `objects` (the very list), if `treeOf` made one. */
-export function treeOfObjects(objects: readonly LoadedObject[]): Tree | undefined {
-  return trees.get(objects);
-}
-
 /**
  * The verify Tree of a rendered tree's files (lib/k8s/tree.ts loadTree or loadFiles): the objects
  * with apiVersion, kind and metadata.name, and which Application syncs each layer folder (from
@@ -68,11 +60,9 @@ export function treeOf(loaded: LoadedTree, options: TreeOptions): Tree {
       else workloadApps.set(p, { app, layer });
     }
   }
-  const tree: Tree = {
+  return {
     root: options.root, files: loaded.files, objects: valid, layerApps, workloadApps, registry: options.registry, facts: options.facts,
     malformed, secondApplications, ...(options.read ? { read: options.read } : {}), ...(options.checks ? { checks: options.checks } : {}),
     ...(options.vouched ? { vouched: options.vouched } : {}),
   };
-  trees.set(valid, tree);
-  return tree;
 }
