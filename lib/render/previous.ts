@@ -23,6 +23,15 @@ interface OnDiskFile extends ListedStat {
   text?: string;
 }
 
+/**
+ * A listed file's record, one per file of the render (tens of thousands): a class, whose instances
+ * keep one shape (fast properties). The object literals it replaced were seen in dictionary mode
+ * in a synth's heap (about 0.45 KB a file instead of about 60 bytes).
+ */
+class ListedFile implements OnDiskFile {
+  public constructor(public readonly stat: FileStat, public readonly at: number, public readonly key: string | undefined, public readonly trusted: string | undefined, public text?: string) {}
+}
+
 /** What a listing of the output folders found: their plain files, their folders with the stat each had when listed, and the names in each folder (and whether each is a folder). */
 interface Listing {
   readonly files: Map<string, OnDiskFile>;
@@ -75,7 +84,7 @@ function listNames(root: string, dir: string, names: readonly (readonly [string,
     seen.push([name, false]);
     if (!fileStat.isFile()) continue;
     const trusted = settled(fileStat, fileAt) ? stats?.digest(rel, fileStat) : undefined;
-    out.files.set(rel, trusted === undefined ? { stat: fileStat, at: fileAt, text: fs.readFileSync(path.join(root, rel), 'utf8') } : { stat: fileStat, at: fileAt, trusted });
+    out.files.set(rel, trusted === undefined ? new ListedFile(fileStat, fileAt, undefined, undefined, fs.readFileSync(path.join(root, rel), 'utf8')) : new ListedFile(fileStat, fileAt, undefined, trusted));
   }
   out.names.set(dir, seen);
   return true;
@@ -120,7 +129,7 @@ function fromRaw(raw: RawListing, root: string, folders: readonly string[], stat
       if (!out.names.has(rel)) out.names.set(rel, []);
     } else if (kind === File) {
       const trusted = settled(stat, at) ? stats?.digestOf(rel, key) : undefined;
-      out.files.set(rel, trusted === undefined ? { stat, at, key } : { stat, at, key, trusted });
+      out.files.set(rel, new ListedFile(stat, at, key, trusted));
     }
   }
   return out;
@@ -214,7 +223,7 @@ export class PreviousRender {
         text = '';
       }
       // A file whose size is not its stat's changed since it was listed: no longer trusted.
-      if (text.length > f.stat.size || Buffer.byteLength(text) !== f.stat.size) this.files.set(file, { stat: f.stat, at: f.at, ...(f.key === undefined ? {} : { key: f.key }), text });
+      if (text.length > f.stat.size || Buffer.byteLength(text) !== f.stat.size) this.files.set(file, new ListedFile(f.stat, f.at, f.key, undefined, text));
       else f.text = text;
       return text;
     }

@@ -55,10 +55,11 @@ export class EarlierRender implements EarlierTexts {
    * As `reuse`, but a file on disk trusted by its stat to hold the recorded text (synth's
    * `PreviousRender`) is not read: its text is read when first asked for (`text`).
    */
-  public reuseLater(file: string, digest: string): { text: string | (() => string | undefined); textDigest: string } | undefined {
+  public reuseLater(file: string, digest: string): { text: string | ((path: string) => string | undefined); textDigest: string } | undefined {
     const recorded = this.stats.textDigest(file, digest);
     if (recorded === undefined) return undefined;
-    if (this.unreadTrusted(file) === recorded) return { text: () => this.text(file), textDigest: recorded };
+    // The index's reader of any file's text, not a closure per file.
+    if (this.unreadTrusted(file) === recorded) return { text: this.text, textDigest: recorded };
     return this.reuseRecorded(file, recorded);
   }
 
