@@ -66,6 +66,7 @@ const COMPARE_CHUNK = 1 << 16;
 
 /** The buffers `sameTextBytes` and `fileDigest` use, made once (up to 3 bytes of UTF-8 per UTF-16 unit). */
 let chunks: { readonly ours: Buffer; readonly onDisk: Buffer } | undefined;
+const compareChunks = () => (chunks ??= { ours: Buffer.allocUnsafe(COMPARE_CHUNK * 3), onDisk: Buffer.allocUnsafe(COMPARE_CHUNK * 3) });
 
 /**
  * Whether the file at `target` holds exactly the UTF-8 bytes of `text` (its size checked already):
@@ -73,8 +74,7 @@ let chunks: { readonly ours: Buffer; readonly onDisk: Buffer } | undefined;
  * bytes whole nor read whole.
  */
 function sameTextBytes(target: string, text: string): boolean {
-  chunks ??= { ours: Buffer.allocUnsafe(COMPARE_CHUNK * 3), onDisk: Buffer.allocUnsafe(COMPARE_CHUNK * 3) };
-  const { ours, onDisk } = chunks;
+  const { ours, onDisk } = compareChunks();
   const fd = fs.openSync(target, 'r');
   try {
     let pos = 0;
@@ -103,8 +103,7 @@ function sameTextBytes(target: string, text: string): boolean {
 /** The sha256 of the bytes of the file at `target`, read a chunk at a time (a chart's render is megabytes: not held whole). */
 function fileDigest(target: string): string {
   const hash = createHash('sha256');
-  chunks ??= { ours: Buffer.allocUnsafe(COMPARE_CHUNK * 3), onDisk: Buffer.allocUnsafe(COMPARE_CHUNK * 3) };
-  const chunk = chunks.onDisk;
+  const chunk = compareChunks().onDisk;
   const fd = fs.openSync(target, 'r');
   try {
     for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0;) hash.update(chunk.subarray(0, n));

@@ -344,25 +344,27 @@ function ruleOfMessage(id: HaRuleId): (message: string) => string {
 /** The findings of one HA check as rule findings; a finding tagged with another rule id (a model problem) keeps that id. */
 function haRule(id: HaRuleId, run: (ctx: HaContext, report: HaReport, reportFile: HaReportFile) => void): HaRule {
   const ruleOf = ruleOfMessage(id);
-  const folder = `test/fixtures/ha/${id.slice('ha/'.length)}`;
   return {
-    id,
-    description: HA_RULES[id],
+    ...haRuleFacts(id),
     check(ctx) {
       const out: RuleFinding[] = [];
       run(ctx, (o, message) => out.push({ rule: ruleOf(message), file: o.file, object: describeObject(o.obj), message }), (file, message) => out.push({ rule: ruleOf(message), file, message }));
       return out;
     },
-    fixtures: { breaking: `${folder}/breaks.yaml`, satisfying: `${folder}/satisfies.yaml` },
   };
+}
+
+/** What every HA rule has besides its check: its id, its description and its fixtures (test/fixtures/ha/<rule>/). */
+function haRuleFacts(id: HaRuleId): Omit<HaRule, 'check'> {
+  const folder = `test/fixtures/ha/${id.slice('ha/'.length)}`;
+  return { id, description: HA_RULES[id], fixtures: { breaking: `${folder}/breaks.yaml`, satisfying: `${folder}/satisfies.yaml` } };
 }
 
 /** An HA rule in two parts (lib/verify/split-rule.ts): its join over the entries made from the context's objects. */
 function splitHaRule<P>(rule: SplitRule<P, HaRuleId>): HaRule {
-  const base = haRule(rule.id, () => undefined);
   const ruleOf = ruleOfMessage(rule.id);
   return {
-    ...base,
+    ...haRuleFacts(rule.id),
     check(ctx) {
       return runSplit(splitTreeOf(ctx), rule).map(({ at, message }): RuleFinding => (typeof at === 'string' ? { rule: ruleOf(message), file: at, message } : { rule: ruleOf(message), file: at.file, object: describeRef(at), message }));
     },
