@@ -9,6 +9,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { constants, performance, PerformanceObserver } from 'perf_hooks';
 import { diffWorkingTree } from '../lib/diff/command';
 import { dump } from 'js-yaml';
 import { loadManifests, MANIFEST_DUMP_OPTIONS } from '../lib/k8s/manifest-yaml';
@@ -106,8 +107,13 @@ export function rootWithApps(n: number, tag = '1.0.0'): string {
   return tmp;
 }
 
-/** Milliseconds per phase of one synth (lib/synth.ts `SynthPhase`), the whole call, and the CPU time it took (user + system, less sensitive to other load on the machine). */
-type Phases = Record<SynthPhase, number> & { total: number; cpu: number };
+/**
+ * Milliseconds per phase of one synth (lib/synth.ts `SynthPhase`), the whole call, the CPU time it
+ * took (user + system, less sensitive to other load on the machine), and the garbage collector's
+ * pauses during it: scavenges of the young generation apart from the rest (mark-compact, incremental
+ * marking steps, weak callbacks), as `PerformanceObserver` reports them.
+ */
+type Phases = Record<SynthPhase, number> & { total: number; cpu: number; gcScavengeMs: number; gcOtherMs: number };
 
 interface ChildResult {
   readonly label: string;
@@ -133,15 +139,36 @@ interface ChildResult {
 
 const PHASES: readonly SynthPhase[] = ['load', 'build', 'render', 'simulation', 'verify', 'write'];
 
-/** Runs synth on `root` and times it, phase by phase. */
-function timedSynth(root: string, registry: SchemaRegistry): { phases: Phases; files: readonly RenderedFile[] } {
-  const phases = { load: 0, build: 0, render: 0, simulation: 0, verify: 0, write: 0, total: 0, cpu: 0 };
+/** The collector's pauses this process saw since `watchGc` (their start on `performance.now()`'s clock, whether each was a scavenge). */
+const gcPauses: { readonly start: number; readonly ms: number; readonly scavenge: boolean }[] = [];
+
+/** Starts recording the collector's pauses (`gcPauses`) in this process; call once, before the first synth. */
+function watchGc(): void {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, ms: e.duration, scavenge: (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR });
+  }).observe({ entryTypes: ['gc'] });
+}
+
+/** Lets the observer's callback run: Node delivers the entries on a timer turn of the event loop (not after an immediate), never inside a synth. */
+const gcReported = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Runs synth on `root` and times it, phase by phase, with the collector's pauses that started during it. */
+async function timedSynth(root: string, registry: SchemaRegistry): Promise<{ phases: Phases; files: readonly RenderedFile[] }> {
+  const phases = { load: 0, build: 0, render: 0, simulation: 0, verify: 0, write: 0, total: 0, cpu: 0, gcScavengeMs: 0, gcOtherMs: 0 };
   const t = now();
+  const from = performance.now();
   const cpu = process.cpuUsage();
   const r = synth({ root, registry, log: () => undefined, time: (phase, ms) => { phases[phase] += ms; } });
   phases.total = msSince(t);
   const used = process.cpuUsage(cpu);
   phases.cpu = (used.user + used.system) / 1000;
+  const to = performance.now();
+  await gcReported();
+  for (const g of gcPauses) {
+    if (g.start < from || g.start > to) continue;
+    if (g.scavenge) phases.gcScavengeMs += g.ms;
+    else phases.gcOtherMs += g.ms;
+  }
   return { phases, files: r.files };
 }
 
@@ -202,17 +229,18 @@ function floor(files: readonly RenderedFile[]): { serialiseMs: number; jsYamlSer
  * One size, in this process (`n` generated apps, or the shipped site for `shipped`): a full synth,
  * a one-app change, the floor, and the diff of a change to every app; prints a JSON line.
  */
-function child(n: number | 'shipped', withDiff: boolean): void {
+async function child(n: number | 'shipped', withDiff: boolean): Promise<void> {
   const root = n === 'shipped' ? shippedRoot() : rootWithApps(n);
   try {
+    watchGc();
     const registry = new SchemaRegistry();
-    const full = timedSynth(root, registry);
+    const full = await timedSynth(root, registry);
     const fullMaxRssMb = process.resourceUsage().maxRSS / 1024;
     const { serialiseMs, jsYamlSerialiseMs, writeFilesMs } = floor(full.files);
     const appFiles = fs.readdirSync(path.join(root, 'apps')).filter((f) => f.endsWith('.yaml')).sort();
     bumpImage(path.join(root, 'apps', appFiles[0]), '1.0.1');
     const parsedBefore = AppRenders.documentsParsed;
-    const oneApp = timedSynth(root, registry);
+    const oneApp = await timedSynth(root, registry);
     const oneAppDocumentsParsed = AppRenders.documentsParsed - parsedBefore;
     let diffMs: number | null = null;
     if (withDiff) {
@@ -320,12 +348,16 @@ export function appsTable(results: readonly ChildResult[]): string[] {
   const cell = (x: number | null): string => (x === null ? '-' : fmt(x));
   const floorOf = (r: ChildResult) => r.serialiseMs + r.writeFilesMs;
   const jsFloorOf = (r: ChildResult) => r.jsYamlSerialiseMs + r.writeFilesMs;
+  // A result of an earlier bench (no pauses recorded) shows none.
+  const gcCell = (p: Phases): string => (p.gcScavengeMs === undefined ? '-' : `${cell(p.gcScavengeMs + p.gcOtherMs)} (${cell(p.gcScavengeMs)} + ${cell(p.gcOtherMs)})`);
   const rows: [string, (r: ChildResult) => string][] = [
     ['apps / objects', (r) => `${r.apps} / ${r.objects}`],
     ['full synth ms (CPU ms)', (r) => `${cell(r.full.total)} (${cell(r.full.cpu)})`],
     ...PHASES.map((p): [string, (r: ChildResult) => string] => [`  ${p} ms`, (r) => cell(r.full[p])]),
+    ['  garbage collector ms (scavenges + rest)', (r) => gcCell(r.full)],
     ['one-app change ms (CPU ms)', (r) => `${cell(r.oneApp.total)} (${cell(r.oneApp.cpu)})`],
     ...PHASES.map((p): [string, (r: ChildResult) => string] => [`  ${p} ms`, (r) => cell(r.oneApp[p])]),
+    ['  garbage collector ms (scavenges + rest)', (r) => gcCell(r.oneApp)],
     ['  app lines whose documents were parsed', (r) => String(r.oneAppDocumentsParsed)],
     ['diff of every app ms', (r) => cell(r.diffMs)],
     ['floor ms (serialise + write)', (r) => `${cell(floorOf(r))} (${cell(r.serialiseMs)} + ${cell(r.writeFilesMs)})`],
@@ -356,7 +388,7 @@ export function runAppsBench(quick = false): void {
   const results = sizes.map((n) => runChild(n, !quick));
   for (const l of appsTable(results)) console.log(l);
   console.log('full synth = the first synth of the checkout in the process (cold schema compile); one-app change = the next synth after one app\'s image tag changed');
-  console.log('phases: load (site, apps, lock, previous render), build (constructs and chart renders), render (objects to files, facts, HA model), simulation (N-1 and bring-up for the report, ha/failure in verify), verify (schemas and every other rule), write (temporary folder and swap)');
+  console.log('phases: load (site, apps, lock, previous render), build (constructs and chart renders), render (objects to files, facts, HA model), simulation (N-1 and bring-up for the report, ha/failure in verify), verify (schemas and every other rule), write (temporary folder and swap); garbage collector: its pauses during the synth, whatever the phase (young-generation scavenges, then mark-compact and the rest)');
   console.log('floor = the same objects serialised to YAML with the render\'s serialiser, plus the same files written with plain writeFileSync into a fresh folder; peak RSS covers the whole process (synth, one-app change, floor, diff)');
   if (quick) return;
   const synthRuns = oneAppSynthProcess(1000);
@@ -368,6 +400,6 @@ export function runAppsBench(quick = false): void {
 
 if (require.main === module) {
   const i = process.argv.indexOf('--child');
-  if (i >= 0) child(process.argv[i + 1] === 'shipped' ? 'shipped' : Number(process.argv[i + 1]), !process.argv.includes('--no-diff'));
+  if (i >= 0) void child(process.argv[i + 1] === 'shipped' ? 'shipped' : Number(process.argv[i + 1]), !process.argv.includes('--no-diff'));
   else runAppsBench();
 }
