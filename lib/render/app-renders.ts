@@ -195,6 +195,9 @@ function summaryJson(checked: readonly (CheckedObject | undefined)[]): string | 
   return `,"e":${JSON.stringify(identities)},"c":${JSON.stringify(candidates)}`;
 }
 
+/** The named candidates of an object that has none (shared, never changed). */
+const NO_CANDIDATES: readonly NamedCandidate[] = Object.freeze([]);
+
 /** `AppSummary` from a line's `e` and `c` (`count` objects), or undefined when they are not the shape written. */
 function readSummary(e: unknown, c: unknown, count: number): AppSummary | undefined {
   if (!Array.isArray(e) || !Array.isArray(c)) return undefined;
@@ -203,14 +206,17 @@ function readSummary(e: unknown, c: unknown, count: number): AppSummary | undefi
     if (!Array.isArray(x) || x.length !== 3 || x.some((v) => typeof v !== 'string')) return undefined;
     identities.push([x[0] as string, x[1] as string, x[2] as string]);
   }
-  const candidates: NamedCandidate[][] = Array.from({ length: count }, () => []);
+  // Nearly every object has none: they share one empty list (thousands of apps' objects live to the end of a synth).
+  const candidates: (readonly NamedCandidate[])[] = new Array<readonly NamedCandidate[]>(count).fill(NO_CANDIDATES);
   for (const x of c as unknown[]) {
     if (!Array.isArray(x) || x.length !== 2 || !Number.isInteger(x[0]) || x[0] < 0 || x[0] >= count || !Array.isArray(x[1])) return undefined;
+    const named: NamedCandidate[] = candidates[x[0] as number] === NO_CANDIDATES ? [] : [...candidates[x[0] as number]];
     for (const n of x[1] as unknown[]) {
       const m = n as { path?: unknown; name?: unknown } | null;
       if (!m || typeof m !== 'object' || typeof m.path !== 'string' || (m.name !== undefined && typeof m.name !== 'string')) return undefined;
-      candidates[x[0] as number].push(m.name === undefined ? { path: m.path } : { path: m.path, name: m.name as string });
+      named.push(m.name === undefined ? { path: m.path } : { path: m.path, name: m.name as string });
     }
+    if (named.length) candidates[x[0] as number] = named;
   }
   return { identities, candidates };
 }

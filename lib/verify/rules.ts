@@ -126,7 +126,7 @@ function objectFindings(tree: Tree): readonly ObjectFindings[] {
     if (identity === undefined) identities.set(gvk, (identity = tree.registry.schemaIdentity(o.obj)));
     // A vouched object found nothing last time against the same schemas: neither run nor looked up.
     const literals = vouched.get(o.file);
-    const result = literals ? { schema: NONE, literals, values: NONE, keys: NONE } : checked(tree, o, `schema and secrets ${identity}`, (): ObjectFindings => ({ schema: tree.registry.validate(o.obj), literals: secretLiteralCandidates(o.obj), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
+    const result = literals ? (literals.length ? { schema: NONE, literals, values: NONE, keys: NONE } : NOTHING_FOUND) : checked(tree, o, `schema and secrets ${identity}`, (): ObjectFindings => ({ schema: tree.registry.validate(o.obj), literals: secretLiteralCandidates(o.obj), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
     told?.(o.file, String(o.obj.apiVersion), String(o.obj.kind), identity, result.literals);
     return result;
   });
@@ -135,6 +135,9 @@ function objectFindings(tree: Tree): readonly ObjectFindings[] {
 }
 
 const NONE: readonly never[] = [];
+
+/** What the per-object checks found on a vouched object with no named candidate (most of them): one record, shared. */
+const NOTHING_FOUND: ObjectFindings = { schema: NONE, literals: NONE, values: NONE, keys: NONE };
 
 const crdsRegistered = new WeakSet<Tree>();
 
