@@ -348,8 +348,7 @@ export function appsTable(results: readonly ChildResult[]): string[] {
   const cell = (x: number | null): string => (x === null ? '-' : fmt(x));
   const floorOf = (r: ChildResult) => r.serialiseMs + r.writeFilesMs;
   const jsFloorOf = (r: ChildResult) => r.jsYamlSerialiseMs + r.writeFilesMs;
-  // A result of an earlier bench (no pauses recorded) shows none.
-  const gcCell = (p: Phases): string => (p.gcScavengeMs === undefined ? '-' : `${cell(p.gcScavengeMs + p.gcOtherMs)} (${cell(p.gcScavengeMs)} + ${cell(p.gcOtherMs)})`);
+  const gcCell = (p: Phases): string => `${cell(p.gcScavengeMs + p.gcOtherMs)} (${cell(p.gcScavengeMs)} + ${cell(p.gcOtherMs)})`;
   const rows: [string, (r: ChildResult) => string][] = [
     ['apps / objects', (r) => `${r.apps} / ${r.objects}`],
     ['full synth ms (CPU ms)', (r) => `${cell(r.full.total)} (${cell(r.full.cpu)})`],

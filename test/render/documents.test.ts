@@ -215,7 +215,7 @@ describe('a text taken from the previous render is read only when asked', () => 
     expect(reads.n).toBe(1);
   });
 
-  test('GIVEN thousands of unchanged objects WHEN rendered THEN each file is a small fast-mode record with its lazy content on its prototype, not a dictionary-mode object with a getter of its own', () => {
+  test('GIVEN fifty unchanged objects (a synth holds tens of thousands) WHEN rendered THEN each file is a small fast-mode record with its lazy content on its prototype, not a dictionary-mode object with a getter of its own', () => {
     // An object literal with a getter is made in dictionary mode (about 0.7 KB a file with its closure and context).
     v8.setFlagsFromString('--allow-natives-syntax');
     const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
