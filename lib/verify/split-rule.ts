@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ObjectFacts, PlatformFacts } from '../facts/facts';
+import type { PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS } from '../gitops/argocd';
 import { apiGroup, isMap, JsonMap, mapAt, mapsAt, valueAt } from '../k8s/manifest';
 import { WORKLOADS_DIR } from '../paas/conventions';
@@ -8,7 +8,10 @@ import type { LoadedObject } from '../k8s/tree';
 import { documentDigest } from '../render/documents';
 import type { Tree } from './rules';
 import type { SchemaRegistry } from './schemas';
-import { folderOf, layerOf, treeIndex } from './tree-index';
+import type { Entry, ObjectRef, Subject } from './split-entry';
+import { folderOf, layerOf, treeIndex, TreeRow } from './tree-index';
+
+export type { Entry, ObjectRef, Subject } from './split-entry';
 
 /**
  * Verify rules in two parts (docs/design/per-app-summaries.md, "The shapes"): what a rule reads of
@@ -18,35 +21,6 @@ import { folderOf, layerOf, treeIndex } from './tree-index';
  * private, so an app whose objects were recorded by an earlier synth can hand in their entries
  * instead (`Recorded`), and the join gives the same findings.
  */
-
-/** Who an object is and where: everything a finding says about it, without its document. */
-export interface ObjectRef {
-  readonly file: string;
-  readonly apiVersion: string;
-  readonly kind: string;
-  /** metadata.namespace when it is a string (as lib/verify/tree-index.ts reads it). @default - none */
-  readonly namespace?: string;
-  /**
-   * metadata.namespace when it is there but not a string (a YAML number...): identities and the
-   * text of a finding show it as today (`${value}`). verify/schemas reports such an object, so a
-   * recorded (clean) object never has one. @default - none
-   */
-  readonly rawNamespace?: unknown;
-  readonly name: string;
-}
-
-/** One object as a join sees it. */
-export interface Entry<P> {
-  readonly ref: ObjectRef;
-  /** The API group of its apiVersion (core group ""). */
-  readonly group: string;
-  /** `group/Kind/namespace/name` (lib/k8s/manifest.ts identity): also the key of its facts. */
-  readonly id: string;
-  /** sha256 of JSON.stringify(document) (lib/render/documents.ts documentDigest), worked out when first read. */
-  readonly digest: string;
-  /** What the rule reads of it; undefined when nothing. */
-  readonly p?: P;
-}
 
 /** One source of an Application as the joins read it: its raw fields (`helm` only whether it is there). */
 export interface SourceProjection {
@@ -97,14 +71,6 @@ export interface TreeLevel {
   readonly secondApplications: readonly AppFinding[];
   /** The layer a file syncs with (lib/verify/tree-index.ts ownerLayer). */
   ownerLayer(file: string): string | undefined;
-}
-
-/** One object as `project` reads it: its document, who it is and its own facts. */
-export interface Subject {
-  readonly obj: JsonMap;
-  readonly ref: ObjectRef;
-  readonly group: string;
-  readonly facts: ObjectFacts | undefined;
 }
 
 /** What `project` may read besides the object (code and the Kubernetes definitions). */
@@ -201,30 +167,12 @@ class DocumentEntry<P> implements Entry<P> {
   }
 }
 
-/** An object of a tree, read once per tree for every split rule: its entry without a projection, its document and its facts. */
-interface Base {
-  readonly o: LoadedObject;
-  readonly entry: Entry<never>;
-  readonly facts: ObjectFacts | undefined;
-}
-
-const bases = new WeakMap<SplitTree, { readonly bases: readonly Base[]; readonly bare: readonly Entry<never>[] }>();
-
-/** Every object's base, from the tree's index (lib/verify/tree-index.ts: group, namespace, identity and facts are read there once per tree). */
-function basesOf(tree: SplitTree): { readonly bases: readonly Base[]; readonly bare: readonly Entry<never>[] } {
-  let out = bases.get(tree);
-  if (out === undefined) {
-    const list = treeIndex(tree).objects.map((x): Base => ({ o: x.o, entry: new DocumentEntry<never>(refOf(x.o), x.group, x.id, undefined, x.o.obj), facts: x.facts }));
-    bases.set(tree, (out = { bases: list, bare: list.map((b) => b.entry) }));
-  }
-  return out;
-}
+/** An object of a tree, read once per tree for every split rule (its index row): its entry without a projection (the row itself), its document and its facts. */
+type Base = TreeRow;
 
 /** The base of one object read from its document (when others of the tree are recorded: the tree's index would read theirs). */
 function baseOf(tree: SplitTree, o: LoadedObject): Base {
-  const ref = refOf(o);
-  const id = idOf(ref);
-  return { o, entry: new DocumentEntry<never>(ref, apiGroup(ref.apiVersion), id, undefined, o.obj), facts: tree.facts.size ? tree.facts.get(id) : undefined };
+  return new TreeRow(o, tree.facts);
 }
 
 function recordedEntry<P>(r: Recorded, key: string): Entry<P> {
@@ -232,9 +180,9 @@ function recordedEntry<P>(r: Recorded, key: string): Entry<P> {
 }
 
 function documentEntry<P>(b: Base, project: ((x: Subject) => P | undefined) | undefined): Entry<P> {
-  const { ref, group, id } = b.entry;
-  if (!project) return b.entry;
-  return new DocumentEntry(ref, group, id, project({ obj: b.o.obj, ref, group, facts: b.facts }), b.o.obj);
+  // The row is the subject and, when the rule reads nothing of the object, its entry: no record per object per rule.
+  const p = project?.(b);
+  return p === undefined ? b : new DocumentEntry(b, b.group, b.id, p, b.o.obj);
 }
 
 /**
@@ -245,8 +193,8 @@ function documentEntry<P>(b: Base, project: ((x: Subject) => P | undefined) | un
 export function entriesOf<P>(tree: SplitTree, rule: Pick<SplitRule<P>, 'key' | 'project'>, recorded?: RecordedOf): readonly Entry<P>[] {
   const project = rule.project ? (x: Subject): P | undefined => rule.project!(x, tree.registry) : undefined;
   if (!recorded) {
-    const { bases: list, bare } = basesOf(tree);
-    return project ? list.map((b) => documentEntry(b, project)) : bare;
+    const list = treeIndex(tree).objects;
+    return project ? list.map((b) => documentEntry(b, project)) : list;
   }
   return tree.objects.map((o) => {
     const r = recorded(o);

@@ -2,6 +2,8 @@ import * as path from 'path';
 import { factsOf, ObjectFacts } from '../facts/facts';
 import { apiGroup, identity, isMap } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
+import { documentDigest } from '../render/documents';
+import type { Entry, ObjectRef, Subject } from './split-entry';
 import { NON_LAYER_DIRS } from './tree';
 
 /**
@@ -33,10 +35,78 @@ export interface IndexedTree {
   readonly workloadApps?: ReadonlyMap<string, { readonly layer: string }>;
 }
 
+/** A map's own field (as `valueAt` reads one). */
+const own = (map: object, key: string): unknown => (Object.prototype.hasOwnProperty.call(map, key) ? (map as Record<string, unknown>)[key] : undefined);
+
+/**
+ * One object of a tree as every rule reads it, in one record: what the index reads of it
+ * (`IndexedObject`), who it is (`ObjectRef`) and its entry for a split rule that reads nothing of
+ * it (`Entry`: `ref` is the row itself, the digest worked out when read), and what a rule's
+ * `project` reads of it (`Subject`). One record per object,
+ * not four: at 5,000 apps a synth keeps some 40,000 of them to its end, and the young-generation
+ * collector copies every one (docs/design/files-as-blocks.md, S5.2).
+ */
+export class TreeRow implements IndexedObject, ObjectRef, Entry<never>, Subject {
+  public readonly file: string;
+  public readonly apiVersion: string;
+  public readonly kind: string;
+  public readonly namespace: string | undefined;
+  public readonly rawNamespace: unknown;
+  public readonly name: string;
+  public readonly group: string;
+  public readonly id: string;
+  public readonly inDist: boolean;
+  public readonly facts: ObjectFacts | undefined;
+
+  /**
+   * @param o the object as the tree holds it
+   * @param facts the tree's facts: the row's are those of its identity (lib/facts factsOf)
+   */
+  public constructor(public readonly o: LoadedObject, facts: ReadonlyMap<string, ObjectFacts>) {
+    const obj = o.obj;
+    const group = apiGroup(obj.apiVersion);
+    const metadata = own(obj, 'metadata');
+    const ns = isMap(metadata) ? own(metadata, 'namespace') : undefined;
+    const name = isMap(metadata) ? own(metadata, 'name') : undefined;
+    // As `identity` and `factsOf` read it, written out for the objects of a tree (kind and name are strings).
+    const plain = typeof obj.kind === 'string' && typeof name === 'string';
+    this.file = o.file;
+    this.apiVersion = String(obj.apiVersion);
+    this.kind = String(obj.kind);
+    this.namespace = typeof ns === 'string' ? ns : undefined;
+    // As refOf (lib/verify/split-rule.ts): a namespace that is there but not a string.
+    this.rawNamespace = typeof ns === 'string' ? undefined : ns;
+    this.name = String(name);
+    this.group = group;
+    this.id = plain ? `${group}/${obj.kind}/${ns ?? ''}/${name}` : identity(obj);
+    this.inDist = o.file.startsWith('dist/');
+    this.facts = !facts.size ? undefined : plain ? facts.get(this.id) : factsOf(facts, obj);
+  }
+
+  /** The object's document (a split rule's `Subject`: the row is what `project` reads). */
+  public get obj(): LoadedObject['obj'] {
+    return this.o.obj;
+  }
+
+  /** The row is its own ref. */
+  public get ref(): ObjectRef {
+    return this;
+  }
+
+  /** The row is its own entry (a split rule's, without a projection). */
+  public get entry(): Entry<never> {
+    return this;
+  }
+
+  public get digest(): string {
+    return documentDigest(this.o.obj);
+  }
+}
+
 /** The index of one tree. */
 export interface TreeIndex {
   /** Every object, in the tree's order. */
-  readonly objects: readonly IndexedObject[];
+  readonly objects: readonly TreeRow[];
   /** Objects of dist/ by metadata.namespace, in the tree's order. */
   readonly distByNamespace: ReadonlyMap<string | undefined, readonly LoadedObject[]>;
   /** The layer a file syncs with (`ownerLayer`), remembered per file. */
@@ -75,9 +145,6 @@ export function memoised<A, B, V>(memo: TwoKeyMemo<A, B, V>, a: A, b: B, compute
   return value as V;
 }
 
-/** A map's own field (as `valueAt` reads one). */
-const own = (map: object, key: string): unknown => (Object.prototype.hasOwnProperty.call(map, key) ? (map as Record<string, unknown>)[key] : undefined);
-
 const indexes = new WeakMap<IndexedTree, TreeIndex>();
 
 /** The index of `tree`, built on first use (a tree is not changed once built). */
@@ -90,23 +157,14 @@ export function treeIndex(tree: IndexedTree): TreeIndex {
 function buildIndex(tree: IndexedTree): TreeIndex {
   const facts = tree.facts;
   const distByNamespace = new Map<string | undefined, LoadedObject[]>();
-  const objects = tree.objects.map((o): IndexedObject => {
-    const obj = o.obj;
-    const group = apiGroup(obj.apiVersion);
-    const metadata = own(obj, 'metadata');
-    const ns = isMap(metadata) ? own(metadata, 'namespace') : undefined;
-    const name = isMap(metadata) ? own(metadata, 'name') : undefined;
-    // As `identity` and `factsOf` read it, written out for the objects of a tree (kind and name are strings).
-    const plain = typeof obj.kind === 'string' && typeof name === 'string';
-    const id = plain ? `${group}/${obj.kind}/${ns ?? ''}/${name}` : identity(obj);
-    const namespace = typeof ns === 'string' ? ns : undefined;
-    const inDist = o.file.startsWith('dist/');
-    if (inDist) {
-      const list = distByNamespace.get(namespace);
+  const objects = tree.objects.map((o) => {
+    const row = new TreeRow(o, facts);
+    if (row.inDist) {
+      const list = distByNamespace.get(row.namespace);
       if (list) list.push(o);
-      else distByNamespace.set(namespace, [o]);
+      else distByNamespace.set(row.namespace, [o]);
     }
-    return { o, group, kind: String(obj.kind), namespace, id, facts: !facts.size ? undefined : plain ? facts.get(id) : factsOf(facts, obj), inDist };
+    return row;
   });
   const layers = new Map<string, string | undefined>();
   const ownerLayerOf = (file: string): string | undefined => {

@@ -1,5 +1,11 @@
 import * as path from 'path';
-import { folderOf } from '../../lib/verify/tree-index';
+import { factsOf, ObjectFacts, PlatformFacts } from '../../lib/facts/facts';
+import { apiGroup } from '../../lib/k8s/manifest';
+import type { LoadedObject } from '../../lib/k8s/tree';
+import { documentDigest } from '../../lib/render/documents';
+import { SchemaRegistry } from '../../lib/verify/schemas';
+import { APP_PROJECTION, entriesOf, idOf, refOf } from '../../lib/verify/split-rule';
+import { folderOf, treeIndex } from '../../lib/verify/tree-index';
 
 describe('the folder of a file of the tree', () => {
   test('GIVEN every path of up to five parts made of a, /, ., .. and b WHEN its folder is asked THEN it is path.posix.dirname\'s', () => {
@@ -16,5 +22,38 @@ describe('the folder of a file of the tree', () => {
   test('GIVEN files of the tree WHEN their folder is asked THEN it is the path up to the last slash', () => {
     expect(folderOf('dist/workloads/app-a/deployment-app-a.yaml')).toBe('dist/workloads/app-a');
     expect(folderOf('argocd/kustomization.yaml')).toBe('argocd');
+  });
+});
+
+describe('the index row of an object (one record: index, ref, subject and bare entry)', () => {
+  const objects: LoadedObject[] = [
+    { file: 'dist/web/deployment-web.yaml', obj: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'web' } } },
+    { file: 'dist/web/clusterrole-x.yaml', obj: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'x' } } },
+    { file: 'dist/web/configmap-n.yaml', obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n', namespace: 7 } } },
+    { file: 'argocd/application-web.yaml', obj: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'web', namespace: 'argocd' }, spec: { source: { repoURL: 'r', path: 'dist/web' } } } },
+  ];
+  const facts: PlatformFacts = new Map([['apps/Deployment/web/web', { layer: 'web' } as ObjectFacts]]);
+  const tree = { root: '/nowhere', files: objects.map((o) => o.file), objects, registry: new SchemaRegistry(), facts };
+
+  test('GIVEN objects with a namespace, none, and one that is not a string WHEN the tree is indexed THEN each row reads as refOf, idOf and factsOf read the document', () => {
+    const rows = treeIndex(tree).objects;
+    expect(rows.map((r) => r.o)).toEqual(objects);
+    for (const [i, row] of rows.entries()) {
+      const ref = refOf(objects[i]);
+      expect({ file: row.file, apiVersion: row.apiVersion, kind: row.kind, namespace: row.namespace, rawNamespace: row.rawNamespace, name: row.name })
+        .toStrictEqual({ namespace: undefined, rawNamespace: undefined, ...ref });
+      expect([row.id, row.group, row.facts, row.inDist, row.digest]).toEqual([idOf(ref), apiGroup(ref.apiVersion), factsOf(facts, objects[i].obj), objects[i].file.startsWith('dist/'), documentDigest(objects[i].obj)]);
+    }
+    expect(rows[2].rawNamespace).toBe(7);
+  });
+
+  test('GIVEN a rule that reads nothing of an object, and one whose projection is undefined for most WHEN their entries are made THEN those entries are the index rows themselves, each its own ref', () => {
+    const rows = treeIndex(tree).objects;
+    const bare = entriesOf(tree, { key: 'none' });
+    expect(bare).toBe(rows);
+    for (const row of rows) expect([row.ref, row.entry]).toEqual([row, row]);
+    const apps = entriesOf(tree, APP_PROJECTION);
+    expect(apps.map((e, i) => e === rows[i])).toEqual([true, true, true, false]);
+    expect([apps[3].ref, apps[3].p]).toEqual([rows[3], { source: { repoURL: 'r', path: 'dist/web' } }]);
   });
 });
