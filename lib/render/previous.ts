@@ -186,8 +186,12 @@ class ListedColumns implements Listing {
   private readonly firstChild: Int32Array;
   private readonly nextSibling: Int32Array;
 
-  /** The columns of a `RawListing` of `n` entries, its `paths` and `keys` split; `stats` vouch for the files they recorded (see `list`). */
-  public constructor(private readonly paths: readonly string[], private readonly keys: readonly string[], private readonly kinds: Uint8Array, private readonly numbers: Float64Array, n: number, stats: RenderStats | undefined) {
+  /**
+   * The columns of a `RawListing` of `n` entries: its `paths` split, its `keys` as the worker gave
+   * them with where each key ends (`keyEnds`: a key is made when asked for); `stats` vouch for the
+   * files they recorded (see `list`).
+   */
+  public constructor(private readonly paths: readonly string[], private readonly keys: string, private readonly keyEnds: Int32Array, private readonly kinds: Uint8Array, private readonly numbers: Float64Array, n: number, stats: RenderStats | undefined) {
     this.trustedDigests = new Array<string | undefined>(n);
     this.texts = new Array<string | undefined>(n);
     this.firstChild = new Int32Array(n).fill(NONE);
@@ -214,7 +218,7 @@ class ListedColumns implements Listing {
       else if (kind === ListedKind.File) {
         const o = i * NUMBERS;
         const at = numbers[o + 5];
-        if (settledTimes(numbers[o + 1], numbers[o + 2], at)) this.trustedDigests[i] = stats?.digestOf(rel, keys[i]);
+        if (settledTimes(numbers[o + 1], numbers[o + 2], at)) this.trustedDigests[i] = stats?.digestOf(rel, this.keyOf(i));
       }
     }
   }
@@ -225,11 +229,16 @@ class ListedColumns implements Listing {
     return i !== undefined && this.kinds[i] === kind ? i : undefined;
   }
 
+  /** The `statKey` of entry `i`, made now. */
+  private keyOf(i: number): string {
+    return this.keys.slice(i === 0 ? 0 : this.keyEnds[i - 1] + 1, this.keyEnds[i]);
+  }
+
   /** The stat of entry `i`, made now. */
   private listed(i: number): ListedStat {
     const x = this.numbers;
     const o = i * NUMBERS;
-    return { stat: { size: x[o], mtimeMs: x[o + 1], ctimeMs: x[o + 2], ino: x[o + 3], mode: x[o + 4] }, at: x[o + 5], key: this.keys[i] };
+    return { stat: { size: x[o], mtimeMs: x[o + 1], ctimeMs: x[o + 2], ino: x[o + 3], mode: x[o + 4] }, at: x[o + 5], key: this.keyOf(i) };
   }
 
   public *files(): IterableIterator<string> {
@@ -298,10 +307,16 @@ function holds(dir: string, p: string): boolean {
  */
 function fromRaw(raw: RawListing, root: string, folders: readonly string[], stats: RenderStats | undefined): Listing | undefined {
   const paths = raw.paths.split('\0');
-  const keys = raw.keys.split('\0');
   const n = raw.kinds.length;
-  if (raw.root !== root || raw.folders.join('\0') !== folders.join('\0') || raw.tops.length !== folders.length || paths.length !== n + 1 || keys.length !== n + 1 || raw.numbers.length !== n * NUMBERS) return undefined;
-  return new ListedColumns(paths, keys, raw.kinds, raw.numbers, n, stats);
+  // Where each entry's key ends (its NUL): no string per key is kept.
+  const keyEnds = new Int32Array(n);
+  let ends = 0;
+  for (let at = raw.keys.indexOf('\0'); at >= 0 && ends <= n; at = raw.keys.indexOf('\0', at + 1)) {
+    if (ends < n) keyEnds[ends] = at;
+    ends++;
+  }
+  if (raw.root !== root || raw.folders.join('\0') !== folders.join('\0') || raw.tops.length !== folders.length || paths.length !== n + 1 || ends !== n || raw.numbers.length !== n * NUMBERS) return undefined;
+  return new ListedColumns(paths, raw.keys, keyEnds, raw.kinds, raw.numbers, n, stats);
 }
 
 /**

@@ -103,6 +103,20 @@ describe('the previous render listed on the other core', () => {
     expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(path.join(root, 'nowhere'), COMPARED_OUTPUTS)))).toEqual(expected);
   });
 
+  test('GIVEN a worker listing whose keys column lacks an entry\'s key, or has one too many WHEN the render is needed THEN it is listed on this thread, the same', () => {
+    root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n', 'argocd/app.yaml': 'kind: Application\n' });
+    const expected = described(new PreviousRender(root));
+    const raw = startListing(root, COMPARED_OUTPUTS)()!;
+    expect(raw.keys.split('\0')).toHaveLength(raw.kinds.length + 1);
+    for (const keys of [raw.keys.slice(0, raw.keys.lastIndexOf('\0', raw.keys.length - 2) + 1), `${raw.keys}0 0 0 0 0\0`]) {
+      const broken = { ...raw, keys };
+      expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => broken))).toEqual(expected);
+      // Listed on this thread: no key made by the worker.
+      expect(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => broken).statOf('dist/a/configmap-a.yaml')?.key).toBeUndefined();
+    }
+    expect(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => raw).statOf('dist/a/configmap-a.yaml')?.key).toMatch(/^16 /);
+  });
+
   test('GIVEN one core WHEN a listing is started THEN no worker gives one, and the render is listed on this thread, the same', () => {
     root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n' });
     const listed = startListing(root, COMPARED_OUTPUTS, 1000, 1);
