@@ -173,7 +173,7 @@ const NONE = -1;
  * The listing a worker made (./listing-worker.ts), kept as its columns: an entry's path, `statKey`,
  * kind and numbers by its index, a map of path to index, and per plain file its trusted digest and
  * the text read since, in arrays by index. Nothing per file is made when listed (tens of thousands of
- * files would each leave records that live to the end of the synth, copied by every scavenge): a
+ * files would each leave records that live to the end of the synth, copied by scavenges until promoted): a
  * stat, or a folder's names, is made when asked for.
  */
 class ListedColumns implements Listing {
