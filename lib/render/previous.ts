@@ -4,7 +4,7 @@ import { lstatOf } from '../k8s/walk';
 import { sha256 } from '../cache-file';
 import type { RenderedFile } from './rendered-file';
 import { ListedKind, NUMBERS, type RawListing } from './listing-worker';
-import { FileStat, KeyedStat, keyedStat, RenderStats, settled } from './render-stats';
+import { FileStat, KeyedStat, keyedStat, RenderStats, settled, settledTimes } from './render-stats';
 
 /** The folders whose previous render synth compares the new one with: what Argo CD syncs and what is copied to hosts. */
 export const COMPARED_OUTPUTS = ['dist', 'argocd'] as const;
@@ -16,7 +16,7 @@ export interface ListedStat {
   readonly key?: string;
 }
 
-/** One plain file of the previous render: its stat when listed, and its text (read) or the sha256 its trusted stat stands for. */
+/** One plain file of the previous render as this thread lists it: its stat when listed, and its text (read) or the sha256 its trusted stat stands for. */
 interface OnDiskFile extends ListedStat {
   /** The sha256 of its bytes, as the render stats recorded it for this very stat: the file is not read until its text is asked for. */
   readonly trusted?: string;
@@ -24,19 +24,88 @@ interface OnDiskFile extends ListedStat {
 }
 
 /**
- * A listed file's record, one per file of the render (tens of thousands): a class, whose instances
- * keep one shape (fast properties). The object literals it replaced were seen in dictionary mode
- * in a synth's heap (about 0.45 KB a file instead of about 60 bytes).
+ * A file's record in a listing made on this thread (`ListedMaps`): a class, whose instances keep
+ * one shape (fast properties). The object literals it replaced were seen in dictionary mode in a
+ * synth's heap (about 0.45 KB a file instead of about 60 bytes).
  */
 class ListedFile implements OnDiskFile {
   public constructor(public readonly stat: FileStat, public readonly at: number, public readonly key: string | undefined, public readonly trusted: string | undefined, public text?: string) {}
 }
 
-/** What a listing of the output folders found: their plain files, their folders with the stat each had when listed, and the names in each folder (and whether each is a folder). */
+/**
+ * What a listing of the output folders found, as `PreviousRender` asks it: made on this thread
+ * (`ListedMaps`) or from the worker's columns (`ListedColumns`), both answering the same.
+ */
 interface Listing {
-  readonly files: Map<string, OnDiskFile>;
-  readonly dirs: Map<string, ListedStat>;
-  readonly names: Map<string, [string, boolean][]>;
+  /** The paths of the plain files, in the order listed. */
+  files(): IterableIterator<string>;
+  /** Whether `file` is a plain file listed. */
+  has(file: string): boolean;
+  /** The stat of the plain file `file` when listed, and when that was. */
+  statOf(file: string): ListedStat | undefined;
+  /** The stat of the folder `dir` when listed, and when that was. */
+  dirStatOf(dir: string): ListedStat | undefined;
+  /** The names in the folder `dir` (every kind of file), and whether each is a folder; undefined for a folder not listed. */
+  entries(dir: string): readonly (readonly [string, boolean])[] | undefined;
+  /** The sha256 the render stats recorded for the plain file `file`, while it is trusted. */
+  trusted(file: string): string | undefined;
+  /** The text of the plain file `file`, when it was read. */
+  textOf(file: string): string | undefined;
+  /** The size and the mode of the plain file `file` when listed. */
+  size(file: string): number | undefined;
+  mode(file: string): number | undefined;
+  /** Keeps `text` as the text of the plain file `file`, read since it was listed: with `trusted` false, the file is no longer trusted. */
+  keep(file: string, text: string, trusted: boolean): void;
+}
+
+/** A listing made on this thread (`listFolders`): a record per file and folder, and each folder's names. */
+class ListedMaps implements Listing {
+  public readonly fileMap = new Map<string, OnDiskFile>();
+  public readonly dirMap = new Map<string, ListedStat>();
+  public readonly names = new Map<string, [string, boolean][]>();
+
+  public files(): IterableIterator<string> {
+    return this.fileMap.keys();
+  }
+
+  public has(file: string): boolean {
+    return this.fileMap.has(file);
+  }
+
+  public statOf(file: string): ListedStat | undefined {
+    return this.fileMap.get(file);
+  }
+
+  public dirStatOf(dir: string): ListedStat | undefined {
+    return this.dirMap.get(dir);
+  }
+
+  public entries(dir: string): readonly (readonly [string, boolean])[] | undefined {
+    return this.names.get(dir);
+  }
+
+  public trusted(file: string): string | undefined {
+    return this.fileMap.get(file)?.trusted;
+  }
+
+  public textOf(file: string): string | undefined {
+    return this.fileMap.get(file)?.text;
+  }
+
+  public size(file: string): number | undefined {
+    return this.fileMap.get(file)?.stat.size;
+  }
+
+  public mode(file: string): number | undefined {
+    return this.fileMap.get(file)?.stat.mode;
+  }
+
+  public keep(file: string, text: string, trusted: boolean): void {
+    const f = this.fileMap.get(file);
+    if (!f) return;
+    if (trusted) f.text = text;
+    else this.fileMap.set(file, new ListedFile(f.stat, f.at, f.key, undefined, text));
+  }
 }
 
 /**
@@ -45,12 +114,12 @@ interface Listing {
  * Of the names that are not folders, only plain files are kept in `files`, as `<dir>/<path>`.
  * What is at `dir`: a folder, nothing, or something else.
  */
-function list(root: string, dir: string, out: Listing, stats: RenderStats | undefined): 'dir' | 'missing' | 'other' {
+function list(root: string, dir: string, out: ListedMaps, stats: RenderStats | undefined): 'dir' | 'missing' | 'other' {
   const at = Date.now();
   const stat = lstatOf(path.join(root, dir));
   if (!stat) return 'missing';
   if (!stat.isDirectory()) return 'other';
-  out.dirs.set(dir, { stat, at });
+  out.dirMap.set(dir, { stat, at });
   const recorded = settled(stat, at) ? stats?.children(dir, stat) : undefined;
   if (recorded === undefined || !listNames(root, dir, recorded, true, out, stats)) {
     listNames(root, dir, fs.readdirSync(path.join(root, dir), { withFileTypes: true }).map((e) => [e.name, e.isDirectory()]), false, out, stats);
@@ -63,7 +132,7 @@ function list(root: string, dir: string, out: Listing, stats: RenderStats | unde
  * stats may include some since removed (skipped); one that is a folder where a file was recorded or
  * the other way round (which changes the folder's stat) stops the listing: false, and the folder is read.
  */
-function listNames(root: string, dir: string, names: readonly (readonly [string, boolean])[], recorded: boolean, out: Listing, stats: RenderStats | undefined): boolean {
+function listNames(root: string, dir: string, names: readonly (readonly [string, boolean])[], recorded: boolean, out: ListedMaps, stats: RenderStats | undefined): boolean {
   const seen: [string, boolean][] = [];
   for (const [name, isDir] of names) {
     const rel = `${dir}/${name}`;
@@ -84,17 +153,151 @@ function listNames(root: string, dir: string, names: readonly (readonly [string,
     seen.push([name, false]);
     if (!fileStat.isFile()) continue;
     const trusted = settled(fileStat, fileAt) ? stats?.digest(rel, fileStat) : undefined;
-    out.files.set(rel, trusted === undefined ? new ListedFile(fileStat, fileAt, undefined, undefined, fs.readFileSync(path.join(root, rel), 'utf8')) : new ListedFile(fileStat, fileAt, undefined, trusted));
+    out.fileMap.set(rel, trusted === undefined ? new ListedFile(fileStat, fileAt, undefined, undefined, fs.readFileSync(path.join(root, rel), 'utf8')) : new ListedFile(fileStat, fileAt, undefined, trusted));
   }
   out.names.set(dir, seen);
   return true;
 }
 
 /** Lists `folders` (relative to `root`) on this thread (see `list`). */
-function listFolders(root: string, folders: readonly string[], stats: RenderStats | undefined): Listing {
-  const listing: Listing = { files: new Map(), dirs: new Map(), names: new Map() };
+function listFolders(root: string, folders: readonly string[], stats: RenderStats | undefined): ListedMaps {
+  const listing = new ListedMaps();
   for (const dir of folders) list(root, dir, listing, stats);
   return listing;
+}
+
+/** No entry (in `ListedColumns`' links between a folder and its names). */
+const NONE = -1;
+
+/**
+ * The listing a worker made (./listing-worker.ts), kept as its columns: an entry's path, `statKey`,
+ * kind and numbers by its index, a map of path to index, and per plain file its trusted digest and
+ * the text read since, in arrays by index. Nothing per file is made when listed (tens of thousands of
+ * files would each leave records that live to the end of the synth, copied by scavenges until promoted): a
+ * stat, or a folder's names, is made when asked for.
+ */
+class ListedColumns implements Listing {
+  /** Each path's entry (plain files, folders and other kinds of file). */
+  private readonly index = new Map<string, number>();
+  /** Per entry: the sha256 its stat stands for (trusted plain files only), and the text read since it was listed. */
+  private readonly trustedDigests: (string | undefined)[];
+  private readonly texts: (string | undefined)[];
+  /** Per entry: the first name in it (a folder), and the next name in its folder, in the order listed (`NONE`: no more). */
+  private readonly firstChild: Int32Array;
+  private readonly nextSibling: Int32Array;
+
+  /**
+   * The columns of a `RawListing` of `n` entries: its `paths` split, its `keys` as the worker gave
+   * them with where each key ends (`keyEnds`: a key is made when asked for); `stats` vouch for the
+   * files they recorded (see `list`).
+   */
+  public constructor(private readonly paths: readonly string[], private readonly keys: string, private readonly keyEnds: Int32Array, private readonly kinds: Uint8Array, private readonly numbers: Float64Array, n: number, stats: RenderStats | undefined) {
+    this.trustedDigests = new Array<string | undefined>(n);
+    this.texts = new Array<string | undefined>(n);
+    this.firstChild = new Int32Array(n).fill(NONE);
+    this.nextSibling = new Int32Array(n).fill(NONE);
+    const lastChild = new Int32Array(n).fill(NONE);
+    // The folders that hold the entry met (a folder comes before what it holds): its parent is the innermost.
+    const open: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const rel = paths[i];
+      const kind = kinds[i];
+      this.index.set(rel, i);
+      const slash = rel.lastIndexOf('/');
+      if (slash >= 0) {
+        while (open.length && !holds(paths[open[open.length - 1]], rel)) open.pop();
+        const top = open.length ? open[open.length - 1] : NONE;
+        const parent = top !== NONE && paths[top].length === slash ? top : (this.index.get(rel.slice(0, slash)) ?? NONE);
+        if (parent !== NONE && kinds[parent] === ListedKind.Dir) {
+          if (lastChild[parent] === NONE) this.firstChild[parent] = i;
+          else this.nextSibling[lastChild[parent]] = i;
+          lastChild[parent] = i;
+        }
+      }
+      if (kind === ListedKind.Dir) open.push(i);
+      else if (kind === ListedKind.File) {
+        const o = i * NUMBERS;
+        const at = numbers[o + 5];
+        if (settledTimes(numbers[o + 1], numbers[o + 2], at)) this.trustedDigests[i] = stats?.digestOf(rel, this.keyOf(i));
+      }
+    }
+  }
+
+  /** The entry of `p` when it is of `kind`. */
+  private entry(p: string, kind: number): number | undefined {
+    const i = this.index.get(p);
+    return i !== undefined && this.kinds[i] === kind ? i : undefined;
+  }
+
+  /** The `statKey` of entry `i`, made now. */
+  private keyOf(i: number): string {
+    return this.keys.slice(i === 0 ? 0 : this.keyEnds[i - 1] + 1, this.keyEnds[i]);
+  }
+
+  /** The stat of entry `i`, made now. */
+  private listed(i: number): ListedStat {
+    const x = this.numbers;
+    const o = i * NUMBERS;
+    return { stat: { size: x[o], mtimeMs: x[o + 1], ctimeMs: x[o + 2], ino: x[o + 3], mode: x[o + 4] }, at: x[o + 5], key: this.keyOf(i) };
+  }
+
+  public *files(): IterableIterator<string> {
+    for (const [p, i] of this.index) if (this.kinds[i] === ListedKind.File) yield p;
+  }
+
+  public has(file: string): boolean {
+    return this.entry(file, ListedKind.File) !== undefined;
+  }
+
+  public statOf(file: string): ListedStat | undefined {
+    const i = this.entry(file, ListedKind.File);
+    return i === undefined ? undefined : this.listed(i);
+  }
+
+  public dirStatOf(dir: string): ListedStat | undefined {
+    const i = this.entry(dir, ListedKind.Dir);
+    return i === undefined ? undefined : this.listed(i);
+  }
+
+  public entries(dir: string): readonly (readonly [string, boolean])[] | undefined {
+    const i = this.entry(dir, ListedKind.Dir);
+    if (i === undefined) return undefined;
+    const names: [string, boolean][] = [];
+    for (let c = this.firstChild[i]; c !== NONE; c = this.nextSibling[c]) names.push([this.paths[c].slice(dir.length + 1), this.kinds[c] === ListedKind.Dir]);
+    return names;
+  }
+
+  public trusted(file: string): string | undefined {
+    const i = this.entry(file, ListedKind.File);
+    return i === undefined ? undefined : this.trustedDigests[i];
+  }
+
+  public textOf(file: string): string | undefined {
+    const i = this.entry(file, ListedKind.File);
+    return i === undefined ? undefined : this.texts[i];
+  }
+
+  public size(file: string): number | undefined {
+    const i = this.entry(file, ListedKind.File);
+    return i === undefined ? undefined : this.numbers[i * NUMBERS];
+  }
+
+  public mode(file: string): number | undefined {
+    const i = this.entry(file, ListedKind.File);
+    return i === undefined ? undefined : this.numbers[i * NUMBERS + 4];
+  }
+
+  public keep(file: string, text: string, trusted: boolean): void {
+    const i = this.entry(file, ListedKind.File);
+    if (i === undefined) return;
+    this.texts[i] = text;
+    if (!trusted) this.trustedDigests[i] = undefined;
+  }
+}
+
+/** Whether the folder `dir` holds `p` (at any depth). */
+function holds(dir: string, p: string): boolean {
+  return p.length > dir.length && p.charCodeAt(dir.length) === 47 && p.startsWith(dir);
 }
 
 /**
@@ -104,35 +307,16 @@ function listFolders(root: string, folders: readonly string[], stats: RenderStat
  */
 function fromRaw(raw: RawListing, root: string, folders: readonly string[], stats: RenderStats | undefined): Listing | undefined {
   const paths = raw.paths.split('\0');
-  const keys = raw.keys.split('\0');
   const n = raw.kinds.length;
-  if (raw.root !== root || raw.folders.join('\0') !== folders.join('\0') || raw.tops.length !== folders.length || paths.length !== n + 1 || keys.length !== n + 1 || raw.numbers.length !== n * NUMBERS) return undefined;
-  const out: Listing = { files: new Map(), dirs: new Map(), names: new Map() };
-  const x = raw.numbers;
-  const { Dir, File } = ListedKind;
-  for (let i = 0; i < n; i++) {
-    const rel = paths[i];
-    const kind: number = raw.kinds[i];
-    const o = i * NUMBERS;
-    const stat: FileStat = { size: x[o], mtimeMs: x[o + 1], ctimeMs: x[o + 2], ino: x[o + 3], mode: x[o + 4] };
-    const key = keys[i];
-    const at = x[o + 5];
-    const slash = rel.lastIndexOf('/');
-    if (slash >= 0) {
-      const parent = rel.slice(0, slash);
-      let names = out.names.get(parent);
-      if (!names) out.names.set(parent, (names = []));
-      names.push([rel.slice(slash + 1), kind === Dir]);
-    }
-    if (kind === Dir) {
-      out.dirs.set(rel, { stat, at, key });
-      if (!out.names.has(rel)) out.names.set(rel, []);
-    } else if (kind === File) {
-      const trusted = settled(stat, at) ? stats?.digestOf(rel, key) : undefined;
-      out.files.set(rel, new ListedFile(stat, at, key, trusted));
-    }
+  // Where each entry's key ends (its NUL): no string per key is kept.
+  const keyEnds = new Int32Array(n);
+  let ends = 0;
+  for (let at = raw.keys.indexOf('\0'); at >= 0 && ends <= n; at = raw.keys.indexOf('\0', at + 1)) {
+    if (ends < n) keyEnds[ends] = at;
+    ends++;
   }
-  return out;
+  if (raw.root !== root || raw.folders.join('\0') !== folders.join('\0') || raw.tops.length !== folders.length || paths.length !== n + 1 || ends !== n || raw.numbers.length !== n * NUMBERS) return undefined;
+  return new ListedColumns(paths, raw.keys, keyEnds, raw.kinds, raw.numbers, n, stats);
 }
 
 /**
@@ -164,46 +348,34 @@ export class PreviousRender {
     return this.listing;
   }
 
-  private get files(): Map<string, OnDiskFile> {
-    return this.l.files;
-  }
-
-  private get dirs(): Listing['dirs'] {
-    return this.l.dirs;
-  }
-
-  private get names(): Listing['names'] {
-    return this.l.names;
-  }
-
   /** The names in the folder `dir` when it was listed (every kind of file), and whether each is a folder; undefined for a folder not listed. */
   public entries(dir: string): readonly (readonly [string, boolean])[] | undefined {
-    return this.names.get(dir);
+    return this.l.entries(dir);
   }
 
   /** The stat of the folder `dir` when it was listed, and when that was (`Date.now()`). */
   public dirStatOf(dir: string): ListedStat | undefined {
-    return this.dirs.get(dir);
+    return this.l.dirStatOf(dir);
   }
 
   /** The paths of its plain files. */
   public paths(): IterableIterator<string> {
-    return this.files.keys();
+    return this.l.files();
   }
 
   /** Whether `file` is one of its plain files. */
   public has(file: string): boolean {
-    return this.files.has(file);
+    return this.l.has(file);
   }
 
   /** The stat of `file` when it was listed, and when that was (`Date.now()`). */
   public statOf(file: string): ListedStat | undefined {
-    return this.files.get(file);
+    return this.l.statOf(file);
   }
 
   /** The sha256 the render stats recorded for `file`, when its stat matched them. */
   public trustedDigest(file: string): string | undefined {
-    return this.files.get(file)?.trusted;
+    return this.l.trusted(file);
   }
 
   /**
@@ -212,50 +384,47 @@ export class PreviousRender {
    * changed since it was listed).
    */
   public text(file: string): string | undefined {
-    const f = this.files.get(file);
-    if (!f) return undefined;
-    if (f.text === undefined) {
-      const full = path.join(this.root, file);
-      let text: string;
-      try {
-        text = fs.readFileSync(full, 'utf8');
-      } catch {
-        text = '';
-      }
-      // A file whose size is not its stat's changed since it was listed: no longer trusted.
-      if (text.length > f.stat.size || Buffer.byteLength(text) !== f.stat.size) this.files.set(file, new ListedFile(f.stat, f.at, f.key, undefined, text));
-      else f.text = text;
-      return text;
+    const l = this.l;
+    const size = l.size(file);
+    if (size === undefined) return undefined;
+    const known = l.textOf(file);
+    if (known !== undefined) return known;
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(this.root, file), 'utf8');
+    } catch {
+      text = '';
     }
-    return f.text;
+    // A file whose size is not its stat's changed since it was listed: no longer trusted.
+    l.keep(file, text, !(text.length > size || Buffer.byteLength(text) !== size));
+    return text;
   }
 
   /** The sha256 the render stats recorded for `file` when its stat matched them and its text was not read yet (`trustedDigest` of a file not `isRead`). */
   public unreadTrusted(file: string): string | undefined {
-    const f = this.files.get(file);
-    return f === undefined || f.text !== undefined ? undefined : f.trusted;
+    const l = this.l;
+    return l.textOf(file) !== undefined ? undefined : l.trusted(file);
   }
 
   /** Whether the text of `file` was read (when listed, or since). */
   public isRead(file: string): boolean {
-    return this.files.get(file)?.text !== undefined;
+    return this.l.textOf(file) !== undefined;
   }
 
   /** Whether `file` was executable when listed. */
   public executable(file: string): boolean {
-    return ((this.files.get(file)?.stat.mode ?? 0) & 0o100) !== 0;
+    return ((this.l.mode(file) ?? 0) & 0o100) !== 0;
   }
 
   /** The sha256 of `file`'s bytes: the trusted one, else of its text. */
   public digest(file: string): string | undefined {
-    const f = this.files.get(file);
-    if (!f) return undefined;
-    return f.trusted ?? sha256(this.text(file)!);
+    if (!this.l.has(file)) return undefined;
+    return this.l.trusted(file) ?? sha256(this.text(file)!);
   }
 
   /** Every file with its text (each file read that was not yet). */
   public rendered(): RenderedFile[] {
-    return [...this.files.keys()].map((p) => ({ path: p, content: this.text(p)!, ...(this.executable(p) ? { executable: true } : {}) }));
+    return [...this.paths()].map((p) => ({ path: p, content: this.text(p)!, ...(this.executable(p) ? { executable: true } : {}) }));
   }
 }
 
@@ -311,9 +480,9 @@ function sameBytes(previous: PreviousRender, p: string, file: RenderedFile): boo
   return previous.text(p) === file.content;
 }
 
-/** A listed stat with its `statKey`: the one the listing worker made, else made now. */
+/** A listed stat with its `statKey`: the one the listing worker made (the listed stat itself), else made now. */
 function listedKeyed(listed: ListedStat): KeyedStat {
-  return listed.key === undefined ? keyedStat(listed.stat) : { stat: listed.stat, key: listed.key };
+  return listed.key === undefined ? keyedStat(listed.stat) : (listed as KeyedStat);
 }
 
 /**

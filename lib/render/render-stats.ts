@@ -75,7 +75,12 @@ export function keyedStat(stat: FileStat): KeyedStat {
 
 /** Whether a stat taken at `at` (ms since the epoch, `Date.now()`) is of a file that had settled then (see `SETTLED_MS`). */
 export function settled(stat: FileStat, at: number): boolean {
-  return stat.ctimeMs < at - SETTLED_MS && stat.mtimeMs < at - SETTLED_MS;
+  return settledTimes(stat.mtimeMs, stat.ctimeMs, at);
+}
+
+/** `settled` of a stat given by its times (./previous.ts reads them from the listing worker's columns). */
+export function settledTimes(mtimeMs: number, ctimeMs: number, at: number): boolean {
+  return ctimeMs < at - SETTLED_MS && mtimeMs < at - SETTLED_MS;
 }
 
 /**

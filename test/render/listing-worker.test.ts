@@ -2,8 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { startListing } from '../../lib/render/listing-worker';
-import { COMPARED_OUTPUTS, PreviousRender, renderedStats } from '../../lib/render/previous';
+import { COMPARED_OUTPUTS, PreviousRender, renderedStats, shareUnchanged } from '../../lib/render/previous';
 import { RENDER_STATS_FILE, RenderStats, SETTLED_MS } from '../../lib/render/render-stats';
+import { sha256 } from '../../lib/cache-file';
 import { REPO, writeTree } from '../helpers';
 
 const CODE = 'the code';
@@ -53,6 +54,41 @@ describe('the previous render listed on the other core', () => {
     expect(inWorker.entries('dist')!.map(([n, d]) => `${n}${d ? '/' : ''}`).sort()).toEqual(['a/', 'empty/', 'hosts/', 'link.yaml']);
   });
 
+  test('GIVEN folders whose names share a prefix, nested several deep, a folder listed after a deeper one WHEN listed in a worker THEN each folder\'s names are the ones a listing on this thread gives, in the same order, and asked twice give equal lists', () => {
+    root = writeTree({ 'dist/a/x.yaml': 'x\n', 'dist/a/b/c/d/deep.yaml': 'd\n', 'dist/a/b/e.yaml': 'e\n', 'dist/ab/y.yaml': 'y\n', 'dist/a.yaml': 'a\n', 'dist/z/w.yaml': 'w\n', 'argocd/app.yaml': 'app\n' });
+    const inWorker = new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(root, COMPARED_OUTPUTS));
+    const here = new PreviousRender(root);
+    for (const dir of ['dist', 'dist/a', 'dist/a/b', 'dist/a/b/c', 'dist/a/b/c/d', 'dist/ab', 'dist/z', 'argocd', 'dist/a.yaml', 'dist/nowhere', 'docs']) {
+      expect([dir, inWorker.entries(dir)]).toEqual([dir, here.entries(dir)]);
+      expect(inWorker.entries(dir)).toEqual(inWorker.entries(dir));
+    }
+    expect(inWorker.entries('dist/a')!.map(([n, d]) => `${n}${d ? '/' : ''}`).sort()).toEqual(['b/', 'x.yaml']);
+    expect([...inWorker.paths()]).toEqual([...here.paths()]);
+    expect(described(inWorker)).toEqual(described(here));
+  });
+
+  test('GIVEN trusted files listed in a worker WHEN one changes size before its text is read THEN its text is what is on disk and it is no longer trusted, while the others stay trusted and unread; the stats recorded then are the ones a listing on this thread records', () => {
+    root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n', 'dist/a/service-a.yaml': 'kind: Service\n', 'argocd/app.yaml': 'kind: Application\n' });
+    settle();
+    const first = new PreviousRender(root, stats());
+    const now = renderedStats(root, first, first.rendered(), []);
+    stats().save(now.files, now.dirs);
+    const inWorker = new PreviousRender(root, stats(), COMPARED_OUTPUTS, startListing(root, COMPARED_OUTPUTS));
+    expect(inWorker.unreadTrusted('dist/a/configmap-a.yaml')).toBe(sha256('kind: ConfigMap\n'));
+    fs.writeFileSync(path.join(root, 'dist/a/configmap-a.yaml'), 'kind: ConfigMap\nedited: true\n');
+    expect(inWorker.text('dist/a/configmap-a.yaml')).toBe('kind: ConfigMap\nedited: true\n');
+    expect([inWorker.trustedDigest('dist/a/configmap-a.yaml'), inWorker.unreadTrusted('dist/a/configmap-a.yaml'), inWorker.isRead('dist/a/configmap-a.yaml')]).toEqual([undefined, undefined, true]);
+    expect(inWorker.digest('dist/a/configmap-a.yaml')).toBe(sha256('kind: ConfigMap\nedited: true\n'));
+    expect([inWorker.trustedDigest('dist/a/service-a.yaml'), inWorker.isRead('dist/a/service-a.yaml')]).toEqual([sha256('kind: Service\n'), false]);
+    // A file the stats trust and the new render holds unchanged is shared, not read.
+    const shared = shareUnchanged(inWorker, [{ path: 'dist/a/service-a.yaml', content: 'kind: Service\n' }]);
+    expect(inWorker.isRead('dist/a/service-a.yaml')).toBe(false);
+    expect(shared.map((f) => [f.path, f.content])).toEqual([['dist/a/configmap-a.yaml', 'kind: ConfigMap\nedited: true\n'], ['dist/a/service-a.yaml', 'kind: Service\n'], ['argocd/app.yaml', 'kind: Application\n']]);
+    const files = [{ path: 'dist/a/configmap-a.yaml', content: 'kind: ConfigMap\n' }, { path: 'dist/a/service-a.yaml', content: 'kind: Service\n' }, { path: 'argocd/app.yaml', content: 'kind: Application\n' }];
+    const keyed = (r: ReturnType<typeof renderedStats>) => ({ files: [...r.files].map(([p, [s, d]]) => [p, s.key, d]), dirs: [...r.dirs].map(([p, s]) => [p, s.key]) });
+    expect(keyed(renderedStats(root, inWorker, files, ['dist/a/configmap-a.yaml']))).toEqual(keyed(renderedStats(root, new PreviousRender(root, stats()), files, ['dist/a/configmap-a.yaml'])));
+  });
+
   test('GIVEN no output folders, or a file where one belongs WHEN listed in a worker THEN it finds what a listing on this thread finds', () => {
     root = writeTree({ 'site.yaml': 'x\n', argocd: 'a file\n' });
     expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(root, COMPARED_OUTPUTS)))).toEqual(described(new PreviousRender(root)));
@@ -65,6 +101,20 @@ describe('the previous render listed on the other core', () => {
     expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => undefined))).toEqual(expected);
     expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(root, ['dist'])))).toEqual(expected);
     expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, startListing(path.join(root, 'nowhere'), COMPARED_OUTPUTS)))).toEqual(expected);
+  });
+
+  test('GIVEN a worker listing whose keys column lacks an entry\'s key, or has one too many WHEN the render is needed THEN it is listed on this thread, the same', () => {
+    root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n', 'argocd/app.yaml': 'kind: Application\n' });
+    const expected = described(new PreviousRender(root));
+    const raw = startListing(root, COMPARED_OUTPUTS)()!;
+    expect(raw.keys.split('\0')).toHaveLength(raw.kinds.length + 1);
+    for (const keys of [raw.keys.slice(0, raw.keys.lastIndexOf('\0', raw.keys.length - 2) + 1), `${raw.keys}0 0 0 0 0\0`]) {
+      const broken = { ...raw, keys };
+      expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => broken))).toEqual(expected);
+      // Listed on this thread: no key made by the worker.
+      expect(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => broken).statOf('dist/a/configmap-a.yaml')?.key).toBeUndefined();
+    }
+    expect(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => raw).statOf('dist/a/configmap-a.yaml')?.key).toMatch(/^16 /);
   });
 
   test('GIVEN one core WHEN a listing is started THEN no worker gives one, and the render is listed on this thread, the same', () => {
