@@ -193,32 +193,39 @@ export interface EarlierTexts {
   readonly reuseLater?: (path: string, digest: string) => { readonly text: string | ((path: string) => string | undefined); readonly textDigest: string } | undefined;
 }
 
-/** One serialised manifest: its file, the documents it reads back as (absent when not exact), and the digests the render index records. */
+/**
+ * What the render remembers of one manifest it made: its file, the document it reads back as
+ * (exact manifests only), and the digests the render index records.
+ */
 interface Serialised {
   readonly file: RenderedFile;
-  /** Absent when not exact, and once the render's documents were released (`release`). */
-  documents?: readonly unknown[];
-  readonly digest?: string;
-  readonly textDigest?: string;
+  /** The exact document serialised there; absent when not exact (and, but for an earlier file, once released). */
+  readonly document: object | undefined;
+  /** Its `documentDigest`, in a render given `earlier` texts. */
+  readonly docDigest: string | undefined;
+  /** The sha256 of its text, when known without hashing it (an earlier text reused). */
+  readonly textDigest: string | undefined;
+}
+
+/** The record of a manifest the render serialised (or whose earlier text it holds already read). */
+class MadeFile implements Serialised {
+  public constructor(public readonly file: RenderedFile, public document: object | undefined, public readonly docDigest: string | undefined, public readonly textDigest: string | undefined) {}
 }
 
 /**
  * A file at `path` whose text is the earlier one that `read` gives, read when first asked: that
- * text when its sha256 is still `textDigest` (the file on disk changed since it was listed
- * otherwise), else `document` serialised again (the same bytes, as the render index vouches).
+ * text when its sha256 is still `digest` (the file on disk changed since it was listed otherwise),
+ * else `document` serialised again (the same bytes, as the render index vouches). It is its own
+ * record in the render (`Serialised`): one object per unchanged manifest, not a file, a record
+ * and a list of one document (tens of thousands per synth, each living to its end).
+ *
+ * A class, so that its lazy `content` is a getter on the prototype. An object literal with a
+ * getter is made in dictionary mode, its getter a closure of its own: about 0.7 KB a file where
+ * an instance is about 60 bytes.
  */
-function earlierFile(path: string, textDigest: string, read: (path: string) => string | undefined, document: object): RenderedFile {
-  return new EarlierFile(path, textDigest, read, document);
-}
-
-/**
- * `earlierFile`'s file: a class, so that its lazy `content` is a getter on the prototype. An object
- * literal with a getter is made in dictionary mode, its getter a closure of its own: about 0.7 KB
- * a file where an instance is about 60 bytes, at tens of thousands of files per synth.
- */
-class EarlierFile implements RenderedFile {
+class EarlierFile implements RenderedFile, Serialised {
   private text?: string;
-  public constructor(public readonly path: string, public readonly digest: string, private readonly read: (path: string) => string | undefined, private readonly document: object) {}
+  public constructor(public readonly path: string, public readonly digest: string, private readonly read: (path: string) => string | undefined, public readonly document: object, public readonly docDigest: string) {}
 
   public get content(): string {
     if (this.text === undefined) {
@@ -226,6 +233,14 @@ class EarlierFile implements RenderedFile {
       this.text = earlier !== undefined && sha256(earlier) === this.digest ? earlier : HEADER + dumpManifest(this.document);
     }
     return this.text;
+  }
+
+  public get file(): RenderedFile {
+    return this;
+  }
+
+  public get textDigest(): string {
+    return this.digest;
   }
 }
 
@@ -252,6 +267,8 @@ export interface FileOptions {
  */
 export class RenderedDocuments {
   private readonly byPath = new Map<string, Serialised>();
+  /** Whether the documents were let go of (`release`): an earlier file keeps its own, to serialise it again if its file changed on disk. */
+  private released = false;
   /** The JSON of documents whose callers asked to keep it (`FileOptions.keepJson`), until taken (`takeJson`). */
   private readonly jsons = new Map<string, string>();
   /** Manifests serialised in this render, and those whose earlier text was reused. */
@@ -277,7 +294,7 @@ export class RenderedDocuments {
     if (!exact || document === null || typeof document !== 'object') {
       this.dumped++;
       const file = { path, content: HEADER + dumpManifest(document) };
-      this.byPath.set(path, { file });
+      this.byPath.set(path, new MadeFile(file, undefined, undefined, undefined));
       return file;
     }
     // Hashed only for a render that reuses and indexes texts (synth's), before any reader holds the document.
@@ -320,26 +337,31 @@ export class RenderedDocuments {
     if (earlier) {
       this.reused++;
       const text = earlier.text;
-      const file = typeof text === 'string' ? { path, content: text, digest: earlier.textDigest } : earlierFile(path, earlier.textDigest, text, document);
-      this.byPath.set(path, { file, documents: [document], digest, textDigest: earlier.textDigest });
+      if (typeof text !== 'string') {
+        const lazy = new EarlierFile(path, earlier.textDigest, text, document, digest!);
+        this.byPath.set(path, lazy);
+        return lazy;
+      }
+      const file = { path, content: text, digest: earlier.textDigest };
+      this.byPath.set(path, new MadeFile(file, document, digest, earlier.textDigest));
       return file;
     }
     this.dumped++;
     const file = { path, content: HEADER + dumpManifest(document) };
-    this.byPath.set(path, { file, documents: [document], ...(digest === undefined ? {} : { digest }) });
+    this.byPath.set(path, new MadeFile(file, document, digest, undefined));
     return file;
   }
 
   /** The exact document serialised at `path` in this render and its digest, when it has one (a render given `earlier` texts). */
   public known(path: string): { readonly document: object; readonly digest: string } | undefined {
     const s = this.byPath.get(path);
-    return s?.documents && s.digest !== undefined ? { document: s.documents[0] as object, digest: s.digest } : undefined;
+    return s?.document && s.docDigest !== undefined && !this.released ? { document: s.document, digest: s.docDigest } : undefined;
   }
 
   /** The documents of the manifest file `file` whose text is `text`: the serialised ones when the text is theirs, else parsed (`loadManifests`). */
   public readonly parse: ParseManifests = (text, file) => {
     const known = this.byPath.get(file);
-    return known?.documents && known.file.content === text ? [...known.documents] : loadManifests(text, file);
+    return known?.document && !this.released && known.file.content === text ? [known.document] : loadManifests(text, file);
   };
 
   /**
@@ -348,7 +370,7 @@ export class RenderedDocuments {
    */
   public readonly documentsOf = (file: RenderedFile): unknown[] | undefined => {
     const known = this.byPath.get(file.path);
-    return known?.documents && (known.file === file || (known.file.digest !== undefined && known.file.digest === file.digest)) ? [...known.documents] : undefined;
+    return known?.document && !this.released && (known.file === file || (known.file.digest !== undefined && known.file.digest === file.digest)) ? [known.document] : undefined;
   };
 
   /**
@@ -358,14 +380,15 @@ export class RenderedDocuments {
    * file has documents (`parse` parses, `documentsOf` and `known` give undefined).
    */
   public release(): void {
-    for (const s of this.byPath.values()) s.documents = undefined;
+    this.released = true;
+    for (const s of this.byPath.values()) if (s instanceof MadeFile) s.document = undefined;
     this.jsons.clear();
   }
 
   /** Path to the digest of the document serialised there and of its text, for every exact manifest of a render given `earlier` texts (what ./text-index.ts saves). */
   public index(): Map<string, readonly [string, string]> {
     const out = new Map<string, readonly [string, string]>();
-    for (const [path, s] of this.byPath) if (s.digest !== undefined) out.set(path, [s.digest, s.textDigest ?? textDigest(s.file.content)]);
+    for (const [path, s] of this.byPath) if (s.docDigest !== undefined) out.set(path, [s.docDigest, s.textDigest ?? textDigest(s.file.content)]);
     return out;
   }
 }
