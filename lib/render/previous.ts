@@ -185,6 +185,12 @@ class ListedColumns implements Listing {
   /** Per entry: the first name in it (a folder), and the next name in its folder, in the order listed (`NONE`: no more). */
   private readonly firstChild: Int32Array;
   private readonly nextSibling: Int32Array;
+  /**
+   * Whether every entry below a top folder came after the folder that holds it (the worker's
+   * depth-first order): one that did not would be missing from its folder's names, and a file no
+   * longer rendered there would never be removed. `fromRaw` then lists on this thread.
+   */
+  public complete = true;
 
   /**
    * The columns of a `RawListing` of `n` entries: its `paths` split, its `keys` as the worker gave
@@ -212,7 +218,7 @@ class ListedColumns implements Listing {
           if (lastChild[parent] === NONE) this.firstChild[parent] = i;
           else this.nextSibling[lastChild[parent]] = i;
           lastChild[parent] = i;
-        }
+        } else this.complete = false;
       }
       if (kind === ListedKind.Dir) open.push(i);
       else if (kind === ListedKind.File) {
@@ -316,7 +322,8 @@ function fromRaw(raw: RawListing, root: string, folders: readonly string[], stat
     ends++;
   }
   if (raw.root !== root || raw.folders.join('\0') !== folders.join('\0') || raw.tops.length !== folders.length || paths.length !== n + 1 || ends !== n || raw.numbers.length !== n * NUMBERS) return undefined;
-  return new ListedColumns(paths, raw.keys, keyEnds, raw.kinds, raw.numbers, n, stats);
+  const columns = new ListedColumns(paths, raw.keys, keyEnds, raw.kinds, raw.numbers, n, stats);
+  return columns.complete ? columns : undefined;
 }
 
 /**

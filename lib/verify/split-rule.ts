@@ -188,7 +188,8 @@ function documentEntry<P>(b: Base, project: ((x: Subject) => P | undefined) | un
 /**
  * The entries of `rule` for every object of `tree`, in tree order: made from the documents, or,
  * for an object `recorded` gives, from what was recorded of it (its document is not read). A rule
- * that reads nothing of an object (no `project`) shares one list of entries per tree.
+ * that reads nothing of an object (no `project`) shares one list of entries per tree: the index's own
+ * rows (lib/verify/tree-index.ts), which a join must not reorder.
  */
 export function entriesOf<P>(tree: SplitTree, rule: Pick<SplitRule<P>, 'key' | 'project'>, recorded?: RecordedOf): readonly Entry<P>[] {
   const project = rule.project ? (x: Subject): P | undefined => rule.project!(x, tree.registry) : undefined;

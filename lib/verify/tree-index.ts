@@ -101,6 +101,14 @@ export class TreeRow implements IndexedObject, ObjectRef, Entry<never>, Subject 
   public get digest(): string {
     return documentDigest(this.o.obj);
   }
+
+  /** As JSON, the row is its ref (as refOf makes it: lib/verify/split-rule.ts), never its document: a ref written into a cache stays a ref. */
+  public toJSON(): ObjectRef {
+    const ref: { -readonly [K in keyof ObjectRef]: ObjectRef[K] } = { file: this.file, apiVersion: this.apiVersion, kind: this.kind, name: this.name };
+    if (this.namespace !== undefined) ref.namespace = this.namespace;
+    else if (this.rawNamespace !== undefined) ref.rawNamespace = this.rawNamespace;
+    return ref;
+  }
 }
 
 /** The index of one tree. */

@@ -117,6 +117,27 @@ describe('the previous render listed on the other core', () => {
     expect(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => raw).statOf('dist/a/configmap-a.yaml')?.key).toMatch(/^16 /);
   });
 
+  test('GIVEN a worker listing where a file comes before the folder that holds it WHEN the render is needed THEN it is listed on this thread, the same (no name is lost from its folder)', () => {
+    root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n', 'argocd/app.yaml': 'kind: Application\n' });
+    const expected = described(new PreviousRender(root));
+    const raw = startListing(root, COMPARED_OUTPUTS)()!;
+    const paths = raw.paths.split('\0').slice(0, -1);
+    const keys = raw.keys.split('\0').slice(0, -1);
+    const [dir, file] = [paths.indexOf('dist/a'), paths.indexOf('dist/a/configmap-a.yaml')];
+    expect(dir).toBeLessThan(file);
+    // The same entries, the file moved before its folder.
+    const order = paths.map((_, i) => i);
+    order.splice(file, 1);
+    order.splice(dir, 0, file);
+    const numbers = new Float64Array(raw.numbers.length);
+    const width = raw.numbers.length / paths.length;
+    order.forEach((from, to) => numbers.set(raw.numbers.subarray(from * width, (from + 1) * width), to * width));
+    const moved = { ...raw, paths: order.map((i) => `${paths[i]}\0`).join(''), keys: order.map((i) => `${keys[i]}\0`).join(''), kinds: Uint8Array.from(order.map((i) => raw.kinds[i])), numbers };
+    expect(described(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => moved))).toEqual(expected);
+    expect(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => moved).entries('dist/a')).toEqual([['configmap-a.yaml', false]]);
+    expect(new PreviousRender(root, undefined, COMPARED_OUTPUTS, () => moved).statOf('dist/a/configmap-a.yaml')?.key).toBeUndefined();
+  });
+
   test('GIVEN one core WHEN a listing is started THEN no worker gives one, and the render is listed on this thread, the same', () => {
     root = writeTree({ 'dist/a/configmap-a.yaml': 'kind: ConfigMap\n' });
     const listed = startListing(root, COMPARED_OUTPUTS, 1000, 1);

@@ -5,7 +5,7 @@ import type { LoadedObject } from '../../lib/k8s/tree';
 import { documentDigest } from '../../lib/render/documents';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import { APP_PROJECTION, entriesOf, idOf, refOf } from '../../lib/verify/split-rule';
-import { folderOf, treeIndex } from '../../lib/verify/tree-index';
+import { folderOf, treeIndex, TreeRow } from '../../lib/verify/tree-index';
 
 describe('the folder of a file of the tree', () => {
   test('GIVEN every path of up to five parts made of a, /, ., .. and b WHEN its folder is asked THEN it is path.posix.dirname\'s', () => {
@@ -30,6 +30,8 @@ describe('the index row of an object (one record: index, ref, subject and bare e
     { file: 'dist/web/deployment-web.yaml', obj: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'web' } } },
     { file: 'dist/web/clusterrole-x.yaml', obj: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'x' } } },
     { file: 'dist/web/configmap-n.yaml', obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n', namespace: 7 } } },
+    { file: 'dist/web/odd-k.yaml', obj: { apiVersion: 'v1', kind: 7, metadata: { name: 5, namespace: null } } },
+    { file: 'dist/web/plain-e.yaml', obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'e', namespace: '' } } },
     { file: 'argocd/application-web.yaml', obj: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'web', namespace: 'argocd' }, spec: { source: { repoURL: 'r', path: 'dist/web' } } } },
   ];
   const facts: PlatformFacts = new Map([['apps/Deployment/web/web', { layer: 'web' } as ObjectFacts]]);
@@ -45,6 +47,17 @@ describe('the index row of an object (one record: index, ref, subject and bare e
       expect([row.id, row.group, row.facts, row.inDist, row.digest]).toEqual([idOf(ref), apiGroup(ref.apiVersion), factsOf(facts, objects[i].obj), objects[i].file.startsWith('dist/'), documentDigest(objects[i].obj)]);
     }
     expect(rows[2].rawNamespace).toBe(7);
+    expect(rows[3].rawNamespace).toBeNull();
+  });
+
+  test('GIVEN the index rows WHEN one is written as JSON THEN it is its ref, as refOf makes it, and never its document', () => {
+    for (const row of treeIndex(tree).objects) expect(JSON.stringify(row)).toBe(JSON.stringify(refOf(row.o)));
+  });
+
+  test('GIVEN a tree whose objects are all read from their documents WHEN a rule\'s entries are made with a recorded-lookup that gives nothing THEN each is a row as the index makes it', () => {
+    const rows = treeIndex(tree).objects;
+    const fields = (e: object): unknown => { const r = e as TreeRow; return [r.file, r.apiVersion, r.kind, r.namespace, r.rawNamespace, r.name, r.group, r.id, r.facts, r.inDist, r.digest]; };
+    expect(entriesOf(tree, { key: 'none' }, () => undefined).map(fields)).toEqual(rows.map(fields));
   });
 
   test('GIVEN a rule that reads nothing of an object, and one whose projection is undefined for most WHEN their entries are made THEN those entries are the index rows themselves, each its own ref', () => {
@@ -53,7 +66,7 @@ describe('the index row of an object (one record: index, ref, subject and bare e
     expect(bare).toBe(rows);
     for (const row of rows) expect([row.ref, row.entry]).toEqual([row, row]);
     const apps = entriesOf(tree, APP_PROJECTION);
-    expect(apps.map((e, i) => e === rows[i])).toEqual([true, true, true, false]);
-    expect([apps[3].ref, apps[3].p]).toEqual([rows[3], { source: { repoURL: 'r', path: 'dist/web' } }]);
+    expect(apps.map((e, i) => e === rows[i])).toEqual([true, true, true, true, true, false]);
+    expect([apps[5].ref, apps[5].p]).toEqual([rows[5], { source: { repoURL: 'r', path: 'dist/web' } }]);
   });
 });
