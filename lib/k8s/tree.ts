@@ -31,9 +31,9 @@ export interface LoadedTree {
  * are skipped; a file that is not `.yaml`, not YAML, or holds a document that is not a map is a problem.
  * A file that cannot be read throws the system error, naming the file.
  */
-export function loadTree(root: string, parse: ParseManifests = loadManifests): LoadedTree {
+export function loadTree(root: string, parse: ParseManifests = loadManifests, make: MakeObject = plainObject): LoadedTree {
   const files = [...listFiles(path.join(root, 'dist'), 'dist/'), ...listFiles(path.join(root, 'argocd'), 'argocd/')];
-  return loadFiles(files, (file) => readTreeFile(path.join(root, file)), parse);
+  return loadFiles(files, (file) => readTreeFile(path.join(root, file)), parse, undefined, make);
 }
 
 /** The text of a rendered file on disk; a system error names the file (Node's read errors carry no path). */
@@ -77,17 +77,24 @@ export function brokenTreeLines(problems: readonly TreeProblem[]): string[] {
 /** Reads the documents of a manifest file (`loadManifests`, or the same from a cache); throws on invalid YAML. */
 export type ParseManifests = (text: string, file: string) => unknown[];
 
+/** How a loaded tree records one object of a file (lib/verify/tree-index.ts TreeRow.maker: the record verify indexes). */
+export type MakeObject = (file: string, obj: JsonMap) => LoadedObject;
+
+/** `{ file, obj }`. */
+const plainObject: MakeObject = (file, obj) => ({ file, obj });
+
 /** What `loadTree` reads on disk, from a tree given as a `TreeSource`: the same files in the same order. */
-export function loadSource(source: TreeSource, parse: ParseManifests = loadManifests): LoadedTree {
-  return loadFiles([...filesUnder(source.files, 'dist/'), ...filesUnder(source.files, 'argocd/')], (file) => source.read(file) ?? '', parse, source.documents);
+export function loadSource(source: TreeSource, parse: ParseManifests = loadManifests, make: MakeObject = plainObject): LoadedTree {
+  return loadFiles([...filesUnder(source.files, 'dist/'), ...filesUnder(source.files, 'argocd/')], (file) => source.read(file) ?? '', parse, source.documents, make);
 }
 
 /**
  * Reads the manifests of a rendered tree given as its files (paths relative to the root, under
  * dist/ and argocd/) and how to read one: what loadTree does on disk, for a tree held in memory.
- * `known` gives a file's documents without reading it, when it can (`TreeSource.documents`).
+ * `known` gives a file's documents without reading it, when it can (`TreeSource.documents`);
+ * `make` records each object. @default - `{ file, obj }`
  */
-export function loadFiles(files: readonly string[], read: (file: string) => string, parse: ParseManifests = loadManifests, known?: (file: string) => unknown[] | undefined): LoadedTree {
+export function loadFiles(files: readonly string[], read: (file: string) => string, parse: ParseManifests = loadManifests, known?: (file: string) => unknown[] | undefined, make: MakeObject = plainObject): LoadedTree {
   const objects: LoadedObject[] = [];
   const problems: TreeProblem[] = [];
   for (const file of files) {
@@ -110,7 +117,7 @@ export function loadFiles(files: readonly string[], read: (file: string) => stri
     for (const doc of docs) {
       if (doc === null || doc === undefined) continue;
       if (!isMap(doc)) problems.push({ file, message: 'a manifest must be a map with apiVersion, kind and metadata' });
-      else objects.push({ file, obj: doc });
+      else objects.push(make(file, doc));
     }
   }
   return { objects, problems, files: [...files] };

@@ -172,7 +172,7 @@ type Base = TreeRow;
 
 /** The base of one object read from its document (when others of the tree are recorded: the tree's index would read theirs). */
 function baseOf(tree: SplitTree, o: LoadedObject): Base {
-  return new TreeRow(o, tree.facts);
+  return TreeRow.of(o, tree.facts);
 }
 
 function recordedEntry<P>(r: Recorded, key: string): Entry<P> {

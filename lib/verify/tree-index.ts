@@ -1,6 +1,6 @@
 import * as path from 'path';
-import { factsOf, ObjectFacts } from '../facts/facts';
-import { apiGroup, identity, isMap } from '../k8s/manifest';
+import { factsOf, ObjectFacts, PlatformFacts } from '../facts/facts';
+import { apiGroup, identity, isMap, JsonMap } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import { documentDigest } from '../render/documents';
 import type { Entry, ObjectRef, Subject } from './split-entry';
@@ -58,19 +58,25 @@ export class TreeRow implements IndexedObject, ObjectRef, Entry<never>, Subject 
   public readonly inDist: boolean;
   public readonly facts: ObjectFacts | undefined;
 
+  /** The object as the tree holds it: the row itself when verify read the tree (`TreeRow.maker`), else what the tree was given. */
+  public readonly o: LoadedObject;
+
   /**
-   * @param o the object as the tree holds it
-   * @param facts the tree's facts: the row's are those of its identity (lib/facts factsOf)
+   * @param file the path of its file, relative to the tree's root
+   * @param obj its document
+   * @param factsFrom the tree's facts: the row's are those of its identity (lib/facts factsOf)
+   * @param o the object as the tree holds it @default - the row
    */
-  public constructor(public readonly o: LoadedObject, facts: ReadonlyMap<string, ObjectFacts>) {
-    const obj = o.obj;
+  public constructor(file: string, public readonly obj: JsonMap, public readonly factsFrom: PlatformFacts, o?: LoadedObject) {
+    const facts = factsFrom;
+    this.o = o ?? this;
     const group = apiGroup(obj.apiVersion);
     const metadata = own(obj, 'metadata');
     const ns = isMap(metadata) ? own(metadata, 'namespace') : undefined;
     const name = isMap(metadata) ? own(metadata, 'name') : undefined;
     // As `identity` and `factsOf` read it, written out for the objects of a tree (kind and name are strings).
     const plain = typeof obj.kind === 'string' && typeof name === 'string';
-    this.file = o.file;
+    this.file = file;
     this.apiVersion = String(obj.apiVersion);
     this.kind = String(obj.kind);
     this.namespace = typeof ns === 'string' ? ns : undefined;
@@ -79,13 +85,18 @@ export class TreeRow implements IndexedObject, ObjectRef, Entry<never>, Subject 
     this.name = String(name);
     this.group = group;
     this.id = plain ? `${group}/${obj.kind}/${ns ?? ''}/${name}` : identity(obj);
-    this.inDist = o.file.startsWith('dist/');
+    this.inDist = file.startsWith('dist/');
     this.facts = !facts.size ? undefined : plain ? facts.get(this.id) : factsOf(facts, obj);
   }
 
-  /** The object's document (a split rule's `Subject`: the row is what `project` reads). */
-  public get obj(): LoadedObject['obj'] {
-    return this.o.obj;
+  /** The row of `o` in a tree whose facts are `facts`: `o` itself when it is such a row already. */
+  public static of(o: LoadedObject, facts: PlatformFacts): TreeRow {
+    return o instanceof TreeRow && o.factsFrom === facts ? o : new TreeRow(o.file, o.obj, facts, o);
+  }
+
+  /** How verify reads a tree's objects (lib/k8s/tree.ts loadFiles' `make`): each object its own row, so the index makes no second record of it. */
+  public static maker(facts: PlatformFacts): (file: string, obj: JsonMap) => TreeRow {
+    return (file, obj) => new TreeRow(file, obj, facts);
   }
 
   /** The row is its own ref. */
@@ -99,7 +110,7 @@ export class TreeRow implements IndexedObject, ObjectRef, Entry<never>, Subject 
   }
 
   public get digest(): string {
-    return documentDigest(this.o.obj);
+    return documentDigest(this.obj);
   }
 
   /** As JSON, the row is its ref (as refOf makes it: lib/verify/split-rule.ts), never its document: a ref written into a cache stays a ref. */
@@ -166,7 +177,7 @@ function buildIndex(tree: IndexedTree): TreeIndex {
   const facts = tree.facts;
   const distByNamespace = new Map<string | undefined, LoadedObject[]>();
   const objects = tree.objects.map((o) => {
-    const row = new TreeRow(o, facts);
+    const row = TreeRow.of(o, facts);
     if (row.inDist) {
       const list = distByNamespace.get(row.namespace);
       if (list) list.push(o);

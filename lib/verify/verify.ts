@@ -7,6 +7,7 @@ import { SchemaRegistry } from './schemas';
 import { PlatformFacts, readFactsFile } from '../facts/facts';
 import { Finding } from './tree';
 import { treeOf } from './tree-of';
+import { TreeRow } from './tree-index';
 import type { Vouching } from './vouched';
 import { vouchedFiles } from './rules';
 import { VERIFY_RULES } from './verify-rules';
@@ -69,7 +70,9 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   const declared = facts ? { facts, problems: [] } : readFactsFile(root, options.source);
   const source = options.source;
   const parse: ParseManifests = options.parse ?? loadManifests;
-  const tree = treeOf(source ? loadSource(source, parse) : loadTree(root, parse), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}), ...(options.vouched ? { vouched: options.vouched } : {}) });
+  // Each object is read into its index row (one record per object: lib/verify/tree-index.ts).
+  const make = TreeRow.maker(declared.facts);
+  const tree = treeOf(source ? loadSource(source, parse, make) : loadTree(root, parse, make), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}), ...(options.vouched ? { vouched: options.vouched } : {}) });
   const findings: Finding[] = [];
   for (const rule of VERIFY_RULES) {
     for (const f of rule.check(tree)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });

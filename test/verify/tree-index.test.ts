@@ -50,6 +50,15 @@ describe('the index row of an object (one record: index, ref, subject and bare e
     expect(rows[3].rawNamespace).toBeNull();
   });
 
+  test('GIVEN a tree whose objects verify read as rows (TreeRow.maker) WHEN it is indexed THEN the rows are its objects themselves; with other facts THEN new rows', () => {
+    const made = objects.map((o) => TreeRow.maker(facts)(o.file, o.obj));
+    const read = { ...tree, objects: made };
+    expect(treeIndex(read).objects.every((row, i) => row === made[i] && row.o === row)).toBe(true);
+    expect(treeIndex(read).objects.map((r) => [r.id, r.facts])).toEqual(treeIndex(tree).objects.map((r) => [r.id, r.facts]));
+    const other = { ...read, facts: new Map() };
+    expect(treeIndex(other).objects.map((row, i) => [row === made[i], row.o === made[i], row.facts])).toEqual(made.map(() => [false, true, undefined]));
+  });
+
   test('GIVEN the index rows WHEN one is written as JSON THEN it is its ref, as refOf makes it, and never its document', () => {
     for (const row of treeIndex(tree).objects) expect(JSON.stringify(row)).toBe(JSON.stringify(refOf(row.o)));
   });
