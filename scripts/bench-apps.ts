@@ -221,7 +221,7 @@ function floor(files: readonly RenderedFile[]): { serialiseMs: number; jsYamlSer
     }
     return { serialiseMs, jsYamlSerialiseMs, writeFilesMs: msSince(t) };
   } finally {
-    fs.rmSync(plain, { recursive: true, force: true });
+    removeTemporary(plain);
   }
 }
 
@@ -263,7 +263,7 @@ async function child(n: number | 'shipped', withDiff: boolean): Promise<void> {
     console.error(e instanceof VerifyError ? `${n} apps: ${e.message.split('\n').slice(0, 20).join('\n')}` : (e as Error).stack);
     process.exit(1);
   } finally {
-    fs.rmSync(root, { recursive: true, force: true });
+    removeTemporary(root);
   }
 }
 
@@ -276,8 +276,22 @@ function runChild(n: number | 'shipped', withDiff: boolean): ChildResult {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }
 
+/**
+ * git in a bench's temporary checkout. No automatic housekeeping: a commit of thousands of files
+ * may start `git gc --auto` or `git maintenance` in the background, still writing into .git while
+ * the bench removes the checkout (seen: ENOTEMPTY on rmdir of .git, and the bench's figures lost).
+ */
 function git(cwd: string, args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', '-c', 'commit.gpgsign=false', ...args], { cwd, stdio: 'ignore' });
+  execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', '-c', 'commit.gpgsign=false', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', ...args], { cwd, stdio: 'ignore' });
+}
+
+/** Removes a bench's temporary folder, retrying while something still writes in it; one that stays is named on stderr, not fatal (the figures stand). */
+function removeTemporary(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (e) {
+    console.error(`bench: could not remove the temporary folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); remove it by hand`);
+  }
 }
 
 /** `npm run diff` as a process on a repository where all 1,000 apps changed image; median of 3. */
@@ -311,7 +325,7 @@ function diffOfAThousandApps(): { ms: number[]; changed: string } {
     }
     return { ms, changed };
   } finally {
-    fs.rmSync(root, { recursive: true, force: true });
+    removeTemporary(root);
   }
 }
 
@@ -339,7 +353,7 @@ export function oneAppSynthProcess(n: number): number[] {
       return synthOnce();
     });
   } finally {
-    fs.rmSync(root, { recursive: true, force: true });
+    removeTemporary(root);
   }
 }
 

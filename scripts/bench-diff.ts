@@ -113,7 +113,7 @@ function median(xs: readonly number[]): number {
 function gitReadMs(files: readonly RenderedFile[], runs: number): { times: number[]; count: number } {
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-diff-'));
   try {
-    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', '-c', 'commit.gpgsign=false', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', '-c', 'commit.gpgsign=false', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
     git('init', '-q');
     for (const f of files) {
       fs.mkdirSync(path.dirname(path.join(repo, f.path)), { recursive: true });
