@@ -29,7 +29,8 @@ interface OnDiskFile extends ListedStat {
  * synth's heap (about 0.45 KB a file instead of about 60 bytes).
  */
 class ListedFile implements OnDiskFile {
-  public constructor(public readonly stat: FileStat, public readonly at: number, public readonly key: string | undefined, public readonly trusted: string | undefined, public text?: string) {}
+  // No `key`: only the worker makes stat keys, so `listedKeyed` never keeps a listed file (and its text) as a keyed stat.
+  public constructor(public readonly stat: FileStat, public readonly at: number, public readonly trusted: string | undefined, public text?: string) {}
 }
 
 /**
@@ -104,7 +105,7 @@ class ListedMaps implements Listing {
     const f = this.fileMap.get(file);
     if (!f) return;
     if (trusted) f.text = text;
-    else this.fileMap.set(file, new ListedFile(f.stat, f.at, f.key, undefined, text));
+    else this.fileMap.set(file, new ListedFile(f.stat, f.at, undefined, text));
   }
 }
 
@@ -153,7 +154,7 @@ function listNames(root: string, dir: string, names: readonly (readonly [string,
     seen.push([name, false]);
     if (!fileStat.isFile()) continue;
     const trusted = settled(fileStat, fileAt) ? stats?.digest(rel, fileStat) : undefined;
-    out.fileMap.set(rel, trusted === undefined ? new ListedFile(fileStat, fileAt, undefined, undefined, fs.readFileSync(path.join(root, rel), 'utf8')) : new ListedFile(fileStat, fileAt, undefined, trusted));
+    out.fileMap.set(rel, trusted === undefined ? new ListedFile(fileStat, fileAt, undefined, fs.readFileSync(path.join(root, rel), 'utf8')) : new ListedFile(fileStat, fileAt, trusted));
   }
   out.names.set(dir, seen);
   return true;
