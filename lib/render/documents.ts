@@ -207,9 +207,46 @@ interface Serialised {
   readonly textDigest: string | undefined;
 }
 
-/** The record of a manifest the render serialised (or whose earlier text it holds already read). */
-class MadeFile implements Serialised {
+/** The record of a manifest whose earlier text the render holds, already read. */
+class ReusedText implements Serialised {
   public constructor(public readonly file: RenderedFile, public document: object | undefined, public readonly docDigest: string | undefined, public readonly textDigest: string | undefined) {}
+}
+
+/**
+ * A file the render serialised, and its own record in the render (`Serialised`): one object per
+ * manifest of a full render, not a file and a record. Its own fields are a file's (`path`,
+ * `content`), so that it reads, compares and spreads as a plain `{ path, content }`; what the render
+ * remembers of it is private.
+ */
+class MadeFile implements RenderedFile, Serialised {
+  #document: object | undefined;
+  readonly #docDigest: string | undefined;
+
+  public constructor(public readonly path: string, public readonly content: string, document: object | undefined, docDigest: string | undefined) {
+    this.#document = document;
+    this.#docDigest = docDigest;
+  }
+
+  public get file(): RenderedFile {
+    return this;
+  }
+
+  public get document(): object | undefined {
+    return this.#document;
+  }
+
+  public get docDigest(): string | undefined {
+    return this.#docDigest;
+  }
+
+  public get textDigest(): undefined {
+    return undefined;
+  }
+
+  /** Lets go of the document (`RenderedDocuments.release`). */
+  public forget(): void {
+    this.#document = undefined;
+  }
 }
 
 /**
@@ -293,8 +330,8 @@ export class RenderedDocuments {
     // A manifest is a map: anything else (or anything inexact) is read by parsing its file.
     if (!exact || document === null || typeof document !== 'object') {
       this.dumped++;
-      const file = { path, content: HEADER + dumpManifest(document) };
-      this.byPath.set(path, new MadeFile(file, undefined, undefined, undefined));
+      const file = new MadeFile(path, HEADER + dumpManifest(document), undefined, undefined);
+      this.byPath.set(path, file);
       return file;
     }
     // Hashed only for a render that reuses and indexes texts (synth's), before any reader holds the document.
@@ -343,12 +380,12 @@ export class RenderedDocuments {
         return lazy;
       }
       const file = { path, content: text, digest: earlier.textDigest };
-      this.byPath.set(path, new MadeFile(file, document, digest, earlier.textDigest));
+      this.byPath.set(path, new ReusedText(file, document, digest, earlier.textDigest));
       return file;
     }
     this.dumped++;
-    const file = { path, content: HEADER + dumpManifest(document) };
-    this.byPath.set(path, new MadeFile(file, document, digest, undefined));
+    const file = new MadeFile(path, HEADER + dumpManifest(document), document, digest);
+    this.byPath.set(path, file);
     return file;
   }
 
@@ -381,7 +418,10 @@ export class RenderedDocuments {
    */
   public release(): void {
     this.released = true;
-    for (const s of this.byPath.values()) if (s instanceof MadeFile) s.document = undefined;
+    for (const s of this.byPath.values()) {
+      if (s instanceof MadeFile) s.forget();
+      else if (s instanceof ReusedText) s.document = undefined;
+    }
     this.jsons.clear();
   }
 

@@ -109,6 +109,21 @@ describe('the documents the render hands to verify and the HA model instead of t
     expect(documents.index()).toStrictEqual(index);
   });
 
+  test('GIVEN a manifest the render serialises WHEN its file is read, compared, spread or written as JSON THEN it is a plain path and content (what the render remembers of it is its own, private), and its documents are known until released', () => {
+    const documents = new RenderedDocuments({ reuse: () => undefined });
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } };
+    const file = documents.file('dist/x/configmap-a.yaml', obj);
+    const plain = { path: 'dist/x/configmap-a.yaml', content: documents.serialise('dist/y/configmap-a.yaml', obj) };
+    expect(file).toEqual(plain);
+    expect(Object.keys(file).sort()).toEqual(['content', 'path']);
+    expect(JSON.parse(JSON.stringify(file))).toStrictEqual(plain);
+    expect({ ...file }).toStrictEqual(plain);
+    expect(documents.documentsOf(file)).toStrictEqual([obj]);
+    expect(documents.known(file.path)?.document).toStrictEqual(obj);
+    documents.release();
+    expect([documents.documentsOf(file), documents.known(file.path)]).toEqual([undefined, undefined]);
+  });
+
   test('GIVEN the whole shipped render WHEN every manifest file is parsed THEN each deep-equals the documents the render handed over, and every manifest was handed over', () => {
     const { site, apps, lock } = loadInputs(REPO);
     const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock);
