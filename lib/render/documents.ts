@@ -205,11 +205,17 @@ interface Serialised {
   readonly docDigest: string | undefined;
   /** The sha256 of its text, when known without hashing it (an earlier text reused). */
   readonly textDigest: string | undefined;
+  /** Lets go of the document, if it can (`RenderedDocuments.release`). */
+  forget(): void;
 }
 
 /** The record of a manifest whose earlier text the render holds, already read. */
 class ReusedText implements Serialised {
   public constructor(public readonly file: RenderedFile, public document: object | undefined, public readonly docDigest: string | undefined, public readonly textDigest: string | undefined) {}
+
+  public forget(): void {
+    this.document = undefined;
+  }
 }
 
 /**
@@ -279,6 +285,9 @@ class EarlierFile implements RenderedFile, Serialised {
   public get textDigest(): string {
     return this.digest;
   }
+
+  /** Keeps the document: its content may still need it, if its file changed on disk (`RenderedDocuments.released` hides it from readers). */
+  public forget(): void {}
 }
 
 /** How `RenderedDocuments.file` makes a file. */
@@ -418,10 +427,7 @@ export class RenderedDocuments {
    */
   public release(): void {
     this.released = true;
-    for (const s of this.byPath.values()) {
-      if (s instanceof MadeFile) s.forget();
-      else if (s instanceof ReusedText) s.document = undefined;
-    }
+    for (const s of this.byPath.values()) s.forget();
     this.jsons.clear();
   }
 

@@ -182,7 +182,7 @@ function recordedEntry<P>(r: Recorded, key: string): Entry<P> {
 function documentEntry<P>(b: Base, project: ((x: Subject) => P | undefined) | undefined): Entry<P> {
   // The row is the subject and, when the rule reads nothing of the object, its entry: no record per object per rule.
   const p = project?.(b);
-  return p === undefined ? b : new DocumentEntry(b, b.group, b.id, p, b.o.obj);
+  return p === undefined ? b : new DocumentEntry(b, b.group, b.id, p, b.obj);
 }
 
 /**

@@ -68,7 +68,6 @@ export class TreeRow implements IndexedObject, ObjectRef, Entry<never>, Subject 
    * @param o the object as the tree holds it @default - the row
    */
   public constructor(file: string, public readonly obj: JsonMap, public readonly factsFrom: PlatformFacts, o?: LoadedObject) {
-    const facts = factsFrom;
     this.o = o ?? this;
     const group = apiGroup(obj.apiVersion);
     const metadata = own(obj, 'metadata');
@@ -86,7 +85,7 @@ export class TreeRow implements IndexedObject, ObjectRef, Entry<never>, Subject 
     this.group = group;
     this.id = plain ? `${group}/${obj.kind}/${ns ?? ''}/${name}` : identity(obj);
     this.inDist = file.startsWith('dist/');
-    this.facts = !facts.size ? undefined : plain ? facts.get(this.id) : factsOf(facts, obj);
+    this.facts = !factsFrom.size ? undefined : plain ? factsFrom.get(this.id) : factsOf(factsFrom, obj);
   }
 
   /** The row of `o` in a tree whose facts are `facts`: `o` itself when it is such a row already. */
