@@ -6,7 +6,7 @@ import { apiGroup, valueAt, JsonMap } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import type { CheckCache } from './check-cache';
 import type { SchemaProblem, SchemaRegistry } from './schemas';
-import { literalsNamed, nameDigests, privateKeys, SecretLiteralCandidate, secretLiteralCandidates, secretValues, SecretValueAt } from './secret-literals';
+import { literalsNamed, nameDigests, objectSecrets, SecretLiteralCandidate, SecretValueAt } from './secret-literals';
 import type { Vouching } from './vouched';
 
 /** A problem found while reading the tree: on an object, or on a file. */
@@ -126,7 +126,7 @@ function objectFindings(tree: Tree): readonly ObjectFindings[] {
     if (identity === undefined) identities.set(gvk, (identity = tree.registry.schemaIdentity(o.obj)));
     // A vouched object found nothing last time against the same schemas: neither run nor looked up.
     const literals = vouched.get(o.file);
-    const result = literals ? (literals.length ? { schema: NONE, literals, values: NONE, keys: NONE } : NOTHING_FOUND) : checked(tree, o, `schema and secrets ${identity}`, (): ObjectFindings => ({ schema: tree.registry.validate(o.obj), literals: secretLiteralCandidates(o.obj), values: secretValues(o.obj), keys: privateKeys(o.obj) }));
+    const result = literals ? (literals.length ? { schema: NONE, literals, values: NONE, keys: NONE } : NOTHING_FOUND) : checked(tree, o, `schema and secrets ${identity}`, (): ObjectFindings => ({ schema: tree.registry.validate(o.obj), ...objectSecrets(o.obj) }));
     told?.(o.file, String(o.obj.apiVersion), String(o.obj.kind), identity, result.literals);
     return result;
   });

@@ -120,9 +120,18 @@ export function secretLiteralCandidates(obj: JsonMap): SecretLiteralCandidate[] 
     }
     return out;
   }
+  literalsIn(obj, obj, [], out, false);
+  return out;
+}
+
+/**
+ * The literal secrets (`secretLiteralCandidates`) in `root`, a value in `obj` (the object itself, or
+ * the YAML documents one of its strings holds) at `steps`, added to `out`; `jcascRoot`: `root` is a
+ * Jenkins configuration-as-code document, where `${name}` is a reference.
+ */
+function literalsIn(obj: JsonMap, root: unknown, steps: Steps, out: SecretLiteralCandidate[], jcascRoot: boolean): void {
   const isConfigMap = obj.kind === 'ConfigMap';
   let jenkinsConfig: boolean | undefined;
-  const steps: Steps = [];
   // `jcasc`: inside a Jenkins configuration-as-code document, where `${name}` is a reference.
   const walk = (value: unknown, key: string, parent: string, jcasc: boolean): void => {
     if (Array.isArray(value)) {
@@ -168,8 +177,7 @@ export function secretLiteralCandidates(obj: JsonMap): SecretLiteralCandidate[] 
       }
     }
   };
-  walk(obj, '', '', false);
-  return out;
+  walk(root, '', '', jcascRoot);
 }
 
 /** A string field whose value holds a secret by its shape. */
@@ -239,4 +247,77 @@ export function privateKeys(value: unknown): string[] {
   };
   walk(value);
   return out;
+}
+
+/** What `objectSecrets` finds: `secretLiteralCandidates`, `secretValues` and `privateKeys` of one object. */
+export interface ObjectSecrets {
+  readonly literals: SecretLiteralCandidate[];
+  readonly values: SecretValueAt[];
+  readonly keys: string[];
+}
+
+/**
+ * `secretLiteralCandidates`, `secretValues` and `privateKeys` of `obj` in one walk of it (verify
+ * runs all three on every object it checks: one walk instead of three). Each list is what its
+ * function gives, in the same order.
+ */
+export function objectSecrets(obj: JsonMap): ObjectSecrets {
+  const kind = obj.kind;
+  // ExternalSecrets are searched for literals only in template data (`secretLiteralCandidates`).
+  const special = kind === 'ExternalSecret';
+  const literals: SecretLiteralCandidate[] = special ? secretLiteralCandidates(obj) : [];
+  const values: SecretValueAt[] = [];
+  const keys: string[] = [];
+  const findLiterals = !special && !REFERENCE_KINDS.has(String(kind));
+  const findValues = kind !== 'Secret';
+  const isConfigMap = kind === 'ConfigMap';
+  let jenkinsConfig: boolean | undefined;
+  const steps: Steps = [];
+  // `key`, `parent`: as secretLiteralCandidates' walk has them; `name`: as secretValues' walk has it.
+  const walk = (value: unknown, key: string, parent: string, name: string | undefined): void => {
+    if (typeof value === 'string') {
+      if (value.includes('PRIVATE KEY-----') && PEM_PRIVATE_KEY.test(value)) keys.push(pathOf(steps) || '(value)');
+      if (findValues) {
+        const found = secretInValue(value, name);
+        if (found) values.push({ path: pathOf(steps), found });
+      }
+      if (!findLiterals) return;
+      const yamlFile = isConfigMap && parent === 'data' && /\.ya?ml$/.test(key);
+      if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent) || yamlFile) {
+        const jcascFile = yamlFile && (jenkinsConfig ??= Object.keys(mapAt(obj, 'metadata.labels') ?? {}).some((l) => /-jenkins-config$/.test(l)));
+        let parsed: unknown;
+        try {
+          parsed = parseAllDocuments(value).map((d) => d.toJS());
+        } catch {
+          parsed = undefined;
+        }
+        steps.push(INTO_YAML);
+        literalsIn(obj, parsed, steps, literals, YAML_STRING_MAPS.has(parent) || jcascFile);
+        steps.pop();
+      } else if (value !== '' && isSecretKey(key) && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !isSecretPlaceholder(obj, value)) {
+        const at = pathOf(steps);
+        const ref = SECRET_REFERENCES.find((r) => r.kind === kind && r.field === at);
+        if (!ref || !ref.form.test(value)) literals.push({ path: at, name: sha256(value) });
+      }
+    } else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        steps.push(i);
+        walk(value[i], key, '', undefined);
+        steps.pop();
+      }
+    } else if (value && typeof value === 'object') {
+      const map = value as Record<string, unknown>;
+      const pairName = map.name;
+      if (findLiterals && typeof pairName === 'string' && typeof map.value === 'string' && isSecretKey(pairName.replace(/[-_]/g, '')) && map.value !== '' && !map.value.startsWith('bitwarden:')) {
+        literals.push({ path: `${pathOf(steps)}.value` });
+      }
+      for (const k of Object.keys(map)) {
+        steps.push(k);
+        walk(map[k], k, key, k === 'value' && typeof pairName === 'string' ? pairName : k);
+        steps.pop();
+      }
+    }
+  };
+  walk(obj, '', '', undefined);
+  return { literals, values, keys };
 }
