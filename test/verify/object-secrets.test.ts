@@ -73,7 +73,7 @@ describe('the secret scans of an object in one walk', () => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (p.endsWith('.yaml')) objects.push(...loadManifests(fs.readFileSync(p, 'utf8'), p));
+        else if (p.endsWith('.yaml')) for (const o of loadManifests(fs.readFileSync(p, 'utf8'), p)) if (o && typeof o === 'object' && !Array.isArray(o)) objects.push(o as JsonMap);
       }
     };
     for (const dir of ['dist', 'argocd']) walk(path.join(__dirname, '..', '..', dir));
