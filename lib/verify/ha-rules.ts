@@ -31,14 +31,27 @@ export interface HaContext {
 export type HaReport = (o: HaObject, message: string) => void;
 export type HaReportFile = (file: string, message: string) => void;
 
-/**
- * Builds the HA context of a rendered tree on disk, or of `source` (verify's `objects` are dist/ and
- * argocd/). `model`: the model of this very tree, built by the caller from the same files (synth's
- * render, from memory: the same workloads, applications and problems as one built from the tree),
- * taken instead of building it again. `tree`: the verify tree whose objects are `objects`, whose
- * split entries the split HA rules share.
- */
-export function haContext(root: string, objects: readonly LoadedObject[], declared?: { facts: PlatformFacts; problems?: readonly string[] }, source?: TreeSource, model?: HaModel, vouched?: (file: string) => boolean, tree?: SplitTree): HaContext {
+/** What `haContext` builds from besides the objects. */
+export interface HaContextOptions {
+  /** What the platform declares about its objects. @default - read from the tree's facts file (`readFactsFile`) */
+  readonly declared?: { readonly facts: PlatformFacts; readonly problems?: readonly string[] };
+  /** The tree's files in memory (synth's staged tree). @default - the files on disk under the root */
+  readonly source?: TreeSource;
+  /**
+   * The model of this very tree, built by the caller from the same files (synth's render, from
+   * memory: the same workloads, applications and problems as one built from the tree), taken
+   * instead of building it again. @default - built from the tree
+   */
+  readonly model?: HaModel;
+  /** Whether a file's objects are vouched for (lib/verify/vouched.ts). @default - none is */
+  readonly vouched?: (file: string) => boolean;
+  /** The verify tree whose objects these are: the split HA rules share its entries. @default - a tree of the objects */
+  readonly tree?: SplitTree;
+}
+
+/** Builds the HA context of a rendered tree on disk under `root`, or of `options.source` (verify's `objects` are dist/ and argocd/). */
+export function haContext(root: string, objects: readonly LoadedObject[], options: HaContextOptions = {}): HaContext {
+  const { declared, source, model, vouched, tree } = options;
   const v = { ...(vouched ? { vouched } : {}), ...(tree ? { tree } : {}) };
   if (model) return { model, objects: haObjectsOf(objects), facts: (declared ?? readFactsFile(root, source)).facts, ...v };
   const input = haInputFromDisk(root, objects, declared, source);

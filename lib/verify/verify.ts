@@ -79,7 +79,7 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   }
   // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
   const vouched = options.vouched ? vouchedFiles(tree) : undefined;
-  const ha = haContext(root, tree.objects, declared, source, options.model, vouched && ((file: string) => vouched.has(file)), tree);
+  const ha = haContext(root, tree.objects, { declared, ...(source ? { source } : {}), ...(options.model ? { model: options.model } : {}), ...(vouched ? { vouched: (file: string) => vouched.has(file) } : {}), tree });
   for (const rule of HA_CHECKS) {
     const t = process.hrtime.bigint();
     const found = rule.check(ha);
