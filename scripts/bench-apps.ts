@@ -20,6 +20,7 @@ import { sortKeys } from '../lib/render/sort';
 import { countObjects, synth, SynthPhase, VerifyError } from '../lib/synth';
 import { SchemaRegistry } from '../lib/verify/schemas';
 import { parse, stringify } from 'yaml';
+import { phaseAt, sharedClock, startRssSampler } from './rss-sampler';
 
 const ROOT = path.resolve(__dirname, '..');
 /**
@@ -135,6 +136,8 @@ interface ChildResult {
   readonly maxRssMb: number;
   /** The peak RSS when the full synth returned (before the floor, the one-app change and the diff): the full synth's own peak. */
   readonly fullMaxRssMb: number;
+  /** The full synth's peak RSS as sampled every 5 ms on a worker (./rss-sampler.ts), and the phase it fell in; null where RSS cannot be sampled. */
+  readonly fullPeak: { readonly mb: number; readonly phase: string } | null;
 }
 
 const PHASES: readonly SynthPhase[] = ['load', 'build', 'render', 'simulation', 'verify', 'write'];
@@ -153,12 +156,13 @@ function watchGc(): void {
 const gcReported = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
 
 /** Runs synth on `root` and times it, phase by phase, with the collector's pauses that started during it. */
-async function timedSynth(root: string, registry: SchemaRegistry): Promise<{ phases: Phases; files: readonly RenderedFile[] }> {
+async function timedSynth(root: string, registry: SchemaRegistry, watch?: { readonly marks: [SynthPhase, number][]; readonly returned: () => void }): Promise<{ phases: Phases; files: readonly RenderedFile[] }> {
   const phases = { load: 0, build: 0, render: 0, simulation: 0, verify: 0, write: 0, total: 0, cpu: 0, gcScavengeMs: 0, gcOtherMs: 0 };
   const t = now();
   const from = performance.now();
   const cpu = process.cpuUsage();
-  const r = synth({ root, registry, log: () => undefined, time: (phase, ms) => { phases[phase] += ms; } });
+  const r = synth({ root, registry, log: () => undefined, time: (phase, ms) => { phases[phase] += ms; watch?.marks.push([phase, sharedClock()]); } });
+  watch?.returned();
   phases.total = msSince(t);
   const used = process.cpuUsage(cpu);
   phases.cpu = (used.user + used.system) / 1000;
@@ -234,8 +238,15 @@ async function child(n: number | 'shipped', withDiff: boolean): Promise<void> {
   try {
     watchGc();
     const registry = new SchemaRegistry();
-    const full = await timedSynth(root, registry);
+    // Where the full synth's peak falls: its phases' ends, and RSS sampled beside it.
+    const sampler = await startRssSampler();
+    const marks: [SynthPhase, number][] = [];
+    let peak: ReturnType<NonNullable<typeof sampler>['peak']>;
+    let returnedAt = 0;
+    sampler?.reset();
+    const full = await timedSynth(root, registry, { marks, returned: () => { sampler?.stop(); peak = sampler?.peak(); returnedAt = sharedClock(); } });
     const fullMaxRssMb = process.resourceUsage().maxRSS / 1024;
+    const fullPeak = peak ? { mb: peak.mb, phase: `${phaseAt(marks, peak.at, 'after the last phase')}, ${fmt(Math.max(0, returnedAt - peak.at))} ms before the synth returned` } : null;
     const { serialiseMs, jsYamlSerialiseMs, writeFilesMs } = floor(full.files);
     const appFiles = fs.readdirSync(path.join(root, 'apps')).filter((f) => f.endsWith('.yaml')).sort();
     bumpImage(path.join(root, 'apps', appFiles[0]), '1.0.1');
@@ -256,7 +267,7 @@ async function child(n: number | 'shipped', withDiff: boolean): Promise<void> {
     const result: ChildResult = {
       label: n === 'shipped' ? 'shipped site' : `${n.toLocaleString('en')} apps`,
       apps: appFiles.length, objects: countObjects(full.files), full: full.phases, oneApp: oneApp.phases, oneAppDocumentsParsed, diffMs, serialiseMs, jsYamlSerialiseMs, writeFilesMs,
-      maxRssMb: process.resourceUsage().maxRSS / 1024, fullMaxRssMb,
+      maxRssMb: process.resourceUsage().maxRSS / 1024, fullMaxRssMb, fullPeak,
     };
     console.log(JSON.stringify(result));
   } catch (e) {
@@ -381,6 +392,7 @@ export function appsTable(results: readonly ChildResult[]): string[] {
     ['full / one-app / diff over it', (r) => [r.full.total, r.oneApp.total, r.diffMs].map((x) => (x === null ? '-' : `${(x / jsFloorOf(r)).toFixed(1)}x`)).join(' / ')],
     ['peak RSS MB', (r) => cell(r.maxRssMb)],
     ['peak RSS MB when the full synth returned', (r) => cell(r.fullMaxRssMb)],
+    ['  sampled peak MB, in phase', (r) => (r.fullPeak ? `${cell(r.fullPeak.mb)} (${r.fullPeak.phase})` : '-')],
   ];
   const header = ['', ...results.map((r) => r.label)];
   const body = rows.map(([name, f]) => [name, ...results.map(f)]);
