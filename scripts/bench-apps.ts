@@ -136,7 +136,7 @@ interface ChildResult {
   readonly maxRssMb: number;
   /** The peak RSS when the full synth returned (before the floor, the one-app change and the diff): the full synth's own peak. */
   readonly fullMaxRssMb: number;
-  /** The full synth's peak RSS as sampled every 5 ms on a worker (./rss-sampler.ts), and the phase it fell in; null where RSS cannot be sampled. */
+  /** The full synth's peak RSS as sampled every 5 ms by another process (./rss-sampler.ts), and the phase it fell in; null where RSS cannot be sampled. */
   readonly fullPeak: { readonly mb: number; readonly phase: string } | null;
 }
 
@@ -241,11 +241,10 @@ async function child(n: number | 'shipped', withDiff: boolean): Promise<void> {
     // Where the full synth's peak falls: its phases' ends, and RSS sampled beside it.
     const sampler = await startRssSampler();
     const marks: [SynthPhase, number][] = [];
-    let peak: ReturnType<NonNullable<typeof sampler>['peak']>;
     let returnedAt = 0;
-    sampler?.reset();
-    const full = await timedSynth(root, registry, { marks, returned: () => { sampler?.stop(); peak = sampler?.peak(); returnedAt = sharedClock(); } });
+    const full = await timedSynth(root, registry, { marks, returned: () => { returnedAt = sharedClock(); } });
     const fullMaxRssMb = process.resourceUsage().maxRSS / 1024;
+    const peak = await sampler?.peakUntil(returnedAt);
     const fullPeak = peak ? { mb: peak.mb, phase: `${phaseAt(marks, peak.at, 'after the last phase')}, ${fmt(Math.max(0, returnedAt - peak.at))} ms before the synth returned` } : null;
     const { serialiseMs, jsYamlSerialiseMs, writeFilesMs } = floor(full.files);
     const appFiles = fs.readdirSync(path.join(root, 'apps')).filter((f) => f.endsWith('.yaml')).sort();

@@ -1,51 +1,62 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
-import { Worker } from 'worker_threads';
 
 /**
- * This process's resident memory sampled on a worker thread while the main thread runs a synth
- * (synchronous: no timer of its own could sample it), so that `npm run bench` can say in which
- * phase a synth's peak fell. Linux only (it reads `VmRSS` of /proc/self/status); elsewhere
- * `startRssSampler` gives undefined. A measurement only: it never changes what a synth does.
+ * This process's resident memory sampled by a small separate process while the main thread runs
+ * a synth (synchronous: no timer of this process could sample it), so that `npm run bench` can say
+ * in which phase a synth's peak fell. A separate process, not a worker thread, so that the sampler
+ * adds nothing to the memory it measures. Linux only (it reads `VmRSS` of /proc/<pid>/status);
+ * elsewhere `startRssSampler` gives undefined. A measurement only: it never changes what a synth does.
  */
 
-/** The highest RSS sampled, and when (ms on the clock `performance.timeOrigin + performance.now()`, shared by all threads). */
+/** The highest RSS sampled, and when (ms since the epoch, `performance.timeOrigin + performance.now()`: the same clock in every process). */
 export interface RssPeak {
   readonly mb: number;
   readonly at: number;
 }
 
-/** The sampler's code: plain JavaScript (it loads none of lib/). `shared`: [peak kB, its time, stop flag, samples taken]. */
+/** How much a sample must exceed the last one told of to be told (kB): few lines, so the pipe never fills while the synth blocks this process's reads. */
+const STEP_KB = 1024;
+
+/**
+ * The sampler's code (`node -e`): every `ms`, the RSS of process `pid`; each time it passed the last
+ * one told of by `STEP_KB`, a line `<kB> <time>` on stdout. It ends when the process is gone.
+ */
 const SOURCE = `
-const { shared, intervalMs } = require('worker_threads').workerData;
 const fs = require('fs');
+const [pid, ms, step] = process.argv.slice(1).map(Number);
 const sleep = new Int32Array(new SharedArrayBuffer(4));
-while (shared[2] === 0) {
-  const m = /VmRSS:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  const kb = m ? Number(m[1]) : 0;
-  if (kb > shared[0]) {
-    shared[0] = kb;
-    shared[1] = performance.timeOrigin + performance.now();
+let told = -Infinity;
+for (;;) {
+  let text;
+  try {
+    text = fs.readFileSync('/proc/' + pid + '/status', 'utf8');
+  } catch {
+    break;
   }
-  shared[3]++;
-  Atomics.wait(sleep, 0, 0, intervalMs);
+  const m = /VmRSS:\\s+(\\d+)/.exec(text);
+  const kb = m ? Number(m[1]) : 0;
+  if (kb >= told + step) {
+    told = kb;
+    fs.writeSync(1, kb + ' ' + (performance.timeOrigin + performance.now()) + '\\n');
+  }
+  Atomics.wait(sleep, 0, 0, ms);
 }
 `;
 
-/** A sampler that runs: `peak` reads the peak so far; `stop` ends the sampling and gives the peak. */
+/** A sampler that runs. */
 export interface RssSampler {
-  /** The peak sampled since the last `reset` (undefined before the first sample). */
-  peak(): RssPeak | undefined;
-  /** Forgets the peak so far: the next `peak` is that of what follows. */
-  reset(): void;
-  stop(): void;
+  /** Stops it and gives the peak it sampled up to `until` (on `sharedClock`), within `STEP_KB`. */
+  peakUntil(until: number): Promise<RssPeak | undefined>;
 }
 
-/** The clock the sampler's times are on, in every thread. */
+/** The clock the sampler's times are on, in every process. */
 export const sharedClock = (): number => performance.timeOrigin + performance.now();
 
 /**
- * Starts sampling this process's RSS every `intervalMs` on a worker thread, once the worker runs
- * (the promise resolves then); undefined where /proc/self/status cannot be read.
+ * Starts sampling this process's RSS every `intervalMs`, once the sampler took its first sample
+ * (the promise resolves then); undefined where /proc/self/status cannot be read or the sampler
+ * does not start within a few seconds.
  */
 export async function startRssSampler(intervalMs = 5): Promise<RssSampler | undefined> {
   try {
@@ -53,24 +64,34 @@ export async function startRssSampler(intervalMs = 5): Promise<RssSampler | unde
   } catch {
     return undefined;
   }
-  const shared = new Float64Array(new SharedArrayBuffer(8 * 4));
-  const worker = new Worker(SOURCE, { eval: true, workerData: { shared, intervalMs } });
-  worker.unref();
-  // Running once it took its first sample.
+  const child = spawn(process.execPath, ['-e', SOURCE, String(process.pid), String(intervalMs), String(STEP_KB)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
   const started = await new Promise<boolean>((resolve) => {
-    worker.once('error', () => resolve(false));
-    const poll = () => (shared[3] > 0 ? resolve(true) : setTimeout(poll, 5));
-    poll();
+    const timer = setTimeout(() => resolve(false), 5_000);
+    child.once('error', () => resolve(false));
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      clearTimeout(timer);
+      resolve(true);
+    });
   });
-  if (!started) return undefined;
+  if (!started) {
+    child.kill();
+    return undefined;
+  }
   return {
-    peak: () => (shared[0] > 0 ? { mb: shared[0] / 1024, at: shared[1] } : undefined),
-    reset: () => {
-      shared[0] = 0;
-      shared[1] = 0;
-    },
-    stop: () => {
-      shared[2] = 1;
+    peakUntil: async (until) => {
+      // What it wrote while this process's event loop was blocked is in the pipe: read it, then stop it.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill();
+      let peak: RssPeak | undefined;
+      for (const line of out.split('\n')) {
+        const [kb, at] = line.split(' ').map(Number);
+        if (!Number.isFinite(kb) || !Number.isFinite(at) || at > until) continue;
+        if (!peak || kb / 1024 > peak.mb) peak = { mb: kb / 1024, at };
+      }
+      return peak;
     },
   };
 }
