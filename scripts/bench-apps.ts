@@ -20,7 +20,7 @@ import { sortKeys } from '../lib/render/sort';
 import { countObjects, synth, SynthPhase, VerifyError } from '../lib/synth';
 import { SchemaRegistry } from '../lib/verify/schemas';
 import { parse, stringify } from 'yaml';
-import { phaseAt, sharedClock, startRssSampler } from './rss-sampler';
+import { phaseAt, RssPeak, sharedClock, startRssSampler } from './rss-sampler';
 
 const ROOT = path.resolve(__dirname, '..');
 /**
@@ -155,6 +155,19 @@ function watchGc(): void {
 /** Lets the observer's callback run: Node delivers the entries on a timer turn of the event loop (not after an immediate), never inside a synth. */
 const gcReported = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
 
+/**
+ * Where a synth's peak fell, from its phases' ends (`marks`) and the sampled window in which the
+ * peak was reached: the phase, or the phases the window spans when the sampler could not read for
+ * a while, and how long before the synth returned (`returnedAt`).
+ */
+function peakPlace(marks: readonly (readonly [string, number])[], peak: RssPeak, returnedAt: number): string {
+  const first = phaseAt(marks, peak.from);
+  const last = phaseAt(marks, peak.to);
+  const where = first === last ? first : `between ${first} and ${last}`;
+  const before = (t: number) => fmt(Math.max(0, returnedAt - t));
+  return peak.to - peak.from > 50 ? `${where}, ${before(peak.to)}-${before(peak.from)} ms before the synth returned` : `${where}, ${before(peak.to)} ms before the synth returned`;
+}
+
 /** Runs synth on `root` and times it, phase by phase, with the collector's pauses that started during it. */
 async function timedSynth(root: string, registry: SchemaRegistry, watch?: { readonly marks: [SynthPhase, number][]; readonly returned: () => void }): Promise<{ phases: Phases; files: readonly RenderedFile[] }> {
   const phases = { load: 0, build: 0, render: 0, simulation: 0, verify: 0, write: 0, total: 0, cpu: 0, gcScavengeMs: 0, gcOtherMs: 0 };
@@ -245,7 +258,7 @@ async function child(n: number | 'shipped', withDiff: boolean): Promise<void> {
     const full = await timedSynth(root, registry, { marks, returned: () => { returnedAt = sharedClock(); } });
     const fullMaxRssMb = process.resourceUsage().maxRSS / 1024;
     const peak = await sampler?.peakUntil(returnedAt);
-    const fullPeak = peak ? { mb: peak.mb, phase: `${phaseAt(marks, peak.at, 'after the last phase')}, ${fmt(Math.max(0, returnedAt - peak.at))} ms before the synth returned` } : null;
+    const fullPeak = peak ? { mb: peak.mb, phase: peakPlace(marks, peak, returnedAt) } : null;
     const { serialiseMs, jsYamlSerialiseMs, writeFilesMs } = floor(full.files);
     const appFiles = fs.readdirSync(path.join(root, 'apps')).filter((f) => f.endsWith('.yaml')).sort();
     bumpImage(path.join(root, 'apps', appFiles[0]), '1.0.1');

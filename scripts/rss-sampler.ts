@@ -2,31 +2,41 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 
 /**
- * This process's resident memory sampled by a small separate process while the main thread runs
+ * This process's peak resident memory sampled by a small separate process while the main thread runs
  * a synth (synchronous: no timer of this process could sample it), so that `npm run bench` can say
  * in which phase a synth's peak fell. A separate process, not a worker thread, so that the sampler
- * adds nothing to the memory it measures. Linux only (it reads `VmRSS` of /proc/<pid>/status);
+ * adds nothing to the memory it measures. Linux only (it reads `VmHWM` of /proc/<pid>/status);
  * elsewhere `startRssSampler` gives undefined. A measurement only: it never changes what a synth does.
  */
 
-/** The highest RSS sampled, and when (ms since the epoch, `performance.timeOrigin + performance.now()`: the same clock in every process). */
+/**
+ * The highest RSS of the process until a time, and when it was reached: after `from` (the last
+ * sample before it) and by `to` (the first sample that saw it), ms since the epoch on
+ * `performance.timeOrigin + performance.now()`, the same clock in every process. The window is a
+ * sampling interval, unless the sampler could not read for a while (seen: 10 s while a synth of
+ * 5,000 apps wrote its files).
+ */
 export interface RssPeak {
   readonly mb: number;
-  readonly at: number;
+  readonly from: number;
+  readonly to: number;
 }
 
 /** How much a sample must exceed the last one told of to be told (kB): few lines, so the pipe never fills while the synth blocks this process's reads. */
 const STEP_KB = 1024;
 
 /**
- * The sampler's code (`node -e`): every `ms`, the RSS of process `pid`; each time it passed the last
- * one told of by `STEP_KB`, a line `<kB> <time>` on stdout. It ends when the process is gone.
+ * The sampler's code (`node -e`): every `ms`, the peak RSS so far of process `pid` (`VmHWM`, the
+ * kernel's high-water mark: a rise between two samples is not missed); each time it passed the
+ * last one told of by `STEP_KB`, a line `<kB> <time of the sample before> <time of this sample>`
+ * on stdout. It ends when the process is gone.
  */
 const SOURCE = `
 const fs = require('fs');
 const [pid, ms, step] = process.argv.slice(1).map(Number);
 const sleep = new Int32Array(new SharedArrayBuffer(4));
 let told = -Infinity;
+let last = 0;
 for (;;) {
   let text;
   try {
@@ -34,19 +44,21 @@ for (;;) {
   } catch {
     break;
   }
-  const m = /VmRSS:\\s+(\\d+)/.exec(text);
+  const now = performance.timeOrigin + performance.now();
+  const m = /VmHWM:\\s+(\\d+)/.exec(text);
   const kb = m ? Number(m[1]) : 0;
   if (kb >= told + step) {
     told = kb;
-    fs.writeSync(1, kb + ' ' + (performance.timeOrigin + performance.now()) + '\\n');
+    fs.writeSync(1, kb + ' ' + last + ' ' + now + '\\n');
   }
+  last = now;
   Atomics.wait(sleep, 0, 0, ms);
 }
 `;
 
 /** A sampler that runs. */
 export interface RssSampler {
-  /** Stops it and gives the peak it sampled up to `until` (on `sharedClock`), within `STEP_KB`. */
+  /** Stops it and gives the peak it sampled up to `until` (on `sharedClock`), within `STEP_KB`: a rise whose window starts before `until` counts. */
   peakUntil(until: number): Promise<RssPeak | undefined>;
 }
 
@@ -60,7 +72,7 @@ export const sharedClock = (): number => performance.timeOrigin + performance.no
  */
 export async function startRssSampler(intervalMs = 5): Promise<RssSampler | undefined> {
   try {
-    if (!/VmRSS:/.test(fs.readFileSync('/proc/self/status', 'utf8'))) return undefined;
+    if (!/VmHWM:/.test(fs.readFileSync('/proc/self/status', 'utf8'))) return undefined;
   } catch {
     return undefined;
   }
@@ -87,9 +99,10 @@ export async function startRssSampler(intervalMs = 5): Promise<RssSampler | unde
       child.kill();
       let peak: RssPeak | undefined;
       for (const line of out.split('\n')) {
-        const [kb, at] = line.split(' ').map(Number);
-        if (!Number.isFinite(kb) || !Number.isFinite(at) || at > until) continue;
-        if (!peak || kb / 1024 > peak.mb) peak = { mb: kb / 1024, at };
+        const [kb, from, to] = line.split(' ').map(Number);
+        // A rise seen only after `until` may have come before it: counted when the sample before it was earlier.
+        if (!Number.isFinite(kb) || !Number.isFinite(from) || !Number.isFinite(to) || from >= until) continue;
+        if (!peak || kb / 1024 > peak.mb) peak = { mb: kb / 1024, from, to: Math.min(to, until) };
       }
       return peak;
     },
