@@ -1,5 +1,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 /**
  * This process's peak resident memory sampled by a small separate process while the main thread runs
@@ -22,18 +24,20 @@ export interface RssPeak {
   readonly to: number;
 }
 
-/** How much a sample must exceed the last one told of to be told (kB): few lines, so the pipe never fills while the synth blocks this process's reads. */
+/** How much a sample must exceed the last one told of to be told (kB). */
 const STEP_KB = 1024;
 
 /**
  * The sampler's code (`node -e`): every `ms`, the peak RSS so far of process `pid` (`VmHWM`, the
  * kernel's high-water mark: a rise between two samples is not missed); each time it passed the
  * last one told of by `STEP_KB`, a line `<kB> <time of the sample before> <time of this sample>`
- * on stdout. It ends when the process is gone.
+ * appended to the file `log` (a file, not a pipe: this process reads nothing while a synth runs,
+ * and a pipe that filled would stop the sampler, as seen). It ends when the process is gone.
  */
 const SOURCE = `
 const fs = require('fs');
-const [pid, ms, step] = process.argv.slice(1).map(Number);
+const [pid, ms, step] = process.argv.slice(1, 4).map(Number);
+const log = fs.openSync(process.argv[4], 'a');
 const sleep = new Int32Array(new SharedArrayBuffer(4));
 let told = -Infinity;
 let last = 0;
@@ -49,7 +53,7 @@ for (;;) {
   const kb = m ? Number(m[1]) : 0;
   if (kb >= told + step) {
     told = kb;
-    fs.writeSync(1, kb + ' ' + last + ' ' + now + '\\n');
+    fs.writeSync(log, kb + ' ' + last + ' ' + now + '\\n');
   }
   last = now;
   Atomics.wait(sleep, 0, 0, ms);
@@ -76,27 +80,34 @@ export async function startRssSampler(intervalMs = 5): Promise<RssSampler | unde
   } catch {
     return undefined;
   }
-  const child = spawn(process.execPath, ['-e', SOURCE, String(process.pid), String(intervalMs), String(STEP_KB)], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  child.stdout.setEncoding('utf8');
+  const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rss-sampler-')), 'peaks.txt');
+  fs.writeFileSync(log, '');
+  const child = spawn(process.execPath, ['-e', SOURCE, String(process.pid), String(intervalMs), String(STEP_KB), log], { stdio: 'ignore' });
+  const read = (): string => {
+    try {
+      return fs.readFileSync(log, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const remove = () => fs.rmSync(path.dirname(log), { recursive: true, force: true });
+  // Running once it wrote its first sample.
   const started = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), 5_000);
+    const giveUp = Date.now() + 5_000;
     child.once('error', () => resolve(false));
-    child.stdout.on('data', (chunk: string) => {
-      out += chunk;
-      clearTimeout(timer);
-      resolve(true);
-    });
+    const poll = () => (read() ? resolve(true) : Date.now() > giveUp ? resolve(false) : setTimeout(poll, 5));
+    poll();
   });
   if (!started) {
     child.kill();
+    remove();
     return undefined;
   }
   return {
     peakUntil: async (until) => {
-      // What it wrote while this process's event loop was blocked is in the pipe: read it, then stop it.
-      await new Promise((resolve) => setTimeout(resolve, 20));
       child.kill();
+      const out = read();
+      remove();
       let peak: RssPeak | undefined;
       for (const line of out.split('\n')) {
         const [kb, from, to] = line.split(' ').map(Number);
