@@ -32,7 +32,8 @@ const STEP_KB = 1024;
  * kernel's high-water mark: a rise between two samples is not missed); each time it passed the
  * last one told of by `STEP_KB`, a line `<kB> <time of the sample before> <time of this sample>`
  * appended to the file `log` (a file, not a pipe: this process reads nothing while a synth runs,
- * and a pipe that filled would stop the sampler, as seen). It ends when the process is gone.
+ * and a pipe that filled would stop the sampler, as seen). It ends when the process is gone (it
+ * is the sampler's parent).
  */
 const SOURCE = `
 const fs = require('fs');
@@ -41,7 +42,8 @@ const log = fs.openSync(process.argv[4], 'a');
 const sleep = new Int32Array(new SharedArrayBuffer(4));
 let told = -Infinity;
 let last = 0;
-for (;;) {
+// Until the process is gone: it is this one's parent (once it ends, this one is another's child and stops, even if its pid is reused).
+while (process.ppid === pid) {
   let text;
   try {
     text = fs.readFileSync('/proc/' + pid + '/status', 'utf8');
