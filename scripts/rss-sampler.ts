@@ -15,8 +15,7 @@ import * as path from 'path';
  * The highest RSS of the process until a time, and when it was reached: after `from` (the last
  * sample before it) and by `to` (the first sample that saw it), ms since the epoch on
  * `performance.timeOrigin + performance.now()`, the same clock in every process. The window is a
- * sampling interval, unless the sampler could not read for a while (seen: 10 s while a synth of
- * 5,000 apps wrote its files).
+ * sampling interval, longer only when the sampler was not scheduled for a while.
  */
 export interface RssPeak {
   readonly mb: number;
