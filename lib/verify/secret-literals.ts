@@ -130,8 +130,7 @@ export function secretLiteralCandidates(obj: JsonMap): SecretLiteralCandidate[] 
  * Jenkins configuration-as-code document, where `${name}` is a reference.
  */
 function literalsIn(obj: JsonMap, root: unknown, steps: Steps, out: SecretLiteralCandidate[], jcascRoot: boolean): void {
-  const isConfigMap = obj.kind === 'ConfigMap';
-  let jenkinsConfig: boolean | undefined;
+  const jenkinsConfig = jenkinsConfigOf(obj);
   // `jcasc`: inside a Jenkins configuration-as-code document, where `${name}` is a reference.
   const walk = (value: unknown, key: string, parent: string, jcasc: boolean): void => {
     if (Array.isArray(value)) {
@@ -141,12 +140,7 @@ function literalsIn(obj: JsonMap, root: unknown, steps: Steps, out: SecretLitera
         steps.pop();
       }
     } else if (value && typeof value === 'object') {
-      // `{ name: DB_PASSWORD, value: ... }` (container env and the like): the name says it is a secret.
-      const pair = value as { name?: unknown; value?: unknown };
-      if (typeof pair.name === 'string' && typeof pair.value === 'string' && isSecretKey(pair.name.replace(/[-_]/g, '')) && pair.value !== ''
-        && !pair.value.startsWith('bitwarden:') && !(jcasc && JCASC_SECRET_REF.test(pair.value))) {
-        out.push({ path: `${pathOf(steps)}.value` });
-      }
+      pairLiteral(value as Record<string, unknown>, jcasc, steps, out);
       for (const k in value) {
         if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
         steps.push(k);
@@ -154,30 +148,56 @@ function literalsIn(obj: JsonMap, root: unknown, steps: Steps, out: SecretLitera
         steps.pop();
       }
     } else if (typeof value === 'string') {
-      // A ConfigMap file that is YAML (a chart's rendered JCasC script, a tool's config): searched
-      // too; Jenkins' configuration-as-code ConfigMaps (label jenkins-jenkins-config) take `${name}` references.
-      const yamlFile = isConfigMap && parent === 'data' && /\.ya?ml$/.test(key);
-      if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent) || yamlFile) {
-        const jcascFile = yamlFile && (jenkinsConfig ??= Object.keys(mapAt(obj, 'metadata.labels') ?? {}).some((l) => /-jenkins-config$/.test(l)));
-        let parsed: unknown;
-        try {
-          parsed = parseAllDocuments(value).map((d) => d.toJS());
-        } catch {
-          parsed = undefined;
-        }
-        steps.push(INTO_YAML);
-        walk(parsed, '', '', jcasc || YAML_STRING_MAPS.has(parent) || jcascFile);
-        steps.pop();
-      } else if (value !== '' && isSecretKey(key) && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !(jcasc && JCASC_SECRET_REF.test(value))
-        && !isSecretPlaceholder(obj, value)) {
-        const at = pathOf(steps);
-        const ref = SECRET_REFERENCES.find((r) => r.kind === obj.kind && r.field === at);
-        // The name of a Secret External Secrets creates (`existingSecret: harbor-secrets`) is a reference.
-        if (!ref || !ref.form.test(value)) out.push({ path: at, name: sha256(value) });
-      }
+      stringLiterals(obj, value, key, parent, jcasc, steps, out, jenkinsConfig);
     }
   };
   walk(root, '', '', jcascRoot);
+}
+
+/** Whether `obj` is a Jenkins configuration-as-code ConfigMap (a label ending `-jenkins-config`), asked at most once. */
+function jenkinsConfigOf(obj: JsonMap): () => boolean {
+  let known: boolean | undefined;
+  return () => (known ??= Object.keys(mapAt(obj, 'metadata.labels') ?? {}).some((l) => /-jenkins-config$/.test(l)));
+}
+
+/**
+ * `{ name: DB_PASSWORD, value: ... }` (container env and the like), the map `pair` at `steps`: the
+ * name says its value is a secret, so a literal value is one (added to `out`).
+ */
+function pairLiteral(pair: Record<string, unknown>, jcasc: boolean, steps: Steps, out: SecretLiteralCandidate[]): void {
+  const { name, value } = pair;
+  if (typeof name === 'string' && typeof value === 'string' && isSecretKey(name.replace(/[-_]/g, '')) && value !== ''
+    && !value.startsWith('bitwarden:') && !(jcasc && JCASC_SECRET_REF.test(value))) {
+    out.push({ path: `${pathOf(steps)}.value` });
+  }
+}
+
+/**
+ * The literal secrets of the string `value` of `obj`, at `steps` under the key `key` of a map under
+ * `parent` (`jcasc`: inside a Jenkins configuration-as-code document), added to `out`: those in the
+ * YAML documents it holds, or the string itself when its key names a secret and it is not a reference.
+ */
+function stringLiterals(obj: JsonMap, value: string, key: string, parent: string, jcasc: boolean, steps: Steps, out: SecretLiteralCandidate[], jenkinsConfig: () => boolean): void {
+  // A ConfigMap file that is YAML (a chart's rendered JCasC script, a tool's config): searched
+  // too; Jenkins' configuration-as-code ConfigMaps (label jenkins-jenkins-config) take `${name}` references.
+  const yamlFile = obj.kind === 'ConfigMap' && parent === 'data' && /\.ya?ml$/.test(key);
+  if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent) || yamlFile) {
+    let parsed: unknown;
+    try {
+      parsed = parseAllDocuments(value).map((d) => d.toJS());
+    } catch {
+      parsed = undefined;
+    }
+    steps.push(INTO_YAML);
+    literalsIn(obj, parsed, steps, out, jcasc || YAML_STRING_MAPS.has(parent) || (yamlFile && jenkinsConfig()));
+    steps.pop();
+  } else if (value !== '' && isSecretKey(key) && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !(jcasc && JCASC_SECRET_REF.test(value))
+    && !isSecretPlaceholder(obj, value)) {
+    const at = pathOf(steps);
+    const ref = SECRET_REFERENCES.find((r) => r.kind === obj.kind && r.field === at);
+    // The name of a Secret External Secrets creates (`existingSecret: harbor-secrets`) is a reference.
+    if (!ref || !ref.form.test(value)) out.push({ path: at, name: sha256(value) });
+  }
 }
 
 /** A string field whose value holds a secret by its shape. */
@@ -270,8 +290,7 @@ export function objectSecrets(obj: JsonMap): ObjectSecrets {
   const keys: string[] = [];
   const findLiterals = !special && !REFERENCE_KINDS.has(String(kind));
   const findValues = kind !== 'Secret';
-  const isConfigMap = kind === 'ConfigMap';
-  let jenkinsConfig: boolean | undefined;
+  const jenkinsConfig = jenkinsConfigOf(obj);
   const steps: Steps = [];
   // `key`, `parent`: as secretLiteralCandidates' walk has them; `name`: as secretValues' walk has it.
   const walk = (value: unknown, key: string, parent: string, name: string | undefined): void => {
@@ -281,24 +300,7 @@ export function objectSecrets(obj: JsonMap): ObjectSecrets {
         const found = secretInValue(value, name);
         if (found) values.push({ path: pathOf(steps), found });
       }
-      if (!findLiterals) return;
-      const yamlFile = isConfigMap && parent === 'data' && /\.ya?ml$/.test(key);
-      if (YAML_STRING_KEYS.has(key) || YAML_STRING_MAPS.has(parent) || yamlFile) {
-        const jcascFile = yamlFile && (jenkinsConfig ??= Object.keys(mapAt(obj, 'metadata.labels') ?? {}).some((l) => /-jenkins-config$/.test(l)));
-        let parsed: unknown;
-        try {
-          parsed = parseAllDocuments(value).map((d) => d.toJS());
-        } catch {
-          parsed = undefined;
-        }
-        steps.push(INTO_YAML);
-        literalsIn(obj, parsed, steps, literals, YAML_STRING_MAPS.has(parent) || jcascFile);
-        steps.pop();
-      } else if (value !== '' && isSecretKey(key) && !value.startsWith('bitwarden:') && !ARGOCD_SECRET_REF.test(value) && !isSecretPlaceholder(obj, value)) {
-        const at = pathOf(steps);
-        const ref = SECRET_REFERENCES.find((r) => r.kind === kind && r.field === at);
-        if (!ref || !ref.form.test(value)) literals.push({ path: at, name: sha256(value) });
-      }
+      if (findLiterals) stringLiterals(obj, value, key, parent, false, steps, literals, jenkinsConfig);
     } else if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         steps.push(i);
@@ -307,10 +309,8 @@ export function objectSecrets(obj: JsonMap): ObjectSecrets {
       }
     } else if (value && typeof value === 'object') {
       const map = value as Record<string, unknown>;
+      if (findLiterals) pairLiteral(map, false, steps, literals);
       const pairName = map.name;
-      if (findLiterals && typeof pairName === 'string' && typeof map.value === 'string' && isSecretKey(pairName.replace(/[-_]/g, '')) && map.value !== '' && !map.value.startsWith('bitwarden:')) {
-        literals.push({ path: `${pathOf(steps)}.value` });
-      }
       for (const k of Object.keys(map)) {
         steps.push(k);
         walk(map[k], k, key, k === 'value' && typeof pairName === 'string' ? pairName : k);

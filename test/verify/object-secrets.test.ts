@@ -49,6 +49,8 @@ describe('the secret scans of an object in one walk', () => {
       [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'j' }, spec: { configScripts: { ldap: 'jenkins:\n  token: ${JENKINS_TOKEN}\n  password: hunter2\n' } } }, (s) => expect(s.literals.map((l) => l.path)).toEqual(['spec.configScripts.ldap(yaml)[0].jenkins.password'])],
       // A `*_FILE` variable's value is the path of a file: its URL-shaped value is not a secret by its shape.
       [{ apiVersion: 'v1', kind: 'Deployment', metadata: { name: 'd' }, env: [{ name: 'DB_URL_FILE', value: 'postgres://u:pa55@db:5432/x' }, { name: 'DB_URL', value: 'postgres://u:pa55@db:5432/x' }] }, (s) => expect(s.values.map((v) => v.path)).toEqual(['env[1].value'])],
+      // `${name}` is a reference only inside a JCasC document: an env pair's `${VAR}` outside one is a literal.
+      [{ apiVersion: 'v1', kind: 'Deployment', metadata: { name: 'd' }, env: [{ name: 'DB_PASSWORD', value: '${VAR}' }] }, (s) => expect(s.literals.map((l) => l.path)).toEqual(['env[0].value'])],
       // A list's items are named by the list's key: a list of passwords holds literals.
       [{ apiVersion: 'v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { password: ['hunter2', 'bitwarden:x'] } }, (s) => expect(s.literals.map((l) => l.path)).toEqual(['spec.password[0]'])],
     ];
