@@ -183,6 +183,18 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
 }
 
 /**
+ * The chart renderer of the checkout at `root`: its own vendored charts and committed renders, when
+ * it has a vendor lock; undefined when it has none (this code's are rendered then). `memo`: `write`
+ * reads the memo of the vendored files' hashes in its .synth-cache and keeps the lock parsed by this
+ * code there (synth, which saves the memo with its other caches after a verified swap); `read` only
+ * reads the memo (the diff: nothing is written to .synth-cache); `none` reads every vendored file.
+ */
+export function checkoutRenderer(root: string, memo: 'write' | 'read' | 'none'): ChartRenderer | undefined {
+  if (!fs.existsSync(path.join(root, VENDOR_LOCK))) return undefined;
+  return new ChartRenderer({ root, hashMemo: memo !== 'none', ...(memo === 'write' ? { code: checksCodeFingerprint() } : {}) });
+}
+
+/**
  * Loads the inputs, renders, and refuses a site over capacity (synth's steps before verify): the
  * files, facts and documents, and the chart renderer when it is the checkout's own (its memo of the
  * vendored files' hashes is saved with synth's other caches); the HA model of the files (verify's HA
@@ -192,11 +204,9 @@ function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined,
   const time = options.time;
   options.progress?.('loading');
   const { site, apps, lock } = timed(time, 'load', () => loadInputs(options.root, options.siteFile, options.appsDir, options.pinNames, options.layerNeeds, specs));
-  // The checkout's own vendored charts and committed renders when it has them, else this code's;
-  // without synth's cache, no memo of the vendored files' hashes is read (or written) either.
+  // Without synth's cache, no memo of the vendored files' hashes is read (or written) either.
   const hashMemo = options.cache !== false;
-  // With the cache, the lock parsed by this code is read from .synth-cache while its text is the same.
-  const ownRenderer = fs.existsSync(path.join(options.root, VENDOR_LOCK)) ? new ChartRenderer({ root: options.root, hashMemo, ...(hashMemo ? { code: checksCodeFingerprint() } : {}) }) : undefined;
+  const ownRenderer = checkoutRenderer(options.root, hashMemo ? 'write' : 'none');
   const renderer = ownRenderer ?? new ChartRenderer({ hashMemo });
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
   options.progress?.('rendering');

@@ -13,7 +13,7 @@ import type { RenderedFile } from '../render/rendered-file';
 import { OutputError } from '../render/output-error';
 import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
-import { loadInputs, renderSiteAnalysed } from '../synth';
+import { checkoutRenderer, loadInputs, renderSiteAnalysed } from '../synth';
 import { COMPARED_OUTPUTS, PreviousRender, previousRenderReader } from '../render/previous';
 import { startListing } from '../render/listing-worker';
 import { RENDER_STATS_FILE, RenderStats } from '../render/render-stats';
@@ -126,7 +126,8 @@ export function renderWorkingTreeCounted(root: string, siteFile?: string): { fil
   const analysis = new AnalysisCache(path.join(root, ANALYSIS_CACHE_FILE), checksCodeFingerprint(), 'read-only');
   // Each unchanged app's last render (lib/render/app-renders.ts), read only: such an app is not built.
   const appRenders = new AppRenders(path.join(root, APP_RENDERS_FILE), checksCodeFingerprint(), 'read-only');
-  const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock, undefined, undefined, earlier, analysis, appRenders);
+  // The checkout's own vendored charts, as synth renders them there; the memo of their hashes is read, not written.
+  const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock, checkoutRenderer(root, 'read'), undefined, earlier, analysis, appRenders);
   const rendered = files.filter((f) => isCompared(f.path));
   const onDisk = new Map<string, RenderedFile>();
   if (previous instanceof PreviousRender) {
