@@ -85,7 +85,7 @@ const MEMO_FORMAT = 1;
  * is not trusted from the memo: it could have been rewritten within the same timestamp tick
  * without its stat changing (git's "racy" index entries).
  */
-const RACY_MS = 2000n;
+export const RACY_MS = 2000n;
 
 /** How the memo records a stat: device, inode, size, modification and change times in nanoseconds. */
 function memoStat(st: fs.BigIntStats): string {
