@@ -279,6 +279,23 @@ function floor(files: readonly RenderedFile[]): { serialiseMs: number; jsYamlSer
 }
 
 /**
+ * The full synth of `root` (first in its process), where its peak memory fell, and the floor of
+ * the files it rendered. Those files (a whole render: hundreds of MB at 5,000 apps) are not held
+ * once it returns: the synths the bench times after it run without them, as an operator's do.
+ */
+async function fullSynthAndFloor(root: string, registry: SchemaRegistry): Promise<{ phases: Phases; objects: number; fullMaxRssMb: number; fullPeak: ChildResult['fullPeak'] } & ReturnType<typeof floor>> {
+  // Where the full synth's peak falls: its phases' ends, and RSS sampled beside it.
+  const sampler = await startRssSampler();
+  const marks: [SynthPhase, number][] = [];
+  let returnedAt = 0;
+  const full = await timedSynth(root, registry, { marks, returned: () => { returnedAt = sharedClock(); } });
+  const fullMaxRssMb = process.resourceUsage().maxRSS / 1024;
+  const peak = await sampler?.peakUntil(returnedAt);
+  const fullPeak = peak ? { mb: peak.mb, phase: peakPlace(marks, peak, returnedAt) } : null;
+  return { phases: full.phases, objects: countObjects(full.files), fullMaxRssMb, fullPeak, ...floor(full.files) };
+}
+
+/**
  * One size, in this process (`n` generated apps, or the shipped site for `shipped`): a full synth,
  * a one-app change, the floor, and the diff of a change to every app; prints a JSON line.
  */
@@ -287,19 +304,11 @@ async function child(n: number | 'shipped', withDiff: boolean): Promise<void> {
   try {
     watchGc();
     const registry = new SchemaRegistry();
-    // Where the full synth's peak falls: its phases' ends, and RSS sampled beside it.
-    const sampler = await startRssSampler();
-    const marks: [SynthPhase, number][] = [];
-    let returnedAt = 0;
-    const full = await timedSynth(root, registry, { marks, returned: () => { returnedAt = sharedClock(); } });
-    const fullMaxRssMb = process.resourceUsage().maxRSS / 1024;
-    const peak = await sampler?.peakUntil(returnedAt);
-    const fullPeak = peak ? { mb: peak.mb, phase: peakPlace(marks, peak, returnedAt) } : null;
-    const { serialiseMs, jsYamlSerialiseMs, writeFilesMs } = floor(full.files);
+    const { phases: full, objects, fullMaxRssMb, fullPeak, serialiseMs, jsYamlSerialiseMs, writeFilesMs } = await fullSynthAndFloor(root, registry);
     const appFiles = fs.readdirSync(path.join(root, 'apps')).filter((f) => f.endsWith('.yaml')).sort();
     bumpImage(path.join(root, 'apps', appFiles[0]), '1.0.1');
     const parsedBefore = AppRenders.documentsParsed;
-    const oneApp = await timedSynth(root, registry);
+    const oneApp = (await timedSynth(root, registry)).phases;
     const oneAppDocumentsParsed = AppRenders.documentsParsed - parsedBefore;
     let diffMs: number | null = null;
     if (withDiff) {
@@ -314,7 +323,7 @@ async function child(n: number | 'shipped', withDiff: boolean): Promise<void> {
     }
     const result: ChildResult = {
       label: n === 'shipped' ? 'shipped site' : `${n.toLocaleString('en')} apps`,
-      apps: appFiles.length, objects: countObjects(full.files), full: full.phases, oneApp: oneApp.phases, oneAppDocumentsParsed, diffMs, serialiseMs, jsYamlSerialiseMs, writeFilesMs,
+      apps: appFiles.length, objects, full, oneApp, oneAppDocumentsParsed, diffMs, serialiseMs, jsYamlSerialiseMs, writeFilesMs,
       maxRssMb: process.resourceUsage().maxRSS / 1024, fullMaxRssMb, fullPeak,
     };
     console.log(JSON.stringify(result));
