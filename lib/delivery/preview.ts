@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import type { AppSpec } from '../config/app-schema';
 import type { Site } from '../config/schema';
 import type { LayerFactory } from '../context';
@@ -10,8 +8,7 @@ import type { AppsLock } from '../paas/lock';
 import { ChartRenderer } from '../render/chart-renderer';
 import type { RenderedFile } from '../render/rendered-file';
 import { OUTPUT_DIRS, ROOT_FILES } from '../render/write';
-import { renderSite } from '../synth';
-import { VENDOR_LOCK } from '../vendor/lock';
+import { checkoutRenderer, renderSite } from '../synth';
 
 /**
  * What `publish --dry-run` and `release --dry-run` show instead of committing and pushing: the
@@ -39,7 +36,7 @@ export interface PreviewInputs {
 /** The files synth would write for `inputs`, rendered in memory like synth renders them. */
 export function renderInMemory(inputs: PreviewInputs): RenderedFile[] {
   // synth's renderer: the checkout's own vendored charts and committed renders when it has them.
-  const renderer = fs.existsSync(path.join(inputs.root, VENDOR_LOCK)) ? new ChartRenderer({ root: inputs.root }) : new ChartRenderer();
+  const renderer = checkoutRenderer(inputs.root, 'read') ?? new ChartRenderer();
   return renderSite(inputs.site, inputs.layers, inputs.apps, inputs.lock, renderer);
 }
 

@@ -98,6 +98,13 @@ export interface ChartRendererOptions {
    * @default - none: the lock's YAML is parsed in every process
    */
   readonly code?: string;
+  /**
+   * Whether `saveCaches` saves nothing: the memo of the vendored files' hashes and the record of
+   * the committed renders in `.synth-cache/` are read, never written (the diff and the preview,
+   * which promise to leave synth's caches alone).
+   * @default false
+   */
+  readonly readOnlyCaches?: boolean;
 }
 
 /** The layout of what `CommittedRenders` records of a committed file (its header and text split as `parseCacheFile` does): another value ignores the record. */
@@ -125,6 +132,7 @@ export class ChartRenderer {
   public readonly root: string;
   public readonly fresh: boolean;
   private readonly hashMemo: boolean;
+  private readonly readOnlyCaches: boolean;
   private readonly code?: string;
   private lockCache?: VendorLock;
   private treeMemo?: TreeHashMemo;
@@ -139,6 +147,7 @@ export class ChartRenderer {
     this.root = options.root ?? REPO_ROOT;
     this.fresh = options.fresh ?? !!process.env.TSYS_FRESH_RENDER;
     this.hashMemo = options.hashMemo ?? true;
+    this.readOnlyCaches = options.readOnlyCaches ?? false;
     if (options.code !== undefined && this.hashMemo && !this.fresh) this.code = options.code;
   }
 
@@ -157,6 +166,7 @@ export class ChartRenderer {
    * is then its `cacheFileText`, which is recorded once the file on disk is found to hold it).
    */
   public saveCaches(): void {
+    if (this.readOnlyCaches) return;
     if (this.hashMemo && !this.fresh && this.usedRenders.size) {
       for (const [release, r] of this.usedRenders) {
         if (this.onDisk.has(release)) continue;
@@ -319,7 +329,7 @@ export class ChartRenderer {
       if (!loaded) {
         const bytes = fs.readFileSync(file);
         const read = sha256(bytes) === fileHash ? parseCacheFile(bytes.toString('utf8')) : undefined;
-        if (!read || read.key !== key) throw new PlatformError(`${path.relative(this.root, file)} changed while synth ran; run it again`);
+        if (!read || read.key !== key) throw new PlatformError(`${path.relative(this.root, file)} changed while it was being read; run the command again`);
         loaded = read;
       }
       return loaded;

@@ -110,7 +110,7 @@ describe('committed chart renders trusted by their stat', () => {
     expect(result.renderer.cacheFiles()[0].digest).toBeUndefined();
   });
 
-  test('GIVEN a settled committed render trusted by a render WHEN its bytes change before its text is read THEN reading the text says the file changed while synth ran', () => {
+  test('GIVEN a settled committed render trusted by a render WHEN its bytes change before its text is read THEN reading the text says the file changed while it was being read', () => {
     settled();
     const { result } = renderCacheReads(() => renderInNewProcess(root));
     const file = path.join(root, 'render-cache', 'demo.yaml');
@@ -121,7 +121,7 @@ describe('committed chart renders trusted by their stat', () => {
     } catch (e) {
       thrown = e;
     }
-    expect(String(thrown)).toMatch(/render-cache\/demo\.yaml changed while synth ran; run it again/);
+    expect(String(thrown)).toMatch(/render-cache\/demo\.yaml changed while it was being read; run the command again/);
   });
 
   test('GIVEN the record of what committed files hold garbled, or the vendored files\' memo removed WHEN the chart is rendered again THEN the file is read and the render is the same', () => {

@@ -50,12 +50,16 @@ describe('a bench root is a checkout', () => {
 describe('removing a bench root', () => {
   test('GIVEN a root with a link to node_modules WHEN it is removed THEN the root is gone and the linked folder is whole', () => {
     const target = fs.mkdtempSync(path.join(REPO, '.bench', 'target-'));
-    fs.writeFileSync(path.join(target, 'keep'), 'x');
     const root = fs.mkdtempSync(path.join(REPO, '.bench', 'root-'));
-    fs.symlinkSync(target, path.join(root, 'node_modules'), 'dir');
-    removeTemporary(root);
-    expect(fs.existsSync(root)).toBe(false);
-    expect(fs.readFileSync(path.join(target, 'keep'), 'utf8')).toBe('x');
-    fs.rmSync(target, { recursive: true });
+    try {
+      fs.writeFileSync(path.join(target, 'keep'), 'x');
+      fs.symlinkSync(target, path.join(root, 'node_modules'), 'dir');
+      removeTemporary(root);
+      expect(fs.existsSync(root)).toBe(false);
+      expect(fs.readFileSync(path.join(target, 'keep'), 'utf8')).toBe('x');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(target, { recursive: true, force: true });
+    }
   });
 });
