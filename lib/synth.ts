@@ -187,14 +187,14 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
  * it has a vendor lock; undefined when it has none (this code's are rendered then). `memo`: `write`
  * reads the memo of the vendored files' hashes in its .synth-cache and keeps the lock parsed by this
  * code there (synth, which saves the memo with its other caches after a verified swap); `read` only
- * reads the memo, and its `saveCaches` saves nothing (the diff, the preview: nothing is written to
- * .synth-cache; the lock's YAML is parsed in each process); `none` reads every vendored file. Like
+ * reads the memos (the parsed lock too) and writes none: its `saveCaches` saves nothing (the diff,
+ * the preview: nothing is written to .synth-cache); `none` reads every vendored file. Like
  * any renderer, it keeps what helm rendered and the parsed chart objects in the checkout's
  * node_modules/.cache (lib/render/helm.ts `helmCacheDir`).
  */
 export function checkoutRenderer(root: string, memo: 'write' | 'read' | 'none'): ChartRenderer | undefined {
   if (!fs.existsSync(path.join(root, VENDOR_LOCK))) return undefined;
-  return new ChartRenderer({ root, hashMemo: memo !== 'none', ...(memo === 'write' ? { code: checksCodeFingerprint() } : {}), ...(memo === 'read' ? { readOnlyCaches: true } : {}) });
+  return new ChartRenderer({ root, hashMemo: memo !== 'none', ...(memo !== 'none' ? { code: checksCodeFingerprint() } : {}), ...(memo === 'read' ? { readOnlyCaches: true } : {}) });
 }
 
 /**

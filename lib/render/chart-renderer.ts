@@ -99,9 +99,9 @@ export interface ChartRendererOptions {
    */
   readonly code?: string;
   /**
-   * Whether `saveCaches` saves nothing: the memo of the vendored files' hashes and the record of
-   * the committed renders in `.synth-cache/` are read, never written (the diff and the preview,
-   * which promise to leave synth's caches alone).
+   * Whether `saveCaches` saves nothing: the memo of the vendored files' hashes, the record of the
+   * committed renders and (with `code`) the parsed vendor lock in `.synth-cache/` are read, never
+   * written (the diff and the preview, which promise to leave synth's caches alone).
    * @default false
    */
   readonly readOnlyCaches?: boolean;
@@ -191,7 +191,7 @@ export class ChartRenderer {
   }
 
   public get lock(): VendorLock {
-    return (this.lockCache ??= readVendorLock(this.root, this.code));
+    return (this.lockCache ??= readVendorLock(this.root, this.code, !this.readOnlyCaches));
   }
 
   /** The vendored chart for a pinned version; throws saying how to vendor it when it is missing or altered. */

@@ -223,9 +223,10 @@ interface LockMemo {
  * instead of parsing its YAML again (tens of ms per process), and a lock parsed is written there.
  * An optimisation only: a memo that is missing, does not read, is of another format or code, of
  * another text or whose checksum does not match is ignored, and the lock is parsed as without it
- * (a lock that does not parse is never in the memo: it is refused the same way every time).
+ * (a lock that does not parse is never in the memo: it is refused the same way every time). With
+ * `writeMemo` false, the memo is read but a lock parsed is not written (the diff, the preview).
  */
-export function readVendorLock(root: string, code?: string): VendorLock {
+export function readVendorLock(root: string, code?: string, writeMemo = true): VendorLock {
   const file = path.join(root, VENDOR_LOCK);
   if (!fs.existsSync(file)) return { file, charts: {}, manifests: {} };
   const text = fs.readFileSync(file, 'utf8');
@@ -237,7 +238,7 @@ export function readVendorLock(root: string, code?: string): VendorLock {
   if (!lock) {
     lock = parseVendorLock(file, text);
     const entries = [lock.charts, lock.manifests];
-    if (code !== undefined && isJsonExact(entries)) {
+    if (code !== undefined && writeMemo && isJsonExact(entries)) {
       const memo: LockMemo = { format: LOCK_MEMO_FORMAT, code, file, text: textHash, sum: sha256(JSON.stringify(entries)), charts: lock.charts, manifests: lock.manifests };
       writeCacheFile(memoFile, JSON.stringify(memo));
     }

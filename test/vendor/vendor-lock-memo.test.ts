@@ -41,7 +41,7 @@ function checkout(text: string): string {
 }
 
 /** readVendorLock in a module afresh (a new process: no lock parsed yet), and how many YAML documents it parsed. */
-function readFresh(root: string, code?: string): { lock?: import('../../lib/vendor/lock').VendorLock; error?: Error; parsed: number } {
+function readFresh(root: string, code?: string, writeMemo = true): { lock?: import('../../lib/vendor/lock').VendorLock; error?: Error; parsed: number } {
   let parsed = 0;
   let lock: import('../../lib/vendor/lock').VendorLock | undefined;
   let error: Error | undefined;
@@ -53,7 +53,7 @@ function readFresh(root: string, code?: string): { lock?: import('../../lib/vend
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { readVendorLock } = require('../../lib/vendor/lock') as typeof import('../../lib/vendor/lock');
     try {
-      lock = readVendorLock(root, code);
+      lock = readVendorLock(root, code, writeMemo);
     } catch (e) {
       error = e as Error;
     }
@@ -77,6 +77,23 @@ describe('readVendorLock with a code fingerprint: the parsed lock kept in .synth
     expect(second.lock).toEqual(plain.lock);
     const lock = second.lock!;
     for (const frozen of [lock, lock.charts, lock.manifests, lock.charts.demo, lock.charts.demo.dependencies, lock.manifests.crds]) expect(Object.isFrozen(frozen)).toBe(true);
+  });
+
+  test('GIVEN a reader that does not write the memo (the diff) WHEN there is none THEN the lock is parsed and no memo is left; WHEN synth left one THEN it is read without parsing YAML', () => {
+    const root = checkout(lockText('1.0.0'));
+    const plain = readFresh(root);
+    const first = readFresh(root, 'code-1', false);
+    expect(first.parsed).toBe(1);
+    expect(fs.existsSync(path.join(root, LOCK_MEMO_FILE))).toBe(false);
+    readFresh(root, 'code-1');
+    const memo = fs.readFileSync(path.join(root, LOCK_MEMO_FILE), 'utf8');
+    const second = readFresh(root, 'code-1', false);
+    expect(second.parsed).toBe(0);
+    expect(asJson(second.lock)).toBe(asJson(plain.lock));
+    // Another lock text: parsed, and the memo of the first is left as it was.
+    fs.writeFileSync(path.join(root, VENDOR_LOCK), lockText('1.0.1'));
+    expect(readFresh(root, 'code-1', false).parsed).toBe(1);
+    expect(fs.readFileSync(path.join(root, LOCK_MEMO_FILE), 'utf8')).toBe(memo);
   });
 
   test('GIVEN a memo of the lock WHEN the lock is edited (same size) THEN it is parsed again and gives the new entries', () => {
