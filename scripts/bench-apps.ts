@@ -152,7 +152,7 @@ export function rootWithApps(n: number, tag = '1.0.0'): string {
  */
 type Phases = Record<SynthPhase, number> & { total: number; cpu: number; gcScavengeMs: number; gcOtherMs: number };
 
-interface ChildResult {
+export interface ChildResult {
   readonly label: string;
   readonly apps: number;
   readonly objects: number;
@@ -469,6 +469,17 @@ export function appsTable(results: readonly ChildResult[]): string[] {
  * no diff), each size in a fresh process so that peak memory is that size's alone; then, unless
  * `quick`, `npm run diff` of a 1,000-app change as a process.
  */
+/**
+ * A process-level figure over the floor of the child run of the same size (its js-yaml floor, the
+ * one issue 18's targets are written against): the issue measured `npm run synth` as a process, and
+ * the table's ratios are in process. The floor was measured in that child, at another moment.
+ */
+export function overFloor(ms: number, child: ChildResult | undefined): string {
+  if (!child) return '';
+  const floor = child.jsYamlSerialiseMs + child.writeFilesMs;
+  return `, ${(ms / floor).toFixed(1)}x the js-yaml floor of the ${child.label} run above (${fmt(floor)} ms)`;
+}
+
 export function runAppsBench(quick = false): void {
   console.log('');
   console.log('PaaS: synth of the shipped site and of generated apps, each size in a fresh process (in-process timings, one run each; the machine\'s other load makes them vary run to run)');
@@ -479,11 +490,13 @@ export function runAppsBench(quick = false): void {
   console.log('phases: load (site, apps, lock, previous render), build (constructs and chart renders), render (objects to files, facts, HA model), simulation (N-1 and bring-up for the report, ha/failure in verify), verify (schemas and every other rule), write (temporary folder and swap); garbage collector: its pauses during the synth, whatever the phase (young-generation scavenges, then mark-compact and the rest)');
   console.log('floor = the same objects serialised to YAML with the render\'s serialiser, plus the same files written with plain writeFileSync into a fresh folder; peak RSS covers the whole process (synth, one-app change, floor, diff)');
   if (quick) return;
+  const thousand = results.find((r) => r.apps === 1000);
   const synthRuns = oneAppSynthProcess(1000);
-  console.log(`npm run synth after one app's image changed, as a process (node bin/tsys.js synth), 1,000 apps (start-up and schema compile included), median of 3: ${fmt([...synthRuns].sort((a, b) => a - b)[1])} ms`);
+  const synthMed = [...synthRuns].sort((a, b) => a - b)[1];
+  console.log(`npm run synth after one app's image changed, as a process (node bin/tsys.js synth), 1,000 apps (start-up and schema compile included), median of 3: ${fmt(synthMed)} ms${overFloor(synthMed, thousand)}`);
   const diff = diffOfAThousandApps();
   const med = [...diff.ms].sort((a, b) => a - b)[1];
-  console.log(`npm run diff of a 1,000-app change as a process (node bin/tsys.js diff: start-up, render of the working tree, git read, diff, Markdown), median of 3: ${fmt(med)} ms (target ${DIFF_TARGET_MS}: ${med < DIFF_TARGET_MS ? 'met' : 'MISSED'})${diff.changed ? `; ${diff.changed}` : ''}`);
+  console.log(`npm run diff of a 1,000-app change as a process (node bin/tsys.js diff: start-up, render of the working tree, git read, diff, Markdown), median of 3: ${fmt(med)} ms${overFloor(med, thousand)} (target ${DIFF_TARGET_MS}: ${med < DIFF_TARGET_MS ? 'met' : 'MISSED'})${diff.changed ? `; ${diff.changed}` : ''}`);
 }
 
 if (require.main === module) {

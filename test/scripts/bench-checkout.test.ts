@@ -1,10 +1,11 @@
 // The bench's temporary roots are checkouts as an operator's is (scripts/bench-apps.ts `asCheckout`):
 // synth renders them from their own vendored sources and keeps the memo of those files' hashes,
 // so a later process (a one-app change, a diff) reads no vendored file again; removing a root
-// never touches this checkout's node_modules it links to.
+// never touches this checkout's node_modules it links to. Also: how the bench puts a process-level
+// figure over the floor of the in-process run of the same size.
 import * as fs from 'fs';
 import * as path from 'path';
-import { CHECKOUT_PARTS, pastRacyWindow, removeTemporary, rootWithApps } from '../../scripts/bench-apps';
+import { CHECKOUT_PARTS, ChildResult, overFloor, pastRacyWindow, removeTemporary, rootWithApps } from '../../scripts/bench-apps';
 import { synth } from '../../lib/synth';
 import { readVendorLock, TREE_HASH_MEMO_FILE, TreeHashMemo } from '../../lib/vendor/lock';
 import { SchemaRegistry } from '../../lib/verify/schemas';
@@ -61,5 +62,17 @@ describe('removing a bench root', () => {
       fs.rmSync(root, { recursive: true, force: true });
       fs.rmSync(target, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a process-level figure over the floor', () => {
+  const child = { label: '1,000 apps', apps: 1000, jsYamlSerialiseMs: 1400, writeFilesMs: 200 } as ChildResult;
+
+  test('GIVEN the 1,000-app child\'s js-yaml floor (serialise + write) WHEN a process took 2,400 ms THEN it reads 1.5x that floor, naming the run and the floor', () => {
+    expect(overFloor(2400, child)).toBe(', 1.5x the js-yaml floor of the 1,000 apps run above (1600 ms)');
+  });
+
+  test('GIVEN no child of that size (a bench run without it) THEN nothing is added', () => {
+    expect(overFloor(2400, undefined)).toBe('');
   });
 });
