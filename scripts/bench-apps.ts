@@ -104,7 +104,7 @@ function siteFor(n: number): string {
  * packages, with their local caches of chart renders and values checks). Without its own vendored
  * sources, a root is rendered from this checkout's, and synth keeps no memo of their hashes for it
  * (lib/vendor/lock.ts `TreeHashMemo`): every process, `npm run synth` after a one-app change and
- * `npm run diff` too, hashed all 1,576 vendored files and read every committed render again, which
+ * `npm run diff` too, hashed all 1,575 vendored files and read every committed render again, which
  * no operator's checkout does after its first synth (measured: a one-app change at 1,000 apps as
  * the process's first synth, three runs interleaved, 1.62-2.26 s against 1.91-2.67 s without). In
  * one process a memo of the process hides it: the in-process one-app change is the same either way.
@@ -465,11 +465,6 @@ export function appsTable(results: readonly ChildResult[]): string[] {
 }
 
 /**
- * Prints the PaaS table: the shipped site and generated apps (1,000 and 5,000; `quick`: 1,000 only and
- * no diff), each size in a fresh process so that peak memory is that size's alone; then, unless
- * `quick`, `npm run diff` of a 1,000-app change as a process.
- */
-/**
  * A process-level figure over the floor of the child run of the same size (its js-yaml floor, the
  * one issue 18's targets are written against): the issue measured `npm run synth` as a process, and
  * the table's ratios are in process. The floor was measured in that child, at another moment.
@@ -480,6 +475,11 @@ export function overFloor(ms: number, child: ChildResult | undefined): string {
   return `, ${(ms / floor).toFixed(1)}x the js-yaml floor of the ${child.label} run above (${fmt(floor)} ms)`;
 }
 
+/**
+ * Prints the PaaS table: the shipped site and generated apps (1,000 and 5,000; `quick`: 1,000 only and
+ * no diff), each size in a fresh process so that peak memory is that size's alone; then, unless
+ * `quick`, `npm run diff` of a 1,000-app change as a process.
+ */
 export function runAppsBench(quick = false): void {
   console.log('');
   console.log('PaaS: synth of the shipped site and of generated apps, each size in a fresh process (in-process timings, one run each; the machine\'s other load makes them vary run to run)');
