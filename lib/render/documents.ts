@@ -1,7 +1,8 @@
 import { sha256 } from '../cache-file';
 import { dumpManifest, loadManifests } from '../k8s/manifest-yaml';
 import type { ParseManifests } from '../k8s/tree';
-import { HEADER, type RenderedFile } from './rendered-file';
+import * as fs from 'fs';
+import { HEADER, type RenderedFile, type StagedText } from './rendered-file';
 
 /**
  * The render's manifests as text and as documents. The render serialises every object once, and
@@ -219,22 +220,60 @@ class ReusedText implements Serialised {
 }
 
 /**
- * A file the render serialised, and its own record in the render (`Serialised`): one object per
- * manifest of a full render, not a file and a record. Its own fields are a file's (`path`,
- * `content`), so that it reads, compares and spreads as a plain `{ path, content }`; what the render
- * remembers of it is private.
+ * A file the render made, and its own record in the render (`Serialised`): one object per manifest
+ * of a full render, not a file and a record.
+ *
+ * The text of an exact document is made from the document when first read (the staging, as a
+ * rule), not when the render makes the file; once the file is staged (`staged`) the text is let go
+ * of and its digest kept. So the texts of a render (70 MB at 5,000 apps) are never all held at once:
+ * not beside the simulation, and not beside verify, which reads the documents. A read after that
+ * serialises the document again (the same bytes: it is frozen and canonical); once the document is
+ * let go of too (`forget`, after the swap), the first read reads the file it was written to (and
+ * keeps it), and throws when that file's bytes are no longer the text (the file was changed since).
+ *
+ * Its `content` is a getter: it reads as a file and writes as one in JSON, but does not spread as
+ * one (`{ ...file }`), as the render's earlier files (`EarlierFile`) do not.
  */
-class MadeFile implements RenderedFile, Serialised {
+class MadeFile implements RenderedFile, Serialised, StagedText {
+  /** The text: made eagerly for a file that is not an exact document, else when first read; let go of once staged. */
+  #text: string | undefined;
   #document: object | undefined;
   readonly #docDigest: string | undefined;
+  /** The sha256 of the text and the file it was written to, once staged. */
+  #staged: { readonly digest: string; readonly file: string } | undefined;
 
-  public constructor(public readonly path: string, public readonly content: string, document: object | undefined, docDigest: string | undefined) {
+  public constructor(public readonly path: string, text: string | undefined, document: object | undefined, docDigest: string | undefined) {
+    if (text === undefined && document === undefined) throw new Error(`${path}: a made file needs its text or its document`);
+    this.#text = text;
     this.#document = document;
     this.#docDigest = docDigest;
   }
 
+  public get content(): string {
+    if (this.#text !== undefined) return this.#text;
+    if (this.#document !== undefined) {
+      const text = HEADER + dumpManifest(this.#document);
+      if (this.#staged === undefined) this.#text = text;
+      return text;
+    }
+    // Read back once (for a caller after synth: the CLI reads none); the document is gone.
+    return (this.#text = writtenText(this.path, this.#staged!));
+  }
+
+  /** Its text was written to `file` (a staging folder's, to be moved to `final`), with sha256 `digest`: the text is let go of when the document can make it again. */
+  public staged(digest: string, final: string): void {
+    if (this.#document === undefined) return;
+    this.#staged = { digest, file: final };
+    this.#text = undefined;
+  }
+
   public get file(): RenderedFile {
     return this;
+  }
+
+  /** Written as JSON, it is the file it stands for. */
+  public toJSON(): { path: string; content: string } {
+    return { path: this.path, content: this.content };
   }
 
   public get document(): object | undefined {
@@ -245,14 +284,32 @@ class MadeFile implements RenderedFile, Serialised {
     return this.#docDigest;
   }
 
-  public get textDigest(): undefined {
-    return undefined;
+  /** The sha256 of its text, once staged (the writer hashed the bytes it wrote). */
+  public get textDigest(): string | undefined {
+    return this.#staged?.digest;
   }
 
-  /** Lets go of the document (`RenderedDocuments.release`). */
+  /** Lets go of the document (`RenderedDocuments.release`); a file staged reads its text from the file written. */
   public forget(): void {
     this.#document = undefined;
   }
+}
+
+/**
+ * The text a made file was written with, read from `file` (after the swap moved it there): its
+ * bytes, when their sha256 is still `digest`.
+ */
+function writtenText(path: string, staged: { readonly digest: string; readonly file: string }): string {
+  let text: string | undefined;
+  try {
+    text = fs.readFileSync(staged.file, 'utf8');
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined || sha256(text) !== staged.digest) {
+    throw new Error(`${path}: synth wrote this file and let go of its text, and ${staged.file} no longer holds it (changed or removed since); run synth again`);
+  }
+  return text;
 }
 
 /**
@@ -393,7 +450,8 @@ export class RenderedDocuments {
       return file;
     }
     this.dumped++;
-    const file = new MadeFile(path, HEADER + dumpManifest(document), document, digest);
+    // The text is made when first read (./rendered-file.ts StagedText): see MadeFile.
+    const file = new MadeFile(path, undefined, document, digest);
     this.byPath.set(path, file);
     return file;
   }

@@ -21,6 +21,20 @@ export interface RenderedFile {
 }
 
 /**
+ * A rendered file that can let go of its text once it is staged (lib/render/documents.ts
+ * `MadeFile`): the writer tells it the sha256 of the bytes it wrote, and where they will be once
+ * the outputs are swapped in, right after writing them (lib/render/write.ts `writeAtomically`).
+ */
+export interface StagedText {
+  staged(digest: string, final: string): void;
+}
+
+/** Whether `file` can let go of its text once staged (`StagedText`). */
+export function letsGoOfText(file: RenderedFile): file is RenderedFile & StagedText {
+  return typeof (file as Partial<StagedText>).staged === 'function';
+}
+
+/**
  * Whether `a` and `b` hold the same text and executable bit: the same file, or files whose digests
  * are both known (their texts are not read), or else their texts compared.
  */

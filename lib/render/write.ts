@@ -7,7 +7,7 @@ import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
 import type { TreeSource } from '../k8s/tree';
-import { type RenderedFile, sameFile } from './rendered-file';
+import { letsGoOfText, type RenderedFile, sameFile } from './rendered-file';
 import { BACKUP_DIR, JOURNAL_FILE, JournalEntry, recoverInterruptedSynth, StepHook, swapOutputs, SwapJournal, TEMP_PREFIX } from './swap';
 
 export { OUTPUT_DIRS, REPORTS_DIR, ROOT_FILES, SHARED_DIR, SHARED_DIRS } from './outputs';
@@ -157,6 +157,8 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         } catch (e) {
           throw stagingError(e, file.path, path.basename(tmp));
         }
+        // Its text need not be held any more (the render's made manifests: tens of MB at thousands of apps).
+        if (letsGoOfText(file)) file.staged(createHash('sha256').update(bytes).digest('hex'), path.join(root, file.path));
       }
       check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content, file: (file) => byPath.get(file) });
       const { journal, prune } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed, options.listed);

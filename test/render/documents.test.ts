@@ -1,8 +1,12 @@
 import fc from 'fast-check';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as v8 from 'v8';
+import { sha256 } from '../../lib/cache-file';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
 import { canonicalDocument, documentDigest, EarlierTexts, markBorrowed, ownedCanonicalDocument, RenderedDocuments, textDigest } from '../../lib/render/documents';
-import { toYamlDocument } from '../../lib/render/rendered-file';
+import { letsGoOfText, type StagedText, toYamlDocument } from '../../lib/render/rendered-file';
 import { loadInputs, renderSiteAnalysed } from '../../lib/synth';
 import { REPO } from '../helpers';
 
@@ -109,19 +113,61 @@ describe('the documents the render hands to verify and the HA model instead of t
     expect(documents.index()).toStrictEqual(index);
   });
 
-  test('GIVEN a manifest the render serialises WHEN its file is read, compared, spread or written as JSON THEN it is a plain path and content (what the render remembers of it is its own, private), and its documents are known until released', () => {
+  test('GIVEN a manifest the render serialises WHEN its file is read or written as JSON THEN it is its path and content (what the render remembers of it is its own, private), and its documents are known until released', () => {
     const documents = new RenderedDocuments({ reuse: () => undefined });
     const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } };
     const file = documents.file('dist/x/configmap-a.yaml', obj);
     const plain = { path: 'dist/x/configmap-a.yaml', content: documents.serialise('dist/y/configmap-a.yaml', obj) };
-    expect(file).toEqual(plain);
-    expect(Object.keys(file).sort()).toEqual(['content', 'path']);
+    expect({ path: file.path, content: file.content }).toStrictEqual(plain);
     expect(JSON.parse(JSON.stringify(file))).toStrictEqual(plain);
-    expect({ ...file }).toStrictEqual(plain);
     expect(documents.documentsOf(file)).toStrictEqual([obj]);
     expect(documents.known(file.path)?.document).toStrictEqual(obj);
     documents.release();
     expect([documents.documentsOf(file), documents.known(file.path)]).toEqual([undefined, undefined]);
+  });
+
+  test('GIVEN a manifest the render made WHEN it is staged THEN its text is let go of and made again from its document when read; once the document is released too, it is read from the file written, and a file changed since is refused', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'made-file-'));
+    try {
+      const documents = new RenderedDocuments({ reuse: () => undefined });
+      const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } };
+      const file = documents.file('dist/x/configmap-a.yaml', obj);
+      expect(letsGoOfText(file)).toBe(true);
+      const text = file.content;
+      const written = path.join(dir, 'configmap-a.yaml');
+      fs.writeFileSync(written, text);
+      const docDigest = documents.known(file.path)!.digest;
+      (file as unknown as StagedText).staged('staged digest', written);
+      // The staged digest is the index's: the text is not hashed again.
+      expect(documents.index().get(file.path)).toEqual([docDigest, 'staged digest']);
+      (file as unknown as StagedText).staged(sha256(text), written);
+      expect(file.content).toBe(text);
+      // Released: read back from the file written, once.
+      const twin = documents.file('dist/x/configmap-c.yaml', { ...obj, metadata: { name: 'c' } });
+      const twinText = twin.content;
+      (twin as unknown as StagedText).staged(sha256(twinText), path.join(dir, 'configmap-c.yaml'));
+      documents.release();
+      expect(file.content).toBe(text);
+      fs.writeFileSync(written, 'changed since\n');
+      expect(file.content).toBe(text);
+      // A file changed, or removed, before it is read back is refused, naming it.
+      expect(() => twin.content).toThrow(/dist\/x\/configmap-c\.yaml: synth wrote this file and let go of its text, and .*configmap-c\.yaml no longer holds it \(changed or removed since\); run synth again/);
+      fs.writeFileSync(path.join(dir, 'configmap-c.yaml'), twinText.replace('name: c', 'name: d'));
+      expect(() => twin.content).toThrow(/no longer holds it/);
+      fs.writeFileSync(path.join(dir, 'configmap-c.yaml'), twinText);
+      expect(twin.content).toBe(twinText);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN a manifest that is not an exact document WHEN it is staged THEN it keeps its text (no document can make it again)', () => {
+    const documents = new RenderedDocuments({ reuse: () => undefined });
+    const file = documents.file('dist/x/configmap-b.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' }, data: { n: Infinity } });
+    const text = file.content;
+    (file as unknown as StagedText).staged(sha256(text), '/nonexistent/configmap-b.yaml');
+    documents.release();
+    expect(file.content).toBe(text);
   });
 
   test('GIVEN the whole shipped render WHEN every manifest file is parsed THEN each deep-equals the documents the render handed over, and every manifest was handed over', () => {

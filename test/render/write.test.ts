@@ -23,6 +23,20 @@ describe('atomic write', () => {
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.render-'))).toEqual([]);
   });
 
+  test('GIVEN files that can let go of their text WHEN written THEN each one staged is told the sha256 of the bytes written and where they are after the swap, before the check runs; one already on disk is not staged', () => {
+    fs.writeFileSync(path.join(root, 'dist/apps/old.yaml'), 'same: 1\n');
+    const told: [string, string, string][] = [];
+    const letting = (p: string, content: string) => ({ path: p, content, staged: (digest: string, final: string) => told.push([p, digest, final]) });
+    let toldBeforeCheck = 0;
+    writeAtomically(root, [letting('dist/apps/new.yaml', 'new: é\n'), letting('dist/apps/old.yaml', 'same: 1\n')], () => {
+      toldBeforeCheck = told.length;
+    });
+    const digest = createHash('sha256').update(Buffer.from('new: é\n', 'utf8')).digest('hex');
+    expect(told).toEqual([['dist/apps/new.yaml', digest, path.join(root, 'dist/apps/new.yaml')]]);
+    expect(toldBeforeCheck).toBe(1);
+    expect(fs.readFileSync(path.join(root, 'dist/apps/new.yaml'), 'utf8')).toBe('new: é\n');
+  });
+
   test('GIVEN a check that throws WHEN written THEN the outputs are byte-for-byte as before', () => {
     const before = snapshotTree(root);
     expect(() => writeAtomically(root, [{ path: 'dist/apps/new.yaml', content: 'new\n' }], () => {
