@@ -68,10 +68,11 @@ export function isJsonExact(value: unknown): boolean {
 /**
  * Writes a cache file atomically (a reader sees the old file or the new one), making its folder;
  * never throws: a failure to write only loses the cache, and the temporary file is removed.
- * `text` may be given in parts, written one after the other (the file is their concatenation):
- * a cache of tens of MB is then never held as one text, nor as one buffer of bytes.
+ * `text` may be given in parts, texts or bytes, written one after the other (the file is their
+ * concatenation): a cache of tens of MB is then never held as one text, nor as one buffer of
+ * bytes; given as a generator, its parts need not even be made before they are written.
  */
-export function writeCacheFile(file: string, text: string | readonly string[]): void {
+export function writeCacheFile(file: string, text: string | Iterable<string | Uint8Array>): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -90,19 +91,26 @@ export function writeCacheFile(file: string, text: string | readonly string[]): 
 /** About how many characters `writeParts` joins into one write. */
 const WRITE_CHUNK = 1 << 20;
 
-/** Writes `parts` one after the other into `file` (created or emptied), a chunk of about a MB at a time. Throws as the fs calls do. */
-function writeParts(file: string, parts: readonly string[]): void {
+/** Writes `parts` one after the other into `file` (created or emptied), texts a chunk of about a MB at a time, bytes as they are. Throws as the fs calls do. */
+function writeParts(file: string, parts: Iterable<string | Uint8Array>): void {
   const fd = fs.openSync(file, 'w');
   try {
     let chunk: string[] = [];
     let size = 0;
-    const flush = () => {
-      const bytes = Buffer.from(chunk.join(''));
+    const writeBytes = (bytes: Uint8Array) => {
       for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    };
+    const flush = () => {
+      if (chunk.length) writeBytes(Buffer.from(chunk.join('')));
       chunk = [];
       size = 0;
     };
     for (const part of parts) {
+      if (typeof part !== 'string') {
+        flush();
+        writeBytes(part);
+        continue;
+      }
       chunk.push(part);
       size += part.length;
       if (size >= WRITE_CHUNK) flush();

@@ -163,6 +163,33 @@ describe('writeCacheFile: a cache file written atomically', () => {
     }
   });
 
+  test('GIVEN parts from a generator, texts and bytes mixed (a byte part between texts, one larger than a write chunk, one split inside a character) WHEN written THEN the file is their concatenation, and each part is made only as it is written', () => {
+    const dir = writeTree({});
+    try {
+      const big = Buffer.from('y'.repeat((1 << 20) + 3));
+      const smile = Buffer.from('\ud83d\ude00', 'utf8');
+      const made: number[] = [];
+      const file = path.join(dir, 'mixed');
+      writeCacheFile(file, (function* parts() {
+        made.push(fs.existsSync(`${file}.${process.pid}.tmp`) ? 1 : 0);
+        yield 'header\n';
+        yield Buffer.from('caf\u00e9\n', 'utf8');
+        yield 'text ';
+        yield big;
+        yield smile.subarray(0, 2);
+        yield smile.subarray(2);
+        yield '\n';
+      })());
+      const expected = Buffer.concat([Buffer.from('header\n'), Buffer.from('caf\u00e9\n', 'utf8'), Buffer.from('text '), big, smile, Buffer.from('\n')]);
+      expect(fs.readFileSync(file).equals(expected)).toBe(true);
+      // The generator ran once the temporary file was open: its parts are written as they come.
+      expect(made).toEqual([1]);
+      expect(fs.readdirSync(dir)).toEqual(['mixed']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('GIVEN parts and a folder that cannot be made WHEN written THEN nothing is thrown and no file is left', () => {
     const dir = writeTree({ blocker: 'a file where the folder would be' });
     try {
