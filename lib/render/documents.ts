@@ -227,14 +227,24 @@ class ReusedText implements Serialised {
  * rule), not when the render makes the file; once the file is staged (`staged`) the text is let go
  * of and its digest kept. So the texts of a render (70 MB at 5,000 apps) are never all held at once:
  * not beside the simulation, and not beside verify, which reads the documents. A read after that
- * serialises the document again (the same bytes: it is frozen and canonical); once the document is
- * let go of too (`forget`, after the swap), the first read reads the file it was written to (and
- * keeps it), and throws when that file's bytes are no longer the text (the file was changed since).
+ * serialises the document again: the same bytes, as the document is not changed once rendered (the
+ * render's documents are shared with verify and the HA model on that same promise). Once the
+ * document is let go of too (`forget`, after the swap), the first read reads the file it was
+ * written to (and keeps it), and throws when that file's bytes are no longer the text (changed since).
  *
- * Its `content` is a getter: it reads as a file and writes as one in JSON, but does not spread as
- * one (`{ ...file }`), as the render's earlier files (`EarlierFile`) do not.
+ * Its own fields are a file's (`path`, `content`: the text an own enumerable getter, one descriptor
+ * shared by every made file, so they keep one shape), so that it reads, compares, spreads and writes
+ * as JSON as a plain `{ path, content }`; what the render remembers of it is private.
  */
 class MadeFile implements RenderedFile, Serialised, StagedText {
+  static readonly #content: PropertyDescriptor = {
+    enumerable: true,
+    get(this: MadeFile): string {
+      return this.#textNow();
+    },
+  };
+
+  declare public readonly content: string;
   /** The text: made eagerly for a file that is not an exact document, else when first read; let go of once staged. */
   #text: string | undefined;
   #document: object | undefined;
@@ -244,36 +254,37 @@ class MadeFile implements RenderedFile, Serialised, StagedText {
 
   public constructor(public readonly path: string, text: string | undefined, document: object | undefined, docDigest: string | undefined) {
     if (text === undefined && document === undefined) throw new Error(`${path}: a made file needs its text or its document`);
+    Object.defineProperty(this, 'content', MadeFile.#content);
     this.#text = text;
     this.#document = document;
     this.#docDigest = docDigest;
   }
 
-  public get content(): string {
+  #textNow(): string {
     if (this.#text !== undefined) return this.#text;
     if (this.#document !== undefined) {
       const text = HEADER + dumpManifest(this.#document);
       if (this.#staged === undefined) this.#text = text;
       return text;
     }
-    // Read back once (for a caller after synth: the CLI reads none); the document is gone.
+    // Staged, and its document let go of: read back once (synth's callers read none; the summary compares digests).
     return (this.#text = writtenText(this.path, this.#staged!));
   }
 
-  /** Its text was written to `file` (a staging folder's, to be moved to `final`), with sha256 `digest`: the text is let go of when the document can make it again. */
+  /** Its text was written (into a staging folder, to be moved to `final`), with sha256 `digest`: the text is let go of when the document can make it again. */
   public staged(digest: string, final: string): void {
     if (this.#document === undefined) return;
     this.#staged = { digest, file: final };
     this.#text = undefined;
   }
 
-  public get file(): RenderedFile {
-    return this;
+  /** The sha256 of its text once staged (`RenderedFile.digest`: known without hashing it); a getter on the prototype, not one of its own fields. */
+  public get digest(): string | undefined {
+    return this.#staged?.digest;
   }
 
-  /** Written as JSON, it is the file it stands for. */
-  public toJSON(): { path: string; content: string } {
-    return { path: this.path, content: this.content };
+  public get file(): RenderedFile {
+    return this;
   }
 
   public get document(): object | undefined {
@@ -289,8 +300,9 @@ class MadeFile implements RenderedFile, Serialised, StagedText {
     return this.#staged?.digest;
   }
 
-  /** Lets go of the document (`RenderedDocuments.release`); a file staged reads its text from the file written. */
+  /** Lets go of the document (`RenderedDocuments.release`); a file staged reads its text from the file written, one never staged makes its text first. */
   public forget(): void {
+    if (this.#staged === undefined && this.#text === undefined && this.#document !== undefined) this.#text = HEADER + dumpManifest(this.#document);
     this.#document = undefined;
   }
 }

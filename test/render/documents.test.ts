@@ -113,13 +113,17 @@ describe('the documents the render hands to verify and the HA model instead of t
     expect(documents.index()).toStrictEqual(index);
   });
 
-  test('GIVEN a manifest the render serialises WHEN its file is read or written as JSON THEN it is its path and content (what the render remembers of it is its own, private), and its documents are known until released', () => {
+  test('GIVEN a manifest the render serialises WHEN its file is read, compared, spread or written as JSON THEN it is a plain path and content (what the render remembers of it is its own, private), and its documents are known until released', () => {
     const documents = new RenderedDocuments({ reuse: () => undefined });
     const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } };
     const file = documents.file('dist/x/configmap-a.yaml', obj);
     const plain = { path: 'dist/x/configmap-a.yaml', content: documents.serialise('dist/y/configmap-a.yaml', obj) };
-    expect({ path: file.path, content: file.content }).toStrictEqual(plain);
+    expect(file).toEqual(plain);
+    expect(Object.keys(file).sort()).toEqual(['content', 'path']);
     expect(JSON.parse(JSON.stringify(file))).toStrictEqual(plain);
+    expect({ ...file }).toStrictEqual(plain);
+    // Compared with another file, its text is compared: a file of other data is not equal.
+    expect(file).not.toEqual(new RenderedDocuments({ reuse: () => undefined }).file('dist/x/configmap-a.yaml', { ...obj, data: { k: 'w' } }));
     expect(documents.documentsOf(file)).toStrictEqual([obj]);
     expect(documents.known(file.path)?.document).toStrictEqual(obj);
     documents.release();
@@ -159,6 +163,23 @@ describe('the documents the render hands to verify and the HA model instead of t
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('GIVEN a made manifest never read WHEN the documents are released THEN its text is made first, and reads as before', () => {
+    const documents = new RenderedDocuments({ reuse: () => undefined });
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'e' }, data: { k: 'v' } };
+    const file = documents.file('dist/x/configmap-e.yaml', obj);
+    documents.release();
+    expect(file.content).toBe(new RenderedDocuments().serialise('dist/x/configmap-e.yaml', obj));
+  });
+
+  test('GIVEN a made manifest WHEN staged THEN its digest is known without hashing its text (RenderedFile.digest), and not before', () => {
+    const documents = new RenderedDocuments({ reuse: () => undefined });
+    const file = documents.file('dist/x/configmap-f.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'f' } });
+    expect(file.digest).toBeUndefined();
+    (file as unknown as StagedText).staged(sha256(file.content), '/nonexistent/configmap-f.yaml');
+    expect(file.digest).toBe(sha256(file.content));
+    expect(Object.keys(file).sort()).toEqual(['content', 'path']);
   });
 
   test('GIVEN a manifest that is not an exact document WHEN it is staged THEN it keeps its text (no document can make it again)', () => {
