@@ -91,27 +91,31 @@ export function writeCacheFile(file: string, text: string | Iterable<string | Ui
 /** About how many characters `writeParts` joins into one write. */
 const WRITE_CHUNK = 1 << 20;
 
-/** Writes `parts` one after the other into `file` (created or emptied), texts a chunk of about a MB at a time, bytes as they are. Throws as the fs calls do. */
+/** Writes `parts` one after the other into `file` (created or emptied), about a MB at a time (texts and bytes alike). Throws as the fs calls do. */
 function writeParts(file: string, parts: Iterable<string | Uint8Array>): void {
   const fd = fs.openSync(file, 'w');
   try {
-    let chunk: string[] = [];
+    // The chunk: bytes, and the texts after the last bytes (joined once, when bytes come or at a flush).
+    let pieces: Uint8Array[] = [];
+    let texts: string[] = [];
     let size = 0;
-    const writeBytes = (bytes: Uint8Array) => {
-      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    const textsToBytes = () => {
+      if (texts.length) pieces.push(Buffer.from(texts.join('')));
+      texts = [];
     };
     const flush = () => {
-      if (chunk.length) writeBytes(Buffer.from(chunk.join('')));
-      chunk = [];
+      textsToBytes();
+      const bytes = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      pieces = [];
       size = 0;
     };
     for (const part of parts) {
-      if (typeof part !== 'string') {
-        flush();
-        writeBytes(part);
-        continue;
+      if (typeof part === 'string') texts.push(part);
+      else {
+        textsToBytes();
+        pieces.push(part);
       }
-      chunk.push(part);
       size += part.length;
       if (size >= WRITE_CHUNK) flush();
     }

@@ -190,6 +190,23 @@ describe('writeCacheFile: a cache file written atomically', () => {
     }
   });
 
+  test('GIVEN thousands of small parts, bytes and texts in turn WHEN written THEN they are written about a MB at a time, not one write each', () => {
+    const dir = writeTree({});
+    // The fs module itself (this file's `fs` is an import binding, which cannot be spied on).
+    const writes = jest.spyOn(require('fs') as typeof fs, 'writeSync');
+    try {
+      const line = Buffer.from(`${'z'.repeat(300)}`);
+      writeCacheFile(path.join(dir, 'lines'), (function* parts() {
+        for (let i = 0; i < 5000; i++) yield* [line, '\n'];
+      })());
+      expect(fs.statSync(path.join(dir, 'lines')).size).toBe(5000 * 301);
+      expect(writes.mock.calls.length).toBeLessThanOrEqual(3);
+    } finally {
+      writes.mockRestore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('GIVEN parts and a folder that cannot be made WHEN written THEN nothing is thrown and no file is left', () => {
     const dir = writeTree({ blocker: 'a file where the folder would be' });
     try {
