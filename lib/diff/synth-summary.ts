@@ -1,4 +1,3 @@
-import { sha256 } from '../cache-file';
 import { type RenderedFile, sameFile } from '../render/rendered-file';
 import { compareGroups, groupOf, groupTitle, isTextFile } from './groups';
 import { ChangedFile, HOSTS_DIR, manualActions } from './manual-actions';
@@ -25,17 +24,6 @@ function isObjectFile(file: string): boolean {
   return /\.ya?ml$/.test(file) && !file.endsWith('kustomization.yaml') && !isTextFile(file);
 }
 
-/**
- * Whether the previous file `old` and the new file `next` at a path hold the same text and mode. A
- * new file whose digest is known where the old one's is not (a manifest synth wrote, which let go
- * of its text once staged) is compared by digest: the old text, in memory, is hashed rather than
- * the new one read back from disk.
- */
-function sameText(old: RenderedFile, next: RenderedFile): boolean {
-  if (old === next || next.digest === undefined || old.digest !== undefined) return sameFile(old, next);
-  return Boolean(old.executable) === Boolean(next.executable) && sha256(old.content) === next.digest;
-}
-
 /** Files added, changed and removed between the previous render and the new one. */
 export function changedFiles(previous: readonly RenderedFile[], next: readonly RenderedFile[]): ChangedFile[] {
   const before = new Map(previous.map((f) => [f.path, f]));
@@ -44,7 +32,7 @@ export function changedFiles(previous: readonly RenderedFile[], next: readonly R
   for (const [p, f] of after) {
     const old = before.get(p);
     if (!old) out.push({ path: p, status: 'added' });
-    else if (!sameText(old, f)) out.push({ path: p, status: 'changed' });
+    else if (!sameFile(old, f)) out.push({ path: p, status: 'changed' });
   }
   for (const p of before.keys()) if (!after.has(p)) out.push({ path: p, status: 'removed' });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

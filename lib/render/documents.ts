@@ -302,7 +302,7 @@ class MadeFile implements RenderedFile, Serialised, StagedText {
 
   /** Lets go of the document (`RenderedDocuments.release`); a file staged reads its text from the file written, one never staged makes its text first. */
   public forget(): void {
-    if (this.#staged === undefined && this.#text === undefined && this.#document !== undefined) this.#text = HEADER + dumpManifest(this.#document);
+    if (this.#staged === undefined) this.#textNow();
     this.#document = undefined;
   }
 }

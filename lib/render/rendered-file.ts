@@ -3,6 +3,7 @@
  * every rendered manifest. Low in lib/: hosts, synth, the diff and the writer share these
  * without importing the render of the whole platform (lib/render/render.ts).
  */
+import { sha256 } from '../cache-file';
 import { dumpManifest } from '../k8s/manifest-yaml';
 import { sortKeys } from './sort';
 
@@ -36,12 +37,16 @@ export function letsGoOfText(file: RenderedFile): file is RenderedFile & StagedT
 
 /**
  * Whether `a` and `b` hold the same text and executable bit: the same file, or files whose digests
- * are both known (their texts are not read), or else their texts compared.
+ * are both known (their texts are not read), or, when one digest is known, the other text hashed
+ * (the one whose digest is known may no longer hold its text: a manifest synth staged, or an
+ * earlier file read from disk only when asked), or else their texts compared.
  */
 export function sameFile(a: RenderedFile, b: RenderedFile): boolean {
   if (Boolean(a.executable) !== Boolean(b.executable)) return false;
   if (a === b) return true;
   if (a.digest !== undefined && b.digest !== undefined) return a.digest === b.digest;
+  if (b.digest !== undefined) return sha256(a.content) === b.digest;
+  if (a.digest !== undefined) return sha256(b.content) === a.digest;
   return a.content === b.content;
 }
 
