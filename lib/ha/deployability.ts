@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { AppHealth, daemonSetHealth, DaemonSetHealthRule, replicaSetHealth, resourceHealthRule } from './argo-health';
 import { ApplicationModel, ClusterModel, HaModel, Workload } from './model';
-import { ScenarioResult, simulate } from './simulate';
+import { Outcome, ScenarioResult, simulate, Unplaced } from './simulate';
 
 /**
  * Whether GitOps keeps deploying: for a scenario (a node lost, or a bring-up stage where only the
@@ -141,36 +141,30 @@ function appOfWorkload(index: OwnerIndex, w: Workload): ApplicationModel | undef
   return ownerOf(index, w.origin.file);
 }
 
+/** No workload that is not Healthy (an Application whose own workloads all are). */
+const NO_HEALTHS: readonly WorkloadHealth[] = [];
+/** No child Application that is not Healthy. */
+const NO_NAMES: readonly string[] = [];
+
 /**
- * A Healthy workload of a scenario, without its counts and sentence: `deployability` lists only
- * the workloads that are not Healthy (`AppResult.progressing`), so thousands of apps' Healthy
- * rows are neither worded nor kept, once per scenario.
+ * The health of each workload of a simulated scenario that is not Healthy, in full: `deployability`
+ * lists only those (`AppResult.progressing`), so thousands of apps' Healthy rows are neither worded
+ * nor kept, once per scenario. `row` is told each workload that has its row among the outcomes.
  */
-const HEALTHY = { health: 'Healthy' } as const;
-type ScenarioHealth = WorkloadHealth | typeof HEALTHY;
-
-/** No workload health (an Application without workloads of its own). */
-const NO_HEALTHS: readonly ScenarioHealth[] = [];
-
-/** Whether a workload's health in a scenario is not Healthy (then it is told in full). */
-function isProgressing(h: ScenarioHealth): h is WorkloadHealth {
-  return h.health !== 'Healthy';
-}
-
-/** Each workload's health in a simulated scenario: a Healthy one as `HEALTHY`, any other in full. */
-function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisations: Readonly<Record<string, string>>, lost: readonly string[]): Map<Workload, ScenarioHealth> {
-  const out = new Map<Workload, ScenarioHealth>();
+function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisations: Readonly<Record<string, string>>, lost: readonly string[], row: (w: Workload) => void): Map<Workload, WorkloadHealth> {
+  const out = new Map<Workload, WorkloadHealth>();
   const pending = new Map(r.unplaced.map((u) => [u.workload, u]));
   for (const o of r.outcomes) {
     const w = o.workload;
     if (o.label !== w.label) continue; // a share manager row: its volume, not the workload's pods
+    row(w);
     const unplaced = pending.get(w);
     if (w.kind === 'DaemonSet') {
       const desired = o.before + (unplaced?.pods ?? 0);
       const running = o.before - o.lost;
       const health = daemonSetHealth(rule, desired, running);
       if (health === 'Healthy') {
-        out.set(w, HEALTHY);
+        out.delete(w);
         continue;
       }
       const why = running >= desired
@@ -180,27 +174,42 @@ function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisa
       continue;
     }
     if (w.argo.via === 'none') {
-      out.set(w, HEALTHY); // Argo CD does not manage it
+      out.delete(w); // Argo CD does not manage it
       continue;
     }
     const desired = w.replicas;
     const running = Math.min(o.after, desired);
-    const short = () => `${running} of ${desired} replicas: ${unplaced && o.lost === 0 ? `${unplaced.pods} never placed: ${unplaced.why}` : o.why}`;
     if (w.argo.via === 'resource') {
-      const cr = resourceHealthRule(w.argo.group, w.argo.kind, customisations);
+      const cr = healthRuleOf(w.argo, customisations);
       const health = cr.health ? cr.health(desired, running) : 'Healthy';
       if (health === 'Healthy') {
-        out.set(w, HEALTHY);
+        out.delete(w);
         continue;
       }
       const through = `counts through its ${w.argo.kind} resource: ${cr.source}`;
-      out.set(w, { workload: w, health, desired, running, why: `${running >= desired ? `${running} of ${desired} replicas` : short()}; ${through}` });
+      out.set(w, { workload: w, health, desired, running, why: `${running >= desired ? `${running} of ${desired} replicas` : shortOf(o, running, desired, unplaced)}; ${through}` });
       continue;
     }
     const health = replicaSetHealth(desired, running);
-    out.set(w, health === 'Healthy' ? HEALTHY : { workload: w, health, desired, running, why: short() });
+    if (health === 'Healthy') out.delete(w);
+    else out.set(w, { workload: w, health, desired, running, why: shortOf(o, running, desired, unplaced) });
   }
   return out;
+}
+
+/** Why a workload of `o` runs `running` of its `desired` replicas (`unplaced`: its pods the intact site cannot place). */
+function shortOf(o: Outcome, running: number, desired: number, unplaced: Unplaced | undefined): string {
+  return `${running} of ${desired} replicas: ${unplaced && o.lost === 0 ? `${unplaced.pods} never placed: ${unplaced.why}` : o.why}`;
+}
+
+/** `resourceHealthRule` of a workload's custom resource, remembered per workload and customisations (every scenario asks). */
+const healthRules = new WeakMap<object, { readonly customisations: Readonly<Record<string, string>>; readonly rule: ReturnType<typeof resourceHealthRule> }>();
+function healthRuleOf(argo: { readonly group: string; readonly kind: string }, customisations: Readonly<Record<string, string>>): ReturnType<typeof resourceHealthRule> {
+  const known = healthRules.get(argo);
+  if (known?.customisations === customisations) return known.rule;
+  const rule = resourceHealthRule(argo.group, argo.kind, customisations);
+  healthRules.set(argo, { customisations, rule });
+  return rule;
 }
 
 /** Which Application each workload belongs to, each Application's parent and children: facts of the model, not of a scenario. */
@@ -213,6 +222,17 @@ interface Ownership {
    * and name: what `deployability` sorts by; all three facts of the model), sorted once.
    */
   readonly order: readonly number[];
+  /** Each workload's position in the model's workloads (none when a workload is there twice). */
+  readonly position: ReadonlyMap<Workload, number> | undefined;
+  /** How many of the model's workloads belong to each Application. */
+  readonly workloadsOf: ReadonlyMap<ApplicationModel, number>;
+  /** The model's workloads no Application syncs. */
+  readonly unsynced: readonly Workload[];
+  /**
+   * Each Application's result when it and all it holds are Healthy and every workload of the model
+   * was simulated (the same in every scenario: thousands of apps, a dozen scenarios), made when first needed.
+   */
+  readonly healthy: Map<ApplicationModel, AppResult>;
 }
 
 const ownershipCache = new WeakMap<HaModel, Ownership>();
@@ -235,7 +255,15 @@ function ownership(model: HaModel): Ownership {
   const key = (a: ApplicationModel) => [parentOf.get(a)?.name ?? '', String(a.wave).padStart(4, '0'), a.name].join('\n');
   const keys = apps.map(key);
   const order = apps.map((_, i) => i).sort((a, b) => keys[a].localeCompare(keys[b]));
-  const out = { appOf, parentOf, childrenOf, order };
+  const position = new Map(model.workloads.map((w, i) => [w, i]));
+  const workloadsOf = new Map<ApplicationModel, number>();
+  const unsynced: Workload[] = [];
+  for (const w of model.workloads) {
+    const app = appOf.get(w);
+    if (app) workloadsOf.set(app, (workloadsOf.get(app) ?? 0) + 1);
+    else unsynced.push(w);
+  }
+  const out = { appOf, parentOf, childrenOf, order, position: position.size === model.workloads.length ? position : undefined, workloadsOf, unsynced, healthy: new Map() };
   ownershipCache.set(model, out);
   return out;
 }
@@ -267,16 +295,33 @@ export function deployability(model: HaModel, scenario: DeployScenario, simulate
   const cluster = model.cluster;
   if (!cluster) return { scenario, quorum: false, apps: [], holds: [], unsynced: [] };
   const r = simulated ?? simulateScenario(model, scenario)!;
-  const healths = workloadHealths(r, model.daemonSetHealth, model.healthCustomisations, scenario.kind === 'loss' ? scenario.lost : []);
   const apps = model.applications;
   const own = ownership(model);
-  const byApp = new Map<ApplicationModel, ScenarioHealth[]>();
-  const unsynced: Workload[] = [];
-  for (const w of model.workloads) {
+  // Which of the model's workloads have their row in the simulation (all of them, when it simulated this model).
+  const position = own.position;
+  const rows = position ? new Uint8Array(model.workloads.length) : undefined;
+  let withRow = 0;
+  const others = new Set<Workload>();
+  const row = (w: Workload) => {
+    const at = position?.get(w);
+    if (at === undefined || !rows) others.add(w);
+    else if (!rows[at]) {
+      rows[at] = 1;
+      withRow++;
+    }
+  };
+  const progressing = workloadHealths(r, model.daemonSetHealth, model.healthCustomisations, scenario.kind === 'loss' ? scenario.lost : [], row);
+  // Each Application's workloads with a row: the model's count when every workload has one.
+  const complete = !!position && withRow === model.workloads.length;
+  const counted = complete ? own.workloadsOf : new Map<ApplicationModel, number>();
+  const byApp = new Map<ApplicationModel, WorkloadHealth[]>();
+  for (let i = 0; i < model.workloads.length; i++) {
+    const w = model.workloads[i];
     const app = own.appOf.get(w);
-    const h = healths.get(w);
-    if (!app) unsynced.push(w);
-    else if (h) {
+    if (!app) continue;
+    if (!complete && ((rows && rows[i]) || others.has(w))) (counted as Map<ApplicationModel, number>).set(app, (counted.get(app) ?? 0) + 1);
+    const h = progressing.size ? progressing.get(w) : undefined;
+    if (h) {
       const list = byApp.get(app);
       if (list) list.push(h);
       else byApp.set(app, [h]);
@@ -291,22 +336,31 @@ export function deployability(model: HaModel, scenario: DeployScenario, simulate
     if (known) return known;
     if (visiting.has(a)) return 'Healthy'; // a cycle of paths: no new information
     visiting.add(a);
-    const own = (byApp.get(a) ?? []).every((h) => h.health === 'Healthy');
+    const own = !byApp.has(a);
     const h: AppHealth = own && children(a).every((c) => healthOf(c) === 'Healthy') ? 'Healthy' : 'Progressing';
     visiting.delete(a);
     health.set(a, h);
     return h;
   };
   // Written out, not spread ({ ...(parent ? { parent } : {}) }): an Application per scenario, thousands of apps.
-  const results: AppResult[] = apps.map((a) => {
+  const resultOf = (a: ApplicationModel, health: AppHealth, progressing: readonly WorkloadHealth[], progressingChildren: readonly string[]): AppResult => {
     const parent = parentOf.get(a);
-    const health = healthOf(a);
-    const own = byApp.get(a) ?? NO_HEALTHS;
-    const progressing = own.filter(isProgressing);
-    const progressingChildren = children(a).filter((c) => healthOf(c) !== 'Healthy').map((c) => c.name);
+    const workloads = counted.get(a) ?? 0;
     return parent
-      ? { app: a, parent: parent.name, health, progressing, progressingChildren, workloads: own.length }
-      : { app: a, health, progressing, progressingChildren, workloads: own.length };
+      ? { app: a, parent: parent.name, health, progressing, progressingChildren, workloads }
+      : { app: a, health, progressing, progressingChildren, workloads };
+  };
+  const results: AppResult[] = apps.map((a) => {
+    const health = healthOf(a);
+    const mine = byApp.get(a) ?? NO_HEALTHS;
+    const kids = children(a);
+    if (health === 'Healthy' && !mine.length && complete && !kids.some((c) => healthOf(c) !== 'Healthy')) {
+      let known = own.healthy.get(a);
+      if (!known) own.healthy.set(a, (known = resultOf(a, 'Healthy', NO_HEALTHS, NO_NAMES)));
+      return known;
+    }
+    const progressingChildren = kids.filter((c) => healthOf(c) !== 'Healthy').map((c) => c.name);
+    return resultOf(a, health, mine, progressingChildren);
   });
   const holds: WaveHold[] = [];
   for (const parent of apps) {
@@ -317,7 +371,7 @@ export function deployability(model: HaModel, scenario: DeployScenario, simulate
     const held = kids.filter((c) => c.wave > blocker.wave).sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name)).map((c) => c.name);
     holds.push({ parent: parent.name, blocker: blocker.name, wave: blocker.wave, held });
   }
-  return { scenario, quorum: r.quorum, apps: own.order.map((i) => results[i]), holds, unsynced };
+  return { scenario, quorum: r.quorum, apps: own.order.map((i) => results[i]), holds, unsynced: [...own.unsynced] };
 }
 
 /** The chain of Applications from the top down to `name` (its ancestors first). */

@@ -130,8 +130,6 @@ interface Placed {
   readonly eligible: readonly NodeModel[];
   /** The slot of each node of `eligible`. */
   readonly eligibleSlots: readonly number[];
-  /** Why each other node is excluded (`eligibility`). */
-  readonly excluded: ReadonlyMap<string, string>;
   /** Pods per slot. */
   readonly pods: number[];
   /** A DaemonSet's nodes with a pod, in the order they got it. */
@@ -176,7 +174,6 @@ interface Eligibility {
   readonly eligible: readonly NodeModel[];
   /** The slot of each node of `eligible` (`slotsOf`). */
   readonly eligibleSlots: readonly number[];
-  readonly excluded: ReadonlyMap<string, string>;
 }
 
 /**
@@ -195,22 +192,24 @@ function eligibilityOf(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet
   return result;
 }
 
-/** Nodes a workload's pods may run on, and why each other node is excluded. */
+/** Nodes a workload's pods may run on (those `exclusion` gives no reason for). */
 function eligibility(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined): Eligibility {
   const eligible: NodeModel[] = [];
   const eligibleSlots: number[] = [];
-  const excluded = new Map<string, string>();
   const longhorn = usesLonghorn(cluster, w);
   const { ofNode } = slotsOf(cluster);
   cluster.nodes.forEach((n, i) => {
-    const why = blocked(w, n) ?? (longhorn && csiNodes && !csiNodes.has(n.name) ? `no Longhorn CSI plugin on ${n.name}` : undefined);
-    if (why) excluded.set(n.name, why);
-    else {
+    if (exclusion(w, n, longhorn, csiNodes) === undefined) {
       eligible.push(n);
       eligibleSlots.push(ofNode[i]);
     }
   });
-  return { eligible, eligibleSlots, excluded };
+  return { eligible, eligibleSlots };
+}
+
+/** Why a workload's pods may not run on node `n` (`longhorn`: it uses the storage's volumes), if they may not. */
+function exclusion(w: Workload, n: NodeModel, longhorn: boolean, csiNodes: ReadonlySet<string> | undefined): string | undefined {
+  return blocked(w, n) ?? (longhorn && csiNodes && !csiNodes.has(n.name) ? `no Longhorn CSI plugin on ${n.name}` : undefined);
 }
 
 function usesLonghorn(cluster: ClusterModel, w: Workload): boolean {
@@ -258,33 +257,68 @@ interface Domains {
   readonly member: readonly boolean[];
 }
 
-function domains(cluster: ClusterModel, nodes: readonly NodeModel[]): Domains {
-  const { slotOf, names } = slotsOf(cluster);
-  const list = nodes.map((n) => slotOf.get(n.name)!);
-  const member = names.map(() => false);
-  for (const slot of list) member[slot] = true;
-  return { list, member };
+/**
+ * The domains of each list of slots, per cluster model: workloads with the same domains share one
+ * value (thousands of apps, a few distinct sets of nodes), and what is derived from it per
+ * scenario (`liveDomains`) is derived once.
+ */
+const domainsByList = new WeakMap<ClusterModel, Map<number | string, Domains>>();
+
+function domainsOfSlots(cluster: ClusterModel, list: readonly number[]): Domains {
+  let known = domainsByList.get(cluster);
+  if (!known) domainsByList.set(cluster, (known = new Map()));
+  const key = slotsKey(list);
+  let d = known.get(key);
+  if (!d) {
+    const member = slotsOf(cluster).names.map(() => false);
+    for (const slot of list) member[slot] = true;
+    known.set(key, (d = { list, member }));
+  }
+  return d;
+}
+
+/** A key of a list of slots: a bit per slot while they ascend below 31 (a site's few nodes), else the list written out. */
+function slotsKey(list: readonly number[]): number | string {
+  let bits = 0;
+  for (let i = 0; i < list.length; i++) {
+    const slot = list[i];
+    if (slot > 30 || (i > 0 && slot <= list[i - 1])) return list.join(',');
+    bits |= 1 << slot;
+  }
+  return bits;
+}
+
+/** Of a domains value (`domainsOfSlots`), the part whose nodes are `alive`: per scenario (its set of live nodes), once. */
+const liveDomainsCache = new WeakMap<ReadonlySet<string>, Map<Domains, Domains>>();
+function liveDomains(cluster: ClusterModel, all: Domains, alive: ReadonlySet<string>): Domains {
+  let perAlive = liveDomainsCache.get(alive);
+  if (!perAlive) liveDomainsCache.set(alive, (perAlive = new Map()));
+  let d = perAlive.get(all);
+  if (!d) {
+    const { names } = slotsOf(cluster);
+    perAlive.set(all, (d = domainsOfSlots(cluster, all.list.filter((slot) => alive.has(names[slot])))));
+  }
+  return d;
 }
 
 /**
- * The nodes of a cluster model that may be a workload's spread domains: those its selector and
- * affinity allow, and of those the ones whose taints it tolerates; with the domains of the intact
- * site (every node alive). Remembered per cluster model and workload: every pod placed asks.
+ * A workload's spread domains on the intact site (every node alive): the nodes its selector and
+ * affinity allow, and of those (nodeTaintsPolicy Honor) the ones whose taints it tolerates.
+ * Remembered per cluster model and workload: every pod placed asks.
  */
-interface DomainNodes {
-  readonly selected: readonly NodeModel[];
-  readonly tolerated: readonly NodeModel[];
-  readonly intact: Domains;
-}
-const domainsCache = new WeakMap<ClusterModel, WeakMap<Workload, DomainNodes>>();
-function domainNodes(cluster: ClusterModel, w: Workload & { readonly spread: { readonly kind: 'spread' } }): DomainNodes {
+const domainsCache = new WeakMap<ClusterModel, WeakMap<Workload, Domains>>();
+function intactDomains(cluster: ClusterModel, w: Workload & { readonly spread: { readonly kind: 'spread' } }): Domains {
   let perWorkload = domainsCache.get(cluster);
   if (!perWorkload) domainsCache.set(cluster, (perWorkload = new WeakMap()));
   let known = perWorkload.get(w);
   if (!known) {
-    const selected = cluster.nodes.filter((n) => !selectorBlocked(w, n));
-    const tolerated = selected.filter((n) => !blocked(w, n));
-    perWorkload.set(w, (known = { selected, tolerated, intact: domains(cluster, w.spread.honorTaints ? tolerated : selected) }));
+    const { ofNode } = slotsOf(cluster);
+    const honor = w.spread.honorTaints;
+    const list: number[] = [];
+    cluster.nodes.forEach((n, i) => {
+      if (!selectorBlocked(w, n) && (!honor || !blocked(w, n))) list.push(ofNode[i]);
+    });
+    perWorkload.set(w, (known = domainsOfSlots(cluster, list)));
   }
   return known;
 }
@@ -295,10 +329,9 @@ function domainNodes(cluster: ClusterModel, w: Workload & { readonly spread: { r
  */
 function spreadDomains(cluster: ClusterModel, w: Workload, alive: ReadonlySet<string>, intact: boolean): Domains | undefined {
   if (w.spread?.kind !== 'spread') return undefined;
-  const nodes = domainNodes(cluster, w as Workload & { readonly spread: { readonly kind: 'spread' } });
+  const all = intactDomains(cluster, w as Workload & { readonly spread: { readonly kind: 'spread' } });
   // A dead node is tainted unreachable:NoSchedule: not a domain under Honor; still one (with no pods) under Ignore.
-  if (intact || !w.spread.honorTaints) return nodes.intact;
-  return domains(cluster, nodes.tolerated.filter((n) => alive.has(n.name)));
+  return intact || !w.spread.honorTaints ? all : liveDomains(cluster, all, alive);
 }
 
 /**
@@ -433,7 +466,7 @@ function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer:
   }
   const placed: Placed[] = [];
   for (const w of order(workloads)) {
-    const { eligible, eligibleSlots, excluded } = eligibilityOf(cluster, w, csiNodes);
+    const { eligible, eligibleSlots } = eligibilityOf(cluster, w, csiNodes);
     const pods = slots.names.map(() => 0);
     if (w.kind === 'DaemonSet') {
       const short: NodeShortage[] = [];
@@ -447,11 +480,11 @@ function placeAll(cluster: ClusterModel, workloads: readonly Workload[], prefer:
         } else short.push(shortage(ledger, n.name, slot, w));
       });
       const pending = short.length;
-      placed.push({ w, eligible, eligibleSlots, excluded, pods, daemonNodes, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '', pendingShort: short });
+      placed.push({ w, eligible, eligibleSlots, pods, daemonNodes, pending, pendingWhy: pending ? 'not enough capacity on some nodes for its pod' : '', pendingShort: short });
       continue;
     }
     const { pending, why, short } = placePods(cluster, ledger, w, eligible, eligibleSlots, pods, w.replicas, preferred, alive, up, true);
-    placed.push({ w, eligible, eligibleSlots, excluded, pods, daemonNodes: NO_NAMES, pending, pendingWhy: why, pendingShort: short });
+    placed.push({ w, eligible, eligibleSlots, pods, daemonNodes: NO_NAMES, pending, pendingWhy: why, pendingShort: short });
   }
   return { placed, ledger };
 }
@@ -518,10 +551,15 @@ function outcomeOf(base: OutcomeBase, after: number, outageSeconds: number, verd
     : { workload, label, before, lost, affected, singleton, after, outageSeconds, verdict, why };
 }
 
-/** Why a workload cannot run on the first of `nodes` it is excluded from (`eligibility`), if any. */
-function firstExclusion(excluded: ReadonlyMap<string, string>, nodes: readonly string[]): string | undefined {
-  for (const n of nodes) {
-    const why = excluded.get(n);
+/**
+ * Why a workload cannot run on the first of the nodes named `names` it is excluded from
+ * (`exclusion`), if any; of two nodes of one name, the last that is excluded tells why.
+ */
+function firstExclusion(cluster: ClusterModel, w: Workload, csiNodes: ReadonlySet<string> | undefined, names: readonly string[]): string | undefined {
+  const longhorn = usesLonghorn(cluster, w);
+  for (const name of names) {
+    let why: string | undefined;
+    for (const n of cluster.nodes) if (n.name === name) why = exclusion(w, n, longhorn, csiNodes) ?? why;
     if (why) return why;
   }
   return undefined;
@@ -570,6 +608,14 @@ function simulateLoss(cluster: ClusterModel, workloads: readonly Workload[], los
   const disks = storageNodes(cluster, workloads);
   const lostDisks = disks.filter((d) => lostNodes.includes(d));
   const outcomes: Outcome[] = [];
+  // The outcome of a workload that cannot run on the failed nodes, one text per reason (most workloads share a few): kept with the results.
+  const lostList = lostNodes.join(', ');
+  const notThere = new Map<string, string>();
+  const cannotRunOn = (reason: string): string => {
+    let text = notThere.get(reason);
+    if (text === undefined) notThere.set(reason, (text = `cannot run on ${lostList} (${reason})`));
+    return text;
+  };
   const unplaced = placed.filter((p) => p.pending > 0).map((p): Unplaced => ({ workload: p.w, pods: p.pending, why: p.pendingWhy, short: p.pendingShort }));
 
   // Indexed loops: this one runs for every workload in every scenario, mostly before the code is optimised, where for-of allocates an iterator.
@@ -589,7 +635,7 @@ function simulateLoss(cluster: ClusterModel, workloads: readonly Workload[], los
     const base: OutcomeBase = { workload: w, label: w.label, before, lost, affected, singleton, budgetSeconds: budget };
 
     if (!affected || lost === 0) {
-      const why = !affected ? `cannot run on ${lostNodes.join(', ')} (${firstExclusion(p.excluded, lostNodes) ?? 'not eligible'})` : 'no pod on the failed nodes';
+      const why = !affected ? cannotRunOn(firstExclusion(cluster, w, csiNodes, lostNodes) ?? 'not eligible') : 'no pod on the failed nodes';
       outcomes.push(outcomeOf(base, survivors, 0, 'ok', why));
       continue;
     }
