@@ -142,9 +142,9 @@ function appOfWorkload(index: OwnerIndex, w: Workload): ApplicationModel | undef
 }
 
 /** No workload that is not Healthy (an Application whose own workloads all are). */
-const NO_HEALTHS: readonly WorkloadHealth[] = [];
+const NO_HEALTHS: readonly WorkloadHealth[] = Object.freeze([]);
 /** No child Application that is not Healthy. */
-const NO_NAMES: readonly string[] = [];
+const NO_NAMES: readonly string[] = Object.freeze([]);
 
 /**
  * The health of each workload of a simulated scenario that is not Healthy, in full: `deployability`
@@ -202,13 +202,18 @@ function shortOf(o: Outcome, running: number, desired: number, unplaced: Unplace
   return `${running} of ${desired} replicas: ${unplaced && o.lost === 0 ? `${unplaced.pods} never placed: ${unplaced.why}` : o.why}`;
 }
 
-/** `resourceHealthRule` of a workload's custom resource, remembered per workload and customisations (every scenario asks). */
-const healthRules = new WeakMap<object, { readonly customisations: Readonly<Record<string, string>>; readonly rule: ReturnType<typeof resourceHealthRule> }>();
+/**
+ * `resourceHealthRule` of a workload's custom resource, remembered per workload with the one
+ * customisation it reads (its kind's Lua in argocd-cm, or none): every scenario asks.
+ */
+const healthRules = new WeakMap<object, { readonly key: string; readonly lua: string | undefined; readonly rule: ReturnType<typeof resourceHealthRule> }>();
 function healthRuleOf(argo: { readonly group: string; readonly kind: string }, customisations: Readonly<Record<string, string>>): ReturnType<typeof resourceHealthRule> {
   const known = healthRules.get(argo);
-  if (known?.customisations === customisations) return known.rule;
+  const key = known?.key ?? `${argo.group}_${argo.kind}`;
+  const lua = customisations[key];
+  if (known && known.lua === lua) return known.rule;
   const rule = resourceHealthRule(argo.group, argo.kind, customisations);
-  healthRules.set(argo, { customisations, rule });
+  healthRules.set(argo, { key, lua, rule });
   return rule;
 }
 
@@ -356,7 +361,7 @@ export function deployability(model: HaModel, scenario: DeployScenario, simulate
     const kids = children(a);
     if (health === 'Healthy' && !mine.length && complete && !kids.some((c) => healthOf(c) !== 'Healthy')) {
       let known = own.healthy.get(a);
-      if (!known) own.healthy.set(a, (known = resultOf(a, 'Healthy', NO_HEALTHS, NO_NAMES)));
+      if (!known) own.healthy.set(a, (known = Object.freeze(resultOf(a, 'Healthy', NO_HEALTHS, NO_NAMES))));
       return known;
     }
     const progressingChildren = kids.filter((c) => healthOf(c) !== 'Healthy').map((c) => c.name);

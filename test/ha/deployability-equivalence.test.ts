@@ -35,10 +35,13 @@ const application = fc.record({
   origin: { file: `dist/${a.where}/application-${a.name}.yaml`, obj: { kind: 'Application', metadata: { name: a.name } } },
 }));
 
+/** Custom resources' views shared by every model of a run: one view meets different customisations (what is remembered per view must follow them). */
+const RESOURCES = ['Keycloak', 'Alertmanager', 'Widget'].map((kind) => ({ via: 'resource' as const, group: kind === 'Keycloak' ? 'k8s.keycloak.org' : kind === 'Alertmanager' ? 'monitoring.coreos.com' : 'example.com', kind }));
 const argo = fc.oneof(
   fc.constant({ via: 'self' as const }),
   fc.constant({ via: 'none' as const, why: 'made by an operator from values' }),
-  fc.constantFrom('Keycloak', 'Alertmanager', 'Widget').map((kind) => ({ via: 'resource' as const, group: kind === 'Keycloak' ? 'k8s.keycloak.org' : kind === 'Alertmanager' ? 'monitoring.coreos.com' : 'example.com', kind })),
+  fc.constantFrom(...RESOURCES),
+  fc.constantFrom('Keycloak', 'Widget').map((kind) => ({ via: 'resource' as const, group: kind === 'Keycloak' ? 'k8s.keycloak.org' : 'example.com', kind })),
 );
 
 const workload = fc.record({
@@ -64,8 +67,10 @@ const site = fc.record({
   twice: fc.boolean(),
   daemonSetHealth: fc.constantFrom('builtin' as const, 'one-unavailable' as const),
   keycloak: fc.constantFrom('none', 'platform', 'unknown'),
-  // Rows dropped from (or repeated in) a simulation handed in.
-  drop: fc.array(fc.nat(), { maxLength: 3 }),
+  // Rows dropped from a simulation handed in, rows repeated with other counts, and a row of a workload of another model.
+  drop: fc.array(fc.nat({ max: 12 }), { maxLength: 3 }),
+  changed: fc.array(fc.record({ row: fc.nat({ max: 12 }), at: fc.nat({ max: 12 }), after: fc.nat({ max: 4 }), lost: fc.nat({ max: 4 }) }), { maxLength: 3 }),
+  stranger: fc.boolean(),
 });
 
 /** A result as text: workloads as their position in `workloads`, non-finite numbers spelled out. */
@@ -79,7 +84,7 @@ function text(workloads: readonly Workload[], value: unknown): string {
 
 describe('deployability against the one that kept every workload\'s health', () => {
   test('GIVEN random clusters, workloads and Application trees WHEN each node is lost, each bring-up stage is checked, and incomplete or repeated simulations are handed in THEN the results are the same, field by field and in order', () => {
-    fc.assert(fc.property(site, ({ nodes, applications, workloads: ws, twice, daemonSetHealth, keycloak, drop }) => {
+    fc.assert(fc.property(site, ({ nodes, applications, workloads: ws, twice, daemonSetHealth, keycloak, drop, changed, stranger }) => {
       const cluster: ClusterModel = {
         nodes, recoveryBudgetSeconds: 90,
         eviction: { nodeMonitorGracePeriodSeconds: 20, nodeMonitorPeriodSeconds: 2, defaultUnreachableTolerationSeconds: 20 },
@@ -95,11 +100,16 @@ describe('deployability against the one that kept every workload\'s health', () 
           expect([round, scenario, text(workloads, deployability(model, scenario))]).toEqual([round, scenario, text(workloads, deployabilityBefore(model, scenario))]);
         }
       }
-      // A simulation handed in with some rows dropped and one repeated.
+      // A simulation handed in with some rows dropped, some repeated later with other counts, and one of a workload not in the model.
       for (const n of names) {
         const full = simulate(cluster, workloads, [n]);
         const outcomes = full.outcomes.filter((_, i) => !drop.includes(i));
-        const handed = { ...full, outcomes: outcomes.length ? [...outcomes, outcomes[drop.length % outcomes.length]] : outcomes };
+        for (const c of outcomes.length ? changed : []) {
+          const o = outcomes[c.row % outcomes.length];
+          outcomes.splice(c.at % (outcomes.length + 1), 0, { ...o, after: c.after, lost: Math.min(c.lost, o.before) });
+        }
+        if (stranger && outcomes.length) outcomes.push({ ...outcomes[0], workload: { ...outcomes[0].workload } });
+        const handed = { ...full, outcomes };
         const scenario: DeployScenario = { kind: 'loss', lost: [n] };
         expect([n, text(workloads, deployability(model, scenario, handed))]).toEqual([n, text(workloads, deployabilityBefore(model, scenario, handed))]);
       }

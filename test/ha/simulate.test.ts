@@ -38,6 +38,17 @@ function workload(name: string, w: Partial<Workload> = {}): Workload {
 const outcome = (cluster: ClusterModel, ws: Workload[], failed: string[], name: string) => simulate(cluster, ws, failed).outcomes.find((o) => o.workload.name === name)!;
 
 describe('node-failure simulation', () => {
+  test('GIVEN a site of 33 nodes and two spread workloads, one allowed only on n0 and one only on n32 WHEN the intact site is placed THEN each keeps its own spread domains (shared domains are keyed by their slots beyond 31 too)', () => {
+    const nodes = Array.from({ length: 33 }, (_, i) => node(`n${i}`, 'agent'));
+    const cluster: ClusterModel = { ...site(), nodes };
+    const spread = { kind: 'spread' as const, maxSkew: 1, honorTaints: false };
+    const first = workload('first', { replicas: 2, spread, nodeSelector: { 'kubernetes.io/hostname': 'n0' } });
+    const last = workload('last', { replicas: 2, spread, nodeSelector: { 'kubernetes.io/hostname': 'n32' } });
+    const r = simulate(cluster, [first, last], []);
+    expect(r.unplaced).toEqual([]);
+    expect(r.outcomes.map((o) => [o.workload.name, o.before])).toEqual([['first', 2], ['last', 2]]);
+  });
+
   test('GIVEN 3 replicas spread over nodes with a PDB WHEN any single node is lost THEN they survive with no outage', () => {
     const web = workload('web', { replicas: 3, spread: { kind: 'spread', maxSkew: 1, honorTaints: false }, pdbMin: 2, pdbNote: 'PodDisruptionBudget shop/web' });
     const cluster = site();
