@@ -8,6 +8,7 @@ import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
 import type { TreeSource } from '../k8s/tree';
 import { letsGoOfText, type RenderedFile, sameFile } from './rendered-file';
+import { StagingWriter, StagingWriterProps, writeHereInto } from './staging-writer';
 import { BACKUP_DIR, JOURNAL_FILE, JournalEntry, recoverInterruptedSynth, StepHook, swapOutputs, SwapJournal, TEMP_PREFIX } from './swap';
 
 export { OUTPUT_DIRS, REPORTS_DIR, ROOT_FILES, SHARED_DIR, SHARED_DIRS } from './outputs';
@@ -30,6 +31,8 @@ export interface WriteOptions {
    * which is read. @default - every folder is read
    */
   readonly listed?: (dir: string) => readonly (readonly [string, boolean])[] | undefined;
+  /** Test hook: when the staging folder's files go to a worker thread (./staging-writer.ts). @default - its defaults */
+  readonly staging?: Pick<StagingWriterProps, 'minFiles' | 'cores'>;
 }
 
 /** What `writeAtomically`'s check is given: the whole new tree, in memory, before anything moves. */
@@ -131,6 +134,18 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
     if (recovered) (options.log ?? ((line) => console.error(`synth: ${line}`)))(recovered);
     removeStaleTemps(root);
     const tmp = fs.mkdtempSync(path.join(root, TEMP_PREFIX));
+    const here = writeHereInto();
+    // The new and changed files, written into the temporary folder on the other core while verify runs (./staging-writer.ts).
+    const writer = new StagingWriter({
+      ...options.staging,
+      writeHere: (target, bytes, mode) => {
+        try {
+          here(target, bytes, mode);
+        } catch (e) {
+          throw stagingError(e, path.relative(tmp, target).split(path.sep).join('/'), path.basename(tmp));
+        }
+      },
+    });
     try {
       // One file per path (the last wins, as when each was written over the one before).
       const byPath = new Map<string, RenderedFile>();
@@ -138,33 +153,30 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         if (!writable(file.path)) throw new Error(`refusing to write ${file.path}: outside ${[...OUTPUT_DIRS, ...SHARED_DIRS].join(', ')} and the root files ${ROOT_FILES.join(', ')}`);
         byPath.set(file.path, file);
       }
-      const made = new Set<string>();
       const changed = new Set<string>();
       for (const file of byPath.values()) {
         const read = options.onDisk?.get(file.path);
         if (read && sameFile(read, file)) continue;
         if (sameOnDisk(path.join(root, file.path), file)) continue;
-        const bytes = Buffer.from(file.content, 'utf8');
         changed.add(file.path);
-        const target = path.join(tmp, file.path);
-        const dir = path.dirname(target);
-        try {
-          if (!made.has(dir)) {
-            fs.mkdirSync(dir, { recursive: true });
-            made.add(dir);
-          }
-          fs.writeFileSync(target, bytes, { mode: file.executable ? 0o755 : 0o644 });
-        } catch (e) {
-          throw stagingError(e, file.path, path.basename(tmp));
-        }
+        const bytes = writer.add(path.join(tmp, file.path), file.content, file.executable ? 0o755 : 0o644, () => file.content);
         // Its text need not be held any more (the render's made manifests: tens of MB at thousands of apps).
         if (letsGoOfText(file)) file.staged(createHash('sha256').update(bytes).digest('hex'), path.join(root, file.path));
       }
-      check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content, file: (file) => byPath.get(file) });
+      // Verify reads the tree from memory while the worker writes; a file that could not be written is the error, before any of verify's.
+      let failure: { readonly error: unknown } | undefined;
+      try {
+        check({ dir: tmp, files: [...byPath.keys()], read: (file) => byPath.get(file)?.content, file: (file) => byPath.get(file) });
+      } catch (e) {
+        failure = { error: e };
+      }
+      writer.finish();
+      if (failure) throw failure.error;
       const { journal, prune } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed, options.listed);
       swapOutputs(root, journal, options.onStep, prune);
       return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path) };
     } finally {
+      writer.close();
       // While a journal remains (a roll-back that failed), the folder holds the old outputs.
       if (!fs.existsSync(path.join(root, JOURNAL_FILE))) {
         try {

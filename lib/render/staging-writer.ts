@@ -1,0 +1,304 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { MessageChannel, Worker } from 'worker_threads';
+import { availableCores, WORKER_START_TIMEOUT_MS } from './blocking-worker';
+
+/**
+ * The staging folder's files written on the other core: a full synth writes tens of thousands of
+ * files into the temporary folder (seconds of system calls on a slow disk), and verify, which
+ * reads the render from memory, does not need them. So the main thread makes each file's bytes
+ * and hands them over in batches, goes on to the next file and then to verify, while a worker
+ * thread creates the folders and writes the files; the swap waits for it.
+ *
+ * An optimisation only. The worker writes the files in the order it is given them and counts
+ * those written; when it cannot start, stops at a file it cannot write, or makes no progress for
+ * `STALL_MS`, the main thread writes every file it has not counted itself, as without the worker
+ * (so a full disk or a forbidden folder gives the error it always gave, naming the file).
+ */
+
+/** Whether a worker is worth its start (~0.1 s): only for this many files or more. */
+export const STAGING_WORKER_MIN_FILES = 512;
+
+/** Bytes per batch handed to the worker (one transfer each), and at most this many bytes waiting for it. */
+const BATCH_BYTES = 1 << 20;
+const MAX_WAITING_BYTES = 16 << 20;
+
+/** How long the main thread waits without the worker writing a file before it writes the rest itself (ms). */
+const STALL_MS = 30_000;
+
+/** The slots of the shared state: batches handed over, files written, batches done, the worker's phase, a request to stop. */
+const POSTED = 0;
+const WRITTEN = 1;
+const CONSUMED = 2;
+const PHASE = 3;
+const STOP = 4;
+/** `PHASE`: not started (yet), running, finished (every batch done, or stopped). */
+const NOT_STARTED = 0;
+const RUNNING = 1;
+const FINISHED = 2;
+
+/**
+ * The worker's code: plain JavaScript over `fs` (it loads none of lib/). A batch is `{ targets,
+ * modes, ends, buffer }`: file i holds the bytes of `buffer` from `ends[i - 1]` (0) to `ends[i]`;
+ * `null` ends the work. At the first file it cannot write it stops writing (the main thread writes
+ * that one and the rest, and reports the error).
+ */
+const WORKER_SOURCE = `
+const { receiveMessageOnPort, workerData } = require('worker_threads');
+const fs = require('fs');
+const path = require('path');
+const { state, port } = workerData;
+Atomics.store(state, ${PHASE}, ${RUNNING});
+Atomics.notify(state, ${PHASE});
+const made = new Set();
+let failed = false;
+try {
+  for (;;) {
+    if (Atomics.load(state, ${STOP})) break;
+    const message = receiveMessageOnPort(port);
+    if (!message) {
+      Atomics.wait(state, ${POSTED}, Atomics.load(state, ${CONSUMED}));
+      continue;
+    }
+    const batch = message.message;
+    if (batch === null) break;
+    if (!failed && !Atomics.load(state, ${STOP})) {
+      const bytes = new Uint8Array(batch.buffer);
+      let start = 0;
+      for (let i = 0; i < batch.targets.length; i++) {
+        if (Atomics.load(state, ${STOP})) break;
+        const target = batch.targets[i];
+        try {
+          const dir = path.dirname(target);
+          if (!made.has(dir)) {
+            fs.mkdirSync(dir, { recursive: true });
+            made.add(dir);
+          }
+          fs.writeFileSync(target, bytes.subarray(start, batch.ends[i]), { mode: batch.modes[i] });
+        } catch (e) {
+          failed = true;
+          break;
+        }
+        start = batch.ends[i];
+        Atomics.add(state, ${WRITTEN}, 1);
+      }
+    }
+    Atomics.add(state, ${CONSUMED}, 1);
+    Atomics.notify(state, ${CONSUMED});
+  }
+} finally {
+  Atomics.store(state, ${PHASE}, ${FINISHED});
+  Atomics.notify(state, ${PHASE});
+}
+`;
+
+/** A file handed to the worker, in order: where it goes, and how to make its bytes again if the main thread must write it. */
+interface Queued {
+  readonly target: string;
+  readonly mode: number;
+  readonly text: () => string;
+}
+
+/** What `StagingWriter` is given. */
+export interface StagingWriterProps {
+  /**
+   * Writes one file on the main thread (the folders made as needed), throwing as `writeFileSync`
+   * does: every file the worker did not write goes through it.
+   */
+  readonly writeHere: (target: string, bytes: Buffer, mode: number) => void;
+  /** Files written on the main thread before the worker starts (and, with fewer in all, no worker). @default STAGING_WORKER_MIN_FILES */
+  readonly minFiles?: number;
+  /** The cores to count on (fewer than 2: no worker). @default availableCores() */
+  readonly cores?: number;
+  /** Test hook: the worker's code. @default the writer's */
+  readonly workerSource?: string;
+  /** Test hook: how long the worker may write no file before the main thread writes the rest (ms). @default STALL_MS */
+  readonly stallMs?: number;
+}
+
+/** A batch being filled for the worker. */
+interface Batch {
+  readonly targets: string[];
+  readonly modes: number[];
+  readonly ends: number[];
+  readonly buffer: Buffer;
+  used: number;
+}
+
+/**
+ * Writes files into a staging folder: the first `minFiles` on the main thread as they come, the
+ * rest on a worker thread, and waits for them in `finish`. Each file's bytes are made when it is
+ * added (`add` gives them back, for its digest); the writer keeps none of them once written, and
+ * at most `MAX_WAITING_BYTES` waiting for the worker.
+ */
+export class StagingWriter {
+  private readonly minFiles: number;
+  private readonly useWorker: boolean;
+  /** Files written on the main thread before the worker started. */
+  private here = 0;
+  /** The files handed to the worker, in order: the worker counts those it wrote (`WRITTEN`), in this order. */
+  private readonly queued: Queued[] = [];
+  private state?: Int32Array;
+  private channel?: MessageChannel;
+  private worker?: Worker;
+  private startedAt = 0;
+  private batch?: Batch;
+  private posted = 0;
+  /** The bytes of each batch posted, by position (the worker has done the first `CONSUMED`). */
+  private readonly postedBytes: number[] = [];
+  /** Whether the worker was given up (it could not start, or stalled): later files are written here. */
+  private givenUp = false;
+
+  public constructor(private readonly props: StagingWriterProps) {
+    this.minFiles = props.minFiles ?? STAGING_WORKER_MIN_FILES;
+    this.useWorker = (props.cores ?? availableCores()) >= 2;
+  }
+
+  /**
+   * Adds the file at `target` with `mode` and the text `text` (`again` makes the same text again,
+   * should the main thread have to write it later); gives back its bytes, to be read before the
+   * next call (the writer may hand them on).
+   */
+  public add(target: string, text: string, mode: number, again: () => string): Uint8Array {
+    if (!this.state && (!this.useWorker || this.here < this.minFiles)) {
+      this.here++;
+      return this.writeNow(target, text, mode);
+    }
+    if (!this.state) this.start();
+    if (this.givenUp) return this.writeNow(target, text, mode);
+    const length = Buffer.byteLength(text, 'utf8');
+    if (this.batch && this.batch.used + length > this.batch.buffer.length) this.post();
+    if (this.givenUp) return this.writeNow(target, text, mode);
+    const batch = (this.batch ??= { targets: [], modes: [], ends: [], buffer: Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, length)), used: 0 });
+    const start = batch.used;
+    batch.used += batch.buffer.write(text, start, 'utf8');
+    batch.targets.push(target);
+    batch.modes.push(mode);
+    batch.ends.push(batch.used);
+    this.queued.push({ target, mode, text: again });
+    return batch.buffer.subarray(start, batch.used);
+  }
+
+  /**
+   * Waits until every file is written. Those the worker did not write (it could not start, could
+   * not write one, or stalled) are written here, in order, and the first that cannot be written
+   * throws as `writeHere` does.
+   */
+  public finish(): void {
+    if (!this.state) return;
+    if (!this.givenUp) this.post();
+    if (!this.givenUp) {
+      this.send(null);
+      this.waitFor(() => Atomics.load(this.state!, PHASE) === FINISHED);
+    }
+    this.stop();
+    for (let i = Atomics.load(this.state, WRITTEN); i < this.queued.length; i++) {
+      const q = this.queued[i];
+      this.props.writeHere(q.target, Buffer.from(q.text(), 'utf8'), q.mode);
+    }
+    this.queued.length = 0;
+  }
+
+  /** Stops the worker if it runs (after a failure: the staging folder is about to be removed), without writing anything more. */
+  public close(): void {
+    if (this.state && !this.givenUp) this.stop();
+    this.queued.length = 0;
+  }
+
+  private writeNow(target: string, text: string, mode: number): Buffer {
+    const bytes = Buffer.from(text, 'utf8');
+    this.props.writeHere(target, bytes, mode);
+    return bytes;
+  }
+
+  private start(): void {
+    this.state = new Int32Array(new SharedArrayBuffer(4 * 5));
+    this.startedAt = Date.now();
+    try {
+      this.channel = new MessageChannel();
+      this.worker = new Worker(this.props.workerSource ?? WORKER_SOURCE, { eval: true, workerData: { state: this.state, port: this.channel.port2 }, transferList: [this.channel.port2] });
+      // Never keeps the process alive; an error it raises (it cannot start) is the stall's case.
+      this.worker.unref();
+      this.worker.on('error', () => undefined);
+    } catch {
+      this.givenUp = true;
+    }
+  }
+
+  /** Hands the batch being filled to the worker, first waiting while too many bytes wait for it. */
+  private post(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    const waiting = (): number => {
+      let bytes = batch.used;
+      for (let i = Atomics.load(this.state!, CONSUMED); i < this.postedBytes.length; i++) bytes += this.postedBytes[i];
+      return bytes;
+    };
+    if (waiting() > MAX_WAITING_BYTES) this.waitFor(() => waiting() <= MAX_WAITING_BYTES);
+    // Given up while waiting: the batch's files are in `queued`, and `finish` writes them.
+    if (this.givenUp) return;
+    // Its own memory (allocUnsafeSlow), transferred, not copied: the worker owns the bytes from now on.
+    const buffer = batch.buffer.buffer as ArrayBuffer;
+    this.postedBytes.push(batch.used);
+    this.send({ targets: batch.targets, modes: batch.modes, ends: batch.ends, buffer }, [buffer]);
+  }
+
+  private send(message: unknown, transfer: ArrayBuffer[] = []): void {
+    this.channel!.port1.postMessage(message, transfer);
+    Atomics.store(this.state!, POSTED, ++this.posted);
+    Atomics.notify(this.state!, POSTED);
+  }
+
+  /**
+   * Waits, blocking, until `done()` or the worker has finished; gives the worker up when it has not
+   * started `WORKER_START_TIMEOUT_MS` after its start or writes no file for `STALL_MS`.
+   */
+  private waitFor(done: () => boolean): void {
+    const state = this.state!;
+    let written = Atomics.load(state, WRITTEN);
+    let progressAt = Date.now();
+    while (!done()) {
+      const phase = Atomics.load(state, PHASE);
+      if (phase === FINISHED) return;
+      if (phase === NOT_STARTED) {
+        if (Date.now() - this.startedAt > WORKER_START_TIMEOUT_MS) return this.stop();
+        Atomics.wait(state, PHASE, NOT_STARTED, 50);
+        continue;
+      }
+      Atomics.wait(state, CONSUMED, Atomics.load(state, CONSUMED), 50);
+      const now = Atomics.load(state, WRITTEN);
+      if (now !== written) {
+        written = now;
+        progressAt = Date.now();
+      } else if (Date.now() - progressAt > (this.props.stallMs ?? STALL_MS)) {
+        return this.stop();
+      }
+    }
+  }
+
+  /** Gives the worker up (a file it is writing is finished first): the main thread writes what it did not. */
+  private stop(): void {
+    this.givenUp = true;
+    const state = this.state!;
+    Atomics.store(state, STOP, 1);
+    Atomics.notify(state, POSTED);
+    if (Atomics.load(state, PHASE) === RUNNING) Atomics.wait(state, PHASE, RUNNING, 5_000);
+    if (this.worker) void this.worker.terminate();
+    this.worker = undefined;
+    this.channel?.port1.close();
+  }
+}
+
+/** `StagingWriter`'s `writeHere` for a staging folder: the file's folder made once, then the file written. */
+export function writeHereInto(): (target: string, bytes: Buffer, mode: number) => void {
+  const made = new Set<string>();
+  return (target, bytes, mode) => {
+    const dir = path.dirname(target);
+    if (!made.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    fs.writeFileSync(target, bytes, { mode });
+  };
+}
