@@ -21,7 +21,7 @@ export const STAGING_WORKER_MIN_FILES = 512;
 
 /** Bytes per batch handed to the worker (one transfer each), and at most this many bytes waiting for it. */
 const BATCH_BYTES = 1 << 20;
-const MAX_WAITING_BYTES = 16 << 20;
+const MAX_WAITING_BYTES = 4 << 20;
 
 /** How long the main thread waits without the worker writing a file before it writes the rest itself (ms). */
 const STALL_MS = 30_000;
@@ -230,12 +230,17 @@ export class StagingWriter {
     const batch = this.batch;
     if (!batch) return;
     this.batch = undefined;
+    // The bytes of the batches posted that the worker has not done yet (a batch larger than the limit alone, a file of many MB, still goes once none waits).
     const waiting = (): number => {
-      let bytes = batch.used;
+      let bytes = 0;
       for (let i = Atomics.load(this.state!, CONSUMED); i < this.postedBytes.length; i++) bytes += this.postedBytes[i];
       return bytes;
     };
-    if (waiting() > MAX_WAITING_BYTES) this.waitFor(() => waiting() <= MAX_WAITING_BYTES);
+    const fits = () => {
+      const bytes = waiting();
+      return bytes === 0 || bytes + batch.used <= MAX_WAITING_BYTES;
+    };
+    if (!fits()) this.waitFor(fits);
     // Given up while waiting: the batch's files are in `queued`, and `finish` writes them.
     if (this.givenUp) return;
     // Its own memory (allocUnsafeSlow), transferred, not copied: the worker owns the bytes from now on.

@@ -62,6 +62,16 @@ describe('the staging writer', () => {
     expect(texts.map((_, i) => fs.readFileSync(path.join(dir, `f${i}.yaml`), 'utf8'))).toEqual(texts);
   });
 
+  test('GIVEN files larger than the bytes allowed to wait for the worker WHEN staged THEN each goes once the worker has done the ones before (no stall)', () => {
+    const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 0, cores: 2, stallMs: 60_000 });
+    const big = (i: number) => `big: ${String(i).repeat(9 << 20)}\n`;
+    const t = Date.now();
+    for (let i = 0; i < 3; i++) writer.add(path.join(dir, `big-${i}.yaml`), big(i), 0o644, () => big(i));
+    writer.finish();
+    expect(Date.now() - t).toBeLessThan(20_000);
+    expect([0, 1, 2].map((i) => fs.readFileSync(path.join(dir, `big-${i}.yaml`), 'utf8') === big(i))).toEqual([true, true, true]);
+  });
+
   test('GIVEN one core WHEN a file is added THEN it is written at once, on the main thread', () => {
     const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 0, cores: 1 });
     writer.add(path.join(dir, 'now.yaml'), 'now: 1\n', 0o644, () => 'now: 1\n');
