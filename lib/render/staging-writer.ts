@@ -89,6 +89,7 @@ try {
 } finally {
   Atomics.store(state, ${PHASE}, ${FINISHED});
   Atomics.notify(state, ${PHASE});
+  Atomics.notify(state, ${CONSUMED});
 }
 `;
 
@@ -165,10 +166,10 @@ export class StagingWriter {
       return this.writeNow(target, text, mode);
     }
     if (!this.state) this.start();
-    if (this.givenUp) return this.writeNow(target, text, mode);
+    if (this.givenUp) return this.takeOver(), this.writeNow(target, text, mode);
     const length = Buffer.byteLength(text, 'utf8');
     if (this.batch && this.batch.used + length > this.batch.buffer.length) this.post();
-    if (this.givenUp) return this.writeNow(target, text, mode);
+    if (this.givenUp) return this.takeOver(), this.writeNow(target, text, mode);
     const batch = (this.batch ??= { targets: [], modes: [], ends: [], buffer: Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, length)), used: 0 });
     const start = batch.used;
     batch.used += batch.buffer.write(text, start, 'utf8');
@@ -192,11 +193,20 @@ export class StagingWriter {
       this.waitFor(() => Atomics.load(this.state!, PHASE) === FINISHED);
     }
     this.stop();
-    for (let i = Atomics.load(this.state, WRITTEN); i < this.queued.length; i++) {
-      const q = this.queued[i];
+    this.takeOver();
+  }
+
+  /**
+   * Once the worker is given up: writes here, in order, every file handed to it that it did not
+   * write (once), so that files are written in the order they were added, and a failure is the
+   * one the main thread alone would have met first.
+   */
+  private takeOver(): void {
+    const queued = this.queued.splice(0);
+    for (let i = Atomics.load(this.state!, WRITTEN); i < queued.length; i++) {
+      const q = queued[i];
       this.props.writeHere(q.target, Buffer.from(q.text(), 'utf8'), q.mode);
     }
-    this.queued.length = 0;
   }
 
   /** Stops the worker if it runs (after a failure: the staging folder is about to be removed), without writing anything more. */
@@ -282,13 +292,22 @@ export class StagingWriter {
     }
   }
 
-  /** Gives the worker up (a file it is writing is finished first): the main thread writes what it did not. */
+  /**
+   * Gives the worker up (a file it is writing is finished first, for up to `STALL_MS`): the main
+   * thread writes what it did not. POSTED is changed as well as notified, so a worker between its
+   * check of STOP and its wait does not sleep through the request. A worker stuck longer in one
+   * system call (a hung disk) is left to it: the main thread may then write a file the worker is
+   * writing (the same bytes), or, after a failure, the worker may make a folder in the temporary
+   * folder being removed, which the next synth removes (`removeStaleTemps`).
+   */
   private stop(): void {
+    if (this.givenUp && !this.worker) return;
     this.givenUp = true;
     const state = this.state!;
     Atomics.store(state, STOP, 1);
+    Atomics.add(state, POSTED, 1);
     Atomics.notify(state, POSTED);
-    if (Atomics.load(state, PHASE) === RUNNING) Atomics.wait(state, PHASE, RUNNING, 5_000);
+    if (Atomics.load(state, PHASE) === RUNNING) Atomics.wait(state, PHASE, RUNNING, this.props.stallMs ?? STALL_MS);
     if (this.worker) void this.worker.terminate();
     this.worker = undefined;
     this.channel?.port1.close();

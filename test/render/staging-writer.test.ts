@@ -131,4 +131,50 @@ describe('the staging writer', () => {
     while (Date.now() < until) { /* give a worker still running time to write */ }
     expect(tree(dir).length).toBe(now);
   });
+
+  /** Stages x.yaml, three files of 3 MB (more than may wait for the worker), then x.yaml/y.yaml (refused: x.yaml is a file): the files in the order written and the error's code. */
+  function stageInOrder(props: { cores: number; workerSource?: string }): { writes: string[]; code?: string } {
+    const writes: string[] = [];
+    const here = writeHereInto();
+    const writer = new StagingWriter({ ...props, minFiles: 0, writeHere: (t, b, m) => { writes.push(path.relative(dir, t)); here(t, b, m); } });
+    const files: [string, string][] = [['x.yaml', 'x: 1\n'], ...['a', 'b', 'c'].map((n): [string, string] => [`${n}.yaml`, `${n}: ${'n'.repeat(3 << 20)}\n`]), ['x.yaml/y.yaml', 'y: 1\n']];
+    try {
+      for (const [p, t] of files) writer.add(path.join(dir, p), t, 0o644, () => t);
+      writer.finish();
+    } catch (e) {
+      return { writes, code: (e as NodeJS.ErrnoException).code };
+    } finally {
+      writer.close();
+    }
+    return { writes };
+  }
+
+  test('GIVEN a worker given up while files wait for it WHEN more files are added THEN the main thread writes them in the order added, and fails where one core fails', () => {
+    const alone = stageInOrder({ cores: 1 });
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir);
+    const dead = stageInOrder({ cores: 2, workerSource: 'throw new Error("no threads here")' });
+    expect(alone).toEqual({ writes: ['x.yaml', 'a.yaml', 'b.yaml', 'c.yaml', 'x.yaml/y.yaml'], code: 'EEXIST' });
+    expect(dead).toEqual(alone);
+  });
+
+  test('GIVEN a worker about to wait for work WHEN the writer is closed THEN it stops at once (the request to stop is not slept through)', () => {
+    const wt = require('worker_threads') as typeof import('worker_threads') & { Worker: unknown };
+    const Real = wt.Worker;
+    // The worker pauses 500 ms between its check of the request to stop and its wait for work, the first time.
+    (wt as { Worker: unknown }).Worker = function (source: string, options: import('worker_threads').WorkerOptions) {
+      return new Real(source.replace('if (!message) {', 'if (!message) { if (!globalThis.paused) { globalThis.paused = 1; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500); }'), options);
+    };
+    try {
+      const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 0, cores: 2 });
+      writer.add(path.join(dir, 'a.yaml'), 'a: 1\n', 0o644, () => 'a: 1\n');
+      Atomics.wait((writer as unknown as { state: Int32Array }).state, 3, 0, 2000);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      const t = Date.now();
+      writer.close();
+      expect(Date.now() - t).toBeLessThan(1000);
+    } finally {
+      (wt as { Worker: unknown }).Worker = Real;
+    }
+  });
 });
