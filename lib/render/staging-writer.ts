@@ -156,11 +156,12 @@ export class StagingWriter {
   }
 
   /**
-   * Adds the file at `target` with `mode` and the text `text` (`again` makes the same text again,
+   * Adds the file at `target` with `mode`, its text made by `textOf` (asked once now, and again only
    * should the main thread have to write it later); gives back its bytes, to be read before the
    * next call (the writer may hand them on).
    */
-  public add(target: string, text: string, mode: number, again: () => string): Uint8Array {
+  public add(target: string, mode: number, textOf: () => string): Uint8Array {
+    const text = textOf();
     if (!this.state && (!this.useWorker || this.here < this.minFiles)) {
       this.here++;
       return this.writeNow(target, text, mode);
@@ -176,7 +177,7 @@ export class StagingWriter {
     batch.targets.push(target);
     batch.modes.push(mode);
     batch.ends.push(batch.used);
-    this.queued.push({ target, mode, text: again });
+    this.queued.push({ target, mode, text: textOf });
     return batch.buffer.subarray(start, batch.used);
   }
 

@@ -159,7 +159,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         if (read && sameFile(read, file)) continue;
         if (sameOnDisk(path.join(root, file.path), file)) continue;
         changed.add(file.path);
-        const bytes = writer.add(path.join(tmp, file.path), file.content, file.executable ? 0o755 : 0o644, () => file.content);
+        const bytes = writer.add(path.join(tmp, file.path), file.executable ? 0o755 : 0o644, () => file.content);
         // Its text need not be held any more (the render's made manifests: tens of MB at thousands of apps).
         if (letsGoOfText(file)) file.staged(createHash('sha256').update(bytes).digest('hex'), path.join(root, file.path));
       }

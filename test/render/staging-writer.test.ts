@@ -55,7 +55,7 @@ describe('the staging writer', () => {
     const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 1, cores: 2 });
     const texts = ['a: 1\n', 'b: é\n', `c: ${'y'.repeat(2 << 20)}\n`, 'd: ✓\n'];
     texts.forEach((text, i) => {
-      const bytes = writer.add(path.join(dir, `f${i}.yaml`), text, 0o644, () => text);
+      const bytes = writer.add(path.join(dir, `f${i}.yaml`), 0o644, () => text);
       expect(Buffer.from(bytes).toString('utf8')).toBe(text);
     });
     writer.finish();
@@ -66,7 +66,7 @@ describe('the staging writer', () => {
     const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 0, cores: 2, stallMs: 60_000 });
     const big = (i: number) => `big: ${String(i).repeat(9 << 20)}\n`;
     const t = Date.now();
-    for (let i = 0; i < 3; i++) writer.add(path.join(dir, `big-${i}.yaml`), big(i), 0o644, () => big(i));
+    for (let i = 0; i < 3; i++) writer.add(path.join(dir, `big-${i}.yaml`), 0o644, () => big(i));
     writer.finish();
     expect(Date.now() - t).toBeLessThan(20_000);
     expect([0, 1, 2].map((i) => fs.readFileSync(path.join(dir, `big-${i}.yaml`), 'utf8') === big(i))).toEqual([true, true, true]);
@@ -74,14 +74,14 @@ describe('the staging writer', () => {
 
   test('GIVEN one core WHEN a file is added THEN it is written at once, on the main thread', () => {
     const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 0, cores: 1 });
-    writer.add(path.join(dir, 'now.yaml'), 'now: 1\n', 0o644, () => 'now: 1\n');
+    writer.add(path.join(dir, 'now.yaml'), 0o644, () => 'now: 1\n');
     expect(fs.readFileSync(path.join(dir, 'now.yaml'), 'utf8')).toBe('now: 1\n');
     writer.finish();
   });
 
   test('GIVEN a worker that dies before it starts WHEN files are added and finished THEN the main thread writes them all', () => {
     const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 1, cores: 2, workerSource: 'throw new Error("no threads here")' });
-    for (let i = 0; i < 20; i++) writer.add(path.join(dir, `d${i % 3}`, `f${i}.yaml`), `f: ${i}\n`, 0o644, () => `f: ${i}\n`);
+    for (let i = 0; i < 20; i++) writer.add(path.join(dir, `d${i % 3}`, `f${i}.yaml`), 0o644, () => `f: ${i}\n`);
     writer.finish();
     expect(tree(dir).map((f) => f.split(' ')[0]).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `d${i % 3}/f${i}.yaml`).sort());
   });
@@ -89,7 +89,7 @@ describe('the staging writer', () => {
   test('GIVEN a worker that starts and then writes nothing WHEN finished THEN the main thread writes them all once the worker stalled', () => {
     const stuck = `const { state } = require('worker_threads').workerData; Atomics.store(state, 3, 1); Atomics.notify(state, 3); const until = Date.now() + 60000; while (Date.now() < until && !Atomics.load(state, 4)) Atomics.wait(state, 0, Atomics.load(state, 0), 20); Atomics.store(state, 3, 2); Atomics.notify(state, 3);`;
     const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 1, cores: 2, workerSource: stuck, stallMs: 300 });
-    for (let i = 0; i < 20; i++) writer.add(path.join(dir, `f${i}.yaml`), `f: ${i}\n`, 0o644, () => `f: ${i}\n`);
+    for (let i = 0; i < 20; i++) writer.add(path.join(dir, `f${i}.yaml`), 0o644, () => `f: ${i}\n`);
     const t = Date.now();
     writer.finish();
     expect(tree(dir).length).toBe(20);
@@ -101,10 +101,10 @@ describe('the staging writer', () => {
     const writes: string[] = [];
     const here = writeHereInto();
     const writer = new StagingWriter({ writeHere: (target, bytes, mode) => { writes.push(path.basename(target)); here(target, bytes, mode); }, minFiles: 1, cores: 2 });
-    writer.add(path.join(dir, 'first.yaml'), 'first: 1\n', 0o644, () => 'first: 1\n');
-    writer.add(path.join(dir, 'second.yaml'), 'second: 2\n', 0o644, () => 'second: 2\n');
-    writer.add(path.join(dir, 'blocker', 'third.yaml'), 'third: 3\n', 0o644, () => 'third: 3\n');
-    writer.add(path.join(dir, 'fourth.yaml'), 'fourth: 4\n', 0o644, () => 'fourth: 4\n');
+    writer.add(path.join(dir, 'first.yaml'), 0o644, () => 'first: 1\n');
+    writer.add(path.join(dir, 'second.yaml'), 0o644, () => 'second: 2\n');
+    writer.add(path.join(dir, 'blocker', 'third.yaml'), 0o644, () => 'third: 3\n');
+    writer.add(path.join(dir, 'fourth.yaml'), 0o644, () => 'fourth: 4\n');
     expect(() => writer.finish()).toThrow(expect.objectContaining({ code: expect.stringMatching(/^E(EXIST|NOTDIR)$/) }));
     // The first on the main thread (minFiles 1), the second by the worker, the third tried here and refused.
     expect(writes).toEqual(['first.yaml', 'third.yaml']);
@@ -124,7 +124,7 @@ describe('the staging writer', () => {
   test('GIVEN a worker writing WHEN the writer is closed THEN nothing more is written', () => {
     const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 0, cores: 2 });
     const text = `f: ${'z'.repeat(10_000)}\n`;
-    for (let i = 0; i < 2000; i++) writer.add(path.join(dir, `d${i % 20}`, `f${i}.yaml`), text, 0o644, () => text);
+    for (let i = 0; i < 2000; i++) writer.add(path.join(dir, `d${i % 20}`, `f${i}.yaml`), 0o644, () => text);
     writer.close();
     const now = tree(dir).length;
     const until = Date.now() + 200;
@@ -139,7 +139,7 @@ describe('the staging writer', () => {
     const writer = new StagingWriter({ ...props, minFiles: 0, writeHere: (t, b, m) => { writes.push(path.relative(dir, t)); here(t, b, m); } });
     const files: [string, string][] = [['x.yaml', 'x: 1\n'], ...['a', 'b', 'c'].map((n): [string, string] => [`${n}.yaml`, `${n}: ${'n'.repeat(3 << 20)}\n`]), ['x.yaml/y.yaml', 'y: 1\n']];
     try {
-      for (const [p, t] of files) writer.add(path.join(dir, p), t, 0o644, () => t);
+      for (const [p, t] of files) writer.add(path.join(dir, p), 0o644, () => t);
       writer.finish();
     } catch (e) {
       return { writes, code: (e as NodeJS.ErrnoException).code };
@@ -167,7 +167,7 @@ describe('the staging writer', () => {
     };
     try {
       const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 0, cores: 2 });
-      writer.add(path.join(dir, 'a.yaml'), 'a: 1\n', 0o644, () => 'a: 1\n');
+      writer.add(path.join(dir, 'a.yaml'), 0o644, () => 'a: 1\n');
       Atomics.wait((writer as unknown as { state: Int32Array }).state, 3, 0, 2000);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
       const t = Date.now();
