@@ -64,6 +64,37 @@ function sameOnDisk(target: string, file: RenderedFile): boolean {
   return sameTextBytes(target, file.content);
 }
 
+/**
+ * Whether a folder is there (a path that resolves to a folder, symbolic links
+ * followed, as a file's lstat resolves its folders), each asked of the file system once, its
+ * parent first: a fresh checkout's tens of thousands of files cost one call for dist/, not one
+ * each (a system call costs tens of microseconds on a slow virtual machine). Under the output lock
+ * nothing else makes or removes output folders while the render is compared with them.
+ */
+function foldersThere(): (dir: string) => boolean {
+  const known = new Map<string, boolean>();
+  const there = (dir: string): boolean => {
+    let yes = known.get(dir);
+    if (yes === undefined) {
+      const parent = path.dirname(dir);
+      yes = (parent === dir || there(parent)) && folderAt(dir);
+      known.set(dir, yes);
+    }
+    return yes;
+  };
+  return there;
+}
+
+/** Whether `dir` resolves to a folder: false when nothing is there, also when a parent is a file (other errors thrown, as `lstatOf` throws them). */
+function folderAt(dir: string): boolean {
+  try {
+    return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw e;
+  }
+}
+
 /** How many characters `sameTextBytes` compares (and bytes `fileDigest` reads) at a time. */
 const COMPARE_CHUNK = 1 << 16;
 
@@ -154,10 +185,13 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         byPath.set(file.path, file);
       }
       const changed = new Set<string>();
+      // A file the caller did not read among the outputs is looked for only in a folder that is there.
+      const folderThere = foldersThere();
       for (const file of byPath.values()) {
         const read = options.onDisk?.get(file.path);
         if (read && sameFile(read, file)) continue;
-        if (sameOnDisk(path.join(root, file.path), file)) continue;
+        const target = path.join(root, file.path);
+        if ((read !== undefined || folderThere(path.dirname(target))) && sameOnDisk(target, file)) continue;
         changed.add(file.path);
         const bytes = writer.add(path.join(tmp, file.path), file.executable ? 0o755 : 0o644, () => file.content);
         // Its text need not be held any more (the render's made manifests: tens of MB at thousands of apps).

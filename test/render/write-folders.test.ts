@@ -1,0 +1,71 @@
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * How often writeAtomically asks the file system about the outputs while it compares a render with
+ * them (lib/render/write.ts `foldersThere`): once per folder, not once per file. `fs` is wrapped
+ * (its own functions cannot be spied on) to count the stat calls under the checkout.
+ */
+const asked: string[] = [];
+jest.mock('fs', () => {
+  const real = jest.requireActual<typeof import('fs')>('fs');
+  return {
+    ...real,
+    lstatSync: (...args: Parameters<typeof real.lstatSync>) => (asked.push(String(args[0])), real.lstatSync(...args)),
+    statSync: (...args: Parameters<typeof real.statSync>) => (asked.push(String(args[0])), real.statSync(...args)),
+  };
+});
+
+import * as fs from 'fs';
+import { writeAtomically } from '../../lib/render/write';
+
+describe('comparing a render with the outputs', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'write-folders-'));
+    asked.length = 0;
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const FILES = Array.from({ length: 300 }, (_, i) => ({ path: `dist/layer-${i % 30}/object-${i}.yaml`, content: `n: ${i}\n` }));
+  /** The paths under the checkout's dist/ asked about before the check ran. */
+  const askedUntilCheck = (files: typeof FILES = FILES, onDisk?: ReadonlyMap<string, { path: string; content: string }>): string[] => {
+    let seen: string[] = [];
+    asked.length = 0;
+    writeAtomically(root, files, () => {
+      seen = asked.filter((p) => p === path.join(root, 'dist') || p.startsWith(path.join(root, 'dist') + path.sep));
+    }, onDisk ? { onDisk } : {});
+    return seen;
+  };
+
+  test('GIVEN a fresh checkout (no outputs yet) WHEN 300 files in 30 folders are written THEN dist/ alone is asked about', () => {
+    expect(askedUntilCheck()).toEqual([path.join(root, 'dist')]);
+    expect(fs.readdirSync(path.join(root, 'dist')).length).toBe(30);
+  });
+
+  test('GIVEN the same render on disk WHEN written again THEN each folder is asked about once and each file once, and nothing changes', () => {
+    askedUntilCheck();
+    const seen = askedUntilCheck();
+    const folders = seen.filter((p) => !p.endsWith('.yaml'));
+    expect(folders.length).toBe(31);
+    expect(new Set(folders).size).toBe(31);
+    expect(seen.filter((p) => p.endsWith('.yaml')).length).toBe(300);
+  });
+
+  test('GIVEN every file changed, as the caller read them among the outputs WHEN written THEN no folder is asked about (those files were there), each file once', () => {
+    askedUntilCheck();
+    const read = new Map(FILES.map((f) => [f.path, f]));
+    const seen = askedUntilCheck(FILES.map((f) => ({ ...f, content: `${f.content}changed: 1\n` })), read);
+    expect(seen.filter((p) => !p.endsWith('.yaml'))).toEqual([]);
+    expect(seen.length).toBe(300);
+    expect(fs.readFileSync(path.join(root, 'dist/layer-0/object-0.yaml'), 'utf8')).toBe('n: 0\nchanged: 1\n');
+  });
+
+  test('GIVEN a file where the render has a folder WHEN written THEN nothing is looked for in it, and the folder with its files replaces it', () => {
+    fs.mkdirSync(path.join(root, 'dist'));
+    fs.writeFileSync(path.join(root, 'dist', 'layer-3'), 'a file\n');
+    const seen = askedUntilCheck();
+    expect(seen.filter((p) => p.startsWith(path.join(root, 'dist', 'layer-3') + path.sep))).toEqual([]);
+    expect(fs.readdirSync(path.join(root, 'dist', 'layer-3')).length).toBe(10);
+  });
+});
