@@ -85,13 +85,16 @@ function foldersThere(): (dir: string) => boolean {
   return there;
 }
 
-/** Whether `dir` resolves to a folder: false when nothing is there, also when a parent is a file (other errors thrown, as `lstatOf` throws them). */
+/**
+ * Whether `dir` resolves to a folder: false when nothing is there or something else is, also when a
+ * parent is a file. When the folder cannot be asked about (a loop of links, no permission, a name
+ * too long), true: the file itself is then looked for, and gives the error it always gave.
+ */
 function folderAt(dir: string): boolean {
   try {
     return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
-    throw e;
+    return (e as NodeJS.ErrnoException).code !== 'ENOTDIR';
   }
 }
 

@@ -29,14 +29,16 @@ describe('comparing a render with the outputs', () => {
 
   const FILES = Array.from({ length: 300 }, (_, i) => ({ path: `dist/layer-${i % 30}/object-${i}.yaml`, content: `n: ${i}\n` }));
   /** The paths under the checkout's dist/ asked about before the check ran. */
-  const askedUntilCheck = (files: typeof FILES = FILES, onDisk?: ReadonlyMap<string, { path: string; content: string }>): string[] => {
+  /** Writes `files` into `at`: the paths under its dist/ asked about before the check ran, and what changed. */
+  const writeCounting = (at: string, files: typeof FILES = FILES, onDisk?: ReadonlyMap<string, { path: string; content: string }>): { seen: string[]; changed: readonly string[] } => {
     let seen: string[] = [];
     asked.length = 0;
-    writeAtomically(root, files, () => {
-      seen = asked.filter((p) => p === path.join(root, 'dist') || p.startsWith(path.join(root, 'dist') + path.sep));
+    const { changed } = writeAtomically(at, files, () => {
+      seen = asked.filter((p) => p === path.join(at, 'dist') || p.startsWith(path.join(at, 'dist') + path.sep));
     }, onDisk ? { onDisk } : {});
-    return seen;
+    return { seen, changed };
   };
+  const askedUntilCheck = (files: typeof FILES = FILES, onDisk?: ReadonlyMap<string, { path: string; content: string }>): string[] => writeCounting(root, files, onDisk).seen;
 
   test('GIVEN a fresh checkout (no outputs yet) WHEN 300 files in 30 folders are written THEN dist/ alone is asked about', () => {
     expect(askedUntilCheck()).toEqual([path.join(root, 'dist')]);
@@ -45,7 +47,8 @@ describe('comparing a render with the outputs', () => {
 
   test('GIVEN the same render on disk WHEN written again THEN each folder is asked about once and each file once, and nothing changes', () => {
     askedUntilCheck();
-    const seen = askedUntilCheck();
+    const { seen, changed } = writeCounting(root);
+    expect(changed).toEqual([]);
     const folders = seen.filter((p) => !p.endsWith('.yaml'));
     expect(folders.length).toBe(31);
     expect(new Set(folders).size).toBe(31);
@@ -59,6 +62,24 @@ describe('comparing a render with the outputs', () => {
     expect(seen.filter((p) => !p.endsWith('.yaml'))).toEqual([]);
     expect(seen.length).toBe(300);
     expect(fs.readFileSync(path.join(root, 'dist/layer-0/object-0.yaml'), 'utf8')).toBe('n: 0\nchanged: 1\n');
+  });
+
+  test('GIVEN a checkout reached through a symbolic link WHEN the same render is written again THEN nothing changes (the link is followed, as a file\'s own lstat follows it)', () => {
+    const link = path.join(os.tmpdir(), `write-folders-link-${process.pid}`);
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(root, link);
+    try {
+      writeCounting(link);
+      expect(writeCounting(link).changed).toEqual([]);
+    } finally {
+      fs.rmSync(link, { force: true });
+    }
+  });
+
+  test('GIVEN a folder of the outputs that is a loop of symbolic links WHEN written THEN the error is the one the file\'s own lstat gives (it names the file)', () => {
+    fs.mkdirSync(path.join(root, 'dist'));
+    fs.symlinkSync('layer-2', path.join(root, 'dist', 'layer-2'));
+    expect(() => askedUntilCheck()).toThrow(expect.objectContaining({ code: 'ELOOP', syscall: 'lstat', path: path.join(root, 'dist/layer-2/object-2.yaml') }));
   });
 
   test('GIVEN a file where the render has a folder WHEN written THEN nothing is looked for in it, and the folder with its files replaces it', () => {
