@@ -300,6 +300,8 @@ function planSwap(root: string, tmp: string, paths: readonly string[], changed: 
   const gone = new Set(removals.map((r) => r.path));
   /** Folders that are not there (or go away first): each is moved in whole from the temporary folder, which holds all of it. */
   const whole = new Set<string>();
+  /** Folders found there (each asked about once: a render that changed every file has thousands of files per folder). */
+  const present = new Set<string>();
   files: for (const rel of paths) {
     if (!changed.has(rel)) continue;
     const owned = isInOutputDir(rel);
@@ -307,8 +309,12 @@ function planSwap(root: string, tmp: string, paths: readonly string[], changed: 
     for (let i = 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join('/');
       if (whole.has(dir)) continue files;
+      if (present.has(dir)) continue;
       const st = gone.has(dir) ? undefined : lstatOf(path.join(root, dir));
-      if (st?.isDirectory()) continue;
+      if (st?.isDirectory()) {
+        present.add(dir);
+        continue;
+      }
       // Inside the output folders a file in the way was removed above (it is not rendered).
       if (st) throw new OutputError(`${dir} is a file, but synth writes ${rel} inside it: move ${dir} away, then run synth again`);
       whole.add(dir);

@@ -64,6 +64,21 @@ describe('comparing a render with the outputs', () => {
     expect(fs.readFileSync(path.join(root, 'dist/layer-0/object-0.yaml'), 'utf8')).toBe('n: 0\nchanged: 1\n');
   });
 
+  test('GIVEN every file changed WHEN the swap is planned THEN each folder there is asked about once, not once for each file in it', () => {
+    askedUntilCheck();
+    const read = new Map(FILES.map((f) => [f.path, f]));
+    let fromCheck = 0;
+    asked.length = 0;
+    writeAtomically(root, FILES.map((f) => ({ ...f, content: `${f.content}changed: 2\n` })), () => {
+      fromCheck = asked.length;
+    }, { onDisk: read });
+    const folders = asked.slice(fromCheck).filter((p) => p.startsWith(path.join(root, 'dist')) && !p.endsWith('.yaml'));
+    // Each of the 31 folders once, and dist/ twice more (the output folders' own checks); 602 when each file asked about its folders.
+    expect(new Set(folders).size).toBe(31);
+    expect(folders.length).toBeLessThanOrEqual(34);
+    expect(fs.readFileSync(path.join(root, 'dist/layer-29/object-299.yaml'), 'utf8')).toBe('n: 299\nchanged: 2\n');
+  });
+
   test('GIVEN a checkout reached through a symbolic link WHEN the same render is written again THEN nothing changes (the link is followed, as a file\'s own lstat follows it)', () => {
     const link = path.join(os.tmpdir(), `write-folders-link-${process.pid}`);
     fs.rmSync(link, { force: true });
