@@ -65,11 +65,12 @@ function sameOnDisk(target: string, file: RenderedFile): boolean {
 }
 
 /**
- * Whether a folder is there (a path that resolves to a folder, symbolic links
- * followed, as a file's lstat resolves its folders), each asked of the file system once, its
- * parent first: a fresh checkout's tens of thousands of files cost one call for dist/, not one
- * each (a system call costs tens of microseconds on a slow virtual machine). Under the output lock
- * nothing else makes or removes output folders while the render is compared with them.
+ * Whether a folder is there (a path that resolves to a folder, symbolic links followed, as a
+ * file's lstat resolves its folders), each asked of the file system once, its parent first: a
+ * fresh checkout's tens of thousands of files cost one call for dist/, not one each (a system call
+ * costs tens of microseconds on a slow virtual machine). Under the output lock nothing else makes
+ * or removes output folders while the render is compared with them. (`planSwap` keeps its own set
+ * of folders found there: it asks with lstat, a link being no folder of the outputs to it.)
  */
 function foldersThere(): (dir: string) => boolean {
   const known = new Map<string, boolean>();
@@ -198,7 +199,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         changed.add(file.path);
         const bytes = writer.add(path.join(tmp, file.path), file.executable ? 0o755 : 0o644, () => file.content);
         // Its text need not be held any more (the render's made manifests: tens of MB at thousands of apps).
-        if (letsGoOfText(file)) file.staged(createHash('sha256').update(bytes).digest('hex'), path.join(root, file.path));
+        if (letsGoOfText(file)) file.staged(createHash('sha256').update(bytes).digest('hex'), target);
       }
       // Verify reads the tree from memory while the worker writes; a file that could not be written is the error, before any of verify's.
       let failure: { readonly error: unknown } | undefined;
