@@ -501,8 +501,11 @@ function listedKeyed(listed: ListedStat): KeyedStat {
  * changed in it, nor is it in a folder that changed) is the one listed; any other is stat'ed again.
  * One that had not settled when stat'ed (`settled`) is left out: it is read next time. `digestOf`
  * gives a file's sha256 when the caller knows it (the render's `RenderedDocuments.index()`), else it is hashed.
+ * A file of `staged` (./write.ts `WriteResult.staged`: moved in with its folder) is recorded with
+ * the stat taken when it was written, not stat'ed again: should the file have changed since, its
+ * stat on disk differs from the one recorded, and the next synth reads it.
  */
-export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS, digestOf: (file: string) => string | undefined = () => undefined): { files: Map<string, readonly [KeyedStat, string]>; dirs: Map<string, KeyedStat> } {
+export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS, digestOf: (file: string) => string | undefined = () => undefined, staged: ReadonlyMap<string, FileStat> = new Map()): { files: Map<string, readonly [KeyedStat, string]>; dirs: Map<string, KeyedStat> } {
   const written = new Set(changed);
   /** Whether each folder asked about was written, or lies in one (by folder: thousands of files share one). */
   const writtenDirs = new Map<string, boolean>();
@@ -530,8 +533,13 @@ export function renderedStats(root: string, previous: PreviousRender, files: rea
       if (settled(listed.stat, listed.at)) out.set(f.path, [listedKeyed(listed), previous.digest(f.path)!]);
     } else {
       const at = Date.now();
-      const stat = lstatOf(path.join(root, f.path));
-      if (stat?.isFile() && settled(stat, at)) out.set(f.path, [keyedStat(stat), f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
+      const took = staged.get(f.path);
+      if (took) {
+        if (settled(took, at)) out.set(f.path, [keyedStat(took), f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
+      } else {
+        const stat = lstatOf(path.join(root, f.path));
+        if (stat?.isFile() && settled(stat, at)) out.set(f.path, [keyedStat(stat), f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
+      }
     }
     if (parent === undefined) continue;
     const known = complete.get(parent);

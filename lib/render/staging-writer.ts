@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { MessageChannel, Worker } from 'worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
 import { availableCores, WORKER_START_TIMEOUT_MS } from './blocking-worker';
+import type { FileStat } from './render-stats';
 
 /**
  * The staging folder's files written on the other core: a full synth writes tens of thousands of
@@ -32,16 +33,21 @@ const WRITTEN = 1;
 const CONSUMED = 2;
 const PHASE = 3;
 const STOP = 4;
+/** The numbers of a file's stat the writer keeps (`FileStat`: size, mtimeMs, ctimeMs, ino, mode). */
+const STAT_FIELDS = 5;
+
 /** `PHASE`: not started (yet), running, finished (every batch done, or stopped). */
 const NOT_STARTED = 0;
 const RUNNING = 1;
 const FINISHED = 2;
 
 /**
- * The worker's code: plain JavaScript over `fs` (it loads none of lib/). A batch is `{ targets,
- * modes, ends, buffer }`: file i holds the bytes of `buffer` from `ends[i - 1]` (0) to `ends[i]`;
- * `null` ends the work. At the first file it cannot write it stops writing (the main thread writes
- * that one and the rest, and reports the error).
+ * The worker's code: plain JavaScript over `fs` (it loads none of lib/). A batch is `{ index,
+ * targets, modes, ends, buffer }`: file i holds the bytes of `buffer` from `ends[i - 1]` (0) to
+ * `ends[i]`; `null` ends the work. Each file's stat is taken on the open file once written
+ * (`fstat`: no path to look up again) and the batch's stats are posted back as one array. At the
+ * first file it cannot write it stops writing (the main thread writes that one and the rest, and
+ * reports the error).
  */
 const WORKER_SOURCE = `
 const { receiveMessageOnPort, workerData } = require('worker_threads');
@@ -64,6 +70,8 @@ try {
     if (batch === null) break;
     if (!failed && !Atomics.load(state, ${STOP})) {
       const bytes = new Uint8Array(batch.buffer);
+      // Each file's stat as written (NaN: not written), handed back with the batch.
+      const stats = new Float64Array(batch.targets.length * ${STAT_FIELDS}).fill(NaN);
       let start = 0;
       for (let i = 0; i < batch.targets.length; i++) {
         if (Atomics.load(state, ${STOP})) break;
@@ -74,7 +82,15 @@ try {
             fs.mkdirSync(dir, { recursive: true });
             made.add(dir);
           }
-          fs.writeFileSync(target, bytes.subarray(start, batch.ends[i]), { mode: batch.modes[i] });
+          const fd = fs.openSync(target, 'w', batch.modes[i]);
+          try {
+            const body = bytes.subarray(start, batch.ends[i]);
+            for (let done = 0; done < body.length;) done += fs.writeSync(fd, body, done, body.length - done);
+            const st = fs.fstatSync(fd);
+            stats.set([st.size, st.mtimeMs, st.ctimeMs, st.ino, st.mode], i * ${STAT_FIELDS});
+          } finally {
+            fs.closeSync(fd);
+          }
         } catch (e) {
           failed = true;
           break;
@@ -82,6 +98,7 @@ try {
         start = batch.ends[i];
         Atomics.add(state, ${WRITTEN}, 1);
       }
+      port.postMessage({ batch: batch.index, stats }, [stats.buffer]);
     }
     Atomics.add(state, ${CONSUMED}, 1);
     Atomics.notify(state, ${CONSUMED});
@@ -98,15 +115,18 @@ interface Queued {
   readonly target: string;
   readonly mode: number;
   readonly text: () => string;
+  /** Its position among all files added. */
+  readonly position: number;
 }
 
 /** What `StagingWriter` is given. */
 export interface StagingWriterProps {
   /**
    * Writes one file on the main thread (the folders made as needed), throwing as `writeFileSync`
-   * does: every file the worker did not write goes through it.
+   * does: every file the worker did not write goes through it. Gives back the file's stat as
+   * written, when it took one (`statOf`).
    */
-  readonly writeHere: (target: string, bytes: Buffer, mode: number) => void;
+  readonly writeHere: (target: string, bytes: Buffer, mode: number) => FileStat | void;
   /** Files written on the main thread before the worker starts (and, with fewer in all, no worker). @default STAGING_WORKER_MIN_FILES */
   readonly minFiles?: number;
   /** The cores to count on (fewer than 2: no worker). @default availableCores() */
@@ -119,6 +139,8 @@ export interface StagingWriterProps {
 
 /** A batch being filled for the worker. */
 interface Batch {
+  /** The position of its first file among all files added. */
+  readonly first: number;
   readonly targets: string[];
   readonly modes: number[];
   readonly ends: number[];
@@ -149,6 +171,12 @@ export class StagingWriter {
   private readonly postedBytes: number[] = [];
   /** Whether the worker was given up (it could not start, or stalled): later files are written here. */
   private givenUp = false;
+  /** Files added so far. */
+  private added = 0;
+  /** The position of the first file of each batch posted (the worker hands back its stats by batch). */
+  private readonly postedFirst: number[] = [];
+  /** Each file's stat as written, `STAT_FIELDS` numbers by position (NaN: none taken). */
+  private stats = new Float64Array(0);
 
   public constructor(private readonly props: StagingWriterProps) {
     this.minFiles = props.minFiles ?? STAGING_WORKER_MIN_FILES;
@@ -162,23 +190,36 @@ export class StagingWriter {
    */
   public add(target: string, mode: number, textOf: () => string): Uint8Array {
     const text = textOf();
+    const position = this.added++;
     if (!this.state && (!this.useWorker || this.here < this.minFiles)) {
       this.here++;
-      return this.writeNow(target, text, mode);
+      return this.writeNow(target, text, mode, position);
     }
     if (!this.state) this.start();
-    if (this.givenUp) return this.takeOver(), this.writeNow(target, text, mode);
+    if (this.givenUp) return this.takeOver(), this.writeNow(target, text, mode, position);
     const length = Buffer.byteLength(text, 'utf8');
     if (this.batch && this.batch.used + length > this.batch.buffer.length) this.post();
-    if (this.givenUp) return this.takeOver(), this.writeNow(target, text, mode);
-    const batch = (this.batch ??= { targets: [], modes: [], ends: [], buffer: Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, length)), used: 0 });
+    if (this.givenUp) return this.takeOver(), this.writeNow(target, text, mode, position);
+    const batch = (this.batch ??= { first: position, targets: [], modes: [], ends: [], buffer: Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, length)), used: 0 });
     const start = batch.used;
     batch.used += batch.buffer.write(text, start, 'utf8');
     batch.targets.push(target);
     batch.modes.push(mode);
     batch.ends.push(batch.used);
-    this.queued.push({ target, mode, text: textOf });
+    this.queued.push({ target, mode, text: textOf, position });
     return batch.buffer.subarray(start, batch.used);
+  }
+
+  /**
+   * The stat of the file added `position`-th (from 0) as it was once written, taken on the open file
+   * right after its bytes, when one was taken (the worker's files, and the main thread's when
+   * `writeHere` gives one); known after `finish`.
+   */
+  public statOf(position: number): FileStat | undefined {
+    const at = position * STAT_FIELDS;
+    if (at + STAT_FIELDS > this.stats.length || Number.isNaN(this.stats[at])) return undefined;
+    const s = this.stats;
+    return { size: s[at], mtimeMs: s[at + 1], ctimeMs: s[at + 2], ino: s[at + 3], mode: s[at + 4] };
   }
 
   /**
@@ -206,7 +247,7 @@ export class StagingWriter {
     const queued = this.queued.splice(0);
     for (let i = Atomics.load(this.state!, WRITTEN); i < queued.length; i++) {
       const q = queued[i];
-      this.props.writeHere(q.target, Buffer.from(q.text(), 'utf8'), q.mode);
+      this.keep(q.position, this.props.writeHere(q.target, Buffer.from(q.text(), 'utf8'), q.mode));
     }
   }
 
@@ -216,10 +257,39 @@ export class StagingWriter {
     this.queued.length = 0;
   }
 
-  private writeNow(target: string, text: string, mode: number): Buffer {
+  private writeNow(target: string, text: string, mode: number, position: number): Buffer {
     const bytes = Buffer.from(text, 'utf8');
-    this.props.writeHere(target, bytes, mode);
+    this.keep(position, this.props.writeHere(target, bytes, mode));
     return bytes;
+  }
+
+  /** Room for the stats of the files up to `position`, as NaN (none taken). */
+  private room(position: number): void {
+    const need = (position + 1) * STAT_FIELDS;
+    if (need <= this.stats.length) return;
+    const grown = new Float64Array(Math.max(need, this.stats.length * 2, 1024 * STAT_FIELDS)).fill(NaN);
+    grown.set(this.stats);
+    this.stats = grown;
+  }
+
+  /** Keeps the stat of the file at `position`, when one was taken. */
+  private keep(position: number, stat: FileStat | void): void {
+    if (!stat) return;
+    this.room(position);
+    this.stats.set([stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, stat.mode], position * STAT_FIELDS);
+  }
+
+  /** Takes the stats the worker handed back with each batch it did (before the channel closes). */
+  private collect(): void {
+    if (!this.channel) return;
+    for (let m = receiveMessageOnPort(this.channel.port1); m; m = receiveMessageOnPort(this.channel.port1)) {
+      const { batch, stats } = m.message as { batch: number; stats: Float64Array };
+      const first = this.postedFirst[batch];
+      // Not `instanceof`: the array comes from Node's realm, which under a test runner's sandbox is not the code's.
+      if (first === undefined || !ArrayBuffer.isView(stats) || stats.BYTES_PER_ELEMENT !== 8) continue;
+      this.room(first + stats.length / STAT_FIELDS - 1);
+      this.stats.set(stats, first * STAT_FIELDS);
+    }
   }
 
   private start(): void {
@@ -257,7 +327,7 @@ export class StagingWriter {
     // Its own memory (allocUnsafeSlow), transferred, not copied: the worker owns the bytes from now on.
     const buffer = batch.buffer.buffer as ArrayBuffer;
     this.postedBytes.push(batch.used);
-    this.send({ targets: batch.targets, modes: batch.modes, ends: batch.ends, buffer }, [buffer]);
+    this.send({ index: this.postedFirst.push(batch.first) - 1, targets: batch.targets, modes: batch.modes, ends: batch.ends, buffer }, [buffer]);
   }
 
   private send(message: unknown, transfer: ArrayBuffer[] = []): void {
@@ -311,12 +381,13 @@ export class StagingWriter {
     if (Atomics.load(state, PHASE) === RUNNING) Atomics.wait(state, PHASE, RUNNING, this.props.stallMs ?? STALL_MS);
     if (this.worker) void this.worker.terminate();
     this.worker = undefined;
+    this.collect();
     this.channel?.port1.close();
   }
 }
 
-/** `StagingWriter`'s `writeHere` for a staging folder: the file's folder made once, then the file written. */
-export function writeHereInto(): (target: string, bytes: Buffer, mode: number) => void {
+/** `StagingWriter`'s `writeHere` for a staging folder: the file's folder made once, then the file written, and its stat taken on the open file. */
+export function writeHereInto(): (target: string, bytes: Buffer, mode: number) => FileStat {
   const made = new Set<string>();
   return (target, bytes, mode) => {
     const dir = path.dirname(target);
@@ -324,6 +395,12 @@ export function writeHereInto(): (target: string, bytes: Buffer, mode: number) =
       fs.mkdirSync(dir, { recursive: true });
       made.add(dir);
     }
-    fs.writeFileSync(target, bytes, { mode });
+    const fd = fs.openSync(target, 'w', mode);
+    try {
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      return fs.fstatSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   };
 }

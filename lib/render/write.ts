@@ -7,6 +7,7 @@ import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
 import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
 import type { TreeSource } from '../k8s/tree';
+import type { FileStat } from './render-stats';
 import { letsGoOfText, type RenderedFile, sameFile } from './rendered-file';
 import { StagingWriter, StagingWriterProps, writeHereInto } from './staging-writer';
 import { BACKUP_DIR, JOURNAL_FILE, JournalEntry, recoverInterruptedSynth, StepHook, swapOutputs, SwapJournal, TEMP_PREFIX } from './swap';
@@ -49,6 +50,13 @@ export interface WriteResult {
   readonly outputs: readonly string[];
   /** The files (and folders, where a file is now written) that were added, replaced or removed; empty when the render was the same byte for byte. */
   readonly changed: readonly string[];
+  /**
+   * The stat of each new or changed file that was moved in with its folder (a folder that was not
+   * there), as the staging took it right after writing the file: moving a folder changes no stat
+   * of the files in it, so it is the file's stat now unless something changed the file since. A
+   * file moved in on its own (its rename changes its ctime) or written without a stat is not in it.
+   */
+  readonly staged: ReadonlyMap<string, FileStat>;
 }
 
 /**
@@ -175,7 +183,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       ...options.staging,
       writeHere: (target, bytes, mode) => {
         try {
-          here(target, bytes, mode);
+          return here(target, bytes, mode);
         } catch (e) {
           throw stagingError(e, path.relative(tmp, target).split(path.sep).join('/'), path.basename(tmp));
         }
@@ -189,6 +197,8 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         byPath.set(file.path, file);
       }
       const changed = new Set<string>();
+      /** The changed files in the order they were staged (`StagingWriter.statOf`'s positions). */
+      const staged: string[] = [];
       // A file the caller did not read among the outputs is looked for only in a folder that is there.
       const folderThere = foldersThere();
       for (const file of byPath.values()) {
@@ -197,6 +207,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         const target = path.join(root, file.path);
         if ((read !== undefined || folderThere(path.dirname(target))) && sameOnDisk(target, file)) continue;
         changed.add(file.path);
+        staged.push(file.path);
         const bytes = writer.add(path.join(tmp, file.path), file.executable ? 0o755 : 0o644, () => file.content);
         // Its text need not be held any more (the render's made manifests: tens of MB at thousands of apps).
         if (letsGoOfText(file)) file.staged(createHash('sha256').update(bytes).digest('hex'), target);
@@ -210,9 +221,9 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       }
       writer.finish();
       if (failure) throw failure.error;
-      const { journal, prune } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed, options.listed);
+      const { journal, prune, whole } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed, options.listed);
       swapOutputs(root, journal, options.onStep, prune);
-      return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path) };
+      return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path), staged: stagedStats(staged, whole, (i) => writer.statOf(i)) };
     } finally {
       writer.close();
       // While a journal remains (a roll-back that failed), the folder holds the old outputs.
@@ -238,6 +249,32 @@ function stagingError(e: unknown, rel: string, tmp: string): unknown {
   return new OutputError(`${rel} (its new version, in the temporary folder ${tmp}/) ${problem}`, 'unchanged');
 }
 
+/**
+ * The stats the staging took of the files in `staged` (in the order staged) that were moved in with
+ * a folder of `whole`: each folder above a file looked up once.
+ */
+function stagedStats(staged: readonly string[], whole: ReadonlySet<string>, statOf: (position: number) => FileStat | undefined): Map<string, FileStat> {
+  const stats = new Map<string, FileStat>();
+  if (!whole.size) return stats;
+  const inWhole = new Map<string, boolean>();
+  const movedWhole = (dir: string): boolean => {
+    let yes = inWhole.get(dir);
+    if (yes === undefined) {
+      const slash = dir.lastIndexOf('/');
+      yes = whole.has(dir) || (slash > 0 && movedWhole(dir.slice(0, slash)));
+      inWhole.set(dir, yes);
+    }
+    return yes;
+  };
+  staged.forEach((rel, position) => {
+    const slash = rel.lastIndexOf('/');
+    if (slash < 0 || !movedWhole(rel.slice(0, slash))) return;
+    const stat = statOf(position);
+    if (stat) stats.set(rel, stat);
+  });
+  return stats;
+}
+
 /** What a render puts in place: the output folders whole, then each other file. */
 function outputsOf(paths: readonly string[]): string[] {
   return [...OUTPUT_DIRS, ...paths.filter((p) => !isInOutputDir(p))];
@@ -258,7 +295,7 @@ function isInOutputDir(rel: string): boolean {
  * moves, a folder where a file is written or a file where a folder is in docs/, reports/ or at the
  * root (those are the user's), and a file where an output folder belongs.
  */
-function planSwap(root: string, tmp: string, paths: readonly string[], changed: ReadonlySet<string>, listed?: WriteOptions['listed']): { journal: SwapJournal; prune: string[] } {
+function planSwap(root: string, tmp: string, paths: readonly string[], changed: ReadonlySet<string>, listed?: WriteOptions['listed']): { journal: SwapJournal; prune: string[]; whole: ReadonlySet<string> } {
   const rendered = new Set(paths);
   const needed = new Set<string>(OUTPUT_DIRS);
   // Each path's folders, deepest first, up to one already known (whose own folders are known too).
@@ -331,7 +368,7 @@ function planSwap(root: string, tmp: string, paths: readonly string[], changed: 
   const entries = [...removals, ...installs];
   const backupDirs = new Set(entries.filter((o) => o.backup).map((o) => path.dirname(path.join(root, o.backup!))));
   for (const dir of backupDirs) fs.mkdirSync(dir, { recursive: true });
-  return { journal: { version: 2, pid: process.pid, started: new Date().toISOString(), tmp, dirs, outputs: entries }, prune };
+  return { journal: { version: 2, pid: process.pid, started: new Date().toISOString(), tmp, dirs, outputs: entries }, prune, whole };
 }
 
 /**

@@ -12,7 +12,7 @@ import { snapshotTree, thrownBy, writeTree } from '../helpers';
 // may make fail. Node's write errors (write, fsync) carry no path: the code must name the file.
 jest.mock('fs', () => {
   const real = jest.requireActual<typeof import('fs')>('fs');
-  return { ...real, writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync), renameSync: jest.fn(real.renameSync), rmSync: jest.fn(real.rmSync) };
+  return { ...real, openSync: jest.fn(real.openSync), writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync), renameSync: jest.fn(real.renameSync), rmSync: jest.fn(real.rmSync) };
 });
 const realFs = jest.requireActual<typeof import('fs')>('fs');
 
@@ -39,6 +39,7 @@ function writeError(code: string): NodeJS.ErrnoException {
 
 const roots: string[] = [];
 afterEach(() => {
+  jest.mocked(fs.openSync).mockImplementation(realFs.openSync);
   jest.mocked(fs.writeFileSync).mockImplementation(realFs.writeFileSync);
   jest.mocked(fs.writeSync).mockImplementation(realFs.writeSync as typeof fs.writeSync);
   jest.mocked(fs.renameSync).mockImplementation(realFs.renameSync);
@@ -65,11 +66,18 @@ function failedWrite(): { error: unknown; root: string } {
 
 describe('a full disk while synth writes', () => {
   test.each([1, 2, 4])('GIVEN ENOSPC at write %i of the temporary folder WHEN the outputs are written THEN the output is named with what to do, and nothing moved', (nth) => {
+    // The staging opens each file, then writes it: the nth file opened in the temporary folder cannot be written.
     let n = 0;
-    jest.mocked(fs.writeFileSync).mockImplementation(((file: fs.PathOrFileDescriptor, data: string, o?: fs.WriteFileOptions) => {
-      if (String(file).includes(`${path.sep}.render-`) && ++n === nth) throw writeError('ENOSPC');
-      return realFs.writeFileSync(file, data, o);
-    }) as typeof fs.writeFileSync);
+    const failing = new Set<number>();
+    jest.mocked(fs.openSync).mockImplementation(((file: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
+      const fd = realFs.openSync(file, flags, mode);
+      if (String(file).includes(`${path.sep}.render-`) && flags === 'w' && ++n === nth) failing.add(fd);
+      return fd;
+    }) as typeof fs.openSync);
+    jest.mocked(fs.writeSync).mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+      if (failing.has(args[0])) throw writeError('ENOSPC');
+      return (realFs.writeSync as (...a: unknown[]) => number)(...args);
+    }) as typeof fs.writeSync);
     const { error, root } = failedWrite();
     expect(error).toBeInstanceOf(OutputError);
     expect((error as OutputError).outputs).toBe('unchanged');
