@@ -11,6 +11,7 @@ import { AppObject, inputsJson } from './app-renders';
 import { chartsToJson } from './chart-objects';
 import { EarlierTexts, RenderedDocuments } from './documents';
 import type { K8sObject, RenderedFile } from './rendered-file';
+import { withFastResolve } from './fast-resolve';
 
 /** The file types, for callers outside lib/ that import them from here. */
 
@@ -32,6 +33,11 @@ export function renderPlatform(platform: Platform): RenderedFile[] {
  * there; a built app's documents are recorded for the next synth.
  */
 export function renderPlatformWithFacts(platform: Platform, earlier?: EarlierTexts): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
+  // Each object's toJson() resolves as cdk8s's code does, faster (./fast-resolve.ts).
+  return withFastResolve(() => renderWithFacts(platform, earlier));
+}
+
+function renderWithFacts(platform: Platform, earlier: EarlierTexts | undefined): { files: RenderedFile[]; facts: PlatformFacts; documents: RenderedDocuments } {
   // Every construct, walked once (nothing is added to the tree while it renders).
   const constructs = platform.app.node.findAll();
   const problems: string[] = [];
