@@ -1,4 +1,5 @@
 import { isAscii } from 'buffer';
+import * as crypto from 'crypto';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,10 +12,16 @@ import * as path from 'path';
  * each line on its own) and a failure to write only loses it.
  */
 
-/** The hex sha256 of a text or bytes (caches address entries and check their content with it). */
-export function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+/** Node's one-shot hash (Node 20.12 and later): no Hash object per call, about a third faster for the small texts hashed per object. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string }).hash;
+
+/**
+ * The hex sha256 of a text (its UTF-8 bytes) or bytes (caches address entries and check their
+ * content with it; a render hashes each object's JSON and each file's bytes, tens of thousands).
+ */
+export const sha256: (data: string | Uint8Array) => string = typeof oneShot === 'function'
+  ? (data) => oneShot('sha256', data, 'hex')
+  : (data) => createHash('sha256').update(data).digest('hex');
 
 /**
  * The text of a file, as `fs.readFileSync(file, 'utf8')` gives it: bytes that are all ASCII (what

@@ -1,6 +1,7 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { EntriesFile, readCacheText, writeCacheFile } from '../lib/cache-file';
+import { EntriesFile, readCacheText, sha256, writeCacheFile } from '../lib/cache-file';
 import { writeTree } from './helpers';
 
 const FORMAT = 7;
@@ -215,5 +216,16 @@ describe('writeCacheFile: a cache file written atomically', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('sha256: the digest caches and renders address content by', () => {
+  test('GIVEN texts (ASCII, accented, astral, a lone surrogate, empty, large) and bytes WHEN hashed THEN each digest is the one a Hash object gives for the same UTF-8 bytes', () => {
+    const texts = ['kind: ConfigMap\n', 'café ✓', '\u{1F600} emoji', 'lone \ud800 surrogate', '', 'x'.repeat(1 << 20)];
+    for (const t of texts) expect(sha256(t)).toBe(createHash('sha256').update(t, 'utf8').digest('hex'));
+    const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe]);
+    expect(sha256(bytes)).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(sha256(bytes.subarray(1, 3))).toBe(createHash('sha256').update(Buffer.from([1, 2])).digest('hex'));
+    expect(sha256('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
 import { lstatOf } from '../k8s/walk';
+import { sha256 } from '../cache-file';
 import { fsProblem, isSystemError } from '../system-error';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
@@ -210,7 +211,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         staged.push(file.path);
         const bytes = writer.add(path.join(tmp, file.path), file.executable ? 0o755 : 0o644, () => file.content);
         // Its text need not be held any more (the render's made manifests: tens of MB at thousands of apps).
-        if (letsGoOfText(file)) file.staged(createHash('sha256').update(bytes).digest('hex'), target);
+        if (letsGoOfText(file)) file.staged(sha256(bytes), target);
       }
       // Verify reads the tree from memory while the worker writes; a file that could not be written is the error, before any of verify's.
       let failure: { readonly error: unknown } | undefined;
