@@ -229,3 +229,21 @@ describe('sha256: the digest caches and renders address content by', () => {
     expect(sha256('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });
+
+describe('sha256 without crypto.hash (Node before 20.12)', () => {
+  test('GIVEN a runtime without crypto.hash WHEN the module is loaded THEN its sha256 gives the same hex digests through a Hash object', () => {
+    const crypto = require('crypto') as { hash?: unknown }; // eslint-disable-line @typescript-eslint/no-require-imports
+    const saved = crypto.hash;
+    let fallback: ((d: string | Uint8Array) => string) | undefined;
+    try {
+      delete crypto.hash;
+      jest.isolateModules(() => {
+        fallback = (require('../lib/cache-file') as { sha256: (d: string | Uint8Array) => string }).sha256; // eslint-disable-line @typescript-eslint/no-require-imports
+      });
+    } finally {
+      crypto.hash = saved;
+    }
+    for (const d of ['abc', 'lone \ud800 surrogate', '', Buffer.from([1, 2, 3]).subarray(1)]) expect(fallback!(d)).toBe(createHash('sha256').update(d).digest('hex'));
+    expect(fallback).not.toBe(sha256);
+  });
+});

@@ -16,6 +16,9 @@ import { App, ImplicitTokenResolver, Lazy, LazyResolver, NumberStringUnionResolv
  * for (`CDK8S_RESOLVE_SOURCE`, the sha256 of the four functions' source): after an upgrade that
  * changed any of them it does nothing (a test fails, asking for this file to be checked again). An
  * app with resolvers of its own, or without an App at its root, is resolved by cdk8s's function.
+ * One difference is left: cdk8s looks the app's resolvers up again for every value, so a producer
+ * that added a resolver to the app in the middle of a `toJson()` would see it used for the values
+ * after it; here the resolvers are looked up once per `toJson()` (no code here adds resolvers).
  */
 
 /** The sha256 of the source of cdk8s's `resolve` and of its three resolvers' `resolve` methods, as this file follows them (cdk8s 2.70.106). */
@@ -49,30 +52,24 @@ function builtIn(resolvers: unknown): boolean {
 }
 
 /**
- * `resolve(key, value, apiObject)` of cdk8s with the three built-in resolvers: a value replaced by
- * a resolver is resolved again from the first resolver; an array is mapped, a plain object copied
- * by its entries, anything else kept.
+ * `resolve(key, value, apiObject)` of cdk8s with the three built-in resolvers, in their order: a
+ * value a resolver replaces is resolved again from the first resolver (by recursion, as cdk8s does:
+ * a value that resolves to itself ends in the same RangeError, not in a loop); an array is mapped,
+ * a plain object copied by its entries, anything else kept. Each property is read as often as
+ * cdk8s's resolvers read it (`resolve` and a union's `value` twice when replaced: once to test,
+ * once to use).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export function resolveValue(value: any): any {
-  for (;;) {
-    if (value == null) return value;
-    // LazyResolver
-    if (value instanceof Lazy) {
-      value = value.produce();
-      continue;
-    }
-    // ImplicitTokenResolver
-    if (typeof value.resolve === 'function') {
-      value = value.resolve();
-      continue;
-    }
-    // NumberStringUnionResolver
-    if (value.constructor !== Object && (typeof value.value === 'number' || typeof value.value === 'string')) {
-      value = { value: value.value };
-      continue;
-    }
-    break;
+  if (value == null) return value;
+  // LazyResolver
+  if (value instanceof Lazy) return resolveValue(value.produce());
+  // ImplicitTokenResolver
+  if (typeof value.resolve === 'function') return resolveValue(value.resolve());
+  // NumberStringUnionResolver
+  if (value.constructor !== Object) {
+    const type = typeof value.value;
+    if (type === 'number' || type === 'string') return resolveValue({ value: value.value });
   }
   if (Array.isArray(value)) return value.map((x) => resolveValue(x));
   if (value.constructor == Object) {

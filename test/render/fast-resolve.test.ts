@@ -75,6 +75,40 @@ describe('the render\'s faster resolve', () => {
     expect(fromOurs.length).toBeGreaterThan(3);
   });
 
+  test('GIVEN a union whose value is a getter, and a class with a produce() method that is no Lazy WHEN resolved by both THEN the getter is read as often and both keep the class object as it is', () => {
+    const counted = () => {
+      const u = { reads: 0 };
+      Object.defineProperty(u, 'value', { get: () => (u.reads++, '5Gi'), enumerable: true });
+      return Object.setPrototypeOf(u, { constructor: class Q {} }) as { reads: number };
+    };
+    const a = counted();
+    const b = counted();
+    expect(resolveValue(b)).toStrictEqual(cdk8sResolve([], a, anObject()));
+    expect(b.reads).toBe(a.reads);
+    class Producer {
+      public readonly n = 1;
+      public produce() {
+        return 'produced';
+      }
+    }
+    const p = new Producer();
+    expect(resolveValue({ p })).toStrictEqual(cdk8sResolve([], { p }, anObject()));
+    expect((resolveValue({ p }) as { p: unknown }).p).toBe(p);
+  });
+
+  test('GIVEN a lazy that produces itself WHEN an object holding it is turned into JSON inside withFastResolve THEN it fails as cdk8s does (a RangeError), not looping', () => {
+    const obj = anObject();
+    let calls = 0;
+    const self: unknown = Lazy.any({ produce: () => {
+      if (++calls > 1e6) throw new Error('looped a million times');
+      return self;
+    } });
+    (obj as unknown as { props: Record<string, unknown> }).props.data = { x: self };
+    expect(() => obj.toJson()).toThrow(/Maximum call stack/);
+    calls = 0;
+    expect(() => withFastResolve(() => obj.toJson())).toThrow(/Maximum call stack/);
+  });
+
   test('GIVEN withFastResolve WHEN its body returns or throws THEN cdk8s\'s resolve is its own again; nested calls keep the faster one until the outer ends', () => {
     const mod = require('cdk8s/lib/resolve') as { resolve: unknown }; // eslint-disable-line @typescript-eslint/no-require-imports
     let inside: unknown;
