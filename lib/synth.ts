@@ -289,7 +289,7 @@ export function synth(options: SynthOptions): SynthResult {
     // The render's stats, with each manifest's document and text digests (the text hashed once, for both), in one file.
     if (stats) timed(time, 'write', () => {
       const index = documents.index();
-      const now = renderedStats(options.root, before, files, written.changed, COMPARED_OUTPUTS, (file) => index.get(file)?.[1], written.staged);
+      const now = renderedStats(options.root, before, files, written.changed, COMPARED_OUTPUTS, (file) => index.get(file)?.[1], written.staged, written.alone);
       for (const [p, recorded] of committedRenderStats(options.root, files)) now.files.set(p, recorded);
       stats.save(now.files, now.dirs, index);
     });

@@ -503,9 +503,11 @@ function listedKeyed(listed: ListedStat): KeyedStat {
  * gives a file's sha256 when the caller knows it (the render's `RenderedDocuments.index()`), else it is hashed.
  * A file of `staged` (./write.ts `WriteResult.staged`: moved in with its folder) is recorded with
  * the stat taken when it was written, not stat'ed again: should the file have changed since, its
- * stat on disk differs from the one recorded, and the next synth reads it.
+ * stat on disk differs from the one recorded, and the next synth reads it. A file of `alone`
+ * (moved in on its own) is stat'ed again, and left out when its size, mtime, inode or mode are not
+ * those it was written with (it changed since: the render's digest is not its bytes').
  */
-export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS, digestOf: (file: string) => string | undefined = () => undefined, staged: ReadonlyMap<string, FileStat> = new Map()): { files: Map<string, readonly [KeyedStat, string]>; dirs: Map<string, KeyedStat> } {
+export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS, digestOf: (file: string) => string | undefined = () => undefined, staged: ReadonlyMap<string, FileStat> = new Map(), alone: ReadonlyMap<string, FileStat> = new Map()): { files: Map<string, readonly [KeyedStat, string]>; dirs: Map<string, KeyedStat> } {
   const written = new Set(changed);
   /** Whether each folder asked about was written, or lies in one (by folder: thousands of files share one). */
   const writtenDirs = new Map<string, boolean>();
@@ -538,7 +540,9 @@ export function renderedStats(root: string, previous: PreviousRender, files: rea
         if (settled(took, at)) out.set(f.path, [keyedStat(took), f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
       } else {
         const stat = lstatOf(path.join(root, f.path));
-        if (stat?.isFile() && settled(stat, at)) out.set(f.path, [keyedStat(stat), f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
+        const wrote = alone.get(f.path);
+        const since = wrote !== undefined && (stat?.size !== wrote.size || stat.mtimeMs !== wrote.mtimeMs || stat.ino !== wrote.ino || stat.mode !== wrote.mode);
+        if (stat?.isFile() && !since && settled(stat, at)) out.set(f.path, [keyedStat(stat), f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
       }
     }
     if (parent === undefined) continue;

@@ -58,6 +58,12 @@ export interface WriteResult {
    * file moved in on its own (its rename changes its ctime) or written without a stat is not in it.
    */
   readonly staged: ReadonlyMap<string, FileStat>;
+  /**
+   * The stat the staging took of each new or changed file moved in on its own (not in `staged`):
+   * its rename changed its ctime, but not its size, mtime, inode or mode, unless the file changed
+   * after it was written.
+   */
+  readonly alone: ReadonlyMap<string, FileStat>;
 }
 
 /**
@@ -224,7 +230,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       if (failure) throw failure.error;
       const { journal, prune, whole } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed, options.listed);
       swapOutputs(root, journal, options.onStep, prune);
-      return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path), staged: stagedStats(staged, whole, (i) => writer.statOf(i)) };
+      return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path), ...stagedStats(staged, whole, (i) => writer.statOf(i)) };
     } finally {
       writer.close();
       // While a journal remains (a roll-back that failed), the folder holds the old outputs.
@@ -251,12 +257,12 @@ function stagingError(e: unknown, rel: string, tmp: string): unknown {
 }
 
 /**
- * The stats the staging took of the files in `staged` (in the order staged) that were moved in with
- * a folder of `whole`: each folder above a file looked up once.
+ * The stats the staging took of the files in `staged` (in the order staged): of those moved in with
+ * a folder of `whole` (each folder above a file looked up once), and of the others.
  */
-function stagedStats(staged: readonly string[], whole: ReadonlySet<string>, statOf: (position: number) => FileStat | undefined): Map<string, FileStat> {
+function stagedStats(staged: readonly string[], whole: ReadonlySet<string>, statOf: (position: number) => FileStat | undefined): { staged: Map<string, FileStat>; alone: Map<string, FileStat> } {
   const stats = new Map<string, FileStat>();
-  if (!whole.size) return stats;
+  const alone = new Map<string, FileStat>();
   const inWhole = new Map<string, boolean>();
   const movedWhole = (dir: string): boolean => {
     let yes = inWhole.get(dir);
@@ -268,12 +274,13 @@ function stagedStats(staged: readonly string[], whole: ReadonlySet<string>, stat
     return yes;
   };
   staged.forEach((rel, position) => {
-    const slash = rel.lastIndexOf('/');
-    if (slash < 0 || !movedWhole(rel.slice(0, slash))) return;
     const stat = statOf(position);
-    if (stat) stats.set(rel, stat);
+    if (!stat) return;
+    const slash = rel.lastIndexOf('/');
+    if (whole.size && slash > 0 && movedWhole(rel.slice(0, slash))) stats.set(rel, stat);
+    else alone.set(rel, stat);
   });
-  return stats;
+  return { staged: stats, alone };
 }
 
 /** What a render puts in place: the output folders whole, then each other file. */

@@ -36,6 +36,36 @@ describe('the stat of each staged file, taken as it is written', () => {
     expect(writer.statOf(40)).toBeUndefined();
   });
 
+  test('GIVEN 30 files of about 300 KB (several batches for the worker) WHEN finished THEN each file\'s stat is its own', () => {
+    const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 3, cores: 2 });
+    const targets = Array.from({ length: 30 }, (_, i) => path.join(dir, `f${i}.yaml`));
+    targets.forEach((t, i) => writer.add(t, 0o644, () => `${i}`.padEnd(300_000 + i, 'x')));
+    writer.finish();
+    expect(targets.map((_, i) => writer.statOf(i))).toEqual(targets.map((t) => fields(fs.lstatSync(t))));
+  });
+
+  test('GIVEN a worker that stalls in the middle of a batch WHEN the main thread takes over THEN every stat known is the file\'s on disk, and every file holds its bytes', () => {
+    const source = fs.readFileSync(path.join(__dirname, '../../lib/render/staging-writer.ts'), 'utf8');
+    const start = source.indexOf('const WORKER_SOURCE = `') + 'const WORKER_SOURCE = `'.length;
+    const slots: Record<string, number> = { POSTED: 0, WRITTEN: 1, CONSUMED: 2, PHASE: 3, STOP: 4, STAT_FIELDS: 5, NOT_STARTED: 0, RUNNING: 1, FINISHED: 2 };
+    // The writer's own worker, which hangs for 1.5 s after its 8th file (a slow disk).
+    const worker = source.slice(start, source.indexOf('`;', start)).replace(/\$\{(\w+)\}/g, (_, k: string) => String(slots[k]))
+      .replace('Atomics.add(state, 1, 1);', 'Atomics.add(state, 1, 1); if ((globalThis.counted = (globalThis.counted || 0) + 1) === 8) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);');
+    expect(worker).toContain('globalThis.counted');
+    const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 2, cores: 2, workerSource: worker, stallMs: 200 });
+    const targets = Array.from({ length: 40 }, (_, i) => path.join(dir, `d${i % 3}`, `f${i}.yaml`));
+    const text = (i: number) => `${i}`.padEnd(200_000, 'x');
+    targets.forEach((t, i) => writer.add(t, 0o644, () => text(i)));
+    writer.finish();
+    writer.close();
+    // A worker not stopped in time could still write: give it the time to.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1700);
+    const known = targets.map((t, i) => [writer.statOf(i), t] as const).filter(([s]) => s !== undefined);
+    expect(known.length).toBeGreaterThan(20);
+    for (const [s, t] of known) expect(s).toEqual(fields(fs.lstatSync(t)));
+    expect(targets.filter((t, i) => fs.readFileSync(t, 'utf8') !== text(i))).toEqual([]);
+  });
+
   test('GIVEN a worker that dies before it starts WHEN finished THEN the main thread\'s writes give each file\'s stat', () => {
     const writer = new StagingWriter({ writeHere: writeHereInto(), minFiles: 1, cores: 2, workerSource: 'throw new Error("no threads here")' });
     const targets = Array.from({ length: 12 }, (_, i) => path.join(dir, `f${i}.yaml`));
@@ -69,6 +99,28 @@ describe('the stats handed on by the write', () => {
     const whole = files.filter((f) => f.path.startsWith('dist/new/')).map((f) => f.path);
     expect([...staged.keys()].sort()).toEqual(whole.sort());
     for (const p of whole) expect(staged.get(p)).toEqual(fields(fs.lstatSync(path.join(root, p))));
+  });
+});
+
+describe('a file moved in on its own, edited after the swap', () => {
+  test('GIVEN a checkout whose dist/app/ is there WHEN a render changes a.yaml and the file is edited before the stats are taken THEN its stat is not recorded (the next synth reads it), as it is when it was not edited', () => {
+    for (const edited of [false, true]) {
+      const root = path.join(dir, `root-${edited}`);
+      fs.mkdirSync(root);
+      writeAtomically(root, [{ path: 'dist/app/a.yaml', content: 'replicas: 1\n' }], () => undefined);
+      const before = new PreviousRender(root, new RenderStats(path.join(root, RENDER_STATS_FILE), 'code'));
+      const files = [{ path: 'dist/app/a.yaml', content: 'replicas: 2\n' }];
+      const written = writeAtomically(root, files, () => undefined);
+      expect([...written.alone.keys()]).toEqual(['dist/app/a.yaml']);
+      expect(written.staged.size).toBe(0);
+      if (edited) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        fs.writeFileSync(path.join(root, 'dist/app/a.yaml'), 'replicas: 9\n');
+      }
+      settle();
+      const now = renderedStats(root, before, files, written.changed, undefined, undefined, written.staged, written.alone);
+      expect(now.files.has('dist/app/a.yaml')).toBe(!edited);
+    }
   });
 });
 
