@@ -17,6 +17,8 @@ jest.mock('fs', () => {
     mkdtempSync: jest.fn(real.mkdtempSync),
     renameSync: jest.fn(real.renameSync),
     writeFileSync: jest.fn(real.writeFileSync),
+    openSync: jest.fn(real.openSync),
+    writeSync: jest.fn(real.writeSync),
     readdirSync: jest.fn(real.readdirSync),
   };
 });
@@ -55,6 +57,8 @@ afterEach(() => {
   jest.mocked(fs.mkdtempSync).mockImplementation(realFs.mkdtempSync);
   jest.mocked(fs.renameSync).mockImplementation(realFs.renameSync);
   jest.mocked(fs.writeFileSync).mockImplementation(realFs.writeFileSync);
+  jest.mocked(fs.openSync).mockImplementation(realFs.openSync);
+  jest.mocked(fs.writeSync).mockImplementation(realFs.writeSync as typeof fs.writeSync);
   jest.mocked(fs.readdirSync).mockImplementation(realFs.readdirSync as typeof fs.readdirSync);
   delete process.env.TSYS_DEBUG;
   for (const r of roots.splice(0)) realFs.rmSync(r, { recursive: true, force: true });
@@ -96,10 +100,17 @@ describe('synth command line: environment errors while writing', () => {
   });
 
   test('GIVEN a full disk (ENOSPC while writing a rendered file) WHEN synth runs THEN it says so and names the output', () => {
-    jest.mocked(fs.writeFileSync).mockImplementation(((file: fs.PathOrFileDescriptor, data: string, o?: fs.WriteFileOptions) => {
-      if (String(file).includes(`${path.sep}.render-`)) throw systemError('ENOSPC', 'write');
-      return realFs.writeFileSync(file, data, o);
-    }) as typeof fs.writeFileSync);
+    // The staging opens each file in the temporary folder, then writes it: every such write fails.
+    const staged = new Set<number>();
+    jest.mocked(fs.openSync).mockImplementation(((file: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
+      const fd = realFs.openSync(file, flags, mode);
+      if (String(file).includes(`${path.sep}.render-`) && flags === 'w') staged.add(fd);
+      return fd;
+    }) as typeof fs.openSync);
+    jest.mocked(fs.writeSync).mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+      if (staged.has(args[0])) throw systemError('ENOSPC', 'write');
+      return (realFs.writeSync as (...a: unknown[]) => number)(...args);
+    }) as typeof fs.writeSync);
     const { stderr } = refused(() => undefined);
     // The first file written, as the user knows it (not the temporary copy): Node's write error has no path.
     expect(stderr).toMatch(/^synth failed: (argocd|dist)\/[\w./-]+\.yaml \(its new version, in the temporary folder \.render-\w+\/\) cannot be written: no space left on the device \(ENOSPC\); free some disk space/);
