@@ -12,6 +12,24 @@ export const SHARED_DIRS = [SHARED_DIR, REPORTS_DIR] as const;
 /** Files at the repository root that the renderer owns and replaces one by one (the apps' address lock). */
 export const ROOT_FILES: readonly string[] = ['apps.lock.yaml'];
 
+/**
+ * Whether a folder is one of `folders` or lies inside one (paths relative to the root, `/`-separated),
+ * each folder's answer kept: thousands of files share a folder.
+ */
+export function inFolderOf(folders: ReadonlySet<string>): (dir: string) => boolean {
+  const known = new Map<string, boolean>();
+  const inside = (dir: string): boolean => {
+    let yes = known.get(dir);
+    if (yes === undefined) {
+      const slash = dir.lastIndexOf('/');
+      yes = folders.has(dir) || (slash > 0 && inside(dir.slice(0, slash)));
+      known.set(dir, yes);
+    }
+    return yes;
+  };
+  return inside;
+}
+
 /** The folders synth writes into. */
 const TOP_FOLDERS: ReadonlySet<string> = new Set([...OUTPUT_DIRS, ...SHARED_DIRS]);
 

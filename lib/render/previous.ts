@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { lstatOf } from '../k8s/walk';
 import { sha256 } from '../cache-file';
+import { inFolderOf } from './outputs';
 import type { RenderedFile } from './rendered-file';
 import { ListedKind, NUMBERS, type RawListing } from './listing-worker';
 import { FileStat, KeyedStat, keyedStat, RenderStats, settled, settledTimes } from './render-stats';
@@ -494,6 +495,17 @@ function listedKeyed(listed: ListedStat): KeyedStat {
 }
 
 /**
+ * The stat of the plain file at `target` now, unless its size, mtime, inode or mode are not those
+ * of `wrote` (its stat when the staging wrote it, if known): it changed since.
+ */
+function fileStatAsWritten(target: string, wrote: FileStat | undefined): FileStat | undefined {
+  const stat = lstatOf(target);
+  if (!stat?.isFile()) return undefined;
+  if (wrote && (stat.size !== wrote.size || stat.mtimeMs !== wrote.mtimeMs || stat.ino !== wrote.ino || stat.mode !== wrote.mode)) return undefined;
+  return stat;
+}
+
+/**
  * What the render stats record once `files` were swapped in: for each file of `folders` now on
  * disk, its stat and sha256, and for each folder all of whose files and folders are recorded, its
  * stat. A file the swap did not write (not in `changed`, nor in a folder there) is the one
@@ -509,17 +521,8 @@ function listedKeyed(listed: ListedStat): KeyedStat {
  */
 export function renderedStats(root: string, previous: PreviousRender, files: readonly RenderedFile[], changed: readonly string[], folders: readonly string[] = COMPARED_OUTPUTS, digestOf: (file: string) => string | undefined = () => undefined, staged: ReadonlyMap<string, FileStat> = new Map(), alone: ReadonlyMap<string, FileStat> = new Map()): { files: Map<string, readonly [KeyedStat, string]>; dirs: Map<string, KeyedStat> } {
   const written = new Set(changed);
-  /** Whether each folder asked about was written, or lies in one (by folder: thousands of files share one). */
-  const writtenDirs = new Map<string, boolean>();
-  const dirWritten = (dir: string): boolean => {
-    let known = writtenDirs.get(dir);
-    if (known === undefined) {
-      const slash = dir.lastIndexOf('/');
-      known = written.has(dir) || (slash > 0 && dirWritten(dir.slice(0, slash)));
-      writtenDirs.set(dir, known);
-    }
-    return known;
-  };
+  /** Whether a folder was written, or lies in one. */
+  const dirWritten = inFolderOf(written);
   /** The folders something was moved into or out of. */
   const touched = new Set<string>();
   for (const c of changed) for (let i = c.lastIndexOf('/'); i > 0; i = c.lastIndexOf('/', i - 1)) touched.add(c.slice(0, i));
@@ -535,15 +538,8 @@ export function renderedStats(root: string, previous: PreviousRender, files: rea
       if (settled(listed.stat, listed.at)) out.set(f.path, [listedKeyed(listed), previous.digest(f.path)!]);
     } else {
       const at = Date.now();
-      const took = staged.get(f.path);
-      if (took) {
-        if (settled(took, at)) out.set(f.path, [keyedStat(took), f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
-      } else {
-        const stat = lstatOf(path.join(root, f.path));
-        const wrote = alone.get(f.path);
-        const since = wrote !== undefined && (stat?.size !== wrote.size || stat.mtimeMs !== wrote.mtimeMs || stat.ino !== wrote.ino || stat.mode !== wrote.mode);
-        if (stat?.isFile() && !since && settled(stat, at)) out.set(f.path, [keyedStat(stat), f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
-      }
+      const stat = staged.get(f.path) ?? fileStatAsWritten(path.join(root, f.path), alone.get(f.path));
+      if (stat && settled(stat, at)) out.set(f.path, [keyedStat(stat), f.digest ?? digestOf(f.path) ?? sha256(f.content)]);
     }
     if (parent === undefined) continue;
     const known = complete.get(parent);

@@ -6,7 +6,7 @@ import { sha256 } from '../cache-file';
 import { fsProblem, isSystemError } from '../system-error';
 import { OutputError } from './output-error';
 import { withOutputLock } from './output-lock';
-import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
+import { inFolderOf, OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS, writable } from './outputs';
 import type { TreeSource } from '../k8s/tree';
 import type { FileStat } from './render-stats';
 import { letsGoOfText, type RenderedFile, sameFile } from './rendered-file';
@@ -203,9 +203,8 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         if (!writable(file.path)) throw new Error(`refusing to write ${file.path}: outside ${[...OUTPUT_DIRS, ...SHARED_DIRS].join(', ')} and the root files ${ROOT_FILES.join(', ')}`);
         byPath.set(file.path, file);
       }
+      /** The changed files, in the order they were staged (`StagingWriter.statOf`'s positions). */
       const changed = new Set<string>();
-      /** The changed files in the order they were staged (`StagingWriter.statOf`'s positions). */
-      const staged: string[] = [];
       // A file the caller did not read among the outputs is looked for only in a folder that is there.
       const folderThere = foldersThere();
       for (const file of byPath.values()) {
@@ -214,7 +213,6 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
         const target = path.join(root, file.path);
         if ((read !== undefined || folderThere(path.dirname(target))) && sameOnDisk(target, file)) continue;
         changed.add(file.path);
-        staged.push(file.path);
         const bytes = writer.add(path.join(tmp, file.path), file.executable ? 0o755 : 0o644, () => file.content);
         // Its text need not be held any more (the render's made manifests: tens of MB at thousands of apps).
         if (letsGoOfText(file)) file.staged(sha256(bytes), target);
@@ -230,7 +228,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       if (failure) throw failure.error;
       const { journal, prune, whole } = planSwap(root, path.basename(tmp), [...byPath.keys()], changed, options.listed);
       swapOutputs(root, journal, options.onStep, prune);
-      return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path), ...stagedStats(staged, whole, (i) => writer.statOf(i)) };
+      return { outputs: outputsOf([...byPath.keys()]), changed: journal.outputs.map((o) => o.path), ...stagedStats(changed, whole, (i) => writer.statOf(i)) };
     } finally {
       writer.close();
       // While a journal remains (a roll-back that failed), the folder holds the old outputs.
@@ -258,28 +256,20 @@ function stagingError(e: unknown, rel: string, tmp: string): unknown {
 
 /**
  * The stats the staging took of the files in `staged` (in the order staged): of those moved in with
- * a folder of `whole` (each folder above a file looked up once), and of the others.
+ * a folder of `whole`, and of the others.
  */
-function stagedStats(staged: readonly string[], whole: ReadonlySet<string>, statOf: (position: number) => FileStat | undefined): { staged: Map<string, FileStat>; alone: Map<string, FileStat> } {
+function stagedStats(staged: Iterable<string>, whole: ReadonlySet<string>, statOf: (position: number) => FileStat | undefined): { staged: Map<string, FileStat>; alone: Map<string, FileStat> } {
   const stats = new Map<string, FileStat>();
   const alone = new Map<string, FileStat>();
-  const inWhole = new Map<string, boolean>();
-  const movedWhole = (dir: string): boolean => {
-    let yes = inWhole.get(dir);
-    if (yes === undefined) {
-      const slash = dir.lastIndexOf('/');
-      yes = whole.has(dir) || (slash > 0 && movedWhole(dir.slice(0, slash)));
-      inWhole.set(dir, yes);
-    }
-    return yes;
-  };
-  staged.forEach((rel, position) => {
-    const stat = statOf(position);
-    if (!stat) return;
+  const movedWhole = inFolderOf(whole);
+  let position = 0;
+  for (const rel of staged) {
+    const stat = statOf(position++);
+    if (!stat) continue;
     const slash = rel.lastIndexOf('/');
-    if (whole.size && slash > 0 && movedWhole(rel.slice(0, slash))) stats.set(rel, stat);
+    if (slash > 0 && movedWhole(rel.slice(0, slash))) stats.set(rel, stat);
     else alone.set(rel, stat);
-  });
+  }
   return { staged: stats, alone };
 }
 
