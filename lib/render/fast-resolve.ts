@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { App, ImplicitTokenResolver, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
+import { ApiObject, ApiObjectMetadataDefinition, App, ImplicitTokenResolver, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 
 /**
  * cdk8s's `resolve` (cdk8s/lib/resolve.js), which every `ApiObject.toJson()` and
@@ -19,6 +19,16 @@ import { App, ImplicitTokenResolver, Lazy, LazyResolver, NumberStringUnionResolv
  * One difference is left: cdk8s looks the app's resolvers up again for every value, so a producer
  * that added a resolver to the app in the middle of a `toJson()` would see it used for the values
  * after it; here the resolvers are looked up once per `toJson()` (no code here adds resolvers).
+ *
+ * `ApiObject.toJson()` then hands what `resolve` returned to cdk8s's sanitizer (cdk8s/lib/_util.js
+ * `sanitizeValue`), which copies the whole tree once more to sort every map's keys and leave out
+ * null values. Inside `withFastResolve` the two are one walk (`resolveSanitized`): the resolved
+ * tree is made already as the sanitizer would copy it, and the sanitizer, asked by `toJson()` for
+ * exactly that tree, gives it back instead of copying it. Only where that is the sanitizer's own
+ * result: the walk leaves anything the sanitizer could refuse (an object of a class, a
+ * null-prototype object, a `__proto__` key) as `resolve` would, and then the sanitizer copies the
+ * tree as before, so an error is the one it always was (`CDK8S_SANITIZE_SOURCE` guards the
+ * sanitizer and its two callers as `CDK8S_RESOLVE_SOURCE` guards `resolve`).
  */
 
 /** The sha256 of the source of cdk8s's `resolve` and of its three resolvers' `resolve` methods, as this file follows them (cdk8s 2.70.106). */
@@ -37,7 +47,39 @@ export function cdk8sResolveSource(): string {
   return createHash('sha256').update(parts.join('\n')).digest('hex');
 }
 
+/**
+ * The sha256 of the source of cdk8s's sanitizer and of its two callers (`ApiObject.toJson`,
+ * `ApiObjectMetadataDefinition.toJson`), as `resolveSanitized` follows them (cdk8s 2.70.106).
+ */
+export const CDK8S_SANITIZE_SOURCE = '76ee7ab3a2a1df3ad5343d98559469a1cf59bb70d25fc84c78be7c8a5cb21511';
+
+/** The options cdk8s's sanitizer takes. */
+interface SanitizeOptions {
+  readonly filterEmptyObjects?: boolean;
+  readonly filterEmptyArrays?: boolean;
+  readonly sortKeys?: boolean;
+}
+
+/** cdk8s's _util module (`sanitizeValue` is looked up on it at each call by api-object.js and metadata.js). */
+type UtilModule = { sanitizeValue: (obj: unknown, options?: SanitizeOptions) => unknown };
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const utilModule = require('cdk8s/lib/_util') as UtilModule;
+const originalSanitize = utilModule.sanitizeValue;
+
+/** The sha256 of the source of the sanitizer and its two callers. */
+export function cdk8sSanitizeSource(): string {
+  const parts = [originalSanitize, ApiObject.prototype.toJson, ApiObjectMetadataDefinition.prototype.toJson].map((f) => String(f));
+  return createHash('sha256').update(parts.join('\n')).digest('hex');
+}
+
 let known: boolean | undefined;
+let knownSanitize: boolean | undefined;
+
+/** Whether cdk8s's sanitizer and its callers are the code `resolveSanitized` follows (checked once). */
+export function fusedSanitizeApplies(): boolean {
+  return (knownSanitize ??= cdk8sSanitizeSource() === CDK8S_SANITIZE_SOURCE);
+}
 
 /** Whether cdk8s's code is the code `resolveValue` follows (checked once). */
 export function fastResolveApplies(): boolean {
@@ -79,12 +121,96 @@ export function resolveValue(value: any): any {
   }
   return value;
 }
+
+/**
+ * Whether the tree `resolveSanitized` is making is, so far, what cdk8s's sanitizer would make of
+ * `resolve`'s tree with `{ sortKeys: true }`: false once it left anything as `resolve` would for
+ * the sanitizer to decide on.
+ */
+let clean = true;
+
+/**
+ * `sanitizeValue(resolve(value), { sortKeys: true })` of cdk8s in one walk, when it can be (`clean`
+ * stays true): `resolveValue`'s steps, in its order (every producer called as it calls them, each
+ * map's values resolved in the order of its entries), and then, for each map, the sanitizer's
+ * copy: its keys in code-unit order (`sort()`), null and undefined values left out, a list's null
+ * and undefined items undefined (holes kept, as both `map`s keep them). What the sanitizer could
+ * refuse is left as `resolve` leaves it and `clean` set to false: an object that is no plain map
+ * nor a list (kept as it is, as `resolve` keeps it), and a map with a `__proto__` key (resolved by
+ * `resolveValue`, whose copy gives the key to the prototype as `resolve`'s does). The sanitizer
+ * then copies that tree as it would have copied `resolve`'s: every map it passes on the way is
+ * already sorted and without nulls, which it keeps so, and reaches the same values in the same
+ * order, so it gives the same result and fails at the same place with the same error.
+ */
+export function resolveSanitized(value: any): any {
+  if (value == null) return undefined;
+  if (value instanceof Lazy) return resolveSanitized(value.produce());
+  if (typeof value.resolve === 'function') return resolveSanitized(value.resolve());
+  if (value.constructor !== Object) {
+    const type = typeof value.value;
+    if (type === 'number' || type === 'string') return resolveSanitized({ value: value.value });
+  }
+  if (Array.isArray(value)) return value.map((x) => resolveSanitized(x));
+  if (value.constructor == Object) {
+    const entries: [string, any][] = Object.entries(value);
+    let sorted = true;
+    for (let i = 0; i < entries.length; i++) {
+      if (entries[i][0] === '__proto__') {
+        clean = false;
+        const result: Record<string, any> = {};
+        for (const [k, v] of entries) result[k] = resolveValue(v);
+        return result;
+      }
+      if (i > 0 && !(entries[i - 1][0] < entries[i][0])) sorted = false;
+    }
+    for (const entry of entries) entry[1] = resolveSanitized(entry[1]);
+    // Keys are unique: code-unit order, as the sanitizer's `sort()`.
+    if (!sorted) entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const result: Record<string, any> = {};
+    for (const [k, v] of entries) if (v != null) result[k] = v;
+    return result;
+  }
+  // Strings, numbers, booleans, functions: the sanitizer keeps them. An object of a class (or
+  // without a prototype) is the sanitizer's to take or refuse.
+  if (typeof value === 'object') clean = false;
+  return value;
+}
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-/** cdk8s's `resolve` with `resolveValue` for an app with the built-in resolvers. */
+/** Whether `resolve` gives the sanitized tree inside this `withFastResolve` (cdk8s's sanitizer and callers known, its key sort not turned off). */
+let fuse = false;
+
+/** The last tree `fastResolve` gave that is the sanitizer's own result (`clean`): the sanitizer gives it back as it is, once. */
+let lastClean: object | undefined;
+
+/** cdk8s's `resolve` with `resolveValue` (or `resolveSanitized`) for an app with the built-in resolvers. */
 function fastResolve(key: string[], value: unknown, apiObject: unknown): unknown {
   const app = App.of(apiObject as Parameters<typeof App.of>[0]) as Partial<App>;
-  return builtIn(app.resolvers) ? resolveValue(value) : original(key, value, apiObject);
+  if (!builtIn(app.resolvers)) return original(key, value, apiObject);
+  if (!fuse) return resolveValue(value);
+  // A producer may turn another object into JSON in the middle of this walk: its cleanliness is its own.
+  const outer = clean;
+  clean = true;
+  try {
+    const resolved: unknown = resolveSanitized(value);
+    if (clean && typeof resolved === 'object' && resolved !== null) lastClean = resolved;
+    return resolved;
+  } finally {
+    clean = outer;
+  }
+}
+
+/**
+ * cdk8s's sanitizer, which gives back as it is the tree `fastResolve` just gave when asked for
+ * `ApiObject.toJson()`'s sanitizing of it (`{ sortKeys: true }`, no filter): that tree is already
+ * the sanitizer's result. Anything else is the sanitizer's.
+ */
+function fastSanitize(obj: unknown, options?: SanitizeOptions): unknown {
+  if (obj !== undefined && obj === lastClean && options !== undefined && options.sortKeys === true && !options.filterEmptyArrays && !options.filterEmptyObjects) {
+    lastClean = undefined;
+    return obj;
+  }
+  return originalSanitize(obj, options);
 }
 
 let depth = 0;
@@ -96,10 +222,20 @@ let depth = 0;
  */
 export function withFastResolve<T>(body: () => T): T {
   if (!fastResolveApplies()) return body();
-  if (depth++ === 0) resolveModule.resolve = fastResolve;
+  if (depth++ === 0) {
+    resolveModule.resolve = fastResolve;
+    // ApiObject.toJson() asks for sorted keys unless CDK8S_DISABLE_SORT is set: then its sanitizer keeps resolve's order, which the fused walk does not.
+    fuse = fusedSanitizeApplies() && !process.env.CDK8S_DISABLE_SORT;
+    if (fuse) utilModule.sanitizeValue = fastSanitize;
+  }
   try {
     return body();
   } finally {
-    if (--depth === 0) resolveModule.resolve = original;
+    if (--depth === 0) {
+      resolveModule.resolve = original;
+      utilModule.sanitizeValue = originalSanitize;
+      fuse = false;
+      lastClean = undefined;
+    }
   }
 }

@@ -3,13 +3,15 @@ import { ApiObject, App, Chart, IResolver, Lazy, ResolutionContext } from 'cdk8s
 import { parseApp } from '../../lib/config/load-apps';
 import { LAYERS } from '../../lib/layers';
 import { buildPlatform } from '../../lib/platform';
-import { CDK8S_RESOLVE_SOURCE, cdk8sResolveSource, fastResolveApplies, resolveValue, withFastResolve } from '../../lib/render/fast-resolve';
+import { CDK8S_RESOLVE_SOURCE, CDK8S_SANITIZE_SOURCE, cdk8sResolveSource, cdk8sSanitizeSource, fastResolveApplies, fusedSanitizeApplies, resolveSanitized, resolveValue, withFastResolve } from '../../lib/render/fast-resolve';
 import { loadInputs } from '../../lib/synth';
 import { generatedApp } from '../../scripts/bench-apps';
 import { REPO, siteWith } from '../helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cdk8sResolve = (require('cdk8s/lib/resolve') as { resolve: (key: string[], value: unknown, apiObject: unknown) => unknown }).resolve;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cdk8sSanitize = (require('cdk8s/lib/_util') as { sanitizeValue: (obj: unknown, options?: object) => unknown }).sanitizeValue;
 
 /**
  * cdk8s's `resolve` made faster for the render (lib/render/fast-resolve.ts): the same values, the
@@ -149,5 +151,125 @@ describe('the render\'s faster resolve', () => {
     expect(objects.length).toBeGreaterThan(500);
     const different = objects.filter((o) => JSON.stringify(withFastResolve(() => o.toJson())) !== JSON.stringify(o.toJson())).map((o) => o.node.path);
     expect(different).toEqual([]);
+  });
+
+  describe('with cdk8s\'s sanitizer in the same walk', () => {
+    /** What `toJson()` of an object holding `data` gives (or the message it fails with), with cdk8s's code and inside withFastResolve, and the producers each called. */
+    function both(data: (log: string[]) => Record<string, unknown>, metadata: Record<string, unknown> = {}) {
+      const run = (fast: boolean) => {
+        const log: string[] = [];
+        const obj = new ApiObject(new Chart(new App(), 'c'), 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n', ...metadata } } as never);
+        (obj as unknown as { props: Record<string, unknown> }).props.data = data(log);
+        try {
+          const json = fast ? withFastResolve(() => obj.toJson()) : obj.toJson();
+          return { json: JSON.stringify(json), keys: JSON.stringify(json, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v) : v)), log };
+        } catch (e) {
+          return { error: String(e), log };
+        }
+      };
+      return { cdk8s: run(false), ours: run(true) };
+    }
+
+    test('GIVEN the installed cdk8s WHEN its sanitizer and the two toJson() that call it are hashed THEN they are the code the one walk follows (after an upgrade: compare lib/render/fast-resolve.ts with cdk8s/lib/_util.js, api-object.js and metadata.js, then update CDK8S_SANITIZE_SOURCE)', () => {
+      expect(cdk8sSanitizeSource()).toBe(CDK8S_SANITIZE_SOURCE);
+      expect(fusedSanitizeApplies()).toBe(true);
+    });
+
+    test('GIVEN values with nothing the sanitizer refuses (lazies, tokens, unions, holes, nulls in maps and lists, unsorted and integer-like keys) WHEN resolved and sanitized in one walk THEN the result is cdk8s\'s resolve then sanitize, key for key and in order, with the producers called in the same order', () => {
+      const value = (log: string[]) => {
+        const lazy = (name: string, v: unknown) => Lazy.any({ produce: () => (log.push(name), v) });
+        const holes = [1, , null, undefined, 3]; // eslint-disable-line no-sparse-arrays
+        return { z: lazy('z', { b: null, a: [lazy('a0', 1), undefined] }), 10: 'ten', 9: 'nine', y: new Quantity('5Gi'), holes, empty: {}, list: [], nil: null, nothing: undefined, m: { d: lazy('d', 'x'), c: lazy('c', null) } };
+      };
+      const fromCdk8s: string[] = [];
+      const fromOurs: string[] = [];
+      const expected = cdk8sSanitize(cdk8sResolve([], value(fromCdk8s), anObject()), { sortKeys: true });
+      const actual: unknown = resolveSanitized(value(fromOurs));
+      expect(actual).toStrictEqual(expected);
+      expect(JSON.stringify(actual, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v) : v))).toBe(JSON.stringify(expected, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v) : v)));
+      expect(1 in (actual as { holes: unknown[] }).holes).toBe(false);
+      expect(fromOurs).toEqual(fromCdk8s);
+      expect(fromOurs).toEqual(['z', 'a0', 'd', 'c']);
+    });
+
+    test('GIVEN objects holding what the sanitizer refuses (a Date and a Map at two keys, a null-prototype object, a class object in a list) WHEN turned into JSON by cdk8s and inside withFastResolve THEN both fail with the same message, after the same producers', () => {
+      const cases: ((log: string[]) => Record<string, unknown>)[] = [
+        (log) => ({ b: new Date(0), a: Lazy.any({ produce: () => (log.push('a'), new Map()) }), c: Lazy.any({ produce: () => (log.push('c'), 1) }) }),
+        () => ({ x: { y: Object.assign(Object.create(null) as object, { k: 1 }) } }),
+        () => ({ list: [1, { ok: true }, new (class Thing {})()] }),
+      ];
+      for (const data of cases) {
+        const { cdk8s, ours } = both(data);
+        expect(cdk8s.error).toMatch(/non-simple object|Cannot read/);
+        expect(ours).toEqual(cdk8s);
+      }
+    });
+
+    test('GIVEN a "__proto__" key (from JSON) with a null, with a map and with a class object WHEN turned into JSON by cdk8s and inside withFastResolve THEN the results (or the errors) are the same', () => {
+      for (const text of ['{"__proto__": null, "a": 1}', '{"b": {"__proto__": {"x": 1}, "c": null}, "a": 2}']) {
+        const { cdk8s, ours } = both(() => JSON.parse(text) as Record<string, unknown>);
+        expect(ours).toEqual(cdk8s);
+      }
+      const { cdk8s, ours } = both(() => JSON.parse('{"p": {"__proto__": []}}') as Record<string, unknown>);
+      expect(ours).toEqual(cdk8s);
+    });
+
+    test('GIVEN metadata with empty and null labels, annotations and extra fields WHEN turned into JSON by cdk8s and inside withFastResolve THEN the same (the metadata\'s sanitizer, which filters empty maps and lists, still runs)', () => {
+      const { cdk8s, ours } = both(() => ({ k: 'v' }), { labels: {}, annotations: { b: 'x', a: Lazy.any({ produce: () => null }) }, finalizers: [], extra: { nested: {} } });
+      expect(cdk8s.json).toContain('"annotations":{"b":"x"}');
+      expect(ours).toEqual(cdk8s);
+    });
+
+    test('GIVEN CDK8S_DISABLE_SORT WHEN an object is turned into JSON inside withFastResolve THEN its keys keep cdk8s\'s order (not sorted), as without it', () => {
+      const saved = process.env.CDK8S_DISABLE_SORT;
+      process.env.CDK8S_DISABLE_SORT = '1';
+      try {
+        const { cdk8s, ours } = both(() => ({ z: 1, a: { y: 2, b: 3 } }));
+        expect(cdk8s.keys).toContain('[["z",1],["a",[["y",2],["b",3]]]]');
+        expect(ours).toEqual(cdk8s);
+      } finally {
+        if (saved === undefined) delete process.env.CDK8S_DISABLE_SORT;
+        else process.env.CDK8S_DISABLE_SORT = saved;
+      }
+    });
+
+    test('GIVEN a producer that turns another object into JSON in the middle of a walk (the inner one refused and the outer not, then the other way round) WHEN both are turned into JSON inside withFastResolve THEN each is what cdk8s gives', () => {
+      const run = (fast: boolean, innerData: Record<string, unknown>, outerFirst: Record<string, unknown>) => {
+        const app = new App();
+        const chart = new Chart(app, 'c');
+        const inner = new ApiObject(chart, 'inner', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'i' } } as never);
+        (inner as unknown as { props: Record<string, unknown> }).props.data = innerData;
+        const outer = new ApiObject(chart, 'outer', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'o' } } as never);
+        (outer as unknown as { props: Record<string, unknown> }).props.data = { ...outerFirst, a: Lazy.any({ produce: () => {
+          try {
+            return inner.toJson();
+          } catch (e) {
+            return String(e);
+          }
+        } }) };
+        try {
+          return JSON.stringify(fast ? withFastResolve(() => outer.toJson()) : outer.toJson());
+        } catch (e) {
+          return String(e);
+        }
+      };
+      expect(run(false, { when: new Date(0) }, { b: 1 })).toContain('non-simple object');
+      expect(run(true, { when: new Date(0) }, { b: 1 })).toBe(run(false, { when: new Date(0) }, { b: 1 }));
+      // The outer walk meets the class object before the producer runs a clean inner walk.
+      expect(run(false, { fine: 1 }, { z: new Date(0) })).toContain("can't render non-simple object of type 'Date'");
+      expect(run(true, { fine: 1 }, { z: new Date(0) })).toBe(run(false, { fine: 1 }, { z: new Date(0) }));
+    });
+
+    test('GIVEN withFastResolve WHEN its body returns or throws THEN cdk8s\'s sanitizer is its own again', () => {
+      const mod = require('cdk8s/lib/_util') as { sanitizeValue: unknown }; // eslint-disable-line @typescript-eslint/no-require-imports
+      let inside: unknown;
+      withFastResolve(() => {
+        inside = mod.sanitizeValue;
+      });
+      expect(inside).not.toBe(cdk8sSanitize);
+      expect(mod.sanitizeValue).toBe(cdk8sSanitize);
+      expect(() => withFastResolve(() => { throw new Error('boom'); })).toThrow('boom');
+      expect(mod.sanitizeValue).toBe(cdk8sSanitize);
+    });
   });
 });
