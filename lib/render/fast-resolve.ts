@@ -136,8 +136,10 @@ let clean = true;
  * copy: its keys in code-unit order (`sort()`), null and undefined values left out, a list's null
  * and undefined items undefined (holes kept, as both `map`s keep them). What the sanitizer could
  * refuse is left as `resolve` leaves it and `clean` set to false: an object that is no plain map
- * nor a list (kept as it is, as `resolve` keeps it), and a map with a `__proto__` key (resolved by
- * `resolveValue`, whose copy gives the key to the prototype as `resolve`'s does). The sanitizer
+ * nor a list (kept as it is, as `resolve` keeps it), a list whose `map` gives no plain list, and a
+ * map with a `__proto__` or a `constructor` key (resolved by `resolveValue`: its copy gives
+ * `__proto__` to the prototype as `resolve`'s does, and the sanitizer reads the copy's
+ * `constructor` to tell whether it is a plain map). The sanitizer
  * then copies that tree as it would have copied `resolve`'s: every map it passes on the way is
  * already sorted and without nulls, which it keeps so, and reaches the same values in the same
  * order, so it gives the same result and fails at the same place with the same error.
@@ -150,12 +152,18 @@ export function resolveSanitized(value: any): any {
     const type = typeof value.value;
     if (type === 'number' || type === 'string') return resolveSanitized({ value: value.value });
   }
-  if (Array.isArray(value)) return value.map((x) => resolveSanitized(x));
+  if (Array.isArray(value)) {
+    const mapped = value.map((x) => resolveSanitized(x));
+    // A list whose `map` gives something else than a plain list (its own `map`, a subclass) is the sanitizer's to copy, or refuse.
+    if (mapped === null || typeof mapped !== 'object' || Object.getPrototypeOf(mapped) !== Array.prototype) clean = false;
+    return mapped;
+  }
   if (value.constructor == Object) {
     const entries: [string, any][] = Object.entries(value);
     let sorted = true;
     for (let i = 0; i < entries.length; i++) {
-      if (entries[i][0] === '__proto__') {
+      // `__proto__` sets the copy's prototype, and the sanitizer reads `constructor` (of the copy) to tell a plain map: either is resolve's copy, for the sanitizer to judge.
+      if (entries[i][0] === '__proto__' || entries[i][0] === 'constructor') {
         clean = false;
         const result: Record<string, any> = {};
         for (const [k, v] of entries) result[k] = resolveValue(v);
@@ -177,7 +185,7 @@ export function resolveSanitized(value: any): any {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-/** Whether `resolve` gives the sanitized tree inside this `withFastResolve` (cdk8s's sanitizer and callers known, its key sort not turned off). */
+/** Whether `resolve` may give the sanitized tree inside this `withFastResolve` (cdk8s's sanitizer and its callers are the code it follows). */
 let fuse = false;
 
 /** The last tree `fastResolve` gave that is the sanitizer's own result (`clean`): the sanitizer gives it back as it is, once. */
@@ -187,7 +195,8 @@ let lastClean: object | undefined;
 function fastResolve(key: string[], value: unknown, apiObject: unknown): unknown {
   const app = App.of(apiObject as Parameters<typeof App.of>[0]) as Partial<App>;
   if (!builtIn(app.resolvers)) return original(key, value, apiObject);
-  if (!fuse) return resolveValue(value);
+  // ApiObject.toJson() reads CDK8S_DISABLE_SORT just before it resolves: with it set, its sanitizer keeps resolve's key order, which the one walk does not.
+  if (!fuse || process.env.CDK8S_DISABLE_SORT) return resolveValue(value);
   // A producer may turn another object into JSON in the middle of this walk: its cleanliness is its own.
   const outer = clean;
   clean = true;
@@ -195,6 +204,12 @@ function fastResolve(key: string[], value: unknown, apiObject: unknown): unknown
     const resolved: unknown = resolveSanitized(value);
     if (clean && typeof resolved === 'object' && resolved !== null) lastClean = resolved;
     return resolved;
+  } catch (e) {
+    // The one walk takes more stack per level than cdk8s's resolve: a value nested deeper than it
+    // can go (thousands of levels) is resolved again by cdk8s's own function, whose result (or
+    // RangeError) is then the one cdk8s gives; the producers met before the overflow are called again.
+    if (e instanceof RangeError) return original(key, value, apiObject);
+    throw e;
   } finally {
     clean = outer;
   }
@@ -224,8 +239,7 @@ export function withFastResolve<T>(body: () => T): T {
   if (!fastResolveApplies()) return body();
   if (depth++ === 0) {
     resolveModule.resolve = fastResolve;
-    // ApiObject.toJson() asks for sorted keys unless CDK8S_DISABLE_SORT is set: then its sanitizer keeps resolve's order, which the fused walk does not.
-    fuse = fusedSanitizeApplies() && !process.env.CDK8S_DISABLE_SORT;
+    fuse = fusedSanitizeApplies();
     if (fuse) utilModule.sanitizeValue = fastSanitize;
   }
   try {

@@ -179,7 +179,8 @@ describe('the render\'s faster resolve', () => {
       const value = (log: string[]) => {
         const lazy = (name: string, v: unknown) => Lazy.any({ produce: () => (log.push(name), v) });
         const holes = [1, , null, undefined, 3]; // eslint-disable-line no-sparse-arrays
-        return { z: lazy('z', { b: null, a: [lazy('a0', 1), undefined] }), 10: 'ten', 9: 'nine', y: new Quantity('5Gi'), holes, empty: {}, list: [], nil: null, nothing: undefined, m: { d: lazy('d', 'x'), c: lazy('c', null) } };
+        // Keys whose code-unit order is not a locale's: 'B' before 'a', '_' between them, 'é' last.
+        return { z: lazy('z', { b: null, a: [lazy('a0', 1), undefined] }), 10: 'ten', 9: 'nine', y: new Quantity('5Gi'), holes, empty: {}, list: [], nil: null, nothing: undefined, m: { d: lazy('d', 'x'), c: lazy('c', null) }, é: 1, B: 2, _x: 3, Z9: 4, 'a-b': 5, aB: 6, ab: 7 };
       };
       const fromCdk8s: string[] = [];
       const fromOurs: string[] = [];
@@ -270,6 +271,124 @@ describe('the render\'s faster resolve', () => {
       expect(mod.sanitizeValue).toBe(cdk8sSanitize);
       expect(() => withFastResolve(() => { throw new Error('boom'); })).toThrow('boom');
       expect(mod.sanitizeValue).toBe(cdk8sSanitize);
+    });
+
+    test('GIVEN maps with a "constructor" key (a string the sanitizer reads as a constructor, a getter that changes, one added to the metadata) WHEN turned into JSON by cdk8s and inside withFastResolve THEN the results (or the errors) are the same', () => {
+      const changing = (log: string[]) => {
+        let reads = 0;
+        const o: Record<string, unknown> = { a: 1 };
+        Object.defineProperty(o, 'constructor', { enumerable: true, get: () => (log.push(`get${reads}`), reads++ < 2 ? Object : undefined) });
+        return o;
+      };
+      const cases: [(log: string[]) => Record<string, unknown>, RegExp | undefined][] = [
+        [() => ({ spec: { constructor: String(Object), a: 1 } }), /non-simple object of type 'undefined'/],
+        [(log) => ({ spec: changing(log) }), /Cannot read/],
+        [() => ({ spec: { constructor: 'x', value: 'v' } }), undefined],
+      ];
+      for (const [data, error] of cases) {
+        const { cdk8s, ours } = both(data);
+        if (error) expect(cdk8s.error).toMatch(error);
+        expect(ours).toEqual(cdk8s);
+      }
+      const viaMetadata = both(() => ({ k: 'v' }), { extra: { constructor: String(Object), a: 1 } });
+      expect(viaMetadata.ours).toEqual(viaMetadata.cdk8s);
+    });
+
+    test('GIVEN lists whose map gives something else (an own map giving a Date, a subclass whose species is a class, a subclass that counts its maps) WHEN turned into JSON by cdk8s and inside withFastResolve THEN the results (or the errors) and the calls are the same', () => {
+      class Foo {
+        public n = 1;
+      }
+      class Species<T> extends Array<T> {}
+      Object.defineProperty(Species, Symbol.species, { get: () => Foo });
+      class Counted<T> extends Array<T> {
+        public map<U>(f: (value: T, index: number, array: T[]) => U): U[] {
+          (this as unknown as { log: string[] }).log?.push('map');
+          return super.map(f);
+        }
+      }
+      const cases: ((log: string[]) => Record<string, unknown>)[] = [
+        () => ({ a: Object.assign([1], { map: () => new Date(0) }) }),
+        () => ({ a: Species.from([1]) }),
+        (log) => ({ a: Object.assign(Counted.from([1, 2]), { log }) }),
+      ];
+      for (const data of cases) {
+        const { cdk8s, ours } = both(data);
+        expect(ours).toEqual(cdk8s);
+      }
+      expect(both(cases[0]).cdk8s.error).toMatch(/type 'Date'/);
+    });
+
+    test('GIVEN CDK8S_DISABLE_SORT set by a body already inside withFastResolve WHEN an object is turned into JSON there THEN its keys keep cdk8s\'s order', () => {
+      const saved = process.env.CDK8S_DISABLE_SORT;
+      try {
+        const obj = anObject();
+        (obj as unknown as { props: Record<string, unknown> }).props.data = { z: 1, a: 2 };
+        const ours = withFastResolve(() => {
+          process.env.CDK8S_DISABLE_SORT = '1';
+          return JSON.stringify(obj.toJson());
+        });
+        expect(ours).toBe(JSON.stringify(obj.toJson()));
+        expect(ours).toContain('{"z":1,"a":2}');
+      } finally {
+        if (saved === undefined) delete process.env.CDK8S_DISABLE_SORT;
+        else process.env.CDK8S_DISABLE_SORT = saved;
+      }
+    });
+
+    test('GIVEN maps nested deeper than the one walk can go but not cdk8s\'s resolve WHEN turned into JSON inside withFastResolve THEN the result is cdk8s\'s (its own resolve is used again)', () => {
+      const nested = (depth: number) => {
+        let v: Record<string, unknown> = { leaf: 1 };
+        for (let i = 0; i < depth; i++) v = { k: v };
+        return v;
+      };
+      const deepest = (works: (depth: number) => boolean) => {
+        let lo = 10;
+        let hi = 200_000;
+        while (lo < hi) {
+          const mid = Math.ceil((lo + hi) / 2);
+          if (works(mid)) lo = mid;
+          else hi = mid - 1;
+        }
+        return lo;
+      };
+      const ok = (f: () => unknown) => {
+        try {
+          f();
+          return true;
+        } catch (e) {
+          // toJson() wraps the RangeError in an Error of its own.
+          if (/Maximum call stack/.test(String(e))) return false;
+          throw e;
+        }
+      };
+      const obj = anObject();
+      const props = (obj as unknown as { props: Record<string, unknown> }).props;
+      const cdk8sMax = deepest((d) => ok(() => { props.data = nested(d); return obj.toJson(); }));
+      const walkMax = deepest((d) => ok(() => resolveSanitized(nested(d))));
+      // Between the two limits, with room for the frames the fast path adds on top.
+      const depth = walkMax + Math.floor((cdk8sMax - walkMax) / 2);
+      expect(cdk8sMax - walkMax).toBeGreaterThan(20);
+      expect(ok(() => resolveSanitized(nested(depth)))).toBe(false);
+      props.data = nested(depth);
+      expect(JSON.stringify(withFastResolve(() => obj.toJson()))).toBe(JSON.stringify(obj.toJson()));
+    });
+
+    test('GIVEN the tree the fast resolve just gave WHEN the sanitizer is asked for it with other options than ApiObject.toJson()\'s THEN it copies it (cdk8s\'s sanitizer), and gives it back as it is only for { sortKeys: true }', () => {
+      const util = require('cdk8s/lib/_util') as { sanitizeValue: (obj: unknown, options?: object) => unknown }; // eslint-disable-line @typescript-eslint/no-require-imports
+      const mod = require('cdk8s/lib/resolve') as { resolve: (key: string[], value: unknown, apiObject: unknown) => unknown }; // eslint-disable-line @typescript-eslint/no-require-imports
+      withFastResolve(() => {
+        const obj = anObject();
+        for (const options of [{ sortKeys: false }, { sortKeys: true, filterEmptyObjects: true }, { sortKeys: true, filterEmptyArrays: true }, {}]) {
+          const resolved = mod.resolve([], { b: 1, a: { c: [] } }, obj);
+          const sanitized = util.sanitizeValue(resolved, options);
+          expect(sanitized).not.toBe(resolved);
+          expect(sanitized).toStrictEqual(cdk8sSanitize(resolved, options));
+        }
+        const resolved = mod.resolve([], { b: 1, a: 2 }, obj);
+        expect(util.sanitizeValue(resolved, { sortKeys: true })).toBe(resolved);
+        // Once only: asked again, it is copied.
+        expect(util.sanitizeValue(resolved, { sortKeys: true })).not.toBe(resolved);
+      });
     });
   });
 });
