@@ -73,9 +73,15 @@ export function readYaml(file: string, text: string): { data: unknown; source: S
   const source = new SourceMap(file, text);
   const errors = source.doc.errors;
   if (errors.length > 0) {
-    throw new ConfigError(errors.map((e) => {
-      const pos = source.position(e.pos[0]);
-      return { file, ...pos, ...syntaxProblem(source.doc, e, (offset) => source.position(offset).line) };
+    const issues = errors.map((e) => {
+      const { offset, ...problem } = syntaxProblem(source.doc, e, (at) => source.position(at).line, (at) => text.lastIndexOf('\n', at - 1) + 1);
+      return { file, ...source.position(offset ?? e.pos[0]), ...problem };
+    });
+    // The parser reports a value nested past its stack once for each level it gave up at: one issue each.
+    const seen = new Set<string>();
+    throw new ConfigError(issues.filter((i) => {
+      const key = JSON.stringify([i.line, i.column, i.field, i.message]);
+      return !seen.has(key) && !!seen.add(key);
     }));
   }
   try {

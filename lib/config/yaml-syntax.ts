@@ -6,6 +6,8 @@ export interface SyntaxProblem {
   readonly field: string;
   /** What is wrong and what is allowed, in the words of an input file (no parser API). */
   readonly message: string;
+  /** Where to report it when not where the parser stopped (an offset into the text). @default - the error's own position */
+  readonly offset?: number;
 }
 
 /** The dotted path (`a.b[2].c`) of the nodes in `ancestors` (a `visit` path and the map holding `key`) down to the key `key`. */
@@ -41,10 +43,11 @@ function duplicateKey(doc: Document, offset: number, lineOf: (offset: number) =>
 
 /**
  * The user's words for a YAML syntax error of an input file (site.yaml, apps/*.yaml): a duplicate
- * key names the key, its field and its first line; a second document and tab indentation say what
- * to do; any other error keeps the parser's first line.
+ * key names the key, its field and its first line; a second document, tab indentation and a value
+ * nested deeper than the parser can read say what to do; any other error keeps the parser's first
+ * line. `lineStart` gives the offset of the start of the line holding an offset.
  */
-export function syntaxProblem(doc: Document, error: YAMLError, lineOf: (offset: number) => number): SyntaxProblem {
+export function syntaxProblem(doc: Document, error: YAMLError, lineOf: (offset: number) => number, lineStart: (offset: number) => number = (offset) => offset): SyntaxProblem {
   const first = error.message.split('\n')[0];
   if (error.code === 'DUPLICATE_KEY') {
     const dup = duplicateKey(doc, error.pos[0], lineOf);
@@ -54,5 +57,9 @@ export function syntaxProblem(doc: Document, error: YAMLError, lineOf: (offset: 
     return { field: '', message: 'YAML syntax: a second document starts here ("---"); the file holds one document: remove this "---" and what follows it, or move that to a file of its own' };
   }
   if (error.code === 'TAB_AS_INDENT') return { field: '', message: `YAML syntax: ${first}; indent with spaces` };
+  // Nesting deeper than the parser's stack: where it ran out depends on the machine, so the line is named, from its start.
+  if (/Maximum call stack size exceeded/.test(first)) {
+    return { field: '', offset: lineStart(error.pos[0]), message: 'YAML syntax: the value on this line nests too deeply to read (lists or maps inside each other thousands of levels deep); a spec needs a few levels: write it flatter' };
+  }
   return { field: '', message: `YAML syntax: ${first}` };
 }
