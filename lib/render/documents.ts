@@ -115,10 +115,11 @@ function canonicalParts(value: unknown): unknown {
   const keys = Object.keys(record);
   const parts: unknown[] = new Array(keys.length);
   let same = true;
+  let sorted = true;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     if (key === '__proto__') return NOT_PLAIN;
-    if (i > 0 && !(keys[i - 1] < key)) same = false;
+    if (i > 0 && !(keys[i - 1] < key)) same = sorted = false;
     const item = record[key];
     // Undefined values are left out of the copy.
     const part = item === undefined ? undefined : canonicalParts(item);
@@ -127,12 +128,43 @@ function canonicalParts(value: unknown): unknown {
     parts[i] = part;
   }
   if (same) return value;
-  const order = keys.map((_, i) => i);
   // The keys as canonicalDocument's `sort()` orders them (code units; no two are equal).
-  order.sort((a, b) => (keys[a] < keys[b] ? -1 : 1));
+  if (!sorted) sortByKey(keys, parts);
   const out: Record<string, unknown> = {};
-  for (const i of order) if (parts[i] !== undefined) out[keys[i]] = parts[i];
+  for (let i = 0; i < keys.length; i++) if (parts[i] !== undefined) out[keys[i]] = parts[i];
   return out;
+}
+
+/** Lists up to this long are sorted by insertion, in place (no work array: most maps of a document have a few keys). */
+const INSERTION_SORT_MAX = 32;
+
+/**
+ * Sorts `keys` (unique) in code-unit order, as `sort()` does, moving each of `values` with its key;
+ * both lists are the caller's own.
+ */
+export function sortByKey(keys: string[], values: unknown[]): void {
+  const n = keys.length;
+  if (n > INSERTION_SORT_MAX) {
+    const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : 1));
+    const k = order.map((i) => keys[i]);
+    const v = order.map((i) => values[i]);
+    for (let i = 0; i < n; i++) {
+      keys[i] = k[i];
+      values[i] = v[i];
+    }
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const key = keys[i];
+    const value = values[i];
+    let j = i - 1;
+    for (; j >= 0 && keys[j] > key; j--) {
+      keys[j + 1] = keys[j];
+      values[j + 1] = values[j];
+    }
+    keys[j + 1] = key;
+    values[j + 1] = value;
+  }
 }
 
 /** Documents that are their own `canonicalDocument` (exact), deeply frozen: see `markCanonical`. */

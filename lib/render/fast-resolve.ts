@@ -173,7 +173,7 @@ export function resolveSanitized(value: any): any {
     }
     for (const entry of entries) entry[1] = resolveSanitized(entry[1]);
     // Keys are unique: code-unit order, as the sanitizer's `sort()`.
-    if (!sorted) entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    if (!sorted) sortEntries(entries);
     const result: Record<string, any> = {};
     for (const [k, v] of entries) if (v != null) result[k] = v;
     return result;
@@ -184,6 +184,20 @@ export function resolveSanitized(value: any): any {
   return value;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** Sorts a map's entries by their (unique) keys in code-unit order, as `sort()` does: a few entries by insertion, in place (no work array). */
+function sortEntries(entries: [string, unknown][]): void {
+  if (entries.length > 32) {
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    return;
+  }
+  for (let i = 1; i < entries.length; i++) {
+    const entry = entries[i];
+    let j = i - 1;
+    for (; j >= 0 && entries[j][0] > entry[0]; j--) entries[j + 1] = entries[j];
+    entries[j + 1] = entry;
+  }
+}
 
 /** Whether `resolve` may give the sanitized tree inside this `withFastResolve` (cdk8s's sanitizer and its callers are the code it follows). */
 let fuse = false;

@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import { sha256 } from '../../lib/cache-file';
 import { loadManifests } from '../../lib/k8s/manifest-yaml';
-import { canonicalDocument, documentDigest, EarlierTexts, markBorrowed, ownedCanonicalDocument, RenderedDocuments, textDigest } from '../../lib/render/documents';
+import { canonicalDocument, documentDigest, EarlierTexts, markBorrowed, ownedCanonicalDocument, RenderedDocuments, sortByKey, textDigest } from '../../lib/render/documents';
 import { letsGoOfText, type StagedText, toYamlDocument } from '../../lib/render/rendered-file';
 import { loadInputs, renderSiteAnalysed } from '../../lib/synth';
 import { REPO } from '../helpers';
@@ -327,3 +327,16 @@ describe('a text taken from the previous render is read only when asked', () => 
     expect(new RenderedDocuments().documentsOf(file)).toBeUndefined();
   });
 });
+
+describe('sortByKey (the canonical copy\'s key sort, in place)', () => {
+  test('GIVEN unique keys of any length (a few, and more than the insertion sort takes), cases, digits and astral characters WHEN sorted with their values THEN the keys are in sort()\'s order and each value stays with its key', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('B', 'a', '_', 'Z9', '10', '9', 'é', 'aB', 'ab')), { maxLength: 80 }), (keys) => {
+      const k = [...keys];
+      const v = keys.map((key) => ({ key }));
+      sortByKey(k, v);
+      expect(k).toEqual([...keys].sort());
+      expect(v.map((x) => x.key)).toEqual(k);
+    }), { numRuns: 300 });
+  });
+});
+

@@ -182,10 +182,12 @@ describe('the render\'s faster resolve', () => {
         // Keys whose code-unit order is not a locale's: 'B' before 'a', '_' between them, 'é' last.
         return { z: lazy('z', { b: null, a: [lazy('a0', 1), undefined] }), 10: 'ten', 9: 'nine', y: new Quantity('5Gi'), holes, empty: {}, list: [], nil: null, nothing: undefined, m: { d: lazy('d', 'x'), c: lazy('c', null) }, é: 1, B: 2, _x: 3, Z9: 4, 'a-b': 5, aB: 6, ab: 7 };
       };
+      // And a map of more keys than the insertion sort takes, in reverse order.
+      const many = (log: string[]) => ({ ...value(log), wide: Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`k${String(44 - i).padStart(2, '0')}`, i])) });
       const fromCdk8s: string[] = [];
       const fromOurs: string[] = [];
-      const expected = cdk8sSanitize(cdk8sResolve([], value(fromCdk8s), anObject()), { sortKeys: true });
-      const actual: unknown = resolveSanitized(value(fromOurs));
+      const expected = cdk8sSanitize(cdk8sResolve([], many(fromCdk8s), anObject()), { sortKeys: true });
+      const actual: unknown = resolveSanitized(many(fromOurs));
       expect(actual).toStrictEqual(expected);
       expect(JSON.stringify(actual, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v) : v))).toBe(JSON.stringify(expected, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v) : v)));
       expect(1 in (actual as { holes: unknown[] }).holes).toBe(false);
