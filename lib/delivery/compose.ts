@@ -1,5 +1,4 @@
-import { parse } from 'yaml';
-import { isMap, JsonMap } from '../k8s/manifest';
+import { JsonMap } from '../k8s/manifest';
 
 /**
  * Reading a docker-compose file: the parts `import-compose` translates, normalised from the
@@ -26,23 +25,16 @@ export interface ComposeFile {
   readonly volumes: Readonly<Record<string, JsonMap | null>>;
 }
 
-/** Parses a compose file (YAML merge keys `<<: *anchor` honoured). */
-export function readCompose(text: string, file: string): ComposeFile {
-  let data: unknown;
-  try {
-    data = parse(text, { merge: true });
-  } catch (e) {
-    throw new ComposeError(`${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const services = (data as JsonMap | null)?.services;
-  if (!isMap(services)) {
-    throw new ComposeError(`${file} has no "services:" map; is it a docker-compose file?`);
-  }
-  const volumes = (data as JsonMap).volumes;
-  return {
-    services: Object.entries(services as JsonMap).map(([name, spec]) => ({ name, spec: (spec ?? {}) as JsonMap })),
-    volumes: volumes && typeof volumes === 'object' ? (volumes as Record<string, JsonMap | null>) : {},
-  };
+/**
+ * The refusal of a compose file the YAML parser could not read: its first line, or, for a value
+ * nested deeper than the parser's stack (where it gave up depends on the machine), the line of it
+ * in words.
+ */
+export function notYamlError(file: string, e: unknown): ComposeError {
+  const first = String((e as Error)?.message ?? e).split('\n')[0];
+  const deep = /^Maximum call stack size exceeded at line (\d+)/.exec(first);
+  if (deep) return new ComposeError(`${file} is not valid YAML: the value on line ${deep[1]} nests too deeply to read (lists or maps inside each other thousands of levels deep)`);
+  return new ComposeError(`${file} is not valid YAML: ${first}`);
 }
 
 /** A value after compose variable interpolation, with the variables that had no default. */

@@ -210,6 +210,12 @@ describe('import-compose translation rules', () => {
   test('GIVEN a file that is not a compose file WHEN imported THEN it is refused by name', () => {
     expect(() => importText('version: "3"\n')).toThrow('docker-compose.yml has no "services:" map; is it a docker-compose file?');
   });
+
+  test('GIVEN a file whose value nests deeper than the YAML parser can go, and one with an unclosed quote WHEN imported THEN each is refused by name and line, in words', () => {
+    const deep = `services:\n  web:\n    image: nginx:1.27.0\n    environment: ${'['.repeat(20000)}${']'.repeat(20000)}\n`;
+    expect(() => importText(deep)).toThrow('docker-compose.yml is not valid YAML: the value on line 4 nests too deeply to read (lists or maps inside each other thousands of levels deep)');
+    expect(() => importText('services:\n  web:\n    ports: "80:80\n')).toThrow(/^docker-compose\.yml is not valid YAML: Missing closing "quote at line 4/);
+  });
 });
 
 describe('npm run import-compose', () => {

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { ComposeError, ComposeFile } from '../compose';
+import { ComposeError, ComposeFile, notYamlError } from '../compose';
 import { isMap, JsonMap } from '../../k8s/manifest';
 import { interpolateTree, Unresolved } from './interpolation';
 import { mergeComposeFiles } from './merge';
@@ -33,7 +33,7 @@ function parseOne(file: ComposeText): unknown {
   try {
     return parse(file.text, { merge: true });
   } catch (e) {
-    throw new ComposeError(`${file.name} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw notYamlError(file.name, e);
   }
 }
 
