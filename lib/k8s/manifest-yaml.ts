@@ -75,12 +75,56 @@ function readsAsOtherType(text: string): boolean {
   return false;
 }
 
-/** Every document of a manifest file; throws on invalid YAML (`file` names it in the message). */
-export function loadManifests(text: string, file: string): unknown[] {
-  return loadAll(text, undefined, { schema: CORE_SCHEMA, filename: file });
+/**
+ * How many values a document's aliases may expand it to: far above any manifest (the API server
+ * keeps objects of about 1.5 MB), far below a "billion laughs" bomb, whose few lines stand for
+ * billions of values that every reader of the document would walk.
+ */
+export const MAX_EXPANDED_VALUES = 1_000_000;
+
+/**
+ * Refuses a document of `file` that aliases make larger than `MAX_EXPANDED_VALUES` values, or
+ * that holds itself (js-yaml makes a loop of `&a [*a]`). js-yaml gives an alias the very value of
+ * its anchor: the document is counted with each shared value counted once (linear in what was
+ * parsed), as large as it is once written out. Only a text with an anchor and an alias is looked at.
+ */
+export function checkAliases(docs: readonly unknown[], text: string, file: string | undefined): void {
+  if (!text.includes('&') || !text.includes('*')) return;
+  const sizes = new Map<object, number>();
+  const size = (value: unknown): number => {
+    if (value === null || typeof value !== 'object') return 1;
+    const known = sizes.get(value);
+    if (known !== undefined) {
+      if (Number.isNaN(known)) throw new Error(`a YAML alias${file ? ` in "${file}"` : ''} refers to a value that holds it (a loop, which no manifest can be); write the values out`);
+      return known;
+    }
+    // NaN while its parts are counted: met again there, it holds itself.
+    sizes.set(value, NaN);
+    let n = 1;
+    for (const part of Array.isArray(value) ? value : Object.values(value)) {
+      n += size(part);
+      if (n > MAX_EXPANDED_VALUES) break;
+    }
+    sizes.set(value, n);
+    return n;
+  };
+  for (const doc of docs) {
+    if (size(doc) > MAX_EXPANDED_VALUES) {
+      throw new Error(`YAML aliases${file ? ` in "${file}"` : ''} expand a document to more than ${MAX_EXPANDED_VALUES.toLocaleString('en-US')} values (a "billion laughs" bomb?); write the values out instead of nesting aliases`);
+    }
+  }
 }
 
-/** One YAML document in the same dialect; throws on invalid YAML. */
+/** Every document of a manifest file; throws on invalid YAML (`file` names it in the message) and on aliases that expand past `MAX_EXPANDED_VALUES` or loop. */
+export function loadManifests(text: string, file: string): unknown[] {
+  const docs = loadAll(text, undefined, { schema: CORE_SCHEMA, filename: file });
+  checkAliases(docs, text, file);
+  return docs;
+}
+
+/** One YAML document in the same dialect; throws on invalid YAML, and on aliases as `loadManifests` does. */
 export function loadYamlData(text: string): unknown {
-  return load(text, { schema: CORE_SCHEMA });
+  const doc = load(text, { schema: CORE_SCHEMA });
+  checkAliases([doc], text, undefined);
+  return doc;
 }

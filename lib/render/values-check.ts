@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { load } from 'js-yaml';
 import { isMap } from '../k8s/manifest';
+import { checkAliases } from '../k8s/manifest-yaml';
 
 /**
  * Values the chart ignores. Helm silently drops a values key that no template reads, so a typo or
@@ -238,8 +239,13 @@ function findDefine(chart: ChartModel, name: string): readonly Action[] | undefi
   return undefined;
 }
 
+/** A chart's YAML file (values.yaml, Chart.yaml) read by js-yaml's default schema (merge keys and all), refused when its aliases expand past what a chart holds (`checkAliases`). */
 function readYaml(file: string): unknown {
-  return fs.existsSync(file) ? load(fs.readFileSync(file, 'utf8')) : undefined;
+  if (!fs.existsSync(file)) return undefined;
+  const text = fs.readFileSync(file, 'utf8');
+  const data = load(text);
+  checkAliases([data], text, file);
+  return data;
 }
 
 /** The files under `dir` (paths relative to it, `/`-separated, for `keep`), sorted. */
