@@ -10,6 +10,9 @@ export interface SyntaxProblem {
   readonly offset?: number;
 }
 
+/** What a value nested deeper than the YAML parser's stack is, in the user's words (input files and compose files alike). */
+export const NESTED_TOO_DEEP = 'nests too deeply to read (lists or maps inside each other thousands of levels deep)';
+
 /** The dotted path (`a.b[2].c`) of the nodes in `ancestors` (a `visit` path and the map holding `key`) down to the key `key`. */
 function fieldPath(ancestors: readonly unknown[], key: unknown): string {
   let out = '';
@@ -59,7 +62,7 @@ export function syntaxProblem(doc: Document, error: YAMLError, lineOf: (offset: 
   if (error.code === 'TAB_AS_INDENT') return { field: '', message: `YAML syntax: ${first}; indent with spaces` };
   // Nesting deeper than the parser's stack: where it ran out depends on the machine, so the line is named, from its start.
   if (/Maximum call stack size exceeded/.test(first)) {
-    return { field: '', offset: lineStart(error.pos[0]), message: 'YAML syntax: the value on this line nests too deeply to read (lists or maps inside each other thousands of levels deep); a spec needs a few levels: write it flatter' };
+    return { field: '', offset: lineStart(error.pos[0]), message: `YAML syntax: the value on this line ${NESTED_TOO_DEEP}; a spec needs a few levels: write it flatter` };
   }
   return { field: '', message: `YAML syntax: ${first}` };
 }

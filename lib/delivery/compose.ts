@@ -1,3 +1,4 @@
+import { NESTED_TOO_DEEP } from '../config/yaml-syntax';
 import { JsonMap } from '../k8s/manifest';
 
 /**
@@ -33,7 +34,7 @@ export interface ComposeFile {
 export function notYamlError(file: string, e: unknown): ComposeError {
   const first = String((e as Error)?.message ?? e).split('\n')[0];
   const deep = /^Maximum call stack size exceeded at line (\d+)/.exec(first);
-  if (deep) return new ComposeError(`${file} is not valid YAML: the value on line ${deep[1]} nests too deeply to read (lists or maps inside each other thousands of levels deep)`);
+  if (deep) return new ComposeError(`${file} is not valid YAML: the value on line ${deep[1]} ${NESTED_TOO_DEEP}`);
   return new ComposeError(`${file} is not valid YAML: ${first}`);
 }
 

@@ -136,7 +136,7 @@ function canonicalParts(value: unknown): unknown {
 }
 
 /** Lists up to this long are sorted by insertion, in place (no work array: most maps of a document have a few keys). */
-const INSERTION_SORT_MAX = 32;
+export const INSERTION_SORT_MAX = 32;
 
 /**
  * Sorts `keys` (unique) in code-unit order, as `sort()` does, moving each of `values` with its key;

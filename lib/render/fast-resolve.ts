@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import { ApiObject, ApiObjectMetadataDefinition, App, ImplicitTokenResolver, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
+import { INSERTION_SORT_MAX } from './documents';
 
 /**
  * cdk8s's `resolve` (cdk8s/lib/resolve.js), which every `ApiObject.toJson()` and
@@ -93,6 +94,25 @@ function builtIn(resolvers: unknown): boolean {
   return own(resolvers[0], LazyResolver) && own(resolvers[1], ImplicitTokenResolver) && own(resolvers[2], NumberStringUnionResolver);
 }
 
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** What `replacement` gives for a value none of the three resolvers replaces. */
+const KEPT = Symbol('kept');
+
+/**
+ * What cdk8s's three built-in resolvers, in their order, replace `value` (not null) with, or KEPT:
+ * a Lazy's product (LazyResolver), a token's `resolve()` (ImplicitTokenResolver), a number-or-string
+ * union's `{ value }` (NumberStringUnionResolver, which reads `value` once to test and once to use).
+ */
+function replacement(value: any): any {
+  if (value instanceof Lazy) return value.produce();
+  if (typeof value.resolve === 'function') return value.resolve();
+  if (value.constructor !== Object) {
+    const type = typeof value.value;
+    if (type === 'number' || type === 'string') return { value: value.value };
+  }
+  return KEPT;
+}
+
 /**
  * `resolve(key, value, apiObject)` of cdk8s with the three built-in resolvers, in their order: a
  * value a resolver replaces is resolved again from the first resolver (by recursion, as cdk8s does:
@@ -101,18 +121,10 @@ function builtIn(resolvers: unknown): boolean {
  * cdk8s's resolvers read it (`resolve` and a union's `value` twice when replaced: once to test,
  * once to use).
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export function resolveValue(value: any): any {
   if (value == null) return value;
-  // LazyResolver
-  if (value instanceof Lazy) return resolveValue(value.produce());
-  // ImplicitTokenResolver
-  if (typeof value.resolve === 'function') return resolveValue(value.resolve());
-  // NumberStringUnionResolver
-  if (value.constructor !== Object) {
-    const type = typeof value.value;
-    if (type === 'number' || type === 'string') return resolveValue({ value: value.value });
-  }
+  const replaced = replacement(value);
+  if (replaced !== KEPT) return resolveValue(replaced);
   if (Array.isArray(value)) return value.map((x) => resolveValue(x));
   if (value.constructor == Object) {
     const result: Record<string, any> = {};
@@ -146,12 +158,8 @@ let clean = true;
  */
 export function resolveSanitized(value: any): any {
   if (value == null) return undefined;
-  if (value instanceof Lazy) return resolveSanitized(value.produce());
-  if (typeof value.resolve === 'function') return resolveSanitized(value.resolve());
-  if (value.constructor !== Object) {
-    const type = typeof value.value;
-    if (type === 'number' || type === 'string') return resolveSanitized({ value: value.value });
-  }
+  const replaced = replacement(value);
+  if (replaced !== KEPT) return resolveSanitized(replaced);
   if (Array.isArray(value)) {
     const mapped = value.map((x) => resolveSanitized(x));
     // A list whose `map` gives something else than a plain list (its own `map`, a subclass) is the sanitizer's to copy, or refuse.
@@ -187,7 +195,7 @@ export function resolveSanitized(value: any): any {
 
 /** Sorts a map's entries by their (unique) keys in code-unit order, as `sort()` does: a few entries by insertion, in place (no work array). */
 function sortEntries(entries: [string, unknown][]): void {
-  if (entries.length > 32) {
+  if (entries.length > INSERTION_SORT_MAX) {
     entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
     return;
   }
