@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { isUtf8 } from 'buffer';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
@@ -287,8 +288,8 @@ export class ChartRenderer {
     const trusted = this.fresh || !this.hashMemo ? undefined : this.trustCommitted(release, committedFile, key, source);
     if (!render && trusted) render = trusted;
     if (!render && !this.fresh) {
-      const committed = readCacheFile(committedFile);
-      if (committed?.key === key) render = { key, text: committed.text, source, origin: 'committed', file: committed.file };
+      const committed = this.readCommitted(release, committedFile, key, source);
+      if (committed) render = committed;
       else {
         const local = readCacheFile(localFile);
         if (local?.key === key) render = { key, text: local.text, source, origin: 'local', file: local.file };
@@ -309,6 +310,60 @@ export class ChartRenderer {
     }
     this.usedRenders.set(release, render);
     return render;
+  }
+
+  /**
+   * The render of `key` in the committed file `file` (its key line says `key`), read as bytes: when
+   * they are UTF-8 (as helm writes), the text's sha256 is that of its bytes, so the objects' cache
+   * (`objectsOf`) is found without decoding megabytes, and the text is decoded only when asked for.
+   * When the file's header is the one `cacheFileText` writes for this render, the file is on disk as
+   * the write would make it (`isOnDisk`); with the hash memo, what it holds is recorded for the next
+   * synth (`trustCommitted`) from the hashes made here. Undefined when the file does not read or
+   * holds another key. Bytes that are not UTF-8 are decoded now and compared as before.
+   */
+  private readCommitted(release: string, file: string, key: string, source: { path: string }): ChartRender | undefined {
+    let read: { readonly bytes: Buffer; readonly sha256?: string };
+    try {
+      read = this.hashMemo && !this.readOnlyCaches ? this.treeHashes().read(file) : { bytes: fs.readFileSync(file) };
+    } catch {
+      return undefined;
+    }
+    const bytes = read.bytes;
+    const first = bytes.indexOf(10);
+    const second = first < 0 ? -1 : bytes.indexOf(10, first + 1);
+    if (second < 0 || !/^# key: ([0-9a-f]{64})$/.test(bytes.toString('latin1', first + 1, second))) return undefined;
+    if (bytes.toString('latin1', first + 8, second) !== key) return undefined;
+    if (!isUtf8(bytes)) {
+      const decoded = parseCacheFile(bytes.toString('utf8'));
+      return decoded?.key === key ? { key, text: decoded.text, source, origin: 'committed', file: decoded.file } : undefined;
+    }
+    const header = Buffer.from(cacheFileHeader({ key, source }, { release }), 'utf8');
+    const textHash = sha256(bytes.subarray(second + 1));
+    if (second + 1 === header.length && header.equals(bytes.subarray(0, second + 1))) {
+      const fileHash = read.sha256 ?? sha256(bytes);
+      this.onDisk.set(release, fileHash);
+      if (this.hashMemo && !this.readOnlyCaches) this.committedRenders().recordHashes(fileHash, { key, textHash, headerHash: sha256(header) });
+    }
+    let decoded: { text: string; file: string } | undefined;
+    const load = (): { text: string; file: string } => {
+      if (!decoded) {
+        const whole = bytes.toString('utf8');
+        decoded = { file: whole, text: whole.slice(whole.indexOf('\n', whole.indexOf('\n') + 1) + 1) };
+      }
+      return decoded;
+    };
+    return {
+      key,
+      source,
+      origin: 'committed',
+      textHash,
+      get text() {
+        return load().text;
+      },
+      get file() {
+        return load().file;
+      },
+    };
   }
 
   /**

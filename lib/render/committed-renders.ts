@@ -53,7 +53,12 @@ export class CommittedRenders {
 
   /** Records that the file of text `file` holds the render of key `key` whose text is `text` under `header` (`file` is `header + text`). */
   public record(file: string, header: string, key: string, text: string): void {
-    this.next.set(sha256(file), `${key} ${sha256(text)} ${sha256(header)}`);
+    this.recordHashes(sha256(file), { key, textHash: sha256(text), headerHash: sha256(header) });
+  }
+
+  /** `record`, with the file's, the text's and the header's sha256 already known (of the file's bytes, read as they are). */
+  public recordHashes(fileHash: string, held: CommittedRender): void {
+    this.next.set(fileHash, `${held.key} ${held.textHash} ${held.headerHash}`);
   }
 
   /** Saves this run's entries (appended, or written afresh: `EntriesFile.save`); never throws. */

@@ -188,6 +188,37 @@ export class TreeHashMemo {
     return sha256;
   }
 
+  /**
+   * The bytes of `file` and their sha256, remembered with the file's stat as `hashOf` remembers
+   * them (the stat taken on the open file before reading it): a caller that needs the bytes anyway
+   * does not make `hashOf` read them again. Throws as reading the file does.
+   */
+  public read(file: string): { readonly bytes: Buffer; readonly sha256: string } {
+    const before = this.now();
+    const fd = fs.openSync(file, 'r');
+    let st: fs.BigIntStats;
+    let bytes: Buffer;
+    try {
+      st = fs.fstatSync(fd, { bigint: true });
+      bytes = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const sha256 = sha256Hex(bytes);
+    const stat = memoStat(st);
+    const known = this.entries.get(file);
+    if (known && known.stat === stat && known.sha256 === sha256) {
+      this.used.set(file, known);
+      return { bytes, sha256 };
+    }
+    this.hashed++;
+    this.changed = true;
+    const latest = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
+    if (st.isFile() && latest < before - RACY_MS * 1_000_000n) this.used.set(file, { stat, sha256 });
+    else this.used.delete(file);
+    return { bytes, sha256 };
+  }
+
   /** Writes the entries used in this run (one synth's worth), when any changed; best effort. */
   public save(): void {
     if (!this.changed && this.used.size === this.entries.size) return;

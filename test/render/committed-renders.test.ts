@@ -15,17 +15,27 @@ const fs = require('fs') as typeof import('fs');
 /** Runs `f`, returning the render-cache files read meanwhile (plain wrappers, see test/synth-without-cache.test.ts). */
 function renderCacheReads<T>(f: () => T): { result: T; reads: string[] } {
   const reads: string[] = [];
-  const original = fs.readFileSync;
+  const originals = { readFileSync: fs.readFileSync, openSync: fs.openSync };
   let active = true;
-  (fs as unknown as { readFileSync: unknown }).readFileSync = function (this: unknown, ...args: unknown[]) {
-    if (active && typeof args[0] === 'string' && args[0].split(/[\\/]/).includes('render-cache')) reads.push(args[0]);
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  let inside = 0;
+  // A file is read by its name (readFileSync) or opened for reading first (openSync with no flags or 'r', not readFileSync's own open).
+  const spy = (name: keyof typeof originals) => function (this: unknown, ...args: unknown[]) {
+    const reading = name === 'readFileSync' || (inside === 0 && (args[1] === undefined || args[1] === 'r'));
+    if (active && reading && typeof args[0] === 'string' && args[0].split(/[\\/]/).includes('render-cache')) reads.push(args[0]);
+    inside++;
+    try {
+      return (originals[name] as (...a: unknown[]) => unknown).apply(this, args);
+    } finally {
+      inside--;
+    }
   };
+  (fs as unknown as Record<string, unknown>).readFileSync = spy('readFileSync');
+  (fs as unknown as Record<string, unknown>).openSync = spy('openSync');
   try {
     return { result: f(), reads };
   } finally {
     active = false;
-    (fs as unknown as { readFileSync: unknown }).readFileSync = original;
+    Object.assign(fs, originals);
   }
 }
 
@@ -97,7 +107,7 @@ describe('committed chart renders trusted by their stat', () => {
     expect(text.reads).toEqual([file]);
   });
 
-  test('GIVEN a settled committed render edited by hand, keeping its size WHEN the chart is rendered again THEN the file is read (not trusted) and is not known to be on disk', () => {
+  test('GIVEN a settled committed render edited by hand, keeping its size WHEN the chart is rendered again THEN the file is read (not trusted by its stale record), and what it now holds is the render, on disk with the digest of its new bytes', () => {
     settled();
     const file = path.join(root, 'render-cache', 'demo.yaml');
     const text = fs.readFileSync(file, 'utf8');
@@ -106,8 +116,9 @@ describe('committed chart renders trusted by their stat', () => {
     fs.writeFileSync(file, edited);
     const { result, reads } = renderCacheReads(() => renderInNewProcess(root));
     expect(reads).toContain(file);
-    expect(result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(false);
-    expect(result.renderer.cacheFiles()[0].digest).toBeUndefined();
+    expect(result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(true);
+    expect(result.renderer.cacheFiles()[0].digest).toBe(sha256(Buffer.from(edited)));
+    expect(result.renderer.cacheFiles()[0].content).toBe(edited);
   });
 
   test('GIVEN a settled committed render trusted by a render WHEN its bytes change before its text is read THEN reading the text says the file changed while it was being read', () => {
@@ -156,5 +167,69 @@ describe('CommittedRenders: what a committed render file holds, by its bytes\' s
     expect(new CommittedRenders(file, 'code').get(sha256(`${header}body\n`))).toEqual({ key, textHash: sha256('body\n'), headerHash: sha256(header) });
     expect(new CommittedRenders(file, 'code').get(sha256('another file'))).toBeUndefined();
     expect(new CommittedRenders(file, 'other code').get(sha256(`${header}body\n`))).toBeUndefined();
+  });
+});
+
+describe('committed chart renders read in a checkout without synth caches', () => {
+  let root: string;
+  let file: string;
+  beforeEach(() => {
+    root = vendoredRoot();
+    commit(root, renderDemo(root, demo, { fresh: true }).renderer);
+    fs.rmSync(path.join(root, '.synth-cache'), { recursive: true, force: true });
+    file = path.join(root, 'render-cache', 'demo.yaml');
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('GIVEN a committed render and no memo WHEN the chart is rendered THEN the file is read once, is known to be on disk with the digest of its bytes, gives the objects of a fresh render and its text without another read; once saved, a later render reads nothing', () => {
+    settle();
+    const bytes = fs.readFileSync(file);
+    const { result, reads } = renderCacheReads(() => renderInNewProcess(root));
+    expect(reads).toEqual([file]);
+    expect(result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(true);
+    const [cacheFile] = result.renderer.cacheFiles();
+    expect(cacheFile.digest).toBe(sha256(bytes));
+    expect(result.objects).toStrictEqual(renderDemo(root, demo, { fresh: true }).objects);
+    const text = renderCacheReads(() => cacheFile.content);
+    expect(text.result).toBe(bytes.toString('utf8'));
+    expect(text.reads).toEqual([]);
+    // What synth does after a verified swap: nothing to write, what was learnt saved.
+    renderCacheReads(() => result.renderer.saveCaches());
+    const later = renderCacheReads(() => renderInNewProcess(root));
+    expect(later.reads).toEqual([]);
+    expect(later.result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(true);
+  });
+
+  test('GIVEN a committed render with bytes that are not UTF-8 WHEN the chart is rendered THEN its text is the decoded file, as a text read gives it, and the file is not taken as on disk (the write compares it)', () => {
+    const text = fs.readFileSync(file, 'utf8');
+    const at = text.indexOf('\n', text.indexOf('\n') + 1) + 1;
+    // A comment line with a lone continuation byte after the header.
+    const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0x23, 0x20, 0x80, 0x0a]), Buffer.from(text.slice(at))]);
+    fs.writeFileSync(file, bytes);
+    const { result, reads } = renderCacheReads(() => renderInNewProcess(root));
+    expect(reads).toEqual([file]);
+    expect(result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(false);
+    const [cacheFile] = result.renderer.cacheFiles();
+    expect(cacheFile.digest).toBeUndefined();
+    expect(cacheFile.content).toBe(bytes.toString('utf8'));
+    expect(cacheFile.content).toContain('# \uFFFD\n');
+  });
+
+  test('GIVEN a committed render whose first header line was edited (its key kept) WHEN the chart is rendered THEN its render is reused but the file is not taken as on disk: the write puts the header back', () => {
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.replace(/^# helm /, '# Helm '));
+    const { result } = renderCacheReads(() => renderInNewProcess(root));
+    expect(result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(false);
+    const [cacheFile] = result.renderer.cacheFiles();
+    expect(cacheFile.digest).toBeUndefined();
+    expect(cacheFile.content).toBe(text);
+  });
+
+  test('GIVEN a committed render of another key WHEN the chart is rendered THEN it is not used (helm or the local cache renders it) and the file is rewritten', () => {
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.replace(/^# key: (.)/m, (_m, c: string) => `# key: ${c === '0' ? '1' : '0'}`));
+    const { result } = renderCacheReads(() => renderInNewProcess(root));
+    expect(result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(false);
+    expect(result.renderer.cacheFiles()[0].content).toBe(text);
   });
 });

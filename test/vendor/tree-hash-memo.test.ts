@@ -46,6 +46,24 @@ describe('TreeHashMemo: hashTree that skips unchanged files', () => {
     expect(next.hashed).toBe(1);
   });
 
+  test('GIVEN a file read through the memo (read) WHEN its hash is asked again, in this run and the next THEN the bytes and sha256 are the file\'s and no run reads it again; a racy file is not remembered', () => {
+    const { dir, memo } = tree();
+    const file = path.join(dir, 'values.yaml');
+    const first = new TreeHashMemo(memo, later);
+    const read = first.read(file);
+    expect(read.bytes.toString()).toBe('replicas: 2\n');
+    expect(read.sha256).toBe(createHash('sha256').update('replicas: 2\n').digest('hex'));
+    expect(first.hashed).toBe(1);
+    expect(first.trustedHash(file)).toBe(read.sha256);
+    first.save();
+    const next = new TreeHashMemo(memo, later);
+    expect(next.hashOf(file)).toBe(read.sha256);
+    expect(next.hashed).toBe(0);
+    const racy = new TreeHashMemo(path.join(dir, '..', 'racy-memo.json'));
+    racy.read(file);
+    expect(racy.trustedHash(file)).toBeUndefined();
+  });
+
   test('GIVEN files changed just before they were hashed (racy) WHEN hashed again THEN they are read again, not taken from the memo', () => {
     const { dir, memo } = tree();
     const racy = new TreeHashMemo(memo);
