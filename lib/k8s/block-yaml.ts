@@ -105,26 +105,27 @@ export function dumpBlockYaml(value: unknown, scalar: ScalarWriter, ambiguous: A
     }
     throw GIVE_UP;
   };
-  // js-yaml's writeNode for block style, into `out` (one join at the end: js-yaml's nested string
-  // concatenation is flattened again at every level). `compact`: the first line of a map or list
+  // js-yaml's writeNode for block style, appended to `out` (one string built left to right, made
+  // flat once at the end: js-yaml's nested concatenation is flattened again at every level, and an
+  // array of the pieces joined at the end took half again as long). `compact`: the first line of a map or list
   // continues the line before (a list item, the document). A non-empty map or list that is not
   // compact starts on a new line: after a key, `:` alone.
-  const out: string[] = [];
+  let out = '';
   const startsOnNewLine = (v: unknown): boolean => v !== null && typeof v === 'object' && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0);
   const node = (v: unknown, level: number, compact: boolean): void => {
     if (v === null || typeof v !== 'object') {
-      out.push(scalarText(v, false, level));
+      out += scalarText(v, false, level);
       return;
     }
     if (Array.isArray(v)) {
       if (v.length === 0) {
-        out.push('[]');
+        out += '[]';
         return;
       }
       for (let i = 0; i < v.length; i++) {
         if (!(i in v) || v[i] === undefined) throw GIVE_UP;
-        if (!compact || i > 0) out.push(nextLine(level));
-        out.push('- ');
+        if (!compact || i > 0) out += nextLine(level);
+        out += '- ';
         node(v[i], level + 1, true);
       }
       return;
@@ -134,21 +135,25 @@ export function dumpBlockYaml(value: unknown, scalar: ScalarWriter, ambiguous: A
     const record = v as Record<string, unknown>;
     const keys = Object.keys(record);
     if (keys.length === 0) {
-      out.push('{}');
+      out += '{}';
       return;
     }
     for (let i = 0; i < keys.length; i++) {
       const item = record[keys[i]];
       if (item === undefined) throw GIVE_UP;
-      if (!compact || i > 0) out.push(nextLine(level));
-      out.push(scalarText(keys[i], true, level + 1), startsOnNewLine(item) ? ':' : ': ');
+      if (!compact || i > 0) out += nextLine(level);
+      out += scalarText(keys[i], true, level + 1);
+      out += startsOnNewLine(item) ? ':' : ': ';
       node(item, level + 1, false);
     }
   };
   try {
     node(value, 0, true);
-    out.push('\n');
-    return out.join('');
+    out += '\n';
+    // Made flat now (V8 flattens a string to read it as a number): the text is hashed, written and
+    // kept, and a string of many appended pieces holds a node per piece until something flattens it.
+    void Number(out);
+    return out;
   } catch (e) {
     if (e === GIVE_UP) return undefined;
     throw e;
