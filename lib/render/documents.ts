@@ -38,7 +38,15 @@ export function canonicalDocument(value: unknown): { document: unknown; exact: b
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) exact = false;
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(v).sort()) {
+      // Sorted only when out of order: helm writes every map's keys sorted, and a chart's objects are most of what comes here.
+      const keys = Object.keys(v);
+      for (let i = 1; i < keys.length; i++) {
+        if (!(keys[i - 1] < keys[i])) {
+          keys.sort();
+          break;
+        }
+      }
+      for (const key of keys) {
         const item = (v as Record<string, unknown>)[key];
         if (item === undefined) continue;
         // Assigning `__proto__` sets the copy's prototype (as the writer's key sort always did): not a key any more.
