@@ -42,6 +42,29 @@ export function asciiJson(value: unknown): string {
 }
 
 /**
+ * The text of a checked cache file holding `body`: a first line with the sha256 of the rest (its
+ * UTF-8 bytes), then `body`. `readCheckedCache` gives `body` back only while the bytes are intact,
+ * so a cache whose content is trusted by its name or key (a render's objects, a values check)
+ * cannot be read wrong after a flipped bit or a hand edit: it is ignored and made again.
+ */
+export function checkedCacheText(body: string): string {
+  return `${sha256(body)}\n${body}`;
+}
+
+/** The body of the checked cache file `file` (`checkedCacheText`); undefined when it does not read or its bytes are not those its first line hashed. */
+export function readCheckedCache(file: string): string | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  if (bytes.length < 65 || bytes[64] !== 10) return undefined;
+  const body = bytes.subarray(65);
+  return sha256(body) === bytes.toString('latin1', 0, 64) ? decodeCache(body).text : undefined;
+}
+
+/**
  * The text of a cache file's bytes (`readCacheText`), and whether they are all ASCII: then the
  * text is one character per byte, and its offsets are the bytes'.
  */

@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { EntriesFile, readCacheText, sha256, writeCacheFile } from '../lib/cache-file';
+import { checkedCacheText, EntriesFile, readCacheText, readCheckedCache, sha256, writeCacheFile } from '../lib/cache-file';
 import { writeTree } from './helpers';
 
 const FORMAT = 7;
@@ -245,5 +246,32 @@ describe('sha256 without crypto.hash (Node before 20.12)', () => {
     }
     for (const d of ['abc', 'lone \ud800 surrogate', '', Buffer.from([1, 2, 3]).subarray(1)]) expect(fallback!(d)).toBe(createHash('sha256').update(d).digest('hex'));
     expect(fallback).not.toBe(sha256);
+  });
+});
+
+describe('checked cache files (checkedCacheText, readCheckedCache)', () => {
+  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'checked-cache-'));
+
+  test('GIVEN a body written checked (ASCII, and beyond) WHEN read back THEN it is the body; WHEN any one bit of the file is flipped, or it is cut short, emptied or missing THEN nothing is read', () => {
+    for (const body of ['{"a":1}', 'café ✓ 🚀\nline two\n', '']) {
+      const file = path.join(dir(), 'x.json');
+      fs.writeFileSync(file, checkedCacheText(body));
+      expect(readCheckedCache(file)).toBe(body);
+      const bytes = fs.readFileSync(file);
+      for (let i = 0; i < bytes.length; i++) {
+        for (const bit of [0x01, 0x80]) {
+          const damaged = Buffer.from(bytes);
+          damaged[i] ^= bit;
+          fs.writeFileSync(file, damaged);
+          expect(readCheckedCache(file)).toBeUndefined();
+        }
+      }
+      fs.writeFileSync(file, bytes.subarray(0, bytes.length - 1));
+      expect(readCheckedCache(file)).toBeUndefined();
+      fs.writeFileSync(file, '');
+      expect(readCheckedCache(file)).toBeUndefined();
+      fs.rmSync(file);
+      expect(readCheckedCache(file)).toBeUndefined();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { isMap } from '../k8s/manifest';
 import { PlatformError } from '../platform-error';
 import * as os from 'os';
 import { hashTree, readVendorLock, TREE_HASH_MEMO_FILE, TreeHashMemo, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
-import { asciiJson, sha256, writeCacheFile } from '../cache-file';
+import { asciiJson, checkedCacheText, readCheckedCache, sha256, writeCacheFile } from '../cache-file';
 import { COMMITTED_RENDERS_FILE, CommittedRenders } from './committed-renders';
 import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
 import { sortKeys } from './sort';
@@ -291,7 +291,7 @@ export class ChartRenderer {
       const committed = this.readCommitted(release, committedFile, key, source);
       if (committed) render = committed;
       else {
-        const local = readCacheFile(localFile);
+        const local = readLocalCacheFile(localFile);
         if (local?.key === key) render = { key, text: local.text, source, origin: 'local', file: local.file };
       }
     }
@@ -300,7 +300,7 @@ export class ChartRenderer {
       if (first !== second) throw new PlatformError(randomnessMessage(what, first, second));
       render = { key, text: first, source, origin: 'helm' };
       // The local cache is an optimisation only: a failure to write it (a full disk) leaves no partial file.
-      writeCacheFile(localFile, cacheFileText(render, { release }));
+      writeCacheFile(localFile, checkedCacheText(cacheFileText(render, { release })));
     }
     // A trusted render reads its file when asked: it is this checkout's, not one for every build of the process.
     if (render !== trusted) memo.set(key, render);
@@ -416,8 +416,8 @@ export class ChartRenderer {
     const file = path.join(helmCacheDir(this.root), 'values-checks', `${key}.json`);
     if (!this.fresh) {
       try {
-        const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; findings?: ValuesFinding[] };
-        if (parsed.key === key && Array.isArray(parsed.findings) && parsed.findings.every((f) => typeof f?.path === 'string' && typeof f?.reason === 'string')) {
+        const parsed = JSON.parse(readCheckedCache(file) ?? 'null') as { key?: string; findings?: ValuesFinding[] } | null;
+        if (parsed && parsed.key === key && Array.isArray(parsed.findings) && parsed.findings.every((f) => typeof f?.path === 'string' && typeof f?.reason === 'string')) {
           return parsed.findings;
         }
       } catch {
@@ -425,7 +425,7 @@ export class ChartRenderer {
       }
     }
     const findings = unreadValues(path.join(this.root, source.path), values, freeForm);
-    writeCacheFile(file, JSON.stringify({ key, findings }));
+    writeCacheFile(file, checkedCacheText(JSON.stringify({ key, findings })));
     return findings;
   }
 
@@ -445,7 +445,9 @@ export class ChartRenderer {
     try {
       // Written all ASCII (`asciiJson`): Node decodes it and V8 parses it (one byte a character) faster.
       // A file of an earlier format (without the objects' templates, perhaps not ASCII) is made again, once.
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { key?: string; nullFree?: boolean; format?: number; objects?: ChartObject[] };
+      // Checked (`readCheckedCache`): a flipped bit that leaves valid JSON would otherwise put wrong objects in dist/.
+      const parsed = JSON.parse(readCheckedCache(file) ?? 'null') as { key?: string; nullFree?: boolean; format?: number; objects?: ChartObject[] } | null;
+      if (!parsed) throw new Error('not intact');
       if (parsed.key === textHash && parsed.nullFree === true && parsed.format === OBJECTS_FORMAT && Array.isArray(parsed.objects)) {
         objects = parsed.objects;
         // Written from `withoutNulls`'s copies (below): the render does not walk them again to drop nulls.
@@ -457,7 +459,7 @@ export class ChartRenderer {
     if (!objects) {
       // Nulls dropped once here, as every document made of them drops them (./upstream-document.ts).
       objects = chartObjects(render.text, what).map((o) => ({ source: o.source, object: withoutNulls(o.object) }));
-      writeCacheFile(file, asciiJson({ key: textHash, nullFree: true, format: OBJECTS_FORMAT, objects }));
+      writeCacheFile(file, checkedCacheText(asciiJson({ key: textHash, nullFree: true, format: OBJECTS_FORMAT, objects })));
     }
     parsedMemo.set(textHash, objects);
     return objects;
@@ -544,6 +546,17 @@ export function readCacheFile(file: string): { key: string; text: string; file: 
     return undefined;
   }
   return parseCacheFile(content);
+}
+
+/**
+ * A render in the local cache (`<helm cache>/renders/<key>.yaml`): the text of its committed file,
+ * checked (`checkedCacheText`): the file is trusted by its key line, so a flipped bit or an edit
+ * of the render would otherwise be taken as helm's output. Undefined when it does not read, is
+ * not intact, or has no key line.
+ */
+function readLocalCacheFile(file: string): { key: string; text: string; file: string } | undefined {
+  const content = readCheckedCache(file);
+  return content === undefined ? undefined : parseCacheFile(content);
 }
 
 /** The key and render of a cache file's text (`readCacheFile`); undefined without a key line. */

