@@ -115,6 +115,8 @@ const COMMITTED_REVISION = 'committed-renders 1';
 const memo = new Map<string, ChartRender>();
 const checkedTrees = new Map<string, string>();
 const parsedMemo = new Map<string, ChartObject[]>();
+/** The lists of `parsedMemo` parsed from a render's text in this process (not read from the local cache). */
+const parsedHere = new WeakSet<ChartObject[]>();
 /** The sha256 of each render's text, by render (renders are never changed, and the memo gives the same one to each build in a process). */
 const textHashes = new WeakMap<ChartRender, string>();
 
@@ -432,33 +434,38 @@ export class ChartRenderer {
   /**
    * The objects of a render (chartObjects) without their null values (to the API server a null field
    * is an unset one: ./upstream-document.ts `withoutNulls`), read through a JSON copy in the local
-   * cache: YAML 1.1 parsing of the large charts costs seconds, JSON.parse milliseconds.
+   * cache: YAML 1.1 parsing of the large charts costs seconds, JSON.parse milliseconds. A fresh
+   * renderer parses the text (and writes the cache afresh).
    */
   public objectsOf(render: ChartRender, what: string): ChartObject[] {
     // Keyed by the text itself: a committed render and a fresh one of the same inputs may differ.
     let textHash = render.textHash ?? textHashes.get(render);
     if (textHash === undefined) textHashes.set(render, (textHash = createHash('sha256').update(render.text).digest('hex')));
+    // A fresh renderer (CI's proof of the committed renders, `--fresh`) takes only objects parsed from a render's text in this process, never the local cache's.
     const cached = parsedMemo.get(textHash);
-    if (cached) return cached;
+    if (cached && (!this.fresh || parsedHere.has(cached))) return cached;
     const file = path.join(helmCacheDir(this.root), 'renders', `${textHash}.objects.json`);
     let objects: ChartObject[] | undefined;
-    try {
-      // Written all ASCII (`asciiJson`): Node decodes it and V8 parses it (one byte a character) faster.
-      // A file of an earlier format (without the objects' templates, perhaps not ASCII) is made again, once.
-      // Checked (`readCheckedCache`): a flipped bit that leaves valid JSON would otherwise put wrong objects in dist/.
-      const parsed = JSON.parse(readCheckedCache(file) ?? 'null') as { key?: string; nullFree?: boolean; format?: number; objects?: ChartObject[] } | null;
-      if (!parsed) throw new Error('not intact');
-      if (parsed.key === textHash && parsed.nullFree === true && parsed.format === OBJECTS_FORMAT && Array.isArray(parsed.objects)) {
-        objects = parsed.objects;
-        // Written from `withoutNulls`'s copies (below): the render does not walk them again to drop nulls.
-        for (const o of objects) markNullFree(o.object);
+    if (!this.fresh) {
+      try {
+        // Written all ASCII (`asciiJson`): Node decodes it and V8 parses it (one byte a character) faster.
+        // A file of an earlier format (without the objects' templates, perhaps not ASCII) is made again, once.
+        // Checked (`readCheckedCache`): a flipped bit that leaves valid JSON would otherwise put wrong objects in dist/.
+        const parsed = JSON.parse(readCheckedCache(file) ?? 'null') as { key?: string; nullFree?: boolean; format?: number; objects?: ChartObject[] } | null;
+        if (!parsed) throw new Error('not intact');
+        if (parsed.key === textHash && parsed.nullFree === true && parsed.format === OBJECTS_FORMAT && Array.isArray(parsed.objects)) {
+          objects = parsed.objects;
+          // Written from `withoutNulls`'s copies (below): the render does not walk them again to drop nulls.
+          for (const o of objects) markNullFree(o.object);
+        }
+      } catch {
+        objects = undefined;
       }
-    } catch {
-      objects = undefined;
     }
     if (!objects) {
       // Nulls dropped once here, as every document made of them drops them (./upstream-document.ts).
       objects = chartObjects(render.text, what).map((o) => ({ source: o.source, object: withoutNulls(o.object) }));
+      parsedHere.add(objects);
       writeCacheFile(file, checkedCacheText(asciiJson({ key: textHash, nullFree: true, format: OBJECTS_FORMAT, objects })));
     }
     parsedMemo.set(textHash, objects);

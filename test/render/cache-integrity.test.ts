@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { HelmComponent } from '../../lib/constructs/helm-component';
 import type { ChartRender } from '../../lib/render/chart-renderer';
+import { checkedCacheText } from '../../lib/cache-file';
 import { HELM } from '../../lib/render/helm';
 import { DEMO_CHART, renderDemo, vendoredRoot } from '../constructs/upstream-fixtures';
 
@@ -75,6 +76,22 @@ describe('local caches checked when read', () => {
     flip(file, at);
     expect(fs.readFileSync(file, 'latin1')).toContain('cmuster-service');
     expect(new (freshModule().ChartRenderer)({ root, fresh: false }).objectsOf(render, 'demo')).toStrictEqual(parsed);
+  });
+
+  test('GIVEN a render\'s cached objects rewritten whole with a first line that matches (a forged file, not damage) WHEN a fresh renderer (CI\'s proof, --fresh) reads the render THEN the objects are parsed from its text, not taken from the cache', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: integrity-c\ndata:\n  image: registry.example.com/app:1.0.0\n';
+    const render: ChartRender = { key: 'integrity-c', text, source: { path: 'vendor/charts/demo' }, origin: 'helm' };
+    const parsed = new (freshModule().ChartRenderer)({ root, fresh: false }).objectsOf(render, 'demo');
+    const [file] = fs.readdirSync(cacheDir(root, 'renders')).filter((f) => f.endsWith('.objects.json')).map((f) => path.join(cacheDir(root, 'renders'), f));
+    const body = fs.readFileSync(file, 'utf8').split('\n').slice(1).join('\n').replace('app:1.0.0', 'app:6.6.6');
+    fs.writeFileSync(file, checkedCacheText(body));
+    // A renderer that reuses caches trusts an intact file (a local cache, as trusted as the checkout).
+    expect(JSON.stringify(new (freshModule().ChartRenderer)({ root, fresh: false }).objectsOf(render, 'demo'))).toContain('app:6.6.6');
+    const m = freshModule();
+    // In one process: the forged objects in its memo first, then a fresh renderer.
+    void new m.ChartRenderer({ root, fresh: false }).objectsOf(render, 'demo');
+    fs.writeFileSync(file, checkedCacheText(body));
+    expect(new m.ChartRenderer({ root, fresh: true }).objectsOf(render, 'demo')).toStrictEqual(parsed);
   });
 
   test('GIVEN a cached values check edited to hold a finding the chart does not have WHEN a new process checks the same values THEN the chart is scanned again: no finding', () => {
