@@ -340,8 +340,7 @@ export class ChartRenderer {
     const bytes = read.bytes;
     const first = bytes.indexOf(10);
     const second = first < 0 ? -1 : bytes.indexOf(10, first + 1);
-    if (second < 0 || !/^# key: ([0-9a-f]{64})$/.test(bytes.toString('latin1', first + 1, second))) return undefined;
-    if (bytes.toString('latin1', first + 8, second) !== key) return undefined;
+    if (second < 0 || bytes.toString('latin1', first + 1, second) !== `# key: ${key}`) return undefined;
     if (!isUtf8(bytes)) {
       const decoded = parseCacheFile(bytes.toString('utf8'));
       return decoded?.key === key ? { key, text: decoded.text, source, origin: 'committed', file: decoded.file } : undefined;
@@ -353,14 +352,9 @@ export class ChartRenderer {
       this.onDisk.set(release, fileHash);
       if (this.hashMemo && !this.readOnlyCaches) this.committedRenders().recordHashes(fileHash, { key, textHash, headerHash: sha256(header) });
     }
-    let decoded: { text: string; file: string } | undefined;
-    const load = (): { text: string; file: string } => {
-      if (!decoded) {
-        const whole = bytes.toString('utf8');
-        decoded = { file: whole, text: whole.slice(whole.indexOf('\n', whole.indexOf('\n') + 1) + 1) };
-      }
-      return decoded;
-    };
+    // The key line was read from these bytes: their text parses as the file of this key.
+    let decoded: { readonly text: string; readonly file: string } | undefined;
+    const load = (): { readonly text: string; readonly file: string } => (decoded ??= parseCacheFile(bytes.toString('utf8'))!);
     const render: ChartRender = {
       key,
       source,

@@ -180,12 +180,21 @@ export class TreeHashMemo {
       return known.sha256;
     }
     const sha256 = sha256Hex(fs.readFileSync(file));
+    this.remember(file, st, sha256, before);
+    return sha256;
+  }
+
+  /**
+   * Records that `file`, whose stat was `st`, has sha256 `sha256` (read after `before`, the clock
+   * when its stat was taken): remembered unless racily clean, changed too close to `before` to tell
+   * a later same-stat rewrite apart.
+   */
+  private remember(file: string, st: fs.BigIntStats, sha256: string, before: bigint): void {
     this.hashed++;
     this.changed = true;
-    // Racily clean: changed too close to now to tell a later same-stat rewrite apart; not remembered.
     const latest = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
-    if (latest < before - RACY_MS * 1_000_000n) this.used.set(file, { stat, sha256 });
-    return sha256;
+    if (st.isFile() && latest < before - RACY_MS * 1_000_000n) this.used.set(file, { stat: memoStat(st), sha256 });
+    else this.used.delete(file);
   }
 
   /**
@@ -205,17 +214,9 @@ export class TreeHashMemo {
       fs.closeSync(fd);
     }
     const sha256 = sha256Hex(bytes);
-    const stat = memoStat(st);
     const known = this.entries.get(file);
-    if (known && known.stat === stat && known.sha256 === sha256) {
-      this.used.set(file, known);
-      return { bytes, sha256 };
-    }
-    this.hashed++;
-    this.changed = true;
-    const latest = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
-    if (st.isFile() && latest < before - RACY_MS * 1_000_000n) this.used.set(file, { stat, sha256 });
-    else this.used.delete(file);
+    if (known && known.stat === memoStat(st) && known.sha256 === sha256) this.used.set(file, known);
+    else this.remember(file, st, sha256, before);
     return { bytes, sha256 };
   }
 
