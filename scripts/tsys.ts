@@ -18,14 +18,37 @@ export const RUNNERS: Runners = {
 export function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   // `tsys diff | head`: a reader that stops early is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
+    if (e.code !== 'EPIPE') outputFailed(e);
     process.exit(process.exitCode ?? 0);
   });
   return runProgram(argv, RUNNERS).then((code) => {
     process.exitCode = code;
     // The drill may leave watches and timers behind; it has said everything it had to say.
     if (argv[0] === 'drill') process.exit(code);
+  }, (e: unknown) => {
+    if (!isOutputWriteError(e)) throw e;
+    outputFailed(e);
   });
+}
+
+/**
+ * Whether `e` is a failure to write the command's own output (stdout or stderr redirected to a
+ * full disk, `>/dev/full`, a closed descriptor): a system error of a write with no path (a file
+ * the command writes is named in its errors).
+ */
+export function isOutputWriteError(e: unknown): e is NodeJS.ErrnoException {
+  const x = e as NodeJS.ErrnoException | undefined;
+  return !!x && typeof x === 'object' && x.syscall === 'write' && typeof x.code === 'string' && x.path === undefined;
+}
+
+/** Says that the output could not be written (on stderr, which may work when stdout did not) and exits 1. */
+function outputFailed(e: NodeJS.ErrnoException): never {
+  try {
+    process.stderr.write(`tsys: cannot write the command's output (${e.code}: ${e.message.replace(/^[A-Z]+: /, '').split(',')[0]}): give it somewhere it can be written (the command stopped where it was)\n`);
+  } catch {
+    // stderr cannot be written either: the exit code says it.
+  }
+  process.exit(1);
 }
 
 if (require.main === module) void main();

@@ -132,6 +132,34 @@ describe('tsys: one command line for every command', () => {
     expect(choice).toMatchObject({ code: 2, ran: [] });
     expect(choice.err).toContain('Allowed choices are markdown, terminal');
   });
+
+  test('GIVEN an option that is not repeatable given twice (whatif --fail db1 --fail db2) THEN the command line is refused (exit 2), not run with the last value alone', async () => {
+    const twice = await tsys('whatif', '--fail', 'db1', '--fail', 'db2');
+    expect(twice).toMatchObject({ code: 2, ran: [] });
+    expect(twice.err).toMatch(ONE_LINE);
+    expect(twice.err).toContain('--fail is given twice ("db1", then "db2"); give it once, with every value in it, comma-separated');
+    // Also with the same value, and for a choice; a repeatable option keeps every value.
+    expect(await tsys('synth', '--root', '.', '--root', '.')).toMatchObject({ code: 2, ran: [] });
+    expect(await tsys('diff', '--format', 'markdown', '--format', 'terminal')).toMatchObject({ code: 2, ran: [] });
+    expect((await tsys('import-compose', 'c.yml', '--file', 'a.yml', '--file', 'b.yml')).ran[0].invocation.options.file).toEqual(['a.yml', 'b.yml']);
+  });
+
+  test.each(COMMANDS.flatMap((c) => (c.options ?? []).filter((o) => o.value).map((o): [string, string] => [c.name, o.name])))('GIVEN %s --%s with an empty value THEN the command line is refused (exit 2): an unset shell variable is not a path, a name or a node', async (name, option) => {
+    const spec = COMMANDS.find((c) => c.name === name)!;
+    const others = required(spec).filter((_, i, all) => !(all[i - 1] === `--${option}` || all[i] === `--${option}`));
+    const r = await tsys(name, ...others, `--${option}`, '');
+    expect(r).toMatchObject({ code: 2, ran: [] });
+    expect(r.err).toMatch(ONE_LINE);
+  });
+
+  test.each(COMMANDS.flatMap((c) => (c.arguments ?? []).map((a): [string, string] => [c.name, a.name])))('GIVEN %s with an empty <%s> THEN the command line is refused (exit 2) and says which argument', async (name, argument) => {
+    const spec = COMMANDS.find((c) => c.name === name)!;
+    const argv = required(spec).map((x) => (x === `some-${argument}` ? '' : x));
+    const r = await tsys(name, ...argv);
+    expect(r).toMatchObject({ code: 2, ran: [] });
+    expect(r.err).toMatch(ONE_LINE);
+    expect(r.err).toContain(`<${argument}> is empty`);
+  });
 });
 
 describe('tsys as a process (bin/tsys.js and the npm scripts)', () => {
@@ -168,5 +196,20 @@ describe('tsys as a process (bin/tsys.js and the npm scripts)', () => {
     const r = node(['verify', '--root', path.join(REPO, 'no-such-checkout')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^verify failed: .*no-such-checkout has no dist\/ folder/);
+  });
+
+  test('GIVEN synth --root a folder that does not exist, or a file (it used to blame .render.lock, and to tell the user to remove site.yaml) THEN exit 1 naming --root and what to give, nothing written', () => {
+    for (const [root, why] of [[path.join(REPO, 'no-such-checkout'), 'does not exist'], ['site.yaml', 'is a file, not a folder'], ['site.yaml/x', 'is inside a file, not a folder']]) {
+      const r = node(['synth', '--root', root]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`synth failed: --root ${root} ${why}: give the top folder of a checkout (the folder of site.yaml and apps/); nothing was written\n`);
+    }
+  });
+
+  test('GIVEN the output cannot be written (stdout to /dev/full) THEN exit 1 with one line saying so on stderr, no stack trace', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${path.join(REPO, 'bin', 'tsys.js')}" versions > /dev/full`], { cwd: REPO, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(ONE_LINE);
+    expect(r.stderr).toMatch(/^tsys: cannot write the command's output \(ENOSPC: no space left on device\)/);
   });
 });

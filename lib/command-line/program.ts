@@ -1,7 +1,7 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMMANDS } from './commands';
 import type { AnyInvocation, CommandName, Runners } from './invocation';
-import { CommandSpec, EXIT_CODES, OptionSpec } from './spec';
+import { ArgumentSpec, CommandSpec, EXIT_CODES, OptionSpec } from './spec';
 
 /**
  * The `tsys` command line (commander): one parser for every command, built from the table in
@@ -36,18 +36,37 @@ function optionFlags(o: OptionSpec): string {
   return `--${o.name}${o.value ? ` ${o.value}` : ''}`;
 }
 
-/** A commander option of the spec; a value that is another option (`--fail --all`) is refused as missing. */
+/**
+ * A commander option of the spec. Refused as a command-line error (exit 2): a value that is
+ * another option (`--fail --all`: the value is missing), an empty value (`--out ""`: a shell
+ * variable that was not set, never a path, a name or a node), a value not among the choices, and
+ * an option that is not repeatable given a second time (`--fail db1 --fail db2` would otherwise
+ * run db2 alone, the earlier value dropped without a word).
+ */
 function option(o: OptionSpec): Option {
   const opt = new Option(optionFlags(o), o.description);
+  // The choices are shown by --help; the parser below checks them (it replaces commander's).
   if (o.choices) opt.choices([...o.choices]);
-  else if (o.value) {
+  if (o.value) {
     opt.argParser((value: string, previous: unknown) => {
+      if (o.choices && !o.choices.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${o.choices.join(', ')}.`);
+      if (value === '') throw new InvalidArgumentError('it needs a value, but the value given is empty');
       if (value.startsWith('-') && value !== o.dashValue) throw new InvalidArgumentError(`it needs a value, but "${value}" follows it`);
-      return o.repeatable ? [...(Array.isArray(previous) ? previous : []), value] : value;
+      if (o.repeatable) return [...(Array.isArray(previous) ? previous : []), value];
+      if (previous !== undefined) throw new InvalidArgumentError(`--${o.name} is given twice ("${String(previous)}", then "${value}"); give it once${/comma-separated/.test(o.description) ? ', with every value in it, comma-separated' : ''}`);
+      return value;
     });
   }
   if (o.required) opt.makeOptionMandatory();
   return opt;
+}
+
+/** A commander argument of the spec: an empty one (`tsys import-compose ""`) is refused as a command-line error (exit 2). */
+function argument(a: ArgumentSpec): Argument {
+  return new Argument(`<${a.name}>`, a.description).argParser((value: string) => {
+    if (value === '') throw new InvalidArgumentError(`<${a.name}> is empty: ${a.description.replace(/^./, (c) => c.toLowerCase())}`);
+    return value;
+  });
 }
 
 /** The camelCase key commander stores an option under. */
@@ -100,7 +119,7 @@ export function buildProgram(runners: Runners, io: ProgramIo, onResult: (code: n
     const cmd = program.command(spec.name).description(spec.details ? `${spec.summary}\n${spec.details}` : spec.summary).summary(spec.summary);
     cmd.configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: errorLine(spec.name) });
     cmd.allowExcessArguments(false).allowUnknownOption(false);
-    for (const a of spec.arguments ?? []) cmd.argument(`<${a.name}>`, a.description);
+    for (const a of spec.arguments ?? []) cmd.addArgument(argument(a));
     for (const o of spec.options ?? []) cmd.addOption(option(o));
     cmd.addHelpText('after', examples(spec));
     cmd.action(async (...params: unknown[]) => {
