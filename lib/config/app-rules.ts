@@ -10,9 +10,11 @@ import { formatPath } from './load';
 import type { RuleIssue } from './rules';
 import { BITWARDEN_REF, Site } from './schema';
 import { misplacedSecretRefs } from './secret-refs';
+import { reservedKeys } from './reserved-keys';
 import { quoteValue } from './quote';
 import { secretInValue, SecretValue } from './secret-values';
 import { imageRepository } from '../paas/binding-conventions';
+import { cpuMillis, memoryBytes } from '../k8s/scheduling';
 import { bindingEnv, BindingEnvSource, parseBindingTemplate, PREFIX_VARIABLES } from '../paas/binding-templates';
 
 type Spec = Omit<AppSpec, 'name' | 'file'>;
@@ -96,22 +98,42 @@ export function checkAppRules(app: Spec): RuleIssue[] {
 
   // Volumes: unique names and mount paths; ReadWriteOnce means one pod at a time.
   const volNames = new Map<string, number>();
+  // Mount paths compared as the container sees them: `/data/` and `/data//` are `/data`.
   const mounts = new Map<string, string>();
+  const mount = (p: string, at: Path, by: string) => {
+    const problem = mountPathProblem(p);
+    if (problem) {
+      add(at, problem);
+      return;
+    }
+    const key = mountKey(p);
+    if (mounts.has(key)) add(at, `${quoteValue(p)} is already mounted by ${mounts.get(key)}${key === p ? '' : ` (both are ${quoteValue(key)})`}`);
+    else mounts.set(key, by);
+  };
   app.volumes.forEach((v, i) => {
     if (volNames.has(v.name)) add(['volumes', i, 'name'], `duplicate volume name "${v.name}" (also volumes[${volNames.get(v.name)}])`);
     else volNames.set(v.name, i);
-    if (mounts.has(v.mountPath)) add(['volumes', i, 'mountPath'], `${quoteValue(v.mountPath)} is already mounted by ${mounts.get(v.mountPath)}`);
-    else mounts.set(v.mountPath, `volumes[${i}]`);
+    mount(v.mountPath, ['volumes', i, 'mountPath'], `volumes[${i}]`);
     if (v.accessMode !== 'ReadWriteOnce') return;
     if (cronjob) {
       if (app.cron?.concurrencyPolicy === 'Allow') add(['cron', 'concurrencyPolicy'], `"Allow" lets two runs overlap, and volume "${v.name}" is ReadWriteOnce: the second run cannot start on another node while the first holds it; use "Forbid" (skip a run while one runs) or "Replace", or make the volume ReadWriteMany`);
     } else if (!singleReplica) add(['volumes', i, 'accessMode'], 'a ReadWriteOnce volume can be mounted by one pod on one node: use ReadWriteMany for an app with several replicas, or make the app a singleton');
     else if (app.strategy.type !== 'recreate') add(['strategy', 'type'], `"${app.strategy.type}" starts the new pod before the old one stops, but volume "${v.name}" is ReadWriteOnce: use "recreate"`);
   });
-  app.writablePaths.forEach((p, i) => {
-    if (mounts.has(p)) add(['writablePaths', i], `${quoteValue(p)} is already mounted by ${mounts.get(p)}`);
-    else mounts.set(p, `writablePaths[${i}]`);
-  });
+  app.writablePaths.forEach((p, i) => mount(p, ['writablePaths', i], `writablePaths[${i}]`));
+
+  // Requests within limits: the API server refuses a container whose request is above its limit.
+  const { requests, limits } = app.resources;
+  const requestedMemory = memoryBytes(requests.memory);
+  const memoryLimit = memoryBytes(limits.memory);
+  if (requestedMemory !== undefined && memoryLimit !== undefined && requestedMemory > memoryLimit) {
+    add(['resources', 'requests', 'memory'], `${quoteValue(requests.memory)} is more than the limit ${quoteValue(limits.memory)} (resources.limits.memory); Kubernetes refuses a request above its limit: raise the limit or lower the request`);
+  }
+  const requestedCpu = cpuMillis(requests.cpu);
+  const cpuLimit = limits.cpu === undefined ? undefined : cpuMillis(limits.cpu);
+  if (requestedCpu !== undefined && cpuLimit !== undefined && requestedCpu > cpuLimit) {
+    add(['resources', 'requests', 'cpu'], `${quoteValue(requests.cpu)} is more than the limit ${quoteValue(limits.cpu!)} (resources.limits.cpu); Kubernetes refuses a request above its limit: raise the limit, lower the request, or leave the CPU limit out`);
+  }
 
   // Variables: plain and secret names do not collide, nor with database bindings.
   for (const name of Object.keys(app.secrets)) {
@@ -260,6 +282,8 @@ const FIELDS_A_KIND_REFUSES: Readonly<Record<'worker' | 'cronjob', Readonly<Reco
  * something. `given` is the parsed YAML document.
  */
 export function checkKindFields(given: unknown): RuleIssue[] {
+  const reserved = reservedKeys(given);
+  if (reserved.length) return reserved;
   if (!given || typeof given !== 'object' || Array.isArray(given)) return [];
   const doc = given as Record<string, unknown>;
   const kind = doc.kind;
@@ -375,3 +399,16 @@ export function checkAppAgainstComponents(app: Spec, site: Site): RuleIssue[] {
   }
   return [];
 }
+
+/** A mount path as the container sees it: `.` segments, repeated and trailing slashes dropped (`/data/` is `/data`). */
+export function mountKey(p: string): string {
+  return p.split('/').filter((part) => part !== '' && part !== '.').reduce((out, part) => `${out}/${part}`, '') || '/';
+}
+
+/** Why `p` cannot be a mount path in an app's container (the root itself, or `..`, which names another folder than it seems to), if it cannot. */
+function mountPathProblem(p: string): string | undefined {
+  if (p.split('/').includes('..')) return `${quoteValue(p)} has a ".." part; write the folder it means without one`;
+  if (mountKey(p) === '/') return `${quoteValue(p)} is the container's root folder; mount a folder below it, e.g. "/data"`;
+  return undefined;
+}
+

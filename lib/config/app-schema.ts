@@ -149,7 +149,7 @@ export const VolumeSchema = z.strictObject({
 
 export const AppSpecSchema = z.strictObject({
   /** One line on what the app is (shown in Argo CD). */
-  description: z.string().min(1).max(200).optional(),
+  description: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/, { message: 'must be one line of text, without control characters (a newline, a tab, a terminal escape)' }).optional(),
   /** What the app is: a `web` app (the default), a `worker` or a `cronjob` (see APP_KINDS). */
   kind: z.enum(APP_KINDS).default('web'),
   /** When a `cronjob` runs, and how its runs (Jobs) behave. Only for `kind: cronjob`, which needs it. */

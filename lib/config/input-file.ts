@@ -32,16 +32,33 @@ export function unreadable(e: SystemError, file: string, what: string): ConfigEr
 }
 
 /**
+ * The largest input file read, by what it is: an app spec or the site is a few KB, and the YAML
+ * parser that gives positions for messages slows down faster than the file grows (a map of
+ * hundreds of thousands of keys: minutes, with no message): a larger file is refused at once.
+ */
+export const MAX_INPUT_BYTES = { 'the app spec': 1 << 20, 'the site file': 4 << 20 } as const;
+
+/** How a size is said in a message: `50.0 MB`, `1 MB`. */
+const megabytes = (n: number): string => `${Number.isInteger(n / 2 ** 20) ? n / 2 ** 20 : (n / 2 ** 20).toFixed(1)} MB`;
+
+/**
  * The text of an input file; throws a ConfigError naming `shown` (the file as the user knows it)
- * when it is missing, a folder, unreadable or the system refuses.
+ * when it is missing, a folder, unreadable or the system refuses, or larger than `MAX_INPUT_BYTES`
+ * gives for `what`.
  */
 export function readInputFile(file: string, shown: string, what: string): string {
   let bytes: Buffer;
+  const max = (MAX_INPUT_BYTES as Readonly<Record<string, number>>)[what];
   try {
+    if (max !== undefined) {
+      const size = fs.statSync(file).size;
+      if (size > max) throw new ConfigError([{ file: shown, line: 0, column: 0, field: '', message: `${what} is ${megabytes(size)}, more than the ${megabytes(max)} it may be; an input this large is a mistake (a generated or pasted file?): keep it to what the platform reads` }]);
+    }
     bytes = fs.readFileSync(file);
   } catch (e) {
     throw isSystemError(e) ? unreadable(e, shown, what) : e;
   }
+  if (max !== undefined && bytes.length > max) throw new ConfigError([{ file: shown, line: 0, column: 0, field: '', message: `${what} is ${megabytes(bytes.length)}, more than the ${megabytes(max)} it may be; an input this large is a mistake (a generated or pasted file?): keep it to what the platform reads` }]);
   // Strict: bytes that are not UTF-8 are refused with the file and line, never turned into U+FFFD.
   return decodeUtf8(bytes, shown);
 }

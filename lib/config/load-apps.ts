@@ -27,6 +27,15 @@ export function appNameOf(file: string): string {
  * for this site (`platformTaken(site, layerNeeds ?? [])`, computed when absent), given by a caller
  * that parses many apps for one site.
  */
+/**
+ * Text where js-yaml (the fast path) and the `yaml` package (the path with positions, which reads
+ * site.yaml too) could read different values: a `%YAML` directive (the `yaml` package honours
+ * `%YAML 1.1`, where `017620` is octal), a binary number `0b1010` (js-yaml's, not YAML 1.2's) and
+ * a signed hex or octal one (`-0x1F`). Such a file takes the path with positions only, so what it
+ * means never depends on whether it has another mistake.
+ */
+const FAST_PATH_MAY_DIFFER = /^%|(?:^|[^\w.])(?:[-+]?0b[01]|[-+]0[xo])/m;
+
 export function parseApp(text: string, file: string, site: Site, layerNeeds?: readonly LayerNeeds[], taken: PlatformTaken = platformTaken(site, layerNeeds ?? [])): AppSpec {
   const name = appNameOf(file);
   if (!APP_NAME.test(name)) {
@@ -36,7 +45,7 @@ export function parseApp(text: string, file: string, site: Site, layerNeeds?: re
   // the rules; only a file with a problem is parsed again with positions for the messages.
   let quick: unknown;
   try {
-    quick = loadYamlData(text);
+    quick = FAST_PATH_MAY_DIFFER.test(text) ? undefined : loadYamlData(text);
   } catch {
     quick = undefined;
   }
@@ -75,6 +84,13 @@ export function appFiles(dir: string): string[] {
     if (!isSystemError(e)) throw e;
     if (e.code === 'ENOENT') return [];
     throw unreadable(e, path.relative(process.cwd(), dir) || dir, 'the app folder');
+  }
+  // A name that is an app spec but for its case or a space after it (`web.YAML`, `web.yaml `) would be
+  // skipped, and its app removed from the render without a word: refused, naming the file.
+  const misnamed = names.filter((n) => !isAppSpecName(n) && !/^[.#]/.test(n) && /\.ya?ml\s*$/i.test(n)).sort();
+  if (misnamed.length) {
+    const shown = path.relative(process.cwd(), dir) || dir;
+    throw new ConfigError(misnamed.map((n) => ({ file: path.join(shown, n), line: 0, column: 0, field: '', message: `an app spec's name ends in .yaml or .yml, in lower case, with nothing after it, so this file is not read as one: rename it to ${JSON.stringify(n.trim().replace(/\.ya?ml$/i, (e) => e.toLowerCase()))}, or move it out of ${shown}/ if it is not an app` })));
   }
   return names.filter(isAppSpecName).sort().map((f) => path.join(dir, f));
 }

@@ -10,6 +10,7 @@ import { syntaxProblem } from './yaml-syntax';
 import { checkPlatformNeeds } from './platform-rules';
 import type { LayerNeeds } from './platform-rules';
 import { checkSiteRules, RuleIssue } from './rules';
+import { reservedKeys } from './reserved-keys';
 import { Site, SiteSchema } from './schema';
 
 type Path = readonly (string | number)[];
@@ -71,7 +72,9 @@ export const MAX_ALIAS_COUNT = 100;
 /** Reads a YAML file into plain data, reporting syntax errors and alias bombs with positions. */
 export function readYaml(file: string, text: string): { data: unknown; source: SourceMap } {
   const source = new SourceMap(file, text);
-  const errors = source.doc.errors;
+  // A warning is a value the parser could not read as written (an unknown tag such as `!custom`,
+  // kept as a plain value; an unsupported %YAML version): refused, as an error is.
+  const errors = [...source.doc.errors, ...source.doc.warnings];
   if (errors.length > 0) {
     const issues = errors.map((e) => {
       const { offset, ...problem } = syntaxProblem(source.doc, e, (at) => source.position(at).line, (at) => text.lastIndexOf('\n', at - 1) + 1);
@@ -239,6 +242,8 @@ export function deepFreeze<T>(value: T): T {
  */
 export function parseSite(text: string, file: string, versionNames?: readonly string[], layerNeeds?: readonly LayerNeeds[]): Site {
   const { data, source } = readYaml(file, text);
+  const reserved = reservedKeys(data);
+  if (reserved.length) throw new ConfigError(sortIssues(reserved.map((r) => source.issue(r.path, r.message, r.atKey))));
   const parsed = SiteSchema.safeParse(data);
   if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, SiteSchema)));
   const ruleIssues = [...checkSiteRules(parsed.data, versionNames), ...checkPlatformNeeds(parsed.data, layerNeeds)].map((r) => source.issue(r.path, r.message, r.atKey));

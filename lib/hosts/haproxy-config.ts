@@ -58,13 +58,13 @@ export function haproxyTable(http: readonly HttpEntry[], tcp: readonly TcpEntry[
     '',
     '| host | forward to | layer | what |',
     '|---|---|---|---|',
-    ...[...http].sort(byHost).map((e) => `| ${e.host} | ${e.address}:${e.port} | ${e.layer} | ${e.description} |`),
+    ...[...http].sort(byHost).map((e) => `| ${e.host} | ${e.address}:${e.port} | ${e.layer} | ${tableCell(e.description)} |`),
     '',
     '## TCP services (HAProxy TCP frontend -> MetalLB address)',
     '',
   ];
   if (tcp.length === 0) lines.push('None yet.');
-  else lines.push('| name | port | forward to | layer | what |', '|---|---|---|---|---|', ...[...tcp].sort(byPort).map((e) => `| ${e.name} | ${e.port} | ${e.address}:${e.port} | ${e.layer} | ${e.description} |`));
+  else lines.push('| name | port | forward to | layer | what |', '|---|---|---|---|---|', ...[...tcp].sort(byPort).map((e) => `| ${e.name} | ${e.port} | ${e.address}:${e.port} | ${e.layer} | ${tableCell(e.description)} |`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -80,4 +80,9 @@ export class HaproxyConfig extends Construct {
     new TextFile(this, 'config', { path: `${DIR}/haproxy.cfg`, content: () => haproxyConfig(inventory.http, inventory.tcp, site.domain) });
     new TextFile(this, 'readme', { path: `${DIR}/README.md`, content: () => haproxyTable(inventory.http, inventory.tcp) });
   }
+}
+
+/** Text in a cell of a Markdown table: a `|` would start another cell, a line break end the row. */
+function tableCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 }
