@@ -169,7 +169,7 @@ function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisa
       }
       const why = running >= desired
         ? `${running} of ${desired} pods`
-        : `${running} of ${desired} pods${o.lost ? ` (${lost.join(', ')} is down but still registered)` : ''}${unplaced ? `; ${unplaced.pods} unplaced: ${unplaced.why}` : ''}${rule === 'builtin' ? '; Argo CD\'s built-in rule wants every pod available' : ''}`;
+        : `${running} of ${desired} pods${o.lost ? ` (${lost.join(', ')} ${lost.length === 1 ? 'is' : 'are'} down but still registered)` : ''}${unplaced ? `; ${unplaced.pods} unplaced: ${unplaced.why}` : ''}${rule === 'builtin' ? '; Argo CD\'s built-in rule wants every pod available' : ''}`;
       out.set(w, { workload: w, health, desired, running, why });
       continue;
     }

@@ -28,7 +28,7 @@ function roleLines(r: ScenarioResult): string[] {
   }
   for (const [role, what] of [['lb-speaker', 'load-balancer speakers'], ['gateway-proxy', 'gateway proxies'], ['cluster-dns', 'cluster DNS'], ['metrics-api', 'metrics API']] as const) {
     for (const o of r.outcomes.filter((x) => x.workload.role === role && !x.label.includes('share manager'))) {
-      lines.push(`${what} (${o.workload.namespace}/${o.workload.name}): ${o.before} before, ${o.after} after, ${o.before - o.lost} serving throughout${o.outageSeconds > 0 ? `, **unavailable ${secs(o.outageSeconds)} s**` : ', no outage'}`);
+      lines.push(`${what} (${o.workload.namespace}/${o.workload.name}): ${o.before} before, ${o.after} after, ${o.before - o.lost} serving throughout${o.outageSeconds > 0 ? `, **unavailable ${Number.isFinite(o.outageSeconds) ? `${secs(o.outageSeconds)} s` : 'until a lost node returns'}**` : ', no outage'}`);
     }
   }
   return lines;

@@ -34,6 +34,14 @@ describe('npm run whatif', () => {
     expect(r.out).toContain('etcd loses quorum: 1 of 3 servers left (needs 2)');
   });
 
+  test('GIVEN two servers lost (no quorum: nothing comes back) WHEN the report says what stops THEN it reads as English: "unavailable until a lost node returns" (it said "unavailable never s"), and "db1, db2 are down"', () => {
+    const r = run(['--fail', 'db1,db2']);
+    expect(r.out).not.toContain('never s');
+    expect(r.out).toContain('cluster DNS (kube-system/coredns): 3 before, 1 after, 1 serving throughout, unavailable until a lost node returns');
+    expect(r.out).toContain('(db1, db2 are down but still registered)');
+    expect(r.out).not.toContain('db2 is down');
+  });
+
   test('GIVEN an unknown node or option THEN it exits 2 (a usage error) and names the nodes', async () => {
     expect(run(['--fail', 'www9'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown node "www9" (nodes: db1, db2, db3, subord, www1, www2, www3)') });
     const err: string[] = [];

@@ -1,4 +1,4 @@
-// Deployability as it was at 619ea47 (every workload's health kept per scenario, a result per Application per scenario), frozen: test/ha/deployability-equivalence.test.ts compares lib/ha/deployability.ts against it. Do not edit.
+// Deployability as it was at 619ea47 (every workload's health kept per scenario, a result per Application per scenario), frozen: test/ha/deployability-equivalence.test.ts compares lib/ha/deployability.ts against it. Do not edit its logic (one wording change since, made in both: "are down" for several nodes, session 26).
 import * as path from 'path';
 import { AppHealth, daemonSetHealth, DaemonSetHealthRule, replicaSetHealth, resourceHealthRule } from '../../../lib/ha/argo-health';
 import { ApplicationModel, ClusterModel, HaModel, Workload } from '../../../lib/ha/model';
@@ -176,7 +176,7 @@ function workloadHealths(r: ScenarioResult, rule: DaemonSetHealthRule, customisa
       }
       const why = running >= desired
         ? `${running} of ${desired} pods`
-        : `${running} of ${desired} pods${o.lost ? ` (${lost.join(', ')} is down but still registered)` : ''}${unplaced ? `; ${unplaced.pods} unplaced: ${unplaced.why}` : ''}${rule === 'builtin' ? '; Argo CD\'s built-in rule wants every pod available' : ''}`;
+        : `${running} of ${desired} pods${o.lost ? ` (${lost.join(', ')} ${lost.length === 1 ? 'is' : 'are'} down but still registered)` : ''}${unplaced ? `; ${unplaced.pods} unplaced: ${unplaced.why}` : ''}${rule === 'builtin' ? '; Argo CD\'s built-in rule wants every pod available' : ''}`;
       out.set(w, { workload: w, health, desired, running, why });
       continue;
     }
