@@ -9,6 +9,7 @@ import { OUTPUT_DIRS, ROOT_FILES, SHARED_DIRS } from './render/write';
 import { synthSummary } from './diff/synth-summary';
 import { synth, VerifyError } from './synth';
 import { formatFinding, verifyTree } from './verify/verify';
+import { loadManifests } from './k8s/manifest-yaml';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -76,6 +77,11 @@ export function runSynthCli({ options }: Invocation<'synth'>): number {
   const started = process.hrtime.bigint();
   const debug = debugRequested(options.debug);
   const root = path.resolve(options.root ?? ROOT);
+  const notFolder = notAFolder(root);
+  if (notFolder) {
+    console.error(`synth failed: --root ${options.root ?? root} ${notFolder}: give the top folder of a checkout (the folder of site.yaml and apps/); nothing was written`);
+    return 1;
+  }
   let result: ReturnType<typeof synth>;
   let recovered = false;
   const log = (line: string) => {
@@ -120,6 +126,30 @@ export function runSynthCli({ options }: Invocation<'synth'>): number {
   return 0;
 }
 
+/** Findings for the rendered files (`objectsIn`: each file's number of objects) that do not hold exactly one object, as synth writes them. */
+function oneObjectPerFile(objectsIn: ReadonlyMap<string, number>): { file: string; message: string }[] {
+  const out: { file: string; message: string }[] = [];
+  for (const [file, n] of objectsIn) {
+    if (!/^(dist|argocd)\//.test(file) || file.startsWith('dist/hosts/') || file === 'argocd/kustomization.yaml' || n === 1) continue;
+    out.push({ file, message: n === 0
+      ? 'holds no object; synth writes one object per file, so this one lost its object (emptied by hand?): run npm run synth, or restore it from git'
+      : `holds ${n} objects; synth writes one object per file, so ${n - 1} of them ${n === 2 ? 'was' : 'were'} added by hand: render them from site.yaml or apps/ (npm run synth), or remove them` });
+  }
+  return out;
+}
+
+/** Why `dir` is not a folder a command can work in (nothing is there, or a file is), or undefined when it is one (or cannot be asked about: the command then reports what it meets). */
+function notAFolder(dir: string): string | undefined {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(dir, { throwIfNoEntry: false });
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is inside a file, not a folder' : undefined;
+  }
+  if (!stat) return 'does not exist';
+  return stat.isDirectory() ? undefined : 'is a file, not a folder';
+}
+
 /**
  * `npm run verify [-- --root <dir>] [--debug]`: checks the committed dist/ and argocd/ (of
  * `--root`, else of `root`); returns the exit code. A checkout without dist/ is an error, not valid.
@@ -134,8 +164,15 @@ export function runVerifyCli({ options }: Invocation<'verify'>, defaultRoot: str
   if (!recoverBeforeCommand(root, 'verify')) return 1;
   progressLine('verify', process.stderr, process.env)?.('checking dist/ and argocd/');
   let findings: ReturnType<typeof verifyTree>;
+  // Synth writes one object per manifest file: a file emptied, or with a document added by hand, is not its render.
+  const objectsIn = new Map<string, number>();
+  const parse = (text: string, file: string): unknown[] => {
+    const docs = loadManifests(text, file);
+    objectsIn.set(file, docs.filter((d) => d !== null && d !== undefined).length);
+    return docs;
+  };
   try {
-    findings = verifyTree(root);
+    findings = [...verifyTree(root, undefined, undefined, { parse }), ...oneObjectPerFile(objectsIn)].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   } catch (e) {
     console.error(formatCliError(e, { command: 'verify', debug: debugRequested(options.debug), where: root }));
     return 1;

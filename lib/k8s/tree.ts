@@ -36,10 +36,25 @@ export function loadTree(root: string, parse: ParseManifests = loadManifests, ma
   return loadFiles(files, (file) => readTreeFile(path.join(root, file)), parse, undefined, make);
 }
 
+/** A rendered file whose bytes are not UTF-8: a problem of the file (`loadFiles`), not of the environment. */
+class NotUtf8 extends Error {
+  public constructor(public readonly file: string) {
+    super(`${file} is not UTF-8 text`);
+  }
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The text of a rendered file on disk; a system error names the file (Node's read errors carry no path). */
 function readTreeFile(file: string): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    const bytes = fs.readFileSync(file);
+    try {
+      return STRICT_UTF8.decode(bytes);
+    } catch {
+      // Bytes that are not UTF-8 would be read as U+FFFD and pass: Argo CD's parser refuses them.
+      throw new NotUtf8(file);
+    }
   } catch (e) {
     // As lib/system-error.ts `namingFile` (a floor above this one): the command line then shows the file.
     const err = e as NodeJS.ErrnoException;
@@ -107,7 +122,14 @@ export function loadFiles(files: readonly string[], read: (file: string) => stri
     let docs: unknown[];
     const given = known?.(file);
     // A file that cannot be read (EIO, EACCES...) is an environment fault, thrown: not a problem of its YAML.
-    const text = given ? '' : read(file);
+    let text = '';
+    try {
+      if (!given) text = read(file);
+    } catch (e) {
+      if (!(e instanceof NotUtf8)) throw e;
+      problems.push({ file, message: 'is not UTF-8 text (Argo CD refuses it; an editor saved it in another encoding?): save it as UTF-8, or run npm run synth' });
+      continue;
+    }
     try {
       docs = given ?? parse(text, file);
     } catch (e) {

@@ -173,11 +173,28 @@ export function vouchedFiles(tree: Tree): ReadonlyMap<string, readonly SecretLit
 }
 
 /** Strict schemas, no status blocks, integer sync waves. */
+/** Fields of metadata the API server sets on a live object: never in a manifest (Argo CD would fight over them, or the apply fails). */
+const SERVER_OWNED_METADATA = ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
+
+/** The API server's limit on an object's annotations, keys and values together (bytes). */
+const MAX_ANNOTATION_BYTES = 256 * 1024;
+
 export function checkSchemas(tree: Tree, report: Report): void {
   const found = objectFindings(tree);
   tree.objects.forEach((o, i) => {
     for (const p of found[i].schema) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
     if (o.obj.status !== undefined) report(o, 'has a status block; rendered objects must not (Argo CD would show OutOfSync forever)');
+    const metadata = o.obj.metadata;
+    if (metadata && typeof metadata === 'object') {
+      const server = SERVER_OWNED_METADATA.filter((k) => (metadata as Record<string, unknown>)[k] !== undefined);
+      if (server.length) report(o, `metadata.${server.join(', metadata.')} ${server.length === 1 ? 'is' : 'are'} set by the API server on a live object (an export of one, e.g. kubectl get -o yaml?); a rendered object must not carry ${server.length === 1 ? 'it' : 'them'}: remove ${server.length === 1 ? 'it' : 'them'}, or run npm run synth`);
+      const annotations = (metadata as Record<string, unknown>).annotations;
+      if (annotations && typeof annotations === 'object') {
+        let bytes = 0;
+        for (const [k, v] of Object.entries(annotations)) bytes += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
+        if (bytes > MAX_ANNOTATION_BYTES) report(o, `metadata.annotations hold ${bytes} bytes; the API server refuses more than ${MAX_ANNOTATION_BYTES} (256 KiB) in all: move the large value into a ConfigMap`);
+      }
+    }
     const w = valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
     if (w !== undefined && !/^-?\d+$/.test(String(w))) report(o, `${ANNOTATIONS.syncWave} "${w}" is not an integer`);
   });
