@@ -108,12 +108,14 @@ export function portsOf(spec: JsonMap): { ports: ComposePort[]; problems: string
       continue;
     }
     const text = interpolate(String(entry)).value;
-    const m = /^(?:(?:\[?([0-9a-fA-F.:]+?)\]?:)?(\d+)?:)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
+    // `[host-ip:][published:]container[/protocol]`; an empty host IP (`:2283:2283`, what `${PORT-:2283}:2283` gives) is none.
+    const m = /^(?:(?:\[?([0-9a-fA-F.:]*?)\]?:)?(\d+)?:)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
     if (!m) {
-      problems.push(`port "${text}": only single ports are translated, not ranges`);
+      problems.push(/\d-\d/.test(text) ? `port "${text}": only single ports are translated, not ranges` : `port "${text}": not a port mapping compose reads ([host-ip:][published:]container[/tcp|udp])`);
       continue;
     }
-    const [, hostIp, published, container, protocol] = m;
+    const [, ip, published, container, protocol] = m;
+    const hostIp = ip || undefined;
     ports.push({
       container: Number(container),
       protocol: protocol === 'udp' ? 'UDP' : 'TCP',

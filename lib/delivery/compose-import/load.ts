@@ -29,9 +29,16 @@ export interface ComposeProject extends ComposeFile {
   readonly unresolved: ReadonlyMap<string, readonly ServiceUnresolved[]>;
 }
 
+/**
+ * The `yaml` package's alias limit (uses of an anchor times the aliases inside it) for compose
+ * files: they lean on `x-` anchors (getsentry/self-hosted uses one anchor 142 times, over the
+ * package's default of 100), while a "billion laughs" bomb multiplies past any limit.
+ */
+export const COMPOSE_MAX_ALIAS_COUNT = 10_000;
+
 function parseOne(file: ComposeText): unknown {
   try {
-    return parse(file.text, { merge: true });
+    return parse(file.text, { merge: true, maxAliasCount: COMPOSE_MAX_ALIAS_COUNT });
   } catch (e) {
     throw notYamlError(file.name, e);
   }
