@@ -466,6 +466,12 @@ function translateEnvironment(t: Translation, env: ReadonlyMap<string, string | 
     }
     if (fileName) t.notes.push(`env ${name} names a file (${value}) that compose secrets: filled; they are not carried over: mount the file, or set ${name.replace(/_FILE$/i, '')} under secrets: and drop ${name}`);
     const missing = unresolved.filter((u) => u.field === 'environment' && (u.path === `environment.${name}` || /^environment\[\d+\]$/.test(u.path)) && value.includes(`$`) && value.includes(u.variable));
+    // `${X:?message}`: compose refuses to run without X; the spec cannot be valid with the placeholder as the value.
+    const required = missing.filter((u) => u.required !== undefined);
+    if (required.length) {
+      t.open.push({ field: 'env', text: `env ${name} needs ${[...new Set(required.map((u) => `\${${u.variable}}`))].join(', ')}, which compose requires (the file says: ${required.map((u) => u.required || 'set it').join('; ')}) and no env file sets: write the value here, or import again with --env-file` });
+      continue;
+    }
     if (missing.length) t.notes.push(`env ${name} uses ${[...new Set(missing.map((u) => `\${${u.variable}}`))].join(', ')}, which no env file sets: replace it with the value`);
     plain[name] = value;
   }
@@ -609,7 +615,8 @@ function untranslatedKeys(t: Translation, spec: JsonMap, imageGiven: boolean): v
 function otherUnresolved(t: Translation, unresolved: readonly ServiceUnresolved[]): void {
   for (const u of unresolved) {
     if (u.field === 'image' || u.field === 'environment') continue;
-    t.notes.push(`${u.path} uses \${${u.variable}}, which no env file sets${u.required ? ` (the file says: ${u.required})` : ''}: it was left as written`);
+    if (u.required !== undefined) t.open.push({ field: u.field, text: `${u.path} uses \${${u.variable}}, which compose requires (the file says: ${u.required || 'set it'}) and no env file sets: write the value, or import again with --env-file` });
+    else t.notes.push(`${u.path} uses \${${u.variable}}, which no env file sets: it was left as written`);
   }
 }
 

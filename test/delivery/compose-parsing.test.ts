@@ -1,5 +1,7 @@
 import { portsOf } from '../../lib/delivery/compose';
 import { loadComposeProject } from '../../lib/delivery/compose-import/load';
+import { importCompose, ServiceOutcome } from '../../lib/delivery/import-compose';
+import { shippedSite } from '../helpers';
 
 /*
  * Real compose files a sweep found refused or mistranslated (session 26): getsentry/self-hosted's
@@ -33,5 +35,23 @@ describe('ports in short form', () => {
       'port "8000-8010:8000-8010": only single ports are translated, not ranges',
       'port "eighty": not a port mapping compose reads ([host-ip:][published:]container[/tcp|udp])',
     ]);
+  });
+});
+
+describe('variables compose requires (${X:?message})', () => {
+  const site = shippedSite();
+
+  test('GIVEN an environment value that needs a required variable no env file sets WHEN imported THEN the service is a draft with an open question at env (the placeholder was written as the value, and synth rendered it)', () => {
+    const [outcome] = importCompose('services:\n  app:\n    image: registry.example.com/app/app:1.0.0\n    environment:\n      PUBLIC_URL: ${PUBLIC_URL:?PUBLIC_URL must be set}\n      LOG: info\n', { site, source: 'docker-compose.yml', outDir: 'apps' });
+    expect(outcome.kind).toBe('draft');
+    const draft = outcome as Extract<ServiceOutcome, { kind: 'draft' }>;
+    expect(draft.reasons).toEqual([expect.stringMatching(/^env: env PUBLIC_URL needs \$\{PUBLIC_URL\}, which compose requires \(the file says: PUBLIC_URL must be set\)/)]);
+    expect(draft.text).not.toMatch(/^\s+PUBLIC_URL: /m);
+    expect(draft.text).toMatch(/^\s+LOG: info$/m);
+  });
+
+  test('GIVEN an optional variable with no value (${X}) WHEN imported THEN it stays a note on a finished spec, as before', () => {
+    const [outcome] = importCompose('services:\n  app:\n    image: registry.example.com/app/app:1.0.0\n    environment:\n      PUBLIC_URL: ${PUBLIC_URL}\n', { site, source: 'docker-compose.yml', outDir: 'apps' });
+    expect(outcome.kind).toBe('app');
   });
 });
