@@ -144,6 +144,18 @@ describe('tsys: one command line for every command', () => {
     expect((await tsys('import-compose', 'c.yml', '--file', 'a.yml', '--file', 'b.yml')).ran[0].invocation.options.file).toEqual(['a.yml', 'b.yml']);
   });
 
+  test('GIVEN options that exclude each other (promote --full --abort) or help of a command that does not exist THEN one line, exit 2, nothing runs', async () => {
+    for (const argv of [['promote', 'shop', '--full', '--abort'], ['promote', 'shop', '--abort', '--full']]) {
+      const r = await tsys(...argv);
+      expect(r).toMatchObject({ code: 2, ran: [] });
+      expect(r.err).toMatch(ONE_LINE);
+      expect(r.err).toContain("option '--abort' cannot be used with option '--full'");
+    }
+    const help = await tsys('help', 'nosuch');
+    expect(help).toMatchObject({ code: 2, ran: [], out: '' });
+    expect(help.err).toBe("tsys: unknown command 'nosuch' (tsys --help lists the commands)\n");
+  });
+
   test.each(COMMANDS.flatMap((c) => (c.options ?? []).filter((o) => o.value).map((o): [string, string] => [c.name, o.name])))('GIVEN %s --%s with an empty value THEN the command line is refused (exit 2): an unset shell variable is not a path, a name or a node', async (name, option) => {
     const spec = COMMANDS.find((c) => c.name === name)!;
     const others = required(spec).filter((_, i, all) => !(all[i - 1] === `--${option}` || all[i] === `--${option}`));

@@ -146,7 +146,7 @@ const TABLE = [
     arguments: [{ name: 'app', description: 'the app (apps/<app>.yaml)' }],
     options: [
       { name: 'full', description: 'promote fully, past the remaining steps (kubectl argo rollouts promote --full)' },
-      { name: 'abort', description: 'roll the release back instead' },
+      { name: 'abort', conflicts: ['full'], description: 'roll the release back instead' },
       kubeconfig,
       root,
       apps,

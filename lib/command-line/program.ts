@@ -58,6 +58,7 @@ function option(o: OptionSpec): Option {
     });
   }
   if (o.required) opt.makeOptionMandatory();
+  if (o.conflicts) opt.conflicts([...o.conflicts]);
   return opt;
 }
 
@@ -139,6 +140,11 @@ export async function runProgram(argv: readonly string[], runners: Runners, io: 
   const program = buildProgram(runners, io, (c) => {
     code = c;
   });
+  // `tsys help nosuch`: commander prints the whole help without saying the command is unknown.
+  if (argv[0] === 'help' && argv.length > 1 && !COMMANDS.some((c) => c.name === argv[1])) {
+    io.stderr(`${BIN}: unknown command '${argv[1]}' (${BIN} --help lists the commands)\n`);
+    return USAGE_EXIT;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;

@@ -15,6 +15,8 @@ export interface OptionSpec {
   readonly required?: boolean;
   /** Whether it may be given several times (`--image a=x --image b=y`), each value passed on in order. */
   readonly repeatable?: boolean;
+  /** Options it cannot be given with (`promote --full --abort`): a command-line error (exit 2). */
+  readonly conflicts?: readonly string[];
   /** A value that may start with a dash (`--body -` reads stdin). */
   readonly dashValue?: string;
   readonly description: string;

@@ -132,7 +132,12 @@ export function isKind(obj: JsonMap | undefined, group: string, ...kinds: readon
 /** The object in messages: `apiVersion Kind namespace/name`. */
 export function describeObject(obj: unknown): string {
   const ns = valueAt(obj, 'metadata.namespace');
-  return `${valueAt(obj, 'apiVersion')} ${valueAt(obj, 'kind')} ${ns ? `${ns}/` : ''}${valueAt(obj, 'metadata.name')}`;
+  // A part that is missing is said so, not printed as "undefined" (a malformed object's findings name it too).
+  const part = (p: string, missing: string) => {
+    const v = valueAt(obj, p);
+    return v === undefined || v === null ? missing : String(v);
+  };
+  return `${part('apiVersion', '(no apiVersion)')} ${part('kind', '(no kind)')} ${ns ? `${ns}/` : ''}${part('metadata.name', '(no name)')}`;
 }
 
 /** What names one object across versions of its API: `group/Kind/namespace/name`. */

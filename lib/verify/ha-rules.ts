@@ -143,7 +143,7 @@ export function checkHaPdb(ctx: HaContext, report: HaReport): void {
       if (w.pdbMin !== undefined && w.pdbMin >= w.replicas && w.replicas > 0) report(w.origin, tag('ha/pdb', `${subject(w)}a singleton whose PodDisruptionBudget (${w.pdbNote}) keeps its only pod blocks every drain of its node; remove the budget`));
       continue;
     }
-    if (w.pdbMin === undefined) report(w.origin, tag('ha/pdb', `${subject(w)}${w.pdbNote}; add one with minAvailable ${Math.max(1, w.replicas - 1)} (or maxUnavailable 1) so a drain never takes every replica at once`));
+    if (w.pdbMin === undefined) report(w.origin, tag('ha/pdb', `${subject(w)}${w.pdbNote}; add one with minAvailable ${Number.isFinite(w.replicas) ? Math.max(1, w.replicas - 1) : 'one less than its replicas'} (or maxUnavailable 1) so a drain never takes every replica at once`));
     else if (w.pdbMin < 1) report(w.origin, tag('ha/pdb', `${subject(w)}${w.pdbNote} protects no pod (minimum available 0); set minAvailable to at least 1`));
     else if (w.replicas - w.pdbMin < 1) report(w.origin, tag('ha/pdb', `${subject(w)}${w.pdbNote} keeps all ${w.replicas} replicas (minimum ${w.pdbMin}): no drain can ever evict one; set minAvailable below the replica count`));
   }

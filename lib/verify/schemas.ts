@@ -107,11 +107,21 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
-/** `#/spec/ports/0/targetPort` -> `spec.ports[0].targetPort`. */
+/** `#/spec/ports/0/targetPort` -> `spec.ports[0].targetPort` (a key the validator percent-encoded, `%3C%3C`, as written: `<<`). */
 function fieldOf(location: string): string {
   return location.replace(/^#\/?/, '').split('/').filter(Boolean)
-    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((seg) => percentDecoded(seg).replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+/** `seg` with its percent-escapes decoded; as it is when they are not valid UTF-8. */
+function percentDecoded(seg: string): string {
+  if (!seg.includes('%')) return seg;
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    return seg;
+  }
 }
 
 /** Turns the validator's output units into one plain message per problem. */

@@ -35,7 +35,8 @@ export function treeOf(loaded: LoadedTree, options: TreeOptions): Tree {
   const secondApplications: TreeFinding[] = [];
   const valid: LoadedObject[] = [];
   for (const o of loaded.objects) {
-    if (typeof o.obj.apiVersion !== 'string' || typeof o.obj.kind !== 'string' || typeof valueAt(o.obj, 'metadata.name') !== 'string') malformed.push({ at: o, message: 'apiVersion, kind and metadata.name are required' });
+    const missing = [typeof o.obj.apiVersion !== 'string' && 'apiVersion', typeof o.obj.kind !== 'string' && 'kind', typeof valueAt(o.obj, 'metadata.name') !== 'string' && 'metadata.name'].filter((x): x is string => !!x);
+    if (missing.length) malformed.push({ at: o, message: `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (each manifest is one object with apiVersion, kind and metadata.name${o.obj.kind === 'List' ? '; a kubectl List wraps several: write each item to a file of its own' : ''})` });
     else valid.push(o);
   }
   // The app of apps: one Application per layer folder, in this repository.

@@ -106,15 +106,15 @@ describe('npm run drill and npm run promote command lines', () => {
       expect(server.requests[1].body).toEqual({ status: { abort: true } });
     });
 
-    test('GIVEN a recreate app, both flags or no app WHEN promote runs THEN it refuses without calling the API', async () => {
+    test('GIVEN a recreate app, both flags (a command-line error: exit 2, it was 1) or no app WHEN promote runs THEN it refuses without calling the API', async () => {
       const errors: string[] = [];
-      for (const [args, code] of [[['whiteboard'], 1], [['shop', '--full', '--abort'], 1], [[], 2]] as const) {
+      for (const [args, code] of [[['whiteboard'], 1], [['shop', '--full', '--abort'], 2], [[], 2]] as const) {
         const io = testIo({});
         expect(await runCommandLine('promote', [...args, '--root', root], (line) => runPromoteCli(line, io, { api }), io.err)).toBe(code);
         errors.push(io.stderr.join('\n'));
       }
       expect(errors[0]).toBe('promote: the app "whiteboard" deploys with strategy recreate (a Deployment): there is no release to promote; only blueGreen and canary apps pause for promotion');
-      expect(errors[1]).toBe('promote: --full promotes and --abort rolls back: choose one');
+      expect(errors[1]).toBe("promote: option '--abort' cannot be used with option '--full' (tsys promote --help shows the usage)");
       expect(errors[2]).toBe("promote: missing required argument 'app' (tsys promote --help shows the usage)");
       expect(server.requests).toEqual([]);
     });

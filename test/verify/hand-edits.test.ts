@@ -88,3 +88,21 @@ test('GIVEN a manifest with a byte that is not UTF-8 (an editor saved it as Lati
     fs.writeFileSync(at, before);
   }
 });
+
+test('GIVEN a kubectl List in place of a manifest THEN the finding says what is missing and that a List wraps several objects, never "undefined"', () => {
+  const text = `apiVersion: v1\nkind: List\nitems:\n${fs.readFileSync(path.join(root, SERVICE), 'utf8').replace(/^/gm, '  ').replace(/^ {2}apiVersion/m, '- apiVersion').replace(/\n {2}(?=\S)/g, '\n    ').replace(/^- apiVersion/m, '  - apiVersion')}`;
+  const r = verifyWith(SERVICE, text);
+  expect(r.code).toBe(1);
+  expect(r.out).toContain('v1 List (no name)');
+  expect(r.out).toContain('metadata.name is missing (each manifest is one object with apiVersion, kind and metadata.name; a kubectl List wraps several: write each item to a file of its own)');
+  expect(r.out).not.toContain('undefined');
+});
+
+test('GIVEN a YAML merge key where the schema allows no such field THEN the finding names the field as written ("<<"), not percent-encoded', () => {
+  const text = fs.readFileSync(path.join(root, SERVICE), 'utf8').replace(/^spec:\n/m, 'spec:\n  "<<": x\n');
+  expect(text).toContain('"<<": x');
+  const r = verifyWith(SERVICE, text);
+  expect(r.code).toBe(1);
+  expect(r.out).toContain('spec: unknown field "<<"');
+  expect(r.out).not.toContain('%3C');
+});

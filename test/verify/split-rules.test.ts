@@ -306,7 +306,10 @@ describe('split verify rules (groups (a) identity, (b) Applications and (c) refe
         }
         materialised += s.materialised.length;
       },
-    ), { numRuns: 200 });
+    // Every fixture once as it is (fast-check runs the examples first), then 200 random runs: each
+    // rule's coverage below then never depends on the draw (it failed once in session 26 when
+    // no run happened to draw directory-consumers' breaking fixture).
+    ), { numRuns: 200, examples: BASES.map((b): [typeof b, GenApp[], undefined, boolean[]] => [b, [], undefined, [true]]) });
     // The property was not vacuous: objects were sealed and the rules found things.
     expect(sealedObjects).toBeGreaterThan(1000);
     expect(findings).toBeGreaterThan(1000);
