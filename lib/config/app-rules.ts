@@ -401,7 +401,7 @@ export function checkAppAgainstComponents(app: Spec, site: Site): RuleIssue[] {
 }
 
 /** A mount path as the container sees it: `.` segments, repeated and trailing slashes dropped (`/data/` is `/data`). */
-export function mountKey(p: string): string {
+function mountKey(p: string): string {
   return p.split('/').filter((part) => part !== '' && part !== '.').reduce((out, part) => `${out}/${part}`, '') || '/';
 }
 

@@ -41,6 +41,11 @@ export const MAX_INPUT_BYTES = { 'the app spec': 1 << 20, 'the site file': 4 << 
 /** How a size is said in a message: `50.0 MB`, `1 MB`. */
 const megabytes = (n: number): string => `${Number.isInteger(n / 2 ** 20) ? n / 2 ** 20 : (n / 2 ** 20).toFixed(1)} MB`;
 
+/** The refusal of an input file of `size` bytes, over its limit `max`. */
+function tooLarge(shown: string, what: string, size: number, max: number): ConfigError {
+  return new ConfigError([{ file: shown, line: 0, column: 0, field: '', message: `${what} is ${megabytes(size)}, more than the ${megabytes(max)} it may be; an input this large is a mistake (a generated or pasted file?): keep it to what the platform reads` }]);
+}
+
 /**
  * The text of an input file; throws a ConfigError naming `shown` (the file as the user knows it)
  * when it is missing, a folder, unreadable or the system refuses, or larger than `MAX_INPUT_BYTES`
@@ -52,13 +57,14 @@ export function readInputFile(file: string, shown: string, what: string): string
   try {
     if (max !== undefined) {
       const size = fs.statSync(file).size;
-      if (size > max) throw new ConfigError([{ file: shown, line: 0, column: 0, field: '', message: `${what} is ${megabytes(size)}, more than the ${megabytes(max)} it may be; an input this large is a mistake (a generated or pasted file?): keep it to what the platform reads` }]);
+      if (size > max) throw tooLarge(shown, what, size, max);
     }
     bytes = fs.readFileSync(file);
   } catch (e) {
     throw isSystemError(e) ? unreadable(e, shown, what) : e;
   }
-  if (max !== undefined && bytes.length > max) throw new ConfigError([{ file: shown, line: 0, column: 0, field: '', message: `${what} is ${megabytes(bytes.length)}, more than the ${megabytes(max)} it may be; an input this large is a mistake (a generated or pasted file?): keep it to what the platform reads` }]);
+  // It grew between the stat and the read.
+  if (max !== undefined && bytes.length > max) throw tooLarge(shown, what, bytes.length, max);
   // Strict: bytes that are not UTF-8 are refused with the file and line, never turned into U+FFFD.
   return decodeUtf8(bytes, shown);
 }

@@ -20,14 +20,6 @@ export function appNameOf(file: string): string {
 }
 
 /**
- * Parses and validates one app spec; `file` is the name used in messages and gives the app
- * its name. Throws a ConfigError naming file, line, field and what is allowed. `layerNeeds`: the
- * UIs and databases the layers take (`LAYER_NEEDS` of lib/layers/index.ts), which the app's hosts
- * and databases must not clash with; absent, they are not checked. `taken`: what those layers take
- * for this site (`platformTaken(site, layerNeeds ?? [])`, computed when absent), given by a caller
- * that parses many apps for one site.
- */
-/**
  * Text where js-yaml (the fast path) and the `yaml` package (the path with positions, which reads
  * site.yaml too) could read different values: a `%YAML` directive (the `yaml` package honours
  * `%YAML 1.1`, where `017620` is octal), a binary number `0b1010` (js-yaml's, not YAML 1.2's) and
@@ -36,6 +28,14 @@ export function appNameOf(file: string): string {
  */
 const FAST_PATH_MAY_DIFFER = /^%|(?:^|[^\w.])(?:[-+]?0b[01]|[-+]0[xo])/m;
 
+/**
+ * Parses and validates one app spec; `file` is the name used in messages and gives the app
+ * its name. Throws a ConfigError naming file, line, field and what is allowed. `layerNeeds`: the
+ * UIs and databases the layers take (`LAYER_NEEDS` of lib/layers/index.ts), which the app's hosts
+ * and databases must not clash with; absent, they are not checked. `taken`: what those layers take
+ * for this site (`platformTaken(site, layerNeeds ?? [])`, computed when absent), given by a caller
+ * that parses many apps for one site.
+ */
 export function parseApp(text: string, file: string, site: Site, layerNeeds?: readonly LayerNeeds[], taken: PlatformTaken = platformTaken(site, layerNeeds ?? [])): AppSpec {
   const name = appNameOf(file);
   if (!APP_NAME.test(name)) {

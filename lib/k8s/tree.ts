@@ -38,7 +38,7 @@ export function loadTree(root: string, parse: ParseManifests = loadManifests, ma
 
 /** A rendered file whose bytes are not UTF-8: a problem of the file (`loadFiles`), not of the environment. */
 class NotUtf8 extends Error {
-  public constructor(public readonly file: string) {
+  public constructor(file: string) {
     super(`${file} is not UTF-8 text`);
   }
 }

@@ -172,13 +172,13 @@ export function vouchedFiles(tree: Tree): ReadonlyMap<string, readonly SecretLit
   return files;
 }
 
-/** Strict schemas, no status blocks, integer sync waves. */
 /** Fields of metadata the API server sets on a live object: never in a manifest (Argo CD would fight over them, or the apply fails). */
 const SERVER_OWNED_METADATA = ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
 
 /** The API server's limit on an object's annotations, keys and values together (bytes). */
 const MAX_ANNOTATION_BYTES = 256 * 1024;
 
+/** Strict schemas, no status blocks, no metadata the API server sets, annotations within its limit, integer sync waves. */
 export function checkSchemas(tree: Tree, report: Report): void {
   const found = objectFindings(tree);
   tree.objects.forEach((o, i) => {
