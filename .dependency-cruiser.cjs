@@ -13,7 +13,7 @@ const FLOORS = [
     name: 'k8s',
     paths: ['^lib/k8s/'],
   },
-  { name: 'base', paths: ['^lib/(platform-error|system-error|yaml-error|cache-file|collect-garbage|reserved|versions|layer|iam|registry|ldap-schema|rule)\\.ts$', '^lib/vendor/'] },
+  { name: 'base', paths: ['^lib/(platform-error|system-error|yaml-error|cache-file|collect-garbage|reserved|versions|layer|iam|registry|ldap-schema|rule|markdown-cell)\\.ts$', '^lib/vendor/'] },
   { name: 'render-engine', paths: ['^lib/render/(?!render\\.ts$)'] },
   {
     name: 'model',

@@ -1,6 +1,7 @@
 import { crdCount, crdLines, groupCounts, summaryLine } from './describe';
 import { compactPair, compactValue } from './format-value';
 import { FAILURE_REPORT } from '../ha/report';
+import { tableCell as cell } from '../markdown-cell';
 import { describeRef, FieldChange, GroupDiff, isEmptyDiff, ObjectChange, TreeDiff, WholeObject } from './model';
 
 export interface MarkdownOptions {
@@ -33,11 +34,6 @@ export function code(text: string): string {
 /** Plain text with Markdown and HTML specials escaped. */
 export function escapeText(text: string): string {
   return text.replace(/[\\`*_{}[\]<>|#~]/g, '\\$&');
-}
-
-/** A table cell: pipes escaped even inside code (GFM tables split on them first). */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|');
 }
 
 function html(text: string): string {

@@ -4,6 +4,7 @@ import type { Site } from '../config/schema';
 import { platformContext } from '../context';
 import { Inventory, OutsideService, OutsideUse, RegistryMirror } from '../inventory';
 import { ldapUrls } from '../ldap-schema';
+import { tableCell as cell } from '../markdown-cell';
 
 /** What one outside service is, where site.yaml names it, and what an operator does while it is down. */
 export interface OutsideServiceInfo {
@@ -89,8 +90,6 @@ export const OUTSIDE_SERVICES: Readonly<Record<OutsideService, OutsideServiceInf
   'dbaas-mqtt': dbaas('mqtt', 'MQTT'),
   'dbaas-elasticsearch': dbaas('elasticsearch', 'Elasticsearch'),
 };
-
-const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 /** docs/dependencies.md: every outside service the rendered platform uses, who uses it, and what happens while it is down. */
 export function dependenciesDoc(uses: readonly OutsideUse[], site: Site, mirrors: readonly RegistryMirror[] = []): string {

@@ -1,4 +1,5 @@
 import { formatCpu, formatMemory, formatTaint } from '../k8s/scheduling';
+import { tableCell as cell } from '../markdown-cell';
 import { HA_ANNOTATIONS } from './annotations';
 import { blockedBy, ClusterModel, HaModel, Workload } from './model';
 import { evictionSeconds, IMAGE_PULL_BUDGET_SECONDS } from './recovery';
@@ -10,8 +11,6 @@ import { allHealthy, bringUpStages, deployability, DeployabilityResult, progress
 export const FAILURE_REPORT = 'reports/failure-simulation.md';
 
 const secs = (n: number): string => (Number.isFinite(n) ? String(Math.round(n)) : 'never');
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
 function roleLines(r: ScenarioResult): string[] {
   const lines: string[] = [];
   const alive = r.survivingServers;

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { TextFile } from '../constructs/text-file';
 import { platformContext } from '../context';
 import { HttpEntry, Inventory, TcpEntry } from '../inventory';
+import { tableCell } from '../markdown-cell';
 
 const DIR = 'dist/hosts/haproxy';
 
@@ -80,9 +81,4 @@ export class HaproxyConfig extends Construct {
     new TextFile(this, 'config', { path: `${DIR}/haproxy.cfg`, content: () => haproxyConfig(inventory.http, inventory.tcp, site.domain) });
     new TextFile(this, 'readme', { path: `${DIR}/README.md`, content: () => haproxyTable(inventory.http, inventory.tcp) });
   }
-}
-
-/** Text in a cell of a Markdown table: a `|` would start another cell, a line break end the row. */
-function tableCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 }

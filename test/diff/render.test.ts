@@ -144,6 +144,13 @@ describe('diff renderers', () => {
     expect(renderMarkdown(withPipe, labels)).toContain('| x \\\\| y |');
   });
 
+  test('GIVEN a risk message over two lines WHEN put in the table THEN the row stays one line (a line break would end the table)', () => {
+    const twoLines = { ...diff, risks: [{ ...diff.risks[0], message: 'first line\r\nsecond line' }] };
+    const rows = renderMarkdown(twoLines, labels).split('\n').filter((l) => l.startsWith('| ⚠ |'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/\| first line second line \|$/);
+  });
+
   describe('GIVEN a diff larger than the size budget', () => {
     const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i).padStart(3, '0')}`, String(i)]));
     const big = diffTrees(
