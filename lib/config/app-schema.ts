@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fitsInt64Bytes, SIZE_TOO_LARGE } from './quantity';
 import { bitwardenRef, DNS_NAME } from './schema';
 import { cronProblem } from './cron';
 
@@ -59,8 +60,13 @@ const image = z.string().superRefine((v, ctx) => {
   else if (!digest && tag === 'latest') ctx.addIssue({ code: 'custom', message: 'must not use the mutable tag "latest": pin a version tag or a digest "@sha256:..."' });
 });
 
+/** A string handed to a process (an argument, an environment value): a NUL cannot be passed (the runtime refuses to start the container). */
+const NO_NUL = { message: 'must not contain a NUL character (\\0): a process argument or environment value cannot carry one' };
+const noNul = (v: string): boolean => !v.includes('\0');
+const processString = z.string().refine(noNul, NO_NUL);
+
 const cpu = z.string().regex(QUANTITY_CPU, { message: 'must be a CPU quantity such as "250m" or "1"' });
-const memory = z.string().regex(QUANTITY_MEMORY, { message: 'must be a memory size in Mi or Gi, e.g. "256Mi"' });
+const memory = z.string().regex(QUANTITY_MEMORY, { message: 'must be a memory size in Mi or Gi, e.g. "256Mi"' }).refine(fitsInt64Bytes, SIZE_TOO_LARGE);
 
 const PREVIEW_HOST_MESSAGE = 'must be a lower-case DNS name, e.g. "preview-wiki.turnsys.com", or false (no preview host)';
 
@@ -142,7 +148,7 @@ export const VolumeSchema = z.strictObject({
   name: portName,
   /** Where the container sees it. */
   mountPath: z.string().regex(/^\/[^\0]*$/, { message: 'must be an absolute path, e.g. "/data"' }),
-  size: z.string().regex(QUANTITY_STORAGE, { message: 'must be a size in Mi, Gi or Ti, e.g. "10Gi"' }),
+  size: z.string().regex(QUANTITY_STORAGE, { message: 'must be a size in Mi, Gi or Ti, e.g. "10Gi"' }).refine(fitsInt64Bytes, SIZE_TOO_LARGE),
   /** ReadWriteMany lets replicas on several nodes share it (Longhorn share manager). */
   accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany']).default('ReadWriteOnce'),
 });
@@ -173,8 +179,8 @@ export const AppSpecSchema = z.strictObject({
   /** Container image, pinned by tag (not `latest`) or digest. */
   image: image,
   /** Container command and arguments, when the image's defaults are not right. */
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).optional(),
+  command: z.array(processString).optional(),
+  args: z.array(processString).optional(),
   /** Pods; ignored as a fixed count when `autoscaling` is set (it is then the minimum). */
   replicas: z.number().int().min(1).max(100).default(APP_DEFAULTS.replicas),
   /**
@@ -195,7 +201,7 @@ export const AppSpecSchema = z.strictObject({
     /** @default the first port */
     port: portName.optional(),
     /** A command run in the container as the probe, e.g. ["celery", "inspect", "ping"]; exclusive with `path`. */
-    command: z.array(z.string().min(1)).min(1).optional(),
+    command: z.array(z.string().min(1).refine(noNul, NO_NUL)).min(1).optional(),
     /** Seconds the app may take to start before liveness checks begin counting. */
     startupSeconds: z.number().int().min(1).max(600).default(60),
     /** Seconds between readiness and liveness checks. @default 5 (readiness), 10 (liveness) */
@@ -210,7 +216,7 @@ export const AppSpecSchema = z.strictObject({
     limits: z.strictObject({ cpu: cpu.optional(), memory: memory }).default(APP_DEFAULTS.limits),
   }).prefault({}),
   /** Plain environment variables (never secrets: use `secrets`). */
-  env: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _, not starting with a digit' }), z.string()).default({}),
+  env: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _, not starting with a digit' }), processString).default({}),
   /** Environment variables filled from Bitwarden through External Secrets. */
   secrets: z.record(z.string().regex(ENV_NAME, { message: 'environment variable names are letters, digits and _, not starting with a digit' }), bitwardenRef).default({}),
   /** Persistent volumes on Longhorn (3 replicas; R&D apps: 1 replica on the R&D node). */

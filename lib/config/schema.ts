@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fitsInt64Bytes, SIZE_TOO_LARGE } from './quantity';
 import { cronProblem } from './cron';
 import { pemProblem } from './pem';
 import { parseAddressBlock, parseCidr, parseIp } from './net';
@@ -111,7 +112,7 @@ export const NodeSchema = z.strictObject({
     z.string().regex(/^([1-9][0-9]*m|[0-9]+(\.[0-9]+)?)$/, { message: 'must be a number of cores such as 4 or a quantity such as "3500m"' }),
   ]).default(NODE_CAPACITY_DEFAULTS.cpu),
   /** Allocatable memory (the node-failure simulation's capacity model), e.g. "16Gi". */
-  memory: z.string().regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, { message: 'must be a size in Mi, Gi or Ti, e.g. "16Gi"' }).default(NODE_CAPACITY_DEFAULTS.memory),
+  memory: z.string().regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, { message: 'must be a size in Mi, Gi or Ti, e.g. "16Gi"' }).refine(fitsInt64Bytes, SIZE_TOO_LARGE).default(NODE_CAPACITY_DEFAULTS.memory),
 });
 
 /** HA settings of the site. */
@@ -131,7 +132,7 @@ export const PoolSchema = z.strictObject({
 });
 
 /** A Kubernetes storage size such as "100Gi". */
-const storageSize = z.string().regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, { message: 'must be a size in Mi, Gi or Ti, e.g. "100Gi"' });
+const storageSize = z.string().regex(/^[1-9][0-9]*(Mi|Gi|Ti)$/, { message: 'must be a size in Mi, Gi or Ti, e.g. "100Gi"' }).refine(fitsInt64Bytes, SIZE_TOO_LARGE);
 
 /**
  * The platform components a site may switch off (`<component>.enabled: false` in site.yaml): the
