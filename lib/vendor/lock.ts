@@ -153,12 +153,14 @@ export class TreeHashMemo {
 
   /**
    * The sha256 of `file` when the memo knows its stat now (the file is not read); else undefined.
-   * A file that is not there, or not a plain file, gives undefined too.
+   * A file that is not there, or not a plain file, gives undefined too: a link is asked about
+   * itself (lstat), never trusted by the stat of what it points to, which `read` and `hashOf` may
+   * have remembered under the link's path.
    */
   public trustedHash(file: string): string | undefined {
     let st: fs.BigIntStats | undefined;
     try {
-      st = fs.statSync(file, { bigint: true });
+      st = fs.lstatSync(file, { bigint: true });
     } catch {
       return undefined;
     }

@@ -64,6 +64,20 @@ describe('TreeHashMemo: hashTree that skips unchanged files', () => {
     expect(racy.trustedHash(file)).toBeUndefined();
   });
 
+  test('GIVEN a link to a plain file, read through the memo long after its last change WHEN its hash is trusted by stat THEN it is not: a link is never the plain file the memo vouches for (its target is)', () => {
+    const { dir, memo } = tree();
+    const target = path.join(dir, 'values.yaml');
+    const link = path.join(dir, 'link.yaml');
+    fs.symlinkSync(target, link);
+    const first = new TreeHashMemo(memo, later);
+    expect(first.read(link).bytes.toString()).toBe('replicas: 2\n');
+    expect(first.hashOf(target)).toBe(first.read(link).sha256);
+    expect(first.trustedHash(link)).toBeUndefined();
+    expect(first.trustedHash(target)).toBeDefined();
+    first.save();
+    expect(new TreeHashMemo(memo, later).trustedHash(link)).toBeUndefined();
+  });
+
   test('GIVEN files changed just before they were hashed (racy) WHEN hashed again THEN they are read again, not taken from the memo', () => {
     const { dir, memo } = tree();
     const racy = new TreeHashMemo(memo);
