@@ -22,6 +22,15 @@ export interface RenderedObjectRef {
   readonly namespace?: string;
 }
 
+/**
+ * A volume a controller creates at run time, declared on the rendered object it is created from
+ * (`createdBy`: an operator's custom resource), so the backup report names that object.
+ */
+export interface UpstreamVolume extends HelmVolume {
+  /** The rendered object whose controller creates the volume. @default the component's first Deployment (or its first object) */
+  readonly createdBy?: RenderedObjectRef;
+}
+
 /** HA facts for one rendered workload (annotations written onto it): why it is a singleton, a system component, exempt. */
 export type RenderedWorkloadHa = RenderedObjectRef & HaDeclaration;
 
@@ -42,6 +51,13 @@ export interface UpstreamObjectsProps {
    */
   readonly providesApis?: readonly ApiRef[];
   /**
+   * The rendered object that runs the component's controller (an operator's Deployment): it
+   * carries `providesApis`, the workloads and storage declared as created at run time, and the
+   * volumes without a `createdBy`. One that matches nothing rendered is an error.
+   * @default - the first Deployment rendered, else the first object
+   */
+  readonly controller?: RenderedObjectRef;
+  /**
    * HA declarations of rendered workloads (singletons, system components, exemptions), each
    * with its reason; written as annotations onto the object. A declaration that matches no
    * rendered object is an error.
@@ -53,17 +69,19 @@ export interface UpstreamObjectsProps {
    * StatefulSet or DaemonSet contributes only its HA declarations (singleton, system component,
    * exemptions, budget): the rendered spec speaks for the rest. One with `createdBy` stands for a
    * workload a controller creates at run time; its values paths are resolved here and it is
-   * written onto the component's first Deployment for the HA rules and the simulation. Any other
+   * written onto the component's `controller` for the HA rules and the simulation. Any other
    * declaration that matches nothing rendered is an error.
    * @default - none
    */
   readonly workloads?: readonly WorkloadDeclaration[];
   /**
    * Volumes a controller creates at run time (an operator's StatefulSet claims), declared so the
-   * backup-coverage rule sees them; rendered claims and claim templates speak for themselves.
+   * backup-coverage rule sees them, each on the object it is created from (`createdBy`); rendered
+   * claims and claim templates speak for themselves. A `createdBy` that matches nothing rendered is
+   * an error.
    * @default - none
    */
-  readonly volumes?: readonly HelmVolume[];
+  readonly volumes?: readonly UpstreamVolume[];
   /**
    * Rendered claims (PersistentVolumeClaims, or a StatefulSet's claim templates) that need no
    * backup, each with why: the backup-coverage rule reads this declaration (as the `backupOptOut`
@@ -225,6 +243,10 @@ export abstract class UpstreamObjects extends Construct {
       else if (!b.because?.trim()) problems.push(`backupOptOuts: ${b.kind}/${b.name} needs a reason (because)`);
       else if (!objects.some(({ object }) => matches(b, object))) problems.push(`backupOptOuts names ${b.kind}/${b.name}, which ${this.describe()} does not render`);
     }
+    if (props.controller && !objects.some(({ object }) => matches(props.controller!, object))) problems.push(`controller names ${props.controller.kind}/${props.controller.name}, which ${this.describe()} does not render`);
+    for (const v of props.volumes ?? []) {
+      if (v.createdBy && !objects.some(({ object }) => matches(v.createdBy!, object))) problems.push(`volumes: ${v.namespace}/${v.name} is created by ${v.createdBy.kind}/${v.createdBy.name}, which ${this.describe()} does not render`);
+    }
     const runtime: WorkloadDeclaration[] = [];
     const fromWorkloads: RenderedWorkloadHa[] = [];
     for (const w of props.workloads ?? []) {
@@ -305,18 +327,26 @@ export abstract class UpstreamObjects extends Construct {
       this.rendered.push(rendered);
     }
     if (problems.length) throw new PlatformError(`${this.node.path}:\n  ${problems.join('\n  ')}`);
-    const provider = this.rendered.find((o) => o.kind === 'Deployment') ?? this.rendered[0];
+    const isRef = (ref: RenderedObjectRef) => (o: ApiObject) => matches(ref, { kind: o.kind, metadata: { name: o.name, namespace: o.metadata.namespace } });
+    const controller = props.controller;
+    const provider = controller ? this.rendered.find(isRef(controller)) : this.rendered.find((o) => o.kind === 'Deployment') ?? this.rendered[0];
     if (runtime.length) {
       if (!provider) throw new PlatformError(`${this.node.path}: declares workloads created at run time, but renders nothing to carry them`);
       declareWorkloads(provider, runtime);
     }
     if (props.volumes?.length) {
       if (!provider) throw new PlatformError(`${this.node.path}: declares volumes, but renders nothing to carry them`);
-      for (const v of props.volumes) {
+      const carried = new Map<ApiObject, HelmVolume[]>();
+      for (const { createdBy, ...v } of props.volumes) {
         if (v.backupOptOut !== undefined && v.backupOptOut.trim() === '') throw new PlatformError(`${this.node.path}: volume ${v.namespace}/${v.name}: backupOptOut needs a reason`);
+        // Matched before anything was rendered (problems above): this finds it.
+        const carrier = createdBy ? this.rendered.find(isRef(createdBy))! : provider;
+        carried.set(carrier, [...(carried.get(carrier) ?? []), v]);
       }
-      provider.metadata.addAnnotation(BACKUP_ANNOTATIONS.volumes, JSON.stringify(props.volumes.map((v) => sortKeys(v))));
-      declareFacts(provider, { volumes: [...props.volumes] });
+      for (const [carrier, volumes] of carried) {
+        carrier.metadata.addAnnotation(BACKUP_ANNOTATIONS.volumes, JSON.stringify(volumes.map((v) => sortKeys(v))));
+        declareFacts(carrier, { volumes });
+      }
     }
     if (props.storage) {
       if (!provider) throw new PlatformError(`${this.node.path}: declares storage, but renders nothing to carry it`);

@@ -476,9 +476,12 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: MONITORING_NAMESPACE,
     values: kubePrometheusStackValues(site, servers),
     providesApis: [{ group: 'monitoring.coreos.com' }],
+    // The Prometheus operator: it serves the monitoring.coreos.com resources and creates Prometheus' and Alertmanager's StatefulSets.
+    controller: { kind: 'Deployment', name: KPS_WORKLOADS.operator },
     volumes: [
-      { name: `prometheus-${KPS_RELEASE}-prometheus-db-prometheus-${KPS_RELEASE}-prometheus-*`, namespace: MONITORING_NAMESPACE, storageClass: 'longhorn', size: site.monitoring.prometheusStorageSize },
-      { name: `alertmanager-${KPS_RELEASE}-alertmanager-db-alertmanager-${KPS_RELEASE}-alertmanager-*`, namespace: MONITORING_NAMESPACE, storageClass: 'longhorn', size: site.monitoring.alertmanagerStorageSize },
+      // The operator's StatefulSets claim them from the Prometheus and Alertmanager resources' storage.
+      { name: `prometheus-${KPS_RELEASE}-prometheus-db-prometheus-${KPS_RELEASE}-prometheus-*`, namespace: MONITORING_NAMESPACE, storageClass: 'longhorn', size: site.monitoring.prometheusStorageSize, createdBy: { kind: 'Prometheus', name: `${KPS_RELEASE}-prometheus` } },
+      { name: `alertmanager-${KPS_RELEASE}-alertmanager-db-alertmanager-${KPS_RELEASE}-alertmanager-*`, namespace: MONITORING_NAMESPACE, storageClass: 'longhorn', size: site.monitoring.alertmanagerStorageSize, createdBy: { kind: 'Alertmanager', name: `${KPS_RELEASE}-alertmanager` } },
     ],
     ha: kubePrometheusStackHa(),
     workloads: kubePrometheusStackRuntimeWorkloads(),

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { HelmComponent } from '../../lib/constructs/helm-component';
+import { BACKUP_ANNOTATIONS } from '../../lib/backups/coverage';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
 import { Layer } from '../../lib/layer';
@@ -107,6 +108,25 @@ describe('HelmComponent', () => {
     }));
     const declared = JSON.parse(find(objects, 'Deployment', 'demo-server')!.metadata.annotations[HA_ANNOTATIONS.workloads]);
     expect(declared).toEqual([{ createdBy: 'the demo operator', kind: 'StatefulSet', name: 'demo-db', replicas: { because: 'the values replicas', fixed: 4 } }]);
+  });
+
+  test('GIVEN a controller named WHEN the chart provides an API and volumes made at run time THEN the controller carries the API, each volume sits on the object it is created from (else on the controller), and names not rendered fail', () => {
+    const volume = { namespace: 'things', size: '1Gi' };
+    const { layer, objects } = renderDemo(root, (l) => new HelmComponent(l, 'demo', {
+      name: 'demo', chart: DEMO_CHART, namespace: 'things', values: {}, providesApis: [{ group: 'example.io' }],
+      controller: { kind: 'ConfigMap', name: 'demo-config' },
+      volumes: [{ ...volume, name: 'data-demo-*', createdBy: { kind: 'ClusterRole', name: 'demo-reader' } }, { ...volume, name: 'cache-demo-*' }],
+    }));
+    expect(layer.providerOf('example.io', 'Widget')?.object.kind).toBe('ConfigMap');
+    const config = find(objects, 'ConfigMap', 'demo-config')!.metadata.annotations;
+    expect(config[ANNOTATIONS.providesApis]).toBe('example.io/*');
+    expect(JSON.parse(config[BACKUP_ANNOTATIONS.volumes]).map((v: { name: string }) => v.name)).toEqual(['cache-demo-*']);
+    expect(JSON.parse(find(objects, 'ClusterRole', 'demo-reader')!.metadata.annotations[BACKUP_ANNOTATIONS.volumes])).toEqual([{ name: 'data-demo-*', namespace: 'things', size: '1Gi' }]);
+    expect(find(objects, 'Deployment', 'demo-server')!.metadata.annotations ?? {}).not.toHaveProperty(ANNOTATIONS.providesApis);
+    expect(() => renderDemo(root, (l) => new HelmComponent(l, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'things', values: {}, controller: { kind: 'Deployment', name: 'demo-operator' } })))
+      .toThrow('controller names Deployment/demo-operator, which chart demo 1.0.0 (release demo) does not render');
+    expect(() => renderDemo(root, (l) => new HelmComponent(l, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'things', values: {}, volumes: [{ ...volume, name: 'data-demo-*', createdBy: { kind: 'Widget', name: 'demo' } }] })))
+      .toThrow('volumes: things/data-demo-* is created by Widget/demo, which chart demo 1.0.0 (release demo) does not render');
   });
 
   test('GIVEN an object the platform supplies itself WHEN excluded with a reason THEN it is not rendered, and an exclusion that matches nothing fails', () => {

@@ -70,8 +70,11 @@ describe('monitoring layer', () => {
     expect(obj(`${DIR}poddisruptionbudget-kube-prometheus-stack-alertmanager.yaml`).spec.minAvailable).toBe(2);
   });
 
-  test('GIVEN the operator\'s StatefulSets WHEN rendered THEN they are declared as created by the operator, and the Services that select their pods say so', () => {
-    const declared: Obj[] = JSON.parse(obj(GRAFANA).metadata.annotations['platform.tsys/workloads']);
+  test('GIVEN the operator\'s StatefulSets WHEN rendered THEN they are declared on the operator\'s Deployment (not Grafana\'s) as created by it, and the Services that select their pods say so', () => {
+    const operator = obj(`${DIR}deployment-kube-prometheus-stack-operator.yaml`).metadata.annotations;
+    expect(operator['platform.tsys/provides-apis']).toBe('monitoring.coreos.com/*');
+    expect(Object.keys(obj(GRAFANA).metadata.annotations).filter((k) => k.startsWith('platform.tsys/'))).toEqual([]);
+    const declared: Obj[] = JSON.parse(operator['platform.tsys/workloads']);
     expect(declared.map((d) => [d.kind, d.name, d.createdBy])).toEqual([
       ['StatefulSet', 'prometheus-kube-prometheus-stack-prometheus', expect.stringContaining('Prometheus operator')],
       ['StatefulSet', 'alertmanager-kube-prometheus-stack-alertmanager', expect.stringContaining('Prometheus operator')],
@@ -79,6 +82,12 @@ describe('monitoring layer', () => {
     for (const s of ['prometheus', 'alertmanager']) {
       expect([s, obj(`${DIR}service-kube-prometheus-stack-${s}.yaml`).metadata.annotations['platform.tsys/selects-runtime-pods']]).toEqual([s, expect.stringContaining('Prometheus operator creates')]);
     }
+  });
+
+  test('GIVEN the volumes the operator claims WHEN rendered THEN each is declared on the resource it is claimed from, so the backup report names Prometheus and Alertmanager', () => {
+    const volumes = (file: string) => JSON.parse(obj(file).metadata.annotations['platform.tsys/volumes']).map((v: Obj) => [v.name, v.size]);
+    expect(volumes(PROMETHEUS)).toEqual([['prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-*', '50Gi']]);
+    expect(volumes(ALERTMANAGER)).toEqual([['alertmanager-kube-prometheus-stack-alertmanager-db-alertmanager-kube-prometheus-stack-alertmanager-*', '2Gi']]);
   });
 
   test('GIVEN the CoreDNS scrape Service WHEN rendered THEN it is in kube-system and selects the CoreDNS pods the cluster-addons layer renders (no run-time pods declared)', () => {

@@ -133,7 +133,7 @@ describe('backup coverage rule', () => {
     const found = findingsOf(withoutSchedules);
     expect(found).toEqual(expect.arrayContaining([
       expect.stringMatching(/^dist\/jenkins\/persistentvolumeclaim-jenkins.yaml: v1 PersistentVolumeClaim jenkins\/jenkins: .*not covered/),
-      expect.stringMatching(/^dist\/monitoring\/deployment-kube-prometheus-stack-grafana.yaml: .*volume monitoring\/prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-\* .*is not covered/),
+      expect.stringMatching(/^dist\/monitoring\/prometheus-kube-prometheus-stack-prometheus.yaml: monitoring.coreos.com\/v1 Prometheus monitoring\/kube-prometheus-stack-prometheus: volume monitoring\/prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-\* \(declared on Prometheus kube-prometheus-stack-prometheus\) is not covered/),
     ]));
   });
 });

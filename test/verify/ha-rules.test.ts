@@ -127,7 +127,7 @@ describe('HA rules through npm run verify, on the rendered tree (and with synth\
 
   test('GIVEN Prometheus\' anti-affinity goes soft in its declaration WHEN verified THEN the spread rule names the chart value', () => {
     const found = findingsOf((f) => changeFacts(f, (facts) => {
-      const declared = facts['apps/Deployment/monitoring/kube-prometheus-stack-grafana'].workloads;
+      const declared = facts['apps/Deployment/monitoring/kube-prometheus-stack-operator'].workloads;
       declared.find((d: Obj) => d.name === 'prometheus-kube-prometheus-stack-prometheus').spread.preset.fixed = 'soft';
     }));
     expect(found.filter((x) => x.includes('[ha/spread]') && x.startsWith('dist/monitoring/'))).toEqual([
