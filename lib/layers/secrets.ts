@@ -137,6 +137,8 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: ESO_NAMESPACE,
     values: externalSecretsValues(),
     providesApis: [{ group: 'external-secrets.io' }, { group: 'generators.external-secrets.io' }],
+    // The admission webhook every ExternalSecret and SecretStore passes through when applied.
+    controller: { kind: 'Deployment', name: 'external-secrets-webhook' },
   });
 
   const image = ctx.versions['bitwarden-cli'];

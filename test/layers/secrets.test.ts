@@ -19,6 +19,12 @@ describe('secrets layer', () => {
   ];
   const esoContainer = (deployment: string, name: string): Obj => find('Deployment', deployment).spec.template.spec.containers.find((c: Obj) => c.name === name);
 
+  test('GIVEN the External Secrets APIs WHEN rendered THEN the admission webhook every ExternalSecret passes through announces them (not the cert controller, the chart\'s first Deployment)', () => {
+    const announcing = esoComponents.filter(({ deployment }) => find('Deployment', deployment).metadata.annotations?.['platform.tsys/provides-apis']);
+    expect(announcing.map((c) => c.deployment)).toEqual(['external-secrets-webhook']);
+    expect(find('Deployment', 'external-secrets-webhook').metadata.annotations['platform.tsys/provides-apis']).toBe('external-secrets.io/*,generators.external-secrets.io/*');
+  });
+
   test('GIVEN the External Secrets chart WHEN rendered THEN controller, webhook and cert controller each run two replicas on two nodes with a PDB', () => {
     for (const { deployment, pdb } of esoComponents) {
       const d = find('Deployment', deployment);
