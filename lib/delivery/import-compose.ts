@@ -14,7 +14,7 @@ import { PROBE_TIMING } from '../paas/probes';
 import {
   ComposeError, ComposeMount, ComposePort, ComposeService, dependenciesOf, environmentOf, mountsOf, portsOf, scalar, splitCommand,
 } from './compose';
-import { databaseEngine, databaseServiceSettings, DbaasEngine } from './compose-databases';
+import { databaseServiceSettings, DbaasEngine, recogniseDatabase } from './compose-databases';
 import { translateDeploy } from './compose-import/deploy';
 import { translateHealthcheck } from './compose-import/health';
 import { knownPortProtocol } from './compose-import/known-images';
@@ -177,6 +177,8 @@ export interface ReplacedDatabase {
   readonly service: string;
   readonly image: string;
   readonly engine: DbaasEngine;
+  /** What a person must confirm before the DBaaS stands in for it (extensions, modules, an image known by name only). */
+  readonly caveat?: string;
   /** Services bound to it. */
   readonly usedBy: readonly string[];
 }
@@ -186,7 +188,10 @@ export type ServiceOutcome = ImportedApp | DraftedService | RejectedService | Re
 /** A database service as the services using it see it. */
 interface DatabaseService {
   readonly service: string;
+  readonly image: string;
   readonly engine: DbaasEngine;
+  /** Why the DBaaS may not be enough for it: each service bound to it gets an open question. */
+  readonly caveat?: string;
   readonly settings: { name?: string; user?: string };
 }
 
@@ -426,6 +431,7 @@ function translateDatabases(t: Translation, svc: ComposeService, image: string |
     if (stale.length) lines.push(`removed ${stale.join(', ')} (pointed at "${dep}", which will not exist): ${conventional ? 'the binding sets what the image reads' : 'set it from the binding\'s variables'}`);
     if (dbName && DATABASE_NAME.test(dbName) && dbName !== app.replace(/-/g, '_')) binding.name = dbName;
     if (db.settings.user) lines.push(`the database service created the user "${db.settings.user}": the DBaaS account is the login item's username`);
+    if (db.caveat) t.open.push({ field: 'databases', text: `the database service "${dep}" runs ${db.image}: ${db.caveat}; ask the DBaaS operators whether it has what this app uses, then remove this question (if it does not, the app cannot use the DBaaS ${db.engine})` });
     bindings.push(binding);
     t.notes.push(...lines);
   }
@@ -643,8 +649,9 @@ function header(t: Translation, service: string, options: ImportOptions, draft: 
 function databaseServices(services: readonly ComposeService[]): Map<string, DatabaseService> {
   const out = new Map<string, DatabaseService>();
   for (const svc of services) {
-    const engine = databaseEngine(scalar(svc.spec.image));
-    if (engine) out.set(svc.name, { service: svc.name, engine, settings: databaseServiceSettings(new Map(environmentOf(svc.spec))) });
+    const image = scalar(svc.spec.image);
+    const found = recogniseDatabase(image);
+    if (found) out.set(svc.name, { service: svc.name, image: image!, ...found, settings: databaseServiceSettings(new Map(environmentOf(svc.spec))) });
   }
   return out;
 }
@@ -752,7 +759,7 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
     outcomes.push({ kind: 'draft', service: svc.name, app, file: draftFile, text: draft, reasons: t.open.map((o) => `${o.field}: ${o.text}`), notes: t.notes, untranslated: t.untranslated });
   }
   for (const db of databases.values()) {
-    outcomes.push({ kind: 'database', service: db.service, image: String(services.find((s) => s.name === db.service)!.spec.image), engine: db.engine, usedBy: usedBy.get(db.service) ?? [] });
+    outcomes.push({ kind: 'database', service: db.service, image: db.image, engine: db.engine, ...(db.caveat ? { caveat: db.caveat } : {}), usedBy: usedBy.get(db.service) ?? [] });
   }
   return outcomes;
 }
@@ -763,7 +770,7 @@ export function formatImport(outcomes: readonly ServiceOutcome[]): string[] {
   for (const o of outcomes) {
     if (o.kind === 'database') {
       const users = o.usedBy.length ? `bound by ${o.usedBy.join(', ')}` : 'no service uses it: clients reach the DBaaS endpoint of site.yaml';
-      lines.push(`${o.service}: not imported: the DBaaS ${o.engine} replaces this ${o.image} service (${users})`);
+      lines.push(`${o.service}: not imported: the DBaaS ${o.engine} replaces this ${o.image} service (${users})${o.caveat ? `; check it: ${o.caveat}` : ''}`);
       continue;
     }
     if (o.kind === 'app') {

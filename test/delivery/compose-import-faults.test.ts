@@ -1,0 +1,82 @@
+import { importCompose, ServiceOutcome } from '../../lib/delivery/import-compose';
+import { shippedSite } from '../helpers';
+
+/*
+ * Faults a sweep with real compose files found in import-compose (getsentry/self-hosted, immich,
+ * authentik, mastodon, paperless-ngx, plausible, nextcloud, n8n, docker/awesome-compose,
+ * docker-library): one fixture per fault, written inline.
+ */
+
+const site = shippedSite();
+
+function importText(text: string, options: { projectDir?: string; vars?: ReadonlyMap<string, string> } = {}): ServiceOutcome[] {
+  return importCompose(text, { site, source: 'docker-compose.yml', outDir: 'apps', ...options });
+}
+
+const outcome = (outcomes: readonly ServiceOutcome[], service: string) => outcomes.find((o) => o.service === service)!;
+const notesOf = (o: ServiceOutcome) => (o.kind === 'app' || o.kind === 'draft' ? o.notes : []);
+const openOf = (o: ServiceOutcome) => (o.kind === 'draft' ? o.reasons : []);
+
+/** A web app that depends on the service `db`, which runs `image`. */
+function webWithDatabase(image: string): string {
+  return ['services:', '  web:', '    image: example/web:1.0.0', '    ports: ["8080:8080"]', '    depends_on: [db]', '  db:', `    image: ${JSON.stringify(image)}`, ''].join('\n');
+}
+
+describe('database images the DBaaS stands in for', () => {
+  const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+  test.each([
+    ['valkey/valkey:8.0', 'redis'],
+    [`docker.io/valkey/valkey:8.0@${digest}`, 'redis'],
+    ['eqalpha/keydb:alpine_x86_64_v6.3.4', 'redis'],
+    ['bitnami/valkey:8.0', 'redis'],
+    ['mysql/mysql-server:8.0', 'mysql'],
+    ['container-registry.oracle.com/mysql/mysql-server:8.0', 'mysql'],
+    ['percona/percona-server:8.0', 'mysql'],
+  ])('GIVEN a web app using a service that runs %s WHEN imported THEN the DBaaS %s replaces that service and the app is bound to it (it was imported as a workload of its own)', (image, engine) => {
+    const outcomes = importText(webWithDatabase(image));
+    expect(outcome(outcomes, 'db')).toMatchObject({ kind: 'database', engine, image });
+    expect(outcome(outcomes, 'web').kind).toBe('app');
+    expect(notesOf(outcome(outcomes, 'web'))).toContainEqual(expect.stringMatching(new RegExp(`^database service "db" \\(depends_on/links\\) -> DBaaS ${engine} binding`)));
+  });
+
+  test.each([
+    ['docker.io/library/redis:7.2', 'redis'],
+    [`redis:7.2@${digest}`, 'redis'],
+    ['localhost:5000/postgres:16', 'postgresql'],
+    ['bitnami/redis:7.2', 'redis'],
+    ['registry.turnsys.com/dockerhub/bitnami/redis:7.2', 'redis'],
+    ['registry.turnsys.com/dockerhub/library/redis:7.2', 'redis'],
+    ['docker.elastic.co/elasticsearch/elasticsearch:8.15.0', 'elasticsearch'],
+    ['quay.io/coreos/etcd:v3.5.15', 'etcd'],
+  ])('GIVEN a service that runs %s (a registry, a proxy-cache project, a digest in front of a known image) WHEN imported THEN the DBaaS %s still replaces it, without a question', (image, engine) => {
+    const outcomes = importText(webWithDatabase(image));
+    expect(outcome(outcomes, 'db')).toEqual({ kind: 'database', service: 'db', engine, image, usedBy: ['web'] });
+    expect(outcome(outcomes, 'web').kind).toBe('app');
+  });
+
+  test.each([
+    ['redis/redis-stack:7.4.0-v1', 'redis', 'the Redis Stack modules'],
+    ['redislabs/redismod:edge', 'redis', 'RedisJSON'],
+    ['pgvector/pgvector:pg16', 'postgresql', 'the pgvector extension'],
+    ['tensorchord/pgvecto-rs:pg16-v0.2.0', 'postgresql', 'the pgvecto.rs extension'],
+    ['postgis/postgis:16-3.4', 'postgresql', 'the PostGIS extension'],
+  ])('GIVEN a web app using %s (the engine with extensions or modules) WHEN imported THEN it is bound to the DBaaS %s with an open question naming what the image adds (it was bound without one, or not at all)', (image, engine, extras) => {
+    const outcomes = importText(webWithDatabase(image));
+    expect(outcome(outcomes, 'db')).toMatchObject({ kind: 'database', engine, caveat: expect.stringContaining(extras) });
+    const web = outcome(outcomes, 'web');
+    expect(web.kind).toBe('draft');
+    expect(openOf(web)).toEqual([expect.stringMatching(new RegExp(`^databases: the database service "db" runs ${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: it adds .*${extras}`))]);
+  });
+
+  test('GIVEN an image of an unknown publisher named like an engine (immich\'s postgres) WHEN imported THEN it is bound with an open question that only its name says so (it was bound silently)', () => {
+    const outcomes = importText(webWithDatabase('ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0'));
+    expect(outcome(outcomes, 'db')).toMatchObject({ kind: 'database', engine: 'postgresql' });
+    expect(openOf(outcome(outcomes, 'web'))).toEqual([expect.stringContaining('immich-app/postgres is known to the import by its name only')]);
+  });
+
+  test('GIVEN images that only contain an engine\'s name (an exporter, a GUI) WHEN imported THEN they stay workloads', () => {
+    for (const image of ['oliver006/redis_exporter:v1.62.0', 'redis/redisinsight:2.56', 'prometheuscommunity/postgres-exporter:v0.15.0']) {
+      expect(outcome(importText(webWithDatabase(image)), 'db').kind).not.toBe('database');
+    }
+  });
+});
