@@ -645,6 +645,59 @@ function header(t: Translation, service: string, options: ImportOptions, draft: 
   return lines;
 }
 
+/** The container ports of a service (ports:, expose:, the port its healthcheck fetches) and the entries that are none. */
+function containerPorts(svc: ComposeService): { ports: ComposePort[]; problems: string[]; healthPort?: number } {
+  const { ports, problems } = portsOf(svc.spec);
+  const healthPort = translateHealthcheck(svc.spec, svc.name)?.http?.port;
+  if (healthPort !== undefined && !ports.some((p) => p.container === healthPort)) ports.push({ container: healthPort, protocol: 'TCP' });
+  return { ports, problems, healthPort };
+}
+
+/** How other apps reach a service once imported: its Service's name, or why it has none and what gives it one. */
+type Reach = { readonly host: string } | { readonly none: string; readonly fix: string; readonly worker: boolean };
+
+/**
+ * The Service an imported service gets (`<app>.<env>.svc`): an app with a port has one (a draft's
+ * too, once finished); a worker has none, nor a service no spec is made of.
+ */
+function serviceReach(target: ComposeService | undefined, options: ImportOptions): Reach {
+  if (!target) return { none: 'which is no service of the compose file', fix: 'check the name', worker: false };
+  const { app } = appNameOf(target, options.prefix);
+  const host = `${app}.${options.environment ?? 'sit'}.svc`;
+  if (!APP_NAME.test(app)) return { none: 'which gets no spec (no app name can be made of it: see its report), so no Service', fix: 'rename it or import again with --prefix', worker: false };
+  if (!containerPorts(target).ports.length) {
+    return { none: 'which becomes a worker without a Service (it declares no port: ports:, expose: or a healthcheck URL)', fix: `add the port it listens on to "${target.name}" (ports: or expose:) and import again; it is then reached as ${host}`, worker: true };
+  }
+  return { host };
+}
+
+/**
+ * Notes on the other services this one depends on or names as hosts (`db:5432`, `//queue`,
+ * `nc -z cache`): their Service's name, which is not the compose name; a service that gets no
+ * Service (a worker) is said to have none, and a host named in the spec that nothing will answer
+ * at is an open question at that field.
+ */
+function translateReach(t: Translation, svc: ComposeService, services: readonly ComposeService[], databases: ReadonlyMap<string, DatabaseService>, reachOf: (name: string) => Reach): void {
+  const deps = [...dependenciesOf(svc.spec).keys()];
+  const named = hostsNamed(t.spec, services.map((s) => s.name).filter((n) => n !== svc.name));
+  for (const dep of deps) {
+    if (databases.has(dep)) continue;
+    const reach = reachOf(dep);
+    if ('host' in reach) t.notes.push(`depends on the service "${dep}": reach it as ${reach.host} (its Service), not "${dep}"`);
+    // A host named in the spec is an open question below; depends_on alone may only order the start.
+    else if (!named.some((n) => n.service === dep)) t.notes.push(`depends on the service "${dep}", ${reach.none}, so nothing reaches it by name${reach.worker ? '; if it listens, ' : ': '}${reach.fix}`);
+  }
+  for (const { service, where } of named) {
+    if (databases.has(service)) {
+      t.notes.push(`${where} names the database host "${service}", which will not exist (the DBaaS replaces it): use the binding's variables there`);
+      continue;
+    }
+    const reach = reachOf(service);
+    if (!('host' in reach)) t.open.push({ field: where.split(' ')[0], text: `${where} names the host "${service}", ${reach.none}, so nothing answers there: ${reach.fix}` });
+    else if (!deps.includes(service)) t.notes.push(`${where} names the host "${service}": reach it as ${reach.host} (its Service), not "${service}"`);
+  }
+}
+
 /** The database services of the file: those whose image the DBaaS replaces. */
 function databaseServices(services: readonly ComposeService[]): Map<string, DatabaseService> {
   const out = new Map<string, DatabaseService>();
@@ -704,6 +757,7 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
   const shared = volumeUsers(services, databases);
   const usedBy = new Map<string, string[]>();
   const outcomes: ServiceOutcome[] = [];
+  const reachOf = (name: string) => serviceReach(services.find((s) => s.name === name), options);
   for (const svc of services) {
     if (databases.has(svc.name)) continue;
     const { app, why } = appNameOf(svc, options.prefix);
@@ -721,26 +775,12 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
     const bound = translateDatabases(t, svc, image, env, databases, app, serviceNames);
     bound.forEach((db) => usedBy.set(db, [...(usedBy.get(db) ?? []), svc.name]));
     translateEnvironment(t, env, unresolved, app);
-    const { ports, problems } = portsOf(svc.spec);
+    const { ports, problems, healthPort } = containerPorts(svc);
     t.untranslated.push(...problems);
-    const hc = translateHealthcheck(svc.spec, svc.name);
-    const healthPort = hc?.http?.port;
-    if (healthPort !== undefined && !ports.some((p) => p.container === healthPort)) ports.push({ container: healthPort, protocol: 'TCP' });
     translatePorts(t, ports, healthPort, image, env, app, domain);
     const singleWriter = translateVolumes(t, svc, mountsOf(svc.spec), declaredVolumes, app, shared);
     translateProcess(t, svc, singleWriter, singletonStartupSeconds(options.site));
-    const reachAs = (dep: string) => {
-      const target = services.find((s) => s.name === dep);
-      return `${target ? appNameOf(target, options.prefix).app : kebabName(dep)}.${options.environment ?? 'sit'}.svc`;
-    };
-    const deps = [...dependenciesOf(svc.spec).keys()];
-    for (const dep of deps) {
-      if (!databases.has(dep)) t.notes.push(`depends on the service "${dep}": reach it as ${reachAs(dep)} (its Service), not "${dep}"`);
-    }
-    for (const { service, where } of hostsNamed(t.spec, services.map((s) => s.name).filter((n) => n !== svc.name))) {
-      if (databases.has(service)) t.notes.push(`${where} names the database host "${service}", which will not exist (the DBaaS replaces it): use the binding's variables there`);
-      else if (!deps.includes(service)) t.notes.push(`${where} names the host "${service}": reach it as ${reachAs(service)} (its Service), not "${service}"`);
-    }
+    translateReach(t, svc, services, databases, reachOf);
     otherUnresolved(t, unresolved);
     untranslatedKeys(t, svc.spec, options.images?.has(svc.name) ?? false);
     if (!t.open.length) {

@@ -80,3 +80,41 @@ describe('database images the DBaaS stands in for', () => {
     }
   });
 });
+
+describe('where a service is told to reach another', () => {
+  /** `web` reaches `target` (depends_on, and `url` in its env when given); `target` has the given keys. */
+  function webReaching(target: string[], url?: string): string {
+    return [
+      'services:', '  web:', '    image: example/web:1.0.0', '    ports: ["8080:8080"]', '    depends_on: [queue]',
+      ...(url ? ['    environment:', `      QUEUE_URL: ${url}`] : []),
+      '  queue:', '    image: example/queue:2.0.0', ...target.map((l) => `    ${l}`), '',
+    ].join('\n');
+  }
+
+  test('GIVEN a service that depends on one without ports (a worker: no Service) WHEN imported THEN its note says the worker has no Service and how it gets one (it was told to "reach it as queue.sit.svc")', () => {
+    const outcomes = importText(webReaching([]));
+    expect(outcome(outcomes, 'queue')).toMatchObject({ kind: 'app' });
+    const web = outcome(outcomes, 'web');
+    expect(web.kind).toBe('app');
+    expect(notesOf(web).filter((n) => n.includes('queue'))).toEqual([
+      'depends on the service "queue", which becomes a worker without a Service (it declares no port: ports:, expose: or a healthcheck URL), so nothing reaches it by name; if it listens, add the port it listens on to "queue" (ports: or expose:) and import again; it is then reached as queue.sit.svc',
+    ]);
+    expect(notesOf(web).join('\n')).not.toContain('reach it as queue.sit.svc (its Service)');
+  });
+
+  test('GIVEN a service whose env value names a worker as a host WHEN imported THEN it is a draft with an open question at env (it was told to reach a Service that is never rendered)', () => {
+    const outcomes = importText(webReaching([], 'amqp://queue:5672'));
+    const web = outcome(outcomes, 'web');
+    expect(web.kind).toBe('draft');
+    expect(openOf(web)).toEqual([
+      'env: env QUEUE_URL names the host "queue", which becomes a worker without a Service (it declares no port: ports:, expose: or a healthcheck URL), so nothing answers there: add the port it listens on to "queue" (ports: or expose:) and import again; it is then reached as queue.sit.svc',
+    ]);
+    expect(notesOf(web).join('\n')).not.toContain('reach it as queue.sit.svc (its Service)');
+  });
+
+  test('GIVEN the same service with a port WHEN imported THEN it is still told to reach its Service', () => {
+    const web = outcome(importText(webReaching(['expose: ["5672"]'], 'amqp://queue:5672')), 'web');
+    expect(web.kind).toBe('app');
+    expect(notesOf(web)).toContain('depends on the service "queue": reach it as queue.sit.svc (its Service), not "queue"');
+  });
+});
