@@ -77,7 +77,7 @@ export function runImportComposeCli({ positionals, options: o }: Invocation<'imp
     const outDir = path.resolve(cwd, o.out ?? path.join(ROOT, 'apps'));
     const shownOut = path.relative(cwd, outDir) || '.';
     const outcomes = importCompose(text, {
-      site, environment, domain: o.domain, source: path.relative(cwd, composeFile) || composeFile, outDir: shownOut,
+      site, environment, domain: o.domain, source: path.relative(cwd, composeFile) || composeFile, projectDir: path.dirname(composeFile), outDir: shownOut,
       overrides, vars, images: imageOptions(o.image), prefix: o.prefix,
     });
     const { existing } = writeImport(outcomes, outDir, o.force);

@@ -12,13 +12,14 @@ import { conventionalBindingEnv } from '../paas/binding-conventions';
 import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
 import { PROBE_TIMING } from '../paas/probes';
 import {
-  ComposeError, ComposeMount, ComposePort, ComposeService, dependenciesOf, environmentOf, mountsOf, portsOf, scalar, splitCommand,
+  ComposeError, ComposePort, ComposeService, dependenciesOf, environmentOf, mountsOf, portsOf, scalar, splitCommand,
 } from './compose';
 import { databaseServiceSettings, DbaasEngine, recogniseDatabase } from './compose-databases';
 import { translateDeploy } from './compose-import/deploy';
 import { translateHealthcheck } from './compose-import/health';
 import { knownPortProtocol } from './compose-import/known-images';
 import { ComposeProject, ComposeText, loadComposeProject, ServiceUnresolved } from './compose-import/load';
+import { MountPlan, planMounts } from './compose-import/mounts';
 import { FieldComment, renderSpecText } from './compose-import/render';
 
 /**
@@ -118,6 +119,11 @@ export interface ImportOptions {
   readonly domain?: string;
   /** The compose file as the header names it (the first one, when there are several). */
   readonly source: string;
+  /**
+   * The folder of the (first) compose file, which relative bind-mount host paths are read from
+   * (is `./x` a file or a folder?). @default - host paths are not looked at; their names decide
+   */
+  readonly projectDir?: string;
   /** Folder the specs go to, as the messages name it (`apps`). */
   readonly outDir: string;
   /** Files merged over the first one, in order (`-f a.yml -f b.yml`). */
@@ -296,58 +302,33 @@ function translatePorts(t: Translation, ports: readonly ComposePort[], healthPor
   }
 }
 
-/** The build context of a service (`build: ./x` or `build: { context: ./x }`), normalised, if it has one. */
-function buildContext(spec: JsonMap): string | undefined {
-  const b = spec.build;
-  const ctx = typeof b === 'string' ? b : b && typeof b === 'object' ? (b as JsonMap).context : undefined;
-  return ctx === undefined ? undefined : path.posix.normalize(String(ctx) || '.');
-}
-
-/** Whether a host path lies inside a build context (both relative to the project folder). */
-function inside(source: string, context: string): boolean {
-  const rel = path.posix.relative(context, path.posix.normalize(source));
-  return !rel.startsWith('..') && !path.posix.isAbsolute(rel);
+/** The volumes of the project's app services: who mounts each named volume. */
+interface VolumeUse {
+  readonly named: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
  * Volumes (Longhorn, ReadWriteOnce), tmpfs as writable paths; a volume makes the app a single
  * writer. Source code bind-mounted from the build context is dropped (the image carries it), with
- * the anonymous volumes under it; a named volume another app service mounts is an open question.
+ * the anonymous volumes under it; a named volume another app service mounts too is an open question (lib/delivery/compose-import/mounts.ts says what becomes of each mount).
  */
-function translateVolumes(t: Translation, svc: ComposeService, mounts: readonly ComposeMount[], declared: Readonly<Record<string, JsonMap | null>>, app: string, sharedWith: ReadonlyMap<string, readonly string[]>): string[] {
+function translateVolumes(t: Translation, svc: ComposeService, plans: readonly MountPlan[], declared: Readonly<Record<string, JsonMap | null>>, app: string, use: VolumeUse): string[] {
   const volumes: JsonMap[] = [];
   const writable = ['/tmp'];
   const names = new Set<string>();
-  const context = buildContext(svc.spec);
-  const dropped: string[] = [];
-  for (const m of mounts) {
-    if (m.type === 'tmpfs') {
+  const shareQuestion = 'two apps cannot share one volume (each app\'s volumes are its own ReadWriteOnce claims); run them as one app, or share the data another way (a DBaaS, object storage)';
+  for (const plan of plans) {
+    const m = plan.mount;
+    if (plan.kind === 'writable') {
       if (!writable.includes(m.target)) writable.push(m.target);
       continue;
     }
-    if (m.source && /docker\.sock$/.test(m.source)) {
-      t.untranslated.push(`volume ${m.source}:${m.target}: there is no Docker socket on the nodes`);
+    if (plan.kind === 'dropped') {
+      t.notes.push(plan.note);
       continue;
     }
-    if (m.type === 'bind' && context !== undefined && inside(m.source!, context)) {
-      dropped.push(m.target);
-      t.notes.push(`volume ${m.source}:${m.target} dropped: it mounts source code from the build context (${context}) over the image's; the image built from that context carries it`);
-      continue;
-    }
-    if (m.type === 'anonymous' && dropped.some((d) => m.target.startsWith(`${d}/`))) {
-      t.notes.push(`anonymous volume ${m.target} dropped: it kept the image's files under the dropped source mount`);
-      continue;
-    }
-    if (m.type === 'bind' && /^\/(etc|proc|sys|dev|run|var\/run|var\/lib\/docker)(\/|$)/.test(m.source!)) {
-      t.untranslated.push(`volume ${m.source}:${m.target}: a file or folder of the host system; containers do not see the node's (time zone: set env TZ)`);
-      continue;
-    }
-    if (m.type === 'bind' && /\.[A-Za-z0-9]{1,5}$/.test(path.posix.basename(m.target))) {
-      t.untranslated.push(`volume ${m.source}:${m.target}: a single file from the host; bake it into the image or mount it from a ConfigMap by hand`);
-      continue;
-    }
-    if (m.type === 'bind' && (m.readOnly || /^\/etc\//.test(m.target))) {
-      t.untranslated.push(`volume ${m.source}:${m.target}${m.readOnly ? ' (read-only)' : ''}: configuration from the host; bake it into the image or mount it from a ConfigMap by hand`);
+    if (plan.kind === 'untranslated') {
+      t.untranslated.push(plan.text);
       continue;
     }
     const base = kebabName(m.type === 'volume' ? m.source!.replace(new RegExp(`^${app.replace(/-/g, '[-_]')}[-_]`), '') : path.posix.basename(m.target), 15) || 'data';
@@ -357,11 +338,11 @@ function translateVolumes(t: Translation, svc: ComposeService, mounts: readonly 
     volumes.push({ name, mountPath: m.target, size: IMPORTED_VOLUME_SIZE });
     const from = m.type === 'volume' ? `named volume "${m.source}"` : m.type === 'bind' ? `bind mount ${m.source}` : 'an anonymous volume';
     t.notes.push(`volume ${name} at ${m.target} (from ${from}): ${IMPORTED_VOLUME_SIZE} is a guess, set the real size; copy the existing data in before the first start`);
-    const top = m.source ? declared[m.source] : undefined;
+    const top = m.type === 'volume' && m.source ? declared[m.source] : undefined;
     if (top && (top.external || top.driver_opts)) t.notes.push(`volume "${m.source}" is external or has driver options in the compose file: its data lives elsewhere today`);
-    const others = m.type === 'volume' ? (sharedWith.get(m.source!) ?? []).filter((s) => s !== svc.name) : [];
-    if (others.length) {
-      t.open.push({ field: 'volumes', text: `the named volume "${m.source}" is also mounted by ${others.map((o) => `"${o}"`).join(', ')}: two apps cannot share one volume (each app's volumes are its own ReadWriteOnce claims); run them as one app, or share the data another way (a DBaaS, object storage)` });
+    if (m.type === 'volume') {
+      const others = (use.named.get(m.source!) ?? []).filter((s) => s !== svc.name);
+      if (others.length) t.open.push({ field: 'volumes', text: `the named volume "${m.source}" is also mounted by ${others.map((o) => `"${o}"`).join(', ')}: ${shareQuestion}` });
     }
   }
   if (volumes.length) t.spec.volumes = volumes;
@@ -709,16 +690,18 @@ function databaseServices(services: readonly ComposeService[]): Map<string, Data
   return out;
 }
 
-/** Named volumes -> the (non-database) services that mount them. */
-function volumeUsers(services: readonly ComposeService[], databases: ReadonlyMap<string, DatabaseService>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** The volumes the app services (not the database services) get: named volumes by name. */
+function volumeUse(services: readonly ComposeService[], databases: ReadonlyMap<string, DatabaseService>, projectDir: string | undefined): VolumeUse {
+  const named = new Map<string, string[]>();
   for (const svc of services) {
     if (databases.has(svc.name)) continue;
-    for (const m of mountsOf(svc.spec)) {
-      if (m.type === 'volume' && m.source) out.set(m.source, [...new Set([...(out.get(m.source) ?? []), svc.name])]);
+    for (const plan of planMounts(svc.spec, mountsOf(svc.spec), projectDir)) {
+      if (plan.kind !== 'volume') continue;
+      const m = plan.mount;
+      if (m.type === 'volume' && m.source) named.set(m.source, [...new Set([...(named.get(m.source) ?? []), svc.name])]);
     }
   }
-  return out;
+  return { named };
 }
 
 /** The app name of a service: its container_name when that is one, else its name in kebab case; prefixed. */
@@ -754,7 +737,7 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
   const databases = databaseServices(services);
   const domain = options.domain ?? options.site.domain;
   const serviceNames = new Set(services.map((s) => s.name));
-  const shared = volumeUsers(services, databases);
+  const shared = volumeUse(services, databases, options.projectDir);
   const usedBy = new Map<string, string[]>();
   const outcomes: ServiceOutcome[] = [];
   const reachOf = (name: string) => serviceReach(services.find((s) => s.name === name), options);
@@ -778,7 +761,7 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
     const { ports, problems, healthPort } = containerPorts(svc);
     t.untranslated.push(...problems);
     translatePorts(t, ports, healthPort, image, env, app, domain);
-    const singleWriter = translateVolumes(t, svc, mountsOf(svc.spec), declaredVolumes, app, shared);
+    const singleWriter = translateVolumes(t, svc, planMounts(svc.spec, mountsOf(svc.spec), options.projectDir), declaredVolumes, app, shared);
     translateProcess(t, svc, singleWriter, singletonStartupSeconds(options.site));
     translateReach(t, svc, services, databases, reachOf);
     otherUnresolved(t, unresolved);

@@ -1,3 +1,7 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse } from 'yaml';
 import { importCompose, ServiceOutcome } from '../../lib/delivery/import-compose';
 import { shippedSite } from '../helpers';
 
@@ -116,5 +120,58 @@ describe('where a service is told to reach another', () => {
     const web = outcome(importText(webReaching(['expose: ["5672"]'], 'amqp://queue:5672')), 'web');
     expect(web.kind).toBe('app');
     expect(notesOf(web)).toContain('depends on the service "queue": reach it as queue.sit.svc (its Service), not "queue"');
+  });
+});
+
+describe('bind mounts: a single file or a folder', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-mounts-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A web app with one bind mount, imported with the temporary folder as the compose file's (unless `beside` is false: only the compose file was given). */
+  function mounting(volume: string, beside = true): ServiceOutcome {
+    return outcome(importText(['services:', '  web:', '    image: example/web:1.0.0', '    ports: ["8080:8080"]', '    volumes:', `      - ${volume}`, ''].join('\n'), { projectDir: beside ? dir : undefined }), 'web');
+  }
+  const volumesOf = (o: ServiceOutcome) => ('text' in o ? parse(o.text).volumes : undefined);
+  const untranslatedOf = (o: ServiceOutcome) => ('untranslated' in o ? o.untranslated : []);
+
+  test('GIVEN a single file with a six-letter extension beside the compose file (logstash-nginx.config) WHEN imported THEN it is a single file, not translated (it became a 10Gi volume)', () => {
+    fs.writeFileSync(path.join(dir, 'logstash-nginx.config'), 'input {}\n');
+    const web = mounting('./logstash-nginx.config:/usr/share/logstash/pipeline/logstash-nginx.config');
+    expect(volumesOf(web)).toBeUndefined();
+    expect(untranslatedOf(web)).toEqual(['volume ./logstash-nginx.config:/usr/share/logstash/pipeline/logstash-nginx.config: a single file from the host (./logstash-nginx.config is a file beside the compose file); bake it into the image or mount it from a ConfigMap by hand']);
+  });
+
+  test('GIVEN the same file mount without the file (only the compose file was given) WHEN imported THEN its extension still makes it a single file', () => {
+    const web = mounting('./logstash-nginx.config:/usr/share/logstash/pipeline/logstash-nginx.config', false);
+    expect(volumesOf(web)).toBeUndefined();
+    expect(untranslatedOf(web)).toEqual([expect.stringContaining('a single file from the host ("logstash-nginx.config" has a file extension)')]);
+  });
+
+  test('GIVEN a conf.d folder that is not there WHEN imported THEN it is a folder of configuration (it was "a single file from the host")', () => {
+    const web = mounting('./nginx/conf.d:/etc/nginx/conf.d:ro');
+    expect(untranslatedOf(web)).toEqual(['volume ./nginx/conf.d:/etc/nginx/conf.d (read-only): configuration from the host; bake it into the image or mount it from a ConfigMap by hand']);
+  });
+
+  test('GIVEN a folder beside the compose file whose name looks like a file (media.v2) WHEN imported THEN it is a volume (it was "a single file from the host")', () => {
+    fs.mkdirSync(path.join(dir, 'media.v2'));
+    const web = mounting('./media.v2:/srv/media.v2');
+    expect(volumesOf(web)).toEqual([{ name: 'media-v2', mountPath: '/srv/media.v2', size: '10Gi' }]);
+    expect(untranslatedOf(web)).toEqual([]);
+  });
+
+  test('GIVEN a file without an extension beside the compose file (a "settings" file; a Caddyfile, a name files have, even when it is not there) WHEN imported THEN it is a single file (it became a 10Gi volume)', () => {
+    fs.writeFileSync(path.join(dir, 'settings'), 'a=1\n');
+    expect(volumesOf(mounting('./settings:/srv/settings'))).toBeUndefined();
+    expect(volumesOf(mounting('./Caddyfile:/srv/Caddyfile', false))).toBeUndefined();
+  });
+
+  test('GIVEN a host path with a trailing "/" or an absolute one WHEN imported THEN the "/" makes a folder, and an absolute path is judged by its name only (never looked at: the import is the same on every machine)', () => {
+    expect(volumesOf(mounting('./exports.old/:/srv/exports'))).toEqual([{ name: 'exports', mountPath: '/srv/exports', size: '10Gi' }]);
+    const file = path.join(dir, 'plain');
+    fs.writeFileSync(file, 'x');
+    expect(volumesOf(mounting(`${file}:/srv/plain`))).toEqual([{ name: 'plain', mountPath: '/srv/plain', size: '10Gi' }]);
   });
 });
