@@ -19,7 +19,7 @@ import { translateDeploy } from './compose-import/deploy';
 import { translateHealthcheck } from './compose-import/health';
 import { knownPortProtocol } from './compose-import/known-images';
 import { ComposeProject, ComposeText, loadComposeProject, ServiceUnresolved } from './compose-import/load';
-import { MountPlan, planMounts } from './compose-import/mounts';
+import { MountPlan, overlaps, planMounts } from './compose-import/mounts';
 import { FieldComment, renderSpecText } from './compose-import/render';
 
 /**
@@ -302,15 +302,17 @@ function translatePorts(t: Translation, ports: readonly ComposePort[], healthPor
   }
 }
 
-/** The volumes of the project's app services: who mounts each named volume. */
+/** The volumes of the project's app services: who mounts each named volume, and each bind-mounted host path that becomes a volume. */
 interface VolumeUse {
   readonly named: ReadonlyMap<string, readonly string[]>;
+  readonly hostPaths: readonly { readonly service: string; readonly host: string; readonly source: string }[];
 }
 
 /**
  * Volumes (Longhorn, ReadWriteOnce), tmpfs as writable paths; a volume makes the app a single
  * writer. Source code bind-mounted from the build context is dropped (the image carries it), with
- * the anonymous volumes under it; a named volume another app service mounts too is an open question (lib/delivery/compose-import/mounts.ts says what becomes of each mount).
+ * the anonymous volumes under it; a named volume or a host folder another app service mounts too
+ * is an open question (lib/delivery/compose-import/mounts.ts says what becomes of each mount).
  */
 function translateVolumes(t: Translation, svc: ComposeService, plans: readonly MountPlan[], declared: Readonly<Record<string, JsonMap | null>>, app: string, use: VolumeUse): string[] {
   const volumes: JsonMap[] = [];
@@ -343,6 +345,10 @@ function translateVolumes(t: Translation, svc: ComposeService, plans: readonly M
     if (m.type === 'volume') {
       const others = (use.named.get(m.source!) ?? []).filter((s) => s !== svc.name);
       if (others.length) t.open.push({ field: 'volumes', text: `the named volume "${m.source}" is also mounted by ${others.map((o) => `"${o}"`).join(', ')}: ${shareQuestion}` });
+    } else if (plan.host !== undefined) {
+      const others = use.hostPaths.filter((u) => u.service !== svc.name && overlaps(u.host, plan.host!));
+      const by = [...new Set(others.map((o) => o.service))].map((o) => `"${o}"${others.filter((x) => x.service === o).every((x) => x.host === plan.host) ? '' : ` (as ${others.filter((x) => x.service === o).map((x) => x.source).join(', ')})`}`);
+      if (by.length) t.open.push({ field: 'volumes', text: `the host folder ${m.source} is also mounted by ${by.join(', ')}: ${shareQuestion}` });
     }
   }
   if (volumes.length) t.spec.volumes = volumes;
@@ -690,18 +696,20 @@ function databaseServices(services: readonly ComposeService[]): Map<string, Data
   return out;
 }
 
-/** The volumes the app services (not the database services) get: named volumes by name. */
+/** The volumes the app services (not the database services) get: named volumes by name, bind-mounted host folders by path. */
 function volumeUse(services: readonly ComposeService[], databases: ReadonlyMap<string, DatabaseService>, projectDir: string | undefined): VolumeUse {
   const named = new Map<string, string[]>();
+  const hostPaths: { service: string; host: string; source: string }[] = [];
   for (const svc of services) {
     if (databases.has(svc.name)) continue;
     for (const plan of planMounts(svc.spec, mountsOf(svc.spec), projectDir)) {
       if (plan.kind !== 'volume') continue;
       const m = plan.mount;
       if (m.type === 'volume' && m.source) named.set(m.source, [...new Set([...(named.get(m.source) ?? []), svc.name])]);
+      if (plan.host !== undefined) hostPaths.push({ service: svc.name, host: plan.host, source: m.source! });
     }
   }
-  return { named };
+  return { named, hostPaths };
 }
 
 /** The app name of a service: its container_name when that is one, else its name in kebab case; prefixed. */

@@ -175,3 +175,34 @@ describe('bind mounts: a single file or a folder', () => {
     expect(volumesOf(mounting(`${file}:/srv/plain`))).toEqual([{ name: 'plain', mountPath: '/srv/plain', size: '10Gi' }]);
   });
 });
+
+describe('a host folder two services mount', () => {
+  const twoServices = (webVolume: string, workerVolume: string) => importText([
+    'services:', '  web:', '    image: example/web:1.0.0', '    ports: ["8080:8080"]', '    volumes:', `      - ${webVolume}`,
+    '  worker:', '    image: example/worker:1.0.0', '    healthcheck: { test: ["CMD", "true"] }', '    volumes:', `      - ${workerVolume}`, '',
+  ].join('\n'));
+
+  test('GIVEN two services that bind-mount the same host folder WHEN imported THEN both are drafts with the open question a shared named volume gets (they became two separate volumes)', () => {
+    const outcomes = twoServices('./data:/var/lib/web', './data/:/data');
+    expect(openOf(outcome(outcomes, 'web'))).toEqual([
+      'volumes: the host folder ./data is also mounted by "worker": two apps cannot share one volume (each app\'s volumes are its own ReadWriteOnce claims); run them as one app, or share the data another way (a DBaaS, object storage)',
+    ]);
+    expect(openOf(outcome(outcomes, 'worker'))).toEqual([
+      'volumes: the host folder ./data/ is also mounted by "web": two apps cannot share one volume (each app\'s volumes are its own ReadWriteOnce claims); run them as one app, or share the data another way (a DBaaS, object storage)',
+    ]);
+  });
+
+  test('GIVEN one service that mounts a folder and another a folder inside it WHEN imported THEN both are drafts, each naming the other\'s path', () => {
+    const outcomes = twoServices('./data:/data', './data/uploads:/uploads');
+    expect(openOf(outcome(outcomes, 'web'))).toEqual([expect.stringMatching(/^volumes: the host folder \.\/data is also mounted by "worker" \(as \.\/data\/uploads\): two apps cannot share one volume/)]);
+    expect(openOf(outcome(outcomes, 'worker'))).toEqual([expect.stringMatching(/^volumes: the host folder \.\/data\/uploads is also mounted by "web" \(as \.\/data\): two apps cannot share one volume/)]);
+  });
+
+  test('GIVEN two services on neighbouring folders and a shared named volume WHEN imported THEN the neighbours are separate, and the named volume is the question it was', () => {
+    const apart = twoServices('./data-web:/data', './data:/data');
+    expect(outcome(apart, 'web').kind).toBe('app');
+    expect(outcome(apart, 'worker').kind).toBe('app');
+    const named = twoServices('shared:/data', 'shared:/data');
+    expect(openOf(outcome(named, 'web'))).toEqual([expect.stringMatching(/^volumes: the named volume "shared" is also mounted by "worker": two apps cannot share one volume/)]);
+  });
+});

@@ -71,7 +71,14 @@ export type MountPlan =
   | { readonly kind: 'writable'; readonly mount: ComposeMount }
   | { readonly kind: 'dropped'; readonly mount: ComposeMount; readonly note: string }
   | { readonly kind: 'untranslated'; readonly mount: ComposeMount; readonly text: string }
-  | { readonly kind: 'volume'; readonly mount: ComposeMount };
+  /** `host`: a bind mount's host path as compared between services (absolute when the project folder is known). */
+  | { readonly kind: 'volume'; readonly mount: ComposeMount; readonly host?: string };
+
+/** The host path of a bind mount as services are compared by: resolved from the project folder when known, normalised, no trailing `/`. */
+function hostKey(source: string, projectDir: string | undefined): string {
+  const resolved = projectDir !== undefined && !source.startsWith('~') ? path.resolve(projectDir, source) : path.posix.normalize(source);
+  return resolved.length > 1 ? resolved.replace(/\/+$/, '') : resolved;
+}
 
 /** What becomes of each mount of a service, in order (`projectDir`: the compose file's folder, for bind mounts' host paths). */
 export function planMounts(spec: JsonMap, mounts: readonly ComposeMount[], projectDir: string | undefined): MountPlan[] {
@@ -97,6 +104,11 @@ export function planMounts(spec: JsonMap, mounts: readonly ComposeMount[], proje
     if (m.readOnly || /^\/etc\//.test(m.target)) {
       return { kind: 'untranslated', mount: m, text: `volume ${shown}${m.readOnly ? ' (read-only)' : ''}: configuration from the host; bake it into the image or mount it from a ConfigMap by hand` };
     }
-    return { kind: 'volume', mount: m };
+    return { kind: 'volume', mount: m, host: hostKey(m.source!, projectDir) };
   });
+}
+
+/** Whether two host paths are the same folder or one holds the other. */
+export function overlaps(a: string, b: string): boolean {
+  return a === b || b.startsWith(`${a === '/' ? '' : a}/`) || a.startsWith(`${b === '/' ? '' : b}/`);
 }
