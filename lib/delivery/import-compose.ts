@@ -372,12 +372,25 @@ function usedDatabases(svc: ComposeService, env: ReadonlyMap<string, string | un
 }
 
 /**
+ * Database services bound so far, and every app service that uses each: the platform gives each
+ * app a database of its own, so the first service (in file order) binds a shared one and the others ask.
+ */
+interface DatabaseSharing {
+  /** Database service -> the app services that use it, in file order. */
+  readonly users: ReadonlyMap<string, readonly string[]>;
+  /** Database service -> the first service bound to it and the database its binding names. */
+  readonly first: Map<string, { readonly service: string; readonly name: string }>;
+}
+
+/**
  * Database services the service uses become DBaaS bindings. The variables come from the typed
  * table of images (conventionalBindingEnv) when it knows the image, else from the app's own
  * `<P>_HOST` variable (envPrefix P); the variables the binding sets, and those that pointed at the
- * database service, leave env:. Database hosts that are no service of the file are reported.
+ * database service, leave env:. Database hosts that are no service of the file are reported. A
+ * database service that an earlier service binds too is an open question (two apps cannot bind one
+ * database), its binding naming that database so that nothing splits the data unnoticed.
  */
-function translateDatabases(t: Translation, svc: ComposeService, image: string | undefined, env: Map<string, string | undefined>, databases: ReadonlyMap<string, DatabaseService>, app: string, serviceNames: ReadonlySet<string>): string[] {
+function translateDatabases(t: Translation, svc: ComposeService, image: string | undefined, env: Map<string, string | undefined>, databases: ReadonlyMap<string, DatabaseService>, app: string, serviceNames: ReadonlySet<string>, sharing: DatabaseSharing): string[] {
   const bound: string[] = [];
   const bindings: JsonMap[] = [];
   for (const [dep, { hosts, how }] of usedDatabases(svc, env, databases)) {
@@ -417,6 +430,15 @@ function translateDatabases(t: Translation, svc: ComposeService, image: string |
     stale.forEach((k) => env.delete(k));
     if (stale.length) lines.push(`removed ${stale.join(', ')} (pointed at "${dep}", which will not exist): ${conventional ? 'the binding sets what the image reads' : 'set it from the binding\'s variables'}`);
     if (dbName && DATABASE_NAME.test(dbName) && dbName !== app.replace(/-/g, '_')) binding.name = dbName;
+    const first = sharing.first.get(dep);
+    if (!first) {
+      sharing.first.set(dep, { service: svc.name, name: String(binding.name ?? app.replace(/-/g, '_')) });
+      const others = (sharing.users.get(dep) ?? []).filter((s) => s !== svc.name);
+      if (others.length) lines.push(`the database service "${dep}" is also used by ${others.map((o) => `"${o}"`).join(', ')}: the platform gives each app a database of its own, so ${others.length === 1 ? `${others[0]}'s draft asks` : `the drafts of ${others.join(', ')} ask`} what to do`);
+    } else {
+      binding.name = first.name;
+      t.open.push({ field: 'databases', text: `the database service "${dep}" is also used by "${first.service}", whose spec binds its ${db.engine} database "${first.name}": the platform gives each app a database of its own (synth refuses two apps on one); run them as one app, or give this one its own database (another name) and reach ${first.service}'s data through ${first.service}` });
+    }
     if (db.settings.user) lines.push(`the database service created the user "${db.settings.user}": the DBaaS account is the login item's username`);
     if (db.caveat) t.open.push({ field: 'databases', text: `the database service "${dep}" runs ${db.image}: ${db.caveat}; ask the DBaaS operators whether it has what this app uses, then remove this question (if it does not, the app cannot use the DBaaS ${db.engine})` });
     bindings.push(binding);
@@ -685,15 +707,33 @@ function translateReach(t: Translation, svc: ComposeService, services: readonly 
   }
 }
 
-/** The database services of the file: those whose image the DBaaS replaces. */
-function databaseServices(services: readonly ComposeService[]): Map<string, DatabaseService> {
+/**
+ * A service's environment, map or list form (`KEY=value`, or `KEY` alone: the value of the shell
+ * running compose, which the import takes from the env files; undefined when none sets it).
+ */
+function serviceEnvironment(spec: JsonMap, vars: ReadonlyMap<string, string> | undefined): Map<string, string | undefined> {
+  return new Map(environmentOf(spec).map(([k, v]) => [k, v ?? vars?.get(k)] as [string, string | undefined]));
+}
+
+/** The database services of the file: those whose image the DBaaS replaces, with the database and user their environment creates. */
+function databaseServices(services: readonly ComposeService[], vars: ReadonlyMap<string, string> | undefined): Map<string, DatabaseService> {
   const out = new Map<string, DatabaseService>();
   for (const svc of services) {
     const image = scalar(svc.spec.image);
     const found = recogniseDatabase(image);
-    if (found) out.set(svc.name, { service: svc.name, image: image!, ...found, settings: databaseServiceSettings(new Map(environmentOf(svc.spec))) });
+    if (found) out.set(svc.name, { service: svc.name, image: image!, ...found, settings: databaseServiceSettings(serviceEnvironment(svc.spec, vars)) });
   }
   return out;
+}
+
+/** The app services that use each database service, in file order (services no spec is made of left out). */
+function databaseUsers(services: readonly ComposeService[], databases: ReadonlyMap<string, DatabaseService>, options: ImportOptions): Map<string, string[]> {
+  const users = new Map<string, string[]>();
+  for (const svc of services) {
+    if (databases.has(svc.name) || !APP_NAME.test(appNameOf(svc, options.prefix).app)) continue;
+    for (const db of usedDatabases(svc, serviceEnvironment(svc.spec, options.vars), databases).keys()) users.set(db, [...(users.get(db) ?? []), svc.name]);
+  }
+  return users;
 }
 
 /** The volumes the app services (not the database services) get: named volumes by name, bind-mounted host folders by path. */
@@ -742,7 +782,8 @@ function projectOf(text: string, options: ImportOptions): ComposeProject {
 export function importCompose(text: string, options: ImportOptions): ServiceOutcome[] {
   const project = projectOf(text, options);
   const { services, volumes: declaredVolumes } = project;
-  const databases = databaseServices(services);
+  const databases = databaseServices(services, options.vars);
+  const sharing: DatabaseSharing = { users: databaseUsers(services, databases, options), first: new Map() };
   const domain = options.domain ?? options.site.domain;
   const serviceNames = new Set(services.map((s) => s.name));
   const shared = volumeUse(services, databases, options.projectDir);
@@ -762,8 +803,8 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
     t.spec.description = `${svc.name}, imported from docker-compose`;
     if (why) t.notes.push(why);
     const image = translateImage(t, svc, unresolved, options.images?.get(svc.name));
-    const env = new Map(environmentOf(svc.spec).map(([k, v]) => [k, v ?? options.vars?.get(k)] as [string, string | undefined]));
-    const bound = translateDatabases(t, svc, image, env, databases, app, serviceNames);
+    const env = serviceEnvironment(svc.spec, options.vars);
+    const bound = translateDatabases(t, svc, image, env, databases, app, serviceNames, sharing);
     bound.forEach((db) => usedBy.set(db, [...(usedBy.get(db) ?? []), svc.name]));
     translateEnvironment(t, env, unresolved, app);
     const { ports, problems, healthPort } = containerPorts(svc);

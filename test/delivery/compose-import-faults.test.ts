@@ -206,3 +206,44 @@ describe('a host folder two services mount', () => {
     expect(openOf(outcome(named, 'web'))).toEqual([expect.stringMatching(/^volumes: the named volume "shared" is also mounted by "worker": two apps cannot share one volume/)]);
   });
 });
+
+describe('the database a database service creates, and services that share it', () => {
+  /** `clients` services (each depending on `db`) and a postgres service `db` with `environment`. */
+  const withDatabase = (clients: readonly string[], environment: string) => [
+    'services:',
+    ...clients.flatMap((c, i) => [`  ${c}:`, `    image: example/${c}:1.0.0`, ...(i === 0 ? ['    ports: ["8080:8080"]'] : ['    healthcheck: { test: ["CMD", "true"] }']), '    depends_on: [db]']),
+    '  db:', '    image: postgres:16.4', `    environment: ${environment}`, '',
+  ].join('\n');
+  const databasesOf = (o: ServiceOutcome) => ('text' in o ? parse(o.text).databases : undefined);
+
+  test.each([
+    ['a map', '{ POSTGRES_DB: shop }', undefined],
+    ['a list item KEY=value', '["POSTGRES_DB=shop"]', undefined],
+    ['a list item KEY alone, which the env file sets', '["POSTGRES_DB"]', new Map([['POSTGRES_DB', 'shop']])],
+    ['a map key without a value, which the env file sets', '{ POSTGRES_DB: null }', new Map([['POSTGRES_DB', 'shop']])],
+  ])('GIVEN POSTGRES_DB as %s WHEN imported THEN the binding names the database "shop"', (_form, environment, vars) => {
+    const outcomes = importText(withDatabase(['web'], environment), { vars });
+    expect(databasesOf(outcome(outcomes, 'web'))).toEqual([{ engine: 'postgresql', name: 'shop' }]);
+  });
+
+  test('GIVEN two services on one database service that names its database WHEN imported THEN the first binds it, the second is a draft asking what to do, with the same name (both were valid specs that synth then refused: "also bound by the app")', () => {
+    const outcomes = importText(withDatabase(['web', 'worker'], '["POSTGRES_DB"]'), { vars: new Map([['POSTGRES_DB', 'shop']]) });
+    const web = outcome(outcomes, 'web');
+    expect(web.kind).toBe('app');
+    expect(databasesOf(web)).toEqual([{ engine: 'postgresql', name: 'shop' }]);
+    expect(notesOf(web)).toContain('the database service "db" is also used by "worker": the platform gives each app a database of its own, so worker\'s draft asks what to do');
+    const worker = outcome(outcomes, 'worker');
+    expect(worker.kind).toBe('draft');
+    expect(databasesOf(worker)).toEqual([{ engine: 'postgresql', name: 'shop' }]);
+    expect(openOf(worker)).toEqual([
+      'databases: the database service "db" is also used by "web", whose spec binds its postgresql database "shop": the platform gives each app a database of its own (synth refuses two apps on one); run them as one app, or give this one its own database (another name) and reach web\'s data through web',
+    ]);
+  });
+
+  test('GIVEN two services on one database service that does not name its database WHEN imported THEN the second asks about the first one\'s database (they were bound to two databases, "web" and "worker", silently)', () => {
+    const outcomes = importText(withDatabase(['web', 'worker'], '{ POSTGRES_USER: app }'));
+    expect(databasesOf(outcome(outcomes, 'web'))).toEqual([{ engine: 'postgresql' }]);
+    expect(databasesOf(outcome(outcomes, 'worker'))).toEqual([{ engine: 'postgresql', name: 'web' }]);
+    expect(openOf(outcome(outcomes, 'worker'))).toEqual([expect.stringContaining('the database service "db" is also used by "web", whose spec binds its postgresql database "web"')]);
+  });
+});
