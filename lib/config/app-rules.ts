@@ -1,8 +1,8 @@
 import { AppObject, appObjects } from '../paas/app-objects';
 import { HARBOR_SUBDOMAIN } from '../registry';
 import { SINGLETON_TOLERATION_SECONDS } from '../paas/conventions';
-import { appProbes } from '../paas/probes';
-import { DEAD_NODE_TAINTS, recoveryFromPod } from '../ha/recovery';
+import { appProbes, PROBE_TIMING } from '../paas/probes';
+import { DEAD_NODE_TAINTS, RecoveryEstimate, recoveryFromPod, stepSeconds } from '../ha/recovery';
 import { checkAppAuth, checkAppAuthAgainstSite } from './app-auth-rules';
 import { AppSpec, AppSpecSchema, RND_ENVIRONMENT } from './app-schema';
 import { RND_STORAGE_CLASS } from '../ha/storage';
@@ -302,6 +302,29 @@ export function checkKindFields(given: unknown): RuleIssue[] {
 }
 
 /**
+ * What to change when a singleton's recovery is over the budget, naming the figures the sum used:
+ * with a probe, the start-up is health.startupSeconds in whole startup-probe periods (the most
+ * that fits is given); without one (a worker without health.command) it is Kubernetes' default
+ * probe window, which health.startupSeconds does not change, so the advice is a probe first.
+ */
+function recoveryBudgetAdvice(app: Spec, estimate: RecoveryEstimate, probed: boolean, budget: number): string {
+  const period = PROBE_TIMING.startupPeriodSeconds;
+  const startup = stepSeconds(estimate, 'start-up');
+  const declared = app.health.startupSeconds;
+  const fitting = (rest: number) => Math.floor((budget - rest) / period) * period;
+  if (probed) {
+    const most = fitting(estimate.totalSeconds - startup);
+    const counted = startup === declared ? `${declared} s` : `${declared} s, checked as ${startup / period} attempts every ${period} s = ${startup} s`;
+    if (most < period) return `the start-up is health.startupSeconds (${counted}), but the other steps alone take ${estimate.totalSeconds - startup} s: no start-up fits; raise the budget in site.yaml, or run 2 replicas without singleton`;
+    return `the start-up is health.startupSeconds (${counted}): lower it to ${most} s or less (or raise the budget in site.yaml)`;
+  }
+  const ready = stepSeconds(estimate, 'ready');
+  const withProbe = fitting(estimate.totalSeconds - startup - ready + (app.health.periodSeconds ?? PROBE_TIMING.readinessPeriodSeconds));
+  const then = withProbe < period ? 'even then no start-up fits: raise the budget in site.yaml, or run 2 replicas without singleton' : `health.startupSeconds ${declared <= withProbe ? `(${declared} s) then fits` : `must then be ${withProbe} s or less`}`;
+  return `with no probe, the start-up ${startup} s and ready ${ready} s are Kubernetes' defaults for a container without probes, which health.startupSeconds (${declared} s) does not change: add \`health.command: [...]\` so the start-up is health.startupSeconds; ${then}`;
+}
+
+/**
  * Rules of an app against the site: the DBaaS it binds to exists; a singleton is back within
  * the site's recovery budget after its node dies.
  */
@@ -317,7 +340,7 @@ export function checkAppAgainstSite(app: Spec, site: Site): RuleIssue[] {
     });
     if (estimate.totalSeconds > site.ha.recoveryBudgetSeconds) {
       const sum = estimate.steps.map((s) => `${s.step} ${s.seconds}`).join(' + ');
-      issues.push({ path: ['singleton'], message: `a singleton must be back within ha.recoveryBudgetSeconds (${site.ha.recoveryBudgetSeconds} s) after its node dies, but ${sum} = ${estimate.totalSeconds} s; lower health.startupSeconds (or raise the budget in site.yaml)` });
+      issues.push({ path: ['singleton'], message: `a singleton must be back within ha.recoveryBudgetSeconds (${site.ha.recoveryBudgetSeconds} s) after its node dies, but ${sum} = ${estimate.totalSeconds} s; ${recoveryBudgetAdvice(app, estimate, startupProbe !== undefined, site.ha.recoveryBudgetSeconds)}` });
     }
   }
   issues.push(...checkRndApp(app, site));

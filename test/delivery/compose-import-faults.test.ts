@@ -247,3 +247,14 @@ describe('the database a database service creates, and services that share it', 
     expect(openOf(outcome(outcomes, 'worker'))).toEqual([expect.stringContaining('the database service "db" is also used by "web", whose spec binds its postgresql database "web"')]);
   });
 });
+
+describe('the recovery budget of a singleton worker without a probe', () => {
+  test('GIVEN a worker on a bind-mounted folder without a healthcheck WHEN imported THEN the draft\'s budget question names the start-up the sum uses and asks for a probe (it said "lower health.startupSeconds", which was already 15 s and not in the sum)', () => {
+    const worker = outcome(importText('services:\n  worker:\n    image: example/worker:1.0.0\n    volumes: ["./spool:/spool"]\n'), 'worker');
+    expect(worker.kind).toBe('draft');
+    expect(parse('text' in worker ? worker.text : '').health).toEqual({ startupSeconds: 15 });
+    const budget = openOf(worker).filter((r) => r.includes('ha.recoveryBudgetSeconds'));
+    expect(budget).toEqual([expect.stringMatching(/start-up 30 \+ ready 10 = 107 s; with no probe, the start-up 30 s and ready 10 s are Kubernetes' defaults for a container without probes, which health\.startupSeconds \(15 s\) does not change: add `health\.command: \[\.\.\.\]` so the start-up is health\.startupSeconds; health\.startupSeconds \(15 s\) then fits$/)]);
+    expect(openOf(worker).join('\n')).not.toContain('lower health.startupSeconds');
+  });
+});
