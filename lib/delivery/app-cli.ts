@@ -8,6 +8,7 @@ import { CliIo, processIo } from './cli';
 import { DeliveryError } from './delivery-error';
 import { ComposeError } from './compose';
 import { EnvFileError, parseEnvFile } from './compose-import/env-file';
+import { checkOutputFolder } from './compose-import/out-dir';
 import { formatImport, importCompose, writeImport } from './import-compose';
 import { renderTerminal, shouldColor } from '../diff/terminal';
 import { formatPreview } from './preview';
@@ -69,18 +70,20 @@ export function runImportComposeCli({ positionals, options: o }: Invocation<'imp
     if (o.prefix !== undefined && !/^[a-z]([-a-z0-9]{0,20})$/.test(o.prefix)) {
       throw new DeliveryError(`--prefix must be lower-case letters, digits and "-", starting with a letter, at most 21 characters, not "${o.prefix}"`);
     }
+    const outDir = path.resolve(cwd, o.out ?? path.join(ROOT, 'apps'));
+    const outOption = o.out !== undefined ? `--out ${o.out}` : `the output folder ${path.relative(cwd, outDir) || '.'}`;
+    checkOutputFolder(outDir, outOption);
     const composeFile = path.resolve(cwd, positionals[0]);
     const text = readNamed(cwd, positionals[0], 'docker-compose file to import');
     const overrides = o.file.map((f) => ({ name: path.relative(cwd, path.resolve(cwd, f)) || f, text: readNamed(cwd, f, 'compose file to merge') }));
     const vars = importVariables(cwd, composeFile, o['env-file']);
     const site = loadSite(path.resolve(cwd, o.site ?? path.join(ROOT, 'site.yaml')), PIN_NAMES, LAYER_NEEDS);
-    const outDir = path.resolve(cwd, o.out ?? path.join(ROOT, 'apps'));
     const shownOut = path.relative(cwd, outDir) || '.';
     const outcomes = importCompose(text, {
       site, environment, domain: o.domain, source: path.relative(cwd, composeFile) || composeFile, projectDir: path.dirname(composeFile), outDir: shownOut,
       overrides, vars, images: imageOptions(o.image), prefix: o.prefix,
     });
-    const { existing } = writeImport(outcomes, outDir, o.force);
+    const { existing } = writeImport(outcomes, outDir, o.force, outOption);
     const shownFile = (x: { app: string; kind: string }) => path.join(x.kind === 'app' ? outDir : path.join(outDir, 'drafts'), `${x.app}.yaml`);
     for (const line of formatImport(outcomes.map((x) => ((x.kind === 'app' || x.kind === 'draft') && existing.includes(shownFile(x))
       ? { kind: 'rejected' as const, service: x.service, app: x.app, file: x.file, reasons: [`${x.file} exists already: left alone (--force overwrites it)`], untranslated: [] }

@@ -20,6 +20,7 @@ import { translateHealthcheck } from './compose-import/health';
 import { knownPortProtocol } from './compose-import/known-images';
 import { ComposeProject, ComposeText, loadComposeProject, ServiceUnresolved } from './compose-import/load';
 import { MountPlan, overlaps, planMounts } from './compose-import/mounts';
+import { makeOutputFolder } from './compose-import/out-dir';
 import { FieldComment, renderSpecText } from './compose-import/render';
 
 /**
@@ -862,16 +863,17 @@ export function formatImport(outcomes: readonly ServiceOutcome[]): string[] {
 }
 
 /**
- * Writes the specs of an import into `outDir` and the drafts into `outDir/drafts/` (created when
- * missing). An existing file is left alone and reported unless `force`; returns the files written.
+ * Writes the specs of an import into `outDir` and the drafts into `outDir/drafts/` (made when
+ * missing; a folder that cannot be made is refused naming `option`, how the user gave it). An
+ * existing file is left alone and reported unless `force`; returns the files written.
  */
-export function writeImport(outcomes: readonly ServiceOutcome[], outDir: string, force = false): { written: string[]; existing: string[] } {
+export function writeImport(outcomes: readonly ServiceOutcome[], outDir: string, force = false, option = `--out ${outDir}`): { written: string[]; existing: string[] } {
   const written: string[] = [];
   const existing: string[] = [];
   for (const o of outcomes) {
     if (o.kind !== 'app' && o.kind !== 'draft') continue;
     const dir = o.kind === 'app' ? outDir : path.join(outDir, DRAFTS_DIR);
-    fs.mkdirSync(dir, { recursive: true });
+    makeOutputFolder(dir, option);
     const file = path.join(dir, `${o.app}.yaml`);
     if (fs.existsSync(file) && !force) {
       existing.push(file);

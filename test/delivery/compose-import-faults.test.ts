@@ -1,9 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { parse } from 'yaml';
+import { runImportComposeCli } from '../../lib/delivery/app-cli';
 import { importCompose, ServiceOutcome } from '../../lib/delivery/import-compose';
-import { shippedSite } from '../helpers';
+import { commandLine } from '../command-line';
+import { testIo } from './cli-io';
+import { REPO, shippedSite } from '../helpers';
 
 /*
  * Faults a sweep with real compose files found in import-compose (getsentry/self-hosted, immich,
@@ -257,4 +261,31 @@ describe('the recovery budget of a singleton worker without a probe', () => {
     expect(budget).toEqual([expect.stringMatching(/start-up 30 \+ ready 10 = 107 s; with no probe, the start-up 30 s and ready 10 s are Kubernetes' defaults for a container without probes, which health\.startupSeconds \(15 s\) does not change: add `health\.command: \[\.\.\.\]` so the start-up is health\.startupSeconds; health\.startupSeconds \(15 s\) then fits$/)]);
     expect(openOf(worker).join('\n')).not.toContain('lower health.startupSeconds');
   });
+});
+
+describe('an --out folder that cannot be written', () => {
+  const compose = path.join(REPO, 'test/fixtures/compose/gitea/docker-compose.yml');
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-out-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('GIVEN --out inside a regular file WHEN run THEN one line names --out and the file in the way, before anything is imported, exit 1', async () => {
+    const file = path.join(dir, 'taken');
+    fs.writeFileSync(file, 'x');
+    const io = testIo({});
+    expect(await runImportComposeCli(commandLine('import-compose', compose, '--out', `${file}/apps`, '--site', path.join(REPO, 'site.yaml')), io, dir)).toBe(1);
+    expect(io.stderr).toEqual([`import-compose: --out ${file}/apps: ${file} is a file, not a folder; give a folder this user can write (it is made when missing)`]);
+    expect(io.stdout).toEqual([]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  (fs.existsSync('/proc/self') ? test : test.skip)('GIVEN --out /proc/nope (a folder the kernel refuses to make, with ENOENT) WHEN run THEN it fails within seconds with one line naming the folder, exit 1 (Node\'s recursive mkdir looped there forever)', () => {
+    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/import-compose.ts', compose, '--out', '/proc/nope', '--site', path.join(REPO, 'site.yaml')], { cwd: REPO, encoding: 'utf8', timeout: 45_000, env: { ...process.env, INIT_CWD: REPO } });
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual(['import-compose: --out /proc/nope: the folder /proc/nope cannot be made in /proc (ENOENT); give a folder this user can write (it is made when missing)']);
+    expect(run.stdout).toBe('');
+  }, 60_000);
 });
