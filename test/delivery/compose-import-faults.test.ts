@@ -289,3 +289,16 @@ describe('an --out folder that cannot be written', () => {
     expect(run.stdout).toBe('');
   }, 60_000);
 });
+
+describe('environment written in neither of compose\'s forms', () => {
+  test('GIVEN a list item written as a map ("- POSTGRES_DB: shop") WHEN imported THEN it is refused naming the file, the item and the two forms (it became a variable named "[object Object]", and the database name was lost)', () => {
+    expect(() => importText('services:\n  db:\n    image: postgres:16.4\n    environment:\n      - POSTGRES_USER=app\n      - POSTGRES_DB: shop\n')).toThrow(
+      'docker-compose.yml: services.db.environment[1] is a map ({"POSTGRES_DB":"shop"}), and a list item of environment is "KEY=value" or "KEY" alone: write "- POSTGRES_DB=shop", or write environment as a map (KEY: value)',
+    );
+  });
+
+  test('GIVEN environment as a string, or a map value that is a list WHEN imported THEN each is refused naming the field and what it may be', () => {
+    expect(() => importText('services:\n  web:\n    image: example/web:1.0.0\n    environment: LOG=info\n')).toThrow('docker-compose.yml: services.web.environment is "LOG=info": it is a map (KEY: value) or a list ("- KEY=value")');
+    expect(() => importText('services:\n  web:\n    image: example/web:1.0.0\n    environment:\n      HOSTS: [a, b]\n')).toThrow('docker-compose.yml: services.web.environment.HOSTS is ["a","b"]: a variable\'s value is a string, a number or a boolean (or nothing: taken from the shell)');
+  });
+});

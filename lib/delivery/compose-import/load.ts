@@ -54,6 +54,32 @@ function underService(path: string, services: readonly string[]): { service: str
 }
 
 /**
+ * Refuses a service's `environment:` that compose refuses: neither a map nor a list, a list item
+ * that is not `KEY=value` or `KEY` (a `- KEY: value` line is a map inside the list), a map value
+ * that is a list or a map. Every reader then sees a name and a text (or no value) per variable.
+ */
+function checkEnvironment(file: string, service: string, env: unknown): void {
+  if (env === undefined || env === null) return;
+  const at = `${file}: services.${service}.environment`;
+  const shown = (v: unknown) => JSON.stringify(v);
+  if (Array.isArray(env)) {
+    env.forEach((item, i) => {
+      if (isMap(item)) {
+        const pairs = Object.entries(item as JsonMap);
+        const fix = pairs.length === 1 && (pairs[0][1] === null || typeof pairs[0][1] !== 'object') ? `write "- ${pairs[0][0]}=${pairs[0][1] ?? ''}"` : 'write each variable as "- KEY=value"';
+        throw new ComposeError(`${at}[${i}] is a map (${shown(item)}), and a list item of environment is "KEY=value" or "KEY" alone: ${fix}, or write environment as a map (KEY: value)`);
+      }
+      if (item === null || typeof item === 'object') throw new ComposeError(`${at}[${i}] is ${shown(item)}, and a list item of environment is "KEY=value" or "KEY" alone`);
+    });
+    return;
+  }
+  if (!isMap(env)) throw new ComposeError(`${at} is ${shown(env)}: it is a map (KEY: value) or a list ("- KEY=value")`);
+  for (const [key, value] of Object.entries(env as JsonMap)) {
+    if (value !== null && typeof value === 'object') throw new ComposeError(`${at}.${key} is ${shown(value)}: a variable's value is a string, a number or a boolean (or nothing: taken from the shell)`);
+  }
+}
+
+/**
  * Loads the project: every file must be YAML with a `services:` map (the first one) or at least a
  * map (overrides); `vars` are the env file's variables (the shell is not read).
  */
@@ -68,6 +94,10 @@ export function loadComposeProject(files: readonly ComposeText[], vars: Readonly
     }
     const tree = interpolateTree(data, vars);
     const names = isMap((data as JsonMap).services) ? Object.keys((data as JsonMap).services as JsonMap) : [];
+    for (const name of names) {
+      const spec = ((data as JsonMap).services as JsonMap)[name];
+      if (isMap(spec)) checkEnvironment(file.name, name, (spec as JsonMap).environment);
+    }
     for (const [at, list] of tree.unresolved) {
       const where = underService(at, names);
       if (!where) continue;
