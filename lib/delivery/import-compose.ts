@@ -29,8 +29,9 @@ import { FieldComment, renderSpecText } from './compose-import/render';
  * site's DBaaS replaces them; services that use them get a binding); everything that cannot be
  * translated is listed per service, on stderr and in the spec's header. Every spec is validated
  * with parseApp against the site before it is written; a service whose spec cannot be valid yet
- * (a build-only image, a shared volume, ...) becomes a DRAFT in `<out>/drafts/`, which synth does
- * not load, with each open question as a comment at its field.
+ * (a build-only image, a volume or database another service uses too, a host nothing answers
+ * at, ...) becomes a DRAFT in `<out>/drafts/`, which synth does not load, with each open question
+ * as a comment at its field.
  */
 
 /** Size given to every imported volume: a guess the header asks a person to correct. */
