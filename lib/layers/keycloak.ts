@@ -66,7 +66,7 @@ export interface TopologySpread {
   readonly labelSelector: { readonly matchLabels: Readonly<Record<string, string>> };
 }
 
-/** The part of the Keycloak spec (k8s.keycloak.org/v2beta1) the platform sets. */
+/** The part of the Keycloak spec (k8s.keycloak.org/v2alpha1) the platform sets. */
 export interface KeycloakSpec {
   readonly instances: number;
   readonly db: {
@@ -247,7 +247,7 @@ export interface PlatformRealm {
   readonly components: Readonly<Record<string, readonly RealmComponent[]>>;
 }
 
-/** The KeycloakRealmImport spec (k8s.keycloak.org/v2beta1). */
+/** The KeycloakRealmImport spec (k8s.keycloak.org/v2alpha1). */
 export interface RealmImportSpec {
   readonly keycloakCRName: string;
   readonly placeholders: Readonly<Record<string, Placeholder>>;
@@ -531,7 +531,7 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
     data: bitwardenLogin(site.keycloak.bootstrapAdmin),
   });
   const keycloak = new ApiObject(layer, 'server', {
-    apiVersion: 'k8s.keycloak.org/v2beta1',
+    apiVersion: 'k8s.keycloak.org/v2alpha1',
     kind: 'Keycloak',
     metadata: { name: KEYCLOAK_NAME, namespace: KEYCLOAK_NAMESPACE },
     spec: keycloakSpec(site),
@@ -564,7 +564,7 @@ export function keycloakLayer(scope: Construct, ctx: PlatformContext): Layer {
   const apiCallbacks = Lazy.any({ produce: () => gatewayCallbacks(inventory) });
   const spec: RealmImportSpec = { keycloakCRName: KEYCLOAK_NAME, placeholders: realmPlaceholders(site), realm: platformRealm(site, apiCallbacks) };
   const realmImport = new ApiObject(layer, 'realm', {
-    apiVersion: 'k8s.keycloak.org/v2beta1',
+    apiVersion: 'k8s.keycloak.org/v2alpha1',
     kind: 'KeycloakRealmImport',
     metadata: { name: PLATFORM_REALM, namespace: KEYCLOAK_NAMESPACE },
     spec,

@@ -3,7 +3,7 @@ import type { ObjectFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
-import { listAt, valueAt } from '../k8s/manifest';
+import { isMap, JsonMap, listAt, valueAt } from '../k8s/manifest';
 import { ApiRef, apiRefMatches } from '../layer';
 import { AppProjection, describeRef, Entry, LocalEnv, SplitRule, TreeLevel, waveOf } from './split-rule';
 import { layerOf, memoised } from './tree-index';
@@ -116,6 +116,8 @@ export interface ApiProjection {
   readonly dry?: boolean;
   /** The API it installs, when it is a CustomResourceDefinition. @default - none */
   readonly crd?: ApiRef;
+  /** The versions of that API the CustomResourceDefinition serves (`served: true`), when it is one. @default - none */
+  readonly served?: readonly string[];
 }
 
 /** Whether objects of an apiVersion and kind are custom resources (not core, not built in), asked once per registry, apiVersion and kind. */
@@ -128,7 +130,25 @@ function isCustom(env: LocalEnv, apiVersion: string, group: string, kind: string
 
 const isCrd = (apiVersion: string, kind: string): boolean => kind === 'CustomResourceDefinition' && apiVersion.startsWith('apiextensions.k8s.io/');
 
-/** Every custom resource's API is installed before it syncs: by an earlier layer or earlier in its own. */
+/** The names of the versions a CustomResourceDefinition serves (`served: true`), in its order. */
+function servedVersions(crd: JsonMap): string[] {
+  return listAt(crd, 'spec.versions').filter((v): v is JsonMap => isMap(v) && v.served === true).map((v) => String(v.name));
+}
+
+/** The version of an apiVersion (`group/version` -> `version`; core `v1` -> `v1`). */
+const versionOf = (apiVersion: string): string => apiVersion.slice(apiVersion.lastIndexOf('/') + 1);
+
+/**
+ * The finding for a custom resource whose apiVersion its CustomResourceDefinition in the tree does
+ * not serve: the API server knows no such kind at that version ("no matches for kind"), so the sync
+ * of its Application fails however the waves are ordered. Undefined when it serves it.
+ */
+function unservedVersion(apiVersion: string, api: string, crd: string, served: readonly string[]): string | undefined {
+  if (served.includes(versionOf(apiVersion))) return undefined;
+  return `${api} is served by ${crd} at ${served.length ? served.join(', ') : 'no version'}, not ${versionOf(apiVersion)}: the API server rejects ${apiVersion} (no matches for kind); write the apiVersion the rendered CRD serves, or vendor the CRDs that serve it`;
+}
+
+/** Every custom resource's API is installed before it syncs (by an earlier layer or earlier in its own), at a version the CRD rendered for it serves. */
 export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
   id: 'verify/api-providers',
   key: 'api',
@@ -141,7 +161,10 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
     const out: { -readonly [K in keyof ApiProjection]: ApiProjection[K] } = {};
     if (w !== undefined) out.w = w;
     if (custom && String(valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncOptions]) ?? '').includes('SkipDryRunOnMissingResource=true')) out.dry = true;
-    if (crd) out.crd = { group: String(valueAt(obj, 'spec.group') ?? ''), kind: String(valueAt(obj, 'spec.names.kind') ?? '') };
+    if (crd) {
+      out.crd = { group: String(valueAt(obj, 'spec.group') ?? ''), kind: String(valueAt(obj, 'spec.names.kind') ?? '') };
+      out.served = servedVersions(obj);
+    }
     return out;
   },
   join(entries, tree, report) {
@@ -159,6 +182,13 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
       if (!providersByLayer.has(m[1])) providersByLayer.set(m[1], []);
       providersByLayer.get(m[1])!.push(p);
     }
+    // The versions each API's rendered CRD serves (the first CRD of the API in tree order; argocd/ holds twins of dist/argocd).
+    const servedBy = new Map<string, { readonly crd: Entry<ApiProjection>; readonly served: readonly string[] }>();
+    for (const p of entries) {
+      if (!isCrd(p.ref.apiVersion, p.ref.kind) || !p.p?.crd) continue;
+      const api = `${p.p.crd.group}/${p.p.crd.kind}`;
+      if (!servedBy.has(api)) servedBy.set(api, { crd: p, served: p.p.served ?? [] });
+    }
     // Every answer below depends on a few things only (the API, the layer): worked out once for each.
     const builtin = new Map<string, Map<string, boolean>>();
     const ownProviders = new Map<string, readonly Entry<ApiProjection>[]>();
@@ -168,6 +198,9 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
       const { apiVersion, kind } = ref;
       if (memoised(builtin, apiVersion, kind, () => tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind))) continue;
       const api = `${group}/${kind}`;
+      const served = servedBy.get(api);
+      const unserved = served && unservedVersion(apiVersion, api, describeRef(served.crd.ref), served.served);
+      if (unserved) report(ref, unserved);
       const layer = tree.ownerLayer(ref.file);
       if (!layer) {
         report(ref, `${api} is not installed before ${ref.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);

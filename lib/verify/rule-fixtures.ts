@@ -115,7 +115,7 @@ function ssoLogin(client: string, redirect: string, callbacks: readonly string[]
     },
   };
   const realm: JsonMap = {
-    apiVersion: 'k8s.keycloak.org/v2beta1', kind: 'KeycloakRealmImport', metadata: { name: 'platform', namespace: 'keycloak' },
+    apiVersion: 'k8s.keycloak.org/v2alpha1', kind: 'KeycloakRealmImport', metadata: { name: 'platform', namespace: 'keycloak' },
     spec: { keycloakCRName: 'keycloak', realm: { realm: 'platform', clients: [{ clientId: 'api-gateway', redirectUris: [...callbacks] }] } },
   };
   return { files: { 'dist/longhorn/httproute-longhorn.yaml': [route], 'dist/longhorn/securitypolicy-longhorn.yaml': [policy], 'dist/keycloak/keycloakrealmimport-platform.yaml': [realm] } };

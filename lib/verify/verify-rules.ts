@@ -69,7 +69,7 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
   splitVerifyRule('Applications point at folders that exist; every layer and app folder has an Application', APPLICATION_PATHS),
   splitVerifyRule('every Application syncs a dist/ folder of the platform repository; no Helm source, no k3s HelmChart', PLAIN_SOURCES),
   splitVerifyRule('layers sync after the layers they depend on', LAYER_ORDER),
-  splitVerifyRule("every custom resource's API is installed before it syncs", API_PROVIDERS),
+  splitVerifyRule("every custom resource's API is installed before it syncs, at a version its rendered CRD serves", API_PROVIDERS),
   splitVerifyRule('argocd/ equals its twins in dist/argocd and its kustomization lists exactly them; the app of apps is there', BOOTSTRAP),
   splitVerifyRule('every volume is covered by a backup schedule or opted out with a reason', BACKUP_COVERAGE),
   splitVerifyRule('every LDAP consumer reaches the same directory the same way, over verified LDAPS', DIRECTORY_CONSUMERS),

@@ -63,7 +63,7 @@ describe('Keycloak layer', () => {
   });
 
   test('GIVEN the Keycloak CR WHEN rendered THEN two instances are required on different nodes and a disruption budget keeps one through drains', () => {
-    expect(keycloak.apiVersion).toBe('k8s.keycloak.org/v2beta1');
+    expect(keycloak.apiVersion).toBe('k8s.keycloak.org/v2alpha1');
     expect(keycloak.spec.instances).toBe(2);
     const podLabels = { app: 'keycloak', 'app.kubernetes.io/instance': 'keycloak' };
     expect(keycloak.spec.scheduling).toEqual({

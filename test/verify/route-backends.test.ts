@@ -61,8 +61,8 @@ describe('verify/route-backends', () => {
   });
 
   test('GIVEN a Service an operator makes from a rendered object WHEN that object declares it (runtimeServices) in the route\'s namespace THEN it holds; declared in another namespace it does not', () => {
-    const keycloak: JsonMap = { apiVersion: 'k8s.keycloak.org/v2beta1', kind: 'Keycloak', metadata: { name: 'keycloak', namespace: 'keycloak' } };
-    const elsewhere: JsonMap = { apiVersion: 'k8s.keycloak.org/v2beta1', kind: 'Keycloak', metadata: { name: 'keycloak', namespace: 'other' } };
+    const keycloak: JsonMap = { apiVersion: 'k8s.keycloak.org/v2alpha1', kind: 'Keycloak', metadata: { name: 'keycloak', namespace: 'keycloak' } };
+    const elsewhere: JsonMap = { apiVersion: 'k8s.keycloak.org/v2alpha1', kind: 'Keycloak', metadata: { name: 'keycloak', namespace: 'other' } };
     const iam = route('keycloak', [{ name: 'keycloak-service', port: 8080 }]);
     expect(findings([keycloak, iam], [[keycloak, { runtimeServices: ['keycloak-service'] }]])).toEqual([]);
     expect(findings([elsewhere, iam], [[elsewhere, { runtimeServices: ['keycloak-service'] }]])).toHaveLength(1);

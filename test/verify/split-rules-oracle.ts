@@ -1,7 +1,8 @@
 /**
  * The verify rules of groups (a), (b) and (c) as they were before they became split rules
  * (lib/verify/identity-rules.ts, reference-rules.ts, sso-rules.ts; main at b619eb3), copied here
- * unchanged as the oracle of test/verify/split-rules.test.ts: they read every document.
+ * unchanged as the oracle of test/verify/split-rules.test.ts: they read every document. Since then
+ * verify/api-providers also holds a custom resource to a version its rendered CRD serves.
  */
 /* eslint-disable */
 import * as fs from 'fs';
@@ -230,6 +231,14 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     if (!providersByLayer.has(m[1])) providersByLayer.set(m[1], []);
     providersByLayer.get(m[1])!.push(p);
   }
+  // The versions each API's rendered CRD serves (the first CRD of an API in tree order).
+  const servedBy = new Map<string, { crd: LoadedObject; served: string[] }>();
+  for (const p of index.objects) {
+    if (p.kind !== 'CustomResourceDefinition' || !String(p.o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) continue;
+    const api = `${String(valueAt(p.o.obj, 'spec.group') ?? '')}/${String(valueAt(p.o.obj, 'spec.names.kind') ?? '')}`;
+    const served = listAt(p.o.obj, 'spec.versions').filter(isMap).filter((v) => v.served === true).map((v) => String(v.name));
+    if (!servedBy.has(api)) servedBy.set(api, { crd: p.o, served });
+  }
   // Every answer below depends on a few things only (the API, the layer): worked out once for each.
   const builtin = new Map<string, Map<string, boolean>>();
   const ownProviders = new Map<string, readonly LoadedObject[]>();
@@ -240,6 +249,11 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     const { group, kind } = x;
     if (memoised(builtin, apiVersion, kind, () => tree.registry.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind))) continue;
     const api = `${group}/${kind}`;
+    const crd = servedBy.get(api);
+    const version = apiVersion.slice(apiVersion.lastIndexOf('/') + 1);
+    if (crd && !crd.served.includes(version)) {
+      report(o, `${api} is served by ${describeObject(crd.crd.obj)} at ${crd.served.length ? crd.served.join(', ') : 'no version'}, not ${version}: the API server rejects ${apiVersion} (no matches for kind); write the apiVersion the rendered CRD serves, or vendor the CRDs that serve it`);
+    }
     const layer = index.ownerLayer(o.file);
     if (!layer) {
       report(o, `${api} is not installed before ${o.file.split('/')[0]}/ syncs; only built-in and pre-installed APIs may be used here`);

@@ -272,7 +272,7 @@ describe('secret values outside Secrets', () => {
 
 describe('Keycloak realm import placeholders', () => {
   const REALM = 'dist/keycloak/keycloakrealmimport-platform.yaml';
-  const ID = 'k8s.keycloak.org/v2beta1 KeycloakRealmImport keycloak/platform';
+  const ID = 'k8s.keycloak.org/v2alpha1 KeycloakRealmImport keycloak/platform';
 
   test('GIVEN a client secret written as a value, or as a placeholder no Secret fills, WHEN verified THEN each is found; declared placeholders are not', () => {
     // The realm's one client is the API gateway's (docs/sso.md).
@@ -358,6 +358,24 @@ describe('CRDs rendered as plain objects', () => {
     })).toEqual([]);
     expect(findingsOf((f) => f.set(GADGET, gadget(later)))).toContain(
       `${GADGET}: ${GADGET_ID}: no layer provides example.tsys/Gadget (no Application declares it in platform.tsys/provides-apis)`,
+    );
+  });
+
+  test('GIVEN a custom resource at a version its rendered CRD does not serve WHEN verified THEN it is found; a served version passes', () => {
+    // The Keycloak operator 26.0.0 serves k8s.keycloak.org/v2alpha1 only; its CRs were written as v2beta1 and every sync failed.
+    const v2 = { ...gadget(later), apiVersion: 'example.tsys/v2' };
+    expect(findingsOf((f) => {
+      f.set(CRD, crd);
+      f.set(GADGET, v2);
+    })).toContain(
+      `${GADGET}: example.tsys/v2 Gadget argocd/extra: example.tsys/Gadget is served by apiextensions.k8s.io/v1 CustomResourceDefinition gadgets.example.tsys at v1, not v2: the API server rejects example.tsys/v2 (no matches for kind); write the apiVersion the rendered CRD serves, or vendor the CRDs that serve it`,
+    );
+    const notServed = { ...crd, spec: { ...crd.spec, versions: [{ ...crd.spec.versions[0], served: false }] } };
+    expect(findingsOf((f) => {
+      f.set(CRD, notServed);
+      f.set(GADGET, gadget(later));
+    })).toContain(
+      `${GADGET}: ${GADGET_ID}: example.tsys/Gadget is served by apiextensions.k8s.io/v1 CustomResourceDefinition gadgets.example.tsys at no version, not v1: the API server rejects example.tsys/v1 (no matches for kind); write the apiVersion the rendered CRD serves, or vendor the CRDs that serve it`,
     );
   });
 
