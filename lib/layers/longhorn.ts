@@ -1,5 +1,5 @@
 import { ContainerResources, RESTRICTED_CONTAINER } from '../constructs/container';
-import { IntOrString, KubePodDisruptionBudget, KubeStorageClass } from 'cdk8s-plus-25/lib/imports/k8s';
+import { IntOrString, KubeNetworkPolicy, KubePodDisruptionBudget, KubeStorageClass } from 'cdk8s-plus-25/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { RecurringJob, RecurringJobSpecTask } from '../../imports/longhorn.io';
 import { BitwardenSecret, bitwardenLogin } from '../constructs/bitwarden-secret';
@@ -7,6 +7,7 @@ import { ChartPatch, HelmComponent } from '../constructs/helm-component';
 import type { RenderedWorkloadHa } from '../constructs/upstream-objects';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { PublishedUi } from '../constructs/published-ui';
+import { MONITORING_NAMESPACE } from '../constructs/service-monitor';
 import { realmGroupName } from '../iam';
 import type { Site } from '../config/schema';
 import { pinned } from '../context';
@@ -529,6 +530,25 @@ export function longhornLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   // Prometheus scrapes it from the monitoring namespace (the monitoring layer renders the monitor).
   Inventory.of(layer).addScrapeTarget({ name: 'longhorn', layer: layer.layerName, namespace: LONGHORN_NAMESPACE, selector: { app: 'longhorn-manager' }, port: 'manager' });
+  // The chart's NetworkPolicy longhorn-manager (networkPolicies.restrictInternalTraffic, on by
+  // default since chart 1.12.1) admits Longhorn's own pods only, so that scrape would time out
+  // and every longhorn_* series, with the volume and backup alerts on them, would be gone without
+  // an alert (longhorn/longhorn#13740; 1.12.1 has no value for it). Policies add up: this one
+  // admits Prometheus's pods, on the metrics port only (9500 also serves the manager's API).
+  new KubeNetworkPolicy(layer, 'scrape-policy', {
+    metadata: { name: 'longhorn-manager-from-prometheus', namespace: LONGHORN_NAMESPACE },
+    spec: {
+      podSelector: { matchLabels: { app: 'longhorn-manager' } },
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': MONITORING_NAMESPACE } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+        }],
+        ports: [{ protocol: 'TCP', port: IntOrString.fromString('manager') }],
+      }],
+    },
+  });
   // The manager, instance managers and CSI plugin are privileged and use host paths.
   new PlatformNamespace(layer, 'namespace', { name: LONGHORN_NAMESPACE, podSecurity: 'privileged' });
   // The site's backup target reaches Longhorn through the chart values only. Since Longhorn

@@ -183,6 +183,23 @@ describe('Longhorn layer', () => {
     expect(obj('Service', 'longhorn-backend').metadata.annotations?.[SELECTS_RUNTIME_PODS]).toBeUndefined();
   });
 
+  test('GIVEN the chart\'s policy that admits only Longhorn\'s pods to the manager WHEN rendered THEN Prometheus still reaches the metrics port, and only that port', () => {
+    // longhorn/longhorn#13740: chart 1.12.1 renders the manager's NetworkPolicy by default; the ServiceMonitor's
+    // scrape from the monitoring namespace timed out and the volume and backup alerts went silent.
+    const labels = manager.spec.template.metadata.labels as Record<string, string>;
+    const selects = (sel: Obj | undefined, l: Record<string, string>) => Object.entries(sel?.matchLabels ?? {}).every(([k, v]) => l[k] === v) && !(sel?.matchExpressions?.length);
+    const isolating = ofKind(objects, 'NetworkPolicy').filter((p) => selects(p.spec.podSelector, labels) && p.spec.policyTypes.includes('Ingress'));
+    expect(isolating.map((p) => p.metadata.name).sort()).toEqual(['longhorn-manager', 'longhorn-manager-from-prometheus']);
+    const prometheus = { namespace: { 'kubernetes.io/metadata.name': 'monitoring' }, pod: { 'app.kubernetes.io/name': 'prometheus', prometheus: 'kube-prometheus-stack-prometheus' } };
+    // Whether a policy admits Prometheus's pods to the manager's metrics port (by its name or number).
+    const admits = (p: Obj) => (p.spec.ingress ?? []).some((rule: Obj) =>
+      (rule.ports === undefined || rule.ports.some((x: Obj) => x.port === 'manager' || x.port === 9500))
+      && (rule.from === undefined || rule.from.some((peer: Obj) => peer.namespaceSelector !== undefined && selects(peer.namespaceSelector, prometheus.namespace) && (peer.podSelector === undefined || selects(peer.podSelector, prometheus.pod)))));
+    expect(container(manager, 'longhorn-manager').ports.find((p: Obj) => p.name === 'manager').containerPort).toBe(9500);
+    expect(isolating.filter(admits).map((p) => p.metadata.name)).toEqual(['longhorn-manager-from-prometheus']);
+    expect(obj('NetworkPolicy', 'longhorn-manager-from-prometheus').spec.ingress.map((r: Obj) => r.ports)).toEqual([[{ protocol: 'TCP', port: 'manager' }]]);
+  });
+
   test('GIVEN the shipped NFS target WHEN rendered THEN the default backup store is the site target, without credentials, and no BackupTarget object is ours', () => {
     expect(configData(objects, 'longhorn-default-resource', 'default-resource.yaml')).toEqual({ 'backup-target': 'nfs://nas.turnsys.com:/export/longhorn-backups', 'backupstore-poll-interval': 300 });
     expect(ofKind(objects, 'BackupTarget')).toEqual([]);
