@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { manifestBaseName } from '../render/manifest-file';
 import { Construct, IConstruct } from 'constructs';
 import { BACKUP_OBJECT_KINDS } from '../backups/coverage';
 import { backupReportMarkdown } from '../backups/report';
@@ -23,7 +24,7 @@ export function layerObjects(root: IConstruct, keep: (o: ApiObject) => boolean =
   const out: LoadedObject[] = [];
   const visit = (c: IConstruct, layer: Layer | undefined): void => {
     const inner = Layer.isLayer(c) ? c : layer;
-    if (inner && c instanceof ApiObject && keep(c)) out.push({ file: `dist/${inner.layerName}/${c.kind.toLowerCase()}-${c.name}.yaml`, obj: c.toJson() as JsonMap });
+    if (inner && c instanceof ApiObject && keep(c)) out.push({ file: `dist/${inner.layerName}/${manifestBaseName(c.kind, c.name)}.yaml`, obj: c.toJson() as JsonMap });
     for (const child of c.node.children) visit(child, inner);
   };
   visit(root, Layer.tryOf(root));

@@ -92,6 +92,9 @@ export function brokenTreeLines(problems: readonly TreeProblem[]): string[] {
 /** Reads the documents of a manifest file (`loadManifests`, or the same from a cache); throws on invalid YAML. */
 export type ParseManifests = (text: string, file: string) => unknown[];
 
+/** Characters a Windows file name cannot hold (lib/render/manifest-file.ts writes none of them). */
+const NOT_PORTABLE = /[<>:"\\|?*]/;
+
 /** How a loaded tree records one object of a file (lib/verify/tree-index.ts TreeRow.maker: the record verify indexes). */
 export type MakeObject = (file: string, obj: JsonMap) => LoadedObject;
 
@@ -112,8 +115,16 @@ export function loadSource(source: TreeSource, parse: ParseManifests = loadManif
 export function loadFiles(files: readonly string[], read: (file: string) => string, parse: ParseManifests = loadManifests, known?: (file: string) => unknown[] | undefined, make: MakeObject = plainObject): LoadedTree {
   const objects: LoadedObject[] = [];
   const problems: TreeProblem[] = [];
+  const folded = new Map<string, string>();
   for (const file of files) {
     if (file.startsWith('dist/hosts/')) continue;
+    // The render is checked out on other systems too (the GitHub mirror): a name Windows cannot
+    // write, or two that a case-insensitive file system (Windows, macOS) takes as one, breaks it.
+    if (NOT_PORTABLE.test(file)) problems.push({ file, message: 'its name holds a character a Windows checkout cannot write (<>:"\\|?*): run npm run synth (it names files without them), or rename it' });
+    const lower = file.toLowerCase();
+    const other = folded.get(lower);
+    if (other !== undefined) problems.push({ file, message: `its name differs from ${other} only in case: a checkout on a case-insensitive file system (Windows, macOS) keeps one of the two; rename one` });
+    else folded.set(lower, file);
     if (!file.endsWith('.yaml')) {
       problems.push({ file, message: 'only .yaml manifests belong here (Argo CD reads every .yaml/.json in an Application path); move other files out' });
       continue;

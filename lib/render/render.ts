@@ -3,6 +3,7 @@ import type { IConstruct } from 'constructs';
 import { TextFile } from '../constructs/text-file';
 import { collectFacts } from '../facts/declare';
 import { FACTS_FILE, formatFacts, PlatformFacts } from '../facts/facts';
+import { manifestBaseName } from './manifest-file';
 import { PlatformError } from '../platform-error';
 import type { Platform } from '../platform';
 import { formatLock, LOCK_FILE } from '../paas/lock';
@@ -17,7 +18,7 @@ import { withFastResolve } from './fast-resolve';
 
 /**
  * Renders every chart of the platform into files: one folder per chart, one file per object,
- * named `<kind>-<name>.yaml` (with the namespace when two objects would share a name).
+ * named `<kind>-<name>.yaml` (with the namespace when two objects would share a name; `manifestBaseName`).
  */
 export function renderPlatform(platform: Platform): RenderedFile[] {
   return renderPlatformWithFacts(platform).files;
@@ -87,10 +88,11 @@ function renderWithFacts(platform: Platform, earlier: EarlierTexts | undefined):
     const objects = (WorkloadChart.isWorkloadChart(chart)
       ? (objectsOf.get(chart) ?? []).map((o) => o.toJson())
       : chartObjects.get(chart)) as K8sObject[];
-    const base = (o: K8sObject) => `${o.kind.toLowerCase()}-${o.metadata.name}`;
+    const base = (o: K8sObject) => manifestBaseName(o.kind, o.metadata.name);
     const counts = new Map<string, number>();
     for (const o of objects) counts.set(base(o), (counts.get(base(o)) ?? 0) + 1);
     const names = new Set<string>();
+    const foldedNames = new Set<string>();
     // A built app's documents are recorded for the next synth: the JSON their digests were taken of is kept for that record.
     // Each object is the render's own (documents.ts `ownedCanonicalDocument`): a toJson() made it
     // afresh for this render (cdk8s's sanitizer copies every map and list; an upstream object's
@@ -98,9 +100,12 @@ function renderWithFacts(platform: Platform, earlier: EarlierTexts | undefined):
     // serialised, and nothing changes it; a document recorded before (`recordedDigests`) is not copied at all.
     const fileOptions = { keepJson: WorkloadChart.isWorkloadChart(chart) && chart.inputs.renders !== undefined, owned: true };
     for (const o of objects) {
-      const name = counts.get(base(o))! > 1 ? `${o.kind.toLowerCase()}-${o.metadata.namespace ?? 'cluster'}-${o.metadata.name}` : base(o);
-      if (names.has(name)) throw new PlatformError(`${dir}: two objects render as ${name}.yaml (${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}); object identities must be unique`);
+      const name = counts.get(base(o))! > 1 ? manifestBaseName(o.kind, o.metadata.name, o.metadata.namespace ?? 'cluster') : base(o);
+      // Compared as a case-insensitive file system (Windows, macOS) names files.
+      const folded = name.toLowerCase();
+      if (foldedNames.has(folded)) throw new PlatformError(`${dir}: two objects render as ${name}.yaml (${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}), file names that differ at most in case or in characters a portable file name cannot hold (<>:"\\|?*); object identities must be unique`);
       names.add(name);
+      foldedNames.add(folded);
       const file = `${dir}/${name}.yaml`;
       const digest = recordedDigests.get(o);
       files.push(digest === undefined ? documents.file(file, o, fileOptions) : documents.knownFile(file, o, digest));

@@ -95,3 +95,42 @@ test('GIVEN a YAML merge key where the schema allows no such field THEN the find
   expect(r.out).toContain('spec: unknown field "<<"');
   expect(r.out).not.toContain('%3C');
 });
+
+/** Runs verify on the temporary checkout with `file` also copied to `copy` (removed after): its exit code and what it printed. */
+function verifyWithCopy(file: string, copy: string): { code: number; out: string } {
+  fs.copyFileSync(path.join(root, file), path.join(root, copy));
+  const lines: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(' ')));
+  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(' ')));
+  try {
+    return { code: runVerifyCli(commandLine('verify', '--root', root)), out: lines.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    fs.rmSync(path.join(root, copy));
+  }
+}
+
+test('GIVEN a manifest whose name holds a colon (as an RBAC object name does) THEN verify names the file: a Windows checkout cannot write it', () => {
+  const renamed = 'dist/metallb/clusterrole-metallb:controller.yaml';
+  const original = 'dist/metallb/clusterrole-metallb_controller.yaml';
+  fs.renameSync(path.join(root, original), path.join(root, renamed));
+  const lines: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(' ')));
+  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.map(String).join(' ')));
+  try {
+    expect(runVerifyCli(commandLine('verify', '--root', root))).toBe(1);
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    fs.renameSync(path.join(root, renamed), path.join(root, original));
+  }
+  expect(lines.join('\n')).toContain(`${renamed}: its name holds a character a Windows checkout cannot write`);
+});
+
+test('GIVEN two manifests whose names differ only in case THEN verify names the second: a case-insensitive checkout keeps one', () => {
+  const upper = 'dist/workloads/whiteboard/Service-whiteboard.yaml';
+  const r = verifyWithCopy(SERVICE, upper);
+  expect(r.code).toBe(1);
+  expect(r.out).toMatch(new RegExp(`(${upper}: its name differs from ${SERVICE}|${SERVICE}: its name differs from ${upper}) only in case`));
+});

@@ -1,0 +1,17 @@
+/**
+ * Characters a file name cannot hold on Windows (`<>:"\|?*`), which object names of some kinds
+ * may (RBAC names such as `system:metrics-server`, path segment names): a checkout of the render
+ * on Windows, or on the GitHub mirror's web editor, fails on them. Each becomes `_`, which no DNS
+ * name holds, so a replaced name does not meet another object's.
+ */
+const NOT_PORTABLE = /[<>:"\\|?*]/g;
+
+/**
+ * The base name (without `.yaml`) of the file synth writes an object to: `<kind>-<name>`, or
+ * `<kind>-<namespace>-<name>` when `namespace` is given (two objects of one kind and name in one
+ * folder), lower-case kind, with the characters a portable file name cannot hold replaced.
+ */
+export function manifestBaseName(kind: string, name: string, namespace?: string): string {
+  const base = namespace === undefined ? `${kind.toLowerCase()}-${name}` : `${kind.toLowerCase()}-${namespace}-${name}`;
+  return base.replace(NOT_PORTABLE, '_');
+}
