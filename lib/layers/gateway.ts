@@ -56,6 +56,13 @@ export interface EnvoyGatewayValues {
   };
   /** The chart renders the budget only when minAvailable (or maxUnavailable) is at least 1; its default is 0. */
   readonly podDisruptionBudget: { readonly minAvailable: number };
+  /**
+   * The mutating webhook that labels Envoy's pods with their node's zone, for zone-aware routing.
+   * Off: the site is one zone (no node carries topology.kubernetes.io/zone), and as a PreSync hook
+   * Argo CD would recreate the webhook without its CA bundle on every sync, until the certgen Job
+   * patched it again.
+   */
+  readonly topologyInjector: { readonly enabled: boolean };
   /** The Job that writes the control plane's TLS certificates before each sync (a PreSync hook). */
   readonly certgen: {
     readonly job: {
@@ -72,6 +79,7 @@ export function envoyGatewayValues(): EnvoyGatewayValues {
     // The controller is leader-elected: two replicas keep configuration flowing while a node is down.
     deployment: { replicas: 2, pod: { topologySpreadConstraints: [spreadOverNodes({ 'control-plane': 'envoy-gateway' })] } },
     podDisruptionBudget: { minAvailable: 1 },
+    topologyInjector: { enabled: false },
     // The controller's own requests and limits are the chart's (100m/256Mi, 1Gi limit).
     certgen: { job: { resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } } } },
   };

@@ -51,6 +51,13 @@ describe('gateway layer', () => {
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
   });
 
+  test('GIVEN a site of one zone WHEN rendered THEN the zone-labelling webhook is off: no webhook configuration (a PreSync hook Argo CD would recreate without its CA bundle on every sync), the controller told so, and no right to patch pods', () => {
+    expect(objects.filter((o) => /WebhookConfiguration$/.test(o.kind) && /topology/.test(o.metadata.name))).toEqual([]);
+    expect(parse(find('ConfigMap', 'envoy-gateway-config').data['envoy-gateway.yaml']).proxyTopologyInjector).toEqual({ disabled: true });
+    const role = find('ClusterRole', 'envoy-gateway-gateway-helm-envoy-gateway-role');
+    expect(role.rules.filter((r: Obj) => (r.resources ?? []).includes('pods') && (r.verbs ?? []).includes('patch'))).toEqual([]);
+  });
+
   test('GIVEN the proxies WHEN rendered THEN two or more run one per node behind the fixed MetalLB gateway address', () => {
     const proxy = obj('dist/gateway/envoyproxy-platform-proxy.yaml').spec.provider.kubernetes;
     expect(proxy.envoyDeployment.replicas).toBeGreaterThanOrEqual(2);
