@@ -298,7 +298,7 @@ function claimTemplate(size: string) {
  * values.yaml of the pinned chart (prometheus-community/helm-charts kube-prometheus-stack 88.5.3)
  * and, under `grafana`, of its grafana dependency (grafana-community/helm-charts grafana 12.11.1).
  */
-export function kubePrometheusStackValues(site: Site, servers: readonly string[]): Record<string, unknown> {
+export function kubePrometheusStackValues(site: Site): Record<string, unknown> {
   const m = site.monitoring;
   const db = dbaasEndpoint(site, 'postgresql');
   const r = MONITORING_RESOURCES;
@@ -310,8 +310,11 @@ export function kubePrometheusStackValues(site: Site, servers: readonly string[]
     kubeControllerManager: { enabled: false },
     kubeScheduler: { enabled: false },
     kubeProxy: { enabled: false },
-    // etcd is not a pod in k3s: its servers serve metrics on :2381 (etcd-expose-metrics in config.yaml).
-    kubeEtcd: { enabled: true, endpoints: [...servers], service: { enabled: true, port: 2381, targetPort: 2381 } },
+    // etcd is not a pod in k3s: the layer scrapes its servers with the ScrapeConfig kube-etcd
+    // (etcdScrapeConfig). The chart's way, a selector-less Service with an Endpoints object listing
+    // the servers, is never applied: Argo CD's default resource.exclusions (argocd-cm) exclude core
+    // Endpoints. kubeEtcd stays enabled for the chart's etcd rules and dashboard (job=~".*etcd.*").
+    kubeEtcd: { enabled: true, service: { enabled: false }, serviceMonitor: { enabled: false } },
     prometheus: {
       podDisruptionBudget: { enabled: true, minAvailable: 1 },
       prometheusSpec: {
@@ -408,6 +411,29 @@ export function kubePrometheusStackValues(site: Site, servers: readonly string[]
   };
 }
 
+/** Where k3s serves etcd's metrics on a server (plain HTTP, `etcd-expose-metrics: true` in its config.yaml: lib/hosts/k3s-config.ts). */
+export const ETCD_METRICS_PORT = 2381;
+/**
+ * The `job` label of etcd's series: the platform's etcd alerts and dashboard select
+ * job="kube-etcd" (lib/monitoring), the chart's etcd rules and dashboard job=~".*etcd.*".
+ */
+export const ETCD_JOB = 'kube-etcd';
+
+/**
+ * The ScrapeConfig (monitoring.coreos.com/v1alpha1) that scrapes etcd on every server: static
+ * targets `<ip>:2381`, one per server of site.yaml, with `job` set to `kube-etcd` by `jobName`
+ * (the operator names the scrape job itself, scrapeConfig/<namespace>/<name>, and relabels `job`).
+ * Static targets give each series `job` and `instance` (`<ip>:2381`) only: the chart's etcd rules
+ * aggregate `without (instance, pod)`, so any label that differed per server would split them.
+ */
+export function etcdScrapeConfig(site: Site): { metadata: { name: string; namespace: string }; spec: Record<string, unknown> } {
+  const servers = site.nodes.filter((n) => n.role === 'server').map((n) => `${n.ip}:${ETCD_METRICS_PORT}`);
+  return {
+    metadata: { name: ETCD_JOB, namespace: MONITORING_NAMESPACE },
+    spec: { jobName: ETCD_JOB, staticConfigs: [{ targets: servers }] },
+  };
+}
+
 /** A PrometheusRule group as the CRD takes it. */
 export function prometheusRuleGroup(group: AlertGroup): PrometheusRuleSpecGroups {
   return {
@@ -469,12 +495,11 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
     data: { 'ldap.toml': grafanaLdapToml(site) },
   });
 
-  const servers = site.nodes.filter((n) => n.role === 'server').map((n) => n.ip);
   const stack = new HelmComponent(layer, 'kube-prometheus-stack', {
     name: KPS_RELEASE,
     chart: pinned(ctx, KUBE_PROMETHEUS_STACK_CHART),
     namespace: MONITORING_NAMESPACE,
-    values: kubePrometheusStackValues(site, servers),
+    values: kubePrometheusStackValues(site),
     providesApis: [{ group: 'monitoring.coreos.com' }],
     // The Prometheus operator: it serves the monitoring.coreos.com resources and creates Prometheus' and Alertmanager's StatefulSets.
     controller: { kind: 'Deployment', name: KPS_WORKLOADS.operator },
@@ -492,6 +517,9 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
   });
   const ldapCa = new LdapCaSecret(layer, 'ldap-ca', { namespace: MONITORING_NAMESPACE, caCertificate: site.ldap.caCertificate });
   for (const s of [admin, env, ldap, ldapCa, ...(receivers ? [receivers] : [])]) layer.addOrder(stack, s);
+
+  // etcd on every server, scraped by Prometheus (selected: scrapeConfigSelector {} in every namespace).
+  new ApiObject(layer, 'etcd-scrape', { apiVersion: 'monitoring.coreos.com/v1alpha1', kind: 'ScrapeConfig', ...etcdScrapeConfig(site) });
 
   // Alertmanager's configuration: the operator reads it (and the secrets it references) and
   // writes the Secret Alertmanager loads; nothing secret is in git.

@@ -264,8 +264,8 @@ describe('K3sHosts: what a site change touches', () => {
       added: [],
       removed: [],
       changed: [...COREDNS_NODE_HOSTS, 'dist/hosts/README.md', 'dist/hosts/db1/config.yaml', 'dist/hosts/db2/config.yaml', 'dist/hosts/db2/install.sh', 'dist/hosts/db3/config.yaml',
-        // Prometheus scrapes etcd on every server's address (kubeEtcd.endpoints): the chart's Endpoints and its render.
-        'dist/monitoring/endpoints-kube-prometheus-stack-kube-etcd.yaml', 'render-cache/coredns.yaml', 'render-cache/kube-prometheus-stack.yaml'],
+        // Prometheus scrapes etcd on every server's address: the monitoring layer's ScrapeConfig.
+        'dist/monitoring/scrapeconfig-kube-etcd.yaml', 'render-cache/coredns.yaml'],
     });
   });
 

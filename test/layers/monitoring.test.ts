@@ -232,17 +232,50 @@ describe('monitoring layer', () => {
     for (const r of group.rules) expect(r.expr).not.toMatch(/namespace=/);
   });
 
-  test('GIVEN the platform components WHEN rendered THEN each is scraped by a monitor in the monitoring namespace, and k3s etcd on every server', () => {
+  test('GIVEN the platform components WHEN rendered THEN each is scraped by a monitor in the monitoring namespace', () => {
     const monitors = t.layer().filter(({ path }) => /^dist\/monitoring\/(servicemonitor|podmonitor)-/.test(path)).map(({ obj: o }) => o);
     const byName = new Map(monitors.map((m) => [m.metadata.name, m]));
     for (const [name, ns] of [['longhorn', 'longhorn-system'], ['metallb', 'metallb-system'], ['envoy-gateway', 'envoy-gateway-system'], ['envoy-proxy', 'envoy-gateway-system'],
       ['argocd', 'argocd'], ['harbor', 'harbor'], ['keycloak', 'keycloak'], ['jenkins', 'jenkins'], ['velero', 'velero']]) {
       expect([name, byName.get(name)?.metadata.namespace, byName.get(name)?.spec.namespaceSelector]).toEqual([name, 'monitoring', { matchNames: [ns] }]);
     }
-    const etcd = obj(`${DIR}endpoints-kube-prometheus-stack-kube-etcd.yaml`);
-    expect(etcd.subsets[0].addresses.map((a: Obj) => a.ip)).toEqual(['10.251.51.1', '10.251.51.2', '10.251.51.3']);
-    expect(etcd.subsets[0].ports[0].port).toBe(2381);
-    expect(files.get('dist/hosts/db1/config.yaml')).toMatch(/^etcd-expose-metrics: true$/m);
+  });
+
+  describe('GIVEN k3s etcd on the three servers (db1-3), which Prometheus must scrape for the etcd alerts to fire', () => {
+    test('WHEN rendered THEN the chart renders no Endpoints, Service or ServiceMonitor for etcd (Argo CD\'s resource.exclusions drop core Endpoints: the Service would have none)', () => {
+      const etcdObjects = t.layer().filter(({ obj: o }) => /etcd/.test(o.metadata.name) && ['Endpoints', 'EndpointSlice', 'Service', 'ServiceMonitor'].includes(o.kind));
+      expect(etcdObjects.map(({ path }) => path)).toEqual([]);
+      expect([...files.keys()].filter((p) => p.startsWith('dist/') && /^kind: (Endpoints|EndpointSlice)$/m.test(files.get(p)!))).toEqual([]);
+    });
+
+    test('WHEN rendered THEN a ScrapeConfig in the monitoring namespace scrapes every server\'s IP on 2381 as job kube-etcd, and k3s exposes etcd metrics there', () => {
+      const scrape = obj(`${DIR}scrapeconfig-kube-etcd.yaml`);
+      expect([scrape.apiVersion, scrape.kind, scrape.metadata.namespace]).toEqual(['monitoring.coreos.com/v1alpha1', 'ScrapeConfig', 'monitoring']);
+      expect(scrape.spec).toEqual({ jobName: 'kube-etcd', staticConfigs: [{ targets: ['10.251.51.1:2381', '10.251.51.2:2381', '10.251.51.3:2381'] }] });
+      for (const server of ['db1', 'db2', 'db3']) expect([server, files.get(`dist/hosts/${server}/config.yaml`)]).toEqual([server, expect.stringMatching(/^etcd-expose-metrics: true$/m)]);
+      // The CRD the operator reads it by is rendered beside it.
+      expect(obj(`${DIR}customresourcedefinition-scrapeconfigs.monitoring.coreos.com.yaml`).spec.versions.filter((v: Obj) => v.served).map((v: Obj) => v.name)).toContain('v1alpha1');
+    });
+
+    test('WHEN rendered THEN Prometheus selects the ScrapeConfig (every ScrapeConfig in every namespace) and no NetworkPolicy in monitoring limits its egress to the servers', () => {
+      const p = obj(PROMETHEUS).spec;
+      expect([p.scrapeConfigSelector, p.scrapeConfigNamespaceSelector]).toEqual([{}, {}]);
+      const policies = [...files.keys()].filter((f) => /\/networkpolicy-[^/]+\.yaml$/.test(f)).map((f) => obj(f)).filter((np) => np.metadata.namespace === 'monitoring');
+      expect(policies).toEqual([]);
+    });
+
+    test('WHEN rendered THEN the platform\'s etcd alerts and the chart\'s etcd rules and dashboard select the job the ScrapeConfig sets', () => {
+      for (const alert of ['EtcdMemberDown', 'EtcdQuorumAtRisk', 'EtcdNoLeader']) expect(rules.get(alert)![0].expr).toContain('job="kube-etcd"');
+      const chartRules = obj(`${DIR}prometheusrule-kube-prometheus-stack-etcd.yaml`).spec.groups.flatMap((g: Obj) => g.rules);
+      expect(chartRules.map((r: Obj) => r.alert)).toEqual(expect.arrayContaining(['etcdMembersDown', 'etcdInsufficientMembers', 'etcdNoLeader']));
+      for (const r of chartRules) expect([r.alert, r.expr]).toEqual([r.alert, expect.stringContaining('job=~".*etcd.*"')]);
+      const dashboard = JSON.parse(Object.values(obj(`${DIR}configmap-kube-prometheus-stack-etcd.yaml`).data)[0] as string);
+      const exprs = (JSON.stringify(dashboard).match(/"expr":"(?:[^"\\]|\\.)*"/g) ?? []).map((e) => JSON.parse(`{${e}}`).expr as string);
+      expect(exprs.length).toBeGreaterThan(5);
+      for (const e of exprs) expect(e).toMatch(/job=~".\*etcd.\*"|job="\$cluster"/);
+      // Both selectors match the job the ScrapeConfig sets (PromQL anchors =~ at both ends).
+      expect(obj(`${DIR}scrapeconfig-kube-etcd.yaml`).spec.jobName).toMatch(/^.*etcd.*$/);
+    });
   });
 
   test('GIVEN alert receivers in site.yaml WHEN rendered THEN Alertmanager is configured by the AlertmanagerConfig `platform`, whose secrets are references into a Secret filled from Bitwarden', () => {
