@@ -129,6 +129,18 @@ function route(service: string, port: number): JsonMap {
   };
 }
 
+/**
+ * Argo CD's argocd-cm with the Argo CD chart's default exclusion of Endpoints and EndpointSlice,
+ * the Application of dist/web, and `objects` in dist/web: how Prometheus finds etcd's servers.
+ */
+function argocdExcluding(objects: { readonly [file: string]: readonly JsonMap[] }): VerifyFixture {
+  const cm: JsonMap = {
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: 'argocd' },
+    data: { 'resource.exclusions': "- apiGroups:\n  - ''\n  - discovery.k8s.io\n  kinds:\n  - Endpoints\n  - EndpointSlice\n" },
+  };
+  return { files: { 'dist/apps/application-web.yaml': [application('web', 'dist/web', 1)], 'dist/argocd/configmap-argocd-cm.yaml': [cm], ...objects } };
+}
+
 const webApp = application('web', 'dist/web', 1);
 const baseApp = application('base', 'dist/base', 0);
 
@@ -210,6 +222,17 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
     satisfying: { files: { 'dist/web/persistentvolumeclaim-data.yaml': [pvc()] }, facts: [[pvc(), { backupOptOut: 'cache, rebuilt on start' }]] },
   },
   'verify/directory-consumers': { breaking: rancherLdap(false), satisfying: rancherLdap(true) },
+  'verify/excluded-resources': {
+    // A selector-less Service with the servers' addresses in an Endpoints object: Argo CD never applies it, the Service has none.
+    breaking: argocdExcluding({
+      'dist/web/service-etcd.yaml': [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'etcd', namespace: 'web' }, spec: { clusterIP: 'None', ports: [{ name: 'metrics', port: 2381 }] } }],
+      'dist/web/endpoints-etcd.yaml': [{ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'etcd', namespace: 'web' }, subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ name: 'metrics', port: 2381 }] }] }],
+    }),
+    // The same targets in a ScrapeConfig, which Argo CD applies.
+    satisfying: argocdExcluding({
+      'dist/web/scrapeconfig-etcd.yaml': [{ apiVersion: 'monitoring.coreos.com/v1alpha1', kind: 'ScrapeConfig', metadata: { name: 'etcd', namespace: 'web' }, spec: { jobName: 'etcd', staticConfigs: [{ targets: ['10.0.0.1:2381'] }] } }],
+    }),
+  },
   'verify/sso-clients': {
     // A tool's client that the realm no longer defines, back on a host nobody routes.
     breaking: ssoLogin('longhorn', 'https://storage.example.com/oauth2/callback', []),

@@ -3,6 +3,7 @@ import type { Rule, RuleFinding } from '../rule';
 import { APPLICATION_PATHS, LAYER_ORDER, ONE_APPLICATION, PLAIN_SOURCES } from './application-rules';
 import type { HaRuleId } from '../ha/annotations';
 import { BACKUP_COVERAGE } from './backup-rules';
+import { EXCLUDED_RESOURCES } from './exclusion-rules';
 import { DEFAULT_DENY } from './ha-rules';
 import { DIRECTORY_CONSUMERS } from './ldap-rules';
 import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from './identity-rules';
@@ -16,9 +17,9 @@ import { describeRef, runSplit, SplitRule } from './split-rule';
 
 /**
  * The plain verify rules (what only the rendered YAML can show: manifests, schemas, secrets,
- * references, namespaces, sync order, the bootstrap, backups, the directory's consumers) in the
- * one rule shape of lib/rule.ts. Their messages carry no id (they read as before); the id is on
- * the finding.
+ * references, namespaces, sync order, the bootstrap, backups, the directory's consumers, what
+ * Argo CD's resource filter leaves out) in the one rule shape of lib/rule.ts. Their messages
+ * carry no id (they read as before); the id is on the finding.
  */
 
 /** A plain verify rule (lib/rule.ts) over the verify Tree; its cases are files of a tree (lib/verify/rule-fixtures.ts). */
@@ -74,6 +75,7 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
   splitVerifyRule('every volume is covered by a backup schedule or opted out with a reason', BACKUP_COVERAGE),
   splitVerifyRule('every LDAP consumer reaches the same directory the same way, over verified LDAPS', DIRECTORY_CONSUMERS),
   splitVerifyRule('every OIDC SecurityPolicy logs in as a client the Keycloak realm defines, on a host its routes serve, with a callback that client allows', SSO_CLIENTS),
+  splitVerifyRule("no object an Application syncs is of a group and kind argocd-cm's resource.exclusions (or Argo CD's own) exclude or its resource.inclusions leave out", EXCLUDED_RESOURCES),
 ];
 
 /**
@@ -84,5 +86,5 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export const SPLIT_RULES: readonly SplitRule<any, VerifyRuleId | HaRuleId>[] = [
   ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP,
-  BACKUP_COVERAGE, DIRECTORY_CONSUMERS, SSO_CLIENTS, DEFAULT_DENY,
+  BACKUP_COVERAGE, DIRECTORY_CONSUMERS, SSO_CLIENTS, EXCLUDED_RESOURCES, DEFAULT_DENY,
 ];

@@ -2,7 +2,8 @@
  * The verify rules of groups (a), (b) and (c) as they were before they became split rules
  * (lib/verify/identity-rules.ts, reference-rules.ts, sso-rules.ts; main at b619eb3), copied here
  * unchanged as the oracle of test/verify/split-rules.test.ts: they read every document. Since then
- * verify/api-providers also holds a custom resource to a version its rendered CRD serves.
+ * verify/api-providers also holds a custom resource to a version its rendered CRD serves, and
+ * verify/excluded-resources, new as a split rule, has its document reading written here.
  */
 /* eslint-disable */
 import * as fs from 'fs';
@@ -19,6 +20,7 @@ import type { LoadedObject } from '../../lib/k8s/tree';
 import { ApiRef, apiRefMatches } from '../../lib/layer';
 import type { Report, ReportFile, Tree } from '../../lib/verify/rules';
 import { checkDirectoryConsumers } from '../../lib/verify/ldap-rules';
+import { destinationCluster, exclusionMessage, exclusionOf, FilteredResource, isArgocdCm, readFilterSetting, settingProblemMessage, syncedFolders } from '../../lib/verify/exclusion-rules';
 import { redirectMatcher } from '../../lib/verify/sso-rules';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from '../../lib/verify/tree';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../../lib/paas/conventions';
@@ -497,6 +499,40 @@ export function checkBackupCoverage(tree: Tree, report: Report): void {
   }
 }
 
+// ---- verify/excluded-resources: new as a split rule (no rule before it), written here over the documents ----
+
+/** Every object an Application of this repository syncs that Argo CD's resource filter (argocd-cm's, and its own exclusions) leaves out. */
+function checkExcludedResources(tree: Tree, report: Report): void {
+  const cms = tree.objects.filter((o) => isArgocdCm(String(o.obj.kind), String(o.obj.apiVersion).includes('/') ? String(o.obj.apiVersion).split('/')[0] : '', stringAt(o.obj, 'metadata.namespace'), String(valueAt(o.obj, 'metadata.name'))));
+  const cm = cms.find((o) => o.file.startsWith('dist/')) ?? cms[0];
+  const settings: { exclusions: readonly FilteredResource[]; inclusions: readonly FilteredResource[] } = { exclusions: [], inclusions: [] };
+  for (const key of ['exclusions', 'inclusions'] as const) {
+    const text = valueAt(cm?.obj, ['data', `resource.${key}`]);
+    if (text === undefined) continue;
+    const setting = typeof text === 'string' ? readFilterSetting(text) : { problem: 'is not a string' };
+    if ('problem' in setting) report(cm!, settingProblemMessage(key, setting.problem));
+    else settings[key] = setting.filters;
+  }
+  const apps = applicationsOf(tree.objects);
+  const repos = ownRepositories(apps);
+  const reported = new Set<LoadedObject>();
+  for (const app of apps) {
+    const cluster = destinationCluster(app.obj);
+    for (const f of syncedFolders(app.obj)) {
+      if (!repos.has(f.repoURL)) continue;
+      for (const o of tree.objects) {
+        if (reported.has(o) || !(f.recurse ? o.file.startsWith(`${f.path}/`) : path.posix.dirname(o.file) === f.path)) continue;
+        const apiVersion = String(o.obj.apiVersion);
+        const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+        const why = exclusionOf(settings, group, String(o.obj.kind), cluster);
+        if (!why) continue;
+        reported.add(o);
+        report(o, exclusionMessage(group, String(o.obj.kind), why, cm?.file, { name: String(valueAt(app.obj, 'metadata.name')), file: app.file }));
+      }
+    }
+  }
+}
+
 /** One finding as VERIFY_RULES gives it (lib/verify/verify-rules.ts). */
 export interface OracleFinding {
   readonly rule: string;
@@ -520,6 +556,7 @@ export const ORACLES: Readonly<Record<string, (tree: Tree, report: Report, repor
   'verify/layer-order': checkLayerOrder,
   'ha/default-deny': checkHaDefaultDeny,
   'verify/backup-coverage': checkBackupCoverage,
+  'verify/excluded-resources': checkExcludedResources,
   // Unchanged: over every document of the tree (the split rule runs it over the objects its documents net needs).
   'verify/directory-consumers': checkDirectoryConsumers,
 };
