@@ -24,7 +24,7 @@ const FLOORS = [
       // Files whose folder is higher up: facts that the spec rules and the failure model read.
       '^lib/gitops/argocd\\.ts$',
       '^lib/hosts/(node-labels|k3s-config)\\.ts$',
-      '^lib/paas/(conventions|probes|app-objects|binding-conventions|binding-templates)\\.ts$',
+      '^lib/paas/(conventions|probes|app-objects|calls|binding-conventions|binding-templates)\\.ts$',
     ],
   },
   { name: 'spec', paths: ['^lib/config/', '^lib/(inventory|context)\\.ts$'] },

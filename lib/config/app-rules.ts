@@ -396,12 +396,17 @@ export function checkAppsTogether(apps: readonly AppSpec[]): AppsIssue[] {
       }
       if (first.app === app) continue;
       const second = { app, obj };
-      // Reported where a field asks for the object (it can be changed there), else in the later file.
-      const [here, other] = second.obj.field.length || !first.obj.field.length ? [second, first] : [first, second];
+      // Reported at a call (`calls`: the policies of a call are named after both apps), else where a
+      // field asks for the object (it can be changed there), else in the later file.
+      const call = (o: { obj: AppObject }) => o.obj.field[0] === 'calls';
+      const [here, other] = call(second) !== call(first) ? (call(second) ? [second, first] : [first, second])
+        : second.obj.field.length || !first.obj.field.length ? [second, first] : [first, second];
+      // An app calls only apps of its own environment: renaming an app is the fix of a call's policy.
+      const fix = call(here) ? 'rename one of the apps (rename its file)' : `rename one of the apps (rename its file)${here.obj.field.length ? `, change ${formatPath(here.obj.field)}` : ''} or run them in different environments`;
       issues.push({
         app: here.app,
         path: here.obj.field,
-        message: `${obj.kind} "${obj.name}" (namespace ${obj.namespace}), ${here.obj.role} here, is also ${other.obj.role} of the app "${other.app.name}" (${origin(other)}); one would overwrite the other in the cluster: rename one of the apps (rename its file)${here.obj.field.length ? `, change ${formatPath(here.obj.field)}` : ''} or run them in different environments`,
+        message: `${obj.kind} "${obj.name}" (namespace ${obj.namespace}), ${here.obj.role} here, is also ${other.obj.role} of the app "${other.app.name}" (${origin(other)}); one would overwrite the other in the cluster: ${fix}`,
       });
     }
   }

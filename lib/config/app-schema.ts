@@ -308,6 +308,20 @@ export const AppSpecSchema = z.strictObject({
       .refine((e) => Object.keys(e).length > 0, { message: 'names no variable: give at least one, e.g. `env: { DATABASE_URL: "{{ .url }}" }`, or leave env out' })
       .optional(),
   })).default([]),
+  /**
+   * The other apps this one connects to, in its environment: each entry lets this app's pods reach
+   * the app's pods (an egress allow `<app>-to-<target>` and an ingress allow `<target>-from-<app>`,
+   * both rendered with this app), on its port `port` or every port of its Service. The namespace
+   * denies app-to-app traffic otherwise. Checked against the other apps of apps/ when they load
+   * together (lib/config/app-calls-rules.ts): the app exists, runs in the same environment and has
+   * a Service (a web app), and `port` is one of its port names.
+   */
+  calls: z.array(z.strictObject({
+    /** The app called: its name (the name of its file in apps/). */
+    app: z.string().regex(APP_NAME, { message: 'must be an app name (its file name in apps/): lower-case letters, digits and "-", starting with a letter, e.g. "api"' }),
+    /** One of its port names. @default every port of its Service */
+    port: portName.optional(),
+  })).default([]),
   /** Prometheus metrics the app exposes (a ServiceMonitor is rendered). */
   metrics: z.strictObject({
     port: portName,

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadYamlData } from '../k8s/manifest-yaml';
+import { checkAppCalls, checkAppCallsTogether } from './app-calls-rules';
 import { checkAppAgainstPlatform, checkAppDatabasesTogether, checkAppTcpPortsTogether } from './app-platform-rules';
 import { checkAppAgainstSite, checkAppRules, checkAppsTogether, checkKindFields } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
@@ -51,14 +52,14 @@ export function parseApp(text: string, file: string, site: Site, layerNeeds?: re
   }
   if (quick !== undefined) {
     const fast = AppSpecSchema.safeParse(quick ?? {});
-    if (fast.success && checkKindFields(quick).length === 0 && checkAppRules(fast.data).length === 0 && checkAppAgainstSite(fast.data, site).length === 0 && checkAppAgainstPlatform({ ...fast.data, name }, site, layerNeeds, taken).length === 0) {
+    if (fast.success && checkKindFields(quick).length === 0 && checkAppRules(fast.data).length === 0 && checkAppAgainstSite(fast.data, site).length === 0 && checkAppAgainstPlatform({ ...fast.data, name }, site, layerNeeds, taken).length === 0 && checkAppCalls({ ...fast.data, name }).length === 0) {
       return deepFreeze({ ...fast.data, name, file });
     }
   }
   const { data, source } = readYaml(file, text);
   const parsed = AppSpecSchema.safeParse(data ?? {});
   if (!parsed.success) throw new ConfigError(sortIssues(zodIssues(parsed.error, data, source, AppSpecSchema)));
-  const rules = [...checkKindFields(data), ...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site), ...checkAppAgainstPlatform({ ...parsed.data, name }, site, layerNeeds, taken)].map((r) => source.issue(r.path, r.message, r.atKey));
+  const rules = [...checkKindFields(data), ...checkAppRules(parsed.data), ...checkAppAgainstSite(parsed.data, site), ...checkAppAgainstPlatform({ ...parsed.data, name }, site, layerNeeds, taken), ...checkAppCalls({ ...parsed.data, name })].map((r) => source.issue(r.path, r.message, r.atKey));
   if (rules.length) throw new ConfigError(sortIssues(rules));
   return deepFreeze({ ...parsed.data, name, file });
 }
@@ -117,7 +118,8 @@ class ChangedDuringLoad extends Error {}
 /**
  * Loads every app spec of `dir` (`apps/*.yaml`) and checks them together: every file's
  * problems are reported at once, then rules across apps (one app per host name, no object two
- * apps would both render, no database two apps bind, no TCP port two apps expose);
+ * apps would both render, no database two apps bind, no TCP port two apps expose, every app
+ * called is there, in the caller's environment, with a Service and the port named);
  * `layerNeeds`: see `parseApp`. `cache` (synth's): a spec validated by an earlier synth for the same
  * file text, site and layers' needs is taken from there instead of parsed and checked again, and a
  * plain file whose stat is the one the cache recorded with its text's digest is not even read
@@ -228,8 +230,9 @@ function loadAppsOnce(dir: string, site: Site, layerNeeds: readonly LayerNeeds[]
         : source.issue(['expose', 'http', 'host'], `host "${host}" ${usedBy}; one app per host name`));
     }
   }
-  // Objects two apps would both render (the Service "<app>-preview" of a blueGreen app and an app of that name), databases two apps bind, TCP ports two apps expose.
-  for (const clash of [...checkAppsTogether(apps), ...checkAppDatabasesTogether(apps), ...checkAppTcpPortsTogether(apps)]) {
+  // Objects two apps would both render (the Service "<app>-preview" of a blueGreen app and an app of that name), databases two apps bind, TCP ports two apps expose,
+  // apps called (`calls`) that are not there, not in the caller's environment, or without a Service or the port named.
+  for (const clash of [...checkAppsTogether(apps), ...checkAppDatabasesTogether(apps), ...checkAppTcpPortsTogether(apps), ...checkAppCallsTogether(apps, new Set(names.keys()))]) {
     const { source } = readYaml(clash.app.file, textOf(clash.app));
     issues.push(source.issue(clash.path, clash.message));
   }

@@ -1,4 +1,5 @@
 import type { AppSpec } from '../config/app-schema';
+import { callEgressPolicyName, callIngressPolicyName, callTargets } from './calls';
 import { appNamespace, claimName, envSecretName, hasPreviewHost, hasPreviewSso, previewHostField, ssoClientSecretName } from './conventions';
 
 /**
@@ -20,7 +21,7 @@ export interface AppObject {
   readonly role: string;
 }
 
-type Spec = Pick<AppSpec, 'name' | 'environment' | 'strategy' | 'singleton' | 'autoscaling' | 'volumes' | 'secrets' | 'databases' | 'expose' | 'metrics' | 'preview' | 'auth'> & { readonly kind?: AppSpec['kind'] };
+type Spec = Pick<AppSpec, 'name' | 'environment' | 'strategy' | 'singleton' | 'autoscaling' | 'volumes' | 'secrets' | 'databases' | 'calls' | 'expose' | 'metrics' | 'preview' | 'auth'> & { readonly kind?: AppSpec['kind'] };
 
 /** Every object `app` renders, in the order its construct (WebApp, WorkerApp, CronJobApp) creates them. */
 export function appObjects(app: Spec): AppObject[] {
@@ -48,6 +49,7 @@ export function appObjects(app: Spec): AppObject[] {
   if (app.expose.tcp.length) add('NetworkPolicy', `${name}-from-anywhere`, ['expose', 'tcp'], 'the policy letting TCP clients in');
   if (app.metrics) add('NetworkPolicy', `${name}-from-prometheus`, ['metrics'], 'the policy letting Prometheus in');
   if (app.databases.length) add('NetworkPolicy', `${name}-to-dbaas`, ['databases'], 'the policy letting the app reach the DBaaS');
+  out.push(...callObjects(app));
   if (app.expose.http) add('HTTPRoute', name, ['expose', 'http'], 'the route on the shared gateway');
   if (app.auth?.sso && app.expose.http) {
     add('ExternalSecret', ssoClientSecretName(name), ['auth'], 'the Secret of the single sign-on client');
@@ -83,6 +85,7 @@ function workerObjects(app: Spec): AppObject[] {
   if (app.autoscaling) add('HorizontalPodAutoscaler', name, ['autoscaling'], 'the autoscaler');
   if (app.metrics) add('NetworkPolicy', `${name}-from-prometheus`, ['metrics'], 'the policy letting Prometheus in');
   if (app.databases.length) add('NetworkPolicy', `${name}-to-dbaas`, ['databases'], 'the policy letting the app reach the DBaaS');
+  out.push(...callObjects(app));
   if (app.metrics) add('PodMonitor', name, ['metrics'], 'the PodMonitor');
   return out;
 }
@@ -93,5 +96,18 @@ function cronJobObjects(app: Spec): AppObject[] {
   const out = storageObjects(app);
   out.push({ kind: 'CronJob', namespace, name: app.name, field: [], role: 'the CronJob' });
   if (app.databases.length) out.push({ kind: 'NetworkPolicy', namespace, name: `${app.name}-to-dbaas`, field: ['databases'], role: 'the policy letting the app reach the DBaaS' });
+  out.push(...callObjects(app));
   return out;
+}
+
+/**
+ * The two policies of each app an app calls (lib/paas/calls.ts), both in the caller's folder and
+ * namespace (the target's: the rules across apps hold them to one environment).
+ */
+function callObjects(app: Spec): AppObject[] {
+  const namespace = appNamespace(app);
+  return callTargets(app).flatMap((t) => [
+    { kind: 'NetworkPolicy', namespace, name: callEgressPolicyName(app.name, t.app), field: ['calls', t.index], role: `the egress allow of its call to "${t.app}"` },
+    { kind: 'NetworkPolicy', namespace, name: callIngressPolicyName(app.name, t.app), field: ['calls', t.index], role: `the ingress allow of its call to "${t.app}"` },
+  ]);
 }

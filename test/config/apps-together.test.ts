@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ConfigError } from '../../lib/config/errors';
 import { loadApps } from '../../lib/config/load-apps';
 import type { LayerNeeds } from '../../lib/config/platform-rules';
-import { REPO, shippedSite, writeTree } from '../helpers';
+import { appSpecIssues, REPO, shippedSite, thrownBy, writeTree } from '../helpers';
 
 const DIR = path.join(REPO, 'test', 'fixtures', 'invalid-apps', 'together');
 const cases = fs.readdirSync(DIR).sort();
@@ -99,6 +99,50 @@ describe('app files as messages name them', () => {
       expect([...new Set((error as ConfigError).issues.map((i) => i.file))]).toEqual([path.join(apps, 'x.yaml'), path.join('..', 'y.yaml')]);
     } finally {
       process.chdir(cwd);
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('apps calling apps (calls), checked where the apps load together', () => {
+  const web = (env: string, calls: string) => `environment: ${env}\nimage: registry.turnsys.com/apps/x:1.0.0\nports: [ { name: http, port: 8080 } ]\ncalls: ${calls}\n`;
+  const issuesOf = (root: string) => {
+    const error = thrownBy(() => loadApps(path.join(root, 'apps'), site));
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).issues.map((i) => `${path.basename(i.file)} ${i.line}:${i.column} ${i.field}: ${i.message}`);
+  };
+
+  test('GIVEN a caller of an app in apps/ on one of its ports, in its environment WHEN loaded together THEN both load; and the caller alone parses too (its own shape is all parseApp checks)', () => {
+    const root = writeTree({ 'apps/front.yaml': web('prod', '[ { app: api, port: http } ]'), 'apps/api.yaml': web('prod', '[]') });
+    try {
+      expect(loadApps(path.join(root, 'apps'), site).map((a) => [a.name, a.calls])).toEqual([['api', []], ['front', [{ app: 'api', port: 'http' }]]]);
+      expect(appSpecIssues(web('prod', '[ { app: nowhere } ]'), site)).toEqual([]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN a caller of an app that is not in apps/ WHEN loaded THEN the message names the file that is missing and the apps of its environment, and counts those of others', () => {
+    const root = writeTree({
+      'apps/front.yaml': web('prod', '[ { app: apii } ]'),
+      'apps/api.yaml': web('prod', '[]'),
+      'apps/search.yaml': web('prod', '[]'),
+      'apps/api-v2.yaml': web('uat', '[]'),
+    });
+    try {
+      expect(issuesOf(root)).toEqual([
+        `front.yaml 4:17 calls[0].app: names no app: there is no ${path.relative(process.cwd(), path.join(root, 'apps', 'apii.yaml'))}; the other apps of prod are "api", "search" (and 1 in other environments, which an app cannot call)`,
+      ]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN a caller of an app whose own spec has a problem WHEN loaded THEN only that problem is reported (the call is checked once the app loads)', () => {
+    const root = writeTree({ 'apps/front.yaml': web('prod', '[ { app: api } ]'), 'apps/api.yaml': 'environment: prod\nimage: registry.turnsys.com/apps/x:latest\nports: [ { name: http, port: 8080 } ]\n' });
+    try {
+      expect(issuesOf(root)).toEqual(['api.yaml 2:8 image: must not use the mutable tag "latest": pin a version tag or a digest "@sha256:...", got "registry.turnsys.com/apps/x:latest"']);
+    } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
