@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import type { AppSpec } from '../config/app-schema';
 import { platformContext } from '../context';
 import { appNamespace } from './conventions';
+import { CalledApp, calledApps } from './calls';
 import { appNetworkPolicies } from './network-policies';
 import { podTemplate } from './pod-template';
 import { appDatabaseEntries, appHaAnnotations, appSecretAndVolumes, declareAppHa } from './app-parts';
@@ -10,6 +11,11 @@ import { appDatabaseEntries, appHaAnnotations, appSecretAndVolumes, declareAppHa
 export interface CronJobAppProps {
   /** The validated app spec (apps/<name>.yaml) of a `kind: cronjob` app. */
   readonly spec: AppSpec;
+  /**
+   * The apps it calls (`calls`), resolved (lib/paas/calls.ts).
+   * @default - resolved against the apps of the platform context
+   */
+  readonly calls?: readonly CalledApp[];
 }
 
 /**
@@ -60,7 +66,7 @@ export class CronJobApp extends Construct {
       },
     });
     declareAppHa(this.workload, app, site);
-    appNetworkPolicies(this, app, bindings, undefined);
+    appNetworkPolicies(this, app, bindings, undefined, props.calls ?? calledApps(app, platformContext(this).apps));
     appDatabaseEntries(this, app, bindings);
   }
 }

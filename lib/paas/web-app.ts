@@ -8,6 +8,7 @@ import { appNamespace, hasPreviewSso, previewHost, previewHostField, selectorLab
 import { SsoLogin } from '../constructs/sso-login';
 import { realmGroupName } from '../iam';
 import type { AppAllocation } from './lock';
+import { CalledApp, calledApps } from './calls';
 import { appNetworkPolicies } from './network-policies';
 import { podTemplate } from './pod-template';
 import {
@@ -34,6 +35,11 @@ export interface WebAppProps {
    * @default 'paas'
    */
   readonly owner?: string;
+  /**
+   * The apps it calls (`calls`), resolved (lib/paas/calls.ts).
+   * @default - resolved against the apps of the platform context
+   */
+  readonly calls?: readonly CalledApp[];
 }
 
 /**
@@ -106,7 +112,7 @@ export class WebApp extends Construct {
 
     // Exposure.
     const httpPortName = app.expose.http ? (app.expose.http.port ?? app.ports[0].name) : undefined;
-    appNetworkPolicies(this, app, bindings, httpPortName);
+    appNetworkPolicies(this, app, bindings, httpPortName, props.calls ?? calledApps(app, platformContext(this).apps));
     const inventory = Inventory.of(this);
     if (app.expose.http) {
       const port = ports.find((p) => p.name === httpPortName)!;

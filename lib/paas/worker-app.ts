@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { AppSpec } from '../config/app-schema';
 import { platformContext } from '../context';
+import { CalledApp, calledApps } from './calls';
 import { appNetworkPolicies } from './network-policies';
 import { podTemplate } from './pod-template';
 import { probeHandler } from './probes';
@@ -12,6 +13,11 @@ import {
 export interface WorkerAppProps {
   /** The validated app spec (apps/<name>.yaml) of a `kind: worker` app. */
   readonly spec: AppSpec;
+  /**
+   * The apps it calls (`calls`), resolved (lib/paas/calls.ts).
+   * @default - resolved against the apps of the platform context
+   */
+  readonly calls?: readonly CalledApp[];
 }
 
 /** Why a worker without a probe is exempt from ha/probes (the annotation and the fact say it). */
@@ -43,7 +49,7 @@ export class WorkerApp extends Construct {
     const exempt: Record<string, string> = probeHandler(app) ? {} : { 'ha/probes': WORKER_WITHOUT_PROBE_REASON };
     this.workload = appWorkload(this, app, site, this.podTemplate, undefined, exempt);
     appAvailability(this, app);
-    appNetworkPolicies(this, app, bindings, undefined);
+    appNetworkPolicies(this, app, bindings, undefined, props.calls ?? calledApps(app, platformContext(this).apps));
     appDatabaseEntries(this, app, bindings);
     this.metrics = appPodMonitor(this, app);
   }

@@ -12,6 +12,7 @@ import { WebApp } from './web-app';
 import { WorkerApp } from './worker-app';
 import { CronJobApp } from './cron-job-app';
 import { appLabels, appPath } from './conventions';
+import { CalledApp, calledApps } from './calls';
 import type { AppAllocation } from './lock';
 import { podTemplate } from './pod-template';
 
@@ -26,6 +27,12 @@ export interface WorkloadChartProps {
   readonly pool: string;
   /** The layer whose Application syncs this folder (it registers the app's HAProxy entries). */
   readonly owner: string;
+  /**
+   * The apps the app calls (`calls`), as its policies need them (lib/paas/calls.ts): part of the
+   * inputs, so the render cache's key covers what the app's render reads of other apps' specs.
+   * @default - resolved against the apps of the platform context (`calledApps`)
+   */
+  readonly calls?: readonly CalledApp[];
   /**
    * What apps left in the last synth (lib/render/app-renders.ts): an app whose inputs did not change
    * is not built; its Inventory calls and facts are given again and its documents rendered from there.
@@ -68,12 +75,13 @@ export class WorkloadChart extends Chart {
   constructor(scope: Construct, props: WorkloadChartProps) {
     super(scope, `workload-${props.spec.name}`, { disableResourceNameHashes: true, labels: appLabels(props.spec) });
     Object.defineProperty(this, WORKLOAD_SYMBOL, { value: true });
-    this.inputs = props;
+    const calls = props.calls ?? calledApps(props.spec, platformContext(this).apps);
+    this.inputs = { ...props, calls };
     this.appName = props.spec.name;
     this.folder = appPath(props.spec.name);
     const spec = props.spec;
     const renders = props.renders;
-    const key = renders?.keyOf(props, platformContext(this).site);
+    const key = renders?.keyOf(this.inputs, platformContext(this).site);
     const found = key === undefined ? undefined : renders?.get(key);
     // An entry naming another method than the Inventory's adds was not written by this code: build the app.
     if (found && renders && key !== undefined && Inventory.replayable(found.inventory)) {
@@ -86,9 +94,9 @@ export class WorkloadChart extends Chart {
       renders.replayed(found);
       return;
     }
-    const build = () => (spec.kind === 'worker' ? new WorkerApp(this, 'app', { spec })
-      : spec.kind === 'cronjob' ? new CronJobApp(this, 'app', { spec })
-        : new WebApp(this, 'app', { spec, allocation: props.allocation, pool: props.pool, owner: props.owner }));
+    const build = () => (spec.kind === 'worker' ? new WorkerApp(this, 'app', { spec, calls })
+      : spec.kind === 'cronjob' ? new CronJobApp(this, 'app', { spec, calls })
+        : new WebApp(this, 'app', { spec, allocation: props.allocation, pool: props.pool, owner: props.owner, calls }));
     // Recorded only for a cache that keeps what it records (synth's, not the diff's read-only one).
     if (!renders || key === undefined || renders.mode === 'read-only') {
       this.app = build();

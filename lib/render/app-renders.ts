@@ -221,12 +221,19 @@ function readSummary(e: unknown, c: unknown, count: number): AppSummary | undefi
   return { identities, candidates };
 }
 
-/** What an app's render reads: its spec, its address allocation, the pool, the layer that owns its HAProxy entries. */
+/**
+ * What an app's render reads: its spec, its address allocation, the pool, the layer that owns its
+ * HAProxy entries, and what it reads of the apps it calls (lib/paas/calls.ts `CalledApp`: their
+ * names and the names and protocols of the ports let through, which the policies of its folder
+ * name), since its spec alone does not give them.
+ */
 export interface AppRenderInputs {
   readonly spec: unknown;
   readonly allocation?: unknown;
   readonly pool: string;
   readonly owner: string;
+  /** @default - none: the app calls no app */
+  readonly calls?: unknown;
 }
 
 /**
@@ -253,7 +260,7 @@ export function siteDigest(site: object): string {
 
 /** The key of an app's render: the hash of its inputs and of the whole site (`siteDigest`; its constructs read `platformContext(...).site`). */
 export function appRenderKey(inputs: AppRenderInputs, site: string): string {
-  return sha256(`${site}\0${inputsJson([inputs.spec, inputs.allocation, inputs.pool, inputs.owner])}`);
+  return sha256(`${site}\0${inputsJson([inputs.spec, inputs.allocation, inputs.pool, inputs.owner, inputs.calls])}`);
 }
 
 let dependencies: string | undefined;

@@ -8,7 +8,7 @@ const site = shippedSite();
 
 /** Apps covering every strategy and every option that adds an object. */
 const APPS: Record<string, string> = {
-  // rolling: secrets and databases (ExternalSecret), a volume, HTTP, metrics, autoscaling.
+  // rolling: secrets and databases (ExternalSecret), a volume, HTTP, metrics, autoscaling, a call.
   full: [
     'environment: prod', 'image: registry.turnsys.com/tsys/full:1.0.0',
     'strategy: { type: rolling }',
@@ -19,6 +19,7 @@ const APPS: Record<string, string> = {
     'expose: { http: { host: full.turnsys.com } }',
     'metrics: { port: metrics }',
     'autoscaling: { min: 2, max: 4 }',
+    'calls: [ { app: blue } ]',
   ].join('\n'),
   // recreate singleton: no PodDisruptionBudget; databases without secrets still render the Secret.
   single: [
@@ -41,7 +42,7 @@ const APPS: Record<string, string> = {
     'ports: [ { name: mqtt, port: 1883 } ]',
     'expose: { tcp: [ { port: mqtt } ] }',
   ].join('\n'),
-  // worker: canary by replicas (no Services), its metrics port (PodMonitor, no Service), a binding, autoscaling.
+  // worker: canary by replicas (no Services), its metrics port (PodMonitor, no Service), a binding, autoscaling, a call of one port.
   queue: [
     'kind: worker', 'environment: prod', 'image: registry.turnsys.com/tsys/queue:1.0.0',
     'strategy: { type: canary, steps: [ { setWeight: 50 } ] }',
@@ -49,16 +50,18 @@ const APPS: Record<string, string> = {
     'health: { command: [ queue, ping ] }',
     'databases: [ { engine: redis } ]',
     'autoscaling: { min: 2, max: 5 }',
+    'calls: [ { app: full, port: http } ]',
   ].join('\n'),
   // worker: no ports, nothing optional.
   drain: ['kind: worker', 'environment: sit', 'image: registry.turnsys.com/tsys/drain:1.0.0'].join('\n'),
-  // cronjob: secrets, a ReadWriteOnce volume, a binding.
+  // cronjob: secrets, a ReadWriteOnce volume, a binding, a call.
   nightly: [
     'kind: cronjob', 'environment: prod', 'image: registry.turnsys.com/tsys/nightly:1.0.0',
     'cron: { schedule: "0 3 * * *", timeZone: Europe/Paris }',
     'secrets: { API_TOKEN: "bitwarden:nightly-token" }',
     'databases: [ { engine: postgresql } ]',
     'volumes: [ { name: work, mountPath: /work, size: 1Gi } ]',
+    'calls: [ { app: blue } ]',
   ].join('\n'),
   // Nothing optional.
   bare: ['environment: sit', 'image: registry.turnsys.com/tsys/bare:1.0.0', 'ports: [ { name: http, port: 8080 } ]'].join('\n'),
@@ -87,8 +90,14 @@ describe('appObjects: the objects an app renders, for the rules across apps', ()
 
   test('GIVEN a worker and a cronjob WHEN listed THEN neither has a Service or a route, and the cronjob no budget', () => {
     const of = (n: string) => appObjects(specs.find((s) => s.name === n)!).map((o) => `${o.kind} ${o.name}`);
-    expect(of('queue')).toEqual(['ExternalSecret queue-env', 'Rollout queue', 'PodDisruptionBudget queue', 'HorizontalPodAutoscaler queue', 'NetworkPolicy queue-from-prometheus', 'NetworkPolicy queue-to-dbaas', 'PodMonitor queue']);
+    expect(of('queue')).toEqual(['ExternalSecret queue-env', 'Rollout queue', 'PodDisruptionBudget queue', 'HorizontalPodAutoscaler queue', 'NetworkPolicy queue-from-prometheus', 'NetworkPolicy queue-to-dbaas', 'NetworkPolicy queue-to-full', 'NetworkPolicy full-from-queue', 'PodMonitor queue']);
     expect(of('drain')).toEqual(['Deployment drain', 'PodDisruptionBudget drain']);
-    expect(of('nightly')).toEqual(['ExternalSecret nightly-env', 'PersistentVolumeClaim nightly-work', 'CronJob nightly', 'NetworkPolicy nightly-to-dbaas']);
+    expect(of('nightly')).toEqual(['ExternalSecret nightly-env', 'PersistentVolumeClaim nightly-work', 'CronJob nightly', 'NetworkPolicy nightly-to-dbaas', 'NetworkPolicy nightly-to-blue', 'NetworkPolicy blue-from-nightly']);
+  });
+
+  test('GIVEN apps that call others WHEN listed THEN each call gives two policies in the caller\'s namespace, both from its calls entry', () => {
+    const of = (n: string) => appObjects(specs.find((s) => s.name === n)!).filter((o) => o.field[0] === 'calls').map((o) => [o.kind, o.namespace, o.name, o.field]);
+    expect(of('full')).toEqual([['NetworkPolicy', 'prod', 'full-to-blue', ['calls', 0]], ['NetworkPolicy', 'prod', 'blue-from-full', ['calls', 0]]]);
+    expect(of('blue')).toEqual([]);
   });
 });

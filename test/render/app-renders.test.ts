@@ -315,13 +315,15 @@ describe('the key of an app\'s render', () => {
     expect(appRenderKey(JSON.parse(JSON.stringify(inputs)), siteDigest(JSON.parse(JSON.stringify(site))))).toBe(appRenderKey(inputs, siteDigest(site)));
   });
 
-  test('GIVEN each input changed in turn (the spec, the allocation, the pool, the owner, the site) WHEN keyed THEN each key differs from the others', () => {
+  test('GIVEN each input changed in turn (the spec, the allocation, the pool, the owner, the apps it calls, the site) WHEN keyed THEN each key differs from the others', () => {
     const keys = [
       appRenderKey(inputs, siteDigest(site)),
       appRenderKey({ ...inputs, spec: { ...inputs.spec, image: 'r/a:2' } }, siteDigest(site)),
       appRenderKey({ ...inputs, allocation: undefined }, siteDigest(site)),
       appRenderKey({ ...inputs, pool: 'other' }, siteDigest(site)),
       appRenderKey({ ...inputs, owner: 'other' }, siteDigest(site)),
+      appRenderKey({ ...inputs, calls: [{ app: 'b', ports: [{ name: 'http', protocol: 'TCP' }] }] }, siteDigest(site)),
+      appRenderKey({ ...inputs, calls: [{ app: 'b', ports: [{ name: 'http', protocol: 'TCP' }, { name: 'admin', protocol: 'TCP' }] }] }, siteDigest(site)),
       appRenderKey(inputs, siteDigest({ ...site, git: { ...site.git, revision: 'other' } })),
       appRenderKey({ ...inputs, spec: { ...inputs.spec, extra: undefined } }, siteDigest(site)),
     ];
