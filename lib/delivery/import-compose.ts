@@ -30,8 +30,10 @@ import { FieldComment, renderSpecText } from './compose-import/render';
  * translated is listed per service, on stderr and in the spec's header. Every spec is validated
  * with parseApp against the site before it is written; a service whose spec cannot be valid yet
  * (a build-only image, a volume or database another service uses too, a host nothing answers
- * at, ...) becomes a DRAFT in `<out>/drafts/`, which synth does not load, with each open question
- * as a comment at its field.
+ * at, a call of a service that is a draft, ...) becomes a DRAFT in `<out>/drafts/`, which synth
+ * does not load, with each open question as a comment at its field. A service that depends on or
+ * names another that gets a Service calls it (`calls`): the platform's namespaces let an app
+ * through to another only then.
  */
 
 /** Size given to every imported volume: a guess the header asks a person to correct. */
@@ -664,8 +666,8 @@ function containerPorts(svc: ComposeService): { ports: ComposePort[]; problems: 
   return { ports, problems, healthPort };
 }
 
-/** How other apps reach a service once imported: its Service's name, or why it has none and what gives it one. */
-type Reach = { readonly host: string } | { readonly none: string; readonly fix: string; readonly worker: boolean };
+/** How other apps reach a service once imported: its app and its Service's name, or why it has none and what gives it one. */
+type Reach = { readonly host: string; readonly app: string } | { readonly none: string; readonly fix: string; readonly worker: boolean };
 
 /**
  * The Service an imported service gets (`<app>.<env>.svc`): an app with a port has one (a draft's
@@ -679,24 +681,33 @@ function serviceReach(target: ComposeService | undefined, options: ImportOptions
   if (!containerPorts(target).ports.length) {
     return { none: 'which becomes a worker without a Service (it declares no port: ports:, expose: or a healthcheck URL)', fix: `add the port it listens on to "${target.name}" (ports: or expose:) and import again; it is then reached as ${host}`, worker: true };
   }
-  return { host };
+  return { host, app };
 }
 
 /**
  * Notes on the other services this one depends on or names as hosts (`db:5432`, `//queue`,
  * `nc -z cache`): their Service's name, which is not the compose name; a service that gets no
  * Service (a worker) is said to have none, and a host named in the spec that nothing will answer
- * at is an open question at that field.
+ * at is an open question at that field. Each one that gets a Service is called (`calls: [{ app }]`,
+ * every port of its Service): the namespace lets an app through to another app only then, where
+ * compose's network let every service reach every other. Returns the services called.
  */
-function translateReach(t: Translation, svc: ComposeService, services: readonly ComposeService[], databases: ReadonlyMap<string, DatabaseService>, reachOf: (name: string) => Reach): void {
+function translateReach(t: Translation, svc: ComposeService, services: readonly ComposeService[], databases: ReadonlyMap<string, DatabaseService>, reachOf: (name: string) => Reach): string[] {
   const deps = [...dependenciesOf(svc.spec).keys()];
   const named = hostsNamed(t.spec, services.map((s) => s.name).filter((n) => n !== svc.name));
+  const called: { service: string; app: string }[] = [];
+  const call = (service: string, app: string) => {
+    if (!called.some((c) => c.app === app)) called.push({ service, app });
+  };
+  const reached = (host: string) => `reach it as ${host} (its Service; calls lets this app through to it)`;
   for (const dep of deps) {
     if (databases.has(dep)) continue;
     const reach = reachOf(dep);
-    if ('host' in reach) t.notes.push(`depends on the service "${dep}": reach it as ${reach.host} (its Service), not "${dep}"`);
+    if ('host' in reach) {
+      call(dep, reach.app);
+      t.notes.push(`depends on the service "${dep}": ${reached(reach.host)}, not "${dep}"`);
     // A host named in the spec is an open question below; depends_on alone may only order the start.
-    else if (!named.some((n) => n.service === dep)) t.notes.push(`depends on the service "${dep}", ${reach.none}, so nothing reaches it by name${reach.worker ? '; if it listens, ' : ': '}${reach.fix}`);
+    } else if (!named.some((n) => n.service === dep)) t.notes.push(`depends on the service "${dep}", ${reach.none}, so nothing reaches it by name${reach.worker ? '; if it listens, ' : ': '}${reach.fix}`);
   }
   for (const { service, where } of named) {
     if (databases.has(service)) {
@@ -704,9 +715,15 @@ function translateReach(t: Translation, svc: ComposeService, services: readonly 
       continue;
     }
     const reach = reachOf(service);
-    if (!('host' in reach)) t.open.push({ field: where.split(' ')[0], text: `${where} names the host "${service}", ${reach.none}, so nothing answers there: ${reach.fix}` });
-    else if (!deps.includes(service)) t.notes.push(`${where} names the host "${service}": reach it as ${reach.host} (its Service), not "${service}"`);
+    if (!('host' in reach)) {
+      t.open.push({ field: where.split(' ')[0], text: `${where} names the host "${service}", ${reach.none}, so nothing answers there: ${reach.fix}` });
+      continue;
+    }
+    call(service, reach.app);
+    if (!deps.includes(service)) t.notes.push(`${where} names the host "${service}": ${reached(reach.host)}, not "${service}"`);
   }
+  if (called.length) t.spec.calls = called.map((c) => ({ app: c.app }));
+  return called.map((c) => c.service);
 }
 
 /**
@@ -792,12 +809,15 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
   const usedBy = new Map<string, string[]>();
   const outcomes: ServiceOutcome[] = [];
   const reachOf = (name: string) => serviceReach(services.find((s) => s.name === name), options);
+  // Each service translated, in file order; decided (app or draft) once every service is (a call of a draft makes a draft).
+  const translated: { svc: ComposeService; app: string; file: string; t: Translation; calls: readonly string[]; text?: string; rejected?: string }[] = [];
   for (const svc of services) {
     if (databases.has(svc.name)) continue;
     const { app, why } = appNameOf(svc, options.prefix);
     const file = path.join(options.outDir, `${app}.yaml`);
     if (!APP_NAME.test(app)) {
-      outcomes.push({ kind: 'rejected', service: svc.name, app, file, reasons: [`"${svc.name}" gives no app name (lower-case letters, digits, "-", starting with a letter, at most 40): rename the service or use --prefix`], untranslated: [] });
+      const rejected = `"${svc.name}" gives no app name (lower-case letters, digits, "-", starting with a letter, at most 40): rename the service or use --prefix`;
+      translated.push({ svc, app, file, t: { spec: {}, notes: [], untranslated: [], ignored: [], open: [] }, calls: [], rejected });
       continue;
     }
     const unresolved = project.unresolved.get(svc.name) ?? [];
@@ -814,19 +834,48 @@ export function importCompose(text: string, options: ImportOptions): ServiceOutc
     translatePorts(t, ports, healthPort, image, env, app, domain);
     const singleWriter = translateVolumes(t, svc, planMounts(svc.spec, mountsOf(svc.spec), options.projectDir), declaredVolumes, app, shared);
     translateProcess(t, svc, singleWriter, singletonStartupSeconds(options.site));
-    translateReach(t, svc, services, databases, reachOf);
+    const calls = translateReach(t, svc, services, databases, reachOf);
     otherUnresolved(t, unresolved);
     untranslatedKeys(t, svc.spec, options.images?.has(svc.name) ?? false);
+    const entry: (typeof translated)[number] = { svc, app, file, t, calls };
+    translated.push(entry);
     if (!t.open.length) {
       const spec = renderSpecText(header(t, svc.name, options, false), t.spec);
       try {
         parseApp(spec, file, options.site, LAYER_NEEDS);
-        outcomes.push({ kind: 'app', service: svc.name, app, file, text: spec, notes: t.notes, untranslated: t.untranslated });
-        continue;
+        entry.text = spec;
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         t.open.push(...e.issues.map((i) => ({ field: i.field.split(/[.[]/)[0] || 'description', text: `the spec would not be valid: ${formatIssue(i)}` })));
       }
+    }
+  }
+  // synth refuses a call of an app that is not in apps/: a service calling one that is a draft is a
+  // draft too, until both can be moved there (and so on, for the services calling it).
+  const drafted = (service: string) => translated.some((e) => e.svc.name === service && e.rejected === undefined && e.text === undefined);
+  const called = new Set<string>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const e of translated) {
+      for (const target of e.calls.filter((c) => !called.has(`${e.svc.name}\0${c}`) && drafted(c))) {
+        called.add(`${e.svc.name}\0${target}`);
+        const other = translated.find((x) => x.svc.name === target)!;
+        e.t.open.push({ field: 'calls', text: `calls "${other.app}" (the service "${target}"), which is a DRAFT (${path.join(options.outDir, DRAFTS_DIR, `${other.app}.yaml`)}): synth refuses a call of an app that is not in ${options.outDir}/; finish that draft, then move both there` });
+        if (e.text !== undefined) {
+          delete e.text;
+          changed = true;
+        }
+      }
+    }
+  }
+  for (const { svc, app, file, t, text, rejected } of translated) {
+    if (rejected !== undefined) {
+      outcomes.push({ kind: 'rejected', service: svc.name, app, file, reasons: [rejected], untranslated: [] });
+      continue;
+    }
+    if (text !== undefined) {
+      outcomes.push({ kind: 'app', service: svc.name, app, file, text, notes: t.notes, untranslated: t.untranslated });
+      continue;
     }
     const draftFile = path.join(options.outDir, DRAFTS_DIR, `${app}.yaml`);
     const draft = renderSpecText(header(t, svc.name, options, true), t.spec, t.open);

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { parse } from 'yaml';
 import { runImportComposeCli } from '../../lib/delivery/app-cli';
+import { loadApps } from '../../lib/config/load-apps';
 import { importCompose, ServiceOutcome } from '../../lib/delivery/import-compose';
 import { commandLine } from '../command-line';
 import { testIo } from './cli-io';
@@ -24,6 +25,8 @@ function importText(text: string, options: { projectDir?: string; vars?: Readonl
 const outcome = (outcomes: readonly ServiceOutcome[], service: string) => outcomes.find((o) => o.service === service)!;
 const notesOf = (o: ServiceOutcome) => (o.kind === 'app' || o.kind === 'draft' ? o.notes : []);
 const openOf = (o: ServiceOutcome) => (o.kind === 'draft' ? o.reasons : []);
+/** The `calls` of a spec or draft, as written. */
+const callsOf = (o: ServiceOutcome) => (o.kind === 'app' || o.kind === 'draft' ? parse(o.text).calls : undefined);
 
 /** A web app that depends on the service `db`, which runs `image`. */
 function webWithDatabase(image: string): string {
@@ -107,7 +110,9 @@ describe('where a service is told to reach another', () => {
     expect(notesOf(web).filter((n) => n.includes('queue'))).toEqual([
       'depends on the service "queue", which becomes a worker without a Service (it declares no port: ports:, expose: or a healthcheck URL), so nothing reaches it by name; if it listens, add the port it listens on to "queue" (ports: or expose:) and import again; it is then reached as queue.sit.svc',
     ]);
-    expect(notesOf(web).join('\n')).not.toContain('reach it as queue.sit.svc (its Service)');
+    expect(notesOf(web).join('\n')).not.toContain('reach it as queue.sit.svc (its Service');
+    // A worker has no Service: nothing to call (synth would refuse the call).
+    expect(callsOf(web)).toBeUndefined();
   });
 
   test('GIVEN a service whose env value names a worker as a host WHEN imported THEN it is a draft with an open question at env (it was told to reach a Service that is never rendered)', () => {
@@ -117,13 +122,49 @@ describe('where a service is told to reach another', () => {
     expect(openOf(web)).toEqual([
       'env: env QUEUE_URL names the host "queue", which becomes a worker without a Service (it declares no port: ports:, expose: or a healthcheck URL), so nothing answers there: add the port it listens on to "queue" (ports: or expose:) and import again; it is then reached as queue.sit.svc',
     ]);
-    expect(notesOf(web).join('\n')).not.toContain('reach it as queue.sit.svc (its Service)');
+    expect(notesOf(web).join('\n')).not.toContain('reach it as queue.sit.svc (its Service');
   });
 
-  test('GIVEN the same service with a port WHEN imported THEN it is still told to reach its Service', () => {
+  test('GIVEN the same service with a port WHEN imported THEN it is still told to reach its Service, which it calls (depends_on and the host named: one entry)', () => {
     const web = outcome(importText(webReaching(['expose: ["5672"]'], 'amqp://queue:5672')), 'web');
     expect(web.kind).toBe('app');
-    expect(notesOf(web)).toContain('depends on the service "queue": reach it as queue.sit.svc (its Service), not "queue"');
+    expect(notesOf(web)).toContain('depends on the service "queue": reach it as queue.sit.svc (its Service; calls lets this app through to it), not "queue"');
+    expect(callsOf(web)).toEqual([{ app: 'queue' }]);
+  });
+
+  test('GIVEN a service calling one that is a draft (built from source only), and a service calling it WHEN imported THEN both callers are drafts with an open question at calls naming the draft (synth refuses a call of an app not in apps/), and keep their calls', () => {
+    const text = [
+      'services:',
+      '  web:', '    image: example/web:1.0.0', '    ports: ["8080:8080"]', '    depends_on: [api]',
+      '  api:', '    image: example/api:1.0.0', '    expose: ["9000"]', '    depends_on: [queue]',
+      '  queue:', '    build: ./queue', '    expose: ["5672"]',
+      '',
+    ].join('\n');
+    const outcomes = importText(text);
+    expect(outcomes.map((o) => [o.service, o.kind])).toEqual([['web', 'draft'], ['api', 'draft'], ['queue', 'draft']]);
+    expect(openOf(outcome(outcomes, 'api'))).toEqual(['calls: calls "queue" (the service "queue"), which is a DRAFT (apps/drafts/queue.yaml): synth refuses a call of an app that is not in apps/; finish that draft, then move both there']);
+    expect(openOf(outcome(outcomes, 'web'))).toEqual(['calls: calls "api" (the service "api"), which is a DRAFT (apps/drafts/api.yaml): synth refuses a call of an app that is not in apps/; finish that draft, then move both there']);
+    expect(callsOf(outcome(outcomes, 'web'))).toEqual([{ app: 'api' }]);
+    const draft = outcome(outcomes, 'web');
+    expect(draft.kind === 'draft' ? draft.text : '').toContain('# OPEN: calls "api" (the service "api"), which is a DRAFT');
+  });
+
+  test('GIVEN two services that call each other, both valid WHEN imported THEN both are apps, each calling the other, and they load together', () => {
+    const text = [
+      'services:',
+      '  web:', '    image: example/web:1.0.0', '    ports: ["8080:8080"]', '    environment: { API_URL: "http://api:9000" }',
+      '  api:', '    image: example/api:1.0.0', '    expose: ["9000"]', '    environment: { CALLBACK: "http://web:8080/hook" }',
+      '',
+    ].join('\n');
+    const outcomes = importText(text);
+    expect(outcomes.map((o) => [o.service, o.kind, callsOf(o)])).toEqual([['web', 'app', [{ app: 'api' }]], ['api', 'app', [{ app: 'web' }]]]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'import-calls-'));
+    try {
+      for (const o of outcomes) if (o.kind === 'app') fs.writeFileSync(path.join(dir, `${o.app}.yaml`), o.text);
+      expect(loadApps(dir, site).map((a) => [a.name, a.calls])).toEqual([['api', [{ app: 'web' }]], ['web', [{ app: 'api' }]]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -185,8 +185,10 @@ describe('import-compose translation rules', () => {
     expect(web.kind).toBe('app');
     const notes = web.kind === 'app' ? web.notes : [];
     expect(notes).toContain('args names the database host "db", which will not exist (the DBaaS replaces it): use the binding\'s variables there');
-    expect(notes).toContain('env QUEUE_URL names the host "queue": reach it as queue.sit.svc (its Service), not "queue"');
+    expect(notes).toContain('env QUEUE_URL names the host "queue": reach it as queue.sit.svc (its Service; calls lets this app through to it), not "queue"');
     expect(notes.filter((n) => n.includes('"worker"'))).toEqual([]);
+    // The host named gets a call (every port of its Service); the database host and the worker do not.
+    expect(parse(web.kind === 'app' ? web.text : '').calls).toEqual([{ app: 'queue' }]);
   });
 
   test('GIVEN a second published port that speaks HTTP WHEN imported THEN it is not exposed as raw TCP, and the report says so', () => {

@@ -7,7 +7,7 @@ import { isMap, JsonMap } from '../../k8s/manifest';
  */
 
 /** The order of an app spec's keys in imported files. */
-export const SPEC_KEY_ORDER = ['description', 'kind', 'environment', 'image', 'command', 'args', 'replicas', 'singleton', 'strategy', 'ports', 'health', 'resources', 'env', 'secrets', 'volumes', 'runAsUser', 'capabilities', 'writablePaths', 'expose', 'databases'];
+export const SPEC_KEY_ORDER = ['description', 'kind', 'environment', 'image', 'command', 'args', 'replicas', 'singleton', 'strategy', 'ports', 'health', 'resources', 'env', 'secrets', 'volumes', 'runAsUser', 'capabilities', 'writablePaths', 'expose', 'databases', 'calls'];
 
 /** An open question at a top-level field (`image`, `ports`, ...); `field` may be one the spec lacks (it is then added as null). */
 export interface FieldComment {
