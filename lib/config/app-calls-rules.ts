@@ -45,7 +45,7 @@ export function checkAppCalls(app: Spec): RuleIssue[] {
       issues.push({ path: ['calls', i, 'port'], message: `is let through already: calls[${all}] calls every port of the app "${c.app}"; drop this entry, or give calls[${all}] a port` });
     }
   });
-  if (issues.length) return issues;
+  if (issues.length || !app.calls.length) return issues;
   const objects = appObjects(app);
   for (const obj of objects) {
     if (obj.field[0] !== 'calls') continue;
