@@ -3,7 +3,7 @@ import * as path from 'path';
 import { COMMANDS } from '../lib/command-line/commands';
 import type { AnyInvocation, Runners } from '../lib/command-line/invocation';
 import { runProgram } from '../lib/command-line/program';
-import type { CommandSpec } from '../lib/command-line/spec';
+import type { CommandSpec, OptionSpec } from '../lib/command-line/spec';
 import { RUNNERS } from '../scripts/tsys';
 import { REPO } from './helpers';
 
@@ -24,7 +24,7 @@ async function tsys(...argv: string[]): Promise<{ code: number; out: string; err
 function required(spec: CommandSpec): string[] {
   return [
     ...(spec.arguments ?? []).map((a) => `some-${a.name}`),
-    ...(spec.options ?? []).filter((o) => o.required).flatMap((o) => [`--${o.name}`, o.choices?.[0] ?? 'x']),
+    ...(spec.options ?? []).filter((o) => o.required).flatMap((o) => [`--${o.name}`, o.choices?.[0] ?? o.shape?.example ?? 'x']),
   ];
 }
 
@@ -32,8 +32,13 @@ function required(spec: CommandSpec): string[] {
 function requiredInvocation(spec: CommandSpec): AnyInvocation {
   return {
     positionals: (spec.arguments ?? []).map((a) => `some-${a.name}`),
-    options: Object.fromEntries((spec.options ?? []).map((o) => [o.name, o.required ? o.choices?.[0] ?? 'x' : o.value ? (o.repeatable ? [] : undefined) : false])),
+    options: Object.fromEntries((spec.options ?? []).map((o) => [o.name, o.required ? o.choices?.[0] ?? typed(o, o.shape?.example ?? 'x') : o.value ? (o.repeatable ? [] : undefined) : false])),
   };
+}
+
+/** A value as the runner gets it: a number for an option whose shape is a number. */
+function typed(o: OptionSpec, value: string): string | number {
+  return o.shape?.number ? Number(value) : value;
 }
 
 /** `git status` of the checkout: a command line that is refused or asks for help must not change it. */
@@ -124,7 +129,7 @@ describe('tsys: one command line for every command', () => {
   test('GIVEN --name=value, options before arguments and a value that is an option THEN the runner gets typed values by long name; a value may not be another option', async () => {
     expect((await tsys('whatif', '--fail=www1,www2', '--all')).ran).toEqual([{ command: 'whatif', invocation: { positionals: [], options: { fail: 'www1,www2', all: true, 'bring-up': false, root: undefined } } }]);
     expect((await tsys('release', '--dry-run', 'whiteboard', 'v2.18.0')).ran[0].invocation).toMatchObject({ positionals: ['whiteboard', 'v2.18.0'], options: { 'dry-run': true, 'allow-repository-change': false, site: undefined } });
-    expect((await tsys('pr-comment', '--pr', '3', '--sha', 'abc1234', '--body', '-')).ran[0].invocation.options).toMatchObject({ pr: '3', sha: 'abc1234', body: '-', risky: false });
+    expect((await tsys('pr-comment', '--pr', '3', '--sha', 'abc1234', '--body', '-')).ran[0].invocation.options).toMatchObject({ pr: 3, sha: 'abc1234', body: '-', risky: false });
     const swallowed = await tsys('whatif', '--fail', '--all');
     expect(swallowed).toMatchObject({ code: 2, ran: [] });
     expect(swallowed.err).toContain('it needs a value, but "--all" follows it');
@@ -171,6 +176,95 @@ describe('tsys: one command line for every command', () => {
     expect(r).toMatchObject({ code: 2, ran: [] });
     expect(r.err).toMatch(ONE_LINE);
     expect(r.err).toContain(`<${argument}> is empty`);
+  });
+});
+
+/** Every option of a fixed shape (names, domains, numbers of seconds, URLs), by command. */
+const SHAPED = COMMANDS.flatMap((c) => (c.options ?? []).filter((o) => o.shape).map((o): [string, string, OptionSpec] => [c.name, o.name, o]));
+
+describe('tsys: values of a fixed shape are checked by the command line, before the command runs', () => {
+  test('GIVEN the shapes THEN every name, domain, number, URL and version option has one (the runners check none of these again)', () => {
+    expect(SHAPED.map(([name, option]) => `${name} --${option}`)).toEqual(expect.arrayContaining([
+      'import-compose --prefix', 'import-compose --domain', 'import-compose --image', 'drill --timeout', 'drill --interval', 'drill --app', 'drill --node',
+      'drill --board', 'drill --check-path', 'drill --url', 'whatif --fail', 'pr-comment --pr', 'pr-comment --sha', 'pr-comment --target-url',
+      'pr-comment --gitea-api-url', 'pr-comment --github-api-url', 'mirror --gitea-api-url', 'mirror --mirror-user', 'status --project',
+    ]));
+    const args = COMMANDS.flatMap((c) => (c.arguments ?? []).filter((a) => a.shape).map((a) => `${c.name} <${a.name}>`));
+    expect(args).toEqual(expect.arrayContaining(['promote <app>', 'release <app>', 'vendor <version>']));
+  });
+
+  test.each(SHAPED)('GIVEN %s --%s with its example value, as --opt value and as --opt=value THEN the command runs with it (a number for a number of seconds)', async (name, option, o) => {
+    const spec = COMMANDS.find((c) => c.name === name)!;
+    const others = required(spec).filter((_, i, all) => !(all[i - 1] === `--${option}` || all[i] === `--${option}`));
+    for (const argv of [[`--${option}`, o.shape!.example], [`--${option}=${o.shape!.example}`]]) {
+      const r = await tsys(name, ...others, ...argv);
+      expect(r).toMatchObject({ code: 0, err: '' });
+      const given = r.ran[0].invocation.options[option];
+      expect(o.repeatable ? given : [given]).toEqual([typed(o, o.shape!.example)]);
+    }
+  });
+
+  test.each(SHAPED)('GIVEN %s --%s with a value not of its shape THEN one line naming the option, the value and what it must be, exit 2, nothing runs (it was exit 1 from the runner, or ran)', async (name, option, o) => {
+    const spec = COMMANDS.find((c) => c.name === name)!;
+    const others = required(spec).filter((_, i, all) => !(all[i - 1] === `--${option}` || all[i] === `--${option}`));
+    const r = await tsys(name, ...others, `--${option}`, 'Bad Value!');
+    expect(r).toMatchObject({ code: 2, out: '', ran: [] });
+    expect(r.err).toMatch(ONE_LINE);
+    expect(r.err).toContain(`${name}: option '--${option} ${o.value}' argument 'Bad Value!' is invalid. It must be ${o.shape!.allowed}, e.g. --${option} ${o.shape!.example}.`);
+  });
+
+  test('GIVEN import-compose --prefix "Bad!" (it ran, then exited 1 from the runner) THEN exit 2 saying what a prefix may be', async () => {
+    const r = await tsys('import-compose', 'docker-compose.yml', '--prefix', 'Bad!');
+    expect(r).toMatchObject({ code: 2, ran: [] });
+    expect(r.err).toBe('import-compose: option \'--prefix <name>\' argument \'Bad!\' is invalid. It must be lower-case letters, digits and "-", starting with a letter, at most 21 characters, e.g. --prefix shop. (tsys import-compose --help shows the usage)\n');
+    for (const bad of ['shop_', '-shop', '1shop', 'a'.repeat(22), 'Shop']) expect(await tsys('import-compose', 'c.yml', '--prefix', bad)).toMatchObject({ code: 2, ran: [] });
+    expect((await tsys('import-compose', 'c.yml', '--prefix', 'shop-')).ran[0].invocation.options.prefix).toBe('shop-');
+    // --image: each service once, its image pinned.
+    const twice = await tsys('import-compose', 'c.yml', '--image', 'web=nginx:1.27.3', '--image', 'web=nginx:1.27.4');
+    expect(twice).toMatchObject({ code: 2, ran: [] });
+    expect(twice.err).toContain('--image names web twice ("web=nginx:1.27.3", then "web=nginx:1.27.4"); give each once');
+    for (const bad of ['web=nginx:latest', 'web=nginx', '=nginx:1.27.3', 'web=']) expect(await tsys('import-compose', 'c.yml', '--image', bad)).toMatchObject({ code: 2, ran: [] });
+  });
+
+  test('GIVEN drill --timeout -5 (it said the value was missing), --timeout=-5, 0, 1e9, NaN, 5s, Infinity THEN exit 2: a positive number of seconds, at most a day; 0.5 and 600 run as numbers', async () => {
+    const drill = (...argv: string[]) => tsys('drill', '--app', 'whiteboard', '--node', 'www1', '--board', 'b', ...argv);
+    const must = 'It must be a positive number of seconds, at most 86400 (a day), in digits without a unit, e.g. --timeout 600.';
+    for (const argv of [['--timeout', '-5'], ['--timeout=-5'], ['--timeout', '0'], ['--timeout', '1e9'], ['--timeout', '86401'], ['--timeout', 'NaN'], ['--timeout', '5s'], ['--timeout', 'Infinity'], ['--timeout', '-0.5'], ['--timeout', '0x10']]) {
+      const r = await drill(...argv);
+      expect(r).toMatchObject({ code: 2, ran: [] });
+      expect(r.err).toBe(`drill: option '--timeout <seconds>' argument '${argv.join('').replace(/^--timeout=?/, '')}' is invalid. ${must} (tsys drill --help shows the usage)\n`);
+    }
+    expect((await drill('--interval', '-1')).err).toContain("argument '-1' is invalid. It must be a positive number of seconds, at most 3600 (an hour)");
+    // A value starting with a dash that is not a number is still another option: the value is missing.
+    expect((await drill('--timeout', '-x')).err).toContain('it needs a value, but "-x" follows it');
+    expect((await drill('--timeout', '600', '--interval', '0.5')).ran[0].invocation.options).toMatchObject({ timeout: 600, interval: 0.5 });
+    expect((await drill('--timeout=86400', '--interval=.5')).ran[0].invocation.options).toMatchObject({ timeout: 86400, interval: 0.5 });
+    expect((await drill()).ran[0].invocation.options).toMatchObject({ timeout: undefined, interval: undefined });
+  });
+
+  test('GIVEN options that exclude each other (bench --quick --ha, drill --board --check-path: each was refused by the runner) THEN one line, exit 2, nothing runs', async () => {
+    const bench = await tsys('bench', '--quick', '--ha');
+    expect(bench).toMatchObject({ code: 2, ran: [] });
+    expect(bench.err).toBe("bench: option '--quick' cannot be used with option '--ha' (tsys bench --help shows the usage)\n");
+    const drill = await tsys('drill', '--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--check-path', '/x');
+    expect(drill).toMatchObject({ code: 2, ran: [] });
+    expect(drill.err).toMatch(ONE_LINE);
+    expect(drill.err).toContain("option '--check-path <path>' cannot be used with option '--board <name>'");
+  });
+
+  test('GIVEN an argument not of its shape (promote "My App", vendor metallb "1.0 beta") THEN one line naming the argument and what it must be, exit 2', async () => {
+    const promote = await tsys('promote', 'My App');
+    expect(promote).toMatchObject({ code: 2, ran: [] });
+    expect(promote.err).toContain("command-argument value 'My App' is invalid for argument 'app'. It must be an app name: lower-case letters, digits and \"-\", starting with a letter, at most 40 characters");
+    const vendor = await tsys('vendor', 'metallb', '1.0 beta');
+    expect(vendor).toMatchObject({ code: 2, ran: [] });
+    expect(vendor.err).toContain("argument 'version'. It must be a release");
+    expect((await tsys('release', 'wiki', 'v2')).ran[0].invocation.positionals).toEqual(['wiki', 'v2']);
+  });
+
+  test('GIVEN whatif --fail with names around spaces THEN it runs (as before); an empty entry is refused', async () => {
+    expect((await tsys('whatif', '--fail', 'www1, www2')).ran[0].invocation.options.fail).toBe('www1, www2');
+    for (const bad of ['www1,', ',www1', 'www1,,www2', 'WWW1']) expect(await tsys('whatif', '--fail', bad)).toMatchObject({ code: 2, ran: [] });
   });
 });
 

@@ -1,5 +1,6 @@
 import type { CommandSpec, OptionSpec } from './spec';
 import { ENVIRONMENTS } from '../config/app-schema';
+import { APP, APP_PREFIX, BOARD, COMMIT, DOMAIN, GITHUB_USER, HTTP_URL, NODE, NODES, OBJECT_NAME, PR_NUMBER, seconds, SERVICE_IMAGE, URL_PATH, VERSION } from './shapes';
 
 /**
  * Every command of `tsys` (and of `npm run <command>`, which calls the same entry): what it
@@ -12,6 +13,8 @@ const debug = { name: 'debug', description: 'print the stack trace of every erro
 const remote = { name: 'remote', value: '<name>', description: 'the git remote of the Gitea repository Argo CD reads (default: origin)' } as const satisfies OptionSpec;
 const kubeconfig = { name: 'kubeconfig', value: '<file>', description: 'the kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)' } as const satisfies OptionSpec;
 const apps = { name: 'apps', value: '<dir>', description: 'the app specs folder (default: apps/ of the checkout)' } as const satisfies OptionSpec;
+/** The parts of bench other than `part`: it runs one part at most. */
+const benchParts = (part: string) => ['quick', 'diff', 'apps', 'charts', 'ha'].filter((p) => p !== part);
 const dryRun = (what: string) => ({ name: 'dry-run', description: `show ${what} without committing or pushing anything` }) as const satisfies OptionSpec;
 
 const TABLE = [
@@ -32,7 +35,7 @@ const TABLE = [
     summary: 'the node-failure simulation over the rendered dist/: what stops and for how long',
     details: 'Exit 1 when a scenario loses quorum or breaks an app\'s recovery budget.',
     options: [
-      { name: 'fail', value: '<nodes>', description: 'the nodes that fail together, comma-separated (default: each node alone, N-1)' },
+      { name: 'fail', value: '<nodes>', shape: NODES, description: 'the nodes that fail together, comma-separated (default: each node alone, N-1)' },
       { name: 'all', description: 'list every workload, not only the affected ones' },
       { name: 'bring-up', description: 'also every bring-up stage of the join order: would every Argo CD Application be Healthy (default without --fail)' },
       root,
@@ -58,11 +61,11 @@ const TABLE = [
     summary: 'how long synth, verify, the diff and the PaaS take (figures only, no assertion on time)',
     details: 'Give one part at most; without one it runs everything (several minutes).',
     options: [
-      { name: 'quick', description: 'the shipped and a large site once each (CI runs this)' },
-      { name: 'diff', description: 'the semantic diff alone' },
-      { name: 'apps', description: 'the PaaS: 100 to 5,000 generated apps' },
-      { name: 'charts', description: 'cold and warm synth as a process; sizes of dist/, render-cache/, vendor/' },
-      { name: 'ha', description: 'verify with the N-1 simulation' },
+      { name: 'quick', conflicts: benchParts('quick'), description: 'the shipped and a large site once each (CI runs this)' },
+      { name: 'diff', conflicts: benchParts('diff'), description: 'the semantic diff alone' },
+      { name: 'apps', conflicts: benchParts('apps'), description: 'the PaaS: 100 to 5,000 generated apps' },
+      { name: 'charts', conflicts: benchParts('charts'), description: 'cold and warm synth as a process; sizes of dist/, render-cache/, vendor/' },
+      { name: 'ha', conflicts: benchParts('ha'), description: 'verify with the N-1 simulation' },
     ],
     examples: ['bench --quick', 'bench --apps'],
   },
@@ -81,17 +84,17 @@ const TABLE = [
     summary: 'post the rendered diff on a pull request and set its tsys-platform/review status',
     details: 'Needs GITEA_TOKEN (and GITHUB_TOKEN with --forge github or both) in the environment.',
     options: [
-      { name: 'pr', value: '<n>', required: true, description: 'the pull request number' },
-      { name: 'sha', value: '<commit>', required: true, description: 'the pull request\'s head commit' },
+      { name: 'pr', value: '<n>', required: true, shape: PR_NUMBER, description: 'the pull request number' },
+      { name: 'sha', value: '<commit>', required: true, shape: COMMIT, description: 'the pull request\'s head commit' },
       { name: 'body', value: '<file>', required: true, dashValue: '-', description: 'the Markdown to post (- reads stdin)' },
       { name: 'forge', value: '<forge>', choices: ['gitea', 'github', 'both'], description: 'where to post (default: gitea)' },
       { name: 'verify-failed', description: 'verify failed on this commit: the status fails' },
       { name: 'risky', description: 'the diff has risky changes: the status waits for the approval label' },
       { name: 'approval-label', value: '<label>', description: 'the label that approves risky changes' },
-      { name: 'target-url', value: '<url>', description: 'the link of the commit status (the CI run)' },
+      { name: 'target-url', value: '<url>', shape: HTTP_URL, description: 'the link of the commit status (the CI run)' },
       site,
-      { name: 'gitea-api-url', value: '<url>', description: 'the Gitea API (default: derived from git.repoUrl)' },
-      { name: 'github-api-url', value: '<url>', description: 'the GitHub API (default: derived from git.mirrorUrl)' },
+      { name: 'gitea-api-url', value: '<url>', shape: HTTP_URL, description: 'the Gitea API (default: derived from git.repoUrl)' },
+      { name: 'github-api-url', value: '<url>', shape: HTTP_URL, description: 'the GitHub API (default: derived from git.mirrorUrl)' },
     ],
     examples: ['pr-comment --pr 12 --sha "$(git rev-parse HEAD)" --body diff.md --forge both'],
   },
@@ -108,9 +111,9 @@ const TABLE = [
     options: [
       { name: 'setup', description: 'create the push mirror unless it exists' },
       { name: 'bw-item', value: '<item>', description: 'the Bitwarden item holding the GitHub token (default: github-mirror-token)' },
-      { name: 'mirror-user', value: '<name>', description: 'the GitHub user the mirror pushes as (default: the owner in git.mirrorUrl)' },
+      { name: 'mirror-user', value: '<name>', shape: GITHUB_USER, description: 'the GitHub user the mirror pushes as (default: the owner in git.mirrorUrl)' },
       site,
-      { name: 'gitea-api-url', value: '<url>', description: 'the Gitea API (default: from git.repoUrl)' },
+      { name: 'gitea-api-url', value: '<url>', shape: HTTP_URL, description: 'the Gitea API (default: from git.repoUrl)' },
     ],
     examples: ['mirror', 'mirror --setup'],
   },
@@ -118,7 +121,7 @@ const TABLE = [
     name: 'status',
     summary: 'each Application\'s sync and health in Argo CD, against the local HEAD',
     details: 'Needs ARGOCD_SERVER and ARGOCD_AUTH_TOKEN. Exit 1 when an Application is not Synced and Healthy.',
-    options: [{ name: 'project', value: '<name>', description: 'the Argo CD project (default: the platform\'s)' }, site, root],
+    options: [{ name: 'project', value: '<name>', shape: OBJECT_NAME, description: 'the Argo CD project (default: the platform\'s)' }, site, root],
     examples: ['status', 'status --project platform'],
   },
   {
@@ -126,15 +129,15 @@ const TABLE = [
     summary: 'the node-failure drill on the real cluster: drain (or power off) a node, time the app\'s return',
     details: 'Ctrl-C stops it and says what to undo (exit 130).',
     options: [
-      { name: 'app', value: '<name>', required: true, description: 'the app (apps/<name>.yaml)' },
-      { name: 'node', value: '<name>', required: true, description: 'the node running the app\'s pod' },
+      { name: 'app', value: '<name>', required: true, shape: APP, description: 'the app (apps/<name>.yaml)' },
+      { name: 'node', value: '<name>', required: true, shape: NODE, description: 'the node running the app\'s pod' },
       { name: 'power-off', description: 'you power the node off instead of a drain' },
-      { name: 'board', value: '<name>', description: 'a WBO board whose drawing must survive' },
-      { name: 'check-path', value: '<path>', description: 'a URL path whose body must be identical after' },
+      { name: 'board', value: '<name>', shape: BOARD, description: 'a WBO board whose drawing must survive' },
+      { name: 'check-path', value: '<path>', shape: URL_PATH, conflicts: ['board'], description: 'a URL path whose body must be identical after' },
       kubeconfig,
-      { name: 'url', value: '<url>', description: 'the URL to probe (default: https://<expose.http.host>/)' },
-      { name: 'timeout', value: '<seconds>', description: 'give up after this long (default: 600)' },
-      { name: 'interval', value: '<seconds>', description: 'probe this often (default: 1)' },
+      { name: 'url', value: '<url>', shape: HTTP_URL, description: 'the URL to probe (default: https://<expose.http.host>/)' },
+      { name: 'timeout', value: '<seconds>', shape: seconds(86400, 'a day', '600'), description: 'give up after this long (default: 600)' },
+      { name: 'interval', value: '<seconds>', shape: seconds(3600, 'an hour', '2'), description: 'probe this often (default: 1)' },
       { name: 'root', value: '<dir>', description: 'the checkout whose dist/ holds the expected recovery (default: this one)' },
       apps,
     ],
@@ -143,7 +146,7 @@ const TABLE = [
   {
     name: 'promote',
     summary: 'promote (or abort) an app\'s paused blue/green or canary release',
-    arguments: [{ name: 'app', description: 'the app (apps/<app>.yaml)' }],
+    arguments: [{ name: 'app', shape: APP, description: 'the app (apps/<app>.yaml)' }],
     options: [
       { name: 'full', description: 'promote fully, past the remaining steps (kubectl argo rollouts promote --full)' },
       { name: 'abort', conflicts: ['full'], description: 'roll the release back instead' },
@@ -161,11 +164,11 @@ const TABLE = [
     options: [
       { name: 'file', value: '<file>', repeatable: true, description: 'a compose file merged over it, as docker compose -f (repeatable, in order)' },
       { name: 'env-file', value: '<file>', repeatable: true, description: 'the variables for ${VAR} interpolation (repeatable; default: the .env beside the compose file)' },
-      { name: 'image', value: '<service>=<image>', repeatable: true, description: 'a pinned image for a service built from source or tagged latest (repeatable)' },
-      { name: 'prefix', value: '<name>', description: 'put <name>- in front of every app name' },
+      { name: 'image', value: '<service>=<image>', repeatable: true, shape: SERVICE_IMAGE, description: 'a pinned image for a service built from source or tagged latest (repeatable)' },
+      { name: 'prefix', value: '<name>', shape: APP_PREFIX, description: 'put <name>- in front of every app name' },
       { name: 'env', value: '<environment>', choices: ENVIRONMENTS, description: 'the environment of the apps (default: sit)' },
       { name: 'out', value: '<dir>', description: 'where to write the specs (default: apps/; drafts in <dir>/drafts/)' },
-      { name: 'domain', value: '<domain>', description: 'the DNS domain of their hosts (default: the site\'s)' },
+      { name: 'domain', value: '<domain>', shape: DOMAIN, description: 'the DNS domain of their hosts (default: the site\'s)' },
       site,
       { name: 'force', description: 'overwrite specs and drafts that exist' },
     ],
@@ -175,7 +178,7 @@ const TABLE = [
     name: 'release',
     summary: 'set an app\'s image, synth, verify, commit and push to the branch Argo CD follows',
     arguments: [
-      { name: 'app', description: 'the app (apps/<app>.yaml)' },
+      { name: 'app', shape: APP, description: 'the app (apps/<app>.yaml)' },
       { name: 'image', description: 'the new image: a tag, a sha256:digest, or a whole reference' },
     ],
     options: [
@@ -199,7 +202,7 @@ const TABLE = [
     summary: 'vendor an upstream Helm chart or manifest set into vendor/ and record it in vendor/lock.yaml',
     arguments: [
       { name: 'name', description: 'the chart (a chart pin of a layer file; tsys versions lists them) or manifest set' },
-      { name: 'version', description: 'the release, e.g. 9.1.4' },
+      { name: 'version', shape: VERSION, description: 'the release, e.g. 9.1.4' },
     ],
     options: [{ name: 'from', value: '<git-dir-or-url>', description: 'a local clone or mirror of the component\'s repository' }],
     examples: ['vendor metallb 0.15.2', 'vendor alloy 1.4.0 --from ../mirrors/alloy'],

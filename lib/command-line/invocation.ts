@@ -3,7 +3,8 @@ import type { CommandTable } from './commands';
 /**
  * What a runner receives: the command line as the program (program.ts) parsed and checked it,
  * typed from the table in commands.ts. A flag is a boolean, an option with a value is a string
- * (one of its choices where it has them; `undefined` when not given unless it is required), a
+ * (one of its choices where it has them, a number where its shape is one; `undefined` when not
+ * given unless it is required), a
  * repeatable one a list, and the positional arguments a tuple as long as the command's arguments.
  * The runners parse nothing again. Types only: the runners on lower floors import it with
  * `import type` (a named interface, docs/architecture.md).
@@ -20,7 +21,8 @@ type Given<O, T> = O extends { readonly required: true } ? T : T | undefined;
 type ValueOf<O> = O extends { readonly value: string }
   ? O extends { readonly repeatable: true }
     ? readonly string[]
-    : O extends { readonly choices: readonly (infer C)[] } ? Given<O, C> : Given<O, string>
+    : O extends { readonly choices: readonly (infer C)[] } ? Given<O, C>
+      : O extends { readonly shape: { readonly number: true } } ? Given<O, number> : Given<O, string>
   : boolean;
 type PositionalsOf<S> = S extends { readonly arguments: infer A extends readonly unknown[] } ? { readonly [K in keyof A]: string } : readonly [];
 
@@ -43,5 +45,5 @@ export type Runners = { readonly [N in CommandName]: Runner<N> };
 /** An invocation of any command, as the program builds it before it knows which. */
 export interface AnyInvocation {
   readonly positionals: readonly string[];
-  readonly options: Readonly<Record<string, boolean | string | readonly string[] | undefined>>;
+  readonly options: Readonly<Record<string, boolean | string | number | readonly string[] | undefined>>;
 }

@@ -1,7 +1,7 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMMANDS } from './commands';
 import type { AnyInvocation, CommandName, Runners } from './invocation';
-import { ArgumentSpec, CommandSpec, EXIT_CODES, OptionSpec } from './spec';
+import { ArgumentSpec, CommandSpec, EXIT_CODES, OptionSpec, ValueShape } from './spec';
 
 /**
  * The `tsys` command line (commander): one parser for every command, built from the table in
@@ -36,12 +36,18 @@ function optionFlags(o: OptionSpec): string {
   return `--${o.name}${o.value ? ` ${o.value}` : ''}`;
 }
 
+/** The refusal of a value outside `shape`: what it must be and an example (`e.g. --timeout 600`). */
+function notOfShape(shape: ValueShape, example: string): InvalidArgumentError {
+  return new InvalidArgumentError(`It must be ${shape.allowed}, e.g. ${example}.`);
+}
+
 /**
  * A commander option of the spec. Refused as a command-line error (exit 2): a value that is
  * another option (`--fail --all`: the value is missing), an empty value (`--out ""`: a shell
- * variable that was not set, never a path, a name or a node), a value not among the choices, and
- * an option that is not repeatable given a second time (`--fail db1 --fail db2` would otherwise
- * run db2 alone, the earlier value dropped without a word).
+ * variable that was not set, never a path, a name or a node), a value not among the choices or
+ * not of the option's shape (`--prefix "Bad!"`, `--timeout -5`: the message says what it must
+ * be), and an option that is not repeatable given a second time (`--fail db1 --fail db2` would
+ * otherwise run db2 alone, the earlier value dropped without a word).
  */
 function option(o: OptionSpec): Option {
   const opt = new Option(optionFlags(o), o.description);
@@ -51,8 +57,17 @@ function option(o: OptionSpec): Option {
     opt.argParser((value: string, previous: unknown) => {
       if (o.choices && !o.choices.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${o.choices.join(', ')}.`);
       if (value === '') throw new InvalidArgumentError('it needs a value, but the value given is empty');
-      if (value.startsWith('-') && value !== o.dashValue) throw new InvalidArgumentError(`it needs a value, but "${value}" follows it`);
-      if (o.repeatable) return [...(Array.isArray(previous) ? previous : []), value];
+      // `--timeout -5` is a negative number, refused by the shape below, not a missing value.
+      const negative = o.shape?.number && /^-[\d.]/.test(value);
+      if (value.startsWith('-') && value !== o.dashValue && !negative) throw new InvalidArgumentError(`it needs a value, but "${value}" follows it`);
+      if (o.shape && !o.shape.accepts(value)) throw notOfShape(o.shape, `--${o.name} ${o.shape.example}`);
+      if (o.repeatable) {
+        const earlier = Array.isArray(previous) ? (previous as string[]) : [];
+        const keyOf = o.shape?.keyOf;
+        const twice = keyOf && earlier.find((e) => keyOf(e) === keyOf(value));
+        if (keyOf && twice !== undefined) throw new InvalidArgumentError(`--${o.name} names ${keyOf(value)} twice ("${twice}", then "${value}"); give each once`);
+        return [...earlier, value];
+      }
       if (previous !== undefined) throw new InvalidArgumentError(`--${o.name} is given twice ("${String(previous)}", then "${value}"); give it once${/comma-separated/.test(o.description) ? ', with every value in it, comma-separated' : ''}`);
       return value;
     });
@@ -62,10 +77,11 @@ function option(o: OptionSpec): Option {
   return opt;
 }
 
-/** A commander argument of the spec: an empty one (`tsys import-compose ""`) is refused as a command-line error (exit 2). */
+/** A commander argument of the spec: an empty one (`tsys import-compose ""`) or one not of its shape (`tsys vendor metallb "1 2"`) is refused as a command-line error (exit 2). */
 function argument(a: ArgumentSpec): Argument {
   return new Argument(`<${a.name}>`, a.description).argParser((value: string) => {
     if (value === '') throw new InvalidArgumentError(`<${a.name}> is empty: ${a.description.replace(/^./, (c) => c.toLowerCase())}`);
+    if (a.shape && !a.shape.accepts(value)) throw notOfShape(a.shape, a.shape.example);
     return value;
   });
 }
@@ -77,15 +93,16 @@ function key(name: string): string {
 
 /**
  * The invocation of a parsed command: every option of `spec` under its long name (a flag not
- * given is false, a repeatable option not given an empty list, any other option not given undefined).
+ * given is false, a repeatable option not given an empty list, any other option not given
+ * undefined; a value of a number shape as a number).
  */
 function invocationOf(spec: CommandSpec, positionals: readonly string[], values: Readonly<Record<string, unknown>>): AnyInvocation {
-  const options: Record<string, boolean | string | readonly string[] | undefined> = {};
+  const options: Record<string, boolean | string | number | readonly string[] | undefined> = {};
   for (const o of spec.options ?? []) {
     const v = values[key(o.name)];
     if (!o.value) options[o.name] = v === true;
     else if (o.repeatable) options[o.name] = v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
-    else options[o.name] = v === undefined ? undefined : String(v);
+    else options[o.name] = v === undefined ? undefined : o.shape?.number ? Number(v) : String(v);
   }
   return { positionals: [...positionals], options };
 }

@@ -19,13 +19,37 @@ export interface OptionSpec {
   readonly conflicts?: readonly string[];
   /** A value that may start with a dash (`--body -` reads stdin). */
   readonly dashValue?: string;
+  /** The form its value must have (shapes.ts): any other is a command-line error (exit 2). */
+  readonly shape?: ValueShape;
   readonly description: string;
 }
+
+/**
+ * The fixed form of a value (a name, a domain, a number of seconds): the program refuses any other
+ * value before the command runs, naming the option (or argument) and `allowed`.
+ */
+export interface ValueShape {
+  /** What the value may be, completing "It must be ...": `a positive number of seconds, at most 86400 (a day)`. */
+  readonly allowed: string;
+  /** A value of the shape, shown after `allowed` ("e.g. 600") and used by the tests. */
+  readonly example: string;
+  /** Whether `value` has the shape. */
+  readonly accepts: (value: string) => boolean;
+  /** The runner gets the value as a number; a value such as `-5` is a number to refuse, not a missing value. */
+  readonly number?: true;
+  /** For a repeatable option: what each value names once (`--image web=a --image web=b` names web twice). */
+  readonly keyOf?: (value: string) => string;
+}
+
+/** A shape whose values the runner gets as numbers. */
+export type NumberShape = ValueShape & { readonly number: true };
 
 /** A positional argument of a command. */
 export interface ArgumentSpec {
   /** e.g. `app`; shown as `<app>`. */
   readonly name: string;
+  /** The form it must have (shapes.ts): any other is a command-line error (exit 2). */
+  readonly shape?: ValueShape;
   readonly description: string;
 }
 

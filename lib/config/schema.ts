@@ -10,7 +10,7 @@ import { parseAddressBlock, parseCidr, parseIp } from './net';
  * (quorum, overlaps, subnets) live in `rules.ts`.
  */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** A lower-case DNS name (host or domain). */
 export const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 /** A label key: optional DNS prefix, then a name of at most 63 characters. */

@@ -42,17 +42,9 @@ function importVariables(cwd: string, composeFile: string, envFiles: readonly st
   return parseEnvFile(fs.readFileSync(dotEnv, 'utf8'), path.relative(cwd, dotEnv) || dotEnv);
 }
 
-/** `--image svc=ref` options as a map; each names one service once. */
+/** `--image svc=ref` options (each `<service>=<image>`, each service once: the program checked them) as a map. */
 function imageOptions(values: readonly string[]): Map<string, string> {
-  const images = new Map<string, string>();
-  for (const v of values) {
-    const eq = v.indexOf('=');
-    if (eq < 1 || eq === v.length - 1) throw new DeliveryError(`--image must be <service>=<image>, e.g. --image web=registry.turnsys.com/apps/web:1.4.2, not "${v}"`);
-    const service = v.slice(0, eq);
-    if (images.has(service)) throw new DeliveryError(`--image ${service}= is given twice; give each service one image`);
-    images.set(service, v.slice(eq + 1));
-  }
-  return images;
+  return new Map(values.map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]));
 }
 
 /**
@@ -64,12 +56,6 @@ function imageOptions(values: readonly string[]): Map<string, string> {
 export function runImportComposeCli({ positionals, options: o }: Invocation<'import-compose'>, io: CliIo = processIo(), cwd = process.env.INIT_CWD ?? process.cwd()): Promise<number> {
   return guard('import-compose', io, async () => {
     const environment = o.env ?? 'sit';
-    if (o.domain !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(o.domain)) {
-      throw new DeliveryError(`--domain must be a lower-case DNS domain such as turnsys.com, not "${o.domain}"`);
-    }
-    if (o.prefix !== undefined && !/^[a-z]([-a-z0-9]{0,20})$/.test(o.prefix)) {
-      throw new DeliveryError(`--prefix must be lower-case letters, digits and "-", starting with a letter, at most 21 characters, not "${o.prefix}"`);
-    }
     const outDir = path.resolve(cwd, o.out ?? path.join(ROOT, 'apps'));
     const outOption = o.out !== undefined ? `--out ${o.out}` : `the output folder ${path.relative(cwd, outDir) || '.'}`;
     checkOutputFolder(outDir, outOption);

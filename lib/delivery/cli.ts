@@ -70,10 +70,7 @@ const TOKENS: Record<ForgeKind, { env: string; what: string }> = {
  */
 export function runPrCommentCli({ options: o }: Invocation<'pr-comment'>, io: CliIo = processIo()): Promise<number> {
   return guard('pr-comment', io, async () => {
-    const pr = Number(o.pr);
-    if (!Number.isInteger(pr) || pr <= 0) throw new DeliveryError(`--pr needs the pull request number, e.g. --pr 12; tsys pr-comment --help shows the usage`);
-    if (!/^[0-9a-f]{7,64}$/i.test(o.sha)) throw new DeliveryError(`--sha needs the pull request's head commit (hex), e.g. --sha "$(git rev-parse HEAD)"; tsys pr-comment --help shows the usage`);
-    if (!o.body) throw new DeliveryError(`--body needs the Markdown file to post (or - for stdin), e.g. --body diff.md; tsys pr-comment --help shows the usage`);
+    const pr = o.pr;
     const forgeArg = o.forge ?? 'gitea';
     if (!recoverBeforeCommand(ROOT, 'pr-comment', io.err)) return 1;
     const kinds: ForgeKind[] = forgeArg === 'both' ? ['gitea', 'github'] : [forgeArg];

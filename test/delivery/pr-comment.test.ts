@@ -108,8 +108,10 @@ describe('npm run pr-comment', () => {
   });
 
   test.each([
-    [['--pr', 'twelve', '--sha', SHA, '--body', 'x'], 1, '--pr needs the pull request number, e.g. --pr 12'],
-    [['--pr', '12', '--sha', 'main', '--body', 'x'], 1, "--sha needs the pull request's head commit (hex)"],
+    [['--pr', 'twelve', '--sha', SHA, '--body', 'x'], 2, "option '--pr <n>' argument 'twelve' is invalid. It must be a pull request number: a whole number from 1, e.g. --pr 12."],
+    [['--pr', '-3', '--sha', SHA, '--body', 'x'], 2, "option '--pr <n>' argument '-3' is invalid. It must be a pull request number"],
+    [['--pr', '12', '--sha', 'main', '--body', 'x'], 2, "option '--sha <commit>' argument 'main' is invalid. It must be a commit: 7 to 64 hexadecimal digits, as git rev-parse HEAD prints it"],
+    [['--pr', '12', '--sha', SHA, '--body', 'x', '--target-url', 'ci/run/3'], 2, "option '--target-url <url>' argument 'ci/run/3' is invalid. It must be an http:// or https:// URL with a host"],
     [['--sha', SHA, '--body', 'x'], 2, "required option '--pr <n>' not specified"],
     [['--pr', '12', '--sha', SHA, '--body', 'x', '--forge', 'gitlab'], 2, "option '--forge <forge>' argument 'gitlab' is invalid. Allowed choices are gitea, github, both."],
     [['--pr', '12', '--sha', SHA, '--body', 'x', '--risk'], 2, "unknown option '--risk'"],

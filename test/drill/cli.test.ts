@@ -67,7 +67,7 @@ describe('npm run drill and npm run promote command lines', () => {
     expect(io.stdout.join('\n')).toContain('expected recovery:  at most 140 s (30 s termination grace + 30 s volume move + 10 s image pull + 60 s start-up + 10 s ready)');
   });
 
-  test('GIVEN wrong arguments WHEN the drill starts THEN each is refused with what to do: the command line exit 2, the rest exit 1', async () => {
+  test('GIVEN wrong arguments WHEN the drill starts THEN each is refused with what to do: the command line (a timeout not a number of seconds, --board with --check-path: both were exit 1) exit 2, the rest exit 1', async () => {
     const run = async (...args: string[]) => {
       const io = testIo({});
       const code = await runCommandLine('drill', [...args, '--root', root], (line) => runDrillCli(line, io, { cluster: new FakeWorld().cluster }), io.err);
@@ -77,7 +77,8 @@ describe('npm run drill and npm run promote command lines', () => {
     expect(await run('--app', 'wiki', '--node', 'www1', '--board', 'b')).toEqual({ code: 1, err: `drill: no app "wiki" in ${path.join(root, 'apps')}; known apps: shop, whiteboard` });
     expect(await run('--app', 'whiteboard', '--node', 'www1')).toEqual({ code: 1, err: expect.stringMatching(/^drill: say which data must survive: --board <name> \(a WBO board you drew on, https:\/\/whiteboard.example.org\/boards\/drill\) or --check-path <path>/) });
     expect(await run('--app', 'shop', '--node', 'www1', '--board', 'b')).toEqual({ code: 1, err: `drill: the app "shop" has no expose.http.host in ${path.relative(process.cwd(), path.join(root, 'apps', 'shop.yaml'))}; pass the URL to probe with --url https://...` });
-    expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--timeout', 'soon')).toEqual({ code: 1, err: 'drill: --timeout must be a positive number of seconds, not "soon"' });
+    expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--timeout', 'soon')).toEqual({ code: 2, err: "drill: option '--timeout <seconds>' argument 'soon' is invalid. It must be a positive number of seconds, at most 86400 (a day), in digits without a unit, e.g. --timeout 600. (tsys drill --help shows the usage)" });
+    expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--check-path', '/x')).toEqual({ code: 2, err: "drill: option '--check-path <path>' cannot be used with option '--board <name>' (tsys drill --help shows the usage)" });
     expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--bogus')).toEqual({ code: 2, err: expect.stringMatching(/^drill: unknown option '--bogus'/) });
   });
 
