@@ -91,6 +91,11 @@ export function runSynthCli({ options }: Invocation<'synth'>): number {
   try {
     result = synth({ root, siteFile: options.site ? path.resolve(options.site) : undefined, log, progress: progressLine('synth', process.stderr, process.env) });
   } catch (e) {
+    if (e instanceof OutputLockError && e.phase === 'release') {
+      console.error(`synth failed: ${e.message}`);
+      console.error('synth: the render was verified and written (every output is new); only its lock is left.');
+      return 1;
+    }
     if (e instanceof OutputLockError) {
       console.error(`synth: refused: ${e.message}`);
       return 1;

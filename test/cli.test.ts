@@ -1,4 +1,6 @@
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { COMMANDS } from '../lib/command-line/commands';
 import type { AnyInvocation, Runners } from '../lib/command-line/invocation';
@@ -309,6 +311,20 @@ describe('tsys as a process (bin/tsys.js and the npm scripts)', () => {
       const r = node(['synth', '--root', root]);
       expect(r.status).toBe(1);
       expect(r.stderr).toBe(`synth failed: --root ${root} ${why}: give the top folder of a checkout (the folder of site.yaml and apps/); nothing was written\n`);
+    }
+  });
+
+  test('GIVEN .render.lock is a folder (it said "a file under <root> is a folder", without naming the lock) THEN synth exits 1 with one line naming the lock and how to remove it, no stack trace', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lock folder '));
+    try {
+      fs.mkdirSync(path.join(root, '.render.lock'));
+      const r = node(['synth', '--root', root]);
+      expect(r.status).toBe(1);
+      const lock = path.join(root, '.render.lock');
+      expect(r.stderr).toBe(`synth: refused: ${lock} is a folder, not the lock file synth writes (a file holding the pid of the synth writing this checkout): remove it (rm -r '${lock}') and run this again\n`);
+      expect(fs.statSync(lock).isDirectory()).toBe(true);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 

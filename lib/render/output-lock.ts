@@ -1,11 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { namingFile } from '../system-error';
+import { fsProblem, isSystemError, namingFile } from '../system-error';
 import { OutputError } from './output-error';
 
-/** Another live process holds the output lock: nothing was done. */
+/**
+ * The output lock could not be taken (another live synth holds it, or what stands at its path is
+ * not a lock synth can use: `phase` 'take', nothing was done) or could not be removed after
+ * (`phase` 'release'): the message names the lock file and says what to do.
+ */
 export class OutputLockError extends OutputError {
-  constructor(message: string) {
+  constructor(message: string, public readonly phase: 'take' | 'release' = 'take') {
     super(message, 'unchanged');
     this.name = 'OutputLockError';
   }
@@ -27,10 +31,43 @@ function alive(pid: number): boolean {
   }
 }
 
+/** `file` as a shell word, for the `rm` the messages advise (quoted when it holds a space or another special character). */
+function sh(file: string): string {
+  return /^[\w./@%+=:,-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`;
+}
+
+/** What went wrong with the lock file, worded to follow its name: `cannot be removed: permission denied (EACCES); make ...`. */
+function why(e: unknown, access: 'read' | 'write' | 'remove'): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  // fs.rmSync on a folder: not a system error code of its own.
+  if (code === 'ERR_FS_EISDIR') return 'cannot be removed: it is a folder now (put there while synth ran?)';
+  if (!isSystemError(e)) return `cannot be used (${(e as Error)?.message ?? String(e)})`;
+  return fsProblem(e.code, access) ?? `cannot be used (${e.code}: ${e.message.replace(/^[A-Z]+: /, '')})`;
+}
+
+/**
+ * Why what stands at `file` (which exists: creating it failed with EEXIST) is not a lock file synth
+ * can read, or undefined when it is a regular file. Synth writes a regular file: a folder, a
+ * symbolic link (maybe dangling), a FIFO (reading it would wait forever) or a socket is not its lock.
+ */
+function notALockFile(file: string): string | undefined {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  } catch (e) {
+    return why(e, 'read');
+  }
+  if (!stat || stat.isFile()) return undefined;
+  const what = stat.isDirectory() ? 'a folder' : stat.isSymbolicLink() ? 'a symbolic link' : 'a special file (a FIFO, a socket or a device)';
+  return `is ${what}, not the lock file synth writes (a file holding the pid of the synth writing this checkout): remove it (rm ${stat.isDirectory() ? '-r ' : ''}${sh(file)}) and run this again`;
+}
+
 /**
  * Takes the checkout's output lock (one synth at a time per checkout) and returns its release.
- * Re-entrant within a process. A lock left by a process that is gone is taken over; a lock
- * held by a live one is refused with an `OutputError` that says what to do.
+ * Re-entrant within a process. A lock left by a process that is gone is taken over; a lock held
+ * by a live one, or anything at its path that is not a lock synth can use (a folder, a link, a
+ * file it cannot read or create), is refused with an `OutputLockError` naming the file and what
+ * to do. The release throws an `OutputLockError` (phase 'release') when the file cannot be removed.
  */
 export function takeOutputLock(root: string): () => void {
   const file = path.resolve(root, LOCK_FILE);
@@ -39,7 +76,11 @@ export function takeOutputLock(root: string): () => void {
     if (depth > 0) held.set(file, depth);
     else {
       held.delete(file);
-      fs.rmSync(file, { force: true });
+      try {
+        fs.rmSync(file, { force: true });
+      } catch (e) {
+        throw new OutputLockError(`the lock ${file} ${why(e, 'remove')}; then delete it (rm ${sh(file)}), or the next synth of this checkout is refused`, 'release');
+      }
     }
   };
   const depth = held.get(file);
@@ -53,14 +94,41 @@ export function takeOutputLock(root: string): () => void {
       held.set(file, 1);
       return release;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const text = fs.readFileSync(file, 'utf8').trim();
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        throw new OutputLockError(`cannot create the lock ${file}: ${root} is not a folder (${code}); give the top folder of a checkout (the folder of site.yaml and apps/)`);
+      }
+      if (code !== 'EEXIST') {
+        // A write failure (a full disk) names the file already (createLockFile): reported as such.
+        if (isSystemError(e) && (e as NodeJS.ErrnoException).syscall === 'write') throw e;
+        throw new OutputLockError(`the lock ${file} ${why(e, 'write')}`);
+      }
+      const strange = notALockFile(file);
+      if (strange) throw new OutputLockError(`${file} ${strange}`);
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8').trim();
+      } catch (r) {
+        // Removed between the create and the read (another synth released it): try again.
+        if ((r as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw new OutputLockError(`the lock ${file} ${why(r, 'read')}; if no synth is running, delete it (rm ${sh(file)}) and run this again`);
+      }
       const owner = Number(text);
-      if (!text || !Number.isInteger(owner) || (owner !== process.pid && alive(owner))) {
-        const who = text && Number.isInteger(owner) ? `another synth (pid ${owner})` : 'another synth';
+      const isPid = /^[1-9][0-9]*$/.test(text) && Number.isSafeInteger(owner);
+      if (text && !isPid) {
+        const shown = text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}...` : JSON.stringify(text);
+        throw new OutputLockError(`the lock ${file} holds ${shown}, not the pid of a synth (synth writes its pid there): if no synth is running, delete it (rm ${sh(file)}) and run this again`);
+      }
+      // Empty: another synth has just created it and not yet written its pid.
+      if (!text || (owner !== process.pid && alive(owner))) {
+        const who = text ? `another synth (pid ${owner})` : 'another synth';
         throw new OutputLockError(`${who} is writing this checkout (${LOCK_FILE}): wait for it to finish and run this again; if no synth is running, delete ${file}`);
       }
-      fs.rmSync(file, { force: true });
+      try {
+        fs.rmSync(file, { force: true });
+      } catch (r) {
+        throw new OutputLockError(`a synth that is gone (pid ${owner}) left its lock ${file}, which ${why(r, 'remove')}; then delete it (rm ${sh(file)}) and run this again`);
+      }
     }
   }
   throw new OutputLockError(`cannot take the lock ${file}: another synth takes it at the same time; run this again`);
@@ -87,12 +155,24 @@ function createLockFile(file: string): void {
   }
 }
 
-/** Runs `f` holding the checkout's output lock (see `takeOutputLock`). */
+/**
+ * Runs `f` holding the checkout's output lock (see `takeOutputLock`). When `f` throws and the lock
+ * cannot be removed either, `f`'s error is the one thrown, with the lock named in its message; a
+ * lock that cannot be removed after `f` succeeded is an `OutputLockError` (phase 'release').
+ */
 export function withOutputLock<T>(root: string, f: () => T): T {
   const release = takeOutputLock(root);
+  let result: T;
   try {
-    return f();
-  } finally {
-    release();
+    result = f();
+  } catch (e) {
+    try {
+      release();
+    } catch (r) {
+      if (e instanceof Error && r instanceof OutputLockError) e.message += `\nAlso, ${r.message}`;
+    }
+    throw e;
   }
+  release();
+  return result;
 }

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
+import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { formatCliError } from '../../lib/cli-errors';
 import { OutputError } from '../../lib/render/output-error';
-import { LOCK_FILE, takeOutputLock } from '../../lib/render/output-lock';
+import { LOCK_FILE, OutputLockError, takeOutputLock, withOutputLock } from '../../lib/render/output-lock';
 import type { RenderedFile } from '../../lib/render/rendered-file';
 import { JOURNAL_FILE, recoverBeforeCommand } from '../../lib/render/swap';
 import { writeAtomically } from '../../lib/render/write';
@@ -12,7 +13,7 @@ import { snapshotTree, thrownBy, writeTree } from '../helpers';
 // may make fail. Node's write errors (write, fsync) carry no path: the code must name the file.
 jest.mock('fs', () => {
   const real = jest.requireActual<typeof import('fs')>('fs');
-  return { ...real, openSync: jest.fn(real.openSync), writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync), renameSync: jest.fn(real.renameSync), rmSync: jest.fn(real.rmSync) };
+  return { ...real, openSync: jest.fn(real.openSync), writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync), renameSync: jest.fn(real.renameSync), rmSync: jest.fn(real.rmSync), readFileSync: jest.fn(real.readFileSync) };
 });
 const realFs = jest.requireActual<typeof import('fs')>('fs');
 
@@ -44,6 +45,7 @@ afterEach(() => {
   jest.mocked(fs.writeSync).mockImplementation(realFs.writeSync as typeof fs.writeSync);
   jest.mocked(fs.renameSync).mockImplementation(realFs.renameSync);
   jest.mocked(fs.rmSync).mockImplementation(realFs.rmSync);
+  jest.mocked(fs.readFileSync).mockImplementation(realFs.readFileSync);
   for (const r of roots.splice(0)) realFs.rmSync(r, { recursive: true, force: true });
 });
 
@@ -152,6 +154,89 @@ describe('a full disk while synth takes its lock', () => {
     jest.mocked(fs.writeFileSync).mockImplementation(realFs.writeFileSync);
     jest.mocked(fs.writeSync).mockImplementation(realFs.writeSync as typeof fs.writeSync);
     takeOutputLock(root)();
+  });
+});
+
+/** An error like Node's for a failed call `syscall` on `file`. */
+function fsError(code: string, syscall: string, file: string): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = new Error(`${code}: simulated, ${syscall} '${file}'`);
+  e.code = code;
+  e.syscall = syscall;
+  e.path = file;
+  return e;
+}
+
+describe('a render lock synth cannot use, take over or remove', () => {
+  /** A checkout with `lock` made at its .render.lock; the message of what taking the lock throws (an OutputLockError). */
+  function refusal(lock: (file: string) => void): { message: string; file: string; root: string } {
+    const root = writeTree(OLD);
+    roots.push(root);
+    const file = path.join(root, LOCK_FILE);
+    lock(file);
+    const error = thrownBy(() => takeOutputLock(root));
+    expect(error).toBeInstanceOf(OutputLockError);
+    return { message: (error as Error).message, file, root };
+  }
+
+  test.each([
+    ['a folder (it said "a file under <root> is a folder")', (f: string) => realFs.mkdirSync(f), 'is a folder, not the lock file synth writes (a file holding the pid of the synth writing this checkout): remove it (rm -r <file>) and run this again'],
+    ['a dangling symbolic link (it said the lock "does not exist (moved or deleted while the command ran?)")', (f: string) => realFs.symlinkSync('/nonexistent/lock', f), 'is a symbolic link, not the lock file synth writes (a file holding the pid of the synth writing this checkout): remove it (rm <file>) and run this again'],
+    ['a FIFO (reading it would wait forever)', (f: string) => spawnSync('mkfifo', [f]), 'is a special file (a FIFO, a socket or a device), not the lock file synth writes (a file holding the pid of the synth writing this checkout): remove it (rm <file>) and run this again'],
+  ])('GIVEN %s at .render.lock WHEN synth takes the lock THEN it is refused naming the file and how to remove it, and it is left alone', (_, make, said) => {
+    const { message, file } = refusal(make);
+    expect(message).toBe(`${file} ${said.replace('<file>', file)}`);
+    expect(realFs.lstatSync(file)).toBeDefined();
+  });
+
+  test('GIVEN text that is no pid in .render.lock (it said "another synth is writing this checkout") WHEN synth takes the lock THEN it says what the file holds and to delete it', () => {
+    const { message, file } = refusal((f) => realFs.writeFileSync(f, 'merge conflict <<<<<<<\n'));
+    expect(message).toBe(`the lock ${file} holds "merge conflict <<<<<<<", not the pid of a synth (synth writes its pid there): if no synth is running, delete it (rm ${file}) and run this again`);
+  });
+
+  test('GIVEN the lock cannot be created (EACCES) or read (EACCES) WHEN synth takes it THEN the lock is named with what to do', () => {
+    jest.mocked(fs.openSync).mockImplementation(((file: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode) => {
+      if (String(file).endsWith(LOCK_FILE)) throw fsError('EACCES', 'open', String(file));
+      return realFs.openSync(file, flags, mode);
+    }) as typeof fs.openSync);
+    const create = refusal(() => undefined);
+    expect(create.message).toBe(`the lock ${create.file} cannot be written: permission denied (EACCES); make the checkout and its output folders writable for this user, or run as their owner (ls -l shows the owner and mode; chmod or chown)`);
+    jest.mocked(fs.openSync).mockImplementation(realFs.openSync);
+    jest.mocked(fs.readFileSync).mockImplementation(((file: fs.PathOrFileDescriptor, o?: unknown) => {
+      if (String(file).endsWith(LOCK_FILE)) throw fsError('EACCES', 'open', String(file));
+      return realFs.readFileSync(file, o as BufferEncoding);
+    }) as typeof fs.readFileSync);
+    const read = refusal((f) => realFs.writeFileSync(f, '999999999'));
+    expect(read.message).toBe(`the lock ${read.file} cannot be read: permission denied (EACCES); make it readable for this user (ls -l shows the owner and mode; chmod or chown); if no synth is running, delete it (rm ${read.file}) and run this again`);
+  });
+
+  test('GIVEN a lock left by a process that is gone, which cannot be removed (EACCES) WHEN synth takes it over THEN the lock is named (it was a bare system error)', () => {
+    jest.mocked(fs.rmSync).mockImplementation(((file: fs.PathLike) => {
+      throw fsError('EACCES', 'rm', String(file));
+    }) as typeof fs.rmSync);
+    const { message, file } = refusal((f) => realFs.writeFileSync(f, '999999999'));
+    expect(message).toMatch(new RegExp(`^a synth that is gone \\(pid 999999999\\) left its lock ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, which cannot be removed: permission denied \\(EACCES\\); .*; then delete it \\(rm .*\\) and run this again$`));
+  });
+
+  test('GIVEN the lock cannot be removed after the work WHEN the work succeeded THEN an OutputLockError of the release names it; WHEN the work failed THEN its error is thrown, naming the lock too (the release error used to replace it)', () => {
+    const root = writeTree(OLD);
+    roots.push(root);
+    const file = path.join(root, LOCK_FILE);
+    jest.mocked(fs.rmSync).mockImplementation(((f: fs.PathLike, o?: fs.RmOptions) => {
+      if (String(f).endsWith(LOCK_FILE)) throw fsError('EROFS', 'rm', String(f));
+      return realFs.rmSync(f, o);
+    }) as typeof fs.rmSync);
+    const after = thrownBy(() => withOutputLock(root, () => 'done'));
+    expect(after).toBeInstanceOf(OutputLockError);
+    expect(after).toMatchObject({ phase: 'release', message: `the lock ${file} cannot be removed: the file system is read-only (EROFS); remount it read-write or work in a writable checkout; then delete it (rm ${file}), or the next synth of this checkout is refused` });
+    realFs.rmSync(file);
+    const failed = thrownBy(() => withOutputLock(root, () => {
+      throw new Error('the render failed');
+    }));
+    expect((failed as Error).message).toBe(`the render failed\nAlso, the lock ${file} cannot be removed: the file system is read-only (EROFS); remount it read-write or work in a writable checkout; then delete it (rm ${file}), or the next synth of this checkout is refused`);
+    // Once it can be removed, the next synth takes the lock left by this (live) process as its own.
+    jest.mocked(fs.rmSync).mockImplementation(realFs.rmSync);
+    withOutputLock(root, () => undefined);
+    expect(realFs.existsSync(file)).toBe(false);
   });
 });
 
