@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ChartRenderer } from './render/chart-renderer';
-import { VENDOR_LOCK } from './vendor/lock';
+import { unvendoredVersions, VENDOR_LOCK, VendorLock } from './vendor/lock';
 import type { AppSpec } from './config/app-schema';
 import { ConfigError } from './config/errors';
 import { loadSite, siteFileIssues } from './config/load';
@@ -16,7 +16,8 @@ import { ANALYSIS_CACHE_FILE, AnalysisCache } from './ha/analysis-cache';
 import type { HaModel } from './ha/model';
 import { buildPlatform } from './platform';
 import { COLLECT_AFTER_RENDER_BYTES, collectAfter, collectIfGrown, heapUsed } from './collect-garbage';
-import { LAYER_NEEDS, PIN_NAMES } from './layers';
+import { CHART_PINS, LAYER_NEEDS, PIN_NAMES } from './layers';
+import { COMPONENT_NAMES, VERSIONS } from './versions';
 import type { LayerNeeds } from './config/platform-rules';
 import type { EarlierTexts, RenderedDocuments } from './render/documents';
 import { renderPlatformWithFacts } from './render/render';
@@ -183,6 +184,21 @@ export function refuseOverCapacity(site: Site, model: HaModel, siteFile: string)
 }
 
 /**
+ * Refuses the `versions:` of `site` (read from `siteFile`) that pin a chart or manifest set at a
+ * version `lock` does not vendor, at the position of that version in `siteFile`, with the versions
+ * vendored (the render would fail on it later, without a position).
+ */
+export function refuseUnvendoredVersions(site: Site, lock: VendorLock, siteFile: string): void {
+  const components = [
+    ...CHART_PINS.map((p) => ({ name: p.name, kind: 'chart' as const, key: p.chart })),
+    ...COMPONENT_NAMES.filter((n) => VERSIONS[n].kind === 'git').map((n) => ({ name: n, kind: 'manifests' as const, key: n })),
+  ];
+  const relative = path.relative(process.cwd(), lock.file);
+  const issues = unvendoredVersions(site.versions, components, lock, relative && !relative.startsWith('..') ? relative : lock.file);
+  if (issues.length) throw new ConfigError(siteFileIssues(siteFile, issues.map((i) => ({ path: ['versions', i.name], message: i.message }))));
+}
+
+/**
  * The chart renderer of the checkout at `root`: its own vendored charts and committed renders, when
  * it has a vendor lock; undefined when it has none (this code's are rendered then). `memo`: `write`
  * reads the memo of the vendored files' hashes in its .synth-cache and keeps the lock parsed by this
@@ -212,6 +228,7 @@ function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined,
   const ownRenderer = checkoutRenderer(options.root, hashMemo ? 'write' : 'none');
   const renderer = ownRenderer ?? new ChartRenderer({ hashMemo });
   const siteFile = options.siteFile ?? path.join(options.root, 'site.yaml');
+  timed(time, 'load', () => refuseUnvendoredVersions(site, renderer.lock, siteFile));
   options.progress?.('rendering');
   const { files, facts, model, documents } = renderSiteAnalysed(site, options.layers, apps, lock, renderer, time, earlier, analysis, appRenders);
   timed(time, 'simulation', () => refuseOverCapacity(site, model, siteFile));

@@ -13,7 +13,8 @@ import type { RenderedFile } from '../render/rendered-file';
 import { OutputError } from '../render/output-error';
 import { recoverBeforeCommand } from '../render/swap';
 import { SHARED_DIR } from '../render/write';
-import { checkoutRenderer, loadInputs, renderSiteAnalysed } from '../synth';
+import { ChartRenderer } from '../render/chart-renderer';
+import { checkoutRenderer, loadInputs, refuseUnvendoredVersions, renderSiteAnalysed } from '../synth';
 import { COMPARED_OUTPUTS, PreviousRender, previousRenderReader } from '../render/previous';
 import { startListing } from '../render/listing-worker';
 import { RENDER_STATS_FILE, RenderStats } from '../render/render-stats';
@@ -127,7 +128,9 @@ export function renderWorkingTreeCounted(root: string, siteFile?: string): { fil
   // Each unchanged app's last render (lib/render/app-renders.ts), read only: such an app is not built.
   const appRenders = new AppRenders(path.join(root, APP_RENDERS_FILE), checksCodeFingerprint(), 'read-only');
   // The checkout's own vendored charts, as synth renders them there; the memo of their hashes is read, not written.
-  const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock, checkoutRenderer(root, 'read'), undefined, earlier, analysis, appRenders);
+  const renderer = checkoutRenderer(root, 'read') ?? new ChartRenderer();
+  refuseUnvendoredVersions(site, renderer.lock, siteFile ?? path.join(root, 'site.yaml'));
+  const { files, documents } = renderSiteAnalysed(site, undefined, apps, lock, renderer, undefined, earlier, analysis, appRenders);
   const rendered = files.filter((f) => isCompared(f.path));
   const onDisk = new Map<string, RenderedFile>();
   if (previous instanceof PreviousRender) {

@@ -348,3 +348,36 @@ function parseVendorLock(file: string, text: string): VendorLock {
   }
   return Object.freeze({ file, charts: Object.freeze(charts), manifests: Object.freeze(manifests) });
 }
+
+/** A component a key of site.yaml `versions:` may pin that is vendored: a chart pin (in the lock under its chart's name) or a manifest set. */
+export interface VendoredComponent {
+  /** The `versions:` key. */
+  readonly name: string;
+  readonly kind: 'chart' | 'manifests';
+  /** Its key in the lock's `charts:` or `manifests:`. */
+  readonly key: string;
+}
+
+/**
+ * The keys of `versions` (site.yaml's overrides) that pin a vendored component at a version `lock`
+ * does not hold, each with the versions it does hold and what to do; `lockFile` is the lock as
+ * the messages name it.
+ */
+export function unvendoredVersions(versions: Readonly<Record<string, string>>, components: readonly VendoredComponent[], lock: VendorLock, lockFile: string): { name: string; message: string }[] {
+  const out: { name: string; message: string }[] = [];
+  for (const c of components) {
+    const version = versions[c.name];
+    if (version === undefined) continue;
+    const entry = (c.kind === 'chart' ? lock.charts : lock.manifests)[c.key];
+    if (entry?.version === version) continue;
+    const what = c.kind === 'chart' ? `chart ${c.key}` : `manifest set ${c.key}`;
+    const vendorIt = `npm run vendor -- ${c.name} ${version}`;
+    out.push({
+      name: c.name,
+      message: entry
+        ? `${what} ${version} is not vendored: ${lockFile} holds ${entry.version} (allowed: ${entry.version}); write ${entry.version}, or vendor ${version} first (${vendorIt})`
+        : `${what} ${version} is not vendored: ${lockFile} has no ${c.kind === 'chart' ? 'charts' : 'manifests'}.${c.key} (no version of it is allowed yet); vendor it first (${vendorIt})`,
+    });
+  }
+  return out;
+}
