@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 
 /**
@@ -118,4 +119,26 @@ export function systemMessage(e: SystemError, o: { readonly where?: string; read
  */
 export function culpritPath(e: SystemError): string | undefined {
   return e.syscall === 'rename' && e.dest && ['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST'].includes(e.code) ? e.dest : e.path;
+}
+
+/**
+ * Creates the folder `dir` and its missing parents, one `mkdir` at a time from the nearest one that
+ * exists. Node's `mkdirSync(dir, { recursive: true })` reports ENOENT ("does not exist") for a parent
+ * on a read-only file system (EROFS) or one the user may not write, and never returns under /proc:
+ * this reports the real cause (EROFS, EACCES, ENOTDIR) with the folder that could not be made.
+ */
+export function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const m of missing) {
+    try {
+      fs.mkdirSync(m);
+    } catch (e) {
+      // Made by another process meanwhile: as good.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }

@@ -7,7 +7,7 @@ import { ConfigError } from '../config/errors';
 
 import { listFiles } from '../k8s/walk';
 import { PlatformError } from '../platform-error';
-import { isSystemError, namingFile } from '../system-error';
+import { isSystemError, makeFolders, namingFile } from '../system-error';
 import type { ParseManifests } from '../k8s/tree';
 import type { RenderedFile } from '../render/rendered-file';
 import { OutputError } from '../render/output-error';
@@ -258,7 +258,7 @@ export function runDiffCli({ options: o }: Invocation<'diff'>, io: DiffIo = { st
       ? renderMarkdown(run.diff, labels)
       : renderTerminal(run.diff, { ...labels, color: !out && shouldColor(io.stdout, io.env) });
     if (out) {
-      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      makeFolders(path.dirname(path.resolve(out)));
       // Node's write errors (a full disk) carry no path: each file is named.
       writeNamed(out, text);
       const json = summaryPath(out);

@@ -1,0 +1,69 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runImportComposeCli } from '../../lib/delivery/app-cli';
+import { makeFolders } from '../../lib/system-error';
+import { testIo } from './cli-io';
+import { REPO } from '../helpers';
+import { commandLine } from '../command-line';
+
+// A read-only file system, as a test cannot mount one: mkdir under READ_ONLY fails as Node fails
+// there (EROFS for one folder; ENOENT, "no such file or directory", for a recursive one).
+jest.mock('fs', () => {
+  const real = jest.requireActual<typeof import('fs')>('fs');
+  return { ...real, mkdirSync: jest.fn(real.mkdirSync) };
+});
+const realFs = jest.requireActual<typeof import('fs')>('fs');
+
+const COMPOSE = path.join(REPO, 'test/fixtures/compose/gitea/docker-compose.yml');
+
+function fsError(code: string, file: string): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = new Error(`${code}: simulated, mkdir '${file}'`);
+  e.code = code;
+  e.syscall = 'mkdir';
+  e.path = file;
+  return e;
+}
+
+describe('an output folder that cannot be created (import-compose --out, diff --out)', () => {
+  let dir: string;
+  let readOnly: string;
+  beforeEach(() => {
+    dir = realFs.mkdtempSync(path.join(os.tmpdir(), 'output-folders-'));
+    readOnly = path.join(dir, 'read-only');
+    realFs.mkdirSync(readOnly);
+    jest.mocked(fs.mkdirSync).mockImplementation(((p: fs.PathLike, o?: fs.MakeDirectoryOptions) => {
+      if (String(p).startsWith(`${readOnly}${path.sep}`)) throw fsError(o?.recursive ? 'ENOENT' : 'EROFS', String(p));
+      return realFs.mkdirSync(p, o);
+    }) as typeof fs.mkdirSync);
+  });
+  afterEach(() => {
+    jest.mocked(fs.mkdirSync).mockImplementation(realFs.mkdirSync);
+    realFs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('GIVEN --out under a read-only folder (it said the folder "does not exist (moved or deleted while the command ran?); run the command again") WHEN import-compose writes THEN it names the folder and the read-only file system, exit 1', async () => {
+    const io = testIo({});
+    const out = path.join(readOnly, 'apps');
+    expect(await runImportComposeCli(commandLine('import-compose', COMPOSE, '--out', out, '--site', path.join(REPO, 'site.yaml')), io, dir)).toBe(1);
+    expect(io.stderr).toEqual([`import-compose: ${out} cannot be written: the file system is read-only (EROFS); remount it read-write or work in a writable checkout`]);
+  });
+
+  test('GIVEN missing parents, one of them a file WHEN the folders are made THEN each missing folder is made, and the file is named', () => {
+    makeFolders(path.join(dir, 'a', 'b', 'c'));
+    expect(realFs.statSync(path.join(dir, 'a', 'b', 'c')).isDirectory()).toBe(true);
+    makeFolders(path.join(dir, 'a', 'b', 'c'));
+    realFs.writeFileSync(path.join(dir, 'file'), 'x');
+    expect(() => makeFolders(path.join(dir, 'file', 'sub'))).toThrow(expect.objectContaining({ code: 'ENOTDIR', path: path.join(dir, 'file', 'sub') }));
+  });
+});
+
+describe('import-compose --out under /proc (Node\'s recursive mkdir never returns there)', () => {
+  (fs.existsSync('/proc/self') ? test : test.skip)('GIVEN --out /proc/<folder> (the command hung) THEN it exits 1 within seconds naming the folder', () => {
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'tsys.js'), 'import-compose', COMPOSE, '--out', '/proc/tsys-import-compose-test'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^import-compose: \/proc\/tsys-import-compose-test /);
+  });
+});
