@@ -10,6 +10,7 @@ import { synthSummary } from './diff/synth-summary';
 import { synth, VerifyError } from './synth';
 import { formatFinding, verifyTree } from './verify/verify';
 import { loadManifests } from './k8s/manifest-yaml';
+import { notAFolder, rootRefusal } from './system-error';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -143,18 +144,6 @@ function oneObjectPerFile(objectsIn: ReadonlyMap<string, number>): { file: strin
   return out;
 }
 
-/** Why `dir` is not a folder a command can work in (nothing is there, or a file is), or undefined when it is one (or cannot be asked about: the command then reports what it meets). */
-function notAFolder(dir: string): string | undefined {
-  let stat: fs.Stats | undefined;
-  try {
-    stat = fs.statSync(dir, { throwIfNoEntry: false });
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is inside a file, not a folder' : undefined;
-  }
-  if (!stat) return 'does not exist';
-  return stat.isDirectory() ? undefined : 'is a file, not a folder';
-}
-
 /**
  * `npm run verify [-- --root <dir>] [--debug]`: checks the committed dist/ and argocd/ (of
  * `--root`, else of `root`); returns the exit code. A checkout without dist/ is an error, not valid.
@@ -162,6 +151,11 @@ function notAFolder(dir: string): string | undefined {
 export function runVerifyCli({ options }: Invocation<'verify'>, defaultRoot: string = ROOT): number {
   const started = process.hrtime.bigint();
   const root = path.resolve(options.root ?? defaultRoot);
+  const badRoot = rootRefusal(options.root, root);
+  if (badRoot) {
+    console.error(`verify failed: ${badRoot}`);
+    return 1;
+  }
   if (!fs.existsSync(path.join(root, 'dist'))) {
     console.error(`verify failed: ${root} has no dist/ folder: give the top folder of a checkout with --root, or run npm run synth there first`);
     return 1;

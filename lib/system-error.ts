@@ -142,3 +142,24 @@ export function makeFolders(dir: string): void {
     }
   }
 }
+
+/** Why `dir` is not a folder a command can work in (nothing is there, or a file is), or undefined when it is one (or cannot be asked about: the command then reports what it meets). */
+export function notAFolder(dir: string): string | undefined {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(dir, { throwIfNoEntry: false });
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is inside a file, not a folder' : undefined;
+  }
+  if (!stat) return 'does not exist';
+  return stat.isDirectory() ? undefined : 'is a file, not a folder';
+}
+
+/**
+ * The refusal of `--root <given>` (resolved: `dir`) that is not a folder, naming it as given and
+ * what to give; undefined when it is one or was not given.
+ */
+export function rootRefusal(given: string | undefined, dir: string): string | undefined {
+  const why = given === undefined ? undefined : notAFolder(dir);
+  return why && `--root ${given} ${why}: give the top folder of a checkout (the folder of site.yaml and apps/)`;
+}

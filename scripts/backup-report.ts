@@ -7,7 +7,7 @@
  */
 import * as path from 'path';
 import type { Invocation } from '../lib/command-line/invocation';
-import { isSystemError, systemMessage } from '../lib/system-error';
+import { isSystemError, rootRefusal, systemMessage } from '../lib/system-error';
 import { backupReportMarkdown, backupReportRows } from '../lib/backups/report';
 import { brokenTreeLines, loadTree } from '../lib/k8s/tree';
 import { readFactsFile } from '../lib/facts/facts';
@@ -15,6 +15,11 @@ import { readFactsFile } from '../lib/facts/facts';
 /** `tsys backup-report [--root <dir>] [--json]`: returns the exit code. */
 export function runBackupReport({ options }: Invocation<'backup-report'>): number {
   const root = path.resolve(options.root ?? path.join(__dirname, '..'));
+  const badRoot = rootRefusal(options.root, root);
+  if (badRoot) {
+    console.error(`backup-report: ${badRoot}`);
+    return 1;
+  }
   try {
     const { objects, problems: unread } = loadTree(root);
     const broken = brokenTreeLines(unread);

@@ -301,9 +301,26 @@ describe('tsys as a process (bin/tsys.js and the npm scripts)', () => {
   });
 
   test('GIVEN verify --root on a folder without a render (it used to say "valid") THEN exit 1 naming it', () => {
-    const r = node(['verify', '--root', path.join(REPO, 'no-such-checkout')]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^verify failed: .*no-such-checkout has no dist\/ folder/);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'no-render-'));
+    try {
+      const r = node(['verify', '--root', empty]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`verify failed: ${empty} has no dist/ folder: give the top folder of a checkout with --root, or run npm run synth there first\n`);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  const ROOTED = COMMANDS.filter((c) => c.name !== 'synth' && (c.options ?? []).some((o) => o.name === 'root'));
+  test.each(ROOTED.map((c) => [c.name, c] as const))('GIVEN %s --root that does not exist, is a file or is inside one (whatif and backup-report said "run npm run synth first", publish "install git", promote and drill blamed site.yaml) THEN exit 1 naming --root and what to give', (name, spec) => {
+    const args = [...(spec.arguments ?? []).map((a) => a.shape?.example ?? `some-${a.name}`), ...(spec.options ?? []).filter((o) => o.required).flatMap((o) => [`--${o.name}`, o.shape?.example ?? 'x'])];
+    const env = { ...process.env, ARGOCD_SERVER: 'https://127.0.0.1:9', ARGOCD_AUTH_TOKEN: 'x' };
+    for (const [root, why] of [[path.join(REPO, 'no-such-checkout'), 'does not exist'], ['site.yaml', 'is a file, not a folder'], ['site.yaml/x', 'is inside a file, not a folder']]) {
+      const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'tsys.js'), name, ...args, ...(name === 'drill' ? ['--board', 'b'] : []), '--root', root], { cwd: REPO, encoding: 'utf8', env });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(ONE_LINE);
+      expect(r.stderr).toMatch(new RegExp(`^${name}(:| failed:) --root ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ${why}: give the top folder of a checkout \\(the folder of site\\.yaml and apps/\\)\n$`));
+    }
   });
 
   test('GIVEN synth --root a folder that does not exist, or a file (it used to blame .render.lock, and to tell the user to remove site.yaml) THEN exit 1 naming --root and what to give, nothing written', () => {

@@ -4,7 +4,7 @@ import { runGuarded } from '../cli-errors';
 import { loadSite } from '../config/load';
 import { LAYER_NEEDS, PIN_NAMES } from '../layers';
 import type { Invocation } from '../command-line/invocation';
-import { CliIo, processIo } from './cli';
+import { CliIo, processIo, refuseRoot } from './cli';
 import { DeliveryError } from './delivery-error';
 import { ComposeError } from './compose';
 import { EnvFileError, parseEnvFile } from './compose-import/env-file';
@@ -97,6 +97,7 @@ export function runReleaseCli({ positionals, options: o }: Invocation<'release'>
     const [app, ref] = positionals;
     const cwd = process.env.INIT_CWD ?? process.cwd();
     const root = path.resolve(cwd, o.root ?? ROOT);
+    refuseRoot(o.root, root);
     const result = release({
       root, app, ref, remote: o.remote, siteFile: o.site ? path.resolve(cwd, o.site) : undefined, log: io.out,
       dryRun: o['dry-run'], allowRepositoryChange: o['allow-repository-change'],

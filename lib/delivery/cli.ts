@@ -7,6 +7,7 @@ import type { Site } from '../config/schema';
 import type { Invocation } from '../command-line/invocation';
 import { PLATFORM_PROJECT } from '../gitops/argocd';
 import { recoverBeforeCommand } from '../render/swap';
+import { rootRefusal } from '../system-error';
 import { DeliveryError } from './delivery-error';
 import { createForge, Forge, ForgeKind } from './forge';
 import { DEFAULT_MIRROR_ITEM, listPushMirrors, MIRROR_INTERVAL, readMirrorToken, setupPushMirror } from './mirror';
@@ -51,6 +52,12 @@ function requireEnv(io: CliIo, name: string, forWhat: string): string {
 
 function siteFrom(file: string | undefined): Site {
   return loadSite(path.resolve(file ?? path.join(ROOT, 'site.yaml')), PIN_NAMES, LAYER_NEEDS);
+}
+
+/** Throws the refusal of `--root <given>` (resolved: `root`) that is not a folder. */
+export function refuseRoot(given: string | undefined, root: string): void {
+  const refusal = rootRefusal(given, root);
+  if (refusal) throw new DeliveryError(refusal);
 }
 
 /** Runs a command body; user errors print their message alone and exit 1. */
@@ -118,6 +125,7 @@ export function runPrCommentCli({ options: o }: Invocation<'pr-comment'>, io: Cl
 export function runPublishCli({ options: o }: Invocation<'publish'>, io: CliIo = processIo()): Promise<number> {
   return guard('publish', io, async () => {
     const root = path.resolve(o.root ?? ROOT);
+    refuseRoot(o.root, root);
     const result = publish({ root, remote: o.remote, siteFile: o.site ? path.resolve(o.site) : undefined, log: io.out, dryRun: o['dry-run'] });
     if (result.preview) {
       const pushTo = result.upToDate ? '' : `push to ${result.remote} ${result.branch}`;
@@ -177,6 +185,7 @@ export function runStatusCli({ options: o }: Invocation<'status'>, io: CliIo = p
     const server = requireEnv(io, 'ARGOCD_SERVER', 'the Argo CD URL, e.g. https://argocd.turnsys.com');
     const token = requireEnv(io, 'ARGOCD_AUTH_TOKEN', 'an Argo CD API token allowed to get applications (argocd account generate-token)');
     const root = path.resolve(o.root ?? ROOT);
+    refuseRoot(o.root, root);
     if (!recoverBeforeCommand(root, 'status', io.err)) return 1;
     const site = siteFrom(o.site);
     const project = o.project ?? PLATFORM_PROJECT;

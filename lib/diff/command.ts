@@ -7,7 +7,7 @@ import { ConfigError } from '../config/errors';
 
 import { listFiles } from '../k8s/walk';
 import { PlatformError } from '../platform-error';
-import { isSystemError, makeFolders, namingFile } from '../system-error';
+import { isSystemError, makeFolders, namingFile, rootRefusal } from '../system-error';
 import type { ParseManifests } from '../k8s/tree';
 import type { RenderedFile } from '../render/rendered-file';
 import { OutputError } from '../render/output-error';
@@ -238,13 +238,18 @@ export function runDiffCli({ options: o }: Invocation<'diff'>, io: DiffIo = { st
   const errorCode = exitCode ? EXIT.error : 1;
   const root = path.resolve(o.root ?? defaultRoot);
   const siteFile = o.site ? path.resolve(o.site) : undefined;
+  const badRoot = rootRefusal(o.root, root);
   if (o.live) {
     const clash = (['base', 'format', 'out'] as const).find((name) => o[name] !== undefined);
     if (clash) {
       io.stderr.write(`diff: --live compares the working tree's render with Argo CD, not with a revision: leave out --${clash} (tsys diff --help shows the usage)\n`);
       return errorCode;
     }
-    return runLive(root, siteFile, io, exitCode);
+    return runLive(root, siteFile, io, exitCode, badRoot);
+  }
+  if (badRoot) {
+    io.stderr.write(`diff failed: ${badRoot}\n`);
+    return errorCode;
   }
   try {
     if (!recoverBeforeCommand(root, 'diff', (line) => io.stderr.write(`${line}\n`))) return errorCode;
@@ -276,14 +281,18 @@ export function runDiffCli({ options: o }: Invocation<'diff'>, io: DiffIo = { st
   }
 }
 
-/** `diff --live`: renders the working tree in memory and compares it with what Argo CD reports. */
-async function runLive(root: string, siteFile: string | undefined, io: DiffIo, exitCode: boolean): Promise<number> {
+/** `diff --live`: renders the working tree in memory and compares it with what Argo CD reports; `badRoot`: the refusal of a --root that is not a folder, said before the render. */
+async function runLive(root: string, siteFile: string | undefined, io: DiffIo, exitCode: boolean, badRoot: string | undefined): Promise<number> {
   const errorCode = exitCode ? EXIT.error : 1;
   try {
     // The environment first: a missing server or token is said before the render takes its time.
     const api = argoCdApi(connectionFromEnv(io.env));
     if (!recoverBeforeCommand(root, 'diff', (line) => io.stderr.write(`${line}\n`))) return errorCode;
-    const report = await liveDiff(api, () => renderWorkingTree(root, siteFile));
+    const report = await liveDiff(api, () => {
+      // Said where the render would start: Argo CD's answer (a wrong token) comes first.
+      if (badRoot) throw new DiffError(badRoot);
+      return renderWorkingTree(root, siteFile);
+    });
     io.stdout.write(renderLive(report));
     if (!exitCode) return 0;
     return hasLiveDifferences(report) ? EXIT.differs : EXIT.same;

@@ -2,6 +2,7 @@ import * as path from 'path';
 import type { AppSpec } from '../config/app-schema';
 import type { Invocation } from '../command-line/invocation';
 import { runGuarded } from '../cli-errors';
+import { rootRefusal } from '../system-error';
 import type { CliIo } from '../delivery/cli';
 import { processIo } from '../delivery/cli';
 import { loadInputs } from '../synth';
@@ -56,6 +57,8 @@ function guard(command: string, io: CliIo, body: () => Promise<number>): Promise
 export function runDrillCli({ options: o }: Invocation<'drill'>, io: CliIo = processIo(), deps: DrillCliDeps = {}): Promise<number> {
   return guard('drill', io, async () => {
     const root = path.resolve(o.root ?? ROOT);
+    const badRoot = rootRefusal(o.root, root);
+    if (badRoot) throw new DrillError(badRoot);
     const app = findApp(root, o.app, o.apps ? path.resolve(o.apps) : undefined);
     const host = app.expose.http?.host;
     if (!o.url && !host) throw new DrillError(`the app "${app.name}" has no expose.http.host in ${app.file}; pass the URL to probe with --url https://...`);
@@ -87,7 +90,10 @@ export function runDrillCli({ options: o }: Invocation<'drill'>, io: CliIo = pro
 export function runPromoteCli({ positionals, options: o }: Invocation<'promote'>, io: CliIo = processIo(), deps: DrillCliDeps = {}): Promise<number> {
   return guard('promote', io, async () => {
     if (o.full && o.abort) throw new DrillError('--full promotes and --abort rolls back: choose one');
-    const app = findApp(path.resolve(o.root ?? ROOT), positionals[0], o.apps ? path.resolve(o.apps) : undefined);
+    const root = path.resolve(o.root ?? ROOT);
+    const badRoot = rootRefusal(o.root, root);
+    if (badRoot) throw new DrillError(badRoot);
+    const app = findApp(root, positionals[0], o.apps ? path.resolve(o.apps) : undefined);
     if (app.strategy.type !== 'blueGreen' && app.strategy.type !== 'canary') {
       throw new DrillError(`the app "${app.name}" deploys with strategy ${app.strategy.type} (a Deployment): there is no release to promote; only blueGreen and canary apps pause for promotion`);
     }

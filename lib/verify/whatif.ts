@@ -1,7 +1,7 @@
 import * as path from 'path';
 import type { Invocation } from '../command-line/invocation';
 import { recoverBeforeCommand } from '../render/swap';
-import { isSystemError, systemMessage } from '../system-error';
+import { isSystemError, rootRefusal, systemMessage } from '../system-error';
 import { brokenTreeLines, loadTree } from '../k8s/tree';
 import { haInputFromDisk, haModel, nMinusOne } from '../ha/analysis';
 import { bringUpText, scenarioText } from '../ha/report';
@@ -23,6 +23,11 @@ const ROOT = path.resolve(__dirname, '..', '..');
  */
 export function runWhatIfCli({ options }: Invocation<'whatif'>, root: string = ROOT): number {
   const dir = path.resolve(options.root ?? root);
+  const badRoot = rootRefusal(options.root, dir);
+  if (badRoot) {
+    console.error(`whatif: ${badRoot}`);
+    return 1;
+  }
   if (!recoverBeforeCommand(dir, 'whatif')) return 1;
   let loaded: ReturnType<typeof loadTree>;
   try {
