@@ -163,6 +163,23 @@ describe('tsys: one command line for every command', () => {
     expect(help.err).toBe("tsys: unknown command 'nosuch' (tsys --help lists the commands)\n");
   });
 
+  test('GIVEN a flag given a value (whatif --all=yes: it was called an unknown option) THEN one line saying the flag takes no value, exit 2; after -- it is an argument', async () => {
+    for (const c of COMMANDS) {
+      for (const o of (c.options ?? []).filter((x) => !x.value)) {
+        const r = await tsys(c.name, ...required(c), `--${o.name}=yes`);
+        expect(r).toMatchObject({ code: 2, ran: [], out: '' });
+        expect(r.err).toBe(`${c.name}: option '--${o.name}' takes no value, but '--${o.name}=yes' gives it one; give --${o.name} alone, or leave it out (tsys ${c.name} --help shows the usage)\n`);
+      }
+    }
+    expect((await tsys('whatif', '--', '--all=x')).err).toContain('too many arguments');
+  });
+
+  test('GIVEN tsys help help (it printed the help on stderr as an error) THEN the whole help on stdout, exit 0', async () => {
+    const r = await tsys('help', 'help');
+    expect(r).toMatchObject({ code: 0, err: '', ran: [] });
+    expect(r.out).toContain('Usage: tsys <command> [options]');
+  });
+
   test.each(COMMANDS.flatMap((c) => (c.options ?? []).filter((o) => o.value).map((o): [string, string] => [c.name, o.name])))('GIVEN %s --%s with an empty value THEN the command line is refused (exit 2): an unset shell variable is not a path, a name or a node', async (name, option) => {
     const spec = COMMANDS.find((c) => c.name === name)!;
     const others = required(spec).filter((_, i, all) => !(all[i - 1] === `--${option}` || all[i] === `--${option}`));

@@ -157,10 +157,22 @@ export async function runProgram(argv: readonly string[], runners: Runners, io: 
   const program = buildProgram(runners, io, (c) => {
     code = c;
   });
+  // `tsys help help`: commander printed the help on stderr as an error; the help's help is the whole help.
+  if (argv[0] === 'help' && argv[1] === 'help') argv = ['help', ...argv.slice(2)];
   // `tsys help nosuch`: commander prints the whole help without saying the command is unknown.
   if (argv[0] === 'help' && argv.length > 1 && !COMMANDS.some((c) => c.name === argv[1])) {
     io.stderr(`${BIN}: unknown command '${argv[1]}' (${BIN} --help lists the commands)\n`);
     return USAGE_EXIT;
+  }
+  // `whatif --all=yes`: commander calls the flag an unknown option; it is known and takes no value.
+  const spec = COMMANDS.find((c) => c.name === argv[0]);
+  const end = argv.indexOf('--');
+  for (const arg of end < 0 ? argv : argv.slice(0, end)) {
+    const flag = spec && /^--([^=]+)=/.exec(arg)?.[1];
+    if (flag && (spec.options ?? []).some((o) => o.name === flag && !o.value)) {
+      io.stderr(`${spec.name}: option '--${flag}' takes no value, but '${arg}' gives it one; give --${flag} alone, or leave it out (${BIN} ${spec.name} --help shows the usage)\n`);
+      return USAGE_EXIT;
+    }
   }
   try {
     await program.parseAsync([...argv], { from: 'user' });
