@@ -14,8 +14,28 @@ export const RUNNERS: Runners = {
   'backup-report': (args) => (require('./backup-report') as typeof import('./backup-report')).runBackupReport(args),
 };
 
+/**
+ * The folder the user typed the command in when npm started it (`npm run <command>` or `npm run
+ * tsys`, from any folder of the checkout): npm runs a script in the package's folder and says where
+ * it was started in INIT_CWD. Undefined otherwise (a tsys of a test run by `npm test` inherits
+ * INIT_CWD too, but not as its own script).
+ */
+export function npmStartedIn(env: NodeJS.ProcessEnv, argv: readonly string[]): string | undefined {
+  const event = env.npm_lifecycle_event;
+  return env.INIT_CWD && (event === 'tsys' || (event !== undefined && event === argv[0])) ? env.INIT_CWD : undefined;
+}
+
 /** Runs the process's command line and sets its exit code. */
 export function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // `cd apps && npm run verify -- --root ..`: paths are relative to where the user typed them.
+  const startedIn = npmStartedIn(process.env, argv);
+  if (startedIn && startedIn !== process.cwd()) {
+    try {
+      process.chdir(startedIn);
+    } catch {
+      // The folder is gone: the paths stay relative to the package's folder, as npm left them.
+    }
+  }
   // `tsys diff | head`: a reader that stops early is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') outputFailed(e);

@@ -6,7 +6,7 @@ import { COMMANDS } from '../lib/command-line/commands';
 import type { AnyInvocation, Runners } from '../lib/command-line/invocation';
 import { runProgram } from '../lib/command-line/program';
 import type { CommandSpec, OptionSpec } from '../lib/command-line/spec';
-import { RUNNERS } from '../scripts/tsys';
+import { npmStartedIn, RUNNERS } from '../scripts/tsys';
 import { REPO } from './helpers';
 
 /** A command line run in-process: what it printed and which actions ran (none of the real ones: every runner is a spy). */
@@ -360,6 +360,20 @@ describe('tsys as a process (bin/tsys.js and the npm scripts)', () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  test('GIVEN npm run <command> from a subfolder with a relative path (cd apps && npm run backup-report -- --root ..: it resolved .. from the package\'s folder, /work) THEN the path is relative to where it was typed', () => {
+    const r = spawnSync('npm', ['run', '--silent', 'backup-report', '--', '--root', '..', '--json'], { cwd: path.join(REPO, 'apps'), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(expect.any(Array));
+  });
+
+  test('GIVEN INIT_CWD from an npm script that is not this command (npm test running a tsys) THEN the paths stay relative to the process\'s folder', () => {
+    expect(npmStartedIn({ INIT_CWD: '/elsewhere', npm_lifecycle_event: 'test' }, ['synth'])).toBeUndefined();
+    expect(npmStartedIn({ INIT_CWD: '/elsewhere', npm_lifecycle_event: 'synth' }, ['synth'])).toBe('/elsewhere');
+    expect(npmStartedIn({ INIT_CWD: '/elsewhere', npm_lifecycle_event: 'tsys' }, ['verify'])).toBe('/elsewhere');
+    expect(npmStartedIn({ npm_lifecycle_event: 'synth' }, ['synth'])).toBeUndefined();
   });
 
   test('GIVEN the output cannot be written (stdout to /dev/full) THEN exit 1 with one line saying so on stderr, no stack trace', () => {

@@ -53,7 +53,7 @@ function imageOptions(values: readonly string[]): Map<string, string> {
  * stderr. Exit 0 when every non-database service got a spec, 1 when one got a draft or nothing
  * (or on errors): the report says why and what to do.
  */
-export function runImportComposeCli({ positionals, options: o }: Invocation<'import-compose'>, io: CliIo = processIo(), cwd = process.env.INIT_CWD ?? process.cwd()): Promise<number> {
+export function runImportComposeCli({ positionals, options: o }: Invocation<'import-compose'>, io: CliIo = processIo(), cwd = process.cwd()): Promise<number> {
   return guard('import-compose', io, async () => {
     const environment = o.env ?? 'sit';
     const outDir = path.resolve(cwd, o.out ?? path.join(ROOT, 'apps'));
@@ -95,7 +95,7 @@ export function runImportComposeCli({ positionals, options: o }: Invocation<'imp
 export function runReleaseCli({ positionals, options: o }: Invocation<'release'>, io: CliIo = processIo()): Promise<number> {
   return guard('release', io, async () => {
     const [app, ref] = positionals;
-    const cwd = process.env.INIT_CWD ?? process.cwd();
+    const cwd = process.cwd();
     const root = path.resolve(cwd, o.root ?? ROOT);
     refuseRoot(o.root, root);
     const result = release({
