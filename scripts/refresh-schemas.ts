@@ -11,6 +11,11 @@ const root = path.resolve(__dirname, '..');
 
 /** `tsys schemas`: returns the exit code. */
 export function refreshSchemas(env: NodeJS.ProcessEnv = process.env): number {
+  // An empty SCHEMAS_SRC (a variable that was not filled in) is not this folder.
+  if (env.SCHEMAS_SRC !== undefined && !env.SCHEMAS_SRC.trim()) {
+    console.error(`schemas: SCHEMAS_SRC is set but empty; set it to the shared schemas folder, or unset it to read ${path.join(root, '..', 'shared', 'schemas')}`);
+    return 1;
+  }
   const src = path.resolve(env.SCHEMAS_SRC ?? path.join(root, '..', 'shared', 'schemas'));
   const dest = path.join(root, 'imports', 'schemas');
   /** Schemas the shared folder lacks, kept in this repository (vendor-schemas/README.md). */
