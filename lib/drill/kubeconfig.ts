@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { yamlErrorParts } from '../yaml-error';
 import { DrillError } from './drill-error';
 
 /** How to reach and authenticate to the Kubernetes API, from a kubeconfig's current context. */
@@ -71,7 +72,9 @@ export function parseKubeconfig(text: string, file: string): KubeAccess {
   try {
     doc = (parse(text) ?? {}) as Record<string, unknown>;
   } catch (e) {
-    throw new DrillError(`${file} is not valid YAML (${(e as Error).message})`);
+    // One line: the parser's message continues with the offending lines and a caret.
+    const { at, what } = yamlErrorParts(e);
+    throw new DrillError(`${file}${at} is not valid YAML (${what}); fix the kubeconfig or pass another with --kubeconfig`);
   }
   const context = doc['current-context'];
   if (typeof context !== 'string' || !context) throw new DrillError(`${file} has no current-context; choose one with kubectl config use-context <name>`);

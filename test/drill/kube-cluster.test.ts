@@ -139,4 +139,14 @@ describe('kubeconfig', () => {
     expect(() => loadKubeconfig('/nonexistent/kc')).toThrow('cannot read the kubeconfig /nonexistent/kc (ENOENT); pass --kubeconfig <file> or set KUBECONFIG (on a k3s server: /etc/rancher/k3s/k3s.yaml)');
     expect(parseKubeconfig(base('{ token: t }'), 'kc')).toMatchObject({ server: 'https://10.0.0.1:6443', token: 't', context: 'site', insecureSkipTlsVerify: false });
   });
+
+  test('GIVEN a kubeconfig that is not valid YAML (the message went on over four lines with the parser\'s excerpt and caret) WHEN parsed THEN one line with the file:line:col and what to do', () => {
+    let message = '';
+    try {
+      parseKubeconfig('current-context: c\nclusters: [\n', '/tmp/kc');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe('/tmp/kc:3:1 is not valid YAML (Flow sequence in block collection must be sufficiently indented and end with a ]); fix the kubeconfig or pass another with --kubeconfig');
+  });
 });
