@@ -57,7 +57,9 @@ describe('tsys: one command line for every command', () => {
     expect(Object.keys(RUNNERS).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
     const scripts = (require(path.join(REPO, 'package.json')) as { scripts: Record<string, string>; bin: Record<string, string> });
     expect(scripts.bin).toEqual({ tsys: 'bin/tsys.js' });
-    for (const c of COMMANDS) expect(scripts.scripts[c.name]).toBe(`node bin/tsys.js ${c.name}`);
+    // `node --`: Node reads no option of its own after it (a script's --env-file included, below).
+    for (const c of COMMANDS) expect(scripts.scripts[c.name]).toBe(`node -- bin/tsys.js ${c.name}`);
+    expect(scripts.scripts.tsys).toBe('node -- bin/tsys.js');
   });
 
   test('GIVEN --help and -h on the root THEN the commands, the exit codes and examples are printed, exit 0; no command is a usage error (exit 2)', async () => {
@@ -374,6 +376,13 @@ describe('tsys as a process (bin/tsys.js and the npm scripts)', () => {
     expect(npmStartedIn({ INIT_CWD: '/elsewhere', npm_lifecycle_event: 'synth' }, ['synth'])).toBe('/elsewhere');
     expect(npmStartedIn({ INIT_CWD: '/elsewhere', npm_lifecycle_event: 'tsys' }, ['verify'])).toBe('/elsewhere');
     expect(npmStartedIn({ npm_lifecycle_event: 'synth' }, ['synth'])).toBeUndefined();
+  });
+
+  test('GIVEN npm run import-compose -- <file> --env-file <missing> (Node took --env-file for its own: "node: <file>: not found", exit 9, before the command ran) THEN the command names the env file, exit 1', () => {
+    const r = spawnSync('npm', ['run', '--silent', 'import-compose', '--', 'test/fixtures/compose/gitea/docker-compose.yml', '--env-file', 'no-such.env', '--out', path.join(os.tmpdir(), 'never-written')], { cwd: REPO, encoding: 'utf8' });
+    expect(r.stderr).toBe('import-compose: cannot read no-such.env (ENOENT): name the env file\n');
+    expect(r.status).toBe(1);
+    expect(fs.existsSync(path.join(os.tmpdir(), 'never-written'))).toBe(false);
   });
 
   test('GIVEN the output cannot be written (stdout to /dev/full) THEN exit 1 with one line saying so on stderr, no stack trace', () => {
