@@ -56,7 +56,8 @@ export function fsProblem(code: string, access: FileAccess): string | undefined 
       return `${cannot}: permission denied (${code}); ${fix} (ls -l shows the owner and mode; chmod or chown)`;
     }
     case 'EISDIR':
-      return 'is a folder where a file belongs; remove or rename the folder';
+      // A file read may be one the command line named (`--site /tmp`): the path may be what is wrong.
+      return access === 'read' ? 'is a folder where a file belongs; pass the right path, or remove or rename the folder' : 'is a folder where a file belongs; remove or rename the folder';
     case 'ENOTDIR':
       return 'is a file where a folder belongs (or a part of its path is); remove or rename that file';
     case 'ENOTEMPTY':

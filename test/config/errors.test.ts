@@ -93,9 +93,9 @@ describe('input errors: one message naming the file', () => {
     expect(error.issues[0].line).toBeGreaterThan(0);
   });
 
-  test('GIVEN a folder where site.yaml belongs WHEN synthesized THEN it says so', () => {
+  test('GIVEN a folder where site.yaml belongs (or --site names a folder: it said only "remove or rename the folder", of /tmp too) WHEN synthesized THEN it says so, and to pass the right path', () => {
     const error = refused((r) => { fs.rmSync(path.join(r, 'site.yaml')); fs.mkdirSync(path.join(r, 'site.yaml')); }, 'site.yaml');
-    expect(error.issues[0].message).toBe('the site file is a folder where a file belongs; remove or rename the folder');
+    expect(error.issues[0].message).toBe('the site file is a folder where a file belongs; pass the right path, or remove or rename the folder');
   });
 
   test('GIVEN no site.yaml WHEN synthesized THEN it says it does not exist and what to do, without guessing it vanished while the command ran', () => {
@@ -105,7 +105,7 @@ describe('input errors: one message naming the file', () => {
 
   test('GIVEN a folder where an app spec belongs WHEN synthesized THEN the folder is named', () => {
     const error = refused((r) => fs.mkdirSync(path.join(r, 'apps', 'extra.yaml')), 'apps/extra.yaml');
-    expect(error.issues[0].message).toBe('the app spec is a folder where a file belongs; remove or rename the folder');
+    expect(error.issues[0].message).toBe('the app spec is a folder where a file belongs; pass the right path, or remove or rename the folder');
   });
 
   test('GIVEN a file where the apps/ folder belongs WHEN synthesized THEN apps is named', () => {
@@ -115,7 +115,7 @@ describe('input errors: one message naming the file', () => {
 
   test('GIVEN a folder where apps.lock.yaml belongs WHEN synthesized THEN it is named', () => {
     const error = refused((r) => { fs.rmSync(path.join(r, 'apps.lock.yaml')); fs.mkdirSync(path.join(r, 'apps.lock.yaml')); }, 'apps.lock.yaml');
-    expect(error.issues[0].message).toBe('the address lock is a folder where a file belongs; remove or rename the folder');
+    expect(error.issues[0].message).toBe('the address lock is a folder where a file belongs; pass the right path, or remove or rename the folder');
   });
 
   test('GIVEN an app spec that is a dangling symbolic link WHEN synthesized THEN the link and its target are named', () => {
