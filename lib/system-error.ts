@@ -161,6 +161,11 @@ export function notAFolder(dir: string): string | undefined {
  * what to give; undefined when it is one or was not given.
  */
 export function rootRefusal(given: string | undefined, dir: string): string | undefined {
+  return folderRefusal('root', given, dir, 'the top folder of a checkout (the folder of site.yaml and apps/)');
+}
+
+/** The refusal of `--<option> <given>` (resolved: `dir`) that is not a folder, saying what to give (`what`); undefined when it is one or was not given. */
+export function folderRefusal(option: string, given: string | undefined, dir: string, what: string): string | undefined {
   const why = given === undefined ? undefined : notAFolder(dir);
-  return why && `--root ${given} ${why}: give the top folder of a checkout (the folder of site.yaml and apps/)`;
+  return why && `--${option} ${given} ${why}: give ${what}`;
 }

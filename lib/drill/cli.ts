@@ -2,7 +2,7 @@ import * as path from 'path';
 import type { AppSpec } from '../config/app-schema';
 import type { Invocation } from '../command-line/invocation';
 import { runGuarded } from '../cli-errors';
-import { rootRefusal } from '../system-error';
+import { folderRefusal, rootRefusal } from '../system-error';
 import type { CliIo } from '../delivery/cli';
 import { processIo } from '../delivery/cli';
 import { loadInputs } from '../synth';
@@ -35,6 +35,8 @@ export interface DrillCliDeps {
 
 /** The app spec `name` from `apps/` (validated with the site), or an error listing the apps. */
 function findApp(root: string, name: string, appsDir?: string): AppSpec {
+  const notApps = folderRefusal('apps', appsDir, appsDir ?? '', 'the folder of the app specs (apps/ of the checkout)');
+  if (notApps) throw new DrillError(notApps);
   const { apps } = loadInputs(root, undefined, appsDir);
   const app = apps.find((a) => a.name === name);
   if (!app) throw new DrillError(`no app "${name}" in ${appsDir ?? path.join(root, 'apps')}; known apps: ${apps.map((a) => a.name).join(', ') || 'none'}`);

@@ -80,6 +80,9 @@ describe('npm run drill and npm run promote command lines', () => {
     expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--timeout', 'soon')).toEqual({ code: 2, err: "drill: option '--timeout <seconds>' argument 'soon' is invalid. It must be a positive number of seconds, at most 86400 (a day), in digits without a unit, e.g. --timeout 600. (tsys drill --help shows the usage)" });
     expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--check-path', '/x')).toEqual({ code: 2, err: "drill: option '--check-path <path>' cannot be used with option '--board <name>' (tsys drill --help shows the usage)" });
     expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--bogus')).toEqual({ code: 2, err: expect.stringMatching(/^drill: unknown option '--bogus'/) });
+    // --apps that is not a folder (it said 'no app "whiteboard" in <dir>; known apps: none').
+    const missing = path.join(root, 'no-such-apps');
+    expect(await run('--app', 'whiteboard', '--node', 'www1', '--board', 'b', '--apps', missing)).toEqual({ code: 1, err: `drill: --apps ${missing} does not exist: give the folder of the app specs (apps/ of the checkout)` });
   });
 
   describe('promote', () => {
