@@ -43,11 +43,11 @@ describe('an output folder that cannot be created (import-compose --out, diff --
     realFs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('GIVEN --out under a read-only folder (it said the folder "does not exist (moved or deleted while the command ran?); run the command again") WHEN import-compose writes THEN it names the folder and the read-only file system, exit 1', async () => {
+  test('GIVEN --out under a read-only folder (it said the folder "does not exist (moved or deleted while the command ran?); run the command again") WHEN import-compose writes THEN it names --out, the folder and the cause (EROFS), exit 1', async () => {
     const io = testIo({});
     const out = path.join(readOnly, 'apps');
     expect(await runImportComposeCli(commandLine('import-compose', COMPOSE, '--out', out, '--site', path.join(REPO, 'site.yaml')), io, dir)).toBe(1);
-    expect(io.stderr).toEqual([`import-compose: ${out} cannot be written: the file system is read-only (EROFS); remount it read-write or work in a writable checkout`]);
+    expect(io.stderr).toEqual([`import-compose: --out ${out}: the folder ${out} cannot be made in ${readOnly} (EROFS); give a folder this user can write (it is made when missing)`]);
   });
 
   test('GIVEN missing parents, one of them a file WHEN the folders are made THEN each missing folder is made, and the file is named', () => {
@@ -64,6 +64,6 @@ describe('import-compose --out under /proc (Node\'s recursive mkdir never return
     const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'tsys.js'), 'import-compose', COMPOSE, '--out', '/proc/tsys-import-compose-test'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
     expect(r.signal).toBeNull();
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^import-compose: \/proc\/tsys-import-compose-test /);
+    expect(r.stderr).toMatch(/^import-compose: --out \/proc\/tsys-import-compose-test: /);
   });
 });
