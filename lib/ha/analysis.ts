@@ -137,7 +137,8 @@ export function haModel(input: HaInput): HaModel {
 /**
  * What the N-1 simulation and the failure report read of a model, as a hash: the cluster, every
  * workload but its pod template (the container rules read it; placement reads the fields the model
- * took from it: selectors, tolerations, requests, probes), the Applications, Argo CD's health
+ * took from it: selectors, tolerations, requests, probes) and its update strategy (ha/rollout reads
+ * it, no node loss does), the Applications, Argo CD's health
  * settings and the CronJobs' schedules. An origin (the object a finding is reported on, which they
  * do not read) counts as its file, kind and the Application it is, if any (a chart's workloads
  * belong to the Application that declares them). Two models with the same key give the same N-1
@@ -157,7 +158,7 @@ export function analysisKey(model: HaModel): string {
     schedules: model.otherPods.map((p) => p.schedule ?? null),
   };
   const text = JSON.stringify(read, function replacer(this: unknown, name, value: unknown) {
-    if ((name === 'podSpec' || name === 'podLabels') && this && (this as Workload).label !== undefined && (this as Workload).kind !== undefined) return undefined;
+    if ((name === 'podSpec' || name === 'podLabels' || name === 'strategy') && this && (this as Workload).label !== undefined && (this as Workload).kind !== undefined) return undefined;
     if (name === 'origin' && value && typeof value === 'object') {
       const o = value as { file?: string; obj?: { kind?: unknown } };
       return `#origin ${o.file} ${String(o.obj?.kind)} ${appIndex.get(value) ?? -1}`;

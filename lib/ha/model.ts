@@ -94,10 +94,40 @@ export interface ClusterModel {
   readonly storage?: StorageModel;
 }
 
-/** How a workload keeps its replicas apart, when it does so by a hard rule. */
+/**
+ * How a workload keeps its replicas apart, when it does so by a hard rule. `perRevision` (set only
+ * when true): every such rule names the label its controller puts on each revision's pods in
+ * `matchLabelKeys` (`pod-template-hash`), so each revision is kept apart on its own and a rolling
+ * update's new pods may share a node with old ones (what ha/rollout reads; placement does not).
+ */
 export type HardSpread =
-  | { readonly kind: 'anti-affinity' }
-  | { readonly kind: 'spread'; readonly maxSkew: number; readonly honorTaints: boolean };
+  | { readonly kind: 'anti-affinity'; readonly perRevision?: true }
+  | { readonly kind: 'spread'; readonly maxSkew: number; readonly honorTaints: boolean; readonly perRevision?: true };
+
+/**
+ * A Deployment's update strategy as written (`spec.strategy`; Kubernetes' default is RollingUpdate
+ * with maxSurge and maxUnavailable 25%): each of maxSurge and maxUnavailable only when it is set
+ * to a number or a string (ha/rollout resolves them, with Kubernetes' rounding).
+ */
+export type UpdateStrategy =
+  | { readonly type: 'Recreate' }
+  | { readonly type: 'RollingUpdate'; readonly maxSurge?: number | string; readonly maxUnavailable?: number | string };
+
+/** The label each kind's controller puts on a revision's pods (what `matchLabelKeys` names to count each revision on its own). */
+export function revisionLabelOf(kind: WorkloadKind): string {
+  return kind === 'Deployment' ? 'pod-template-hash' : kind === 'Rollout' ? 'rollouts-pod-template-hash' : 'controller-revision-hash';
+}
+
+/** A Deployment's `spec.strategy` as the model keeps it (`UpdateStrategy`). */
+export function updateStrategyOf(strategy: unknown): UpdateStrategy {
+  if (stringAt(strategy, 'type') === 'Recreate') return { type: 'Recreate' };
+  const out: { type: 'RollingUpdate'; maxSurge?: number | string; maxUnavailable?: number | string } = { type: 'RollingUpdate' };
+  const surge = valueAt(strategy, 'rollingUpdate.maxSurge');
+  const unavailable = valueAt(strategy, 'rollingUpdate.maxUnavailable');
+  if (typeof surge === 'string' || (typeof surge === 'number' && Number.isFinite(surge))) out.maxSurge = surge;
+  if (typeof unavailable === 'string' || (typeof unavailable === 'number' && Number.isFinite(unavailable))) out.maxUnavailable = unavailable;
+  return out;
+}
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Rollout';
 
@@ -136,6 +166,8 @@ export interface WorkloadTemplateFacts {
   readonly terminationGraceSeconds: number;
   /** kube-vip: how long the VIP lease lasts (the VIP moves within it). */
   readonly leaseSeconds?: number;
+  /** A Deployment's update strategy (rendered, or declared with `strategy`): what ha/rollout reads; none for other kinds. */
+  readonly strategy?: UpdateStrategy;
 }
 
 /** One workload, rendered or declared, as the rules and the simulation see it. */
@@ -761,10 +793,10 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
   let spreadNote: string | undefined;
   if (d.spread && 'topologySpread' in d.spread) {
     const list = get(d.spread.topologySpread as ChartValue<JsonMap[]>, 'spread') ?? [];
-    ({ spread, note: spreadNote } = hardSpreadOf(list, undefined));
+    ({ spread, note: spreadNote } = hardSpreadOf(list, undefined, revisionLabelOf(d.kind)));
   } else if (d.spread && 'affinity' in d.spread) {
     const affinity = get(d.spread.affinity as ChartValue<JsonMap>, 'spread') as JsonMap | undefined;
-    ({ spread, note: spreadNote } = hardAntiAffinityOf(affinity, undefined));
+    ({ spread, note: spreadNote } = hardAntiAffinityOf(affinity, undefined, revisionLabelOf(d.kind)));
   } else if (d.spread && 'preset' in d.spread) {
     const preset = get(d.spread.preset, 'spread');
     const key = d.spread.topologyKey ? get(d.spread.topologyKey, 'spread topologyKey') : 'kubernetes.io/hostname';
@@ -847,8 +879,17 @@ function describeProbe(p: JsonMap | undefined): string {
   return `${p.initialDelaySeconds ?? 0} s + ${p.failureThreshold ?? 3} x ${p.periodSeconds ?? 10} s`;
 }
 
-/** Hard hostname spread among topology spread constraints (selector checked against `labels` when given). */
-export function hardSpreadOf(list: readonly JsonMap[], labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
+/** Whether every rule of `rules` counts each revision on its own: `matchLabelKeys` names `revisionLabel`. */
+function perRevision(rules: readonly JsonMap[], revisionLabel: string | undefined): boolean {
+  return revisionLabel !== undefined && rules.every((r) => listAt(r, 'matchLabelKeys').includes(revisionLabel));
+}
+
+/**
+ * Hard hostname spread among topology spread constraints (selector checked against `labels` when
+ * given); `revisionLabel`: the label of each revision's pods (`revisionLabelOf`), to tell a spread
+ * that counts each revision on its own.
+ */
+export function hardSpreadOf(list: readonly JsonMap[], labels: Readonly<Record<string, string>> | undefined, revisionLabel?: string): { spread?: HardSpread; note?: string } {
   const onHost = list.filter((c) => c?.topologyKey === 'kubernetes.io/hostname');
   if (!onHost.length) return { note: list.length ? 'its topology spread is not on kubernetes.io/hostname' : 'it has no topology spread or required anti-affinity' };
   const hard = onHost.filter((c) => c.whenUnsatisfiable === 'DoNotSchedule');
@@ -856,14 +897,15 @@ export function hardSpreadOf(list: readonly JsonMap[], labels: Readonly<Record<s
   const own = labels ? hard.filter((c) => selectorMatches(asMap(c.labelSelector), labels)) : hard;
   if (!own.length) return { note: 'its hostname spread selects other pods than its own (labelSelector)' };
   const c = own.reduce((a, b) => (Number(a.maxSkew ?? 1) <= Number(b.maxSkew ?? 1) ? a : b));
-  return { spread: { kind: 'spread', maxSkew: Math.max(1, Number(c.maxSkew ?? 1)), honorTaints: c.nodeTaintsPolicy === 'Honor' } };
+  const spread: HardSpread = { kind: 'spread', maxSkew: Math.max(1, Number(c.maxSkew ?? 1)), honorTaints: c.nodeTaintsPolicy === 'Honor' };
+  return { spread: perRevision(own, revisionLabel) ? { ...spread, perRevision: true } : spread };
 }
 
-/** Required pod anti-affinity on the hostname (against its own pods when `labels` is given). */
-export function hardAntiAffinityOf(affinity: JsonMap | undefined, labels: Readonly<Record<string, string>> | undefined): { spread?: HardSpread; note?: string } {
+/** Required pod anti-affinity on the hostname (against its own pods when `labels` is given); `revisionLabel` as for `hardSpreadOf`. */
+export function hardAntiAffinityOf(affinity: JsonMap | undefined, labels: Readonly<Record<string, string>> | undefined, revisionLabel?: string): { spread?: HardSpread; note?: string } {
   const terms = mapsAt(affinity, 'podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution');
   const own = terms.filter((t) => t.topologyKey === 'kubernetes.io/hostname' && (!labels || selectorMatches(asMap(t.labelSelector), labels)));
-  if (own.length) return { spread: { kind: 'anti-affinity' } };
+  if (own.length) return { spread: perRevision(own, revisionLabel) ? { kind: 'anti-affinity', perRevision: true } : { kind: 'anti-affinity' } };
   if (listAt(affinity, 'podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution').length) return { note: 'its pod anti-affinity is only preferred (replicas may still share a node)' };
   return { note: 'it has no topology spread or required anti-affinity' };
 }
@@ -953,9 +995,10 @@ function workloadParts(obj: JsonMap, kind: WorkloadKind, facts: ObjectFacts | un
   const ha = facts?.ha ?? {};
   const specReplicas = valueAt(obj, 'spec.replicas');
 
-  const byAnti = hardAntiAffinityOf(mapAt(pod, 'affinity'), labels);
-  const bySpread = hardSpreadOf(mapsAt(pod, 'topologySpreadConstraints'), labels);
-  const spread = byAnti.spread ?? bySpread.spread;
+  const revisionLabel = revisionLabelOf(kind);
+  const byAnti = hardAntiAffinityOf(mapAt(pod, 'affinity'), labels, revisionLabel);
+  const bySpread = hardSpreadOf(mapsAt(pod, 'topologySpreadConstraints'), labels, revisionLabel);
+  const spread = bothPerRevision(byAnti.spread, bySpread.spread);
   const spreadNote = spread ? undefined : (listAt(pod, 'topologySpreadConstraints').length ? bySpread.note : byAnti.note);
 
   const containers = mapsAt(pod, 'containers');
@@ -1011,7 +1054,19 @@ function workloadParts(obj: JsonMap, kind: WorkloadKind, facts: ObjectFacts | un
   if (startupSeconds !== undefined) base.startupSeconds = startupSeconds;
   if (vip) base.leaseSeconds = Number(env(vip, 'vip_leaseduration') ?? 15);
   else if (ha.role) base.role = ha.role;
+  if (kind === 'Deployment') base.strategy = updateStrategyOf(valueAt(obj, 'spec.strategy'));
   return { base, pod };
+}
+
+/**
+ * The hard spread a workload is placed by: its required anti-affinity, else its topology spread;
+ * counted per revision only when every hard rule it has is (a rule that counts every revision
+ * keeps a new pod off an old one's node).
+ */
+function bothPerRevision(anti: HardSpread | undefined, spread: HardSpread | undefined): HardSpread | undefined {
+  const chosen = anti ?? spread;
+  if (!chosen?.perRevision || !anti || !spread || spread.perRevision) return chosen;
+  return chosen.kind === 'anti-affinity' ? { kind: 'anti-affinity' } : { kind: 'spread', maxSkew: chosen.maxSkew, honorTaints: chosen.honorTaints };
 }
 
 /**
@@ -1075,6 +1130,7 @@ export function workloadOf(base: WorkloadBase, indexes: WorkloadIndexes, origin:
     argo: { via: 'self' },
     podSpec,
     podLabels: labels,
+    ...(base.strategy ? { strategy: base.strategy } : {}),
   };
 }
 
