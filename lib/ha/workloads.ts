@@ -208,3 +208,16 @@ export function exemptions(w: ParsedDeclaration): Map<HaRuleId, string> {
 export const HOSTNAME_SPREAD = { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' } as const;
 
 export type HostnameSpread = typeof HOSTNAME_SPREAD;
+
+/**
+ * A Deployment update that replaces one pod at a time without a surge pod: an old pod goes first
+ * and its replacement takes the node it left. For two replicas kept one per node on the three
+ * workers, Kubernetes' default (maxSurge 25% of 2 rounds up to 1, maxUnavailable 25% of 2 rounds
+ * down to 0) has no node for the surge pod while a worker is down, and lets no old pod go: the
+ * update (an image bump, a config change) stops until the node is back, the Deployment and its
+ * Application Progressing meanwhile (lib/ha/rollout.ts). The other replica serves while one is
+ * replaced, as during a drain (the budgets keep one).
+ */
+export const ONE_POD_AT_A_TIME = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } as const;
+
+export type OnePodAtATime = typeof ONE_POD_AT_A_TIME;

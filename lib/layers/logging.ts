@@ -7,6 +7,7 @@ import { PlatformNamespace } from '../constructs/platform-namespace';
 import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { RND_KEY, SERVER_TAINT, SERVER_TOLERATION } from '../hosts/node-labels';
+import { ONE_POD_AT_A_TIME } from '../ha/workloads';
 import { Layer } from '../layer';
 import { Inventory } from '../inventory';
 import type { ChartPin } from '../versions';
@@ -113,6 +114,9 @@ export function lokiValues(site: Site): Record<string, unknown> {
     // (templates/_helpers.tpl "loki.pdb"): `enabled` alone renders none.
     gateway: {
       replicas: 2,
+      // Two pods one per node on the three workers: the chart's RollingUpdate with Kubernetes'
+      // default surge has no node for its surge pod while a worker is down; one at a time does.
+      deploymentStrategy: ONE_POD_AT_A_TIME,
       podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
       resources: LOGGING_RESOURCES.gatewayNginx,
       // nginx answers `location = /` itself (200 OK): a hung worker fails it; Loki being down does not.

@@ -13,7 +13,7 @@ import { realmGroupName } from '../iam';
 import { MONITORING_NAMESPACE, PlatformServiceMonitor } from '../constructs/service-monitor';
 import { pinned } from '../context';
 import type { PlatformContext } from '../context';
-import { at, WorkloadDeclaration } from '../ha/workloads';
+import { at, ONE_POD_AT_A_TIME, WorkloadDeclaration } from '../ha/workloads';
 import { dbaasEndpoint } from '../config/dbaas';
 import { RND_KEY, SERVER_TAINT, SERVER_TOLERATION } from '../hosts/node-labels';
 import { Inventory } from '../inventory';
@@ -365,6 +365,9 @@ export function kubePrometheusStackValues(site: Site): Record<string, unknown> {
     grafana: {
       replicas: 2,
       affinity: hardAntiAffinity({ 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': KPS_RELEASE }),
+      // Two pods one per node on the three workers: the chart's RollingUpdate with Kubernetes'
+      // default surge has no node for its surge pod while a worker is down; one at a time does.
+      deploymentStrategy: ONE_POD_AT_A_TIME,
       podDisruptionBudget: { minAvailable: 1 },
       resources: r.grafana,
       // Sessions, users and settings live in the DBaaS PostgreSQL: both replicas share them.

@@ -58,10 +58,12 @@ describe('logging layer', () => {
     expect(wave(es)).toBeLessThan(wave(obj(LOKI)));
   });
 
-  test('GIVEN the Loki gateway WHEN rendered THEN two nginx pods run required on different nodes, with a PDB the chart renders only from a number, and a liveness probe on nginx\'s own answer', () => {
+  test('GIVEN the Loki gateway WHEN rendered THEN two nginx pods run required on different nodes, rolled one at a time, with a PDB the chart renders only from a number, and a liveness probe on nginx\'s own answer', () => {
     const g = obj(GATEWAY);
     expect(g.spec.replicas).toBe(2);
     expect(g.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
+    // One pod at a time, no surge: the surge pod would have no node while a worker is down (ha/rollout).
+    expect(g.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
     expect(obj(`${DIR}poddisruptionbudget-loki-gateway.yaml`).spec.maxUnavailable).toBe(1);
     const nginx = containers(g).find((c) => c.name === 'nginx')!;
     expect(nginx.livenessProbe).toEqual({ httpGet: { path: '/', port: 'http' }, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 });

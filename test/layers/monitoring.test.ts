@@ -124,10 +124,12 @@ describe('monitoring layer', () => {
     expect(args).toEqual(expect.arrayContaining(['--config-reloader-cpu-request=10m', '--config-reloader-memory-request=32Mi', '--config-reloader-memory-limit=64Mi', '--enable-config-reloader-probes=true']));
   });
 
-  test('GIVEN Grafana WHEN rendered THEN it runs 2 replicas required on different nodes with a PDB, sharing the DBaaS PostgreSQL, at grafana.<domain>', () => {
+  test('GIVEN Grafana WHEN rendered THEN it runs 2 replicas required on different nodes, rolled one at a time, with a PDB, sharing the DBaaS PostgreSQL, at grafana.<domain>', () => {
     const g = obj(GRAFANA);
     expect(g.spec.replicas).toBe(2);
     expect(g.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
+    // One pod at a time, no surge: the surge pod would have no node while a worker is down (ha/rollout).
+    expect(g.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
     expect(obj(`${DIR}poddisruptionbudget-kube-prometheus-stack-grafana.yaml`).spec.minAvailable).toBe(1);
     const ini: string = obj(`${DIR}configmap-kube-prometheus-stack-grafana.yaml`).data['grafana.ini'];
     expect(ini).toContain('[database]\nhost = pgsql.dbaas.turnsys.com:5432\nname = grafana\nssl_mode = disable\ntype = postgres\nuser = grafana\n');
