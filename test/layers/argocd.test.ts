@@ -67,7 +67,7 @@ describe('Argo CD: bootstrap and self-management', () => {
 });
 
 describe('Argo CD: high availability of the rendered workloads', () => {
-  test('GIVEN the stateless servers WHEN rendered THEN server, repo server and ApplicationSet controller run two replicas spread over nodes with a PDB', () => {
+  test('GIVEN the stateless servers WHEN rendered THEN server, repo server and ApplicationSet controller run two replicas spread over nodes with a PDB, updated one pod at a time', () => {
     for (const name of ['argocd-server', 'argocd-repo-server', 'argocd-applicationset-controller']) {
       const d = find('Deployment', name);
       expect([name, d.spec.replicas]).toEqual([name, 2]);
@@ -76,6 +76,8 @@ describe('Argo CD: high availability of the rendered workloads', () => {
         labelSelector: { matchLabels: { 'app.kubernetes.io/instance': 'argo-cd', 'app.kubernetes.io/name': name } },
       }]);
       expect(find('PodDisruptionBudget', name).spec).toEqual({ minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/instance': 'argo-cd', 'app.kubernetes.io/name': name } } });
+      // The spread ignores taints (the servers are domains without pods): a surge pod would have no node while a worker is down (ha/rollout).
+      expect([name, d.spec.strategy]).toEqual([name, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }]);
     }
   });
 
