@@ -5,7 +5,7 @@ import { HelmComponent } from '../constructs/helm-component';
 import { ENVOY_PROXY_LABELS, SHARED_GATEWAY } from '../constructs/published-ui';
 import { pinned } from '../context';
 import type { PlatformContext } from '../context';
-import { at, declareWorkloads, WorkloadDeclaration } from '../ha/workloads';
+import { at, declareWorkloads, ONE_POD_AT_A_TIME, OnePodAtATime, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
 import { Inventory } from '../inventory';
@@ -53,6 +53,11 @@ export interface EnvoyGatewayValues {
   readonly deployment: {
     readonly replicas: number;
     readonly pod: { readonly topologySpreadConstraints: readonly object[] };
+    /**
+     * One pod at a time: the spread ignores taints (the servers are domains without pods), so
+     * every worker holds one at most and, with a worker down, a surge pod would have no node.
+     */
+    readonly envoyGateway: { readonly strategy: OnePodAtATime };
   };
   /** The chart renders the budget only when minAvailable (or maxUnavailable) is at least 1; its default is 0. */
   readonly podDisruptionBudget: { readonly minAvailable: number };
@@ -77,7 +82,7 @@ export interface EnvoyGatewayValues {
 export function envoyGatewayValues(): EnvoyGatewayValues {
   return {
     // The controller is leader-elected: two replicas keep configuration flowing while a node is down.
-    deployment: { replicas: 2, pod: { topologySpreadConstraints: [spreadOverNodes({ 'control-plane': 'envoy-gateway' })] } },
+    deployment: { replicas: 2, pod: { topologySpreadConstraints: [spreadOverNodes({ 'control-plane': 'envoy-gateway' })] }, envoyGateway: { strategy: ONE_POD_AT_A_TIME } },
     podDisruptionBudget: { minAvailable: 1 },
     topologyInjector: { enabled: false },
     // The controller's own requests and limits are the chart's (100m/256Mi, 1Gi limit).

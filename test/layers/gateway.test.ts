@@ -26,12 +26,14 @@ describe('gateway layer', () => {
     expect(controller.metadata.annotations[ANNOTATIONS.providesApis]).toBe('gateway.networking.k8s.io/*,gateway.envoyproxy.io/*');
   });
 
-  test('GIVEN the controller is leader-elected WHEN rendered THEN two replicas run on two nodes and a drain evicts at most one', () => {
+  test('GIVEN the controller is leader-elected WHEN rendered THEN two replicas run on two nodes, a drain evicts at most one and an update replaces one at a time', () => {
     expect(controller.spec.replicas).toBe(2);
     expect(controller.spec.template.spec.topologySpreadConstraints).toEqual([{
       maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'control-plane': 'envoy-gateway' } },
     }]);
     expect(find('PodDisruptionBudget', 'envoy-gateway').spec).toEqual({ minAvailable: 1, selector: { matchLabels: controller.spec.selector.matchLabels } });
+    // The spread ignores taints (the servers are domains without pods): a surge pod would have no node while a worker is down (ha/rollout).
+    expect(controller.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
   });
 
   test('GIVEN the controller WHEN rendered THEN it has probes, the chart\'s resources, and runs non-root, read-only, without privileges', () => {
