@@ -5,6 +5,7 @@ import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { ApiRef, Layer } from '../layer';
 import type { ChartPin } from '../versions';
+import { ONE_POD_AT_A_TIME } from '../ha/workloads';
 
 /** Argo Rollouts: blue/green and canary deploys of the PaaS apps (chart 2.41.0 ships Argo Rollouts v1.9.0). */
 export const ARGO_ROLLOUTS_CHART: ChartPin = {
@@ -95,6 +96,12 @@ export function rolloutsLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: ROLLOUTS_NAMESPACE,
     values: rolloutsValues(),
     providesApis: ROLLOUTS_APIS,
+    patches: [{
+      kind: 'Deployment',
+      name: ROLLOUTS_RELEASE,
+      because: 'the argo-rollouts chart 2.41.0 fixes the controller\'s strategy (templates/controller/deployment.yaml: type RollingUpdate, Kubernetes\' default maxSurge 25% -> 1, maxUnavailable 25% -> 0) and has no value for it; its two pods are kept one per node on the three workers, so with a worker down the surge pod has no node and no old pod may go: one pod at a time lets an update finish',
+      patch: (o) => { o.spec.strategy = ONE_POD_AT_A_TIME; },
+    }],
   });
   return layer;
 }

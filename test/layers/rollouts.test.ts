@@ -34,6 +34,10 @@ describe('rollouts layer', () => {
     expect(find('PodDisruptionBudget', 'argo-rollouts').spec).toEqual({ minAvailable: 1, selector });
   });
 
+  test('GIVEN the chart fixes the controller\'s strategy WHEN rendered THEN a patch makes it roll one pod at a time, so an update finishes with a worker down', () => {
+    expect(controller.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+  });
+
   test('GIVEN the controller WHEN rendered THEN it has probes and resources and runs non-root, read-only, without privileges', () => {
     const c = pod.containers[0];
     expect(c.readinessProbe.httpGet).toEqual({ path: '/metrics', port: 'metrics' });
