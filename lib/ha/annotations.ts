@@ -56,6 +56,7 @@ export const HA_RULES = {
   'ha/default-deny': 'every app namespace has a NetworkPolicy that denies all ingress by default',
   'ha/annotations': 'the declared facts (lib/facts: HA declarations, workload and storage declarations) are well-formed, each with a reason',
   'ha/failure': 'no single node\'s loss causes an outage; singletons recover within the budget',
+  'ha/rollout': 'a Deployment\'s rolling update can finish with every node up and with any one node down (its maxSurge and maxUnavailable against its hard spread and the nodes it may run on); StatefulSets (one pod at a time, no surge), Recreate, Argo Rollouts and chart or operator workloads that declare no strategy are not stepped',
 } as const;
 
 export type HaRuleId = keyof typeof HA_RULES;

@@ -2,6 +2,7 @@ import { HA_ANNOTATIONS, HA_RULES, HaRuleId } from '../ha/annotations';
 import { haInputFromDisk, haModel, haObjectsOf, intactUnplaced, nMinusOneViolations } from '../ha/analysis';
 import { HaModel, HaObject, OtherPod, Workload } from '../ha/model';
 import type { Outcome } from '../ha/simulate';
+import { rolloutFinding } from '../ha/rollout';
 import { scheduledJobOutcomes, scheduledJobs } from '../ha/scheduled-jobs';
 import { asList, describeObject, JsonMap, listAt, mapAt, mapsAt, valueAt } from '../k8s/manifest';
 import type { Rule, RuleFinding } from '../rule';
@@ -338,6 +339,34 @@ export function checkHaFailure(ctx: HaContext, report: HaReport, reportFile: HaR
 }
 
 /**
+ * A Deployment's rolling update can finish with every node up and with any one node down
+ * (lib/ha/rollout.ts): a surge pod needs a node its hard spread allows, or an old pod must be
+ * allowed to go first. An R&D app's (outside HA) update may wait while its nodes are down.
+ */
+export function checkHaRollout(ctx: HaContext, report: HaReport): void {
+  const cluster = ctx.model.cluster;
+  if (!cluster) return;
+  for (const w of ctx.model.workloads) {
+    if (w.exempt.has('ha/rollout')) continue;
+    const found = rolloutFinding(cluster, w);
+    const stalls = found?.stalls.filter((s) => s.lost === undefined || !w.outsideHa) ?? [];
+    if (!found || !stalls.length) continue;
+    const intact = stalls.find((s) => s.lost === undefined);
+    const shown = intact ?? stalls[0];
+    const when = intact ? 'even with every node up' : `while ${stalls.map((s) => s.lost).join(' or ')} is down`;
+    const spread = w.spread!;
+    const how = spread.kind === 'anti-affinity'
+      ? 'one per node (required pod anti-affinity on kubernetes.io/hostname)'
+      : `by a DoNotSchedule topology spread on kubernetes.io/hostname (maxSkew ${spread.maxSkew}, nodeTaintsPolicy ${spread.honorTaints ? 'Honor' : 'Ignore'}${shown.nodes.emptyDomain ? `: a domain without pods (${shown.lost !== undefined ? 'the lost node, or ' : ''}a tainted node it does not tolerate) caps every node at ${spread.maxSkew}` : ''})`;
+    const { run } = shown;
+    const minAvailable = w.replicas - found.fenceposts.unavailable;
+    const stop = `${shown.lost !== undefined ? `with ${shown.lost} down ` : ''}it stops at ${run.oldRunning} old and ${run.newRunning} new pods running${run.newPending ? ` and ${run.newPending} new Pending` : ''}: no new pod has a node its spread allows, and no old pod may go while ${run.oldRunning + run.newRunning} ${run.oldRunning + run.newRunning === 1 ? 'is' : 'are'} available (at least ${minAvailable})`;
+    const fixes = found.fixes.length ? found.fixes.join('; or ') : 'let it run on more nodes, or relax its spread';
+    report(w.origin, tag('ha/rollout', `${subject(w)}its rolling update (an image or config change) cannot finish ${when}: ${w.replicas} replica${w.replicas === 1 ? '' : 's'} kept apart ${how} on ${found.eligible.length ? found.eligible.join(', ') : 'no node'}, ${found.fenceposts.note}; ${stop}. The old pods keep serving, but the Deployment stays Progressing (and its Application with it) until the node is back; ${fixes}`));
+  }
+}
+
+/**
  * A case of an HA rule: a YAML file of dist/ objects (with its sibling `.facts.yaml`, the facts
  * synth would declare), relative to the repository root, checked on the shipped site's nodes
  * (test/fixtures/ha/README.md).
@@ -389,5 +418,5 @@ export const HA_CHECKS: readonly HaRule[] = [
   haRule('ha/annotations', checkHaAnnotations), haRule('ha/replicas', checkHaReplicas), haRule('ha/spread', checkHaSpread), haRule('ha/pdb', checkHaPdb),
   haRule('ha/probes', checkHaProbes), haRule('ha/resources', checkHaResources), haRule('ha/image-pinned', checkHaImagePinned),
   haRule('ha/security-context', checkHaSecurityContext), haRule('ha/non-root', checkHaNonRoot), haRule('ha/read-only-root', checkHaReadOnlyRoot),
-  haRule('ha/host-namespaces', checkHaHostNamespaces), splitHaRule(DEFAULT_DENY), haRule('ha/failure', checkHaFailure),
+  haRule('ha/host-namespaces', checkHaHostNamespaces), splitHaRule(DEFAULT_DENY), haRule('ha/failure', checkHaFailure), haRule('ha/rollout', checkHaRollout),
 ];

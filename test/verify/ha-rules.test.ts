@@ -135,6 +135,18 @@ describe('HA rules through npm run verify, on the rendered tree (and with synth\
     ]);
   });
 
+  test('GIVEN Grafana back on the chart\'s default strategy WHEN verified THEN ha/rollout says its update stops while any worker is down, with the numbers and the fix', () => {
+    const GRAFANA = 'dist/monitoring/deployment-kube-prometheus-stack-grafana.yaml';
+    const found = findingsOf((f) => { (f.get(GRAFANA) as Obj).spec.strategy = { type: 'RollingUpdate' }; });
+    expect(found).toEqual([
+      `${GRAFANA}: apps/v1 Deployment monitoring/kube-prometheus-stack-grafana: [ha/rollout] its rolling update (an image or config change) cannot finish while www1 or www2 or www3 is down: `
+      + '2 replicas kept apart one per node (required pod anti-affinity on kubernetes.io/hostname) on www1, www2, www3, maxSurge 25% of 2 → 1 (the default), maxUnavailable 25% of 2 → 0 (the default); '
+      + 'with www1 down it stops at 2 old and 0 new pods running and 1 new Pending: no new pod has a node its spread allows, and no old pod may go while 2 are available (at least 2). '
+      + 'The old pods keep serving, but the Deployment stays Progressing (and its Application with it) until the node is back; '
+      + 'set strategy.rollingUpdate to maxSurge 0 and maxUnavailable 1 (1 of 2 pods down at a time while it rolls); or count each revision on its own (matchLabelKeys: [pod-template-hash] on its anti-affinity term)',
+    ]);
+  });
+
   test('GIVEN the failure model is missing WHEN verified THEN verify says to synth', () => {
     expect(findingsOf((f) => f.delete('dist/hosts/failure-model.yaml'))).toContain('dist/hosts/failure-model.yaml: [ha/failure] the failure model (node capacity, recovery budget) is missing; run npm run synth');
   });
