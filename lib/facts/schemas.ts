@@ -39,6 +39,7 @@ export const WorkloadDeclarationSchema = z.strictObject({
   resources: chartValue(anyJson).optional(),
   startup: z.union([z.strictObject({ probe: chartValue(anyJson) }), z.strictObject({ seconds: chartValue(z.number().min(0)) })]).optional(),
   terminationGracePeriodSeconds: chartValue(z.number().int().min(0)).optional(),
+  strategy: chartValue(anyJson).optional(),
   volume: z.strictObject({ storageClass: z.literal('longhorn'), accessMode: z.enum(['ReadWriteOnce', 'ReadWriteMany']) }).optional(),
   role: z.enum(['lb-speaker', 'gateway-proxy', 'cluster-dns', 'metrics-api']).optional(),
   createdBy: z.string().optional(),

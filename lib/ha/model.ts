@@ -843,6 +843,7 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
     startupNote = 'fixed' in d.startup.seconds ? `declared ${startupSeconds} s: ${d.startup.seconds.because}` : `${d.startup.seconds.path} = ${startupSeconds} s`;
   }
   const tolerations = parseTolerations(get(d.tolerations as ChartValue<JsonMap[] | string>, 'tolerations'));
+  const strategy = d.kind === 'Deployment' && d.strategy ? get(d.strategy as ChartValue<JsonMap>, 'strategy') : undefined;
   const nodeAffinity = get(d.nodeAffinity as ChartValue<JsonMap>, 'nodeAffinity') as JsonMap | undefined;
   return {
     kind: d.kind,
@@ -871,6 +872,7 @@ function declaredWorkload(o: HaObject, d: ParsedDeclaration, values: unknown, wh
     volumes: d.volume ? [{ name: '', storageClass: d.volume.storageClass, accessMode: d.volume.accessMode }] : [],
     role: d.role,
     argo: argoViewOf(o, d),
+    ...(strategy !== undefined ? { strategy: updateStrategyOf(strategy) } : {}),
   };
 }
 

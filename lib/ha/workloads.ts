@@ -82,6 +82,12 @@ export interface WorkloadDeclaration extends HaDeclaration {
   readonly startup?: StartupDeclaration;
   /** @default 30 (Kubernetes' default) */
   readonly terminationGracePeriodSeconds?: ChartValue<number>;
+  /**
+   * A Deployment's update strategy as its controller writes `spec.strategy` (`{ type, rollingUpdate:
+   * { maxSurge, maxUnavailable } }`): what ha/rollout steps. Without it the rule cannot tell how
+   * the workload rolls and leaves it out.
+   */
+  readonly strategy?: ChartValue<object>;
   /** A Longhorn volume the pods mount (RWO: one node at a time; RWX: served by a Longhorn share manager). */
   readonly volume?: { readonly storageClass: 'longhorn'; readonly accessMode: 'ReadWriteOnce' | 'ReadWriteMany' };
   /** What the failure report calls out beside etcd and the API VIP: the load-balancer speakers, the gateway's proxies. */

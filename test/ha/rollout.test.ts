@@ -1,4 +1,6 @@
-import { ClusterModel, NodeModel, Workload, workloadBase } from '../../lib/ha/model';
+import type { ObjectFacts } from '../../lib/facts/facts';
+import type { ChartValue } from '../../lib/ha/workloads';
+import { buildHaModel, ClusterModel, NodeModel, Workload, workloadBase } from '../../lib/ha/model';
 import { resolveFenceposts, rolloutFinding, rolloutNodes, rollingUpdate, scaledValue } from '../../lib/ha/rollout';
 
 /*
@@ -162,5 +164,24 @@ describe('what the model reads for ha/rollout', () => {
     expect(workloadBase(doc(undefined, spread({ matchLabelKeys: ['pod-template-hash'] }), 'Rollout'), undefined)!.spread).toEqual({ kind: 'spread', maxSkew: 1, honorTaints: false });
     // Per revision only when every hard rule is: a spread beside it that counts every revision still keeps new pods off old ones' nodes.
     expect(workloadBase(doc(undefined, { ...anti({ matchLabelKeys: ['pod-template-hash'] }), ...spread({}) }), undefined)!.spread).toEqual({ kind: 'anti-affinity' });
+  });
+});
+
+describe('what the model reads of a declared workload for ha/rollout', () => {
+  /** A custom resource whose operator creates a Deployment, with the strategy path of its spec given by `strategy`. */
+  function declared(spec: Record<string, unknown>, strategy?: ChartValue<object>) {
+    const obj = { apiVersion: 'example.com/v1', kind: 'Proxy', metadata: { name: 'edge', namespace: 'shop' }, spec };
+    const facts = new Map([['example.com/Proxy/shop/edge', { workloads: [{ kind: 'Deployment', name: 'edge', replicas: { fixed: 2, because: 'test' }, ...(strategy ? { strategy } : {}) }] } as ObjectFacts]]);
+    return buildHaModel({ objects: [{ file: 'dist/x/proxy.yaml', obj }], hostFiles: new Map(), facts }).workloads[0];
+  }
+
+  test('GIVEN a declaration with a strategy path WHEN read THEN the values\' strategy, else the operator\'s default it declares', () => {
+    expect(declared({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } }, { path: 'strategy', default: { type: 'RollingUpdate' } }).strategy)
+      .toEqual({ type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 });
+    expect(declared({}, { path: 'strategy', default: { type: 'RollingUpdate' } }).strategy).toEqual({ type: 'RollingUpdate' });
+  });
+
+  test('GIVEN a declaration without a strategy WHEN read THEN none: ha/rollout does not step it', () => {
+    expect(declared({ strategy: { type: 'RollingUpdate' } }).strategy).toBeUndefined();
   });
 });
