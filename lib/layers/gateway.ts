@@ -101,6 +101,9 @@ export function envoyProxyWorkloads(): WorkloadDeclaration[] {
     spread: { topologySpread: at(`${d}.pod.topologySpreadConstraints`) },
     pdb: { minAvailable: at('provider.kubernetes.envoyPDB.minAvailable') },
     tolerations: at(`${d}.pod.tolerations`, []),
+    // Envoy Gateway's default when the EnvoyProxy sets none (api/v1alpha1 DefaultKubernetesDeploymentStrategy):
+    // RollingUpdate without rollingUpdate, so Kubernetes' 25% surge and 25% unavailable.
+    strategy: at(`${d}.strategy`, { type: 'RollingUpdate' }),
     role: 'gateway-proxy',
   }];
 }
@@ -110,7 +113,7 @@ export interface EnvoyProxySpec {
   readonly provider: {
     readonly type: 'Kubernetes';
     readonly kubernetes: {
-      readonly envoyDeployment: { readonly replicas: number; readonly pod: { readonly topologySpreadConstraints: readonly object[] } };
+      readonly envoyDeployment: { readonly replicas: number; readonly strategy: OnePodAtATime; readonly pod: { readonly topologySpreadConstraints: readonly object[] } };
       readonly envoyPDB: { readonly minAvailable: number };
       readonly envoyService: {
         readonly type: 'LoadBalancer';
@@ -129,6 +132,9 @@ export function envoyProxySpec(ctx: PlatformContext): EnvoyProxySpec {
       kubernetes: {
         envoyDeployment: {
           replicas: 2,
+          // One proxy at a time: the spread ignores taints (the servers are domains without pods),
+          // so with a worker down a surge proxy would have no node and an Envoy upgrade would stop.
+          strategy: ONE_POD_AT_A_TIME,
           pod: {
             topologySpreadConstraints: [spreadOverNodes({ ...ENVOY_PROXY_LABELS }, ['gateway.envoyproxy.io/owning-gateway-name', 'gateway.envoyproxy.io/owning-gateway-namespace'])],
           },

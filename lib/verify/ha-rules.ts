@@ -362,7 +362,7 @@ export function checkHaRollout(ctx: HaContext, report: HaReport): void {
     const minAvailable = w.replicas - found.fenceposts.unavailable;
     const stop = `${shown.lost !== undefined ? `with ${shown.lost} down ` : ''}it stops at ${run.oldRunning} old and ${run.newRunning} new pods running${run.newPending ? ` and ${run.newPending} new Pending` : ''}: no new pod has a node its spread allows, and no old pod may go while ${run.oldRunning + run.newRunning} ${run.oldRunning + run.newRunning === 1 ? 'is' : 'are'} available (at least ${minAvailable})`;
     const fixes = found.fixes.length ? found.fixes.join('; or ') : 'let it run on more nodes, or relax its spread';
-    report(w.origin, tag('ha/rollout', `${subject(w)}its rolling update (an image or config change) cannot finish ${when}: ${w.replicas} replica${w.replicas === 1 ? '' : 's'} kept apart ${how} on ${found.eligible.length ? found.eligible.join(', ') : 'no node'}, ${found.fenceposts.note}; ${stop}. The old pods keep serving, but the Deployment stays Progressing (and its Application with it) until the node is back; ${fixes}`));
+    report(w.origin, tag('ha/rollout', `${subject(w)}its rolling update (an image or config change) cannot finish ${when}: ${w.replicas} replica${w.replicas === 1 ? '' : 's'} kept apart ${how} on ${found.eligible.length ? found.eligible.join(', ') : 'no node'}, ${found.fenceposts.note}; ${stop}. The old pods keep serving, but the Deployment stays Progressing${w.argo.via === 'self' ? ' (and its Application with it)' : ''} until the node is back; ${fixes}`));
   }
 }
 

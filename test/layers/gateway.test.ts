@@ -60,10 +60,12 @@ describe('gateway layer', () => {
     expect(role.rules.filter((r: Obj) => (r.resources ?? []).includes('pods') && (r.verbs ?? []).includes('patch'))).toEqual([]);
   });
 
-  test('GIVEN the proxies WHEN rendered THEN two or more run one per node behind the fixed MetalLB gateway address', () => {
+  test('GIVEN the proxies WHEN rendered THEN two or more run one per node behind the fixed MetalLB gateway address, updated one at a time', () => {
     const proxy = obj('dist/gateway/envoyproxy-platform-proxy.yaml').spec.provider.kubernetes;
     expect(proxy.envoyDeployment.replicas).toBeGreaterThanOrEqual(2);
     expect(proxy.envoyDeployment.pod.topologySpreadConstraints[0]).toMatchObject({ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' });
+    // The spread ignores taints: a surge proxy would have no node while a worker is down (ha/rollout, which reads the declared strategy).
+    expect(proxy.envoyDeployment.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
     expect(proxy.envoyPDB).toEqual({ minAvailable: 1 });
     expect(proxy.envoyService).toEqual({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', annotations: { 'metallb.io/loadBalancerIPs': '10.251.51.200' } });
   });
