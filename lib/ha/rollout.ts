@@ -1,6 +1,6 @@
 import { tolerates } from '../k8s/scheduling';
 import { DEAD_NODE_TAINTS } from './recovery';
-import { blockedBy, ClusterModel, HardSpread, NodeModel, Workload } from './model';
+import { blockedBy, ClusterModel, HardSpread, Workload } from './model';
 
 /**
  * Whether a Deployment's rolling update can finish on the site, and with each one node down
@@ -191,16 +191,67 @@ const LOST_NODE_TAINTS = [
   { key: DEAD_NODE_TAINTS.unreachable, value: '', effect: 'NoExecute' as const },
 ];
 
-/** Where `w`'s pods may go with `lost` down (none: the intact site). */
-export function rolloutNodes(cluster: ClusterModel, w: Workload, lost: string | undefined): RolloutNodes {
-  const nodes = cluster.nodes.filter((x) => x.name !== lost && blockedBy(w, x) === undefined).map((x) => x.name);
-  const spread = w.spread;
-  if (spread?.kind !== 'spread') return { nodes, emptyDomain: false };
+/**
+ * Where `w`'s pods may go on each node of `cluster`, worked out once for every scenario: whether
+ * they may run there (node selector, required node affinity, taints), and whether the node is one
+ * of its spread's domains while up and when lost (under Honor, a node whose taints it does not
+ * tolerate is no domain, nor a lost one unless it tolerates the unreachable taints).
+ */
+interface Placement {
+  readonly runs: readonly boolean[];
+  readonly domainUp: readonly boolean[];
+  readonly domainLost: readonly boolean[];
+}
+
+function placementOf(cluster: ClusterModel, w: Workload, spread: HardSpread | undefined): Placement {
+  const runs = cluster.nodes.map((x) => blockedBy(w, x) === undefined);
+  if (spread?.kind !== 'spread') return { runs, domainUp: runs.map(() => false), domainLost: runs.map(() => false) };
   // Its domains: the nodes its node selector and affinity allow; under Honor, only those whose taints it tolerates (a lost node's too).
   const selectorOnly = { nodeSelector: w.nodeSelector, requiredNodeTerms: w.requiredNodeTerms, tolerations: [{ operator: 'Exists' }] };
-  const domain = (x: NodeModel) => blockedBy(selectorOnly, x) === undefined
-    && (!spread.honorTaints || (blockedBy(w, x) === undefined && (x.name !== lost || LOST_NODE_TAINTS.every((t) => w.tolerations.some((tol) => tolerates(tol, t))))));
-  return { nodes, emptyDomain: cluster.nodes.some((x) => domain(x) && !nodes.includes(x.name)) };
+  const selected = cluster.nodes.map((x) => blockedBy(selectorOnly, x) === undefined);
+  const toleratesLoss = LOST_NODE_TAINTS.every((t) => w.tolerations.some((tol) => tolerates(tol, t)));
+  return {
+    runs,
+    domainUp: selected.map((s, i) => s && (!spread.honorTaints || runs[i])),
+    domainLost: selected.map((s, i) => s && (!spread.honorTaints || (runs[i] && toleratesLoss))),
+  };
+}
+
+/** `rolloutNodes` from a workload's placement. */
+function nodesOf(cluster: ClusterModel, p: Placement, lost: string | undefined): RolloutNodes {
+  const nodes: string[] = [];
+  let emptyDomain = false;
+  cluster.nodes.forEach((x, i) => {
+    const isLost = x.name === lost;
+    if (!isLost && p.runs[i]) nodes.push(x.name);
+    // A domain none of its pods can be on: one it may not run on, or the lost node.
+    else if (isLost ? p.domainLost[i] : p.domainUp[i]) emptyDomain = true;
+  });
+  return { nodes, emptyDomain };
+}
+
+/** Where `w`'s pods may go with `lost` down (none: the intact site). */
+export function rolloutNodes(cluster: ClusterModel, w: Workload, lost: string | undefined): RolloutNodes {
+  return nodesOf(cluster, placementOf(cluster, w, w.spread), lost);
+}
+
+/**
+ * `rollingUpdate`'s runs by what they depend on (the numbers, the spread's kind, skew and
+ * revision counting, how many nodes and whether a domain is empty; not the nodes' names): thousands
+ * of apps share a handful of shapes, and a synth steps each scenario of each of them.
+ */
+const runs = new Map<string, RolloutRun>();
+const RUNS_KEPT = 4096;
+
+function memoRollingUpdate(c: RolloutCase): RolloutRun {
+  const s = c.spread;
+  const key = `${c.replicas} ${c.surge} ${c.unavailable} ${s.kind} ${s.kind === 'spread' ? s.maxSkew : ''} ${s.perRevision === true} ${c.where.nodes.length} ${c.where.emptyDomain}`;
+  let run = runs.get(key);
+  if (!run) {
+    if (runs.size >= RUNS_KEPT) runs.clear();
+    runs.set(key, (run = rollingUpdate(c)));
+  }
+  return run;
 }
 
 /** A rolling update that stops short, and where. */
@@ -228,7 +279,8 @@ function scenarios(cluster: ClusterModel): (string | undefined)[] {
 
 /** Whether a rolling update of `w` with these numbers finishes in every scenario. */
 function finishesEverywhere(cluster: ClusterModel, w: Workload, replicas: number, surge: number, unavailable: number, spread: HardSpread): boolean {
-  return scenarios(cluster).every((lost) => rollingUpdate({ replicas, surge, unavailable, spread, where: rolloutNodes(cluster, { ...w, spread }, lost) }).finishes);
+  const placement = placementOf(cluster, w, spread);
+  return scenarios(cluster).every((lost) => memoRollingUpdate({ replicas, surge, unavailable, spread, where: nodesOf(cluster, placement, lost) }).finishes);
 }
 
 /**
@@ -243,13 +295,14 @@ export function rolloutFinding(cluster: ClusterModel, w: Workload): RolloutFindi
   const fenceposts = resolveFenceposts(strategy.maxSurge, strategy.maxUnavailable, w.replicas);
   if (!fenceposts) return undefined;
   const stalls: RolloutStall[] = [];
+  const placement = placementOf(cluster, w, spread);
   for (const lost of scenarios(cluster)) {
-    const nodes = rolloutNodes(cluster, w, lost);
-    const run = rollingUpdate({ replicas: w.replicas, surge: fenceposts.surge, unavailable: fenceposts.unavailable, spread, where: nodes });
+    const nodes = nodesOf(cluster, placement, lost);
+    const run = memoRollingUpdate({ replicas: w.replicas, surge: fenceposts.surge, unavailable: fenceposts.unavailable, spread, where: nodes });
     if (!run.finishes) stalls.push({ ...(lost !== undefined ? { lost } : {}), nodes, run });
   }
   if (!stalls.length) return undefined;
-  const eligible = rolloutNodes(cluster, w, undefined).nodes;
+  const eligible = nodesOf(cluster, placement, undefined).nodes;
   return { fenceposts, eligible, stalls, fixes: fixesOf(cluster, w, spread, strategy) };
 }
 

@@ -1,7 +1,9 @@
+import * as fc from 'fast-check';
 import type { ObjectFacts } from '../../lib/facts/facts';
+import { tolerates } from '../../lib/k8s/scheduling';
 import type { ChartValue } from '../../lib/ha/workloads';
-import { buildHaModel, ClusterModel, NodeModel, Workload, workloadBase } from '../../lib/ha/model';
-import { resolveFenceposts, rolloutFinding, rolloutNodes, rollingUpdate, scaledValue } from '../../lib/ha/rollout';
+import { blockedBy, buildHaModel, ClusterModel, HardSpread, NodeModel, Workload, workloadBase } from '../../lib/ha/model';
+import { resolveFenceposts, rolloutFinding, RolloutNodes, rolloutNodes, rollingUpdate, scaledValue } from '../../lib/ha/rollout';
 
 /*
  * ha/rollout's computation (lib/ha/rollout.ts): Kubernetes' rounding of maxSurge and
@@ -183,5 +185,71 @@ describe('what the model reads of a declared workload for ha/rollout', () => {
 
   test('GIVEN a declaration without a strategy WHEN read THEN none: ha/rollout does not step it', () => {
     expect(declared({ strategy: { type: 'RollingUpdate' } }).strategy).toBeUndefined();
+  });
+});
+
+describe('ha/rollout over thousands of workloads: each placement worked out once, each run of one shape stepped once', () => {
+  /** ha/rollout's placement as first written: every node's eligibility asked again in each scenario. */
+  function referenceNodes(cluster: ClusterModel, w: Workload, lost: string | undefined): RolloutNodes {
+    const nodes = cluster.nodes.filter((x) => x.name !== lost && blockedBy(w, x) === undefined).map((x) => x.name);
+    const spread = w.spread;
+    if (spread?.kind !== 'spread') return { nodes, emptyDomain: false };
+    const selectorOnly = { nodeSelector: w.nodeSelector, requiredNodeTerms: w.requiredNodeTerms, tolerations: [{ operator: 'Exists' }] };
+    const unreachable = ['NoSchedule', 'NoExecute'].map((effect) => ({ key: 'node.kubernetes.io/unreachable', value: '', effect: effect as 'NoSchedule' }));
+    const domain = (x: NodeModel) => blockedBy(selectorOnly, x) === undefined
+      && (!spread.honorTaints || (blockedBy(w, x) === undefined && (x.name !== lost || unreachable.every((t) => w.tolerations.some((tol) => tolerates(tol, t))))));
+    return { nodes, emptyDomain: cluster.nodes.some((x) => domain(x) && !nodes.includes(x.name)) };
+  }
+
+  const TAINTS = [
+    { key: 'CriticalAddonsOnly', value: 'true', effect: 'NoExecute' as const },
+    { key: 'rnd', value: 'true', effect: 'NoSchedule' as const },
+    { key: 'soft', value: '', effect: 'PreferNoSchedule' as const },
+  ];
+  const TOLERATIONS = [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, { key: 'rnd', operator: 'Equal', value: 'true' }, { key: 'node.kubernetes.io/unreachable', operator: 'Exists' }, { operator: 'Exists' }];
+  const arbCluster = fc.array(fc.record({ taints: fc.subarray(TAINTS), app: fc.boolean() }), { minLength: 1, maxLength: 6 }).map((ns): ClusterModel => ({
+    ...CLUSTER,
+    nodes: ns.map((n, i) => ({ ...node(`n${i}`, n.taints), labels: { 'kubernetes.io/hostname': `n${i}`, ...(n.app ? { app: 'yes' } : {}) } })),
+  }));
+  const arbSpread: fc.Arbitrary<HardSpread> = fc.oneof(
+    fc.record({ kind: fc.constant('anti-affinity' as const), perRevision: fc.option(fc.constant(true as const), { nil: undefined }) }),
+    fc.record({ kind: fc.constant('spread' as const), maxSkew: fc.integer({ min: 1, max: 3 }), honorTaints: fc.boolean(), perRevision: fc.option(fc.constant(true as const), { nil: undefined }) }),
+  ).map((sp) => (sp.perRevision ? sp : (({ perRevision: _p, ...rest }) => rest as HardSpread)(sp)));
+  const fencepost = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0%', '25%', '50%', '100%'), fc.constant(undefined));
+  const arbWorkload = fc.record({
+    replicas: fc.integer({ min: 1, max: 6 }),
+    spread: arbSpread,
+    maxSurge: fencepost,
+    maxUnavailable: fencepost,
+    tolerations: fc.subarray(TOLERATIONS),
+    onApp: fc.boolean(),
+  }).map((r) => deployment({
+    replicas: r.replicas,
+    spread: r.spread,
+    strategy: { type: 'RollingUpdate', ...(r.maxSurge !== undefined ? { maxSurge: r.maxSurge } : {}), ...(r.maxUnavailable !== undefined ? { maxUnavailable: r.maxUnavailable } : {}) },
+    tolerations: r.tolerations,
+    nodeSelector: r.onApp ? { app: 'yes' } : {},
+  }));
+
+  test('GIVEN random sites and Deployments WHEN placed in every scenario THEN the nodes and empty domains are the ones asking every node again gives', () => {
+    fc.assert(fc.property(arbCluster, arbWorkload, (cluster, w) => {
+      for (const lost of [undefined, ...cluster.nodes.map((x) => x.name)]) expect(rolloutNodes(cluster, w, lost)).toEqual(referenceNodes(cluster, w, lost));
+    }), { numRuns: 300 });
+  });
+
+  test('GIVEN many Deployments checked one after another (runs of one shape shared) WHEN each is checked THEN its stalls are the ones stepping each scenario afresh gives', () => {
+    fc.assert(fc.property(arbCluster, fc.array(arbWorkload, { minLength: 1, maxLength: 8 }), (cluster, workloads) => {
+      for (const w of workloads) {
+        const found = rolloutFinding(cluster, w);
+        const strategy = w.strategy as { maxSurge?: number | string; maxUnavailable?: number | string };
+        const f = resolveFenceposts(strategy.maxSurge, strategy.maxUnavailable, w.replicas);
+        const expected = !f ? [] : [undefined, ...cluster.nodes.map((x) => x.name)].flatMap((lost) => {
+          const nodes = referenceNodes(cluster, w, lost);
+          const run = rollingUpdate({ replicas: w.replicas, surge: f.surge, unavailable: f.unavailable, spread: w.spread!, where: nodes });
+          return run.finishes ? [] : [{ ...(lost !== undefined ? { lost } : {}), nodes, run }];
+        });
+        expect(found?.stalls ?? []).toEqual(expected);
+      }
+    }), { numRuns: 300 });
   });
 });
