@@ -127,13 +127,17 @@ export function culpritPath(e: SystemError): string | undefined {
  * exists. Node's `mkdirSync(dir, { recursive: true })` reports ENOENT ("does not exist") for a parent
  * on a read-only file system (EROFS) or one the user may not write, and never returns under /proc:
  * this reports the real cause (EROFS, EACCES, ENOTDIR) with the folder that could not be made.
+ * A file at `dir` itself is refused (EEXIST, naming it), as `mkdir` would.
  */
 export function makeFolders(dir: string): void {
+  const target = path.resolve(dir);
   const missing: string[] = [];
-  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) {
+  for (let d = target; !fs.existsSync(d); d = path.dirname(d)) {
     missing.unshift(d);
     if (path.dirname(d) === d) break;
   }
+  // A file stands where the folder goes: Node's own EEXIST names it (the writes into it would say ENOTDIR about a file inside).
+  if (!missing.length && !fs.statSync(target).isDirectory()) fs.mkdirSync(target);
   for (const m of missing) {
     try {
       fs.mkdirSync(m);

@@ -20,7 +20,8 @@ import { translateHealthcheck } from './compose-import/health';
 import { knownPortProtocol } from './compose-import/known-images';
 import { ComposeProject, ComposeText, loadComposeProject, ServiceUnresolved } from './compose-import/load';
 import { MountPlan, overlaps, planMounts } from './compose-import/mounts';
-import { makeOutputFolder } from './compose-import/out-dir';
+import { folderNotMade } from './compose-import/out-dir';
+import { makeFolders } from '../system-error';
 import { FieldComment, renderSpecText } from './compose-import/render';
 
 /**
@@ -923,7 +924,11 @@ export function writeImport(outcomes: readonly ServiceOutcome[], outDir: string,
   for (const o of outcomes) {
     if (o.kind !== 'app' && o.kind !== 'draft') continue;
     const dir = o.kind === 'app' ? outDir : path.join(outDir, DRAFTS_DIR);
-    makeOutputFolder(dir, option);
+    try {
+      makeFolders(dir);
+    } catch (e) {
+      throw folderNotMade(e, dir, option);
+    }
     const file = path.join(dir, `${o.app}.yaml`);
     if (fs.existsSync(file) && !force) {
       existing.push(file);

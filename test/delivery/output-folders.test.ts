@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runImportComposeCli } from '../../lib/delivery/app-cli';
+import { DraftedService, writeImport } from '../../lib/delivery/import-compose';
 import { makeFolders } from '../../lib/system-error';
 import { testIo } from './cli-io';
 import { REPO } from '../helpers';
@@ -15,6 +16,11 @@ jest.mock('fs', () => {
   return { ...real, mkdirSync: jest.fn(real.mkdirSync) };
 });
 const realFs = jest.requireActual<typeof import('fs')>('fs');
+// makeFolders watched: the one folder maker (import-compose had a second one, lib/delivery/compose-import/out-dir.ts).
+jest.mock('../../lib/system-error', () => {
+  const real = jest.requireActual<typeof import('../../lib/system-error')>('../../lib/system-error');
+  return { ...real, makeFolders: jest.fn(real.makeFolders) };
+});
 
 const COMPOSE = path.join(REPO, 'test/fixtures/compose/gitea/docker-compose.yml');
 
@@ -56,6 +62,31 @@ describe('an output folder that cannot be created (import-compose --out, diff --
     makeFolders(path.join(dir, 'a', 'b', 'c'));
     realFs.writeFileSync(path.join(dir, 'file'), 'x');
     expect(() => makeFolders(path.join(dir, 'file', 'sub'))).toThrow(expect.objectContaining({ code: 'ENOTDIR', path: path.join(dir, 'file', 'sub') }));
+  });
+
+  test('GIVEN a file where the folder goes (it returned as if the folder were made; the write into it then said ENOTDIR about a file inside) WHEN the folders are made THEN EEXIST naming the file, which is left alone', () => {
+    const file = path.join(dir, 'file');
+    realFs.writeFileSync(file, 'x');
+    expect(() => makeFolders(file)).toThrow(expect.objectContaining({ code: 'EEXIST', path: file }));
+    expect(realFs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  test('GIVEN import-compose --out WHEN it writes THEN its folders are made by makeFolders (lib/system-error.ts; out-dir.ts had a second maker of its own)', async () => {
+    jest.mocked(makeFolders).mockClear();
+    const out = path.join(dir, 'new', 'apps');
+    const io = testIo({});
+    await runImportComposeCli(commandLine('import-compose', COMPOSE, '--out', out, '--site', path.join(REPO, 'site.yaml')), io, dir);
+    expect(jest.mocked(makeFolders)).toHaveBeenCalledWith(out);
+    expect(realFs.statSync(out).isDirectory()).toBe(true);
+  });
+
+  test('GIVEN a file where the drafts folder goes (made after the check of --out) WHEN a draft is written THEN it names --out and the file, which is left alone', () => {
+    const out = path.join(dir, 'apps');
+    realFs.mkdirSync(out);
+    realFs.writeFileSync(path.join(out, 'drafts'), 'x');
+    const draft: DraftedService = { kind: 'draft', service: 'web', app: 'web', file: 'apps/drafts/web.yaml', text: 'name: web\n', reasons: [], notes: [], untranslated: [] };
+    expect(() => writeImport([draft], out, false, '--out apps')).toThrow(`--out apps: ${path.join(out, 'drafts')} is a file, not a folder; give a folder this user can write (it is made when missing)`);
+    expect(realFs.readFileSync(path.join(out, 'drafts'), 'utf8')).toBe('x');
   });
 });
 

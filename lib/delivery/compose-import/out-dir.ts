@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { isSystemError } from '../../system-error';
 import { DeliveryError } from '../delivery-error';
 
 /**
- * The folder `import-compose --out` writes to: checked before anything is imported, and made one
- * level at a time. Node's recursive mkdir loops forever where a folder cannot be made and the
- * parent exists (`--out /proc/nope`: /proc refuses new entries with ENOENT), so it is not used.
+ * The folder `import-compose --out` writes to: checked before anything is imported, and made by
+ * makeFolders (lib/system-error.ts, one level at a time: Node's recursive mkdir loops forever
+ * where a folder cannot be made and the parent exists, `--out /proc/nope`). This file words the
+ * refusals with the option as the user gave it.
  */
 
 /** What is at `p`: a folder, something else, or nothing (also when a part of its path is a file). */
@@ -19,16 +21,14 @@ function kindOf(p: string): 'folder' | 'other' | undefined {
   }
 }
 
-/** `dir` and its parents up to the first one that exists: that one, and the missing ones outermost first. */
-function existingAncestor(dir: string): { existing: string; kind: 'folder' | 'other'; missing: string[] } {
-  const missing: string[] = [];
+/** The nearest of `dir` and its parents that exists, and what it is. */
+function existingAncestor(dir: string): { existing: string; kind: 'folder' | 'other' } {
   let p = path.resolve(dir);
   for (;;) {
     const kind = kindOf(p);
-    if (kind) return { existing: p, kind, missing };
-    missing.unshift(p);
+    if (kind) return { existing: p, kind };
     const parent = path.dirname(p);
-    if (parent === p) return { existing: p, kind: 'folder', missing };
+    if (parent === p) return { existing: p, kind: 'folder' };
     p = parent;
   }
 }
@@ -52,17 +52,17 @@ export function checkOutputFolder(dir: string, option: string): void {
   }
 }
 
-/** Makes `dir` and its missing parents one level at a time; a level that cannot be made is refused by name. */
-export function makeOutputFolder(dir: string, option: string): void {
-  const { existing, kind, missing } = existingAncestor(dir);
-  if (kind !== 'folder') throw refused(option, `${existing} is a file, not a folder`);
-  for (const p of missing) {
-    try {
-      fs.mkdirSync(p);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST' && kindOf(p) === 'folder') continue;
-      throw refused(option, `the folder ${p} cannot be made in ${path.dirname(p)} (${code ?? (e as Error).message})`);
-    }
+/**
+ * The refusal of an output folder that makeFolders could not make (`e`, its error: the folder it
+ * names and the cause), naming `option`; anything else (a bug) is returned as it is.
+ */
+export function folderNotMade(e: unknown, dir: string, option: string): unknown {
+  if (!isSystemError(e)) return e;
+  const p = e.path ?? path.resolve(dir);
+  // EEXIST: a file stands at the folder; ENOTDIR: at its parent, the nearest path that exists.
+  if (e.code === 'EEXIST' || e.code === 'ENOTDIR') {
+    const file = e.code === 'EEXIST' ? p : path.dirname(p);
+    if (kindOf(file) === 'other') return refused(option, `${file} is a file, not a folder`);
   }
+  return refused(option, `the folder ${p} cannot be made in ${path.dirname(p)} (${e.code})`);
 }
