@@ -71,3 +71,11 @@ describe('one JSON type and one map test in lib/ (lib/k8s/manifest.ts)', () => {
     expect(scan(/(function|const) (isMap|isObject|isRecord|isPlainObject|isJsonMap)\b/)).toEqual([]);
   });
 });
+
+describe('one portable-file-name pattern in lib/ (NOT_PORTABLE, lib/k8s/tree.ts)', () => {
+  test('GIVEN lib/ WHEN scanned for the pattern of characters a Windows file name cannot hold THEN only lib/k8s/tree.ts writes it (lib/render/manifest-file.ts had a copy: the file names synth writes and the ones verify refuses could part)', () => {
+    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    const copies = files(path.join(REPO, 'lib')).filter((f) => fs.readFileSync(f, 'utf8').includes('/[<>:"\\\\|?*]/')).map((f) => path.relative(REPO, f));
+    expect(copies).toEqual(['lib/k8s/tree.ts']);
+  });
+});

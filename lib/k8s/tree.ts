@@ -92,8 +92,12 @@ export function brokenTreeLines(problems: readonly TreeProblem[]): string[] {
 /** Reads the documents of a manifest file (`loadManifests`, or the same from a cache); throws on invalid YAML. */
 export type ParseManifests = (text: string, file: string) => unknown[];
 
-/** Characters a Windows file name cannot hold (lib/render/manifest-file.ts writes none of them). */
-const NOT_PORTABLE = /[<>:"\\|?*]/;
+/**
+ * A character a Windows file name cannot hold (`<>:"\|?*`): verify reports a rendered file whose
+ * name has one, and lib/render/manifest-file.ts replaces each when it names a file. Not global, so
+ * `test` keeps no state between calls (replace with `new RegExp(NOT_PORTABLE, 'g')`).
+ */
+export const NOT_PORTABLE = /[<>:"\\|?*]/;
 
 /** How a loaded tree records one object of a file (lib/verify/tree-index.ts TreeRow.maker: the record verify indexes). */
 export type MakeObject = (file: string, obj: JsonMap) => LoadedObject;
