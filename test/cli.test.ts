@@ -176,6 +176,12 @@ describe('tsys: one command line for every command', () => {
     expect((await tsys('whatif', '--', '--all=x')).err).toContain('too many arguments');
   });
 
+  test('GIVEN --version and -V (it said "unknown option \'--version\'", exit 2) THEN the version of package.json on stdout, exit 0, nothing runs; the help lists it', async () => {
+    const { version } = require(path.join(REPO, 'package.json')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(await tsys(flag)).toEqual({ code: 0, out: `${version}\n`, err: '', ran: [] });
+    expect((await tsys('--help')).out).toMatch(/^ {2}-V, --version +print the version of tsys \(package\.json\) and run nothing$/m);
+  });
+
   test('GIVEN tsys help help (it printed the help on stderr as an error) THEN the whole help on stdout, exit 0', async () => {
     const r = await tsys('help', 'help');
     expect(r).toMatchObject({ code: 0, err: '', ran: [] });
@@ -298,6 +304,12 @@ describe('tsys as a process (bin/tsys.js and the npm scripts)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Usage: tsys import');
     expect(spawnSync('git', ['status', '--porcelain', '--', 'imports'], { cwd: REPO, encoding: 'utf8' }).stdout).toBe(before);
+  });
+
+  test('GIVEN tsys --version (it was an unknown option, exit 2) THEN the version of package.json, exit 0', () => {
+    const { version } = require(path.join(REPO, 'package.json')) as { version: string };
+    const r = node(['--version']);
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   test('GIVEN a stray argument to whatif (it used to simulate every node) THEN exit 2 with one line on stderr', () => {

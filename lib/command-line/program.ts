@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMMANDS } from './commands';
 import type { AnyInvocation, CommandName, Runners } from './invocation';
@@ -6,7 +8,8 @@ import { ArgumentSpec, CommandSpec, EXIT_CODES, OptionSpec, ValueShape } from '.
 /**
  * The `tsys` command line (commander): one parser for every command, built from the table in
  * commands.ts. It checks the command line before anything runs: `--help`/`-h` prints the
- * command's usage, options and examples and runs nothing (exit 0); an unknown option, a stray
+ * command's usage, options and examples and runs nothing (exit 0), as `tsys --version`/`-V` prints
+ * the version of package.json (exit 0); an unknown option, a stray
  * argument or a missing or invalid option value is one line on stderr and exit 2. A command line
  * that passes is handed to the command's runner as typed values (invocation.ts): the runners parse
  * nothing again and check only what the values mean (a node that exists, a file that can be read).
@@ -31,6 +34,16 @@ export const USAGE_EXIT = 2;
 
 /** How `tsys` is started, for the help text. */
 const BIN = 'tsys';
+
+/** package.json of the platform (the bundle keeps each module's own `__dirname`: bin/bundle.js). */
+const PACKAGE_JSON = path.join(__dirname, '..', '..', 'package.json');
+
+/** The platform's version, `version` of package.json: what `tsys --version` prints. */
+export function packageVersion(file = PACKAGE_JSON): string {
+  const version = (JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: unknown }).version;
+  if (typeof version !== 'string' || !version) throw new Error(`${file} has no "version" (a string): the version tsys --version prints`);
+  return version;
+}
 
 function optionFlags(o: OptionSpec): string {
   return `--${o.name}${o.value ? ` ${o.value}` : ''}`;
@@ -125,6 +138,7 @@ export function buildProgram(runners: Runners, io: ProgramIo, onResult: (code: n
   program
     .description('The TSYS platform: render, check, deliver and operate the k3s platform and its apps.')
     .usage('<command> [options]')
+    .version(packageVersion(), '-V, --version', 'print the version of tsys (package.json) and run nothing')
     .helpOption('-h, --help', 'show this help and run nothing')
     .helpCommand('help [command]', 'show the help of a command')
     .showSuggestionAfterError(true)
