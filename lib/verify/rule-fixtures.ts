@@ -141,6 +141,46 @@ function argocdExcluding(objects: { readonly [file: string]: readonly JsonMap[] 
   return { files: { 'dist/apps/application-web.yaml': [application('web', 'dist/web', 1)], 'dist/argocd/configmap-argocd-cm.yaml': [cm], ...objects } };
 }
 
+/**
+ * Longhorn's metrics as chart 1.12.1 rendered them: Prometheus (monitoring) selects every
+ * ServiceMonitor; the one for Longhorn scrapes the manager's Service on its port "manager" (9500);
+ * the chart's NetworkPolicy on longhorn-manager admits only Longhorn's own pods. `allow` adds the
+ * policy that admits Prometheus's pods on 9500 (lib/layers/longhorn.ts longhorn-manager-from-prometheus).
+ */
+function longhornScrape(allow: boolean): VerifyFixture {
+  const manager = { app: 'longhorn-manager' };
+  const policy = (name: string, from: JsonMap[], ports?: JsonMap[]): JsonMap => ({
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'longhorn-system' },
+    spec: { podSelector: { matchLabels: manager }, policyTypes: ['Ingress'], ingress: [{ from, ...(ports ? { ports } : {}) }] },
+  });
+  return {
+    files: {
+      'dist/monitoring/prometheus-k8s.yaml': [{
+        apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'k8s', namespace: 'monitoring' },
+        spec: { serviceMonitorSelector: {}, serviceMonitorNamespaceSelector: {}, podMonitorSelector: {}, podMonitorNamespaceSelector: {} },
+      }],
+      'dist/monitoring/servicemonitor-longhorn.yaml': [{
+        apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'longhorn', namespace: 'monitoring' },
+        spec: { namespaceSelector: { matchNames: ['longhorn-system'] }, selector: { matchLabels: manager }, endpoints: [{ port: 'manager' }] },
+      }],
+      'dist/longhorn/service-longhorn-backend.yaml': [{
+        apiVersion: 'v1', kind: 'Service', metadata: { name: 'longhorn-backend', namespace: 'longhorn-system', labels: manager },
+        spec: { selector: manager, ports: [{ name: 'manager', port: 9500, targetPort: 'manager' }] },
+      }],
+      'dist/longhorn/daemonset-longhorn-manager.yaml': [{
+        apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'longhorn-manager', namespace: 'longhorn-system' },
+        spec: { selector: { matchLabels: manager }, template: { metadata: { labels: manager }, spec: { containers: [{ name: 'longhorn-manager', image: 'longhornio/longhorn-manager:v1.12.1', ports: [{ name: 'manager', containerPort: 9500 }] }] } } },
+      }],
+      'dist/longhorn/networkpolicy-longhorn-manager.yaml': [policy('longhorn-manager', [{ podSelector: { matchLabels: { 'longhorn.io/managed-by': 'longhorn-manager' } } }])],
+      ...(allow ? {
+        'dist/longhorn/networkpolicy-longhorn-manager-from-prometheus.yaml': [policy('longhorn-manager-from-prometheus', [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+        }], [{ protocol: 'TCP', port: 9500 }])],
+      } : {}),
+    },
+  };
+}
+
 const webApp = application('web', 'dist/web', 1);
 const baseApp = application('base', 'dist/base', 0);
 
@@ -232,6 +272,12 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
     satisfying: argocdExcluding({
       'dist/web/scrapeconfig-etcd.yaml': [{ apiVersion: 'monitoring.coreos.com/v1alpha1', kind: 'ScrapeConfig', metadata: { name: 'etcd', namespace: 'web' }, spec: { jobName: 'etcd', staticConfigs: [{ targets: ['10.0.0.1:2381'] }] } }],
     }),
+  },
+  'verify/monitor-reach': {
+    // Longhorn's manager admits only Longhorn's pods: Prometheus's scrape on 9500 times out.
+    breaking: longhornScrape(false),
+    // With a policy admitting Prometheus's pods (namespace monitoring, app.kubernetes.io/name=prometheus) on TCP 9500.
+    satisfying: longhornScrape(true),
   },
   'verify/sso-clients': {
     // A tool's client that the realm no longer defines, back on a host nobody routes.

@@ -6,6 +6,7 @@ import { BACKUP_COVERAGE } from './backup-rules';
 import { EXCLUDED_RESOURCES } from './exclusion-rules';
 import { DEFAULT_DENY } from './ha-rules';
 import { DIRECTORY_CONSUMERS } from './ldap-rules';
+import { MONITOR_REACH } from './monitor-rules';
 import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from './identity-rules';
 import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
 import { SSO_CLIENTS } from './sso-rules';
@@ -76,6 +77,13 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
   splitVerifyRule('every LDAP consumer reaches the same directory the same way, over verified LDAPS', DIRECTORY_CONSUMERS),
   splitVerifyRule('every OIDC SecurityPolicy logs in as a client the Keycloak realm defines, on a host its routes serve, with a callback that client allows', SSO_CLIENTS),
   splitVerifyRule("no object an Application syncs is of a group and kind argocd-cm's resource.exclusions (or Argo CD's own) exclude or its resource.inclusions leave out", EXCLUDED_RESOURCES),
+  splitVerifyRule(
+    'Prometheus reaches every target it scrapes through the NetworkPolicies: for each ServiceMonitor and PodMonitor a rendered Prometheus selects (its monitor and namespace selectors), '
+    + "the rendered pod templates its Services or selector match, on the endpoint's container port, admitted by the policies isolating them for ingress and allowed by those isolating Prometheus's pods for egress. "
+    + 'Not checked: pods an operator or controller makes at run time (Prometheus, Alertmanager, Envoy\'s proxies: no pod template), selector-less Services (the kubelet, the API server) and ScrapeConfig static targets (node addresses), host-network pods (no policy applies); '
+    + 'an ipBlock matches a pod only when it is 0.0.0.0/0 or ::/0 without except',
+    MONITOR_REACH,
+  ),
 ];
 
 /**
@@ -86,5 +94,5 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export const SPLIT_RULES: readonly SplitRule<any, VerifyRuleId | HaRuleId>[] = [
   ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP,
-  BACKUP_COVERAGE, DIRECTORY_CONSUMERS, SSO_CLIENTS, EXCLUDED_RESOURCES, DEFAULT_DENY,
+  BACKUP_COVERAGE, DIRECTORY_CONSUMERS, SSO_CLIENTS, EXCLUDED_RESOURCES, MONITOR_REACH, DEFAULT_DENY,
 ];

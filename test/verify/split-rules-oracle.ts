@@ -3,7 +3,7 @@
  * (lib/verify/identity-rules.ts, reference-rules.ts, sso-rules.ts; main at b619eb3), copied here
  * unchanged as the oracle of test/verify/split-rules.test.ts: they read every document. Since then
  * verify/api-providers also holds a custom resource to a version its rendered CRD serves, and
- * verify/excluded-resources, new as a split rule, has its document reading written here.
+ * verify/excluded-resources and verify/monitor-reach, new as split rules, have their document reading written here.
  */
 /* eslint-disable */
 import * as fs from 'fs';
@@ -21,6 +21,9 @@ import { ApiRef, apiRefMatches } from '../../lib/layer';
 import type { Report, ReportFile, Tree } from '../../lib/verify/rules';
 import { checkDirectoryConsumers } from '../../lib/verify/ldap-rules';
 import { destinationCluster, exclusionMessage, exclusionOf, FilteredResource, isArgocdCm, readFilterSetting, settingProblemMessage, syncedFolders } from '../../lib/verify/exclusion-rules';
+import { egressVerdict, ingressVerdict, namespaceLabels, Policy, PodRef, selectorText, labelSelectorMatches, TargetPort } from '../../lib/k8s/network-policy';
+import { endpointPodPorts, endpointServicePorts, endpointText, inScope, prometheusSelects, reachMessage, reachProjection, ReachProjection, servicePortTargets, targetNamespaces } from '../../lib/verify/monitor-rules';
+import { idOf, refOf } from '../../lib/verify/split-rule';
 import { redirectMatcher } from '../../lib/verify/sso-rules';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from '../../lib/verify/tree';
 import { APPS_PROJECT, WORKLOADS_DIR } from '../../lib/paas/conventions';
@@ -533,6 +536,59 @@ function checkExcludedResources(tree: Tree, report: Report): void {
   }
 }
 
+// ---- verify/monitor-reach: new as a split rule, written here over the documents, without indexes ----
+
+/** Every scrape target (monitor a Prometheus selects -> rendered pod template, port) Prometheus cannot reach through the NetworkPolicies. */
+function checkMonitorReach(tree: Tree, report: Report): void {
+  const objects = tree.objects.filter((o) => inScope(o.file)).flatMap((o) => {
+    const ref = refOf(o);
+    const id = idOf(ref);
+    const p = reachProjection(o.obj, ref, id.slice(0, id.indexOf('/')));
+    return p ? [{ o, ref, p, i: 0 }] : [];
+  }).map((x, i) => ({ ...x, i }));
+  type Obj = (typeof objects)[number];
+  const withNs = objects.filter((x) => x.ref.namespace !== undefined);
+  const of = <K extends keyof ReachProjection>(k: K): (Obj & { v: NonNullable<ReachProjection[K]> })[] => withNs.filter((x) => x.p[k] !== undefined).map((x) => ({ ...x, v: x.p[k]! }));
+  const proms = of('prom');
+  const monitors = of('mon');
+  const policies: Policy[] = of('np').map((x) => x.v);
+  const services = of('svc');
+  const pods = of('pod');
+  const nsl = (ns: string) => namespaceLabels(ns, objects.find((x) => x.p.nsl && x.ref.name === ns)?.p.nsl);
+  const all = () => [...new Set([...services, ...pods].map((x) => x.ref.namespace!))].sort();
+  if (!proms.length) return;
+  for (const m of monitors) {
+    const monNs = m.ref.namespace!;
+    for (const P of proms) {
+      const promNs = P.ref.namespace!;
+      if (!prometheusSelects(P.v, promNs, m.v, monNs, nsl(monNs))) continue;
+      const source: PodRef = { namespace: promNs, labels: P.v.pod, namespaceLabels: nsl(promNs) };
+      const seen = new Set<string>();
+      m.v.eps.forEach((ep, epi) => {
+        for (const ns of targetNamespaces(m.v, monNs, P.v, all)) {
+          const check = (pod: (typeof pods)[number], port: TargetPort, targetSelector: string): void => {
+            if (seen.has(`${pod.i}:${port.number}`)) return;
+            seen.add(`${pod.i}:${port.number}`);
+            const dest: PodRef = { namespace: ns, labels: pod.v.l, namespaceLabels: nsl(ns) };
+            const ingress = ingressVerdict(policies, source, dest, port);
+            const egress = egressVerdict(policies, source, dest, port);
+            if (!ingress.allowed || !egress.allowed) report(m.o, reachMessage({ monitor: m.ref, endpoint: endpointText(ep, epi), workload: pod.ref, port, prometheus: P.ref, targetSelector, ingress, egress }));
+          };
+          const here = pods.filter((x) => x.ref.namespace === ns && !x.v.host);
+          if (m.v.k === 'p') {
+            for (const pod of here.filter((x) => labelSelectorMatches(m.v.sel, x.v.l))) for (const port of endpointPodPorts(ep, pod.v)) check(pod, port, selectorText(m.v.sel));
+            continue;
+          }
+          for (const s of services.filter((x) => x.ref.namespace === ns && labelSelectorMatches(m.v.sel, x.v.l))) {
+            const sps = endpointServicePorts(ep, s.v);
+            for (const pod of here.filter((x) => labelSelectorMatches({ matchLabels: s.v.sel }, x.v.l))) for (const sp of sps) for (const port of servicePortTargets(sp, pod.v)) check(pod, port, selectorText({ matchLabels: s.v.sel }));
+          }
+        }
+      });
+    }
+  }
+}
+
 /** One finding as VERIFY_RULES gives it (lib/verify/verify-rules.ts). */
 export interface OracleFinding {
   readonly rule: string;
@@ -557,6 +613,7 @@ export const ORACLES: Readonly<Record<string, (tree: Tree, report: Report, repor
   'ha/default-deny': checkHaDefaultDeny,
   'verify/backup-coverage': checkBackupCoverage,
   'verify/excluded-resources': checkExcludedResources,
+  'verify/monitor-reach': checkMonitorReach,
   // Unchanged: over every document of the tree (the split rule runs it over the objects its documents net needs).
   'verify/directory-consumers': checkDirectoryConsumers,
 };

@@ -112,6 +112,7 @@ const genApp = fc.record({
   volume: fc.constantFrom('none', 'pvc', 'pvc', 'opt-out', 'empty-opt-out', 'other-class', 'longhorn-source', 'declared'),
   deny: fc.constantFrom('deny', 'deny', 'none', 'some-pods', 'egress-only', 'allows', 'no-types'),
   application: fc.constantFrom('plain', 'plain', 'plain', 'none', 'helm', 'other-repo', 'second', 'missing-path', 'sources'),
+  monitor: fc.constantFrom('none', 'none', 'pod', 'service', 'allowed', 'any-namespace'),
 });
 type GenApp = typeof genApp extends fc.Arbitrary<infer T> ? T : never;
 
@@ -127,7 +128,7 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
   const meta = (n: string) => ({ name: n, ...(a.noNamespace && n === name ? {} : { namespace: a.ns }), ...(Object.keys(annotations).length ? { annotations } : {}) });
   const workload: JsonMap = {
     apiVersion: a.kind === 'Rollout' ? 'argoproj.io/v1alpha1' : 'apps/v1', kind: a.kind, metadata: meta(name),
-    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'x' }] } } },
+    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'x', ports: [{ name: 'metrics', containerPort: 9100 }] }] } } },
   };
   const selector = { own: labels, other: { app: 'nobody' }, 'pod-name': { 'statefulset.kubernetes.io/pod-name': `${name}-0`, app: name }, 'pod-name-bad': { 'statefulset.kubernetes.io/pod-name': `${name}-x` }, none: undefined, external: labels }[a.selector];
   const service: JsonMap = {
@@ -166,6 +167,18 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
       'egress-only': { podSelector: {}, policyTypes: ['Egress'] }, allows: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] }, 'no-types': {},
     }[a.deny] as JsonMap;
     objects.push(['networkpolicy.yaml', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(`${name}-deny`), spec }]);
+  }
+  // What Prometheus scrapes of it (a rule fixture's Prometheus selects every monitor): its pods' metrics port, its Service's ports, and an allow for Prometheus.
+  if (a.monitor !== 'none') {
+    const kind = a.monitor === 'service' ? 'ServiceMonitor' : 'PodMonitor';
+    const spec: JsonMap = kind === 'ServiceMonitor' ? { selector: {}, endpoints: [{}] } : { selector: { matchLabels: labels }, podMetricsEndpoints: [{ port: 'metrics' }], ...(a.monitor === 'any-namespace' ? { namespaceSelector: { any: true } } : {}) };
+    objects.push([`${kind.toLowerCase()}.yaml`, { apiVersion: 'monitoring.coreos.com/v1', kind, metadata: meta(`${name}-metrics`), spec }]);
+    if (a.monitor === 'allowed') {
+      objects.push(['networkpolicy-from-prometheus.yaml', {
+        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(`${name}-from-prometheus`),
+        spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ port: 'metrics' }] }] },
+      }]);
+    }
   }
   if (a.namespaceObject) objects.push(['namespace.yaml', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: a.ns } }]);
   if (a.clusterRoleWithNamespace) objects.push(['clusterrole.yaml', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, namespace: a.ns }, rules: [] }]);
@@ -211,6 +224,7 @@ const genLayers = fc.record({
   appNamespaces: fc.subarray(['sit', 'uat', 'prod', 'web']),
   velero: fc.option(fc.record({ included: fc.subarray(['sit', 'uat', 'prod', 'web', 'zz']), excluded: fc.subarray(['prod', 'zz']), labels: fc.boolean(), snapshots: fc.boolean() }), { nil: undefined }),
   longhorn: fc.option(fc.constantFrom('default', 'nightly', 'snapshot'), { nil: undefined }),
+  prometheus: fc.option(fc.constantFrom('all', 'own-namespace', 'egress'), { nil: undefined }),
 });
 type GenLayers = typeof genLayers extends fc.Arbitrary<infer T> ? T : never;
 
@@ -254,6 +268,19 @@ function layerFiles(l: GenLayers): { files: Record<string, JsonMap[]>; facts: [J
       apiVersion: 'longhorn.io/v1beta2', kind: 'RecurringJob', metadata: { name: 'backup', namespace: 'longhorn-system' },
       spec: { task: l.longhorn === 'snapshot' ? 'snapshot' : 'backup', groups: [l.longhorn === 'snapshot' ? 'default' : l.longhorn], cron: '0 2 * * *', retain: 7 },
     }];
+  }
+  // A Prometheus that reads every monitor (or only its own namespace's), and perhaps an egress policy letting its pods out to prod only.
+  if (l.prometheus) {
+    files['dist/monitoring/prometheus-k8s.yaml'] = [{
+      apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'k8s', namespace: 'monitoring' },
+      spec: { serviceMonitorSelector: {}, podMonitorSelector: {}, ...(l.prometheus === 'own-namespace' ? {} : { serviceMonitorNamespaceSelector: {}, podMonitorNamespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['web'] }] } }) },
+    }];
+    if (l.prometheus === 'egress') {
+      files['dist/monitoring/networkpolicy-prometheus-out.yaml'] = [{
+        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'prometheus-out', namespace: 'monitoring' },
+        spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prod' } } }], ports: [{ port: 9000, endPort: 9200 }] }] },
+      }];
+    }
   }
   for (const ns of l.paasNamespaces) {
     const namespace: JsonMap = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
