@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import type { Site } from '../config/schema';
 import type { PlatformContext } from '../context';
 import { DeadNodeToleration, deadNodeTolerations, STATELESS_SINGLETON_TOLERATION_SECONDS } from '../ha/recovery';
-import { HOSTNAME_SPREAD, HostnameSpread, ONE_POD_AT_A_TIME, OnePodAtATime } from '../ha/workloads';
+import { HOSTNAME_SPREAD, HostnameSpread } from '../ha/workloads';
 import { sortKeys } from '../render/sort';
 import type { BackupOptOut, RenderedWorkloadHa } from '../constructs/upstream-objects';
 import type { ContainerResources } from '../constructs/container';
@@ -129,11 +129,6 @@ export interface ArgoCdComponentHa {
   /** The chart adds the component's label selector to each constraint. */
   readonly topologySpreadConstraints: readonly HostnameSpread[];
   readonly pdb: { readonly enabled: boolean; readonly minAvailable: number };
-  /**
-   * One pod at a time: the spread ignores taints, so the tainted servers are domains without pods
-   * and keep every worker at one; with a worker down a surge pod would have no node.
-   */
-  readonly deploymentStrategy: OnePodAtATime;
 }
 
 /** The values of the argo-cd chart that the platform sets (a typed subset). */
@@ -212,8 +207,12 @@ export interface ArgoCdValues {
   };
 }
 
-/** Two replicas on two nodes, at most one evicted at a time, updated one at a time. */
-export const ARGOCD_HA: ArgoCdComponentHa = { replicas: 2, topologySpreadConstraints: [HOSTNAME_SPREAD], pdb: { enabled: true, minAvailable: 1 }, deploymentStrategy: ONE_POD_AT_A_TIME };
+/**
+ * Two replicas on two nodes, at most one evicted at a time; updated as the chart leaves it
+ * (Kubernetes' default: a surge pod first, which the spread, counting each revision on its own,
+ * lets onto a worker beside an old pod while another worker is down).
+ */
+export const ARGOCD_HA: ArgoCdComponentHa = { replicas: 2, topologySpreadConstraints: [HOSTNAME_SPREAD], pdb: { enabled: true, minAvailable: 1 } };
 
 /** Prefix of the redis-ha subchart's objects (its fullnameOverride). */
 export const ARGOCD_REDIS_HA = 'argocd-redis-ha';

@@ -209,9 +209,17 @@ export function exemptions(w: ParsedDeclaration): Map<HaRuleId, string> {
 
 /**
  * A hard topology spread over nodes as most charts take it: they add the component's own label
- * selector when the constraint names none (argo-cd, external-secrets, harbor).
+ * selector when the constraint names none (argo-cd, external-secrets, harbor). Each revision is
+ * counted on its own (`matchLabelKeys: [pod-template-hash]`, the label the Deployment controller
+ * gives each revision's pods): the spread counts the tainted servers as domains without pods
+ * (`nodeTaintsPolicy` Ignore, the default), which keeps every worker at one pod of a revision, so
+ * a rolling update's surge pod counted with the old ones had no node while a worker was down and
+ * the update stopped (ha/rollout). Counted on its own, the new revision's first pod takes a worker
+ * beside an old pod, and updates keep Kubernetes' default: a new pod first, no old one down before
+ * it is ready. Honor would do that too, but would also let a second replica onto the last worker
+ * while two are down, where it takes room a singleton needs (reports/failure-simulation.md).
  */
-export const HOSTNAME_SPREAD = { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' } as const;
+export const HOSTNAME_SPREAD = { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', matchLabelKeys: ['pod-template-hash'] } as const;
 
 export type HostnameSpread = typeof HOSTNAME_SPREAD;
 

@@ -5,7 +5,7 @@ import { HelmComponent } from '../constructs/helm-component';
 import { ENVOY_PROXY_LABELS, SHARED_GATEWAY } from '../constructs/published-ui';
 import { pinned } from '../context';
 import type { PlatformContext } from '../context';
-import { at, declareWorkloads, ONE_POD_AT_A_TIME, OnePodAtATime, WorkloadDeclaration } from '../ha/workloads';
+import { at, declareWorkloads, HOSTNAME_SPREAD, WorkloadDeclaration } from '../ha/workloads';
 import { PlatformNamespace } from '../constructs/platform-namespace';
 import { Layer } from '../layer';
 import { Inventory } from '../inventory';
@@ -37,14 +37,16 @@ export const ENVOY_GATEWAY_CHART: ChartPin = {
 export const GATEWAY_CLASS = 'envoy';
 export const ENVOY_PROXY = 'platform-proxy';
 
-/** A topology spread constraint that keeps pods with `labels` on different nodes. */
-function spreadOverNodes(labels: Record<string, string>, matchLabelKeys?: string[]) {
+/**
+ * A topology spread constraint that keeps pods with `labels` on different nodes, each revision
+ * counted on its own (HOSTNAME_SPREAD: a surge pod has a node while a worker is down), and each
+ * value of `matchLabelKeys` too.
+ */
+function spreadOverNodes(labels: Record<string, string>, matchLabelKeys: readonly string[] = []) {
   return {
-    maxSkew: 1,
-    topologyKey: 'kubernetes.io/hostname',
-    whenUnsatisfiable: 'DoNotSchedule',
+    ...HOSTNAME_SPREAD,
     labelSelector: { matchLabels: labels },
-    ...(matchLabelKeys ? { matchLabelKeys } : {}),
+    matchLabelKeys: [...matchLabelKeys, ...HOSTNAME_SPREAD.matchLabelKeys],
   };
 }
 
@@ -53,11 +55,6 @@ export interface EnvoyGatewayValues {
   readonly deployment: {
     readonly replicas: number;
     readonly pod: { readonly topologySpreadConstraints: readonly object[] };
-    /**
-     * One pod at a time: the spread ignores taints (the servers are domains without pods), so
-     * every worker holds one at most and, with a worker down, a surge pod would have no node.
-     */
-    readonly envoyGateway: { readonly strategy: OnePodAtATime };
   };
   /** The chart renders the budget only when minAvailable (or maxUnavailable) is at least 1; its default is 0. */
   readonly podDisruptionBudget: { readonly minAvailable: number };
@@ -82,7 +79,7 @@ export interface EnvoyGatewayValues {
 export function envoyGatewayValues(): EnvoyGatewayValues {
   return {
     // The controller is leader-elected: two replicas keep configuration flowing while a node is down.
-    deployment: { replicas: 2, pod: { topologySpreadConstraints: [spreadOverNodes({ 'control-plane': 'envoy-gateway' })] }, envoyGateway: { strategy: ONE_POD_AT_A_TIME } },
+    deployment: { replicas: 2, pod: { topologySpreadConstraints: [spreadOverNodes({ 'control-plane': 'envoy-gateway' })] },  },
     podDisruptionBudget: { minAvailable: 1 },
     topologyInjector: { enabled: false },
     // The controller's own requests and limits are the chart's (100m/256Mi, 1Gi limit).
@@ -113,7 +110,7 @@ export interface EnvoyProxySpec {
   readonly provider: {
     readonly type: 'Kubernetes';
     readonly kubernetes: {
-      readonly envoyDeployment: { readonly replicas: number; readonly strategy: OnePodAtATime; readonly pod: { readonly topologySpreadConstraints: readonly object[] } };
+      readonly envoyDeployment: { readonly replicas: number; readonly pod: { readonly topologySpreadConstraints: readonly object[] } };
       readonly envoyPDB: { readonly minAvailable: number };
       readonly envoyService: {
         readonly type: 'LoadBalancer';
@@ -132,9 +129,6 @@ export function envoyProxySpec(ctx: PlatformContext): EnvoyProxySpec {
       kubernetes: {
         envoyDeployment: {
           replicas: 2,
-          // One proxy at a time: the spread ignores taints (the servers are domains without pods),
-          // so with a worker down a surge proxy would have no node and an Envoy upgrade would stop.
-          strategy: ONE_POD_AT_A_TIME,
           pod: {
             topologySpreadConstraints: [spreadOverNodes({ ...ENVOY_PROXY_LABELS }, ['gateway.envoyproxy.io/owning-gateway-name', 'gateway.envoyproxy.io/owning-gateway-namespace'])],
           },

@@ -5,7 +5,7 @@ import {
 } from 'cdk8s-plus-25/lib/imports/k8s';
 import { BITWARDEN_STORES } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
-import { HOSTNAME_SPREAD, HostnameSpread, ONE_POD_AT_A_TIME, OnePodAtATime } from '../ha/workloads';
+import { HOSTNAME_SPREAD, HostnameSpread } from '../ha/workloads';
 import { pinned } from '../context';
 import type { PlatformContext } from '../context';
 import { PlatformNamespace } from '../constructs/platform-namespace';
@@ -71,11 +71,6 @@ export interface EsoComponentHa {
   /** The chart adds the component's label selector to each constraint. */
   readonly topologySpreadConstraints: readonly HostnameSpread[];
   readonly resources: EsoResources;
-  /**
-   * One pod at a time: the spread ignores taints (the servers are domains without pods), so every
-   * worker holds one at most and, with a worker down, a surge pod would have no node.
-   */
-  readonly strategy: OnePodAtATime;
 }
 
 /** The values of the external-secrets chart that the platform sets (a typed subset). */
@@ -91,7 +86,7 @@ export interface ExternalSecretsValues extends EsoComponentHa {
 
 export function externalSecretsValues(): ExternalSecretsValues {
   // Two of each, on two nodes, never both evicted at once.
-  const ha = { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 }, topologySpreadConstraints: [HOSTNAME_SPREAD], strategy: ONE_POD_AT_A_TIME };
+  const ha = { replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 }, topologySpreadConstraints: [HOSTNAME_SPREAD] };
   const resources = (cpu: string, memory: string, memoryLimit: string): EsoResources => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
   return {
     installCRDs: true,
@@ -155,13 +150,11 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
       // while a node is down.
       replicas: 2,
       selector: { matchLabels: BW_LABELS },
-      // One pod at a time: the spread ignores taints (the servers are domains without pods), so
-      // with a worker down a surge pod would have no node and the update would stop.
-      strategy: { type: ONE_POD_AT_A_TIME.type, rollingUpdate: { maxSurge: IntOrString.fromNumber(ONE_POD_AT_A_TIME.rollingUpdate.maxSurge), maxUnavailable: IntOrString.fromNumber(ONE_POD_AT_A_TIME.rollingUpdate.maxUnavailable) } },
       template: {
         metadata: { labels: BW_LABELS },
         spec: {
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: BW_LABELS } }],
+          // Kubernetes' default update (a surge pod first): the spread counts each revision on its own, so it has a worker beside an old pod while another is down.
+          topologySpreadConstraints: [{ ...HOSTNAME_SPREAD, matchLabelKeys: [...HOSTNAME_SPREAD.matchLabelKeys], labelSelector: { matchLabels: BW_LABELS } }],
           automountServiceAccountToken: false,
           // The image declares no user: run bw as a fixed unprivileged one, its home (login,
           // vault cache) and /tmp on emptyDirs, the root filesystem read-only.

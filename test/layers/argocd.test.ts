@@ -73,11 +73,11 @@ describe('Argo CD: high availability of the rendered workloads', () => {
       expect([name, d.spec.replicas]).toEqual([name, 2]);
       expect(d.spec.template.spec.topologySpreadConstraints).toEqual([{
         maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule',
-        labelSelector: { matchLabels: { 'app.kubernetes.io/instance': 'argo-cd', 'app.kubernetes.io/name': name } },
+        labelSelector: { matchLabels: { 'app.kubernetes.io/instance': 'argo-cd', 'app.kubernetes.io/name': name } }, matchLabelKeys: ['pod-template-hash'],
       }]);
       expect(find('PodDisruptionBudget', name).spec).toEqual({ minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/instance': 'argo-cd', 'app.kubernetes.io/name': name } } });
-      // The spread ignores taints (the servers are domains without pods): a surge pod would have no node while a worker is down (ha/rollout).
-      expect([name, d.spec.strategy]).toEqual([name, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }]);
+      // The chart's default update (a surge pod first): the revision-counted spread gives it a worker beside an old pod while another is down (ha/rollout).
+      expect([name, d.spec.strategy]).toEqual([name, undefined]);
     }
   });
 

@@ -26,14 +26,14 @@ describe('gateway layer', () => {
     expect(controller.metadata.annotations[ANNOTATIONS.providesApis]).toBe('gateway.networking.k8s.io/*,gateway.envoyproxy.io/*');
   });
 
-  test('GIVEN the controller is leader-elected WHEN rendered THEN two replicas run on two nodes, a drain evicts at most one and an update replaces one at a time', () => {
+  test('GIVEN the controller is leader-elected WHEN rendered THEN two replicas run on two nodes, a drain evicts at most one and an update starts a new pod first, each revision spread on its own', () => {
     expect(controller.spec.replicas).toBe(2);
     expect(controller.spec.template.spec.topologySpreadConstraints).toEqual([{
-      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'control-plane': 'envoy-gateway' } },
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'control-plane': 'envoy-gateway' } }, matchLabelKeys: ['pod-template-hash'],
     }]);
     expect(find('PodDisruptionBudget', 'envoy-gateway').spec).toEqual({ minAvailable: 1, selector: { matchLabels: controller.spec.selector.matchLabels } });
-    // The spread ignores taints (the servers are domains without pods): a surge pod would have no node while a worker is down (ha/rollout).
-    expect(controller.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    // Kubernetes' default (a surge pod first): with each revision counted on its own the surge pod has a worker beside an old pod while another is down (ha/rollout).
+    expect(controller.spec.strategy).toBeUndefined();
   });
 
   test('GIVEN the controller WHEN rendered THEN it has probes, the chart\'s resources, and runs non-root, read-only, without privileges', () => {
@@ -60,12 +60,13 @@ describe('gateway layer', () => {
     expect(role.rules.filter((r: Obj) => (r.resources ?? []).includes('pods') && (r.verbs ?? []).includes('patch'))).toEqual([]);
   });
 
-  test('GIVEN the proxies WHEN rendered THEN two or more run one per node behind the fixed MetalLB gateway address, updated one at a time', () => {
+  test('GIVEN the proxies WHEN rendered THEN two or more run one per node behind the fixed MetalLB gateway address, a new proxy first, each revision spread on its own', () => {
     const proxy = obj('dist/gateway/envoyproxy-platform-proxy.yaml').spec.provider.kubernetes;
     expect(proxy.envoyDeployment.replicas).toBeGreaterThanOrEqual(2);
     expect(proxy.envoyDeployment.pod.topologySpreadConstraints[0]).toMatchObject({ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' });
-    // The spread ignores taints: a surge proxy would have no node while a worker is down (ha/rollout, which reads the declared strategy).
-    expect(proxy.envoyDeployment.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    expect(proxy.envoyDeployment.pod.topologySpreadConstraints[0].matchLabelKeys).toContain('pod-template-hash');
+    // Envoy Gateway's default (Kubernetes' 25%: a surge proxy first), which the revision-counted spread lets finish while a worker is down (ha/rollout, which reads the declared default).
+    expect(proxy.envoyDeployment.strategy).toBeUndefined();
     expect(proxy.envoyPDB).toEqual({ minAvailable: 1 });
     expect(proxy.envoyService).toEqual({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', annotations: { 'metallb.io/loadBalancerIPs': '10.251.51.200' } });
   });

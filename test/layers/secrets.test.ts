@@ -25,16 +25,16 @@ describe('secrets layer', () => {
     expect(find('Deployment', 'external-secrets-webhook').metadata.annotations['platform.tsys/provides-apis']).toBe('external-secrets.io/*,generators.external-secrets.io/*');
   });
 
-  test('GIVEN the External Secrets chart WHEN rendered THEN controller, webhook and cert controller each run two replicas on two nodes with a PDB, updated one at a time', () => {
+  test('GIVEN the External Secrets chart WHEN rendered THEN controller, webhook and cert controller each run two replicas on two nodes with a PDB, updated a new pod first with each revision spread on its own', () => {
     for (const { deployment, pdb } of esoComponents) {
       const d = find('Deployment', deployment);
       expect([deployment, d.spec.replicas]).toEqual([deployment, 2]);
       expect(d.spec.template.spec.topologySpreadConstraints).toEqual([{
-        maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: d.spec.selector.matchLabels },
+        maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: d.spec.selector.matchLabels }, matchLabelKeys: ['pod-template-hash'],
       }]);
       expect(find('PodDisruptionBudget', pdb).spec).toEqual({ minAvailable: 1, selector: { matchLabels: d.spec.selector.matchLabels } });
-      // The spread ignores taints (the servers are domains without pods): a surge pod would have no node while a worker is down (ha/rollout).
-      expect([deployment, d.spec.strategy]).toEqual([deployment, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }]);
+      // Kubernetes' default (a surge pod first): the revision-counted spread gives it a worker beside an old pod while another is down (ha/rollout).
+      expect([deployment, d.spec.strategy]).toEqual([deployment, undefined]);
     }
   });
 
@@ -71,12 +71,12 @@ describe('secrets layer', () => {
     expect(secret.stringData).toBeUndefined();
   });
 
-  test('GIVEN bw serve WHEN rendered THEN it runs two replicas spread over nodes, updated one at a time, logs in to the site server with a hand-made bootstrap secret', () => {
+  test('GIVEN bw serve WHEN rendered THEN it runs two replicas spread over nodes, updated a new pod first, logs in to the site server with a hand-made bootstrap secret', () => {
     const d = find('Deployment', 'bitwarden-cli');
     expect(d.metadata.namespace).toBe('bitwarden');
     expect(d.spec.replicas).toBe(2);
-    expect(d.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' });
-    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    expect(d.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', matchLabelKeys: ['pod-template-hash'] });
+    expect(d.spec.strategy).toBeUndefined();
     const env = d.spec.template.spec.containers[0].env;
     expect(env[0]).toEqual({ name: 'BW_HOST', value: 'https://bitwarden.turnsys.com' });
     expect(env.slice(1).filter((e: Obj) => e.valueFrom).map((e: Obj) => e.valueFrom.secretKeyRef.name)).toEqual(['bitwarden-cli-bootstrap', 'bitwarden-cli-bootstrap', 'bitwarden-cli-bootstrap']);

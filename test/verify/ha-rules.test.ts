@@ -147,6 +147,15 @@ describe('HA rules through npm run verify, on the rendered tree (and with synth\
     ]);
   });
 
+  test('GIVEN Argo CD\'s server spread counting both revisions together again WHEN verified THEN ha/rollout says its default update (a new pod first) stops while a worker is down, and names the revision count as a fix', () => {
+    const SERVER = 'dist/argocd/deployment-argocd-server.yaml';
+    const found = findingsOf((f) => {
+      for (const c of (f.get(SERVER) as Obj).spec.template.spec.topologySpreadConstraints) delete c.matchLabelKeys;
+    }).filter((x) => x.startsWith(SERVER));
+    expect(found).toEqual([expect.stringContaining('[ha/rollout] its rolling update (an image or config change) cannot finish while www1 or www2 or www3 is down')]);
+    expect(found[0]).toContain('count each revision on its own (matchLabelKeys: [pod-template-hash] on its topology spread constraint)');
+  });
+
   test('GIVEN the failure model is missing WHEN verified THEN verify says to synth', () => {
     expect(findingsOf((f) => f.delete('dist/hosts/failure-model.yaml'))).toContain('dist/hosts/failure-model.yaml: [ha/failure] the failure model (node capacity, recovery budget) is missing; run npm run synth');
   });
