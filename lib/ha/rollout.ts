@@ -289,6 +289,30 @@ function finishesEverywhere(cluster: ClusterModel, w: Workload, replicas: number
  * replicas, fenceposts that do not read).
  */
 export function rolloutFinding(cluster: ClusterModel, w: Workload): RolloutFinding | undefined {
+  let known = findings.get(cluster);
+  if (!known) findings.set(cluster, (known = new Map()));
+  const key = JSON.stringify([w.kind, w.replicas, w.strategy, w.spread, w.nodeSelector, w.requiredNodeTerms, w.tolerations], exactValue);
+  if (known.has(key)) return known.get(key);
+  const found = findingOf(cluster, w);
+  known.set(key, found);
+  return found;
+}
+
+/**
+ * `rolloutFinding`'s answers on one cluster, by everything of a workload it reads (its kind,
+ * replicas, strategy, spread and where it may run): thousands of apps share a handful of shapes.
+ */
+const findings = new WeakMap<ClusterModel, Map<string, RolloutFinding | undefined>>();
+
+/** A JSON replacer that keeps apart what JSON would merge: a string, a number JSON cannot write, -0 and undefined. */
+function exactValue(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return `s${value}`;
+  if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return `n${Object.is(value, -0) ? '-0' : String(value)}`;
+  if (value === undefined) return 'u';
+  return value;
+}
+
+function findingOf(cluster: ClusterModel, w: Workload): RolloutFinding | undefined {
   const strategy = w.strategy;
   const spread = w.spread;
   if (w.kind !== 'Deployment' || strategy?.type !== 'RollingUpdate' || !spread || !(w.replicas >= 1) || !Number.isFinite(w.replicas)) return undefined;

@@ -231,15 +231,25 @@ describe('ha/rollout over thousands of workloads: each placement worked out once
     nodeSelector: r.onApp ? { app: 'yes' } : {},
   }));
 
+  test('GIVEN Deployments of look-alike shapes (a maxSurge of Infinity and none, "1" and 1) WHEN checked one after another on one site THEN each gets its own answer, not the one before it', () => {
+    const infinite = deployment({ strategy: { type: 'RollingUpdate', maxSurge: Infinity } });
+    const unset = deployment({ strategy: { type: 'RollingUpdate' } });
+    expect(rolloutFinding(CLUSTER, infinite)).toBeUndefined();
+    expect(rolloutFinding(CLUSTER, unset)).toBeDefined();
+    expect(rolloutFinding(CLUSTER, deployment({ strategy: { type: 'RollingUpdate', maxSurge: '1', maxUnavailable: 0 } }))).toBeUndefined();
+    expect(rolloutFinding(CLUSTER, deployment({ strategy: { type: 'RollingUpdate', maxSurge: 1, maxUnavailable: 0 } }))).toBeDefined();
+  });
+
   test('GIVEN random sites and Deployments WHEN placed in every scenario THEN the nodes and empty domains are the ones asking every node again gives', () => {
     fc.assert(fc.property(arbCluster, arbWorkload, (cluster, w) => {
       for (const lost of [undefined, ...cluster.nodes.map((x) => x.name)]) expect(rolloutNodes(cluster, w, lost)).toEqual(referenceNodes(cluster, w, lost));
     }), { numRuns: 300 });
   });
 
-  test('GIVEN many Deployments checked one after another (runs of one shape shared) WHEN each is checked THEN its stalls are the ones stepping each scenario afresh gives', () => {
+  test('GIVEN many Deployments checked one after another on one site (runs and answers of one shape shared) WHEN each is checked THEN its stalls are the ones stepping each scenario afresh gives', () => {
     fc.assert(fc.property(arbCluster, fc.array(arbWorkload, { minLength: 1, maxLength: 8 }), (cluster, workloads) => {
-      for (const w of workloads) {
+      // Each again as a copy (answered from what the first gave), and once more with one replica more (its own answer).
+      for (const w of [...workloads, ...workloads.map((x) => ({ ...x })), ...workloads.map((x) => ({ ...x, replicas: x.replicas + 1 }))]) {
         const found = rolloutFinding(cluster, w);
         const strategy = w.strategy as { maxSurge?: number | string; maxUnavailable?: number | string };
         const f = resolveFenceposts(strategy.maxSurge, strategy.maxUnavailable, w.replicas);
