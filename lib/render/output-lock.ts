@@ -64,7 +64,8 @@ function notALockFile(file: string): string | undefined {
 
 /**
  * Takes the checkout's output lock (one synth at a time per checkout) and returns its release.
- * Re-entrant within a process. A lock left by a process that is gone is taken over; a lock held
+ * Re-entrant within a process. A lock left by a process that is gone is taken over, and so is
+ * one left empty (`EMPTY_LOCK_GRACE_MS`: a synth killed before it wrote its pid); a lock held
  * by a live one, or anything at its path that is not a lock synth can use (a folder, a link, a
  * file it cannot read or create), is refused with an `OutputLockError` naming the file and what
  * to do. The release throws an `OutputLockError` (phase 'release') when the file cannot be removed.
@@ -88,7 +89,8 @@ export function takeOutputLock(root: string): () => void {
     held.set(file, depth + 1);
     return release;
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // Three tries: a lock released, or an empty one whose pid came, is read again.
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       createLockFile(file);
       held.set(file, 1);
@@ -119,19 +121,45 @@ export function takeOutputLock(root: string): () => void {
         const shown = text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}...` : JSON.stringify(text);
         throw new OutputLockError(`the lock ${file} holds ${shown}, not the pid of a synth (synth writes its pid there): if no synth is running, delete it (rm ${sh(file)}) and run this again`);
       }
-      // Empty: another synth has just created it and not yet written its pid.
-      if (!text || (owner !== process.pid && alive(owner))) {
-        const who = text ? `another synth (pid ${owner})` : 'another synth';
-        throw new OutputLockError(`${who} is writing this checkout (${LOCK_FILE}): wait for it to finish and run this again; if no synth is running, delete ${file}`);
+      // Empty: another synth has just created it and not yet written its pid (read it again once
+      // written, or once it is gone), or one was killed between the two (no pid ever comes).
+      if (!text && !leftEmpty(file)) continue;
+      if (text && owner !== process.pid && alive(owner)) {
+        throw new OutputLockError(`another synth (pid ${owner}) is writing this checkout (${LOCK_FILE}): wait for it to finish and run this again; if no synth is running, delete ${file}`);
       }
       try {
         fs.rmSync(file, { force: true });
       } catch (r) {
-        throw new OutputLockError(`a synth that is gone (pid ${owner}) left its lock ${file}, which ${why(r, 'remove')}; then delete it (rm ${sh(file)}) and run this again`);
+        const gone = text ? `a synth that is gone (pid ${owner})` : 'a synth killed before it wrote its pid';
+        throw new OutputLockError(`${gone} left its lock ${file}, which ${why(r, 'remove')}; then delete it (rm ${sh(file)}) and run this again`);
       }
     }
   }
   throw new OutputLockError(`cannot take the lock ${file}: another synth takes it at the same time; run this again`);
+}
+
+/**
+ * How long a synth may take from creating its lock to writing its pid in it (microseconds: one
+ * write after the open). An empty lock older than this was left by a synth killed between the two
+ * (or by a crash before the pid reached the disk): no pid will ever come.
+ */
+export const EMPTY_LOCK_GRACE_MS = 2000;
+
+/**
+ * Whether the empty lock `file` stays empty: waits (in steps of 50 ms) until it is
+ * `EMPTY_LOCK_GRACE_MS` old, and at most that long. False as soon as it holds anything or is
+ * gone (then the caller reads it again, or creates it).
+ */
+function leftEmpty(file: string): boolean {
+  const start = Date.now();
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat || stat.size > 0) return false;
+    const now = Date.now();
+    if (now - stat.mtimeMs >= EMPTY_LOCK_GRACE_MS || now - start >= EMPTY_LOCK_GRACE_MS) return true;
+    Atomics.wait(pause, 0, 0, 50);
+  }
 }
 
 /**

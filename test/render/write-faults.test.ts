@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 import { formatCliError } from '../../lib/cli-errors';
 import { OutputError } from '../../lib/render/output-error';
@@ -154,6 +154,48 @@ describe('a full disk while synth takes its lock', () => {
     jest.mocked(fs.writeFileSync).mockImplementation(realFs.writeFileSync);
     jest.mocked(fs.writeSync).mockImplementation(realFs.writeSync as typeof fs.writeSync);
     takeOutputLock(root)();
+  });
+});
+
+describe('a lock left empty by a synth killed before it wrote its pid', () => {
+  /** The OLD checkout with an empty .render.lock, its mtime `age` ms ago. */
+  function emptyLock(age: number): { root: string; file: string } {
+    const root = writeTree(OLD);
+    roots.push(root);
+    const file = path.join(root, LOCK_FILE);
+    realFs.writeFileSync(file, '');
+    const then = new Date(Date.now() - age);
+    realFs.utimesSync(file, then, then);
+    return { root, file };
+  }
+
+  test('GIVEN an empty .render.lock written 10 s ago (a synth SIGKILLed between creating it and writing its pid; every later synth said "another synth is writing this checkout" until it was deleted by hand) WHEN synth takes the lock THEN it takes it over', () => {
+    const { root, file } = emptyLock(10_000);
+    const release = takeOutputLock(root);
+    expect(realFs.readFileSync(file, 'utf8')).toBe(String(process.pid));
+    release();
+    expect(realFs.existsSync(file)).toBe(false);
+  });
+
+  test('GIVEN an empty .render.lock just created, that nothing writes WHEN synth takes the lock THEN it waits a moment for a pid, then takes it over', () => {
+    const { root, file } = emptyLock(0);
+    const start = Date.now();
+    const release = takeOutputLock(root);
+    expect(Date.now() - start).toBeLessThan(5_000);
+    expect(realFs.readFileSync(file, 'utf8')).toBe(String(process.pid));
+    release();
+  });
+
+  test('GIVEN an empty .render.lock just created, into which a live process writes its pid a moment later WHEN synth takes the lock THEN it is refused naming that process (a lock being written is not taken over)', () => {
+    const { root, file } = emptyLock(0);
+    const writer = spawn('sh', ['-c', `sleep 0.2; printf %s $$ > '${file}'; sleep 10`], { stdio: 'ignore' });
+    try {
+      const error = thrownBy(() => takeOutputLock(root));
+      expect(error).toBeInstanceOf(OutputLockError);
+      expect((error as Error).message).toBe(`another synth (pid ${writer.pid}) is writing this checkout (${LOCK_FILE}): wait for it to finish and run this again; if no synth is running, delete ${file}`);
+    } finally {
+      writer.kill('SIGKILL');
+    }
   });
 });
 
