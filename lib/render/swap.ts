@@ -83,6 +83,13 @@ function present(p: string): boolean {
   }
 }
 
+/** Whether `a` and `b` are names of the same file (a hard link; neither followed when a symbolic link). */
+function sameFile(a: string, b: string): boolean {
+  const sa = fs.lstatSync(a, { throwIfNoEntry: false });
+  const sb = fs.lstatSync(b, { throwIfNoEntry: false });
+  return sa !== undefined && sb !== undefined && sa.ino === sb.ino && sa.dev === sb.dev;
+}
+
 /** Whether a folder (not a symlink to one) is at `p`. */
 function folder(p: string): boolean {
   return present(p) && fs.lstatSync(p).isDirectory();
@@ -106,7 +113,7 @@ function shownPath(root: string, tmp: string | undefined, p: string): string {
  */
 function reason(e: unknown, root: string, tmp?: string): string {
   if (isSystemError(e) && e.path) {
-    const access = e.syscall === 'rename' ? 'move' : ['open', 'read'].includes(e.syscall ?? '') ? 'read' : ['rm', 'unlink'].includes(e.syscall ?? '') ? 'remove' : 'write';
+    const access = e.syscall === 'rename' || e.syscall === 'link' ? 'move' : ['open', 'read'].includes(e.syscall ?? '') ? 'read' : ['rm', 'unlink'].includes(e.syscall ?? '') ? 'remove' : 'write';
     const problem = fsProblem(e.code, access);
     if (problem) return `${shownPath(root, tmp, culpritPath(e) ?? e.path)} ${problem}`;
   }
@@ -167,6 +174,21 @@ function writeJournal(root: string, journal: SwapJournal): void {
   }
 }
 
+/**
+ * Keeps the old version of an output at `backup` before its new one is renamed over it: a hard
+ * link, so the output stays where it is (its old version) until the new one replaces it, and a
+ * synth killed in between leaves no output missing. Where the file system makes no hard link (one
+ * without them, a link count at its limit), the old version is moved aside as before.
+ */
+function keepOld(output: string, backup: string): void {
+  try {
+    fs.linkSync(output, backup);
+  } catch (e) {
+    if (!isSystemError(e) || !['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV', 'ENOSYS'].includes(e.code ?? '')) throw e;
+    fs.renameSync(output, backup);
+  }
+}
+
 /** How many renames the journal's swap makes in all. */
 function moveCount(journal: SwapJournal): number {
   return journal.outputs.reduce((n, o) => n + (o.backup ? 1 : 0) + (o.next ? 1 : 0), 0);
@@ -220,9 +242,10 @@ function commitSwap(root: string, journal: SwapJournal, step: (action: SwapActio
       if (!out.next) continue;
       if (out.backup) {
         step('backup', out.path);
-        fs.renameSync(abs(out.path), abs(out.backup));
+        keepOld(abs(out.path), abs(out.backup));
         moved++;
       }
+      // A rename over the old version: the output is its old or its new version at every instant.
       step('install', out.path);
       fs.renameSync(abs(out.next), abs(out.path));
       moved++;
@@ -258,15 +281,23 @@ function rollBack(root: string, journal: SwapJournal, step: (action: SwapAction,
   const abs = (p: string) => path.join(root, p);
   let undone = 0;
   for (const out of journal.outputs.filter((o) => o.next).reverse()) {
-    // The new version left its place in the temporary folder only by being moved in.
-    if (out.next && !present(abs(out.next)) && present(abs(out.path))) {
+    const kept = out.backup !== undefined && present(abs(out.backup));
+    // The new version left its place in the temporary folder only by being moved in. An old version
+    // that was kept and is no longer (put back already) means the output is old again.
+    if (out.next && !present(abs(out.next)) && present(abs(out.path)) && (out.backup === undefined || kept)) {
       step('undo-install', out.path);
-      fs.renameSync(abs(out.path), abs(out.next));
+      // A file whose old version is kept: that is moved over it next, in one rename, so the output
+      // is never missing in between (its new version is not needed again). A folder (a version 1
+      // journal's whole output folder) is moved out of the way first.
+      if (!kept || folder(abs(out.path))) fs.renameSync(abs(out.path), abs(out.next));
       undone++;
     }
-    if (out.backup && present(abs(out.backup))) {
+    if (kept) {
       step('undo-backup', out.path);
-      fs.renameSync(abs(out.backup), abs(out.path));
+      // Still the output itself (a hard link made before the install, which did not happen): only
+      // the link goes (renaming a file onto another name of itself would do nothing).
+      if (sameFile(abs(out.backup!), abs(out.path))) fs.unlinkSync(abs(out.backup!));
+      else fs.renameSync(abs(out.backup!), abs(out.path));
       undone++;
     }
   }

@@ -256,6 +256,37 @@ describe('the swap of the outputs', () => {
     fs.rmSync(root, { recursive: true });
   });
 
+  /** The outputs on disk that are neither their old nor their new version (a file in both renders that is missing, or other bytes). */
+  function neitherOldNorNew(root: string): string[] {
+    const tree = visible(root);
+    const paths = new Set([...OLD_TREE.keys(), ...NEW_TREE.keys()]);
+    return [...paths].filter((p) => tree.get(p) !== OLD_TREE.get(p) && tree.get(p) !== NEW_TREE.get(p)).sort();
+  }
+
+  test.each(STEPS.map((s) => [s.index, s.action, s.path]))('GIVEN synth killed at step %i (%s %s) WHEN nothing has run since THEN every output is there as its old or its new version (a file replaced was missing between the move of its old version aside and the move of its new one in)', (index) => {
+    const root = writeTree(OLD);
+    killSynthAt(root, index);
+    expect(neitherOldNorNew(root)).toEqual([]);
+    fs.rmSync(root, { recursive: true });
+  });
+
+  test('GIVEN the swap killed after every move WHEN the recovery is itself killed at each of its steps THEN every output is there as its old or its new version meanwhile (a file replaced was missing between the moves that put its old version back)', () => {
+    const template = writeTree(OLD);
+    killSynthAt(template, COMMIT);
+    const recoverySteps: SwapStep[] = [];
+    const probe = fs.mkdtempSync(`${template}-probe`);
+    fs.cpSync(template, probe, { recursive: true });
+    recoverInterruptedSynth(probe, { onStep: (s) => recoverySteps.push(s) });
+    for (const step of recoverySteps) {
+      const root = fs.mkdtempSync(`${template}-k${step.index}`);
+      fs.cpSync(template, root, { recursive: true });
+      killedAt(root, step.index, (hook) => `require('./lib/render/swap').recoverInterruptedSynth(process.env.ROOT, { onStep: ${hook} });`);
+      expect([step.index, step.action, step.path, neitherOldNorNew(root)]).toEqual([step.index, step.action, step.path, []]);
+      fs.rmSync(root, { recursive: true });
+    }
+    for (const dir of [template, probe]) fs.rmSync(dir, { recursive: true });
+  });
+
   test('GIVEN the swap killed after every move WHEN the recovery is itself killed at each of its steps THEN running it again still gives the old outputs', () => {
     const template = writeTree(OLD);
     killSynthAt(template, COMMIT);

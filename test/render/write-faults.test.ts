@@ -13,7 +13,7 @@ import { snapshotTree, thrownBy, writeTree } from '../helpers';
 // may make fail. Node's write errors (write, fsync) carry no path: the code must name the file.
 jest.mock('fs', () => {
   const real = jest.requireActual<typeof import('fs')>('fs');
-  return { ...real, openSync: jest.fn(real.openSync), writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync), renameSync: jest.fn(real.renameSync), rmSync: jest.fn(real.rmSync), readFileSync: jest.fn(real.readFileSync) };
+  return { ...real, openSync: jest.fn(real.openSync), writeFileSync: jest.fn(real.writeFileSync), writeSync: jest.fn(real.writeSync), renameSync: jest.fn(real.renameSync), linkSync: jest.fn(real.linkSync), rmSync: jest.fn(real.rmSync), readFileSync: jest.fn(real.readFileSync) };
 });
 const realFs = jest.requireActual<typeof import('fs')>('fs');
 
@@ -44,6 +44,7 @@ afterEach(() => {
   jest.mocked(fs.writeFileSync).mockImplementation(realFs.writeFileSync);
   jest.mocked(fs.writeSync).mockImplementation(realFs.writeSync as typeof fs.writeSync);
   jest.mocked(fs.renameSync).mockImplementation(realFs.renameSync);
+  jest.mocked(fs.linkSync).mockImplementation(realFs.linkSync);
   jest.mocked(fs.rmSync).mockImplementation(realFs.rmSync);
   jest.mocked(fs.readFileSync).mockImplementation(realFs.readFileSync);
   for (const r of roots.splice(0)) realFs.rmSync(r, { recursive: true, force: true });
@@ -283,22 +284,29 @@ describe('a render lock synth cannot use, take over or remove', () => {
 });
 
 /** An error like Node's for a failed rename(2): the source as its path, the target as its dest. */
-function renameError(code: string, from: fs.PathLike, to: fs.PathLike): NodeJS.ErrnoException {
-  const e: NodeJS.ErrnoException & { dest?: string } = new Error(`${code}: simulated, rename '${String(from)}' -> '${String(to)}'`);
+function renameError(code: string, from: fs.PathLike, to: fs.PathLike, syscall = 'rename'): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException & { dest?: string } = new Error(`${code}: simulated, ${syscall} '${String(from)}' -> '${String(to)}'`);
   e.code = code;
-  e.syscall = 'rename';
+  e.syscall = syscall;
   e.path = String(from);
   e.dest = String(to);
   return e;
 }
 
-/** Makes every rename with `output` (relative, e.g. `argocd/app.yaml`) at either end fail with `code` while `when` says so. */
+/**
+ * Makes every rename with `output` (relative, e.g. `argocd/app.yaml`) at either end fail with `code`
+ * while `when` says so; and every hard link of it (how the swap keeps an old version aside).
+ */
 function failRenames(root: () => string, output: string, code: string, when: (from: string, to: string) => boolean): void {
+  const hit = (from: fs.PathLike, to: fs.PathLike) => [String(from), String(to)].some((p) => p.endsWith(`${path.sep}${output}`) && p.startsWith(root())) && when(String(from), String(to));
   jest.mocked(fs.renameSync).mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
-    const ends = [String(from), String(to)];
-    if (ends.some((p) => p.endsWith(`${path.sep}${output}`) && p.startsWith(root())) && when(String(from), String(to))) throw renameError(code, from, to);
+    if (hit(from, to)) throw renameError(code, from, to);
     return realFs.renameSync(from, to);
   }) as typeof fs.renameSync);
+  jest.mocked(fs.linkSync).mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
+    if (hit(from, to)) throw renameError(code, from, to, 'link');
+    return realFs.linkSync(from, to);
+  }) as typeof fs.linkSync);
 }
 
 const TMP = `${path.sep}.render-`;
@@ -338,10 +346,17 @@ describe('a file fault while synth moves the outputs in', () => {
     expect((error as Error).message).not.toMatch(absolute(root));
   });
 
-  test('GIVEN EIO moving argocd/app.yaml in and again putting its old version back WHEN the outputs are swapped THEN it names the output, says how to restore by hand, and the next run refuses until the fault is gone, then puts every old output back', () => {
+  test('GIVEN EIO moving apps.lock.yaml in, and putting the old version of argocd/app.yaml (in already) back WHEN the outputs are swapped THEN it names that output, says how to restore by hand, and the next run refuses until the fault is gone, then puts every old output back', () => {
     let root = '';
     let faulty = true;
-    failRenames(() => root, 'argocd/app.yaml', 'EIO', (from) => faulty && (installing(from) || puttingBack(from)));
+    // (An output whose own install fails is still its old version: its old version is kept by a hard link, not moved aside, so only an output in already needs putting back.)
+    jest.mocked(fs.renameSync).mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
+      const [f, t] = [String(from), String(to)];
+      const lock = installing(f) && t === path.join(root, 'apps.lock.yaml');
+      const app = puttingBack(f) && t === path.join(root, 'argocd', 'app.yaml');
+      if (faulty && (lock || app)) throw renameError('EIO', from, to);
+      return realFs.renameSync(from, to);
+    }) as typeof fs.renameSync);
     root = writeTree(OLD);
     roots.push(root);
     const before = snapshotTree(root);
