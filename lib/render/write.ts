@@ -84,16 +84,20 @@ function sameOnDisk(target: string, file: RenderedFile): boolean {
  * file's lstat resolves its folders), each asked of the file system once, its parent first: a
  * fresh checkout's tens of thousands of files cost one call for dist/, not one each (a system call
  * costs tens of microseconds on a slow virtual machine). Under the output lock nothing else makes
- * or removes output folders while the render is compared with them. (`planSwap` keeps its own set
- * of folders found there: it asks with lstat, a link being no folder of the outputs to it.)
+ * or removes output folders while the render is compared with them. Inside the folders synth owns
+ * (`OUTPUT_DIRS` under `root`), a symbolic link is no folder, as to `planSwap` (which asks with
+ * lstat and removes the link): a file reached through it is not taken as unchanged, or the swap
+ * would remove the link and put nothing in its place.
  */
-function foldersThere(): (dir: string) => boolean {
+function foldersThere(root: string): (dir: string) => boolean {
+  const owned = OUTPUT_DIRS.map((d) => path.join(root, d));
+  const isOwned = (dir: string) => owned.some((o) => dir === o || dir.startsWith(o + path.sep));
   const known = new Map<string, boolean>();
   const there = (dir: string): boolean => {
     let yes = known.get(dir);
     if (yes === undefined) {
       const parent = path.dirname(dir);
-      yes = (parent === dir || there(parent)) && folderAt(dir);
+      yes = (parent === dir || there(parent)) && folderAt(dir, isOwned(dir));
       known.set(dir, yes);
     }
     return yes;
@@ -102,13 +106,14 @@ function foldersThere(): (dir: string) => boolean {
 }
 
 /**
- * Whether `dir` resolves to a folder: false when nothing is there or something else is, also when a
- * parent is a file. When the folder cannot be asked about (a loop of links, no permission, a name
- * too long), true: the file itself is then looked for, and gives the error it always gave.
+ * Whether `dir` resolves to a folder (with `itself`, is one: not a symbolic link to one): false
+ * when nothing is there or something else is, also when a parent is a file. When the folder cannot
+ * be asked about (a loop of links, no permission, a name too long), true: the file itself is then
+ * looked for, and gives the error it always gave.
  */
-function folderAt(dir: string): boolean {
+function folderAt(dir: string, itself = false): boolean {
   try {
-    return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    return (itself ? fs.lstatSync(dir, { throwIfNoEntry: false }) : fs.statSync(dir, { throwIfNoEntry: false }))?.isDirectory() ?? false;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code !== 'ENOTDIR';
   }
@@ -206,7 +211,7 @@ export function writeAtomically(root: string, files: readonly RenderedFile[], ch
       /** The changed files, in the order they were staged (`StagingWriter.statOf`'s positions). */
       const changed = new Set<string>();
       // A file the caller did not read among the outputs is looked for only in a folder that is there.
-      const folderThere = foldersThere();
+      const folderThere = foldersThere(root);
       for (const file of byPath.values()) {
         const read = options.onDisk?.get(file.path);
         if (read && sameFile(read, file)) continue;

@@ -91,10 +91,34 @@ describe('comparing a render with the outputs', () => {
     }
   });
 
-  test('GIVEN a folder of the outputs that is a loop of symbolic links WHEN written THEN the error is the one the file\'s own lstat gives (it names the file)', () => {
+  test('GIVEN a folder of docs/ that is a loop of symbolic links WHEN written THEN the error is the one the file\'s own lstat gives (it names the file)', () => {
+    fs.mkdirSync(path.join(root, 'docs'));
+    fs.symlinkSync('generated', path.join(root, 'docs', 'generated'));
+    expect(() => writeAtomically(root, [{ path: 'docs/generated/page.md', content: 'page\n' }], () => undefined)).toThrow(expect.objectContaining({ code: 'ELOOP', syscall: 'lstat', path: path.join(root, 'docs/generated/page.md') }));
+  });
+
+  test('GIVEN a folder of dist/ that is a loop of symbolic links WHEN written THEN the rendered folder replaces the link (a link in a folder synth owns is no folder of it; this threw ELOOP before the link was told apart)', () => {
     fs.mkdirSync(path.join(root, 'dist'));
     fs.symlinkSync('layer-2', path.join(root, 'dist', 'layer-2'));
-    expect(() => askedUntilCheck()).toThrow(expect.objectContaining({ code: 'ELOOP', syscall: 'lstat', path: path.join(root, 'dist/layer-2/object-2.yaml') }));
+    askedUntilCheck();
+    expect(fs.lstatSync(path.join(root, 'dist', 'layer-2')).isDirectory()).toBe(true);
+    expect(fs.readdirSync(path.join(root, 'dist', 'layer-2')).length).toBe(10);
+  });
+
+  test('GIVEN a folder of dist/ replaced by a symbolic link to a copy of it, elsewhere WHEN the same render is written THEN a folder with the rendered files replaces the link (the link was removed, and its files, taken as unchanged through it, were not put back: the folder was missing after a write that succeeded)', () => {
+    writeCounting(root);
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'write-folders-elsewhere-'));
+    try {
+      fs.renameSync(path.join(root, 'dist', 'layer-4'), path.join(elsewhere, 'layer-4'));
+      fs.symlinkSync(path.join(elsewhere, 'layer-4'), path.join(root, 'dist', 'layer-4'));
+      writeCounting(root);
+      expect(fs.lstatSync(path.join(root, 'dist', 'layer-4')).isDirectory()).toBe(true);
+      expect(fs.readdirSync(path.join(root, 'dist', 'layer-4')).length).toBe(10);
+      expect(fs.readdirSync(path.join(elsewhere, 'layer-4')).length).toBe(10);
+      expect(writeCounting(root).changed).toEqual([]);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   test('GIVEN a file where the render has a folder WHEN written THEN nothing is looked for in it, and the folder with its files replaces it', () => {
