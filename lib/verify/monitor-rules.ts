@@ -261,7 +261,7 @@ export function endpointText(ep: MonitorEndpoint, i: number): string {
 const PROMETHEUS_PODS = 'app.kubernetes.io/name=prometheus';
 
 /** Whether any rule of the policies has an ipBlock peer other than every address. */
-const hasIpBlock = (policies: readonly Policy[], egress: boolean): boolean => policies.some((p) => (egress ? p.egress : p.ingress).some((r) => (r.peers ?? []).some((x) => x.ipBlock)));
+export const hasIpBlock = (policies: readonly Policy[], egress: boolean): boolean => policies.some((p) => (egress ? p.egress : p.ingress).some((r) => (r.peers ?? []).some((x) => x.ipBlock)));
 
 const names = (v: Verdict): string => v.isolating.map((p) => p.name).join(', ');
 
@@ -292,18 +292,18 @@ interface PodRow {
 }
 
 /** One selecting object (policy, Service) with its place in tree order. */
-interface Row<T> {
+export interface Row<T, P = ReachProjection> {
   readonly i: number;
-  readonly e: Entry<ReachProjection>;
+  readonly e: Entry<P>;
   readonly v: T;
 }
 
 /** Rows of one namespace indexed by each `key=value` of their labels, for candidates of a selector. */
-class LabelIndex<T> {
-  private readonly all: Row<T>[] = [];
-  private readonly byPair = new Map<string, Row<T>[]>();
+export class LabelIndex<T, P = ReachProjection> {
+  private readonly all: Row<T, P>[] = [];
+  private readonly byPair = new Map<string, Row<T, P>[]>();
 
-  public add(row: Row<T>, labels: Labels): void {
+  public add(row: Row<T, P>, labels: Labels): void {
     this.all.push(row);
     for (const [k, v] of Object.entries(labels)) {
       const key = `${k}=${v}`;
@@ -314,8 +314,8 @@ class LabelIndex<T> {
   }
 
   /** Rows that may match a selector (every row carrying its rarest matchLabels pair; all when it has none), in tree order. */
-  public candidates(matchLabels: Labels | undefined): readonly Row<T>[] {
-    let fewest: readonly Row<T>[] | undefined;
+  public candidates(matchLabels: Labels | undefined): readonly Row<T, P>[] {
+    let fewest: readonly Row<T, P>[] | undefined;
     for (const [k, v] of Object.entries(matchLabels ?? {})) {
       const list = this.byPair.get(`${k}=${v}`) ?? [];
       if (!fewest || list.length < fewest.length) fewest = list;
@@ -325,12 +325,12 @@ class LabelIndex<T> {
 }
 
 /** The NetworkPolicies of one namespace, each indexed under its podSelector's rarest matchLabels pair (or as selecting any pod). */
-class PolicyIndex {
-  private readonly rows: Row<Policy>[] = [];
-  private general: Row<Policy>[] = [];
-  private byPair?: Map<string, Row<Policy>[]>;
+export class PolicyIndex {
+  private readonly rows: Row<Policy, unknown>[] = [];
+  private general: Row<Policy, unknown>[] = [];
+  private byPair?: Map<string, Row<Policy, unknown>[]>;
 
-  public add(row: Row<Policy>): void {
+  public add(row: Row<Policy, unknown>): void {
     this.rows.push(row);
     this.byPair = undefined;
   }
@@ -338,7 +338,7 @@ class PolicyIndex {
   /** The policies that may select a pod of `labels` (a superset, in tree order). */
   public candidates(labels: Labels): readonly Policy[] {
     if (!this.byPair) this.build();
-    const found = new Set<Row<Policy>>(this.general);
+    const found = new Set<Row<Policy, unknown>>(this.general);
     for (const [k, v] of Object.entries(labels)) for (const r of this.byPair!.get(`${k}=${v}`) ?? []) found.add(r);
     return [...found].sort((a, b) => a.i - b.i).map((r) => r.v);
   }
@@ -362,7 +362,7 @@ class PolicyIndex {
   }
 }
 
-function perNamespace<V>(map: Map<string, V>, ns: string, make: () => V): V {
+export function perNamespace<V>(map: Map<string, V>, ns: string, make: () => V): V {
   let v = map.get(ns);
   if (!v) map.set(ns, (v = make()));
   return v;
