@@ -181,6 +181,43 @@ function longhornScrape(allow: boolean): VerifyFixture {
   };
 }
 
+/**
+ * A PaaS app behind the shared gateway: Envoy Gateway's GatewayClass and Gateway platform
+ * (envoy-gateway-system), an HTTPRoute in prod to Service whiteboard port 8080, its Deployment's
+ * container port "http" (8080), and the paas layer's default deny of prod. `allow` adds the app's
+ * whiteboard-from-gateway (lib/paas/network-policies.ts) admitting the proxy pods on "http".
+ */
+export function gatewayRoute(allow: boolean): VerifyFixture {
+  const app = { 'app.kubernetes.io/name': 'whiteboard' };
+  const proxies = { 'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy' };
+  const policy = (name: string, spec: JsonMap): JsonMap => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'prod' }, spec });
+  return {
+    files: {
+      'dist/gateway/gatewayclass-envoy.yaml': [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'envoy' }, spec: { controllerName: 'gateway.envoyproxy.io/gatewayclass-controller' } }],
+      'dist/gateway/gateway-platform.yaml': [{
+        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'platform', namespace: 'envoy-gateway-system' },
+        spec: { gatewayClassName: 'envoy', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
+      }],
+      'dist/workloads/whiteboard/httproute-whiteboard.yaml': [{
+        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'whiteboard', namespace: 'prod' },
+        spec: { parentRefs: [{ name: 'platform', namespace: 'envoy-gateway-system', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 'whiteboard', port: 8080 }] }] },
+      }],
+      'dist/workloads/whiteboard/service-whiteboard.yaml': [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'whiteboard', namespace: 'prod' }, spec: { selector: app, ports: [{ name: 'http', port: 8080, targetPort: 'http' }] } }],
+      'dist/workloads/whiteboard/deployment-whiteboard.yaml': [{
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'whiteboard', namespace: 'prod' },
+        spec: { selector: { matchLabels: app }, template: { metadata: { labels: app }, spec: { containers: [{ name: 'whiteboard', image: 'whiteboard:1', ports: [{ name: 'http', containerPort: 8080 }] }] } } },
+      }],
+      'dist/paas/networkpolicy-default-deny.yaml': [{ ...policy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }) }],
+      ...(allow ? {
+        'dist/workloads/whiteboard/networkpolicy-whiteboard-from-gateway.yaml': [policy('whiteboard-from-gateway', {
+          podSelector: { matchLabels: app }, policyTypes: ['Ingress'],
+          ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } }, podSelector: { matchLabels: proxies } }], ports: [{ protocol: 'TCP', port: 'http' }] }],
+        })],
+      } : {}),
+    },
+  };
+}
+
 const webApp = application('web', 'dist/web', 1);
 const baseApp = application('base', 'dist/base', 0);
 
@@ -278,6 +315,12 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
     breaking: longhornScrape(false),
     // With a policy admitting Prometheus's pods (namespace monitoring, app.kubernetes.io/name=prometheus) on TCP 9500.
     satisfying: longhornScrape(true),
+  },
+  'verify/route-reach': {
+    // A PaaS app's namespace denies by default and nothing admits the Envoy proxies: the route's backend is unreachable.
+    breaking: gatewayRoute(false),
+    // With the app's from-gateway policy admitting the proxy pods (namespace envoy-gateway-system) on its "http" port.
+    satisfying: gatewayRoute(true),
   },
   'verify/sso-clients': {
     // A tool's client that the realm no longer defines, back on a host nobody routes.

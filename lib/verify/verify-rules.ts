@@ -9,6 +9,7 @@ import { DIRECTORY_CONSUMERS } from './ldap-rules';
 import { MONITOR_REACH } from './monitor-rules';
 import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from './identity-rules';
 import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
+import { ROUTE_REACH } from './route-reach-rules';
 import { SSO_CLIENTS } from './sso-rules';
 import { VERIFY_FIXTURES, VerifyFixture } from './rule-fixtures';
 import {
@@ -84,6 +85,13 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
     + 'an ipBlock matches a pod only when it is 0.0.0.0/0 or ::/0 without except',
     MONITOR_REACH,
   ),
+  splitVerifyRule(
+    'the Envoy proxies reach every backend of the routes on Envoy Gateway\'s Gateways through the NetworkPolicies: for each HTTPRoute, TLSRoute, TCPRoute and GRPCRoute attached to a Gateway whose GatewayClass Envoy Gateway controls, '
+    + "each backend Service's rendered pod templates, on the container port its targetPort names or numbers, admitted by the policies isolating them for ingress from the proxy pods (the labels Envoy Gateway gives them, in its namespace) and allowed by those isolating the proxies for egress. "
+    + 'Not checked: backends that are not Services, Services without a selector, backends whose pods an operator makes at run time (Keycloak, Prometheus, Alertmanager: no pod template), ReferenceGrants for cross-namespace backends (only reach), routes of other GatewayClasses, listeners\' allowedRoutes, host-network pods; '
+    + 'an ipBlock matches a pod only when it is 0.0.0.0/0 or ::/0 without except',
+    ROUTE_REACH,
+  ),
 ];
 
 /**
@@ -94,5 +102,5 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export const SPLIT_RULES: readonly SplitRule<any, VerifyRuleId | HaRuleId>[] = [
   ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP,
-  BACKUP_COVERAGE, DIRECTORY_CONSUMERS, SSO_CLIENTS, EXCLUDED_RESOURCES, MONITOR_REACH, DEFAULT_DENY,
+  BACKUP_COVERAGE, DIRECTORY_CONSUMERS, SSO_CLIENTS, EXCLUDED_RESOURCES, MONITOR_REACH, ROUTE_REACH, DEFAULT_DENY,
 ];

@@ -3,7 +3,7 @@
  * (lib/verify/identity-rules.ts, reference-rules.ts, sso-rules.ts; main at b619eb3), copied here
  * unchanged as the oracle of test/verify/split-rules.test.ts: they read every document. Since then
  * verify/api-providers also holds a custom resource to a version its rendered CRD serves, and
- * verify/excluded-resources and verify/monitor-reach, new as split rules, have their document reading written here.
+ * verify/excluded-resources, verify/monitor-reach and verify/route-reach, new as split rules, have their document reading written here.
  */
 /* eslint-disable */
 import * as fs from 'fs';
@@ -23,6 +23,7 @@ import { checkDirectoryConsumers } from '../../lib/verify/ldap-rules';
 import { destinationCluster, exclusionMessage, exclusionOf, FilteredResource, isArgocdCm, readFilterSetting, settingProblemMessage, syncedFolders } from '../../lib/verify/exclusion-rules';
 import { egressVerdict, ingressVerdict, namespaceLabels, Policy, PodRef, selectorText, labelSelectorMatches, TargetPort } from '../../lib/k8s/network-policy';
 import { endpointPodPorts, endpointServicePorts, endpointText, inScope, prometheusSelects, reachMessage, reachProjection, ReachProjection, servicePortTargets, targetNamespaces } from '../../lib/verify/monitor-rules';
+import { backendServicePort, GatewayWorld, proxiesOf, routeReachMessage, routeReachProjection } from '../../lib/verify/route-reach-rules';
 import { idOf, refOf } from '../../lib/verify/split-rule';
 import { redirectMatcher } from '../../lib/verify/sso-rules';
 import { applicationsOf, applicationSources, NON_LAYER_DIRS, ownRepositories, provides, sourcePaths, wave } from '../../lib/verify/tree';
@@ -589,6 +590,64 @@ function checkMonitorReach(tree: Tree, report: Report): void {
   }
 }
 
+// ---- verify/route-reach: new as a split rule, written here over the documents, without indexes ----
+
+/** Every route backend (route on an Envoy Gateway Gateway -> Service port -> rendered pod template, port) the proxies cannot reach through the NetworkPolicies. */
+function checkRouteReach(tree: Tree, report: Report): void {
+  const objects = tree.objects.filter((o) => inScope(o.file)).flatMap((o) => {
+    const ref = refOf(o);
+    const id = idOf(ref);
+    const p = routeReachProjection(o.obj, ref, id.slice(0, id.indexOf('/')));
+    return p ? [{ o, ref, p }] : [];
+  }).map((x, i) => ({ ...x, i }));
+  const withNs = objects.filter((x) => x.ref.namespace !== undefined);
+  const byKey = <T>(xs: { ref: { namespace?: string; name: string }; v: T }[]): Map<string, T> => {
+    const m = new Map<string, T>();
+    for (const x of xs) if (!m.has(`${x.ref.namespace}/${x.ref.name}`)) m.set(`${x.ref.namespace}/${x.ref.name}`, x.v);
+    return m;
+  };
+  const classes = new Map<string, { ctl: string; ep?: string }>();
+  for (const x of objects) if (x.p.gc && !classes.has(x.ref.name)) classes.set(x.ref.name, x.p.gc);
+  const eg = withNs.find((x) => x.p.eg);
+  const world: GatewayWorld = {
+    gateways: byKey(withNs.filter((x) => x.p.gw).map((x) => ({ ref: x.ref, v: x.p.gw! }))),
+    classes,
+    proxies: byKey(withNs.filter((x) => x.p.ep).map((x) => ({ ref: x.ref, v: x.p.ep! }))),
+    ...(eg ? { config: { ns: eg.ref.namespace!, ...eg.p.eg! } } : {}),
+  };
+  const services = byKey(withNs.filter((x) => x.p.svc).map((x) => ({ ref: x.ref, v: x.p.svc! })));
+  const policies: Policy[] = withNs.filter((x) => x.p.np).map((x) => x.p.np!);
+  const pods = withNs.filter((x) => x.p.pod && !x.p.pod.host);
+  const nsl = (ns: string) => namespaceLabels(ns, objects.find((x) => x.p.nsl && x.ref.name === ns)?.p.nsl);
+  for (const r of withNs.filter((x) => x.p.rt)) {
+    const seen = new Set<string>();
+    for (const parent of r.p.rt!.parents) {
+      const px = proxiesOf(parent, world);
+      if (!px) continue;
+      const source: PodRef = { namespace: px.namespace, labels: px.labels, namespaceLabels: nsl(px.namespace) };
+      for (const b of r.p.rt!.refs) {
+        if (b.port === undefined) continue;
+        const ns = b.ns ?? r.ref.namespace!;
+        const svc = services.get(`${ns}/${b.name}`);
+        const sp = svc && backendServicePort(svc, b.port);
+        if (!svc || !sp) continue;
+        for (const pod of pods.filter((x) => x.ref.namespace === ns && labelSelectorMatches({ matchLabels: svc.sel }, x.p.pod!.l))) {
+          for (const port of servicePortTargets(sp, pod.p.pod!)) {
+            if (seen.has(`${parent}:${pod.i}:${port.number}`)) continue;
+            seen.add(`${parent}:${pod.i}:${port.number}`);
+            const dest: PodRef = { namespace: ns, labels: pod.p.pod!.l, namespaceLabels: nsl(ns) };
+            const ingress = ingressVerdict(policies, source, dest, port);
+            const egress = egressVerdict(policies, source, dest, port);
+            if (!ingress.allowed || !egress.allowed) {
+              report(r.o, routeReachMessage({ route: r.ref, at: `spec.rules[${b.i}].backendRefs[${b.j}]`, service: b.name, servicePort: b.port, workload: pod.ref, port, proxies: px, targetSelector: selectorText({ matchLabels: svc.sel }), ingress, egress }));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /** One finding as VERIFY_RULES gives it (lib/verify/verify-rules.ts). */
 export interface OracleFinding {
   readonly rule: string;
@@ -614,6 +673,7 @@ export const ORACLES: Readonly<Record<string, (tree: Tree, report: Report, repor
   'verify/backup-coverage': checkBackupCoverage,
   'verify/excluded-resources': checkExcludedResources,
   'verify/monitor-reach': checkMonitorReach,
+  'verify/route-reach': checkRouteReach,
   // Unchanged: over every document of the tree (the split rule runs it over the objects its documents net needs).
   'verify/directory-consumers': checkDirectoryConsumers,
 };

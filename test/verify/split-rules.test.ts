@@ -113,6 +113,7 @@ const genApp = fc.record({
   deny: fc.constantFrom('deny', 'deny', 'none', 'some-pods', 'egress-only', 'allows', 'no-types'),
   application: fc.constantFrom('plain', 'plain', 'plain', 'none', 'helm', 'other-repo', 'second', 'missing-path', 'sources'),
   monitor: fc.constantFrom('none', 'none', 'pod', 'service', 'allowed', 'any-namespace'),
+  gateway: fc.constantFrom('platform', 'platform', 'none', 'allowed', 'allowed-elsewhere', 'other-gateway'),
 });
 type GenApp = typeof genApp extends fc.Arbitrary<infer T> ? T : never;
 
@@ -139,7 +140,12 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
   const backend: JsonMap = { name: targetName, ...(a.routePort !== undefined ? { port: a.routePort } : {}), ...(a.target === 'other-ns' ? { namespace: all[(i + 1) % all.length].ns } : {}), ...(a.target === 'not-a-service' ? { kind: 'Backend', group: 'gateway.envoyproxy.io' } : {}) };
   const route: JsonMap = {
     apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: meta(`${name}-route`),
-    spec: { hostnames: [`${name}.example.com`], rules: [{ backendRefs: [backend] }, { backendRefs: ['not a map', { name: targetName, kind: 'Service', port: a.port }] }] },
+    spec: {
+      hostnames: [`${name}.example.com`],
+      // On the shared gateway (a generated layer's Envoy Gateway serves it), none, or another.
+      ...({ none: {}, 'other-gateway': { parentRefs: [{ name: 'internal' }] } } as Record<string, JsonMap>)[a.gateway] ?? { parentRefs: [{ name: 'platform', namespace: 'envoy-gateway-system', sectionName: 'http' }, { kind: 'Service', name: 'mesh' }] },
+      rules: [{ backendRefs: [backend] }, { backendRefs: ['not a map', { name: targetName, kind: 'Service', port: a.port }] }],
+    },
   };
   const objects: [string, JsonMap][] = [[`${a.kind.toLowerCase()}.yaml`, workload], ['service.yaml', service], ['httproute.yaml', route]];
   if (a.twoServices) objects.push(['service-2.yaml', { ...service, spec: { ...(service.spec as JsonMap), ports: [{ port: 9090 }, { name: 'no-port' }] } }]);
@@ -167,6 +173,13 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
       'egress-only': { podSelector: {}, policyTypes: ['Egress'] }, allows: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] }, 'no-types': {},
     }[a.deny] as JsonMap;
     objects.push(['networkpolicy.yaml', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(`${name}-deny`), spec }]);
+  }
+  // An allow for the Envoy proxies (the PaaS app's <app>-from-gateway) on every port, or for proxies of another namespace.
+  if (a.gateway === 'allowed' || a.gateway === 'allowed-elsewhere') {
+    objects.push(['networkpolicy-from-gateway.yaml', {
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(`${name}-from-gateway`),
+      spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': a.gateway === 'allowed' ? 'envoy-gateway-system' : 'eg' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'envoy', 'app.kubernetes.io/component': 'proxy' } } }] }] },
+    }]);
   }
   // What Prometheus scrapes of it (a rule fixture's Prometheus selects every monitor): its pods' metrics port, its Service's ports, and an allow for Prometheus.
   if (a.monitor !== 'none') {
@@ -225,6 +238,7 @@ const genLayers = fc.record({
   velero: fc.option(fc.record({ included: fc.subarray(['sit', 'uat', 'prod', 'web', 'zz']), excluded: fc.subarray(['prod', 'zz']), labels: fc.boolean(), snapshots: fc.boolean() }), { nil: undefined }),
   longhorn: fc.option(fc.constantFrom('default', 'nightly', 'snapshot'), { nil: undefined }),
   prometheus: fc.option(fc.constantFrom('all', 'own-namespace', 'egress'), { nil: undefined }),
+  gateway: fc.option(fc.constantFrom('envoy', 'other-class', 'egress', 'config-eg', 'gateway-namespace', 'envoy-proxy'), { nil: undefined }),
 });
 type GenLayers = typeof genLayers extends fc.Arbitrary<infer T> ? T : never;
 
@@ -279,6 +293,29 @@ function layerFiles(l: GenLayers): { files: Record<string, JsonMap[]>; facts: [J
       files['dist/monitoring/networkpolicy-prometheus-out.yaml'] = [{
         apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'prometheus-out', namespace: 'monitoring' },
         spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prod' } } }], ports: [{ port: 9000, endPort: 9200 }] }] },
+      }];
+    }
+  }
+  // Envoy Gateway's class and the shared Gateway (or another controller's class), perhaps its config (controller in eg, or proxies beside the Gateway), an EnvoyProxy, an egress policy on the proxies to prod only.
+  if (l.gateway) {
+    files['dist/gateway/gatewayclass-envoy.yaml'] = [{
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'envoy' },
+      spec: { controllerName: l.gateway === 'other-class' ? 'example.com/other' : 'gateway.envoyproxy.io/gatewayclass-controller', ...(l.gateway === 'envoy-proxy' ? { parametersRef: { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: 'p', namespace: 'envoy-gateway-system' } } : {}) },
+    }];
+    files['dist/gateway/gateway-platform.yaml'] = [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'platform', namespace: 'envoy-gateway-system' }, spec: { gatewayClassName: 'envoy', listeners: [] } }];
+    if (l.gateway === 'envoy-proxy') {
+      files['dist/gateway/envoyproxy-p.yaml'] = [{ apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'EnvoyProxy', metadata: { name: 'p', namespace: 'envoy-gateway-system' }, spec: { provider: { type: 'Kubernetes', kubernetes: { envoyDeployment: { pod: { labels: { tier: 'web' } } } } } } }];
+    }
+    if (l.gateway === 'config-eg' || l.gateway === 'gateway-namespace') {
+      files['dist/gateway/configmap-envoy-gateway-config.yaml'] = [{
+        apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'envoy-gateway-config', namespace: 'eg' },
+        data: { 'envoy-gateway.yaml': l.gateway === 'gateway-namespace' ? 'provider:\n  kubernetes:\n    deploy:\n      type: GatewayNamespace\n' : 'gateway:\n  controllerName: gateway.envoyproxy.io/gatewayclass-controller\n' },
+      }];
+    }
+    if (l.gateway === 'egress') {
+      files['dist/gateway/networkpolicy-proxies-out.yaml'] = [{
+        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'proxies-out', namespace: 'envoy-gateway-system' },
+        spec: { podSelector: { matchLabels: { 'app.kubernetes.io/component': 'proxy' } }, egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prod' } } }], ports: [{ port: 80 }] }] },
       }];
     }
   }
