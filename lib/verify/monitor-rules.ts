@@ -141,6 +141,18 @@ function intOrString(v: unknown): number | string | undefined {
 
 /** What the rule reads of one object (`project` of MONITOR_REACH). */
 export function reachProjection(obj: JsonMap, ref: ObjectRef, group: string): ReachProjection | undefined {
+  // verify/route-reach projects the same Services, pod templates and policies: each document is read once a synth.
+  const known = reachProjections.get(obj);
+  if (known !== undefined) return known ?? undefined;
+  const p = readReach(obj, ref, group);
+  reachProjections.set(obj, p ?? null);
+  return p;
+}
+
+/** `reachProjection`'s answers by document (null: none); `ref` and `group` are read from the document itself. */
+const reachProjections = new WeakMap<object, ReachProjection | null>();
+
+function readReach(obj: JsonMap, ref: ObjectRef, group: string): ReachProjection | undefined {
   if (group === MONITORING && ref.kind === 'Prometheus') {
     const spec = mapAt(obj, 'spec') ?? {};
     const out: { -readonly [K in keyof PrometheusProjection]: PrometheusProjection[K] } = { pod: prometheusPodLabels(ref.name, spec) };
