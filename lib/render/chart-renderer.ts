@@ -341,12 +341,16 @@ export class ChartRenderer {
     const first = bytes.indexOf(10);
     const second = first < 0 ? -1 : bytes.indexOf(10, first + 1);
     if (second < 0 || bytes.toString('latin1', first + 1, second) !== `# key: ${key}`) return undefined;
+    // The key names the inputs, not what the file holds: a render truncated or edited by hand (a bad
+    // merge, a flipped bit) would be taken as helm's output and its objects put in dist/. Its first
+    // line carries the sha256 of the render: a file whose render is not that one is rendered again.
+    const textHash = sha256(bytes.subarray(second + 1));
+    if (recordedTextHash(bytes.toString('latin1', 0, first)) !== textHash) return undefined;
     if (!isUtf8(bytes)) {
       const decoded = parseCacheFile(bytes.toString('utf8'));
       return decoded?.key === key ? { key, text: decoded.text, source, origin: 'committed', file: decoded.file } : undefined;
     }
-    const header = Buffer.from(cacheFileHeader({ key, source }, { release }), 'utf8');
-    const textHash = sha256(bytes.subarray(second + 1));
+    const header = Buffer.from(cacheFileHeader({ key, source, textHash }, { release }), 'utf8');
     if (plain && second + 1 === header.length && header.equals(bytes.subarray(0, second + 1))) {
       const fileHash = read.sha256 ?? sha256(bytes);
       this.onDisk.set(release, fileHash);
@@ -382,7 +386,7 @@ export class ChartRenderer {
     const fileHash = this.treeHashes().trustedHash(file);
     if (fileHash === undefined) return undefined;
     const known = this.committedRenders().get(fileHash);
-    if (!known || known.key !== key || known.headerHash !== sha256(cacheFileHeader({ key, source }, { release }))) return undefined;
+    if (!known || known.key !== key || known.headerHash !== sha256(cacheFileHeader({ key, source, textHash: known.textHash }, { release }))) return undefined;
     this.onDisk.set(release, fileHash);
     let loaded: { readonly text: string; readonly file: string } | undefined;
     const load = (): { readonly text: string; readonly file: string } => {
@@ -442,8 +446,7 @@ export class ChartRenderer {
    */
   public objectsOf(render: ChartRender, what: string): ChartObject[] {
     // Keyed by the text itself: a committed render and a fresh one of the same inputs may differ.
-    let textHash = render.textHash ?? textHashes.get(render);
-    if (textHash === undefined) textHashes.set(render, (textHash = createHash('sha256').update(render.text).digest('hex')));
+    const textHash = textHashOf(render);
     // A fresh renderer (CI's proof of the committed renders, `--fresh`) takes only objects parsed from a render's text in this process, never the local cache's.
     const cached = parsedMemo.get(textHash);
     if (cached && (!this.fresh || parsedHere.has(cached))) return cached;
@@ -543,9 +546,27 @@ export function cacheFileText(r: ChartRender, req: { release: string }): string 
 /** The last `cacheFileText` of each render, with its header. */
 const cacheFileTexts = new WeakMap<ChartRender, { readonly header: string; readonly text: string }>();
 
-/** The two header lines of a render's cache file (`cacheFileText`). */
-export function cacheFileHeader(r: Pick<ChartRender, 'key' | 'source'>, req: { release: string }): string {
-  return `# helm ${HELM.version} template ${req.release} ${r.source.path}: written by npm run synth, reused while the key matches. Not applied by Argo CD.\n# key: ${r.key}\n`;
+/**
+ * The two header lines of a render's cache file (`cacheFileText`): the first names the render and
+ * carries the sha256 of its text (`recordedTextHash`), the second its key.
+ */
+export function cacheFileHeader(r: Pick<ChartRender, 'key' | 'source'> & ({ readonly textHash: string } | Pick<ChartRender, 'text' | 'textHash'>), req: { release: string }): string {
+  return `# helm ${HELM.version} template ${req.release} ${r.source.path}: written by npm run synth, reused while the key matches and the render's sha256 is ${textHashOf(r)}. Not applied by Argo CD.\n# key: ${r.key}\n`;
+}
+
+/** The sha256 of a render's text: known, or hashed once (a render is never changed). */
+function textHashOf(r: { readonly textHash?: string; readonly text?: string }): string {
+  if (r.textHash !== undefined) return r.textHash;
+  const known = textHashes.get(r as ChartRender);
+  if (known !== undefined) return known;
+  const hash = createHash('sha256').update(r.text!).digest('hex');
+  textHashes.set(r as ChartRender, hash);
+  return hash;
+}
+
+/** The sha256 a committed render file's first line says its render has; undefined when it says none (a file of an earlier format, or edited). */
+export function recordedTextHash(firstLine: string): string | undefined {
+  return / the render's sha256 is ([0-9a-f]{64})\. /.exec(firstLine)?.[1];
 }
 
 /** A cache file's key and render (the text after its two header lines), and the whole file; undefined when unreadable or without a key line. */

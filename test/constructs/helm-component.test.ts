@@ -5,7 +5,7 @@ import { BACKUP_ANNOTATIONS } from '../../lib/backups/coverage';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
 import { Layer } from '../../lib/layer';
-import { ChartRenderer, RENDER_CACHE_DIR, renderKey } from '../../lib/render/chart-renderer';
+import { cacheFileText, ChartRenderer, RENDER_CACHE_DIR, renderKey } from '../../lib/render/chart-renderer';
 import { DEMO_CHART, Obj, renderDemo, vendoredRoot } from './upstream-fixtures';
 
 jest.setTimeout(60_000);
@@ -144,7 +144,7 @@ describe('HelmComponent', () => {
       // A render helm never made: taken only because its key matches the inputs.
       const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-the-cache\ndata:\n  replicas: "51"\n';
       fs.mkdirSync(path.join(cached, RENDER_CACHE_DIR), { recursive: true });
-      fs.writeFileSync(path.join(cached, RENDER_CACHE_DIR, 'demo.yaml'), `# a committed render\n# key: ${key}\n${text}`);
+      fs.writeFileSync(path.join(cached, RENDER_CACHE_DIR, 'demo.yaml'), cacheFileText({ key, text, source: { path: 'vendor/charts/demo-1.0.0' }, origin: 'helm' }, { release: 'demo' }));
       const again = renderDemo(cached, (layer) => new HelmComponent(layer, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'things', values: { replicas: 51 } }), { fresh: false });
       expect(again.objects.map((o) => o.metadata.name)).toEqual(['from-the-cache']);
       const changed = renderDemo(cached, (layer) => new HelmComponent(layer, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'things', values: { replicas: 52 } }), { fresh: false });
@@ -152,6 +152,25 @@ describe('HelmComponent', () => {
       // A fresh renderer (CI) ignores the committed render.
       const fresh = renderDemo(cached, (layer) => new HelmComponent(layer, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'things', values: { replicas: 51 } }), { fresh: true });
       expect(find(fresh.objects, 'Deployment', 'demo-server')!.spec.replicas).toBe(51);
+    });
+
+    test.each([
+      ['cut short (a bad merge, a full disk)', (file: string) => file.slice(0, file.length - 12)],
+      ['edited and still YAML (a flipped digit)', (file: string) => file.replace('"51"', '"61"')],
+      ['of the earlier format, whose header names no sha256 of its render', (file: string) => file.replace(/ and the render's sha256 is [0-9a-f]{64}/, '')],
+    ])('GIVEN a committed render whose key matches but whose text is not the one its header hashes: %s WHEN built THEN it is not taken; helm renders afresh', (_what, damage) => {
+      const cached = vendoredRoot();
+      const req = { chart: 'demo', version: '1.0.0', release: 'demo', namespace: 'things', values: { replicas: 51 }, kubeVersion: 'v1.33.5', apiVersions: [] };
+      const key = renderKey(req, new ChartRenderer({ root: cached }).vendored('demo', '1.0.0'));
+      const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-the-cache\ndata:\n  replicas: "51"\n';
+      const file = cacheFileText({ key, text, source: { path: 'vendor/charts/demo-1.0.0' }, origin: 'helm' }, { release: 'demo' });
+      const damaged = damage(file);
+      expect(damaged).not.toBe(file);
+      fs.mkdirSync(path.join(cached, RENDER_CACHE_DIR), { recursive: true });
+      fs.writeFileSync(path.join(cached, RENDER_CACHE_DIR, 'demo.yaml'), damaged);
+      const { objects } = renderDemo(cached, (layer) => new HelmComponent(layer, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'things', values: { replicas: 51 } }), { fresh: false });
+      expect(objects.map((o) => o.metadata.name)).not.toContain('from-the-cache');
+      expect(find(objects, 'Deployment', 'demo-server')!.spec.replicas).toBe(51);
     });
 
     test('GIVEN a corrupted committed render WHEN built THEN it is ignored and helm renders afresh', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,7 +7,7 @@ import { HELM } from '../../lib/render/helm';
 
 const KEY = 'a'.repeat(64);
 const SOURCE = { path: 'vendor/charts/demo-1.0.0' };
-const header = (release: string, key = KEY) => `# helm ${HELM.version} template ${release} ${SOURCE.path}: written by npm run synth, reused while the key matches. Not applied by Argo CD.\n# key: ${key}\n`;
+const header = (release: string, key = KEY, text = RENDER) => `# helm ${HELM.version} template ${release} ${SOURCE.path}: written by npm run synth, reused while the key matches and the render's sha256 is ${createHash('sha256').update(text).digest('hex')}. Not applied by Argo CD.\n# key: ${key}\n`;
 const RENDER = '---\n# Source: demo/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  note: "caf\u00e9"\n';
 
 /** A render as `cached` makes it from a cache file on disk with `content`. */
@@ -41,7 +42,7 @@ describe('cacheFileText: a render read from its cache file is written back as th
 
   test('GIVEN a render whose file does not end with its text WHEN its cache file text is made THEN the header and the text are written, not the file', () => {
     const render = { ...readBack(header('demo') + RENDER), text: RENDER.replace('demo', 'other') };
-    expect(cacheFileText(render, { release: 'demo' })).toBe(header('demo') + render.text);
+    expect(cacheFileText(render, { release: 'demo' })).toBe(header('demo', KEY, render.text) + render.text);
   });
 
   test('GIVEN a render helm made (no file) WHEN its cache file text is made THEN it is the header and the render', () => {
