@@ -1,3 +1,5 @@
+import { NodeSelectorRequirement, requirementMatches } from './scheduling';
+
 /**
  * What a NetworkPolicy (networking.k8s.io/v1) lets through, as pure functions over plain data:
  * a policy read from its document (`readPolicy`), and whether a connection from one pod to
@@ -25,13 +27,8 @@
  * pod traffic at all is implementation-defined, so "never" may miss an allow; a finding says so.
  */
 
-/** One requirement of a label selector's `matchExpressions`. */
-export interface Requirement {
-  readonly key: string;
-  readonly operator: string;
-  /** @default - none */
-  readonly values?: readonly string[];
-}
+/** One requirement of a label selector's `matchExpressions` (the shape of a node selector's, ./scheduling.ts). */
+export type Requirement = NodeSelectorRequirement;
 
 /** A label selector (metav1.LabelSelector): every `matchLabels` pair and every requirement must hold. */
 export interface LabelSelector {
@@ -48,16 +45,8 @@ export type Labels = Readonly<Record<string, string>>;
 export function labelSelectorMatches(selector: LabelSelector, labels: Labels): boolean {
   const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(labels, k);
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (!has(k) || labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In': if (!has(e.key) || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has(e.key) && values.includes(labels[e.key])) return false; break;
-      case 'Exists': if (!has(e.key)) return false; break;
-      case 'DoesNotExist': if (has(e.key)) return false; break;
-      default: return false;
-    }
-  }
+  // Gt and Lt are node selector operators: in a label selector (which the API refuses with them) they match nothing.
+  for (const e of selector.matchExpressions ?? []) if (e.operator === 'Gt' || e.operator === 'Lt' || !requirementMatches(e, labels)) return false;
   return true;
 }
 
