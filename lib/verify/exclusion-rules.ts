@@ -286,6 +286,18 @@ export const EXCLUDED_RESOURCES: SplitRule<ExclusionProjection, 'verify/excluded
     }
     // Each object once: the first Application (tree order) that syncs it to a cluster where it is left out.
     const reported = new Set<Entry<ExclusionProjection>>();
+    // What the settings say of each cluster, group and kind (thousands of objects share a few dozen).
+    const said = new Map<string | undefined, Map<string, Map<string, Exclusion | undefined>>>();
+    const exclusion = (group: string, kind: string, cluster: string | undefined): Exclusion | undefined => {
+      let byGroup = said.get(cluster);
+      if (!byGroup) said.set(cluster, (byGroup = new Map()));
+      let byKind = byGroup.get(group);
+      if (!byKind) byGroup.set(group, (byKind = new Map()));
+      if (byKind.has(kind)) return byKind.get(kind);
+      const why = exclusionOf(settings, group, kind, cluster);
+      byKind.set(kind, why);
+      return why;
+    };
     for (const app of entries) {
       const a = app.p?.app;
       if (!a) continue;
@@ -294,7 +306,7 @@ export const EXCLUDED_RESOURCES: SplitRule<ExclusionProjection, 'verify/excluded
         const synced = f.recurse ? entries.filter((e) => e.ref.file.startsWith(`${f.path}/`)) : byFolder.get(f.path) ?? [];
         for (const e of synced) {
           if (reported.has(e)) continue;
-          const why = exclusionOf(settings, e.group, e.ref.kind, a.cluster);
+          const why = exclusion(e.group, e.ref.kind, a.cluster);
           if (!why) continue;
           reported.add(e);
           report(e.ref, exclusionMessage(e.group, e.ref.kind, why, cm?.ref.file, { name: app.ref.name, file: app.ref.file }));

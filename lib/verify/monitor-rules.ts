@@ -341,19 +341,37 @@ export class PolicyIndex {
   private readonly rows: Row<Policy, unknown>[] = [];
   private general: Row<Policy, unknown>[] = [];
   private byPair?: Map<string, Row<Policy, unknown>[]>;
+  /** The answers of `candidates` by the labels object asked about (a pod row's labels are asked about once per port and source). */
+  private known = new WeakMap<Labels, readonly Policy[]>();
 
   public add(row: Row<Policy, unknown>): void {
     this.rows.push(row);
     this.byPair = undefined;
+    this.known = new WeakMap();
   }
 
   /** The policies that may select a pod of `labels` (a superset, in tree order). */
   public candidates(labels: Labels): readonly Policy[] {
+    const known = this.known.get(labels);
+    if (known) return known;
     if (!this.byPair) this.build();
-    const found = new Set<Row<Policy, unknown>>(this.general);
-    for (const [k, v] of Object.entries(labels)) for (const r of this.byPair!.get(`${k}=${v}`) ?? []) found.add(r);
-    return [...found].sort((a, b) => a.i - b.i).map((r) => r.v);
+    // Each policy is in one list only (the general one, or its rarest pair's): a list found once adds no policy twice.
+    let found: Row<Policy, unknown>[] | undefined;
+    let lists = 0;
+    for (const k of Object.keys(labels)) {
+      const list = this.byPair!.get(`${k}=${labels[k]}`);
+      if (!list) continue;
+      found = found ? [...found, ...list] : [...this.general, ...list];
+      lists++;
+    }
+    // Two pairs can name one list only when a key or value holds "=" (not a valid label): then keep each policy once.
+    if (found && lists > 1) found = [...new Set(found)];
+    const out = found ? found.sort((a, b) => a.i - b.i).map((r) => r.v) : this.generalPolicies!;
+    this.known.set(labels, out);
+    return out;
   }
+
+  private generalPolicies?: readonly Policy[];
 
   private build(): void {
     const counts = new Map<string, number>();
@@ -371,7 +389,29 @@ export class PolicyIndex {
       if (list) list.push(r);
       else this.byPair.set(rarest, [r]);
     }
+    this.generalPolicies = this.general.map((r) => r.v);
   }
+}
+
+/**
+ * Why a connection from `source` to `dest`'s `port` is refused, or undefined when both ends allow it:
+ * ingress by the policies of dest's namespace that may select it (`destPolicies`), egress by
+ * `egressPolicies` (those of source's namespace that may select the source).
+ */
+export function refusedReach(destPolicies: PolicyIndex, egressPolicies: readonly Policy[], source: PodRef, dest: PodRef, port: TargetPort): { readonly ingress: Verdict; readonly egress: Verdict } | undefined {
+  const ingress = ingressVerdict(destPolicies.candidates(dest.labels), source, dest, port);
+  const egress = egressVerdict(egressPolicies, source, dest, port);
+  return ingress.allowed && egress.allowed ? undefined : { ingress, egress };
+}
+
+/** `namespaceLabels` of each namespace, made once per join (`labels`: the rendered Namespaces' own). */
+export function namespaceLabelsOf(labels: ReadonlyMap<string, Labels>): (ns: string) => Labels {
+  const made = new Map<string, Labels>();
+  return (ns) => {
+    let l = made.get(ns);
+    if (!l) made.set(ns, (l = namespaceLabels(ns, labels.get(ns))));
+    return l;
+  };
 }
 
 export function perNamespace<V>(map: Map<string, V>, ns: string, make: () => V): V {
@@ -420,7 +460,7 @@ export const MONITOR_REACH: SplitRule<ReachProjection, 'verify/monitor-reach'> =
       }
     });
     if (!proms.length || !monitors.length) return;
-    const labelsOf = (ns: string): Labels => namespaceLabels(ns, nsLabels.get(ns));
+    const labelsOf = namespaceLabelsOf(nsLabels);
     let sorted: string[] | undefined;
     const all = (): readonly string[] => (sorted ??= [...namespaces].sort());
     const noPolicies = new PolicyIndex();
@@ -439,11 +479,8 @@ export const MONITOR_REACH: SplitRule<ReachProjection, 'verify/monitor-reach'> =
               const key = `${pod.i}:${port.number}`;
               if (seen.has(key)) return;
               seen.add(key);
-              const dest: PodRef = { namespace: ns, labels: pod.pod.l, namespaceLabels: labelsOf(ns) };
-              const ingress = ingressVerdict(nsPolicies.candidates(dest.labels), source, dest, port);
-              const egress = egressVerdict(egressPolicies, source, dest, port);
-              if (ingress.allowed && egress.allowed) return;
-              report(m.e.ref, reachMessage({ monitor: m.e.ref, endpoint: endpointText(ep, epi), workload: pod.e.ref, port, prometheus: P.e.ref, targetSelector, ingress, egress }));
+              const refused = refusedReach(nsPolicies, egressPolicies, source, { namespace: ns, labels: pod.pod.l, namespaceLabels: labelsOf(ns) }, port);
+              if (refused) report(m.e.ref, reachMessage({ monitor: m.e.ref, endpoint: endpointText(ep, epi), workload: pod.e.ref, port, prometheus: P.e.ref, targetSelector, ...refused }));
             };
             const podIndex = pods.get(ns);
             if (!podIndex) continue;

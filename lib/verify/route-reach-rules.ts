@@ -1,8 +1,8 @@
 import { parse } from 'yaml';
 import { isMap, JsonMap, listAt, mapAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
-import { egressVerdict, ingressVerdict, Labels, namespaceLabels, Policy, PodRef, selectorText, TargetPort, Verdict } from '../k8s/network-policy';
+import { Labels, Policy, PodRef, selectorText, TargetPort, Verdict } from '../k8s/network-policy';
 import {
-  hasIpBlock, inScope, LabelIndex, perNamespace, PodProjection, PolicyIndex, reachProjection, Row, ServicePortProjection, ServiceProjection, servicePortTargets,
+  hasIpBlock, inScope, LabelIndex, namespaceLabelsOf, perNamespace, PodProjection, PolicyIndex, reachProjection, refusedReach, Row, ServicePortProjection, ServiceProjection, servicePortTargets,
 } from './monitor-rules';
 import type { ObjectRef, SplitRule, Subject } from './split-rule';
 
@@ -246,36 +246,42 @@ export const ROUTE_REACH: SplitRule<RouteReachProjection, 'verify/route-reach'> 
     });
     if (!routes.length || !gateways.size) return;
     const world: GatewayWorld = { gateways, classes, proxies, ...(config ? { config } : {}) };
-    const labelsOf = (ns: string): Labels => namespaceLabels(ns, nsLabels.get(ns));
+    const labelsOf = namespaceLabelsOf(nsLabels);
     const noPolicies = new PolicyIndex();
+    // The proxies of each parent Gateway, as the source of the connections, with the policies that may isolate them for egress (once per Gateway).
+    const sources = new Map<string, { px: Proxies; source: PodRef; egress: readonly Policy[] } | undefined>();
+    const sourceOf = (parent: string) => {
+      if (sources.has(parent)) return sources.get(parent);
+      const px = proxiesOf(parent, world);
+      const made = px && { px, source: { namespace: px.namespace, labels: px.labels, namespaceLabels: labelsOf(px.namespace) }, egress: (policies.get(px.namespace) ?? noPolicies).candidates(px.labels) };
+      sources.set(parent, made);
+      return made;
+    };
     for (const r of routes) {
       const routeNs = r.e.ref.namespace!;
       const seen = new Set<string>();
       for (const parent of r.v.parents) {
-        const px = proxiesOf(parent, world);
-        if (!px) continue;
-        const source: PodRef = { namespace: px.namespace, labels: px.labels, namespaceLabels: labelsOf(px.namespace) };
-        const egressPolicies = (policies.get(px.namespace) ?? noPolicies).candidates(px.labels);
+        const from = sourceOf(parent);
+        if (!from) continue;
+        const { px, source } = from;
         for (const b of r.v.refs) {
           if (b.port === undefined) continue;
           const ns = b.ns ?? routeNs;
           const svc = services.get(`${ns}/${b.name}`);
           const sp = svc && backendServicePort(svc, b.port);
           if (!svc || !sp) continue;
-          const podSel = { matchLabels: svc.sel };
           const nsPolicies = policies.get(ns) ?? noPolicies;
+          const selector = Object.entries(svc.sel);
           for (const pod of pods.get(ns)?.candidates(svc.sel) ?? []) {
-            if (pod.v.host || !Object.entries(svc.sel).every(([k, v]) => pod.v.l[k] === v)) continue;
+            if (pod.v.host || !selector.every(([k, v]) => pod.v.l[k] === v)) continue;
             for (const port of servicePortTargets(sp, pod.v)) {
               const key = `${px.namespace}/${px.gateway}:${pod.i}:${port.number}`;
               if (seen.has(key)) continue;
               seen.add(key);
-              const dest: PodRef = { namespace: ns, labels: pod.v.l, namespaceLabels: labelsOf(ns) };
-              const ingress = ingressVerdict(nsPolicies.candidates(dest.labels), source, dest, port);
-              const egress = egressVerdict(egressPolicies, source, dest, port);
-              if (ingress.allowed && egress.allowed) continue;
+              const refused = refusedReach(nsPolicies, from.egress, source, { namespace: ns, labels: pod.v.l, namespaceLabels: labelsOf(ns) }, port);
+              if (!refused) continue;
               report(r.e.ref, routeReachMessage({
-                route: r.e.ref, at: `spec.rules[${b.i}].backendRefs[${b.j}]`, service: b.name, servicePort: b.port, workload: pod.e.ref, port, proxies: px, targetSelector: selectorText(podSel), ingress, egress,
+                route: r.e.ref, at: `spec.rules[${b.i}].backendRefs[${b.j}]`, service: b.name, servicePort: b.port, workload: pod.e.ref, port, proxies: px, targetSelector: selectorText({ matchLabels: svc.sel }), ...refused,
               }));
             }
           }

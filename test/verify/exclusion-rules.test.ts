@@ -154,6 +154,21 @@ describe('verify/excluded-resources', () => {
     ]);
   });
 
+  test('GIVEN inclusions that name one cluster WHEN two Applications send the same kinds, one there and one elsewhere THEN only the objects sent to that cluster are found (each group, kind and cluster decided on its own)', () => {
+    const remote = { server: 'https://remote.example.com' };
+    const files = {
+      'dist/apps/application-a-web.yaml': [application('a-web', 'dist/web')],
+      'dist/apps/application-b-edge.yaml': [application('b-edge', 'dist/edge', remote)],
+      'dist/argocd/configmap-argocd-cm.yaml': [argocdCm({ 'resource.inclusions': "- apiGroups: ['']\n  kinds: [Service]\n  clusters: ['https://remote.example.com']\n" })],
+      'dist/edge/configmap-web.yaml': [configMap],
+      'dist/web/configmap-web.yaml': [configMap],
+    };
+    expect(findings(files).map((f) => f.file)).toEqual(['dist/edge/configmap-web.yaml']);
+    // The other way round (the remote Application first in tree order): the same.
+    const swapped = { ...files, 'dist/apps/application-a-web.yaml': [application('a-web', 'dist/web', remote)], 'dist/apps/application-b-edge.yaml': [application('b-edge', 'dist/edge')] };
+    expect(findings(swapped).map((f) => f.file)).toEqual(['dist/web/configmap-web.yaml']);
+  });
+
   test('GIVEN argocd-cm only in the bootstrap (argocd/) WHEN checked THEN its exclusions apply; with one in dist/ too, dist/\'s does', () => {
     const base = { 'dist/apps/application-web.yaml': [application('web', 'dist/web')], 'dist/web/endpoints-etcd.yaml': [endpoints] };
     expect(findings({ ...base, 'argocd/configmap-argocd-cm.yaml': [argocdCm({ 'resource.exclusions': ENDPOINTS_EXCLUDED })] }).map((f) => f.file)).toEqual(['dist/web/endpoints-etcd.yaml']);

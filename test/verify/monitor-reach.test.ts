@@ -3,6 +3,8 @@
 import { readFactsFile } from '../../lib/facts/facts';
 import type { JsonMap } from '../../lib/k8s/manifest';
 import { loadTree } from '../../lib/k8s/tree';
+import { Policy, readPolicy } from '../../lib/k8s/network-policy';
+import { PolicyIndex } from '../../lib/verify/monitor-rules';
 import { fixtureTree } from '../../lib/verify/rule-fixtures';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import { treeOf } from '../../lib/verify/tree-of';
@@ -114,5 +116,39 @@ describe('verify/monitor-reach', () => {
   test('GIVEN host-network pods or a monitor whose pods no rendered template makes WHEN denied THEN nothing is reported (no policy applies to them / a controller makes them at run time)', () => {
     expect(findings(prometheus(), deployment({ hostNetwork: true }), podMonitor(), defaultDeny)).toEqual([]);
     expect(findings(prometheus(), podMonitor(), defaultDeny)).toEqual([]);
+  });
+});
+
+describe('PolicyIndex (the reach rules\' policies by namespace and label)', () => {
+  const row = (i: number, name: string, matchLabels?: Record<string, string>) => ({ i, e: {} as never, v: readPolicy(name, 'web', { podSelector: matchLabels ? { matchLabels } : {} }) });
+  const names = (policies: readonly Policy[]) => policies.map((p) => p.name);
+
+  test('GIVEN policies selecting every pod and some by label WHEN a pod\'s candidates are asked THEN every policy that may select it comes, once each, in tree order', () => {
+    const index = new PolicyIndex();
+    index.add(row(3, 'web-only', { app: 'web' }));
+    index.add(row(0, 'all'));
+    index.add(row(2, 'tier-front', { tier: 'front' }));
+    index.add(row(5, 'db-only', { app: 'db' }));
+    index.add(row(4, 'web-front', { app: 'web', tier: 'front' }));
+    const pod = { app: 'web', tier: 'front' };
+    // web-front sits under its rarest pair only; every candidate is a superset of what selects the pod, in tree order.
+    expect(names(index.candidates(pod))).toEqual(['all', 'tier-front', 'web-only', 'web-front']);
+    expect(names(index.candidates({ app: 'db' }))).toEqual(['all', 'db-only']);
+    expect(names(index.candidates({ other: 'x' }))).toEqual(['all']);
+  });
+
+  test('GIVEN label keys or values holding "=" (not valid labels, but verify reads what it is given) WHEN two pairs of a pod spell one index key THEN each policy still comes once', () => {
+    const index = new PolicyIndex();
+    index.add(row(0, 'odd', { a: 'b=c' }));
+    expect(names(index.candidates({ 'a=b': 'c', a: 'b=c' }))).toEqual(['odd']);
+  });
+
+  test('GIVEN candidates asked for one labels object WHEN a policy is added after THEN the next answer includes it (the memo is dropped on add)', () => {
+    const index = new PolicyIndex();
+    const pod = { app: 'web' };
+    index.add(row(1, 'web-only', { app: 'web' }));
+    expect(names(index.candidates(pod))).toEqual(['web-only']);
+    index.add(row(0, 'all'));
+    expect(names(index.candidates(pod))).toEqual(['all', 'web-only']);
   });
 });
