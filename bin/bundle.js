@@ -35,6 +35,9 @@ const ENCODINGS = ['latin1', 'utf8'];
 /** A stat is recorded only for a file changed at least this long before it was taken (ms). */
 const RACY_MS = 2000;
 
+/** A bundle whose stamp does not name its entry (a broken stamp), or a temporary file, is removed once it is this old (ms). */
+const UNCLAIMED_MS = 7 * 24 * 3600 * 1000;
+
 /**
  * @typedef {object} StampOptions
  * @property {number} [racyMs] RACY_MS unless given (tests give 0, to have stats recorded at once).
@@ -231,8 +234,66 @@ async function build(entry, paths, key, racyMs) {
   writeAtomic(paths.bundle, bytes);
   // The bundle was just written: its stat is recorded by a later start (racyMs).
   const record = { hash, stat: null, encoding };
-  writeAtomic(paths.stamp, `${JSON.stringify({ key, bundle: record, inputs })}\n`);
+  writeAtomic(paths.stamp, `${JSON.stringify({ key, entry, bundle: record, inputs })}\n`);
   return { file: fs.realpathSync(paths.bundle), text, id: textId(record) };
+}
+
+/**
+ * Removes from `cacheDir` the bundles no start can use any more: each checkout (or scratch copy of
+ * one) that shares this node_modules has its own bundle, stamp and code caches (about 6 MB), named
+ * by its entry's path, and nothing removed them when the checkout went (a day of helper clones and
+ * test copies left 1.1 GB). A bundle goes when its stamp names an entry (one that hashes to its
+ * name; a stamp written before stamps said it names it among its inputs) that is no longer there;
+ * one whose stamp names none (a broken stamp) and a temporary file left by a killed write go once
+ * older than UNCLAIMED_MS. `keep` (the name of
+ * the bundle just built) stays. Best effort: a file that cannot be read or removed is left.
+ * `now` is the time to compare against (tests give a later one).
+ */
+function pruneBundles(cacheDir, keep, now = Date.now()) {
+  let names;
+  try {
+    names = fs.readdirSync(cacheDir);
+  } catch {
+    return;
+  }
+  const groups = new Map();
+  for (const n of names) {
+    const m = /^([0-9a-f]{16})\./.exec(n);
+    if (!m) continue;
+    if (!groups.has(m[1])) groups.set(m[1], []);
+    groups.get(m[1]).push(n);
+  }
+  const old = (n) => {
+    try {
+      return fs.statSync(path.join(cacheDir, n)).mtimeMs < now - UNCLAIMED_MS;
+    } catch {
+      return false;
+    }
+  };
+  const remove = (n) => {
+    try {
+      fs.rmSync(path.join(cacheDir, n), { force: true });
+    } catch {
+      // Left for a later build.
+    }
+  };
+  for (const [name, files] of groups) {
+    if (name === keep) continue;
+    // The entry whose bundle this is: the stamp's, else (a stamp written before it said) the input whose path hashes to the name.
+    let entry;
+    try {
+      const stamp = JSON.parse(fs.readFileSync(path.join(cacheDir, `${name}.json`), 'utf8'));
+      const named = (file) => typeof file === 'string' && sha256(file).slice(0, 16) === name;
+      entry = named(stamp.entry) ? stamp.entry : Object.keys(stamp.inputs ?? {}).find(named);
+    } catch {
+      entry = undefined;
+    }
+    const claimed = entry !== undefined;
+    if (claimed) {
+      if (!fs.existsSync(entry)) for (const n of files) remove(n);
+      else for (const n of files) if (n.endsWith('.tmp') && old(n)) remove(n);
+    } else if (files.every(old)) for (const n of files) remove(n);
+  }
 }
 
 /**
@@ -256,6 +317,8 @@ async function currentOrBuilt(entry, cacheDir, built = () => undefined, options 
     return undefined;
   }
   built(true);
+  // A build is rare (a code change): the time to look for bundles of checkouts that went.
+  pruneBundles(cacheDir, path.basename(paths.bundle, '.js'));
   return fresh;
 }
 
@@ -287,4 +350,4 @@ async function loadEntry(entry, cacheDir) {
   return (await startEntry(entry, cacheDir)).exports;
 }
 
-module.exports = { bundleOf, loadEntry, startEntry, FORMAT, RACY_MS };
+module.exports = { bundleOf, loadEntry, pruneBundles, startEntry, FORMAT, RACY_MS, UNCLAIMED_MS };

@@ -7,8 +7,10 @@ import { REPO } from '../helpers';
 
 /** bin/bundle.js is plain JavaScript (it runs before tsx is loaded). */
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { bundleOf, loadEntry, startEntry } = require('../../bin/bundle') as {
+const { bundleOf, loadEntry, pruneBundles, startEntry, UNCLAIMED_MS } = require('../../bin/bundle') as {
   bundleOf: (entry: string, cacheDir: string, built?: (b: boolean) => void, options?: StampOptions) => Promise<string | undefined>;
+  pruneBundles: (cacheDir: string, keep: string, now?: number) => void;
+  UNCLAIMED_MS: number;
   loadEntry: (entry: string, cacheDir: string) => Promise<Record<string, unknown>>;
   startEntry: (entry: string, cacheDir: string, use?: string, options?: StampOptions) => Promise<Started>;
 };
@@ -318,4 +320,54 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
     const cached = fs.readdirSync(path.join(REPO, 'node_modules', '.cache', 'tsys-bundle'));
     expect(cached).toEqual(expect.arrayContaining([`${name}.js`, `${name}.versions.v8cache`]));
   }, 120_000);
+
+  describe('bundles of checkouts that went', () => {
+    /** The files of `cache` named after entry `entry`'s bundle (bundle, stamp, code caches, temporary files). */
+    const filesOf = (cache: string, entry: string) => fs.readdirSync(cache).filter((n) => n.startsWith(`${sha256(entry).slice(0, 16)}.`)).sort();
+
+    test('GIVEN bundles of two checkouts sharing one cache WHEN one checkout is deleted and another bundle is built THEN the deleted one\'s bundle, stamp and code caches go, the other\'s stay and start without a build', async () => {
+      const a = setUp();
+      const b = setUp();
+      const c = setUp();
+      const cache = path.join(a.dir, 'shared-cache');
+      for (const p of [a, b]) {
+        const started = await startEntry(p.entry, cache, 'main');
+        started.saveCodeCache();
+      }
+      expect(filesOf(cache, b.entry)).toEqual([`${sha256(b.entry).slice(0, 16)}.js`, `${sha256(b.entry).slice(0, 16)}.json`, `${sha256(b.entry).slice(0, 16)}.main.v8cache`]);
+      fs.rmSync(b.dir, { recursive: true, force: true });
+      const { built } = await build({ entry: c.entry, cache });
+      expect(built).toBe(true);
+      expect(filesOf(cache, b.entry)).toEqual([]);
+      expect(filesOf(cache, a.entry)).toHaveLength(3);
+      expect(filesOf(cache, c.entry)).toHaveLength(2);
+      expect(await build({ entry: a.entry, cache })).toMatchObject({ built: false });
+    });
+
+    test('GIVEN a stamp naming no entry, one naming an entry of another name, a killed write\'s temporary file, and a stamp of the earlier format for a checkout that went WHEN pruned THEN the last goes at once, the others stay while younger than UNCLAIMED_MS and go after', async () => {
+      const a = setUp();
+      const cache = path.join(a.dir, 'shared-cache');
+      const { file } = await build({ entry: a.entry, cache });
+      const name = path.basename(file!, '.js');
+      const unclaimed = '0123456789abcdef';
+      const misnamed = 'fedcba9876543210';
+      fs.writeFileSync(path.join(cache, `${unclaimed}.js`), '');
+      fs.writeFileSync(path.join(cache, `${unclaimed}.json`), JSON.stringify({ key: 'k', bundle: {}, inputs: {} }));
+      fs.writeFileSync(path.join(cache, `${misnamed}.js`), '');
+      fs.writeFileSync(path.join(cache, `${misnamed}.json`), JSON.stringify({ key: 'k', entry: a.entry, bundle: {}, inputs: {} }));
+      fs.writeFileSync(path.join(cache, `${name}.js.4242.tmp`), 'half');
+      fs.writeFileSync(path.join(cache, 'README'), 'not a bundle');
+      // A stamp written before stamps named their entry: the entry is the input whose path hashes to the bundle's name; its checkout is gone.
+      const gone = path.join(a.dir, 'gone', 'entry.ts');
+      const old = sha256(gone).slice(0, 16);
+      fs.writeFileSync(path.join(cache, `${old}.js`), '');
+      fs.writeFileSync(path.join(cache, `${old}.json`), JSON.stringify({ key: 'k', bundle: {}, inputs: { [path.join(a.dir, 'gone', 'lib.ts')]: {}, [gone]: {} } }));
+      const all = fs.readdirSync(cache).filter((n) => !n.startsWith(old)).sort();
+      pruneBundles(cache, 'none');
+      expect(fs.readdirSync(cache).sort()).toEqual(all);
+      pruneBundles(cache, 'none', Date.now() + UNCLAIMED_MS + 60_000);
+      // The bundle of an entry that is there stays whatever its age; only its temporary file goes.
+      expect(fs.readdirSync(cache).sort()).toEqual([`${name}.js`, `${name}.json`, 'README'].sort());
+    });
+  });
 });
