@@ -322,8 +322,10 @@ export class ChartRenderer {
    * (`objectsOf`) is found without decoding megabytes, and the text is decoded only when asked for.
    * When the file's header is the one `cacheFileText` writes for this render, the file is on disk as
    * the write would make it (`isOnDisk`); with the hash memo, what it holds is recorded for the next
-   * synth (`trustCommitted`) from the hashes made here. Undefined when the file does not read or
-   * holds another key. Bytes that are not UTF-8 are decoded now and compared as before.
+   * synth (`trustCommitted`) from the hashes made here. Undefined when the file does not read,
+   * holds another key, or its render's bytes do not hash to the sha256 its first line carries (cut
+   * short, edited, a flipped bit). Bytes that are not UTF-8 pass that check only when the hash was
+   * made from them (never by `cacheFileText`, which hashes a string's UTF-8): they are decoded now.
    */
   private readCommitted(release: string, file: string, key: string, source: { path: string }): ChartRender | undefined {
     let read: { readonly bytes: Buffer; readonly sha256?: string };
