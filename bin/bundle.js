@@ -242,14 +242,18 @@ async function build(entry, paths, key, racyMs) {
  * Removes from `cacheDir` the bundles no start can use any more: each checkout (or scratch copy of
  * one) that shares this node_modules has its own bundle, stamp and code caches (about 6 MB), named
  * by its entry's path, and nothing removed them when the checkout went (a day of helper clones and
- * test copies left 1.1 GB). A bundle goes when its stamp names an entry (one that hashes to its
- * name; a stamp written before stamps said it names it among its inputs) that is no longer there;
- * one whose stamp names none (a broken stamp) and a temporary file left by a killed write go once
- * older than UNCLAIMED_MS. `keep` (the name of
- * the bundle just built) stays. Best effort: a file that cannot be read or removed is left.
- * `now` is the time to compare against (tests give a later one).
+ * test copies left 1.1 GB). A bundle goes when its checkout is gone: the entry its stamp names (one
+ * that hashes to the bundle's name) is no longer a file; for a stamp written before stamps named
+ * their entry, the input whose path hashes to the name, else (an entry reached through a link,
+ * which esbuild records by its real path) every input outside node_modules. A bundle without a
+ * readable stamp, and a temporary file left by a killed write, go once older than UNCLAIMED_MS.
+ * Only files changed at least RACY_MS before the prune started are removed (a checkout made again
+ * at the same path while this runs keeps what it just built), and of `keep` (the bundle just
+ * built) only its old temporary files. Best effort: a file that cannot be read or removed is left. `now`: the time to
+ * compare ages against (tests give a later one).
  */
 function pruneBundles(cacheDir, keep, now = Date.now()) {
+  const start = Date.now();
   let names;
   try {
     names = fs.readdirSync(cacheDir);
@@ -263,36 +267,55 @@ function pruneBundles(cacheDir, keep, now = Date.now()) {
     if (!groups.has(m[1])) groups.set(m[1], []);
     groups.get(m[1]).push(n);
   }
-  const old = (n) => {
+  const mtime = (n) => {
     try {
-      return fs.statSync(path.join(cacheDir, n)).mtimeMs < now - UNCLAIMED_MS;
+      return fs.statSync(path.join(cacheDir, n)).mtimeMs;
     } catch {
-      return false;
+      return undefined;
     }
   };
+  const old = (n) => {
+    const t = mtime(n);
+    return t !== undefined && t < now - UNCLAIMED_MS;
+  };
   const remove = (n) => {
+    const t = mtime(n);
+    if (t === undefined || t >= start - RACY_MS) return;
     try {
       fs.rmSync(path.join(cacheDir, n), { force: true });
     } catch {
       // Left for a later build.
     }
   };
-  for (const [name, files] of groups) {
-    if (name === keep) continue;
-    // The entry whose bundle this is: the stamp's, else (a stamp written before it said) the input whose path hashes to the name.
-    let entry;
+  const isFile = (file) => {
     try {
-      const stamp = JSON.parse(fs.readFileSync(path.join(cacheDir, `${name}.json`), 'utf8'));
-      const named = (file) => typeof file === 'string' && sha256(file).slice(0, 16) === name;
-      entry = named(stamp.entry) ? stamp.entry : Object.keys(stamp.inputs ?? {}).find(named);
+      return fs.statSync(file).isFile();
     } catch {
-      entry = undefined;
+      return false;
     }
-    const claimed = entry !== undefined;
-    if (claimed) {
-      if (!fs.existsSync(entry)) for (const n of files) remove(n);
-      else for (const n of files) if (n.endsWith('.tmp') && old(n)) remove(n);
-    } else if (files.every(old)) for (const n of files) remove(n);
+  };
+  for (const [name, files] of groups) {
+    for (const n of files) if (n.endsWith('.tmp') && old(n)) remove(n);
+    if (name === keep) continue;
+    let stamp;
+    try {
+      stamp = JSON.parse(fs.readFileSync(path.join(cacheDir, `${name}.json`), 'utf8'));
+    } catch {
+      stamp = undefined;
+    }
+    let live;
+    if (!stamp || typeof stamp !== 'object') live = !files.every(old);
+    else {
+      const named = (file) => typeof file === 'string' && sha256(file).slice(0, 16) === name;
+      const inputs = stamp.inputs && typeof stamp.inputs === 'object' ? Object.keys(stamp.inputs) : [];
+      const entry = named(stamp.entry) ? stamp.entry : inputs.find(named);
+      if (entry !== undefined) live = isFile(entry);
+      else {
+        const own = inputs.filter((f) => !f.split(path.sep).includes('node_modules'));
+        live = own.length ? own.some(isFile) : !files.every(old);
+      }
+    }
+    if (!live) for (const n of files) remove(n);
   }
 }
 

@@ -324,6 +324,11 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
   describe('bundles of checkouts that went', () => {
     /** The files of `cache` named after entry `entry`'s bundle (bundle, stamp, code caches, temporary files). */
     const filesOf = (cache: string, entry: string) => fs.readdirSync(cache).filter((n) => n.startsWith(`${sha256(entry).slice(0, 16)}.`)).sort();
+    /** Sets the times of `entry`'s bundle files in `cache` to `ms` ago. */
+    const backdate = (cache: string, entry: string, ms: number) => {
+      const t = new Date(Date.now() - ms);
+      for (const n of filesOf(cache, entry)) fs.utimesSync(path.join(cache, n), t, t);
+    };
 
     test('GIVEN bundles of two checkouts sharing one cache WHEN one checkout is deleted and another bundle is built THEN the deleted one\'s bundle, stamp and code caches go, the other\'s stay and start without a build', async () => {
       const a = setUp();
@@ -336,6 +341,8 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
       }
       expect(filesOf(cache, b.entry)).toEqual([`${sha256(b.entry).slice(0, 16)}.js`, `${sha256(b.entry).slice(0, 16)}.json`, `${sha256(b.entry).slice(0, 16)}.main.v8cache`]);
       fs.rmSync(b.dir, { recursive: true, force: true });
+      // Files changed within the last 2 s stay (a checkout made again at that path may have just built them): b's were built a minute ago.
+      backdate(cache, b.entry, 60_000);
       const { built } = await build({ entry: c.entry, cache });
       expect(built).toBe(true);
       expect(filesOf(cache, b.entry)).toEqual([]);
@@ -363,11 +370,47 @@ describe('bin/bundle.js: the command line from one bundled file, an optimisation
       fs.writeFileSync(path.join(cache, `${old}.js`), '');
       fs.writeFileSync(path.join(cache, `${old}.json`), JSON.stringify({ key: 'k', bundle: {}, inputs: { [path.join(a.dir, 'gone', 'lib.ts')]: {}, [gone]: {} } }));
       const all = fs.readdirSync(cache).filter((n) => !n.startsWith(old)).sort();
+      // Just written, it stays; a minute old, it goes.
+      pruneBundles(cache, 'none');
+      expect(fs.readdirSync(cache).filter((n) => n.startsWith(old))).toHaveLength(2);
+      backdate(cache, gone, 60_000);
       pruneBundles(cache, 'none');
       expect(fs.readdirSync(cache).sort()).toEqual(all);
+      for (const n of fs.readdirSync(cache)) fs.utimesSync(path.join(cache, n), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
       pruneBundles(cache, 'none', Date.now() + UNCLAIMED_MS + 60_000);
       // The bundle of an entry that is there stays whatever its age; only its temporary file goes.
       expect(fs.readdirSync(cache).sort()).toEqual([`${name}.js`, `${name}.json`, 'README'].sort());
+    });
+
+    test('GIVEN an entry path that is now a folder, an earlier-format stamp whose entry no input names (a checkout reached through a link), and an old temporary file of the bundle just built WHEN pruned THEN the first goes, the second stays while one of its own inputs is there and goes after, the third goes', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-prune-'));
+      made.push(dir);
+      const cache = path.join(dir, 'cache');
+      fs.mkdirSync(cache);
+      const write = (name: string, stamp: object) => {
+        fs.writeFileSync(path.join(cache, `${name}.js`), '');
+        fs.writeFileSync(path.join(cache, `${name}.json`), JSON.stringify(stamp));
+      };
+      const folder = path.join(dir, 'now-a-folder.ts');
+      fs.mkdirSync(folder);
+      const folderName = sha256(folder).slice(0, 16);
+      write(folderName, { key: 'k', entry: folder, bundle: {}, inputs: {} });
+      // Linked: the stamp's inputs are real paths, none of which hashes to the name (the linked entry's).
+      const real = path.join(dir, 'real');
+      fs.mkdirSync(real);
+      fs.writeFileSync(path.join(real, 'entry.ts'), '');
+      const linkedName = sha256(path.join(dir, 'link', 'entry.ts')).slice(0, 16);
+      write(linkedName, { key: 'k', bundle: {}, inputs: { [path.join(real, 'entry.ts')]: {}, [path.join(dir, 'node_modules', 'x', 'index.js')]: {} } });
+      const keep = '00000000000000aa';
+      fs.writeFileSync(path.join(cache, `${keep}.js`), '');
+      fs.writeFileSync(path.join(cache, `${keep}.js.99.tmp`), 'half');
+      const long = new Date(Date.now() - UNCLAIMED_MS - 60_000);
+      for (const n of fs.readdirSync(cache)) fs.utimesSync(path.join(cache, n), long, long);
+      pruneBundles(cache, keep);
+      expect(fs.readdirSync(cache).sort()).toEqual([`${keep}.js`, `${linkedName}.js`, `${linkedName}.json`].sort());
+      fs.rmSync(real, { recursive: true });
+      pruneBundles(cache, keep);
+      expect(fs.readdirSync(cache)).toEqual([`${keep}.js`]);
     });
   });
 });
