@@ -83,6 +83,20 @@ describe('verify/route-reach', () => {
     expect(findings({ ...allowed, 'dist/gateway/networkpolicy-proxies-out.yaml': [out([{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prod' } } }], ports: [{ port: 8080 }] }])] })).toEqual([]);
   });
 
+  test('GIVEN two routes on one Gateway WHEN the proxies\' egress is denied THEN each route is found with the same proxies and policies (the Gateway\'s proxies are worked out once for both)', () => {
+    const out = policy('proxies-out', 'envoy-gateway-system', { podSelector: { matchLabels: { 'app.kubernetes.io/component': 'proxy' } }, policyTypes: ['Egress'], egress: [] });
+    const allowed = { [FROM_GATEWAY]: gatewayRoute(true).files[FROM_GATEWAY] as JsonMap[] };
+    const first = (gatewayRoute(true).files[ROUTE] as JsonMap[])[0];
+    const second = { ...first, metadata: { ...(first.metadata as JsonMap), name: 'whiteboard-2' } };
+    const found = findings({ ...allowed, 'dist/gateway/networkpolicy-proxies-out.yaml': [out], 'dist/workloads/whiteboard/httproute-whiteboard-2.yaml': [second] });
+    expect(found).toHaveLength(2);
+    const normal = found.map((m) => m.replace(/^HTTPRoute prod\/whiteboard(-2)? /, 'HTTPRoute prod/R '));
+    expect(normal[1]).toBe(normal[0]);
+    expect(normal[0]).toContain('NetworkPolicy proxies-out in envoy-gateway-system isolates the proxies for egress');
+    // Findings come by file: httproute-whiteboard-2.yaml sorts before httproute-whiteboard.yaml.
+    expect(found.map((m) => m.split(' ')[1])).toEqual(['prod/whiteboard-2', 'prod/whiteboard']);
+  });
+
   test('GIVEN Envoy Gateway\'s config WHEN it deploys proxies in the Gateway\'s namespace or names another controller THEN the proxies\' namespace or the served classes follow it', () => {
     const config = (yaml: string, ns = 'envoy-gateway-system'): JsonMap[] => [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'envoy-gateway-config', namespace: ns }, data: { 'envoy-gateway.yaml': yaml } }];
     const allowed = { [FROM_GATEWAY]: gatewayRoute(true).files[FROM_GATEWAY] as JsonMap[] };
