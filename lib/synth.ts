@@ -66,6 +66,8 @@ export interface SynthOptions {
   readonly progress?: (phase: string) => void;
   /** Told how long each phase took (`npm run bench`'s breakdown; see `SynthPhase`). @default - nothing */
   readonly time?: PhaseTimer<SynthPhase>;
+  /** Told how long each verify rule took, by its id (lib/verify/verify.ts `ruleTime`). @default - nothing */
+  readonly ruleTime?: PhaseTimer<string>;
   /**
    * Whether verify reuses the per-object results of the last successful synth (`CHECK_CACHE_FILE`
    * under the root, git-ignored), the render reuses the texts it wrote for objects that did not
@@ -284,7 +286,7 @@ export function synth(options: SynthOptions): SynthResult {
       // A manifest's documents are the ones the render serialised into that very file: its text is not read.
       // Apps taken unchanged from their last (verified) render are vouched for; what verify checks of the others is recorded with their lines.
       const source = { ...tree, documents: (file: string) => { const f = tree.file(file); return f && documents.documentsOf(f); } };
-      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(checks ? { checks } : {}), ...(appRenders ? { vouched: appRenders.vouching() } : {}) });
+      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(options.ruleTime ? { ruleTime: options.ruleTime } : {}), ...(checks ? { checks } : {}), ...(appRenders ? { vouched: appRenders.vouching() } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
     }, { onDisk: onDiskFiles(options.root, previous, files, ownRenderer, stats), listed: (dir) => before.entries(dir) });

@@ -150,7 +150,7 @@ export function rootWithApps(n: number, tag = '1.0.0'): string {
  * pauses during it: scavenges of the young generation apart from the rest (mark-compact, incremental
  * marking steps, weak callbacks), as `PerformanceObserver` reports them.
  */
-type Phases = Record<SynthPhase, number> & { total: number; cpu: number; gcScavengeMs: number; gcOtherMs: number };
+type Phases = Record<SynthPhase, number> & { total: number; cpu: number; gcScavengeMs: number; gcOtherMs: number; rules: Record<string, number> };
 
 export interface ChildResult {
   readonly label: string;
@@ -206,11 +206,15 @@ function peakPlace(marks: readonly (readonly [string, number])[], peak: RssPeak,
 
 /** Runs synth on `root` and times it, phase by phase, with the collector's pauses that started during it. */
 async function timedSynth(root: string, registry: SchemaRegistry, watch?: { readonly marks: [SynthPhase, number][]; readonly returned: () => void }): Promise<{ phases: Phases; files: readonly RenderedFile[] }> {
-  const phases = { load: 0, build: 0, render: 0, simulation: 0, verify: 0, write: 0, total: 0, cpu: 0, gcScavengeMs: 0, gcOtherMs: 0 };
+  const phases = { load: 0, build: 0, render: 0, simulation: 0, verify: 0, write: 0, total: 0, cpu: 0, gcScavengeMs: 0, gcOtherMs: 0, rules: {} as Record<string, number> };
   const t = now();
   const from = performance.now();
   const cpu = process.cpuUsage();
-  const r = synth({ root, registry, log: () => undefined, time: (phase, ms) => { phases[phase] += ms; watch?.marks.push([phase, sharedClock()]); } });
+  const r = synth({
+    root, registry, log: () => undefined,
+    time: (phase, ms) => { phases[phase] += ms; watch?.marks.push([phase, sharedClock()]); },
+    ruleTime: (rule, ms) => { phases.rules[rule] = (phases.rules[rule] ?? 0) + ms; },
+  });
   watch?.returned();
   phases.total = msSince(t);
   const used = process.cpuUsage(cpu);
@@ -432,6 +436,11 @@ export function oneAppSynthProcess(n: number): number[] {
 }
 
 /** The table of the PaaS part: one column per size, the phases of a full synth and of a one-app change, the diff and the floor. */
+/** The `count` rules that took longest (`name ms`, slowest first, `verify/` left out), from a synth's rule times. */
+export function slowestRules(rules: Readonly<Record<string, number>>, count: number): string {
+  return Object.entries(rules).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, count).map(([id, ms]) => `${id.replace(/^verify\//, '')} ${fmt(ms)}`).join(', ') || '-';
+}
+
 export function appsTable(results: readonly ChildResult[]): string[] {
   const cell = (x: number | null): string => (x === null ? '-' : fmt(x));
   const floorOf = (r: ChildResult) => r.serialiseMs + r.writeFilesMs;
@@ -446,6 +455,7 @@ export function appsTable(results: readonly ChildResult[]): string[] {
     ...PHASES.map((p): [string, (r: ChildResult) => string] => [`  ${p} ms`, (r) => cell(r.oneApp[p])]),
     ['  garbage collector ms (scavenges + rest)', (r) => gcCell(r.oneApp)],
     ['  app lines whose documents were parsed', (r) => String(r.oneAppDocumentsParsed)],
+    ['  its slowest verify rules ms', (r) => slowestRules(r.oneApp.rules, 3)],
     ['diff of every app ms', (r) => cell(r.diffMs)],
     ['floor ms (serialise + write)', (r) => `${cell(floorOf(r))} (${cell(r.serialiseMs)} + ${cell(r.writeFilesMs)})`],
     ['full / floor', (r) => `${(r.full.total / floorOf(r)).toFixed(1)}x`],
@@ -487,7 +497,7 @@ export function runAppsBench(quick = false): void {
   const results = sizes.map((n) => runChild(n, !quick));
   for (const l of appsTable(results)) console.log(l);
   console.log('full synth = the first synth of the checkout in the process (cold schema compile); one-app change = the next synth after one app\'s image tag changed');
-  console.log('phases: load (site, apps, lock, previous render), build (constructs and chart renders), render (objects to files, facts, HA model), simulation (N-1 and bring-up for the report, ha/failure in verify), verify (schemas and every other rule), write (temporary folder and swap); garbage collector: its pauses during the synth, whatever the phase (young-generation scavenges, then mark-compact and the rest)');
+  console.log('phases: load (site, apps, lock, previous render), build (constructs and chart renders), render (objects to files, facts, HA model), simulation (N-1 and bring-up for the report, ha/failure in verify), verify (schemas and every other rule), write (temporary folder and swap); garbage collector: its pauses during the synth, whatever the phase (young-generation scavenges, then mark-compact and the rest); its slowest verify rules: the one-app change\'s three slowest verify and HA rules (ha/failure\'s time is in the simulation phase, the others\' in verify)');
   console.log('floor = the same objects serialised to YAML with the render\'s serialiser, plus the same files written with plain writeFileSync into a fresh folder; peak RSS covers the whole process (synth, one-app change, floor, diff)');
   if (quick) return;
   const thousand = results.find((r) => r.apps === 1000);

@@ -26,6 +26,8 @@ export type PhaseTimer<P extends string> = (phase: P, ms: number) => void;
 export interface VerifyOptions {
   /** Told how long the rules and the simulation took (`npm run bench`'s phase breakdown). @default - nothing */
   readonly time?: PhaseTimer<VerifyPhase>;
+  /** Told how long each rule took, by its id (verify's and the HA rules', in the order they ran; `npm run bench` names the slowest). @default - nothing */
+  readonly ruleTime?: PhaseTimer<string>;
   /** Results of the per-object checks (schemas, secrets) of earlier runs, used and added to; the caller saves it. @default - every check runs */
   readonly checks?: CheckCache;
   /**
@@ -75,7 +77,9 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   const tree = treeOf(source ? loadSource(source, parse, make) : loadTree(root, parse, make), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}), ...(options.vouched ? { vouched: options.vouched } : {}) });
   const findings: Finding[] = [];
   for (const rule of VERIFY_RULES) {
+    const t = process.hrtime.bigint();
     for (const f of rule.check(tree)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
+    options.ruleTime?.(rule.id, since(t));
   }
   // HA and safety rules, and the node-failure simulation (N-1), over dist/ and the host files.
   const vouched = options.vouched ? vouchedFiles(tree) : undefined;
@@ -84,6 +88,7 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
     const t = process.hrtime.bigint();
     const found = rule.check(ha);
     if (rule.id === 'ha/failure') simulationMs += since(t);
+    options.ruleTime?.(rule.id, since(t));
     for (const f of found) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
   }
   time?.('verify', since(start) - simulationMs);
