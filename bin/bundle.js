@@ -249,8 +249,8 @@ async function build(entry, paths, key, racyMs) {
  * readable stamp, and a temporary file left by a killed write, go once older than UNCLAIMED_MS.
  * Only files changed at least RACY_MS before the prune started are removed (a checkout made again
  * at the same path while this runs keeps what it just built), and of `keep` (the bundle just
- * built) only its old temporary files. Best effort: a file that cannot be read or removed is left. `now`: the time to
- * compare ages against (tests give a later one).
+ * built) only its old temporary files. Best effort: a file that cannot be read or removed is
+ * left. `now`: the time to compare ages against (tests give a later one).
  */
 function pruneBundles(cacheDir, keep, now = Date.now()) {
   const start = Date.now();

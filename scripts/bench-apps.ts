@@ -435,12 +435,12 @@ export function oneAppSynthProcess(n: number): number[] {
   }
 }
 
-/** The table of the PaaS part: one column per size, the phases of a full synth and of a one-app change, the diff and the floor. */
 /** The `count` rules that took longest (`name ms`, slowest first, `verify/` left out), from a synth's rule times. */
 export function slowestRules(rules: Readonly<Record<string, number>>, count: number): string {
   return Object.entries(rules).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, count).map(([id, ms]) => `${id.replace(/^verify\//, '')} ${fmt(ms)}`).join(', ') || '-';
 }
 
+/** The table of the PaaS part: one column per size, the phases of a full synth and of a one-app change, the diff and the floor. */
 export function appsTable(results: readonly ChildResult[]): string[] {
   const cell = (x: number | null): string => (x === null ? '-' : fmt(x));
   const floorOf = (r: ChildResult) => r.serialiseMs + r.writeFilesMs;

@@ -341,6 +341,8 @@ export class PolicyIndex {
   private readonly rows: Row<Policy, unknown>[] = [];
   private general: Row<Policy, unknown>[] = [];
   private byPair?: Map<string, Row<Policy, unknown>[]>;
+  /** The policies of `general` (what a pod none of whose pairs is indexed may be selected by), made with `byPair`. */
+  private generalPolicies: readonly Policy[] = [];
   /** The answers of `candidates` by the labels object asked about (a pod row's labels are asked about once per port and source). */
   private known = new WeakMap<Labels, readonly Policy[]>();
 
@@ -356,22 +358,21 @@ export class PolicyIndex {
     if (known) return known;
     if (!this.byPair) this.build();
     // Each policy is in one list only (the general one, or its rarest pair's): a list found once adds no policy twice.
-    let found: Row<Policy, unknown>[] | undefined;
+    let found = this.general;
     let lists = 0;
     for (const k of Object.keys(labels)) {
       const list = this.byPair!.get(`${k}=${labels[k]}`);
       if (!list) continue;
-      found = found ? [...found, ...list] : [...this.general, ...list];
+      if (!lists) found = [...found];
+      found.push(...list);
       lists++;
     }
     // Two pairs can name one list only when a key or value holds "=" (not a valid label): then keep each policy once.
-    if (found && lists > 1) found = [...new Set(found)];
-    const out = found ? found.sort((a, b) => a.i - b.i).map((r) => r.v) : this.generalPolicies!;
+    if (lists > 1) found = [...new Set(found)];
+    const out = lists ? found.sort((a, b) => a.i - b.i).map((r) => r.v) : this.generalPolicies;
     this.known.set(labels, out);
     return out;
   }
-
-  private generalPolicies?: readonly Policy[];
 
   private build(): void {
     const counts = new Map<string, number>();
