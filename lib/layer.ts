@@ -57,6 +57,9 @@ export interface ApiProvider {
  */
 const LAYER_SYMBOL = Symbol.for('tsys.platform.Layer');
 
+/** The phases of an object that is no hook. */
+const SYNC_PHASE: readonly string[] = Object.freeze(['Sync']);
+
 /**
  * One platform layer: a cdk8s Chart rendered into `dist/<name>/` and synced by one
  * Argo CD Application. Layers declare what they depend on and which APIs they provide.
@@ -90,6 +93,7 @@ export class Layer extends Chart {
   public readonly serverSideApply: boolean;
   private readonly providers: ApiProvider[] = [];
   private readonly orders: { readonly after: IConstruct; readonly before: IConstruct }[] = [];
+  private readonly hooks = new Map<ApiObject, readonly string[]>();
   private readonly whenBuilt: (() => void)[] = [];
 
   constructor(scope: Construct, props: LayerProps) {
@@ -139,6 +143,23 @@ export class Layer extends Chart {
       if (Layer.of(c) !== this) throw new Error(`${c.node.path} is not in layer "${this.layerName}"; order objects of one layer only`);
     }
     this.orders.push({ after, before });
+  }
+
+  /**
+   * Records that `object` is an Argo CD hook of the sync phases `phases` (`PreSync`, `PostSync`,
+   * `PostDelete`), as its `argocd.argoproj.io/hook` annotation says: a sync wave orders objects
+   * within one phase only, so waves are derived from the orders between objects that share a
+   * phase (lib/gitops/waves.ts). Every other object is of the `Sync` phase.
+   */
+  public addHook(object: ApiObject, phases: readonly string[]): void {
+    if (Layer.of(object) !== this) throw new Error(`${object.node.path} is not in layer "${this.layerName}"`);
+    if (!phases.length) throw new Error(`${object.node.path}: a hook needs at least one phase`);
+    this.hooks.set(object, [...new Set(phases)].sort());
+  }
+
+  /** The sync phases of `object`, sorted: its hook's (`addHook`), else `Sync`. */
+  public syncPhasesOf(object: ApiObject): readonly string[] {
+    return this.hooks.get(object) ?? SYNC_PHASE;
   }
 
   /**

@@ -130,6 +130,38 @@ const HOOK_DELETE: Readonly<Record<string, string>> = {
   'hook-failed': 'HookFailed',
 };
 
+/**
+ * A Helm hook's weight (`helm.sh/hook-weight`) as Helm and Argo CD read it: Go's `strconv.Atoi` of
+ * the text (an optional sign and decimal digits), and 0 for anything else, absent included.
+ * (Weights beyond 2^53, which Atoi would still read, are taken as 0 too.)
+ */
+export function hookWeight(text: unknown): number {
+  if (typeof text !== 'string' || !/^[+-]?[0-9]+$/.test(text)) return 0;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
+/**
+ * The orders that keep Helm's hook weights once hooks are Argo CD hooks: Argo CD runs the hooks
+ * of one phase in the order of their sync waves, and reads `helm.sh/hook-weight` only where
+ * there is neither a wave nor an Argo CD hook annotation, so the weight must become order.
+ * Within each phase, a hook follows every hook of that phase with the next lower weight (and so,
+ * through them, every lower one); hooks of equal weight share a wave. Gives [after, before] pairs.
+ */
+export function hookOrders<T>(hooks: readonly { readonly object: T; readonly phases: readonly string[]; readonly weight: number }[]): [T, T][] {
+  const out: [T, T][] = [];
+  const phases = [...new Set(hooks.flatMap((h) => h.phases))].sort();
+  for (const phase of phases) {
+    const inPhase = hooks.filter((h) => h.phases.includes(phase));
+    const weights = [...new Set(inPhase.map((h) => h.weight))].sort((a, b) => a - b);
+    for (let i = 1; i < weights.length; i++) {
+      const before = inPhase.filter((h) => h.weight === weights[i - 1]);
+      for (const after of inPhase.filter((h) => h.weight === weights[i])) for (const b of before) out.push([after.object, b.object]);
+    }
+  }
+  return out;
+}
+
 const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 /** Sync options of every rendered CustomResourceDefinition. */
 export const CRD_SYNC_OPTIONS = ['Delete=false', 'Prune=false', 'ServerSideApply=true'] as const;
@@ -209,6 +241,21 @@ export abstract class UpstreamObjects extends Construct {
     return this.rendered;
   }
 
+  /**
+   * Keeps the hooks' weights as order (`hookOrders`): in a layer, as the layer's object orders,
+   * from which its waves are derived; outside one (nothing derives waves there), as the wave
+   * Argo CD would have read from the weight.
+   */
+  private orderHooks(hooks: readonly { readonly object: ApiObject; readonly phases: readonly string[]; readonly weight: number }[]): void {
+    const layer = Layer.tryOf(this);
+    if (layer) {
+      for (const h of hooks) layer.addHook(h.object, h.phases);
+      for (const [after, before] of hookOrders(hooks)) layer.addOrder(after, before);
+      return;
+    }
+    for (const h of hooks) if (h.weight !== 0) h.object.metadata.addAnnotation(ANNOTATIONS.syncWave, String(h.weight));
+  }
+
   /** The values that declarations' paths read (a chart's values; none for plain manifests). */
   protected valuesForDeclarations(): unknown {
     return undefined;
@@ -267,6 +314,7 @@ export abstract class UpstreamObjects extends Construct {
     }
     const haDecls = [...(props.ha ?? []), ...fromWorkloads];
     const seen = new Set<string>();
+    const hooks: { object: ApiObject; phases: readonly string[]; weight: number }[] = [];
     for (const { source, object } of objects) {
       const where = `${this.describe()}${source ? `, ${source}` : ''}`;
       if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
@@ -281,6 +329,7 @@ export abstract class UpstreamObjects extends Construct {
       if ((props.exclude ?? []).some((e) => matches(e, object))) continue;
       const annotations = { ...(meta.annotations ?? {}) };
       const hook = annotations['helm.sh/hook'];
+      let hookOf: { phases: readonly string[]; weight: number } | undefined;
       if (hook !== undefined) {
         const phases = hook.split(',').map((s) => s.trim()).filter(Boolean);
         if (phases.some((p) => p.startsWith('test'))) continue;
@@ -288,6 +337,7 @@ export abstract class UpstreamObjects extends Construct {
         if (unknown.length) problems.push(`${where}: ${object.kind}/${meta.name} has helm hook ${unknown.join(',')}, which has no Argo CD equivalent`);
         const argo = [...new Set(phases.map((p) => HOOK_PHASES[p]).filter((p): p is string => !!p))];
         if (!argo.length) continue; // rollback and pre-delete hooks: Argo CD 3.2 runs neither
+        hookOf = { phases: argo, weight: hookWeight(annotations['helm.sh/hook-weight']) };
         delete annotations['helm.sh/hook'];
         delete annotations['helm.sh/hook-weight'];
         annotations['argocd.argoproj.io/hook'] = argo.join(',');
@@ -320,6 +370,7 @@ export abstract class UpstreamObjects extends Construct {
       seen.add(id);
       // Status is what the cluster reports, never desired state (some upstream CRDs ship an empty one): the JSON leaves it out.
       const rendered = new RenderedObject(this, id, object, meta);
+      if (hookOf) hooks.push({ object: rendered, ...hookOf });
       if (decl) declareFacts(rendered, { ha: { singleton: decl.singleton, systemComponent: decl.systemComponent, exempt: decl.exempt, recoveryBudget: decl.recoveryBudget, role: decl.role } });
       if (runtimeSelector) declareFacts(rendered, { selectsRuntimePods: runtimeSelector.because });
       const optOut = (props.backupOptOuts ?? []).find((b) => matches(b, { ...object, metadata: meta }));
@@ -327,6 +378,7 @@ export abstract class UpstreamObjects extends Construct {
       this.rendered.push(rendered);
     }
     if (problems.length) throw new PlatformError(`${this.node.path}:\n  ${problems.join('\n  ')}`);
+    this.orderHooks(hooks);
     const isRef = (ref: RenderedObjectRef) => (o: ApiObject) => matches(ref, { kind: o.kind, metadata: { name: o.name, namespace: o.metadata.namespace } });
     const controller = props.controller;
     const provider = controller ? this.rendered.find(isRef(controller)) : this.rendered.find((o) => o.kind === 'Deployment') ?? this.rendered[0];

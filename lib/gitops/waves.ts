@@ -120,8 +120,13 @@ export function wireApiProviders(layers: readonly Layer[]): void {
 
     const waves = new Map<ApiObject, number>();
     const visiting: ApiObject[] = [];
-    /** The latest wave of a list of objects, once per list. */
-    const latest = new Map<readonly ApiObject[], number>();
+    /**
+     * The latest wave of a list of objects, once per list and sync phases: Argo CD runs a sync's
+     * phases in turn (PreSync, Sync, PostSync) and orders by wave only within one, so an object
+     * follows only those of the list that share a phase with it (a chart's PostDelete hooks do not
+     * hold back what follows the chart).
+     */
+    const latest = new Map<readonly ApiObject[], Map<string, number>>();
     const waveOf = (obj: ApiObject): number => {
       const known = waves.get(obj);
       if (known !== undefined) return known;
@@ -131,12 +136,16 @@ export function wireApiProviders(layers: readonly Layer[]): void {
       }
       visiting.push(obj);
       let wave = 0;
+      const phases = layer.syncPhasesOf(obj);
+      const phaseKey = phases.join(',');
       for (const list of follows.get(obj) ?? []) {
-        let max = latest.get(list);
+        let byPhase = latest.get(list);
+        if (!byPhase) latest.set(list, (byPhase = new Map()));
+        let max = byPhase.get(phaseKey);
         if (max === undefined) {
           max = -1;
-          for (const before of list) max = Math.max(max, waveOf(before));
-          latest.set(list, max);
+          for (const before of list) if (layer.syncPhasesOf(before).some((p) => phases.includes(p))) max = Math.max(max, waveOf(before));
+          byPhase.set(phaseKey, max);
         }
         wave = Math.max(wave, 1 + max);
       }

@@ -21,14 +21,16 @@ export const DEMO_MANIFESTS = { kind: 'git', repo: 'https://github.com/example/d
 
 /**
  * A checkout root with the demo chart and manifests vendored under vendor/ and recorded in
- * vendor/lock.yaml (hashes computed), optionally changed before the lock is written.
+ * vendor/lock.yaml (hashes computed), optionally changed after the lock is written (`edit`: a
+ * tampered vendor folder) or before it (`vendor`: another vendored chart, locked as it is).
  */
-export function vendoredRoot(edit?: (root: string) => void): string {
+export function vendoredRoot(edit?: (root: string) => void, vendor?: (root: string) => void): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'upstream-'));
   const chart = path.join(root, 'vendor/charts/demo-1.0.0');
   const manifests = path.join(root, 'vendor/manifests/demo-v0.1.0');
   fs.cpSync(path.join(FIXTURES, 'charts/demo'), chart, { recursive: true });
   fs.cpSync(path.join(FIXTURES, 'manifests/demo'), manifests, { recursive: true });
+  vendor?.(root);
   fs.writeFileSync(path.join(root, 'vendor/lock.yaml'), [
     'charts:',
     '  demo:',

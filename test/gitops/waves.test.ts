@@ -1,4 +1,6 @@
-import { ApiObject, App } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
+import * as fs from 'fs';
+import * as path from 'path';
 import { Construct } from 'constructs';
 import type { LayerFactory } from '../../lib/context';
 import { HelmComponent } from '../../lib/constructs/helm-component';
@@ -9,7 +11,7 @@ import { ApiRef, Layer } from '../../lib/layer';
 import { buildPlatform } from '../../lib/platform';
 import { shippedSite } from '../helpers';
 import { setPlatformContext } from '../../lib/context';
-import { UpstreamObjects } from '../../lib/constructs/upstream-objects';
+import { hookOrders, hookWeight, UpstreamObjects } from '../../lib/constructs/upstream-objects';
 import { ChartRenderer } from '../../lib/render/chart-renderer';
 import { resolveVersions } from '../../lib/versions';
 import { DEMO_CHART, vendoredRoot } from '../constructs/upstream-fixtures';
@@ -195,6 +197,120 @@ describe('waves inside a layer', () => {
     const { layer, secret } = make();
     const other = new Layer(new App(), { name: 'other', description: 'o', namespace: 'o' });
     expect(() => layer.addOrder(secret, other)).toThrow('is not in layer "demo"');
+  });
+});
+
+/** Hooks of the demo chart with Helm weights, beside its own (demo-migrate: pre-install,pre-upgrade, weight -5), all behind hook.enabled. */
+const WEIGHTED_HOOKS = `{{- if .Values.hook.enabled }}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ .Release.Name }}-hook
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+    helm.sh/hook-weight: "-5"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-odd
+  annotations:
+    helm.sh/hook: pre-install
+    helm.sh/hook-weight: "1.5"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-both
+  annotations:
+    helm.sh/hook: pre-install,post-install
+    helm.sh/hook-weight: "2"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-after
+  annotations:
+    helm.sh/hook: pre-upgrade
+    helm.sh/hook-weight: "+3"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-post
+  annotations:
+    helm.sh/hook: post-install
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-cleanup
+  annotations:
+    helm.sh/hook: post-delete
+    helm.sh/hook-weight: "7"
+{{- end }}
+`;
+
+describe('Helm hook weights', () => {
+  const root = vendoredRoot(undefined, (r) => fs.writeFileSync(path.join(r, 'vendor/charts/demo-1.0.0/templates/weighted-hooks.yaml'), WEIGHTED_HOOKS));
+  const wave = (o: ApiObject | undefined) => o!.metadata.toJson().annotations?.[ANNOTATIONS.syncWave];
+  const named = (chart: HelmComponent<object>, name: string) => chart.objects.find((o) => o.name === name);
+
+  test('GIVEN hook-weight texts WHEN read THEN as Helm and Argo CD read them (Go\'s Atoi: a sign and digits), anything else 0', () => {
+    expect(['-5', '+3', '007', '0', '12'].map(hookWeight)).toEqual([-5, 3, 7, 0, 12]);
+    expect([undefined, '', ' 1', '1.5', '1e3', 'x', '--1', '99999999999999999999', 4].map(hookWeight)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  test('GIVEN hooks of several phases and weights WHEN ordered THEN within each phase a hook follows those of the next lower weight only; equal weights are not ordered', () => {
+    const orders = hookOrders([
+      { object: 'a', phases: ['PreSync'], weight: -1 },
+      { object: 'b', phases: ['PreSync'], weight: -1 },
+      { object: 'c', phases: ['PreSync', 'PostSync'], weight: 0 },
+      { object: 'd', phases: ['PreSync'], weight: 4 },
+      { object: 'e', phases: ['PostSync'], weight: 9 },
+      { object: 'f', phases: ['PostDelete'], weight: 9 },
+    ]);
+    expect(orders).toEqual([['e', 'c'], ['c', 'a'], ['c', 'b'], ['d', 'c']]);
+  });
+
+  test('GIVEN a chart with weighted hooks, ordered after a ConfigMap, and an object ordered after the chart WHEN wired THEN hooks keep their weights\' order as waves within their phase, and neither the ConfigMap nor the hooks move what syncs in another phase', () => {
+    const app = new App();
+    const site = shippedSite();
+    setPlatformContext(app, { site, versions: resolveVersions(site.versions), apps: [] });
+    const layer = new Layer(app, { name: 'demo', description: 'd', namespace: 'demo' });
+    const first = new ApiObject(layer, 'first', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first', namespace: 'demo' } });
+    const chart = new HelmComponent(layer, 'chart', { name: 'demo', chart: DEMO_CHART, namespace: 'demo', values: { hook: { enabled: true } } });
+    const later = new ApiObject(layer, 'later', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later', namespace: 'demo' } });
+    layer.addOrder(chart, first);
+    layer.addOrder(later, chart);
+    UpstreamObjects.materializeAll(app, new ChartRenderer({ root }), []);
+    wireApiProviders([layer]);
+    // PreSync: -5 (migrate, hook), 0 (odd: "1.5" reads as 0), 2 (both), 3 (after); not after the ConfigMap, which syncs in Sync.
+    expect(['demo-migrate', 'demo-hook', 'demo-odd', 'demo-both', 'demo-after'].map((n) => wave(named(chart, n)))).toEqual([undefined, undefined, '1', '2', '3']);
+    // PostSync: post (0) before both (2), which keeps its one wave; PostDelete: cleanup alone.
+    expect([wave(named(chart, 'demo-post')), wave(named(chart, 'demo-cleanup'))]).toEqual([undefined, undefined]);
+    // Sync: the ConfigMap, the chart's other objects, then what follows the chart: one wave after them, not after its hooks.
+    expect([wave(first), wave(named(chart, 'demo-server')), wave(later)]).toEqual([undefined, '1', '2']);
+    expect(named(chart, 'demo-both')!.metadata.toJson().annotations['argocd.argoproj.io/hook']).toBe('PreSync,PostSync');
+    expect(layer.syncPhasesOf(named(chart, 'demo-both')!)).toEqual(['PostSync', 'PreSync']);
+    expect(layer.syncPhasesOf(first)).toEqual(['Sync']);
+  });
+
+  test('GIVEN a chart with weighted hooks outside any layer WHEN rendered THEN each hook carries its weight as its sync wave, as Argo CD would have read it', () => {
+    const app = new App();
+    const site = shippedSite();
+    setPlatformContext(app, { site, versions: resolveVersions(site.versions), apps: [] });
+    const chart = new HelmComponent(new Chart(app, 'plain'), 'chart', { name: 'demo', chart: DEMO_CHART, namespace: 'demo', values: { hook: { enabled: true } } });
+    UpstreamObjects.materializeAll(app, new ChartRenderer({ root }), []);
+    expect(['demo-migrate', 'demo-hook', 'demo-odd', 'demo-both', 'demo-after', 'demo-post', 'demo-cleanup', 'demo-server'].map((n) => wave(named(chart, n)))).toEqual(['-5', '-5', undefined, '2', '3', undefined, '7', undefined]);
+  });
+
+  test('GIVEN a hook of another layer or without a phase WHEN recorded THEN it is refused', () => {
+    const layer = new Layer(new App(), { name: 'demo', description: 'd', namespace: 'demo' });
+    const own = new ApiObject(layer, 'own', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'own' } });
+    const other = new ApiObject(new Layer(new App(), { name: 'other', description: 'o', namespace: 'o' }), 'x', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
+    expect(() => layer.addHook(other, ['PreSync'])).toThrow('is not in layer "demo"');
+    expect(() => layer.addHook(own, [])).toThrow('a hook needs at least one phase');
   });
 });
 
