@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { HaDeclaration, haAnnotations, SELECTS_RUNTIME_PODS } from '../ha/annotations';
 import { declareStorage, declareWorkloads, resolveDeclaration, StorageDeclaration, WorkloadDeclaration } from '../ha/workloads';
 import { declareFacts } from '../facts/declare';
+import type { RuntimeObjectFact } from '../facts/facts';
 import { BACKUP_ANNOTATIONS, HelmVolume } from '../backups/coverage';
 import { isClusterScoped } from '../k8s/kinds';
 import { splitApiVersion } from '../k8s/manifest';
@@ -108,6 +109,13 @@ export interface UpstreamObjectsProps {
    * @default - none
    */
   readonly exclude?: readonly ExcludedObject[];
+  /**
+   * Objects a controller makes at run time that the rendered pods name (a ServiceAccount, ConfigMap,
+   * PersistentVolumeClaim or PriorityClass), each with which controller makes it: verify's
+   * pod-references rule takes them as there. Carried by the controller object (`controller`).
+   * @default - none
+   */
+  readonly runtimeObjects?: readonly RuntimeObjectFact[];
 }
 
 /** Helm hook phases and the Argo CD hook each becomes (https://argo-cd.readthedocs.io/en/stable/user-guide/helm/#helm-hooks). */
@@ -399,6 +407,13 @@ export abstract class UpstreamObjects extends Construct {
         carrier.metadata.addAnnotation(BACKUP_ANNOTATIONS.volumes, JSON.stringify(volumes.map((v) => sortKeys(v))));
         declareFacts(carrier, { volumes });
       }
+    }
+    if (props.runtimeObjects?.length) {
+      const bad = props.runtimeObjects.filter((r) => !r.because?.trim());
+      if (bad.length) throw new PlatformError(`${this.node.path}: runtimeObjects: ${bad.map((r) => `${r.kind} ${r.name}`).join(', ')} ${bad.length === 1 ? 'needs' : 'need'} a reason (because: which controller makes it)`);
+      if (!provider) throw new PlatformError(`${this.node.path}: declares runtimeObjects, but renders nothing to carry them`);
+      // A namespaced object is in the release namespace unless it says.
+      declareFacts(provider, { runtimeObjects: props.runtimeObjects.map((r) => sortKeys({ ...r, ...(r.kind === 'PriorityClass' ? {} : { namespace: r.namespace ?? this.namespace }) })) });
     }
     if (props.storage) {
       if (!provider) throw new PlatformError(`${this.node.path}: declares storage, but renders nothing to carry it`);

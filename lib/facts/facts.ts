@@ -63,6 +63,16 @@ export const VolumeFactSchema = z.strictObject({
   backupOptOut: reason.optional(),
 });
 
+/** An object a controller makes at run time that rendered pods name (lib/verify/pod-reference-rules.ts). */
+export const RuntimeObjectFactSchema = z.strictObject({
+  kind: z.enum(['ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim', 'PriorityClass']),
+  name: z.string().min(1),
+  /** Its namespace. @default - the declaring object's (none for a PriorityClass) */
+  namespace: z.string().min(1).optional(),
+  /** Which controller makes it. */
+  because: reason,
+});
+
 /** An API group, or one kind of it (lib/layer.ts ApiRef). */
 export const ApiRefSchema = z.strictObject({ group: z.string(), kind: z.string().optional() });
 
@@ -80,6 +90,8 @@ export const ObjectFactsSchema = z.strictObject({
   selectsRuntimePods: reason.optional(),
   /** Services a controller creates at run time from it, in its namespace (no rendered object is that Service): routes may send to them. */
   runtimeServices: z.array(z.string().min(1)).min(1).optional(),
+  /** Objects a controller makes at run time that rendered pods name (a ServiceAccount, ConfigMap, claim or PriorityClass), in its namespace unless they say. */
+  runtimeObjects: z.array(RuntimeObjectFactSchema).min(1).optional(),
   /** APIs its sync installs (a layer's Application, a component's controller). */
   providesApis: z.array(ApiRefSchema).min(1).optional(),
   /** On a layer's Application: the layers it depends on. */
@@ -94,6 +106,7 @@ export type ObjectFacts = z.infer<typeof ObjectFactsSchema>;
 export type HaFacts = z.infer<typeof HaDeclarationSchema>;
 export type WorkloadFact = z.infer<typeof WorkloadFactSchema>;
 export type VolumeFact = z.infer<typeof VolumeFactSchema>;
+export type RuntimeObjectFact = z.infer<typeof RuntimeObjectFactSchema>;
 
 /** The facts of a render, by object identity (`<group>/<Kind>/<namespace>/<name>`). */
 export type PlatformFacts = ReadonlyMap<string, ObjectFacts>;

@@ -256,6 +256,11 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
     breaking: { files: { 'dist/web/service-web.yaml': [service()], 'dist/web/httproute-web.yaml': [route('web', 80)] } },
     satisfying: { files: { 'dist/web/service-web.yaml': [service()], 'dist/web/httproute-web.yaml': [route('web', 8080)] } },
   },
+  'verify/pod-references': {
+    // A chart told not to render its ServiceAccount (serviceAccount.create: false) whose Deployment still names it.
+    breaking: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web' })] } },
+    satisfying: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web' })], 'dist/web/serviceaccount-web.yaml': [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'web' } }] } },
+  },
   'verify/application-paths': {
     breaking: { files: { 'dist/apps/application-web.yaml': [webApp], 'dist/base/configmap-web.yaml': [configMap()] } },
     satisfying: { files: { 'dist/apps/application-web.yaml': [webApp], 'dist/web/configmap-web.yaml': [configMap()] } },

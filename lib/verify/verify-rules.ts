@@ -10,6 +10,7 @@ import { MONITOR_REACH } from './monitor-rules';
 import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from './identity-rules';
 import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
 import { ROUTE_REACH } from './route-reach-rules';
+import { POD_REFERENCES } from './pod-reference-rules';
 import { SSO_CLIENTS } from './sso-rules';
 import { VERIFY_FIXTURES, VerifyFixture } from './rule-fixtures';
 import {
@@ -69,6 +70,11 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
   splitVerifyRule('namespaced objects name a namespace that exists when they sync; cluster-scoped objects name none', NAMESPACES),
   splitVerifyRule('Service selectors match a pod template in the same namespace', SERVICE_SELECTORS),
   splitVerifyRule('Gateway API routes send to Services the tree renders (or a controller makes from a rendered object), on a port they expose', ROUTE_BACKENDS),
+  splitVerifyRule(
+    'every pod template\'s ServiceAccount, PriorityClass, PersistentVolumeClaims and ConfigMaps (volumes, projected volumes, envFrom, env valueFrom; not those marked optional) are rendered in its namespace, exist in every cluster, or are declared as made by a controller at run time. '
+    + 'Not checked: Secrets (controllers and External Secrets make them at run time), pods a controller makes at run time (no pod template)',
+    POD_REFERENCES,
+  ),
   splitVerifyRule('Applications point at folders that exist; every layer and app folder has an Application', APPLICATION_PATHS),
   splitVerifyRule('every Application syncs a dist/ folder of the platform repository; no Helm source, no k3s HelmChart', PLAIN_SOURCES),
   splitVerifyRule('layers sync after the layers they depend on', LAYER_ORDER),
@@ -101,6 +107,6 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
  */
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export const SPLIT_RULES: readonly SplitRule<any, VerifyRuleId | HaRuleId>[] = [
-  ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP,
+  ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, POD_REFERENCES, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP,
   BACKUP_COVERAGE, DIRECTORY_CONSUMERS, SSO_CLIENTS, EXCLUDED_RESOURCES, MONITOR_REACH, ROUTE_REACH, DEFAULT_DENY,
 ];

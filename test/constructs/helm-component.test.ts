@@ -4,6 +4,7 @@ import { HelmComponent } from '../../lib/constructs/helm-component';
 import { BACKUP_ANNOTATIONS } from '../../lib/backups/coverage';
 import { ANNOTATIONS } from '../../lib/gitops/argocd';
 import { HA_ANNOTATIONS } from '../../lib/ha/annotations';
+import { declaredFacts } from '../../lib/facts/declare';
 import { Layer } from '../../lib/layer';
 import { cacheFileText, ChartRenderer, RENDER_CACHE_DIR, renderKey } from '../../lib/render/chart-renderer';
 import { DEMO_CHART, Obj, renderDemo, vendoredRoot } from './upstream-fixtures';
@@ -62,6 +63,25 @@ describe('HelmComponent', () => {
     const job = find(objects, 'Job', 'demo-migrate')!;
     expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded' });
     expect(find(objects, 'Pod', 'demo-smoke')).toBeUndefined();
+  });
+
+  test('GIVEN objects a controller makes at run time that the pods name WHEN rendered THEN the controller object declares them (namespaced ones in the release namespace unless they say); one without a reason is refused', () => {
+    const { layer } = renderDemo(root, (l) => new HelmComponent(l, 'demo', {
+      name: 'demo', chart: DEMO_CHART, namespace: 'things', values: {},
+      runtimeObjects: [
+        { kind: 'ConfigMap', name: 'trust-bundle', because: 'trust-manager makes it from a Bundle' },
+        { kind: 'ServiceAccount', name: 'runner', namespace: 'jobs', because: 'the operator makes it' },
+        { kind: 'PriorityClass', name: 'operator-critical', because: 'the operator makes it' },
+      ],
+    }));
+    const controller = layer.node.findAll().find((c) => (c as { kind?: string }).kind === 'Deployment')!;
+    expect(declaredFacts(controller as never)?.runtimeObjects).toEqual([
+      { because: 'trust-manager makes it from a Bundle', kind: 'ConfigMap', name: 'trust-bundle', namespace: 'things' },
+      { because: 'the operator makes it', kind: 'ServiceAccount', name: 'runner', namespace: 'jobs' },
+      { because: 'the operator makes it', kind: 'PriorityClass', name: 'operator-critical' },
+    ]);
+    expect(() => renderDemo(root, (l) => new HelmComponent(l, 'demo', { name: 'demo', chart: DEMO_CHART, namespace: 'things', values: {}, runtimeObjects: [{ kind: 'ConfigMap', name: 'x', because: ' ' }] })))
+      .toThrow('runtimeObjects: ConfigMap x needs a reason (because: which controller makes it)');
   });
 
   test('GIVEN a value the chart does not read WHEN built THEN synth fails naming the key and the chart', () => {

@@ -3,7 +3,7 @@
  * (lib/verify/identity-rules.ts, reference-rules.ts, sso-rules.ts; main at b619eb3), copied here
  * unchanged as the oracle of test/verify/split-rules.test.ts: they read every document. Since then
  * verify/api-providers also holds a custom resource to a version its rendered CRD serves, and
- * verify/excluded-resources, verify/monitor-reach and verify/route-reach, new as split rules, have their document reading written here.
+ * verify/excluded-resources, verify/monitor-reach, verify/route-reach and verify/pod-references, new as split rules, have their document reading written here.
  */
 /* eslint-disable */
 import * as fs from 'fs';
@@ -15,7 +15,7 @@ import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../../lib/gitops/argocd';
 import { isBuiltinApi } from '../../lib/gitops/builtin-apis';
 import { isClusterScoped } from '../../lib/k8s/kinds';
 import { asList, describeObject, isMap, listAt, mapAt, mapsAt, stringAt, stringMapAt, valueAt, JsonMap } from '../../lib/k8s/manifest';
-import { podTemplateLabels, podTemplatePath } from '../../lib/k8s/pod-template';
+import { podSpecPath, podTemplateLabels, podTemplatePath } from '../../lib/k8s/pod-template';
 import type { LoadedObject } from '../../lib/k8s/tree';
 import { ApiRef, apiRefMatches } from '../../lib/layer';
 import type { Report, ReportFile, Tree } from '../../lib/verify/rules';
@@ -648,6 +648,63 @@ function checkRouteReach(tree: Tree, report: Report): void {
   }
 }
 
+/**
+ * verify/pod-references over the documents, written out on its own: each pod spec's
+ * serviceAccountName (else serviceAccount), priorityClassName, and the non-optional claims and
+ * ConfigMaps of its volumes, projected volumes, init containers' then containers' envFrom and env.
+ */
+function checkPodReferences(tree: Tree, report: Report): void {
+  const index = treeIndex(tree);
+  const exists = new Set<string>();
+  for (const x of index.objects) {
+    const name = String(valueAt(x.o.obj, 'metadata.name'));
+    if (x.group === '' && ['ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim'].includes(x.kind)) exists.add(`${x.kind} ${x.namespace ?? ''}/${name}`);
+    if (x.group === 'scheduling.k8s.io' && x.kind === 'PriorityClass') exists.add(`PriorityClass ${name}`);
+    for (const r of x.facts?.runtimeObjects ?? []) exists.add(r.kind === 'PriorityClass' ? `PriorityClass ${r.name}` : `${r.kind} ${r.namespace ?? x.namespace ?? ''}/${r.name}`);
+  }
+  const builtIn = new Set(['ServiceAccount default', 'ConfigMap kube-root-ca.crt', 'PriorityClass system-cluster-critical', 'PriorityClass system-node-critical']);
+  for (const x of index.objects) {
+    const at = podSpecPath(x.o.obj);
+    if (at === undefined) continue;
+    const spec = valueAt(x.o.obj, at);
+    if (!isMap(spec)) continue;
+    const ns = x.namespace ?? '';
+    const check = (field: string, kind: string, name: unknown) => {
+      if (typeof name !== 'string' || name === '' || builtIn.has(`${kind} ${name}`)) return;
+      if (exists.has(kind === 'PriorityClass' ? `${kind} ${name}` : `${kind} ${ns}/${name}`)) return;
+      const fix = {
+        ServiceAccount: 'the API server refuses every pod of it (serviceaccount not found), so its controller runs none: render the ServiceAccount (a chart\'s serviceAccount.create), name one that is rendered',
+        PriorityClass: 'the API server refuses every pod of it (no PriorityClass with that name), so its controller runs none: render the PriorityClass, name one that is rendered (or system-cluster-critical, system-node-critical)',
+        PersistentVolumeClaim: 'its pods stay Pending: render the claim, or name one that is rendered',
+        ConfigMap: 'its pods cannot start (ContainerCreating, CreateContainerConfigError): render the ConfigMap, name one that is rendered, or mark the reference optional: true',
+      }[kind];
+      report(x.o, kind === 'PriorityClass'
+        ? `${field} names ${kind} "${name}", which is not rendered and no object declares a controller makes at run time (facts runtimeObjects); ${fix}, or declare who makes it (runtimeObjects)`
+        : `${field} names ${kind} "${name}", which is not rendered in namespace "${ns}" and no object there declares a controller makes at run time (facts runtimeObjects); ${fix}, or declare who makes it (runtimeObjects)`);
+    };
+    const sa = typeof spec.serviceAccountName === 'string' && spec.serviceAccountName ? 'serviceAccountName' : 'serviceAccount';
+    check(`${at}.${sa}`, 'ServiceAccount', spec[sa]);
+    check(`${at}.priorityClassName`, 'PriorityClass', spec.priorityClassName);
+    const ref = (field: string, r: unknown, kind: string, key = 'name') => {
+      if (isMap(r) && r.optional !== true) check(`${field}.${key}`, kind, r[key]);
+    };
+    asList(spec.volumes).forEach((v, i) => {
+      if (!isMap(v)) return;
+      ref(`${at}.volumes[${i}].persistentVolumeClaim`, v.persistentVolumeClaim, 'PersistentVolumeClaim', 'claimName');
+      ref(`${at}.volumes[${i}].configMap`, v.configMap, 'ConfigMap');
+      const sources = isMap(v.projected) ? asList(v.projected.sources) : [];
+      sources.forEach((src, j) => { if (isMap(src)) ref(`${at}.volumes[${i}].projected.sources[${j}].configMap`, src.configMap, 'ConfigMap'); });
+    });
+    for (const list of ['initContainers', 'containers']) {
+      asList(spec[list]).forEach((c, i) => {
+        if (!isMap(c)) return;
+        asList(c.envFrom).forEach((e, j) => { if (isMap(e)) ref(`${at}.${list}[${i}].envFrom[${j}].configMapRef`, e.configMapRef, 'ConfigMap'); });
+        asList(c.env).forEach((e, j) => { if (isMap(e) && isMap(e.valueFrom)) ref(`${at}.${list}[${i}].env[${j}].valueFrom.configMapKeyRef`, e.valueFrom.configMapKeyRef, 'ConfigMap'); });
+      });
+    }
+  }
+}
+
 /** One finding as VERIFY_RULES gives it (lib/verify/verify-rules.ts). */
 export interface OracleFinding {
   readonly rule: string;
@@ -662,6 +719,7 @@ export const ORACLES: Readonly<Record<string, (tree: Tree, report: Report, repor
   'verify/namespaces': checkNamespaces,
   'verify/service-selectors': checkServiceSelectors,
   'verify/route-backends': checkRouteBackends,
+  'verify/pod-references': checkPodReferences,
   'verify/api-providers': checkApiProviders,
   'verify/bootstrap': checkBootstrap,
   'verify/sso-clients': checkSsoClients,

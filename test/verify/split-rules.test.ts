@@ -114,6 +114,8 @@ const genApp = fc.record({
   application: fc.constantFrom('plain', 'plain', 'plain', 'none', 'helm', 'other-repo', 'second', 'missing-path', 'sources'),
   monitor: fc.constantFrom('none', 'none', 'pod', 'service', 'allowed', 'any-namespace'),
   gateway: fc.constantFrom('platform', 'platform', 'none', 'allowed', 'allowed-elsewhere', 'other-gateway'),
+  // What its pods name (verify/pod-references): its own ServiceAccount (rendered or not), one made at run time, another namespace's, a PriorityClass, ConfigMaps.
+  podRefs: fc.constantFrom('none', 'none', 'sa-own', 'sa-missing', 'sa-runtime', 'sa-other-ns', 'priority', 'config', 'config-optional'),
 });
 type GenApp = typeof genApp extends fc.Arbitrary<infer T> ? T : never;
 
@@ -148,6 +150,14 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
     },
   };
   const objects: [string, JsonMap][] = [[`${a.kind.toLowerCase()}.yaml`, workload], ['service.yaml', service], ['httproute.yaml', route]];
+  const podSpec = ((workload.spec as JsonMap).template as JsonMap).spec as JsonMap;
+  if (a.podRefs.startsWith('sa-')) podSpec.serviceAccountName = a.podRefs === 'sa-other-ns' ? `gen-${(i + 1) % all.length}` : name;
+  if (a.podRefs === 'sa-own' || a.podRefs === 'sa-other-ns') objects.push(['serviceaccount.yaml', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: a.ns } }]);
+  if (a.podRefs === 'priority') podSpec.priorityClassName = i % 2 ? 'platform-critical' : 'system-node-critical';
+  if (a.podRefs.startsWith('config')) {
+    podSpec.volumes = [{ name: 'config', configMap: { name: `gen-${(i + 1) % all.length}-config`, ...(a.podRefs === 'config-optional' ? { optional: true } : {}) } }, { name: 'data', persistentVolumeClaim: { claimName: `${name}-data` } }];
+    objects.push(['configmap.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, namespace: a.ns } }]);
+  }
   if (a.twoServices) objects.push(['service-2.yaml', { ...service, spec: { ...(service.spec as JsonMap), ports: [{ port: 9090 }, { name: 'no-port' }] } }]);
   if (a.sso) {
     const host = a.sso.host === 'own' ? `${name}.example.com` : 'elsewhere.example.com';
@@ -218,6 +228,7 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
   if (a.application === 'second') files[`dist/paas/application-${name}-again.yaml`] = [application(`${name}-again`, { source: { repoURL: PLATFORM_REPO, path: dir } })];
   const facts: [JsonMap, ObjectFacts][] = [];
   if (a.target === 'runtime') facts.push([workload, { runtimeServices: [`${name}-runtime`] }]);
+  if (a.podRefs === 'sa-runtime') facts.push([route, { runtimeObjects: [{ kind: 'ServiceAccount', name, because: 'an operator makes it' }] }]);
   if (a.selectsRuntime) facts.push([service, { selectsRuntimePods: 'the operator makes its pods' }]);
   const claimObject = files[`${dir}/persistentvolumeclaim.yaml`]?.[0];
   if (claimObject && (a.volume === 'opt-out' || a.volume === 'empty-opt-out')) facts.push([claimObject, { backupOptOut: a.volume === 'opt-out' ? 'a cache' : ' ' }]);

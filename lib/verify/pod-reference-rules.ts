@@ -1,0 +1,136 @@
+import { isMap, JsonMap, listAt, stringAt, valueAt } from '../k8s/manifest';
+import { podSpecPath } from '../k8s/pod-template';
+import { Entry, SplitRule } from './split-rule';
+import { memoised } from './tree-index';
+
+/**
+ * verify/pod-references: what a pod template names that must exist before its pods can run. The
+ * API server refuses a pod whose ServiceAccount or PriorityClass does not exist (its controller
+ * then makes none: a rollout that never starts, a Deployment at zero pods), and the kubelet holds
+ * a pod whose PersistentVolumeClaim or ConfigMap is missing (Pending, ContainerCreating,
+ * CreateContainerConfigError). A typo, or a chart value that stops the chart rendering what its
+ * templates still name (`serviceAccount.create: false`), passes every schema and only shows on the
+ * cluster. Secrets are not checked: controllers make many of them at run time (charts' hook Jobs,
+ * certificate generators), and External Secrets makes the rest.
+ */
+
+/** What a pod must find: the kind and, for a namespaced kind, in the pod's namespace. */
+export type PodReferenceKind = 'ServiceAccount' | 'PriorityClass' | 'PersistentVolumeClaim' | 'ConfigMap';
+
+/** Objects every cluster has without a render: each namespace's `default` ServiceAccount and `kube-root-ca.crt` ConfigMap, and the two system PriorityClasses. */
+const BUILT_IN: Readonly<Record<PodReferenceKind, ReadonlySet<string>>> = {
+  ServiceAccount: new Set(['default']),
+  ConfigMap: new Set(['kube-root-ca.crt']),
+  PriorityClass: new Set(['system-cluster-critical', 'system-node-critical']),
+  PersistentVolumeClaim: new Set(),
+};
+
+/** One reference of a pod template: the field that holds it, the kind and the name it names. */
+export type PodReference = readonly [field: string, kind: PodReferenceKind, name: string];
+
+/** What verify/pod-references reads of an object: a pod template's references, or that the object is one a pod may name. */
+export interface PodReferencesProjection {
+  /** The references of its pod template, in the order of its fields. @default - none */
+  readonly refs?: readonly PodReference[];
+}
+
+/** The kinds a pod may name, by the kind and then the API group of the object that is one. */
+const TARGETS: ReadonlyMap<string, readonly [group: string, kind: PodReferenceKind]> = new Map([
+  ['ServiceAccount', ['', 'ServiceAccount']],
+  ['ConfigMap', ['', 'ConfigMap']],
+  ['PersistentVolumeClaim', ['', 'PersistentVolumeClaim']],
+  ['PriorityClass', ['scheduling.k8s.io', 'PriorityClass']],
+]);
+
+/** Whether objects of an API group and kind carry a pod template, asked once for each (most objects carry none). */
+const carriers = new Map<string, Map<string, boolean>>();
+
+/** The references of the pod spec at `at` of `obj`, in field order (those marked `optional: true` left out). */
+export function podReferences(obj: JsonMap, at: string): PodReference[] {
+  const spec = valueAt(obj, at);
+  const out: PodReference[] = [];
+  if (!isMap(spec)) return out;
+  const base = at;
+  // serviceAccountName, else the deprecated serviceAccount (the API server reads it when the other is empty).
+  const saField = stringAt(spec, 'serviceAccountName') ? 'serviceAccountName' : stringAt(spec, 'serviceAccount') ? 'serviceAccount' : undefined;
+  if (saField) out.push([`${base}.${saField}`, 'ServiceAccount', stringAt(spec, saField)!]);
+  const pc = stringAt(spec, 'priorityClassName');
+  if (pc) out.push([`${base}.priorityClassName`, 'PriorityClass', pc]);
+  const named = (field: string, ref: unknown, kind: PodReferenceKind, key = 'name') => {
+    if (!isMap(ref) || ref.optional === true) return;
+    const name = stringAt(ref, key);
+    if (name) out.push([`${field}.${key}`, kind, name]);
+  };
+  listAt(spec, 'volumes').forEach((v, i) => {
+    if (!isMap(v)) return;
+    const field = `${base}.volumes[${i}]`;
+    named(`${field}.persistentVolumeClaim`, v.persistentVolumeClaim, 'PersistentVolumeClaim', 'claimName');
+    named(`${field}.configMap`, v.configMap, 'ConfigMap');
+    listAt(v, 'projected.sources').forEach((s, j) => {
+      if (isMap(s)) named(`${field}.projected.sources[${j}].configMap`, s.configMap, 'ConfigMap');
+    });
+  });
+  for (const list of ['initContainers', 'containers']) {
+    listAt(spec, list).forEach((c, i) => {
+      if (!isMap(c)) return;
+      const field = `${base}.${list}[${i}]`;
+      listAt(c, 'envFrom').forEach((e, j) => {
+        if (isMap(e)) named(`${field}.envFrom[${j}].configMapRef`, e.configMapRef, 'ConfigMap');
+      });
+      listAt(c, 'env').forEach((e, j) => {
+        if (isMap(e) && isMap(e.valueFrom)) named(`${field}.env[${j}].valueFrom.configMapKeyRef`, e.valueFrom.configMapKeyRef, 'ConfigMap');
+      });
+    });
+  }
+  return out;
+}
+
+/** What to do about a missing object of `kind`, for the message. */
+const FIX: Readonly<Record<PodReferenceKind, string>> = {
+  ServiceAccount: 'the API server refuses every pod of it (serviceaccount not found), so its controller runs none: render the ServiceAccount (a chart\'s serviceAccount.create), name one that is rendered',
+  PriorityClass: 'the API server refuses every pod of it (no PriorityClass with that name), so its controller runs none: render the PriorityClass, name one that is rendered (or system-cluster-critical, system-node-critical)',
+  PersistentVolumeClaim: 'its pods stay Pending: render the claim, or name one that is rendered',
+  ConfigMap: 'its pods cannot start (ContainerCreating, CreateContainerConfigError): render the ConfigMap, name one that is rendered, or mark the reference optional: true',
+};
+
+/**
+ * Every pod template's ServiceAccount, PriorityClass, PersistentVolumeClaims and ConfigMaps (volumes,
+ * projected volumes, envFrom, env valueFrom; not those marked optional) are rendered in its
+ * namespace (a PriorityClass anywhere), exist in every cluster, or are declared by an object of that
+ * namespace as made by a controller at run time (facts `runtimeObjects`).
+ */
+export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-references'> = {
+  id: 'verify/pod-references',
+  key: 'podref',
+  project({ obj, ref, group }) {
+    if (!memoised(carriers, group, ref.kind, () => podSpecPath(obj) !== undefined)) return undefined;
+    const at = podSpecPath(obj);
+    if (at === undefined) return undefined;
+    const refs = podReferences(obj, at);
+    return refs.length ? { refs } : undefined;
+  },
+  join(entries, tree, report) {
+    // What exists, by kind: `namespace/name` (a PriorityClass: its name).
+    const present: Record<PodReferenceKind, Set<string>> = { ServiceAccount: new Set(), ConfigMap: new Set(), PersistentVolumeClaim: new Set(), PriorityClass: new Set() };
+    const key = (kind: PodReferenceKind, ns: string, name: string) => (kind === 'PriorityClass' ? name : `${ns}/${name}`);
+    const pods: Entry<PodReferencesProjection>[] = [];
+    // Facts are looked up by object only when some object declares runtime objects (none on most trees).
+    let declared = false;
+    for (const f of tree.facts.values()) if (f.runtimeObjects) declared = true;
+    for (const e of entries) {
+      const target = TARGETS.get(e.ref.kind);
+      if (target && target[0] === e.group) present[target[1]].add(key(target[1], e.ref.namespace ?? '', e.ref.name));
+      if (e.p?.refs) pods.push(e);
+      if (!declared) continue;
+      for (const r of tree.facts.get(e.id)?.runtimeObjects ?? []) present[r.kind].add(key(r.kind, r.namespace ?? e.ref.namespace ?? '', r.name));
+    }
+    for (const e of pods) {
+      const ns = e.ref.namespace ?? '';
+      for (const [field, kind, name] of e.p!.refs!) {
+        if (BUILT_IN[kind].has(name) || present[kind].has(key(kind, ns, name))) continue;
+        const where = kind === 'PriorityClass' ? '' : ` in namespace "${ns}"`;
+        report(e.ref, `${field} names ${kind} "${name}", which is not rendered${where} and no object${kind === 'PriorityClass' ? '' : ' there'} declares a controller makes at run time (facts runtimeObjects); ${FIX[kind]}, or declare who makes it (runtimeObjects)`);
+      }
+    }
+  },
+};

@@ -1,0 +1,120 @@
+// verify/pod-references (lib/verify/pod-reference-rules.ts): what a pod template names (its
+// ServiceAccount, PriorityClass, claims and ConfigMaps) is rendered, built into every cluster, or
+// declared as made by a controller at run time.
+import { readFactsFile } from '../../lib/facts/facts';
+import type { ObjectFacts } from '../../lib/facts/facts';
+import type { JsonMap } from '../../lib/k8s/manifest';
+import { loadTree } from '../../lib/k8s/tree';
+import { podReferences } from '../../lib/verify/pod-reference-rules';
+import { fixtureTree } from '../../lib/verify/rule-fixtures';
+import { SchemaRegistry } from '../../lib/verify/schemas';
+import { treeOf } from '../../lib/verify/tree-of';
+import { VERIFY_RULES } from '../../lib/verify/verify-rules';
+import { REPO } from '../helpers';
+
+const registry = new SchemaRegistry();
+const RULE = VERIFY_RULES.find((r) => r.id === 'verify/pod-references')!;
+
+const labels = { app: 'web' };
+/** A workload of kind `kind` in namespace web whose pod spec is `pod` (one container, `container` added to it). */
+function workload(pod: JsonMap, container: JsonMap = {}, kind = 'Deployment', apiVersion = 'apps/v1'): JsonMap {
+  const spec = { containers: [{ name: 'web', image: 'ghcr.io/tsys/web:1.2.3', ...container }], ...pod };
+  if (kind === 'Pod') return { apiVersion, kind, metadata: { name: 'web', namespace: 'web' }, spec };
+  const template = { metadata: { labels }, spec };
+  return { apiVersion, kind, metadata: { name: 'web', namespace: 'web' }, spec: kind === 'CronJob' ? { schedule: '@daily', jobTemplate: { spec: { template } } } : { selector: { matchLabels: labels }, template } };
+}
+const object = (apiVersion: string, kind: string, name: string, ns: string | undefined = 'web'): JsonMap => ({ apiVersion, kind, metadata: { name, ...(ns ? { namespace: ns } : {}) } });
+
+/** The rule's findings (messages) over a tree of the workload `w` and `others`, with `facts`. */
+function findings(w: JsonMap, others: JsonMap[] = [], facts: (readonly [JsonMap, ObjectFacts])[] = []): string[] {
+  const files: { [file: string]: JsonMap[] } = { 'dist/web/workload-web.yaml': [w] };
+  others.forEach((o, i) => { files[`dist/web/other-${i}.yaml`] = [o]; });
+  return RULE.check(fixtureTree({ files, facts }, registry)).map((f) => f.message);
+}
+
+describe('verify/pod-references', () => {
+  test('GIVEN the committed render WHEN checked THEN every pod template\'s ServiceAccount, PriorityClass, claims and ConfigMaps are there', () => {
+    expect(RULE.check(treeOf(loadTree(REPO), { root: REPO, registry, facts: readFactsFile(REPO).facts }))).toEqual([]);
+  });
+
+  test('GIVEN the committed render without a ServiceAccount a chart\'s Deployment runs as WHEN checked THEN that Deployment is found', () => {
+    const loaded = loadTree(REPO);
+    const gone = loaded.objects.find((o) => o.file.startsWith('dist/') && o.obj.kind === 'ServiceAccount' && loaded.objects.some((d) => d.obj.kind === 'Deployment' && (d.obj.metadata as JsonMap).namespace === (o.obj.metadata as JsonMap).namespace && (((d.obj.spec as JsonMap).template as JsonMap).spec as JsonMap).serviceAccountName === (o.obj.metadata as JsonMap).name))!;
+    const meta = gone.obj.metadata as JsonMap;
+    // Its twin in argocd/ too, when it is Argo CD's.
+    const twins = loaded.objects.filter((o) => o.obj.kind === 'ServiceAccount' && (o.obj.metadata as JsonMap).name === meta.name && (o.obj.metadata as JsonMap).namespace === meta.namespace);
+    const objects = loaded.objects.filter((o) => !twins.includes(o));
+    const found = RULE.check(treeOf({ ...loaded, files: loaded.files.filter((f) => !twins.some((t) => t.file === f)), objects }, { root: REPO, registry, facts: readFactsFile(REPO).facts }));
+    expect(found.length).toBeGreaterThan(0);
+    for (const f of found) expect(f.message).toBe(`spec.template.spec.serviceAccountName names ServiceAccount "${meta.name}", which is not rendered in namespace "${meta.namespace}" and no object there declares a controller makes at run time (facts runtimeObjects); the API server refuses every pod of it (serviceaccount not found), so its controller runs none: render the ServiceAccount (a chart's serviceAccount.create), name one that is rendered, or declare who makes it (runtimeObjects)`);
+  });
+
+  test('GIVEN a ServiceAccount that is not rendered WHEN checked THEN the workload is found; rendered in its namespace, or "default", it passes; rendered in another namespace it does not', () => {
+    expect(findings(workload({ serviceAccountName: 'web' }))).toHaveLength(1);
+    expect(findings(workload({ serviceAccountName: 'web' }), [object('v1', 'ServiceAccount', 'web')])).toEqual([]);
+    expect(findings(workload({ serviceAccountName: 'default' }))).toEqual([]);
+    expect(findings(workload({ serviceAccountName: 'web' }), [object('v1', 'ServiceAccount', 'web', 'other')])).toHaveLength(1);
+    // The deprecated serviceAccount, read when serviceAccountName is empty.
+    expect(findings(workload({ serviceAccount: 'old' }))[0]).toMatch(/^spec\.template\.spec\.serviceAccount names ServiceAccount "old"/);
+    expect(findings(workload({ serviceAccountName: 'web', serviceAccount: 'old' }), [object('v1', 'ServiceAccount', 'web')])).toEqual([]);
+  });
+
+  test('GIVEN a PriorityClass WHEN it is not rendered THEN the workload is found; rendered (cluster-scoped, any namespace of the pod) or a system class, it passes', () => {
+    expect(findings(workload({ priorityClassName: 'critical' }))).toEqual([
+      'spec.template.spec.priorityClassName names PriorityClass "critical", which is not rendered and no object declares a controller makes at run time (facts runtimeObjects); the API server refuses every pod of it (no PriorityClass with that name), so its controller runs none: render the PriorityClass, name one that is rendered (or system-cluster-critical, system-node-critical), or declare who makes it (runtimeObjects)',
+    ]);
+    expect(findings(workload({ priorityClassName: 'critical' }), [object('scheduling.k8s.io/v1', 'PriorityClass', 'critical', undefined)])).toEqual([]);
+    expect(findings(workload({ priorityClassName: 'system-node-critical' }))).toEqual([]);
+  });
+
+  test('GIVEN claims and ConfigMaps in volumes, projected volumes, envFrom and env WHEN missing THEN each field is found in field order; optional ones and kube-root-ca.crt are not', () => {
+    const pod = {
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+        { name: 'config', configMap: { name: 'config' } },
+        { name: 'maybe', configMap: { name: 'maybe', optional: true } },
+        { name: 'bundle', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }, { configMap: { name: 'bundle' } }, { secret: { name: 's' } }] } },
+        { name: 'secret', secret: { secretName: 'gone' } },
+      ],
+      initContainers: [{ name: 'init', image: 'x', envFrom: [{ configMapRef: { name: 'init-env' } }, { secretRef: { name: 'gone' } }] }],
+    };
+    const container = { env: [{ name: 'A', value: 'a' }, { name: 'B', valueFrom: { configMapKeyRef: { name: 'env', key: 'b' } } }, { name: 'C', valueFrom: { configMapKeyRef: { name: 'opt', key: 'c', optional: true } } }] };
+    expect(findings(workload(pod, container)).map((m) => m.slice(0, m.indexOf(', which')))).toEqual([
+      'spec.template.spec.volumes[0].persistentVolumeClaim.claimName names PersistentVolumeClaim "data"',
+      'spec.template.spec.volumes[1].configMap.name names ConfigMap "config"',
+      'spec.template.spec.volumes[3].projected.sources[1].configMap.name names ConfigMap "bundle"',
+      'spec.template.spec.initContainers[0].envFrom[0].configMapRef.name names ConfigMap "init-env"',
+      'spec.template.spec.containers[0].env[1].valueFrom.configMapKeyRef.name names ConfigMap "env"',
+    ]);
+    const rendered = [object('v1', 'PersistentVolumeClaim', 'data'), ...['config', 'bundle', 'init-env', 'env'].map((n) => object('v1', 'ConfigMap', n))];
+    expect(findings(workload(pod, container), rendered)).toEqual([]);
+  });
+
+  test('GIVEN objects a controller makes at run time WHEN declared by an object of the namespace (or naming the namespace) THEN they pass; declared for another namespace they do not', () => {
+    const w = workload({ serviceAccountName: 'runner', volumes: [{ name: 'ca', configMap: { name: 'trust-bundle' } }] });
+    const carrier = object('apps/v1', 'Deployment', 'operator', 'web');
+    const declared = (ns?: string): ObjectFacts => ({ runtimeObjects: [{ kind: 'ServiceAccount', name: 'runner', because: 'the operator makes it', ...(ns ? { namespace: ns } : {}) }, { kind: 'ConfigMap', name: 'trust-bundle', because: 'trust-manager makes it', ...(ns ? { namespace: ns } : {}) }] });
+    expect(findings(w, [carrier], [[carrier, declared()]])).toEqual([]);
+    const elsewhere = object('apps/v1', 'Deployment', 'operator', 'ops');
+    expect(findings(w, [elsewhere], [[elsewhere, declared('web')]])).toEqual([]);
+    expect(findings(w, [carrier], [[carrier, declared('other')]])).toHaveLength(2);
+  });
+
+  test('GIVEN every kind that carries a pod template WHEN its ServiceAccount is missing THEN it is found at that kind\'s pod spec', () => {
+    const at = (w: JsonMap) => findings(w).map((m) => m.slice(0, m.indexOf(' names')));
+    expect(at(workload({ serviceAccountName: 'x' }, {}, 'StatefulSet'))).toEqual(['spec.template.spec.serviceAccountName']);
+    expect(at(workload({ serviceAccountName: 'x' }, {}, 'DaemonSet'))).toEqual(['spec.template.spec.serviceAccountName']);
+    expect(at(workload({ serviceAccountName: 'x' }, {}, 'Job', 'batch/v1'))).toEqual(['spec.template.spec.serviceAccountName']);
+    expect(at(workload({ serviceAccountName: 'x' }, {}, 'CronJob', 'batch/v1'))).toEqual(['spec.jobTemplate.spec.template.spec.serviceAccountName']);
+    expect(at(workload({ serviceAccountName: 'x' }, {}, 'Rollout', 'argoproj.io/v1alpha1'))).toEqual(['spec.template.spec.serviceAccountName']);
+    expect(at(workload({ serviceAccountName: 'x' }, {}, 'Pod', 'v1'))).toEqual(['spec.serviceAccountName']);
+    // A custom resource with a spec.template of its own is no pod template the rule knows.
+    expect(at(workload({ serviceAccountName: 'x' }, {}, 'Widget', 'example.com/v1'))).toEqual([]);
+  });
+
+  test('GIVEN malformed pod specs WHEN projected THEN what is not a map or a string is passed over (verify/schemas reports it)', () => {
+    const w = workload({ serviceAccountName: 5, volumes: ['x', { name: 'v', configMap: 'x' }, { name: 'p', projected: { sources: 'x' } }], initContainers: 'x', containers: [null, { name: 'c', env: [null, { valueFrom: 'x' }], envFrom: [{ configMapRef: { name: '' } }] }] });
+    expect(podReferences(w, 'spec.template.spec')).toEqual([]);
+    expect(podReferences({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { template: 'x' } }, 'spec.template.spec')).toEqual([]);
+  });
+});
