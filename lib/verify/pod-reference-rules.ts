@@ -11,7 +11,8 @@ import { memoised } from './tree-index';
  * CreateContainerConfigError). A typo, or a chart value that stops the chart rendering what its
  * templates still name (`serviceAccount.create: false`), passes every schema and only shows on the
  * cluster. Secrets are not checked: controllers make many of them at run time (charts' hook Jobs,
- * certificate generators), and External Secrets makes the rest.
+ * certificate generators), and External Secrets makes the rest. A probe that names a port its
+ * container does not declare fails on every run, so it is found here too.
  */
 
 /** What a pod must find: the kind and, for a namespaced kind, in the pod's namespace. */
@@ -28,10 +29,48 @@ const BUILT_IN: Readonly<Record<PodReferenceKind, ReadonlySet<string>>> = {
 /** One reference of a pod template: the field that holds it, the kind and the name it names. */
 export type PodReference = readonly [field: string, kind: PodReferenceKind, name: string];
 
+/**
+ * A probe's port given by a name its container does not declare: the probe's field, the name, the
+ * container's name and the port names it declares.
+ */
+export type UndeclaredProbePort = readonly [field: string, port: string, container: string, declared: readonly string[]];
+
 /** What verify/pod-references reads of an object: a pod template's references, or that the object is one a pod may name. */
 export interface PodReferencesProjection {
   /** The references of its pod template, in the order of its fields. @default - none */
   readonly refs?: readonly PodReference[];
+  /** Its probes' ports named but not declared by their container, in field order. @default - none */
+  readonly probes?: readonly UndeclaredProbePort[];
+}
+
+/** The probes a container may have, and the handlers whose port may be a name. */
+const PROBES = ['startupProbe', 'livenessProbe', 'readinessProbe'] as const;
+const NAMED_PORT_HANDLERS = ['httpGet', 'tcpSocket'] as const;
+
+/**
+ * The probes of the pod spec at `at` of `obj` whose port is a name the probe's own container does
+ * not declare (`ports[].name`): the kubelet looks a probe's named port up in that container only
+ * and fails the probe when it is not there (a text of digits is read as the number). Init
+ * containers (sidecars, which may have probes) first, as in the spec.
+ */
+export function undeclaredProbePorts(obj: JsonMap, at: string): UndeclaredProbePort[] {
+  const spec = valueAt(obj, at);
+  const out: UndeclaredProbePort[] = [];
+  if (!isMap(spec)) return out;
+  for (const list of ['initContainers', 'containers']) {
+    listAt(spec, list).forEach((c, i) => {
+      if (!isMap(c)) return;
+      const declared = listAt(c, 'ports').filter(isMap).map((p) => p.name).filter((n): n is string => typeof n === 'string' && n !== '');
+      for (const probe of PROBES) {
+        for (const handler of NAMED_PORT_HANDLERS) {
+          const port = valueAt(c, [probe, handler, 'port']);
+          if (typeof port !== 'string' || port === '' || /^[0-9]+$/.test(port) || declared.includes(port)) continue;
+          out.push([`${at}.${list}[${i}].${probe}.${handler}.port`, port, String(c.name ?? ''), declared]);
+        }
+      }
+    });
+  }
+  return out;
 }
 
 /** The kinds a pod may name, by the kind and then the API group of the object that is one. */
@@ -97,7 +136,8 @@ const FIX: Readonly<Record<PodReferenceKind, string>> = {
  * Every pod template's ServiceAccount, PriorityClass, PersistentVolumeClaims and ConfigMaps (volumes,
  * projected volumes, envFrom, env valueFrom; not those marked optional) are rendered in its
  * namespace (a PriorityClass anywhere), exist in every cluster, or are declared by an object of that
- * namespace as made by a controller at run time (facts `runtimeObjects`).
+ * namespace as made by a controller at run time (facts `runtimeObjects`); and every probe port given
+ * by name is a port its container declares. An object's references come first, then its probes.
  */
 export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-references'> = {
   id: 'verify/pod-references',
@@ -107,7 +147,8 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     const at = podSpecPath(obj);
     if (at === undefined) return undefined;
     const refs = podReferences(obj, at);
-    return refs.length ? { refs } : undefined;
+    const probes = undeclaredProbePorts(obj, at);
+    return refs.length || probes.length ? { ...(refs.length ? { refs } : {}), ...(probes.length ? { probes } : {}) } : undefined;
   },
   join(entries, tree, report) {
     // What exists, by kind: `namespace/name` (a PriorityClass: its name).
@@ -120,16 +161,19 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     for (const e of entries) {
       const target = TARGETS.get(e.ref.kind);
       if (target && target[0] === e.group) present[target[1]].add(key(target[1], e.ref.namespace ?? '', e.ref.name));
-      if (e.p?.refs) pods.push(e);
+      if (e.p?.refs || e.p?.probes) pods.push(e);
       if (!declared) continue;
       for (const r of tree.facts.get(e.id)?.runtimeObjects ?? []) present[r.kind].add(key(r.kind, r.namespace ?? e.ref.namespace ?? '', r.name));
     }
     for (const e of pods) {
       const ns = e.ref.namespace ?? '';
-      for (const [field, kind, name] of e.p!.refs!) {
+      for (const [field, kind, name] of e.p!.refs ?? []) {
         if (BUILT_IN[kind].has(name) || present[kind].has(key(kind, ns, name))) continue;
         const where = kind === 'PriorityClass' ? '' : ` in namespace "${ns}"`;
         report(e.ref, `${field} names ${kind} "${name}", which is not rendered${where} and no object${kind === 'PriorityClass' ? '' : ' there'} declares a controller makes at run time (facts runtimeObjects); ${FIX[kind]}, or declare who makes it (runtimeObjects)`);
+      }
+      for (const [field, port, container, declared] of e.p!.probes ?? []) {
+        report(e.ref, `${field} names port "${port}", which container "${container}" does not declare (${declared.length ? `it declares ${declared.map((d) => `"${d}"`).join(', ')}` : 'it declares no named port'}); the kubelet fails every run of the probe (a liveness or startup probe restarts the container over and over, a readiness probe keeps the pod out of its Services): declare the port on the container, or name or number one it has`);
       }
     }
   },

@@ -1,6 +1,6 @@
-import { isMap, JsonMap, listAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
-import { podTemplateLabels, podTemplatePath } from '../k8s/pod-template';
-import { Entry, namespaceKey, SplitRule, TreeLevel } from './split-rule';
+import { isMap, JsonMap, listAt, mapAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
+import { podSpecPath, podTemplateLabels, podTemplatePath } from '../k8s/pod-template';
+import { Entry, namespaceKey, ObjectRef, SplitRule, TreeLevel } from './split-rule';
 import { memoised } from './tree-index';
 
 /*
@@ -17,8 +17,40 @@ const carriesPods = (group: string, kind: string, obj: JsonMap): boolean => memo
 export interface SelectorProjection {
   /** Its pod template's labels (a kind that carries a pod template, with labels). @default - none */
   readonly tpl?: Readonly<Record<string, string>>;
+  /**
+   * Its pod template's named ports, `<protocol>/<name>`: those of its containers and of its sidecars
+   * (init containers with restartPolicy Always), where the endpoints controller looks a Service's
+   * named targetPort up. @default - none
+   */
+  readonly tpn?: readonly string[];
   /** Its selector, on a core Service the rule checks (a selector with labels, not ExternalName). @default - none */
   readonly sel?: Readonly<Record<string, string>>;
+  /** On such a Service: its ports whose targetPort is a name, as [index in spec.ports, name, protocol]. @default - none */
+  readonly tpt?: readonly (readonly [number, string, string])[];
+}
+
+/** The protocol of a port map, TCP when it names none (as the API server defaults it). */
+const protocolOf = (port: JsonMap): string => (typeof port.protocol === 'string' && port.protocol ? port.protocol : 'TCP');
+
+/** A Service's ports whose targetPort is a name (`SelectorProjection.tpt`). */
+function namedTargetPorts(service: JsonMap): [number, string, string][] {
+  const out: [number, string, string][] = [];
+  listAt(service, 'spec.ports').forEach((p, i) => {
+    if (!isMap(p) || typeof p.targetPort !== 'string' || p.targetPort === '' || /^[0-9]+$/.test(p.targetPort)) return;
+    out.push([i, p.targetPort, protocolOf(p)]);
+  });
+  return out;
+}
+
+/** A pod template's named ports (`SelectorProjection.tpn`), in container order, each once. */
+function namedPodPorts(obj: JsonMap): string[] {
+  const spec = mapAt(obj, podSpecPath(obj) ?? 'spec');
+  const out = new Set<string>();
+  const containers = [...listAt(spec, 'containers'), ...listAt(spec, 'initContainers').filter((c) => isMap(c) && c.restartPolicy === 'Always')];
+  for (const c of containers) {
+    for (const p of listAt(c, 'ports')) if (isMap(p) && typeof p.name === 'string' && p.name) out.add(`${protocolOf(p)}/${p.name}`);
+  }
+  return [...out];
 }
 
 /** Service selectors match a pod template in the same namespace. */
@@ -29,37 +61,41 @@ export const SERVICE_SELECTORS: SplitRule<SelectorProjection, 'verify/service-se
     if (ref.kind === 'Service' && ref.apiVersion === 'v1') {
       const selector = stringMapAt(obj, 'spec.selector');
       if (!selector || Object.keys(selector).length === 0 || valueAt(obj, 'spec.type') === 'ExternalName') return undefined;
-      return { sel: selector };
+      const tpt = namedTargetPorts(obj);
+      return tpt.length ? { sel: selector, tpt } : { sel: selector };
     }
     const labels = carriesPods(group, ref.kind, obj) ? podTemplateLabels(obj) : undefined;
-    return labels ? { tpl: labels } : undefined;
+    if (!labels) return undefined;
+    const tpn = namedPodPorts(obj);
+    return tpn.length ? { tpl: labels, tpn } : { tpl: labels };
   },
   join(entries, tree, report) {
     // Pod templates by namespace and by each of their labels (key=value), so each Service looks only
     // at its own namespace's templates that carry one of its selector's labels (every one must match).
-    const templates = new Map<string, Map<string, Readonly<Record<string, string>>[]>>();
+    const templates = new Map<string, Map<string, Template[]>>();
     // The StatefulSet controller labels each pod with its name (<set>-<ordinal>).
-    const sets = new Map<string, { name: string; labels: Readonly<Record<string, string>> }[]>();
+    const sets = new Map<string, { name: string; t: Template }[]>();
     for (const { ref, p } of entries) {
       const labels = p?.tpl;
       if (ref.kind === 'StatefulSet') {
         const ns = namespaceKey(ref);
-        sets.set(ns, [...(sets.get(ns) ?? []), { name: ref.name, labels: labels ?? {} }]);
+        sets.set(ns, [...(sets.get(ns) ?? []), { name: ref.name, t: { ref, labels: labels ?? {}, ports: p?.tpn } }]);
       }
       if (!labels) continue;
       const ns = namespaceKey(ref);
       let byLabel = templates.get(ns);
       if (!byLabel) templates.set(ns, (byLabel = new Map()));
+      const t: Template = { ref, labels, ports: p?.tpn };
       for (const [k, v] of Object.entries(labels)) {
         const key = `${k}=${v}`;
         const list = byLabel.get(key);
-        if (list) list.push(labels);
-        else byLabel.set(key, [labels]);
+        if (list) list.push(t);
+        else byLabel.set(key, [t]);
       }
     }
-    const candidates = (ns: string, selector: Readonly<Record<string, string>>): readonly Readonly<Record<string, string>>[] => {
+    const candidates = (ns: string, selector: Readonly<Record<string, string>>): readonly Template[] => {
       const byLabel = templates.get(ns);
-      let fewest: readonly Readonly<Record<string, string>>[] | undefined;
+      let fewest: readonly Template[] | undefined;
       for (const [k, v] of Object.entries(selector)) {
         const list = byLabel?.get(`${k}=${v}`) ?? [];
         if (!fewest || list.length < fewest.length) fewest = list;
@@ -73,14 +109,32 @@ export const SERVICE_SELECTORS: SplitRule<SelectorProjection, 'verify/service-se
       if (factsOf(tree, e)?.selectsRuntimePods !== undefined) continue;
       const ns = namespaceKey(e.ref);
       const podName = selector['statefulset.kubernetes.io/pod-name'];
-      const matched = podName !== undefined
-        ? (sets.get(ns) ?? []).some((s) => podName.startsWith(`${s.name}-`) && /^\d+$/.test(podName.slice(s.name.length + 1))
-          && Object.entries(selector).every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || s.labels[k] === v))
-        : candidates(ns, selector).some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
-      if (!matched) report(e.ref, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${e.ref.namespace ?? e.ref.rawNamespace}"`);
+      const selects = (t: Template) => Object.entries(selector).every(([k, v]) => t.labels[k] === v);
+      // Every template it selects when it names ports to look up in them, else whether it selects one.
+      const named = e.p?.tpt;
+      const pool: readonly Template[] = podName !== undefined
+        ? (sets.get(ns) ?? []).filter((s) => podName.startsWith(`${s.name}-`) && /^\d+$/.test(podName.slice(s.name.length + 1))
+          && Object.entries(selector).every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || s.t.labels[k] === v)).map((s) => s.t)
+        : candidates(ns, selector);
+      const matched = podName !== undefined ? pool : named ? pool.filter(selects) : pool.some(selects) ? pool : [];
+      if (!matched.length) {
+        report(e.ref, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${e.ref.namespace ?? e.ref.rawNamespace}"`);
+        continue;
+      }
+      for (const [i, name, protocol] of named ?? []) {
+        if (matched.some((t) => t.ports?.includes(`${protocol}/${name}`))) continue;
+        report(e.ref, `spec.ports[${i}].targetPort "${name}" names a port that no container of the pods it selects declares with protocol ${protocol} (${matched.map((t) => `${t.ref.kind} ${t.ref.name}${t.ports?.length ? ` declares ${t.ports.map((n) => `"${n}"`).join(', ')}` : ' declares no named port'}`).join('; ')}); the Service has no endpoint for that port and sends its traffic nowhere: declare the port (name and protocol) in the pod template, or target one it declares`);
+      }
     }
   },
 };
+
+/** A pod template as verify/service-selectors' join indexes it: who it is, its labels and its named ports. */
+interface Template {
+  readonly ref: ObjectRef;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ports?: readonly string[];
+}
 
 /** The facts of an entry (the tree's facts are keyed by identity). */
 const factsOf = (tree: TreeLevel, e: Entry<unknown>) => (tree.facts.size ? tree.facts.get(e.id) : undefined);

@@ -68,10 +68,11 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
   verifyRule('verify/secrets', 'no secret material in git: no Secret with data (but public certificates), no literal secret, no private key', checkSecrets),
   splitVerifyRule('no object twice within dist/ or within argocd/', DUPLICATES),
   splitVerifyRule('namespaced objects name a namespace that exists when they sync; cluster-scoped objects name none', NAMESPACES),
-  splitVerifyRule('Service selectors match a pod template in the same namespace', SERVICE_SELECTORS),
+  splitVerifyRule('Service selectors match a pod template in the same namespace, and each targetPort given by name is a port (with its protocol) that a container of the selected pods declares', SERVICE_SELECTORS),
   splitVerifyRule('Gateway API routes send to Services the tree renders (or a controller makes from a rendered object), on a port they expose', ROUTE_BACKENDS),
   splitVerifyRule(
-    'every pod template\'s ServiceAccount, PriorityClass, PersistentVolumeClaims and ConfigMaps (volumes, projected volumes, envFrom, env valueFrom; not those marked optional) are rendered in its namespace, exist in every cluster, or are declared as made by a controller at run time. '
+    'every pod template\'s ServiceAccount, PriorityClass, PersistentVolumeClaims and ConfigMaps (volumes, projected volumes, envFrom, env valueFrom; not those marked optional) are rendered in its namespace, exist in every cluster, or are declared as made by a controller at run time; '
+    + 'every probe port given by name (httpGet, tcpSocket) is one its container declares. '
     + 'Not checked: Secrets (controllers and External Secrets make them at run time), pods a controller makes at run time (no pod template)',
     POD_REFERENCES,
   ),

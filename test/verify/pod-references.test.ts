@@ -112,6 +112,23 @@ describe('verify/pod-references', () => {
     expect(at(workload({ serviceAccountName: 'x' }, {}, 'Widget', 'example.com/v1'))).toEqual([]);
   });
 
+  test('GIVEN probes WHEN a port is named that the probe\'s own container does not declare THEN each such probe is found after the references; declared names, numbers and digit texts pass', () => {
+    const probe = (handler: string, port: unknown) => ({ [handler]: { ...(handler === 'httpGet' ? { path: '/healthz' } : {}), port } });
+    const pod = {
+      serviceAccountName: 'gone',
+      initContainers: [{ name: 'proxy', image: 'x', restartPolicy: 'Always', ports: [{ name: 'admin', containerPort: 9901 }], startupProbe: probe('tcpSocket', 'proxy') }],
+    };
+    const container = { ports: [{ name: 'http', containerPort: 8080 }, { containerPort: 9090 }], livenessProbe: probe('httpGet', 'admin'), readinessProbe: probe('httpGet', 'http'), startupProbe: probe('tcpSocket', '8080') };
+    expect(findings(workload(pod, container))).toEqual([
+      expect.stringMatching(/^spec\.template\.spec\.serviceAccountName names ServiceAccount "gone"/),
+      'spec.template.spec.initContainers[0].startupProbe.tcpSocket.port names port "proxy", which container "proxy" does not declare (it declares "admin"); the kubelet fails every run of the probe (a liveness or startup probe restarts the container over and over, a readiness probe keeps the pod out of its Services): declare the port on the container, or name or number one it has',
+      // "admin" is the sidecar's: the kubelet looks in the probe's own container only.
+      'spec.template.spec.containers[0].livenessProbe.httpGet.port names port "admin", which container "web" does not declare (it declares "http"); the kubelet fails every run of the probe (a liveness or startup probe restarts the container over and over, a readiness probe keeps the pod out of its Services): declare the port on the container, or name or number one it has',
+    ]);
+    expect(findings(workload({}, { livenessProbe: probe('httpGet', 'http'), readinessProbe: probe('grpc', 'x') }))[0]).toContain('(it declares no named port)');
+    expect(findings(workload({}, { ports: [{ name: 'http', containerPort: 80 }], livenessProbe: probe('httpGet', 'http'), readinessProbe: probe('httpGet', 80) }))).toEqual([]);
+  });
+
   test('GIVEN malformed pod specs WHEN projected THEN what is not a map or a string is passed over (verify/schemas reports it)', () => {
     const w = workload({ serviceAccountName: 5, volumes: ['x', { name: 'v', configMap: 'x' }, { name: 'p', projected: { sources: 'x' } }], initContainers: 'x', containers: [null, { name: 'c', env: [null, { valueFrom: 'x' }], envFrom: [{ configMapRef: { name: '' } }] }] });
     expect(podReferences(w, 'spec.template.spec')).toEqual([]);

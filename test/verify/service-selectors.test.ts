@@ -35,3 +35,47 @@ describe('verify/service-selectors over many pod templates', () => {
     expect(unmatched(objects)).toEqual(['empty-namespace', 'no-template-has-both', 'unknown-label', 'wrong-namespace']);
   });
 });
+
+describe('verify/service-selectors: named target ports', () => {
+  /** The messages SERVICE_SELECTORS gives over `objects`. */
+  const messages = (objects: JsonMap[]): string[] => {
+    const tree = { objects: objects.map((obj) => ({ file: `dist/x/${String(obj.kind)}-${String((obj.metadata as JsonMap).name)}.yaml`, obj })), facts: NO_FACTS } as unknown as Tree;
+    return runSplit(tree, SERVICE_SELECTORS).map((f) => f.message);
+  };
+  const labels = { app: 'web' };
+  /** A workload in ns "web" whose pod spec is `pod`. */
+  const workload = (name: string, pod: JsonMap, kind = 'Deployment'): JsonMap => ({
+    apiVersion: 'apps/v1', kind, metadata: { name, namespace: 'web' },
+    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: pod } },
+  });
+  const svc = (ports: JsonMap[], selector: JsonMap = labels): JsonMap => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'web' }, spec: { selector, ports } });
+  const app = (ports: JsonMap[]) => ({ containers: [{ name: 'app', image: 'x', ports }] });
+
+  test('GIVEN a Service whose targetPort names a port no selected pod declares WHEN checked THEN that port is found, naming the templates and what they declare; numbers and declared names pass', () => {
+    expect(messages([workload('web', app([{ name: 'http', containerPort: 8080 }])), svc([{ port: 80, targetPort: 'http' }, { port: 81, targetPort: 'htp' }, { port: 82, targetPort: 8080 }, { port: 83 }])])).toEqual([
+      'spec.ports[1].targetPort "htp" names a port that no container of the pods it selects declares with protocol TCP (Deployment web declares "TCP/http"); the Service has no endpoint for that port and sends its traffic nowhere: declare the port (name and protocol) in the pod template, or target one it declares',
+    ]);
+  });
+
+  test('GIVEN a named port of another protocol WHEN the Service port is UDP THEN it is found; the same name over UDP passes', () => {
+    expect(messages([workload('dns', app([{ name: 'dns', containerPort: 53 }])), svc([{ port: 53, targetPort: 'dns', protocol: 'UDP' }])])[0]).toContain('with protocol UDP (Deployment dns declares "TCP/dns")');
+    expect(messages([workload('dns', app([{ name: 'dns', containerPort: 53, protocol: 'UDP' }])), svc([{ port: 53, targetPort: 'dns', protocol: 'UDP' }])])).toEqual([]);
+  });
+
+  test('GIVEN two selected templates WHEN one declares the name THEN it passes (the other\'s pods get no traffic on it, which may be meant); a sidecar\'s port counts, a plain init container\'s does not', () => {
+    expect(messages([workload('a', app([])), workload('b', app([{ name: 'http', containerPort: 80 }])), svc([{ port: 80, targetPort: 'http' }])])).toEqual([]);
+    const init = (restartPolicy?: string) => workload('web', { ...app([]), initContainers: [{ name: 'proxy', image: 'x', ...(restartPolicy ? { restartPolicy } : {}), ports: [{ name: 'proxy', containerPort: 15001 }] }] });
+    expect(messages([init('Always'), svc([{ port: 80, targetPort: 'proxy' }])])).toEqual([]);
+    expect(messages([init(), svc([{ port: 80, targetPort: 'proxy' }])])[0]).toContain('(Deployment web declares no named port)');
+  });
+
+  test('GIVEN a Service that selects one StatefulSet pod by name WHEN its set does not declare the named port THEN it is found', () => {
+    const set = workload('db', app([{ name: 'sql', containerPort: 5432 }]), 'StatefulSet');
+    expect(messages([set, svc([{ port: 5432, targetPort: 'pg' }], { 'statefulset.kubernetes.io/pod-name': 'db-0' })])[0]).toContain('(StatefulSet db declares "TCP/sql")');
+    expect(messages([set, svc([{ port: 5432, targetPort: 'sql' }], { 'statefulset.kubernetes.io/pod-name': 'db-0' })])).toEqual([]);
+  });
+
+  test('GIVEN a selector that matches nothing WHEN its targetPort is a name THEN only the selector is found', () => {
+    expect(messages([workload('web', app([])), svc([{ port: 80, targetPort: 'http' }], { app: 'nobody' })])).toEqual(['selector {"app":"nobody"} matches no pod template in namespace "web"']);
+  });
+});

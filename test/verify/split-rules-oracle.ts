@@ -168,7 +168,49 @@ export function checkServiceSelectors(tree: Tree, report: Report): void {
       ? (sets.get(ns) ?? []).some((s) => podName.startsWith(`${s.name}-`) && /^\d+$/.test(podName.slice(s.name.length + 1))
         && Object.entries(selector).every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || s.labels[k] === v))
       : candidates(ns, selector).some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
-    if (!matched) report(o, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${valueAt(o.obj, 'metadata.namespace')}"`);
+    if (!matched) {
+      report(o, `selector ${JSON.stringify(selector)} matches no pod template in namespace "${valueAt(o.obj, 'metadata.namespace')}"`);
+      continue;
+    }
+    // Added since: each named targetPort is declared (name and protocol) by a container or sidecar of a
+    // selected pod template. Written here over the documents: every template of the namespace, in tree order.
+    const selected = index.objects.filter((x) => {
+      if ((x.namespace ?? String(valueAt(x.o.obj, 'metadata.namespace'))) !== ns) return false;
+      // By pod name: a StatefulSet of any group (as the match above), else a pod template.
+      if (podName === undefined && !carries(x)) return false;
+      if (podName !== undefined) {
+        const name = String(valueAt(x.o.obj, 'metadata.name'));
+        const labels = podTemplateLabels(x.o.obj) ?? {};
+        return x.kind === 'StatefulSet' && podName.startsWith(`${name}-`) && /^\d+$/.test(podName.slice(name.length + 1)) && Object.entries(selector).every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || labels[k] === v);
+      }
+      const labels = podTemplateLabels(x.o.obj);
+      return !!labels && Object.entries(selector).every(([k, v]) => labels[k] === v);
+    });
+    const portsOf = (x: IndexedObject): string[] => {
+      const at = podSpecPath(x.o.obj);
+      const spec = at === undefined ? undefined : valueAt(x.o.obj, at);
+      const names: string[] = [];
+      for (const c of [...asList(isMap(spec) ? spec.containers : undefined), ...asList(isMap(spec) ? spec.initContainers : undefined).filter((c) => isMap(c) && c.restartPolicy === 'Always')]) {
+        for (const p of asList(isMap(c) ? c.ports : undefined)) {
+          if (isMap(p) && typeof p.name === 'string' && p.name) {
+            const n = `${typeof p.protocol === 'string' && p.protocol ? p.protocol : 'TCP'}/${p.name}`;
+            if (!names.includes(n)) names.push(n);
+          }
+        }
+      }
+      return names;
+    };
+    asList(valueAt(o.obj, 'spec.ports')).forEach((p, i) => {
+      if (!isMap(p) || typeof p.targetPort !== 'string' || p.targetPort === '' || /^[0-9]+$/.test(p.targetPort)) return;
+      const protocol = typeof p.protocol === 'string' && p.protocol ? p.protocol : 'TCP';
+      const want = `${protocol}/${p.targetPort}`;
+      if (selected.some((x) => portsOf(x).includes(want))) return;
+      const which = selected.map((x) => {
+        const ports = portsOf(x);
+        return `${x.kind} ${String(valueAt(x.o.obj, 'metadata.name'))}${ports.length ? ` declares ${ports.map((n) => `"${n}"`).join(', ')}` : ' declares no named port'}`;
+      }).join('; ');
+      report(o, `spec.ports[${i}].targetPort "${p.targetPort}" names a port that no container of the pods it selects declares with protocol ${protocol} (${which}); the Service has no endpoint for that port and sends its traffic nowhere: declare the port (name and protocol) in the pod template, or target one it declares`);
+    });
   }
 }
 
@@ -700,6 +742,20 @@ function checkPodReferences(tree: Tree, report: Report): void {
         if (!isMap(c)) return;
         asList(c.envFrom).forEach((e, j) => { if (isMap(e)) ref(`${at}.${list}[${i}].envFrom[${j}].configMapRef`, e.configMapRef, 'ConfigMap'); });
         asList(c.env).forEach((e, j) => { if (isMap(e) && isMap(e.valueFrom)) ref(`${at}.${list}[${i}].env[${j}].valueFrom.configMapKeyRef`, e.valueFrom.configMapKeyRef, 'ConfigMap'); });
+      });
+    }
+    // Then the probes whose named port their container does not declare.
+    for (const list of ['initContainers', 'containers']) {
+      asList(spec[list]).forEach((c, i) => {
+        if (!isMap(c)) return;
+        const names = asList(c.ports).filter(isMap).map((p) => p.name).filter((n) => typeof n === 'string' && n !== '') as string[];
+        for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+          for (const handler of ['httpGet', 'tcpSocket']) {
+            const port = valueAt(c, [probe, handler, 'port']);
+            if (typeof port !== 'string' || port === '' || /^[0-9]+$/.test(port) || names.includes(port)) continue;
+            report(x.o, `${at}.${list}[${i}].${probe}.${handler}.port names port "${port}", which container "${String(c.name ?? '')}" does not declare (${names.length ? `it declares ${names.map((d) => `"${d}"`).join(', ')}` : 'it declares no named port'}); the kubelet fails every run of the probe (a liveness or startup probe restarts the container over and over, a readiness probe keeps the pod out of its Services): declare the port on the container, or name or number one it has`);
+          }
+        }
       });
     }
   }

@@ -115,7 +115,9 @@ const genApp = fc.record({
   monitor: fc.constantFrom('none', 'none', 'pod', 'service', 'allowed', 'any-namespace'),
   gateway: fc.constantFrom('platform', 'platform', 'none', 'allowed', 'allowed-elsewhere', 'other-gateway'),
   // What its pods name (verify/pod-references): its own ServiceAccount (rendered or not), one made at run time, another namespace's, a PriorityClass, ConfigMaps.
-  podRefs: fc.constantFrom('none', 'none', 'sa-own', 'sa-missing', 'sa-runtime', 'sa-other-ns', 'priority', 'config', 'config-optional'),
+  // Its Service's targetPort: none, the container's named port, a name no container has, that name over UDP, a sidecar's.
+  targetPort: fc.constantFrom('none', 'none', 'metrics', 'missing', 'udp', 'sidecar'),
+  podRefs: fc.constantFrom('none', 'none', 'sa-own', 'sa-missing', 'sa-runtime', 'sa-other-ns', 'priority', 'config', 'config-optional', 'probe-declared', 'probe-undeclared'),
 });
 type GenApp = typeof genApp extends fc.Arbitrary<infer T> ? T : never;
 
@@ -151,9 +153,19 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
   };
   const objects: [string, JsonMap][] = [[`${a.kind.toLowerCase()}.yaml`, workload], ['service.yaml', service], ['httproute.yaml', route]];
   const podSpec = ((workload.spec as JsonMap).template as JsonMap).spec as JsonMap;
+  if (a.targetPort !== 'none') {
+    const p = (service.spec as JsonMap).ports as JsonMap[];
+    p[0] = { ...p[0], targetPort: { metrics: 'metrics', missing: 'web', udp: 'metrics', sidecar: 'proxy' }[a.targetPort], ...(a.targetPort === 'udp' ? { protocol: 'UDP' } : {}) };
+    if (a.targetPort === 'sidecar') podSpec.initContainers = [{ name: 'setup', image: 'x', ports: [{ name: 'setup' }] }, { name: 'proxy', image: 'x', restartPolicy: 'Always', ports: [{ name: 'proxy', containerPort: 15001 }] }];
+  }
   if (a.podRefs.startsWith('sa-')) podSpec.serviceAccountName = a.podRefs === 'sa-other-ns' ? `gen-${(i + 1) % all.length}` : name;
   if (a.podRefs === 'sa-own' || a.podRefs === 'sa-other-ns') objects.push(['serviceaccount.yaml', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: a.ns } }]);
   if (a.podRefs === 'priority') podSpec.priorityClassName = i % 2 ? 'platform-critical' : 'system-node-critical';
+  if (a.podRefs.startsWith('probe-')) {
+    const c = (podSpec.containers as JsonMap[])[0];
+    c.livenessProbe = { httpGet: { path: '/', port: a.podRefs === 'probe-declared' ? 'metrics' : 'http' } };
+    c.readinessProbe = { tcpSocket: { port: i % 2 ? '9100' : 'metrics' } };
+  }
   if (a.podRefs.startsWith('config')) {
     podSpec.volumes = [{ name: 'config', configMap: { name: `gen-${(i + 1) % all.length}-config`, ...(a.podRefs === 'config-optional' ? { optional: true } : {}) } }, { name: 'data', persistentVolumeClaim: { claimName: `${name}-data` } }];
     objects.push(['configmap.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, namespace: a.ns } }]);
