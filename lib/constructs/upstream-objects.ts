@@ -155,10 +155,11 @@ export function hookWeight(text: unknown): number {
  * there is neither a wave nor an Argo CD hook annotation, so the weight must become order.
  * Within each phase, a hook follows every hook of that phase with the next lower weight (and so,
  * through them, every lower one); hooks of equal weight share a wave. Gives [after, before] pairs.
+ * PostDelete hooks get none: Argo CD creates them all at once after the deletion, without waves.
  */
 export function hookOrders<T>(hooks: readonly { readonly object: T; readonly phases: readonly string[]; readonly weight: number }[]): [T, T][] {
   const out: [T, T][] = [];
-  const phases = [...new Set(hooks.flatMap((h) => h.phases))].sort();
+  const phases = [...new Set(hooks.flatMap((h) => h.phases))].filter((p) => !UNORDERED_PHASES.has(p)).sort();
   for (const phase of phases) {
     const inPhase = hooks.filter((h) => h.phases.includes(phase));
     const weights = [...new Set(inPhase.map((h) => h.weight))].sort((a, b) => a - b);
@@ -169,6 +170,9 @@ export function hookOrders<T>(hooks: readonly { readonly object: T; readonly pha
   }
   return out;
 }
+
+/** Hook phases whose hooks Argo CD runs together, whatever their waves. */
+const UNORDERED_PHASES: ReadonlySet<string> = new Set(['PostDelete']);
 
 const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 /** Sync options of every rendered CustomResourceDefinition. */
@@ -261,7 +265,7 @@ export abstract class UpstreamObjects extends Construct {
       for (const [after, before] of hookOrders(hooks)) layer.addOrder(after, before);
       return;
     }
-    for (const h of hooks) if (h.weight !== 0) h.object.metadata.addAnnotation(ANNOTATIONS.syncWave, String(h.weight));
+    for (const h of hooks) if (h.weight !== 0 && h.phases.some((p) => !UNORDERED_PHASES.has(p))) h.object.metadata.addAnnotation(ANNOTATIONS.syncWave, String(h.weight));
   }
 
   /** The values that declarations' paths read (a chart's values; none for plain manifests). */

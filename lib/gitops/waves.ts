@@ -87,6 +87,9 @@ export function wireApiProviders(layers: readonly Layer[]): void {
       else follows.set(after, [before]);
     };
     const skipDryRun = new Set<ApiObject>();
+    // A custom resource's list of its API's provider: followed whatever the phases (a PostSync hook
+    // custom resource beside its CRD still syncs in a later wave, which verify/api-providers checks).
+    const providerLists = new Set<readonly ApiObject[]>();
     // Who provides an API is the same for every object of its group and kind (thousands of Applications): asked once.
     const providing = new Map<string, { readonly own?: ApiProvider; readonly others: readonly Layer[] }>();
     const objects = layer.apiObjects;
@@ -103,7 +106,9 @@ export function wireApiProviders(layers: readonly Layer[]): void {
       const own = found.own;
       if (own) {
         if (own.object !== obj) {
-          follow(obj, [own.object]);
+          const list = [own.object];
+          providerLists.add(list);
+          follow(obj, list);
           skipDryRun.add(obj);
         }
         continue;
@@ -123,8 +128,9 @@ export function wireApiProviders(layers: readonly Layer[]): void {
     /**
      * The latest wave of a list of objects, once per list and sync phases: Argo CD runs a sync's
      * phases in turn (PreSync, Sync, PostSync) and orders by wave only within one, so an object
-     * follows only those of the list that share a phase with it (a chart's PostDelete hooks do not
-     * hold back what follows the chart).
+     * follows only those of an order's list that share a phase with it (a chart's hooks do not wait
+     * for what the chart is ordered after, nor hold back what is ordered after the chart). Its API's
+     * provider it follows whatever the phases.
      */
     const latest = new Map<readonly ApiObject[], Map<string, number>>();
     const waveOf = (obj: ApiObject): number => {
@@ -144,7 +150,8 @@ export function wireApiProviders(layers: readonly Layer[]): void {
         let max = byPhase.get(phaseKey);
         if (max === undefined) {
           max = -1;
-          for (const before of list) if (layer.syncPhasesOf(before).some((p) => phases.includes(p))) max = Math.max(max, waveOf(before));
+          const always = providerLists.has(list);
+          for (const before of list) if (always || layer.syncPhasesOf(before).some((p) => phases.includes(p))) max = Math.max(max, waveOf(before));
           byPhase.set(phaseKey, max);
         }
         wave = Math.max(wave, 1 + max);

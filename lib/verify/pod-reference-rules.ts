@@ -18,10 +18,14 @@ import { memoised } from './tree-index';
 /** What a pod must find: the kind and, for a namespaced kind, in the pod's namespace. */
 export type PodReferenceKind = 'ServiceAccount' | 'PriorityClass' | 'PersistentVolumeClaim' | 'ConfigMap';
 
-/** Objects every cluster has without a render: each namespace's `default` ServiceAccount and `kube-root-ca.crt` ConfigMap, and the two system PriorityClasses. */
+/**
+ * Objects a cluster has without a render: each namespace's `default` ServiceAccount and
+ * `kube-root-ca.crt` ConfigMap, the two system PriorityClasses; and `istio-ca-root-cert`, which
+ * istiod publishes into every namespace (Istio's charts mount it, ztunnel's without optional).
+ */
 const BUILT_IN: Readonly<Record<PodReferenceKind, ReadonlySet<string>>> = {
   ServiceAccount: new Set(['default']),
-  ConfigMap: new Set(['kube-root-ca.crt']),
+  ConfigMap: new Set(['kube-root-ca.crt', 'istio-ca-root-cert']),
   PriorityClass: new Set(['system-cluster-critical', 'system-node-critical']),
   PersistentVolumeClaim: new Set(),
 };
@@ -143,7 +147,8 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
   id: 'verify/pod-references',
   key: 'podref',
   project({ obj, ref, group }) {
-    if (!memoised(carriers, group, ref.kind, () => podSpecPath(obj) !== undefined)) return undefined;
+    // A core PodTemplate is no pod: nothing refuses it (its user, a controller's pod, is checked where it is rendered).
+    if (!memoised(carriers, group, ref.kind, () => podSpecPath(obj) !== undefined && !(group === '' && ref.kind === 'PodTemplate'))) return undefined;
     const at = podSpecPath(obj);
     if (at === undefined) return undefined;
     const refs = podReferences(obj, at);

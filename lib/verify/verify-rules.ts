@@ -73,7 +73,7 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
   splitVerifyRule(
     'every pod template\'s ServiceAccount, PriorityClass, PersistentVolumeClaims and ConfigMaps (volumes, projected volumes, envFrom, env valueFrom; not those marked optional) are rendered in its namespace, exist in every cluster, or are declared as made by a controller at run time; '
     + 'every probe port given by name (httpGet, tcpSocket) is one its container declares. '
-    + 'Not checked: Secrets (controllers and External Secrets make them at run time), pods a controller makes at run time (no pod template)',
+    + 'Not checked: Secrets (controllers and External Secrets make them at run time), core PodTemplates (no pod is made from one), pods a controller makes at run time (no pod template)',
     POD_REFERENCES,
   ),
   splitVerifyRule('Applications point at folders that exist; every layer and app folder has an Application', APPLICATION_PATHS),

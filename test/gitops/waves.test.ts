@@ -261,7 +261,7 @@ describe('Helm hook weights', () => {
     expect([undefined, '', ' 1', '1.5', '1e3', 'x', '--1', '99999999999999999999', 4].map(hookWeight)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
-  test('GIVEN hooks of several phases and weights WHEN ordered THEN within each phase a hook follows those of the next lower weight only; equal weights are not ordered', () => {
+  test('GIVEN hooks of several phases and weights WHEN ordered THEN within each phase a hook follows those of the next lower weight only; equal weights are not ordered, PostDelete hooks not at all', () => {
     const orders = hookOrders([
       { object: 'a', phases: ['PreSync'], weight: -1 },
       { object: 'b', phases: ['PreSync'], weight: -1 },
@@ -269,7 +269,9 @@ describe('Helm hook weights', () => {
       { object: 'd', phases: ['PreSync'], weight: 4 },
       { object: 'e', phases: ['PostSync'], weight: 9 },
       { object: 'f', phases: ['PostDelete'], weight: 9 },
+      { object: 'g', phases: ['PostDelete'], weight: 1 },
     ]);
+    // PostDelete hooks get no order: Argo CD creates them all at once, without waves.
     expect(orders).toEqual([['e', 'c'], ['c', 'a'], ['c', 'b'], ['d', 'c']]);
   });
 
@@ -296,13 +298,27 @@ describe('Helm hook weights', () => {
     expect(layer.syncPhasesOf(first)).toEqual(['Sync']);
   });
 
-  test('GIVEN a chart with weighted hooks outside any layer WHEN rendered THEN each hook carries its weight as its sync wave, as Argo CD would have read it', () => {
+  test('GIVEN a chart with weighted hooks outside any layer WHEN rendered THEN each hook carries its weight as its sync wave, as Argo CD would have read it (a PostDelete hook none: Argo CD runs those together)', () => {
     const app = new App();
     const site = shippedSite();
     setPlatformContext(app, { site, versions: resolveVersions(site.versions), apps: [] });
     const chart = new HelmComponent(new Chart(app, 'plain'), 'chart', { name: 'demo', chart: DEMO_CHART, namespace: 'demo', values: { hook: { enabled: true } } });
     UpstreamObjects.materializeAll(app, new ChartRenderer({ root }), []);
-    expect(['demo-migrate', 'demo-hook', 'demo-odd', 'demo-both', 'demo-after', 'demo-post', 'demo-cleanup', 'demo-server'].map((n) => wave(named(chart, n)))).toEqual(['-5', '-5', undefined, '2', '3', undefined, '7', undefined]);
+    expect(['demo-migrate', 'demo-hook', 'demo-odd', 'demo-both', 'demo-after', 'demo-post', 'demo-cleanup', 'demo-server'].map((n) => wave(named(chart, n)))).toEqual(['-5', '-5', undefined, '2', '3', undefined, undefined, undefined]);
+  });
+
+  test('GIVEN a custom resource that is a PostSync or PreSync hook beside the CRD that provides its API WHEN wired THEN it still syncs a wave after the CRD (its provider is followed whatever the phases)', () => {
+    for (const phase of ['PostSync', 'PreSync']) {
+      const layer = new Layer(new App(), { name: 'crds', description: 'd', namespace: 'demo' });
+      new ApiObject(layer, 'crd', {
+        apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.io' },
+        spec: { group: 'example.io', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Namespaced', versions: [] },
+      } as never);
+      const cr = new ApiObject(layer, 'cr', { apiVersion: 'example.io/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'demo' } });
+      layer.addHook(cr, [phase]);
+      wireApiProviders([layer]);
+      expect([phase, cr.metadata.toJson().annotations?.[ANNOTATIONS.syncWave]]).toEqual([phase, '1']);
+    }
   });
 
   test('GIVEN a hook of another layer or without a phase WHEN recorded THEN it is refused', () => {

@@ -88,6 +88,8 @@ describe('verify/pod-references', () => {
     ]);
     const rendered = [object('v1', 'PersistentVolumeClaim', 'data'), ...['config', 'bundle', 'init-env', 'env'].map((n) => object('v1', 'ConfigMap', n))];
     expect(findings(workload(pod, container), rendered)).toEqual([]);
+    // Istio's root certificate, which istiod publishes into every namespace (ztunnel mounts it without optional).
+    expect(findings(workload({ volumes: [{ name: 'ca', configMap: { name: 'istio-ca-root-cert' } }] }))).toEqual([]);
   });
 
   test('GIVEN objects a controller makes at run time WHEN declared by an object of the namespace (or naming the namespace) THEN they pass; declared for another namespace they do not', () => {
@@ -108,8 +110,9 @@ describe('verify/pod-references', () => {
     expect(at(workload({ serviceAccountName: 'x' }, {}, 'CronJob', 'batch/v1'))).toEqual(['spec.jobTemplate.spec.template.spec.serviceAccountName']);
     expect(at(workload({ serviceAccountName: 'x' }, {}, 'Rollout', 'argoproj.io/v1alpha1'))).toEqual(['spec.template.spec.serviceAccountName']);
     expect(at(workload({ serviceAccountName: 'x' }, {}, 'Pod', 'v1'))).toEqual(['spec.serviceAccountName']);
-    // A custom resource with a spec.template of its own is no pod template the rule knows.
+    // A custom resource with a spec.template of its own is no pod template the rule knows; a core PodTemplate makes no pod.
     expect(at(workload({ serviceAccountName: 'x' }, {}, 'Widget', 'example.com/v1'))).toEqual([]);
+    expect(at({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'web', namespace: 'web' }, template: { spec: { serviceAccountName: 'x', containers: [] } } })).toEqual([]);
   });
 
   test('GIVEN probes WHEN a port is named that the probe\'s own container does not declare THEN each such probe is found after the references; declared names, numbers and digit texts pass', () => {

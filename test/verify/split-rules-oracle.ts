@@ -704,10 +704,10 @@ function checkPodReferences(tree: Tree, report: Report): void {
     if (x.group === 'scheduling.k8s.io' && x.kind === 'PriorityClass') exists.add(`PriorityClass ${name}`);
     for (const r of x.facts?.runtimeObjects ?? []) exists.add(r.kind === 'PriorityClass' ? `PriorityClass ${r.name}` : `${r.kind} ${r.namespace ?? x.namespace ?? ''}/${r.name}`);
   }
-  const builtIn = new Set(['ServiceAccount default', 'ConfigMap kube-root-ca.crt', 'PriorityClass system-cluster-critical', 'PriorityClass system-node-critical']);
+  const builtIn = new Set(['ServiceAccount default', 'ConfigMap kube-root-ca.crt', 'ConfigMap istio-ca-root-cert', 'PriorityClass system-cluster-critical', 'PriorityClass system-node-critical']);
   for (const x of index.objects) {
     const at = podSpecPath(x.o.obj);
-    if (at === undefined) continue;
+    if (at === undefined || (x.group === '' && x.kind === 'PodTemplate')) continue;
     const spec = valueAt(x.o.obj, at);
     if (!isMap(spec)) continue;
     const ns = x.namespace ?? '';
