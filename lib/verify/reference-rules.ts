@@ -1,5 +1,5 @@
-import { isMap, JsonMap, listAt, mapAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
-import { podSpecPath, podTemplateLabels, podTemplatePath } from '../k8s/pod-template';
+import { isMap, JsonMap, listAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
+import { podTemplateOf, podTemplatePath } from '../k8s/pod-template';
 import { Entry, namespaceKey, ObjectRef, SplitRule, TreeLevel } from './split-rule';
 import { memoised } from './tree-index';
 
@@ -42,15 +42,21 @@ function namedTargetPorts(service: JsonMap): [number, string, string][] {
   return out;
 }
 
-/** A pod template's named ports (`SelectorProjection.tpn`), in container order, each once. */
-function namedPodPorts(obj: JsonMap): string[] {
-  const spec = mapAt(obj, podSpecPath(obj) ?? 'spec');
-  const out = new Set<string>();
-  const containers = [...listAt(spec, 'containers'), ...listAt(spec, 'initContainers').filter((c) => isMap(c) && c.restartPolicy === 'Always')];
-  for (const c of containers) {
-    for (const p of listAt(c, 'ports')) if (isMap(p) && typeof p.name === 'string' && p.name) out.add(`${protocolOf(p)}/${p.name}`);
-  }
-  return [...out];
+/** The named ports of a pod template's `spec` (`SelectorProjection.tpn`), in container order, each once. */
+function namedPodPorts(spec: unknown): string[] {
+  const out: string[] = [];
+  const add = (c: unknown) => {
+    if (!isMap(c) || !Array.isArray(c.ports)) return;
+    for (const p of c.ports) {
+      if (!isMap(p) || typeof p.name !== 'string' || !p.name) continue;
+      const n = `${protocolOf(p)}/${p.name}`;
+      if (!out.includes(n)) out.push(n);
+    }
+  };
+  if (!isMap(spec)) return out;
+  if (Array.isArray(spec.containers)) for (const c of spec.containers) add(c);
+  if (Array.isArray(spec.initContainers)) for (const c of spec.initContainers) if (isMap(c) && c.restartPolicy === 'Always') add(c);
+  return out;
 }
 
 /** Service selectors match a pod template in the same namespace. */
@@ -64,9 +70,11 @@ export const SERVICE_SELECTORS: SplitRule<SelectorProjection, 'verify/service-se
       const tpt = namedTargetPorts(obj);
       return tpt.length ? { sel: selector, tpt } : { sel: selector };
     }
-    const labels = carriesPods(group, ref.kind, obj) ? podTemplateLabels(obj) : undefined;
+    if (!carriesPods(group, ref.kind, obj)) return undefined;
+    const template = podTemplateOf(obj);
+    const labels = stringMapAt(template, 'metadata.labels');
     if (!labels) return undefined;
-    const tpn = namedPodPorts(obj);
+    const tpn = namedPodPorts(template?.spec);
     return tpn.length ? { tpl: labels, tpn } : { tpl: labels };
   },
   join(entries, tree, report) {
@@ -109,7 +117,8 @@ export const SERVICE_SELECTORS: SplitRule<SelectorProjection, 'verify/service-se
       if (factsOf(tree, e)?.selectsRuntimePods !== undefined) continue;
       const ns = namespaceKey(e.ref);
       const podName = selector['statefulset.kubernetes.io/pod-name'];
-      const selects = (t: Template) => Object.entries(selector).every(([k, v]) => t.labels[k] === v);
+      const pairs = Object.entries(selector);
+      const selects = (t: Template) => pairs.every(([k, v]) => t.labels[k] === v);
       // Every template it selects when it names ports to look up in them, else whether it selects one.
       const named = e.p?.tpt;
       const pool: readonly Template[] = podName !== undefined
