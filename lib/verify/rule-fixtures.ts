@@ -62,6 +62,14 @@ function deployment(name: string, ns: string, pod: JsonMap = {}): JsonMap {
   };
 }
 
+/** A RoleBinding in namespace web of the ServiceAccount web to the Role web. */
+function roleBinding(): JsonMap {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'web', namespace: 'web' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'web' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: 'web' }],
+  };
+}
+
 function pvc(annotations?: Record<string, string>): JsonMap {
   return {
     apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'web', ...(annotations ? { annotations } : {}) },
@@ -260,6 +268,11 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
     // A chart told not to render its ServiceAccount (serviceAccount.create: false) whose Deployment still names it.
     breaking: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web' })] } },
     satisfying: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web' })], 'dist/web/serviceaccount-web.yaml': [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'web' } }] } },
+  },
+  'verify/rbac-references': {
+    // A chart told not to render its Role (rbac.create: false) whose RoleBinding still names it.
+    breaking: { files: { 'dist/web/rolebinding-web.yaml': [roleBinding()] } },
+    satisfying: { files: { 'dist/web/rolebinding-web.yaml': [roleBinding()], 'dist/web/role-web.yaml': [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'web', namespace: 'web' }, rules: [] }] } },
   },
   'verify/application-paths': {
     breaking: { files: { 'dist/apps/application-web.yaml': [webApp], 'dist/base/configmap-web.yaml': [configMap()] } },

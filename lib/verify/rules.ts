@@ -50,7 +50,7 @@ export type VerifyRuleId =
   | 'verify/manifests' | 'verify/one-application' | 'verify/schemas' | 'verify/secrets' | 'verify/duplicates' | 'verify/namespaces'
   | 'verify/service-selectors' | 'verify/route-backends' | 'verify/application-paths' | 'verify/plain-sources' | 'verify/layer-order' | 'verify/api-providers'
   | 'verify/bootstrap' | 'verify/backup-coverage' | 'verify/directory-consumers' | 'verify/sso-clients' | 'verify/excluded-resources'
-  | 'verify/monitor-reach' | 'verify/route-reach' | 'verify/pod-references';
+  | 'verify/monitor-reach' | 'verify/route-reach' | 'verify/pod-references' | 'verify/rbac-references';
 
 /** Reports a finding about one object. */
 export type Report = (o: LoadedObject, message: string) => void;

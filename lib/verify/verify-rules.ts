@@ -11,6 +11,7 @@ import { API_PROVIDERS, BOOTSTRAP, DUPLICATES, NAMESPACES } from './identity-rul
 import { ROUTE_BACKENDS, SERVICE_SELECTORS } from './reference-rules';
 import { ROUTE_REACH } from './route-reach-rules';
 import { POD_REFERENCES } from './pod-reference-rules';
+import { RBAC_REFERENCES } from './rbac-rules';
 import { SSO_CLIENTS } from './sso-rules';
 import { VERIFY_FIXTURES, VerifyFixture } from './rule-fixtures';
 import {
@@ -76,6 +77,7 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
     + 'Not checked: Secrets (controllers and External Secrets make them at run time), core PodTemplates (no pod is made from one), pods a controller makes at run time (no pod template)',
     POD_REFERENCES,
   ),
+  splitVerifyRule('every RoleBinding\'s and ClusterRoleBinding\'s roleRef names a Role (in its namespace) or ClusterRole that the tree renders or Kubernetes builds in (cluster-admin, admin, edit, view, system:*)', RBAC_REFERENCES),
   splitVerifyRule('Applications point at folders that exist; every layer and app folder has an Application', APPLICATION_PATHS),
   splitVerifyRule('every Application syncs a dist/ folder of the platform repository; no Helm source, no k3s HelmChart', PLAIN_SOURCES),
   splitVerifyRule('layers sync after the layers they depend on', LAYER_ORDER),
@@ -108,6 +110,6 @@ export const VERIFY_RULES: readonly VerifyRule[] = [
  */
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export const SPLIT_RULES: readonly SplitRule<any, VerifyRuleId | HaRuleId>[] = [
-  ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, POD_REFERENCES, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP,
+  ONE_APPLICATION, DUPLICATES, NAMESPACES, SERVICE_SELECTORS, ROUTE_BACKENDS, POD_REFERENCES, RBAC_REFERENCES, APPLICATION_PATHS, PLAIN_SOURCES, LAYER_ORDER, API_PROVIDERS, BOOTSTRAP,
   BACKUP_COVERAGE, DIRECTORY_CONSUMERS, SSO_CLIENTS, EXCLUDED_RESOURCES, MONITOR_REACH, ROUTE_REACH, DEFAULT_DENY,
 ];

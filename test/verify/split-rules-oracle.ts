@@ -3,7 +3,7 @@
  * (lib/verify/identity-rules.ts, reference-rules.ts, sso-rules.ts; main at b619eb3), copied here
  * unchanged as the oracle of test/verify/split-rules.test.ts: they read every document. Since then
  * verify/api-providers also holds a custom resource to a version its rendered CRD serves, and
- * verify/excluded-resources, verify/monitor-reach, verify/route-reach and verify/pod-references, new as split rules, have their document reading written here.
+ * verify/excluded-resources, verify/monitor-reach, verify/route-reach, verify/pod-references and verify/rbac-references, new as split rules, have their document reading written here.
  */
 /* eslint-disable */
 import * as fs from 'fs';
@@ -761,6 +761,26 @@ function checkPodReferences(tree: Tree, report: Report): void {
   }
 }
 
+/** verify/rbac-references over the documents: each binding's roleRef against the Roles and ClusterRoles rendered, and the built-in ones. */
+function checkRbacReferences(tree: Tree, report: Report): void {
+  const index = treeIndex(tree);
+  const rendered = (kind: string, ns: string | undefined, name: string) => index.objects.some((x) => x.group === 'rbac.authorization.k8s.io' && x.kind === kind && String(valueAt(x.o.obj, 'metadata.name')) === name && (kind === 'ClusterRole' || (x.namespace ?? '') === ns));
+  for (const x of index.objects) {
+    if (x.group !== 'rbac.authorization.k8s.io' || (x.kind !== 'RoleBinding' && x.kind !== 'ClusterRoleBinding')) continue;
+    const r = x.o.obj.roleRef;
+    if (!isMap(r) || (typeof r.apiGroup === 'string' ? r.apiGroup : '') !== 'rbac.authorization.k8s.io' || typeof r.name !== 'string' || !r.name) continue;
+    const kind = r.kind;
+    if (kind !== 'Role' && kind !== 'ClusterRole') continue;
+    if (x.kind === 'ClusterRoleBinding' && kind === 'Role') continue;
+    const ns = x.namespace ?? '';
+    const builtIn = kind === 'ClusterRole'
+      ? ['cluster-admin', 'admin', 'edit', 'view'].includes(r.name) || r.name.startsWith('system:')
+      : (ns === 'kube-system' || ns === 'kube-public') && (r.name.startsWith('system:') || r.name === 'extension-apiserver-authentication-reader');
+    if (builtIn || rendered(kind, ns, r.name)) continue;
+    report(x.o, `roleRef names ${kind} "${r.name}", which is not rendered${kind === 'Role' ? ` in namespace "${ns}"` : ''} nor built into Kubernetes; the binding grants nothing and its subjects meet "forbidden" on the cluster: render the ${kind} (a chart's rbac.create), or name one that is`);
+  }
+}
+
 /** One finding as VERIFY_RULES gives it (lib/verify/verify-rules.ts). */
 export interface OracleFinding {
   readonly rule: string;
@@ -776,6 +796,7 @@ export const ORACLES: Readonly<Record<string, (tree: Tree, report: Report, repor
   'verify/service-selectors': checkServiceSelectors,
   'verify/route-backends': checkRouteBackends,
   'verify/pod-references': checkPodReferences,
+  'verify/rbac-references': checkRbacReferences,
   'verify/api-providers': checkApiProviders,
   'verify/bootstrap': checkBootstrap,
   'verify/sso-clients': checkSsoClients,

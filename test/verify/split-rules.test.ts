@@ -117,6 +117,8 @@ const genApp = fc.record({
   // What its pods name (verify/pod-references): its own ServiceAccount (rendered or not), one made at run time, another namespace's, a PriorityClass, ConfigMaps.
   // Its Service's targetPort: none, the container's named port, a name no container has, that name over UDP, a sidecar's.
   targetPort: fc.constantFrom('none', 'none', 'metrics', 'missing', 'udp', 'sidecar'),
+  // A RoleBinding of it: to its own Role (rendered or not), a built-in ClusterRole, a rendered or missing ClusterRole, a Role of kube-system's.
+  binding: fc.constantFrom('none', 'none', 'own-role', 'missing-role', 'view', 'cluster-role', 'missing-cluster-role', 'kube-system'),
   podRefs: fc.constantFrom('none', 'none', 'sa-own', 'sa-missing', 'sa-runtime', 'sa-other-ns', 'priority', 'config', 'config-optional', 'probe-declared', 'probe-undeclared'),
 });
 type GenApp = typeof genApp extends fc.Arbitrary<infer T> ? T : never;
@@ -153,6 +155,15 @@ function appFiles(a: GenApp, i: number, all: readonly GenApp[]): { files: Record
   };
   const objects: [string, JsonMap][] = [[`${a.kind.toLowerCase()}.yaml`, workload], ['service.yaml', service], ['httproute.yaml', route]];
   const podSpec = ((workload.spec as JsonMap).template as JsonMap).spec as JsonMap;
+  if (a.binding !== 'none') {
+    const roleRef = {
+      'own-role': { kind: 'Role', name }, 'missing-role': { kind: 'Role', name: `${name}-gone` }, view: { kind: 'ClusterRole', name: 'view' },
+      'cluster-role': { kind: 'ClusterRole', name: `${name}-reader` }, 'missing-cluster-role': { kind: 'ClusterRole', name: `${name}-gone` }, 'kube-system': { kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+    }[a.binding]!;
+    objects.push(['rolebinding.yaml', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(`${name}-binding`), roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...roleRef }, subjects: [{ kind: 'ServiceAccount', name, namespace: a.ns }] }]);
+    if (a.binding === 'own-role') objects.push(['role.yaml', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(name), rules: [] }]);
+    if (a.binding === 'cluster-role') objects.push(['clusterrole-reader.yaml', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `${name}-reader` }, rules: [] }]);
+  }
   if (a.targetPort !== 'none') {
     const p = (service.spec as JsonMap).ports as JsonMap[];
     p[0] = { ...p[0], targetPort: { metrics: 'metrics', missing: 'web', udp: 'metrics', sidecar: 'proxy' }[a.targetPort], ...(a.targetPort === 'udp' ? { protocol: 'UDP' } : {}) };
