@@ -5,6 +5,7 @@ import { ANNOTATIONS } from '../gitops/argocd';
 import { apiGroup, valueAt, JsonMap } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import type { CheckCache } from './check-cache';
+import { apiServerProblems } from './api-validation';
 import type { SchemaProblem, SchemaRegistry } from './schemas';
 import { literalsNamed, nameDigests, objectSecrets, SecretLiteralCandidate, SecretValueAt } from './secret-literals';
 import type { Vouching } from './vouched';
@@ -127,12 +128,19 @@ function objectFindings(tree: Tree): readonly ObjectFindings[] {
     if (identity === undefined) identities.set(gvk, (identity = tree.registry.schemaIdentity(o.obj)));
     // A vouched object found nothing last time against the same schemas: neither run nor looked up.
     const literals = vouched.get(o.file);
-    const result = literals ? (literals.length ? { schema: NONE, literals, values: NONE, keys: NONE } : NOTHING_FOUND) : checked(tree, o, `schema and secrets ${identity}`, (): ObjectFindings => ({ schema: tree.registry.validate(o.obj), ...objectSecrets(o.obj) }));
+    const result = literals ? (literals.length ? { schema: NONE, literals, values: NONE, keys: NONE } : NOTHING_FOUND) : checked(tree, o, `schema and secrets ${identity}`, (): ObjectFindings => ({ schema: schemaProblems(tree, o), ...objectSecrets(o.obj) }));
     told?.(o.file, String(o.obj.apiVersion), String(o.obj.kind), identity, result.literals);
     return result;
   });
   objectFindingsOf.set(tree, found);
   return found;
+}
+
+/** An object's problems against its schema, then what the API server would refuse beyond it (./api-validation.ts). */
+function schemaProblems(tree: Tree, o: LoadedObject): SchemaProblem[] {
+  const problems = tree.registry.validate(o.obj);
+  const api = apiServerProblems(o.obj);
+  return api.length ? [...problems, ...api] : problems;
 }
 
 const NONE: readonly never[] = [];
