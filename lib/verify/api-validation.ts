@@ -8,7 +8,11 @@ import type { SchemaProblem } from './schemas';
  * template, a pod whose volume mounts name no volume or whose containers, volumes or ports share a
  * name, a Service of several ports without names. Strict schemas pass all of these; the API server
  * rejects the object, so Argo CD's sync of its Application fails and nothing after it in that sync
- * is applied. Only these well-known rules are checked, each as the API server words it.
+ * is applied. Two kinds are the exception for their pod specs: the API server does not validate a
+ * StatefulSet's pod spec (upstream's ValidatePodTemplateSpecForStatefulSet leaves it to a TODO),
+ * nor an Argo Rollout's (a custom resource); it refuses the pods their controllers make from them
+ * instead (FailedCreate), which is no better. Only these well-known rules are checked, each as the
+ * API server words it.
  */
 
 /** A label or annotation key's name part, and a label value: at most 63 characters, alphanumerics at both ends, `-`, `_`, `.` inside. */
@@ -107,6 +111,15 @@ function podSpecProblems(spec: JsonMap, at: string, claims: readonly string[], o
           mountPaths.add(m.mountPath);
         }
       });
+      // A probe's port given as text is a name to the API server (a quoted number too).
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+        for (const handler of ['httpGet', 'tcpSocket']) {
+          const h = isMap(c[probe]) ? (c[probe] as JsonMap)[handler] : undefined;
+          if (!isMap(h) || typeof h.port !== 'string') continue;
+          const problem = portNameProblem(h.port);
+          if (problem) out.push({ field: `${field}.${probe}.${handler}.port`, message: `port name "${h.port}" is invalid: ${problem}${/^[0-9]+$/.test(h.port) ? ' (a port number must be written unquoted)' : ''}` });
+        }
+      }
       const portNames = new Set<string>();
       (Array.isArray(c.ports) ? c.ports : []).forEach((p, j) => {
         if (!isMap(p) || typeof p.name !== 'string' || p.name === '') return;
@@ -142,9 +155,10 @@ function serviceProblems(obj: JsonMap, out: SchemaProblem[]): void {
       if (numbers.has(key)) out.push({ field: `${field}.port`, message: `duplicate port ${key}` });
       numbers.add(key);
     }
-    if (typeof p.targetPort === 'string' && !/^[0-9]+$/.test(p.targetPort)) {
+    // A quoted number ("8080", Helm's `| quote`) is a name to the API server, and no valid one.
+    if (typeof p.targetPort === 'string') {
       const problem = portNameProblem(p.targetPort);
-      if (problem) out.push({ field: `${field}.targetPort`, message: `target port name "${p.targetPort}" is invalid: ${problem}` });
+      if (problem) out.push({ field: `${field}.targetPort`, message: `target port name "${p.targetPort}" is invalid: ${problem}${/^[0-9]+$/.test(p.targetPort) ? ' (a port number must be written unquoted)' : ''}` });
     }
   });
 }

@@ -54,7 +54,8 @@ const NAMED_PORT_HANDLERS = ['httpGet', 'tcpSocket'] as const;
 /**
  * The probes of the pod spec at `at` of `obj` whose port is a name the probe's own container does
  * not declare (`ports[].name`): the kubelet looks a probe's named port up in that container only
- * and fails the probe when it is not there (a text of digits is read as the number). Init
+ * and fails the probe when it is not there. A text of digits the kubelet would read as the number,
+ * but the API server refuses it as a port name (./api-validation.ts reports that). Init
  * containers (sidecars, which may have probes) first, as in the spec.
  */
 export function undeclaredProbePorts(obj: JsonMap, at: string): UndeclaredProbePort[] {

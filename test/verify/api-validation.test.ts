@@ -88,6 +88,13 @@ describe('what the API server refuses beyond the schemas', () => {
     ]);
   });
 
+  test('GIVEN ports written as quoted numbers WHEN checked THEN the API server\'s refusal is found: a Service targetPort and a probe port as text are names, and "8080" is none', () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'web' }, spec: { selector: labels, ports: [{ port: 80, targetPort: '8080' }] } };
+    expect(fields(svc)).toEqual(['spec.ports[0].targetPort: target port name "8080" is invalid: a port name must be at most 15 characters: lowercase letters, digits and "-", with at least one letter, no "-" at either end and no "--" (a port number must be written unquoted)']);
+    const probed = workload({ containers: [{ name: 'web', image: 'x', ports: [{ name: 'http', containerPort: 8080 }], livenessProbe: { httpGet: { path: '/', port: '8080' } }, readinessProbe: { tcpSocket: { port: 'http' } } }] });
+    expect(fields(probed)).toEqual(['spec.template.spec.containers[0].livenessProbe.httpGet.port: port name "8080" is invalid: a port name must be at most 15 characters: lowercase letters, digits and "-", with at least one letter, no "-" at either end and no "--" (a port number must be written unquoted)']);
+  });
+
   test('GIVEN a tree with such an object WHEN verify/schemas runs THEN it reports the problem with its field, after any schema problem', () => {
     const found = SCHEMAS.check(fixtureTree({ files: { 'dist/web/deployment-web.yaml': [workload({}, 'Deployment', { matchLabels: { app: 'other' } })] } }, registry));
     expect(found.map((f) => f.message)).toContain('spec.template.metadata.labels: `selector` does not match template `labels` (selector {"matchLabels":{"app":"other"}}); the API server refuses the Deployment');
