@@ -1,5 +1,5 @@
 import { isMap, JsonMap } from '../k8s/manifest';
-import { podSpecPath, podTemplatePath } from '../k8s/pod-template';
+import { podSpecAt, podTemplateOf, podTemplatePath } from '../k8s/pod-template';
 import type { SchemaProblem } from './schemas';
 
 /**
@@ -45,6 +45,13 @@ export function portNameProblem(name: string): string | undefined {
   if (name.length > 15 || !IANA_SVC_NAME.test(name) || name.includes('--') || !/[a-z]/.test(name)) return 'a port name must be at most 15 characters: lowercase letters, digits and "-", with at least one letter, no "-" at either end and no "--"';
   return undefined;
 }
+
+/** The protocol of a port map, TCP when it names none (as the API server defaults it). */
+export const protocolOf = (port: JsonMap): string => (typeof port.protocol === 'string' && port.protocol ? port.protocol : 'TCP');
+
+/** The probes a container may have, and their handlers whose port may be a name. */
+export const PROBES = ['startupProbe', 'livenessProbe', 'readinessProbe'] as const;
+export const NAMED_PORT_HANDLERS = ['httpGet', 'tcpSocket'] as const;
 
 /** The problems of a map of labels at `field`. */
 function labelProblems(labels: unknown, field: string, out: SchemaProblem[]): void {
@@ -112,8 +119,8 @@ function podSpecProblems(spec: JsonMap, at: string, claims: readonly string[], o
         }
       });
       // A probe's port given as text is a name to the API server (a quoted number too).
-      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
-        for (const handler of ['httpGet', 'tcpSocket']) {
+      for (const probe of PROBES) {
+        for (const handler of NAMED_PORT_HANDLERS) {
           const h = isMap(c[probe]) ? (c[probe] as JsonMap)[handler] : undefined;
           if (!isMap(h) || typeof h.port !== 'string') continue;
           const problem = portNameProblem(h.port);
@@ -151,7 +158,7 @@ function serviceProblems(obj: JsonMap, out: SchemaProblem[]): void {
       names.add(name);
     }
     if (typeof p.port === 'number') {
-      const key = `${p.port}/${typeof p.protocol === 'string' && p.protocol ? p.protocol : 'TCP'}`;
+      const key = `${p.port}/${protocolOf(p)}`;
       if (numbers.has(key)) out.push({ field: `${field}.port`, message: `duplicate port ${key}` });
       numbers.add(key);
     }
@@ -187,7 +194,7 @@ export function apiServerProblems(obj: JsonMap): SchemaProblem[] {
   const kind = String(obj.kind ?? '');
   const templatePath = podTemplatePath(obj);
   if (templatePath) {
-    const template = templatePath.split('.').reduce<unknown>((v, k) => (isMap(v) ? v[k] : undefined), obj);
+    const template = podTemplateOf(obj);
     if (isMap(template) && isMap(template.metadata)) labelProblems(template.metadata.labels, `${templatePath}.metadata.labels`, out);
     if (apiVersion === 'apps/v1' && SELECTING_WORKLOADS.has(kind) && isMap(obj.spec)) {
       const selector = obj.spec.selector;
@@ -200,14 +207,13 @@ export function apiServerProblems(obj: JsonMap): SchemaProblem[] {
       }
     }
   }
-  const specAt = podSpecPath(obj);
-  if (specAt !== undefined) {
-    const spec = specAt.split('.').reduce<unknown>((v, k) => (isMap(v) ? v[k] : undefined), obj);
+  const pod = podSpecAt(obj);
+  if (pod) {
     // A StatefulSet's containers also mount its claim templates, by their names.
     const claims = apiVersion === 'apps/v1' && kind === 'StatefulSet' && isMap(obj.spec) && Array.isArray(obj.spec.volumeClaimTemplates)
       ? obj.spec.volumeClaimTemplates.map((t) => (isMap(t) && isMap(t.metadata) && typeof t.metadata.name === 'string' ? t.metadata.name : '')).filter((n) => n !== '')
       : [];
-    if (isMap(spec)) podSpecProblems(spec, specAt, claims, out);
+    podSpecProblems(pod.spec, pod.path, claims, out);
   }
   if (apiVersion === 'v1' && kind === 'Service') serviceProblems(obj, out);
   return out;

@@ -1,5 +1,6 @@
 import { isMap, JsonMap, listAt, stringAt, valueAt } from '../k8s/manifest';
 import { podSpecPath } from '../k8s/pod-template';
+import { NAMED_PORT_HANDLERS, PROBES } from './api-validation';
 import { Entry, SplitRule } from './split-rule';
 import { memoised } from './tree-index';
 
@@ -47,10 +48,6 @@ export interface PodReferencesProjection {
   readonly probes?: readonly UndeclaredProbePort[];
 }
 
-/** The probes a container may have, and the handlers whose port may be a name. */
-const PROBES = ['startupProbe', 'livenessProbe', 'readinessProbe'] as const;
-const NAMED_PORT_HANDLERS = ['httpGet', 'tcpSocket'] as const;
-
 /**
  * The probes of the pod spec at `at` of `obj` whose port is a name the probe's own container does
  * not declare (`ports[].name`): the kubelet looks a probe's named port up in that container only
@@ -94,12 +91,11 @@ export function podReferences(obj: JsonMap, at: string): PodReference[] {
   const spec = valueAt(obj, at);
   const out: PodReference[] = [];
   if (!isMap(spec)) return out;
-  const base = at;
   // serviceAccountName, else the deprecated serviceAccount (the API server reads it when the other is empty).
   const saField = stringAt(spec, 'serviceAccountName') ? 'serviceAccountName' : stringAt(spec, 'serviceAccount') ? 'serviceAccount' : undefined;
-  if (saField) out.push([`${base}.${saField}`, 'ServiceAccount', stringAt(spec, saField)!]);
+  if (saField) out.push([`${at}.${saField}`, 'ServiceAccount', stringAt(spec, saField)!]);
   const pc = stringAt(spec, 'priorityClassName');
-  if (pc) out.push([`${base}.priorityClassName`, 'PriorityClass', pc]);
+  if (pc) out.push([`${at}.priorityClassName`, 'PriorityClass', pc]);
   const named = (field: string, ref: unknown, kind: PodReferenceKind, key = 'name') => {
     if (!isMap(ref) || ref.optional === true) return;
     const name = stringAt(ref, key);
@@ -107,7 +103,7 @@ export function podReferences(obj: JsonMap, at: string): PodReference[] {
   };
   listAt(spec, 'volumes').forEach((v, i) => {
     if (!isMap(v)) return;
-    const field = `${base}.volumes[${i}]`;
+    const field = `${at}.volumes[${i}]`;
     named(`${field}.persistentVolumeClaim`, v.persistentVolumeClaim, 'PersistentVolumeClaim', 'claimName');
     named(`${field}.configMap`, v.configMap, 'ConfigMap');
     listAt(v, 'projected.sources').forEach((s, j) => {
@@ -117,7 +113,7 @@ export function podReferences(obj: JsonMap, at: string): PodReference[] {
   for (const list of ['initContainers', 'containers']) {
     listAt(spec, list).forEach((c, i) => {
       if (!isMap(c)) return;
-      const field = `${base}.${list}[${i}]`;
+      const field = `${at}.${list}[${i}]`;
       listAt(c, 'envFrom').forEach((e, j) => {
         if (isMap(e)) named(`${field}.envFrom[${j}].configMapRef`, e.configMapRef, 'ConfigMap');
       });
@@ -162,13 +158,13 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     const key = (kind: PodReferenceKind, ns: string, name: string) => (kind === 'PriorityClass' ? name : `${ns}/${name}`);
     const pods: Entry<PodReferencesProjection>[] = [];
     // Facts are looked up by object only when some object declares runtime objects (none on most trees).
-    let declared = false;
-    for (const f of tree.facts.values()) if (f.runtimeObjects) declared = true;
+    let anyRuntime = false;
+    for (const f of tree.facts.values()) if (f.runtimeObjects) anyRuntime = true;
     for (const e of entries) {
       const target = TARGETS.get(e.ref.kind);
       if (target && target[0] === e.group) present[target[1]].add(key(target[1], e.ref.namespace ?? '', e.ref.name));
       if (e.p?.refs || e.p?.probes) pods.push(e);
-      if (!declared) continue;
+      if (!anyRuntime) continue;
       for (const r of tree.facts.get(e.id)?.runtimeObjects ?? []) present[r.kind].add(key(r.kind, r.namespace ?? e.ref.namespace ?? '', r.name));
     }
     for (const e of pods) {

@@ -1,5 +1,6 @@
 import { isMap, JsonMap, listAt, stringAt, stringMapAt, valueAt } from '../k8s/manifest';
 import { podTemplateOf, podTemplatePath } from '../k8s/pod-template';
+import { protocolOf } from './api-validation';
 import { Entry, namespaceKey, ObjectRef, SplitRule, TreeLevel } from './split-rule';
 import { memoised } from './tree-index';
 
@@ -28,9 +29,6 @@ export interface SelectorProjection {
   /** On such a Service: its ports whose targetPort is a name, as [index in spec.ports, name, protocol]. @default - none */
   readonly tpt?: readonly (readonly [number, string, string])[];
 }
-
-/** The protocol of a port map, TCP when it names none (as the API server defaults it). */
-const protocolOf = (port: JsonMap): string => (typeof port.protocol === 'string' && port.protocol ? port.protocol : 'TCP');
 
 /** A Service's ports whose targetPort is a name (`SelectorProjection.tpt`). */
 function namedTargetPorts(service: JsonMap): [number, string, string][] {
@@ -123,7 +121,7 @@ export const SERVICE_SELECTORS: SplitRule<SelectorProjection, 'verify/service-se
       const named = e.p?.tpt;
       const pool: readonly Template[] = podName !== undefined
         ? (sets.get(ns) ?? []).filter((s) => podName.startsWith(`${s.name}-`) && /^\d+$/.test(podName.slice(s.name.length + 1))
-          && Object.entries(selector).every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || s.t.labels[k] === v)).map((s) => s.t)
+          && pairs.every(([k, v]) => k === 'statefulset.kubernetes.io/pod-name' || s.t.labels[k] === v)).map((s) => s.t)
         : candidates(ns, selector);
       const matched = podName !== undefined ? pool : named ? pool.filter(selects) : pool.some(selects) ? pool : [];
       if (!matched.length) {

@@ -200,56 +200,20 @@ describe('waves inside a layer', () => {
   });
 });
 
-/** Hooks of the demo chart with Helm weights, beside its own (demo-migrate: pre-install,pre-upgrade, weight -5), all behind hook.enabled. */
-const WEIGHTED_HOOKS = `{{- if .Values.hook.enabled }}
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: {{ .Release.Name }}-hook
-  annotations:
-    helm.sh/hook: pre-install,pre-upgrade
-    helm.sh/hook-weight: "-5"
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}-odd
-  annotations:
-    helm.sh/hook: pre-install
-    helm.sh/hook-weight: "1.5"
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}-both
-  annotations:
-    helm.sh/hook: pre-install,post-install
-    helm.sh/hook-weight: "2"
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}-after
-  annotations:
-    helm.sh/hook: pre-upgrade
-    helm.sh/hook-weight: "+3"
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}-post
-  annotations:
-    helm.sh/hook: post-install
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}-cleanup
-  annotations:
-    helm.sh/hook: post-delete
-    helm.sh/hook-weight: "7"
-{{- end }}
-`;
+/** Hooks of the demo chart with Helm weights, beside its own (demo-migrate: pre-install,pre-upgrade, weight -5): kind, name suffix, helm.sh/hook, helm.sh/hook-weight. */
+const WEIGHTED: readonly (readonly [string, string, string, string?])[] = [
+  ['ServiceAccount', 'hook', 'pre-install,pre-upgrade', '-5'],
+  ['ConfigMap', 'odd', 'pre-install', '1.5'],
+  ['ConfigMap', 'both', 'pre-install,post-install', '2'],
+  ['ConfigMap', 'after', 'pre-upgrade', '+3'],
+  ['ConfigMap', 'post', 'post-install'],
+  ['ConfigMap', 'cleanup', 'post-delete', '7'],
+];
+/** The template of `WEIGHTED`, behind hook.enabled. */
+const WEIGHTED_HOOKS = `{{- if .Values.hook.enabled }}\n${WEIGHTED.map(([kind, name, hook, weight]) => [
+  'apiVersion: v1', `kind: ${kind}`, 'metadata:', `  name: {{ .Release.Name }}-${name}`, '  annotations:', `    helm.sh/hook: ${hook}`,
+  ...(weight !== undefined ? [`    helm.sh/hook-weight: "${weight}"`] : []), '',
+].join('\n')).join('---\n')}{{- end }}\n`;
 
 describe('Helm hook weights', () => {
   const root = vendoredRoot(undefined, (r) => fs.writeFileSync(path.join(r, 'vendor/charts/demo-1.0.0/templates/weighted-hooks.yaml'), WEIGHTED_HOOKS));
