@@ -34,6 +34,8 @@ import type { PlatformFacts } from './facts/facts';
 import { ROOT_FILES, writeAtomically } from './render/write';
 import { AppsLock, LOCK_FILE, readLock } from './paas/lock';
 import { CHECK_CACHE_FILE, CheckCache, checksCodeFingerprint } from './verify/check-cache';
+import { VERIFIED_TREE_FILE, VerifiedTree } from './verify/verified-tree';
+import { loadManifests } from './k8s/manifest-yaml';
 import { SchemaRegistry } from './verify/schemas';
 import { Finding, formatFinding, PhaseTimer, verifyTree } from './verify/verify';
 
@@ -238,6 +240,15 @@ function renderChecked(options: SynthOptions, earlier: EarlierTexts | undefined,
   return { files, facts, documents, ...(ownRenderer ? { ownRenderer } : {}) };
 }
 
+/** The documents of a file of the outputs as they are on disk (the last verified tree's, unless edited since: verify checks), or undefined when it does not read. */
+function previousDocuments(root: string, file: string): readonly unknown[] | undefined {
+  try {
+    return loadManifests(fs.readFileSync(path.join(root, file), 'utf8'), file);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Holding the checkout's output lock: puts right an interrupted synth (before apps.lock.yaml is
  * read), loads and validates the site, renders, verifies the new tree before anything moves, then
@@ -254,6 +265,8 @@ export function synth(options: SynthOptions): SynthResult {
     const time = options.time;
     const cache = options.cache !== false;
     const checks = cache ? timed(time, 'load', () => new CheckCache(path.join(options.root, CHECK_CACHE_FILE))) : undefined;
+    // What the last verified tree was made of: rules whose inputs did not change since are not run again.
+    const verified = cache ? timed(time, 'load', () => new VerifiedTree(path.join(options.root, VERIFIED_TREE_FILE), checksCodeFingerprint())) : undefined;
     // Read under the output lock, before the render: what this render replaces, and (with the
     // document digests recorded) the texts of the objects that did not change since.
     // With the stats the last synth recorded, a file whose stat did not change is not read unless its text is needed.
@@ -286,7 +299,7 @@ export function synth(options: SynthOptions): SynthResult {
       // A manifest's documents are the ones the render serialised into that very file: its text is not read.
       // Apps taken unchanged from their last (verified) render are vouched for; what verify checks of the others is recorded with their lines.
       const source = { ...tree, documents: (file: string) => { const f = tree.file(file); return f && documents.documentsOf(f); } };
-      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(options.ruleTime ? { ruleTime: options.ruleTime } : {}), ...(checks ? { checks } : {}), ...(appRenders ? { vouched: appRenders.vouching() } : {}) });
+      const findings = verifyTree(tree.dir, registry, facts, { source, parse: documents.parse, ...(checked.model ? { model: checked.model } : {}), ...(time ? { time } : {}), ...(options.ruleTime ? { ruleTime: options.ruleTime } : {}), ...(checks ? { checks } : {}), ...(appRenders ? { vouched: appRenders.vouching() } : {}), ...(verified ? { verified: { tree: verified, previous: (file: string) => previousDocuments(options.root, file) } } : {}) });
       checkMs = since(t);
       if (findings.length) throw new VerifyError(findings);
     }, { onDisk: onDiskFiles(options.root, previous, files, ownRenderer, stats), listed: (dir) => before.entries(dir) });
@@ -301,6 +314,7 @@ export function synth(options: SynthOptions): SynthResult {
     if (documents.dumped > documents.reused) timed(time, 'write', () => collectIfGrown(heapAtStart, COLLECT_AFTER_RENDER_BYTES));
     // Only a render that verified and was swapped in leaves its results for the next synth.
     if (checks) timed(time, 'write', () => checks.save());
+    if (verified) timed(time, 'write', () => verified.save());
     if (analysis) timed(time, 'write', () => analysis.flush());
     if (specs) timed(time, 'write', () => specs.save());
     if (cache && ownRenderer) timed(time, 'write', () => ownRenderer.saveCaches());

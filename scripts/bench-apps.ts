@@ -455,6 +455,7 @@ export function appsTable(results: readonly ChildResult[]): string[] {
     ...PHASES.map((p): [string, (r: ChildResult) => string] => [`  ${p} ms`, (r) => cell(r.oneApp[p])]),
     ['  garbage collector ms (scavenges + rest)', (r) => gcCell(r.oneApp)],
     ['  app lines whose documents were parsed', (r) => String(r.oneAppDocumentsParsed)],
+    ['  verify and HA rules run (of the full synth\'s)', (r) => `${Object.keys(r.oneApp.rules).length} of ${Object.keys(r.full.rules).length}`],
     ['  its slowest verify rules ms', (r) => slowestRules(r.oneApp.rules, 3)],
     ['diff of every app ms', (r) => cell(r.diffMs)],
     ['floor ms (serialise + write)', (r) => `${cell(floorOf(r))} (${cell(r.serialiseMs)} + ${cell(r.writeFilesMs)})`],
@@ -497,7 +498,7 @@ export function runAppsBench(quick = false): void {
   const results = sizes.map((n) => runChild(n, !quick));
   for (const l of appsTable(results)) console.log(l);
   console.log('full synth = the first synth of the checkout in the process (cold schema compile); one-app change = the next synth after one app\'s image tag changed');
-  console.log('phases: load (site, apps, lock, previous render), build (constructs and chart renders), render (objects to files, facts, HA model), simulation (N-1 and bring-up for the report, ha/failure in verify), verify (schemas and every other rule), write (temporary folder and swap); garbage collector: its pauses during the synth, whatever the phase (young-generation scavenges, then mark-compact and the rest); its slowest verify rules: the one-app change\'s three slowest verify and HA rules (ha/failure\'s time is in the simulation phase, the others\' in verify)');
+  console.log('phases: load (site, apps, lock, previous render), build (constructs and chart renders), render (objects to files, facts, HA model), simulation (N-1 and bring-up for the report, ha/failure in verify), verify (schemas and every other rule), write (temporary folder and swap); garbage collector: its pauses during the synth, whatever the phase (young-generation scavenges, then mark-compact and the rest); rules run: split rules whose inputs are those of the tree the last synth verified are left out (lib/verify/verified-tree.ts); its slowest verify rules: the one-app change\'s three slowest verify and HA rules (ha/failure\'s time is in the simulation phase, the others\' in verify)');
   console.log('floor = the same objects serialised to YAML with the render\'s serialiser, plus the same files written with plain writeFileSync into a fresh folder; peak RSS covers the whole process (synth, one-app change, floor, diff)');
   if (quick) return;
   const thousand = results.find((r) => r.apps === 1000);

@@ -9,6 +9,7 @@ import { generatedApp } from '../scripts/bench-apps';
 import { LOCK_FILE } from '../lib/paas/lock';
 import { synth } from '../lib/synth';
 import { SchemaRegistry } from '../lib/verify/schemas';
+import { VERIFIED_TREE_FILE } from '../lib/verify/verified-tree';
 import { REPO, snapshotTree, tempRootWithOutputs } from './helpers';
 
 const CACHE_DIR = '.synth-cache';
@@ -152,6 +153,30 @@ describe('synth\'s caches change nothing but the time', () => {
     const warm = outputs(root);
     expect(warm).toEqual(coldOutputs(root));
     expect([...warm].filter(([k, v]) => cold.get(k) !== v).map(([k]) => k).join('\n')).toContain(generatedApp(3).name);
+  });
+
+  test('GIVEN the cache of the last synth WHEN one app\'s image changes THEN verify leaves out the split rules whose inputs are the verified tree\'s (all but bootstrap and directory-consumers), and the outputs equal a synth without a cache; WHEN the record of the verified tree is garbled THEN every rule runs, with the same outputs', () => {
+    const ran = (): string[] => {
+      const ids: string[] = [];
+      synth({ root, registry, log: () => undefined, ruleTime: (id) => ids.push(id) });
+      return ids;
+    };
+    const record = path.join(root, VERIFIED_TREE_FILE);
+    // Without the record (and with it, when nothing changed: every split rule but those two is left out).
+    fs.rmSync(record, { force: true });
+    const all = ran();
+    expect(all).toContain('verify/service-selectors');
+    expect(all.filter((id) => !ran().includes(id)).length).toBeGreaterThan(10);
+    const name = generatedApp(6).name;
+    fs.writeFileSync(path.join(root, 'apps', `${name}.yaml`), generatedApp(6, '2.0.1').text);
+    const some = ran();
+    expect(all.filter((id) => !some.includes(id))).toEqual(expect.arrayContaining(['verify/service-selectors', 'verify/route-reach', 'verify/monitor-reach', 'verify/namespaces']));
+    expect(some).toEqual(expect.arrayContaining(['verify/manifests', 'verify/schemas', 'verify/secrets', 'verify/bootstrap', 'verify/directory-consumers', 'ha/failure']));
+    expect(outputs(root)).toEqual(coldOutputs(root));
+    fs.writeFileSync(path.join(root, 'apps', `${name}.yaml`), generatedApp(6, '2.0.2').text);
+    fs.writeFileSync(record, fs.readFileSync(record, 'utf8').replace(/[0-9a-f]{8}/, '00000000'));
+    expect(ran()).toEqual(all);
+    expect(outputs(root)).toEqual(coldOutputs(root));
   });
 
   test('GIVEN the cache of a settled render WHEN one app\'s image changes and synth runs THEN synth reads no rendered file but that app\'s (and the kustomization verify reads), and the outputs equal a synth of the changed checkout without a cache', async () => {

@@ -237,6 +237,8 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
 export const BOOTSTRAP: SplitRule<never, 'verify/bootstrap'> = {
   id: 'verify/bootstrap',
   key: 'boot',
+  // It compares digests and reads argocd/kustomization.yaml.
+  readsBeyondProjections: true,
   join(entries, tree, report) {
     const bootstrap = entries.filter((x) => x.ref.file.startsWith('argocd/'));
     // The twin of each bootstrap object: the last object of dist/ with its identity.

@@ -233,6 +233,11 @@ export class SchemaRegistry {
     return problemsOf(validate(instance, schema, '7', schemas.lookup, false).errors);
   }
 
+  /** The sha256 of the Kubernetes definitions (what `isCoreKind` answers from). */
+  public get definitionsDigest(): string {
+    return this.definitionsHash;
+  }
+
   /** True when `apiVersion`/`kind` is a built-in Kubernetes kind. */
   public isCoreKind(apiVersion: string, kind: string): boolean {
     const { group, version } = splitApiVersion(apiVersion);

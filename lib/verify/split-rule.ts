@@ -90,6 +90,14 @@ export interface SplitRule<P, Id extends string = string> {
   /** Every finding, from the entries (tree order) and the tree-level inputs only. */
   join(entries: readonly Entry<P>[], tree: TreeLevel, report: SplitReport): void;
   /**
+   * Whether its findings depend on more than its entries' refs and projections and the tree level's
+   * files, facts, registry and Applications: the entries' digests, or file texts (`TreeLevel.read`).
+   * Such a rule (and one with a documents net) runs on every tree: verify leaves out only rules
+   * whose inputs it can tell are the same as the last verified tree's (./verified-tree.ts).
+   * @default false
+   */
+  readonly readsBeyondProjections?: boolean;
+  /**
    * A correctness net for a rule whose findings need some objects' documents after all
    * (verify/directory-consumers): which objects (`need`, from the entries and the tree level, never
    * a document), and the findings from those objects' documents (`join`). The runner reads the

@@ -10,7 +10,8 @@ import { treeOf } from './tree-of';
 import { TreeRow } from './tree-index';
 import type { Vouching } from './vouched';
 import { vouchedFiles } from './rules';
-import { VERIFY_RULES } from './verify-rules';
+import type { VerifiedTree } from './verified-tree';
+import { SPLIT_RULES, VERIFY_RULES } from './verify-rules';
 
 export { formatFinding } from './tree';
 export type { Finding } from './tree';
@@ -54,7 +55,17 @@ export interface VerifyOptions {
    * where verify tells what it checked of each object, for the next synth. @default - every object is checked
    */
   readonly vouched?: Vouching;
+  /**
+   * The last tree synth verified and swapped in (./verified-tree.ts), and the documents of one of
+   * its files (read back from the outputs; undefined when they cannot be): a split rule whose inputs
+   * are the same as that tree's is not run again (it found nothing there, so finds nothing here).
+   * @default - every rule runs
+   */
+  readonly verified?: { readonly tree: VerifiedTree; readonly previous: (file: string) => readonly unknown[] | undefined };
 }
+
+/** The split rules among VERIFY_RULES (the HA rules run over their own context). */
+const VERIFY_SPLIT_RULES = SPLIT_RULES.filter((r) => VERIFY_RULES.some((v) => v.id === r.id));
 
 const since = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
 
@@ -76,7 +87,9 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   const make = TreeRow.maker(declared.facts);
   const tree = treeOf(source ? loadSource(source, parse, make) : loadTree(root, parse, make), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}), ...(options.vouched ? { vouched: options.vouched } : {}) });
   const findings: Finding[] = [];
+  const unchanged = options.verified?.tree.unchanged(tree, options.verified.previous, VERIFY_SPLIT_RULES).rules;
   for (const rule of VERIFY_RULES) {
+    if (unchanged?.has(rule.id)) continue;
     const t = process.hrtime.bigint();
     for (const f of rule.check(tree)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
     options.ruleTime?.(rule.id, since(t));
