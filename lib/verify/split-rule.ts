@@ -56,7 +56,7 @@ export interface TreeLevel {
   readonly files: readonly string[];
   /** The facts of every object (the layers' and the apps'). */
   readonly facts: PlatformFacts;
-  readonly registry: SchemaRegistry;
+  readonly registry: Pick<SchemaRegistry, 'isCoreKind'>;
   /** The text of a file of the tree (argocd/kustomization.yaml for verify/bootstrap), or undefined when it is not there. */
   read(file: string): string | undefined;
   /** Every Argo CD Application (argoproj.io), in tree order. */

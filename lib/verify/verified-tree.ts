@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { isDeepStrictEqual } from 'util';
 import { checkedCacheText, readCheckedCache, sha256, writeCacheFile } from '../cache-file';
 import type { PlatformFacts } from '../facts/facts';
@@ -49,6 +50,26 @@ export interface TreeDigests {
   readonly digests: readonly string[];
 }
 
+let runtime: string | undefined;
+
+/**
+ * What the rules' verdicts depend on besides lib/ (the checks' code fingerprint): Node's version
+ * (its URL parser: verify/sso-clients) and the YAML parser's (argocd-cm's exclusions, Envoy
+ * Gateway's configuration: verify/excluded-resources, verify/route-reach).
+ */
+function runtimeVersions(): string {
+  if (runtime === undefined) {
+    let yaml = 'unknown';
+    try {
+      yaml = (JSON.parse(fs.readFileSync(require.resolve('yaml/package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      // No package.json to read: Node's version and the code's fingerprint still tell runs apart.
+    }
+    runtime = `node@${process.version} yaml@${yaml}`;
+  }
+  return runtime;
+}
+
 /** The digest of a facts map: its identities sorted, each with the JSON of its facts. */
 function factsDigest(facts: PlatformFacts): string {
   const keys = [...facts.keys()].sort();
@@ -73,7 +94,7 @@ export function treeDigests(tree: DigestedTree): TreeDigests {
     const digest = documentDigest(o.obj);
     digests[i] = digests[i] ? `${digests[i]} ${digest}` : digest;
   }
-  return { files: sha256(tree.files.join('\n')), facts: factsDigest(tree.facts), schemas: tree.registry.definitionsDigest, digests };
+  return { files: sha256(JSON.stringify(tree.files)), facts: factsDigest(tree.facts), schemas: tree.registry.definitionsDigest, digests };
 }
 
 /** What `unchangedRules` found: the rules that need not run, how many files changed, and why no rule was left out (when none was). */
@@ -169,19 +190,22 @@ export function unchangedRules(tree: DigestedTree, now: TreeDigests, before: Tre
  * by other code is ignored (every rule runs), and the files it describes are checked against it.
  */
 export class VerifiedTree {
+  /** The code the record is valid for: the checks' fingerprint, Node's and the YAML parser's versions. */
+  private readonly code: string;
   private readonly stored?: TreeDigests;
   private next?: TreeDigests;
   /** What the last `unchanged` found (for the bench and tests). */
   public last?: Unchanged;
 
-  /** The file at `file` (absolute), valid when written by `code` (the checks' code fingerprint). */
-  public constructor(private readonly file: string, private readonly code: string) {
+  /** The file at `file` (absolute), valid when written by `code` (the checks' code fingerprint) on the same versions of Node and the YAML parser. */
+  public constructor(private readonly file: string, code: string) {
+    this.code = `${code} ${runtimeVersions()}`;
     const body = readCheckedCache(file);
     const eol = body?.indexOf('\n') ?? -1;
     if (body === undefined || eol < 0) return;
     try {
       const header = JSON.parse(body.slice(0, eol)) as Partial<{ format: number; code: string } & Omit<TreeDigests, 'digests'>>;
-      if (header.format !== FORMAT || header.code !== code || typeof header.files !== 'string' || typeof header.facts !== 'string' || typeof header.schemas !== 'string') return;
+      if (header.format !== FORMAT || header.code !== this.code || typeof header.files !== 'string' || typeof header.facts !== 'string' || typeof header.schemas !== 'string') return;
       this.stored = { files: header.files, facts: header.facts, schemas: header.schemas, digests: body.slice(eol + 1).split('\n') };
     } catch {
       // Not JSON: ignored, as any cache that does not read.

@@ -1,6 +1,9 @@
 // Verify leaves out a split rule whose inputs are those of the last verified tree
 // (lib/verify/verified-tree.ts): the property below is what makes that safe.
 import * as fc from 'fast-check';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { readFactsFile } from '../../lib/facts/facts';
 import type { JsonMap } from '../../lib/k8s/manifest';
 import { loadTree, LoadedObject } from '../../lib/k8s/tree';
@@ -10,7 +13,7 @@ import type { Tree } from '../../lib/verify/rules';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import type { SplitRule } from '../../lib/verify/split-rule';
 import { treeOf } from '../../lib/verify/tree-of';
-import { MOST_CHANGED_FILES, treeDigests, unchangedRules } from '../../lib/verify/verified-tree';
+import { MOST_CHANGED_FILES, treeDigests, unchangedRules, VerifiedTree } from '../../lib/verify/verified-tree';
 import { SPLIT_RULES, VERIFY_RULES } from '../../lib/verify/verify-rules';
 import { REPO } from '../helpers';
 
@@ -128,6 +131,29 @@ describe('verify leaves out split rules whose inputs are the verified tree\'s', 
     const read: string[] = [];
     const found = unchanged(base, treeFrom(files, base), (f) => { read.push(f); return undefined; });
     expect([found.rules.size, found.changed, read]).toEqual([0, MOST_CHANGED_FILES + 1, []]);
+  });
+
+  test('GIVEN a record saved by VerifiedTree WHEN read back by the same code THEN an image change leaves rules out; WHEN read by other code, or garbled THEN no verified tree is recorded', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verified-tree-'));
+    try {
+      const file = path.join(dir, 'verified-tree.digests');
+      const first = new VerifiedTree(file, 'code A');
+      expect(first.unchanged(base, () => undefined, RULES).why).toBe('no verified tree recorded');
+      first.save();
+      const { files } = withRollout(base, (o) => {
+        ((template(o).spec as JsonMap).containers as JsonMap[])[0].image = 'registry.example.com/other:9.9.9';
+      });
+      const after = treeFrom(files, base);
+      const docs = filesOf(base);
+      expect(new VerifiedTree(file, 'code A').unchanged(after, (f) => docs[f], RULES).rules.size).toBe(RULES.length - ALWAYS.length);
+      expect(new VerifiedTree(file, 'code B').unchanged(after, (f) => docs[f], RULES).why).toBe('no verified tree recorded');
+      const text = fs.readFileSync(file, 'utf8');
+      expect(text).toContain(`node@${process.version} yaml@`);
+      fs.writeFileSync(file, text.replace(/"facts":"[0-9a-f]/, '"facts":"x'));
+      expect(new VerifiedTree(file, 'code A').unchanged(after, (f) => docs[f], RULES).why).toBe('no verified tree recorded');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('GIVEN every rule fixture WHEN a rule said to read only refs and projections runs with digests and file texts that throw THEN it finds what it finds with them (the rules that read more say so)', () => {
