@@ -475,10 +475,11 @@ export class AppRenders {
    * with a summary, and where it tells what it checked of each object (recorded in the summaries of
    * this run's lines).
    */
-  public vouching(): { readonly apps: readonly { readonly files: readonly string[]; readonly identities: AppSummary['identities']; readonly candidates: AppSummary['candidates'] }[]; readonly checked: (file: string, apiVersion: string, kind: string, identity: string, candidates: readonly NamedCandidate[]) => void } {
+  public vouching(): { readonly apps: readonly { readonly files: readonly string[]; readonly identities: AppSummary['identities']; readonly candidates: AppSummary['candidates'] }[]; readonly checked: (file: string, apiVersion: string, kind: string, identity: string, candidates: readonly NamedCandidate[]) => void; readonly records: (file: string) => boolean } {
     return {
       apps: this.summarised.map((s) => ({ files: s.files, identities: s.summary.identities, candidates: s.summary.candidates })),
       checked: (file, apiVersion, kind, identity, candidates) => this.checked(file, apiVersion, kind, identity, candidates),
+      records: (file) => this.pendingPaths.has(file),
     };
   }
 

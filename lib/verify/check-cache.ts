@@ -112,6 +112,20 @@ export class CheckCache {
     return result;
   }
 
+  /**
+   * Keeps the file's result of `check` on `obj`, if it holds one, as used in this run without
+   * reading it (verify left the object out: it passes as it did; ./verified-tree.ts): a run that
+   * checks few objects does not drop the results a later run may need.
+   */
+  public keep(check: string, obj: object): void {
+    let checkHash = this.checkHashes.get(check);
+    if (checkHash === undefined) this.checkHashes.set(check, (checkHash = sha256(check)));
+    const key = `${this.digest(obj)} ${checkHash}`;
+    if (this.used.has(key)) return;
+    const text = this.stored.get(key);
+    if (text !== undefined) this.used.set(key, text);
+  }
+
   /** A result's text read back; a short one (most results are the same few: no problem found) once per run, shared. */
   private parse(text: string): unknown {
     if (text.length > SHARED_TEXT) return JSON.parse(text);

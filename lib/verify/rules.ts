@@ -110,6 +110,31 @@ interface ObjectFindings {
 
 const objectFindingsOf = new WeakMap<Tree, readonly ObjectFindings[]>();
 
+const changedOf = new WeakMap<Tree, ReadonlySet<string>>();
+
+/**
+ * Tells that every object of `tree` outside the files `changed` passes the per-object checks
+ * (schemas, secrets) as it is: the same document, schemas and ExternalSecrets as in the tree synth
+ * verified last (./verified-tree.ts `Unchanged.perObject`). Those objects are then neither checked
+ * nor looked up in the cache of results, unless their app's line records what was checked
+ * (`Vouching.records`). Call before the rules run.
+ */
+export function verifiedExcept(tree: Tree, changed: ReadonlySet<string>): void {
+  changedOf.set(tree, changed);
+}
+
+/** Whether what verify tells of the object in `file` is recorded (`Vouching.records`; without it, every file's is; without vouching, none). */
+function recorded(tree: Tree, file: string): boolean {
+  const vouching = tree.vouched;
+  return vouching !== undefined && (vouching.records === undefined || vouching.records(file));
+}
+
+/** Whether an object's per-object checks are known to find nothing (`verifiedExcept`). */
+function passes(tree: Tree, o: LoadedObject): boolean {
+  const changed = changedOf.get(tree);
+  return changed !== undefined && !changed.has(o.file);
+}
+
 /**
  * The per-object checks of every object (in the tree's order), worked out once per tree for the
  * schema and secret rules, with one look-up per object in the tree's cache of results: the check
@@ -128,6 +153,12 @@ function objectFindings(tree: Tree): readonly ObjectFindings[] {
     if (identity === undefined) identities.set(gvk, (identity = tree.registry.schemaIdentity(o.obj)));
     // A vouched object found nothing last time against the same schemas: neither run nor looked up.
     const literals = vouched.get(o.file);
+    // Nor is one known to pass, unless what it is told is recorded.
+    if (!literals && passes(tree, o) && !recorded(tree, o.file)) {
+      // Its result is kept for a later run that cannot leave it out.
+      tree.checks?.keep(`schema and secrets ${identity}`, o.obj);
+      return NOTHING_FOUND;
+    }
     const result = literals ? (literals.length ? { schema: NONE, literals, values: NONE, keys: NONE } : NOTHING_FOUND) : checked(tree, o, `schema and secrets ${identity}`, (): ObjectFindings => ({ schema: schemaProblems(tree, o), ...objectSecrets(o.obj) }));
     told?.(o.file, String(o.obj.apiVersion), String(o.obj.kind), identity, result.literals);
     return result;
@@ -191,6 +222,7 @@ const MAX_ANNOTATION_BYTES = 256 * 1024;
 export function checkSchemas(tree: Tree, report: Report): void {
   const found = objectFindings(tree);
   tree.objects.forEach((o, i) => {
+    if (passes(tree, o)) return;
     for (const p of found[i].schema) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
     if (o.obj.status !== undefined) report(o, 'has a status block; rendered objects must not (Argo CD would show OutOfSync forever)');
     const metadata = o.obj.metadata;
@@ -218,6 +250,7 @@ export function checkSecrets(tree: Tree, report: Report): void {
   const found = objectFindings(tree);
   let names: ReadonlySet<string> | undefined;
   tree.objects.forEach((o, i) => {
+    if (passes(tree, o)) return;
     if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined) && !onlyCertificates(o.obj)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }

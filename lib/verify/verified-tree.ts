@@ -105,6 +105,13 @@ export interface Unchanged {
   readonly changed: number;
   /** Why every rule runs. @default - some rule is left out, or every rule was asked about */
   readonly why?: string;
+  /**
+   * The changed files, when every other object is known to pass verify's per-object checks
+   * (schemas, secrets): each is the same document as in the verified tree, held to the same
+   * schemas (no CRD changed, the same definitions and code), and no ExternalSecret changed (which
+   * Secrets come from Bitwarden decides whether a literal leaks). @default - every object is checked
+   */
+  readonly perObject?: ReadonlySet<string>;
 }
 
 const none = (why: string, changed = 0): Unchanged => ({ rules: new Set(), changed, why });
@@ -116,6 +123,9 @@ function readsBeyondProjections(rule: SplitRule<unknown>): boolean {
 
 /** Whether an object is a CustomResourceDefinition (it changes the schemas the tree registers). */
 const isCrd = (obj: JsonMap): boolean => obj.kind === 'CustomResourceDefinition' && typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('apiextensions.k8s.io/');
+
+/** Whether an object is an ExternalSecret (verify/secrets reads which Secrets they make). */
+const isExternalSecret = (obj: JsonMap): boolean => obj.kind === 'ExternalSecret' && typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('external-secrets.io/');
 
 /** The same ref (file, apiVersion, kind, namespace, name). */
 const sameRef = (a: TreeRow, b: TreeRow): boolean => a.file === b.file && a.apiVersion === b.apiVersion && a.kind === b.kind && a.namespace === b.namespace
@@ -172,15 +182,16 @@ export function unchangedRules(tree: DigestedTree, now: TreeDigests, before: Tre
       pairs.push([a, b]);
     }
   }
+  const perObject = pairs.some(([a, b]) => isExternalSecret(a.obj) || isExternalSecret(b.obj)) ? undefined : wanted;
   const env: LocalEnv = tree.registry;
   const same = (project: (x: Subject, env: LocalEnv) => unknown): boolean => pairs.every(([a, b]) => isDeepStrictEqual(project(a, env), project(b, env)));
-  if (!same(APP_PROJECTION.project)) return none('an Application changed', changed.length);
+  if (!same(APP_PROJECTION.project)) return { ...none('an Application changed', changed.length), ...(perObject ? { perObject } : {}) };
   const out = new Set<string>();
   for (const rule of rules) {
     if (readsBeyondProjections(rule)) continue;
     if (!rule.project || same((x, e) => rule.project!(x, e))) out.add(rule.id);
   }
-  return { rules: out, changed: changed.length };
+  return { rules: out, changed: changed.length, ...(perObject ? { perObject } : {}) };
 }
 
 /**

@@ -9,7 +9,7 @@ import { Finding } from './tree';
 import { treeOf } from './tree-of';
 import { TreeRow } from './tree-index';
 import type { Vouching } from './vouched';
-import { vouchedFiles } from './rules';
+import { verifiedExcept, vouchedFiles } from './rules';
 import type { VerifiedTree } from './verified-tree';
 import { SPLIT_RULES, VERIFY_RULES } from './verify-rules';
 
@@ -87,9 +87,10 @@ export function verifyTree(root: string, registry: SchemaRegistry = new SchemaRe
   const make = TreeRow.maker(declared.facts);
   const tree = treeOf(source ? loadSource(source, parse, make) : loadTree(root, parse, make), { root, registry, facts: declared.facts, ...(options.checks ? { checks: options.checks } : {}), ...(source ? { read: source.read } : {}), ...(options.vouched ? { vouched: options.vouched } : {}) });
   const findings: Finding[] = [];
-  const unchanged = options.verified?.tree.unchanged(tree, options.verified.previous, VERIFY_SPLIT_RULES).rules;
+  const unchanged = options.verified?.tree.unchanged(tree, options.verified.previous, VERIFY_SPLIT_RULES);
+  if (unchanged?.perObject) verifiedExcept(tree, unchanged.perObject);
   for (const rule of VERIFY_RULES) {
-    if (unchanged?.has(rule.id)) continue;
+    if (unchanged?.rules.has(rule.id)) continue;
     const t = process.hrtime.bigint();
     for (const f of rule.check(tree)) findings.push({ file: f.file ?? '', ...(f.object !== undefined ? { object: f.object } : {}), message: f.message });
     options.ruleTime?.(rule.id, since(t));

@@ -25,4 +25,9 @@ export interface Vouching {
    * @default - nothing is told
    */
   readonly checked?: (file: string, apiVersion: string, kind: string, identity: string, candidates: readonly SecretLiteralCandidate[]) => void;
+  /**
+   * Whether what `checked` is told of the object in `file` is kept (its app's line is recorded in
+   * this run): verify may leave out an object it need not check only when nothing is. @default - every file's is
+   */
+  readonly records?: (file: string) => boolean;
 }

@@ -9,7 +9,7 @@ import type { JsonMap } from '../../lib/k8s/manifest';
 import { loadTree, LoadedObject } from '../../lib/k8s/tree';
 import * as documents from '../../lib/render/documents';
 import { fixtureTree, VERIFY_FIXTURES, VerifyFixture } from '../../lib/verify/rule-fixtures';
-import type { Tree } from '../../lib/verify/rules';
+import { Tree, verifiedExcept } from '../../lib/verify/rules';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import type { SplitRule } from '../../lib/verify/split-rule';
 import { treeOf } from '../../lib/verify/tree-of';
@@ -236,17 +236,65 @@ function mutated(fixture: VerifyFixture, mutations: readonly Mutation[]): { befo
   return { before: fixture, after: { ...fixture, files: { ...fixture.files, ...docs } } };
 }
 
+describe('verify checks only the changed files\' objects when the rest is known to pass its per-object checks', () => {
+  const application = (value: string): JsonMap => ({
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'harbor', namespace: 'argocd' },
+    spec: { project: 'platform', destination: { namespace: 'harbor', server: 'https://kubernetes.default.svc' }, source: { repoURL: 'https://git.example.com/charts.git', chart: 'harbor', targetRevision: '1.0.0', helm: { valuesObject: { existingSecretAdminPassword: value } } } },
+  });
+  const externalSecret = (target: string): JsonMap => ({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'harbor', namespace: 'harbor' }, spec: { target: { name: target } } });
+  const fixture = (target: string, label = 'a'): VerifyFixture => ({
+    files: {
+      'dist/harbor/application-harbor.yaml': [application('harbor-secrets')],
+      'dist/harbor/externalsecret-harbor.yaml': [externalSecret(target)],
+      'dist/harbor/configmap-x.yaml': [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'harbor', labels: { l: label } } }],
+    },
+  });
+
+  test('GIVEN a verified tree whose Application names a Secret an ExternalSecret makes WHEN the ExternalSecret makes another THEN every object is checked, and the Application\'s value is a literal secret', () => {
+    const [t0, t1] = [fixtureTree(fixture('harbor-secrets'), registry), fixtureTree(fixture('other'), registry)];
+    expect(findings(t0, 'verify/secrets')).toEqual([]);
+    const found = unchanged(t0, t1);
+    expect([found.changed, found.perObject]).toEqual([1, undefined]);
+    expect(findings(t1, 'verify/secrets').map((f) => (f as { file: string }).file)).toEqual(['dist/harbor/application-harbor.yaml']);
+  });
+
+  test('GIVEN the same tree WHEN only a ConfigMap\'s label changes THEN only its file is checked, and verify finds what it finds checking every object', () => {
+    const [t0, t1] = [fixtureTree(fixture('harbor-secrets'), registry), fixtureTree(fixture('harbor-secrets', 'b'), registry)];
+    const found = unchanged(t0, t1);
+    expect([...(found.perObject ?? [])]).toEqual(['dist/harbor/configmap-x.yaml']);
+    const restricted = fixtureTree(fixture('harbor-secrets', 'b'), registry);
+    verifiedExcept(restricted, found.perObject!);
+    for (const id of ['verify/schemas', 'verify/secrets']) expect(findings(restricted, id)).toEqual(findings(t1, id));
+  });
+});
+
 describe('a split rule left out finds what it found on the verified tree', () => {
-  test('GIVEN any rule fixture and random changes to a few of its documents WHEN verify compares the changed tree with the fixture THEN each rule it leaves out finds on the changed tree exactly what it found on the fixture', () => {
+  test('GIVEN any rule fixture and random changes to a few of its documents WHEN verify compares the changed tree with the fixture THEN each rule it leaves out finds on the changed tree exactly what it found on the fixture, and its per-object checks find the same on the unchanged files and, checking the changed ones alone, what a full check finds there', () => {
     let leftOut = 0;
     let ran = 0;
     let differing = 0;
+    let perObjectChecked = 0;
+    let perObjectFound = 0;
     fc.assert(fc.property(fc.constantFrom(...BASES), fc.array(genMutation, { minLength: 1, maxLength: 3 }), (fixture, mutations) => {
       const { before, after } = mutated(fixture, mutations);
       const [t0, t1] = [fixtureTree(before, registry), fixtureTree(after, registry)];
       const docs = new Map<string, unknown[]>();
       for (const o of t0.objects) docs.set(o.file, [...(docs.get(o.file) ?? []), o.obj]);
       const found = unchangedRules(t1, treeDigests(t1), treeDigests(t0), (file) => docs.get(file) ?? [], RULES);
+      if (found.perObject) {
+        // The per-object checks: an unchanged file finds what it found; the changed ones, checked alone, what a full check finds there.
+        const perObject = found.perObject;
+        const restricted = fixtureTree(after, registry);
+        verifiedExcept(restricted, perObject);
+        const inChanged = (f: unknown): boolean => perObject.has((f as { file: string }).file);
+        for (const id of ['verify/schemas', 'verify/secrets']) {
+          const [f0, f1] = [findings(t0, id), findings(t1, id)];
+          expect([id, f1.filter((f) => !inChanged(f))]).toEqual([id, f0.filter((f) => !inChanged(f))]);
+          expect([id, findings(restricted, id)]).toEqual([id, f1.filter(inChanged)]);
+          perObjectChecked++;
+          if (f1.some(inChanged)) perObjectFound++;
+        }
+      }
       for (const rule of RULES) {
         const [f0, f1] = [findings(t0, rule.id), findings(t1, rule.id)];
         if (found.rules.has(rule.id)) {
@@ -262,5 +310,7 @@ describe('a split rule left out finds what it found on the verified tree', () =>
     expect(leftOut).toBeGreaterThan(1000);
     expect(ran).toBeGreaterThan(500);
     expect(differing).toBeGreaterThan(20);
+    expect(perObjectChecked).toBeGreaterThan(200);
+    expect(perObjectFound).toBeGreaterThan(10);
   });
 });

@@ -16,6 +16,7 @@ import { CheckCache } from '../../lib/verify/check-cache';
 import { HA_CHECKS, HaContext } from '../../lib/verify/ha-rules';
 import { SchemaRegistry } from '../../lib/verify/schemas';
 import type { Finding } from '../../lib/verify/verify';
+import { VERIFIED_TREE_FILE } from '../../lib/verify/verified-tree';
 import { generatedApp } from '../../scripts/bench-apps';
 import { REPO, shippedSite, snapshotTree, tempRootWithOutputs } from '../helpers';
 
@@ -98,12 +99,40 @@ describe('verify vouches for the apps taken unchanged from their last render', (
   });
 
   test('GIVEN the cache of the last synth WHEN synth runs again with nothing changed THEN the check cache is not asked about any app\'s object (only the layers\'), and the outputs equal a synth without a cache', () => {
+    // Without the record of the verified tree (with it nothing is asked at all: test/verify/verified-tree.test.ts).
+    fs.rmSync(path.join(root, VERIFIED_TREE_FILE));
     const asked = askedDuring(() => synthOf(root));
     expect(asked.length).toBeGreaterThan(0);
     expect(ofApp(asked, PLAIN_APP.name)).toEqual([]);
     expect(ofApp(asked, ROLLOUT_APP.name)).toEqual([]);
     expect(ofApp(asked, 'whiteboard')).toEqual([]);
     expect(outputs(root)).toEqual(coldOf(root).outputs);
+  });
+
+  test('GIVEN the cache of the last synth, with the record of the verified tree WHEN one app\'s image changes THEN the check cache is asked only about that app\'s changed objects (no layer object, no other app\'s, no Application), the outputs equal a synth without a cache, and the results of the objects left out stay in the cache (a synth without the record computes no check)', () => {
+    expect(askedDuring(() => synthOf(root))).toEqual([]);
+    fs.writeFileSync(path.join(root, 'apps', `${PLAIN_APP.name}.yaml`), generatedApp(0, '3.0.0').text);
+    const asked = askedDuring(() => synthOf(root));
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.filter((a) => !a.includes(PLAIN_APP.name))).toEqual([]);
+    expect(outputs(root)).toEqual(coldOf(root).outputs);
+    // The check cache kept the results of what was left out: without the record, a synth computes no check again.
+    fs.rmSync(path.join(root, VERIFIED_TREE_FILE));
+    const computed: string[] = [];
+    const original = CheckCache.prototype.run;
+    jest.spyOn(CheckCache.prototype, 'run').mockImplementation(function (this: CheckCache, check: string, obj: object, compute: () => unknown) {
+      return original.call(this, check, obj, () => {
+        const o = obj as { kind?: string; metadata?: { name?: string } };
+        computed.push(`${o.kind} ${o.metadata?.name}`);
+        return compute();
+      });
+    } as CheckCache['run']);
+    try {
+      synthOf(root);
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(computed).toEqual([]);
   });
 
   test('GIVEN the cache of the last synth WHEN a layer\'s Rollout CRD changes so that an unchanged app\'s Rollout breaks it THEN synth refuses it with the same finding as a synth without a cache', () => {
@@ -132,6 +161,8 @@ describe('verify vouches for the apps taken unchanged from their last render', (
     const s = JSON.stringify(summary);
     lines[at] = `${line.slice(0, 65)}${sha256(s)}${line.slice(129, 195)}${s}${line.slice(tab)}`;
     fs.writeFileSync(path.join(root, APP_RENDERS_FILE), lines.join('\n'));
+    // Without the record of the verified tree, which would vouch for the unchanged files whatever the lines say.
+    fs.rmSync(path.join(root, VERIFIED_TREE_FILE));
     const asked = askedDuring(() => synthOf(root));
     expect(ofApp(asked, ROLLOUT_APP.name)).toContain(`Rollout ${ROLLOUT_APP.name}`);
     expect(ofApp(asked, PLAIN_APP.name)).toEqual([]);
