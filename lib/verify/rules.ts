@@ -129,10 +129,14 @@ function recorded(tree: Tree, file: string): boolean {
   return vouching !== undefined && (vouching.records === undefined || vouching.records(file));
 }
 
-/** Whether an object's per-object checks are known to find nothing (`verifiedExcept`). */
-function passes(tree: Tree, o: LoadedObject): boolean {
+/**
+ * Whether an object's per-object checks are left out: it is known to find nothing (`verifiedExcept`)
+ * and what verify tells of it is not recorded (an object whose app's line is recorded is checked,
+ * and its findings reported, so that no line records as checked what was not).
+ */
+function leftOut(tree: Tree, o: LoadedObject): boolean {
   const changed = changedOf.get(tree);
-  return changed !== undefined && !changed.has(o.file);
+  return changed !== undefined && !changed.has(o.file) && !recorded(tree, o.file);
 }
 
 /**
@@ -154,7 +158,7 @@ function objectFindings(tree: Tree): readonly ObjectFindings[] {
     // A vouched object found nothing last time against the same schemas: neither run nor looked up.
     const literals = vouched.get(o.file);
     // Nor is one known to pass, unless what it is told is recorded.
-    if (!literals && passes(tree, o) && !recorded(tree, o.file)) {
+    if (!literals && leftOut(tree, o)) {
       // Its result is kept for a later run that cannot leave it out.
       tree.checks?.keep(`schema and secrets ${identity}`, o.obj);
       return NOTHING_FOUND;
@@ -182,7 +186,7 @@ const NOTHING_FOUND: ObjectFindings = { schema: NONE, literals: NONE, values: NO
 const crdsRegistered = new WeakSet<Tree>();
 
 /** Registers the tree's CustomResourceDefinitions with its schema registry (once per tree): custom resources are checked against them. */
-function registerCrds(tree: Tree): void {
+export function registerCrds(tree: Tree): void {
   if (crdsRegistered.has(tree)) return;
   crdsRegistered.add(tree);
   for (const o of tree.objects) {
@@ -222,7 +226,7 @@ const MAX_ANNOTATION_BYTES = 256 * 1024;
 export function checkSchemas(tree: Tree, report: Report): void {
   const found = objectFindings(tree);
   tree.objects.forEach((o, i) => {
-    if (passes(tree, o)) return;
+    if (leftOut(tree, o)) return;
     for (const p of found[i].schema) report(o, `${p.field ? `${p.field}: ` : ''}${p.message}`);
     if (o.obj.status !== undefined) report(o, 'has a status block; rendered objects must not (Argo CD would show OutOfSync forever)');
     const metadata = o.obj.metadata;
@@ -250,7 +254,7 @@ export function checkSecrets(tree: Tree, report: Report): void {
   const found = objectFindings(tree);
   let names: ReadonlySet<string> | undefined;
   tree.objects.forEach((o, i) => {
-    if (passes(tree, o)) return;
+    if (leftOut(tree, o)) return;
     if (o.obj.kind === 'Secret' && apiGroup(o.obj.apiVersion) === '' && (o.obj.data !== undefined || o.obj.stringData !== undefined) && !onlyCertificates(o.obj)) {
       report(o, 'a Secret with data or stringData would put secret material in git; ask for it from Bitwarden with an ExternalSecret instead');
     }

@@ -3,16 +3,15 @@ import { isDeepStrictEqual } from 'util';
 import { checkedCacheText, readCheckedCache, sha256, writeCacheFile } from '../cache-file';
 import type { PlatformFacts } from '../facts/facts';
 import { isMap, JsonMap } from '../k8s/manifest';
-import type { LoadedObject } from '../k8s/tree';
 import { documentDigest } from '../render/documents';
-import type { SchemaRegistry } from './schemas';
+import { registerCrds, Tree } from './rules';
 import { APP_PROJECTION, LocalEnv, SplitRule, Subject } from './split-rule';
 import { TreeRow } from './tree-index';
 
 /**
  * Where synth keeps what the last tree it verified and swapped in was made of (relative to the
  * checkout, git-ignored): each file's objects by document digest, the list of files, the facts and
- * the Kubernetes definitions. A split rule (./split-rule.ts) gives the same findings on two trees
+ * the schemas each kind is held to (the Kubernetes definitions, vendored and rendered CRDs). A split rule (./split-rule.ts) gives the same findings on two trees
  * whose entries and tree-level inputs are the same; that last tree passed every rule (synth swaps
  * in nothing else); so on a tree that differs from it only in a few objects whose identity and
  * every projection of a rule are the same as before, that rule finds nothing either, and verify
@@ -29,17 +28,12 @@ const FORMAT = 1;
  */
 export const MOST_CHANGED_FILES = 200;
 
-/** The part of a verify tree the comparison reads: its files, its objects (in tree order), its facts and its definitions. */
-export interface DigestedTree {
-  readonly files: readonly string[];
-  readonly objects: readonly LoadedObject[];
-  readonly facts: PlatformFacts;
-  readonly registry: Pick<SchemaRegistry, 'isCoreKind' | 'definitionsDigest'>;
-}
+/** A verify tree: the comparison reads its files, its objects (in tree order), its facts and the schemas its objects are held to. */
+export type DigestedTree = Tree;
 
 /**
- * What a split rule may read of a tree, as digests: the list of files, the facts, the Kubernetes
- * definitions and, per file (in the tree's order), the document digests of its objects (a file
+ * What a split rule may read of a tree, as digests: the list of files, the facts, the schemas its
+ * kinds are held to and, per file (in the tree's order), the document digests of its objects (a file
  * without objects: empty, since no split rule that `unchangedRules` may leave out reads a file's text).
  */
 export interface TreeDigests {
@@ -76,6 +70,21 @@ function factsDigest(facts: PlatformFacts): string {
   return sha256(JSON.stringify(keys.map((k) => [k, facts.get(k)])));
 }
 
+/**
+ * The digest of the schemas the tree's objects are held to: the Kubernetes definitions, and each
+ * kind's schema identity (./schemas.ts `schemaIdentity`, with the tree's CRDs registered: a
+ * vendored CRD schema file re-vendored changes it, which neither lib/ nor the definitions show).
+ */
+function schemasDigest(tree: Tree): string {
+  registerCrds(tree);
+  const kinds = new Map<string, string>();
+  for (const o of tree.objects) {
+    const gvk = `${String(o.obj.apiVersion)}\0${String(o.obj.kind)}`;
+    if (!kinds.has(gvk)) kinds.set(gvk, tree.registry.schemaIdentity(o.obj));
+  }
+  return sha256(JSON.stringify([tree.registry.definitionsDigest, [...kinds].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))]));
+}
+
 /** The digests of `tree` (`TreeDigests`). */
 export function treeDigests(tree: DigestedTree): TreeDigests {
   const digests: string[] = tree.files.map(() => '');
@@ -94,7 +103,7 @@ export function treeDigests(tree: DigestedTree): TreeDigests {
     const digest = documentDigest(o.obj);
     digests[i] = digests[i] ? `${digests[i]} ${digest}` : digest;
   }
-  return { files: sha256(JSON.stringify(tree.files)), facts: factsDigest(tree.facts), schemas: tree.registry.definitionsDigest, digests };
+  return { files: sha256(JSON.stringify(tree.files)), facts: factsDigest(tree.facts), schemas: schemasDigest(tree), digests };
 }
 
 /** What `unchangedRules` found: the rules that need not run, how many files changed, and why no rule was left out (when none was). */
@@ -108,7 +117,7 @@ export interface Unchanged {
   /**
    * The changed files, when every other object is known to pass verify's per-object checks
    * (schemas, secrets): each is the same document as in the verified tree, held to the same
-   * schemas (no CRD changed, the same definitions and code), and no ExternalSecret changed (which
+   * schemas (no CRD changed, the same schema identities and code), and no ExternalSecret changed (which
    * Secrets come from Bitwarden decides whether a literal leaks). @default - every object is checked
    */
   readonly perObject?: ReadonlySet<string>;
@@ -136,7 +145,7 @@ const sameRef = (a: TreeRow, b: TreeRow): boolean => a.file === b.file && a.apiV
  * `before` describes (`treeDigests` of it), which passed them: none. `now` is `treeDigests(tree)`;
  * `previous` gives the documents of a file of the earlier tree (synth reads them back from the
  * outputs), checked against `before`'s digests. A rule is left out when the files, the facts and
- * the definitions are the same, every changed file holds objects of the same identities (none a
+ * the schemas (each kind's identity) are the same, every changed file holds objects of the same identities (none a
  * CRD) whose Application projection is the same, and every changed object's projection for that
  * rule is the same; a rule that reads digests, file texts or documents (`readsBeyondProjections`,
  * a documents net) always runs. Anything unsure (an earlier file gone or edited, a file that does

@@ -113,6 +113,36 @@ describe('verify leaves out split rules whose inputs are the verified tree\'s', 
     expect(unchanged(base, after).why).toMatch(/facts differ/);
   });
 
+  test('GIVEN a vendored CRD schema file made stricter since the verified tree (npm run schemas; nothing under lib/ changed) WHEN one app\'s image changes THEN every rule and every object is checked, and the objects of that kind are found', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'schemas-'));
+    try {
+      fs.cpSync(path.join(REPO, 'imports', 'schemas'), dir, { recursive: true });
+      const facts = readFactsFile(REPO).facts;
+      const loaded = loadTree(REPO);
+      const t0 = treeOf(loaded, { root: REPO, registry: new SchemaRegistry(dir), facts });
+      expect(t0.objects.some((o) => o.obj.kind === 'Plan')).toBe(true);
+      // The record the synth of t0 left.
+      const was = treeDigests(t0);
+      const docs = filesOf(t0);
+      const crds = path.join(dir, 'crds', 'upgrade.cattle.io');
+      const plan = path.join(crds, fs.readdirSync(crds).find((f) => f.startsWith('plan'))!);
+      const schema = JSON.parse(fs.readFileSync(plan, 'utf8')) as { required?: string[] };
+      schema.required = [...(schema.required ?? []), 'mustExist'];
+      fs.writeFileSync(plan, JSON.stringify(schema));
+      const { files } = withRollout(t0, (o) => {
+        ((template(o).spec as JsonMap).containers as JsonMap[])[0].image = 'registry.example.com/other:9.9.9';
+      });
+      const registry = new SchemaRegistry(dir);
+      const order = [...t0.files];
+      const t1 = treeOf({ objects: order.flatMap((file) => files[file].map((obj) => ({ file, obj }))), problems: [], files: order }, { root: REPO, registry, facts, read: () => undefined });
+      const found = unchangedRules(t1, treeDigests(t1), was, (f) => docs[f], RULES);
+      expect([found.rules.size, found.perObject, found.why]).toEqual([0, undefined, 'schemas differ from the verified tree\'s']);
+      expect(findings(t1, 'verify/schemas').filter((f) => /Plan/.test(String((f as { object?: string }).object))).length).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('GIVEN an image change WHEN the earlier file cannot be read back, or was edited since it was verified THEN every rule runs', () => {
     const { files, file } = withRollout(base, (o) => {
       ((template(o).spec as JsonMap).containers as JsonMap[])[0].image = 'registry.example.com/other:9.9.9';
@@ -265,6 +295,21 @@ describe('verify checks only the changed files\' objects when the rest is known 
     const restricted = fixtureTree(fixture('harbor-secrets', 'b'), registry);
     verifiedExcept(restricted, found.perObject!);
     for (const id of ['verify/schemas', 'verify/secrets']) expect(findings(restricted, id)).toEqual(findings(t1, id));
+  });
+});
+
+describe('an object whose app\'s line is recorded is checked even when its file did not change', () => {
+  test('GIVEN the schemas and secrets fixtures that break, every file unchanged WHEN the files are recorded THEN verify finds what a full check finds; WHEN none is THEN it finds nothing (the files passed before)', () => {
+    for (const id of ['verify/schemas', 'verify/secrets']) {
+      const fixture = VERIFY_FIXTURES[id as keyof typeof VERIFY_FIXTURES].breaking;
+      const full = findings(fixtureTree(fixture, registry), id);
+      expect(full.length).toBeGreaterThan(0);
+      for (const records of [true, false]) {
+        const tree: Tree = { ...fixtureTree(fixture, registry), vouched: { apps: [], records: () => records } };
+        verifiedExcept(tree, new Set());
+        expect([id, records, findings(tree, id)]).toEqual([id, records, records ? full : []]);
+      }
+    }
   });
 });
 
