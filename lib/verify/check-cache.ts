@@ -92,9 +92,7 @@ export class CheckCache {
    * and are read only: one read back may be shared by every object with the same result.
    */
   public run<T>(check: string, obj: object, compute: () => T): T {
-    let checkHash = this.checkHashes.get(check);
-    if (checkHash === undefined) this.checkHashes.set(check, (checkHash = sha256(check)));
-    const key = `${this.digest(obj)} ${checkHash}`;
+    const key = this.keyOf(check, obj);
     // One already used or computed in this run (counted once), else an entry of the file.
     const seen = this.used.get(key);
     if (seen !== undefined) return this.parse(seen) as T;
@@ -118,12 +116,17 @@ export class CheckCache {
    * checks few objects does not drop the results a later run may need.
    */
   public keep(check: string, obj: object): void {
-    let checkHash = this.checkHashes.get(check);
-    if (checkHash === undefined) this.checkHashes.set(check, (checkHash = sha256(check)));
-    const key = `${this.digest(obj)} ${checkHash}`;
+    const key = this.keyOf(check, obj);
     if (this.used.has(key)) return;
     const text = this.stored.get(key);
     if (text !== undefined) this.used.set(key, text);
+  }
+
+  /** The key of `check`'s result on `obj`: the object's digest and the check's hash (hashed once per run). */
+  private keyOf(check: string, obj: object): string {
+    let checkHash = this.checkHashes.get(check);
+    if (checkHash === undefined) this.checkHashes.set(check, (checkHash = sha256(check)));
+    return `${this.digest(obj)} ${checkHash}`;
   }
 
   /** A result's text read back; a short one (most results are the same few: no problem found) once per run, shared. */

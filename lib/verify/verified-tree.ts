@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { isDeepStrictEqual } from 'util';
 import { checkedCacheText, readCheckedCache, sha256, writeCacheFile } from '../cache-file';
 import type { PlatformFacts } from '../facts/facts';
-import { isMap, JsonMap } from '../k8s/manifest';
+import { apiGroup, isMap, JsonMap } from '../k8s/manifest';
 import { documentDigest } from '../render/documents';
 import { registerCrds, Tree } from './rules';
 import { APP_PROJECTION, LocalEnv, SplitRule, Subject } from './split-rule';
@@ -27,9 +27,6 @@ const FORMAT = 1;
  * earlier files back costs more than it saves, and a change that wide changes most projections.
  */
 export const MOST_CHANGED_FILES = 200;
-
-/** A verify tree: the comparison reads its files, its objects (in tree order), its facts and the schemas its objects are held to. */
-export type DigestedTree = Tree;
 
 /**
  * What a split rule may read of a tree, as digests: the list of files, the facts, the schemas its
@@ -86,7 +83,7 @@ function schemasDigest(tree: Tree): string {
 }
 
 /** The digests of `tree` (`TreeDigests`). */
-export function treeDigests(tree: DigestedTree): TreeDigests {
+export function treeDigests(tree: Tree): TreeDigests {
   const digests: string[] = tree.files.map(() => '');
   // The objects come in the order of their files (lib/k8s/tree.ts loadFiles): one pass over both, else by a map of the files.
   let at = 0;
@@ -130,11 +127,11 @@ function readsBeyondProjections(rule: SplitRule<unknown>): boolean {
   return rule.readsBeyondProjections === true || rule.documents !== undefined;
 }
 
-/** Whether an object is a CustomResourceDefinition (it changes the schemas the tree registers). */
-const isCrd = (obj: JsonMap): boolean => obj.kind === 'CustomResourceDefinition' && typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('apiextensions.k8s.io/');
+/** Whether an object is a CustomResourceDefinition (it changes the schemas the tree registers; lib/diff/crd.ts has the same test, on a floor verify may not import). */
+const isCrd = (obj: JsonMap): boolean => obj.kind === 'CustomResourceDefinition' && apiGroup(obj.apiVersion) === 'apiextensions.k8s.io';
 
-/** Whether an object is an ExternalSecret (verify/secrets reads which Secrets they make). */
-const isExternalSecret = (obj: JsonMap): boolean => obj.kind === 'ExternalSecret' && typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('external-secrets.io/');
+/** Whether an object is an ExternalSecret, as verify/secrets reads which Secrets they make (./rules.ts checkSecrets). */
+const isExternalSecret = (obj: JsonMap): boolean => obj.kind === 'ExternalSecret' && apiGroup(obj.apiVersion) === 'external-secrets.io';
 
 /** The same ref (file, apiVersion, kind, namespace, name). */
 const sameRef = (a: TreeRow, b: TreeRow): boolean => a.file === b.file && a.apiVersion === b.apiVersion && a.kind === b.kind && a.namespace === b.namespace
@@ -151,7 +148,7 @@ const sameRef = (a: TreeRow, b: TreeRow): boolean => a.file === b.file && a.apiV
  * a documents net) always runs. Anything unsure (an earlier file gone or edited, a file that does
  * not read) makes every rule run.
  */
-export function unchangedRules(tree: DigestedTree, now: TreeDigests, before: TreeDigests, previous: (file: string) => readonly unknown[] | undefined, rules: readonly SplitRule<unknown>[]): Unchanged {
+export function unchangedRules(tree: Tree, now: TreeDigests, before: TreeDigests, previous: (file: string) => readonly unknown[] | undefined, rules: readonly SplitRule<unknown>[]): Unchanged {
   for (const key of ['files', 'facts', 'schemas'] as const) if (before[key] !== now[key]) return none(`${key} differ from the verified tree's`);
   if (before.digests.length !== tree.files.length || now.digests.length !== tree.files.length) return none('files differ from the verified tree\'s');
   const changed: string[] = [];
@@ -214,8 +211,6 @@ export class VerifiedTree {
   private readonly code: string;
   private readonly stored?: TreeDigests;
   private next?: TreeDigests;
-  /** What the last `unchanged` found (for the bench and tests). */
-  public last?: Unchanged;
 
   /** The file at `file` (absolute), valid when written by `code` (the checks' code fingerprint) on the same versions of Node and the YAML parser. */
   public constructor(private readonly file: string, code: string) {
@@ -233,11 +228,10 @@ export class VerifiedTree {
   }
 
   /** `unchangedRules` of `tree` against the last verified tree; remembers `tree`'s digests for `save`. */
-  public unchanged(tree: DigestedTree, previous: (file: string) => readonly unknown[] | undefined, rules: readonly SplitRule<unknown>[]): Unchanged {
+  public unchanged(tree: Tree, previous: (file: string) => readonly unknown[] | undefined, rules: readonly SplitRule<unknown>[]): Unchanged {
     const now = treeDigests(tree);
     this.next = now;
-    this.last = this.stored ? unchangedRules(tree, now, this.stored, previous, rules) : none('no verified tree recorded');
-    return this.last;
+    return this.stored ? unchangedRules(tree, now, this.stored, previous, rules) : none('no verified tree recorded');
   }
 
   /** Records the tree last given to `unchanged` as verified (call only once it passed and was swapped in); never throws. */
