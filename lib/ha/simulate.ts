@@ -377,6 +377,9 @@ function take(ledger: Ledger, slot: number, w: Workload): void {
   ledger.mem[slot] -= w.memoryBytes;
 }
 
+/** The most pods the kubelet runs on one node (its `maxPods` default, k3s's too). */
+export const MAX_PODS_PER_NODE = 110;
+
 /**
  * Places `count` more pods of `w` on `candidates` (their slots: `slots`); returns how many could
  * not be placed and why. `preferred` gives each slot's rank among the nodes to fill first (-1:
@@ -391,7 +394,11 @@ function placePods(
   let pending = 0;
   let why = '';
   let short: readonly NodeShortage[] = NO_SHORTAGES;
-  for (let i = 0; i < count; i++) {
+  // Pods beyond what the kubelet runs on the nodes `w` may use are never placed, and not tried one
+  // by one: a Deployment of `replicas: 2000000000` passes every schema, and took verify minutes.
+  const room = Math.max(1, MAX_PODS_PER_NODE * slots.length);
+  const tried = count > room ? room : count;
+  for (let i = 0; i < tried; i++) {
     const min = domains ? fewest(domains, pods) : 0;
     // One pass over the candidates, without building the lists of those allowed and those with
     // room (a pod per workload, per scenario: thousands of apps): the first node to fill first
@@ -428,11 +435,17 @@ function placePods(
         const at = slotOf.get(most.name)!;
         why = `not enough capacity: needs ${formatCpu(w.cpuMillis)} CPU / ${formatMemory(w.memoryBytes)}, the most free on a node it may use is ${formatCpu(Math.max(0, ledger.cpu[at]))} CPU / ${formatMemory(Math.max(0, ledger.mem[at]))} (${most.name})`;
       }
-      continue;
+      // Nothing changed: every pod left meets the same nodes, and is not placed either.
+      pending += tried - i - 1;
+      break;
     }
     const pick = preferredSlot >= 0 ? preferredSlot : best;
     pods[pick]++;
     take(ledger, pick, w);
+  }
+  if (count > tried) {
+    pending += count - tried;
+    why ||= `more pods than the ${slots.length} node${slots.length === 1 ? '' : 's'} it may run on can hold (the kubelet runs at most ${MAX_PODS_PER_NODE} pods on a node)`;
   }
   return { pending, why, short };
 }

@@ -1,6 +1,6 @@
 import { haInputFromFiles, haModel, nMinusOne } from '../../lib/ha/analysis';
 import { automaticLabels, ClusterModel, NodeModel, Workload } from '../../lib/ha/model';
-import { isViolation, simulate } from '../../lib/ha/simulate';
+import { isViolation, MAX_PODS_PER_NODE, simulate } from '../../lib/ha/simulate';
 import { JENKINS_RECOVERY_BUDGET, JENKINS_RECOVERY_SECONDS } from '../../lib/layers/jenkins';
 import { renderSite } from '../../lib/synth';
 import { shippedSite } from '../helpers';
@@ -38,6 +38,24 @@ function workload(name: string, w: Partial<Workload> = {}): Workload {
 const outcome = (cluster: ClusterModel, ws: Workload[], failed: string[], name: string) => simulate(cluster, ws, failed).outcomes.find((o) => o.workload.name === name)!;
 
 describe('node-failure simulation', () => {
+  test('GIVEN a Deployment of 2,000,000,000 replicas (a valid int32) asking for CPU, and one asking for nothing WHEN the site is placed and a node lost THEN it answers at once: the first places what fits and counts the rest as not placed, the second places the kubelet\'s 110 pods a node it may use and counts the rest', () => {
+    const cluster = site();
+    const started = Date.now();
+    const hungry = workload('hungry', { replicas: 2_000_000_000, cpuMillis: 1000 });
+    const free = workload('free', { replicas: 2_000_000_000 });
+    const intact = simulate(cluster, [hungry, free], []);
+    const lost = simulate(cluster, [hungry, free], ['www1']);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // Three agents of 4 CPUs: 12 pods of 1 CPU; the rest as one shortfall, with the reason the first one met.
+    expect(intact.unplaced.map((u) => [u.workload.name, u.pods, u.why])).toEqual([
+      ['free', 2_000_000_000 - 3 * MAX_PODS_PER_NODE, 'more pods than the 3 nodes it may run on can hold (the kubelet runs at most 110 pods on a node)'],
+      ['hungry', 2_000_000_000 - 12, 'not enough capacity: needs 1 CPU / 0, the most free on a node it may use is 0 CPU / 8Gi (www1)'],
+    ]);
+    expect(lost.outcomes.find((o) => o.workload.name === 'free')!.before).toBe(3 * MAX_PODS_PER_NODE);
+    // Below the bound, every pod is placed one by one as before.
+    expect(simulate(cluster, [workload('many', { replicas: 3 * MAX_PODS_PER_NODE })], []).unplaced).toEqual([]);
+  });
+
   test('GIVEN a site of 33 nodes and two spread workloads, one allowed only on n0 and one only on n32 WHEN the intact site is placed THEN each keeps its own spread domains (shared domains are keyed by their slots beyond 31 too)', () => {
     const nodes = Array.from({ length: 33 }, (_, i) => node(`n${i}`, 'agent'));
     const cluster: ClusterModel = { ...site(), nodes };
