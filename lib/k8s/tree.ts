@@ -153,9 +153,53 @@ export function loadFiles(files: readonly string[], read: (file: string) => stri
     }
     for (const doc of docs) {
       if (doc === null || doc === undefined) continue;
-      if (!isMap(doc)) problems.push({ file, message: 'a manifest must be a map with apiVersion, kind and metadata' });
+      if (!isMap(doc)) {
+        problems.push({ file, message: 'a manifest must be a map with apiVersion, kind and metadata' });
+        continue;
+      }
+      // The render's own documents (`given`) are exact JSON; a parsed text may hold what JSON cannot:
+      // such an object never reaches the cluster, and is not checked further (a replica count of .inf).
+      const notJson = given ? undefined : nonFiniteAt(doc);
+      if (notJson) problems.push({ file, message: `${notJson.path} is ${notJson.text}, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote it ("${notJson.text}") if a string is meant` });
       else objects.push(make(file, doc));
     }
   }
   return { objects, problems, files: [...files] };
+}
+
+/**
+ * Where `value` first holds a number JSON has no text for (NaN, an infinity: YAML's `.nan`, `.inf`,
+ * `-.inf`), as a field path (`spec.values[0].x`) and the YAML it was written as; undefined when nowhere.
+ */
+export function nonFiniteAt(value: unknown): { readonly path: string; readonly text: string } | undefined {
+  // Nearly every document holds none: looked for first without making a path per field.
+  return holdsNonFinite(value) ? nonFiniteFrom(value, '') : undefined;
+}
+
+function holdsNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (holdsNonFinite(value[i])) return true;
+    return false;
+  }
+  for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key) && holdsNonFinite((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
+function nonFiniteFrom(value: unknown, at: string): { readonly path: string; readonly text: string } | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path: at || '(the document)', text: Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf' };
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nonFiniteFrom(value[i], `${at}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    const found = nonFiniteFrom((value as Record<string, unknown>)[key], at ? `${at}.${key}` : key);
+    if (found) return found;
+  }
+  return undefined;
 }

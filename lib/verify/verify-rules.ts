@@ -63,7 +63,7 @@ function splitVerifyRule<P>(description: string, rule: SplitRule<P, VerifyRuleId
 
 /** Every plain verify rule, in the order verify runs them (findings of one file keep this order). */
 export const VERIFY_RULES: readonly VerifyRule[] = [
-  verifyRule('verify/manifests', 'every file reads as manifests, and every object has apiVersion, kind and metadata.name', checkManifests),
+  verifyRule('verify/manifests', 'every file reads as manifests, every object has apiVersion, kind and metadata.name, and no value is a number JSON cannot hold (.nan, .inf)', checkManifests),
   splitVerifyRule('one Application syncs each layer folder (from dist/apps) and each app folder (from a layer)', ONE_APPLICATION),
   verifyRule('verify/schemas', 'objects hold to their strict schemas and to what the API server validates beyond them (label and annotation key syntax, an apps/v1 workload\'s selector selecting its pod template, unique container, volume and port names, mounts of existing volumes, named Service ports), carry no status block, and their sync waves are integers', checkSchemas),
   verifyRule('verify/secrets', 'no secret material in git: no Secret with data (but public certificates), no literal secret, no private key', checkSecrets),

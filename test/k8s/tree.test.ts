@@ -60,6 +60,21 @@ describe('loadTree', () => {
     expect(problems[2].message).toMatch(/only \.yaml manifests belong here/);
   });
 
+  test('GIVEN manifests holding .nan, .inf and -.inf (numbers JSON has no text for), and the same words quoted WHEN loaded THEN each unquoted one is a problem naming its field and what to write, its object is not loaded (nothing checks it further), and the quoted ones load', () => {
+    const root = scratch({
+      'dist/web/nan.yaml': 'apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: nan}\nspec: {values: [1, {x: .nan}]}\n',
+      'dist/web/inf.yaml': 'apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: inf}\nspec: {limit: .inf}\n---\napiVersion: example.com/v1\nkind: Thing\nmetadata: {name: minus}\nspec: {limit: -.Inf}\n',
+      'dist/web/quoted.yaml': 'apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: quoted}\nspec: {limit: ".inf", values: [".nan"], big: 1e308}\n',
+    });
+    const { objects, problems } = loadTree(root);
+    expect(problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
+      'dist/web/inf.yaml: spec.limit is .inf, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote it (".inf") if a string is meant',
+      'dist/web/inf.yaml: spec.limit is -.inf, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote it ("-.inf") if a string is meant',
+      'dist/web/nan.yaml: spec.values[1].x is .nan, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote it (".nan") if a string is meant',
+    ]);
+    expect(objects.map((o) => o.obj.metadata)).toEqual([{ name: 'quoted' }]);
+  });
+
   test('GIVEN a "billion laughs" alias bomb, an alias that holds itself, and aliases used as intended WHEN the tree is loaded THEN the first two are problems saying what to do, and the third loads with its values shared', () => {
     const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 10; i++) levels.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);

@@ -110,6 +110,31 @@ describe('the cache of verify\'s per-object checks', () => {
       fs.writeFileSync(target, before);
     }
   });
+
+  test('GIVEN a cached check of an object with a null WHEN the null becomes .nan, .inf or -.inf (the same JSON, so the same key in the cache) THEN it is reported all the same, and the null again gives the null\'s findings', () => {
+    const target = path.join(tree, 'dist/workloads/whiteboard/deployment-whiteboard.yaml');
+    const before = fs.readFileSync(target, 'utf8');
+    const withReplicas = (value: string) => before.replace(/^ {2}replicas: .*$/m, `  replicas: ${value}`);
+    expect(withReplicas('null')).not.toBe(before);
+    try {
+      fs.writeFileSync(target, withReplicas('null'));
+      const asNull = verifyTree(tree, registry).map(formatFinding);
+      for (const value of ['.nan', '.inf', '-.inf']) {
+        fs.writeFileSync(target, withReplicas(value));
+        const uncached = verifyTree(tree, registry).map(formatFinding);
+        expect(uncached).toEqual(expect.arrayContaining([`dist/workloads/whiteboard/deployment-whiteboard.yaml: spec.replicas is ${value}, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote it ("${value}") if a string is meant`]));
+        // The null's results in the cache, under the key of the same JSON.
+        fs.writeFileSync(target, withReplicas('null'));
+        verifyWith(tree, file);
+        fs.writeFileSync(target, withReplicas(value));
+        expect({ value, findings: verifyWith(tree, file).findings }).toEqual({ value, findings: uncached });
+        fs.writeFileSync(target, withReplicas('null'));
+        expect({ value, findings: verifyWith(tree, file).findings }).toEqual({ value, findings: asNull });
+      }
+    } finally {
+      fs.writeFileSync(target, before);
+    }
+  });
 });
 
 describe('synth with and without its cache', () => {
