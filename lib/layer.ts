@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { renderedBodyOf } from './k8s/rendered-bodies';
+import { isCrdType } from './k8s/manifest';
 
 /** An API (custom resource kinds) that a layer installs: a group and optionally one kind. */
 export interface ApiRef {
@@ -198,7 +199,7 @@ export class Layer extends Chart {
    */
   public allProviders(): ApiProvider[] {
     const crds = this.apiObjects
-      .filter((o) => o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'))
+      .filter((o) => isCrdType(o.apiVersion, o.kind))
       .map((o) => {
         // An upstream object's spec is read from its body (a null there is absent from its JSON: `?.` and `??` read both alike).
         const body = renderedBodyOf(o);

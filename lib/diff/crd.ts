@@ -1,4 +1,4 @@
-import { isMap, JsonMap, listAt, mapAt, splitApiVersion, valueAt } from '../k8s/manifest';
+import { isCrd, isMap, JsonMap, listAt, mapAt, valueAt } from '../k8s/manifest';
 import { diffFields, isEqual, joinKey } from './field-diff';
 import type { CrdChange, CrdVersionChange, CrdVersionInfo, FieldChange, SchemaField, SchemaFieldChange } from './model';
 
@@ -10,10 +10,6 @@ import type { CrdChange, CrdVersionChange, CrdVersionInfo, FieldChange, SchemaFi
  * `served`/`storage` flags that moved. Every other field of a CRD is diffed as usual.
  */
 
-/** Whether an object is an `apiextensions.k8s.io` CustomResourceDefinition. */
-export function isCrd(obj: JsonMap | undefined): boolean {
-  return !!obj && obj.kind === 'CustomResourceDefinition' && splitApiVersion(String(obj.apiVersion)).group === 'apiextensions.k8s.io';
-}
 
 /** One step from a schema node to a node below it. */
 type Step = { readonly property: string } | { readonly items: true } | { readonly values: true };

@@ -1,7 +1,7 @@
 import { ANNOTATIONS } from '../gitops/argocd';
-import { isKind, isMap, JsonMap, mapAt, mapsAt, stringAt, valueAt } from '../k8s/manifest';
+import { isCrd, isKind, isMap, JsonMap, mapAt, mapsAt, stringAt, valueAt } from '../k8s/manifest';
 import { podSpecAt } from '../k8s/pod-template';
-import { crdChange, isCrd, prunedFields } from './crd';
+import { crdChange, prunedFields } from './crd';
 import { fieldValues, schemaFieldList } from './describe';
 import { diffFields, isEqual, joinKey } from './field-diff';
 import { compactValue } from './format-value';
@@ -277,7 +277,7 @@ const crdRemoved = riskRule({
   id: 'crd-removed',
   title: 'CRD removed',
   messages({ before, after }) {
-    if (!before || after || !isKind(before.obj, 'apiextensions.k8s.io', 'CustomResourceDefinition')) return [];
+    if (!before || after || !isCrd(before.obj)) return [];
     const kind = valueAt(before.obj, 'spec.names.kind') ?? 'custom resource';
     return [`removed: Kubernetes deletes every ${kind} (${valueAt(before.obj, 'spec.group') ?? '?'}) in the cluster with it; keep it unless none of them must survive`];
   },

@@ -129,6 +129,16 @@ export function isKind(obj: JsonMap | undefined, group: string, ...kinds: readon
   return !!obj && typeof obj.kind === 'string' && kinds.includes(obj.kind) && apiGroup(obj.apiVersion) === group;
 }
 
+/** Whether an object of `apiVersion` and `kind` is a CustomResourceDefinition (of API group apiextensions.k8s.io). */
+export function isCrdType(apiVersion: unknown, kind: unknown): boolean {
+  return kind === 'CustomResourceDefinition' && apiGroup(apiVersion) === 'apiextensions.k8s.io';
+}
+
+/** Whether `obj` is a CustomResourceDefinition (`isCrdType`). */
+export function isCrd(obj: JsonMap | undefined): boolean {
+  return !!obj && isCrdType(obj.apiVersion, obj.kind);
+}
+
 /** The object in messages: `apiVersion Kind namespace/name`. */
 export function describeObject(obj: unknown): string {
   const ns = valueAt(obj, 'metadata.namespace');

@@ -3,7 +3,7 @@ import type { ObjectFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
 import { isClusterScoped } from '../k8s/kinds';
-import { isMap, JsonMap, listAt, valueAt } from '../k8s/manifest';
+import { isCrdType, isMap, JsonMap, listAt, valueAt } from '../k8s/manifest';
 import { ApiRef, apiRefMatches } from '../layer';
 import { AppProjection, describeRef, Entry, LocalEnv, SplitRule, TreeLevel, waveOf } from './split-rule';
 import { layerOf, memoised } from './tree-index';
@@ -128,8 +128,6 @@ function isCustom(env: LocalEnv, apiVersion: string, group: string, kind: string
   return memoised(byVersion, apiVersion, kind, () => !(env.isCoreKind(apiVersion, kind) || isBuiltinApi(group, kind)));
 }
 
-const isCrd = (apiVersion: string, kind: string): boolean => kind === 'CustomResourceDefinition' && apiVersion.startsWith('apiextensions.k8s.io/');
-
 /** The names of the versions a CustomResourceDefinition serves (`served: true`), in its order. */
 function servedVersions(crd: JsonMap): string[] {
   return listAt(crd, 'spec.versions').filter((v): v is JsonMap => isMap(v) && v.served === true).map((v) => String(v.name));
@@ -153,7 +151,7 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
   id: 'verify/api-providers',
   key: 'api',
   project({ obj, ref, group, facts }, env) {
-    const crd = isCrd(ref.apiVersion, ref.kind);
+    const crd = isCrdType(ref.apiVersion, ref.kind);
     const custom = isCustom(env, ref.apiVersion, group, ref.kind);
     // A custom resource, or what may install one: a CRD, or an object whose facts say it does.
     if (!custom && !crd && !facts?.providesApis?.length) return undefined;
@@ -170,7 +168,7 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
   join(entries, tree, report) {
     const facts = (e: Entry<unknown>) => factsOf(tree, e);
     // What an object installs: a rendered CRD, else its facts.
-    const providesOf = (x: Entry<ApiProjection>): readonly ApiRef[] => (isCrd(x.ref.apiVersion, x.ref.kind) ? (x.p?.crd ? [x.p.crd] : []) : facts(x)?.providesApis ?? []);
+    const providesOf = (x: Entry<ApiProjection>): readonly ApiRef[] => (isCrdType(x.ref.apiVersion, x.ref.kind) ? (x.p?.crd ? [x.p.crd] : []) : facts(x)?.providesApis ?? []);
     // What a layer's Application installs (an Application is no CRD: its facts).
     const appProvides = (app: Entry<AppProjection>): readonly ApiRef[] => facts(app)?.providesApis ?? [];
     // Objects that install APIs, by layer folder (few): looked up for every custom resource.
@@ -185,7 +183,7 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
     // The versions each API's rendered CRD serves (the first CRD of the API in tree order; argocd/ holds twins of dist/argocd).
     const servedBy = new Map<string, { readonly crd: Entry<ApiProjection>; readonly served: readonly string[] }>();
     for (const p of entries) {
-      if (!isCrd(p.ref.apiVersion, p.ref.kind) || !p.p?.crd) continue;
+      if (!isCrdType(p.ref.apiVersion, p.ref.kind) || !p.p?.crd) continue;
       const api = `${p.p.crd.group}/${p.p.crd.kind}`;
       if (!servedBy.has(api)) servedBy.set(api, { crd: p, served: p.p.served ?? [] });
     }

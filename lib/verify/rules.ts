@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { pemProblem } from '../config/pem';
 import type { PlatformFacts } from '../facts/facts';
 import { ANNOTATIONS } from '../gitops/argocd';
-import { apiGroup, valueAt, JsonMap } from '../k8s/manifest';
+import { apiGroup, isCrd, valueAt, JsonMap } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import type { CheckCache } from './check-cache';
 import { apiServerProblems } from './api-validation';
@@ -190,7 +190,7 @@ export function registerCrds(tree: Tree): void {
   if (crdsRegistered.has(tree)) return;
   crdsRegistered.add(tree);
   for (const o of tree.objects) {
-    if (o.obj.kind === 'CustomResourceDefinition' && String(o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) tree.registry.addCrd(o.obj, crdDigest(tree, o.obj));
+    if (isCrd(o.obj)) tree.registry.addCrd(o.obj, crdDigest(tree, o.obj));
   }
 }
 

@@ -1,5 +1,5 @@
 import { ANNOTATIONS } from '../gitops/argocd';
-import { JsonMap, mapAt, mapsAt, splitApiVersion, valueAt } from '../k8s/manifest';
+import { isCrd, JsonMap, mapAt, mapsAt, splitApiVersion, valueAt } from '../k8s/manifest';
 import type { LoadedObject } from '../k8s/tree';
 import { ApiRef } from '../layer';
 import { factsOf, PlatformFacts } from '../facts/facts';
@@ -26,7 +26,7 @@ export function wave(obj: JsonMap): number {
 
 /** APIs an object installs: the CustomResourceDefinition itself, or declared (a layer's Application, a component's controller) in the facts. */
 export function provides(obj: JsonMap, facts: PlatformFacts): readonly ApiRef[] {
-  if (obj.kind === 'CustomResourceDefinition' && String(obj.apiVersion).startsWith('apiextensions.k8s.io/')) {
+  if (isCrd(obj)) {
     return [{ group: String(valueAt(obj, 'spec.group') ?? ''), kind: String(valueAt(obj, 'spec.names.kind') ?? '') }];
   }
   return factsOf(facts, obj)?.providesApis ?? [];

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { isDeepStrictEqual } from 'util';
 import { checkedCacheText, readCheckedCache, sha256, writeCacheFile } from '../cache-file';
 import type { PlatformFacts } from '../facts/facts';
-import { apiGroup, isMap, JsonMap } from '../k8s/manifest';
+import { apiGroup, isCrd, isMap, JsonMap } from '../k8s/manifest';
 import { documentDigest } from '../render/documents';
 import { registerCrds, Tree } from './rules';
 import { APP_PROJECTION, LocalEnv, SplitRule, Subject } from './split-rule';
@@ -126,9 +126,6 @@ const none = (why: string, changed = 0): Unchanged => ({ rules: new Set(), chang
 function readsBeyondProjections(rule: SplitRule<unknown>): boolean {
   return rule.readsBeyondProjections === true || rule.documents !== undefined;
 }
-
-/** Whether an object is a CustomResourceDefinition (it changes the schemas the tree registers; lib/diff/crd.ts has the same test, on a floor verify may not import). */
-const isCrd = (obj: JsonMap): boolean => obj.kind === 'CustomResourceDefinition' && apiGroup(obj.apiVersion) === 'apiextensions.k8s.io';
 
 /** Whether an object is an ExternalSecret, as verify/secrets reads which Secrets they make (./rules.ts checkSecrets). */
 const isExternalSecret = (obj: JsonMap): boolean => obj.kind === 'ExternalSecret' && apiGroup(obj.apiVersion) === 'external-secrets.io';
