@@ -4,7 +4,7 @@ import * as path from 'path';
 import { OTHER_POD_KINDS, WORKLOAD_KINDS } from '../k8s/kinds';
 import { isMap } from '../k8s/manifest';
 import { loadManifests } from '../k8s/manifest-yaml';
-import type { ParseManifests, TreeSource } from '../k8s/tree';
+import { nonFiniteAt, type ParseManifests, type TreeSource } from '../k8s/tree';
 import { filesUnder, listFiles } from '../k8s/walk';
 import { ARGOCD_CM, buildHaModel, HaEntry, HaInput, HaModel, HaObject, isModelHostFile, Workload } from './model';
 import { FACTS_FILE, NO_FACTS, parseFacts, PlatformFacts, readFactsFile } from '../facts/facts';
@@ -122,6 +122,8 @@ export function haInputFromFiles<F extends { readonly path: string; readonly con
       } catch {
         continue; // verify reports the file
       }
+      // An object holding a number JSON cannot (.nan, .inf) is not loaded either (verify/manifests reports it).
+      docs = docs.filter((doc) => !nonFiniteAt(doc));
     }
     for (const obj of docs) {
       if (isMap(obj)) objects.push({ file: f.path, obj });

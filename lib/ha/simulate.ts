@@ -385,6 +385,11 @@ export const MAX_PODS_PER_NODE = 110;
  * not be placed and why. `preferred` gives each slot's rank among the nodes to fill first (-1:
  * not one of them), `alive` whether each slot's node is up; `intact` when every node is.
  */
+/** Why pods beyond MAX_PODS_PER_NODE on each of the `nodes` a workload may use are not placed. */
+function podsPerNodeWhy(nodes: number): string {
+  return `more pods than the ${nodes} node${nodes === 1 ? '' : 's'} it may run on can hold (the kubelet runs at most ${MAX_PODS_PER_NODE} pods on a node): add nodes, or run fewer replicas`;
+}
+
 function placePods(
   cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], slots: readonly number[], pods: number[], count: number,
   preferred: readonly number[] | undefined, alive: ReadonlySet<string>, up: readonly boolean[], intact: boolean,
@@ -394,8 +399,9 @@ function placePods(
   let pending = 0;
   let why = '';
   let short: readonly NodeShortage[] = NO_SHORTAGES;
-  // Pods beyond what the kubelet runs on the nodes `w` may use are never placed, and not tried one
-  // by one: a Deployment of `replicas: 2000000000` passes every schema, and took verify minutes.
+  // A node takes at most MAX_PODS_PER_NODE pods of `w` (other workloads' pods are not counted
+  // against it); pods beyond that many per node `w` may use are never placed, and not tried one by
+  // one: a Deployment of `replicas: 2000000000` passes every schema, and took verify minutes.
   const room = Math.max(1, MAX_PODS_PER_NODE * slots.length);
   const tried = count > room ? room : count;
   for (let i = 0; i < tried; i++) {
@@ -410,7 +416,7 @@ function placePods(
     let bestRatio = 0;
     for (let c = 0; c < slots.length; c++) {
       const slot = slots[c];
-      if (!up[slot] || !spreadAllows(w, slot, pods, domains, min) || !fits(ledger, slot, w)) continue;
+      if (!up[slot] || pods[slot] >= MAX_PODS_PER_NODE || !spreadAllows(w, slot, pods, domains, min) || !fits(ledger, slot, w)) continue;
       const at = preferred ? preferred[slot] : -1;
       if (at >= 0 && at < preferredAt) {
         preferredSlot = slot;
@@ -423,10 +429,12 @@ function placePods(
       }
     }
     if (best < 0) {
-      const ok = candidates.filter((_, c) => up[slots[c]] && spreadAllows(w, slots[c], pods, domains, min));
+      const open = (slot: number): boolean => up[slot] && pods[slot] < MAX_PODS_PER_NODE;
+      const ok = candidates.filter((_, c) => open(slots[c]) && spreadAllows(w, slots[c], pods, domains, min));
       pending++;
       short = [];
       if (!slots.some((slot) => up[slot])) why = 'no node it may run on is left';
+      else if (!slots.some(open)) why = podsPerNodeWhy(slots.filter((slot) => up[slot]).length);
       else if (!ok.length) why = w.spread?.kind === 'anti-affinity' ? 'required anti-affinity: every node it may run on already has one' : 'its hostname spread allows no further pod on the nodes left';
       else {
         const { slotOf } = slotsOf(cluster);
@@ -445,7 +453,7 @@ function placePods(
   }
   if (count > tried) {
     pending += count - tried;
-    why ||= `more pods than the ${slots.length} node${slots.length === 1 ? '' : 's'} it may run on can hold (the kubelet runs at most ${MAX_PODS_PER_NODE} pods on a node)`;
+    why ||= podsPerNodeWhy(slots.length);
   }
   return { pending, why, short };
 }

@@ -38,7 +38,13 @@ function workload(name: string, w: Partial<Workload> = {}): Workload {
 const outcome = (cluster: ClusterModel, ws: Workload[], failed: string[], name: string) => simulate(cluster, ws, failed).outcomes.find((o) => o.workload.name === name)!;
 
 describe('node-failure simulation', () => {
-  test('GIVEN a Deployment of 2,000,000,000 replicas (a valid int32) asking for CPU, and one asking for nothing WHEN the site is placed and a node lost THEN it answers at once: the first places what fits and counts the rest as not placed, the second places the kubelet\'s 110 pods a node it may use and counts the rest', () => {
+  test('GIVEN rendered files whose Deployment has replicas .inf, .nan, or 3 WHEN the HA model is read from them (synth\'s and the diff\'s way) THEN only the finite one is a workload: verify/manifests reports the others, and the simulation never meets them', () => {
+    const deployment = (name: string, replicas: string) => ({ path: `dist/shop/deployment-${name}.yaml`, content: `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: shop}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: app, image: nginx}]}\n` });
+    const input = haInputFromFiles([deployment('inf', '.inf'), deployment('nan', '.nan'), deployment('three', '3')]);
+    expect(input.objects.map((o) => o.file)).toEqual(['dist/shop/deployment-three.yaml']);
+  });
+
+  test('GIVEN a Deployment of 2,000,000,000 replicas (a valid int32) asking for CPU, and one asking for nothing WHEN the site is placed and a node lost THEN it answers at once: the first places what fits and counts the rest as not placed, the second places 110 pods (the kubelet\'s most) on each node it may use and counts the rest; a lost node\'s pods find no room on the full nodes left', () => {
     const cluster = site();
     const started = Date.now();
     const hungry = workload('hungry', { replicas: 2_000_000_000, cpuMillis: 1000 });
@@ -48,10 +54,15 @@ describe('node-failure simulation', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     // Three agents of 4 CPUs: 12 pods of 1 CPU; the rest as one shortfall, with the reason the first one met.
     expect(intact.unplaced.map((u) => [u.workload.name, u.pods, u.why])).toEqual([
-      ['free', 2_000_000_000 - 3 * MAX_PODS_PER_NODE, 'more pods than the 3 nodes it may run on can hold (the kubelet runs at most 110 pods on a node)'],
+      ['free', 2_000_000_000 - 3 * MAX_PODS_PER_NODE, 'more pods than the 3 nodes it may run on can hold (the kubelet runs at most 110 pods on a node): add nodes, or run fewer replicas'],
       ['hungry', 2_000_000_000 - 12, 'not enough capacity: needs 1 CPU / 0, the most free on a node it may use is 0 CPU / 8Gi (www1)'],
     ]);
-    expect(lost.outcomes.find((o) => o.workload.name === 'free')!.before).toBe(3 * MAX_PODS_PER_NODE);
+    const freeLost = lost.outcomes.find((o) => o.workload.name === 'free')!;
+    expect([freeLost.before, freeLost.after]).toEqual([3 * MAX_PODS_PER_NODE, 2 * MAX_PODS_PER_NODE]);
+    // 330 replicas on three nodes, one lost: its 110 pods find the two left full (110 of the workload each).
+    const many = workload('many', { replicas: 3 * MAX_PODS_PER_NODE });
+    const manyLost = outcome(cluster, [many], ['www1'], 'many');
+    expect([manyLost.before, manyLost.after]).toEqual([330, 220]);
     // Below the bound, every pod is placed one by one as before.
     expect(simulate(cluster, [workload('many', { replicas: 3 * MAX_PODS_PER_NODE })], []).unplaced).toEqual([]);
   });
