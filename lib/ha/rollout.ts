@@ -1,6 +1,7 @@
 import { tolerates } from '../k8s/scheduling';
 import { DEAD_NODE_TAINTS } from './recovery';
 import { blockedBy, ClusterModel, HardSpread, Workload } from './model';
+import { MAX_PODS_PER_NODE } from './simulate';
 
 /**
  * Whether a Deployment's rolling update can finish on the site, and with each one node down
@@ -132,7 +133,12 @@ export function rollingUpdate(c: RolloutCase): RolloutRun {
     return true;
   };
 
-  for (let k = 0; k < replicas; k++) if (!place(false)) pendingOld++;
+  for (let k = 0; k < replicas; k++) {
+    if (place(false)) continue;
+    // Nothing changed: the spread leaves the pods left no node either.
+    pendingOld += replicas - k;
+    break;
+  }
   const before = replicas - pendingOld;
 
   // Each pass changes a count that only grows (new pods, pods placed) or only shrinks (old pods): it ends.
@@ -316,6 +322,9 @@ function findingOf(cluster: ClusterModel, w: Workload): RolloutFinding | undefin
   const strategy = w.strategy;
   const spread = w.spread;
   if (w.kind !== 'Deployment' || strategy?.type !== 'RollingUpdate' || !spread || !(w.replicas >= 1) || !Number.isFinite(w.replicas)) return undefined;
+  // More pods than the kubelet runs on every node: ha/failure reports them, and stepping them
+  // (then every smaller count, for the fixes) would take as long as there are replicas, squared.
+  if (w.replicas > MAX_PODS_PER_NODE * cluster.nodes.length) return undefined;
   const fenceposts = resolveFenceposts(strategy.maxSurge, strategy.maxUnavailable, w.replicas);
   if (!fenceposts) return undefined;
   const stalls: RolloutStall[] = [];

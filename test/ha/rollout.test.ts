@@ -131,6 +131,14 @@ describe('a Deployment\'s rolling update on the site and with each node down', (
     expect(rolloutNodes(CLUSTER, deployment({ spread: { kind: 'spread', maxSkew: 1, honorTaints: true }, tolerations: [{ operator: 'Exists' }] }), 'w1')).toEqual({ nodes: ['db1', 'w2', 'w3'], emptyDomain: true });
   });
 
+  test('GIVEN 2,000,000,000 replicas kept one per node (a valid int32) WHEN checked THEN nothing, at once: more pods than the kubelet runs on every node (ha/failure reports them); at that bound it is still stepped', () => {
+    const started = Date.now();
+    expect(rolloutFinding(CLUSTER, deployment({ replicas: 2_000_000_000, strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 } }))).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // 110 pods a node on the four nodes: stepped, and stopped (three workers hold three of them).
+    expect(rolloutFinding(CLUSTER, deployment({ replicas: 440, strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 } }))?.stalls.length).toBeGreaterThan(0);
+  });
+
   test('GIVEN what ha/rollout does not step WHEN checked THEN nothing: Recreate, no hard spread, a StatefulSet, no strategy known (a declared workload)', () => {
     expect(rolloutFinding(CLUSTER, deployment({ strategy: { type: 'Recreate' } }))).toBeUndefined();
     expect(rolloutFinding(CLUSTER, deployment({ spread: undefined }))).toBeUndefined();
