@@ -10,7 +10,6 @@ import type { CrdChange, CrdVersionChange, CrdVersionInfo, FieldChange, SchemaFi
  * `served`/`storage` flags that moved. Every other field of a CRD is diffed as usual.
  */
 
-
 /** One step from a schema node to a node below it. */
 type Step = { readonly property: string } | { readonly items: true } | { readonly values: true };
 

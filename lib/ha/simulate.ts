@@ -380,16 +380,16 @@ function take(ledger: Ledger, slot: number, w: Workload): void {
 /** The most pods the kubelet runs on one node (its `maxPods` default, k3s's too). */
 export const MAX_PODS_PER_NODE = 110;
 
-/**
- * Places `count` more pods of `w` on `candidates` (their slots: `slots`); returns how many could
- * not be placed and why. `preferred` gives each slot's rank among the nodes to fill first (-1:
- * not one of them), `alive` whether each slot's node is up; `intact` when every node is.
- */
 /** Why pods beyond MAX_PODS_PER_NODE on each of the `nodes` a workload may use are not placed. */
 function podsPerNodeWhy(nodes: number): string {
   return `more pods than the ${nodes} node${nodes === 1 ? '' : 's'} it may run on can hold (the kubelet runs at most ${MAX_PODS_PER_NODE} pods on a node): add nodes, or run fewer replicas`;
 }
 
+/**
+ * Places `count` more pods of `w` on `candidates` (their slots: `slots`); returns how many could
+ * not be placed and why. `preferred` gives each slot's rank among the nodes to fill first (-1:
+ * not one of them), `alive` whether each slot's node is up; `intact` when every node is.
+ */
 function placePods(
   cluster: ClusterModel, ledger: Ledger, w: Workload, candidates: readonly NodeModel[], slots: readonly number[], pods: number[], count: number,
   preferred: readonly number[] | undefined, alive: ReadonlySet<string>, up: readonly boolean[], intact: boolean,
