@@ -95,6 +95,25 @@ export function isJsonExact(value: unknown): boolean {
   return false;
 }
 
+/** JSON texts known to give back a frozen value exactly (`rememberJsonText`), by the value. */
+const jsonTexts = new WeakMap<object, string>();
+
+/**
+ * Remembers `text` as a JSON text of `value`: `JSON.parse(text)` gives back a value deeply equal to
+ * it (its keys in any order). `value` must be deep-frozen (`deepFreeze`): nothing in it can change
+ * after; one whose top is not frozen is not remembered. `jsonTextOf(value)` then returns the text
+ * instead of turning the value into JSON again: a cache key made of it names the value exactly (two
+ * equal values whose texts differ in key order only miss each other).
+ */
+export function rememberJsonText(value: object, text: string): void {
+  if (Object.isFrozen(value)) jsonTexts.set(value, text);
+}
+
+/** The JSON text remembered for `value` (`rememberJsonText`), or undefined. */
+export function jsonTextOf(value: unknown): string | undefined {
+  return value !== null && typeof value === 'object' ? jsonTexts.get(value) : undefined;
+}
+
 /**
  * Writes a cache file atomically (a reader sees the old file or the new one), making its folder;
  * never throws: a failure to write only loses the cache, and the temporary file is removed.

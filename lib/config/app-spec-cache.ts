@@ -26,6 +26,15 @@ const fileKey = (file: string): string => `file ${path.isAbsolute(file) ? file :
 /** The key of a validated site (`AppSpecCache.site`): the digest of its file's text. */
 const siteKey = (digest: string): string => `site ${digest}`;
 
+/**
+ * A JSON text of the app spec `{ ...spec, name, file }`, from `json`, a JSON text of the kept `spec`
+ * (`getWithJson`, `put`): its keys, then the name and the file.
+ */
+export function specWithNameJson(json: string, name: string, file: string): string {
+  const own = `"name":${JSON.stringify(name)},"file":${JSON.stringify(file)}}`;
+  return /^\{\s*\}$/.test(json) ? `{${own}` : `${json.slice(0, json.lastIndexOf('}'))},${own}`;
+}
+
 /** A validated spec as kept: everything but the name and file, which come from the file's path. */
 export type CachedSpec = Omit<AppSpec, 'name' | 'file'>;
 
@@ -97,6 +106,11 @@ export class AppSpecCache {
 
   /** The spec validated for `key`, as a fresh object; undefined when there is none. */
   public get(key: string): CachedSpec | undefined {
+    return this.getWithJson(key)?.spec;
+  }
+
+  /** The spec validated for `key`, as a fresh object, with the JSON text it was read from; undefined when there is none. */
+  public getWithJson(key: string): { readonly spec: CachedSpec; readonly json: string } | undefined {
     const json = this.used.get(key) ?? this.stored.get(key);
     if (json === undefined) return undefined;
     let spec: unknown;
@@ -108,7 +122,7 @@ export class AppSpecCache {
     if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return undefined;
     this.used.set(key, json);
     this.reused++;
-    return spec as CachedSpec;
+    return { spec: spec as CachedSpec, json };
   }
 
   /**
@@ -152,10 +166,16 @@ export class AppSpecCache {
     if (this.mode === 'write' && isJsonExact(site)) this.used.set(siteKey(digest), JSON.stringify(site));
   }
 
-  /** Remembers the spec validated for `key` (not when its JSON would not give it back exactly). */
-  public put(key: string, spec: CachedSpec): void {
+  /**
+   * Remembers the spec validated for `key` (not when its JSON would not give it back exactly); returns
+   * that JSON (the text a later `getWithJson` gives with it), also in `read-only` mode, which keeps nothing.
+   */
+  public put(key: string, spec: CachedSpec): string | undefined {
     this.computed++;
-    if (this.mode === 'write' && isJsonExact(spec)) this.used.set(key, JSON.stringify(spec));
+    if (!isJsonExact(spec)) return undefined;
+    const json = JSON.stringify(spec);
+    if (this.mode === 'write') this.used.set(key, json);
+    return json;
   }
 
   /**

@@ -5,7 +5,8 @@ import { checkAppCalls, checkAppCallsTogether } from './app-calls-rules';
 import { checkAppAgainstPlatform, checkAppDatabasesTogether, checkAppTcpPortsTogether } from './app-platform-rules';
 import { checkAppAgainstSite, checkAppRules, checkAppsTogether, checkKindFields } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
-import { appContextDigest, AppSpecCache, appSpecKey, appTextDigest } from './app-spec-cache';
+import { appContextDigest, AppSpecCache, appSpecKey, appTextDigest, specWithNameJson } from './app-spec-cache';
+import { rememberJsonText } from '../cache-file';
 import { settled } from '../render/render-stats';
 import { ConfigError, ConfigIssue } from './errors';
 import { isSystemError, readInputFile, unreadable } from './input-file';
@@ -136,6 +137,16 @@ export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNee
 }
 
 /** `loadApps`; `trust`: whether a file may be trusted by its stat (see there). */
+/**
+ * Remembers a JSON text of the (deep-frozen) app spec `spec` (lib/cache-file.ts `rememberJsonText`),
+ * made from `json`, the cache's text of it without its name and file: the render's cache key
+ * (lib/render/app-renders.ts `appRenderKey`) takes it instead of turning the spec into JSON again.
+ */
+function withJsonText(spec: AppSpec, json: string): AppSpec {
+  rememberJsonText(spec, specWithNameJson(json, spec.name, spec.file));
+  return spec;
+}
+
 function loadAppsOnce(dir: string, site: Site, layerNeeds: readonly LayerNeeds[] | undefined, cache: AppSpecCache | undefined, trust: boolean): AppSpec[] {
   const issues: ConfigIssue[] = [];
   const apps: AppSpec[] = [];
@@ -165,11 +176,11 @@ function loadAppsOnce(dir: string, site: Site, layerNeeds: readonly LayerNeeds[]
       const stat = found?.isFile() && settled(found, at) ? found : undefined;
       const trusted = trust && stat ? cache?.trustedDigest(file, stat) : undefined;
       if (trusted !== undefined && context !== undefined) {
-        const cached = cache?.get(appSpecKey(name, trusted, context));
+        const cached = cache?.getWithJson(appSpecKey(name, trusted, context));
         if (cached) {
           cache?.noteFile(file, stat!, trusted);
           unread.set(name, { file, shown, digest: trusted });
-          apps.push(deepFreeze({ ...cached, name, file: shown }));
+          apps.push(withJsonText(deepFreeze({ ...cached.spec, name, file: shown }), cached.json));
           continue;
         }
       }
@@ -177,17 +188,18 @@ function loadAppsOnce(dir: string, site: Site, layerNeeds: readonly LayerNeeds[]
       texts.set(name, text);
       const digest = cache && context !== undefined ? appTextDigest(text) : undefined;
       const key = digest !== undefined && context !== undefined ? appSpecKey(name, digest, context) : undefined;
-      const cached = key === undefined ? undefined : cache?.get(key);
+      const cached = key === undefined ? undefined : cache?.getWithJson(key);
       if (cached) {
         if (stat) cache?.noteFile(file, stat, digest!);
-        apps.push(deepFreeze({ ...cached, name, file: shown }));
+        apps.push(withJsonText(deepFreeze({ ...cached.spec, name, file: shown }), cached.json));
         continue;
       }
       taken ??= platformTaken(site, layerNeeds ?? []);
       const spec = parseApp(text, shown, site, layerNeeds, taken);
       if (key !== undefined) {
         const { name: _name, file: _file, ...validated } = spec;
-        cache?.put(key, validated);
+        const json = cache?.put(key, validated);
+        if (json !== undefined) withJsonText(spec, json);
         if (stat) cache?.noteFile(file, stat, digest!);
       }
       apps.push(spec);

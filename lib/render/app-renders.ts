@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
-import { appendCacheFile, isJsonExact, sha256, writeCacheFile } from '../cache-file';
+import { appendCacheFile, isJsonExact, jsonTextOf, sha256, writeCacheFile } from '../cache-file';
 
 /**
  * Where synth keeps, for each app, the documents its chart rendered last (relative to the checkout,
@@ -260,7 +260,18 @@ export function siteDigest(site: object): string {
 
 /** The key of an app's render: the hash of its inputs and of the whole site (`siteDigest`; its constructs read `platformContext(...).site`). */
 export function appRenderKey(inputs: AppRenderInputs, site: string): string {
-  return sha256(`${site}\0${inputsJson([inputs.spec, inputs.allocation, inputs.pool, inputs.owner, inputs.calls])}`);
+  // A spec whose JSON text the load remembered (lib/config/load-apps.ts: the spec cache's) is not turned into JSON again.
+  const spec = jsonTextOf(inputs.spec);
+  if (spec === undefined) return sha256(`${site}\0${inputsJson([inputs.spec, inputs.allocation, inputs.pool, inputs.owner, inputs.calls])}`);
+  return sha256(`${site}\0[${spec},${itemJson(inputs.allocation)},${itemJson(inputs.pool)},${itemJson(inputs.owner)},${itemJson(inputs.calls)}]`);
+}
+
+/** The text `inputsJson` gives an undefined item of a list. */
+const UNDEFINED_ITEM = JSON.stringify({ [NOT_JSON]: 'undefined' });
+
+/** The text of `value` as an item of a list in `inputsJson` (an undefined one without its replacer's walk of the list). */
+function itemJson(value: unknown): string {
+  return value === undefined ? UNDEFINED_ITEM : inputsJson(value);
 }
 
 let dependencies: string | undefined;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
-import { isJsonExact } from '../../lib/cache-file';
+import { isJsonExact, jsonTextOf } from '../../lib/cache-file';
 import { AppSpecCache } from '../../lib/config/app-spec-cache';
 import { ConfigError } from '../../lib/config/errors';
 import { loadApps } from '../../lib/config/load-apps';
@@ -93,7 +93,7 @@ describe('the app specs validated by the last synth', () => {
     expect(warm.apps[3].image).toMatch(/:2\.0\.0$/);
   });
 
-  test('GIVEN a read-only cache (the diff\'s) WHEN every app\'s file changed THEN the apps are parsed and the specs are the ones without a cache, nothing is kept for a save, and saving writes nothing', () => {
+  test('GIVEN a read-only cache (the diff\'s) WHEN every app\'s file changed THEN the apps are parsed and the specs are the ones without a cache, each is turned into JSON once (the text its render key takes, lib/render/app-renders.ts), nothing is kept for a save, and saving writes nothing', () => {
     load(dir, file);
     const before = fs.readFileSync(file, 'utf8');
     for (let i = 0; i < 10; i++) fs.writeFileSync(path.join(dir, 'apps', `${generatedApp(i).name}.yaml`), generatedApp(i, '2.0.0').text);
@@ -102,8 +102,10 @@ describe('the app specs validated by the last synth', () => {
     let apps: ReturnType<typeof loadApps>;
     try {
       apps = loadApps(path.join(dir, 'apps'), site, LAYER_NEEDS, cache);
-      // The digest of the site and layers' needs is made (the keys); no spec is turned into JSON.
-      expect(keep.mock.calls.filter(([v]) => !!v && typeof v === 'object' && 'image' in v)).toEqual([]);
+      // The digest of the site and layers' needs is made (the keys); each spec is turned into JSON
+      // once, for the render's key (which the diff's render makes: appRenderKey), and remembered with it.
+      expect(keep.mock.calls.filter(([v]) => !!v && typeof v === 'object' && 'image' in v)).toHaveLength(10);
+      for (const app of apps) expect(JSON.parse(jsonTextOf(app)!)).toEqual({ ...app });
     } finally {
       keep.mockRestore();
     }
