@@ -32,7 +32,9 @@ const siteKey = (digest: string): string => `site ${digest}`;
  */
 export function specWithNameJson(json: string, name: string, file: string): string {
   const own = `"name":${JSON.stringify(name)},"file":${JSON.stringify(file)}}`;
-  return /^\{\s*\}$/.test(json) ? `{${own}` : `${json.slice(0, json.lastIndexOf('}'))},${own}`;
+  // JSON may end in whitespace after its closing brace.
+  const text = json.trimEnd();
+  return /^\{\s*\}$/.test(text) ? `{${own}` : `${text.slice(0, -1)},${own}`;
 }
 
 /** A validated spec as kept: everything but the name and file, which come from the file's path. */

@@ -5,8 +5,8 @@ import { checkAppCalls, checkAppCallsTogether } from './app-calls-rules';
 import { checkAppAgainstPlatform, checkAppDatabasesTogether, checkAppTcpPortsTogether } from './app-platform-rules';
 import { checkAppAgainstSite, checkAppRules, checkAppsTogether, checkKindFields } from './app-rules';
 import { APP_NAME, AppSpec, AppSpecSchema } from './app-schema';
-import { appContextDigest, AppSpecCache, appSpecKey, appTextDigest, specWithNameJson } from './app-spec-cache';
 import { rememberJsonText } from '../cache-file';
+import { appContextDigest, AppSpecCache, appSpecKey, appTextDigest, specWithNameJson } from './app-spec-cache';
 import { settled } from '../render/render-stats';
 import { ConfigError, ConfigIssue } from './errors';
 import { isSystemError, readInputFile, unreadable } from './input-file';
@@ -136,7 +136,6 @@ export function loadApps(dir: string, site: Site, layerNeeds?: readonly LayerNee
   }
 }
 
-/** `loadApps`; `trust`: whether a file may be trusted by its stat (see there). */
 /**
  * Remembers a JSON text of the (deep-frozen) app spec `spec` (lib/cache-file.ts `rememberJsonText`),
  * made from `json`, the cache's text of it without its name and file: the render's cache key
@@ -147,6 +146,7 @@ function withJsonText(spec: AppSpec, json: string): AppSpec {
   return spec;
 }
 
+/** `loadApps`; `trust`: whether a file may be trusted by its stat (see there). */
 function loadAppsOnce(dir: string, site: Site, layerNeeds: readonly LayerNeeds[] | undefined, cache: AppSpecCache | undefined, trust: boolean): AppSpec[] {
   const issues: ConfigIssue[] = [];
   const apps: AppSpec[] = [];

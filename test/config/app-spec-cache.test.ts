@@ -105,7 +105,7 @@ describe('the app specs validated by the last synth', () => {
       // The digest of the site and layers' needs is made (the keys); each spec is turned into JSON
       // once, for the render's key (which the diff's render makes: appRenderKey), and remembered with it.
       expect(keep.mock.calls.filter(([v]) => !!v && typeof v === 'object' && 'image' in v)).toHaveLength(10);
-      for (const app of apps) expect(JSON.parse(jsonTextOf(app)!)).toEqual({ ...app });
+      for (const app of apps) expect(JSON.parse(jsonTextOf(app)!)).toStrictEqual({ ...app });
     } finally {
       keep.mockRestore();
     }
