@@ -172,34 +172,36 @@ export function loadFiles(files: readonly string[], read: (file: string) => stri
  * `-.inf`), as a field path (`spec.values[0].x`) and the YAML it was written as; undefined when nowhere.
  */
 export function nonFiniteAt(value: unknown): { readonly path: string; readonly text: string } | undefined {
-  // Nearly every document holds none: looked for first without making a path per field.
-  return holdsNonFinite(value) ? nonFiniteFrom(value, '') : undefined;
+  const steps: (string | number)[] = [];
+  const found = nonFiniteIn(value, steps);
+  if (found === undefined) return undefined;
+  const path = steps.map((k, i) => (typeof k === 'number' ? `[${k}]` : i ? `.${k}` : k)).join('');
+  return { path: path || '(the document)', text: Number.isNaN(found) ? '.nan' : found > 0 ? '.inf' : '-.inf' };
 }
 
-function holdsNonFinite(value: unknown): boolean {
-  if (typeof value === 'number') return !Number.isFinite(value);
-  if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (holdsNonFinite(value[i])) return true;
-    return false;
-  }
-  for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key) && holdsNonFinite((value as Record<string, unknown>)[key])) return true;
-  return false;
-}
-
-function nonFiniteFrom(value: unknown, at: string): { readonly path: string; readonly text: string } | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path: at || '(the document)', text: Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf' };
+/**
+ * The first number JSON has no text for in `value`, with the keys and indexes down to it put in
+ * `steps` on the way back up: nothing is made per field (every document of a tree read from disk is
+ * walked, and nearly none holds one).
+ */
+function nonFiniteIn(value: unknown, steps: (string | number)[]): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : value;
   if (typeof value !== 'object' || value === null) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = nonFiniteFrom(value[i], `${at}[${i}]`);
-      if (found) return found;
+      const found = nonFiniteIn(value[i], steps);
+      if (found === undefined) continue;
+      steps.unshift(i);
+      return found;
     }
     return undefined;
   }
-  for (const key of Object.keys(value)) {
-    const found = nonFiniteFrom((value as Record<string, unknown>)[key], at ? `${at}.${key}` : key);
-    if (found) return found;
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const found = nonFiniteIn((value as Record<string, unknown>)[key], steps);
+    if (found === undefined) continue;
+    steps.unshift(key);
+    return found;
   }
   return undefined;
 }
