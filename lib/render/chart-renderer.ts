@@ -7,11 +7,11 @@ import { isMap } from '../k8s/manifest';
 import { PlatformError } from '../platform-error';
 import * as os from 'os';
 import { hashTree, readVendorLock, TREE_HASH_MEMO_FILE, TreeHashMemo, VendoredChart, VendoredManifests, VendorLock } from '../vendor/lock';
-import { asciiJson, checkedCacheText, readCheckedCache, sha256, writeCacheFile } from '../cache-file';
+import { asciiJson, checkedCacheText, EntriesFile, readCheckedCache, sha256, writeCacheFile } from '../cache-file';
 import { COMMITTED_RENDERS_FILE, CommittedRenders } from './committed-renders';
 import { HELM, helmCacheDir, helmTemplate, kustomizeBuild, locateHelm, locateKubectl, REPO_ROOT } from './helm';
 import { sortKeys } from './sort';
-import { markNullFree, withoutNulls } from './upstream-document';
+import { canonicalUpstreamObject, markCanonicalBody, markNullFree, type UpstreamDigestMemo } from './upstream-document';
 import { unreadValues, ValuesFinding } from './values-check';
 
 /**
@@ -141,6 +141,7 @@ export class ChartRenderer {
   private readonly code?: string;
   private lockCache?: VendorLock;
   private treeMemo?: TreeHashMemo;
+  private digestMemo?: UpstreamDigests;
   /** The renders this build used, by release (each becomes `render-cache/<release>.yaml`). */
   private readonly usedRenders = new Map<string, ChartRender>();
   /** What the committed render files hold, by their sha256 (read on first use, saved by `saveCaches`). */
@@ -154,6 +155,16 @@ export class ChartRenderer {
     this.hashMemo = options.hashMemo ?? true;
     this.readOnlyCaches = options.readOnlyCaches ?? false;
     if (options.code !== undefined && this.hashMemo && !this.fresh) this.code = options.code;
+  }
+
+  /**
+   * The digests of upstream documents kept in the local cache (read on first use), when this
+   * renderer keeps memos under a code fingerprint; a fresh renderer (CI's proof of the committed
+   * renders) has none: it hashes every document it makes.
+   */
+  private upstreamDigests(): UpstreamDigestMemo | undefined {
+    if (this.code === undefined) return undefined;
+    return (this.digestMemo ??= new UpstreamDigests(path.join(helmCacheDir(this.root), UPSTREAM_DIGESTS_FILE), this.code));
   }
 
   /** The memo of the vendored files' hashes (read on first use). */
@@ -187,6 +198,7 @@ export class ChartRenderer {
       this.committedMemo?.save();
     }
     this.treeMemo?.save();
+    this.digestMemo?.save();
   }
 
   /** Whether the rendered file `file` (`cacheFiles`) is known to be on disk as it is: the write need not compare it. */
@@ -459,12 +471,19 @@ export class ChartRenderer {
         // Written all ASCII (`asciiJson`): Node decodes it and V8 parses it (one byte a character) faster.
         // A file of an earlier format (without the objects' templates, perhaps not ASCII) is made again, once.
         // Checked (`readCheckedCache`): a flipped bit that leaves valid JSON would otherwise put wrong objects in dist/.
-        const parsed = JSON.parse(readCheckedCache(file) ?? 'null') as { key?: string; nullFree?: boolean; format?: number; objects?: ChartObject[] } | null;
+        const parsed = JSON.parse(readCheckedCache(file) ?? 'null') as { key?: string; nullFree?: boolean; format?: number; objects?: ChartObject[]; bodies?: unknown[] } | null;
         if (!parsed) throw new Error('not intact');
-        if (parsed.key === textHash && parsed.nullFree === true && parsed.format === OBJECTS_FORMAT && Array.isArray(parsed.objects)) {
+        const bodies = parsed.bodies;
+        if (parsed.key === textHash && parsed.nullFree === true && parsed.format === OBJECTS_FORMAT && Array.isArray(parsed.objects) && Array.isArray(bodies) && bodies.length === parsed.objects.length
+          && bodies.every((b) => b === null || (typeof b === 'string' && SHA256_HEX.test(b)))) {
           objects = parsed.objects;
-          // Written from `withoutNulls`'s copies (below): the render does not walk them again to drop nulls.
-          for (const o of objects) markNullFree(o.object);
+          // Written from `canonicalUpstreamObject`'s copies (below): the render does not walk them again to drop nulls, nor copy a canonical body to sort it.
+          const memo = this.upstreamDigests();
+          objects.forEach((o, i) => {
+            const body = bodies[i];
+            if (typeof body === 'string') markCanonicalBody(o.object, body, memo);
+            else markNullFree(o.object);
+          });
         }
       } catch {
         objects = undefined;
@@ -472,10 +491,21 @@ export class ChartRenderer {
     }
     if (!objects) {
       // Nulls dropped once here, as every document made of them drops them (./upstream-document.ts).
-      objects = chartObjects(render.text, what).map((o) => ({ source: o.source, object: withoutNulls(o.object) }));
+      // Keys sorted (each map as the render writes it) and nulls dropped once here: the documents made of a canonical body take it as it is.
+      const bodies: (string | null)[] = [];
+      const memo = this.upstreamDigests();
+      objects = chartObjects(render.text, what).map((o) => {
+        let canonical = canonicalUpstreamObject(o.object);
+        // A value JSON has no text for (-0, NaN, an infinity) is what the cache gives back from now on (0, or
+        // left out as null is): taken so here too, so that the first synth and the next ones make the same documents.
+        if (canonical.bodyDigest === undefined) canonical = canonicalUpstreamObject(JSON.parse(JSON.stringify(canonical.object)) as Record<string, unknown>);
+        if (canonical.bodyDigest !== undefined) markCanonicalBody(canonical.object, canonical.bodyDigest, memo);
+        bodies.push(canonical.bodyDigest ?? null);
+        return { source: o.source, object: canonical.object };
+      });
       // Parsed here under a hash of this text (not one a cache record gave): a fresh renderer may take them.
       if (render.textHash === undefined || hashedHere.has(render)) parsedHere.add(objects);
-      writeCacheFile(file, checkedCacheText(asciiJson({ key: textHash, nullFree: true, format: OBJECTS_FORMAT, objects })));
+      writeCacheFile(file, checkedCacheText(asciiJson({ key: textHash, nullFree: true, format: OBJECTS_FORMAT, objects, bodies })));
     }
     parsedMemo.set(textHash, objects);
     return objects;
@@ -622,8 +652,56 @@ function randomnessMessage(what: string, a: string, b: string): string {
     'Set the chart value that makes it use an existing Secret and supply that Secret through External Secrets (BitwardenSecret), or let the controller create its own certificate.';
 }
 
-/** The objects cache's format: 2 since each object names its template (`source`; before, it was always empty) and the files are all ASCII (`asciiJson`). */
-const OBJECTS_FORMAT = 2;
+/**
+ * The objects cache's format: 2 since each object names its template (`source`; before, it was
+ * always empty) and the files are all ASCII (`asciiJson`); 3 since every map's keys are sorted and
+ * `bodies` gives, for each object, the sha256 of its canonical body's JSON (null when not exact).
+ */
+const OBJECTS_FORMAT = 3;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** The local cache's file of upstream document digests (`UpstreamDigests`), in the checkout's helm cache folder. */
+export const UPSTREAM_DIGESTS_FILE = 'upstream-digests.entries';
+/** Its layout. */
+const UPSTREAM_DIGESTS_FORMAT = 1;
+
+/**
+ * The digests of the documents made of canonical upstream bodies (./upstream-document.ts
+ * `UpstreamDigestMemo`), kept in the local cache across processes: a process that makes the
+ * same document (the same body's JSON, the same metadata's JSON) does not turn its megabytes into
+ * JSON and hash them again. Content-addressed, under the fingerprint of the code (the way documents
+ * are made may change with it); an `EntriesFile`, so a garbled block is ignored, never read.
+ */
+class UpstreamDigests implements UpstreamDigestMemo {
+  private file?: EntriesFile;
+  /** The digests this process used or made (what the next one may use), and the ones it made. */
+  private readonly used = new Map<string, string>();
+  private readonly added = new Map<string, string>();
+
+  public constructor(private readonly path: string, private readonly code: string) {}
+
+  public get(bodyDigest: string, metadataDigest: string): string | undefined {
+    const key = bodyDigest + metadataDigest;
+    const value = this.used.get(key) ?? (this.file ??= new EntriesFile(this.path, UPSTREAM_DIGESTS_FORMAT, this.code)).get(key);
+    if (value === undefined || !SHA256_HEX.test(value)) return undefined;
+    this.used.set(key, value);
+    return value;
+  }
+
+  public set(bodyDigest: string, metadataDigest: string, digest: string): void {
+    const key = bodyDigest + metadataDigest;
+    this.used.set(key, digest);
+    this.added.set(key, digest);
+  }
+
+  /** Saves what this process made (nothing when it made none: its documents may all have come from the process's own memo). */
+  public save(): void {
+    if (!this.added.size) return;
+    (this.file ??= new EntriesFile(this.path, UPSTREAM_DIGESTS_FORMAT, this.code)).save(this.used, this.added);
+    this.added.clear();
+  }
+}
 
 /** One object of a chart's output, with the file helm rendered it from. */
 export interface ChartObject {

@@ -199,6 +199,15 @@ export function markCanonical(document: object): void {
 /** Digests of documents, by object: each document's JSON is hashed once per process (the render's and verify's check cache share it). */
 const digests = new WeakMap<object, string>();
 
+/**
+ * Gives `document`, canonical (`markCanonical`), the digest `digest` without hashing it: a digest
+ * remembered for the same document JSON (lib/render/upstream-document.ts `UpstreamDigestMemo`).
+ */
+export function rememberDigest(document: object, digest: string): void {
+  if (!canonical.has(document)) throw new Error('rememberDigest: only a canonical document (markCanonical) keeps a digest given to it');
+  if (!digests.has(document)) digests.set(document, digest);
+}
+
 /** The sha256 of a document's JSON (its keys in their order), once per object. */
 export function documentDigest(doc: object): string {
   const d = digests.get(doc);

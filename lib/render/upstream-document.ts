@@ -1,4 +1,5 @@
-import { canonicalDocument, markBorrowed, markCanonical } from './documents';
+import { sha256 } from '../cache-file';
+import { canonicalDocument, documentDigest, markBorrowed, markCanonical, rememberDigest } from './documents';
 
 /**
  * The document of an object a vendored chart or manifest set renders (lib/constructs/upstream-objects.ts):
@@ -20,6 +21,52 @@ const VARIANTS = 4;
  * (shared) and its metadata.
  */
 const made = new WeakMap<object, { readonly body?: Readonly<Record<string, unknown>>; readonly documents: Map<string, Record<string, unknown>> }>();
+
+/**
+ * Document digests remembered across processes (lib/render/chart-renderer.ts keeps one in the local
+ * cache): the `documentDigest` of the document made of a canonical body whose JSON has the sha256
+ * `bodyDigest` and of metadata whose JSON has the sha256 `metadataDigest`. Those two JSON texts
+ * make the document's JSON (the body's fields and `metadata`, keys sorted), so the pair names it.
+ */
+export interface UpstreamDigestMemo {
+  get(bodyDigest: string, metadataDigest: string): string | undefined;
+  set(bodyDigest: string, metadataDigest: string, digest: string): void;
+}
+
+/**
+ * Upstream objects whose body (everything but `status` and `metadata`) is its own canonical
+ * document, exact, with the sha256 of that body's JSON and where the digests of its documents are
+ * remembered (`canonicalUpstreamObject`, `markCanonicalBody`).
+ */
+const canonicalBodies = new WeakMap<object, { readonly bodyDigest: string; readonly memo?: UpstreamDigestMemo }>();
+
+/**
+ * An upstream object (nulls dropped: `withoutNulls`) with every map's keys sorted as the render sorts
+ * them (a copy), and the sha256 of its body's JSON when the body is exact (its documents are then
+ * made without copying it: `markCanonicalBody` on the copy, or on the copy read back from JSON).
+ */
+export function canonicalUpstreamObject(object: Readonly<Record<string, unknown>>): { readonly object: Record<string, unknown>; readonly bodyDigest?: string } {
+  const sorted = canonicalDocument(object);
+  // Not exact (a `__proto__` key, -0, a value JSON has no text for): left as it is, its documents made as before.
+  if (!sorted.exact) return { object: withoutNulls(object) };
+  // canonicalDocument writes a list's undefined items as null: dropped again (the copy keeps its key order).
+  const copy = withoutNulls(sorted.document as Record<string, unknown>);
+  const { status: _status, metadata: _metadata, ...body } = copy;
+  void _status; void _metadata;
+  return { object: copy, bodyDigest: sha256(JSON.stringify(body)) };
+}
+
+/**
+ * Remembers `object` (no null in it, every map's keys sorted, its body exact: what
+ * `canonicalUpstreamObject` gave, or its JSON read back) as having a canonical body of JSON sha256
+ * `bodyDigest`: its documents take the body's maps and lists without copying them, and so freeze
+ * them (the object's top level and metadata stay as they are), and their digests are looked up in
+ * `memo` (and recorded there when made), when one is given.
+ */
+export function markCanonicalBody(object: object, bodyDigest: string, memo?: UpstreamDigestMemo): void {
+  nullFree.add(object);
+  canonicalBodies.set(object, memo ? { bodyDigest, memo } : { bodyDigest });
+}
 
 /**
  * Bodies known to hold no null anywhere (`withoutNulls` made them, or a cache written from such
@@ -86,26 +133,40 @@ export function upstreamDocument(body: Readonly<Record<string, unknown>>, metada
   const meta = canonicalDocument(metadata);
   if (!meta.exact || meta.document === null || typeof meta.document !== 'object') return plain();
   let entry = made.get(body);
+  const known = canonicalBodies.get(body);
   if (!entry) {
     const { status: _status, metadata: _metadata, ...desired } = body;
     void _status; void _metadata;
-    // A body known to hold no null is copied once, by canonicalDocument (which sorts its keys).
-    const canonicalBody = canonicalDocument(nullFree.has(body) ? desired : dropNulls(desired));
     entry = { documents: new Map() };
-    if (canonicalBody.exact) {
-      markCanonical(canonicalBody.document as object);
-      entry = { body: canonicalBody.document as Record<string, unknown>, documents: entry.documents };
+    if (known) {
+      // Canonical already (sorted, exact, no null): taken as it is, not copied.
+      markCanonical(desired);
+      entry = { body: desired, documents: entry.documents };
+    } else {
+      // A body known to hold no null is copied once, by canonicalDocument (which sorts its keys).
+      const canonicalBody = canonicalDocument(nullFree.has(body) ? desired : dropNulls(desired));
+      if (canonicalBody.exact) {
+        markCanonical(canonicalBody.document as object);
+        entry = { body: canonicalBody.document as Record<string, unknown>, documents: entry.documents };
+      }
     }
     made.set(body, entry);
   }
   if (!entry.body) return plain();
   const key = JSON.stringify(meta.document);
-  const known = entry.documents.get(key);
-  if (known) return known;
+  const same = entry.documents.get(key);
+  if (same) return same;
   // The body's fields and the metadata, keys sorted as canonicalDocument sorts them.
   const document: Record<string, unknown> = {};
   for (const k of [...Object.keys(entry.body), 'metadata'].sort()) document[k] = k === 'metadata' ? meta.document : entry.body[k];
   markCanonical(document);
+  if (known?.memo) {
+    // Named by the body's JSON and the metadata's: hashed (and turned into JSON) only the first time.
+    const metadataDigest = sha256(key);
+    const digest = known.memo.get(known.bodyDigest, metadataDigest);
+    if (digest !== undefined) rememberDigest(document, digest);
+    else known.memo.set(known.bodyDigest, metadataDigest, documentDigest(document));
+  }
   if (entry.documents.size >= VARIANTS) entry.documents.delete(entry.documents.keys().next().value as string);
   entry.documents.set(key, document);
   return document;

@@ -101,14 +101,14 @@ describe('ChartRenderer.objectsOf: a chart render\'s objects, nulls dropped once
     expect(cached[0].object).toEqual(parsed[0].object);
   });
 
-  test('GIVEN a cache file of an earlier format (no format 2: objects without their templates, UTF-8 beyond ASCII) WHEN the objects are read THEN the file is not believed: they are the render\'s, and the file is written again all ASCII in format 2', () => {
+  test('GIVEN a cache file of an earlier format (no format: objects without their templates, UTF-8 beyond ASCII) WHEN the objects are read THEN the file is not believed: they are the render\'s, and the file is written again all ASCII in format 3', () => {
     const { root, rendersDir } = checkout();
     const render = renderWithNulls('e');
     const fresh = freshRenderer(root).objectsOf(render, 'demo');
     const [entry] = fs.readdirSync(rendersDir);
     const file = path.join(rendersDir, entry);
     const written = JSON.parse(readCheckedCache(file)!) as { format?: number; objects: { object: { data: Record<string, string> } }[] };
-    expect(written.format).toBe(2);
+    expect(written.format).toBe(3);
     const { format: _, ...earlier } = structuredClone(written);
     earlier.objects[0].object.data.a = 'naïve ✓';
     fs.writeFileSync(file, checkedCacheText(JSON.stringify(earlier)));
