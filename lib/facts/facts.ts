@@ -65,7 +65,7 @@ export const VolumeFactSchema = z.strictObject({
 
 /** An object a controller makes at run time that rendered pods name (lib/verify/pod-reference-rules.ts). */
 export const RuntimeObjectFactSchema = z.strictObject({
-  kind: z.enum(['ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim', 'PriorityClass']),
+  kind: z.enum(['ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim', 'PriorityClass', 'Secret']),
   name: z.string().min(1),
   /** Its namespace. @default - the declaring object's (none for a PriorityClass) */
   namespace: z.string().min(1).optional(),

@@ -167,6 +167,7 @@ export function gatewayLayer(scope: Construct, ctx: PlatformContext): Layer {
     namespace: SHARED_GATEWAY.namespace,
     values: envoyGatewayValues(),
     providesApis: [{ group: 'gateway.networking.k8s.io' }, { group: 'gateway.envoyproxy.io' }],
+    runtimeObjects: [{ kind: 'Secret', name: 'envoy-gateway', because: 'the chart\'s certgen Job (a PreSync hook) creates the control plane\'s TLS certificates' }],
   });
   const proxy = new ApiObject(layer, 'proxy', {
     apiVersion: 'gateway.envoyproxy.io/v1alpha1',

@@ -517,6 +517,7 @@ export function monitoringLayer(scope: Construct, ctx: PlatformContext): Layer {
       { service: `${KPS_RELEASE}-prometheus`, because: `selects the pods of StatefulSet ${KPS_WORKLOADS.prometheus}, which the Prometheus operator creates from the Prometheus resource` },
       { service: `${KPS_RELEASE}-alertmanager`, because: `selects the pods of StatefulSet ${KPS_WORKLOADS.alertmanager}, which the Prometheus operator creates from the Alertmanager resource` },
     ],
+    runtimeObjects: [{ kind: 'Secret', name: `${KPS_RELEASE}-admission`, because: `the chart's Job ${KPS_RELEASE}-admission-create (kube-webhook-certgen, a PreSync hook) creates the admission webhook's certificate` }],
   });
   const ldapCa = new LdapCaSecret(layer, 'ldap-ca', { namespace: MONITORING_NAMESPACE, caCertificate: site.ldap.caCertificate });
   for (const s of [admin, env, ldap, ldapCa, ...(receivers ? [receivers] : [])]) layer.addOrder(stack, s);

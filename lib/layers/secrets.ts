@@ -5,6 +5,7 @@ import {
 } from 'cdk8s-plus-25/lib/imports/k8s';
 import { BITWARDEN_STORES } from '../constructs/bitwarden-secret';
 import { HelmComponent } from '../constructs/helm-component';
+import { declareFacts } from '../facts/declare';
 import { HOSTNAME_SPREAD, HostnameSpread } from '../ha/workloads';
 import { pinned } from '../context';
 import type { PlatformContext } from '../context';
@@ -143,7 +144,7 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
 
   const image = ctx.versions['bitwarden-cli'];
   const env = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: BITWARDEN_BOOTSTRAP_SECRET, key: name } } });
-  new KubeDeployment(layer, 'bitwarden-cli', {
+  const bw = new KubeDeployment(layer, 'bitwarden-cli', {
     metadata: { name: 'bitwarden-cli', namespace: BITWARDEN_NAMESPACE, labels: BW_LABELS },
     spec: {
       // Each replica logs in and keeps its own copy of the vault; two keep secrets readable
@@ -188,6 +189,8 @@ export function secretsLayer(scope: Construct, ctx: PlatformContext): Layer {
       },
     },
   });
+  // The one Secret Bitwarden cannot supply (it unlocks Bitwarden): created by hand once per cluster (docs/operations.md).
+  declareFacts(bw, { runtimeObjects: [{ kind: 'Secret', name: BITWARDEN_BOOTSTRAP_SECRET, namespace: BITWARDEN_NAMESPACE, because: 'created by hand once per cluster before the first sync (docs/operations.md, bootstrap): the API key and master password that unlock Bitwarden, so no ExternalSecret can make it' }] });
   new KubePodDisruptionBudget(layer, 'bitwarden-cli-pdb', {
     metadata: { name: 'bitwarden-cli', namespace: BITWARDEN_NAMESPACE },
     spec: { minAvailable: IntOrString.fromNumber(1), selector: { matchLabels: BW_LABELS } },

@@ -8,16 +8,18 @@ import { memoised } from './tree-index';
  * verify/pod-references: what a pod template names that must exist before its pods can run. The
  * API server refuses a pod whose ServiceAccount or PriorityClass does not exist (its controller
  * then makes none: a rollout that never starts, a Deployment at zero pods), and the kubelet holds
- * a pod whose PersistentVolumeClaim or ConfigMap is missing (Pending, ContainerCreating,
+ * a pod whose PersistentVolumeClaim, ConfigMap or Secret is missing (Pending, ContainerCreating,
  * CreateContainerConfigError). A typo, or a chart value that stops the chart rendering what its
  * templates still name (`serviceAccount.create: false`), passes every schema and only shows on the
- * cluster. Secrets are not checked: controllers make many of them at run time (charts' hook Jobs,
- * certificate generators), and External Secrets makes the rest. A probe that names a port its
- * container does not declare fails on every run, so it is found here too.
+ * cluster. A Secret is there when it is rendered, or made by a rendered object that makes one of
+ * that name in the pod's namespace (`SECRET_MAKERS`: an ExternalSecret that creates its target, a
+ * cert-manager Certificate, a SealedSecret), or declared as made at run time (charts' hook Jobs,
+ * certificate generators, a secret created by hand once: facts `runtimeObjects`). A probe that
+ * names a port its container does not declare fails on every run, so it is found here too.
  */
 
 /** What a pod must find: the kind and, for a namespaced kind, in the pod's namespace. */
-export type PodReferenceKind = 'ServiceAccount' | 'PriorityClass' | 'PersistentVolumeClaim' | 'ConfigMap';
+export type PodReferenceKind = 'ServiceAccount' | 'PriorityClass' | 'PersistentVolumeClaim' | 'ConfigMap' | 'Secret';
 
 /**
  * Objects a cluster has without a render: each namespace's `default` ServiceAccount and
@@ -29,6 +31,7 @@ const BUILT_IN: Readonly<Record<PodReferenceKind, ReadonlySet<string>>> = {
   ConfigMap: new Set(['kube-root-ca.crt', 'istio-ca-root-cert']),
   PriorityClass: new Set(['system-cluster-critical', 'system-node-critical']),
   PersistentVolumeClaim: new Set(),
+  Secret: new Set(),
 };
 
 /** One reference of a pod template: the field that holds it, the kind and the name it names. */
@@ -46,7 +49,28 @@ export interface PodReferencesProjection {
   readonly refs?: readonly PodReference[];
   /** Its probes' ports named but not declared by their container, in field order. @default - none */
   readonly probes?: readonly UndeclaredProbePort[];
+  /** The Secret it makes in its own namespace (`SECRET_MAKERS`). @default - none */
+  readonly secret?: string;
 }
+
+/**
+ * Objects that make a Secret of a name they give, in their own namespace, by API group and kind:
+ * the name, or undefined when the object makes none.
+ * - An ExternalSecret (External Secrets) writes its target, `spec.target.name` or else its own
+ *   name, unless `spec.target.creationPolicy` is `Merge` (it only adds to a Secret that must be
+ *   there already) or `None` (it makes none).
+ * - A cert-manager Certificate writes `spec.secretName`.
+ * - A SealedSecret (Bitnami's controller) unseals into a Secret of its own name.
+ */
+export const SECRET_MAKERS: ReadonlyMap<string, (obj: JsonMap) => string | undefined> = new Map([
+  ['external-secrets.io/ExternalSecret', (obj: JsonMap) => {
+    const policy = valueAt(obj, 'spec.target.creationPolicy');
+    if (policy === 'Merge' || policy === 'None') return undefined;
+    return stringAt(obj, 'spec.target.name') || stringAt(obj, 'metadata.name') || undefined;
+  }],
+  ['cert-manager.io/Certificate', (obj: JsonMap) => stringAt(obj, 'spec.secretName') || undefined],
+  ['bitnami.com/SealedSecret', (obj: JsonMap) => stringAt(obj, 'metadata.name') || undefined],
+]);
 
 /**
  * The probes of the pod spec at `at` of `obj` whose port is a name the probe's own container does
@@ -81,6 +105,7 @@ const TARGETS: ReadonlyMap<string, readonly [group: string, kind: PodReferenceKi
   ['ConfigMap', ['', 'ConfigMap']],
   ['PersistentVolumeClaim', ['', 'PersistentVolumeClaim']],
   ['PriorityClass', ['scheduling.k8s.io', 'PriorityClass']],
+  ['Secret', ['', 'Secret']],
 ]);
 
 /** Whether objects of an API group and kind carry a pod template, asked once for each (most objects carry none). */
@@ -106,8 +131,11 @@ export function podReferences(obj: JsonMap, at: string): PodReference[] {
     const field = `${at}.volumes[${i}]`;
     named(`${field}.persistentVolumeClaim`, v.persistentVolumeClaim, 'PersistentVolumeClaim', 'claimName');
     named(`${field}.configMap`, v.configMap, 'ConfigMap');
+    named(`${field}.secret`, v.secret, 'Secret', 'secretName');
     listAt(v, 'projected.sources').forEach((s, j) => {
-      if (isMap(s)) named(`${field}.projected.sources[${j}].configMap`, s.configMap, 'ConfigMap');
+      if (!isMap(s)) return;
+      named(`${field}.projected.sources[${j}].configMap`, s.configMap, 'ConfigMap');
+      named(`${field}.projected.sources[${j}].secret`, s.secret, 'Secret');
     });
   });
   for (const list of ['initContainers', 'containers']) {
@@ -115,10 +143,14 @@ export function podReferences(obj: JsonMap, at: string): PodReference[] {
       if (!isMap(c)) return;
       const field = `${at}.${list}[${i}]`;
       listAt(c, 'envFrom').forEach((e, j) => {
-        if (isMap(e)) named(`${field}.envFrom[${j}].configMapRef`, e.configMapRef, 'ConfigMap');
+        if (!isMap(e)) return;
+        named(`${field}.envFrom[${j}].configMapRef`, e.configMapRef, 'ConfigMap');
+        named(`${field}.envFrom[${j}].secretRef`, e.secretRef, 'Secret');
       });
       listAt(c, 'env').forEach((e, j) => {
-        if (isMap(e) && isMap(e.valueFrom)) named(`${field}.env[${j}].valueFrom.configMapKeyRef`, e.valueFrom.configMapKeyRef, 'ConfigMap');
+        if (!isMap(e) || !isMap(e.valueFrom)) return;
+        named(`${field}.env[${j}].valueFrom.configMapKeyRef`, e.valueFrom.configMapKeyRef, 'ConfigMap');
+        named(`${field}.env[${j}].valueFrom.secretKeyRef`, e.valueFrom.secretKeyRef, 'Secret');
       });
     });
   }
@@ -131,19 +163,26 @@ const FIX: Readonly<Record<PodReferenceKind, string>> = {
   PriorityClass: 'the API server refuses every pod of it (no PriorityClass with that name), so its controller runs none: render the PriorityClass, name one that is rendered (or system-cluster-critical, system-node-critical)',
   PersistentVolumeClaim: 'its pods stay Pending: render the claim, or name one that is rendered',
   ConfigMap: 'its pods cannot start (ContainerCreating, CreateContainerConfigError): render the ConfigMap, name one that is rendered, or mark the reference optional: true',
+  Secret: 'its pods cannot start (ContainerCreating, CreateContainerConfigError): make the Secret with an ExternalSecret (from Bitwarden; never a Secret with data in git), name one that is made, or mark the reference optional: true',
 };
 
 /**
- * Every pod template's ServiceAccount, PriorityClass, PersistentVolumeClaims and ConfigMaps (volumes,
- * projected volumes, envFrom, env valueFrom; not those marked optional) are rendered in its
- * namespace (a PriorityClass anywhere), exist in every cluster, or are declared by an object of that
- * namespace as made by a controller at run time (facts `runtimeObjects`); and every probe port given
- * by name is a port its container declares. An object's references come first, then its probes.
+ * Every pod template's ServiceAccount, PriorityClass, PersistentVolumeClaims, ConfigMaps and Secrets
+ * (volumes, projected volumes, envFrom, env valueFrom; not those marked optional) are rendered in its
+ * namespace (a PriorityClass anywhere), made there by a rendered object (a Secret: `SECRET_MAKERS`),
+ * exist in every cluster, or are declared by an object of that namespace as made by a controller at
+ * run time (facts `runtimeObjects`); and every probe port given by name is a port its container
+ * declares. An object's references come first, then its probes.
  */
 export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-references'> = {
   id: 'verify/pod-references',
   key: 'podref',
   project({ obj, ref, group }) {
+    const maker = SECRET_MAKERS.get(`${group}/${ref.kind}`);
+    if (maker) {
+      const secret = maker(obj);
+      return secret ? { secret } : undefined;
+    }
     // A core PodTemplate is no pod: nothing refuses it (its user, a controller's pod, is checked where it is rendered).
     if (!memoised(carriers, group, ref.kind, () => podSpecPath(obj) !== undefined && !(group === '' && ref.kind === 'PodTemplate'))) return undefined;
     const at = podSpecPath(obj);
@@ -154,7 +193,7 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
   },
   join(entries, tree, report) {
     // What exists, by kind: `namespace/name` (a PriorityClass: its name).
-    const present: Record<PodReferenceKind, Set<string>> = { ServiceAccount: new Set(), ConfigMap: new Set(), PersistentVolumeClaim: new Set(), PriorityClass: new Set() };
+    const present: Record<PodReferenceKind, Set<string>> = { ServiceAccount: new Set(), ConfigMap: new Set(), PersistentVolumeClaim: new Set(), PriorityClass: new Set(), Secret: new Set() };
     const key = (kind: PodReferenceKind, ns: string, name: string) => (kind === 'PriorityClass' ? name : `${ns}/${name}`);
     const pods: Entry<PodReferencesProjection>[] = [];
     // Facts are looked up by object only when some object declares runtime objects (none on most trees).
@@ -163,6 +202,7 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     for (const e of entries) {
       const target = TARGETS.get(e.ref.kind);
       if (target && target[0] === e.group) present[target[1]].add(key(target[1], e.ref.namespace ?? '', e.ref.name));
+      if (e.p?.secret) present.Secret.add(key('Secret', e.ref.namespace ?? '', e.p.secret));
       if (e.p?.refs || e.p?.probes) pods.push(e);
       if (!anyRuntime) continue;
       for (const r of tree.facts.get(e.id)?.runtimeObjects ?? []) present[r.kind].add(key(r.kind, r.namespace ?? e.ref.namespace ?? '', r.name));
@@ -172,7 +212,8 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
       for (const [field, kind, name] of e.p!.refs ?? []) {
         if (BUILT_IN[kind].has(name) || present[kind].has(key(kind, ns, name))) continue;
         const where = kind === 'PriorityClass' ? '' : ` in namespace "${ns}"`;
-        report(e.ref, `${field} names ${kind} "${name}", which is not rendered${where} and no object${kind === 'PriorityClass' ? '' : ' there'} declares a controller makes at run time (facts runtimeObjects); ${FIX[kind]}, or declare who makes it (runtimeObjects)`);
+        const made = kind === 'Secret' ? ' nor made by a rendered ExternalSecret, Certificate or SealedSecret' : '';
+        report(e.ref, `${field} names ${kind} "${name}", which is not rendered${made}${where} and no object${kind === 'PriorityClass' ? '' : ' there'} declares a controller makes at run time (facts runtimeObjects); ${FIX[kind]}, or declare who makes it (runtimeObjects)`);
       }
       for (const [field, port, container, declared] of e.p!.probes ?? []) {
         report(e.ref, `${field} names port "${port}", which container "${container}" does not declare (${declared.length ? `it declares ${declared.map((d) => `"${d}"`).join(', ')}` : 'it declares no named port'}); the kubelet fails every run of the probe (a liveness or startup probe restarts the container over and over, a readiness probe keeps the pod out of its Services): declare the port on the container, or name or number one it has`);

@@ -55,7 +55,7 @@ describe('the platform\'s facts', () => {
     expect(back.facts).toEqual(facts);
     // The facts cover every kind of declaration the readers use.
     const kinds = new Set([...facts.values()].flatMap((f) => Object.keys(f)));
-    expect([...kinds].sort()).toEqual(['appNamespace', 'backupOptOut', 'dependsOn', 'ha', 'providesApis', 'runtimeServices', 'selectsRuntimePods', 'storage', 'volumes', 'workloads']);
+    expect([...kinds].sort()).toEqual(['appNamespace', 'backupOptOut', 'dependsOn', 'ha', 'providesApis', 'runtimeObjects', 'runtimeServices', 'selectsRuntimePods', 'storage', 'volumes', 'workloads']);
   });
 
   test('GIVEN a rendered tree WHEN every platform.tsys/* annotation is stripped THEN verify and the simulation give the same findings and report', () => {

@@ -1,6 +1,6 @@
 // verify/pod-references (lib/verify/pod-reference-rules.ts): what a pod template names (its
-// ServiceAccount, PriorityClass, claims and ConfigMaps) is rendered, built into every cluster, or
-// declared as made by a controller at run time.
+// ServiceAccount, PriorityClass, claims, ConfigMaps and Secrets) is rendered, made by a rendered
+// object (a Secret), built into every cluster, or declared as made by a controller at run time.
 import { readFactsFile } from '../../lib/facts/facts';
 import type { ObjectFacts } from '../../lib/facts/facts';
 import type { JsonMap } from '../../lib/k8s/manifest';
@@ -33,8 +33,21 @@ function findings(w: JsonMap, others: JsonMap[] = [], facts: (readonly [JsonMap,
 }
 
 describe('verify/pod-references', () => {
-  test('GIVEN the committed render WHEN checked THEN every pod template\'s ServiceAccount, PriorityClass, claims and ConfigMaps are there', () => {
+  test('GIVEN the committed render WHEN checked THEN every pod template\'s ServiceAccount, PriorityClass, claims, ConfigMaps and Secrets are there', () => {
     expect(RULE.check(treeOf(loadTree(REPO), { root: REPO, registry, facts: readFactsFile(REPO).facts }))).toEqual([]);
+  });
+
+  test('GIVEN the committed render WHEN the Secrets hook Jobs, controllers or the operator make at run time are not declared THEN every pod that reads one is found, naming the Secret: the declarations are what passes them', () => {
+    const { facts } = readFactsFile(REPO);
+    const without = new Map([...facts].map(([id, f]) => {
+      const { runtimeObjects, ...rest } = f;
+      const kept = (runtimeObjects ?? []).filter((r) => r.kind !== 'Secret');
+      return [id, kept.length ? { ...rest, runtimeObjects: kept } : rest];
+    }));
+    const found = RULE.check(treeOf(loadTree(REPO), { root: REPO, registry, facts: without }));
+    const named = [...new Set(found.map((f) => /names Secret "([^"]+)"/.exec(f.message)?.[1]))].sort();
+    expect(named).toEqual(['argocd-redis', 'bitwarden-cli-bootstrap', 'envoy-gateway', 'kube-prometheus-stack-admission', 'metallb-memberlist']);
+    expect(found.every((f) => f.message.includes('which is not rendered nor made by a rendered ExternalSecret, Certificate or SealedSecret in namespace'))).toBe(true);
   });
 
   test('GIVEN the committed render without a ServiceAccount a chart\'s Deployment runs as WHEN checked THEN that Deployment is found', () => {
@@ -67,7 +80,7 @@ describe('verify/pod-references', () => {
     expect(findings(workload({ priorityClassName: 'system-node-critical' }))).toEqual([]);
   });
 
-  test('GIVEN claims and ConfigMaps in volumes, projected volumes, envFrom and env WHEN missing THEN each field is found in field order; optional ones and kube-root-ca.crt are not', () => {
+  test('GIVEN claims, ConfigMaps and Secrets in volumes, projected volumes, envFrom and env WHEN missing THEN each field is found in field order; optional ones and kube-root-ca.crt are not', () => {
     const pod = {
       volumes: [
         { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
@@ -76,17 +89,21 @@ describe('verify/pod-references', () => {
         { name: 'bundle', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }, { configMap: { name: 'bundle' } }, { secret: { name: 's' } }] } },
         { name: 'secret', secret: { secretName: 'gone' } },
       ],
-      initContainers: [{ name: 'init', image: 'x', envFrom: [{ configMapRef: { name: 'init-env' } }, { secretRef: { name: 'gone' } }] }],
+      initContainers: [{ name: 'init', image: 'x', envFrom: [{ configMapRef: { name: 'init-env' } }, { secretRef: { name: 'gone' } }, { secretRef: { name: 'maybe', optional: true } }] }],
     };
-    const container = { env: [{ name: 'A', value: 'a' }, { name: 'B', valueFrom: { configMapKeyRef: { name: 'env', key: 'b' } } }, { name: 'C', valueFrom: { configMapKeyRef: { name: 'opt', key: 'c', optional: true } } }] };
+    const container = { env: [{ name: 'A', value: 'a' }, { name: 'B', valueFrom: { configMapKeyRef: { name: 'env', key: 'b' } } }, { name: 'C', valueFrom: { configMapKeyRef: { name: 'opt', key: 'c', optional: true } } }, { name: 'D', valueFrom: { secretKeyRef: { name: 'key', key: 'd' } } }, { name: 'E', valueFrom: { secretKeyRef: { name: 'opt', key: 'e', optional: true } } }] };
     expect(findings(workload(pod, container)).map((m) => m.slice(0, m.indexOf(', which')))).toEqual([
       'spec.template.spec.volumes[0].persistentVolumeClaim.claimName names PersistentVolumeClaim "data"',
       'spec.template.spec.volumes[1].configMap.name names ConfigMap "config"',
       'spec.template.spec.volumes[3].projected.sources[1].configMap.name names ConfigMap "bundle"',
+      'spec.template.spec.volumes[3].projected.sources[2].secret.name names Secret "s"',
+      'spec.template.spec.volumes[4].secret.secretName names Secret "gone"',
       'spec.template.spec.initContainers[0].envFrom[0].configMapRef.name names ConfigMap "init-env"',
+      'spec.template.spec.initContainers[0].envFrom[1].secretRef.name names Secret "gone"',
       'spec.template.spec.containers[0].env[1].valueFrom.configMapKeyRef.name names ConfigMap "env"',
+      'spec.template.spec.containers[0].env[3].valueFrom.secretKeyRef.name names Secret "key"',
     ]);
-    const rendered = [object('v1', 'PersistentVolumeClaim', 'data'), ...['config', 'bundle', 'init-env', 'env'].map((n) => object('v1', 'ConfigMap', n))];
+    const rendered = [object('v1', 'PersistentVolumeClaim', 'data'), ...['config', 'bundle', 'init-env', 'env'].map((n) => object('v1', 'ConfigMap', n)), ...['s', 'gone', 'key'].map((n) => object('v1', 'Secret', n))];
     expect(findings(workload(pod, container), rendered)).toEqual([]);
     // Istio's root certificate, which istiod publishes into every namespace (ztunnel mounts it without optional).
     expect(findings(workload({ volumes: [{ name: 'ca', configMap: { name: 'istio-ca-root-cert' } }] }))).toEqual([]);
@@ -100,6 +117,28 @@ describe('verify/pod-references', () => {
     const elsewhere = object('apps/v1', 'Deployment', 'operator', 'ops');
     expect(findings(w, [elsewhere], [[elsewhere, declared('web')]])).toEqual([]);
     expect(findings(w, [carrier], [[carrier, declared('other')]])).toHaveLength(2);
+  });
+
+  test('GIVEN a Secret a pod reads WHEN an object of its namespace makes it (an ExternalSecret\'s target or own name, a Certificate\'s secretName, a SealedSecret) THEN it passes; WHEN the ExternalSecret only merges or makes none, or the maker is in another namespace, THEN it is found', () => {
+    const w = workload({ volumes: [{ name: 'tls', secret: { secretName: 'web-tls' } }] });
+    const es = (target: JsonMap | undefined, name = 'web-tls', ns = 'web'): JsonMap => ({ ...object('external-secrets.io/v1', 'ExternalSecret', name, ns), spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'bitwarden' }, ...(target ? { target } : {}) } });
+    expect(findings(w, [es(undefined)])).toEqual([]);
+    expect(findings(w, [es({ name: 'web-tls' }, 'other')])).toEqual([]);
+    expect(findings(w, [es({ name: 'web-tls', creationPolicy: 'Owner' }, 'other')])).toEqual([]);
+    expect(findings(w, [es({ name: 'web-tls', creationPolicy: 'Orphan' }, 'other')])).toEqual([]);
+    expect(findings(w, [es({ name: 'other' })])).toHaveLength(1);
+    expect(findings(w, [es({ creationPolicy: 'Merge' })])).toHaveLength(1);
+    expect(findings(w, [es({ creationPolicy: 'None' })])).toHaveLength(1);
+    expect(findings(w, [es(undefined, 'web-tls', 'ops')])).toHaveLength(1);
+    expect(findings(w, [{ ...object('cert-manager.io/v1', 'Certificate', 'cert'), spec: { secretName: 'web-tls', issuerRef: { name: 'ca' } } }])).toEqual([]);
+    expect(findings(w, [{ ...object('cert-manager.io/v1', 'Certificate', 'web-tls'), spec: { secretName: 'other', issuerRef: { name: 'ca' } } }])).toHaveLength(1);
+    expect(findings(w, [{ ...object('bitnami.com/v1alpha1', 'SealedSecret', 'web-tls'), spec: { encryptedData: {} } }])).toEqual([]);
+    expect(findings(w, [object('v1', 'Secret', 'web-tls')])).toEqual([]);
+    expect(findings(w, [object('v1', 'Secret', 'web-tls', 'ops')])).toHaveLength(1);
+    const carrier = object('apps/v1', 'Deployment', 'operator', 'web');
+    expect(findings(w, [carrier], [[carrier, { runtimeObjects: [{ kind: 'Secret', name: 'web-tls', because: 'a hook Job makes it' }] }]])).toEqual([]);
+    const [message] = findings(w);
+    expect(message).toBe('spec.template.spec.volumes[0].secret.secretName names Secret "web-tls", which is not rendered nor made by a rendered ExternalSecret, Certificate or SealedSecret in namespace "web" and no object there declares a controller makes at run time (facts runtimeObjects); its pods cannot start (ContainerCreating, CreateContainerConfigError): make the Secret with an ExternalSecret (from Bitwarden; never a Secret with data in git), name one that is made, or mark the reference optional: true, or declare who makes it (runtimeObjects)');
   });
 
   test('GIVEN every kind that carries a pod template WHEN its ServiceAccount is missing THEN it is found at that kind\'s pod spec', () => {

@@ -692,8 +692,9 @@ function checkRouteReach(tree: Tree, report: Report): void {
 
 /**
  * verify/pod-references over the documents, written out on its own: each pod spec's
- * serviceAccountName (else serviceAccount), priorityClassName, and the non-optional claims and
- * ConfigMaps of its volumes, projected volumes, init containers' then containers' envFrom and env.
+ * serviceAccountName (else serviceAccount), priorityClassName, and the non-optional claims,
+ * ConfigMaps and Secrets of its volumes, projected volumes, init containers' then containers'
+ * envFrom and env.
  */
 function checkPodReferences(tree: Tree, report: Report): void {
   const index = treeIndex(tree);
@@ -702,6 +703,15 @@ function checkPodReferences(tree: Tree, report: Report): void {
     const name = String(valueAt(x.o.obj, 'metadata.name'));
     if (x.group === '' && ['ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim'].includes(x.kind)) exists.add(`${x.kind} ${x.namespace ?? ''}/${name}`);
     if (x.group === 'scheduling.k8s.io' && x.kind === 'PriorityClass') exists.add(`PriorityClass ${name}`);
+    if (x.group === '' && x.kind === 'Secret') exists.add(`Secret ${x.namespace ?? ''}/${name}`);
+    // What makes a Secret of its own: an ExternalSecret (its target, unless it only merges or makes none), a Certificate, a SealedSecret.
+    const made = (n: unknown) => { if (typeof n === 'string' && n !== '') exists.add(`Secret ${x.namespace ?? ''}/${n}`); };
+    if (x.group === 'external-secrets.io' && x.kind === 'ExternalSecret' && !['Merge', 'None'].includes(valueAt(x.o.obj, 'spec.target.creationPolicy') as string)) {
+      const target = valueAt(x.o.obj, 'spec.target.name');
+      made(typeof target === 'string' && target !== '' ? target : name);
+    }
+    if (x.group === 'cert-manager.io' && x.kind === 'Certificate') made(valueAt(x.o.obj, 'spec.secretName'));
+    if (x.group === 'bitnami.com' && x.kind === 'SealedSecret') made(name);
     for (const r of x.facts?.runtimeObjects ?? []) exists.add(r.kind === 'PriorityClass' ? `PriorityClass ${r.name}` : `${r.kind} ${r.namespace ?? x.namespace ?? ''}/${r.name}`);
   }
   const builtIn = new Set(['ServiceAccount default', 'ConfigMap kube-root-ca.crt', 'ConfigMap istio-ca-root-cert', 'PriorityClass system-cluster-critical', 'PriorityClass system-node-critical']);
@@ -719,10 +729,12 @@ function checkPodReferences(tree: Tree, report: Report): void {
         PriorityClass: 'the API server refuses every pod of it (no PriorityClass with that name), so its controller runs none: render the PriorityClass, name one that is rendered (or system-cluster-critical, system-node-critical)',
         PersistentVolumeClaim: 'its pods stay Pending: render the claim, or name one that is rendered',
         ConfigMap: 'its pods cannot start (ContainerCreating, CreateContainerConfigError): render the ConfigMap, name one that is rendered, or mark the reference optional: true',
+        Secret: 'its pods cannot start (ContainerCreating, CreateContainerConfigError): make the Secret with an ExternalSecret (from Bitwarden; never a Secret with data in git), name one that is made, or mark the reference optional: true',
       }[kind];
+      const made = kind === 'Secret' ? ' nor made by a rendered ExternalSecret, Certificate or SealedSecret' : '';
       report(x.o, kind === 'PriorityClass'
         ? `${field} names ${kind} "${name}", which is not rendered and no object declares a controller makes at run time (facts runtimeObjects); ${fix}, or declare who makes it (runtimeObjects)`
-        : `${field} names ${kind} "${name}", which is not rendered in namespace "${ns}" and no object there declares a controller makes at run time (facts runtimeObjects); ${fix}, or declare who makes it (runtimeObjects)`);
+        : `${field} names ${kind} "${name}", which is not rendered${made} in namespace "${ns}" and no object there declares a controller makes at run time (facts runtimeObjects); ${fix}, or declare who makes it (runtimeObjects)`);
     };
     const sa = typeof spec.serviceAccountName === 'string' && spec.serviceAccountName ? 'serviceAccountName' : 'serviceAccount';
     check(`${at}.${sa}`, 'ServiceAccount', spec[sa]);
@@ -734,14 +746,27 @@ function checkPodReferences(tree: Tree, report: Report): void {
       if (!isMap(v)) return;
       ref(`${at}.volumes[${i}].persistentVolumeClaim`, v.persistentVolumeClaim, 'PersistentVolumeClaim', 'claimName');
       ref(`${at}.volumes[${i}].configMap`, v.configMap, 'ConfigMap');
+      ref(`${at}.volumes[${i}].secret`, v.secret, 'Secret', 'secretName');
       const sources = isMap(v.projected) ? asList(v.projected.sources) : [];
-      sources.forEach((src, j) => { if (isMap(src)) ref(`${at}.volumes[${i}].projected.sources[${j}].configMap`, src.configMap, 'ConfigMap'); });
+      sources.forEach((src, j) => {
+        if (!isMap(src)) return;
+        ref(`${at}.volumes[${i}].projected.sources[${j}].configMap`, src.configMap, 'ConfigMap');
+        ref(`${at}.volumes[${i}].projected.sources[${j}].secret`, src.secret, 'Secret');
+      });
     });
     for (const list of ['initContainers', 'containers']) {
       asList(spec[list]).forEach((c, i) => {
         if (!isMap(c)) return;
-        asList(c.envFrom).forEach((e, j) => { if (isMap(e)) ref(`${at}.${list}[${i}].envFrom[${j}].configMapRef`, e.configMapRef, 'ConfigMap'); });
-        asList(c.env).forEach((e, j) => { if (isMap(e) && isMap(e.valueFrom)) ref(`${at}.${list}[${i}].env[${j}].valueFrom.configMapKeyRef`, e.valueFrom.configMapKeyRef, 'ConfigMap'); });
+        asList(c.envFrom).forEach((e, j) => {
+          if (!isMap(e)) return;
+          ref(`${at}.${list}[${i}].envFrom[${j}].configMapRef`, e.configMapRef, 'ConfigMap');
+          ref(`${at}.${list}[${i}].envFrom[${j}].secretRef`, e.secretRef, 'Secret');
+        });
+        asList(c.env).forEach((e, j) => {
+          if (!isMap(e) || !isMap(e.valueFrom)) return;
+          ref(`${at}.${list}[${i}].env[${j}].valueFrom.configMapKeyRef`, e.valueFrom.configMapKeyRef, 'ConfigMap');
+          ref(`${at}.${list}[${i}].env[${j}].valueFrom.secretKeyRef`, e.valueFrom.secretKeyRef, 'Secret');
+        });
       });
     }
     // Then the probes whose named port their container does not declare.
