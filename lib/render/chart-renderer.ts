@@ -117,6 +117,10 @@ const checkedTrees = new Map<string, string>();
 const parsedMemo = new Map<string, ChartObject[]>();
 /** The lists of `parsedMemo` parsed from a render's text in this process (not read from the local cache). */
 const parsedHere = new WeakSet<ChartObject[]>();
+/** Objects read or parsed by a renderer with a memo of document digests (their documents' digests are looked up there). */
+const parsedWithMemo = new WeakSet<ChartObject[]>();
+/** The memos of document digests of this process, by file and code: every renderer of a checkout records into one, and any of them saves it. */
+const digestMemos = new Map<string, UpstreamDigests>();
 /** Renders whose `textHash` this process computed from their bytes (`readCommitted`), not taken from a cache record (`trustCommitted`). */
 const hashedHere = new WeakSet<ChartRender>();
 /** The sha256 of each render's text, by render (renders are never changed, and the memo gives the same one to each build in a process). */
@@ -164,7 +168,12 @@ export class ChartRenderer {
    */
   private upstreamDigests(): UpstreamDigestMemo | undefined {
     if (this.code === undefined) return undefined;
-    return (this.digestMemo ??= new UpstreamDigests(path.join(helmCacheDir(this.root), UPSTREAM_DIGESTS_FILE), this.code));
+    if (this.digestMemo) return this.digestMemo;
+    const file = path.join(helmCacheDir(this.root), UPSTREAM_DIGESTS_FILE);
+    const key = `${file}\n${this.code}`;
+    let memo = digestMemos.get(key);
+    if (!memo) digestMemos.set(key, (memo = new UpstreamDigests(file, this.code)));
+    return (this.digestMemo = memo);
   }
 
   /** The memo of the vendored files' hashes (read on first use). */
@@ -454,16 +463,20 @@ export class ChartRenderer {
 
   /**
    * The objects of a render (chartObjects) without their null values (to the API server a null field
-   * is an unset one: ./upstream-document.ts `withoutNulls`), read through a JSON copy in the local
-   * cache: YAML 1.1 parsing of the large charts costs seconds, JSON.parse milliseconds. A fresh
-   * renderer parses the text (and writes the cache afresh).
+   * is an unset one: ./upstream-document.ts `withoutNulls`), every map's keys sorted as the render
+   * writes them, read through a JSON copy in the local cache: YAML 1.1 parsing of the large charts
+   * costs seconds, JSON.parse milliseconds. A fresh renderer parses the text (and writes the cache
+   * afresh). Each object with an exact body is frozen throughout (shared by every build of the
+   * process, its body digest fixed: a change would make the digests remembered for its documents
+   * wrong) and its documents' digests are remembered (`upstreamDigests`); a patch works on a copy.
    */
   public objectsOf(render: ChartRender, what: string): ChartObject[] {
     // Keyed by the text itself: a committed render and a fresh one of the same inputs may differ.
     const textHash = textHashOf(render);
     // A fresh renderer (CI's proof of the committed renders, `--fresh`) takes only objects parsed from a render's text in this process, never the local cache's.
     const cached = parsedMemo.get(textHash);
-    if (cached && (!this.fresh || parsedHere.has(cached))) return cached;
+    // A renderer with a memo does not take objects whose digests another must hash (nor the reverse: it would not record theirs).
+    if (cached && (this.fresh ? parsedHere.has(cached) : !!this.upstreamDigests() === parsedWithMemo.has(cached))) return cached;
     const file = path.join(helmCacheDir(this.root), 'renders', `${textHash}.objects.json`);
     let objects: ChartObject[] | undefined;
     if (!this.fresh) {
@@ -484,6 +497,8 @@ export class ChartRenderer {
             if (typeof body === 'string') markCanonicalBody(o.object, body, memo);
             else markNullFree(o.object);
           });
+          // Read with this renderer's memo: a fresh renderer of the same process parses the text itself (below).
+          if (memo) parsedWithMemo.add(objects);
         }
       } catch {
         objects = undefined;
@@ -503,8 +518,10 @@ export class ChartRenderer {
         bodies.push(canonical.bodyDigest ?? null);
         return { source: o.source, object: canonical.object };
       });
-      // Parsed here under a hash of this text (not one a cache record gave): a fresh renderer may take them.
-      if (render.textHash === undefined || hashedHere.has(render)) parsedHere.add(objects);
+      // Parsed here under a hash of this text (not one a cache record gave): a fresh renderer may take
+      // them, unless their documents' digests come from a memo (a fresh renderer reads none).
+      if (memo) parsedWithMemo.add(objects);
+      else if (render.textHash === undefined || hashedHere.has(render)) parsedHere.add(objects);
       writeCacheFile(file, checkedCacheText(asciiJson({ key: textHash, nullFree: true, format: OBJECTS_FORMAT, objects, bodies })));
     }
     parsedMemo.set(textHash, objects);

@@ -56,14 +56,24 @@ export function canonicalUpstreamObject(object: Readonly<Record<string, unknown>
   return { object: copy, bodyDigest: sha256(JSON.stringify(body)) };
 }
 
+/** Freezes `value` and every map and list in it (those frozen already are taken as frozen throughout). */
+function freezeAll(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  if (Array.isArray(value)) for (const item of value) freezeAll(item);
+  else for (const key of Object.keys(value)) freezeAll((value as Record<string, unknown>)[key]);
+}
+
 /**
  * Remembers `object` (no null in it, every map's keys sorted, its body exact: what
  * `canonicalUpstreamObject` gave, or its JSON read back) as having a canonical body of JSON sha256
- * `bodyDigest`: its documents take the body's maps and lists without copying them, and so freeze
- * them (the object's top level and metadata stay as they are), and their digests are looked up in
- * `memo` (and recorded there when made), when one is given.
+ * `bodyDigest`: it is frozen throughout, its documents take the body's maps and lists without
+ * copying them, and their digests are looked up in `memo` (and recorded there when made), when one
+ * is given.
  */
 export function markCanonicalBody(object: object, bodyDigest: string, memo?: UpstreamDigestMemo): void {
+  // Frozen throughout, its top level too: a change after this would make the digests remembered for its documents wrong.
+  freezeAll(object);
   nullFree.add(object);
   canonicalBodies.set(object, memo ? { bodyDigest, memo } : { bodyDigest });
 }
@@ -118,8 +128,9 @@ export function dropNulls(value: unknown): unknown {
  * The JSON of an upstream object: `body` (as rendered: its `status` and null values are left out)
  * with `metadata`. When both are exact (./documents.ts `canonicalDocument`), the canonical document,
  * deeply frozen and the same object each time for the same `body` object and metadata; else the plain
- * copy the render canonicalises itself. `body` must not change after the first call (the parsed
- * renders are shared within a process and never changed: patches work on copies).
+ * copy the render canonicalises itself. `body` must not change after the first call, nor at all once
+ * `markCanonicalBody` marked it (it is frozen then: the parsed renders are shared within a process
+ * and never changed, patches work on copies).
  */
 export function upstreamDocument(body: Readonly<Record<string, unknown>>, metadata: unknown): Record<string, unknown> {
   const plain = () => {

@@ -163,9 +163,9 @@ describe('upstream objects cached with sorted keys and body digests, and their d
     expect(documentsOf(process_(root, { code: 'code-2' }), render('d')).digests).toEqual(want);
   });
 
-  test('GIVEN a fresh renderer (CI\'s proof of the committed renders) or a read-only one (the diff) WHEN it makes documents THEN it writes no memo; the fresh one reads none either', () => {
+  test('GIVEN a fresh renderer (CI\'s proof of the committed renders) or a read-only one (the diff) WHEN it makes documents THEN it writes no memo; the fresh one reads none either, even given a code fingerprint', () => {
     const { root, memoFile } = checkout();
-    documentsOf(process_(root, { fresh: true }), render('e'));
+    documentsOf(process_(root, { code: 'code-1', fresh: true }), render('e'));
     expect(fs.existsSync(memoFile)).toBe(false);
     documentsOf(process_(root, { code: 'code-1', readOnlyCaches: true }), render('e'));
     expect(fs.existsSync(memoFile)).toBe(false);
@@ -176,10 +176,45 @@ describe('upstream objects cached with sorted keys and body digests, and their d
     const lines = planted.split('\n');
     const body = `${lines.slice(2).filter((l) => l).map((l) => l.replace(want, 'e'.repeat(64))).join('\n')}\n`;
     fs.writeFileSync(memoFile, `${lines[0]}\n#${sha256(body)} ${body.split('\n').length - 1}\n${body}`);
-    expect(documentsOf(process_(root, { fresh: true }), render('e')).digests[0]).toBe(want);
+    expect(documentsOf(process_(root, { code: 'code-1', fresh: true }), render('e')).digests[0]).toBe(want);
   });
 
-  test('GIVEN a canonical body read from the cache WHEN its document is made THEN the body\'s maps are shared and frozen, the object\'s top level and metadata are not, and a patch works on a copy as before', () => {
+  test('GIVEN a renderer with a memo and a fresh one in one process WHEN both read the same render THEN the fresh one does not take the objects whose digests come from the memo: it parses the text, and hashes its documents', () => {
+    const { root, memoFile, rendersDir } = checkout();
+    const { docs } = documentsOf(process_(root), render('h'));
+    const want = sha256(JSON.stringify(docs[0]));
+    const text = fs.readFileSync(memoFile, 'utf8');
+    const lines = text.split('\n');
+    const body = `${lines.slice(2).filter((l) => l).map((l) => l.replace(want, 'd'.repeat(64))).join('\n')}\n`;
+    fs.writeFileSync(memoFile, `${lines[0]}\n#${sha256(body)} ${body.split('\n').length - 1}\n${body}`);
+    // The renderer with the memo parses the text (no objects cache): objects a fresh renderer of the process could otherwise take.
+    fs.rmSync(rendersDir, { recursive: true });
+    let out: { planted: string; fresh: string; same: boolean } | undefined;
+    jest.isolateModules(() => {
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { ChartRenderer } = require('../../lib/render/chart-renderer') as typeof import('../../lib/render/chart-renderer');
+      const { upstreamDocument } = require('../../lib/render/upstream-document') as typeof import('../../lib/render/upstream-document');
+      const { documentDigest } = require('../../lib/render/documents') as typeof import('../../lib/render/documents');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      const withMemo = new ChartRenderer({ root, fresh: false, code: 'code-1' }).objectsOf(render('h'), 'demo');
+      const fresh = new ChartRenderer({ root, fresh: true, code: 'code-1' }).objectsOf(render('h'), 'demo');
+      out = { planted: documentDigest(upstreamDocument(withMemo[0].object, META)), fresh: documentDigest(upstreamDocument(fresh[0].object, META)), same: fresh === withMemo };
+    });
+    expect(out).toEqual({ planted: 'd'.repeat(64), fresh: want, same: false });
+  });
+
+  test('GIVEN an object read with a body digest WHEN anything tries to change it, at the top or below, before any document is made THEN it throws: its remembered digests cannot go stale', () => {
+    const { root } = checkout();
+    process_(root).renderer.objectsOf(render('i'), 'demo');
+    for (const m of [process_(root), process_(root, { code: undefined })]) {
+      const [o] = m.renderer.objectsOf(render('i'), 'demo');
+      expect(() => { (o.object.data as Record<string, string>).a = 'changed'; }).toThrow(TypeError);
+      expect(() => { o.object.data = {}; }).toThrow(TypeError);
+      expect(() => { (o.object.metadata as Record<string, string>).name = 'other'; }).toThrow(TypeError);
+    }
+  });
+
+  test('GIVEN a canonical body read from the cache WHEN its document is made THEN the body\'s maps are shared, everything is frozen, and a patch works on a copy as before', () => {
     const { root } = checkout();
     process_(root).renderer.objectsOf(render('f'), 'demo');
     const m = process_(root);
@@ -187,8 +222,8 @@ describe('upstream objects cached with sorted keys and body digests, and their d
     const doc = m.upstreamDocument(o.object, META) as { data: Record<string, string> };
     expect(doc.data).toBe(o.object.data);
     expect(Object.isFrozen(o.object.data)).toBe(true);
-    expect(Object.isFrozen(o.object)).toBe(false);
-    expect(Object.isFrozen(o.object.metadata)).toBe(false);
+    expect(Object.isFrozen(o.object)).toBe(true);
+    expect(Object.isFrozen(o.object.metadata)).toBe(true);
     const patched = structuredClone(o.object);
     (patched.data as Record<string, string>).x = '3';
     expect(m.upstreamDocument(patched, META)).toMatchObject({ data: { a: '2', x: '3', z: '1' } });
