@@ -160,7 +160,7 @@ export function loadFiles(files: readonly string[], read: (file: string) => stri
       // The render's own documents (`given`) are exact JSON; a parsed text may hold what JSON cannot:
       // such an object never reaches the cluster, and is not checked further (a replica count of .inf).
       const notJson = given ? undefined : nonFiniteAt(doc);
-      if (notJson) problems.push({ file, message: `${notJson.path} is ${notJson.text}, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote it ("${notJson.text}") if a string is meant` });
+      if (notJson) problems.push({ file, message: `${notJson.path} is ${notJson.text}, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote the value as written if a string is meant` });
       else objects.push(make(file, doc));
     }
   }
@@ -169,14 +169,16 @@ export function loadFiles(files: readonly string[], read: (file: string) => stri
 
 /**
  * Where `value` first holds a number JSON has no text for (NaN, an infinity: YAML's `.nan`, `.inf`,
- * `-.inf`), as a field path (`spec.values[0].x`) and the YAML it was written as; undefined when nowhere.
+ * `-.inf`, in any of their spellings), as a field path (`spec.values[0].x`) and what it is, named
+ * with its plainest YAML (the spelling written, `+.Inf` or `.NaN`, is not known here); undefined
+ * when nowhere.
  */
 export function nonFiniteAt(value: unknown): { readonly path: string; readonly text: string } | undefined {
   const steps: (string | number)[] = [];
   const found = nonFiniteIn(value, steps);
   if (found === undefined) return undefined;
   const path = steps.map((k, i) => (typeof k === 'number' ? `[${k}]` : i ? `.${k}` : k)).join('');
-  return { path: path || '(the document)', text: Number.isNaN(found) ? '.nan' : found > 0 ? '.inf' : '-.inf' };
+  return { path: path || '(the document)', text: Number.isNaN(found) ? 'not a number (.nan)' : found > 0 ? 'infinite (.inf)' : 'minus infinite (-.inf)' };
 }
 
 /**

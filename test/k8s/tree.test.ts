@@ -60,17 +60,17 @@ describe('loadTree', () => {
     expect(problems[2].message).toMatch(/only \.yaml manifests belong here/);
   });
 
-  test('GIVEN manifests holding .nan, .inf and -.inf (numbers JSON has no text for), and the same words quoted WHEN loaded THEN each unquoted one is a problem naming its field and what to write, its object is not loaded (nothing checks it further), and the quoted ones load', () => {
+  test('GIVEN manifests holding .nan, +.Inf and -.Inf (numbers JSON has no text for), and the same words quoted WHEN loaded THEN each unquoted one is a problem naming its field, what it is (not the spelling, which parsing loses) and what to write, its object is not loaded (nothing checks it further), and the quoted ones load', () => {
     const root = scratch({
       'dist/web/nan.yaml': 'apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: nan}\nspec: {values: [1, {x: .nan}]}\n',
-      'dist/web/inf.yaml': 'apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: inf}\nspec: {limit: .inf}\n---\napiVersion: example.com/v1\nkind: Thing\nmetadata: {name: minus}\nspec: {limit: -.Inf}\n',
+      'dist/web/inf.yaml': 'apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: inf}\nspec: {limit: +.Inf}\n---\napiVersion: example.com/v1\nkind: Thing\nmetadata: {name: minus}\nspec: {limit: -.Inf}\n',
       'dist/web/quoted.yaml': 'apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: quoted}\nspec: {limit: ".inf", values: [".nan"], big: 1e308}\n',
     });
     const { objects, problems } = loadTree(root);
     expect(problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
-      'dist/web/inf.yaml: spec.limit is .inf, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote it (".inf") if a string is meant',
-      'dist/web/inf.yaml: spec.limit is -.inf, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote it ("-.inf") if a string is meant',
-      'dist/web/nan.yaml: spec.values[1].x is .nan, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote it (".nan") if a string is meant',
+      'dist/web/inf.yaml: spec.limit is infinite (.inf), a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote the value as written if a string is meant',
+      'dist/web/inf.yaml: spec.limit is minus infinite (-.inf), a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote the value as written if a string is meant',
+      'dist/web/nan.yaml: spec.values[1].x is not a number (.nan), a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote the value as written if a string is meant',
     ]);
     expect(objects.map((o) => o.obj.metadata)).toEqual([{ name: 'quoted' }]);
   });

@@ -119,10 +119,11 @@ describe('the cache of verify\'s per-object checks', () => {
     try {
       fs.writeFileSync(target, withReplicas('null'));
       const asNull = verifyTree(tree, registry).map(formatFinding);
+      const named: Record<string, string> = { '.nan': 'not a number (.nan)', '.inf': 'infinite (.inf)', '-.inf': 'minus infinite (-.inf)' };
       for (const value of ['.nan', '.inf', '-.inf']) {
         fs.writeFileSync(target, withReplicas(value));
         const uncached = verifyTree(tree, registry).map(formatFinding);
-        expect(uncached).toEqual(expect.arrayContaining([`dist/workloads/whiteboard/deployment-whiteboard.yaml: spec.replicas is ${value}, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote it ("${value}") if a string is meant`]));
+        expect(uncached).toEqual(expect.arrayContaining([`dist/workloads/whiteboard/deployment-whiteboard.yaml: spec.replicas is ${named[value]}, a number JSON cannot hold: Argo CD and kubectl send objects to the API server as JSON and refuse it; write a finite number, or quote the value as written if a string is meant`]));
         // The null's results in the cache, under the key of the same JSON.
         fs.writeFileSync(target, withReplicas('null'));
         verifyWith(tree, file);
