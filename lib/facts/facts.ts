@@ -90,7 +90,11 @@ export const ObjectFactsSchema = z.strictObject({
   selectsRuntimePods: reason.optional(),
   /** Services a controller creates at run time from it, in its namespace (no rendered object is that Service): routes may send to them. */
   runtimeServices: z.array(z.string().min(1)).min(1).optional(),
-  /** Objects a controller makes at run time that rendered pods name (a ServiceAccount, ConfigMap, claim or PriorityClass), in its namespace unless they say. */
+  /**
+   * Objects made at run time that rendered pods name (a ServiceAccount, ConfigMap, claim, PriorityClass
+   * or Secret), in its namespace unless they say: by a controller or a hook Job, or by hand once per
+   * cluster (the bootstrap Secret that unlocks Bitwarden); each says which (`because`).
+   */
   runtimeObjects: z.array(RuntimeObjectFactSchema).min(1).optional(),
   /** APIs its sync installs (a layer's Application, a component's controller). */
   providesApis: z.array(ApiRefSchema).min(1).optional(),

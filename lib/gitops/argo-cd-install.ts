@@ -60,7 +60,7 @@ export class ArgoCdInstall extends Construct {
       values: props.values,
       ha: props.ha,
       backupOptOuts: props.backupOptOuts,
-      runtimeObjects: [{ kind: 'Secret', name: 'argocd-redis', because: 'the chart\'s Job argocd-redis-secret-init (a PreSync hook, before the pods that read it) creates the Redis password Secret once' }],
+      runtimeObjects: [{ kind: 'Secret', name: 'argocd-redis', because: 'the chart\'s Job argocd-redis-secret-init creates the Redis password Secret once (a PreSync hook under Argo CD; applied by kubectl, in the bootstrap, the pods that read it wait in ContainerCreating until it has)' }],
     });
     if (props.rootAndProject) this.rootAndProjectObjects = addRootAndProject(this, props.site);
   }

@@ -113,7 +113,7 @@ export function metalLbLayer(scope: Construct, ctx: PlatformContext): Layer {
     values: metalLbValues(),
     providesApis: [{ group: 'metallb.io' }],
     ha: metalLbHa(),
-    runtimeObjects: [{ kind: 'Secret', name: 'metallb-memberlist', because: 'the MetalLB controller creates the speakers\' memberlist key (its --ml-secret-name) when it starts' }],
+    runtimeObjects: [{ kind: 'Secret', name: 'metallb-memberlist', because: 'the MetalLB controller creates the speakers\' memberlist key (named by its METALLB_ML_SECRET_NAME) when it starts' }],
   });
   const pools = ctx.site.network.metallb.pools;
   for (const pool of pools) {

@@ -58,14 +58,20 @@ export interface PodReferencesProjection {
  * the name, or undefined when the object makes none.
  * - An ExternalSecret (External Secrets) writes its target, `spec.target.name` or else its own
  *   name, unless `spec.target.creationPolicy` is `Merge` (it only adds to a Secret that must be
- *   there already) or `None` (it makes none).
+ *   there already) or `None` (it makes none), or `spec.target.manifest` names another kind (it
+ *   makes a ConfigMap or a custom resource then). `Owner`, `Orphan` and `CreateOrMerge` make it.
  * - A cert-manager Certificate writes `spec.secretName`.
  * - A SealedSecret (Bitnami's controller) unseals into a Secret of its own name.
+ * The site installs neither cert-manager nor the SealedSecret controller (verify/schemas refuses
+ * their objects without a schema); a tree that renders them, with one, has them counted.
  */
 export const SECRET_MAKERS: ReadonlyMap<string, (obj: JsonMap) => string | undefined> = new Map([
   ['external-secrets.io/ExternalSecret', (obj: JsonMap) => {
     const policy = valueAt(obj, 'spec.target.creationPolicy');
     if (policy === 'Merge' || policy === 'None') return undefined;
+    // A target manifest of another kind than Secret (apiVersion v1 and kind Secret would make one anyway).
+    const manifest = valueAt(obj, 'spec.target.manifest');
+    if (manifest !== undefined && !(isMap(manifest) && (manifest.kind === undefined || manifest.kind === 'Secret') && (manifest.apiVersion === undefined || manifest.apiVersion === 'v1'))) return undefined;
     return stringAt(obj, 'spec.target.name') || stringAt(obj, 'metadata.name') || undefined;
   }],
   ['cert-manager.io/Certificate', (obj: JsonMap) => stringAt(obj, 'spec.secretName') || undefined],

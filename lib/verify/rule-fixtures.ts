@@ -62,6 +62,12 @@ function deployment(name: string, ns: string, pod: JsonMap = {}): JsonMap {
   };
 }
 
+/** An ExternalSecret in namespace web that makes the Secret web-db from Bitwarden. */
+const webDbSecret: JsonMap = {
+  apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'web-db', namespace: 'web' },
+  spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'bitwarden' }, target: { name: 'web-db' }, data: [{ secretKey: 'password', remoteRef: { key: 'web-db' } }] },
+};
+
 /** A RoleBinding in namespace web of the ServiceAccount web to the Role web. */
 function roleBinding(): JsonMap {
   return {
@@ -265,9 +271,9 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
     satisfying: { files: { 'dist/web/service-web.yaml': [service()], 'dist/web/httproute-web.yaml': [route('web', 8080)] } },
   },
   'verify/pod-references': {
-    // A chart told not to render its ServiceAccount (serviceAccount.create: false) whose Deployment still names it.
-    breaking: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web' })] } },
-    satisfying: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web' })], 'dist/web/serviceaccount-web.yaml': [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'web' } }] } },
+    // A chart told not to render its ServiceAccount (serviceAccount.create: false) whose Deployment still names it; the Secret it mounts, an ExternalSecret makes.
+    breaking: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web', volumes: [{ name: 'db', secret: { secretName: 'web-db' } }] })], 'dist/web/externalsecret-web-db.yaml': [webDbSecret] } },
+    satisfying: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web', volumes: [{ name: 'db', secret: { secretName: 'web-db' } }] })], 'dist/web/externalsecret-web-db.yaml': [webDbSecret], 'dist/web/serviceaccount-web.yaml': [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'web' } }] } },
   },
   'verify/rbac-references': {
     // A chart told not to render its Role (rbac.create: false) whose RoleBinding still names it.

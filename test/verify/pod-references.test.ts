@@ -119,7 +119,7 @@ describe('verify/pod-references', () => {
     expect(findings(w, [carrier], [[carrier, declared('other')]])).toHaveLength(2);
   });
 
-  test('GIVEN a Secret a pod reads WHEN an object of its namespace makes it (an ExternalSecret\'s target or own name, a Certificate\'s secretName, a SealedSecret) THEN it passes; WHEN the ExternalSecret only merges or makes none, or the maker is in another namespace, THEN it is found', () => {
+  test('GIVEN a Secret a pod reads WHEN an object of its namespace makes it (an ExternalSecret\'s target or own name, a Certificate\'s secretName, a SealedSecret) THEN it passes; WHEN the ExternalSecret only merges, makes none or makes another kind, or the maker is in another namespace, THEN it is found', () => {
     const w = workload({ volumes: [{ name: 'tls', secret: { secretName: 'web-tls' } }] });
     const es = (target: JsonMap | undefined, name = 'web-tls', ns = 'web'): JsonMap => ({ ...object('external-secrets.io/v1', 'ExternalSecret', name, ns), spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'bitwarden' }, ...(target ? { target } : {}) } });
     expect(findings(w, [es(undefined)])).toEqual([]);
@@ -129,6 +129,11 @@ describe('verify/pod-references', () => {
     expect(findings(w, [es({ name: 'other' })])).toHaveLength(1);
     expect(findings(w, [es({ creationPolicy: 'Merge' })])).toHaveLength(1);
     expect(findings(w, [es({ creationPolicy: 'None' })])).toHaveLength(1);
+    expect(findings(w, [es({ creationPolicy: 'CreateOrMerge' })])).toEqual([]);
+    // A target manifest of another kind: the ExternalSecret makes a ConfigMap (or a custom resource), not the Secret.
+    expect(findings(w, [es({ manifest: { apiVersion: 'v1', kind: 'ConfigMap' } })])).toHaveLength(1);
+    expect(findings(w, [es({ manifest: { apiVersion: 'example.com/v1', kind: 'Thing' } })])).toHaveLength(1);
+    expect(findings(w, [es({ manifest: { apiVersion: 'v1', kind: 'Secret' } })])).toEqual([]);
     expect(findings(w, [es(undefined, 'web-tls', 'ops')])).toHaveLength(1);
     expect(findings(w, [{ ...object('cert-manager.io/v1', 'Certificate', 'cert'), spec: { secretName: 'web-tls', issuerRef: { name: 'ca' } } }])).toEqual([]);
     expect(findings(w, [{ ...object('cert-manager.io/v1', 'Certificate', 'web-tls'), spec: { secretName: 'other', issuerRef: { name: 'ca' } } }])).toHaveLength(1);

@@ -706,7 +706,9 @@ function checkPodReferences(tree: Tree, report: Report): void {
     if (x.group === '' && x.kind === 'Secret') exists.add(`Secret ${x.namespace ?? ''}/${name}`);
     // What makes a Secret of its own: an ExternalSecret (its target, unless it only merges or makes none), a Certificate, a SealedSecret.
     const made = (n: unknown) => { if (typeof n === 'string' && n !== '') exists.add(`Secret ${x.namespace ?? ''}/${n}`); };
-    if (x.group === 'external-secrets.io' && x.kind === 'ExternalSecret' && !['Merge', 'None'].includes(valueAt(x.o.obj, 'spec.target.creationPolicy') as string)) {
+    const manifest = valueAt(x.o.obj, 'spec.target.manifest');
+    const makesSecret = manifest === undefined || (isMap(manifest) && [undefined, 'Secret'].includes(manifest.kind as string) && [undefined, 'v1'].includes(manifest.apiVersion as string));
+    if (x.group === 'external-secrets.io' && x.kind === 'ExternalSecret' && makesSecret && !['Merge', 'None'].includes(valueAt(x.o.obj, 'spec.target.creationPolicy') as string)) {
       const target = valueAt(x.o.obj, 'spec.target.name');
       made(typeof target === 'string' && target !== '' ? target : name);
     }
