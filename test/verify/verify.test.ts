@@ -465,6 +465,13 @@ describe('secret literals in ExternalSecret templates and env pairs', () => {
     expect(nonHaFindingsOf((f) => f.set('dist/metallb/deployment-d.yaml', deployment([{ name: 'DB_PASSWORD', value: 'hunter2' }])))).toEqual([
       'dist/metallb/deployment-d.yaml: apps/v1 Deployment metallb-system/d: spec.template.spec.containers[0].env[0].value holds a literal secret; reference it from Bitwarden (BitwardenSecret) instead',
     ]);
-    expect(nonHaFindingsOf((f) => f.set('dist/metallb/deployment-d.yaml', deployment([{ name: 'DB_HOST', value: 'pg' }, { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'p' } } }])))).toEqual([]);
+    // The Secret it reads, an ExternalSecret makes (verify/pod-references): in a layer that syncs after the secrets layer.
+    const made = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 's', namespace: 'velero' }, spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'bitwarden-login' }, target: { name: 's' }, data: [{ secretKey: 'p', remoteRef: { key: 's', property: 'password' } }] } };
+    const inVelero = deployment([{ name: 'DB_HOST', value: 'pg' }, { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'p' } } }]);
+    (inVelero.metadata as Obj).namespace = 'velero';
+    expect(nonHaFindingsOf((f) => {
+      f.set('dist/backups/deployment-d.yaml', inVelero);
+      f.set('dist/backups/externalsecret-s.yaml', made);
+    })).toEqual([]);
   });
 });
