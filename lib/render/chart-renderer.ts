@@ -700,7 +700,7 @@ class UpstreamDigests implements UpstreamDigestMemo {
 
   public get(bodyDigest: string, metadataDigest: string): string | undefined {
     const key = bodyDigest + metadataDigest;
-    const value = this.used.get(key) ?? (this.file ??= new EntriesFile(this.path, UPSTREAM_DIGESTS_FORMAT, this.code)).get(key);
+    const value = this.used.get(key) ?? this.entries().get(key);
     if (value === undefined || !SHA256_HEX.test(value)) return undefined;
     this.used.set(key, value);
     return value;
@@ -715,8 +715,13 @@ class UpstreamDigests implements UpstreamDigestMemo {
   /** Saves what this process made (nothing when it made none: its documents may all have come from the process's own memo). */
   public save(): void {
     if (!this.added.size) return;
-    (this.file ??= new EntriesFile(this.path, UPSTREAM_DIGESTS_FORMAT, this.code)).save(this.used, this.added);
+    this.entries().save(this.used, this.added);
     this.added.clear();
+  }
+
+  /** The file's entries, read on first use. */
+  private entries(): EntriesFile {
+    return (this.file ??= new EntriesFile(this.path, UPSTREAM_DIGESTS_FORMAT, this.code));
   }
 }
 

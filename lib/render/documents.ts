@@ -186,14 +186,16 @@ const canonical = new WeakSet<object>();
  * readers of a render's documents (verify, the HA model) must not change them.
  */
 export function markCanonical(document: object): void {
-  const freeze = (v: unknown): void => {
-    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
-    Object.freeze(v);
-    if (Array.isArray(v)) for (const item of v) freeze(item);
-    else for (const key of Object.keys(v)) freeze((v as Record<string, unknown>)[key]);
-  };
-  freeze(document);
+  freezeThroughout(document);
   canonical.add(document);
+}
+
+/** Freezes `value` and every map and list in it (one found frozen is taken as frozen throughout). */
+export function freezeThroughout(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  if (Array.isArray(value)) for (const item of value) freezeThroughout(item);
+  else for (const key of Object.keys(value)) freezeThroughout((value as Record<string, unknown>)[key]);
 }
 
 /** Digests of documents, by object: each document's JSON is hashed once per process (the render's and verify's check cache share it). */

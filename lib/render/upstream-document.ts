@@ -1,5 +1,5 @@
 import { sha256 } from '../cache-file';
-import { canonicalDocument, documentDigest, markBorrowed, markCanonical, rememberDigest } from './documents';
+import { canonicalDocument, documentDigest, freezeThroughout, markBorrowed, markCanonical, rememberDigest } from './documents';
 
 /**
  * The document of an object a vendored chart or manifest set renders (lib/constructs/upstream-objects.ts):
@@ -56,14 +56,6 @@ export function canonicalUpstreamObject(object: Readonly<Record<string, unknown>
   return { object: copy, bodyDigest: sha256(JSON.stringify(body)) };
 }
 
-/** Freezes `value` and every map and list in it (those frozen already are taken as frozen throughout). */
-function freezeAll(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  if (Array.isArray(value)) for (const item of value) freezeAll(item);
-  else for (const key of Object.keys(value)) freezeAll((value as Record<string, unknown>)[key]);
-}
-
 /**
  * Remembers `object` (no null in it, every map's keys sorted, its body exact: what
  * `canonicalUpstreamObject` gave, or its JSON read back) as having a canonical body of JSON sha256
@@ -73,7 +65,7 @@ function freezeAll(value: unknown): void {
  */
 export function markCanonicalBody(object: object, bodyDigest: string, memo?: UpstreamDigestMemo): void {
   // Frozen throughout, its top level too: a change after this would make the digests remembered for its documents wrong.
-  freezeAll(object);
+  freezeThroughout(object);
   nullFree.add(object);
   canonicalBodies.set(object, memo ? { bodyDigest, memo } : { bodyDigest });
 }

@@ -91,6 +91,16 @@ function documentsOf(m: Modules, r: ChartRender): { docs: Record<string, unknown
   return { docs, digests };
 }
 
+/**
+ * Writes the memo file (one block, as one process saves it) again with the digest `from` replaced by
+ * `to`, its block's hash made again: an intact file that says something else.
+ */
+function plantDigest(memoFile: string, from: string, to: string): void {
+  const lines = fs.readFileSync(memoFile, 'utf8').split('\n');
+  const body = `${lines.slice(2).filter((l) => l).map((l) => l.replace(from, to)).join('\n')}\n`;
+  fs.writeFileSync(memoFile, `${lines[0]}\n#${sha256(body)} ${body.split('\n').length - 1}\n${body}`);
+}
+
 const keysSortedThroughout = (v: unknown): boolean => {
   if (Array.isArray(v)) return v.every(keysSortedThroughout);
   if (!v || typeof v !== 'object') return true;
@@ -138,13 +148,10 @@ describe('upstream objects cached with sorted keys and body digests, and their d
   test('GIVEN a remembered digest WHEN a new process makes the same document THEN it takes the digest from the memo without hashing (a planted digest shows through); WHEN the metadata differs THEN the document is hashed', () => {
     const { root, memoFile } = checkout();
     const { digests } = documentsOf(process_(root), render('c'));
-    const text = fs.readFileSync(memoFile, 'utf8');
-    expect(text).toContain(digests[0]);
+    expect(fs.readFileSync(memoFile, 'utf8')).toContain(digests[0]);
     // The block's own hash made again, as an intact file that says something else would be: the memo is believed.
     const planted = 'f'.repeat(64);
-    const lines = text.split('\n');
-    const body = `${lines.slice(2).filter((l) => l).map((l) => l.replace(digests[0], planted)).join('\n')}\n`;
-    fs.writeFileSync(memoFile, `${lines[0]}\n#${sha256(body)} ${body.split('\n').length - 1}\n${body}`);
+    plantDigest(memoFile, digests[0], planted);
     const m = process_(root);
     const [o] = m.renderer.objectsOf(render('c'), 'demo');
     expect(m.documentDigest(m.upstreamDocument(o.object, META))).toBe(planted);
@@ -171,11 +178,8 @@ describe('upstream objects cached with sorted keys and body digests, and their d
     expect(fs.existsSync(memoFile)).toBe(false);
     const { docs } = documentsOf(process_(root), render('e'));
     expect(fs.existsSync(memoFile)).toBe(true);
-    const planted = fs.readFileSync(memoFile, 'utf8');
     const want = sha256(JSON.stringify(docs[0]));
-    const lines = planted.split('\n');
-    const body = `${lines.slice(2).filter((l) => l).map((l) => l.replace(want, 'e'.repeat(64))).join('\n')}\n`;
-    fs.writeFileSync(memoFile, `${lines[0]}\n#${sha256(body)} ${body.split('\n').length - 1}\n${body}`);
+    plantDigest(memoFile, want, 'e'.repeat(64));
     expect(documentsOf(process_(root, { code: 'code-1', fresh: true }), render('e')).digests[0]).toBe(want);
   });
 
@@ -183,10 +187,7 @@ describe('upstream objects cached with sorted keys and body digests, and their d
     const { root, memoFile, rendersDir } = checkout();
     const { docs } = documentsOf(process_(root), render('h'));
     const want = sha256(JSON.stringify(docs[0]));
-    const text = fs.readFileSync(memoFile, 'utf8');
-    const lines = text.split('\n');
-    const body = `${lines.slice(2).filter((l) => l).map((l) => l.replace(want, 'd'.repeat(64))).join('\n')}\n`;
-    fs.writeFileSync(memoFile, `${lines[0]}\n#${sha256(body)} ${body.split('\n').length - 1}\n${body}`);
+    plantDigest(memoFile, want, 'd'.repeat(64));
     // The renderer with the memo parses the text (no objects cache): objects a fresh renderer of the process could otherwise take.
     fs.rmSync(rendersDir, { recursive: true });
     let out: { planted: string; fresh: string; same: boolean } | undefined;
