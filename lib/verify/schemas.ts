@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { crdSchemaFile, KUBERNETES_DEFINITIONS } from '../k8s/kinds';
-import { splitApiVersion } from '../k8s/manifest';
+import { isMap, splitApiVersion } from '../k8s/manifest';
 import type { JsonMap } from '../k8s/manifest';
 import { SchemaCheck } from './schema-check';
 
@@ -304,12 +304,15 @@ export class SchemaRegistry {
     const known = this.crdKeys.get(digest);
     if (known && known.every((key) => this.rendered.get(key)?.digest === digest)) return 0;
     const keys: string[] = [];
-    const spec = (crd.spec ?? {}) as { group?: string; names?: { kind?: string }; versions?: { name?: string; schema?: { openAPIV3Schema?: JsonMap } }[] };
+    // Whatever shape the CRD has (verify/schemas reports a malformed one against the CRD schema): only well-formed versions register.
+    const spec = isMap(crd.spec) ? crd.spec : {};
+    const group = typeof spec.group === 'string' ? spec.group : '';
+    const kind = isMap(spec.names) && typeof spec.names.kind === 'string' ? spec.names.kind : '';
     let added = 0;
-    for (const v of spec.versions ?? []) {
-      const schemaJson = v.schema?.openAPIV3Schema;
-      if (!spec.group || !spec.names?.kind || !v.name || !schemaJson) continue;
-      const key = `${spec.group}/${v.name}/${spec.names.kind}`;
+    for (const v of Array.isArray(spec.versions) ? spec.versions : []) {
+      const schemaJson = isMap(v) && isMap(v.schema) ? v.schema.openAPIV3Schema : undefined;
+      if (!group || !kind || !isMap(v) || typeof v.name !== 'string' || !v.name || !isMap(schemaJson)) continue;
+      const key = `${group}/${v.name}/${kind}`;
       keys.push(key);
       // The same CRD in every verify of a test run: prepared once, and only when an object of it
       // is validated (most CRDs a chart installs have no object in the tree).

@@ -66,6 +66,19 @@ describe('schema registry', () => {
     expect(reg.addCrd(crd('size'), 'hash-a')).toBe(0);
   });
 
+  test('GIVEN CRDs of every malformed shape (spec, names, versions, a version or its schema not what the API takes) WHEN registered THEN none throws and only well-formed versions register (verify/schemas reports the CRD itself)', () => {
+    const reg = new SchemaRegistry();
+    const schema = { openAPIV3Schema: { type: 'object' } };
+    const base = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.test' } };
+    const specs: unknown[] = [true, null, 'x', [], { group: 'example.test', names: { kind: 'Widget' }, versions: true },
+      { group: 'example.test', names: { kind: 'Widget' }, versions: 'v1' }, { group: 'example.test', names: { kind: 'Widget' }, versions: { name: 'v1', schema } },
+      { group: 'example.test', names: { kind: 'Widget' }, versions: [null, 7, 'v1', [], { name: 3, schema }, { name: 'v1', schema: true }, { name: 'v1', schema: { openAPIV3Schema: 'object' } }] },
+      { group: 7, names: { kind: 'Widget' }, versions: [{ name: 'v1', schema }] }, { group: 'example.test', names: 'Widget', versions: [{ name: 'v1', schema }] },
+      { group: 'example.test', names: { kind: ['Widget'] }, versions: [{ name: 'v1', schema }] }];
+    specs.forEach((spec, i) => expect([i, reg.addCrd({ ...base, spec } as never, `hash-${i}`)]).toEqual([i, 0]));
+    expect(reg.addCrd({ ...base, spec: { group: 'example.test', names: { kind: 'Widget' }, versions: [true, { name: 'v1', schema }] } }, 'hash-ok')).toBe(1);
+  });
+
   describe('the identity of a rendered CRD\'s schema', () => {
     const crd = (field: string) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gadgets.example.test' },
       spec: { group: 'example.test', names: { kind: 'Gadget' }, versions: ['v1', 'v2'].map((name) => ({ name, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', nullable: true, properties: { [field]: { type: 'string' } } } } } } })) } });
