@@ -14,7 +14,10 @@ import { memoised } from './tree-index';
  * cluster. A Secret is there when it is rendered, or made by a rendered object that makes one of
  * that name in the pod's namespace (`SECRET_MAKERS`: an ExternalSecret that creates its target, a
  * cert-manager Certificate, a SealedSecret), or declared as made at run time (charts' hook Jobs,
- * certificate generators, a secret created by hand once: facts `runtimeObjects`). A probe that
+ * certificate generators, a secret created by hand once: facts `runtimeObjects`). Image pull
+secrets (a pod spec's, and a ServiceAccount's, which the API server adds to the pods that run as
+it) are checked alike: the kubelet pulls without a missing one, so a private registry's image
+never starts (ImagePullBackOff). A probe that
  * names a port its container does not declare fails on every run, so it is found here too.
  */
 
@@ -34,8 +37,12 @@ const BUILT_IN: Readonly<Record<PodReferenceKind, ReadonlySet<string>>> = {
   Secret: new Set(),
 };
 
-/** One reference of a pod template: the field that holds it, the kind and the name it names. */
-export type PodReference = readonly [field: string, kind: PodReferenceKind, name: string];
+/**
+ * One reference of a pod template (or a ServiceAccount's image pull secret): the field that holds
+ * it, the kind and the name it names, and `pull` for an image pull secret (whose absence the
+ * kubelet passes over: the pull goes without those credentials).
+ */
+export type PodReference = readonly [field: string, kind: PodReferenceKind, name: string, use?: 'pull'];
 
 /**
  * A probe's port given by a name its container does not declare: the probe's field, the name, the
@@ -117,7 +124,17 @@ const TARGETS: ReadonlyMap<string, readonly [group: string, kind: PodReferenceKi
 /** Whether objects of an API group and kind carry a pod template, asked once for each (most objects carry none). */
 const carriers = new Map<string, Map<string, boolean>>();
 
-/** The references of the pod spec at `at` of `obj`, in field order (those marked `optional: true` left out). */
+/** The image pull secrets of `holder` (a pod spec or a ServiceAccount), `imagePullSecrets[].name`, with `prefix` before the field. */
+export function imagePullSecretRefs(holder: JsonMap, prefix: string): PodReference[] {
+  const out: PodReference[] = [];
+  listAt(holder, 'imagePullSecrets').forEach((r, i) => {
+    const name = isMap(r) ? stringAt(r, 'name') : undefined;
+    if (name) out.push([`${prefix}imagePullSecrets[${i}].name`, 'Secret', name, 'pull']);
+  });
+  return out;
+}
+
+/** The references of the pod spec at `at` of `obj`, in field order (those marked `optional: true` left out); its image pull secrets last. */
 export function podReferences(obj: JsonMap, at: string): PodReference[] {
   const spec = valueAt(obj, at);
   const out: PodReference[] = [];
@@ -160,6 +177,7 @@ export function podReferences(obj: JsonMap, at: string): PodReference[] {
       });
     });
   }
+  out.push(...imagePullSecretRefs(spec, `${at}.`));
   return out;
 }
 
@@ -172,9 +190,13 @@ const FIX: Readonly<Record<PodReferenceKind, string>> = {
   Secret: 'its pods cannot start (ContainerCreating, CreateContainerConfigError): make the Secret with an ExternalSecret (from Bitwarden; never a Secret with data in git), name one that is made, or mark the reference optional: true',
 };
 
+/** What to do about a missing image pull secret, for the message. */
+const PULL_FIX = 'the kubelet pulls the images without those credentials, so an image of a private registry fails (ErrImagePull, ImagePullBackOff): make the Secret (type kubernetes.io/dockerconfigjson) with an ExternalSecret (from Bitwarden; never a Secret with data in git), name one that is made, or drop the reference where the nodes hold the registry\'s credentials (k3s registries.yaml configs)';
+
 /**
  * Every pod template's ServiceAccount, PriorityClass, PersistentVolumeClaims, ConfigMaps and Secrets
- * (volumes, projected volumes, envFrom, env valueFrom; not those marked optional) are rendered in its
+ * (volumes, projected volumes, envFrom, env valueFrom, image pull secrets; not those marked optional),
+ * and every ServiceAccount's image pull secrets, are rendered in its
  * namespace (a PriorityClass anywhere), made there by a rendered object (a Secret: `SECRET_MAKERS`),
  * exist in every cluster, or are declared by an object of that namespace as made by a controller at
  * run time (facts `runtimeObjects`); and every probe port given by name is a port its container
@@ -188,6 +210,11 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     if (maker) {
       const secret = maker(obj);
       return secret ? { secret } : undefined;
+    }
+    // A ServiceAccount's image pull secrets are added to every pod that runs as it.
+    if (group === '' && ref.kind === 'ServiceAccount') {
+      const refs = imagePullSecretRefs(obj, '');
+      return refs.length ? { refs } : undefined;
     }
     // A core PodTemplate is no pod: nothing refuses it (its user, a controller's pod, is checked where it is rendered).
     if (!memoised(carriers, group, ref.kind, () => podSpecPath(obj) !== undefined && !(group === '' && ref.kind === 'PodTemplate'))) return undefined;
@@ -215,11 +242,11 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     }
     for (const e of pods) {
       const ns = e.ref.namespace ?? '';
-      for (const [field, kind, name] of e.p!.refs ?? []) {
+      for (const [field, kind, name, use] of e.p!.refs ?? []) {
         if (BUILT_IN[kind].has(name) || present[kind].has(key(kind, ns, name))) continue;
         const where = kind === 'PriorityClass' ? '' : ` in namespace "${ns}"`;
         const made = kind === 'Secret' ? ' nor made by a rendered ExternalSecret, Certificate or SealedSecret' : '';
-        report(e.ref, `${field} names ${kind} "${name}", which is not rendered${made}${where} and no object${kind === 'PriorityClass' ? '' : ' there'} declares a controller makes at run time (facts runtimeObjects); ${FIX[kind]}, or declare who makes it (runtimeObjects)`);
+        report(e.ref, `${field} names ${kind} "${name}", which is not rendered${made}${where} and no object${kind === 'PriorityClass' ? '' : ' there'} declares a controller makes at run time (facts runtimeObjects); ${use === 'pull' ? PULL_FIX : FIX[kind]}, or declare who makes it (runtimeObjects)`);
       }
       for (const [field, port, container, declared] of e.p!.probes ?? []) {
         report(e.ref, `${field} names port "${port}", which container "${container}" does not declare (${declared.length ? `it declares ${declared.map((d) => `"${d}"`).join(', ')}` : 'it declares no named port'}); the kubelet fails every run of the probe (a liveness or startup probe restarts the container over and over, a readiness probe keeps the pod out of its Services): declare the port on the container, or name or number one it has`);

@@ -271,9 +271,9 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
     satisfying: { files: { 'dist/web/service-web.yaml': [service()], 'dist/web/httproute-web.yaml': [route('web', 8080)] } },
   },
   'verify/pod-references': {
-    // A chart told not to render its ServiceAccount (serviceAccount.create: false) whose Deployment still names it; the Secret it mounts, an ExternalSecret makes.
-    breaking: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web', volumes: [{ name: 'db', secret: { secretName: 'web-db' } }] })], 'dist/web/externalsecret-web-db.yaml': [webDbSecret] } },
-    satisfying: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web', volumes: [{ name: 'db', secret: { secretName: 'web-db' } }] })], 'dist/web/externalsecret-web-db.yaml': [webDbSecret], 'dist/web/serviceaccount-web.yaml': [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'web' } }] } },
+    // A chart told not to render its ServiceAccount (serviceAccount.create: false) whose Deployment still names it; the Secret it mounts (and pulls with), an ExternalSecret makes.
+    breaking: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web', imagePullSecrets: [{ name: 'web-db' }], volumes: [{ name: 'db', secret: { secretName: 'web-db' } }] })], 'dist/web/externalsecret-web-db.yaml': [webDbSecret] } },
+    satisfying: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web', imagePullSecrets: [{ name: 'web-db' }], volumes: [{ name: 'db', secret: { secretName: 'web-db' } }] })], 'dist/web/externalsecret-web-db.yaml': [webDbSecret], 'dist/web/serviceaccount-web.yaml': [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'web' }, imagePullSecrets: [{ name: 'web-db' }] }] } },
   },
   'verify/rbac-references': {
     // A chart told not to render its Role (rbac.create: false) whose RoleBinding still names it.

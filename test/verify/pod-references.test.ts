@@ -1,5 +1,6 @@
 // verify/pod-references (lib/verify/pod-reference-rules.ts): what a pod template names (its
-// ServiceAccount, PriorityClass, claims, ConfigMaps and Secrets) is rendered, made by a rendered
+// ServiceAccount, PriorityClass, claims, ConfigMaps, Secrets and image pull secrets; a ServiceAccount's
+// image pull secrets) is rendered, made by a rendered
 // object (a Secret), built into every cluster, or declared as made by a controller at run time.
 import { readFactsFile } from '../../lib/facts/facts';
 import type { ObjectFacts } from '../../lib/facts/facts';
@@ -144,6 +145,27 @@ describe('verify/pod-references', () => {
     expect(findings(w, [carrier], [[carrier, { runtimeObjects: [{ kind: 'Secret', name: 'web-tls', because: 'a hook Job makes it' }] }]])).toEqual([]);
     const [message] = findings(w);
     expect(message).toBe('spec.template.spec.volumes[0].secret.secretName names Secret "web-tls", which is not rendered nor made by a rendered ExternalSecret, Certificate or SealedSecret in namespace "web" and no object there declares a controller makes at run time (facts runtimeObjects); its pods cannot start (ContainerCreating, CreateContainerConfigError): make the Secret with an ExternalSecret (from Bitwarden; never a Secret with data in git), name one that is made, or mark the reference optional: true, or declare who makes it (runtimeObjects)');
+  });
+
+  test('GIVEN image pull secrets of a pod spec and of a ServiceAccount WHEN missing THEN each is found after the containers\' references, with what the kubelet does; made, rendered, declared or nameless ones pass', () => {
+    const pod = { imagePullSecrets: [{ name: 'harbor' }, {}, { name: '' }, { name: 'made' }], volumes: [{ name: 's', secret: { secretName: 'files' } }] };
+    const made = { ...object('external-secrets.io/v1', 'ExternalSecret', 'made'), spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'bitwarden' } } };
+    const messages = findings(workload(pod), [made]);
+    expect(messages.map((m) => m.slice(0, m.indexOf(', which')))).toEqual([
+      'spec.template.spec.volumes[0].secret.secretName names Secret "files"',
+      'spec.template.spec.imagePullSecrets[0].name names Secret "harbor"',
+    ]);
+    expect(messages[1]).toBe('spec.template.spec.imagePullSecrets[0].name names Secret "harbor", which is not rendered nor made by a rendered ExternalSecret, Certificate or SealedSecret in namespace "web" and no object there declares a controller makes at run time (facts runtimeObjects); the kubelet pulls the images without those credentials, so an image of a private registry fails (ErrImagePull, ImagePullBackOff): make the Secret (type kubernetes.io/dockerconfigjson) with an ExternalSecret (from Bitwarden; never a Secret with data in git), name one that is made, or drop the reference where the nodes hold the registry\'s credentials (k3s registries.yaml configs), or declare who makes it (runtimeObjects)');
+    expect(findings(workload(pod), [made, object('v1', 'Secret', 'harbor'), object('v1', 'Secret', 'files')])).toEqual([]);
+    // A ServiceAccount's: the API server adds them to every pod that runs as it. Found at the ServiceAccount, whether or not a pod runs as it.
+    const sa = { ...object('v1', 'ServiceAccount', 'runner'), imagePullSecrets: [{ name: 'made' }, { name: 'regcred' }] };
+    expect(findings(workload({ serviceAccountName: 'runner' }), [sa, made]).map((m) => m.slice(0, m.indexOf(', which')))).toEqual(['imagePullSecrets[1].name names Secret "regcred"']);
+    expect(findings(workload({}), [{ ...sa, metadata: { name: 'runner', namespace: 'ops' } }, made])).toHaveLength(2);
+    const carrier = object('apps/v1', 'Deployment', 'operator', 'web');
+    expect(findings(workload({ serviceAccountName: 'runner' }), [sa, made, carrier], [[carrier, { runtimeObjects: [{ kind: 'Secret', name: 'regcred', because: 'the registry operator makes it' }] }]])).toEqual([]);
+    // Malformed entries are passed over (verify/schemas reports them).
+    expect(findings(workload({ imagePullSecrets: ['harbor', null, { name: 7 }] }))).toEqual([]);
+    expect(findings(workload({}), [{ ...object('v1', 'ServiceAccount', 'x'), imagePullSecrets: 'harbor' }])).toEqual([]);
   });
 
   test('GIVEN every kind that carries a pod template WHEN its ServiceAccount is missing THEN it is found at that kind\'s pod spec', () => {

@@ -717,22 +717,33 @@ function checkPodReferences(tree: Tree, report: Report): void {
     for (const r of x.facts?.runtimeObjects ?? []) exists.add(r.kind === 'PriorityClass' ? `PriorityClass ${r.name}` : `${r.kind} ${r.namespace ?? x.namespace ?? ''}/${r.name}`);
   }
   const builtIn = new Set(['ServiceAccount default', 'ConfigMap kube-root-ca.crt', 'ConfigMap istio-ca-root-cert', 'PriorityClass system-cluster-critical', 'PriorityClass system-node-critical']);
+  const pull = 'the kubelet pulls the images without those credentials, so an image of a private registry fails (ErrImagePull, ImagePullBackOff): make the Secret (type kubernetes.io/dockerconfigjson) with an ExternalSecret (from Bitwarden; never a Secret with data in git), name one that is made, or drop the reference where the nodes hold the registry\'s credentials (k3s registries.yaml configs)';
   for (const x of index.objects) {
+    // A ServiceAccount's image pull secrets (the API server adds them to its pods).
+    if (x.group === '' && x.kind === 'ServiceAccount') {
+      asList(x.o.obj.imagePullSecrets).forEach((r, i) => {
+        const name = isMap(r) ? r.name : undefined;
+        if (typeof name !== 'string' || name === '' || exists.has(`Secret ${x.namespace ?? ''}/${name}`)) return;
+        report(x.o, `imagePullSecrets[${i}].name names Secret "${name}", which is not rendered nor made by a rendered ExternalSecret, Certificate or SealedSecret in namespace "${x.namespace ?? ''}" and no object there declares a controller makes at run time (facts runtimeObjects); ${pull}, or declare who makes it (runtimeObjects)`);
+      });
+      continue;
+    }
     const at = podSpecPath(x.o.obj);
     if (at === undefined || (x.group === '' && x.kind === 'PodTemplate')) continue;
     const spec = valueAt(x.o.obj, at);
     if (!isMap(spec)) continue;
     const ns = x.namespace ?? '';
-    const check = (field: string, kind: string, name: unknown) => {
+    const check = (field: string, kind: string, name: unknown, fixOf?: string) => {
       if (typeof name !== 'string' || name === '' || builtIn.has(`${kind} ${name}`)) return;
       if (exists.has(kind === 'PriorityClass' ? `${kind} ${name}` : `${kind} ${ns}/${name}`)) return;
-      const fix = {
+      let fix = {
         ServiceAccount: 'the API server refuses every pod of it (serviceaccount not found), so its controller runs none: render the ServiceAccount (a chart\'s serviceAccount.create), name one that is rendered',
         PriorityClass: 'the API server refuses every pod of it (no PriorityClass with that name), so its controller runs none: render the PriorityClass, name one that is rendered (or system-cluster-critical, system-node-critical)',
         PersistentVolumeClaim: 'its pods stay Pending: render the claim, or name one that is rendered',
         ConfigMap: 'its pods cannot start (ContainerCreating, CreateContainerConfigError): render the ConfigMap, name one that is rendered, or mark the reference optional: true',
         Secret: 'its pods cannot start (ContainerCreating, CreateContainerConfigError): make the Secret with an ExternalSecret (from Bitwarden; never a Secret with data in git), name one that is made, or mark the reference optional: true',
       }[kind];
+      if (fixOf !== undefined) fix = fixOf;
       const made = kind === 'Secret' ? ' nor made by a rendered ExternalSecret, Certificate or SealedSecret' : '';
       report(x.o, kind === 'PriorityClass'
         ? `${field} names ${kind} "${name}", which is not rendered and no object declares a controller makes at run time (facts runtimeObjects); ${fix}, or declare who makes it (runtimeObjects)`
@@ -771,6 +782,10 @@ function checkPodReferences(tree: Tree, report: Report): void {
         });
       });
     }
+    // Its image pull secrets, after the containers.
+    asList(spec.imagePullSecrets).forEach((r, i) => {
+      if (isMap(r)) check(`${at}.imagePullSecrets[${i}].name`, 'Secret', r.name, pull);
+    });
     // Then the probes whose named port their container does not declare.
     for (const list of ['initContainers', 'containers']) {
       asList(spec[list]).forEach((c, i) => {
