@@ -1,4 +1,4 @@
-import { cpuMillis, memoryBytes, parseTaint, selectorMatches, tolerates } from '../../lib/k8s/scheduling';
+import { cpuMillis, memoryBytes, nodeTermsMatch, parseTaint, requirementMatches, selectorMatches, tolerates } from '../../lib/k8s/scheduling';
 
 describe('scheduling semantics', () => {
   test('GIVEN a label selector WHEN matched against labels THEN matchLabels and matchExpressions both hold', () => {
@@ -7,6 +7,26 @@ describe('scheduling semantics', () => {
     expect(selectorMatches(selector, { app: 'web', tier: 'back' })).toBe(false);
     expect(selectorMatches(selector, { app: 'web', tier: 'front', canary: 'yes' })).toBe(false);
     expect(selectorMatches(undefined, { app: 'web' })).toBe(false);
+  });
+
+  test('GIVEN selectors, requirements and node terms of shapes the API refuses WHEN matched THEN none throws and the wrong part matches nothing (verify/schemas reports the shape)', () => {
+    const labels = { app: 'web', tier: 'front' };
+    const bad: unknown[] = [null, 7, 'x', [], true, { key: 7, operator: 'Exists' }, { key: 'app', operator: 'In', values: 'web' }, { key: 'app', operator: 'In', values: { a: 'web' } }];
+    for (const e of bad) {
+      expect([e, requirementMatches(e as never, labels)]).toEqual([e, false]);
+      expect([e, selectorMatches({ matchExpressions: [e] } as never, labels)]).toEqual([e, false]);
+      expect([e, nodeTermsMatch([{ matchExpressions: [e] }] as never, labels)]).toEqual([e, false]);
+    }
+    for (const selector of [{ matchLabels: 'app' }, { matchLabels: ['web'] }, { matchExpressions: 'x' }, { matchExpressions: { key: 'app', operator: 'Exists' } }, 'x', [], 7]) {
+      expect([selector, selectorMatches(selector as never, labels)]).toEqual([selector, false]);
+    }
+    for (const term of [null, 'x', 7, [], { matchExpressions: 'x' }, { matchExpressions: { key: 'app', operator: 'Exists' } }]) {
+      expect([term, nodeTermsMatch([term] as never, labels)]).toEqual([term, false]);
+    }
+    // Well-formed ones still match as before; null lists are no requirement.
+    expect(requirementMatches({ key: 'app', operator: 'In', values: ['web'] }, labels)).toBe(true);
+    expect(selectorMatches({ matchLabels: null, matchExpressions: null } as never, labels)).toBe(true);
+    expect(nodeTermsMatch([{ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }], labels)).toBe(true);
   });
 
   test('GIVEN quantities WHEN read THEN CPU is in millicores and memory in bytes', () => {
