@@ -251,11 +251,21 @@ export class SchemaRegistry {
     const { group, version } = splitApiVersion(apiVersion);
     const def = this.gvkIndex.get(`${group}/${version}/${kind}`);
     if (def) return this.problems(obj, this.refTo(def), this.core);
-    const crd = this.crdSchema(group, kind, version);
+    let crd: ReturnType<SchemaRegistry['crdSchema']>;
+    let problems: SchemaProblem[];
+    try {
+      crd = this.crdSchema(group, kind, version);
+      problems = crd ? this.problems(obj, crd.schema, crd) : [];
+    } catch (e) {
+      // A rendered CRD whose schema is not one (a `required` that is not a list, a `properties` that
+      // is not a map: the API server refuses such a CRD, and verify/schemas reports the CRD itself
+      // against the CRD schema): its objects cannot be held to it.
+      const from = this.rendered.has(`${group}/${version}/${kind}`) ? 'the CustomResourceDefinition the tree renders for it' : `imports/schemas/${crdSchemaFile(group, kind, version)}`;
+      return [{ field: '', message: `the schema of ${apiVersion} ${kind} in ${from} cannot be used to validate it (${e instanceof Error ? e.message : String(e)}): fix that schema (its spec.versions[].schema.openAPIV3Schema)` }];
+    }
     if (!crd) {
       return [{ field: '', message: `no schema for ${apiVersion} ${kind} (looked for imports/schemas/${crdSchemaFile(group, kind, version)}); add it to CRD_SCHEMAS in lib/k8s/kinds.ts and run npm run schemas` }];
     }
-    const problems = this.problems(obj, crd.schema, crd);
     // CRD schemas leave metadata open; hold it to ObjectMeta like the API server does.
     for (const p of this.problems(obj.metadata ?? {}, this.refTo(OBJECT_META), this.core)) problems.push({ field: p.field ? `metadata.${p.field}` : 'metadata', message: p.message });
     return problems;

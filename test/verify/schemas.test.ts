@@ -79,6 +79,23 @@ describe('schema registry', () => {
     expect(reg.addCrd({ ...base, spec: { group: 'example.test', names: { kind: 'Widget' }, versions: [true, { name: 'v1', schema }] } }, 'hash-ok')).toBe(1);
   });
 
+  test('GIVEN a rendered CRD whose schema is no schema (required, properties, items or type of the wrong shape) WHEN its objects are validated THEN none throws: an object is either held to what can be read of it or told its CRD\'s schema cannot be used', () => {
+    const widget = { apiVersion: 'example.test/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { size: 'big', parts: ['a'] } };
+    const broken: unknown[] = [{ required: { '': null } }, { required: 'size' }, { properties: 'x' }, { properties: { size: 7 } }, { properties: { parts: { type: 'array', items: 'x' } } }, { type: 7 }, { properties: { size: { enum: 'big' } } }, { properties: { size: { pattern: '(' } } }, { allOf: {} }];
+    broken.forEach((spec, i) => {
+      const reg = new SchemaRegistry();
+      reg.addCrd({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.test' },
+        spec: { group: 'example.test', names: { kind: 'Widget' }, versions: [{ name: 'v1', schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', ...(spec as object) } } } } }] } }, `broken-${i}`);
+      let problems: unknown;
+      expect(() => { problems = reg.validate(widget); }).not.toThrow();
+      expect(Array.isArray(problems)).toBe(true);
+    });
+    const reg = new SchemaRegistry();
+    reg.addCrd({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.test' },
+      spec: { group: 'example.test', names: { kind: 'Widget' }, versions: [{ name: 'v1', schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', required: { '': null } } } } } }] } }, 'broken');
+    expect(reg.validate(widget)).toEqual([{ field: '', message: expect.stringMatching(/^the schema of example\.test\/v1 Widget in the CustomResourceDefinition the tree renders for it cannot be used to validate it \(.+\): fix that schema \(its spec\.versions\[\]\.schema\.openAPIV3Schema\)$/) }]);
+  });
+
   describe('the identity of a rendered CRD\'s schema', () => {
     const crd = (field: string) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gadgets.example.test' },
       spec: { group: 'example.test', names: { kind: 'Gadget' }, versions: ['v1', 'v2'].map((name) => ({ name, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', nullable: true, properties: { [field]: { type: 'string' } } } } } } })) } });
