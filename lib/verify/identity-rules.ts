@@ -222,7 +222,10 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
       if (earlier === undefined) earlierLayers.set(api, (earlier = [...tree.layerApps.entries()].filter(([, app]) => appProvides(app).some((r) => apiRefMatches(r, group, kind)))));
       if (earlier.length === 0) report(ref, `no layer provides ${api} (no Application declares it in ${ANNOTATIONS.providesApis})`);
       else if (mine && !earlier.some(([, app]) => waveOf(app.p?.w) < waveOf(mine.p?.w))) {
-        report(ref, `${api} is provided by layer "${earlier[0][0]}" (wave ${waveOf(earlier[0][1].p?.w)}), which does not sync before layer "${layer}" (wave ${waveOf(mine.p?.w)})`);
+        // Named: another layer that provides it; only this one's own Application declaring it says something else.
+        const other = earlier.find(([name]) => name !== layer);
+        if (other) report(ref, `${api} is provided by layer "${other[0]}" (wave ${waveOf(other[1].p?.w)}), which does not sync before layer "${layer}" (wave ${waveOf(mine.p?.w)})`);
+        else report(ref, `${api} is declared by layer "${layer}" itself (its Application's ${ANNOTATIONS.providesApis}), but none of the layer's rendered objects installs it (no CustomResourceDefinition of it, no object whose facts provide it): render what installs it in the layer, or use the API only in a layer that syncs later`);
       }
     }
   },

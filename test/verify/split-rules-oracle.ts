@@ -324,7 +324,10 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     if (earlier === undefined) earlierLayers.set(api, (earlier = [...tree.layerApps.entries()].filter(([, app]) => provides(app.obj, tree.facts).some((r) => apiRefMatches(r, group, kind)))));
     if (earlier.length === 0) report(o, `no layer provides ${api} (no Application declares it in ${ANNOTATIONS.providesApis})`);
     else if (mine && !earlier.some(([, app]) => wave(app.obj) < wave(mine.obj))) {
-      report(o, `${api} is provided by layer "${earlier[0][0]}" (wave ${wave(earlier[0][1].obj)}), which does not sync before layer "${layer}" (wave ${wave(mine.obj)})`);
+      const other = earlier.find(([name]) => name !== layer);
+      report(o, other
+        ? `${api} is provided by layer "${other[0]}" (wave ${wave(other[1].obj)}), which does not sync before layer "${layer}" (wave ${wave(mine.obj)})`
+        : `${api} is declared by layer "${layer}" itself (its Application's ${ANNOTATIONS.providesApis}), but none of the layer's rendered objects installs it (no CustomResourceDefinition of it, no object whose facts provide it): render what installs it in the layer, or use the API only in a layer that syncs later`);
     }
   }
 }

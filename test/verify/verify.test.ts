@@ -171,6 +171,15 @@ describe('verify', () => {
     expect(found).toEqual(['dist/secrets/ipaddresspool-x.yaml: metallb.io/v1beta1 IPAddressPool external-secrets/x: metallb.io/IPAddressPool is provided by layer "metallb" (wave 0), which does not sync before layer "secrets" (wave 0)']);
   });
 
+  test('GIVEN a custom resource whose own layer declares its API but renders nothing that installs it (its CRDs and controller gone, or a file of them that does not parse) WHEN verified THEN it says so, not that the layer does not sync before itself', () => {
+    const found = findingsOf((f) => {
+      for (const file of [...f.keys()]) if (file.startsWith('dist/metallb/customresourcedefinition-') || file === 'dist/metallb/deployment-metallb-controller.yaml') f.delete(file);
+    });
+    expect(found.filter((m) => m.startsWith(`${POOL}:`))).toEqual([
+      `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is declared by layer "metallb" itself (its Application's platform.tsys/provides-apis), but none of the layer's rendered objects installs it (no CustomResourceDefinition of it, no object whose facts provide it): render what installs it in the layer, or use the API only in a layer that syncs later`,
+    ]);
+  });
+
   test('GIVEN a layer that depends on a later layer WHEN verified THEN the order is found', () => {
     const found = findingsOf((f) => {
       // What the layer depends on is a fact of its Application (dist/hosts/facts.yaml), not its annotation.
