@@ -17,9 +17,10 @@ import { outputsOf, scratchCheckout } from '../scratch-checkout';
  * so that CI sees the same cases every time; a failure prints the seed and path to replay it.
  */
 
-/** Fixed for CI; TSYS_PROPERTY_SEED and TSYS_PROPERTY_RUNS explore further by hand. */
+/** Fixed for CI; TSYS_PROPERTY_SEED, TSYS_PROPERTY_RUNS and TSYS_PROPERTY_SYNTH_RUNS explore further by hand. */
 const SEED = Number(process.env.TSYS_PROPERTY_SEED ?? 19);
 const RUNS = Number(process.env.TSYS_PROPERTY_RUNS ?? 100);
+const SYNTH_RUNS = Number(process.env.TSYS_PROPERTY_SYNTH_RUNS ?? 5);
 const SITE = fs.readFileSync(path.join(REPO, 'site.yaml'), 'utf8');
 const APP = fs.readFileSync(path.join(REPO, 'apps', 'whiteboard.yaml'), 'utf8');
 const STACK = /\n\s+at /;
@@ -178,7 +179,7 @@ describe('property: mutated site and app files', () => {
         fs.rmSync(root, { recursive: true, force: true });
       }),
       // A full render takes seconds: a few runs, biased towards inputs that pass validation.
-      { seed: SEED, numRuns: 5, examples: [[{ site: { kind: 'none' }, app: { kind: 'none' } }]] },
+      { seed: SEED, numRuns: SYNTH_RUNS, examples: [[{ site: { kind: 'none' }, app: { kind: 'none' } }]] },
     );
   });
 });
