@@ -5,6 +5,7 @@ import { declareStorage, declareWorkloads, resolveDeclaration, StorageDeclaratio
 import { declareFacts } from '../facts/declare';
 import type { RuntimeObjectFact } from '../facts/facts';
 import { BACKUP_ANNOTATIONS, HelmVolume } from '../backups/coverage';
+import { atoi } from '../k8s/argo-sync';
 import { isClusterScoped } from '../k8s/kinds';
 import { splitApiVersion } from '../k8s/manifest';
 import { sortKeys } from '../render/sort';
@@ -144,9 +145,7 @@ const HOOK_DELETE: Readonly<Record<string, string>> = {
  * (Weights beyond 2^53, which Atoi would still read, are taken as 0 too.)
  */
 export function hookWeight(text: unknown): number {
-  if (typeof text !== 'string' || !/^[+-]?[0-9]+$/.test(text)) return 0;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : 0;
+  return atoi(text) ?? 0;
 }
 
 /**

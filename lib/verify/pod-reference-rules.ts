@@ -1,3 +1,4 @@
+import { firstApplied, SYNC_PHASES } from '../k8s/argo-sync';
 import { isMap, JsonMap, listAt, stringAt, valueAt } from '../k8s/manifest';
 import { podSpecPath } from '../k8s/pod-template';
 import { NAMED_PORT_HANDLERS, PROBES } from './api-validation';
@@ -58,6 +59,25 @@ export interface PodReferencesProjection {
   readonly probes?: readonly UndeclaredProbePort[];
   /** The Secret it makes in its own namespace (`SECRET_MAKERS`). @default - none */
   readonly secret?: string;
+  /**
+   * When a normal sync first applies it (../k8s/argo-sync.ts `firstApplied`): its phase's index and
+   * wave, or null when a normal sync never does; given for a pod template, an object a pod may
+   * name and a Secret maker. @default - the Sync phase, wave 0
+   */
+  readonly run?: readonly [phase: number, wave: number] | null;
+}
+
+/** `firstApplied` of an object, as its projection's `run`: undefined for the Sync phase's wave 0 (most objects). */
+function runOf(obj: JsonMap): readonly [number, number] | null | undefined {
+  const run = firstApplied(valueAt(obj, 'metadata.annotations'));
+  if (run === undefined) return null;
+  return run[0] === 1 && run[1] === 0 ? undefined : run;
+}
+
+/** When a sync applies an object whose `run` is `run` (one a normal sync applies), for a message. */
+function whenApplied(run: readonly [number, number] | undefined): string {
+  const [phase, wave] = run ?? [1, 0];
+  return phase === 1 ? `in wave ${wave}` : `as a ${SYNC_PHASES[phase]} hook in wave ${wave}`;
 }
 
 /**
@@ -209,12 +229,16 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     const maker = SECRET_MAKERS.get(`${group}/${ref.kind}`);
     if (maker) {
       const secret = maker(obj);
-      return secret ? { secret } : undefined;
+      if (!secret) return undefined;
+      const run = runOf(obj);
+      return run === undefined ? { secret } : { secret, run };
     }
-    // A ServiceAccount's image pull secrets are added to every pod that runs as it.
-    if (group === '' && ref.kind === 'ServiceAccount') {
-      const refs = imagePullSecretRefs(obj, '');
-      return refs.length ? { refs } : undefined;
+    const target = TARGETS.get(ref.kind);
+    if (target && target[0] === group) {
+      // What a pod may name: when the sync applies it; a ServiceAccount's image pull secrets are added to every pod that runs as it.
+      const refs = group === '' && ref.kind === 'ServiceAccount' ? imagePullSecretRefs(obj, '') : [];
+      const run = runOf(obj);
+      return refs.length || run !== undefined ? { ...(refs.length ? { refs } : {}), ...(run !== undefined ? { run } : {}) } : undefined;
     }
     // A core PodTemplate is no pod: nothing refuses it (its user, a controller's pod, is checked where it is rendered).
     if (!memoised(carriers, group, ref.kind, () => podSpecPath(obj) !== undefined && !(group === '' && ref.kind === 'PodTemplate'))) return undefined;
@@ -222,7 +246,8 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     if (at === undefined) return undefined;
     const refs = podReferences(obj, at);
     const probes = undeclaredProbePorts(obj, at);
-    return refs.length || probes.length ? { ...(refs.length ? { refs } : {}), ...(probes.length ? { probes } : {}) } : undefined;
+    const run = refs.length ? runOf(obj) : undefined;
+    return refs.length || probes.length ? { ...(refs.length ? { refs } : {}), ...(probes.length ? { probes } : {}), ...(run !== undefined ? { run } : {}) } : undefined;
   },
   join(entries, tree, report) {
     // What exists, by kind: `namespace/name` (a PriorityClass: its name).
@@ -232,18 +257,54 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     // Facts are looked up by object only when some object declares runtime objects (none on most trees).
     let anyRuntime = false;
     for (const f of tree.facts.values()) if (f.runtimeObjects) anyRuntime = true;
+    // Where each rendered one is applied, by kind and key: its folder (an Application syncs one folder) and when.
+    const applied = new Map<string, { readonly e: Entry<PodReferencesProjection>; readonly dir: string }[]>();
+    const apply = (kind: PodReferenceKind, k: string, e: Entry<PodReferencesProjection>) => {
+      const at = `${kind}\0${k}`;
+      const list = applied.get(at);
+      const item = { e, dir: e.ref.file.slice(0, e.ref.file.lastIndexOf('/')) };
+      if (list) list.push(item);
+      else applied.set(at, [item]);
+    };
     for (const e of entries) {
       const target = TARGETS.get(e.ref.kind);
-      if (target && target[0] === e.group) present[target[1]].add(key(target[1], e.ref.namespace ?? '', e.ref.name));
-      if (e.p?.secret) present.Secret.add(key('Secret', e.ref.namespace ?? '', e.p.secret));
+      if (target && target[0] === e.group) {
+        const k = key(target[1], e.ref.namespace ?? '', e.ref.name);
+        present[target[1]].add(k);
+        apply(target[1], k, e);
+      }
+      if (e.p?.secret) {
+        const k = key('Secret', e.ref.namespace ?? '', e.p.secret);
+        present.Secret.add(k);
+        apply('Secret', k, e);
+      }
       if (e.p?.refs || e.p?.probes) pods.push(e);
       if (!anyRuntime) continue;
       for (const r of tree.facts.get(e.id)?.runtimeObjects ?? []) present[r.kind].add(key(r.kind, r.namespace ?? e.ref.namespace ?? '', r.name));
     }
     for (const e of pods) {
       const ns = e.ref.namespace ?? '';
+      // A pod (not a ServiceAccount's pull secrets) of dist/ that a normal sync applies: what it names must be applied no later in its own sync.
+      const run = e.p!.run === undefined ? ([1, 0] as const) : e.p!.run;
+      const dir = e.ref.file.slice(0, e.ref.file.lastIndexOf('/'));
+      const ordered = run !== null && e.ref.file.startsWith('dist/') && !(e.group === '' && e.ref.kind === 'ServiceAccount');
       for (const [field, kind, name, use] of e.p!.refs ?? []) {
-        if (BUILT_IN[kind].has(name) || present[kind].has(key(kind, ns, name))) continue;
+        if (BUILT_IN[kind].has(name)) continue;
+        if (present[kind].has(key(kind, ns, name))) {
+          if (ordered) {
+            const providers = applied.get(`${kind}\0${key(kind, ns, name)}`) ?? [];
+            const [phase, wave] = run;
+            const at = (p: Entry<PodReferencesProjection>) => (p.p?.run === undefined ? ([1, 0] as const) : p.p.run);
+            const inTime = (p: Entry<PodReferencesProjection>) => { const r = at(p); return r !== null && (r[0] < phase || (r[0] === phase && r[1] <= wave)); };
+            // Judged only when every provider is in this folder (another Application's order is the layers' business).
+            if (providers.length && providers.every((p) => p.dir === dir) && !providers.some((p) => inTime(p.e))) {
+              const first = providers[0].e;
+              const when = first.p?.run === null ? 'never applies in a sync that succeeds (a Skip, SyncFail or PostDelete hook)' : `applies only ${whenApplied(first.p?.run)}`;
+              report(e.ref, `${field} names ${kind} "${name}", which this Application ${when} (${first.ref.file}), after this object (${whenApplied(run)}): on its first sync (a bring-up from nothing) the pods cannot start, Argo CD waits for them and never applies it; apply ${kind} "${name}" ${phase === 0 ? 'as a PreSync hook' : phase === 1 ? 'in the Sync phase (no hook)' : 'in the Sync phase or as a PostSync hook'} in wave ${wave} or earlier (a chart's hook annotations and weights; Layer.addOrder for the platform's own objects)`);
+            }
+          }
+          continue;
+        }
         const where = kind === 'PriorityClass' ? '' : ` in namespace "${ns}"`;
         const made = kind === 'Secret' ? ' nor made by a rendered ExternalSecret, Certificate or SealedSecret' : '';
         report(e.ref, `${field} names ${kind} "${name}", which is not rendered${made}${where} and no object${kind === 'PriorityClass' ? '' : ' there'} declares a controller makes at run time (facts runtimeObjects); ${use === 'pull' ? PULL_FIX : FIX[kind]}, or declare who makes it (runtimeObjects)`);

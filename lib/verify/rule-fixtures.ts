@@ -62,6 +62,12 @@ function deployment(name: string, ns: string, pod: JsonMap = {}): JsonMap {
   };
 }
 
+/** A PreSync hook Job in namespace web (wave 1) that runs as the ServiceAccount web-migrate. */
+const migrateJob: JsonMap = {
+  apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'web-migrate', namespace: 'web', annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '1' } },
+  spec: { template: { spec: { serviceAccountName: 'web-migrate', restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'ghcr.io/tsys/web:1.2.3' }] } } },
+};
+
 /** An ExternalSecret in namespace web that makes the Secret web-db from Bitwarden. */
 const webDbSecret: JsonMap = {
   apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'web-db', namespace: 'web' },
@@ -272,8 +278,9 @@ export const VERIFY_FIXTURES: { readonly [id in VerifyRuleId]: { readonly breaki
   },
   'verify/pod-references': {
     // A chart told not to render its ServiceAccount (serviceAccount.create: false) whose Deployment still names it; the Secret it mounts (and pulls with), an ExternalSecret makes.
-    breaking: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web', imagePullSecrets: [{ name: 'web-db' }], volumes: [{ name: 'db', secret: { secretName: 'web-db' } }] })], 'dist/web/externalsecret-web-db.yaml': [webDbSecret] } },
-    satisfying: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web', imagePullSecrets: [{ name: 'web-db' }], volumes: [{ name: 'db', secret: { secretName: 'web-db' } }] })], 'dist/web/externalsecret-web-db.yaml': [webDbSecret], 'dist/web/serviceaccount-web.yaml': [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'web' }, imagePullSecrets: [{ name: 'web-db' }] }] } },
+    // And a PreSync hook Job whose ServiceAccount is a plain object (the first sync never gets past PreSync); satisfied, a PreSync hook of an earlier wave.
+    breaking: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web', imagePullSecrets: [{ name: 'web-db' }], volumes: [{ name: 'db', secret: { secretName: 'web-db' } }] })], 'dist/web/externalsecret-web-db.yaml': [webDbSecret], 'dist/web/job-web-migrate.yaml': [migrateJob], 'dist/web/serviceaccount-web-migrate.yaml': [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web-migrate', namespace: 'web' } }] } },
+    satisfying: { files: { 'dist/web/deployment-web.yaml': [deployment('web', 'web', { serviceAccountName: 'web', imagePullSecrets: [{ name: 'web-db' }], volumes: [{ name: 'db', secret: { secretName: 'web-db' } }] })], 'dist/web/externalsecret-web-db.yaml': [webDbSecret], 'dist/web/serviceaccount-web.yaml': [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'web' }, imagePullSecrets: [{ name: 'web-db' }] }], 'dist/web/job-web-migrate.yaml': [migrateJob], 'dist/web/serviceaccount-web-migrate.yaml': [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web-migrate', namespace: 'web', annotations: { 'argocd.argoproj.io/hook': 'PreSync' } } }] } },
   },
   'verify/rbac-references': {
     // A chart told not to render its Role (rbac.create: false) whose RoleBinding still names it.

@@ -168,6 +168,65 @@ describe('verify/pod-references', () => {
     expect(findings(workload({}), [{ ...object('v1', 'ServiceAccount', 'x'), imagePullSecrets: 'harbor' }])).toEqual([]);
   });
 
+  describe('what a pod names is applied no later in its own sync', () => {
+    const hook = (o: JsonMap, annotations: Record<string, string>): JsonMap => ({ ...o, metadata: { ...(o.metadata as JsonMap), annotations } });
+    const job = (annotations: Record<string, string>) => hook(workload({ serviceAccountName: 'runner', restartPolicy: 'Never', volumes: [{ name: 'c', configMap: { name: 'conf' } }, { name: 's', secret: { secretName: 'creds' } }] }, {}, 'Job', 'batch/v1'), annotations);
+    const sa = object('v1', 'ServiceAccount', 'runner');
+    const cm = object('v1', 'ConfigMap', 'conf');
+    const es = { ...object('external-secrets.io/v1', 'ExternalSecret', 'creds'), spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'bitwarden' } } };
+    const upTo = (m: string) => m.slice(0, m.indexOf(', which'));
+
+    test('GIVEN a PreSync hook Job WHEN its ServiceAccount, ConfigMap and the Secret an ExternalSecret makes are plain objects of its folder THEN each is found, saying the first sync never gets past it; as PreSync hooks of its wave or earlier they pass, of a later wave they do not', () => {
+      const messages = findings(job({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '1' }), [sa, cm, es]);
+      expect(messages.map(upTo)).toEqual([
+        'spec.template.spec.serviceAccountName names ServiceAccount "runner"',
+        'spec.template.spec.volumes[0].configMap.name names ConfigMap "conf"',
+        'spec.template.spec.volumes[1].secret.secretName names Secret "creds"',
+      ]);
+      expect(messages[0]).toBe('spec.template.spec.serviceAccountName names ServiceAccount "runner", which this Application applies only in wave 0 (dist/web/other-0.yaml), after this object (as a PreSync hook in wave 1): on its first sync (a bring-up from nothing) the pods cannot start, Argo CD waits for them and never applies it; apply ServiceAccount "runner" as a PreSync hook in wave 1 or earlier (a chart\'s hook annotations and weights; Layer.addOrder for the platform\'s own objects)');
+      const pre = (o: JsonMap, wave: string) => hook(o, { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': wave });
+      expect(findings(job({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '1' }), [pre(sa, '0'), pre(cm, '1'), pre(es, '-3')])).toEqual([]);
+      expect(findings(job({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '1' }), [pre(sa, '2'), pre(cm, '1'), pre(es, '1')]).map(upTo)).toEqual(['spec.template.spec.serviceAccountName names ServiceAccount "runner"']);
+      // A hook of PreSync and PostSync is there from PreSync on.
+      expect(findings(job({ 'argocd.argoproj.io/hook': 'PreSync' }), [hook(sa, { 'argocd.argoproj.io/hook': 'PreSync,PostSync' }), pre(cm, '0'), pre(es, '0')])).toEqual([]);
+    });
+
+    test('GIVEN plain objects of one folder WHEN a workload names one of a later wave THEN it is found; of its wave, an earlier one or an earlier phase, it passes; a PostSync hook names plain objects freely', () => {
+      const wave = (o: JsonMap, w: string) => hook(o, { 'argocd.argoproj.io/sync-wave': w });
+      const deployment = wave(workload({ volumes: [{ name: 'c', configMap: { name: 'conf' } }] }), '1');
+      expect(findings(deployment, [wave(cm, '2')]).map(upTo)).toEqual(['spec.template.spec.volumes[0].configMap.name names ConfigMap "conf"']);
+      expect(findings(deployment, [wave(cm, '2')])[0]).toContain('which this Application applies only in wave 2 (dist/web/other-0.yaml), after this object (in wave 1)');
+      expect(findings(deployment, [wave(cm, '1')])).toEqual([]);
+      expect(findings(deployment, [cm])).toEqual([]);
+      expect(findings(deployment, [hook(cm, { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '9' })])).toEqual([]);
+      expect(findings(deployment, [hook(cm, { 'argocd.argoproj.io/hook': 'PostSync' })])[0]).toContain('which this Application applies only as a PostSync hook in wave 0');
+      expect(findings(job({ 'argocd.argoproj.io/hook': 'PostSync' }), [wave(sa, '5'), cm, es])).toEqual([]);
+    });
+
+    test('GIVEN Helm hook annotations in plain manifests WHEN read as Argo CD reads them THEN pre-install and pre-upgrade are PreSync, post-install PostSync, hook-weight is the wave, crd-install is no hook, an Argo CD hook annotation wins', () => {
+      expect(findings(job({ 'helm.sh/hook': 'pre-upgrade' }), [sa, cm, es])).toHaveLength(3);
+      expect(findings(job({ 'helm.sh/hook': 'pre-install', 'helm.sh/hook-weight': '5' }), [hook(sa, { 'helm.sh/hook': 'pre-install', 'helm.sh/hook-weight': '-5' }), hook(cm, { 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '5' }), hook(es, { 'helm.sh/hook': 'pre-install' })])).toEqual([]);
+      expect(findings(job({ 'helm.sh/hook': 'post-install' }), [sa, cm, es])).toEqual([]);
+      expect(findings(job({ 'helm.sh/hook': 'crd-install' }), [sa, cm, es])).toEqual([]);
+      expect(findings(job({ 'argocd.argoproj.io/hook': 'Sync', 'helm.sh/hook': 'pre-install' }), [sa, cm, es])).toEqual([]);
+    });
+
+    test('GIVEN objects a normal sync never applies WHEN named or naming THEN a Skip, SyncFail or PostDelete provider is never there and a pod of those phases is not judged', () => {
+      for (const never of ['Skip', 'SyncFail', 'PostDelete']) {
+        expect([never, findings(job({}), [hook(sa, { 'argocd.argoproj.io/hook': never }), cm, es]).map(upTo)]).toEqual([never, ['spec.template.spec.serviceAccountName names ServiceAccount "runner"']]);
+        expect(findings(job({}), [hook(sa, { 'argocd.argoproj.io/hook': never }), cm, es])[0]).toContain('which this Application never applies in a sync that succeeds (a Skip, SyncFail or PostDelete hook) (dist/web/other-0.yaml), after this object (in wave 0)');
+        expect([never, findings(job({ 'argocd.argoproj.io/hook': never }), [hook(sa, { 'argocd.argoproj.io/hook': 'PostSync' }), cm, es])]).toEqual([never, []]);
+      }
+    });
+
+    test('GIVEN what a pod names WHEN it is rendered in another folder too (another Application), or the pod is argocd/\'s bootstrap copy (applied by kubectl) THEN the order is not judged', () => {
+      const files = (extra: Record<string, JsonMap[]>) => RULE.check(fixtureTree({ files: { 'dist/web/job.yaml': [job({ 'argocd.argoproj.io/hook': 'PreSync' })], 'dist/web/sa.yaml': [sa], 'dist/web/cm.yaml': [cm], 'dist/web/es.yaml': [es], ...extra } }, registry)).map((f) => f.message);
+      expect(files({})).toHaveLength(3);
+      expect(files({ 'dist/other/sa.yaml': [sa] })).toHaveLength(2);
+      expect(RULE.check(fixtureTree({ files: { 'argocd/job.yaml': [job({ 'argocd.argoproj.io/hook': 'PreSync' })], 'argocd/sa.yaml': [sa], 'argocd/cm.yaml': [cm], 'argocd/es.yaml': [es] } }, registry))).toEqual([]);
+    });
+  });
+
   test('GIVEN every kind that carries a pod template WHEN its ServiceAccount is missing THEN it is found at that kind\'s pod spec', () => {
     const at = (w: JsonMap) => findings(w).map((m) => m.slice(0, m.indexOf(' names')));
     expect(at(workload({ serviceAccountName: 'x' }, {}, 'StatefulSet'))).toEqual(['spec.template.spec.serviceAccountName']);

@@ -13,6 +13,7 @@ import { BACKUP_OBJECT_KINDS, backupCoverage, coverageProblem } from '../../lib/
 import { factsOf } from '../../lib/facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../../lib/gitops/argocd';
 import { isBuiltinApi } from '../../lib/gitops/builtin-apis';
+import { firstApplied } from '../../lib/k8s/argo-sync';
 import { isClusterScoped } from '../../lib/k8s/kinds';
 import { asList, describeObject, isMap, listAt, mapAt, mapsAt, stringAt, stringMapAt, valueAt, JsonMap } from '../../lib/k8s/manifest';
 import { podSpecPath, podTemplateLabels, podTemplatePath } from '../../lib/k8s/pod-template';
@@ -702,13 +703,19 @@ function checkRouteReach(tree: Tree, report: Report): void {
 function checkPodReferences(tree: Tree, report: Report): void {
   const index = treeIndex(tree);
   const exists = new Set<string>();
+  // Every rendered provider of each, with its file and when a normal sync first applies it.
+  const providers = new Map<string, { file: string; run: readonly [number, number] | undefined }[]>();
+  const add = (k: string, x: IndexedObject) => {
+    exists.add(k);
+    providers.set(k, [...(providers.get(k) ?? []), { file: x.o.file, run: firstApplied(valueAt(x.o.obj, 'metadata.annotations')) }]);
+  };
   for (const x of index.objects) {
     const name = String(valueAt(x.o.obj, 'metadata.name'));
-    if (x.group === '' && ['ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim'].includes(x.kind)) exists.add(`${x.kind} ${x.namespace ?? ''}/${name}`);
-    if (x.group === 'scheduling.k8s.io' && x.kind === 'PriorityClass') exists.add(`PriorityClass ${name}`);
-    if (x.group === '' && x.kind === 'Secret') exists.add(`Secret ${x.namespace ?? ''}/${name}`);
+    if (x.group === '' && ['ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim'].includes(x.kind)) add(`${x.kind} ${x.namespace ?? ''}/${name}`, x);
+    if (x.group === 'scheduling.k8s.io' && x.kind === 'PriorityClass') add(`PriorityClass ${name}`, x);
+    if (x.group === '' && x.kind === 'Secret') add(`Secret ${x.namespace ?? ''}/${name}`, x);
     // What makes a Secret of its own: an ExternalSecret (its target, unless it only merges or makes none), a Certificate, a SealedSecret.
-    const made = (n: unknown) => { if (typeof n === 'string' && n !== '') exists.add(`Secret ${x.namespace ?? ''}/${n}`); };
+    const made = (n: unknown) => { if (typeof n === 'string' && n !== '') add(`Secret ${x.namespace ?? ''}/${n}`, x); };
     const manifest = valueAt(x.o.obj, 'spec.target.manifest');
     const makesSecret = manifest === undefined || (isMap(manifest) && [undefined, 'Secret'].includes(manifest.kind as string) && [undefined, 'v1'].includes(manifest.apiVersion as string));
     if (x.group === 'external-secrets.io' && x.kind === 'ExternalSecret' && makesSecret && !['Merge', 'None'].includes(valueAt(x.o.obj, 'spec.target.creationPolicy') as string)) {
@@ -736,9 +743,24 @@ function checkPodReferences(tree: Tree, report: Report): void {
     const spec = valueAt(x.o.obj, at);
     if (!isMap(spec)) continue;
     const ns = x.namespace ?? '';
+    const own = firstApplied(valueAt(x.o.obj, 'metadata.annotations'));
+    const dir = path.posix.dirname(x.o.file);
+    const when = (run: readonly [number, number]) => (run[0] === 1 ? `in wave ${run[1]}` : `as a ${['PreSync', 'Sync', 'PostSync'][run[0]]} hook in wave ${run[1]}`);
     const check = (field: string, kind: string, name: unknown, fixOf?: string) => {
       if (typeof name !== 'string' || name === '' || builtIn.has(`${kind} ${name}`)) return;
-      if (exists.has(kind === 'PriorityClass' ? `${kind} ${name}` : `${kind} ${ns}/${name}`)) return;
+      const k = kind === 'PriorityClass' ? `${kind} ${name}` : `${kind} ${ns}/${name}`;
+      if (exists.has(k)) {
+        // Applied by its own sync after the pod: the first sync never gets there.
+        const list = providers.get(k) ?? [];
+        if (own && x.o.file.startsWith('dist/') && list.length && list.every((p) => path.posix.dirname(p.file) === dir)
+          && !list.some((p) => p.run !== undefined && (p.run[0] < own[0] || (p.run[0] === own[0] && p.run[1] <= own[1])))) {
+          const first = list[0];
+          const applies = first.run === undefined ? 'never applies in a sync that succeeds (a Skip, SyncFail or PostDelete hook)' : `applies only ${when(first.run)}`;
+          const how = own[0] === 0 ? 'as a PreSync hook' : own[0] === 1 ? 'in the Sync phase (no hook)' : 'in the Sync phase or as a PostSync hook';
+          report(x.o, `${field} names ${kind} "${name}", which this Application ${applies} (${first.file}), after this object (${when(own)}): on its first sync (a bring-up from nothing) the pods cannot start, Argo CD waits for them and never applies it; apply ${kind} "${name}" ${how} in wave ${own[1]} or earlier (a chart's hook annotations and weights; Layer.addOrder for the platform's own objects)`);
+        }
+        return;
+      }
       let fix = {
         ServiceAccount: 'the API server refuses every pod of it (serviceaccount not found), so its controller runs none: render the ServiceAccount (a chart\'s serviceAccount.create), name one that is rendered',
         PriorityClass: 'the API server refuses every pod of it (no PriorityClass with that name), so its controller runs none: render the PriorityClass, name one that is rendered (or system-cluster-critical, system-node-critical)',

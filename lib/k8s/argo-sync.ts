@@ -1,0 +1,71 @@
+/**
+ * When Argo CD applies an object in a sync, read from its annotations as Argo CD's sync engine
+ * reads them (gitops-engine pkg/sync: sync_phase.go, hook/hook.go, hook/helm/type.go and hook.go,
+ * syncwaves/waves.go): the phases it is applied in, and its wave within each. A sync runs its
+ * phases in turn (PreSync, Sync, PostSync; SyncFail only when the sync fails) and, within a phase,
+ * its waves in turn, waiting for what one wave applied to be healthy (a hook Job to complete)
+ * before the next.
+ */
+
+/** The phases of a sync, in the order they run. */
+export const SYNC_PHASES = ['PreSync', 'Sync', 'PostSync'] as const;
+export type SyncPhase = (typeof SYNC_PHASES)[number] | 'SyncFail';
+
+const ARGO_HOOK = 'argocd.argoproj.io/hook';
+const ARGO_WAVE = 'argocd.argoproj.io/sync-wave';
+const HELM_HOOK = 'helm.sh/hook';
+const HELM_WEIGHT = 'helm.sh/hook-weight';
+
+/** Argo CD's hook types (common.NewHookType). */
+const ARGO_HOOK_TYPES: ReadonlySet<string> = new Set(['PreSync', 'Sync', 'PostSync', 'SyncFail', 'PostDelete', 'Skip']);
+/** The Helm hooks Argo CD maps onto its own (hook/helm/type.go); every other Helm hook is none. */
+const HELM_HOOK_TYPES: Readonly<Record<string, string>> = { 'pre-install': 'PreSync', 'pre-upgrade': 'PreSync', 'post-install': 'PostSync', 'post-upgrade': 'PostSync' };
+
+/** The comma-separated values of an annotation, trimmed, without empty ones and repeats (GetAnnotationCSVs). */
+function csv(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  return [...new Set(value.split(',').map((v) => v.trim()).filter((v) => v !== ''))];
+}
+
+/** Go's strconv.Atoi of `text` (an optional sign and decimal digits), or undefined (past 2^53 too). */
+export function atoi(text: unknown): number | undefined {
+  if (typeof text !== 'string' || !/^[+-]?[0-9]+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+const annotationOf = (annotations: unknown, key: string): unknown =>
+  (annotations !== null && typeof annotations === 'object' && !Array.isArray(annotations) && Object.prototype.hasOwnProperty.call(annotations, key) ? (annotations as Record<string, unknown>)[key] : undefined);
+
+/**
+ * The phases a sync applies an object with `annotations` (metadata.annotations) in: Sync for an
+ * object that is no hook; a hook's own phases among PreSync, Sync, PostSync and SyncFail (its Argo
+ * CD hook types, else the Helm hooks Argo CD maps: pre-install and pre-upgrade are PreSync,
+ * post-install and post-upgrade PostSync; `helm.sh/hook: crd-install` is no hook); none for a
+ * `Skip` hook or one of none of those phases (PostDelete, pre-delete, a type Argo CD does not know).
+ */
+export function syncPhasesOf(annotations: unknown): SyncPhase[] {
+  const argo = annotationOf(annotations, ARGO_HOOK);
+  const helm = annotationOf(annotations, HELM_HOOK);
+  const isHook = typeof argo === 'string' || (typeof helm === 'string' && helm !== 'crd-install');
+  if (!isHook) return ['Sync'];
+  let types = csv(argo).filter((t) => ARGO_HOOK_TYPES.has(t));
+  if (types.length === 1 && types[0] === 'Skip') return [];
+  if (types.length === 0) types = csv(helm).map((t) => HELM_HOOK_TYPES[t]).filter((t): t is string => t !== undefined);
+  return [...SYNC_PHASES, 'SyncFail' as const].filter((p) => types.includes(p));
+}
+
+/** The sync wave of an object with `annotations`: `argocd.argoproj.io/sync-wave` read as an integer, else `helm.sh/hook-weight`, else 0. */
+export function syncWaveOf(annotations: unknown): number {
+  return atoi(annotationOf(annotations, ARGO_WAVE)) ?? atoi(annotationOf(annotations, HELM_WEIGHT)) ?? 0;
+}
+
+/**
+ * When a normal sync first applies an object: the index of its first phase in SYNC_PHASES and its
+ * wave, or undefined when a normal sync never applies it (a SyncFail, PostDelete or Skip hook).
+ */
+export function firstApplied(annotations: unknown): readonly [phase: number, wave: number] | undefined {
+  const phases = syncPhasesOf(annotations);
+  const first = SYNC_PHASES.findIndex((p) => phases.includes(p));
+  return first < 0 ? undefined : [first, syncWaveOf(annotations)];
+}
