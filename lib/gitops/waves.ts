@@ -88,7 +88,8 @@ export function wireApiProviders(layers: readonly Layer[]): void {
     };
     const skipDryRun = new Set<ApiObject>();
     // A custom resource's list of its API's provider: followed whatever the phases (a PostSync hook
-    // custom resource beside its CRD still syncs in a later wave, which verify/api-providers checks).
+    // custom resource beside its CRD still syncs in a later wave; a PreSync hook one runs before its
+    // CRD whatever its wave, which verify/api-providers refuses).
     const providerLists = new Set<readonly ApiObject[]>();
     // Who provides an API is the same for every object of its group and kind (thousands of Applications): asked once.
     const providing = new Map<string, { readonly own?: ApiProvider; readonly others: readonly Layer[] }>();

@@ -2,6 +2,7 @@ import { parseAllDocuments } from 'yaml';
 import type { ObjectFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
+import { firstApplied, SYNC_PHASES } from '../k8s/argo-sync';
 import { isClusterScoped } from '../k8s/kinds';
 import { isCrdType, isMap, JsonMap, listAt, valueAt } from '../k8s/manifest';
 import { ApiRef, apiRefMatches } from '../layer';
@@ -112,6 +113,12 @@ export const NAMESPACES: SplitRule<never, 'verify/namespaces'> = {
 export interface ApiProjection {
   /** Its sync-wave annotation, as written. @default - none (wave 0) */
   readonly w?: unknown;
+  /**
+   * The phase a normal sync first applies it in (../k8s/argo-sync.ts `firstApplied`: 0 PreSync,
+   * 2 PostSync), or null when a normal sync never applies it (a Skip, SyncFail or PostDelete hook).
+   * @default - the Sync phase (1)
+   */
+  readonly ph?: number | null;
   /** Whether its sync-options hold SkipDryRunOnMissingResource=true (on custom resources). @default false */
   readonly dry?: boolean;
   /** The API it installs, when it is a CustomResourceDefinition. @default - none */
@@ -147,6 +154,12 @@ function unservedVersion(apiVersion: string, api: string, crd: string, served: r
 }
 
 /** Every custom resource's API is installed before it syncs (by an earlier layer or earlier in its own), at a version the CRD rendered for it serves. */
+/** When a sync applies an object of phase `phase` (`ApiProjection.ph`, 1 for Sync) and wave `wave`, for a message. */
+function syncedAt(phase: number | null, wave: number): string {
+  if (phase === null) return 'never in a sync that succeeds (a Skip, SyncFail or PostDelete hook)';
+  return phase === 1 ? `in wave ${wave}` : `as a ${SYNC_PHASES[phase]} hook in wave ${wave}`;
+}
+
 export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
   id: 'verify/api-providers',
   key: 'api',
@@ -158,6 +171,9 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
     const w = valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
     const out: { -readonly [K in keyof ApiProjection]: ApiProjection[K] } = {};
     if (w !== undefined) out.w = w;
+    const applied = firstApplied(valueAt(obj, 'metadata.annotations'));
+    if (applied === undefined) out.ph = null;
+    else if (applied[0] !== 1) out.ph = applied[0];
     if (custom && String(valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncOptions]) ?? '').includes('SkipDryRunOnMissingResource=true')) out.dry = true;
     if (crd) {
       out.crd = { group: String(valueAt(obj, 'spec.group') ?? ''), kind: String(valueAt(obj, 'spec.names.kind') ?? '') };
@@ -213,7 +229,14 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
       const w = waveOf(x.p?.w);
       if (own) {
         const ownWave = waveOf(own.p?.w);
-        if (w <= ownWave) report(ref, `${api} is installed by ${describeRef(own.ref)} in the same layer, which syncs in wave ${ownWave}; this object syncs in wave ${w} and must sync later`);
+        const phase = x.p?.ph === undefined ? 1 : x.p.ph;
+        const ownPhase = own.p?.ph === undefined ? 1 : own.p.ph;
+        if (phase !== null && ownPhase === phase) {
+          if (w <= ownWave) report(ref, `${api} is installed by ${describeRef(own.ref)} in the same layer, which syncs ${syncedAt(ownPhase, ownWave)}; this object syncs ${syncedAt(phase, w)} and must sync later`);
+        } else if (phase !== null && (ownPhase === null || ownPhase > phase)) {
+          // Argo CD runs a sync's phases in turn, whatever the waves: a hook of an earlier phase is applied before what installs its API.
+          report(ref, `${api} is installed by ${describeRef(own.ref)} in the same layer, which syncs ${syncedAt(ownPhase, ownWave)}; this object syncs ${syncedAt(phase, w)}, in an earlier phase: on the first sync the API server has no ${api} yet and refuses it; apply it in a later phase than what installs it (no hook, or a PostSync hook), or make that a hook of this object's phase in an earlier wave`);
+        }
         if (!x.p?.dry) report(ref, `${api} is installed in the same sync; set ${ANNOTATIONS.syncOptions}: SkipDryRunOnMissingResource=true`);
         continue;
       }

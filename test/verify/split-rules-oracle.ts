@@ -315,7 +315,12 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     }
     const own = providers.find((p) => p !== o);
     if (own) {
-      if (wave(o.obj) <= wave(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs in wave ${wave(own.obj)}; this object syncs in wave ${wave(o.obj)} and must sync later`);
+      // The phase each is first applied in (1: Sync; -1: never), as Argo CD reads the hooks.
+      const phaseOf = (obj: JsonMap) => firstApplied(valueAt(obj, 'metadata.annotations'))?.[0] ?? -1;
+      const [mine, theirs] = [phaseOf(o.obj), phaseOf(own.obj)];
+      const at = (phase: number, w: number) => (phase < 0 ? 'never in a sync that succeeds (a Skip, SyncFail or PostDelete hook)' : phase === 1 ? `in wave ${w}` : `as a ${['PreSync', 'Sync', 'PostSync'][phase]} hook in wave ${w}`);
+      if (mine >= 0 && mine === theirs && wave(o.obj) <= wave(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs ${at(theirs, wave(own.obj))}; this object syncs ${at(mine, wave(o.obj))} and must sync later`);
+      if (mine >= 0 && (theirs < 0 || theirs > mine)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs ${at(theirs, wave(own.obj))}; this object syncs ${at(mine, wave(o.obj))}, in an earlier phase: on the first sync the API server has no ${api} yet and refuses it; apply it in a later phase than what installs it (no hook, or a PostSync hook), or make that a hook of this object's phase in an earlier wave`);
       const opts = String(valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncOptions]) ?? '');
       if (!opts.includes('SkipDryRunOnMissingResource=true')) report(o, `${api} is installed in the same sync; set ${ANNOTATIONS.syncOptions}: SkipDryRunOnMissingResource=true`);
       continue;

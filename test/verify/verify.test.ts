@@ -164,6 +164,19 @@ describe('verify', () => {
     ]);
   });
 
+  test('GIVEN a custom resource beside the CRD that installs its API WHEN it is a hook THEN a PreSync hook is found whatever its wave (Argo CD runs PreSync before the CRD is applied), a PostSync hook passes whatever its wave, a Skip or SyncFail hook is not judged', () => {
+    const hooked = (annotations: Record<string, string>) => findingsOf((f) => Object.assign((f.get(POOL) as Obj).metadata.annotations, annotations));
+    expect(hooked({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '9' })).toEqual([
+      `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed by apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io in the same layer, which syncs in wave 0; this object syncs as a PreSync hook in wave 9, in an earlier phase: on the first sync the API server has no metallb.io/IPAddressPool yet and refuses it; apply it in a later phase than what installs it (no hook, or a PostSync hook), or make that a hook of this object's phase in an earlier wave`,
+    ]);
+    // Helm's pre-install in a plain manifest is PreSync to Argo CD too.
+    expect(hooked({ 'helm.sh/hook': 'pre-install' })).toHaveLength(1);
+    const laterOnes: Record<string, string>[] = [{ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/sync-wave': '0' }, { 'helm.sh/hook': 'post-install' }, { 'argocd.argoproj.io/hook': 'Skip' }, { 'argocd.argoproj.io/hook': 'SyncFail' }];
+    for (const later of laterOnes) {
+      expect([later, hooked(later)]).toEqual([later, []]);
+    }
+  });
+
   test('GIVEN a custom resource whose provider layer does not sync earlier WHEN verified THEN it is found', () => {
     const found = findingsOf((f) => {
       f.set('dist/secrets/ipaddresspool-x.yaml', { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'x', namespace: 'external-secrets' }, spec: { addresses: ['10.0.0.1/32'] } });
