@@ -46,13 +46,46 @@ const annotationOf = (annotations: unknown, key: string): unknown =>
  */
 export function syncPhasesOf(annotations: unknown): SyncPhase[] {
   const argo = annotationOf(annotations, ARGO_HOOK);
+  if (!isHook(annotations)) return ['Sync'];
   const helm = annotationOf(annotations, HELM_HOOK);
-  const isHook = typeof argo === 'string' || (typeof helm === 'string' && helm !== 'crd-install');
-  if (!isHook) return ['Sync'];
   let types = csv(argo).filter((t) => ARGO_HOOK_TYPES.has(t));
   if (types.length === 1 && types[0] === 'Skip') return [];
   if (types.length === 0) types = csv(helm).map((t) => HELM_HOOK_TYPES[t]).filter((t): t is string => t !== undefined);
   return [...SYNC_PHASES, 'SyncFail' as const].filter((p) => types.includes(p));
+}
+
+/**
+ * Whether an object with `annotations` is a hook to Argo CD (an Argo CD hook annotation, or a Helm
+ * hook but `crd-install`), Skip hooks included: Argo CD never prunes a hook, deletes it before it
+ * creates it again on the next sync (`BeforeHookCreation`, the default delete policy) or when the
+ * sync ends (`HookSucceeded`, `HookFailed`), so nothing that must last may be one.
+ */
+export function isHook(annotations: unknown): boolean {
+  const helm = annotationOf(annotations, HELM_HOOK);
+  return typeof annotationOf(annotations, ARGO_HOOK) === 'string' || (typeof helm === 'string' && helm !== 'crd-install');
+}
+
+const ARGO_DELETE = 'argocd.argoproj.io/hook-delete-policy';
+const HELM_DELETE = 'helm.sh/hook-delete-policy';
+const ARGO_DELETE_POLICIES: ReadonlySet<string> = new Set(['HookSucceeded', 'HookFailed', 'BeforeHookCreation']);
+const HELM_DELETE_POLICIES: Readonly<Record<string, string>> = { 'before-hook-creation': 'BeforeHookCreation', 'hook-succeeded': 'HookSucceeded', 'hook-failed': 'HookFailed' };
+
+/**
+ * A hook's delete policies as Argo CD reads them (hook/delete_policy.go): Argo CD's and Helm's
+ * together, and `BeforeHookCreation` when there are none.
+ */
+export function deletePolicies(annotations: unknown): string[] {
+  const policies = [...csv(annotationOf(annotations, ARGO_DELETE)).filter((p) => ARGO_DELETE_POLICIES.has(p)), ...csv(annotationOf(annotations, HELM_DELETE)).map((p) => HELM_DELETE_POLICIES[p]).filter((p): p is string => p !== undefined)];
+  return policies.length ? [...new Set(policies)] : ['BeforeHookCreation'];
+}
+
+/**
+ * Whether an object with `annotations` is a hook that Argo CD deletes in the course of ordinary
+ * syncs: when the sync ends (`HookSucceeded`) or before the next sync creates it again
+ * (`BeforeHookCreation`, the default). What a longer-lived object needs must not be one.
+ */
+export function isPassingHook(annotations: unknown): boolean {
+  return isHook(annotations) && deletePolicies(annotations).some((p) => p === 'HookSucceeded' || p === 'BeforeHookCreation');
 }
 
 /** The sync wave of an object with `annotations`: `argocd.argoproj.io/sync-wave` read as an integer, else `helm.sh/hook-weight`, else 0. */

@@ -2,7 +2,7 @@ import { parseAllDocuments } from 'yaml';
 import type { ObjectFacts } from '../facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../gitops/argocd';
 import { isBuiltinApi } from '../gitops/builtin-apis';
-import { firstApplied, SYNC_PHASES } from '../k8s/argo-sync';
+import { firstApplied, isHook, SYNC_PHASES, syncWaveOf } from '../k8s/argo-sync';
 import { isClusterScoped } from '../k8s/kinds';
 import { isCrdType, isMap, JsonMap, listAt, valueAt } from '../k8s/manifest';
 import { ApiRef, apiRefMatches } from '../layer';
@@ -111,8 +111,10 @@ export const NAMESPACES: SplitRule<never, 'verify/namespaces'> = {
 
 /** What verify/api-providers reads of an object: its sync wave, whether it may sync before its API exists, the API a CRD installs. */
 export interface ApiProjection {
-  /** Its sync-wave annotation, as written. @default - none (wave 0) */
-  readonly w?: unknown;
+  /** Its sync wave as Argo CD reads it (../k8s/argo-sync.ts `syncWaveOf`: the sync-wave annotation, else `helm.sh/hook-weight`), when not 0. @default 0 */
+  readonly w?: number;
+  /** That it is a CustomResourceDefinition Argo CD takes for a hook. @default false */
+  readonly hook?: true;
   /**
    * The phase a normal sync first applies it in (../k8s/argo-sync.ts `firstApplied`: 0 PreSync,
    * 2 PostSync), or null when a normal sync never applies it (a Skip, SyncFail or PostDelete hook).
@@ -168,16 +170,18 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
     const custom = isCustom(env, ref.apiVersion, group, ref.kind);
     // A custom resource, or what may install one: a CRD, or an object whose facts say it does.
     if (!custom && !crd && !facts?.providesApis?.length) return undefined;
-    const w = valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncWave]);
+    const annotations = valueAt(obj, 'metadata.annotations');
+    const w = syncWaveOf(annotations);
     const out: { -readonly [K in keyof ApiProjection]: ApiProjection[K] } = {};
-    if (w !== undefined) out.w = w;
-    const applied = firstApplied(valueAt(obj, 'metadata.annotations'));
+    if (w !== 0) out.w = w;
+    const applied = firstApplied(annotations);
     if (applied === undefined) out.ph = null;
     else if (applied[0] !== 1) out.ph = applied[0];
     if (custom && String(valueAt(obj, ['metadata', 'annotations', ANNOTATIONS.syncOptions]) ?? '').includes('SkipDryRunOnMissingResource=true')) out.dry = true;
     if (crd) {
       out.crd = { group: String(valueAt(obj, 'spec.group') ?? ''), kind: String(valueAt(obj, 'spec.names.kind') ?? '') };
       out.served = servedVersions(obj);
+      if (isHook(annotations)) out.hook = true;
     }
     return out;
   },
@@ -201,6 +205,7 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
     for (const p of entries) {
       if (!isCrdType(p.ref.apiVersion, p.ref.kind) || !p.p?.crd) continue;
       const api = `${p.p.crd.group}/${p.p.crd.kind}`;
+      if (p.p.hook) report(p.ref, `a CustomResourceDefinition must not be a hook: Argo CD deletes a hook before the next sync creates it again (BeforeHookCreation, the default) or when a sync ends (HookSucceeded, HookFailed), and deleting a CustomResourceDefinition deletes every ${api} object; remove its hook annotations (argocd.argoproj.io/hook, helm.sh/hook)`);
       if (!servedBy.has(api)) servedBy.set(api, { crd: p, served: p.p.served ?? [] });
     }
     // Every answer below depends on a few things only (the API, the layer): worked out once for each.
@@ -233,9 +238,11 @@ export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
         const ownPhase = own.p?.ph === undefined ? 1 : own.p.ph;
         if (phase !== null && ownPhase === phase) {
           if (w <= ownWave) report(ref, `${api} is installed by ${describeRef(own.ref)} in the same layer, which syncs ${syncedAt(ownPhase, ownWave)}; this object syncs ${syncedAt(phase, w)} and must sync later`);
-        } else if (phase !== null && (ownPhase === null || ownPhase > phase)) {
+        } else if (phase !== null && ownPhase === null) {
+          report(ref, `${api} is installed by ${describeRef(own.ref)} in the same layer, which a sync that succeeds never applies (a Skip, SyncFail or PostDelete hook): remove that hook annotation from it`);
+        } else if (phase !== null && ownPhase !== null && ownPhase > phase) {
           // Argo CD runs a sync's phases in turn, whatever the waves: a hook of an earlier phase is applied before what installs its API.
-          report(ref, `${api} is installed by ${describeRef(own.ref)} in the same layer, which syncs ${syncedAt(ownPhase, ownWave)}; this object syncs ${syncedAt(phase, w)}, in an earlier phase: on the first sync the API server has no ${api} yet and refuses it; apply it in a later phase than what installs it (no hook, or a PostSync hook), or make that a hook of this object's phase in an earlier wave`);
+          report(ref, `${api} is installed by ${describeRef(own.ref)} in the same layer, which syncs ${syncedAt(ownPhase, ownWave)}; this object syncs ${syncedAt(phase, w)}, in an earlier phase: on the first sync the API server has no ${api} yet and refuses it; apply it in a later phase than what installs it (no hook, or a PostSync hook)`);
         }
         if (!x.p?.dry) report(ref, `${api} is installed in the same sync; set ${ANNOTATIONS.syncOptions}: SkipDryRunOnMissingResource=true`);
         continue;

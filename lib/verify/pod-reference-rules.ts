@@ -1,4 +1,4 @@
-import { firstApplied, SYNC_PHASES } from '../k8s/argo-sync';
+import { firstApplied, isHook, isPassingHook, SYNC_PHASES } from '../k8s/argo-sync';
 import { isMap, JsonMap, listAt, stringAt, valueAt } from '../k8s/manifest';
 import { podSpecPath } from '../k8s/pod-template';
 import { NAMED_PORT_HANDLERS, PROBES } from './api-validation';
@@ -16,9 +16,9 @@ import { memoised } from './tree-index';
  * that name in the pod's namespace (`SECRET_MAKERS`: an ExternalSecret that creates its target, a
  * cert-manager Certificate, a SealedSecret), or declared as made at run time (charts' hook Jobs,
  * certificate generators, a secret created by hand once: facts `runtimeObjects`). Image pull
-secrets (a pod spec's, and a ServiceAccount's, which the API server adds to the pods that run as
-it) are checked alike: the kubelet pulls without a missing one, so a private registry's image
-never starts (ImagePullBackOff). A probe that
+ * secrets (a pod spec's, and a ServiceAccount's, which the API server adds to the pods that run as
+ * it) are checked alike: the kubelet pulls without a missing one, so a private registry's image
+ * never starts (ImagePullBackOff). A probe that
  * names a port its container does not declare fails on every run, so it is found here too.
  */
 
@@ -65,6 +65,18 @@ export interface PodReferencesProjection {
    * name and a Secret maker. @default - the Sync phase, wave 0
    */
   readonly run?: readonly [phase: number, wave: number] | null;
+  /**
+   * For a pod template: that it is a hook. For an object a pod may name: that it is a hook Argo CD
+   * deletes in the course of ordinary syncs (../k8s/argo-sync.ts `isPassingHook`). @default false
+   */
+  readonly hook?: true;
+  /** A pod template that starts no pod when applied (a CronJob, a suspended Job, zero replicas): its sync does not wait for pods. @default false */
+  readonly idle?: true;
+}
+
+/** Whether `obj`, which carries a pod template, starts no pod when applied: a CronJob, a Job with `spec.suspend: true`, or `spec.replicas: 0`. */
+function startsNoPod(obj: JsonMap, kind: string): boolean {
+  return kind === 'CronJob' || (kind === 'Job' && valueAt(obj, 'spec.suspend') === true) || valueAt(obj, 'spec.replicas') === 0;
 }
 
 /** `firstApplied` of an object, as its projection's `run`: undefined for the Sync phase's wave 0 (most objects). */
@@ -77,7 +89,7 @@ function runOf(obj: JsonMap): readonly [number, number] | null | undefined {
 /** When a sync applies an object whose `run` is `run` (one a normal sync applies), for a message. */
 function whenApplied(run: readonly [number, number] | undefined): string {
   const [phase, wave] = run ?? [1, 0];
-  return phase === 1 ? `in wave ${wave}` : `as a ${SYNC_PHASES[phase]} hook in wave ${wave}`;
+  return phase === 1 ? `in the Sync phase, wave ${wave}` : `as a ${SYNC_PHASES[phase]} hook, wave ${wave}`;
 }
 
 /**
@@ -231,14 +243,16 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
       const secret = maker(obj);
       if (!secret) return undefined;
       const run = runOf(obj);
-      return run === undefined ? { secret } : { secret, run };
+      const passing = isPassingHook(valueAt(obj, 'metadata.annotations'));
+      return { secret, ...(run !== undefined ? { run } : {}), ...(passing ? { hook: true as const } : {}) };
     }
     const target = TARGETS.get(ref.kind);
     if (target && target[0] === group) {
       // What a pod may name: when the sync applies it; a ServiceAccount's image pull secrets are added to every pod that runs as it.
       const refs = group === '' && ref.kind === 'ServiceAccount' ? imagePullSecretRefs(obj, '') : [];
       const run = runOf(obj);
-      return refs.length || run !== undefined ? { ...(refs.length ? { refs } : {}), ...(run !== undefined ? { run } : {}) } : undefined;
+      const passing = isPassingHook(valueAt(obj, 'metadata.annotations'));
+      return refs.length || run !== undefined || passing ? { ...(refs.length ? { refs } : {}), ...(run !== undefined ? { run } : {}), ...(passing ? { hook: true as const } : {}) } : undefined;
     }
     // A core PodTemplate is no pod: nothing refuses it (its user, a controller's pod, is checked where it is rendered).
     if (!memoised(carriers, group, ref.kind, () => podSpecPath(obj) !== undefined && !(group === '' && ref.kind === 'PodTemplate'))) return undefined;
@@ -247,7 +261,9 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     const refs = podReferences(obj, at);
     const probes = undeclaredProbePorts(obj, at);
     const run = refs.length ? runOf(obj) : undefined;
-    return refs.length || probes.length ? { ...(refs.length ? { refs } : {}), ...(probes.length ? { probes } : {}), ...(run !== undefined ? { run } : {}) } : undefined;
+    const hook = refs.length > 0 && isHook(valueAt(obj, 'metadata.annotations'));
+    const idle = refs.length > 0 && startsNoPod(obj, ref.kind);
+    return refs.length || probes.length ? { ...(refs.length ? { refs } : {}), ...(probes.length ? { probes } : {}), ...(run !== undefined ? { run } : {}), ...(hook ? { hook: true as const } : {}), ...(idle ? { idle: true as const } : {}) } : undefined;
   },
   join(entries, tree, report) {
     // What exists, by kind: `namespace/name` (a PriorityClass: its name).
@@ -297,10 +313,20 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
             const at = (p: Entry<PodReferencesProjection>) => (p.p?.run === undefined ? ([1, 0] as const) : p.p.run);
             const inTime = (p: Entry<PodReferencesProjection>) => { const r = at(p); return r !== null && (r[0] < phase || (r[0] === phase && r[1] <= wave)); };
             // Judged only when every provider is in this folder (another Application's order is the layers' business).
-            if (providers.length && providers.every((p) => p.dir === dir) && !providers.some((p) => inTime(p.e))) {
+            if (providers.length && providers.every((p) => p.dir === dir)) {
               const first = providers[0].e;
-              const when = first.p?.run === null ? 'never applies in a sync that succeeds (a Skip, SyncFail or PostDelete hook)' : `applies only ${whenApplied(first.p?.run)}`;
-              report(e.ref, `${field} names ${kind} "${name}", which this Application ${when} (${first.ref.file}), after this object (${whenApplied(run)}): on its first sync (a bring-up from nothing) the pods cannot start, Argo CD waits for them and never applies it; apply ${kind} "${name}" ${phase === 0 ? 'as a PreSync hook' : phase === 1 ? 'in the Sync phase (no hook)' : 'in the Sync phase or as a PostSync hook'} in wave ${wave} or earlier (a chart's hook annotations and weights; Layer.addOrder for the platform's own objects)`);
+              if (!e.p!.hook && providers.every((p) => p.e.p?.hook) && !providers.every((p) => p.e.p?.run === null)) {
+                // A workload outlives the sync; a hook that Argo CD deletes does not.
+                report(e.ref, `${field} names ${kind} "${name}", which this Application applies as a hook (${first.ref.file}): Argo CD deletes such a hook when the sync ends (HookSucceeded) or before the next sync creates it again (BeforeHookCreation, the default), and this object's pods outlive the sync; make ${kind} "${name}" a plain object (no hook annotation)`);
+              } else if (!e.p!.idle && !providers.some((p) => inTime(p.e))) {
+                const when = first.p?.run === null ? 'never applies in a sync that succeeds (a Skip, SyncFail or PostDelete hook)' : `applies only ${whenApplied(first.p?.run)}`;
+                const fix = !e.p!.hook
+                  ? `apply ${kind} "${name}" in the Sync phase, wave ${phase === 1 ? wave : 0} or earlier (Layer.addOrder for the platform's own objects), or sync this object later`
+                  : kind === 'PersistentVolumeClaim'
+                    ? 'run this hook in a later phase (a claim must never be a hook: Argo CD deletes hooks, and a claim\'s data with it)'
+                    : `give this hook its own ${kind} as a ${SYNC_PHASES[phase]} hook, wave ${wave} or earlier (not one that other pods use: Argo CD deletes hooks), or run this hook in a later phase`;
+                report(e.ref, `${field} names ${kind} "${name}", which this Application ${when} (${first.ref.file}), after this object (${whenApplied(run)}): on its first sync (a bring-up from nothing) the pods cannot start, Argo CD waits for them and never applies it; ${fix}`);
+              }
             }
           }
           continue;

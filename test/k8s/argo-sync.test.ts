@@ -1,6 +1,6 @@
 // When Argo CD applies an object in a sync (lib/k8s/argo-sync.ts), read as gitops-engine reads
 // its annotations: sync_phase.go, hook/hook.go, hook/helm/type.go and hook.go, syncwaves/waves.go.
-import { atoi, firstApplied, syncPhasesOf, syncWaveOf } from '../../lib/k8s/argo-sync';
+import { atoi, deletePolicies, firstApplied, isHook, isPassingHook, syncPhasesOf, syncWaveOf } from '../../lib/k8s/argo-sync';
 
 const HOOK = 'argocd.argoproj.io/hook';
 const WAVE = 'argocd.argoproj.io/sync-wave';
@@ -52,5 +52,16 @@ describe('Argo CD sync phases and waves', () => {
     expect(firstApplied({ [HOOK]: 'PostSync' })).toEqual([2, 0]);
     expect(firstApplied({ [HOOK]: 'SyncFail' })).toBeUndefined();
     expect(firstApplied({ [HOOK]: 'Skip' })).toBeUndefined();
+  });
+
+  test('GIVEN hooks and their delete policies WHEN read as Argo CD reads them (hook/delete_policy.go) THEN Argo CD\'s and Helm\'s policies add up, none means BeforeHookCreation, and a hook Argo CD deletes in ordinary syncs is one with BeforeHookCreation or HookSucceeded', () => {
+    expect([isHook(undefined), isHook({ [HOOK]: 'Unknown' }), isHook({ 'helm.sh/hook': 'crd-install' }), isHook({ 'helm.sh/hook': 'pre-delete' }), isHook({ [HOOK]: 'Skip' })]).toEqual([false, true, false, true, true]);
+    expect(deletePolicies({})).toEqual(['BeforeHookCreation']);
+    expect(deletePolicies({ 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded, Nope' })).toEqual(['HookSucceeded']);
+    expect(deletePolicies({ 'argocd.argoproj.io/hook-delete-policy': 'HookFailed', 'helm.sh/hook-delete-policy': 'hook-succeeded,before-hook-creation' })).toEqual(['HookFailed', 'HookSucceeded', 'BeforeHookCreation']);
+    expect(isPassingHook({})).toBe(false);
+    expect(isPassingHook({ [HOOK]: 'PreSync' })).toBe(true);
+    expect(isPassingHook({ [HOOK]: 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'HookFailed' })).toBe(false);
+    expect(isPassingHook({ 'helm.sh/hook': 'post-install', 'helm.sh/hook-delete-policy': 'hook-succeeded' })).toBe(true);
   });
 });

@@ -183,7 +183,7 @@ describe('verify/pod-references', () => {
         'spec.template.spec.volumes[0].configMap.name names ConfigMap "conf"',
         'spec.template.spec.volumes[1].secret.secretName names Secret "creds"',
       ]);
-      expect(messages[0]).toBe('spec.template.spec.serviceAccountName names ServiceAccount "runner", which this Application applies only in wave 0 (dist/web/other-0.yaml), after this object (as a PreSync hook in wave 1): on its first sync (a bring-up from nothing) the pods cannot start, Argo CD waits for them and never applies it; apply ServiceAccount "runner" as a PreSync hook in wave 1 or earlier (a chart\'s hook annotations and weights; Layer.addOrder for the platform\'s own objects)');
+      expect(messages[0]).toBe('spec.template.spec.serviceAccountName names ServiceAccount "runner", which this Application applies only in the Sync phase, wave 0 (dist/web/other-0.yaml), after this object (as a PreSync hook, wave 1): on its first sync (a bring-up from nothing) the pods cannot start, Argo CD waits for them and never applies it; give this hook its own ServiceAccount as a PreSync hook, wave 1 or earlier (not one that other pods use: Argo CD deletes hooks), or run this hook in a later phase');
       const pre = (o: JsonMap, wave: string) => hook(o, { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': wave });
       expect(findings(job({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '1' }), [pre(sa, '0'), pre(cm, '1'), pre(es, '-3')])).toEqual([]);
       expect(findings(job({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '1' }), [pre(sa, '2'), pre(cm, '1'), pre(es, '1')]).map(upTo)).toEqual(['spec.template.spec.serviceAccountName names ServiceAccount "runner"']);
@@ -195,12 +195,29 @@ describe('verify/pod-references', () => {
       const wave = (o: JsonMap, w: string) => hook(o, { 'argocd.argoproj.io/sync-wave': w });
       const deployment = wave(workload({ volumes: [{ name: 'c', configMap: { name: 'conf' } }] }), '1');
       expect(findings(deployment, [wave(cm, '2')]).map(upTo)).toEqual(['spec.template.spec.volumes[0].configMap.name names ConfigMap "conf"']);
-      expect(findings(deployment, [wave(cm, '2')])[0]).toContain('which this Application applies only in wave 2 (dist/web/other-0.yaml), after this object (in wave 1)');
+      expect(findings(deployment, [wave(cm, '2')])[0]).toContain('which this Application applies only in the Sync phase, wave 2 (dist/web/other-0.yaml), after this object (in the Sync phase, wave 1): on its first sync (a bring-up from nothing) the pods cannot start, Argo CD waits for them and never applies it; apply ConfigMap "conf" in the Sync phase, wave 1 or earlier (Layer.addOrder for the platform\'s own objects), or sync this object later');
       expect(findings(deployment, [wave(cm, '1')])).toEqual([]);
       expect(findings(deployment, [cm])).toEqual([]);
-      expect(findings(deployment, [hook(cm, { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '9' })])).toEqual([]);
-      expect(findings(deployment, [hook(cm, { 'argocd.argoproj.io/hook': 'PostSync' })])[0]).toContain('which this Application applies only as a PostSync hook in wave 0');
       expect(findings(job({ 'argocd.argoproj.io/hook': 'PostSync' }), [wave(sa, '5'), cm, es])).toEqual([]);
+      // Workloads that start no pod when applied: their sync does not wait, whatever they name.
+      const idles: JsonMap[] = [{ ...workload({ volumes: [{ name: 'c', configMap: { name: 'conf' } }] }, {}, 'CronJob', 'batch/v1') }, { ...job({}), spec: { ...(job({}).spec as JsonMap), suspend: true } }, { ...workload({ volumes: [{ name: 'c', configMap: { name: 'conf' } }] }), spec: { ...(workload({ volumes: [{ name: 'c', configMap: { name: 'conf' } }] }).spec as JsonMap), replicas: 0 } }];
+      for (const idle of idles) {
+        expect([idle.kind, findings(idle, [wave(sa, '2'), wave(cm, '2'), wave(es, '2')])]).toEqual([idle.kind, []]);
+      }
+    });
+
+    test('GIVEN a workload (no hook) WHEN what it names is a hook of its Application that Argo CD deletes (BeforeHookCreation by default, HookSucceeded) THEN it is found, whatever the phase; a hook kept on success (HookFailed only), a hook pod naming a hook, and a claim named by a hook in time pass', () => {
+      const deployment = workload({ volumes: [{ name: 'c', configMap: { name: 'conf' } }] });
+      const pre = hook(cm, { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '-1' });
+      expect(findings(deployment, [pre])).toEqual(['spec.template.spec.volumes[0].configMap.name names ConfigMap "conf", which this Application applies as a hook (dist/web/other-0.yaml): Argo CD deletes such a hook when the sync ends (HookSucceeded) or before the next sync creates it again (BeforeHookCreation, the default), and this object\'s pods outlive the sync; make ConfigMap "conf" a plain object (no hook annotation)']);
+      expect(findings(deployment, [hook(cm, { 'argocd.argoproj.io/hook': 'PostSync' })])).toHaveLength(1);
+      expect(findings(deployment, [hook(cm, { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' })])).toHaveLength(1);
+      expect(findings(deployment, [hook(cm, { 'helm.sh/hook': 'pre-install', 'helm.sh/hook-delete-policy': 'before-hook-creation' })])).toHaveLength(1);
+      expect(findings(deployment, [hook(cm, { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'HookFailed' })])).toEqual([]);
+      expect(findings(job({ 'argocd.argoproj.io/hook': 'PostSync' }), [pre, hook(sa, { 'argocd.argoproj.io/hook': 'PreSync' }), hook(es, { 'argocd.argoproj.io/hook': 'PreSync' })])).toEqual([]);
+      // A hook that needs a claim the sync applies later is told to run later: a claim must never be a hook.
+      const claimJob = hook(workload({ restartPolicy: 'Never', volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }] }, {}, 'Job', 'batch/v1'), { 'argocd.argoproj.io/hook': 'PreSync' });
+      expect(findings(claimJob, [object('v1', 'PersistentVolumeClaim', 'data')])[0]).toMatch(/; run this hook in a later phase \(a claim must never be a hook: Argo CD deletes hooks, and a claim's data with it\)$/);
     });
 
     test('GIVEN Helm hook annotations in plain manifests WHEN read as Argo CD reads them THEN pre-install and pre-upgrade are PreSync, post-install PostSync, hook-weight is the wave, crd-install is no hook, an Argo CD hook annotation wins', () => {
@@ -214,7 +231,7 @@ describe('verify/pod-references', () => {
     test('GIVEN objects a normal sync never applies WHEN named or naming THEN a Skip, SyncFail or PostDelete provider is never there and a pod of those phases is not judged', () => {
       for (const never of ['Skip', 'SyncFail', 'PostDelete']) {
         expect([never, findings(job({}), [hook(sa, { 'argocd.argoproj.io/hook': never }), cm, es]).map(upTo)]).toEqual([never, ['spec.template.spec.serviceAccountName names ServiceAccount "runner"']]);
-        expect(findings(job({}), [hook(sa, { 'argocd.argoproj.io/hook': never }), cm, es])[0]).toContain('which this Application never applies in a sync that succeeds (a Skip, SyncFail or PostDelete hook) (dist/web/other-0.yaml), after this object (in wave 0)');
+        expect(findings(job({}), [hook(sa, { 'argocd.argoproj.io/hook': never }), cm, es])[0]).toContain('which this Application never applies in a sync that succeeds (a Skip, SyncFail or PostDelete hook) (dist/web/other-0.yaml), after this object (in the Sync phase, wave 0)');
         expect([never, findings(job({ 'argocd.argoproj.io/hook': never }), [hook(sa, { 'argocd.argoproj.io/hook': 'PostSync' }), cm, es])]).toEqual([never, []]);
       }
     });

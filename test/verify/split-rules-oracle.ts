@@ -13,7 +13,7 @@ import { BACKUP_OBJECT_KINDS, backupCoverage, coverageProblem } from '../../lib/
 import { factsOf } from '../../lib/facts/facts';
 import { ANNOTATIONS, ARGOCD_NAMESPACE } from '../../lib/gitops/argocd';
 import { isBuiltinApi } from '../../lib/gitops/builtin-apis';
-import { firstApplied } from '../../lib/k8s/argo-sync';
+import { firstApplied, isHook, isPassingHook, syncWaveOf } from '../../lib/k8s/argo-sync';
 import { isClusterScoped } from '../../lib/k8s/kinds';
 import { asList, describeObject, isMap, listAt, mapAt, mapsAt, stringAt, stringMapAt, valueAt, JsonMap } from '../../lib/k8s/manifest';
 import { podSpecPath, podTemplateLabels, podTemplatePath } from '../../lib/k8s/pod-template';
@@ -286,6 +286,7 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     if (p.kind !== 'CustomResourceDefinition' || !String(p.o.obj.apiVersion).startsWith('apiextensions.k8s.io/')) continue;
     const api = `${String(valueAt(p.o.obj, 'spec.group') ?? '')}/${String(valueAt(p.o.obj, 'spec.names.kind') ?? '')}`;
     const served = listAt(p.o.obj, 'spec.versions').filter(isMap).filter((v) => v.served === true).map((v) => String(v.name));
+    if (isHook(valueAt(p.o.obj, 'metadata.annotations'))) report(p.o, `a CustomResourceDefinition must not be a hook: Argo CD deletes a hook before the next sync creates it again (BeforeHookCreation, the default) or when a sync ends (HookSucceeded, HookFailed), and deleting a CustomResourceDefinition deletes every ${api} object; remove its hook annotations (argocd.argoproj.io/hook, helm.sh/hook)`);
     if (!servedBy.has(api)) servedBy.set(api, { crd: p.o, served });
   }
   // Every answer below depends on a few things only (the API, the layer): worked out once for each.
@@ -317,10 +318,12 @@ export function checkApiProviders(tree: Tree, report: Report): void {
     if (own) {
       // The phase each is first applied in (1: Sync; -1: never), as Argo CD reads the hooks.
       const phaseOf = (obj: JsonMap) => firstApplied(valueAt(obj, 'metadata.annotations'))?.[0] ?? -1;
+      const waveOf = (obj: JsonMap) => syncWaveOf(valueAt(obj, 'metadata.annotations'));
       const [mine, theirs] = [phaseOf(o.obj), phaseOf(own.obj)];
-      const at = (phase: number, w: number) => (phase < 0 ? 'never in a sync that succeeds (a Skip, SyncFail or PostDelete hook)' : phase === 1 ? `in wave ${w}` : `as a ${['PreSync', 'Sync', 'PostSync'][phase]} hook in wave ${w}`);
-      if (mine >= 0 && mine === theirs && wave(o.obj) <= wave(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs ${at(theirs, wave(own.obj))}; this object syncs ${at(mine, wave(o.obj))} and must sync later`);
-      if (mine >= 0 && (theirs < 0 || theirs > mine)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs ${at(theirs, wave(own.obj))}; this object syncs ${at(mine, wave(o.obj))}, in an earlier phase: on the first sync the API server has no ${api} yet and refuses it; apply it in a later phase than what installs it (no hook, or a PostSync hook), or make that a hook of this object's phase in an earlier wave`);
+      const at = (phase: number, w: number) => (phase === 1 ? `in wave ${w}` : `as a ${['PreSync', 'Sync', 'PostSync'][phase]} hook in wave ${w}`);
+      if (mine >= 0 && mine === theirs && waveOf(o.obj) <= waveOf(own.obj)) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs ${at(theirs, waveOf(own.obj))}; this object syncs ${at(mine, waveOf(o.obj))} and must sync later`);
+      if (mine >= 0 && theirs < 0) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which a sync that succeeds never applies (a Skip, SyncFail or PostDelete hook): remove that hook annotation from it`);
+      if (mine >= 0 && theirs > mine) report(o, `${api} is installed by ${describeObject(own.obj)} in the same layer, which syncs ${at(theirs, waveOf(own.obj))}; this object syncs ${at(mine, waveOf(o.obj))}, in an earlier phase: on the first sync the API server has no ${api} yet and refuses it; apply it in a later phase than what installs it (no hook, or a PostSync hook)`);
       const opts = String(valueAt(o.obj, ['metadata', 'annotations', ANNOTATIONS.syncOptions]) ?? '');
       if (!opts.includes('SkipDryRunOnMissingResource=true')) report(o, `${api} is installed in the same sync; set ${ANNOTATIONS.syncOptions}: SkipDryRunOnMissingResource=true`);
       continue;
@@ -709,10 +712,11 @@ function checkPodReferences(tree: Tree, report: Report): void {
   const index = treeIndex(tree);
   const exists = new Set<string>();
   // Every rendered provider of each, with its file and when a normal sync first applies it.
-  const providers = new Map<string, { file: string; run: readonly [number, number] | undefined }[]>();
+  const providers = new Map<string, { file: string; run: readonly [number, number] | undefined; passing: boolean }[]>();
   const add = (k: string, x: IndexedObject) => {
     exists.add(k);
-    providers.set(k, [...(providers.get(k) ?? []), { file: x.o.file, run: firstApplied(valueAt(x.o.obj, 'metadata.annotations')) }]);
+    const annotations = valueAt(x.o.obj, 'metadata.annotations');
+    providers.set(k, [...(providers.get(k) ?? []), { file: x.o.file, run: firstApplied(annotations), passing: isPassingHook(annotations) }]);
   };
   for (const x of index.objects) {
     const name = String(valueAt(x.o.obj, 'metadata.name'));
@@ -749,20 +753,29 @@ function checkPodReferences(tree: Tree, report: Report): void {
     if (!isMap(spec)) continue;
     const ns = x.namespace ?? '';
     const own = firstApplied(valueAt(x.o.obj, 'metadata.annotations'));
+    const ownHook = isHook(valueAt(x.o.obj, 'metadata.annotations'));
+    const idle = x.kind === 'CronJob' || (x.kind === 'Job' && valueAt(x.o.obj, 'spec.suspend') === true) || valueAt(x.o.obj, 'spec.replicas') === 0;
     const dir = path.posix.dirname(x.o.file);
-    const when = (run: readonly [number, number]) => (run[0] === 1 ? `in wave ${run[1]}` : `as a ${['PreSync', 'Sync', 'PostSync'][run[0]]} hook in wave ${run[1]}`);
+    const when = (run: readonly [number, number]) => (run[0] === 1 ? `in the Sync phase, wave ${run[1]}` : `as a ${['PreSync', 'Sync', 'PostSync'][run[0]]} hook, wave ${run[1]}`);
     const check = (field: string, kind: string, name: unknown, fixOf?: string) => {
       if (typeof name !== 'string' || name === '' || builtIn.has(`${kind} ${name}`)) return;
       const k = kind === 'PriorityClass' ? `${kind} ${name}` : `${kind} ${ns}/${name}`;
       if (exists.has(k)) {
         // Applied by its own sync after the pod: the first sync never gets there.
         const list = providers.get(k) ?? [];
-        if (own && x.o.file.startsWith('dist/') && list.length && list.every((p) => path.posix.dirname(p.file) === dir)
-          && !list.some((p) => p.run !== undefined && (p.run[0] < own[0] || (p.run[0] === own[0] && p.run[1] <= own[1])))) {
+        if (own && x.o.file.startsWith('dist/') && list.length && list.every((p) => path.posix.dirname(p.file) === dir)) {
           const first = list[0];
-          const applies = first.run === undefined ? 'never applies in a sync that succeeds (a Skip, SyncFail or PostDelete hook)' : `applies only ${when(first.run)}`;
-          const how = own[0] === 0 ? 'as a PreSync hook' : own[0] === 1 ? 'in the Sync phase (no hook)' : 'in the Sync phase or as a PostSync hook';
-          report(x.o, `${field} names ${kind} "${name}", which this Application ${applies} (${first.file}), after this object (${when(own)}): on its first sync (a bring-up from nothing) the pods cannot start, Argo CD waits for them and never applies it; apply ${kind} "${name}" ${how} in wave ${own[1]} or earlier (a chart's hook annotations and weights; Layer.addOrder for the platform's own objects)`);
+          if (!ownHook && list.every((p) => p.passing) && !list.every((p) => p.run === undefined)) {
+            report(x.o, `${field} names ${kind} "${name}", which this Application applies as a hook (${first.file}): Argo CD deletes such a hook when the sync ends (HookSucceeded) or before the next sync creates it again (BeforeHookCreation, the default), and this object's pods outlive the sync; make ${kind} "${name}" a plain object (no hook annotation)`);
+          } else if (!idle && !list.some((p) => p.run !== undefined && (p.run[0] < own[0] || (p.run[0] === own[0] && p.run[1] <= own[1])))) {
+            const applies = first.run === undefined ? 'never applies in a sync that succeeds (a Skip, SyncFail or PostDelete hook)' : `applies only ${when(first.run)}`;
+            const fix = !ownHook
+              ? `apply ${kind} "${name}" in the Sync phase, wave ${own[0] === 1 ? own[1] : 0} or earlier (Layer.addOrder for the platform's own objects), or sync this object later`
+              : kind === 'PersistentVolumeClaim'
+                ? 'run this hook in a later phase (a claim must never be a hook: Argo CD deletes hooks, and a claim\'s data with it)'
+                : `give this hook its own ${kind} as a ${['PreSync', 'Sync', 'PostSync'][own[0]]} hook, wave ${own[1]} or earlier (not one that other pods use: Argo CD deletes hooks), or run this hook in a later phase`;
+            report(x.o, `${field} names ${kind} "${name}", which this Application ${applies} (${first.file}), after this object (${when(own)}): on its first sync (a bring-up from nothing) the pods cannot start, Argo CD waits for them and never applies it; ${fix}`);
+          }
         }
         return;
       }

@@ -167,7 +167,7 @@ describe('verify', () => {
   test('GIVEN a custom resource beside the CRD that installs its API WHEN it is a hook THEN a PreSync hook is found whatever its wave (Argo CD runs PreSync before the CRD is applied), a PostSync hook passes whatever its wave, a Skip or SyncFail hook is not judged', () => {
     const hooked = (annotations: Record<string, string>) => findingsOf((f) => Object.assign((f.get(POOL) as Obj).metadata.annotations, annotations));
     expect(hooked({ 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '9' })).toEqual([
-      `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed by apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io in the same layer, which syncs in wave 0; this object syncs as a PreSync hook in wave 9, in an earlier phase: on the first sync the API server has no metallb.io/IPAddressPool yet and refuses it; apply it in a later phase than what installs it (no hook, or a PostSync hook), or make that a hook of this object's phase in an earlier wave`,
+      `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed by apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io in the same layer, which syncs in wave 0; this object syncs as a PreSync hook in wave 9, in an earlier phase: on the first sync the API server has no metallb.io/IPAddressPool yet and refuses it; apply it in a later phase than what installs it (no hook, or a PostSync hook)`,
     ]);
     // Helm's pre-install in a plain manifest is PreSync to Argo CD too.
     expect(hooked({ 'helm.sh/hook': 'pre-install' })).toHaveLength(1);
@@ -175,6 +175,36 @@ describe('verify', () => {
     for (const later of laterOnes) {
       expect([later, hooked(later)]).toEqual([later, []]);
     }
+  });
+
+  test('GIVEN a CustomResourceDefinition WHEN it is a hook THEN it is refused (Argo CD deletes hooks, and every object of the CRD with it); a Skip hook CRD tells its custom resources it is never applied; Helm hook weights are waves', () => {
+    const CRD = 'dist/metallb/customresourcedefinition-ipaddresspools.metallb.io.yaml';
+    const crdHook = (annotations: Record<string, string>, pool: Record<string, string> = {}) => findingsOf((f) => {
+      const crd = f.get(CRD) as Obj;
+      crd.metadata.annotations = { ...(crd.metadata.annotations ?? {}), ...annotations };
+      Object.assign((f.get(POOL) as Obj).metadata.annotations, pool);
+    });
+    expect(crdHook({ 'argocd.argoproj.io/hook': 'PreSync' }, { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '5' })).toEqual([
+      `${CRD}: apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io: a CustomResourceDefinition must not be a hook: Argo CD deletes a hook before the next sync creates it again (BeforeHookCreation, the default) or when a sync ends (HookSucceeded, HookFailed), and deleting a CustomResourceDefinition deletes every metallb.io/IPAddressPool object; remove its hook annotations (argocd.argoproj.io/hook, helm.sh/hook)`,
+    ]);
+    expect(crdHook({ 'helm.sh/hook': 'pre-install' }, { 'helm.sh/hook': 'pre-install', 'helm.sh/hook-weight': '5' })).toHaveLength(1);
+    // helm.sh/hook: crd-install is no hook to Argo CD.
+    expect(crdHook({ 'helm.sh/hook': 'crd-install' })).toEqual([]);
+    expect(crdHook({ 'argocd.argoproj.io/hook': 'Skip' })).toEqual([
+      `${CRD}: apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io: a CustomResourceDefinition must not be a hook: Argo CD deletes a hook before the next sync creates it again (BeforeHookCreation, the default) or when a sync ends (HookSucceeded, HookFailed), and deleting a CustomResourceDefinition deletes every metallb.io/IPAddressPool object; remove its hook annotations (argocd.argoproj.io/hook, helm.sh/hook)`,
+      `${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed by apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io in the same layer, which a sync that succeeds never applies (a Skip, SyncFail or PostDelete hook): remove that hook annotation from it`,
+      'dist/metallb/ipaddresspool-platform.yaml: metallb.io/v1beta1 IPAddressPool metallb-system/platform: metallb.io/IPAddressPool is installed by apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io in the same layer, which a sync that succeeds never applies (a Skip, SyncFail or PostDelete hook): remove that hook annotation from it',
+    ]);
+    // Waves as Argo CD reads them: without a sync-wave, helm.sh/hook-weight (the CRD's finding aside).
+    const weights = (crd: string, pool: string) => findingsOf((f) => {
+      const c = f.get(CRD) as Obj;
+      c.metadata.annotations = { ...(c.metadata.annotations ?? {}), 'helm.sh/hook': 'pre-install', 'helm.sh/hook-weight': crd };
+      const annotations = (f.get(POOL) as Obj).metadata.annotations;
+      delete annotations['argocd.argoproj.io/sync-wave'];
+      Object.assign(annotations, { 'helm.sh/hook': 'pre-install', 'helm.sh/hook-weight': pool });
+    }).filter((m) => m.startsWith(`${POOL}:`));
+    expect(weights('-5', '5')).toEqual([]);
+    expect(weights('5', '-5')).toEqual([`${POOL}: ${POOL_ID}: metallb.io/IPAddressPool is installed by apiextensions.k8s.io/v1 CustomResourceDefinition ipaddresspools.metallb.io in the same layer, which syncs as a PreSync hook in wave 5; this object syncs as a PreSync hook in wave -5 and must sync later`]);
   });
 
   test('GIVEN a custom resource whose provider layer does not sync earlier WHEN verified THEN it is found', () => {
