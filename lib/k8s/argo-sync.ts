@@ -7,6 +7,8 @@
  * before the next.
  */
 
+import { isMap } from './manifest';
+
 /** The phases of a sync, in the order they run. */
 export const SYNC_PHASES = ['PreSync', 'Sync', 'PostSync'] as const;
 export type SyncPhase = (typeof SYNC_PHASES)[number] | 'SyncFail';
@@ -35,7 +37,7 @@ export function atoi(text: unknown): number | undefined {
 }
 
 const annotationOf = (annotations: unknown, key: string): unknown =>
-  (annotations !== null && typeof annotations === 'object' && !Array.isArray(annotations) && Object.prototype.hasOwnProperty.call(annotations, key) ? (annotations as Record<string, unknown>)[key] : undefined);
+  (isMap(annotations) && Object.prototype.hasOwnProperty.call(annotations, key) ? annotations[key] : undefined);
 
 /**
  * The phases a sync applies an object with `annotations` (metadata.annotations) in: Sync for an

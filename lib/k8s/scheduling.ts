@@ -4,6 +4,7 @@
  * selectors, node affinity, taints and tolerations, probes.
  */
 
+import { isMap } from './manifest';
 import type { JsonMap } from './manifest';
 
 export interface Taint {
@@ -92,17 +93,15 @@ export function formatMemory(bytes: number): string {
   return `${bytes}`;
 }
 
-const isMapValue = (v: unknown): v is Readonly<Record<string, unknown>> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * A label selector (`matchLabels` and `matchExpressions`) against labels. A selector of another
  * shape than the API takes (verify/schemas reports it) matches nothing where the shape is wrong:
  * `matchLabels` not a map, `matchExpressions` not a list, a requirement not a map.
  */
 export function selectorMatches(selector: JsonMap | undefined, labels: Readonly<Record<string, string>>): boolean {
-  if (!isMapValue(selector)) return false;
+  if (!isMap(selector)) return false;
   const { matchLabels, matchExpressions } = selector;
-  if (matchLabels !== undefined && matchLabels !== null && !isMapValue(matchLabels)) return false;
+  if (matchLabels !== undefined && matchLabels !== null && !isMap(matchLabels)) return false;
   for (const [k, v] of Object.entries(matchLabels ?? {})) if (labels[k] !== v) return false;
   if (matchExpressions !== undefined && matchExpressions !== null && !Array.isArray(matchExpressions)) return false;
   for (const e of (matchExpressions ?? []) as NodeSelectorRequirement[]) if (!requirementMatches(e, labels)) return false;
@@ -114,7 +113,7 @@ export function selectorMatches(selector: JsonMap | undefined, labels: Readonly<
  * would refuse (not a map, a key that is not a string, values not a list) matches nothing.
  */
 export function requirementMatches(e: NodeSelectorRequirement, labels: Readonly<Record<string, string>>): boolean {
-  if (!isMapValue(e) || typeof e.key !== 'string') return false;
+  if (!isMap(e) || typeof e.key !== 'string') return false;
   if (e.values !== undefined && e.values !== null && !Array.isArray(e.values)) return false;
   const has = Object.prototype.hasOwnProperty.call(labels, e.key);
   const v = labels[e.key];
@@ -133,7 +132,7 @@ export function requirementMatches(e: NodeSelectorRequirement, labels: Readonly<
 export function nodeTermsMatch(terms: readonly JsonMap[] | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (!terms || terms.length === 0) return true;
   // A term that is not a map, or whose matchExpressions is not a list, matches no node (the API refuses it).
-  return terms.some((t) => isMapValue(t) && (t.matchExpressions === undefined || t.matchExpressions === null || Array.isArray(t.matchExpressions))
+  return terms.some((t) => isMap(t) && (t.matchExpressions === undefined || t.matchExpressions === null || Array.isArray(t.matchExpressions))
     && ((t.matchExpressions ?? []) as NodeSelectorRequirement[]).every((e) => requirementMatches(e, labels)));
 }
 

@@ -155,13 +155,12 @@ function unservedVersion(apiVersion: string, api: string, crd: string, served: r
   return `${api} is served by ${crd} at ${served.length ? served.join(', ') : 'no version'}, not ${versionOf(apiVersion)}: the API server rejects ${apiVersion} (no matches for kind); write the apiVersion the rendered CRD serves, or vendor the CRDs that serve it`;
 }
 
-/** Every custom resource's API is installed before it syncs (by an earlier layer or earlier in its own), at a version the CRD rendered for it serves. */
 /** When a sync applies an object of phase `phase` (`ApiProjection.ph`, 1 for Sync) and wave `wave`, for a message. */
-function syncedAt(phase: number | null, wave: number): string {
-  if (phase === null) return 'never in a sync that succeeds (a Skip, SyncFail or PostDelete hook)';
+function syncedAt(phase: number, wave: number): string {
   return phase === 1 ? `in wave ${wave}` : `as a ${SYNC_PHASES[phase]} hook in wave ${wave}`;
 }
 
+/** Every custom resource's API is installed before it syncs (by an earlier layer or earlier in its own), at a version the CRD rendered for it serves. */
 export const API_PROVIDERS: SplitRule<ApiProjection, 'verify/api-providers'> = {
   id: 'verify/api-providers',
   key: 'api',

@@ -3,7 +3,7 @@ import { isMap, JsonMap, listAt, stringAt, valueAt } from '../k8s/manifest';
 import { podSpecPath } from '../k8s/pod-template';
 import { NAMED_PORT_HANDLERS, PROBES } from './api-validation';
 import { Entry, SplitRule } from './split-rule';
-import { memoised } from './tree-index';
+import { folderOf, memoised } from './tree-index';
 
 /**
  * verify/pod-references: what a pod template names that must exist before its pods can run. The
@@ -278,7 +278,7 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
     const apply = (kind: PodReferenceKind, k: string, e: Entry<PodReferencesProjection>) => {
       const at = `${kind}\0${k}`;
       const list = applied.get(at);
-      const item = { e, dir: e.ref.file.slice(0, e.ref.file.lastIndexOf('/')) };
+      const item = { e, dir: folderOf(e.ref.file) };
       if (list) list.push(item);
       else applied.set(at, [item]);
     };
@@ -302,7 +302,7 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
       const ns = e.ref.namespace ?? '';
       // A pod (not a ServiceAccount's pull secrets) of dist/ that a normal sync applies: what it names must be applied no later in its own sync.
       const run = e.p!.run === undefined ? ([1, 0] as const) : e.p!.run;
-      const dir = e.ref.file.slice(0, e.ref.file.lastIndexOf('/'));
+      const dir = folderOf(e.ref.file);
       const ordered = run !== null && e.ref.file.startsWith('dist/') && !(e.group === '' && e.ref.kind === 'ServiceAccount');
       for (const [field, kind, name, use] of e.p!.refs ?? []) {
         if (BUILT_IN[kind].has(name)) continue;
@@ -310,8 +310,7 @@ export const POD_REFERENCES: SplitRule<PodReferencesProjection, 'verify/pod-refe
           if (ordered) {
             const providers = applied.get(`${kind}\0${key(kind, ns, name)}`) ?? [];
             const [phase, wave] = run;
-            const at = (p: Entry<PodReferencesProjection>) => (p.p?.run === undefined ? ([1, 0] as const) : p.p.run);
-            const inTime = (p: Entry<PodReferencesProjection>) => { const r = at(p); return r !== null && (r[0] < phase || (r[0] === phase && r[1] <= wave)); };
+            const inTime = (p: Entry<PodReferencesProjection>) => { const r = p.p?.run === undefined ? [1, 0] : p.p.run; return r !== null && (r[0] < phase || (r[0] === phase && r[1] <= wave)); };
             // Judged only when every provider is in this folder (another Application's order is the layers' business).
             if (providers.length && providers.every((p) => p.dir === dir)) {
               const first = providers[0].e;
